@@ -1,0 +1,65 @@
+import type { OptionSpec } from './schema.js';
+
+const frequency: OptionSpec = {
+  name: 'frequency',
+  type: 'frequency',
+  default: 'always',
+  help: "How often the point runs: 'always', N seconds, 'hourly', 'daily[:H]', 'weekly[:D]' (0=Monday) or 'monthly[:D]'.",
+};
+
+/** Options of every `[point]` in a `.collect` file, whatever its engine (reference §3.1). */
+export const COLLECT_POINT_OPTIONS: readonly OptionSpec[] = [
+  { name: 'local_path', type: 'absolute-path', required: true, help: 'Directory of the collect point.' },
+  frequency,
+  { name: 'collect_point_tags', type: 'list', default: 'collect', help: 'Tags of this collect point.' },
+  {
+    name: 'included_backup_point_tags',
+    type: 'list',
+    default: '*',
+    help: 'Backup points with a tag matching one of these patterns are associated.',
+  },
+  {
+    name: 'excluded_backup_point_tags',
+    type: 'list',
+    default: '',
+    help: 'Backup points with a tag matching one of these patterns are never associated.',
+  },
+];
+
+const METADATA_LATER = 'mirroring state files to metadata_url is not available in this version';
+
+/** Options of every `[point]` in a `.backup` file (reference §3.3.1). */
+export const BACKUP_POINT_OPTIONS: readonly OptionSpec[] = [
+  frequency,
+  { name: 'backup_point_tags', type: 'list', default: 'backup', help: 'Tags of this backup point.' },
+  {
+    name: 'included_collect_point_tags',
+    type: 'list',
+    default: '*',
+    help: 'Collect points with a tag matching one of these patterns are associated.',
+  },
+  {
+    name: 'excluded_collect_point_tags',
+    type: 'list',
+    default: '',
+    help: 'Collect points with a tag matching one of these patterns are never associated.',
+  },
+  { name: 'metadata_url', type: 'url', help: 'Where to mirror the state file.', inert: METADATA_LATER },
+  { name: 'metadata_private_key', type: 'absolute-path', help: 'Key for metadata_url.', inert: METADATA_LATER },
+  { name: 'metadata_ca_cert', type: 'string', help: 'CA for metadata_url.', inert: METADATA_LATER },
+  { name: 'metadata_keytab', type: 'absolute-path', help: 'Keytab for metadata_url.', inert: METADATA_LATER },
+  { name: 'metadata_ssh_options', type: 'string', help: 'ssh options for metadata_url.', inert: METADATA_LATER },
+];
+
+const EXECUTABLE_NAMES = ['rsync', 'curl', 'restic', 'scp', 'ssh', 'tar', 'svn', 'git'] as const;
+
+/** `[global]` of `.global` files: tool paths (reference §2.7). */
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = EXECUTABLE_NAMES.map((tool) => ({
+  name: `${tool}_executable`,
+  type: 'string' as const,
+  default: tool,
+  variables: false,
+  help: `Path or name of the ${tool} executable.`,
+}));
+
+export type Tool = (typeof EXECUTABLE_NAMES)[number];

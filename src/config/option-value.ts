@@ -1,0 +1,65 @@
+import { FREQUENCY_FORMS, parseFrequency } from './frequency.js';
+import type { OptionSpec, OptionValue } from './schema.js';
+
+export type ConversionResult =
+  | { readonly ok: true; readonly value: OptionValue }
+  | { readonly ok: false; readonly expected: string };
+
+const TRUE_WORDS = ['1', 'ok', 'yes', 'true', 'on'];
+const FALSE_WORDS = ['0', 'no', 'false', 'off', ''];
+
+/** Converts the text of an option (after variable expansion) to its typed value. */
+export function convertOption(spec: OptionSpec, text: string): ConversionResult {
+  if (spec.type !== 'text' && /[\u0000-\u001f\u007f]/.test(text)) {
+    return { ok: false, expected: 'a value without control characters (newline, tab, escape...)' };
+  }
+  switch (spec.type) {
+    case 'string':
+    case 'text':
+      return { ok: true, value: text };
+    case 'absolute-path':
+      if (!text.startsWith('/')) return { ok: false, expected: 'an absolute path (starting with /)' };
+      return { ok: true, value: normalizePath(text) };
+    case 'inner-path': {
+      const parts = text.split('/').filter((p) => p !== '' && p !== '.');
+      if (text.startsWith('/') || parts.includes('..') || parts.length === 0) {
+        return { ok: false, expected: 'a path inside the collect point: relative, not empty, without ".."' };
+      }
+      return { ok: true, value: parts.join('/') };
+    }
+    case 'url':
+      if (text === '') return { ok: false, expected: 'a URL such as file:///var/backups/{name}, or an absolute path' };
+      return { ok: true, value: text };
+    case 'integer':
+      return /^-?\d+$/.test(text) ? { ok: true, value: Number(text) } : { ok: false, expected: 'an integer' };
+    case 'boolean': {
+      const word = text.toLowerCase();
+      if (TRUE_WORDS.includes(word)) return { ok: true, value: true };
+      if (FALSE_WORDS.includes(word)) return { ok: true, value: false };
+      return { ok: false, expected: `one of ${[...TRUE_WORDS, ...FALSE_WORDS.filter((w) => w)].join(', ')}` };
+    }
+    case 'list':
+      return {
+        ok: true,
+        value: text
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== ''),
+      };
+    case 'frequency': {
+      const frequency = parseFrequency(text);
+      return frequency === undefined ? { ok: false, expected: FREQUENCY_FORMS } : { ok: true, value: frequency };
+    }
+    case 'choice': {
+      const choices = spec.choices ?? [];
+      const match = choices.find((c) => c.toLowerCase() === text.toLowerCase());
+      return match === undefined ? { ok: false, expected: `one of ${choices.join(', ')}` } : { ok: true, value: match };
+    }
+  }
+}
+
+/** Collapses `//`, `/./` and a trailing slash; `..` stays (it is meaningful for absolute paths). */
+export function normalizePath(path: string): string {
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  return `/${parts.join('/')}`;
+}

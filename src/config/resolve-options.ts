@@ -1,0 +1,77 @@
+import { type Diagnostics } from '../diag/diagnostic.js';
+import { didYouMean } from '../diag/did-you-mean.js';
+import type { Origin } from '../diag/origin.js';
+import { convertOption } from './option-value.js';
+import type { ScannedSection } from './scan.js';
+import { type OptionSpec, OptionValues, type ResolvedOption } from './schema.js';
+import { formatTemplate, type Variables } from './variables.js';
+
+export interface ResolveOptionsInput {
+  readonly section: ScannedSection;
+  readonly specs: readonly OptionSpec[];
+  readonly variables: Variables;
+  /** Keys handled elsewhere (`engine`). */
+  readonly reserved?: readonly string[];
+  /** Appended to variable errors: "for collect point 'x'". */
+  readonly context?: string;
+}
+
+/** Maps a section's keys to typed values through the schema, reporting every problem. */
+export function resolveOptions(input: ResolveOptionsInput, diagnostics: Diagnostics): OptionValues {
+  const { section, specs, variables } = input;
+  const values = new Map<string, ResolvedOption>();
+  const reserved = new Set(input.reserved ?? []);
+  const context = input.context === undefined ? '' : ` ${input.context}`;
+  for (const entry of section.entries) {
+    if (reserved.has(entry.key)) continue;
+    const spec = specs.find((s) => s.name === entry.key);
+    if (spec === undefined) {
+      const guess = didYouMean(entry.key, [...specs.map((s) => s.name), ...reserved]);
+      diagnostics.warning(
+        `unknown option '${entry.key}' is ignored`,
+        entry.origin,
+        guess === undefined ? undefined : `did you mean '${guess}'?`,
+      );
+      continue;
+    }
+    if (spec.inert !== undefined) diagnostics.warning(`option '${spec.name}' has no effect: ${spec.inert}`, entry.origin);
+    const converted = convertText(spec, entry.value, variables, entry.origin, context, diagnostics);
+    if (converted !== undefined) values.set(spec.name, { spec, value: converted, origin: entry.origin });
+  }
+  const missing = specs.filter((s) => s.required && !section.entries.some((e) => e.key === s.name));
+  for (const spec of missing) {
+    diagnostics.error(`missing required option '${spec.name}'`, section.origin, spec.help);
+  }
+  for (const spec of specs) {
+    if (values.has(spec.name) || spec.default === undefined) continue;
+    const converted = convertOption(spec, spec.default);
+    if (converted.ok) values.set(spec.name, { spec, value: converted.value });
+  }
+  return new OptionValues(values, section.origin);
+}
+
+function convertText(
+  spec: OptionSpec,
+  raw: string,
+  variables: Variables,
+  origin: Origin,
+  context: string,
+  diagnostics: Diagnostics,
+) {
+  let text = raw;
+  if (spec.variables !== false) {
+    const formatted = formatTemplate(raw, variables);
+    if (!formatted.ok) {
+      diagnostics.error(`${formatted.message} in option '${spec.name}'${context}`, origin, formatted.hint);
+      return undefined;
+    }
+    text = formatted.text;
+  }
+  const converted = convertOption(spec, text);
+  if (!converted.ok) {
+    const shown = spec.secret ? '(value hidden: secret)' : text === raw ? `'${raw}'` : `'${raw}' (= '${text}')`;
+    diagnostics.error(`bad value for option '${spec.name}'${context}: ${shown}`, origin, `expected ${converted.expected}`);
+    return undefined;
+  }
+  return converted.value;
+}

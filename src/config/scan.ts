@@ -1,0 +1,165 @@
+import type { Diagnostics } from '../diag/diagnostic.js';
+import type { Origin } from '../diag/origin.js';
+import { shellSplit } from './shell-split.js';
+
+/**
+ * The original's dialect is Python's RawConfigParser (reference §2.3): no interpolation, values kept
+ * literally (quotes and inline `#`/`;` included), full-line comments only, indented continuation
+ * lines, case-insensitive option names, `=` or `:` delimiters, `[DEFAULT]` keys inherited by every
+ * section. The `ini` package reads none of that faithfully, so the lines are scanned here.
+ */
+
+export type SectionKind = 'point' | 'source' | 'filter' | 'hook' | 'variables' | 'global' | 'other';
+
+export interface ScannedEntry {
+  /** Lower-cased, as configparser does. */
+  readonly key: string;
+  readonly value: string;
+  readonly origin: Origin;
+}
+
+export interface ScannedSection {
+  readonly kind: SectionKind;
+  /** The header between the brackets, as written. */
+  readonly header: string;
+  /** The quoted name of `[source "db"]`-style sections; absent for `[point]`, `[global]`, `[variables]`. */
+  readonly label?: string;
+  readonly origin: Origin;
+  readonly entries: readonly ScannedEntry[];
+}
+
+export interface ScannedFile {
+  readonly file: string;
+  readonly sections: readonly ScannedSection[];
+}
+
+const LABELLED_KINDS = ['source', 'filter', 'hook', 'variables'] as const;
+
+interface OpenSection {
+  header: string;
+  line: number;
+  entries: ScannedEntry[];
+  keys: Set<string>;
+}
+
+export function scanIni(file: string, text: string, diagnostics: Diagnostics): ScannedFile {
+  const sections: OpenSection[] = [];
+  const defaults: OpenSection = { header: 'DEFAULT', line: 0, entries: [], keys: new Set() };
+  const seenHeaders = new Map<string, number>();
+  let current: OpenSection | undefined;
+  let continuation: { entry: ScannedEntry; indent: number; target: OpenSection } | undefined;
+
+  const lines = text.split(/\r?\n/);
+  lines.forEach((rawLine, index) => {
+    const line = index + 1;
+    const trimmed = rawLine.trim();
+    const indent = rawLine.length - rawLine.trimStart().length;
+    if (trimmed.startsWith('#') || trimmed.startsWith(';')) return;
+    if (trimmed === '') {
+      continuation = undefined;
+      return;
+    }
+    if (continuation !== undefined && indent > continuation.indent) {
+      const entries = continuation.target.entries;
+      const previous = continuation.entry;
+      const extended: ScannedEntry = { ...previous, value: `${previous.value}\n${trimmed}` };
+      entries[entries.indexOf(previous)] = extended;
+      continuation.entry = extended;
+      return;
+    }
+    continuation = undefined;
+    const header = /^\[(.+)\]$/.exec(trimmed);
+    if (header !== null && indent === 0) {
+      const name = header[1] ?? '';
+      const firstLine = seenHeaders.get(name);
+      if (firstLine !== undefined) {
+        diagnostics.error(`duplicate section [${name}] (first defined on line ${firstLine})`, {
+          file,
+          line,
+          section: name,
+        });
+        // Keep scanning its keys into a section nobody reads, so they are not reported again.
+        current = { header: name, line, entries: [], keys: new Set() };
+        return;
+      }
+      seenHeaders.set(name, line);
+      current = name === 'DEFAULT' ? defaults : { header: name, line, entries: [], keys: new Set() };
+      if (current !== defaults) sections.push(current);
+      return;
+    }
+    const delimiter = /[=:]/.exec(trimmed);
+    if (delimiter === null) {
+      diagnostics.error(`line is neither a section header, an option 'key = value' nor a comment`, {
+        file,
+        line,
+      });
+      return;
+    }
+    if (current === undefined) {
+      diagnostics.error('option before any section header (expected a line like [point])', { file, line });
+      current = { header: '', line, entries: [], keys: new Set() };
+      return;
+    }
+    const rawKey = trimmed.slice(0, delimiter.index).trim();
+    const key = rawKey.toLowerCase();
+    const value = trimmed.slice(delimiter.index + 1).trim();
+    const origin: Origin = { file, line, section: current.header, key };
+    if (key === '') {
+      diagnostics.error('option with an empty name', origin);
+      return;
+    }
+    if (current.keys.has(key)) {
+      const first = current.entries.find((e) => e.key === key);
+      diagnostics.error(
+        `duplicate option '${key}' in [${current.header}] (first set on line ${first?.origin.line})`,
+        origin,
+      );
+      return;
+    }
+    current.keys.add(key);
+    const entry: ScannedEntry = { key, value, origin };
+    current.entries.push(entry);
+    continuation = { entry, indent, target: current };
+  });
+
+  return {
+    file,
+    sections: sections.map((section) => finishSection(file, section, defaults, diagnostics)),
+  };
+}
+
+function finishSection(
+  file: string,
+  section: OpenSection,
+  defaults: OpenSection,
+  diagnostics: Diagnostics,
+): ScannedSection {
+  const inherited = defaults.entries
+    .filter((d) => !section.keys.has(d.key))
+    .map((d) => ({ ...d, origin: { ...d.origin, section: section.header } }));
+  const entries = [...section.entries, ...inherited];
+  const origin: Origin = { file, line: section.line, section: section.header };
+  const { kind, label } = classifyHeader(section.header, origin, diagnostics);
+  return { kind, header: section.header, ...(label === undefined ? {} : { label }), origin, entries };
+}
+
+function classifyHeader(
+  header: string,
+  origin: Origin,
+  diagnostics: Diagnostics,
+): { kind: SectionKind; label?: string } {
+  if (header === 'point' || header === 'global' || header === 'variables') return { kind: header };
+  for (const kind of LABELLED_KINDS) {
+    if (!header.startsWith(`${kind} `)) continue;
+    const words = shellSplit(header.slice(kind.length + 1));
+    if (words === undefined || words.length !== 1 || words[0] === '') {
+      diagnostics.error(
+        `ambiguous section name [${header}]: expected exactly one name, e.g. [${kind} "my name"]`,
+        origin,
+      );
+      return { kind: 'other' };
+    }
+    return { kind, label: words[0] ?? '' };
+  }
+  return { kind: 'other' };
+}

@@ -1,0 +1,95 @@
+import type { Origin } from '../diag/origin.js';
+import type { Frequency } from './frequency.js';
+
+/**
+ * One option schema drives validation, `plugins -v`, the README's engine tables and the error
+ * messages, so none of them can drift from the others.
+ */
+export type OptionType =
+  /** One line of text. */
+  | 'string'
+  /** Several lines allowed (templates, messages). */
+  | 'text'
+  /** An absolute filesystem path. */
+  | 'absolute-path'
+  /** A path inside the collect point: relative, without `..`. */
+  | 'inner-path'
+  /** A URL or a bare absolute path. */
+  | 'url'
+  | 'integer'
+  | 'boolean'
+  /** Comma-separated, trimmed, empty items dropped. */
+  | 'list'
+  | 'frequency'
+  | 'choice';
+
+export interface OptionSpec {
+  readonly name: string;
+  readonly type: OptionType;
+  readonly help: string;
+  readonly required?: boolean;
+  /** The default as a user would write it, shown in docs; absent means "unset". */
+  readonly default?: string;
+  /** Never reaches argv, logs, plan text or scripts (DESIGN §4). */
+  readonly secret?: boolean;
+  /** `{variables}` are expanded; true unless stated otherwise. */
+  readonly variables?: boolean;
+  readonly choices?: readonly string[];
+  /** Accepted for compatibility but without effect yet: a warning says so. */
+  readonly inert?: string;
+}
+
+export type OptionValue = string | number | boolean | readonly string[] | Frequency;
+
+export interface ResolvedOption {
+  readonly spec: OptionSpec;
+  readonly value: OptionValue;
+  /** Absent when the value is the schema default. */
+  readonly origin?: Origin;
+}
+
+/** Typed read access to an engine's resolved options; the resolver guarantees the types. */
+export class OptionValues {
+  constructor(
+    private readonly values: ReadonlyMap<string, ResolvedOption>,
+    /** Where the section starts, for options that were left at their default. */
+    readonly sectionOrigin: Origin,
+  ) {}
+
+  has(name: string): boolean {
+    return this.values.has(name);
+  }
+
+  string(name: string): string {
+    const value = this.values.get(name)?.value;
+    if (typeof value !== 'string') throw new Error(`option ${name} is not a resolved string`);
+    return value;
+  }
+
+  optionalString(name: string): string | undefined {
+    const value = this.values.get(name)?.value;
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  boolean(name: string): boolean {
+    return this.values.get(name)?.value === true;
+  }
+
+  list(name: string): readonly string[] {
+    const value = this.values.get(name)?.value;
+    return Array.isArray(value) ? value : [];
+  }
+
+  frequency(): Frequency {
+    const value = this.values.get('frequency')?.value;
+    return typeof value === 'object' && value !== null && 'kind' in value ? value : { kind: 'always' };
+  }
+
+  origin(name: string): Origin {
+    return this.values.get(name)?.origin ?? this.sectionOrigin;
+  }
+
+  entries(): IterableIterator<[string, ResolvedOption]> {
+    return this.values.entries();
+  }
+}

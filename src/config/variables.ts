@@ -1,0 +1,122 @@
+/**
+ * Variables (reference §6, DESIGN §4): `{name}` placeholders in any string option, `{{`/`}}` for
+ * literal braces. Built-ins are computed once from the plan's pinned time and host facts.
+ */
+
+export type Variables = Readonly<Record<string, string>>;
+
+export interface HostFacts {
+  readonly fqdn: string;
+  readonly hostname: string;
+  readonly username: string;
+}
+
+/** The strftime letters the original offers, in C-locale spelling. */
+export const TIME_VARIABLES = [
+  'a', 'A', 'w', 'd', 'b', 'B', 'm', 'y', 'Y', 'H', 'I', 'p', 'M', 'S', 'f', 'z', 'Z', 'j', 'U', 'W', 'c', 'x', 'X',
+] as const;
+
+export const HOST_VARIABLES = ['fqdn', 'hostname', 'username'] as const;
+
+const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTH_NAMES = [
+  'January', 'February', 'March', 'April', 'May', 'June',
+  'July', 'August', 'September', 'October', 'November', 'December',
+];
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+export function offsetText(date: Date, separator: string): string {
+  const minutes = -date.getTimezoneOffset();
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${pad(Math.floor(abs / 60))}${separator}${pad(abs % 60)}`;
+}
+
+function zoneAbbreviation(date: Date): string {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZoneName: 'short' }).formatToParts(date);
+  return parts.find((p) => p.type === 'timeZoneName')?.value ?? '';
+}
+
+export function timeVariables(now: Date): Record<string, string> {
+  const year = now.getFullYear();
+  const startOfYear = new Date(year, 0, 1);
+  const yday = Math.round((new Date(year, now.getMonth(), now.getDate()).getTime() - startOfYear.getTime()) / 86_400_000);
+  const wday = now.getDay();
+  const hour12 = now.getHours() % 12 === 0 ? 12 : now.getHours() % 12;
+  const a = (DAY_NAMES[wday] ?? '').slice(0, 3);
+  const b = (MONTH_NAMES[now.getMonth()] ?? '').slice(0, 3);
+  const time = `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
+  return {
+    a,
+    A: DAY_NAMES[wday] ?? '',
+    w: String(wday),
+    d: pad(now.getDate()),
+    b,
+    B: MONTH_NAMES[now.getMonth()] ?? '',
+    m: pad(now.getMonth() + 1),
+    y: pad(year % 100),
+    Y: String(year),
+    H: pad(now.getHours()),
+    I: pad(hour12),
+    p: now.getHours() < 12 ? 'AM' : 'PM',
+    M: pad(now.getMinutes()),
+    S: pad(now.getSeconds()),
+    f: pad(now.getMilliseconds() * 1000, 6),
+    z: offsetText(now, ''),
+    Z: zoneAbbreviation(now),
+    j: pad(yday + 1, 3),
+    U: pad(Math.floor((yday + 7 - wday) / 7)),
+    W: pad(Math.floor((yday + 7 - ((wday + 6) % 7)) / 7)),
+    c: `${a} ${b} ${String(now.getDate()).padStart(2, ' ')} ${time} ${year}`,
+    x: `${pad(now.getMonth() + 1)}/${pad(now.getDate())}/${pad(year % 100)}`,
+    X: time,
+  };
+}
+
+export function builtinVariables(now: Date, host: HostFacts): Record<string, string> {
+  return { ...host, ...timeVariables(now) };
+}
+
+export type FormatResult =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly message: string; readonly hint?: string };
+
+/** Python `str.format` restricted to plain `{name}` fields, which is all the original's configs use. */
+export function formatTemplate(template: string, variables: Variables): FormatResult {
+  let text = '';
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i];
+    if (c === '{' && template[i + 1] === '{') {
+      text += '{';
+      i++;
+    } else if (c === '}' && template[i + 1] === '}') {
+      text += '}';
+      i++;
+    } else if (c === '{') {
+      const end = template.indexOf('}', i);
+      if (end < 0) return { ok: false, message: `unmatched '{' in '${template}'`, hint: 'write {{ for a literal brace' };
+      const field = template.slice(i + 1, end);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) {
+        return { ok: false, message: `invalid variable reference '{${field}}'`, hint: 'expected {name}; write {{ for a literal brace' };
+      }
+      const value = variables[field];
+      if (value === undefined) {
+        return { ok: false, message: `unknown variable '{${field}}'`, hint: suggestVariable(field, variables) };
+      }
+      text += value;
+      i = end;
+    } else if (c === '}') {
+      return { ok: false, message: `unmatched '}' in '${template}'`, hint: 'write }} for a literal brace' };
+    } else {
+      text += c;
+    }
+  }
+  return { ok: true, text };
+}
+
+function suggestVariable(field: string, variables: Variables): string {
+  const lower = Object.keys(variables).find((k) => k.toLowerCase() === field.toLowerCase());
+  if (lower !== undefined) return `did you mean '{${lower}}'?`;
+  return `known variables: ${Object.keys(variables).sort().join(', ')}`;
+}

@@ -1,0 +1,81 @@
+import type { OptionValues } from '../../config/schema.js';
+import type { Diagnostics } from '../../diag/diagnostic.js';
+import type { BackupEngine, BoundBackupPoint } from '../engine.js';
+import { siblingPaths, stagedRsync } from '../staged-rsync.js';
+import { isWithin, parseLocation } from '../url.js';
+
+const TRANSPORTS_LATER = 'ssh://, http(s):// (WebDAV) and ftp:// targets are not available in this version';
+
+/** Mirrors the collect point's export directory to another directory (reference §3.3.4). */
+export const synchronize: BackupEngine = {
+  role: 'backup',
+  name: 'synchronize',
+  summary: 'Mirror the collect point to a directory (a local path or a file:// URL).',
+  options: [
+    {
+      name: 'remote_url',
+      type: 'url',
+      required: true,
+      help: 'Target directory: file:///var/backups/{name} or /var/backups/{name}. Include {name}: each collect point needs its own directory.',
+    },
+    { name: 'private_key', type: 'absolute-path', help: 'ssh identity or https client certificate.', inert: TRANSPORTS_LATER },
+    { name: 'ca_cert', type: 'string', help: 'https CA bundle, or "any" to skip verification.', inert: TRANSPORTS_LATER },
+    { name: 'ssh_options', type: 'string', help: 'Extra ssh arguments.', inert: TRANSPORTS_LATER },
+    { name: 'keytab', type: 'absolute-path', help: 'Kerberos keytab.', inert: TRANSPORTS_LATER },
+  ],
+  check: checkTarget,
+  backup(bp, cp) {
+    const target = targetDir(bp);
+    return stagedRsync({
+      from: cp.exportDir,
+      target,
+      paths: siblingPaths(target),
+      hardLinks: true,
+      filters: [],
+      origin: bp.options.origin('remote_url'),
+      what: `the mirror of "${cp.name}"`,
+    });
+  },
+  restore(bp, cp) {
+    const origin = bp.options.origin('remote_url');
+    return [
+      { kind: 'mkdir', path: cp.exportDir, origin, summary: `create ${cp.exportDir}` },
+      {
+        kind: 'rsync',
+        from: targetDir(bp),
+        to: cp.exportDir,
+        deleteExtraneous: true,
+        hardLinks: true,
+        filters: [],
+        origin,
+        summary: `fetch the mirror of "${cp.name}" from backup point "${bp.name}"`,
+      },
+    ];
+  },
+};
+
+function targetDir(bp: BoundBackupPoint): string {
+  const location = parseLocation(bp.options.string('remote_url'));
+  if (location.kind !== 'local') throw new Error('synchronize: remote_url was not validated');
+  return location.path;
+}
+
+function checkTarget(options: OptionValues, diagnostics: Diagnostics, collectRoot?: string): void {
+  const url = options.string('remote_url');
+  const origin = options.origin('remote_url');
+  const location = parseLocation(url);
+  switch (location.kind) {
+    case 'unsupported':
+      diagnostics.error(`remote_url '${url}': ${location.scheme}:// is not available in this version`, origin, 'use a local path or a file:// URL');
+      return;
+    case 'invalid':
+      diagnostics.error(`bad value for option 'remote_url': '${url}'`, origin, `expected ${location.expected}`);
+      return;
+    case 'local':
+      if (location.path === '/') {
+        diagnostics.error(`remote_url '${url}' is the root directory`, origin, 'expected a dedicated directory such as /var/backups/{name}');
+      } else if (collectRoot !== undefined && (isWithin(location.path, collectRoot) || isWithin(collectRoot, location.path))) {
+        diagnostics.error(`remote_url '${url}' overlaps the collect point directory ${collectRoot}`, origin, 'a mirror must live outside the collect point and must not contain it');
+      }
+  }
+}

@@ -1,0 +1,103 @@
+import type { Frequency } from '../config/frequency.js';
+import type { OptionSpec, OptionValues } from '../config/schema.js';
+import type { Variables } from '../config/variables.js';
+import type { Diagnostics } from '../diag/diagnostic.js';
+import type { Origin } from '../diag/origin.js';
+import type { ActionDraft } from '../graph/action.js';
+
+/**
+ * Every engine is a module exporting one of these, registered in `registry.ts`. Lowering is pure:
+ * engines describe actions, they never touch the filesystem or the network.
+ */
+export type Role = 'source' | 'collect' | 'backup' | 'filter' | 'hook';
+
+export interface EngineInfo {
+  readonly name: string;
+  /** Other spellings accepted in `engine=` (case-insensitive), e.g. the original's `postgressql`. */
+  readonly aliases?: readonly string[];
+  readonly summary: string;
+  readonly options: readonly OptionSpec[];
+  /** Checks that need several options together; single-option checks come from the schema. */
+  readonly check?: (options: OptionValues, diagnostics: Diagnostics, collectRoot?: string) => void;
+}
+
+export interface SourceEngine extends EngineInfo {
+  readonly role: 'source';
+  readonly backup: (source: BoundSource, cp: BoundCollectPoint) => ActionDraft[];
+  readonly restore: (source: BoundSource, cp: BoundCollectPoint) => ActionDraft[];
+}
+
+export interface CollectEngine extends EngineInfo {
+  readonly role: 'collect';
+  /** The directory backup points read (reference §3.1 "export path"). */
+  readonly exportDir: (layout: CollectLayout) => string;
+  readonly beforeSources: (cp: BoundCollectPoint) => ActionDraft[];
+  readonly afterSources: (cp: BoundCollectPoint) => ActionDraft[];
+  readonly restoreBeforeSources: (cp: BoundCollectPoint) => ActionDraft[];
+}
+
+export interface BackupEngine extends EngineInfo {
+  readonly role: 'backup';
+  readonly backup: (bp: BoundBackupPoint, cp: BoundCollectPoint) => ActionDraft[];
+  /** Fetches the backup point's copy into the collect point's export directory. */
+  readonly restore: (bp: BoundBackupPoint, cp: BoundCollectPoint) => ActionDraft[];
+}
+
+export type Engine = SourceEngine | CollectEngine | BackupEngine;
+
+/** The on-disk layout shared by every collect point (reference §3.1). */
+export interface CollectLayout {
+  readonly root: string;
+  /** `L/backups`: where sources write. */
+  readonly importDir: string;
+  /** `L/metadata/collect_point` */
+  readonly metadataDir: string;
+  readonly stateFile: string;
+  readonly lockFile: string;
+  /** Scratch space on the collect point's filesystem, for staged replacements. */
+  readonly workDir: string;
+}
+
+export interface Tags {
+  readonly own: readonly string[];
+  readonly included: readonly string[];
+  readonly excluded: readonly string[];
+}
+
+export interface BoundSource {
+  readonly name: string;
+  readonly origin: Origin;
+  readonly engine: SourceEngine;
+  readonly options: OptionValues;
+}
+
+export interface BoundCollectPoint {
+  readonly name: string;
+  readonly file: string;
+  readonly origin: Origin;
+  readonly engine: CollectEngine;
+  readonly options: OptionValues;
+  readonly variables: Variables;
+  readonly layout: CollectLayout;
+  readonly exportDir: string;
+  readonly sources: readonly BoundSource[];
+  readonly tags: Tags;
+  readonly frequency: Frequency;
+  readonly frequencyOrigin: Origin;
+}
+
+/** A backup point with its options rendered for one collect point. */
+export interface BoundBackupPoint {
+  readonly name: string;
+  readonly collectPoint: string;
+  readonly file: string;
+  readonly origin: Origin;
+  readonly engine: BackupEngine;
+  readonly options: OptionValues;
+  readonly variables: Variables;
+  readonly tags: Tags;
+  readonly frequency: Frequency;
+  readonly frequencyOrigin: Origin;
+  /** `L/metadata/remote-<bp>/remote/<bp>.json` of the collect point. */
+  readonly stateFile: string;
+}

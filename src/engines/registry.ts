@@ -1,0 +1,49 @@
+import { synchronize } from './backup/synchronize.js';
+import { filesCollectPoint } from './collect/files.js';
+import type { Engine, Role } from './engine.js';
+import { localFiles } from './sources/local-files.js';
+
+/** Every available engine. Adding one is a new file and a line here. */
+export const ENGINES: readonly Engine[] = [localFiles, filesCollectPoint, synchronize];
+
+/** The original's catalogue (reference §13): known names that this version cannot run yet. */
+const CATALOGUE: Readonly<Record<Role, readonly string[]>> = {
+  source: ['local_files', 'remote_files', 'mysql', 'postgresql', 'postgressql', 'ldap', 'dovecot'],
+  collect: ['files', 'git', 'archive', 'subversion'],
+  backup: ['git', 'gitlab', 'synchronize', 'archive', 'rolling_archive', 'restic'],
+  filter: ['encrypt', 'hashes'],
+  hook: ['log', 'email', 'http'],
+};
+
+export const ROLE_TITLES: Readonly<Record<Role, string>> = {
+  collect: 'collect points',
+  source: 'sources',
+  backup: 'backup points',
+  filter: 'filters',
+  hook: 'hooks',
+};
+
+export type EngineLookup =
+  | { readonly kind: 'found'; readonly engine: Engine }
+  | { readonly kind: 'not-available'; readonly name: string }
+  | { readonly kind: 'unknown'; readonly known: readonly string[] };
+
+/** Engine names are case-insensitive, as in the original. */
+export function findEngine(role: Role, name: string): EngineLookup {
+  const wanted = name.trim().toLowerCase();
+  const engine = ENGINES.find(
+    (e) => e.role === role && (e.name === wanted || (e.aliases ?? []).includes(wanted)),
+  );
+  if (engine !== undefined) return { kind: 'found', engine };
+  if (CATALOGUE[role].includes(wanted)) return { kind: 'not-available', name: wanted };
+  return { kind: 'unknown', known: enginesOf(role).map((e) => e.name) };
+}
+
+export function enginesOf(role: Role): Engine[] {
+  return ENGINES.filter((e) => e.role === role);
+}
+
+export function plannedEngines(role: Role): string[] {
+  const available = new Set(enginesOf(role).flatMap((e) => [e.name, ...(e.aliases ?? [])]));
+  return CATALOGUE[role].filter((name) => !available.has(name));
+}

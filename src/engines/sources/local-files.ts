@@ -1,0 +1,87 @@
+import type { OptionValues } from '../../config/schema.js';
+import type { RsyncFilter } from '../../graph/action.js';
+import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
+import { stagedRsync } from '../staged-rsync.js';
+
+/** Copies a local directory into the collect point with rsync (reference §3.2.1). */
+export const localFiles: SourceEngine = {
+  role: 'source',
+  name: 'local_files',
+  aliases: ['rsync'],
+  summary: 'Copy a local directory into the collect point with rsync.',
+  options: [
+    { name: 'source_path', type: 'absolute-path', required: true, help: 'Directory to back up.' },
+    {
+      name: 'destination_path',
+      type: 'inner-path',
+      required: true,
+      help: 'Sub-directory of the collect point that receives the copy, e.g. "files".',
+    },
+    {
+      name: 'exclude',
+      type: 'string',
+      help: 'rsync pattern of files not to copy; "@FILE" reads patterns from FILE. Also protects them on restore.',
+    },
+    {
+      name: 'include',
+      type: 'string',
+      help: 'rsync pattern of files to copy even if excluded (checked before "exclude"); "@FILE" reads patterns from FILE.',
+    },
+    { name: 'preserve_hard_links', type: 'boolean', default: 'false', help: 'Preserve hard links (rsync -H).' },
+  ],
+  check(options, diagnostics) {
+    for (const rule of ['include', 'exclude']) {
+      const value = options.optionalString(rule);
+      if (value?.startsWith('@') && !value.startsWith('@/')) {
+        diagnostics.error(`bad value for option '${rule}': '${value}'`, options.origin(rule), 'expected @/absolute/path/of/a/pattern/file');
+      }
+    }
+  },
+  backup(source, cp) {
+    const target = destination(source, cp);
+    const slug = source.options.string('destination_path').replaceAll('/', '_');
+    return stagedRsync({
+      from: source.options.string('source_path'),
+      target,
+      paths: {
+        staging: `${cp.layout.workDir}/${slug}.new`,
+        previous: `${cp.layout.workDir}/${slug}.old`,
+      },
+      hardLinks: source.options.boolean('preserve_hard_links'),
+      filters: rsyncFilters(source.options),
+      origin: source.origin,
+      what: `the copy of source "${source.name}"`,
+    });
+  },
+  restore(source, cp) {
+    const sourcePath = source.options.string('source_path');
+    return [
+      { kind: 'mkdir', path: sourcePath, origin: source.origin, summary: `create ${sourcePath}` },
+      {
+        kind: 'rsync',
+        from: destination(source, cp),
+        to: sourcePath,
+        deleteExtraneous: true,
+        hardLinks: source.options.boolean('preserve_hard_links'),
+        // The same filters keep excluded files out of --delete's reach (reference §12 item 15).
+        filters: rsyncFilters(source.options),
+        origin: source.origin,
+        summary: `restore source "${source.name}" into ${sourcePath}`,
+      },
+    ];
+  },
+};
+
+function destination(source: BoundSource, cp: BoundCollectPoint): string {
+  return `${cp.layout.importDir}/${source.options.string('destination_path')}`;
+}
+
+function rsyncFilters(options: OptionValues): RsyncFilter[] {
+  const filters: RsyncFilter[] = [];
+  for (const rule of ['include', 'exclude'] as const) {
+    const value = options.optionalString(rule);
+    if (value === undefined || value === '') continue;
+    filters.push(value.startsWith('@') ? { rule, fromFile: value.slice(1) } : { rule, pattern: value });
+  }
+  return filters;
+}

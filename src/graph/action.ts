@@ -1,0 +1,57 @@
+import type { Origin } from '../diag/origin.js';
+
+/**
+ * The action graph: what a plan does, as plain data. Every node carries the config line that
+ * produced it. New engines add kinds here; every switch over `kind` is exhaustive, so a kind
+ * without a command builder or a description is a compile error.
+ */
+export type Action = ActionCommon & ActionBody;
+
+export interface ActionCommon {
+  /** Stable within a plan: `<unit id>/<n>`. */
+  readonly id: string;
+  readonly origin: Origin;
+  /** Ids of actions of the same unit that must run first. */
+  readonly after: readonly string[];
+  /** One line for people: what this step does. */
+  readonly summary: string;
+}
+
+export type ActionBody =
+  | { readonly kind: 'mkdir'; readonly path: string }
+  | ({ readonly kind: 'rsync' } & RsyncSpec)
+  | ({ readonly kind: 'recover-dir' } & DirSwapPaths)
+  | ({ readonly kind: 'replace-dir' } & DirSwapPaths);
+
+/** A directory replaced through a staging copy (see DirSwapCommand). */
+export interface DirSwapPaths {
+  readonly staging: string;
+  readonly target: string;
+  readonly previous: string;
+}
+
+export type ActionKind = ActionBody['kind'];
+
+export interface RsyncFilter {
+  readonly rule: 'include' | 'exclude';
+  /** A pattern, or `@file` in the config, which becomes `fromFile`. */
+  readonly pattern?: string;
+  readonly fromFile?: string;
+}
+
+export interface RsyncSpec {
+  readonly from: string;
+  readonly to: string;
+  readonly deleteExtraneous: boolean;
+  readonly hardLinks: boolean;
+  readonly filters: readonly RsyncFilter[];
+  /** Unchanged files are hard-linked from here instead of copied (staged replacement). */
+  readonly linkDest?: string;
+}
+
+/** An action as an engine returns it, before the lower pass gives it an id and edges. */
+export type ActionDraft = ActionBody & { readonly origin: Origin; readonly summary: string };
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}

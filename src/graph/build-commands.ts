@@ -1,0 +1,38 @@
+import { type Action, assertNever, type RsyncSpec } from './action.js';
+import type { Command } from './command.js';
+
+/** The one argv builder: every action becomes Commands here and nowhere else. */
+export function buildCommands(action: Action): Command[] {
+  switch (action.kind) {
+    case 'mkdir':
+      return [{ kind: 'exec', argv: ['mkdir', '-p', '--', action.path] }];
+    case 'rsync':
+      return [{ kind: 'exec', argv: rsyncArgv(action) }];
+    case 'recover-dir':
+      return [{ kind: 'dir-recover', staging: action.staging, target: action.target, previous: action.previous }];
+    case 'replace-dir':
+      return [{ kind: 'dir-swap', staging: action.staging, target: action.target, previous: action.previous }];
+    default:
+      return assertNever(action);
+  }
+}
+
+/**
+ * Paths are absolute, so none starts with `-` and rsync never mistakes `a:b` for a remote host
+ * (a colon after a slash is local); `--` ends the options all the same.
+ */
+export function rsyncArgv(spec: RsyncSpec): string[] {
+  const argv = ['rsync', '-a'];
+  if (spec.deleteExtraneous) argv.push('--delete');
+  argv.push('-S');
+  if (spec.hardLinks) argv.push('-H');
+  for (const filter of spec.filters) {
+    if (filter.fromFile !== undefined) argv.push(`--${filter.rule}-from=${filter.fromFile}`);
+    else if (filter.pattern !== undefined) argv.push(`--${filter.rule}=${filter.pattern}`);
+  }
+  if (spec.linkDest !== undefined) argv.push(`--link-dest=${spec.linkDest}`);
+  argv.push('--', withSlash(spec.from), withSlash(spec.to));
+  return argv;
+}
+
+const withSlash = (path: string): string => (path.endsWith('/') ? path : `${path}/`);
