@@ -1,13 +1,16 @@
 import { type Action, assertNever, type RsyncSpec } from './action.js';
 import type { Command } from './command.js';
 
+/** Executable paths from `[global]` (`rsync_executable`...), keyed by tool name. */
+export type ToolPaths = Readonly<Record<string, string>>;
+
 /** The one argv builder: every action becomes Commands here and nowhere else. */
-export function buildCommands(action: Action): Command[] {
+export function buildCommands(action: Action, tools: ToolPaths = {}): Command[] {
   switch (action.kind) {
     case 'mkdir':
       return [{ kind: 'exec', argv: ['mkdir', '-p', '--', action.path] }];
     case 'rsync':
-      return [{ kind: 'exec', argv: rsyncArgv(action) }];
+      return [{ kind: 'exec', argv: [tools.rsync ?? 'rsync', ...rsyncArgv(action).slice(1)] }];
     case 'recover-dir':
       return [{ kind: 'dir-recover', staging: action.staging, target: action.target, previous: action.previous }];
     case 'replace-dir':

@@ -1,0 +1,25 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import Handlebars from 'handlebars';
+import type { Plan } from '../../planner/plan.js';
+import { scriptView } from './view-model.js';
+
+const TEMPLATES = new URL('../../../templates/', import.meta.url);
+
+let compiled: HandlebarsTemplateDelegate | undefined;
+
+function template(): HandlebarsTemplateDelegate {
+  if (compiled !== undefined) return compiled;
+  const handlebars = Handlebars.create();
+  for (const name of readdirSync(new URL('partials/', TEMPLATES))) {
+    const partial = readFileSync(new URL(`partials/${name}`, TEMPLATES), 'utf8');
+    handlebars.registerPartial(name.replace(/\.hbs$/, ''), partial);
+  }
+  const outline = readFileSync(new URL('script.sh.hbs', TEMPLATES), 'utf8');
+  compiled = handlebars.compile(outline, { noEscape: true, strict: true });
+  return compiled;
+}
+
+/** The plan as a bash script: byte-identical for identical plans. */
+export function renderBash(plan: Plan): string {
+  return template()(scriptView(plan));
+}

@@ -1,0 +1,82 @@
+import { formatOrigin } from '../../diag/origin.js';
+import type { Plan, PlanUnit } from '../../planner/plan.js';
+import { describeSelection } from '../describe-selection.js';
+import { commandLine, commentText, functionName, shellWord } from './quote.js';
+
+/** Everything the templates lay out, already quoted: templates add no logic and no escaping. */
+export interface ScriptView {
+  readonly version: string;
+  readonly regenerate: string;
+  readonly mode: string;
+  readonly now: string;
+  readonly configDir: string;
+  readonly inputs: readonly string[];
+  readonly selection: string;
+  readonly skipped: readonly string[];
+  readonly tools: string;
+  readonly secrets: string;
+  readonly units: readonly UnitView[];
+  readonly failedSkips: string;
+}
+
+interface UnitView {
+  readonly title: string;
+  readonly origin: string;
+  readonly fn: string;
+  readonly runArgs: string;
+  readonly steps: readonly StepView[];
+}
+
+interface StepView {
+  readonly origin: string;
+  readonly number: number;
+  readonly total: number;
+  readonly summary: string;
+  readonly lines: readonly string[];
+}
+
+export function scriptView(plan: Plan): ScriptView {
+  return {
+    version: plan.polyarchivVersion,
+    regenerate: commentText(plan.regenerate),
+    mode: plan.mode,
+    now: plan.now,
+    configDir: commentText(plan.configDir),
+    inputs: plan.inputs.map((i) => `${i.sha256}  ${commentText(i.file)}`),
+    selection: commentText(describeSelection(plan.selection)),
+    skipped: plan.skipped.map((s) => commentText(`${s.title}: ${s.reason} (${formatOrigin(s.origin)})`)),
+    tools: plan.tools.join(' '),
+    secrets: plan.secrets.length === 0 ? 'none' : plan.secrets.join(' '),
+    units: plan.units.map((unit, index) => unitView(unit, index)),
+    failedSkips: plan.skipped.some((s) => s.failed) ? '1' : '0',
+  };
+}
+
+function unitView(unit: PlanUnit, index: number): UnitView {
+  const fn = functionName(`unit_${index + 1}`, unit.id);
+  const guard = unit.guards[0];
+  const args = [
+    shellWord(unit.id),
+    fn,
+    shellWord(unit.lockFile),
+    unit.record === undefined ? "''" : shellWord(unit.record.file),
+    shellWord(guard?.sha256 ?? ''),
+    shellWord(unit.record?.onSuccess ?? ''),
+    shellWord(unit.record?.onFailure ?? ''),
+  ];
+  const continuation = ' \\\n  ';
+  const requires = unit.requires.map(shellWord).join(' ');
+  return {
+    title: commentText(unit.title),
+    origin: commentText(formatOrigin(unit.origin)),
+    fn,
+    runArgs: `${args.slice(0, 3).join(' ')}${continuation}${args.slice(3, 5).join(' ')}${continuation}${args[5]}${continuation}${args[6]}${requires === '' ? '' : `${continuation}${requires}`}`,
+    steps: unit.steps.map((step, i) => ({
+      origin: commentText(formatOrigin(step.action.origin)),
+      number: i + 1,
+      total: unit.steps.length,
+      summary: shellWord(step.action.summary),
+      lines: step.commands.map(commandLine),
+    })),
+  };
+}

@@ -1,0 +1,37 @@
+import { formatOrigin } from '../diag/origin.js';
+import type { Plan } from '../planner/plan.js';
+import { commandLine } from './bash/quote.js';
+import { describeSelection } from './describe-selection.js';
+
+/** A Terraform-like summary: one symbol per unit and step, what runs, what is skipped and why. */
+export function describeText(plan: Plan): string {
+  const lines = [
+    `polyarchiv ${plan.mode} plan at ${plan.now}`,
+    `configuration: ${plan.configDir} (${plan.inputs.length} files)`,
+    `selection: ${describeSelection(plan.selection)}`,
+    '',
+    'Symbols: + runs, - not run, ! cannot run (a failure)',
+    '',
+  ];
+  for (const unit of plan.units) {
+    lines.push(`+ ${unit.title}  [${formatOrigin(unit.origin)}]`);
+    if (unit.requires.length > 0) lines.push(`    only if ${unit.requires.join(', ')} succeeds`);
+    unit.steps.forEach((step, i) => {
+      lines.push(`    ${i + 1}. ${step.action.summary}  [${formatOrigin(step.action.origin)}]`);
+      for (const command of step.commands) lines.push(`         $ ${commandLine(command)}`);
+    });
+    if (unit.record !== undefined) lines.push(`    records ${unit.record.file}`);
+    lines.push('');
+  }
+  for (const skipped of plan.skipped) {
+    lines.push(`${skipped.failed ? '!' : '-'} ${skipped.title}: ${skipped.reason}  [${formatOrigin(skipped.origin)}]`);
+  }
+  if (plan.skipped.length > 0) lines.push('');
+  const steps = plan.units.reduce((n, u) => n + u.steps.length, 0);
+  const failed = plan.skipped.filter((s) => s.failed).length;
+  lines.push(
+    `Plan: ${plan.units.length} to run (${steps} steps), ${plan.skipped.length - failed} not run` +
+      (failed > 0 ? `, ${failed} cannot run.` : '.'),
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,130 @@
+import { assertNever } from '../../graph/action.js';
+import type { Command } from '../../graph/command.js';
+import type { Plan, PlanUnit } from '../../planner/plan.js';
+import { commandLine } from '../bash/quote.js';
+import { dirRecover, dirSwap, isStale, recordState, releaseLock, runExec, takeLock } from './primitives.js';
+
+export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
+
+export interface UnitResult {
+  readonly id: string;
+  readonly status: UnitStatus;
+  readonly message?: string;
+  readonly seconds: number;
+}
+
+export interface ExecuteOptions {
+  readonly dry: boolean;
+  readonly showCommands: boolean;
+  /** Asked before each command when set; false skips it and fails the unit without recording it. */
+  readonly confirm?: (line: string) => Promise<boolean>;
+  readonly quiet: boolean;
+  readonly say: (line: string) => void;
+  readonly clock: () => Date;
+}
+
+export interface ExecutionReport {
+  readonly results: readonly UnitResult[];
+  readonly exitCode: number;
+}
+
+/** Runs a plan in-process: the same units, locks, guards and state records as the script. */
+export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecutionReport> {
+  const results: UnitResult[] = [];
+  for (const unit of plan.units) {
+    const missing = unit.requires.find((id) => results.find((r) => r.id === id)?.status !== 'ok' && !options.dry);
+    if (missing !== undefined) {
+      options.say(`${unit.id}: skipped, ${missing} did not succeed`);
+      results.push({ id: unit.id, status: 'skipped', seconds: 0 });
+      continue;
+    }
+    options.say(unit.id);
+    const started = Date.now();
+    const outcome = options.dry ? await dryRun(unit, options) : await runUnit(unit, options);
+    results.push({ id: unit.id, ...outcome, seconds: (Date.now() - started) / 1000 });
+  }
+  options.say('summary:');
+  for (const r of results) {
+    options.say(`  ${r.status.padEnd(8)} ${r.id}${options.quiet ? '' : ` (${r.seconds.toFixed(1)} s)`}`);
+  }
+  return { results, exitCode: exitCodeOf(results, plan.skipped.some((s) => s.failed)) };
+}
+
+export function exitCodeOf(results: readonly UnitResult[], failedSkips: boolean): number {
+  if (results.some((r) => r.status === 'busy')) return 75;
+  if (failedSkips || results.some((r) => ['failed', 'stale', 'declined'].includes(r.status))) return 1;
+  return 0;
+}
+
+async function dryRun(unit: PlanUnit, options: ExecuteOptions): Promise<{ status: UnitStatus }> {
+  unit.steps.forEach((step, i) => {
+    options.say(`  ${i + 1}/${unit.steps.length} ${step.action.summary}`);
+    for (const command of step.commands) options.say(`    ${commandLine(command)}`);
+  });
+  return { status: 'dry' };
+}
+
+async function runUnit(unit: PlanUnit, options: ExecuteOptions): Promise<{ status: UnitStatus; message?: string }> {
+  const lock = takeLock(unit.lockFile);
+  if (lock === 'busy') {
+    options.say(`  ${unit.lockFile} is locked by another run`);
+    return { status: 'busy', message: `${unit.lockFile} is locked by another run` };
+  }
+  try {
+    for (const guard of unit.guards) {
+      if (isStale(guard.file, guard.sha256)) {
+        const message = `stale plan: ${guard.file} changed since the plan was made; run polyarchiv plan again`;
+        options.say(`  ${message}`);
+        return { status: 'stale', message };
+      }
+    }
+    const failure = await runSteps(unit, options);
+    if (failure === 'declined') return { status: 'declined', message: 'a command was declined' };
+    if (unit.record !== undefined) {
+      const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
+      recordState(unit.record.file, template, failure ?? 'ok', options.clock());
+    }
+    return failure === undefined ? { status: 'ok' } : { status: 'failed', message: failure };
+  } finally {
+    releaseLock(lock);
+  }
+}
+
+/** Undefined on success, else the message both backends record. */
+async function runSteps(unit: PlanUnit, options: ExecuteOptions): Promise<string | undefined | 'declined'> {
+  const total = unit.steps.length;
+  for (const [index, step] of unit.steps.entries()) {
+    const name = `step ${index + 1} of ${total}`;
+    if (!options.quiet) options.say(`  ${index + 1}/${total} ${step.action.summary}`);
+    for (const command of step.commands) {
+      const line = commandLine(command);
+      if (options.showCommands) options.say(`    ${line}`);
+      if (options.confirm !== undefined && !(await options.confirm(line))) return 'declined';
+      const code = await runCommand(command);
+      if (code !== 0) {
+        options.say(`  ${name} failed with exit code ${code}`);
+        return `${name} failed with exit code ${code}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+async function runCommand(command: Command): Promise<number> {
+  switch (command.kind) {
+    case 'exec':
+      return runExec(command);
+    case 'dir-recover':
+    case 'dir-swap':
+      try {
+        if (command.kind === 'dir-recover') dirRecover(command);
+        else dirSwap(command);
+        return 0;
+      } catch (error) {
+        process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
+        return 1;
+      }
+    default:
+      return assertNever(command);
+  }
+}

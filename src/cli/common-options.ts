@@ -1,0 +1,78 @@
+import { type Command, Option } from 'commander';
+import { defaultConfigDir } from '../config/load.js';
+import { UsageError } from '../diag/diagnostic.js';
+import type { Selection } from '../planner/plan.js';
+
+export interface CommonFlags {
+  config?: string;
+  now?: string;
+  set: string[];
+  force?: boolean;
+  onlyCollectPoints: string[];
+  onlyBackupPoints: string[];
+  skipCollect?: boolean;
+  skipBackup?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').filter((v) => v !== '')];
+
+/** Flags shared by the commands that read the configuration. */
+export function withConfigOptions(command: Command): Command {
+  return command
+    .option('-C, --config <dir>', `configuration directory (default: ${defaultConfigDir()})`)
+    .option('--now <time>', 'pin the plan time: ISO-8601 (2026-01-31T03:00:00+01:00) or @EPOCH; default $SOURCE_DATE_EPOCH, else the clock')
+    .option('--set <name=value>', 'pin a variable, e.g. --set hostname=web1 (repeatable)', collect, [])
+    .option('-v, --verbose', 'more output: commands, notices')
+    .option('-q, --quiet', 'only errors and the summary');
+}
+
+/** Flags that choose points. */
+export function withSelectionOptions(command: Command): Command {
+  return command
+    .option('-f, --force', 'ignore frequencies: run every selected point')
+    .option('--only-collect-points <pattern>', 'only these collect points: names or tags, * and ? globs (repeatable)', collect, [])
+    .option('--only-backup-points <pattern>', 'only these backup points: names or tags, * and ? globs (repeatable)', collect, [])
+    .addOption(new Option('--skip-collect', 'do not run collect points (backup points send what is there)'))
+    .addOption(new Option('--skip-backup', 'do not run backup points'));
+}
+
+export function configDir(flags: CommonFlags): string {
+  return flags.config ?? defaultConfigDir();
+}
+
+/** The pinned plan time: --now, else SOURCE_DATE_EPOCH, else the clock. */
+export function planTime(flags: CommonFlags): Date {
+  const text = flags.now ?? (process.env.SOURCE_DATE_EPOCH === undefined ? undefined : `@${process.env.SOURCE_DATE_EPOCH}`);
+  if (text === undefined) return new Date();
+  const date = text.startsWith('@') && /^@\d+$/.test(text) ? new Date(Number(text.slice(1)) * 1000) : new Date(text);
+  if (!/^@\d+$/.test(text) && !/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    throw new UsageError(`--now '${text}': expected ISO-8601 such as 2026-01-31T03:00:00+01:00, or @EPOCH seconds`);
+  }
+  if (Number.isNaN(date.getTime())) throw new UsageError(`--now '${text}': not a valid time`);
+  return date;
+}
+
+export function pinnedVariables(flags: CommonFlags): Record<string, string> {
+  const pinned: Record<string, string> = {};
+  for (const item of flags.set) {
+    const eq = item.indexOf('=');
+    const name = eq < 0 ? '' : item.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--set '${item}': expected NAME=VALUE`);
+    if (name === 'name') throw new UsageError(`--set name=...: 'name' is the point's own name and cannot be pinned`);
+    pinned[name] = item.slice(eq + 1);
+  }
+  return pinned;
+}
+
+export function selectionOf(flags: CommonFlags, from?: string): Selection {
+  return {
+    onlyCollectPoints: flags.onlyCollectPoints ?? [],
+    onlyBackupPoints: flags.onlyBackupPoints ?? [],
+    skipCollect: flags.skipCollect === true,
+    skipBackup: flags.skipBackup === true,
+    force: flags.force === true,
+    ...(from === undefined ? {} : { from }),
+  };
+}

@@ -1,0 +1,7 @@
+/** DESIGN §4: the exit codes every command shares. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  busy: 75,
+} as const;

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { UsageError } from '../diag/diagnostic.js';
+import { VERSION } from '../pipeline.js';
+import { withConfigOptions, withSelectionOptions } from './common-options.js';
+import { EXIT } from './exit-codes.js';
+import { printDiagnosticList } from './output.js';
+import { applyCommand, planCommand } from './plan-commands.js';
+import { checkCommand, configCommand, validateCommand } from './status-commands.js';
+import { pluginsCommand } from './plugins-command.js';
+
+const COMMANDS = ['plan', 'apply', 'backup', 'restore', 'validate', 'config', 'check', 'plugins', 'help'];
+
+/** The original put options before the command (`polyarchiv -C dir backup`): accept that order too. */
+function commandFirst(args: string[]): string[] {
+  const index = args.findIndex((a) => COMMANDS.includes(a));
+  if (index <= 0) return args;
+  return [args[index] as string, ...args.slice(0, index), ...args.slice(index + 1)];
+}
+
+function program(run: (code: Promise<number> | number) => void): Command {
+  const root = new Command('polyarchiv')
+    .description('Backup orchestrator: plans backups of collect points to backup points, as a script or in-process.')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+
+  withSelectionOptions(withConfigOptions(root.command('plan')))
+    .description('print the plan: a reviewable bash script (default), a text summary or JSON')
+    .addOption(new Option('--format <format>', 'output format').choices(['bash', 'text', 'json']).default('bash'))
+    .option('--out <file>', 'write to FILE instead of standard output')
+    .option('--restore', 'plan a restore instead of a backup')
+    .option('--from <backup-point>', 'restore from this backup point (default: the most recent success)')
+    .option('--include-secrets', 'embed secret values instead of ${POLYARCHIV_SECRET_...} references (--out gets mode 0600)')
+    .action((flags) => run(planCommand(flags)));
+
+  const apply = (name: string, description: string) =>
+    withSelectionOptions(withConfigOptions(root.command(name)))
+      .description(description)
+      .option('-D, --dry', 'show what would run; execute, lock, create and record nothing')
+      .option('--show-commands', 'print each command before it runs')
+      .option('--confirm-commands', 'ask before each command; "n" stops the unit without recording it');
+
+  apply('apply', 'run a backup now, or a saved JSON plan')
+    .alias('backup')
+    .argument('[planfile]', 'a plan saved with plan --format json --out FILE')
+    .action((planFile, flags) => run(applyCommand(planFile, flags, 'backup')));
+
+  apply('restore', 'fetch each collect point from its most recent backup point, then restore its sources')
+    .option('--from <backup-point>', 'restore from this backup point')
+    .action((flags) => run(applyCommand(undefined, flags, 'restore')));
+
+  withConfigOptions(root.command('validate'))
+    .description('check the configuration only (for CI): exit 0 when valid, 2 otherwise')
+    .action((flags) => run(validateCommand(flags)));
+
+  withSelectionOptions(withConfigOptions(root.command('config')))
+    .description('show points, associations, last success and next due time')
+    .option('--show', 'print the configuration normalized (ini)')
+    .action((flags) => run(configCommand(flags)));
+
+  withSelectionOptions(withConfigOptions(root.command('check')))
+    .description('freshness monitoring: 0 fresh, 1 out of date, 2 never succeeded or failed')
+    .option('-n, --nrpe', 'print one Nagios status line first; exit 0/1/2/3')
+    .action((flags) => run(checkCommand(flags)));
+
+  withConfigOptions(root.command('plugins'))
+    .description('list engines; -v adds their options')
+    .option('--markdown', 'print the engine reference as Markdown (used by the README)')
+    .action((flags) => run(pluginsCommand(flags)));
+  return root;
+}
+
+async function main(): Promise<void> {
+  let pending: Promise<number> | number = EXIT.ok;
+  const root = program((code) => {
+    pending = code;
+  });
+  try {
+    root.parse(commandFirst(process.argv.slice(2)), { from: 'user' });
+    process.exitCode = await pending;
+  } catch (error) {
+    process.exitCode = handle(error);
+  }
+}
+
+function handle(error: unknown): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    printDiagnosticList(error.diagnostics);
+    return EXIT.usage;
+  }
+  const code = (error as { code?: string }).code;
+  if (typeof code === 'string' && code.startsWith('commander.')) {
+    const exit = (error as { exitCode?: number }).exitCode ?? EXIT.usage;
+    return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? EXIT.ok : exit === 0 ? 0 : EXIT.usage;
+  }
+  process.stderr.write(`polyarchiv: internal error: ${(error as Error).stack ?? error}\n`);
+  return 70;
+}
+
+await main();

@@ -1,0 +1,20 @@
+import { type Diagnostic, type Diagnostics, formatDiagnostic } from '../diag/diagnostic.js';
+
+export const say = (line: string): void => {
+  process.stderr.write(`polyarchiv: ${line}\n`);
+};
+
+/** Diagnostics go to stderr; notices only when verbose. Returns true when there were errors. */
+export function printDiagnostics(diagnostics: Diagnostics, verbose = false): boolean {
+  for (const d of diagnostics.items) {
+    if (d.severity === 'notice' && !verbose) continue;
+    process.stderr.write(`${formatDiagnostic(d)}\n`);
+  }
+  const errors = diagnostics.errors.length;
+  if (errors > 0) process.stderr.write(`${errors} error${errors > 1 ? 's' : ''}: nothing was run or written\n`);
+  return errors > 0;
+}
+
+export function printDiagnosticList(items: readonly Diagnostic[]): void {
+  for (const d of items) process.stderr.write(`${formatDiagnostic(d)}\n`);
+}

@@ -1,0 +1,103 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { renderBash } from '../backends/bash/render.js';
+import { shellWord } from '../backends/bash/quote.js';
+import { describeText } from '../backends/describe-text.js';
+import { executePlan } from '../backends/execute/execute.js';
+import { loadConfigDir } from '../config/load.js';
+import { Diagnostics, UsageError } from '../diag/diagnostic.js';
+import { makePlan } from '../pipeline.js';
+import { PLAN_FORMAT_VERSION, type Plan } from '../planner/plan.js';
+import { type CommonFlags, configDir, pinnedVariables, planTime, selectionOf } from './common-options.js';
+import { EXIT } from './exit-codes.js';
+import { printDiagnostics, say } from './output.js';
+
+export interface PlanFlags extends CommonFlags {
+  format: 'bash' | 'text' | 'json';
+  out?: string;
+  restore?: boolean;
+  from?: string;
+  includeSecrets?: boolean;
+}
+
+export interface ApplyFlags extends CommonFlags {
+  dry?: boolean;
+  showCommands?: boolean;
+  confirmCommands?: boolean;
+  from?: string;
+}
+
+function planFrom(flags: CommonFlags & { from?: string }, mode: 'backup' | 'restore', command: string): Plan | number {
+  const result = makePlan({
+    configDir: configDir(flags),
+    mode,
+    now: planTime(flags),
+    pinned: pinnedVariables(flags),
+    selection: selectionOf(flags, flags.from),
+    regenerate: ['polyarchiv', command, ...process.argv.slice(3)].map(shellWord).join(' '),
+  });
+  if (printDiagnostics(result.diagnostics, flags.verbose) || result.plan === undefined) return EXIT.usage;
+  return result.plan;
+}
+
+export function planCommand(flags: PlanFlags): number {
+  const plan = planFrom(flags, flags.restore ? 'restore' : 'backup', 'plan');
+  if (typeof plan === 'number') return plan;
+  const text =
+    flags.format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : flags.format === 'text' ? describeText(plan) : renderBash(plan);
+  if (flags.out === undefined) process.stdout.write(text);
+  else writeFileSync(flags.out, text, { mode: flags.includeSecrets ? 0o600 : flags.format === 'bash' ? 0o755 : 0o644 });
+  return EXIT.ok;
+}
+
+export async function applyCommand(planFile: string | undefined, flags: ApplyFlags, mode: 'backup' | 'restore'): Promise<number> {
+  const plan = planFile === undefined ? planFrom(flags, mode, mode) : readSavedPlan(planFile);
+  if (typeof plan === 'number') return plan;
+  if (flags.dry) say('dry run: nothing is executed, locked, created or recorded');
+  const reader = flags.confirmCommands ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
+  try {
+    const report = await executePlan(plan, {
+      dry: flags.dry === true,
+      showCommands: flags.showCommands === true || flags.verbose === true,
+      quiet: flags.quiet === true,
+      say,
+      clock: () => new Date(),
+      ...(reader === undefined ? {} : { confirm: (line: string) => confirm(reader, line) }),
+    });
+    for (const skipped of plan.skipped) say(`${skipped.failed ? 'cannot run' : 'not run'}: ${skipped.title}: ${skipped.reason}`);
+    return report.exitCode;
+  } finally {
+    reader?.close();
+  }
+}
+
+async function confirm(reader: ReturnType<typeof createInterface>, line: string): Promise<boolean> {
+  for (;;) {
+    const answer = (await reader.question(`${line} [Y]/n `)).trim().toLowerCase();
+    if (answer === '' || answer === 'y') return true;
+    if (answer === 'n') return false;
+  }
+}
+
+/** A saved plan runs only against the configuration it was made from (Terraform's saved plans). */
+function readSavedPlan(file: string): Plan | number {
+  let plan: Plan;
+  try {
+    plan = JSON.parse(readFileSync(file, 'utf8')) as Plan;
+  } catch (error) {
+    throw new UsageError(`cannot read plan ${file}: ${(error as Error).message}`);
+  }
+  if (plan.formatVersion !== PLAN_FORMAT_VERSION) {
+    throw new UsageError(`plan ${file} has format ${plan.formatVersion}, this polyarchiv reads format ${PLAN_FORMAT_VERSION}: run polyarchiv plan again`);
+  }
+  const diagnostics = new Diagnostics();
+  const current = loadConfigDir(plan.configDir, diagnostics);
+  const same =
+    current.files.length === plan.inputs.length &&
+    current.files.every((f, i) => f.name === plan.inputs[i]?.file && f.sha256 === plan.inputs[i]?.sha256);
+  if (!same) {
+    say(`stale plan: the configuration in ${plan.configDir} changed since ${file} was made; run polyarchiv plan again`);
+    return EXIT.failed;
+  }
+  return plan;
+}

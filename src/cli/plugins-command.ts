@@ -1,0 +1,82 @@
+import { BACKUP_POINT_OPTIONS, COLLECT_POINT_OPTIONS, GLOBAL_OPTIONS } from '../config/common-options.js';
+import type { OptionSpec } from '../config/schema.js';
+import type { Role } from '../engines/engine.js';
+import { enginesOf, plannedEngines, ROLE_TITLES } from '../engines/registry.js';
+import { type CommonFlags, configDir } from './common-options.js';
+import { EXIT } from './exit-codes.js';
+
+const ROLES: readonly Role[] = ['collect', 'source', 'backup', 'filter', 'hook'];
+
+export function pluginsCommand(flags: CommonFlags & { markdown?: boolean }): number {
+  process.stdout.write(flags.markdown ? engineReferenceMarkdown() : pluginsText(flags.verbose === true, configDir(flags)));
+  return EXIT.ok;
+}
+
+function pluginsText(verbose: boolean, dir: string): string {
+  const lines = [`configuration directory: ${dir}`];
+  for (const role of ROLES) {
+    lines.push('', `${ROLE_TITLES[role]}:`);
+    for (const engine of enginesOf(role)) {
+      const aliases = engine.aliases?.length ? ` (also: ${engine.aliases.join(', ')})` : '';
+      lines.push(`  ${engine.name}${aliases}: ${engine.summary}`);
+      if (verbose) for (const option of commonOptions(role).concat(engine.options)) lines.push(`    ${optionLine(option)}`);
+    }
+    const planned = plannedEngines(role);
+    if (planned.length > 0) lines.push(`  not available in this version: ${planned.join(', ')}`);
+  }
+  if (verbose) lines.push('', '[*] the value can use {variables}; [required] the option must be set');
+  return `${lines.join('\n')}\n`;
+}
+
+function commonOptions(role: Role): OptionSpec[] {
+  if (role === 'collect') return [...COLLECT_POINT_OPTIONS];
+  if (role === 'backup') return [...BACKUP_POINT_OPTIONS];
+  return [];
+}
+
+function optionLine(o: OptionSpec): string {
+  const marks = [o.required ? '[required]' : '', o.variables !== false ? '[*]' : '', o.secret ? '[secret]' : ''].filter(Boolean).join(' ');
+  const def = o.default === undefined ? '' : ` (default: ${o.default === '' ? 'empty' : o.default})`;
+  const inert = o.inert === undefined ? '' : ` No effect yet: ${o.inert}.`;
+  return `${o.name} ${marks}: ${o.help}${def}${inert}`;
+}
+
+const cell = (text: string) => text.replaceAll('|', '\\|');
+
+function optionTable(options: readonly OptionSpec[]): string[] {
+  const rows = ['| option | type | required | default | meaning |', '|---|---|---|---|---|'];
+  for (const o of options) {
+    const def = o.default === undefined ? '' : o.default === '' ? '(empty)' : `\`${o.default}\``;
+    const notes = [o.help, o.secret ? 'Secret: never shown.' : '', o.inert === undefined ? '' : `No effect yet: ${o.inert}.`];
+    rows.push(`| \`${o.name}\` | ${o.type} | ${o.required ? 'yes' : ''} | ${cell(def)} | ${cell(notes.filter(Boolean).join(' '))} |`);
+  }
+  return rows;
+}
+
+/** The README's engine reference, generated from the option schema so the two cannot drift. */
+export function engineReferenceMarkdown(): string {
+  const out: string[] = [
+    'Every string option accepts `{variables}` unless its type says otherwise.',
+    '',
+    '#### Options of every collect point (`[point]` in `NAME.collect`)',
+    '',
+    ...optionTable(COLLECT_POINT_OPTIONS),
+    '',
+    '#### Options of every backup point (`[point]` in `NAME.backup`)',
+    '',
+    ...optionTable(BACKUP_POINT_OPTIONS),
+    '',
+    '#### `[global]` (in `*.global`)',
+    '',
+    ...optionTable(GLOBAL_OPTIONS),
+  ];
+  for (const role of ROLES) {
+    for (const engine of enginesOf(role)) {
+      const aliases = engine.aliases?.length ? ` (also \`${engine.aliases.join('`, `')}\`)` : '';
+      out.push('', `#### ${ROLE_TITLES[role].replace(/s$/, '')} \`engine=${engine.name}\`${aliases}`, '', engine.summary, '');
+      out.push(...(engine.options.length === 0 ? ['No options of its own.'] : optionTable(engine.options)));
+    }
+  }
+  out.push('', `Not available in this version: ${ROLES.flatMap((r) => plannedEngines(r).map((n) => `${n} (${ROLE_TITLES[r].replace(/s$/, '')})`)).join(', ')}.`);
+  return `${out.join('\n')}\n`;
+}

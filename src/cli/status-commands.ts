@@ -1,0 +1,112 @@
+import { describeFrequency, type Frequency, lastAnchor, nextDue } from '../config/frequency.js';
+import { normalizedIni } from '../config/normalize.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import { loadConfiguration } from '../pipeline.js';
+import { matchesOnly } from '../planner/select.js';
+import { formatTimestamp, parseTimestamp } from '../state/point-state.js';
+import { readState } from '../state/read-states.js';
+import { type CommonFlags, configDir, pinnedVariables, planTime } from './common-options.js';
+import { EXIT } from './exit-codes.js';
+import { printDiagnostics } from './output.js';
+
+function load(flags: CommonFlags) {
+  const now = planTime(flags);
+  return { now, ...loadConfiguration(configDir(flags), now, pinnedVariables(flags)) };
+}
+
+export function validateCommand(flags: CommonFlags): number {
+  const { diagnostics, config } = load(flags);
+  if (printDiagnostics(diagnostics, flags.verbose)) return EXIT.usage;
+  if (!flags.quiet) {
+    process.stdout.write(
+      `configuration is valid: ${config.collectPoints.length} collect points, ${config.backupPoints.length} backup points, ${config.pairs.length} associations\n`,
+    );
+  }
+  return EXIT.ok;
+}
+
+interface Freshness {
+  readonly label: string;
+  readonly frequency: Frequency;
+  readonly stateFile: string;
+}
+
+/** Every selected point and pair with its state file; read-only (reference §12 item 22). */
+function freshnessTargets(config: ResolvedConfig, flags: CommonFlags): Freshness[] {
+  const targets: Freshness[] = [];
+  for (const cp of config.collectPoints) {
+    if (!matchesOnly(flags.onlyCollectPoints, cp.name, cp.tags)) continue;
+    targets.push({ label: cp.name, frequency: cp.frequency, stateFile: cp.layout.stateFile });
+    for (const pair of config.pairs.filter((p) => p.collectPoint === cp.name)) {
+      if (!matchesOnly(flags.onlyBackupPoints, pair.name, pair.tags)) continue;
+      // The backup point's own frequency judges the pair (the original used the collect point's).
+      targets.push({ label: `${cp.name}:${pair.name}`, frequency: pair.frequency, stateFile: pair.stateFile });
+    }
+  }
+  return targets;
+}
+
+export function configCommand(flags: CommonFlags & { show?: boolean }): number {
+  const { diagnostics, config, input, now } = load(flags);
+  if (printDiagnostics(diagnostics, flags.verbose)) return EXIT.usage;
+  if (flags.show) {
+    for (const file of input.files) process.stdout.write(`; ${file.name}\n${normalizedIni(file)}\n`);
+    return EXIT.ok;
+  }
+  const out: string[] = [`configuration directory: ${configDir(flags)} (change it with -C DIR)`];
+  for (const cp of config.collectPoints) {
+    if (!matchesOnly(flags.onlyCollectPoints, cp.name, cp.tags)) continue;
+    out.push('', `collect point ${cp.name} (${cp.engine.name}, ${cp.layout.root}), tags: ${cp.tags.own.join(', ') || 'none'}`);
+    for (const source of cp.sources) out.push(`  source ${source.name} (${source.engine.name})`);
+    out.push(`  ${statusLine(cp.frequency, cp.layout.stateFile, now)}`);
+    for (const pair of config.pairs.filter((p) => p.collectPoint === cp.name)) {
+      out.push(`  -> backup point ${pair.name} (${pair.engine.name}): ${statusLine(pair.frequency, pair.stateFile, now)}`);
+    }
+  }
+  const lonely = config.backupPoints.filter((bp) => !config.pairs.some((p) => p.name === bp.name));
+  for (const bp of lonely) out.push('', `backup point ${bp.name} (${bp.engine.name}) is associated with no collect point`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return EXIT.ok;
+}
+
+function statusLine(frequency: Frequency, stateFile: string, now: Date): string {
+  const { state } = readState(stateFile);
+  const last = parseTimestamp(state.last_success);
+  const next = nextDue(frequency, last, now);
+  const lastText = last === undefined ? 'never succeeded' : `last success ${formatTimestamp(last)}`;
+  const failed = state.last_state_valid === false ? `, last run failed: ${state.last_message}` : '';
+  const nextText = next === undefined || next <= now ? 'due now' : `next due ${formatTimestamp(next)}`;
+  return `${describeFrequency(frequency)}, ${lastText}${failed}, ${nextText}`;
+}
+
+/** Out of date = a whole period was missed: the last success is older than the previous anchor. */
+function isOutOfDate(frequency: Frequency, last: Date, now: Date): boolean {
+  const anchor = lastAnchor(frequency, now);
+  if (anchor === undefined) return false;
+  const previous = frequency.kind === 'seconds' ? anchor : lastAnchor(frequency, new Date(anchor.getTime() - 1));
+  return previous !== undefined && last < previous;
+}
+
+export function checkCommand(flags: CommonFlags & { nrpe?: boolean }): number {
+  const nagios = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
+  const { diagnostics, config, now } = load(flags);
+  if (diagnostics.hasErrors) {
+    if (flags.nrpe) process.stdout.write('UNKNOWN - unable to load configuration\n');
+    printDiagnostics(diagnostics);
+    return flags.nrpe ? 3 : EXIT.usage;
+  }
+  const critical: string[] = [];
+  const warning: string[] = [];
+  for (const target of freshnessTargets(config, flags)) {
+    const { state } = readState(target.stateFile);
+    const last = parseTimestamp(state.last_success);
+    if (state.last_state_valid === false) critical.push(`the last backup of ${target.label} has failed: ${state.last_message}`);
+    else if (last === undefined) critical.push(`no successful backup of ${target.label}`);
+    else if (isOutOfDate(target.frequency, last, now)) warning.push(`the last backup of ${target.label} is out of date: ${formatTimestamp(last)}`);
+  }
+  const level = critical.length > 0 ? 2 : warning.length > 0 ? 1 : 0;
+  const message = level === 0 ? 'everything is valid' : [...critical, ...warning].join(', ');
+  process.stdout.write(flags.nrpe ? `${nagios[level]} - ${message}\n` : `${message}\n`);
+  if (!flags.nrpe) printDiagnostics(diagnostics, flags.verbose);
+  return level;
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { type ConfigInput, loadConfigDir } from './config/load.js';
+import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
+import type { HostFacts } from './config/variables.js';
+import { Diagnostics } from './diag/diagnostic.js';
+import { buildPlan } from './planner/build-plan.js';
+import type { Plan, Selection } from './planner/plan.js';
+import { readStates } from './state/read-states.js';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface PipelineRequest {
+  readonly configDir: string;
+  readonly mode: 'backup' | 'restore';
+  readonly now: Date;
+  readonly pinned: Readonly<Record<string, string>>;
+  readonly selection: Selection;
+  readonly regenerate: string;
+}
+
+export interface PipelineResult {
+  readonly diagnostics: Diagnostics;
+  readonly input: ConfigInput;
+  readonly config?: ResolvedConfig;
+  /** Absent when the configuration has errors: an errored plan is never rendered or applied. */
+  readonly plan?: Plan;
+}
+
+/** The facts of this machine that variables use, unless `--set` pins them. */
+export function hostFacts(pinned: Readonly<Record<string, string>>): HostFacts {
+  const fqdn = pinned.fqdn ?? hostname();
+  return {
+    fqdn,
+    hostname: pinned.hostname ?? fqdn.split('.')[0] ?? fqdn,
+    username: pinned.username ?? userInfo().username,
+  };
+}
+
+/** load -> scan -> resolve; the configuration alone, for `validate`, `config` and `plugins`. */
+export function loadConfiguration(configDir: string, now: Date, pinned: Readonly<Record<string, string>>) {
+  const diagnostics = new Diagnostics();
+  const input = loadConfigDir(configDir, diagnostics);
+  const config = resolveConfig(input, { now, host: hostFacts(pinned), pinned }, diagnostics);
+  return { diagnostics, input, config };
+}
+
+/** load -> scan -> resolve -> lower -> link -> select -> order (DESIGN §1). */
+export function makePlan(request: PipelineRequest): PipelineResult {
+  const { diagnostics, input, config } = loadConfiguration(request.configDir, request.now, request.pinned);
+  if (diagnostics.hasErrors) return { diagnostics, input, config };
+  const stateFiles = [
+    ...config.collectPoints.map((cp) => cp.layout.stateFile),
+    ...config.pairs.map((pair) => pair.stateFile),
+  ];
+  const states = readStates(stateFiles, diagnostics);
+  const plan = buildPlan(
+    {
+      mode: request.mode,
+      input,
+      config,
+      states,
+      now: request.now,
+      host: hostFacts(request.pinned),
+      selection: request.selection,
+      regenerate: request.regenerate,
+      version: VERSION,
+    },
+    diagnostics,
+  );
+  return diagnostics.hasErrors ? { diagnostics, input, config } : { diagnostics, input, config, plan };
+}

@@ -1,0 +1,207 @@
+import type { ConfigInput } from '../config/load.js';
+import { sha256 } from '../config/load.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import { HOST_VARIABLES, type HostFacts, TIME_VARIABLES, type Variables } from '../config/variables.js';
+import type { Diagnostics } from '../diag/diagnostic.js';
+import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
+import { buildCommands } from '../graph/build-commands.js';
+import { toolOf } from '../graph/command.js';
+import { formatTimestamp, nextStateTemplates, parseTimestamp } from '../state/point-state.js';
+import type { StateSnapshots } from '../state/read-states.js';
+import { linkUnit } from './link.js';
+import { type DraftUnit, lowerBackup, lowerRestore } from './lower.js';
+import { orderActions } from './order.js';
+import { PLAN_FORMAT_VERSION, type Plan, type PlanUnit, type Selection, type SkippedPoint } from './plan.js';
+import { dueDecision, matchesOnly } from './select.js';
+
+export interface PlanRequest {
+  readonly mode: 'backup' | 'restore';
+  readonly input: ConfigInput;
+  readonly config: ResolvedConfig;
+  readonly states: StateSnapshots;
+  readonly now: Date;
+  readonly host: HostFacts;
+  readonly selection: Selection;
+  readonly regenerate: string;
+  readonly version: string;
+}
+
+/** Tools every script needs besides the ones its commands name (locks, guards, timestamps). */
+const BASE_TOOLS = ['date', 'flock', 'mkdir', 'mv', 'rm', 'sha256sum'];
+
+/** Pure: from resolved configuration and state snapshots to a plan. */
+export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan {
+  const { config, selection } = request;
+  const configHash = sha256(request.input.files.map((f) => `${f.name}\0${f.sha256}\n`).join(''));
+  const units: PlanUnit[] = [];
+  const skipped: SkippedPoint[] = [];
+  const skip = (unit: DraftUnit, reason: string, failed = false) =>
+    skipped.push({
+      title: titleOf(unit),
+      collectPoint: unit.cp.name,
+      ...(unit.bp === undefined ? {} : { backupPoint: unit.bp.name }),
+      origin: unit.bp?.origin ?? unit.cp.origin,
+      reason,
+      ...(failed ? { failed } : {}),
+    });
+
+  const drafts =
+    request.mode === 'backup' ? lowerBackup(config) : restoreDrafts(request, diagnostics, skip);
+  for (const unit of drafts) {
+    const reason = selectionReason(unit, request);
+    if (reason !== undefined) {
+      skip(unit, reason);
+      continue;
+    }
+    const requires = units
+      .filter((u) => u.collectPoint === unit.cp.name && (u.kind === 'collect' || u.kind === 'fetch'))
+      .map((u) => u.id);
+    units.push(finishUnit(unit, requires, request, configHash));
+  }
+  const tools = new Set(BASE_TOOLS);
+  for (const unit of units) for (const step of unit.steps) for (const c of step.commands) tools.add(toolOf(c) ?? '');
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    polyarchivVersion: request.version,
+    mode: request.mode,
+    configDir: request.input.dir,
+    inputs: request.input.files.map((f) => ({ file: f.name, sha256: f.sha256 })),
+    configHash,
+    now: formatTimestamp(request.now),
+    hostVariables: { ...request.host },
+    selection,
+    regenerate: request.regenerate,
+    units,
+    skipped,
+    tools: [...tools].filter((t) => t !== '').sort(),
+    secrets: [],
+  };
+}
+
+function titleOf(unit: DraftUnit): string {
+  switch (unit.kind) {
+    case 'collect':
+      return `collect point ${unit.cp.name}`;
+    case 'backup':
+      return `backup point ${unit.bp?.name} of ${unit.cp.name}`;
+    case 'fetch':
+      return `fetch ${unit.cp.name} from backup point ${unit.bp?.name}`;
+    case 'restore':
+      return `restore sources of ${unit.cp.name}`;
+  }
+}
+
+/** Why a unit does not run, or undefined when it is selected (DESIGN §1 "select"). */
+function selectionReason(unit: DraftUnit, request: PlanRequest): string | undefined {
+  const { selection, states, now } = request;
+  if (!matchesOnly(selection.onlyCollectPoints, unit.cp.name, unit.cp.tags)) {
+    return 'not selected by --only-collect-points';
+  }
+  switch (unit.kind) {
+    case 'collect': {
+      if (selection.skipCollect) return 'skipped by --skip-collect';
+      const decision = dueDecision(unit.cp.frequency, unit.cp.layout.stateFile, states, now, selection);
+      return decision.run ? undefined : decision.reason;
+    }
+    case 'backup': {
+      const bp = unit.bp as BoundBackupPoint;
+      if (selection.skipBackup) return 'skipped by --skip-backup';
+      if (!matchesOnly(selection.onlyBackupPoints, bp.name, bp.tags)) return 'not selected by --only-backup-points';
+      const decision = dueDecision(bp.frequency, bp.stateFile, states, now, selection);
+      return decision.run ? undefined : decision.reason;
+    }
+    case 'fetch':
+    case 'restore':
+      return undefined;
+  }
+}
+
+function finishUnit(unit: DraftUnit, requires: string[], request: PlanRequest, configHash: string): PlanUnit {
+  const steps = orderActions(linkUnit(unit.id, unit.drafts)).map((action) => ({
+    action,
+    commands: buildCommands(action, request.config.tools),
+  }));
+  const stateFile = unit.kind === 'collect' ? unit.cp.layout.stateFile : unit.kind === 'backup' ? unit.bp?.stateFile : undefined;
+  const snapshot = stateFile === undefined ? undefined : request.states.get(stateFile);
+  return {
+    id: unit.id,
+    kind: unit.kind,
+    title: titleOf(unit),
+    collectPoint: unit.cp.name,
+    ...(unit.bp === undefined ? {} : { backupPoint: unit.bp.name }),
+    origin: unit.bp?.origin ?? unit.cp.origin,
+    lockFile: unit.cp.layout.lockFile,
+    guards: stateFile === undefined ? [] : [{ file: stateFile, sha256: snapshot?.sha256 ?? null }],
+    ...(stateFile === undefined || snapshot === undefined
+      ? {}
+      : {
+          record: {
+            file: stateFile,
+            ...nextStateTemplates(snapshot.state, configHash, unit.kind === 'backup' ? timeAndHost(unit.cp.variables) : undefined),
+          },
+        }),
+    requires,
+    steps,
+  };
+}
+
+/** The variables a restore needs to find a dated backup again (reference §6 "restore-time variables"). */
+function timeAndHost(variables: Variables): Variables {
+  const keys: readonly string[] = [...HOST_VARIABLES, ...TIME_VARIABLES];
+  return Object.fromEntries(keys.filter((k) => variables[k] !== undefined).map((k) => [k, variables[k] as string]));
+}
+
+function restoreDrafts(
+  request: PlanRequest,
+  diagnostics: Diagnostics,
+  skip: (unit: DraftUnit, reason: string, failed?: boolean) => void,
+): DraftUnit[] {
+  const { config, selection, states } = request;
+  const units: DraftUnit[] = [];
+  for (const cp of config.collectPoints) {
+    if (!matchesOnly(selection.onlyCollectPoints, cp.name, cp.tags)) continue;
+    const candidates = config.pairs.filter(
+      (p) => p.collectPoint === cp.name && matchesOnly(selection.onlyBackupPoints, p.name, p.tags),
+    );
+    const from = chooseBackupPoint(cp, candidates, states, selection.from, diagnostics);
+    if (from === 'none') {
+      const restoreUnit = lowerRestore(cp, undefined).at(-1) as DraftUnit;
+      skip(restoreUnit, `no backup point holds a successful backup of ${cp.name} (--from NAME chooses one)`, true);
+      continue;
+    }
+    units.push(...lowerRestore(cp, from));
+  }
+  return units;
+}
+
+/**
+ * The backup point with the most recent success (ties: file order), or `--from NAME`. A collect
+ * point without any backup point restores from its local copy.
+ */
+function chooseBackupPoint(
+  cp: BoundCollectPoint,
+  candidates: readonly BoundBackupPoint[],
+  states: StateSnapshots,
+  from: string | undefined,
+  diagnostics: Diagnostics,
+): BoundBackupPoint | undefined | 'none' {
+  if (from !== undefined) {
+    const chosen = candidates.find((c) => c.name === from);
+    if (chosen === undefined) {
+      diagnostics.error(
+        `--from ${from}: no selected backup point of that name is associated with collect point ${cp.name}`,
+        cp.origin,
+        `associated: ${candidates.map((c) => c.name).join(', ') || 'none'}`,
+      );
+      return 'none';
+    }
+    return chosen;
+  }
+  if (candidates.length === 0) return undefined;
+  let best: { bp: BoundBackupPoint; at: Date } | undefined;
+  for (const bp of candidates) {
+    const at = parseTimestamp(states.get(bp.stateFile)?.state.last_success ?? null);
+    if (at !== undefined && (best === undefined || at > best.at)) best = { bp, at };
+  }
+  return best?.bp ?? 'none';
+}

@@ -1,0 +1,45 @@
+import type { Action, ActionDraft } from '../graph/action.js';
+
+/**
+ * Gives each drafted action its id and edges: every action follows the previous one of its unit
+ * (engines list their steps in order), and every writer gets a `mkdir` of the directory it
+ * writes into unless an earlier `mkdir -p` already covers it.
+ */
+export function linkUnit(unitId: string, drafts: readonly ActionDraft[]): Action[] {
+  const withParents: ActionDraft[] = [];
+  const created: string[] = [];
+  for (const draft of drafts) {
+    const parent = writesInto(draft);
+    if (parent !== undefined && !created.some((dir) => dir === parent || dir.startsWith(`${parent}/`))) {
+      withParents.push({ kind: 'mkdir', path: parent, origin: draft.origin, summary: `create ${parent}` });
+      created.push(parent);
+    }
+    if (draft.kind === 'mkdir') {
+      if (created.some((dir) => dir === draft.path || dir.startsWith(`${draft.path}/`))) continue;
+      created.push(draft.path);
+    }
+    withParents.push(draft);
+  }
+  return withParents.map((draft, index) => ({
+    ...draft,
+    id: `${unitId}/${index + 1}`,
+    after: index === 0 ? [] : [`${unitId}/${index}`],
+  }));
+}
+
+/** The directory that must exist before the action runs. */
+function writesInto(draft: ActionDraft): string | undefined {
+  switch (draft.kind) {
+    case 'rsync':
+      return parentOf(draft.to);
+    case 'replace-dir':
+    case 'recover-dir':
+    case 'mkdir':
+      return undefined;
+  }
+}
+
+function parentOf(path: string): string {
+  const slash = path.replace(/\/+$/, '').lastIndexOf('/');
+  return slash <= 0 ? '/' : path.slice(0, slash);
+}

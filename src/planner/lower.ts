@@ -1,0 +1,52 @@
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
+import type { ActionDraft } from '../graph/action.js';
+import type { UnitKind } from './plan.js';
+
+/** A unit before linking: the engines' drafts plus who it concerns. */
+export interface DraftUnit {
+  readonly id: string;
+  readonly kind: UnitKind;
+  readonly cp: BoundCollectPoint;
+  readonly bp?: BoundBackupPoint;
+  readonly drafts: readonly ActionDraft[];
+}
+
+/** Asks every engine for its backup actions: one collect unit per collect point, one unit per pair. */
+export function lowerBackup(config: ResolvedConfig): DraftUnit[] {
+  const units: DraftUnit[] = [];
+  for (const cp of config.collectPoints) {
+    units.push({
+      id: `collect:${cp.name}`,
+      kind: 'collect',
+      cp,
+      drafts: [
+        ...cp.engine.beforeSources(cp),
+        ...cp.sources.flatMap((source) => source.engine.backup(source, cp)),
+        ...cp.engine.afterSources(cp),
+      ],
+    });
+    for (const bp of config.pairs.filter((pair) => pair.collectPoint === cp.name)) {
+      units.push({ id: `backup:${bp.name}:${cp.name}`, kind: 'backup', cp, bp, drafts: bp.engine.backup(bp, cp) });
+    }
+  }
+  return units;
+}
+
+/** Restore of one collect point: fetch from the chosen backup point (if any), then the sources. */
+export function lowerRestore(cp: BoundCollectPoint, from: BoundBackupPoint | undefined): DraftUnit[] {
+  const units: DraftUnit[] = [];
+  if (from !== undefined) {
+    units.push({ id: `fetch:${from.name}:${cp.name}`, kind: 'fetch', cp, bp: from, drafts: from.engine.restore(from, cp) });
+  }
+  units.push({
+    id: `restore:${cp.name}`,
+    kind: 'restore',
+    cp,
+    drafts: [
+      ...cp.engine.restoreBeforeSources(cp),
+      ...cp.sources.flatMap((source) => source.engine.restore(source, cp)),
+    ],
+  });
+  return units;
+}

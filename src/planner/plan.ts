@@ -1,0 +1,88 @@
+import type { Origin } from '../diag/origin.js';
+import type { Action } from '../graph/action.js';
+import type { Command } from '../graph/command.js';
+
+/** Bumped whenever a saved plan's shape changes; `apply FILE` refuses other versions. */
+export const PLAN_FORMAT_VERSION = 1;
+
+/**
+ * A plan is plain data: what runs, in which order, what is skipped and why. It is rendered as a
+ * script, described as text or JSON, or executed, and never re-derived from the config on the way.
+ */
+export interface Plan {
+  readonly formatVersion: typeof PLAN_FORMAT_VERSION;
+  readonly polyarchivVersion: string;
+  readonly mode: 'backup' | 'restore';
+  readonly configDir: string;
+  readonly inputs: readonly PlanInput[];
+  readonly configHash: string;
+  /** The pinned run time (ISO-8601 with offset) that variables and frequencies used. */
+  readonly now: string;
+  readonly hostVariables: Readonly<Record<string, string>>;
+  readonly selection: Selection;
+  /** The command line that regenerates this plan. */
+  readonly regenerate: string;
+  readonly units: readonly PlanUnit[];
+  readonly skipped: readonly SkippedPoint[];
+  readonly tools: readonly string[];
+  readonly secrets: readonly string[];
+}
+
+export interface PlanInput {
+  readonly file: string;
+  readonly sha256: string;
+}
+
+export interface Selection {
+  readonly onlyCollectPoints: readonly string[];
+  readonly onlyBackupPoints: readonly string[];
+  readonly skipCollect: boolean;
+  readonly skipBackup: boolean;
+  readonly force: boolean;
+  readonly from?: string;
+}
+
+export type UnitKind = 'collect' | 'backup' | 'fetch' | 'restore';
+
+/** One point's run: locked, guarded against a stale plan, recorded, isolated from the others. */
+export interface PlanUnit {
+  readonly id: string;
+  readonly kind: UnitKind;
+  readonly title: string;
+  readonly collectPoint: string;
+  readonly backupPoint?: string;
+  readonly origin: Origin;
+  readonly lockFile: string;
+  /** State files that must still be as they were when the plan was made. */
+  readonly guards: readonly StateGuard[];
+  readonly record?: StateRecord;
+  /** Units of this run that must not have failed (a backup needs its collect). */
+  readonly requires: readonly string[];
+  readonly steps: readonly PlanStep[];
+}
+
+export interface StateGuard {
+  readonly file: string;
+  readonly sha256: string | null;
+}
+
+export interface StateRecord {
+  readonly file: string;
+  readonly onSuccess: string;
+  readonly onFailure: string;
+}
+
+export interface PlanStep {
+  readonly action: Action;
+  readonly commands: readonly Command[];
+}
+
+export interface SkippedPoint {
+  readonly title: string;
+  readonly collectPoint: string;
+  readonly backupPoint?: string;
+  readonly origin: Origin;
+  readonly reason: string;
+  /** True when the skip is a failure (restore with nothing to restore from). */
+  readonly failed?: boolean;
+}

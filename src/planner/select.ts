@@ -1,0 +1,33 @@
+import { describeFrequency, type Frequency, isDue, nextDue } from '../config/frequency.js';
+import type { Tags } from '../engines/engine.js';
+import { formatTimestamp, parseTimestamp } from '../state/point-state.js';
+import type { StateSnapshots } from '../state/read-states.js';
+import { globMatch } from './associate.js';
+import type { Selection } from './plan.js';
+
+/** `--only-*` takes names or tags, with globs (what the original's documentation promised). */
+export function matchesOnly(patterns: readonly string[], name: string, tags: Tags): boolean {
+  if (patterns.length === 0) return true;
+  return patterns.some((p) => globMatch(name, p) || tags.own.some((tag) => globMatch(tag, p)));
+}
+
+export type Decision = { readonly run: true } | { readonly run: false; readonly reason: string };
+
+/** Whether a point is due, from its frequency and the last success in its state file. */
+export function dueDecision(
+  frequency: Frequency,
+  stateFile: string,
+  states: StateSnapshots,
+  now: Date,
+  selection: Selection,
+): Decision {
+  if (selection.force) return { run: true };
+  const last = parseTimestamp(states.get(stateFile)?.state.last_success ?? null);
+  if (isDue(frequency, last, now)) return { run: true };
+  const next = nextDue(frequency, last, now);
+  const when = next === undefined ? '' : `, next due ${formatTimestamp(next)}`;
+  return {
+    run: false,
+    reason: `not due: last success ${formatTimestamp(last as Date)}, frequency ${describeFrequency(frequency)}${when} (--force runs it anyway)`,
+  };
+}

@@ -1,0 +1,116 @@
+import { offsetText, type Variables } from '../config/variables.js';
+
+/**
+ * The original's PointInfo JSON (reference §9.4), same fields and file locations. Timestamps are
+ * written ISO-8601 with offset; the original's naive local timestamps are still read.
+ */
+export interface PointState {
+  readonly last_state_valid: boolean | null;
+  readonly success_count: number;
+  readonly fail_count: number;
+  readonly total_size: number;
+  readonly last_message: string;
+  readonly last_success: string | null;
+  readonly last_fail: string | null;
+  readonly config_hash: string | null;
+  readonly variables: Variables;
+  readonly data: unknown;
+}
+
+export const EMPTY_STATE: PointState = {
+  last_state_valid: null,
+  success_count: 0,
+  fail_count: 0,
+  total_size: 0,
+  last_message: '',
+  last_success: null,
+  last_fail: null,
+  config_hash: null,
+  variables: {},
+  data: null,
+};
+
+/** Placeholders that both backends replace when they record the outcome of a unit. */
+export const NOW_PLACEHOLDER = '@@POLYARCHIV_NOW@@';
+export const MESSAGE_PLACEHOLDER = '@@POLYARCHIV_MESSAGE@@';
+
+export function parseState(text: string): PointState | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const r = raw as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  const variables =
+    typeof r.variables === 'object' && r.variables !== null
+      ? Object.fromEntries(Object.entries(r.variables).filter((e): e is [string, string] => typeof e[1] === 'string'))
+      : {};
+  return {
+    last_state_valid: typeof r.last_state_valid === 'boolean' ? r.last_state_valid : null,
+    success_count: num(r.success_count),
+    fail_count: num(r.fail_count),
+    total_size: num(r.total_size),
+    last_message: str(r.last_message) ?? '',
+    last_success: str(r.last_success),
+    last_fail: str(r.last_fail),
+    config_hash: str(r.config_hash),
+    variables,
+    data: r.data ?? null,
+  };
+}
+
+/** Reads `2026-11-26T18:00:00+01:00`, and the original's naive `2016-05-01T03:00:00` as local time. */
+export function parseTimestamp(text: string | null): Date | undefined {
+  if (text === null) return undefined;
+  const naive = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?$/.exec(text);
+  if (naive !== null) {
+    const [y, mo, d, h, mi, s] = naive.slice(1).map(Number) as [number, number, number, number, number, number];
+    return new Date(y, mo - 1, d, h, mi, s);
+  }
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export function formatTimestamp(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}${offsetText(date, ':')}`
+  );
+}
+
+export interface StateTemplates {
+  readonly onSuccess: string;
+  readonly onFailure: string;
+}
+
+/** The next state for both outcomes, fixed at plan time (the stale-plan check guarantees `previous`). */
+export function nextStateTemplates(previous: PointState, configHash: string, variables?: Variables): StateTemplates {
+  const success: PointState = {
+    ...previous,
+    last_state_valid: true,
+    success_count: previous.success_count + 1,
+    last_message: 'ok',
+    last_success: NOW_PLACEHOLDER,
+    config_hash: configHash,
+    ...(variables === undefined ? {} : { variables }),
+  };
+  const failure: PointState = {
+    ...previous,
+    last_state_valid: false,
+    fail_count: previous.fail_count + 1,
+    last_message: MESSAGE_PLACEHOLDER,
+    last_fail: NOW_PLACEHOLDER,
+    config_hash: configHash,
+  };
+  return { onSuccess: JSON.stringify(success), onFailure: JSON.stringify(failure) };
+}
+
+/** What both backends do with a template: the message is plain ASCII built by the backends. */
+export function fillStateTemplate(template: string, now: string, message: string): string {
+  return `${template.replaceAll(NOW_PLACEHOLDER, now).replaceAll(MESSAGE_PLACEHOLDER, message)}\n`;
+}
