@@ -3,8 +3,10 @@ import type { Selection } from '../planner/plan.js';
 /** One line that says which points a plan covers, shared by the script header and the text plan. */
 export function describeSelection(selection: Selection): string {
   const parts: string[] = [];
-  if (selection.onlyCollectPoints.length > 0) parts.push(`--only-collect-points ${selection.onlyCollectPoints.join(' ')}`);
-  if (selection.onlyBackupPoints.length > 0) parts.push(`--only-backup-points ${selection.onlyBackupPoints.join(' ')}`);
+  if (selection.onlyCollectPoints.length > 0)
+    parts.push(`--only-collect-points ${selection.onlyCollectPoints.join(' ')}`);
+  if (selection.onlyBackupPoints.length > 0)
+    parts.push(`--only-backup-points ${selection.onlyBackupPoints.join(' ')}`);
   if (selection.skipCollect) parts.push('--skip-collect');
   if (selection.skipBackup) parts.push('--skip-backup');
   if (selection.force) parts.push('--force');

@@ -24,7 +24,9 @@ export function describeText(plan: Plan): string {
     lines.push('');
   }
   for (const skipped of plan.skipped) {
-    lines.push(`${skipped.failed ? '!' : '-'} ${skipped.title}: ${skipped.reason}  [${formatOrigin(skipped.origin)}]`);
+    lines.push(
+      `${skipped.failed ? '!' : '-'} ${skipped.title}: ${skipped.reason}  [${formatOrigin(skipped.origin)}]`,
+    );
   }
   if (plan.skipped.length > 0) lines.push('');
   const steps = plan.units.reduce((n, u) => n + u.steps.length, 0);

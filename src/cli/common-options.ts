@@ -16,13 +16,19 @@ export interface CommonFlags {
   quiet?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').filter((v) => v !== '')];
+const collect = (value: string, previous: string[]): string[] => [
+  ...previous,
+  ...value.split(',').filter((v) => v !== ''),
+];
 
 /** Flags shared by the commands that read the configuration. */
 export function withConfigOptions(command: Command): Command {
   return command
     .option('-C, --config <dir>', `configuration directory (default: ${defaultConfigDir()})`)
-    .option('--now <time>', 'pin the plan time: ISO-8601 (2026-01-31T03:00:00+01:00) or @EPOCH; default $SOURCE_DATE_EPOCH, else the clock')
+    .option(
+      '--now <time>',
+      'pin the plan time: ISO-8601 (2026-01-31T03:00:00+01:00) or @EPOCH; default $SOURCE_DATE_EPOCH, else the clock',
+    )
     .option('--set <name=value>', 'pin a variable, e.g. --set hostname=web1 (repeatable)', collect, [])
     .option('-v, --verbose', 'more output: commands, notices')
     .option('-q, --quiet', 'only errors and the summary');
@@ -32,8 +38,18 @@ export function withConfigOptions(command: Command): Command {
 export function withSelectionOptions(command: Command): Command {
   return command
     .option('-f, --force', 'ignore frequencies: run every selected point')
-    .option('--only-collect-points <pattern>', 'only these collect points: names or tags, * and ? globs (repeatable)', collect, [])
-    .option('--only-backup-points <pattern>', 'only these backup points: names or tags, * and ? globs (repeatable)', collect, [])
+    .option(
+      '--only-collect-points <pattern>',
+      'only these collect points: names or tags, * and ? globs (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--only-backup-points <pattern>',
+      'only these backup points: names or tags, * and ? globs (repeatable)',
+      collect,
+      [],
+    )
     .addOption(new Option('--skip-collect', 'do not run collect points (backup points send what is there)'))
     .addOption(new Option('--skip-backup', 'do not run backup points'));
 }
@@ -44,11 +60,16 @@ export function configDir(flags: CommonFlags): string {
 
 /** The pinned plan time: --now, else SOURCE_DATE_EPOCH, else the clock. */
 export function planTime(flags: CommonFlags): Date {
-  const text = flags.now ?? (process.env.SOURCE_DATE_EPOCH === undefined ? undefined : `@${process.env.SOURCE_DATE_EPOCH}`);
+  const text =
+    flags.now ??
+    (process.env.SOURCE_DATE_EPOCH === undefined ? undefined : `@${process.env.SOURCE_DATE_EPOCH}`);
   if (text === undefined) return new Date();
-  const date = text.startsWith('@') && /^@\d+$/.test(text) ? new Date(Number(text.slice(1)) * 1000) : new Date(text);
+  const date =
+    text.startsWith('@') && /^@\d+$/.test(text) ? new Date(Number(text.slice(1)) * 1000) : new Date(text);
   if (!/^@\d+$/.test(text) && !/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    throw new UsageError(`--now '${text}': expected ISO-8601 such as 2026-01-31T03:00:00+01:00, or @EPOCH seconds`);
+    throw new UsageError(
+      `--now '${text}': expected ISO-8601 such as 2026-01-31T03:00:00+01:00, or @EPOCH seconds`,
+    );
   }
   if (Number.isNaN(date.getTime())) throw new UsageError(`--now '${text}': not a valid time`);
   return date;
@@ -60,7 +81,8 @@ export function pinnedVariables(flags: CommonFlags): Record<string, string> {
     const eq = item.indexOf('=');
     const name = eq < 0 ? '' : item.slice(0, eq);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--set '${item}': expected NAME=VALUE`);
-    if (name === 'name') throw new UsageError(`--set name=...: 'name' is the point's own name and cannot be pinned`);
+    if (name === 'name')
+      throw new UsageError(`--set name=...: 'name' is the point's own name and cannot be pinned`);
     pinned[name] = item.slice(eq + 1);
   }
   return pinned;

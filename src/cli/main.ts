@@ -6,8 +6,8 @@ import { withConfigOptions, withSelectionOptions } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 import { printDiagnosticList } from './output.js';
 import { applyCommand, planCommand } from './plan-commands.js';
-import { checkCommand, configCommand, validateCommand } from './status-commands.js';
 import { pluginsCommand } from './plugins-command.js';
+import { checkCommand, configCommand, validateCommand } from './status-commands.js';
 
 const COMMANDS = ['plan', 'apply', 'backup', 'restore', 'validate', 'config', 'check', 'plugins', 'help'];
 
@@ -20,18 +20,25 @@ function commandFirst(args: string[]): string[] {
 
 function program(run: (code: Promise<number> | number) => void): Command {
   const root = new Command('polyarchiv')
-    .description('Backup orchestrator: plans backups of collect points to backup points, as a script or in-process.')
+    .description(
+      'Backup orchestrator: plans backups of collect points to backup points, as a script or in-process.',
+    )
     .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
 
   withSelectionOptions(withConfigOptions(root.command('plan')))
     .description('print the plan: a reviewable bash script (default), a text summary or JSON')
-    .addOption(new Option('--format <format>', 'output format').choices(['bash', 'text', 'json']).default('bash'))
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['bash', 'text', 'json']).default('bash'),
+    )
     .option('--out <file>', 'write to FILE instead of standard output')
     .option('--restore', 'plan a restore instead of a backup')
     .option('--from <backup-point>', 'restore from this backup point (default: the most recent success)')
-    .option('--include-secrets', 'embed secret values instead of ${POLYARCHIV_SECRET_...} references (--out gets mode 0600)')
+    .option(
+      '--include-secrets',
+      'embed secret values instead of ${POLYARCHIV_SECRET_...} references (--out gets mode 0600)',
+    )
     .action((flags) => run(planCommand(flags)));
 
   const apply = (name: string, description: string) =>
@@ -93,7 +100,11 @@ function handle(error: unknown): number {
   const code = (error as { code?: string }).code;
   if (typeof code === 'string' && code.startsWith('commander.')) {
     const exit = (error as { exitCode?: number }).exitCode ?? EXIT.usage;
-    return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? EXIT.ok : exit === 0 ? 0 : EXIT.usage;
+    return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help'
+      ? EXIT.ok
+      : exit === 0
+        ? 0
+        : EXIT.usage;
   }
   process.stderr.write(`polyarchiv: internal error: ${(error as Error).stack ?? error}\n`);
   return 70;

@@ -11,7 +11,8 @@ export function printDiagnostics(diagnostics: Diagnostics, verbose = false): boo
     process.stderr.write(`${formatDiagnostic(d)}\n`);
   }
   const errors = diagnostics.errors.length;
-  if (errors > 0) process.stderr.write(`${errors} error${errors > 1 ? 's' : ''}: nothing was run or written\n`);
+  if (errors > 0)
+    process.stderr.write(`${errors} error${errors > 1 ? 's' : ''}: nothing was run or written\n`);
   return errors > 0;
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import { renderBash } from '../backends/bash/render.js';
 import { shellWord } from '../backends/bash/quote.js';
+import { renderBash } from '../backends/bash/render.js';
 import { describeText } from '../backends/describe-text.js';
 import { executePlan } from '../backends/execute/execute.js';
 import { loadConfigDir } from '../config/load.js';
@@ -27,7 +27,11 @@ export interface ApplyFlags extends CommonFlags {
   from?: string;
 }
 
-function planFrom(flags: CommonFlags & { from?: string }, mode: 'backup' | 'restore', command: string): Plan | number {
+function planFrom(
+  flags: CommonFlags & { from?: string },
+  mode: 'backup' | 'restore',
+  command: string,
+): Plan | number {
   const result = makePlan({
     configDir: configDir(flags),
     mode,
@@ -44,17 +48,30 @@ export function planCommand(flags: PlanFlags): number {
   const plan = planFrom(flags, flags.restore ? 'restore' : 'backup', 'plan');
   if (typeof plan === 'number') return plan;
   const text =
-    flags.format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : flags.format === 'text' ? describeText(plan) : renderBash(plan);
+    flags.format === 'json'
+      ? `${JSON.stringify(plan, null, 2)}\n`
+      : flags.format === 'text'
+        ? describeText(plan)
+        : renderBash(plan);
   if (flags.out === undefined) process.stdout.write(text);
-  else writeFileSync(flags.out, text, { mode: flags.includeSecrets ? 0o600 : flags.format === 'bash' ? 0o755 : 0o644 });
+  else
+    writeFileSync(flags.out, text, {
+      mode: flags.includeSecrets ? 0o600 : flags.format === 'bash' ? 0o755 : 0o644,
+    });
   return EXIT.ok;
 }
 
-export async function applyCommand(planFile: string | undefined, flags: ApplyFlags, mode: 'backup' | 'restore'): Promise<number> {
+export async function applyCommand(
+  planFile: string | undefined,
+  flags: ApplyFlags,
+  mode: 'backup' | 'restore',
+): Promise<number> {
   const plan = planFile === undefined ? planFrom(flags, mode, mode) : readSavedPlan(planFile);
   if (typeof plan === 'number') return plan;
   if (flags.dry) say('dry run: nothing is executed, locked, created or recorded');
-  const reader = flags.confirmCommands ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
+  const reader = flags.confirmCommands
+    ? createInterface({ input: process.stdin, output: process.stderr })
+    : undefined;
   try {
     const report = await executePlan(plan, {
       dry: flags.dry === true,
@@ -64,7 +81,8 @@ export async function applyCommand(planFile: string | undefined, flags: ApplyFla
       clock: () => new Date(),
       ...(reader === undefined ? {} : { confirm: (line: string) => confirm(reader, line) }),
     });
-    for (const skipped of plan.skipped) say(`${skipped.failed ? 'cannot run' : 'not run'}: ${skipped.title}: ${skipped.reason}`);
+    for (const skipped of plan.skipped)
+      say(`${skipped.failed ? 'cannot run' : 'not run'}: ${skipped.title}: ${skipped.reason}`);
     return report.exitCode;
   } finally {
     reader?.close();
@@ -88,7 +106,9 @@ function readSavedPlan(file: string): Plan | number {
     throw new UsageError(`cannot read plan ${file}: ${(error as Error).message}`);
   }
   if (plan.formatVersion !== PLAN_FORMAT_VERSION) {
-    throw new UsageError(`plan ${file} has format ${plan.formatVersion}, this polyarchiv reads format ${PLAN_FORMAT_VERSION}: run polyarchiv plan again`);
+    throw new UsageError(
+      `plan ${file} has format ${plan.formatVersion}, this polyarchiv reads format ${PLAN_FORMAT_VERSION}: run polyarchiv plan again`,
+    );
   }
   const diagnostics = new Diagnostics();
   const current = loadConfigDir(plan.configDir, diagnostics);
@@ -96,7 +116,9 @@ function readSavedPlan(file: string): Plan | number {
     current.files.length === plan.inputs.length &&
     current.files.every((f, i) => f.name === plan.inputs[i]?.file && f.sha256 === plan.inputs[i]?.sha256);
   if (!same) {
-    say(`stale plan: the configuration in ${plan.configDir} changed since ${file} was made; run polyarchiv plan again`);
+    say(
+      `stale plan: the configuration in ${plan.configDir} changed since ${file} was made; run polyarchiv plan again`,
+    );
     return EXIT.failed;
   }
   return plan;

@@ -8,7 +8,9 @@ import { EXIT } from './exit-codes.js';
 const ROLES: readonly Role[] = ['collect', 'source', 'backup', 'filter', 'hook'];
 
 export function pluginsCommand(flags: CommonFlags & { markdown?: boolean }): number {
-  process.stdout.write(flags.markdown ? engineReferenceMarkdown() : pluginsText(flags.verbose === true, configDir(flags)));
+  process.stdout.write(
+    flags.markdown ? engineReferenceMarkdown() : pluginsText(flags.verbose === true, configDir(flags)),
+  );
   return EXIT.ok;
 }
 
@@ -19,7 +21,9 @@ function pluginsText(verbose: boolean, dir: string): string {
     for (const engine of enginesOf(role)) {
       const aliases = engine.aliases?.length ? ` (also: ${engine.aliases.join(', ')})` : '';
       lines.push(`  ${engine.name}${aliases}: ${engine.summary}`);
-      if (verbose) for (const option of commonOptions(role).concat(engine.options)) lines.push(`    ${optionLine(option)}`);
+      if (verbose)
+        for (const option of commonOptions(role).concat(engine.options))
+          lines.push(`    ${optionLine(option)}`);
     }
     const planned = plannedEngines(role);
     if (planned.length > 0) lines.push(`  not available in this version: ${planned.join(', ')}`);
@@ -35,7 +39,13 @@ function commonOptions(role: Role): OptionSpec[] {
 }
 
 function optionLine(o: OptionSpec): string {
-  const marks = [o.required ? '[required]' : '', o.variables !== false ? '[*]' : '', o.secret ? '[secret]' : ''].filter(Boolean).join(' ');
+  const marks = [
+    o.required ? '[required]' : '',
+    o.variables !== false ? '[*]' : '',
+    o.secret ? '[secret]' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   const def = o.default === undefined ? '' : ` (default: ${o.default === '' ? 'empty' : o.default})`;
   const inert = o.inert === undefined ? '' : ` No effect yet: ${o.inert}.`;
   return `${o.name} ${marks}: ${o.help}${def}${inert}`;
@@ -47,8 +57,14 @@ function optionTable(options: readonly OptionSpec[]): string[] {
   const rows = ['| option | type | required | default | meaning |', '|---|---|---|---|---|'];
   for (const o of options) {
     const def = o.default === undefined ? '' : o.default === '' ? '(empty)' : `\`${o.default}\``;
-    const notes = [o.help, o.secret ? 'Secret: never shown.' : '', o.inert === undefined ? '' : `No effect yet: ${o.inert}.`];
-    rows.push(`| \`${o.name}\` | ${o.type} | ${o.required ? 'yes' : ''} | ${cell(def)} | ${cell(notes.filter(Boolean).join(' '))} |`);
+    const notes = [
+      o.help,
+      o.secret ? 'Secret: never shown.' : '',
+      o.inert === undefined ? '' : `No effect yet: ${o.inert}.`,
+    ];
+    rows.push(
+      `| \`${o.name}\` | ${o.type} | ${o.required ? 'yes' : ''} | ${cell(def)} | ${cell(notes.filter(Boolean).join(' '))} |`,
+    );
   }
   return rows;
 }
@@ -73,10 +89,19 @@ export function engineReferenceMarkdown(): string {
   for (const role of ROLES) {
     for (const engine of enginesOf(role)) {
       const aliases = engine.aliases?.length ? ` (also \`${engine.aliases.join('`, `')}\`)` : '';
-      out.push('', `#### ${ROLE_TITLES[role].replace(/s$/, '')} \`engine=${engine.name}\`${aliases}`, '', engine.summary, '');
+      out.push(
+        '',
+        `#### ${ROLE_TITLES[role].replace(/s$/, '')} \`engine=${engine.name}\`${aliases}`,
+        '',
+        engine.summary,
+        '',
+      );
       out.push(...(engine.options.length === 0 ? ['No options of its own.'] : optionTable(engine.options)));
     }
   }
-  out.push('', `Not available in this version: ${ROLES.flatMap((r) => plannedEngines(r).map((n) => `${n} (${ROLE_TITLES[r].replace(/s$/, '')})`)).join(', ')}.`);
+  out.push(
+    '',
+    `Not available in this version: ${ROLES.flatMap((r) => plannedEngines(r).map((n) => `${n} (${ROLE_TITLES[r].replace(/s$/, '')})`)).join(', ')}.`,
+  );
   return `${out.join('\n')}\n`;
 }

@@ -40,7 +40,11 @@ function freshnessTargets(config: ResolvedConfig, flags: CommonFlags): Freshness
     for (const pair of config.pairs.filter((p) => p.collectPoint === cp.name)) {
       if (!matchesOnly(flags.onlyBackupPoints, pair.name, pair.tags)) continue;
       // The backup point's own frequency judges the pair (the original used the collect point's).
-      targets.push({ label: `${cp.name}:${pair.name}`, frequency: pair.frequency, stateFile: pair.stateFile });
+      targets.push({
+        label: `${cp.name}:${pair.name}`,
+        frequency: pair.frequency,
+        stateFile: pair.stateFile,
+      });
     }
   }
   return targets;
@@ -56,15 +60,21 @@ export function configCommand(flags: CommonFlags & { show?: boolean }): number {
   const out: string[] = [`configuration directory: ${configDir(flags)} (change it with -C DIR)`];
   for (const cp of config.collectPoints) {
     if (!matchesOnly(flags.onlyCollectPoints, cp.name, cp.tags)) continue;
-    out.push('', `collect point ${cp.name} (${cp.engine.name}, ${cp.layout.root}), tags: ${cp.tags.own.join(', ') || 'none'}`);
+    out.push(
+      '',
+      `collect point ${cp.name} (${cp.engine.name}, ${cp.layout.root}), tags: ${cp.tags.own.join(', ') || 'none'}`,
+    );
     for (const source of cp.sources) out.push(`  source ${source.name} (${source.engine.name})`);
     out.push(`  ${statusLine(cp.frequency, cp.layout.stateFile, now)}`);
     for (const pair of config.pairs.filter((p) => p.collectPoint === cp.name)) {
-      out.push(`  -> backup point ${pair.name} (${pair.engine.name}): ${statusLine(pair.frequency, pair.stateFile, now)}`);
+      out.push(
+        `  -> backup point ${pair.name} (${pair.engine.name}): ${statusLine(pair.frequency, pair.stateFile, now)}`,
+      );
     }
   }
   const lonely = config.backupPoints.filter((bp) => !config.pairs.some((p) => p.name === bp.name));
-  for (const bp of lonely) out.push('', `backup point ${bp.name} (${bp.engine.name}) is associated with no collect point`);
+  for (const bp of lonely)
+    out.push('', `backup point ${bp.name} (${bp.engine.name}) is associated with no collect point`);
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;
 }
@@ -83,7 +93,8 @@ function statusLine(frequency: Frequency, stateFile: string, now: Date): string 
 function isOutOfDate(frequency: Frequency, last: Date, now: Date): boolean {
   const anchor = lastAnchor(frequency, now);
   if (anchor === undefined) return false;
-  const previous = frequency.kind === 'seconds' ? anchor : lastAnchor(frequency, new Date(anchor.getTime() - 1));
+  const previous =
+    frequency.kind === 'seconds' ? anchor : lastAnchor(frequency, new Date(anchor.getTime() - 1));
   return previous !== undefined && last < previous;
 }
 
@@ -100,9 +111,11 @@ export function checkCommand(flags: CommonFlags & { nrpe?: boolean }): number {
   for (const target of freshnessTargets(config, flags)) {
     const { state } = readState(target.stateFile);
     const last = parseTimestamp(state.last_success);
-    if (state.last_state_valid === false) critical.push(`the last backup of ${target.label} has failed: ${state.last_message}`);
+    if (state.last_state_valid === false)
+      critical.push(`the last backup of ${target.label} has failed: ${state.last_message}`);
     else if (last === undefined) critical.push(`no successful backup of ${target.label}`);
-    else if (isOutOfDate(target.frequency, last, now)) warning.push(`the last backup of ${target.label} is out of date: ${formatTimestamp(last)}`);
+    else if (isOutOfDate(target.frequency, last, now))
+      warning.push(`the last backup of ${target.label} is out of date: ${formatTimestamp(last)}`);
   }
   const level = critical.length > 0 ? 2 : warning.length > 0 ? 1 : 0;
   const message = level === 0 ? 'everything is valid' : [...critical, ...warning].join(', ');

@@ -45,10 +45,20 @@ export const BACKUP_POINT_OPTIONS: readonly OptionSpec[] = [
     help: 'Collect points with a tag matching one of these patterns are never associated.',
   },
   { name: 'metadata_url', type: 'url', help: 'Where to mirror the state file.', inert: METADATA_LATER },
-  { name: 'metadata_private_key', type: 'absolute-path', help: 'Key for metadata_url.', inert: METADATA_LATER },
+  {
+    name: 'metadata_private_key',
+    type: 'absolute-path',
+    help: 'Key for metadata_url.',
+    inert: METADATA_LATER,
+  },
   { name: 'metadata_ca_cert', type: 'string', help: 'CA for metadata_url.', inert: METADATA_LATER },
   { name: 'metadata_keytab', type: 'absolute-path', help: 'Keytab for metadata_url.', inert: METADATA_LATER },
-  { name: 'metadata_ssh_options', type: 'string', help: 'ssh options for metadata_url.', inert: METADATA_LATER },
+  {
+    name: 'metadata_ssh_options',
+    type: 'string',
+    help: 'ssh options for metadata_url.',
+    inert: METADATA_LATER,
+  },
 ];
 
 const EXECUTABLE_NAMES = ['rsync', 'curl', 'restic', 'scp', 'ssh', 'tar', 'svn', 'git'] as const;

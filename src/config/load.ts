@@ -33,7 +33,11 @@ export function loadConfigDir(dir: string, diagnostics: Diagnostics): ConfigInpu
     }
     names = readdirSync(dir).sort();
   } catch (error) {
-    diagnostics.error(`cannot read configuration directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? error}`, undefined, 'use -C DIR to choose another directory');
+    diagnostics.error(
+      `cannot read configuration directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      undefined,
+      'use -C DIR to choose another directory',
+    );
     return { dir, files: [] };
   }
   const files: ConfigFile[] = [];
@@ -47,7 +51,10 @@ export function loadConfigDir(dir: string, diagnostics: Diagnostics): ConfigInpu
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'EACCES' && code !== 'EPERM') throw error;
-        diagnostics.notice(`${name} is ignored because user ${process.env.USER ?? process.getuid?.()} cannot read it`, { file: name, line: 0 });
+        diagnostics.notice(
+          `${name} is ignored because user ${process.env.USER ?? process.getuid?.()} cannot read it`,
+          { file: name, line: 0 },
+        );
       }
     }
   }

@@ -12,7 +12,9 @@ export function normalizedIni(file: ConfigFile): string {
   const scanned = scanIni(file.name, file.text, new Diagnostics());
   const parts: string[] = [];
   for (const section of scanned.sections) {
-    const single = Object.fromEntries(section.entries.filter((e) => !e.value.includes('\n')).map((e) => [e.key, e.value]));
+    const single = Object.fromEntries(
+      section.entries.filter((e) => !e.value.includes('\n')).map((e) => [e.key, e.value]),
+    );
     let text = stringify({ [section.header]: single }, { whitespace: true });
     for (const entry of section.entries.filter((e) => e.value.includes('\n'))) {
       text += `${entry.key} = ${entry.value.split('\n').join('\n  ')}\n`;

@@ -1,3 +1,4 @@
+import { hasControlCharacters } from './control-characters.js';
 import { FREQUENCY_FORMS, parseFrequency } from './frequency.js';
 import type { OptionSpec, OptionValue } from './schema.js';
 
@@ -10,7 +11,7 @@ const FALSE_WORDS = ['0', 'no', 'false', 'off', ''];
 
 /** Converts the text of an option (after variable expansion) to its typed value. */
 export function convertOption(spec: OptionSpec, text: string): ConversionResult {
-  if (spec.type !== 'text' && /[\u0000-\u001f\u007f]/.test(text)) {
+  if (spec.type !== 'text' && hasControlCharacters(text)) {
     return { ok: false, expected: 'a value without control characters (newline, tab, escape...)' };
   }
   switch (spec.type) {
@@ -28,7 +29,8 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
       return { ok: true, value: parts.join('/') };
     }
     case 'url':
-      if (text === '') return { ok: false, expected: 'a URL such as file:///var/backups/{name}, or an absolute path' };
+      if (text === '')
+        return { ok: false, expected: 'a URL such as file:///var/backups/{name}, or an absolute path' };
       return { ok: true, value: text };
     case 'integer':
       return /^-?\d+$/.test(text) ? { ok: true, value: Number(text) } : { ok: false, expected: 'an integer' };
@@ -48,12 +50,16 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
       };
     case 'frequency': {
       const frequency = parseFrequency(text);
-      return frequency === undefined ? { ok: false, expected: FREQUENCY_FORMS } : { ok: true, value: frequency };
+      return frequency === undefined
+        ? { ok: false, expected: FREQUENCY_FORMS }
+        : { ok: true, value: frequency };
     }
     case 'choice': {
       const choices = spec.choices ?? [];
       const match = choices.find((c) => c.toLowerCase() === text.toLowerCase());
-      return match === undefined ? { ok: false, expected: `one of ${choices.join(', ')}` } : { ok: true, value: match };
+      return match === undefined
+        ? { ok: false, expected: `one of ${choices.join(', ')}` }
+        : { ok: true, value: match };
     }
   }
 }

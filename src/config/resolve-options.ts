@@ -1,4 +1,4 @@
-import { type Diagnostics } from '../diag/diagnostic.js';
+import type { Diagnostics } from '../diag/diagnostic.js';
 import { didYouMean } from '../diag/did-you-mean.js';
 import type { Origin } from '../diag/origin.js';
 import { convertOption } from './option-value.js';
@@ -34,7 +34,8 @@ export function resolveOptions(input: ResolveOptionsInput, diagnostics: Diagnost
       );
       continue;
     }
-    if (spec.inert !== undefined) diagnostics.warning(`option '${spec.name}' has no effect: ${spec.inert}`, entry.origin);
+    if (spec.inert !== undefined)
+      diagnostics.warning(`option '${spec.name}' has no effect: ${spec.inert}`, entry.origin);
     const converted = convertText(spec, entry.value, variables, entry.origin, context, diagnostics);
     if (converted !== undefined) values.set(spec.name, { spec, value: converted, origin: entry.origin });
   }
@@ -69,8 +70,16 @@ function convertText(
   }
   const converted = convertOption(spec, text);
   if (!converted.ok) {
-    const shown = spec.secret ? '(value hidden: secret)' : text === raw ? `'${raw}'` : `'${raw}' (= '${text}')`;
-    diagnostics.error(`bad value for option '${spec.name}'${context}: ${shown}`, origin, `expected ${converted.expected}`);
+    const shown = spec.secret
+      ? '(value hidden: secret)'
+      : text === raw
+        ? `'${raw}'`
+        : `'${raw}' (= '${text}')`;
+    diagnostics.error(
+      `bad value for option '${spec.name}'${context}: ${shown}`,
+      origin,
+      `expected ${converted.expected}`,
+    );
     return undefined;
   }
   return converted.value;

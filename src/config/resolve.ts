@@ -15,6 +15,7 @@ import type {
 import { findEngine } from '../engines/registry.js';
 import { canAssociate } from '../planner/associate.js';
 import { BACKUP_POINT_OPTIONS, COLLECT_POINT_OPTIONS, GLOBAL_OPTIONS, type Tool } from './common-options.js';
+import { hasControlCharacters } from './control-characters.js';
 import type { Frequency } from './frequency.js';
 import type { ConfigFile, ConfigInput, FileKind } from './load.js';
 import { resolveOptions } from './resolve-options.js';
@@ -54,9 +55,15 @@ const ALLOWED: Readonly<Record<FileKind, string>> = {
 };
 
 /** Sections, engines and typed options from the scanned files; nothing here touches the disk. */
-export function resolveConfig(input: ConfigInput, ctx: ResolveContext, diagnostics: Diagnostics): ResolvedConfig {
+export function resolveConfig(
+  input: ConfigInput,
+  ctx: ResolveContext,
+  diagnostics: Diagnostics,
+): ResolvedConfig {
   const builtins = builtinVariables(ctx.now, ctx.host);
-  const tools = Object.fromEntries(GLOBAL_OPTIONS.map((s) => [s.name.replace('_executable', ''), s.default])) as Record<Tool, string>;
+  const tools = Object.fromEntries(
+    GLOBAL_OPTIONS.map((s) => [s.name.replace('_executable', ''), s.default]),
+  ) as Record<Tool, string>;
   const collectPoints: BoundCollectPoint[] = [];
   const backupFiles: { file: ConfigFile; sections: readonly ScannedSection[] }[] = [];
   for (const file of input.files) {
@@ -86,21 +93,31 @@ export function resolveConfig(input: ConfigInput, ctx: ResolveContext, diagnosti
 
 function pointName(file: ConfigFile, diagnostics: Diagnostics): string | undefined {
   const name = file.name.slice(0, file.name.lastIndexOf('.'));
-  if (/[\u0000-\u001f\u007f{}]/.test(name)) {
-    diagnostics.error(`point name '${name}' (from the file name) contains control characters or braces`, { file: file.name, line: 0 }, 'rename the file');
+  if (hasControlCharacters(name) || /[{}]/.test(name)) {
+    diagnostics.error(
+      `point name '${name}' (from the file name) contains control characters or braces`,
+      { file: file.name, line: 0 },
+      'rename the file',
+    );
     return undefined;
   }
   return name;
 }
 
-function checkSectionKinds(file: ConfigFile, sections: readonly ScannedSection[], diagnostics: Diagnostics): void {
+function checkSectionKinds(
+  file: ConfigFile,
+  sections: readonly ScannedSection[],
+  diagnostics: Diagnostics,
+): void {
   for (const section of sections) {
     const allowed =
       file.kind === 'collect'
-        ? ['point', 'source', 'filter', 'hook'].includes(section.kind) || (section.kind === 'variables' && section.label === undefined)
+        ? ['point', 'source', 'filter', 'hook'].includes(section.kind) ||
+          (section.kind === 'variables' && section.label === undefined)
         : file.kind === 'backup'
           ? ['point', 'filter', 'hook', 'variables'].includes(section.kind)
-          : ['global', 'hook', 'variables'].includes(section.kind) && !(section.kind === 'variables' && section.label !== undefined);
+          : ['global', 'hook', 'variables'].includes(section.kind) &&
+            !(section.kind === 'variables' && section.label !== undefined);
     if (allowed) continue;
     const home = homeOf(section);
     const message =
@@ -127,7 +144,11 @@ function homeOf(section: ScannedSection): FileKind | undefined {
   }
 }
 
-function resolveGlobal(sections: readonly ScannedSection[], tools: Record<Tool, string>, diagnostics: Diagnostics): void {
+function resolveGlobal(
+  sections: readonly ScannedSection[],
+  tools: Record<Tool, string>,
+  diagnostics: Diagnostics,
+): void {
   for (const section of sections) {
     if (section.kind === 'hook') lookupEngine('hook', section, diagnostics);
     if (section.kind !== 'global') continue;
@@ -146,14 +167,27 @@ function userVariables(sections: readonly ScannedSection[], label?: string): Rec
 
 function pointSection(file: ConfigFile, sections: readonly ScannedSection[], diagnostics: Diagnostics) {
   const point = sections.find((s) => s.kind === 'point');
-  if (point === undefined) diagnostics.error(`missing [point] section`, { file: file.name, line: 0 }, 'every .collect and .backup file defines one point');
+  if (point === undefined)
+    diagnostics.error(
+      `missing [point] section`,
+      { file: file.name, line: 0 },
+      'every .collect and .backup file defines one point',
+    );
   return point;
 }
 
-function lookupEngine<R extends Role>(role: R, section: ScannedSection, diagnostics: Diagnostics): Extract<Engine, { role: R }> | undefined {
+function lookupEngine<R extends Role>(
+  role: R,
+  section: ScannedSection,
+  diagnostics: Diagnostics,
+): Extract<Engine, { role: R }> | undefined {
   const entry = section.entries.find((e) => e.key === 'engine');
   if (entry === undefined) {
-    diagnostics.error(`missing required option 'engine'`, section.origin, `the engine of this ${roleWord(role)}`);
+    diagnostics.error(
+      `missing required option 'engine'`,
+      section.origin,
+      `the engine of this ${roleWord(role)}`,
+    );
     return undefined;
   }
   const found = findEngine(role, entry.value);
@@ -161,7 +195,10 @@ function lookupEngine<R extends Role>(role: R, section: ScannedSection, diagnost
     case 'found':
       return found.engine as Extract<Engine, { role: R }>;
     case 'not-available':
-      diagnostics.error(`${roleWord(role)} engine '${found.name}' is not available in this version`, entry.origin);
+      diagnostics.error(
+        `${roleWord(role)} engine '${found.name}' is not available in this version`,
+        entry.origin,
+      );
       return undefined;
     case 'unknown': {
       const guess = didYouMean(entry.value.toLowerCase(), found.known);
@@ -176,7 +213,9 @@ function lookupEngine<R extends Role>(role: R, section: ScannedSection, diagnost
 }
 
 const roleWord = (role: Role): string =>
-  ({ source: 'source', collect: 'collect point', backup: 'backup point', filter: 'filter', hook: 'hook' })[role];
+  ({ source: 'source', collect: 'collect point', backup: 'backup point', filter: 'filter', hook: 'hook' })[
+    role
+  ];
 
 function tagsOf(options: OptionValues, own: string, included: string, excluded: string): Tags {
   return { own: options.list(own), included: options.list(included), excluded: options.list(excluded) };
@@ -202,13 +241,25 @@ function resolveCollectPoint(
   for (const section of sections) {
     if (section.kind !== 'source' && section.kind !== 'filter' && section.kind !== 'hook') continue;
     const first = labels.get(`${section.kind}:${section.label}`);
-    if (first !== undefined) diagnostics.error(`duplicate ${section.kind} name '${section.label}' (first defined on line ${first.line})`, section.origin);
+    if (first !== undefined)
+      diagnostics.error(
+        `duplicate ${section.kind} name '${section.label}' (first defined on line ${first.line})`,
+        section.origin,
+      );
     labels.set(`${section.kind}:${section.label}`, section.origin);
     const sourceEngine = lookupEngine(section.kind, section, diagnostics);
     if (sourceEngine?.role !== 'source') continue;
-    const sourceOptions = resolveOptions({ section, specs: sourceEngine.options, variables, reserved: ['engine'] }, diagnostics);
+    const sourceOptions = resolveOptions(
+      { section, specs: sourceEngine.options, variables, reserved: ['engine'] },
+      diagnostics,
+    );
     sourceEngine.check?.(sourceOptions, diagnostics);
-    sources.push({ name: section.label ?? '', origin: section.origin, engine: sourceEngine, options: sourceOptions });
+    sources.push({
+      name: section.label ?? '',
+      origin: section.origin,
+      engine: sourceEngine,
+      options: sourceOptions,
+    });
   }
   if (engine === undefined || diagnostics.errors.length > errorsBefore) return undefined;
   engine.check?.(options, diagnostics);
@@ -253,16 +304,33 @@ function resolveBackupPoint(
   const point = pointSection(file, sections, diagnostics);
   if (point === undefined) return undefined;
   for (const section of sections) {
-    if (section.kind === 'filter' || section.kind === 'hook') lookupEngine(section.kind, section, diagnostics);
-    if (section.kind === 'variables' && section.label !== undefined && !collectPoints.some((cp) => cp.name === section.label)) {
-      diagnostics.warning(`[variables "${section.label}"] names no collect point`, section.origin, `collect points: ${collectPoints.map((cp) => cp.name).join(', ')}`);
+    if (section.kind === 'filter' || section.kind === 'hook')
+      lookupEngine(section.kind, section, diagnostics);
+    if (
+      section.kind === 'variables' &&
+      section.label !== undefined &&
+      !collectPoints.some((cp) => cp.name === section.label)
+    ) {
+      diagnostics.warning(
+        `[variables "${section.label}"] names no collect point`,
+        section.origin,
+        `collect points: ${collectPoints.map((cp) => cp.name).join(', ')}`,
+      );
     }
   }
   const engine = lookupEngine('backup', point, diagnostics) as BackupEngine | undefined;
   const ownVariables: Variables = { name, ...builtins, ...userVariables(sections), ...pinned };
   const engineOptionNames = (engine?.options ?? []).map((s) => s.name);
   // Tags and frequency decide association, so they use the backup point's own variables.
-  const common = resolveOptions({ section: point, specs: BACKUP_POINT_OPTIONS, variables: ownVariables, reserved: ['engine', ...engineOptionNames] }, diagnostics);
+  const common = resolveOptions(
+    {
+      section: point,
+      specs: BACKUP_POINT_OPTIONS,
+      variables: ownVariables,
+      reserved: ['engine', ...engineOptionNames],
+    },
+    diagnostics,
+  );
   if (engine === undefined) return undefined;
   const def: BackupPointDef = {
     name,
@@ -276,7 +344,10 @@ function resolveBackupPoint(
   const specs = [...BACKUP_POINT_OPTIONS, ...engine.options];
   const associated = collectPoints.filter((cp) => canAssociate(cp.tags, def.tags));
   if (associated.length === 0) {
-    const options = resolveOptions({ section: point, specs, variables: ownVariables, reserved: ['engine'] }, diagnostics);
+    const options = resolveOptions(
+      { section: point, specs, variables: ownVariables, reserved: ['engine'] },
+      diagnostics,
+    );
     engine.check?.(options, diagnostics);
     return { def, pairs: [] };
   }

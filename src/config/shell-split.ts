@@ -14,7 +14,8 @@ export function shellSplit(text: string): string[] | undefined {
       else word += c;
     } else if (quote === '"') {
       if (c === '"') quote = undefined;
-      else if (c === '\\' && i + 1 < text.length && '\\"$`\n'.includes(text[i + 1] as string)) word += text[++i];
+      else if (c === '\\' && i + 1 < text.length && '\\"$`\n'.includes(text[i + 1] as string))
+        word += text[++i];
       else word += c;
     } else if (c === "'" || c === '"') {
       quote = c;

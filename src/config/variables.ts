@@ -13,15 +13,47 @@ export interface HostFacts {
 
 /** The strftime letters the original offers, in C-locale spelling. */
 export const TIME_VARIABLES = [
-  'a', 'A', 'w', 'd', 'b', 'B', 'm', 'y', 'Y', 'H', 'I', 'p', 'M', 'S', 'f', 'z', 'Z', 'j', 'U', 'W', 'c', 'x', 'X',
+  'a',
+  'A',
+  'w',
+  'd',
+  'b',
+  'B',
+  'm',
+  'y',
+  'Y',
+  'H',
+  'I',
+  'p',
+  'M',
+  'S',
+  'f',
+  'z',
+  'Z',
+  'j',
+  'U',
+  'W',
+  'c',
+  'x',
+  'X',
 ] as const;
 
 export const HOST_VARIABLES = ['fqdn', 'hostname', 'username'] as const;
 
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTH_NAMES = [
-  'January', 'February', 'March', 'April', 'May', 'June',
-  'July', 'August', 'September', 'October', 'November', 'December',
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
 ];
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
@@ -41,7 +73,9 @@ function zoneAbbreviation(date: Date): string {
 export function timeVariables(now: Date): Record<string, string> {
   const year = now.getFullYear();
   const startOfYear = new Date(year, 0, 1);
-  const yday = Math.round((new Date(year, now.getMonth(), now.getDate()).getTime() - startOfYear.getTime()) / 86_400_000);
+  const yday = Math.round(
+    (new Date(year, now.getMonth(), now.getDate()).getTime() - startOfYear.getTime()) / 86_400_000,
+  );
   const wday = now.getDay();
   const hour12 = now.getHours() % 12 === 0 ? 12 : now.getHours() % 12;
   const a = (DAY_NAMES[wday] ?? '').slice(0, 3);
@@ -95,14 +129,23 @@ export function formatTemplate(template: string, variables: Variables): FormatRe
       i++;
     } else if (c === '{') {
       const end = template.indexOf('}', i);
-      if (end < 0) return { ok: false, message: `unmatched '{' in '${template}'`, hint: 'write {{ for a literal brace' };
+      if (end < 0)
+        return { ok: false, message: `unmatched '{' in '${template}'`, hint: 'write {{ for a literal brace' };
       const field = template.slice(i + 1, end);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) {
-        return { ok: false, message: `invalid variable reference '{${field}}'`, hint: 'expected {name}; write {{ for a literal brace' };
+        return {
+          ok: false,
+          message: `invalid variable reference '{${field}}'`,
+          hint: 'expected {name}; write {{ for a literal brace',
+        };
       }
       const value = variables[field];
       if (value === undefined) {
-        return { ok: false, message: `unknown variable '{${field}}'`, hint: suggestVariable(field, variables) };
+        return {
+          ok: false,
+          message: `unknown variable '{${field}}'`,
+          hint: suggestVariable(field, variables),
+        };
       }
       text += value;
       i = end;

@@ -21,7 +21,12 @@ export function stagedRsync(spec: StagedRsync): ActionDraft[] {
   const paths: DirSwapPaths = { ...spec.paths, target: spec.target };
   const origin = spec.origin;
   return [
-    { kind: 'recover-dir', ...paths, origin, summary: `recover ${spec.what} if a previous run was interrupted` },
+    {
+      kind: 'recover-dir',
+      ...paths,
+      origin,
+      summary: `recover ${spec.what} if a previous run was interrupted`,
+    },
     { kind: 'mkdir', path: spec.target, origin, summary: `create ${spec.what}` },
     {
       kind: 'rsync',

@@ -12,9 +12,13 @@ export function buildCommands(action: Action, tools: ToolPaths = {}): Command[] 
     case 'rsync':
       return [{ kind: 'exec', argv: [tools.rsync ?? 'rsync', ...rsyncArgv(action).slice(1)] }];
     case 'recover-dir':
-      return [{ kind: 'dir-recover', staging: action.staging, target: action.target, previous: action.previous }];
+      return [
+        { kind: 'dir-recover', staging: action.staging, target: action.target, previous: action.previous },
+      ];
     case 'replace-dir':
-      return [{ kind: 'dir-swap', staging: action.staging, target: action.target, previous: action.previous }];
+      return [
+        { kind: 'dir-swap', staging: action.staging, target: action.target, previous: action.previous },
+      ];
     default:
       return assertNever(action);
   }

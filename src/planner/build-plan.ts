@@ -45,8 +45,7 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
       ...(failed ? { failed } : {}),
     });
 
-  const drafts =
-    request.mode === 'backup' ? lowerBackup(config) : restoreDrafts(request, diagnostics, skip);
+  const drafts = request.mode === 'backup' ? lowerBackup(config) : restoreDrafts(request, diagnostics, skip);
   for (const unit of drafts) {
     const reason = selectionReason(unit, request);
     if (reason !== undefined) {
@@ -59,7 +58,8 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
     units.push(finishUnit(unit, requires, request, configHash));
   }
   const tools = new Set(BASE_TOOLS);
-  for (const unit of units) for (const step of unit.steps) for (const c of step.commands) tools.add(toolOf(c) ?? '');
+  for (const unit of units)
+    for (const step of unit.steps) for (const c of step.commands) tools.add(toolOf(c) ?? '');
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     polyarchivVersion: request.version,
@@ -106,7 +106,8 @@ function selectionReason(unit: DraftUnit, request: PlanRequest): string | undefi
     case 'backup': {
       const bp = unit.bp as BoundBackupPoint;
       if (selection.skipBackup) return 'skipped by --skip-backup';
-      if (!matchesOnly(selection.onlyBackupPoints, bp.name, bp.tags)) return 'not selected by --only-backup-points';
+      if (!matchesOnly(selection.onlyBackupPoints, bp.name, bp.tags))
+        return 'not selected by --only-backup-points';
       const decision = dueDecision(bp.frequency, bp.stateFile, states, now, selection);
       return decision.run ? undefined : decision.reason;
     }
@@ -121,7 +122,12 @@ function finishUnit(unit: DraftUnit, requires: string[], request: PlanRequest, c
     action,
     commands: buildCommands(action, request.config.tools),
   }));
-  const stateFile = unit.kind === 'collect' ? unit.cp.layout.stateFile : unit.kind === 'backup' ? unit.bp?.stateFile : undefined;
+  const stateFile =
+    unit.kind === 'collect'
+      ? unit.cp.layout.stateFile
+      : unit.kind === 'backup'
+        ? unit.bp?.stateFile
+        : undefined;
   const snapshot = stateFile === undefined ? undefined : request.states.get(stateFile);
   return {
     id: unit.id,
@@ -137,7 +143,11 @@ function finishUnit(unit: DraftUnit, requires: string[], request: PlanRequest, c
       : {
           record: {
             file: stateFile,
-            ...nextStateTemplates(snapshot.state, configHash, unit.kind === 'backup' ? timeAndHost(unit.cp.variables) : undefined),
+            ...nextStateTemplates(
+              snapshot.state,
+              configHash,
+              unit.kind === 'backup' ? timeAndHost(unit.cp.variables) : undefined,
+            ),
           },
         }),
     requires,
@@ -148,7 +158,9 @@ function finishUnit(unit: DraftUnit, requires: string[], request: PlanRequest, c
 /** The variables a restore needs to find a dated backup again (reference §6 "restore-time variables"). */
 function timeAndHost(variables: Variables): Variables {
   const keys: readonly string[] = [...HOST_VARIABLES, ...TIME_VARIABLES];
-  return Object.fromEntries(keys.filter((k) => variables[k] !== undefined).map((k) => [k, variables[k] as string]));
+  return Object.fromEntries(
+    keys.filter((k) => variables[k] !== undefined).map((k) => [k, variables[k] as string]),
+  );
 }
 
 function restoreDrafts(
@@ -166,7 +178,11 @@ function restoreDrafts(
     const from = chooseBackupPoint(cp, candidates, states, selection.from, diagnostics);
     if (from === 'none') {
       const restoreUnit = lowerRestore(cp, undefined).at(-1) as DraftUnit;
-      skip(restoreUnit, `no backup point holds a successful backup of ${cp.name} (--from NAME chooses one)`, true);
+      skip(
+        restoreUnit,
+        `no backup point holds a successful backup of ${cp.name} (--from NAME chooses one)`,
+        true,
+      );
       continue;
     }
     units.push(...lowerRestore(cp, from));

@@ -27,7 +27,13 @@ export function lowerBackup(config: ResolvedConfig): DraftUnit[] {
       ],
     });
     for (const bp of config.pairs.filter((pair) => pair.collectPoint === cp.name)) {
-      units.push({ id: `backup:${bp.name}:${cp.name}`, kind: 'backup', cp, bp, drafts: bp.engine.backup(bp, cp) });
+      units.push({
+        id: `backup:${bp.name}:${cp.name}`,
+        kind: 'backup',
+        cp,
+        bp,
+        drafts: bp.engine.backup(bp, cp),
+      });
     }
   }
   return units;
@@ -37,7 +43,13 @@ export function lowerBackup(config: ResolvedConfig): DraftUnit[] {
 export function lowerRestore(cp: BoundCollectPoint, from: BoundBackupPoint | undefined): DraftUnit[] {
   const units: DraftUnit[] = [];
   if (from !== undefined) {
-    units.push({ id: `fetch:${from.name}:${cp.name}`, kind: 'fetch', cp, bp: from, drafts: from.engine.restore(from, cp) });
+    units.push({
+      id: `fetch:${from.name}:${cp.name}`,
+      kind: 'fetch',
+      cp,
+      bp: from,
+      drafts: from.engine.restore(from, cp),
+    });
   }
   units.push({
     id: `restore:${cp.name}`,

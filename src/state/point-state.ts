@@ -47,7 +47,9 @@ export function parseState(text: string): PointState | undefined {
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   const variables =
     typeof r.variables === 'object' && r.variables !== null
-      ? Object.fromEntries(Object.entries(r.variables).filter((e): e is [string, string] => typeof e[1] === 'string'))
+      ? Object.fromEntries(
+          Object.entries(r.variables).filter((e): e is [string, string] => typeof e[1] === 'string'),
+        )
       : {};
   return {
     last_state_valid: typeof r.last_state_valid === 'boolean' ? r.last_state_valid : null,
@@ -68,7 +70,14 @@ export function parseTimestamp(text: string | null): Date | undefined {
   if (text === null) return undefined;
   const naive = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?$/.exec(text);
   if (naive !== null) {
-    const [y, mo, d, h, mi, s] = naive.slice(1).map(Number) as [number, number, number, number, number, number];
+    const [y, mo, d, h, mi, s] = naive.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     return new Date(y, mo - 1, d, h, mi, s);
   }
   const date = new Date(text);
@@ -89,7 +98,11 @@ export interface StateTemplates {
 }
 
 /** The next state for both outcomes, fixed at plan time (the stale-plan check guarantees `previous`). */
-export function nextStateTemplates(previous: PointState, configHash: string, variables?: Variables): StateTemplates {
+export function nextStateTemplates(
+  previous: PointState,
+  configHash: string,
+  variables?: Variables,
+): StateTemplates {
   const success: PointState = {
     ...previous,
     last_state_valid: true,

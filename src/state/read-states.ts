@@ -27,10 +27,12 @@ export function readState(file: string, diagnostics?: Diagnostics): StateSnapsho
     bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') diagnostics?.warning(`cannot read state file ${file}: ${code}`);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR')
+      diagnostics?.warning(`cannot read state file ${file}: ${code}`);
     return { sha256: null, state: EMPTY_STATE };
   }
   const state = parseState(bytes.toString('utf8'));
-  if (state === undefined) diagnostics?.warning(`state file ${file} is not valid JSON: the point is treated as never run`);
+  if (state === undefined)
+    diagnostics?.warning(`state file ${file} is not valid JSON: the point is treated as never run`);
   return { sha256: sha256(bytes), state: state ?? EMPTY_STATE };
 }

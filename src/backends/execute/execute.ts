@@ -30,9 +30,21 @@ export interface ExecutionReport {
 
 /** Runs a plan in-process: the same units, locks, guards and state records as the script. */
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecutionReport> {
+  // The script runs under `umask 077`: backups are private to their owner.
+  const umask = process.umask(0o077);
+  try {
+    return await executeUnits(plan, options);
+  } finally {
+    process.umask(umask);
+  }
+}
+
+async function executeUnits(plan: Plan, options: ExecuteOptions): Promise<ExecutionReport> {
   const results: UnitResult[] = [];
   for (const unit of plan.units) {
-    const missing = unit.requires.find((id) => results.find((r) => r.id === id)?.status !== 'ok' && !options.dry);
+    const missing = unit.requires.find(
+      (id) => results.find((r) => r.id === id)?.status !== 'ok' && !options.dry,
+    );
     if (missing !== undefined) {
       options.say(`${unit.id}: skipped, ${missing} did not succeed`);
       results.push({ id: unit.id, status: 'skipped', seconds: 0 });
@@ -47,7 +59,13 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   for (const r of results) {
     options.say(`  ${r.status.padEnd(8)} ${r.id}${options.quiet ? '' : ` (${r.seconds.toFixed(1)} s)`}`);
   }
-  return { results, exitCode: exitCodeOf(results, plan.skipped.some((s) => s.failed)) };
+  return {
+    results,
+    exitCode: exitCodeOf(
+      results,
+      plan.skipped.some((s) => s.failed),
+    ),
+  };
 }
 
 export function exitCodeOf(results: readonly UnitResult[], failedSkips: boolean): number {
@@ -64,7 +82,10 @@ async function dryRun(unit: PlanUnit, options: ExecuteOptions): Promise<{ status
   return { status: 'dry' };
 }
 
-async function runUnit(unit: PlanUnit, options: ExecuteOptions): Promise<{ status: UnitStatus; message?: string }> {
+async function runUnit(
+  unit: PlanUnit,
+  options: ExecuteOptions,
+): Promise<{ status: UnitStatus; message?: string }> {
   const lock = takeLock(unit.lockFile);
   if (lock === 'busy') {
     options.say(`  ${unit.lockFile} is locked by another run`);

@@ -1,7 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { constants } from 'node:os';
+import { dirname } from 'node:path';
 import { sha256 } from '../../config/load.js';
 import type { DirSwapCommand, EnvValue, ExecCommand } from '../../graph/command.js';
 import { fillStateTemplate, formatTimestamp } from '../../state/point-state.js';
@@ -67,7 +77,8 @@ export function childEnv(env: Readonly<Record<string, EnvValue>> | undefined): N
     if ('literal' in value) result[name] = value.literal;
     else {
       const secret = process.env[value.secret];
-      if (secret === undefined || secret === '') throw new Error(`secret variable ${value.secret} is not set`);
+      if (secret === undefined || secret === '')
+        throw new Error(`secret variable ${value.secret} is not set`);
       result[name] = secret;
     }
   }
@@ -92,7 +103,9 @@ export function runExec(command: ExecCommand): Promise<number> {
       ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
-      process.stderr.write(`polyarchiv: ${tool}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`);
+      process.stderr.write(
+        `polyarchiv: ${tool}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`,
+      );
       resolve(error.code === 'ENOENT' ? 127 : 126);
     });
     child.on('close', (code, signal) => {

@@ -18,8 +18,18 @@ export const synchronize: BackupEngine = {
       required: true,
       help: 'Target directory: file:///var/backups/{name} or /var/backups/{name}. Include {name}: each collect point needs its own directory.',
     },
-    { name: 'private_key', type: 'absolute-path', help: 'ssh identity or https client certificate.', inert: TRANSPORTS_LATER },
-    { name: 'ca_cert', type: 'string', help: 'https CA bundle, or "any" to skip verification.', inert: TRANSPORTS_LATER },
+    {
+      name: 'private_key',
+      type: 'absolute-path',
+      help: 'ssh identity or https client certificate.',
+      inert: TRANSPORTS_LATER,
+    },
+    {
+      name: 'ca_cert',
+      type: 'string',
+      help: 'https CA bundle, or "any" to skip verification.',
+      inert: TRANSPORTS_LATER,
+    },
     { name: 'ssh_options', type: 'string', help: 'Extra ssh arguments.', inert: TRANSPORTS_LATER },
     { name: 'keytab', type: 'absolute-path', help: 'Kerberos keytab.', inert: TRANSPORTS_LATER },
   ],
@@ -66,16 +76,35 @@ function checkTarget(options: OptionValues, diagnostics: Diagnostics, collectRoo
   const location = parseLocation(url);
   switch (location.kind) {
     case 'unsupported':
-      diagnostics.error(`remote_url '${url}': ${location.scheme}:// is not available in this version`, origin, 'use a local path or a file:// URL');
+      diagnostics.error(
+        `remote_url '${url}': ${location.scheme}:// is not available in this version`,
+        origin,
+        'use a local path or a file:// URL',
+      );
       return;
     case 'invalid':
-      diagnostics.error(`bad value for option 'remote_url': '${url}'`, origin, `expected ${location.expected}`);
+      diagnostics.error(
+        `bad value for option 'remote_url': '${url}'`,
+        origin,
+        `expected ${location.expected}`,
+      );
       return;
     case 'local':
       if (location.path === '/') {
-        diagnostics.error(`remote_url '${url}' is the root directory`, origin, 'expected a dedicated directory such as /var/backups/{name}');
-      } else if (collectRoot !== undefined && (isWithin(location.path, collectRoot) || isWithin(collectRoot, location.path))) {
-        diagnostics.error(`remote_url '${url}' overlaps the collect point directory ${collectRoot}`, origin, 'a mirror must live outside the collect point and must not contain it');
+        diagnostics.error(
+          `remote_url '${url}' is the root directory`,
+          origin,
+          'expected a dedicated directory such as /var/backups/{name}',
+        );
+      } else if (
+        collectRoot !== undefined &&
+        (isWithin(location.path, collectRoot) || isWithin(collectRoot, location.path))
+      ) {
+        diagnostics.error(
+          `remote_url '${url}' overlaps the collect point directory ${collectRoot}`,
+          origin,
+          'a mirror must live outside the collect point and must not contain it',
+        );
       }
   }
 }

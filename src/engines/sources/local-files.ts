@@ -27,13 +27,22 @@ export const localFiles: SourceEngine = {
       type: 'string',
       help: 'rsync pattern of files to copy even if excluded (checked before "exclude"); "@FILE" reads patterns from FILE.',
     },
-    { name: 'preserve_hard_links', type: 'boolean', default: 'false', help: 'Preserve hard links (rsync -H).' },
+    {
+      name: 'preserve_hard_links',
+      type: 'boolean',
+      default: 'false',
+      help: 'Preserve hard links (rsync -H).',
+    },
   ],
   check(options, diagnostics) {
     for (const rule of ['include', 'exclude']) {
       const value = options.optionalString(rule);
       if (value?.startsWith('@') && !value.startsWith('@/')) {
-        diagnostics.error(`bad value for option '${rule}': '${value}'`, options.origin(rule), 'expected @/absolute/path/of/a/pattern/file');
+        diagnostics.error(
+          `bad value for option '${rule}': '${value}'`,
+          options.origin(rule),
+          'expected @/absolute/path/of/a/pattern/file',
+        );
       }
     }
   },

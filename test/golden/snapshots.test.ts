@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderBash } from '../../src/backends/bash/render.js';
+import { describeText } from '../../src/backends/describe-text.js';
+import { formatDiagnostic } from '../../src/diag/diagnostic.js';
+import { listFixtures, planFixture, SNAPSHOT_ROOT } from '../helpers/fixtures.js';
+import { haveTools } from '../helpers/tools.js';
+
+const SNAPSHOTS = new URL('../../snapshots/', import.meta.url).pathname;
+const canLint = haveTools('shellcheck', 'bash');
+const scratch = mkdtempSync(join(tmpdir(), 'polyarchiv-snap-'));
+
+describe.each(listFixtures())('fixture %s', (name) => {
+  const result = planFixture(name, SNAPSHOT_ROOT);
+
+  it('plans without errors', () => {
+    expect(result.diagnostics.errors.map(formatDiagnostic)).toEqual([]);
+    expect(result.plan).toBeDefined();
+  });
+
+  it('renders the golden script and plan text', async () => {
+    if (result.plan === undefined) return;
+    await expect(renderBash(result.plan)).toMatchFileSnapshot(`${SNAPSHOTS}${name}.sh`);
+    await expect(describeText(result.plan)).toMatchFileSnapshot(`${SNAPSHOTS}${name}.plan.txt`);
+  });
+
+  it('renders byte-identical scripts for identical inputs', () => {
+    if (result.plan === undefined) return;
+    const again = planFixture(name, SNAPSHOT_ROOT).plan;
+    expect(again && renderBash(again)).toBe(renderBash(result.plan));
+  });
+
+  it.runIf(canLint)('passes bash -n and shellcheck --enable=all', () => {
+    if (result.plan === undefined) return;
+    const file = join(scratch, `${name}.sh`);
+    writeFileSync(file, renderBash(result.plan));
+    const syntax = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
+    expect(syntax.stderr).toBe('');
+    expect(syntax.status).toBe(0);
+    const lint = spawnSync('shellcheck', ['--enable=all', '--shell=bash', file], { encoding: 'utf8' });
+    expect(lint.stdout).toBe('');
+    expect(lint.status).toBe(0);
+  });
+});

@@ -1,0 +1,70 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { shellWord } from '../../src/backends/bash/quote.js';
+import { makePlan, type PipelineResult } from '../../src/pipeline.js';
+import type { Selection } from '../../src/planner/plan.js';
+import { PINNED_HOST, PINNED_NOW } from './diagnose.js';
+
+/**
+ * Fixture convention: test/fixtures/<case>/config/ is a configuration directory whose paths all
+ * start with {root}; test/fixtures/<case>/fixture.json describes the case.
+ */
+export interface FixtureSpec {
+  readonly description: string;
+  /** Runs for real in the parity test (sources are created under {root}/data from `data`). */
+  readonly runnable: boolean;
+  readonly data?: Readonly<Record<string, string>>;
+  readonly selection?: Partial<Selection>;
+  readonly mode?: 'backup' | 'restore';
+  /** Extra `--set` variables. */
+  readonly set?: Readonly<Record<string, string>>;
+}
+
+export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
+/** The {root} of golden snapshots: a path that does not exist, so no state file is read. */
+export const SNAPSHOT_ROOT = '/var/lib/polyarchiv-fixture';
+
+export function listFixtures(): string[] {
+  return readdirSync(FIXTURES_DIR)
+    .filter((name) => existsSync(`${FIXTURES_DIR}${name}/fixture.json`))
+    .sort();
+}
+
+export function fixtureSpec(name: string): FixtureSpec {
+  return JSON.parse(readFileSync(`${FIXTURES_DIR}${name}/fixture.json`, 'utf8')) as FixtureSpec;
+}
+
+export function fixtureConfigDir(name: string): string {
+  return `${FIXTURES_DIR}${name}/config`;
+}
+
+/** The plan of a fixture with pinned time, host and root. */
+export function planFixture(
+  name: string,
+  root: string,
+  overrides: Partial<Selection> = {},
+  mode?: 'backup' | 'restore',
+): PipelineResult {
+  const spec = fixtureSpec(name);
+  const pinned = { ...PINNED_HOST, ...spec.set, root };
+  const selection: Selection = {
+    onlyCollectPoints: [],
+    onlyBackupPoints: [],
+    skipCollect: false,
+    skipBackup: false,
+    force: false,
+    ...spec.selection,
+    ...overrides,
+  };
+  const sets = Object.entries(pinned).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+  return makePlan({
+    configDir: `test/fixtures/${name}/config`,
+    mode: mode ?? spec.mode ?? 'backup',
+    now: PINNED_NOW,
+    pinned,
+    selection,
+    regenerate: ['polyarchiv', 'plan', '-C', `test/fixtures/${name}/config`, '--now', '2026-03-10T04:05:06+01:00', ...sets]
+      .map(shellWord)
+      .join(' '),
+  });
+}

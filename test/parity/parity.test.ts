@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderBash } from '../../src/backends/bash/render.js';
+import { executePlan } from '../../src/backends/execute/execute.js';
+import type { Plan } from '../../src/planner/plan.js';
+import { fixtureSpec, listFixtures, planFixture } from '../helpers/fixtures.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { snapshotTree } from '../helpers/tree.js';
+import { haveTools } from '../helpers/tools.js';
+
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
+const sandboxes: Sandbox[] = [];
+afterAll(() => {
+  for (const s of sandboxes) s.remove();
+});
+
+/**
+ * A sandbox with a PATH shim that logs every rsync argv, so that the two backends can be
+ * compared on what they ran, not only on what they left behind.
+ */
+function sandboxFor(name: string): { box: Sandbox; env: Record<string, string>; log: string } {
+  const box = makeSandbox(`polyarchiv-parity-${name}-`);
+  sandboxes.push(box);
+  const spec = fixtureSpec(name);
+  box.write(Object.fromEntries(Object.entries(spec.data ?? {}).map(([path, text]) => [`root/data/${path}`, text])));
+  const log = box.path('argv.log');
+  const shim = box.path('shim/rsync');
+  box.write({
+    'shim/rsync': `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec /usr/bin/rsync "$@"\n`,
+  });
+  chmodSync(shim, 0o755);
+  return { box, env: { PATH: `${box.path('shim')}:${process.env.PATH}` }, log };
+}
+
+async function applyInProcess(plan: Plan, env: Record<string, string>) {
+  const saved = process.env.PATH;
+  process.env.PATH = env.PATH;
+  try {
+    return await executePlan(plan, { dry: false, showCommands: false, quiet: true, say: () => {}, clock: () => new Date() });
+  } finally {
+    process.env.PATH = saved;
+  }
+}
+
+function runScript(plan: Plan, box: Sandbox, env: Record<string, string>) {
+  const script = box.path('plan.sh');
+  writeFileSync(script, renderBash(plan));
+  return spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+function planOrFail(name: string, root: string): Plan {
+  const result = planFixture(name, root);
+  if (result.plan === undefined) throw new Error(`fixture ${name} does not plan: ${JSON.stringify(result.diagnostics.errors)}`);
+  return result.plan;
+}
+
+const runnable = listFixtures().filter((name) => fixtureSpec(name).runnable);
+
+describe.runIf(canRun).each(runnable)('parity of apply and the script on fixture %s', (name) => {
+  it('leaves the same files and state, having run the same commands', async () => {
+    const a = sandboxFor(name);
+    const b = sandboxFor(name);
+    const rootA = a.box.path('root');
+    const rootB = b.box.path('root');
+    if (fixtureSpec(name).mode === 'restore') {
+      // A restore needs something to restore from: back up first, then lose the data.
+      for (const { root, env } of [
+        { root: rootA, env: a.env },
+        { root: rootB, env: b.env },
+      ]) {
+        const backup = planFixture(name, root, { force: true, onlyBackupPoints: [] }, 'backup').plan as Plan;
+        expect((await applyInProcess(backup, env)).exitCode).toBe(0);
+        rmSync(`${root}/data`, { recursive: true, force: true });
+      }
+      rmSync(a.log, { force: true });
+      rmSync(b.log, { force: true });
+    }
+    const report = await applyInProcess(planOrFail(name, rootA), a.env);
+    const script = runScript(planOrFail(name, rootB), b.box, b.env);
+
+    expect(script.status, script.stderr).toBe(report.exitCode);
+    expect(snapshotTree(rootB)).toEqual(snapshotTree(rootA));
+    const argv = (log: string, root: string) =>
+      existsSync(log) ? readFileSync(log, 'utf8').replaceAll(root, '<root>').split('\n') : [];
+    expect(argv(b.log, rootB)).toEqual(argv(a.log, rootA));
+  });
+});
