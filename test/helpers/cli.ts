@@ -19,11 +19,18 @@ export function runCli(args: readonly string[], env: Readonly<Record<string, str
 }
 
 /** Same, without blocking the test (for concurrency tests). */
-export function runCliAsync(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
+export function runCliAsync(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<CliResult> {
   return runAsync(process.execPath, [CLI, ...args], env);
 }
 
-export function runAsync(command: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
+export function runAsync(
+  command: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { env: { ...process.env, TZ: 'Europe/Paris', ...env } });
     let stdout = '';
@@ -34,6 +41,8 @@ export function runAsync(command: string, args: readonly string[], env: Readonly
     child.stderr.on('data', (d) => {
       stderr += d;
     });
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal === null ? -1 : 128), stdout, stderr }));
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? (signal === null ? -1 : 128), stdout, stderr }),
+    );
   });
 }

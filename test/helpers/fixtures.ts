@@ -63,7 +63,15 @@ export function planFixture(
     now: PINNED_NOW,
     pinned,
     selection,
-    regenerate: ['polyarchiv', 'plan', '-C', `test/fixtures/${name}/config`, '--now', '2026-03-10T04:05:06+01:00', ...sets]
+    regenerate: [
+      'polyarchiv',
+      'plan',
+      '-C',
+      `test/fixtures/${name}/config`,
+      '--now',
+      '2026-03-10T04:05:06+01:00',
+      ...sets,
+    ]
       .map(shellWord)
       .join(' '),
   });

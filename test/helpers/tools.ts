@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 export function haveTools(...tools: string[]): boolean {
   const missing = tools.filter((tool) => spawnSync('sh', ['-c', `command -v "$1"`, 'sh', tool]).status !== 0);
   if (missing.length > 0 && process.env.CI === 'true') {
-    throw new Error(`CI=true and required tools are missing: ${missing.join(', ')} (scripts/system-deps.sh installs them)`);
+    throw new Error(
+      `CI=true and required tools are missing: ${missing.join(', ')} (scripts/system-deps.sh installs them)`,
+    );
   }
   return missing.length === 0;
 }

@@ -23,8 +23,10 @@ export function snapshotTree(root: string): Record<string, string> {
         walk(path, key);
       } else {
         let content = readFileSync(path);
-        if (name.endsWith('.json')) content = Buffer.from(content.toString('utf8').replace(TIMESTAMP, '<time>'));
-        entries[key] = `file ${mode} ${createHash('sha256').update(content).digest('hex').slice(0, 16)} ${stat.size}`;
+        if (name.endsWith('.json'))
+          content = Buffer.from(content.toString('utf8').replace(TIMESTAMP, '<time>'));
+        entries[key] =
+          `file ${mode} ${createHash('sha256').update(content).digest('hex').slice(0, 16)} ${stat.size}`;
       }
     }
   };
@@ -41,7 +43,10 @@ export function fileContents(root: string): Record<string, string> {
       const key = rel === '' ? name : `${rel}/${name}`;
       const stat = lstatSync(path);
       if (stat.isDirectory()) walk(path, key);
-      else files[key] = stat.isSymbolicLink() ? `-> ${readlinkSync(path)}` : readFileSync(path).toString('base64');
+      else
+        files[key] = stat.isSymbolicLink()
+          ? `-> ${readlinkSync(path)}`
+          : readFileSync(path).toString('base64');
     }
   };
   walk(root, '');

@@ -6,8 +6,8 @@ import { executePlan } from '../../src/backends/execute/execute.js';
 import type { Plan } from '../../src/planner/plan.js';
 import { fixtureSpec, listFixtures, planFixture } from '../helpers/fixtures.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
-import { snapshotTree } from '../helpers/tree.js';
 import { haveTools } from '../helpers/tools.js';
+import { snapshotTree } from '../helpers/tree.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
 const sandboxes: Sandbox[] = [];
@@ -23,7 +23,9 @@ function sandboxFor(name: string): { box: Sandbox; env: Record<string, string>; 
   const box = makeSandbox(`polyarchiv-parity-${name}-`);
   sandboxes.push(box);
   const spec = fixtureSpec(name);
-  box.write(Object.fromEntries(Object.entries(spec.data ?? {}).map(([path, text]) => [`root/data/${path}`, text])));
+  box.write(
+    Object.fromEntries(Object.entries(spec.data ?? {}).map(([path, text]) => [`root/data/${path}`, text])),
+  );
   const log = box.path('argv.log');
   const shim = box.path('shim/rsync');
   box.write({
@@ -37,7 +39,13 @@ async function applyInProcess(plan: Plan, env: Record<string, string>) {
   const saved = process.env.PATH;
   process.env.PATH = env.PATH;
   try {
-    return await executePlan(plan, { dry: false, showCommands: false, quiet: true, say: () => {}, clock: () => new Date() });
+    return await executePlan(plan, {
+      dry: false,
+      showCommands: false,
+      quiet: true,
+      say: () => {},
+      clock: () => new Date(),
+    });
   } finally {
     process.env.PATH = saved;
   }
@@ -51,7 +59,8 @@ function runScript(plan: Plan, box: Sandbox, env: Record<string, string>) {
 
 function planOrFail(name: string, root: string): Plan {
   const result = planFixture(name, root);
-  if (result.plan === undefined) throw new Error(`fixture ${name} does not plan: ${JSON.stringify(result.diagnostics.errors)}`);
+  if (result.plan === undefined)
+    throw new Error(`fixture ${name} does not plan: ${JSON.stringify(result.diagnostics.errors)}`);
   return result.plan;
 }
 

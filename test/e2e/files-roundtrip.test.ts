@@ -1,0 +1,116 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { fileContents } from '../helpers/tree.js';
+
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
+
+/** Names that break naive shell code: spaces, quotes, $, globs, unicode, a leading dash, a newline. */
+const ODD_FILES: Record<string, string> = {
+  'plain.txt': 'plain\n',
+  'with space.txt': 'space\n',
+  'it\'s "quoted".txt': 'quotes\n',
+  '$HOME and $(id) and `id`.txt': 'dollar\n',
+  '*.glob?[ab]': 'glob\n',
+  'unicodé ✓ 日本.txt': 'unicode\n',
+  '-leading-dash': 'dash\n',
+  'new\nline': 'newline\n',
+  '-dir with space/nested/deep.bin': '\u0000\u0001binary\u00ff',
+};
+
+function writeTree(root: string, files: Record<string, string>) {
+  for (const [name, text] of Object.entries(files)) {
+    const path = `${root}/${name}`;
+    mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+    writeFileSync(path, text, 'latin1');
+  }
+}
+
+describe.runIf(canRun)('backup and restore of the files path, end to end', () => {
+  let box: Sandbox;
+  let args: string[];
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-e2e-');
+    box.write({
+      'config/site.collect': [
+        '[point]',
+        'engine = files',
+        'local_path = {root}/collect/{name}',
+        '',
+        '[source "tree"]',
+        'engine = local_files',
+        'source_path = {root}/data',
+        'destination_path = tree',
+        'preserve_hard_links = yes',
+        '',
+      ].join('\n'),
+      'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = file://{root}/mirror/{name}\n',
+    });
+    writeTree(box.path('data'), ODD_FILES);
+    symlinkSync('plain.txt', box.path('data/link to plain'));
+    args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+  });
+  afterEach(() => box.remove());
+
+  it('restores byte for byte with apply, after a change and a wipe of the source', () => {
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    writeFileSync(box.path('data/plain.txt'), 'changed\n');
+    unlinkSync(box.path('data/with space.txt'));
+    writeFileSync(box.path('data/added later.txt'), 'added\n');
+    const second = runCli(['backup', ...args]);
+    expect(second.code, second.stderr).toBe(0);
+    const expected = fileContents(box.path('data'));
+    expect(fileContents(box.path('mirror/site/tree'))).toEqual(expected);
+
+    rmSync(box.path('data'), { recursive: true });
+    rmSync(box.path('collect'), { recursive: true });
+    // The collect point held the record of which backup point succeeded: a new machine names it.
+    const unknown = runCli(['restore', ...args]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(
+      'cannot run: restore sources of site: no backup point holds a successful backup of site (--from NAME chooses one)',
+    );
+    const restore = runCli(['restore', '--from', 'mirror', ...args]);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(fileContents(box.path('data'))).toEqual(expected);
+    expect(readFileSync(box.path('data/plain.txt'), 'utf8')).toBe('changed\n');
+  });
+
+  it('restores byte for byte with the rendered scripts', () => {
+    const backup = runCli(['plan', ...args]);
+    expect(backup.code, backup.stderr).toBe(0);
+    writeFileSync(box.path('backup.sh'), backup.stdout);
+    const run = spawnSync('bash', [box.path('backup.sh')], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const expected = fileContents(box.path('data'));
+
+    rmSync(box.path('data'), { recursive: true });
+    rmSync(box.path('collect/site/backups'), { recursive: true });
+    const restore = runCli(['plan', '--restore', ...args]);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(restore.stdout).toContain('fetch:mirror:site');
+    writeFileSync(box.path('restore.sh'), restore.stdout);
+    const restored = spawnSync('bash', [box.path('restore.sh')], { encoding: 'utf8' });
+    expect(restored.status, restored.stderr).toBe(0);
+    expect(fileContents(box.path('data'))).toEqual(expected);
+  });
+
+  it('keeps the previous good mirror when the new copy fails', () => {
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const good = fileContents(box.path('mirror/site'));
+    writeFileSync(box.path('data/plain.txt'), 'changed\n');
+    // A vanished source makes rsync fail (exit 23) before the staging tree is swapped in.
+    rmSync(box.path('data'), { recursive: true });
+    const failed = runCli(['backup', ...args]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/step \d of \d failed with exit code \d+/);
+    expect(fileContents(box.path('mirror/site'))).toEqual(good);
+    const state = JSON.parse(readFileSync(box.path('collect/site/metadata/collect_point/site.json'), 'utf8'));
+    expect(state).toMatchObject({ last_state_valid: false, success_count: 1, fail_count: 1 });
+    expect(state.last_message).toMatch(/^step \d of \d failed with exit code \d+$/);
+    expect(failed.stderr).toContain('backup:mirror:site: skipped, collect:site did not succeed');
+  });
+});

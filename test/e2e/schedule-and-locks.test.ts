@@ -1,0 +1,146 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI, runCli, runCliAsync } from '../helpers/cli.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { fileContents } from '../helpers/tree.js';
+
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'pkill');
+
+function setUp(
+  frequency: string,
+  rsync?: string,
+): { box: Sandbox; args: string[]; state: string; lock: string } {
+  const box = makeSandbox('polyarchiv-sched-');
+  box.write({
+    'config/site.collect': `[point]\nengine = files\nlocal_path = {root}/collect\nfrequency = ${frequency}\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n`,
+    'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+    'data/a.txt': 'a\n',
+    ...(rsync === undefined ? {} : { 'config/tools.global': `[global]\nrsync_executable = ${rsync}\n` }),
+  });
+  return {
+    box,
+    args: ['-C', box.path('config'), '--set', `root=${box.root}`],
+    state: box.path('collect/metadata/collect_point/site.json'),
+    lock: box.path('collect/metadata/collect_point/lock'),
+  };
+}
+
+/** An rsync that first waits: long enough to kill or race a run while it holds the lock. */
+function slowRsync(box: Sandbox, seconds: number): string {
+  const path = box.path('slow-rsync');
+  writeFileSync(path, `#!/bin/sh\nsleep ${seconds}\nexec rsync "$@"\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+function isLocked(lock: string): boolean {
+  return existsSync(lock) && spawnSync('flock', ['--nonblock', lock, 'true']).status !== 0;
+}
+
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (condition()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe.runIf(canRun)('frequencies, --force and locks', () => {
+  let box: Sandbox | undefined;
+  afterEach(() => box?.remove());
+
+  it('skips a second daily run the same day and --force runs it', () => {
+    const t = setUp('daily');
+    box = t.box;
+    // The recorded time comes from the clock, so "later the same day" is a plan time pinned from it.
+    expect(runCli(['backup', ...t.args]).code).toBe(0);
+    const recorded = JSON.parse(readFileSync(t.state, 'utf8'));
+    const sameDay = [
+      '--now',
+      recorded.last_success.replace(/T.*/, 'T23:59:00') + recorded.last_success.slice(19),
+    ];
+    const second = runCli(['backup', ...t.args, ...sameDay]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(
+      /not run: collect point site: not due: last success .*, frequency daily, next due/,
+    );
+    expect(JSON.parse(readFileSync(t.state, 'utf8')).success_count).toBe(1);
+    const forced = runCli(['backup', '--force', ...t.args, ...sameDay]);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(readFileSync(t.state, 'utf8')).success_count).toBe(2);
+  });
+
+  it('runs again the next calendar day even a few seconds earlier than the last run', () => {
+    const t = setUp('daily');
+    box = t.box;
+    t.box.write({
+      'collect/metadata/collect_point/site.json':
+        '{"last_state_valid":true,"success_count":1,"last_success":"2026-03-09T03:00:05+01:00"}',
+    });
+    const plan = runCli(['plan', '--format', 'text', ...t.args, '--now', '2026-03-10T03:00:00+01:00']);
+    expect(plan.stdout).toContain('+ collect point site');
+  });
+
+  it('reads the original naive timestamps as local time', () => {
+    const t = setUp('daily');
+    box = t.box;
+    t.box.write({
+      'collect/metadata/collect_point/site.json':
+        '{"last_state_valid":true,"success_count":1,"last_success":"2026-03-10T01:00:00"}',
+    });
+    const plan = runCli(['plan', '--format', 'text', ...t.args, '--now', '2026-03-10T23:00:00+01:00']);
+    expect(plan.stdout).toContain('- collect point site: not due: last success 2026-03-10T01:00:00+01:00');
+  });
+
+  it('leaves no stale lock when apply is killed', async () => {
+    const t = setUp('always');
+    box = t.box;
+    const slow = slowRsync(t.box, 30);
+    t.box.write({ 'config/tools.global': `[global]\nrsync_executable = ${slow}\n` });
+    const child = spawn(process.execPath, [CLI, 'backup', ...t.args], { stdio: 'ignore' });
+    await waitFor(() => isLocked(t.lock), 'the lock');
+    child.kill('SIGKILL');
+    await waitFor(() => !isLocked(t.lock), 'the kernel to release the lock');
+    spawnSync('pkill', ['-f', slow]);
+    t.box.write({ 'config/tools.global': '' });
+    const next = runCli(['backup', ...t.args]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(fileContents(t.box.path('mirror/site/data'))).toEqual(fileContents(t.box.path('data')));
+  });
+
+  it('leaves no stale lock when the script is killed with its process group', async () => {
+    const t = setUp('always');
+    box = t.box;
+    const slow = slowRsync(t.box, 30);
+    t.box.write({ 'config/tools.global': `[global]\nrsync_executable = ${slow}\n` });
+    writeFileSync(t.box.path('backup.sh'), runCli(['plan', ...t.args]).stdout);
+    const child = spawn('bash', [t.box.path('backup.sh')], { stdio: 'ignore', detached: true });
+    await waitFor(() => isLocked(t.lock), 'the lock');
+    process.kill(-(child.pid as number), 'SIGKILL');
+    await waitFor(() => !isLocked(t.lock), 'the kernel to release the lock');
+    spawnSync('pkill', ['-f', slow]);
+    t.box.write({ 'config/tools.global': '' });
+    expect(runCli(['backup', ...t.args]).code).toBe(0);
+  });
+
+  it('lets one of two concurrent runs proceed and reports the other as busy (75)', async () => {
+    const t = setUp('always');
+    box = t.box;
+    const slow = slowRsync(t.box, 1);
+    t.box.write({ 'config/tools.global': `[global]\nrsync_executable = ${slow}\n` });
+    writeFileSync(t.box.path('backup.sh'), runCli(['plan', ...t.args]).stdout);
+    const first = runCliAsync(['backup', ...t.args]);
+    await waitFor(() => isLocked(t.lock), 'the first run to take the lock');
+    const script = spawnSync('bash', [t.box.path('backup.sh')], { encoding: 'utf8' });
+    const second = await runCliAsync(['backup', ...t.args]);
+    const done = await first;
+    expect(done.code, done.stderr).toBe(0);
+    expect([script.status, second.code]).toContain(75);
+    expect(script.stderr + second.stderr).toContain('is locked by another run');
+    expect(fileContents(t.box.path('mirror/site/data'))).toEqual(fileContents(t.box.path('data')));
+    const state = JSON.parse(readFileSync(t.state, 'utf8'));
+    expect(state.last_state_valid).toBe(true);
+  });
+});
