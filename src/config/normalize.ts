@@ -1,25 +1,24 @@
-import { stringify } from 'ini';
 import { Diagnostics } from '../diag/diagnostic.js';
 import type { ConfigFile } from './load.js';
 import { scanIni } from './scan.js';
 
 /**
- * A config file rewritten in a normal form (sections and keys as scanned, `[DEFAULT]` applied),
- * with the `ini` package, whose writer is right for this; `scanIni` reads it back identically.
- * Only single-line values survive `ini`: multi-line ones are written as continuation lines by hand.
+ * A config file rewritten in a normal form (sections and keys as scanned, `[DEFAULT]` applied), so
+ * that `scanIni` reads it back identically. It is written by hand, not with the `ini` package: its
+ * writer escapes `;` and `#` (`a\#b\;c`), wraps values holding `=`, quotes or a leading `[` in JSON
+ * quotes and escapes dots in section names, none of which this dialect reads back (values are
+ * literal). Multi-line values are written as indented continuation lines.
  */
 export function normalizedIni(file: ConfigFile): string {
   const scanned = scanIni(file.name, file.text, new Diagnostics());
-  const parts: string[] = [];
-  for (const section of scanned.sections) {
-    const single = Object.fromEntries(
-      section.entries.filter((e) => !e.value.includes('\n')).map((e) => [e.key, e.value]),
-    );
-    let text = stringify({ [section.header]: single }, { whitespace: true });
-    for (const entry of section.entries.filter((e) => e.value.includes('\n'))) {
-      text += `${entry.key} = ${entry.value.split('\n').join('\n  ')}\n`;
-    }
-    parts.push(text);
-  }
-  return parts.join('\n');
+  return scanned.sections
+    .map((section) => {
+      const lines = section.entries.map((entry) => {
+        const value = entry.value.split('\n').join('\n  ');
+        // No space before an empty first line: the written line then has no trailing blank.
+        return value === '' || value.startsWith('\n') ? `${entry.key} =${value}` : `${entry.key} = ${value}`;
+      });
+      return `${[`[${section.header}]`, ...lines].join('\n')}\n`;
+    })
+    .join('\n');
 }

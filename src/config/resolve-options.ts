@@ -1,6 +1,7 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import { didYouMean } from '../diag/did-you-mean.js';
 import type { Origin } from '../diag/origin.js';
+import { hasControlCharacters } from './control-characters.js';
 import { convertOption } from './option-value.js';
 import type { ScannedSection } from './scan.js';
 import { type OptionSpec, OptionValues, type ResolvedOption } from './schema.js';
@@ -73,8 +74,8 @@ function convertText(
     const shown = spec.secret
       ? '(value hidden: secret)'
       : text === raw
-        ? `'${raw}'`
-        : `'${raw}' (= '${text}')`;
+        ? `'${visible(raw)}'`
+        : `'${visible(raw)}' (= '${visible(text)}')`;
     diagnostics.error(
       `bad value for option '${spec.name}'${context}: ${shown}`,
       origin,
@@ -83,4 +84,14 @@ function convertText(
     return undefined;
   }
   return converted.value;
+}
+
+/** Control characters shown as escapes, so that a diagnostic stays on its lines. */
+function visible(text: string): string {
+  const named: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
+  return [...text]
+    .map((c) =>
+      hasControlCharacters(c) ? (named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`) : c,
+    )
+    .join('');
 }
