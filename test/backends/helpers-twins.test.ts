@@ -1,0 +1,130 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dirRecover, dirSwap, isStale, recordState } from '../../src/backends/execute/primitives.js';
+import { sha256 } from '../../src/config/load.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { snapshotTree } from '../helpers/tree.js';
+
+const HELPERS = fileURLToPath(new URL('../../templates/partials/helpers.hbs', import.meta.url));
+const canRun = haveTools('bash', 'sha256sum');
+
+type Layout = Record<string, string>;
+
+/** The same scenario through the bash helper and through its executor twin. */
+function both(
+  layout: Layout,
+  bash: string,
+  ts: (root: string) => void,
+): { script: Layout; executor: Layout } {
+  const results: Layout[] = [];
+  for (const backend of ['script', 'executor']) {
+    const box = makeSandbox('polyarchiv-twin-');
+    boxes.push(box);
+    box.write(layout);
+    if (backend === 'script') {
+      const run = spawnSync(
+        'bash',
+        ['-c', `set -Eeuo pipefail; source "$1"; cd "$2"; ${bash}`, 'bash', HELPERS, box.root],
+        { encoding: 'utf8' },
+      );
+      expect(run.status, run.stderr).toBe(0);
+    } else ts(box.root);
+    results.push(snapshotTree(box.root));
+  }
+  return { script: results[0] as Layout, executor: results[1] as Layout };
+}
+
+const boxes: Sandbox[] = [];
+afterEach(() => {
+  for (const box of boxes.splice(0)) box.remove();
+});
+
+const paths = (root: string) => ({
+  staging: `${root}/new`,
+  target: `${root}/current`,
+  previous: `${root}/old`,
+});
+
+describe.runIf(canRun)('script helpers and executor primitives behave alike', () => {
+  const cases: [string, Layout][] = [
+    ['a normal start', { 'current/a': '1' }],
+    ['a run killed between the two renames', { 'old/a': 'good' }],
+    ['a run killed before dropping the previous copy', { 'current/a': 'new', 'old/a': 'old' }],
+  ];
+  it.each(cases)('recover after %s', (_, layout) => {
+    const { script, executor } = both(layout, 'polyarchiv_dir_recover "$PWD/current" "$PWD/old"', (root) =>
+      dirRecover({ kind: 'dir-recover', ...paths(root) }),
+    );
+    expect(executor).toEqual(script);
+    expect(Object.keys(script)).not.toContain('old');
+  });
+
+  it.each([
+    ['with a previous copy', { 'current/a': 'old', 'new/a': 'new', 'new/b': 'b' }],
+    ['on the first run', { 'new/a': 'new' }],
+  ] as [string, Layout][])('swap %s', (_, layout) => {
+    const { script, executor } = both(
+      layout,
+      'polyarchiv_dir_swap "$PWD/new" "$PWD/current" "$PWD/old"',
+      (root) => dirSwap({ kind: 'dir-swap', ...paths(root) }),
+    );
+    expect(executor).toEqual(script);
+    const expected = Object.keys(layout)
+      .filter((k) => k.startsWith('new/'))
+      .map((k) => k.replace('new/', 'current/'));
+    expect(Object.keys(script).sort()).toEqual(['current', ...expected].sort());
+  });
+
+  it('records the same state bytes', () => {
+    const template = '{"last_success":"@@POLYARCHIV_NOW@@","last_message":"@@POLYARCHIV_MESSAGE@@"}';
+    const box = makeSandbox('polyarchiv-twin-');
+    boxes.push(box);
+    recordState(
+      box.path('ts/state.json'),
+      template,
+      'step 1 of 2 failed with exit code 23 & more',
+      new Date(),
+    );
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        'source "$1"; polyarchiv_record "$2/sh/state.json" "$3" "step 1 of 2 failed with exit code 23 & more"',
+        'bash',
+        HELPERS,
+        box.root,
+        template,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const mask = (s: Layout) =>
+      JSON.stringify(s).replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d/g, 'T');
+    const read = (dir: string) =>
+      spawnSync('cat', [box.path(dir, 'state.json')], { encoding: 'utf8' }).stdout;
+    expect(mask({ s: read('sh') })).toBe(mask({ s: read('ts') }));
+    expect(JSON.parse(read('sh')).last_message).toBe('step 1 of 2 failed with exit code 23 & more');
+  });
+
+  it('agree on what a stale state file is', () => {
+    const box = makeSandbox('polyarchiv-twin-');
+    boxes.push(box);
+    mkdirSync(box.path('m'));
+    writeFileSync(box.path('m/s.json'), '{"a":1}\n');
+    const guard = (file: string, expected: string) =>
+      spawnSync('bash', ['-c', 'source "$1"; (polyarchiv_guard "$2" "$3")', 'bash', HELPERS, file, expected])
+        .status === 0;
+    const digest = sha256('{"a":1}\n');
+    for (const [file, expected] of [
+      [box.path('m/s.json'), digest],
+      [box.path('m/s.json'), ''],
+      [box.path('m/absent.json'), ''],
+      [box.path('m/absent.json'), digest],
+    ] as const) {
+      expect(guard(file, expected)).toBe(!isStale(file, expected === '' ? null : expected));
+    }
+  });
+});

@@ -1,0 +1,147 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
+
+describe.runIf(canRun)('commands', () => {
+  let box: Sandbox;
+  let args: string[];
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-cli-');
+    box.write({
+      'config/site.collect':
+        '[point]\nengine = files\nlocal_path = {root}/collect\nfrequency = daily\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n',
+      'config/mirror.backup':
+        '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\nfrequency = weekly\n',
+      'data/a.txt': 'a\n',
+    });
+    args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+  });
+  afterEach(() => box.remove());
+
+  it('runs nothing, creates nothing and records nothing with --dry', () => {
+    const dry = runCli(['apply', '--dry', ...args]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain('dry run: nothing is executed, locked, created or recorded');
+    expect(dry.stderr).toContain(
+      `rsync -a --delete -S --link-dest=${box.root}/collect/backups/data -- ${box.root}/data/`,
+    );
+    expect(existsSync(box.path('collect'))).toBe(false);
+    expect(existsSync(box.path('mirror'))).toBe(false);
+  });
+
+  it('prints each command before it runs with --show-commands', () => {
+    const run = runCli(['backup', '--show-commands', ...args]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`    mkdir -p -- ${box.root}/collect/backups`);
+    expect(run.stderr).toMatch(/summary:\n.*ok +collect:site.*\n.*ok +backup:mirror:site/);
+  });
+
+  it('saves a JSON plan, applies it once, then refuses it as stale', () => {
+    const plan = box.path('plan.json');
+    expect(runCli(['plan', '--format', 'json', '--out', plan, ...args]).code).toBe(0);
+    const saved = JSON.parse(readFileSync(plan, 'utf8'));
+    expect(saved.formatVersion).toBe(1);
+    expect(saved.units.map((u: { id: string }) => u.id)).toEqual(['collect:site', 'backup:mirror:site']);
+    const first = runCli(['apply', plan]);
+    expect(first.code, first.stderr).toBe(0);
+    const again = runCli(['apply', plan]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('stale plan: ');
+    expect(again.stderr).toContain('changed since the plan was made; run polyarchiv plan again');
+    writeFileSync(
+      box.path('config/site.collect'),
+      `${readFileSync(box.path('config/site.collect'), 'utf8')}\n; edited\n`,
+    );
+    const edited = runCli(['apply', plan]);
+    expect(edited.code).toBe(1);
+    expect(edited.stderr).toContain(`stale plan: the configuration in ${box.path('config')} changed since`);
+  });
+
+  it('refuses a stale script without touching the point', () => {
+    const script = runCli(['plan', ...args]).stdout;
+    writeFileSync(box.path('backup.sh'), script);
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const state = readFileSync(box.path('collect/metadata/collect_point/site.json'), 'utf8');
+    const stale = spawnSync('bash', [box.path('backup.sh')], { encoding: 'utf8' });
+    expect(stale.status).toBe(1);
+    expect(stale.stderr).toContain('stale plan:');
+    expect(readFileSync(box.path('collect/metadata/collect_point/site.json'), 'utf8')).toBe(state);
+  });
+
+  it('reports freshness for monitoring, with Nagios codes under --nrpe', () => {
+    const never = runCli(['check', '--nrpe', ...args]);
+    expect(never.code).toBe(2);
+    expect(never.stdout).toBe(
+      'CRITICAL - no successful backup of site, no successful backup of site:mirror\n',
+    );
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const fresh = runCli(['check', '--nrpe', ...args]);
+    expect(fresh.stdout).toBe('OK - everything is valid\n');
+    expect(fresh.code).toBe(0);
+    const later = runCli(['check', '--nrpe', ...args, '--now', '2099-01-01T12:00:00+01:00']);
+    expect(later.code).toBe(1);
+    expect(later.stdout).toMatch(
+      /^WARNING - the last backup of site is out of date: .*, the last backup of site:mirror is out of date: /,
+    );
+    box.write({ 'config/broken.collect': '[point]\nengine = nope\n' });
+    const broken = runCli(['check', '--nrpe', ...args]);
+    expect(broken.stdout.split('\n')[0]).toBe('UNKNOWN - unable to load configuration');
+    expect(broken.code).toBe(3);
+  });
+
+  it('shows points, associations, last success and next due time', () => {
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const config = runCli(['config', ...args]);
+    expect(config.code).toBe(0);
+    expect(config.stdout).toMatch(/collect point site \(files, .*\/collect\), tags: collect/);
+    expect(config.stdout).toContain('  source data (local_files)');
+    expect(config.stdout).toMatch(/ {2}daily, last success .*, next due \d{4}-\d{2}-\d{2}T00:00:00\+0\d:00/);
+    expect(config.stdout).toMatch(
+      / {2}-> backup point mirror \(synchronize\): weekly on Monday, last success /,
+    );
+  });
+
+  it('accepts options before the command, as the original did', () => {
+    const result = runCli([...args, 'validate']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('configuration is valid: 1 collect points, 1 backup points, 1 associations\n');
+  });
+
+  it('exits 2 with a clear message on bad usage', () => {
+    const badNow = runCli(['plan', ...args, '--now', 'yesterday']);
+    expect(badNow.code).toBe(2);
+    expect(badNow.stderr).toBe(
+      "error: --now 'yesterday': expected ISO-8601 such as 2026-01-31T03:00:00+01:00, or @EPOCH seconds\n",
+    );
+    const badSet = runCli(['plan', ...args, '--set', 'name=x']);
+    expect(badSet.code).toBe(2);
+    expect(badSet.stderr).toContain("'name' is the point's own name and cannot be pinned");
+    const unknown = runCli(['plan', ...args, '--frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("error: unknown option '--frobnicate'");
+  });
+
+  it('pins time with SOURCE_DATE_EPOCH for byte-stable scripts', () => {
+    const a = runCli(['plan', ...args], { SOURCE_DATE_EPOCH: '1767225600' });
+    const b = runCli(['plan', ...args], { SOURCE_DATE_EPOCH: '1767225600' });
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).toContain('plan time: 2026-01-01T01:00:00+01:00');
+  });
+
+  it('lists engines and their options', () => {
+    const plugins = runCli(['plugins', '-v']);
+    expect(plugins.code).toBe(0);
+    expect(plugins.stdout).toContain(
+      '  local_files (also: rsync): Copy a local directory into the collect point with rsync.',
+    );
+    expect(plugins.stdout).toContain('    source_path [required] [*]: Directory to back up.');
+    expect(plugins.stdout).toContain(
+      '  not available in this version: remote_files, mysql, postgresql, postgressql, ldap, dovecot',
+    );
+  });
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import type { Action } from '../../src/graph/action.js';
+import { buildCommands } from '../../src/graph/build-commands.js';
+
+const origin = { file: 'site.collect', line: 5, section: 'source "data"' };
+const base = { id: 'collect:site/1', origin, after: [], summary: 'copy' };
+
+describe('buildCommands', () => {
+  it('ends rsync options with -- and gives both paths a trailing slash', () => {
+    const action: Action = {
+      ...base,
+      kind: 'rsync',
+      from: '/srv/-data',
+      to: '/backup/x',
+      deleteExtraneous: true,
+      hardLinks: true,
+      filters: [
+        { rule: 'include', pattern: '*.conf' },
+        { rule: 'exclude', fromFile: '/etc/polyarchiv/excludes' },
+      ],
+      linkDest: '/backup/current',
+    };
+    expect(buildCommands(action)).toEqual([
+      {
+        kind: 'exec',
+        argv: [
+          'rsync',
+          '-a',
+          '--delete',
+          '-S',
+          '-H',
+          '--include=*.conf',
+          '--exclude-from=/etc/polyarchiv/excludes',
+          '--link-dest=/backup/current',
+          '--',
+          '/srv/-data/',
+          '/backup/x/',
+        ],
+      },
+    ]);
+  });
+
+  it('uses the rsync of [global] rsync_executable', () => {
+    const action: Action = {
+      ...base,
+      kind: 'rsync',
+      from: '/a',
+      to: '/b',
+      deleteExtraneous: false,
+      hardLinks: false,
+      filters: [],
+    };
+    expect(buildCommands(action, { rsync: '/opt/rsync/bin/rsync' })).toEqual([
+      { kind: 'exec', argv: ['/opt/rsync/bin/rsync', '-a', '-S', '--', '/a/', '/b/'] },
+    ]);
+  });
+
+  it('protects a directory named like an option', () => {
+    expect(buildCommands({ ...base, kind: 'mkdir', path: '/srv/-rf' })).toEqual([
+      { kind: 'exec', argv: ['mkdir', '-p', '--', '/srv/-rf'] },
+    ]);
+  });
+
+  it('turns a staged replacement into its recover and swap halves', () => {
+    const paths = { staging: '/b/.x.new', target: '/b/x', previous: '/b/.x.old' };
+    expect(buildCommands({ ...base, kind: 'recover-dir', ...paths })).toEqual([
+      { kind: 'dir-recover', ...paths },
+    ]);
+    expect(buildCommands({ ...base, kind: 'replace-dir', ...paths })).toEqual([
+      { kind: 'dir-swap', ...paths },
+    ]);
+  });
+});

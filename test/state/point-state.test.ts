@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EMPTY_STATE,
+  fillStateTemplate,
+  formatTimestamp,
+  nextStateTemplates,
+  parseState,
+  parseTimestamp,
+} from '../../src/state/point-state.js';
+
+describe('state files', () => {
+  it('reads the original PointInfo JSON, whatever fields are missing', () => {
+    expect(
+      parseState('{"last_state_valid": true, "success_count": 3, "last_success": "2016-05-01T03:00:00"}'),
+    ).toEqual({
+      ...EMPTY_STATE,
+      last_state_valid: true,
+      success_count: 3,
+      last_success: '2016-05-01T03:00:00',
+    });
+  });
+
+  it('rejects what is not a JSON object', () => {
+    expect(parseState('not json')).toBeUndefined();
+    expect(parseState('[1]')).toBeUndefined();
+  });
+
+  it('reads naive timestamps as local time and offset timestamps exactly', () => {
+    expect(parseTimestamp('2026-07-01T03:00:00')?.toISOString()).toBe('2026-07-01T01:00:00.000Z');
+    expect(parseTimestamp('2026-07-01T03:00:00+00:00')?.toISOString()).toBe('2026-07-01T03:00:00.000Z');
+    expect(parseTimestamp(null)).toBeUndefined();
+    expect(parseTimestamp('garbage')).toBeUndefined();
+  });
+
+  it('writes timestamps with their offset, in local time', () => {
+    expect(formatTimestamp(new Date('2026-01-15T12:00:00Z'))).toBe('2026-01-15T13:00:00+01:00');
+    expect(formatTimestamp(new Date('2026-07-15T12:00:00Z'))).toBe('2026-07-15T14:00:00+02:00');
+  });
+
+  it('prepares both outcomes: counters, timestamps and the failure message', () => {
+    const previous = {
+      ...EMPTY_STATE,
+      success_count: 4,
+      fail_count: 1,
+      last_success: '2026-01-01T00:00:00+01:00',
+    };
+    const { onSuccess, onFailure } = nextStateTemplates(previous, 'abc', { Y: '2026' });
+    expect(JSON.parse(fillStateTemplate(onSuccess, '2026-02-02T02:02:02+01:00', 'ok'))).toEqual({
+      ...previous,
+      last_state_valid: true,
+      success_count: 5,
+      last_message: 'ok',
+      last_success: '2026-02-02T02:02:02+01:00',
+      config_hash: 'abc',
+      variables: { Y: '2026' },
+    });
+    expect(
+      JSON.parse(
+        fillStateTemplate(onFailure, '2026-02-02T02:02:02+01:00', 'step 2 of 3 failed with exit code 23'),
+      ),
+    ).toEqual({
+      ...previous,
+      last_state_valid: false,
+      fail_count: 2,
+      last_message: 'step 2 of 3 failed with exit code 23',
+      last_fail: '2026-02-02T02:02:02+01:00',
+      config_hash: 'abc',
+    });
+  });
+});
