@@ -9,6 +9,10 @@ import { applyCommand, planCommand } from './plan-commands.js';
 import { pluginsCommand } from './plugins-command.js';
 import { checkCommand, configCommand, validateCommand } from './status-commands.js';
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the help shows the script's literal syntax
+const INCLUDE_SECRETS_HELP =
+  'embed secret values instead of ${POLYARCHIV_SECRET_...} references (--out gets mode 0600)';
+
 const COMMANDS = ['plan', 'apply', 'backup', 'restore', 'validate', 'config', 'check', 'plugins', 'help'];
 
 /** The original put options before the command (`polyarchiv -C dir backup`): accept that order too. */
@@ -35,10 +39,7 @@ function program(run: (code: Promise<number> | number) => void): Command {
     .option('--out <file>', 'write to FILE instead of standard output')
     .option('--restore', 'plan a restore instead of a backup')
     .option('--from <backup-point>', 'restore from this backup point (default: the most recent success)')
-    .option(
-      '--include-secrets',
-      'embed secret values instead of ${POLYARCHIV_SECRET_...} references (--out gets mode 0600)',
-    )
+    .option('--include-secrets', INCLUDE_SECRETS_HELP)
     .action((flags) => run(planCommand(flags)));
 
   const apply = (name: string, description: string) =>
