@@ -9,9 +9,7 @@ import { applyCommand, planCommand } from './plan-commands.js';
 import { pluginsCommand } from './plugins-command.js';
 import { checkCommand, configCommand, validateCommand } from './status-commands.js';
 
-// biome-ignore lint/suspicious/noTemplateCurlyInString: the help shows the script's literal syntax
-const INCLUDE_SECRETS_HELP =
-  'embed secret values instead of ${POLYARCHIV_SECRET_...} references (--out gets mode 0600)';
+const INCLUDE_SECRETS_HELP = `embed secret values instead of \${POLYARCHIV_SECRET_...} references (--out gets mode 0600)`;
 
 const COMMANDS = ['plan', 'apply', 'backup', 'restore', 'validate', 'config', 'check', 'plugins', 'help'];
 
