@@ -1,0 +1,332 @@
+import { describe, expect, it } from 'vitest';
+import {
+  describeFrequency,
+  type Frequency,
+  isDue,
+  lastAnchor,
+  nextDue,
+  parseFrequency,
+} from '../../src/config/frequency.js';
+
+/** Times are written with their Europe/Paris offset (vitest.config.ts pins TZ). */
+const at = (iso: string): Date => new Date(iso);
+const freq = (text: string): Frequency => {
+  const f = parseFrequency(text);
+  if (f === undefined) throw new Error(`test bug: ${text} does not parse`);
+  return f;
+};
+
+describe('parseFrequency', () => {
+  it.each<[string, Frequency]>([
+    ['', { kind: 'always' }],
+    ['always', { kind: 'always' }],
+    ['0', { kind: 'always' }],
+    ['3600', { kind: 'seconds', seconds: 3600 }],
+    ['hourly', { kind: 'hourly' }],
+    ['daily', { kind: 'daily', hour: 0 }],
+    ['daily:0', { kind: 'daily', hour: 0 }],
+    ['daily:23', { kind: 'daily', hour: 23 }],
+    ['weekly', { kind: 'weekly', weekday: 0 }],
+    ['weekly:6', { kind: 'weekly', weekday: 6 }],
+    ['monthly', { kind: 'monthly', day: 1 }],
+    ['monthly:31', { kind: 'monthly', day: 31 }],
+    ['  daily:3  ', { kind: 'daily', hour: 3 }],
+  ])('reads %j', (text, expected) => {
+    expect(parseFrequency(text)).toEqual(expected);
+  });
+
+  it.each([
+    'daily:24',
+    'weekly:7',
+    'monthly:0',
+    'monthly:32',
+    'fortnightly',
+    'yearly',
+    'Daily',
+    'daily:',
+    'daily: 3',
+    'daily:003',
+    'daily:-1',
+    'hourly:2',
+    '-1',
+    '1.5',
+    '1e3',
+    '3600s',
+  ])('rejects %j', (text) => {
+    expect(parseFrequency(text)).toBeUndefined();
+  });
+
+  it.each<[string, string]>([
+    ['always', 'always'],
+    ['600', 'every 600 s'],
+    ['hourly', 'hourly'],
+    ['daily', 'daily'],
+    ['daily:3', 'daily after 3:00'],
+    ['weekly', 'weekly on Monday'],
+    ['weekly:6', 'weekly on Sunday'],
+    ['monthly:15', 'monthly on day 15'],
+  ])('describes %s as %j', (text, description) => {
+    expect(describeFrequency(freq(text))).toBe(description);
+  });
+});
+
+describe('isDue', () => {
+  it('is due when the point never succeeded, whatever the frequency', () => {
+    for (const f of ['always', '60', 'hourly', 'daily', 'weekly', 'monthly']) {
+      expect(isDue(freq(f), undefined, at('2026-03-10T04:05:06+01:00'))).toBe(true);
+    }
+  });
+
+  it('is always due with always, even a second after a success', () => {
+    expect(isDue(freq('always'), at('2026-03-10T04:05:05+01:00'), at('2026-03-10T04:05:06+01:00'))).toBe(
+      true,
+    );
+  });
+
+  describe('daily', () => {
+    it('is due at 02:59:50 after yesterday 03:00:05: a run a few seconds early never skips a day', () => {
+      expect(isDue(freq('daily'), at('2026-03-09T03:00:05+01:00'), at('2026-03-10T02:59:50+01:00'))).toBe(
+        true,
+      );
+    });
+
+    it('is not due again on the same calendar day', () => {
+      expect(isDue(freq('daily'), at('2026-03-10T00:00:01+01:00'), at('2026-03-10T23:59:59+01:00'))).toBe(
+        false,
+      );
+    });
+
+    it('is due at midnight after a success one second before it', () => {
+      expect(isDue(freq('daily'), at('2026-03-09T23:59:59+01:00'), at('2026-03-10T00:00:00+01:00'))).toBe(
+        true,
+      );
+    });
+
+    it('counts a success at exactly midnight for the new day', () => {
+      expect(isDue(freq('daily'), at('2026-03-10T00:00:00+01:00'), at('2026-03-10T12:00:00+01:00'))).toBe(
+        false,
+      );
+    });
+  });
+
+  describe('daily:H', () => {
+    const daily3 = freq('daily:3');
+
+    it('is not due again at 12:30 after a success at 03:10 the same day (no sliding anchor)', () => {
+      expect(isDue(daily3, at('2026-03-10T03:10:00+01:00'), at('2026-03-10T12:30:00+01:00'))).toBe(false);
+    });
+
+    it('is not due before 03:00 when the last success was after yesterday 03:00', () => {
+      expect(isDue(daily3, at('2026-03-09T03:10:00+01:00'), at('2026-03-10T02:59:59+01:00'))).toBe(false);
+    });
+
+    it('is due from 03:00 on', () => {
+      expect(isDue(daily3, at('2026-03-09T03:10:00+01:00'), at('2026-03-10T03:00:00+01:00'))).toBe(true);
+    });
+
+    it('is due at 03:00 after a success at 02:00 the same day', () => {
+      expect(isDue(daily3, at('2026-03-10T02:00:00+01:00'), at('2026-03-10T03:00:00+01:00'))).toBe(true);
+    });
+
+    it('anchors before H:00 on yesterday', () => {
+      expect(lastAnchor(daily3, at('2026-03-10T01:00:00+01:00'))).toEqual(at('2026-03-09T03:00:00+01:00'));
+    });
+  });
+
+  describe('weekly', () => {
+    it('is due on Monday after a success on Sunday night (weekly = Monday)', () => {
+      // 2026-03-08 is a Sunday.
+      expect(isDue(freq('weekly'), at('2026-03-08T23:00:00+01:00'), at('2026-03-09T00:00:01+01:00'))).toBe(
+        true,
+      );
+    });
+
+    it('is not due on Sunday after a success on Monday of the same week', () => {
+      expect(isDue(freq('weekly'), at('2026-03-09T00:30:00+01:00'), at('2026-03-15T23:59:59+01:00'))).toBe(
+        false,
+      );
+    });
+
+    it('counts weekdays from Monday=0: weekly:4 is due on Friday', () => {
+      const friday = freq('weekly:4');
+      // 2026-03-06 and 2026-03-13 are Fridays.
+      expect(isDue(friday, at('2026-03-06T10:00:00+01:00'), at('2026-03-12T23:59:59+01:00'))).toBe(false);
+      expect(isDue(friday, at('2026-03-06T10:00:00+01:00'), at('2026-03-13T00:00:00+01:00'))).toBe(true);
+    });
+
+    it('anchors weekly:6 on the most recent Sunday, today included', () => {
+      expect(lastAnchor(freq('weekly:6'), at('2026-03-08T15:00:00+01:00'))).toEqual(
+        at('2026-03-08T00:00:00+01:00'),
+      );
+      expect(lastAnchor(freq('weekly:6'), at('2026-03-07T15:00:00+01:00'))).toEqual(
+        at('2026-03-01T00:00:00+01:00'),
+      );
+    });
+  });
+
+  describe('monthly', () => {
+    it('is due on the first after a success on the last evening of the month', () => {
+      expect(isDue(freq('monthly'), at('2026-03-31T23:00:00+02:00'), at('2026-04-01T00:00:01+02:00'))).toBe(
+        true,
+      );
+    });
+
+    it('is due on day D even when last month ran on D+1 (no drift)', () => {
+      expect(
+        isDue(freq('monthly:10'), at('2026-02-11T08:00:00+01:00'), at('2026-03-10T08:00:00+01:00')),
+      ).toBe(true);
+    });
+
+    it.each([
+      ['2026-04-15T12:00:00+02:00', '2026-03-31T00:00:00+02:00'],
+      ['2026-04-30T12:00:00+02:00', '2026-04-30T00:00:00+02:00'],
+      ['2026-02-28T12:00:00+01:00', '2026-02-28T00:00:00+01:00'],
+      ['2028-02-29T12:00:00+01:00', '2028-02-29T00:00:00+01:00'],
+      ['2026-03-15T12:00:00+01:00', '2026-02-28T00:00:00+01:00'],
+      ['2026-01-10T12:00:00+01:00', '2025-12-31T00:00:00+01:00'],
+    ])('clamps monthly:31 to the month length: at %s the anchor is %s', (now, anchor) => {
+      expect(lastAnchor(freq('monthly:31'), at(now))).toEqual(at(anchor));
+    });
+
+    it('runs monthly:31 on April 30 after a success on March 31', () => {
+      const m31 = freq('monthly:31');
+      expect(isDue(m31, at('2026-03-31T10:00:00+02:00'), at('2026-04-29T23:59:59+02:00'))).toBe(false);
+      expect(isDue(m31, at('2026-03-31T10:00:00+02:00'), at('2026-04-30T00:00:00+02:00'))).toBe(true);
+    });
+  });
+
+  describe('hourly and seconds', () => {
+    it('is due hourly at the start of the next clock hour', () => {
+      expect(isDue(freq('hourly'), at('2026-03-10T10:59:59+01:00'), at('2026-03-10T11:00:00+01:00'))).toBe(
+        true,
+      );
+      expect(isDue(freq('hourly'), at('2026-03-10T11:00:00+01:00'), at('2026-03-10T11:59:59+01:00'))).toBe(
+        false,
+      );
+    });
+
+    it('is due when at least N seconds elapsed', () => {
+      const hour = freq('3600');
+      expect(isDue(hour, at('2026-03-10T10:00:00+01:00'), at('2026-03-10T10:59:59.999+01:00'))).toBe(false);
+      expect(isDue(hour, at('2026-03-10T10:00:00+01:00'), at('2026-03-10T11:00:00+01:00'))).toBe(true);
+    });
+  });
+
+  describe('daylight saving time in Europe/Paris', () => {
+    // 2026-03-29: 02:00 CET becomes 03:00 CEST. 2026-10-25: 03:00 CEST becomes 02:00 CET.
+    it('is due daily on the spring change day although less than 24 h elapsed', () => {
+      const last = at('2026-03-28T03:00:05+01:00');
+      const now = at('2026-03-29T03:00:00+02:00');
+      expect(isDue(freq('daily'), last, now)).toBe(true);
+      expect(isDue(freq('86400'), last, now)).toBe(false);
+    });
+
+    it('anchors daily on the local midnight of the spring change day', () => {
+      expect(lastAnchor(freq('daily'), at('2026-03-29T12:00:00+02:00'))).toEqual(
+        at('2026-03-29T00:00:00+01:00'),
+      );
+    });
+
+    it('moves daily:2 to 03:00 on the spring change day, when 02:00 does not exist', () => {
+      expect(lastAnchor(freq('daily:2'), at('2026-03-29T03:30:00+02:00'))).toEqual(
+        at('2026-03-29T03:00:00+02:00'),
+      );
+    });
+
+    it('anchors daily:2 on the first 02:00 of the autumn change day', () => {
+      expect(lastAnchor(freq('daily:2'), at('2026-10-25T02:30:00+01:00'))).toEqual(
+        at('2026-10-25T02:00:00+02:00'),
+      );
+    });
+
+    it('runs daily once on the 25-hour autumn change day', () => {
+      const daily = freq('daily');
+      expect(isDue(daily, at('2026-10-25T00:10:00+02:00'), at('2026-10-25T23:59:00+01:00'))).toBe(false);
+      expect(isDue(daily, at('2026-10-24T23:30:00+02:00'), at('2026-10-25T00:10:00+02:00'))).toBe(true);
+    });
+
+    it('is due weekly on the Monday after the spring change', () => {
+      expect(isDue(freq('weekly'), at('2026-03-23T00:30:00+01:00'), at('2026-03-30T00:00:00+02:00'))).toBe(
+        true,
+      );
+      expect(lastAnchor(freq('weekly'), at('2026-03-29T12:00:00+02:00'))).toEqual(
+        at('2026-03-23T00:00:00+01:00'),
+      );
+    });
+
+    // Known defect (src/config/frequency.ts lastAnchor, 'hourly'): new Date(y, m, d, hour) picks the
+    // first 02:00 of the autumn change day, so in the repeated hour (02:00-02:59 CET) the anchor is
+    // an hour too early and a point that ran during 02:xx CEST is not due again until 03:00.
+    it.fails('starts a new hour at 02:00 CET, the repeated hour of the autumn change', () => {
+      expect(lastAnchor(freq('hourly'), at('2026-10-25T02:10:00+01:00'))).toEqual(
+        at('2026-10-25T02:00:00+01:00'),
+      );
+    });
+  });
+});
+
+describe('nextDue', () => {
+  const now = at('2026-03-10T12:00:00+01:00');
+
+  it('is undefined when the point never succeeded or is always due', () => {
+    expect(nextDue(freq('daily'), undefined, now)).toBeUndefined();
+    expect(nextDue(freq('always'), at('2026-03-10T11:00:00+01:00'), now)).toBeUndefined();
+  });
+
+  it('is now when the point is already due', () => {
+    expect(nextDue(freq('daily'), at('2026-03-09T11:00:00+01:00'), now)).toEqual(now);
+  });
+
+  it.each([
+    ['600', '2026-03-10T11:55:00+01:00', '2026-03-10T12:05:00+01:00'],
+    ['hourly', '2026-03-10T12:00:00+01:00', '2026-03-10T13:00:00+01:00'],
+    ['daily', '2026-03-10T01:00:00+01:00', '2026-03-11T00:00:00+01:00'],
+    ['daily:3', '2026-03-10T03:10:00+01:00', '2026-03-11T03:00:00+01:00'],
+    ['daily:18', '2026-03-10T11:00:00+01:00', '2026-03-10T18:00:00+01:00'],
+    ['weekly', '2026-03-09T08:00:00+01:00', '2026-03-16T00:00:00+01:00'],
+    ['weekly:1', '2026-03-10T08:00:00+01:00', '2026-03-17T00:00:00+01:00'],
+    ['weekly:4', '2026-03-06T08:00:00+01:00', '2026-03-13T00:00:00+01:00'],
+    ['monthly', '2026-03-01T08:00:00+01:00', '2026-04-01T00:00:00+02:00'],
+    ['monthly:10', '2026-03-10T08:00:00+01:00', '2026-04-10T00:00:00+02:00'],
+  ])('gives the next due time of %s after a success at %s: %s', (f, last, expected) => {
+    expect(nextDue(freq(f), at(last), now)).toEqual(at(expected));
+  });
+
+  it('clamps monthly:31 to the next month length', () => {
+    expect(
+      nextDue(freq('monthly:31'), at('2026-03-31T10:00:00+02:00'), at('2026-04-01T00:00:00+02:00')),
+    ).toEqual(at('2026-04-30T00:00:00+02:00'));
+    expect(
+      nextDue(freq('monthly:31'), at('2026-01-31T10:00:00+01:00'), at('2026-02-01T00:00:00+01:00')),
+    ).toEqual(at('2026-02-28T00:00:00+01:00'));
+  });
+
+  it.each([
+    ['March and April 2026, every 7 h 13 min', '2026-03-01T00:00:00+01:00', 61, 26_000_000],
+    ['the autumn change week, every 10 min', '2026-10-22T00:00:00+02:00', 6, 600_000],
+  ])('agrees with isDue through %s: due at nextDue, not due a millisecond before', (_, from, days, step) => {
+    const start = at(from).getTime();
+    for (const f of [
+      '600',
+      'hourly',
+      'daily',
+      'daily:3',
+      'daily:2',
+      'weekly',
+      'weekly:6',
+      'monthly',
+      'monthly:31',
+    ]) {
+      for (let t = start; t < start + days * 86_400_000; t += step) {
+        const last = new Date(t);
+        const next = nextDue(freq(f), last, new Date(t + 1));
+        expect(next, `${f} after ${last.toISOString()}`).toBeDefined();
+        if (next === undefined) continue;
+        expect(isDue(freq(f), last, next), `${f} at ${next.toISOString()}`).toBe(true);
+        expect(isDue(freq(f), last, new Date(next.getTime() - 1)), `${f} before ${next.toISOString()}`).toBe(
+          false,
+        );
+      }
+    }
+  });
+});

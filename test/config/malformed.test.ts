@@ -1,0 +1,543 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { diagnose, errorsOf } from '../helpers/diagnose.js';
+import { makeSandbox } from '../helpers/sandbox.js';
+
+/**
+ * Malformed configurations, each with the exact diagnostics a user reads: message, hint, file,
+ * line and section. A valid collect point (`CP`, lines 1-3) is prepended where the mistake is
+ * elsewhere, so line numbers below count from it.
+ */
+const CP = '[point]\nengine=files\nlocal_path=/srv/cp\n';
+const SITE = { 'site.collect': CP };
+const mirror = (lines: string) => ({ ...SITE, 'mirror.backup': `[point]\nengine=synchronize\n${lines}` });
+const source = (lines: string) => ({ 'site.collect': `${CP}[source "d"]\n${lines}` });
+
+const FREQUENCY_FORMS =
+  "'always', a number of seconds, 'hourly', 'daily', 'daily:H' (0-23), 'weekly', 'weekly:D' (0=Monday-6), 'monthly' or 'monthly:D' (1-31)";
+const INNER_PATH = 'a path inside the collect point: relative, not empty, without ".."';
+const BUILTINS =
+  'A, B, H, I, M, S, U, W, X, Y, Z, a, b, c, d, f, fqdn, hostname, j, m, name, p, username, w, x, y, z';
+const COLLECT_SECTIONS = 'expected [point], [source "NAME"], [filter "NAME"], [hook "NAME"] or [variables]';
+const BACKUP_SECTIONS =
+  'expected [point], [filter "NAME"], [hook "NAME"], [variables] or [variables "COLLECT POINT"]';
+
+describe('engines', () => {
+  it('suggests the closest engine name for an unknown collect point engine', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nengine=fils\nlocal_path=/srv/cp\n' })).toEqual([
+      "error: unknown collect point engine 'fils' (did you mean 'files'?)\n  at site.collect:2 [point]",
+    ]);
+  });
+
+  it('lists the available engines when no name is close', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nengine=zzzzzzzz\nlocal_path=/srv/cp\n' })).toEqual([
+      "error: unknown collect point engine 'zzzzzzzz' (available: files)\n  at site.collect:2 [point]",
+    ]);
+  });
+
+  it('suggests the closest source engine', () => {
+    expect(errorsOf(source('engine=local_file\n'))).toEqual([
+      "error: unknown source engine 'local_file' (did you mean 'local_files'?)\n  at site.collect:5 [source \"d\"]",
+    ]);
+  });
+
+  it('suggests the closest backup point engine', () => {
+    expect(errorsOf({ ...SITE, 'm.backup': '[point]\nengine=synchronise\nremote_url=/b/{name}\n' })).toEqual([
+      "error: unknown backup point engine 'synchronise' (did you mean 'synchronize'?)\n  at m.backup:2 [point]",
+    ]);
+  });
+
+  it('rejects the git collect point, known but not available in this version', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nengine=git\nlocal_path=/srv/cp\n' })).toEqual([
+      "error: collect point engine 'git' is not available in this version\n  at site.collect:2 [point]",
+    ]);
+  });
+
+  it('rejects the mysql source, known but not available in this version', () => {
+    expect(errorsOf(source('engine=mysql\n'))).toEqual([
+      'error: source engine \'mysql\' is not available in this version\n  at site.collect:5 [source "d"]',
+    ]);
+  });
+
+  it('rejects the archive backup point, known but not available in this version', () => {
+    expect(errorsOf({ ...SITE, 'm.backup': '[point]\nengine=archive\nremote_url=/b/{name}\n' })).toEqual([
+      "error: backup point engine 'archive' is not available in this version\n  at m.backup:2 [point]",
+    ]);
+  });
+
+  it('rejects the email hook, known but not available in this version', () => {
+    expect(errorsOf(mirror('remote_url=/b/{name}\n[hook "mail"]\nengine=email\n'))).toEqual([
+      'error: hook engine \'email\' is not available in this version\n  at mirror.backup:5 [hook "mail"]',
+    ]);
+  });
+
+  it('requires an engine in [point]', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nlocal_path=/srv/cp\n' })).toEqual([
+      "error: missing required option 'engine' (the engine of this collect point)\n  at site.collect:1 [point]",
+    ]);
+  });
+
+  it('requires an engine in every source', () => {
+    expect(errorsOf(source('source_path=/a\ndestination_path=d\n'))).toEqual([
+      'error: missing required option \'engine\' (the engine of this source)\n  at site.collect:4 [source "d"]',
+    ]);
+  });
+
+  // Known defect: with an unknown or unavailable engine, every engine option is also reported as
+  // an "unknown option", which is noise (the option may be right; the engine is what is wrong).
+  it.fails('reports only the engine when a backup point engine is not available', () => {
+    expect(diagnose({ ...SITE, 'm.backup': '[point]\nengine=archive\nremote_url=/b/{name}\n' })).toEqual([
+      "error: backup point engine 'archive' is not available in this version\n  at m.backup:2 [point]",
+    ]);
+  });
+});
+
+describe('option values', () => {
+  it('names the missing required option with its help text', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nengine=files\n' })).toEqual([
+      "error: missing required option 'local_path' (Directory of the collect point.)\n  at site.collect:1 [point]",
+    ]);
+  });
+
+  it('reports every missing option of a source, at its section header', () => {
+    expect(errorsOf(source('engine=local_files\n'))).toEqual([
+      'error: missing required option \'source_path\' (Directory to back up.)\n  at site.collect:4 [source "d"]',
+      'error: missing required option \'destination_path\' (Sub-directory of the collect point that receives the copy, e.g. "files".)\n  at site.collect:4 [source "d"]',
+    ]);
+  });
+
+  it('requires remote_url in a synchronize backup point', () => {
+    expect(errorsOf(mirror(''))).toEqual([
+      "error: missing required option 'remote_url' (Target directory: file:///var/backups/{name} or /var/backups/{name}. Include {name}: each collect point needs its own directory.)\n  at mirror.backup:1 [point]",
+    ]);
+  });
+
+  it('rejects a boolean that is none of the accepted words', () => {
+    expect(
+      errorsOf(source('engine=local_files\nsource_path=/a\ndestination_path=d\npreserve_hard_links=maybe\n')),
+    ).toEqual([
+      "error: bad value for option 'preserve_hard_links': 'maybe' (expected one of 1, ok, yes, true, on, 0, no, false, off)\n  at site.collect:8 [source \"d\"]",
+    ]);
+  });
+
+  it('rejects a relative local_path', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nengine=files\nlocal_path=srv/cp\n' })).toEqual([
+      "error: bad value for option 'local_path': 'srv/cp' (expected an absolute path (starting with /))\n  at site.collect:3 [point]",
+    ]);
+  });
+
+  it('rejects a relative source_path', () => {
+    expect(errorsOf(source('engine=local_files\nsource_path=data\ndestination_path=d\n'))).toEqual([
+      "error: bad value for option 'source_path': 'data' (expected an absolute path (starting with /))\n  at site.collect:6 [source \"d\"]",
+    ]);
+  });
+
+  it('rejects a destination_path that climbs out of the collect point with ..', () => {
+    expect(
+      errorsOf(source('engine=local_files\nsource_path=/a\ndestination_path=files/../../etc\n')),
+    ).toEqual([
+      `error: bad value for option 'destination_path': 'files/../../etc' (expected ${INNER_PATH})\n  at site.collect:7 [source "d"]`,
+    ]);
+  });
+
+  it('rejects an absolute destination_path', () => {
+    expect(errorsOf(source('engine=local_files\nsource_path=/a\ndestination_path=/etc\n'))).toEqual([
+      `error: bad value for option 'destination_path': '/etc' (expected ${INNER_PATH})\n  at site.collect:7 [source "d"]`,
+    ]);
+  });
+
+  it('rejects a destination_path that is the collect point itself', () => {
+    expect(errorsOf(source('engine=local_files\nsource_path=/a\ndestination_path=./\n'))).toEqual([
+      `error: bad value for option 'destination_path': './' (expected ${INNER_PATH})\n  at site.collect:7 [source "d"]`,
+    ]);
+  });
+
+  it('rejects a tab inside a path, shown as \\t', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nengine=files\nlocal_path=/srv/a\tb\n' })).toEqual([
+      "error: bad value for option 'local_path': '/srv/a\\tb' (expected a value without control characters (newline, tab, escape...))\n  at site.collect:3 [point]",
+    ]);
+  });
+
+  it('rejects a tab that a variable brings into a path, showing the value before and after', () => {
+    expect(
+      errorsOf({ 'site.collect': '[point]\nengine=files\nlocal_path=/srv/{x}\n[variables]\nx=a\tb\n' }),
+    ).toEqual([
+      "error: bad value for option 'local_path': '/srv/{x}' (= '/srv/a\\tb') (expected a value without control characters (newline, tab, escape...))\n  at site.collect:3 [point]",
+    ]);
+  });
+});
+
+describe('frequencies', () => {
+  it.each([
+    ['daily:24', 'an hour past 23'],
+    ['weekly:7', 'a weekday past 6 (Sunday)'],
+    ['monthly:0', 'day 0 of a month'],
+    ['monthly:32', 'day 32 of a month'],
+    ['fortnightly', 'an unknown word'],
+    ['Daily', 'a word in the wrong case'],
+    ['3600s', 'seconds with a unit'],
+    ['-5', 'a negative number of seconds'],
+    ['daily:', 'a colon without an hour'],
+  ])('rejects frequency=%s (%s)', (value) => {
+    expect(errorsOf({ 'site.collect': `${CP}frequency=${value}\n` })).toEqual([
+      `error: bad value for option 'frequency': '${value}' (expected ${FREQUENCY_FORMS})\n  at site.collect:4 [point]`,
+    ]);
+  });
+
+  it('rejects a bad frequency of a backup point that no collect point uses', () => {
+    expect(
+      errorsOf({ 'm.backup': '[point]\nengine=synchronize\nremote_url=/b/{name}\nfrequency=weekly:9\n' }),
+    ).toEqual([
+      `error: bad value for option 'frequency': 'weekly:9' (expected ${FREQUENCY_FORMS})\n  at m.backup:4 [point]`,
+    ]);
+  });
+
+  // Known defect (src/config/resolve.ts, resolveBackupPoint): the common options are resolved once
+  // without and then once per associated collect point with a "(for collect point ...)" context, so
+  // the same mistake is reported twice with two different messages.
+  it.fails('reports a bad frequency of an associated backup point once', () => {
+    expect(errorsOf(mirror('remote_url=/b/{name}\nfrequency=sometimes\n'))).toEqual([
+      `error: bad value for option 'frequency': 'sometimes' (expected ${FREQUENCY_FORMS})\n  at mirror.backup:4 [point]`,
+    ]);
+  });
+});
+
+describe('variables', () => {
+  it('lists the known variables for an unknown one', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nengine=files\nlocal_path=/srv/{nme}\n' })).toEqual([
+      `error: unknown variable '{nme}' in option 'local_path' (known variables: ${BUILTINS})\n  at site.collect:3 [point]`,
+    ]);
+  });
+
+  it('suggests the variable that differs only in case', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nengine=files\nlocal_path=/srv/{Name}\n' })).toEqual([
+      "error: unknown variable '{Name}' in option 'local_path' (did you mean '{name}'?)\n  at site.collect:3 [point]",
+    ]);
+  });
+
+  it('lower-cases user variable names, as configparser does', () => {
+    expect(
+      errorsOf({ 'site.collect': '[point]\nengine=files\nlocal_path=/srv/{MyVar}\n[variables]\nMyVar=x\n' }),
+    ).toEqual([
+      "error: unknown variable '{MyVar}' in option 'local_path' (did you mean '{myvar}'?)\n  at site.collect:3 [point]",
+    ]);
+  });
+
+  it('reports an unknown variable of a backup point for the collect point it is rendered for', () => {
+    expect(errorsOf(mirror('remote_url=/b/{group}/{name}\n'))).toEqual([
+      `error: unknown variable '{group}' in option 'remote_url' (for collect point 'site') (known variables: ${BUILTINS})\n  at mirror.backup:3 [point]`,
+    ]);
+  });
+
+  it('reports an unmatched opening brace', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nengine=files\nlocal_path=/srv/{name\n' })).toEqual([
+      "error: unmatched '{' in '/srv/{name' in option 'local_path' (write {{ for a literal brace)\n  at site.collect:3 [point]",
+    ]);
+  });
+
+  it('reports an unmatched closing brace', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nengine=files\nlocal_path=/srv/name}\n' })).toEqual([
+      "error: unmatched '}' in '/srv/name}' in option 'local_path' (write }} for a literal brace)\n  at site.collect:3 [point]",
+    ]);
+  });
+
+  it('rejects Python format specs, which the configs do not use', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nengine=files\nlocal_path=/srv/{name:>10}\n' })).toEqual([
+      "error: invalid variable reference '{name:>10}' in option 'local_path' (expected {name}; write {{ for a literal brace)\n  at site.collect:3 [point]",
+    ]);
+  });
+});
+
+describe('file structure', () => {
+  it('rejects a duplicate section', () => {
+    expect(errorsOf({ 'site.collect': `${CP}[point]\nengine=files\n` })).toEqual([
+      'error: duplicate section [point] (first defined on line 1)\n  at site.collect:4 [point]',
+    ]);
+  });
+
+  it('rejects a duplicate key', () => {
+    expect(errorsOf({ 'site.collect': `${CP}local_path=/srv/other\n` })).toEqual([
+      "error: duplicate option 'local_path' in [point] (first set on line 3)\n  at site.collect:4 [point]",
+    ]);
+  });
+
+  it('rejects a duplicate key that differs only in case', () => {
+    expect(errorsOf({ 'site.collect': `${CP}Local_Path=/srv/other\n` })).toEqual([
+      "error: duplicate option 'local_path' in [point] (first set on line 3)\n  at site.collect:4 [point]",
+    ]);
+  });
+
+  it('rejects two sources with the same name', () => {
+    const d = 'engine=local_files\nsource_path=/a\ndestination_path=d\n';
+    expect(errorsOf({ 'site.collect': `${CP}[source "d"]\n${d}[source d]\n${d}` })).toEqual([
+      "error: duplicate source name 'd' (first defined on line 4)\n  at site.collect:8 [source d]",
+    ]);
+  });
+
+  it('sends a [source] found in a .backup file to .collect files', () => {
+    expect(errorsOf(mirror('remote_url=/b/{name}\n[source "x"]\nengine=local_files\n'))).toEqual([
+      `error: section [source "x"] belongs in a .collect file, not in a .backup file (${BACKUP_SECTIONS})\n  at mirror.backup:4 [source "x"]`,
+    ]);
+  });
+
+  it('sends a [global] found in a .collect file to .global files', () => {
+    expect(errorsOf({ 'site.collect': `${CP}[global]\nrsync_executable=/bin/rsync\n` })).toEqual([
+      `error: section [global] belongs in a .global file, not in a .collect file (${COLLECT_SECTIONS})\n  at site.collect:4 [global]`,
+    ]);
+  });
+
+  it('sends a [variables "x"] found in a .collect file to .backup files', () => {
+    expect(errorsOf({ 'site.collect': `${CP}[variables "x"]\na=b\n` })).toEqual([
+      `error: section [variables "x"] belongs in a .backup file, not in a .collect file (${COLLECT_SECTIONS})\n  at site.collect:4 [variables "x"]`,
+    ]);
+  });
+
+  it('rejects an unknown section', () => {
+    expect(errorsOf({ 'site.collect': `${CP}[pointz]\na=b\n` })).toEqual([
+      `error: unknown section [pointz] in a .collect file (${COLLECT_SECTIONS})\n  at site.collect:4 [pointz]`,
+    ]);
+  });
+
+  it('rejects a [point] in a .global file', () => {
+    expect(errorsOf({ 'tools.global': '[global]\nrsync_executable=/usr/bin/rsync\n[point]\n' })).toEqual([
+      'error: unknown section [point] in a .global file (expected [global], [hook "NAME"] or [variables])\n  at tools.global:3 [point]',
+    ]);
+  });
+
+  it('treats section names as case-sensitive: [Point] is not [point]', () => {
+    expect(errorsOf({ 'site.collect': '[Point]\nengine=files\nlocal_path=/srv/cp\n' })).toEqual([
+      `error: unknown section [Point] in a .collect file (${COLLECT_SECTIONS})\n  at site.collect:1 [Point]`,
+      'error: missing [point] section (every .collect and .backup file defines one point)\n  at site.collect',
+    ]);
+  });
+
+  it('rejects a section label of two words', () => {
+    expect(errorsOf({ 'site.collect': `${CP}[source a b]\nengine=local_files\n` })[0]).toBe(
+      'error: ambiguous section name [source a b]: expected exactly one name, e.g. [source "my name"]\n  at site.collect:4 [source a b]',
+    );
+  });
+
+  // Known defect (src/config/resolve.ts, checkSectionKinds): the ambiguous section is reported a
+  // second time as "unknown section [source a b]", which contradicts the first message.
+  it.fails('reports an ambiguous section name once', () => {
+    expect(errorsOf({ 'site.collect': `${CP}[source a b]\nengine=local_files\n` })).toEqual([
+      'error: ambiguous section name [source a b]: expected exactly one name, e.g. [source "my name"]\n  at site.collect:4 [source a b]',
+    ]);
+  });
+
+  it('requires a [point] in a .collect file', () => {
+    expect(errorsOf({ 'site.collect': '[variables]\na=b\n' })).toEqual([
+      'error: missing [point] section (every .collect and .backup file defines one point)\n  at site.collect',
+    ]);
+  });
+
+  it('requires a [point] in a .backup file', () => {
+    expect(errorsOf({ ...SITE, 'm.backup': '[variables]\na=b\n' })).toEqual([
+      'error: missing [point] section (every .collect and .backup file defines one point)\n  at m.backup',
+    ]);
+  });
+
+  it('rejects an option before any section header', () => {
+    expect(errorsOf({ 'site.collect': `engine=files\n${CP}` })).toEqual([
+      'error: option before any section header (expected a line like [point])\n  at site.collect:1',
+    ]);
+  });
+
+  it('rejects a line that is not key=value', () => {
+    expect(errorsOf({ 'site.collect': `${CP}just some words\n` })).toEqual([
+      "error: line is neither a section header, an option 'key = value' nor a comment\n  at site.collect:4",
+    ]);
+  });
+
+  it('rejects an option with an empty name', () => {
+    expect(errorsOf({ 'site.collect': `${CP}= value\n` })).toEqual([
+      'error: option with an empty name\n  at site.collect:4 [point]',
+    ]);
+  });
+
+  it('rejects a point name with braces, taken from the file name', () => {
+    expect(errorsOf({ 'a{b}.collect': CP })).toEqual([
+      "error: point name 'a{b}' (from the file name) contains control characters or braces (rename the file)\n  at a{b}.collect",
+    ]);
+  });
+});
+
+describe('synchronize targets', () => {
+  it('rejects ssh:// remote_url, not available in this version', () => {
+    expect(errorsOf(mirror('remote_url=ssh://host/b/{name}\n'))).toEqual([
+      "error: remote_url 'ssh://host/b/site': ssh:// is not available in this version (use a local path or a file:// URL)\n  at mirror.backup:3 [point]",
+    ]);
+  });
+
+  it('rejects https:// remote_url, not available in this version', () => {
+    expect(errorsOf(mirror('remote_url=https://dav.example.org/{name}\n'))).toEqual([
+      "error: remote_url 'https://dav.example.org/site': https:// is not available in this version (use a local path or a file:// URL)\n  at mirror.backup:3 [point]",
+    ]);
+  });
+
+  it('rejects a remote_url inside the collect point', () => {
+    expect(errorsOf(mirror('remote_url=/srv/cp/mirror\n'))).toEqual([
+      "error: remote_url '/srv/cp/mirror' overlaps the collect point directory /srv/cp (a mirror must live outside the collect point and must not contain it)\n  at mirror.backup:3 [point]",
+    ]);
+  });
+
+  it('rejects a remote_url that contains the collect point', () => {
+    expect(errorsOf(mirror('remote_url=file:///srv\n'))).toEqual([
+      "error: remote_url 'file:///srv' overlaps the collect point directory /srv/cp (a mirror must live outside the collect point and must not contain it)\n  at mirror.backup:3 [point]",
+    ]);
+  });
+
+  it('sees through extra slashes when comparing remote_url with the collect point', () => {
+    expect(errorsOf(mirror('remote_url=/srv//cp/\n'))).toEqual([
+      "error: remote_url '/srv//cp/' overlaps the collect point directory /srv/cp (a mirror must live outside the collect point and must not contain it)\n  at mirror.backup:3 [point]",
+    ]);
+  });
+
+  it('rejects remote_url=/', () => {
+    expect(errorsOf(mirror('remote_url=/\n'))).toEqual([
+      "error: remote_url '/' is the root directory (expected a dedicated directory such as /var/backups/{name})\n  at mirror.backup:3 [point]",
+    ]);
+  });
+
+  it('rejects remote_url=file:///', () => {
+    expect(errorsOf(mirror('remote_url=file:///\n'))).toEqual([
+      "error: remote_url 'file:///' is the root directory (expected a dedicated directory such as /var/backups/{name})\n  at mirror.backup:3 [point]",
+    ]);
+  });
+
+  it('rejects a file:// URL with a host part', () => {
+    expect(errorsOf(mirror('remote_url=file://host/path\n'))).toEqual([
+      "error: bad value for option 'remote_url': 'file://host/path' (expected file:///absolute/path (three slashes: no host part))\n  at mirror.backup:3 [point]",
+    ]);
+  });
+
+  it('rejects a file:// URL with a broken %-escape', () => {
+    expect(errorsOf(mirror('remote_url=file:///b/a%zz\n'))).toEqual([
+      "error: bad value for option 'remote_url': 'file:///b/a%zz' (expected a file:// URL with valid %-escapes)\n  at mirror.backup:3 [point]",
+    ]);
+  });
+
+  it('rejects a relative remote_url', () => {
+    expect(errorsOf(mirror('remote_url=backups/{name}\n'))).toEqual([
+      "error: bad value for option 'remote_url': 'backups/site' (expected file:///absolute/path or /absolute/path)\n  at mirror.backup:3 [point]",
+    ]);
+  });
+
+  it('rejects an empty remote_url', () => {
+    expect(errorsOf(mirror('remote_url=\n'))).toEqual([
+      "error: bad value for option 'remote_url' (for collect point 'site'): '' (expected a URL such as file:///var/backups/{name}, or an absolute path)\n  at mirror.backup:3 [point]",
+    ]);
+  });
+
+  // Known defect (src/engines/url.ts parseLocation, src/engines/backup/synchronize.ts checkTarget):
+  // control characters are checked before %-decoding, so %09 or %0A put a tab or a newline in the
+  // target path although DESIGN §4 rejects config values with control characters.
+  it.fails('rejects a control character written as a %-escape in a file:// URL', () => {
+    expect(errorsOf(mirror('remote_url=file:///b/a%0Ab\n'))).toHaveLength(1);
+  });
+});
+
+describe('local_files include and exclude', () => {
+  it('rejects @relative pattern files for include and exclude', () => {
+    expect(
+      errorsOf(
+        source(
+          'engine=local_files\nsource_path=/a\ndestination_path=d\ninclude=@patterns.txt\nexclude=@./x\n',
+        ),
+      ),
+    ).toEqual([
+      "error: bad value for option 'include': '@patterns.txt' (expected @/absolute/path/of/a/pattern/file)\n  at site.collect:8 [source \"d\"]",
+      "error: bad value for option 'exclude': '@./x' (expected @/absolute/path/of/a/pattern/file)\n  at site.collect:9 [source \"d\"]",
+    ]);
+  });
+});
+
+describe('several mistakes', () => {
+  const broken = {
+    'site.collect': [
+      '[point]',
+      'engine=files',
+      'local_path=relative',
+      'frequency=daily:25',
+      '',
+      '[source "d"]',
+      'engine=local_files',
+      'destination_path=../x',
+      '[bogus]',
+      '',
+    ].join('\n'),
+    'm.backup': '[point]\nengine=synchronize\nremote_url=ssh://h/{name}\nfrequency=sometimes\n',
+  };
+  const expected = [
+    `error: unknown section [bogus] in a .collect file (${COLLECT_SECTIONS})\n  at site.collect:9 [bogus]`,
+    "error: bad value for option 'local_path': 'relative' (expected an absolute path (starting with /))\n  at site.collect:3 [point]",
+    `error: bad value for option 'frequency': 'daily:25' (expected ${FREQUENCY_FORMS})\n  at site.collect:4 [point]`,
+    `error: bad value for option 'destination_path': '../x' (expected ${INNER_PATH})\n  at site.collect:8 [source "d"]`,
+    'error: missing required option \'source_path\' (Directory to back up.)\n  at site.collect:6 [source "d"]',
+    `error: bad value for option 'frequency': 'sometimes' (expected ${FREQUENCY_FORMS})\n  at m.backup:4 [point]`,
+    "error: remote_url 'ssh://h/m': ssh:// is not available in this version (use a local path or a file:// URL)\n  at m.backup:3 [point]",
+  ];
+
+  it('reports every mistake of every file, not only the first', () => {
+    // Order: files in load order; in a file, section-kind checks first, then each section's options.
+    expect(errorsOf(broken)).toEqual(expected);
+  });
+
+  it('exits with 2 and lists every error on stderr from validate', () => {
+    const sandbox = makeSandbox();
+    try {
+      sandbox.write(broken);
+      const result = runCli(['validate', '-C', sandbox.root]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(`${expected.join('\n')}\n7 errors: nothing was run or written\n`);
+    } finally {
+      sandbox.remove();
+    }
+  });
+});
+
+describe('warnings', () => {
+  it('warns about an unknown option in a collect point, with a did-you-mean hint', () => {
+    expect(diagnose({ 'site.collect': `${CP}frequncy=daily\n` })).toEqual([
+      "warning: unknown option 'frequncy' is ignored (did you mean 'frequency'?)\n  at site.collect:4 [point]",
+    ]);
+  });
+
+  it('warns about a misspelt engine option of a backup point, which then misses it', () => {
+    expect(diagnose(mirror('remote_ulr=/b/{name}\n'))).toEqual([
+      "warning: unknown option 'remote_ulr' is ignored (did you mean 'remote_url'?)\n  at mirror.backup:3 [point]",
+      "error: missing required option 'remote_url' (Target directory: file:///var/backups/{name} or /var/backups/{name}. Include {name}: each collect point needs its own directory.)\n  at mirror.backup:1 [point]",
+    ]);
+  });
+
+  it('warns about an unknown source option without a hint when nothing is close', () => {
+    expect(
+      diagnose(source('engine=local_files\nsource_path=/a\ndestination_path=d\nzzzzzzzzzz=1\n')),
+    ).toEqual(['warning: unknown option \'zzzzzzzzzz\' is ignored\n  at site.collect:8 [source "d"]']);
+  });
+
+  it('warns about an unknown option in [global]', () => {
+    expect(diagnose({ 'tools.global': '[global]\nrsnc_executable=/usr/bin/rsync\n' })).toEqual([
+      "warning: unknown option 'rsnc_executable' is ignored (did you mean 'rsync_executable'?)\n  at tools.global:2 [global]",
+    ]);
+  });
+
+  it('warns about [variables "nosuchcp"] naming no collect point', () => {
+    expect(diagnose(mirror('remote_url=/b/{name}\n\n[variables "nosuchcp"]\na=b\n'))).toEqual([
+      'warning: [variables "nosuchcp"] names no collect point (collect points: site)\n  at mirror.backup:5 [variables "nosuchcp"]',
+    ]);
+  });
+
+  it('warns that metadata_url has no effect yet', () => {
+    expect(diagnose(mirror('remote_url=/b/{name}\nmetadata_url=file:///meta\n'))).toEqual([
+      "warning: option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version\n  at mirror.backup:4 [point]",
+    ]);
+  });
+
+  it('warns that ssh_options has no effect on a local mirror', () => {
+    expect(diagnose(mirror('remote_url=/b/{name}\nssh_options=-p 2222\n'))).toEqual([
+      "warning: option 'ssh_options' has no effect: ssh://, http(s):// (WebDAV) and ftp:// targets are not available in this version\n  at mirror.backup:4 [point]",
+    ]);
+  });
+});
