@@ -65,7 +65,10 @@ export function lastAnchor(f: Frequency, now: Date): Date | undefined {
     case 'seconds':
       return new Date(now.getTime() - f.seconds * 1000);
     case 'hourly':
-      return new Date(y, m, d, now.getHours());
+      // Subtracting the local minutes keeps the repeated hour of a DST change a separate hour.
+      return new Date(
+        now.getTime() - (now.getMinutes() * 60 + now.getSeconds()) * 1000 - now.getMilliseconds(),
+      );
     case 'daily': {
       const today = new Date(y, m, d, f.hour);
       return today <= now ? today : new Date(y, m, d - 1, f.hour);
@@ -106,7 +109,7 @@ export function nextDue(f: Frequency, lastSuccess: Date | undefined, now: Date):
     case 'seconds':
       return new Date(lastSuccess.getTime() + f.seconds * 1000);
     case 'hourly':
-      return new Date(y, m, d, lastSuccess.getHours() + 1);
+      return new Date((lastAnchor(f, lastSuccess) as Date).getTime() + 3_600_000);
     case 'daily': {
       const same = new Date(y, m, d, f.hour);
       return same > lastSuccess ? same : new Date(y, m, d + 1, f.hour);

@@ -19,7 +19,9 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
     case 'text':
       return { ok: true, value: text };
     case 'absolute-path':
-      if (!text.startsWith('/')) return { ok: false, expected: 'an absolute path (starting with /)' };
+      if (!text.startsWith('/') || text.split('/').includes('..')) {
+        return { ok: false, expected: "an absolute path (starting with /, without '..')" };
+      }
       return { ok: true, value: normalizePath(text) };
     case 'inner-path': {
       const parts = text.split('/').filter((p) => p !== '' && p !== '.');

@@ -64,7 +64,12 @@ function convertText(
   if (spec.variables !== false) {
     const formatted = formatTemplate(raw, variables);
     if (!formatted.ok) {
-      diagnostics.error(`${formatted.message} in option '${spec.name}'${context}`, origin, formatted.hint);
+      const shown = spec.secret ? '' : `: '${visible(raw)}'`;
+      diagnostics.error(
+        `${formatted.message} in option '${spec.name}'${context}${shown}`,
+        origin,
+        formatted.hint,
+      );
       return undefined;
     }
     text = formatted.text;

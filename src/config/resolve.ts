@@ -110,6 +110,7 @@ function checkSectionKinds(
   diagnostics: Diagnostics,
 ): void {
   for (const section of sections) {
+    if (section.kind === 'invalid') continue;
     const allowed =
       file.kind === 'collect'
         ? ['point', 'source', 'filter', 'hook'].includes(section.kind) ||
@@ -140,6 +141,7 @@ function homeOf(section: ScannedSection): FileKind | undefined {
     case 'filter':
     case 'hook':
     case 'other':
+    case 'invalid':
       return undefined;
   }
 }
@@ -205,7 +207,11 @@ function lookupEngine<R extends Role>(
       diagnostics.error(
         `unknown ${roleWord(role)} engine '${entry.value}'`,
         entry.origin,
-        guess === undefined ? `available: ${found.known.join(', ') || 'none'}` : `did you mean '${guess}'?`,
+        guess !== undefined
+          ? `did you mean '${guess}'?`
+          : found.known.length > 0
+            ? `available: ${found.known.join(', ')}`
+            : `no ${roleWord(role)} engine is available in this version`,
       );
       return undefined;
     }
@@ -235,7 +241,15 @@ function resolveCollectPoint(
   const variables: Variables = { name, ...builtins, ...userVariables(sections), ...pinned };
   const engine = lookupEngine('collect', point, diagnostics) as CollectEngine | undefined;
   const specs = [...COLLECT_POINT_OPTIONS, ...(engine?.options ?? [])];
-  const options = resolveOptions({ section: point, specs, variables, reserved: ['engine'] }, diagnostics);
+  // Without an engine its options are unknown: warning about each would point at the wrong line.
+  const unknownEngineKeys =
+    engine === undefined
+      ? point.entries.map((e) => e.key).filter((k) => !specs.some((s) => s.name === k))
+      : [];
+  const options = resolveOptions(
+    { section: point, specs, variables, reserved: ['engine', ...unknownEngineKeys] },
+    diagnostics,
+  );
   const sources: BoundSource[] = [];
   const labels = new Map<string, Origin>();
   for (const section of sections) {
@@ -320,7 +334,12 @@ function resolveBackupPoint(
   }
   const engine = lookupEngine('backup', point, diagnostics) as BackupEngine | undefined;
   const ownVariables: Variables = { name, ...builtins, ...userVariables(sections), ...pinned };
-  const engineOptionNames = (engine?.options ?? []).map((s) => s.name);
+  const commonNames = BACKUP_POINT_OPTIONS.map((s) => s.name);
+  // Without an engine its options are unknown: warning about each would point at the wrong line.
+  const engineOptionNames =
+    engine === undefined
+      ? point.entries.map((e) => e.key).filter((k) => !commonNames.includes(k))
+      : engine.options.map((s) => s.name);
   // Tags and frequency decide association, so they use the backup point's own variables.
   const common = resolveOptions(
     {
@@ -341,13 +360,12 @@ function resolveBackupPoint(
     frequency: common.frequency(),
     frequencyOrigin: common.origin('frequency'),
   };
-  const specs = [...BACKUP_POINT_OPTIONS, ...engine.options];
+  // The common options were resolved above, once: the per-pair pass reads the engine's own.
+  const specs = engine.options;
+  const reserved = ['engine', ...commonNames];
   const associated = collectPoints.filter((cp) => canAssociate(cp.tags, def.tags));
   if (associated.length === 0) {
-    const options = resolveOptions(
-      { section: point, specs, variables: ownVariables, reserved: ['engine'] },
-      diagnostics,
-    );
+    const options = resolveOptions({ section: point, specs, variables: ownVariables, reserved }, diagnostics);
     engine.check?.(options, diagnostics);
     return { def, pairs: [] };
   }
@@ -362,7 +380,7 @@ function resolveBackupPoint(
     };
     const errorsBefore = diagnostics.errors.length;
     const options = resolveOptions(
-      { section: point, specs, variables, reserved: ['engine'], context: `(for collect point '${cp.name}')` },
+      { section: point, specs, variables, reserved, context: `(for collect point '${cp.name}')` },
       diagnostics,
     );
     if (diagnostics.errors.length > errorsBefore) continue;

@@ -9,7 +9,16 @@ import { shellSplit } from './shell-split.js';
  * section. The `ini` package reads none of that faithfully, so the lines are scanned here.
  */
 
-export type SectionKind = 'point' | 'source' | 'filter' | 'hook' | 'variables' | 'global' | 'other';
+/** `invalid` marks a header already reported (ambiguous name): later passes skip it silently. */
+export type SectionKind =
+  | 'point'
+  | 'source'
+  | 'filter'
+  | 'hook'
+  | 'variables'
+  | 'global'
+  | 'other'
+  | 'invalid';
 
 export interface ScannedEntry {
   /** Lower-cased, as configparser does. */
@@ -48,6 +57,7 @@ export function scanIni(file: string, text: string, diagnostics: Diagnostics): S
   const seenHeaders = new Map<string, number>();
   let current: OpenSection | undefined;
   let continuation: { entry: ScannedEntry; indent: number; target: OpenSection } | undefined;
+  let blankLines = 0;
 
   const lines = text.split(/\r?\n/);
   lines.forEach((rawLine, index) => {
@@ -56,18 +66,22 @@ export function scanIni(file: string, text: string, diagnostics: Diagnostics): S
     const indent = rawLine.length - rawLine.trimStart().length;
     if (trimmed.startsWith('#') || trimmed.startsWith(';')) return;
     if (trimmed === '') {
-      continuation = undefined;
+      // configparser keeps empty lines inside a multi-line value when an indented line follows.
+      blankLines++;
       return;
     }
     if (continuation !== undefined && indent > continuation.indent) {
       const entries = continuation.target.entries;
       const previous = continuation.entry;
-      const extended: ScannedEntry = { ...previous, value: `${previous.value}\n${trimmed}` };
+      const value = `${previous.value}${'\n'.repeat(blankLines + 1)}${trimmed}`;
+      const extended: ScannedEntry = { ...previous, value };
+      blankLines = 0;
       entries[entries.indexOf(previous)] = extended;
       continuation.entry = extended;
       return;
     }
     continuation = undefined;
+    blankLines = 0;
     const header = /^\[(.+)\]$/.exec(trimmed);
     if (header !== null && indent === 0) {
       const name = header[1] ?? '';
@@ -157,7 +171,7 @@ function classifyHeader(
         `ambiguous section name [${header}]: expected exactly one name, e.g. [${kind} "my name"]`,
         origin,
       );
-      return { kind: 'other' };
+      return { kind: 'invalid' };
     }
     return { kind, label: words[0] ?? '' };
   }

@@ -129,8 +129,7 @@ export function formatTemplate(template: string, variables: Variables): FormatRe
       i++;
     } else if (c === '{') {
       const end = template.indexOf('}', i);
-      if (end < 0)
-        return { ok: false, message: `unmatched '{' in '${template}'`, hint: 'write {{ for a literal brace' };
+      if (end < 0) return { ok: false, message: "unmatched '{'", hint: 'write {{ for a literal brace' };
       const field = template.slice(i + 1, end);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) {
         return {
@@ -150,7 +149,7 @@ export function formatTemplate(template: string, variables: Variables): FormatRe
       text += value;
       i = end;
     } else if (c === '}') {
-      return { ok: false, message: `unmatched '}' in '${template}'`, hint: 'write }} for a literal brace' };
+      return { ok: false, message: "unmatched '}'", hint: 'write }} for a literal brace' };
     } else {
       text += c;
     }

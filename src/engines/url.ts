@@ -1,3 +1,4 @@
+import { hasControlCharacters } from '../config/control-characters.js';
 import { normalizePath } from '../config/option-value.js';
 
 export type ParsedLocation =
@@ -19,6 +20,9 @@ export function parseLocation(url: string): ParsedLocation {
       path = decodeURIComponent(rest);
     } catch {
       return { kind: 'invalid', expected: 'a file:// URL with valid %-escapes' };
+    }
+    if (hasControlCharacters(path)) {
+      return { kind: 'invalid', expected: 'a path without control characters (%-escaped or not)' };
     }
     return { kind: 'local', path: normalizePath(path) };
   }

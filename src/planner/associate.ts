@@ -20,21 +20,55 @@ export function globMatch(text: string, pattern: string): boolean {
 
 export function globToRegExp(pattern: string): RegExp {
   let source = '';
-  for (let i = 0; i < pattern.length; i++) {
+  let i = 0;
+  while (i < pattern.length) {
     const c = pattern[i] as string;
+    i++;
     if (c === '*') source += '.*';
     else if (c === '?') source += '.';
     else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end < 0) {
-        source += '\\[';
-        continue;
+      const set = readSet(pattern, i);
+      if (set === undefined) source += '\\[';
+      else {
+        source += set.regex;
+        i = set.next;
       }
-      let set = pattern.slice(i + 1, end);
-      if (set.startsWith('!')) set = `^${set.slice(1)}`;
-      source += `[${set.replaceAll('\\', '\\\\')}]`;
-      i = end;
-    } else source += c.replace(/[.+^${}()|\\/\]]/g, '\\$&');
+    } else source += escapeRegExp(c);
   }
-  return new RegExp(`^${source}$`, 's');
+  return new RegExp(`^${source}$`, 'su');
+}
+
+/**
+ * A `[...]` set as fnmatch reads it: `!` negates, a `]` right after `[` or `[!` is a member, `^` is
+ * literal, and a reversed range (`z-a`) matches nothing instead of being an error.
+ */
+function readSet(pattern: string, start: number): { regex: string; next: number } | undefined {
+  let j = start;
+  const negate = pattern[j] === '!';
+  if (negate) j++;
+  if (pattern[j] === ']') j++;
+  const close = pattern.indexOf(']', j);
+  if (close < 0) return undefined;
+  const body = pattern.slice(negate ? start + 1 : start, close);
+  const members: string[] = [];
+  const chars = [...body];
+  for (let k = 0; k < chars.length; k++) {
+    const from = chars[k] as string;
+    if (chars[k + 1] === '-' && k + 2 < chars.length) {
+      const to = chars[k + 2] as string;
+      if (from <= to) members.push(`${escapeSetMember(from)}-${escapeSetMember(to)}`);
+      k += 2;
+    } else members.push(escapeSetMember(from));
+  }
+  const next = close + 1;
+  if (members.length === 0) return { regex: negate ? '.' : '(?!)', next };
+  return { regex: `[${negate ? '^' : ''}${members.join('')}]`, next };
+}
+
+function escapeRegExp(c: string): string {
+  return c.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+}
+
+function escapeSetMember(c: string): string {
+  return c.replace(/[\\\][^-]/g, '\\$&');
 }

@@ -117,7 +117,7 @@ describe('scanIni continuation lines', () => {
   // Known deviation (src/config/scan.ts scanIni): configparser (empty_lines_in_values=True) keeps
   // an empty line inside a multi-line value; here the empty line ends the value and "  3" is then
   // reported as "line is neither a section header, an option 'key = value' nor a comment".
-  it.fails('keeps an empty line inside a multi-line value, as configparser does', () => {
+  it('keeps an empty line inside a multi-line value, as configparser does', () => {
     expect(values('[point]\nx = 1\n  2\n\n  3\n')).toEqual({ point: { x: '1\n2\n\n3' } });
   });
 
