@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { shellWord } from '../backends/bash/quote.js';
 import { renderBash } from '../backends/bash/render.js';
 import { describeText } from '../backends/describe-text.js';
@@ -70,8 +70,9 @@ export async function applyCommand(
   if (typeof plan === 'number') return plan;
   if (flags.dry) say('dry run: nothing is executed, locked, created or recorded');
   const reader = flags.confirmCommands
-    ? createInterface({ input: process.stdin, output: process.stderr })
+    ? createInterface({ input: process.stdin, terminal: false })
     : undefined;
+  const answers = reader?.[Symbol.asyncIterator]();
   try {
     const report = await executePlan(plan, {
       dry: flags.dry === true,
@@ -79,7 +80,7 @@ export async function applyCommand(
       quiet: flags.quiet === true,
       say,
       clock: () => new Date(),
-      ...(reader === undefined ? {} : { confirm: (line: string) => confirm(reader, line) }),
+      ...(answers === undefined ? {} : { confirm: (line: string) => confirm(answers, line) }),
     });
     for (const skipped of plan.skipped)
       say(`${skipped.failed ? 'cannot run' : 'not run'}: ${skipped.title}: ${skipped.reason}`);
@@ -89,9 +90,16 @@ export async function applyCommand(
   }
 }
 
-async function confirm(reader: ReturnType<typeof createInterface>, line: string): Promise<boolean> {
+/** `[Y]/n` as the original asked it; the end of input declines, which is the safe answer. */
+async function confirm(answers: AsyncIterator<string>, line: string): Promise<boolean> {
   for (;;) {
-    const answer = (await reader.question(`${line} [Y]/n `)).trim().toLowerCase();
+    process.stderr.write(`${line} [Y]/n `);
+    const next = await answers.next();
+    if (next.done === true) {
+      process.stderr.write('\n');
+      return false;
+    }
+    const answer = String(next.value).trim().toLowerCase();
     if (answer === '' || answer === 'y') return true;
     if (answer === 'n') return false;
   }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
@@ -39,6 +39,19 @@ describe.runIf(canRun)('commands', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`    mkdir -p -- ${box.root}/collect/backups`);
     expect(run.stderr).toMatch(/summary:\n.*ok +collect:site.*\n.*ok +backup:mirror:site/);
+  });
+
+  it('asks before each command and stops a declined unit without recording it', () => {
+    const answers = spawnSync(process.execPath, [CLI, 'backup', '--confirm-commands', ...args], {
+      input: 'y\nmaybe\nn\n',
+      encoding: 'utf8',
+      env: { ...process.env, TZ: 'Europe/Paris' },
+    });
+    expect(answers.status).toBe(1);
+    expect(answers.stderr).toContain(`mkdir -p -- ${box.root}/collect/backups [Y]/n`);
+    expect(answers.stderr).toMatch(/declined +collect:site/);
+    expect(answers.stderr).toContain('backup:mirror:site: skipped, collect:site did not succeed');
+    expect(existsSync(box.path('collect/metadata/collect_point/site.json'))).toBe(false);
   });
 
   it('saves a JSON plan, applies it once, then refuses it as stale', () => {
