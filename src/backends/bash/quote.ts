@@ -6,6 +6,8 @@ import type { Command, EnvValue } from '../../graph/command.js';
 export function shellWord(text: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(text) && !text.includes('=')) return text;
   if (/^[A-Za-z0-9_@%+:,./-]+=[A-Za-z0-9_@%+=:,./-]*$/.test(text) && text.startsWith('-')) return text;
+  // Single quotes around $ or ` read as a forgotten expansion (shellcheck SC2016): escape in double quotes.
+  if (/[$`]/.test(text)) return `"${text.replace(/[\\"$`]/g, '\\$&')}"`;
   if (!text.includes("'")) return `'${text}'`;
   return quote([text]);
 }
