@@ -169,8 +169,9 @@ polyarchiv_finish() {
 }
 
 # collect point workstation (workstation.collect:1 [point])
+# due: frequency daily after 2:00, never succeeded
 unit_1_collect_workstation() {
-  # workstation.collect:1 [point]
+  # workstation.collect:3 [point]
   polyarchiv_step 1 14 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups
   # workstation.collect:6 [source "etc"]
@@ -202,21 +203,21 @@ unit_1_collect_workstation() {
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.new /var/lib/polyarchiv-fixture/collect/workstation/backups/home /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.old
   # workstation.collect:16 [source "srv"]
   polyarchiv_step 11 14 'recover the copy of source "srv" if a previous run was interrupted'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv_www.old
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.old
   # workstation.collect:16 [source "srv"]
   polyarchiv_step 12 14 'create the copy of source "srv"'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www
   # workstation.collect:16 [source "srv"]
   polyarchiv_step 13 14 'copy /var/lib/polyarchiv-fixture/data/srv/www into a staging copy of the copy of source "srv"'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv_www.new/
+  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.new/
   # workstation.collect:16 [source "srv"]
   polyarchiv_step 14 14 'replace the copy of source "srv" with the new copy'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv_www.new /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv_www.old
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.new /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.old
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit collect:workstation unit_1_collect_workstation /var/lib/polyarchiv-fixture/collect/workstation/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/workstation/metadata/collect_point/workstation.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"577314f79458046506593c7fdc95968d495ad20e8cfdb70e0afab3b1f17869fc","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"577314f79458046506593c7fdc95968d495ad20e8cfdb70e0afab3b1f17869fc","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"577314f79458046506593c7fdc95968d495ad20e8cfdb70e0afab3b1f17869fc","variables":{},"data":null}'
 polyarchiv_finish 0

@@ -177,8 +177,9 @@ polyarchiv_finish() {
 }
 
 # collect point end-of-month (end-of-month.collect:1 [point])
+# due: frequency monthly on day 31, never succeeded
 unit_1_collect_end_of_month() {
-  # end-of-month.collect:1 [point]
+  # end-of-month.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups
   # end-of-month.collect:8 [source "files"]
@@ -199,6 +200,7 @@ unit_1_collect_end_of_month() {
 }
 
 # backup point fridays of end-of-month (fridays.backup:1 [point])
+# due: frequency weekly on Friday, never succeeded
 unit_2_backup_fridays_end_of_month() {
   # fridays.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "end-of-month" if a previous run was interrupted'
@@ -215,8 +217,9 @@ unit_2_backup_fridays_end_of_month() {
 }
 
 # collect point every-run (every-run.collect:1 [point])
+# due: frequency always, never succeeded
 unit_3_collect_every_run() {
-  # every-run.collect:1 [point]
+  # every-run.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/every-run/backups
   # every-run.collect:8 [source "files"]
@@ -237,6 +240,7 @@ unit_3_collect_every_run() {
 }
 
 # backup point daily of every-run (daily.backup:1 [point])
+# due: frequency daily, never succeeded
 unit_4_backup_daily_every_run() {
   # daily.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "every-run" if a previous run was interrupted'
@@ -253,6 +257,7 @@ unit_4_backup_daily_every_run() {
 }
 
 # backup point monthly of every-run (monthly.backup:1 [point])
+# due: frequency monthly on day 1, never succeeded
 unit_5_backup_monthly_every_run() {
   # monthly.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "every-run" if a previous run was interrupted'
@@ -269,8 +274,9 @@ unit_5_backup_monthly_every_run() {
 }
 
 # collect point hour-in-seconds (hour-in-seconds.collect:1 [point])
+# due: frequency every 3600 s, never succeeded
 unit_6_collect_hour_in_seconds() {
-  # hour-in-seconds.collect:1 [point]
+  # hour-in-seconds.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups
   # hour-in-seconds.collect:8 [source "files"]
@@ -291,6 +297,7 @@ unit_6_collect_hour_in_seconds() {
 }
 
 # backup point weekly of hour-in-seconds (weekly.backup:1 [point])
+# due: frequency weekly on Monday, never succeeded
 unit_7_backup_weekly_hour_in_seconds() {
   # weekly.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "hour-in-seconds" if a previous run was interrupted'
@@ -307,8 +314,9 @@ unit_7_backup_weekly_hour_in_seconds() {
 }
 
 # collect point hourly (hourly.collect:1 [point])
+# due: frequency hourly, never succeeded
 unit_8_collect_hourly() {
-  # hourly.collect:1 [point]
+  # hourly.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/hourly/backups
   # hourly.collect:8 [source "files"]
@@ -329,6 +337,7 @@ unit_8_collect_hourly() {
 }
 
 # backup point daily-at-3 of hourly (daily-at-3.backup:1 [point])
+# due: frequency daily after 3:00, never succeeded
 unit_9_backup_daily_at_3_hourly() {
   # daily-at-3.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "hourly" if a previous run was interrupted'
@@ -345,6 +354,7 @@ unit_9_backup_daily_at_3_hourly() {
 }
 
 # backup point monthly of hourly (monthly.backup:1 [point])
+# due: frequency monthly on day 1, never succeeded
 unit_10_backup_monthly_hourly() {
   # monthly.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "hourly" if a previous run was interrupted'
@@ -363,46 +373,46 @@ unit_10_backup_monthly_hourly() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit collect:end-of-month unit_1_collect_end_of_month /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/collect_point/end-of-month.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}'
-polyarchiv_run_unit backup:fridays:end-of-month unit_2_backup_fridays_end_of_month /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/collect_point/lock \
+polyarchiv_run_unit backup:fridays/end-of-month unit_2_backup_fridays_end_of_month /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/remote-fridays/remote/fridays.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   collect:end-of-month
 polyarchiv_run_unit collect:every-run unit_3_collect_every_run /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/every-run.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}'
-polyarchiv_run_unit backup:daily:every-run unit_4_backup_daily_every_run /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/lock \
+polyarchiv_run_unit backup:daily/every-run unit_4_backup_daily_every_run /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/every-run/metadata/remote-daily/remote/daily.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   collect:every-run
-polyarchiv_run_unit backup:monthly:every-run unit_5_backup_monthly_every_run /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/lock \
+polyarchiv_run_unit backup:monthly/every-run unit_5_backup_monthly_every_run /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/every-run/metadata/remote-monthly/remote/monthly.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   collect:every-run
 polyarchiv_run_unit collect:hour-in-seconds unit_6_collect_hour_in_seconds /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/collect_point/hour-in-seconds.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}'
-polyarchiv_run_unit backup:weekly:hour-in-seconds unit_7_backup_weekly_hour_in_seconds /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/collect_point/lock \
+polyarchiv_run_unit backup:weekly/hour-in-seconds unit_7_backup_weekly_hour_in_seconds /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/remote-weekly/remote/weekly.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   collect:hour-in-seconds
 polyarchiv_run_unit collect:hourly unit_8_collect_hourly /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/hourly.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}'
-polyarchiv_run_unit backup:daily-at-3:hourly unit_9_backup_daily_at_3_hourly /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/lock \
+polyarchiv_run_unit backup:daily-at-3/hourly unit_9_backup_daily_at_3_hourly /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hourly/metadata/remote-daily-at-3/remote/daily-at-3.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   collect:hourly
-polyarchiv_run_unit backup:monthly:hourly unit_10_backup_monthly_hourly /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/lock \
+polyarchiv_run_unit backup:monthly/hourly unit_10_backup_monthly_hourly /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hourly/metadata/remote-monthly/remote/monthly.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \

@@ -171,8 +171,9 @@ polyarchiv_finish() {
 }
 
 # collect point config-files (config-files.collect:1 [point])
+# due: frequency always, never succeeded
 unit_1_collect_config_files() {
-  # config-files.collect:1 [point]
+  # config-files.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/config-files/backups
   # config-files.collect:5 [source "etc"]
@@ -193,6 +194,7 @@ unit_1_collect_config_files() {
 }
 
 # backup point mirror of config-files (mirror.backup:1 [point])
+# due: frequency always, never succeeded
 unit_2_backup_mirror_config_files() {
   # mirror.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "config-files" if a previous run was interrupted'
@@ -211,9 +213,9 @@ unit_2_backup_mirror_config_files() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit collect:config-files unit_1_collect_config_files /var/lib/polyarchiv-fixture/collect/config-files/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/config-files/metadata/collect_point/config-files.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"37db8d4c8c8a73c4b905c8bd3b51e2cc679b90b52f45557ddd257f0f123fca47","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"37db8d4c8c8a73c4b905c8bd3b51e2cc679b90b52f45557ddd257f0f123fca47","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"37db8d4c8c8a73c4b905c8bd3b51e2cc679b90b52f45557ddd257f0f123fca47","variables":{},"data":null}'
-polyarchiv_run_unit backup:mirror:config-files unit_2_backup_mirror_config_files /var/lib/polyarchiv-fixture/collect/config-files/metadata/collect_point/lock \
+polyarchiv_run_unit backup:mirror/config-files unit_2_backup_mirror_config_files /var/lib/polyarchiv-fixture/collect/config-files/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/config-files/metadata/remote-mirror/remote/mirror.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"37db8d4c8c8a73c4b905c8bd3b51e2cc679b90b52f45557ddd257f0f123fca47","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"37db8d4c8c8a73c4b905c8bd3b51e2cc679b90b52f45557ddd257f0f123fca47","variables":{},"data":null}' \

@@ -170,8 +170,9 @@ polyarchiv_finish() {
 }
 
 # collect point server (server.collect:1 [point])
+# due: frequency always, never succeeded
 unit_1_collect_server() {
-  # server.collect:1 [point]
+  # server.collect:3 [point]
   polyarchiv_step 1 14 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/server/backups
   # server.collect:6 [source "tree"]
@@ -216,6 +217,7 @@ unit_1_collect_server() {
 }
 
 # backup point mirror of server (mirror.backup:2 [point])
+# due: frequency always, never succeeded
 unit_2_backup_mirror_server() {
   # mirror.backup:4 [point]
   polyarchiv_step 1 4 'recover the mirror of "server" if a previous run was interrupted'
@@ -234,9 +236,9 @@ unit_2_backup_mirror_server() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit collect:server unit_1_collect_server /var/lib/polyarchiv-fixture/collect/server/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/server/metadata/collect_point/server.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"d25733eb730cebec37e1128724ed827a821b9ac94e54d7309bdf1ff1d6192862","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"d25733eb730cebec37e1128724ed827a821b9ac94e54d7309bdf1ff1d6192862","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"d25733eb730cebec37e1128724ed827a821b9ac94e54d7309bdf1ff1d6192862","variables":{},"data":null}'
-polyarchiv_run_unit backup:mirror:server unit_2_backup_mirror_server /var/lib/polyarchiv-fixture/collect/server/metadata/collect_point/lock \
+polyarchiv_run_unit backup:mirror/server unit_2_backup_mirror_server /var/lib/polyarchiv-fixture/collect/server/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/server/metadata/remote-mirror/remote/mirror.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"d25733eb730cebec37e1128724ed827a821b9ac94e54d7309bdf1ff1d6192862","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"d25733eb730cebec37e1128724ed827a821b9ac94e54d7309bdf1ff1d6192862","variables":{},"data":null}' \

@@ -171,8 +171,9 @@ polyarchiv_finish() {
 }
 
 # collect point other (other.collect:1 [point])
+# due: frequency always, never succeeded
 unit_1_collect_other() {
-  # other.collect:1 [point]
+  # other.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/other/backups
   # other.collect:5 [source "notes-again"]
@@ -193,6 +194,7 @@ unit_1_collect_other() {
 }
 
 # backup point MIRROR of other (MIRROR.backup:1 [point])
+# due: frequency always, never succeeded
 unit_2_backup_MIRROR_other() {
   # MIRROR.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "other" if a previous run was interrupted'
@@ -209,8 +211,9 @@ unit_2_backup_MIRROR_other() {
 }
 
 # collect point site (site.collect:8 [point])
+# due: frequency always, never succeeded
 unit_3_collect_site() {
-  # site.collect:8 [point]
+  # site.collect:10 [point]
   polyarchiv_step 1 10 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:13 [source "pages"]
@@ -243,6 +246,7 @@ unit_3_collect_site() {
 }
 
 # backup point MIRROR of site (MIRROR.backup:1 [point])
+# due: frequency always, never succeeded
 unit_4_backup_MIRROR_site() {
   # MIRROR.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "site" if a previous run was interrupted'
@@ -261,18 +265,18 @@ unit_4_backup_MIRROR_site() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit collect:other unit_1_collect_other /var/lib/polyarchiv-fixture/collect/other/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/other/metadata/collect_point/other.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{},"data":null}'
-polyarchiv_run_unit backup:MIRROR:other unit_2_backup_MIRROR_other /var/lib/polyarchiv-fixture/collect/other/metadata/collect_point/lock \
+polyarchiv_run_unit backup:MIRROR/other unit_2_backup_MIRROR_other /var/lib/polyarchiv-fixture/collect/other/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/other/metadata/remote-MIRROR/remote/MIRROR.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{},"data":null}' \
   collect:other
 polyarchiv_run_unit collect:site unit_3_collect_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{},"data":null}'
-polyarchiv_run_unit backup:MIRROR:site unit_4_backup_MIRROR_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
+polyarchiv_run_unit backup:MIRROR/site unit_4_backup_MIRROR_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/site/metadata/remote-MIRROR/remote/MIRROR.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{},"data":null}' \

@@ -173,13 +173,14 @@ polyarchiv_finish() {
 }
 
 # collect point café ünï (café ünï.collect:1 [point])
+# due: frequency always, never succeeded
 unit_1_collect_caf_n() {
-  # café ünï.collect:1 [point]
+  # café ünï.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups'
   # café ünï.collect:5 [source ünïcödé]
   polyarchiv_step 2 6 'recover the copy of source "ünïcödé" if a previous run was interrupted'
-  polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/ü_ß.old'
+  polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.old'
   # café ünï.collect:5 [source ünïcödé]
   polyarchiv_step 3 6 'create the copy of source "ünïcödé"'
   mkdir -p -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß'
@@ -188,13 +189,14 @@ unit_1_collect_caf_n() {
   mkdir -p -- '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work'
   # café ünï.collect:5 [source ünïcödé]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/café/日本語 into a staging copy of the copy of source "ünïcödé"'
-  rsync -a --delete -S "--exclude=*.tmp'\"" '--link-dest=/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/ü_ß.new/'
+  rsync -a --delete -S "--exclude=*.tmp'\"" '--link-dest=/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.new/'
   # café ünï.collect:5 [source ünïcödé]
   polyarchiv_step 6 6 'replace the copy of source "ünïcödé" with the new copy'
-  polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/ü_ß.new' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/ü_ß.old'
+  polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.new' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.old'
 }
 
 # backup point $HOME mirror of café ünï ($HOME mirror.backup:1 [point])
+# due: frequency always, never succeeded
 unit_2_backup_HOME_mirror_caf_n() {
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "café ünï" if a previous run was interrupted'
@@ -211,6 +213,7 @@ unit_2_backup_HOME_mirror_caf_n() {
 }
 
 # backup point -dash of café ünï (-dash.backup:1 [point])
+# due: frequency always, never succeeded
 unit_3_backup_dash_caf_n() {
   # -dash.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "café ünï" if a previous run was interrupted'
@@ -227,13 +230,14 @@ unit_3_backup_dash_caf_n() {
 }
 
 # collect point my site (my site.collect:1 [point])
+# due: frequency always, never succeeded
 unit_4_collect_my_site() {
-  # my site.collect:1 [point]
+  # my site.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- '/var/lib/polyarchiv-fixture/collect/my site/backups'
   # my site.collect:5 [source "it's \"quoted\""]
   polyarchiv_step 2 6 "recover the copy of source \"it's \"quoted\"\" if a previous run was interrupted"
-  polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd dest.old'
+  polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.old'
   # my site.collect:5 [source "it's \"quoted\""]
   polyarchiv_step 3 6 "create the copy of source \"it's \"quoted\"\""
   mkdir -p -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest'
@@ -242,13 +246,14 @@ unit_4_collect_my_site() {
   mkdir -p -- '/var/lib/polyarchiv-fixture/collect/my site/metadata/work'
   # my site.collect:5 [source "it's \"quoted\""]
   polyarchiv_step 5 6 "copy /var/lib/polyarchiv-fixture/data/-odd dir into a staging copy of the copy of source \"it's \"quoted\"\""
-  rsync -a --delete -S '--exclude=-*.tmp' '--link-dest=/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd dest.new/'
+  rsync -a --delete -S '--exclude=-*.tmp' '--link-dest=/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.new/'
   # my site.collect:5 [source "it's \"quoted\""]
   polyarchiv_step 6 6 "replace the copy of source \"it's \"quoted\"\" with the new copy"
-  polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd dest.new' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd dest.old'
+  polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.new' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.old'
 }
 
 # backup point $HOME mirror of my site ($HOME mirror.backup:1 [point])
+# due: frequency always, never succeeded
 unit_5_backup_HOME_mirror_my_site() {
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "my site" if a previous run was interrupted'
@@ -265,6 +270,7 @@ unit_5_backup_HOME_mirror_my_site() {
 }
 
 # backup point -dash of my site (-dash.backup:1 [point])
+# due: frequency always, never succeeded
 unit_6_backup_dash_my_site() {
   # -dash.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "my site" if a previous run was interrupted'
@@ -281,13 +287,14 @@ unit_6_backup_dash_my_site() {
 }
 
 # collect point o'brien (o'brien.collect:1 [point])
+# due: frequency always, never succeeded
 unit_7_collect_o_brien() {
-  # o'brien.collect:1 [point]
+  # o'brien.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups"
   # o'brien.collect:5 [source "$(whoami)"]
   polyarchiv_step 2 6 "recover the copy of source \"\$(whoami)\" if a previous run was interrupted"
-  polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/\$HOME_\`id\`.old"
+  polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.old"
   # o'brien.collect:5 [source "$(whoami)"]
   polyarchiv_step 3 6 "create the copy of source \"\$(whoami)\""
   mkdir -p -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`"
@@ -296,13 +303,14 @@ unit_7_collect_o_brien() {
   mkdir -p -- "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work"
   # o'brien.collect:5 [source "$(whoami)"]
   polyarchiv_step 5 6 "copy /var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*? into a staging copy of the copy of source \"\$(whoami)\""
-  rsync -a --delete -S "--link-dest=/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/\$HOME_\`id\`.new/"
+  rsync -a --delete -S "--link-dest=/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.new/"
   # o'brien.collect:5 [source "$(whoami)"]
   polyarchiv_step 6 6 "replace the copy of source \"\$(whoami)\" with the new copy"
-  polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/\$HOME_\`id\`.new" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/\$HOME_\`id\`.old"
+  polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.new" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.old"
 }
 
 # backup point $HOME mirror of o'brien ($HOME mirror.backup:1 [point])
+# due: frequency always, never succeeded
 unit_8_backup_HOME_mirror_o_brien() {
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 1 4 "recover the mirror of \"o'brien\" if a previous run was interrupted"
@@ -319,6 +327,7 @@ unit_8_backup_HOME_mirror_o_brien() {
 }
 
 # backup point -dash of o'brien (-dash.backup:1 [point])
+# due: frequency always, never succeeded
 unit_9_backup_dash_o_brien() {
   # -dash.backup:3 [point]
   polyarchiv_step 1 4 "recover the mirror of \"o'brien\" if a previous run was interrupted"
@@ -337,42 +346,42 @@ unit_9_backup_dash_o_brien() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit 'collect:café ünï' unit_1_collect_caf_n '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/lock' \
   '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/café ünï.json' '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}'
-polyarchiv_run_unit "backup:\$HOME mirror:café ünï" unit_2_backup_HOME_mirror_caf_n '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/lock' \
+polyarchiv_run_unit "backup:\$HOME mirror/café ünï" unit_2_backup_HOME_mirror_caf_n '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/lock' \
   "/var/lib/polyarchiv-fixture/collect/café ünï/metadata/remote-\$HOME mirror/remote/\$HOME mirror.json" '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   'collect:café ünï'
-polyarchiv_run_unit 'backup:-dash:café ünï' unit_3_backup_dash_caf_n '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/lock' \
+polyarchiv_run_unit 'backup:-dash/café ünï' unit_3_backup_dash_caf_n '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/lock' \
   '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/remote--dash/remote/-dash.json' '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   'collect:café ünï'
 polyarchiv_run_unit 'collect:my site' unit_4_collect_my_site '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/lock' \
   '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/my site.json' '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}'
-polyarchiv_run_unit "backup:\$HOME mirror:my site" unit_5_backup_HOME_mirror_my_site '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/lock' \
+polyarchiv_run_unit "backup:\$HOME mirror/my site" unit_5_backup_HOME_mirror_my_site '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/lock' \
   "/var/lib/polyarchiv-fixture/collect/my site/metadata/remote-\$HOME mirror/remote/\$HOME mirror.json" '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   'collect:my site'
-polyarchiv_run_unit 'backup:-dash:my site' unit_6_backup_dash_my_site '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/lock' \
+polyarchiv_run_unit 'backup:-dash/my site' unit_6_backup_dash_my_site '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/lock' \
   '/var/lib/polyarchiv-fixture/collect/my site/metadata/remote--dash/remote/-dash.json' '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   'collect:my site'
 polyarchiv_run_unit "collect:o'brien" unit_7_collect_o_brien "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/lock" \
   "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/o'brien.json" '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}'
-polyarchiv_run_unit "backup:\$HOME mirror:o'brien" unit_8_backup_HOME_mirror_o_brien "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/lock" \
+polyarchiv_run_unit "backup:\$HOME mirror/o'brien" unit_8_backup_HOME_mirror_o_brien "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/lock" \
   "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/remote-\$HOME mirror/remote/\$HOME mirror.json" '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   "collect:o'brien"
-polyarchiv_run_unit "backup:-dash:o'brien" unit_9_backup_dash_o_brien "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/lock" \
+polyarchiv_run_unit "backup:-dash/o'brien" unit_9_backup_dash_o_brien "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/lock" \
   "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/remote--dash/remote/-dash.json" '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \

@@ -10,6 +10,10 @@
 #   6fd5d99c78d09e0d5edb30055eaa7fa2f3d862fef7dd584baea60bde464eb4ab  remote2-git-ssh.backup
 #   cf13b83bdc965c3bfc8ec409a4f3839d74ed25893e6479e0fad7bc260b3778dc  remote3-gitlab.backup
 # Selection: every point that is due
+# Warnings:
+#   option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version at remote1-rsync-file.backup:8 [point]
+#   option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version at remote2-git-ssh.backup:5 [point]
+#   option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version at remote3-gitlab.backup:5 [point]
 # Required tools: date flock mkdir mv rm rsync sha256sum
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
@@ -173,8 +177,9 @@ polyarchiv_finish() {
 }
 
 # collect point local1 (local1.collect:2 [point])
+# due: frequency daily, never succeeded
 unit_1_collect_local1() {
-  # local1.collect:2 [point]
+  # local1.collect:4 [point]
   polyarchiv_step 1 18 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups
   # local1.collect:11 [source "source_1"]
@@ -231,6 +236,7 @@ unit_1_collect_local1() {
 }
 
 # backup point remote1-rsync-file of local1 (remote1-rsync-file.backup:3 [point])
+# due: frequency always, never succeeded
 unit_2_backup_remote1_rsync_file_local1() {
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 1 4 'recover the mirror of "local1" if a previous run was interrupted'
@@ -247,6 +253,7 @@ unit_2_backup_remote1_rsync_file_local1() {
 }
 
 # backup point remote2-git-ssh of local1 (remote2-git-ssh.backup:2 [point])
+# due: frequency always, never succeeded
 unit_3_backup_remote2_git_ssh_local1() {
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 1 4 'recover the mirror of "local1" if a previous run was interrupted'
@@ -263,6 +270,7 @@ unit_3_backup_remote2_git_ssh_local1() {
 }
 
 # backup point remote3-gitlab of local1 (remote3-gitlab.backup:2 [point])
+# due: frequency always, never succeeded
 unit_4_backup_remote3_gitlab_local1() {
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 1 4 'recover the mirror of "local1" if a previous run was interrupted'
@@ -279,8 +287,9 @@ unit_4_backup_remote3_gitlab_local1() {
 }
 
 # collect point local2 (local2.collect:1 [point])
+# due: frequency daily, never succeeded
 unit_5_collect_local2() {
-  # local2.collect:1 [point]
+  # local2.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups
   # local2.collect:7 [source "source_1"]
@@ -301,6 +310,7 @@ unit_5_collect_local2() {
 }
 
 # backup point remote1-rsync-file of local2 (remote1-rsync-file.backup:3 [point])
+# due: frequency always, never succeeded
 unit_6_backup_remote1_rsync_file_local2() {
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 1 4 'recover the mirror of "local2" if a previous run was interrupted'
@@ -317,6 +327,7 @@ unit_6_backup_remote1_rsync_file_local2() {
 }
 
 # backup point remote2-git-ssh of local2 (remote2-git-ssh.backup:2 [point])
+# due: frequency always, never succeeded
 unit_7_backup_remote2_git_ssh_local2() {
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 1 4 'recover the mirror of "local2" if a previous run was interrupted'
@@ -333,6 +344,7 @@ unit_7_backup_remote2_git_ssh_local2() {
 }
 
 # backup point remote3-gitlab of local2 (remote3-gitlab.backup:2 [point])
+# due: frequency always, never succeeded
 unit_8_backup_remote3_gitlab_local2() {
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 1 4 'recover the mirror of "local2" if a previous run was interrupted'
@@ -351,38 +363,38 @@ unit_8_backup_remote3_gitlab_local2() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit collect:local1 unit_1_collect_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/local1.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}'
-polyarchiv_run_unit backup:remote1-rsync-file:local1 unit_2_backup_remote1_rsync_file_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
+polyarchiv_run_unit backup:remote1-rsync-file/local1 unit_2_backup_remote1_rsync_file_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote1-rsync-file/remote/remote1-rsync-file.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
   collect:local1
-polyarchiv_run_unit backup:remote2-git-ssh:local1 unit_3_backup_remote2_git_ssh_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
+polyarchiv_run_unit backup:remote2-git-ssh/local1 unit_3_backup_remote2_git_ssh_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote2-git-ssh/remote/remote2-git-ssh.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
   collect:local1
-polyarchiv_run_unit backup:remote3-gitlab:local1 unit_4_backup_remote3_gitlab_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
+polyarchiv_run_unit backup:remote3-gitlab/local1 unit_4_backup_remote3_gitlab_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote3-gitlab/remote/remote3-gitlab.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
   collect:local1
 polyarchiv_run_unit collect:local2 unit_5_collect_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/local2.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}'
-polyarchiv_run_unit backup:remote1-rsync-file:local2 unit_6_backup_remote1_rsync_file_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
+polyarchiv_run_unit backup:remote1-rsync-file/local2 unit_6_backup_remote1_rsync_file_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote1-rsync-file/remote/remote1-rsync-file.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
   collect:local2
-polyarchiv_run_unit backup:remote2-git-ssh:local2 unit_7_backup_remote2_git_ssh_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
+polyarchiv_run_unit backup:remote2-git-ssh/local2 unit_7_backup_remote2_git_ssh_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote2-git-ssh/remote/remote2-git-ssh.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
   collect:local2
-polyarchiv_run_unit backup:remote3-gitlab:local2 unit_8_backup_remote3_gitlab_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
+polyarchiv_run_unit backup:remote3-gitlab/local2 unit_8_backup_remote3_gitlab_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote3-gitlab/remote/remote3-gitlab.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \

@@ -8,6 +8,8 @@
 #   77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc  mirror.backup
 #   a94e17a4b66f09ea11d8ef2ef9d3c90f788b101917e8183bcfaa403bb6cb47d0  tape.backup
 # Selection: every point that is due
+# Not run (and why):
+#   backup point tape: associated with no collect point (see the tags) (tape.backup:1 [point])
 # Required tools: date flock mkdir mv rm rsync sha256sum
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
@@ -171,8 +173,9 @@ polyarchiv_finish() {
 }
 
 # collect point site (site.collect:1 [point])
+# due: frequency always, never succeeded
 unit_1_collect_site() {
-  # site.collect:1 [point]
+  # site.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:5 [source "www"]
@@ -193,6 +196,7 @@ unit_1_collect_site() {
 }
 
 # backup point mirror of site (mirror.backup:1 [point])
+# due: frequency always, never succeeded
 unit_2_backup_mirror_site() {
   # mirror.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "site" if a previous run was interrupted'
@@ -211,9 +215,9 @@ unit_2_backup_mirror_site() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit collect:site unit_1_collect_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"5711136c722f6fc2dcf116b7a33e69e7d47cb838d656d7539227970a37807ccf","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"5711136c722f6fc2dcf116b7a33e69e7d47cb838d656d7539227970a37807ccf","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"5711136c722f6fc2dcf116b7a33e69e7d47cb838d656d7539227970a37807ccf","variables":{},"data":null}'
-polyarchiv_run_unit backup:mirror:site unit_2_backup_mirror_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
+polyarchiv_run_unit backup:mirror/site unit_2_backup_mirror_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"5711136c722f6fc2dcf116b7a33e69e7d47cb838d656d7539227970a37807ccf","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"5711136c722f6fc2dcf116b7a33e69e7d47cb838d656d7539227970a37807ccf","variables":{},"data":null}' \

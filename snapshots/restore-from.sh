@@ -11,7 +11,7 @@
 # Selection: --from mirror-b
 # Required tools: date flock mkdir mv rm rsync sha256sum
 # Required secret variables: none
-# Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
+# Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run.
 
 # Unit functions are called by name from polyarchiv_run_unit, which shellcheck cannot follow.
@@ -172,16 +172,27 @@ polyarchiv_finish() {
 }
 
 # fetch site from backup point mirror-b (mirror-b.backup:1 [point])
+# chosen with --from mirror-b
 unit_1_fetch_mirror_b_site() {
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/collect/site/backups'
+  polyarchiv_step 1 5 'recover the copy of "site" fetched from backup point "mirror-b" if a previous run was interrupted'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 2 5 'create the copy of "site" fetched from backup point "mirror-b"'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 2 'fetch the mirror of "site" from backup point "mirror-b"'
-  rsync -a --delete -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
+  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirrors/b/site into a staging copy of the copy of "site" fetched from backup point "mirror-b"'
+  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new/
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 5 5 'replace the copy of "site" fetched from backup point "mirror-b" with the new copy'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
 }
 
 # restore sources of site (site.collect:1 [point])
+# restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "files"]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/site'
@@ -192,16 +203,27 @@ unit_2_restore_site() {
 }
 
 # fetch wiki from backup point mirror-b (mirror-b.backup:1 [point])
+# chosen with --from mirror-b
 unit_3_fetch_mirror_b_wiki() {
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/collect/wiki/backups'
+  polyarchiv_step 1 5 'recover the copy of "wiki" fetched from backup point "mirror-b" if a previous run was interrupted'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/wiki/backups /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.old
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 2 5 'create the copy of "wiki" fetched from backup point "mirror-b"'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/wiki/backups
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 2 'fetch the mirror of "wiki" from backup point "mirror-b"'
-  rsync -a --delete -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/backups/
+  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/wiki/metadata/work'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/wiki/metadata/work
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirrors/b/wiki into a staging copy of the copy of "wiki" fetched from backup point "mirror-b"'
+  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/wiki/backups -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.new/
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 5 5 'replace the copy of "wiki" fetched from backup point "mirror-b" with the new copy'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/wiki/backups /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.old
 }
 
 # restore sources of wiki (wiki.collect:1 [point])
+# restore the sources of wiki
 unit_4_restore_wiki() {
   # wiki.collect:5 [source "pages"]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/wiki'
@@ -211,8 +233,8 @@ unit_4_restore_wiki() {
   rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
 }
 
-# Main: each unit runs isolated; a failed collect point skips its own backup points only.
-polyarchiv_run_unit fetch:mirror-b:site unit_1_fetch_mirror_b_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
+# Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.
+polyarchiv_run_unit fetch:mirror-b/site unit_1_fetch_mirror_b_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   '' '' \
   '' \
   ''
@@ -220,8 +242,8 @@ polyarchiv_run_unit restore:site unit_2_restore_site /var/lib/polyarchiv-fixture
   '' '' \
   '' \
   '' \
-  fetch:mirror-b:site
-polyarchiv_run_unit fetch:mirror-b:wiki unit_3_fetch_mirror_b_wiki /var/lib/polyarchiv-fixture/collect/wiki/metadata/collect_point/lock \
+  fetch:mirror-b/site
+polyarchiv_run_unit fetch:mirror-b/wiki unit_3_fetch_mirror_b_wiki /var/lib/polyarchiv-fixture/collect/wiki/metadata/collect_point/lock \
   '' '' \
   '' \
   ''
@@ -229,5 +251,5 @@ polyarchiv_run_unit restore:wiki unit_4_restore_wiki /var/lib/polyarchiv-fixture
   '' '' \
   '' \
   '' \
-  fetch:mirror-b:wiki
+  fetch:mirror-b/wiki
 polyarchiv_finish 0

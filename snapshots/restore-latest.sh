@@ -8,12 +8,12 @@
 #   1d5c9f11d2e5ee908b822ef0aa9a2d6585c18f1fedd272e375cadd4e2827c3eb  site.collect
 #   997c33689a116b56e0d50f33e97e0baf4cec11519175f76300e850726612dc4f  mirror-a.backup
 #   35a234d49db72055fe470094b88d219429079e57f7ce86af63a351e91b9a7f9b  mirror-b.backup
-# Selection: every point that is due
-# Not run:
-#   restore sources of site: no backup point holds a successful backup of site (--from NAME chooses one) (site.collect:1 [point])
+# Selection: every collect point
+# Not run (and why):
+#   cannot run: restore sources of site: no backup point holds a successful backup of site (--from NAME chooses one) (site.collect:1 [point])
 # Required tools: date flock mkdir mv rm rsync sha256sum
 # Required secret variables: none
-# Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
+# Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run.
 
 # Unit functions are called by name from polyarchiv_run_unit, which shellcheck cannot follow.
@@ -174,6 +174,7 @@ polyarchiv_finish() {
 }
 
 # restore sources of archive-only (archive-only.collect:2 [point])
+# archive-only has no backup point: its sources are restored from the collect point's own copy
 unit_1_restore_archive_only() {
   # archive-only.collect:8 [source "notes"]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/notes'
@@ -183,7 +184,7 @@ unit_1_restore_archive_only() {
   rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
 }
 
-# Main: each unit runs isolated; a failed collect point skips its own backup points only.
+# Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.
 polyarchiv_run_unit restore:archive-only unit_1_restore_archive_only /var/lib/polyarchiv-fixture/collect/archive-only/metadata/collect_point/lock \
   '' '' \
   '' \

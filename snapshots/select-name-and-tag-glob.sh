@@ -10,7 +10,7 @@
 #   d8420e15be081f6abfdd6abd2cd52424a9f23ffd4577496c7bb36fa9770887d3  local-mirror.backup
 #   0aa779d777c792c4682b0c4f856a0e1768fa801766e4051b49b247b1acb5ba7e  offsite.backup
 # Selection: --only-collect-points dev w?b --only-backup-points loc*
-# Not run:
+# Not run (and why):
 #   collect point db: not selected by --only-collect-points (db.collect:1 [point])
 #   backup point local-mirror of db: not selected by --only-collect-points (local-mirror.backup:1 [point])
 #   backup point offsite of db: not selected by --only-collect-points (offsite.backup:1 [point])
@@ -179,8 +179,9 @@ polyarchiv_finish() {
 }
 
 # collect point dev (dev.collect:1 [point])
+# due: frequency always, never succeeded
 unit_1_collect_dev() {
-  # dev.collect:1 [point]
+  # dev.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/dev/backups
   # dev.collect:6 [source "sandbox"]
@@ -201,6 +202,7 @@ unit_1_collect_dev() {
 }
 
 # backup point local-mirror of dev (local-mirror.backup:1 [point])
+# due: frequency always, never succeeded
 unit_2_backup_local_mirror_dev() {
   # local-mirror.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "dev" if a previous run was interrupted'
@@ -217,8 +219,9 @@ unit_2_backup_local_mirror_dev() {
 }
 
 # collect point web (web.collect:1 [point])
+# due: frequency daily, never succeeded
 unit_3_collect_web() {
-  # web.collect:1 [point]
+  # web.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:7 [source "site"]
@@ -239,6 +242,7 @@ unit_3_collect_web() {
 }
 
 # backup point local-mirror of web (local-mirror.backup:1 [point])
+# due: frequency always, never succeeded
 unit_4_backup_local_mirror_web() {
   # local-mirror.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted'
@@ -257,18 +261,18 @@ unit_4_backup_local_mirror_web() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit collect:dev unit_1_collect_dev /var/lib/polyarchiv-fixture/collect/dev/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/dev/metadata/collect_point/dev.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}'
-polyarchiv_run_unit backup:local-mirror:dev unit_2_backup_local_mirror_dev /var/lib/polyarchiv-fixture/collect/dev/metadata/collect_point/lock \
+polyarchiv_run_unit backup:local-mirror/dev unit_2_backup_local_mirror_dev /var/lib/polyarchiv-fixture/collect/dev/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/dev/metadata/remote-local-mirror/remote/local-mirror.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}' \
   collect:dev
 polyarchiv_run_unit collect:web unit_3_collect_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/web.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}'
-polyarchiv_run_unit backup:local-mirror:web unit_4_backup_local_mirror_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
+polyarchiv_run_unit backup:local-mirror/web unit_4_backup_local_mirror_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web/metadata/remote-local-mirror/remote/local-mirror.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}' \

@@ -10,7 +10,7 @@
 #   d8420e15be081f6abfdd6abd2cd52424a9f23ffd4577496c7bb36fa9770887d3  local-mirror.backup
 #   0aa779d777c792c4682b0c4f856a0e1768fa801766e4051b49b247b1acb5ba7e  offsite.backup
 # Selection: --skip-collect
-# Not run:
+# Not run (and why):
 #   collect point db: skipped by --skip-collect (db.collect:1 [point])
 #   collect point dev: skipped by --skip-collect (dev.collect:1 [point])
 #   collect point web: skipped by --skip-collect (web.collect:1 [point])
@@ -177,6 +177,7 @@ polyarchiv_finish() {
 }
 
 # backup point local-mirror of db (local-mirror.backup:1 [point])
+# due: frequency always, never succeeded
 unit_1_backup_local_mirror_db() {
   # local-mirror.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted'
@@ -193,6 +194,7 @@ unit_1_backup_local_mirror_db() {
 }
 
 # backup point offsite of db (offsite.backup:1 [point])
+# due: frequency weekly on Monday, never succeeded
 unit_2_backup_offsite_db() {
   # offsite.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted'
@@ -209,6 +211,7 @@ unit_2_backup_offsite_db() {
 }
 
 # backup point local-mirror of dev (local-mirror.backup:1 [point])
+# due: frequency always, never succeeded
 unit_3_backup_local_mirror_dev() {
   # local-mirror.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "dev" if a previous run was interrupted'
@@ -225,6 +228,7 @@ unit_3_backup_local_mirror_dev() {
 }
 
 # backup point offsite of dev (offsite.backup:1 [point])
+# due: frequency weekly on Monday, never succeeded
 unit_4_backup_offsite_dev() {
   # offsite.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "dev" if a previous run was interrupted'
@@ -241,6 +245,7 @@ unit_4_backup_offsite_dev() {
 }
 
 # backup point local-mirror of web (local-mirror.backup:1 [point])
+# due: frequency always, never succeeded
 unit_5_backup_local_mirror_web() {
   # local-mirror.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted'
@@ -257,6 +262,7 @@ unit_5_backup_local_mirror_web() {
 }
 
 # backup point offsite of web (offsite.backup:1 [point])
+# due: frequency weekly on Monday, never succeeded
 unit_6_backup_offsite_web() {
   # offsite.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted'
@@ -273,27 +279,27 @@ unit_6_backup_offsite_web() {
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
-polyarchiv_run_unit backup:local-mirror:db unit_1_backup_local_mirror_db /var/lib/polyarchiv-fixture/data/collect/db/metadata/collect_point/lock \
+polyarchiv_run_unit backup:local-mirror/db unit_1_backup_local_mirror_db /var/lib/polyarchiv-fixture/data/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/data/collect/db/metadata/remote-local-mirror/remote/local-mirror.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null}'
-polyarchiv_run_unit backup:offsite:db unit_2_backup_offsite_db /var/lib/polyarchiv-fixture/data/collect/db/metadata/collect_point/lock \
+polyarchiv_run_unit backup:offsite/db unit_2_backup_offsite_db /var/lib/polyarchiv-fixture/data/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/data/collect/db/metadata/remote-offsite/remote/offsite.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null}'
-polyarchiv_run_unit backup:local-mirror:dev unit_3_backup_local_mirror_dev /var/lib/polyarchiv-fixture/data/collect/dev/metadata/collect_point/lock \
+polyarchiv_run_unit backup:local-mirror/dev unit_3_backup_local_mirror_dev /var/lib/polyarchiv-fixture/data/collect/dev/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/data/collect/dev/metadata/remote-local-mirror/remote/local-mirror.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null}'
-polyarchiv_run_unit backup:offsite:dev unit_4_backup_offsite_dev /var/lib/polyarchiv-fixture/data/collect/dev/metadata/collect_point/lock \
+polyarchiv_run_unit backup:offsite/dev unit_4_backup_offsite_dev /var/lib/polyarchiv-fixture/data/collect/dev/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/data/collect/dev/metadata/remote-offsite/remote/offsite.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null}'
-polyarchiv_run_unit backup:local-mirror:web unit_5_backup_local_mirror_web /var/lib/polyarchiv-fixture/data/collect/web/metadata/collect_point/lock \
+polyarchiv_run_unit backup:local-mirror/web unit_5_backup_local_mirror_web /var/lib/polyarchiv-fixture/data/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/data/collect/web/metadata/remote-local-mirror/remote/local-mirror.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null}'
-polyarchiv_run_unit backup:offsite:web unit_6_backup_offsite_web /var/lib/polyarchiv-fixture/data/collect/web/metadata/collect_point/lock \
+polyarchiv_run_unit backup:offsite/web unit_6_backup_offsite_web /var/lib/polyarchiv-fixture/data/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/data/collect/web/metadata/remote-offsite/remote/offsite.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null}'

@@ -176,8 +176,9 @@ polyarchiv_finish() {
 }
 
 # collect point db (db.collect:3 [point])
+# due: frequency always, never succeeded
 unit_1_collect_db() {
-  # db.collect:3 [point]
+  # db.collect:5 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:9 [source "dump"]
@@ -198,6 +199,7 @@ unit_1_collect_db() {
 }
 
 # backup point nightly of db (nightly.backup:1 [point])
+# due: frequency always, never succeeded
 unit_2_backup_nightly_db() {
   # nightly.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted'
@@ -214,6 +216,7 @@ unit_2_backup_nightly_db() {
 }
 
 # backup point notags of db (notags.backup:3 [point])
+# due: frequency always, never succeeded
 unit_3_backup_notags_db() {
   # notags.backup:5 [point]
   polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted'
@@ -230,8 +233,9 @@ unit_3_backup_notags_db() {
 }
 
 # collect point lab (lab.collect:2 [point])
+# due: frequency always, never succeeded
 unit_4_collect_lab() {
-  # lab.collect:2 [point]
+  # lab.collect:4 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/lab/backups
   # lab.collect:8 [source "results"]
@@ -252,6 +256,7 @@ unit_4_collect_lab() {
 }
 
 # backup point labmirror of lab (labmirror.backup:2 [point])
+# due: frequency always, never succeeded
 unit_5_backup_labmirror_lab() {
   # labmirror.backup:4 [point]
   polyarchiv_step 1 4 'recover the mirror of "lab" if a previous run was interrupted'
@@ -268,8 +273,9 @@ unit_5_backup_labmirror_lab() {
 }
 
 # collect point scratch (scratch.collect:3 [point])
+# due: frequency always, never succeeded
 unit_6_collect_scratch() {
-  # scratch.collect:3 [point]
+  # scratch.collect:5 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/scratch/backups
   # scratch.collect:9 [source "notes"]
@@ -290,6 +296,7 @@ unit_6_collect_scratch() {
 }
 
 # backup point nightly of scratch (nightly.backup:1 [point])
+# due: frequency always, never succeeded
 unit_7_backup_nightly_scratch() {
   # nightly.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "scratch" if a previous run was interrupted'
@@ -306,8 +313,9 @@ unit_7_backup_nightly_scratch() {
 }
 
 # collect point web (web.collect:1 [point])
+# due: frequency always, never succeeded
 unit_8_collect_web() {
-  # web.collect:1 [point]
+  # web.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:6 [source "site"]
@@ -328,6 +336,7 @@ unit_8_collect_web() {
 }
 
 # backup point nightly of web (nightly.backup:1 [point])
+# due: frequency always, never succeeded
 unit_9_backup_nightly_web() {
   # nightly.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted'
@@ -344,6 +353,7 @@ unit_9_backup_nightly_web() {
 }
 
 # backup point notags of web (notags.backup:3 [point])
+# due: frequency always, never succeeded
 unit_10_backup_notags_web() {
   # notags.backup:5 [point]
   polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted'
@@ -360,6 +370,7 @@ unit_10_backup_notags_web() {
 }
 
 # backup point offsite of web (offsite.backup:1 [point])
+# due: frequency always, never succeeded
 unit_11_backup_offsite_web() {
   # offsite.backup:3 [point]
   polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted'
@@ -378,51 +389,51 @@ unit_11_backup_offsite_web() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit collect:db unit_1_collect_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/db.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}'
-polyarchiv_run_unit backup:nightly:db unit_2_backup_nightly_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
+polyarchiv_run_unit backup:nightly/db unit_2_backup_nightly_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/db/metadata/remote-nightly/remote/nightly.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   collect:db
-polyarchiv_run_unit backup:notags:db unit_3_backup_notags_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
+polyarchiv_run_unit backup:notags/db unit_3_backup_notags_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/db/metadata/remote-notags/remote/notags.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   collect:db
 polyarchiv_run_unit collect:lab unit_4_collect_lab /var/lib/polyarchiv-fixture/collect/lab/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/lab/metadata/collect_point/lab.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}'
-polyarchiv_run_unit backup:labmirror:lab unit_5_backup_labmirror_lab /var/lib/polyarchiv-fixture/collect/lab/metadata/collect_point/lock \
+polyarchiv_run_unit backup:labmirror/lab unit_5_backup_labmirror_lab /var/lib/polyarchiv-fixture/collect/lab/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/lab/metadata/remote-labmirror/remote/labmirror.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   collect:lab
 polyarchiv_run_unit collect:scratch unit_6_collect_scratch /var/lib/polyarchiv-fixture/collect/scratch/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/scratch/metadata/collect_point/scratch.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}'
-polyarchiv_run_unit backup:nightly:scratch unit_7_backup_nightly_scratch /var/lib/polyarchiv-fixture/collect/scratch/metadata/collect_point/lock \
+polyarchiv_run_unit backup:nightly/scratch unit_7_backup_nightly_scratch /var/lib/polyarchiv-fixture/collect/scratch/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/scratch/metadata/remote-nightly/remote/nightly.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   collect:scratch
 polyarchiv_run_unit collect:web unit_8_collect_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/web.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}'
-polyarchiv_run_unit backup:nightly:web unit_9_backup_nightly_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
+polyarchiv_run_unit backup:nightly/web unit_9_backup_nightly_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web/metadata/remote-nightly/remote/nightly.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   collect:web
-polyarchiv_run_unit backup:notags:web unit_10_backup_notags_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
+polyarchiv_run_unit backup:notags/web unit_10_backup_notags_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web/metadata/remote-notags/remote/notags.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   collect:web
-polyarchiv_run_unit backup:offsite:web unit_11_backup_offsite_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
+polyarchiv_run_unit backup:offsite/web unit_11_backup_offsite_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web/metadata/remote-offsite/remote/offsite.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \

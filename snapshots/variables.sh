@@ -171,8 +171,9 @@ polyarchiv_finish() {
 }
 
 # collect point db (db.collect:3 [point])
+# due: frequency always, never succeeded
 unit_1_collect_db() {
-  # db.collect:3 [point]
+  # db.collect:5 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/database/backups
   # db.collect:8 [source "dump"]
@@ -193,6 +194,7 @@ unit_1_collect_db() {
 }
 
 # backup point dated of db (dated.backup:2 [point])
+# due: frequency always, never succeeded
 unit_2_backup_dated_db() {
   # dated.backup:4 [point]
   polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted'
@@ -209,13 +211,14 @@ unit_2_backup_dated_db() {
 }
 
 # collect point www.example.org (www.example.org.collect:2 [point])
+# due: frequency always, never succeeded
 unit_3_collect_www_example_org() {
-  # www.example.org.collect:2 [point]
+  # www.example.org.collect:4 [point]
   polyarchiv_step 1 6 'create the collect directory'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups
   # www.example.org.collect:7 [source "site"]
   polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop_backup.old
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.old
   # www.example.org.collect:7 [source "site"]
   polyarchiv_step 3 6 'create the copy of source "site"'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup
@@ -224,13 +227,14 @@ unit_3_collect_www_example_org() {
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work
   # www.example.org.collect:7 [source "site"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/www/shop into a staging copy of the copy of source "site"'
-  rsync -a --delete -S --include=keep.prod.tmp '--exclude=*.prod.tmp' --link-dest=/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup -- /var/lib/polyarchiv-fixture/data/www/shop/ /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop_backup.new/
+  rsync -a --delete -S --include=keep.prod.tmp '--exclude=*.prod.tmp' --link-dest=/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup -- /var/lib/polyarchiv-fixture/data/www/shop/ /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.new/
   # www.example.org.collect:7 [source "site"]
   polyarchiv_step 6 6 'replace the copy of source "site" with the new copy'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop_backup.new /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop_backup.old
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.new /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.old
 }
 
 # backup point dated of www.example.org (dated.backup:2 [point])
+# due: frequency always, never succeeded
 unit_4_backup_dated_www_example_org() {
   # dated.backup:4 [point]
   polyarchiv_step 1 4 'recover the mirror of "www.example.org" if a previous run was interrupted'
@@ -249,18 +253,18 @@ unit_4_backup_dated_www_example_org() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit collect:db unit_1_collect_db /var/lib/polyarchiv-fixture/collect/database/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/database/metadata/collect_point/db.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"7eef03b65d2a323a720d60600e91bca6ad5b79b4d86196a4c902b12da5b45141","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"7eef03b65d2a323a720d60600e91bca6ad5b79b4d86196a4c902b12da5b45141","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"7eef03b65d2a323a720d60600e91bca6ad5b79b4d86196a4c902b12da5b45141","variables":{},"data":null}'
-polyarchiv_run_unit backup:dated:db unit_2_backup_dated_db /var/lib/polyarchiv-fixture/collect/database/metadata/collect_point/lock \
+polyarchiv_run_unit backup:dated/db unit_2_backup_dated_db /var/lib/polyarchiv-fixture/collect/database/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/database/metadata/remote-dated/remote/dated.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"7eef03b65d2a323a720d60600e91bca6ad5b79b4d86196a4c902b12da5b45141","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"7eef03b65d2a323a720d60600e91bca6ad5b79b4d86196a4c902b12da5b45141","variables":{},"data":null}' \
   collect:db
 polyarchiv_run_unit collect:www.example.org unit_3_collect_www_example_org /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/collect_point/www.example.org.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"7eef03b65d2a323a720d60600e91bca6ad5b79b4d86196a4c902b12da5b45141","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"7eef03b65d2a323a720d60600e91bca6ad5b79b4d86196a4c902b12da5b45141","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"7eef03b65d2a323a720d60600e91bca6ad5b79b4d86196a4c902b12da5b45141","variables":{},"data":null}'
-polyarchiv_run_unit backup:dated:www.example.org unit_4_backup_dated_www_example_org /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/collect_point/lock \
+polyarchiv_run_unit backup:dated/www.example.org unit_4_backup_dated_www_example_org /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/remote-dated/remote/dated.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"7eef03b65d2a323a720d60600e91bca6ad5b79b4d86196a4c902b12da5b45141","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"7eef03b65d2a323a720d60600e91bca6ad5b79b4d86196a4c902b12da5b45141","variables":{},"data":null}' \

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { type ConfigInput, loadConfigDir } from './config/load.js';
-import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
+import { type ResolvedConfig, resolveConfig, type SavedVariables } from './config/resolve.js';
 import type { HostFacts } from './config/variables.js';
 import { Diagnostics } from './diag/diagnostic.js';
 import { buildPlan } from './planner/build-plan.js';
 import type { Plan, Selection } from './planner/plan.js';
-import { readStates } from './state/read-states.js';
+import { readStates, type StateSnapshots } from './state/read-states.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -40,22 +40,54 @@ export function hostFacts(pinned: Readonly<Record<string, string>>): HostFacts {
 }
 
 /** load -> scan -> resolve; the configuration alone, for `validate`, `config` and `plugins`. */
-export function loadConfiguration(configDir: string, now: Date, pinned: Readonly<Record<string, string>>) {
+export function loadConfiguration(
+  configDir: string,
+  now: Date,
+  pinned: Readonly<Record<string, string>>,
+  saved?: SavedVariables,
+) {
   const diagnostics = new Diagnostics();
   const input = loadConfigDir(configDir, diagnostics);
-  const config = resolveConfig(input, { now, host: hostFacts(pinned), pinned }, diagnostics);
+  const config = resolveConfig(
+    input,
+    { now, host: hostFacts(pinned), pinned, ...(saved ? { saved } : {}) },
+    diagnostics,
+  );
   return { diagnostics, input, config };
+}
+
+function stateFilesOf(config: ResolvedConfig): string[] {
+  return [
+    ...config.collectPoints.map((cp) => cp.layout.stateFile),
+    ...config.pairs.map((pair) => pair.stateFile),
+  ];
+}
+
+function savedVariables(config: ResolvedConfig, states: StateSnapshots): SavedVariables {
+  const recorded = (file: string | undefined) => {
+    const variables = file === undefined ? undefined : states.get(file)?.state.variables;
+    return variables !== undefined && Object.keys(variables).length > 0 ? variables : undefined;
+  };
+  return {
+    collect: (cp) => recorded(config.collectPoints.find((c) => c.name === cp)?.layout.stateFile),
+    pair: (bp, cp) => recorded(config.pairs.find((p) => p.name === bp && p.collectPoint === cp)?.stateFile),
+  };
 }
 
 /** load -> scan -> resolve -> lower -> link -> select -> order (DESIGN §1). */
 export function makePlan(request: PipelineRequest): PipelineResult {
-  const { diagnostics, input, config } = loadConfiguration(request.configDir, request.now, request.pinned);
-  if (diagnostics.hasErrors) return { diagnostics, input, config };
-  const stateFiles = [
-    ...config.collectPoints.map((cp) => cp.layout.stateFile),
-    ...config.pairs.map((pair) => pair.stateFile),
-  ];
-  const states = readStates(stateFiles, diagnostics);
+  const first = loadConfiguration(request.configDir, request.now, request.pinned);
+  if (first.diagnostics.hasErrors) return first;
+  let { diagnostics, input, config } = first;
+  let states = readStates(stateFilesOf(config), diagnostics);
+  if (request.mode === 'restore') {
+    // Dated paths must point at what the last successful run wrote, not at today's date.
+    const saved = savedVariables(config, states);
+    const again = loadConfiguration(request.configDir, request.now, request.pinned, saved);
+    if (again.diagnostics.hasErrors) return again;
+    ({ diagnostics, input, config } = again);
+    states = readStates(stateFilesOf(config), diagnostics);
+  }
   const plan = buildPlan(
     {
       mode: request.mode,

@@ -1,7 +1,7 @@
 import type { Selection } from '../planner/plan.js';
 
 /** One line that says which points a plan covers, shared by the script header and the text plan. */
-export function describeSelection(selection: Selection): string {
+export function describeSelection(selection: Selection, mode: 'backup' | 'restore'): string {
   const parts: string[] = [];
   if (selection.onlyCollectPoints.length > 0)
     parts.push(`--only-collect-points ${selection.onlyCollectPoints.join(' ')}`);
@@ -11,5 +11,6 @@ export function describeSelection(selection: Selection): string {
   if (selection.skipBackup) parts.push('--skip-backup');
   if (selection.force) parts.push('--force');
   if (selection.from !== undefined) parts.push(`--from ${selection.from}`);
-  return parts.length === 0 ? 'every point that is due' : parts.join(' ');
+  if (parts.length > 0) return parts.join(' ');
+  return mode === 'backup' ? 'every point that is due' : 'every collect point';
 }

@@ -8,13 +8,15 @@ export function describeText(plan: Plan): string {
   const lines = [
     `polyarchiv ${plan.mode} plan at ${plan.now}`,
     `configuration: ${plan.configDir} (${plan.inputs.length} files)`,
-    `selection: ${describeSelection(plan.selection)}`,
+    `selection: ${describeSelection(plan.selection, plan.mode)}`,
     '',
     'Symbols: + runs, - not run, ! cannot run (a failure)',
     '',
+    ...plan.warnings.map((w) => `warning: ${w}`),
+    ...(plan.warnings.length > 0 ? [''] : []),
   ];
   for (const unit of plan.units) {
-    lines.push(`+ ${unit.title}  [${formatOrigin(unit.origin)}]`);
+    lines.push(`+ ${unit.title}  [${formatOrigin(unit.origin)}]`, `    ${unit.why}`);
     if (unit.requires.length > 0) lines.push(`    only if ${unit.requires.join(', ')} succeeds`);
     unit.steps.forEach((step, i) => {
       lines.push(`    ${i + 1}. ${step.action.summary}  [${formatOrigin(step.action.origin)}]`);

@@ -11,7 +11,8 @@ const FALSE_WORDS = ['0', 'no', 'false', 'off', ''];
 
 /** Converts the text of an option (after variable expansion) to its typed value. */
 export function convertOption(spec: OptionSpec, text: string): ConversionResult {
-  if (spec.type !== 'text' && hasControlCharacters(text)) {
+  // A list may run over continuation lines: its items are trimmed, then checked.
+  if (spec.type !== 'text' && spec.type !== 'list' && hasControlCharacters(text)) {
     return { ok: false, expected: 'a value without control characters (newline, tab, escape...)' };
   }
   switch (spec.type) {
@@ -42,14 +43,16 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
       if (FALSE_WORDS.includes(word)) return { ok: true, value: false };
       return { ok: false, expected: `one of ${[...TRUE_WORDS, ...FALSE_WORDS.filter((w) => w)].join(', ')}` };
     }
-    case 'list':
-      return {
-        ok: true,
-        value: text
-          .split(',')
-          .map((item) => item.trim())
-          .filter((item) => item !== ''),
-      };
+    case 'list': {
+      const items = text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+      if (items.some(hasControlCharacters)) {
+        return { ok: false, expected: 'comma-separated items without control characters' };
+      }
+      return { ok: true, value: items };
+    }
     case 'frequency': {
       const frequency = parseFrequency(text);
       return frequency === undefined

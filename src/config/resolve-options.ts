@@ -27,6 +27,7 @@ export function resolveOptions(input: ResolveOptionsInput, diagnostics: Diagnost
     if (reserved.has(entry.key)) continue;
     const spec = specs.find((s) => s.name === entry.key);
     if (spec === undefined) {
+      if (entry.inherited) continue;
       const guess = didYouMean(entry.key, [...specs.map((s) => s.name), ...reserved]);
       diagnostics.warning(
         `unknown option '${entry.key}' is ignored`,

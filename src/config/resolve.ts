@@ -14,6 +14,7 @@ import type {
 } from '../engines/engine.js';
 import { findEngine } from '../engines/registry.js';
 import { canAssociate } from '../planner/associate.js';
+import { checkOverlaps } from './check-overlaps.js';
 import { BACKUP_POINT_OPTIONS, COLLECT_POINT_OPTIONS, GLOBAL_OPTIONS, type Tool } from './common-options.js';
 import { hasControlCharacters } from './control-characters.js';
 import type { Frequency } from './frequency.js';
@@ -28,6 +29,16 @@ export interface ResolveContext {
   readonly host: HostFacts;
   /** `--set NAME=VALUE`: wins over every other definition. */
   readonly pinned: Variables;
+  /**
+   * Time and host variables recorded by the last successful run (restore): they replace the
+   * built-ins so that dated paths point at what that run wrote (reference §12 item 4).
+   */
+  readonly saved?: SavedVariables;
+}
+
+export interface SavedVariables {
+  readonly collect: (cp: string) => Variables | undefined;
+  readonly pair: (bp: string, cp: string) => Variables | undefined;
 }
 
 export interface BackupPointDef {
@@ -73,7 +84,8 @@ export function resolveConfig(
     if (file.kind === 'global') resolveGlobal(scanned.sections, tools, diagnostics);
     else if (file.kind === 'backup') backupFiles.push({ file, sections: scanned.sections });
     else if (name !== undefined) {
-      const cp = resolveCollectPoint(file, name, scanned.sections, { ...builtins }, ctx.pinned, diagnostics);
+      const ownBuiltins = { ...builtins, ...ctx.saved?.collect(name) };
+      const cp = resolveCollectPoint(file, name, scanned.sections, ownBuiltins, ctx.pinned, diagnostics);
       if (cp !== undefined) collectPoints.push(cp);
     }
   }
@@ -82,12 +94,23 @@ export function resolveConfig(
   for (const { file, sections } of backupFiles) {
     const name = pointName(file, diagnostics);
     if (name === undefined) continue;
-    const result = resolveBackupPoint(file, name, sections, builtins, ctx.pinned, collectPoints, diagnostics);
+    const saved = (cp: string) => ctx.saved?.pair(name, cp);
+    const result = resolveBackupPoint(
+      file,
+      name,
+      sections,
+      builtins,
+      ctx.pinned,
+      collectPoints,
+      saved,
+      diagnostics,
+    );
     if (result === undefined) continue;
     backupPoints.push(result.def);
     bindings.push(...result.pairs);
   }
   const pairs = collectPoints.flatMap((cp) => bindings.filter((b) => b.collectPoint === cp.name));
+  checkOverlaps(collectPoints, pairs, diagnostics);
   return { collectPoints, backupPoints, pairs, tools };
 }
 
@@ -313,6 +336,7 @@ function resolveBackupPoint(
   builtins: Variables,
   pinned: Variables,
   collectPoints: readonly BoundCollectPoint[],
+  saved: (cp: string) => Variables | undefined,
   diagnostics: Diagnostics,
 ): { def: BackupPointDef; pairs: BoundBackupPoint[] } | undefined {
   const point = pointSection(file, sections, diagnostics);
@@ -375,6 +399,7 @@ function resolveBackupPoint(
       name,
       ...userVariables(sections),
       ...cp.variables,
+      ...saved(cp.name),
       ...userVariables(sections, cp.name),
       ...pinned,
     };
@@ -384,7 +409,7 @@ function resolveBackupPoint(
       diagnostics,
     );
     if (diagnostics.errors.length > errorsBefore) continue;
-    engine.check?.(options, diagnostics, cp.layout.root);
+    engine.check?.(options, diagnostics);
     if (diagnostics.errors.length > errorsBefore) continue;
     const pair: BoundBackupPoint = {
       name,

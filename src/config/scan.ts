@@ -25,6 +25,8 @@ export interface ScannedEntry {
   readonly key: string;
   readonly value: string;
   readonly origin: Origin;
+  /** From `[DEFAULT]`: it applies to every section, so sections that have no such option ignore it. */
+  readonly inherited?: boolean;
 }
 
 export interface ScannedSection {
@@ -150,7 +152,7 @@ function finishSection(
 ): ScannedSection {
   const inherited = defaults.entries
     .filter((d) => !section.keys.has(d.key))
-    .map((d) => ({ ...d, origin: { ...d.origin, section: section.header } }));
+    .map((d) => ({ ...d, inherited: true, origin: { ...d.origin, section: section.header } }));
   const entries = [...section.entries, ...inherited];
   const origin: Origin = { file, line: section.line, section: section.header };
   const { kind, label } = classifyHeader(section.header, origin, diagnostics);

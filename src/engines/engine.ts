@@ -18,7 +18,7 @@ export interface EngineInfo {
   readonly summary: string;
   readonly options: readonly OptionSpec[];
   /** Checks that need several options together; single-option checks come from the schema. */
-  readonly check?: (options: OptionValues, diagnostics: Diagnostics, collectRoot?: string) => void;
+  readonly check?: (options: OptionValues, diagnostics: Diagnostics) => void;
 }
 
 export interface SourceEngine extends EngineInfo {
@@ -41,6 +41,8 @@ export interface BackupEngine extends EngineInfo {
   readonly backup: (bp: BoundBackupPoint, cp: BoundCollectPoint) => ActionDraft[];
   /** Fetches the backup point's copy into the collect point's export directory. */
   readonly restore: (bp: BoundBackupPoint, cp: BoundCollectPoint) => ActionDraft[];
+  /** The local directory it replaces, for the overlap checks; undefined for remote targets. */
+  readonly location?: (options: OptionValues) => string | undefined;
 }
 
 export type Engine = SourceEngine | CollectEngine | BackupEngine;

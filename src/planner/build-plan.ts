@@ -3,16 +3,17 @@ import { sha256 } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { HOST_VARIABLES, type HostFacts, TIME_VARIABLES, type Variables } from '../config/variables.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
+import { formatOrigin } from '../diag/origin.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
 import { buildCommands } from '../graph/build-commands.js';
 import { toolOf } from '../graph/command.js';
-import { formatTimestamp, nextStateTemplates, parseTimestamp } from '../state/point-state.js';
+import { dataTime, formatTimestamp, nextStateTemplates } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';
 import { linkUnit } from './link.js';
 import { type DraftUnit, lowerBackup, lowerRestore } from './lower.js';
 import { orderActions } from './order.js';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanUnit, type Selection, type SkippedPoint } from './plan.js';
-import { dueDecision, matchesOnly } from './select.js';
+import { type Decision, dueDecision, matchesOnly } from './select.js';
 
 export interface PlanRequest {
   readonly mode: 'backup' | 'restore';
@@ -47,15 +48,25 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
 
   const drafts = request.mode === 'backup' ? lowerBackup(config) : restoreDrafts(request, diagnostics, skip);
   for (const unit of drafts) {
-    const reason = selectionReason(unit, request);
-    if (reason !== undefined) {
-      skip(unit, reason);
+    const decision = selectUnit(unit, request);
+    if (!decision.run) {
+      skip(unit, decision.reason);
       continue;
     }
     const requires = units
       .filter((u) => u.collectPoint === unit.cp.name && (u.kind === 'collect' || u.kind === 'fetch'))
       .map((u) => u.id);
-    units.push(finishUnit(unit, requires, request, configHash));
+    units.push(finishUnit(unit, requires, decision.reason, request, configHash));
+  }
+  if (request.mode === 'backup') {
+    for (const bp of config.backupPoints.filter((b) => !config.pairs.some((p) => p.name === b.name))) {
+      skipped.push({
+        title: `backup point ${bp.name}`,
+        backupPoint: bp.name,
+        origin: bp.origin,
+        reason: 'associated with no collect point (see the tags)',
+      });
+    }
   }
   const tools = new Set(BASE_TOOLS);
   for (const unit of units)
@@ -75,6 +86,12 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
     skipped,
     tools: [...tools].filter((t) => t !== '').sort(),
     secrets: [],
+    warnings: diagnostics.items
+      .filter((d) => d.severity === 'warning')
+      .map(
+        (d) =>
+          `${d.message}${d.hint === undefined ? '' : ` (${d.hint})`}${d.origin === undefined ? '' : ` at ${formatOrigin(d.origin)}`}`,
+      ),
   };
 }
 
@@ -91,33 +108,37 @@ function titleOf(unit: DraftUnit): string {
   }
 }
 
-/** Why a unit does not run, or undefined when it is selected (DESIGN §1 "select"). */
-function selectionReason(unit: DraftUnit, request: PlanRequest): string | undefined {
+/** Whether a unit runs and why (DESIGN §1 "select"): every unit not run gets its reason. */
+function selectUnit(unit: DraftUnit, request: PlanRequest): Decision {
   const { selection, states, now } = request;
   if (!matchesOnly(selection.onlyCollectPoints, unit.cp.name, unit.cp.tags)) {
-    return 'not selected by --only-collect-points';
+    return { run: false, reason: 'not selected by --only-collect-points' };
   }
   switch (unit.kind) {
-    case 'collect': {
-      if (selection.skipCollect) return 'skipped by --skip-collect';
-      const decision = dueDecision(unit.cp.frequency, unit.cp.layout.stateFile, states, now, selection);
-      return decision.run ? undefined : decision.reason;
-    }
+    case 'collect':
+      if (selection.skipCollect) return { run: false, reason: 'skipped by --skip-collect' };
+      return dueDecision(unit.cp.frequency, unit.cp.layout.stateFile, states, now, selection);
     case 'backup': {
       const bp = unit.bp as BoundBackupPoint;
-      if (selection.skipBackup) return 'skipped by --skip-backup';
-      if (!matchesOnly(selection.onlyBackupPoints, bp.name, bp.tags))
-        return 'not selected by --only-backup-points';
-      const decision = dueDecision(bp.frequency, bp.stateFile, states, now, selection);
-      return decision.run ? undefined : decision.reason;
+      if (selection.skipBackup) return { run: false, reason: 'skipped by --skip-backup' };
+      if (!matchesOnly(selection.onlyBackupPoints, bp.name, bp.tags)) {
+        return { run: false, reason: 'not selected by --only-backup-points' };
+      }
+      return dueDecision(bp.frequency, bp.stateFile, states, now, selection);
     }
     case 'fetch':
     case 'restore':
-      return undefined;
+      return { run: true, reason: unit.why ?? 'restore' };
   }
 }
 
-function finishUnit(unit: DraftUnit, requires: string[], request: PlanRequest, configHash: string): PlanUnit {
+function finishUnit(
+  unit: DraftUnit,
+  requires: string[],
+  why: string,
+  request: PlanRequest,
+  configHash: string,
+): PlanUnit {
   const steps = orderActions(linkUnit(unit.id, unit.drafts)).map((action) => ({
     action,
     commands: buildCommands(action, request.config.tools),
@@ -146,11 +167,12 @@ function finishUnit(unit: DraftUnit, requires: string[], request: PlanRequest, c
             ...nextStateTemplates(
               snapshot.state,
               configHash,
-              unit.kind === 'backup' ? timeAndHost(unit.cp.variables) : undefined,
+              timeAndHost(unit.bp?.variables ?? unit.cp.variables),
             ),
           },
         }),
     requires,
+    why,
     steps,
   };
 }
@@ -185,10 +207,24 @@ function restoreDrafts(
       );
       continue;
     }
-    units.push(...lowerRestore(cp, from));
+    const why =
+      from === undefined
+        ? `${cp.name} has no backup point: its sources are restored from the collect point's own copy`
+        : selection.from !== undefined
+          ? `chosen with --from ${from.name}`
+          : `the most recent success of ${cp.name} (${describeTime(dataTime(states.get(from.stateFile)?.state))})`;
+    units.push(
+      ...lowerRestore(cp, from).map((unit) => ({
+        ...unit,
+        why: unit.kind === 'fetch' || from === undefined ? why : `restore the sources of ${cp.name}`,
+      })),
+    );
   }
   return units;
 }
+
+const describeTime = (date: Date | undefined): string =>
+  date === undefined ? 'unknown' : formatTimestamp(date);
 
 /**
  * The backup point with the most recent success (ties: file order), or `--from NAME`. A collect
@@ -216,7 +252,7 @@ function chooseBackupPoint(
   if (candidates.length === 0) return undefined;
   let best: { bp: BoundBackupPoint; at: Date } | undefined;
   for (const bp of candidates) {
-    const at = parseTimestamp(states.get(bp.stateFile)?.state.last_success ?? null);
+    const at = dataTime(states.get(bp.stateFile)?.state);
     if (at !== undefined && (best === undefined || at > best.at)) best = { bp, at };
   }
   return best?.bp ?? 'none';

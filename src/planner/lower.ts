@@ -3,13 +3,18 @@ import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
 import type { ActionDraft } from '../graph/action.js';
 import type { UnitKind } from './plan.js';
 
-/** A unit before linking: the engines' drafts plus who it concerns. */
+/**
+ * A unit before linking: the engines' drafts plus who it concerns. Ids join point names with `/`,
+ * the one character a point name (a file name) cannot hold, so that they never collide.
+ */
 export interface DraftUnit {
   readonly id: string;
   readonly kind: UnitKind;
   readonly cp: BoundCollectPoint;
   readonly bp?: BoundBackupPoint;
   readonly drafts: readonly ActionDraft[];
+  /** Why a restore unit runs (which backup point was chosen and how). */
+  readonly why?: string;
 }
 
 /** Asks every engine for its backup actions: one collect unit per collect point, one unit per pair. */
@@ -28,7 +33,7 @@ export function lowerBackup(config: ResolvedConfig): DraftUnit[] {
     });
     for (const bp of config.pairs.filter((pair) => pair.collectPoint === cp.name)) {
       units.push({
-        id: `backup:${bp.name}:${cp.name}`,
+        id: `backup:${bp.name}/${cp.name}`,
         kind: 'backup',
         cp,
         bp,
@@ -44,7 +49,7 @@ export function lowerRestore(cp: BoundCollectPoint, from: BoundBackupPoint | und
   const units: DraftUnit[] = [];
   if (from !== undefined) {
     units.push({
-      id: `fetch:${from.name}:${cp.name}`,
+      id: `fetch:${from.name}/${cp.name}`,
       kind: 'fetch',
       cp,
       bp: from,

@@ -26,6 +26,8 @@ export interface Plan {
   readonly skipped: readonly SkippedPoint[];
   readonly tools: readonly string[];
   readonly secrets: readonly string[];
+  /** Configuration warnings, one line each, so that a reviewer sees them in the script too. */
+  readonly warnings: readonly string[];
 }
 
 export interface PlanInput {
@@ -58,6 +60,8 @@ export interface PlanUnit {
   readonly record?: StateRecord;
   /** Units of this run that must not have failed (a backup needs its collect). */
   readonly requires: readonly string[];
+  /** Why it runs: due by its frequency, forced, chosen for a restore. */
+  readonly why: string;
   readonly steps: readonly PlanStep[];
 }
 
@@ -79,7 +83,8 @@ export interface PlanStep {
 
 export interface SkippedPoint {
   readonly title: string;
-  readonly collectPoint: string;
+  /** Absent for a backup point associated with no collect point. */
+  readonly collectPoint?: string;
   readonly backupPoint?: string;
   readonly origin: Origin;
   readonly reason: string;

@@ -11,7 +11,7 @@ export function matchesOnly(patterns: readonly string[], name: string, tags: Tag
   return patterns.some((p) => globMatch(name, p) || tags.own.some((tag) => globMatch(tag, p)));
 }
 
-export type Decision = { readonly run: true } | { readonly run: false; readonly reason: string };
+export type Decision = { readonly run: boolean; readonly reason: string };
 
 /** Whether a point is due, from its frequency and the last success in its state file. */
 export function dueDecision(
@@ -21,9 +21,11 @@ export function dueDecision(
   now: Date,
   selection: Selection,
 ): Decision {
-  if (selection.force) return { run: true };
   const last = parseTimestamp(states.get(stateFile)?.state.last_success ?? null);
-  if (isDue(frequency, last, now)) return { run: true };
+  const lastText = last === undefined ? 'never succeeded' : `last success ${formatTimestamp(last)}`;
+  const how = `frequency ${describeFrequency(frequency)}`;
+  if (selection.force) return { run: true, reason: `forced by --force (${how}, ${lastText})` };
+  if (isDue(frequency, last, now)) return { run: true, reason: `due: ${how}, ${lastText}` };
   const next = nextDue(frequency, last, now);
   const when = next === undefined ? '' : `, next due ${formatTimestamp(next)}`;
   return {

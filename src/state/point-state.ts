@@ -84,6 +84,21 @@ export function parseTimestamp(text: string | null): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/**
+ * When the data of the last success was planned: the recorded plan-time variables, so that the
+ * backup points of one run tie (and the first in file order wins), else `last_success`.
+ */
+export function dataTime(state: PointState | undefined): Date | undefined {
+  if (state === undefined || state.last_success === null) return undefined;
+  const v = state.variables;
+  const z = /^([+-]\d{2})(\d{2})$/.exec(v.z ?? '');
+  if (v.Y && v.m && v.d && v.H && v.M && v.S && z) {
+    const planned = new Date(`${v.Y}-${v.m}-${v.d}T${v.H}:${v.M}:${v.S}${z[1]}:${z[2]}`);
+    if (!Number.isNaN(planned.getTime())) return planned;
+  }
+  return parseTimestamp(state.last_success);
+}
+
 export function formatTimestamp(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return (

@@ -38,7 +38,7 @@ describe.runIf(canRun)('commands', () => {
     const run = runCli(['backup', '--show-commands', ...args]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`    mkdir -p -- ${box.root}/collect/backups`);
-    expect(run.stderr).toMatch(/summary:\n.*ok +collect:site.*\n.*ok +backup:mirror:site/);
+    expect(run.stderr).toMatch(/summary:\n.*ok +collect:site.*\n.*ok +backup:mirror\/site/);
   });
 
   it('asks before each command and stops a declined unit without recording it', () => {
@@ -50,7 +50,7 @@ describe.runIf(canRun)('commands', () => {
     expect(answers.status).toBe(1);
     expect(answers.stderr).toContain(`mkdir -p -- ${box.root}/collect/backups [Y]/n`);
     expect(answers.stderr).toMatch(/declined +collect:site/);
-    expect(answers.stderr).toContain('backup:mirror:site: skipped, collect:site did not succeed');
+    expect(answers.stderr).toContain('backup:mirror/site: skipped, collect:site did not succeed');
     expect(existsSync(box.path('collect/metadata/collect_point/site.json'))).toBe(false);
   });
 
@@ -59,7 +59,7 @@ describe.runIf(canRun)('commands', () => {
     expect(runCli(['plan', '--format', 'json', '--out', plan, ...args]).code).toBe(0);
     const saved = JSON.parse(readFileSync(plan, 'utf8'));
     expect(saved.formatVersion).toBe(1);
-    expect(saved.units.map((u: { id: string }) => u.id)).toEqual(['collect:site', 'backup:mirror:site']);
+    expect(saved.units.map((u: { id: string }) => u.id)).toEqual(['collect:site', 'backup:mirror/site']);
     const first = runCli(['apply', plan]);
     expect(first.code, first.stderr).toBe(0);
     const again = runCli(['apply', plan]);

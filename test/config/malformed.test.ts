@@ -377,19 +377,61 @@ describe('synchronize targets', () => {
 
   it('rejects a remote_url inside the collect point', () => {
     expect(errorsOf(mirror('remote_url=/srv/cp/mirror\n'))).toEqual([
-      "error: remote_url '/srv/cp/mirror' overlaps the collect point directory /srv/cp (a mirror must live outside the collect point and must not contain it)\n  at mirror.backup:3 [point]",
+      'error: remote_url of backup point mirror (/srv/cp/mirror) overlaps collect point site (/srv/cp) (a backup must live outside every collect point)\n  at mirror.backup:3 [point]',
     ]);
   });
 
   it('rejects a remote_url that contains the collect point', () => {
     expect(errorsOf(mirror('remote_url=file:///srv\n'))).toEqual([
-      "error: remote_url 'file:///srv' overlaps the collect point directory /srv/cp (a mirror must live outside the collect point and must not contain it)\n  at mirror.backup:3 [point]",
+      'error: remote_url of backup point mirror (/srv) overlaps collect point site (/srv/cp) (a backup must live outside every collect point)\n  at mirror.backup:3 [point]',
+    ]);
+  });
+
+  it('rejects a mirror shared by several collect points', () => {
+    expect(
+      errorsOf({
+        'a.collect': '[point]\nengine=files\nlocal_path=/srv/a\n',
+        'b.collect': '[point]\nengine=files\nlocal_path=/srv/b\n',
+        'm.backup': '[point]\nengine=synchronize\nremote_url=/backups/all\n',
+      }),
+    ).toEqual([
+      "error: backup point m of b (/backups/all) is the same directory as backup point m of a (/backups/all): each run would replace the other's copy (put {name} in remote_url so that each collect point gets its own directory)\n  at m.backup:3 [point]",
+    ]);
+  });
+
+  it('rejects two collect points in one directory', () => {
+    expect(
+      errorsOf({
+        'a.collect': '[point]\nengine=files\nlocal_path=/srv/cp\n',
+        'b.collect': '[point]\nengine=files\nlocal_path=/srv/cp/inner\n',
+      }),
+    ).toEqual([
+      "error: collect point b (/srv/cp/inner) overlaps collect point a (/srv/cp): each run would replace the other's copy (each collect point needs a directory of its own)\n  at b.collect:3 [point]",
+    ]);
+  });
+
+  it('rejects two sources with one destination', () => {
+    const twice =
+      '[source "x"]\nengine=local_files\nsource_path=/data/x\ndestination_path=d\n[source "y"]\nengine=local_files\nsource_path=/data/y\ndestination_path=d/\n';
+    expect(errorsOf({ 'site.collect': `[point]\nengine=files\nlocal_path=/srv/cp\n${twice}` })).toEqual([
+      'error: source "y" (/srv/cp/backups/d) is the same directory as source "x" (/srv/cp/backups/d): each run would replace the other\'s copy (each source needs a destination_path of its own)\n  at site.collect:11 [source "y"]',
+    ]);
+  });
+
+  it('rejects a source inside its own collect point', () => {
+    expect(
+      errorsOf({
+        'site.collect':
+          '[point]\nengine=files\nlocal_path=/srv/cp\n[source "s"]\nengine=local_files\nsource_path=/srv/cp/backups\ndestination_path=d\n',
+      }),
+    ).toEqual([
+      'error: source_path /srv/cp/backups is inside collect point site (/srv/cp) (a collect point cannot back itself up)\n  at site.collect:6 [source "s"]',
     ]);
   });
 
   it('sees through extra slashes when comparing remote_url with the collect point', () => {
     expect(errorsOf(mirror('remote_url=/srv//cp/\n'))).toEqual([
-      "error: remote_url '/srv//cp/' overlaps the collect point directory /srv/cp (a mirror must live outside the collect point and must not contain it)\n  at mirror.backup:3 [point]",
+      'error: remote_url of backup point mirror (/srv/cp) overlaps collect point site (/srv/cp) (a backup must live outside every collect point)\n  at mirror.backup:3 [point]',
     ]);
   });
 

@@ -91,11 +91,54 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     rmSync(box.path('collect/site/backups'), { recursive: true });
     const restore = runCli(['plan', '--restore', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
-    expect(restore.stdout).toContain('fetch:mirror:site');
+    expect(restore.stdout).toContain('fetch:mirror/site');
     writeFileSync(box.path('restore.sh'), restore.stdout);
     const restored = spawnSync('bash', [box.path('restore.sh')], { encoding: 'utf8' });
     expect(restored.status, restored.stderr).toBe(0);
     expect(fileContents(box.path('data'))).toEqual(expected);
+  });
+
+  it('does not copy a collect point that lives inside the directory it backs up', () => {
+    box.write({
+      'config/site.collect':
+        '[point]\nengine = files\nlocal_path = {root}/data/.backups\n\n[source "all"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = all\n',
+    });
+    const first = runCli(['backup', ...args]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const copied = Object.keys(fileContents(box.path('data/.backups/backups/all')));
+    expect(copied.some((name) => name.startsWith('.backups'))).toBe(false);
+    expect(copied).toContain('plain.txt');
+  });
+
+  it('restores a dated backup with the variables its run recorded, not those of today', () => {
+    box.write({
+      'config/mirror.backup':
+        '[point]\nengine = synchronize\nremote_url = {root}/vault/{name}/{Y}-{m}-{d}_{H}{M}\n',
+    });
+    const backup = runCli(['backup', ...args, '--now', '2026-03-10T04:05:06+01:00']);
+    expect(backup.code, backup.stderr).toBe(0);
+    const expected = fileContents(box.path('data'));
+    expect(fileContents(box.path('vault/site/2026-03-10_0405/tree'))).toEqual(expected);
+    rmSync(box.path('data'), { recursive: true });
+    rmSync(box.path('collect/site/backups'), { recursive: true });
+    const restore = runCli(['restore', ...args, '--now', '2026-04-01T12:00:00+02:00']);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(fileContents(box.path('data'))).toEqual(expected);
+  });
+
+  it('accepts list options over continuation lines', () => {
+    box.write({
+      'config/mirror.backup':
+        '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\nincluded_collect_point_tags = nothing,\n    collect\n',
+      'config/site.collect': readFileSync(box.path('config/site.collect'), 'utf8').replace(
+        'engine = files',
+        'engine = files\ncollect_point_tags = web,\n  collect\nincluded_backup_point_tags = none',
+      ),
+    });
+    const plan = runCli(['plan', '--format', 'text', ...args]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('+ backup point mirror of site');
   });
 
   it('keeps the previous good mirror when the new copy fails', () => {
@@ -111,6 +154,6 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     const state = JSON.parse(readFileSync(box.path('collect/site/metadata/collect_point/site.json'), 'utf8'));
     expect(state).toMatchObject({ last_state_valid: false, success_count: 1, fail_count: 1 });
     expect(state.last_message).toMatch(/^step \d of \d failed with exit code \d+$/);
-    expect(failed.stderr).toContain('backup:mirror:site: skipped, collect:site did not succeed');
+    expect(failed.stderr).toContain('backup:mirror/site: skipped, collect:site did not succeed');
   });
 });

@@ -17,10 +17,14 @@ export interface ScriptView {
   readonly secrets: string;
   readonly units: readonly UnitView[];
   readonly failedSkips: string;
+  readonly warnings: readonly string[];
+  readonly mainComment: string;
+  readonly exitOk: string;
 }
 
 interface UnitView {
   readonly title: string;
+  readonly why: string;
   readonly origin: string;
   readonly fn: string;
   readonly runArgs: string;
@@ -43,8 +47,16 @@ export function scriptView(plan: Plan): ScriptView {
     now: plan.now,
     configDir: commentText(plan.configDir),
     inputs: plan.inputs.map((i) => `${i.sha256}  ${commentText(i.file)}`),
-    selection: commentText(describeSelection(plan.selection)),
-    skipped: plan.skipped.map((s) => commentText(`${s.title}: ${s.reason} (${formatOrigin(s.origin)})`)),
+    selection: commentText(describeSelection(plan.selection, plan.mode)),
+    skipped: plan.skipped.map((s) =>
+      commentText(`${s.failed ? 'cannot run: ' : ''}${s.title}: ${s.reason} (${formatOrigin(s.origin)})`),
+    ),
+    warnings: plan.warnings.map(commentText),
+    mainComment:
+      plan.mode === 'backup'
+        ? 'each unit runs isolated; a failed collect point skips its own backup points only.'
+        : 'each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.',
+    exitOk: plan.mode === 'backup' ? '0 every unit succeeded or was not due' : '0 every unit succeeded',
     tools: plan.tools.join(' '),
     secrets: plan.secrets.length === 0 ? 'none' : plan.secrets.join(' '),
     units: plan.units.map((unit, index) => unitView(unit, index)),
@@ -68,6 +80,7 @@ function unitView(unit: PlanUnit, index: number): UnitView {
   const requires = unit.requires.map(shellWord).join(' ');
   return {
     title: commentText(unit.title),
+    why: commentText(unit.why),
     origin: commentText(formatOrigin(unit.origin)),
     fn,
     runArgs: `${args.slice(0, 3).join(' ')}${continuation}${args.slice(3, 5).join(' ')}${continuation}${args[5]}${continuation}${args[6]}${requires === '' ? '' : `${continuation}${requires}`}`,

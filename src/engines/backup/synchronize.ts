@@ -2,7 +2,7 @@ import type { OptionValues } from '../../config/schema.js';
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
 import { siblingPaths, stagedRsync } from '../staged-rsync.js';
-import { isWithin, parseLocation } from '../url.js';
+import { parseLocation } from '../url.js';
 
 const TRANSPORTS_LATER = 'ssh://, http(s):// (WebDAV) and ftp:// targets are not available in this version';
 
@@ -34,6 +34,10 @@ export const synchronize: BackupEngine = {
     { name: 'keytab', type: 'absolute-path', help: 'Kerberos keytab.', inert: TRANSPORTS_LATER },
   ],
   check: checkTarget,
+  location: (options) => {
+    const location = parseLocation(options.string('remote_url'));
+    return location.kind === 'local' ? location.path : undefined;
+  },
   backup(bp, cp) {
     const target = targetDir(bp);
     return stagedRsync({
@@ -47,20 +51,16 @@ export const synchronize: BackupEngine = {
     });
   },
   restore(bp, cp) {
-    const origin = bp.options.origin('remote_url');
-    return [
-      { kind: 'mkdir', path: cp.exportDir, origin, summary: `create ${cp.exportDir}` },
-      {
-        kind: 'rsync',
-        from: targetDir(bp),
-        to: cp.exportDir,
-        deleteExtraneous: true,
-        hardLinks: true,
-        filters: [],
-        origin,
-        summary: `fetch the mirror of "${cp.name}" from backup point "${bp.name}"`,
-      },
-    ];
+    // Staged too: a failed fetch leaves the collect point's current copy as it was.
+    return stagedRsync({
+      from: targetDir(bp),
+      target: cp.exportDir,
+      paths: { staging: `${cp.layout.workDir}/fetch.new`, previous: `${cp.layout.workDir}/fetch.old` },
+      hardLinks: true,
+      filters: [],
+      origin: bp.options.origin('remote_url'),
+      what: `the copy of "${cp.name}" fetched from backup point "${bp.name}"`,
+    });
   },
 };
 
@@ -70,7 +70,7 @@ function targetDir(bp: BoundBackupPoint): string {
   return location.path;
 }
 
-function checkTarget(options: OptionValues, diagnostics: Diagnostics, collectRoot?: string): void {
+function checkTarget(options: OptionValues, diagnostics: Diagnostics): void {
   const url = options.string('remote_url');
   const origin = options.origin('remote_url');
   const location = parseLocation(url);
@@ -95,15 +95,6 @@ function checkTarget(options: OptionValues, diagnostics: Diagnostics, collectRoo
           `remote_url '${url}' is the root directory`,
           origin,
           'expected a dedicated directory such as /var/backups/{name}',
-        );
-      } else if (
-        collectRoot !== undefined &&
-        (isWithin(location.path, collectRoot) || isWithin(collectRoot, location.path))
-      ) {
-        diagnostics.error(
-          `remote_url '${url}' overlaps the collect point directory ${collectRoot}`,
-          origin,
-          'a mirror must live outside the collect point and must not contain it',
         );
       }
   }

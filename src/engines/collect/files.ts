@@ -8,7 +8,12 @@ export const filesCollectPoint: CollectEngine = {
   options: [],
   exportDir: (layout) => layout.importDir,
   beforeSources: (cp) => [
-    { kind: 'mkdir', path: cp.layout.importDir, origin: cp.origin, summary: 'create the collect directory' },
+    {
+      kind: 'mkdir',
+      path: cp.layout.importDir,
+      origin: cp.options.origin('local_path'),
+      summary: 'create the collect directory',
+    },
   ],
   afterSources: () => [],
   restoreBeforeSources: () => [],

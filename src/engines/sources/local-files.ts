@@ -2,6 +2,7 @@ import type { OptionValues } from '../../config/schema.js';
 import type { RsyncFilter } from '../../graph/action.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { stagedRsync } from '../staged-rsync.js';
+import { isWithin } from '../url.js';
 
 /** Copies a local directory into the collect point with rsync (reference §3.2.1). */
 export const localFiles: SourceEngine = {
@@ -48,7 +49,8 @@ export const localFiles: SourceEngine = {
   },
   backup(source, cp) {
     const target = destination(source, cp);
-    const slug = source.options.string('destination_path').replaceAll('/', '_');
+    // Injective, so that two destinations never share a staging or a previous copy.
+    const slug = encodeURIComponent(source.options.string('destination_path'));
     return stagedRsync({
       from: source.options.string('source_path'),
       target,
@@ -57,7 +59,7 @@ export const localFiles: SourceEngine = {
         previous: `${cp.layout.workDir}/${slug}.old`,
       },
       hardLinks: source.options.boolean('preserve_hard_links'),
-      filters: rsyncFilters(source.options),
+      filters: [...collectPointExclusion(source, cp), ...rsyncFilters(source.options)],
       origin: source.origin,
       what: `the copy of source "${source.name}"`,
     });
@@ -80,6 +82,17 @@ export const localFiles: SourceEngine = {
     ];
   },
 };
+
+/**
+ * A collect point inside the directory it backs up (local_path=/srv/backups, source_path=/srv)
+ * would copy itself into itself: it is excluded, anchored at the transfer root.
+ */
+function collectPointExclusion(source: BoundSource, cp: BoundCollectPoint): RsyncFilter[] {
+  const from = source.options.string('source_path');
+  if (!isWithin(cp.layout.root, from)) return [];
+  const inside = from === '/' ? cp.layout.root : cp.layout.root.slice(from.length);
+  return [{ rule: 'exclude', pattern: `${inside}/` }];
+}
 
 function destination(source: BoundSource, cp: BoundCollectPoint): string {
   return `${cp.layout.importDir}/${source.options.string('destination_path')}`;

@@ -1,0 +1,82 @@
+import type { Diagnostics } from '../diag/diagnostic.js';
+import type { Origin } from '../diag/origin.js';
+import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
+import { isWithin } from '../engines/url.js';
+
+interface Place {
+  readonly path: string;
+  readonly what: string;
+  readonly origin: Origin;
+}
+
+/**
+ * Directories that rsync --delete and the staged swaps replace must not overlap: two collect
+ * points in one directory, two sources in one destination, or one mirror for several collect
+ * points would each destroy the other's copy on every run.
+ */
+export function checkOverlaps(
+  collectPoints: readonly BoundCollectPoint[],
+  pairs: readonly BoundBackupPoint[],
+  diagnostics: Diagnostics,
+): void {
+  const roots = collectPoints.map((cp) => ({
+    path: cp.layout.root,
+    what: `collect point ${cp.name}`,
+    origin: cp.options.origin('local_path'),
+  }));
+  reportOverlaps(roots, diagnostics, 'each collect point needs a directory of its own');
+  for (const cp of collectPoints) {
+    const destinations = cp.sources.map((s) => ({
+      path: `${cp.layout.importDir}/${s.options.string('destination_path')}`,
+      what: `source "${s.name}"`,
+      origin: s.options.origin('destination_path'),
+    }));
+    reportOverlaps(destinations, diagnostics, 'each source needs a destination_path of its own');
+    for (const source of cp.sources) {
+      const path = source.options.optionalString('source_path');
+      if (path !== undefined && isWithin(path, cp.layout.root)) {
+        diagnostics.error(
+          `source_path ${path} is inside collect point ${cp.name} (${cp.layout.root})`,
+          source.options.origin('source_path'),
+          'a collect point cannot back itself up',
+        );
+      }
+    }
+  }
+  const mirrors: Place[] = [];
+  for (const pair of pairs) {
+    const path = pair.engine.location?.(pair.options);
+    if (path === undefined) continue;
+    const origin = pair.options.origin('remote_url');
+    mirrors.push({ path, what: `backup point ${pair.name} of ${pair.collectPoint}`, origin });
+    for (const root of roots) {
+      if (isWithin(path, root.path) || isWithin(root.path, path)) {
+        diagnostics.error(
+          `remote_url of backup point ${pair.name} (${path}) overlaps ${root.what} (${root.path})`,
+          origin,
+          'a backup must live outside every collect point',
+        );
+      }
+    }
+  }
+  reportOverlaps(
+    mirrors,
+    diagnostics,
+    'put {name} in remote_url so that each collect point gets its own directory',
+  );
+}
+
+function reportOverlaps(places: readonly Place[], diagnostics: Diagnostics, hint: string): void {
+  places.forEach((place, i) => {
+    const earlier = places
+      .slice(0, i)
+      .find((p) => isWithin(place.path, p.path) || isWithin(p.path, place.path));
+    if (earlier === undefined) return;
+    const how = earlier.path === place.path ? 'is the same directory as' : 'overlaps';
+    diagnostics.error(
+      `${place.what} (${place.path}) ${how} ${earlier.what} (${earlier.path}): each run would replace the other's copy`,
+      place.origin,
+      hint,
+    );
+  });
+}
