@@ -10,10 +10,10 @@
 #   6fd5d99c78d09e0d5edb30055eaa7fa2f3d862fef7dd584baea60bde464eb4ab  remote2-git-ssh.backup
 #   cf13b83bdc965c3bfc8ec409a4f3839d74ed25893e6479e0fad7bc260b3778dc  remote3-gitlab.backup
 # Selection: every point that is due
-# Warnings:
-#   option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version at remote1-rsync-file.backup:8 [point]
-#   option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version at remote2-git-ssh.backup:5 [point]
-#   option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version at remote3-gitlab.backup:5 [point]
+# Warnings and notices:
+#   warning: option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version at remote1-rsync-file.backup:8 [point]
+#   warning: option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version at remote2-git-ssh.backup:5 [point]
+#   warning: option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version at remote3-gitlab.backup:5 [point]
 # Required tools: date flock mkdir mv rm rsync sha256sum
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;

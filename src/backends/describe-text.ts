@@ -12,7 +12,7 @@ export function describeText(plan: Plan): string {
     '',
     'Symbols: + runs, - not run, ! cannot run (a failure)',
     '',
-    ...plan.warnings.map((w) => `warning: ${w}`),
+    ...plan.warnings,
     ...(plan.warnings.length > 0 ? [''] : []),
   ];
   for (const unit of plan.units) {

@@ -4,12 +4,9 @@ export const say = (line: string): void => {
   process.stderr.write(`polyarchiv: ${line}\n`);
 };
 
-/** Diagnostics go to stderr; notices only when verbose. Returns true when there were errors. */
-export function printDiagnostics(diagnostics: Diagnostics, verbose = false): boolean {
-  for (const d of diagnostics.items) {
-    if (d.severity === 'notice' && !verbose) continue;
-    process.stderr.write(`${formatDiagnostic(d)}\n`);
-  }
+/** Diagnostics go to stderr. Returns true when there were errors. */
+export function printDiagnostics(diagnostics: Diagnostics): boolean {
+  for (const d of diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
   const errors = diagnostics.errors.length;
   if (errors > 0)
     process.stderr.write(`${errors} error${errors > 1 ? 's' : ''}: nothing was run or written\n`);

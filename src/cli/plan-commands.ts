@@ -40,7 +40,7 @@ function planFrom(
     selection: selectionOf(flags, flags.from),
     regenerate: ['polyarchiv', command, ...process.argv.slice(3)].map(shellWord).join(' '),
   });
-  if (printDiagnostics(result.diagnostics, flags.verbose) || result.plan === undefined) return EXIT.usage;
+  if (printDiagnostics(result.diagnostics) || result.plan === undefined) return EXIT.usage;
   return result.plan;
 }
 

@@ -16,7 +16,7 @@ function load(flags: CommonFlags) {
 
 export function validateCommand(flags: CommonFlags): number {
   const { diagnostics, config } = load(flags);
-  if (printDiagnostics(diagnostics, flags.verbose)) return EXIT.usage;
+  if (printDiagnostics(diagnostics)) return EXIT.usage;
   if (!flags.quiet) {
     process.stdout.write(
       `configuration is valid: ${config.collectPoints.length} collect points, ${config.backupPoints.length} backup points, ${config.pairs.length} associations\n`,
@@ -52,7 +52,7 @@ function freshnessTargets(config: ResolvedConfig, flags: CommonFlags): Freshness
 
 export function configCommand(flags: CommonFlags & { show?: boolean }): number {
   const { diagnostics, config, input, now } = load(flags);
-  if (printDiagnostics(diagnostics, flags.verbose)) return EXIT.usage;
+  if (printDiagnostics(diagnostics)) return EXIT.usage;
   if (flags.show) {
     for (const file of input.files) process.stdout.write(`; ${file.name}\n${normalizedIni(file)}\n`);
     return EXIT.ok;
@@ -120,6 +120,6 @@ export function checkCommand(flags: CommonFlags & { nrpe?: boolean }): number {
   const level = critical.length > 0 ? 2 : warning.length > 0 ? 1 : 0;
   const message = level === 0 ? 'everything is valid' : [...critical, ...warning].join(', ');
   process.stdout.write(flags.nrpe ? `${nagios[level]} - ${message}\n` : `${message}\n`);
-  if (!flags.nrpe) printDiagnostics(diagnostics, flags.verbose);
+  if (!flags.nrpe) printDiagnostics(diagnostics);
   return level;
 }

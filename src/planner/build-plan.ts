@@ -87,10 +87,10 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
     tools: [...tools].filter((t) => t !== '').sort(),
     secrets: [],
     warnings: diagnostics.items
-      .filter((d) => d.severity === 'warning')
+      .filter((d) => d.severity !== 'error')
       .map(
         (d) =>
-          `${d.message}${d.hint === undefined ? '' : ` (${d.hint})`}${d.origin === undefined ? '' : ` at ${formatOrigin(d.origin)}`}`,
+          `${d.severity}: ${d.message}${d.hint === undefined ? '' : ` (${d.hint})`}${d.origin === undefined ? '' : ` at ${formatOrigin(d.origin)}`}`,
       ),
   };
 }

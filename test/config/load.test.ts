@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultConfigDir, loadConfigDir } from '../../src/config/load.js';
 import { Diagnostics, formatDiagnostic } from '../../src/diag/diagnostic.js';
+import { CLI } from '../helpers/cli.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 
 describe('the configuration directory', () => {
@@ -39,5 +41,29 @@ describe('the configuration directory', () => {
     expect(diagnostics.items.map(formatDiagnostic)).toEqual([
       'error: cannot read configuration directory /nonexistent/polyarchiv: ENOENT (use -C DIR to choose another directory)',
     ]);
+  });
+});
+
+describe('unreadable configuration files', () => {
+  it('skips them with a notice that names the file and the user', () => {
+    const box = makeSandbox();
+    box.write({
+      'config/site.collect': '[point]\nengine = files\nlocal_path = /srv/site\n',
+      'config/secret.backup': '[point]\nengine = synchronize\nremote_url = /backups/{name}\n',
+    });
+    chmodSync(box.path('config/secret.backup'), 0o000);
+    chmodSync(box.root, 0o755);
+    // As root everything is readable: the CLI then runs as nobody, like a non-root operator.
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const result = spawnSync(process.execPath, [CLI, 'plan', '--format', 'text', '-C', box.path('config')], {
+      encoding: 'utf8',
+      ...asNobody,
+    });
+    box.remove();
+    expect(result.stderr).toMatch(
+      /^notice: secret\.backup is ignored because user \S+ cannot read it\n {2}at secret\.backup\n/,
+    );
+    expect(result.stdout).toContain('notice: secret.backup is ignored because user');
+    expect(result.stdout).toContain('+ collect point site');
   });
 });
