@@ -1,8 +1,19 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 
 const TIMESTAMP = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}/g;
+
+/** Every entry below `root`, sorted, with its relative path. */
+function walk(root: string, visit: (key: string, path: string, stat: Stats) => void, rel = ''): void {
+  for (const name of readdirSync(join(root, rel)).sort()) {
+    const key = rel === '' ? name : `${rel}/${name}`;
+    const path = join(root, key);
+    const stat = lstatSync(path);
+    visit(key, path, stat);
+    if (stat.isDirectory()) walk(root, visit, key);
+  }
+}
 
 /**
  * A comparable picture of a directory tree: every entry with its type, permission bits and content
@@ -11,44 +22,26 @@ const TIMESTAMP = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}/g;
  */
 export function snapshotTree(root: string): Record<string, string> {
   const entries: Record<string, string> = {};
-  const walk = (dir: string, rel: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      const key = rel === '' ? name : `${rel}/${name}`;
-      const stat = lstatSync(path);
-      const mode = (stat.mode & 0o7777).toString(8);
-      if (stat.isSymbolicLink()) entries[key] = `link -> ${readlinkSync(path)}`;
-      else if (stat.isDirectory()) {
-        entries[key] = `dir ${mode}`;
-        walk(path, key);
-      } else {
-        let content = readFileSync(path);
-        if (name.endsWith('.json'))
-          content = Buffer.from(content.toString('utf8').replace(TIMESTAMP, '<time>'));
-        entries[key] =
-          `file ${mode} ${createHash('sha256').update(content).digest('hex').slice(0, 16)} ${stat.size}`;
-      }
+  walk(root, (key, path, stat) => {
+    const mode = (stat.mode & 0o7777).toString(8);
+    if (stat.isSymbolicLink()) entries[key] = `link -> ${readlinkSync(path)}`;
+    else if (stat.isDirectory()) entries[key] = `dir ${mode}`;
+    else {
+      let content = readFileSync(path);
+      if (key.endsWith('.json')) content = Buffer.from(content.toString('utf8').replace(TIMESTAMP, '<time>'));
+      const digest = createHash('sha256').update(content).digest('hex').slice(0, 16);
+      entries[key] = `file ${mode} ${digest} ${stat.size}`;
     }
-  };
-  walk(root, '');
+  });
   return entries;
 }
 
 /** Contents of the files below `root`, for byte-for-byte comparisons. */
 export function fileContents(root: string): Record<string, string> {
   const files: Record<string, string> = {};
-  const walk = (dir: string, rel: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      const key = rel === '' ? name : `${rel}/${name}`;
-      const stat = lstatSync(path);
-      if (stat.isDirectory()) walk(path, key);
-      else
-        files[key] = stat.isSymbolicLink()
-          ? `-> ${readlinkSync(path)}`
-          : readFileSync(path).toString('base64');
-    }
-  };
-  walk(root, '');
+  walk(root, (key, path, stat) => {
+    if (stat.isSymbolicLink()) files[key] = `-> ${readlinkSync(path)}`;
+    else if (!stat.isDirectory()) files[key] = readFileSync(path).toString('base64');
+  });
   return files;
 }
