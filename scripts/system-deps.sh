@@ -3,6 +3,7 @@
 # Usage: scripts/system-deps.sh [runtime|test]   (default: test)
 set -euo pipefail
 
+# Tool (a command, or an absolute path for daemons outside PATH) -> Debian package.
 declare -A package_of=(
   [rsync]=rsync
   [flock]=util-linux
@@ -10,9 +11,24 @@ declare -A package_of=(
   [shellcheck]=shellcheck
   [git]=git
   [ps]=procps
+  [sudo]=sudo
+  [pg_dump]=postgresql-client
+  [/usr/lib/postgresql/15/bin/postgres]=postgresql
+  [mysqldump]=mariadb-client
+  [/usr/sbin/mariadbd]=mariadb-server
+  [/usr/sbin/slapd]=slapd
+  [ldapsearch]=ldap-utils
+  [doveadm]=dovecot-core
+  [/usr/sbin/dovecot]=dovecot-core
+  [/usr/lib/dovecot/imap]=dovecot-imapd
+  [/usr/sbin/sshd]=openssh-server
+  [ssh]=openssh-client
 )
 runtime_tools=(rsync flock sha256sum)
-test_tools=("${runtime_tools[@]}" shellcheck git ps)
+# The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd.
+test_tools=("${runtime_tools[@]}" shellcheck git ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
+  mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
+  /usr/sbin/sshd ssh)
 
 if [[ ${1:-test} == runtime ]]; then
   tools=("${runtime_tools[@]}")
@@ -20,9 +36,17 @@ else
   tools=("${test_tools[@]}")
 fi
 
+have() {
+  if [[ $1 == /* ]]; then
+    [[ -x $1 ]]
+  else
+    command -v "$1" >/dev/null 2>&1
+  fi
+}
+
 missing=()
 for tool in "${tools[@]}"; do
-  if ! command -v "${tool}" >/dev/null 2>&1; then
+  if ! have "${tool}"; then
     missing+=("${package_of[${tool}]}")
   fi
 done
@@ -40,4 +64,5 @@ else
 fi
 echo "polyarchiv: installing Debian packages: ${missing[*]}" >&2
 "${as_root[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Packaged daemons must not start system-wide instances: the tests start their own.
+DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

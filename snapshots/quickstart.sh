@@ -99,6 +99,50 @@ polyarchiv_dir_swap() {
   rm -rf -- "$3"
 }
 
+# Writes a private file (mode 0600) in the work directory from `text VALUE` and
+# `secret ESCAPE VALUE` pairs; ESCAPE lists the characters to precede with a backslash.
+polyarchiv_secret_file() {
+  local file=${polyarchiv_work}/$1 owner=$2 content='' value escape c i
+  shift 2
+  while (($# > 0)); do
+    if [[ $1 == text ]]; then
+      content+=$2
+      shift 2
+    else
+      escape=$2 value=$3
+      for ((i = 0; i < ${#escape}; i++)); do
+        c=${escape:i:1}
+        value=${value//"${c}"/"\\${c}"}
+      done
+      content+=${value}
+      shift 3
+    fi
+  done
+  printf '%s' "${content}" > "${file}"
+  if [[ -n ${owner} ]]; then
+    chmod 711 -- "${polyarchiv_work}"
+    chown -- "${owner}:" "${file}"
+  fi
+}
+
+# Judges a finished dump before it replaces the previous one.
+polyarchiv_check_dump() {
+  local size old problem=''
+  size=$(stat -c %s -- "$1")
+  if ((size == 0)); then
+    problem="dump $1 is empty"
+  elif [[ -e $2 ]]; then
+    old=$(stat -c %s -- "$2")
+    if ((old > 0 && size * 100 < old * (100 - $3))); then
+      problem="dump $1 shrank from ${old} to ${size} bytes (more than $3%)"
+    fi
+  fi
+  if [[ -n ${problem} ]]; then
+    polyarchiv_say "  warning: ${problem}"
+    [[ $4 == warn ]]
+  fi
+}
+
 # Runs one unit in a subshell (set -e is ignored in functions called from if, && or ||, so the
 # status is read after the fact), holding the collect point's lock, then records its state.
 polyarchiv_run_unit() {

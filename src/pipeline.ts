@@ -4,6 +4,7 @@ import { type ConfigInput, loadConfigDir } from './config/load.js';
 import { type ResolvedConfig, resolveConfig, type SavedVariables } from './config/resolve.js';
 import type { HostFacts } from './config/variables.js';
 import { Diagnostics } from './diag/diagnostic.js';
+import { secretValues } from './engines/secrets.js';
 import { buildPlan } from './planner/build-plan.js';
 import type { Plan, Selection } from './planner/plan.js';
 import { readStates, type StateSnapshots } from './state/read-states.js';
@@ -96,6 +97,7 @@ export function makePlan(request: PipelineRequest): PipelineResult {
       states,
       now: request.now,
       host: hostFacts(request.pinned),
+      pinned: request.pinned,
       selection: request.selection,
       regenerate: request.regenerate,
       version: VERSION,
@@ -103,4 +105,13 @@ export function makePlan(request: PipelineRequest): PipelineResult {
     diagnostics,
   );
   return diagnostics.hasErrors ? { diagnostics, input, config } : { diagnostics, input, config, plan };
+}
+
+/** Secret values for a plan, resolved from its configuration when it runs (DESIGN §4). */
+export function planSecrets(plan: Plan): Map<string, string> {
+  const { config } = loadConfiguration(plan.configDir, new Date(plan.now), plan.pinned);
+  const values = secretValues(config.collectPoints);
+  return new Map(
+    plan.secrets.filter((name) => values.has(name)).map((name) => [name, values.get(name) as string]),
+  );
 }

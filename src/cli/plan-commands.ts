@@ -6,7 +6,7 @@ import { describeText } from '../backends/describe-text.js';
 import { executePlan } from '../backends/execute/execute.js';
 import { loadConfigDir } from '../config/load.js';
 import { Diagnostics, UsageError } from '../diag/diagnostic.js';
-import { makePlan } from '../pipeline.js';
+import { makePlan, planSecrets } from '../pipeline.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../planner/plan.js';
 import { type CommonFlags, configDir, pinnedVariables, planTime, selectionOf } from './common-options.js';
 import { EXIT } from './exit-codes.js';
@@ -52,7 +52,7 @@ export function planCommand(flags: PlanFlags): number {
       ? `${JSON.stringify(plan, null, 2)}\n`
       : flags.format === 'text'
         ? describeText(plan)
-        : renderBash(plan);
+        : renderBash(plan, flags.includeSecrets ? planSecrets(plan) : undefined);
   if (flags.out === undefined) process.stdout.write(text);
   else
     writeFileSync(flags.out, text, {
@@ -80,6 +80,7 @@ export async function applyCommand(
       quiet: flags.quiet === true,
       say,
       clock: () => new Date(),
+      ...(plan.secrets.length === 0 ? {} : { secrets: planSecrets(plan) }),
       ...(answers === undefined ? {} : { confirm: (line: string) => confirm(answers, line) }),
     });
     for (const skipped of plan.skipped)

@@ -71,6 +71,17 @@ export class OptionValues {
     return typeof value === 'string' ? value : undefined;
   }
 
+  integer(name: string): number {
+    const value = this.values.get(name)?.value;
+    if (typeof value !== 'number') throw new Error(`option ${name} is not a resolved integer`);
+    return value;
+  }
+
+  optionalInteger(name: string): number | undefined {
+    const value = this.values.get(name)?.value;
+    return typeof value === 'number' ? value : undefined;
+  }
+
   boolean(name: string): boolean {
     return this.values.get(name)?.value === true;
   }

@@ -2,9 +2,10 @@ import { synchronize } from './backup/synchronize.js';
 import { filesCollectPoint } from './collect/files.js';
 import type { Engine, Role } from './engine.js';
 import { localFiles } from './sources/local-files.js';
+import { postgresql } from './sources/postgresql.js';
 
 /** Every available engine. Adding one is a new file and a line here. */
-export const ENGINES: readonly Engine[] = [localFiles, filesCollectPoint, synchronize];
+export const ENGINES: readonly Engine[] = [localFiles, postgresql, filesCollectPoint, synchronize];
 
 /** The original's catalogue (reference §13): known names that this version cannot run yet. */
 const CATALOGUE: Readonly<Record<Role, readonly string[]>> = {

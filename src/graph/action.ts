@@ -1,4 +1,5 @@
 import type { Origin } from '../diag/origin.js';
+import type { EnvValue, SecretPart, Word } from './command.js';
 
 /**
  * The action graph: what a plan does, as plain data. Every node carries the config line that
@@ -21,7 +22,33 @@ export type ActionBody =
   | { readonly kind: 'mkdir'; readonly path: string }
   | ({ readonly kind: 'rsync' } & RsyncSpec)
   | ({ readonly kind: 'recover-dir' } & DirSwapPaths)
-  | ({ readonly kind: 'replace-dir' } & DirSwapPaths);
+  | ({ readonly kind: 'replace-dir' } & DirSwapPaths)
+  | {
+      readonly kind: 'secret-file';
+      readonly workFile: string;
+      readonly parts: readonly SecretPart[];
+      readonly owner?: string;
+    }
+  | ({ readonly kind: 'dump' } & ToolRun & DumpSpec)
+  | ({ readonly kind: 'load' } & ToolRun & { readonly input: string })
+  | ({ readonly kind: 'run' } & ToolRun);
+
+/** A tool run by a source: argv (sudo already prepended when configured) and environment. */
+export interface ToolRun {
+  readonly argv: readonly Word[];
+  readonly env?: Readonly<Record<string, EnvValue>>;
+  readonly cwd?: string;
+}
+
+/**
+ * A dump written to `output.partial`, judged, then renamed over `output`: a failed, killed or
+ * suspicious dump never replaces the previous good one.
+ */
+export interface DumpSpec {
+  readonly output: string;
+  readonly maxShrinkPercent: number;
+  readonly onSuspicious: 'warn' | 'fail';
+}
 
 /** A directory replaced through a staging copy (see DirSwapCommand). */
 export interface DirSwapPaths {

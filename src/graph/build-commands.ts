@@ -1,5 +1,5 @@
-import { type Action, assertNever, type RsyncSpec } from './action.js';
-import type { Command } from './command.js';
+import { type Action, assertNever, type RsyncSpec, type ToolRun } from './action.js';
+import type { Command, ExecCommand } from './command.js';
 
 /** Executable paths from `[global]` (`rsync_executable`...), keyed by tool name. */
 export type ToolPaths = Readonly<Record<string, string>>;
@@ -12,16 +12,54 @@ export function buildCommands(action: Action, tools: ToolPaths = {}): Command[] 
     case 'rsync':
       return [{ kind: 'exec', argv: [tools.rsync ?? 'rsync', ...rsyncArgv(action).slice(1)] }];
     case 'recover-dir':
-      return [
-        { kind: 'dir-recover', staging: action.staging, target: action.target, previous: action.previous },
-      ];
     case 'replace-dir':
       return [
-        { kind: 'dir-swap', staging: action.staging, target: action.target, previous: action.previous },
+        {
+          kind: action.kind === 'recover-dir' ? 'dir-recover' : 'dir-swap',
+          staging: action.staging,
+          target: action.target,
+          previous: action.previous,
+        },
       ];
+    case 'secret-file':
+      return [
+        {
+          kind: 'secret-file',
+          workFile: action.workFile,
+          parts: action.parts,
+          ...(action.owner === undefined ? {} : { owner: action.owner }),
+        },
+      ];
+    case 'dump': {
+      const partial = `${action.output}.partial`;
+      return [
+        { ...toolRun(action), stdout: partial },
+        {
+          kind: 'check-dump',
+          partial,
+          previous: action.output,
+          maxShrinkPercent: action.maxShrinkPercent,
+          onSuspicious: action.onSuspicious,
+        },
+        { kind: 'exec', argv: ['mv', '-f', '--', partial, action.output] },
+      ];
+    }
+    case 'load':
+      return [{ ...toolRun(action), stdin: action.input }];
+    case 'run':
+      return [toolRun(action)];
     default:
       return assertNever(action);
   }
+}
+
+function toolRun(run: ToolRun): ExecCommand {
+  return {
+    kind: 'exec',
+    argv: run.argv,
+    ...(run.env === undefined ? {} : { env: run.env }),
+    ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
+  };
 }
 
 /**

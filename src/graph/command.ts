@@ -2,17 +2,35 @@
  * What actually runs. Both backends consume the same Commands: the bash backend quotes them, the
  * executor spawns them without a shell. That is what makes the script and `apply` equivalent.
  */
-export type Command = ExecCommand | DirSwapCommand;
+export type Command = ExecCommand | DirSwapCommand | SecretFileCommand | DumpCheckCommand;
+
+/**
+ * One argv word: literal text, or a path in the run's private work directory (created mode 0700
+ * by each backend, removed when the run ends), optionally after a prefix such as `--option=`.
+ */
+export type Word = string | WorkFileWord;
+
+export interface WorkFileWord {
+  readonly prefix: string;
+  readonly workFile: string;
+}
 
 export interface ExecCommand {
   readonly kind: 'exec';
-  readonly argv: readonly string[];
+  readonly argv: readonly Word[];
   readonly cwd?: string;
   /** Added to the inherited environment. Secrets are references, resolved only at run time. */
   readonly env?: Readonly<Record<string, EnvValue>>;
+  /** Standard input read from this file (restores). */
+  readonly stdin?: string;
+  /** Standard output written to this file (dumps write a `.partial` that a later `mv` renames). */
+  readonly stdout?: string;
 }
 
-export type EnvValue = { readonly literal: string } | { readonly secret: string };
+export type EnvValue =
+  | { readonly literal: string }
+  | { readonly secret: string }
+  | { readonly workFile: string };
 
 /**
  * Staged directory replacement, in two halves around the writer that fills `staging`:
@@ -28,7 +46,58 @@ export interface DirSwapCommand {
   readonly previous: string;
 }
 
+/**
+ * A private file (mode 0600) in the work directory, made of literal text and secret values, for
+ * tools that read credentials from a file (mysql --defaults-extra-file, PGPASSFILE...).
+ */
+export interface SecretFileCommand {
+  readonly kind: 'secret-file';
+  readonly workFile: string;
+  readonly parts: readonly SecretPart[];
+  /** A local user who must read it (a tool run through sudo): the file is given to that user. */
+  readonly owner?: string;
+}
+
+/** Literal text, or a secret value with each character of `escape` preceded by a backslash. */
+export type SecretPart = string | { readonly secret: string; readonly escape: string };
+
+/**
+ * Judges a finished dump before it replaces the previous one: an empty dump, or one that shrank
+ * by more than `maxShrinkPercent`, is reported; with `onSuspicious: fail` it also fails the step.
+ */
+export interface DumpCheckCommand {
+  readonly kind: 'check-dump';
+  readonly partial: string;
+  readonly previous: string;
+  readonly maxShrinkPercent: number;
+  readonly onSuspicious: 'warn' | 'fail';
+}
+
 /** The tool a command needs on the machine that runs it (listed in the script header). */
 export function toolOf(command: Command): string | undefined {
-  return command.kind === 'exec' ? command.argv[0] : 'mv';
+  switch (command.kind) {
+    case 'exec':
+      return typeof command.argv[0] === 'string' ? command.argv[0] : undefined;
+    case 'dir-recover':
+    case 'dir-swap':
+      return 'mv';
+    case 'secret-file':
+      return command.owner === undefined ? undefined : 'chown';
+    case 'check-dump':
+      return 'stat';
+  }
+}
+
+/** Names of the secret variables a command needs. */
+export function secretsOf(command: Command): string[] {
+  switch (command.kind) {
+    case 'exec':
+      return Object.values(command.env ?? {}).flatMap((v) => ('secret' in v ? [v.secret] : []));
+    case 'secret-file':
+      return command.parts.flatMap((p) => (typeof p === 'string' ? [] : [p.secret]));
+    case 'dir-recover':
+    case 'dir-swap':
+    case 'check-dump':
+      return [];
+  }
 }

@@ -6,7 +6,7 @@ import type { Diagnostics } from '../diag/diagnostic.js';
 import { formatOrigin } from '../diag/origin.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
 import { buildCommands } from '../graph/build-commands.js';
-import { toolOf } from '../graph/command.js';
+import { secretsOf, toolOf } from '../graph/command.js';
 import { dataTime, formatTimestamp, nextStateTemplates } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';
 import { linkUnit } from './link.js';
@@ -22,6 +22,8 @@ export interface PlanRequest {
   readonly states: StateSnapshots;
   readonly now: Date;
   readonly host: HostFacts;
+  /** `--set` variables, kept so that a saved plan can be resolved again for its secrets. */
+  readonly pinned: Readonly<Record<string, string>>;
   readonly selection: Selection;
   readonly regenerate: string;
   readonly version: string;
@@ -85,7 +87,8 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
     units,
     skipped,
     tools: [...tools].filter((t) => t !== '').sort(),
-    secrets: [],
+    secrets: [...new Set(units.flatMap((u) => u.steps.flatMap((s) => s.commands.flatMap(secretsOf))))].sort(),
+    pinned: request.pinned,
     warnings: diagnostics.items
       .filter((d) => d.severity !== 'error')
       .map(

@@ -1,4 +1,4 @@
-import type { Action, ActionDraft } from '../graph/action.js';
+import { type Action, type ActionDraft, assertNever } from '../graph/action.js';
 
 /**
  * Gives each drafted action its id and edges: every action follows the previous one of its unit
@@ -32,10 +32,17 @@ function writesInto(draft: ActionDraft): string | undefined {
   switch (draft.kind) {
     case 'rsync':
       return parentOf(draft.to);
+    case 'dump':
+      return parentOf(draft.output);
     case 'replace-dir':
     case 'recover-dir':
     case 'mkdir':
+    case 'secret-file':
+    case 'load':
+    case 'run':
       return undefined;
+    default:
+      return assertNever(draft);
   }
 }
 

@@ -19,12 +19,15 @@ export interface Plan {
   /** The pinned run time (ISO-8601 with offset) that variables and frequencies used. */
   readonly now: string;
   readonly hostVariables: Readonly<Record<string, string>>;
+  /** The `--set` variables the plan was made with. */
+  readonly pinned: Readonly<Record<string, string>>;
   readonly selection: Selection;
   /** The command line that regenerates this plan. */
   readonly regenerate: string;
   readonly units: readonly PlanUnit[];
   readonly skipped: readonly SkippedPoint[];
   readonly tools: readonly string[];
+  /** Names of the secret variables the plan's commands reference (never their values). */
   readonly secrets: readonly string[];
   /** Configuration warnings, one line each, so that a reviewer sees them in the script too. */
   readonly warnings: readonly string[];

@@ -154,7 +154,10 @@ describe.runIf(canRun)('commands', () => {
     );
     expect(plugins.stdout).toContain('    source_path [required] [*]: Directory to back up.');
     expect(plugins.stdout).toContain(
-      '  not available in this version: remote_files, mysql, postgresql, postgressql, ldap, dovecot',
+      '  not available in this version: git, gitlab, archive, rolling_archive, restic',
+    );
+    expect(plugins.stdout).toContain(
+      '    password [*] [secret]: Password of that role, given to the tools in a private PGPASSFILE.',
     );
   });
 });

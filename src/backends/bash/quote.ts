@@ -1,6 +1,6 @@
 import { quote } from 'shell-quote';
 import { assertNever } from '../../graph/action.js';
-import type { Command, EnvValue } from '../../graph/command.js';
+import type { Command, EnvValue, SecretPart, Word } from '../../graph/command.js';
 
 /** One shell word that bash reads back as exactly `text`, in the most readable form. */
 export function shellWord(text: string): string {
@@ -12,6 +12,14 @@ export function shellWord(text: string): string {
   return quote([text]);
 }
 
+/** The script's private work directory: `mktemp -d` at start, removed by the EXIT trap. */
+const WORK_DIR = `"\${polyarchiv_work}"`;
+
+function wordText(word: Word): string {
+  if (typeof word === 'string') return shellWord(word);
+  return `${word.prefix === '' ? '' : shellWord(word.prefix)}${WORK_DIR}/${shellWord(word.workFile)}`;
+}
+
 /**
  * The shell line of a Command. The model does all quoting here; templates only lay lines out.
  * Secrets become `${POLYARCHIV_SECRET_...:?}` references, so the script never holds their value.
@@ -20,20 +28,51 @@ export function commandLine(command: Command): string {
   switch (command.kind) {
     case 'exec': {
       const env = Object.entries(command.env ?? {}).map(([name, value]) => `${name}=${envWord(value)}`);
-      const line = [...env, ...command.argv.map(shellWord)].join(' ');
+      const redirects = [
+        ...(command.stdin === undefined ? [] : [`< ${shellWord(command.stdin)}`]),
+        ...(command.stdout === undefined ? [] : [`> ${shellWord(command.stdout)}`]),
+      ];
+      const line = [...env, ...command.argv.map(wordText), ...redirects].join(' ');
       return command.cwd === undefined ? line : `(cd -- ${shellWord(command.cwd)} && ${line})`;
     }
     case 'dir-recover':
       return `polyarchiv_dir_recover ${[command.target, command.previous].map(shellWord).join(' ')}`;
     case 'dir-swap':
       return `polyarchiv_dir_swap ${[command.staging, command.target, command.previous].map(shellWord).join(' ')}`;
+    case 'secret-file':
+      return [
+        'polyarchiv_secret_file',
+        shellWord(command.workFile),
+        shellWord(command.owner ?? ''),
+        ...command.parts.flatMap(secretPartWords),
+      ].join(' ');
+    case 'check-dump':
+      return [
+        'polyarchiv_check_dump',
+        shellWord(command.partial),
+        shellWord(command.previous),
+        String(command.maxShrinkPercent),
+        command.onSuspicious,
+      ].join(' ');
     default:
       return assertNever(command);
   }
 }
 
+export function secretReference(name: string): string {
+  return `"\${${name}:?}"`;
+}
+
+function secretPartWords(part: SecretPart): string[] {
+  return typeof part === 'string'
+    ? ['text', shellWord(part)]
+    : ['secret', shellWord(part.escape), secretReference(part.secret)];
+}
+
 function envWord(value: EnvValue): string {
-  return 'secret' in value ? `"\${${value.secret}:?}"` : shellWord(value.literal);
+  if ('secret' in value) return secretReference(value.secret);
+  if ('workFile' in value) return `${WORK_DIR}/${shellWord(value.workFile)}`;
+  return shellWord(value.literal);
 }
 
 /** A bash function name from free text (point names come from file names). */

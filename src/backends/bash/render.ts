@@ -20,6 +20,6 @@ function template(): HandlebarsTemplateDelegate {
 }
 
 /** The plan as a bash script: byte-identical for identical plans. */
-export function renderBash(plan: Plan): string {
-  return template()(scriptView(plan));
+export function renderBash(plan: Plan, secrets?: ReadonlyMap<string, string>): string {
+  return template()(scriptView(plan, secrets));
 }

@@ -20,6 +20,8 @@ export interface ScriptView {
   readonly warnings: readonly string[];
   readonly mainComment: string;
   readonly exitOk: string;
+  /** `NAME=value` lines, only when the secrets are embedded (`plan --include-secrets`). */
+  readonly secretAssignments: readonly string[];
 }
 
 interface UnitView {
@@ -39,7 +41,7 @@ interface StepView {
   readonly lines: readonly string[];
 }
 
-export function scriptView(plan: Plan): ScriptView {
+export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): ScriptView {
   return {
     version: plan.polyarchivVersion,
     regenerate: commentText(plan.regenerate),
@@ -56,6 +58,7 @@ export function scriptView(plan: Plan): ScriptView {
       plan.mode === 'backup'
         ? 'each unit runs isolated; a failed collect point skips its own backup points only.'
         : 'each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.',
+    secretAssignments: [...(secrets ?? new Map())].map(([name, value]) => `${name}=${shellWord(value)}`),
     exitOk: plan.mode === 'backup' ? '0 every unit succeeded or was not due' : '0 every unit succeeded',
     tools: plan.tools.join(' '),
     secrets: plan.secrets.length === 0 ? 'none' : plan.secrets.join(' '),

@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { assertNever } from '../../graph/action.js';
 import type { Command } from '../../graph/command.js';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
-import { dirRecover, dirSwap, isStale, recordState, releaseLock, runExec, takeLock } from './primitives.js';
+import { checkDump, dirRecover, dirSwap, isStale, recordState, releaseLock, takeLock } from './primitives.js';
+import { type RunContext, runExec, writeSecretFile } from './run-exec.js';
 
 export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
 
@@ -21,6 +25,8 @@ export interface ExecuteOptions {
   readonly quiet: boolean;
   readonly say: (line: string) => void;
   readonly clock: () => Date;
+  /** Secret values by variable name, resolved from the configuration at run time. */
+  readonly secrets?: ReadonlyMap<string, string>;
 }
 
 export interface ExecutionReport {
@@ -32,14 +38,16 @@ export interface ExecutionReport {
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecutionReport> {
   // The script runs under `umask 077`: backups are private to their owner.
   const umask = process.umask(0o077);
+  const workDir = mkdtempSync(join(tmpdir(), 'polyarchiv.'));
   try {
-    return await executeUnits(plan, options);
+    return await executeUnits(plan, options, { workDir, secrets: options.secrets ?? new Map() });
   } finally {
+    rmSync(workDir, { recursive: true, force: true });
     process.umask(umask);
   }
 }
 
-async function executeUnits(plan: Plan, options: ExecuteOptions): Promise<ExecutionReport> {
+async function executeUnits(plan: Plan, options: ExecuteOptions, ctx: RunContext): Promise<ExecutionReport> {
   const results: UnitResult[] = [];
   for (const unit of plan.units) {
     const missing = unit.requires.find(
@@ -52,7 +60,7 @@ async function executeUnits(plan: Plan, options: ExecuteOptions): Promise<Execut
     }
     options.say(unit.id);
     const started = Date.now();
-    const outcome = options.dry ? await dryRun(unit, options) : await runUnit(unit, options);
+    const outcome = options.dry ? await dryRun(unit, options) : await runUnit(unit, options, ctx);
     results.push({ id: unit.id, ...outcome, seconds: (Date.now() - started) / 1000 });
   }
   options.say('summary:');
@@ -85,6 +93,7 @@ async function dryRun(unit: PlanUnit, options: ExecuteOptions): Promise<{ status
 async function runUnit(
   unit: PlanUnit,
   options: ExecuteOptions,
+  ctx: RunContext,
 ): Promise<{ status: UnitStatus; message?: string }> {
   const lock = takeLock(unit.lockFile);
   if (lock === 'busy') {
@@ -99,7 +108,7 @@ async function runUnit(
         return { status: 'stale', message };
       }
     }
-    const failure = await runSteps(unit, options);
+    const failure = await runSteps(unit, options, ctx);
     if (failure === 'declined') return { status: 'declined', message: 'a command was declined' };
     if (unit.record !== undefined) {
       const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
@@ -112,7 +121,11 @@ async function runUnit(
 }
 
 /** Undefined on success, else the message both backends record. */
-async function runSteps(unit: PlanUnit, options: ExecuteOptions): Promise<string | undefined | 'declined'> {
+async function runSteps(
+  unit: PlanUnit,
+  options: ExecuteOptions,
+  ctx: RunContext,
+): Promise<string | undefined | 'declined'> {
   const total = unit.steps.length;
   for (const [index, step] of unit.steps.entries()) {
     const name = `step ${index + 1} of ${total}`;
@@ -121,7 +134,7 @@ async function runSteps(unit: PlanUnit, options: ExecuteOptions): Promise<string
       const line = commandLine(command);
       if (options.showCommands) options.say(`    ${line}`);
       if (options.confirm !== undefined && !(await options.confirm(line))) return 'declined';
-      const code = await runCommand(command);
+      const code = await runCommand(command, options, ctx);
       if (code !== 0) {
         options.say(`  ${name} failed with exit code ${code}`);
         return `${name} failed with exit code ${code}`;
@@ -131,21 +144,26 @@ async function runSteps(unit: PlanUnit, options: ExecuteOptions): Promise<string
   return undefined;
 }
 
-async function runCommand(command: Command): Promise<number> {
-  switch (command.kind) {
-    case 'exec':
-      return runExec(command);
-    case 'dir-recover':
-    case 'dir-swap':
-      try {
-        if (command.kind === 'dir-recover') dirRecover(command);
-        else dirSwap(command);
+async function runCommand(command: Command, options: ExecuteOptions, ctx: RunContext): Promise<number> {
+  if (command.kind === 'exec') return runExec(command, ctx);
+  try {
+    switch (command.kind) {
+      case 'dir-recover':
+        dirRecover(command);
         return 0;
-      } catch (error) {
-        process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
-        return 1;
-      }
-    default:
-      return assertNever(command);
+      case 'dir-swap':
+        dirSwap(command);
+        return 0;
+      case 'secret-file':
+        writeSecretFile(command, ctx);
+        return 0;
+      case 'check-dump':
+        return checkDump(command, options.say) ? 0 : 1;
+      default:
+        return assertNever(command);
+    }
+  } catch (error) {
+    process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
+    return 1;
   }
 }

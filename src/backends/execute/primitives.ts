@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -10,10 +10,9 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import { sha256 } from '../../config/load.js';
-import type { DirSwapCommand, EnvValue, ExecCommand } from '../../graph/command.js';
+import type { DirSwapCommand, DumpCheckCommand } from '../../graph/command.js';
 import { fillStateTemplate, formatTimestamp } from '../../state/point-state.js';
 
 /**
@@ -70,47 +69,18 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Environment of a child: inherited, plus the command's variables; secrets from POLYARCHIV_SECRET_*. */
-export function childEnv(env: Readonly<Record<string, EnvValue>> | undefined): NodeJS.ProcessEnv {
-  const result: NodeJS.ProcessEnv = { ...process.env };
-  for (const [name, value] of Object.entries(env ?? {})) {
-    if ('literal' in value) result[name] = value.literal;
-    else {
-      const secret = process.env[value.secret];
-      if (secret === undefined || secret === '')
-        throw new Error(`secret variable ${value.secret} is not set`);
-      result[name] = secret;
+/** Twin of polyarchiv_check_dump: returns false when a suspicious dump must fail its step. */
+export function checkDump(command: DumpCheckCommand, say: (line: string) => void): boolean {
+  const size = statSync(command.partial).size;
+  let problem: string | undefined;
+  if (size === 0) problem = `dump ${command.partial} is empty`;
+  else if (existsSync(command.previous)) {
+    const old = statSync(command.previous).size;
+    if (old > 0 && size * 100 < old * (100 - command.maxShrinkPercent)) {
+      problem = `dump ${command.partial} shrank from ${old} to ${size} bytes (more than ${command.maxShrinkPercent}%)`;
     }
   }
-  return result;
-}
-
-/** Runs argv without a shell; resolves with the exit code bash would report (128+N for signal N). */
-export function runExec(command: ExecCommand): Promise<number> {
-  return new Promise((resolve) => {
-    let env: NodeJS.ProcessEnv;
-    try {
-      env = childEnv(command.env);
-    } catch (error) {
-      process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
-      resolve(1);
-      return;
-    }
-    const [tool, ...args] = command.argv as [string, ...string[]];
-    const child = spawn(tool, args, {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env,
-      ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
-    });
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      process.stderr.write(
-        `polyarchiv: ${tool}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`,
-      );
-      resolve(error.code === 'ENOENT' ? 127 : 126);
-    });
-    child.on('close', (code, signal) => {
-      if (signal !== null) resolve(128 + (constants.signals[signal] ?? 0));
-      else resolve(code ?? 1);
-    });
-  });
+  if (problem === undefined) return true;
+  say(`  warning: ${problem}`);
+  return command.onSuspicious === 'warn';
 }

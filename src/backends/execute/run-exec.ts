@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import type { EnvValue, ExecCommand, SecretFileCommand, Word } from '../../graph/command.js';
+
+/** What the executor holds for one run: its private work directory and the secret values. */
+export interface RunContext {
+  /** Created mode 0700 at the start of the run, removed at its end (the script's `mktemp -d`). */
+  readonly workDir: string;
+  /** Secret values from the configuration; a `POLYARCHIV_SECRET_*` variable in the environment wins. */
+  readonly secrets: ReadonlyMap<string, string>;
+}
+
+export function secretValue(name: string, ctx: RunContext): string {
+  const value = process.env[name] ?? ctx.secrets.get(name);
+  if (value === undefined || value === '') throw new Error(`${name}: secret not set`);
+  return value;
+}
+
+function wordValue(word: Word, ctx: RunContext): string {
+  return typeof word === 'string' ? word : `${word.prefix}${join(ctx.workDir, word.workFile)}`;
+}
+
+function envValue(value: EnvValue, ctx: RunContext): string {
+  if ('literal' in value) return value.literal;
+  if ('workFile' in value) return join(ctx.workDir, value.workFile);
+  return secretValue(value.secret, ctx);
+}
+
+/** Twin of polyarchiv_secret_file. */
+export function writeSecretFile(command: SecretFileCommand, ctx: RunContext): void {
+  const text = command.parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      let value = secretValue(part.secret, ctx);
+      for (const c of part.escape) value = value.replaceAll(c, `\\${c}`);
+      return value;
+    })
+    .join('');
+  const file = join(ctx.workDir, command.workFile);
+  writeFileSync(file, text, { mode: 0o600 });
+  if (command.owner !== undefined) {
+    const { uid, gid } = userIds(command.owner);
+    chmodSync(ctx.workDir, 0o711);
+    chownSync(file, uid, gid);
+  }
+}
+
+function userIds(user: string): { uid: number; gid: number } {
+  const entry = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((fields) => fields[0] === user);
+  if (entry === undefined) throw new Error(`no local user ${user}`);
+  return { uid: Number(entry[2]), gid: Number(entry[3]) };
+}
+
+/** Runs argv without a shell; resolves with the exit code bash would report (128+N for signal N). */
+export function runExec(command: ExecCommand, ctx: RunContext): Promise<number> {
+  return new Promise((resolve) => {
+    const fds: number[] = [];
+    let done = false;
+    const finish = (code: number) => {
+      if (done) return;
+      done = true;
+      for (const fd of fds) closeSync(fd);
+      resolve(code);
+    };
+    let env: NodeJS.ProcessEnv;
+    let stdin: number | 'ignore' = 'ignore';
+    let stdout: number | 'inherit' = 'inherit';
+    try {
+      env = { ...process.env };
+      for (const [name, value] of Object.entries(command.env ?? {})) env[name] = envValue(value, ctx);
+      if (command.stdin !== undefined) fds.push((stdin = openSync(command.stdin, 'r')));
+      if (command.stdout !== undefined) fds.push((stdout = openSync(command.stdout, 'w', 0o600)));
+    } catch (error) {
+      process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
+      finish(1);
+      return;
+    }
+    const [tool, ...args] = command.argv.map((w) => wordValue(w, ctx)) as [string, ...string[]];
+    const child = spawn(tool, args, {
+      stdio: [stdin, stdout, 'inherit'],
+      env,
+      ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
+    });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      process.stderr.write(
+        `polyarchiv: ${tool}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`,
+      );
+      finish(error.code === 'ENOENT' ? 127 : 126);
+    });
+    child.on('close', (code, signal) => {
+      finish(signal !== null ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1));
+    });
+  });
+}

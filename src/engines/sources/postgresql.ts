@@ -1,0 +1,137 @@
+import type { OptionValues } from '../../config/schema.js';
+import type { ActionDraft } from '../../graph/action.js';
+import type { EnvValue, Word } from '../../graph/command.js';
+import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
+import { sourceSecret } from '../secrets.js';
+import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
+
+/** Dumps a PostgreSQL database with pg_dump; restores it with psql (reference §3.2.4). */
+export const postgresql: SourceEngine = {
+  role: 'source',
+  name: 'postgresql',
+  aliases: ['postgressql'],
+  summary: 'Dump a PostgreSQL database with pg_dump; restore it with psql in a single transaction.',
+  options: [
+    { name: 'database', type: 'string', required: true, help: 'Database to dump.' },
+    {
+      name: 'host',
+      type: 'string',
+      default: 'localhost',
+      help: 'Server host name (ignored when socket is set).',
+    },
+    { name: 'port', type: 'integer', default: '5432', help: 'Server port.' },
+    {
+      name: 'socket',
+      type: 'absolute-path',
+      help: 'Directory of the server unix socket (e.g. /var/run/postgresql); replaces host.',
+    },
+    { name: 'user', type: 'string', help: 'Role to connect as.' },
+    {
+      name: 'password',
+      type: 'string',
+      secret: true,
+      help: 'Password of that role, given to the tools in a private PGPASSFILE.',
+    },
+    {
+      name: 'destination_path',
+      type: 'inner-path',
+      default: 'postgresql.sql',
+      help: 'File of the collect point that receives the dump.',
+    },
+    { name: 'sudo_user', type: 'string', help: 'Run the tools as this local user (sudo -u), e.g. postgres.' },
+    { name: 'dump_executable', type: 'string', default: 'pg_dump', help: 'pg_dump to use.' },
+    { name: 'restore_executable', type: 'string', default: 'psql', help: 'psql to use.' },
+    ...DUMP_CHECK_OPTIONS,
+  ],
+  backup(source, cp) {
+    const o = source.options;
+    const argv: Word[] = [
+      o.string('dump_executable'),
+      '--no-password',
+      '--clean',
+      '--if-exists',
+      ...connection(o),
+    ];
+    return [
+      ...passwordFile(source, cp),
+      {
+        kind: 'dump',
+        ...toolRun(
+          [...argv, '--', o.string('database')],
+          passwordEnv(source, cp),
+          o.optionalString('sudo_user'),
+        ),
+        ...dumpCheck(o, output(source, cp)),
+        origin: source.origin,
+        summary: `dump PostgreSQL database ${o.string('database')} (source "${source.name}")`,
+      },
+    ];
+  },
+  restore(source, cp) {
+    const o = source.options;
+    const argv: Word[] = [
+      o.string('restore_executable'),
+      '--no-password',
+      '--no-psqlrc',
+      '--quiet',
+      '--set=ON_ERROR_STOP=1',
+      '--single-transaction',
+      ...connection(o),
+    ];
+    return [
+      ...passwordFile(source, cp),
+      {
+        kind: 'load',
+        ...toolRun(
+          [...argv, '--', o.string('database')],
+          passwordEnv(source, cp),
+          o.optionalString('sudo_user'),
+        ),
+        input: output(source, cp),
+        origin: source.origin,
+        summary: `load the dump into PostgreSQL database ${o.string('database')} (source "${source.name}")`,
+      },
+    ];
+  },
+};
+
+function connection(o: OptionValues): string[] {
+  const socket = o.optionalString('socket');
+  const user = o.optionalString('user');
+  return [
+    `--host=${socket ?? o.string('host')}`,
+    `--port=${o.integer('port')}`,
+    ...(user === undefined || user === '' ? [] : [`--username=${user}`]),
+  ];
+}
+
+function output(source: BoundSource, cp: BoundCollectPoint): string {
+  return `${cp.layout.importDir}/${source.options.string('destination_path')}`;
+}
+
+const pgpassFile = (source: BoundSource, cp: BoundCollectPoint): string =>
+  `pgpass.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}`;
+
+/** `*:*:*:*:password`, with `\` and `:` escaped as the pgpass format wants. */
+function passwordFile(source: BoundSource, cp: BoundCollectPoint): ActionDraft[] {
+  const password = source.options.optionalString('password');
+  if (password === undefined || password === '') return [];
+  const owner = source.options.optionalString('sudo_user');
+  return [
+    {
+      kind: 'secret-file',
+      workFile: pgpassFile(source, cp),
+      parts: ['*:*:*:*:', { secret: sourceSecret(cp, source, 'password'), escape: '\\:' }, '\n'],
+      ...(owner === undefined || owner === '' ? {} : { owner }),
+      origin: source.options.origin('password'),
+      summary: `write the password of source "${source.name}" to a private file`,
+    },
+  ];
+}
+
+function passwordEnv(source: BoundSource, cp: BoundCollectPoint): Record<string, EnvValue> {
+  const password = source.options.optionalString('password');
+  return password === undefined || password === ''
+    ? {}
+    : { PGPASSFILE: { workFile: pgpassFile(source, cp) } };
+}
