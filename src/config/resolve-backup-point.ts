@@ -1,0 +1,110 @@
+import type { Diagnostics } from '../diag/diagnostic.js';
+import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
+import { canAssociate } from '../planner/associate.js';
+import { BACKUP_POINT_OPTIONS } from './common-options.js';
+import type { ConfigFile } from './load.js';
+import type { BackupPointDef } from './resolve.js';
+import { resolveOptions } from './resolve-options.js';
+import type { ScannedSection } from './scan.js';
+import { lookupEngine, pointSection, tagsOf, userVariables } from './sections.js';
+import type { Variables } from './variables.js';
+
+export function resolveBackupPoint(
+  file: ConfigFile,
+  name: string,
+  sections: readonly ScannedSection[],
+  builtins: Variables,
+  pinned: Variables,
+  collectPoints: readonly BoundCollectPoint[],
+  saved: (cp: string) => Variables | undefined,
+  diagnostics: Diagnostics,
+): { def: BackupPointDef; pairs: BoundBackupPoint[] } | undefined {
+  const point = pointSection(file, sections, diagnostics);
+  if (point === undefined) return undefined;
+  for (const section of sections) {
+    if (section.kind === 'filter' || section.kind === 'hook')
+      lookupEngine(section.kind, section, diagnostics);
+    if (
+      section.kind === 'variables' &&
+      section.label !== undefined &&
+      !collectPoints.some((cp) => cp.name === section.label)
+    ) {
+      diagnostics.warning(
+        `[variables "${section.label}"] names no collect point`,
+        section.origin,
+        `collect points: ${collectPoints.map((cp) => cp.name).join(', ')}`,
+      );
+    }
+  }
+  const engine = lookupEngine('backup', point, diagnostics) as BackupEngine | undefined;
+  const ownVariables: Variables = { name, ...builtins, ...userVariables(sections), ...pinned };
+  const commonNames = BACKUP_POINT_OPTIONS.map((s) => s.name);
+  // Without an engine its options are unknown: warning about each would point at the wrong line.
+  const engineOptionNames =
+    engine === undefined
+      ? point.entries.map((e) => e.key).filter((k) => !commonNames.includes(k))
+      : engine.options.map((s) => s.name);
+  // Tags and frequency decide association, so they use the backup point's own variables.
+  const common = resolveOptions(
+    {
+      section: point,
+      specs: BACKUP_POINT_OPTIONS,
+      variables: ownVariables,
+      reserved: ['engine', ...engineOptionNames],
+    },
+    diagnostics,
+  );
+  if (engine === undefined) return undefined;
+  const def: BackupPointDef = {
+    name,
+    file: file.name,
+    origin: point.origin,
+    engine,
+    tags: tagsOf(common, 'backup_point_tags', 'included_collect_point_tags', 'excluded_collect_point_tags'),
+    frequency: common.frequency(),
+    frequencyOrigin: common.origin('frequency'),
+  };
+  // The common options were resolved above, once: the per-pair pass reads the engine's own.
+  const specs = engine.options;
+  const reserved = ['engine', ...commonNames];
+  const associated = collectPoints.filter((cp) => canAssociate(cp.tags, def.tags));
+  if (associated.length === 0) {
+    const options = resolveOptions({ section: point, specs, variables: ownVariables, reserved }, diagnostics);
+    engine.check?.(options, diagnostics);
+    return { def, pairs: [] };
+  }
+  const pairs: BoundBackupPoint[] = [];
+  for (const cp of associated) {
+    const variables: Variables = {
+      name,
+      ...userVariables(sections),
+      ...cp.variables,
+      ...saved(cp.name),
+      ...userVariables(sections, cp.name),
+      ...pinned,
+    };
+    const errorsBefore = diagnostics.errors.length;
+    const options = resolveOptions(
+      { section: point, specs, variables, reserved, context: `(for collect point '${cp.name}')` },
+      diagnostics,
+    );
+    if (diagnostics.errors.length > errorsBefore) continue;
+    engine.check?.(options, diagnostics);
+    if (diagnostics.errors.length > errorsBefore) continue;
+    const pair: BoundBackupPoint = {
+      name,
+      collectPoint: cp.name,
+      file: file.name,
+      origin: point.origin,
+      engine,
+      options,
+      variables,
+      tags: def.tags,
+      frequency: def.frequency,
+      frequencyOrigin: def.frequencyOrigin,
+      stateFile: `${cp.layout.root}/metadata/remote-${name}/remote/${name}.json`,
+    };
+    pairs.push(pair);
+  }
+  return { def, pairs };
+}

@@ -1,0 +1,88 @@
+import type { Diagnostics } from '../diag/diagnostic.js';
+import type { Origin } from '../diag/origin.js';
+import type { BoundCollectPoint, BoundSource, CollectEngine, CollectLayout } from '../engines/engine.js';
+import { COLLECT_POINT_OPTIONS } from './common-options.js';
+import type { ConfigFile } from './load.js';
+import { resolveOptions } from './resolve-options.js';
+import type { ScannedSection } from './scan.js';
+import { lookupEngine, pointSection, tagsOf, userVariables } from './sections.js';
+import type { Variables } from './variables.js';
+
+export function resolveCollectPoint(
+  file: ConfigFile,
+  name: string,
+  sections: readonly ScannedSection[],
+  builtins: Variables,
+  pinned: Variables,
+  diagnostics: Diagnostics,
+): BoundCollectPoint | undefined {
+  const point = pointSection(file, sections, diagnostics);
+  if (point === undefined) return undefined;
+  const errorsBefore = diagnostics.errors.length;
+  const variables: Variables = { name, ...builtins, ...userVariables(sections), ...pinned };
+  const engine = lookupEngine('collect', point, diagnostics) as CollectEngine | undefined;
+  const specs = [...COLLECT_POINT_OPTIONS, ...(engine?.options ?? [])];
+  // Without an engine its options are unknown: warning about each would point at the wrong line.
+  const unknownEngineKeys =
+    engine === undefined
+      ? point.entries.map((e) => e.key).filter((k) => !specs.some((s) => s.name === k))
+      : [];
+  const options = resolveOptions(
+    { section: point, specs, variables, reserved: ['engine', ...unknownEngineKeys] },
+    diagnostics,
+  );
+  const sources: BoundSource[] = [];
+  const labels = new Map<string, Origin>();
+  for (const section of sections) {
+    if (section.kind !== 'source' && section.kind !== 'filter' && section.kind !== 'hook') continue;
+    const first = labels.get(`${section.kind}:${section.label}`);
+    if (first !== undefined)
+      diagnostics.error(
+        `duplicate ${section.kind} name '${section.label}' (first defined on line ${first.line})`,
+        section.origin,
+      );
+    labels.set(`${section.kind}:${section.label}`, section.origin);
+    const sourceEngine = lookupEngine(section.kind, section, diagnostics);
+    if (sourceEngine?.role !== 'source') continue;
+    const sourceOptions = resolveOptions(
+      { section, specs: sourceEngine.options, variables, reserved: ['engine'] },
+      diagnostics,
+    );
+    sourceEngine.check?.(sourceOptions, diagnostics);
+    sources.push({
+      name: section.label ?? '',
+      origin: section.origin,
+      engine: sourceEngine,
+      options: sourceOptions,
+    });
+  }
+  if (engine === undefined || diagnostics.errors.length > errorsBefore) return undefined;
+  engine.check?.(options, diagnostics);
+  const layout = collectLayout(options.string('local_path'), name);
+  return {
+    name,
+    file: file.name,
+    origin: point.origin,
+    engine,
+    options,
+    variables,
+    layout,
+    exportDir: engine.exportDir(layout),
+    sources,
+    tags: tagsOf(options, 'collect_point_tags', 'included_backup_point_tags', 'excluded_backup_point_tags'),
+    frequency: options.frequency(),
+    frequencyOrigin: options.origin('frequency'),
+  };
+}
+
+export function collectLayout(root: string, name: string): CollectLayout {
+  const metadataDir = `${root}/metadata/collect_point`;
+  return {
+    root,
+    importDir: `${root}/backups`,
+    metadataDir,
+    stateFile: `${metadataDir}/${name}.json`,
+    lockFile: `${metadataDir}/lock`,
+    workDir: `${root}/metadata/work`,
+  };
+}

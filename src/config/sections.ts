@@ -1,0 +1,158 @@
+/** Section-level rules shared by the resolvers: kinds per file, engines, names, variables. */
+import type { Diagnostics } from '../diag/diagnostic.js';
+import { didYouMean } from '../diag/did-you-mean.js';
+import type { Engine, Role, Tags } from '../engines/engine.js';
+import { findEngine } from '../engines/registry.js';
+import { GLOBAL_OPTIONS, type Tool } from './common-options.js';
+import { hasControlCharacters } from './control-characters.js';
+import type { ConfigFile, FileKind } from './load.js';
+import { resolveOptions } from './resolve-options.js';
+import type { ScannedSection } from './scan.js';
+import type { OptionValues } from './schema.js';
+
+const ALLOWED: Readonly<Record<FileKind, string>> = {
+  collect: '[point], [source "NAME"], [filter "NAME"], [hook "NAME"] or [variables]',
+  backup: '[point], [filter "NAME"], [hook "NAME"], [variables] or [variables "COLLECT POINT"]',
+  global: '[global], [hook "NAME"] or [variables]',
+};
+
+/** Sections, engines and typed options from the scanned files; nothing here touches the disk. */
+export function pointName(file: ConfigFile, diagnostics: Diagnostics): string | undefined {
+  const name = file.name.slice(0, file.name.lastIndexOf('.'));
+  if (hasControlCharacters(name) || /[{}]/.test(name)) {
+    diagnostics.error(
+      `point name '${name}' (from the file name) contains control characters or braces`,
+      { file: file.name, line: 0 },
+      'rename the file',
+    );
+    return undefined;
+  }
+  return name;
+}
+
+export function checkSectionKinds(
+  file: ConfigFile,
+  sections: readonly ScannedSection[],
+  diagnostics: Diagnostics,
+): void {
+  for (const section of sections) {
+    if (section.kind === 'invalid') continue;
+    const allowed =
+      file.kind === 'collect'
+        ? ['point', 'source', 'filter', 'hook'].includes(section.kind) ||
+          (section.kind === 'variables' && section.label === undefined)
+        : file.kind === 'backup'
+          ? ['point', 'filter', 'hook', 'variables'].includes(section.kind)
+          : ['global', 'hook', 'variables'].includes(section.kind) &&
+            !(section.kind === 'variables' && section.label !== undefined);
+    if (allowed) continue;
+    const home = homeOf(section);
+    const message =
+      home === undefined || home === file.kind
+        ? `unknown section [${section.header}] in a .${file.kind} file`
+        : `section [${section.header}] belongs in a .${home} file, not in a .${file.kind} file`;
+    diagnostics.error(message, section.origin, `expected ${ALLOWED[file.kind]}`);
+  }
+}
+
+function homeOf(section: ScannedSection): FileKind | undefined {
+  switch (section.kind) {
+    case 'source':
+      return 'collect';
+    case 'global':
+      return 'global';
+    case 'variables':
+      return section.label === undefined ? undefined : 'backup';
+    case 'point':
+    case 'filter':
+    case 'hook':
+    case 'other':
+    case 'invalid':
+      return undefined;
+  }
+}
+
+export function resolveGlobal(
+  sections: readonly ScannedSection[],
+  tools: Record<Tool, string>,
+  diagnostics: Diagnostics,
+): void {
+  for (const section of sections) {
+    if (section.kind === 'hook') lookupEngine('hook', section, diagnostics);
+    if (section.kind !== 'global') continue;
+    const options = resolveOptions({ section, specs: GLOBAL_OPTIONS, variables: {} }, diagnostics);
+    for (const tool of Object.keys(tools) as Tool[]) {
+      const path = options.optionalString(`${tool}_executable`);
+      if (path !== undefined && path !== '') tools[tool] = path;
+    }
+  }
+}
+
+export function userVariables(sections: readonly ScannedSection[], label?: string): Record<string, string> {
+  const section = sections.find((s) => s.kind === 'variables' && s.label === label);
+  return Object.fromEntries((section?.entries ?? []).map((e) => [e.key, e.value]));
+}
+
+export function pointSection(
+  file: ConfigFile,
+  sections: readonly ScannedSection[],
+  diagnostics: Diagnostics,
+) {
+  const point = sections.find((s) => s.kind === 'point');
+  if (point === undefined)
+    diagnostics.error(
+      `missing [point] section`,
+      { file: file.name, line: 0 },
+      'every .collect and .backup file defines one point',
+    );
+  return point;
+}
+
+export function lookupEngine<R extends Role>(
+  role: R,
+  section: ScannedSection,
+  diagnostics: Diagnostics,
+): Extract<Engine, { role: R }> | undefined {
+  const entry = section.entries.find((e) => e.key === 'engine');
+  if (entry === undefined) {
+    diagnostics.error(
+      `missing required option 'engine'`,
+      section.origin,
+      `the engine of this ${roleWord(role)}`,
+    );
+    return undefined;
+  }
+  const found = findEngine(role, entry.value);
+  switch (found.kind) {
+    case 'found':
+      return found.engine as Extract<Engine, { role: R }>;
+    case 'not-available':
+      diagnostics.error(
+        `${roleWord(role)} engine '${found.name}' is not available in this version`,
+        entry.origin,
+      );
+      return undefined;
+    case 'unknown': {
+      const guess = didYouMean(entry.value.toLowerCase(), found.known);
+      diagnostics.error(
+        `unknown ${roleWord(role)} engine '${entry.value}'`,
+        entry.origin,
+        guess !== undefined
+          ? `did you mean '${guess}'?`
+          : found.known.length > 0
+            ? `available: ${found.known.join(', ')}`
+            : `no ${roleWord(role)} engine is available in this version`,
+      );
+      return undefined;
+    }
+  }
+}
+
+const roleWord = (role: Role): string =>
+  ({ source: 'source', collect: 'collect point', backup: 'backup point', filter: 'filter', hook: 'hook' })[
+    role
+  ];
+
+export function tagsOf(options: OptionValues, own: string, included: string, excluded: string): Tags {
+  return { own: options.list(own), included: options.list(included), excluded: options.list(excluded) };
+}
