@@ -64,5 +64,12 @@ else
 fi
 echo "polyarchiv: installing Debian packages: ${missing[*]}" >&2
 "${as_root[@]}" apt-get update -qq
-# Packaged daemons must not start system-wide instances: the tests start their own.
-DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Packaged daemons must not start system-wide instances (the tests start their own): Debian's
+# policy-rc.d hook refuses service starts while the packages install.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e ${policy} ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "${policy}" >/dev/null
+  "${as_root[@]}" chmod 755 "${policy}"
+  trap '"${as_root[@]}" rm -f "${policy}"' EXIT
+fi
+DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
