@@ -1,11 +1,24 @@
 import { synchronize } from './backup/synchronize.js';
 import { filesCollectPoint } from './collect/files.js';
 import type { Engine, Role } from './engine.js';
+import { dovecot } from './sources/dovecot.js';
+import { ldap } from './sources/ldap.js';
 import { localFiles } from './sources/local-files.js';
+import { mysql } from './sources/mysql.js';
 import { postgresql } from './sources/postgresql.js';
+import { remoteFiles } from './sources/remote-files.js';
 
 /** Every available engine. Adding one is a new file and a line here. */
-export const ENGINES: readonly Engine[] = [localFiles, postgresql, filesCollectPoint, synchronize];
+export const ENGINES: readonly Engine[] = [
+  localFiles,
+  remoteFiles,
+  mysql,
+  postgresql,
+  ldap,
+  dovecot,
+  filesCollectPoint,
+  synchronize,
+];
 
 /** The original's catalogue (reference §13): known names that this version cannot run yet. */
 const CATALOGUE: Readonly<Record<Role, readonly string[]>> = {

@@ -1,5 +1,5 @@
 import type { Origin } from '../diag/origin.js';
-import type { ActionDraft, DirSwapPaths, RsyncFilter } from '../graph/action.js';
+import type { ActionDraft, DirSwapPaths, RsyncFilter, RsyncRemote } from '../graph/action.js';
 
 export interface StagedRsync {
   readonly from: string;
@@ -10,6 +10,8 @@ export interface StagedRsync {
   readonly filters: readonly RsyncFilter[];
   readonly origin: Origin;
   readonly what: string;
+  /** `from` is on another host (remote_files over ssh); shown as `host:from` in the summary. */
+  readonly remote?: RsyncRemote;
 }
 
 /**
@@ -20,6 +22,7 @@ export interface StagedRsync {
 export function stagedRsync(spec: StagedRsync): ActionDraft[] {
   const paths: DirSwapPaths = { ...spec.paths, target: spec.target };
   const origin = spec.origin;
+  const from = spec.remote === undefined ? spec.from : `${spec.remote.host}:${spec.from}`;
   return [
     {
       kind: 'recover-dir',
@@ -36,8 +39,9 @@ export function stagedRsync(spec: StagedRsync): ActionDraft[] {
       hardLinks: spec.hardLinks,
       filters: spec.filters,
       linkDest: spec.target,
+      ...(spec.remote === undefined ? {} : { remote: spec.remote }),
       origin,
-      summary: `copy ${spec.from} into a staging copy of ${spec.what}`,
+      summary: `copy ${from} into a staging copy of ${spec.what}`,
     },
     { kind: 'replace-dir', ...paths, origin, summary: `replace ${spec.what} with the new copy` },
   ];

@@ -34,3 +34,59 @@ export function parseLocation(url: string): ParsedLocation {
 export function isWithin(inner: string, outer: string): boolean {
   return inner === outer || inner.startsWith(outer === '/' ? '/' : `${outer}/`);
 }
+
+/** A directory reached through ssh: `ssh://[user[:password]@]host[:port]/path` (reference §3.5). */
+export interface SshLocation {
+  readonly kind: 'ssh';
+  /** A host name, an IPv4 address or a bracketed IPv6 address (`[::1]`), as rsync wants it. */
+  readonly host: string;
+  readonly user?: string;
+  readonly port?: number;
+  /** Absolute and normalized. */
+  readonly path: string;
+  /** The original ignored a password in ssh:// URLs; callers warn about it. */
+  readonly hasPassword: boolean;
+}
+
+export type ParsedRemoteLocation = ParsedLocation | SshLocation;
+
+/**
+ * Like parseLocation, and also understands ssh:// (synchronize keeps using parseLocation, which
+ * reports ssh:// as unsupported). Host and user must not look like options, because ssh receives
+ * them as words of its own.
+ */
+export function parseRemoteLocation(url: string): ParsedRemoteLocation {
+  const local = parseLocation(url);
+  if (local.kind !== 'unsupported' || local.scheme !== 'ssh') return local;
+  const expected = 'ssh://[user@]host[:port]/absolute/path';
+  const match =
+    /^ssh:\/\/(?:([^@/]*)@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*)(?::(\d{1,5}))?(\/.*)$/.exec(url);
+  if (match === null) return { kind: 'invalid', expected };
+  const [, userInfo, host = '', portText, rawPath = ''] = match;
+  let user: string | undefined;
+  let path: string;
+  try {
+    user = userInfo === undefined ? undefined : decodeURIComponent(userInfo.split(':')[0] ?? '');
+    path = decodeURIComponent(rawPath);
+  } catch {
+    return { kind: 'invalid', expected: 'an ssh:// URL with valid %-escapes' };
+  }
+  if (user !== undefined && !/^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(user)) {
+    return { kind: 'invalid', expected: `${expected}, with a user name of letters, digits, ".", "_" or "-"` };
+  }
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && (port < 1 || port > 65535)) {
+    return { kind: 'invalid', expected: `${expected}, with a port between 1 and 65535` };
+  }
+  if (hasControlCharacters(path)) {
+    return { kind: 'invalid', expected: 'a path without control characters (%-escaped or not)' };
+  }
+  return {
+    kind: 'ssh',
+    host,
+    ...(user === undefined || user === '' ? {} : { user }),
+    ...(port === undefined ? {} : { port }),
+    path: normalizePath(path),
+    hasPassword: userInfo?.includes(':') ?? false,
+  };
+}

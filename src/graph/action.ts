@@ -31,7 +31,21 @@ export type ActionBody =
     }
   | ({ readonly kind: 'dump' } & ToolRun & DumpSpec)
   | ({ readonly kind: 'load' } & ToolRun & { readonly input: string })
-  | ({ readonly kind: 'run' } & ToolRun);
+  | ({ readonly kind: 'run' } & ToolRun)
+  | ({ readonly kind: 'reload-dir' } & ReloadDirSpec);
+
+/**
+ * A service's data directory rebuilt by a loader (slapadd): the old contents wait in `previous`
+ * until the load succeeds, and come back if it fails; `start` runs either way (see DirReloadCommand).
+ */
+export interface ReloadDirSpec {
+  readonly target: string;
+  readonly previous: string;
+  /** The loader's standard input; a missing or empty file stops the step before anything moves. */
+  readonly input: string;
+  readonly load: readonly Word[];
+  readonly start: readonly Word[];
+}
 
 /** A tool run by a source: argv (sudo already prepended when configured) and environment. */
 export interface ToolRun {
@@ -74,6 +88,22 @@ export interface RsyncSpec {
   readonly filters: readonly RsyncFilter[];
   /** Unchanged files are hard-linked from here instead of copied (staged replacement). */
   readonly linkDest?: string;
+  /** One side is on another host, reached through ssh (remote_files); absent for local copies. */
+  readonly remote?: RsyncRemote;
+}
+
+/**
+ * The far side of an rsync over ssh. `sshArgs` are plain words (no shell syntax): the argv
+ * builder quotes each one for rsync's own splitting of `-e`, and rsync's `-s` keeps the remote
+ * path away from the remote shell.
+ */
+export interface RsyncRemote {
+  /** Which of `from` and `to` is a path on the remote host. */
+  readonly side: 'from' | 'to';
+  /** A host name, an IPv4 address or a bracketed IPv6 address. */
+  readonly host: string;
+  /** ssh's options, without the executable: rsync appends the host and its own command. */
+  readonly sshArgs: readonly string[];
 }
 
 /** An action as an engine returns it, before the lower pass gives it an id and edges. */

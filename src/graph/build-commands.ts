@@ -10,7 +10,7 @@ export function buildCommands(action: Action, tools: ToolPaths = {}): Command[] 
     case 'mkdir':
       return [{ kind: 'exec', argv: ['mkdir', '-p', '--', action.path] }];
     case 'rsync':
-      return [{ kind: 'exec', argv: [tools.rsync ?? 'rsync', ...rsyncArgv(action).slice(1)] }];
+      return [{ kind: 'exec', argv: [tools.rsync ?? 'rsync', ...rsyncArgv(action, tools.ssh).slice(1)] }];
     case 'recover-dir':
     case 'replace-dir':
       return [
@@ -48,6 +48,17 @@ export function buildCommands(action: Action, tools: ToolPaths = {}): Command[] 
       return [{ ...toolRun(action), stdin: action.input }];
     case 'run':
       return [toolRun(action)];
+    case 'reload-dir':
+      return [
+        {
+          kind: 'dir-reload',
+          target: action.target,
+          previous: action.previous,
+          input: action.input,
+          load: action.load,
+          start: action.start,
+        },
+      ];
     default:
       return assertNever(action);
   }
@@ -66,8 +77,15 @@ function toolRun(run: ToolRun): ExecCommand {
  * Paths are absolute, so none starts with `-` and rsync never mistakes `a:b` for a remote host
  * (a colon after a slash is local); `--` ends the options all the same.
  */
-export function rsyncArgv(spec: RsyncSpec): string[] {
+export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh'): string[] {
   const argv = ['rsync', '-a'];
+  const remote = spec.remote;
+  if (remote !== undefined) {
+    // -s: the paths travel inside rsync's protocol, never through the remote shell.
+    argv.push('-e', rsyncRemoteShell([ssh, ...remote.sshArgs]), '-s');
+    // The original ran `ssh host mkdir -p DIR` (a shell string) before a push; --mkpath needs no shell.
+    if (remote.side === 'to') argv.push('--mkpath');
+  }
   if (spec.deleteExtraneous) argv.push('--delete');
   argv.push('-S');
   if (spec.hardLinks) argv.push('-H');
@@ -76,8 +94,22 @@ export function rsyncArgv(spec: RsyncSpec): string[] {
     else if (filter.pattern !== undefined) argv.push(`--${filter.rule}=${filter.pattern}`);
   }
   if (spec.linkDest !== undefined) argv.push(`--link-dest=${spec.linkDest}`);
-  argv.push('--', withSlash(spec.from), withSlash(spec.to));
+  const side = (which: 'from' | 'to') =>
+    remote?.side === which ? `${remote.host}:${withSlash(spec[which])}` : withSlash(spec[which]);
+  argv.push('--', side('from'), side('to'));
   return argv;
+}
+
+/**
+ * The value of rsync's `-e`: rsync splits it on spaces itself, honouring single and double quotes
+ * and reading a doubled quote inside quotes as one literal quote (rsync(1), --rsh; no backslash
+ * escapes). So a word that needs it is single-quoted with its single quotes doubled: it reaches
+ * ssh as exactly one argument, whatever it contains.
+ */
+export function rsyncRemoteShell(words: readonly string[]): string {
+  return words
+    .map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "''")}'`))
+    .join(' ');
 }
 
 const withSlash = (path: string): string => (path.endsWith('/') ? path : `${path}/`);

@@ -2,7 +2,7 @@
  * What actually runs. Both backends consume the same Commands: the bash backend quotes them, the
  * executor spawns them without a shell. That is what makes the script and `apply` equivalent.
  */
-export type Command = ExecCommand | DirSwapCommand | SecretFileCommand | DumpCheckCommand;
+export type Command = ExecCommand | DirSwapCommand | SecretFileCommand | DumpCheckCommand | DirReloadCommand;
 
 /**
  * One argv word: literal text, or a path in the run's private work directory (created mode 0700
@@ -73,6 +73,23 @@ export interface DumpCheckCommand {
   readonly onSuspicious: 'warn' | 'fail';
 }
 
+/**
+ * Rebuilds a stopped service's data directory `target` with a loader, keeping the old contents:
+ * refuse a missing or empty `input`; move `target` to `previous` (first putting back a `previous`
+ * left by an interrupted run: it holds the last good contents); recreate `target` empty with the
+ * owner and mode of the old one; run `load` with `input` on stdin; on success give the new files
+ * the old owner and drop `previous`, on failure put `previous` back; then run `start` either way.
+ * Fails when the load or the start failed.
+ */
+export interface DirReloadCommand {
+  readonly kind: 'dir-reload';
+  readonly target: string;
+  readonly previous: string;
+  readonly input: string;
+  readonly load: readonly Word[];
+  readonly start: readonly Word[];
+}
+
 /** The tool a command needs on the machine that runs it (listed in the script header). */
 export function toolOf(command: Command): string | undefined {
   switch (command.kind) {
@@ -85,6 +102,8 @@ export function toolOf(command: Command): string | undefined {
       return command.owner === undefined ? undefined : 'chown';
     case 'check-dump':
       return 'stat';
+    case 'dir-reload':
+      return typeof command.load[0] === 'string' ? command.load[0] : undefined;
   }
 }
 
@@ -98,6 +117,7 @@ export function secretsOf(command: Command): string[] {
     case 'dir-recover':
     case 'dir-swap':
     case 'check-dump':
+    case 'dir-reload':
       return [];
   }
 }

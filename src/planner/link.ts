@@ -31,7 +31,8 @@ export function linkUnit(unitId: string, drafts: readonly ActionDraft[]): Action
 function writesInto(draft: ActionDraft): string | undefined {
   switch (draft.kind) {
     case 'rsync':
-      return parentOf(draft.to);
+      // A push to another host (rsync --mkpath) creates its own target there.
+      return draft.remote?.side === 'to' ? undefined : parentOf(draft.to);
     case 'dump':
       return parentOf(draft.output);
     case 'replace-dir':
@@ -40,6 +41,7 @@ function writesInto(draft: ActionDraft): string | undefined {
     case 'secret-file':
     case 'load':
     case 'run':
+    case 'reload-dir':
       return undefined;
     default:
       return assertNever(draft);

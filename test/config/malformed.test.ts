@@ -53,9 +53,9 @@ describe('engines', () => {
     ]);
   });
 
-  it('rejects the mysql source, known but not available in this version', () => {
-    expect(errorsOf(source('engine=mysql\n'))).toEqual([
-      'error: source engine \'mysql\' is not available in this version\n  at site.collect:5 [source "d"]',
+  it('rejects the subversion collect point, known but not available in this version', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nengine=subversion\nlocal_path=/srv/cp\n' })).toEqual([
+      "error: collect point engine 'subversion' is not available in this version\n  at site.collect:2 [point]",
     ]);
   });
 

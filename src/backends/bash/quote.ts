@@ -54,6 +54,15 @@ export function commandLine(command: Command): string {
         String(command.maxShrinkPercent),
         command.onSuspicious,
       ].join(' ');
+    case 'dir-reload':
+      // The start command's word count first, so that the helper can split the two commands.
+      return [
+        'polyarchiv_dir_reload',
+        ...[command.target, command.previous, command.input].map(shellWord),
+        String(command.start.length),
+        ...command.start.map(wordText),
+        ...command.load.map(wordText),
+      ].join(' ');
     default:
       return assertNever(command);
   }

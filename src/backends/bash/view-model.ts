@@ -1,4 +1,5 @@
 import { formatOrigin } from '../../diag/origin.js';
+import type { Command } from '../../graph/command.js';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
 import { commandLine, commentText, functionName, shellWord } from './quote.js';
@@ -22,6 +23,8 @@ export interface ScriptView {
   readonly exitOk: string;
   /** `NAME=value` lines, only when the secrets are embedded (`plan --include-secrets`). */
   readonly secretAssignments: readonly string[];
+  /** polyarchiv_dir_reload is defined only in scripts that use it, so other scripts stay as they were. */
+  readonly reloadHelper: boolean;
 }
 
 interface UnitView {
@@ -64,6 +67,9 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     secrets: plan.secrets.length === 0 ? 'none' : plan.secrets.join(' '),
     units: plan.units.map((unit, index) => unitView(unit, index)),
     failedSkips: plan.skipped.some((s) => s.failed) ? '1' : '0',
+    reloadHelper: plan.units.some((u) =>
+      u.steps.some((s) => s.commands.some((c) => c.kind === 'dir-reload')),
+    ),
   };
 }
 
@@ -92,7 +98,20 @@ function unitView(unit: PlanUnit, index: number): UnitView {
       number: i + 1,
       total: unit.steps.length,
       summary: shellWord(step.action.summary),
-      lines: step.commands.map(commandLine),
+      lines: step.commands.flatMap(scriptLines),
     })),
   };
+}
+
+/**
+ * A command's lines in the script. A tool run through sudo with a redirection reads or writes its
+ * file as the invoking user on purpose (the dump lands in the collect point, owned by it), which
+ * shellcheck flags as SC2024: say so on the line before.
+ */
+function scriptLines(command: Command): string[] {
+  const line = commandLine(command);
+  const redirected = command.kind === 'exec' && (command.stdin !== undefined || command.stdout !== undefined);
+  return redirected && command.argv[0] === 'sudo'
+    ? ['# shellcheck disable=SC2024 # the redirection is meant for the invoking user', line]
+    : [line];
 }

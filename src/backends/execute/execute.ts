@@ -5,6 +5,7 @@ import { assertNever } from '../../graph/action.js';
 import type { Command } from '../../graph/command.js';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
+import { dirReload } from './dir-reload.js';
 import { checkDump, dirRecover, dirSwap, isStale, recordState, releaseLock, takeLock } from './primitives.js';
 import { type RunContext, runExec, writeSecretFile } from './run-exec.js';
 
@@ -148,6 +149,8 @@ async function runCommand(command: Command, options: ExecuteOptions, ctx: RunCon
   if (command.kind === 'exec') return runExec(command, ctx);
   try {
     switch (command.kind) {
+      case 'dir-reload':
+        return await dirReload(command, ctx, options.say);
       case 'dir-recover':
         dirRecover(command);
         return 0;

@@ -73,8 +73,14 @@ export function runExec(command: ExecCommand, ctx: RunContext): Promise<number> 
     try {
       env = { ...process.env };
       for (const [name, value] of Object.entries(command.env ?? {})) env[name] = envValue(value, ctx);
-      if (command.stdin !== undefined) fds.push((stdin = openSync(command.stdin, 'r')));
-      if (command.stdout !== undefined) fds.push((stdout = openSync(command.stdout, 'w', 0o600)));
+      if (command.stdin !== undefined) {
+        stdin = openSync(command.stdin, 'r');
+        fds.push(stdin);
+      }
+      if (command.stdout !== undefined) {
+        stdout = openSync(command.stdout, 'w', 0o600);
+        fds.push(stdout);
+      }
     } catch (error) {
       process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
       finish(1);

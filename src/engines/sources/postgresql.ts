@@ -5,7 +5,12 @@ import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js'
 import { sourceSecret } from '../secrets.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
 
-/** Dumps a PostgreSQL database with pg_dump; restores it with psql (reference §3.2.4). */
+/**
+ * Dumps a PostgreSQL database with pg_dump; restores it with psql (reference §3.2.4), with the
+ * original's defects fixed (§12 items 5, 15): the password travels in a private PGPASSFILE, never
+ * in argv or the environment; the default file name is a PostgreSQL one; the restore stops at the
+ * first error and runs in one transaction; dry runs connect to nothing.
+ */
 export const postgresql: SourceEngine = {
   role: 'source',
   name: 'postgresql',
@@ -41,10 +46,17 @@ export const postgresql: SourceEngine = {
     { name: 'sudo_user', type: 'string', help: 'Run the tools as this local user (sudo -u), e.g. postgres.' },
     { name: 'dump_executable', type: 'string', default: 'pg_dump', help: 'pg_dump to use.' },
     { name: 'restore_executable', type: 'string', default: 'psql', help: 'psql to use.' },
+    {
+      name: 'create_database',
+      type: 'boolean',
+      default: 'true',
+      help: 'Before a restore, create the database if it is missing (connects to the postgres database).',
+    },
     ...DUMP_CHECK_OPTIONS,
   ],
   backup(source, cp) {
     const o = source.options;
+    // --clean --if-exists: the restore replaces the objects it finds instead of failing on them.
     const argv: Word[] = [
       o.string('dump_executable'),
       '--no-password',
@@ -56,44 +68,86 @@ export const postgresql: SourceEngine = {
       ...passwordFile(source, cp),
       {
         kind: 'dump',
-        ...toolRun(
-          [...argv, '--', o.string('database')],
-          passwordEnv(source, cp),
-          o.optionalString('sudo_user'),
-        ),
+        ...toolRun([...argv, '--', o.string('database')], passwordEnv(source, cp), sudoUser(o)),
         ...dumpCheck(o, output(source, cp)),
         origin: source.origin,
-        summary: `dump PostgreSQL database ${o.string('database')} (source "${source.name}")`,
+        summary: `dump PostgreSQL database ${o.string('database')} (source "${source.name}" at ${where(source)})`,
       },
     ];
   },
   restore(source, cp) {
     const o = source.options;
-    const argv: Word[] = [
+    const database = o.string('database');
+    const psql: Word[] = [
       o.string('restore_executable'),
       '--no-password',
       '--no-psqlrc',
       '--quiet',
       '--set=ON_ERROR_STOP=1',
-      '--single-transaction',
+      // Command tags and the dump's SELECTs would flood stdout; errors still reach stderr.
+      '--output=/dev/null',
       ...connection(o),
     ];
     return [
       ...passwordFile(source, cp),
+      ...(o.boolean('create_database') ? createDatabase(source, cp, psql) : []),
       {
         kind: 'load',
-        ...toolRun(
-          [...argv, '--', o.string('database')],
-          passwordEnv(source, cp),
-          o.optionalString('sudo_user'),
-        ),
+        ...toolRun([...psql, '--single-transaction', '--', database], passwordEnv(source, cp), sudoUser(o)),
         input: output(source, cp),
         origin: source.origin,
-        summary: `load the dump into PostgreSQL database ${o.string('database')} (source "${source.name}")`,
+        summary: `load the dump into PostgreSQL database ${database} (source "${source.name}" at ${where(source)})`,
       },
     ];
   },
 };
+
+/**
+ * A restore on a new server finds no database. CREATE DATABASE cannot run in a transaction, nor be
+ * made conditional in plain SQL, so psql runs `\gexec` from a work file; the name travels as a psql
+ * variable (quoted by `:'name'` and `%I`), never spliced into SQL.
+ */
+function createDatabase(source: BoundSource, cp: BoundCollectPoint, psql: readonly Word[]): ActionDraft[] {
+  const o = source.options;
+  const sqlFile = `createdb.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.sql`;
+  const owner = sudoUser(o);
+  return [
+    {
+      kind: 'secret-file',
+      workFile: sqlFile,
+      parts: [
+        "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')\n",
+        "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')\n",
+        '\\gexec\n',
+      ],
+      ...(owner === undefined ? {} : { owner }),
+      origin: source.origin,
+      summary: `write the statement that creates PostgreSQL database ${o.string('database')} if it is missing`,
+    },
+    {
+      kind: 'run',
+      ...toolRun(
+        [
+          ...psql,
+          `--set=polyarchiv_database=${o.string('database')}`,
+          { prefix: '--file=', workFile: sqlFile },
+          '--dbname=postgres',
+        ],
+        passwordEnv(source, cp),
+        owner,
+      ),
+      origin: source.origin,
+      summary: `create PostgreSQL database ${o.string('database')} if it is missing (source "${source.name}" at ${where(source)})`,
+    },
+  ];
+}
+
+const where = (source: BoundSource): string => `${source.origin.file}:${source.origin.line}`;
+
+function sudoUser(o: OptionValues): string | undefined {
+  const user = o.optionalString('sudo_user');
+  return user === undefined || user === '' ? undefined : user;
+}
 
 function connection(o: OptionValues): string[] {
   const socket = o.optionalString('socket');
@@ -116,13 +170,13 @@ const pgpassFile = (source: BoundSource, cp: BoundCollectPoint): string =>
 function passwordFile(source: BoundSource, cp: BoundCollectPoint): ActionDraft[] {
   const password = source.options.optionalString('password');
   if (password === undefined || password === '') return [];
-  const owner = source.options.optionalString('sudo_user');
+  const owner = sudoUser(source.options);
   return [
     {
       kind: 'secret-file',
       workFile: pgpassFile(source, cp),
       parts: ['*:*:*:*:', { secret: sourceSecret(cp, source, 'password'), escape: '\\:' }, '\n'],
-      ...(owner === undefined || owner === '' ? {} : { owner }),
+      ...(owner === undefined ? {} : { owner }),
       origin: source.options.origin('password'),
       summary: `write the password of source "${source.name}" to a private file`,
     },

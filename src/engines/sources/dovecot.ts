@@ -1,0 +1,216 @@
+import type { OptionValues } from '../../config/schema.js';
+import type { ActionDraft, DirSwapPaths } from '../../graph/action.js';
+import type { Word } from '../../graph/command.js';
+import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
+import { siblingPaths } from '../staged-rsync.js';
+
+/**
+ * Copies Dovecot mailboxes with `doveadm backup`, one maildir per user, and restores them with
+ * `doveadm backup -R` (reference §3.2.6; its defect, every user synced into one location, fixed).
+ *
+ * How it runs, and why:
+ * - Per-user locations: doveadm does not expand `%u` in a local destination, but it does in
+ *   `dsync_remote_cmd`. So the destination is `remote:polyarchiv` and that command is a local
+ *   `doveadm dsync-server` whose mail_location is `maildir:<copy>/%u:LAYOUT=fs` (LAYOUT=fs accepts
+ *   any mailbox name, dots included).
+ * - Privileges: doveadm never accesses mail as root. The copy side runs as `mail_owner`
+ *   (`-o mail_uid`), who owns the whole copy; the mailbox side runs as each user, as usual.
+ * - Nothing good is destroyed: doveadm updates its destination in place, so it works on a staging
+ *   copy of the previous tree, swapped in by two renames once doveadm succeeded. The staging copy
+ *   hard-links message files (maildir never rewrites a message: flags rename it, expunges unlink
+ *   it) and really copies everything else (indexes, uidlists and logs are updated in place, and
+ *   would otherwise corrupt the previous copy through the shared inode).
+ */
+export const dovecot: SourceEngine = {
+  role: 'source',
+  name: 'dovecot',
+  summary:
+    'Copy Dovecot mailboxes (one maildir per user) with doveadm backup; restore them with doveadm backup -R.',
+  options: [
+    {
+      name: 'destination_path',
+      type: 'inner-path',
+      default: 'dovecot',
+      help: 'Directory of the collect point that receives one maildir per user (DIR/USER, LAYOUT=fs).',
+    },
+    { name: 'mailbox', type: 'string', help: 'Only this mailbox (doveadm -m).' },
+    {
+      name: 'user_mask',
+      type: 'string',
+      help: 'Users to copy (doveadm -u, * and ? wildcards); all users (-A) when unset.',
+    },
+    {
+      name: 'socket',
+      type: 'string',
+      help: 'doveadm -S (run through a doveadm server). Not supported: the copy must be made where the collect point is; setting it is an error.',
+    },
+    {
+      name: 'config_file',
+      type: 'absolute-path',
+      help: 'Dovecot configuration to use (doveadm -c); the system one when unset.',
+    },
+    {
+      name: 'mail_owner',
+      type: 'string',
+      default: 'vmail',
+      help: 'Local account (name or uid, not root) that owns the copy and writes it (doveadm never accesses mail as root). local_path and local_path/backups must let it through (x permission).',
+    },
+    { name: 'dump_executable', type: 'string', default: 'doveadm', help: 'doveadm to use.' },
+  ],
+  check(options, diagnostics) {
+    if (options.optionalString('socket') !== undefined) {
+      diagnostics.error(
+        "option 'socket' is not supported by the dovecot source",
+        options.origin('socket'),
+        'doveadm -S would make the copy on the doveadm server, not in the collect point: remove it',
+      );
+    }
+    const config = options.optionalString('config_file');
+    if (config !== undefined && /\s/.test(config)) {
+      diagnostics.error(
+        `bad value for option 'config_file': '${config}'`,
+        options.origin('config_file'),
+        'doveadm splits its copy command on spaces: use a path without white space',
+      );
+    }
+    const owner = options.optionalString('mail_owner');
+    if (owner === 'root' || owner === '0' || owner === '') {
+      diagnostics.error(
+        `bad value for option 'mail_owner': '${owner}'`,
+        options.origin('mail_owner'),
+        'doveadm never accesses mail as root: name an unprivileged account, e.g. vmail',
+      );
+    }
+  },
+  backup(source, cp) {
+    const paths = stagingPaths(source, cp);
+    const what = `the mail copy of source "${source.name}"`;
+    const origin = source.origin;
+    const at = where(source);
+    return [
+      { kind: 'recover-dir', ...paths, origin, summary: `recover ${what} if a previous run was interrupted` },
+      { kind: 'mkdir', path: paths.target, origin, summary: `create ${what}` },
+      {
+        kind: 'run',
+        argv: ['rm', '-rf', '--', paths.staging],
+        origin,
+        summary: `remove the staging copy a failed run of source "${source.name}" left`,
+      },
+      {
+        kind: 'rsync',
+        from: paths.target,
+        to: paths.staging,
+        deleteExtraneous: true,
+        hardLinks: false,
+        // Message files only, hard-linked: they are never modified in place.
+        filters: [
+          { rule: 'include', pattern: '*/' },
+          { rule: 'include', pattern: 'cur/*' },
+          { rule: 'include', pattern: 'new/*' },
+          { rule: 'exclude', pattern: '*' },
+        ],
+        linkDest: paths.target,
+        origin,
+        summary: `stage ${what}: hard-link the previous messages`,
+      },
+      {
+        kind: 'rsync',
+        from: paths.target,
+        to: paths.staging,
+        deleteExtraneous: true,
+        hardLinks: false,
+        filters: [],
+        origin,
+        summary: `stage ${what}: copy the previous indexes (updated in place by doveadm)`,
+      },
+      passThrough(source, cp),
+      {
+        kind: 'run',
+        argv: ['chown', '--', source.options.string('mail_owner'), paths.staging],
+        origin,
+        summary: `give the staging copy of source "${source.name}" to mail_owner, who writes it`,
+      },
+      {
+        kind: 'run',
+        argv: doveadmBackup(source.options, paths.staging, false),
+        origin,
+        summary: `copy the Dovecot mailboxes of ${users(source.options)} into ${what} (source "${source.name}" at ${at})`,
+      },
+      { kind: 'replace-dir', ...paths, origin, summary: `replace ${what} with the new copy` },
+    ];
+  },
+  restore(source, cp) {
+    return [
+      passThrough(source, cp),
+      {
+        kind: 'run',
+        argv: doveadmBackup(source.options, stagingPaths(source, cp).target, true),
+        origin: source.origin,
+        summary: `restore the Dovecot mailboxes of ${users(source.options)} from the mail copy (source "${source.name}" at ${where(source)})`,
+      },
+    ];
+  },
+};
+
+/**
+ * Dovecot never touches mail as root, and mail_owner must cross the collect point's directories,
+ * which polyarchiv creates private (umask 077): they get the search bit, nothing more.
+ */
+function passThrough(source: BoundSource, cp: BoundCollectPoint): ActionDraft {
+  return {
+    kind: 'run',
+    argv: ['chmod', 'o+x', '--', cp.layout.root, cp.layout.importDir],
+    origin: source.origin,
+    summary: `let mail_owner ${source.options.string('mail_owner')} pass through the collect point's directories`,
+  };
+}
+
+/**
+ * `doveadm [-c CONF] -o dsync_remote_cmd=... backup [-R] [-m BOX] (-A | -u MASK) remote:polyarchiv`.
+ * The remote command is split on spaces and its `%` are variables (`%u`: the user); the copy side's
+ * doveadm expands its mail_location once more, hence `%` written `%%%%` there.
+ */
+function doveadmBackup(o: OptionValues, copyDir: string, reverse: boolean): Word[] {
+  const doveadm = o.string('dump_executable');
+  const config = o.optionalString('config_file');
+  const configArgs = config === undefined || config === '' ? [] : ['-c', config];
+  const dir = copyDir.replaceAll('%', '%%%%');
+  const remote = [
+    doveadm,
+    ...configArgs.map((arg) => arg.replaceAll('%', '%%')),
+    '-o',
+    `mail_uid=${o.string('mail_owner').replaceAll('%', '%%')}`,
+    '-o',
+    `mail_home=${dir}/%u`,
+    '-o',
+    `mail_location=maildir:${dir}/%u:LAYOUT=fs`,
+    'dsync-server',
+    '-u%u',
+  ].join(' ');
+  const mailbox = o.optionalString('mailbox');
+  const mask = o.optionalString('user_mask');
+  return [
+    doveadm,
+    ...configArgs,
+    '-o',
+    `dsync_remote_cmd=${remote}`,
+    'backup',
+    ...(reverse ? ['-R'] : []),
+    ...(mailbox === undefined || mailbox === '' ? [] : ['-m', mailbox]),
+    ...(mask === undefined || mask === '' ? ['-A'] : ['-u', mask]),
+    'remote:polyarchiv',
+  ];
+}
+
+function stagingPaths(source: BoundSource, cp: BoundCollectPoint): DirSwapPaths {
+  const target = `${cp.layout.importDir}/${source.options.string('destination_path')}`;
+  // Next to the copy, so that mail_owner needs no way into the collect point's metadata.
+  return { ...siblingPaths(target), target };
+}
+
+function users(o: OptionValues): string {
+  const mask = o.optionalString('user_mask');
+  return mask === undefined || mask === '' ? 'all users' : `users matching ${mask}`;
+}
+
+const where = (source: BoundSource): string => `${source.origin.file}:${source.origin.line}`;

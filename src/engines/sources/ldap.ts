@@ -1,0 +1,180 @@
+import type { OptionValues } from '../../config/schema.js';
+import { shellSplit } from '../../config/shell-split.js';
+import type { ActionDraft } from '../../graph/action.js';
+import type { Word } from '../../graph/command.js';
+import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
+import { siblingPaths } from '../staged-rsync.js';
+import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
+
+/**
+ * Exports an OpenLDAP database with slapcat; restores it with slapadd into the stopped, emptied
+ * database directory (reference §3.2.5, defects of §12 item 15 fixed: slapcat runs once and its
+ * status counts, slapadd gets the database number, data_directory works, the previous database
+ * files survive a failed load).
+ */
+export const ldap: SourceEngine = {
+  role: 'source',
+  name: 'ldap',
+  summary:
+    'Export an OpenLDAP database with slapcat; restore it with slapadd into the stopped, emptied database directory.',
+  options: [
+    {
+      name: 'destination_path',
+      type: 'inner-path',
+      default: 'ldap.ldif',
+      help: 'File of the collect point that receives the LDIF export.',
+    },
+    {
+      name: 'database',
+      type: 'integer',
+      default: '1',
+      help: 'Number of the database (slapcat/slapadd -n); 0 is cn=config.',
+    },
+    {
+      name: 'ldap_base',
+      type: 'string',
+      help: 'Suffix that selects the database instead of its number (slapcat/slapadd -b).',
+    },
+    {
+      name: 'data_directory',
+      type: 'absolute-path',
+      help: 'Directory of the database (its olcDbDirectory, e.g. /var/lib/ldap). Required to restore: its contents are moved aside, rebuilt by slapadd, and put back if the load fails.',
+    },
+    {
+      name: 'config_dir',
+      type: 'absolute-path',
+      help: 'slapd configuration directory (slapcat/slapadd -F), e.g. /etc/ldap/slapd.d; default: the tools’ own.',
+    },
+    {
+      name: 'config_file',
+      type: 'absolute-path',
+      help: 'slapd.conf configuration file (slapcat/slapadd -f), instead of config_dir.',
+    },
+    {
+      name: 'use_sudo',
+      type: 'boolean',
+      default: 'false',
+      help: 'Run slapcat, slapadd and the stop and start commands through sudo (as root).',
+    },
+    {
+      name: 'stop_command',
+      type: 'string',
+      default: 'service slapd stop',
+      help: 'Command that stops slapd before a restore (split like a shell would, never run by one); empty: none.',
+    },
+    {
+      name: 'start_command',
+      type: 'string',
+      default: 'service slapd start',
+      help: 'Command that starts slapd after a restore, whether the load succeeded or not; empty: none.',
+    },
+    { name: 'dump_executable', type: 'string', default: 'slapcat', help: 'slapcat to use.' },
+    { name: 'restore_executable', type: 'string', default: 'slapadd', help: 'slapadd to use.' },
+    ...DUMP_CHECK_OPTIONS,
+  ],
+  check(options, diagnostics) {
+    if (
+      options.optionalString('config_dir') !== undefined &&
+      options.optionalString('config_file') !== undefined
+    ) {
+      diagnostics.error(
+        "options 'config_dir' and 'config_file' exclude each other",
+        options.origin('config_file'),
+        'slapd reads either a slapd.d directory (-F) or a slapd.conf file (-f)',
+      );
+    }
+    if (options.integer('database') < 0) {
+      diagnostics.error(
+        `bad value for option 'database': ${options.integer('database')}`,
+        options.origin('database'),
+        'expected the number of a database: 0 for cn=config, 1 for the first one',
+      );
+    }
+    for (const name of ['stop_command', 'start_command']) {
+      if (shellSplit(options.string(name)) === undefined) {
+        diagnostics.error(`bad value for option '${name}': unterminated quote`, options.origin(name));
+      }
+    }
+  },
+  backup(source, cp) {
+    const o = source.options;
+    return [
+      {
+        kind: 'dump',
+        ...tool(o, [o.string('dump_executable'), ...databaseArgs(o)]),
+        ...dumpCheck(o, output(source, cp)),
+        origin: source.origin,
+        summary: `export LDAP ${which(o)} with slapcat (source "${source.name}" at ${where(source)})`,
+      },
+    ];
+  },
+  restore(source, cp) {
+    const o = source.options;
+    const target = o.optionalString('data_directory');
+    if (target === undefined) {
+      // Planning reads nothing, so the directory cannot be looked up here: the restore refuses.
+      return [
+        {
+          kind: 'run',
+          argv: ['false'],
+          origin: o.sectionOrigin,
+          summary: `cannot restore source "${source.name}" at ${where(source)}: set data_directory (the directory of ${which(o)})`,
+        },
+      ];
+    }
+    const stop = command(o, 'stop_command');
+    return [
+      ...(stop.length === 0
+        ? []
+        : [
+            {
+              kind: 'run',
+              ...tool(o, stop),
+              origin: o.origin('stop_command'),
+              summary: `stop slapd before restoring source "${source.name}" at ${where(source)}`,
+            } satisfies ActionDraft,
+          ]),
+      {
+        kind: 'reload-dir',
+        target,
+        previous: siblingPaths(target).previous,
+        input: output(source, cp),
+        load: tool(o, [o.string('restore_executable'), ...databaseArgs(o)]).argv,
+        start: command(o, 'start_command').length === 0 ? [] : tool(o, command(o, 'start_command')).argv,
+        origin: o.origin('data_directory'),
+        summary: `rebuild ${target} from the export with slapadd, then start slapd (source "${source.name}" at ${where(source)})`,
+      },
+    ];
+  },
+};
+
+/** Where the configuration is, then which database: `-b` selects it by suffix, else `-n`. */
+function databaseArgs(o: OptionValues): string[] {
+  const configDir = o.optionalString('config_dir');
+  const configFile = o.optionalString('config_file');
+  const base = o.optionalString('ldap_base');
+  return [
+    ...(configDir === undefined ? [] : ['-F', configDir]),
+    ...(configFile === undefined ? [] : ['-f', configFile]),
+    ...(base === undefined || base === '' ? ['-n', String(o.integer('database'))] : ['-b', base]),
+  ];
+}
+
+function which(o: OptionValues): string {
+  const base = o.optionalString('ldap_base');
+  return base === undefined || base === '' ? `database ${o.integer('database')}` : `database ${base}`;
+}
+
+function command(o: OptionValues, name: string): string[] {
+  return shellSplit(o.string(name)) ?? [];
+}
+
+function tool(o: OptionValues, argv: readonly Word[]) {
+  return toolRun(argv, {}, o.boolean('use_sudo') ? 'root' : undefined);
+}
+
+const where = (source: BoundSource): string => `${source.origin.file}:${source.origin.line}`;
+
+function output(source: BoundSource, cp: BoundCollectPoint): string {
+  return `${cp.layout.importDir}/${source.options.string('destination_path')}`;
+}

@@ -1,0 +1,142 @@
+import type { OptionValues } from '../../config/schema.js';
+import type { ActionDraft } from '../../graph/action.js';
+import type { Word } from '../../graph/command.js';
+import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
+import { sourceSecret } from '../secrets.js';
+import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
+
+/** Dumps a MySQL/MariaDB database with mysqldump; restores it with mysql (reference §3.2.3). */
+export const mysql: SourceEngine = {
+  role: 'source',
+  name: 'mysql',
+  summary:
+    'Dump a MySQL/MariaDB database with mysqldump (one consistent transaction, with routines, triggers and events); restore it with mysql.',
+  options: [
+    { name: 'database', type: 'string', required: true, help: 'Database to dump.' },
+    {
+      name: 'host',
+      type: 'string',
+      default: 'localhost',
+      help: 'Server host name; localhost means the default unix socket (ignored when socket is set).',
+    },
+    { name: 'port', type: 'integer', default: '3306', help: 'Server TCP port (ignored when socket is set).' },
+    {
+      name: 'socket',
+      type: 'absolute-path',
+      help: 'Server unix socket file (e.g. /run/mysqld/mysqld.sock); replaces host and port.',
+    },
+    { name: 'user', type: 'string', help: 'User to connect as.' },
+    {
+      name: 'password',
+      type: 'string',
+      secret: true,
+      help: 'Password of that user, given to the tools in a private --defaults-extra-file.',
+    },
+    {
+      name: 'destination_path',
+      type: 'inner-path',
+      default: 'mysql_dump.sql',
+      help: 'File of the collect point that receives the dump.',
+    },
+    { name: 'sudo_user', type: 'string', help: 'Run the tools as this local user (sudo -u), e.g. mysql.' },
+    { name: 'dump_executable', type: 'string', default: 'mysqldump', help: 'mysqldump to use.' },
+    { name: 'restore_executable', type: 'string', default: 'mysql', help: 'mysql client to use.' },
+    ...DUMP_CHECK_OPTIONS,
+  ],
+  backup(source, cp) {
+    const o = source.options;
+    const argv: Word[] = [
+      o.string('dump_executable'),
+      ...credentials(source, cp),
+      ...connection(o),
+      // One consistent snapshot of InnoDB tables without locking them, and the whole schema.
+      '--single-transaction',
+      '--routines',
+      '--triggers',
+      '--events',
+      // BLOBs as hex literals: the dump stays plain text whatever the binary content.
+      '--hex-blob',
+    ];
+    return [
+      ...passwordFile(source, cp),
+      {
+        kind: 'dump',
+        ...toolRun([...argv, '--', o.string('database')], {}, o.optionalString('sudo_user')),
+        ...dumpCheck(o, output(source, cp)),
+        origin: source.origin,
+        summary: `dump MySQL database ${o.string('database')} (${sourceAt(source)})`,
+      },
+    ];
+  },
+  restore(source, cp) {
+    const o = source.options;
+    // Batch mode stops at the first failing statement (no --force).
+    const argv: Word[] = [
+      o.string('restore_executable'),
+      ...credentials(source, cp),
+      ...connection(o),
+      '--batch',
+      '--binary-mode',
+    ];
+    return [
+      ...passwordFile(source, cp),
+      {
+        kind: 'load',
+        ...toolRun([...argv, '--', o.string('database')], {}, o.optionalString('sudo_user')),
+        input: output(source, cp),
+        origin: source.origin,
+        summary: `load the dump into MySQL database ${o.string('database')} (${sourceAt(source)})`,
+      },
+    ];
+  },
+};
+
+/** Names the config line in the step's announcement, so a failure points at it in both backends. */
+const sourceAt = (source: BoundSource): string =>
+  `source "${source.name}", ${source.origin.file}:${source.origin.line}`;
+
+function connection(o: OptionValues): string[] {
+  const socket = o.optionalString('socket');
+  const user = o.optionalString('user');
+  const where =
+    socket === undefined || socket === ''
+      ? [`--host=${o.string('host')}`, `--port=${o.integer('port')}`]
+      : ['--protocol=socket', `--socket=${socket}`];
+  return [...where, ...(user === undefined || user === '' ? [] : [`--user=${user}`])];
+}
+
+function output(source: BoundSource, cp: BoundCollectPoint): string {
+  return `${cp.layout.importDir}/${source.options.string('destination_path')}`;
+}
+
+const hasPassword = (source: BoundSource): boolean => {
+  const password = source.options.optionalString('password');
+  return password !== undefined && password !== '';
+};
+
+const optionFile = (source: BoundSource, cp: BoundCollectPoint): string =>
+  `my.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.cnf`;
+
+/** The client tools accept --defaults-extra-file only as their very first argument. */
+function credentials(source: BoundSource, cp: BoundCollectPoint): Word[] {
+  return hasPassword(source) ? [{ prefix: '--defaults-extra-file=', workFile: optionFile(source, cp) }] : [];
+}
+
+/**
+ * A `[client]` option file. The value is double-quoted so that `#`, `;`, `'` and spaces are
+ * literal; inside the quotes the client unescapes `\\` and `\"`, so those two are escaped.
+ */
+function passwordFile(source: BoundSource, cp: BoundCollectPoint): ActionDraft[] {
+  if (!hasPassword(source)) return [];
+  const owner = source.options.optionalString('sudo_user');
+  return [
+    {
+      kind: 'secret-file',
+      workFile: optionFile(source, cp),
+      parts: ['[client]\npassword="', { secret: sourceSecret(cp, source, 'password'), escape: '\\"' }, '"\n'],
+      ...(owner === undefined || owner === '' ? {} : { owner }),
+      origin: source.options.origin('password'),
+      summary: `write the password of source "${source.name}" to a private option file`,
+    },
+  ];
+}

@@ -1,0 +1,214 @@
+import type { OptionValues } from '../../config/schema.js';
+import { shellSplit } from '../../config/shell-split.js';
+import type { Diagnostics } from '../../diag/diagnostic.js';
+import { formatOrigin } from '../../diag/origin.js';
+import type { ActionDraft, RsyncFilter, RsyncRemote } from '../../graph/action.js';
+import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
+import { stagedRsync } from '../staged-rsync.js';
+import { isWithin, parseRemoteLocation, type SshLocation } from '../url.js';
+
+const WEBDAV_LATER = 'http(s):// (WebDAV) sources are not available in this version';
+
+/**
+ * Pulls a directory from another host over ssh (or from a local path) into the collect point;
+ * a restore pushes it back, deleting what the copy does not hold (reference §3.2.2).
+ */
+export const remoteFiles: SourceEngine = {
+  role: 'source',
+  name: 'remote_files',
+  summary: 'Copy a directory from another host (rsync over ssh) or a local path into the collect point.',
+  options: [
+    {
+      name: 'source_url',
+      type: 'url',
+      required: true,
+      help: 'Directory to back up: ssh://[user@]host[:port]/path, file:///path or /path. A restore pushes the copy back there with rsync --delete.',
+    },
+    {
+      name: 'destination_path',
+      type: 'inner-path',
+      required: true,
+      help: 'Sub-directory of the collect point that receives the copy, e.g. "files".',
+    },
+    { name: 'private_key', type: 'absolute-path', help: 'ssh identity file (ssh -i).' },
+    {
+      name: 'ssh_options',
+      type: 'string',
+      help: 'Extra ssh arguments, split like a shell would (quotes, backslashes), each given to ssh as one word, e.g. -o StrictHostKeyChecking=yes.',
+    },
+    { name: 'ca_cert', type: 'string', help: 'https CA bundle, or "any".', inert: WEBDAV_LATER },
+    {
+      name: 'keytab',
+      type: 'absolute-path',
+      help: 'Kerberos keytab (the original ignored it too).',
+      inert: WEBDAV_LATER,
+    },
+  ],
+  check: checkSource,
+  backup(source, cp) {
+    const location = sourceLocation(source);
+    const slug = encodeURIComponent(source.options.string('destination_path'));
+    const drafts = stagedRsync({
+      from: location.path,
+      target: destination(source, cp),
+      paths: { staging: `${cp.layout.workDir}/${slug}.new`, previous: `${cp.layout.workDir}/${slug}.old` },
+      hardLinks: false,
+      filters: collectPointExclusion(location, cp),
+      origin: source.options.origin('source_url'),
+      what: `the copy of source "${source.name}"`,
+      ...(location.remote === undefined ? {} : { remote: location.remote }),
+    });
+    return drafts.map((d) => (d.kind === 'rsync' ? { ...d, summary: `${d.summary} ${where(source)}` } : d));
+  },
+  restore(source, cp) {
+    const location = sourceLocation(source);
+    const origin = source.options.origin('source_url');
+    const push: ActionDraft = {
+      kind: 'rsync',
+      from: destination(source, cp),
+      to: location.path,
+      deleteExtraneous: true,
+      hardLinks: false,
+      filters: collectPointExclusion(location, cp),
+      ...(location.remote === undefined ? {} : { remote: { ...location.remote, side: 'to' as const } }),
+      origin,
+      summary: `restore source "${source.name}" ${where(source)} into ${location.shown}, deleting what the copy does not hold`,
+    };
+    if (location.remote !== undefined) return [push];
+    return [{ kind: 'mkdir', path: location.path, origin, summary: `create ${location.path}` }, push];
+  },
+};
+
+interface SourceLocation {
+  readonly path: string;
+  /** How the summaries name it: `host:/path` or `/path`. */
+  readonly shown: string;
+  /** Absent for a local path. */
+  readonly remote?: RsyncRemote;
+}
+
+function sourceLocation(source: BoundSource): SourceLocation {
+  const location = parseRemoteLocation(source.options.string('source_url'));
+  if (location.kind === 'local') return { path: location.path, shown: location.path };
+  if (location.kind !== 'ssh') throw new Error('remote_files: source_url was not validated');
+  return {
+    path: location.path,
+    shown: `${location.host}:${location.path}`,
+    remote: { side: 'from', host: location.host, sshArgs: sshArgs(location, source.options) },
+  };
+}
+
+/**
+ * ssh's words: BatchMode so that a missing key fails instead of prompting, then the URL's port and
+ * user and the key, as separate words (`-o IdentityFile=...` would be re-split by ssh's config
+ * parser), then the user's options, which ssh reads after ours (for ssh the first value wins).
+ */
+function sshArgs(location: SshLocation, options: OptionValues): string[] {
+  const key = options.optionalString('private_key');
+  return [
+    '-o',
+    'BatchMode=yes',
+    ...(location.port === undefined ? [] : ['-p', String(location.port)]),
+    ...(location.user === undefined ? [] : ['-l', location.user]),
+    ...(key === undefined || key === '' ? [] : ['-i', key]),
+    ...(shellSplit(options.optionalString('ssh_options') ?? '') ?? []),
+  ];
+}
+
+/**
+ * Steps are announced by their summary when they run, and the copy over the network is the step
+ * that fails most: it names its config line, so a failure needs no look into the plan.
+ */
+function where(source: BoundSource): string {
+  return `(${formatOrigin(source.options.origin('source_url'))})`;
+}
+
+function destination(source: BoundSource, cp: BoundCollectPoint): string {
+  return `${cp.layout.importDir}/${source.options.string('destination_path')}`;
+}
+
+/** As local_files: a collect point inside the copied directory must not copy (or delete) itself. */
+function collectPointExclusion(location: SourceLocation, cp: BoundCollectPoint): RsyncFilter[] {
+  if (location.remote !== undefined || !isWithin(cp.layout.root, location.path)) return [];
+  const inside = location.path === '/' ? cp.layout.root : cp.layout.root.slice(location.path.length);
+  return [{ rule: 'exclude', pattern: `${inside}/` }];
+}
+
+function checkSource(options: OptionValues, diagnostics: Diagnostics): void {
+  const url = options.string('source_url');
+  const origin = options.origin('source_url');
+  const location = parseRemoteLocation(url);
+  switch (location.kind) {
+    case 'unsupported': {
+      const web = location.scheme === 'http' || location.scheme === 'https';
+      diagnostics.error(
+        `source_url '${url}': ${location.scheme}:// is not available in this version`,
+        origin,
+        web ? `${WEBDAV_LATER}; use ssh://, file:// or a local path` : 'use ssh://, file:// or a local path',
+      );
+      return;
+    }
+    case 'invalid':
+      diagnostics.error(
+        `bad value for option 'source_url': '${url}'`,
+        origin,
+        `expected ${location.expected}`,
+      );
+      return;
+    case 'ssh':
+      checkSsh(location, options, diagnostics);
+      return;
+    case 'local':
+      for (const name of ['private_key', 'ssh_options']) {
+        if (options.optionalString(name) !== undefined) {
+          diagnostics.warning(
+            `option '${name}' has no effect: source_url is a local path`,
+            options.origin(name),
+          );
+        }
+      }
+  }
+}
+
+function checkSsh(location: SshLocation, options: OptionValues, diagnostics: Diagnostics): void {
+  const origin = options.origin('source_url');
+  if (location.hasPassword) {
+    diagnostics.warning(
+      'the password in source_url is ignored',
+      origin,
+      'ssh logs in with private_key (or an agent)',
+    );
+  }
+  if (location.path === '/') {
+    diagnostics.error(
+      `source_url '${options.string('source_url')}' is the root directory`,
+      origin,
+      'a restore would replace the whole remote filesystem: name a dedicated directory',
+    );
+  }
+  // rsync -s expands wildcards in remote paths itself (rsync(1), --secluded-args).
+  if (/[*?[\]]/.test(location.path)) {
+    diagnostics.error(
+      `source_url '${options.string('source_url')}' has a wildcard character (*, ?, [ or ]) in its path`,
+      origin,
+      'the remote rsync would expand it: rename the directory or use a symbolic link to it',
+    );
+  }
+  // ssh expands %-tokens and ${VARIABLES} in identity file names.
+  const key = options.optionalString('private_key');
+  if (key !== undefined && /%|\$\{/.test(key)) {
+    diagnostics.error(
+      `bad value for option 'private_key': '${key}'`,
+      options.origin('private_key'),
+      'ssh would expand "%" and "${" in it: use a path without them',
+    );
+  }
+  const ssh = options.optionalString('ssh_options');
+  if (ssh !== undefined && shellSplit(ssh) === undefined) {
+    diagnostics.error(
+      `bad value for option 'ssh_options': '${ssh}'`,
+      options.origin('ssh_options'),
+      'a quote is not closed',
+    );
+  }
+}

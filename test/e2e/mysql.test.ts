@@ -1,0 +1,286 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type CliResult, runAsync, runCli, runCliAsync } from '../helpers/cli.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { snapshotTree } from '../helpers/tree.js';
+import { MARIADB_TOOLS, type MariaDb, SAMPLE_SQL, sqlString, startMariaDb } from '../servers/mariadb.js';
+
+const canRun = haveTools(...MARIADB_TOOLS, 'rsync', 'flock', 'bash', 'sha256sum');
+const canSudo = process.getuid?.() === 0 && haveTools('sudo');
+
+/** Quotes, a backslash, comment characters, a command substitution and a space. */
+const PASSWORD = String.raw`pa"ss\wo'rd #;$(id) x`;
+const SECRET_ENV = { POLYARCHIV_SECRET_SITE_SHOP_PASSWORD: PASSWORD };
+/** The line of `[source "shop"]` in site.collect, which every failure must name. */
+const SOURCE_LINE = 'source "shop", site.collect:5';
+
+/** mysqldump's only run-dependent line. */
+const undated = (dump: string) => dump.replace(/^-- Dump completed on .*$/m, '-- Dump completed');
+
+describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
+  let db: MariaDb;
+  let box: Sandbox;
+  let args: string[];
+  beforeAll(async () => {
+    db = await startMariaDb();
+    db.sql('CREATE DATABASE shop CHARACTER SET utf8mb4; CREATE DATABASE bulk;');
+    db.sql(SAMPLE_SQL, 'shop');
+    for (const host of ['localhost', '127.0.0.1']) {
+      // mysql.proc lets mysqldump read routines defined by root; SET USER lets a restore recreate them.
+      db.sql(
+        `CREATE USER 'backup'@'${host}' IDENTIFIED BY ${sqlString(PASSWORD)};
+         GRANT ALL ON shop.* TO 'backup'@'${host}'; GRANT ALL ON bulk.* TO 'backup'@'${host}';
+         GRANT SET USER ON *.* TO 'backup'@'${host}'; GRANT SELECT ON mysql.proc TO 'backup'@'${host}';`,
+      );
+    }
+  }, 60_000);
+  afterAll(async () => db?.stop());
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-mysql-');
+    configure();
+    args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+  });
+  afterEach(() => box.remove());
+
+  /** site: the mysql source "shop" (line 5); docs: another point that must run whatever happens. */
+  function configure(shop: string[] = [], extra: Record<string, string> = {}) {
+    const options = new Map<string, string>([
+      ['socket', db.socket],
+      ['user', 'backup'],
+      ['password', PASSWORD],
+      ['database', 'shop'],
+      ['destination_path', 'shop.sql'],
+    ]);
+    for (const line of shop) {
+      const [key = '', value = ''] = line.split(/=(.*)/s);
+      if (value === '') options.delete(key);
+      else options.set(key, value);
+    }
+    box.write({
+      'config/site.collect': `[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "shop"]\nengine = mysql\n${[...options].map(([k, v]) => `${k} = ${v}\n`).join('')}`,
+      'config/docs.collect': `[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "notes"]\nengine = local_files\nsource_path = {root}/notes\ndestination_path = notes\n`,
+      'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = file://{root}/mirror/{name}\n',
+      'notes/todo.txt': 'back up the shop\n',
+      ...extra,
+    });
+  }
+
+  const dumpFile = () => box.path('collect/site/backups/shop.sql');
+  const wipeShop = () => db.sql('DROP DATABASE shop; CREATE DATABASE shop CHARACTER SET utf8mb4;');
+
+  function script(mode: 'backup' | 'restore', more: string[] = []): string {
+    const plan = runCli(['plan', ...(mode === 'restore' ? ['--restore'] : []), ...args, ...more]);
+    expect(plan.code, plan.stderr).toBe(0);
+    const file = box.path(`${mode}.sh`);
+    writeFileSync(file, plan.stdout);
+    return file;
+  }
+  const runScript = (file: string) =>
+    spawnSync('bash', [file], { encoding: 'utf8', env: { ...process.env, ...SECRET_ENV } });
+
+  it('backs up over TCP, and restores a dropped database to an identical dump', () => {
+    configure(['socket=', 'host=127.0.0.1', `port=${db.port}`]);
+    const before = db.dump('shop');
+    const backup = runCli(['backup', ...args]);
+    expect(backup.code, backup.stderr).toBe(0);
+    const dump = readFileSync(dumpFile(), 'utf8');
+    for (const part of ['Zoë Ørsted', 'emoji 🎉', '0x00FF10800D0A1A27225C', 'VIEW `customer_totals`']) {
+      expect(dump).toContain(part);
+    }
+    for (const part of [/TRIGGER `?orders_audit/, /FUNCTION `with_tax`/, /PROCEDURE `count_orders`/]) {
+      expect(dump).toMatch(part);
+    }
+    expect(dump).toMatch(/EVENT `purge_audit`/);
+
+    wipeShop();
+    const restore = runCli(['restore', ...args]);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(db.dump('shop')).toBe(before);
+    expect(db.sql('SELECT HEX(content) FROM files WHERE id = 1', 'shop')).toBe('00FF10800D0A1A27225C\n');
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    expect(undated(readFileSync(dumpFile(), 'utf8'))).toBe(undated(dump));
+  });
+
+  it('leaves the same dump and state with the rendered script as with apply, and restores with it', () => {
+    // Two roots, one configuration, one pinned time: only the dump date line may differ.
+    const now = ['--now', '2026-03-10T04:05:06+01:00'];
+    const applied = runCli(['backup', ...args, ...now]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const other = makeSandbox('polyarchiv-mysql-script-');
+    try {
+      other.write({ 'notes/todo.txt': 'back up the shop\n' });
+      const scripted = runScript(script('backup', ['--set', `root=${other.root}`, ...now]));
+      expect(scripted.status, scripted.stderr).toBe(0);
+      for (const [dir, dump] of [
+        ['collect', 'site/backups/shop.sql'],
+        ['mirror', 'site/shop.sql'],
+      ] as const) {
+        const masked = (root: string) => ({ ...snapshotTree(`${root}/${dir}`), [dump]: '' });
+        expect(masked(other.root)).toEqual(masked(box.root));
+        const dumped = (root: string) => undated(readFileSync(`${root}/${dir}/${dump}`, 'utf8'));
+        expect(dumped(other.root)).toBe(dumped(box.root));
+      }
+    } finally {
+      other.remove();
+    }
+
+    const before = db.dump('shop');
+    wipeShop();
+    const restored = runScript(script('restore'));
+    expect(restored.status, restored.stderr).toBe(0);
+    expect(db.dump('shop')).toBe(before);
+  });
+
+  it('never puts the password on a command line, in the plan, the script or the output', async () => {
+    for (const format of ['text', 'json', 'bash']) {
+      const plan = runCli(['plan', '--format', format, ...args]);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).not.toContain(PASSWORD);
+      expect(plan.stdout).toContain('--defaults-extra-file=');
+    }
+    for (const backend of ['apply', 'script'] as const) {
+      // A client holding a write lock on a table keeps mysqldump running while /proc is scanned.
+      const locker = runAsync('mysql', [
+        '--no-defaults',
+        '--user=root',
+        `--socket=${db.socket}`,
+        '--execute=LOCK TABLES customers WRITE; DO SLEEP(1.5); UNLOCK TABLES;',
+        'shop',
+      ]);
+      await new Promise((r) => setTimeout(r, 300));
+      const run =
+        backend === 'apply'
+          ? runCliAsync(['backup', '--show-commands', ...args])
+          : runAsync('bash', [script('backup')], SECRET_ENV);
+      const seen = await scanCommandLines(run);
+      const result = await run;
+      await locker;
+      expect(result.code, result.stderr).toBe(0);
+      expect(seen.dumps, `${backend}: mysqldump was never seen running`).toBeGreaterThan(0);
+      expect(seen.leaks, backend).toEqual([]);
+      expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+    }
+    const files = Object.keys(snapshotTree(box.root)).filter((f) => !f.startsWith('config/'));
+    for (const file of files.filter((f) => statSync(box.path(f)).isFile())) {
+      expect(readFileSync(box.path(file), 'utf8'), file).not.toContain(PASSWORD);
+    }
+  });
+
+  it('shows, with --show-commands, the mysqldump command line that runs', () => {
+    const result = runCli(['backup', '--show-commands', ...args]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      `mysqldump --defaults-extra-file="\${polyarchiv_work}"/my.site.shop.cnf --protocol=socket --socket=${db.socket} --user=backup --single-transaction --routines --triggers --events --hex-blob -- shop > ${dumpFile()}.partial`,
+    );
+  });
+
+  it('neither connects nor writes anything with --dry', () => {
+    const connections = () => Number(db.sql("SHOW GLOBAL STATUS LIKE 'Connections'").split('\t')[1]);
+    const before = connections();
+    const dry = runCli(['backup', '--dry', ...args]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain('mysqldump --defaults-extra-file=');
+    // The only new connection is the one that reads the counter.
+    expect(connections()).toBe(before + 1);
+    expect(existsSync(box.path('collect'))).toBe(false);
+  });
+
+  it.each([
+    ['the server is down', (): string[] => ['socket=/nonexistent/mysqld.sock'], /Can't connect/],
+    ['the password is wrong', (): string[] => ['password=wrong'], /Access denied for user 'backup'/],
+    ['the database does not exist', (): string[] => ['database=nosuchdb'], /database 'nosuchdb'/],
+    ['mysqldump is missing', (): string[] => ['dump_executable=/nonexistent/mysqldump'], /nonexistent/],
+  ])('fails the point and keeps the previous dump when %s, while other points run', (_, broken, why) => {
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const good = readFileSync(dumpFile(), 'utf8');
+    configure(broken());
+    const failed = runCli(['backup', ...args]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(why);
+    expect(failed.stderr).toContain(SOURCE_LINE);
+    expect(failed.stderr).toMatch(/failed\s+collect:site/);
+    expect(failed.stderr).toMatch(/ok\s+collect:docs/);
+    expect(readFileSync(dumpFile(), 'utf8')).toBe(good);
+    expect(readFileSync(box.path('mirror/docs/notes/todo.txt'), 'utf8')).toBe('back up the shop\n');
+    expect(readdirSync(box.path('collect/site/backups'))).toContain('shop.sql');
+  });
+
+  it('fails a restore into a database that does not exist, naming the source', () => {
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    configure(['database=nosuchdb']);
+    const restore = runCli(['restore', ...args]);
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toMatch(/database 'nosuchdb'/);
+    expect(restore.stderr).toContain(SOURCE_LINE);
+  });
+
+  it('reports a dump that shrank, and keeps the previous one with on_suspicious_dump=fail', () => {
+    db.sql(
+      `CREATE TABLE filler (id INT PRIMARY KEY, text VARCHAR(250));
+       INSERT INTO filler SELECT seq, REPEAT('x', 200) FROM seq_1_to_2000;`,
+      'bulk',
+    );
+    configure(['database=bulk']);
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const big = statSync(dumpFile()).size;
+    db.sql('DELETE FROM bulk.filler WHERE id > 10;');
+
+    configure(['database=bulk', 'on_suspicious_dump=fail']);
+    const refused = runCli(['backup', ...args]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/warning: dump .*shop\.sql\.partial shrank from \d+ to \d+ bytes/);
+    expect(statSync(dumpFile()).size).toBe(big);
+
+    configure(['database=bulk']);
+    const warned = runCli(['backup', ...args]);
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(warned.stderr).toContain('shrank');
+    expect(statSync(dumpFile()).size).toBeLessThan(big / 2);
+    db.sql('DROP TABLE bulk.filler;');
+  });
+
+  it.runIf(canSudo)('runs mysqldump as sudo_user, reading the password file given to that user', () => {
+    // unix_socket authentication proves the identity: only the OS user mysql is let in as mysql.
+    db.sql(
+      "CREATE USER IF NOT EXISTS 'mysql'@'localhost' IDENTIFIED VIA unix_socket; GRANT ALL ON shop.* TO 'mysql'@'localhost'; GRANT SELECT ON mysql.proc TO 'mysql'@'localhost';",
+    );
+    configure(['user=', 'password=', 'sudo_user=mysql']);
+    const asMysql = runCli(['backup', ...args]);
+    expect(asMysql.code, asMysql.stderr).toBe(0);
+    expect(readFileSync(dumpFile(), 'utf8')).toContain('Zoë Ørsted');
+
+    configure(['sudo_user=nobody']);
+    for (const run of [() => runCli(['backup', ...args]), () => runScript(script('backup'))]) {
+      const result = run();
+      const code = 'code' in result ? result.code : result.status;
+      expect(code, result.stderr).toBe(0);
+    }
+    expect(readFileSync(dumpFile(), 'utf8')).toContain('Zoë Ørsted');
+  });
+});
+
+/** Polls every process's argv while `run` lasts: how often mysqldump was seen, and any leak. */
+async function scanCommandLines(run: Promise<CliResult>): Promise<{ dumps: number; leaks: string[] }> {
+  let done = false;
+  void run.then(() => {
+    done = true;
+  });
+  let dumps = 0;
+  const leaks: string[] = [];
+  while (!done) {
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      let argv: string;
+      try {
+        argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      } catch {
+        continue;
+      }
+      if (argv.includes('mysqldump') && argv.includes('--single-transaction')) dumps++;
+      if (argv.includes(PASSWORD) || argv.includes("wo'rd #")) leaks.push(argv);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { dumps, leaks };
+}

@@ -1,0 +1,258 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { fileContents, snapshotTree } from '../helpers/tree.js';
+import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
+
+const canRun = haveSshd() && haveTools('flock', 'bash', 'sha256sum');
+
+/** Names that break naive shell code, on both sides of the ssh connection. */
+const ODD_FILES: Record<string, string> = {
+  'plain.txt': 'plain\n',
+  'with space.txt': 'space\n',
+  'it\'s "quoted".txt': 'quotes\n',
+  '$HOME and $(id) and `id`.txt': 'dollar\n',
+  '*.glob?[ab]': 'glob\n',
+  'unicodé ✓ 日本.txt': 'unicode\n',
+  '-leading-dash': 'dash\n',
+  'new\nline': 'newline\n',
+  '-dir with space/nested/deep.bin': '\u0000\u0001binary\u00ff',
+};
+
+/** The remote directory itself has a hostile name: spaces, quotes, $, unicode, a leading dash. */
+const REMOTE_DIR = `remote/-it's a "$HOME" dir ünï`;
+
+function writeTree(root: string, files: Record<string, string>) {
+  for (const [name, text] of Object.entries(files)) {
+    const path = `${root}/${name}`;
+    mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+    writeFileSync(path, text, 'latin1');
+  }
+}
+
+/** snapshotTree, with each state file's text in place of its digest: it records {root}, which differs. */
+function comparableTree(box: Sandbox, dir: string): Record<string, string> {
+  const tree = snapshotTree(box.path(dir));
+  for (const key of Object.keys(tree).filter((k) => k.endsWith('.json'))) {
+    tree[key] = readFileSync(box.path(dir, key), 'utf8')
+      .replaceAll(box.root, '<root>')
+      .replace(/\d{4}-\d{2}-\d{2}T[\d:.]+[+-]\d{2}:\d{2}/g, '<time>');
+  }
+  return tree;
+}
+
+describe.runIf(canRun)('remote_files against a real sshd', () => {
+  let sshd: SshServer;
+  let box: Sandbox;
+  let args: string[];
+  let remote: string;
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.destroy();
+  });
+
+  /** site pulls over ssh; other (a local_files point) shows that a failing point stops nothing else. */
+  function configure(key = sshd.clientKey): void {
+    // {root} is the sandbox: the same configuration serves the parity twin.
+    const url = `ssh://root@127.0.0.1:${sshd.port}{root}/${encodeURI(REMOTE_DIR)}`;
+    box.write({
+      'config/site.collect': [
+        '[point]',
+        'engine = files',
+        'local_path = {root}/collect/{name}',
+        '',
+        '[source "web"]',
+        'engine = remote_files',
+        `source_url = ${url}`,
+        'destination_path = web',
+        `private_key = ${key}`,
+        `ssh_options = ${sshd.sshOptions}`,
+        '',
+      ].join('\n'),
+      'config/other.collect':
+        '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "local"]\nengine = local_files\nsource_path = {root}/local\ndestination_path = local\n',
+      'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = file://{root}/mirror/{name}\n',
+      'local/a.txt': 'a\n',
+    });
+  }
+
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-remote-files-');
+    remote = box.path(REMOTE_DIR);
+    writeTree(remote, ODD_FILES);
+    configure();
+    args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+  });
+  afterEach(() => box.remove());
+
+  it('pulls a tree with odd names and pushes it back byte for byte after the remote is wiped', () => {
+    const backup = runCli(['backup', ...args]);
+    expect(backup.code, backup.stderr).toBe(0);
+    const expected = fileContents(remote);
+    expect(fileContents(box.path('collect/site/backups/web'))).toEqual(expected);
+
+    rmSync(box.path('remote'), { recursive: true });
+    const restore = runCli(['restore', '--only-collect-points', 'site', ...args]);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(fileContents(remote)).toEqual(expected);
+  });
+
+  it('deletes on restore the remote files that the copy does not hold', () => {
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    writeFileSync(`${remote}/added after the backup.txt`, 'extra\n');
+    const restore = runCli(['restore', '--only-collect-points', 'site', ...args]);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(existsSync(`${remote}/added after the backup.txt`)).toBe(false);
+    expect(fileContents(remote)).toEqual(fileContents(box.path('collect/site/backups/web')));
+  });
+
+  it('leaves the same trees and state with apply and with the rendered script', () => {
+    const twin = makeSandbox('polyarchiv-remote-files-twin-');
+    try {
+      writeTree(twin.path(REMOTE_DIR), ODD_FILES);
+      twin.write({ 'local/a.txt': 'a\n' });
+      // The same pinned time on both sides: state files record the time variables.
+      const now = ['--now', '2026-01-31T03:00:00+01:00'];
+      const twinArgs = [...now, '-C', box.path('config'), '--set', `root=${twin.root}`];
+      for (const mode of ['backup', 'restore'] as const) {
+        const flags = mode === 'restore' ? ['--only-collect-points', 'site'] : [];
+        if (mode === 'restore') {
+          rmSync(box.path('remote'), { recursive: true });
+          rmSync(twin.path('remote'), { recursive: true });
+        }
+        const applied = runCli([mode, ...flags, ...now, ...args]);
+        expect(applied.code, applied.stderr).toBe(0);
+        const script = runCli(['plan', ...(mode === 'restore' ? ['--restore'] : []), ...flags, ...twinArgs]);
+        expect(script.code, script.stderr).toBe(0);
+        writeFileSync(twin.path('plan.sh'), script.stdout);
+        const ran = spawnSync('bash', [twin.path('plan.sh')], { encoding: 'utf8' });
+        expect(ran.status, ran.stderr).toBe(0);
+        for (const dir of ['collect', 'mirror', 'remote']) {
+          expect(comparableTree(twin, dir), `${mode}: ${dir}`).toEqual(comparableTree(box, dir));
+        }
+      }
+    } finally {
+      twin.remove();
+    }
+  });
+
+  it('neither connects nor copies with --dry', () => {
+    const before = sshd.log().length;
+    const dry = runCli(['apply', '--dry', ...args]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain('-e "ssh -o BatchMode=yes');
+    expect(existsSync(box.path('collect'))).toBe(false);
+    expect(sshd.log().slice(before)).not.toContain('Connection from');
+  });
+
+  it('shows with --show-commands exactly the rsync command of the plan', () => {
+    const text = runCli(['plan', '--format', 'text', '--only-collect-points', 'site', ...args]);
+    const planned = text.stdout.split('\n').find((line) => line.includes('rsync -a -e'));
+    expect(planned).toBeDefined();
+    const run = runCli(['backup', '--show-commands', '--only-collect-points', 'site', ...args]);
+    expect(run.code, run.stderr).toBe(0);
+    const command = (planned as string).trim().replace(/^\$ /, '');
+    expect(run.stderr).toContain(command);
+    // Each ssh word reaches ssh intact, quoted for rsync's own splitting of -e.
+    expect(command).toContain(`-i '${sshd.dir}/client''s`);
+  });
+
+  describe('failures name the source and its config line, keep the good copy, and stop no other point', () => {
+    function expectIsolatedFailure(expectedMessage: RegExp): void {
+      const good = fileContents(box.path('collect/site/backups/web'));
+      if (existsSync(remote)) writeFileSync(`${remote}/plain.txt`, 'changed after the good backup\n');
+      writeFileSync(box.path('local/b.txt'), 'b\n');
+      const failed = runCli(['backup', ...args]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/site\.collect:7 \[source "web"\]/);
+      expect(failed.stderr).toMatch(expectedMessage);
+      expect(fileContents(box.path('collect/site/backups/web'))).toEqual(good);
+      expect(readFileSync(box.path('collect/other/backups/local/b.txt'), 'utf8')).toBe('b\n');
+      expect(failed.stderr).toContain('backup:mirror/site: skipped, collect:site did not succeed');
+    }
+
+    it('fails cleanly when sshd is down', async () => {
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      await sshd.stop();
+      try {
+        expectIsolatedFailure(/Connection refused/);
+      } finally {
+        await sshd.start();
+      }
+    });
+
+    it('fails cleanly with a key that sshd does not accept', () => {
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      configure(sshd.wrongKey);
+      expectIsolatedFailure(/Permission denied/);
+    });
+
+    it('fails cleanly when the remote directory is missing', () => {
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      rmSync(remote, { recursive: true });
+      expectIsolatedFailure(/No such file or directory/);
+    });
+  });
+});
+
+describe('remote_files configuration checks', () => {
+  function plan(sourceLines: string[]) {
+    const box = makeSandbox('polyarchiv-remote-files-config-');
+    try {
+      box.write({
+        'config/site.collect': [
+          '[point]',
+          'engine = files',
+          `local_path = ${box.path('collect')}`,
+          '',
+          '[source "web"]',
+          'engine = remote_files',
+          'destination_path = web',
+          ...sourceLines,
+          '',
+        ].join('\n'),
+      });
+      return runCli(['plan', '--format', 'text', '-C', box.path('config')]);
+    } finally {
+      box.remove();
+    }
+  }
+
+  it('rejects an http(s) source_url as not available in this version, naming its config line', () => {
+    const result = plan(['source_url = https://user:secret@dav.example.org/files']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "source_url 'https://user:secret@dav.example.org/files': https:// is not available in this version",
+    );
+    expect(result.stderr).toContain('site.collect:8 [source "web"]');
+  });
+
+  it('rejects ssh URLs whose host or user could be read as an ssh option, and wildcard paths', () => {
+    for (const url of [
+      'ssh://-oProxyCommand=x/srv',
+      'ssh://-l@host/srv',
+      'ssh://host:99999/srv',
+      'ssh://host/srv/*',
+    ]) {
+      const result = plan([`source_url = ${url}`]);
+      expect(result.code, url).toBe(2);
+      expect(result.stderr, url).toContain('site.collect:8 [source "web"]');
+    }
+  });
+
+  it('warns that the inert and ssh-only options have no effect where they cannot apply', () => {
+    const result = plan([
+      'source_url = /srv/www',
+      'private_key = /root/.ssh/id_ed25519',
+      'keytab = /etc/krb5.keytab',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("option 'private_key' has no effect: source_url is a local path");
+    expect(result.stderr).toMatch(/keytab.*not available in this version/);
+  });
+});

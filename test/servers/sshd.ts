@@ -1,0 +1,139 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { haveTools } from '../helpers/tools.js';
+import { freePort } from './postgresql.js';
+
+/**
+ * A private OpenSSH server for the tests: never the system-wide service. It listens on a free
+ * loopback port, with a host key and a client key generated in its own temp dir, key logins only.
+ * The suite runs as root, so it logs in as root (PermitRootLogin prohibit-password).
+ */
+export const SSHD = '/usr/sbin/sshd';
+
+export function haveSshd(): boolean {
+  return haveTools(SSHD, 'ssh', 'ssh-keygen', 'rsync');
+}
+
+export interface SshServer {
+  readonly dir: string;
+  readonly port: number;
+  /** The client's private key, in a directory named with a space and quotes (it must reach ssh as one word). */
+  readonly clientKey: string;
+  /** A key sshd does not know. */
+  readonly wrongKey: string;
+  /** ssh_options for polyarchiv: the host key is pinned through a generated known_hosts file. */
+  readonly sshOptions: string;
+  /** What sshd printed (it logs to stderr with -e), for failure messages. */
+  log(): string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops the server and removes its directory. */
+  destroy(): Promise<void>;
+}
+
+export async function startSshd(): Promise<SshServer> {
+  // sshd refuses to start without its privilege separation directory.
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-sshd-'));
+  const port = await freePort();
+  const keys = join(dir, `client's "keys"`);
+  mkdirSync(keys, { mode: 0o700 });
+  const hostKey = join(dir, 'host_ed25519');
+  const clientKey = join(keys, 'id_ed25519');
+  const wrongKey = join(keys, 'wrong_ed25519');
+  for (const file of [hostKey, clientKey, wrongKey]) keygen(file);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`), { mode: 0o600 });
+  const hostPub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub}\n`);
+  const config = join(dir, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      'PermitRootLogin prohibit-password',
+      'LogLevel VERBOSE',
+      '',
+    ].join('\n'),
+  );
+  let child: ChildProcess | undefined;
+  let output = '';
+  const server: SshServer = {
+    dir,
+    port,
+    clientKey,
+    wrongKey,
+    sshOptions: `-o StrictHostKeyChecking=yes -o UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+    log: () => output,
+    async start() {
+      // -D: stay in the foreground, so that the test owns the process; -e: log to stderr.
+      const started = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+      started.stderr?.on('data', (d) => {
+        output += d;
+      });
+      child = started;
+      await waitForPort(port, started, () => output);
+    },
+    async stop() {
+      const running = child;
+      child = undefined;
+      if (running === undefined || running.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        running.once('exit', () => resolve());
+        running.kill('SIGTERM');
+      });
+    },
+    async destroy() {
+      try {
+        await server.stop();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+  await server.start();
+  return server;
+}
+
+function keygen(file: string): void {
+  const result = spawnSync(
+    'ssh-keygen',
+    ['-q', '-t', 'ed25519', '-N', '', '-C', 'polyarchiv-test', '-f', file],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (result.status !== 0) throw new Error(`ssh-keygen failed: ${result.stderr}`);
+}
+
+/** Resolves once the port accepts connections; rejects if sshd exits or after 10 s. */
+async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`sshd exited (${child.exitCode}): ${log()}`);
+    if (await accepts(port)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sshd did not listen on 127.0.0.1:${port}: ${log()}`);
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
