@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { engineReferenceMarkdown } from '../../src/cli/plugins-command.js';
 import { runCli } from '../helpers/cli.js';
@@ -26,5 +26,27 @@ describe('README', () => {
     const flags = [...help.matchAll(/(--[a-z][a-z-]+)/g)].map((m) => m[1]).filter((f) => f !== '--help');
     expect(flags.length).toBeGreaterThan(0);
     for (const flag of new Set(flags)) expect(README, `${command} ${flag}`).toContain(flag);
+  });
+});
+
+describe('examples', () => {
+  const examples = readdirSync(new URL('../../examples/', import.meta.url)).sort();
+
+  it.each(examples)('examples/%s is a valid configuration', (name) => {
+    const result = runCli([
+      'validate',
+      '-C',
+      `examples/${name}`,
+      '--set',
+      'root=/tmp/polyarchiv-example',
+      '--set',
+      'data=/tmp/data',
+    ]);
+    expect(result.stderr.split('\n').filter((l) => l.startsWith('error'))).toEqual([]);
+    expect(result.code).toBe(0);
+  });
+
+  it.each(examples.filter((name) => name !== 'quickstart'))('the README documents examples/%s', (name) => {
+    expect(README).toContain(`examples/${name}/`);
   });
 });
