@@ -35,14 +35,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -73,6 +73,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -216,46 +219,46 @@ polyarchiv_finish() {
 # due: frequency daily after 2:00, never succeeded
 unit_1_collect_workstation() {
   # workstation.collect:3 [point]
-  polyarchiv_step 1 14 'create the collect directory'
+  polyarchiv_step 1 14 'create the collect directory' 'workstation.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups
   # workstation.collect:6 [source "etc"]
-  polyarchiv_step 2 14 'recover the copy of source "etc" if a previous run was interrupted'
+  polyarchiv_step 2 14 'recover the copy of source "etc" if a previous run was interrupted' 'workstation.collect:6 [source "etc"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/etc /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.old
   # workstation.collect:6 [source "etc"]
-  polyarchiv_step 3 14 'create the copy of source "etc"'
+  polyarchiv_step 3 14 'create the copy of source "etc"' 'workstation.collect:6 [source "etc"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups/etc
   # workstation.collect:6 [source "etc"]
-  polyarchiv_step 4 14 'create /var/lib/polyarchiv-fixture/collect/workstation/metadata/work'
+  polyarchiv_step 4 14 'create /var/lib/polyarchiv-fixture/collect/workstation/metadata/work' 'workstation.collect:6 [source "etc"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/metadata/work
   # workstation.collect:6 [source "etc"]
-  polyarchiv_step 5 14 'copy /var/lib/polyarchiv-fixture/data/etc into a staging copy of the copy of source "etc"'
+  polyarchiv_step 5 14 'copy /var/lib/polyarchiv-fixture/data/etc into a staging copy of the copy of source "etc"' 'workstation.collect:6 [source "etc"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/etc -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.new/
   # workstation.collect:6 [source "etc"]
-  polyarchiv_step 6 14 'replace the copy of source "etc" with the new copy'
+  polyarchiv_step 6 14 'replace the copy of source "etc" with the new copy' 'workstation.collect:6 [source "etc"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.new /var/lib/polyarchiv-fixture/collect/workstation/backups/etc /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.old
   # workstation.collect:11 [source "home"]
-  polyarchiv_step 7 14 'recover the copy of source "home" if a previous run was interrupted'
+  polyarchiv_step 7 14 'recover the copy of source "home" if a previous run was interrupted' 'workstation.collect:11 [source "home"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/home /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.old
   # workstation.collect:11 [source "home"]
-  polyarchiv_step 8 14 'create the copy of source "home"'
+  polyarchiv_step 8 14 'create the copy of source "home"' 'workstation.collect:11 [source "home"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups/home
   # workstation.collect:11 [source "home"]
-  polyarchiv_step 9 14 'copy /var/lib/polyarchiv-fixture/data/home into a staging copy of the copy of source "home"'
+  polyarchiv_step 9 14 'copy /var/lib/polyarchiv-fixture/data/home into a staging copy of the copy of source "home"' 'workstation.collect:11 [source "home"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/home -- /var/lib/polyarchiv-fixture/data/home/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.new/
   # workstation.collect:11 [source "home"]
-  polyarchiv_step 10 14 'replace the copy of source "home" with the new copy'
+  polyarchiv_step 10 14 'replace the copy of source "home" with the new copy' 'workstation.collect:11 [source "home"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.new /var/lib/polyarchiv-fixture/collect/workstation/backups/home /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.old
   # workstation.collect:16 [source "srv"]
-  polyarchiv_step 11 14 'recover the copy of source "srv" if a previous run was interrupted'
+  polyarchiv_step 11 14 'recover the copy of source "srv" if a previous run was interrupted' 'workstation.collect:16 [source "srv"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.old
   # workstation.collect:16 [source "srv"]
-  polyarchiv_step 12 14 'create the copy of source "srv"'
+  polyarchiv_step 12 14 'create the copy of source "srv"' 'workstation.collect:16 [source "srv"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www
   # workstation.collect:16 [source "srv"]
-  polyarchiv_step 13 14 'copy /var/lib/polyarchiv-fixture/data/srv/www into a staging copy of the copy of source "srv"'
+  polyarchiv_step 13 14 'copy /var/lib/polyarchiv-fixture/data/srv/www into a staging copy of the copy of source "srv"' 'workstation.collect:16 [source "srv"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.new/
   # workstation.collect:16 [source "srv"]
-  polyarchiv_step 14 14 'replace the copy of source "srv" with the new copy'
+  polyarchiv_step 14 14 'replace the copy of source "srv" with the new copy' 'workstation.collect:16 [source "srv"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.new /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.old
 }
 

@@ -36,14 +36,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -74,6 +74,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -217,61 +220,61 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_mail() {
   # mail.collect:3 [point]
-  polyarchiv_step 1 19 'create the collect directory'
+  polyarchiv_step 1 19 'create the collect directory' 'mail.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 2 19 'recover the mail copy of source "everyone" if a previous run was interrupted'
+  polyarchiv_step 2 19 'recover the mail copy of source "everyone" if a previous run was interrupted' 'mail.collect:5 [source "everyone"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-old
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 3 19 'create the mail copy of source "everyone"'
+  polyarchiv_step 3 19 'create the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 4 19 'remove the staging copy a failed run of source "everyone" left'
+  polyarchiv_step 4 19 'remove the staging copy a failed run of source "everyone" left' 'mail.collect:5 [source "everyone"]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 5 19 'stage the mail copy of source "everyone": hard-link the previous messages'
+  polyarchiv_step 5 19 'stage the mail copy of source "everyone": hard-link the previous messages' 'mail.collect:5 [source "everyone"]'
   rsync -a --delete -S '--include=*/' '--include=cur/*' '--include=new/*' '--exclude=*' --link-dest=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/ /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 6 19 'stage the mail copy of source "everyone": copy the previous indexes (updated in place by doveadm)'
+  polyarchiv_step 6 19 'stage the mail copy of source "everyone": copy the previous indexes (updated in place by doveadm)' 'mail.collect:5 [source "everyone"]'
   rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/ /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 7 19 "let mail_owner vmail pass through the collect point's directories"
+  polyarchiv_step 7 19 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 8 19 'give the staging copy of source "everyone" to mail_owner, who writes it'
+  polyarchiv_step 8 19 'give the staging copy of source "everyone" to mail_owner, who writes it' 'mail.collect:5 [source "everyone"]'
   chown -- vmail /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 9 19 'copy the Dovecot mailboxes of all users into the mail copy of source "everyone" (source "everyone" at mail.collect:5)'
+  polyarchiv_step 9 19 'copy the Dovecot mailboxes of all users into the mail copy of source "everyone" (source "everyone" at mail.collect:5)' 'mail.collect:5 [source "everyone"]'
   doveadm -o 'dsync_remote_cmd=doveadm -o mail_uid=vmail -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u:LAYOUT=fs dsync-server -u%u' backup -A remote:polyarchiv
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 10 19 'replace the mail copy of source "everyone" with the new copy'
+  polyarchiv_step 10 19 'replace the mail copy of source "everyone" with the new copy' 'mail.collect:5 [source "everyone"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-old
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 11 19 'recover the mail copy of source "sales" if a previous run was interrupted'
+  polyarchiv_step 11 19 'recover the mail copy of source "sales" if a previous run was interrupted' 'mail.collect:9 [source "sales"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-old
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 12 19 'create the mail copy of source "sales"'
+  polyarchiv_step 12 19 'create the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 13 19 'remove the staging copy a failed run of source "sales" left'
+  polyarchiv_step 13 19 'remove the staging copy a failed run of source "sales" left' 'mail.collect:9 [source "sales"]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 14 19 'stage the mail copy of source "sales": hard-link the previous messages'
+  polyarchiv_step 14 19 'stage the mail copy of source "sales": hard-link the previous messages' 'mail.collect:9 [source "sales"]'
   rsync -a --delete -S '--include=*/' '--include=cur/*' '--include=new/*' '--exclude=*' --link-dest=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/ /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 15 19 'stage the mail copy of source "sales": copy the previous indexes (updated in place by doveadm)'
+  polyarchiv_step 15 19 'stage the mail copy of source "sales": copy the previous indexes (updated in place by doveadm)' 'mail.collect:9 [source "sales"]'
   rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/ /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 16 19 "let mail_owner 5000 pass through the collect point's directories"
+  polyarchiv_step 16 19 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 17 19 'give the staging copy of source "sales" to mail_owner, who writes it'
+  polyarchiv_step 17 19 'give the staging copy of source "sales" to mail_owner, who writes it' 'mail.collect:9 [source "sales"]'
   chown -- 5000 /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 18 19 'copy the Dovecot mailboxes of users matching *@sales.example.org into the mail copy of source "sales" (source "sales" at mail.collect:9)'
+  polyarchiv_step 18 19 'copy the Dovecot mailboxes of users matching *@sales.example.org into the mail copy of source "sales" (source "sales" at mail.collect:9)' 'mail.collect:9 [source "sales"]'
   /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'dsync_remote_cmd=/usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o mail_uid=5000 -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u:LAYOUT=fs dsync-server -u%u' backup -m INBOX -u '*@sales.example.org' remote:polyarchiv
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 19 19 'replace the mail copy of source "sales" with the new copy'
+  polyarchiv_step 19 19 'replace the mail copy of source "sales" with the new copy' 'mail.collect:9 [source "sales"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-old
 }
 
@@ -279,16 +282,16 @@ unit_1_collect_mail() {
 # due: frequency always, never succeeded
 unit_2_backup_mirror_mail() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "mail" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "mail" if a previous run was interrupted' 'mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/mail /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "mail"'
+  polyarchiv_step 2 4 'create the mirror of "mail"' 'mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/mail
   # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/mail/backups into a staging copy of the mirror of "mail"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/mail/backups into a staging copy of the mirror of "mail"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/mail -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-new/
   # mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "mail" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "mail" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/mail /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-old
 }
 

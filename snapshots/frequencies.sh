@@ -43,14 +43,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -81,6 +81,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -224,22 +227,22 @@ polyarchiv_finish() {
 # due: frequency monthly on day 31, never succeeded
 unit_1_collect_end_of_month() {
   # end-of-month.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'end-of-month.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups
   # end-of-month.collect:8 [source "files"]
-  polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted' 'end-of-month.collect:8 [source "files"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work/files.old
   # end-of-month.collect:8 [source "files"]
-  polyarchiv_step 3 6 'create the copy of source "files"'
+  polyarchiv_step 3 6 'create the copy of source "files"' 'end-of-month.collect:8 [source "files"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files
   # end-of-month.collect:8 [source "files"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work' 'end-of-month.collect:8 [source "files"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work
   # end-of-month.collect:8 [source "files"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/end-of-month into a staging copy of the copy of source "files"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/end-of-month into a staging copy of the copy of source "files"' 'end-of-month.collect:8 [source "files"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files -- /var/lib/polyarchiv-fixture/data/end-of-month/ /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work/files.new/
   # end-of-month.collect:8 [source "files"]
-  polyarchiv_step 6 6 'replace the copy of source "files" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "files" with the new copy' 'end-of-month.collect:8 [source "files"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work/files.new /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work/files.old
 }
 
@@ -247,16 +250,16 @@ unit_1_collect_end_of_month() {
 # due: frequency weekly on Friday, never succeeded
 unit_2_backup_fridays_end_of_month() {
   # fridays.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "end-of-month" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "end-of-month" if a previous run was interrupted' 'fridays.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-old
   # fridays.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "end-of-month"'
+  polyarchiv_step 2 4 'create the mirror of "end-of-month"' 'fridays.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month
   # fridays.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/end-of-month/backups into a staging copy of the mirror of "end-of-month"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/end-of-month/backups into a staging copy of the mirror of "end-of-month"' 'fridays.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-new/
   # fridays.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "end-of-month" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "end-of-month" with the new copy' 'fridays.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-old
 }
 
@@ -264,22 +267,22 @@ unit_2_backup_fridays_end_of_month() {
 # due: frequency always, never succeeded
 unit_3_collect_every_run() {
   # every-run.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'every-run.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/every-run/backups
   # every-run.collect:8 [source "files"]
-  polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted' 'every-run.collect:8 [source "files"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/every-run/backups/files /var/lib/polyarchiv-fixture/collect/every-run/metadata/work/files.old
   # every-run.collect:8 [source "files"]
-  polyarchiv_step 3 6 'create the copy of source "files"'
+  polyarchiv_step 3 6 'create the copy of source "files"' 'every-run.collect:8 [source "files"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/every-run/backups/files
   # every-run.collect:8 [source "files"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/every-run/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/every-run/metadata/work' 'every-run.collect:8 [source "files"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/every-run/metadata/work
   # every-run.collect:8 [source "files"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/every-run into a staging copy of the copy of source "files"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/every-run into a staging copy of the copy of source "files"' 'every-run.collect:8 [source "files"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/every-run/backups/files -- /var/lib/polyarchiv-fixture/data/every-run/ /var/lib/polyarchiv-fixture/collect/every-run/metadata/work/files.new/
   # every-run.collect:8 [source "files"]
-  polyarchiv_step 6 6 'replace the copy of source "files" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "files" with the new copy' 'every-run.collect:8 [source "files"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/every-run/metadata/work/files.new /var/lib/polyarchiv-fixture/collect/every-run/backups/files /var/lib/polyarchiv-fixture/collect/every-run/metadata/work/files.old
 }
 
@@ -287,16 +290,16 @@ unit_3_collect_every_run() {
 # due: frequency daily, never succeeded
 unit_4_backup_daily_every_run() {
   # daily.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "every-run" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "every-run" if a previous run was interrupted' 'daily.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/daily/every-run /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-old
   # daily.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "every-run"'
+  polyarchiv_step 2 4 'create the mirror of "every-run"' 'daily.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/daily/every-run
   # daily.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/every-run/backups into a staging copy of the mirror of "every-run"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/every-run/backups into a staging copy of the mirror of "every-run"' 'daily.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/daily/every-run -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-new/
   # daily.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "every-run" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "every-run" with the new copy' 'daily.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/daily/every-run /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-old
 }
 
@@ -304,16 +307,16 @@ unit_4_backup_daily_every_run() {
 # due: frequency monthly on day 1, never succeeded
 unit_5_backup_monthly_every_run() {
   # monthly.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "every-run" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "every-run" if a previous run was interrupted' 'monthly.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/monthly/every-run /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-old
   # monthly.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "every-run"'
+  polyarchiv_step 2 4 'create the mirror of "every-run"' 'monthly.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/monthly/every-run
   # monthly.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/every-run/backups into a staging copy of the mirror of "every-run"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/every-run/backups into a staging copy of the mirror of "every-run"' 'monthly.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/monthly/every-run -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-new/
   # monthly.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "every-run" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "every-run" with the new copy' 'monthly.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/monthly/every-run /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-old
 }
 
@@ -321,22 +324,22 @@ unit_5_backup_monthly_every_run() {
 # due: frequency every 3600 s, never succeeded
 unit_6_collect_hour_in_seconds() {
   # hour-in-seconds.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'hour-in-seconds.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups
   # hour-in-seconds.collect:8 [source "files"]
-  polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted' 'hour-in-seconds.collect:8 [source "files"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work/files.old
   # hour-in-seconds.collect:8 [source "files"]
-  polyarchiv_step 3 6 'create the copy of source "files"'
+  polyarchiv_step 3 6 'create the copy of source "files"' 'hour-in-seconds.collect:8 [source "files"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files
   # hour-in-seconds.collect:8 [source "files"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work' 'hour-in-seconds.collect:8 [source "files"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work
   # hour-in-seconds.collect:8 [source "files"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/hour-in-seconds into a staging copy of the copy of source "files"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/hour-in-seconds into a staging copy of the copy of source "files"' 'hour-in-seconds.collect:8 [source "files"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files -- /var/lib/polyarchiv-fixture/data/hour-in-seconds/ /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work/files.new/
   # hour-in-seconds.collect:8 [source "files"]
-  polyarchiv_step 6 6 'replace the copy of source "files" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "files" with the new copy' 'hour-in-seconds.collect:8 [source "files"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work/files.new /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work/files.old
 }
 
@@ -344,16 +347,16 @@ unit_6_collect_hour_in_seconds() {
 # due: frequency weekly on Monday, never succeeded
 unit_7_backup_weekly_hour_in_seconds() {
   # weekly.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "hour-in-seconds" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "hour-in-seconds" if a previous run was interrupted' 'weekly.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-old
   # weekly.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "hour-in-seconds"'
+  polyarchiv_step 2 4 'create the mirror of "hour-in-seconds"' 'weekly.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds
   # weekly.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups into a staging copy of the mirror of "hour-in-seconds"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups into a staging copy of the mirror of "hour-in-seconds"' 'weekly.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-new/
   # weekly.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "hour-in-seconds" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "hour-in-seconds" with the new copy' 'weekly.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-old
 }
 
@@ -361,22 +364,22 @@ unit_7_backup_weekly_hour_in_seconds() {
 # due: frequency hourly, never succeeded
 unit_8_collect_hourly() {
   # hourly.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'hourly.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/hourly/backups
   # hourly.collect:8 [source "files"]
-  polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted' 'hourly.collect:8 [source "files"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/hourly/backups/files /var/lib/polyarchiv-fixture/collect/hourly/metadata/work/files.old
   # hourly.collect:8 [source "files"]
-  polyarchiv_step 3 6 'create the copy of source "files"'
+  polyarchiv_step 3 6 'create the copy of source "files"' 'hourly.collect:8 [source "files"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/hourly/backups/files
   # hourly.collect:8 [source "files"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/hourly/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/hourly/metadata/work' 'hourly.collect:8 [source "files"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/hourly/metadata/work
   # hourly.collect:8 [source "files"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/hourly into a staging copy of the copy of source "files"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/hourly into a staging copy of the copy of source "files"' 'hourly.collect:8 [source "files"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/hourly/backups/files -- /var/lib/polyarchiv-fixture/data/hourly/ /var/lib/polyarchiv-fixture/collect/hourly/metadata/work/files.new/
   # hourly.collect:8 [source "files"]
-  polyarchiv_step 6 6 'replace the copy of source "files" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "files" with the new copy' 'hourly.collect:8 [source "files"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/hourly/metadata/work/files.new /var/lib/polyarchiv-fixture/collect/hourly/backups/files /var/lib/polyarchiv-fixture/collect/hourly/metadata/work/files.old
 }
 
@@ -384,16 +387,16 @@ unit_8_collect_hourly() {
 # due: frequency daily after 3:00, never succeeded
 unit_9_backup_daily_at_3_hourly() {
   # daily-at-3.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "hourly" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "hourly" if a previous run was interrupted' 'daily-at-3.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-old
   # daily-at-3.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "hourly"'
+  polyarchiv_step 2 4 'create the mirror of "hourly"' 'daily-at-3.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly
   # daily-at-3.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hourly/backups into a staging copy of the mirror of "hourly"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hourly/backups into a staging copy of the mirror of "hourly"' 'daily-at-3.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-new/
   # daily-at-3.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "hourly" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "hourly" with the new copy' 'daily-at-3.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-old
 }
 
@@ -401,16 +404,16 @@ unit_9_backup_daily_at_3_hourly() {
 # due: frequency monthly on day 1, never succeeded
 unit_10_backup_monthly_hourly() {
   # monthly.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "hourly" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "hourly" if a previous run was interrupted' 'monthly.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/monthly/hourly /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-old
   # monthly.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "hourly"'
+  polyarchiv_step 2 4 'create the mirror of "hourly"' 'monthly.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/monthly/hourly
   # monthly.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hourly/backups into a staging copy of the mirror of "hourly"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hourly/backups into a staging copy of the mirror of "hourly"' 'monthly.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/monthly/hourly -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-new/
   # monthly.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "hourly" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "hourly" with the new copy' 'monthly.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/monthly/hourly /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-old
 }
 

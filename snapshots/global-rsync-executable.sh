@@ -37,14 +37,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -75,6 +75,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -218,22 +221,22 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_config_files() {
   # config-files.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'config-files.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/config-files/backups
   # config-files.collect:5 [source "etc"]
-  polyarchiv_step 2 6 'recover the copy of source "etc" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "etc" if a previous run was interrupted' 'config-files.collect:5 [source "etc"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/config-files/backups/etc /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.old
   # config-files.collect:5 [source "etc"]
-  polyarchiv_step 3 6 'create the copy of source "etc"'
+  polyarchiv_step 3 6 'create the copy of source "etc"' 'config-files.collect:5 [source "etc"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/config-files/backups/etc
   # config-files.collect:5 [source "etc"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/config-files/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/config-files/metadata/work' 'config-files.collect:5 [source "etc"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/config-files/metadata/work
   # config-files.collect:5 [source "etc"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/etc into a staging copy of the copy of source "etc"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/etc into a staging copy of the copy of source "etc"' 'config-files.collect:5 [source "etc"]'
   /usr/bin/rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/config-files/backups/etc -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.new/
   # config-files.collect:5 [source "etc"]
-  polyarchiv_step 6 6 'replace the copy of source "etc" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "etc" with the new copy' 'config-files.collect:5 [source "etc"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.new /var/lib/polyarchiv-fixture/collect/config-files/backups/etc /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.old
 }
 
@@ -241,16 +244,16 @@ unit_1_collect_config_files() {
 # due: frequency always, never succeeded
 unit_2_backup_mirror_config_files() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "config-files" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "config-files" if a previous run was interrupted' 'mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/config-files /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "config-files"'
+  polyarchiv_step 2 4 'create the mirror of "config-files"' 'mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/config-files
   # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/config-files/backups into a staging copy of the mirror of "config-files"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/config-files/backups into a staging copy of the mirror of "config-files"' 'mirror.backup:3 [point]'
   /usr/bin/rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/config-files -- /var/lib/polyarchiv-fixture/collect/config-files/backups/ /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-new/
   # mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "config-files" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "config-files" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/config-files /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-old
 }
 

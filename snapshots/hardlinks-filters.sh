@@ -36,14 +36,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -74,6 +74,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -217,46 +220,46 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_server() {
   # server.collect:3 [point]
-  polyarchiv_step 1 14 'create the collect directory'
+  polyarchiv_step 1 14 'create the collect directory' 'server.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/server/backups
   # server.collect:6 [source "tree"]
-  polyarchiv_step 2 14 'recover the copy of source "tree" if a previous run was interrupted'
+  polyarchiv_step 2 14 'recover the copy of source "tree" if a previous run was interrupted' 'server.collect:6 [source "tree"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/server/backups/tree /var/lib/polyarchiv-fixture/collect/server/metadata/work/tree.old
   # server.collect:6 [source "tree"]
-  polyarchiv_step 3 14 'create the copy of source "tree"'
+  polyarchiv_step 3 14 'create the copy of source "tree"' 'server.collect:6 [source "tree"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/server/backups/tree
   # server.collect:6 [source "tree"]
-  polyarchiv_step 4 14 'create /var/lib/polyarchiv-fixture/collect/server/metadata/work'
+  polyarchiv_step 4 14 'create /var/lib/polyarchiv-fixture/collect/server/metadata/work' 'server.collect:6 [source "tree"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/server/metadata/work
   # server.collect:6 [source "tree"]
-  polyarchiv_step 5 14 'copy /var/lib/polyarchiv-fixture/data/tree into a staging copy of the copy of source "tree"'
+  polyarchiv_step 5 14 'copy /var/lib/polyarchiv-fixture/data/tree into a staging copy of the copy of source "tree"' 'server.collect:6 [source "tree"]'
   rsync -a --delete -S -H '--include=*.keep.tmp' '--exclude=*.tmp' --link-dest=/var/lib/polyarchiv-fixture/collect/server/backups/tree -- /var/lib/polyarchiv-fixture/data/tree/ /var/lib/polyarchiv-fixture/collect/server/metadata/work/tree.new/
   # server.collect:6 [source "tree"]
-  polyarchiv_step 6 14 'replace the copy of source "tree" with the new copy'
+  polyarchiv_step 6 14 'replace the copy of source "tree" with the new copy' 'server.collect:6 [source "tree"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/server/metadata/work/tree.new /var/lib/polyarchiv-fixture/collect/server/backups/tree /var/lib/polyarchiv-fixture/collect/server/metadata/work/tree.old
   # server.collect:15 [source "logs"]
-  polyarchiv_step 7 14 'recover the copy of source "logs" if a previous run was interrupted'
+  polyarchiv_step 7 14 'recover the copy of source "logs" if a previous run was interrupted' 'server.collect:15 [source "logs"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/server/backups/logs /var/lib/polyarchiv-fixture/collect/server/metadata/work/logs.old
   # server.collect:15 [source "logs"]
-  polyarchiv_step 8 14 'create the copy of source "logs"'
+  polyarchiv_step 8 14 'create the copy of source "logs"' 'server.collect:15 [source "logs"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/server/backups/logs
   # server.collect:15 [source "logs"]
-  polyarchiv_step 9 14 'copy /var/lib/polyarchiv-fixture/data/logs into a staging copy of the copy of source "logs"'
+  polyarchiv_step 9 14 'copy /var/lib/polyarchiv-fixture/data/logs into a staging copy of the copy of source "logs"' 'server.collect:15 [source "logs"]'
   rsync -a --delete -S --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt --link-dest=/var/lib/polyarchiv-fixture/collect/server/backups/logs -- /var/lib/polyarchiv-fixture/data/logs/ /var/lib/polyarchiv-fixture/collect/server/metadata/work/logs.new/
   # server.collect:15 [source "logs"]
-  polyarchiv_step 10 14 'replace the copy of source "logs" with the new copy'
+  polyarchiv_step 10 14 'replace the copy of source "logs" with the new copy' 'server.collect:15 [source "logs"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/server/metadata/work/logs.new /var/lib/polyarchiv-fixture/collect/server/backups/logs /var/lib/polyarchiv-fixture/collect/server/metadata/work/logs.old
   # server.collect:23 [source "plain"]
-  polyarchiv_step 11 14 'recover the copy of source "plain" if a previous run was interrupted'
+  polyarchiv_step 11 14 'recover the copy of source "plain" if a previous run was interrupted' 'server.collect:23 [source "plain"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/server/backups/plain /var/lib/polyarchiv-fixture/collect/server/metadata/work/plain.old
   # server.collect:23 [source "plain"]
-  polyarchiv_step 12 14 'create the copy of source "plain"'
+  polyarchiv_step 12 14 'create the copy of source "plain"' 'server.collect:23 [source "plain"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/server/backups/plain
   # server.collect:23 [source "plain"]
-  polyarchiv_step 13 14 'copy /var/lib/polyarchiv-fixture/data/plain into a staging copy of the copy of source "plain"'
+  polyarchiv_step 13 14 'copy /var/lib/polyarchiv-fixture/data/plain into a staging copy of the copy of source "plain"' 'server.collect:23 [source "plain"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/server/backups/plain -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/server/metadata/work/plain.new/
   # server.collect:23 [source "plain"]
-  polyarchiv_step 14 14 'replace the copy of source "plain" with the new copy'
+  polyarchiv_step 14 14 'replace the copy of source "plain" with the new copy' 'server.collect:23 [source "plain"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/server/metadata/work/plain.new /var/lib/polyarchiv-fixture/collect/server/backups/plain /var/lib/polyarchiv-fixture/collect/server/metadata/work/plain.old
 }
 
@@ -264,16 +267,16 @@ unit_1_collect_server() {
 # due: frequency always, never succeeded
 unit_2_backup_mirror_server() {
   # mirror.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "server" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "server" if a previous run was interrupted' 'mirror.backup:4 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/server /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-old
   # mirror.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "server"'
+  polyarchiv_step 2 4 'create the mirror of "server"' 'mirror.backup:4 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/server
   # mirror.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/server/backups into a staging copy of the mirror of "server"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/server/backups into a staging copy of the mirror of "server"' 'mirror.backup:4 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/server -- /var/lib/polyarchiv-fixture/collect/server/backups/ /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-new/
   # mirror.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "server" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "server" with the new copy' 'mirror.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/server /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-old
 }
 

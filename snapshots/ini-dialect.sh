@@ -37,14 +37,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -75,6 +75,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -218,22 +221,22 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_other() {
   # other.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'other.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/other/backups
   # other.collect:5 [source "notes-again"]
-  polyarchiv_step 2 6 'recover the copy of source "notes-again" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "notes-again" if a previous run was interrupted' 'other.collect:5 [source "notes-again"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/other/backups/notes /var/lib/polyarchiv-fixture/collect/other/metadata/work/notes.old
   # other.collect:5 [source "notes-again"]
-  polyarchiv_step 3 6 'create the copy of source "notes-again"'
+  polyarchiv_step 3 6 'create the copy of source "notes-again"' 'other.collect:5 [source "notes-again"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/other/backups/notes
   # other.collect:5 [source "notes-again"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/other/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/other/metadata/work' 'other.collect:5 [source "notes-again"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/other/metadata/work
   # other.collect:5 [source "notes-again"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/notes into a staging copy of the copy of source "notes-again"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/notes into a staging copy of the copy of source "notes-again"' 'other.collect:5 [source "notes-again"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/other/backups/notes -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/other/metadata/work/notes.new/
   # other.collect:5 [source "notes-again"]
-  polyarchiv_step 6 6 'replace the copy of source "notes-again" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "notes-again" with the new copy' 'other.collect:5 [source "notes-again"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/other/metadata/work/notes.new /var/lib/polyarchiv-fixture/collect/other/backups/notes /var/lib/polyarchiv-fixture/collect/other/metadata/work/notes.old
 }
 
@@ -241,16 +244,16 @@ unit_1_collect_other() {
 # due: frequency always, never succeeded
 unit_2_backup_MIRROR_other() {
   # MIRROR.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "other" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "other" if a previous run was interrupted' 'MIRROR.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/other /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-old
   # MIRROR.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "other"'
+  polyarchiv_step 2 4 'create the mirror of "other"' 'MIRROR.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/other
   # MIRROR.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/other/backups into a staging copy of the mirror of "other"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/other/backups into a staging copy of the mirror of "other"' 'MIRROR.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/other -- /var/lib/polyarchiv-fixture/collect/other/backups/ /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-new/
   # MIRROR.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "other" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "other" with the new copy' 'MIRROR.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/other /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-old
 }
 
@@ -258,34 +261,34 @@ unit_2_backup_MIRROR_other() {
 # due: frequency always, never succeeded
 unit_3_collect_site() {
   # site.collect:10 [point]
-  polyarchiv_step 1 10 'create the collect directory'
+  polyarchiv_step 1 10 'create the collect directory' 'site.collect:10 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:13 [source "pages"]
-  polyarchiv_step 2 10 'recover the copy of source "pages" if a previous run was interrupted'
+  polyarchiv_step 2 10 'recover the copy of source "pages" if a previous run was interrupted' 'site.collect:13 [source "pages"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/pages /var/lib/polyarchiv-fixture/collect/site/metadata/work/pages.old
   # site.collect:13 [source "pages"]
-  polyarchiv_step 3 10 'create the copy of source "pages"'
+  polyarchiv_step 3 10 'create the copy of source "pages"' 'site.collect:13 [source "pages"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/pages
   # site.collect:13 [source "pages"]
-  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work'
+  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:13 [source "pages"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # site.collect:13 [source "pages"]
-  polyarchiv_step 5 10 'copy /var/lib/polyarchiv-fixture/data/site into a staging copy of the copy of source "pages"'
+  polyarchiv_step 5 10 'copy /var/lib/polyarchiv-fixture/data/site into a staging copy of the copy of source "pages"' 'site.collect:13 [source "pages"]'
   rsync -a --delete -S '--exclude=*.swp' --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/pages -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/pages.new/
   # site.collect:13 [source "pages"]
-  polyarchiv_step 6 10 'replace the copy of source "pages" with the new copy'
+  polyarchiv_step 6 10 'replace the copy of source "pages" with the new copy' 'site.collect:13 [source "pages"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/pages.new /var/lib/polyarchiv-fixture/collect/site/backups/pages /var/lib/polyarchiv-fixture/collect/site/metadata/work/pages.old
   # site.collect:18 [source "notes"]
-  polyarchiv_step 7 10 'recover the copy of source "notes" if a previous run was interrupted'
+  polyarchiv_step 7 10 'recover the copy of source "notes" if a previous run was interrupted' 'site.collect:18 [source "notes"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/notes /var/lib/polyarchiv-fixture/collect/site/metadata/work/notes.old
   # site.collect:18 [source "notes"]
-  polyarchiv_step 8 10 'create the copy of source "notes"'
+  polyarchiv_step 8 10 'create the copy of source "notes"' 'site.collect:18 [source "notes"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/notes
   # site.collect:18 [source "notes"]
-  polyarchiv_step 9 10 'copy /var/lib/polyarchiv-fixture/data/notes into a staging copy of the copy of source "notes"'
+  polyarchiv_step 9 10 'copy /var/lib/polyarchiv-fixture/data/notes into a staging copy of the copy of source "notes"' 'site.collect:18 [source "notes"]'
   rsync -a --delete -S '--exclude=*.bak # not a comment' --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/notes -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/notes.new/
   # site.collect:18 [source "notes"]
-  polyarchiv_step 10 10 'replace the copy of source "notes" with the new copy'
+  polyarchiv_step 10 10 'replace the copy of source "notes" with the new copy' 'site.collect:18 [source "notes"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/notes.new /var/lib/polyarchiv-fixture/collect/site/backups/notes /var/lib/polyarchiv-fixture/collect/site/metadata/work/notes.old
 }
 
@@ -293,16 +296,16 @@ unit_3_collect_site() {
 # due: frequency always, never succeeded
 unit_4_backup_MIRROR_site() {
   # MIRROR.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "site" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "site" if a previous run was interrupted' 'MIRROR.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
   # MIRROR.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "site"'
+  polyarchiv_step 2 4 'create the mirror of "site"' 'MIRROR.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/site
   # MIRROR.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"' 'MIRROR.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/
   # MIRROR.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "site" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "site" with the new copy' 'MIRROR.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
 }
 

@@ -36,14 +36,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -74,6 +74,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -217,24 +220,24 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_directory() {
   # directory.collect:6 [point]
-  polyarchiv_step 1 5 'create the collect directory'
+  polyarchiv_step 1 5 'create the collect directory' 'directory.collect:6 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/directory/backups
   # directory.collect:8 [source "main"]
-  polyarchiv_step 2 5 'export LDAP database 1 with slapcat (source "main" at directory.collect:8)'
+  polyarchiv_step 2 5 'export LDAP database 1 with slapcat (source "main" at directory.collect:8)' 'directory.collect:8 [source "main"]'
   slapcat -n 1 > /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 50 warn
   mv -f -- /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif
   # directory.collect:12 [source "accounts"]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/directory/backups/ldap'
+  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/directory/backups/ldap' 'directory.collect:12 [source "accounts"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/directory/backups/ldap
   # directory.collect:12 [source "accounts"]
-  polyarchiv_step 4 5 'export LDAP database dc=accounts,dc=example,dc=org with slapcat (source "accounts" at directory.collect:12)'
+  polyarchiv_step 4 5 'export LDAP database dc=accounts,dc=example,dc=org with slapcat (source "accounts" at directory.collect:12)' 'directory.collect:12 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u root -- slapcat -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org' > /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 20 fail
   mv -f -- /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 5 5 'export LDAP database 2 with slapcat (source "legacy" at directory.collect:24)'
+  polyarchiv_step 5 5 'export LDAP database 2 with slapcat (source "legacy" at directory.collect:24)' 'directory.collect:24 [source "legacy"]'
   slapcat -f /etc/ldap/slapd.conf -n 2 > /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 50 warn
   mv -f -- /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif
@@ -244,16 +247,16 @@ unit_1_collect_directory() {
 # due: frequency always, never succeeded
 unit_2_backup_mirror_directory() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "directory" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "directory" if a previous run was interrupted' 'mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/directory /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "directory"'
+  polyarchiv_step 2 4 'create the mirror of "directory"' 'mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/directory
   # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/directory/backups into a staging copy of the mirror of "directory"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/directory/backups into a staging copy of the mirror of "directory"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/directory -- /var/lib/polyarchiv-fixture/collect/directory/backups/ /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-new/
   # mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "directory" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "directory" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/directory /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-old
 }
 

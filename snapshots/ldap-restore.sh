@@ -36,14 +36,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -74,6 +74,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -262,19 +265,19 @@ polyarchiv_dir_reload() {
 # chosen with --from mirror
 unit_1_fetch_mirror_directory() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 5 'recover the copy of "directory" fetched from backup point "mirror" if a previous run was interrupted'
+  polyarchiv_step 1 5 'recover the copy of "directory" fetched from backup point "mirror" if a previous run was interrupted' 'mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/directory/backups /var/lib/polyarchiv-fixture/collect/directory/metadata/work/fetch.old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 5 'create the copy of "directory" fetched from backup point "mirror"'
+  polyarchiv_step 2 5 'create the copy of "directory" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/directory/backups
   # mirror.backup:3 [point]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/directory/metadata/work'
+  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/directory/metadata/work' 'mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/directory/metadata/work
   # mirror.backup:3 [point]
-  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirror/directory into a staging copy of the copy of "directory" fetched from backup point "mirror"'
+  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirror/directory into a staging copy of the copy of "directory" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/directory/backups -- /var/lib/polyarchiv-fixture/mirror/directory/ /var/lib/polyarchiv-fixture/collect/directory/metadata/work/fetch.new/
   # mirror.backup:3 [point]
-  polyarchiv_step 5 5 'replace the copy of "directory" fetched from backup point "mirror" with the new copy'
+  polyarchiv_step 5 5 'replace the copy of "directory" fetched from backup point "mirror" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/directory/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/directory/backups /var/lib/polyarchiv-fixture/collect/directory/metadata/work/fetch.old
 }
 
@@ -282,19 +285,19 @@ unit_1_fetch_mirror_directory() {
 # restore the sources of directory
 unit_2_restore_directory() {
   # directory.collect:8 [source "main"]
-  polyarchiv_step 1 5 'stop slapd before restoring source "main" at directory.collect:8'
+  polyarchiv_step 1 5 'stop slapd before restoring source "main" at directory.collect:8' 'directory.collect:8 [source "main"]'
   service slapd stop
   # directory.collect:10 [source "main"]
-  polyarchiv_step 2 5 'rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main" at directory.collect:8)'
+  polyarchiv_step 2 5 'rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main" at directory.collect:8)' 'directory.collect:10 [source "main"]'
   polyarchiv_dir_reload /var/lib/ldap /var/lib/.ldap.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 3 service slapd start slapadd -n 1
   # directory.collect:18 [source "accounts"]
-  polyarchiv_step 3 5 'stop slapd before restoring source "accounts" at directory.collect:12'
+  polyarchiv_step 3 5 'stop slapd before restoring source "accounts" at directory.collect:12' 'directory.collect:18 [source "accounts"]'
   sudo -n -u root -- systemctl stop slapd@accounts.service
   # directory.collect:16 [source "accounts"]
-  polyarchiv_step 4 5 'rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts" at directory.collect:12)'
+  polyarchiv_step 4 5 'rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts" at directory.collect:12)' 'directory.collect:16 [source "accounts"]'
   polyarchiv_dir_reload '/srv/ldap/accounts db' '/srv/ldap/.accounts db.polyarchiv-old' /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 8 sudo -n -u root -- systemctl start slapd@accounts.service sudo -n -u root -- slapadd -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org'
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 5 5 'cannot restore source "legacy" at directory.collect:24: set data_directory (the directory of database 2)'
+  polyarchiv_step 5 5 'cannot restore source "legacy" at directory.collect:24: set data_directory (the directory of database 2)' 'directory.collect:24 [source "legacy"]'
   false
 }
 

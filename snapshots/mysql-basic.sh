@@ -36,14 +36,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -74,6 +74,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -217,20 +220,20 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_shop() {
   # shop.collect:5 [point]
-  polyarchiv_step 1 4 'create the collect directory'
+  polyarchiv_step 1 4 'create the collect directory' 'shop.collect:5 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/shop/backups
   # shop.collect:12 [source "orders"]
-  polyarchiv_step 2 4 'write the password of source "orders" to a private option file'
+  polyarchiv_step 2 4 'write the password of source "orders" to a private option file' 'shop.collect:12 [source "orders"]'
   polyarchiv_secret_file my.shop.orders.cnf '' text '[client]
 password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
 '
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 3 4 'dump MySQL database orders (source "orders", shop.collect:7)'
+  polyarchiv_step 3 4 'dump MySQL database orders (source "orders", shop.collect:7)' 'shop.collect:7 [source "orders"]'
   mysqldump --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --single-transaction --routines --triggers --events --hex-blob -- orders > /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql 50 fail
   mv -f -- /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 4 4 'dump MySQL database sessions (source "sessions", shop.collect:17)'
+  polyarchiv_step 4 4 'dump MySQL database sessions (source "sessions", shop.collect:17)' 'shop.collect:17 [source "sessions"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u mysql -- mysqldump --protocol=socket --socket=/run/mysqld/mysqld.sock --single-transaction --routines --triggers --events --hex-blob -- sessions > /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql 50 warn
@@ -241,16 +244,16 @@ password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
 # due: frequency always, never succeeded
 unit_2_backup_mirror_shop() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "shop" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "shop" if a previous run was interrupted' 'mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/shop /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "shop"'
+  polyarchiv_step 2 4 'create the mirror of "shop"' 'mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/shop
   # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/shop/backups into a staging copy of the mirror of "shop"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/shop/backups into a staging copy of the mirror of "shop"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/shop -- /var/lib/polyarchiv-fixture/collect/shop/backups/ /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-new/
   # mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "shop" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "shop" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/shop /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-old
 }
 

@@ -39,14 +39,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -77,6 +77,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -220,22 +223,22 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_caf_n() {
   # café ünï.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'café ünï.collect:3 [point]'
   mkdir -p -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups'
   # café ünï.collect:5 [source ünïcödé]
-  polyarchiv_step 2 6 'recover the copy of source "ünïcödé" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "ünïcödé" if a previous run was interrupted' 'café ünï.collect:5 [source ünïcödé]'
   polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.old'
   # café ünï.collect:5 [source ünïcödé]
-  polyarchiv_step 3 6 'create the copy of source "ünïcödé"'
+  polyarchiv_step 3 6 'create the copy of source "ünïcödé"' 'café ünï.collect:5 [source ünïcödé]'
   mkdir -p -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß'
   # café ünï.collect:5 [source ünïcödé]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/café ünï/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/café ünï/metadata/work' 'café ünï.collect:5 [source ünïcödé]'
   mkdir -p -- '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work'
   # café ünï.collect:5 [source ünïcödé]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/café/日本語 into a staging copy of the copy of source "ünïcödé"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/café/日本語 into a staging copy of the copy of source "ünïcödé"' 'café ünï.collect:5 [source ünïcödé]'
   rsync -a --delete -S "--exclude=*.tmp'\"" '--link-dest=/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.new/'
   # café ünï.collect:5 [source ünïcödé]
-  polyarchiv_step 6 6 'replace the copy of source "ünïcödé" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "ünïcödé" with the new copy' 'café ünï.collect:5 [source ünïcödé]'
   polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.new' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.old'
 }
 
@@ -243,16 +246,16 @@ unit_1_collect_caf_n() {
 # due: frequency always, never succeeded
 unit_2_backup_HOME_mirror_caf_n() {
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "café ünï" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "café ünï" if a previous run was interrupted' "\$HOME mirror.backup:3 [point]"
   polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-old"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "café ünï"'
+  polyarchiv_step 2 4 'create the mirror of "café ünï"' "\$HOME mirror.backup:3 [point]"
   mkdir -p -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/café ünï/backups into a staging copy of the mirror of "café ünï"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/café ünï/backups into a staging copy of the mirror of "café ünï"' "\$HOME mirror.backup:3 [point]"
   rsync -a --delete -S -H "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï" -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-new/"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "café ünï" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "café ünï" with the new copy' "\$HOME mirror.backup:3 [point]"
   polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-new" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-old"
 }
 
@@ -260,16 +263,16 @@ unit_2_backup_HOME_mirror_caf_n() {
 # due: frequency always, never succeeded
 unit_3_backup_dash_caf_n() {
   # -dash.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "café ünï" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "café ünï" if a previous run was interrupted' '-dash.backup:3 [point]'
   polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï' '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-old'
   # -dash.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "café ünï"'
+  polyarchiv_step 2 4 'create the mirror of "café ünï"' '-dash.backup:3 [point]'
   mkdir -p -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï'
   # -dash.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/café ünï/backups into a staging copy of the mirror of "café ünï"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/café ünï/backups into a staging copy of the mirror of "café ünï"' '-dash.backup:3 [point]'
   rsync -a --delete -S -H '--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-new/'
   # -dash.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "café ünï" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "café ünï" with the new copy' '-dash.backup:3 [point]'
   polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-new' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï' '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-old'
 }
 
@@ -277,22 +280,22 @@ unit_3_backup_dash_caf_n() {
 # due: frequency always, never succeeded
 unit_4_collect_my_site() {
   # my site.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'my site.collect:3 [point]'
   mkdir -p -- '/var/lib/polyarchiv-fixture/collect/my site/backups'
   # my site.collect:5 [source "it's \"quoted\""]
-  polyarchiv_step 2 6 "recover the copy of source \"it's \"quoted\"\" if a previous run was interrupted"
+  polyarchiv_step 2 6 "recover the copy of source \"it's \"quoted\"\" if a previous run was interrupted" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
   polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.old'
   # my site.collect:5 [source "it's \"quoted\""]
-  polyarchiv_step 3 6 "create the copy of source \"it's \"quoted\"\""
+  polyarchiv_step 3 6 "create the copy of source \"it's \"quoted\"\"" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
   mkdir -p -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest'
   # my site.collect:5 [source "it's \"quoted\""]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/my site/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/my site/metadata/work' "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
   mkdir -p -- '/var/lib/polyarchiv-fixture/collect/my site/metadata/work'
   # my site.collect:5 [source "it's \"quoted\""]
-  polyarchiv_step 5 6 "copy /var/lib/polyarchiv-fixture/data/-odd dir into a staging copy of the copy of source \"it's \"quoted\"\""
+  polyarchiv_step 5 6 "copy /var/lib/polyarchiv-fixture/data/-odd dir into a staging copy of the copy of source \"it's \"quoted\"\"" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
   rsync -a --delete -S '--exclude=-*.tmp' '--link-dest=/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.new/'
   # my site.collect:5 [source "it's \"quoted\""]
-  polyarchiv_step 6 6 "replace the copy of source \"it's \"quoted\"\" with the new copy"
+  polyarchiv_step 6 6 "replace the copy of source \"it's \"quoted\"\" with the new copy" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
   polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.new' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.old'
 }
 
@@ -300,16 +303,16 @@ unit_4_collect_my_site() {
 # due: frequency always, never succeeded
 unit_5_backup_HOME_mirror_my_site() {
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "my site" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "my site" if a previous run was interrupted' "\$HOME mirror.backup:3 [point]"
   polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-old"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "my site"'
+  polyarchiv_step 2 4 'create the mirror of "my site"' "\$HOME mirror.backup:3 [point]"
   mkdir -p -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/my site/backups into a staging copy of the mirror of "my site"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/my site/backups into a staging copy of the mirror of "my site"' "\$HOME mirror.backup:3 [point]"
   rsync -a --delete -S -H "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site" -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-new/"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "my site" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "my site" with the new copy' "\$HOME mirror.backup:3 [point]"
   polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-new" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-old"
 }
 
@@ -317,16 +320,16 @@ unit_5_backup_HOME_mirror_my_site() {
 # due: frequency always, never succeeded
 unit_6_backup_dash_my_site() {
   # -dash.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "my site" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "my site" if a previous run was interrupted' '-dash.backup:3 [point]'
   polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/mirrors/-dash/my site' '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-old'
   # -dash.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "my site"'
+  polyarchiv_step 2 4 'create the mirror of "my site"' '-dash.backup:3 [point]'
   mkdir -p -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site'
   # -dash.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/my site/backups into a staging copy of the mirror of "my site"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/my site/backups into a staging copy of the mirror of "my site"' '-dash.backup:3 [point]'
   rsync -a --delete -S -H '--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/my site' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-new/'
   # -dash.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "my site" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "my site" with the new copy' '-dash.backup:3 [point]'
   polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-new' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site' '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-old'
 }
 
@@ -334,22 +337,22 @@ unit_6_backup_dash_my_site() {
 # due: frequency always, never succeeded
 unit_7_collect_o_brien() {
   # o'brien.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' "o'brien.collect:3 [point]"
   mkdir -p -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups"
   # o'brien.collect:5 [source "$(whoami)"]
-  polyarchiv_step 2 6 "recover the copy of source \"\$(whoami)\" if a previous run was interrupted"
+  polyarchiv_step 2 6 "recover the copy of source \"\$(whoami)\" if a previous run was interrupted" "o'brien.collect:5 [source \"\$(whoami)\"]"
   polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.old"
   # o'brien.collect:5 [source "$(whoami)"]
-  polyarchiv_step 3 6 "create the copy of source \"\$(whoami)\""
+  polyarchiv_step 3 6 "create the copy of source \"\$(whoami)\"" "o'brien.collect:5 [source \"\$(whoami)\"]"
   mkdir -p -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`"
   # o'brien.collect:5 [source "$(whoami)"]
-  polyarchiv_step 4 6 "create /var/lib/polyarchiv-fixture/collect/o'brien/metadata/work"
+  polyarchiv_step 4 6 "create /var/lib/polyarchiv-fixture/collect/o'brien/metadata/work" "o'brien.collect:5 [source \"\$(whoami)\"]"
   mkdir -p -- "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work"
   # o'brien.collect:5 [source "$(whoami)"]
-  polyarchiv_step 5 6 "copy /var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*? into a staging copy of the copy of source \"\$(whoami)\""
+  polyarchiv_step 5 6 "copy /var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*? into a staging copy of the copy of source \"\$(whoami)\"" "o'brien.collect:5 [source \"\$(whoami)\"]"
   rsync -a --delete -S "--link-dest=/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.new/"
   # o'brien.collect:5 [source "$(whoami)"]
-  polyarchiv_step 6 6 "replace the copy of source \"\$(whoami)\" with the new copy"
+  polyarchiv_step 6 6 "replace the copy of source \"\$(whoami)\" with the new copy" "o'brien.collect:5 [source \"\$(whoami)\"]"
   polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.new" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.old"
 }
 
@@ -357,16 +360,16 @@ unit_7_collect_o_brien() {
 # due: frequency always, never succeeded
 unit_8_backup_HOME_mirror_o_brien() {
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 1 4 "recover the mirror of \"o'brien\" if a previous run was interrupted"
+  polyarchiv_step 1 4 "recover the mirror of \"o'brien\" if a previous run was interrupted" "\$HOME mirror.backup:3 [point]"
   polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-old"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 2 4 "create the mirror of \"o'brien\""
+  polyarchiv_step 2 4 "create the mirror of \"o'brien\"" "\$HOME mirror.backup:3 [point]"
   mkdir -p -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 3 4 "copy /var/lib/polyarchiv-fixture/collect/o'brien/backups into a staging copy of the mirror of \"o'brien\""
+  polyarchiv_step 3 4 "copy /var/lib/polyarchiv-fixture/collect/o'brien/backups into a staging copy of the mirror of \"o'brien\"" "\$HOME mirror.backup:3 [point]"
   rsync -a --delete -S -H "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien" -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-new/"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 4 4 "replace the mirror of \"o'brien\" with the new copy"
+  polyarchiv_step 4 4 "replace the mirror of \"o'brien\" with the new copy" "\$HOME mirror.backup:3 [point]"
   polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-new" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-old"
 }
 
@@ -374,16 +377,16 @@ unit_8_backup_HOME_mirror_o_brien() {
 # due: frequency always, never succeeded
 unit_9_backup_dash_o_brien() {
   # -dash.backup:3 [point]
-  polyarchiv_step 1 4 "recover the mirror of \"o'brien\" if a previous run was interrupted"
+  polyarchiv_step 1 4 "recover the mirror of \"o'brien\" if a previous run was interrupted" '-dash.backup:3 [point]'
   polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien" "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-old"
   # -dash.backup:3 [point]
-  polyarchiv_step 2 4 "create the mirror of \"o'brien\""
+  polyarchiv_step 2 4 "create the mirror of \"o'brien\"" '-dash.backup:3 [point]'
   mkdir -p -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien"
   # -dash.backup:3 [point]
-  polyarchiv_step 3 4 "copy /var/lib/polyarchiv-fixture/collect/o'brien/backups into a staging copy of the mirror of \"o'brien\""
+  polyarchiv_step 3 4 "copy /var/lib/polyarchiv-fixture/collect/o'brien/backups into a staging copy of the mirror of \"o'brien\"" '-dash.backup:3 [point]'
   rsync -a --delete -S -H "--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien" -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-new/"
   # -dash.backup:3 [point]
-  polyarchiv_step 4 4 "replace the mirror of \"o'brien\" with the new copy"
+  polyarchiv_step 4 4 "replace the mirror of \"o'brien\" with the new copy" '-dash.backup:3 [point]'
   polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-new" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien" "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-old"
 }
 

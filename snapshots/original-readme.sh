@@ -43,14 +43,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -81,6 +81,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -224,58 +227,58 @@ polyarchiv_finish() {
 # due: frequency daily, never succeeded
 unit_1_collect_local1() {
   # local1.collect:4 [point]
-  polyarchiv_step 1 18 'create the collect directory'
+  polyarchiv_step 1 18 'create the collect directory' 'local1.collect:4 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups
   # local1.collect:11 [source "source_1"]
-  polyarchiv_step 2 18 'recover the copy of source "source_1" if a previous run was interrupted'
+  polyarchiv_step 2 18 'recover the copy of source "source_1" if a previous run was interrupted' 'local1.collect:11 [source "source_1"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/postgres.old
   # local1.collect:11 [source "source_1"]
-  polyarchiv_step 3 18 'create the copy of source "source_1"'
+  polyarchiv_step 3 18 'create the copy of source "source_1"' 'local1.collect:11 [source "source_1"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres
   # local1.collect:11 [source "source_1"]
-  polyarchiv_step 4 18 'create /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work'
+  polyarchiv_step 4 18 'create /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work' 'local1.collect:11 [source "source_1"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work
   # local1.collect:11 [source "source_1"]
-  polyarchiv_step 5 18 'copy /var/lib/polyarchiv-fixture/data/input/postgres into a staging copy of the copy of source "source_1"'
+  polyarchiv_step 5 18 'copy /var/lib/polyarchiv-fixture/data/input/postgres into a staging copy of the copy of source "source_1"' 'local1.collect:11 [source "source_1"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/postgres.new/
   # local1.collect:11 [source "source_1"]
-  polyarchiv_step 6 18 'replace the copy of source "source_1" with the new copy'
+  polyarchiv_step 6 18 'replace the copy of source "source_1" with the new copy' 'local1.collect:11 [source "source_1"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/postgres.new /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/postgres.old
   # local1.collect:17 [source "source_2"]
-  polyarchiv_step 7 18 'recover the copy of source "source_2" if a previous run was interrupted'
+  polyarchiv_step 7 18 'recover the copy of source "source_2" if a previous run was interrupted' 'local1.collect:17 [source "source_2"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/mysql.old
   # local1.collect:17 [source "source_2"]
-  polyarchiv_step 8 18 'create the copy of source "source_2"'
+  polyarchiv_step 8 18 'create the copy of source "source_2"' 'local1.collect:17 [source "source_2"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql
   # local1.collect:17 [source "source_2"]
-  polyarchiv_step 9 18 'copy /var/lib/polyarchiv-fixture/data/input/mysql into a staging copy of the copy of source "source_2"'
+  polyarchiv_step 9 18 'copy /var/lib/polyarchiv-fixture/data/input/mysql into a staging copy of the copy of source "source_2"' 'local1.collect:17 [source "source_2"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/mysql.new/
   # local1.collect:17 [source "source_2"]
-  polyarchiv_step 10 18 'replace the copy of source "source_2" with the new copy'
+  polyarchiv_step 10 18 'replace the copy of source "source_2" with the new copy' 'local1.collect:17 [source "source_2"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/mysql.new /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/mysql.old
   # local1.collect:22 [source "source_3"]
-  polyarchiv_step 11 18 'recover the copy of source "source_3" if a previous run was interrupted'
+  polyarchiv_step 11 18 'recover the copy of source "source_3" if a previous run was interrupted' 'local1.collect:22 [source "source_3"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/files.old
   # local1.collect:22 [source "source_3"]
-  polyarchiv_step 12 18 'create the copy of source "source_3"'
+  polyarchiv_step 12 18 'create the copy of source "source_3"' 'local1.collect:22 [source "source_3"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files
   # local1.collect:22 [source "source_3"]
-  polyarchiv_step 13 18 'copy /var/lib/polyarchiv-fixture/data/input/some-files into a staging copy of the copy of source "source_3"'
+  polyarchiv_step 13 18 'copy /var/lib/polyarchiv-fixture/data/input/some-files into a staging copy of the copy of source "source_3"' 'local1.collect:22 [source "source_3"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/files.new/
   # local1.collect:22 [source "source_3"]
-  polyarchiv_step 14 18 'replace the copy of source "source_3" with the new copy'
+  polyarchiv_step 14 18 'replace the copy of source "source_3" with the new copy' 'local1.collect:22 [source "source_3"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/files.new /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/files.old
   # local1.collect:28 [source "source_4"]
-  polyarchiv_step 15 18 'recover the copy of source "source_4" if a previous run was interrupted'
+  polyarchiv_step 15 18 'recover the copy of source "source_4" if a previous run was interrupted' 'local1.collect:28 [source "source_4"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/ldap.old
   # local1.collect:28 [source "source_4"]
-  polyarchiv_step 16 18 'create the copy of source "source_4"'
+  polyarchiv_step 16 18 'create the copy of source "source_4"' 'local1.collect:28 [source "source_4"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap
   # local1.collect:28 [source "source_4"]
-  polyarchiv_step 17 18 'copy /var/lib/polyarchiv-fixture/data/input/ldap into a staging copy of the copy of source "source_4"'
+  polyarchiv_step 17 18 'copy /var/lib/polyarchiv-fixture/data/input/ldap into a staging copy of the copy of source "source_4"' 'local1.collect:28 [source "source_4"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/ldap.new/
   # local1.collect:28 [source "source_4"]
-  polyarchiv_step 18 18 'replace the copy of source "source_4" with the new copy'
+  polyarchiv_step 18 18 'replace the copy of source "source_4" with the new copy' 'local1.collect:28 [source "source_4"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/ldap.new /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/ldap.old
 }
 
@@ -283,16 +286,16 @@ unit_1_collect_local1() {
 # due: frequency always, never succeeded
 unit_2_backup_remote1_rsync_file_local1() {
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 1 4 'recover the mirror of "local1" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "local1" if a previous run was interrupted' 'remote1-rsync-file.backup:5 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1 /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-old
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 2 4 'create the mirror of "local1"'
+  polyarchiv_step 2 4 'create the mirror of "local1"' 'remote1-rsync-file.backup:5 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"' 'remote1-rsync-file.backup:5 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1 -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-new/
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 4 4 'replace the mirror of "local1" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "local1" with the new copy' 'remote1-rsync-file.backup:5 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1 /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-old
 }
 
@@ -300,16 +303,16 @@ unit_2_backup_remote1_rsync_file_local1() {
 # due: frequency always, never succeeded
 unit_3_backup_remote2_git_ssh_local1() {
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "local1" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "local1" if a previous run was interrupted' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-old
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "local1"'
+  polyarchiv_step 2 4 'create the mirror of "local1"' 'remote2-git-ssh.backup:4 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"' 'remote2-git-ssh.backup:4 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-new/
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "local1" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "local1" with the new copy' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-old
 }
 
@@ -317,16 +320,16 @@ unit_3_backup_remote2_git_ssh_local1() {
 # due: frequency always, never succeeded
 unit_4_backup_remote3_gitlab_local1() {
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "local1" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "local1" if a previous run was interrupted' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1 /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-old
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "local1"'
+  polyarchiv_step 2 4 'create the mirror of "local1"' 'remote3-gitlab.backup:4 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"' 'remote3-gitlab.backup:4 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1 -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-new/
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "local1" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "local1" with the new copy' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1 /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-old
 }
 
@@ -334,22 +337,22 @@ unit_4_backup_remote3_gitlab_local1() {
 # due: frequency daily, never succeeded
 unit_5_collect_local2() {
   # local2.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'local2.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups
   # local2.collect:7 [source "source_1"]
-  polyarchiv_step 2 6 'recover the copy of source "source_1" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "source_1" if a previous run was interrupted' 'local2.collect:7 [source "source_1"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work/mysql.old
   # local2.collect:7 [source "source_1"]
-  polyarchiv_step 3 6 'create the copy of source "source_1"'
+  polyarchiv_step 3 6 'create the copy of source "source_1"' 'local2.collect:7 [source "source_1"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql
   # local2.collect:7 [source "source_1"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work' 'local2.collect:7 [source "source_1"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work
   # local2.collect:7 [source "source_1"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/input/mysql-local2 into a staging copy of the copy of source "source_1"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/input/mysql-local2 into a staging copy of the copy of source "source_1"' 'local2.collect:7 [source "source_1"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work/mysql.new/
   # local2.collect:7 [source "source_1"]
-  polyarchiv_step 6 6 'replace the copy of source "source_1" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "source_1" with the new copy' 'local2.collect:7 [source "source_1"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work/mysql.new /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work/mysql.old
 }
 
@@ -357,16 +360,16 @@ unit_5_collect_local2() {
 # due: frequency always, never succeeded
 unit_6_backup_remote1_rsync_file_local2() {
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 1 4 'recover the mirror of "local2" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "local2" if a previous run was interrupted' 'remote1-rsync-file.backup:5 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2 /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-old
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 2 4 'create the mirror of "local2"'
+  polyarchiv_step 2 4 'create the mirror of "local2"' 'remote1-rsync-file.backup:5 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"' 'remote1-rsync-file.backup:5 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2 -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-new/
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 4 4 'replace the mirror of "local2" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "local2" with the new copy' 'remote1-rsync-file.backup:5 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2 /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-old
 }
 
@@ -374,16 +377,16 @@ unit_6_backup_remote1_rsync_file_local2() {
 # due: frequency always, never succeeded
 unit_7_backup_remote2_git_ssh_local2() {
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "local2" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "local2" if a previous run was interrupted' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-old
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "local2"'
+  polyarchiv_step 2 4 'create the mirror of "local2"' 'remote2-git-ssh.backup:4 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"' 'remote2-git-ssh.backup:4 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-new/
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "local2" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "local2" with the new copy' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-old
 }
 
@@ -391,16 +394,16 @@ unit_7_backup_remote2_git_ssh_local2() {
 # due: frequency always, never succeeded
 unit_8_backup_remote3_gitlab_local2() {
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "local2" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "local2" if a previous run was interrupted' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2 /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-old
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "local2"'
+  polyarchiv_step 2 4 'create the mirror of "local2"' 'remote3-gitlab.backup:4 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"' 'remote3-gitlab.backup:4 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2 -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-new/
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "local2" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "local2" with the new copy' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2 /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-old
 }
 

@@ -39,14 +39,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -77,6 +77,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -220,22 +223,22 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_site() {
   # site.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'site.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:5 [source "www"]
-  polyarchiv_step 2 6 'recover the copy of source "www" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "www" if a previous run was interrupted' 'site.collect:5 [source "www"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/www /var/lib/polyarchiv-fixture/collect/site/metadata/work/www.old
   # site.collect:5 [source "www"]
-  polyarchiv_step 3 6 'create the copy of source "www"'
+  polyarchiv_step 3 6 'create the copy of source "www"' 'site.collect:5 [source "www"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/www
   # site.collect:5 [source "www"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:5 [source "www"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # site.collect:5 [source "www"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/site into a staging copy of the copy of source "www"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/site into a staging copy of the copy of source "www"' 'site.collect:5 [source "www"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/www -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/www.new/
   # site.collect:5 [source "www"]
-  polyarchiv_step 6 6 'replace the copy of source "www" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "www" with the new copy' 'site.collect:5 [source "www"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/www.new /var/lib/polyarchiv-fixture/collect/site/backups/www /var/lib/polyarchiv-fixture/collect/site/metadata/work/www.old
 }
 
@@ -243,16 +246,16 @@ unit_1_collect_site() {
 # due: frequency always, never succeeded
 unit_2_backup_mirror_site() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "site" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "site" if a previous run was interrupted' 'mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "site"'
+  polyarchiv_step 2 4 'create the mirror of "site"' 'mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/site
   # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/
   # mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "site" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "site" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
 }
 

@@ -36,14 +36,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -74,6 +74,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -217,19 +220,19 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_db() {
   # db.collect:5 [point]
-  polyarchiv_step 1 4 'create the collect directory'
+  polyarchiv_step 1 4 'create the collect directory' 'db.collect:5 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:12 [source "shop"]
-  polyarchiv_step 2 4 'write the password of source "shop" to a private file'
+  polyarchiv_step 2 4 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
   polyarchiv_secret_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
   # db.collect:7 [source "shop"]
-  polyarchiv_step 3 4 'dump PostgreSQL database shop (source "shop" at db.collect:7)'
+  polyarchiv_step 3 4 'dump PostgreSQL database shop (source "shop" at db.collect:7)' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop pg_dump --no-password --clean --if-exists --host=db.example.org --port=5433 --username=shop -- shop > /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql 50 warn
   mv -f -- /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 4 4 'dump PostgreSQL database accounts (source "accounts" at db.collect:15)'
+  polyarchiv_step 4 4 'dump PostgreSQL database accounts (source "accounts" at db.collect:15)' 'db.collect:15 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u postgres -- pg_dump --no-password --clean --if-exists --host=/var/run/postgresql --port=5432 -- accounts > /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql 20 fail
@@ -240,16 +243,16 @@ unit_1_collect_db() {
 # due: frequency always, never succeeded
 unit_2_backup_mirror_db() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/db /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"'
+  polyarchiv_step 2 4 'create the mirror of "db"' 'mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/db
   # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-new/
   # mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/db /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-old
 }
 

@@ -36,14 +36,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -74,6 +74,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -217,19 +220,19 @@ polyarchiv_finish() {
 # chosen with --from mirror
 unit_1_fetch_mirror_db() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 5 'recover the copy of "db" fetched from backup point "mirror" if a previous run was interrupted'
+  polyarchiv_step 1 5 'recover the copy of "db" fetched from backup point "mirror" if a previous run was interrupted' 'mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/db/backups /var/lib/polyarchiv-fixture/collect/db/metadata/work/fetch.old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 5 'create the copy of "db" fetched from backup point "mirror"'
+  polyarchiv_step 2 5 'create the copy of "db" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups
   # mirror.backup:3 [point]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work'
+  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/metadata/work
   # mirror.backup:3 [point]
-  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirror/db into a staging copy of the copy of "db" fetched from backup point "mirror"'
+  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirror/db into a staging copy of the copy of "db" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/db/backups -- /var/lib/polyarchiv-fixture/mirror/db/ /var/lib/polyarchiv-fixture/collect/db/metadata/work/fetch.new/
   # mirror.backup:3 [point]
-  polyarchiv_step 5 5 'replace the copy of "db" fetched from backup point "mirror" with the new copy'
+  polyarchiv_step 5 5 'replace the copy of "db" fetched from backup point "mirror" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/db/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/db/backups /var/lib/polyarchiv-fixture/collect/db/metadata/work/fetch.old
 }
 
@@ -237,32 +240,32 @@ unit_1_fetch_mirror_db() {
 # restore the sources of db
 unit_2_restore_db() {
   # db.collect:12 [source "shop"]
-  polyarchiv_step 1 7 'write the password of source "shop" to a private file'
+  polyarchiv_step 1 7 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
   polyarchiv_secret_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
   # db.collect:7 [source "shop"]
-  polyarchiv_step 2 7 'write the statement that creates PostgreSQL database shop if it is missing'
+  polyarchiv_step 2 7 'write the statement that creates PostgreSQL database shop if it is missing' 'db.collect:7 [source "shop"]'
   polyarchiv_secret_file createdb.db.shop.sql '' text "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')
 " text "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')
 " text '\gexec
 '
   # db.collect:7 [source "shop"]
-  polyarchiv_step 3 7 'create PostgreSQL database shop if it is missing (source "shop" at db.collect:7)'
+  polyarchiv_step 3 7 'create PostgreSQL database shop if it is missing (source "shop" at db.collect:7)' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --file="${polyarchiv_work}"/createdb.db.shop.sql --dbname=postgres
   # db.collect:7 [source "shop"]
-  polyarchiv_step 4 7 'load the dump into PostgreSQL database shop (source "shop" at db.collect:7)'
+  polyarchiv_step 4 7 'load the dump into PostgreSQL database shop (source "shop" at db.collect:7)' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --single-transaction -- shop < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 5 7 'write the statement that creates PostgreSQL database accounts if it is missing'
+  polyarchiv_step 5 7 'write the statement that creates PostgreSQL database accounts if it is missing' 'db.collect:15 [source "accounts"]'
   polyarchiv_secret_file createdb.db.accounts.sql postgres text "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')
 " text "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')
 " text '\gexec
 '
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 6 7 'create PostgreSQL database accounts if it is missing (source "accounts" at db.collect:15)'
+  polyarchiv_step 6 7 'create PostgreSQL database accounts if it is missing (source "accounts" at db.collect:15)' 'db.collect:15 [source "accounts"]'
   sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --file="${polyarchiv_work}"/createdb.db.accounts.sql --dbname=postgres
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 7 7 'load the dump into PostgreSQL database accounts (source "accounts" at db.collect:15)'
+  polyarchiv_step 7 7 'load the dump into PostgreSQL database accounts (source "accounts" at db.collect:15)' 'db.collect:15 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --single-transaction -- accounts < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql
 }

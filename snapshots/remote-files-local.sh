@@ -36,14 +36,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -74,6 +74,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -217,34 +220,34 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_site() {
   # site.collect:3 [point]
-  polyarchiv_step 1 10 'create the collect directory'
+  polyarchiv_step 1 10 'create the collect directory' 'site.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:7 [source "shared"]
-  polyarchiv_step 2 10 'recover the copy of source "shared" if a previous run was interrupted'
+  polyarchiv_step 2 10 'recover the copy of source "shared" if a previous run was interrupted' 'site.collect:7 [source "shared"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/shared /var/lib/polyarchiv-fixture/collect/site/metadata/work/shared.old
   # site.collect:7 [source "shared"]
-  polyarchiv_step 3 10 'create the copy of source "shared"'
+  polyarchiv_step 3 10 'create the copy of source "shared"' 'site.collect:7 [source "shared"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/shared
   # site.collect:7 [source "shared"]
-  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work'
+  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:7 [source "shared"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # site.collect:7 [source "shared"]
-  polyarchiv_step 5 10 'copy /var/lib/polyarchiv-fixture/data/shared into a staging copy of the copy of source "shared" (site.collect:7 [source "shared"])'
+  polyarchiv_step 5 10 'copy /var/lib/polyarchiv-fixture/data/shared into a staging copy of the copy of source "shared" (site.collect:7 [source "shared"])' 'site.collect:7 [source "shared"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/shared -- /var/lib/polyarchiv-fixture/data/shared/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/shared.new/
   # site.collect:7 [source "shared"]
-  polyarchiv_step 6 10 'replace the copy of source "shared" with the new copy'
+  polyarchiv_step 6 10 'replace the copy of source "shared" with the new copy' 'site.collect:7 [source "shared"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/shared.new /var/lib/polyarchiv-fixture/collect/site/backups/shared /var/lib/polyarchiv-fixture/collect/site/metadata/work/shared.old
   # site.collect:12 [source "plain"]
-  polyarchiv_step 7 10 'recover the copy of source "plain" if a previous run was interrupted'
+  polyarchiv_step 7 10 'recover the copy of source "plain" if a previous run was interrupted' 'site.collect:12 [source "plain"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy /var/lib/polyarchiv-fixture/collect/site/metadata/work/plain%2Fcopy.old
   # site.collect:12 [source "plain"]
-  polyarchiv_step 8 10 'create the copy of source "plain"'
+  polyarchiv_step 8 10 'create the copy of source "plain"' 'site.collect:12 [source "plain"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy
   # site.collect:12 [source "plain"]
-  polyarchiv_step 9 10 'copy /var/lib/polyarchiv-fixture/data/plain into a staging copy of the copy of source "plain" (site.collect:12 [source "plain"])'
+  polyarchiv_step 9 10 'copy /var/lib/polyarchiv-fixture/data/plain into a staging copy of the copy of source "plain" (site.collect:12 [source "plain"])' 'site.collect:12 [source "plain"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/plain/copy -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/plain%2Fcopy.new/
   # site.collect:12 [source "plain"]
-  polyarchiv_step 10 10 'replace the copy of source "plain" with the new copy'
+  polyarchiv_step 10 10 'replace the copy of source "plain" with the new copy' 'site.collect:12 [source "plain"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/plain%2Fcopy.new /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy /var/lib/polyarchiv-fixture/collect/site/metadata/work/plain%2Fcopy.old
 }
 
@@ -252,16 +255,16 @@ unit_1_collect_site() {
 # due: frequency always, never succeeded
 unit_2_backup_mirror_site() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "site" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "site" if a previous run was interrupted' 'mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "site"'
+  polyarchiv_step 2 4 'create the mirror of "site"' 'mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/site
   # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/
   # mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "site" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "site" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
 }
 

@@ -36,14 +36,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -74,6 +74,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -217,19 +220,19 @@ polyarchiv_finish() {
 # chosen with --from mirror
 unit_1_fetch_mirror_site() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 5 'recover the copy of "site" fetched from backup point "mirror" if a previous run was interrupted'
+  polyarchiv_step 1 5 'recover the copy of "site" fetched from backup point "mirror" if a previous run was interrupted' 'mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 5 'create the copy of "site" fetched from backup point "mirror"'
+  polyarchiv_step 2 5 'create the copy of "site" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror.backup:3 [point]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work'
+  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # mirror.backup:3 [point]
-  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirror/site into a staging copy of the copy of "site" fetched from backup point "mirror"'
+  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirror/site into a staging copy of the copy of "site" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups -- /var/lib/polyarchiv-fixture/mirror/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new/
   # mirror.backup:3 [point]
-  polyarchiv_step 5 5 'replace the copy of "site" fetched from backup point "mirror" with the new copy'
+  polyarchiv_step 5 5 'replace the copy of "site" fetched from backup point "mirror" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
 }
 
@@ -237,10 +240,10 @@ unit_1_fetch_mirror_site() {
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:7 [source "web"]
-  polyarchiv_step 1 2 "restore source \"web\" (site.collect:7 [source \"web\"]) into web.example.org:/srv/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold"
+  polyarchiv_step 1 2 "restore source \"web\" (site.collect:7 [source \"web\"]) into web.example.org:/srv/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "web"]'
   rsync -a -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
   # site.collect:14 [source "plain"]
-  polyarchiv_step 2 2 'restore source "plain" (site.collect:14 [source "plain"]) into db.example.org:/var/lib/app, deleting what the copy does not hold'
+  polyarchiv_step 2 2 'restore source "plain" (site.collect:14 [source "plain"]) into db.example.org:/var/lib/app, deleting what the copy does not hold' 'site.collect:14 [source "plain"]'
   rsync -a -e 'ssh -o BatchMode=yes' -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ db.example.org:/var/lib/app/
 }
 

@@ -35,14 +35,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -73,6 +73,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -216,34 +219,34 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_site() {
   # site.collect:3 [point]
-  polyarchiv_step 1 10 'create the collect directory'
+  polyarchiv_step 1 10 'create the collect directory' 'site.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:7 [source "web"]
-  polyarchiv_step 2 10 'recover the copy of source "web" if a previous run was interrupted'
+  polyarchiv_step 2 10 'recover the copy of source "web" if a previous run was interrupted' 'site.collect:7 [source "web"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/web /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.old
   # site.collect:7 [source "web"]
-  polyarchiv_step 3 10 'create the copy of source "web"'
+  polyarchiv_step 3 10 'create the copy of source "web"' 'site.collect:7 [source "web"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/web
   # site.collect:7 [source "web"]
-  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work'
+  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:7 [source "web"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # site.collect:7 [source "web"]
-  polyarchiv_step 5 10 "copy web.example.org:/srv/-it's a \"\$HOME\" dir ünï into a staging copy of the copy of source \"web\" (site.collect:7 [source \"web\"])"
+  polyarchiv_step 5 10 "copy web.example.org:/srv/-it's a \"\$HOME\" dir ünï into a staging copy of the copy of source \"web\" (site.collect:7 [source \"web\"])" 'site.collect:7 [source "web"]'
   rsync -a -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/web -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.new/
   # site.collect:7 [source "web"]
-  polyarchiv_step 6 10 'replace the copy of source "web" with the new copy'
+  polyarchiv_step 6 10 'replace the copy of source "web" with the new copy' 'site.collect:7 [source "web"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.new /var/lib/polyarchiv-fixture/collect/site/backups/web /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.old
   # site.collect:14 [source "plain"]
-  polyarchiv_step 7 10 'recover the copy of source "plain" if a previous run was interrupted'
+  polyarchiv_step 7 10 'recover the copy of source "plain" if a previous run was interrupted' 'site.collect:14 [source "plain"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/app /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.old
   # site.collect:14 [source "plain"]
-  polyarchiv_step 8 10 'create the copy of source "plain"'
+  polyarchiv_step 8 10 'create the copy of source "plain"' 'site.collect:14 [source "plain"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/app
   # site.collect:14 [source "plain"]
-  polyarchiv_step 9 10 'copy db.example.org:/var/lib/app into a staging copy of the copy of source "plain" (site.collect:14 [source "plain"])'
+  polyarchiv_step 9 10 'copy db.example.org:/var/lib/app into a staging copy of the copy of source "plain" (site.collect:14 [source "plain"])' 'site.collect:14 [source "plain"]'
   rsync -a -e 'ssh -o BatchMode=yes' -s --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/app -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.new/
   # site.collect:14 [source "plain"]
-  polyarchiv_step 10 10 'replace the copy of source "plain" with the new copy'
+  polyarchiv_step 10 10 'replace the copy of source "plain" with the new copy' 'site.collect:14 [source "plain"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.new /var/lib/polyarchiv-fixture/collect/site/backups/app /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.old
 }
 

@@ -38,14 +38,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -76,6 +76,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -219,19 +222,19 @@ polyarchiv_finish() {
 # chosen with --from mirror-b
 unit_1_fetch_mirror_b_site() {
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 5 'recover the copy of "site" fetched from backup point "mirror-b" if a previous run was interrupted'
+  polyarchiv_step 1 5 'recover the copy of "site" fetched from backup point "mirror-b" if a previous run was interrupted' 'mirror-b.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 5 'create the copy of "site" fetched from backup point "mirror-b"'
+  polyarchiv_step 2 5 'create the copy of "site" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror-b.backup:3 [point]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work'
+  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'mirror-b.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # mirror-b.backup:3 [point]
-  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirrors/b/site into a staging copy of the copy of "site" fetched from backup point "mirror-b"'
+  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirrors/b/site into a staging copy of the copy of "site" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new/
   # mirror-b.backup:3 [point]
-  polyarchiv_step 5 5 'replace the copy of "site" fetched from backup point "mirror-b" with the new copy'
+  polyarchiv_step 5 5 'replace the copy of "site" fetched from backup point "mirror-b" with the new copy' 'mirror-b.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
 }
 
@@ -239,10 +242,10 @@ unit_1_fetch_mirror_b_site() {
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "files"]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/site'
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/data/site
   # site.collect:5 [source "files"]
-  polyarchiv_step 2 2 'restore source "files" into /var/lib/polyarchiv-fixture/data/site'
+  polyarchiv_step 2 2 'restore source "files" into /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
   rsync -a --delete -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
 }
 
@@ -250,19 +253,19 @@ unit_2_restore_site() {
 # chosen with --from mirror-b
 unit_3_fetch_mirror_b_wiki() {
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 5 'recover the copy of "wiki" fetched from backup point "mirror-b" if a previous run was interrupted'
+  polyarchiv_step 1 5 'recover the copy of "wiki" fetched from backup point "mirror-b" if a previous run was interrupted' 'mirror-b.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/wiki/backups /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.old
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 5 'create the copy of "wiki" fetched from backup point "mirror-b"'
+  polyarchiv_step 2 5 'create the copy of "wiki" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/wiki/backups
   # mirror-b.backup:3 [point]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/wiki/metadata/work'
+  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/wiki/metadata/work' 'mirror-b.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/wiki/metadata/work
   # mirror-b.backup:3 [point]
-  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirrors/b/wiki into a staging copy of the copy of "wiki" fetched from backup point "mirror-b"'
+  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirrors/b/wiki into a staging copy of the copy of "wiki" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/wiki/backups -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.new/
   # mirror-b.backup:3 [point]
-  polyarchiv_step 5 5 'replace the copy of "wiki" fetched from backup point "mirror-b" with the new copy'
+  polyarchiv_step 5 5 'replace the copy of "wiki" fetched from backup point "mirror-b" with the new copy' 'mirror-b.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/wiki/backups /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.old
 }
 
@@ -270,10 +273,10 @@ unit_3_fetch_mirror_b_wiki() {
 # restore the sources of wiki
 unit_4_restore_wiki() {
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/wiki'
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/data/wiki
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 2 2 'restore source "pages" into /var/lib/polyarchiv-fixture/data/wiki'
+  polyarchiv_step 2 2 'restore source "pages" into /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
   rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
 }
 

@@ -40,14 +40,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -78,6 +78,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -221,10 +224,10 @@ polyarchiv_finish() {
 # archive-only has no backup point: its sources are restored from the collect point's own copy
 unit_1_restore_archive_only() {
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/notes'
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/data/notes
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 2 2 'restore source "notes" into /var/lib/polyarchiv-fixture/data/notes'
+  polyarchiv_step 2 2 'restore source "notes" into /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
   rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
 }
 

@@ -45,14 +45,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -83,6 +83,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -226,22 +229,22 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_dev() {
   # dev.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'dev.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/dev/backups
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 2 6 'recover the copy of source "sandbox" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "sandbox" if a previous run was interrupted' 'dev.collect:6 [source "sandbox"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.old
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 3 6 'create the copy of source "sandbox"'
+  polyarchiv_step 3 6 'create the copy of source "sandbox"' 'dev.collect:6 [source "sandbox"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/dev/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/dev/metadata/work' 'dev.collect:6 [source "sandbox"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/dev/metadata/work
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/dev into a staging copy of the copy of source "sandbox"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/dev into a staging copy of the copy of source "sandbox"' 'dev.collect:6 [source "sandbox"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox -- /var/lib/polyarchiv-fixture/data/dev/ /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.new/
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 6 6 'replace the copy of source "sandbox" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "sandbox" with the new copy' 'dev.collect:6 [source "sandbox"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.new /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.old
 }
 
@@ -249,16 +252,16 @@ unit_1_collect_dev() {
 # due: frequency always, never succeeded
 unit_2_backup_local_mirror_dev() {
   # local-mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "dev" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "dev" if a previous run was interrupted' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/local-mirror/dev /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-old
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "dev"'
+  polyarchiv_step 2 4 'create the mirror of "dev"' 'local-mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/local-mirror/dev
   # local-mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/dev/backups into a staging copy of the mirror of "dev"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/dev/backups into a staging copy of the mirror of "dev"' 'local-mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/local-mirror/dev -- /var/lib/polyarchiv-fixture/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-new/
   # local-mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/dev /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-old
 }
 
@@ -266,22 +269,22 @@ unit_2_backup_local_mirror_dev() {
 # due: frequency daily, never succeeded
 unit_3_collect_web() {
   # web.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'web.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:7 [source "site"]
-  polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted' 'web.collect:7 [source "site"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
   # web.collect:7 [source "site"]
-  polyarchiv_step 3 6 'create the copy of source "site"'
+  polyarchiv_step 3 6 'create the copy of source "site"' 'web.collect:7 [source "site"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups/site
   # web.collect:7 [source "site"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web/metadata/work' 'web.collect:7 [source "site"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/metadata/work
   # web.collect:7 [source "site"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/web into a staging copy of the copy of source "site"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/web into a staging copy of the copy of source "site"' 'web.collect:7 [source "site"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/web/backups/site -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new/
   # web.collect:7 [source "site"]
-  polyarchiv_step 6 6 'replace the copy of source "site" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "site" with the new copy' 'web.collect:7 [source "site"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
 }
 
@@ -289,16 +292,16 @@ unit_3_collect_web() {
 # due: frequency always, never succeeded
 unit_4_backup_local_mirror_web() {
   # local-mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/local-mirror/web /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-old
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"'
+  polyarchiv_step 2 4 'create the mirror of "web"' 'local-mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/local-mirror/web
   # local-mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'local-mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/local-mirror/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new/
   # local-mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/web /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-old
 }
 

@@ -43,14 +43,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -81,6 +81,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -224,22 +227,22 @@ polyarchiv_finish() {
 # due: frequency hourly, never succeeded
 unit_1_collect_db() {
   # db.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'db.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:7 [source "dumps"]
-  polyarchiv_step 2 6 'recover the copy of source "dumps" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "dumps" if a previous run was interrupted' 'db.collect:7 [source "dumps"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/db/backups/dumps /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.old
   # db.collect:7 [source "dumps"]
-  polyarchiv_step 3 6 'create the copy of source "dumps"'
+  polyarchiv_step 3 6 'create the copy of source "dumps"' 'db.collect:7 [source "dumps"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups/dumps
   # db.collect:7 [source "dumps"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "dumps"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/metadata/work
   # db.collect:7 [source "dumps"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/db into a staging copy of the copy of source "dumps"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/db into a staging copy of the copy of source "dumps"' 'db.collect:7 [source "dumps"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/db/backups/dumps -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.new/
   # db.collect:7 [source "dumps"]
-  polyarchiv_step 6 6 'replace the copy of source "dumps" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "dumps" with the new copy' 'db.collect:7 [source "dumps"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.new /var/lib/polyarchiv-fixture/collect/db/backups/dumps /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.old
 }
 
@@ -247,16 +250,16 @@ unit_1_collect_db() {
 # due: frequency weekly on Monday, never succeeded
 unit_2_backup_offsite_db() {
   # offsite.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'offsite.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/db /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-old
   # offsite.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"'
+  polyarchiv_step 2 4 'create the mirror of "db"' 'offsite.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/offsite/db
   # offsite.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/offsite/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new/
   # offsite.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/db /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-old
 }
 
@@ -264,22 +267,22 @@ unit_2_backup_offsite_db() {
 # due: frequency always, never succeeded
 unit_3_collect_dev() {
   # dev.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'dev.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/dev/backups
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 2 6 'recover the copy of source "sandbox" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "sandbox" if a previous run was interrupted' 'dev.collect:6 [source "sandbox"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.old
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 3 6 'create the copy of source "sandbox"'
+  polyarchiv_step 3 6 'create the copy of source "sandbox"' 'dev.collect:6 [source "sandbox"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/dev/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/dev/metadata/work' 'dev.collect:6 [source "sandbox"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/dev/metadata/work
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/dev into a staging copy of the copy of source "sandbox"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/dev into a staging copy of the copy of source "sandbox"' 'dev.collect:6 [source "sandbox"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox -- /var/lib/polyarchiv-fixture/data/dev/ /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.new/
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 6 6 'replace the copy of source "sandbox" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "sandbox" with the new copy' 'dev.collect:6 [source "sandbox"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.new /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.old
 }
 
@@ -287,16 +290,16 @@ unit_3_collect_dev() {
 # due: frequency weekly on Monday, never succeeded
 unit_4_backup_offsite_dev() {
   # offsite.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "dev" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "dev" if a previous run was interrupted' 'offsite.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/dev /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-old
   # offsite.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "dev"'
+  polyarchiv_step 2 4 'create the mirror of "dev"' 'offsite.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/offsite/dev
   # offsite.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/dev/backups into a staging copy of the mirror of "dev"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/dev/backups into a staging copy of the mirror of "dev"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/offsite/dev -- /var/lib/polyarchiv-fixture/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new/
   # offsite.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/dev /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-old
 }
 
@@ -304,22 +307,22 @@ unit_4_backup_offsite_dev() {
 # due: frequency daily, never succeeded
 unit_5_collect_web() {
   # web.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'web.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:7 [source "site"]
-  polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted' 'web.collect:7 [source "site"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
   # web.collect:7 [source "site"]
-  polyarchiv_step 3 6 'create the copy of source "site"'
+  polyarchiv_step 3 6 'create the copy of source "site"' 'web.collect:7 [source "site"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups/site
   # web.collect:7 [source "site"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web/metadata/work' 'web.collect:7 [source "site"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/metadata/work
   # web.collect:7 [source "site"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/web into a staging copy of the copy of source "site"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/web into a staging copy of the copy of source "site"' 'web.collect:7 [source "site"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/web/backups/site -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new/
   # web.collect:7 [source "site"]
-  polyarchiv_step 6 6 'replace the copy of source "site" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "site" with the new copy' 'web.collect:7 [source "site"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
 }
 
@@ -327,16 +330,16 @@ unit_5_collect_web() {
 # due: frequency weekly on Monday, never succeeded
 unit_6_backup_offsite_web() {
   # offsite.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'offsite.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/web /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-old
   # offsite.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"'
+  polyarchiv_step 2 4 'create the mirror of "web"' 'offsite.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/offsite/web
   # offsite.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/offsite/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new/
   # offsite.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/web /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-old
 }
 

@@ -43,14 +43,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -81,6 +81,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -224,16 +227,16 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_backup_local_mirror_db() {
   # local-mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/local-mirror/db /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-old
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"'
+  polyarchiv_step 2 4 'create the mirror of "db"' 'local-mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/local-mirror/db
   # local-mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/db/backups into a staging copy of the mirror of "db"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/db/backups into a staging copy of the mirror of "db"' 'local-mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/local-mirror/db -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-new/
   # local-mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/db /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-old
 }
 
@@ -241,16 +244,16 @@ unit_1_backup_local_mirror_db() {
 # due: frequency weekly on Monday, never succeeded
 unit_2_backup_offsite_db() {
   # offsite.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'offsite.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/db /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-old
   # offsite.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"'
+  polyarchiv_step 2 4 'create the mirror of "db"' 'offsite.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/offsite/db
   # offsite.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/db/backups into a staging copy of the mirror of "db"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/db/backups into a staging copy of the mirror of "db"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/offsite/db -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new/
   # offsite.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/db /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-old
 }
 
@@ -258,16 +261,16 @@ unit_2_backup_offsite_db() {
 # due: frequency always, never succeeded
 unit_3_backup_local_mirror_dev() {
   # local-mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "dev" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "dev" if a previous run was interrupted' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/local-mirror/dev /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-old
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "dev"'
+  polyarchiv_step 2 4 'create the mirror of "dev"' 'local-mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/local-mirror/dev
   # local-mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/dev/backups into a staging copy of the mirror of "dev"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/dev/backups into a staging copy of the mirror of "dev"' 'local-mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/local-mirror/dev -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-new/
   # local-mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/dev /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-old
 }
 
@@ -275,16 +278,16 @@ unit_3_backup_local_mirror_dev() {
 # due: frequency weekly on Monday, never succeeded
 unit_4_backup_offsite_dev() {
   # offsite.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "dev" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "dev" if a previous run was interrupted' 'offsite.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/dev /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-old
   # offsite.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "dev"'
+  polyarchiv_step 2 4 'create the mirror of "dev"' 'offsite.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/offsite/dev
   # offsite.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/dev/backups into a staging copy of the mirror of "dev"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/dev/backups into a staging copy of the mirror of "dev"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/offsite/dev -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new/
   # offsite.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/dev /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-old
 }
 
@@ -292,16 +295,16 @@ unit_4_backup_offsite_dev() {
 # due: frequency always, never succeeded
 unit_5_backup_local_mirror_web() {
   # local-mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/local-mirror/web /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-old
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"'
+  polyarchiv_step 2 4 'create the mirror of "web"' 'local-mirror.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/local-mirror/web
   # local-mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/web/backups into a staging copy of the mirror of "web"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/web/backups into a staging copy of the mirror of "web"' 'local-mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/local-mirror/web -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new/
   # local-mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/web /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-old
 }
 
@@ -309,16 +312,16 @@ unit_5_backup_local_mirror_web() {
 # due: frequency weekly on Monday, never succeeded
 unit_6_backup_offsite_web() {
   # offsite.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'offsite.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/web /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-old
   # offsite.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"'
+  polyarchiv_step 2 4 'create the mirror of "web"' 'offsite.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/offsite/web
   # offsite.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/web/backups into a staging copy of the mirror of "web"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/web/backups into a staging copy of the mirror of "web"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/offsite/web -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new/
   # offsite.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/web /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-old
 }
 

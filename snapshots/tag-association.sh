@@ -42,14 +42,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -80,6 +80,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -223,22 +226,22 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_db() {
   # db.collect:5 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'db.collect:5 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:9 [source "dump"]
-  polyarchiv_step 2 6 'recover the copy of source "dump" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "dump" if a previous run was interrupted' 'db.collect:9 [source "dump"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/db/backups/dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/dump.old
   # db.collect:9 [source "dump"]
-  polyarchiv_step 3 6 'create the copy of source "dump"'
+  polyarchiv_step 3 6 'create the copy of source "dump"' 'db.collect:9 [source "dump"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups/dump
   # db.collect:9 [source "dump"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:9 [source "dump"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/metadata/work
   # db.collect:9 [source "dump"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/db into a staging copy of the copy of source "dump"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/db into a staging copy of the copy of source "dump"' 'db.collect:9 [source "dump"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/db/backups/dump -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/metadata/work/dump.new/
   # db.collect:9 [source "dump"]
-  polyarchiv_step 6 6 'replace the copy of source "dump" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "dump" with the new copy' 'db.collect:9 [source "dump"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/db/metadata/work/dump.new /var/lib/polyarchiv-fixture/collect/db/backups/dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/dump.old
 }
 
@@ -246,16 +249,16 @@ unit_1_collect_db() {
 # due: frequency always, never succeeded
 unit_2_backup_nightly_db() {
   # nightly.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'nightly.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/nightly/db /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-old
   # nightly.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"'
+  polyarchiv_step 2 4 'create the mirror of "db"' 'nightly.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/nightly/db
   # nightly.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'nightly.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-new/
   # nightly.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'nightly.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/nightly/db /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-old
 }
 
@@ -263,16 +266,16 @@ unit_2_backup_nightly_db() {
 # due: frequency always, never succeeded
 unit_3_backup_notags_db() {
   # notags.backup:5 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'notags.backup:5 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/notags/db /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-old
   # notags.backup:5 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"'
+  polyarchiv_step 2 4 'create the mirror of "db"' 'notags.backup:5 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/notags/db
   # notags.backup:5 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'notags.backup:5 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/notags/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-new/
   # notags.backup:5 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'notags.backup:5 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/notags/db /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-old
 }
 
@@ -280,22 +283,22 @@ unit_3_backup_notags_db() {
 # due: frequency always, never succeeded
 unit_4_collect_lab() {
   # lab.collect:4 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'lab.collect:4 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/lab/backups
   # lab.collect:8 [source "results"]
-  polyarchiv_step 2 6 'recover the copy of source "results" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "results" if a previous run was interrupted' 'lab.collect:8 [source "results"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/lab/backups/results /var/lib/polyarchiv-fixture/collect/lab/metadata/work/results.old
   # lab.collect:8 [source "results"]
-  polyarchiv_step 3 6 'create the copy of source "results"'
+  polyarchiv_step 3 6 'create the copy of source "results"' 'lab.collect:8 [source "results"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/lab/backups/results
   # lab.collect:8 [source "results"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/lab/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/lab/metadata/work' 'lab.collect:8 [source "results"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/lab/metadata/work
   # lab.collect:8 [source "results"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/lab into a staging copy of the copy of source "results"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/lab into a staging copy of the copy of source "results"' 'lab.collect:8 [source "results"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/lab/backups/results -- /var/lib/polyarchiv-fixture/data/lab/ /var/lib/polyarchiv-fixture/collect/lab/metadata/work/results.new/
   # lab.collect:8 [source "results"]
-  polyarchiv_step 6 6 'replace the copy of source "results" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "results" with the new copy' 'lab.collect:8 [source "results"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/lab/metadata/work/results.new /var/lib/polyarchiv-fixture/collect/lab/backups/results /var/lib/polyarchiv-fixture/collect/lab/metadata/work/results.old
 }
 
@@ -303,16 +306,16 @@ unit_4_collect_lab() {
 # due: frequency always, never succeeded
 unit_5_backup_labmirror_lab() {
   # labmirror.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "lab" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "lab" if a previous run was interrupted' 'labmirror.backup:4 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/labmirror/lab /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-old
   # labmirror.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "lab"'
+  polyarchiv_step 2 4 'create the mirror of "lab"' 'labmirror.backup:4 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/labmirror/lab
   # labmirror.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/lab/backups into a staging copy of the mirror of "lab"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/lab/backups into a staging copy of the mirror of "lab"' 'labmirror.backup:4 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/labmirror/lab -- /var/lib/polyarchiv-fixture/collect/lab/backups/ /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-new/
   # labmirror.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "lab" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "lab" with the new copy' 'labmirror.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/labmirror/lab /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-old
 }
 
@@ -320,22 +323,22 @@ unit_5_backup_labmirror_lab() {
 # due: frequency always, never succeeded
 unit_6_collect_scratch() {
   # scratch.collect:5 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'scratch.collect:5 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/scratch/backups
   # scratch.collect:9 [source "notes"]
-  polyarchiv_step 2 6 'recover the copy of source "notes" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "notes" if a previous run was interrupted' 'scratch.collect:9 [source "notes"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/scratch/backups/notes /var/lib/polyarchiv-fixture/collect/scratch/metadata/work/notes.old
   # scratch.collect:9 [source "notes"]
-  polyarchiv_step 3 6 'create the copy of source "notes"'
+  polyarchiv_step 3 6 'create the copy of source "notes"' 'scratch.collect:9 [source "notes"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/scratch/backups/notes
   # scratch.collect:9 [source "notes"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/scratch/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/scratch/metadata/work' 'scratch.collect:9 [source "notes"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/scratch/metadata/work
   # scratch.collect:9 [source "notes"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/scratch into a staging copy of the copy of source "notes"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/scratch into a staging copy of the copy of source "notes"' 'scratch.collect:9 [source "notes"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/scratch/backups/notes -- /var/lib/polyarchiv-fixture/data/scratch/ /var/lib/polyarchiv-fixture/collect/scratch/metadata/work/notes.new/
   # scratch.collect:9 [source "notes"]
-  polyarchiv_step 6 6 'replace the copy of source "notes" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "notes" with the new copy' 'scratch.collect:9 [source "notes"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/scratch/metadata/work/notes.new /var/lib/polyarchiv-fixture/collect/scratch/backups/notes /var/lib/polyarchiv-fixture/collect/scratch/metadata/work/notes.old
 }
 
@@ -343,16 +346,16 @@ unit_6_collect_scratch() {
 # due: frequency always, never succeeded
 unit_7_backup_nightly_scratch() {
   # nightly.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "scratch" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "scratch" if a previous run was interrupted' 'nightly.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/nightly/scratch /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-old
   # nightly.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "scratch"'
+  polyarchiv_step 2 4 'create the mirror of "scratch"' 'nightly.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/nightly/scratch
   # nightly.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/scratch/backups into a staging copy of the mirror of "scratch"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/scratch/backups into a staging copy of the mirror of "scratch"' 'nightly.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/scratch -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-new/
   # nightly.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "scratch" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "scratch" with the new copy' 'nightly.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/nightly/scratch /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-old
 }
 
@@ -360,22 +363,22 @@ unit_7_backup_nightly_scratch() {
 # due: frequency always, never succeeded
 unit_8_collect_web() {
   # web.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'web.collect:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:6 [source "site"]
-  polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted' 'web.collect:6 [source "site"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
   # web.collect:6 [source "site"]
-  polyarchiv_step 3 6 'create the copy of source "site"'
+  polyarchiv_step 3 6 'create the copy of source "site"' 'web.collect:6 [source "site"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups/site
   # web.collect:6 [source "site"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web/metadata/work' 'web.collect:6 [source "site"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/metadata/work
   # web.collect:6 [source "site"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/web into a staging copy of the copy of source "site"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/web into a staging copy of the copy of source "site"' 'web.collect:6 [source "site"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/web/backups/site -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new/
   # web.collect:6 [source "site"]
-  polyarchiv_step 6 6 'replace the copy of source "site" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "site" with the new copy' 'web.collect:6 [source "site"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
 }
 
@@ -383,16 +386,16 @@ unit_8_collect_web() {
 # due: frequency always, never succeeded
 unit_9_backup_nightly_web() {
   # nightly.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'nightly.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/nightly/web /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-old
   # nightly.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"'
+  polyarchiv_step 2 4 'create the mirror of "web"' 'nightly.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/nightly/web
   # nightly.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'nightly.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-new/
   # nightly.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'nightly.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/nightly/web /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-old
 }
 
@@ -400,16 +403,16 @@ unit_9_backup_nightly_web() {
 # due: frequency always, never succeeded
 unit_10_backup_notags_web() {
   # notags.backup:5 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'notags.backup:5 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/notags/web /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-old
   # notags.backup:5 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"'
+  polyarchiv_step 2 4 'create the mirror of "web"' 'notags.backup:5 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/notags/web
   # notags.backup:5 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'notags.backup:5 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/notags/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-new/
   # notags.backup:5 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'notags.backup:5 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/notags/web /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-old
 }
 
@@ -417,16 +420,16 @@ unit_10_backup_notags_web() {
 # due: frequency always, never succeeded
 unit_11_backup_offsite_web() {
   # offsite.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'offsite.backup:3 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/offsite/web /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-old
   # offsite.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"'
+  polyarchiv_step 2 4 'create the mirror of "web"' 'offsite.backup:3 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/offsite/web
   # offsite.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/offsite/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-new/
   # offsite.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/offsite/web /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-old
 }
 

@@ -37,14 +37,14 @@ polyarchiv_say() {
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
-  polyarchiv_current_step="step $1 of $2"
+  polyarchiv_current_step="step $1 of $2 at $4"
   polyarchiv_say "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_work}/failure ]]; then
-    printf '%s failed with exit code %s' "${polyarchiv_current_step}" "$1" > "${polyarchiv_work}/failure"
-    polyarchiv_say "  ${polyarchiv_current_step} failed with exit code $1"
+    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_work}/failure"
+    polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
 
@@ -75,6 +75,9 @@ polyarchiv_record() {
   local file=$1 state=$2 message=$3 now
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
+  # The message names a config line, which may hold quotes: escape it for JSON.
+  message=${message//\\/\\\\}
+  message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
@@ -218,22 +221,22 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_db() {
   # db.collect:5 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'db.collect:5 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/database/backups
   # db.collect:8 [source "dump"]
-  polyarchiv_step 2 6 'recover the copy of source "dump" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "dump" if a previous run was interrupted' 'db.collect:8 [source "dump"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.old
   # db.collect:8 [source "dump"]
-  polyarchiv_step 3 6 'create the copy of source "dump"'
+  polyarchiv_step 3 6 'create the copy of source "dump"' 'db.collect:8 [source "dump"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10
   # db.collect:8 [source "dump"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/database/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/database/metadata/work' 'db.collect:8 [source "dump"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/database/metadata/work
   # db.collect:8 [source "dump"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/{braces}/backup into a staging copy of the copy of source "dump"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/{braces}/backup into a staging copy of the copy of source "dump"' 'db.collect:8 [source "dump"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 -- '/var/lib/polyarchiv-fixture/data/{braces}/backup/' /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.new/
   # db.collect:8 [source "dump"]
-  polyarchiv_step 6 6 'replace the copy of source "dump" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "dump" with the new copy' 'db.collect:8 [source "dump"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.new /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.old
 }
 
@@ -241,16 +244,16 @@ unit_1_collect_db() {
 # due: frequency always, never succeeded
 unit_2_backup_dated_db() {
   # dated.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'dated.backup:4 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-old
   # dated.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"'
+  polyarchiv_step 2 4 'create the mirror of "db"' 'dated.backup:4 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405
   # dated.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/database/backups into a staging copy of the mirror of "db"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/database/backups into a staging copy of the mirror of "db"' 'dated.backup:4 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 -- /var/lib/polyarchiv-fixture/collect/database/backups/ /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-new/
   # dated.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'dated.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-new /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-old
 }
 
@@ -258,22 +261,22 @@ unit_2_backup_dated_db() {
 # due: frequency always, never succeeded
 unit_3_collect_www_example_org() {
   # www.example.org.collect:4 [point]
-  polyarchiv_step 1 6 'create the collect directory'
+  polyarchiv_step 1 6 'create the collect directory' 'www.example.org.collect:4 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups
   # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted'
+  polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted' 'www.example.org.collect:7 [source "site"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.old
   # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 3 6 'create the copy of source "site"'
+  polyarchiv_step 3 6 'create the copy of source "site"' 'www.example.org.collect:7 [source "site"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup
   # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work' 'www.example.org.collect:7 [source "site"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work
   # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/www/shop into a staging copy of the copy of source "site"'
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/www/shop into a staging copy of the copy of source "site"' 'www.example.org.collect:7 [source "site"]'
   rsync -a --delete -S --include=keep.prod.tmp '--exclude=*.prod.tmp' --link-dest=/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup -- /var/lib/polyarchiv-fixture/data/www/shop/ /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.new/
   # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 6 6 'replace the copy of source "site" with the new copy'
+  polyarchiv_step 6 6 'replace the copy of source "site" with the new copy' 'www.example.org.collect:7 [source "site"]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.new /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.old
 }
 
@@ -281,16 +284,16 @@ unit_3_collect_www_example_org() {
 # due: frequency always, never succeeded
 unit_4_backup_dated_www_example_org() {
   # dated.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "www.example.org" if a previous run was interrupted'
+  polyarchiv_step 1 4 'recover the mirror of "www.example.org" if a previous run was interrupted' 'dated.backup:4 [point]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-old
   # dated.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "www.example.org"'
+  polyarchiv_step 2 4 'create the mirror of "www.example.org"' 'dated.backup:4 [point]'
   mkdir -p -- /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405
   # dated.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups into a staging copy of the mirror of "www.example.org"'
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups into a staging copy of the mirror of "www.example.org"' 'dated.backup:4 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-new/
   # dated.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "www.example.org" with the new copy'
+  polyarchiv_step 4 4 'replace the mirror of "www.example.org" with the new copy' 'dated.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-new /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-old
 }
 

@@ -140,5 +140,6 @@ export function nextStateTemplates(
 
 /** What both backends do with a template: the message is plain ASCII built by the backends. */
 export function fillStateTemplate(template: string, now: string, message: string): string {
-  return `${template.replaceAll(NOW_PLACEHOLDER, now).replaceAll(MESSAGE_PLACEHOLDER, message)}\n`;
+  const escaped = message.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
+  return `${template.replaceAll(NOW_PLACEHOLDER, now).replaceAll(MESSAGE_PLACEHOLDER, escaped)}\n`;
 }

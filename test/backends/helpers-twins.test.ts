@@ -85,18 +85,19 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
     recordState(
       box.path('ts/state.json'),
       template,
-      'step 1 of 2 failed with exit code 23 & more',
+      'failed with exit code 23 & more: step 1 of 2 at a.collect:5 [source "d\\e"]',
       new Date(),
     );
     const run = spawnSync(
       'bash',
       [
         '-c',
-        'source "$1"; polyarchiv_record "$2/sh/state.json" "$3" "step 1 of 2 failed with exit code 23 & more"',
+        'source "$1"; polyarchiv_record "$2/sh/state.json" "$3" "$4"',
         'bash',
         HELPERS,
         box.root,
         template,
+        'failed with exit code 23 & more: step 1 of 2 at a.collect:5 [source "d\\e"]',
       ],
       { encoding: 'utf8' },
     );
@@ -106,7 +107,9 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
     const read = (dir: string) =>
       spawnSync('cat', [box.path(dir, 'state.json')], { encoding: 'utf8' }).stdout;
     expect(mask({ s: read('sh') })).toBe(mask({ s: read('ts') }));
-    expect(JSON.parse(read('sh')).last_message).toBe('step 1 of 2 failed with exit code 23 & more');
+    expect(JSON.parse(read('sh')).last_message).toBe(
+      'failed with exit code 23 & more: step 1 of 2 at a.collect:5 [source "d\\e"]',
+    );
   });
 
   it('agree on what a stale state file is', () => {

@@ -149,11 +149,15 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     rmSync(box.path('data'), { recursive: true });
     const failed = runCli(['backup', ...args]);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/step \d of \d failed with exit code \d+/);
+    expect(failed.stderr).toMatch(
+      /failed with exit code \d+: step \d of \d at site\.collect:\d+ \[source "tree"\]/,
+    );
     expect(fileContents(box.path('mirror/site'))).toEqual(good);
     const state = JSON.parse(readFileSync(box.path('collect/site/metadata/collect_point/site.json'), 'utf8'));
     expect(state).toMatchObject({ last_state_valid: false, success_count: 1, fail_count: 1 });
-    expect(state.last_message).toMatch(/^step \d of \d failed with exit code \d+$/);
+    expect(state.last_message).toMatch(
+      /^failed with exit code \d+: step \d of \d at site\.collect:\d+ \[source "tree"\]$/,
+    );
     expect(failed.stderr).toContain('backup:mirror/site: skipped, collect:site did not succeed');
   });
 });

@@ -41,6 +41,7 @@ interface StepView {
   readonly number: number;
   readonly total: number;
   readonly summary: string;
+  readonly originWord: string;
   readonly lines: readonly string[];
 }
 
@@ -98,6 +99,7 @@ function unitView(unit: PlanUnit, index: number): UnitView {
       number: i + 1,
       total: unit.steps.length,
       summary: shellWord(step.action.summary),
+      originWord: shellWord(formatOrigin(step.action.origin)),
       lines: step.commands.flatMap(scriptLines),
     })),
   };

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatOrigin } from '../../diag/origin.js';
 import { assertNever } from '../../graph/action.js';
 import type { Command } from '../../graph/command.js';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
@@ -137,8 +138,9 @@ async function runSteps(
       if (options.confirm !== undefined && !(await options.confirm(line))) return 'declined';
       const code = await runCommand(command, options, ctx);
       if (code !== 0) {
-        options.say(`  ${name} failed with exit code ${code}`);
-        return `${name} failed with exit code ${code}`;
+        const message = `failed with exit code ${code}: ${name} at ${formatOrigin(step.action.origin)}`;
+        options.say(`  ${message}`);
+        return message;
       }
     }
   }
