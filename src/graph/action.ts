@@ -55,11 +55,13 @@ export interface ToolRun {
 }
 
 /**
- * A dump written to `output.partial`, judged, then renamed over `output`: a failed, killed or
+ * A dump written to `partial`, judged, then renamed over `output`: a failed, killed or
  * suspicious dump never replaces the previous good one.
  */
 export interface DumpSpec {
   readonly output: string;
+  /** Where the tool writes, on the output's filesystem but outside the exported tree. */
+  readonly partial: string;
   readonly maxShrinkPercent: number;
   readonly onSuspicious: 'warn' | 'fail';
 }

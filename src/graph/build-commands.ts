@@ -31,7 +31,7 @@ export function buildCommands(action: Action, tools: ToolPaths = {}): Command[] 
         },
       ];
     case 'dump': {
-      const partial = `${action.output}.partial`;
+      const partial = action.partial;
       return [
         { ...toolRun(action), stdout: partial },
         {

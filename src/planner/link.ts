@@ -9,8 +9,8 @@ export function linkUnit(unitId: string, drafts: readonly ActionDraft[]): Action
   const withParents: ActionDraft[] = [];
   const created: string[] = [];
   for (const draft of drafts) {
-    const parent = writesInto(draft);
-    if (parent !== undefined && !created.some((dir) => dir === parent || dir.startsWith(`${parent}/`))) {
+    for (const parent of writesInto(draft)) {
+      if (created.some((dir) => dir === parent || dir.startsWith(`${parent}/`))) continue;
       withParents.push({ kind: 'mkdir', path: parent, origin: draft.origin, summary: `create ${parent}` });
       created.push(parent);
     }
@@ -27,14 +27,14 @@ export function linkUnit(unitId: string, drafts: readonly ActionDraft[]): Action
   }));
 }
 
-/** The directory that must exist before the action runs. */
-function writesInto(draft: ActionDraft): string | undefined {
+/** The directories that must exist before the action runs. */
+function writesInto(draft: ActionDraft): string[] {
   switch (draft.kind) {
     case 'rsync':
       // A push to another host (rsync --mkpath) creates its own target there.
-      return draft.remote?.side === 'to' ? undefined : parentOf(draft.to);
+      return draft.remote?.side === 'to' ? [] : [parentOf(draft.to)];
     case 'dump':
-      return parentOf(draft.output);
+      return [parentOf(draft.partial), parentOf(draft.output)];
     case 'replace-dir':
     case 'recover-dir':
     case 'mkdir':
@@ -42,7 +42,7 @@ function writesInto(draft: ActionDraft): string | undefined {
     case 'load':
     case 'run':
     case 'reload-dir':
-      return undefined;
+      return [];
     default:
       return assertNever(draft);
   }

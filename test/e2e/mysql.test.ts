@@ -172,7 +172,7 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
     const result = runCli(['backup', '--show-commands', ...args]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(
-      `mysqldump --defaults-extra-file="\${polyarchiv_work}"/my.site.shop.cnf --protocol=socket --socket=${db.socket} --user=backup --single-transaction --routines --triggers --events --hex-blob -- shop > ${dumpFile()}.partial`,
+      `mysqldump --defaults-extra-file="\${polyarchiv_work}"/my.site.shop.cnf --protocol=socket --socket=${db.socket} --user=backup --single-transaction --routines --triggers --events --hex-blob -- shop > ${box.path('collect/site/metadata/work/shop.sql.partial')}`,
     );
   });
 

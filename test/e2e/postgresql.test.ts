@@ -241,7 +241,9 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15', () 
     // The argv that ran, quoted back for bash, is the line shown (after its environment).
     const ran = readFileSync(log, 'utf8').trimEnd().split('\n');
     const line = [box.path('logged_pg_dump'), ...ran].map(shellWord).join(' ');
-    expect(shown.stderr).toContain(`pgpass.site.db ${line} > ${dumpFile()}.partial\n`);
+    expect(shown.stderr).toContain(
+      `pgpass.site.db ${line} > ${box.path('collect/site/metadata/work/postgresql.sql.partial')}\n`,
+    );
   });
 
   it('names the failing source and its line, and still runs the other points', async () => {

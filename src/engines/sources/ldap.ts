@@ -102,7 +102,7 @@ export const ldap: SourceEngine = {
       {
         kind: 'dump',
         ...tool(o, [o.string('dump_executable'), ...databaseArgs(o)]),
-        ...dumpCheck(o, output(source, cp)),
+        ...dumpCheck(o, output(source, cp), cp),
         origin: source.origin,
         summary: `export LDAP ${which(o)} with slapcat (source "${source.name}" at ${where(source)})`,
       },

@@ -62,7 +62,7 @@ export const mysql: SourceEngine = {
       {
         kind: 'dump',
         ...toolRun([...argv, '--', o.string('database')], {}, o.optionalString('sudo_user')),
-        ...dumpCheck(o, output(source, cp)),
+        ...dumpCheck(o, output(source, cp), cp),
         origin: source.origin,
         summary: `dump MySQL database ${o.string('database')} (${sourceAt(source)})`,
       },

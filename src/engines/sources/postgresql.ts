@@ -69,7 +69,7 @@ export const postgresql: SourceEngine = {
       {
         kind: 'dump',
         ...toolRun([...argv, '--', o.string('database')], passwordEnv(source, cp), sudoUser(o)),
-        ...dumpCheck(o, output(source, cp)),
+        ...dumpCheck(o, output(source, cp), cp),
         origin: source.origin,
         summary: `dump PostgreSQL database ${o.string('database')} (source "${source.name}" at ${where(source)})`,
       },

@@ -1,6 +1,7 @@
 import type { OptionSpec, OptionValues } from '../../config/schema.js';
 import type { DumpSpec, ToolRun } from '../../graph/action.js';
 import type { EnvValue, Word } from '../../graph/command.js';
+import type { BoundCollectPoint } from '../engine.js';
 
 /** Options every dumping source shares: what a suspicious dump is and what it does. */
 export const DUMP_CHECK_OPTIONS: readonly OptionSpec[] = [
@@ -19,10 +20,16 @@ export const DUMP_CHECK_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-export function dumpCheck(options: OptionValues, output: string): DumpSpec {
+/**
+ * The dump is written outside the exported tree (the collect point's work directory, on the same
+ * filesystem for the final rename), so that a dump left half-written by a failure is never sent to
+ * a backup point nor restored.
+ */
+export function dumpCheck(options: OptionValues, output: string, cp: BoundCollectPoint): DumpSpec {
   const percent = options.integer('max_shrink_percent');
   return {
     output,
+    partial: `${cp.layout.workDir}/${encodeURIComponent(output.slice(cp.layout.importDir.length + 1))}.partial`,
     maxShrinkPercent: Math.min(100, Math.max(0, percent)),
     onSuspicious: options.optionalString('on_suspicious_dump') === 'fail' ? 'fail' : 'warn',
   };
