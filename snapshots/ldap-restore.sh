@@ -4,10 +4,10 @@
 #
 # Mode: restore; plan time: 2026-03-10T04:05:06+01:00; configuration: test/fixtures/ldap-restore/config
 # Inputs (sha256):
-#   28df855db4e6bcdc236e7b6cb05c340085eca96b34631ee1d8b1cf93fa856ba5  directory.collect
+#   7db3feebb08c17db765f97e524cc2b1e5246ffa8adfe0d4631414c242aded955  directory.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: date false flock mkdir mv rm rsync service sha256sum slapadd sudo
+# Required tools: date flock mkdir mv rm rsync service sha256sum slapadd sudo
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run.
@@ -285,20 +285,23 @@ unit_1_fetch_mirror_directory() {
 # restore the sources of directory
 unit_2_restore_directory() {
   # directory.collect:8 [source "main"]
-  polyarchiv_step 1 5 'stop slapd before restoring source "main" at directory.collect:8' 'directory.collect:8 [source "main"]'
+  polyarchiv_step 1 6 'stop slapd before restoring source "main" at directory.collect:8' 'directory.collect:8 [source "main"]'
   service slapd stop
   # directory.collect:10 [source "main"]
-  polyarchiv_step 2 5 'rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main" at directory.collect:8)' 'directory.collect:10 [source "main"]'
+  polyarchiv_step 2 6 'rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main" at directory.collect:8)' 'directory.collect:10 [source "main"]'
   polyarchiv_dir_reload /var/lib/ldap /var/lib/.ldap.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 3 service slapd start slapadd -n 1
   # directory.collect:18 [source "accounts"]
-  polyarchiv_step 3 5 'stop slapd before restoring source "accounts" at directory.collect:12' 'directory.collect:18 [source "accounts"]'
+  polyarchiv_step 3 6 'stop slapd before restoring source "accounts" at directory.collect:12' 'directory.collect:18 [source "accounts"]'
   sudo -n -u root -- systemctl stop slapd@accounts.service
   # directory.collect:16 [source "accounts"]
-  polyarchiv_step 4 5 'rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts" at directory.collect:12)' 'directory.collect:16 [source "accounts"]'
+  polyarchiv_step 4 6 'rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts" at directory.collect:12)' 'directory.collect:16 [source "accounts"]'
   polyarchiv_dir_reload '/srv/ldap/accounts db' '/srv/ldap/.accounts db.polyarchiv-old' /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 8 sudo -n -u root -- systemctl start slapd@accounts.service sudo -n -u root -- slapadd -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org'
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 5 5 'cannot restore source "legacy" at directory.collect:24: set data_directory (the directory of database 2)' 'directory.collect:24 [source "legacy"]'
-  false
+  polyarchiv_step 5 6 'stop slapd before restoring source "legacy" at directory.collect:24' 'directory.collect:24 [source "legacy"]'
+  service slapd stop
+  # directory.collect:29 [source "legacy"]
+  polyarchiv_step 6 6 'rebuild /var/lib/ldap-legacy from the export with slapadd, then start slapd (source "legacy" at directory.collect:24)' 'directory.collect:29 [source "legacy"]'
+  polyarchiv_dir_reload /var/lib/ldap-legacy /var/lib/.ldap-legacy.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 3 service slapd start slapadd -f /etc/ldap/slapd.conf -n 2
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.

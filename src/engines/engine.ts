@@ -25,6 +25,8 @@ export interface SourceEngine extends EngineInfo {
   readonly role: 'source';
   readonly backup: (source: BoundSource, cp: BoundCollectPoint) => ActionDraft[];
   readonly restore: (source: BoundSource, cp: BoundCollectPoint) => ActionDraft[];
+  /** Why this source cannot be restored as configured (checked when a restore is planned). */
+  readonly restoreProblem?: (source: BoundSource) => { message: string; hint: string } | undefined;
 }
 
 export interface CollectEngine extends EngineInfo {

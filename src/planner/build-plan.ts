@@ -200,6 +200,12 @@ function restoreDrafts(
     const candidates = config.pairs.filter(
       (p) => p.collectPoint === cp.name && matchesOnly(selection.onlyBackupPoints, p.name, p.tags),
     );
+    const problems = cp.sources.flatMap((source) => {
+      const problem = source.engine.restoreProblem?.(source);
+      return problem === undefined ? [] : [{ source, ...problem }];
+    });
+    for (const { source, message, hint } of problems) diagnostics.error(message, source.origin, hint);
+    if (problems.length > 0) continue;
     const from = chooseBackupPoint(cp, candidates, states, selection.from, diagnostics);
     if (from === 'none') {
       const restoreUnit = lowerRestore(cp, undefined).at(-1) as DraftUnit;

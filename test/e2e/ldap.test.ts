@@ -213,9 +213,9 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
     expect(runCli(['backup', ...args]).code).toBe(0);
     writeConfig(source().filter((l) => !l.startsWith('data_directory')));
     const restore = runCli(['restore', ...args]);
-    expect(restore.code).toBe(1);
+    expect(restore.code).toBe(2);
     expect(restore.stderr).toContain(
-      'cannot restore source "directory" at site.collect:5: set data_directory (the directory of database 1)',
+      'error: cannot restore source "directory" without data_directory (set it to the directory of database 1)\n  at site.collect:5 [source "directory"]',
     );
     expect(slapd.isRunning()).toBe(true);
     expect(slapd.contents()).toBe(sample);

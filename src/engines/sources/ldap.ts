@@ -108,20 +108,18 @@ export const ldap: SourceEngine = {
       },
     ];
   },
+  restoreProblem(source) {
+    if (source.options.has('data_directory')) return undefined;
+    // Planning reads nothing, so the directory cannot be looked up: the restore is refused.
+    return {
+      message: `cannot restore source "${source.name}" without data_directory`,
+      hint: `set it to the directory of ${which(source.options)}`,
+    };
+  },
   restore(source, cp) {
     const o = source.options;
-    const target = o.optionalString('data_directory');
-    if (target === undefined) {
-      // Planning reads nothing, so the directory cannot be looked up here: the restore refuses.
-      return [
-        {
-          kind: 'run',
-          argv: ['false'],
-          origin: o.sectionOrigin,
-          summary: `cannot restore source "${source.name}" at ${where(source)}: set data_directory (the directory of ${which(o)})`,
-        },
-      ];
-    }
+    // restoreProblem refuses the plan when it is missing.
+    const target = o.string('data_directory');
     const stop = command(o, 'stop_command');
     return [
       ...(stop.length === 0
