@@ -90,21 +90,40 @@ export interface DirReloadCommand {
   readonly start: readonly Word[];
 }
 
-/** The tool a command needs on the machine that runs it (listed in the script header). */
-export function toolOf(command: Command): string | undefined {
+/** The tools a command needs on the machine that runs it (listed in the script header). */
+export function toolsOf(command: Command): string[] {
   switch (command.kind) {
     case 'exec':
-      return typeof command.argv[0] === 'string' ? command.argv[0] : undefined;
+      return argvTools(command.argv);
     case 'dir-recover':
     case 'dir-swap':
-      return 'mv';
+      return ['mv'];
     case 'secret-file':
-      return command.owner === undefined ? undefined : 'chown';
+      return command.owner === undefined ? [] : ['chown'];
     case 'check-dump':
-      return 'stat';
+      return ['stat'];
     case 'dir-reload':
-      return typeof command.load[0] === 'string' ? command.load[0] : undefined;
+      return ['chown', 'mv', ...argvTools(command.load), ...argvTools(command.start)];
   }
+}
+
+/** The program, and what it runs: the tool after `sudo ... --` and `env NAME=VALUE`, ssh of rsync -e. */
+function argvTools(argv: readonly Word[]): string[] {
+  const words = argv.map((w) => (typeof w === 'string' ? w : ''));
+  const [first] = words;
+  if (first === undefined || first === '') return [];
+  const tools = [first];
+  if (first === 'sudo') {
+    const rest = words.slice(words.indexOf('--') + 1);
+    const program = (rest[0] === 'env' ? rest.slice(1) : rest).find(
+      (w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w),
+    );
+    if (program !== undefined && program !== '') tools.push(program);
+  }
+  const shell = words.indexOf('-e');
+  if (shell > 0 && words[shell + 1] !== undefined)
+    tools.push((words[shell + 1] as string).split(' ')[0] ?? '');
+  return tools.filter((t) => t !== '');
 }
 
 /** Names of the secret variables a command needs. */

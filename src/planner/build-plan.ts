@@ -6,7 +6,7 @@ import type { Diagnostics } from '../diag/diagnostic.js';
 import { formatOrigin } from '../diag/origin.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
 import { buildCommands } from '../graph/build-commands.js';
-import { secretsOf, toolOf } from '../graph/command.js';
+import { secretsOf, toolsOf } from '../graph/command.js';
 import { dataTime, formatTimestamp, nextStateTemplates } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';
 import { linkUnit } from './link.js';
@@ -72,7 +72,8 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
   }
   const tools = new Set(BASE_TOOLS);
   for (const unit of units)
-    for (const step of unit.steps) for (const c of step.commands) tools.add(toolOf(c) ?? '');
+    for (const step of unit.steps)
+      for (const c of step.commands) for (const tool of toolsOf(c)) tools.add(tool);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     polyarchivVersion: request.version,
