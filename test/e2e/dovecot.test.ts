@@ -218,11 +218,93 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
     expect(run.stderr).toContain("User doesn't exist");
   });
 
-  it('refuses socket, which would make the copy elsewhere, naming its line', () => {
-    writeConfig(source(['socket = /run/dovecot/doveadm-server']));
+  /** The sample records of one user's mailbox, as contents() and copyContents() print them. */
+  const recordsOf = (user: string, mailbox: string) =>
+    sample.filter((r) => r.startsWith(`user: ${user}\n`) && r.includes(`\nmailbox: ${mailbox}\n`));
+
+  it('reaches the mailboxes through the doveadm server socket, and restores through it', () => {
+    // The copy side's configuration names no usable mailbox: only the server can read them.
+    const local = `${box.root}/copy-side.conf`;
+    writeFileSync(
+      local,
+      readFileSync(dovecot.configFile, 'utf8').replace(
+        /^mail_location = .*$/m,
+        'mail_location = maildir:/nonexistent/%u',
+      ),
+    );
+    chmodSync(local, 0o644);
+    writeConfig([
+      'engine = dovecot',
+      `config_file = ${local}`,
+      `mail_owner = ${dovecot.mailOwner}`,
+      `socket = ${dovecot.doveadmSocket}`,
+    ]);
+    const shown = runCli(['backup', '--show-commands', ...args]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stderr).toMatch(/doveadm -c \S+ -o '?mail_uid=\d+'? backup -R -A tcp:\S+doveadm\.sock$/m);
+    expect(shown.stderr).not.toContain('dsync_remote_cmd');
+    expect(readdirSync(copyDir()).sort()).toEqual(['alice', 'bob', 'carol']);
+    expect(statSync(`${copyDir()}/alice`).uid).toBe(Number(dovecot.mailOwner));
+    expect(copyContents(copyDir())).toEqual(sample);
+
+    dovecot.wipe();
+    expect(dovecot.contents()).toEqual([]);
+    const restore = runCli(['restore', ...args]);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(dovecot.contents()).toEqual(sample);
+
+    // The rendered script does the same, both ways.
+    const viaScript = [...args.slice(0, 2), '--set', `root=${box.path('b')}`, ...NOW];
+    openCollectPoint(box.path('b'), 'site');
+    const script = runScript(box, runCli(['plan', ...viaScript]).stdout);
+    expect(script.status, script.stderr).toBe(0);
+    expect(copyContents(copyDir(box.path('b')))).toEqual(sample);
+    dovecot.wipe();
+    const restored = runScript(box, runCli(['plan', '--restore', ...viaScript]).stdout);
+    expect(restored.status, restored.stderr).toBe(0);
+    expect(dovecot.contents()).toEqual(sample);
+  });
+
+  for (const mode of ['locally', 'through the socket']) {
+    it(`copies and restores one mailbox only with mailbox (${mode})`, () => {
+      const box1 = 'Projets/Été';
+      const extra = mode === 'locally' ? [] : [`socket = ${dovecot.doveadmSocket}`];
+      writeConfig(source([...extra, `mailbox = ${box1}`, 'user_mask = alice']));
+      const backup = runCli(['backup', ...args]);
+      expect(backup.code, backup.stderr).toBe(0);
+      const wanted = recordsOf('alice', box1);
+      expect(wanted).toHaveLength(1);
+      expect(readdirSync(copyDir())).toEqual(['alice']);
+      expect(copyContents(copyDir())).toEqual(wanted);
+
+      dovecot.wipe();
+      const restore = runCli(['restore', ...args]);
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(dovecot.contents()).toEqual(wanted);
+    });
+  }
+
+  it('names the source and its line when the socket is wrong, and still runs the other points', () => {
+    writeConfig(source(), {
+      'config/badsocket.collect': collect(source(['socket = /nonexistent/doveadm-server'])),
+    });
+    const run = runCli(['backup', ...args]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/ok +collect:site/);
+    expect(run.stderr).toMatch(/ok +backup:mirror\/site/);
+    expect(run.stderr).toContain('(source "mail" at badsocket.collect:5)');
+    expect(run.stderr).toContain('(through the doveadm server at /nonexistent/doveadm-server)');
+    expect(run.stderr).toContain('net_connect_unix(/nonexistent/doveadm-server) failed');
+    expect(run.stderr).toMatch(/failed +collect:badsocket /);
+    expect(run.stderr).toMatch(/skipped +backup:mirror\/badsocket /);
+    expect(copyContents(copyDir())).toEqual(sample);
+  });
+
+  it('refuses a socket that is not a unix socket path, naming its line', () => {
+    writeConfig(source(['socket = /run/dovecot/doveadm:924']));
     const run = runCli(['backup', ...args]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("error: option 'socket' is not supported by the dovecot source");
+    expect(run.stderr).toContain("error: bad value for option 'socket': '/run/dovecot/doveadm:924'");
     expect(run.stderr).toContain('at site.collect:9 [source "mail"]');
   });
 });

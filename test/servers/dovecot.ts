@@ -15,7 +15,8 @@ import { join } from 'node:path';
 /**
  * A private Dovecot 2.3 for the tests, configured entirely in a temporary directory: base_dir,
  * state_dir and log there, no protocols and no network listener (doveadm talks to the master's
- * auth socket in base_dir), a passwd-file userdb with three users and maildirs in `mail/USER`.
+ * auth socket in base_dir), a passwd-file userdb with three users and maildirs in `mail/USER`,
+ * and a doveadm server listening on the unix socket `doveadm.sock` (a dovecot source's `socket`).
  * Dovecot never gives mail to root, so as root the users get an unused uid (the mail tree is
  * chowned to it) and the backup copy another one (`mailOwner`); otherwise both are the caller.
  */
@@ -23,6 +24,8 @@ export interface Dovecot {
   readonly root: string;
   readonly configFile: string;
   readonly mailDir: string;
+  /** The doveadm server's unix socket (`service doveadm { unix_listener ... }`). */
+  readonly doveadmSocket: string;
   /** The uid a dovecot source's mail_owner names. */
   readonly mailOwner: string;
   readonly users: readonly string[];
@@ -60,6 +63,7 @@ export function startDovecot(): Dovecot {
     root,
     configFile,
     mailDir,
+    doveadmSocket: join(root, 'doveadm.sock'),
     mailOwner: String(OWNER_UID),
     users,
     doveadm(args, input) {
@@ -97,7 +101,7 @@ export function startDovecot(): Dovecot {
   const start = spawnSync(DOVECOT, ['-c', configFile], { stdio: 'ignore' });
   if (start.status !== 0) throw new Error(`dovecot did not start: ${dovecotLog(server)}`);
   // doveadm -A lists the users through the master's auth-userdb socket.
-  waitFor(() => existsSync(join(root, 'run', 'auth-userdb')));
+  waitFor(() => existsSync(join(root, 'run', 'auth-userdb')) && existsSync(server.doveadmSocket));
   return server;
 }
 
@@ -122,6 +126,13 @@ passdb {
 userdb {
   driver = passwd-file
   args = ${root}/users
+}
+# The doveadm server a dovecot source's socket connects to (root only: the server runs dsync as
+# any user).
+service doveadm {
+  unix_listener ${root}/doveadm.sock {
+    mode = 0600
+  }
 }
 `;
 }

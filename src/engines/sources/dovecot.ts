@@ -20,6 +20,15 @@ import { siblingPaths } from '../staged-rsync.js';
  *   hard-links message files (maildir never rewrites a message: flags rename it, expunges unlink
  *   it) and really copies everything else (indexes, uidlists and logs are updated in place, and
  *   would otherwise corrupt the previous copy through the shared inode).
+ * - `socket`: `doveadm -S` cannot be used: the doveadm server runs the whole command, with its own
+ *   dsync_remote_cmd (the client's `-o` settings do not travel), so the copy side could not be
+ *   described. Instead the sides swap: the local doveadm is the copy side, and reaches the
+ *   mailboxes through the running Dovecot's doveadm server, whose `dsync-server` runs there with
+ *   the server's own configuration (`tcp:SOCKET`: doveadm connects to a location with a `/` as a
+ *   unix socket). The local side's mail_location needs `%u` expanded per user, which a `-o`
+ *   value never is, so it comes from a generated configuration file in the run's private work
+ *   directory that includes config_file and sets mail_location; mail_uid stays a `-o` (it must
+ *   win over the userdb's uid). Backup is `backup -R` (server to copy), restore `backup`.
  */
 export const dovecot: SourceEngine = {
   role: 'source',
@@ -41,8 +50,8 @@ export const dovecot: SourceEngine = {
     },
     {
       name: 'socket',
-      type: 'string',
-      help: 'doveadm -S (run through a doveadm server). Not supported: the copy must be made where the collect point is; setting it is an error.',
+      type: 'absolute-path',
+      help: "Unix socket of the running Dovecot's doveadm server (a `service doveadm` unix_listener, e.g. /run/dovecot/doveadm-server). When set, the mailboxes are read (and restored) by that server, with its own configuration and privileges, through `doveadm backup ... tcp:SOCKET`; the copy is still written locally, by a doveadm running as mail_owner with config_file (default /etc/dovecot/dovecot.conf, for the userdb that -A and user_mask list) and the copy as its mail_location. This is not doveadm -S, which would run the whole copy inside the server.",
     },
     {
       name: 'config_file',
@@ -58,11 +67,12 @@ export const dovecot: SourceEngine = {
     { name: 'dump_executable', type: 'string', default: 'doveadm', help: 'doveadm to use.' },
   ],
   check(options, diagnostics) {
-    if (options.optionalString('socket') !== undefined) {
+    const socket = options.optionalString('socket');
+    if (socket?.includes(':')) {
       diagnostics.error(
-        "option 'socket' is not supported by the dovecot source",
+        `bad value for option 'socket': '${socket}'`,
         options.origin('socket'),
-        'doveadm -S would make the copy on the doveadm server, not in the collect point: remove it',
+        'doveadm reads what follows a colon as a port: use a unix socket path without colons',
       );
     }
     const config = options.optionalString('config_file');
@@ -71,6 +81,13 @@ export const dovecot: SourceEngine = {
         `bad value for option 'config_file': '${config}'`,
         options.origin('config_file'),
         'doveadm splits its copy command on spaces: use a path without white space',
+      );
+    }
+    if (socket !== undefined && config?.includes('#')) {
+      diagnostics.error(
+        `bad value for option 'config_file': '${config}'`,
+        options.origin('config_file'),
+        'with socket, config_file is included by a Dovecot configuration, where # starts a comment: use a path without #',
       );
     }
     const owner = options.optionalString('mail_owner');
@@ -130,23 +147,26 @@ export const dovecot: SourceEngine = {
         origin,
         summary: `give the staging copy of source "${source.name}" to mail_owner, who writes it`,
       },
+      ...copyConfig(source, cp, paths.staging),
       {
         kind: 'run',
-        argv: doveadmBackup(source.options, paths.staging, false),
+        argv: doveadmBackup(source, cp, paths.staging, false),
         origin,
-        summary: `copy the Dovecot mailboxes of ${users(source.options)} into ${what} (source "${source.name}" at ${at})`,
+        summary: `copy the Dovecot mailboxes of ${users(source.options)}${through(source.options)} into ${what} (source "${source.name}" at ${at})`,
       },
       { kind: 'replace-dir', ...paths, origin, summary: `replace ${what} with the new copy` },
     ];
   },
   restore(source, cp) {
+    const target = stagingPaths(source, cp).target;
     return [
       passThrough(source, cp),
+      ...copyConfig(source, cp, target),
       {
         kind: 'run',
-        argv: doveadmBackup(source.options, stagingPaths(source, cp).target, true),
+        argv: doveadmBackup(source, cp, target, true),
         origin: source.origin,
-        summary: `restore the Dovecot mailboxes of ${users(source.options)} from the mail copy (source "${source.name}" at ${where(source)})`,
+        summary: `restore the Dovecot mailboxes of ${users(source.options)}${through(source.options)} from the mail copy (source "${source.name}" at ${where(source)})`,
       },
     ];
   },
@@ -166,12 +186,41 @@ function passThrough(source: BoundSource, cp: BoundCollectPoint): ActionDraft {
 }
 
 /**
- * `doveadm [-c CONF] -o dsync_remote_cmd=... backup [-R] [-m BOX] (-A | -u MASK) remote:polyarchiv`.
- * The remote command is split on spaces and its `%` are variables (`%u`: the user); the copy side's
- * doveadm expands its mail_location once more, hence `%` written `%%%%` there.
+ * The copy side's doveadm, the mailbox side a command it spawns or a server it connects to:
+ * - local: `doveadm [-c CONF] -o dsync_remote_cmd=... backup [-R] [-m BOX] (-A | -u MASK)
+ *   remote:polyarchiv`. The remote command is split on spaces and its `%` are variables (`%u`: the
+ *   user); the copy side's doveadm expands its mail_location once more, hence `%` written `%%%%`.
+ * - socket: `doveadm -c WORKFILE -o mail_uid=OWNER backup [-R] [-m BOX] (-A | -u MASK) tcp:SOCKET`,
+ *   where the copy is the local side, so the directions are the other way round.
  */
-function doveadmBackup(o: OptionValues, copyDir: string, reverse: boolean): Word[] {
+function doveadmBackup(
+  source: BoundSource,
+  cp: BoundCollectPoint,
+  copyDir: string,
+  restore: boolean,
+): Word[] {
+  const o = source.options;
   const doveadm = o.string('dump_executable');
+  const socket = socketPath(o);
+  const mailbox = o.optionalString('mailbox');
+  const mask = o.optionalString('user_mask');
+  const selection = [
+    ...(mailbox === undefined || mailbox === '' ? [] : ['-m', mailbox]),
+    ...(mask === undefined || mask === '' ? ['-A'] : ['-u', mask]),
+  ];
+  if (socket !== undefined) {
+    return [
+      doveadm,
+      '-c',
+      { prefix: '', workFile: copyConfigFile(source, cp) },
+      '-o',
+      `mail_uid=${o.string('mail_owner')}`,
+      'backup',
+      ...(restore ? [] : ['-R']),
+      ...selection,
+      `tcp:${socket}`,
+    ];
+  }
   const config = o.optionalString('config_file');
   const configArgs = config === undefined || config === '' ? [] : ['-c', config];
   const dir = copyDir.replaceAll('%', '%%%%');
@@ -187,19 +236,57 @@ function doveadmBackup(o: OptionValues, copyDir: string, reverse: boolean): Word
     'dsync-server',
     '-u%u',
   ].join(' ');
-  const mailbox = o.optionalString('mailbox');
-  const mask = o.optionalString('user_mask');
   return [
     doveadm,
     ...configArgs,
     '-o',
     `dsync_remote_cmd=${remote}`,
     'backup',
-    ...(reverse ? ['-R'] : []),
-    ...(mailbox === undefined || mailbox === '' ? [] : ['-m', mailbox]),
-    ...(mask === undefined || mask === '' ? ['-A'] : ['-u', mask]),
+    ...(restore ? ['-R'] : []),
+    ...selection,
     'remote:polyarchiv',
   ];
+}
+
+/**
+ * With `socket`, the copy side's configuration: config_file (for the userdb and everything else)
+ * with the copy as mail_location and mail_home, `%u` expanded per user (values quoted: a `#` would
+ * start a comment; `%` doubled: Dovecot expands them once).
+ */
+function copyConfig(source: BoundSource, cp: BoundCollectPoint, copyDir: string): ActionDraft[] {
+  if (socketPath(source.options) === undefined) return [];
+  const config = source.options.optionalString('config_file');
+  const quoted = (value: string) => `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+  const dir = copyDir.replaceAll('%', '%%');
+  return [
+    {
+      kind: 'secret-file',
+      workFile: copyConfigFile(source, cp),
+      parts: [
+        `# The copy side of source "${source.name}" (${where(source)}); the mailboxes are reached through the doveadm server.\n`,
+        `!include ${config === undefined || config === '' ? SYSTEM_CONFIG : config}\n`,
+        `mail_home = ${quoted(`${dir}/%u`)}\n`,
+        `mail_location = ${quoted(`maildir:${dir}/%u:LAYOUT=fs`)}\n`,
+      ],
+      origin: source.options.origin('socket'),
+      summary: `write the Dovecot configuration of the copy side of source "${source.name}"`,
+    },
+  ];
+}
+
+const SYSTEM_CONFIG = '/etc/dovecot/dovecot.conf';
+
+const copyConfigFile = (source: BoundSource, cp: BoundCollectPoint): string =>
+  `dovecot.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.conf`;
+
+function socketPath(o: OptionValues): string | undefined {
+  const socket = o.optionalString('socket');
+  return socket === undefined || socket === '' ? undefined : socket;
+}
+
+function through(o: OptionValues): string {
+  const socket = socketPath(o);
+  return socket === undefined ? '' : ` (through the doveadm server at ${socket})`;
 }
 
 function stagingPaths(source: BoundSource, cp: BoundCollectPoint): DirSwapPaths {
