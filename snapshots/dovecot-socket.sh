@@ -104,7 +104,7 @@ polyarchiv_dir_swap() {
 
 # Writes a private file (mode 0600) in the work directory from `text VALUE` and
 # `secret ESCAPE VALUE` pairs; ESCAPE lists the characters to precede with a backslash.
-polyarchiv_secret_file() {
+polyarchiv_private_file() {
   local file=${polyarchiv_work}/$1 owner=$2 content='' value escape c i
   shift 2
   while (($# > 0)); do
@@ -245,7 +245,7 @@ unit_1_collect_mail() {
   chown -- vmail /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   # mail.collect:7 [source "mailboxes"]
   polyarchiv_step 9 21 'write the Dovecot configuration of the copy side of source "mailboxes"' 'mail.collect:7 [source "mailboxes"]'
-  polyarchiv_secret_file dovecot.mail.mailboxes.conf '' text '# The copy side of source "mailboxes" (mail.collect:5); the mailboxes are reached through the doveadm server.
+  polyarchiv_private_file dovecot.mail.mailboxes.conf '' text '# The copy side of source "mailboxes" (mail.collect:5); the mailboxes are reached through the doveadm server.
 ' text '!include /etc/dovecot/dovecot.conf
 ' text 'mail_home = "/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u"
 ' text 'mail_location = "maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u:LAYOUT=fs"
@@ -279,7 +279,7 @@ unit_1_collect_mail() {
   chown -- 5000 /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   # mail.collect:13 [source "sales"]
   polyarchiv_step 19 21 'write the Dovecot configuration of the copy side of source "sales"' 'mail.collect:13 [source "sales"]'
-  polyarchiv_secret_file dovecot.mail.sales.conf '' text '# The copy side of source "sales" (mail.collect:10); the mailboxes are reached through the doveadm server.
+  polyarchiv_private_file dovecot.mail.sales.conf '' text '# The copy side of source "sales" (mail.collect:10); the mailboxes are reached through the doveadm server.
 ' text '!include /etc/dovecot/dovecot.conf
 ' text 'mail_home = "/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u"
 ' text 'mail_location = "maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u:LAYOUT=fs"

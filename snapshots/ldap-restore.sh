@@ -104,7 +104,7 @@ polyarchiv_dir_swap() {
 
 # Writes a private file (mode 0600) in the work directory from `text VALUE` and
 # `secret ESCAPE VALUE` pairs; ESCAPE lists the characters to precede with a backslash.
-polyarchiv_secret_file() {
+polyarchiv_private_file() {
   local file=${polyarchiv_work}/$1 owner=$2 content='' value escape c i
   shift 2
   while (($# > 0)); do

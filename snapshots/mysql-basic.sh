@@ -104,7 +104,7 @@ polyarchiv_dir_swap() {
 
 # Writes a private file (mode 0600) in the work directory from `text VALUE` and
 # `secret ESCAPE VALUE` pairs; ESCAPE lists the characters to precede with a backslash.
-polyarchiv_secret_file() {
+polyarchiv_private_file() {
   local file=${polyarchiv_work}/$1 owner=$2 content='' value escape c i
   shift 2
   while (($# > 0)); do
@@ -224,7 +224,7 @@ unit_1_collect_shop() {
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/shop/backups
   # shop.collect:12 [source "orders"]
   polyarchiv_step 2 5 'write the password of source "orders" to a private option file' 'shop.collect:12 [source "orders"]'
-  polyarchiv_secret_file my.shop.orders.cnf '' text '[client]
+  polyarchiv_private_file my.shop.orders.cnf '' text '[client]
 password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
 '
   # shop.collect:7 [source "orders"]

@@ -104,7 +104,7 @@ polyarchiv_dir_swap() {
 
 # Writes a private file (mode 0600) in the work directory from `text VALUE` and
 # `secret ESCAPE VALUE` pairs; ESCAPE lists the characters to precede with a backslash.
-polyarchiv_secret_file() {
+polyarchiv_private_file() {
   local file=${polyarchiv_work}/$1 owner=$2 content='' value escape c i
   shift 2
   while (($# > 0)); do
@@ -224,7 +224,7 @@ unit_1_collect_db() {
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:12 [source "shop"]
   polyarchiv_step 2 5 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
-  polyarchiv_secret_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
+  polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
   # db.collect:7 [source "shop"]
   polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "shop"]'

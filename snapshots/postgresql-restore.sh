@@ -104,7 +104,7 @@ polyarchiv_dir_swap() {
 
 # Writes a private file (mode 0600) in the work directory from `text VALUE` and
 # `secret ESCAPE VALUE` pairs; ESCAPE lists the characters to precede with a backslash.
-polyarchiv_secret_file() {
+polyarchiv_private_file() {
   local file=${polyarchiv_work}/$1 owner=$2 content='' value escape c i
   shift 2
   while (($# > 0)); do
@@ -241,11 +241,11 @@ unit_1_fetch_mirror_db() {
 unit_2_restore_db() {
   # db.collect:12 [source "shop"]
   polyarchiv_step 1 7 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
-  polyarchiv_secret_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
+  polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
   # db.collect:7 [source "shop"]
   polyarchiv_step 2 7 'write the statement that creates PostgreSQL database shop if it is missing' 'db.collect:7 [source "shop"]'
-  polyarchiv_secret_file createdb.db.shop.sql '' text "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')
+  polyarchiv_private_file createdb.db.shop.sql '' text "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')
 " text "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')
 " text '\gexec
 '
@@ -257,7 +257,7 @@ unit_2_restore_db() {
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --single-transaction -- shop < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
   # db.collect:15 [source "accounts"]
   polyarchiv_step 5 7 'write the statement that creates PostgreSQL database accounts if it is missing' 'db.collect:15 [source "accounts"]'
-  polyarchiv_secret_file createdb.db.accounts.sql postgres text "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')
+  polyarchiv_private_file createdb.db.accounts.sql postgres text "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')
 " text "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')
 " text '\gexec
 '

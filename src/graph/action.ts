@@ -24,7 +24,7 @@ export type ActionBody =
   | ({ readonly kind: 'recover-dir' } & DirSwapPaths)
   | ({ readonly kind: 'replace-dir' } & DirSwapPaths)
   | {
-      readonly kind: 'secret-file';
+      readonly kind: 'private-file';
       readonly workFile: string;
       readonly parts: readonly SecretPart[];
       readonly owner?: string;

@@ -21,10 +21,10 @@ export function buildCommands(action: Action, tools: ToolPaths = {}): Command[] 
           previous: action.previous,
         },
       ];
-    case 'secret-file':
+    case 'private-file':
       return [
         {
-          kind: 'secret-file',
+          kind: 'private-file',
           workFile: action.workFile,
           parts: action.parts,
           ...(action.owner === undefined ? {} : { owner: action.owner }),

@@ -2,7 +2,7 @@
  * What actually runs. Both backends consume the same Commands: the bash backend quotes them, the
  * executor spawns them without a shell. That is what makes the script and `apply` equivalent.
  */
-export type Command = ExecCommand | DirSwapCommand | SecretFileCommand | DumpCheckCommand | DirReloadCommand;
+export type Command = ExecCommand | DirSwapCommand | PrivateFileCommand | DumpCheckCommand | DirReloadCommand;
 
 /**
  * One argv word: literal text, or a path in the run's private work directory (created mode 0700
@@ -50,8 +50,8 @@ export interface DirSwapCommand {
  * A private file (mode 0600) in the work directory, made of literal text and secret values, for
  * tools that read credentials from a file (mysql --defaults-extra-file, PGPASSFILE...).
  */
-export interface SecretFileCommand {
-  readonly kind: 'secret-file';
+export interface PrivateFileCommand {
+  readonly kind: 'private-file';
   readonly workFile: string;
   readonly parts: readonly SecretPart[];
   /** A local user who must read it (a tool run through sudo): the file is given to that user. */
@@ -98,7 +98,7 @@ export function toolsOf(command: Command): string[] {
     case 'dir-recover':
     case 'dir-swap':
       return ['mv'];
-    case 'secret-file':
+    case 'private-file':
       return command.owner === undefined ? [] : ['chown'];
     case 'check-dump':
       return ['stat'];
@@ -131,7 +131,7 @@ export function secretsOf(command: Command): string[] {
   switch (command.kind) {
     case 'exec':
       return Object.values(command.env ?? {}).flatMap((v) => ('secret' in v ? [v.secret] : []));
-    case 'secret-file':
+    case 'private-file':
       return command.parts.flatMap((p) => (typeof p === 'string' ? [] : [p.secret]));
     case 'dir-recover':
     case 'dir-swap':

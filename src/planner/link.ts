@@ -38,7 +38,7 @@ function writesInto(draft: ActionDraft): string[] {
     case 'replace-dir':
     case 'recover-dir':
     case 'mkdir':
-    case 'secret-file':
+    case 'private-file':
     case 'load':
     case 'run':
     case 'reload-dir':

@@ -39,9 +39,9 @@ export function commandLine(command: Command): string {
       return `polyarchiv_dir_recover ${[command.target, command.previous].map(shellWord).join(' ')}`;
     case 'dir-swap':
       return `polyarchiv_dir_swap ${[command.staging, command.target, command.previous].map(shellWord).join(' ')}`;
-    case 'secret-file':
+    case 'private-file':
       return [
-        'polyarchiv_secret_file',
+        'polyarchiv_private_file',
         shellWord(command.workFile),
         shellWord(command.owner ?? ''),
         ...command.parts.flatMap(secretPartWords),

@@ -8,7 +8,7 @@ import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
 import { dirReload } from './dir-reload.js';
 import { checkDump, dirRecover, dirSwap, isStale, recordState, releaseLock, takeLock } from './primitives.js';
-import { type RunContext, runExec, writeSecretFile } from './run-exec.js';
+import { type RunContext, runExec, writePrivateFile } from './run-exec.js';
 
 export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
 
@@ -159,8 +159,8 @@ async function runCommand(command: Command, options: ExecuteOptions, ctx: RunCon
       case 'dir-swap':
         dirSwap(command);
         return 0;
-      case 'secret-file':
-        writeSecretFile(command, ctx);
+      case 'private-file':
+        writePrivateFile(command, ctx);
         return 0;
       case 'check-dump':
         return checkDump(command, options.say) ? 0 : 1;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import type { EnvValue, ExecCommand, SecretFileCommand, Word } from '../../graph/command.js';
+import type { EnvValue, ExecCommand, PrivateFileCommand, Word } from '../../graph/command.js';
 
 /** What the executor holds for one run: its private work directory and the secret values. */
 export interface RunContext {
@@ -28,8 +28,8 @@ function envValue(value: EnvValue, ctx: RunContext): string {
   return secretValue(value.secret, ctx);
 }
 
-/** Twin of polyarchiv_secret_file. */
-export function writeSecretFile(command: SecretFileCommand, ctx: RunContext): void {
+/** Twin of polyarchiv_private_file. */
+export function writePrivateFile(command: PrivateFileCommand, ctx: RunContext): void {
   const text = command.parts
     .map((part) => {
       if (typeof part === 'string') return part;

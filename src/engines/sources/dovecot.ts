@@ -260,7 +260,7 @@ function copyConfig(source: BoundSource, cp: BoundCollectPoint, copyDir: string)
   const dir = copyDir.replaceAll('%', '%%');
   return [
     {
-      kind: 'secret-file',
+      kind: 'private-file',
       workFile: copyConfigFile(source, cp),
       parts: [
         `# The copy side of source "${source.name}" (${where(source)}); the mailboxes are reached through the doveadm server.\n`,

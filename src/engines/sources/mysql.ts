@@ -131,7 +131,7 @@ function passwordFile(source: BoundSource, cp: BoundCollectPoint): ActionDraft[]
   const owner = source.options.optionalString('sudo_user');
   return [
     {
-      kind: 'secret-file',
+      kind: 'private-file',
       workFile: optionFile(source, cp),
       parts: ['[client]\npassword="', { secret: sourceSecret(cp, source, 'password'), escape: '\\"' }, '"\n'],
       ...(owner === undefined || owner === '' ? {} : { owner }),

@@ -113,7 +113,7 @@ function createDatabase(source: BoundSource, cp: BoundCollectPoint, psql: readon
   const owner = sudoUser(o);
   return [
     {
-      kind: 'secret-file',
+      kind: 'private-file',
       workFile: sqlFile,
       parts: [
         "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')\n",
@@ -173,7 +173,7 @@ function passwordFile(source: BoundSource, cp: BoundCollectPoint): ActionDraft[]
   const owner = sudoUser(source.options);
   return [
     {
-      kind: 'secret-file',
+      kind: 'private-file',
       workFile: pgpassFile(source, cp),
       parts: ['*:*:*:*:', { secret: sourceSecret(cp, source, 'password'), escape: '\\:' }, '\n'],
       ...(owner === undefined ? {} : { owner }),
