@@ -1,33 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
-
-/** Names that break naive shell code: spaces, quotes, $, globs, unicode, a leading dash, a newline. */
-const ODD_FILES: Record<string, string> = {
-  'plain.txt': 'plain\n',
-  'with space.txt': 'space\n',
-  'it\'s "quoted".txt': 'quotes\n',
-  '$HOME and $(id) and `id`.txt': 'dollar\n',
-  '*.glob?[ab]': 'glob\n',
-  'unicodé ✓ 日本.txt': 'unicode\n',
-  '-leading-dash': 'dash\n',
-  'new\nline': 'newline\n',
-  '-dir with space/nested/deep.bin': '\u0000\u0001binary\u00ff',
-};
-
-function writeTree(root: string, files: Record<string, string>) {
-  for (const [name, text] of Object.entries(files)) {
-    const path = `${root}/${name}`;
-    mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
-    writeFileSync(path, text, 'latin1');
-  }
-}
 
 describe.runIf(canRun)('backup and restore of the files path, end to end', () => {
   let box: Sandbox;

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents, snapshotTree } from '../helpers/tree.js';
@@ -9,29 +10,8 @@ import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
 
 const canRun = haveSshd() && haveTools('flock', 'bash', 'sha256sum');
 
-/** Names that break naive shell code, on both sides of the ssh connection. */
-const ODD_FILES: Record<string, string> = {
-  'plain.txt': 'plain\n',
-  'with space.txt': 'space\n',
-  'it\'s "quoted".txt': 'quotes\n',
-  '$HOME and $(id) and `id`.txt': 'dollar\n',
-  '*.glob?[ab]': 'glob\n',
-  'unicodé ✓ 日本.txt': 'unicode\n',
-  '-leading-dash': 'dash\n',
-  'new\nline': 'newline\n',
-  '-dir with space/nested/deep.bin': '\u0000\u0001binary\u00ff',
-};
-
 /** The remote directory itself has a hostile name: spaces, quotes, $, unicode, a leading dash. */
 const REMOTE_DIR = `remote/-it's a "$HOME" dir ünï`;
-
-function writeTree(root: string, files: Record<string, string>) {
-  for (const [name, text] of Object.entries(files)) {
-    const path = `${root}/${name}`;
-    mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
-    writeFileSync(path, text, 'latin1');
-  }
-}
 
 /** snapshotTree, with each state file's text in place of its digest: it records {root}, which differs. */
 function comparableTree(box: Sandbox, dir: string): Record<string, string> {
