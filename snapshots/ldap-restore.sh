@@ -285,22 +285,22 @@ unit_1_fetch_mirror_directory() {
 # restore the sources of directory
 unit_2_restore_directory() {
   # directory.collect:8 [source "main"]
-  polyarchiv_step 1 6 'stop slapd before restoring source "main" at directory.collect:8' 'directory.collect:8 [source "main"]'
+  polyarchiv_step 1 6 'stop slapd before restoring source "main"' 'directory.collect:8 [source "main"]'
   service slapd stop
   # directory.collect:10 [source "main"]
-  polyarchiv_step 2 6 'rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main" at directory.collect:8)' 'directory.collect:10 [source "main"]'
+  polyarchiv_step 2 6 'rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main")' 'directory.collect:10 [source "main"]'
   polyarchiv_dir_reload /var/lib/ldap /var/lib/.ldap.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 3 service slapd start slapadd -n 1
   # directory.collect:18 [source "accounts"]
-  polyarchiv_step 3 6 'stop slapd before restoring source "accounts" at directory.collect:12' 'directory.collect:18 [source "accounts"]'
+  polyarchiv_step 3 6 'stop slapd before restoring source "accounts"' 'directory.collect:18 [source "accounts"]'
   sudo -n -u root -- systemctl stop slapd@accounts.service
   # directory.collect:16 [source "accounts"]
-  polyarchiv_step 4 6 'rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts" at directory.collect:12)' 'directory.collect:16 [source "accounts"]'
+  polyarchiv_step 4 6 'rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts")' 'directory.collect:16 [source "accounts"]'
   polyarchiv_dir_reload '/srv/ldap/accounts db' '/srv/ldap/.accounts db.polyarchiv-old' /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 8 sudo -n -u root -- systemctl start slapd@accounts.service sudo -n -u root -- slapadd -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org'
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 5 6 'stop slapd before restoring source "legacy" at directory.collect:24' 'directory.collect:24 [source "legacy"]'
+  polyarchiv_step 5 6 'stop slapd before restoring source "legacy"' 'directory.collect:24 [source "legacy"]'
   service slapd stop
   # directory.collect:29 [source "legacy"]
-  polyarchiv_step 6 6 'rebuild /var/lib/ldap-legacy from the export with slapadd, then start slapd (source "legacy" at directory.collect:24)' 'directory.collect:29 [source "legacy"]'
+  polyarchiv_step 6 6 'rebuild /var/lib/ldap-legacy from the export with slapadd, then start slapd (source "legacy")' 'directory.collect:29 [source "legacy"]'
   polyarchiv_dir_reload /var/lib/ldap-legacy /var/lib/.ldap-legacy.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 3 service slapd start slapadd -f /etc/ldap/slapd.conf -n 2
 }
 

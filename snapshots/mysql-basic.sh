@@ -231,12 +231,12 @@ password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
   polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/shop/metadata/work' 'shop.collect:7 [source "orders"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/shop/metadata/work
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 4 5 'dump MySQL database orders (source "orders", shop.collect:7)' 'shop.collect:7 [source "orders"]'
+  polyarchiv_step 4 5 'dump MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
   mysqldump --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --single-transaction --routines --triggers --events --hex-blob -- orders > /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql 50 fail
   mv -f -- /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 5 5 'dump MySQL database sessions (source "sessions", shop.collect:17)' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_step 5 5 'dump MySQL database sessions (source "sessions")' 'shop.collect:17 [source "sessions"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u mysql -- mysqldump --protocol=socket --socket=/run/mysqld/mysqld.sock --single-transaction --routines --triggers --events --hex-blob -- sessions > /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql 50 warn

@@ -230,12 +230,12 @@ unit_1_collect_db() {
   polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "shop"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/metadata/work
   # db.collect:7 [source "shop"]
-  polyarchiv_step 4 5 'dump PostgreSQL database shop (source "shop" at db.collect:7)' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 4 5 'dump PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop pg_dump --no-password --clean --if-exists --host=db.example.org --port=5433 --username=shop -- shop > /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql 50 warn
   mv -f -- /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 5 5 'dump PostgreSQL database accounts (source "accounts" at db.collect:15)' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 5 5 'dump PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u postgres -- pg_dump --no-password --clean --if-exists --host=/var/run/postgresql --port=5432 -- accounts > /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql 20 fail

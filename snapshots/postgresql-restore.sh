@@ -250,10 +250,10 @@ unit_2_restore_db() {
 " text '\gexec
 '
   # db.collect:7 [source "shop"]
-  polyarchiv_step 3 7 'create PostgreSQL database shop if it is missing (source "shop" at db.collect:7)' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 3 7 'create PostgreSQL database shop if it is missing (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --file="${polyarchiv_work}"/createdb.db.shop.sql --dbname=postgres
   # db.collect:7 [source "shop"]
-  polyarchiv_step 4 7 'load the dump into PostgreSQL database shop (source "shop" at db.collect:7)' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 4 7 'load the dump into PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --single-transaction -- shop < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
   # db.collect:15 [source "accounts"]
   polyarchiv_step 5 7 'write the statement that creates PostgreSQL database accounts if it is missing' 'db.collect:15 [source "accounts"]'
@@ -262,10 +262,10 @@ unit_2_restore_db() {
 " text '\gexec
 '
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 6 7 'create PostgreSQL database accounts if it is missing (source "accounts" at db.collect:15)' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 6 7 'create PostgreSQL database accounts if it is missing (source "accounts")' 'db.collect:15 [source "accounts"]'
   sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --file="${polyarchiv_work}"/createdb.db.accounts.sql --dbname=postgres
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 7 7 'load the dump into PostgreSQL database accounts (source "accounts" at db.collect:15)' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 7 7 'load the dump into PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --single-transaction -- accounts < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql
 }

@@ -232,7 +232,7 @@ unit_1_collect_site() {
   polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:7 [source "shared"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # site.collect:7 [source "shared"]
-  polyarchiv_step 5 10 'copy /var/lib/polyarchiv-fixture/data/shared into a staging copy of the copy of source "shared" (site.collect:7 [source "shared"])' 'site.collect:7 [source "shared"]'
+  polyarchiv_step 5 10 'copy /var/lib/polyarchiv-fixture/data/shared into a staging copy of the copy of source "shared"' 'site.collect:7 [source "shared"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/shared -- /var/lib/polyarchiv-fixture/data/shared/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/shared.new/
   # site.collect:7 [source "shared"]
   polyarchiv_step 6 10 'replace the copy of source "shared" with the new copy' 'site.collect:7 [source "shared"]'
@@ -244,7 +244,7 @@ unit_1_collect_site() {
   polyarchiv_step 8 10 'create the copy of source "plain"' 'site.collect:12 [source "plain"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy
   # site.collect:12 [source "plain"]
-  polyarchiv_step 9 10 'copy /var/lib/polyarchiv-fixture/data/plain into a staging copy of the copy of source "plain" (site.collect:12 [source "plain"])' 'site.collect:12 [source "plain"]'
+  polyarchiv_step 9 10 'copy /var/lib/polyarchiv-fixture/data/plain into a staging copy of the copy of source "plain"' 'site.collect:12 [source "plain"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/plain/copy -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/plain%2Fcopy.new/
   # site.collect:12 [source "plain"]
   polyarchiv_step 10 10 'replace the copy of source "plain" with the new copy' 'site.collect:12 [source "plain"]'

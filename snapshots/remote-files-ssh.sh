@@ -231,7 +231,7 @@ unit_1_collect_site() {
   polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:7 [source "web"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # site.collect:7 [source "web"]
-  polyarchiv_step 5 10 "copy web.example.org:/srv/-it's a \"\$HOME\" dir ünï into a staging copy of the copy of source \"web\" (site.collect:7 [source \"web\"])" 'site.collect:7 [source "web"]'
+  polyarchiv_step 5 10 "copy web.example.org:/srv/-it's a \"\$HOME\" dir ünï into a staging copy of the copy of source \"web\"" 'site.collect:7 [source "web"]'
   rsync -a -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/web -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.new/
   # site.collect:7 [source "web"]
   polyarchiv_step 6 10 'replace the copy of source "web" with the new copy' 'site.collect:7 [source "web"]'
@@ -243,7 +243,7 @@ unit_1_collect_site() {
   polyarchiv_step 8 10 'create the copy of source "plain"' 'site.collect:14 [source "plain"]'
   mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/app
   # site.collect:14 [source "plain"]
-  polyarchiv_step 9 10 'copy db.example.org:/var/lib/app into a staging copy of the copy of source "plain" (site.collect:14 [source "plain"])' 'site.collect:14 [source "plain"]'
+  polyarchiv_step 9 10 'copy db.example.org:/var/lib/app into a staging copy of the copy of source "plain"' 'site.collect:14 [source "plain"]'
   rsync -a -e 'ssh -o BatchMode=yes' -s --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/app -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.new/
   # site.collect:14 [source "plain"]
   polyarchiv_step 10 10 'replace the copy of source "plain" with the new copy' 'site.collect:14 [source "plain"]'

@@ -209,7 +209,11 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
     expect(run.stderr).toMatch(/ok +collect:site/);
     expect(run.stderr).toMatch(/ok +backup:mirror\/site/);
     for (const name of ['noserver', 'noconfig', 'nouser', 'missingtool']) {
-      expect(run.stderr).toContain(`(source "mail" at ${name}.collect:5)`);
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `failed with exit code \\d+: step \\d+ of \\d+ at ${name}\\.collect:\\d+ \\[source "mail"\\]`,
+        ),
+      );
       expect(run.stderr).toMatch(new RegExp(`failed +collect:${name} `));
       expect(run.stderr).toMatch(new RegExp(`skipped +backup:mirror/${name} `));
     }
@@ -292,7 +296,9 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/ok +collect:site/);
     expect(run.stderr).toMatch(/ok +backup:mirror\/site/);
-    expect(run.stderr).toContain('(source "mail" at badsocket.collect:5)');
+    expect(run.stderr).toMatch(
+      /failed with exit code \d+: step \d+ of \d+ at badsocket\.collect:\d+ \[source "mail"\]/,
+    );
     expect(run.stderr).toContain('(through the doveadm server at /nonexistent/doveadm-server)');
     expect(run.stderr).toContain('net_connect_unix(/nonexistent/doveadm-server) failed');
     expect(run.stderr).toMatch(/failed +collect:badsocket /);

@@ -103,7 +103,7 @@ export const dovecot: SourceEngine = {
     const paths = stagingPaths(source, cp);
     const what = `the mail copy of source "${source.name}"`;
     const origin = source.origin;
-    const at = where(source);
+    const _at = where(source);
     return [
       { kind: 'recover-dir', ...paths, origin, summary: `recover ${what} if a previous run was interrupted` },
       { kind: 'mkdir', path: paths.target, origin, summary: `create ${what}` },
@@ -152,7 +152,7 @@ export const dovecot: SourceEngine = {
         kind: 'run',
         argv: doveadmBackup(source, cp, paths.staging, false),
         origin,
-        summary: `copy the Dovecot mailboxes of ${users(source.options)}${through(source.options)} into ${what} (source "${source.name}" at ${at})`,
+        summary: `copy the Dovecot mailboxes of ${users(source.options)}${through(source.options)} into ${what} (source "${source.name}")`,
       },
       { kind: 'replace-dir', ...paths, origin, summary: `replace ${what} with the new copy` },
     ];
@@ -166,7 +166,7 @@ export const dovecot: SourceEngine = {
         kind: 'run',
         argv: doveadmBackup(source, cp, target, true),
         origin: source.origin,
-        summary: `restore the Dovecot mailboxes of ${users(source.options)}${through(source.options)} from the mail copy (source "${source.name}" at ${where(source)})`,
+        summary: `restore the Dovecot mailboxes of ${users(source.options)}${through(source.options)} from the mail copy (source "${source.name}")`,
       },
     ];
   },

@@ -104,7 +104,7 @@ export const ldap: SourceEngine = {
         ...tool(o, [o.string('dump_executable'), ...databaseArgs(o)]),
         ...dumpCheck(o, output(source, cp), cp),
         origin: source.origin,
-        summary: `export LDAP ${which(o)} with slapcat (source "${source.name}" at ${where(source)})`,
+        summary: `export LDAP ${which(o)} with slapcat (source "${source.name}")`,
       },
     ];
   },
@@ -129,7 +129,7 @@ export const ldap: SourceEngine = {
               kind: 'run',
               ...tool(o, stop),
               origin: o.origin('stop_command'),
-              summary: `stop slapd before restoring source "${source.name}" at ${where(source)}`,
+              summary: `stop slapd before restoring source "${source.name}"`,
             } satisfies ActionDraft,
           ]),
       {
@@ -140,7 +140,7 @@ export const ldap: SourceEngine = {
         load: tool(o, [o.string('restore_executable'), ...databaseArgs(o)]).argv,
         start: command(o, 'start_command').length === 0 ? [] : tool(o, command(o, 'start_command')).argv,
         origin: o.origin('data_directory'),
-        summary: `rebuild ${target} from the export with slapadd, then start slapd (source "${source.name}" at ${where(source)})`,
+        summary: `rebuild ${target} from the export with slapadd, then start slapd (source "${source.name}")`,
       },
     ];
   },
@@ -170,8 +170,6 @@ function command(o: OptionValues, name: string): string[] {
 function tool(o: OptionValues, argv: readonly Word[]) {
   return toolRun(argv, {}, o.boolean('use_sudo') ? 'root' : undefined);
 }
-
-const where = (source: BoundSource): string => `${source.origin.file}:${source.origin.line}`;
 
 function output(source: BoundSource, cp: BoundCollectPoint): string {
   return `${cp.layout.importDir}/${source.options.string('destination_path')}`;

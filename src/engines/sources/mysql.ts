@@ -64,7 +64,7 @@ export const mysql: SourceEngine = {
         ...toolRun([...argv, '--', o.string('database')], {}, o.optionalString('sudo_user')),
         ...dumpCheck(o, output(source, cp), cp),
         origin: source.origin,
-        summary: `dump MySQL database ${o.string('database')} (${sourceAt(source)})`,
+        summary: `dump MySQL database ${o.string('database')} (source "${source.name}")`,
       },
     ];
   },
@@ -85,15 +85,11 @@ export const mysql: SourceEngine = {
         ...toolRun([...argv, '--', o.string('database')], {}, o.optionalString('sudo_user')),
         input: output(source, cp),
         origin: source.origin,
-        summary: `load the dump into MySQL database ${o.string('database')} (${sourceAt(source)})`,
+        summary: `load the dump into MySQL database ${o.string('database')} (source "${source.name}")`,
       },
     ];
   },
 };
-
-/** Names the config line in the step's announcement, so a failure points at it in both backends. */
-const sourceAt = (source: BoundSource): string =>
-  `source "${source.name}", ${source.origin.file}:${source.origin.line}`;
 
 function connection(o: OptionValues): string[] {
   const socket = o.optionalString('socket');

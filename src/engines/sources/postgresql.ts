@@ -71,7 +71,7 @@ export const postgresql: SourceEngine = {
         ...toolRun([...argv, '--', o.string('database')], passwordEnv(source, cp), sudoUser(o)),
         ...dumpCheck(o, output(source, cp), cp),
         origin: source.origin,
-        summary: `dump PostgreSQL database ${o.string('database')} (source "${source.name}" at ${where(source)})`,
+        summary: `dump PostgreSQL database ${o.string('database')} (source "${source.name}")`,
       },
     ];
   },
@@ -96,7 +96,7 @@ export const postgresql: SourceEngine = {
         ...toolRun([...psql, '--single-transaction', '--', database], passwordEnv(source, cp), sudoUser(o)),
         input: output(source, cp),
         origin: source.origin,
-        summary: `load the dump into PostgreSQL database ${database} (source "${source.name}" at ${where(source)})`,
+        summary: `load the dump into PostgreSQL database ${database} (source "${source.name}")`,
       },
     ];
   },
@@ -137,12 +137,10 @@ function createDatabase(source: BoundSource, cp: BoundCollectPoint, psql: readon
         owner,
       ),
       origin: source.origin,
-      summary: `create PostgreSQL database ${o.string('database')} if it is missing (source "${source.name}" at ${where(source)})`,
+      summary: `create PostgreSQL database ${o.string('database')} if it is missing (source "${source.name}")`,
     },
   ];
 }
-
-const where = (source: BoundSource): string => `${source.origin.file}:${source.origin.line}`;
 
 function sudoUser(o: OptionValues): string | undefined {
   const user = o.optionalString('sudo_user');

@@ -1,7 +1,6 @@
 import type { OptionValues } from '../../config/schema.js';
 import { shellSplit } from '../../config/shell-split.js';
 import type { Diagnostics } from '../../diag/diagnostic.js';
-import { formatOrigin } from '../../diag/origin.js';
 import type { ActionDraft, RsyncFilter, RsyncRemote } from '../../graph/action.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { stagedRsync } from '../staged-rsync.js';
@@ -48,7 +47,7 @@ export const remoteFiles: SourceEngine = {
   backup(source, cp) {
     const location = sourceLocation(source);
     const slug = encodeURIComponent(source.options.string('destination_path'));
-    const drafts = stagedRsync({
+    return stagedRsync({
       from: location.path,
       target: destination(source, cp),
       paths: { staging: `${cp.layout.workDir}/${slug}.new`, previous: `${cp.layout.workDir}/${slug}.old` },
@@ -58,7 +57,6 @@ export const remoteFiles: SourceEngine = {
       what: `the copy of source "${source.name}"`,
       ...(location.remote === undefined ? {} : { remote: location.remote }),
     });
-    return drafts.map((d) => (d.kind === 'rsync' ? { ...d, summary: `${d.summary} ${where(source)}` } : d));
   },
   restore(source, cp) {
     const location = sourceLocation(source);
@@ -72,7 +70,7 @@ export const remoteFiles: SourceEngine = {
       filters: collectPointExclusion(location, cp),
       ...(location.remote === undefined ? {} : { remote: { ...location.remote, side: 'to' as const } }),
       origin,
-      summary: `restore source "${source.name}" ${where(source)} into ${location.shown}, deleting what the copy does not hold`,
+      summary: `restore source "${source.name}" into ${location.shown}, deleting what the copy does not hold`,
     };
     if (location.remote !== undefined) return [push];
     return [{ kind: 'mkdir', path: location.path, origin, summary: `create ${location.path}` }, push];
@@ -113,14 +111,6 @@ function sshArgs(location: SshLocation, options: OptionValues): string[] {
     ...(key === undefined || key === '' ? [] : ['-i', key]),
     ...(shellSplit(options.optionalString('ssh_options') ?? '') ?? []),
   ];
-}
-
-/**
- * Steps are announced by their summary when they run, and the copy over the network is the step
- * that fails most: it names its config line, so a failure needs no look into the plan.
- */
-function where(source: BoundSource): string {
-  return `(${formatOrigin(source.options.origin('source_url'))})`;
 }
 
 function destination(source: BoundSource, cp: BoundCollectPoint): string {
