@@ -244,7 +244,7 @@ unit_1_collect_mail() {
   polyarchiv_step 8 19 'give the staging copy of source "everyone" to mail_owner, who writes it' 'mail.collect:5 [source "everyone"]'
   chown -- vmail /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 9 19 'copy the Dovecot mailboxes of all users into the mail copy of source "everyone" (source "everyone")' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 9 19 'copy the Dovecot mailboxes of all users into the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
   doveadm -o 'dsync_remote_cmd=doveadm -o mail_uid=vmail -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u:LAYOUT=fs dsync-server -u%u' backup -A remote:polyarchiv
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 10 19 'replace the mail copy of source "everyone" with the new copy' 'mail.collect:5 [source "everyone"]'
@@ -271,7 +271,7 @@ unit_1_collect_mail() {
   polyarchiv_step 17 19 'give the staging copy of source "sales" to mail_owner, who writes it' 'mail.collect:9 [source "sales"]'
   chown -- 5000 /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 18 19 'copy the Dovecot mailboxes of users matching *@sales.example.org into the mail copy of source "sales" (source "sales")' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 18 19 'copy the Dovecot mailboxes of users matching *@sales.example.org into the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
   /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'dsync_remote_cmd=/usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o mail_uid=5000 -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u:LAYOUT=fs dsync-server -u%u' backup -m INBOX -u '*@sales.example.org' remote:polyarchiv
   # mail.collect:9 [source "sales"]
   polyarchiv_step 19 19 'replace the mail copy of source "sales" with the new copy' 'mail.collect:9 [source "sales"]'

@@ -251,7 +251,7 @@ unit_1_collect_mail() {
 ' text 'mail_location = "maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u:LAYOUT=fs"
 '
   # mail.collect:5 [source "mailboxes"]
-  polyarchiv_step 10 21 'copy the Dovecot mailboxes of all users (through the doveadm server at /run/dovecot/doveadm-server) into the mail copy of source "mailboxes" (source "mailboxes")' 'mail.collect:5 [source "mailboxes"]'
+  polyarchiv_step 10 21 'copy the Dovecot mailboxes of all users (through the doveadm server at /run/dovecot/doveadm-server) into the mail copy of source "mailboxes"' 'mail.collect:5 [source "mailboxes"]'
   doveadm -c "${polyarchiv_work}"/dovecot.mail.mailboxes.conf -o 'mail_uid=vmail' backup -R -A tcp:/run/dovecot/doveadm-server
   # mail.collect:5 [source "mailboxes"]
   polyarchiv_step 11 21 'replace the mail copy of source "mailboxes" with the new copy' 'mail.collect:5 [source "mailboxes"]'
@@ -285,7 +285,7 @@ unit_1_collect_mail() {
 ' text 'mail_location = "maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u:LAYOUT=fs"
 '
   # mail.collect:10 [source "sales"]
-  polyarchiv_step 20 21 'copy the Dovecot mailboxes of users matching *@sales.example.org (through the doveadm server at /run/dovecot/doveadm-server) into the mail copy of source "sales" (source "sales")' 'mail.collect:10 [source "sales"]'
+  polyarchiv_step 20 21 'copy the Dovecot mailboxes of users matching *@sales.example.org (through the doveadm server at /run/dovecot/doveadm-server) into the mail copy of source "sales"' 'mail.collect:10 [source "sales"]'
   doveadm -c "${polyarchiv_work}"/dovecot.mail.sales.conf -o 'mail_uid=5000' backup -R -m INBOX -u '*@sales.example.org' tcp:/run/dovecot/doveadm-server
   # mail.collect:10 [source "sales"]
   polyarchiv_step 21 21 'replace the mail copy of source "sales" with the new copy' 'mail.collect:10 [source "sales"]'

@@ -152,7 +152,7 @@ export const dovecot: SourceEngine = {
         kind: 'run',
         argv: doveadmBackup(source, cp, paths.staging, false),
         origin,
-        summary: `copy the Dovecot mailboxes of ${users(source.options)}${through(source.options)} into ${what} (source "${source.name}")`,
+        summary: `copy the Dovecot mailboxes of ${users(source.options)}${through(source.options)} into ${what}`,
       },
       { kind: 'replace-dir', ...paths, origin, summary: `replace ${what} with the new copy` },
     ];
@@ -166,7 +166,7 @@ export const dovecot: SourceEngine = {
         kind: 'run',
         argv: doveadmBackup(source, cp, target, true),
         origin: source.origin,
-        summary: `restore the Dovecot mailboxes of ${users(source.options)}${through(source.options)} from the mail copy (source "${source.name}")`,
+        summary: `restore the Dovecot mailboxes of ${users(source.options)}${through(source.options)} from the mail copy of source "${source.name}"`,
       },
     ];
   },
