@@ -1,6 +1,9 @@
 import { describeFrequency, type Frequency, lastAnchor, nextDue } from '../config/frequency.js';
 import { normalizedIni } from '../config/normalize.js';
 import type { ResolvedConfig } from '../config/resolve.js';
+import type { ScannedSection } from '../config/scan.js';
+import type { Role } from '../engines/engine.js';
+import { findEngine } from '../engines/registry.js';
 import { loadConfiguration } from '../pipeline.js';
 import { matchesOnly } from '../planner/select.js';
 import { formatTimestamp, parseTimestamp } from '../state/point-state.js';
@@ -54,7 +57,8 @@ export function configCommand(flags: CommonFlags & { show?: boolean }): number {
   const { diagnostics, config, input, now } = load(flags);
   if (printDiagnostics(diagnostics)) return EXIT.usage;
   if (flags.show) {
-    for (const file of input.files) process.stdout.write(`; ${file.name}\n${normalizedIni(file)}\n`);
+    for (const file of input.files)
+      process.stdout.write(`; ${file.name}\n${normalizedIni(file, isSecretOption)}\n`);
     return EXIT.ok;
   }
   const out: string[] = [`configuration directory: ${configDir(flags)} (change it with -C DIR)`];
@@ -122,4 +126,18 @@ export function checkCommand(flags: CommonFlags & { nrpe?: boolean }): number {
   process.stdout.write(flags.nrpe ? `${nagios[level]} - ${message}\n` : `${message}\n`);
   if (!flags.nrpe) printDiagnostics(diagnostics);
   return level;
+}
+
+/** Secret options of the section's engine (passwords): `config --show` never prints them. */
+function isSecretOption(section: ScannedSection, key: string): boolean {
+  const role =
+    section.kind === 'source' || section.kind === 'filter' || section.kind === 'hook'
+      ? section.kind
+      : undefined;
+  const engineName = section.entries.find((e) => e.key === 'engine')?.value;
+  const roles: Role[] = role !== undefined ? [role] : section.kind === 'point' ? ['collect', 'backup'] : [];
+  return roles.some((r) => {
+    const found = engineName === undefined ? undefined : findEngine(r, engineName);
+    return found?.kind === 'found' && found.engine.options.some((o) => o.name === key && o.secret === true);
+  });
 }

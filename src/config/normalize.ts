@@ -1,6 +1,9 @@
 import { Diagnostics } from '../diag/diagnostic.js';
 import type { ConfigFile } from './load.js';
-import { scanIni } from './scan.js';
+import { type ScannedSection, scanIni } from './scan.js';
+
+/** What `config --show` prints in place of a secret value. */
+export const SECRET_MASK = '(secret, not shown)';
 
 /**
  * A config file rewritten in a normal form (sections and keys as scanned, `[DEFAULT]` applied), so
@@ -9,12 +12,16 @@ import { scanIni } from './scan.js';
  * quotes and escapes dots in section names, none of which this dialect reads back (values are
  * literal). Multi-line values are written as indented continuation lines.
  */
-export function normalizedIni(file: ConfigFile): string {
+export function normalizedIni(
+  file: ConfigFile,
+  masked?: (section: ScannedSection, key: string) => boolean,
+): string {
   const scanned = scanIni(file.name, file.text, new Diagnostics());
   return scanned.sections
     .map((section) => {
       const lines = section.entries.map((entry) => {
-        const value = entry.value.split('\n').join('\n  ');
+        const text = masked?.(section, entry.key) ? SECRET_MASK : entry.value;
+        const value = text.split('\n').join('\n  ');
         // No space before an empty first line: the written line then has no trailing blank.
         return value === '' || value.startsWith('\n') ? `${entry.key} =${value}` : `${entry.key} = ${value}`;
       });

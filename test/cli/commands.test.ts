@@ -119,6 +119,14 @@ describe.runIf(canRun)('commands', () => {
     );
   });
 
+  it('prints the normalized configuration without secret values', () => {
+    const shown = runCli(['config', '--show', '-C', 'examples/postgresql', '--set', 'root=/tmp/x']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain('[source "shop"]\nengine = postgresql\n');
+    expect(shown.stdout).toContain('password = (secret, not shown)');
+    expect(shown.stdout).not.toContain('change me');
+  });
+
   it('accepts options before the command, as the original did', () => {
     const result = runCli([...args, 'validate']);
     expect(result.code, result.stderr).toBe(0);
