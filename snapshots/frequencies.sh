@@ -78,8 +78,13 @@ polyarchiv_guard() {
 }
 
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 now
+  local file=$1 state=$2 message=$3 measure=${4:-} now size=0
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  if [[ -n ${measure} && -e ${measure} ]]; then
+    size=$(du -s -b -- "${measure}")
+    size=${size%%[[:space:]]*}
+  fi
+  state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
   # The message names a config line, which may hold quotes: escape it for JSON.
   message=${message//\\/\\\\}
@@ -156,8 +161,9 @@ polyarchiv_check_dump() {
 # Runs one unit in a subshell (set -e is ignored in functions called from if, && or ||, so the
 # status is read after the fact), holding the collect point's lock, then records its state.
 polyarchiv_run_unit() {
-  local unit=$1 steps=$2 lock=$3 state=$4 state_sha256=$5 on_success=$6 on_failure=$7 required rc message
-  shift 7
+  local unit=$1 steps=$2 lock=$3 state=$4 state_sha256=$5 on_success=$6 on_failure=$7 measure=$8
+  local required rc message
+  shift 8
   polyarchiv_units+=("${unit}")
   for required in "$@"; do
     if [[ ${polyarchiv_status[${required}]:-} != ok ]]; then
@@ -184,7 +190,7 @@ polyarchiv_run_unit() {
     set -e
     if [[ -n ${state} ]]; then
       if ((rc == 0)); then
-        polyarchiv_record "${state}" "${on_success}" ok
+        polyarchiv_record "${state}" "${on_success}" ok "${measure}"
       else
         message="failed with exit code ${rc}"
         if [[ -e ${polyarchiv_work}/failure ]]; then
@@ -420,48 +426,58 @@ unit_10_backup_monthly_hourly() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit collect:end-of-month unit_1_collect_end_of_month /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/collect_point/end-of-month.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}'
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  /var/lib/polyarchiv-fixture/collect/end-of-month/backups
 polyarchiv_run_unit backup:fridays/end-of-month unit_2_backup_fridays_end_of_month /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/remote-fridays/remote/fridays.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  '' \
   collect:end-of-month
 polyarchiv_run_unit collect:every-run unit_3_collect_every_run /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/every-run.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}'
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  /var/lib/polyarchiv-fixture/collect/every-run/backups
 polyarchiv_run_unit backup:daily/every-run unit_4_backup_daily_every_run /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/every-run/metadata/remote-daily/remote/daily.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  '' \
   collect:every-run
 polyarchiv_run_unit backup:monthly/every-run unit_5_backup_monthly_every_run /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/every-run/metadata/remote-monthly/remote/monthly.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  '' \
   collect:every-run
 polyarchiv_run_unit collect:hour-in-seconds unit_6_collect_hour_in_seconds /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/collect_point/hour-in-seconds.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}'
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups
 polyarchiv_run_unit backup:weekly/hour-in-seconds unit_7_backup_weekly_hour_in_seconds /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/remote-weekly/remote/weekly.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  '' \
   collect:hour-in-seconds
 polyarchiv_run_unit collect:hourly unit_8_collect_hourly /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/hourly.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}'
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  /var/lib/polyarchiv-fixture/collect/hourly/backups
 polyarchiv_run_unit backup:daily-at-3/hourly unit_9_backup_daily_at_3_hourly /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hourly/metadata/remote-daily-at-3/remote/daily-at-3.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  '' \
   collect:hourly
 polyarchiv_run_unit backup:monthly/hourly unit_10_backup_monthly_hourly /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hourly/metadata/remote-monthly/remote/monthly.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
+  '' \
   collect:hourly
 polyarchiv_finish 0

@@ -71,8 +71,13 @@ polyarchiv_guard() {
 }
 
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 now
+  local file=$1 state=$2 message=$3 measure=${4:-} now size=0
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  if [[ -n ${measure} && -e ${measure} ]]; then
+    size=$(du -s -b -- "${measure}")
+    size=${size%%[[:space:]]*}
+  fi
+  state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
   # The message names a config line, which may hold quotes: escape it for JSON.
   message=${message//\\/\\\\}
@@ -149,8 +154,9 @@ polyarchiv_check_dump() {
 # Runs one unit in a subshell (set -e is ignored in functions called from if, && or ||, so the
 # status is read after the fact), holding the collect point's lock, then records its state.
 polyarchiv_run_unit() {
-  local unit=$1 steps=$2 lock=$3 state=$4 state_sha256=$5 on_success=$6 on_failure=$7 required rc message
-  shift 7
+  local unit=$1 steps=$2 lock=$3 state=$4 state_sha256=$5 on_success=$6 on_failure=$7 measure=$8
+  local required rc message
+  shift 8
   polyarchiv_units+=("${unit}")
   for required in "$@"; do
     if [[ ${polyarchiv_status[${required}]:-} != ok ]]; then
@@ -177,7 +183,7 @@ polyarchiv_run_unit() {
     set -e
     if [[ -n ${state} ]]; then
       if ((rc == 0)); then
-        polyarchiv_record "${state}" "${on_success}" ok
+        polyarchiv_record "${state}" "${on_success}" ok "${measure}"
       else
         message="failed with exit code ${rc}"
         if [[ -e ${polyarchiv_work}/failure ]]; then
@@ -263,11 +269,13 @@ unit_2_backup_mirror_shop() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit collect:shop unit_1_collect_shop /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/shop.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"0308f22e21c2e956b8986721eeb0b5555172ef46194476816ec5d914a1c20d7a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"0308f22e21c2e956b8986721eeb0b5555172ef46194476816ec5d914a1c20d7a","variables":{},"data":null}'
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"0308f22e21c2e956b8986721eeb0b5555172ef46194476816ec5d914a1c20d7a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"0308f22e21c2e956b8986721eeb0b5555172ef46194476816ec5d914a1c20d7a","variables":{},"data":null}' \
+  /var/lib/polyarchiv-fixture/collect/shop/backups
 polyarchiv_run_unit backup:mirror/shop unit_2_backup_mirror_shop /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/shop/metadata/remote-mirror/remote/mirror.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"0308f22e21c2e956b8986721eeb0b5555172ef46194476816ec5d914a1c20d7a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"0308f22e21c2e956b8986721eeb0b5555172ef46194476816ec5d914a1c20d7a","variables":{},"data":null}' \
+  '' \
   collect:shop
 polyarchiv_finish 0

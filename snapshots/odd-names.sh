@@ -74,8 +74,13 @@ polyarchiv_guard() {
 }
 
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 now
+  local file=$1 state=$2 message=$3 measure=${4:-} now size=0
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  if [[ -n ${measure} && -e ${measure} ]]; then
+    size=$(du -s -b -- "${measure}")
+    size=${size%%[[:space:]]*}
+  fi
+  state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
   # The message names a config line, which may hold quotes: escape it for JSON.
   message=${message//\\/\\\\}
@@ -152,8 +157,9 @@ polyarchiv_check_dump() {
 # Runs one unit in a subshell (set -e is ignored in functions called from if, && or ||, so the
 # status is read after the fact), holding the collect point's lock, then records its state.
 polyarchiv_run_unit() {
-  local unit=$1 steps=$2 lock=$3 state=$4 state_sha256=$5 on_success=$6 on_failure=$7 required rc message
-  shift 7
+  local unit=$1 steps=$2 lock=$3 state=$4 state_sha256=$5 on_success=$6 on_failure=$7 measure=$8
+  local required rc message
+  shift 8
   polyarchiv_units+=("${unit}")
   for required in "$@"; do
     if [[ ${polyarchiv_status[${required}]:-} != ok ]]; then
@@ -180,7 +186,7 @@ polyarchiv_run_unit() {
     set -e
     if [[ -n ${state} ]]; then
       if ((rc == 0)); then
-        polyarchiv_record "${state}" "${on_success}" ok
+        polyarchiv_record "${state}" "${on_success}" ok "${measure}"
       else
         message="failed with exit code ${rc}"
         if [[ -e ${polyarchiv_work}/failure ]]; then
@@ -393,44 +399,53 @@ unit_9_backup_dash_o_brien() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit 'collect:café ünï' unit_1_collect_caf_n '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/lock' \
   '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/café ünï.json' '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}'
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
+  '/var/lib/polyarchiv-fixture/collect/café ünï/backups'
 polyarchiv_run_unit "backup:\$HOME mirror/café ünï" unit_2_backup_HOME_mirror_caf_n '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/lock' \
   "/var/lib/polyarchiv-fixture/collect/café ünï/metadata/remote-\$HOME mirror/remote/\$HOME mirror.json" '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
+  '' \
   'collect:café ünï'
 polyarchiv_run_unit 'backup:-dash/café ünï' unit_3_backup_dash_caf_n '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/lock' \
   '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/remote--dash/remote/-dash.json' '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
+  '' \
   'collect:café ünï'
 polyarchiv_run_unit 'collect:my site' unit_4_collect_my_site '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/lock' \
   '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/my site.json' '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}'
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
+  '/var/lib/polyarchiv-fixture/collect/my site/backups'
 polyarchiv_run_unit "backup:\$HOME mirror/my site" unit_5_backup_HOME_mirror_my_site '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/lock' \
   "/var/lib/polyarchiv-fixture/collect/my site/metadata/remote-\$HOME mirror/remote/\$HOME mirror.json" '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
+  '' \
   'collect:my site'
 polyarchiv_run_unit 'backup:-dash/my site' unit_6_backup_dash_my_site '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/lock' \
   '/var/lib/polyarchiv-fixture/collect/my site/metadata/remote--dash/remote/-dash.json' '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
+  '' \
   'collect:my site'
 polyarchiv_run_unit "collect:o'brien" unit_7_collect_o_brien "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/lock" \
   "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/o'brien.json" '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}'
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
+  "/var/lib/polyarchiv-fixture/collect/o'brien/backups"
 polyarchiv_run_unit "backup:\$HOME mirror/o'brien" unit_8_backup_HOME_mirror_o_brien "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/lock" \
   "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/remote-\$HOME mirror/remote/\$HOME mirror.json" '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
+  '' \
   "collect:o'brien"
 polyarchiv_run_unit "backup:-dash/o'brien" unit_9_backup_dash_o_brien "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/lock" \
   "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/remote--dash/remote/-dash.json" '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
+  '' \
   "collect:o'brien"
 polyarchiv_finish 0

@@ -71,8 +71,13 @@ polyarchiv_guard() {
 }
 
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 now
+  local file=$1 state=$2 message=$3 measure=${4:-} now size=0
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  if [[ -n ${measure} && -e ${measure} ]]; then
+    size=$(du -s -b -- "${measure}")
+    size=${size%%[[:space:]]*}
+  fi
+  state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
   # The message names a config line, which may hold quotes: escape it for JSON.
   message=${message//\\/\\\\}
@@ -149,8 +154,9 @@ polyarchiv_check_dump() {
 # Runs one unit in a subshell (set -e is ignored in functions called from if, && or ||, so the
 # status is read after the fact), holding the collect point's lock, then records its state.
 polyarchiv_run_unit() {
-  local unit=$1 steps=$2 lock=$3 state=$4 state_sha256=$5 on_success=$6 on_failure=$7 required rc message
-  shift 7
+  local unit=$1 steps=$2 lock=$3 state=$4 state_sha256=$5 on_success=$6 on_failure=$7 measure=$8
+  local required rc message
+  shift 8
   polyarchiv_units+=("${unit}")
   for required in "$@"; do
     if [[ ${polyarchiv_status[${required}]:-} != ok ]]; then
@@ -177,7 +183,7 @@ polyarchiv_run_unit() {
     set -e
     if [[ -n ${state} ]]; then
       if ((rc == 0)); then
-        polyarchiv_record "${state}" "${on_success}" ok
+        polyarchiv_record "${state}" "${on_success}" ok "${measure}"
       else
         message="failed with exit code ${rc}"
         if [[ -e ${polyarchiv_work}/failure ]]; then
@@ -251,9 +257,11 @@ unit_2_restore_site() {
 polyarchiv_run_unit fetch:mirror/site unit_1_fetch_mirror_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   '' '' \
   '' \
+  '' \
   ''
 polyarchiv_run_unit restore:site unit_2_restore_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   '' '' \
+  '' \
   '' \
   '' \
   fetch:mirror/site

@@ -81,8 +81,13 @@ polyarchiv_guard() {
 }
 
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 now
+  local file=$1 state=$2 message=$3 measure=${4:-} now size=0
   now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  if [[ -n ${measure} && -e ${measure} ]]; then
+    size=$(du -s -b -- "${measure}")
+    size=${size%%[[:space:]]*}
+  fi
+  state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
   # The message names a config line, which may hold quotes: escape it for JSON.
   message=${message//\\/\\\\}
@@ -159,8 +164,9 @@ polyarchiv_check_dump() {
 # Runs one unit in a subshell (set -e is ignored in functions called from if, && or ||, so the
 # status is read after the fact), holding the collect point's lock, then records its state.
 polyarchiv_run_unit() {
-  local unit=$1 steps=$2 lock=$3 state=$4 state_sha256=$5 on_success=$6 on_failure=$7 required rc message
-  shift 7
+  local unit=$1 steps=$2 lock=$3 state=$4 state_sha256=$5 on_success=$6 on_failure=$7 measure=$8
+  local required rc message
+  shift 8
   polyarchiv_units+=("${unit}")
   for required in "$@"; do
     if [[ ${polyarchiv_status[${required}]:-} != ok ]]; then
@@ -187,7 +193,7 @@ polyarchiv_run_unit() {
     set -e
     if [[ -n ${state} ]]; then
       if ((rc == 0)); then
-        polyarchiv_record "${state}" "${on_success}" ok
+        polyarchiv_record "${state}" "${on_success}" ok "${measure}"
       else
         message="failed with exit code ${rc}"
         if [[ -e ${polyarchiv_work}/failure ]]; then
@@ -298,14 +304,17 @@ unit_3_collect_web() {
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
 polyarchiv_run_unit collect:db unit_1_collect_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/db.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}'
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}' \
+  /var/lib/polyarchiv-fixture/collect/db/backups
 polyarchiv_run_unit collect:dev unit_2_collect_dev /var/lib/polyarchiv-fixture/collect/dev/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/dev/metadata/collect_point/dev.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}'
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}' \
+  /var/lib/polyarchiv-fixture/collect/dev/backups
 polyarchiv_run_unit collect:web unit_3_collect_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/web.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}'
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}' \
+  /var/lib/polyarchiv-fixture/collect/web/backups
 polyarchiv_finish 0

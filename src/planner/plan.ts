@@ -77,6 +77,8 @@ export interface StateRecord {
   readonly file: string;
   readonly onSuccess: string;
   readonly onFailure: string;
+  /** Measured with `du -sb` on success for `total_size` (collect points: what they hold). */
+  readonly measure?: string;
 }
 
 export interface PlanStep {

@@ -33,6 +33,8 @@ export const EMPTY_STATE: PointState = {
 /** Placeholders that both backends replace when they record the outcome of a unit. */
 export const NOW_PLACEHOLDER = '@@POLYARCHIV_NOW@@';
 export const MESSAGE_PLACEHOLDER = '@@POLYARCHIV_MESSAGE@@';
+/** The size in bytes of what a collect point holds, measured with `du -sb` when it succeeds. */
+export const SIZE_PLACEHOLDER = '@@POLYARCHIV_SIZE@@';
 
 export function parseState(text: string): PointState | undefined {
   let raw: unknown;
@@ -117,6 +119,7 @@ export function nextStateTemplates(
   previous: PointState,
   configHash: string,
   variables?: Variables,
+  measured = false,
 ): StateTemplates {
   const success: PointState = {
     ...previous,
@@ -135,11 +138,19 @@ export function nextStateTemplates(
     last_fail: NOW_PLACEHOLDER,
     config_hash: configHash,
   };
-  return { onSuccess: JSON.stringify(success), onFailure: JSON.stringify(failure) };
+  // total_size is a JSON number: its placeholder stands unquoted in the template.
+  const onSuccess = measured
+    ? JSON.stringify({ ...success, total_size: SIZE_PLACEHOLDER }).replace(
+        `"${SIZE_PLACEHOLDER}"`,
+        SIZE_PLACEHOLDER,
+      )
+    : JSON.stringify(success);
+  return { onSuccess, onFailure: JSON.stringify(failure) };
 }
 
 /** What both backends do with a template: the message is plain ASCII built by the backends. */
-export function fillStateTemplate(template: string, now: string, message: string): string {
+export function fillStateTemplate(template: string, now: string, message: string, size = 0): string {
   const escaped = message.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
-  return `${template.replaceAll(NOW_PLACEHOLDER, now).replaceAll(MESSAGE_PLACEHOLDER, escaped)}\n`;
+  const filled = template.replaceAll(NOW_PLACEHOLDER, now).replaceAll(MESSAGE_PLACEHOLDER, escaped);
+  return `${filled.replaceAll(SIZE_PLACEHOLDER, String(size))}\n`;
 }

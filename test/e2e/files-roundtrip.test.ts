@@ -44,6 +44,10 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     expect(second.code, second.stderr).toBe(0);
     const expected = fileContents(box.path('data'));
     expect(fileContents(box.path('mirror/site/tree'))).toEqual(expected);
+    const du = spawnSync('du', ['-s', '-b', '--', box.path('collect/site/backups')], { encoding: 'utf8' });
+    const state = JSON.parse(readFileSync(box.path('collect/site/metadata/collect_point/site.json'), 'utf8'));
+    expect(state.total_size).toBe(Number.parseInt(du.stdout, 10));
+    expect(state.total_size).toBeGreaterThan(0);
 
     rmSync(box.path('data'), { recursive: true });
     rmSync(box.path('collect'), { recursive: true });

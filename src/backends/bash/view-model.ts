@@ -85,6 +85,7 @@ function unitView(unit: PlanUnit, index: number): UnitView {
     shellWord(guard?.sha256 ?? ''),
     shellWord(unit.record?.onSuccess ?? ''),
     shellWord(unit.record?.onFailure ?? ''),
+    shellWord(unit.record?.measure ?? ''),
   ];
   const continuation = ' \\\n  ';
   const requires = unit.requires.map(shellWord).join(' ');
@@ -93,7 +94,7 @@ function unitView(unit: PlanUnit, index: number): UnitView {
     why: commentText(unit.why),
     origin: commentText(formatOrigin(unit.origin)),
     fn,
-    runArgs: `${args.slice(0, 3).join(' ')}${continuation}${args.slice(3, 5).join(' ')}${continuation}${args[5]}${continuation}${args[6]}${requires === '' ? '' : `${continuation}${requires}`}`,
+    runArgs: `${args.slice(0, 3).join(' ')}${continuation}${args.slice(3, 5).join(' ')}${continuation}${args[5]}${continuation}${args[6]}${continuation}${args[7]}${requires === '' ? '' : `${continuation}${requires}`}`,
     steps: unit.steps.map((step, i) => ({
       origin: commentText(formatOrigin(step.action.origin)),
       number: i + 1,

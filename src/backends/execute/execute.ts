@@ -114,7 +114,13 @@ async function runUnit(
     if (failure === 'declined') return { status: 'declined', message: 'a command was declined' };
     if (unit.record !== undefined) {
       const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
-      recordState(unit.record.file, template, failure ?? 'ok', options.clock());
+      recordState(
+        unit.record.file,
+        template,
+        failure ?? 'ok',
+        options.clock(),
+        failure === undefined ? unit.record.measure : undefined,
+      );
     }
     return failure === undefined ? { status: 'ok' } : { status: 'failed', message: failure };
   } finally {

@@ -43,10 +43,26 @@ export function isStale(file: string, expected: string | null): boolean {
   return actual !== (expected === '' ? null : expected);
 }
 
-export function recordState(file: string, template: string, message: string, now: Date): void {
+export function recordState(
+  file: string,
+  template: string,
+  message: string,
+  now: Date,
+  measure?: string,
+): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.partial`, fillStateTemplate(template, formatTimestamp(now), message));
+  writeFileSync(
+    `${file}.partial`,
+    fillStateTemplate(template, formatTimestamp(now), message, measuredSize(measure)),
+  );
   renameSync(`${file}.partial`, file);
+}
+
+/** `du -s -b`, as the script runs it: hard-linked files count once. */
+function measuredSize(path: string | undefined): number {
+  if (path === undefined || !existsSync(path)) return 0;
+  const du = spawnSync('du', ['-s', '-b', '--', path], { encoding: 'utf8' });
+  return du.status === 0 ? Number.parseInt(du.stdout, 10) || 0 : 0;
 }
 
 export function dirRecover(command: DirSwapCommand): void {
