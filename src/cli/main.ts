@@ -73,6 +73,7 @@ function program(run: (code: Promise<number> | number) => void): Command {
   withConfigOptions(root.command('plugins'))
     .description('list engines; -v adds their options')
     .option('--markdown', 'print the engine reference as Markdown (used by the README)')
+    .option('--sample <engine>', 'print a sample section for ENGINE, its required options to fill in')
     .action((flags) => run(pluginsCommand(flags)));
   return root;
 }

@@ -1,13 +1,26 @@
 import { BACKUP_POINT_OPTIONS, COLLECT_POINT_OPTIONS, GLOBAL_OPTIONS } from '../config/common-options.js';
+import { sampleSection } from '../config/sample.js';
 import type { OptionSpec } from '../config/schema.js';
+import { UsageError } from '../diag/diagnostic.js';
 import type { Role } from '../engines/engine.js';
-import { enginesOf, plannedEngines, ROLE_TITLES } from '../engines/registry.js';
+import { ENGINES, enginesOf, plannedEngines, ROLE_TITLES } from '../engines/registry.js';
 import { type CommonFlags, configDir } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 
 const ROLES: readonly Role[] = ['collect', 'source', 'backup', 'filter', 'hook'];
 
-export function pluginsCommand(flags: CommonFlags & { markdown?: boolean }): number {
+export function pluginsCommand(flags: CommonFlags & { markdown?: boolean; sample?: string }): number {
+  if (flags.sample !== undefined) {
+    const wanted = flags.sample.toLowerCase();
+    const engine = ENGINES.find((e) => e.name === wanted || (e.aliases ?? []).includes(wanted));
+    if (engine === undefined) {
+      throw new UsageError(
+        `--sample ${flags.sample}: no such engine (available: ${ENGINES.map((e) => e.name).join(', ')})`,
+      );
+    }
+    process.stdout.write(sampleSection(engine));
+    return EXIT.ok;
+  }
   process.stdout.write(
     flags.markdown ? engineReferenceMarkdown() : pluginsText(flags.verbose === true, configDir(flags)),
   );
