@@ -59,6 +59,7 @@ export function resolveCollectPoint(
   if (engine === undefined || diagnostics.errors.length > errorsBefore) return undefined;
   engine.check?.(options, diagnostics);
   const layout = collectLayout(options.string('local_path'), name);
+  for (const source of sources) source.engine.checkPlacement?.(source, layout, diagnostics);
   return {
     name,
     file: file.name,

@@ -25,6 +25,8 @@ export interface SourceEngine extends EngineInfo {
   readonly role: 'source';
   readonly backup: (source: BoundSource, cp: BoundCollectPoint) => ActionDraft[];
   readonly restore: (source: BoundSource, cp: BoundCollectPoint) => ActionDraft[];
+  /** Checks that need the collect point's directories (the source's own options are checked by `check`). */
+  readonly checkPlacement?: (source: BoundSource, layout: CollectLayout, diagnostics: Diagnostics) => void;
   /** Why this source cannot be restored as configured (checked when a restore is planned). */
   readonly restoreProblem?: (source: BoundSource) => { message: string; hint: string } | undefined;
 }

@@ -349,3 +349,15 @@ describe('warnings', () => {
     ]);
   });
 });
+
+describe('dovecot placement', () => {
+  it('rejects a collect point path with white space, which doveadm cannot carry', () => {
+    expect(
+      errorsOf({
+        'site.collect': '[point]\nengine=files\nlocal_path=/srv/my cp\n[source "mail"]\nengine=dovecot\n',
+      }),
+    ).toEqual([
+      'error: the collect point\'s directory /srv/my cp/backups holds white space, which the copy command of source "mail" cannot carry (doveadm splits its copy command on spaces: use a local_path without white space, or set socket)\n  at site.collect:4 [source "mail"]',
+    ]);
+  });
+});

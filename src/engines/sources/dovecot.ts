@@ -66,6 +66,15 @@ export const dovecot: SourceEngine = {
     },
     { name: 'dump_executable', type: 'string', default: 'doveadm', help: 'doveadm to use.' },
   ],
+  checkPlacement(source, layout, diagnostics) {
+    if (source.options.optionalString('socket') === undefined && /\s/.test(layout.importDir)) {
+      diagnostics.error(
+        `the collect point's directory ${layout.importDir} holds white space, which the copy command of source "${source.name}" cannot carry`,
+        source.origin,
+        'doveadm splits its copy command on spaces: use a local_path without white space, or set socket',
+      );
+    }
+  },
   check(options, diagnostics) {
     const socket = options.optionalString('socket');
     if (socket?.includes(':')) {
