@@ -295,7 +295,7 @@ unit_2_backup_mirror_mail() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/mail
   # mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/mail/backups into a staging copy of the mirror of "mail"' 'mirror.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/mail -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/mail -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-new/
   # mirror.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "mail" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/mail /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-old

@@ -263,7 +263,7 @@ unit_2_backup_fridays_end_of_month() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month
   # fridays.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/end-of-month/backups into a staging copy of the mirror of "end-of-month"' 'fridays.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-new/
   # fridays.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "end-of-month" with the new copy' 'fridays.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-old
@@ -303,7 +303,7 @@ unit_4_backup_daily_every_run() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/daily/every-run
   # daily.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/every-run/backups into a staging copy of the mirror of "every-run"' 'daily.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/daily/every-run -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/daily/every-run -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-new/
   # daily.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "every-run" with the new copy' 'daily.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/daily/every-run /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-old
@@ -320,7 +320,7 @@ unit_5_backup_monthly_every_run() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/monthly/every-run
   # monthly.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/every-run/backups into a staging copy of the mirror of "every-run"' 'monthly.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/monthly/every-run -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/monthly/every-run -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-new/
   # monthly.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "every-run" with the new copy' 'monthly.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/monthly/every-run /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-old
@@ -360,7 +360,7 @@ unit_7_backup_weekly_hour_in_seconds() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds
   # weekly.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups into a staging copy of the mirror of "hour-in-seconds"' 'weekly.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-new/
   # weekly.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "hour-in-seconds" with the new copy' 'weekly.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-old
@@ -400,7 +400,7 @@ unit_9_backup_daily_at_3_hourly() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly
   # daily-at-3.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hourly/backups into a staging copy of the mirror of "hourly"' 'daily-at-3.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-new/
   # daily-at-3.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "hourly" with the new copy' 'daily-at-3.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-old
@@ -417,7 +417,7 @@ unit_10_backup_monthly_hourly() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/monthly/hourly
   # monthly.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hourly/backups into a staging copy of the mirror of "hourly"' 'monthly.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/monthly/hourly -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/monthly/hourly -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-new/
   # monthly.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "hourly" with the new copy' 'monthly.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/monthly/hourly /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-old

@@ -257,7 +257,7 @@ unit_2_backup_mirror_config_files() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/config-files
   # mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/config-files/backups into a staging copy of the mirror of "config-files"' 'mirror.backup:3 [point]'
-  /usr/bin/rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/config-files -- /var/lib/polyarchiv-fixture/collect/config-files/backups/ /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-new/
+  /usr/bin/rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/config-files -- /var/lib/polyarchiv-fixture/collect/config-files/backups/ /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-new/
   # mirror.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "config-files" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/config-files /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-old

@@ -280,7 +280,7 @@ unit_2_backup_mirror_server() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/server
   # mirror.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/server/backups into a staging copy of the mirror of "server"' 'mirror.backup:4 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/server -- /var/lib/polyarchiv-fixture/collect/server/backups/ /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/server -- /var/lib/polyarchiv-fixture/collect/server/backups/ /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-new/
   # mirror.backup:4 [point]
   polyarchiv_step 4 4 'replace the mirror of "server" with the new copy' 'mirror.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/server /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-old

@@ -257,7 +257,7 @@ unit_2_backup_MIRROR_other() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/other
   # MIRROR.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/other/backups into a staging copy of the mirror of "other"' 'MIRROR.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/other -- /var/lib/polyarchiv-fixture/collect/other/backups/ /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/other -- /var/lib/polyarchiv-fixture/collect/other/backups/ /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-new/
   # MIRROR.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "other" with the new copy' 'MIRROR.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/other /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-old
@@ -309,7 +309,7 @@ unit_4_backup_MIRROR_site() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/site
   # MIRROR.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"' 'MIRROR.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/
   # MIRROR.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "site" with the new copy' 'MIRROR.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old

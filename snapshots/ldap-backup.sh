@@ -263,7 +263,7 @@ unit_2_backup_mirror_directory() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/directory
   # mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/directory/backups into a staging copy of the mirror of "directory"' 'mirror.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/directory -- /var/lib/polyarchiv-fixture/collect/directory/backups/ /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/directory -- /var/lib/polyarchiv-fixture/collect/directory/backups/ /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-new/
   # mirror.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "directory" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/directory /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-old

@@ -260,7 +260,7 @@ unit_2_backup_mirror_shop() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/shop
   # mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/shop/backups into a staging copy of the mirror of "shop"' 'mirror.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/shop -- /var/lib/polyarchiv-fixture/collect/shop/backups/ /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/shop -- /var/lib/polyarchiv-fixture/collect/shop/backups/ /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-new/
   # mirror.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "shop" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/shop /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-old

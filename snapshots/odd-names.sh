@@ -259,7 +259,7 @@ unit_2_backup_HOME_mirror_caf_n() {
   mkdir -p -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/café ünï/backups into a staging copy of the mirror of "café ünï"' "\$HOME mirror.backup:3 [point]"
-  rsync -a --delete -S -H "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï" -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-new/"
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï" -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-new/"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "café ünï" with the new copy' "\$HOME mirror.backup:3 [point]"
   polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-new" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-old"
@@ -276,7 +276,7 @@ unit_3_backup_dash_caf_n() {
   mkdir -p -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï'
   # -dash.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/café ünï/backups into a staging copy of the mirror of "café ünï"' '-dash.backup:3 [point]'
-  rsync -a --delete -S -H '--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-new/'
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' '--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-new/'
   # -dash.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "café ünï" with the new copy' '-dash.backup:3 [point]'
   polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-new' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï' '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-old'
@@ -316,7 +316,7 @@ unit_5_backup_HOME_mirror_my_site() {
   mkdir -p -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/my site/backups into a staging copy of the mirror of "my site"' "\$HOME mirror.backup:3 [point]"
-  rsync -a --delete -S -H "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site" -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-new/"
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site" -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-new/"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "my site" with the new copy' "\$HOME mirror.backup:3 [point]"
   polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-new" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-old"
@@ -333,7 +333,7 @@ unit_6_backup_dash_my_site() {
   mkdir -p -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site'
   # -dash.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/my site/backups into a staging copy of the mirror of "my site"' '-dash.backup:3 [point]'
-  rsync -a --delete -S -H '--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/my site' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-new/'
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' '--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/my site' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-new/'
   # -dash.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "my site" with the new copy' '-dash.backup:3 [point]'
   polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-new' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site' '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-old'
@@ -373,7 +373,7 @@ unit_8_backup_HOME_mirror_o_brien() {
   mkdir -p -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 4 "copy /var/lib/polyarchiv-fixture/collect/o'brien/backups into a staging copy of the mirror of \"o'brien\"" "\$HOME mirror.backup:3 [point]"
-  rsync -a --delete -S -H "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien" -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-new/"
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien" -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-new/"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 4 4 "replace the mirror of \"o'brien\" with the new copy" "\$HOME mirror.backup:3 [point]"
   polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-new" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-old"
@@ -390,7 +390,7 @@ unit_9_backup_dash_o_brien() {
   mkdir -p -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien"
   # -dash.backup:3 [point]
   polyarchiv_step 3 4 "copy /var/lib/polyarchiv-fixture/collect/o'brien/backups into a staging copy of the mirror of \"o'brien\"" '-dash.backup:3 [point]'
-  rsync -a --delete -S -H "--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien" -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-new/"
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' "--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien" -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-new/"
   # -dash.backup:3 [point]
   polyarchiv_step 4 4 "replace the mirror of \"o'brien\" with the new copy" '-dash.backup:3 [point]'
   polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-new" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien" "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-old"

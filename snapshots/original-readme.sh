@@ -299,7 +299,7 @@ unit_2_backup_remote1_rsync_file_local1() {
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"' 'remote1-rsync-file.backup:5 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1 -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1 -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-new/
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 4 4 'replace the mirror of "local1" with the new copy' 'remote1-rsync-file.backup:5 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1 /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-old
@@ -316,7 +316,7 @@ unit_3_backup_remote2_git_ssh_local1() {
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"' 'remote2-git-ssh.backup:4 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-new/
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 4 4 'replace the mirror of "local1" with the new copy' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-old
@@ -333,7 +333,7 @@ unit_4_backup_remote3_gitlab_local1() {
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"' 'remote3-gitlab.backup:4 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1 -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1 -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-new/
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 4 4 'replace the mirror of "local1" with the new copy' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1 /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-old
@@ -373,7 +373,7 @@ unit_6_backup_remote1_rsync_file_local2() {
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"' 'remote1-rsync-file.backup:5 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2 -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2 -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-new/
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 4 4 'replace the mirror of "local2" with the new copy' 'remote1-rsync-file.backup:5 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2 /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-old
@@ -390,7 +390,7 @@ unit_7_backup_remote2_git_ssh_local2() {
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"' 'remote2-git-ssh.backup:4 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-new/
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 4 4 'replace the mirror of "local2" with the new copy' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-old
@@ -407,7 +407,7 @@ unit_8_backup_remote3_gitlab_local2() {
   mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"' 'remote3-gitlab.backup:4 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2 -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2 -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-new/
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 4 4 'replace the mirror of "local2" with the new copy' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2 /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-old

@@ -259,7 +259,7 @@ unit_2_backup_mirror_db() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/db
   # mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'mirror.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-new/
   # mirror.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/db /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-old

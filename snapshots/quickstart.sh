@@ -256,7 +256,7 @@ unit_2_backup_mirror_site() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirror/site
   # mirror.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"' 'mirror.backup:4 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/
   # mirror.backup:4 [point]
   polyarchiv_step 4 4 'replace the mirror of "site" with the new copy' 'mirror.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old

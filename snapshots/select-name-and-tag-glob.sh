@@ -265,7 +265,7 @@ unit_2_backup_local_mirror_dev() {
   mkdir -p -- /var/lib/polyarchiv-fixture/local-mirror/dev
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/dev/backups into a staging copy of the mirror of "dev"' 'local-mirror.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/local-mirror/dev -- /var/lib/polyarchiv-fixture/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/local-mirror/dev -- /var/lib/polyarchiv-fixture/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-new/
   # local-mirror.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/dev /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-old
@@ -305,7 +305,7 @@ unit_4_backup_local_mirror_web() {
   mkdir -p -- /var/lib/polyarchiv-fixture/local-mirror/web
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'local-mirror.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/local-mirror/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/local-mirror/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new/
   # local-mirror.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/web /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-old

@@ -263,7 +263,7 @@ unit_2_backup_offsite_db() {
   mkdir -p -- /var/lib/polyarchiv-fixture/offsite/db
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'offsite.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/offsite/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new/
   # offsite.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/db /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-old
@@ -303,7 +303,7 @@ unit_4_backup_offsite_dev() {
   mkdir -p -- /var/lib/polyarchiv-fixture/offsite/dev
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/dev/backups into a staging copy of the mirror of "dev"' 'offsite.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/offsite/dev -- /var/lib/polyarchiv-fixture/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/dev -- /var/lib/polyarchiv-fixture/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new/
   # offsite.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/dev /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-old
@@ -343,7 +343,7 @@ unit_6_backup_offsite_web() {
   mkdir -p -- /var/lib/polyarchiv-fixture/offsite/web
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'offsite.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/offsite/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new/
   # offsite.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/web /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-old

@@ -240,7 +240,7 @@ unit_1_backup_local_mirror_db() {
   mkdir -p -- /var/lib/polyarchiv-fixture/local-mirror/db
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/db/backups into a staging copy of the mirror of "db"' 'local-mirror.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/local-mirror/db -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/local-mirror/db -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-new/
   # local-mirror.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/db /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-old
@@ -257,7 +257,7 @@ unit_2_backup_offsite_db() {
   mkdir -p -- /var/lib/polyarchiv-fixture/offsite/db
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/db/backups into a staging copy of the mirror of "db"' 'offsite.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/offsite/db -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/db -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new/
   # offsite.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/db /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-old
@@ -274,7 +274,7 @@ unit_3_backup_local_mirror_dev() {
   mkdir -p -- /var/lib/polyarchiv-fixture/local-mirror/dev
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/dev/backups into a staging copy of the mirror of "dev"' 'local-mirror.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/local-mirror/dev -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/local-mirror/dev -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-new/
   # local-mirror.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/dev /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-old
@@ -291,7 +291,7 @@ unit_4_backup_offsite_dev() {
   mkdir -p -- /var/lib/polyarchiv-fixture/offsite/dev
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/dev/backups into a staging copy of the mirror of "dev"' 'offsite.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/offsite/dev -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/dev -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new/
   # offsite.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/dev /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-old
@@ -308,7 +308,7 @@ unit_5_backup_local_mirror_web() {
   mkdir -p -- /var/lib/polyarchiv-fixture/local-mirror/web
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/web/backups into a staging copy of the mirror of "web"' 'local-mirror.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/local-mirror/web -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/local-mirror/web -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new/
   # local-mirror.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'local-mirror.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/web /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-old
@@ -325,7 +325,7 @@ unit_6_backup_offsite_web() {
   mkdir -p -- /var/lib/polyarchiv-fixture/offsite/web
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/web/backups into a staging copy of the mirror of "web"' 'offsite.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/offsite/web -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/web -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new/
   # offsite.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/web /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-old

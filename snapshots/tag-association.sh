@@ -262,7 +262,7 @@ unit_2_backup_nightly_db() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/nightly/db
   # nightly.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'nightly.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-new/
   # nightly.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'nightly.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/nightly/db /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-old
@@ -279,7 +279,7 @@ unit_3_backup_notags_db() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/notags/db
   # notags.backup:5 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'notags.backup:5 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/notags/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/notags/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-new/
   # notags.backup:5 [point]
   polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'notags.backup:5 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/notags/db /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-old
@@ -319,7 +319,7 @@ unit_5_backup_labmirror_lab() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/labmirror/lab
   # labmirror.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/lab/backups into a staging copy of the mirror of "lab"' 'labmirror.backup:4 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/labmirror/lab -- /var/lib/polyarchiv-fixture/collect/lab/backups/ /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/labmirror/lab -- /var/lib/polyarchiv-fixture/collect/lab/backups/ /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-new/
   # labmirror.backup:4 [point]
   polyarchiv_step 4 4 'replace the mirror of "lab" with the new copy' 'labmirror.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/labmirror/lab /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-old
@@ -359,7 +359,7 @@ unit_7_backup_nightly_scratch() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/nightly/scratch
   # nightly.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/scratch/backups into a staging copy of the mirror of "scratch"' 'nightly.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/scratch -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/scratch -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-new/
   # nightly.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "scratch" with the new copy' 'nightly.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/nightly/scratch /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-old
@@ -399,7 +399,7 @@ unit_9_backup_nightly_web() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/nightly/web
   # nightly.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'nightly.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-new/
   # nightly.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'nightly.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/nightly/web /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-old
@@ -416,7 +416,7 @@ unit_10_backup_notags_web() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/notags/web
   # notags.backup:5 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'notags.backup:5 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/notags/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/notags/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-new/
   # notags.backup:5 [point]
   polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'notags.backup:5 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/notags/web /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-old
@@ -433,7 +433,7 @@ unit_11_backup_offsite_web() {
   mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/offsite/web
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'offsite.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/mirrors/offsite/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/offsite/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-new/
   # offsite.backup:3 [point]
   polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'offsite.backup:3 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/offsite/web /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-old

@@ -257,7 +257,7 @@ unit_2_backup_dated_db() {
   mkdir -p -- /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405
   # dated.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/database/backups into a staging copy of the mirror of "db"' 'dated.backup:4 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 -- /var/lib/polyarchiv-fixture/collect/database/backups/ /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 -- /var/lib/polyarchiv-fixture/collect/database/backups/ /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-new/
   # dated.backup:4 [point]
   polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'dated.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-new /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-old
@@ -297,7 +297,7 @@ unit_4_backup_dated_www_example_org() {
   mkdir -p -- /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405
   # dated.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups into a staging copy of the mirror of "www.example.org"' 'dated.backup:4 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-new/
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-new/
   # dated.backup:4 [point]
   polyarchiv_step 4 4 'replace the mirror of "www.example.org" with the new copy' 'dated.backup:4 [point]'
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-new /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-old

@@ -55,3 +55,12 @@ export function siblingPaths(target: string): Omit<DirSwapPaths, 'target'> {
   const prefix = parent === '/' ? '' : parent;
   return { staging: `${prefix}/.${base}.polyarchiv-new`, previous: `${prefix}/.${base}.polyarchiv-old` };
 }
+
+/**
+ * Staging and previous copies that a failed run left next to their target (siblingPaths): never
+ * part of what is sent to a backup point. The next run of their source removes or reuses them.
+ */
+export const STAGING_LEFTOVERS: readonly RsyncFilter[] = [
+  { rule: 'exclude', pattern: '.*.polyarchiv-new/' },
+  { rule: 'exclude', pattern: '.*.polyarchiv-old/' },
+];

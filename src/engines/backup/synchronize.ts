@@ -1,7 +1,7 @@
 import type { OptionValues } from '../../config/schema.js';
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
-import { siblingPaths, stagedRsync } from '../staged-rsync.js';
+import { STAGING_LEFTOVERS, siblingPaths, stagedRsync } from '../staged-rsync.js';
 import { parseLocation } from '../url.js';
 
 const TRANSPORTS_LATER = 'ssh://, http(s):// (WebDAV) and ftp:// targets are not available in this version';
@@ -45,7 +45,7 @@ export const synchronize: BackupEngine = {
       target,
       paths: siblingPaths(target),
       hardLinks: true,
-      filters: [],
+      filters: STAGING_LEFTOVERS,
       origin: bp.options.origin('remote_url'),
       what: `the mirror of "${cp.name}"`,
     });
