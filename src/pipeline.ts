@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { type ConfigInput, loadConfigDir } from './config/load.js';
-import { type ResolvedConfig, resolveConfig, type SavedVariables } from './config/resolve.js';
+import {
+  type ResolveContext,
+  type ResolvedConfig,
+  resolveConfig,
+  type SavedVariables,
+} from './config/resolve.js';
 import type { HostFacts } from './config/variables.js';
 import { Diagnostics } from './diag/diagnostic.js';
 import { secretValues } from './engines/secrets.js';
@@ -41,20 +46,19 @@ export function hostFacts(pinned: Readonly<Record<string, string>>): HostFacts {
 }
 
 /** load -> scan -> resolve; the configuration alone, for `validate`, `config` and `plugins`. */
-export function loadConfiguration(
-  configDir: string,
+export function loadConfiguration(configDir: string, now: Date, pinned: Readonly<Record<string, string>>) {
+  const diagnostics = new Diagnostics();
+  const input = loadConfigDir(configDir, diagnostics);
+  const config = resolveConfig(input, resolveContext(now, pinned), diagnostics);
+  return { diagnostics, input, config };
+}
+
+function resolveContext(
   now: Date,
   pinned: Readonly<Record<string, string>>,
   saved?: SavedVariables,
-) {
-  const diagnostics = new Diagnostics();
-  const input = loadConfigDir(configDir, diagnostics);
-  const config = resolveConfig(
-    input,
-    { now, host: hostFacts(pinned), pinned, ...(saved ? { saved } : {}) },
-    diagnostics,
-  );
-  return { diagnostics, input, config };
+): ResolveContext {
+  return { now, host: hostFacts(pinned), pinned, ...(saved === undefined ? {} : { saved }) };
 }
 
 function stateFilesOf(config: ResolvedConfig): string[] {
@@ -79,15 +83,20 @@ function savedVariables(config: ResolvedConfig, states: StateSnapshots): SavedVa
 export function makePlan(request: PipelineRequest): PipelineResult {
   const first = loadConfiguration(request.configDir, request.now, request.pinned);
   if (first.diagnostics.hasErrors) return first;
-  let { diagnostics, input, config } = first;
+  const { diagnostics, input } = first;
+  let config = first.config;
   let states = readStates(stateFilesOf(config), diagnostics);
   if (request.mode === 'restore') {
-    // Dated paths must point at what the last successful run wrote, not at today's date.
+    // Dated paths must point at what the last successful run wrote, not at today's date: resolve
+    // the same files again (not a second read of the directory) with the recorded variables.
     const saved = savedVariables(config, states);
-    const again = loadConfiguration(request.configDir, request.now, request.pinned, saved);
-    if (again.diagnostics.hasErrors) return again;
-    ({ diagnostics, input, config } = again);
-    states = readStates(stateFilesOf(config), diagnostics);
+    config = resolveConfig(input, resolveContext(request.now, request.pinned, saved), diagnostics);
+    if (diagnostics.hasErrors) return { diagnostics, input, config };
+    const added = readStates(
+      stateFilesOf(config).filter((file) => !states.has(file)),
+      diagnostics,
+    );
+    states = new Map([...states, ...added]);
   }
   const plan = buildPlan(
     {

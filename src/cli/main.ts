@@ -4,7 +4,6 @@ import { UsageError } from '../diag/diagnostic.js';
 import { VERSION } from '../pipeline.js';
 import { withConfigOptions, withSelectionOptions } from './common-options.js';
 import { EXIT } from './exit-codes.js';
-import { printDiagnosticList } from './output.js';
 import { applyCommand, planCommand } from './plan-commands.js';
 import { pluginsCommand } from './plugins-command.js';
 import { checkCommand, configCommand, validateCommand } from './status-commands.js';
@@ -94,7 +93,6 @@ async function main(): Promise<void> {
 function handle(error: unknown): number {
   if (error instanceof UsageError) {
     process.stderr.write(`error: ${error.message}\n`);
-    printDiagnosticList(error.diagnostics);
     return EXIT.usage;
   }
   const code = (error as { code?: string }).code;

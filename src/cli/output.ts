@@ -1,4 +1,4 @@
-import { type Diagnostic, type Diagnostics, formatDiagnostic } from '../diag/diagnostic.js';
+import { type Diagnostics, formatDiagnostic } from '../diag/diagnostic.js';
 
 export const say = (line: string): void => {
   process.stderr.write(`polyarchiv: ${line}\n`);
@@ -11,8 +11,4 @@ export function printDiagnostics(diagnostics: Diagnostics): boolean {
   if (errors > 0)
     process.stderr.write(`${errors} error${errors > 1 ? 's' : ''}: nothing was run or written\n`);
   return errors > 0;
-}
-
-export function printDiagnosticList(items: readonly Diagnostic[]): void {
-  for (const d of items) process.stderr.write(`${formatDiagnostic(d)}\n`);
 }

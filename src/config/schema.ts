@@ -77,11 +77,6 @@ export class OptionValues {
     return value;
   }
 
-  optionalInteger(name: string): number | undefined {
-    const value = this.values.get(name)?.value;
-    return typeof value === 'number' ? value : undefined;
-  }
-
   boolean(name: string): boolean {
     return this.values.get(name)?.value === true;
   }

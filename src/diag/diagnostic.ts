@@ -61,10 +61,7 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 /** Raised for usage mistakes detected outside the config passes; the CLI prints it and exits 2. */
 export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly diagnostics: readonly Diagnostic[] = [],
-  ) {
+  constructor(message: string) {
     super(message);
     this.name = 'UsageError';
   }

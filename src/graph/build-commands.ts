@@ -33,7 +33,7 @@ export function buildCommands(action: Action, tools: ToolPaths = {}): Command[] 
     case 'dump': {
       const partial = action.partial;
       return [
-        { ...toolRun(action), stdout: partial },
+        { ...execOf(action), stdout: partial },
         {
           kind: 'check-dump',
           partial,
@@ -45,9 +45,9 @@ export function buildCommands(action: Action, tools: ToolPaths = {}): Command[] 
       ];
     }
     case 'load':
-      return [{ ...toolRun(action), stdin: action.input }];
+      return [{ ...execOf(action), stdin: action.input }];
     case 'run':
-      return [toolRun(action)];
+      return [execOf(action)];
     case 'reload-dir':
       return [
         {
@@ -64,7 +64,8 @@ export function buildCommands(action: Action, tools: ToolPaths = {}): Command[] 
   }
 }
 
-function toolRun(run: ToolRun): ExecCommand {
+/** The exec command of a tool run, before any redirection. */
+function execOf(run: ToolRun): ExecCommand {
   return {
     kind: 'exec',
     argv: run.argv,
