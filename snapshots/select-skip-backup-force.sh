@@ -57,9 +57,15 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   exec 9>>"$1"
   if ! flock --nonblock 9; then
     polyarchiv_say "  $1 is locked by another run"
@@ -93,7 +99,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -237,16 +243,16 @@ polyarchiv_finish() {
 unit_1_collect_db() {
   # db.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'db.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:7 [source "dumps"]
   polyarchiv_step 2 6 'recover the copy of source "dumps" if a previous run was interrupted' 'db.collect:7 [source "dumps"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/db/backups/dumps /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.old
   # db.collect:7 [source "dumps"]
   polyarchiv_step 3 6 'create the copy of source "dumps"' 'db.collect:7 [source "dumps"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups/dumps
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups/dumps
   # db.collect:7 [source "dumps"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "dumps"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/metadata/work
   # db.collect:7 [source "dumps"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/db into a staging copy of the copy of source "dumps"' 'db.collect:7 [source "dumps"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/db/backups/dumps -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.new/
@@ -260,16 +266,16 @@ unit_1_collect_db() {
 unit_2_collect_dev() {
   # dev.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'dev.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/dev/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/backups
   # dev.collect:6 [source "sandbox"]
   polyarchiv_step 2 6 'recover the copy of source "sandbox" if a previous run was interrupted' 'dev.collect:6 [source "sandbox"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.old
   # dev.collect:6 [source "sandbox"]
   polyarchiv_step 3 6 'create the copy of source "sandbox"' 'dev.collect:6 [source "sandbox"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox
   # dev.collect:6 [source "sandbox"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/dev/metadata/work' 'dev.collect:6 [source "sandbox"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/dev/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/metadata/work
   # dev.collect:6 [source "sandbox"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/dev into a staging copy of the copy of source "sandbox"' 'dev.collect:6 [source "sandbox"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox -- /var/lib/polyarchiv-fixture/data/dev/ /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.new/
@@ -283,16 +289,16 @@ unit_2_collect_dev() {
 unit_3_collect_web() {
   # web.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'web.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:7 [source "site"]
   polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted' 'web.collect:7 [source "site"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
   # web.collect:7 [source "site"]
   polyarchiv_step 3 6 'create the copy of source "site"' 'web.collect:7 [source "site"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups/site
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups/site
   # web.collect:7 [source "site"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web/metadata/work' 'web.collect:7 [source "site"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/metadata/work
   # web.collect:7 [source "site"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/web into a staging copy of the copy of source "site"' 'web.collect:7 [source "site"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/web/backups/site -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new/

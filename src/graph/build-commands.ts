@@ -8,7 +8,7 @@ export type ToolPaths = Readonly<Record<string, string>>;
 export function buildCommands(action: Action, tools: ToolPaths = {}): Command[] {
   switch (action.kind) {
     case 'mkdir':
-      return [{ kind: 'exec', argv: ['mkdir', '-p', '--', action.path] }];
+      return [{ kind: 'make-dir', path: action.path }];
     case 'rsync':
       return [{ kind: 'exec', argv: [tools.rsync ?? 'rsync', ...rsyncArgv(action, tools.ssh).slice(1)] }];
     case 'recover-dir':

@@ -2,7 +2,13 @@
  * What actually runs. Both backends consume the same Commands: the bash backend quotes them, the
  * executor spawns them without a shell. That is what makes the script and `apply` equivalent.
  */
-export type Command = ExecCommand | DirSwapCommand | PrivateFileCommand | DumpCheckCommand | DirReloadCommand;
+export type Command =
+  | ExecCommand
+  | MakeDirCommand
+  | DirSwapCommand
+  | PrivateFileCommand
+  | DumpCheckCommand
+  | DirReloadCommand;
 
 /**
  * One argv word: literal text, or a path in the run's private work directory (created mode 0700
@@ -31,6 +37,16 @@ export type EnvValue =
   | { readonly literal: string }
   | { readonly secret: string }
   | { readonly workFile: string };
+
+/**
+ * `mkdir -p` as under umask 022, whatever the run's own umask: every missing directory gets mode
+ * 0755, like those the original tool created, so that a restored /srv/www stays reachable through
+ * a recreated /srv. Existing directories keep their mode; files keep the run's umask 077.
+ */
+export interface MakeDirCommand {
+  readonly kind: 'make-dir';
+  readonly path: string;
+}
 
 /**
  * Staged directory replacement, in two halves around the writer that fills `staging`:
@@ -95,6 +111,8 @@ export function toolsOf(command: Command): string[] {
   switch (command.kind) {
     case 'exec':
       return argvTools(command.argv);
+    case 'make-dir':
+      return ['mkdir'];
     case 'dir-recover':
     case 'dir-swap':
       return ['mv'];
@@ -133,6 +151,7 @@ export function secretsOf(command: Command): string[] {
       return Object.values(command.env ?? {}).flatMap((v) => ('secret' in v ? [v.secret] : []));
     case 'private-file':
       return command.parts.flatMap((p) => (typeof p === 'string' ? [] : [p.secret]));
+    case 'make-dir':
     case 'dir-recover':
     case 'dir-swap':
     case 'check-dump':

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dirRecover, dirSwap, isStale, recordState } from '../../src/backends/execute/primitives.js';
+import { dirRecover, dirSwap, isStale, makeDir, recordState } from '../../src/backends/execute/primitives.js';
 import { sha256 } from '../../src/config/load.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -76,6 +76,33 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
       .filter((k) => k.startsWith('new/'))
       .map((k) => k.replace('new/', 'current/'));
     expect(Object.keys(script).sort()).toEqual(['current', ...expected].sort());
+  });
+
+  it('create missing directories 0755 under umask 077 and leave existing ones as they are', () => {
+    const layout = { 'kept/file': 'x' };
+    const kept = (root: string) => chmodSync(`${root}/kept`, 0o750);
+    const { script, executor } = both(
+      layout,
+      'chmod 750 kept; umask 077; polyarchiv_make_dir "$PWD/kept/a/b"; polyarchiv_make_dir "$PWD/-rf/c"',
+      (root) => {
+        kept(root);
+        const umask = process.umask(0o077);
+        try {
+          makeDir(`${root}/kept/a/b`);
+          makeDir(`${root}/-rf/c`);
+        } finally {
+          process.umask(umask);
+        }
+      },
+    );
+    expect(executor).toEqual(script);
+    expect(script).toMatchObject({
+      kept: 'dir 750',
+      'kept/a': 'dir 755',
+      'kept/a/b': 'dir 755',
+      '-rf': 'dir 755',
+      '-rf/c': 'dir 755',
+    });
   });
 
   it('records the same state bytes', () => {

@@ -37,7 +37,7 @@ describe.runIf(canRun)('commands', () => {
   it('prints each command before it runs with --show-commands', () => {
     const run = runCli(['backup', '--show-commands', ...args]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toContain(`    mkdir -p -- ${box.root}/collect/backups`);
+    expect(run.stderr).toContain(`    polyarchiv_make_dir ${box.root}/collect/backups`);
     expect(run.stderr).toMatch(/summary:\n.*ok +collect:site.*\n.*ok +backup:mirror\/site/);
   });
 
@@ -48,7 +48,7 @@ describe.runIf(canRun)('commands', () => {
       env: { ...process.env, TZ: 'Europe/Paris' },
     });
     expect(answers.status).toBe(1);
-    expect(answers.stderr).toContain(`mkdir -p -- ${box.root}/collect/backups [Y]/n`);
+    expect(answers.stderr).toContain(`polyarchiv_make_dir ${box.root}/collect/backups [Y]/n`);
     expect(answers.stderr).toMatch(/declined +collect:site/);
     expect(answers.stderr).toContain('backup:mirror/site: skipped, collect:site did not succeed');
     expect(existsSync(box.path('collect/metadata/collect_point/site.json'))).toBe(false);

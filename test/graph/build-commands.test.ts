@@ -57,7 +57,7 @@ describe('buildCommands', () => {
 
   it('protects a directory named like an option', () => {
     expect(buildCommands({ ...base, kind: 'mkdir', path: '/srv/-rf' })).toEqual([
-      { kind: 'exec', argv: ['mkdir', '-p', '--', '/srv/-rf'] },
+      { kind: 'make-dir', path: '/srv/-rf' },
     ]);
   });
 

@@ -35,6 +35,8 @@ export function commandLine(command: Command): string {
       const line = [...env, ...command.argv.map(wordText), ...redirects].join(' ');
       return command.cwd === undefined ? line : `(cd -- ${shellWord(command.cwd)} && ${line})`;
     }
+    case 'make-dir':
+      return `polyarchiv_make_dir ${shellWord(command.path)}`;
     case 'dir-recover':
       return `polyarchiv_dir_recover ${[command.target, command.previous].map(shellWord).join(' ')}`;
     case 'dir-swap':

@@ -7,7 +7,16 @@ import type { Command } from '../../graph/command.js';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
 import { dirReload } from './dir-reload.js';
-import { checkDump, dirRecover, dirSwap, isStale, recordState, releaseLock, takeLock } from './primitives.js';
+import {
+  checkDump,
+  dirRecover,
+  dirSwap,
+  isStale,
+  makeDir,
+  recordState,
+  releaseLock,
+  takeLock,
+} from './primitives.js';
 import { type RunContext, runExec, writePrivateFile } from './run-exec.js';
 
 export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
@@ -159,6 +168,9 @@ async function runCommand(command: Command, options: ExecuteOptions, ctx: RunCon
     switch (command.kind) {
       case 'dir-reload':
         return await dirReload(command, ctx, options.say);
+      case 'make-dir':
+        makeDir(command.path);
+        return 0;
       case 'dir-recover':
         dirRecover(command);
         return 0;

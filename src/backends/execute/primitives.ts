@@ -20,9 +20,19 @@ import { fillStateTemplate, formatTimestamp } from '../../state/point-state.js';
  * function here must keep the effect of its bash twin; the parity tests compare both.
  */
 
+/** Twin of polyarchiv_make_dir: `mkdir -p` under umask 022 (see MakeDirCommand). */
+export function makeDir(path: string): void {
+  const umask = process.umask(0o022);
+  try {
+    mkdirSync(path, { recursive: true });
+  } finally {
+    process.umask(umask);
+  }
+}
+
 /** Takes the collect point's flock like `exec 9>>lock; flock --nonblock 9`: the fd holds it until closed. */
 export function takeLock(lockFile: string): number | 'busy' {
-  mkdirSync(dirname(lockFile), { recursive: true });
+  makeDir(dirname(lockFile));
   const fd = openSync(lockFile, 'a');
   const result = spawnSync('flock', ['--nonblock', '3'], { stdio: ['ignore', 'inherit', 'inherit', fd] });
   if (result.error !== undefined) {
@@ -50,7 +60,7 @@ export function recordState(
   now: Date,
   measure?: string,
 ): void {
-  mkdirSync(dirname(file), { recursive: true });
+  makeDir(dirname(file));
   writeFileSync(
     `${file}.partial`,
     fillStateTemplate(template, formatTimestamp(now), message, measuredSize(measure)),

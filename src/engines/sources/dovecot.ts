@@ -183,7 +183,7 @@ export const dovecot: SourceEngine = {
 
 /**
  * Dovecot never touches mail as root, and mail_owner must cross the collect point's directories,
- * which polyarchiv creates private (umask 077): they get the search bit, nothing more.
+ * which an operator (or an older version) may have made private: they get the search bit, nothing more.
  */
 function passThrough(source: BoundSource, cp: BoundCollectPoint): ActionDraft {
   return {
