@@ -35,8 +35,9 @@ export type ActionBody =
   | ({ readonly kind: 'reload-dir' } & ReloadDirSpec);
 
 /**
- * A service's data directory rebuilt by a loader (slapadd): the old contents wait in `previous`
- * until the load succeeds, and come back if it fails; `start` runs either way (see DirReloadCommand).
+ * A service's data directory rebuilt by a loader (slapadd): the old contents wait in `previous`, a
+ * directory inside `target`, until the load succeeds, and come back if it fails; `start` runs on
+ * every way out (see DirReloadCommand).
  */
 export interface ReloadDirSpec {
   readonly target: string;

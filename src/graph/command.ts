@@ -91,11 +91,12 @@ export interface DumpCheckCommand {
 
 /**
  * Rebuilds a stopped service's data directory `target` with a loader, keeping the old contents:
- * refuse a missing or empty `input`; move `target` to `previous` (first putting back a `previous`
- * left by an interrupted run: it holds the last good contents); recreate `target` empty with the
- * owner and mode of the old one; run `load` with `input` on stdin; on success give the new files
- * the old owner and drop `previous`, on failure put `previous` back; then run `start` either way.
- * Fails when the load or the start failed.
+ * refuse a missing or empty `input`; put back the contents a killed run left in `previous` (a
+ * directory inside `target`: `target` itself never moves, it may be a mount point); move the
+ * entries of `target` into `previous`; run `load` with `input` on stdin; on success give the new
+ * files the owner of `target` and drop `previous`, on failure put `previous` back; then run
+ * `start` on every way out, also when a move failed. Fails when anything before `start` failed or
+ * when the start failed.
  */
 export interface DirReloadCommand {
   readonly kind: 'dir-reload';

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -16,6 +16,7 @@ const canRun = haveTools(
   'start-stop-daemon',
   'rsync',
   'flock',
+  'mountpoint',
 );
 const NOW = ['--now', '2026-03-10T04:05:06+01:00'];
 
@@ -131,6 +132,70 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
     expect(slapd.contents()).toBe(sample);
   });
 
+  it.runIf(process.getuid?.() === 0)(
+    'restores into a data_directory that is a mount point, and starts slapd on every way out',
+    () => {
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      const unmount = mountDataDirectory();
+      try {
+        const backends = {
+          apply: () => runCli(['restore', ...args]),
+          script: () => {
+            const run = runScript(box, runCli(['plan', '--restore', ...args]).stdout);
+            return { code: run.status, stderr: run.stderr };
+          },
+        };
+        for (const [backend, restore] of Object.entries(backends)) {
+          wipe();
+          const restored = restore();
+          expect([backend, restored.code, restored.stderr]).toEqual([backend, 0, restored.stderr]);
+          expect(slapd.isRunning()).toBe(true);
+          expect(slapd.contents()).toBe(sample);
+          expect(isMountPoint(slapd.dataDir)).toBe(true);
+          expect(existsSync(`${slapd.dataDir}/.polyarchiv-old`)).toBe(false);
+
+          // Moving the old files aside fails (a file stands where they would go): slapd still starts.
+          writeFileSync(`${slapd.dataDir}/.polyarchiv-old`, 'in the way');
+          const blocked = restore();
+          expect([backend, blocked.code]).toEqual([backend, 1]);
+          expect(slapd.isRunning()).toBe(true);
+          expect(slapd.contents()).toBe(sample);
+          rmSync(`${slapd.dataDir}/.polyarchiv-old`);
+        }
+      } finally {
+        unmount();
+      }
+    },
+    60_000,
+  );
+
+  /**
+   * Puts the database on a tmpfs mounted on data_directory, as a dedicated volume would be;
+   * returns what undoes it.
+   */
+  function mountDataDirectory(): () => void {
+    const dir = slapd.dataDir;
+    const aside = box.path('data-aside');
+    const { uid, gid } = statSync(dir);
+    const move = (from: string, to: string) => {
+      mkdirSync(to, { recursive: true });
+      must('cp', ['-a', '--', `${from}/.`, to]);
+      for (const name of readdirSync(from)) rmSync(`${from}/${name}`, { recursive: true });
+    };
+    slapd.stop();
+    move(dir, aside);
+    must('mount', ['-t', 'tmpfs', '-o', `mode=0700,uid=${uid},gid=${gid}`, 'polyarchiv-test', dir]);
+    move(aside, dir);
+    slapd.start();
+    return () => {
+      slapd.stop();
+      move(dir, aside);
+      must('umount', [dir]);
+      move(aside, dir);
+      slapd.start();
+    };
+  }
+
   it('keeps the previous good export when slapcat fails, is killed or writes a suspicious export', () => {
     expect(runCli(['backup', ...args]).code).toBe(0);
     const good = readFileSync(dumpFile(), 'utf8');
@@ -228,6 +293,15 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
 
 function collect(source: string[]): string {
   return `[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "directory"]\n${source.join('\n')}\n`;
+}
+
+function must(tool: string, args: string[]): void {
+  const run = spawnSync(tool, args, { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed: ${run.stderr}`);
+}
+
+function isMountPoint(dir: string): boolean {
+  return spawnSync('mountpoint', ['-q', '--', dir]).status === 0;
 }
 
 function runScript(box: Sandbox, script: string) {

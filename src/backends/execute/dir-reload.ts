@@ -1,61 +1,104 @@
-import { chmodSync, chownSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  chownSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { DirReloadCommand } from '../../graph/command.js';
 import { type RunContext, runExec } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_dir_reload (templates/partials/helpers-dir-reload.hbs): rebuilds a stopped
- * service's data directory with a loader, keeping the old contents until the load succeeds.
- * Resolves with the exit code the helper returns.
+ * service's data directory with a loader, keeping the old contents inside it until the load
+ * succeeds, and runs the start command on every way out. Resolves with the helper's exit code.
  */
 export async function dirReload(
   command: DirReloadCommand,
   ctx: RunContext,
   say: (line: string) => void,
 ): Promise<number> {
-  const { target, previous, input } = command;
-  let rc = 0;
-  if (!isNonEmpty(input)) {
-    say(`  ${input} is missing or empty: ${target} is left as it is`);
+  let rc: number;
+  try {
+    rc = await reloadContents(command, ctx, say);
+  } catch (error) {
+    // Where the script's `set -e` stops at a failed mv, rm or mkdir.
+    process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
     rc = 1;
-  } else {
-    // A previous run killed before its end left the last good contents aside: put them back.
-    if (isDirectory(previous)) {
-      rmSync(target, { recursive: true, force: true });
-      renameSync(previous, target);
-    }
-    if (!isDirectory(target)) {
-      say(`  ${target} is not a directory: nothing to replace`);
-      rc = 1;
-    } else {
-      renameSync(target, previous);
-      mkdirSync(target);
-      const old = statSync(previous);
-      chownSync(target, old.uid, old.gid);
-      chmodSync(target, old.mode & 0o7777);
-      rc = await runExec({ kind: 'exec', argv: command.load, stdin: input }, ctx);
-      if (rc === 0) {
-        chownTree(target, old.uid, old.gid);
-        rmSync(previous, { recursive: true, force: true });
-      } else {
-        say(`  the load failed with exit code ${rc}: the previous contents of ${target} are put back`);
-        rmSync(target, { recursive: true, force: true });
-        renameSync(previous, target);
-      }
-    }
   }
   const started = command.start.length > 0 ? await runExec({ kind: 'exec', argv: command.start }, ctx) : 0;
   return rc === 0 ? started : rc;
 }
 
-/** `chown -R`: the directory and everything below it, symbolic links not followed. */
-function chownTree(dir: string, uid: number, gid: number): void {
-  chownSync(dir, uid, gid);
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) chownTree(path, uid, gid);
-    else if (!entry.isSymbolicLink()) chownSync(path, uid, gid);
+async function reloadContents(
+  command: DirReloadCommand,
+  ctx: RunContext,
+  say: (line: string) => void,
+): Promise<number> {
+  const { target, previous, input } = command;
+  if (!isNonEmpty(input)) {
+    say(`  ${input} is missing or empty: ${target} is left as it is`);
+    return 1;
   }
+  if (!isDirectory(target)) {
+    say(`  ${target} is not a directory: nothing to replace`);
+    return 1;
+  }
+  // A previous run killed before its end left the last good contents aside: put them back.
+  if (isDirectory(previous)) putBack(target, previous);
+  mkdirSync(previous);
+  for (const entry of entriesBut(target, previous)) renameSync(entry, join(previous, basename(entry)));
+  let rc = await runExec({ kind: 'exec', argv: command.load, stdin: input }, ctx);
+  if (rc !== 0) {
+    say(`  the load failed with exit code ${rc}: the previous contents of ${target} are put back`);
+  } else {
+    const owner = statSync(target);
+    try {
+      for (const entry of entriesBut(target, previous)) chownTree(entry, owner.uid, owner.gid);
+    } catch (error) {
+      process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
+      rc = 1;
+      say(`  the loaded files could not be given the owner of ${target}: its previous contents are put back`);
+    }
+  }
+  if (rc === 0) rmSync(previous, { recursive: true, force: true });
+  else putBack(target, previous);
+  return rc;
+}
+
+/** Empties `target` but for `previous`, then moves the contents of `previous` back and removes it. */
+function putBack(target: string, previous: string): void {
+  for (const entry of entriesBut(target, previous)) rmSync(entry, { recursive: true, force: true });
+  for (const entry of entriesBut(previous, '')) renameSync(entry, join(target, basename(entry)));
+  rmdirSync(previous);
+}
+
+/** The entries of `dir`, hidden ones included, but `except`, as paths. */
+function entriesBut(dir: string, except: string): string[] {
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .filter((path) => path !== except);
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** `chown -R`: the entry and everything below it; symbolic links are changed, never followed. */
+function chownTree(path: string, uid: number, gid: number): void {
+  const stat = lstatSync(path);
+  if (stat.isSymbolicLink()) {
+    lchownSync(path, uid, gid);
+    return;
+  }
+  chownSync(path, uid, gid);
+  if (!stat.isDirectory()) return;
+  for (const name of readdirSync(path)) chownTree(join(path, name), uid, gid);
 }
 
 function isNonEmpty(path: string): boolean {

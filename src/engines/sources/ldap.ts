@@ -3,7 +3,6 @@ import { shellSplit } from '../../config/shell-split.js';
 import type { ActionDraft } from '../../graph/action.js';
 import type { Word } from '../../graph/command.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
-import { siblingPaths } from '../staged-rsync.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
 
 /**
@@ -38,7 +37,7 @@ export const ldap: SourceEngine = {
     {
       name: 'data_directory',
       type: 'absolute-path',
-      help: 'Directory of the database (its olcDbDirectory, e.g. /var/lib/ldap). Required to restore: its contents are moved aside, rebuilt by slapadd, and put back if the load fails.',
+      help: 'Directory of the database (its olcDbDirectory, e.g. /var/lib/ldap; it may be a mount point). Required to restore: its contents are moved aside inside it, rebuilt by slapadd, and put back if the load fails.',
     },
     {
       name: 'config_dir',
@@ -135,7 +134,8 @@ export const ldap: SourceEngine = {
       {
         kind: 'reload-dir',
         target,
-        previous: siblingPaths(target).previous,
+        // Inside the directory, which never moves itself: it may be a mount point.
+        previous: `${target}/.polyarchiv-old`,
         input: output(source, cp),
         load: tool(o, [o.string('restore_executable'), ...databaseArgs(o)]).argv,
         start: command(o, 'start_command').length === 0 ? [] : tool(o, command(o, 'start_command')).argv,

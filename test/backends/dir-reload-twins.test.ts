@@ -1,0 +1,167 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dirReload } from '../../src/backends/execute/dir-reload.js';
+import type { DirReloadCommand } from '../../src/graph/command.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { snapshotTree } from '../helpers/tree.js';
+
+const partial = (name: string) => fileURLToPath(new URL(`../../templates/partials/${name}`, import.meta.url));
+const HELPERS = [partial('helpers.hbs'), partial('helpers-dir-reload.hbs')];
+const canRun = haveTools('bash', 'chown', 'mv', 'rmdir');
+
+type Layout = Record<string, string>;
+interface Outcome {
+  readonly rc: number;
+  readonly tree: Layout;
+  readonly said: string;
+}
+
+const boxes: Sandbox[] = [];
+afterEach(() => {
+  for (const box of boxes.splice(0)) box.remove();
+});
+
+/** A data directory `data`, an export `export.ldif`, a loader and a start command that leaves a mark. */
+function command(root: string, loader: string): DirReloadCommand {
+  return {
+    kind: 'dir-reload',
+    target: `${root}/data`,
+    previous: `${root}/data/.polyarchiv-old`,
+    input: `${root}/export.ldif`,
+    load: ['sh', '-c', loader, 'sh', `${root}/data`],
+    start: ['sh', '-c', 'echo started >> "$1"', 'sh', `${root}/started`],
+  };
+}
+
+/** The same reload through polyarchiv_dir_reload (as a unit step runs it) and through dirReload. */
+async function both(layout: Layout, loader: string, prepare = (_root: string) => {}): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const backend of ['script', 'executor']) {
+    const box = makeSandbox('polyarchiv-reload-twin-');
+    boxes.push(box);
+    mkdirSync(box.path('data'));
+    box.write(layout);
+    prepare(box.root);
+    const reload = command(box.root, loader);
+    let rc: number;
+    let said: string;
+    if (backend === 'script') {
+      const line = `polyarchiv_dir_reload "$@"`;
+      const run = spawnSync(
+        'bash',
+        [
+          '-c',
+          `set -Eeuo pipefail; shopt -s inherit_errexit; source "$1"; source "$2"; shift 2; set +e; (set -e; ${line}); echo "rc=$?"`,
+          'bash',
+          ...HELPERS,
+          reload.target,
+          reload.previous,
+          reload.input,
+          String(reload.start.length),
+          ...(reload.start as string[]),
+          ...(reload.load as string[]),
+        ],
+        { encoding: 'utf8' },
+      );
+      rc = Number(/rc=(\d+)/.exec(run.stdout)?.[1] ?? -1);
+      said = run.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('polyarchiv:   '))
+        .map((l) => l.replace('polyarchiv: ', ''))
+        .join('\n');
+    } else {
+      const lines: string[] = [];
+      rc = await dirReload(reload, { workDir: box.root, secrets: new Map() }, (l) => lines.push(l));
+      said = lines.join('\n');
+    }
+    outcomes.push({ rc, tree: snapshotTree(box.root), said: said.replaceAll(box.root, 'ROOT') });
+  }
+  return outcomes;
+}
+
+const OLD: Layout = {
+  'data/data.mdb': 'old',
+  'data/.hidden': 'h',
+  'data/sub/x': 'x',
+  'export.ldif': 'dn: new\n',
+};
+const LOAD = 'cat > "$1/data.mdb"';
+
+describe.runIf(canRun)('polyarchiv_dir_reload and dirReload behave alike', () => {
+  it('replace the contents of the directory and start the service', async () => {
+    const [script, executor] = await both(OLD, LOAD);
+    expect(executor).toEqual(script);
+    expect(script?.rc).toBe(0);
+    expect(Object.keys(script?.tree ?? {}).filter((k) => k.startsWith('data'))).toEqual([
+      'data',
+      'data/data.mdb',
+    ]);
+    expect(script?.tree.started).toBeDefined();
+  });
+
+  it('put the previous contents back when the load fails, and start the service', async () => {
+    const [script, executor] = await both(OLD, 'cat > "$1/half"; exit 3');
+    expect(executor).toEqual(script);
+    expect(script?.rc).toBe(3);
+    expect(script?.said).toContain(
+      'the load failed with exit code 3: the previous contents of ROOT/data are put back',
+    );
+    expect(Object.keys(script?.tree ?? {}).filter((k) => k.startsWith('data'))).toEqual([
+      'data',
+      'data/.hidden',
+      'data/data.mdb',
+      'data/sub',
+      'data/sub/x',
+    ]);
+    expect(script?.tree.started).toBeDefined();
+  });
+
+  it('put back what a killed run left aside before loading again', async () => {
+    const killed: Layout = {
+      'data/half': 'half-loaded',
+      'data/.polyarchiv-old/data.mdb': 'old',
+      'export.ldif': 'dn: new\n',
+    };
+    for (const [loader, rc, kept] of [
+      [LOAD, 0, ['data', 'data/data.mdb']],
+      ['exit 4', 4, ['data', 'data/data.mdb']],
+    ] as const) {
+      const [script, executor] = await both(killed, loader);
+      expect(executor).toEqual(script);
+      expect(script?.rc).toBe(rc);
+      expect(Object.keys(script?.tree ?? {}).filter((k) => k.startsWith('data'))).toEqual(kept);
+    }
+  });
+
+  it('start the service even when moving the old contents aside fails', async () => {
+    // A file where the helper makes its directory: mkdir fails before anything moved.
+    const [script, executor] = await both({ ...OLD, 'data/.polyarchiv-old': 'in the way' }, LOAD);
+    expect(executor).toEqual(script);
+    expect(script?.rc).not.toBe(0);
+    expect(script?.tree['data/data.mdb']).toBe(snapshotOf('old'));
+    expect(script?.tree.started).toBeDefined();
+  });
+
+  it('start the service and touch nothing when the export is missing or empty', async () => {
+    for (const input of [{}, { 'export.ldif': '' }]) {
+      const layout = { 'data/data.mdb': 'old', ...input };
+      const [script, executor] = await both(layout, LOAD);
+      expect(executor).toEqual(script);
+      expect(script?.rc).toBe(1);
+      expect(script?.said).toContain('ROOT/export.ldif is missing or empty: ROOT/data is left as it is');
+      expect(script?.tree['data/data.mdb']).toBe(snapshotOf('old'));
+      expect(script?.tree.started).toBeDefined();
+    }
+  });
+});
+
+/** The snapshotTree entry of a 0644 file holding `text`. */
+function snapshotOf(text: string): string {
+  const box = makeSandbox('polyarchiv-reload-twin-');
+  boxes.push(box);
+  writeFileSync(box.path('f'), text, { mode: 0o644 });
+  return snapshotTree(box.root).f as string;
+}
