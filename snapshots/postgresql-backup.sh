@@ -23,6 +23,37 @@ shopt -s inherit_errexit
 umask 077
 export LC_ALL=C
 
+# Tracing (bash -x) never shows a secret: it is off while one is handled, then put back as it was.
+polyarchiv_hide_trace() {
+  polyarchiv_trace=${-//[^x]/}
+  set +x
+}
+
+polyarchiv_restore_trace() {
+  if [[ -n ${polyarchiv_trace} ]]; then
+    set -x
+  fi
+}
+
+# Every secret variable is checked before anything is locked, created or recorded.
+polyarchiv_require_secrets() {
+  local name
+  local -a missing=()
+  polyarchiv_hide_trace
+  for name in "$@"; do
+    if [[ -z ${!name:-} ]]; then
+      missing+=("${name}")
+    fi
+  done
+  polyarchiv_restore_trace
+  if ((${#missing[@]} > 0)); then
+    printf 'polyarchiv: secret variables not set: %s (export them, or embed them with polyarchiv plan --include-secrets --out FILE)\n' "${missing[*]}" >&2
+    exit 2
+  fi
+}
+
+polyarchiv_require_secrets POLYARCHIV_SECRET_DB_SHOP_PASSWORD
+
 polyarchiv_work=$(mktemp -d)
 trap 'rm -rf -- "${polyarchiv_work}"' EXIT
 trap 'polyarchiv_on_error "$?"' ERR
@@ -236,8 +267,10 @@ unit_1_collect_db() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:12 [source "shop"]
   polyarchiv_step 2 5 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
+  polyarchiv_hide_trace
   polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
+  polyarchiv_restore_trace
   # db.collect:7 [source "shop"]
   polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "shop"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/metadata/work

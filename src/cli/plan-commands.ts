@@ -53,6 +53,10 @@ export function planCommand(flags: PlanFlags): number {
       : flags.format === 'text'
         ? describeText(plan)
         : renderBash(plan, flags.includeSecrets ? planSecrets(plan) : undefined);
+  if (flags.out === undefined && flags.includeSecrets && plan.secrets.length > 0)
+    say(
+      'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',
+    );
   if (flags.out === undefined) process.stdout.write(text);
   else
     writeFileSync(flags.out, text, {

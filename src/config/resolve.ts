@@ -2,6 +2,7 @@ import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint, Tags } from '../engines/engine.js';
 import { checkOverlaps } from './check-overlaps.js';
+import { checkSecretNames } from './check-secret-names.js';
 import { GLOBAL_OPTIONS, type Tool } from './common-options.js';
 import type { Frequency } from './frequency.js';
 import type { ConfigFile, ConfigInput } from './load.js';
@@ -90,5 +91,6 @@ export function resolveConfig(
   }
   const pairs = collectPoints.flatMap((cp) => bindings.filter((b) => b.collectPoint === cp.name));
   checkOverlaps(collectPoints, pairs, diagnostics);
+  checkSecretNames(collectPoints, diagnostics);
   return { collectPoints, backupPoints, pairs, tools };
 }

@@ -1,9 +1,11 @@
+import type { Origin } from '../diag/origin.js';
 import type { BoundCollectPoint, BoundSource } from './engine.js';
 
 /**
  * The variable that carries a secret option's value: `POLYARCHIV_SECRET_<POINT>_<SOURCE>_<OPTION>`.
  * The script reads it from its environment (or from the assignments `plan --include-secrets`
- * writes); `apply` resolves it from the configuration at run time.
+ * writes); `apply` resolves it from the configuration at run time. Names that fold to the same
+ * variable are refused by the resolver (`check-secret-names.ts`).
  */
 export function secretName(point: string, owner: string, option: string): string {
   const part = (text: string) =>
@@ -18,17 +20,32 @@ export function sourceSecret(cp: BoundCollectPoint, source: BoundSource, option:
   return secretName(cp.name, source.name, option);
 }
 
+export interface SecretOption {
+  readonly variable: string;
+  readonly value: string;
+  readonly origin: Origin;
+}
+
+/** Every secret option set in the configuration, with its variable name and config line. */
+export function secretOptions(collectPoints: readonly BoundCollectPoint[]): SecretOption[] {
+  return collectPoints.flatMap((cp) =>
+    cp.sources.flatMap((source) =>
+      [...source.options.entries()].flatMap(([name, option]) =>
+        option.spec.secret && typeof option.value === 'string' && option.value !== ''
+          ? [
+              {
+                variable: sourceSecret(cp, source, name),
+                value: option.value,
+                origin: option.origin ?? source.origin,
+              },
+            ]
+          : [],
+      ),
+    ),
+  );
+}
+
 /** Every secret option value of the configuration, by variable name. */
 export function secretValues(collectPoints: readonly BoundCollectPoint[]): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const cp of collectPoints) {
-    for (const source of cp.sources) {
-      for (const [name, option] of source.options.entries()) {
-        if (option.spec.secret && typeof option.value === 'string' && option.value !== '') {
-          values.set(sourceSecret(cp, source, name), option.value);
-        }
-      }
-    }
-  }
-  return values;
+  return new Map(secretOptions(collectPoints).map((s) => [s.variable, s.value]));
 }

@@ -1,14 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dirRecover, dirSwap, isStale, makeDir, recordState } from '../../src/backends/execute/primitives.js';
+import { missingSecrets } from '../../src/backends/execute/run-exec.js';
 import { sha256 } from '../../src/config/load.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
 
 const HELPERS = fileURLToPath(new URL('../../templates/partials/helpers.hbs', import.meta.url));
+const SECRET_HELPERS = fileURLToPath(
+  new URL('../../templates/partials/helpers-secrets.hbs', import.meta.url),
+);
 const canRun = haveTools('bash', 'sha256sum');
 
 type Layout = Record<string, string>;
@@ -155,6 +159,35 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
       [box.path('m/absent.json'), digest],
     ] as const) {
       expect(guard(file, expected)).toBe(!isStale(file, expected === '' ? null : expected));
+    }
+  });
+
+  it('agree on which secret variables are missing', () => {
+    const env = { POLYARCHIV_SECRET_SET: 'x', POLYARCHIV_SECRET_EMPTY: '' };
+    const names = ['POLYARCHIV_SECRET_SET', 'POLYARCHIV_SECRET_EMPTY', 'POLYARCHIV_SECRET_ABSENT'];
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        'set -Eeuo pipefail; source "$1"; shift; polyarchiv_require_secrets "$@"',
+        'bash',
+        SECRET_HELPERS,
+        ...names,
+      ],
+      { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } },
+    );
+    expect(run.status).toBe(2);
+    const scriptMissing = /not set: ([A-Z_ ]+) \(/.exec(run.stderr)?.[1]?.split(' ');
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    try {
+      expect(missingSecrets(names, new Map())).toEqual(scriptMissing);
+      expect(scriptMissing).toEqual(['POLYARCHIV_SECRET_EMPTY', 'POLYARCHIV_SECRET_ABSENT']);
+      // apply also takes the value from the configuration; the environment wins.
+      expect(missingSecrets(names, new Map([['POLYARCHIV_SECRET_ABSENT', 'configured']]))).toEqual([
+        'POLYARCHIV_SECRET_EMPTY',
+      ]);
+    } finally {
+      vi.unstubAllEnvs();
     }
   });
 });

@@ -157,6 +157,46 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15', () 
     expect(runScript(box, embedded, {}).status).toBe(0);
   });
 
+  it('never shows the password under bash -x, with the variable exported or embedded', () => {
+    const viaScript = [...args.slice(0, 2), '--set', `root=${box.path('b')}`, ...NOW];
+    const traced = (script: string, env: Record<string, string>) => {
+      writeFileSync(box.path('traced.sh'), script, { mode: 0o600 });
+      return spawnSync('bash', ['-x', box.path('traced.sh')], {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      });
+    };
+    const exported = traced(runCli(['plan', ...viaScript]).stdout, { [SECRET_VARIABLE]: PASSWORD });
+    expect(exported.status, exported.stderr).toBe(0);
+    // Tracing is back on after each secret: the dump and the mirror are traced.
+    expect(exported.stderr).toContain('+ polyarchiv_hide_trace');
+    expect(exported.stderr).toMatch(/^\++ .*pg_dump /m);
+    expect(exported.stderr).toMatch(/^\++ rsync /m);
+    // bash -x quotes what it prints: look for the password's unique hex part.
+    const unique = PASSWORD.slice(-14, -2);
+    expect(unique).toMatch(/^[0-9a-f]{12}$/);
+    expect(exported.stderr).not.toContain(unique);
+
+    const embeddedPlan = runCli(['plan', '--include-secrets', ...viaScript]);
+    expect(embeddedPlan.stderr).toContain('use --out FILE');
+    const embedded = traced(embeddedPlan.stdout, {});
+    expect(embedded.status, embedded.stderr).toBe(0);
+    expect(embedded.stderr).not.toContain(unique);
+  });
+
+  it('checks every secret variable before locking, creating or recording anything', () => {
+    const viaScript = [...args.slice(0, 2), '--set', `root=${box.path('b')}`, ...NOW];
+    const script = runScript(box, runCli(['plan', ...viaScript]).stdout, {});
+    expect(script.status).toBe(2);
+    expect(script.stderr).toContain(`secret variables not set: ${SECRET_VARIABLE}`);
+    expect(existsSync(box.path('b'))).toBe(false);
+
+    const applied = runCli(['backup', ...args], { [SECRET_VARIABLE]: '' });
+    expect(applied.code).toBe(2);
+    expect(applied.stderr).toContain(`secret variables not set: ${SECRET_VARIABLE}`);
+    expect(existsSync(box.path('collect'))).toBe(false);
+  });
+
   it('restores as sudo_user postgres with peer authentication over the unix socket', () => {
     const owned = `peer ${serial}`;
     pg.sql(`CREATE DATABASE "${owned}"`);

@@ -1,5 +1,5 @@
 import { formatOrigin } from '../../diag/origin.js';
-import type { Command } from '../../graph/command.js';
+import { type Command, secretsOf } from '../../graph/command.js';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
 import { commandLine, commentText, functionName, shellWord } from './quote.js';
@@ -21,6 +21,8 @@ export interface ScriptView {
   readonly warnings: readonly string[];
   readonly mainComment: string;
   readonly exitOk: string;
+  /** The secret variables checked before anything runs; empty when the plan needs none. */
+  readonly requiredSecrets: string;
   /** `NAME=value` lines, only when the secrets are embedded (`plan --include-secrets`). */
   readonly secretAssignments: readonly string[];
   /** polyarchiv_dir_reload is defined only in scripts that use it, so other scripts stay as they were. */
@@ -66,6 +68,7 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     exitOk: plan.mode === 'backup' ? '0 every unit succeeded or was not due' : '0 every unit succeeded',
     tools: plan.tools.join(' '),
     secrets: plan.secrets.length === 0 ? 'none' : plan.secrets.join(' '),
+    requiredSecrets: plan.secrets.join(' '),
     units: plan.units.map((unit, index) => unitView(unit, index)),
     failedSkips: plan.skipped.some((s) => s.failed) ? '1' : '0',
     reloadHelper: plan.units.some((u) =>
@@ -114,7 +117,12 @@ function unitView(unit: PlanUnit, index: number): UnitView {
 function scriptLines(command: Command): string[] {
   const line = commandLine(command);
   const redirected = command.kind === 'exec' && (command.stdin !== undefined || command.stdout !== undefined);
-  return redirected && command.argv[0] === 'sudo'
-    ? ['# shellcheck disable=SC2024 # the redirection is meant for the invoking user', line]
-    : [line];
+  const lines =
+    redirected && command.argv[0] === 'sudo'
+      ? ['# shellcheck disable=SC2024 # the redirection is meant for the invoking user', line]
+      : [line];
+  // bash -x prints a line with its expansions: a line that expands a secret runs untraced.
+  return secretsOf(command).length === 0
+    ? lines
+    : ['polyarchiv_hide_trace', ...lines, 'polyarchiv_restore_trace'];
 }

@@ -17,7 +17,7 @@ import {
   releaseLock,
   takeLock,
 } from './primitives.js';
-import { type RunContext, runExec, writePrivateFile } from './run-exec.js';
+import { missingSecrets, type RunContext, runExec, writePrivateFile } from './run-exec.js';
 
 export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
 
@@ -47,6 +47,11 @@ export interface ExecutionReport {
 
 /** Runs a plan in-process: the same units, locks, guards and state records as the script. */
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecutionReport> {
+  const missing = missingSecrets(plan.secrets, options.secrets ?? new Map());
+  if (missing.length > 0) {
+    options.say(`secret variables not set: ${missing.join(' ')}`);
+    return { results: [], exitCode: 2 };
+  }
   // The script runs under `umask 077`: backups are private to their owner.
   const umask = process.umask(0o077);
   const workDir = mkdtempSync(join(tmpdir(), 'polyarchiv.'));

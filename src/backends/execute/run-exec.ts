@@ -18,6 +18,11 @@ export function secretValue(name: string, ctx: RunContext): string {
   return value;
 }
 
+/** Twin of polyarchiv_require_secrets: the secret variables that resolve to nothing. */
+export function missingSecrets(names: readonly string[], secrets: ReadonlyMap<string, string>): string[] {
+  return names.filter((name) => (process.env[name] ?? secrets.get(name) ?? '') === '');
+}
+
 function wordValue(word: Word, ctx: RunContext): string {
   return typeof word === 'string' ? word : `${word.prefix}${join(ctx.workDir, word.workFile)}`;
 }
