@@ -292,17 +292,11 @@ password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
 # due: frequency always, never succeeded
 unit_2_backup_mirror_shop() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "shop" if a previous run was interrupted' 'mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/shop /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "shop" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/shop/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "shop"' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/shop
-  # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/shop/backups into a staging copy of the mirror of "shop"' 'mirror.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/shop -- /var/lib/polyarchiv-fixture/collect/shop/backups/ /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-new/
-  # mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "shop" with the new copy' 'mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/shop /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "shop" from /var/lib/polyarchiv-fixture/collect/shop/backups' 'mirror.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/shop/backups/ /var/lib/polyarchiv-fixture/mirror/shop/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -27,6 +27,8 @@ export interface SourceEngine extends EngineInfo {
   readonly restore: (source: BoundSource, cp: BoundCollectPoint) => ActionDraft[];
   /** Checks that need the collect point's directories (the source's own options are checked by `check`). */
   readonly checkPlacement?: (source: BoundSource, layout: CollectLayout, diagnostics: Diagnostics) => void;
+  /** Directories a failed run may leave beside its copy (staging copies): never mirrored. */
+  readonly leftovers?: (source: BoundSource, cp: BoundCollectPoint) => readonly string[];
   /** Why this source cannot be restored as configured (checked when a restore is planned). */
   readonly restoreProblem?: (source: BoundSource) => { message: string; hint: string } | undefined;
 }

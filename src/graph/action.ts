@@ -91,6 +91,12 @@ export interface RsyncSpec {
   readonly filters: readonly RsyncFilter[];
   /** Unchanged files are hard-linked from here instead of copied (staged replacement). */
   readonly linkDest?: string;
+  /**
+   * Updates `to` in place: every updated file waits, whole, in a holding directory until the
+   * transfer ends, then all are renamed in; deletions come after them. A killed copy leaves every
+   * file whole, old or new; the next one removes the holding directories it left.
+   */
+  readonly inPlace?: boolean;
   /** One side is on another host, reached through ssh (remote_files); absent for local copies. */
   readonly remote?: RsyncRemote;
 }

@@ -74,6 +74,11 @@ function execOf(run: ToolRun): ExecCommand {
   };
 }
 
+/** Where rsync holds the updated files of an in-place copy until its transfer ends, in each directory. */
+export const HOLDING_DIR = '.~polyarchiv~';
+
+export const holdingDir = (target: string): string => `${target.replace(/\/+$/, '')}/${HOLDING_DIR}`;
+
 /**
  * Paths are absolute, so none starts with `-` and rsync never mistakes `a:b` for a remote host
  * (a colon after a slash is local); `--` ends the options all the same.
@@ -87,7 +92,16 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh'): string[] {
     // The original ran `ssh host mkdir -p DIR` (a shell string) before a push; --mkpath needs no shell.
     if (remote.side === 'to') argv.push('--mkpath');
   }
-  if (spec.deleteExtraneous) argv.push('--delete');
+  if (spec.inPlace === true) {
+    // The holding directory's name is reserved at every depth: never sent (H), and a leftover
+    // of a killed run is deleted (R) once the transfer ended (--delete-delay), first rule wins.
+    // Files being received wait in the top one (--temp-dir, relative to the target, created by a
+    // mkdir step), so that a killed receiver leaves no temporary file among the copied ones.
+    argv.push('--delay-updates', `--partial-dir=${HOLDING_DIR}`);
+    if (remote?.side !== 'to') argv.push(`--temp-dir=${HOLDING_DIR}`);
+    argv.push(`--filter=H ${HOLDING_DIR}/`, `--filter=R ${HOLDING_DIR}/`);
+    if (spec.deleteExtraneous) argv.push('--delete-delay');
+  } else if (spec.deleteExtraneous) argv.push('--delete');
   argv.push('-S');
   if (spec.hardLinks) argv.push('-H');
   for (const filter of spec.filters) {

@@ -1,4 +1,5 @@
 import { type Action, type ActionDraft, assertNever } from '../graph/action.js';
+import { holdingDir } from '../graph/build-commands.js';
 
 /**
  * Gives each drafted action its id and edges: every action follows the previous one of its unit
@@ -32,7 +33,8 @@ function writesInto(draft: ActionDraft): string[] {
   switch (draft.kind) {
     case 'rsync':
       // A push to another host (rsync --mkpath) creates its own target there.
-      return draft.remote?.side === 'to' ? [] : [parentOf(draft.to)];
+      if (draft.remote?.side === 'to') return [];
+      return draft.inPlace === true ? [holdingDir(draft.to)] : [parentOf(draft.to)];
     case 'dump':
       return [parentOf(draft.partial), parentOf(draft.output)];
     case 'replace-dir':

@@ -1,7 +1,8 @@
 import type { OptionValues } from '../../config/schema.js';
 import type { Diagnostics } from '../../diag/diagnostic.js';
-import type { BackupEngine, BoundBackupPoint } from '../engine.js';
-import { STAGING_LEFTOVERS, siblingPaths, stagedRsync } from '../staged-rsync.js';
+import type { RsyncFilter } from '../../graph/action.js';
+import { copyInPlace } from '../copy-in-place.js';
+import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { parseLocation } from '../url.js';
 
 const TRANSPORTS_LATER = 'ssh://, http(s):// (WebDAV) and ftp:// targets are not available in this version';
@@ -39,30 +40,39 @@ export const synchronize: BackupEngine = {
     return location.kind === 'local' ? location.path : undefined;
   },
   backup(bp, cp) {
-    const target = targetDir(bp);
-    return stagedRsync({
+    return copyInPlace({
       from: cp.exportDir,
-      target,
-      paths: siblingPaths(target),
+      target: targetDir(bp),
       hardLinks: true,
-      filters: STAGING_LEFTOVERS,
+      filters: leftoverExclusions(cp),
       origin: bp.options.origin('remote_url'),
       what: `the mirror of "${cp.name}"`,
     });
   },
   restore(bp, cp) {
-    // Staged too: a failed fetch leaves the collect point's current copy as it was.
-    return stagedRsync({
+    return copyInPlace({
       from: targetDir(bp),
       target: cp.exportDir,
-      paths: { staging: `${cp.layout.workDir}/fetch.new`, previous: `${cp.layout.workDir}/fetch.old` },
       hardLinks: true,
-      filters: [],
+      // Excluded, hence kept: a source's leftover may hold its last good copy until its next run.
+      filters: leftoverExclusions(cp),
       origin: bp.options.origin('remote_url'),
       what: `the copy of "${cp.name}" fetched from backup point "${bp.name}"`,
     });
   },
 };
+
+/**
+ * What failed runs of the collect point's sources may have left in its export directory, each
+ * anchored at the transfer root, so that a user's file of the same name elsewhere is still copied.
+ */
+function leftoverExclusions(cp: BoundCollectPoint): RsyncFilter[] {
+  const root = `${cp.exportDir}/`;
+  return cp.sources
+    .flatMap((source) => source.engine.leftovers?.(source, cp) ?? [])
+    .filter((path) => path.startsWith(root))
+    .map((path) => ({ rule: 'exclude', pattern: `/${path.slice(root.length)}/` }));
+}
 
 function targetDir(bp: BoundBackupPoint): string {
   const location = parseLocation(bp.options.string('remote_url'));

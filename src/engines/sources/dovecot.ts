@@ -2,7 +2,7 @@ import type { OptionValues } from '../../config/schema.js';
 import type { ActionDraft, DirSwapPaths } from '../../graph/action.js';
 import type { Word } from '../../graph/command.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
-import { siblingPaths } from '../staged-rsync.js';
+import { siblingPaths } from '../sibling-paths.js';
 
 /**
  * Copies Dovecot mailboxes with `doveadm backup`, one maildir per user, and restores them with
@@ -165,6 +165,10 @@ export const dovecot: SourceEngine = {
       },
       { kind: 'replace-dir', ...paths, origin, summary: `replace ${what} with the new copy` },
     ];
+  },
+  leftovers(source, cp) {
+    const paths = stagingPaths(source, cp);
+    return [paths.staging, paths.previous];
   },
   restore(source, cp) {
     const target = stagingPaths(source, cp).target;

@@ -1,7 +1,7 @@
 import type { OptionValues } from '../../config/schema.js';
 import type { RsyncFilter } from '../../graph/action.js';
+import { copyInPlace } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
-import { stagedRsync } from '../staged-rsync.js';
 import { isWithin } from '../url.js';
 
 /** Copies a local directory into the collect point with rsync (reference §3.2.1). */
@@ -48,16 +48,9 @@ export const localFiles: SourceEngine = {
     }
   },
   backup(source, cp) {
-    const target = destination(source, cp);
-    // Injective, so that two destinations never share a staging or a previous copy.
-    const slug = encodeURIComponent(source.options.string('destination_path'));
-    return stagedRsync({
+    return copyInPlace({
       from: source.options.string('source_path'),
-      target,
-      paths: {
-        staging: `${cp.layout.workDir}/${slug}.new`,
-        previous: `${cp.layout.workDir}/${slug}.old`,
-      },
+      target: destination(source, cp),
       hardLinks: source.options.boolean('preserve_hard_links'),
       filters: [...collectPointExclusion(source, cp), ...rsyncFilters(source.options)],
       origin: source.origin,
@@ -73,6 +66,7 @@ export const localFiles: SourceEngine = {
         from: destination(source, cp),
         to: sourcePath,
         deleteExtraneous: true,
+        inPlace: true,
         hardLinks: source.options.boolean('preserve_hard_links'),
         // The same filters keep excluded files out of --delete's reach (reference §12 item 15).
         filters: rsyncFilters(source.options),

@@ -2,8 +2,8 @@ import type { OptionValues } from '../../config/schema.js';
 import { shellSplit } from '../../config/shell-split.js';
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { ActionDraft, RsyncFilter, RsyncRemote } from '../../graph/action.js';
+import { copyInPlace } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
-import { stagedRsync } from '../staged-rsync.js';
 import { isWithin, parseRemoteLocation, type SshLocation } from '../url.js';
 
 const WEBDAV_LATER = 'http(s):// (WebDAV) sources are not available in this version';
@@ -46,11 +46,9 @@ export const remoteFiles: SourceEngine = {
   check: checkSource,
   backup(source, cp) {
     const location = sourceLocation(source);
-    const slug = encodeURIComponent(source.options.string('destination_path'));
-    return stagedRsync({
+    return copyInPlace({
       from: location.path,
       target: destination(source, cp),
-      paths: { staging: `${cp.layout.workDir}/${slug}.new`, previous: `${cp.layout.workDir}/${slug}.old` },
       hardLinks: false,
       filters: collectPointExclusion(location, cp),
       origin: source.options.origin('source_url'),
@@ -66,6 +64,7 @@ export const remoteFiles: SourceEngine = {
       from: destination(source, cp),
       to: location.path,
       deleteExtraneous: true,
+      inPlace: true,
       hardLinks: false,
       filters: collectPointExclusion(location, cp),
       ...(location.remote === undefined ? {} : { remote: { ...location.remote, side: 'to' as const } }),

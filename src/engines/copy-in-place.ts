@@ -1,0 +1,45 @@
+import type { Origin } from '../diag/origin.js';
+import type { ActionDraft, RsyncFilter, RsyncRemote } from '../graph/action.js';
+import { holdingDir } from '../graph/build-commands.js';
+
+export interface CopySpec {
+  readonly from: string;
+  readonly target: string;
+  readonly hardLinks: boolean;
+  readonly filters: readonly RsyncFilter[];
+  readonly origin: Origin;
+  readonly what: string;
+  /** `from` is on another host (remote_files over ssh); shown as `host:from` in the summary. */
+  readonly remote?: RsyncRemote;
+}
+
+/**
+ * Mirrors `from` into `target` in place, at the cost of what changed: rsync holds every updated
+ * file back until the whole transfer is received, then renames them in and deletes what `from`
+ * no longer holds (see `inPlace` in RsyncSpec). A failed or killed copy leaves every file whole,
+ * old or new.
+ */
+export function copyInPlace(spec: CopySpec): ActionDraft[] {
+  const origin = spec.origin;
+  const from = spec.remote === undefined ? spec.from : `${spec.remote.host}:${spec.from}`;
+  return [
+    {
+      kind: 'mkdir',
+      path: holdingDir(spec.target),
+      origin,
+      summary: `create ${spec.what} and the directory where rsync holds updated files`,
+    },
+    {
+      kind: 'rsync',
+      from: spec.from,
+      to: spec.target,
+      deleteExtraneous: true,
+      inPlace: true,
+      hardLinks: spec.hardLinks,
+      filters: spec.filters,
+      ...(spec.remote === undefined ? {} : { remote: spec.remote }),
+      origin,
+      summary: `update ${spec.what} from ${from}`,
+    },
+  ];
+}

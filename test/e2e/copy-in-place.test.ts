@@ -1,0 +1,196 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/cli.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { fileContents } from '../helpers/tree.js';
+
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'find');
+
+const HOLDING = '.~polyarchiv~';
+const FILES = 120;
+const OLD_SIZE = 64 * 1024;
+const NEW_SIZE = 96 * 1024;
+
+/** A file's whole content for one version: its name and version repeated, so a torn file shows. */
+function content(index: number, version: 'old' | 'new'): string {
+  const unit = `${version}-${index}-`;
+  const size = version === 'old' ? OLD_SIZE : NEW_SIZE;
+  return unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+}
+
+const name = (i: number) => `d${i % 4}/f${String(i).padStart(3, '0')}`;
+
+/** The two versions of the source: the new one changes every file, drops some, adds others. */
+function writeVersion(box: Sandbox, version: 'old' | 'new'): void {
+  rmSync(box.path('data'), { recursive: true, force: true });
+  const files: Record<string, string> = {};
+  for (let i = 0; i < FILES; i++) {
+    if (version === 'new' && i % 10 === 0) continue;
+    files[`data/${name(i)}`] = content(i, version);
+  }
+  if (version === 'new')
+    for (let i = FILES; i < FILES + 12; i++) files[`data/${name(i)}`] = content(i, 'new');
+  box.write(files);
+}
+
+/** Every file of a copy is whole: exactly the old or the new version of a known file. */
+function expectWholeFiles(dir: string): void {
+  for (const [key, base64] of Object.entries(fileContents(dir))) {
+    if (key.split('/').includes(HOLDING)) continue;
+    const match = /^d\d\/f(\d{3})$/.exec(key);
+    expect(match, `unexpected file ${dir}/${key}`).not.toBeNull();
+    const index = Number(match?.[1]);
+    const text = Buffer.from(base64, 'base64').toString('utf8');
+    expect([content(index, 'old'), content(index, 'new')], `torn file ${dir}/${key}`).toContain(text);
+  }
+}
+
+function holdingDirs(dir: string): string[] {
+  const found = spawnSync('find', [dir, '-name', HOLDING], { encoding: 'utf8' });
+  return found.stdout.split('\n').filter((line) => line !== '');
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Starts a run in its own process group, so that a kill reaches rsync too. */
+function start(box: Sandbox, how: 'apply' | 'script', args: readonly string[]): ChildProcess {
+  const [command, argv] =
+    how === 'apply' ? [process.execPath, [CLI, 'backup', ...args]] : ['bash', [box.path('backup.sh')]];
+  return spawn(command, argv, { stdio: 'ignore', detached: true });
+}
+
+async function killGroup(child: ChildProcess): Promise<void> {
+  const done =
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => child.on('exit', resolve));
+  try {
+    process.kill(-(child.pid as number), 'SIGKILL');
+  } catch {
+    // Already finished: the kill came after the run.
+  }
+  await done;
+  // rsync's children leave with their parent; give the kernel a moment to reap them.
+  await sleep(50);
+}
+
+describe.runIf(canRun)('copies updated in place', () => {
+  let box: Sandbox;
+  let args: string[];
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-inplace-');
+    box.write({
+      'config/site.collect':
+        '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "tree"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = tree\n',
+      'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+    });
+    args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+  });
+  afterEach(() => box.remove());
+
+  for (const how of ['apply', 'script'] as const) {
+    it(`leaves every file whole, old or new, when ${how} is killed at a random moment`, async () => {
+      writeVersion(box, 'old');
+      const began = Date.now();
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      const fullRun = Date.now() - began;
+      writeVersion(box, 'new');
+      writeFileSync(box.path('backup.sh'), runCli(['plan', ...args]).stdout);
+      for (let round = 0; round < 4; round++) {
+        const child = start(box, how, args);
+        await sleep(Math.random() * fullRun * 1.2);
+        await killGroup(child);
+        expectWholeFiles(box.path('collect/site/backups/tree'));
+        expectWholeFiles(box.path('mirror/site/tree'));
+      }
+      const next = runCli(['backup', ...args]);
+      expect(next.code, next.stderr).toBe(0);
+      const expected = fileContents(box.path('data'));
+      expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(expected);
+      expect(fileContents(box.path('mirror/site/tree'))).toEqual(expected);
+      expect(holdingDirs(box.path('collect'))).toEqual([]);
+      expect(holdingDirs(box.path('mirror'))).toEqual([]);
+    }, 180_000);
+
+    it(`replaces and deletes nothing before the transfer ends (${how} killed mid-transfer)`, async () => {
+      writeVersion(box, 'old');
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      const before = fileContents(box.path('collect/site/backups/tree'));
+      writeVersion(box, 'new');
+      // Sorted last, and large: the transfer is still running when the first holding directory shows.
+      writeFileSync(box.path('data/zz-large'), Buffer.alloc(120 * 1024 * 1024, 7));
+      writeFileSync(box.path('backup.sh'), runCli(['plan', ...args]).stdout);
+      const child = start(box, how, args);
+      const holding = box.path(`collect/site/backups/tree/d0/${HOLDING}`);
+      for (let i = 0; i < 2000 && !existsSync(holding); i++) await sleep(2);
+      expect(existsSync(holding), 'the copy never held an updated file back').toBe(true);
+      await killGroup(child);
+      expect(fileContents(box.path('collect/site/backups/tree'))).toMatchObject(before);
+      rmSync(box.path('data/zz-large'));
+      const next = runCli(['backup', ...args]);
+      expect(next.code, next.stderr).toBe(0);
+      expect(fileContents(box.path('mirror/site/tree'))).toEqual(fileContents(box.path('data')));
+      expect(holdingDirs(box.path('collect'))).toEqual([]);
+    }, 180_000);
+  }
+
+  it('copies user files named like staging, leftover or holding directories, at any depth', () => {
+    const odd = {
+      'data/.cache.polyarchiv-new/kept': 'a\n',
+      'data/deep/er/.cache.polyarchiv-new/kept': 'b\n',
+      'data/deep/.tree.polyarchiv-old/kept': 'c\n',
+      'data/.~tmp~/kept': 'd\n',
+      'data/deep/.~tmp~': 'e\n',
+      'data/.tree.polyarchiv-new': 'f\n',
+    };
+    box.write(odd);
+    const expected = fileContents(box.path('data'));
+    expect(Object.keys(expected)).toHaveLength(Object.keys(odd).length);
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(expected);
+    expect(fileContents(box.path('mirror/site/tree'))).toEqual(expected);
+    // The script, from an empty collect point and mirror; then a restore by each backend.
+    rmSync(box.path('collect'), { recursive: true });
+    rmSync(box.path('mirror'), { recursive: true });
+    writeFileSync(box.path('backup.sh'), runCli(['plan', ...args]).stdout);
+    expect(spawnSync('bash', [box.path('backup.sh')]).status).toBe(0);
+    expect(fileContents(box.path('mirror/site/tree'))).toEqual(expected);
+    rmSync(box.path('data'), { recursive: true });
+    const restore = runCli(['restore', ...args]);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(fileContents(box.path('data'))).toEqual(expected);
+    rmSync(box.path('data'), { recursive: true });
+    writeFileSync(box.path('restore.sh'), runCli(['plan', '--restore', ...args]).stdout);
+    expect(spawnSync('bash', [box.path('restore.sh')]).status).toBe(0);
+    expect(fileContents(box.path('data'))).toEqual(expected);
+  });
+
+  for (const how of ['apply', 'script'] as const) {
+    it(`keeps a mirror and a collect point that are symbolic links as links (${how})`, () => {
+      box.write({ 'data/a.txt': 'a\n' });
+      mkdirSync(box.path('bigdisk/mirror'), { recursive: true });
+      mkdirSync(box.path('bigdisk/collect'), { recursive: true });
+      mkdirSync(box.path('mirror'));
+      symlinkSync(box.path('bigdisk/mirror'), box.path('mirror/site'));
+      symlinkSync(box.path('bigdisk/collect'), box.path('collect'));
+      for (let run = 0; run < 2; run++) {
+        if (how === 'apply') expect(runCli(['backup', ...args]).code).toBe(0);
+        else {
+          writeFileSync(box.path('backup.sh'), runCli(['plan', ...args]).stdout);
+          expect(spawnSync('bash', [box.path('backup.sh')]).status).toBe(0);
+        }
+        box.write({ 'data/a.txt': `a${run}\n` });
+      }
+      expect(lstatSync(box.path('mirror/site')).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(box.path('mirror/site'))).toBe(box.path('bigdisk/mirror'));
+      expect(lstatSync(box.path('collect')).isSymbolicLink()).toBe(true);
+      expect(fileContents(box.path('bigdisk/mirror/tree'))).toEqual({
+        'a.txt': Buffer.from('a0\n').toString('base64'),
+      });
+    });
+  }
+});
