@@ -4,9 +4,12 @@ import { UsageError } from '../diag/diagnostic.js';
 import { VERSION } from '../pipeline.js';
 import { withConfigOptions, withSelectionOptions } from './common-options.js';
 import { EXIT } from './exit-codes.js';
-import { applyCommand, planCommand } from './plan-commands.js';
-import { pluginsCommand } from './plugins-command.js';
-import { checkCommand, configCommand, validateCommand } from './status-commands.js';
+
+// Each command loads its own modules when it runs: a run that renders nothing never pays for the
+// template engine, the ini writer or the executor.
+const planCommands = () => import('./plan-commands.js');
+const statusCommands = () => import('./status-commands.js');
+const pluginsCommands = () => import('./plugins-command.js');
 
 const INCLUDE_SECRETS_HELP = `embed secret values instead of \${POLYARCHIV_SECRET_...} references (--out gets mode 0600)`;
 
@@ -37,7 +40,7 @@ function program(run: (code: Promise<number> | number) => void): Command {
     .option('--restore', 'plan a restore instead of a backup')
     .option('--from <backup-point>', 'restore from this backup point (default: the most recent success)')
     .option('--include-secrets', INCLUDE_SECRETS_HELP)
-    .action((flags) => run(planCommand(flags)));
+    .action((flags) => run(planCommands().then((m) => m.planCommand(flags))));
 
   const apply = (name: string, description: string) =>
     withSelectionOptions(withConfigOptions(root.command(name)))
@@ -49,31 +52,31 @@ function program(run: (code: Promise<number> | number) => void): Command {
   apply('apply', 'run a backup now, or a saved JSON plan')
     .alias('backup')
     .argument('[planfile]', 'a plan saved with plan --format json --out FILE')
-    .action((planFile, flags) => run(applyCommand(planFile, flags, 'backup')));
+    .action((planFile, flags) => run(planCommands().then((m) => m.applyCommand(planFile, flags, 'backup'))));
 
   apply('restore', 'fetch each collect point from its most recent backup point, then restore its sources')
     .option('--from <backup-point>', 'restore from this backup point')
-    .action((flags) => run(applyCommand(undefined, flags, 'restore')));
+    .action((flags) => run(planCommands().then((m) => m.applyCommand(undefined, flags, 'restore'))));
 
   withConfigOptions(root.command('validate'))
     .description('check the configuration only (for CI): exit 0 when valid, 2 otherwise')
-    .action((flags) => run(validateCommand(flags)));
+    .action((flags) => run(statusCommands().then((m) => m.validateCommand(flags))));
 
   withSelectionOptions(withConfigOptions(root.command('config')))
     .description('show points, associations, last success and next due time')
     .option('--show', 'print the configuration normalized (ini)')
-    .action((flags) => run(configCommand(flags)));
+    .action((flags) => run(statusCommands().then((m) => m.configCommand(flags))));
 
   withSelectionOptions(withConfigOptions(root.command('check')))
     .description('freshness monitoring: 0 fresh, 1 out of date, 2 never succeeded or failed')
     .option('-n, --nrpe', 'print one Nagios status line first; exit 0/1/2/3')
-    .action((flags) => run(checkCommand(flags)));
+    .action((flags) => run(statusCommands().then((m) => m.checkCommand(flags))));
 
   withConfigOptions(root.command('plugins'))
     .description('list engines; -v adds their options')
     .option('--markdown', 'print the engine reference as Markdown (used by the README)')
     .option('--sample <engine>', 'print a sample section for ENGINE, its required options to fill in')
-    .action((flags) => run(pluginsCommand(flags)));
+    .action((flags) => run(pluginsCommands().then((m) => m.pluginsCommand(flags))));
   return root;
 }
 

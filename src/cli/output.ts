@@ -7,7 +7,7 @@ export const say = (line: string): void => {
 /** Diagnostics go to stderr. Returns true when there were errors. */
 export function printDiagnostics(diagnostics: Diagnostics): boolean {
   for (const d of diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
-  const errors = diagnostics.errors.length;
+  const errors = diagnostics.errorCount;
   if (errors > 0)
     process.stderr.write(`${errors} error${errors > 1 ? 's' : ''}: nothing was run or written\n`);
   return errors > 0;

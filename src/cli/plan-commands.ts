@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { shellWord } from '../backends/bash/quote.js';
-import { renderBash } from '../backends/bash/render.js';
 import { describeText } from '../backends/describe-text.js';
 import { executePlan } from '../backends/execute/execute.js';
 import { loadConfigDir } from '../config/load.js';
@@ -44,7 +43,7 @@ function planFrom(
   return result.plan;
 }
 
-export function planCommand(flags: PlanFlags): number {
+export async function planCommand(flags: PlanFlags): Promise<number> {
   const plan = planFrom(flags, flags.restore ? 'restore' : 'backup', 'plan');
   if (typeof plan === 'number') return plan;
   const text =
@@ -52,7 +51,11 @@ export function planCommand(flags: PlanFlags): number {
       ? `${JSON.stringify(plan, null, 2)}\n`
       : flags.format === 'text'
         ? describeText(plan)
-        : renderBash(plan, flags.includeSecrets ? planSecrets(plan) : undefined);
+        : // The template engine is the heaviest module: only the script needs it.
+          (await import('../backends/bash/render.js')).renderBash(
+            plan,
+            flags.includeSecrets ? planSecrets(plan) : undefined,
+          );
   if (flags.out === undefined && flags.includeSecrets && plan.secrets.length > 0)
     say(
       'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',

@@ -2,6 +2,7 @@ import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
 import { isWithin } from '../engines/url.js';
+import { PathIndex } from './path-index.js';
 
 interface Place {
   readonly path: string;
@@ -43,20 +44,23 @@ export function checkOverlaps(
       }
     }
   }
+  const rootIndex = new PathIndex();
+  roots.forEach((root, i) => {
+    rootIndex.add(root.path, i);
+  });
   const mirrors: Place[] = [];
   for (const pair of pairs) {
     const path = pair.engine.location?.(pair.options);
     if (path === undefined) continue;
     const origin = pair.options.origin('remote_url');
     mirrors.push({ path, what: `backup point ${pair.name} of ${pair.collectPoint}`, origin });
-    for (const root of roots) {
-      if (isWithin(path, root.path) || isWithin(root.path, path)) {
-        diagnostics.error(
-          `remote_url of backup point ${pair.name} (${path}) overlaps ${root.what} (${root.path})`,
-          origin,
-          'a backup must live outside every collect point',
-        );
-      }
+    for (const i of rootIndex.overlaps(path)) {
+      const root = roots[i] as Place;
+      diagnostics.error(
+        `remote_url of backup point ${pair.name} (${path}) overlaps ${root.what} (${root.path})`,
+        origin,
+        'a backup must live outside every collect point',
+      );
     }
   }
   reportOverlaps(
@@ -67,11 +71,12 @@ export function checkOverlaps(
 }
 
 function reportOverlaps(places: readonly Place[], diagnostics: Diagnostics, hint: string): void {
+  const index = new PathIndex();
   places.forEach((place, i) => {
-    const earlier = places
-      .slice(0, i)
-      .find((p) => isWithin(place.path, p.path) || isWithin(p.path, place.path));
-    if (earlier === undefined) return;
+    const first = index.firstOverlap(place.path);
+    index.add(place.path, i);
+    if (first === undefined) return;
+    const earlier = places[first] as Place;
     const how = earlier.path === place.path ? 'is the same directory as' : 'overlaps';
     diagnostics.error(
       `${place.what} (${place.path}) ${how} ${earlier.what} (${earlier.path}): each run would replace the other's copy`,

@@ -83,14 +83,14 @@ export function resolveBackupPoint(
       ...userVariables(sections, cp.name),
       ...pinned,
     };
-    const errorsBefore = diagnostics.errors.length;
+    const errorsBefore = diagnostics.errorCount;
     const options = resolveOptions(
       { section: point, specs, variables, reserved, context: `(for collect point '${cp.name}')` },
       diagnostics,
     );
-    if (diagnostics.errors.length > errorsBefore) continue;
+    if (diagnostics.errorCount > errorsBefore) continue;
     engine.check?.(options, diagnostics);
-    if (diagnostics.errors.length > errorsBefore) continue;
+    if (diagnostics.errorCount > errorsBefore) continue;
     const pair: BoundBackupPoint = {
       name,
       collectPoint: cp.name,

@@ -18,7 +18,7 @@ export function resolveCollectPoint(
 ): BoundCollectPoint | undefined {
   const point = pointSection(file, sections, diagnostics);
   if (point === undefined) return undefined;
-  const errorsBefore = diagnostics.errors.length;
+  const errorsBefore = diagnostics.errorCount;
   const variables: Variables = { name, ...builtins, ...userVariables(sections), ...pinned };
   const engine = lookupEngine('collect', point, diagnostics) as CollectEngine | undefined;
   const specs = [...COLLECT_POINT_OPTIONS, ...(engine?.options ?? [])];
@@ -56,7 +56,7 @@ export function resolveCollectPoint(
       options: sourceOptions,
     });
   }
-  if (engine === undefined || diagnostics.errors.length > errorsBefore) return undefined;
+  if (engine === undefined || diagnostics.errorCount > errorsBefore) return undefined;
   engine.check?.(options, diagnostics);
   const layout = collectLayout(options.string('local_path'), name);
   for (const source of sources) source.engine.checkPlacement?.(source, layout, diagnostics);

@@ -28,12 +28,10 @@ export function resolveOptions(input: ResolveOptionsInput, diagnostics: Diagnost
     const spec = specs.find((s) => s.name === entry.key);
     if (spec === undefined) {
       if (entry.inherited) continue;
-      const guess = didYouMean(entry.key, [...specs.map((s) => s.name), ...reserved]);
-      diagnostics.warning(
-        `unknown option '${entry.key}' is ignored`,
-        entry.origin,
-        guess === undefined ? undefined : `did you mean '${guess}'?`,
-      );
+      diagnostics.warning(`unknown option '${entry.key}' is ignored`, entry.origin, () => {
+        const guess = didYouMean(entry.key, [...specs.map((s) => s.name), ...reserved]);
+        return guess === undefined ? undefined : `did you mean '${guess}'?`;
+      });
       continue;
     }
     if (spec.inert !== undefined)

@@ -1,6 +1,7 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint, Tags } from '../engines/engine.js';
+import { groupBy } from '../group-by.js';
 import { checkOverlaps } from './check-overlaps.js';
 import { checkSecretNames } from './check-secret-names.js';
 import { GLOBAL_OPTIONS, type Tool } from './common-options.js';
@@ -89,7 +90,8 @@ export function resolveConfig(
     backupPoints.push(result.def);
     bindings.push(...result.pairs);
   }
-  const pairs = collectPoints.flatMap((cp) => bindings.filter((b) => b.collectPoint === cp.name));
+  const byCollectPoint = groupBy(bindings, (binding) => binding.collectPoint);
+  const pairs = collectPoints.flatMap((cp) => byCollectPoint.get(cp.name) ?? []);
   checkOverlaps(collectPoints, pairs, diagnostics);
   checkSecretNames(collectPoints, diagnostics);
   return { collectPoints, backupPoints, pairs, tools };

@@ -133,16 +133,14 @@ export function lookupEngine<R extends Role>(
       );
       return undefined;
     case 'unknown': {
-      const guess = didYouMean(entry.value.toLowerCase(), found.known);
-      diagnostics.error(
-        `unknown ${roleWord(role)} engine '${entry.value}'`,
-        entry.origin,
-        guess !== undefined
+      diagnostics.error(`unknown ${roleWord(role)} engine '${entry.value}'`, entry.origin, () => {
+        const guess = didYouMean(entry.value.toLowerCase(), found.known);
+        return guess !== undefined
           ? `did you mean '${guess}'?`
           : found.known.length > 0
             ? `available: ${found.known.join(', ')}`
-            : `no ${roleWord(role)} engine is available in this version`,
-      );
+            : `no ${roleWord(role)} engine is available in this version`;
+      });
       return undefined;
     }
   }

@@ -65,12 +65,18 @@ export function offsetText(date: Date, separator: string): string {
   return `${sign}${pad(Math.floor(abs / 60))}${separator}${pad(abs % 60)}`;
 }
 
+let zoneFormat: Intl.DateTimeFormat | undefined;
+
 function zoneAbbreviation(date: Date): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZoneName: 'short' }).formatToParts(date);
-  return parts.find((p) => p.type === 'timeZoneName')?.value ?? '';
+  zoneFormat ??= new Intl.DateTimeFormat('en-GB', { timeZoneName: 'short' });
+  return zoneFormat.formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '';
 }
 
 export function timeVariables(now: Date): Record<string, string> {
+  return timeLetters(now, zoneAbbreviation(now));
+}
+
+function timeLetters(now: Date, zone: string): Record<string, string> {
   const year = now.getFullYear();
   const startOfYear = new Date(year, 0, 1);
   const yday = Math.round(
@@ -98,7 +104,7 @@ export function timeVariables(now: Date): Record<string, string> {
     S: pad(now.getSeconds()),
     f: pad(now.getMilliseconds() * 1000, 6),
     z: offsetText(now, ''),
-    Z: zoneAbbreviation(now),
+    Z: zone,
     j: pad(yday + 1, 3),
     U: pad(Math.floor((yday + 7 - wday) / 7)),
     W: pad(Math.floor((yday + 7 - ((wday + 6) % 7)) / 7)),
@@ -108,8 +114,23 @@ export function timeVariables(now: Date): Record<string, string> {
   };
 }
 
+/**
+ * The zone name costs the first use of Intl (tens of milliseconds), which a run that formats no
+ * `{Z}` and records no state never needs: the built-ins hold this stand-in (a NUL, which no
+ * configuration value or argument holds, then the time) and `variableValue` resolves it on reading.
+ */
+const LATER_ZONE = '\u0000zone@';
+
 export function builtinVariables(now: Date, host: HostFacts): Record<string, string> {
-  return { ...host, ...timeVariables(now) };
+  return { ...host, ...timeLetters(now, `${LATER_ZONE}${now.getTime()}`) };
+}
+
+/** A variable's value, with the zone name worked out if it was left for later. */
+export function variableValue(variables: Variables, name: string): string | undefined {
+  const value = variables[name];
+  return value?.startsWith(LATER_ZONE)
+    ? zoneAbbreviation(new Date(Number(value.slice(LATER_ZONE.length))))
+    : value;
 }
 
 export type FormatResult =
@@ -138,7 +159,7 @@ export function formatTemplate(template: string, variables: Variables): FormatRe
           hint: 'expected {name}; write {{ for a literal brace',
         };
       }
-      const value = variables[field];
+      const value = variableValue(variables, field);
       if (value === undefined) {
         return {
           ok: false,

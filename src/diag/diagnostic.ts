@@ -9,15 +9,23 @@ export interface Diagnostic {
   readonly hint?: string;
 }
 
+/**
+ * A hint that costs something to work out ("did you mean"): computed only when the diagnostic is
+ * read, so that a mistake repeated for every collect point is worked out once, if ever shown.
+ */
+export type Hint = string | (() => string | undefined);
+
 /** Accumulates diagnostics so that a run reports every mistake at once (Terraform style). */
 export class Diagnostics {
   readonly items: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+  private errorTotal = 0;
 
-  error(message: string, origin?: Origin, hint?: string): void {
+  error(message: string, origin?: Origin, hint?: Hint): void {
     this.push('error', message, origin, hint);
   }
 
-  warning(message: string, origin?: Origin, hint?: string): void {
+  warning(message: string, origin?: Origin, hint?: Hint): void {
     this.push('warning', message, origin, hint);
   }
 
@@ -26,30 +34,44 @@ export class Diagnostics {
   }
 
   get hasErrors(): boolean {
-    return this.items.some((d) => d.severity === 'error');
+    return this.errorTotal > 0;
+  }
+
+  /** How many errors so far: callers compare it before and after a step. */
+  get errorCount(): number {
+    return this.errorTotal;
   }
 
   get errors(): Diagnostic[] {
     return this.items.filter((d) => d.severity === 'error');
   }
 
-  private push(severity: Severity, message: string, origin: Origin | undefined, hint: string | undefined) {
+  private push(severity: Severity, message: string, origin: Origin | undefined, hint: Hint | undefined) {
     // Options of a backup point are resolved once per collect point: report each mistake once.
-    const duplicate = this.items.some(
-      (d) =>
-        d.severity === severity &&
-        d.message === message &&
-        d.origin?.file === origin?.file &&
-        d.origin?.line === origin?.line,
+    const key = `${severity}\0${message}\0${origin === undefined ? '' : `${origin.file}\0${origin.line}`}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (severity === 'error') this.errorTotal++;
+    const item = { severity, message, ...(origin === undefined ? {} : { origin }) };
+    this.items.push(
+      typeof hint === 'function' ? withLazyHint(item, hint) : hint === undefined ? item : { ...item, hint },
     );
-    if (duplicate) return;
-    this.items.push({
-      severity,
-      message,
-      ...(origin === undefined ? {} : { origin }),
-      ...(hint === undefined ? {} : { hint }),
-    });
   }
+}
+
+function withLazyHint(item: Diagnostic, compute: () => string | undefined): Diagnostic {
+  let known = false;
+  let value: string | undefined;
+  return Object.defineProperty(item, 'hint', {
+    enumerable: true,
+    get: () => {
+      if (!known) {
+        value = compute();
+        known = true;
+      }
+      return value;
+    },
+  });
 }
 
 /** `error: unknown option 'remote_ulr' (did you mean 'remote_url'?)\n  at site.backup:4 [point]` */

@@ -1,7 +1,13 @@
 import type { ConfigInput } from '../config/load.js';
 import { sha256 } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
-import { HOST_VARIABLES, type HostFacts, TIME_VARIABLES, type Variables } from '../config/variables.js';
+import {
+  HOST_VARIABLES,
+  type HostFacts,
+  TIME_VARIABLES,
+  type Variables,
+  variableValue,
+} from '../config/variables.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import { formatOrigin } from '../diag/origin.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
@@ -49,19 +55,21 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
     });
 
   const drafts = request.mode === 'backup' ? lowerBackup(config) : restoreDrafts(request, diagnostics, skip);
+  // The collect and fetch units planned so far for each collect point: later units require them.
+  const providers = new Map<string, string[]>();
   for (const unit of drafts) {
     const decision = selectUnit(unit, request);
     if (!decision.run) {
       skip(unit, decision.reason);
       continue;
     }
-    const requires = units
-      .filter((u) => u.collectPoint === unit.cp.name && (u.kind === 'collect' || u.kind === 'fetch'))
-      .map((u) => u.id);
+    const requires = [...(providers.get(unit.cp.name) ?? [])];
     units.push(finishUnit(unit, requires, decision.reason, request, configHash));
+    if (unit.kind === 'collect' || unit.kind === 'fetch') providers.set(unit.cp.name, [...requires, unit.id]);
   }
   if (request.mode === 'backup') {
-    for (const bp of config.backupPoints.filter((b) => !config.pairs.some((p) => p.name === b.name))) {
+    const associated = new Set(config.pairs.map((p) => p.name));
+    for (const bp of config.backupPoints.filter((b) => !associated.has(b.name))) {
       skipped.push({
         title: `backup point ${bp.name}`,
         backupPoint: bp.name,
@@ -185,10 +193,12 @@ function finishUnit(
 
 /** The variables a restore needs to find a dated backup again (reference §6 "restore-time variables"). */
 function timeAndHost(variables: Variables): Variables {
-  const keys: readonly string[] = [...HOST_VARIABLES, ...TIME_VARIABLES];
-  return Object.fromEntries(
-    keys.filter((k) => variables[k] !== undefined).map((k) => [k, variables[k] as string]),
-  );
+  const recorded: Record<string, string> = {};
+  for (const key of [...HOST_VARIABLES, ...TIME_VARIABLES]) {
+    const value = variableValue(variables, key);
+    if (value !== undefined) recorded[key] = value;
+  }
+  return recorded;
 }
 
 function restoreDrafts(

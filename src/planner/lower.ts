@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
 import type { ActionDraft } from '../graph/action.js';
+import { groupBy } from '../group-by.js';
 import type { UnitKind } from './plan.js';
 
 /**
@@ -20,6 +21,7 @@ export interface DraftUnit {
 /** Asks every engine for its backup actions: one collect unit per collect point, one unit per pair. */
 export function lowerBackup(config: ResolvedConfig): DraftUnit[] {
   const units: DraftUnit[] = [];
+  const pairsOf = groupBy(config.pairs, (pair) => pair.collectPoint);
   for (const cp of config.collectPoints) {
     units.push({
       id: `collect:${cp.name}`,
@@ -31,7 +33,7 @@ export function lowerBackup(config: ResolvedConfig): DraftUnit[] {
         ...cp.engine.afterSources(cp),
       ],
     });
-    for (const bp of config.pairs.filter((pair) => pair.collectPoint === cp.name)) {
+    for (const bp of pairsOf.get(cp.name) ?? []) {
       units.push({
         id: `backup:${bp.name}/${cp.name}`,
         kind: 'backup',

@@ -4,6 +4,7 @@ import {
   formatTemplate,
   TIME_VARIABLES,
   timeVariables,
+  variableValue,
 } from '../../src/config/variables.js';
 import { formatDiagnostic } from '../../src/diag/diagnostic.js';
 import { loadConfiguration } from '../../src/pipeline.js';
@@ -176,6 +177,24 @@ describe('variable precedence in a resolved configuration', () => {
   it('expands built-ins and {name} in local_path', () => {
     const config = resolve({ 'site.collect': '[point]\nengine=files\nlocal_path=/srv/{name}/{Y}-{m}\n' });
     expect(config.collectPoints[0]?.layout.root).toBe('/srv/site/2026-03');
+  });
+
+  it('expands the zone name {Z}, which is worked out only when a value uses it', () => {
+    const config = resolve({
+      'site.collect': '[point]\nengine=files\nlocal_path=/srv/{name}/{Z}\n',
+      'mirror.backup': '[point]\nengine=synchronize\nremote_url=/b/{name}-{Z}\n',
+    });
+    expect(config.collectPoints[0]?.layout.root).toBe('/srv/site/CET');
+    expect(config.pairs[0]?.options.string('remote_url')).toBe('/b/site-CET');
+    expect(variableValue(config.collectPoints[0]?.variables ?? {}, 'Z')).toBe('CET');
+  });
+
+  it('lets a [variables] or --set Z replace the zone name', () => {
+    const config = resolve(
+      { 'site.collect': '[point]\nengine=files\nlocal_path=/srv/{Z}\n[variables]\nz=+9999\n' },
+      { Z: 'pinned' },
+    );
+    expect(config.collectPoints[0]?.layout.root).toBe('/srv/pinned');
   });
 
   it('lets the collect point [variables] override the built-ins and name', () => {

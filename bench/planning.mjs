@@ -1,0 +1,109 @@
+// Start-up and planning cost of the CLI against a bare `node -e 0`, each run as its own process:
+// - a 1,000-point plan: 1,000 collect points x 3 local_files sources x 5 synchronize backup points
+//   (6,000 units), printed as the text summary and as the script;
+// - a run where nothing is due (`apply` right after a successful one), which must stay close to
+//   the start-up of node itself.
+// Figures: the fastest of RUNS wall-clock times, and the largest resident set size seen.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const RSS = new URL('./max-rss.cjs', import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), 'polyarchiv-bench-'));
+
+function largeConfig() {
+  const dir = join(root, 'large');
+  mkdirSync(dir);
+  for (let c = 0; c < 1000; c++) {
+    let text = `[point]\nengine = files\nlocal_path = ${root}/collect/cp${c}\nfrequency = daily\n`;
+    for (let s = 0; s < 3; s++)
+      text += `\n[source "s${s}"]\nengine = local_files\nsource_path = ${root}/data/${c}/${s}\ndestination_path = s${s}\n`;
+    writeFileSync(join(dir, `cp${c}.collect`), text);
+  }
+  for (let b = 0; b < 5; b++)
+    writeFileSync(
+      join(dir, `bp${b}.backup`),
+      `[point]\nengine = synchronize\nremote_url = ${root}/mirror${b}/{name}\n`,
+    );
+  return dir;
+}
+
+/** A small configuration that has just run: every point is due again only tomorrow. */
+function doneConfig() {
+  const dir = join(root, 'done');
+  mkdirSync(dir);
+  mkdirSync(join(root, 'site-data'));
+  writeFileSync(join(root, 'site-data', 'file'), 'data\n');
+  writeFileSync(
+    join(dir, 'site.collect'),
+    `[point]\nengine = files\nlocal_path = ${root}/site\nfrequency = daily\n\n[source "docs"]\nengine = local_files\nsource_path = ${root}/site-data\ndestination_path = docs\n`,
+  );
+  writeFileSync(
+    join(dir, 'mirror.backup'),
+    `[point]\nengine = synchronize\nremote_url = ${root}/site-mirror/{name}\nfrequency = daily\n`,
+  );
+  // Pinned at noon so that "due again tomorrow" holds for the whole benchmark.
+  const first = spawnSync(process.execPath, [CLI, 'apply', '-C', dir, '--now', noon()], { encoding: 'utf8' });
+  if (first.status !== 0) throw new Error(`the first run failed:\n${first.stderr}`);
+  return dir;
+}
+
+function noon() {
+  const now = new Date();
+  now.setHours(12, 0, 0, 0);
+  return `@${Math.floor(now.getTime() / 1000)}`;
+}
+
+/** The fastest of RUNS runs (seconds) and the largest resident set size (MiB). */
+function measure(args, expectSkipped) {
+  let best = Number.POSITIVE_INFINITY;
+  let rss = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const start = performance.now();
+    const run = spawnSync(process.execPath, ['--require', RSS, ...args], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 2 ** 20,
+    });
+    const seconds = (performance.now() - start) / 1000;
+    if (run.status !== 0) throw new Error(`${args.join(' ')} exited ${run.status}:\n${run.stderr}`);
+    if (expectSkipped !== undefined && !run.stderr.includes(expectSkipped))
+      throw new Error(`${args.join(' ')} ran something:\n${run.stderr}`);
+    best = Math.min(best, seconds);
+    rss = Math.max(rss, Number(/max-rss-kib=(\d+)/.exec(run.stderr)?.[1] ?? 0) / 1024);
+  }
+  return { seconds: best, rss };
+}
+
+try {
+  const large = largeConfig();
+  const done = doneConfig();
+  const now = noon();
+  const cases = [
+    ['node -e 0', ['-e', '0']],
+    ['plan 1,000 points, text', [CLI, 'plan', '-C', large, '--now', now, '--format', 'text']],
+    ['plan 1,000 points, script', [CLI, 'plan', '-C', large, '--now', now]],
+    ['apply, nothing due', [CLI, 'apply', '-C', done, '--now', now], 'not run: collect point site: not due'],
+  ];
+  const results = cases.map(([name, args, skipped]) => ({ name, ...measure(args, skipped) }));
+  const base = results[0];
+  console.log(`runs each: ${RUNS} (fastest shown)`);
+  console.log('run                        | seconds | above node -e 0 | max RSS MiB');
+  for (const r of results)
+    console.log(
+      `${r.name.padEnd(26)} | ${r.seconds.toFixed(3).padStart(7)} | ${(r.seconds - base.seconds).toFixed(3).padStart(15)} | ${r.rss.toFixed(0).padStart(11)}`,
+    );
+  const goals = {
+    'plan 1,000 points, text': 'goal: within 0.25 s of node -e 0, under 100 MiB',
+    'plan 1,000 points, script': 'goal: within 0.25 s of node -e 0, under 100 MiB',
+    'apply, nothing due': 'goal: within 0.075 s of node -e 0',
+  };
+  for (const r of results.slice(1))
+    console.log(
+      `ratio: ${r.name} / node -e 0 = ${(r.seconds / base.seconds).toFixed(2)}x (+${(r.seconds - base.seconds).toFixed(3)} s, ${r.rss.toFixed(0)} MiB; ${goals[r.name]})`,
+    );
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
