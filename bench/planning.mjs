@@ -3,7 +3,9 @@
 //   (6,000 units), printed as the text summary and as the script;
 // - a run where nothing is due (`apply` right after a successful one), which must stay close to
 //   the start-up of node itself.
-// Figures: the fastest of RUNS wall-clock times, and the largest resident set size seen.
+// Figures: the fastest of RUNS runs, as wall-clock and as CPU time (user + system, which a busy
+// machine disturbs far less), and the largest resident set size seen. The runs of the cases
+// alternate, so that a change of load on the machine touches them alike.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,7 @@ import { join } from 'node:path';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
-const RSS = new URL('./max-rss.cjs', import.meta.url).pathname;
+const USAGE = new URL('./resource-usage.cjs', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'polyarchiv-bench-'));
 
 function largeConfig() {
@@ -57,24 +59,20 @@ function noon() {
   return `@${Math.floor(now.getTime() / 1000)}`;
 }
 
-/** The fastest of RUNS runs (seconds) and the largest resident set size (MiB). */
-function measure(args, expectSkipped) {
-  let best = Number.POSITIVE_INFINITY;
-  let rss = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    const run = spawnSync(process.execPath, ['--require', RSS, ...args], {
-      encoding: 'utf8',
-      maxBuffer: 256 * 2 ** 20,
-    });
-    const seconds = (performance.now() - start) / 1000;
-    if (run.status !== 0) throw new Error(`${args.join(' ')} exited ${run.status}:\n${run.stderr}`);
-    if (expectSkipped !== undefined && !run.stderr.includes(expectSkipped))
-      throw new Error(`${args.join(' ')} ran something:\n${run.stderr}`);
-    best = Math.min(best, seconds);
-    rss = Math.max(rss, Number(/max-rss-kib=(\d+)/.exec(run.stderr)?.[1] ?? 0) / 1024);
-  }
-  return { seconds: best, rss };
+/** One run: wall-clock and CPU seconds, resident set size in MiB. */
+function runOnce([name, args, expectSkipped]) {
+  const start = performance.now();
+  const run = spawnSync(process.execPath, ['--require', USAGE, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+  });
+  const wall = (performance.now() - start) / 1000;
+  if (run.status !== 0) throw new Error(`${name} exited ${run.status}:\n${run.stderr}`);
+  if (expectSkipped !== undefined && !run.stderr.includes(expectSkipped))
+    throw new Error(`${name} ran something:\n${run.stderr}`);
+  const usage = /max-rss-kib=(\d+) cpu-us=(\d+)/.exec(run.stderr);
+  if (usage === null) throw new Error(`${name} reported no resource usage`);
+  return { wall, cpu: Number(usage[2]) / 1e6, rss: Number(usage[1]) / 1024 };
 }
 
 try {
@@ -87,13 +85,22 @@ try {
     ['plan 1,000 points, script', [CLI, 'plan', '-C', large, '--now', now]],
     ['apply, nothing due', [CLI, 'apply', '-C', done, '--now', now], 'not run: collect point site: not due'],
   ];
-  const results = cases.map(([name, args, skipped]) => ({ name, ...measure(args, skipped) }));
-  const base = results[0];
+  const results = cases.map(([name]) => ({ name, wall: Infinity, cpu: Infinity, rss: 0 }));
+  for (let i = 0; i < RUNS; i++)
+    cases.forEach((c, k) => {
+      const r = runOnce(c);
+      const best = results[k];
+      best.wall = Math.min(best.wall, r.wall);
+      best.cpu = Math.min(best.cpu, r.cpu);
+      best.rss = Math.max(best.rss, r.rss);
+    });
+  const [base] = results;
+  const f = (n, width) => n.toFixed(3).padStart(width);
   console.log(`runs each: ${RUNS} (fastest shown)`);
-  console.log('run                        | seconds | above node -e 0 | max RSS MiB');
+  console.log('run                        | wall s | CPU s | CPU s above node -e 0 | max RSS MiB');
   for (const r of results)
     console.log(
-      `${r.name.padEnd(26)} | ${r.seconds.toFixed(3).padStart(7)} | ${(r.seconds - base.seconds).toFixed(3).padStart(15)} | ${r.rss.toFixed(0).padStart(11)}`,
+      `${r.name.padEnd(26)} | ${f(r.wall, 6)} | ${f(r.cpu, 5)} | ${f(r.cpu - base.cpu, 21)} | ${r.rss.toFixed(0).padStart(11)}`,
     );
   const goals = {
     'plan 1,000 points, text': 'goal: within 0.25 s of node -e 0, under 100 MiB',
@@ -102,7 +109,7 @@ try {
   };
   for (const r of results.slice(1))
     console.log(
-      `ratio: ${r.name} / node -e 0 = ${(r.seconds / base.seconds).toFixed(2)}x (+${(r.seconds - base.seconds).toFixed(3)} s, ${r.rss.toFixed(0)} MiB; ${goals[r.name]})`,
+      `ratio: ${r.name} / node -e 0 = ${(r.cpu / base.cpu).toFixed(2)}x CPU (+${(r.cpu - base.cpu).toFixed(3)} s CPU, +${(r.wall - base.wall).toFixed(3)} s wall, ${r.rss.toFixed(0)} MiB; ${goals[r.name]})`,
     );
 } finally {
   rmSync(root, { recursive: true, force: true });
