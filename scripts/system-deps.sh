@@ -23,12 +23,16 @@ declare -A package_of=(
   [/usr/lib/dovecot/imap]=dovecot-imapd
   [/usr/sbin/sshd]=openssh-server
   [ssh]=openssh-client
+  [dash]=dash
+  [/usr/bin/python3]=python3
+  [/usr/lib/python3/dist-packages/requests]=python3-requests
 )
 runtime_tools=(rsync flock sha256sum)
-# The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd.
+# The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd; it
+# runs scripts under dash (the "needs bash" guard) and the original PolyArchiv (test/original).
 test_tools=("${runtime_tools[@]}" shellcheck git ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
   mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
-  /usr/sbin/sshd ssh)
+  /usr/sbin/sshd ssh dash /usr/bin/python3 /usr/lib/python3/dist-packages/requests)
 
 if [[ ${1:-test} == runtime ]]; then
   tools=("${runtime_tools[@]}")

@@ -46,20 +46,26 @@ polyarchiv_on_error() {
   fi
 }
 
-# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
-# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
-polyarchiv_make_dir() {
-  (umask 022 && mkdir -p -- "$1")
+# The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
+# is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
+# takes an existing lock file for a live lock; so a lock taken on a file that another run has
+# just removed is taken again on the path's new file.
+polyarchiv_lock() {
+  mkdir -p -- "${1%/*}"
+  while :; do
+    exec 9>>"$1"
+    if ! flock --nonblock 9; then
+      polyarchiv_say "  $1 is locked by another run"
+      exit 75
+    fi
+    if [[ $1 -ef /dev/fd/9 ]]; then
+      return 0
+    fi
+  done
 }
 
-# The kernel drops an flock when its holder dies: no stale lock survives a killed run.
-polyarchiv_lock() {
-  polyarchiv_make_dir "${1%/*}"
-  exec 9>>"$1"
-  if ! flock --nonblock 9; then
-    polyarchiv_say "  $1 is locked by another run"
-    exit 75
-  fi
+polyarchiv_unlock() {
+  rm -f -- "$1"
 }
 
 # Refuses to run on a state file that changed since the plan was made.
@@ -77,7 +83,7 @@ polyarchiv_guard() {
 
 polyarchiv_record() {
   local file=$1 state=$2 message=$3 measure=${4:-} now size=0
-  now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     size=$(du -s -b -- "${measure}")
     size=${size%%[[:space:]]*}
@@ -88,7 +94,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  polyarchiv_make_dir "${file%/*}"
+  mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -176,6 +182,7 @@ polyarchiv_run_unit() {
   (
     set -e
     polyarchiv_lock "${lock}"
+    trap 'polyarchiv_unlock "${lock}"' EXIT
     if [[ -n ${state} ]]; then
       polyarchiv_guard "${state}" "${state_sha256}"
     fi
@@ -231,26 +238,47 @@ polyarchiv_finish() {
 # due: frequency daily after 2:00, never succeeded
 unit_1_collect_workstation() {
   # workstation.collect:3 [point]
-  polyarchiv_step 1 7 'create the collect directory' 'workstation.collect:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups
+  polyarchiv_step 1 14 'create the collect directory' 'workstation.collect:3 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups
   # workstation.collect:6 [source "etc"]
-  polyarchiv_step 2 7 'create the copy of source "etc" and the directory where rsync holds updated files' 'workstation.collect:6 [source "etc"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/etc/.~polyarchiv~'
+  polyarchiv_step 2 14 'recover the copy of source "etc" if a previous run was interrupted' 'workstation.collect:6 [source "etc"]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/etc /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.old
   # workstation.collect:6 [source "etc"]
-  polyarchiv_step 3 7 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'workstation.collect:6 [source "etc"]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/workstation/backups/etc/
+  polyarchiv_step 3 14 'create the copy of source "etc"' 'workstation.collect:6 [source "etc"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups/etc
+  # workstation.collect:6 [source "etc"]
+  polyarchiv_step 4 14 'create /var/lib/polyarchiv-fixture/collect/workstation/metadata/work' 'workstation.collect:6 [source "etc"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/metadata/work
+  # workstation.collect:6 [source "etc"]
+  polyarchiv_step 5 14 'copy /var/lib/polyarchiv-fixture/data/etc into a staging copy of the copy of source "etc"' 'workstation.collect:6 [source "etc"]'
+  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/etc -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.new/
+  # workstation.collect:6 [source "etc"]
+  polyarchiv_step 6 14 'replace the copy of source "etc" with the new copy' 'workstation.collect:6 [source "etc"]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.new /var/lib/polyarchiv-fixture/collect/workstation/backups/etc /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.old
   # workstation.collect:11 [source "home"]
-  polyarchiv_step 4 7 'create the copy of source "home" and the directory where rsync holds updated files' 'workstation.collect:11 [source "home"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/home/.~polyarchiv~'
+  polyarchiv_step 7 14 'recover the copy of source "home" if a previous run was interrupted' 'workstation.collect:11 [source "home"]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/home /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.old
   # workstation.collect:11 [source "home"]
-  polyarchiv_step 5 7 'update the copy of source "home" from /var/lib/polyarchiv-fixture/data/home' 'workstation.collect:11 [source "home"]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/home/ /var/lib/polyarchiv-fixture/collect/workstation/backups/home/
+  polyarchiv_step 8 14 'create the copy of source "home"' 'workstation.collect:11 [source "home"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups/home
+  # workstation.collect:11 [source "home"]
+  polyarchiv_step 9 14 'copy /var/lib/polyarchiv-fixture/data/home into a staging copy of the copy of source "home"' 'workstation.collect:11 [source "home"]'
+  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/home -- /var/lib/polyarchiv-fixture/data/home/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.new/
+  # workstation.collect:11 [source "home"]
+  polyarchiv_step 10 14 'replace the copy of source "home" with the new copy' 'workstation.collect:11 [source "home"]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.new /var/lib/polyarchiv-fixture/collect/workstation/backups/home /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.old
   # workstation.collect:16 [source "srv"]
-  polyarchiv_step 6 7 'create the copy of source "srv" and the directory where rsync holds updated files' 'workstation.collect:16 [source "srv"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/.~polyarchiv~'
+  polyarchiv_step 11 14 'recover the copy of source "srv" if a previous run was interrupted' 'workstation.collect:16 [source "srv"]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.old
   # workstation.collect:16 [source "srv"]
-  polyarchiv_step 7 7 'update the copy of source "srv" from /var/lib/polyarchiv-fixture/data/srv/www' 'workstation.collect:16 [source "srv"]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/
+  polyarchiv_step 12 14 'create the copy of source "srv"' 'workstation.collect:16 [source "srv"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www
+  # workstation.collect:16 [source "srv"]
+  polyarchiv_step 13 14 'copy /var/lib/polyarchiv-fixture/data/srv/www into a staging copy of the copy of source "srv"' 'workstation.collect:16 [source "srv"]'
+  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.new/
+  # workstation.collect:16 [source "srv"]
+  polyarchiv_step 14 14 'replace the copy of source "srv" with the new copy' 'workstation.collect:16 [source "srv"]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.new /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.old
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -47,20 +47,26 @@ polyarchiv_on_error() {
   fi
 }
 
-# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
-# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
-polyarchiv_make_dir() {
-  (umask 022 && mkdir -p -- "$1")
+# The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
+# is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
+# takes an existing lock file for a live lock; so a lock taken on a file that another run has
+# just removed is taken again on the path's new file.
+polyarchiv_lock() {
+  mkdir -p -- "${1%/*}"
+  while :; do
+    exec 9>>"$1"
+    if ! flock --nonblock 9; then
+      polyarchiv_say "  $1 is locked by another run"
+      exit 75
+    fi
+    if [[ $1 -ef /dev/fd/9 ]]; then
+      return 0
+    fi
+  done
 }
 
-# The kernel drops an flock when its holder dies: no stale lock survives a killed run.
-polyarchiv_lock() {
-  polyarchiv_make_dir "${1%/*}"
-  exec 9>>"$1"
-  if ! flock --nonblock 9; then
-    polyarchiv_say "  $1 is locked by another run"
-    exit 75
-  fi
+polyarchiv_unlock() {
+  rm -f -- "$1"
 }
 
 # Refuses to run on a state file that changed since the plan was made.
@@ -78,7 +84,7 @@ polyarchiv_guard() {
 
 polyarchiv_record() {
   local file=$1 state=$2 message=$3 measure=${4:-} now size=0
-  now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     size=$(du -s -b -- "${measure}")
     size=${size%%[[:space:]]*}
@@ -89,7 +95,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  polyarchiv_make_dir "${file%/*}"
+  mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -177,6 +183,7 @@ polyarchiv_run_unit() {
   (
     set -e
     polyarchiv_lock "${lock}"
+    trap 'polyarchiv_unlock "${lock}"' EXIT
     if [[ -n ${state} ]]; then
       polyarchiv_guard "${state}" "${state_sha256}"
     fi
@@ -233,13 +240,13 @@ polyarchiv_finish() {
 unit_1_collect_mail() {
   # mail.collect:3 [point]
   polyarchiv_step 1 19 'create the collect directory' 'mail.collect:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 2 19 'recover the mail copy of source "everyone" if a previous run was interrupted' 'mail.collect:5 [source "everyone"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-old
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 3 19 'create the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 4 19 'remove the staging copy a failed run of source "everyone" left' 'mail.collect:5 [source "everyone"]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
@@ -266,7 +273,7 @@ unit_1_collect_mail() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-old
   # mail.collect:9 [source "sales"]
   polyarchiv_step 12 19 'create the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales
   # mail.collect:9 [source "sales"]
   polyarchiv_step 13 19 'remove the staging copy a failed run of source "sales" left' 'mail.collect:9 [source "sales"]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
@@ -294,11 +301,17 @@ unit_1_collect_mail() {
 # due: frequency always, never succeeded
 unit_2_backup_mirror_mail() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "mail" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/mail/.~polyarchiv~'
+  polyarchiv_step 1 4 'recover the mirror of "mail" if a previous run was interrupted' 'mirror.backup:3 [point]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/mail /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "mail" from /var/lib/polyarchiv-fixture/collect/mail/backups' 'mirror.backup:3 [point]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/mail/
+  polyarchiv_step 2 4 'create the mirror of "mail"' 'mirror.backup:3 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/mail
+  # mirror.backup:3 [point]
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/mail/backups into a staging copy of the mirror of "mail"' 'mirror.backup:3 [point]'
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/mail -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-new/
+  # mirror.backup:3 [point]
+  polyarchiv_step 4 4 'replace the mirror of "mail" with the new copy' 'mirror.backup:3 [point]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/mail /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-old
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -48,20 +48,26 @@ polyarchiv_on_error() {
   fi
 }
 
-# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
-# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
-polyarchiv_make_dir() {
-  (umask 022 && mkdir -p -- "$1")
+# The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
+# is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
+# takes an existing lock file for a live lock; so a lock taken on a file that another run has
+# just removed is taken again on the path's new file.
+polyarchiv_lock() {
+  mkdir -p -- "${1%/*}"
+  while :; do
+    exec 9>>"$1"
+    if ! flock --nonblock 9; then
+      polyarchiv_say "  $1 is locked by another run"
+      exit 75
+    fi
+    if [[ $1 -ef /dev/fd/9 ]]; then
+      return 0
+    fi
+  done
 }
 
-# The kernel drops an flock when its holder dies: no stale lock survives a killed run.
-polyarchiv_lock() {
-  polyarchiv_make_dir "${1%/*}"
-  exec 9>>"$1"
-  if ! flock --nonblock 9; then
-    polyarchiv_say "  $1 is locked by another run"
-    exit 75
-  fi
+polyarchiv_unlock() {
+  rm -f -- "$1"
 }
 
 # Refuses to run on a state file that changed since the plan was made.
@@ -79,7 +85,7 @@ polyarchiv_guard() {
 
 polyarchiv_record() {
   local file=$1 state=$2 message=$3 measure=${4:-} now size=0
-  now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     size=$(du -s -b -- "${measure}")
     size=${size%%[[:space:]]*}
@@ -90,7 +96,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  polyarchiv_make_dir "${file%/*}"
+  mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -178,6 +184,7 @@ polyarchiv_run_unit() {
   (
     set -e
     polyarchiv_lock "${lock}"
+    trap 'polyarchiv_unlock "${lock}"' EXIT
     if [[ -n ${state} ]]; then
       polyarchiv_guard "${state}" "${state_sha256}"
     fi
@@ -233,25 +240,40 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_config_files() {
   # config-files.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'config-files.collect:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/config-files/backups
+  polyarchiv_step 1 6 'create the collect directory' 'config-files.collect:3 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/config-files/backups
   # config-files.collect:5 [source "etc"]
-  polyarchiv_step 2 3 'create the copy of source "etc" and the directory where rsync holds updated files' 'config-files.collect:5 [source "etc"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/config-files/backups/etc/.~polyarchiv~'
+  polyarchiv_step 2 6 'recover the copy of source "etc" if a previous run was interrupted' 'config-files.collect:5 [source "etc"]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/config-files/backups/etc /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.old
   # config-files.collect:5 [source "etc"]
-  polyarchiv_step 3 3 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'config-files.collect:5 [source "etc"]'
-  /usr/bin/rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/config-files/backups/etc/
+  polyarchiv_step 3 6 'create the copy of source "etc"' 'config-files.collect:5 [source "etc"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/config-files/backups/etc
+  # config-files.collect:5 [source "etc"]
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/config-files/metadata/work' 'config-files.collect:5 [source "etc"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/config-files/metadata/work
+  # config-files.collect:5 [source "etc"]
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/etc into a staging copy of the copy of source "etc"' 'config-files.collect:5 [source "etc"]'
+  /usr/bin/rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/config-files/backups/etc -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.new/
+  # config-files.collect:5 [source "etc"]
+  polyarchiv_step 6 6 'replace the copy of source "etc" with the new copy' 'config-files.collect:5 [source "etc"]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.new /var/lib/polyarchiv-fixture/collect/config-files/backups/etc /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.old
 }
 
 # backup point mirror of config-files (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_mirror_config_files() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "config-files" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/config-files/.~polyarchiv~'
+  polyarchiv_step 1 4 'recover the mirror of "config-files" if a previous run was interrupted' 'mirror.backup:3 [point]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/config-files /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "config-files" from /var/lib/polyarchiv-fixture/collect/config-files/backups' 'mirror.backup:3 [point]'
-  /usr/bin/rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/config-files/backups/ /var/lib/polyarchiv-fixture/mirror/config-files/
+  polyarchiv_step 2 4 'create the mirror of "config-files"' 'mirror.backup:3 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/config-files
+  # mirror.backup:3 [point]
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/config-files/backups into a staging copy of the mirror of "config-files"' 'mirror.backup:3 [point]'
+  /usr/bin/rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/config-files -- /var/lib/polyarchiv-fixture/collect/config-files/backups/ /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-new/
+  # mirror.backup:3 [point]
+  polyarchiv_step 4 4 'replace the mirror of "config-files" with the new copy' 'mirror.backup:3 [point]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/config-files /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-old
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

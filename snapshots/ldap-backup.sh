@@ -47,20 +47,26 @@ polyarchiv_on_error() {
   fi
 }
 
-# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
-# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
-polyarchiv_make_dir() {
-  (umask 022 && mkdir -p -- "$1")
+# The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
+# is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
+# takes an existing lock file for a live lock; so a lock taken on a file that another run has
+# just removed is taken again on the path's new file.
+polyarchiv_lock() {
+  mkdir -p -- "${1%/*}"
+  while :; do
+    exec 9>>"$1"
+    if ! flock --nonblock 9; then
+      polyarchiv_say "  $1 is locked by another run"
+      exit 75
+    fi
+    if [[ $1 -ef /dev/fd/9 ]]; then
+      return 0
+    fi
+  done
 }
 
-# The kernel drops an flock when its holder dies: no stale lock survives a killed run.
-polyarchiv_lock() {
-  polyarchiv_make_dir "${1%/*}"
-  exec 9>>"$1"
-  if ! flock --nonblock 9; then
-    polyarchiv_say "  $1 is locked by another run"
-    exit 75
-  fi
+polyarchiv_unlock() {
+  rm -f -- "$1"
 }
 
 # Refuses to run on a state file that changed since the plan was made.
@@ -78,7 +84,7 @@ polyarchiv_guard() {
 
 polyarchiv_record() {
   local file=$1 state=$2 message=$3 measure=${4:-} now size=0
-  now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     size=$(du -s -b -- "${measure}")
     size=${size%%[[:space:]]*}
@@ -89,7 +95,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  polyarchiv_make_dir "${file%/*}"
+  mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -177,6 +183,7 @@ polyarchiv_run_unit() {
   (
     set -e
     polyarchiv_lock "${lock}"
+    trap 'polyarchiv_unlock "${lock}"' EXIT
     if [[ -n ${state} ]]; then
       polyarchiv_guard "${state}" "${state_sha256}"
     fi
@@ -233,10 +240,10 @@ polyarchiv_finish() {
 unit_1_collect_directory() {
   # directory.collect:6 [point]
   polyarchiv_step 1 6 'create the collect directory' 'directory.collect:6 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/backups
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/directory/backups
   # directory.collect:8 [source "main"]
   polyarchiv_step 2 6 'create /var/lib/polyarchiv-fixture/collect/directory/metadata/work' 'directory.collect:8 [source "main"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/metadata/work
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/directory/metadata/work
   # directory.collect:8 [source "main"]
   polyarchiv_step 3 6 'export LDAP database 1 with slapcat (source "main")' 'directory.collect:8 [source "main"]'
   slapcat -n 1 > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial
@@ -244,7 +251,7 @@ unit_1_collect_directory() {
   mv -f -- /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif
   # directory.collect:12 [source "accounts"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/directory/backups/ldap' 'directory.collect:12 [source "accounts"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/backups/ldap
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/directory/backups/ldap
   # directory.collect:12 [source "accounts"]
   polyarchiv_step 5 6 'export LDAP database dc=accounts,dc=example,dc=org with slapcat (source "accounts")' 'directory.collect:12 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
@@ -262,11 +269,17 @@ unit_1_collect_directory() {
 # due: frequency always, never succeeded
 unit_2_backup_mirror_directory() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "directory" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/directory/.~polyarchiv~'
+  polyarchiv_step 1 4 'recover the mirror of "directory" if a previous run was interrupted' 'mirror.backup:3 [point]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/directory /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "directory" from /var/lib/polyarchiv-fixture/collect/directory/backups' 'mirror.backup:3 [point]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/directory/backups/ /var/lib/polyarchiv-fixture/mirror/directory/
+  polyarchiv_step 2 4 'create the mirror of "directory"' 'mirror.backup:3 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/directory
+  # mirror.backup:3 [point]
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/directory/backups into a staging copy of the mirror of "directory"' 'mirror.backup:3 [point]'
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/directory -- /var/lib/polyarchiv-fixture/collect/directory/backups/ /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-new/
+  # mirror.backup:3 [point]
+  polyarchiv_step 4 4 'replace the mirror of "directory" with the new copy' 'mirror.backup:3 [point]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/directory /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-old
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -50,20 +50,26 @@ polyarchiv_on_error() {
   fi
 }
 
-# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
-# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
-polyarchiv_make_dir() {
-  (umask 022 && mkdir -p -- "$1")
+# The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
+# is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
+# takes an existing lock file for a live lock; so a lock taken on a file that another run has
+# just removed is taken again on the path's new file.
+polyarchiv_lock() {
+  mkdir -p -- "${1%/*}"
+  while :; do
+    exec 9>>"$1"
+    if ! flock --nonblock 9; then
+      polyarchiv_say "  $1 is locked by another run"
+      exit 75
+    fi
+    if [[ $1 -ef /dev/fd/9 ]]; then
+      return 0
+    fi
+  done
 }
 
-# The kernel drops an flock when its holder dies: no stale lock survives a killed run.
-polyarchiv_lock() {
-  polyarchiv_make_dir "${1%/*}"
-  exec 9>>"$1"
-  if ! flock --nonblock 9; then
-    polyarchiv_say "  $1 is locked by another run"
-    exit 75
-  fi
+polyarchiv_unlock() {
+  rm -f -- "$1"
 }
 
 # Refuses to run on a state file that changed since the plan was made.
@@ -81,7 +87,7 @@ polyarchiv_guard() {
 
 polyarchiv_record() {
   local file=$1 state=$2 message=$3 measure=${4:-} now size=0
-  now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     size=$(du -s -b -- "${measure}")
     size=${size%%[[:space:]]*}
@@ -92,7 +98,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  polyarchiv_make_dir "${file%/*}"
+  mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -180,6 +186,7 @@ polyarchiv_run_unit() {
   (
     set -e
     polyarchiv_lock "${lock}"
+    trap 'polyarchiv_unlock "${lock}"' EXIT
     if [[ -n ${state} ]]; then
       polyarchiv_guard "${state}" "${state_sha256}"
     fi
@@ -235,25 +242,40 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_site() {
   # site.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'site.collect:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
+  polyarchiv_step 1 6 'create the collect directory' 'site.collect:3 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:5 [source "www"]
-  polyarchiv_step 2 3 'create the copy of source "www" and the directory where rsync holds updated files' 'site.collect:5 [source "www"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/www/.~polyarchiv~'
+  polyarchiv_step 2 6 'recover the copy of source "www" if a previous run was interrupted' 'site.collect:5 [source "www"]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/www /var/lib/polyarchiv-fixture/collect/site/metadata/work/www.old
   # site.collect:5 [source "www"]
-  polyarchiv_step 3 3 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "www"]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/backups/www/
+  polyarchiv_step 3 6 'create the copy of source "www"' 'site.collect:5 [source "www"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/www
+  # site.collect:5 [source "www"]
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:5 [source "www"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
+  # site.collect:5 [source "www"]
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/site into a staging copy of the copy of source "www"' 'site.collect:5 [source "www"]'
+  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/www -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/www.new/
+  # site.collect:5 [source "www"]
+  polyarchiv_step 6 6 'replace the copy of source "www" with the new copy' 'site.collect:5 [source "www"]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/www.new /var/lib/polyarchiv-fixture/collect/site/backups/www /var/lib/polyarchiv-fixture/collect/site/metadata/work/www.old
 }
 
 # backup point mirror of site (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_mirror_site() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "site" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~'
+  polyarchiv_step 1 4 'recover the mirror of "site" if a previous run was interrupted' 'mirror.backup:3 [point]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
+  polyarchiv_step 2 4 'create the mirror of "site"' 'mirror.backup:3 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/site
+  # mirror.backup:3 [point]
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"' 'mirror.backup:3 [point]'
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/
+  # mirror.backup:3 [point]
+  polyarchiv_step 4 4 'replace the mirror of "site" with the new copy' 'mirror.backup:3 [point]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

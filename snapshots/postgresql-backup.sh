@@ -23,37 +23,6 @@ shopt -s inherit_errexit
 umask 077
 export LC_ALL=C
 
-# Tracing (bash -x) never shows a secret: it is off while one is handled, then put back as it was.
-polyarchiv_hide_trace() {
-  polyarchiv_trace=${-//[^x]/}
-  set +x
-}
-
-polyarchiv_restore_trace() {
-  if [[ -n ${polyarchiv_trace} ]]; then
-    set -x
-  fi
-}
-
-# Every secret variable is checked before anything is locked, created or recorded.
-polyarchiv_require_secrets() {
-  local name
-  local -a missing=()
-  polyarchiv_hide_trace
-  for name in "$@"; do
-    if [[ -z ${!name:-} ]]; then
-      missing+=("${name}")
-    fi
-  done
-  polyarchiv_restore_trace
-  if ((${#missing[@]} > 0)); then
-    printf 'polyarchiv: secret variables not set: %s (export them, or embed them with polyarchiv plan --include-secrets --out FILE)\n' "${missing[*]}" >&2
-    exit 2
-  fi
-}
-
-polyarchiv_require_secrets POLYARCHIV_SECRET_DB_SHOP_PASSWORD
-
 polyarchiv_work=$(mktemp -d)
 trap 'rm -rf -- "${polyarchiv_work}"' EXIT
 trap 'polyarchiv_on_error "$?"' ERR
@@ -78,20 +47,26 @@ polyarchiv_on_error() {
   fi
 }
 
-# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
-# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
-polyarchiv_make_dir() {
-  (umask 022 && mkdir -p -- "$1")
+# The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
+# is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
+# takes an existing lock file for a live lock; so a lock taken on a file that another run has
+# just removed is taken again on the path's new file.
+polyarchiv_lock() {
+  mkdir -p -- "${1%/*}"
+  while :; do
+    exec 9>>"$1"
+    if ! flock --nonblock 9; then
+      polyarchiv_say "  $1 is locked by another run"
+      exit 75
+    fi
+    if [[ $1 -ef /dev/fd/9 ]]; then
+      return 0
+    fi
+  done
 }
 
-# The kernel drops an flock when its holder dies: no stale lock survives a killed run.
-polyarchiv_lock() {
-  polyarchiv_make_dir "${1%/*}"
-  exec 9>>"$1"
-  if ! flock --nonblock 9; then
-    polyarchiv_say "  $1 is locked by another run"
-    exit 75
-  fi
+polyarchiv_unlock() {
+  rm -f -- "$1"
 }
 
 # Refuses to run on a state file that changed since the plan was made.
@@ -109,7 +84,7 @@ polyarchiv_guard() {
 
 polyarchiv_record() {
   local file=$1 state=$2 message=$3 measure=${4:-} now size=0
-  now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     size=$(du -s -b -- "${measure}")
     size=${size%%[[:space:]]*}
@@ -120,7 +95,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  polyarchiv_make_dir "${file%/*}"
+  mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -208,6 +183,7 @@ polyarchiv_run_unit() {
   (
     set -e
     polyarchiv_lock "${lock}"
+    trap 'polyarchiv_unlock "${lock}"' EXIT
     if [[ -n ${state} ]]; then
       polyarchiv_guard "${state}" "${state_sha256}"
     fi
@@ -264,16 +240,14 @@ polyarchiv_finish() {
 unit_1_collect_db() {
   # db.collect:5 [point]
   polyarchiv_step 1 5 'create the collect directory' 'db.collect:5 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:12 [source "shop"]
   polyarchiv_step 2 5 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
-  polyarchiv_hide_trace
   polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
-  polyarchiv_restore_trace
   # db.collect:7 [source "shop"]
   polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "shop"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/metadata/work
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/metadata/work
   # db.collect:7 [source "shop"]
   polyarchiv_step 4 5 'dump PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop pg_dump --no-password --clean --if-exists --host=db.example.org --port=5433 --username=shop -- shop > /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial
@@ -291,11 +265,17 @@ unit_1_collect_db() {
 # due: frequency always, never succeeded
 unit_2_backup_mirror_db() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/db/.~polyarchiv~'
+  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'mirror.backup:3 [point]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/db /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-old
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'mirror.backup:3 [point]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirror/db/
+  polyarchiv_step 2 4 'create the mirror of "db"' 'mirror.backup:3 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/db
+  # mirror.backup:3 [point]
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'mirror.backup:3 [point]'
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-new/
+  # mirror.backup:3 [point]
+  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'mirror.backup:3 [point]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/db /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-old
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -46,20 +46,26 @@ polyarchiv_on_error() {
   fi
 }
 
-# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
-# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
-polyarchiv_make_dir() {
-  (umask 022 && mkdir -p -- "$1")
+# The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
+# is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
+# takes an existing lock file for a live lock; so a lock taken on a file that another run has
+# just removed is taken again on the path's new file.
+polyarchiv_lock() {
+  mkdir -p -- "${1%/*}"
+  while :; do
+    exec 9>>"$1"
+    if ! flock --nonblock 9; then
+      polyarchiv_say "  $1 is locked by another run"
+      exit 75
+    fi
+    if [[ $1 -ef /dev/fd/9 ]]; then
+      return 0
+    fi
+  done
 }
 
-# The kernel drops an flock when its holder dies: no stale lock survives a killed run.
-polyarchiv_lock() {
-  polyarchiv_make_dir "${1%/*}"
-  exec 9>>"$1"
-  if ! flock --nonblock 9; then
-    polyarchiv_say "  $1 is locked by another run"
-    exit 75
-  fi
+polyarchiv_unlock() {
+  rm -f -- "$1"
 }
 
 # Refuses to run on a state file that changed since the plan was made.
@@ -77,7 +83,7 @@ polyarchiv_guard() {
 
 polyarchiv_record() {
   local file=$1 state=$2 message=$3 measure=${4:-} now size=0
-  now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     size=$(du -s -b -- "${measure}")
     size=${size%%[[:space:]]*}
@@ -88,7 +94,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  polyarchiv_make_dir "${file%/*}"
+  mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -176,6 +182,7 @@ polyarchiv_run_unit() {
   (
     set -e
     polyarchiv_lock "${lock}"
+    trap 'polyarchiv_unlock "${lock}"' EXIT
     if [[ -n ${state} ]]; then
       polyarchiv_guard "${state}" "${state_sha256}"
     fi
@@ -231,20 +238,35 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_site() {
   # site.collect:3 [point]
-  polyarchiv_step 1 5 'create the collect directory' 'site.collect:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
+  polyarchiv_step 1 10 'create the collect directory' 'site.collect:3 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:7 [source "web"]
-  polyarchiv_step 2 5 'create the copy of source "web" and the directory where rsync holds updated files' 'site.collect:7 [source "web"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/web/.~polyarchiv~'
+  polyarchiv_step 2 10 'recover the copy of source "web" if a previous run was interrupted' 'site.collect:7 [source "web"]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/web /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.old
   # site.collect:7 [source "web"]
-  polyarchiv_step 3 5 "update the copy of source \"web\" from web.example.org:/srv/-it's a \"\$HOME\" dir ünï" 'site.collect:7 [source "web"]'
-  rsync -a -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/backups/web/
+  polyarchiv_step 3 10 'create the copy of source "web"' 'site.collect:7 [source "web"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/web
+  # site.collect:7 [source "web"]
+  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:7 [source "web"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
+  # site.collect:7 [source "web"]
+  polyarchiv_step 5 10 "copy web.example.org:/srv/-it's a \"\$HOME\" dir ünï into a staging copy of the copy of source \"web\"" 'site.collect:7 [source "web"]'
+  rsync -a -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/web -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.new/
+  # site.collect:7 [source "web"]
+  polyarchiv_step 6 10 'replace the copy of source "web" with the new copy' 'site.collect:7 [source "web"]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.new /var/lib/polyarchiv-fixture/collect/site/backups/web /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.old
   # site.collect:14 [source "plain"]
-  polyarchiv_step 4 5 'create the copy of source "plain" and the directory where rsync holds updated files' 'site.collect:14 [source "plain"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/app/.~polyarchiv~'
+  polyarchiv_step 7 10 'recover the copy of source "plain" if a previous run was interrupted' 'site.collect:14 [source "plain"]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/app /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.old
   # site.collect:14 [source "plain"]
-  polyarchiv_step 5 5 'update the copy of source "plain" from db.example.org:/var/lib/app' 'site.collect:14 [source "plain"]'
-  rsync -a -e 'ssh -o BatchMode=yes' -s --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/backups/app/
+  polyarchiv_step 8 10 'create the copy of source "plain"' 'site.collect:14 [source "plain"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/app
+  # site.collect:14 [source "plain"]
+  polyarchiv_step 9 10 'copy db.example.org:/var/lib/app into a staging copy of the copy of source "plain"' 'site.collect:14 [source "plain"]'
+  rsync -a -e 'ssh -o BatchMode=yes' -s --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/app -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.new/
+  # site.collect:14 [source "plain"]
+  polyarchiv_step 10 10 'replace the copy of source "plain" with the new copy' 'site.collect:14 [source "plain"]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.new /var/lib/polyarchiv-fixture/collect/site/backups/app /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.old
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -49,20 +49,26 @@ polyarchiv_on_error() {
   fi
 }
 
-# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
-# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
-polyarchiv_make_dir() {
-  (umask 022 && mkdir -p -- "$1")
+# The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
+# is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
+# takes an existing lock file for a live lock; so a lock taken on a file that another run has
+# just removed is taken again on the path's new file.
+polyarchiv_lock() {
+  mkdir -p -- "${1%/*}"
+  while :; do
+    exec 9>>"$1"
+    if ! flock --nonblock 9; then
+      polyarchiv_say "  $1 is locked by another run"
+      exit 75
+    fi
+    if [[ $1 -ef /dev/fd/9 ]]; then
+      return 0
+    fi
+  done
 }
 
-# The kernel drops an flock when its holder dies: no stale lock survives a killed run.
-polyarchiv_lock() {
-  polyarchiv_make_dir "${1%/*}"
-  exec 9>>"$1"
-  if ! flock --nonblock 9; then
-    polyarchiv_say "  $1 is locked by another run"
-    exit 75
-  fi
+polyarchiv_unlock() {
+  rm -f -- "$1"
 }
 
 # Refuses to run on a state file that changed since the plan was made.
@@ -80,7 +86,7 @@ polyarchiv_guard() {
 
 polyarchiv_record() {
   local file=$1 state=$2 message=$3 measure=${4:-} now size=0
-  now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     size=$(du -s -b -- "${measure}")
     size=${size%%[[:space:]]*}
@@ -91,7 +97,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  polyarchiv_make_dir "${file%/*}"
+  mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -179,6 +185,7 @@ polyarchiv_run_unit() {
   (
     set -e
     polyarchiv_lock "${lock}"
+    trap 'polyarchiv_unlock "${lock}"' EXIT
     if [[ -n ${state} ]]; then
       polyarchiv_guard "${state}" "${state_sha256}"
     fi
@@ -234,50 +241,62 @@ polyarchiv_finish() {
 # chosen with --from mirror-b
 unit_1_fetch_mirror_b_site() {
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 2 'create the copy of "site" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
+  polyarchiv_step 1 5 'recover the copy of "site" fetched from backup point "mirror-b" if a previous run was interrupted' 'mirror-b.backup:3 [point]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 2 'update the copy of "site" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/site' 'mirror-b.backup:3 [point]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
+  polyarchiv_step 2 5 'create the copy of "site" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'mirror-b.backup:3 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirrors/b/site into a staging copy of the copy of "site" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
+  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new/
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 5 5 'replace the copy of "site" fetched from backup point "mirror-b" with the new copy' 'mirror-b.backup:3 [point]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
 }
 
 # restore sources of site (site.collect:1 [point])
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "files"]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/site
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/data/site
   # site.collect:5 [source "files"]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "files"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/site/.~polyarchiv~'
-  # site.collect:5 [source "files"]
-  polyarchiv_step 3 3 'restore source "files" into /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
+  polyarchiv_step 2 2 'restore source "files" into /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
+  rsync -a --delete -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
 }
 
 # fetch wiki from backup point mirror-b (mirror-b.backup:1 [point])
 # chosen with --from mirror-b
 unit_3_fetch_mirror_b_wiki() {
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 2 'create the copy of "wiki" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/wiki/backups/.~polyarchiv~'
+  polyarchiv_step 1 5 'recover the copy of "wiki" fetched from backup point "mirror-b" if a previous run was interrupted' 'mirror-b.backup:3 [point]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/wiki/backups /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.old
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 2 'update the copy of "wiki" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/wiki' 'mirror-b.backup:3 [point]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/backups/
+  polyarchiv_step 2 5 'create the copy of "wiki" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/wiki/backups
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/wiki/metadata/work' 'mirror-b.backup:3 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/wiki/metadata/work
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirrors/b/wiki into a staging copy of the copy of "wiki" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
+  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/wiki/backups -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.new/
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 5 5 'replace the copy of "wiki" fetched from backup point "mirror-b" with the new copy' 'mirror-b.backup:3 [point]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/wiki/backups /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.old
 }
 
 # restore sources of wiki (wiki.collect:1 [point])
 # restore the sources of wiki
 unit_4_restore_wiki() {
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/wiki
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/data/wiki
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/data/wiki/.~polyarchiv~' 'wiki.collect:5 [source "pages"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/wiki/.~polyarchiv~'
-  # wiki.collect:5 [source "pages"]
-  polyarchiv_step 3 3 'restore source "pages" into /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
+  polyarchiv_step 2 2 'restore source "pages" into /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
+  rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.

@@ -51,20 +51,26 @@ polyarchiv_on_error() {
   fi
 }
 
-# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
-# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
-polyarchiv_make_dir() {
-  (umask 022 && mkdir -p -- "$1")
+# The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
+# is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
+# takes an existing lock file for a live lock; so a lock taken on a file that another run has
+# just removed is taken again on the path's new file.
+polyarchiv_lock() {
+  mkdir -p -- "${1%/*}"
+  while :; do
+    exec 9>>"$1"
+    if ! flock --nonblock 9; then
+      polyarchiv_say "  $1 is locked by another run"
+      exit 75
+    fi
+    if [[ $1 -ef /dev/fd/9 ]]; then
+      return 0
+    fi
+  done
 }
 
-# The kernel drops an flock when its holder dies: no stale lock survives a killed run.
-polyarchiv_lock() {
-  polyarchiv_make_dir "${1%/*}"
-  exec 9>>"$1"
-  if ! flock --nonblock 9; then
-    polyarchiv_say "  $1 is locked by another run"
-    exit 75
-  fi
+polyarchiv_unlock() {
+  rm -f -- "$1"
 }
 
 # Refuses to run on a state file that changed since the plan was made.
@@ -82,7 +88,7 @@ polyarchiv_guard() {
 
 polyarchiv_record() {
   local file=$1 state=$2 message=$3 measure=${4:-} now size=0
-  now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     size=$(du -s -b -- "${measure}")
     size=${size%%[[:space:]]*}
@@ -93,7 +99,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  polyarchiv_make_dir "${file%/*}"
+  mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -181,6 +187,7 @@ polyarchiv_run_unit() {
   (
     set -e
     polyarchiv_lock "${lock}"
+    trap 'polyarchiv_unlock "${lock}"' EXIT
     if [[ -n ${state} ]]; then
       polyarchiv_guard "${state}" "${state_sha256}"
     fi
@@ -236,14 +243,11 @@ polyarchiv_finish() {
 # archive-only has no backup point: its sources are restored from the collect point's own copy
 unit_1_restore_archive_only() {
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/notes
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/data/notes
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/data/notes/.~polyarchiv~' 'archive-only.collect:8 [source "notes"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/notes/.~polyarchiv~'
-  # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 3 3 'restore source "notes" into /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
+  polyarchiv_step 2 2 'restore source "notes" into /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
+  rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.

@@ -48,20 +48,26 @@ polyarchiv_on_error() {
   fi
 }
 
-# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
-# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
-polyarchiv_make_dir() {
-  (umask 022 && mkdir -p -- "$1")
+# The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
+# is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
+# takes an existing lock file for a live lock; so a lock taken on a file that another run has
+# just removed is taken again on the path's new file.
+polyarchiv_lock() {
+  mkdir -p -- "${1%/*}"
+  while :; do
+    exec 9>>"$1"
+    if ! flock --nonblock 9; then
+      polyarchiv_say "  $1 is locked by another run"
+      exit 75
+    fi
+    if [[ $1 -ef /dev/fd/9 ]]; then
+      return 0
+    fi
+  done
 }
 
-# The kernel drops an flock when its holder dies: no stale lock survives a killed run.
-polyarchiv_lock() {
-  polyarchiv_make_dir "${1%/*}"
-  exec 9>>"$1"
-  if ! flock --nonblock 9; then
-    polyarchiv_say "  $1 is locked by another run"
-    exit 75
-  fi
+polyarchiv_unlock() {
+  rm -f -- "$1"
 }
 
 # Refuses to run on a state file that changed since the plan was made.
@@ -79,7 +85,7 @@ polyarchiv_guard() {
 
 polyarchiv_record() {
   local file=$1 state=$2 message=$3 measure=${4:-} now size=0
-  now=$(date +%Y-%m-%dT%H:%M:%S%:z)
+  now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     size=$(du -s -b -- "${measure}")
     size=${size%%[[:space:]]*}
@@ -90,7 +96,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  polyarchiv_make_dir "${file%/*}"
+  mkdir -p -- "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -178,6 +184,7 @@ polyarchiv_run_unit() {
   (
     set -e
     polyarchiv_lock "${lock}"
+    trap 'polyarchiv_unlock "${lock}"' EXIT
     if [[ -n ${state} ]]; then
       polyarchiv_guard "${state}" "${state_sha256}"
     fi
@@ -233,50 +240,80 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_db() {
   # db.collect:5 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'db.collect:5 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/database/backups
+  polyarchiv_step 1 6 'create the collect directory' 'db.collect:5 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/database/backups
   # db.collect:8 [source "dump"]
-  polyarchiv_step 2 3 'create the copy of source "dump" and the directory where rsync holds updated files' 'db.collect:8 [source "dump"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/.~polyarchiv~'
+  polyarchiv_step 2 6 'recover the copy of source "dump" if a previous run was interrupted' 'db.collect:8 [source "dump"]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.old
   # db.collect:8 [source "dump"]
-  polyarchiv_step 3 3 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/{braces}/backup' 'db.collect:8 [source "dump"]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- '/var/lib/polyarchiv-fixture/data/{braces}/backup/' /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/
+  polyarchiv_step 3 6 'create the copy of source "dump"' 'db.collect:8 [source "dump"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10
+  # db.collect:8 [source "dump"]
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/database/metadata/work' 'db.collect:8 [source "dump"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/database/metadata/work
+  # db.collect:8 [source "dump"]
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/{braces}/backup into a staging copy of the copy of source "dump"' 'db.collect:8 [source "dump"]'
+  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 -- '/var/lib/polyarchiv-fixture/data/{braces}/backup/' /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.new/
+  # db.collect:8 [source "dump"]
+  polyarchiv_step 6 6 'replace the copy of source "dump" with the new copy' 'db.collect:8 [source "dump"]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.new /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.old
 }
 
 # backup point dated of db (dated.backup:2 [point])
 # due: frequency always, never succeeded
 unit_2_backup_dated_db() {
   # dated.backup:4 [point]
-  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'dated.backup:4 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/.~polyarchiv~'
+  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'dated.backup:4 [point]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-old
   # dated.backup:4 [point]
-  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/database/backups' 'dated.backup:4 [point]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/database/backups/ /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/
+  polyarchiv_step 2 4 'create the mirror of "db"' 'dated.backup:4 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405
+  # dated.backup:4 [point]
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/database/backups into a staging copy of the mirror of "db"' 'dated.backup:4 [point]'
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 -- /var/lib/polyarchiv-fixture/collect/database/backups/ /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-new/
+  # dated.backup:4 [point]
+  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'dated.backup:4 [point]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-new /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-old
 }
 
 # collect point www.example.org (www.example.org.collect:2 [point])
 # due: frequency always, never succeeded
 unit_3_collect_www_example_org() {
   # www.example.org.collect:4 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'www.example.org.collect:4 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups
+  polyarchiv_step 1 6 'create the collect directory' 'www.example.org.collect:4 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups
   # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 2 3 'create the copy of source "site" and the directory where rsync holds updated files' 'www.example.org.collect:7 [source "site"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/.~polyarchiv~'
+  polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted' 'www.example.org.collect:7 [source "site"]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.old
   # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 3 3 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/www/shop' 'www.example.org.collect:7 [source "site"]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S --include=keep.prod.tmp '--exclude=*.prod.tmp' -- /var/lib/polyarchiv-fixture/data/www/shop/ /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/
+  polyarchiv_step 3 6 'create the copy of source "site"' 'www.example.org.collect:7 [source "site"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup
+  # www.example.org.collect:7 [source "site"]
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work' 'www.example.org.collect:7 [source "site"]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work
+  # www.example.org.collect:7 [source "site"]
+  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/www/shop into a staging copy of the copy of source "site"' 'www.example.org.collect:7 [source "site"]'
+  rsync -a --delete -S --include=keep.prod.tmp '--exclude=*.prod.tmp' --link-dest=/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup -- /var/lib/polyarchiv-fixture/data/www/shop/ /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.new/
+  # www.example.org.collect:7 [source "site"]
+  polyarchiv_step 6 6 'replace the copy of source "site" with the new copy' 'www.example.org.collect:7 [source "site"]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.new /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.old
 }
 
 # backup point dated of www.example.org (dated.backup:2 [point])
 # due: frequency always, never succeeded
 unit_4_backup_dated_www_example_org() {
   # dated.backup:4 [point]
-  polyarchiv_step 1 2 'create the mirror of "www.example.org" and the directory where rsync holds updated files' 'dated.backup:4 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/.~polyarchiv~'
+  polyarchiv_step 1 4 'recover the mirror of "www.example.org" if a previous run was interrupted' 'dated.backup:4 [point]'
+  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-old
   # dated.backup:4 [point]
-  polyarchiv_step 2 2 'update the mirror of "www.example.org" from /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups' 'dated.backup:4 [point]'
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/
+  polyarchiv_step 2 4 'create the mirror of "www.example.org"' 'dated.backup:4 [point]'
+  mkdir -p -- /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405
+  # dated.backup:4 [point]
+  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups into a staging copy of the mirror of "www.example.org"' 'dated.backup:4 [point]'
+  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-new/
+  # dated.backup:4 [point]
+  polyarchiv_step 4 4 'replace the mirror of "www.example.org" with the new copy' 'dated.backup:4 [point]'
+  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-new /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-old
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

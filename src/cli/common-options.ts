@@ -14,6 +14,9 @@ export interface CommonFlags {
   skipBackup?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  verbosity?: string;
+  logFile?: string;
+  showCommands?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [
@@ -30,8 +33,34 @@ export function withConfigOptions(command: Command): Command {
       'pin the plan time: ISO-8601 (2026-01-31T03:00:00+01:00) or @EPOCH; default $SOURCE_DATE_EPOCH, else the clock',
     )
     .option('--set <name=value>', 'pin a variable, e.g. --set hostname=web1 (repeatable)', collect, [])
-    .option('-v, --verbose', 'more output: commands, notices')
-    .option('-q, --quiet', 'only errors and the summary');
+    .option('-v, --verbose', 'more output: commands, notices (--verbosity 3)')
+    .option('-q, --quiet', 'print nothing but errors and warnings (--verbosity 0)')
+    .option('--verbosity <level>', '0 quiet, 1 normal (default), 2 or 3 verbose; wins over -v and -q')
+    .option('--log-file <file>', "also write the whole run's output to FILE (truncated first)");
+}
+
+/**
+ * The original's verbosity: --verbosity wins, then -v, then --show-commands, then -q. Sets
+ * `quiet` and `verbose` to what the command must do.
+ */
+export function resolveVerbosity(flags: CommonFlags): void {
+  const level =
+    flags.verbosity !== undefined
+      ? verbosityLevel(flags.verbosity)
+      : flags.verbose
+        ? 3
+        : flags.showCommands
+          ? 1
+          : flags.quiet
+            ? 0
+            : 1;
+  flags.quiet = level <= 0;
+  flags.verbose = level >= 2;
+}
+
+function verbosityLevel(text: string): number {
+  if (!/^-?\d+$/.test(text)) throw new UsageError(`--verbosity '${text}': expected a level, 0 to 3`);
+  return Number(text);
 }
 
 /** Flags that choose points. */
@@ -39,19 +68,41 @@ export function withSelectionOptions(command: Command): Command {
   return command
     .option('-f, --force', 'ignore frequencies: run every selected point')
     .option(
-      '--only-collect-points <pattern>',
-      'only these collect points: names or tags, * and ? globs (repeatable)',
+      '--only-collect-points <pattern...>',
+      'only these collect points: names or tags, * and ? globs (several, comma-separated or repeated)',
       collect,
       [],
     )
     .option(
-      '--only-backup-points <pattern>',
-      'only these backup points: names or tags, * and ? globs (repeatable)',
+      '--only-backup-points <pattern...>',
+      'only these backup points: names or tags, * and ? globs (several, comma-separated or repeated)',
       collect,
       [],
     )
     .addOption(new Option('--skip-collect', 'do not run collect points (backup points send what is there)'))
     .addOption(new Option('--skip-backup', 'do not run backup points'));
+}
+
+/** The original accepted all its options with each of its commands; those that do nothing here stay quiet. */
+const ORIGINAL_OPTIONS: readonly (readonly [string, string])[] = [
+  ['-f, --force', 'force'],
+  ['-n, --nrpe', 'nrpe'],
+  ['-D, --dry', 'dry'],
+  ['--show-commands', 'showCommands'],
+  ['--confirm-commands', 'confirmCommands'],
+  ['--only-collect-points <pattern...>', 'onlyCollectPoints'],
+  ['--only-backup-points <pattern...>', 'onlyBackupPoints'],
+  ['--skip-collect', 'skipCollect'],
+  ['--skip-backup', 'skipBackup'],
+];
+
+/** Adds, hidden from help and without effect, the original's options a command does not use. */
+export function withOriginalOptions(command: Command): Command {
+  for (const [flags, name] of ORIGINAL_OPTIONS) {
+    if (command.options.some((o) => o.attributeName() === name)) continue;
+    command.addOption(new Option(flags).hideHelp());
+  }
+  return command;
 }
 
 export function configDir(flags: CommonFlags): string {

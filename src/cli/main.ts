@@ -2,8 +2,16 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../diag/diagnostic.js';
 import { VERSION } from '../pipeline.js';
-import { withConfigOptions, withSelectionOptions } from './common-options.js';
+import {
+  type CommonFlags,
+  resolveVerbosity,
+  withConfigOptions,
+  withOriginalOptions,
+  withSelectionOptions,
+} from './common-options.js';
 import { EXIT } from './exit-codes.js';
+import { teeToLogFile } from './log-file.js';
+import { normalizeArgv, ORIGINAL_COMMANDS } from './original-argv.js';
 
 // Each command loads its own modules when it runs: a run that renders nothing never pays for the
 // template engine, the ini writer or the executor.
@@ -13,15 +21,6 @@ const pluginsCommands = () => import('./plugins-command.js');
 
 const INCLUDE_SECRETS_HELP = `embed secret values instead of \${POLYARCHIV_SECRET_...} references (--out gets mode 0600)`;
 
-const COMMANDS = ['plan', 'apply', 'backup', 'restore', 'validate', 'config', 'check', 'plugins', 'help'];
-
-/** The original put options before the command (`polyarchiv -C dir backup`): accept that order too. */
-function commandFirst(args: string[]): string[] {
-  const index = args.findIndex((a) => COMMANDS.includes(a));
-  if (index <= 0) return args;
-  return [args[index] as string, ...args.slice(0, index), ...args.slice(index + 1)];
-}
-
 function program(run: (code: Promise<number> | number) => void): Command {
   const root = new Command('polyarchiv')
     .description(
@@ -29,7 +28,12 @@ function program(run: (code: Promise<number> | number) => void): Command {
     )
     .version(VERSION)
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_root, command) => {
+      const flags = command.opts<CommonFlags>();
+      resolveVerbosity(flags);
+      if (flags.logFile !== undefined) teeToLogFile(flags.logFile);
+    });
 
   withSelectionOptions(withConfigOptions(root.command('plan')))
     .description('print the plan: a reviewable bash script (default), a text summary or JSON')
@@ -51,6 +55,7 @@ function program(run: (code: Promise<number> | number) => void): Command {
 
   apply('apply', 'run a backup now, or a saved JSON plan')
     .alias('backup')
+    .option('-n, --nrpe', 'print one Nagios status line on standard output at the end; exit 0/1/2/3')
     .argument('[planfile]', 'a plan saved with plan --format json --out FILE')
     .action((planFile, flags) => run(planCommands().then((m) => m.applyCommand(planFile, flags, 'backup'))));
 
@@ -77,7 +82,19 @@ function program(run: (code: Promise<number> | number) => void): Command {
     .option('--markdown', 'print the engine reference as Markdown (used by the README)')
     .option('--sample <engine>', 'print a sample section for ENGINE, its required options to fill in')
     .action((flags) => run(pluginsCommands().then((m) => m.pluginsCommand(flags))));
+
+  for (const name of ORIGINAL_COMMANDS) {
+    const command = root.commands.find((c) => c.name() === name || c.aliases().includes(name));
+    if (command !== undefined) withOriginalOptions(command);
+  }
   return root;
+}
+
+/** Every long option of every command: exact spellings are never read as prefixes. */
+function longOptions(root: Command): Set<string> {
+  return new Set(
+    [root, ...root.commands].flatMap((c) => c.options.flatMap((o) => (o.long === undefined ? [] : [o.long]))),
+  );
 }
 
 async function main(): Promise<void> {
@@ -85,8 +102,17 @@ async function main(): Promise<void> {
   const root = program((code) => {
     pending = code;
   });
+  const { args, command } = normalizeArgv(process.argv.slice(2), { knownLongOptions: longOptions(root) });
+  const asksHelp = args.some((a) => ['-h', '--help', '-V', '--version'].includes(a));
+  if (command === undefined && !asksHelp) {
+    // As the original's argparse: a command is required; the usage goes to standard error.
+    if (args.length > 0) process.stderr.write('error: a command is required\n');
+    process.stderr.write(root.helpInformation());
+    process.exitCode = EXIT.usage;
+    return;
+  }
   try {
-    root.parse(commandFirst(process.argv.slice(2)), { from: 'user' });
+    root.parse(args, { from: 'user' });
     process.exitCode = await pending;
   } catch (error) {
     process.exitCode = handle(error);

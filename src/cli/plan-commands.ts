@@ -9,6 +9,7 @@ import { makePlan, planSecrets } from '../pipeline.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../planner/plan.js';
 import { type CommonFlags, configDir, pinnedVariables, planTime, selectionOf } from './common-options.js';
 import { EXIT } from './exit-codes.js';
+import { backupStatus, NAGIOS } from './nrpe.js';
 import { printDiagnostics, say } from './output.js';
 
 export interface PlanFlags extends CommonFlags {
@@ -21,9 +22,9 @@ export interface PlanFlags extends CommonFlags {
 
 export interface ApplyFlags extends CommonFlags {
   dry?: boolean;
-  showCommands?: boolean;
   confirmCommands?: boolean;
   from?: string;
+  nrpe?: boolean;
 }
 
 function planFrom(
@@ -73,8 +74,12 @@ export async function applyCommand(
   flags: ApplyFlags,
   mode: 'backup' | 'restore',
 ): Promise<number> {
+  if (planFile !== undefined) refuseSelection(flags);
   const plan = planFile === undefined ? planFrom(flags, mode, mode) : readSavedPlan(planFile);
-  if (typeof plan === 'number') return plan;
+  if (typeof plan === 'number') {
+    if (flags.nrpe) process.stdout.write('UNKNOWN - unable to load configuration\n');
+    return flags.nrpe ? NAGIOS.unknown : plan;
+  }
   if (flags.dry) say('dry run: nothing is executed, locked, created or recorded');
   const reader = flags.confirmCommands
     ? createInterface({ input: process.stdin, terminal: false })
@@ -87,14 +92,37 @@ export async function applyCommand(
       quiet: flags.quiet === true,
       say,
       clock: () => new Date(),
+      relayOutput: flags.logFile !== undefined,
       ...(plan.secrets.length === 0 ? {} : { secrets: planSecrets(plan) }),
       ...(answers === undefined ? {} : { confirm: (line: string) => confirm(answers, line) }),
     });
     for (const skipped of plan.skipped)
       say(`${skipped.failed ? 'cannot run' : 'not run'}: ${skipped.title}: ${skipped.reason}`);
-    return report.exitCode;
+    if (!flags.nrpe || mode !== 'backup') return report.exitCode;
+    const status = backupStatus(plan, report);
+    process.stdout.write(`${status.line}\n`);
+    return status.code;
   } finally {
     reader?.close();
+  }
+}
+
+/** A saved plan carries the selection it was made with: flags that would change it are refused. */
+function refuseSelection(flags: ApplyFlags): void {
+  const given = [
+    flags.onlyCollectPoints.length > 0 ? '--only-collect-points' : '',
+    flags.onlyBackupPoints.length > 0 ? '--only-backup-points' : '',
+    flags.force ? '--force' : '',
+    flags.skipCollect ? '--skip-collect' : '',
+    flags.skipBackup ? '--skip-backup' : '',
+    flags.config !== undefined ? '--config' : '',
+    flags.now !== undefined ? '--now' : '',
+    flags.set.length > 0 ? '--set' : '',
+  ].filter(Boolean);
+  if (given.length > 0) {
+    throw new UsageError(
+      `${given.join(', ')}: a saved plan runs the selection it was made with; give these to polyarchiv plan instead`,
+    );
   }
 }
 

@@ -1,8 +1,9 @@
 import { offsetText, type Variables } from '../config/variables.js';
 
 /**
- * The original's PointInfo JSON (reference §9.4), same fields and file locations. Timestamps are
- * written ISO-8601 with offset; the original's naive local timestamps are still read.
+ * The original's PointInfo JSON, same fields and file locations, written so that the original
+ * still reads it: timestamps in its format, local time without offset (`2026-11-26T18:00:00`).
+ * Timestamps with an offset, which earlier versions wrote, are still read.
  */
 export interface PointState {
   readonly last_state_valid: boolean | null;
@@ -101,11 +102,17 @@ export function dataTime(state: PointState | undefined): Date | undefined {
   return parseTimestamp(state.last_success);
 }
 
+/** Local time with its offset, for people: `2026-11-26T18:00:00+01:00`. */
 export function formatTimestamp(date: Date): string {
+  return `${stateTimestamp(date)}${offsetText(date, ':')}`;
+}
+
+/** The original's state timestamp: local time, no offset (its parser refuses anything else). */
+export function stateTimestamp(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return (
     `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
-    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}${offsetText(date, ':')}`
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
   );
 }
 

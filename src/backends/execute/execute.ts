@@ -38,6 +38,8 @@ export interface ExecuteOptions {
   readonly clock: () => Date;
   /** Secret values by variable name, resolved from the configuration at run time. */
   readonly secrets?: ReadonlyMap<string, string>;
+  /** Relay the tools' output through this process's streams (`--log-file`). */
+  readonly relayOutput?: boolean;
 }
 
 export interface ExecutionReport {
@@ -56,7 +58,11 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const umask = process.umask(0o077);
   const workDir = mkdtempSync(join(tmpdir(), 'polyarchiv.'));
   try {
-    return await executeUnits(plan, options, { workDir, secrets: options.secrets ?? new Map() });
+    return await executeUnits(plan, options, {
+      workDir,
+      secrets: options.secrets ?? new Map(),
+      relayOutput: options.relayOutput === true,
+    });
   } finally {
     rmSync(workDir, { recursive: true, force: true });
     process.umask(umask);
@@ -138,7 +144,7 @@ async function runUnit(
     }
     return failure === undefined ? { status: 'ok' } : { status: 'failed', message: failure };
   } finally {
-    releaseLock(lock);
+    releaseLock(lock, unit.lockFile);
   }
 }
 

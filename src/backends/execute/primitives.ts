@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
+  fstatSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -13,7 +14,7 @@ import {
 import { dirname } from 'node:path';
 import { sha256 } from '../../config/load.js';
 import type { DirSwapCommand, DumpCheckCommand } from '../../graph/command.js';
-import { fillStateTemplate, formatTimestamp } from '../../state/point-state.js';
+import { fillStateTemplate, stateTimestamp } from '../../state/point-state.js';
 
 /**
  * The executor's side of the helpers the script defines in templates/partials/helpers.hbs. Each
@@ -30,21 +31,41 @@ export function makeDir(path: string): void {
   }
 }
 
-/** Takes the collect point's flock like `exec 9>>lock; flock --nonblock 9`: the fd holds it until closed. */
+/**
+ * Twin of polyarchiv_lock: takes the collect point's flock like `exec 9>>lock; flock --nonblock 9`
+ * (the fd holds it until closed), again if the file locked was removed by a run that just ended.
+ */
 export function takeLock(lockFile: string): number | 'busy' {
   makeDir(dirname(lockFile));
-  const fd = openSync(lockFile, 'a');
-  const result = spawnSync('flock', ['--nonblock', '3'], { stdio: ['ignore', 'inherit', 'inherit', fd] });
-  if (result.error !== undefined) {
+  for (;;) {
+    const fd = openSync(lockFile, 'a');
+    const result = spawnSync('flock', ['--nonblock', '3'], { stdio: ['ignore', 'inherit', 'inherit', fd] });
+    if (result.error !== undefined) {
+      closeSync(fd);
+      throw result.error;
+    }
+    if (result.status !== 0) {
+      closeSync(fd);
+      return 'busy';
+    }
+    if (isSameFile(fd, lockFile)) return fd;
     closeSync(fd);
-    throw result.error;
   }
-  if (result.status === 0) return fd;
-  closeSync(fd);
-  return 'busy';
 }
 
-export function releaseLock(fd: number): void {
+function isSameFile(fd: number, path: string): boolean {
+  try {
+    const held = fstatSync(fd);
+    const named = statSync(path);
+    return held.dev === named.dev && held.ino === named.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Twin of polyarchiv_unlock: the original PolyArchiv takes an existing lock file for a live lock. */
+export function releaseLock(fd: number, lockFile: string): void {
+  rmSync(lockFile, { force: true });
   closeSync(fd);
 }
 
@@ -63,7 +84,7 @@ export function recordState(
   makeDir(dirname(file));
   writeFileSync(
     `${file}.partial`,
-    fillStateTemplate(template, formatTimestamp(now), message, measuredSize(measure)),
+    fillStateTemplate(template, stateTimestamp(now), message, measuredSize(measure)),
   );
   renameSync(`${file}.partial`, file);
 }

@@ -10,6 +10,8 @@ export interface RunContext {
   readonly workDir: string;
   /** Secret values from the configuration; a `POLYARCHIV_SECRET_*` variable in the environment wins. */
   readonly secrets: ReadonlyMap<string, string>;
+  /** Tools' output goes through this process's streams (to reach a log file) instead of the terminal's. */
+  readonly relayOutput?: boolean;
 }
 
 export function secretValue(name: string, ctx: RunContext): string {
@@ -92,11 +94,14 @@ export function runExec(command: ExecCommand, ctx: RunContext): Promise<number> 
       return;
     }
     const [tool, ...args] = command.argv.map((w) => wordValue(w, ctx)) as [string, ...string[]];
+    const relay = ctx.relayOutput === true;
     const child = spawn(tool, args, {
-      stdio: [stdin, stdout, 'inherit'],
+      stdio: [stdin, stdout === 'inherit' && relay ? 'pipe' : stdout, relay ? 'pipe' : 'inherit'],
       env,
       ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
     });
+    child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     child.on('error', (error: NodeJS.ErrnoException) => {
       process.stderr.write(
         `polyarchiv: ${tool}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`,

@@ -1,0 +1,67 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { haveOriginal, runOriginal } from '../helpers/original.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'tput') && haveOriginal();
+
+/**
+ * Command lines written for the original (its README, documentation and cron habits) keep
+ * working: each runs through the original and through polyarchiv on the same configuration, and
+ * both exit alike. CFG stands for the configuration directory, LOG for a log file.
+ */
+const LINES: readonly (readonly [string, number])[] = [
+  ['-C CFG backup -D --show-commands', 0],
+  ['-C CFG backup --show-commands --force', 0],
+  ['-C CFG config -v', 0],
+  ['-C CFG -f -n backup', 0],
+  ['--config=CFG --verbosity=0 backup -fq', 0],
+  ['-CCFG backup --only-collect-points site other --only-backup-points mirror elsewhere', 0],
+  ['-C CFG --only-coll site --skip-coll backup', 0],
+  ['--log-file LOG -C CFG -n check', 0],
+  ['-C CFG check -f -D --show-commands --confirm-commands --skip-backup', 0],
+  ['-C CFG plugins -v -n', 0],
+  // argparse requires a command, and --only-* reads every following word, the command too.
+  ['', 2],
+  ['-C CFG --only-collect-points site backup', 2],
+];
+
+describe.runIf(canRun)("the original's command lines", () => {
+  let box: Sandbox;
+  const words = (line: string) =>
+    line
+      .split(' ')
+      .filter(Boolean)
+      .map((w) => w.replace('CFG', box.path('config')).replace('LOG', box.path('run.log')));
+  beforeAll(() => {
+    box = makeSandbox('polyarchiv-original-lines-');
+    box.write({
+      'config/site.collect': `[point]\nengine = files\nlocal_path = ${box.path('collect')}\nfrequency = daily\n\n[source "documents"]\nengine = local_files\nsource_path = ${box.path('data')}\ndestination_path = documents\n`,
+      'config/mirror.backup': `[point]\nengine = synchronize\nremote_url = file://${box.path('mirror')}/{name}\nfrequency = daily\n`,
+      'data/a.txt': 'a\n',
+    });
+    mkdirSync(box.path('collect'));
+  });
+  afterAll(() => box.remove());
+
+  it.each(LINES)('polyarchiv %s', (line, code) => {
+    const original = runOriginal(words(line));
+    expect(original.code, `the original: ${original.stdout}${original.stderr}`).toBe(code);
+    const ours = runCli(words(line));
+    expect(ours.code, ours.stdout + ours.stderr).toBe(code);
+    if (code === 2) expect(ours.stderr).toContain('Usage: polyarchiv');
+    if (line.includes('LOG')) {
+      expect(readFileSync(box.path('run.log'), 'utf8')).toBe(ours.stdout + ours.stderr);
+    }
+  });
+
+  it('prints the same Nagios status line for backup --nrpe', () => {
+    const lastLine = (text: string) => text.trim().split('\n').at(-1);
+    const original = runOriginal(words('-C CFG --nrpe --force backup'));
+    const ours = runCli(words('-C CFG --nrpe --force backup'));
+    expect(lastLine(ours.stdout)).toBe(lastLine(original.stdout));
+    expect(lastLine(ours.stdout)).toBe('OK - all backups are valid');
+  });
+});
