@@ -5,7 +5,7 @@ import { runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
-import { fileContents, snapshotTree } from '../helpers/tree.js';
+import { fileContents, maskTimestamps, snapshotTree } from '../helpers/tree.js';
 import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
 
 const canRun = haveSshd() && haveTools('flock', 'bash', 'sha256sum');
@@ -17,9 +17,7 @@ const REMOTE_DIR = `remote/-it's a "$HOME" dir ünï`;
 function comparableTree(box: Sandbox, dir: string): Record<string, string> {
   const tree = snapshotTree(box.path(dir));
   for (const key of Object.keys(tree).filter((k) => k.endsWith('.json'))) {
-    tree[key] = readFileSync(box.path(dir, key), 'utf8')
-      .replaceAll(box.root, '<root>')
-      .replace(/\d{4}-\d{2}-\d{2}T[\d:.]+[+-]\d{2}:\d{2}/g, '<time>');
+    tree[key] = maskTimestamps(readFileSync(box.path(dir, key), 'utf8').replaceAll(box.root, '<root>'));
   }
   return tree;
 }

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 
 const TIMESTAMP = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2})?/g;
 
+/** A state file's text with its run timestamps masked. */
+export const maskTimestamps = (text: string): string => text.replace(TIMESTAMP, '<time>');
+
 /** Every entry below `root`, sorted, with its relative path. */
 function walk(root: string, visit: (key: string, path: string, stat: Stats) => void, rel = ''): void {
   for (const name of readdirSync(join(root, rel)).sort()) {
@@ -28,7 +31,7 @@ export function snapshotTree(root: string): Record<string, string> {
     else if (stat.isDirectory()) entries[key] = `dir ${mode}`;
     else {
       let content = readFileSync(path);
-      if (key.endsWith('.json')) content = Buffer.from(content.toString('utf8').replace(TIMESTAMP, '<time>'));
+      if (key.endsWith('.json')) content = Buffer.from(maskTimestamps(content.toString('utf8')));
       const digest = createHash('sha256').update(content).digest('hex').slice(0, 16);
       entries[key] = `file ${mode} ${digest} ${stat.size}`;
     }
