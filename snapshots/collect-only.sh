@@ -46,12 +46,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -94,7 +100,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -239,16 +245,16 @@ polyarchiv_finish() {
 unit_1_collect_workstation() {
   # workstation.collect:3 [point]
   polyarchiv_step 1 14 'create the collect directory' 'workstation.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups
   # workstation.collect:6 [source "etc"]
   polyarchiv_step 2 14 'recover the copy of source "etc" if a previous run was interrupted' 'workstation.collect:6 [source "etc"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/etc /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.old
   # workstation.collect:6 [source "etc"]
   polyarchiv_step 3 14 'create the copy of source "etc"' 'workstation.collect:6 [source "etc"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups/etc
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups/etc
   # workstation.collect:6 [source "etc"]
   polyarchiv_step 4 14 'create /var/lib/polyarchiv-fixture/collect/workstation/metadata/work' 'workstation.collect:6 [source "etc"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/metadata/work
   # workstation.collect:6 [source "etc"]
   polyarchiv_step 5 14 'copy /var/lib/polyarchiv-fixture/data/etc into a staging copy of the copy of source "etc"' 'workstation.collect:6 [source "etc"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/etc -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.new/
@@ -260,7 +266,7 @@ unit_1_collect_workstation() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/home /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.old
   # workstation.collect:11 [source "home"]
   polyarchiv_step 8 14 'create the copy of source "home"' 'workstation.collect:11 [source "home"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups/home
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups/home
   # workstation.collect:11 [source "home"]
   polyarchiv_step 9 14 'copy /var/lib/polyarchiv-fixture/data/home into a staging copy of the copy of source "home"' 'workstation.collect:11 [source "home"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/home -- /var/lib/polyarchiv-fixture/data/home/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.new/
@@ -272,7 +278,7 @@ unit_1_collect_workstation() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.old
   # workstation.collect:16 [source "srv"]
   polyarchiv_step 12 14 'create the copy of source "srv"' 'workstation.collect:16 [source "srv"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www
   # workstation.collect:16 [source "srv"]
   polyarchiv_step 13 14 'copy /var/lib/polyarchiv-fixture/data/srv/www into a staging copy of the copy of source "srv"' 'workstation.collect:16 [source "srv"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.new/

@@ -47,12 +47,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -95,7 +101,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -240,13 +246,13 @@ polyarchiv_finish() {
 unit_1_collect_mail() {
   # mail.collect:3 [point]
   polyarchiv_step 1 19 'create the collect directory' 'mail.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/mail/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 2 19 'recover the mail copy of source "everyone" if a previous run was interrupted' 'mail.collect:5 [source "everyone"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-old
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 3 19 'create the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 4 19 'remove the staging copy a failed run of source "everyone" left' 'mail.collect:5 [source "everyone"]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
@@ -273,7 +279,7 @@ unit_1_collect_mail() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-old
   # mail.collect:9 [source "sales"]
   polyarchiv_step 12 19 'create the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales
   # mail.collect:9 [source "sales"]
   polyarchiv_step 13 19 'remove the staging copy a failed run of source "sales" left' 'mail.collect:9 [source "sales"]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
@@ -305,7 +311,7 @@ unit_2_backup_mirror_mail() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/mail /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-old
   # mirror.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "mail"' 'mirror.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/mail
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/mail
   # mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/mail/backups into a staging copy of the mirror of "mail"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/mail -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-new/

@@ -54,12 +54,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -102,7 +108,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -247,16 +253,16 @@ polyarchiv_finish() {
 unit_1_collect_end_of_month() {
   # end-of-month.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'end-of-month.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/end-of-month/backups
   # end-of-month.collect:8 [source "files"]
   polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted' 'end-of-month.collect:8 [source "files"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work/files.old
   # end-of-month.collect:8 [source "files"]
   polyarchiv_step 3 6 'create the copy of source "files"' 'end-of-month.collect:8 [source "files"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files
   # end-of-month.collect:8 [source "files"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work' 'end-of-month.collect:8 [source "files"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work
   # end-of-month.collect:8 [source "files"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/end-of-month into a staging copy of the copy of source "files"' 'end-of-month.collect:8 [source "files"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files -- /var/lib/polyarchiv-fixture/data/end-of-month/ /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work/files.new/
@@ -273,7 +279,7 @@ unit_2_backup_fridays_end_of_month() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-old
   # fridays.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "end-of-month"' 'fridays.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month
   # fridays.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/end-of-month/backups into a staging copy of the mirror of "end-of-month"' 'fridays.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-new/
@@ -287,16 +293,16 @@ unit_2_backup_fridays_end_of_month() {
 unit_3_collect_every_run() {
   # every-run.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'every-run.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/every-run/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/every-run/backups
   # every-run.collect:8 [source "files"]
   polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted' 'every-run.collect:8 [source "files"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/every-run/backups/files /var/lib/polyarchiv-fixture/collect/every-run/metadata/work/files.old
   # every-run.collect:8 [source "files"]
   polyarchiv_step 3 6 'create the copy of source "files"' 'every-run.collect:8 [source "files"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/every-run/backups/files
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/every-run/backups/files
   # every-run.collect:8 [source "files"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/every-run/metadata/work' 'every-run.collect:8 [source "files"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/every-run/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/every-run/metadata/work
   # every-run.collect:8 [source "files"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/every-run into a staging copy of the copy of source "files"' 'every-run.collect:8 [source "files"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/every-run/backups/files -- /var/lib/polyarchiv-fixture/data/every-run/ /var/lib/polyarchiv-fixture/collect/every-run/metadata/work/files.new/
@@ -313,7 +319,7 @@ unit_4_backup_daily_every_run() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/daily/every-run /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-old
   # daily.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "every-run"' 'daily.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/daily/every-run
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/daily/every-run
   # daily.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/every-run/backups into a staging copy of the mirror of "every-run"' 'daily.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/daily/every-run -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-new/
@@ -330,7 +336,7 @@ unit_5_backup_monthly_every_run() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/monthly/every-run /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-old
   # monthly.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "every-run"' 'monthly.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/monthly/every-run
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/monthly/every-run
   # monthly.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/every-run/backups into a staging copy of the mirror of "every-run"' 'monthly.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/monthly/every-run -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-new/
@@ -344,16 +350,16 @@ unit_5_backup_monthly_every_run() {
 unit_6_collect_hour_in_seconds() {
   # hour-in-seconds.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'hour-in-seconds.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups
   # hour-in-seconds.collect:8 [source "files"]
   polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted' 'hour-in-seconds.collect:8 [source "files"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work/files.old
   # hour-in-seconds.collect:8 [source "files"]
   polyarchiv_step 3 6 'create the copy of source "files"' 'hour-in-seconds.collect:8 [source "files"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files
   # hour-in-seconds.collect:8 [source "files"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work' 'hour-in-seconds.collect:8 [source "files"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work
   # hour-in-seconds.collect:8 [source "files"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/hour-in-seconds into a staging copy of the copy of source "files"' 'hour-in-seconds.collect:8 [source "files"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files -- /var/lib/polyarchiv-fixture/data/hour-in-seconds/ /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work/files.new/
@@ -370,7 +376,7 @@ unit_7_backup_weekly_hour_in_seconds() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-old
   # weekly.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "hour-in-seconds"' 'weekly.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds
   # weekly.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups into a staging copy of the mirror of "hour-in-seconds"' 'weekly.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-new/
@@ -384,16 +390,16 @@ unit_7_backup_weekly_hour_in_seconds() {
 unit_8_collect_hourly() {
   # hourly.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'hourly.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/hourly/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hourly/backups
   # hourly.collect:8 [source "files"]
   polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted' 'hourly.collect:8 [source "files"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/hourly/backups/files /var/lib/polyarchiv-fixture/collect/hourly/metadata/work/files.old
   # hourly.collect:8 [source "files"]
   polyarchiv_step 3 6 'create the copy of source "files"' 'hourly.collect:8 [source "files"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/hourly/backups/files
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hourly/backups/files
   # hourly.collect:8 [source "files"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/hourly/metadata/work' 'hourly.collect:8 [source "files"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/hourly/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hourly/metadata/work
   # hourly.collect:8 [source "files"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/hourly into a staging copy of the copy of source "files"' 'hourly.collect:8 [source "files"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/hourly/backups/files -- /var/lib/polyarchiv-fixture/data/hourly/ /var/lib/polyarchiv-fixture/collect/hourly/metadata/work/files.new/
@@ -410,7 +416,7 @@ unit_9_backup_daily_at_3_hourly() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-old
   # daily-at-3.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "hourly"' 'daily-at-3.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly
   # daily-at-3.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hourly/backups into a staging copy of the mirror of "hourly"' 'daily-at-3.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-new/
@@ -427,7 +433,7 @@ unit_10_backup_monthly_hourly() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/monthly/hourly /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-old
   # monthly.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "hourly"' 'monthly.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/monthly/hourly
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/monthly/hourly
   # monthly.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hourly/backups into a staging copy of the mirror of "hourly"' 'monthly.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/monthly/hourly -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-new/

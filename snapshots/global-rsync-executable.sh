@@ -48,12 +48,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -96,7 +102,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -241,16 +247,16 @@ polyarchiv_finish() {
 unit_1_collect_config_files() {
   # config-files.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'config-files.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/config-files/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/config-files/backups
   # config-files.collect:5 [source "etc"]
   polyarchiv_step 2 6 'recover the copy of source "etc" if a previous run was interrupted' 'config-files.collect:5 [source "etc"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/config-files/backups/etc /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.old
   # config-files.collect:5 [source "etc"]
   polyarchiv_step 3 6 'create the copy of source "etc"' 'config-files.collect:5 [source "etc"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/config-files/backups/etc
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/config-files/backups/etc
   # config-files.collect:5 [source "etc"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/config-files/metadata/work' 'config-files.collect:5 [source "etc"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/config-files/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/config-files/metadata/work
   # config-files.collect:5 [source "etc"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/etc into a staging copy of the copy of source "etc"' 'config-files.collect:5 [source "etc"]'
   /usr/bin/rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/config-files/backups/etc -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.new/
@@ -267,7 +273,7 @@ unit_2_backup_mirror_config_files() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/config-files /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-old
   # mirror.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "config-files"' 'mirror.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/config-files
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/config-files
   # mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/config-files/backups into a staging copy of the mirror of "config-files"' 'mirror.backup:3 [point]'
   /usr/bin/rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/config-files -- /var/lib/polyarchiv-fixture/collect/config-files/backups/ /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-new/

@@ -47,12 +47,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -95,7 +101,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -240,16 +246,16 @@ polyarchiv_finish() {
 unit_1_collect_server() {
   # server.collect:3 [point]
   polyarchiv_step 1 14 'create the collect directory' 'server.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/server/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/backups
   # server.collect:6 [source "tree"]
   polyarchiv_step 2 14 'recover the copy of source "tree" if a previous run was interrupted' 'server.collect:6 [source "tree"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/server/backups/tree /var/lib/polyarchiv-fixture/collect/server/metadata/work/tree.old
   # server.collect:6 [source "tree"]
   polyarchiv_step 3 14 'create the copy of source "tree"' 'server.collect:6 [source "tree"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/server/backups/tree
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/backups/tree
   # server.collect:6 [source "tree"]
   polyarchiv_step 4 14 'create /var/lib/polyarchiv-fixture/collect/server/metadata/work' 'server.collect:6 [source "tree"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/server/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/metadata/work
   # server.collect:6 [source "tree"]
   polyarchiv_step 5 14 'copy /var/lib/polyarchiv-fixture/data/tree into a staging copy of the copy of source "tree"' 'server.collect:6 [source "tree"]'
   rsync -a --delete -S -H '--include=*.keep.tmp' '--exclude=*.tmp' --link-dest=/var/lib/polyarchiv-fixture/collect/server/backups/tree -- /var/lib/polyarchiv-fixture/data/tree/ /var/lib/polyarchiv-fixture/collect/server/metadata/work/tree.new/
@@ -261,7 +267,7 @@ unit_1_collect_server() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/server/backups/logs /var/lib/polyarchiv-fixture/collect/server/metadata/work/logs.old
   # server.collect:15 [source "logs"]
   polyarchiv_step 8 14 'create the copy of source "logs"' 'server.collect:15 [source "logs"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/server/backups/logs
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/backups/logs
   # server.collect:15 [source "logs"]
   polyarchiv_step 9 14 'copy /var/lib/polyarchiv-fixture/data/logs into a staging copy of the copy of source "logs"' 'server.collect:15 [source "logs"]'
   rsync -a --delete -S --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt --link-dest=/var/lib/polyarchiv-fixture/collect/server/backups/logs -- /var/lib/polyarchiv-fixture/data/logs/ /var/lib/polyarchiv-fixture/collect/server/metadata/work/logs.new/
@@ -273,7 +279,7 @@ unit_1_collect_server() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/server/backups/plain /var/lib/polyarchiv-fixture/collect/server/metadata/work/plain.old
   # server.collect:23 [source "plain"]
   polyarchiv_step 12 14 'create the copy of source "plain"' 'server.collect:23 [source "plain"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/server/backups/plain
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/backups/plain
   # server.collect:23 [source "plain"]
   polyarchiv_step 13 14 'copy /var/lib/polyarchiv-fixture/data/plain into a staging copy of the copy of source "plain"' 'server.collect:23 [source "plain"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/server/backups/plain -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/server/metadata/work/plain.new/
@@ -290,7 +296,7 @@ unit_2_backup_mirror_server() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/server /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-old
   # mirror.backup:4 [point]
   polyarchiv_step 2 4 'create the mirror of "server"' 'mirror.backup:4 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/server
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/server
   # mirror.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/server/backups into a staging copy of the mirror of "server"' 'mirror.backup:4 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/server -- /var/lib/polyarchiv-fixture/collect/server/backups/ /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-new/

@@ -48,12 +48,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -96,7 +102,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -241,16 +247,16 @@ polyarchiv_finish() {
 unit_1_collect_other() {
   # other.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'other.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/other/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/other/backups
   # other.collect:5 [source "notes-again"]
   polyarchiv_step 2 6 'recover the copy of source "notes-again" if a previous run was interrupted' 'other.collect:5 [source "notes-again"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/other/backups/notes /var/lib/polyarchiv-fixture/collect/other/metadata/work/notes.old
   # other.collect:5 [source "notes-again"]
   polyarchiv_step 3 6 'create the copy of source "notes-again"' 'other.collect:5 [source "notes-again"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/other/backups/notes
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/other/backups/notes
   # other.collect:5 [source "notes-again"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/other/metadata/work' 'other.collect:5 [source "notes-again"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/other/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/other/metadata/work
   # other.collect:5 [source "notes-again"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/notes into a staging copy of the copy of source "notes-again"' 'other.collect:5 [source "notes-again"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/other/backups/notes -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/other/metadata/work/notes.new/
@@ -267,7 +273,7 @@ unit_2_backup_MIRROR_other() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/other /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-old
   # MIRROR.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "other"' 'MIRROR.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/other
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/other
   # MIRROR.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/other/backups into a staging copy of the mirror of "other"' 'MIRROR.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/other -- /var/lib/polyarchiv-fixture/collect/other/backups/ /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-new/
@@ -281,16 +287,16 @@ unit_2_backup_MIRROR_other() {
 unit_3_collect_site() {
   # site.collect:10 [point]
   polyarchiv_step 1 10 'create the collect directory' 'site.collect:10 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:13 [source "pages"]
   polyarchiv_step 2 10 'recover the copy of source "pages" if a previous run was interrupted' 'site.collect:13 [source "pages"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/pages /var/lib/polyarchiv-fixture/collect/site/metadata/work/pages.old
   # site.collect:13 [source "pages"]
   polyarchiv_step 3 10 'create the copy of source "pages"' 'site.collect:13 [source "pages"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/pages
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/pages
   # site.collect:13 [source "pages"]
   polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:13 [source "pages"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # site.collect:13 [source "pages"]
   polyarchiv_step 5 10 'copy /var/lib/polyarchiv-fixture/data/site into a staging copy of the copy of source "pages"' 'site.collect:13 [source "pages"]'
   rsync -a --delete -S '--exclude=*.swp' --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/pages -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/pages.new/
@@ -302,7 +308,7 @@ unit_3_collect_site() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/notes /var/lib/polyarchiv-fixture/collect/site/metadata/work/notes.old
   # site.collect:18 [source "notes"]
   polyarchiv_step 8 10 'create the copy of source "notes"' 'site.collect:18 [source "notes"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/notes
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/notes
   # site.collect:18 [source "notes"]
   polyarchiv_step 9 10 'copy /var/lib/polyarchiv-fixture/data/notes into a staging copy of the copy of source "notes"' 'site.collect:18 [source "notes"]'
   rsync -a --delete -S '--exclude=*.bak # not a comment' --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/notes -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/notes.new/
@@ -319,7 +325,7 @@ unit_4_backup_MIRROR_site() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
   # MIRROR.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "site"' 'MIRROR.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/site
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/site
   # MIRROR.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"' 'MIRROR.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/

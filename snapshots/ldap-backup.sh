@@ -47,12 +47,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -95,7 +101,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -240,10 +246,10 @@ polyarchiv_finish() {
 unit_1_collect_directory() {
   # directory.collect:6 [point]
   polyarchiv_step 1 6 'create the collect directory' 'directory.collect:6 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/directory/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/backups
   # directory.collect:8 [source "main"]
   polyarchiv_step 2 6 'create /var/lib/polyarchiv-fixture/collect/directory/metadata/work' 'directory.collect:8 [source "main"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/directory/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/metadata/work
   # directory.collect:8 [source "main"]
   polyarchiv_step 3 6 'export LDAP database 1 with slapcat (source "main")' 'directory.collect:8 [source "main"]'
   slapcat -n 1 > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial
@@ -251,7 +257,7 @@ unit_1_collect_directory() {
   mv -f -- /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif
   # directory.collect:12 [source "accounts"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/directory/backups/ldap' 'directory.collect:12 [source "accounts"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/directory/backups/ldap
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/backups/ldap
   # directory.collect:12 [source "accounts"]
   polyarchiv_step 5 6 'export LDAP database dc=accounts,dc=example,dc=org with slapcat (source "accounts")' 'directory.collect:12 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
@@ -273,7 +279,7 @@ unit_2_backup_mirror_directory() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/directory /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-old
   # mirror.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "directory"' 'mirror.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/directory
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/directory
   # mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/directory/backups into a staging copy of the mirror of "directory"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/directory -- /var/lib/polyarchiv-fixture/collect/directory/backups/ /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-new/

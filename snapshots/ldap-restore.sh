@@ -47,12 +47,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -95,7 +101,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -235,41 +241,21 @@ polyarchiv_finish() {
   exit "${code}"
 }
 
-# Rebuilds a stopped service's data directory $1 with a loader that reads $3, keeping the old
-# contents in $2 until the load succeeds and putting them back if it fails. Then come $4 words of
-# the start command, run either way, then the load command.
+# Rebuilds a stopped service's data directory $1 with a loader that reads $3. The old contents
+# wait in $2, a directory inside $1 (the same filesystem, and $1 itself never moves: it may be a
+# mount point), until the load succeeds, and come back if it fails. Then come $4 words of the
+# start command, run on every way out, even when a move fails, then the load command.
 polyarchiv_dir_reload() {
   local target=$1 previous=$2 input=$3 count=$4 rc=0 started=0
   local -a start=("${@:5:count}")
   shift $((4 + count))
-  if [[ ! -s ${input} ]]; then
-    polyarchiv_say "  ${input} is missing or empty: ${target} is left as it is"
-    rc=1
-  else
-    # A previous run killed before its end left the last good contents aside: put them back.
-    if [[ -d ${previous} ]]; then
-      rm -rf -- "${target}"
-      mv -T -- "${previous}" "${target}"
-    fi
-    if [[ ! -d ${target} ]]; then
-      polyarchiv_say "  ${target} is not a directory: nothing to replace"
-      rc=1
-    else
-      mv -T -- "${target}" "${previous}"
-      mkdir -- "${target}"
-      chown --reference="${previous}" -- "${target}"
-      chmod --reference="${previous}" -- "${target}"
-      "$@" < "${input}" || rc=$?
-      if ((rc == 0)); then
-        chown -R --reference="${previous}" -- "${target}"
-        rm -rf -- "${previous}"
-      else
-        polyarchiv_say "  the load failed with exit code ${rc}: the previous contents of ${target} are put back"
-        rm -rf -- "${target}"
-        mv -T -- "${previous}" "${target}"
-      fi
-    fi
-  fi
+  set +e
+  (
+    set -e
+    polyarchiv_reload_contents "${target}" "${previous}" "${input}" "$@"
+  )
+  rc=$?
+  set -e
   # Without fd 9: a daemon that kept the collect point's lock would lock out every later run.
   if ((count > 0)); then
     "${start[@]}" 9>&- || started=$?
@@ -280,6 +266,71 @@ polyarchiv_dir_reload() {
   return "${rc}"
 }
 
+polyarchiv_reload_contents() {
+  local target=$1 previous=$2 input=$3 rc=0 entry
+  shift 3
+  if [[ ! -s ${input} ]]; then
+    polyarchiv_say "  ${input} is missing or empty: ${target} is left as it is"
+    return 1
+  fi
+  if [[ ! -d ${target} ]]; then
+    polyarchiv_say "  ${target} is not a directory: nothing to replace"
+    return 1
+  fi
+  # A previous run killed before its end left the last good contents aside: put them back.
+  if [[ -d ${previous} ]]; then
+    polyarchiv_put_back "${target}" "${previous}"
+  fi
+  mkdir -- "${previous}"
+  polyarchiv_entries_but "${target}" "${previous}"
+  for entry in "${polyarchiv_entries[@]}"; do
+    mv -T -- "${entry}" "${previous}/${entry##*/}"
+  done
+  "$@" < "${input}" || rc=$?
+  if ((rc != 0)); then
+    polyarchiv_say "  the load failed with exit code ${rc}: the previous contents of ${target} are put back"
+  else
+    polyarchiv_entries_but "${target}" "${previous}"
+    if ((${#polyarchiv_entries[@]} > 0)); then
+      chown -R --reference="${target}" -- "${polyarchiv_entries[@]}" || rc=$?
+    fi
+    if ((rc != 0)); then
+      polyarchiv_say "  the loaded files could not be given the owner of ${target}: its previous contents are put back"
+    fi
+  fi
+  if ((rc == 0)); then
+    rm -rf -- "${previous}"
+  else
+    polyarchiv_put_back "${target}" "${previous}"
+  fi
+  return "${rc}"
+}
+
+# Empties $1 but for $2, then moves the contents of $2 back into $1 and removes $2.
+polyarchiv_put_back() {
+  local entry
+  polyarchiv_entries_but "$1" "$2"
+  if ((${#polyarchiv_entries[@]} > 0)); then
+    rm -rf -- "${polyarchiv_entries[@]}"
+  fi
+  polyarchiv_entries_but "$2" ''
+  for entry in "${polyarchiv_entries[@]}"; do
+    mv -T -- "${entry}" "$1/${entry##*/}"
+  done
+  rmdir -- "$2"
+}
+
+# Sets polyarchiv_entries to the entries of directory $1, hidden ones included, but $2.
+polyarchiv_entries_but() {
+  local entry
+  polyarchiv_entries=()
+  for entry in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+    if [[ (-e ${entry} || -L ${entry}) && ${entry} != "$2" ]]; then
+      polyarchiv_entries+=("${entry}")
+    fi
+  done
+}
+
 # fetch directory from backup point mirror (mirror.backup:1 [point])
 # chosen with --from mirror
 unit_1_fetch_mirror_directory() {
@@ -288,10 +339,10 @@ unit_1_fetch_mirror_directory() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/directory/backups /var/lib/polyarchiv-fixture/collect/directory/metadata/work/fetch.old
   # mirror.backup:3 [point]
   polyarchiv_step 2 5 'create the copy of "directory" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/directory/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/backups
   # mirror.backup:3 [point]
   polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/directory/metadata/work' 'mirror.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/directory/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/metadata/work
   # mirror.backup:3 [point]
   polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirror/directory into a staging copy of the copy of "directory" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/directory/backups -- /var/lib/polyarchiv-fixture/mirror/directory/ /var/lib/polyarchiv-fixture/collect/directory/metadata/work/fetch.new/
@@ -308,19 +359,19 @@ unit_2_restore_directory() {
   service slapd stop
   # directory.collect:10 [source "main"]
   polyarchiv_step 2 6 'rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main")' 'directory.collect:10 [source "main"]'
-  polyarchiv_dir_reload /var/lib/ldap /var/lib/.ldap.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 3 service slapd start slapadd -n 1
+  polyarchiv_dir_reload /var/lib/ldap /var/lib/ldap/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 3 service slapd start slapadd -n 1
   # directory.collect:18 [source "accounts"]
   polyarchiv_step 3 6 'stop slapd before restoring source "accounts"' 'directory.collect:18 [source "accounts"]'
   sudo -n -u root -- systemctl stop slapd@accounts.service
   # directory.collect:16 [source "accounts"]
   polyarchiv_step 4 6 'rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts")' 'directory.collect:16 [source "accounts"]'
-  polyarchiv_dir_reload '/srv/ldap/accounts db' '/srv/ldap/.accounts db.polyarchiv-old' /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 8 sudo -n -u root -- systemctl start slapd@accounts.service sudo -n -u root -- slapadd -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org'
+  polyarchiv_dir_reload '/srv/ldap/accounts db' '/srv/ldap/accounts db/.polyarchiv-old' /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 8 sudo -n -u root -- systemctl start slapd@accounts.service sudo -n -u root -- slapadd -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org'
   # directory.collect:24 [source "legacy"]
   polyarchiv_step 5 6 'stop slapd before restoring source "legacy"' 'directory.collect:24 [source "legacy"]'
   service slapd stop
   # directory.collect:29 [source "legacy"]
   polyarchiv_step 6 6 'rebuild /var/lib/ldap-legacy from the export with slapadd, then start slapd (source "legacy")' 'directory.collect:29 [source "legacy"]'
-  polyarchiv_dir_reload /var/lib/ldap-legacy /var/lib/.ldap-legacy.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 3 service slapd start slapadd -f /etc/ldap/slapd.conf -n 2
+  polyarchiv_dir_reload /var/lib/ldap-legacy /var/lib/ldap-legacy/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 3 service slapd start slapadd -f /etc/ldap/slapd.conf -n 2
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.

@@ -47,12 +47,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -95,7 +101,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -240,7 +246,7 @@ polyarchiv_finish() {
 unit_1_collect_shop() {
   # shop.collect:5 [point]
   polyarchiv_step 1 5 'create the collect directory' 'shop.collect:5 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/shop/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/shop/backups
   # shop.collect:12 [source "orders"]
   polyarchiv_step 2 5 'write the password of source "orders" to a private option file' 'shop.collect:12 [source "orders"]'
   polyarchiv_private_file my.shop.orders.cnf '' text '[client]
@@ -248,7 +254,7 @@ password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
 '
   # shop.collect:7 [source "orders"]
   polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/shop/metadata/work' 'shop.collect:7 [source "orders"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/shop/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/shop/metadata/work
   # shop.collect:7 [source "orders"]
   polyarchiv_step 4 5 'dump MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
   mysqldump --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --single-transaction --routines --triggers --events --hex-blob -- orders > /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial
@@ -270,7 +276,7 @@ unit_2_backup_mirror_shop() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/shop /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-old
   # mirror.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "shop"' 'mirror.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/shop
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/shop
   # mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/shop/backups into a staging copy of the mirror of "shop"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/shop -- /var/lib/polyarchiv-fixture/collect/shop/backups/ /var/lib/polyarchiv-fixture/mirror/.shop.polyarchiv-new/

@@ -50,12 +50,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -98,7 +104,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -243,16 +249,16 @@ polyarchiv_finish() {
 unit_1_collect_caf_n() {
   # café ünï.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'café ünï.collect:3 [point]'
-  mkdir -p -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/backups'
   # café ünï.collect:5 [source ünïcödé]
   polyarchiv_step 2 6 'recover the copy of source "ünïcödé" if a previous run was interrupted' 'café ünï.collect:5 [source ünïcödé]'
   polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.old'
   # café ünï.collect:5 [source ünïcödé]
   polyarchiv_step 3 6 'create the copy of source "ünïcödé"' 'café ünï.collect:5 [source ünïcödé]'
-  mkdir -p -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß'
   # café ünï.collect:5 [source ünïcödé]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/café ünï/metadata/work' 'café ünï.collect:5 [source ünïcödé]'
-  mkdir -p -- '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work'
   # café ünï.collect:5 [source ünïcödé]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/café/日本語 into a staging copy of the copy of source "ünïcödé"' 'café ünï.collect:5 [source ünïcödé]'
   rsync -a --delete -S "--exclude=*.tmp'\"" '--link-dest=/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.new/'
@@ -269,7 +275,7 @@ unit_2_backup_HOME_mirror_caf_n() {
   polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-old"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "café ünï"' "\$HOME mirror.backup:3 [point]"
-  mkdir -p -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/café ünï/backups into a staging copy of the mirror of "café ünï"' "\$HOME mirror.backup:3 [point]"
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï" -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-new/"
@@ -286,7 +292,7 @@ unit_3_backup_dash_caf_n() {
   polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï' '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-old'
   # -dash.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "café ünï"' '-dash.backup:3 [point]'
-  mkdir -p -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï'
   # -dash.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/café ünï/backups into a staging copy of the mirror of "café ünï"' '-dash.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' '--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-new/'
@@ -300,16 +306,16 @@ unit_3_backup_dash_caf_n() {
 unit_4_collect_my_site() {
   # my site.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'my site.collect:3 [point]'
-  mkdir -p -- '/var/lib/polyarchiv-fixture/collect/my site/backups'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/backups'
   # my site.collect:5 [source "it's \"quoted\""]
   polyarchiv_step 2 6 "recover the copy of source \"it's \"quoted\"\" if a previous run was interrupted" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
   polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.old'
   # my site.collect:5 [source "it's \"quoted\""]
   polyarchiv_step 3 6 "create the copy of source \"it's \"quoted\"\"" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
-  mkdir -p -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest'
   # my site.collect:5 [source "it's \"quoted\""]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/my site/metadata/work' "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
-  mkdir -p -- '/var/lib/polyarchiv-fixture/collect/my site/metadata/work'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/metadata/work'
   # my site.collect:5 [source "it's \"quoted\""]
   polyarchiv_step 5 6 "copy /var/lib/polyarchiv-fixture/data/-odd dir into a staging copy of the copy of source \"it's \"quoted\"\"" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
   rsync -a --delete -S '--exclude=-*.tmp' '--link-dest=/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.new/'
@@ -326,7 +332,7 @@ unit_5_backup_HOME_mirror_my_site() {
   polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-old"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "my site"' "\$HOME mirror.backup:3 [point]"
-  mkdir -p -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/my site/backups into a staging copy of the mirror of "my site"' "\$HOME mirror.backup:3 [point]"
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site" -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-new/"
@@ -343,7 +349,7 @@ unit_6_backup_dash_my_site() {
   polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/mirrors/-dash/my site' '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-old'
   # -dash.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "my site"' '-dash.backup:3 [point]'
-  mkdir -p -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/my site'
   # -dash.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/my site/backups into a staging copy of the mirror of "my site"' '-dash.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' '--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/my site' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-new/'
@@ -357,16 +363,16 @@ unit_6_backup_dash_my_site() {
 unit_7_collect_o_brien() {
   # o'brien.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' "o'brien.collect:3 [point]"
-  mkdir -p -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/backups"
   # o'brien.collect:5 [source "$(whoami)"]
   polyarchiv_step 2 6 "recover the copy of source \"\$(whoami)\" if a previous run was interrupted" "o'brien.collect:5 [source \"\$(whoami)\"]"
   polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.old"
   # o'brien.collect:5 [source "$(whoami)"]
   polyarchiv_step 3 6 "create the copy of source \"\$(whoami)\"" "o'brien.collect:5 [source \"\$(whoami)\"]"
-  mkdir -p -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`"
   # o'brien.collect:5 [source "$(whoami)"]
   polyarchiv_step 4 6 "create /var/lib/polyarchiv-fixture/collect/o'brien/metadata/work" "o'brien.collect:5 [source \"\$(whoami)\"]"
-  mkdir -p -- "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work"
   # o'brien.collect:5 [source "$(whoami)"]
   polyarchiv_step 5 6 "copy /var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*? into a staging copy of the copy of source \"\$(whoami)\"" "o'brien.collect:5 [source \"\$(whoami)\"]"
   rsync -a --delete -S "--link-dest=/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.new/"
@@ -383,7 +389,7 @@ unit_8_backup_HOME_mirror_o_brien() {
   polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-old"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 2 4 "create the mirror of \"o'brien\"" "\$HOME mirror.backup:3 [point]"
-  mkdir -p -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 4 "copy /var/lib/polyarchiv-fixture/collect/o'brien/backups into a staging copy of the mirror of \"o'brien\"" "\$HOME mirror.backup:3 [point]"
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien" -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-new/"
@@ -400,7 +406,7 @@ unit_9_backup_dash_o_brien() {
   polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien" "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-old"
   # -dash.backup:3 [point]
   polyarchiv_step 2 4 "create the mirror of \"o'brien\"" '-dash.backup:3 [point]'
-  mkdir -p -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien"
   # -dash.backup:3 [point]
   polyarchiv_step 3 4 "copy /var/lib/polyarchiv-fixture/collect/o'brien/backups into a staging copy of the mirror of \"o'brien\"" '-dash.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' "--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien" -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-new/"

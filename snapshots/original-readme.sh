@@ -54,12 +54,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -102,7 +108,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -247,16 +253,16 @@ polyarchiv_finish() {
 unit_1_collect_local1() {
   # local1.collect:4 [point]
   polyarchiv_step 1 18 'create the collect directory' 'local1.collect:4 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups
   # local1.collect:11 [source "source_1"]
   polyarchiv_step 2 18 'recover the copy of source "source_1" if a previous run was interrupted' 'local1.collect:11 [source "source_1"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/postgres.old
   # local1.collect:11 [source "source_1"]
   polyarchiv_step 3 18 'create the copy of source "source_1"' 'local1.collect:11 [source "source_1"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres
   # local1.collect:11 [source "source_1"]
   polyarchiv_step 4 18 'create /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work' 'local1.collect:11 [source "source_1"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work
   # local1.collect:11 [source "source_1"]
   polyarchiv_step 5 18 'copy /var/lib/polyarchiv-fixture/data/input/postgres into a staging copy of the copy of source "source_1"' 'local1.collect:11 [source "source_1"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/postgres.new/
@@ -268,7 +274,7 @@ unit_1_collect_local1() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/mysql.old
   # local1.collect:17 [source "source_2"]
   polyarchiv_step 8 18 'create the copy of source "source_2"' 'local1.collect:17 [source "source_2"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql
   # local1.collect:17 [source "source_2"]
   polyarchiv_step 9 18 'copy /var/lib/polyarchiv-fixture/data/input/mysql into a staging copy of the copy of source "source_2"' 'local1.collect:17 [source "source_2"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/mysql.new/
@@ -280,7 +286,7 @@ unit_1_collect_local1() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/files.old
   # local1.collect:22 [source "source_3"]
   polyarchiv_step 12 18 'create the copy of source "source_3"' 'local1.collect:22 [source "source_3"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files
   # local1.collect:22 [source "source_3"]
   polyarchiv_step 13 18 'copy /var/lib/polyarchiv-fixture/data/input/some-files into a staging copy of the copy of source "source_3"' 'local1.collect:22 [source "source_3"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/files.new/
@@ -292,7 +298,7 @@ unit_1_collect_local1() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/ldap.old
   # local1.collect:28 [source "source_4"]
   polyarchiv_step 16 18 'create the copy of source "source_4"' 'local1.collect:28 [source "source_4"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap
   # local1.collect:28 [source "source_4"]
   polyarchiv_step 17 18 'copy /var/lib/polyarchiv-fixture/data/input/ldap into a staging copy of the copy of source "source_4"' 'local1.collect:28 [source "source_4"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/ldap.new/
@@ -309,7 +315,7 @@ unit_2_backup_remote1_rsync_file_local1() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1 /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-old
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 2 4 'create the mirror of "local1"' 'remote1-rsync-file.backup:5 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"' 'remote1-rsync-file.backup:5 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1 -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-new/
@@ -326,7 +332,7 @@ unit_3_backup_remote2_git_ssh_local1() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-old
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 2 4 'create the mirror of "local1"' 'remote2-git-ssh.backup:4 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"' 'remote2-git-ssh.backup:4 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-new/
@@ -343,7 +349,7 @@ unit_4_backup_remote3_gitlab_local1() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1 /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-old
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 2 4 'create the mirror of "local1"' 'remote3-gitlab.backup:4 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"' 'remote3-gitlab.backup:4 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1 -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-new/
@@ -357,16 +363,16 @@ unit_4_backup_remote3_gitlab_local1() {
 unit_5_collect_local2() {
   # local2.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'local2.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local2/backups
   # local2.collect:7 [source "source_1"]
   polyarchiv_step 2 6 'recover the copy of source "source_1" if a previous run was interrupted' 'local2.collect:7 [source "source_1"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work/mysql.old
   # local2.collect:7 [source "source_1"]
   polyarchiv_step 3 6 'create the copy of source "source_1"' 'local2.collect:7 [source "source_1"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql
   # local2.collect:7 [source "source_1"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work' 'local2.collect:7 [source "source_1"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work
   # local2.collect:7 [source "source_1"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/input/mysql-local2 into a staging copy of the copy of source "source_1"' 'local2.collect:7 [source "source_1"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work/mysql.new/
@@ -383,7 +389,7 @@ unit_6_backup_remote1_rsync_file_local2() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2 /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-old
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 2 4 'create the mirror of "local2"' 'remote1-rsync-file.backup:5 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"' 'remote1-rsync-file.backup:5 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2 -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-new/
@@ -400,7 +406,7 @@ unit_7_backup_remote2_git_ssh_local2() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-old
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 2 4 'create the mirror of "local2"' 'remote2-git-ssh.backup:4 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"' 'remote2-git-ssh.backup:4 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-new/
@@ -417,7 +423,7 @@ unit_8_backup_remote3_gitlab_local2() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2 /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-old
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 2 4 'create the mirror of "local2"' 'remote3-gitlab.backup:4 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"' 'remote3-gitlab.backup:4 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2 -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-new/

@@ -47,12 +47,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -95,7 +101,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -240,14 +246,14 @@ polyarchiv_finish() {
 unit_1_collect_db() {
   # db.collect:5 [point]
   polyarchiv_step 1 5 'create the collect directory' 'db.collect:5 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:12 [source "shop"]
   polyarchiv_step 2 5 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
   polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
   # db.collect:7 [source "shop"]
   polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "shop"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/metadata/work
   # db.collect:7 [source "shop"]
   polyarchiv_step 4 5 'dump PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop pg_dump --no-password --clean --if-exists --host=db.example.org --port=5433 --username=shop -- shop > /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial
@@ -269,7 +275,7 @@ unit_2_backup_mirror_db() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/db /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-old
   # mirror.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "db"' 'mirror.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/db
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/db
   # mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirror/.db.polyarchiv-new/

@@ -47,12 +47,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -95,7 +101,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -240,16 +246,16 @@ polyarchiv_finish() {
 unit_1_collect_site() {
   # site.collect:5 [point]
   polyarchiv_step 1 6 'create the collect directory' 'site.collect:5 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:8 [source "documents"]
   polyarchiv_step 2 6 'recover the copy of source "documents" if a previous run was interrupted' 'site.collect:8 [source "documents"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/documents /var/lib/polyarchiv-fixture/collect/site/metadata/work/documents.old
   # site.collect:8 [source "documents"]
   polyarchiv_step 3 6 'create the copy of source "documents"' 'site.collect:8 [source "documents"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/documents
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/documents
   # site.collect:8 [source "documents"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:8 [source "documents"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # site.collect:8 [source "documents"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data into a staging copy of the copy of source "documents"' 'site.collect:8 [source "documents"]'
   rsync -a --delete -S '--exclude=*.tmp' --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/documents -- /var/lib/polyarchiv-fixture/data/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/documents.new/
@@ -266,7 +272,7 @@ unit_2_backup_mirror_site() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
   # mirror.backup:4 [point]
   polyarchiv_step 2 4 'create the mirror of "site"' 'mirror.backup:4 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/site
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/site
   # mirror.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"' 'mirror.backup:4 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/

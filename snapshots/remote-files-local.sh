@@ -47,12 +47,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -95,7 +101,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -240,16 +246,16 @@ polyarchiv_finish() {
 unit_1_collect_site() {
   # site.collect:3 [point]
   polyarchiv_step 1 10 'create the collect directory' 'site.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:7 [source "shared"]
   polyarchiv_step 2 10 'recover the copy of source "shared" if a previous run was interrupted' 'site.collect:7 [source "shared"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/shared /var/lib/polyarchiv-fixture/collect/site/metadata/work/shared.old
   # site.collect:7 [source "shared"]
   polyarchiv_step 3 10 'create the copy of source "shared"' 'site.collect:7 [source "shared"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/shared
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/shared
   # site.collect:7 [source "shared"]
   polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:7 [source "shared"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # site.collect:7 [source "shared"]
   polyarchiv_step 5 10 'copy /var/lib/polyarchiv-fixture/data/shared into a staging copy of the copy of source "shared"' 'site.collect:7 [source "shared"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/shared -- /var/lib/polyarchiv-fixture/data/shared/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/shared.new/
@@ -261,7 +267,7 @@ unit_1_collect_site() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy /var/lib/polyarchiv-fixture/collect/site/metadata/work/plain%2Fcopy.old
   # site.collect:12 [source "plain"]
   polyarchiv_step 8 10 'create the copy of source "plain"' 'site.collect:12 [source "plain"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy
   # site.collect:12 [source "plain"]
   polyarchiv_step 9 10 'copy /var/lib/polyarchiv-fixture/data/plain into a staging copy of the copy of source "plain"' 'site.collect:12 [source "plain"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/plain/copy -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/plain%2Fcopy.new/
@@ -278,7 +284,7 @@ unit_2_backup_mirror_site() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
   # mirror.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "site"' 'mirror.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirror/site
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/site
   # mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/

@@ -47,12 +47,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -95,7 +101,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -243,10 +249,10 @@ unit_1_fetch_mirror_site() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
   # mirror.backup:3 [point]
   polyarchiv_step 2 5 'create the copy of "site" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror.backup:3 [point]
   polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'mirror.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # mirror.backup:3 [point]
   polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirror/site into a staging copy of the copy of "site" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups -- /var/lib/polyarchiv-fixture/mirror/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new/

@@ -46,12 +46,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -94,7 +100,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -239,16 +245,16 @@ polyarchiv_finish() {
 unit_1_collect_site() {
   # site.collect:3 [point]
   polyarchiv_step 1 10 'create the collect directory' 'site.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:7 [source "web"]
   polyarchiv_step 2 10 'recover the copy of source "web" if a previous run was interrupted' 'site.collect:7 [source "web"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/web /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.old
   # site.collect:7 [source "web"]
   polyarchiv_step 3 10 'create the copy of source "web"' 'site.collect:7 [source "web"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/web
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/web
   # site.collect:7 [source "web"]
   polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:7 [source "web"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # site.collect:7 [source "web"]
   polyarchiv_step 5 10 "copy web.example.org:/srv/-it's a \"\$HOME\" dir ünï into a staging copy of the copy of source \"web\"" 'site.collect:7 [source "web"]'
   rsync -a -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/web -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.new/
@@ -260,7 +266,7 @@ unit_1_collect_site() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/app /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.old
   # site.collect:14 [source "plain"]
   polyarchiv_step 8 10 'create the copy of source "plain"' 'site.collect:14 [source "plain"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups/app
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/app
   # site.collect:14 [source "plain"]
   polyarchiv_step 9 10 'copy db.example.org:/var/lib/app into a staging copy of the copy of source "plain"' 'site.collect:14 [source "plain"]'
   rsync -a -e 'ssh -o BatchMode=yes' -s --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/app -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.new/

@@ -49,12 +49,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -97,7 +103,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -245,10 +251,10 @@ unit_1_fetch_mirror_b_site() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
   # mirror-b.backup:3 [point]
   polyarchiv_step 2 5 'create the copy of "site" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror-b.backup:3 [point]
   polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'mirror-b.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/site/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work
   # mirror-b.backup:3 [point]
   polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirrors/b/site into a staging copy of the copy of "site" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new/
@@ -262,7 +268,7 @@ unit_1_fetch_mirror_b_site() {
 unit_2_restore_site() {
   # site.collect:5 [source "files"]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/data/site
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/site
   # site.collect:5 [source "files"]
   polyarchiv_step 2 2 'restore source "files" into /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
   rsync -a --delete -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
@@ -276,10 +282,10 @@ unit_3_fetch_mirror_b_wiki() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/wiki/backups /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.old
   # mirror-b.backup:3 [point]
   polyarchiv_step 2 5 'create the copy of "wiki" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/wiki/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/wiki/backups
   # mirror-b.backup:3 [point]
   polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/wiki/metadata/work' 'mirror-b.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/wiki/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/wiki/metadata/work
   # mirror-b.backup:3 [point]
   polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirrors/b/wiki into a staging copy of the copy of "wiki" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
   rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/wiki/backups -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.new/
@@ -293,7 +299,7 @@ unit_3_fetch_mirror_b_wiki() {
 unit_4_restore_wiki() {
   # wiki.collect:5 [source "pages"]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/data/wiki
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/wiki
   # wiki.collect:5 [source "pages"]
   polyarchiv_step 2 2 'restore source "pages" into /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
   rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/

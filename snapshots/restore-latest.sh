@@ -51,12 +51,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -99,7 +105,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -244,7 +250,7 @@ polyarchiv_finish() {
 unit_1_restore_archive_only() {
   # archive-only.collect:8 [source "notes"]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/data/notes
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/notes
   # archive-only.collect:8 [source "notes"]
   polyarchiv_step 2 2 'restore source "notes" into /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
   rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/

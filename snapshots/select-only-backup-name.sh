@@ -54,12 +54,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -102,7 +108,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -247,16 +253,16 @@ polyarchiv_finish() {
 unit_1_collect_db() {
   # db.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'db.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:7 [source "dumps"]
   polyarchiv_step 2 6 'recover the copy of source "dumps" if a previous run was interrupted' 'db.collect:7 [source "dumps"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/db/backups/dumps /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.old
   # db.collect:7 [source "dumps"]
   polyarchiv_step 3 6 'create the copy of source "dumps"' 'db.collect:7 [source "dumps"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups/dumps
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups/dumps
   # db.collect:7 [source "dumps"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "dumps"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/metadata/work
   # db.collect:7 [source "dumps"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/db into a staging copy of the copy of source "dumps"' 'db.collect:7 [source "dumps"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/db/backups/dumps -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.new/
@@ -273,7 +279,7 @@ unit_2_backup_offsite_db() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/db /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-old
   # offsite.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "db"' 'offsite.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/offsite/db
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/db
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new/
@@ -287,16 +293,16 @@ unit_2_backup_offsite_db() {
 unit_3_collect_dev() {
   # dev.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'dev.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/dev/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/backups
   # dev.collect:6 [source "sandbox"]
   polyarchiv_step 2 6 'recover the copy of source "sandbox" if a previous run was interrupted' 'dev.collect:6 [source "sandbox"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.old
   # dev.collect:6 [source "sandbox"]
   polyarchiv_step 3 6 'create the copy of source "sandbox"' 'dev.collect:6 [source "sandbox"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox
   # dev.collect:6 [source "sandbox"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/dev/metadata/work' 'dev.collect:6 [source "sandbox"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/dev/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/metadata/work
   # dev.collect:6 [source "sandbox"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/dev into a staging copy of the copy of source "sandbox"' 'dev.collect:6 [source "sandbox"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox -- /var/lib/polyarchiv-fixture/data/dev/ /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.new/
@@ -313,7 +319,7 @@ unit_4_backup_offsite_dev() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/dev /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-old
   # offsite.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "dev"' 'offsite.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/offsite/dev
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/dev
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/dev/backups into a staging copy of the mirror of "dev"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/dev -- /var/lib/polyarchiv-fixture/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new/
@@ -327,16 +333,16 @@ unit_4_backup_offsite_dev() {
 unit_5_collect_web() {
   # web.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'web.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:7 [source "site"]
   polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted' 'web.collect:7 [source "site"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
   # web.collect:7 [source "site"]
   polyarchiv_step 3 6 'create the copy of source "site"' 'web.collect:7 [source "site"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups/site
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups/site
   # web.collect:7 [source "site"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web/metadata/work' 'web.collect:7 [source "site"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/metadata/work
   # web.collect:7 [source "site"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/web into a staging copy of the copy of source "site"' 'web.collect:7 [source "site"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/web/backups/site -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new/
@@ -353,7 +359,7 @@ unit_6_backup_offsite_web() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/web /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-old
   # offsite.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "web"' 'offsite.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/offsite/web
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/web
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new/

@@ -54,12 +54,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -102,7 +108,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -250,7 +256,7 @@ unit_1_backup_local_mirror_db() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/local-mirror/db /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-old
   # local-mirror.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "db"' 'local-mirror.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/local-mirror/db
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/db
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/db/backups into a staging copy of the mirror of "db"' 'local-mirror.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/local-mirror/db -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-new/
@@ -267,7 +273,7 @@ unit_2_backup_offsite_db() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/db /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-old
   # offsite.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "db"' 'offsite.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/offsite/db
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/db
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/db/backups into a staging copy of the mirror of "db"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/db -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new/
@@ -284,7 +290,7 @@ unit_3_backup_local_mirror_dev() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/local-mirror/dev /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-old
   # local-mirror.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "dev"' 'local-mirror.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/local-mirror/dev
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/dev
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/dev/backups into a staging copy of the mirror of "dev"' 'local-mirror.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/local-mirror/dev -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-new/
@@ -301,7 +307,7 @@ unit_4_backup_offsite_dev() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/dev /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-old
   # offsite.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "dev"' 'offsite.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/offsite/dev
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/dev
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/dev/backups into a staging copy of the mirror of "dev"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/dev -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new/
@@ -318,7 +324,7 @@ unit_5_backup_local_mirror_web() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/local-mirror/web /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-old
   # local-mirror.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "web"' 'local-mirror.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/local-mirror/web
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/web
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/web/backups into a staging copy of the mirror of "web"' 'local-mirror.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/local-mirror/web -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new/
@@ -335,7 +341,7 @@ unit_6_backup_offsite_web() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/web /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-old
   # offsite.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "web"' 'offsite.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/offsite/web
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/web
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/web/backups into a staging copy of the mirror of "web"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/web -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new/

@@ -53,12 +53,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -101,7 +107,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -246,16 +252,16 @@ polyarchiv_finish() {
 unit_1_collect_db() {
   # db.collect:5 [point]
   polyarchiv_step 1 6 'create the collect directory' 'db.collect:5 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:9 [source "dump"]
   polyarchiv_step 2 6 'recover the copy of source "dump" if a previous run was interrupted' 'db.collect:9 [source "dump"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/db/backups/dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/dump.old
   # db.collect:9 [source "dump"]
   polyarchiv_step 3 6 'create the copy of source "dump"' 'db.collect:9 [source "dump"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/backups/dump
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups/dump
   # db.collect:9 [source "dump"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:9 [source "dump"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/db/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/metadata/work
   # db.collect:9 [source "dump"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/db into a staging copy of the copy of source "dump"' 'db.collect:9 [source "dump"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/db/backups/dump -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/metadata/work/dump.new/
@@ -272,7 +278,7 @@ unit_2_backup_nightly_db() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/nightly/db /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-old
   # nightly.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "db"' 'nightly.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/nightly/db
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/nightly/db
   # nightly.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'nightly.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-new/
@@ -289,7 +295,7 @@ unit_3_backup_notags_db() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/notags/db /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-old
   # notags.backup:5 [point]
   polyarchiv_step 2 4 'create the mirror of "db"' 'notags.backup:5 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/notags/db
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/notags/db
   # notags.backup:5 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'notags.backup:5 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/notags/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-new/
@@ -303,16 +309,16 @@ unit_3_backup_notags_db() {
 unit_4_collect_lab() {
   # lab.collect:4 [point]
   polyarchiv_step 1 6 'create the collect directory' 'lab.collect:4 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/lab/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/lab/backups
   # lab.collect:8 [source "results"]
   polyarchiv_step 2 6 'recover the copy of source "results" if a previous run was interrupted' 'lab.collect:8 [source "results"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/lab/backups/results /var/lib/polyarchiv-fixture/collect/lab/metadata/work/results.old
   # lab.collect:8 [source "results"]
   polyarchiv_step 3 6 'create the copy of source "results"' 'lab.collect:8 [source "results"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/lab/backups/results
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/lab/backups/results
   # lab.collect:8 [source "results"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/lab/metadata/work' 'lab.collect:8 [source "results"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/lab/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/lab/metadata/work
   # lab.collect:8 [source "results"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/lab into a staging copy of the copy of source "results"' 'lab.collect:8 [source "results"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/lab/backups/results -- /var/lib/polyarchiv-fixture/data/lab/ /var/lib/polyarchiv-fixture/collect/lab/metadata/work/results.new/
@@ -329,7 +335,7 @@ unit_5_backup_labmirror_lab() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/labmirror/lab /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-old
   # labmirror.backup:4 [point]
   polyarchiv_step 2 4 'create the mirror of "lab"' 'labmirror.backup:4 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/labmirror/lab
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/labmirror/lab
   # labmirror.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/lab/backups into a staging copy of the mirror of "lab"' 'labmirror.backup:4 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/labmirror/lab -- /var/lib/polyarchiv-fixture/collect/lab/backups/ /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-new/
@@ -343,16 +349,16 @@ unit_5_backup_labmirror_lab() {
 unit_6_collect_scratch() {
   # scratch.collect:5 [point]
   polyarchiv_step 1 6 'create the collect directory' 'scratch.collect:5 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/scratch/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/scratch/backups
   # scratch.collect:9 [source "notes"]
   polyarchiv_step 2 6 'recover the copy of source "notes" if a previous run was interrupted' 'scratch.collect:9 [source "notes"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/scratch/backups/notes /var/lib/polyarchiv-fixture/collect/scratch/metadata/work/notes.old
   # scratch.collect:9 [source "notes"]
   polyarchiv_step 3 6 'create the copy of source "notes"' 'scratch.collect:9 [source "notes"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/scratch/backups/notes
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/scratch/backups/notes
   # scratch.collect:9 [source "notes"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/scratch/metadata/work' 'scratch.collect:9 [source "notes"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/scratch/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/scratch/metadata/work
   # scratch.collect:9 [source "notes"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/scratch into a staging copy of the copy of source "notes"' 'scratch.collect:9 [source "notes"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/scratch/backups/notes -- /var/lib/polyarchiv-fixture/data/scratch/ /var/lib/polyarchiv-fixture/collect/scratch/metadata/work/notes.new/
@@ -369,7 +375,7 @@ unit_7_backup_nightly_scratch() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/nightly/scratch /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-old
   # nightly.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "scratch"' 'nightly.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/nightly/scratch
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/nightly/scratch
   # nightly.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/scratch/backups into a staging copy of the mirror of "scratch"' 'nightly.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/scratch -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-new/
@@ -383,16 +389,16 @@ unit_7_backup_nightly_scratch() {
 unit_8_collect_web() {
   # web.collect:3 [point]
   polyarchiv_step 1 6 'create the collect directory' 'web.collect:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:6 [source "site"]
   polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted' 'web.collect:6 [source "site"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
   # web.collect:6 [source "site"]
   polyarchiv_step 3 6 'create the copy of source "site"' 'web.collect:6 [source "site"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/backups/site
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups/site
   # web.collect:6 [source "site"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web/metadata/work' 'web.collect:6 [source "site"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/metadata/work
   # web.collect:6 [source "site"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/web into a staging copy of the copy of source "site"' 'web.collect:6 [source "site"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/web/backups/site -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new/
@@ -409,7 +415,7 @@ unit_9_backup_nightly_web() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/nightly/web /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-old
   # nightly.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "web"' 'nightly.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/nightly/web
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/nightly/web
   # nightly.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'nightly.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-new/
@@ -426,7 +432,7 @@ unit_10_backup_notags_web() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/notags/web /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-old
   # notags.backup:5 [point]
   polyarchiv_step 2 4 'create the mirror of "web"' 'notags.backup:5 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/notags/web
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/notags/web
   # notags.backup:5 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'notags.backup:5 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/notags/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-new/
@@ -443,7 +449,7 @@ unit_11_backup_offsite_web() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/offsite/web /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-old
   # offsite.backup:3 [point]
   polyarchiv_step 2 4 'create the mirror of "web"' 'offsite.backup:3 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/mirrors/offsite/web
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/offsite/web
   # offsite.backup:3 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'offsite.backup:3 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/offsite/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-new/

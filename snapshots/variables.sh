@@ -48,12 +48,18 @@ polyarchiv_on_error() {
   fi
 }
 
+# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
+# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
+polyarchiv_make_dir() {
+  (umask 022 && mkdir -p -- "$1")
+}
+
 # The kernel drops an flock when its holder dies: no stale lock survives a killed run. The file
 # is removed before the lock is released (polyarchiv_unlock), because the original PolyArchiv
 # takes an existing lock file for a live lock; so a lock taken on a file that another run has
 # just removed is taken again on the path's new file.
 polyarchiv_lock() {
-  mkdir -p -- "${1%/*}"
+  polyarchiv_make_dir "${1%/*}"
   while :; do
     exec 9>>"$1"
     if ! flock --nonblock 9; then
@@ -96,7 +102,7 @@ polyarchiv_record() {
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
-  mkdir -p -- "${file%/*}"
+  polyarchiv_make_dir "${file%/*}"
   printf '%s\n' "${state}" > "${file}.partial"
   mv -f -- "${file}.partial" "${file}"
 }
@@ -241,16 +247,16 @@ polyarchiv_finish() {
 unit_1_collect_db() {
   # db.collect:5 [point]
   polyarchiv_step 1 6 'create the collect directory' 'db.collect:5 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/database/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/database/backups
   # db.collect:8 [source "dump"]
   polyarchiv_step 2 6 'recover the copy of source "dump" if a previous run was interrupted' 'db.collect:8 [source "dump"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.old
   # db.collect:8 [source "dump"]
   polyarchiv_step 3 6 'create the copy of source "dump"' 'db.collect:8 [source "dump"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10
   # db.collect:8 [source "dump"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/database/metadata/work' 'db.collect:8 [source "dump"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/database/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/database/metadata/work
   # db.collect:8 [source "dump"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/{braces}/backup into a staging copy of the copy of source "dump"' 'db.collect:8 [source "dump"]'
   rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 -- '/var/lib/polyarchiv-fixture/data/{braces}/backup/' /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.new/
@@ -267,7 +273,7 @@ unit_2_backup_dated_db() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-old
   # dated.backup:4 [point]
   polyarchiv_step 2 4 'create the mirror of "db"' 'dated.backup:4 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405
   # dated.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/database/backups into a staging copy of the mirror of "db"' 'dated.backup:4 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 -- /var/lib/polyarchiv-fixture/collect/database/backups/ /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-new/
@@ -281,16 +287,16 @@ unit_2_backup_dated_db() {
 unit_3_collect_www_example_org() {
   # www.example.org.collect:4 [point]
   polyarchiv_step 1 6 'create the collect directory' 'www.example.org.collect:4 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups
   # www.example.org.collect:7 [source "site"]
   polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted' 'www.example.org.collect:7 [source "site"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.old
   # www.example.org.collect:7 [source "site"]
   polyarchiv_step 3 6 'create the copy of source "site"' 'www.example.org.collect:7 [source "site"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup
   # www.example.org.collect:7 [source "site"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work' 'www.example.org.collect:7 [source "site"]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work
   # www.example.org.collect:7 [source "site"]
   polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/www/shop into a staging copy of the copy of source "site"' 'www.example.org.collect:7 [source "site"]'
   rsync -a --delete -S --include=keep.prod.tmp '--exclude=*.prod.tmp' --link-dest=/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup -- /var/lib/polyarchiv-fixture/data/www/shop/ /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.new/
@@ -307,7 +313,7 @@ unit_4_backup_dated_www_example_org() {
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-old
   # dated.backup:4 [point]
   polyarchiv_step 2 4 'create the mirror of "www.example.org"' 'dated.backup:4 [point]'
-  mkdir -p -- /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405
   # dated.backup:4 [point]
   polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups into a staging copy of the mirror of "www.example.org"' 'dated.backup:4 [point]'
   rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-new/
