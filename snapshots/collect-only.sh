@@ -244,47 +244,26 @@ polyarchiv_finish() {
 # due: frequency daily after 2:00, never succeeded
 unit_1_collect_workstation() {
   # workstation.collect:3 [point]
-  polyarchiv_step 1 14 'create the collect directory' 'workstation.collect:3 [point]'
+  polyarchiv_step 1 7 'create the collect directory' 'workstation.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups
   # workstation.collect:6 [source "etc"]
-  polyarchiv_step 2 14 'recover the copy of source "etc" if a previous run was interrupted' 'workstation.collect:6 [source "etc"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/etc /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.old
+  polyarchiv_step 2 7 'create the copy of source "etc" and the directory where rsync holds updated files' 'workstation.collect:6 [source "etc"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/etc/.~polyarchiv~'
   # workstation.collect:6 [source "etc"]
-  polyarchiv_step 3 14 'create the copy of source "etc"' 'workstation.collect:6 [source "etc"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups/etc
-  # workstation.collect:6 [source "etc"]
-  polyarchiv_step 4 14 'create /var/lib/polyarchiv-fixture/collect/workstation/metadata/work' 'workstation.collect:6 [source "etc"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/metadata/work
-  # workstation.collect:6 [source "etc"]
-  polyarchiv_step 5 14 'copy /var/lib/polyarchiv-fixture/data/etc into a staging copy of the copy of source "etc"' 'workstation.collect:6 [source "etc"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/etc -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.new/
-  # workstation.collect:6 [source "etc"]
-  polyarchiv_step 6 14 'replace the copy of source "etc" with the new copy' 'workstation.collect:6 [source "etc"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.new /var/lib/polyarchiv-fixture/collect/workstation/backups/etc /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/etc.old
+  polyarchiv_step 3 7 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'workstation.collect:6 [source "etc"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/workstation/backups/etc/
   # workstation.collect:11 [source "home"]
-  polyarchiv_step 7 14 'recover the copy of source "home" if a previous run was interrupted' 'workstation.collect:11 [source "home"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/home /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.old
+  polyarchiv_step 4 7 'create the copy of source "home" and the directory where rsync holds updated files' 'workstation.collect:11 [source "home"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/home/.~polyarchiv~'
   # workstation.collect:11 [source "home"]
-  polyarchiv_step 8 14 'create the copy of source "home"' 'workstation.collect:11 [source "home"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups/home
-  # workstation.collect:11 [source "home"]
-  polyarchiv_step 9 14 'copy /var/lib/polyarchiv-fixture/data/home into a staging copy of the copy of source "home"' 'workstation.collect:11 [source "home"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/home -- /var/lib/polyarchiv-fixture/data/home/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.new/
-  # workstation.collect:11 [source "home"]
-  polyarchiv_step 10 14 'replace the copy of source "home" with the new copy' 'workstation.collect:11 [source "home"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.new /var/lib/polyarchiv-fixture/collect/workstation/backups/home /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/home.old
+  polyarchiv_step 5 7 'update the copy of source "home" from /var/lib/polyarchiv-fixture/data/home' 'workstation.collect:11 [source "home"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/home/ /var/lib/polyarchiv-fixture/collect/workstation/backups/home/
   # workstation.collect:16 [source "srv"]
-  polyarchiv_step 11 14 'recover the copy of source "srv" if a previous run was interrupted' 'workstation.collect:16 [source "srv"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.old
+  polyarchiv_step 6 7 'create the copy of source "srv" and the directory where rsync holds updated files' 'workstation.collect:16 [source "srv"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/.~polyarchiv~'
   # workstation.collect:16 [source "srv"]
-  polyarchiv_step 12 14 'create the copy of source "srv"' 'workstation.collect:16 [source "srv"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www
-  # workstation.collect:16 [source "srv"]
-  polyarchiv_step 13 14 'copy /var/lib/polyarchiv-fixture/data/srv/www into a staging copy of the copy of source "srv"' 'workstation.collect:16 [source "srv"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.new/
-  # workstation.collect:16 [source "srv"]
-  polyarchiv_step 14 14 'replace the copy of source "srv" with the new copy' 'workstation.collect:16 [source "srv"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.new /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www /var/lib/polyarchiv-fixture/collect/workstation/metadata/work/srv%2Fwww.old
+  polyarchiv_step 7 7 'update the copy of source "srv" from /var/lib/polyarchiv-fixture/data/srv/www' 'workstation.collect:16 [source "srv"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

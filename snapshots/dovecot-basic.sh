@@ -307,17 +307,11 @@ unit_1_collect_mail() {
 # due: frequency always, never succeeded
 unit_2_backup_mirror_mail() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "mail" if a previous run was interrupted' 'mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/mail /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "mail" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/mail/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "mail"' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/mail
-  # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/mail/backups into a staging copy of the mirror of "mail"' 'mirror.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/mail -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-new/
-  # mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "mail" with the new copy' 'mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/mail /var/lib/polyarchiv-fixture/mirror/.mail.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "mail" from /var/lib/polyarchiv-fixture/collect/mail/backups' 'mirror.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/mail/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

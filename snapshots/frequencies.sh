@@ -252,194 +252,122 @@ polyarchiv_finish() {
 # due: frequency monthly on day 31, never succeeded
 unit_1_collect_end_of_month() {
   # end-of-month.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'end-of-month.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'end-of-month.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/end-of-month/backups
   # end-of-month.collect:8 [source "files"]
-  polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted' 'end-of-month.collect:8 [source "files"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work/files.old
+  polyarchiv_step 2 3 'create the copy of source "files" and the directory where rsync holds updated files' 'end-of-month.collect:8 [source "files"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/.~polyarchiv~'
   # end-of-month.collect:8 [source "files"]
-  polyarchiv_step 3 6 'create the copy of source "files"' 'end-of-month.collect:8 [source "files"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files
-  # end-of-month.collect:8 [source "files"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work' 'end-of-month.collect:8 [source "files"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work
-  # end-of-month.collect:8 [source "files"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/end-of-month into a staging copy of the copy of source "files"' 'end-of-month.collect:8 [source "files"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files -- /var/lib/polyarchiv-fixture/data/end-of-month/ /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work/files.new/
-  # end-of-month.collect:8 [source "files"]
-  polyarchiv_step 6 6 'replace the copy of source "files" with the new copy' 'end-of-month.collect:8 [source "files"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work/files.new /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/work/files.old
+  polyarchiv_step 3 3 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/end-of-month' 'end-of-month.collect:8 [source "files"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/end-of-month/ /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/
 }
 
 # backup point fridays of end-of-month (fridays.backup:1 [point])
 # due: frequency weekly on Friday, never succeeded
 unit_2_backup_fridays_end_of_month() {
   # fridays.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "end-of-month" if a previous run was interrupted' 'fridays.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "end-of-month" and the directory where rsync holds updated files' 'fridays.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/.~polyarchiv~'
   # fridays.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "end-of-month"' 'fridays.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month
-  # fridays.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/end-of-month/backups into a staging copy of the mirror of "end-of-month"' 'fridays.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-new/
-  # fridays.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "end-of-month" with the new copy' 'fridays.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month /var/lib/polyarchiv-fixture/mirrors/fridays/.end-of-month.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "end-of-month" from /var/lib/polyarchiv-fixture/collect/end-of-month/backups' 'fridays.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/
 }
 
 # collect point every-run (every-run.collect:1 [point])
 # due: frequency always, never succeeded
 unit_3_collect_every_run() {
   # every-run.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'every-run.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'every-run.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/every-run/backups
   # every-run.collect:8 [source "files"]
-  polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted' 'every-run.collect:8 [source "files"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/every-run/backups/files /var/lib/polyarchiv-fixture/collect/every-run/metadata/work/files.old
+  polyarchiv_step 2 3 'create the copy of source "files" and the directory where rsync holds updated files' 'every-run.collect:8 [source "files"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/every-run/backups/files/.~polyarchiv~'
   # every-run.collect:8 [source "files"]
-  polyarchiv_step 3 6 'create the copy of source "files"' 'every-run.collect:8 [source "files"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/every-run/backups/files
-  # every-run.collect:8 [source "files"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/every-run/metadata/work' 'every-run.collect:8 [source "files"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/every-run/metadata/work
-  # every-run.collect:8 [source "files"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/every-run into a staging copy of the copy of source "files"' 'every-run.collect:8 [source "files"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/every-run/backups/files -- /var/lib/polyarchiv-fixture/data/every-run/ /var/lib/polyarchiv-fixture/collect/every-run/metadata/work/files.new/
-  # every-run.collect:8 [source "files"]
-  polyarchiv_step 6 6 'replace the copy of source "files" with the new copy' 'every-run.collect:8 [source "files"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/every-run/metadata/work/files.new /var/lib/polyarchiv-fixture/collect/every-run/backups/files /var/lib/polyarchiv-fixture/collect/every-run/metadata/work/files.old
+  polyarchiv_step 3 3 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/every-run' 'every-run.collect:8 [source "files"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/every-run/ /var/lib/polyarchiv-fixture/collect/every-run/backups/files/
 }
 
 # backup point daily of every-run (daily.backup:1 [point])
 # due: frequency daily, never succeeded
 unit_4_backup_daily_every_run() {
   # daily.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "every-run" if a previous run was interrupted' 'daily.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/daily/every-run /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "every-run" and the directory where rsync holds updated files' 'daily.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/daily/every-run/.~polyarchiv~'
   # daily.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "every-run"' 'daily.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/daily/every-run
-  # daily.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/every-run/backups into a staging copy of the mirror of "every-run"' 'daily.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/daily/every-run -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-new/
-  # daily.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "every-run" with the new copy' 'daily.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/daily/every-run /var/lib/polyarchiv-fixture/mirrors/daily/.every-run.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'daily.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/daily/every-run/
 }
 
 # backup point monthly of every-run (monthly.backup:1 [point])
 # due: frequency monthly on day 1, never succeeded
 unit_5_backup_monthly_every_run() {
   # monthly.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "every-run" if a previous run was interrupted' 'monthly.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/monthly/every-run /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "every-run" and the directory where rsync holds updated files' 'monthly.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/monthly/every-run/.~polyarchiv~'
   # monthly.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "every-run"' 'monthly.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/monthly/every-run
-  # monthly.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/every-run/backups into a staging copy of the mirror of "every-run"' 'monthly.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/monthly/every-run -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-new/
-  # monthly.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "every-run" with the new copy' 'monthly.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/monthly/every-run /var/lib/polyarchiv-fixture/mirrors/monthly/.every-run.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'monthly.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/every-run/
 }
 
 # collect point hour-in-seconds (hour-in-seconds.collect:1 [point])
 # due: frequency every 3600 s, never succeeded
 unit_6_collect_hour_in_seconds() {
   # hour-in-seconds.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'hour-in-seconds.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'hour-in-seconds.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups
   # hour-in-seconds.collect:8 [source "files"]
-  polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted' 'hour-in-seconds.collect:8 [source "files"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work/files.old
+  polyarchiv_step 2 3 'create the copy of source "files" and the directory where rsync holds updated files' 'hour-in-seconds.collect:8 [source "files"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/.~polyarchiv~'
   # hour-in-seconds.collect:8 [source "files"]
-  polyarchiv_step 3 6 'create the copy of source "files"' 'hour-in-seconds.collect:8 [source "files"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files
-  # hour-in-seconds.collect:8 [source "files"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work' 'hour-in-seconds.collect:8 [source "files"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work
-  # hour-in-seconds.collect:8 [source "files"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/hour-in-seconds into a staging copy of the copy of source "files"' 'hour-in-seconds.collect:8 [source "files"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files -- /var/lib/polyarchiv-fixture/data/hour-in-seconds/ /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work/files.new/
-  # hour-in-seconds.collect:8 [source "files"]
-  polyarchiv_step 6 6 'replace the copy of source "files" with the new copy' 'hour-in-seconds.collect:8 [source "files"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work/files.new /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/work/files.old
+  polyarchiv_step 3 3 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hour-in-seconds' 'hour-in-seconds.collect:8 [source "files"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/hour-in-seconds/ /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/
 }
 
 # backup point weekly of hour-in-seconds (weekly.backup:1 [point])
 # due: frequency weekly on Monday, never succeeded
 unit_7_backup_weekly_hour_in_seconds() {
   # weekly.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "hour-in-seconds" if a previous run was interrupted' 'weekly.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "hour-in-seconds" and the directory where rsync holds updated files' 'weekly.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/.~polyarchiv~'
   # weekly.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "hour-in-seconds"' 'weekly.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds
-  # weekly.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups into a staging copy of the mirror of "hour-in-seconds"' 'weekly.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-new/
-  # weekly.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "hour-in-seconds" with the new copy' 'weekly.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds /var/lib/polyarchiv-fixture/mirrors/weekly/.hour-in-seconds.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "hour-in-seconds" from /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups' 'weekly.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/
 }
 
 # collect point hourly (hourly.collect:1 [point])
 # due: frequency hourly, never succeeded
 unit_8_collect_hourly() {
   # hourly.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'hourly.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'hourly.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hourly/backups
   # hourly.collect:8 [source "files"]
-  polyarchiv_step 2 6 'recover the copy of source "files" if a previous run was interrupted' 'hourly.collect:8 [source "files"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/hourly/backups/files /var/lib/polyarchiv-fixture/collect/hourly/metadata/work/files.old
+  polyarchiv_step 2 3 'create the copy of source "files" and the directory where rsync holds updated files' 'hourly.collect:8 [source "files"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/hourly/backups/files/.~polyarchiv~'
   # hourly.collect:8 [source "files"]
-  polyarchiv_step 3 6 'create the copy of source "files"' 'hourly.collect:8 [source "files"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hourly/backups/files
-  # hourly.collect:8 [source "files"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/hourly/metadata/work' 'hourly.collect:8 [source "files"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hourly/metadata/work
-  # hourly.collect:8 [source "files"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/hourly into a staging copy of the copy of source "files"' 'hourly.collect:8 [source "files"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/hourly/backups/files -- /var/lib/polyarchiv-fixture/data/hourly/ /var/lib/polyarchiv-fixture/collect/hourly/metadata/work/files.new/
-  # hourly.collect:8 [source "files"]
-  polyarchiv_step 6 6 'replace the copy of source "files" with the new copy' 'hourly.collect:8 [source "files"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/hourly/metadata/work/files.new /var/lib/polyarchiv-fixture/collect/hourly/backups/files /var/lib/polyarchiv-fixture/collect/hourly/metadata/work/files.old
+  polyarchiv_step 3 3 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hourly' 'hourly.collect:8 [source "files"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/hourly/ /var/lib/polyarchiv-fixture/collect/hourly/backups/files/
 }
 
 # backup point daily-at-3 of hourly (daily-at-3.backup:1 [point])
 # due: frequency daily after 3:00, never succeeded
 unit_9_backup_daily_at_3_hourly() {
   # daily-at-3.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "hourly" if a previous run was interrupted' 'daily-at-3.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "hourly" and the directory where rsync holds updated files' 'daily-at-3.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/.~polyarchiv~'
   # daily-at-3.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "hourly"' 'daily-at-3.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly
-  # daily-at-3.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hourly/backups into a staging copy of the mirror of "hourly"' 'daily-at-3.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-new/
-  # daily-at-3.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "hourly" with the new copy' 'daily-at-3.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly /var/lib/polyarchiv-fixture/mirrors/daily-at-3/.hourly.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'daily-at-3.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/
 }
 
 # backup point monthly of hourly (monthly.backup:1 [point])
 # due: frequency monthly on day 1, never succeeded
 unit_10_backup_monthly_hourly() {
   # monthly.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "hourly" if a previous run was interrupted' 'monthly.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/monthly/hourly /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "hourly" and the directory where rsync holds updated files' 'monthly.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/monthly/hourly/.~polyarchiv~'
   # monthly.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "hourly"' 'monthly.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/monthly/hourly
-  # monthly.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/hourly/backups into a staging copy of the mirror of "hourly"' 'monthly.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/monthly/hourly -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-new/
-  # monthly.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "hourly" with the new copy' 'monthly.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/monthly/hourly /var/lib/polyarchiv-fixture/mirrors/monthly/.hourly.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'monthly.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/hourly/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

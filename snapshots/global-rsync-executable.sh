@@ -246,40 +246,25 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_config_files() {
   # config-files.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'config-files.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'config-files.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/config-files/backups
   # config-files.collect:5 [source "etc"]
-  polyarchiv_step 2 6 'recover the copy of source "etc" if a previous run was interrupted' 'config-files.collect:5 [source "etc"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/config-files/backups/etc /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.old
+  polyarchiv_step 2 3 'create the copy of source "etc" and the directory where rsync holds updated files' 'config-files.collect:5 [source "etc"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/config-files/backups/etc/.~polyarchiv~'
   # config-files.collect:5 [source "etc"]
-  polyarchiv_step 3 6 'create the copy of source "etc"' 'config-files.collect:5 [source "etc"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/config-files/backups/etc
-  # config-files.collect:5 [source "etc"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/config-files/metadata/work' 'config-files.collect:5 [source "etc"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/config-files/metadata/work
-  # config-files.collect:5 [source "etc"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/etc into a staging copy of the copy of source "etc"' 'config-files.collect:5 [source "etc"]'
-  /usr/bin/rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/config-files/backups/etc -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.new/
-  # config-files.collect:5 [source "etc"]
-  polyarchiv_step 6 6 'replace the copy of source "etc" with the new copy' 'config-files.collect:5 [source "etc"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.new /var/lib/polyarchiv-fixture/collect/config-files/backups/etc /var/lib/polyarchiv-fixture/collect/config-files/metadata/work/etc.old
+  polyarchiv_step 3 3 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'config-files.collect:5 [source "etc"]'
+  /usr/bin/rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/config-files/backups/etc/
 }
 
 # backup point mirror of config-files (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_mirror_config_files() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "config-files" if a previous run was interrupted' 'mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/config-files /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "config-files" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/config-files/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "config-files"' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/config-files
-  # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/config-files/backups into a staging copy of the mirror of "config-files"' 'mirror.backup:3 [point]'
-  /usr/bin/rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/config-files -- /var/lib/polyarchiv-fixture/collect/config-files/backups/ /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-new/
-  # mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "config-files" with the new copy' 'mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/config-files /var/lib/polyarchiv-fixture/mirror/.config-files.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "config-files" from /var/lib/polyarchiv-fixture/collect/config-files/backups' 'mirror.backup:3 [point]'
+  /usr/bin/rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/config-files/backups/ /var/lib/polyarchiv-fixture/mirror/config-files/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

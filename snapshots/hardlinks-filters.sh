@@ -245,64 +245,37 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_server() {
   # server.collect:3 [point]
-  polyarchiv_step 1 14 'create the collect directory' 'server.collect:3 [point]'
+  polyarchiv_step 1 7 'create the collect directory' 'server.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/backups
   # server.collect:6 [source "tree"]
-  polyarchiv_step 2 14 'recover the copy of source "tree" if a previous run was interrupted' 'server.collect:6 [source "tree"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/server/backups/tree /var/lib/polyarchiv-fixture/collect/server/metadata/work/tree.old
+  polyarchiv_step 2 7 'create the copy of source "tree" and the directory where rsync holds updated files' 'server.collect:6 [source "tree"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/tree/.~polyarchiv~'
   # server.collect:6 [source "tree"]
-  polyarchiv_step 3 14 'create the copy of source "tree"' 'server.collect:6 [source "tree"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/backups/tree
-  # server.collect:6 [source "tree"]
-  polyarchiv_step 4 14 'create /var/lib/polyarchiv-fixture/collect/server/metadata/work' 'server.collect:6 [source "tree"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/metadata/work
-  # server.collect:6 [source "tree"]
-  polyarchiv_step 5 14 'copy /var/lib/polyarchiv-fixture/data/tree into a staging copy of the copy of source "tree"' 'server.collect:6 [source "tree"]'
-  rsync -a --delete -S -H '--include=*.keep.tmp' '--exclude=*.tmp' --link-dest=/var/lib/polyarchiv-fixture/collect/server/backups/tree -- /var/lib/polyarchiv-fixture/data/tree/ /var/lib/polyarchiv-fixture/collect/server/metadata/work/tree.new/
-  # server.collect:6 [source "tree"]
-  polyarchiv_step 6 14 'replace the copy of source "tree" with the new copy' 'server.collect:6 [source "tree"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/server/metadata/work/tree.new /var/lib/polyarchiv-fixture/collect/server/backups/tree /var/lib/polyarchiv-fixture/collect/server/metadata/work/tree.old
+  polyarchiv_step 3 7 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data/tree' 'server.collect:6 [source "tree"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ /var/lib/polyarchiv-fixture/collect/server/backups/tree/
   # server.collect:15 [source "logs"]
-  polyarchiv_step 7 14 'recover the copy of source "logs" if a previous run was interrupted' 'server.collect:15 [source "logs"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/server/backups/logs /var/lib/polyarchiv-fixture/collect/server/metadata/work/logs.old
+  polyarchiv_step 4 7 'create the copy of source "logs" and the directory where rsync holds updated files' 'server.collect:15 [source "logs"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/logs/.~polyarchiv~'
   # server.collect:15 [source "logs"]
-  polyarchiv_step 8 14 'create the copy of source "logs"' 'server.collect:15 [source "logs"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/backups/logs
-  # server.collect:15 [source "logs"]
-  polyarchiv_step 9 14 'copy /var/lib/polyarchiv-fixture/data/logs into a staging copy of the copy of source "logs"' 'server.collect:15 [source "logs"]'
-  rsync -a --delete -S --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt --link-dest=/var/lib/polyarchiv-fixture/collect/server/backups/logs -- /var/lib/polyarchiv-fixture/data/logs/ /var/lib/polyarchiv-fixture/collect/server/metadata/work/logs.new/
-  # server.collect:15 [source "logs"]
-  polyarchiv_step 10 14 'replace the copy of source "logs" with the new copy' 'server.collect:15 [source "logs"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/server/metadata/work/logs.new /var/lib/polyarchiv-fixture/collect/server/backups/logs /var/lib/polyarchiv-fixture/collect/server/metadata/work/logs.old
+  polyarchiv_step 5 7 'update the copy of source "logs" from /var/lib/polyarchiv-fixture/data/logs' 'server.collect:15 [source "logs"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ /var/lib/polyarchiv-fixture/collect/server/backups/logs/
   # server.collect:23 [source "plain"]
-  polyarchiv_step 11 14 'recover the copy of source "plain" if a previous run was interrupted' 'server.collect:23 [source "plain"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/server/backups/plain /var/lib/polyarchiv-fixture/collect/server/metadata/work/plain.old
+  polyarchiv_step 6 7 'create the copy of source "plain" and the directory where rsync holds updated files' 'server.collect:23 [source "plain"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/plain/.~polyarchiv~'
   # server.collect:23 [source "plain"]
-  polyarchiv_step 12 14 'create the copy of source "plain"' 'server.collect:23 [source "plain"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/backups/plain
-  # server.collect:23 [source "plain"]
-  polyarchiv_step 13 14 'copy /var/lib/polyarchiv-fixture/data/plain into a staging copy of the copy of source "plain"' 'server.collect:23 [source "plain"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/server/backups/plain -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/server/metadata/work/plain.new/
-  # server.collect:23 [source "plain"]
-  polyarchiv_step 14 14 'replace the copy of source "plain" with the new copy' 'server.collect:23 [source "plain"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/server/metadata/work/plain.new /var/lib/polyarchiv-fixture/collect/server/backups/plain /var/lib/polyarchiv-fixture/collect/server/metadata/work/plain.old
+  polyarchiv_step 7 7 'update the copy of source "plain" from /var/lib/polyarchiv-fixture/data/plain' 'server.collect:23 [source "plain"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/server/backups/plain/
 }
 
 # backup point mirror of server (mirror.backup:2 [point])
 # due: frequency always, never succeeded
 unit_2_backup_mirror_server() {
   # mirror.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "server" if a previous run was interrupted' 'mirror.backup:4 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/server /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "server" and the directory where rsync holds updated files' 'mirror.backup:4 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/server/.~polyarchiv~'
   # mirror.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "server"' 'mirror.backup:4 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/server
-  # mirror.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/server/backups into a staging copy of the mirror of "server"' 'mirror.backup:4 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/server -- /var/lib/polyarchiv-fixture/collect/server/backups/ /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-new/
-  # mirror.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "server" with the new copy' 'mirror.backup:4 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/server /var/lib/polyarchiv-fixture/mirror/.server.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "server" from /var/lib/polyarchiv-fixture/collect/server/backups' 'mirror.backup:4 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/server/backups/ /var/lib/polyarchiv-fixture/mirror/server/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -246,92 +246,56 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_other() {
   # other.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'other.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'other.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/other/backups
   # other.collect:5 [source "notes-again"]
-  polyarchiv_step 2 6 'recover the copy of source "notes-again" if a previous run was interrupted' 'other.collect:5 [source "notes-again"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/other/backups/notes /var/lib/polyarchiv-fixture/collect/other/metadata/work/notes.old
+  polyarchiv_step 2 3 'create the copy of source "notes-again" and the directory where rsync holds updated files' 'other.collect:5 [source "notes-again"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/other/backups/notes/.~polyarchiv~'
   # other.collect:5 [source "notes-again"]
-  polyarchiv_step 3 6 'create the copy of source "notes-again"' 'other.collect:5 [source "notes-again"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/other/backups/notes
-  # other.collect:5 [source "notes-again"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/other/metadata/work' 'other.collect:5 [source "notes-again"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/other/metadata/work
-  # other.collect:5 [source "notes-again"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/notes into a staging copy of the copy of source "notes-again"' 'other.collect:5 [source "notes-again"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/other/backups/notes -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/other/metadata/work/notes.new/
-  # other.collect:5 [source "notes-again"]
-  polyarchiv_step 6 6 'replace the copy of source "notes-again" with the new copy' 'other.collect:5 [source "notes-again"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/other/metadata/work/notes.new /var/lib/polyarchiv-fixture/collect/other/backups/notes /var/lib/polyarchiv-fixture/collect/other/metadata/work/notes.old
+  polyarchiv_step 3 3 'update the copy of source "notes-again" from /var/lib/polyarchiv-fixture/data/notes' 'other.collect:5 [source "notes-again"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/other/backups/notes/
 }
 
 # backup point MIRROR of other (MIRROR.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_MIRROR_other() {
   # MIRROR.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "other" if a previous run was interrupted' 'MIRROR.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/other /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "other" and the directory where rsync holds updated files' 'MIRROR.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/other/.~polyarchiv~'
   # MIRROR.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "other"' 'MIRROR.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/other
-  # MIRROR.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/other/backups into a staging copy of the mirror of "other"' 'MIRROR.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/other -- /var/lib/polyarchiv-fixture/collect/other/backups/ /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-new/
-  # MIRROR.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "other" with the new copy' 'MIRROR.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/other /var/lib/polyarchiv-fixture/mirror/.other.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "other" from /var/lib/polyarchiv-fixture/collect/other/backups' 'MIRROR.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/other/backups/ /var/lib/polyarchiv-fixture/mirror/other/
 }
 
 # collect point site (site.collect:8 [point])
 # due: frequency always, never succeeded
 unit_3_collect_site() {
   # site.collect:10 [point]
-  polyarchiv_step 1 10 'create the collect directory' 'site.collect:10 [point]'
+  polyarchiv_step 1 5 'create the collect directory' 'site.collect:10 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:13 [source "pages"]
-  polyarchiv_step 2 10 'recover the copy of source "pages" if a previous run was interrupted' 'site.collect:13 [source "pages"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/pages /var/lib/polyarchiv-fixture/collect/site/metadata/work/pages.old
+  polyarchiv_step 2 5 'create the copy of source "pages" and the directory where rsync holds updated files' 'site.collect:13 [source "pages"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/pages/.~polyarchiv~'
   # site.collect:13 [source "pages"]
-  polyarchiv_step 3 10 'create the copy of source "pages"' 'site.collect:13 [source "pages"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/pages
-  # site.collect:13 [source "pages"]
-  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:13 [source "pages"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work
-  # site.collect:13 [source "pages"]
-  polyarchiv_step 5 10 'copy /var/lib/polyarchiv-fixture/data/site into a staging copy of the copy of source "pages"' 'site.collect:13 [source "pages"]'
-  rsync -a --delete -S '--exclude=*.swp' --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/pages -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/pages.new/
-  # site.collect:13 [source "pages"]
-  polyarchiv_step 6 10 'replace the copy of source "pages" with the new copy' 'site.collect:13 [source "pages"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/pages.new /var/lib/polyarchiv-fixture/collect/site/backups/pages /var/lib/polyarchiv-fixture/collect/site/metadata/work/pages.old
+  polyarchiv_step 3 5 'update the copy of source "pages" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:13 [source "pages"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/backups/pages/
   # site.collect:18 [source "notes"]
-  polyarchiv_step 7 10 'recover the copy of source "notes" if a previous run was interrupted' 'site.collect:18 [source "notes"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/notes /var/lib/polyarchiv-fixture/collect/site/metadata/work/notes.old
+  polyarchiv_step 4 5 'create the copy of source "notes" and the directory where rsync holds updated files' 'site.collect:18 [source "notes"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/notes/.~polyarchiv~'
   # site.collect:18 [source "notes"]
-  polyarchiv_step 8 10 'create the copy of source "notes"' 'site.collect:18 [source "notes"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/notes
-  # site.collect:18 [source "notes"]
-  polyarchiv_step 9 10 'copy /var/lib/polyarchiv-fixture/data/notes into a staging copy of the copy of source "notes"' 'site.collect:18 [source "notes"]'
-  rsync -a --delete -S '--exclude=*.bak # not a comment' --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/notes -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/notes.new/
-  # site.collect:18 [source "notes"]
-  polyarchiv_step 10 10 'replace the copy of source "notes" with the new copy' 'site.collect:18 [source "notes"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/notes.new /var/lib/polyarchiv-fixture/collect/site/backups/notes /var/lib/polyarchiv-fixture/collect/site/metadata/work/notes.old
+  polyarchiv_step 5 5 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/notes' 'site.collect:18 [source "notes"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/site/backups/notes/
 }
 
 # backup point MIRROR of site (MIRROR.backup:1 [point])
 # due: frequency always, never succeeded
 unit_4_backup_MIRROR_site() {
   # MIRROR.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "site" if a previous run was interrupted' 'MIRROR.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "site" and the directory where rsync holds updated files' 'MIRROR.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~'
   # MIRROR.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "site"' 'MIRROR.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/site
-  # MIRROR.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"' 'MIRROR.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/
-  # MIRROR.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "site" with the new copy' 'MIRROR.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'MIRROR.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -275,17 +275,11 @@ unit_1_collect_directory() {
 # due: frequency always, never succeeded
 unit_2_backup_mirror_directory() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "directory" if a previous run was interrupted' 'mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/directory /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "directory" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/directory/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "directory"' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/directory
-  # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/directory/backups into a staging copy of the mirror of "directory"' 'mirror.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/directory -- /var/lib/polyarchiv-fixture/collect/directory/backups/ /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-new/
-  # mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "directory" with the new copy' 'mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/directory /var/lib/polyarchiv-fixture/mirror/.directory.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "directory" from /var/lib/polyarchiv-fixture/collect/directory/backups' 'mirror.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/directory/backups/ /var/lib/polyarchiv-fixture/mirror/directory/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -335,20 +335,11 @@ polyarchiv_entries_but() {
 # chosen with --from mirror
 unit_1_fetch_mirror_directory() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 5 'recover the copy of "directory" fetched from backup point "mirror" if a previous run was interrupted' 'mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/directory/backups /var/lib/polyarchiv-fixture/collect/directory/metadata/work/fetch.old
+  polyarchiv_step 1 2 'create the copy of "directory" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/directory/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 5 'create the copy of "directory" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/backups
-  # mirror.backup:3 [point]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/directory/metadata/work' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/metadata/work
-  # mirror.backup:3 [point]
-  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirror/directory into a staging copy of the copy of "directory" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/directory/backups -- /var/lib/polyarchiv-fixture/mirror/directory/ /var/lib/polyarchiv-fixture/collect/directory/metadata/work/fetch.new/
-  # mirror.backup:3 [point]
-  polyarchiv_step 5 5 'replace the copy of "directory" fetched from backup point "mirror" with the new copy' 'mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/directory/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/directory/backups /var/lib/polyarchiv-fixture/collect/directory/metadata/work/fetch.old
+  polyarchiv_step 2 2 'update the copy of "directory" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/directory' 'mirror.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirror/directory/ /var/lib/polyarchiv-fixture/collect/directory/backups/
 }
 
 # restore sources of directory (directory.collect:4 [point])

@@ -248,171 +248,108 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_caf_n() {
   # café ünï.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'café ünï.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'café ünï.collect:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/backups'
   # café ünï.collect:5 [source ünïcödé]
-  polyarchiv_step 2 6 'recover the copy of source "ünïcödé" if a previous run was interrupted' 'café ünï.collect:5 [source ünïcödé]'
-  polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.old'
+  polyarchiv_step 2 3 'create the copy of source "ünïcödé" and the directory where rsync holds updated files' 'café ünï.collect:5 [source ünïcödé]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/.~polyarchiv~'
   # café ünï.collect:5 [source ünïcödé]
-  polyarchiv_step 3 6 'create the copy of source "ünïcödé"' 'café ünï.collect:5 [source ünïcödé]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß'
-  # café ünï.collect:5 [source ünïcödé]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/café ünï/metadata/work' 'café ünï.collect:5 [source ünïcödé]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work'
-  # café ünï.collect:5 [source ünïcödé]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/café/日本語 into a staging copy of the copy of source "ünïcödé"' 'café ünï.collect:5 [source ünïcödé]'
-  rsync -a --delete -S "--exclude=*.tmp'\"" '--link-dest=/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.new/'
-  # café ünï.collect:5 [source ünïcödé]
-  polyarchiv_step 6 6 'replace the copy of source "ünïcödé" with the new copy' 'café ünï.collect:5 [source ünïcödé]'
-  polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.new' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/work/%C3%BC%2F%C3%9F.old'
+  polyarchiv_step 3 3 'update the copy of source "ünïcödé" from /var/lib/polyarchiv-fixture/data/café/日本語' 'café ünï.collect:5 [source ünïcödé]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/'
 }
 
 # backup point $HOME mirror of café ünï ($HOME mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_HOME_mirror_caf_n() {
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "café ünï" if a previous run was interrupted' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-old"
+  polyarchiv_step 1 2 'create the mirror of "café ünï" and the directory where rsync holds updated files' "\$HOME mirror.backup:3 [point]"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/.~polyarchiv~"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "café ünï"' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï"
-  # $HOME mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/café ünï/backups into a staging copy of the mirror of "café ünï"' "\$HOME mirror.backup:3 [point]"
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï" -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-new/"
-  # $HOME mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "café ünï" with the new copy' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-new" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.café ünï.polyarchiv-old"
+  polyarchiv_step 2 2 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' "\$HOME mirror.backup:3 [point]"
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/"
 }
 
 # backup point -dash of café ünï (-dash.backup:1 [point])
 # due: frequency always, never succeeded
 unit_3_backup_dash_caf_n() {
   # -dash.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "café ünï" if a previous run was interrupted' '-dash.backup:3 [point]'
-  polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï' '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-old'
+  polyarchiv_step 1 2 'create the mirror of "café ünï" and the directory where rsync holds updated files' '-dash.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/.~polyarchiv~'
   # -dash.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "café ünï"' '-dash.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï'
-  # -dash.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/café ünï/backups into a staging copy of the mirror of "café ünï"' '-dash.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' '--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-new/'
-  # -dash.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "café ünï" with the new copy' '-dash.backup:3 [point]'
-  polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-new' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï' '/var/lib/polyarchiv-fixture/mirrors/-dash/.café ünï.polyarchiv-old'
+  polyarchiv_step 2 2 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' '-dash.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/'
 }
 
 # collect point my site (my site.collect:1 [point])
 # due: frequency always, never succeeded
 unit_4_collect_my_site() {
   # my site.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'my site.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'my site.collect:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/backups'
   # my site.collect:5 [source "it's \"quoted\""]
-  polyarchiv_step 2 6 "recover the copy of source \"it's \"quoted\"\" if a previous run was interrupted" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
-  polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.old'
+  polyarchiv_step 2 3 "create the copy of source \"it's \"quoted\"\" and the directory where rsync holds updated files" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/.~polyarchiv~'
   # my site.collect:5 [source "it's \"quoted\""]
-  polyarchiv_step 3 6 "create the copy of source \"it's \"quoted\"\"" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest'
-  # my site.collect:5 [source "it's \"quoted\""]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/my site/metadata/work' "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/metadata/work'
-  # my site.collect:5 [source "it's \"quoted\""]
-  polyarchiv_step 5 6 "copy /var/lib/polyarchiv-fixture/data/-odd dir into a staging copy of the copy of source \"it's \"quoted\"\"" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
-  rsync -a --delete -S '--exclude=-*.tmp' '--link-dest=/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.new/'
-  # my site.collect:5 [source "it's \"quoted\""]
-  polyarchiv_step 6 6 "replace the copy of source \"it's \"quoted\"\" with the new copy" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
-  polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.new' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '/var/lib/polyarchiv-fixture/collect/my site/metadata/work/-odd%20dest.old'
+  polyarchiv_step 3 3 "update the copy of source \"it's \"quoted\"\" from /var/lib/polyarchiv-fixture/data/-odd dir" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/'
 }
 
 # backup point $HOME mirror of my site ($HOME mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_5_backup_HOME_mirror_my_site() {
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "my site" if a previous run was interrupted' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-old"
+  polyarchiv_step 1 2 'create the mirror of "my site" and the directory where rsync holds updated files' "\$HOME mirror.backup:3 [point]"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/.~polyarchiv~"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "my site"' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site"
-  # $HOME mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/my site/backups into a staging copy of the mirror of "my site"' "\$HOME mirror.backup:3 [point]"
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site" -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-new/"
-  # $HOME mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "my site" with the new copy' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-new" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.my site.polyarchiv-old"
+  polyarchiv_step 2 2 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' "\$HOME mirror.backup:3 [point]"
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/"
 }
 
 # backup point -dash of my site (-dash.backup:1 [point])
 # due: frequency always, never succeeded
 unit_6_backup_dash_my_site() {
   # -dash.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "my site" if a previous run was interrupted' '-dash.backup:3 [point]'
-  polyarchiv_dir_recover '/var/lib/polyarchiv-fixture/mirrors/-dash/my site' '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-old'
+  polyarchiv_step 1 2 'create the mirror of "my site" and the directory where rsync holds updated files' '-dash.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/.~polyarchiv~'
   # -dash.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "my site"' '-dash.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/my site'
-  # -dash.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/my site/backups into a staging copy of the mirror of "my site"' '-dash.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' '--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/my site' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-new/'
-  # -dash.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "my site" with the new copy' '-dash.backup:3 [point]'
-  polyarchiv_dir_swap '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-new' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site' '/var/lib/polyarchiv-fixture/mirrors/-dash/.my site.polyarchiv-old'
+  polyarchiv_step 2 2 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' '-dash.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/'
 }
 
 # collect point o'brien (o'brien.collect:1 [point])
 # due: frequency always, never succeeded
 unit_7_collect_o_brien() {
   # o'brien.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' "o'brien.collect:3 [point]"
+  polyarchiv_step 1 3 'create the collect directory' "o'brien.collect:3 [point]"
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/backups"
   # o'brien.collect:5 [source "$(whoami)"]
-  polyarchiv_step 2 6 "recover the copy of source \"\$(whoami)\" if a previous run was interrupted" "o'brien.collect:5 [source \"\$(whoami)\"]"
-  polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.old"
+  polyarchiv_step 2 3 "create the copy of source \"\$(whoami)\" and the directory where rsync holds updated files" "o'brien.collect:5 [source \"\$(whoami)\"]"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/.~polyarchiv~"
   # o'brien.collect:5 [source "$(whoami)"]
-  polyarchiv_step 3 6 "create the copy of source \"\$(whoami)\"" "o'brien.collect:5 [source \"\$(whoami)\"]"
-  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`"
-  # o'brien.collect:5 [source "$(whoami)"]
-  polyarchiv_step 4 6 "create /var/lib/polyarchiv-fixture/collect/o'brien/metadata/work" "o'brien.collect:5 [source \"\$(whoami)\"]"
-  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work"
-  # o'brien.collect:5 [source "$(whoami)"]
-  polyarchiv_step 5 6 "copy /var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*? into a staging copy of the copy of source \"\$(whoami)\"" "o'brien.collect:5 [source \"\$(whoami)\"]"
-  rsync -a --delete -S "--link-dest=/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.new/"
-  # o'brien.collect:5 [source "$(whoami)"]
-  polyarchiv_step 6 6 "replace the copy of source \"\$(whoami)\" with the new copy" "o'brien.collect:5 [source \"\$(whoami)\"]"
-  polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.new" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/work/%24HOME%2F%60id%60.old"
+  polyarchiv_step 3 3 "update the copy of source \"\$(whoami)\" from /var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?" "o'brien.collect:5 [source \"\$(whoami)\"]"
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/"
 }
 
 # backup point $HOME mirror of o'brien ($HOME mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_8_backup_HOME_mirror_o_brien() {
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 1 4 "recover the mirror of \"o'brien\" if a previous run was interrupted" "\$HOME mirror.backup:3 [point]"
-  polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-old"
+  polyarchiv_step 1 2 "create the mirror of \"o'brien\" and the directory where rsync holds updated files" "\$HOME mirror.backup:3 [point]"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/.~polyarchiv~"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 2 4 "create the mirror of \"o'brien\"" "\$HOME mirror.backup:3 [point]"
-  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien"
-  # $HOME mirror.backup:3 [point]
-  polyarchiv_step 3 4 "copy /var/lib/polyarchiv-fixture/collect/o'brien/backups into a staging copy of the mirror of \"o'brien\"" "\$HOME mirror.backup:3 [point]"
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' "--link-dest=/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien" -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-new/"
-  # $HOME mirror.backup:3 [point]
-  polyarchiv_step 4 4 "replace the mirror of \"o'brien\" with the new copy" "\$HOME mirror.backup:3 [point]"
-  polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-new" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/.o'brien.polyarchiv-old"
+  polyarchiv_step 2 2 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" "\$HOME mirror.backup:3 [point]"
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/"
 }
 
 # backup point -dash of o'brien (-dash.backup:1 [point])
 # due: frequency always, never succeeded
 unit_9_backup_dash_o_brien() {
   # -dash.backup:3 [point]
-  polyarchiv_step 1 4 "recover the mirror of \"o'brien\" if a previous run was interrupted" '-dash.backup:3 [point]'
-  polyarchiv_dir_recover "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien" "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-old"
+  polyarchiv_step 1 2 "create the mirror of \"o'brien\" and the directory where rsync holds updated files" '-dash.backup:3 [point]'
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/.~polyarchiv~"
   # -dash.backup:3 [point]
-  polyarchiv_step 2 4 "create the mirror of \"o'brien\"" '-dash.backup:3 [point]'
-  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien"
-  # -dash.backup:3 [point]
-  polyarchiv_step 3 4 "copy /var/lib/polyarchiv-fixture/collect/o'brien/backups into a staging copy of the mirror of \"o'brien\"" '-dash.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' "--link-dest=/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien" -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-new/"
-  # -dash.backup:3 [point]
-  polyarchiv_step 4 4 "replace the mirror of \"o'brien\" with the new copy" '-dash.backup:3 [point]'
-  polyarchiv_dir_swap "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-new" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien" "/var/lib/polyarchiv-fixture/mirrors/-dash/.o'brien.polyarchiv-old"
+  polyarchiv_step 2 2 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" '-dash.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/"
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

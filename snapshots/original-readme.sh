@@ -252,184 +252,112 @@ polyarchiv_finish() {
 # due: frequency daily, never succeeded
 unit_1_collect_local1() {
   # local1.collect:4 [point]
-  polyarchiv_step 1 18 'create the collect directory' 'local1.collect:4 [point]'
+  polyarchiv_step 1 9 'create the collect directory' 'local1.collect:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups
   # local1.collect:11 [source "source_1"]
-  polyarchiv_step 2 18 'recover the copy of source "source_1" if a previous run was interrupted' 'local1.collect:11 [source "source_1"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/postgres.old
+  polyarchiv_step 2 9 'create the copy of source "source_1" and the directory where rsync holds updated files' 'local1.collect:11 [source "source_1"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/.~polyarchiv~'
   # local1.collect:11 [source "source_1"]
-  polyarchiv_step 3 18 'create the copy of source "source_1"' 'local1.collect:11 [source "source_1"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres
-  # local1.collect:11 [source "source_1"]
-  polyarchiv_step 4 18 'create /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work' 'local1.collect:11 [source "source_1"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work
-  # local1.collect:11 [source "source_1"]
-  polyarchiv_step 5 18 'copy /var/lib/polyarchiv-fixture/data/input/postgres into a staging copy of the copy of source "source_1"' 'local1.collect:11 [source "source_1"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/postgres.new/
-  # local1.collect:11 [source "source_1"]
-  polyarchiv_step 6 18 'replace the copy of source "source_1" with the new copy' 'local1.collect:11 [source "source_1"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/postgres.new /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/postgres.old
+  polyarchiv_step 3 9 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/postgres' 'local1.collect:11 [source "source_1"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/
   # local1.collect:17 [source "source_2"]
-  polyarchiv_step 7 18 'recover the copy of source "source_2" if a previous run was interrupted' 'local1.collect:17 [source "source_2"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/mysql.old
+  polyarchiv_step 4 9 'create the copy of source "source_2" and the directory where rsync holds updated files' 'local1.collect:17 [source "source_2"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/.~polyarchiv~'
   # local1.collect:17 [source "source_2"]
-  polyarchiv_step 8 18 'create the copy of source "source_2"' 'local1.collect:17 [source "source_2"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql
-  # local1.collect:17 [source "source_2"]
-  polyarchiv_step 9 18 'copy /var/lib/polyarchiv-fixture/data/input/mysql into a staging copy of the copy of source "source_2"' 'local1.collect:17 [source "source_2"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/mysql.new/
-  # local1.collect:17 [source "source_2"]
-  polyarchiv_step 10 18 'replace the copy of source "source_2" with the new copy' 'local1.collect:17 [source "source_2"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/mysql.new /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/mysql.old
+  polyarchiv_step 5 9 'update the copy of source "source_2" from /var/lib/polyarchiv-fixture/data/input/mysql' 'local1.collect:17 [source "source_2"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/
   # local1.collect:22 [source "source_3"]
-  polyarchiv_step 11 18 'recover the copy of source "source_3" if a previous run was interrupted' 'local1.collect:22 [source "source_3"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/files.old
+  polyarchiv_step 6 9 'create the copy of source "source_3" and the directory where rsync holds updated files' 'local1.collect:22 [source "source_3"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/.~polyarchiv~'
   # local1.collect:22 [source "source_3"]
-  polyarchiv_step 12 18 'create the copy of source "source_3"' 'local1.collect:22 [source "source_3"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files
-  # local1.collect:22 [source "source_3"]
-  polyarchiv_step 13 18 'copy /var/lib/polyarchiv-fixture/data/input/some-files into a staging copy of the copy of source "source_3"' 'local1.collect:22 [source "source_3"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/files.new/
-  # local1.collect:22 [source "source_3"]
-  polyarchiv_step 14 18 'replace the copy of source "source_3" with the new copy' 'local1.collect:22 [source "source_3"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/files.new /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/files.old
+  polyarchiv_step 7 9 'update the copy of source "source_3" from /var/lib/polyarchiv-fixture/data/input/some-files' 'local1.collect:22 [source "source_3"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/
   # local1.collect:28 [source "source_4"]
-  polyarchiv_step 15 18 'recover the copy of source "source_4" if a previous run was interrupted' 'local1.collect:28 [source "source_4"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/ldap.old
+  polyarchiv_step 8 9 'create the copy of source "source_4" and the directory where rsync holds updated files' 'local1.collect:28 [source "source_4"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/.~polyarchiv~'
   # local1.collect:28 [source "source_4"]
-  polyarchiv_step 16 18 'create the copy of source "source_4"' 'local1.collect:28 [source "source_4"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap
-  # local1.collect:28 [source "source_4"]
-  polyarchiv_step 17 18 'copy /var/lib/polyarchiv-fixture/data/input/ldap into a staging copy of the copy of source "source_4"' 'local1.collect:28 [source "source_4"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/ldap.new/
-  # local1.collect:28 [source "source_4"]
-  polyarchiv_step 18 18 'replace the copy of source "source_4" with the new copy' 'local1.collect:28 [source "source_4"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/ldap.new /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/work/ldap.old
+  polyarchiv_step 9 9 'update the copy of source "source_4" from /var/lib/polyarchiv-fixture/data/input/ldap' 'local1.collect:28 [source "source_4"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/
 }
 
 # backup point remote1-rsync-file of local1 (remote1-rsync-file.backup:3 [point])
 # due: frequency always, never succeeded
 unit_2_backup_remote1_rsync_file_local1() {
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 1 4 'recover the mirror of "local1" if a previous run was interrupted' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1 /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote1-rsync-file.backup:5 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/.~polyarchiv~'
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 2 4 'create the mirror of "local1"' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1
-  # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"' 'remote1-rsync-file.backup:5 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1 -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-new/
-  # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 4 4 'replace the mirror of "local1" with the new copy' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1 /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local1.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote1-rsync-file.backup:5 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/
 }
 
 # backup point remote2-git-ssh of local1 (remote2-git-ssh.backup:2 [point])
 # due: frequency always, never succeeded
 unit_3_backup_remote2_git_ssh_local1() {
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "local1" if a previous run was interrupted' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote2-git-ssh.backup:4 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/.~polyarchiv~'
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "local1"' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git
-  # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"' 'remote2-git-ssh.backup:4 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-new/
-  # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "local1" with the new copy' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local1.git.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote2-git-ssh.backup:4 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/
 }
 
 # backup point remote3-gitlab of local1 (remote3-gitlab.backup:2 [point])
 # due: frequency always, never succeeded
 unit_4_backup_remote3_gitlab_local1() {
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "local1" if a previous run was interrupted' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1 /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote3-gitlab.backup:4 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/.~polyarchiv~'
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "local1"' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1
-  # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/backups into a staging copy of the mirror of "local1"' 'remote3-gitlab.backup:4 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1 -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-new/
-  # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "local1" with the new copy' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1 /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local1.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote3-gitlab.backup:4 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/
 }
 
 # collect point local2 (local2.collect:1 [point])
 # due: frequency daily, never succeeded
 unit_5_collect_local2() {
   # local2.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'local2.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'local2.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local2/backups
   # local2.collect:7 [source "source_1"]
-  polyarchiv_step 2 6 'recover the copy of source "source_1" if a previous run was interrupted' 'local2.collect:7 [source "source_1"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work/mysql.old
+  polyarchiv_step 2 3 'create the copy of source "source_1" and the directory where rsync holds updated files' 'local2.collect:7 [source "source_1"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/.~polyarchiv~'
   # local2.collect:7 [source "source_1"]
-  polyarchiv_step 3 6 'create the copy of source "source_1"' 'local2.collect:7 [source "source_1"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql
-  # local2.collect:7 [source "source_1"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work' 'local2.collect:7 [source "source_1"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work
-  # local2.collect:7 [source "source_1"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/input/mysql-local2 into a staging copy of the copy of source "source_1"' 'local2.collect:7 [source "source_1"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work/mysql.new/
-  # local2.collect:7 [source "source_1"]
-  polyarchiv_step 6 6 'replace the copy of source "source_1" with the new copy' 'local2.collect:7 [source "source_1"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work/mysql.new /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/work/mysql.old
+  polyarchiv_step 3 3 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/mysql-local2' 'local2.collect:7 [source "source_1"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/
 }
 
 # backup point remote1-rsync-file of local2 (remote1-rsync-file.backup:3 [point])
 # due: frequency always, never succeeded
 unit_6_backup_remote1_rsync_file_local2() {
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 1 4 'recover the mirror of "local2" if a previous run was interrupted' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2 /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote1-rsync-file.backup:5 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/.~polyarchiv~'
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 2 4 'create the mirror of "local2"' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2
-  # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"' 'remote1-rsync-file.backup:5 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2 -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-new/
-  # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 4 4 'replace the mirror of "local2" with the new copy' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2 /var/lib/polyarchiv-fixture/backups/backup_points/remote1/.local2.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote1-rsync-file.backup:5 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/
 }
 
 # backup point remote2-git-ssh of local2 (remote2-git-ssh.backup:2 [point])
 # due: frequency always, never succeeded
 unit_7_backup_remote2_git_ssh_local2() {
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "local2" if a previous run was interrupted' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote2-git-ssh.backup:4 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/.~polyarchiv~'
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "local2"' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git
-  # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"' 'remote2-git-ssh.backup:4 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-new/
-  # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "local2" with the new copy' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/.local2.git.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote2-git-ssh.backup:4 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/
 }
 
 # backup point remote3-gitlab of local2 (remote3-gitlab.backup:2 [point])
 # due: frequency always, never succeeded
 unit_8_backup_remote3_gitlab_local2() {
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "local2" if a previous run was interrupted' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2 /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote3-gitlab.backup:4 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/.~polyarchiv~'
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "local2"' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2
-  # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/backups into a staging copy of the mirror of "local2"' 'remote3-gitlab.backup:4 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2 -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-new/
-  # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "local2" with the new copy' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-new /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2 /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/.local2.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote3-gitlab.backup:4 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

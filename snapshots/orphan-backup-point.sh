@@ -248,40 +248,25 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_site() {
   # site.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'site.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:5 [source "www"]
-  polyarchiv_step 2 6 'recover the copy of source "www" if a previous run was interrupted' 'site.collect:5 [source "www"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/www /var/lib/polyarchiv-fixture/collect/site/metadata/work/www.old
+  polyarchiv_step 2 3 'create the copy of source "www" and the directory where rsync holds updated files' 'site.collect:5 [source "www"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/www/.~polyarchiv~'
   # site.collect:5 [source "www"]
-  polyarchiv_step 3 6 'create the copy of source "www"' 'site.collect:5 [source "www"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/www
-  # site.collect:5 [source "www"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:5 [source "www"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work
-  # site.collect:5 [source "www"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/site into a staging copy of the copy of source "www"' 'site.collect:5 [source "www"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/www -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/www.new/
-  # site.collect:5 [source "www"]
-  polyarchiv_step 6 6 'replace the copy of source "www" with the new copy' 'site.collect:5 [source "www"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/www.new /var/lib/polyarchiv-fixture/collect/site/backups/www /var/lib/polyarchiv-fixture/collect/site/metadata/work/www.old
+  polyarchiv_step 3 3 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "www"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/backups/www/
 }
 
 # backup point mirror of site (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_mirror_site() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "site" if a previous run was interrupted' 'mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "site" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "site"' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/site
-  # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"' 'mirror.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/
-  # mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "site" with the new copy' 'mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -23,6 +23,37 @@ shopt -s inherit_errexit
 umask 077
 export LC_ALL=C
 
+# Tracing (bash -x) never shows a secret: it is off while one is handled, then put back as it was.
+polyarchiv_hide_trace() {
+  polyarchiv_trace=${-//[^x]/}
+  set +x
+}
+
+polyarchiv_restore_trace() {
+  if [[ -n ${polyarchiv_trace} ]]; then
+    set -x
+  fi
+}
+
+# Every secret variable is checked before anything is locked, created or recorded.
+polyarchiv_require_secrets() {
+  local name
+  local -a missing=()
+  polyarchiv_hide_trace
+  for name in "$@"; do
+    if [[ -z ${!name:-} ]]; then
+      missing+=("${name}")
+    fi
+  done
+  polyarchiv_restore_trace
+  if ((${#missing[@]} > 0)); then
+    printf 'polyarchiv: secret variables not set: %s (export them, or embed them with polyarchiv plan --include-secrets --out FILE)\n' "${missing[*]}" >&2
+    exit 2
+  fi
+}
+
+polyarchiv_require_secrets POLYARCHIV_SECRET_DB_SHOP_PASSWORD
+
 polyarchiv_work=$(mktemp -d)
 trap 'rm -rf -- "${polyarchiv_work}"' EXIT
 trap 'polyarchiv_on_error "$?"' ERR
@@ -245,20 +276,11 @@ polyarchiv_finish() {
 # chosen with --from mirror
 unit_1_fetch_mirror_db() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 5 'recover the copy of "db" fetched from backup point "mirror" if a previous run was interrupted' 'mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/db/backups /var/lib/polyarchiv-fixture/collect/db/metadata/work/fetch.old
+  polyarchiv_step 1 2 'create the copy of "db" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 5 'create the copy of "db" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
-  # mirror.backup:3 [point]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/metadata/work
-  # mirror.backup:3 [point]
-  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirror/db into a staging copy of the copy of "db" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/db/backups -- /var/lib/polyarchiv-fixture/mirror/db/ /var/lib/polyarchiv-fixture/collect/db/metadata/work/fetch.new/
-  # mirror.backup:3 [point]
-  polyarchiv_step 5 5 'replace the copy of "db" fetched from backup point "mirror" with the new copy' 'mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/db/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/db/backups /var/lib/polyarchiv-fixture/collect/db/metadata/work/fetch.old
+  polyarchiv_step 2 2 'update the copy of "db" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/db' 'mirror.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirror/db/ /var/lib/polyarchiv-fixture/collect/db/backups/
 }
 
 # restore sources of db (db.collect:3 [point])
@@ -266,8 +288,10 @@ unit_1_fetch_mirror_db() {
 unit_2_restore_db() {
   # db.collect:12 [source "shop"]
   polyarchiv_step 1 7 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
+  polyarchiv_hide_trace
   polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
+  polyarchiv_restore_trace
   # db.collect:7 [source "shop"]
   polyarchiv_step 2 7 'write the statement that creates PostgreSQL database shop if it is missing' 'db.collect:7 [source "shop"]'
   polyarchiv_private_file createdb.db.shop.sql '' text "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')

@@ -245,52 +245,31 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_site() {
   # site.collect:3 [point]
-  polyarchiv_step 1 10 'create the collect directory' 'site.collect:3 [point]'
+  polyarchiv_step 1 5 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:7 [source "shared"]
-  polyarchiv_step 2 10 'recover the copy of source "shared" if a previous run was interrupted' 'site.collect:7 [source "shared"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/shared /var/lib/polyarchiv-fixture/collect/site/metadata/work/shared.old
+  polyarchiv_step 2 5 'create the copy of source "shared" and the directory where rsync holds updated files' 'site.collect:7 [source "shared"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/shared/.~polyarchiv~'
   # site.collect:7 [source "shared"]
-  polyarchiv_step 3 10 'create the copy of source "shared"' 'site.collect:7 [source "shared"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/shared
-  # site.collect:7 [source "shared"]
-  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:7 [source "shared"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work
-  # site.collect:7 [source "shared"]
-  polyarchiv_step 5 10 'copy /var/lib/polyarchiv-fixture/data/shared into a staging copy of the copy of source "shared"' 'site.collect:7 [source "shared"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/shared -- /var/lib/polyarchiv-fixture/data/shared/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/shared.new/
-  # site.collect:7 [source "shared"]
-  polyarchiv_step 6 10 'replace the copy of source "shared" with the new copy' 'site.collect:7 [source "shared"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/shared.new /var/lib/polyarchiv-fixture/collect/site/backups/shared /var/lib/polyarchiv-fixture/collect/site/metadata/work/shared.old
+  polyarchiv_step 3 5 'update the copy of source "shared" from /var/lib/polyarchiv-fixture/data/shared' 'site.collect:7 [source "shared"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/shared/ /var/lib/polyarchiv-fixture/collect/site/backups/shared/
   # site.collect:12 [source "plain"]
-  polyarchiv_step 7 10 'recover the copy of source "plain" if a previous run was interrupted' 'site.collect:12 [source "plain"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy /var/lib/polyarchiv-fixture/collect/site/metadata/work/plain%2Fcopy.old
+  polyarchiv_step 4 5 'create the copy of source "plain" and the directory where rsync holds updated files' 'site.collect:12 [source "plain"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/plain/copy/.~polyarchiv~'
   # site.collect:12 [source "plain"]
-  polyarchiv_step 8 10 'create the copy of source "plain"' 'site.collect:12 [source "plain"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy
-  # site.collect:12 [source "plain"]
-  polyarchiv_step 9 10 'copy /var/lib/polyarchiv-fixture/data/plain into a staging copy of the copy of source "plain"' 'site.collect:12 [source "plain"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/plain/copy -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/plain%2Fcopy.new/
-  # site.collect:12 [source "plain"]
-  polyarchiv_step 10 10 'replace the copy of source "plain" with the new copy' 'site.collect:12 [source "plain"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/plain%2Fcopy.new /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy /var/lib/polyarchiv-fixture/collect/site/metadata/work/plain%2Fcopy.old
+  polyarchiv_step 5 5 'update the copy of source "plain" from /var/lib/polyarchiv-fixture/data/plain' 'site.collect:12 [source "plain"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy/
 }
 
 # backup point mirror of site (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_mirror_site() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "site" if a previous run was interrupted' 'mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "site" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "site"' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/site
-  # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/site/backups into a staging copy of the mirror of "site"' 'mirror.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirror/site -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new/
-  # mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "site" with the new copy' 'mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-new /var/lib/polyarchiv-fixture/mirror/site /var/lib/polyarchiv-fixture/mirror/.site.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -245,20 +245,11 @@ polyarchiv_finish() {
 # chosen with --from mirror
 unit_1_fetch_mirror_site() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 5 'recover the copy of "site" fetched from backup point "mirror" if a previous run was interrupted' 'mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
+  polyarchiv_step 1 2 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 5 'create the copy of "site" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
-  # mirror.backup:3 [point]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work
-  # mirror.backup:3 [point]
-  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirror/site into a staging copy of the copy of "site" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups -- /var/lib/polyarchiv-fixture/mirror/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new/
-  # mirror.backup:3 [point]
-  polyarchiv_step 5 5 'replace the copy of "site" fetched from backup point "mirror" with the new copy' 'mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
+  polyarchiv_step 2 2 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/site' 'mirror.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirror/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
 }
 
 # restore sources of site (site.collect:1 [point])
@@ -266,10 +257,10 @@ unit_1_fetch_mirror_site() {
 unit_2_restore_site() {
   # site.collect:7 [source "web"]
   polyarchiv_step 1 2 "restore source \"web\" into web.example.org:/srv/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "web"]'
-  rsync -a -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
+  rsync -a -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
   # site.collect:14 [source "plain"]
   polyarchiv_step 2 2 'restore source "plain" into db.example.org:/var/lib/app, deleting what the copy does not hold' 'site.collect:14 [source "plain"]'
-  rsync -a -e 'ssh -o BatchMode=yes' -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ db.example.org:/var/lib/app/
+  rsync -a -e 'ssh -o BatchMode=yes' -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ db.example.org:/var/lib/app/
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.

@@ -244,35 +244,20 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_site() {
   # site.collect:3 [point]
-  polyarchiv_step 1 10 'create the collect directory' 'site.collect:3 [point]'
+  polyarchiv_step 1 5 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:7 [source "web"]
-  polyarchiv_step 2 10 'recover the copy of source "web" if a previous run was interrupted' 'site.collect:7 [source "web"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/web /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.old
+  polyarchiv_step 2 5 'create the copy of source "web" and the directory where rsync holds updated files' 'site.collect:7 [source "web"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/web/.~polyarchiv~'
   # site.collect:7 [source "web"]
-  polyarchiv_step 3 10 'create the copy of source "web"' 'site.collect:7 [source "web"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/web
-  # site.collect:7 [source "web"]
-  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'site.collect:7 [source "web"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work
-  # site.collect:7 [source "web"]
-  polyarchiv_step 5 10 "copy web.example.org:/srv/-it's a \"\$HOME\" dir ünï into a staging copy of the copy of source \"web\"" 'site.collect:7 [source "web"]'
-  rsync -a -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/web -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.new/
-  # site.collect:7 [source "web"]
-  polyarchiv_step 6 10 'replace the copy of source "web" with the new copy' 'site.collect:7 [source "web"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.new /var/lib/polyarchiv-fixture/collect/site/backups/web /var/lib/polyarchiv-fixture/collect/site/metadata/work/web.old
+  polyarchiv_step 3 5 "update the copy of source \"web\" from web.example.org:/srv/-it's a \"\$HOME\" dir ünï" 'site.collect:7 [source "web"]'
+  rsync -a -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/backups/web/
   # site.collect:14 [source "plain"]
-  polyarchiv_step 7 10 'recover the copy of source "plain" if a previous run was interrupted' 'site.collect:14 [source "plain"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups/app /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.old
+  polyarchiv_step 4 5 'create the copy of source "plain" and the directory where rsync holds updated files' 'site.collect:14 [source "plain"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/app/.~polyarchiv~'
   # site.collect:14 [source "plain"]
-  polyarchiv_step 8 10 'create the copy of source "plain"' 'site.collect:14 [source "plain"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/app
-  # site.collect:14 [source "plain"]
-  polyarchiv_step 9 10 'copy db.example.org:/var/lib/app into a staging copy of the copy of source "plain"' 'site.collect:14 [source "plain"]'
-  rsync -a -e 'ssh -o BatchMode=yes' -s --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups/app -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.new/
-  # site.collect:14 [source "plain"]
-  polyarchiv_step 10 10 'replace the copy of source "plain" with the new copy' 'site.collect:14 [source "plain"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.new /var/lib/polyarchiv-fixture/collect/site/backups/app /var/lib/polyarchiv-fixture/collect/site/metadata/work/app.old
+  polyarchiv_step 5 5 'update the copy of source "plain" from db.example.org:/var/lib/app' 'site.collect:14 [source "plain"]'
+  rsync -a -e 'ssh -o BatchMode=yes' -s --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/backups/app/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -247,62 +247,50 @@ polyarchiv_finish() {
 # chosen with --from mirror-b
 unit_1_fetch_mirror_b_site() {
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 5 'recover the copy of "site" fetched from backup point "mirror-b" if a previous run was interrupted' 'mirror-b.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
+  polyarchiv_step 1 2 'create the copy of "site" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 5 'create the copy of "site" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
-  # mirror-b.backup:3 [point]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work' 'mirror-b.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work
-  # mirror-b.backup:3 [point]
-  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirrors/b/site into a staging copy of the copy of "site" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/site/backups -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new/
-  # mirror-b.backup:3 [point]
-  polyarchiv_step 5 5 'replace the copy of "site" fetched from backup point "mirror-b" with the new copy' 'mirror-b.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/site/backups /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetch.old
+  polyarchiv_step 2 2 'update the copy of "site" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/site' 'mirror-b.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
 }
 
 # restore sources of site (site.collect:1 [point])
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "files"]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
+  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/site
   # site.collect:5 [source "files"]
-  polyarchiv_step 2 2 'restore source "files" into /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
-  rsync -a --delete -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
+  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "files"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/site/.~polyarchiv~'
+  # site.collect:5 [source "files"]
+  polyarchiv_step 3 3 'restore source "files" into /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
 }
 
 # fetch wiki from backup point mirror-b (mirror-b.backup:1 [point])
 # chosen with --from mirror-b
 unit_3_fetch_mirror_b_wiki() {
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 5 'recover the copy of "wiki" fetched from backup point "mirror-b" if a previous run was interrupted' 'mirror-b.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/wiki/backups /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.old
+  polyarchiv_step 1 2 'create the copy of "wiki" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/wiki/backups/.~polyarchiv~'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 5 'create the copy of "wiki" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/wiki/backups
-  # mirror-b.backup:3 [point]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/wiki/metadata/work' 'mirror-b.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/wiki/metadata/work
-  # mirror-b.backup:3 [point]
-  polyarchiv_step 4 5 'copy /var/lib/polyarchiv-fixture/mirrors/b/wiki into a staging copy of the copy of "wiki" fetched from backup point "mirror-b"' 'mirror-b.backup:3 [point]'
-  rsync -a --delete -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/wiki/backups -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.new/
-  # mirror-b.backup:3 [point]
-  polyarchiv_step 5 5 'replace the copy of "wiki" fetched from backup point "mirror-b" with the new copy' 'mirror-b.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.new /var/lib/polyarchiv-fixture/collect/wiki/backups /var/lib/polyarchiv-fixture/collect/wiki/metadata/work/fetch.old
+  polyarchiv_step 2 2 'update the copy of "wiki" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/wiki' 'mirror-b.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/backups/
 }
 
 # restore sources of wiki (wiki.collect:1 [point])
 # restore the sources of wiki
 unit_4_restore_wiki() {
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
+  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/wiki
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 2 2 'restore source "pages" into /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
-  rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
+  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/data/wiki/.~polyarchiv~' 'wiki.collect:5 [source "pages"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/wiki/.~polyarchiv~'
+  # wiki.collect:5 [source "pages"]
+  polyarchiv_step 3 3 'restore source "pages" into /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.

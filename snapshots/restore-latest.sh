@@ -249,11 +249,14 @@ polyarchiv_finish() {
 # archive-only has no backup point: its sources are restored from the collect point's own copy
 unit_1_restore_archive_only() {
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
+  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/notes
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 2 2 'restore source "notes" into /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
-  rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
+  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/data/notes/.~polyarchiv~' 'archive-only.collect:8 [source "notes"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/notes/.~polyarchiv~'
+  # archive-only.collect:8 [source "notes"]
+  polyarchiv_step 3 3 'restore source "notes" into /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.

@@ -252,114 +252,72 @@ polyarchiv_finish() {
 # due: frequency hourly, never succeeded
 unit_1_collect_db() {
   # db.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'db.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'db.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:7 [source "dumps"]
-  polyarchiv_step 2 6 'recover the copy of source "dumps" if a previous run was interrupted' 'db.collect:7 [source "dumps"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/db/backups/dumps /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.old
+  polyarchiv_step 2 3 'create the copy of source "dumps" and the directory where rsync holds updated files' 'db.collect:7 [source "dumps"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/dumps/.~polyarchiv~'
   # db.collect:7 [source "dumps"]
-  polyarchiv_step 3 6 'create the copy of source "dumps"' 'db.collect:7 [source "dumps"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups/dumps
-  # db.collect:7 [source "dumps"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "dumps"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/metadata/work
-  # db.collect:7 [source "dumps"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/db into a staging copy of the copy of source "dumps"' 'db.collect:7 [source "dumps"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/db/backups/dumps -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.new/
-  # db.collect:7 [source "dumps"]
-  polyarchiv_step 6 6 'replace the copy of source "dumps" with the new copy' 'db.collect:7 [source "dumps"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.new /var/lib/polyarchiv-fixture/collect/db/backups/dumps /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.old
+  polyarchiv_step 3 3 'update the copy of source "dumps" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:7 [source "dumps"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/backups/dumps/
 }
 
 # backup point local-mirror of db (local-mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_local_mirror_db() {
   # local-mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'local-mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/local-mirror/db /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/db/.~polyarchiv~'
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"' 'local-mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/db
-  # local-mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'local-mirror.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/local-mirror/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-new/
-  # local-mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'local-mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/db /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'local-mirror.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/local-mirror/db/
 }
 
 # backup point offsite of db (offsite.backup:1 [point])
 # due: frequency weekly on Monday, never succeeded
 unit_3_backup_offsite_db() {
   # offsite.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'offsite.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/db /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/db/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"' 'offsite.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/db
-  # offsite.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'offsite.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new/
-  # offsite.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'offsite.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/db /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'offsite.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/db/
 }
 
 # collect point web (web.collect:1 [point])
 # due: frequency daily, never succeeded
 unit_4_collect_web() {
   # web.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'web.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'web.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:7 [source "site"]
-  polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted' 'web.collect:7 [source "site"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
+  polyarchiv_step 2 3 'create the copy of source "site" and the directory where rsync holds updated files' 'web.collect:7 [source "site"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~'
   # web.collect:7 [source "site"]
-  polyarchiv_step 3 6 'create the copy of source "site"' 'web.collect:7 [source "site"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups/site
-  # web.collect:7 [source "site"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web/metadata/work' 'web.collect:7 [source "site"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/metadata/work
-  # web.collect:7 [source "site"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/web into a staging copy of the copy of source "site"' 'web.collect:7 [source "site"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/web/backups/site -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new/
-  # web.collect:7 [source "site"]
-  polyarchiv_step 6 6 'replace the copy of source "site" with the new copy' 'web.collect:7 [source "site"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
+  polyarchiv_step 3 3 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:7 [source "site"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/
 }
 
 # backup point local-mirror of web (local-mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_5_backup_local_mirror_web() {
   # local-mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'local-mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/local-mirror/web /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "web" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/web/.~polyarchiv~'
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"' 'local-mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/web
-  # local-mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'local-mirror.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/local-mirror/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new/
-  # local-mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'local-mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/web /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'local-mirror.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/web/
 }
 
 # backup point offsite of web (offsite.backup:1 [point])
 # due: frequency weekly on Monday, never succeeded
 unit_6_backup_offsite_web() {
   # offsite.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'offsite.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/web /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "web" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/web/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"' 'offsite.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/web
-  # offsite.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'offsite.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new/
-  # offsite.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'offsite.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/web /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'offsite.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/web/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -255,69 +255,42 @@ polyarchiv_finish() {
 # forced by --force (frequency hourly, never succeeded)
 unit_1_collect_db() {
   # db.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'db.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'db.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:7 [source "dumps"]
-  polyarchiv_step 2 6 'recover the copy of source "dumps" if a previous run was interrupted' 'db.collect:7 [source "dumps"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/db/backups/dumps /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.old
+  polyarchiv_step 2 3 'create the copy of source "dumps" and the directory where rsync holds updated files' 'db.collect:7 [source "dumps"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/dumps/.~polyarchiv~'
   # db.collect:7 [source "dumps"]
-  polyarchiv_step 3 6 'create the copy of source "dumps"' 'db.collect:7 [source "dumps"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups/dumps
-  # db.collect:7 [source "dumps"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "dumps"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/metadata/work
-  # db.collect:7 [source "dumps"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/db into a staging copy of the copy of source "dumps"' 'db.collect:7 [source "dumps"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/db/backups/dumps -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.new/
-  # db.collect:7 [source "dumps"]
-  polyarchiv_step 6 6 'replace the copy of source "dumps" with the new copy' 'db.collect:7 [source "dumps"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.new /var/lib/polyarchiv-fixture/collect/db/backups/dumps /var/lib/polyarchiv-fixture/collect/db/metadata/work/dumps.old
+  polyarchiv_step 3 3 'update the copy of source "dumps" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:7 [source "dumps"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/backups/dumps/
 }
 
 # collect point dev (dev.collect:1 [point])
 # forced by --force (frequency always, never succeeded)
 unit_2_collect_dev() {
   # dev.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'dev.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'dev.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/backups
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 2 6 'recover the copy of source "sandbox" if a previous run was interrupted' 'dev.collect:6 [source "sandbox"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.old
+  polyarchiv_step 2 3 'create the copy of source "sandbox" and the directory where rsync holds updated files' 'dev.collect:6 [source "sandbox"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/.~polyarchiv~'
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 3 6 'create the copy of source "sandbox"' 'dev.collect:6 [source "sandbox"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox
-  # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/dev/metadata/work' 'dev.collect:6 [source "sandbox"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/metadata/work
-  # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/dev into a staging copy of the copy of source "sandbox"' 'dev.collect:6 [source "sandbox"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox -- /var/lib/polyarchiv-fixture/data/dev/ /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.new/
-  # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 6 6 'replace the copy of source "sandbox" with the new copy' 'dev.collect:6 [source "sandbox"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.new /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox /var/lib/polyarchiv-fixture/collect/dev/metadata/work/sandbox.old
+  polyarchiv_step 3 3 'update the copy of source "sandbox" from /var/lib/polyarchiv-fixture/data/dev' 'dev.collect:6 [source "sandbox"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/dev/ /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/
 }
 
 # collect point web (web.collect:1 [point])
 # forced by --force (frequency daily, never succeeded)
 unit_3_collect_web() {
   # web.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'web.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'web.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:7 [source "site"]
-  polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted' 'web.collect:7 [source "site"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
+  polyarchiv_step 2 3 'create the copy of source "site" and the directory where rsync holds updated files' 'web.collect:7 [source "site"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~'
   # web.collect:7 [source "site"]
-  polyarchiv_step 3 6 'create the copy of source "site"' 'web.collect:7 [source "site"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups/site
-  # web.collect:7 [source "site"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web/metadata/work' 'web.collect:7 [source "site"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/metadata/work
-  # web.collect:7 [source "site"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/web into a staging copy of the copy of source "site"' 'web.collect:7 [source "site"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/web/backups/site -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new/
-  # web.collect:7 [source "site"]
-  polyarchiv_step 6 6 'replace the copy of source "site" with the new copy' 'web.collect:7 [source "site"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
+  polyarchiv_step 3 3 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:7 [source "site"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

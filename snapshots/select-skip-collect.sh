@@ -252,102 +252,66 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_backup_local_mirror_db() {
   # local-mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'local-mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/local-mirror/db /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/db/.~polyarchiv~'
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"' 'local-mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/db
-  # local-mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/db/backups into a staging copy of the mirror of "db"' 'local-mirror.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/local-mirror/db -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-new/
-  # local-mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'local-mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/db /var/lib/polyarchiv-fixture/local-mirror/.db.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'local-mirror.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/local-mirror/db/
 }
 
 # backup point offsite of db (offsite.backup:1 [point])
 # due: frequency weekly on Monday, never succeeded
 unit_2_backup_offsite_db() {
   # offsite.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'offsite.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/db /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/db/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"' 'offsite.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/db
-  # offsite.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/db/backups into a staging copy of the mirror of "db"' 'offsite.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/db -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new/
-  # offsite.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'offsite.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/db /var/lib/polyarchiv-fixture/offsite/.db.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'offsite.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/db/
 }
 
 # backup point local-mirror of dev (local-mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_3_backup_local_mirror_dev() {
   # local-mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "dev" if a previous run was interrupted' 'local-mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/local-mirror/dev /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "dev" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/dev/.~polyarchiv~'
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "dev"' 'local-mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/dev
-  # local-mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/dev/backups into a staging copy of the mirror of "dev"' 'local-mirror.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/local-mirror/dev -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-new/
-  # local-mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy' 'local-mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/dev /var/lib/polyarchiv-fixture/local-mirror/.dev.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'local-mirror.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/dev/
 }
 
 # backup point offsite of dev (offsite.backup:1 [point])
 # due: frequency weekly on Monday, never succeeded
 unit_4_backup_offsite_dev() {
   # offsite.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "dev" if a previous run was interrupted' 'offsite.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/dev /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "dev" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/dev/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "dev"' 'offsite.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/dev
-  # offsite.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/dev/backups into a staging copy of the mirror of "dev"' 'offsite.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/dev -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new/
-  # offsite.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "dev" with the new copy' 'offsite.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/dev /var/lib/polyarchiv-fixture/offsite/.dev.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'offsite.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/dev/
 }
 
 # backup point local-mirror of web (local-mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_5_backup_local_mirror_web() {
   # local-mirror.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'local-mirror.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/local-mirror/web /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "web" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/web/.~polyarchiv~'
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"' 'local-mirror.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/web
-  # local-mirror.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/web/backups into a staging copy of the mirror of "web"' 'local-mirror.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/local-mirror/web -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new/
-  # local-mirror.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'local-mirror.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-new /var/lib/polyarchiv-fixture/local-mirror/web /var/lib/polyarchiv-fixture/local-mirror/.web.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'local-mirror.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/web/
 }
 
 # backup point offsite of web (offsite.backup:1 [point])
 # due: frequency weekly on Monday, never succeeded
 unit_6_backup_offsite_web() {
   # offsite.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'offsite.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/offsite/web /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "web" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/web/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"' 'offsite.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/web
-  # offsite.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/data/collect/web/backups into a staging copy of the mirror of "web"' 'offsite.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/offsite/web -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new/
-  # offsite.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'offsite.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-new /var/lib/polyarchiv-fixture/offsite/web /var/lib/polyarchiv-fixture/offsite/.web.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'offsite.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/web/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -251,211 +251,133 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_db() {
   # db.collect:5 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'db.collect:5 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'db.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:9 [source "dump"]
-  polyarchiv_step 2 6 'recover the copy of source "dump" if a previous run was interrupted' 'db.collect:9 [source "dump"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/db/backups/dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/dump.old
+  polyarchiv_step 2 3 'create the copy of source "dump" and the directory where rsync holds updated files' 'db.collect:9 [source "dump"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/dump/.~polyarchiv~'
   # db.collect:9 [source "dump"]
-  polyarchiv_step 3 6 'create the copy of source "dump"' 'db.collect:9 [source "dump"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups/dump
-  # db.collect:9 [source "dump"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:9 [source "dump"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/metadata/work
-  # db.collect:9 [source "dump"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/db into a staging copy of the copy of source "dump"' 'db.collect:9 [source "dump"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/db/backups/dump -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/metadata/work/dump.new/
-  # db.collect:9 [source "dump"]
-  polyarchiv_step 6 6 'replace the copy of source "dump" with the new copy' 'db.collect:9 [source "dump"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/db/metadata/work/dump.new /var/lib/polyarchiv-fixture/collect/db/backups/dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/dump.old
+  polyarchiv_step 3 3 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:9 [source "dump"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/backups/dump/
 }
 
 # backup point nightly of db (nightly.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_nightly_db() {
   # nightly.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'nightly.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/nightly/db /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'nightly.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/db/.~polyarchiv~'
   # nightly.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"' 'nightly.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/nightly/db
-  # nightly.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'nightly.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-new/
-  # nightly.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'nightly.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/nightly/db /var/lib/polyarchiv-fixture/mirrors/nightly/.db.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'nightly.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/db/
 }
 
 # backup point notags of db (notags.backup:3 [point])
 # due: frequency always, never succeeded
 unit_3_backup_notags_db() {
   # notags.backup:5 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'notags.backup:5 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/notags/db /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'notags.backup:5 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/notags/db/.~polyarchiv~'
   # notags.backup:5 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"' 'notags.backup:5 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/notags/db
-  # notags.backup:5 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/db/backups into a staging copy of the mirror of "db"' 'notags.backup:5 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/notags/db -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-new/
-  # notags.backup:5 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'notags.backup:5 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/notags/db /var/lib/polyarchiv-fixture/mirrors/notags/.db.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'notags.backup:5 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/db/
 }
 
 # collect point lab (lab.collect:2 [point])
 # due: frequency always, never succeeded
 unit_4_collect_lab() {
   # lab.collect:4 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'lab.collect:4 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'lab.collect:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/lab/backups
   # lab.collect:8 [source "results"]
-  polyarchiv_step 2 6 'recover the copy of source "results" if a previous run was interrupted' 'lab.collect:8 [source "results"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/lab/backups/results /var/lib/polyarchiv-fixture/collect/lab/metadata/work/results.old
+  polyarchiv_step 2 3 'create the copy of source "results" and the directory where rsync holds updated files' 'lab.collect:8 [source "results"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/lab/backups/results/.~polyarchiv~'
   # lab.collect:8 [source "results"]
-  polyarchiv_step 3 6 'create the copy of source "results"' 'lab.collect:8 [source "results"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/lab/backups/results
-  # lab.collect:8 [source "results"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/lab/metadata/work' 'lab.collect:8 [source "results"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/lab/metadata/work
-  # lab.collect:8 [source "results"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/lab into a staging copy of the copy of source "results"' 'lab.collect:8 [source "results"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/lab/backups/results -- /var/lib/polyarchiv-fixture/data/lab/ /var/lib/polyarchiv-fixture/collect/lab/metadata/work/results.new/
-  # lab.collect:8 [source "results"]
-  polyarchiv_step 6 6 'replace the copy of source "results" with the new copy' 'lab.collect:8 [source "results"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/lab/metadata/work/results.new /var/lib/polyarchiv-fixture/collect/lab/backups/results /var/lib/polyarchiv-fixture/collect/lab/metadata/work/results.old
+  polyarchiv_step 3 3 'update the copy of source "results" from /var/lib/polyarchiv-fixture/data/lab' 'lab.collect:8 [source "results"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/lab/ /var/lib/polyarchiv-fixture/collect/lab/backups/results/
 }
 
 # backup point labmirror of lab (labmirror.backup:2 [point])
 # due: frequency always, never succeeded
 unit_5_backup_labmirror_lab() {
   # labmirror.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "lab" if a previous run was interrupted' 'labmirror.backup:4 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/labmirror/lab /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "lab" and the directory where rsync holds updated files' 'labmirror.backup:4 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/labmirror/lab/.~polyarchiv~'
   # labmirror.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "lab"' 'labmirror.backup:4 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/labmirror/lab
-  # labmirror.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/lab/backups into a staging copy of the mirror of "lab"' 'labmirror.backup:4 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/labmirror/lab -- /var/lib/polyarchiv-fixture/collect/lab/backups/ /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-new/
-  # labmirror.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "lab" with the new copy' 'labmirror.backup:4 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/labmirror/lab /var/lib/polyarchiv-fixture/mirrors/labmirror/.lab.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "lab" from /var/lib/polyarchiv-fixture/collect/lab/backups' 'labmirror.backup:4 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/lab/backups/ /var/lib/polyarchiv-fixture/mirrors/labmirror/lab/
 }
 
 # collect point scratch (scratch.collect:3 [point])
 # due: frequency always, never succeeded
 unit_6_collect_scratch() {
   # scratch.collect:5 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'scratch.collect:5 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'scratch.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/scratch/backups
   # scratch.collect:9 [source "notes"]
-  polyarchiv_step 2 6 'recover the copy of source "notes" if a previous run was interrupted' 'scratch.collect:9 [source "notes"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/scratch/backups/notes /var/lib/polyarchiv-fixture/collect/scratch/metadata/work/notes.old
+  polyarchiv_step 2 3 'create the copy of source "notes" and the directory where rsync holds updated files' 'scratch.collect:9 [source "notes"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/scratch/backups/notes/.~polyarchiv~'
   # scratch.collect:9 [source "notes"]
-  polyarchiv_step 3 6 'create the copy of source "notes"' 'scratch.collect:9 [source "notes"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/scratch/backups/notes
-  # scratch.collect:9 [source "notes"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/scratch/metadata/work' 'scratch.collect:9 [source "notes"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/scratch/metadata/work
-  # scratch.collect:9 [source "notes"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/scratch into a staging copy of the copy of source "notes"' 'scratch.collect:9 [source "notes"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/scratch/backups/notes -- /var/lib/polyarchiv-fixture/data/scratch/ /var/lib/polyarchiv-fixture/collect/scratch/metadata/work/notes.new/
-  # scratch.collect:9 [source "notes"]
-  polyarchiv_step 6 6 'replace the copy of source "notes" with the new copy' 'scratch.collect:9 [source "notes"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/scratch/metadata/work/notes.new /var/lib/polyarchiv-fixture/collect/scratch/backups/notes /var/lib/polyarchiv-fixture/collect/scratch/metadata/work/notes.old
+  polyarchiv_step 3 3 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/scratch' 'scratch.collect:9 [source "notes"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/scratch/ /var/lib/polyarchiv-fixture/collect/scratch/backups/notes/
 }
 
 # backup point nightly of scratch (nightly.backup:1 [point])
 # due: frequency always, never succeeded
 unit_7_backup_nightly_scratch() {
   # nightly.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "scratch" if a previous run was interrupted' 'nightly.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/nightly/scratch /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "scratch" and the directory where rsync holds updated files' 'nightly.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/scratch/.~polyarchiv~'
   # nightly.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "scratch"' 'nightly.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/nightly/scratch
-  # nightly.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/scratch/backups into a staging copy of the mirror of "scratch"' 'nightly.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/scratch -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-new/
-  # nightly.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "scratch" with the new copy' 'nightly.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/nightly/scratch /var/lib/polyarchiv-fixture/mirrors/nightly/.scratch.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "scratch" from /var/lib/polyarchiv-fixture/collect/scratch/backups' 'nightly.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/scratch/
 }
 
 # collect point web (web.collect:1 [point])
 # due: frequency always, never succeeded
 unit_8_collect_web() {
   # web.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'web.collect:3 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'web.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:6 [source "site"]
-  polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted' 'web.collect:6 [source "site"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
+  polyarchiv_step 2 3 'create the copy of source "site" and the directory where rsync holds updated files' 'web.collect:6 [source "site"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~'
   # web.collect:6 [source "site"]
-  polyarchiv_step 3 6 'create the copy of source "site"' 'web.collect:6 [source "site"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups/site
-  # web.collect:6 [source "site"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web/metadata/work' 'web.collect:6 [source "site"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/metadata/work
-  # web.collect:6 [source "site"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/web into a staging copy of the copy of source "site"' 'web.collect:6 [source "site"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/web/backups/site -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new/
-  # web.collect:6 [source "site"]
-  polyarchiv_step 6 6 'replace the copy of source "site" with the new copy' 'web.collect:6 [source "site"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.new /var/lib/polyarchiv-fixture/collect/web/backups/site /var/lib/polyarchiv-fixture/collect/web/metadata/work/site.old
+  polyarchiv_step 3 3 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:6 [source "site"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/
 }
 
 # backup point nightly of web (nightly.backup:1 [point])
 # due: frequency always, never succeeded
 unit_9_backup_nightly_web() {
   # nightly.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'nightly.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/nightly/web /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "web" and the directory where rsync holds updated files' 'nightly.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/web/.~polyarchiv~'
   # nightly.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"' 'nightly.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/nightly/web
-  # nightly.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'nightly.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/nightly/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-new/
-  # nightly.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'nightly.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/nightly/web /var/lib/polyarchiv-fixture/mirrors/nightly/.web.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'nightly.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/web/
 }
 
 # backup point notags of web (notags.backup:3 [point])
 # due: frequency always, never succeeded
 unit_10_backup_notags_web() {
   # notags.backup:5 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'notags.backup:5 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/notags/web /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "web" and the directory where rsync holds updated files' 'notags.backup:5 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/notags/web/.~polyarchiv~'
   # notags.backup:5 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"' 'notags.backup:5 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/notags/web
-  # notags.backup:5 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'notags.backup:5 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/notags/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-new/
-  # notags.backup:5 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'notags.backup:5 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/notags/web /var/lib/polyarchiv-fixture/mirrors/notags/.web.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'notags.backup:5 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/web/
 }
 
 # backup point offsite of web (offsite.backup:1 [point])
 # due: frequency always, never succeeded
 unit_11_backup_offsite_web() {
   # offsite.backup:3 [point]
-  polyarchiv_step 1 4 'recover the mirror of "web" if a previous run was interrupted' 'offsite.backup:3 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/mirrors/offsite/web /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "web" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/offsite/web/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 2 4 'create the mirror of "web"' 'offsite.backup:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/offsite/web
-  # offsite.backup:3 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web/backups into a staging copy of the mirror of "web"' 'offsite.backup:3 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/mirrors/offsite/web -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-new/
-  # offsite.backup:3 [point]
-  polyarchiv_step 4 4 'replace the mirror of "web" with the new copy' 'offsite.backup:3 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-new /var/lib/polyarchiv-fixture/mirrors/offsite/web /var/lib/polyarchiv-fixture/mirrors/offsite/.web.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'offsite.backup:3 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/offsite/web/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

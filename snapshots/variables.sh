@@ -246,80 +246,50 @@ polyarchiv_finish() {
 # due: frequency always, never succeeded
 unit_1_collect_db() {
   # db.collect:5 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'db.collect:5 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'db.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/database/backups
   # db.collect:8 [source "dump"]
-  polyarchiv_step 2 6 'recover the copy of source "dump" if a previous run was interrupted' 'db.collect:8 [source "dump"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.old
+  polyarchiv_step 2 3 'create the copy of source "dump" and the directory where rsync holds updated files' 'db.collect:8 [source "dump"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/.~polyarchiv~'
   # db.collect:8 [source "dump"]
-  polyarchiv_step 3 6 'create the copy of source "dump"' 'db.collect:8 [source "dump"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10
-  # db.collect:8 [source "dump"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/database/metadata/work' 'db.collect:8 [source "dump"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/database/metadata/work
-  # db.collect:8 [source "dump"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/{braces}/backup into a staging copy of the copy of source "dump"' 'db.collect:8 [source "dump"]'
-  rsync -a --delete -S --link-dest=/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 -- '/var/lib/polyarchiv-fixture/data/{braces}/backup/' /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.new/
-  # db.collect:8 [source "dump"]
-  polyarchiv_step 6 6 'replace the copy of source "dump" with the new copy' 'db.collect:8 [source "dump"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.new /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 /var/lib/polyarchiv-fixture/collect/database/metadata/work/dump-2026-03-10.old
+  polyarchiv_step 3 3 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/{braces}/backup' 'db.collect:8 [source "dump"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- '/var/lib/polyarchiv-fixture/data/{braces}/backup/' /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/
 }
 
 # backup point dated of db (dated.backup:2 [point])
 # due: frequency always, never succeeded
 unit_2_backup_dated_db() {
   # dated.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "db" if a previous run was interrupted' 'dated.backup:4 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'dated.backup:4 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/.~polyarchiv~'
   # dated.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "db"' 'dated.backup:4 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405
-  # dated.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/database/backups into a staging copy of the mirror of "db"' 'dated.backup:4 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 -- /var/lib/polyarchiv-fixture/collect/database/backups/ /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-new/
-  # dated.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "db" with the new copy' 'dated.backup:4 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-new /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/.2026-03-10_0405.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/database/backups' 'dated.backup:4 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/database/backups/ /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/
 }
 
 # collect point www.example.org (www.example.org.collect:2 [point])
 # due: frequency always, never succeeded
 unit_3_collect_www_example_org() {
   # www.example.org.collect:4 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'www.example.org.collect:4 [point]'
+  polyarchiv_step 1 3 'create the collect directory' 'www.example.org.collect:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups
   # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 2 6 'recover the copy of source "site" if a previous run was interrupted' 'www.example.org.collect:7 [source "site"]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.old
+  polyarchiv_step 2 3 'create the copy of source "site" and the directory where rsync holds updated files' 'www.example.org.collect:7 [source "site"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/.~polyarchiv~'
   # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 3 6 'create the copy of source "site"' 'www.example.org.collect:7 [source "site"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup
-  # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work' 'www.example.org.collect:7 [source "site"]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work
-  # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 5 6 'copy /var/lib/polyarchiv-fixture/data/www/shop into a staging copy of the copy of source "site"' 'www.example.org.collect:7 [source "site"]'
-  rsync -a --delete -S --include=keep.prod.tmp '--exclude=*.prod.tmp' --link-dest=/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup -- /var/lib/polyarchiv-fixture/data/www/shop/ /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.new/
-  # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 6 6 'replace the copy of source "site" with the new copy' 'www.example.org.collect:7 [source "site"]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.new /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/work/shop%2Fbackup.old
+  polyarchiv_step 3 3 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/www/shop' 'www.example.org.collect:7 [source "site"]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S --include=keep.prod.tmp '--exclude=*.prod.tmp' -- /var/lib/polyarchiv-fixture/data/www/shop/ /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/
 }
 
 # backup point dated of www.example.org (dated.backup:2 [point])
 # due: frequency always, never succeeded
 unit_4_backup_dated_www_example_org() {
   # dated.backup:4 [point]
-  polyarchiv_step 1 4 'recover the mirror of "www.example.org" if a previous run was interrupted' 'dated.backup:4 [point]'
-  polyarchiv_dir_recover /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-old
+  polyarchiv_step 1 2 'create the mirror of "www.example.org" and the directory where rsync holds updated files' 'dated.backup:4 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/.~polyarchiv~'
   # dated.backup:4 [point]
-  polyarchiv_step 2 4 'create the mirror of "www.example.org"' 'dated.backup:4 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405
-  # dated.backup:4 [point]
-  polyarchiv_step 3 4 'copy /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups into a staging copy of the mirror of "www.example.org"' 'dated.backup:4 [point]'
-  rsync -a --delete -S -H '--exclude=.*.polyarchiv-new/' '--exclude=.*.polyarchiv-old/' --link-dest=/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-new/
-  # dated.backup:4 [point]
-  polyarchiv_step 4 4 'replace the mirror of "www.example.org" with the new copy' 'dated.backup:4 [point]'
-  polyarchiv_dir_swap /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-new /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405 /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/.2026-03-10_0405.polyarchiv-old
+  polyarchiv_step 2 2 'update the mirror of "www.example.org" from /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups' 'dated.backup:4 [point]'
+  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
