@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { shellWord } from '../backends/bash/quote.js';
 import { describeText } from '../backends/describe-text.js';
@@ -25,6 +26,7 @@ export interface ApplyFlags extends CommonFlags {
   confirmCommands?: boolean;
   from?: string;
   nrpe?: boolean;
+  jobs?: string;
 }
 
 function planFrom(
@@ -75,6 +77,7 @@ export async function applyCommand(
   mode: 'backup' | 'restore',
 ): Promise<number> {
   if (planFile !== undefined) refuseSelection(flags);
+  const jobs = jobsOf(flags.jobs);
   const plan = planFile === undefined ? planFrom(flags, mode, mode) : readSavedPlan(planFile);
   if (typeof plan === 'number') {
     if (flags.nrpe) process.stdout.write('UNKNOWN - unable to load configuration\n');
@@ -93,6 +96,7 @@ export async function applyCommand(
       say,
       clock: () => new Date(),
       relayOutput: flags.logFile !== undefined,
+      jobs,
       ...(plan.secrets.length === 0 ? {} : { secrets: planSecrets(plan) }),
       ...(answers === undefined ? {} : { confirm: (line: string) => confirm(answers, line) }),
     });
@@ -124,6 +128,15 @@ function refuseSelection(flags: ApplyFlags): void {
       `${given.join(', ')}: a saved plan runs the selection it was made with; give these to polyarchiv plan instead`,
     );
   }
+}
+
+/** The script reads `--jobs N` the same way (polyarchiv_parse_args). */
+function jobsOf(value: string | undefined): number {
+  if (value === undefined) return availableParallelism();
+  if (!/^[1-9][0-9]{0,3}$/.test(value)) {
+    throw new UsageError(`--jobs expects a whole number from 1 to 9999, not '${value}'`);
+  }
+  return Number(value);
 }
 
 /** `[Y]/n` as the original asked it; the end of input declines, which is the safe answer. */

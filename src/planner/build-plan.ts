@@ -36,7 +36,7 @@ export interface PlanRequest {
 }
 
 /** Tools every script needs besides the ones its commands name (locks, guards, timestamps). */
-const BASE_TOOLS = ['date', 'flock', 'mkdir', 'mv', 'rm', 'sha256sum'];
+const BASE_TOOLS = ['cat', 'date', 'flock', 'mkdir', 'mktemp', 'mv', 'nproc', 'rm', 'sha256sum'];
 
 /** Pure: from resolved configuration and state snapshots to a plan. */
 export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan {

@@ -74,7 +74,9 @@ async function both(layout: Layout, loader: string, prepare = (_root: string) =>
         .join('\n');
     } else {
       const lines: string[] = [];
-      rc = await dirReload(reload, { workDir: box.root, secrets: new Map() }, (l) => lines.push(l));
+      rc = await dirReload(reload, { workDir: box.root, secrets: new Map(), processes: new Set() }, (l) =>
+        lines.push(l),
+      );
       said = lines.join('\n');
     }
     outcomes.push({ rc, tree: snapshotTree(box.root), said: said.replaceAll(box.root, 'ROOT') });

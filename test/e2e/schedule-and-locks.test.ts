@@ -1,12 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, runCli, runCliAsync } from '../helpers/cli.js';
+import { runCli, runCliAsync } from '../helpers/cli.js';
+import { isLocked, waitFor } from '../helpers/run-control.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
 
-const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'pkill');
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
 
 function setUp(
   frequency: string,
@@ -33,18 +34,6 @@ function slowRsync(box: Sandbox, seconds: number): string {
   writeFileSync(path, `#!/bin/sh\nsleep ${seconds}\nexec rsync "$@"\n`);
   chmodSync(path, 0o755);
   return path;
-}
-
-function isLocked(lock: string): boolean {
-  return existsSync(lock) && spawnSync('flock', ['--nonblock', lock, 'true']).status !== 0;
-}
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (condition()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe.runIf(canRun)('frequencies, --force and locks', () => {
@@ -92,37 +81,6 @@ describe.runIf(canRun)('frequencies, --force and locks', () => {
     });
     const plan = runCli(['plan', '--format', 'text', ...t.args, '--now', '2026-03-10T23:00:00+01:00']);
     expect(plan.stdout).toContain('- collect point site: not due: last success 2026-03-10T01:00:00+01:00');
-  });
-
-  it('leaves no stale lock when apply is killed', async () => {
-    const t = setUp('always');
-    box = t.box;
-    const slow = slowRsync(t.box, 30);
-    t.box.write({ 'config/tools.global': `[global]\nrsync_executable = ${slow}\n` });
-    const child = spawn(process.execPath, [CLI, 'backup', ...t.args], { stdio: 'ignore' });
-    await waitFor(() => isLocked(t.lock), 'the lock');
-    child.kill('SIGKILL');
-    await waitFor(() => !isLocked(t.lock), 'the kernel to release the lock');
-    spawnSync('pkill', ['-f', slow]);
-    t.box.write({ 'config/tools.global': '' });
-    const next = runCli(['backup', ...t.args]);
-    expect(next.code, next.stderr).toBe(0);
-    expect(fileContents(t.box.path('mirror/site/data'))).toEqual(fileContents(t.box.path('data')));
-  });
-
-  it('leaves no stale lock when the script is killed with its process group', async () => {
-    const t = setUp('always');
-    box = t.box;
-    const slow = slowRsync(t.box, 30);
-    t.box.write({ 'config/tools.global': `[global]\nrsync_executable = ${slow}\n` });
-    writeFileSync(t.box.path('backup.sh'), runCli(['plan', ...t.args]).stdout);
-    const child = spawn('bash', [t.box.path('backup.sh')], { stdio: 'ignore', detached: true });
-    await waitFor(() => isLocked(t.lock), 'the lock');
-    process.kill(-(child.pid as number), 'SIGKILL');
-    await waitFor(() => !isLocked(t.lock), 'the kernel to release the lock');
-    spawnSync('pkill', ['-f', slow]);
-    t.box.write({ 'config/tools.global': '' });
-    expect(runCli(['backup', ...t.args]).code).toBe(0);
   });
 
   it('lets one of two concurrent runs proceed and reports the other as busy (75)', async () => {

@@ -35,7 +35,7 @@ function sandboxFor(name: string): { box: Sandbox; env: Record<string, string>; 
   return { box, env: { PATH: `${box.path('shim')}:${process.env.PATH}` }, log };
 }
 
-async function applyInProcess(plan: Plan, env: Record<string, string>) {
+async function applyInProcess(plan: Plan, env: Record<string, string>, jobs = 1) {
   const saved = process.env.PATH;
   process.env.PATH = env.PATH;
   try {
@@ -45,16 +45,20 @@ async function applyInProcess(plan: Plan, env: Record<string, string>) {
       quiet: true,
       say: () => {},
       clock: () => new Date(),
+      jobs,
     });
   } finally {
     process.env.PATH = saved;
   }
 }
 
-function runScript(plan: Plan, box: Sandbox, env: Record<string, string>) {
+function runScript(plan: Plan, box: Sandbox, env: Record<string, string>, jobs: number) {
   const script = box.path('plan.sh');
   writeFileSync(script, renderBash(plan));
-  return spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return spawnSync('bash', [script, '--jobs', String(jobs)], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
 }
 
 function planOrFail(name: string, root: string): Plan {
@@ -67,31 +71,39 @@ function planOrFail(name: string, root: string): Plan {
 const runnable = listFixtures().filter((name) => fixtureSpec(name).runnable);
 
 describe.runIf(canRun).each(runnable)('parity of apply and the script on fixture %s', (name) => {
-  it('leaves the same files and state, having run the same commands', async () => {
-    const a = sandboxFor(name);
-    const b = sandboxFor(name);
-    const rootA = a.box.path('root');
-    const rootB = b.box.path('root');
-    if (fixtureSpec(name).mode === 'restore') {
-      // A restore needs something to restore from: back up first, then lose the data.
-      for (const { root, env } of [
-        { root: rootA, env: a.env },
-        { root: rootB, env: b.env },
-      ]) {
-        const backup = planFixture(name, root, { force: true, onlyBackupPoints: [] }, 'backup').plan as Plan;
-        expect((await applyInProcess(backup, env)).exitCode).toBe(0);
-        rmSync(`${root}/data`, { recursive: true, force: true });
+  // Units run one at a time, then two at a time: in parallel the commands are the same, in an order
+  // that may differ between runs.
+  it.each([1, 2])(
+    'leaves the same files and state, having run the same commands, with --jobs %i',
+    async (jobs) => {
+      const a = sandboxFor(name);
+      const b = sandboxFor(name);
+      const rootA = a.box.path('root');
+      const rootB = b.box.path('root');
+      if (fixtureSpec(name).mode === 'restore') {
+        // A restore needs something to restore from: back up first, then lose the data.
+        for (const { root, env } of [
+          { root: rootA, env: a.env },
+          { root: rootB, env: b.env },
+        ]) {
+          const backup = planFixture(name, root, { force: true, onlyBackupPoints: [] }, 'backup')
+            .plan as Plan;
+          expect((await applyInProcess(backup, env)).exitCode).toBe(0);
+          rmSync(`${root}/data`, { recursive: true, force: true });
+        }
+        rmSync(a.log, { force: true });
+        rmSync(b.log, { force: true });
       }
-      rmSync(a.log, { force: true });
-      rmSync(b.log, { force: true });
-    }
-    const report = await applyInProcess(planOrFail(name, rootA), a.env);
-    const script = runScript(planOrFail(name, rootB), b.box, b.env);
+      const report = await applyInProcess(planOrFail(name, rootA), a.env, jobs);
+      const script = runScript(planOrFail(name, rootB), b.box, b.env, jobs);
 
-    expect(script.status, script.stderr).toBe(report.exitCode);
-    expect(snapshotTree(rootB)).toEqual(snapshotTree(rootA));
-    const argv = (log: string, root: string) =>
-      existsSync(log) ? readFileSync(log, 'utf8').replaceAll(root, '<root>').split('\n') : [];
-    expect(argv(b.log, rootB)).toEqual(argv(a.log, rootA));
-  });
+      expect(script.status, script.stderr).toBe(report.exitCode);
+      expect(snapshotTree(rootB)).toEqual(snapshotTree(rootA));
+      const argv = (log: string, root: string) => {
+        const lines = existsSync(log) ? readFileSync(log, 'utf8').replaceAll(root, '<root>').split('\n') : [];
+        return jobs === 1 ? lines : lines.sort();
+      };
+      expect(argv(b.log, rootB)).toEqual(argv(a.log, rootA));
+    },
+  );
 });

@@ -31,7 +31,10 @@ export async function dirReload(
     process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
     rc = 1;
   }
-  const started = command.start.length > 0 ? await runExec({ kind: 'exec', argv: command.start }, ctx) : 0;
+  // Without the lock's fd, as the script's `9>&-`: a daemon that kept it would lock out every later run.
+  const { lockFd: _, ...withoutLock } = ctx;
+  const started =
+    command.start.length > 0 ? await runExec({ kind: 'exec', argv: command.start }, withoutLock) : 0;
   return rc === 0 ? started : rc;
 }
 

@@ -1,25 +1,15 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatOrigin } from '../../diag/origin.js';
-import { assertNever } from '../../graph/action.js';
-import type { Command } from '../../graph/command.js';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
-import { dirReload } from './dir-reload.js';
-import {
-  checkDump,
-  dirRecover,
-  dirSwap,
-  isStale,
-  makeDir,
-  recordState,
-  releaseLock,
-  takeLock,
-} from './primitives.js';
-import { missingSecrets, type RunContext, runExec, writePrivateFile } from './run-exec.js';
+import { causeOf } from './primitives.js';
+import { missingSecrets, type RunContext } from './run-exec.js';
+import { runUnit, type UnitOutcome, type UnitStatus } from './run-unit.js';
+import { runScheduled } from './schedule.js';
 
-export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
+export type { UnitStatus } from './run-unit.js';
 
 export interface UnitResult {
   readonly id: string;
@@ -40,12 +30,16 @@ export interface ExecuteOptions {
   readonly secrets?: ReadonlyMap<string, string>;
   /** Relay the tools' output through this process's streams (`--log-file`). */
   readonly relayOutput?: boolean;
+  /** Units run at most this many at a time (default 1); with more, each unit's output is kept until it ends. */
+  readonly jobs?: number;
 }
 
 export interface ExecutionReport {
   readonly results: readonly UnitResult[];
   readonly exitCode: number;
 }
+
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 /** Runs a plan in-process: the same units, locks, guards and state records as the script. */
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecutionReport> {
@@ -56,46 +50,136 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   }
   // The script runs under `umask 077`: backups are private to their owner.
   const umask = process.umask(0o077);
-  const workDir = mkdtempSync(join(tmpdir(), 'polyarchiv.'));
+  const processes = new Set<ChildProcess>();
+  let interrupted: NodeJS.Signals | undefined;
+  // Like the script's traps: stop the running tools with their children, let each unit record its
+  // failure, start nothing more, then remove the private work directory.
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    for (const child of processes) {
+      try {
+        process.kill(-(child.pid as number), signal);
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  let workDir: string | Error | undefined;
   try {
-    return await executeUnits(plan, options, {
-      workDir,
-      secrets: options.secrets ?? new Map(),
-      relayOutput: options.relayOutput === true,
-    });
+    if (!options.dry) workDir = makeWorkDir();
+    const ctx =
+      typeof workDir === 'string'
+        ? {
+            workDir,
+            secrets: options.secrets ?? new Map(),
+            processes,
+            relayOutput: options.relayOutput === true,
+          }
+        : workDir;
+    const results = await executeUnits(plan, options, ctx, () => interrupted);
+    return {
+      results,
+      exitCode:
+        interrupted !== undefined
+          ? 128 + constants.signals[interrupted]
+          : exitCodeOf(
+              results,
+              plan.skipped.some((s) => s.failed),
+            ),
+    };
   } finally {
-    rmSync(workDir, { recursive: true, force: true });
+    if (typeof workDir === 'string') rmSync(workDir, { recursive: true, force: true });
+    for (const signal of SIGNALS) process.off(signal, onSignal);
     process.umask(umask);
   }
 }
 
-async function executeUnits(plan: Plan, options: ExecuteOptions, ctx: RunContext): Promise<ExecutionReport> {
-  const results: UnitResult[] = [];
-  for (const unit of plan.units) {
-    const missing = unit.requires.find(
-      (id) => results.find((r) => r.id === id)?.status !== 'ok' && !options.dry,
-    );
-    if (missing !== undefined) {
-      options.say(`${unit.id}: skipped, ${missing} did not succeed`);
-      results.push({ id: unit.id, status: 'skipped', seconds: 0 });
-      continue;
-    }
-    options.say(unit.id);
-    const started = Date.now();
-    const outcome = options.dry ? await dryRun(unit, options) : await runUnit(unit, options, ctx);
-    results.push({ id: unit.id, ...outcome, seconds: (Date.now() - started) / 1000 });
+function makeWorkDir(): string | Error {
+  try {
+    return mkdtempSync(join(tmpdir(), 'polyarchiv.'));
+  } catch (error) {
+    return new Error(`cannot create a private work directory in ${tmpdir()}: ${causeOf(error)}`);
   }
+}
+
+async function executeUnits(
+  plan: Plan,
+  options: ExecuteOptions,
+  ctx: Omit<RunContext, 'lockFd'> | Error | undefined,
+  interrupted: () => NodeJS.Signals | undefined,
+): Promise<UnitResult[]> {
+  const jobs = options.dry || options.confirm !== undefined ? 1 : (options.jobs ?? 1);
+  const results = await runScheduled<UnitResult>(
+    plan.units,
+    jobs,
+    (unit, finished) => {
+      const signal = interrupted();
+      if (signal !== undefined) {
+        options.say(`${unit.id}: not run, interrupted by ${signal}`);
+        return { id: unit.id, status: 'skipped', seconds: 0 };
+      }
+      const missing = unit.requires.find((id) => finished(id)?.status !== 'ok' && !options.dry);
+      if (missing === undefined) return undefined;
+      options.say(`${unit.id}: skipped, ${missing} did not succeed`);
+      return { id: unit.id, status: 'skipped', seconds: 0 };
+    },
+    async (unit) => {
+      const output = jobs > 1 ? new KeptOutput(options.say) : undefined;
+      const say = output === undefined ? options.say : (line: string) => output.say(line);
+      say(unit.id);
+      const started = Date.now();
+      const outcome: UnitOutcome =
+        options.dry || ctx === undefined
+          ? dryRun(unit, say)
+          : await isolated(unit, say, () =>
+              runUnit(
+                unit,
+                { ...options, say, interrupted },
+                ctx instanceof Error
+                  ? ctx
+                  : { ...ctx, ...(output === undefined ? {} : { output: output.tool }) },
+              ),
+            );
+      output?.flush();
+      return { id: unit.id, ...outcome, seconds: (Date.now() - started) / 1000 };
+    },
+  );
   options.say('summary:');
   for (const r of results) {
     options.say(`  ${r.status.padEnd(8)} ${r.id}${options.quiet ? '' : ` (${r.seconds.toFixed(1)} s)`}`);
   }
-  return {
-    results,
-    exitCode: exitCodeOf(
-      results,
-      plan.skipped.some((s) => s.failed),
-    ),
+  return results;
+}
+
+/** Whatever goes wrong inside a unit fails that unit only, as its subshell does in the script. */
+async function isolated(
+  unit: PlanUnit,
+  say: (line: string) => void,
+  run: () => Promise<UnitOutcome>,
+): Promise<UnitOutcome> {
+  try {
+    return await run();
+  } catch (error) {
+    const message = (error as Error).message;
+    say(`  ${unit.id}: ${message}`);
+    return { status: 'failed', message };
+  }
+}
+
+/** One unit's lines and tool output, written together when the unit ends. */
+class KeptOutput {
+  private readonly parts: (() => void)[] = [];
+  constructor(private readonly sayNow: (line: string) => void) {}
+  say(line: string): void {
+    this.parts.push(() => this.sayNow(line));
+  }
+  readonly tool = (stream: 'stdout' | 'stderr', chunk: Buffer): void => {
+    this.parts.push(() => process[stream].write(chunk));
   };
+  flush(): void {
+    for (const part of this.parts.splice(0)) part();
+  }
 }
 
 export function exitCodeOf(results: readonly UnitResult[], failedSkips: boolean): number {
@@ -104,100 +188,10 @@ export function exitCodeOf(results: readonly UnitResult[], failedSkips: boolean)
   return 0;
 }
 
-async function dryRun(unit: PlanUnit, options: ExecuteOptions): Promise<{ status: UnitStatus }> {
+function dryRun(unit: PlanUnit, say: (line: string) => void): { status: UnitStatus } {
   unit.steps.forEach((step, i) => {
-    options.say(`  ${i + 1}/${unit.steps.length} ${step.action.summary}`);
-    for (const command of step.commands) options.say(`    ${commandLine(command)}`);
+    say(`  ${i + 1}/${unit.steps.length} ${step.action.summary}`);
+    for (const command of step.commands) say(`    ${commandLine(command)}`);
   });
   return { status: 'dry' };
-}
-
-async function runUnit(
-  unit: PlanUnit,
-  options: ExecuteOptions,
-  ctx: RunContext,
-): Promise<{ status: UnitStatus; message?: string }> {
-  const lock = takeLock(unit.lockFile);
-  if (lock === 'busy') {
-    options.say(`  ${unit.lockFile} is locked by another run`);
-    return { status: 'busy', message: `${unit.lockFile} is locked by another run` };
-  }
-  try {
-    for (const guard of unit.guards) {
-      if (isStale(guard.file, guard.sha256)) {
-        const message = `stale plan: ${guard.file} changed since the plan was made; run polyarchiv plan again`;
-        options.say(`  ${message}`);
-        return { status: 'stale', message };
-      }
-    }
-    const failure = await runSteps(unit, options, ctx);
-    if (failure === 'declined') return { status: 'declined', message: 'a command was declined' };
-    if (unit.record !== undefined) {
-      const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
-      recordState(
-        unit.record.file,
-        template,
-        failure ?? 'ok',
-        options.clock(),
-        failure === undefined ? unit.record.measure : undefined,
-      );
-    }
-    return failure === undefined ? { status: 'ok' } : { status: 'failed', message: failure };
-  } finally {
-    releaseLock(lock, unit.lockFile);
-  }
-}
-
-/** Undefined on success, else the message both backends record. */
-async function runSteps(
-  unit: PlanUnit,
-  options: ExecuteOptions,
-  ctx: RunContext,
-): Promise<string | undefined | 'declined'> {
-  const total = unit.steps.length;
-  for (const [index, step] of unit.steps.entries()) {
-    const name = `step ${index + 1} of ${total}`;
-    if (!options.quiet) options.say(`  ${index + 1}/${total} ${step.action.summary}`);
-    for (const command of step.commands) {
-      const line = commandLine(command);
-      if (options.showCommands) options.say(`    ${line}`);
-      if (options.confirm !== undefined && !(await options.confirm(line))) return 'declined';
-      const code = await runCommand(command, options, ctx);
-      if (code !== 0) {
-        const message = `failed with exit code ${code}: ${name} at ${formatOrigin(step.action.origin)}`;
-        options.say(`  ${message}`);
-        return message;
-      }
-    }
-  }
-  return undefined;
-}
-
-async function runCommand(command: Command, options: ExecuteOptions, ctx: RunContext): Promise<number> {
-  if (command.kind === 'exec') return runExec(command, ctx);
-  try {
-    switch (command.kind) {
-      case 'dir-reload':
-        return await dirReload(command, ctx, options.say);
-      case 'make-dir':
-        makeDir(command.path);
-        return 0;
-      case 'dir-recover':
-        dirRecover(command);
-        return 0;
-      case 'dir-swap':
-        dirSwap(command);
-        return 0;
-      case 'private-file':
-        writePrivateFile(command, ctx);
-        return 0;
-      case 'check-dump':
-        return checkDump(command, options.say) ? 0 : 1;
-      default:
-        return assertNever(command);
-    }
-  } catch (error) {
-    process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
-    return 1;
-  }
 }

@@ -34,22 +34,36 @@ export function makeDir(path: string): void {
 /**
  * Twin of polyarchiv_lock: takes the collect point's flock like `exec 9>>lock; flock --nonblock 9`
  * (the fd holds it until closed), again if the file locked was removed by a run that just ended.
+ * Throws an Error naming the cause when the lock cannot be taken at all.
  */
 export function takeLock(lockFile: string): number | 'busy' {
-  makeDir(dirname(lockFile));
+  try {
+    makeDir(dirname(lockFile));
+  } catch (error) {
+    throw new Error(`cannot create ${dirname(lockFile)}: ${causeOf(error)}`);
+  }
   for (;;) {
-    const fd = openSync(lockFile, 'a');
-    const result = spawnSync('flock', ['--nonblock', '3'], { stdio: ['ignore', 'inherit', 'inherit', fd] });
-    if (result.error !== undefined) {
-      closeSync(fd);
-      throw result.error;
+    let fd: number;
+    try {
+      fd = openSync(lockFile, 'a');
+    } catch (error) {
+      throw new Error(`cannot open the lock file ${lockFile}: ${causeOf(error)}`);
     }
-    if (result.status !== 0) {
-      closeSync(fd);
-      return 'busy';
-    }
-    if (isSameFile(fd, lockFile)) return fd;
+    const result = spawnSync('flock', ['--nonblock', '3'], {
+      stdio: ['ignore', 'ignore', 'pipe', fd],
+      encoding: 'utf8',
+    });
+    if (result.status === 0 && isSameFile(fd, lockFile)) return fd;
     closeSync(fd);
+    if (result.status === 0) continue;
+    if (result.status === 1) return 'busy';
+    const why =
+      (result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
+        ? 'flock: command not found'
+        : result.error !== undefined
+          ? causeOf(result.error)
+          : (result.stderr.trim().split(': ').pop() ?? `flock exited with ${result.status}`);
+    throw new Error(`cannot lock ${lockFile}: ${why}`);
   }
 }
 
@@ -63,14 +77,43 @@ function isSameFile(fd: number, path: string): boolean {
   }
 }
 
-/** Twin of polyarchiv_unlock: the original PolyArchiv takes an existing lock file for a live lock. */
+/** Where libuv's words differ from the C library's, which the script prints. */
+const SYSTEM_WORDS: Readonly<Record<string, string>> = {
+  EISDIR: 'Is a directory',
+  EIO: 'Input/output error',
+};
+
+/** The system's words for a failed call ("Read-only file system"), without node's code and path. */
+export function causeOf(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code !== undefined && SYSTEM_WORDS[code] !== undefined) return SYSTEM_WORDS[code];
+  const text =
+    code !== undefined && message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message;
+  const words = text.replace(/, \w+ '.*$/, '');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * Twin of polyarchiv_unlock: the original PolyArchiv takes an existing lock file for a live lock.
+ * The fd is closed even when the file cannot be removed.
+ */
 export function releaseLock(fd: number, lockFile: string): void {
-  rmSync(lockFile, { force: true });
-  closeSync(fd);
+  try {
+    rmSync(lockFile, { force: true });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function isStale(file: string, expected: string | null): boolean {
-  const actual = existsSync(file) ? sha256(readFileSync(file)) : null;
+  let actual: string | null = null;
+  if (existsSync(file)) {
+    try {
+      actual = sha256(readFileSync(file));
+    } catch (error) {
+      throw new Error(`cannot read the state file ${file}: ${causeOf(error)}`);
+    }
+  }
   return actual !== (expected === '' ? null : expected);
 }
 
@@ -81,12 +124,20 @@ export function recordState(
   now: Date,
   measure?: string,
 ): void {
-  makeDir(dirname(file));
-  writeFileSync(
-    `${file}.partial`,
-    fillStateTemplate(template, stateTimestamp(now), message, measuredSize(measure)),
-  );
-  renameSync(`${file}.partial`, file);
+  const text = fillStateTemplate(template, stateTimestamp(now), message, measuredSize(measure));
+  // A full disk or a read-only directory fails the unit, never the run; no partial file is left.
+  try {
+    makeDir(dirname(file));
+    writeFileSync(`${file}.partial`, text);
+    renameSync(`${file}.partial`, file);
+  } catch (error) {
+    try {
+      rmSync(`${file}.partial`, { force: true });
+    } catch {
+      // The directory refused the write already; nothing was left in it.
+    }
+    throw new Error(`cannot record the state in ${file}: ${causeOf(error)}`);
+  }
 }
 
 /** `du -s -b`, as the script runs it: hard-linked files count once. */

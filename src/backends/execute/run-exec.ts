@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { EnvValue, ExecCommand, PrivateFileCommand, Word } from '../../graph/command.js';
 
-/** What the executor holds for one run: its private work directory and the secret values. */
+/** What the executor holds while it runs one unit. */
 export interface RunContext {
   /** Created mode 0700 at the start of the run, removed at its end (the script's `mktemp -d`). */
   readonly workDir: string;
@@ -12,7 +12,19 @@ export interface RunContext {
   readonly secrets: ReadonlyMap<string, string>;
   /** Tools' output goes through this process's streams (to reach a log file) instead of the terminal's. */
   readonly relayOutput?: boolean;
+  /**
+   * The collect point's lock, open as fd 9 in every tool as the script's `exec 9>>lock` leaves it:
+   * the kernel keeps the lock while any holder lives, so a killed run never frees it under its tools.
+   */
+  readonly lockFd?: number;
+  /** Running tools, each the leader of its own process group, so an interruption stops them whole. */
+  readonly processes: Set<ChildProcess>;
+  /** Receives the tools' output when the unit's output is kept until it ends; else it is relayed or inherited. */
+  readonly output?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
+
+/** The fd a tool finds the lock on, as in the script. */
+const LOCK_FD = 9;
 
 export function secretValue(name: string, ctx: RunContext): string {
   const value = process.env[name] ?? ctx.secrets.get(name);
@@ -94,21 +106,38 @@ export function runExec(command: ExecCommand, ctx: RunContext): Promise<number> 
       return;
     }
     const [tool, ...args] = command.argv.map((w) => wordValue(w, ctx)) as [string, ...string[]];
-    const relay = ctx.relayOutput === true;
+    const buffered =
+      ctx.output ??
+      (ctx.relayOutput === true
+        ? (stream: 'stdout' | 'stderr', chunk: Buffer) => process[stream].write(chunk)
+        : undefined);
+    const stdio: StdioOptions = [
+      stdin,
+      stdout === 'inherit' && buffered ? 'pipe' : stdout,
+      buffered ? 'pipe' : 'inherit',
+    ];
+    if (ctx.lockFd !== undefined) {
+      while (stdio.length < LOCK_FD) stdio.push('ignore');
+      stdio.push(ctx.lockFd);
+    }
     const child = spawn(tool, args, {
-      stdio: [stdin, stdout === 'inherit' && relay ? 'pipe' : stdout, relay ? 'pipe' : 'inherit'],
+      stdio,
       env,
+      detached: true,
       ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
     });
-    child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    ctx.processes.add(child);
+    child.stdout?.on('data', (chunk: Buffer) => buffered?.('stdout', chunk));
+    child.stderr?.on('data', (chunk: Buffer) => buffered?.('stderr', chunk));
     child.on('error', (error: NodeJS.ErrnoException) => {
       process.stderr.write(
         `polyarchiv: ${tool}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`,
       );
+      ctx.processes.delete(child);
       finish(error.code === 'ENOENT' ? 127 : 126);
     });
     child.on('close', (code, signal) => {
+      ctx.processes.delete(child);
       finish(signal !== null ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1));
     });
   });

@@ -1,0 +1,164 @@
+import { formatOrigin } from '../../diag/origin.js';
+import { assertNever } from '../../graph/action.js';
+import type { Command } from '../../graph/command.js';
+import type { PlanUnit } from '../../planner/plan.js';
+import { commandLine } from '../bash/quote.js';
+import { dirReload } from './dir-reload.js';
+import {
+  causeOf,
+  checkDump,
+  dirRecover,
+  dirSwap,
+  isStale,
+  makeDir,
+  recordState,
+  releaseLock,
+  takeLock,
+} from './primitives.js';
+import { type RunContext, runExec, writePrivateFile } from './run-exec.js';
+
+export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
+
+export interface UnitOutcome {
+  readonly status: UnitStatus;
+  readonly message?: string;
+}
+
+/** What one unit needs besides its context: the run's options, as far as a unit uses them. */
+export interface UnitOptions {
+  readonly showCommands: boolean;
+  readonly quiet: boolean;
+  readonly confirm?: (line: string) => Promise<boolean>;
+  readonly say: (line: string) => void;
+  readonly clock: () => Date;
+  /** The signal that interrupted the run, once one did. */
+  readonly interrupted: () => NodeJS.Signals | undefined;
+}
+
+/**
+ * Twin of polyarchiv_run_unit: lock, stale guard, steps, state record. A fault outside the steps
+ * (a read-only lock, an unreadable state file, a full disk) fails this unit only: one line naming
+ * the unit and the cause, and the failure recorded when the state file can be written.
+ */
+export async function runUnit(
+  unit: PlanUnit,
+  options: UnitOptions,
+  ctx: Omit<RunContext, 'lockFd'> | Error,
+): Promise<UnitOutcome> {
+  const fault = (message: string): UnitOutcome => {
+    options.say(`  ${unit.id}: ${message}`);
+    if (unit.record !== undefined) {
+      try {
+        recordState(unit.record.file, unit.record.onFailure, message, options.clock());
+      } catch (error) {
+        options.say(`  ${unit.id}: ${(error as Error).message}`);
+      }
+    }
+    return { status: 'failed', message };
+  };
+  if (ctx instanceof Error) return fault(ctx.message);
+  let lock: number | 'busy';
+  try {
+    lock = takeLock(unit.lockFile);
+  } catch (error) {
+    return fault((error as Error).message);
+  }
+  if (lock === 'busy') {
+    options.say(`  ${unit.lockFile} is locked by another run`);
+    return { status: 'busy', message: `${unit.lockFile} is locked by another run` };
+  }
+  try {
+    for (const guard of unit.guards) {
+      let stale: boolean;
+      try {
+        stale = isStale(guard.file, guard.sha256);
+      } catch (error) {
+        return fault((error as Error).message);
+      }
+      if (stale) {
+        const message = `stale plan: ${guard.file} changed since the plan was made; run polyarchiv plan again`;
+        options.say(`  ${message}`);
+        return { status: 'stale', message };
+      }
+    }
+    const failure = await runSteps(unit, options, { ...ctx, lockFd: lock });
+    if (failure === 'declined') return { status: 'declined', message: 'a command was declined' };
+    if (unit.record !== undefined) {
+      const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
+      const measure = failure === undefined ? unit.record.measure : undefined;
+      try {
+        recordState(unit.record.file, template, failure ?? 'ok', options.clock(), measure);
+      } catch (error) {
+        options.say(`  ${unit.id}: ${(error as Error).message}`);
+        return { status: 'failed', message: (error as Error).message };
+      }
+    }
+    return failure === undefined ? { status: 'ok' } : { status: 'failed', message: failure };
+  } finally {
+    try {
+      releaseLock(lock, unit.lockFile);
+    } catch (error) {
+      options.say(`  ${unit.id}: cannot remove the lock file ${unit.lockFile}: ${causeOf(error)}`);
+    }
+  }
+}
+
+/** Undefined on success, else the message both backends record. */
+async function runSteps(
+  unit: PlanUnit,
+  options: UnitOptions,
+  ctx: RunContext,
+): Promise<string | undefined | 'declined'> {
+  const total = unit.steps.length;
+  for (const [index, step] of unit.steps.entries()) {
+    const name = `step ${index + 1} of ${total} at ${formatOrigin(step.action.origin)}`;
+    if (!options.quiet) options.say(`  ${index + 1}/${total} ${step.action.summary}`);
+    for (const command of step.commands) {
+      const line = commandLine(command);
+      if (options.showCommands) options.say(`    ${line}`);
+      if (options.confirm !== undefined && !(await options.confirm(line))) return 'declined';
+      const code = options.interrupted() === undefined ? await runCommand(command, options, ctx) : 1;
+      const signal = options.interrupted();
+      if (signal !== undefined) {
+        const message = `interrupted by ${signal}: ${name}`;
+        options.say(`  ${message}`);
+        return message;
+      }
+      if (code !== 0) {
+        const message = `failed with exit code ${code}: ${name}`;
+        options.say(`  ${message}`);
+        return message;
+      }
+    }
+  }
+  return undefined;
+}
+
+async function runCommand(command: Command, options: UnitOptions, ctx: RunContext): Promise<number> {
+  if (command.kind === 'exec') return runExec(command, ctx);
+  try {
+    switch (command.kind) {
+      case 'dir-reload':
+        return await dirReload(command, ctx, options.say);
+      case 'make-dir':
+        makeDir(command.path);
+        return 0;
+      case 'dir-recover':
+        dirRecover(command);
+        return 0;
+      case 'dir-swap':
+        dirSwap(command);
+        return 0;
+      case 'private-file':
+        writePrivateFile(command, ctx);
+        return 0;
+      case 'check-dump':
+        return checkDump(command, options.say) ? 0 : 1;
+      default:
+        return assertNever(command);
+    }
+  } catch (error) {
+    options.say(`  ${(error as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,107 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/cli.js';
+import { isAlive, isLocked, killGroupOf, slowDump, startRun, waitFor } from '../helpers/run-control.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+
+const canRun = haveTools('flock', 'bash', 'sha256sum', 'sleep');
+
+interface Scenario {
+  readonly box: Sandbox;
+  readonly args: string[];
+  readonly lock: string;
+  readonly state: string;
+  readonly env: Record<string, string>;
+}
+
+/** A collect point whose dump takes a password (a private file) and a long time. */
+function scenario(): Scenario {
+  const box = makeSandbox('polyarchiv-interrupt-');
+  const dump = slowDump(box, 60);
+  box.write({
+    'config/shop.collect': `[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "orders"]\nengine = mysql\nuser = backup\npassword = s3cret\ndatabase = orders\ndestination_path = orders.sql\ndump_executable = ${dump}\n`,
+    'tmp/.keep': '',
+  });
+  return {
+    box,
+    args: ['-C', box.path('config'), '--set', `root=${box.root}`],
+    lock: box.path('collect/metadata/collect_point/lock'),
+    state: box.path('collect/metadata/collect_point/shop.json'),
+    env: { TMPDIR: box.path('tmp') },
+  };
+}
+
+/** The run under test: apply in-process or the script it renders, started in the background. */
+function start(backend: 'apply' | 'script', s: Scenario) {
+  if (backend === 'apply') return startRun(process.execPath, [CLI, 'backup', ...s.args], s.env);
+  const script = s.box.path('backup.sh');
+  writeFileSync(script, runCli(['plan', '--include-secrets', ...s.args]).stdout);
+  return startRun('bash', [script], s.env);
+}
+
+const dumpPid = (s: Scenario) => Number(readFileSync(s.box.path('dump.pid'), 'utf8'));
+
+describe.runIf(canRun).each(['apply', 'script'] as const)(
+  'a %s run that is killed or interrupted',
+  (backend) => {
+    let s: Scenario | undefined;
+    afterEach(() => {
+      if (s === undefined) return;
+      try {
+        killGroupOf(dumpPid(s));
+      } catch {
+        // The dump never started.
+      }
+      s.box.remove();
+      s = undefined;
+    });
+
+    it('keeps the lock while its tools outlive a kill -9', async () => {
+      s = scenario();
+      const run = start(backend, s);
+      const current = s;
+      await waitFor(
+        () => isLocked(current.lock) && readdirSync(current.box.root).includes('dump.pid'),
+        'the dump',
+      );
+      run.child.kill('SIGKILL');
+      expect((await run.exited).signal).toBe('SIGKILL');
+      expect(isAlive(dumpPid(s))).toBe(true);
+      const second = runCli(['backup', ...s.args], s.env);
+      expect(second.code, second.stderr).toBe(75);
+      expect(second.stderr).toContain(`${s.lock} is locked by another run`);
+      killGroupOf(dumpPid(s));
+      await waitFor(() => !isLocked(current.lock), 'the kernel to release the lock');
+    });
+
+    it.each([
+      ['SIGTERM', 143],
+      ['SIGINT', 130],
+    ] as const)(
+      'on %s stops its tools, removes its private files and records the failure',
+      async (signal, code) => {
+        s = scenario();
+        const run = start(backend, s);
+        const current = s;
+        await waitFor(() => readdirSync(current.box.root).includes('dump.pid'), 'the dump');
+        const privateFile = readFileSync(s.box.path('private-file.path'), 'utf8');
+        expect(readFileSync(privateFile, 'utf8')).toContain('s3cret');
+        run.child.kill(signal);
+        const exit = await run.exited;
+        expect(exit.code, exit.stderr).toBe(code);
+        expect(exit.stderr).toContain(`interrupted by ${signal}: step`);
+        expect(isAlive(dumpPid(s))).toBe(false);
+        expect(readdirSync(s.box.path('tmp'))).toEqual(['.keep']);
+        expect(isLocked(s.lock)).toBe(false);
+        const state = JSON.parse(readFileSync(s.state, 'utf8'));
+        expect(state.last_state_valid).toBe(false);
+        expect(state.fail_count).toBe(1);
+        expect(state.last_message).toMatch(
+          new RegExp(`^interrupted by ${signal}: step \\d+ of \\d+ at shop\\.collect:`),
+        );
+        expect(exit.stderr).toMatch(/summary:\n.*failed +collect:shop/);
+      },
+    );
+  },
+);

@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import type { Sandbox } from './sandbox.js';
+
+/**
+ * A dump tool that says where it runs, then waits: long enough to kill or interrupt a run while
+ * it holds its collect point's lock. It records its pid and the private option file it was given.
+ */
+export function slowDump(box: Sandbox, seconds: number): string {
+  const path = box.path('slow-dump');
+  box.write({
+    'slow-dump': `#!/bin/sh
+for word in "$@"; do
+  case $word in --defaults-extra-file=*) printf '%s' "\${word#*=}" > '${box.path('private-file.path')}' ;; esac
+done
+printf '%s' "$$" > '${box.path('dump.pid')}'
+sleep ${seconds}
+echo '-- dump'
+`,
+  });
+  chmodSync(path, 0o755);
+  return path;
+}
+
+export function isLocked(lock: string): boolean {
+  return existsSync(lock) && spawnSync('flock', ['--nonblock', lock, 'true']).status !== 0;
+}
+
+/** Whether a process runs (a zombie waiting for its parent to reap it does not). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Kills what a test started: the process group of `pid` (a run's tools are leaders of their own). */
+export function killGroupOf(pid: number): void {
+  if (!isAlive(pid)) return;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+export async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (condition()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stderr: string;
+}
+
+/** Starts a run in the background; `exited` settles when it ends. */
+export function startRun(
+  command: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): { child: ChildProcess; exited: Promise<Exit> } {
+  const child = spawn(command, args, {
+    env: { ...process.env, TZ: 'Europe/Paris', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<Exit>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, exited };
+}
