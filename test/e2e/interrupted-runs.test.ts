@@ -66,7 +66,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
         'the dump',
       );
       run.child.kill('SIGKILL');
-      expect((await run.exited).signal).toBe('SIGKILL');
+      expect(await run.died).toBe('SIGKILL');
       expect(isAlive(dumpPid(s))).toBe(true);
       const second = runCli(['backup', ...s.args], s.env);
       expect(second.code, second.stderr).toBe(75);

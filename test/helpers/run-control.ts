@@ -62,12 +62,15 @@ export interface Exit {
   readonly stderr: string;
 }
 
-/** Starts a run in the background; `exited` settles when it ends. */
+/**
+ * Starts a run in the background; `exited` settles when it ends and its output is closed, `died`
+ * as soon as the process itself is gone (tools that outlive it may keep its output open).
+ */
 export function startRun(
   command: string,
   args: readonly string[],
   env: Readonly<Record<string, string>> = {},
-): { child: ChildProcess; exited: Promise<Exit> } {
+): { child: ChildProcess; exited: Promise<Exit>; died: Promise<NodeJS.Signals | null> } {
   const child = spawn(command, args, {
     env: { ...process.env, TZ: 'Europe/Paris', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -79,5 +82,8 @@ export function startRun(
   const exited = new Promise<Exit>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal, stderr })),
   );
-  return { child, exited };
+  const died = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('exit', (_, signal) => resolve(signal)),
+  );
+  return { child, exited, died };
 }
