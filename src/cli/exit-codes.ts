@@ -4,4 +4,6 @@ export const EXIT = {
   failed: 1,
   usage: 2,
   busy: 75,
+  /** A defect of polyarchiv (EX_SOFTWARE). */
+  internal: 70,
 } as const;

@@ -134,8 +134,19 @@ function handle(error: unknown): number {
         ? 0
         : EXIT.usage;
   }
-  process.stderr.write(`polyarchiv: internal error: ${(error as Error).stack ?? error}\n`);
-  return 70;
+  return internalError(error);
 }
 
+/** A defect, not a user mistake: one line, and the trace only when asked for. */
+function internalError(error: unknown): number {
+  const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
+  const text =
+    error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
+  const hint = verbose ? '' : ' (run again with -v for the trace)';
+  process.stderr.write(`polyarchiv: internal error: ${verbose ? text : text.split('\n')[0]}${hint}\n`);
+  return EXIT.internal;
+}
+
+for (const event of ['uncaughtException', 'unhandledRejection'] as const)
+  process.on(event, (error: unknown) => process.exit(internalError(error)));
 await main();

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { shellWord } from '../backends/bash/quote.js';
 import { describeText } from '../backends/describe-text.js';
 import { executePlan } from '../backends/execute/execute.js';
+import { checkHost } from '../config/check-host.js';
 import { loadConfigDir } from '../config/load.js';
 import { Diagnostics, UsageError } from '../diag/diagnostic.js';
 import { makePlan, planSecrets } from '../pipeline.js';
@@ -42,6 +43,8 @@ function planFrom(
     selection: selectionOf(flags, flags.from),
     regenerate: ['polyarchiv', command, ...process.argv.slice(3)].map(shellWord).join(' '),
   });
+  if (result.plan !== undefined && result.config !== undefined)
+    checkHost(result.config, mode, result.diagnostics);
   if (printDiagnostics(result.diagnostics) || result.plan === undefined) return EXIT.usage;
   return result.plan;
 }
@@ -64,11 +67,19 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
       'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',
     );
   if (flags.out === undefined) process.stdout.write(text);
-  else
-    writeFileSync(flags.out, text, {
-      mode: flags.includeSecrets ? 0o600 : flags.format === 'bash' ? 0o755 : 0o644,
-    });
+  else writeOut(flags.out, text, flags.includeSecrets ? 0o600 : flags.format === 'bash' ? 0o755 : 0o644);
   return EXIT.ok;
+}
+
+function writeOut(file: string, text: string, mode: number): void {
+  try {
+    writeFileSync(file, text, { mode });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'its directory does not exist' : code === 'EISDIR' ? 'it is a directory' : code;
+    throw new UsageError(`cannot write --out ${file}: ${why ?? (error as Error).message}`);
+  }
 }
 
 export async function applyCommand(

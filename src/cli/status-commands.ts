@@ -1,3 +1,4 @@
+import { checkHost } from '../config/check-host.js';
 import { describeFrequency, type Frequency, lastAnchor, nextDue } from '../config/frequency.js';
 import { normalizedIni } from '../config/normalize.js';
 import type { ResolvedConfig } from '../config/resolve.js';
@@ -5,7 +6,7 @@ import type { ScannedSection } from '../config/scan.js';
 import type { Role } from '../engines/engine.js';
 import { findEngine } from '../engines/registry.js';
 import { loadConfiguration } from '../pipeline.js';
-import { matchesOnly } from '../planner/select.js';
+import { matchesOnly, unmatchedSelection } from '../planner/select.js';
 import { formatTimestamp, parseTimestamp } from '../state/point-state.js';
 import { readState } from '../state/read-states.js';
 import { type CommonFlags, configDir, pinnedVariables, planTime } from './common-options.js';
@@ -19,6 +20,7 @@ function load(flags: CommonFlags) {
 
 export function validateCommand(flags: CommonFlags): number {
   const { diagnostics, config } = load(flags);
+  if (!diagnostics.hasErrors) checkHost(config, 'backup', diagnostics);
   if (printDiagnostics(diagnostics)) return EXIT.usage;
   if (!flags.quiet) {
     process.stdout.write(
@@ -55,6 +57,8 @@ function freshnessTargets(config: ResolvedConfig, flags: CommonFlags): Freshness
 
 export function configCommand(flags: CommonFlags & { show?: boolean }): number {
   const { diagnostics, config, input, now } = load(flags);
+  if (!diagnostics.hasErrors)
+    for (const problem of unmatchedSelection(config, flags)) diagnostics.error(problem);
   if (printDiagnostics(diagnostics)) return EXIT.usage;
   if (flags.show) {
     for (const file of input.files)
@@ -104,10 +108,19 @@ function isOutOfDate(frequency: Frequency, last: Date, now: Date): boolean {
 
 export function checkCommand(flags: CommonFlags & { nrpe?: boolean }): number {
   const nagios = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
-  const { diagnostics, config, now } = load(flags);
-  if (diagnostics.hasErrors) {
-    if (flags.nrpe) process.stdout.write('UNKNOWN - unable to load configuration\n');
+  const { diagnostics, config, input, now } = load(flags);
+  // Points of an unreadable file or outside a mistyped selection cannot be judged: never say OK.
+  const unknown = [
+    ...input.unreadable.map((file) => `cannot read ${file}`),
+    ...unmatchedSelection(config, flags),
+  ];
+  if (diagnostics.hasErrors || unknown.length > 0) {
+    if (flags.nrpe)
+      process.stdout.write(
+        `UNKNOWN - ${unknown.length > 0 ? unknown.join(', ') : 'unable to load configuration'}\n`,
+      );
     printDiagnostics(diagnostics);
+    for (const problem of unknown) process.stderr.write(`error: ${problem}\n`);
     return flags.nrpe ? 3 : EXIT.usage;
   }
   const critical: string[] = [];

@@ -33,16 +33,6 @@ export function checkOverlaps(
       origin: s.options.origin('destination_path'),
     }));
     reportOverlaps(destinations, diagnostics, 'each source needs a destination_path of its own');
-    for (const source of cp.sources) {
-      const path = source.options.optionalString('source_path');
-      if (path !== undefined && isWithin(path, cp.layout.root)) {
-        diagnostics.error(
-          `source_path ${path} is inside collect point ${cp.name} (${cp.layout.root})`,
-          source.options.origin('source_path'),
-          'a collect point cannot back itself up',
-        );
-      }
-    }
   }
   const rootIndex = new PathIndex();
   roots.forEach((root, i) => {

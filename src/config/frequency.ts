@@ -11,8 +11,11 @@ export type Frequency =
   | { readonly kind: 'weekly'; readonly weekday: number }
   | { readonly kind: 'monthly'; readonly day: number };
 
+/** A hundred years: beyond, date arithmetic leaves the range of a Date. */
+const MAX_SECONDS = 3_155_760_000;
+
 export const FREQUENCY_FORMS =
-  "'always', a number of seconds, 'hourly', 'daily', 'daily:H' (0-23), 'weekly', 'weekly:D' (0=Monday-6), 'monthly' or 'monthly:D' (1-31)";
+  "'always', a number of seconds (up to 3155760000), 'hourly', 'daily', 'daily:H' (0-23), 'weekly', 'weekly:D' (0=Monday-6), 'monthly' or 'monthly:D' (1-31)";
 
 export function parseFrequency(text: string): Frequency | undefined {
   const spec = text.trim();
@@ -20,6 +23,7 @@ export function parseFrequency(text: string): Frequency | undefined {
   if (spec === 'hourly') return { kind: 'hourly' };
   if (/^\d+$/.test(spec)) {
     const seconds = Number(spec);
+    if (seconds > MAX_SECONDS) return undefined;
     return seconds === 0 ? { kind: 'always' } : { kind: 'seconds', seconds };
   }
   const match = /^(daily|weekly|monthly)(?::(\d{1,2}))?$/.exec(spec);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
@@ -17,6 +18,8 @@ export interface ConfigInput {
   readonly dir: string;
   /** Globals, then collect points, then backup points, each group sorted by name (reference §2.2). */
   readonly files: readonly ConfigFile[];
+  /** Files skipped because this user cannot read them: nothing can be said about their points. */
+  readonly unreadable: readonly string[];
 }
 
 const KINDS: readonly FileKind[] = ['global', 'collect', 'backup'];
@@ -29,7 +32,7 @@ export function loadConfigDir(dir: string, diagnostics: Diagnostics): ConfigInpu
   try {
     if (!statSync(dir).isDirectory()) {
       diagnostics.error(`configuration directory ${dir} is not a directory`);
-      return { dir, files: [] };
+      return { dir, files: [], unreadable: [] };
     }
     names = readdirSync(dir).sort();
   } catch (error) {
@@ -38,28 +41,69 @@ export function loadConfigDir(dir: string, diagnostics: Diagnostics): ConfigInpu
       undefined,
       'use -C DIR to choose another directory',
     );
-    return { dir, files: [] };
+    return { dir, files: [], unreadable: [] };
   }
   const files: ConfigFile[] = [];
+  const unreadable: string[] = [];
   for (const kind of KINDS) {
     for (const name of names.filter((n) => n.endsWith(`.${kind}`) && !n.startsWith('.'))) {
       const path = join(dir, name);
       try {
         if (!statSync(path).isFile()) continue;
         const bytes = readFileSync(path);
-        files.push({ name, kind, text: bytes.toString('utf8'), sha256: sha256(bytes) });
+        const text = decodeUtf8(bytes);
+        if (typeof text === 'number')
+          diagnostics.error('not valid UTF-8', { file: name, line: text }, 'save the file as UTF-8');
+        else files.push({ name, kind, text, sha256: sha256(bytes) });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'EACCES' && code !== 'EPERM') throw error;
-        diagnostics.notice(
-          `${name} is ignored because user ${process.env.USER ?? process.getuid?.()} cannot read it`,
-          { file: name, line: 0 },
-        );
+        if (code === 'EACCES' || code === 'EPERM') {
+          unreadable.push(name);
+          diagnostics.notice(
+            `${name} is ignored because user ${process.env.USER ?? process.getuid?.()} cannot read it`,
+            { file: name, line: 0 },
+          );
+        } else
+          diagnostics.error(`cannot read ${name}: ${READ_PROBLEMS[code ?? ''] ?? code ?? error}`, {
+            file: name,
+            line: 0,
+          });
       }
     }
   }
-  if (files.length === 0) diagnostics.warning(`no *.global, *.collect or *.backup file found in ${dir}`);
-  return { dir, files };
+  if (files.length === 0 && !diagnostics.hasErrors)
+    diagnostics.error(
+      `no *.global, *.collect or *.backup file in ${dir}: nothing to do`,
+      undefined,
+      'use -C DIR to choose the configuration directory',
+    );
+  return { dir, files, unreadable };
+}
+
+const READ_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: 'a symbolic link to nothing',
+  ELOOP: 'a symbolic link loop',
+  EISDIR: 'a directory',
+  EIO: 'an input/output error',
+};
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The text without its byte-order mark, or the line of the first byte that is not UTF-8. */
+function decodeUtf8(bytes: Buffer): string | number {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    let line = 1;
+    let start = 0;
+    for (let end = bytes.indexOf(10); ; end = bytes.indexOf(10, start)) {
+      const slice = bytes.subarray(start, end === -1 ? bytes.length : end);
+      if (!isUtf8(slice)) return line;
+      if (end === -1) return line;
+      start = end + 1;
+      line += 1;
+    }
+  }
 }
 
 /**

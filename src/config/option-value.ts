@@ -18,6 +18,9 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
   switch (spec.type) {
     case 'string':
     case 'text':
+      // Every other type refuses an empty value by itself.
+      if (spec.required === true && text.trim() === '')
+        return { ok: false, expected: 'a value: the option is required' };
       return { ok: true, value: text };
     case 'absolute-path':
       if (!text.startsWith('/') || text.split('/').includes('..')) {
@@ -35,8 +38,13 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
       if (text === '')
         return { ok: false, expected: 'a URL such as file:///var/backups/{name}, or an absolute path' };
       return { ok: true, value: text };
-    case 'integer':
-      return /^-?\d+$/.test(text) ? { ok: true, value: Number(text) } : { ok: false, expected: 'an integer' };
+    case 'integer': {
+      const [min, max] = spec.range ?? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+      const value = Number(text);
+      return /^-?\d+$/.test(text) && value >= min && value <= max
+        ? { ok: true, value }
+        : { ok: false, expected: `an integer from ${min} to ${max}` };
+    }
     case 'boolean': {
       const word = text.toLowerCase();
       if (TRUE_WORDS.includes(word)) return { ok: true, value: true };

@@ -69,8 +69,9 @@ export function resolveBackupPoint(
   const reserved = ['engine', ...commonNames];
   const associated = collectPoints.filter((cp) => canAssociate(cp.tags, def.tags));
   if (associated.length === 0) {
+    const errorsBefore = diagnostics.errors.length;
     const options = resolveOptions({ section: point, specs, variables: ownVariables, reserved }, diagnostics);
-    engine.check?.(options, diagnostics);
+    if (diagnostics.errors.length === errorsBefore) engine.check?.(options, diagnostics);
     return { def, pairs: [] };
   }
   const pairs: BoundBackupPoint[] = [];

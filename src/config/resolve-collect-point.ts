@@ -44,11 +44,13 @@ export function resolveCollectPoint(
     labels.set(`${section.kind}:${section.label}`, section.origin);
     const sourceEngine = lookupEngine(section.kind, section, diagnostics);
     if (sourceEngine?.role !== 'source') continue;
+    const sourceErrorsBefore = diagnostics.errors.length;
     const sourceOptions = resolveOptions(
       { section, specs: sourceEngine.options, variables, reserved: ['engine'] },
       diagnostics,
     );
-    sourceEngine.check?.(sourceOptions, diagnostics);
+    // A check reads options together: with one of them missing or refused, it has nothing to read.
+    if (diagnostics.errors.length === sourceErrorsBefore) sourceEngine.check?.(sourceOptions, diagnostics);
     sources.push({
       name: section.label ?? '',
       origin: section.origin,

@@ -4,6 +4,7 @@ import type { BackupEngine, BoundBackupPoint, BoundCollectPoint, Tags } from '..
 import { groupBy } from '../group-by.js';
 import { checkOverlaps } from './check-overlaps.js';
 import { checkSecretNames } from './check-secret-names.js';
+import { checkSourcePlaces } from './check-sources.js';
 import { GLOBAL_OPTIONS, type Tool } from './common-options.js';
 import type { Frequency } from './frequency.js';
 import type { ConfigFile, ConfigInput } from './load.js';
@@ -93,6 +94,7 @@ export function resolveConfig(
   const byCollectPoint = groupBy(bindings, (binding) => binding.collectPoint);
   const pairs = collectPoints.flatMap((cp) => byCollectPoint.get(cp.name) ?? []);
   checkOverlaps(collectPoints, pairs, diagnostics);
+  checkSourcePlaces(collectPoints, pairs, diagnostics);
   checkSecretNames(collectPoints, diagnostics);
   return { collectPoints, backupPoints, pairs, tools };
 }

@@ -35,6 +35,14 @@ export interface OptionSpec {
   /** `{variables}` are expanded; true unless stated otherwise. */
   readonly variables?: boolean;
   readonly choices?: readonly string[];
+  /**
+   * What the value names on this machine, checked when the configuration is loaded (not by the
+   * pure passes): a `@FILE` of patterns that must be readable (an error), a directory or a local
+   * user that should exist (a warning: the run fails on that unit if it is still missing).
+   */
+  readonly onHost?: 'pattern-file' | 'directory' | 'user';
+  /** Smallest and largest value of an integer option (every integer option has one). */
+  readonly range?: readonly [number, number];
   /** Accepted for compatibility but without effect yet: a warning says so. */
   readonly inert?: string;
 }

@@ -29,6 +29,8 @@ export interface SourceEngine extends EngineInfo {
   readonly checkPlacement?: (source: BoundSource, layout: CollectLayout, diagnostics: Diagnostics) => void;
   /** Directories a failed run may leave beside its copy (staging copies): never mirrored. */
   readonly leftovers?: (source: BoundSource, cp: BoundCollectPoint) => readonly string[];
+  /** The local directory it copies, for the overlap checks; undefined for remote or non-file origins. */
+  readonly location?: (options: OptionValues) => string | undefined;
   /** Why this source cannot be restored as configured (checked when a restore is planned). */
   readonly restoreProblem?: (source: BoundSource) => { message: string; hint: string } | undefined;
 }

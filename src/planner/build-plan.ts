@@ -19,7 +19,7 @@ import { linkUnit } from './link.js';
 import { type DraftUnit, lowerBackup, lowerRestore } from './lower.js';
 import { orderActions } from './order.js';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanUnit, type Selection, type SkippedPoint } from './plan.js';
-import { type Decision, dueDecision, matchesOnly } from './select.js';
+import { type Decision, dueDecision, matchesOnly, unmatchedSelection } from './select.js';
 
 export interface PlanRequest {
   readonly mode: 'backup' | 'restore';
@@ -54,6 +54,7 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
       ...(failed ? { failed } : {}),
     });
 
+  for (const problem of unmatchedSelection(config, selection)) diagnostics.error(problem);
   const drafts = request.mode === 'backup' ? lowerBackup(config) : restoreDrafts(request, diagnostics, skip);
   // The collect and fetch units planned so far for each collect point: later units require them.
   const providers = new Map<string, string[]>();

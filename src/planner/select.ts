@@ -1,4 +1,5 @@
 import { describeFrequency, type Frequency, isDue, nextDue } from '../config/frequency.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import type { Tags } from '../engines/engine.js';
 import { formatTimestamp, parseTimestamp } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';
@@ -32,4 +33,27 @@ export function dueDecision(
     run: false,
     reason: `not due: last success ${formatTimestamp(last as Date)}, frequency ${describeFrequency(frequency)}${when} (--force runs it anyway)`,
   };
+}
+
+/** `--only-*` patterns that match no point: a typo would otherwise run nothing and exit 0. */
+export function unmatchedSelection(
+  config: Pick<ResolvedConfig, 'collectPoints' | 'backupPoints'>,
+  selection: Pick<Selection, 'onlyCollectPoints' | 'onlyBackupPoints'>,
+): string[] {
+  const unmatched = (
+    flag: string,
+    what: string,
+    patterns: readonly string[],
+    points: readonly { readonly name: string; readonly tags: Tags }[],
+  ) =>
+    patterns
+      .filter((p) => !points.some((point) => matchesOnly([p], point.name, point.tags)))
+      .map(
+        (p) =>
+          `${flag} '${p}' matches no ${what} name or tag (${what}s: ${points.map((point) => point.name).join(', ') || 'none'})`,
+      );
+  return [
+    ...unmatched('--only-collect-points', 'collect point', selection.onlyCollectPoints, config.collectPoints),
+    ...unmatched('--only-backup-points', 'backup point', selection.onlyBackupPoints, config.backupPoints),
+  ];
 }

@@ -12,7 +12,7 @@ export const mirror = (lines: string) => ({
 export const source = (lines: string) => ({ 'site.collect': `${CP}[source "d"]\n${lines}` });
 
 export const FREQUENCY_FORMS =
-  "'always', a number of seconds, 'hourly', 'daily', 'daily:H' (0-23), 'weekly', 'weekly:D' (0=Monday-6), 'monthly' or 'monthly:D' (1-31)";
+  "'always', a number of seconds (up to 3155760000), 'hourly', 'daily', 'daily:H' (0-23), 'weekly', 'weekly:D' (0=Monday-6), 'monthly' or 'monthly:D' (1-31)";
 export const INNER_PATH = 'a path inside the collect point: relative, not empty, without ".."';
 export const BUILTINS =
   'A, B, H, I, M, S, U, W, X, Y, Z, a, b, c, d, f, fqdn, hostname, j, m, name, p, username, w, x, y, z';

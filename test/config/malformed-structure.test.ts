@@ -191,7 +191,7 @@ describe('synchronize targets', () => {
           '[point]\nengine=files\nlocal_path=/srv/cp\n[source "s"]\nengine=local_files\nsource_path=/srv/cp/backups\ndestination_path=d\n',
       }),
     ).toEqual([
-      'error: source_path /srv/cp/backups is inside collect point site (/srv/cp) (a collect point cannot back itself up)\n  at site.collect:6 [source "s"]',
+      'error: source "s" (/srv/cp/backups) is inside collect point site (/srv/cp) (a collect point cannot back itself up)\n  at site.collect:6 [source "s"]',
     ]);
   });
 

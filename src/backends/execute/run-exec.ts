@@ -120,25 +120,39 @@ export function runExec(command: ExecCommand, ctx: RunContext): Promise<number> 
       while (stdio.length < LOCK_FD) stdio.push('ignore');
       stdio.push(ctx.lockFd);
     }
-    const child = spawn(tool, args, {
-      stdio,
-      env,
-      detached: true,
-      ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
-    });
-    ctx.processes.add(child);
-    child.stdout?.on('data', (chunk: Buffer) => buffered?.('stdout', chunk));
-    child.stderr?.on('data', (chunk: Buffer) => buffered?.('stderr', chunk));
-    child.on('error', (error: NodeJS.ErrnoException) => {
+    let child: ChildProcess | undefined;
+    const failed = (error: NodeJS.ErrnoException) => {
       process.stderr.write(
-        `polyarchiv: ${tool}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`,
+        `polyarchiv: ${tool}: ${error.code === 'ENOENT' ? 'command not found' : spawnProblem(error)}\n`,
       );
-      ctx.processes.delete(child);
+      if (child !== undefined) ctx.processes.delete(child);
       finish(error.code === 'ENOENT' ? 127 : 126);
-    });
-    child.on('close', (code, signal) => {
-      ctx.processes.delete(child);
+    };
+    try {
+      child = spawn(tool, args, {
+        stdio,
+        env,
+        detached: true,
+        ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
+      });
+    } catch (error) {
+      // Some failures (E2BIG, EINVAL) are thrown instead of emitted: the unit fails, not the run.
+      failed(error as NodeJS.ErrnoException);
+      return;
+    }
+    const started = child;
+    ctx.processes.add(started);
+    started.stdout?.on('data', (chunk: Buffer) => buffered?.('stdout', chunk));
+    started.stderr?.on('data', (chunk: Buffer) => buffered?.('stderr', chunk));
+    started.on('error', failed);
+    started.on('close', (code, signal) => {
+      ctx.processes.delete(started);
       finish(signal !== null ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1));
     });
   });
+}
+
+/** What bash would say for a command it cannot start. */
+function spawnProblem(error: NodeJS.ErrnoException): string {
+  return error.code === 'E2BIG' ? 'argument list too long' : error.message;
 }

@@ -26,6 +26,7 @@ export const ldap: SourceEngine = {
     {
       name: 'database',
       type: 'integer',
+      range: [0, 9999],
       default: '1',
       help: 'Number of the database (slapcat/slapadd -n); 0 is cn=config.',
     },

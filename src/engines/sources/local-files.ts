@@ -11,7 +11,13 @@ export const localFiles: SourceEngine = {
   aliases: ['rsync'],
   summary: 'Copy a local directory into the collect point with rsync.',
   options: [
-    { name: 'source_path', type: 'absolute-path', required: true, help: 'Directory to back up.' },
+    {
+      name: 'source_path',
+      type: 'absolute-path',
+      required: true,
+      onHost: 'directory',
+      help: 'Directory to back up.',
+    },
     {
       name: 'destination_path',
       type: 'inner-path',
@@ -21,11 +27,13 @@ export const localFiles: SourceEngine = {
     {
       name: 'exclude',
       type: 'string',
+      onHost: 'pattern-file',
       help: 'rsync pattern of files not to copy; "@FILE" reads patterns from FILE. Also protects them on restore.',
     },
     {
       name: 'include',
       type: 'string',
+      onHost: 'pattern-file',
       help: 'rsync pattern of files to copy even if excluded (checked before "exclude"); "@FILE" reads patterns from FILE.',
     },
     {
@@ -35,6 +43,7 @@ export const localFiles: SourceEngine = {
       help: 'Preserve hard links (rsync -H).',
     },
   ],
+  location: (options) => options.string('source_path'),
   check(options, diagnostics) {
     for (const rule of ['include', 'exclude']) {
       const value = options.optionalString(rule);

@@ -19,7 +19,13 @@ export const mysql: SourceEngine = {
       default: 'localhost',
       help: 'Server host name; localhost means the default unix socket (ignored when socket is set).',
     },
-    { name: 'port', type: 'integer', default: '3306', help: 'Server TCP port (ignored when socket is set).' },
+    {
+      name: 'port',
+      type: 'integer',
+      range: [1, 65535],
+      default: '3306',
+      help: 'Server TCP port (ignored when socket is set).',
+    },
     {
       name: 'socket',
       type: 'absolute-path',
@@ -38,7 +44,12 @@ export const mysql: SourceEngine = {
       default: 'mysql_dump.sql',
       help: 'File of the collect point that receives the dump.',
     },
-    { name: 'sudo_user', type: 'string', help: 'Run the tools as this local user (sudo -u), e.g. mysql.' },
+    {
+      name: 'sudo_user',
+      type: 'string',
+      onHost: 'user',
+      help: 'Run the tools as this local user (sudo -u), e.g. mysql.',
+    },
     { name: 'dump_executable', type: 'string', default: 'mysqldump', help: 'mysqldump to use.' },
     { name: 'restore_executable', type: 'string', default: 'mysql', help: 'mysql client to use.' },
     ...DUMP_CHECK_OPTIONS,

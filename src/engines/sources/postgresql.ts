@@ -24,7 +24,7 @@ export const postgresql: SourceEngine = {
       default: 'localhost',
       help: 'Server host name (ignored when socket is set).',
     },
-    { name: 'port', type: 'integer', default: '5432', help: 'Server port.' },
+    { name: 'port', type: 'integer', range: [1, 65535], default: '5432', help: 'Server port.' },
     {
       name: 'socket',
       type: 'absolute-path',
@@ -43,7 +43,12 @@ export const postgresql: SourceEngine = {
       default: 'postgresql.sql',
       help: 'File of the collect point that receives the dump.',
     },
-    { name: 'sudo_user', type: 'string', help: 'Run the tools as this local user (sudo -u), e.g. postgres.' },
+    {
+      name: 'sudo_user',
+      type: 'string',
+      onHost: 'user',
+      help: 'Run the tools as this local user (sudo -u), e.g. postgres.',
+    },
     { name: 'dump_executable', type: 'string', default: 'pg_dump', help: 'pg_dump to use.' },
     { name: 'restore_executable', type: 'string', default: 'psql', help: 'psql to use.' },
     {

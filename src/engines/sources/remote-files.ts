@@ -44,6 +44,10 @@ export const remoteFiles: SourceEngine = {
     },
   ],
   check: checkSource,
+  location: (options) => {
+    const location = parseRemoteLocation(options.string('source_url'));
+    return location.kind === 'local' ? location.path : undefined;
+  },
   backup(source, cp) {
     const location = sourceLocation(source);
     return copyInPlace({

@@ -8,6 +8,7 @@ export const DUMP_CHECK_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'max_shrink_percent',
     type: 'integer',
+    range: [0, 100],
     default: '50',
     help: 'A dump smaller than the previous one by more than this share (0-100) is suspicious; so is an empty dump.',
   },
