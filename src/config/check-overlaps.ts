@@ -1,7 +1,6 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
-import { isWithin } from '../engines/url.js';
 import { PathIndex } from './path-index.js';
 
 interface Place {
