@@ -79,7 +79,7 @@ function savedVariables(config: ResolvedConfig, states: StateSnapshots): SavedVa
   };
 }
 
-/** load -> scan -> resolve -> lower -> link -> select -> order (DESIGN §1). */
+/** load -> scan -> resolve -> lower -> link -> select -> order. */
 export function makePlan(request: PipelineRequest): PipelineResult {
   const first = loadConfiguration(request.configDir, request.now, request.pinned);
   if (first.diagnostics.hasErrors) return first;
@@ -116,7 +116,7 @@ export function makePlan(request: PipelineRequest): PipelineResult {
   return diagnostics.hasErrors ? { diagnostics, input, config } : { diagnostics, input, config, plan };
 }
 
-/** Secret values for a plan, resolved from its configuration when it runs (DESIGN §4). */
+/** Secret values for a plan, resolved from its configuration when it runs. */
 export function planSecrets(plan: Plan): Map<string, string> {
   const { config } = loadConfiguration(plan.configDir, new Date(plan.now), plan.pinned);
   const values = secretValues(config.collectPoints);

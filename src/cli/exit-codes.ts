@@ -1,4 +1,4 @@
-/** DESIGN §4: the exit codes every command shares. */
+/** The exit codes every command shares. */
 export const EXIT = {
   ok: 0,
   failed: 1,

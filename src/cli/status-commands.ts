@@ -36,7 +36,7 @@ interface Freshness {
   readonly stateFile: string;
 }
 
-/** Every selected point and pair with its state file; read-only (reference §12 item 22). */
+/** Every selected point and pair with its state file; read-only. */
 function freshnessTargets(config: ResolvedConfig, flags: CommonFlags): Freshness[] {
   const targets: Freshness[] = [];
   for (const cp of config.collectPoints) {

@@ -7,7 +7,7 @@ const frequency: OptionSpec = {
   help: "How often the point runs: 'always', N seconds, 'hourly', 'daily[:H]', 'weekly[:D]' (0=Monday) or 'monthly[:D]'.",
 };
 
-/** Options of every `[point]` in a `.collect` file, whatever its engine (reference §3.1). */
+/** Options of every `[point]` in a `.collect` file, whatever its engine. */
 export const COLLECT_POINT_OPTIONS: readonly OptionSpec[] = [
   { name: 'local_path', type: 'absolute-path', required: true, help: 'Directory of the collect point.' },
   frequency,
@@ -28,7 +28,7 @@ export const COLLECT_POINT_OPTIONS: readonly OptionSpec[] = [
 
 const METADATA_LATER = 'mirroring state files to metadata_url is not available in this version';
 
-/** Options of every `[point]` in a `.backup` file (reference §3.3.1). */
+/** Options of every `[point]` in a `.backup` file. */
 export const BACKUP_POINT_OPTIONS: readonly OptionSpec[] = [
   frequency,
   { name: 'backup_point_tags', type: 'list', default: 'backup', help: 'Tags of this backup point.' },
@@ -63,7 +63,7 @@ export const BACKUP_POINT_OPTIONS: readonly OptionSpec[] = [
 
 const EXECUTABLE_NAMES = ['rsync', 'curl', 'restic', 'scp', 'ssh', 'tar', 'svn', 'git'] as const;
 
-/** `[global]` of `.global` files: tool paths (reference §2.7). */
+/** `[global]` of `.global` files: tool paths. */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = EXECUTABLE_NAMES.map((tool) => ({
   name: `${tool}_executable`,
   type: 'string' as const,

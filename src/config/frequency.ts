@@ -1,5 +1,5 @@
 /**
- * Calendar frequencies (DESIGN §4). A point is due when its last success is older than the most
+ * Calendar frequencies. A point is due when its last success is older than the most
  * recent anchor (the start of the current hour, day, week or month, shifted by the option's
  * argument), so a run that starts a few seconds earlier than yesterday's never skips a day.
  */

@@ -16,7 +16,7 @@ export interface ConfigFile {
 
 export interface ConfigInput {
   readonly dir: string;
-  /** Globals, then collect points, then backup points, each group sorted by name (reference §2.2). */
+  /** Globals, then collect points, then backup points, each group sorted by name. */
   readonly files: readonly ConfigFile[];
   /** Files skipped because this user cannot read them: nothing can be said about their points. */
   readonly unreadable: readonly string[];
@@ -107,7 +107,7 @@ function decodeUtf8(bytes: Buffer): string | number {
 }
 
 /**
- * The original's default (reference §2.1), computed from the interpreter's path: under /usr/ it is
+ * The original's default, computed from the interpreter's path: under /usr/ it is
  * /etc/polyarchiv; inside a prefix with a `bin` directory it is <prefix>/etc/polyarchiv; else ./config.
  */
 export function defaultConfigDir(executable: string = process.execPath): string {

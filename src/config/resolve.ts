@@ -21,7 +21,7 @@ export interface ResolveContext {
   readonly pinned: Variables;
   /**
    * Time and host variables recorded by the last successful run (restore): they replace the
-   * built-ins so that dated paths point at what that run wrote (reference §12 item 4).
+   * built-ins so that dated paths point at what that run wrote.
    */
   readonly saved?: SavedVariables;
 }

@@ -3,7 +3,7 @@ import type { Origin } from '../diag/origin.js';
 import { shellSplit } from './shell-split.js';
 
 /**
- * The original's dialect is Python's RawConfigParser (reference §2.3): no interpolation, values kept
+ * The original's dialect is Python's RawConfigParser: no interpolation, values kept
  * literally (quotes and inline `#`/`;` included), full-line comments only, indented continuation
  * lines, case-insensitive option names, `=` or `:` delimiters, `[DEFAULT]` keys inherited by every
  * section. The `ini` package reads none of that faithfully, so the lines are scanned here.

@@ -30,7 +30,7 @@ export interface OptionSpec {
   readonly required?: boolean;
   /** The default as a user would write it, shown in docs; absent means "unset". */
   readonly default?: string;
-  /** Never reaches argv, logs, plan text or scripts (DESIGN §4). */
+  /** Never reaches argv, logs, plan text or scripts. */
   readonly secret?: boolean;
   /** `{variables}` are expanded; true unless stated otherwise. */
   readonly variables?: boolean;

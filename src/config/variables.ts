@@ -1,5 +1,5 @@
 /**
- * Variables (reference §6, DESIGN §4): `{name}` placeholders in any string option, `{{`/`}}` for
+ * Variables: `{name}` placeholders in any string option, `{{`/`}}` for
  * literal braces. Built-ins are computed once from the plan's pinned time and host facts.
  */
 

@@ -37,7 +37,7 @@ export interface SourceEngine extends EngineInfo {
 
 export interface CollectEngine extends EngineInfo {
   readonly role: 'collect';
-  /** The directory backup points read (reference §3.1 "export path"). */
+  /** The directory backup points read. */
   readonly exportDir: (layout: CollectLayout) => string;
   readonly beforeSources: (cp: BoundCollectPoint) => ActionDraft[];
   readonly afterSources: (cp: BoundCollectPoint) => ActionDraft[];
@@ -55,7 +55,7 @@ export interface BackupEngine extends EngineInfo {
 
 export type Engine = SourceEngine | CollectEngine | BackupEngine;
 
-/** The on-disk layout shared by every collect point (reference §3.1). */
+/** The on-disk layout shared by every collect point. */
 export interface CollectLayout {
   readonly root: string;
   /** `L/backups`: where sources write. */

@@ -20,7 +20,7 @@ export const ENGINES: readonly Engine[] = [
   synchronize,
 ];
 
-/** The original's catalogue (reference §13): known names that this version cannot run yet. */
+/** The original's catalogue: known names that this version cannot run yet. */
 const CATALOGUE: Readonly<Record<Role, readonly string[]>> = {
   source: ['local_files', 'remote_files', 'mysql', 'postgresql', 'postgressql', 'ldap', 'dovecot'],
   collect: ['files', 'git', 'archive', 'subversion'],

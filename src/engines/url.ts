@@ -6,7 +6,7 @@ export type ParsedLocation =
   | { readonly kind: 'unsupported'; readonly scheme: string }
   | { readonly kind: 'invalid'; readonly expected: string };
 
-/** `file:///abs/path` or a bare `/abs/path` (reference §3.5). Other transports are recognised by scheme. */
+/** `file:///abs/path` or a bare `/abs/path`. Other transports are recognised by scheme. */
 export function parseLocation(url: string): ParsedLocation {
   if (url.startsWith('/')) return { kind: 'local', path: normalizePath(url) };
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase();
@@ -35,7 +35,7 @@ export function isWithin(inner: string, outer: string): boolean {
   return inner === outer || inner.startsWith(outer === '/' ? '/' : `${outer}/`);
 }
 
-/** A directory reached through ssh: `ssh://[user[:password]@]host[:port]/path` (reference §3.5). */
+/** A directory reached through ssh: `ssh://[user[:password]@]host[:port]/path`. */
 export interface SshLocation {
   readonly kind: 'ssh';
   /** A host name, an IPv4 address or a bracketed IPv6 address (`[::1]`), as rsync wants it. */

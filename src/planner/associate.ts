@@ -1,7 +1,7 @@
 import type { Tags } from '../engines/engine.js';
 
 /**
- * The original's association rule (reference §5), kept exactly: exclusions on either side win,
+ * The original's association rule, kept exactly: exclusions on either side win,
  * then inclusion on either side associates.
  */
 export function canAssociate(cp: Tags, bp: Tags): boolean {

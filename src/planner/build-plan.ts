@@ -121,7 +121,7 @@ function titleOf(unit: DraftUnit): string {
   }
 }
 
-/** Whether a unit runs and why (DESIGN §1 "select"): every unit not run gets its reason. */
+/** Whether a unit runs and why: every unit not run gets its reason. */
 function selectUnit(unit: DraftUnit, request: PlanRequest): Decision {
   const { selection, states, now } = request;
   if (!matchesOnly(selection.onlyCollectPoints, unit.cp.name, unit.cp.tags)) {
@@ -192,7 +192,7 @@ function finishUnit(
   };
 }
 
-/** The variables a restore needs to find a dated backup again (reference §6 "restore-time variables"). */
+/** The variables a restore needs to find a dated backup again. */
 function timeAndHost(variables: Variables): Variables {
   const recorded: Record<string, string> = {};
   for (const key of [...HOST_VARIABLES, ...TIME_VARIABLES]) {

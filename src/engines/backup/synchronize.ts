@@ -7,7 +7,7 @@ import { parseLocation } from '../url.js';
 
 const TRANSPORTS_LATER = 'ssh://, http(s):// (WebDAV) and ftp:// targets are not available in this version';
 
-/** Mirrors the collect point's export directory to another directory (reference §3.3.4). */
+/** Mirrors the collect point's export directory to another directory. */
 export const synchronize: BackupEngine = {
   role: 'backup',
   name: 'synchronize',

@@ -1,6 +1,6 @@
 import type { CollectEngine } from '../engine.js';
 
-/** Keeps the collected files as plain files in `local_path/backups` (reference §3.1.1). */
+/** Keeps the collected files as plain files in `local_path/backups`. */
 export const filesCollectPoint: CollectEngine = {
   role: 'collect',
   name: 'files',

@@ -6,7 +6,7 @@ import { siblingPaths } from '../sibling-paths.js';
 
 /**
  * Copies Dovecot mailboxes with `doveadm backup`, one maildir per user, and restores them with
- * `doveadm backup -R` (reference §3.2.6; its defect, every user synced into one location, fixed).
+ * `doveadm backup -R` (the original's defect, every user synced into one location, fixed).
  *
  * How it runs, and why:
  * - Per-user locations: doveadm does not expand `%u` in a local destination, but it does in

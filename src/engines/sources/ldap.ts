@@ -7,9 +7,9 @@ import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
 
 /**
  * Exports an OpenLDAP database with slapcat; restores it with slapadd into the stopped, emptied
- * database directory (reference §3.2.5, defects of §12 item 15 fixed: slapcat runs once and its
- * status counts, slapadd gets the database number, data_directory works, the previous database
- * files survive a failed load).
+ * database directory, with the original's defects fixed: slapcat runs once and its status counts,
+ * slapadd gets the database number, data_directory works, the previous database files survive a
+ * failed load.
  */
 export const ldap: SourceEngine = {
   role: 'source',

@@ -4,7 +4,7 @@ import { copyInPlace } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { isWithin } from '../url.js';
 
-/** Copies a local directory into the collect point with rsync (reference §3.2.1). */
+/** Copies a local directory into the collect point with rsync. */
 export const localFiles: SourceEngine = {
   role: 'source',
   name: 'local_files',
@@ -77,7 +77,7 @@ export const localFiles: SourceEngine = {
         deleteExtraneous: true,
         inPlace: true,
         hardLinks: source.options.boolean('preserve_hard_links'),
-        // The same filters keep excluded files out of --delete's reach (reference §12 item 15).
+        // The same filters keep excluded files out of --delete's reach.
         filters: rsyncFilters(source.options),
         origin: source.origin,
         summary: `restore source "${source.name}" into ${sourcePath}`,

@@ -5,7 +5,7 @@ import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js'
 import { sourceSecret } from '../secrets.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
 
-/** Dumps a MySQL/MariaDB database with mysqldump; restores it with mysql (reference §3.2.3). */
+/** Dumps a MySQL/MariaDB database with mysqldump; restores it with mysql. */
 export const mysql: SourceEngine = {
   role: 'source',
   name: 'mysql',

@@ -6,8 +6,8 @@ import { sourceSecret } from '../secrets.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
 
 /**
- * Dumps a PostgreSQL database with pg_dump; restores it with psql (reference §3.2.4), with the
- * original's defects fixed (§12 items 5, 15): the password travels in a private PGPASSFILE, never
+ * Dumps a PostgreSQL database with pg_dump; restores it with psql, with the
+ * original's defects fixed: the password travels in a private PGPASSFILE, never
  * in argv or the environment; the default file name is a PostgreSQL one; the restore stops at the
  * first error and runs in one transaction; dry runs connect to nothing.
  */

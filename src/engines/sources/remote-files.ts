@@ -10,7 +10,7 @@ const WEBDAV_LATER = 'http(s):// (WebDAV) sources are not available in this vers
 
 /**
  * Pulls a directory from another host over ssh (or from a local path) into the collect point;
- * a restore pushes it back, deleting what the copy does not hold (reference §3.2.2).
+ * a restore pushes it back, deleting what the copy does not hold.
  */
 export const remoteFiles: SourceEngine = {
   role: 'source',
