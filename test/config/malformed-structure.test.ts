@@ -239,7 +239,7 @@ describe('synchronize targets', () => {
 
   // Known defect (src/engines/url.ts parseLocation, src/engines/backup/synchronize.ts checkTarget):
   // control characters are checked before %-decoding, so %09 or %0A put a tab or a newline in the
-  // target path although DESIGN §4 rejects config values with control characters.
+  // target path although config values with control characters are rejected.
   it('rejects a control character written as a %-escape in a file:// URL', () => {
     expect(errorsOf(mirror('remote_url=file:///b/a%0Ab\n'))).toHaveLength(1);
   });

@@ -33,7 +33,7 @@ const FILES: Record<string, string> = {
 const undated = (dump: string) => dump.replace(/^-- Dump completed on .*$/m, '-- Dump completed');
 
 /**
- * The original README's example (reference §1): one collect point gathering a directory, a MySQL
+ * The original README's example: one collect point gathering a directory, a MySQL
  * database and a PostgreSQL database, mirrored by a synchronize backup point; one command backs
  * everything up, one command restores everything.
  */

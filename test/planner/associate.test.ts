@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Tags } from '../../src/engines/engine.js';
 import { canAssociate, globMatch } from '../../src/planner/associate.js';
 
-/** Tags with the original's defaults when absent (reference §5). */
+/** Tags with the original's defaults when absent. */
 const cp = (t: Partial<Tags> = {}): Tags => ({ own: ['collect'], included: ['*'], excluded: [], ...t });
 const bp = (t: Partial<Tags> = {}): Tags => ({ own: ['backup'], included: ['*'], excluded: [], ...t });
 
-describe('canAssociate (reference §5)', () => {
+describe('canAssociate', () => {
   it('associates everything with the default tags', () => {
     expect(canAssociate(cp(), bp())).toBe(true);
   });
