@@ -91,7 +91,7 @@ describe.runIf(canRun)('directories polyarchiv creates', () => {
     expect(run('script', 'backup', viaScript).code).toBe(0);
     const directories = (root: string) =>
       Object.entries(snapshotTree(box.path(root))).filter(([, entry]) => entry.startsWith('dir '));
-    expect(directories('script')).toContainEqual(['var/new/collect/site/metadata/work', 'dir 755']);
+    expect(directories('script')).toContainEqual(['var/new/collect/site/metadata/collect_point', 'dir 755']);
     expect(directories('script')).toEqual(directories('apply'));
   });
 });
