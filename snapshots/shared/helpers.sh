@@ -59,7 +59,7 @@ polyarchiv_make_dir() {
 polyarchiv_lock() {
   local rc
   # shellcheck disable=SC2310 # the status is read here, set -e need not apply inside
-  if ! polyarchiv_cause=$(polyarchiv_make_dir "${1%/*}" 2>&1); then
+  if ! polyarchiv_cause=$({ set +x; } 2> /dev/null; polyarchiv_make_dir "${1%/*}" 2>&1); then
     polyarchiv_cause="cannot create ${1%/*}: ${polyarchiv_cause##*: }"
     return 2
   fi
@@ -101,7 +101,8 @@ polyarchiv_unlock() {
 polyarchiv_guard() {
   local actual=''
   if [[ -e $1 ]]; then
-    if ! actual=$({ sha256sum < "$1"; } 2>&1); then
+    # Under bash -x a trace line would join the digest: tracing stops inside the substitution.
+    if ! actual=$({ set +x; } 2> /dev/null; { sha256sum < "$1"; } 2>&1); then
       polyarchiv_cause="cannot read the state file $1: ${actual##*: }"
       return 2
     fi
@@ -131,7 +132,7 @@ polyarchiv_record() {
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
   # A full disk or a read-only directory fails the unit, never the run; no partial file is left.
   # shellcheck disable=SC2310 # the status is read here, set -e need not apply inside
-  if ! polyarchiv_cause=$({
+  if ! polyarchiv_cause=$({ set +x; } 2> /dev/null; {
     polyarchiv_make_dir "${file%/*}" && printf '%s\n' "${state}" > "${file}.partial" && mv -fT -- "${file}.partial" "${file}"
   } 2>&1); then
     rm -f -- "${file}.partial" 2> /dev/null || true

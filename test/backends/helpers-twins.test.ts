@@ -150,17 +150,27 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
     boxes.push(box);
     mkdirSync(box.path('m'));
     writeFileSync(box.path('m/s.json'), '{"a":1}\n');
-    const guard = (file: string, expected: string) =>
-      spawnSync('bash', ['-c', 'source "$1"; (polyarchiv_guard "$2" "$3")', 'bash', HELPERS, file, expected])
-        .status === 0;
+    // Also traced (bash -x): a trace line captured with the digest would make every plan stale.
+    const guard = (file: string, expected: string, trace: string) =>
+      spawnSync('bash', [
+        trace,
+        '-c',
+        'source "$1"; (polyarchiv_guard "$2" "$3")',
+        'bash',
+        HELPERS,
+        file,
+        expected,
+      ]).status === 0;
     const digest = sha256('{"a":1}\n');
-    for (const [file, expected] of [
-      [box.path('m/s.json'), digest],
-      [box.path('m/s.json'), ''],
-      [box.path('m/absent.json'), ''],
-      [box.path('m/absent.json'), digest],
-    ] as const) {
-      expect(guard(file, expected)).toBe(!isStale(file, expected === '' ? null : expected));
+    for (const trace of ['+x', '-x']) {
+      for (const [file, expected] of [
+        [box.path('m/s.json'), digest],
+        [box.path('m/s.json'), ''],
+        [box.path('m/absent.json'), ''],
+        [box.path('m/absent.json'), digest],
+      ] as const) {
+        expect(guard(file, expected, trace)).toBe(!isStale(file, expected === '' ? null : expected));
+      }
     }
   });
 
