@@ -17,6 +17,52 @@
 
 #### shared block: snapshots/shared/helpers.sh ####
 
+# Reads the regular files and total size from the --stats of an rsync dry run into
+# polyarchiv_stats (FILES BYTES); zeros when there are none (a directory that does not exist yet).
+polyarchiv_copy_stats() {
+  polyarchiv_stats=(0 0)
+  if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
+    polyarchiv_stats[0]=${BASH_REMATCH[1]}
+  fi
+  if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
+    polyarchiv_stats[1]=${BASH_REMATCH[1]}
+  fi
+}
+
+# Before a copy changes anything, compares what would arrive with what is there: a copy that held
+# files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
+# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT N, the N words of the incoming side's dry
+# run, then those of the previous side's.
+polyarchiv_check_copy() {
+  local percent=$1 allow=$2 what=$3 count=$4 out files bytes old_files old_bytes problem=''
+  shift 4
+  if ! out=$("${@:1:count}" 2>&1); then
+    polyarchiv_say "  cannot measure what ${what} would receive:"
+    printf '%s\n' "${out}" >&2
+    return 1
+  fi
+  polyarchiv_copy_stats "${out}"
+  files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
+  out=$("${@:count+1}" 2>&1) || true
+  polyarchiv_copy_stats "${out}"
+  old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
+  if ((old_files > 0)); then
+    if ((files == 0)); then
+      problem='would become empty'
+    elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
+      problem="would shrink by more than ${percent}% (max_shrink_percent)"
+    fi
+  fi
+  if [[ -n ${problem} ]]; then
+    polyarchiv_say "  ${what} ${problem}: ${old_files} files (${old_bytes} bytes) now, ${files} files (${bytes} bytes) incoming"
+    if [[ ${allow} != yes ]]; then
+      polyarchiv_say '  refused: nothing was changed; run with --allow-shrink if this is expected'
+      return 1
+    fi
+    polyarchiv_say '  accepted: --allow-shrink'
+  fi
+}
+
 # collect point server (server.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_server() {
@@ -28,18 +74,21 @@ unit_1_collect_server() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/tree/.~polyarchiv~'
   # server.collect:6 [source "tree"]
   polyarchiv_step 3 7 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data/tree' 'server.collect:6 [source "tree"]'
+  polyarchiv_check_copy 50 no 'the copy of source "tree"' 11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/collect/server/backups/tree/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ /var/lib/polyarchiv-fixture/collect/server/backups/tree/
   # server.collect:15 [source "logs"]
   polyarchiv_step 4 7 'create the copy of source "logs" and the directory where rsync holds updated files' 'server.collect:15 [source "logs"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/logs/.~polyarchiv~'
   # server.collect:15 [source "logs"]
   polyarchiv_step 5 7 'update the copy of source "logs" from /var/lib/polyarchiv-fixture/data/logs' 'server.collect:15 [source "logs"]'
+  polyarchiv_check_copy 50 no 'the copy of source "logs"' 11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/collect/server/backups/logs/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ /var/lib/polyarchiv-fixture/collect/server/backups/logs/
   # server.collect:23 [source "plain"]
   polyarchiv_step 6 7 'create the copy of source "plain" and the directory where rsync holds updated files' 'server.collect:23 [source "plain"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/plain/.~polyarchiv~'
   # server.collect:23 [source "plain"]
   polyarchiv_step 7 7 'update the copy of source "plain" from /var/lib/polyarchiv-fixture/data/plain' 'server.collect:23 [source "plain"]'
+  polyarchiv_check_copy 50 no 'the copy of source "plain"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/plain/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/server/backups/plain/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/server/backups/plain/
 }
 
@@ -51,6 +100,7 @@ unit_2_backup_mirror_server() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/server/.~polyarchiv~'
   # mirror.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "server" from /var/lib/polyarchiv-fixture/collect/server/backups' 'mirror.backup:4 [point]'
+  polyarchiv_check_copy 50 no 'the mirror of "server"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/server/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/server/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/server/backups/ /var/lib/polyarchiv-fixture/mirror/server/
 }
 

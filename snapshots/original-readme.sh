@@ -24,6 +24,52 @@
 
 #### shared block: snapshots/shared/helpers.sh ####
 
+# Reads the regular files and total size from the --stats of an rsync dry run into
+# polyarchiv_stats (FILES BYTES); zeros when there are none (a directory that does not exist yet).
+polyarchiv_copy_stats() {
+  polyarchiv_stats=(0 0)
+  if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
+    polyarchiv_stats[0]=${BASH_REMATCH[1]}
+  fi
+  if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
+    polyarchiv_stats[1]=${BASH_REMATCH[1]}
+  fi
+}
+
+# Before a copy changes anything, compares what would arrive with what is there: a copy that held
+# files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
+# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT N, the N words of the incoming side's dry
+# run, then those of the previous side's.
+polyarchiv_check_copy() {
+  local percent=$1 allow=$2 what=$3 count=$4 out files bytes old_files old_bytes problem=''
+  shift 4
+  if ! out=$("${@:1:count}" 2>&1); then
+    polyarchiv_say "  cannot measure what ${what} would receive:"
+    printf '%s\n' "${out}" >&2
+    return 1
+  fi
+  polyarchiv_copy_stats "${out}"
+  files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
+  out=$("${@:count+1}" 2>&1) || true
+  polyarchiv_copy_stats "${out}"
+  old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
+  if ((old_files > 0)); then
+    if ((files == 0)); then
+      problem='would become empty'
+    elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
+      problem="would shrink by more than ${percent}% (max_shrink_percent)"
+    fi
+  fi
+  if [[ -n ${problem} ]]; then
+    polyarchiv_say "  ${what} ${problem}: ${old_files} files (${old_bytes} bytes) now, ${files} files (${bytes} bytes) incoming"
+    if [[ ${allow} != yes ]]; then
+      polyarchiv_say '  refused: nothing was changed; run with --allow-shrink if this is expected'
+      return 1
+    fi
+    polyarchiv_say '  accepted: --allow-shrink'
+  fi
+}
+
 # collect point local1 (local1.collect:2 [point])
 # due: frequency daily, never succeeded
 unit_1_collect_local1() {
@@ -35,24 +81,28 @@ unit_1_collect_local1() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/.~polyarchiv~'
   # local1.collect:11 [source "source_1"]
   polyarchiv_step 3 9 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/postgres' 'local1.collect:11 [source "source_1"]'
+  polyarchiv_check_copy 50 no 'the copy of source "source_1"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/postgres/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/
   # local1.collect:17 [source "source_2"]
   polyarchiv_step 4 9 'create the copy of source "source_2" and the directory where rsync holds updated files' 'local1.collect:17 [source "source_2"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/.~polyarchiv~'
   # local1.collect:17 [source "source_2"]
   polyarchiv_step 5 9 'update the copy of source "source_2" from /var/lib/polyarchiv-fixture/data/input/mysql' 'local1.collect:17 [source "source_2"]'
+  polyarchiv_check_copy 50 no 'the copy of source "source_2"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/mysql/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/
   # local1.collect:22 [source "source_3"]
   polyarchiv_step 6 9 'create the copy of source "source_3" and the directory where rsync holds updated files' 'local1.collect:22 [source "source_3"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/.~polyarchiv~'
   # local1.collect:22 [source "source_3"]
   polyarchiv_step 7 9 'update the copy of source "source_3" from /var/lib/polyarchiv-fixture/data/input/some-files' 'local1.collect:22 [source "source_3"]'
+  polyarchiv_check_copy 50 no 'the copy of source "source_3"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/some-files/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/
   # local1.collect:28 [source "source_4"]
   polyarchiv_step 8 9 'create the copy of source "source_4" and the directory where rsync holds updated files' 'local1.collect:28 [source "source_4"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/.~polyarchiv~'
   # local1.collect:28 [source "source_4"]
   polyarchiv_step 9 9 'update the copy of source "source_4" from /var/lib/polyarchiv-fixture/data/input/ldap' 'local1.collect:28 [source "source_4"]'
+  polyarchiv_check_copy 50 no 'the copy of source "source_4"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/ldap/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/
 }
 
@@ -64,6 +114,7 @@ unit_2_backup_remote1_rsync_file_local1() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/.~polyarchiv~'
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 2 2 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote1-rsync-file.backup:5 [point]'
+  polyarchiv_check_copy 50 no 'the mirror of "local1"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/
 }
 
@@ -75,6 +126,7 @@ unit_3_backup_remote2_git_ssh_local1() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/.~polyarchiv~'
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote2-git-ssh.backup:4 [point]'
+  polyarchiv_check_copy 50 no 'the mirror of "local1"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/
 }
 
@@ -86,6 +138,7 @@ unit_4_backup_remote3_gitlab_local1() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/.~polyarchiv~'
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote3-gitlab.backup:4 [point]'
+  polyarchiv_check_copy 50 no 'the mirror of "local1"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/
 }
 
@@ -100,6 +153,7 @@ unit_5_collect_local2() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/.~polyarchiv~'
   # local2.collect:7 [source "source_1"]
   polyarchiv_step 3 3 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/mysql-local2' 'local2.collect:7 [source "source_1"]'
+  polyarchiv_check_copy 50 no 'the copy of source "source_1"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/
 }
 
@@ -111,6 +165,7 @@ unit_6_backup_remote1_rsync_file_local2() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/.~polyarchiv~'
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 2 2 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote1-rsync-file.backup:5 [point]'
+  polyarchiv_check_copy 50 no 'the mirror of "local2"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/
 }
 
@@ -122,6 +177,7 @@ unit_7_backup_remote2_git_ssh_local2() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/.~polyarchiv~'
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote2-git-ssh.backup:4 [point]'
+  polyarchiv_check_copy 50 no 'the mirror of "local2"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/
 }
 
@@ -133,6 +189,7 @@ unit_8_backup_remote3_gitlab_local2() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/.~polyarchiv~'
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote3-gitlab.backup:4 [point]'
+  polyarchiv_check_copy 50 no 'the mirror of "local2"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/
 }
 

@@ -19,6 +19,52 @@
 
 #### shared block: snapshots/shared/helpers.sh ####
 
+# Reads the regular files and total size from the --stats of an rsync dry run into
+# polyarchiv_stats (FILES BYTES); zeros when there are none (a directory that does not exist yet).
+polyarchiv_copy_stats() {
+  polyarchiv_stats=(0 0)
+  if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
+    polyarchiv_stats[0]=${BASH_REMATCH[1]}
+  fi
+  if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
+    polyarchiv_stats[1]=${BASH_REMATCH[1]}
+  fi
+}
+
+# Before a copy changes anything, compares what would arrive with what is there: a copy that held
+# files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
+# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT N, the N words of the incoming side's dry
+# run, then those of the previous side's.
+polyarchiv_check_copy() {
+  local percent=$1 allow=$2 what=$3 count=$4 out files bytes old_files old_bytes problem=''
+  shift 4
+  if ! out=$("${@:1:count}" 2>&1); then
+    polyarchiv_say "  cannot measure what ${what} would receive:"
+    printf '%s\n' "${out}" >&2
+    return 1
+  fi
+  polyarchiv_copy_stats "${out}"
+  files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
+  out=$("${@:count+1}" 2>&1) || true
+  polyarchiv_copy_stats "${out}"
+  old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
+  if ((old_files > 0)); then
+    if ((files == 0)); then
+      problem='would become empty'
+    elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
+      problem="would shrink by more than ${percent}% (max_shrink_percent)"
+    fi
+  fi
+  if [[ -n ${problem} ]]; then
+    polyarchiv_say "  ${what} ${problem}: ${old_files} files (${old_bytes} bytes) now, ${files} files (${bytes} bytes) incoming"
+    if [[ ${allow} != yes ]]; then
+      polyarchiv_say '  refused: nothing was changed; run with --allow-shrink if this is expected'
+      return 1
+    fi
+    polyarchiv_say '  accepted: --allow-shrink'
+  fi
+}
+
 # fetch site from backup point mirror-b (mirror-b.backup:1 [point])
 # chosen with --from mirror-b
 unit_1_fetch_mirror_b_site() {
@@ -27,6 +73,7 @@ unit_1_fetch_mirror_b_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # mirror-b.backup:3 [point]
   polyarchiv_step 2 2 'update the copy of "site" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/site' 'mirror-b.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the copy of "site" fetched from backup point "mirror-b"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/b/site/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
 }
 
@@ -41,6 +88,7 @@ unit_2_restore_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/site/.~polyarchiv~'
   # site.collect:5 [source "files"]
   polyarchiv_step 3 3 'restore source "files" into /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "files")' 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.log' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
 }
 
@@ -52,6 +100,7 @@ unit_3_fetch_mirror_b_wiki() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/wiki/backups/.~polyarchiv~'
   # mirror-b.backup:3 [point]
   polyarchiv_step 2 2 'update the copy of "wiki" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/wiki' 'mirror-b.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the copy of "wiki" fetched from backup point "mirror-b"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/wiki/backups/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/backups/
 }
 
@@ -66,6 +115,7 @@ unit_4_restore_wiki() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/wiki/.~polyarchiv~'
   # wiki.collect:5 [source "pages"]
   polyarchiv_step 3 3 'restore source "pages" into /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/wiki (source "pages")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/wiki/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
 }
 

@@ -24,6 +24,52 @@
 
 #### shared block: snapshots/shared/helpers.sh ####
 
+# Reads the regular files and total size from the --stats of an rsync dry run into
+# polyarchiv_stats (FILES BYTES); zeros when there are none (a directory that does not exist yet).
+polyarchiv_copy_stats() {
+  polyarchiv_stats=(0 0)
+  if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
+    polyarchiv_stats[0]=${BASH_REMATCH[1]}
+  fi
+  if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
+    polyarchiv_stats[1]=${BASH_REMATCH[1]}
+  fi
+}
+
+# Before a copy changes anything, compares what would arrive with what is there: a copy that held
+# files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
+# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT N, the N words of the incoming side's dry
+# run, then those of the previous side's.
+polyarchiv_check_copy() {
+  local percent=$1 allow=$2 what=$3 count=$4 out files bytes old_files old_bytes problem=''
+  shift 4
+  if ! out=$("${@:1:count}" 2>&1); then
+    polyarchiv_say "  cannot measure what ${what} would receive:"
+    printf '%s\n' "${out}" >&2
+    return 1
+  fi
+  polyarchiv_copy_stats "${out}"
+  files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
+  out=$("${@:count+1}" 2>&1) || true
+  polyarchiv_copy_stats "${out}"
+  old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
+  if ((old_files > 0)); then
+    if ((files == 0)); then
+      problem='would become empty'
+    elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
+      problem="would shrink by more than ${percent}% (max_shrink_percent)"
+    fi
+  fi
+  if [[ -n ${problem} ]]; then
+    polyarchiv_say "  ${what} ${problem}: ${old_files} files (${old_bytes} bytes) now, ${files} files (${bytes} bytes) incoming"
+    if [[ ${allow} != yes ]]; then
+      polyarchiv_say '  refused: nothing was changed; run with --allow-shrink if this is expected'
+      return 1
+    fi
+    polyarchiv_say '  accepted: --allow-shrink'
+  fi
+}
+
 # backup point local-mirror of db (local-mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_1_backup_local_mirror_db() {
@@ -32,6 +78,7 @@ unit_1_backup_local_mirror_db() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/db/.~polyarchiv~'
   # local-mirror.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'local-mirror.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the mirror of "db"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/local-mirror/db/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/local-mirror/db/
 }
 
@@ -43,6 +90,7 @@ unit_2_backup_offsite_db() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/db/.~polyarchiv~'
   # offsite.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'offsite.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the mirror of "db"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/offsite/db/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/db/
 }
 
@@ -54,6 +102,7 @@ unit_3_backup_local_mirror_dev() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/dev/.~polyarchiv~'
   # local-mirror.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'local-mirror.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the mirror of "dev"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/local-mirror/dev/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/dev/
 }
 
@@ -65,6 +114,7 @@ unit_4_backup_offsite_dev() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/dev/.~polyarchiv~'
   # offsite.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'offsite.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the mirror of "dev"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/offsite/dev/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/dev/
 }
 
@@ -76,6 +126,7 @@ unit_5_backup_local_mirror_web() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/web/.~polyarchiv~'
   # local-mirror.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'local-mirror.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the mirror of "web"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/local-mirror/web/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/web/
 }
 
@@ -87,6 +138,7 @@ unit_6_backup_offsite_web() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/web/.~polyarchiv~'
   # offsite.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'offsite.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the mirror of "web"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/offsite/web/ "${polyarchiv_work}"/measure
   rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/web/
 }
 

@@ -8,6 +8,7 @@ export interface CommonFlags {
   now?: string;
   set: string[];
   force?: boolean;
+  allowShrink?: boolean;
   onlyCollectPoints: string[];
   onlyBackupPoints: string[];
   skipCollect?: boolean;
@@ -67,6 +68,10 @@ function verbosityLevel(text: string): number {
 export function withSelectionOptions(command: Command): Command {
   return command
     .option('-f, --force', 'ignore frequencies: run every selected point')
+    .option(
+      '--allow-shrink',
+      'let a copy proceed that would become empty or lose more than max_shrink_percent of its files or bytes',
+    )
     .option(
       '--only-collect-points <pattern...>',
       'only these collect points: names or tags, * and ? globs (several, comma-separated or repeated)',
@@ -146,6 +151,7 @@ export function selectionOf(flags: CommonFlags, from?: string): Selection {
     skipCollect: flags.skipCollect === true,
     skipBackup: flags.skipBackup === true,
     force: flags.force === true,
+    ...(flags.allowShrink === true ? { allowShrink: true } : {}),
     ...(from === undefined ? {} : { from }),
   };
 }

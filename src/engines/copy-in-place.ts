@@ -1,6 +1,16 @@
+import type { OptionSpec } from '../config/schema.js';
 import type { Origin } from '../diag/origin.js';
 import type { ActionDraft, RsyncFilter, RsyncRemote } from '../graph/action.js';
 import { holdingDir } from '../graph/build-commands.js';
+
+/** The guard of every copy: per source, and per backup point for its mirror. */
+export const COPY_GUARD_OPTION: OptionSpec = {
+  name: 'max_shrink_percent',
+  type: 'integer',
+  range: [0, 100],
+  default: '50',
+  help: 'A copy that held files and would become empty, or lose more than this share (0-100) of its files or bytes, is refused and the run fails, unless --allow-shrink is given. Also guards restores.',
+};
 
 export interface CopySpec {
   readonly from: string;
@@ -9,6 +19,7 @@ export interface CopySpec {
   readonly filters: readonly RsyncFilter[];
   readonly origin: Origin;
   readonly what: string;
+  readonly maxShrinkPercent: number;
   /** `from` is on another host (remote_files over ssh); shown as `host:from` in the summary. */
   readonly remote?: RsyncRemote;
 }
@@ -35,6 +46,7 @@ export function copyInPlace(spec: CopySpec): ActionDraft[] {
       to: spec.target,
       deleteExtraneous: true,
       inPlace: true,
+      guard: { maxShrinkPercent: spec.maxShrinkPercent, what: spec.what },
       hardLinks: spec.hardLinks,
       filters: spec.filters,
       ...(spec.remote === undefined ? {} : { remote: spec.remote }),

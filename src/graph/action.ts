@@ -97,8 +97,15 @@ export interface RsyncSpec {
    * file whole, old or new; the next one removes the holding directories it left.
    */
   readonly inPlace?: boolean;
+  /** Measured before it changes anything (see CopyCheckCommand). */
+  readonly guard?: CopyGuard;
   /** One side is on another host, reached through ssh (remote_files); absent for local copies. */
   readonly remote?: RsyncRemote;
+}
+
+export interface CopyGuard {
+  readonly maxShrinkPercent: number;
+  readonly what: string;
 }
 
 /**

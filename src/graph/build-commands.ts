@@ -1,16 +1,39 @@
 import { type Action, assertNever, type RsyncSpec, type ToolRun } from './action.js';
-import type { Command, ExecCommand } from './command.js';
+import type { Command, ExecCommand, Word } from './command.js';
 
 /** Executable paths from `[global]` (`rsync_executable`...), keyed by tool name. */
 export type ToolPaths = Readonly<Record<string, string>>;
 
+/** How a run treats suspicious copies: `--allow-shrink` accepts them. */
+export interface CommandOptions {
+  readonly allowShrink?: boolean;
+}
+
 /** The one argv builder: every action becomes Commands here and nowhere else. */
-export function buildCommands(action: Action, tools: ToolPaths = {}): Command[] {
+export function buildCommands(
+  action: Action,
+  tools: ToolPaths = {},
+  options: CommandOptions = {},
+): Command[] {
   switch (action.kind) {
     case 'mkdir':
       return [{ kind: 'make-dir', path: action.path }];
-    case 'rsync':
-      return [{ kind: 'exec', argv: [tools.rsync ?? 'rsync', ...rsyncArgv(action, tools.ssh).slice(1)] }];
+    case 'rsync': {
+      const rsync = tools.rsync ?? 'rsync';
+      const copy: Command = { kind: 'exec', argv: [rsync, ...rsyncArgv(action, tools.ssh).slice(1)] };
+      if (action.guard === undefined) return [copy];
+      return [
+        {
+          kind: 'check-copy',
+          incoming: [rsync, ...measureArgv(action, 'from', tools.ssh)],
+          previous: [rsync, ...measureArgv(action, 'to', tools.ssh)],
+          maxShrinkPercent: action.guard.maxShrinkPercent,
+          allowShrink: options.allowShrink === true,
+          what: action.guard.what,
+        },
+        copy,
+      ];
+    }
     case 'recover-dir':
     case 'replace-dir':
       return [
@@ -104,15 +127,37 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh'): string[] {
   } else if (spec.deleteExtraneous) argv.push('--delete');
   argv.push('-S');
   if (spec.hardLinks) argv.push('-H');
-  for (const filter of spec.filters) {
-    if (filter.fromFile !== undefined) argv.push(`--${filter.rule}-from=${filter.fromFile}`);
-    else if (filter.pattern !== undefined) argv.push(`--${filter.rule}=${filter.pattern}`);
-  }
+  argv.push(...filterArgs(spec));
   if (spec.linkDest !== undefined) argv.push(`--link-dest=${spec.linkDest}`);
   const side = (which: 'from' | 'to') =>
     remote?.side === which ? `${remote.host}:${withSlash(spec[which])}` : withSlash(spec[which]);
   argv.push('--', side('from'), side('to'));
   return argv;
+}
+
+/**
+ * A dry run that only counts one side of a copy (`--stats`, no file list): the same filters, the
+ * holding directories left out, into a directory of the work directory that never exists.
+ */
+function measureArgv(spec: RsyncSpec, side: 'from' | 'to', ssh = 'ssh'): Word[] {
+  const argv: Word[] = ['-a', '-n', '--stats', '--no-h'];
+  const remote = spec.remote?.side === side ? spec.remote : undefined;
+  if (remote !== undefined) argv.push('-e', rsyncRemoteShell([ssh, ...remote.sshArgs]), '-s');
+  if (spec.inPlace === true) argv.push(`--filter=H ${HOLDING_DIR}/`);
+  argv.push(...filterArgs(spec));
+  const path = withSlash(spec[side]);
+  argv.push('--', remote === undefined ? path : `${remote.host}:${path}`, {
+    prefix: '',
+    workFile: 'measure',
+  });
+  return argv;
+}
+
+function filterArgs(spec: RsyncSpec): string[] {
+  return spec.filters.flatMap((filter) => {
+    if (filter.fromFile !== undefined) return [`--${filter.rule}-from=${filter.fromFile}`];
+    return filter.pattern === undefined ? [] : [`--${filter.rule}=${filter.pattern}`];
+  });
 }
 
 /**

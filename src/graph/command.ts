@@ -8,6 +8,7 @@ export type Command =
   | DirSwapCommand
   | PrivateFileCommand
   | DumpCheckCommand
+  | CopyCheckCommand
   | DirReloadCommand;
 
 /**
@@ -90,6 +91,22 @@ export interface DumpCheckCommand {
 }
 
 /**
+ * Judges a copy before it changes anything: two rsync dry runs (`--stats`, no file list, into a
+ * directory that does not exist) measure the regular files and bytes that would arrive and those
+ * the copy holds; a copy that held files and would become empty, or lose more than
+ * `maxShrinkPercent` of its files or bytes, fails the step unless `allowShrink`.
+ */
+export interface CopyCheckCommand {
+  readonly kind: 'check-copy';
+  readonly incoming: readonly Word[];
+  readonly previous: readonly Word[];
+  readonly maxShrinkPercent: number;
+  readonly allowShrink: boolean;
+  /** How messages name the copy, e.g. `the copy of source "www"`. */
+  readonly what: string;
+}
+
+/**
  * Rebuilds a stopped service's data directory `target` with a loader, keeping the old contents:
  * refuse a missing or empty `input`; put back the contents a killed run left in `previous` (a
  * directory inside `target`: `target` itself never moves, it may be a mount point); move the
@@ -121,6 +138,8 @@ export function toolsOf(command: Command): string[] {
       return command.owner === undefined ? [] : ['chown'];
     case 'check-dump':
       return ['stat'];
+    case 'check-copy':
+      return argvTools(command.incoming);
     case 'dir-reload':
       return ['chown', 'mv', ...argvTools(command.load), ...argvTools(command.start)];
   }
@@ -156,6 +175,7 @@ export function secretsOf(command: Command): string[] {
     case 'dir-recover':
     case 'dir-swap':
     case 'check-dump':
+    case 'check-copy':
     case 'dir-reload':
       return [];
   }

@@ -154,7 +154,9 @@ function finishUnit(
 ): PlanUnit {
   const steps = orderActions(linkUnit(unit.id, unit.drafts)).map((action) => ({
     action,
-    commands: buildCommands(action, request.config.tools),
+    commands: buildCommands(action, request.config.tools, {
+      allowShrink: request.selection.allowShrink === true,
+    }),
   }));
   const stateFile =
     unit.kind === 'collect'

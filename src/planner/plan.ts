@@ -45,6 +45,8 @@ export interface Selection {
   readonly skipBackup: boolean;
   readonly force: boolean;
   readonly from?: string;
+  /** Copies that would become empty or shrink past max_shrink_percent proceed (--allow-shrink). */
+  readonly allowShrink?: boolean;
 }
 
 export type UnitKind = 'collect' | 'backup' | 'fetch' | 'restore';

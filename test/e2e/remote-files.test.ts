@@ -117,7 +117,7 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
     } finally {
       twin.remove();
     }
-  });
+  }, 180_000);
 
   it('neither connects nor copies with --dry', () => {
     const before = sshd.log().length;

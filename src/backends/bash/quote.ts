@@ -56,6 +56,17 @@ export function commandLine(command: Command): string {
         String(command.maxShrinkPercent),
         command.onSuspicious,
       ].join(' ');
+    case 'check-copy':
+      // The incoming side's word count first, so that the helper can split the two dry runs.
+      return [
+        'polyarchiv_check_copy',
+        String(command.maxShrinkPercent),
+        command.allowShrink ? 'yes' : 'no',
+        shellWord(command.what),
+        String(command.incoming.length),
+        ...command.incoming.map(wordText),
+        ...command.previous.map(wordText),
+      ].join(' ');
     case 'dir-reload':
       // The start command's word count first, so that the helper can split the two commands.
       return [

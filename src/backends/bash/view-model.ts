@@ -27,6 +27,7 @@ export interface ScriptView {
   readonly secretAssignments: readonly string[];
   /** polyarchiv_dir_reload is defined only in scripts that use it, so other scripts stay as they were. */
   readonly reloadHelper: boolean;
+  readonly copyCheckHelper: boolean;
 }
 
 interface UnitView {
@@ -71,10 +72,13 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     requiredSecrets: plan.secrets.join(' '),
     units: plan.units.map((unit, index) => unitView(unit, index)),
     failedSkips: plan.skipped.some((s) => s.failed) ? '1' : '0',
-    reloadHelper: plan.units.some((u) =>
-      u.steps.some((s) => s.commands.some((c) => c.kind === 'dir-reload')),
-    ),
+    reloadHelper: usesCommand(plan, 'dir-reload'),
+    copyCheckHelper: usesCommand(plan, 'check-copy'),
   };
+}
+
+function usesCommand(plan: Plan, kind: Command['kind']): boolean {
+  return plan.units.some((u) => u.steps.some((s) => s.commands.some((c) => c.kind === kind)));
 }
 
 function unitView(unit: PlanUnit, index: number): UnitView {

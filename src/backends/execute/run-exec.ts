@@ -37,7 +37,7 @@ export function missingSecrets(names: readonly string[], secrets: ReadonlyMap<st
   return names.filter((name) => (process.env[name] ?? secrets.get(name) ?? '') === '');
 }
 
-function wordValue(word: Word, ctx: RunContext): string {
+export function wordOf(word: Word, ctx: RunContext): string {
   return typeof word === 'string' ? word : `${word.prefix}${join(ctx.workDir, word.workFile)}`;
 }
 
@@ -105,7 +105,7 @@ export function runExec(command: ExecCommand, ctx: RunContext): Promise<number> 
       finish(1);
       return;
     }
-    const [tool, ...args] = command.argv.map((w) => wordValue(w, ctx)) as [string, ...string[]];
+    const [tool, ...args] = command.argv.map((w) => wordOf(w, ctx)) as [string, ...string[]];
     const buffered =
       ctx.output ??
       (ctx.relayOutput === true

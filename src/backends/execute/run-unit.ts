@@ -3,6 +3,7 @@ import { assertNever } from '../../graph/action.js';
 import type { Command } from '../../graph/command.js';
 import type { PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
+import { checkCopy } from './check-copy.js';
 import { dirReload } from './dir-reload.js';
 import {
   causeOf,
@@ -154,6 +155,8 @@ async function runCommand(command: Command, options: UnitOptions, ctx: RunContex
         return 0;
       case 'check-dump':
         return checkDump(command, options.say) ? 0 : 1;
+      case 'check-copy':
+        return checkCopy(command, ctx, options.say);
       default:
         return assertNever(command);
     }

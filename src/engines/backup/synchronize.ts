@@ -1,7 +1,7 @@
 import type { OptionValues } from '../../config/schema.js';
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { RsyncFilter } from '../../graph/action.js';
-import { copyInPlace } from '../copy-in-place.js';
+import { COPY_GUARD_OPTION, copyInPlace } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { parseLocation } from '../url.js';
 
@@ -33,6 +33,7 @@ export const synchronize: BackupEngine = {
     },
     { name: 'ssh_options', type: 'string', help: 'Extra ssh arguments.', inert: TRANSPORTS_LATER },
     { name: 'keytab', type: 'absolute-path', help: 'Kerberos keytab.', inert: TRANSPORTS_LATER },
+    COPY_GUARD_OPTION,
   ],
   check: checkTarget,
   location: (options) => {
@@ -47,6 +48,7 @@ export const synchronize: BackupEngine = {
       filters: leftoverExclusions(cp),
       origin: bp.options.origin('remote_url'),
       what: `the mirror of "${cp.name}"`,
+      maxShrinkPercent: bp.options.integer('max_shrink_percent'),
     });
   },
   restore(bp, cp) {
@@ -57,6 +59,7 @@ export const synchronize: BackupEngine = {
       // Excluded, hence kept: a source's leftover may hold its last good copy until its next run.
       filters: leftoverExclusions(cp),
       origin: bp.options.origin('remote_url'),
+      maxShrinkPercent: bp.options.integer('max_shrink_percent'),
       what: `the copy of "${cp.name}" fetched from backup point "${bp.name}"`,
     });
   },

@@ -1,6 +1,6 @@
 import type { OptionValues } from '../../config/schema.js';
 import type { RsyncFilter } from '../../graph/action.js';
-import { copyInPlace } from '../copy-in-place.js';
+import { COPY_GUARD_OPTION, copyInPlace } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { isWithin } from '../url.js';
 
@@ -42,6 +42,7 @@ export const localFiles: SourceEngine = {
       default: 'false',
       help: 'Preserve hard links (rsync -H).',
     },
+    COPY_GUARD_OPTION,
   ],
   location: (options) => options.string('source_path'),
   check(options, diagnostics) {
@@ -64,6 +65,7 @@ export const localFiles: SourceEngine = {
       filters: [...collectPointExclusion(source, cp), ...rsyncFilters(source.options)],
       origin: source.origin,
       what: `the copy of source "${source.name}"`,
+      maxShrinkPercent: source.options.integer('max_shrink_percent'),
     });
   },
   restore(source, cp) {
@@ -76,6 +78,10 @@ export const localFiles: SourceEngine = {
         to: sourcePath,
         deleteExtraneous: true,
         inPlace: true,
+        guard: {
+          maxShrinkPercent: source.options.integer('max_shrink_percent'),
+          what: `${sourcePath} (source "${source.name}")`,
+        },
         hardLinks: source.options.boolean('preserve_hard_links'),
         // The same filters keep excluded files out of --delete's reach.
         filters: rsyncFilters(source.options),

@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import type { CopyCheckCommand, Word } from '../../graph/command.js';
+import { type RunContext, wordOf } from './run-exec.js';
+
+/** Regular files and total bytes an rsync dry run's --stats reports; zeros when it printed none. */
+export function copyStats(output: string): { files: number; bytes: number } {
+  const files = /Number of files: \d+ \([^)]*reg: (\d+)/.exec(output)?.[1];
+  const bytes = /Total file size: (\d+) bytes/.exec(output)?.[1];
+  return { files: Number(files ?? 0), bytes: Number(bytes ?? 0) };
+}
+
+/**
+ * Twin of polyarchiv_check_copy (templates/partials/helpers-check-copy.hbs): compares what a copy
+ * would receive with what it holds, before anything changes. Returns the helper's exit code.
+ */
+export function checkCopy(command: CopyCheckCommand, ctx: RunContext, say: (line: string) => void): number {
+  const incoming = dryRun(command.incoming, ctx);
+  if (incoming.status !== 0) {
+    say(`  cannot measure what ${command.what} would receive:`);
+    process.stderr.write(incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
+    return 1;
+  }
+  const now = copyStats(incoming.output);
+  const old = copyStats(dryRun(command.previous, ctx).output);
+  const percent = command.maxShrinkPercent;
+  let problem: string | undefined;
+  if (old.files > 0) {
+    if (now.files === 0) problem = 'would become empty';
+    else if (now.files * 100 < old.files * (100 - percent) || now.bytes * 100 < old.bytes * (100 - percent))
+      problem = `would shrink by more than ${percent}% (max_shrink_percent)`;
+  }
+  if (problem === undefined) return 0;
+  say(
+    `  ${command.what} ${problem}: ${old.files} files (${old.bytes} bytes) now, ${now.files} files (${now.bytes} bytes) incoming`,
+  );
+  if (command.allowShrink) {
+    say('  accepted: --allow-shrink');
+    return 0;
+  }
+  say('  refused: nothing was changed; run with --allow-shrink if this is expected');
+  return 1;
+}
+
+function dryRun(argv: readonly Word[], ctx: RunContext): { status: number; output: string } {
+  const words = argv.map((word) => wordOf(word, ctx));
+  const run = spawnSync(words[0] as string, words.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
+  return { status: run.status ?? 1, output: `${run.stdout ?? ''}${run.stderr ?? ''}` };
+}

@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commandLine } from '../../src/backends/bash/quote.js';
+import { checkCopy } from '../../src/backends/execute/check-copy.js';
+import type { CopyCheckCommand } from '../../src/graph/command.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+
+const partial = (name: string) =>
+  fileURLToPath(new URL(`../../templates/partials/${name}.hbs`, import.meta.url));
+const canRun = haveTools('bash', 'rsync');
+
+const boxes: Sandbox[] = [];
+afterEach(() => {
+  for (const box of boxes.splice(0)) box.remove();
+});
+
+function command(root: string, percent: number, allowShrink: boolean): CopyCheckCommand {
+  const measure = (dir: string) => [
+    'rsync',
+    '-a',
+    '-n',
+    '--stats',
+    '--no-h',
+    '--',
+    `${root}/${dir}/`,
+    { prefix: '', workFile: 'measure' },
+  ];
+  return {
+    kind: 'check-copy',
+    incoming: measure('incoming'),
+    previous: measure('previous'),
+    maxShrinkPercent: percent,
+    allowShrink,
+    what: 'the copy of source "it\'s"',
+  };
+}
+
+/** The helper, run as the script runs it: its exit status and what it said. */
+function viaScript(check: CopyCheckCommand): { code: number; said: string[] } {
+  const work = mkdtempSync(join(tmpdir(), 'polyarchiv-twin-work-'));
+  const run = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -Eeuo pipefail; source "$1"; source "$2"; polyarchiv_work=$3; ${commandLine(check)}`,
+      'bash',
+      partial('helpers'),
+      partial('helpers-check-copy'),
+      work,
+    ],
+    { encoding: 'utf8' },
+  );
+  rmSync(work, { recursive: true, force: true });
+  const said = run.stderr.split('\n').filter((l) => l.startsWith('polyarchiv: '));
+  return { code: run.status ?? -1, said: said.map((l) => l.slice('polyarchiv: '.length)) };
+}
+
+function viaExecutor(check: CopyCheckCommand): { code: number; said: string[] } {
+  const said: string[] = [];
+  const workDir = mkdtempSync(join(tmpdir(), 'polyarchiv-twin-work-'));
+  const code = checkCopy(check, { workDir, secrets: new Map(), processes: new Set() }, (line) =>
+    said.push(line),
+  );
+  rmSync(workDir, { recursive: true, force: true });
+  return { code, said };
+}
+
+const files = (dir: string, count: number, size = 10) =>
+  Object.fromEntries(Array.from({ length: count }, (_, i) => [`${dir}/d/f${i}`, 'x'.repeat(size)]));
+
+describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
+  const cases: [string, Record<string, string>, number, boolean, number][] = [
+    ['a copy that grows', { ...files('previous', 3), ...files('incoming', 4) }, 50, false, 0],
+    ['a first copy (no previous one)', files('incoming', 2), 50, false, 0],
+    ['an empty first copy', { 'incoming/.keep/': '' }, 50, false, 0],
+    ['a copy that would become empty', { ...files('previous', 3), 'incoming/d/': '' }, 50, false, 1],
+    ['the same, allowed', { ...files('previous', 3), 'incoming/d/': '' }, 50, true, 0],
+    [
+      'a copy that lost 60% of its files',
+      { ...files('previous', 10), ...files('incoming', 4) },
+      50,
+      false,
+      1,
+    ],
+    ['the same under a 70% threshold', { ...files('previous', 10), ...files('incoming', 4) }, 70, false, 0],
+    [
+      'a copy that lost 90% of its bytes',
+      { ...files('previous', 2, 1000), ...files('incoming', 2, 100) },
+      50,
+      false,
+      1,
+    ],
+  ];
+  it.each(cases)('on %s', (_, layout, percent, allow, expected) => {
+    const box = makeSandbox('polyarchiv-twin-');
+    boxes.push(box);
+    box.write(Object.fromEntries(Object.entries(layout).filter(([k]) => !k.endsWith('/'))));
+    for (const dir of Object.keys(layout).filter((k) => k.endsWith('/')))
+      spawnSync('mkdir', ['-p', box.path(dir)]);
+    const check = command(box.root, percent, allow);
+    const script = viaScript(check);
+    const executor = viaExecutor(check);
+    expect(executor).toEqual(script);
+    expect(script.code).toBe(expected);
+  });
+
+  it('fails, like the script, when the incoming side cannot be measured', () => {
+    const box = makeSandbox('polyarchiv-twin-');
+    boxes.push(box);
+    const check = command(box.root, 50, true);
+    const script = viaScript(check);
+    expect(viaExecutor(check)).toEqual(script);
+    expect(script).toEqual({
+      code: 1,
+      said: [`  cannot measure what the copy of source "it's" would receive:`],
+    });
+  });
+});

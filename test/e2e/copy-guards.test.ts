@@ -1,0 +1,121 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type CliResult, runCli } from '../helpers/cli.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { fileContents } from '../helpers/tree.js';
+
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
+
+/** Runs a command through apply, or through the script that `plan` renders with the same flags. */
+function run(
+  box: Sandbox,
+  how: 'apply' | 'script',
+  command: 'backup' | 'restore',
+  args: string[],
+): CliResult {
+  if (how === 'apply') return runCli([command, ...args]);
+  const script = box.path(`${command}.sh`);
+  const plan = runCli(['plan', ...(command === 'restore' ? ['--restore'] : []), ...args]);
+  expect(plan.code, plan.stderr).toBe(0);
+  writeFileSync(script, plan.stdout);
+  const result = spawnSync('bash', [script], { encoding: 'utf8' });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+function emptyDir(path: string): void {
+  for (const name of readdirSync(path)) rmSync(`${path}/${name}`, { recursive: true });
+}
+
+describe.runIf(canRun).each(['apply', 'script'] as const)('guards on copies, through %s', (how) => {
+  let box: Sandbox;
+  let args: string[];
+  const state = () =>
+    JSON.parse(readFileSync(box.path('collect/site/metadata/collect_point/site.json'), 'utf8'));
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-guards-');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 10; i++) files[`data/f${i}.txt`] = `file ${i}\n`.repeat(100);
+    box.write({
+      ...files,
+      'config/site.collect':
+        '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "tree"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = tree\n',
+      'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+    });
+    args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+    expect(runCli(['backup', ...args]).code).toBe(0);
+  });
+  afterEach(() => box.remove());
+
+  it('refuses to empty the copies from a source emptied by accident, until --allow-shrink', () => {
+    const good = fileContents(box.path('collect/site/backups/tree'));
+    emptyDir(box.path('data'));
+    const refused = run(box, how, 'backup', args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'the copy of source "tree" would become empty: 10 files (7000 bytes) now, 0 files (0 bytes) incoming',
+    );
+    expect(refused.stderr).toContain(
+      'refused: nothing was changed; run with --allow-shrink if this is expected',
+    );
+    expect(refused.stderr).toMatch(
+      /failed with exit code 1: step \d of \d at site\.collect:5 \[source "tree"\]/,
+    );
+    expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(good);
+    expect(fileContents(box.path('mirror/site/tree'))).toEqual(good);
+    expect(state()).toMatchObject({ last_state_valid: false, fail_count: 1 });
+
+    const allowed = run(box, how, 'backup', [...args, '--allow-shrink']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stderr).toContain('accepted: --allow-shrink');
+    expect(fileContents(box.path('mirror/site/tree'))).toEqual({});
+  });
+
+  it('refuses a copy that lost more than max_shrink_percent of its files, per source', () => {
+    for (let i = 0; i < 6; i++) rmSync(box.path(`data/f${i}.txt`));
+    const refused = run(box, how, 'backup', args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'the copy of source "tree" would shrink by more than 50% (max_shrink_percent): 10 files (7000 bytes) now, 4 files (2800 bytes) incoming',
+    );
+    const config = box.path('config/site.collect');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}max_shrink_percent = 70\n`);
+    // The mirror has its own threshold: the same shrink is refused there until it is raised too.
+    const mirrorRefused = run(box, how, 'backup', args);
+    expect(mirrorRefused.code).toBe(1);
+    expect(mirrorRefused.stderr).toContain('the mirror of "site" would shrink by more than 50%');
+    expect(mirrorRefused.stderr).toMatch(/at mirror\.backup:3 \[point\]/);
+    writeFileSync(
+      box.path('config/mirror.backup'),
+      `${readFileSync(box.path('config/mirror.backup'), 'utf8')}max_shrink_percent = 70\n`,
+    );
+    const accepted = run(box, how, 'backup', args);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(fileContents(box.path('mirror/site/tree'))).toEqual(fileContents(box.path('data')));
+  });
+
+  it('never restores from an emptied mirror: the collect copy and the live directory stay', () => {
+    writeFileSync(box.path('data/written since.txt'), 'new\n');
+    const live = fileContents(box.path('data'));
+    const copy = fileContents(box.path('collect/site/backups/tree'));
+    emptyDir(box.path('mirror/site'));
+    const refused = run(box, how, 'restore', [...args, '--from', 'mirror']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('fetched from backup point "mirror" would become empty');
+    expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(copy);
+    expect(fileContents(box.path('data'))).toEqual(live);
+  });
+
+  it('never replaces a live directory that holds far more than the copy', () => {
+    for (let i = 10; i < 40; i++) writeFileSync(box.path(`data/g${i}.txt`), 'grown\n');
+    const live = fileContents(box.path('data'));
+    const refused = run(box, how, 'restore', args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${box.path('data')} (source "tree") would shrink by more than 50%`);
+    expect(fileContents(box.path('data'))).toEqual(live);
+    const allowed = run(box, how, 'restore', [...args, '--allow-shrink']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(Object.keys(fileContents(box.path('data')))).toHaveLength(10);
+  });
+});
