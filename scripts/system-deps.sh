@@ -24,15 +24,18 @@ declare -A package_of=(
   [/usr/sbin/sshd]=openssh-server
   [ssh]=openssh-client
   [dash]=dash
+  [setfattr]=attr
+  [setfacl]=acl
   [/usr/bin/python3]=python3
   [/usr/lib/python3/dist-packages/requests]=python3-requests
 )
 runtime_tools=(rsync flock sha256sum)
 # The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd; it
-# runs scripts under dash (the "needs bash" guard) and the original PolyArchiv (test/original).
+# runs scripts under dash (the "needs bash" guard) and the original PolyArchiv (test/original), and
+# sets extended attributes and ACLs to check that copies keep them.
 test_tools=("${runtime_tools[@]}" shellcheck git ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
   mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
-  /usr/sbin/sshd ssh dash /usr/bin/python3 /usr/lib/python3/dist-packages/requests)
+  /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests)
 
 if [[ ${1:-test} == runtime ]]; then
   tools=("${runtime_tools[@]}")

@@ -79,7 +79,7 @@ unit_1_restore_archive_only() {
   # archive-only.collect:8 [source "notes"]
   polyarchiv_step 3 3 'restore source "notes" into /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/notes (source "notes")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/notes/ "${polyarchiv_work}"/measure
-  rsync -a --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
+  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.

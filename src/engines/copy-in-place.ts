@@ -1,6 +1,6 @@
-import type { OptionSpec } from '../config/schema.js';
+import type { OptionSpec, OptionValues } from '../config/schema.js';
 import type { Origin } from '../diag/origin.js';
-import type { ActionDraft, RsyncFilter, RsyncRemote } from '../graph/action.js';
+import type { ActionDraft, CopyMetadata, RsyncFilter, RsyncRemote } from '../graph/action.js';
 import { holdingDir } from '../graph/build-commands.js';
 
 /** The guard of every copy: per source, and per backup point for its mirror. */
@@ -12,10 +12,31 @@ export const COPY_GUARD_OPTION: OptionSpec = {
   help: 'A copy that held files and would become empty, or lose more than this share (0-100) of its files or bytes, is refused and the run fails, unless --allow-shrink is given. Also guards restores.',
 };
 
+/** Extended attributes and ACLs travel with every copy unless turned off. */
+export const COPY_METADATA_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'preserve_xattrs',
+    type: 'boolean',
+    default: 'true',
+    help: 'Copy extended attributes (rsync -X), on backup and restore; turn off where a filesystem has none.',
+  },
+  {
+    name: 'preserve_acls',
+    type: 'boolean',
+    default: 'true',
+    help: 'Copy POSIX ACLs (rsync -A), on backup and restore; turn off where a filesystem has none.',
+  },
+];
+
+export function copyMetadata(options: OptionValues): CopyMetadata {
+  return { xattrs: options.boolean('preserve_xattrs'), acls: options.boolean('preserve_acls') };
+}
+
 export interface CopySpec {
   readonly from: string;
   readonly target: string;
   readonly hardLinks: boolean;
+  readonly metadata: CopyMetadata;
   readonly filters: readonly RsyncFilter[];
   readonly origin: Origin;
   readonly what: string;
@@ -48,6 +69,7 @@ export function copyInPlace(spec: CopySpec): ActionDraft[] {
       inPlace: true,
       guard: { maxShrinkPercent: spec.maxShrinkPercent, what: spec.what },
       hardLinks: spec.hardLinks,
+      metadata: spec.metadata,
       filters: spec.filters,
       ...(spec.remote === undefined ? {} : { remote: spec.remote }),
       origin,

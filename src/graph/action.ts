@@ -88,6 +88,8 @@ export interface RsyncSpec {
   readonly to: string;
   readonly deleteExtraneous: boolean;
   readonly hardLinks: boolean;
+  /** Extended attributes (-X) and POSIX ACLs (-A), kept unless a point or source turns them off. */
+  readonly metadata?: CopyMetadata;
   readonly filters: readonly RsyncFilter[];
   /** Unchanged files are hard-linked from here instead of copied (staged replacement). */
   readonly linkDest?: string;
@@ -101,6 +103,11 @@ export interface RsyncSpec {
   readonly guard?: CopyGuard;
   /** One side is on another host, reached through ssh (remote_files); absent for local copies. */
   readonly remote?: RsyncRemote;
+}
+
+export interface CopyMetadata {
+  readonly xattrs: boolean;
+  readonly acls: boolean;
 }
 
 export interface CopyGuard {

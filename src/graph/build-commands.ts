@@ -108,6 +108,8 @@ export const holdingDir = (target: string): string => `${target.replace(/\/+$/, 
  */
 export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh'): string[] {
   const argv = ['rsync', '-a'];
+  if (spec.metadata?.xattrs === true) argv.push('-X');
+  if (spec.metadata?.acls === true) argv.push('-A');
   const remote = spec.remote;
   if (remote !== undefined) {
     // -s: the paths travel inside rsync's protocol, never through the remote shell.

@@ -1,7 +1,7 @@
 import type { OptionValues } from '../../config/schema.js';
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { RsyncFilter } from '../../graph/action.js';
-import { COPY_GUARD_OPTION, copyInPlace } from '../copy-in-place.js';
+import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { parseLocation } from '../url.js';
 
@@ -33,6 +33,7 @@ export const synchronize: BackupEngine = {
     },
     { name: 'ssh_options', type: 'string', help: 'Extra ssh arguments.', inert: TRANSPORTS_LATER },
     { name: 'keytab', type: 'absolute-path', help: 'Kerberos keytab.', inert: TRANSPORTS_LATER },
+    ...COPY_METADATA_OPTIONS,
     COPY_GUARD_OPTION,
   ],
   check: checkTarget,
@@ -45,6 +46,7 @@ export const synchronize: BackupEngine = {
       from: cp.exportDir,
       target: targetDir(bp),
       hardLinks: true,
+      metadata: copyMetadata(bp.options),
       filters: leftoverExclusions(cp),
       origin: bp.options.origin('remote_url'),
       what: `the mirror of "${cp.name}"`,
@@ -56,6 +58,7 @@ export const synchronize: BackupEngine = {
       from: targetDir(bp),
       target: cp.exportDir,
       hardLinks: true,
+      metadata: copyMetadata(bp.options),
       // Excluded, hence kept: a source's leftover may hold its last good copy until its next run.
       filters: leftoverExclusions(cp),
       origin: bp.options.origin('remote_url'),

@@ -1,6 +1,6 @@
 import type { OptionValues } from '../../config/schema.js';
 import type { RsyncFilter } from '../../graph/action.js';
-import { COPY_GUARD_OPTION, copyInPlace } from '../copy-in-place.js';
+import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { isWithin } from '../url.js';
 
@@ -42,6 +42,7 @@ export const localFiles: SourceEngine = {
       default: 'false',
       help: 'Preserve hard links (rsync -H).',
     },
+    ...COPY_METADATA_OPTIONS,
     COPY_GUARD_OPTION,
   ],
   location: (options) => options.string('source_path'),
@@ -62,6 +63,7 @@ export const localFiles: SourceEngine = {
       from: source.options.string('source_path'),
       target: destination(source, cp),
       hardLinks: source.options.boolean('preserve_hard_links'),
+      metadata: copyMetadata(source.options),
       filters: [...collectPointExclusion(source, cp), ...rsyncFilters(source.options)],
       origin: source.origin,
       what: `the copy of source "${source.name}"`,
@@ -83,6 +85,7 @@ export const localFiles: SourceEngine = {
           what: `${sourcePath} (source "${source.name}")`,
         },
         hardLinks: source.options.boolean('preserve_hard_links'),
+        metadata: copyMetadata(source.options),
         // The same filters keep excluded files out of --delete's reach.
         filters: rsyncFilters(source.options),
         origin: source.origin,

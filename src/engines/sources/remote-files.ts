@@ -2,7 +2,7 @@ import type { OptionValues } from '../../config/schema.js';
 import { shellSplit } from '../../config/shell-split.js';
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { ActionDraft, RsyncFilter, RsyncRemote } from '../../graph/action.js';
-import { COPY_GUARD_OPTION, copyInPlace } from '../copy-in-place.js';
+import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { isWithin, parseRemoteLocation, type SshLocation } from '../url.js';
 
@@ -30,6 +30,7 @@ export const remoteFiles: SourceEngine = {
       help: 'Sub-directory of the collect point that receives the copy, e.g. "files".',
     },
     { name: 'private_key', type: 'absolute-path', help: 'ssh identity file (ssh -i).' },
+    ...COPY_METADATA_OPTIONS,
     COPY_GUARD_OPTION,
     {
       name: 'ssh_options',
@@ -55,6 +56,7 @@ export const remoteFiles: SourceEngine = {
       from: location.path,
       target: destination(source, cp),
       hardLinks: false,
+      metadata: copyMetadata(source.options),
       filters: collectPointExclusion(location, cp),
       origin: source.options.origin('source_url'),
       what: `the copy of source "${source.name}"`,
@@ -76,6 +78,7 @@ export const remoteFiles: SourceEngine = {
         what: `${location.shown} (source "${source.name}")`,
       },
       hardLinks: false,
+      metadata: copyMetadata(source.options),
       filters: collectPointExclusion(location, cp),
       ...(location.remote === undefined ? {} : { remote: { ...location.remote, side: 'to' as const } }),
       origin,
