@@ -14,6 +14,8 @@ declare -a polyarchiv_sums=() polyarchiv_successes=() polyarchiv_failures=() pol
 declare -a polyarchiv_requires=() polyarchiv_status=() polyarchiv_pids=()
 declare -A polyarchiv_index=()
 polyarchiv_jobs=''
+polyarchiv_quiet=false
+polyarchiv_unit_name=''
 polyarchiv_signal=''
 polyarchiv_unit_file=''
 polyarchiv_unit_lock=''
@@ -26,15 +28,31 @@ polyarchiv_cleanup() {
   fi
 }
 
+# Problems (failures, refusals, warnings) are always printed: indented under the unit's name, or
+# under -q, which prints no unit names, prefixed with it.
 polyarchiv_say() {
-  printf 'polyarchiv: %s\n' "$*" >&2
+  local line=$*
+  if [[ ${polyarchiv_quiet} == true && -n ${polyarchiv_unit_name} ]]; then
+    line=${line#"${line%%[! ]*}"}
+    if [[ ${line} != "${polyarchiv_unit_name}: "* ]]; then
+      line="${polyarchiv_unit_name}: ${line}"
+    fi
+  fi
+  printf 'polyarchiv: %s\n' "${line}" >&2
+}
+
+# Progress (units, steps, summary): nothing under -q.
+polyarchiv_progress() {
+  if [[ ${polyarchiv_quiet} != true ]]; then
+    printf 'polyarchiv: %s\n' "$*" >&2
+  fi
 }
 
 # Announces a step; the ERR trap names it if it fails.
 polyarchiv_step() {
   polyarchiv_current_step="step $1 of $2 at $4"
   printf '%s' "${polyarchiv_current_step}" > "${polyarchiv_unit_file}.step"
-  polyarchiv_say "  $1/$2 $3"
+  polyarchiv_progress "  $1/$2 $3"
 }
 
 polyarchiv_on_error() {
@@ -222,6 +240,7 @@ polyarchiv_parse_args() {
   while (($# > 0)); do
     case $1 in
       --jobs=*) polyarchiv_jobs=${1#--jobs=} ;;
+      -q | --quiet) polyarchiv_quiet=true ;;
       --jobs)
         if (($# < 2)); then
           polyarchiv_say "--jobs expects a whole number from 1 to 9999"
@@ -231,7 +250,7 @@ polyarchiv_parse_args() {
         shift
         ;;
       *)
-        polyarchiv_say "unknown argument: $1 (this script accepts --jobs N)"
+        polyarchiv_say "unknown argument: $1 (this script accepts --jobs N and -q)"
         exit 2
         ;;
     esac
@@ -290,7 +309,8 @@ polyarchiv_run_unit() {
   trap 'polyarchiv_signal=TERM' TERM
   polyarchiv_unit_file=${polyarchiv_work}/${polyarchiv_fns[i]}
   polyarchiv_unit_lock=${polyarchiv_locks[i]}
-  polyarchiv_say "${unit}"
+  polyarchiv_unit_name=${unit}
+  polyarchiv_progress "${unit}"
   if [[ -z ${polyarchiv_work} ]]; then
     polyarchiv_fault "${i}" "cannot create a private work directory in ${TMPDIR:-/tmp}: ${polyarchiv_work_error}"
   fi
@@ -436,10 +456,10 @@ polyarchiv_main() {
 
 polyarchiv_finish() {
   local i status code=0
-  polyarchiv_say "summary:"
+  polyarchiv_progress "summary:"
   for i in "${!polyarchiv_units[@]}"; do
     status=${polyarchiv_status[i]}
-    polyarchiv_say "  $(printf '%-8s' "${status}") ${polyarchiv_units[i]}"
+    polyarchiv_progress "  $(printf '%-8s' "${status}") ${polyarchiv_units[i]}"
     case ${status} in
       busy) code=75 ;;
       failed | stale) if ((code == 0)); then code=1; fi ;;

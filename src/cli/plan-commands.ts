@@ -45,7 +45,8 @@ function planFrom(
   });
   if (result.plan !== undefined && result.config !== undefined)
     checkHost(result.config, mode, result.diagnostics);
-  if (printDiagnostics(result.diagnostics) || result.plan === undefined) return EXIT.usage;
+  if (printDiagnostics(result.diagnostics, flags.quiet === true) || result.plan === undefined)
+    return EXIT.usage;
   return result.plan;
 }
 
@@ -94,7 +95,7 @@ export async function applyCommand(
     if (flags.nrpe) process.stdout.write('UNKNOWN - unable to load configuration\n');
     return flags.nrpe ? NAGIOS.unknown : plan;
   }
-  if (flags.dry) say('dry run: nothing is executed, locked, created or recorded');
+  if (flags.dry && !flags.quiet) say('dry run: nothing is executed, locked, created or recorded');
   const reader = flags.confirmCommands
     ? createInterface({ input: process.stdin, terminal: false })
     : undefined;
@@ -112,7 +113,8 @@ export async function applyCommand(
       ...(answers === undefined ? {} : { confirm: (line: string) => confirm(answers, line) }),
     });
     for (const skipped of plan.skipped)
-      say(`${skipped.failed ? 'cannot run' : 'not run'}: ${skipped.title}: ${skipped.reason}`);
+      if (skipped.failed || !flags.quiet)
+        say(`${skipped.failed ? 'cannot run' : 'not run'}: ${skipped.title}: ${skipped.reason}`);
     if (!flags.nrpe || mode !== 'backup') return report.exitCode;
     const status = backupStatus(plan, report);
     process.stdout.write(`${status.line}\n`);

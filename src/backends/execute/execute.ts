@@ -126,12 +126,14 @@ async function executeUnits(
     },
     async (unit) => {
       const output = jobs > 1 ? new KeptOutput(options.say) : undefined;
-      const say = output === undefined ? options.say : (line: string) => output.say(line);
-      say(unit.id);
+      const sayNow = output === undefined ? options.say : (line: string) => output.say(line);
+      const say = options.quiet ? prefixedWith(unit.id, sayNow) : sayNow;
+      const progress = options.quiet ? () => undefined : sayNow;
+      progress(unit.id);
       const started = Date.now();
       const outcome: UnitOutcome =
         options.dry || ctx === undefined
-          ? dryRun(unit, say)
+          ? dryRun(unit, progress)
           : await isolated(unit, say, () =>
               runUnit(
                 unit,
@@ -145,11 +147,22 @@ async function executeUnits(
       return { id: unit.id, ...outcome, seconds: (Date.now() - started) / 1000 };
     },
   );
-  options.say('summary:');
-  for (const r of results) {
-    options.say(`  ${r.status.padEnd(8)} ${r.id}${options.quiet ? '' : ` (${r.seconds.toFixed(1)} s)`}`);
+  if (!options.quiet) {
+    options.say('summary:');
+    for (const r of results) options.say(`  ${r.status.padEnd(8)} ${r.id} (${r.seconds.toFixed(1)} s)`);
   }
   return results;
+}
+
+/**
+ * A unit's problems (failures, refusals, warnings) under --quiet, which prints no unit names:
+ * each prefixed with the unit's name (twin of polyarchiv_say).
+ */
+function prefixedWith(id: string, say: (line: string) => void): (line: string) => void {
+  return (line) => {
+    const text = line.trimStart();
+    say(text.startsWith(`${id}: `) ? text : `${id}: ${text}`);
+  };
 }
 
 /** Whatever goes wrong inside a unit fails that unit only, as its subshell does in the script. */
