@@ -126,6 +126,7 @@ unit_4_backup_MIRROR_site() {
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
+polyarchiv_check_config test/fixtures/ini-dialect/config other.collect 73ccf5a3d4af6ba5f2b7909636c82750efd6f0e50894658acd6c361103c548ef site.collect 06bf76e0a42cba8dca423b854657af96609d093d229ca50d723d356235d8501f MIRROR.backup 91eb66bf6437ca658a62833154ede0ad7416a1cf2621b8253951292dd8a60bb7
 polyarchiv_unit collect:other unit_1_collect_other /var/lib/polyarchiv-fixture/collect/other/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/other/metadata/collect_point/other.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \

@@ -106,6 +106,7 @@ unit_2_backup_mirror_directory() {
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
+polyarchiv_check_config test/fixtures/ldap-backup/config directory.collect 28df855db4e6bcdc236e7b6cb05c340085eca96b34631ee1d8b1cf93fa856ba5 mirror.backup e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164
 polyarchiv_unit collect:directory unit_1_collect_directory /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/directory.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"58cefc143b786b348109ff9c316e6e54580eb068a852c5caec69484172b5d282","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \

@@ -100,6 +100,7 @@ unit_2_restore_directory() {
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.
+polyarchiv_check_config test/fixtures/ldap-restore/config directory.collect 7db3feebb08c17db765f97e524cc2b1e5246ffa8adfe0d4631414c242aded955 mirror.backup e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164
 polyarchiv_unit fetch:mirror/directory unit_1_fetch_mirror_directory /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/lock \
   '' '' \
   '' \

@@ -109,6 +109,7 @@ unit_2_backup_mirror_shop() {
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
+polyarchiv_check_config test/fixtures/mysql-basic/config shop.collect 0ad75359374db206bc1fd47eb608a00140c28fccbebf00c6dd8797e01cbf63bd mirror.backup e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164
 polyarchiv_unit collect:shop unit_1_collect_shop /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/shop.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"0308f22e21c2e956b8986721eeb0b5555172ef46194476816ec5d914a1c20d7a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \

@@ -184,6 +184,7 @@ unit_9_backup_dash_o_brien() {
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
+polyarchiv_check_config test/fixtures/odd-names/config 'café ünï.collect' 70efe127fb3c417c08676ef6e593aae86ee2640ca95c786f4fa61304d6f9f9a7 'my site.collect' d49478e6f835b7d0a6c2b9090788b2eea346071670794414a45694ef9be580a6 "o'brien.collect" 171e10ec8fcba2ed4144230e71d954e35f272b330709462c338ff954ab1c0992 "\$HOME mirror.backup" 5c6ca543d816b4a1893bf549d7f24862faa1b0ee3f9b53c65815c6f05321c905 -dash.backup f836efc3e322ca13c609899a99f07c8dd9b07921441f17b13f99dc576602da2d
 polyarchiv_unit 'collect:café ünï' unit_1_collect_caf_n '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/lock' \
   '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/café ünï.json' '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \

@@ -194,6 +194,7 @@ unit_8_backup_remote3_gitlab_local2() {
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
+polyarchiv_check_config test/fixtures/original-readme/config local1.collect 532569e911b345f7bb309ac89b42429ea7cb1e430f459f7887e49536630555c5 local2.collect fc4d02362a8ba65c861113cfb2612743aa726e4976c01670adc47a6e0d54f9cb remote1-rsync-file.backup aded6d843127a836be37993b07a2becf660f83dcf517d4ba459f262a63c3d282 remote2-git-ssh.backup 6fd5d99c78d09e0d5edb30055eaa7fa2f3d862fef7dd584baea60bde464eb4ab remote3-gitlab.backup cf13b83bdc965c3bfc8ec409a4f3839d74ed25893e6479e0fad7bc260b3778dc
 polyarchiv_unit collect:local1 unit_1_collect_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/local1.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \

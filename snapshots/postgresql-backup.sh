@@ -108,6 +108,7 @@ unit_2_backup_mirror_db() {
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
+polyarchiv_check_config test/fixtures/postgresql-backup/config db.collect f0387c8ed9da19439d611b45fdf793f7d1aaf3abaed187c9f30c26937f433333 mirror.backup e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164
 polyarchiv_unit collect:db unit_1_collect_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/db.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"c8d9f7c0ff2f76cca200c2f112f986e4eca374a543e31a4dc103b667303e5729","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \

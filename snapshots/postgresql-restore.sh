@@ -116,6 +116,7 @@ unit_2_restore_db() {
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.
+polyarchiv_check_config test/fixtures/postgresql-restore/config db.collect f0387c8ed9da19439d611b45fdf793f7d1aaf3abaed187c9f30c26937f433333 mirror.backup e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164
 polyarchiv_unit fetch:mirror/db unit_1_fetch_mirror_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
   '' '' \
   '' \

@@ -89,6 +89,7 @@ unit_2_restore_site() {
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.
+polyarchiv_check_config test/fixtures/remote-files-ssh-restore/config site.collect e359a1a8f8e9da6f40ab78fe8316f9a2be2310fed30746c5d72087b460ab6229 mirror.backup e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164
 polyarchiv_unit fetch:mirror/site unit_1_fetch_mirror_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   '' '' \
   '' \

@@ -120,6 +120,7 @@ unit_4_restore_wiki() {
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.
+polyarchiv_check_config test/fixtures/restore-from/config site.collect 987d698f9f2db025d38d734daf02affe3c8c48735583a017af5a36fe89d6be58 wiki.collect 978e0494ebcb109a2ce2e3e4c8a12c8e5e61cd1b2479284d7a2ae71e7b35ad2c mirror-a.backup 997c33689a116b56e0d50f33e97e0baf4cec11519175f76300e850726612dc4f mirror-b.backup 35a234d49db72055fe470094b88d219429079e57f7ce86af63a351e91b9a7f9b
 polyarchiv_unit fetch:mirror-b/site unit_1_fetch_mirror_b_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   '' '' \
   '' \

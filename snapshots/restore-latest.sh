@@ -83,6 +83,7 @@ unit_1_restore_archive_only() {
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.
+polyarchiv_check_config test/fixtures/restore-latest/config archive-only.collect f852691fc1816de95ea995d42a101301258a85e68204a950ca13d0515f81c836 site.collect 1d5c9f11d2e5ee908b822ef0aa9a2d6585c18f1fedd272e375cadd4e2827c3eb mirror-a.backup 997c33689a116b56e0d50f33e97e0baf4cec11519175f76300e850726612dc4f mirror-b.backup 35a234d49db72055fe470094b88d219429079e57f7ce86af63a351e91b9a7f9b
 polyarchiv_unit restore:archive-only unit_1_restore_archive_only /var/lib/polyarchiv-fixture/collect/archive-only/metadata/collect_point/lock \
   '' '' \
   '' \

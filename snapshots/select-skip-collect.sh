@@ -143,6 +143,7 @@ unit_6_backup_offsite_web() {
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
+polyarchiv_check_config test/fixtures/select-skip-collect/config db.collect 5fce30338ea4d6876ac9abfff0f3eedf3841950cfdc5f29192d62244c7e60df8 dev.collect 98fdef358e60126a5b43f9dd9cd9f5f33ee6738146f426bce8ad9b7610ef5a50 web.collect aabaf20088a4e7b83030d8a042b98139c29d32513c83eb09439972279aafd4a3 local-mirror.backup d8420e15be081f6abfdd6abd2cd52424a9f23ffd4577496c7bb36fa9770887d3 offsite.backup 0aa779d777c792c4682b0c4f856a0e1768fa801766e4051b49b247b1acb5ba7e
 polyarchiv_unit backup:local-mirror/db unit_1_backup_local_mirror_db /var/lib/polyarchiv-fixture/data/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/data/collect/db/metadata/remote-local-mirror/remote/local-mirror.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \

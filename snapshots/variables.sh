@@ -119,6 +119,7 @@ unit_4_backup_dated_www_example_org() {
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
+polyarchiv_check_config test/fixtures/variables/config db.collect e437baca1612b3108086be8d438fd9f025ccd845651d07e414afd2b958843989 www.example.org.collect 8ce79ee6b047c508e3d626e708a70ed320d92a3babac5b5b3dc13c66b0d2cdc1 dated.backup d73867c510c0daae55435520026019433a929b3aed89a33b579b29916ff50434
 polyarchiv_unit collect:db unit_1_collect_db /var/lib/polyarchiv-fixture/collect/database/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/database/metadata/collect_point/db.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"7eef03b65d2a323a720d60600e91bca6ad5b79b4d86196a4c902b12da5b45141","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \

@@ -1,12 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { shellWord } from '../backends/bash/quote.js';
 import { describeText } from '../backends/describe-text.js';
 import { executePlan } from '../backends/execute/execute.js';
+import { configChanged, configChangedWarning } from '../backends/execute/primitives.js';
 import { checkHost } from '../config/check-host.js';
-import { loadConfigDir } from '../config/load.js';
-import { Diagnostics, UsageError } from '../diag/diagnostic.js';
+import { UsageError } from '../diag/diagnostic.js';
 import { makePlan, planSecrets } from '../pipeline.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../planner/plan.js';
 import { type CommonFlags, configDir, pinnedVariables, planTime, selectionOf } from './common-options.js';
@@ -36,7 +37,8 @@ function planFrom(
   command: string,
 ): Plan | number {
   const result = makePlan({
-    configDir: configDir(flags),
+    // Absolute, so that a saved plan or script made with a relative -C runs from anywhere.
+    configDir: resolve(configDir(flags)),
     mode,
     now: planTime(flags),
     pinned: pinnedVariables(flags),
@@ -167,8 +169,12 @@ async function confirm(answers: AsyncIterator<string>, line: string): Promise<bo
   }
 }
 
-/** A saved plan runs only against the configuration it was made from (Terraform's saved plans). */
-function readSavedPlan(file: string): Plan | number {
+/**
+ * A saved plan runs what was reviewed, as Terraform's saved plans and as a generated script: a
+ * configuration changed since is only a warning, and each unit refuses to run if a state file it
+ * depends on changed (the stale-plan guard).
+ */
+function readSavedPlan(file: string): Plan {
   let plan: Plan;
   try {
     plan = JSON.parse(readFileSync(file, 'utf8')) as Plan;
@@ -180,16 +186,6 @@ function readSavedPlan(file: string): Plan | number {
       `plan ${file} has format ${plan.formatVersion}, this polyarchiv reads format ${PLAN_FORMAT_VERSION}: run polyarchiv plan again`,
     );
   }
-  const diagnostics = new Diagnostics();
-  const current = loadConfigDir(plan.configDir, diagnostics);
-  const same =
-    current.files.length === plan.inputs.length &&
-    current.files.every((f, i) => f.name === plan.inputs[i]?.file && f.sha256 === plan.inputs[i]?.sha256);
-  if (!same) {
-    say(
-      `stale plan: the configuration in ${plan.configDir} changed since ${file} was made; run polyarchiv plan again`,
-    );
-    return EXIT.failed;
-  }
+  if (configChanged(plan.configDir, plan.inputs)) say(configChangedWarning(plan.configDir));
   return plan;
 }

@@ -1,8 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { dirRecover, dirSwap, isStale, makeDir, recordState } from '../../src/backends/execute/primitives.js';
+import {
+  configChanged,
+  configChangedWarning,
+  dirRecover,
+  dirSwap,
+  isStale,
+  makeDir,
+  recordState,
+} from '../../src/backends/execute/primitives.js';
 import { missingSecrets } from '../../src/backends/execute/run-exec.js';
 import { sha256 } from '../../src/config/load.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -53,6 +61,37 @@ const paths = (root: string) => ({
 });
 
 describe.runIf(canRun)('script helpers and executor primitives behave alike', () => {
+  it.each([
+    ['unchanged', () => undefined, false],
+    ['edited', (dir: string) => writeFileSync(`${dir}/a.collect`, '[point]\n; edited\n'), true],
+    ['with a file added', (dir: string) => writeFileSync(`${dir}/c.backup`, ''), true],
+    ['with a file removed', (dir: string) => rmSync(`${dir}/b.backup`), true],
+    ['with other files added', (dir: string) => writeFileSync(`${dir}/notes.txt`, 'x'), false],
+    ['gone', (dir: string) => rmSync(dir, { recursive: true }), true],
+  ] as const)('agree on whether the configuration is %s', (_, change, changed) => {
+    const box = makeSandbox('polyarchiv-twin-');
+    boxes.push(box);
+    const dir = box.path('config');
+    box.write({ 'config/a.collect': '[point]\n', 'config/b.backup': '[point]\n' });
+    const inputs = ['a.collect', 'b.backup'].map((file) => ({ file, sha256: sha256('[point]\n') }));
+    change(dir);
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        'source "$1"; shift; polyarchiv_check_config "$@"',
+        'bash',
+        HELPERS,
+        dir,
+        ...inputs.flatMap((i) => [i.file, i.sha256]),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(configChanged(dir, inputs)).toBe(changed);
+    expect(run.stderr).toBe(changed ? `polyarchiv: ${configChangedWarning(dir)}\n` : '');
+  });
+
   const cases: [string, Layout][] = [
     ['a normal start', { 'current/a': '1' }],
     ['a run killed between the two renames', { 'old/a': 'good' }],

@@ -54,26 +54,64 @@ describe.runIf(canRun)('commands', () => {
     expect(existsSync(box.path('collect/metadata/collect_point/site.json'))).toBe(false);
   });
 
-  it('saves a JSON plan, applies it once, then refuses it as stale', () => {
-    const plan = box.path('plan.json');
-    expect(runCli(['plan', '--format', 'json', '--out', plan, ...args]).code).toBe(0);
-    const saved = JSON.parse(readFileSync(plan, 'utf8'));
-    expect(saved.formatVersion).toBe(1);
-    expect(saved.units.map((u: { id: string }) => u.id)).toEqual(['collect:site', 'backup:mirror/site']);
-    const first = runCli(['apply', plan]);
-    expect(first.code, first.stderr).toBe(0);
-    const again = runCli(['apply', plan]);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain('stale plan: ');
-    expect(again.stderr).toContain('changed since the plan was made; run polyarchiv plan again');
-    writeFileSync(
-      box.path('config/site.collect'),
-      `${readFileSync(box.path('config/site.collect'), 'utf8')}\n; edited\n`,
-    );
-    const edited = runCli(['apply', plan]);
-    expect(edited.code).toBe(1);
-    expect(edited.stderr).toContain(`stale plan: the configuration in ${box.path('config')} changed since`);
-  });
+  it.each(['the script', 'the JSON plan'])(
+    'runs a saved plan as reviewed after a configuration change (%s first, with a warning), then refuses the other as stale',
+    (first) => {
+      const plan = box.path('plan.json');
+      expect(runCli(['plan', '--format', 'json', '--out', plan, ...args]).code).toBe(0);
+      const saved = JSON.parse(readFileSync(plan, 'utf8'));
+      expect(saved.formatVersion).toBe(1);
+      expect(saved.units.map((u: { id: string }) => u.id)).toEqual(['collect:site', 'backup:mirror/site']);
+      writeFileSync(box.path('backup.sh'), runCli(['plan', ...args]).stdout);
+      // The reviewed plan excludes nothing; the edited configuration would exclude a.txt.
+      writeFileSync(
+        box.path('config/site.collect'),
+        `${readFileSync(box.path('config/site.collect'), 'utf8')}exclude = a.txt\n`,
+      );
+      const runJson = () => {
+        const r = runCli(['apply', plan]);
+        return { status: r.code, stderr: r.stderr };
+      };
+      const runScript = () => spawnSync('bash', [box.path('backup.sh')], { encoding: 'utf8' });
+      const [one, other] = first === 'the script' ? [runScript, runJson] : [runJson, runScript];
+      const ran = one();
+      expect(ran.status, ran.stderr).toBe(0);
+      expect(ran.stderr).toContain(
+        `warning: the configuration in ${box.path('config')} changed since the plan was made: running the plan as it was reviewed`,
+      );
+      expect(readFileSync(box.path('collect/backups/data/a.txt'), 'utf8')).toBe('a\n');
+      const refused = other();
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain('changed since the plan was made; run polyarchiv plan again');
+    },
+  );
+
+  it.each(['the script', 'the JSON plan'])(
+    'runs %s made with a relative -C from another directory, without a warning',
+    (kind) => {
+      const relative = ['-C', 'config', '--set', `root=${box.root}`];
+      const options = { cwd: box.root, encoding: 'utf8' as const };
+      const made =
+        kind === 'the script'
+          ? spawnSync(process.execPath, [CLI, 'plan', ...relative, '--out', 'backup.sh'], options)
+          : spawnSync(
+              process.execPath,
+              [CLI, 'plan', ...relative, '--format', 'json', '--out', 'plan.json'],
+              options,
+            );
+      expect(made.status, made.stderr).toBe(0);
+      const run =
+        kind === 'the script'
+          ? spawnSync('bash', [box.path('backup.sh')], { cwd: '/', encoding: 'utf8' })
+          : spawnSync(process.execPath, [CLI, 'apply', box.path('plan.json')], {
+              cwd: '/',
+              encoding: 'utf8',
+            });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stderr).not.toContain('warning');
+      expect(readFileSync(box.path('mirror/site/data/a.txt'), 'utf8')).toBe('a\n');
+    },
+  );
 
   it('refuses a stale script without touching the point', () => {
     const script = runCli(['plan', ...args]).stdout;

@@ -18,6 +18,8 @@ export interface ScriptView {
   readonly secrets: string;
   readonly units: readonly UnitView[];
   readonly failedSkips: string;
+  /** polyarchiv_check_config's arguments: the configuration directory, each input and its sha256. */
+  readonly configCheck: string;
   readonly warnings: readonly string[];
   readonly mainComment: string;
   readonly exitOk: string;
@@ -72,6 +74,7 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     requiredSecrets: plan.secrets.join(' '),
     units: plan.units.map((unit, index) => unitView(unit, index)),
     failedSkips: plan.skipped.some((s) => s.failed) ? '1' : '0',
+    configCheck: [plan.configDir, ...plan.inputs.flatMap((i) => [i.file, i.sha256])].map(shellWord).join(' '),
     reloadHelper: usesCommand(plan, 'dir-reload'),
     copyCheckHelper: usesCommand(plan, 'check-copy'),
   };

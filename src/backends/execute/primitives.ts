@@ -5,15 +5,17 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sha256 } from '../../config/load.js';
 import type { DirSwapCommand, DumpCheckCommand } from '../../graph/command.js';
+import type { PlanInput } from '../../planner/plan.js';
 import { fillStateTemplate, stateTimestamp } from '../../state/point-state.js';
 
 /**
@@ -102,6 +104,41 @@ export function releaseLock(fd: number, lockFile: string): void {
     rmSync(lockFile, { force: true });
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Twin of polyarchiv_check_config: whether the configuration directory differs from the files a
+ * plan was made from (a file edited, added, removed or unreadable).
+ */
+export function configChanged(dir: string, inputs: readonly PlanInput[]): boolean {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return true;
+  }
+  const files = names.filter(
+    (n) => /\.(global|collect|backup)$/.test(n) && !n.startsWith('.') && isFile(join(dir, n)),
+  );
+  if (files.length !== inputs.length) return true;
+  return inputs.some((input) => {
+    try {
+      return sha256(readFileSync(join(dir, input.file))) !== input.sha256;
+    } catch {
+      return true;
+    }
+  });
+}
+
+export const configChangedWarning = (dir: string): string =>
+  `warning: the configuration in ${dir} changed since the plan was made: running the plan as it was reviewed (make a new plan to run the new configuration)`;
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }
 
