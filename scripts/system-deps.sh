@@ -28,6 +28,8 @@ declare -A package_of=(
   [setfacl]=acl
   [/usr/bin/python3]=python3
   [/usr/lib/python3/dist-packages/requests]=python3-requests
+  [faketime]=faketime
+  [strace]=strace
 )
 runtime_tools=(rsync flock sha256sum)
 # The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd; it
@@ -35,7 +37,8 @@ runtime_tools=(rsync flock sha256sum)
 # sets extended attributes and ACLs to check that copies keep them.
 test_tools=("${runtime_tools[@]}" shellcheck git ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
   mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
-  /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests)
+  /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests
+  faketime strace)
 
 if [[ ${1:-test} == runtime ]]; then
   tools=("${runtime_tools[@]}")

@@ -31,7 +31,7 @@ export function withConfigOptions(command: Command): Command {
     .option('-C, --config <dir>', `configuration directory (default: ${defaultConfigDir()})`)
     .option(
       '--now <time>',
-      'pin the plan time: ISO-8601 (2026-01-31T03:00:00+01:00) or @EPOCH; default $SOURCE_DATE_EPOCH, else the clock',
+      'pin the time: ISO-8601 (2026-01-31T03:00:00+01:00) or @EPOCH; default the clock ($SOURCE_DATE_EPOCH for plan)',
     )
     .option('--set <name=value>', 'pin a variable, e.g. --set hostname=web1 (repeatable)', collect, [])
     .option('-v, --verbose', 'more output: commands, notices (--verbosity 3)')
@@ -114,20 +114,31 @@ export function configDir(flags: CommonFlags): string {
   return flags.config ?? defaultConfigDir();
 }
 
-/** The pinned plan time: --now, else SOURCE_DATE_EPOCH, else the clock. */
+/**
+ * The time a plan is rendered for: --now, else SOURCE_DATE_EPOCH (reproducible renders), else the
+ * clock. Only `plan` honours SOURCE_DATE_EPOCH; commands that run or judge backups use `runTime`.
+ */
 export function planTime(flags: CommonFlags): Date {
-  const text =
-    flags.now ??
-    (process.env.SOURCE_DATE_EPOCH === undefined ? undefined : `@${process.env.SOURCE_DATE_EPOCH}`);
-  if (text === undefined) return new Date();
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  if (flags.now === undefined && epoch !== undefined && epoch !== '')
+    return parseTime(`@${epoch}`, 'SOURCE_DATE_EPOCH');
+  return runTime(flags);
+}
+
+/** The time of a run or a check: --now, else the clock (an exported SOURCE_DATE_EPOCH never freezes it). */
+export function runTime(flags: CommonFlags): Date {
+  return flags.now === undefined ? new Date() : parseTime(flags.now, '--now');
+}
+
+function parseTime(text: string, what: string): Date {
   const date =
     text.startsWith('@') && /^@\d+$/.test(text) ? new Date(Number(text.slice(1)) * 1000) : new Date(text);
   if (!/^@\d+$/.test(text) && !/^\d{4}-\d{2}-\d{2}/.test(text)) {
     throw new UsageError(
-      `--now '${text}': expected ISO-8601 such as 2026-01-31T03:00:00+01:00, or @EPOCH seconds`,
+      `${what} '${text}': expected ISO-8601 such as 2026-01-31T03:00:00+01:00, or @EPOCH seconds`,
     );
   }
-  if (Number.isNaN(date.getTime())) throw new UsageError(`--now '${text}': not a valid time`);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`${what} '${text}': not a valid time`);
   return date;
 }
 

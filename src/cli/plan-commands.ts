@@ -10,7 +10,14 @@ import { checkHost } from '../config/check-host.js';
 import { UsageError } from '../diag/diagnostic.js';
 import { makePlan, planSecrets } from '../pipeline.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../planner/plan.js';
-import { type CommonFlags, configDir, pinnedVariables, planTime, selectionOf } from './common-options.js';
+import {
+  type CommonFlags,
+  configDir,
+  pinnedVariables,
+  planTime,
+  runTime,
+  selectionOf,
+} from './common-options.js';
 import { EXIT } from './exit-codes.js';
 import { backupStatus, NAGIOS } from './nrpe.js';
 import { printDiagnostics, say } from './output.js';
@@ -35,12 +42,13 @@ function planFrom(
   flags: CommonFlags & { from?: string },
   mode: 'backup' | 'restore',
   command: string,
+  now: Date,
 ): Plan | number {
   const result = makePlan({
     // Absolute, so that a saved plan or script made with a relative -C runs from anywhere.
     configDir: resolve(configDir(flags)),
     mode,
-    now: planTime(flags),
+    now,
     pinned: pinnedVariables(flags),
     selection: selectionOf(flags, flags.from),
     regenerate: ['polyarchiv', command, ...process.argv.slice(3)].map(shellWord).join(' '),
@@ -53,7 +61,7 @@ function planFrom(
 }
 
 export async function planCommand(flags: PlanFlags): Promise<number> {
-  const plan = planFrom(flags, flags.restore ? 'restore' : 'backup', 'plan');
+  const plan = planFrom(flags, flags.restore ? 'restore' : 'backup', 'plan', planTime(flags));
   if (typeof plan === 'number') return plan;
   const text =
     flags.format === 'json'
@@ -92,7 +100,8 @@ export async function applyCommand(
 ): Promise<number> {
   if (planFile !== undefined) refuseSelection(flags);
   const jobs = jobsOf(flags.jobs);
-  const plan = planFile === undefined ? planFrom(flags, mode, mode) : readSavedPlan(planFile);
+  const started = runTime(flags);
+  const plan = planFile === undefined ? planFrom(flags, mode, mode, started) : readSavedPlan(planFile);
   if (typeof plan === 'number') {
     if (flags.nrpe) process.stdout.write('UNKNOWN - unable to load configuration\n');
     return flags.nrpe ? NAGIOS.unknown : plan;
@@ -108,7 +117,8 @@ export async function applyCommand(
       showCommands: flags.showCommands === true || flags.verbose === true,
       quiet: flags.quiet === true,
       say,
-      clock: () => new Date(),
+      // --now pins the whole run, its records included; otherwise the run starts now.
+      clock: flags.now === undefined ? () => new Date() : () => started,
       relayOutput: flags.logFile !== undefined,
       jobs,
       ...(plan.secrets.length === 0 ? {} : { secrets: planSecrets(plan) }),

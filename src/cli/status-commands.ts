@@ -1,20 +1,20 @@
 import { checkHost } from '../config/check-host.js';
-import { describeFrequency, type Frequency, lastAnchor, nextDue } from '../config/frequency.js';
+import { describeFrequency, type Frequency, isInFuture, isOverdue, nextDue } from '../config/frequency.js';
 import { normalizedIni } from '../config/normalize.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { ScannedSection } from '../config/scan.js';
 import type { Role } from '../engines/engine.js';
 import { findEngine } from '../engines/registry.js';
 import { loadConfiguration } from '../pipeline.js';
-import { matchesOnly, unmatchedSelection } from '../planner/select.js';
+import { futureSuccessWarning, matchesOnly, unmatchedSelection } from '../planner/select.js';
 import { formatTimestamp, parseTimestamp } from '../state/point-state.js';
-import { readState } from '../state/read-states.js';
-import { type CommonFlags, configDir, pinnedVariables, planTime } from './common-options.js';
+import { readState, stateProblemText } from '../state/read-states.js';
+import { type CommonFlags, configDir, pinnedVariables, runTime } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 import { printDiagnostics } from './output.js';
 
 function load(flags: CommonFlags) {
-  const now = planTime(flags);
+  const now = runTime(flags);
   return { now, ...loadConfiguration(configDir(flags), now, pinnedVariables(flags)) };
 }
 
@@ -88,54 +88,55 @@ export function configCommand(flags: CommonFlags & { show?: boolean }): number {
 }
 
 function statusLine(frequency: Frequency, stateFile: string, now: Date): string {
-  const { state } = readState(stateFile);
+  const { state, problem } = readState(stateFile);
+  if (problem !== undefined)
+    return `${describeFrequency(frequency)}, ${stateProblemText(stateFile, problem)}, due now`;
   const last = parseTimestamp(state.last_success);
   const next = nextDue(frequency, last, now);
-  const lastText = last === undefined ? 'never succeeded' : `last success ${formatTimestamp(last)}`;
+  const lastText =
+    last === undefined
+      ? 'never succeeded'
+      : `last success ${formatTimestamp(last)}${isInFuture(last, now) ? ' (in the future: a clock was wrong)' : ''}`;
   const failed = state.last_state_valid === false ? `, last run failed: ${state.last_message}` : '';
   const nextText = next === undefined || next <= now ? 'due now' : `next due ${formatTimestamp(next)}`;
   return `${describeFrequency(frequency)}, ${lastText}${failed}, ${nextText}`;
-}
-
-/** Out of date = a whole period was missed: the last success is older than the previous anchor. */
-function isOutOfDate(frequency: Frequency, last: Date, now: Date): boolean {
-  const anchor = lastAnchor(frequency, now);
-  if (anchor === undefined) return false;
-  const previous =
-    frequency.kind === 'seconds' ? anchor : lastAnchor(frequency, new Date(anchor.getTime() - 1));
-  return previous !== undefined && last < previous;
 }
 
 export function checkCommand(flags: CommonFlags & { nrpe?: boolean }): number {
   const nagios = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
   const { diagnostics, config, input, now } = load(flags);
   // Points of an unreadable file or outside a mistyped selection cannot be judged: never say OK.
-  const unknown = [
+  const unjudgeable = [
     ...input.unreadable.map((file) => `cannot read ${file}`),
     ...unmatchedSelection(config, flags),
   ];
-  if (diagnostics.hasErrors || unknown.length > 0) {
+  if (diagnostics.hasErrors || unjudgeable.length > 0) {
     if (flags.nrpe)
       process.stdout.write(
-        `UNKNOWN - ${unknown.length > 0 ? unknown.join(', ') : 'unable to load configuration'}\n`,
+        `UNKNOWN - ${unjudgeable.length > 0 ? unjudgeable.join(', ') : 'unable to load configuration'}\n`,
       );
     printDiagnostics(diagnostics);
-    for (const problem of unknown) process.stderr.write(`error: ${problem}\n`);
+    for (const problem of unjudgeable) process.stderr.write(`error: ${problem}\n`);
     return flags.nrpe ? 3 : EXIT.usage;
   }
   const critical: string[] = [];
+  const unknown: string[] = [];
   const warning: string[] = [];
   for (const target of freshnessTargets(config, flags)) {
-    const { state } = readState(target.stateFile);
+    const { state, problem } = readState(target.stateFile);
     const last = parseTimestamp(state.last_success);
-    if (state.last_state_valid === false)
+    if (problem !== undefined)
+      unknown.push(`cannot judge ${target.label}: ${stateProblemText(target.stateFile, problem)}`);
+    else if (state.last_state_valid === false)
       critical.push(`the last backup of ${target.label} has failed: ${state.last_message}`);
     else if (last === undefined) critical.push(`no successful backup of ${target.label}`);
-    else if (isOutOfDate(target.frequency, last, now))
+    else if (isInFuture(last, now)) warning.push(futureSuccessWarning(target.label, last));
+    else if (isOverdue(target.frequency, last, now))
       warning.push(`the last backup of ${target.label} is out of date: ${formatTimestamp(last)}`);
   }
-  const level = critical.length > 0 ? 2 : warning.length > 0 ? 1 : 0;
-  const message = level === 0 ? 'everything is valid' : [...critical, ...warning].join(', ');
+  // A failure outranks a state that cannot be judged, which outranks a late backup.
+  const level = critical.length > 0 ? 2 : unknown.length > 0 ? 3 : warning.length > 0 ? 1 : 0;
+  const message = level === 0 ? 'everything is valid' : [...critical, ...unknown, ...warning].join(', ');
   process.stdout.write(flags.nrpe ? `${nagios[level]} - ${message}\n` : `${message}\n`);
   if (!flags.nrpe) printDiagnostics(diagnostics);
   return level;

@@ -95,11 +95,47 @@ function monthDay(year: number, month: number, day: number): Date {
   return new Date(year, month, Math.min(day, length));
 }
 
+/**
+ * How much earlier than N seconds an `N seconds` point is already due: 5 %, at most 5 minutes.
+ * Successes are dated when their run started, and a cron or timer firing every N seconds starts
+ * its runs a few seconds late, by varying amounts; without this margin a run that started a second
+ * later than the previous one would find the point not due and skip a whole period.
+ */
+export function earlyMarginMs(seconds: number): number {
+  return Math.min(seconds * 50, 300_000);
+}
+
+/** A last success after `now`: a clock was wrong when it was recorded. Such a point is due. */
+export function isInFuture(lastSuccess: Date | undefined, now: Date): boolean {
+  return lastSuccess !== undefined && lastSuccess > now;
+}
+
 export function isDue(f: Frequency, lastSuccess: Date | undefined, now: Date): boolean {
-  if (lastSuccess === undefined) return true;
+  if (lastSuccess === undefined || isInFuture(lastSuccess, now)) return true;
+  return periodPassed(f, lastSuccess, now);
+}
+
+/** Whether a new period started between a (past) success and `now`. */
+function periodPassed(f: Frequency, lastSuccess: Date, now: Date): boolean {
+  if (f.kind === 'seconds') return lastSuccess.getTime() <= now.getTime() - dueAfterMs(f.seconds);
   const anchor = lastAnchor(f, now);
-  if (anchor === undefined) return true;
-  return f.kind === 'seconds' ? lastSuccess <= anchor : lastSuccess < anchor;
+  return anchor === undefined || lastSuccess < anchor;
+}
+
+function dueAfterMs(seconds: number): number {
+  return seconds * 1000 - earlyMarginMs(seconds);
+}
+
+/**
+ * A whole period missed (`check`'s warning): the point was already due one period before `now`.
+ * The period is the calendar one (hourly: the previous clock hour) or N seconds, so `hourly` and
+ * `3600` both warn one period after the run that should have happened.
+ */
+export function isOverdue(f: Frequency, lastSuccess: Date, now: Date): boolean {
+  if (f.kind === 'always' || isInFuture(lastSuccess, now)) return false;
+  if (f.kind === 'seconds') return periodPassed(f, lastSuccess, new Date(now.getTime() - f.seconds * 1000));
+  const anchor = lastAnchor(f, now) as Date;
+  return periodPassed(f, lastSuccess, new Date(anchor.getTime() - 1));
 }
 
 /** When the point becomes due next, for `config`; undefined when always due. */
@@ -111,7 +147,7 @@ export function nextDue(f: Frequency, lastSuccess: Date | undefined, now: Date):
   const d = lastSuccess.getDate();
   switch (f.kind) {
     case 'seconds':
-      return new Date(lastSuccess.getTime() + f.seconds * 1000);
+      return new Date(lastSuccess.getTime() + dueAfterMs(f.seconds));
     case 'hourly':
       return new Date((lastAnchor(f, lastSuccess) as Date).getTime() + 3_600_000);
     case 'daily': {

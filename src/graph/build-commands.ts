@@ -64,7 +64,7 @@ export function buildCommands(
           maxShrinkPercent: action.maxShrinkPercent,
           onSuspicious: action.onSuspicious,
         },
-        { kind: 'exec', argv: ['mv', '-f', '--', partial, action.output] },
+        { kind: 'publish-file', partial, file: action.output },
       ];
     }
     case 'load':

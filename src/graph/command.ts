@@ -9,6 +9,7 @@ export type Command =
   | PrivateFileCommand
   | DumpCheckCommand
   | CopyCheckCommand
+  | PublishFileCommand
   | DirReloadCommand;
 
 /**
@@ -107,6 +108,17 @@ export interface CopyCheckCommand {
 }
 
 /**
+ * Replaces `file` with a finished `partial` so that a crash leaves one or the other, whole: the
+ * partial's data is flushed to the disk (fsync), renamed over `file`, then the directory is flushed
+ * so that the rename itself survives.
+ */
+export interface PublishFileCommand {
+  readonly kind: 'publish-file';
+  readonly partial: string;
+  readonly file: string;
+}
+
+/**
  * Rebuilds a stopped service's data directory `target` with a loader, keeping the old contents:
  * refuse a missing or empty `input`; put back the contents a killed run left in `previous` (a
  * directory inside `target`: `target` itself never moves, it may be a mount point); move the
@@ -140,6 +152,8 @@ export function toolsOf(command: Command): string[] {
       return ['stat'];
     case 'check-copy':
       return argvTools(command.incoming);
+    case 'publish-file':
+      return ['sync', 'mv'];
     case 'dir-reload':
       return ['chown', 'mv', ...argvTools(command.load), ...argvTools(command.start)];
   }
@@ -176,6 +190,7 @@ export function secretsOf(command: Command): string[] {
     case 'dir-swap':
     case 'check-dump':
     case 'check-copy':
+    case 'publish-file':
     case 'dir-reload':
       return [];
   }

@@ -36,7 +36,19 @@ export interface PlanRequest {
 }
 
 /** Tools every script needs besides the ones its commands name (locks, guards, timestamps). */
-const BASE_TOOLS = ['cat', 'date', 'flock', 'mkdir', 'mktemp', 'mv', 'nproc', 'rm', 'sha256sum'];
+const BASE_TOOLS = [
+  'cat',
+  'date',
+  'find',
+  'flock',
+  'mkdir',
+  'mktemp',
+  'mv',
+  'nproc',
+  'rm',
+  'sha256sum',
+  'sync',
+];
 
 /** Pure: from resolved configuration and state snapshots to a plan. */
 export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan {
@@ -60,6 +72,7 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
   const providers = new Map<string, string[]>();
   for (const unit of drafts) {
     const decision = selectUnit(unit, request);
+    if (decision.warning !== undefined) diagnostics.warning(decision.warning);
     if (!decision.run) {
       skip(unit, decision.reason);
       continue;
@@ -130,14 +143,14 @@ function selectUnit(unit: DraftUnit, request: PlanRequest): Decision {
   switch (unit.kind) {
     case 'collect':
       if (selection.skipCollect) return { run: false, reason: 'skipped by --skip-collect' };
-      return dueDecision(unit.cp.frequency, unit.cp.layout.stateFile, states, now, selection);
+      return dueDecision(titleOf(unit), unit.cp.frequency, unit.cp.layout.stateFile, states, now, selection);
     case 'backup': {
       const bp = unit.bp as BoundBackupPoint;
       if (selection.skipBackup) return { run: false, reason: 'skipped by --skip-backup' };
       if (!matchesOnly(selection.onlyBackupPoints, bp.name, bp.tags)) {
         return { run: false, reason: 'not selected by --only-backup-points' };
       }
-      return dueDecision(bp.frequency, bp.stateFile, states, now, selection);
+      return dueDecision(titleOf(unit), bp.frequency, bp.stateFile, states, now, selection);
     }
     case 'fetch':
     case 'restore':
@@ -186,6 +199,7 @@ function finishUnit(
               unit.kind === 'collect',
             ),
             ...(unit.kind === 'collect' ? { measure: unit.cp.exportDir } : {}),
+            ...(snapshot.problem?.kind === 'corrupt' ? { keepAside: true as const } : {}),
           },
         }),
     requires,

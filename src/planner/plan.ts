@@ -81,6 +81,8 @@ export interface StateRecord {
   readonly onFailure: string;
   /** Measured with `du -sb` on success for `total_size` (collect points: what they hold). */
   readonly measure?: string;
+  /** The file was corrupt when planned: the record keeps it as `FILE.corrupt-TIMESTAMP`. */
+  readonly keepAside?: true;
 }
 
 export interface PlanStep {

@@ -1,4 +1,4 @@
-import { describeFrequency, type Frequency, isDue, nextDue } from '../config/frequency.js';
+import { describeFrequency, type Frequency, isDue, isInFuture, nextDue } from '../config/frequency.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Tags } from '../engines/engine.js';
 import { formatTimestamp, parseTimestamp } from '../state/point-state.js';
@@ -12,10 +12,21 @@ export function matchesOnly(patterns: readonly string[], name: string, tags: Tag
   return patterns.some((p) => globMatch(name, p) || tags.own.some((tag) => globMatch(tag, p)));
 }
 
-export type Decision = { readonly run: boolean; readonly reason: string };
+export type Decision = {
+  readonly run: boolean;
+  readonly reason: string;
+  /** Something the operator must hear about even when the point runs. */
+  readonly warning?: string;
+};
+
+/** The warning for a last success dated after `now`, shared by plan, apply, check and config. */
+export function futureSuccessWarning(what: string, last: Date): string {
+  return `the last success of ${what} is in the future (${formatTimestamp(last)}): a clock was wrong when it was recorded; it is treated as due`;
+}
 
 /** Whether a point is due, from its frequency and the last success in its state file. */
 export function dueDecision(
+  what: string,
   frequency: Frequency,
   stateFile: string,
   states: StateSnapshots,
@@ -25,6 +36,10 @@ export function dueDecision(
   const last = parseTimestamp(states.get(stateFile)?.state.last_success ?? null);
   const lastText = last === undefined ? 'never succeeded' : `last success ${formatTimestamp(last)}`;
   const how = `frequency ${describeFrequency(frequency)}`;
+  if (isInFuture(last, now)) {
+    const warning = futureSuccessWarning(what, last as Date);
+    return { run: true, reason: `due: ${how}, ${lastText} is in the future`, warning };
+  }
   if (selection.force) return { run: true, reason: `forced by --force (${how}, ${lastText})` };
   if (isDue(frequency, last, now)) return { run: true, reason: `due: ${how}, ${lastText}` };
   const next = nextDue(frequency, last, now);

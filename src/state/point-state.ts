@@ -31,7 +31,12 @@ export const EMPTY_STATE: PointState = {
   data: null,
 };
 
-/** Placeholders that both backends replace when they record the outcome of a unit. */
+/**
+ * Placeholders that both backends replace when they record the outcome of a unit. A success is
+ * dated when its run started: the data it holds is from then, and a nightly run that ends after
+ * midnight must not make the next night's run look early. A failure is dated when it is recorded.
+ */
+export const STARTED_PLACEHOLDER = '@@POLYARCHIV_STARTED@@';
 export const NOW_PLACEHOLDER = '@@POLYARCHIV_NOW@@';
 export const MESSAGE_PLACEHOLDER = '@@POLYARCHIV_MESSAGE@@';
 /** The size in bytes of what a collect point holds, measured with `du -sb` when it succeeds. */
@@ -133,7 +138,7 @@ export function nextStateTemplates(
     last_state_valid: true,
     success_count: previous.success_count + 1,
     last_message: 'ok',
-    last_success: NOW_PLACEHOLDER,
+    last_success: STARTED_PLACEHOLDER,
     config_hash: configHash,
     ...(variables === undefined ? {} : { variables }),
   };
@@ -155,9 +160,18 @@ export function nextStateTemplates(
   return { onSuccess, onFailure: JSON.stringify(failure) };
 }
 
+/** When the run started and when its outcome is recorded, formatted with `formatTimestamp`. */
+export interface RecordTimes {
+  readonly started: string;
+  readonly now: string;
+}
+
 /** What both backends do with a template: the message is plain ASCII built by the backends. */
-export function fillStateTemplate(template: string, now: string, message: string, size = 0): string {
+export function fillStateTemplate(template: string, times: RecordTimes, message: string, size = 0): string {
   const escaped = message.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
-  const filled = template.replaceAll(NOW_PLACEHOLDER, now).replaceAll(MESSAGE_PLACEHOLDER, escaped);
+  const filled = template
+    .replaceAll(STARTED_PLACEHOLDER, times.started)
+    .replaceAll(NOW_PLACEHOLDER, times.now)
+    .replaceAll(MESSAGE_PLACEHOLDER, escaped);
   return `${filled.replaceAll(SIZE_PLACEHOLDER, String(size))}\n`;
 }

@@ -3,10 +3,16 @@ import { sha256 } from '../config/load.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import { EMPTY_STATE, type PointState, parseState } from './point-state.js';
 
+/** Why a state file tells nothing: unparseable (kept aside by the next run) or unreadable. */
+export type StateProblem =
+  | { readonly kind: 'corrupt'; readonly reason: 'empty' | 'not valid JSON' }
+  | { readonly kind: 'unreadable'; readonly code: string };
+
 export interface StateSnapshot {
   /** sha256 of the file's bytes, or null when it does not exist: the stale-plan guard. */
   readonly sha256: string | null;
   readonly state: PointState;
+  readonly problem?: StateProblem;
 }
 
 export type StateSnapshots = ReadonlyMap<string, StateSnapshot>;
@@ -16,12 +22,14 @@ export function readStates(files: Iterable<string>, diagnostics: Diagnostics): M
   const snapshots = new Map<string, StateSnapshot>();
   for (const file of files) {
     if (snapshots.has(file)) continue;
-    snapshots.set(file, readState(file, diagnostics));
+    const snapshot = readState(file);
+    if (snapshot.problem !== undefined) diagnostics.warning(planProblemText(file, snapshot.problem));
+    snapshots.set(file, snapshot);
   }
   return snapshots;
 }
 
-export function readState(file: string, diagnostics?: Diagnostics): StateSnapshot {
+export function readState(file: string): StateSnapshot {
   let bytes: Buffer;
   try {
     // A point that never ran has no state file: a stat that returns nothing is far cheaper than
@@ -29,13 +37,26 @@ export function readState(file: string, diagnostics?: Diagnostics): StateSnapsho
     if (statSync(file, { throwIfNoEntry: false }) === undefined) return { sha256: null, state: EMPTY_STATE };
     bytes = readFileSync(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR')
-      diagnostics?.warning(`cannot read state file ${file}: ${code}`);
-    return { sha256: null, state: EMPTY_STATE };
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { sha256: null, state: EMPTY_STATE };
+    return { sha256: null, state: EMPTY_STATE, problem: { kind: 'unreadable', code } };
   }
-  const state = parseState(bytes.toString('utf8'));
-  if (state === undefined)
-    diagnostics?.warning(`state file ${file} is not valid JSON: the point is treated as never run`);
-  return { sha256: sha256(bytes), state: state ?? EMPTY_STATE };
+  const state = bytes.length === 0 ? undefined : parseState(bytes.toString('utf8'));
+  if (state !== undefined) return { sha256: sha256(bytes), state };
+  const reason = bytes.length === 0 ? 'empty' : 'not valid JSON';
+  return { sha256: sha256(bytes), state: EMPTY_STATE, problem: { kind: 'corrupt', reason } };
+}
+
+/** `state file F is corrupt (empty)`, `cannot read state file F (EACCES)`: what check and config say. */
+export function stateProblemText(file: string, problem: StateProblem): string {
+  return problem.kind === 'corrupt'
+    ? `state file ${file} is corrupt (${problem.reason})`
+    : `cannot read state file ${file} (${problem.code})`;
+}
+
+/** What plan and apply say: what they make of the file. */
+function planProblemText(file: string, problem: StateProblem): string {
+  return problem.kind === 'corrupt'
+    ? `${stateProblemText(file, problem)}: the point is treated as never run, and its next run keeps the file as ${file}.corrupt-TIMESTAMP`
+    : stateProblemText(file, problem);
 }

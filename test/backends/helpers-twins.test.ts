@@ -149,14 +149,15 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
   });
 
   it('records the same state bytes', () => {
-    const template = '{"last_success":"@@POLYARCHIV_NOW@@","last_message":"@@POLYARCHIV_MESSAGE@@"}';
+    const template =
+      '{"last_success":"@@POLYARCHIV_STARTED@@","last_fail":"@@POLYARCHIV_NOW@@","last_message":"@@POLYARCHIV_MESSAGE@@"}';
     const box = makeSandbox('polyarchiv-twin-');
     boxes.push(box);
     recordState(
       box.path('ts/state.json'),
       template,
       'failed with exit code 23 & more: step 1 of 2 at a.collect:5 [source "d\\e"]',
-      new Date(),
+      { started: new Date(), now: new Date() },
     );
     const run = spawnSync(
       'bash',
@@ -182,6 +183,28 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
     expect(JSON.parse(read('sh')).last_message).toBe(
       'failed with exit code 23 & more: step 1 of 2 at a.collect:5 [source "d\\e"]',
     );
+  });
+
+  it('keep a corrupt state file aside alike', () => {
+    const template = '{"last_success":"@@POLYARCHIV_STARTED@@"}';
+    const { script, executor } = both(
+      { 'm/s.json': '{"last_succ' },
+      `polyarchiv_record "$PWD/m/s.json" '${template}' ok '' keep-aside`,
+      (root) =>
+        recordState(
+          `${root}/m/s.json`,
+          template,
+          'ok',
+          { started: new Date(), now: new Date() },
+          { keepAside: true },
+        ),
+    );
+    const masked = (layout: Layout) =>
+      JSON.stringify(layout)
+        .replace(/corrupt-\d{8}T\d{6}/g, 'corrupt-T')
+        .replace(/"[0-9a-f]{64}"/g, '"D"');
+    expect(masked(executor)).toBe(masked(script));
+    expect(Object.keys(script).filter((k) => /^m\/s\.json\.corrupt-\d{8}T\d{6}$/.test(k))).toHaveLength(1);
   });
 
   it('agree on what a stale state file is', () => {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   describeFrequency,
+  earlyMarginMs,
   type Frequency,
   isDue,
+  isOverdue,
   lastAnchor,
   nextDue,
   parseFrequency,
@@ -205,10 +207,10 @@ describe('isDue', () => {
       );
     });
 
-    it('is due when at least N seconds elapsed', () => {
+    it('is due when at least N seconds elapsed, less the early margin (3 minutes for 3600)', () => {
       const hour = freq('3600');
-      expect(isDue(hour, at('2026-03-10T10:00:00+01:00'), at('2026-03-10T10:59:59.999+01:00'))).toBe(false);
-      expect(isDue(hour, at('2026-03-10T10:00:00+01:00'), at('2026-03-10T11:00:00+01:00'))).toBe(true);
+      expect(isDue(hour, at('2026-03-10T10:00:00+01:00'), at('2026-03-10T10:56:59.999+01:00'))).toBe(false);
+      expect(isDue(hour, at('2026-03-10T10:00:00+01:00'), at('2026-03-10T10:57:00+01:00'))).toBe(true);
     });
   });
 
@@ -265,6 +267,53 @@ describe('isDue', () => {
   });
 });
 
+describe('N seconds, started a little late by cron', () => {
+  it('is due 5 % early, at most 5 minutes, so a cron every N seconds never skips a period', () => {
+    expect(earlyMarginMs(60)).toBe(3000);
+    expect(earlyMarginMs(3600)).toBe(180_000);
+    expect(earlyMarginMs(86400)).toBe(300_000);
+    // A daily cron: yesterday's run started 2 s late, today's 1 s late.
+    expect(isDue(freq('86400'), at('2026-03-09T03:00:02+01:00'), at('2026-03-10T03:00:01+01:00'))).toBe(true);
+    expect(isDue(freq('86400'), at('2026-03-10T03:00:02+01:00'), at('2026-03-11T02:55:02+01:00'))).toBe(true);
+    expect(isDue(freq('86400'), at('2026-03-10T03:00:02+01:00'), at('2026-03-11T02:55:01+01:00'))).toBe(
+      false,
+    );
+    expect(isDue(freq('60'), at('2026-03-10T10:00:02+01:00'), at('2026-03-10T10:01:00+01:00'))).toBe(true);
+    expect(isDue(freq('60'), at('2026-03-10T10:00:00+01:00'), at('2026-03-10T10:00:56+01:00'))).toBe(false);
+  });
+});
+
+describe('a last success in the future', () => {
+  const future = at('2027-01-01T00:00:00+01:00');
+  const now = at('2026-03-10T12:00:00+01:00');
+  it.each(['60', 'hourly', 'daily', 'weekly', 'monthly'])('makes %s due, never overdue', (f) => {
+    expect(isDue(freq(f), future, now)).toBe(true);
+    expect(isOverdue(freq(f), future, now)).toBe(false);
+  });
+});
+
+describe('isOverdue: a whole period missed', () => {
+  const last = at('2026-03-10T10:10:00+01:00');
+  it('warns about hourly once the clock hour after the due one has passed without a success', () => {
+    expect(isOverdue(freq('hourly'), last, at('2026-03-10T11:59:59+01:00'))).toBe(false);
+    expect(isOverdue(freq('hourly'), last, at('2026-03-10T12:00:00+01:00'))).toBe(true);
+  });
+
+  it('warns about 3600 the same way: one period after it became due, not as soon as it is due', () => {
+    // Due at 11:07 (3600 s less the 3-minute margin); overdue an hour later.
+    expect(isDue(freq('3600'), last, at('2026-03-10T11:07:00+01:00'))).toBe(true);
+    expect(isOverdue(freq('3600'), last, at('2026-03-10T11:07:00+01:00'))).toBe(false);
+    expect(isOverdue(freq('3600'), last, at('2026-03-10T12:06:59+01:00'))).toBe(false);
+    expect(isOverdue(freq('3600'), last, at('2026-03-10T12:07:00+01:00'))).toBe(true);
+  });
+
+  it('warns about daily after a whole calendar day without a success, never about always', () => {
+    expect(isOverdue(freq('daily'), last, at('2026-03-11T23:59:59+01:00'))).toBe(false);
+    expect(isOverdue(freq('daily'), last, at('2026-03-12T00:00:00+01:00'))).toBe(true);
+    expect(isOverdue(freq('always'), at('2020-01-01T00:00:00+01:00'), last)).toBe(false);
+  });
+});
+
 describe('nextDue', () => {
   const now = at('2026-03-10T12:00:00+01:00');
 
@@ -278,7 +327,7 @@ describe('nextDue', () => {
   });
 
   it.each([
-    ['600', '2026-03-10T11:55:00+01:00', '2026-03-10T12:05:00+01:00'],
+    ['600', '2026-03-10T11:55:00+01:00', '2026-03-10T12:04:30+01:00'],
     ['hourly', '2026-03-10T12:00:00+01:00', '2026-03-10T13:00:00+01:00'],
     ['daily', '2026-03-10T01:00:00+01:00', '2026-03-11T00:00:00+01:00'],
     ['daily:3', '2026-03-10T03:10:00+01:00', '2026-03-11T03:00:00+01:00'],

@@ -45,20 +45,17 @@ describe('state files', () => {
       last_success: '2026-01-01T00:00:00+01:00',
     };
     const { onSuccess, onFailure } = nextStateTemplates(previous, 'abc', { Y: '2026' });
-    expect(JSON.parse(fillStateTemplate(onSuccess, '2026-02-02T02:02:02+01:00', 'ok'))).toEqual({
+    const times = { started: '2026-02-02T02:00:00+01:00', now: '2026-02-02T02:02:02+01:00' };
+    expect(JSON.parse(fillStateTemplate(onSuccess, times, 'ok'))).toEqual({
       ...previous,
       last_state_valid: true,
       success_count: 5,
       last_message: 'ok',
-      last_success: '2026-02-02T02:02:02+01:00',
+      last_success: '2026-02-02T02:00:00+01:00',
       config_hash: 'abc',
       variables: { Y: '2026' },
     });
-    expect(
-      JSON.parse(
-        fillStateTemplate(onFailure, '2026-02-02T02:02:02+01:00', 'step 2 of 3 failed with exit code 23'),
-      ),
-    ).toEqual({
+    expect(JSON.parse(fillStateTemplate(onFailure, times, 'step 2 of 3 failed with exit code 23'))).toEqual({
       ...previous,
       last_state_valid: false,
       fail_count: 2,

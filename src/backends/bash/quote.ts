@@ -67,6 +67,8 @@ export function commandLine(command: Command): string {
         ...command.incoming.map(wordText),
         ...command.previous.map(wordText),
       ].join(' ');
+    case 'publish-file':
+      return `polyarchiv_publish ${shellWord(command.partial)} ${shellWord(command.file)}`;
     case 'dir-reload':
       // The start command's word count first, so that the helper can split the two commands.
       return [

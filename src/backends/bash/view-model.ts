@@ -96,6 +96,7 @@ function unitView(unit: PlanUnit, index: number): UnitView {
     shellWord(unit.record?.onSuccess ?? ''),
     shellWord(unit.record?.onFailure ?? ''),
     shellWord(unit.record?.measure ?? ''),
+    unit.record?.keepAside === true ? 'keep-aside' : "''",
   ];
   const continuation = ' \\\n  ';
   const requires = unit.requires.map(shellWord).join(' ');
@@ -104,7 +105,7 @@ function unitView(unit: PlanUnit, index: number): UnitView {
     why: commentText(unit.why),
     origin: commentText(formatOrigin(unit.origin)),
     fn,
-    runArgs: `${args.slice(0, 3).join(' ')}${continuation}${args.slice(3, 5).join(' ')}${continuation}${args[5]}${continuation}${args[6]}${continuation}${args[7]}${requires === '' ? '' : `${continuation}${requires}`}`,
+    runArgs: `${args.slice(0, 3).join(' ')}${continuation}${args.slice(3, 5).join(' ')}${continuation}${args[5]}${continuation}${args[6]}${continuation}${args[7]} ${args[8]}${requires === '' ? '' : `${continuation}${requires}`}`,
     steps: unit.steps.map((step, i) => ({
       origin: commentText(formatOrigin(step.action.origin)),
       number: i + 1,

@@ -25,6 +25,7 @@ export interface ExecuteOptions {
   readonly confirm?: (line: string) => Promise<boolean>;
   readonly quiet: boolean;
   readonly say: (line: string) => void;
+  /** Read once when the run starts (the date of its successes), then for each failure. */
   readonly clock: () => Date;
   /** Secret values by variable name, resolved from the configuration at run time. */
   readonly secrets?: ReadonlyMap<string, string>;
@@ -48,6 +49,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     options.say(`secret variables not set: ${missing.join(' ')}`);
     return { results: [], exitCode: 2 };
   }
+  const started = options.clock();
   // The script runs under `umask 077`: backups are private to their owner.
   const umask = process.umask(0o077);
   const processes = new Set<ChildProcess>();
@@ -77,7 +79,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
             relayOutput: options.relayOutput === true,
           }
         : workDir;
-    const results = await executeUnits(plan, options, ctx, () => interrupted);
+    const results = await executeUnits(plan, options, ctx, () => interrupted, started);
     return {
       results,
       exitCode:
@@ -108,6 +110,7 @@ async function executeUnits(
   options: ExecuteOptions,
   ctx: Omit<RunContext, 'lockFd'> | Error | undefined,
   interrupted: () => NodeJS.Signals | undefined,
+  runStarted: Date,
 ): Promise<UnitResult[]> {
   const jobs = options.dry || options.confirm !== undefined ? 1 : (options.jobs ?? 1);
   const results = await runScheduled<UnitResult>(
@@ -137,7 +140,7 @@ async function executeUnits(
           : await isolated(unit, say, () =>
               runUnit(
                 unit,
-                { ...options, say, interrupted },
+                { ...options, say, interrupted, started: runStarted },
                 ctx instanceof Error
                   ? ctx
                   : { ...ctx, ...(output === undefined ? {} : { output: output.tool }) },

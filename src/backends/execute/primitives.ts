@@ -3,6 +3,8 @@ import {
   closeSync,
   existsSync,
   fstatSync,
+  fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -154,19 +156,29 @@ export function isStale(file: string, expected: string | null): boolean {
   return actual !== (expected === '' ? null : expected);
 }
 
+export interface RecordOptions {
+  /** Measured with `du -sb` for `total_size`. */
+  readonly measure?: string;
+  /** The file is corrupt: keep it as `FILE.corrupt-TIMESTAMP` instead of overwriting its history. */
+  readonly keepAside?: boolean;
+}
+
 export function recordState(
   file: string,
   template: string,
   message: string,
-  now: Date,
-  measure?: string,
+  times: { readonly started: Date; readonly now: Date },
+  options: RecordOptions = {},
 ): void {
-  const text = fillStateTemplate(template, stateTimestamp(now), message, measuredSize(measure));
+  const stamps = { started: stateTimestamp(times.started), now: stateTimestamp(times.now) };
+  const text = fillStateTemplate(template, stamps, message, measuredSize(options.measure));
   // A full disk or a read-only directory fails the unit, never the run; no partial file is left.
   try {
     makeDir(dirname(file));
     writeFileSync(`${file}.partial`, text);
-    renameSync(`${file}.partial`, file);
+    if (options.keepAside === true && existsSync(file))
+      renameSync(file, `${file}.corrupt-${compactStamp(times.now)}`);
+    publishFile(`${file}.partial`, file);
   } catch (error) {
     try {
       rmSync(`${file}.partial`, { force: true });
@@ -175,6 +187,42 @@ export function recordState(
     }
     throw new Error(`cannot record the state in ${file}: ${causeOf(error)}`);
   }
+}
+
+/** `date +%Y%m%dT%H%M%S`: local time, for file names. */
+function compactStamp(date: Date): string {
+  return stateTimestamp(date).replaceAll('-', '').replaceAll(':', '');
+}
+
+/**
+ * Twin of polyarchiv_publish: the partial's data reaches the disk before the rename that publishes
+ * it, and the rename before the run goes on, so a crash leaves the old file or the new one, whole.
+ */
+export function publishFile(partial: string, file: string): void {
+  fsyncPath(partial);
+  renameSync(partial, file);
+  fsyncPath(dirname(file));
+}
+
+/** `sync -- PATH`: fsync a file or a directory. */
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `find DIR -type f,d -exec sync -- {} +`: every regular file and directory of a tree, children first. */
+export function fsyncTree(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const stat = lstatSync(path);
+    if (stat.isDirectory()) fsyncTree(path);
+    else if (stat.isFile()) fsyncPath(path);
+  }
+  fsyncPath(dir);
 }
 
 /** `du -s -b`, as the script runs it: hard-linked files count once. */
@@ -191,8 +239,10 @@ export function dirRecover(command: DirSwapCommand): void {
 }
 
 export function dirSwap(command: DirSwapCommand): void {
+  fsyncTree(command.staging);
   if (existsSync(command.target)) renameSync(command.target, command.previous);
   renameSync(command.staging, command.target);
+  fsyncPath(dirname(command.target));
   rmSync(command.previous, { recursive: true, force: true });
 }
 

@@ -12,6 +12,8 @@ import {
   dirSwap,
   isStale,
   makeDir,
+  publishFile,
+  type RecordOptions,
   recordState,
   releaseLock,
   takeLock,
@@ -32,6 +34,8 @@ export interface UnitOptions {
   readonly confirm?: (line: string) => Promise<boolean>;
   readonly say: (line: string) => void;
   readonly clock: () => Date;
+  /** When the run started: the script's `polyarchiv_started`, the date of its successes. */
+  readonly started: Date;
   /** The signal that interrupted the run, once one did. */
   readonly interrupted: () => NodeJS.Signals | undefined;
 }
@@ -50,7 +54,7 @@ export async function runUnit(
     options.say(`  ${unit.id}: ${message}`);
     if (unit.record !== undefined) {
       try {
-        recordState(unit.record.file, unit.record.onFailure, message, options.clock());
+        recordState(unit.record.file, unit.record.onFailure, message, times(options), keptAside(unit));
       } catch (error) {
         options.say(`  ${unit.id}: ${(error as Error).message}`);
       }
@@ -88,7 +92,10 @@ export async function runUnit(
       const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
       const measure = failure === undefined ? unit.record.measure : undefined;
       try {
-        recordState(unit.record.file, template, failure ?? 'ok', options.clock(), measure);
+        recordState(unit.record.file, template, failure ?? 'ok', times(options), {
+          ...keptAside(unit),
+          ...(measure === undefined ? {} : { measure }),
+        });
       } catch (error) {
         options.say(`  ${unit.id}: ${(error as Error).message}`);
         return { status: 'failed', message: (error as Error).message };
@@ -102,6 +109,15 @@ export async function runUnit(
       options.say(`  ${unit.id}: cannot remove the lock file ${unit.lockFile}: ${causeOf(error)}`);
     }
   }
+}
+
+function times(options: UnitOptions): { readonly started: Date; readonly now: Date } {
+  return { started: options.started, now: options.clock() };
+}
+
+/** A corrupt state file the plan saw is kept aside, never overwritten. */
+function keptAside(unit: PlanUnit): RecordOptions {
+  return unit.record?.keepAside === true ? { keepAside: true } : {};
 }
 
 /** Undefined on success, else the message both backends record. */
@@ -157,6 +173,9 @@ async function runCommand(command: Command, options: UnitOptions, ctx: RunContex
         return checkDump(command, options.say) ? 0 : 1;
       case 'check-copy':
         return checkCopy(command, ctx, options.say);
+      case 'publish-file':
+        publishFile(command.partial, command.file);
+        return 0;
       default:
         return assertNever(command);
     }

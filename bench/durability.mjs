@@ -1,0 +1,138 @@
+// What durability costs: state records, dumps and staged copies with and without their fsyncs.
+// Usage: node bench/durability.mjs [DIR]   (needs `npm run build`; DIR defaults to the temporary
+// directory; pass a directory on the disk that holds your collect points, since tmpfs ignores fsync).
+// Prints figures; asserts nothing (timings depend on the machine and its disk).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fsyncTree, publishFile, recordState } from '../dist/backends/execute/primitives.js';
+
+const base = mkdtempSync(join(process.argv[2] ?? tmpdir(), 'polyarchiv-bench-durability-'));
+const fsType = spawnSync('stat', ['-f', '-c', '%T', base], { encoding: 'utf8' }).stdout.trim();
+const template = JSON.stringify({
+  last_success: '@@POLYARCHIV_STARTED@@',
+  last_fail: null,
+  success_count: 1,
+});
+const times = { started: new Date(), now: new Date() };
+
+function ms(run) {
+  const start = process.hrtime.bigint();
+  run();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function row(cells) {
+  console.log(cells.map((c) => String(c).padEnd(14)).join('| '));
+}
+
+console.log(`directory: ${base} (${fsType})\n`);
+console.log('state records (200 each)');
+row(['how', 'ms per record']);
+{
+  const dir = join(base, 'state');
+  mkdirSync(dir);
+  const file = join(dir, 'site.json');
+  const n = 200;
+  const plain = ms(() => {
+    for (let i = 0; i < n; i++) {
+      writeFileSync(`${file}.partial`, template);
+      renameSync(`${file}.partial`, file);
+    }
+  });
+  const durable = ms(() => {
+    for (let i = 0; i < n; i++) recordState(file, template, 'ok', times);
+  });
+  const script = ms(() => {
+    spawnSync('bash', [
+      '-c',
+      `for ((i = 0; i < ${n}; i++)); do printf x > "$1.partial"; sync -- "$1.partial"; mv -f -- "$1.partial" "$1"; sync -- "$2"; done`,
+      'bash',
+      file,
+      dir,
+    ]);
+  });
+  row(['rename only', (plain / n).toFixed(3)]);
+  row(['apply (fsync)', (durable / n).toFixed(3)]);
+  row(['script (sync)', (script / n).toFixed(3)]);
+}
+
+console.log('\ndumps (one file, published over the previous one)');
+row(['MiB', 'rename ms', 'fsync ms', 'sync(1) ms']);
+for (const mib of [1, 64]) {
+  const dir = join(base, `dump${mib}`);
+  mkdirSync(dir);
+  const file = join(dir, 'dump.sql');
+  const data = Buffer.alloc(mib * 1024 * 1024, 'x');
+  const plain = ms(() => {
+    writeFileSync(`${file}.partial`, data);
+    renameSync(`${file}.partial`, file);
+  });
+  const durable = ms(() => {
+    writeFileSync(`${file}.partial`, data);
+    publishFile(`${file}.partial`, file);
+  });
+  const script = ms(() => {
+    writeFileSync(`${file}.partial`, data);
+    spawnSync('bash', [
+      '-c',
+      'sync -- "$1.partial"; mv -f -- "$1.partial" "$1"; sync -- "$2"',
+      'bash',
+      file,
+      dir,
+    ]);
+  });
+  row([mib, plain.toFixed(1), durable.toFixed(1), script.toFixed(1)]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log('\nstaged copies already on the disk (the walk itself: unchanged, hard-linked files)');
+row(['files', 'write ms', 'apply ms', 'script ms', 'sync -f ms']);
+for (const files of [1000, 10000]) {
+  const dir = join(base, `tree${files}`);
+  const write = ms(() => {
+    for (let i = 0; i < files; i++) {
+      const sub = join(dir, String(i % 100));
+      if (i < 100) mkdirSync(sub, { recursive: true });
+      writeFileSync(join(sub, `f${i}`), `content ${i}\n`);
+    }
+  });
+  spawnSync('sync', ['-f', '--', dir]);
+  const apply = ms(() => fsyncTree(dir));
+  const script = ms(() =>
+    spawnSync('bash', ['-c', 'find "$1" -depth \\( -type f -o -type d \\) -exec sync -- {} +', 'bash', dir]),
+  );
+  const syncfs = ms(() => spawnSync('sync', ['-f', '--', dir]));
+  row([files, write.toFixed(1), apply.toFixed(1), script.toFixed(1), syncfs.toFixed(1)]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log('\nfirst flush of a freshly written tree (what a collect run pays)');
+row(['files', 'apply ms', 'script ms']);
+for (const files of [1000, 10000]) {
+  const results = [];
+  for (const how of ['apply', 'script']) {
+    const dir = join(base, `fresh-${how}-${files}`);
+    for (let i = 0; i < files; i++) {
+      const sub = join(dir, String(i % 100));
+      if (i < 100) mkdirSync(sub, { recursive: true });
+      writeFileSync(join(sub, `f${i}`), `content ${i}\n`);
+    }
+    results.push(
+      ms(() =>
+        how === 'apply'
+          ? fsyncTree(dir)
+          : spawnSync('bash', [
+              '-c',
+              'find "$1" -depth \\( -type f -o -type d \\) -exec sync -- {} +',
+              'bash',
+              dir,
+            ]),
+      ),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  }
+  row([files, results[0].toFixed(1), results[1].toFixed(1)]);
+}
+rmSync(base, { recursive: true, force: true });

@@ -1,0 +1,124 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/cli.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'strace');
+const HELPERS = fileURLToPath(new URL('../../templates/partials/helpers.hbs', import.meta.url));
+const PRIMITIVES = fileURLToPath(new URL('../../dist/backends/execute/primitives.js', import.meta.url));
+
+/** The fsync and rename calls of a command and its children, in the order they happened. */
+function traced(box: Sandbox, argv: readonly string[]): string[] {
+  const log = box.path('strace.log');
+  const run = spawnSync(
+    'strace',
+    ['-f', '-y', '-qq', '-o', log, '-e', 'trace=fsync,rename,renameat,renameat2', ...argv],
+    { encoding: 'utf8', env: { ...process.env, TZ: 'Europe/Paris' } },
+  );
+  expect(run.status, run.stderr).toBe(0);
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((line) => / (fsync|rename\w*)\(/.test(line) && !line.includes('= -1'));
+}
+
+const fsyncOf = (path: string) => (line: string) => line.includes('fsync(') && line.includes(`<${path}>`);
+const renameOf = (from: string, to: string) => (line: string) =>
+  /rename/.test(line) && line.includes(`"${from}"`) && line.includes(`"${to}"`);
+
+/** `first` happened, and before `then`. */
+function expectBefore(
+  calls: string[],
+  first: (l: string) => boolean,
+  then: (l: string) => boolean,
+  what: string,
+) {
+  const a = calls.findIndex(first);
+  const b = calls.findIndex(then);
+  expect(a, `${what}: first call missing in\n${calls.join('\n')}`).toBeGreaterThanOrEqual(0);
+  expect(b, `${what}: second call missing in\n${calls.join('\n')}`).toBeGreaterThanOrEqual(0);
+  expect(a, `${what}\n${calls.join('\n')}`).toBeLessThan(b);
+}
+
+describe.runIf(canRun).each(['apply', 'script'] as const)('durability through %s', (backend) => {
+  let box: Sandbox | undefined;
+  afterEach(() => box?.remove());
+
+  it('flushes state files and staged copies before the renames that publish them, then their directory', () => {
+    box = makeSandbox('polyarchiv-durable-');
+    box.write({
+      'config/site.collect': `[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n`,
+      'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+      'data/a.txt': 'a\n',
+    });
+    const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+    const script = box.path('backup.sh');
+    if (backend === 'script') writeFileSync(script, runCli(['plan', ...args]).stdout);
+    const calls = traced(
+      box,
+      backend === 'apply' ? [process.execPath, CLI, 'backup', ...args] : ['bash', script],
+    );
+
+    const stateDir = box.path('collect/metadata/collect_point');
+    const state = `${stateDir}/site.json`;
+    expectBefore(
+      calls,
+      fsyncOf(`${state}.partial`),
+      renameOf(`${state}.partial`, state),
+      'state data, then rename',
+    );
+    expectBefore(
+      calls,
+      renameOf(`${state}.partial`, state),
+      fsyncOf(stateDir),
+      'state rename, then directory',
+    );
+
+    for (const [staging, target] of [
+      [box.path('collect/metadata/work/data.new'), box.path('collect/backups/data')],
+      [box.path('mirror/.site.polyarchiv-new'), box.path('mirror/site')],
+    ] as const) {
+      const swap = renameOf(staging, target);
+      const parent = target.slice(0, target.lastIndexOf('/'));
+      expectBefore(
+        calls,
+        fsyncOf(`${staging.replace('.polyarchiv-new', '.polyarchiv-new/data')}/a.txt`),
+        swap,
+        `${target}: data, then rename`,
+      );
+      expectBefore(calls, fsyncOf(staging), swap, `${target}: directory, then rename`);
+      expectBefore(calls, swap, fsyncOf(parent), `${target}: rename, then its directory`);
+    }
+  });
+});
+
+describe.runIf(canRun)('publishing a finished file (dumps, state files)', () => {
+  let box: Sandbox | undefined;
+  afterEach(() => box?.remove());
+
+  it.each(['polyarchiv_publish', 'publishFile'])(
+    '%s flushes the file, renames it, flushes the directory',
+    (how) => {
+      box = makeSandbox('polyarchiv-durable-');
+      box.write({ 'dump.sql.partial': 'new\n', 'dump.sql': 'old\n' });
+      const [partial, file] = [box.path('dump.sql.partial'), box.path('dump.sql')];
+      const argv =
+        how === 'polyarchiv_publish'
+          ? ['bash', '-c', 'source "$1"; polyarchiv_publish "$2" "$3"', 'bash', HELPERS, partial, file]
+          : [
+              process.execPath,
+              '--input-type=module',
+              '-e',
+              `import { publishFile } from ${JSON.stringify(PRIMITIVES)}; publishFile(process.argv[1], process.argv[2]);`,
+              partial,
+              file,
+            ];
+      const calls = traced(box, argv);
+      expectBefore(calls, fsyncOf(partial), renameOf(partial, file), 'data, then rename');
+      expectBefore(calls, renameOf(partial, file), fsyncOf(box.root), 'rename, then directory');
+      expect(readFileSync(file, 'utf8')).toBe('new\n');
+    },
+  );
+});
