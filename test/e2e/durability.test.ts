@@ -46,7 +46,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('durability through %s
   let box: Sandbox | undefined;
   afterEach(() => box?.remove());
 
-  it('flushes state files and staged copies before the renames that publish them, then their directory', () => {
+  it('flushes state files before the renames that publish them, then their directory', () => {
     box = makeSandbox('polyarchiv-durable-');
     box.write({
       'config/site.collect': `[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n`,
@@ -75,22 +75,6 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('durability through %s
       fsyncOf(stateDir),
       'state rename, then directory',
     );
-
-    for (const [staging, target] of [
-      [box.path('collect/metadata/work/data.new'), box.path('collect/backups/data')],
-      [box.path('mirror/.site.polyarchiv-new'), box.path('mirror/site')],
-    ] as const) {
-      const swap = renameOf(staging, target);
-      const parent = target.slice(0, target.lastIndexOf('/'));
-      expectBefore(
-        calls,
-        fsyncOf(`${staging.replace('.polyarchiv-new', '.polyarchiv-new/data')}/a.txt`),
-        swap,
-        `${target}: data, then rename`,
-      );
-      expectBefore(calls, fsyncOf(staging), swap, `${target}: directory, then rename`);
-      expectBefore(calls, swap, fsyncOf(parent), `${target}: rename, then its directory`);
-    }
   });
 });
 
@@ -119,6 +103,47 @@ describe.runIf(canRun)('publishing a finished file (dumps, state files)', () => 
       expectBefore(calls, fsyncOf(partial), renameOf(partial, file), 'data, then rename');
       expectBefore(calls, renameOf(partial, file), fsyncOf(box.root), 'rename, then directory');
       expect(readFileSync(file, 'utf8')).toBe('new\n');
+    },
+  );
+});
+
+describe.runIf(canRun)('swapping a staged copy in (dovecot)', () => {
+  let box: Sandbox | undefined;
+  afterEach(() => box?.remove());
+
+  it.each(['polyarchiv_dir_swap', 'dirSwap'])(
+    '%s flushes the staged tree, swaps it in, flushes the directory',
+    (how) => {
+      box = makeSandbox('polyarchiv-durable-');
+      box.write({ 'new/sub/a': 'new\n', 'current/a': 'old\n' });
+      const [staging, target, previous] = [box.path('new'), box.path('current'), box.path('old')];
+      const argv =
+        how === 'polyarchiv_dir_swap'
+          ? [
+              'bash',
+              '-c',
+              'source "$1"; polyarchiv_dir_swap "$2" "$3" "$4"',
+              'bash',
+              HELPERS,
+              staging,
+              target,
+              previous,
+            ]
+          : [
+              process.execPath,
+              '--input-type=module',
+              '-e',
+              `import { dirSwap } from ${JSON.stringify(PRIMITIVES)}; const [staging, target, previous] = process.argv.slice(1); dirSwap({ kind: 'dir-swap', staging, target, previous });`,
+              staging,
+              target,
+              previous,
+            ];
+      const calls = traced(box, argv);
+      const swap = renameOf(staging, target);
+      expectBefore(calls, fsyncOf(`${staging}/sub/a`), swap, 'data, then rename');
+      expectBefore(calls, fsyncOf(`${staging}/sub`), swap, 'directories, then rename');
+      expectBefore(calls, swap, fsyncOf(box.root), 'rename, then directory');
+      expect(readFileSync(`${target}/sub/a`, 'utf8')).toBe('new\n');
     },
   );
 });
