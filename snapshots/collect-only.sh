@@ -6,7 +6,7 @@
 # Inputs (sha256):
 #   d051d81aee65e1d443900bfdd4052319dc0a6e8677a4a40faffd917f89ba25ad  workstation.collect
 # Selection: every point that is due
-# Required tools: cat date flock mkdir mktemp mv nproc rm rsync sha256sum
+# Required tools: cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -95,7 +95,7 @@ unit_1_collect_workstation() {
 polyarchiv_check_config test/fixtures/collect-only/config workstation.collect d051d81aee65e1d443900bfdd4052319dc0a6e8677a4a40faffd917f89ba25ad
 polyarchiv_unit collect:workstation unit_1_collect_workstation /var/lib/polyarchiv-fixture/collect/workstation/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/workstation/metadata/collect_point/workstation.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"577314f79458046506593c7fdc95968d495ad20e8cfdb70e0afab3b1f17869fc","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"577314f79458046506593c7fdc95968d495ad20e8cfdb70e0afab3b1f17869fc","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"577314f79458046506593c7fdc95968d495ad20e8cfdb70e0afab3b1f17869fc","variables":{},"data":null}' \
-  /var/lib/polyarchiv-fixture/collect/workstation/backups
+  /var/lib/polyarchiv-fixture/collect/workstation/backups ''
 polyarchiv_main 0 "$@"

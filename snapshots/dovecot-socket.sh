@@ -7,7 +7,7 @@
 #   181061aa5480811efae5edb1ef23c73d8e6cc0db85da697f0561f27de0d6fef3  mail.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: cat chmod chown date doveadm flock mkdir mktemp mv nproc rm rsync sha256sum
+# Required tools: cat chmod chown date doveadm find flock mkdir mktemp mv nproc rm rsync sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -155,13 +155,13 @@ unit_2_backup_mirror_mail() {
 polyarchiv_check_config test/fixtures/dovecot-socket/config mail.collect 181061aa5480811efae5edb1ef23c73d8e6cc0db85da697f0561f27de0d6fef3 mirror.backup e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164
 polyarchiv_unit collect:mail unit_1_collect_mail /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/mail.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"4b369b166feb52eacd9d49844f329b74ac04be4141b4cc496ca2d1e37f805237","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"4b369b166feb52eacd9d49844f329b74ac04be4141b4cc496ca2d1e37f805237","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"4b369b166feb52eacd9d49844f329b74ac04be4141b4cc496ca2d1e37f805237","variables":{},"data":null}' \
-  /var/lib/polyarchiv-fixture/collect/mail/backups
+  /var/lib/polyarchiv-fixture/collect/mail/backups ''
 polyarchiv_unit backup:mirror/mail unit_2_backup_mirror_mail /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/mail/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"4b369b166feb52eacd9d49844f329b74ac04be4141b4cc496ca2d1e37f805237","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"4b369b166feb52eacd9d49844f329b74ac04be4141b4cc496ca2d1e37f805237","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"4b369b166feb52eacd9d49844f329b74ac04be4141b4cc496ca2d1e37f805237","variables":{},"data":null}' \
-  '' \
+  '' '' \
   collect:mail
 polyarchiv_main 0 "$@"

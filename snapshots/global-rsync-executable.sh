@@ -8,7 +8,7 @@
 #   7a30fbd0755c939cef9f1529e8a8ce256435d35aa6f4993b89c5729037ea9775  config-files.collect
 #   77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc  mirror.backup
 # Selection: every point that is due
-# Required tools: /usr/bin/rsync cat date flock mkdir mktemp mv nproc rm sha256sum
+# Required tools: /usr/bin/rsync cat date find flock mkdir mktemp mv nproc rm sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -95,13 +95,13 @@ unit_2_backup_mirror_config_files() {
 polyarchiv_check_config test/fixtures/global-rsync-executable/config polyarchiv.global c0a3be762ea8f3c8ccffbb89123f68acb41c4fbc60bf96703c3141d2e8ca14b8 config-files.collect 7a30fbd0755c939cef9f1529e8a8ce256435d35aa6f4993b89c5729037ea9775 mirror.backup 77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc
 polyarchiv_unit collect:config-files unit_1_collect_config_files /var/lib/polyarchiv-fixture/collect/config-files/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/config-files/metadata/collect_point/config-files.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"37db8d4c8c8a73c4b905c8bd3b51e2cc679b90b52f45557ddd257f0f123fca47","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"37db8d4c8c8a73c4b905c8bd3b51e2cc679b90b52f45557ddd257f0f123fca47","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"37db8d4c8c8a73c4b905c8bd3b51e2cc679b90b52f45557ddd257f0f123fca47","variables":{},"data":null}' \
-  /var/lib/polyarchiv-fixture/collect/config-files/backups
+  /var/lib/polyarchiv-fixture/collect/config-files/backups ''
 polyarchiv_unit backup:mirror/config-files unit_2_backup_mirror_config_files /var/lib/polyarchiv-fixture/collect/config-files/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/config-files/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"37db8d4c8c8a73c4b905c8bd3b51e2cc679b90b52f45557ddd257f0f123fca47","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"37db8d4c8c8a73c4b905c8bd3b51e2cc679b90b52f45557ddd257f0f123fca47","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"37db8d4c8c8a73c4b905c8bd3b51e2cc679b90b52f45557ddd257f0f123fca47","variables":{},"data":null}' \
-  '' \
+  '' '' \
   collect:config-files
 polyarchiv_main 0 "$@"

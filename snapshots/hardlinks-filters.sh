@@ -7,7 +7,7 @@
 #   d71d85c3b3646683bc7c0cf203eee38fbf604b8142065d9a2f15fe3fe6b74a40  server.collect
 #   89e2f71aa1d38e948d14b43a99efd9655f4d8e4913bbb9fc4028028142e69dee  mirror.backup
 # Selection: every point that is due
-# Required tools: cat date flock mkdir mktemp mv nproc rm rsync sha256sum
+# Required tools: cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -108,13 +108,13 @@ unit_2_backup_mirror_server() {
 polyarchiv_check_config test/fixtures/hardlinks-filters/config server.collect d71d85c3b3646683bc7c0cf203eee38fbf604b8142065d9a2f15fe3fe6b74a40 mirror.backup 89e2f71aa1d38e948d14b43a99efd9655f4d8e4913bbb9fc4028028142e69dee
 polyarchiv_unit collect:server unit_1_collect_server /var/lib/polyarchiv-fixture/collect/server/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/server/metadata/collect_point/server.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"d25733eb730cebec37e1128724ed827a821b9ac94e54d7309bdf1ff1d6192862","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"d25733eb730cebec37e1128724ed827a821b9ac94e54d7309bdf1ff1d6192862","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"d25733eb730cebec37e1128724ed827a821b9ac94e54d7309bdf1ff1d6192862","variables":{},"data":null}' \
-  /var/lib/polyarchiv-fixture/collect/server/backups
+  /var/lib/polyarchiv-fixture/collect/server/backups ''
 polyarchiv_unit backup:mirror/server unit_2_backup_mirror_server /var/lib/polyarchiv-fixture/collect/server/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/server/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"d25733eb730cebec37e1128724ed827a821b9ac94e54d7309bdf1ff1d6192862","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"d25733eb730cebec37e1128724ed827a821b9ac94e54d7309bdf1ff1d6192862","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"d25733eb730cebec37e1128724ed827a821b9ac94e54d7309bdf1ff1d6192862","variables":{},"data":null}' \
-  '' \
+  '' '' \
   collect:server
 polyarchiv_main 0 "$@"

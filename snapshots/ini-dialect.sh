@@ -8,7 +8,7 @@
 #   06bf76e0a42cba8dca423b854657af96609d093d229ca50d723d356235d8501f  site.collect
 #   91eb66bf6437ca658a62833154ede0ad7416a1cf2621b8253951292dd8a60bb7  MIRROR.backup
 # Selection: every point that is due
-# Required tools: cat date flock mkdir mktemp mv nproc rm rsync sha256sum
+# Required tools: cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -129,24 +129,24 @@ unit_4_backup_MIRROR_site() {
 polyarchiv_check_config test/fixtures/ini-dialect/config other.collect 73ccf5a3d4af6ba5f2b7909636c82750efd6f0e50894658acd6c361103c548ef site.collect 06bf76e0a42cba8dca423b854657af96609d093d229ca50d723d356235d8501f MIRROR.backup 91eb66bf6437ca658a62833154ede0ad7416a1cf2621b8253951292dd8a60bb7
 polyarchiv_unit collect:other unit_1_collect_other /var/lib/polyarchiv-fixture/collect/other/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/other/metadata/collect_point/other.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{},"data":null}' \
-  /var/lib/polyarchiv-fixture/collect/other/backups
+  /var/lib/polyarchiv-fixture/collect/other/backups ''
 polyarchiv_unit backup:MIRROR/other unit_2_backup_MIRROR_other /var/lib/polyarchiv-fixture/collect/other/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/other/metadata/remote-MIRROR/remote/MIRROR.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{},"data":null}' \
-  '' \
+  '' '' \
   collect:other
 polyarchiv_unit collect:site unit_3_collect_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{},"data":null}' \
-  /var/lib/polyarchiv-fixture/collect/site/backups
+  /var/lib/polyarchiv-fixture/collect/site/backups ''
 polyarchiv_unit backup:MIRROR/site unit_4_backup_MIRROR_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/site/metadata/remote-MIRROR/remote/MIRROR.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"79feaf0406a96e2c615b24ba1573a132be52ae49324b51ae8a385c88f79cd21a","variables":{},"data":null}' \
-  '' \
+  '' '' \
   collect:site
 polyarchiv_main 0 "$@"

@@ -7,7 +7,7 @@
 #   28df855db4e6bcdc236e7b6cb05c340085eca96b34631ee1d8b1cf93fa856ba5  directory.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: cat date flock mkdir mktemp mv nproc rm rsync sha256sum slapcat stat sudo
+# Required tools: cat date find flock mkdir mktemp mv nproc rm rsync sha256sum slapcat stat sudo sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -76,7 +76,7 @@ unit_1_collect_directory() {
   polyarchiv_step 3 6 'export LDAP database 1 with slapcat (source "main")' 'directory.collect:8 [source "main"]'
   slapcat -n 1 > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 50 warn
-  mv -f -- /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif
   # directory.collect:12 [source "accounts"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/directory/backups/ldap' 'directory.collect:12 [source "accounts"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/backups/ldap
@@ -85,12 +85,12 @@ unit_1_collect_directory() {
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u root -- slapcat -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org' > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 20 fail
-  mv -f -- /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif
   # directory.collect:24 [source "legacy"]
   polyarchiv_step 6 6 'export LDAP database 2 with slapcat (source "legacy")' 'directory.collect:24 [source "legacy"]'
   slapcat -f /etc/ldap/slapd.conf -n 2 > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/legacy.ldif.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/metadata/work/legacy.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 50 warn
-  mv -f -- /var/lib/polyarchiv-fixture/collect/directory/metadata/work/legacy.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/directory/metadata/work/legacy.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif
 }
 
 # backup point mirror of directory (mirror.backup:1 [point])
@@ -109,13 +109,13 @@ unit_2_backup_mirror_directory() {
 polyarchiv_check_config test/fixtures/ldap-backup/config directory.collect 28df855db4e6bcdc236e7b6cb05c340085eca96b34631ee1d8b1cf93fa856ba5 mirror.backup e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164
 polyarchiv_unit collect:directory unit_1_collect_directory /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/directory.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"58cefc143b786b348109ff9c316e6e54580eb068a852c5caec69484172b5d282","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"58cefc143b786b348109ff9c316e6e54580eb068a852c5caec69484172b5d282","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"58cefc143b786b348109ff9c316e6e54580eb068a852c5caec69484172b5d282","variables":{},"data":null}' \
-  /var/lib/polyarchiv-fixture/collect/directory/backups
+  /var/lib/polyarchiv-fixture/collect/directory/backups ''
 polyarchiv_unit backup:mirror/directory unit_2_backup_mirror_directory /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/directory/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"58cefc143b786b348109ff9c316e6e54580eb068a852c5caec69484172b5d282","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"58cefc143b786b348109ff9c316e6e54580eb068a852c5caec69484172b5d282","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"58cefc143b786b348109ff9c316e6e54580eb068a852c5caec69484172b5d282","variables":{},"data":null}' \
-  '' \
+  '' '' \
   collect:directory
 polyarchiv_main 0 "$@"

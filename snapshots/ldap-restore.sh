@@ -7,7 +7,7 @@
 #   7db3feebb08c17db765f97e524cc2b1e5246ffa8adfe0d4631414c242aded955  directory.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: cat chown date flock mkdir mktemp mv nproc rm rsync service sha256sum slapadd sudo systemctl
+# Required tools: cat chown date find flock mkdir mktemp mv nproc rm rsync service sha256sum slapadd sudo sync systemctl
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -105,11 +105,11 @@ polyarchiv_unit fetch:mirror/directory unit_1_fetch_mirror_directory /var/lib/po
   '' '' \
   '' \
   '' \
-  ''
+  '' ''
 polyarchiv_unit restore:directory unit_2_restore_directory /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/lock \
   '' '' \
   '' \
   '' \
-  '' \
+  '' '' \
   fetch:mirror/directory
 polyarchiv_main 0 "$@"

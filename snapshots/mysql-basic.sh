@@ -7,7 +7,7 @@
 #   0ad75359374db206bc1fd47eb608a00140c28fccbebf00c6dd8797e01cbf63bd  shop.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: cat date flock mkdir mktemp mv mysqldump nproc rm rsync sha256sum stat sudo
+# Required tools: cat date find flock mkdir mktemp mv mysqldump nproc rm rsync sha256sum stat sudo sync
 # Required secret variables: POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -87,13 +87,13 @@ password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
   polyarchiv_step 4 5 'dump MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
   mysqldump --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --single-transaction --routines --triggers --events --hex-blob -- orders > /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql 50 fail
-  mv -f -- /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 5 5 'dump MySQL database sessions (source "sessions")' 'shop.collect:17 [source "sessions"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u mysql -- mysqldump --protocol=socket --socket=/run/mysqld/mysqld.sock --single-transaction --routines --triggers --events --hex-blob -- sessions > /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql 50 warn
-  mv -f -- /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql
 }
 
 # backup point mirror of shop (mirror.backup:1 [point])
@@ -112,13 +112,13 @@ unit_2_backup_mirror_shop() {
 polyarchiv_check_config test/fixtures/mysql-basic/config shop.collect 0ad75359374db206bc1fd47eb608a00140c28fccbebf00c6dd8797e01cbf63bd mirror.backup e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164
 polyarchiv_unit collect:shop unit_1_collect_shop /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/shop.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"0308f22e21c2e956b8986721eeb0b5555172ef46194476816ec5d914a1c20d7a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"0308f22e21c2e956b8986721eeb0b5555172ef46194476816ec5d914a1c20d7a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"0308f22e21c2e956b8986721eeb0b5555172ef46194476816ec5d914a1c20d7a","variables":{},"data":null}' \
-  /var/lib/polyarchiv-fixture/collect/shop/backups
+  /var/lib/polyarchiv-fixture/collect/shop/backups ''
 polyarchiv_unit backup:mirror/shop unit_2_backup_mirror_shop /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/shop/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"0308f22e21c2e956b8986721eeb0b5555172ef46194476816ec5d914a1c20d7a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"0308f22e21c2e956b8986721eeb0b5555172ef46194476816ec5d914a1c20d7a","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"0308f22e21c2e956b8986721eeb0b5555172ef46194476816ec5d914a1c20d7a","variables":{},"data":null}' \
-  '' \
+  '' '' \
   collect:shop
 polyarchiv_main 0 "$@"

@@ -7,7 +7,7 @@
 #   f0387c8ed9da19439d611b45fdf793f7d1aaf3abaed187c9f30c26937f433333  db.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: cat date flock mkdir mktemp mv nproc pg_dump rm rsync sha256sum stat sudo
+# Required tools: cat date find flock mkdir mktemp mv nproc pg_dump rm rsync sha256sum stat sudo sync
 # Required secret variables: POLYARCHIV_SECRET_DB_SHOP_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -86,13 +86,13 @@ unit_1_collect_db() {
   polyarchiv_step 4 5 'dump PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop pg_dump --no-password --clean --if-exists --host=db.example.org --port=5433 --username=shop -- shop > /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql 50 warn
-  mv -f -- /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
   # db.collect:15 [source "accounts"]
   polyarchiv_step 5 5 'dump PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u postgres -- pg_dump --no-password --clean --if-exists --host=/var/run/postgresql --port=5432 -- accounts > /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql 20 fail
-  mv -f -- /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql
 }
 
 # backup point mirror of db (mirror.backup:1 [point])
@@ -111,13 +111,13 @@ unit_2_backup_mirror_db() {
 polyarchiv_check_config test/fixtures/postgresql-backup/config db.collect f0387c8ed9da19439d611b45fdf793f7d1aaf3abaed187c9f30c26937f433333 mirror.backup e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164
 polyarchiv_unit collect:db unit_1_collect_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/db.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"c8d9f7c0ff2f76cca200c2f112f986e4eca374a543e31a4dc103b667303e5729","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"c8d9f7c0ff2f76cca200c2f112f986e4eca374a543e31a4dc103b667303e5729","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"c8d9f7c0ff2f76cca200c2f112f986e4eca374a543e31a4dc103b667303e5729","variables":{},"data":null}' \
-  /var/lib/polyarchiv-fixture/collect/db/backups
+  /var/lib/polyarchiv-fixture/collect/db/backups ''
 polyarchiv_unit backup:mirror/db unit_2_backup_mirror_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/db/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"c8d9f7c0ff2f76cca200c2f112f986e4eca374a543e31a4dc103b667303e5729","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"c8d9f7c0ff2f76cca200c2f112f986e4eca374a543e31a4dc103b667303e5729","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"c8d9f7c0ff2f76cca200c2f112f986e4eca374a543e31a4dc103b667303e5729","variables":{},"data":null}' \
-  '' \
+  '' '' \
   collect:db
 polyarchiv_main 0 "$@"

@@ -7,7 +7,7 @@
 #   f0387c8ed9da19439d611b45fdf793f7d1aaf3abaed187c9f30c26937f433333  db.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: cat chown date flock mkdir mktemp mv nproc psql rm rsync sha256sum sudo
+# Required tools: cat chown date find flock mkdir mktemp mv nproc psql rm rsync sha256sum sudo sync
 # Required secret variables: POLYARCHIV_SECRET_DB_SHOP_PASSWORD
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -121,11 +121,11 @@ polyarchiv_unit fetch:mirror/db unit_1_fetch_mirror_db /var/lib/polyarchiv-fixtu
   '' '' \
   '' \
   '' \
-  ''
+  '' ''
 polyarchiv_unit restore:db unit_2_restore_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
   '' '' \
   '' \
   '' \
-  '' \
+  '' '' \
   fetch:mirror/db
 polyarchiv_main 0 "$@"

@@ -7,7 +7,7 @@
 #   e359a1a8f8e9da6f40ab78fe8316f9a2be2310fed30746c5d72087b460ab6229  site.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: cat date flock mkdir mktemp mv nproc rm rsync sha256sum ssh
+# Required tools: cat date find flock mkdir mktemp mv nproc rm rsync sha256sum ssh sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -94,11 +94,11 @@ polyarchiv_unit fetch:mirror/site unit_1_fetch_mirror_site /var/lib/polyarchiv-f
   '' '' \
   '' \
   '' \
-  ''
+  '' ''
 polyarchiv_unit restore:site unit_2_restore_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   '' '' \
   '' \
   '' \
-  '' \
+  '' '' \
   fetch:mirror/site
 polyarchiv_main 0 "$@"

@@ -6,7 +6,7 @@
 # Inputs (sha256):
 #   e359a1a8f8e9da6f40ab78fe8316f9a2be2310fed30746c5d72087b460ab6229  site.collect
 # Selection: every point that is due
-# Required tools: cat date flock mkdir mktemp mv nproc rm rsync sha256sum ssh
+# Required tools: cat date find flock mkdir mktemp mv nproc rm rsync sha256sum ssh sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -88,7 +88,7 @@ unit_1_collect_site() {
 polyarchiv_check_config test/fixtures/remote-files-ssh/config site.collect e359a1a8f8e9da6f40ab78fe8316f9a2be2310fed30746c5d72087b460ab6229
 polyarchiv_unit collect:site unit_1_collect_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e952717b6a511b18d62259c7c4459d0881b84ef38e9e4ed67fcd46ed2ad2445f","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"e952717b6a511b18d62259c7c4459d0881b84ef38e9e4ed67fcd46ed2ad2445f","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e952717b6a511b18d62259c7c4459d0881b84ef38e9e4ed67fcd46ed2ad2445f","variables":{},"data":null}' \
-  /var/lib/polyarchiv-fixture/collect/site/backups
+  /var/lib/polyarchiv-fixture/collect/site/backups ''
 polyarchiv_main 0 "$@"

@@ -9,7 +9,7 @@
 #   997c33689a116b56e0d50f33e97e0baf4cec11519175f76300e850726612dc4f  mirror-a.backup
 #   35a234d49db72055fe470094b88d219429079e57f7ce86af63a351e91b9a7f9b  mirror-b.backup
 # Selection: --from mirror-b
-# Required tools: cat date flock mkdir mktemp mv nproc rm rsync sha256sum
+# Required tools: cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -125,22 +125,22 @@ polyarchiv_unit fetch:mirror-b/site unit_1_fetch_mirror_b_site /var/lib/polyarch
   '' '' \
   '' \
   '' \
-  ''
+  '' ''
 polyarchiv_unit restore:site unit_2_restore_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   '' '' \
   '' \
   '' \
-  '' \
+  '' '' \
   fetch:mirror-b/site
 polyarchiv_unit fetch:mirror-b/wiki unit_3_fetch_mirror_b_wiki /var/lib/polyarchiv-fixture/collect/wiki/metadata/collect_point/lock \
   '' '' \
   '' \
   '' \
-  ''
+  '' ''
 polyarchiv_unit restore:wiki unit_4_restore_wiki /var/lib/polyarchiv-fixture/collect/wiki/metadata/collect_point/lock \
   '' '' \
   '' \
   '' \
-  '' \
+  '' '' \
   fetch:mirror-b/wiki
 polyarchiv_main 0 "$@"

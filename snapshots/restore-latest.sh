@@ -11,7 +11,7 @@
 # Selection: every collect point
 # Not run (and why):
 #   cannot run: restore sources of site: no backup point holds a successful backup of site (--from NAME chooses one) (site.collect:1 [point])
-# Required tools: cat date flock mkdir mktemp mv nproc rm rsync sha256sum
+# Required tools: cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -88,5 +88,5 @@ polyarchiv_unit restore:archive-only unit_1_restore_archive_only /var/lib/polyar
   '' '' \
   '' \
   '' \
-  ''
+  '' ''
 polyarchiv_main 1 "$@"

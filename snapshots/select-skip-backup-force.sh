@@ -17,7 +17,7 @@
 #   backup point offsite of dev: skipped by --skip-backup (offsite.backup:1 [point])
 #   backup point local-mirror of web: skipped by --skip-backup (local-mirror.backup:1 [point])
 #   backup point offsite of web: skipped by --skip-backup (offsite.backup:1 [point])
-# Required tools: cat date flock mkdir mktemp mv nproc rm rsync sha256sum
+# Required tools: cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -122,17 +122,17 @@ unit_3_collect_web() {
 polyarchiv_check_config test/fixtures/select-skip-backup-force/config db.collect bae8aba3a2a7d0d798ab28422e27b28720caa52081ef76ccc6699aaf6b1390ad dev.collect 50d118ac7b2a61fb99c04cc6c0e2688263f871d8b35d6c0e5b5655f7d2e65132 web.collect 2d4edf92288d1c1167f69e28124b61b2ef850c49b53afe179e7ee5faf1d71949 local-mirror.backup d8420e15be081f6abfdd6abd2cd52424a9f23ffd4577496c7bb36fa9770887d3 offsite.backup 0aa779d777c792c4682b0c4f856a0e1768fa801766e4051b49b247b1acb5ba7e
 polyarchiv_unit collect:db unit_1_collect_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/db.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}' \
-  /var/lib/polyarchiv-fixture/collect/db/backups
+  /var/lib/polyarchiv-fixture/collect/db/backups ''
 polyarchiv_unit collect:dev unit_2_collect_dev /var/lib/polyarchiv-fixture/collect/dev/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/dev/metadata/collect_point/dev.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}' \
-  /var/lib/polyarchiv-fixture/collect/dev/backups
+  /var/lib/polyarchiv-fixture/collect/dev/backups ''
 polyarchiv_unit collect:web unit_3_collect_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/web.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_NOW@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null}' \
-  /var/lib/polyarchiv-fixture/collect/web/backups
+  /var/lib/polyarchiv-fixture/collect/web/backups ''
 polyarchiv_main 0 "$@"

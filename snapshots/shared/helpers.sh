@@ -4,6 +4,8 @@ if ! polyarchiv_work=$(mktemp -d 2>&1); then
   polyarchiv_work_error=${polyarchiv_work##*: }
   polyarchiv_work=''
 fi
+# Successes are dated when the run started: their data is from then.
+polyarchiv_started=$(date +%Y-%m-%dT%H:%M:%S)
 trap 'polyarchiv_cleanup' EXIT
 trap 'polyarchiv_on_error "$?"' ERR
 trap 'polyarchiv_interrupt INT' INT
@@ -11,7 +13,7 @@ trap 'polyarchiv_interrupt TERM' TERM
 # Units by index, in plan order: what polyarchiv_unit registers, then what each became.
 declare -a polyarchiv_units=() polyarchiv_fns=() polyarchiv_locks=() polyarchiv_states=()
 declare -a polyarchiv_sums=() polyarchiv_successes=() polyarchiv_failures=() polyarchiv_measures=()
-declare -a polyarchiv_requires=() polyarchiv_status=() polyarchiv_pids=()
+declare -a polyarchiv_keep_asides=() polyarchiv_requires=() polyarchiv_status=() polyarchiv_pids=()
 declare -A polyarchiv_index=()
 polyarchiv_jobs=''
 polyarchiv_quiet=false
@@ -168,8 +170,19 @@ polyarchiv_guard() {
   fi
 }
 
+# The data reaches the disk before the rename that publishes it, and the rename before the run
+# goes on: a crash leaves the old file or the new one, whole.
+polyarchiv_publish() {
+  sync -- "$1" && mv -fT -- "$1" "$2" && sync -- "${2%/*}"
+}
+
+# Every regular file and directory of a tree reaches the disk (children first).
+polyarchiv_sync_tree() {
+  find "$1" -depth \( -type f -o -type d \) -exec sync -- {} +
+}
+
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} aside='' now size=0
   now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
@@ -179,15 +192,22 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
   # The message names a config line, which may hold quotes: escape it for JSON.
   message=${message//\\/\\\\}
   message=${message//\"/\\\"}
   state=${state//"@@POLYARCHIV_MESSAGE@@"/"${message}"}
+  # A corrupt state file is kept aside for a person to read, not overwritten.
+  if [[ -n ${keep_aside} && -e ${file} ]]; then
+    aside=${file}.corrupt-$(date +%Y%m%dT%H%M%S)
+  fi
   # A full disk or a read-only directory fails the unit, never the run; no partial file is left.
   # shellcheck disable=SC2310 # the status is read here, set -e need not apply inside
   if ! polyarchiv_cause=$({ set +x; } 2> /dev/null; {
-    polyarchiv_make_dir "${file%/*}" && printf '%s\n' "${state}" > "${file}.partial" && mv -fT -- "${file}.partial" "${file}"
+    polyarchiv_make_dir "${file%/*}" && printf '%s\n' "${state}" > "${file}.partial" \
+      && { [[ -z ${aside} ]] || mv -f -- "${file}" "${aside}"; } \
+      && polyarchiv_publish "${file}.partial" "${file}"
   } 2>&1); then
     rm -f -- "${file}.partial" 2> /dev/null || true
     polyarchiv_cause="cannot record the state in ${file}: ${polyarchiv_cause##*: }"
@@ -207,10 +227,12 @@ polyarchiv_dir_recover() {
 }
 
 polyarchiv_dir_swap() {
+  polyarchiv_sync_tree "$1"
   if [[ -e $2 ]]; then
     mv -T -- "$2" "$3"
   fi
   mv -T -- "$1" "$2"
+  sync -- "${2%/*}"
   rm -rf -- "$3"
 }
 
@@ -259,14 +281,16 @@ polyarchiv_check_dump() {
 }
 
 # Registers a unit: name, steps function, lock, state file, its sha256 when planned, state on
-# success, state on failure, directory to measure, then the units it requires.
+# success, state on failure, directory to measure, keep-aside when the state file is corrupt,
+# then the units it requires.
 polyarchiv_unit() {
   local i=${#polyarchiv_units[@]} required
   polyarchiv_index[$1]=${i}
   polyarchiv_units[i]=$1 polyarchiv_fns[i]=$2 polyarchiv_locks[i]=$3 polyarchiv_states[i]=$4
   polyarchiv_sums[i]=$5 polyarchiv_successes[i]=$6 polyarchiv_failures[i]=$7 polyarchiv_measures[i]=$8
+  polyarchiv_keep_asides[i]=$9
   polyarchiv_requires[i]=''
-  shift 8
+  shift 9
   for required in "$@"; do
     polyarchiv_requires[i]+=" ${polyarchiv_index[${required}]}"
   done
@@ -325,7 +349,7 @@ polyarchiv_fault() {
   polyarchiv_say "  ${polyarchiv_units[$1]}: $2"
   local recorded=0
   if [[ -n ${polyarchiv_states[$1]} ]]; then
-    polyarchiv_record "${polyarchiv_states[$1]}" "${polyarchiv_failures[$1]}" "$2"
+    polyarchiv_record "${polyarchiv_states[$1]}" "${polyarchiv_failures[$1]}" "$2" '' "${polyarchiv_keep_asides[$1]}"
     recorded=$?
   fi
   if ((recorded != 0)); then
@@ -383,9 +407,9 @@ polyarchiv_run_unit() {
   fi
   if [[ -n ${state} ]]; then
     if ((rc == 0)); then
-      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}"
+      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}"
     else
-      polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}"
+      polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}" '' "${polyarchiv_keep_asides[i]}"
     fi
     recorded=$?
     if ((recorded != 0)); then
