@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import type { CopyCheckCommand, Word } from '../../graph/command.js';
-import { type RunContext, wordOf } from './run-exec.js';
+import { type RunContext, spawnProblem, wordOf } from './run-exec.js';
 
 /** Regular files and total bytes an rsync dry run's --stats reports; zeros when it printed none. */
 export function copyStats(output: string): { files: number; bytes: number } {
@@ -44,5 +44,8 @@ export function checkCopy(command: CopyCheckCommand, ctx: RunContext, say: (line
 function dryRun(argv: readonly Word[], ctx: RunContext): { status: number; output: string } {
   const words = argv.map((word) => wordOf(word, ctx));
   const run = spawnSync(words[0] as string, words.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
+  // A tool that cannot start (too long an argument list, not installed) says why, as bash would.
+  if (run.error !== undefined)
+    return { status: 1, output: `polyarchiv: ${words[0]}: ${spawnProblem(run.error)}` };
   return { status: run.status ?? 1, output: `${run.stdout ?? ''}${run.stderr ?? ''}` };
 }

@@ -122,9 +122,7 @@ export function runExec(command: ExecCommand, ctx: RunContext): Promise<number> 
     }
     let child: ChildProcess | undefined;
     const failed = (error: NodeJS.ErrnoException) => {
-      process.stderr.write(
-        `polyarchiv: ${tool}: ${error.code === 'ENOENT' ? 'command not found' : spawnProblem(error)}\n`,
-      );
+      process.stderr.write(`polyarchiv: ${tool}: ${spawnProblem(error)}\n`);
       if (child !== undefined) ctx.processes.delete(child);
       finish(error.code === 'ENOENT' ? 127 : 126);
     };
@@ -153,6 +151,7 @@ export function runExec(command: ExecCommand, ctx: RunContext): Promise<number> 
 }
 
 /** What bash would say for a command it cannot start. */
-function spawnProblem(error: NodeJS.ErrnoException): string {
+export function spawnProblem(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOENT') return 'command not found';
   return error.code === 'E2BIG' ? 'argument list too long' : error.message;
 }
