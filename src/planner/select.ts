@@ -50,7 +50,11 @@ export function dueDecision(
   };
 }
 
-/** `--only-*` patterns that match no point: a typo would otherwise run nothing and exit 0. */
+/**
+ * `--only-*` patterns that together select no point: a typo would otherwise run nothing and exit
+ * 0. A name among others that matches nothing is accepted, as the original tool accepts it
+ * (`--only-collect-points site other`).
+ */
 export function unmatchedSelection(
   config: Pick<ResolvedConfig, 'collectPoints' | 'backupPoints'>,
   selection: Pick<Selection, 'onlyCollectPoints' | 'onlyBackupPoints'>,
@@ -61,12 +65,12 @@ export function unmatchedSelection(
     patterns: readonly string[],
     points: readonly { readonly name: string; readonly tags: Tags }[],
   ) =>
-    patterns
-      .filter((p) => !points.some((point) => matchesOnly([p], point.name, point.tags)))
-      .map(
-        (p) =>
-          `${flag} '${p}' matches no ${what} name or tag (${what}s: ${points.map((point) => point.name).join(', ') || 'none'})`,
-      );
+    points.some((point) => matchesOnly(patterns, point.name, point.tags))
+      ? []
+      : patterns.map(
+          (p) =>
+            `${flag} '${p}' matches no ${what} name or tag (${what}s: ${points.map((point) => point.name).join(', ') || 'none'})`,
+        );
   return [
     ...unmatched('--only-collect-points', 'collect point', selection.onlyCollectPoints, config.collectPoints),
     ...unmatched('--only-backup-points', 'backup point', selection.onlyBackupPoints, config.backupPoints),
