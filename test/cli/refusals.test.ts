@@ -57,7 +57,16 @@ describe.runIf(canRun)('input that must be refused', () => {
           'site.collect': collect('site', 'source_path = {root}/data\nexclude = @/nonexistent/x\n'),
         }),
     };
-    const commands = [['validate'], ['plan', '--restore'], ['apply'], ['config'], ['check', '-n']];
+    const commands = [
+      ['validate'],
+      ['plan', '--restore'],
+      ['plan', '--format', 'json'],
+      ['apply'],
+      ['backup'],
+      ['restore'],
+      ['config'],
+      ['check', '-n'],
+    ];
     for (const [what, prepare] of Object.entries(inputs)) {
       box.remove();
       mkdirSync(box.root);
