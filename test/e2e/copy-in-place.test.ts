@@ -1,5 +1,15 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -63,19 +73,43 @@ function start(box: Sandbox, how: 'apply' | 'script', args: readonly string[]): 
   return spawn(command, argv, { stdio: 'ignore', detached: true });
 }
 
-async function killGroup(child: ChildProcess): Promise<void> {
+/** Processes whose command line names `root`: the run's tools (rsync), wherever their group. */
+function toolsUnder(root: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(root);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/**
+ * Kills a run as a power cut would: its tools first (each runs in a process group of its own, so
+ * that a killed run keeps its lock while they finish), then the run's own group.
+ */
+async function killRun(child: ChildProcess, root: string): Promise<void> {
   const done =
     child.exitCode !== null || child.signalCode !== null
       ? Promise.resolve()
       : new Promise((resolve) => child.on('exit', resolve));
+  for (const pid of toolsUnder(root)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
   try {
     process.kill(-(child.pid as number), 'SIGKILL');
   } catch {
     // Already finished: the kill came after the run.
   }
   await done;
-  // rsync's children leave with their parent; give the kernel a moment to reap them.
-  await sleep(50);
+  for (let i = 0; i < 200 && toolsUnder(root).length > 0; i++) await sleep(10);
 }
 
 describe.runIf(canRun)('copies updated in place', () => {
@@ -103,7 +137,7 @@ describe.runIf(canRun)('copies updated in place', () => {
       for (let round = 0; round < 4; round++) {
         const child = start(box, how, args);
         await sleep(Math.random() * fullRun * 1.2);
-        await killGroup(child);
+        await killRun(child, box.root);
         expectWholeFiles(box.path('collect/site/backups/tree'));
         expectWholeFiles(box.path('mirror/site/tree'));
       }
@@ -128,7 +162,7 @@ describe.runIf(canRun)('copies updated in place', () => {
       const holding = box.path(`collect/site/backups/tree/d0/${HOLDING}`);
       for (let i = 0; i < 2000 && !existsSync(holding); i++) await sleep(2);
       expect(existsSync(holding), 'the copy never held an updated file back').toBe(true);
-      await killGroup(child);
+      await killRun(child, box.root);
       expect(fileContents(box.path('collect/site/backups/tree'))).toMatchObject(before);
       rmSync(box.path('data/zz-large'));
       const next = runCli(['backup', ...args]);
