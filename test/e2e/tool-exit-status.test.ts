@@ -11,7 +11,8 @@ const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
 function setUp(status: number): { box: Sandbox; args: string[] } {
   const box = makeSandbox('polyarchiv-tool-status-');
   const tool = box.path('exits');
-  writeFileSync(tool, `#!/bin/sh\nexit ${status}\n`);
+  // The copy guards' dry runs (-n) go to the real rsync: the step under test is the copy itself.
+  writeFileSync(tool, `#!/bin/sh\ncase " $* " in *" -n "*) exec rsync "$@" ;; esac\nexit ${status}\n`);
   chmodSync(tool, 0o755);
   box.write({
     'config/site.collect': `[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n`,
