@@ -6,12 +6,6 @@ import { scriptView } from './view-model.js';
 const TEMPLATES = new URL('../../../templates/', import.meta.url);
 const OPTIONS = { noEscape: true, strict: true } as const;
 
-/**
- * Partials that scripts carry verbatim, the same in each: the prelude (bash checks, shell options)
- * and the helpers in every script, the secrets and dir-reload helpers in those that need them.
- */
-export const SHARED_BLOCKS = ['prelude', 'helpers', 'helpers-secrets', 'helpers-dir-reload'] as const;
-
 let engine: { handlebars: typeof Handlebars; script: HandlebarsTemplateDelegate } | undefined;
 
 function templates() {
@@ -29,9 +23,4 @@ function templates() {
 /** The plan as a bash script: byte-identical for identical plans. */
 export function renderBash(plan: Plan, secrets?: ReadonlyMap<string, string>): string {
   return templates().script(scriptView(plan, secrets));
-}
-
-/** One shared block's text, exactly as scripts hold it (the golden test keeps one copy of each). */
-export function renderSharedBlock(name: (typeof SHARED_BLOCKS)[number]): string {
-  return templates().handlebars.compile(`{{> ${name}}}`, OPTIONS)({});
 }
