@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { DirReloadCommand } from '../../graph/command.js';
+import { isDirectory } from './primitives.js';
 import { type RunContext, runExec } from './run-exec.js';
 
 /**
@@ -107,14 +108,6 @@ function chownTree(path: string, uid: number, gid: number): void {
 function isNonEmpty(path: string): boolean {
   try {
     return statSync(path).size > 0;
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
   } catch {
     return false;
   }

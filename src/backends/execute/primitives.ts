@@ -246,7 +246,7 @@ export function dirSwap(command: DirSwapCommand): void {
   rmSync(command.previous, { recursive: true, force: true });
 }
 
-function isDirectory(path: string): boolean {
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {
