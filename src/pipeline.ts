@@ -7,9 +7,9 @@ import {
   resolveConfig,
   type SavedVariables,
 } from './config/resolve.js';
-import type { HostFacts } from './config/variables.js';
 import { Diagnostics } from './diag/diagnostic.js';
 import { secretValues } from './engines/secrets.js';
+import type { HostFacts } from './options/variables.js';
 import { buildPlan } from './planner/build-plan.js';
 import type { Plan, Selection } from './planner/plan.js';
 import { readStates, type StateSnapshots } from './state/read-states.js';

@@ -1,9 +1,9 @@
 import { BACKUP_POINT_OPTIONS, COLLECT_POINT_OPTIONS, GLOBAL_OPTIONS } from '../config/common-options.js';
 import { sampleSection } from '../config/sample.js';
-import type { OptionSpec } from '../config/schema.js';
 import { UsageError } from '../diag/diagnostic.js';
 import type { Role } from '../engines/engine.js';
 import { ENGINES, enginesOf, plannedEngines, ROLE_TITLES } from '../engines/registry.js';
+import type { OptionSpec } from '../options/schema.js';
 import { type CommonFlags, configDir } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 

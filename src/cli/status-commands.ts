@@ -1,10 +1,10 @@
 import { checkHost } from '../config/check-host.js';
-import { describeFrequency, type Frequency, isInFuture, isOverdue, nextDue } from '../config/frequency.js';
 import { normalizedIni } from '../config/normalize.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { ScannedSection } from '../config/scan.js';
 import type { Role } from '../engines/engine.js';
 import { findEngine } from '../engines/registry.js';
+import { describeFrequency, type Frequency, isInFuture, isOverdue, nextDue } from '../options/frequency.js';
 import { loadConfiguration } from '../pipeline.js';
 import { futureSuccessWarning, matchesOnly, unmatchedSelection } from '../planner/select.js';
 import { formatTimestamp, parseTimestamp } from '../state/point-state.js';

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import type { Diagnostics } from '../diag/diagnostic.js';
+import type { OptionValues } from '../options/schema.js';
 import type { ResolvedConfig } from './resolve.js';
-import type { OptionValues } from './schema.js';
 
 /**
  * What the configuration names on this machine: pattern files, source directories, local users.

@@ -1,4 +1,4 @@
-import type { OptionSpec } from './schema.js';
+import type { OptionSpec } from '../options/schema.js';
 
 const frequency: OptionSpec = {
   name: 'frequency',

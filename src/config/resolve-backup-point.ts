@@ -1,5 +1,6 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
+import type { Variables } from '../options/variables.js';
 import { canAssociate } from '../planner/associate.js';
 import { BACKUP_POINT_OPTIONS } from './common-options.js';
 import type { ConfigFile } from './load.js';
@@ -7,7 +8,6 @@ import type { BackupPointDef } from './resolve.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ScannedSection } from './scan.js';
 import { lookupEngine, pointSection, tagsOf, userVariables } from './sections.js';
-import type { Variables } from './variables.js';
 
 export function resolveBackupPoint(
   file: ConfigFile,

@@ -1,12 +1,12 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
 import type { BoundCollectPoint, BoundSource, CollectEngine, CollectLayout } from '../engines/engine.js';
+import type { Variables } from '../options/variables.js';
 import { COLLECT_POINT_OPTIONS } from './common-options.js';
 import type { ConfigFile } from './load.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ScannedSection } from './scan.js';
 import { lookupEngine, pointSection, tagsOf, userVariables } from './sections.js';
-import type { Variables } from './variables.js';
 
 export function resolveCollectPoint(
   file: ConfigFile,

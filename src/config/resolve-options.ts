@@ -1,11 +1,11 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import { didYouMean } from '../diag/did-you-mean.js';
 import type { Origin } from '../diag/origin.js';
-import { hasControlCharacters } from './control-characters.js';
-import { convertOption } from './option-value.js';
+import { hasControlCharacters } from '../options/control-characters.js';
+import { convertOption } from '../options/option-value.js';
+import { type OptionSpec, OptionValues, type ResolvedOption } from '../options/schema.js';
+import { formatTemplate, type Variables } from '../options/variables.js';
 import type { ScannedSection } from './scan.js';
-import { type OptionSpec, OptionValues, type ResolvedOption } from './schema.js';
-import { formatTemplate, type Variables } from './variables.js';
 
 export interface ResolveOptionsInput {
   readonly section: ScannedSection;

@@ -2,17 +2,17 @@ import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint, Tags } from '../engines/engine.js';
 import { groupBy } from '../group-by.js';
+import type { Frequency } from '../options/frequency.js';
+import { builtinVariables, type HostFacts, type Variables } from '../options/variables.js';
 import { checkOverlaps } from './check-overlaps.js';
 import { checkSecretNames } from './check-secret-names.js';
 import { checkSourcePlaces } from './check-sources.js';
 import { GLOBAL_OPTIONS, type Tool } from './common-options.js';
-import type { Frequency } from './frequency.js';
 import type { ConfigFile, ConfigInput } from './load.js';
 import { resolveBackupPoint } from './resolve-backup-point.js';
 import { resolveCollectPoint } from './resolve-collect-point.js';
 import { type ScannedSection, scanIni } from './scan.js';
 import { checkSectionKinds, pointName, resolveGlobal } from './sections.js';
-import { builtinVariables, type HostFacts, type Variables } from './variables.js';
 
 export interface ResolveContext {
   readonly now: Date;

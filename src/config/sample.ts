@@ -1,7 +1,7 @@
 import { stringify } from 'ini';
 import type { Engine } from '../engines/engine.js';
+import type { OptionSpec } from '../options/schema.js';
 import { COLLECT_POINT_OPTIONS } from './common-options.js';
-import type { OptionSpec } from './schema.js';
 
 /** Placeholder values a user replaces; plain words, so that the ini writer leaves them as they are. */
 function placeholder(spec: OptionSpec): string {

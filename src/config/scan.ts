@@ -1,6 +1,6 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
-import { shellSplit } from './shell-split.js';
+import { shellSplit } from '../options/shell-split.js';
 
 /**
  * The original's dialect is Python's RawConfigParser: no interpolation, values kept

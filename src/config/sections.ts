@@ -3,12 +3,12 @@ import type { Diagnostics } from '../diag/diagnostic.js';
 import { didYouMean } from '../diag/did-you-mean.js';
 import type { Engine, Role, Tags } from '../engines/engine.js';
 import { findEngine } from '../engines/registry.js';
+import { hasControlCharacters } from '../options/control-characters.js';
+import type { OptionValues } from '../options/schema.js';
 import { GLOBAL_OPTIONS, type Tool } from './common-options.js';
-import { hasControlCharacters } from './control-characters.js';
 import type { ConfigFile, FileKind } from './load.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ScannedSection } from './scan.js';
-import type { OptionValues } from './schema.js';
 
 const ALLOWED: Readonly<Record<FileKind, string>> = {
   collect: '[point], [source "NAME"], [filter "NAME"], [hook "NAME"] or [variables]',

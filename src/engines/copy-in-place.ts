@@ -1,4 +1,4 @@
-import type { OptionSpec, OptionValues } from '../config/schema.js';
+import type { OptionSpec, OptionValues } from '../options/schema.js';
 import type { Origin } from '../diag/origin.js';
 import type { ActionDraft, CopyMetadata, RsyncFilter, RsyncRemote } from '../graph/action.js';
 import { holdingDir } from '../graph/build-commands.js';

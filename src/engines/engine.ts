@@ -1,9 +1,9 @@
-import type { Frequency } from '../config/frequency.js';
-import type { OptionSpec, OptionValues } from '../config/schema.js';
-import type { Variables } from '../config/variables.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
 import type { ActionDraft } from '../graph/action.js';
+import type { Frequency } from '../options/frequency.js';
+import type { OptionSpec, OptionValues } from '../options/schema.js';
+import type { Variables } from '../options/variables.js';
 
 /**
  * Every engine is a module exporting one of these, registered in `registry.ts`. Lowering is pure:

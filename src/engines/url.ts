@@ -1,5 +1,5 @@
-import { hasControlCharacters } from '../config/control-characters.js';
-import { normalizePath } from '../config/option-value.js';
+import { hasControlCharacters } from '../options/control-characters.js';
+import { normalizePath } from '../options/option-value.js';
 
 export type ParsedLocation =
   | { readonly kind: 'local'; readonly path: string }

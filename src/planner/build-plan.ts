@@ -1,18 +1,18 @@
 import type { ConfigInput } from '../config/load.js';
 import { sha256 } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
+import type { Diagnostics } from '../diag/diagnostic.js';
+import { formatOrigin } from '../diag/origin.js';
+import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
+import { buildCommands } from '../graph/build-commands.js';
+import { secretsOf, toolsOf } from '../graph/command.js';
 import {
   HOST_VARIABLES,
   type HostFacts,
   TIME_VARIABLES,
   type Variables,
   variableValue,
-} from '../config/variables.js';
-import type { Diagnostics } from '../diag/diagnostic.js';
-import { formatOrigin } from '../diag/origin.js';
-import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
-import { buildCommands } from '../graph/build-commands.js';
-import { secretsOf, toolsOf } from '../graph/command.js';
+} from '../options/variables.js';
 import { dataTime, formatTimestamp, nextStateTemplates } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';
 import { linkUnit } from './link.js';

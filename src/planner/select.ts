@@ -1,6 +1,6 @@
-import { describeFrequency, type Frequency, isDue, isInFuture, nextDue } from '../config/frequency.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Tags } from '../engines/engine.js';
+import { describeFrequency, type Frequency, isDue, isInFuture, nextDue } from '../options/frequency.js';
 import { formatTimestamp, parseTimestamp } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';
 import { globMatch } from './associate.js';

@@ -1,4 +1,4 @@
-import { offsetText, type Variables } from '../config/variables.js';
+import { offsetText, type Variables } from '../options/variables.js';
 
 /**
  * The original's PointInfo JSON, same fields and file locations, written so that the original

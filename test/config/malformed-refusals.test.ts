@@ -1,9 +1,9 @@
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BACKUP_POINT_OPTIONS, COLLECT_POINT_OPTIONS } from '../../src/config/common-options.js';
-import { convertOption } from '../../src/config/option-value.js';
 import { formatDiagnostic } from '../../src/diag/diagnostic.js';
 import { ENGINES } from '../../src/engines/registry.js';
+import { convertOption } from '../../src/options/option-value.js';
 import { loadConfiguration } from '../../src/pipeline.js';
 import { errorsOf, PINNED_HOST, PINNED_NOW } from '../helpers/diagnose.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Frequency } from '../../src/config/frequency.js';
+import type { Frequency } from '../../src/options/frequency.js';
 import { dueDecision, matchesOnly } from '../../src/planner/select.js';
 import { EMPTY_STATE } from '../../src/state/point-state.js';
 import type { StateSnapshots } from '../../src/state/read-states.js';

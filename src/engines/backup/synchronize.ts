@@ -1,6 +1,6 @@
-import type { OptionValues } from '../../config/schema.js';
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { RsyncFilter } from '../../graph/action.js';
+import type { OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { parseLocation } from '../url.js';

@@ -1,6 +1,6 @@
-import type { OptionValues } from '../../config/schema.js';
 import type { ActionDraft, DirSwapPaths } from '../../graph/action.js';
 import type { Word } from '../../graph/command.js';
+import type { OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { siblingPaths } from '../sibling-paths.js';
 

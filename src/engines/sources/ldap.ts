@@ -1,7 +1,7 @@
-import type { OptionValues } from '../../config/schema.js';
-import { shellSplit } from '../../config/shell-split.js';
 import type { ActionDraft } from '../../graph/action.js';
 import type { Word } from '../../graph/command.js';
+import type { OptionValues } from '../../options/schema.js';
+import { shellSplit } from '../../options/shell-split.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
 

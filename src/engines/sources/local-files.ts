@@ -1,5 +1,5 @@
-import type { OptionValues } from '../../config/schema.js';
 import type { RsyncFilter } from '../../graph/action.js';
+import type { OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { isWithin } from '../url.js';

@@ -1,6 +1,6 @@
-import type { OptionValues } from '../../config/schema.js';
 import type { ActionDraft } from '../../graph/action.js';
 import type { Word } from '../../graph/command.js';
+import type { OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { sourceSecret } from '../secrets.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';

@@ -1,7 +1,7 @@
-import type { OptionValues } from '../../config/schema.js';
-import { shellSplit } from '../../config/shell-split.js';
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { ActionDraft, RsyncFilter, RsyncRemote } from '../../graph/action.js';
+import type { OptionValues } from '../../options/schema.js';
+import { shellSplit } from '../../options/shell-split.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { isWithin, parseRemoteLocation, type SshLocation } from '../url.js';

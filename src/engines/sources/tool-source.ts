@@ -1,6 +1,6 @@
-import type { OptionSpec, OptionValues } from '../../config/schema.js';
 import type { DumpSpec, ToolRun } from '../../graph/action.js';
 import type { EnvValue, Word } from '../../graph/command.js';
+import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint } from '../engine.js';
 
 /** Options every dumping source shares: what a suspicious dump is and what it does. */

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { formatDiagnostic } from '../../src/diag/diagnostic.js';
 import {
   builtinVariables,
   formatTemplate,
   TIME_VARIABLES,
   timeVariables,
   variableValue,
-} from '../../src/config/variables.js';
-import { formatDiagnostic } from '../../src/diag/diagnostic.js';
+} from '../../src/options/variables.js';
 import { loadConfiguration } from '../../src/pipeline.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 

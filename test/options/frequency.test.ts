@@ -8,7 +8,7 @@ import {
   lastAnchor,
   nextDue,
   parseFrequency,
-} from '../../src/config/frequency.js';
+} from '../../src/options/frequency.js';
 
 /** Times are written with their Europe/Paris offset (vitest.config.ts pins TZ). */
 const at = (iso: string): Date => new Date(iso);
@@ -256,7 +256,7 @@ describe('isDue', () => {
       );
     });
 
-    // Known defect (src/config/frequency.ts lastAnchor, 'hourly'): new Date(y, m, d, hour) picks the
+    // Known defect (src/options/frequency.ts lastAnchor, 'hourly'): new Date(y, m, d, hour) picks the
     // first 02:00 of the autumn change day, so in the repeated hour (02:00-02:59 CET) the anchor is
     // an hour too early and a point that ran during 02:xx CEST is not due again until 03:00.
     it('starts a new hour at 02:00 CET, the repeated hour of the autumn change', () => {
