@@ -3,6 +3,7 @@ import type { Word } from '../../graph/command.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { siblingPaths } from '../sibling-paths.js';
+import { destinationPath, setString } from '../toolkit.js';
 
 /**
  * Copies Dovecot mailboxes with `doveadm backup`, one maildir per user, and restores them with
@@ -76,7 +77,7 @@ export const dovecot: SourceEngine = {
     }
   },
   check(options, diagnostics) {
-    const socket = options.optionalString('socket');
+    const socket = setString(options, 'socket');
     if (socket?.includes(':')) {
       diagnostics.error(
         `bad value for option 'socket': '${socket}'`,
@@ -84,7 +85,7 @@ export const dovecot: SourceEngine = {
         'doveadm reads what follows a colon as a port: use a unix socket path without colons',
       );
     }
-    const config = options.optionalString('config_file');
+    const config = setString(options, 'config_file');
     if (config !== undefined && /\s/.test(config)) {
       diagnostics.error(
         `bad value for option 'config_file': '${config}'`,
@@ -215,11 +216,11 @@ function doveadmBackup(
   const o = source.options;
   const doveadm = o.string('dump_executable');
   const socket = socketPath(o);
-  const mailbox = o.optionalString('mailbox');
-  const mask = o.optionalString('user_mask');
+  const mailbox = setString(o, 'mailbox');
+  const mask = setString(o, 'user_mask');
   const selection = [
-    ...(mailbox === undefined || mailbox === '' ? [] : ['-m', mailbox]),
-    ...(mask === undefined || mask === '' ? ['-A'] : ['-u', mask]),
+    ...(mailbox === undefined ? [] : ['-m', mailbox]),
+    ...(mask === undefined ? ['-A'] : ['-u', mask]),
   ];
   if (socket !== undefined) {
     return [
@@ -235,7 +236,7 @@ function doveadmBackup(
     ];
   }
   const config = o.optionalString('config_file');
-  const configArgs = config === undefined || config === '' ? [] : ['-c', config];
+  const configArgs = config === undefined ? [] : ['-c', config];
   const dir = copyDir.replaceAll('%', '%%%%');
   const remote = [
     doveadm,
@@ -277,7 +278,7 @@ function copyConfig(source: BoundSource, cp: BoundCollectPoint, copyDir: string)
       workFile: copyConfigFile(source, cp),
       parts: [
         `# The copy side of source "${source.name}" (${where(source)}); the mailboxes are reached through the doveadm server.\n`,
-        `!include ${config === undefined || config === '' ? SYSTEM_CONFIG : config}\n`,
+        `!include ${config === undefined ? SYSTEM_CONFIG : config}\n`,
         `mail_home = ${quoted(`${dir}/%u`)}\n`,
         `mail_location = ${quoted(`maildir:${dir}/%u:LAYOUT=fs`)}\n`,
       ],
@@ -294,7 +295,7 @@ const copyConfigFile = (source: BoundSource, cp: BoundCollectPoint): string =>
 
 function socketPath(o: OptionValues): string | undefined {
   const socket = o.optionalString('socket');
-  return socket === undefined || socket === '' ? undefined : socket;
+  return socket === undefined ? undefined : socket;
 }
 
 function through(o: OptionValues): string {
@@ -303,14 +304,14 @@ function through(o: OptionValues): string {
 }
 
 function stagingPaths(source: BoundSource, cp: BoundCollectPoint): DirSwapPaths {
-  const target = `${cp.layout.importDir}/${source.options.string('destination_path')}`;
+  const target = destinationPath(source, cp);
   // Next to the copy, so that mail_owner needs no way into the collect point's metadata.
   return { ...siblingPaths(target), target };
 }
 
 function users(o: OptionValues): string {
-  const mask = o.optionalString('user_mask');
-  return mask === undefined || mask === '' ? 'all users' : `users matching ${mask}`;
+  const mask = setString(o, 'user_mask');
+  return mask === undefined ? 'all users' : `users matching ${mask}`;
 }
 
 const where = (source: BoundSource): string => `${source.origin.file}:${source.origin.line}`;

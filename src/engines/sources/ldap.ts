@@ -2,7 +2,8 @@ import type { ActionDraft } from '../../graph/action.js';
 import type { Word } from '../../graph/command.js';
 import type { OptionValues } from '../../options/schema.js';
 import { shellSplit } from '../../options/shell-split.js';
-import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
+import type { SourceEngine } from '../engine.js';
+import { destinationPath, setString } from '../toolkit.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
 
 /**
@@ -102,7 +103,7 @@ export const ldap: SourceEngine = {
       {
         kind: 'dump',
         ...tool(o, [o.string('dump_executable'), ...databaseArgs(o)]),
-        ...dumpCheck(o, output(source, cp), cp),
+        ...dumpCheck(o, destinationPath(source, cp), cp),
         origin: source.origin,
         summary: `export LDAP ${which(o)} with slapcat (source "${source.name}")`,
       },
@@ -137,7 +138,7 @@ export const ldap: SourceEngine = {
         target,
         // Inside the directory, which never moves itself: it may be a mount point.
         previous: `${target}/.polyarchiv-old`,
-        input: output(source, cp),
+        input: destinationPath(source, cp),
         load: tool(o, [o.string('restore_executable'), ...databaseArgs(o)]).argv,
         start: command(o, 'start_command').length === 0 ? [] : tool(o, command(o, 'start_command')).argv,
         origin: o.origin('data_directory'),
@@ -151,17 +152,17 @@ export const ldap: SourceEngine = {
 function databaseArgs(o: OptionValues): string[] {
   const configDir = o.optionalString('config_dir');
   const configFile = o.optionalString('config_file');
-  const base = o.optionalString('ldap_base');
+  const base = setString(o, 'ldap_base');
   return [
     ...(configDir === undefined ? [] : ['-F', configDir]),
     ...(configFile === undefined ? [] : ['-f', configFile]),
-    ...(base === undefined || base === '' ? ['-n', String(o.integer('database'))] : ['-b', base]),
+    ...(base === undefined ? ['-n', String(o.integer('database'))] : ['-b', base]),
   ];
 }
 
 function which(o: OptionValues): string {
-  const base = o.optionalString('ldap_base');
-  return base === undefined || base === '' ? `database ${o.integer('database')}` : `database ${base}`;
+  const base = setString(o, 'ldap_base');
+  return base === undefined ? `database ${o.integer('database')}` : `database ${base}`;
 }
 
 function command(o: OptionValues, name: string): string[] {
@@ -170,8 +171,4 @@ function command(o: OptionValues, name: string): string[] {
 
 function tool(o: OptionValues, argv: readonly Word[]) {
   return toolRun(argv, {}, o.boolean('use_sudo') ? 'root' : undefined);
-}
-
-function output(source: BoundSource, cp: BoundCollectPoint): string {
-  return `${cp.layout.importDir}/${source.options.string('destination_path')}`;
 }

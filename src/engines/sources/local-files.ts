@@ -2,6 +2,7 @@ import type { RsyncFilter } from '../../graph/action.js';
 import type { OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
+import { destinationPath } from '../toolkit.js';
 import { isWithin } from '../url.js';
 
 /** Copies a local directory into the collect point with rsync. */
@@ -61,7 +62,7 @@ export const localFiles: SourceEngine = {
   backup(source, cp) {
     return copyInPlace({
       from: source.options.string('source_path'),
-      target: destination(source, cp),
+      target: destinationPath(source, cp),
       hardLinks: source.options.boolean('preserve_hard_links'),
       metadata: copyMetadata(source.options),
       filters: [...collectPointExclusion(source, cp), ...rsyncFilters(source.options)],
@@ -76,7 +77,7 @@ export const localFiles: SourceEngine = {
       { kind: 'mkdir', path: sourcePath, origin: source.origin, summary: `create ${sourcePath}` },
       {
         kind: 'rsync',
-        from: destination(source, cp),
+        from: destinationPath(source, cp),
         to: sourcePath,
         deleteExtraneous: true,
         inPlace: true,
@@ -104,10 +105,6 @@ function collectPointExclusion(source: BoundSource, cp: BoundCollectPoint): Rsyn
   if (!isWithin(cp.layout.root, from)) return [];
   const inside = from === '/' ? cp.layout.root : cp.layout.root.slice(from.length);
   return [{ rule: 'exclude', pattern: `${inside}/` }];
-}
-
-function destination(source: BoundSource, cp: BoundCollectPoint): string {
-  return `${cp.layout.importDir}/${source.options.string('destination_path')}`;
 }
 
 function rsyncFilters(options: OptionValues): RsyncFilter[] {

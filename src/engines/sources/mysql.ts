@@ -3,6 +3,7 @@ import type { Word } from '../../graph/command.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { sourceSecret } from '../secrets.js';
+import { connectionOptions, destinationPath, destinationPathOption, setString } from '../toolkit.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
 
 /** Dumps a MySQL/MariaDB database with mysqldump; restores it with mysql. */
@@ -13,37 +14,18 @@ export const mysql: SourceEngine = {
     'Dump a MySQL/MariaDB database with mysqldump (one consistent transaction, with routines, triggers and events); restore it with mysql.',
   options: [
     { name: 'database', type: 'string', required: true, help: 'Database to dump.' },
-    {
-      name: 'host',
-      type: 'string',
-      default: 'localhost',
-      help: 'Server host name; localhost means the default unix socket (ignored when socket is set).',
-    },
-    {
-      name: 'port',
-      type: 'integer',
-      range: [1, 65535],
-      default: '3306',
-      help: 'Server TCP port (ignored when socket is set).',
-    },
-    {
-      name: 'socket',
-      type: 'absolute-path',
-      help: 'Server unix socket file (e.g. /run/mysqld/mysqld.sock); replaces host and port.',
-    },
-    { name: 'user', type: 'string', help: 'User to connect as.' },
-    {
-      name: 'password',
-      type: 'string',
-      secret: true,
-      help: 'Password of that user, given to the tools in a private --defaults-extra-file.',
-    },
-    {
-      name: 'destination_path',
-      type: 'inner-path',
+    ...connectionOptions({
+      host: 'Server host name; localhost means the default unix socket (ignored when socket is set).',
+      port: '3306',
+      portHelp: 'Server TCP port (ignored when socket is set).',
+      socketHelp: 'Server unix socket file (e.g. /run/mysqld/mysqld.sock); replaces host and port.',
+      userHelp: 'User to connect as.',
+      passwordHelp: 'Password of that user, given to the tools in a private --defaults-extra-file.',
+    }),
+    destinationPathOption({
       default: 'mysql_dump.sql',
       help: 'File of the collect point that receives the dump.',
-    },
+    }),
     {
       name: 'sudo_user',
       type: 'string',
@@ -73,7 +55,7 @@ export const mysql: SourceEngine = {
       {
         kind: 'dump',
         ...toolRun([...argv, '--', o.string('database')], {}, o.optionalString('sudo_user')),
-        ...dumpCheck(o, output(source, cp), cp),
+        ...dumpCheck(o, destinationPath(source, cp), cp),
         origin: source.origin,
         summary: `dump MySQL database ${o.string('database')} (source "${source.name}")`,
       },
@@ -94,7 +76,7 @@ export const mysql: SourceEngine = {
       {
         kind: 'load',
         ...toolRun([...argv, '--', o.string('database')], {}, o.optionalString('sudo_user')),
-        input: output(source, cp),
+        input: destinationPath(source, cp),
         origin: source.origin,
         summary: `load the dump into MySQL database ${o.string('database')} (source "${source.name}")`,
       },
@@ -103,23 +85,16 @@ export const mysql: SourceEngine = {
 };
 
 function connection(o: OptionValues): string[] {
-  const socket = o.optionalString('socket');
-  const user = o.optionalString('user');
+  const socket = setString(o, 'socket');
+  const user = setString(o, 'user');
   const where =
-    socket === undefined || socket === ''
+    socket === undefined
       ? [`--host=${o.string('host')}`, `--port=${o.integer('port')}`]
       : ['--protocol=socket', `--socket=${socket}`];
-  return [...where, ...(user === undefined || user === '' ? [] : [`--user=${user}`])];
+  return [...where, ...(user === undefined ? [] : [`--user=${user}`])];
 }
 
-function output(source: BoundSource, cp: BoundCollectPoint): string {
-  return `${cp.layout.importDir}/${source.options.string('destination_path')}`;
-}
-
-const hasPassword = (source: BoundSource): boolean => {
-  const password = source.options.optionalString('password');
-  return password !== undefined && password !== '';
-};
+const hasPassword = (source: BoundSource): boolean => setString(source.options, 'password') !== undefined;
 
 const optionFile = (source: BoundSource, cp: BoundCollectPoint): string =>
   `my.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.cnf`;
@@ -135,13 +110,13 @@ function credentials(source: BoundSource, cp: BoundCollectPoint): Word[] {
  */
 function passwordFile(source: BoundSource, cp: BoundCollectPoint): ActionDraft[] {
   if (!hasPassword(source)) return [];
-  const owner = source.options.optionalString('sudo_user');
+  const owner = setString(source.options, 'sudo_user');
   return [
     {
       kind: 'private-file',
       workFile: optionFile(source, cp),
       parts: ['[client]\npassword="', { secret: sourceSecret(cp, source, 'password'), escape: '\\"' }, '"\n'],
-      ...(owner === undefined || owner === '' ? {} : { owner }),
+      ...(owner === undefined ? {} : { owner }),
       origin: source.options.origin('password'),
       summary: `write the password of source "${source.name}" to a private option file`,
     },

@@ -3,6 +3,7 @@ import type { EnvValue, Word } from '../../graph/command.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { sourceSecret } from '../secrets.js';
+import { connectionOptions, destinationPath, destinationPathOption, setString } from '../toolkit.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
 
 /**
@@ -18,31 +19,18 @@ export const postgresql: SourceEngine = {
   summary: 'Dump a PostgreSQL database with pg_dump; restore it with psql in a single transaction.',
   options: [
     { name: 'database', type: 'string', required: true, help: 'Database to dump.' },
-    {
-      name: 'host',
-      type: 'string',
-      default: 'localhost',
-      help: 'Server host name (ignored when socket is set).',
-    },
-    { name: 'port', type: 'integer', range: [1, 65535], default: '5432', help: 'Server port.' },
-    {
-      name: 'socket',
-      type: 'absolute-path',
-      help: 'Directory of the server unix socket (e.g. /var/run/postgresql); replaces host.',
-    },
-    { name: 'user', type: 'string', help: 'Role to connect as.' },
-    {
-      name: 'password',
-      type: 'string',
-      secret: true,
-      help: 'Password of that role, given to the tools in a private PGPASSFILE.',
-    },
-    {
-      name: 'destination_path',
-      type: 'inner-path',
+    ...connectionOptions({
+      host: 'Server host name (ignored when socket is set).',
+      port: '5432',
+      portHelp: 'Server port.',
+      socketHelp: 'Directory of the server unix socket (e.g. /var/run/postgresql); replaces host.',
+      userHelp: 'Role to connect as.',
+      passwordHelp: 'Password of that role, given to the tools in a private PGPASSFILE.',
+    }),
+    destinationPathOption({
       default: 'postgresql.sql',
       help: 'File of the collect point that receives the dump.',
-    },
+    }),
     {
       name: 'sudo_user',
       type: 'string',
@@ -73,8 +61,8 @@ export const postgresql: SourceEngine = {
       ...passwordFile(source, cp),
       {
         kind: 'dump',
-        ...toolRun([...argv, '--', o.string('database')], passwordEnv(source, cp), sudoUser(o)),
-        ...dumpCheck(o, output(source, cp), cp),
+        ...toolRun([...argv, '--', o.string('database')], passwordEnv(source, cp), setString(o, 'sudo_user')),
+        ...dumpCheck(o, destinationPath(source, cp), cp),
         origin: source.origin,
         summary: `dump PostgreSQL database ${o.string('database')} (source "${source.name}")`,
       },
@@ -98,8 +86,12 @@ export const postgresql: SourceEngine = {
       ...(o.boolean('create_database') ? createDatabase(source, cp, psql) : []),
       {
         kind: 'load',
-        ...toolRun([...psql, '--single-transaction', '--', database], passwordEnv(source, cp), sudoUser(o)),
-        input: output(source, cp),
+        ...toolRun(
+          [...psql, '--single-transaction', '--', database],
+          passwordEnv(source, cp),
+          setString(o, 'sudo_user'),
+        ),
+        input: destinationPath(source, cp),
         origin: source.origin,
         summary: `load the dump into PostgreSQL database ${database} (source "${source.name}")`,
       },
@@ -115,7 +107,7 @@ export const postgresql: SourceEngine = {
 function createDatabase(source: BoundSource, cp: BoundCollectPoint, psql: readonly Word[]): ActionDraft[] {
   const o = source.options;
   const sqlFile = `createdb.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.sql`;
-  const owner = sudoUser(o);
+  const owner = setString(o, 'sudo_user');
   return [
     {
       kind: 'private-file',
@@ -147,23 +139,14 @@ function createDatabase(source: BoundSource, cp: BoundCollectPoint, psql: readon
   ];
 }
 
-function sudoUser(o: OptionValues): string | undefined {
-  const user = o.optionalString('sudo_user');
-  return user === undefined || user === '' ? undefined : user;
-}
-
 function connection(o: OptionValues): string[] {
   const socket = o.optionalString('socket');
-  const user = o.optionalString('user');
+  const user = setString(o, 'user');
   return [
     `--host=${socket ?? o.string('host')}`,
     `--port=${o.integer('port')}`,
-    ...(user === undefined || user === '' ? [] : [`--username=${user}`]),
+    ...(user === undefined ? [] : [`--username=${user}`]),
   ];
-}
-
-function output(source: BoundSource, cp: BoundCollectPoint): string {
-  return `${cp.layout.importDir}/${source.options.string('destination_path')}`;
 }
 
 const pgpassFile = (source: BoundSource, cp: BoundCollectPoint): string =>
@@ -171,9 +154,8 @@ const pgpassFile = (source: BoundSource, cp: BoundCollectPoint): string =>
 
 /** `*:*:*:*:password`, with `\` and `:` escaped as the pgpass format wants. */
 function passwordFile(source: BoundSource, cp: BoundCollectPoint): ActionDraft[] {
-  const password = source.options.optionalString('password');
-  if (password === undefined || password === '') return [];
-  const owner = sudoUser(source.options);
+  if (setString(source.options, 'password') === undefined) return [];
+  const owner = setString(source.options, 'sudo_user');
   return [
     {
       kind: 'private-file',
@@ -187,8 +169,7 @@ function passwordFile(source: BoundSource, cp: BoundCollectPoint): ActionDraft[]
 }
 
 function passwordEnv(source: BoundSource, cp: BoundCollectPoint): Record<string, EnvValue> {
-  const password = source.options.optionalString('password');
-  return password === undefined || password === ''
+  return setString(source.options, 'password') === undefined
     ? {}
     : { PGPASSFILE: { workFile: pgpassFile(source, cp) } };
 }

@@ -4,6 +4,7 @@ import type { OptionValues } from '../../options/schema.js';
 import { shellSplit } from '../../options/shell-split.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
+import { destinationPath, setString } from '../toolkit.js';
 import { isWithin, parseRemoteLocation, type SshLocation } from '../url.js';
 
 const WEBDAV_LATER = 'http(s):// (WebDAV) sources are not available in this version';
@@ -54,7 +55,7 @@ export const remoteFiles: SourceEngine = {
     const location = sourceLocation(source);
     return copyInPlace({
       from: location.path,
-      target: destination(source, cp),
+      target: destinationPath(source, cp),
       hardLinks: false,
       metadata: copyMetadata(source.options),
       filters: collectPointExclusion(location, cp),
@@ -69,7 +70,7 @@ export const remoteFiles: SourceEngine = {
     const origin = source.options.origin('source_url');
     const push: ActionDraft = {
       kind: 'rsync',
-      from: destination(source, cp),
+      from: destinationPath(source, cp),
       to: location.path,
       deleteExtraneous: true,
       inPlace: true,
@@ -114,19 +115,15 @@ function sourceLocation(source: BoundSource): SourceLocation {
  * parser), then the user's options, which ssh reads after ours (for ssh the first value wins).
  */
 function sshArgs(location: SshLocation, options: OptionValues): string[] {
-  const key = options.optionalString('private_key');
+  const key = setString(options, 'private_key');
   return [
     '-o',
     'BatchMode=yes',
     ...(location.port === undefined ? [] : ['-p', String(location.port)]),
     ...(location.user === undefined ? [] : ['-l', location.user]),
-    ...(key === undefined || key === '' ? [] : ['-i', key]),
+    ...(key === undefined ? [] : ['-i', key]),
     ...(shellSplit(options.optionalString('ssh_options') ?? '') ?? []),
   ];
-}
-
-function destination(source: BoundSource, cp: BoundCollectPoint): string {
-  return `${cp.layout.importDir}/${source.options.string('destination_path')}`;
 }
 
 /** As local_files: a collect point inside the copied directory must not copy (or delete) itself. */
@@ -197,7 +194,7 @@ function checkSsh(location: SshLocation, options: OptionValues, diagnostics: Dia
     );
   }
   // ssh expands %-tokens and ${VARIABLES} in identity file names.
-  const key = options.optionalString('private_key');
+  const key = setString(options, 'private_key');
   if (key !== undefined && /%|\$\{/.test(key)) {
     diagnostics.error(
       `bad value for option 'private_key': '${key}'`,

@@ -1,0 +1,44 @@
+/** Pieces every source engine shares: where its output lands, its server options, unset values. */
+import type { OptionSpec, OptionValues } from '../options/schema.js';
+import type { BoundCollectPoint, BoundSource } from './engine.js';
+
+/** The `destination_path` option: the file or directory of the collect point a source writes. */
+export function destinationPathOption(spec: {
+  default?: string;
+  required?: boolean;
+  help: string;
+}): OptionSpec {
+  return { name: 'destination_path', type: 'inner-path', ...spec };
+}
+
+/** Where a source writes: its destination_path below the collect point's import directory. */
+export function destinationPath(source: BoundSource, cp: BoundCollectPoint): string {
+  return `${cp.layout.importDir}/${source.options.string('destination_path')}`;
+}
+
+/** A string option that is set and not empty; an empty value (`key =`) means "not set". */
+export function setString(options: OptionValues, name: string): string | undefined {
+  const value = options.optionalString(name);
+  return value === '' ? undefined : value;
+}
+
+/** The engine's own wording of each connection option. */
+export interface ConnectionWording {
+  readonly port: string;
+  readonly host: string;
+  readonly portHelp: string;
+  readonly socketHelp: string;
+  readonly userHelp: string;
+  readonly passwordHelp: string;
+}
+
+/** host, port, socket, user and a secret password: how a source reaches a database server. */
+export function connectionOptions(wording: ConnectionWording): OptionSpec[] {
+  return [
+    { name: 'host', type: 'string', default: 'localhost', help: wording.host },
+    { name: 'port', type: 'integer', range: [1, 65535], default: wording.port, help: wording.portHelp },
+    { name: 'socket', type: 'absolute-path', help: wording.socketHelp },
+    { name: 'user', type: 'string', help: wording.userHelp },
+    { name: 'password', type: 'string', secret: true, help: wording.passwordHelp },
+  ];
+}
