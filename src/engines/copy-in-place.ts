@@ -1,7 +1,7 @@
-import type { OptionSpec, OptionValues } from '../options/schema.js';
 import type { Origin } from '../diag/origin.js';
 import type { ActionDraft, CopyMetadata, RsyncFilter, RsyncRemote } from '../graph/action.js';
 import { holdingDir } from '../graph/build-commands.js';
+import type { OptionSpec, OptionValues } from '../options/schema.js';
 
 /** The guard of every copy: per source, and per backup point for its mirror. */
 export const COPY_GUARD_OPTION: OptionSpec = {
