@@ -57,8 +57,10 @@ function freshnessTargets(config: ResolvedConfig, flags: CommonFlags): Freshness
 
 export function configCommand(flags: CommonFlags & { show?: boolean }): number {
   const { diagnostics, config, input, now } = load(flags);
-  if (!diagnostics.hasErrors)
+  if (!diagnostics.hasErrors) {
     for (const problem of unmatchedSelection(config, flags)) diagnostics.error(problem);
+    checkHost(config, 'backup', diagnostics);
+  }
   if (printDiagnostics(diagnostics)) return EXIT.usage;
   if (flags.show) {
     for (const file of input.files)

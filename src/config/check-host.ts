@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import type { Diagnostics } from '../diag/diagnostic.js';
+import { isDirectory } from '../fs-probe.js';
 import type { OptionValues } from '../options/schema.js';
 import type { ResolvedConfig } from './resolve.js';
 
@@ -67,14 +68,6 @@ function readable(file: string): boolean {
   try {
     accessSync(file, constants.R_OK);
     return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
   } catch {
     return false;
   }

@@ -80,8 +80,9 @@ describe.runIf(canRun)('input that must be refused', () => {
         const output = `${run.stdout}${run.stderr}`;
         expect(output, `${command.join(' ')} on ${what}`).not.toMatch(TRACE);
         expect(output, `${command.join(' ')} on ${what}`).not.toContain('internal error');
-        // config reads no pattern file: it only shows what is configured.
-        expect([0, 2, 3], `${command.join(' ')} on ${what}: ${output}`).toContain(run.code);
+        // check -n speaks NRPE: UNKNOWN (3) or CRITICAL (2); every other command refuses (2).
+        if (command[0] === 'check') expect([2, 3], `check on ${what}: ${output}`).toContain(run.code);
+        else expect(run.code, `${command.join(' ')} on ${what}: ${output}`).toBe(2);
       }
       expect(existsSync(box.path('collect')), what).toBe(false);
     }

@@ -10,8 +10,8 @@ import {
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { isDirectory } from '../../fs-probe.js';
 import type { DirReloadCommand } from '../../graph/command.js';
-import { isDirectory } from './primitives.js';
 import { type RunContext, runExec } from './run-exec.js';
 
 /**

@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { sha256 } from '../../config/load.js';
+import { isDirectory } from '../../fs-probe.js';
 import type { DirSwapCommand, DumpCheckCommand } from '../../graph/command.js';
 import type { PlanInput } from '../../planner/plan.js';
 import { fillStateTemplate, stateTimestamp } from '../../state/point-state.js';
@@ -244,14 +245,6 @@ export function dirSwap(command: DirSwapCommand): void {
   renameSync(command.staging, command.target);
   fsyncPath(dirname(command.target));
   rmSync(command.previous, { recursive: true, force: true });
-}
-
-export function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** Twin of polyarchiv_check_dump: returns false when a suspicious dump must fail its step. */
