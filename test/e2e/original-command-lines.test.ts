@@ -23,6 +23,10 @@ const LINES: readonly (readonly [string, number])[] = [
   ['--log-file LOG -C CFG -n check', 0],
   ['-C CFG check -f -D --show-commands --confirm-commands --skip-backup', 0],
   ['-C CFG plugins -v -n', 0],
+  // After the backups above: a restore shown, not run (a real one asks first, see README).
+  ['-C CFG restore -D --show-commands', 0],
+  ['-C CFG -D restore --only-coll site --skip-backup', 0],
+  ['--verbosity 2 -C CFG restore --dry --only-backup-points mirror', 0],
   // argparse requires a command, and --only-* reads every following word, the command too.
   ['', 2],
   ['-C CFG --only-collect-points site backup', 2],
