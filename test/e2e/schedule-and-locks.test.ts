@@ -101,4 +101,41 @@ describe.runIf(canRun)('frequencies, --force and locks', () => {
     const state = JSON.parse(readFileSync(t.state, 'utf8'));
     expect(state.last_state_valid).toBe(true);
   });
+
+  it('takes the lock again when the file it locked was removed by a run ending meanwhile', () => {
+    const t = setUp('always');
+    box = t.box;
+    const flockPath = spawnSync('sh', ['-c', 'command -v flock'], { encoding: 'utf8' }).stdout.trim();
+    // A run ending between this run's open and its flock removes the file this run then locks.
+    t.box.write({
+      'shims/flock': `#!/bin/sh\nif [ ! -e "${t.box.path('raced')}" ]; then : > "${t.box.path('raced')}"; rm -f -- "${t.lock}"; fi\nexec ${flockPath} "$@"\n`,
+      'watch-rsync': `#!/bin/sh\nif ${flockPath} --nonblock "${t.lock}" true; then echo free; else echo held; fi >> "${t.box.path('lock-seen')}"\nexec rsync "$@"\n`,
+      'config/tools.global': `[global]\nrsync_executable = ${t.box.path('watch-rsync')}\n`,
+    });
+    chmodSync(t.box.path('shims/flock'), 0o755);
+    chmodSync(t.box.path('watch-rsync'), 0o755);
+    const env = { PATH: `${t.box.path('shims')}:${process.env.PATH}` };
+    const runs = {
+      apply: () => runCli(['apply', ...t.args], env),
+      script: () => {
+        writeFileSync(t.box.path('backup.sh'), runCli(['plan', ...t.args]).stdout);
+        const run = spawnSync('bash', [t.box.path('backup.sh')], {
+          encoding: 'utf8',
+          env: { ...process.env, ...env },
+        });
+        return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+      },
+    };
+    for (const [backend, run] of Object.entries(runs)) {
+      spawnSync('rm', ['-f', t.box.path('raced'), t.box.path('lock-seen')]);
+      const result = run();
+      expect(result.code, `${backend}: ${result.stderr}`).toBe(0);
+      expect(readFileSync(t.box.path('raced'), 'utf8'), backend).toBe('');
+      const seen = readFileSync(t.box.path('lock-seen'), 'utf8').trim().split('\n');
+      expect(seen.length, backend).toBeGreaterThan(0);
+      expect(new Set(seen), `${backend}: every tool ran under the lock of the path`).toEqual(
+        new Set(['held']),
+      );
+    }
+  });
 });
