@@ -38,7 +38,17 @@ const env = { ...process.env, TZ: 'Europe/Paris' };
 /** Runs `backup` (apply), or the script rendered right before, from `start` on a faked clock. */
 function runFrom(start: string | undefined, t: Setup, backend: 'apply' | 'script', extraEnv = {}) {
   const script = t.box.path('backup.sh');
-  if (backend === 'script') writeFileSync(script, runCli(['plan', ...t.args]).stdout);
+  if (backend === 'script') {
+    // A script decides what is due when it is rendered: on the same clock as its run.
+    const [planner, ...planArgs] = [
+      ...(start === undefined ? [] : fakeClock(start)),
+      process.execPath,
+      CLI,
+      'plan',
+      ...t.args,
+    ];
+    writeFileSync(script, spawnSync(planner as string, planArgs, { encoding: 'utf8', env }).stdout);
+  }
   const [program, ...args] = [
     ...(start === undefined ? [] : fakeClock(start)),
     ...(backend === 'apply' ? [process.execPath, CLI, 'backup', ...t.args] : ['bash', script]),
@@ -94,7 +104,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('time and state throug
     const warning = `warning: state file ${t.state} is corrupt (not valid JSON): the point is treated as never run, and its next run keeps the file as ${t.state}.corrupt-TIMESTAMP`;
     const plan = runCli(['plan', '--format', 'text', ...t.args]);
     expect(plan.stderr).toContain(warning);
-    const run = runFrom(undefined, t, backend);
+    const run = runFrom('2026-11-28T03:00:00+01:00', t, backend);
     expect(run.status, run.stderr).toBe(0);
     if (backend === 'apply') expect(run.stderr).toContain(warning);
     else expect(readFileSync(t.box.path('backup.sh'), 'utf8')).toContain(`#   ${warning}`);
@@ -103,7 +113,8 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('time and state throug
       f.includes('.corrupt-'),
     );
     expect(aside).toHaveLength(1);
-    expect(aside[0]).toMatch(/^site\.json\.corrupt-\d{8}T\d{6}$/);
+    // Named on the clock of the run that set it aside.
+    expect(aside[0]).toMatch(/^site\.json\.corrupt-20261128T0300\d\d$/);
     expect(readFileSync(t.box.path('collect/metadata/collect_point', aside[0] as string), 'utf8')).toBe(
       '{"last_state_valid": true, "success_co',
     );
@@ -123,6 +134,68 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('time and state throug
     else expect(readFileSync(t.box.path('backup.sh'), 'utf8')).toContain(`#   ${warning}`);
     expect(readJson(t.state).success_count).toBe(4);
     expect(readJson(t.state).last_success.slice(0, 4)).toBe(String(new Date().getFullYear()));
+  });
+});
+
+describe.runIf(canRun).each(['apply', 'script'] as const)('the clock of a run through %s', (backend) => {
+  let box: Sandbox | undefined;
+  afterEach(() => box?.remove());
+
+  it('dates a failure on the clock when it is recorded, and check judges it on its own clock', () => {
+    const t = setUp('daily');
+    box = t.box;
+    // The source's rsync fails after a few seconds; the mirror never runs.
+    const failing = t.box.path('failing-rsync');
+    writeFileSync(failing, '#!/bin/sh\ncase " $* " in *" -n "*) exec rsync "$@";; esac\nsleep 3\nexit 23\n');
+    chmodSync(failing, 0o755);
+    const good = '{"last_state_valid":true,"success_count":2,"last_success":"2026-11-26T03:00:00+01:00"}';
+    t.box.write({
+      'config/tools.global': `[global]\nrsync_executable = ${failing}\n`,
+      'collect/metadata/collect_point/site.json': good,
+    });
+    const run = runFrom('2026-11-28T03:00:00+01:00', t, backend);
+    expect(run.status, run.stderr).toBe(1);
+    const state = readJson(t.state);
+    expect(state.last_success).toBe('2026-11-26T03:00:00+01:00');
+    expect(state.last_state_valid).toBe(false);
+    // Recorded after the failing step, on the faked clock: not the plan's time, not today.
+    expect(state.last_fail).toMatch(/^2026-11-28T03:00:0[3-9]$/);
+    const check = spawnSync(
+      fakeClock('2026-11-28T03:30:00+01:00')[0] as string,
+      [
+        ...fakeClock('2026-11-28T03:30:00+01:00').slice(1),
+        process.execPath,
+        CLI,
+        'check',
+        '--nrpe',
+        ...t.args,
+      ],
+      { encoding: 'utf8', env },
+    );
+    expect(check.stdout).toMatch(/^CRITICAL - the last backup of site has failed: /);
+  });
+
+  it('judges freshness on the clock of check itself', () => {
+    const t = setUp('daily');
+    box = t.box;
+    const state = '{"last_state_valid":true,"success_count":1,"last_success":"2026-11-27T03:00:00+01:00"}';
+    t.box.write({
+      'collect/metadata/collect_point/site.json': state,
+      'collect/metadata/remote-mirror/remote/mirror.json': state,
+    });
+    const checkAt = (start: string) => {
+      const [program, ...args] = [...fakeClock(start), process.execPath, CLI, 'check', '--nrpe', ...t.args];
+      return spawnSync(program as string, args, { encoding: 'utf8', env }).stdout;
+    };
+    expect(checkAt('2026-11-28T02:00:00+01:00')).toBe('OK - everything is valid\n');
+    expect(checkAt('2026-11-29T12:00:00+01:00')).toMatch(/^WARNING - the last backup of site is out of date/);
+    expect(checkAt('2026-11-26T12:00:00+01:00')).toMatch(
+      /^WARNING - the last success of site is in the future/,
+    );
+    // The same state, judged by a run on the faked clock: not due on the 27th's evening.
+    const evening = runFrom('2026-11-27T20:00:00+01:00', t, backend);
+    expect(evening.status, evening.stderr).toBe(0);
+    expect(readJson(t.state).success_count).toBe(1);
   });
 });
 
