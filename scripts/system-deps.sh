@@ -7,6 +7,8 @@ set -euo pipefail
 declare -A package_of=(
   [rsync]=rsync
   [flock]=util-linux
+  [mountpoint]=util-linux
+  [script]=bsdutils
   [sha256sum]=coreutils
   [shellcheck]=shellcheck
   [git]=git
@@ -38,7 +40,7 @@ runtime_tools=(rsync flock sha256sum)
 test_tools=("${runtime_tools[@]}" shellcheck git ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
   mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
   /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests
-  faketime strace)
+  faketime strace mountpoint script)
 
 if [[ ${1:-test} == runtime ]]; then
   tools=("${runtime_tools[@]}")

@@ -35,6 +35,29 @@ source "${BASH_SOURCE[0]%/*}/shared/helpers.sh"
 # shellcheck source=shared/helpers-check-copy.sh
 source "${BASH_SOURCE[0]%/*}/shared/helpers-check-copy.sh"
 
+# This script replaces live data: polyarchiv_parse_args asks for --yes or a terminal.
+polyarchiv_replaces_live_data=1
+
+# Says what the next steps replace, lists the changes (a dry run, when there is one), then goes
+# on with --yes or asks.
+polyarchiv_confirm() {
+  local answer=''
+  polyarchiv_say "  $1"
+  shift
+  if (($# > 0)); then
+    "$@" >&2
+  fi
+  if ((polyarchiv_yes == 1)); then
+    return 0
+  fi
+  printf 'polyarchiv: go on? y/[N] ' >&2
+  read -r answer || true
+  if [[ ${answer} != [yY] ]]; then
+    polyarchiv_say "  not confirmed: nothing was replaced"
+    return 1
+  fi
+}
+
 # fetch site from backup point mirror (mirror.backup:1 [point])
 # chosen with --from mirror
 unit_1_fetch_mirror_site() {
@@ -51,11 +74,17 @@ unit_1_fetch_mirror_site() {
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:7 [source "web"]
-  polyarchiv_step 1 2 "restore source \"web\" into web.example.org:/srv/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "web"]'
+  polyarchiv_step 1 4 "list what restoring source \"web\" changes in web.example.org:/srv/-it's a \"\$HOME\" dir ünï, and confirm" 'site.collect:7 [source "web"]'
+  polyarchiv_confirm "source \"web\": web.example.org:/srv/-it's a \"\$HOME\" dir ünï becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten:" rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
+  # site.collect:7 [source "web"]
+  polyarchiv_step 2 4 "restore source \"web\" into web.example.org:/srv/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "web"]'
   polyarchiv_check_copy 50 no "web.example.org:/srv/-it's a \"\$HOME\" dir ünï (source \"web\")" 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s '--filter=H .~polyarchiv~/' -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" "${polyarchiv_work}"/measure
   rsync -a -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
   # site.collect:14 [source "plain"]
-  polyarchiv_step 2 2 'restore source "plain" into db.example.org:/var/lib/app, deleting what the copy does not hold' 'site.collect:14 [source "plain"]'
+  polyarchiv_step 3 4 'list what restoring source "plain" changes in db.example.org:/var/lib/app, and confirm' 'site.collect:14 [source "plain"]'
+  polyarchiv_confirm 'source "plain": db.example.org:/var/lib/app becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten:' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a -e 'ssh -o BatchMode=yes' -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ db.example.org:/var/lib/app/
+  # site.collect:14 [source "plain"]
+  polyarchiv_step 4 4 'restore source "plain" into db.example.org:/var/lib/app, deleting what the copy does not hold' 'site.collect:14 [source "plain"]'
   polyarchiv_check_copy 50 no 'db.example.org:/var/lib/app (source "plain")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h -e 'ssh -o BatchMode=yes' -s '--filter=H .~polyarchiv~/' -- db.example.org:/var/lib/app/ "${polyarchiv_work}"/measure
   rsync -a -X -A -e 'ssh -o BatchMode=yes' -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ db.example.org:/var/lib/app/
 }

@@ -37,6 +37,29 @@ source "${BASH_SOURCE[0]%/*}/shared/helpers.sh"
 # shellcheck source=shared/helpers-check-copy.sh
 source "${BASH_SOURCE[0]%/*}/shared/helpers-check-copy.sh"
 
+# This script replaces live data: polyarchiv_parse_args asks for --yes or a terminal.
+polyarchiv_replaces_live_data=1
+
+# Says what the next steps replace, lists the changes (a dry run, when there is one), then goes
+# on with --yes or asks.
+polyarchiv_confirm() {
+  local answer=''
+  polyarchiv_say "  $1"
+  shift
+  if (($# > 0)); then
+    "$@" >&2
+  fi
+  if ((polyarchiv_yes == 1)); then
+    return 0
+  fi
+  printf 'polyarchiv: go on? y/[N] ' >&2
+  read -r answer || true
+  if [[ ${answer} != [yY] ]]; then
+    polyarchiv_say "  not confirmed: nothing was replaced"
+    return 1
+  fi
+}
+
 # fetch site from backup point mirror-b (mirror-b.backup:1 [point])
 # chosen with --from mirror-b
 unit_1_fetch_mirror_b_site() {
@@ -53,13 +76,16 @@ unit_1_fetch_mirror_b_site() {
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "files"]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
+  polyarchiv_step 1 4 'list what restoring source "files" changes in /var/lib/polyarchiv-fixture/data/site, and confirm' 'site.collect:5 [source "files"]'
+  polyarchiv_confirm 'source "files": /var/lib/polyarchiv-fixture/data/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a --delete -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
+  # site.collect:5 [source "files"]
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/site
   # site.collect:5 [source "files"]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "files"]'
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "files"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/site/.~polyarchiv~'
   # site.collect:5 [source "files"]
-  polyarchiv_step 3 3 'restore source "files" into /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
+  polyarchiv_step 4 4 'restore source "files" into /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "files")' 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.log' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
 }
@@ -80,13 +106,16 @@ unit_3_fetch_mirror_b_wiki() {
 # restore the sources of wiki
 unit_4_restore_wiki() {
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
+  polyarchiv_step 1 4 'list what restoring source "pages" changes in /var/lib/polyarchiv-fixture/data/wiki, and confirm' 'wiki.collect:5 [source "pages"]'
+  polyarchiv_confirm 'source "pages": /var/lib/polyarchiv-fixture/data/wiki becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a --delete -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
+  # wiki.collect:5 [source "pages"]
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/wiki
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/data/wiki/.~polyarchiv~' 'wiki.collect:5 [source "pages"]'
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/data/wiki/.~polyarchiv~' 'wiki.collect:5 [source "pages"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/wiki/.~polyarchiv~'
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 3 3 'restore source "pages" into /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
+  polyarchiv_step 4 4 'restore source "pages" into /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/wiki (source "pages")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/wiki/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
 }

@@ -39,17 +39,43 @@ source "${BASH_SOURCE[0]%/*}/shared/helpers.sh"
 # shellcheck source=shared/helpers-check-copy.sh
 source "${BASH_SOURCE[0]%/*}/shared/helpers-check-copy.sh"
 
+# This script replaces live data: polyarchiv_parse_args asks for --yes or a terminal.
+polyarchiv_replaces_live_data=1
+
+# Says what the next steps replace, lists the changes (a dry run, when there is one), then goes
+# on with --yes or asks.
+polyarchiv_confirm() {
+  local answer=''
+  polyarchiv_say "  $1"
+  shift
+  if (($# > 0)); then
+    "$@" >&2
+  fi
+  if ((polyarchiv_yes == 1)); then
+    return 0
+  fi
+  printf 'polyarchiv: go on? y/[N] ' >&2
+  read -r answer || true
+  if [[ ${answer} != [yY] ]]; then
+    polyarchiv_say "  not confirmed: nothing was replaced"
+    return 1
+  fi
+}
+
 # restore sources of archive-only (archive-only.collect:2 [point])
 # archive-only has no backup point: its sources are restored from the collect point's own copy
 unit_1_restore_archive_only() {
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
+  polyarchiv_step 1 4 'list what restoring source "notes" changes in /var/lib/polyarchiv-fixture/data/notes, and confirm' 'archive-only.collect:8 [source "notes"]'
+  polyarchiv_confirm 'source "notes": /var/lib/polyarchiv-fixture/data/notes becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a --delete -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
+  # archive-only.collect:8 [source "notes"]
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/notes
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/data/notes/.~polyarchiv~' 'archive-only.collect:8 [source "notes"]'
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/data/notes/.~polyarchiv~' 'archive-only.collect:8 [source "notes"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/notes/.~polyarchiv~'
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 3 3 'restore source "notes" into /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
+  polyarchiv_step 4 4 'restore source "notes" into /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/notes (source "notes")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/notes/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
 }

@@ -52,7 +52,11 @@ function program(run: (code: Promise<number> | number) => void): Command {
       .option('-D, --dry', 'show what would run; execute, lock, create and record nothing')
       .option('--show-commands', 'print each command before it runs')
       .option('--confirm-commands', 'ask before each command; "n" stops the unit without recording it')
-      .option('-j, --jobs <n>', 'run up to N independent units at a time (default: the number of CPUs)');
+      .option('-j, --jobs <n>', 'run up to N independent units at a time (default: the number of CPUs)')
+      .option(
+        '-y, --yes',
+        'a restore that deletes or overwrites live data goes on without asking (needed without a terminal)',
+      );
 
   apply('apply', 'run a backup now, or a saved JSON plan')
     .alias('backup')

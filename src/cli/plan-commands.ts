@@ -9,7 +9,7 @@ import { configChanged, configChangedWarning } from '../backends/execute/primiti
 import { checkHost } from '../config/check-host.js';
 import { UsageError } from '../diag/diagnostic.js';
 import { makePlan, planSecrets } from '../pipeline.js';
-import { PLAN_FORMAT_VERSION, type Plan } from '../planner/plan.js';
+import { PLAN_FORMAT_VERSION, type Plan, usesCommand } from '../planner/plan.js';
 import {
   type CommonFlags,
   configDir,
@@ -33,6 +33,7 @@ export interface PlanFlags extends CommonFlags {
 export interface ApplyFlags extends CommonFlags {
   dry?: boolean;
   confirmCommands?: boolean;
+  yes?: boolean;
   from?: string;
   nrpe?: boolean;
   jobs?: string;
@@ -107,6 +108,13 @@ export async function applyCommand(
     return flags.nrpe ? NAGIOS.unknown : plan;
   }
   if (flags.dry && !flags.quiet) say('dry run: nothing is executed, locked, created or recorded');
+  const replacesLiveData = usesCommand(plan, 'confirm') && flags.dry !== true;
+  if (replacesLiveData && flags.yes !== true && process.stdin.isTTY !== true) {
+    say(
+      'this restore deletes or overwrites live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes',
+    );
+    return EXIT.usage;
+  }
   const reader = flags.confirmCommands
     ? createInterface({ input: process.stdin, terminal: false })
     : undefined;
@@ -123,6 +131,7 @@ export async function applyCommand(
       jobs,
       ...(plan.secrets.length === 0 ? {} : { secrets: planSecrets(plan) }),
       ...(answers === undefined ? {} : { confirm: (line: string) => confirm(answers, line) }),
+      ...(replacesLiveData ? { confirmation: { yes: flags.yes === true, ask: askOnTerminal } } : {}),
     });
     for (const skipped of plan.skipped)
       if (skipped.failed || !flags.quiet)
@@ -162,6 +171,20 @@ function jobsOf(value: string | undefined): number {
     throw new UsageError(`--jobs expects a whole number from 1 to 9999, not '${value}'`);
   }
   return Number(value);
+}
+
+/** A restore's question: only `y` goes on; anything else, or the end of input, declines. */
+async function askOnTerminal(question: string): Promise<boolean> {
+  const reader = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      reader.question(question, resolve);
+      reader.once('close', () => resolve(''));
+    });
+    return answer.trim().toLowerCase() === 'y';
+  } finally {
+    reader.close();
+  }
 }
 
 /** `[Y]/n` as the original asked it; the end of input declines, which is the safe answer. */

@@ -32,7 +32,17 @@ export type ActionBody =
   | ({ readonly kind: 'dump' } & ToolRun & DumpSpec)
   | ({ readonly kind: 'load' } & ToolRun & { readonly input: string })
   | ({ readonly kind: 'run' } & ToolRun)
-  | ({ readonly kind: 'reload-dir' } & ReloadDirSpec);
+  | ({ readonly kind: 'reload-dir' } & ReloadDirSpec)
+  | ({ readonly kind: 'confirm' } & ConfirmSpec);
+
+/**
+ * Before a restore step that deletes or overwrites live data: what it replaces, and for directories
+ * the same rsync run with --dry-run, whose itemized list of changes is shown before the question.
+ */
+export interface ConfirmSpec {
+  readonly warning: string;
+  readonly preview?: RsyncSpec;
+}
 
 /**
  * A service's data directory rebuilt by a loader (slapadd): the old contents wait in `previous`, a

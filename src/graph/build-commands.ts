@@ -82,6 +82,24 @@ export function buildCommands(
           start: action.start,
         },
       ];
+    case 'confirm':
+      return [
+        {
+          kind: 'confirm',
+          warning: action.warning,
+          preview:
+            action.preview === undefined
+              ? []
+              : [
+                  tools.rsync ?? 'rsync',
+                  '--dry-run',
+                  '--itemize-changes',
+                  // The copy leaves holding directories alone: the list never shows them deleted.
+                  ...HOLDING_FILTERS,
+                  ...rsyncArgv(action.preview, tools.ssh).slice(1),
+                ],
+        },
+      ];
     default:
       return assertNever(action);
   }
@@ -99,6 +117,8 @@ function execOf(run: ToolRun): ExecCommand {
 
 /** Where rsync holds the updated files of an in-place copy until its transfer ends, in each directory. */
 export const HOLDING_DIR = '.~polyarchiv~';
+
+const HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}/`, `--filter=R ${HOLDING_DIR}/`];
 
 export const holdingDir = (target: string): string => `${target.replace(/\/+$/, '')}/${HOLDING_DIR}`;
 
@@ -124,7 +144,7 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh'): string[] {
     // mkdir step), so that a killed receiver leaves no temporary file among the copied ones.
     argv.push('--delay-updates', `--partial-dir=${HOLDING_DIR}`);
     if (remote?.side !== 'to') argv.push(`--temp-dir=${HOLDING_DIR}`);
-    argv.push(`--filter=H ${HOLDING_DIR}/`, `--filter=R ${HOLDING_DIR}/`);
+    argv.push(...HOLDING_FILTERS);
     if (spec.deleteExtraneous) argv.push('--delete-delay');
   } else if (spec.deleteExtraneous) argv.push('--delete');
   argv.push('-S');

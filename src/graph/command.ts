@@ -10,7 +10,8 @@ export type Command =
   | DumpCheckCommand
   | CopyCheckCommand
   | PublishFileCommand
-  | DirReloadCommand;
+  | DirReloadCommand
+  | ConfirmCommand;
 
 /**
  * One argv word: literal text, or a path in the run's private work directory (created mode 0700
@@ -136,6 +137,18 @@ export interface DirReloadCommand {
   readonly start: readonly Word[];
 }
 
+/**
+ * Says what the next steps replace, runs `preview` (a dry run listing the changes) with its output on
+ * standard error, then goes on when the run was started with --yes, else asks on the terminal and
+ * fails the step unless the answer is yes. A run without a terminal and without --yes is refused
+ * before anything starts.
+ */
+export interface ConfirmCommand {
+  readonly kind: 'confirm';
+  readonly warning: string;
+  readonly preview: readonly Word[];
+}
+
 /** The tools a command needs on the machine that runs it (listed in the script header). */
 export function toolsOf(command: Command): string[] {
   switch (command.kind) {
@@ -156,6 +169,8 @@ export function toolsOf(command: Command): string[] {
       return ['sync', 'mv'];
     case 'dir-reload':
       return ['chown', 'mv', ...argvTools(command.load), ...argvTools(command.start)];
+    case 'confirm':
+      return argvTools(command.preview);
   }
 }
 
@@ -192,6 +207,7 @@ export function secretsOf(command: Command): string[] {
     case 'check-copy':
     case 'publish-file':
     case 'dir-reload':
+    case 'confirm':
       return [];
   }
 }

@@ -44,6 +44,7 @@ function writesInto(draft: ActionDraft): string[] {
     case 'load':
     case 'run':
     case 'reload-dir':
+    case 'confirm':
       return [];
     default:
       return assertNever(draft);

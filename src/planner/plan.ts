@@ -100,3 +100,8 @@ export interface SkippedPoint {
   /** True when the skip is a failure (restore with nothing to restore from). */
   readonly failed?: boolean;
 }
+
+/** Whether some step of the plan runs a command of this kind. */
+export function usesCommand(plan: Plan, kind: Command['kind']): boolean {
+  return plan.units.some((u) => u.steps.some((s) => s.commands.some((c) => c.kind === kind)));
+}

@@ -126,7 +126,7 @@ describe.runIf(canRun)('a collect point with local files, MySQL and PostgreSQL s
     );
 
     loseEverything();
-    const restore = runCli(['restore', ...args]);
+    const restore = runCli(['restore', '--yes', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
     expectRestored(before);
   });
@@ -138,7 +138,7 @@ describe.runIf(canRun)('a collect point with local files, MySQL and PostgreSQL s
       expect(plan.code, plan.stderr).toBe(0);
       // A file, not bash -c: the embedded secrets stay off every command line.
       writeFileSync(box.path('plan.sh'), plan.stdout, { mode: 0o600 });
-      return spawnSync('bash', [box.path('plan.sh')], { encoding: 'utf8' });
+      return spawnSync('bash', [box.path('plan.sh'), '--yes'], { encoding: 'utf8' });
     };
     const backup = run([]);
     expect(backup.status, backup.stderr).toBe(0);

@@ -35,7 +35,11 @@ describe.runIf(canRun)('directories polyarchiv creates', () => {
 
   const run = (backend: 'apply' | 'script', command: 'backup' | 'restore', args: string[]) => {
     if (backend === 'apply') {
-      const applied = runCli([command, ...(command === 'restore' ? ['--from', 'mirror'] : []), ...args]);
+      const applied = runCli([
+        command,
+        ...(command === 'restore' ? ['--yes', '--from', 'mirror'] : []),
+        ...args,
+      ]);
       return { code: applied.code, stderr: applied.stderr };
     }
     const plan = runCli([
@@ -46,7 +50,7 @@ describe.runIf(canRun)('directories polyarchiv creates', () => {
     expect(plan.code, plan.stderr).toBe(0);
     const file = box.path(`${command}.sh`);
     writeFileSync(file, plan.stdout);
-    const script = spawnSync('bash', [file], { encoding: 'utf8' });
+    const script = spawnSync('bash', [file, '--yes'], { encoding: 'utf8' });
     return { code: script.status ?? -1, stderr: script.stderr };
   };
 

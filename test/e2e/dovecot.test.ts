@@ -108,7 +108,7 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
 
     dovecot.wipe();
     expect(dovecot.contents()).toEqual([]);
-    const restore = runCli(['restore', ...args]);
+    const restore = runCli(['restore', '--yes', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
     expect(dovecot.contents()).toEqual(sample);
   });
@@ -138,7 +138,7 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
     expect(restored.status, restored.stderr).toBe(0);
     expect(dovecot.contents()).toEqual(sample);
     dovecot.wipe();
-    const restoredByApply = runCli(['restore', ...viaApply]);
+    const restoredByApply = runCli(['restore', '--yes', ...viaApply]);
     expect(restoredByApply.code, restoredByApply.stderr).toBe(0);
     expect(dovecot.contents()).toEqual(sample);
   });
@@ -259,7 +259,7 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
 
     dovecot.wipe();
     expect(dovecot.contents()).toEqual([]);
-    const restore = runCli(['restore', ...args]);
+    const restore = runCli(['restore', '--yes', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
     expect(dovecot.contents()).toEqual(sample);
 
@@ -288,7 +288,7 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
       expect(copyContents(copyDir())).toEqual(wanted);
 
       dovecot.wipe();
-      const restore = runCli(['restore', ...args]);
+      const restore = runCli(['restore', '--yes', ...args]);
       expect(restore.code, restore.stderr).toBe(0);
       expect(dovecot.contents()).toEqual(wanted);
     });
@@ -327,5 +327,5 @@ function collect(source: string[]): string {
 
 function runScript(box: Sandbox, script: string) {
   writeFileSync(box.path('plan.sh'), script, { mode: 0o600 });
-  return spawnSync('bash', [box.path('plan.sh')], { encoding: 'utf8' });
+  return spawnSync('bash', [box.path('plan.sh'), '--yes'], { encoding: 'utf8' });
 }

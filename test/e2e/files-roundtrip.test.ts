@@ -52,12 +52,12 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     rmSync(box.path('data'), { recursive: true });
     rmSync(box.path('collect'), { recursive: true });
     // The collect point held the record of which backup point succeeded: a new machine names it.
-    const unknown = runCli(['restore', ...args]);
+    const unknown = runCli(['restore', '--yes', ...args]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain(
       'cannot run: restore sources of site: no backup point holds a successful backup of site (--from NAME chooses one)',
     );
-    const restore = runCli(['restore', '--from', 'mirror', ...args]);
+    const restore = runCli(['restore', '--yes', '--from', 'mirror', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
     expect(fileContents(box.path('data'))).toEqual(expected);
     expect(readFileSync(box.path('data/plain.txt'), 'utf8')).toBe('changed\n');
@@ -77,7 +77,7 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     expect(restore.code, restore.stderr).toBe(0);
     expect(restore.stdout).toContain('fetch:mirror/site');
     writeFileSync(box.path('restore.sh'), restore.stdout);
-    const restored = spawnSync('bash', [box.path('restore.sh')], { encoding: 'utf8' });
+    const restored = spawnSync('bash', [box.path('restore.sh'), '--yes'], { encoding: 'utf8' });
     expect(restored.status, restored.stderr).toBe(0);
     expect(fileContents(box.path('data'))).toEqual(expected);
   });
@@ -106,7 +106,7 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     expect(fileContents(box.path('vault/site/2026-03-10_0405/tree'))).toEqual(expected);
     rmSync(box.path('data'), { recursive: true });
     rmSync(box.path('collect/site/backups'), { recursive: true });
-    const restore = runCli(['restore', ...args, '--now', '2026-04-01T12:00:00+02:00']);
+    const restore = runCli(['restore', '--yes', ...args, '--now', '2026-04-01T12:00:00+02:00']);
     expect(restore.code, restore.stderr).toBe(0);
     expect(fileContents(box.path('data'))).toEqual(expected);
   });

@@ -75,7 +75,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
 
     wipe();
     expect(slapd.contents()).toBe('');
-    const restore = runCli(['restore', ...args]);
+    const restore = runCli(['restore', '--yes', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
     expect(slapd.isRunning()).toBe(true);
     expect(slapd.contents()).toBe(sample);
@@ -99,7 +99,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
     expect(restored.status, restored.stderr).toBe(0);
     expect(slapd.contents()).toBe(sample);
     wipe();
-    const applied = runCli(['restore', ...viaApply]);
+    const applied = runCli(['restore', '--yes', ...viaApply]);
     expect(applied.code, applied.stderr).toBe(0);
     expect(slapd.contents()).toBe(sample);
     expect(snapshotTree(box.path('b'))).toEqual(snapshotTree(box.path('a')));
@@ -115,7 +115,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
       `dn: uid=ada,ou=people,${SUFFIX}\nchangetype: modify\nreplace: mail\nmail: new@example.org\n`,
     );
     const changed = slapd.contents();
-    const applied = runCli(['restore', ...args]);
+    const applied = runCli(['restore', '--yes', ...args]);
     expect(applied.code).toBe(1);
     expect(applied.stderr).toContain('the load failed with exit code 3');
     expect(slapd.isRunning()).toBe(true);
@@ -128,7 +128,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
     expect(existsSync(`${slapd.root}/.data.polyarchiv-old`)).toBe(false);
     // Back to the sample for the other tests.
     writeConfig();
-    expect(runCli(['restore', ...args]).code).toBe(0);
+    expect(runCli(['restore', '--yes', ...args]).code).toBe(0);
     expect(slapd.contents()).toBe(sample);
   });
 
@@ -139,7 +139,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
       const unmount = mountDataDirectory();
       try {
         const backends = {
-          apply: () => runCli(['restore', ...args]),
+          apply: () => runCli(['restore', '--yes', ...args]),
           script: () => {
             const run = runScript(box, runCli(['plan', '--restore', ...args]).stdout);
             return { code: run.status, stderr: run.stderr };
@@ -285,7 +285,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
   it('refuses a restore without data_directory before stopping slapd', () => {
     expect(runCli(['backup', ...args]).code).toBe(0);
     writeConfig(source().filter((l) => !l.startsWith('data_directory')));
-    const restore = runCli(['restore', ...args]);
+    const restore = runCli(['restore', '--yes', ...args]);
     expect(restore.code).toBe(2);
     expect(restore.stderr).toContain(
       'error: cannot restore source "directory" without data_directory (set it to the directory of database 1)\n  at site.collect:5 [source "directory"]',
@@ -310,5 +310,5 @@ function isMountPoint(dir: string): boolean {
 
 function runScript(box: Sandbox, script: string) {
   writeFileSync(box.path('plan.sh'), script, { mode: 0o600 });
-  return spawnSync('bash', [box.path('plan.sh')], { encoding: 'utf8' });
+  return spawnSync('bash', [box.path('plan.sh'), '--yes'], { encoding: 'utf8' });
 }

@@ -79,7 +79,7 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
     return file;
   }
   const runScript = (file: string) =>
-    spawnSync('bash', [file], { encoding: 'utf8', env: { ...process.env, ...SECRET_ENV } });
+    spawnSync('bash', [file, '--yes'], { encoding: 'utf8', env: { ...process.env, ...SECRET_ENV } });
 
   it('backs up over TCP, and restores a dropped database to an identical dump', () => {
     configure(['socket=', 'host=127.0.0.1', `port=${db.port}`]);
@@ -96,7 +96,7 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
     expect(dump).toMatch(/EVENT `purge_audit`/);
 
     wipeShop();
-    const restore = runCli(['restore', ...args]);
+    const restore = runCli(['restore', '--yes', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
     expect(db.dump('shop')).toBe(before);
     expect(db.sql('SELECT HEX(content) FROM files WHERE id = 1', 'shop')).toBe('00FF10800D0A1A27225C\n');
@@ -211,7 +211,7 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
   it('fails a restore into a database that does not exist, naming the source', () => {
     expect(runCli(['backup', ...args]).code).toBe(0);
     configure(['database=nosuchdb']);
-    const restore = runCli(['restore', ...args]);
+    const restore = runCli(['restore', '--yes', ...args]);
     expect(restore.code).toBe(1);
     expect(restore.stderr).toMatch(/database 'nosuchdb'/);
     expect(restore.stderr).toMatch(SOURCE_LINE);

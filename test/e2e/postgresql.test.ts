@@ -83,12 +83,12 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15', () 
     );
 
     dropDatabase();
-    const restore = runCli(['restore', ...args]);
+    const restore = runCli(['restore', '--yes', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
     expect(sameDump(pg.dump(database), before)).toBe(true);
     // Restoring over the live database replaces its objects in one transaction.
     pg.sql("UPDATE customers SET city = 'changed'", database);
-    expect(runCli(['restore', ...args]).code).toBe(0);
+    expect(runCli(['restore', '--yes', ...args]).code).toBe(0);
     expect(sameDump(pg.dump(database), before)).toBe(true);
   });
 
@@ -97,7 +97,7 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15', () 
     pg.sql("UPDATE customers SET city = 'after the backup'", database);
     const current = pg.dump(database);
     appendFileSync(box.path('mirror/site/postgresql.sql'), 'SELECT no_such_function();\n');
-    const restore = runCli(['restore', ...args]);
+    const restore = runCli(['restore', '--yes', ...args]);
     expect(restore.code).toBe(1);
     expect(restore.stderr).toContain('function no_such_function() does not exist');
     expect(restore.stderr).toContain('load the dump into PostgreSQL database');
@@ -148,7 +148,7 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15', () 
     expect(restored.status, restored.stderr).toBe(0);
     expect(sameDump(pg.dump(database), before)).toBe(true);
     dropDatabase();
-    expect(runCli(['restore', ...viaApply]).code).toBe(0);
+    expect(runCli(['restore', '--yes', ...viaApply]).code).toBe(0);
     expect(sameDump(pg.dump(database), before)).toBe(true);
     expect(comparable(box.path('b'))).toEqual(comparable(box.path('a')));
 
@@ -214,7 +214,7 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15', () 
     expect(backup.code, backup.stderr).toBe(0);
     expect(backup.stderr).toContain(`sudo -n -u postgres -- pg_dump`);
     pg.sql(`DROP DATABASE "${owned}"`);
-    const restore = runCli(['restore', ...args]);
+    const restore = runCli(['restore', '--yes', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
     expect(sameDump(pg.dump(owned), before)).toBe(true);
   });
@@ -333,7 +333,10 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15', () 
 /** From a file: `bash -c` would put the script, and an embedded secret, on a command line. */
 function runScript(box: Sandbox, script: string, env: Record<string, string>) {
   writeFileSync(box.path('plan.sh'), script, { mode: 0o600 });
-  return spawnSync('bash', [box.path('plan.sh')], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return spawnSync('bash', [box.path('plan.sh'), '--yes'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
 }
 
 describe('the postgresql example configuration', () => {

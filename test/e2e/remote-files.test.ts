@@ -75,7 +75,7 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
     expect(fileContents(box.path('collect/site/backups/web'))).toEqual(expected);
 
     rmSync(box.path('remote'), { recursive: true });
-    const restore = runCli(['restore', '--only-collect-points', 'site', ...args]);
+    const restore = runCli(['restore', '--yes', '--only-collect-points', 'site', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
     expect(fileContents(remote)).toEqual(expected);
   });
@@ -83,7 +83,7 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
   it('deletes on restore the remote files that the copy does not hold', () => {
     expect(runCli(['backup', ...args]).code).toBe(0);
     writeFileSync(`${remote}/added after the backup.txt`, 'extra\n');
-    const restore = runCli(['restore', '--only-collect-points', 'site', ...args]);
+    const restore = runCli(['restore', '--yes', '--only-collect-points', 'site', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
     expect(existsSync(`${remote}/added after the backup.txt`)).toBe(false);
     expect(fileContents(remote)).toEqual(fileContents(box.path('collect/site/backups/web')));
@@ -103,12 +103,12 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
           rmSync(box.path('remote'), { recursive: true });
           rmSync(twin.path('remote'), { recursive: true });
         }
-        const applied = runCli([mode, ...flags, ...now, ...args]);
+        const applied = runCli([mode, ...(mode === 'restore' ? ['--yes'] : []), ...flags, ...now, ...args]);
         expect(applied.code, applied.stderr).toBe(0);
         const script = runCli(['plan', ...(mode === 'restore' ? ['--restore'] : []), ...flags, ...twinArgs]);
         expect(script.code, script.stderr).toBe(0);
         writeFileSync(twin.path('plan.sh'), script.stdout);
-        const ran = spawnSync('bash', [twin.path('plan.sh')], { encoding: 'utf8' });
+        const ran = spawnSync('bash', [twin.path('plan.sh'), '--yes'], { encoding: 'utf8' });
         expect(ran.status, ran.stderr).toBe(0);
         for (const dir of ['collect', 'mirror', 'remote']) {
           expect(comparableTree(twin, dir), `${mode}: ${dir}`).toEqual(comparableTree(box, dir));

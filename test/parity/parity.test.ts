@@ -46,6 +46,7 @@ async function applyInProcess(plan: Plan, env: Record<string, string>, jobs = 1)
       say: () => {},
       clock: () => new Date(),
       jobs,
+      confirmation: { yes: true, ask: async () => false },
     });
   } finally {
     process.env.PATH = saved;
@@ -55,7 +56,7 @@ async function applyInProcess(plan: Plan, env: Record<string, string>, jobs = 1)
 function runScript(plan: Plan, box: Sandbox, env: Record<string, string>, jobs: number) {
   const script = box.path('plan.sh');
   writeFileSync(script, renderBash(plan));
-  return spawnSync('bash', [script, '--jobs', String(jobs)], {
+  return spawnSync('bash', [script, '--jobs', String(jobs), '--yes'], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
   });

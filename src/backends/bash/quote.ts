@@ -78,6 +78,8 @@ export function commandLine(command: Command): string {
         ...command.start.map(wordText),
         ...command.load.map(wordText),
       ].join(' ');
+    case 'confirm':
+      return ['polyarchiv_confirm', shellWord(command.warning), ...command.preview.map(wordText)].join(' ');
     default:
       return assertNever(command);
   }

@@ -1,6 +1,6 @@
 import { formatOrigin } from '../../diag/origin.js';
 import { type Command, secretsOf } from '../../graph/command.js';
-import type { Plan, PlanUnit } from '../../planner/plan.js';
+import { type Plan, type PlanUnit, usesCommand } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
 import { commandLine, commentText, functionName, shellWord } from './quote.js';
 
@@ -30,6 +30,8 @@ export interface ScriptView {
   /** polyarchiv_dir_reload is defined only in scripts that use it, so other scripts stay as they were. */
   readonly reloadHelper: boolean;
   readonly copyCheckHelper: boolean;
+  /** Restores that replace live data take --yes and confirm each source (helpers-confirm). */
+  readonly confirmHelper: boolean;
 }
 
 interface UnitView {
@@ -77,11 +79,8 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     configCheck: [plan.configDir, ...plan.inputs.flatMap((i) => [i.file, i.sha256])].map(shellWord).join(' '),
     reloadHelper: usesCommand(plan, 'dir-reload'),
     copyCheckHelper: usesCommand(plan, 'check-copy'),
+    confirmHelper: usesCommand(plan, 'confirm'),
   };
-}
-
-function usesCommand(plan: Plan, kind: Command['kind']): boolean {
-  return plan.units.some((u) => u.steps.some((s) => s.commands.some((c) => c.kind === kind)));
 }
 
 function unitView(unit: PlanUnit, index: number): UnitView {

@@ -4,6 +4,7 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
+import type { Confirmation } from './confirm.js';
 import { causeOf } from './primitives.js';
 import { missingSecrets, type RunContext } from './run-exec.js';
 import { runUnit, type UnitOutcome, type UnitStatus } from './run-unit.js';
@@ -27,6 +28,8 @@ export interface ExecuteOptions {
   readonly say: (line: string) => void;
   /** Read once when the run starts (the date of its successes), then for each failure. */
   readonly clock: () => Date;
+  /** How a restore step that replaces live data is confirmed; without it, such a step is declined. */
+  readonly confirmation?: Confirmation;
   /** Secret values by variable name, resolved from the configuration at run time. */
   readonly secrets?: ReadonlyMap<string, string>;
   /** Relay the tools' output through this process's streams (`--log-file`). */
@@ -112,7 +115,10 @@ async function executeUnits(
   interrupted: () => NodeJS.Signals | undefined,
   runStarted: Date,
 ): Promise<UnitResult[]> {
-  const jobs = options.dry || options.confirm !== undefined ? 1 : (options.jobs ?? 1);
+  // Questions on the terminal come one at a time, so their units do too.
+  const asks =
+    options.confirm !== undefined || (options.confirmation !== undefined && !options.confirmation.yes);
+  const jobs = options.dry || asks ? 1 : (options.jobs ?? 1);
   const results = await runScheduled<UnitResult>(
     plan.units,
     jobs,

@@ -4,6 +4,7 @@ import type { Command } from '../../graph/command.js';
 import type { PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
 import { checkCopy } from './check-copy.js';
+import { type Confirmation, confirmStep } from './confirm.js';
 import { dirReload } from './dir-reload.js';
 import {
   causeOf,
@@ -32,6 +33,8 @@ export interface UnitOptions {
   readonly showCommands: boolean;
   readonly quiet: boolean;
   readonly confirm?: (line: string) => Promise<boolean>;
+  /** How a restore's confirm step is answered; without it, the step declines. */
+  readonly confirmation?: Confirmation;
   readonly say: (line: string) => void;
   readonly clock: () => Date;
   /** When the run started: the script's `polyarchiv_started`, the date of its successes. */
@@ -151,12 +154,16 @@ async function runSteps(
   return undefined;
 }
 
+const DECLINE: Confirmation = { yes: false, ask: async () => false };
+
 async function runCommand(command: Command, options: UnitOptions, ctx: RunContext): Promise<number> {
   if (command.kind === 'exec') return runExec(command, ctx);
   try {
     switch (command.kind) {
       case 'dir-reload':
         return await dirReload(command, ctx, options.say);
+      case 'confirm':
+        return await confirmStep(command, options.confirmation ?? DECLINE, options.say);
       case 'make-dir':
         makeDir(command.path);
         return 0;

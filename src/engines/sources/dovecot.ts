@@ -174,6 +174,12 @@ export const dovecot: SourceEngine = {
   restore(source, cp) {
     const target = stagingPaths(source, cp).target;
     return [
+      {
+        kind: 'confirm',
+        warning: `source "${source.name}": the mailboxes of ${users(source.options)} become the backed-up copy; mail received or changed since the backup is removed`,
+        origin: source.origin,
+        summary: `confirm that restoring source "${source.name}" replaces the mailboxes of ${users(source.options)}`,
+      },
       passThrough(source, cp),
       ...copyConfig(source, cp, target),
       {

@@ -123,6 +123,12 @@ export const ldap: SourceEngine = {
     const target = o.string('data_directory');
     const stop = command(o, 'stop_command');
     return [
+      {
+        kind: 'confirm',
+        warning: `source "${source.name}": the LDAP ${which(o)} in ${target} is replaced by the export; changes made since the backup are lost`,
+        origin: source.origin,
+        summary: `confirm that restoring source "${source.name}" replaces the LDAP ${which(o)}`,
+      },
       ...(stop.length === 0
         ? []
         : [

@@ -1,4 +1,4 @@
-import type { RsyncFilter } from '../../graph/action.js';
+import type { RsyncFilter, RsyncSpec } from '../../graph/action.js';
 import type { OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
@@ -73,22 +73,32 @@ export const localFiles: SourceEngine = {
   },
   restore(source, cp) {
     const sourcePath = source.options.string('source_path');
+    const push: RsyncSpec = {
+      from: destinationPath(source, cp),
+      to: sourcePath,
+      deleteExtraneous: true,
+      hardLinks: source.options.boolean('preserve_hard_links'),
+      metadata: copyMetadata(source.options),
+      // The same filters keep excluded files out of --delete's reach.
+      filters: rsyncFilters(source.options),
+    };
     return [
+      {
+        kind: 'confirm',
+        warning: `source "${source.name}": ${sourcePath} becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):`,
+        preview: push,
+        origin: source.origin,
+        summary: `list what restoring source "${source.name}" changes in ${sourcePath}, and confirm`,
+      },
       { kind: 'mkdir', path: sourcePath, origin: source.origin, summary: `create ${sourcePath}` },
       {
         kind: 'rsync',
-        from: destinationPath(source, cp),
-        to: sourcePath,
-        deleteExtraneous: true,
+        ...push,
         inPlace: true,
         guard: {
           maxShrinkPercent: source.options.integer('max_shrink_percent'),
           what: `${sourcePath} (source "${source.name}")`,
         },
-        hardLinks: source.options.boolean('preserve_hard_links'),
-        metadata: copyMetadata(source.options),
-        // The same filters keep excluded files out of --delete's reach.
-        filters: rsyncFilters(source.options),
         origin: source.origin,
         summary: `restore source "${source.name}" into ${sourcePath}`,
       },

@@ -72,6 +72,12 @@ export const mysql: SourceEngine = {
       '--binary-mode',
     ];
     return [
+      {
+        kind: 'confirm',
+        warning: `source "${source.name}": the tables of MySQL database ${o.string('database')} that the dump holds are dropped and recreated from it; changes made to them since the backup are lost`,
+        origin: source.origin,
+        summary: `confirm that restoring source "${source.name}" overwrites MySQL database ${o.string('database')}`,
+      },
       ...passwordFile(source, cp),
       {
         kind: 'load',

@@ -82,6 +82,12 @@ export const postgresql: SourceEngine = {
       ...connection(o),
     ];
     return [
+      {
+        kind: 'confirm',
+        warning: `source "${source.name}": the objects of PostgreSQL database ${database} that the dump holds are dropped and recreated from it; changes made to them since the backup are lost`,
+        origin: source.origin,
+        summary: `confirm that restoring source "${source.name}" overwrites PostgreSQL database ${database}`,
+      },
       ...passwordFile(source, cp),
       ...(o.boolean('create_database') ? createDatabase(source, cp, psql) : []),
       {
