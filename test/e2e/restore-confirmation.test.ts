@@ -71,7 +71,7 @@ describe.runIf(canRun)('a restore that deletes or overwrites live files', () => 
     untouched();
     const typo = spawnSync('bash', [file, '--yse'], { encoding: 'utf8' });
     expect(typo.status).toBe(2);
-    expect(typo.stderr).toContain('usage: ');
+    expect(typo.stderr).toContain('unknown argument: --yse (this script accepts --jobs N and --yes)');
     untouched();
   });
 
