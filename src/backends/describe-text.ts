@@ -25,6 +25,7 @@ export function describeText(plan: Plan): string {
     if (unit.record !== undefined) lines.push(`    records ${unit.record.file}`);
     lines.push('');
   }
+  lines.push(...liveDataReplaced(plan));
   for (const skipped of plan.skipped) {
     lines.push(
       `${skipped.failed ? '!' : '-'} ${skipped.title}: ${skipped.reason}  [${formatOrigin(skipped.origin)}]`,
@@ -38,4 +39,19 @@ export function describeText(plan: Plan): string {
       (failed > 0 ? `, ${failed} cannot run.` : '.'),
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** A restore says up front which live data it replaces; the file lists need the fetched copy. */
+function liveDataReplaced(plan: Plan): string[] {
+  const warnings = plan.units.flatMap((u) =>
+    u.steps.flatMap((s) => s.commands.flatMap((c) => (c.kind === 'confirm' ? [c.warning] : []))),
+  );
+  if (warnings.length === 0) return [];
+  return [
+    'Live data this restore replaces (it asks before each source; without a terminal it needs --yes):',
+    ...warnings.map((warning) => `  ${warning.replace(/:$/, '')}`),
+    'The files it deletes or overwrites are listed when it runs, once the copy is fetched and judged;',
+    "`polyarchiv restore --dry` lists them against the collect point's copy as it is now.",
+    '',
+  ];
 }

@@ -1,5 +1,5 @@
 import type { Origin } from '../diag/origin.js';
-import type { ActionDraft, CopyMetadata, RsyncFilter, RsyncRemote } from '../graph/action.js';
+import type { ActionDraft, CopyMetadata, RsyncFilter, RsyncRemote, RsyncSpec } from '../graph/action.js';
 import { holdingDir } from '../graph/build-commands.js';
 import type { OptionSpec, OptionValues } from '../options/schema.js';
 
@@ -76,4 +76,42 @@ export function copyInPlace(spec: CopySpec): ActionDraft[] {
       summary: `update ${spec.what} from ${from}`,
     },
   ];
+}
+
+export interface LiveRestoreSpec {
+  /** The copy from the collect point into the live directory, without `inPlace` and `guard`. */
+  readonly copy: RsyncSpec;
+  readonly sourceName: string;
+  /** How messages name the live directory: `/path` or `host:/path`. */
+  readonly shown: string;
+  readonly maxShrinkPercent: number;
+  readonly origin: Origin;
+  /** Added to the warning, e.g. what the copy leaves alone. */
+  readonly note?: string;
+}
+
+/**
+ * A restore into a live directory, in two steps: first the guard judges the fetched copy against
+ * what the directory holds, the changes are listed and confirmed (nothing there has changed yet);
+ * then the copy runs in place. The engine may put steps between them (creating the directory).
+ */
+export function liveRestore(spec: LiveRestoreSpec): { confirm: ActionDraft; push: ActionDraft } {
+  const { shown, sourceName, origin } = spec;
+  const guard = { maxShrinkPercent: spec.maxShrinkPercent, what: `${shown} (source "${sourceName}")` };
+  return {
+    confirm: {
+      kind: 'confirm',
+      warning: `source "${sourceName}": ${shown} becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten${spec.note === undefined ? '' : ` (${spec.note})`}:`,
+      copy: { ...spec.copy, inPlace: true, guard },
+      origin,
+      summary: `judge the copy of source "${sourceName}" against ${shown}, list what restoring it changes there, and confirm`,
+    },
+    push: {
+      kind: 'rsync',
+      ...spec.copy,
+      inPlace: true,
+      origin,
+      summary: `restore source "${sourceName}" into ${shown}, deleting what the copy does not hold`,
+    },
+  };
 }

@@ -36,12 +36,13 @@ export type ActionBody =
   | ({ readonly kind: 'confirm' } & ConfirmSpec);
 
 /**
- * Before a restore step that deletes or overwrites live data: what it replaces, and for directories
- * the same rsync run with --dry-run, whose itemized list of changes is shown before the question.
+ * Before a restore step that deletes or overwrites live data: what it replaces, and for a
+ * directory the copy that will replace it: its guard is judged first, then the same rsync run
+ * with --dry-run itemizes every change before the question.
  */
 export interface ConfirmSpec {
   readonly warning: string;
-  readonly preview?: RsyncSpec;
+  readonly copy?: RsyncSpec;
 }
 
 /**

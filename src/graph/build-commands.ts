@@ -21,18 +21,7 @@ export function buildCommands(
     case 'rsync': {
       const rsync = tools.rsync ?? 'rsync';
       const copy: Command = { kind: 'exec', argv: [rsync, ...rsyncArgv(action, tools.ssh).slice(1)] };
-      if (action.guard === undefined) return [copy];
-      return [
-        {
-          kind: 'check-copy',
-          incoming: [rsync, ...measureArgv(action, 'from', tools.ssh)],
-          previous: [rsync, ...measureArgv(action, 'to', tools.ssh)],
-          maxShrinkPercent: action.guard.maxShrinkPercent,
-          allowShrink: options.allowShrink === true,
-          what: action.guard.what,
-        },
-        copy,
-      ];
+      return [...copyCheck(action, tools, options), copy];
     }
     case 'recover-dir':
     case 'replace-dir':
@@ -82,27 +71,46 @@ export function buildCommands(
           start: action.start,
         },
       ];
-    case 'confirm':
+    case 'confirm': {
+      const copy = action.copy;
+      if (copy === undefined) return [{ kind: 'confirm', warning: action.warning, preview: [] }];
+      // The same copy, not in place (a dry run holds nothing back), its holding directories
+      // left alone as the copy leaves them: the list never shows them deleted.
       return [
+        ...copyCheck(copy, tools, options),
         {
           kind: 'confirm',
           warning: action.warning,
-          preview:
-            action.preview === undefined
-              ? []
-              : [
-                  tools.rsync ?? 'rsync',
-                  '--dry-run',
-                  '--itemize-changes',
-                  // The copy leaves holding directories alone: the list never shows them deleted.
-                  ...HOLDING_FILTERS,
-                  ...rsyncArgv(action.preview, tools.ssh).slice(1),
-                ],
+          preview: [
+            tools.rsync ?? 'rsync',
+            '--dry-run',
+            '--itemize-changes',
+            ...HOLDING_FILTERS,
+            ...rsyncArgv({ ...copy, inPlace: false }, tools.ssh).slice(1),
+          ],
+          ...(copy.remote?.side === 'from' ? {} : { fetchedCopy: copy.from }),
         },
       ];
+    }
     default:
       return assertNever(action);
   }
+}
+
+/** A guarded copy is judged before it changes anything (see CopyCheckCommand). */
+function copyCheck(spec: RsyncSpec, tools: ToolPaths, options: CommandOptions): Command[] {
+  if (spec.guard === undefined) return [];
+  const rsync = tools.rsync ?? 'rsync';
+  return [
+    {
+      kind: 'check-copy',
+      incoming: [rsync, ...measureArgv(spec, 'from', tools.ssh)],
+      previous: [rsync, ...measureArgv(spec, 'to', tools.ssh)],
+      maxShrinkPercent: spec.guard.maxShrinkPercent,
+      allowShrink: options.allowShrink === true,
+      what: spec.guard.what,
+    },
+  ];
 }
 
 /** The exec command of a tool run, before any redirection. */

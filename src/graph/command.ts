@@ -147,6 +147,8 @@ export interface ConfirmCommand {
   readonly kind: 'confirm';
   readonly warning: string;
   readonly preview: readonly Word[];
+  /** The collect point's copy the preview compares with the live directory (`--dry` lists it when it exists). */
+  readonly fetchedCopy?: string;
 }
 
 /** The tools a command needs on the machine that runs it (listed in the script header). */

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { confirmStep } from '../../src/backends/execute/confirm.js';
@@ -26,22 +29,53 @@ function script(command: ConfirmCommand, yes: boolean, answer: string) {
   // Without a terminal, nothing ends the question's line: every message starts with `polyarchiv: `.
   const said = run.stderr
     .split(/polyarchiv: /)
-    .map((text) => text.replace(/\n$/, ''))
+    .map((text) => text.split('\n')[0] as string)
     .filter((text) => text.startsWith('  '));
-  return { rc: Number(/rc=(\d+)/.exec(run.stdout)?.[1] ?? -1), said };
+  const listed = run.stderr
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('polyarchiv: '))
+    .join('\n');
+  return { rc: Number(/rc=(\d+)/.exec(run.stdout)?.[1] ?? -1), said, listed };
 }
 
 async function executor(command: ConfirmCommand, yes: boolean, answer: string) {
   const said: string[] = [];
-  const rc = await confirmStep(command, { yes, ask: async () => answer === 'y\n' }, (line) =>
-    said.push(line),
-  );
-  return { rc, said };
+  const chunks: Buffer[] = [];
+  const workDir = mkdtempSync(join(tmpdir(), 'polyarchiv-confirm-twin-'));
+  try {
+    const rc = await confirmStep(
+      command,
+      { yes, ask: async () => answer === 'y\n' },
+      (line) => said.push(line),
+      // The unit's kept output, as when units run side by side: the listing joins it, on stderr.
+      {
+        workDir,
+        secrets: new Map(),
+        processes: new Set(),
+        output: (stream, chunk) => chunks.push(stream === 'stderr' ? chunk : Buffer.from('')),
+      },
+    );
+    const listed = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean).join('\n');
+    return { rc, said, listed };
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
 }
 
 describe.runIf(canRun)('polyarchiv_confirm and confirmStep behave alike', () => {
   const cases: [string, ConfirmCommand, boolean, string, number][] = [
     ['go on with --yes', { kind: 'confirm', warning: 'replaces /srv', preview: ['true'] }, true, '', 0],
+    [
+      'list both streams of the preview, then ask',
+      {
+        kind: 'confirm',
+        warning: 'replaces /srv',
+        preview: ['sh', '-c', 'echo "*deleting   late.txt"; echo ">f+++++++++ new.txt"'],
+      },
+      false,
+      'y\n',
+      0,
+    ],
     [
       'go on when the answer is y',
       { kind: 'confirm', warning: 'replaces /srv', preview: [] },
@@ -72,5 +106,6 @@ describe.runIf(canRun)('polyarchiv_confirm and confirmStep behave alike', () => 
     expect(bash.rc).toBe(rc);
     expect(bash.said[0]).toBe(`  ${command.warning}`);
     if (rc === 1) expect(bash.said).toContain('  not confirmed: nothing was replaced');
+    if (command.preview[0] === 'sh' && rc === 0) expect(bash.listed).toMatch(/^\*deleting +late\.txt\n>f/);
   });
 });

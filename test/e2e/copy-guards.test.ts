@@ -8,19 +8,23 @@ import { fileContents } from '../helpers/tree.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
 
-/** Runs a command through apply, or through the script that `plan` renders with the same flags. */
+/**
+ * Runs a command through apply, or through the script that `plan` renders with the same flags; a
+ * restore goes on without asking (--yes), so that only the guards can stop it.
+ */
 function run(
   box: Sandbox,
   how: 'apply' | 'script',
   command: 'backup' | 'restore',
   args: string[],
 ): CliResult {
-  if (how === 'apply') return runCli([command, ...args]);
+  const yes = command === 'restore' ? ['--yes'] : [];
+  if (how === 'apply') return runCli([command, ...yes, ...args]);
   const script = box.path(`${command}.sh`);
   const plan = runCli(['plan', ...(command === 'restore' ? ['--restore'] : []), ...args]);
   expect(plan.code, plan.stderr).toBe(0);
   writeFileSync(script, plan.stdout);
-  const result = spawnSync('bash', [script], { encoding: 'utf8' });
+  const result = spawnSync('bash', [script, ...yes], { encoding: 'utf8' });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -194,12 +194,12 @@ describe.runIf(canRun)('copies updated in place', () => {
     expect(spawnSync('bash', [box.path('backup.sh')]).status).toBe(0);
     expect(fileContents(box.path('mirror/site/tree'))).toEqual(expected);
     rmSync(box.path('data'), { recursive: true });
-    const restore = runCli(['restore', ...args]);
+    const restore = runCli(['restore', '--yes', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
     expect(fileContents(box.path('data'))).toEqual(expected);
     rmSync(box.path('data'), { recursive: true });
     writeFileSync(box.path('restore.sh'), runCli(['plan', '--restore', ...args]).stdout);
-    expect(spawnSync('bash', [box.path('restore.sh')]).status).toBe(0);
+    expect(spawnSync('bash', [box.path('restore.sh'), '--yes']).status).toBe(0);
     expect(fileContents(box.path('data'))).toEqual(expected);
   });
 

@@ -44,16 +44,18 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('xattrs and ACLs, thro
 
   // The collect point, which records the last good backup point, is lost too: name it.
   const from = (command: string) => (command === 'restore' ? ['--from', 'mirror'] : []);
+  // The restore replaces the live directory without asking: there is no terminal.
+  const yes = (command: string) => (command === 'restore' ? ['--yes'] : []);
 
   function run(command: 'backup' | 'restore'): void {
     if (how === 'apply') {
-      const result = runCli([command, ...from(command), ...args]);
+      const result = runCli([command, ...yes(command), ...from(command), ...args]);
       expect(result.code, result.stderr).toBe(0);
       return;
     }
     const plan = runCli(['plan', ...(command === 'restore' ? ['--restore'] : []), ...from(command), ...args]);
     writeFileSync(box.path('run.sh'), plan.stdout);
-    const result = spawnSync('bash', [box.path('run.sh')], { encoding: 'utf8' });
+    const result = spawnSync('bash', [box.path('run.sh'), ...yes(command)], { encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);
   }
 

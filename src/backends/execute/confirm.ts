@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import type { ConfirmCommand } from '../../graph/command.js';
+import { isDirectory } from './primitives.js';
+import { type RunContext, runExec, spawnProblem } from './run-exec.js';
 
 /** How the executor answers polyarchiv_confirm's question: --yes, or a question on the terminal. */
 export interface Confirmation {
@@ -10,17 +11,19 @@ export interface Confirmation {
 
 /**
  * Twin of polyarchiv_confirm (templates/partials/helpers-confirm.hbs): says what the next steps
- * replace, lists the changes with the preview's output on standard error, then goes on with --yes
- * or asks. Resolves with the helper's exit code.
+ * replace, lists the changes with the preview's output on standard error (kept with the unit's
+ * output when units run side by side, as the script keeps it), then goes on with --yes or asks.
+ * Resolves with the helper's exit code.
  */
 export async function confirmStep(
   command: ConfirmCommand,
   confirmation: Confirmation,
   say: (line: string) => void,
+  ctx: RunContext,
 ): Promise<number> {
   say(`  ${command.warning}`);
   if (command.preview.length > 0) {
-    const code = await preview(command.preview.map(String));
+    const code = await runExec({ kind: 'exec', argv: command.preview }, { ...ctx, output: toStderr(ctx) });
     if (code !== 0) return code;
   }
   if (confirmation.yes) return 0;
@@ -29,19 +32,29 @@ export async function confirmStep(
   return 1;
 }
 
-/** The dry run, its listing sent to standard error like the script's `>&2`. */
-function preview(argv: readonly string[]): Promise<number> {
-  return new Promise((resolve) => {
-    const [tool, ...args] = argv as [string, ...string[]];
-    const child = spawn(tool, args, { stdio: ['ignore', process.stderr, 'inherit'] });
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      process.stderr.write(
-        `polyarchiv: ${tool}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`,
-      );
-      resolve(error.code === 'ENOENT' ? 127 : 126);
-    });
-    child.on('close', (code, signal) =>
-      resolve(signal !== null ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1)),
-    );
-  });
+/** The script's `>&2`: both of the preview's streams go where the unit's standard error goes. */
+function toStderr(ctx: RunContext): (stream: 'stdout' | 'stderr', chunk: Buffer) => void {
+  const sink = ctx.output;
+  if (sink !== undefined) return (_, chunk) => sink('stderr', chunk);
+  return (_, chunk) => process.stderr.write(chunk);
+}
+
+/**
+ * What `--dry` shows of a confirm step: the warning, and the changes against the collect point's
+ * copy as it is now (the restore fetches it first, so the run's own list may differ); the dry run
+ * only reads.
+ */
+export function listForDryRun(command: ConfirmCommand, say: (line: string) => void): void {
+  say(`    ${command.warning}`);
+  if (command.preview.length === 0) return;
+  const copy = command.fetchedCopy;
+  if (copy === undefined || !isDirectory(copy)) {
+    say('    the copy is not in the collect point yet: the restore lists the changes once it has fetched it');
+    return;
+  }
+  say(`    against the collect point's copy as it is now (the restore fetches it first):`);
+  const [tool, ...args] = command.preview.map(String) as [string, ...string[]];
+  const run = spawnSync(tool, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (run.error !== undefined) say(`    ${tool}: ${spawnProblem(run.error)}`);
+  else process.stderr.write(`${run.stdout}${run.stderr}`);
 }

@@ -4,7 +4,7 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
-import type { Confirmation } from './confirm.js';
+import { type Confirmation, listForDryRun } from './confirm.js';
 import { causeOf } from './primitives.js';
 import { missingSecrets, type RunContext } from './run-exec.js';
 import { runUnit, type UnitOutcome, type UnitStatus } from './run-unit.js';
@@ -213,7 +213,10 @@ export function exitCodeOf(results: readonly UnitResult[], failedSkips: boolean)
 function dryRun(unit: PlanUnit, say: (line: string) => void): { status: UnitStatus } {
   unit.steps.forEach((step, i) => {
     say(`  ${i + 1}/${unit.steps.length} ${step.action.summary}`);
-    for (const command of step.commands) say(`    ${commandLine(command)}`);
+    for (const command of step.commands) {
+      say(`    ${commandLine(command)}`);
+      if (command.kind === 'confirm') listForDryRun(command, say);
+    }
   });
   return { status: 'dry' };
 }

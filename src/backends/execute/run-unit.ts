@@ -163,7 +163,7 @@ async function runCommand(command: Command, options: UnitOptions, ctx: RunContex
       case 'dir-reload':
         return await dirReload(command, ctx, options.say);
       case 'confirm':
-        return await confirmStep(command, options.confirmation ?? DECLINE, options.say);
+        return await confirmStep(command, options.confirmation ?? DECLINE, options.say, ctx);
       case 'make-dir':
         makeDir(command.path);
         return 0;

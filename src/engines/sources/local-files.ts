@@ -1,6 +1,12 @@
-import type { RsyncFilter, RsyncSpec } from '../../graph/action.js';
+import type { RsyncFilter } from '../../graph/action.js';
 import type { OptionValues } from '../../options/schema.js';
-import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
+import {
+  COPY_GUARD_OPTION,
+  COPY_METADATA_OPTIONS,
+  copyInPlace,
+  copyMetadata,
+  liveRestore,
+} from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { destinationPath } from '../toolkit.js';
 import { isWithin } from '../url.js';
@@ -73,35 +79,26 @@ export const localFiles: SourceEngine = {
   },
   restore(source, cp) {
     const sourcePath = source.options.string('source_path');
-    const push: RsyncSpec = {
-      from: destinationPath(source, cp),
-      to: sourcePath,
-      deleteExtraneous: true,
-      hardLinks: source.options.boolean('preserve_hard_links'),
-      metadata: copyMetadata(source.options),
-      // The same filters keep excluded files out of --delete's reach.
-      filters: rsyncFilters(source.options),
-    };
+    const { confirm, push } = liveRestore({
+      copy: {
+        from: destinationPath(source, cp),
+        to: sourcePath,
+        deleteExtraneous: true,
+        hardLinks: source.options.boolean('preserve_hard_links'),
+        metadata: copyMetadata(source.options),
+        // The same filters keep excluded files out of --delete's reach.
+        filters: rsyncFilters(source.options),
+      },
+      sourceName: source.name,
+      shown: sourcePath,
+      maxShrinkPercent: source.options.integer('max_shrink_percent'),
+      origin: source.origin,
+      note: 'excluded files are left alone',
+    });
     return [
-      {
-        kind: 'confirm',
-        warning: `source "${source.name}": ${sourcePath} becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):`,
-        preview: push,
-        origin: source.origin,
-        summary: `list what restoring source "${source.name}" changes in ${sourcePath}, and confirm`,
-      },
+      confirm,
       { kind: 'mkdir', path: sourcePath, origin: source.origin, summary: `create ${sourcePath}` },
-      {
-        kind: 'rsync',
-        ...push,
-        inPlace: true,
-        guard: {
-          maxShrinkPercent: source.options.integer('max_shrink_percent'),
-          what: `${sourcePath} (source "${source.name}")`,
-        },
-        origin: source.origin,
-        summary: `restore source "${source.name}" into ${sourcePath}`,
-      },
+      push,
     ];
   },
 };

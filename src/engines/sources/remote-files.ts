@@ -1,8 +1,14 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
-import type { ActionDraft, RsyncFilter, RsyncRemote, RsyncSpec } from '../../graph/action.js';
+import type { RsyncFilter, RsyncRemote } from '../../graph/action.js';
 import type { OptionValues } from '../../options/schema.js';
 import { shellSplit } from '../../options/shell-split.js';
-import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
+import {
+  COPY_GUARD_OPTION,
+  COPY_METADATA_OPTIONS,
+  copyInPlace,
+  copyMetadata,
+  liveRestore,
+} from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { destinationPath, setString } from '../toolkit.js';
 import { isWithin, parseRemoteLocation, type SshLocation } from '../url.js';
@@ -68,39 +74,23 @@ export const remoteFiles: SourceEngine = {
   restore(source, cp) {
     const location = sourceLocation(source);
     const origin = source.options.origin('source_url');
-    const spec: RsyncSpec = {
-      from: destinationPath(source, cp),
-      to: location.path,
-      deleteExtraneous: true,
-      hardLinks: false,
-      metadata: copyMetadata(source.options),
-      filters: collectPointExclusion(location, cp),
-      ...(location.remote === undefined ? {} : { remote: { ...location.remote, side: 'to' as const } }),
-    };
-    const push: ActionDraft = {
-      kind: 'rsync',
-      ...spec,
-      inPlace: true,
-      guard: {
-        maxShrinkPercent: source.options.integer('max_shrink_percent'),
-        what: `${location.shown} (source "${source.name}")`,
+    const { confirm, push } = liveRestore({
+      copy: {
+        from: destinationPath(source, cp),
+        to: location.path,
+        deleteExtraneous: true,
+        hardLinks: false,
+        metadata: copyMetadata(source.options),
+        filters: collectPointExclusion(location, cp),
+        ...(location.remote === undefined ? {} : { remote: { ...location.remote, side: 'to' as const } }),
       },
+      sourceName: source.name,
+      shown: location.shown,
+      maxShrinkPercent: source.options.integer('max_shrink_percent'),
       origin,
-      summary: `restore source "${source.name}" into ${location.shown}, deleting what the copy does not hold`,
-    };
-    const confirm: ActionDraft = {
-      kind: 'confirm',
-      warning: `source "${source.name}": ${location.shown} becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten:`,
-      preview: spec,
-      origin,
-      summary: `list what restoring source "${source.name}" changes in ${location.shown}, and confirm`,
-    };
+    });
     if (location.remote !== undefined) return [confirm, push];
-    return [
-      confirm,
-      { kind: 'mkdir', path: location.path, origin, summary: `create ${location.path}` },
-      push,
-    ];
+    return [confirm, { kind: 'mkdir', path: location.path, origin, summary: `create ${location.path}` }, push];
   },
 };
 
