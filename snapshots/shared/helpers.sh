@@ -19,6 +19,11 @@ declare -A polyarchiv_index=()
 polyarchiv_jobs=''
 polyarchiv_quiet=false
 polyarchiv_unit_name=''
+# A restore that replaces live data goes on with --yes (or POLYARCHIV_YES=1), or asks on the terminal.
+polyarchiv_replaces_live_data=0
+polyarchiv_yes=0
+polyarchiv_asks=0
+polyarchiv_arguments='--jobs N and -q'
 polyarchiv_signal=''
 polyarchiv_unit_file=''
 polyarchiv_unit_lock=''
@@ -302,6 +307,7 @@ polyarchiv_parse_args() {
     case $1 in
       --jobs=*) polyarchiv_jobs=${1#--jobs=} ;;
       -q | --quiet) polyarchiv_quiet=true ;;
+      -y | --yes) polyarchiv_yes=1 ;;
       --jobs)
         if (($# < 2)); then
           polyarchiv_say "--jobs expects a whole number from 1 to 9999"
@@ -311,7 +317,7 @@ polyarchiv_parse_args() {
         shift
         ;;
       *)
-        polyarchiv_say "unknown argument: $1 (this script accepts --jobs N and -q)"
+        polyarchiv_say "unknown argument: $1 (this script accepts ${polyarchiv_arguments})"
         exit 2
         ;;
     esac
@@ -323,6 +329,18 @@ polyarchiv_parse_args() {
   if [[ ! ${polyarchiv_jobs} =~ ^[1-9][0-9]{0,3}$ ]]; then
     polyarchiv_say "--jobs expects a whole number from 1 to 9999, not '${polyarchiv_jobs}'"
     exit 2
+  fi
+  if [[ ${POLYARCHIV_YES:-} == 1 ]]; then
+    polyarchiv_yes=1
+  fi
+  if ((polyarchiv_replaces_live_data == 1 && polyarchiv_yes == 0)); then
+    if [[ ! -t 0 ]]; then
+      polyarchiv_say "this restore deletes or overwrites live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes (or POLYARCHIV_YES=1)"
+      exit 2
+    fi
+    # Questions on the terminal come one at a time.
+    polyarchiv_asks=1
+    polyarchiv_jobs=1
   fi
 }
 
@@ -471,6 +489,12 @@ polyarchiv_start_ready() {
 polyarchiv_start() {
   local out=${polyarchiv_work}/${polyarchiv_fns[$1]}
   polyarchiv_status[$1]=running
+  if ((polyarchiv_asks == 1)); then
+    # A unit that asks runs in the foreground, where it reads the terminal.
+    (polyarchiv_run_unit "$1")
+    polyarchiv_outcome "$1"
+    return 0
+  fi
   set -m
   if ((polyarchiv_jobs > 1)) && [[ -n ${polyarchiv_work} ]]; then
     polyarchiv_run_unit "$1" < /dev/null > "${out}.stdout" 2> "${out}.stderr" &
@@ -482,24 +506,29 @@ polyarchiv_start() {
 }
 
 polyarchiv_collect() {
-  local i out
+  local i
   for i in "${!polyarchiv_pids[@]}"; do
     if kill -0 "${polyarchiv_pids[i]}" 2> /dev/null; then
       continue
     fi
     unset 'polyarchiv_pids[i]'
-    polyarchiv_status[i]=failed
-    out=${polyarchiv_work}/${polyarchiv_fns[i]}
-    if [[ -n ${polyarchiv_work} ]]; then
-      if [[ -s ${out}.outcome ]]; then
-        polyarchiv_status[i]=$(<"${out}.outcome")
-      fi
-      if ((polyarchiv_jobs > 1)); then
-        cat -- "${out}.stdout"
-        cat -- "${out}.stderr" >&2
-      fi
-    fi
+    polyarchiv_outcome "${i}"
   done
+}
+
+# The status unit $1 ended with, and its kept output.
+polyarchiv_outcome() {
+  local out=${polyarchiv_work}/${polyarchiv_fns[$1]}
+  polyarchiv_status[$1]=failed
+  if [[ -n ${polyarchiv_work} ]]; then
+    if [[ -s ${out}.outcome ]]; then
+      polyarchiv_status[$1]=$(<"${out}.outcome")
+    fi
+    if ((polyarchiv_jobs > 1)); then
+      cat -- "${out}.stdout"
+      cat -- "${out}.stderr" >&2
+    fi
+  fi
 }
 
 polyarchiv_main() {

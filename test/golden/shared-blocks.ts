@@ -10,6 +10,7 @@ export const SHARED_BLOCKS = [
   'helpers',
   'helpers-check-copy',
   'helpers-dir-reload',
+  'helpers-confirm',
 ] as const;
 
 const PARTIALS = new URL('../../templates/partials/', import.meta.url);

@@ -1,0 +1,25 @@
+# shellcheck shell=bash
+
+# This script replaces live data: polyarchiv_parse_args asks for --yes or a terminal.
+polyarchiv_replaces_live_data=1
+polyarchiv_arguments='--jobs N, -q and --yes'
+
+# Says what the next steps replace, lists the changes (a dry run, when there is one), then goes
+# on with --yes or asks.
+polyarchiv_confirm() {
+  local answer=''
+  polyarchiv_say "  $1"
+  shift
+  if (($# > 0)); then
+    "$@" >&2
+  fi
+  if ((polyarchiv_yes == 1)); then
+    return 0
+  fi
+  printf 'polyarchiv: go on? y/[N] ' >&2
+  read -r answer || true
+  if [[ ${answer} != [yY] ]]; then
+    polyarchiv_say "  not confirmed: nothing was replaced"
+    return 1
+  fi
+}
