@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { haveOriginal, runOriginal } from '../helpers/original.js';
@@ -67,5 +67,34 @@ describe.runIf(canRun)("the original's command lines", () => {
     const ours = runCli(words('-C CFG --nrpe --force backup'));
     expect(lastLine(ours.stdout)).toBe(lastLine(original.stdout));
     expect(lastLine(ours.stdout)).toBe('OK - all backups are valid');
+  });
+
+  it('refuses a real restore without a terminal unless --yes, where the original restored without asking', () => {
+    // Changes small enough for the copy guard: only the question can stop these restores.
+    writeFileSync(box.path('data/a.txt'), 'b\n');
+    writeFileSync(box.path('data/late.txt'), 'l\n');
+    const original = runOriginal(words('-C CFG restore'));
+    expect(original.code, `the original: ${original.stdout}${original.stderr}`).toBe(0);
+    // The original deleted the new file without a word; polyarchiv asks, and a cron job cannot answer.
+    expect(existsSync(box.path('data/late.txt'))).toBe(false);
+    writeFileSync(box.path('data/a.txt'), 'b\n');
+    writeFileSync(box.path('data/late.txt'), 'l\n');
+    for (const line of ['-C CFG restore', '-C CFG -f restore --only-coll site', '-C CFG --yse restore']) {
+      const refused = runCli(words(line));
+      expect(refused.code, line).toBe(2);
+      expect(refused.stderr, line).toMatch(/--yes|unknown option '--yse'/);
+      expect(readFileSync(box.path('data/late.txt'), 'utf8')).toBe('l\n');
+    }
+    expect(runCli(words('-C CFG restore')).stderr).toContain(
+      'there is no terminal to confirm it on: nothing was changed; run it again with --yes',
+    );
+    for (const line of ['-C CFG --yes restore', '-C CFG restore -y', '-C CFG -fy restore --only-coll site']) {
+      writeFileSync(box.path('data/late.txt'), 'l\n');
+      const restored = runCli(words(line));
+      expect(restored.code, `${line}: ${restored.stderr}`).toBe(0);
+      expect(restored.stderr).toMatch(/^\*deleting +late\.txt$/m);
+      expect(existsSync(box.path('data/late.txt'))).toBe(false);
+      expect(readFileSync(box.path('data/a.txt'), 'utf8')).toBe('a\n');
+    }
   });
 });

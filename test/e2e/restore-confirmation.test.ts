@@ -168,7 +168,7 @@ describe.runIf(canRun)('a restore that deletes or overwrites live files', () => 
   it.each([
     ['apply', () => runCli(['restore', '--yes', '--jobs', '2', '--from', 'mirror', ...args])],
     ['the script', () => bash(script(), ['--yes', '--jobs', '2'])],
-  ])('keeps each unit\'s list with its output when units run side by side (%s)', (_, restore) => {
+  ])("keeps each unit's list with its output when units run side by side (%s)", (_, restore) => {
     const run = restore();
     expect(run.code, run.stderr).toBe(0);
     for (const [unit, source, other] of [

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { isDirectory } from '../../fs-probe.js';
 import type { ConfirmCommand } from '../../graph/command.js';
-import { isDirectory } from './primitives.js';
 import { type RunContext, runExec, spawnProblem } from './run-exec.js';
 
 /** How the executor answers polyarchiv_confirm's question: --yes, or a question on the terminal. */

@@ -90,7 +90,11 @@ export const remoteFiles: SourceEngine = {
       origin,
     });
     if (location.remote !== undefined) return [confirm, push];
-    return [confirm, { kind: 'mkdir', path: location.path, origin, summary: `create ${location.path}` }, push];
+    return [
+      confirm,
+      { kind: 'mkdir', path: location.path, origin, summary: `create ${location.path}` },
+      push,
+    ];
   },
 };
 
