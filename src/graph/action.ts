@@ -33,7 +33,8 @@ export type ActionBody =
   | ({ readonly kind: 'load' } & ToolRun & { readonly input: string })
   | ({ readonly kind: 'run' } & ToolRun)
   | ({ readonly kind: 'reload-dir' } & ReloadDirSpec)
-  | ({ readonly kind: 'confirm' } & ConfirmSpec);
+  | ({ readonly kind: 'confirm' } & ConfirmSpec)
+  | ({ readonly kind: 'align-mailboxes' } & MailboxAlignSpec);
 
 /**
  * Before a restore step that deletes or overwrites live data: what it replaces, and for a
@@ -43,6 +44,21 @@ export type ActionBody =
 export interface ConfirmSpec {
   readonly warning: string;
   readonly copy?: RsyncSpec;
+}
+
+/**
+ * Before `doveadm backup -R` makes live mailboxes look like a copy (see MailboxAlignCommand): the
+ * copy's mailboxes get the live ones' next UID.
+ */
+export interface MailboxAlignSpec {
+  /** One maildir per user (DIR/USER, LAYOUT=fs). */
+  readonly copyDir: string;
+  /** doveadm and its global options, for the live mailboxes. */
+  readonly live: readonly Word[];
+  /** The doveadm server's unix socket that reaches the live mailboxes (`-S`); undefined: local. */
+  readonly socket?: string;
+  /** doveadm and its global options, for the copy (as its owner). */
+  readonly copy: readonly Word[];
 }
 
 /**

@@ -92,6 +92,16 @@ export function buildCommands(
         },
       ];
     }
+    case 'align-mailboxes':
+      return [
+        {
+          kind: 'align-mailboxes',
+          copyDir: action.copyDir,
+          live: action.live,
+          socket: action.socket ?? '',
+          copy: action.copy,
+        },
+      ];
     default:
       return assertNever(action);
   }

@@ -11,7 +11,8 @@ export type Command =
   | CopyCheckCommand
   | PublishFileCommand
   | DirReloadCommand
-  | ConfirmCommand;
+  | ConfirmCommand
+  | MailboxAlignCommand;
 
 /**
  * One argv word: literal text, or a path in the run's private work directory (created mode 0700
@@ -151,6 +152,30 @@ export interface ConfirmCommand {
   readonly fetchedCopy?: string;
 }
 
+/**
+ * Before `doveadm backup -R` makes the live mailboxes look like the copy `copyDir` (one maildir per
+ * user, LAYOUT=fs): a live mailbox that received mail since the backup has a next UID ahead of the
+ * copy's, which dsync can only undo by deleting and recreating the mailbox, and INBOX cannot be
+ * deleted. So, for each user of the copy, each mailbox that exists on both sides with the same
+ * GUID gets the live next UID in the copy when it is ahead (`doveadm mailbox update
+ * --min-next-uid`; not the modification sequence: a copy level with the live mailbox would look
+ * unchanged to dsync, which would leave the flags changed since the backup); dsync then expunges
+ * the new mail and keeps the backed-up messages. Both sides are read with `mailbox status` of
+ * `*`, which lists existing mailboxes only (a wiped user's INBOX is not created); users unknown to
+ * the userdb are skipped, as dsync skips them. Fails, before any change to the live mailboxes, when
+ * a side cannot be read.
+ */
+export interface MailboxAlignCommand {
+  readonly kind: 'align-mailboxes';
+  readonly copyDir: string;
+  /** doveadm and its global options for the live mailboxes. */
+  readonly live: readonly Word[];
+  /** The doveadm server's socket (`-S`) that reaches the live mailboxes; empty: local. */
+  readonly socket: string;
+  /** doveadm and its global options for the copy; the copy's location per user is added. */
+  readonly copy: readonly Word[];
+}
+
 /** The tools a command needs on the machine that runs it (listed in the script header). */
 export function toolsOf(command: Command): string[] {
   switch (command.kind) {
@@ -173,6 +198,8 @@ export function toolsOf(command: Command): string[] {
       return ['chown', 'mv', ...argvTools(command.load), ...argvTools(command.start)];
     case 'confirm':
       return argvTools(command.preview);
+    case 'align-mailboxes':
+      return ['mktemp', ...argvTools(command.live)];
   }
 }
 
@@ -210,6 +237,7 @@ export function secretsOf(command: Command): string[] {
     case 'publish-file':
     case 'dir-reload':
     case 'confirm':
+    case 'align-mailboxes':
       return [];
   }
 }

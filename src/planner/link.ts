@@ -45,6 +45,7 @@ function writesInto(draft: ActionDraft): string[] {
     case 'run':
     case 'reload-dir':
     case 'confirm':
+    case 'align-mailboxes':
       return [];
     default:
       return assertNever(draft);

@@ -294,6 +294,37 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
     });
   }
 
+  for (const mode of ['locally', 'through the socket']) {
+    it(`restores INBOX and other mailboxes that received mail after the backup, every time (${mode})`, () => {
+      writeConfig(source(mode === 'locally' ? [] : [`socket = ${dovecot.doveadmSocket}`]));
+      const backup = runCli(['backup', ...args]);
+      expect(backup.code, backup.stderr).toBe(0);
+      const deliverLateMail = () => {
+        const late = 'From: x@example.org\nSubject: late\n\nArrived after the backup.\n';
+        dovecot.doveadm(['save', '-u', 'alice', '-m', 'INBOX'], late);
+        dovecot.doveadm(['save', '-u', 'bob', '-m', 'Archives/2025'], late);
+        dovecot.doveadm(['flags', 'add', '-u', 'bob', '\\Seen', 'mailbox', 'INBOX', 'all']);
+        expect(dovecot.contents()).not.toEqual(sample);
+      };
+      const restores: Record<string, () => { code: number | null; stderr: string }> = {
+        apply: () => runCli(['restore', ...args]),
+        script: () => {
+          const run = runScript(box, runCli(['plan', '--restore', ...args]).stdout);
+          return { code: run.status, stderr: run.stderr };
+        },
+      };
+      for (const [backend, restore] of Object.entries(restores)) {
+        // Twice: a restore converges again once more mail arrived.
+        for (const round of [1, 2]) {
+          deliverLateMail();
+          const run = restore();
+          expect({ backend, round, code: run.code }, run.stderr).toEqual({ backend, round, code: 0 });
+          expect(dovecot.contents()).toEqual(sample);
+        }
+      }
+    });
+  }
+
   it('names the source and its line when the socket is wrong, and still runs the other points', () => {
     writeConfig(source(), {
       'config/badsocket.collect': collect(source(['socket = /nonexistent/doveadm-server'])),

@@ -80,6 +80,16 @@ export function commandLine(command: Command): string {
       ].join(' ');
     case 'confirm':
       return ['polyarchiv_confirm', shellWord(command.warning), ...command.preview.map(wordText)].join(' ');
+    case 'align-mailboxes':
+      // The live side's word count first, so that the helper can split the two commands.
+      return [
+        'polyarchiv_dovecot_align',
+        shellWord(command.copyDir),
+        shellWord(command.socket),
+        String(command.live.length),
+        ...command.live.map(wordText),
+        ...command.copy.map(wordText),
+      ].join(' ');
     default:
       return assertNever(command);
   }

@@ -32,6 +32,7 @@ export interface ScriptView {
   readonly copyCheckHelper: boolean;
   /** Restores that replace live data take --yes and confirm each source (helpers-confirm). */
   readonly confirmHelper: boolean;
+  readonly dovecotHelper: boolean;
 }
 
 interface UnitView {
@@ -80,6 +81,7 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     reloadHelper: usesCommand(plan, 'dir-reload'),
     copyCheckHelper: usesCommand(plan, 'check-copy'),
     confirmHelper: usesCommand(plan, 'confirm'),
+    dovecotHelper: usesCommand(plan, 'align-mailboxes'),
   };
 }
 

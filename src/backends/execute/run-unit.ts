@@ -6,6 +6,7 @@ import { commandLine } from '../bash/quote.js';
 import { checkCopy } from './check-copy.js';
 import { type Confirmation, confirmStep } from './confirm.js';
 import { dirReload } from './dir-reload.js';
+import { alignMailboxes } from './dovecot-align.js';
 import {
   causeOf,
   checkDump,
@@ -180,6 +181,8 @@ async function runCommand(command: Command, options: UnitOptions, ctx: RunContex
         return checkDump(command, options.say) ? 0 : 1;
       case 'check-copy':
         return checkCopy(command, ctx, options.say);
+      case 'align-mailboxes':
+        return alignMailboxes(command, ctx, options.say);
       case 'publish-file':
         publishFile(command.partial, command.file);
         return 0;

@@ -173,6 +173,8 @@ export const dovecot: SourceEngine = {
   },
   restore(source, cp) {
     const target = stagingPaths(source, cp).target;
+    const o = source.options;
+    const socket = socketPath(o);
     return [
       {
         kind: 'confirm',
@@ -182,6 +184,15 @@ export const dovecot: SourceEngine = {
       },
       passThrough(source, cp),
       ...copyConfig(source, cp, target),
+      {
+        kind: 'align-mailboxes',
+        copyDir: target,
+        live: [o.string('dump_executable'), ...configArgs(o)],
+        ...(socket === undefined ? {} : { socket }),
+        copy: copySide(source, cp),
+        origin: source.origin,
+        summary: `give the mail copy of source "${source.name}" the next UIDs of the live mailboxes, so that mail received since the backup can be removed`,
+      },
       {
         kind: 'run',
         argv: doveadmBackup(source, cp, target, true),
@@ -229,24 +240,13 @@ function doveadmBackup(
     ...(mask === undefined ? ['-A'] : ['-u', mask]),
   ];
   if (socket !== undefined) {
-    return [
-      doveadm,
-      '-c',
-      { prefix: '', workFile: copyConfigFile(source, cp) },
-      '-o',
-      `mail_uid=${o.string('mail_owner')}`,
-      'backup',
-      ...(restore ? [] : ['-R']),
-      ...selection,
-      `tcp:${socket}`,
-    ];
+    return [...copySide(source, cp), 'backup', ...(restore ? [] : ['-R']), ...selection, `tcp:${socket}`];
   }
-  const config = o.optionalString('config_file');
-  const configArgs = config === undefined ? [] : ['-c', config];
+  const config = configArgs(o);
   const dir = copyDir.replaceAll('%', '%%%%');
   const remote = [
     doveadm,
-    ...configArgs.map((arg) => arg.replaceAll('%', '%%')),
+    ...config.map((arg) => arg.replaceAll('%', '%%')),
     '-o',
     `mail_uid=${o.string('mail_owner').replaceAll('%', '%%')}`,
     '-o',
@@ -258,7 +258,7 @@ function doveadmBackup(
   ].join(' ');
   return [
     doveadm,
-    ...configArgs,
+    ...config,
     '-o',
     `dsync_remote_cmd=${remote}`,
     'backup',
@@ -295,6 +295,24 @@ function copyConfig(source: BoundSource, cp: BoundCollectPoint, copyDir: string)
 }
 
 const SYSTEM_CONFIG = '/etc/dovecot/dovecot.conf';
+
+const configArgs = (o: OptionValues): string[] => {
+  const config = o.optionalString('config_file');
+  return config === undefined ? [] : ['-c', config];
+};
+
+/**
+ * The copy side's doveadm and global options, as mail_owner: locally config_file (the copy's
+ * location is given per user), through a socket the generated configuration that names it.
+ */
+function copySide(source: BoundSource, cp: BoundCollectPoint): Word[] {
+  const o = source.options;
+  const config: Word[] =
+    socketPath(o) === undefined
+      ? configArgs(o)
+      : ['-c', { prefix: '', workFile: copyConfigFile(source, cp) }];
+  return [o.string('dump_executable'), ...config, '-o', `mail_uid=${o.string('mail_owner')}`];
+}
 
 const copyConfigFile = (source: BoundSource, cp: BoundCollectPoint): string =>
   `dovecot.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.conf`;
