@@ -11,6 +11,7 @@ export const SHARED_BLOCKS = [
   'helpers-check-copy',
   'helpers-dir-reload',
   'helpers-confirm',
+  'helpers-dovecot',
 ] as const;
 
 const PARTIALS = new URL('../../templates/partials/', import.meta.url);
@@ -46,7 +47,8 @@ export function joinShared(script: string, shared: (name: string) => string): st
   let whole = script;
   for (const name of SHARED_BLOCKS) {
     const line = sourceLine(name);
-    if (whole.includes(line)) whole = whole.replace(line, shared(name).slice(SHARED_HEADER.length));
+    // A function, not a string: a block may hold `$'`, which a replacement string reads as a pattern.
+    if (whole.includes(line)) whole = whole.replace(line, () => shared(name).slice(SHARED_HEADER.length));
   }
   return whole;
 }
