@@ -34,6 +34,8 @@ export LC_ALL=C
 source "${BASH_SOURCE[0]%/*}/shared/helpers.sh"
 # shellcheck source=shared/helpers-check-copy.sh
 source "${BASH_SOURCE[0]%/*}/shared/helpers-check-copy.sh"
+# shellcheck source=shared/helpers-confirm.sh
+source "${BASH_SOURCE[0]%/*}/shared/helpers-confirm.sh"
 # shellcheck source=shared/helpers-dovecot.sh
 source "${BASH_SOURCE[0]%/*}/shared/helpers-dovecot.sh"
 
@@ -53,22 +55,28 @@ unit_1_fetch_mirror_mail() {
 # restore the sources of mail
 unit_2_restore_mail() {
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 1 6 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 1 8 'confirm that restoring source "everyone" replaces the mailboxes of all users' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_confirm 'source "everyone": the mailboxes of all users become the backed-up copy; mail received or changed since the backup is removed'
+  # mail.collect:5 [source "everyone"]
+  polyarchiv_step 2 8 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 2 6 'give the mail copy of source "everyone" the next UIDs of the live mailboxes, so that mail received since the backup can be removed' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 3 8 'give the mail copy of source "everyone" the next UIDs of the live mailboxes, so that mail received since the backup can be removed' 'mail.collect:5 [source "everyone"]'
   polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot '' 1 doveadm doveadm -o 'mail_uid=vmail'
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 3 6 'restore the Dovecot mailboxes of all users from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 4 8 'restore the Dovecot mailboxes of all users from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
   doveadm -o 'dsync_remote_cmd=doveadm -o mail_uid=vmail -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u:LAYOUT=fs dsync-server -u%u' backup -R -A remote:polyarchiv
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 4 6 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 5 8 'confirm that restoring source "sales" replaces the mailboxes of users matching *@sales.example.org' 'mail.collect:9 [source "sales"]'
+  polyarchiv_confirm 'source "sales": the mailboxes of users matching *@sales.example.org become the backed-up copy; mail received or changed since the backup is removed'
+  # mail.collect:9 [source "sales"]
+  polyarchiv_step 6 8 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 5 6 'give the mail copy of source "sales" the next UIDs of the live mailboxes, so that mail received since the backup can be removed' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 7 8 'give the mail copy of source "sales" the next UIDs of the live mailboxes, so that mail received since the backup can be removed' 'mail.collect:9 [source "sales"]'
   polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales '' 3 /usr/bin/doveadm -c /etc/dovecot/dovecot.conf /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'mail_uid=5000'
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 6 6 'restore the Dovecot mailboxes of users matching *@sales.example.org from the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 8 8 'restore the Dovecot mailboxes of users matching *@sales.example.org from the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
   /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'dsync_remote_cmd=/usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o mail_uid=5000 -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/%u:LAYOUT=fs dsync-server -u%u' backup -R -m INBOX -u '*@sales.example.org' remote:polyarchiv
 }
 

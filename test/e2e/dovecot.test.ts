@@ -307,7 +307,7 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
         expect(dovecot.contents()).not.toEqual(sample);
       };
       const restores: Record<string, () => { code: number | null; stderr: string }> = {
-        apply: () => runCli(['restore', ...args]),
+        apply: () => runCli(['restore', '--yes', ...args]),
         script: () => {
           const run = runScript(box, runCli(['plan', '--restore', ...args]).stdout);
           return { code: run.status, stderr: run.stderr };
