@@ -1,11 +1,18 @@
 import { formatOrigin } from '../diag/origin.js';
-import type { Plan } from '../planner/plan.js';
+import type { Plan, PlanUnit } from '../planner/plan.js';
 import { commandLine } from './bash/quote.js';
 import { describeSelection } from './describe-selection.js';
 
 /** A Terraform-like summary: one symbol per unit and step, what runs, what is skipped and why. */
 export function describeText(plan: Plan): string {
-  const lines = [
+  const parts: string[] = [];
+  writeText(plan, (text) => parts.push(text));
+  return parts.join('');
+}
+
+/** The same summary, handed to `write` one unit at a time (a large plan is never held whole). */
+export function writeText(plan: Plan, write: (text: string) => void): void {
+  const head = [
     `polyarchiv ${plan.mode} plan at ${plan.now}`,
     `configuration: ${plan.configDir} (${plan.inputs.length} files)`,
     `selection: ${describeSelection(plan.selection, plan.mode)}`,
@@ -15,30 +22,36 @@ export function describeText(plan: Plan): string {
     ...plan.warnings,
     ...(plan.warnings.length > 0 ? [''] : []),
   ];
+  write(`${head.join('\n')}\n`);
+  let steps = 0;
   for (const unit of plan.units) {
-    lines.push(`+ ${unit.title}  [${formatOrigin(unit.origin)}]`, `    ${unit.why}`);
-    if (unit.requires.length > 0) lines.push(`    only if ${unit.requires.join(', ')} succeeds`);
-    unit.steps.forEach((step, i) => {
-      lines.push(`    ${i + 1}. ${step.action.summary}  [${formatOrigin(step.action.origin)}]`);
-      for (const command of step.commands) lines.push(`         $ ${commandLine(command)}`);
-    });
-    if (unit.record !== undefined) lines.push(`    records ${unit.record.file}`);
-    lines.push('');
+    write(unitText(unit));
+    steps += unit.steps.length;
   }
-  lines.push(...liveDataReplaced(plan));
+  const tail = liveDataReplaced(plan);
   for (const skipped of plan.skipped) {
-    lines.push(
+    tail.push(
       `${skipped.failed ? '!' : '-'} ${skipped.title}: ${skipped.reason}  [${formatOrigin(skipped.origin)}]`,
     );
   }
-  if (plan.skipped.length > 0) lines.push('');
-  const steps = plan.units.reduce((n, u) => n + u.steps.length, 0);
+  if (plan.skipped.length > 0) tail.push('');
   const failed = plan.skipped.filter((s) => s.failed).length;
-  lines.push(
+  tail.push(
     `Plan: ${plan.units.length} to run (${steps} steps), ${plan.skipped.length - failed} not run` +
       (failed > 0 ? `, ${failed} cannot run.` : '.'),
   );
-  return `${lines.join('\n')}\n`;
+  write(`${tail.join('\n')}\n`);
+}
+
+function unitText(unit: PlanUnit): string {
+  let text = `+ ${unit.title}  [${formatOrigin(unit.origin)}]\n    ${unit.why}\n`;
+  if (unit.requires.length > 0) text += `    only if ${unit.requires.join(', ')} succeeds\n`;
+  unit.steps.forEach((step, i) => {
+    text += `    ${i + 1}. ${step.action.summary}  [${formatOrigin(step.action.origin)}]\n`;
+    for (const command of step.commands) text += `         $ ${commandLine(command)}\n`;
+  });
+  if (unit.record !== undefined) text += `    records ${unit.record.file}\n`;
+  return `${text}\n`;
 }
 
 /** A restore says up front which live data it replaces; the file lists need the fetched copy. */

@@ -14,3 +14,19 @@ export function printDiagnostics(diagnostics: Diagnostics, quiet = false): boole
     process.stderr.write(`${errors} error${errors > 1 ? 's' : ''}: nothing was run or written\n`);
   return errors > 0;
 }
+
+/**
+ * Hands what `render` writes to `flush` in pieces of about 64 KiB: a plan of thousands of units is
+ * written as it is rendered, never held whole, in few system calls.
+ */
+export function writeInChunks(flush: (chunk: string) => void, render: (write: (text: string) => void) => void) {
+  let pending = '';
+  render((text) => {
+    pending += text;
+    if (pending.length >= 65536) {
+      flush(pending);
+      pending = '';
+    }
+  });
+  if (pending !== '') flush(pending);
+}

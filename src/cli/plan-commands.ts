@@ -1,9 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { shellWord } from '../backends/bash/quote.js';
-import { describeText } from '../backends/describe-text.js';
 import { executePlan } from '../backends/execute/execute.js';
 import { configChanged, configChangedWarning } from '../backends/execute/primitives.js';
 import { checkHost } from '../config/check-host.js';
@@ -20,7 +19,7 @@ import {
 } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 import { backupStatus, NAGIOS } from './nrpe.js';
-import { printDiagnostics, say } from './output.js';
+import { printDiagnostics, say, writeInChunks } from './output.js';
 
 export interface PlanFlags extends CommonFlags {
   format: 'bash' | 'text' | 'json';
@@ -64,33 +63,39 @@ function planFrom(
 export async function planCommand(flags: PlanFlags): Promise<number> {
   const plan = planFrom(flags, flags.restore ? 'restore' : 'backup', 'plan', planTime(flags));
   if (typeof plan === 'number') return plan;
-  const text =
+  // Each format is its own module: the template engine is the heaviest, and only the script needs it.
+  const render: (write: (text: string) => void) => void =
     flags.format === 'json'
-      ? `${JSON.stringify(plan, null, 2)}\n`
+      ? (write) => write(`${JSON.stringify(plan, null, 2)}\n`)
       : flags.format === 'text'
-        ? describeText(plan)
-        : // The template engine is the heaviest module: only the script needs it.
-          (await import('../backends/bash/render.js')).renderBash(
-            plan,
-            flags.includeSecrets ? planSecrets(plan) : undefined,
+        ? ((m) => (write) => m.writeText(plan, write))(await import('../backends/describe-text.js'))
+        : ((m) => (write) =>
+            m.writeBash(plan, write, flags.includeSecrets ? planSecrets(plan) : undefined))(
+            await import('../backends/bash/render.js'),
           );
   if (flags.out === undefined && flags.includeSecrets && plan.secrets.length > 0)
     say(
       'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',
     );
-  if (flags.out === undefined) process.stdout.write(text);
-  else writeOut(flags.out, text, flags.includeSecrets ? 0o600 : flags.format === 'bash' ? 0o755 : 0o644);
+  if (flags.out === undefined) writeInChunks((chunk) => process.stdout.write(chunk), render);
+  else writeOut(flags.out, render, flags.includeSecrets ? 0o600 : flags.format === 'bash' ? 0o755 : 0o644);
   return EXIT.ok;
 }
 
-function writeOut(file: string, text: string, mode: number): void {
+function writeOut(file: string, render: (write: (text: string) => void) => void, mode: number): void {
+  let fd: number;
   try {
-    writeFileSync(file, text, { mode });
+    fd = openSync(file, 'w', mode);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'its directory does not exist' : code === 'EISDIR' ? 'it is a directory' : code;
     throw new UsageError(`cannot write --out ${file}: ${why ?? (error as Error).message}`);
+  }
+  try {
+    writeInChunks((chunk) => writeSync(fd, chunk), render);
+  } finally {
+    closeSync(fd);
   }
 }
 

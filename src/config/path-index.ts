@@ -1,70 +1,76 @@
 /**
- * Directories indexed by path component, so that finding the ones that overlap a path (the same
+ * Directories indexed by their ancestors, so that finding the ones that overlap a path (the same
  * directory, one above it or one below it) walks that path once instead of comparing every pair.
  * Overlap means what `isWithin` means in either direction.
+ *
+ * One map from each ancestor (`/a`, `/a/b`...) to what ends there and below: a node is a few
+ * numbers, not a map of its own, because a plan of thousands of points builds many indexes.
  */
 interface Node {
-  readonly children: Map<string, Node>;
   /** Indexes of the paths that end here, in insertion order. */
-  readonly here: number[];
+  here?: number[];
+  /** Indexes of the paths that end strictly below, in insertion order. */
+  below?: number[];
   /** The smallest index that ends here or below. */
   first: number;
 }
 
-const newNode = (): Node => ({ children: new Map(), here: [], first: Number.POSITIVE_INFINITY });
-
-/** `/` is the root itself; any other path is its components (`/a/b` -> '', 'a', 'b'). */
-function componentsOf(path: string): string[] {
-  return path === '/' ? [''] : path.split('/');
+/**
+ * The keys of a path's nodes, from the top: `/` is the root itself; any other path has one node
+ * per component (`/a/b` -> '', '/a', '/a/b'; a trailing slash is one more, empty, component).
+ */
+function forEachNode(path: string, visit: (key: string, last: boolean) => boolean): void {
+  if (path === '/') {
+    visit('', true);
+    return;
+  }
+  let slash = path.indexOf('/');
+  while (slash >= 0) {
+    if (!visit(path.slice(0, slash), false)) return;
+    slash = path.indexOf('/', slash + 1);
+  }
+  visit(path, true);
 }
 
 export class PathIndex {
-  private readonly root = newNode();
+  private readonly nodes = new Map<string, Node>();
 
   add(path: string, index: number): void {
-    let node = this.root;
-    node.first = Math.min(node.first, index);
-    for (const component of componentsOf(path)) {
-      let child = node.children.get(component);
-      if (child === undefined) {
-        child = newNode();
-        node.children.set(component, child);
-      }
-      child.first = Math.min(child.first, index);
-      node = child;
-    }
-    node.here.push(index);
+    forEachNode(path, (key, last) => {
+      let node = this.nodes.get(key);
+      if (node === undefined) {
+        node = { first: index };
+        this.nodes.set(key, node);
+      } else node.first = Math.min(node.first, index);
+      if (last) (node.here ??= []).push(index);
+      else (node.below ??= []).push(index);
+      return true;
+    });
   }
 
   /** The smallest index of a path that overlaps `path`, if any. */
   firstOverlap(path: string): number | undefined {
     let best = Number.POSITIVE_INFINITY;
-    let node: Node | undefined = this.root;
-    for (const component of componentsOf(path)) {
-      node = node.children.get(component);
-      if (node === undefined) break;
-      if (node.here.length > 0) best = Math.min(best, node.here[0] as number);
-    }
-    if (node !== undefined) best = Math.min(best, node.first);
+    forEachNode(path, (key, last) => {
+      const node = this.nodes.get(key);
+      if (node === undefined) return false;
+      if (node.here !== undefined) best = Math.min(best, node.here[0] as number);
+      if (last) best = Math.min(best, node.first);
+      return true;
+    });
     return Number.isFinite(best) ? best : undefined;
   }
 
   /** The indexes of every path that overlaps `path`, in ascending order. */
   overlaps(path: string): number[] {
     const found: number[] = [];
-    let node: Node | undefined = this.root;
-    for (const component of componentsOf(path)) {
-      node = node.children.get(component);
-      if (node === undefined) break;
-      found.push(...node.here);
-    }
-    if (node !== undefined) {
-      const below = [...node.children.values()];
-      for (let next = below.pop(); next !== undefined; next = below.pop()) {
-        found.push(...next.here);
-        below.push(...next.children.values());
-      }
-    }
+    forEachNode(path, (key, last) => {
+      const node = this.nodes.get(key);
+      if (node === undefined) return false;
+      if (node.here !== undefined) found.push(...node.here);
+      if (last && node.below !== undefined) found.push(...node.below);
+      return true;
+    });
     return found.sort((a, b) => a - b);
   }
 }

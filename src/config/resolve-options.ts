@@ -21,10 +21,10 @@ export interface ResolveOptionsInput {
 export function resolveOptions(input: ResolveOptionsInput, diagnostics: Diagnostics): OptionValues {
   const { section, specs, variables } = input;
   const values = new Map<string, ResolvedOption>();
-  const reserved = new Set(input.reserved ?? []);
+  const reserved = input.reserved ?? [];
   const context = input.context === undefined ? '' : ` ${input.context}`;
   for (const entry of section.entries) {
-    if (reserved.has(entry.key)) continue;
+    if (reserved.includes(entry.key)) continue;
     const spec = specs.find((s) => s.name === entry.key);
     if (spec === undefined) {
       if (entry.inherited) continue;
@@ -39,16 +39,30 @@ export function resolveOptions(input: ResolveOptionsInput, diagnostics: Diagnost
     const converted = convertText(spec, entry.value, variables, entry.origin, context, diagnostics);
     if (converted !== undefined) values.set(spec.name, { spec, value: converted, origin: entry.origin });
   }
-  const missing = specs.filter((s) => s.required && !section.entries.some((e) => e.key === s.name));
-  for (const spec of missing) {
-    diagnostics.error(`missing required option '${spec.name}'`, section.origin, spec.help);
-  }
   for (const spec of specs) {
-    if (values.has(spec.name) || spec.default === undefined) continue;
-    const converted = convertOption(spec, spec.default);
-    if (converted.ok) values.set(spec.name, { spec, value: converted.value });
+    if (values.has(spec.name)) continue;
+    if (spec.required && !section.entries.some((e) => e.key === spec.name))
+      diagnostics.error(`missing required option '${spec.name}'`, section.origin, spec.help);
+    const value = defaultValue(spec);
+    if (value !== undefined) values.set(spec.name, value);
   }
   return new OptionValues(values, section.origin);
+}
+
+/**
+ * A schema default, converted once for every section that leaves the option out: the resolved
+ * option is immutable, so thousands of points share it.
+ */
+const defaults = new WeakMap<OptionSpec, ResolvedOption | null>();
+
+function defaultValue(spec: OptionSpec): ResolvedOption | undefined {
+  let known = defaults.get(spec);
+  if (known === undefined) {
+    const converted = spec.default === undefined ? undefined : convertOption(spec, spec.default);
+    known = converted?.ok === true ? { spec, value: converted.value } : null;
+    defaults.set(spec, known);
+  }
+  return known ?? undefined;
 }
 
 function convertText(

@@ -66,10 +66,17 @@ export function offsetText(date: Date, separator: string): string {
 }
 
 let zoneFormat: Intl.DateTimeFormat | undefined;
+/** Every unit of a plan records the same time: its zone name is worked out once. */
+const zoneNames = new Map<number, string>();
 
 function zoneAbbreviation(date: Date): string {
+  const time = date.getTime();
+  const known = zoneNames.get(time);
+  if (known !== undefined) return known;
   zoneFormat ??= new Intl.DateTimeFormat('en-GB', { timeZoneName: 'short' });
-  return zoneFormat.formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  const name = zoneFormat.formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  zoneNames.set(time, name);
+  return name;
 }
 
 export function timeVariables(now: Date): Record<string, string> {
@@ -139,6 +146,7 @@ export type FormatResult =
 
 /** Python `str.format` restricted to plain `{name}` fields, which is all the original's configs use. */
 export function formatTemplate(template: string, variables: Variables): FormatResult {
+  if (!template.includes('{') && !template.includes('}')) return { ok: true, text: template };
   let text = '';
   for (let i = 0; i < template.length; i++) {
     const c = template[i];

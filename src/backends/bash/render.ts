@@ -1,26 +1,56 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import type { Plan } from '../../planner/plan.js';
-import { scriptView } from './view-model.js';
+import { scriptView, unitView } from './view-model.js';
 
 const TEMPLATES = new URL('../../../templates/', import.meta.url);
 const OPTIONS = { noEscape: true, strict: true } as const;
 
-let engine: { handlebars: typeof Handlebars; script: HandlebarsTemplateDelegate } | undefined;
+interface Templates {
+  /** The outline up to the helpers: header, prelude, secrets, helper functions. */
+  readonly head: HandlebarsTemplateDelegate;
+  /** One unit's function. */
+  readonly unit: HandlebarsTemplateDelegate;
+  /** The main part: the configuration check, one line per unit, the summary. */
+  readonly main: HandlebarsTemplateDelegate;
+}
 
-function templates() {
+let engine: Templates | undefined;
+
+function templates(): Templates {
   if (engine !== undefined) return engine;
   const handlebars = Handlebars.create();
   for (const name of readdirSync(new URL('partials/', TEMPLATES))) {
     const partial = readFileSync(new URL(`partials/${name}`, TEMPLATES), 'utf8');
     handlebars.registerPartial(name.replace(/\.hbs$/, ''), partial);
   }
-  const outline = readFileSync(new URL('script.sh.hbs', TEMPLATES), 'utf8');
-  engine = { handlebars, script: handlebars.compile(outline, OPTIONS) };
+  const compile = (name: string) =>
+    handlebars.compile(readFileSync(new URL(name, TEMPLATES), 'utf8'), OPTIONS);
+  engine = { head: compile('script.sh.hbs'), unit: compile('unit.sh.hbs'), main: compile('main.sh.hbs') };
   return engine;
 }
 
 /** The plan as a bash script: byte-identical for identical plans. */
 export function renderBash(plan: Plan, secrets?: ReadonlyMap<string, string>): string {
-  return templates().script(scriptView(plan, secrets));
+  const parts: string[] = [];
+  writeBash(plan, (text) => parts.push(text), secrets);
+  return parts.join('');
+}
+
+/**
+ * The same script, handed to `write` one unit at a time: a plan of thousands of units never has
+ * its whole script, nor the view of every unit, in memory at once.
+ */
+export function writeBash(
+  plan: Plan,
+  write: (text: string) => void,
+  secrets?: ReadonlyMap<string, string>,
+): void {
+  const { head, unit, main } = templates();
+  const view = scriptView(plan, secrets);
+  write(head(view));
+  plan.units.forEach((planUnit, index) => {
+    write(unit(unitView(planUnit, index)));
+  });
+  write(main(view));
 }

@@ -16,7 +16,8 @@ export interface ScriptView {
   readonly skipped: readonly string[];
   readonly tools: string;
   readonly secrets: string;
-  readonly units: readonly UnitView[];
+  /** polyarchiv_unit's arguments, one entry per unit (each unit's function is rendered on its own). */
+  readonly runs: readonly string[];
   readonly failedSkips: string;
   /** polyarchiv_check_config's arguments: the configuration directory, each input and its sha256. */
   readonly configCheck: string;
@@ -35,12 +36,11 @@ export interface ScriptView {
   readonly dovecotHelper: boolean;
 }
 
-interface UnitView {
+export interface UnitView {
   readonly title: string;
   readonly why: string;
   readonly origin: string;
   readonly fn: string;
-  readonly runArgs: string;
   readonly steps: readonly StepView[];
 }
 
@@ -75,7 +75,7 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     tools: plan.tools.join(' '),
     secrets: plan.secrets.length === 0 ? 'none' : plan.secrets.join(' '),
     requiredSecrets: plan.secrets.join(' '),
-    units: plan.units.map((unit, index) => unitView(unit, index)),
+    runs: plan.units.map(runArgs),
     failedSkips: plan.skipped.some((s) => s.failed) ? '1' : '0',
     configCheck: [plan.configDir, ...plan.inputs.flatMap((i) => [i.file, i.sha256])].map(shellWord).join(' '),
     reloadHelper: usesCommand(plan, 'dir-reload'),
@@ -85,12 +85,15 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
   };
 }
 
-function unitView(unit: PlanUnit, index: number): UnitView {
-  const fn = functionName(`unit_${index + 1}`, unit.id);
+/** A unit's function name: its number keeps names unique whatever the ids fold to. */
+const unitFunction = (unit: PlanUnit, index: number): string => functionName(`unit_${index + 1}`, unit.id);
+
+/** polyarchiv_unit's arguments for one unit, over several lines. */
+function runArgs(unit: PlanUnit, index: number): string {
   const guard = unit.guards[0];
   const args = [
     shellWord(unit.id),
-    fn,
+    unitFunction(unit, index),
     shellWord(unit.lockFile),
     unit.record === undefined ? "''" : shellWord(unit.record.file),
     shellWord(guard?.sha256 ?? ''),
@@ -101,12 +104,15 @@ function unitView(unit: PlanUnit, index: number): UnitView {
   ];
   const continuation = ' \\\n  ';
   const requires = unit.requires.map(shellWord).join(' ');
+  return `${args.slice(0, 3).join(' ')}${continuation}${args.slice(3, 5).join(' ')}${continuation}${args[5]}${continuation}${args[6]}${continuation}${args[7]} ${args[8]}${requires === '' ? '' : `${continuation}${requires}`}`;
+}
+
+export function unitView(unit: PlanUnit, index: number): UnitView {
   return {
     title: commentText(unit.title),
     why: commentText(unit.why),
     origin: commentText(formatOrigin(unit.origin)),
-    fn,
-    runArgs: `${args.slice(0, 3).join(' ')}${continuation}${args.slice(3, 5).join(' ')}${continuation}${args[5]}${continuation}${args[6]}${continuation}${args[7]} ${args[8]}${requires === '' ? '' : `${continuation}${requires}`}`,
+    fn: unitFunction(unit, index),
     steps: unit.steps.map((step, i) => ({
       origin: commentText(formatOrigin(step.action.origin)),
       number: i + 1,
