@@ -19,7 +19,10 @@ export function printDiagnostics(diagnostics: Diagnostics, quiet = false): boole
  * Hands what `render` writes to `flush` in pieces of about 64 KiB: a plan of thousands of units is
  * written as it is rendered, never held whole, in few system calls.
  */
-export function writeInChunks(flush: (chunk: string) => void, render: (write: (text: string) => void) => void) {
+export function writeInChunks(
+  flush: (chunk: string) => void,
+  render: (write: (text: string) => void) => void,
+) {
   let pending = '';
   render((text) => {
     pending += text;

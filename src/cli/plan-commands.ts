@@ -68,11 +68,14 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
     flags.format === 'json'
       ? (write) => write(`${JSON.stringify(plan, null, 2)}\n`)
       : flags.format === 'text'
-        ? ((m) => (write) => m.writeText(plan, write))(await import('../backends/describe-text.js'))
-        : ((m) => (write) =>
-            m.writeBash(plan, write, flags.includeSecrets ? planSecrets(plan) : undefined))(
-            await import('../backends/bash/render.js'),
-          );
+        ? (
+            (m) => (write) =>
+              m.writeText(plan, write)
+          )(await import('../backends/describe-text.js'))
+        : (
+            (m) => (write) =>
+              m.writeBash(plan, write, flags.includeSecrets ? planSecrets(plan) : undefined)
+          )(await import('../backends/bash/render.js'));
   if (flags.out === undefined && flags.includeSecrets && plan.secrets.length > 0)
     say(
       'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',

@@ -42,8 +42,10 @@ export class PathIndex {
         node = { first: index };
         this.nodes.set(key, node);
       } else node.first = Math.min(node.first, index);
-      if (last) (node.here ??= []).push(index);
-      else (node.below ??= []).push(index);
+      const list = last ? 'here' : 'below';
+      const indexes = node[list];
+      if (indexes === undefined) node[list] = [index];
+      else indexes.push(index);
       return true;
     });
   }

@@ -28,21 +28,17 @@ export interface SecretOption {
 
 /** Every secret option set in the configuration, with its variable name and config line. */
 export function secretOptions(collectPoints: readonly BoundCollectPoint[]): SecretOption[] {
-  return collectPoints.flatMap((cp) =>
-    cp.sources.flatMap((source) =>
-      [...source.options.entries()].flatMap(([name, option]) =>
-        option.spec.secret && typeof option.value === 'string' && option.value !== ''
-          ? [
-              {
-                variable: sourceSecret(cp, source, name),
-                value: option.value,
-                origin: option.origin ?? source.origin,
-              },
-            ]
-          : [],
-      ),
-    ),
-  );
+  const secrets: SecretOption[] = [];
+  for (const cp of collectPoints)
+    for (const source of cp.sources)
+      for (const [name, option] of source.options.entries())
+        if (option.spec.secret && typeof option.value === 'string' && option.value !== '')
+          secrets.push({
+            variable: sourceSecret(cp, source, name),
+            value: option.value,
+            origin: option.origin ?? source.origin,
+          });
+  return secrets;
 }
 
 /** Every secret option value of the configuration, by variable name. */

@@ -205,9 +205,11 @@ export function toolsOf(command: Command): string[] {
 
 /** The program, and what it runs: the tool after `sudo ... --` and `env NAME=VALUE`, ssh of rsync -e. */
 function argvTools(argv: readonly Word[]): string[] {
+  const first = argv[0];
+  if (typeof first !== 'string' || first === '') return [];
+  // Most commands run their tool directly: read the words only when sudo or -e needs them.
+  if (first !== 'sudo' && !argv.includes('-e')) return [first];
   const words = argv.map((w) => (typeof w === 'string' ? w : ''));
-  const [first] = words;
-  if (first === undefined || first === '') return [];
   const tools = [first];
   if (first === 'sudo') {
     const rest = words.slice(words.indexOf('--') + 1);
@@ -226,7 +228,9 @@ function argvTools(argv: readonly Word[]): string[] {
 export function secretsOf(command: Command): string[] {
   switch (command.kind) {
     case 'exec':
-      return Object.values(command.env ?? {}).flatMap((v) => ('secret' in v ? [v.secret] : []));
+      return command.env === undefined
+        ? []
+        : Object.values(command.env).flatMap((v) => ('secret' in v ? [v.secret] : []));
     case 'private-file':
       return command.parts.flatMap((p) => (typeof p === 'string' ? [] : [p.secret]));
     case 'make-dir':

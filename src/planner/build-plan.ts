@@ -6,20 +6,15 @@ import { formatOrigin } from '../diag/origin.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
 import { buildCommands } from '../graph/build-commands.js';
 import { secretsOf, toolsOf } from '../graph/command.js';
-import {
-  HOST_VARIABLES,
-  type HostFacts,
-  TIME_VARIABLES,
-  type Variables,
-  variableValue,
-} from '../options/variables.js';
-import { dataTime, formatTimestamp, nextStateTemplates } from '../state/point-state.js';
+import type { HostFacts } from '../options/variables.js';
+import { dataTime, formatTimestamp } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';
 import { linkUnit } from './link.js';
 import { type DraftUnit, lowerBackup, lowerRestore } from './lower.js';
 import { orderActions } from './order.js';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanUnit, type Selection, type SkippedPoint } from './plan.js';
 import { type Decision, dueDecision, matchesOnly, unmatchedSelection } from './select.js';
+import { StateRecords } from './state-record.js';
 
 export interface PlanRequest {
   readonly mode: 'backup' | 'restore';
@@ -70,6 +65,7 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
   const drafts = request.mode === 'backup' ? lowerBackup(config) : restoreDrafts(request, diagnostics, skip);
   // The collect and fetch units planned so far for each collect point: later units require them.
   const providers = new Map<string, string[]>();
+  const records = new StateRecords(configHash);
   for (const unit of drafts) {
     const decision = selectUnit(unit, request);
     if (decision.warning !== undefined) diagnostics.warning(decision.warning);
@@ -78,7 +74,7 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
       continue;
     }
     const requires = [...(providers.get(unit.cp.name) ?? [])];
-    units.push(finishUnit(unit, requires, decision.reason, request, configHash));
+    units.push(finishUnit(unit, requires, decision.reason, request, records));
     if (unit.kind === 'collect' || unit.kind === 'fetch') providers.set(unit.cp.name, [...requires, unit.id]);
   }
   if (request.mode === 'backup') {
@@ -93,9 +89,13 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
     }
   }
   const tools = new Set(BASE_TOOLS);
+  const secrets = new Set<string>();
   for (const unit of units)
     for (const step of unit.steps)
-      for (const c of step.commands) for (const tool of toolsOf(c)) tools.add(tool);
+      for (const c of step.commands) {
+        for (const tool of toolsOf(c)) tools.add(tool);
+        for (const secret of secretsOf(c)) secrets.add(secret);
+      }
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     polyarchivVersion: request.version,
@@ -110,7 +110,7 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
     units,
     skipped,
     tools: [...tools].filter((t) => t !== '').sort(),
-    secrets: [...new Set(units.flatMap((u) => u.steps.flatMap((s) => s.commands.flatMap(secretsOf))))].sort(),
+    secrets: [...secrets].sort(),
     pinned: request.pinned,
     warnings: diagnostics.items
       .filter((d) => d.severity !== 'error')
@@ -163,13 +163,12 @@ function finishUnit(
   requires: string[],
   why: string,
   request: PlanRequest,
-  configHash: string,
+  records: StateRecords,
 ): PlanUnit {
+  const options = { allowShrink: request.selection.allowShrink === true };
   const steps = orderActions(linkUnit(unit.id, unit.drafts)).map((action) => ({
     action,
-    commands: buildCommands(action, request.config.tools, {
-      allowShrink: request.selection.allowShrink === true,
-    }),
+    commands: buildCommands(action, request.config.tools, options),
   }));
   const stateFile =
     unit.kind === 'collect'
@@ -192,10 +191,9 @@ function finishUnit(
       : {
           record: {
             file: stateFile,
-            ...nextStateTemplates(
+            ...records.templates(
               snapshot.state,
-              configHash,
-              timeAndHost(unit.bp?.variables ?? unit.cp.variables),
+              unit.bp?.variables ?? unit.cp.variables,
               unit.kind === 'collect',
             ),
             ...(unit.kind === 'collect' ? { measure: unit.cp.exportDir } : {}),
@@ -206,16 +204,6 @@ function finishUnit(
     why,
     steps,
   };
-}
-
-/** The variables a restore needs to find a dated backup again. */
-function timeAndHost(variables: Variables): Variables {
-  const recorded: Record<string, string> = {};
-  for (const key of [...HOST_VARIABLES, ...TIME_VARIABLES]) {
-    const value = variableValue(variables, key);
-    if (value !== undefined) recorded[key] = value;
-  }
-  return recorded;
 }
 
 function restoreDrafts(

@@ -11,12 +11,12 @@ export function linkUnit(unitId: string, drafts: readonly ActionDraft[]): Action
   const created: string[] = [];
   for (const draft of drafts) {
     for (const parent of writesInto(draft)) {
-      if (created.some((dir) => dir === parent || dir.startsWith(`${parent}/`))) continue;
+      if (isCreated(created, parent)) continue;
       withParents.push({ kind: 'mkdir', path: parent, origin: draft.origin, summary: `create ${parent}` });
       created.push(parent);
     }
     if (draft.kind === 'mkdir') {
-      if (created.some((dir) => dir === draft.path || dir.startsWith(`${draft.path}/`))) continue;
+      if (isCreated(created, draft.path)) continue;
       created.push(draft.path);
     }
     withParents.push(draft);
@@ -26,6 +26,13 @@ export function linkUnit(unitId: string, drafts: readonly ActionDraft[]): Action
     id: `${unitId}/${index + 1}`,
     after: index === 0 ? [] : [`${unitId}/${index}`],
   }));
+}
+
+/** Whether an earlier `mkdir -p` made `dir`: the same directory or one below it. */
+function isCreated(created: readonly string[], dir: string): boolean {
+  const below = `${dir}/`;
+  for (const made of created) if (made === dir || made.startsWith(below)) return true;
+  return false;
 }
 
 /** The directories that must exist before the action runs. */
