@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import { type Command, Option } from './commander.js';
 import { defaultConfigDir } from '../config/load.js';
 import { UsageError } from '../diag/diagnostic.js';
 import type { Selection } from '../planner/plan.js';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { Command, Option } from './commander.js';
 import { UsageError } from '../diag/diagnostic.js';
 import { VERSION } from '../pipeline.js';
 import {

@@ -1,10 +1,8 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { shellWord } from '../backends/bash/quote.js';
 import { executePlan } from '../backends/execute/execute.js';
-import { configChanged, configChangedWarning } from '../backends/execute/primitives.js';
 import { checkHost } from '../config/check-host.js';
 import { UsageError } from '../diag/diagnostic.js';
 import { makePlan, planSecrets } from '../pipeline.js';
@@ -110,7 +108,8 @@ export async function applyCommand(
   if (planFile !== undefined) refuseSelection(flags);
   const jobs = jobsOf(flags.jobs);
   const started = runTime(flags);
-  const plan = planFile === undefined ? planFrom(flags, mode, mode, started) : readSavedPlan(planFile);
+  const plan =
+    planFile === undefined ? planFrom(flags, mode, mode, started) : await readSavedPlan(planFile);
   if (typeof plan === 'number') {
     if (flags.nrpe) process.stdout.write('UNKNOWN - unable to load configuration\n');
     return flags.nrpe ? NAGIOS.unknown : plan;
@@ -123,8 +122,9 @@ export async function applyCommand(
     );
     return EXIT.usage;
   }
+  // readline only for the questions of --confirm-commands and of a restore.
   const reader = flags.confirmCommands
-    ? createInterface({ input: process.stdin, terminal: false })
+    ? (await import('node:readline')).createInterface({ input: process.stdin, terminal: false })
     : undefined;
   const answers = reader?.[Symbol.asyncIterator]();
   try {
@@ -183,6 +183,7 @@ function jobsOf(value: string | undefined): number {
 
 /** A restore's question: only `y` goes on; anything else, or the end of input, declines. */
 async function askOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline');
   const reader = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
   try {
     const answer = await new Promise<string>((resolve) => {
@@ -215,7 +216,7 @@ async function confirm(answers: AsyncIterator<string>, line: string): Promise<bo
  * configuration changed since is only a warning, and each unit refuses to run if a state file it
  * depends on changed (the stale-plan guard).
  */
-function readSavedPlan(file: string): Plan {
+async function readSavedPlan(file: string): Promise<Plan> {
   let plan: Plan;
   try {
     plan = JSON.parse(readFileSync(file, 'utf8')) as Plan;
@@ -227,6 +228,7 @@ function readSavedPlan(file: string): Plan {
       `plan ${file} has format ${plan.formatVersion}, this polyarchiv reads format ${PLAN_FORMAT_VERSION}: run polyarchiv plan again`,
     );
   }
+  const { configChanged, configChangedWarning } = await import('../backends/execute/primitives.js');
   if (configChanged(plan.configDir, plan.inputs)) say(configChangedWarning(plan.configDir));
   return plan;
 }

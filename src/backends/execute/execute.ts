@@ -7,7 +7,7 @@ import { commandLine } from '../bash/quote.js';
 import { type Confirmation, listForDryRun } from './confirm.js';
 import { causeOf } from './primitives.js';
 import { missingSecrets, type RunContext } from './run-exec.js';
-import { runUnit, type UnitOutcome, type UnitStatus } from './run-unit.js';
+import type { UnitOutcome, UnitStatus } from './run-unit.js';
 import { runScheduled } from './schedule.js';
 
 export type { UnitStatus } from './run-unit.js';
@@ -72,7 +72,8 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   for (const signal of SIGNALS) process.on(signal, onSignal);
   let workDir: string | Error | undefined;
   try {
-    if (!options.dry) workDir = makeWorkDir();
+    // A run where nothing is due has no unit to give a work directory.
+    if (!options.dry && plan.units.length > 0) workDir = makeWorkDir();
     const ctx =
       typeof workDir === 'string'
         ? {
@@ -143,8 +144,9 @@ async function executeUnits(
       const outcome: UnitOutcome =
         options.dry || ctx === undefined
           ? dryRun(unit, progress)
-          : await isolated(unit, say, () =>
-              runUnit(
+          : await isolated(unit, say, async () =>
+              // The unit runner and its helpers load with the first unit that runs.
+              (await import('./run-unit.js')).runUnit(
                 unit,
                 { ...options, say, interrupted, started: runStarted },
                 ctx instanceof Error
