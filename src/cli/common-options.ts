@@ -1,7 +1,7 @@
-import { type Command, Option } from './commander.js';
 import { defaultConfigDir } from '../config/load.js';
 import { UsageError } from '../diag/diagnostic.js';
 import type { Selection } from '../planner/plan.js';
+import { type Command, Option } from './commander.js';
 
 export interface CommonFlags {
   config?: string;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { Command, Option } from './commander.js';
 import { UsageError } from '../diag/diagnostic.js';
 import { VERSION } from '../pipeline.js';
+import { Command, Option } from './commander.js';
 import {
   type CommonFlags,
   resolveVerbosity,

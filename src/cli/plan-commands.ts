@@ -108,8 +108,7 @@ export async function applyCommand(
   if (planFile !== undefined) refuseSelection(flags);
   const jobs = jobsOf(flags.jobs);
   const started = runTime(flags);
-  const plan =
-    planFile === undefined ? planFrom(flags, mode, mode, started) : await readSavedPlan(planFile);
+  const plan = planFile === undefined ? planFrom(flags, mode, mode, started) : await readSavedPlan(planFile);
   if (typeof plan === 'number') {
     if (flags.nrpe) process.stdout.write('UNKNOWN - unable to load configuration\n');
     return flags.nrpe ? NAGIOS.unknown : plan;
