@@ -1,5 +1,6 @@
 import { synchronize } from './backup/synchronize.js';
 import { filesCollectPoint } from './collect/files.js';
+import { gitCollectPoint } from './collect/git.js';
 import type { Engine, Role } from './engine.js';
 import { dovecot } from './sources/dovecot.js';
 import { ldap } from './sources/ldap.js';
@@ -17,6 +18,7 @@ export const ENGINES: readonly Engine[] = [
   ldap,
   dovecot,
   filesCollectPoint,
+  gitCollectPoint,
   synchronize,
 ];
 

@@ -34,7 +34,20 @@ export type ActionBody =
   | ({ readonly kind: 'run' } & ToolRun)
   | ({ readonly kind: 'reload-dir' } & ReloadDirSpec)
   | ({ readonly kind: 'confirm' } & ConfirmSpec)
-  | ({ readonly kind: 'align-mailboxes' } & MailboxAlignSpec);
+  | ({ readonly kind: 'align-mailboxes' } & MailboxAlignSpec)
+  | ({ readonly kind: 'run-if-changed' } & RunIfChangedSpec);
+
+/**
+ * A tool run only when a probe says something changed: the probe exits 1 for "changed" (as
+ * `git diff --quiet` and `cmp` do), 0 for "nothing to do" (then `unchanged` is said and the step
+ * succeeds), anything else fails the step. "Nothing to commit" is thus a success, while every
+ * other failure of the tool stays one.
+ */
+export interface RunIfChangedSpec {
+  readonly probe: readonly Word[];
+  readonly run: readonly Word[];
+  readonly unchanged: string;
+}
 
 /**
  * Before a restore step that deletes or overwrites live data: what it replaces, and for a

@@ -60,6 +60,8 @@ export function buildCommands(
       return [{ ...execOf(action), stdin: action.input }];
     case 'run':
       return [execOf(action)];
+    case 'run-if-changed':
+      return [{ kind: 'exec-if-changed', probe: action.probe, run: action.run, unchanged: action.unchanged }];
     case 'reload-dir':
       return [
         {

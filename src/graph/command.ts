@@ -12,7 +12,8 @@ export type Command =
   | PublishFileCommand
   | DirReloadCommand
   | ConfirmCommand
-  | MailboxAlignCommand;
+  | MailboxAlignCommand
+  | ExecIfChangedCommand;
 
 /**
  * One argv word: literal text, or a path in the run's private work directory (created mode 0700
@@ -176,6 +177,14 @@ export interface MailboxAlignCommand {
   readonly copy: readonly Word[];
 }
 
+/** Runs `run` when `probe` exits 1, says `unchanged` when it exits 0, fails otherwise. */
+export interface ExecIfChangedCommand {
+  readonly kind: 'exec-if-changed';
+  readonly probe: readonly Word[];
+  readonly run: readonly Word[];
+  readonly unchanged: string;
+}
+
 /** The tools a command needs on the machine that runs it (listed in the script header). */
 export function toolsOf(command: Command): string[] {
   switch (command.kind) {
@@ -200,6 +209,8 @@ export function toolsOf(command: Command): string[] {
       return argvTools(command.preview);
     case 'align-mailboxes':
       return ['mktemp', ...argvTools(command.live)];
+    case 'exec-if-changed':
+      return [...argvTools(command.probe), ...argvTools(command.run)];
   }
 }
 
@@ -242,6 +253,7 @@ export function secretsOf(command: Command): string[] {
     case 'dir-reload':
     case 'confirm':
     case 'align-mailboxes':
+    case 'exec-if-changed':
       return [];
   }
 }

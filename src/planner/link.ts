@@ -53,6 +53,7 @@ function writesInto(draft: ActionDraft): string[] {
     case 'reload-dir':
     case 'confirm':
     case 'align-mailboxes':
+    case 'run-if-changed':
       return [];
     default:
       return assertNever(draft);

@@ -9,6 +9,7 @@ export const SHARED_BLOCKS = [
   'helpers-secrets',
   'helpers',
   'helpers-check-copy',
+  'helpers-exec-if-changed',
   'helpers-dir-reload',
   'helpers-confirm',
   'helpers-dovecot',

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
@@ -14,20 +15,36 @@ function walk(root: string, visit: (key: string, path: string, stat: Stats) => v
     const path = join(root, key);
     const stat = lstatSync(path);
     visit(key, path, stat);
-    if (stat.isDirectory()) walk(root, visit, key);
+    if (stat.isDirectory() && !(name === '.git' && isRepository(path))) walk(root, visit, key);
   }
+}
+
+function isRepository(gitDir: string): boolean {
+  return spawnSync('git', ['--git-dir', gitDir, 'rev-parse', '--git-dir'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * A git repository as its history: each commit's tree, author, committer and message, newest
+ * first. Its files differ between two runs of the same plan (commit times, the index's stat data).
+ */
+export function history(gitDir: string): string {
+  const log = spawnSync('git', ['--git-dir', gitDir, 'log', '--format=%T %an <%ae> %cn <%ce> %s'], {
+    encoding: 'utf8',
+  });
+  return `git ${log.status === 0 ? log.stdout.trim() : 'without commits'}`;
 }
 
 /**
  * A comparable picture of a directory tree: every entry with its type, permission bits and content
- * digest. State files are included with their run timestamps masked (the only expected difference
- * between two runs of the same plan).
+ * digest. State files are included with their run timestamps masked, and git repositories as their
+ * history (the only expected differences between two runs of the same plan).
  */
 export function snapshotTree(root: string): Record<string, string> {
   const entries: Record<string, string> = {};
   walk(root, (key, path, stat) => {
     const mode = (stat.mode & 0o7777).toString(8);
     if (stat.isSymbolicLink()) entries[key] = `link -> ${readlinkSync(path)}`;
+    else if (key.split('/').at(-1) === '.git' && isRepository(path)) entries[key] = history(path);
     else if (stat.isDirectory()) entries[key] = `dir ${mode}`;
     else {
       let content = readFileSync(path);

@@ -109,6 +109,15 @@ export function commandLine(command: Command): string {
         ...command.live.map(wordText),
         ...command.copy.map(wordText),
       ].join(' ');
+    case 'exec-if-changed':
+      // The probe's word count first, so that the helper can split the two commands.
+      return [
+        'polyarchiv_exec_if_changed',
+        shellWord(command.unchanged),
+        String(command.probe.length),
+        ...command.probe.map(wordText),
+        ...command.run.map(wordText),
+      ].join(' ');
     default:
       return assertNever(command);
   }

@@ -34,6 +34,7 @@ export interface ScriptView {
   /** Restores that replace live data take --yes and confirm each source (helpers-confirm). */
   readonly confirmHelper: boolean;
   readonly dovecotHelper: boolean;
+  readonly ifChangedHelper: boolean;
 }
 
 export interface UnitView {
@@ -82,6 +83,7 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     copyCheckHelper: usesCommand(plan, 'check-copy'),
     confirmHelper: usesCommand(plan, 'confirm'),
     dovecotHelper: usesCommand(plan, 'align-mailboxes'),
+    ifChangedHelper: usesCommand(plan, 'exec-if-changed'),
   };
 }
 

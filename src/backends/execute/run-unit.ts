@@ -7,6 +7,7 @@ import { checkCopy } from './check-copy.js';
 import { type Confirmation, confirmStep } from './confirm.js';
 import { dirReload } from './dir-reload.js';
 import { alignMailboxes } from './dovecot-align.js';
+import { execIfChanged } from './exec-if-changed.js';
 import {
   causeOf,
   checkDump,
@@ -183,6 +184,8 @@ async function runCommand(command: Command, options: UnitOptions, ctx: RunContex
         return checkCopy(command, ctx, options.say);
       case 'align-mailboxes':
         return alignMailboxes(command, ctx, options.say);
+      case 'exec-if-changed':
+        return execIfChanged(command, ctx, options.say);
       case 'publish-file':
         publishFile(command.partial, command.file);
         return 0;

@@ -1,0 +1,99 @@
+import type { ActionDraft } from '../../graph/action.js';
+// The copies' reserved holding directory: what an interrupted copy left is never committed.
+import { HOLDING_DIR } from '../../graph/build-commands.js';
+import type { BoundCollectPoint, CollectEngine } from '../engine.js';
+import { setString } from '../toolkit.js';
+
+/**
+ * Commits the collect directory to a git repository kept in it (`.git`, shipped with the files by
+ * the backup points). Every git command names its repository (`--git-dir`, `--work-tree`), so no
+ * repository around the collect point is ever touched, and the committer comes from `-c` options:
+ * nothing is written to any git configuration.
+ */
+export const gitCollectPoint: CollectEngine = {
+  role: 'collect',
+  name: 'git',
+  summary: 'Keep the collected files in LOCAL_PATH/backups and commit them to a git repository there.',
+  options: [
+    {
+      name: 'commit_email',
+      type: 'string',
+      help: 'Committer e-mail; when unset, {username}@{fqdn} of the machine that plans.',
+    },
+    { name: 'commit_name', type: 'string', help: 'Committer name; when unset, {username}.' },
+    {
+      name: 'commit_message',
+      type: 'text',
+      default: 'Backup {Y}/{m}/{d} {H}:{M}',
+      help: 'Commit message.',
+    },
+  ],
+  exportDir: (layout) => layout.importDir,
+  beforeSources: (cp) => [
+    {
+      kind: 'mkdir',
+      path: cp.layout.importDir,
+      origin: cp.options.origin('local_path'),
+      summary: 'create the collect directory',
+    },
+  ],
+  afterSources: (cp) => {
+    const origin = cp.options.origin('commit_message');
+    const dir = cp.layout.importDir;
+    return [
+      {
+        kind: 'run',
+        // Quiet, and silent when the repository exists already.
+        argv: ['git', '-c', 'init.defaultBranch=master', 'init', '-q', dir],
+        origin,
+        summary: 'make the collect directory a git repository (once)',
+      },
+      {
+        kind: 'run',
+        argv: [...git(cp), 'add', '--all', '--', ':/', `:(top,exclude,glob)**/${HOLDING_DIR}/**`],
+        origin,
+        summary: 'stage every change of the collect directory',
+      },
+      {
+        kind: 'run-if-changed',
+        probe: [...git(cp), 'diff', '--cached', '--quiet'],
+        run: [
+          ...git(cp),
+          '-c',
+          `user.name=${setString(cp.options, 'commit_name') ?? cp.variables.username}`,
+          '-c',
+          `user.email=${setString(cp.options, 'commit_email') ?? `${cp.variables.username}@${cp.variables.fqdn}`}`,
+          '-c',
+          'commit.gpgsign=false',
+          'commit',
+          '--quiet',
+          '--no-verify',
+          `--message=${cp.options.string('commit_message')}`,
+        ],
+        unchanged: 'nothing changed since the last commit',
+        origin,
+        summary: 'commit the changes, if any',
+      },
+    ] satisfies ActionDraft[];
+  },
+  // The fetched copy's files and history agree; what a failed run left beside them goes.
+  restoreBeforeSources: (cp) => [
+    {
+      kind: 'run',
+      argv: [...git(cp), 'reset', '--quiet', '--hard'],
+      origin: cp.options.origin('local_path'),
+      summary: 'reset the collect directory to its last commit',
+    },
+    {
+      kind: 'run',
+      argv: [...git(cp), 'clean', '--quiet', '--force', '-d'],
+      origin: cp.options.origin('local_path'),
+      summary: 'remove files and directories that are not in the last commit',
+    },
+  ],
+};
+
+function git(cp: BoundCollectPoint): string[] {
+  const dir = cp.layout.importDir;
+  return ['git', `--git-dir=${dir}/.git`, `--work-tree=${dir}`];
+}

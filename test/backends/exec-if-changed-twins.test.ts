@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commandLine } from '../../src/backends/bash/quote.js';
+import { execIfChanged } from '../../src/backends/execute/exec-if-changed.js';
+import type { ExecIfChangedCommand } from '../../src/graph/command.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+
+const partial = (name: string) =>
+  fileURLToPath(new URL(`../../templates/partials/${name}.hbs`, import.meta.url));
+const canRun = haveTools('bash', 'sh');
+
+const boxes: Sandbox[] = [];
+afterEach(() => {
+  for (const box of boxes.splice(0)) box.remove();
+});
+
+/** A probe that exits with `status`, and a command that records that it ran (and may fail). */
+function command(root: string, status: number, runStatus = 0): ExecIfChangedCommand {
+  return {
+    kind: 'exec-if-changed',
+    probe: ['sh', '-c', `exit ${status}`],
+    run: ['sh', '-c', `echo ran >> "$1"; exit ${runStatus}`, 'sh', `${root}/ran`],
+    unchanged: "nothing changed since the last commit (it's fine)",
+  };
+}
+
+type Outcome = { code: number; said: string[]; ran: string };
+
+function viaScript(cmd: ExecIfChangedCommand, root: string): Outcome {
+  const run = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -Eeuo pipefail; source "$1"; source "$2"; ${commandLine(cmd)}`,
+      'bash',
+      partial('helpers'),
+      partial('helpers-exec-if-changed'),
+    ],
+    { encoding: 'utf8' },
+  );
+  const said = run.stderr.split('\n').filter((l) => l.startsWith('polyarchiv: '));
+  return { code: run.status ?? -1, said: said.map((l) => l.slice('polyarchiv: '.length)), ran: ranOf(root) };
+}
+
+async function viaExecutor(cmd: ExecIfChangedCommand, root: string): Promise<Outcome> {
+  const said: string[] = [];
+  const code = await execIfChanged(cmd, { workDir: root, secrets: new Map(), processes: new Set() }, (line) =>
+    said.push(line),
+  );
+  return { code, said, ran: ranOf(root) };
+}
+
+function ranOf(root: string): string {
+  return existsSync(`${root}/ran`) ? readFileSync(`${root}/ran`, 'utf8') : '';
+}
+
+describe.runIf(canRun)('polyarchiv_exec_if_changed and execIfChanged agree', () => {
+  it.each([
+    ['nothing changed (the probe exits 0)', 0, 0, { code: 0, ran: '' }],
+    ['something changed (the probe exits 1)', 1, 0, { code: 0, ran: 'ran\n' }],
+    ['the command fails', 1, 3, { code: 3, ran: 'ran\n' }],
+    ['the probe fails (exit 128)', 128, 0, { code: 128, ran: '' }],
+  ] as const)('when %s', async (_, probe, runStatus, expected) => {
+    const results: Outcome[] = [];
+    for (const backend of [viaScript, viaExecutor]) {
+      const box = makeSandbox('polyarchiv-twin-');
+      boxes.push(box);
+      results.push(await backend(command(box.root, probe, runStatus), box.root));
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]).toMatchObject(expected);
+    expect(results[0]?.said).toEqual(
+      probe === 0 ? ["  nothing changed since the last commit (it's fine)"] : [],
+    );
+  });
+});
