@@ -155,7 +155,8 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15', () 
     // --include-secrets embeds the value in an assignment, never on a command line.
     const embedded = runCli(['plan', '--include-secrets', ...viaScript]).stdout;
     expect(runScript(box, embedded, {}).status).toBe(0);
-  });
+    // Eight runs against the server: more than the default allows on a loaded machine.
+  }, 180_000);
 
   it('never shows the password under bash -x, with the variable exported or embedded', () => {
     const viaScript = [...args.slice(0, 2), '--set', `root=${box.path('b')}`, ...NOW];
