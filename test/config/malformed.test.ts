@@ -12,7 +12,7 @@ describe('engines', () => {
 
   it('lists the available engines when no name is close', () => {
     expect(errorsOf({ 'site.collect': '[point]\nengine=zzzzzzzz\nlocal_path=/srv/cp\n' })).toEqual([
-      "error: unknown collect point engine 'zzzzzzzz' (available: files)\n  at site.collect:2 [point]",
+      "error: unknown collect point engine 'zzzzzzzz' (available: files, git)\n  at site.collect:2 [point]",
     ]);
   });
 
@@ -28,9 +28,10 @@ describe('engines', () => {
     ]);
   });
 
-  it('rejects the git collect point, known but not available in this version', () => {
-    expect(errorsOf({ 'site.collect': '[point]\nengine=git\nlocal_path=/srv/cp\n' })).toEqual([
-      "error: collect point engine 'git' is not available in this version\n  at site.collect:2 [point]",
+  it('accepts the git collect point, and rejects the git backup point, not available in this version', () => {
+    expect(errorsOf({ 'site.collect': '[point]\nengine=git\nlocal_path=/srv/cp\n' })).toEqual([]);
+    expect(errorsOf({ ...SITE, 'm.backup': '[point]\nengine=git\nremote_url=/b/{name}\n' })).toEqual([
+      "error: backup point engine 'git' is not available in this version\n  at m.backup:2 [point]",
     ]);
   });
 
