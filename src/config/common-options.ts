@@ -63,13 +63,31 @@ export const BACKUP_POINT_OPTIONS: readonly OptionSpec[] = [
 
 const EXECUTABLE_NAMES = ['rsync', 'curl', 'restic', 'scp', 'ssh', 'tar', 'svn', 'git'] as const;
 
-/** `[global]` of `.global` files: tool paths. */
-export const GLOBAL_OPTIONS: readonly OptionSpec[] = EXECUTABLE_NAMES.map((tool) => ({
-  name: `${tool}_executable`,
-  type: 'string' as const,
-  default: tool,
-  variables: false,
-  help: `Path or name of the ${tool} executable.`,
-}));
+/** The compressors of archive backup points, with what may replace each one. */
+const COMPRESSOR_HELP = {
+  gzip: 'Compressor of .tar.gz archives (gzip -c -n, gzip -d -c); pigz, which takes the same options, compresses on every CPU.',
+  bzip2:
+    'Compressor of .tar.bz2 archives (bzip2 -c, bzip2 -d -c); lbzip2 or pbzip2, which take the same options, compress on every CPU.',
+  xz: 'Compressor of .tar.xz archives, run on every CPU (xz -c -T0, xz -d -c -T0).',
+  zstd: 'Compressor of .tar.zst archives, run on every CPU (zstd -c -q -T0, zstd -d -c -q).',
+} as const;
 
-export type Tool = (typeof EXECUTABLE_NAMES)[number];
+/** `[global]` of `.global` files: tool paths. */
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  ...EXECUTABLE_NAMES.map((tool) => ({
+    name: `${tool}_executable`,
+    type: 'string' as const,
+    default: tool,
+    variables: false,
+    help: `Path or name of the ${tool} executable.`,
+  })),
+  ...Object.entries(COMPRESSOR_HELP).map(([tool, help]) => ({
+    name: `${tool}_executable`,
+    type: 'string' as const,
+    default: tool,
+    variables: false,
+    help,
+  })),
+];
+
+export type Tool = (typeof EXECUTABLE_NAMES)[number] | keyof typeof COMPRESSOR_HELP;

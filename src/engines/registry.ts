@@ -1,3 +1,4 @@
+import { archive } from './backup/archive.js';
 import { synchronize } from './backup/synchronize.js';
 import { filesCollectPoint } from './collect/files.js';
 import { gitCollectPoint } from './collect/git.js';
@@ -20,6 +21,7 @@ export const ENGINES: readonly Engine[] = [
   filesCollectPoint,
   gitCollectPoint,
   synchronize,
+  archive,
 ];
 
 /** The original's catalogue: known names that this version cannot run yet. */

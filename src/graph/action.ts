@@ -35,7 +35,9 @@ export type ActionBody =
   | ({ readonly kind: 'reload-dir' } & ReloadDirSpec)
   | ({ readonly kind: 'confirm' } & ConfirmSpec)
   | ({ readonly kind: 'align-mailboxes' } & MailboxAlignSpec)
-  | ({ readonly kind: 'run-if-changed' } & RunIfChangedSpec);
+  | ({ readonly kind: 'run-if-changed' } & RunIfChangedSpec)
+  | ({ readonly kind: 'pack' } & PackSpec)
+  | ({ readonly kind: 'unpack' } & UnpackSpec);
 
 /**
  * A tool run only when a probe says something changed: the probe exits 1 for "changed" (as
@@ -47,6 +49,33 @@ export interface RunIfChangedSpec {
   readonly probe: readonly Word[];
   readonly run: readonly Word[];
   readonly unchanged: string;
+}
+
+/** The compressors of the archive formats polyarchiv writes: `.tar.gz`, `.tar.bz2`, `.tar.xz`, `.tar.zst`. */
+export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd';
+
+/**
+ * A directory packed into a compressed tarball: tar streams into the compressor, which writes
+ * `partial` (next to `archive`, same filesystem); the partial is read back whole through the
+ * decompressor, then published over `archive`. A failed, killed or unreadable archive never
+ * replaces the previous one; the next run overwrites the partial it left.
+ */
+export interface PackSpec {
+  readonly from: string;
+  readonly archive: string;
+  readonly partial: string;
+  readonly compression: Compression;
+  readonly metadata: CopyMetadata;
+  /** Paths below `from` left out of the archive, each with everything below it. */
+  readonly excludes: readonly string[];
+}
+
+/** A compressed tarball extracted into `into`, a directory that exists and is empty. */
+export interface UnpackSpec {
+  readonly archive: string;
+  readonly into: string;
+  readonly compression: Compression;
+  readonly metadata: CopyMetadata;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { type Action, assertNever, type RsyncSpec, type ToolRun } from './action.js';
+import { packCommands, unpackCommands } from './archive-commands.js';
 import type { Command, ExecCommand, Word } from './command.js';
+import { HOLDING_DIR } from './holding-dir.js';
 
 /** Executable paths from `[global]` (`rsync_executable`...), keyed by tool name. */
 export type ToolPaths = Readonly<Record<string, string>>;
@@ -104,6 +106,10 @@ export function buildCommands(
           copy: action.copy,
         },
       ];
+    case 'pack':
+      return packCommands(action, tools);
+    case 'unpack':
+      return unpackCommands(action, tools);
     default:
       return assertNever(action);
   }
@@ -135,12 +141,9 @@ function execOf(run: ToolRun): ExecCommand {
   };
 }
 
-/** Where rsync holds the updated files of an in-place copy until its transfer ends, in each directory. */
-export const HOLDING_DIR = '.~polyarchiv~';
+export { HOLDING_DIR, holdingDir } from './holding-dir.js';
 
 const HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}/`, `--filter=R ${HOLDING_DIR}/`];
-
-export const holdingDir = (target: string): string => `${target.replace(/\/+$/, '')}/${HOLDING_DIR}`;
 
 /**
  * Paths are absolute, so none starts with `-` and rsync never mistakes `a:b` for a remote host

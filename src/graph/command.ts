@@ -36,6 +36,12 @@ export interface ExecCommand {
   readonly stdin?: string;
   /** Standard output written to this file (dumps write a `.partial` that a later `mv` renames). */
   readonly stdout?: string;
+  /**
+   * A second program that reads this one's standard output (`argv | pipeTo`), in the same
+   * environment and directory; `stdout` is then the second program's. The command fails when
+   * either fails, with the status bash's pipefail reports: the second's if not zero, else the first's.
+   */
+  readonly pipeTo?: readonly Word[];
 }
 
 export type EnvValue =
@@ -189,7 +195,7 @@ export interface ExecIfChangedCommand {
 export function toolsOf(command: Command): string[] {
   switch (command.kind) {
     case 'exec':
-      return argvTools(command.argv);
+      return [...argvTools(command.argv), ...argvTools(command.pipeTo ?? [])];
     case 'make-dir':
       return ['mkdir'];
     case 'dir-recover':

@@ -44,6 +44,9 @@ function writesInto(draft: ActionDraft): string[] {
       return draft.inPlace === true ? [holdingDir(draft.to)] : [parentOf(draft.to)];
     case 'dump':
       return [parentOf(draft.partial), parentOf(draft.output)];
+    case 'pack':
+      return [parentOf(draft.archive)];
+    case 'unpack':
     case 'replace-dir':
     case 'recover-dir':
     case 'mkdir':

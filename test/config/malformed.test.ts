@@ -41,10 +41,26 @@ describe('engines', () => {
     ]);
   });
 
-  it('rejects the archive backup point, known but not available in this version', () => {
-    expect(errorsOf({ ...SITE, 'm.backup': '[point]\nengine=archive\nremote_url=/b/{name}\n' })).toEqual([
-      "error: backup point engine 'archive' is not available in this version\n  at m.backup:2 [point]",
+  it('rejects the rolling_archive backup point, known but not available in this version', () => {
+    expect(
+      errorsOf({ ...SITE, 'm.backup': '[point]\nengine=rolling_archive\nremote_url=/b/{name}.tar.gz\n' }),
+    ).toEqual([
+      "error: backup point engine 'rolling_archive' is not available in this version\n  at m.backup:2 [point]",
     ]);
+  });
+
+  it('refuses an archive whose name has no known extension, at its line, on the value it resolves to', () => {
+    for (const url of ['/b/{name}', '/b/{name}.tgz', 'file:///b/{name}.tar.gz/', '/b/{name}.tar.lz4']) {
+      expect(errorsOf({ ...SITE, 'm.backup': `[point]\nengine=archive\nremote_url=${url}\n` }), url).toEqual([
+        `error: remote_url '${url.replaceAll('{name}', 'site')}' is not a .tar.gz, .tar.bz2, .tar.xz or .tar.zst file (its extension chooses the compressor, e.g. /var/backups/{name}.tar.gz)\n  at m.backup:3 [point]`,
+      ]);
+    }
+    for (const extension of ['gz', 'bz2', 'xz', 'zst']) {
+      const url = `file:///b/{name}.tar.${extension}`;
+      expect(errorsOf({ ...SITE, 'm.backup': `[point]\nengine=archive\nremote_url=${url}\n` }), url).toEqual(
+        [],
+      );
+    }
   });
 
   it('rejects the email hook, known but not available in this version', () => {
@@ -68,8 +84,8 @@ describe('engines', () => {
   // Known defect: with an unknown or unavailable engine, every engine option is also reported as
   // an "unknown option", which is noise (the option may be right; the engine is what is wrong).
   it('reports only the engine when a backup point engine is not available', () => {
-    expect(diagnose({ ...SITE, 'm.backup': '[point]\nengine=archive\nremote_url=/b/{name}\n' })).toEqual([
-      "error: backup point engine 'archive' is not available in this version\n  at m.backup:2 [point]",
+    expect(diagnose({ ...SITE, 'm.backup': '[point]\nengine=restic\nremote_url=/b/{name}\n' })).toEqual([
+      "error: backup point engine 'restic' is not available in this version\n  at m.backup:2 [point]",
     ]);
   });
 });

@@ -1,17 +1,8 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLI, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { killRun, sleep, startBackup } from '../helpers/run-control.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
@@ -62,56 +53,6 @@ function holdingDirs(dir: string): string[] {
   return found.stdout.split('\n').filter((line) => line !== '');
 }
 
-async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Starts a run in its own process group, so that a kill reaches rsync too. */
-function start(box: Sandbox, how: 'apply' | 'script', args: readonly string[]): ChildProcess {
-  const [command, argv] =
-    how === 'apply' ? [process.execPath, [CLI, 'backup', ...args]] : ['bash', [box.path('backup.sh')]];
-  return spawn(command, argv, { stdio: 'ignore', detached: true });
-}
-
-/** Processes whose command line names `root`: the run's tools (rsync), wherever their group. */
-function toolsUnder(root: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(root);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-/**
- * Kills a run as a power cut would: its tools first (each runs in a process group of its own, so
- * that a killed run keeps its lock while they finish), then the run's own group.
- */
-async function killRun(child: ChildProcess, root: string): Promise<void> {
-  const done =
-    child.exitCode !== null || child.signalCode !== null
-      ? Promise.resolve()
-      : new Promise((resolve) => child.on('exit', resolve));
-  for (const pid of toolsUnder(root)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Gone already.
-    }
-  }
-  try {
-    process.kill(-(child.pid as number), 'SIGKILL');
-  } catch {
-    // Already finished: the kill came after the run.
-  }
-  await done;
-  for (let i = 0; i < 200 && toolsUnder(root).length > 0; i++) await sleep(10);
-}
-
 describe.runIf(canRun)('copies updated in place', () => {
   let box: Sandbox;
   let args: string[];
@@ -135,7 +76,7 @@ describe.runIf(canRun)('copies updated in place', () => {
       writeVersion(box, 'new');
       writeFileSync(box.path('backup.sh'), runCli(['plan', ...args]).stdout);
       for (let round = 0; round < 4; round++) {
-        const child = start(box, how, args);
+        const child = startBackup(box, how, args);
         await sleep(Math.random() * fullRun * 1.2);
         await killRun(child, box.root);
         expectWholeFiles(box.path('collect/site/backups/tree'));
@@ -158,7 +99,7 @@ describe.runIf(canRun)('copies updated in place', () => {
       // Sorted last, and large: the transfer is still running when the first holding directory shows.
       writeFileSync(box.path('data/zz-large'), Buffer.alloc(120 * 1024 * 1024, 7));
       writeFileSync(box.path('backup.sh'), runCli(['plan', ...args]).stdout);
-      const child = start(box, how, args);
+      const child = startBackup(box, how, args);
       const holding = box.path(`collect/site/backups/tree/d0/${HOLDING}`);
       for (let i = 0; i < 2000 && !existsSync(holding); i++) await sleep(2);
       expect(existsSync(holding), 'the copy never held an updated file back').toBe(true);

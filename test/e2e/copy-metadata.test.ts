@@ -4,23 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
+import { treeMetadata as metadata, tool } from '../helpers/tree-metadata.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'setfattr', 'getfattr', 'setfacl', 'getfacl');
-
-function tool(args: string[], cwd?: string): string {
-  const [command, ...rest] = args as [string, ...string[]];
-  const run = spawnSync(command, rest, { encoding: 'utf8', ...(cwd === undefined ? {} : { cwd }) });
-  if (run.status !== 0) throw new Error(`${args.join(' ')}: ${run.stderr}`);
-  return run.stdout;
-}
-
-/** The user extended attributes and the ACLs of a tree, relative to it, for comparisons. */
-function metadata(dir: string): { xattrs: string; acls: string } {
-  return {
-    xattrs: tool(['getfattr', '-R', '-d', '-m', '^user\\.', '.'], dir),
-    acls: tool(['getfacl', '-R', '-p', '.'], dir).replace(/^# owner: .*$/gm, ''),
-  };
-}
 
 describe.runIf(canRun).each(['apply', 'script'] as const)('xattrs and ACLs, through %s', (how) => {
   let box: Sandbox;

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { CLI } from './cli.js';
 import type { Sandbox } from './sandbox.js';
 
 /**
@@ -86,4 +87,70 @@ export function startRun(
     child.on('exit', (_, signal) => resolve(signal)),
   );
   return { child, exited, died };
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Processes working under `root`: their command line names it (rsync, tar, the script), or one of
+ * their open files is there (a compressor writing an archive, any tool holding the lock).
+ */
+export function toolsUnder(root: string): number[] {
+  const opensUnder = (pid: string): boolean => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(`${root}/`);
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false;
+    }
+  };
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(root) || opensUnder(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/**
+ * Kills a run as a power cut would: its tools first (each runs in a process group of its own, so
+ * that a killed run keeps its lock while they finish), then the run's own group.
+ */
+export async function killRun(child: ChildProcess, root: string): Promise<void> {
+  const done =
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => child.on('exit', resolve));
+  for (const pid of toolsUnder(root)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+  try {
+    process.kill(-(child.pid as number), 'SIGKILL');
+  } catch {
+    // Already finished: the kill came after the run.
+  }
+  await done;
+  for (let i = 0; i < 200 && toolsUnder(root).length > 0; i++) await sleep(10);
+}
+
+/** Starts a backup (apply, or the script at `backup.sh`) in its own process group, to be killed whole. */
+export function startBackup(box: Sandbox, how: 'apply' | 'script', args: readonly string[]): ChildProcess {
+  const [command, argv] =
+    how === 'apply' ? [process.execPath, [CLI, 'backup', ...args]] : ['bash', [box.path('backup.sh')]];
+  return spawn(command, argv, { stdio: 'ignore', detached: true });
 }

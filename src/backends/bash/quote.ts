@@ -47,10 +47,16 @@ export function commandLine(command: Command): string {
       const add = (part: string) => {
         line = line === '' ? part : `${line} ${part}`;
       };
-      if (command.env !== undefined)
-        for (const [name, value] of Object.entries(command.env)) add(`${name}=${envWord(value)}`);
+      const env = Object.entries(command.env ?? {}).map(([name, value]) => `${name}=${envWord(value)}`);
+      for (const word of env) add(word);
       for (const word of command.argv) add(wordText(word));
       if (command.stdin !== undefined) add(`< ${shellWord(command.stdin)}`);
+      // The script runs under pipefail: a pipe fails when either of its programs fails.
+      if (command.pipeTo !== undefined) {
+        add('|');
+        for (const word of env) add(word);
+        for (const word of command.pipeTo) add(wordText(word));
+      }
       if (command.stdout !== undefined) add(`> ${shellWord(command.stdout)}`);
       return command.cwd === undefined ? line : `(cd -- ${shellWord(command.cwd)} && ${line})`;
     }

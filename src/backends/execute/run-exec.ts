@@ -2,6 +2,7 @@ import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process'
 import { chmodSync, chownSync, closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { EnvValue, ExecCommand, PrivateFileCommand, Word } from '../../graph/command.js';
 
 /** What the executor holds while it runs one unit. */
@@ -75,23 +76,21 @@ function userIds(user: string): { uid: number; gid: number } {
   return { uid: Number(entry[2]), gid: Number(entry[3]) };
 }
 
-/** Runs argv without a shell; resolves with the exit code bash would report (128+N for signal N). */
-export function runExec(command: ExecCommand, ctx: RunContext): Promise<number> {
-  return new Promise((resolve) => {
-    const fds: number[] = [];
-    let done = false;
-    const finish = (code: number) => {
-      if (done) return;
-      done = true;
-      for (const fd of fds) closeSync(fd);
-      resolve(code);
-    };
-    let env: NodeJS.ProcessEnv;
+/**
+ * Runs argv without a shell, piped into `pipeTo` when there is one; resolves with the exit code
+ * bash would report (128+N for signal N; for a pipe, under pipefail, the second program's status
+ * when it is not zero, else the first's). node joins the two with a socket pair, not a pipe: a
+ * first program that writes after the second stopped reading fails with an error instead of
+ * SIGPIPE, a different status (1 or 2, not 141) for the same failure.
+ */
+export async function runExec(command: ExecCommand, ctx: RunContext): Promise<number> {
+  const fds: number[] = [];
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const [name, value] of Object.entries(command.env ?? {})) env[name] = envValue(value, ctx);
     let stdin: number | 'ignore' = 'ignore';
     let stdout: number | 'inherit' = 'inherit';
     try {
-      env = { ...process.env };
-      for (const [name, value] of Object.entries(command.env ?? {})) env[name] = envValue(value, ctx);
       if (command.stdin !== undefined) {
         stdin = openSync(command.stdin, 'r');
         fds.push(stdin);
@@ -102,52 +101,105 @@ export function runExec(command: ExecCommand, ctx: RunContext): Promise<number> 
       }
     } catch (error) {
       process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
-      finish(1);
-      return;
+      return 1;
     }
-    const [tool, ...args] = command.argv.map((w) => wordOf(w, ctx)) as [string, ...string[]];
-    const buffered =
-      ctx.output ??
-      (ctx.relayOutput === true
-        ? (stream: 'stdout' | 'stderr', chunk: Buffer) => process[stream].write(chunk)
-        : undefined);
-    const stdio: StdioOptions = [
-      stdin,
-      stdout === 'inherit' && buffered ? 'pipe' : stdout,
-      buffered ? 'pipe' : 'inherit',
-    ];
-    if (ctx.lockFd !== undefined) {
-      while (stdio.length < LOCK_FD) stdio.push('ignore');
-      stdio.push(ctx.lockFd);
-    }
-    let child: ChildProcess | undefined;
-    const failed = (error: NodeJS.ErrnoException) => {
-      process.stderr.write(`polyarchiv: ${tool}: ${spawnProblem(error)}\n`);
-      if (child !== undefined) ctx.processes.delete(child);
-      finish(error.code === 'ENOENT' ? 127 : 126);
+    const start = (argv: readonly Word[], input: Stdio, output: Stdio) =>
+      startTool(
+        argv.map((w) => wordOf(w, ctx)),
+        input,
+        output,
+        { env, cwd: command.cwd },
+        ctx,
+      );
+    if (command.pipeTo === undefined) return await start(command.argv, stdin, stdout).done;
+    const consumer = start(command.pipeTo, 'pipe', stdout);
+    const pipe = consumer.child?.stdin;
+    // A second program that cannot start fails the pipe as in bash, without running the first.
+    if (consumer.child?.pid === undefined || pipe === null || pipe === undefined) return await consumer.done;
+    const producer = start(command.argv, stdin, pipe);
+    // The producer holds the pipe's writing end now: the consumer sees its end when the producer exits.
+    pipe.destroy();
+    const [produced, consumed] = await Promise.all([producer.done, consumer.done]);
+    return consumed !== 0 ? consumed : produced;
+  } catch (error) {
+    process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+type Stdio = number | 'ignore' | 'inherit' | 'pipe' | Writable;
+
+interface StartedTool {
+  readonly child?: ChildProcess;
+  readonly done: Promise<number>;
+}
+
+/**
+ * Spawns one tool in a process group of its own, with the lock on fd 9; its output goes to
+ * `output` (a file, or a pipe to another tool) and its errors to the terminal, or to the unit's
+ * buffer when the unit's output is kept.
+ */
+function startTool(
+  words: readonly string[],
+  input: Stdio,
+  output: Stdio,
+  options: { readonly env: NodeJS.ProcessEnv; readonly cwd: string | undefined },
+  ctx: RunContext,
+): StartedTool {
+  const [tool, ...args] = words as [string, ...string[]];
+  const buffered =
+    ctx.output ??
+    (ctx.relayOutput === true
+      ? (stream: 'stdout' | 'stderr', chunk: Buffer) => process[stream].write(chunk)
+      : undefined);
+  const stdio: StdioOptions = [
+    input,
+    output === 'inherit' && buffered ? 'pipe' : output,
+    buffered ? 'pipe' : 'inherit',
+  ];
+  if (ctx.lockFd !== undefined) {
+    while (stdio.length < LOCK_FD) stdio.push('ignore');
+    stdio.push(ctx.lockFd);
+  }
+  let child: ChildProcess | undefined;
+  let settle: (code: number) => void = () => {};
+  const done = new Promise<number>((resolve) => {
+    let settled = false;
+    settle = (code) => {
+      if (settled) return;
+      settled = true;
+      resolve(code);
     };
-    try {
-      child = spawn(tool, args, {
-        stdio,
-        env,
-        detached: true,
-        ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
-      });
-    } catch (error) {
-      // Some failures (E2BIG, EINVAL) are thrown instead of emitted: the unit fails, not the run.
-      failed(error as NodeJS.ErrnoException);
-      return;
-    }
-    const started = child;
-    ctx.processes.add(started);
-    started.stdout?.on('data', (chunk: Buffer) => buffered?.('stdout', chunk));
-    started.stderr?.on('data', (chunk: Buffer) => buffered?.('stderr', chunk));
-    started.on('error', failed);
-    started.on('close', (code, signal) => {
-      ctx.processes.delete(started);
-      finish(signal !== null ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1));
-    });
   });
+  const failed = (error: NodeJS.ErrnoException) => {
+    process.stderr.write(`polyarchiv: ${tool}: ${spawnProblem(error)}\n`);
+    if (child !== undefined) ctx.processes.delete(child);
+    settle(error.code === 'ENOENT' ? 127 : 126);
+  };
+  try {
+    child = spawn(tool, args, {
+      stdio,
+      env: options.env,
+      detached: true,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    });
+  } catch (error) {
+    // Some failures (E2BIG, EINVAL) are thrown instead of emitted: the unit fails, not the run.
+    failed(error as NodeJS.ErrnoException);
+    return { done };
+  }
+  const started = child;
+  ctx.processes.add(started);
+  if (output === 'inherit') started.stdout?.on('data', (chunk: Buffer) => buffered?.('stdout', chunk));
+  started.stderr?.on('data', (chunk: Buffer) => buffered?.('stderr', chunk));
+  started.on('error', failed);
+  started.on('close', (code, signal) => {
+    ctx.processes.delete(started);
+    settle(signal !== null ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1));
+  });
+  return { child: started, done };
 }
 
 /** What bash would say for a command it cannot start. */

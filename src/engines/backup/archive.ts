@@ -1,0 +1,144 @@
+import type { Diagnostics } from '../../diag/diagnostic.js';
+import type { ActionDraft, Compression } from '../../graph/action.js';
+import type { OptionSpec, OptionValues } from '../../options/schema.js';
+import { COPY_GUARD_OPTION, copyInPlace, copyMetadata } from '../copy-in-place.js';
+import type { BackupEngine, BoundBackupPoint } from '../engine.js';
+import {
+  checkLocalTarget,
+  leftoverExclusions,
+  localLocation,
+  localTarget,
+  sourceLeftovers,
+  TRANSPORT_OPTIONS,
+} from './local-target.js';
+
+/** The archive's name chooses its compressor. */
+const EXTENSIONS: readonly (readonly [string, Compression])[] = [
+  ['.tar.gz', 'gzip'],
+  ['.tar.bz2', 'bzip2'],
+  ['.tar.xz', 'xz'],
+  ['.tar.zst', 'zstd'],
+];
+
+export function compressionOf(path: string): Compression | undefined {
+  return EXTENSIONS.find(([extension]) => path.endsWith(extension))?.[1];
+}
+
+const ARCHIVE_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'remote_url',
+    type: 'url',
+    required: true,
+    help: 'The archive file: /var/backups/{name}.tar.gz or file:///var/backups/{name}.tar.gz; its extension (.tar.gz, .tar.bz2, .tar.xz or .tar.zst) chooses the compressor. Include {name}: each collect point needs its own archive.',
+  },
+  ...TRANSPORT_OPTIONS,
+  {
+    name: 'preserve_xattrs',
+    type: 'boolean',
+    default: 'true',
+    help: 'Keep extended attributes in the archive (tar --xattrs) and put them back on restore; turn off where a filesystem has none.',
+  },
+  {
+    name: 'preserve_acls',
+    type: 'boolean',
+    default: 'true',
+    help: 'Keep POSIX ACLs in the archive (tar --acls) and put them back on restore; turn off where a filesystem has none.',
+  },
+  {
+    ...COPY_GUARD_OPTION,
+    help: 'A restore that would empty the collect point, or remove more than this share (0-100) of its files or bytes, is refused and the run fails, unless --allow-shrink is given.',
+  },
+];
+
+/**
+ * Packs the collect point's export directory into one compressed tarball, replaced whole on each
+ * run; a restore extracts it aside, then updates the collect point from it in place.
+ */
+export const archive: BackupEngine = {
+  role: 'backup',
+  name: 'archive',
+  summary:
+    'Pack the collect point into one compressed tarball (.tar.gz, .tar.bz2, .tar.xz or .tar.zst) at a local path or file:// URL, replaced whole on each run.',
+  options: ARCHIVE_OPTIONS,
+  check: checkArchiveTarget,
+  location: localLocation,
+  backup(bp, cp) {
+    const file = localTarget(bp);
+    return [
+      {
+        kind: 'pack',
+        from: cp.exportDir,
+        archive: file,
+        partial: partialOf(file),
+        compression: compressionOf(file) as Compression,
+        metadata: copyMetadata(bp.options),
+        excludes: sourceLeftovers(cp),
+        origin: bp.options.origin('remote_url'),
+        summary: `pack "${cp.name}" into ${file}, then check it and put it in place`,
+      },
+    ];
+  },
+  restore(bp, cp) {
+    const file = localTarget(bp);
+    const staging = stagingOf(bp);
+    const origin = bp.options.origin('remote_url');
+    const what = `the copy of "${cp.name}" extracted from backup point "${bp.name}"`;
+    const removeStaging = (summary: string): ActionDraft => ({
+      kind: 'run',
+      argv: ['rm', '-rf', '--', staging],
+      origin,
+      summary,
+    });
+    return [
+      removeStaging('remove what an interrupted restore left'),
+      { kind: 'mkdir', path: staging, origin, summary: `create ${staging}, where the archive is extracted` },
+      {
+        kind: 'unpack',
+        archive: file,
+        into: staging,
+        compression: compressionOf(file) as Compression,
+        metadata: copyMetadata(bp.options),
+        origin,
+        summary: `extract ${file} (the collect point is not touched unless the whole archive reads back)`,
+      },
+      ...copyInPlace({
+        from: staging,
+        target: cp.exportDir,
+        hardLinks: true,
+        metadata: copyMetadata(bp.options),
+        // Excluded, hence kept: a source's leftover may hold its last good copy until its next run.
+        filters: leftoverExclusions(cp),
+        origin,
+        maxShrinkPercent: bp.options.integer('max_shrink_percent'),
+        what,
+      }),
+      removeStaging(`remove ${staging}`),
+    ];
+  },
+};
+
+/** Where the archive is written before it replaces the previous one: hidden, next to it. */
+export function partialOf(file: string): string {
+  const slash = file.lastIndexOf('/');
+  return `${file.slice(0, slash)}/.${file.slice(slash + 1)}.polyarchiv-partial`;
+}
+
+/** Where a restore extracts the archive: the pair's metadata directory, outside the export tree. */
+function stagingOf(bp: BoundBackupPoint): string {
+  return `${bp.stateFile.slice(0, bp.stateFile.lastIndexOf('/'))}/extracted`;
+}
+
+function checkArchiveTarget(options: OptionValues, diagnostics: Diagnostics): void {
+  const path = checkLocalTarget(options, diagnostics);
+  // A trailing slash names a directory, whatever the name before it.
+  if (
+    path === undefined ||
+    (compressionOf(path) !== undefined && !/\/\.?$/.test(options.string('remote_url')))
+  )
+    return;
+  diagnostics.error(
+    `remote_url '${options.string('remote_url')}' is not a .tar.gz, .tar.bz2, .tar.xz or .tar.zst file`,
+    options.origin('remote_url'),
+    'its extension chooses the compressor, e.g. /var/backups/{name}.tar.gz',
+  );
+}

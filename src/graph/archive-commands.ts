@@ -1,0 +1,110 @@
+import type { Compression, PackSpec, UnpackSpec } from './action.js';
+import type { Command } from './command.js';
+import { HOLDING_DIR } from './holding-dir.js';
+
+/** Executable paths from `[global]`, keyed by tool name (`tar`, `gzip`, `xz`...). */
+type ToolPaths = Readonly<Record<string, string>>;
+
+/**
+ * Each compressor reads standard input and writes standard output. gzip's `-n` leaves out a name
+ * and a time, so that the same tree gives the same archive; xz and zstd compress on every CPU
+ * (`-T0`). A drop-in replacement (pigz for gzip, lbzip2 or pbzip2 for bzip2) takes these options too.
+ */
+const COMPRESS: Readonly<Record<Compression, readonly string[]>> = {
+  gzip: ['-c', '-n'],
+  bzip2: ['-c'],
+  xz: ['-c', '-T0'],
+  zstd: ['-c', '-q', '-T0'],
+};
+
+const DECOMPRESS: Readonly<Record<Compression, readonly string[]>> = {
+  gzip: ['-d', '-c'],
+  bzip2: ['-d', '-c'],
+  xz: ['-d', '-c', '-T0'],
+  zstd: ['-d', '-c', '-q'],
+};
+
+/**
+ * The same tree gives the same archive: names sorted, POSIX format, extended headers named
+ * without a process id and without access or change times. Owners are kept by name and number,
+ * as a restore by root puts them back.
+ */
+const DETERMINISTIC = [
+  '--format=posix',
+  '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
+  '--sort=name',
+];
+
+/**
+ * tar streams the tree into the compressor, which writes the partial; the partial is then read
+ * back whole (decompressed and listed), and only then published over the archive.
+ */
+export function packCommands(spec: PackSpec, tools: ToolPaths): Command[] {
+  const tar = tools.tar ?? 'tar';
+  const compressor = tools[spec.compression] ?? spec.compression;
+  // Literal names: rsync's holding directories at any depth (as copies leave them out), and the
+  // sources' leftovers at their place only.
+  const excludes = [
+    '--no-wildcards',
+    `--exclude=${HOLDING_DIR}`,
+    ...(spec.excludes.length === 0
+      ? []
+      : ['--anchored', ...spec.excludes.map((path) => `--exclude=./${path}`)]),
+  ];
+  return [
+    {
+      kind: 'exec',
+      argv: [
+        tar,
+        '-c',
+        '-f',
+        '-',
+        ...DETERMINISTIC,
+        '--sparse',
+        ...metadataOptions(spec),
+        ...excludes,
+        '-C',
+        spec.from,
+        '.',
+      ],
+      pipeTo: [compressor, ...COMPRESS[spec.compression]],
+      stdout: spec.partial,
+    },
+    {
+      kind: 'exec',
+      argv: [compressor, ...DECOMPRESS[spec.compression]],
+      stdin: spec.partial,
+      pipeTo: [tar, '-t', '-f', '-'],
+      stdout: '/dev/null',
+    },
+    { kind: 'publish-file', partial: spec.partial, file: spec.archive },
+  ];
+}
+
+/** Extraction keeps modes whatever the umask, and every extended attribute, like `rsync -X`. */
+export function unpackCommands(spec: UnpackSpec, tools: ToolPaths): Command[] {
+  const compressor = tools[spec.compression] ?? spec.compression;
+  const xattrs = spec.metadata.xattrs ? ['--xattrs', '--xattrs-include=*'] : [];
+  return [
+    {
+      kind: 'exec',
+      argv: [compressor, ...DECOMPRESS[spec.compression]],
+      stdin: spec.archive,
+      pipeTo: [
+        tools.tar ?? 'tar',
+        '-x',
+        '-f',
+        '-',
+        '-p',
+        ...xattrs,
+        ...(spec.metadata.acls ? ['--acls'] : []),
+        '-C',
+        spec.into,
+      ],
+    },
+  ];
+}
+
+function metadataOptions(spec: PackSpec): string[] {
+  return [...(spec.metadata.xattrs ? ['--xattrs'] : []), ...(spec.metadata.acls ? ['--acls'] : [])];
+}
