@@ -93,29 +93,30 @@ export async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/**
- * Processes working under `root`: their command line names it (rsync, tar, the script), or one of
- * their open files is there (a compressor writing an archive, any tool holding the lock).
- */
+/** Processes whose command line names `root`: the run's tools (rsync, tar), the script's units. */
 export function toolsUnder(root: string): number[] {
-  const opensUnder = (pid: string): boolean => {
-    try {
-      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-        try {
-          return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(`${root}/`);
-        } catch {
-          return false;
-        }
-      });
-    } catch {
-      return false;
-    }
-  };
+  return processes((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(root));
+}
+
+/** Processes with a file open under `root`: a compressor writing an archive, any tool holding the lock. */
+function openersUnder(root: string): number[] {
+  return processes((pid) =>
+    readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(`${root}/`);
+      } catch {
+        return false;
+      }
+    }),
+  );
+}
+
+function processes(matches: (pid: string) => boolean): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(root) || opensUnder(pid);
+        return matches(pid);
       } catch {
         return false;
       }
@@ -123,29 +124,35 @@ export function toolsUnder(root: string): number[] {
     .map(Number);
 }
 
-/**
- * Kills a run as a power cut would: its tools first (each runs in a process group of its own, so
- * that a killed run keeps its lock while they finish), then the run's own group.
- */
-export async function killRun(child: ChildProcess, root: string): Promise<void> {
-  const done =
-    child.exitCode !== null || child.signalCode !== null
-      ? Promise.resolve()
-      : new Promise((resolve) => child.on('exit', resolve));
-  for (const pid of toolsUnder(root)) {
+function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // Gone already.
     }
   }
+}
+
+/**
+ * Kills a run as a power cut would: its tools first (each runs in a process group of its own, so
+ * that a killed run keeps its lock while they finish), then the run's own group, then whatever
+ * still has a file open under `root` (slower to find, so found last).
+ */
+export async function killRun(child: ChildProcess, root: string): Promise<void> {
+  const done =
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => child.on('exit', resolve));
+  killAll(toolsUnder(root));
   try {
     process.kill(-(child.pid as number), 'SIGKILL');
   } catch {
     // Already finished: the kill came after the run.
   }
   await done;
-  for (let i = 0; i < 200 && toolsUnder(root).length > 0; i++) await sleep(10);
+  killAll(openersUnder(root));
+  for (let i = 0; i < 200 && [...toolsUnder(root), ...openersUnder(root)].length > 0; i++) await sleep(10);
 }
 
 /** Starts a backup (apply, or the script at `backup.sh`) in its own process group, to be killed whole. */
