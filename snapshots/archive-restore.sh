@@ -34,6 +34,8 @@ export LC_ALL=C
 source "${BASH_SOURCE[0]%/*}/shared/helpers.sh"
 # shellcheck source=shared/helpers-check-copy.sh
 source "${BASH_SOURCE[0]%/*}/shared/helpers-check-copy.sh"
+# shellcheck source=shared/helpers-confirm.sh
+source "${BASH_SOURCE[0]%/*}/shared/helpers-confirm.sh"
 
 # fetch site from backup point archive (archive.backup:1 [point])
 # chosen with --from archive
@@ -63,14 +65,17 @@ unit_1_fetch_archive_site() {
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "files"]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
+  polyarchiv_step 1 4 'judge the copy of source "files" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "files"]'
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "files")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
+  polyarchiv_confirm 'source "files": /var/lib/polyarchiv-fixture/data/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
+  # site.collect:5 [source "files"]
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/site
   # site.collect:5 [source "files"]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "files"]'
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "files"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/site/.~polyarchiv~'
   # site.collect:5 [source "files"]
-  polyarchiv_step 3 3 'restore source "files" into /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
-  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "files")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
+  polyarchiv_step 4 4 'restore source "files" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "files"]'
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
 }
 

@@ -55,14 +55,16 @@ function configure(box: Sandbox, extension: string, global = ''): string[] {
 /** `backup` or `restore --from archive`, through apply or through the rendered script. */
 function run(box: Sandbox, how: 'apply' | 'script', command: 'backup' | 'restore', args: string[]) {
   const from = command === 'restore' ? ['--from', 'archive'] : [];
+  // The restore replaces the live directory without asking: there is no terminal.
+  const yes = command === 'restore' ? ['--yes'] : [];
   if (how === 'apply') {
-    const result = runCli([command, ...from, ...args]);
+    const result = runCli([command, ...yes, ...from, ...args]);
     return { code: result.code, stderr: result.stderr };
   }
   const plan = runCli(['plan', ...(command === 'restore' ? ['--restore'] : []), ...from, ...args]);
   expect(plan.code, plan.stderr).toBe(0);
   writeFileSync(box.path(`${command}.sh`), plan.stdout);
-  const result = spawnSync('bash', [box.path(`${command}.sh`)], { encoding: 'utf8' });
+  const result = spawnSync('bash', [box.path(`${command}.sh`), ...yes], { encoding: 'utf8' });
   return { code: result.status ?? -1, stderr: result.stderr };
 }
 
@@ -126,7 +128,7 @@ describe.runIf(canRun)('archive backup point, end to end', () => {
     expect(runCli(['backup', ...args]).code).toBe(0);
     expect(tool(['tar', '-t', '-f', box.path('archives/empty.tar.zst')])).toBe('./\n');
     rmSync(box.path('collect/empty/backups'), { recursive: true });
-    const restore = runCli(['restore', '--from', 'archive', ...args]);
+    const restore = runCli(['restore', '--yes', '--from', 'archive', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
     expect(readdirSync(box.path('collect/empty/backups'))).toEqual([]);
   });
@@ -173,7 +175,7 @@ describe.runIf(canRun)('archive backup point, end to end', () => {
     box.write({ 'collect/site/backups/tree/newer.txt': 'not yet archived\n' });
     const before = fileContents(box.path('collect/site'));
     truncateSync(archive, Math.floor(readFileSync(archive).length / 2));
-    const restore = runCli(['restore', '--from', 'archive', ...args]);
+    const restore = runCli(['restore', '--yes', '--from', 'archive', ...args]);
     expect(restore.code).toBe(1);
     expect(restore.stderr).toContain('fetch:archive/site');
     const after = fileContents(box.path('collect/site'));
@@ -186,7 +188,7 @@ describe.runIf(canRun)('archive backup point, end to end', () => {
   it('refuses a remote_url without a known extension at its line, exit 2, writing nothing', () => {
     const args = configure(box, 'tar.lz4');
     box.write({ 'data/a.txt': 'a\n' });
-    for (const command of [['backup'], ['plan'], ['restore', '--from', 'archive']]) {
+    for (const command of [['backup'], ['plan'], ['restore', '--yes', '--from', 'archive']]) {
       const result = runCli([...command, ...args]);
       expect(result.code, command.join(' ')).toBe(2);
       expect(result.stderr).toContain(
