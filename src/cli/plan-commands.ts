@@ -1,10 +1,11 @@
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { shellWord } from '../backends/bash/quote.js';
 import { executePlan } from '../backends/execute/execute.js';
 import { checkHost } from '../config/check-host.js';
 import { UsageError } from '../diag/diagnostic.js';
+import { isDirectory } from '../fs-probe.js';
 import { makePlan, planSecrets } from '../pipeline.js';
 import { PLAN_FORMAT_VERSION, type Plan, usesCommand } from '../planner/plan.js';
 import {
@@ -83,20 +84,36 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
   return EXIT.ok;
 }
 
+/**
+ * `--out FILE`, written as `plan` renders it into a new file beside FILE (created with its final
+ * mode, whatever FILE's mode was), flushed, then renamed over FILE: a render or disk that fails
+ * leaves FILE as it was, and secrets never land in a file that other users can read.
+ */
 function writeOut(file: string, render: (write: (text: string) => void) => void, mode: number): void {
+  const refuse = (why: string) => new UsageError(`cannot write --out ${file}: ${why}`);
+  if (isDirectory(file)) throw refuse('it is a directory');
+  const partial = join(dirname(file), `.${basename(file)}.polyarchiv-partial`);
   let fd: number;
   try {
-    fd = openSync(file, 'w', mode);
+    rmSync(partial, { force: true });
+    fd = openSync(partial, 'wx', mode);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'its directory does not exist' : code === 'EISDIR' ? 'it is a directory' : code;
-    throw new UsageError(`cannot write --out ${file}: ${why ?? (error as Error).message}`);
+    throw refuse(code === 'ENOENT' ? 'its directory does not exist' : (code ?? (error as Error).message));
   }
   try {
     writeInChunks((chunk) => writeSync(fd, chunk), render);
-  } finally {
+    fsyncSync(fd);
     closeSync(fd);
+    renameSync(partial, file);
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(partial, { force: true });
+    throw error;
   }
 }
 

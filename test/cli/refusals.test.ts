@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI as CLI_PATH, type CliResult, runCli, runCliAsync } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -112,6 +121,19 @@ describe.runIf(canRun)('input that must be refused', () => {
     const directory = runCli(['plan', '--out', box.path('data'), ...args]);
     expect(directory.code).toBe(2);
     expect(directory.stderr).toBe(`error: cannot write --out ${box.path('data')}: it is a directory\n`);
+  });
+
+  it('writes --out whole, with its own mode, replacing the file only at the end', () => {
+    writeConfig({
+      'site.collect': `${collect('site', 'source_path = {root}/data\n')}\n[source "db"]\nengine = mysql\ndatabase = shop\ndestination_path = shop.sql\npassword = s3cret\n`,
+    });
+    const out = box.path('backup.sh');
+    writeFileSync(out, 'an older plan\n', { mode: 0o644 });
+    chmodSync(out, 0o644);
+    expect(runCli(['plan', '--include-secrets', '--out', out, ...args]).code).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(readFileSync(out, 'utf8')).toContain('s3cret');
+    expect(readdirSync(box.root).filter((name) => name.includes('polyarchiv-partial'))).toEqual([]);
   });
 
   it('fails an empty configuration directory and a selection of nothing: apply 2, NRPE UNKNOWN', () => {

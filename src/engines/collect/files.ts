@@ -1,4 +1,15 @@
-import type { CollectEngine } from '../engine.js';
+import type { ActionDraft } from '../../graph/action.js';
+import type { BoundCollectPoint, CollectEngine } from '../engine.js';
+
+/** The first step of every collect point that gathers plain files: its import directory. */
+export function createCollectDir(cp: BoundCollectPoint): ActionDraft {
+  return {
+    kind: 'mkdir',
+    path: cp.layout.importDir,
+    origin: cp.options.origin('local_path'),
+    summary: 'create the collect directory',
+  };
+}
 
 /** Keeps the collected files as plain files in `local_path/backups`. */
 export const filesCollectPoint: CollectEngine = {
@@ -7,14 +18,7 @@ export const filesCollectPoint: CollectEngine = {
   summary: 'Keep the collected files as plain files in LOCAL_PATH/backups.',
   options: [],
   exportDir: (layout) => layout.importDir,
-  beforeSources: (cp) => [
-    {
-      kind: 'mkdir',
-      path: cp.layout.importDir,
-      origin: cp.options.origin('local_path'),
-      summary: 'create the collect directory',
-    },
-  ],
+  beforeSources: (cp) => [createCollectDir(cp)],
   afterSources: () => [],
   restoreBeforeSources: () => [],
 };

@@ -3,6 +3,7 @@ import type { ActionDraft } from '../../graph/action.js';
 import { HOLDING_DIR } from '../../graph/build-commands.js';
 import type { BoundCollectPoint, CollectEngine } from '../engine.js';
 import { setString } from '../toolkit.js';
+import { createCollectDir } from './files.js';
 
 /**
  * Commits the collect directory to a git repository kept in it (`.git`, shipped with the files by
@@ -29,14 +30,7 @@ export const gitCollectPoint: CollectEngine = {
     },
   ],
   exportDir: (layout) => layout.importDir,
-  beforeSources: (cp) => [
-    {
-      kind: 'mkdir',
-      path: cp.layout.importDir,
-      origin: cp.options.origin('local_path'),
-      summary: 'create the collect directory',
-    },
-  ],
+  beforeSources: (cp) => [createCollectDir(cp)],
   afterSources: (cp) => {
     const origin = cp.options.origin('commit_message');
     const dir = cp.layout.importDir;
