@@ -102,16 +102,14 @@ function writeOut(file: string, render: (write: (text: string) => void) => void,
     throw refuse(code === 'ENOENT' ? 'its directory does not exist' : (code ?? (error as Error).message));
   }
   try {
-    writeInChunks((chunk) => writeSync(fd, chunk), render);
-    fsyncSync(fd);
-    closeSync(fd);
+    try {
+      writeInChunks((chunk) => writeSync(fd, chunk), render);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(partial, file);
   } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
     rmSync(partial, { force: true });
     throw error;
   }
