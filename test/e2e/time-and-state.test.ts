@@ -61,20 +61,20 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('time and state throug
   afterEach(() => box?.remove());
 
   it('dates a success when its run started, so a nightly run that ends after midnight is due the next night', () => {
-    // The first rsync sleeps 6 seconds: the run starts before midnight and records after it.
+    // The first rsync sleeps 10 seconds: the run starts before midnight and records after it.
     const t = setUp('daily');
     box = t.box;
     const slow = t.box.path('slow-rsync');
     writeFileSync(
       slow,
-      `#!/bin/sh\nif [ ! -e '${t.box.path('slept')}' ]; then touch '${t.box.path('slept')}'; sleep 6; fi\nexec rsync "$@"\n`,
+      `#!/bin/sh\nif [ ! -e '${t.box.path('slept')}' ]; then touch '${t.box.path('slept')}'; sleep 10; fi\nexec rsync "$@"\n`,
     );
     chmodSync(slow, 0o755);
     t.box.write({ 'config/tools.global': `[global]\nrsync_executable = ${slow}\n` });
-    const run = runFrom('2026-11-28T23:59:55+01:00', t, backend);
+    const run = runFrom('2026-11-28T23:59:50+01:00', t, backend);
     expect(run.status, run.stderr).toBe(0);
     for (const file of [t.state, t.pairState]) {
-      expect(readJson(file).last_success).toMatch(/^2026-11-28T23:59:5/);
+      expect(readJson(file).last_success).toMatch(/^2026-11-28T23:59:\d\d/);
     }
     const nextNight = runCli(['plan', '--format', 'text', ...t.args, '--now', '2026-11-29T23:59:30+01:00']);
     expect(nextNight.stdout).toContain('+ collect point site');
@@ -113,8 +113,9 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('time and state throug
       f.includes('.corrupt-'),
     );
     expect(aside).toHaveLength(1);
-    // Named on the clock of the run that set it aside.
-    expect(aside[0]).toMatch(/^site\.json\.corrupt-20261128T0300\d\d$/);
+    // Named on the clock of the run that set it aside: from its start, however slow the machine.
+    const stamp = /^site\.json\.corrupt-(\d{8}T\d{6})$/.exec(aside[0] as string)?.[1] as string;
+    expect(stamp >= '20261128T030000' && stamp < '20261128T031000', stamp).toBe(true);
     expect(readFileSync(t.box.path('collect/metadata/collect_point', aside[0] as string), 'utf8')).toBe(
       '{"last_state_valid": true, "success_co',
     );
@@ -159,7 +160,12 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('the clock of a run th
     expect(state.last_success).toBe('2026-11-26T03:00:00+01:00');
     expect(state.last_state_valid).toBe(false);
     // Recorded after the failing step, on the faked clock: not the plan's time, not today.
-    expect(state.last_fail).toMatch(/^2026-11-28T03:00:0[3-9]$/);
+    // The failing step sleeps 3 seconds, so the failure is at least 3 seconds into the run.
+    expect(state.last_fail).toMatch(/^2026-11-28T03:\d\d:\d\d$/);
+    expect(
+      state.last_fail >= '2026-11-28T03:00:03' && state.last_fail < '2026-11-28T03:10:00',
+      state.last_fail,
+    ).toBe(true);
     const check = spawnSync(
       fakeClock('2026-11-28T03:30:00+01:00')[0] as string,
       [
