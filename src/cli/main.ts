@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { UsageError } from '../diag/diagnostic.js';
+import { hideUrlPasswords } from '../diag/hide-url-passwords.js';
 import { VERSION } from '../pipeline.js';
 import { Command, Option } from './commander.js';
 import {
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
 
 function handle(error: unknown): number {
   if (error instanceof UsageError) {
-    process.stderr.write(`error: ${error.message}\n`);
+    process.stderr.write(`error: ${hideUrlPasswords(error.message)}\n`);
     return EXIT.usage;
   }
   const code = (error as { code?: string }).code;
@@ -147,7 +148,9 @@ function internalError(error: unknown): number {
   const text =
     error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
   const hint = verbose ? '' : ' (run again with -v for the trace)';
-  process.stderr.write(`polyarchiv: internal error: ${verbose ? text : text.split('\n')[0]}${hint}\n`);
+  process.stderr.write(
+    `polyarchiv: internal error: ${hideUrlPasswords(verbose ? text : (text.split('\n')[0] ?? ''))}${hint}\n`,
+  );
   return EXIT.internal;
 }
 

@@ -1,7 +1,8 @@
 import { type Diagnostics, formatDiagnostic } from '../diag/diagnostic.js';
+import { hideUrlPasswords } from '../diag/hide-url-passwords.js';
 
 export const say = (line: string): void => {
-  process.stderr.write(`polyarchiv: ${line}\n`);
+  process.stderr.write(`polyarchiv: ${hideUrlPasswords(line)}\n`);
 };
 
 /** Diagnostics go to stderr. Returns true when there were errors. */

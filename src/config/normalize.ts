@@ -1,4 +1,5 @@
 import { Diagnostics } from '../diag/diagnostic.js';
+import { hideUrlPasswords } from '../diag/hide-url-passwords.js';
 import type { ConfigFile } from './load.js';
 import { type ScannedSection, scanIni } from './scan.js';
 
@@ -20,7 +21,7 @@ export function normalizedIni(
   return scanned.sections
     .map((section) => {
       const lines = section.entries.map((entry) => {
-        const text = masked?.(section, entry.key) ? SECRET_MASK : entry.value;
+        const text = masked?.(section, entry.key) ? SECRET_MASK : hideUrlPasswords(entry.value);
         const value = text.split('\n').join('\n  ');
         // No space before an empty first line: the written line then has no trailing blank.
         return value === '' || value.startsWith('\n') ? `${entry.key} =${value}` : `${entry.key} = ${value}`;

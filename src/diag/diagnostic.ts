@@ -1,3 +1,4 @@
+import { hideUrlPasswords } from './hide-url-passwords.js';
 import { formatOrigin, type Origin } from './origin.js';
 
 export type Severity = 'error' | 'warning' | 'notice';
@@ -46,7 +47,9 @@ export class Diagnostics {
     return this.items.filter((d) => d.severity === 'error');
   }
 
-  private push(severity: Severity, message: string, origin: Origin | undefined, hint: Hint | undefined) {
+  /** Messages and hints echo values from the configuration: a URL's password is hidden in both. */
+  private push(severity: Severity, rawMessage: string, origin: Origin | undefined, hint: Hint | undefined) {
+    const message = hideUrlPasswords(rawMessage);
     // Options of a backup point are resolved once per collect point: report each mistake once.
     const key = `${severity}\0${message}\0${origin === undefined ? '' : `${origin.file}\0${origin.line}`}`;
     if (this.seen.has(key)) return;
@@ -54,7 +57,11 @@ export class Diagnostics {
     if (severity === 'error') this.errorTotal++;
     const item = { severity, message, ...(origin === undefined ? {} : { origin }) };
     this.items.push(
-      typeof hint === 'function' ? withLazyHint(item, hint) : hint === undefined ? item : { ...item, hint },
+      typeof hint === 'function'
+        ? withLazyHint(item, hint)
+        : hint === undefined
+          ? item
+          : { ...item, hint: hideUrlPasswords(hint) },
     );
   }
 }
@@ -66,7 +73,8 @@ function withLazyHint(item: Diagnostic, compute: () => string | undefined): Diag
     enumerable: true,
     get: () => {
       if (!known) {
-        value = compute();
+        const computed = compute();
+        value = computed === undefined ? undefined : hideUrlPasswords(computed);
         known = true;
       }
       return value;
