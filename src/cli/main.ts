@@ -18,6 +18,7 @@ import { normalizeArgv, ORIGINAL_COMMANDS } from './original-argv.js';
 // template engine, the ini writer or the executor.
 const planCommands = () => import('./plan-commands.js');
 const statusCommands = () => import('./status-commands.js');
+const checkCommand = () => import('./check-command.js');
 const pluginsCommands = () => import('./plugins-command.js');
 
 const INCLUDE_SECRETS_HELP = `embed secret values instead of \${POLYARCHIV_SECRET_...} references (--out gets mode 0600)`;
@@ -79,9 +80,18 @@ function program(run: (code: Promise<number> | number) => void): Command {
     .action((flags) => run(statusCommands().then((m) => m.configCommand(flags))));
 
   withSelectionOptions(withConfigOptions(root.command('check')))
-    .description('freshness monitoring: 0 fresh, 1 out of date, 2 never succeeded or failed')
+    .description(
+      'freshness monitoring: 0 fresh, 1 out of date, 2 never succeeded or failed, 3 a state that cannot be judged',
+    )
     .option('-n, --nrpe', 'print one Nagios status line first; exit 0/1/2/3')
-    .action((flags) => run(statusCommands().then((m) => m.checkCommand(flags))));
+    .addOption(
+      new Option(
+        '--format <format>',
+        'text (default), json (every point), or prometheus (a node_exporter textfile; exit 0 once written)',
+      ).choices(['text', 'json', 'prometheus']),
+    )
+    .option('--out <file>', 'write the json or prometheus output to FILE, replaced whole (atomically)')
+    .action((flags) => run(checkCommand().then((m) => m.checkCommand(flags))));
 
   withConfigOptions(root.command('plugins'))
     .description('list engines; -v adds their options')

@@ -1,11 +1,10 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { shellWord } from '../backends/bash/quote.js';
 import { executePlan } from '../backends/execute/execute.js';
 import { checkHost } from '../config/check-host.js';
 import { UsageError } from '../diag/diagnostic.js';
-import { isDirectory } from '../fs-probe.js';
 import { makePlan, planSecrets } from '../pipeline.js';
 import { PLAN_FORMAT_VERSION, type Plan, usesCommand } from '../planner/plan.js';
 import {
@@ -19,6 +18,7 @@ import {
 import { EXIT } from './exit-codes.js';
 import { backupStatus, NAGIOS } from './nrpe.js';
 import { printDiagnostics, say, writeInChunks } from './output.js';
+import { writeFileAtomic } from './write-file-atomic.js';
 
 export interface PlanFlags extends CommonFlags {
   format: 'bash' | 'text' | 'json';
@@ -80,39 +80,14 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
       'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',
     );
   if (flags.out === undefined) writeInChunks((chunk) => process.stdout.write(chunk), render);
-  else writeOut(flags.out, render, flags.includeSecrets ? 0o600 : flags.format === 'bash' ? 0o755 : 0o644);
+  else
+    writeFileAtomic(
+      flags.out,
+      render,
+      flags.includeSecrets ? 0o600 : flags.format === 'bash' ? 0o755 : 0o644,
+      `--out ${flags.out}`,
+    );
   return EXIT.ok;
-}
-
-/**
- * `--out FILE`, written as `plan` renders it into a new file beside FILE (created with its final
- * mode, whatever FILE's mode was), flushed, then renamed over FILE: a render or disk that fails
- * leaves FILE as it was, and secrets never land in a file that other users can read.
- */
-function writeOut(file: string, render: (write: (text: string) => void) => void, mode: number): void {
-  const refuse = (why: string) => new UsageError(`cannot write --out ${file}: ${why}`);
-  if (isDirectory(file)) throw refuse('it is a directory');
-  const partial = join(dirname(file), `.${basename(file)}.polyarchiv-partial`);
-  let fd: number;
-  try {
-    rmSync(partial, { force: true });
-    fd = openSync(partial, 'wx', mode);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw refuse(code === 'ENOENT' ? 'its directory does not exist' : (code ?? (error as Error).message));
-  }
-  try {
-    try {
-      writeInChunks((chunk) => writeSync(fd, chunk), render);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(partial, file);
-  } catch (error) {
-    rmSync(partial, { force: true });
-    throw error;
-  }
 }
 
 export async function applyCommand(

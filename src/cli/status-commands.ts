@@ -1,12 +1,11 @@
 import { checkHost } from '../config/check-host.js';
 import { normalizedIni } from '../config/normalize.js';
-import type { ResolvedConfig } from '../config/resolve.js';
 import type { ScannedSection } from '../config/scan.js';
 import type { Role } from '../engines/engine.js';
 import { findEngine } from '../engines/registry.js';
-import { describeFrequency, type Frequency, isInFuture, isOverdue, nextDue } from '../options/frequency.js';
+import { describeFrequency, type Frequency, isInFuture, nextDue } from '../options/frequency.js';
 import { loadConfiguration } from '../pipeline.js';
-import { futureSuccessWarning, matchesOnly, unmatchedSelection } from '../planner/select.js';
+import { matchesOnly, unmatchedSelection } from '../planner/select.js';
 import { formatTimestamp, parseTimestamp } from '../state/point-state.js';
 import { readState, stateProblemText } from '../state/read-states.js';
 import { type CommonFlags, configDir, pinnedVariables, runTime } from './common-options.js';
@@ -28,31 +27,6 @@ export function validateCommand(flags: CommonFlags): number {
     );
   }
   return EXIT.ok;
-}
-
-interface Freshness {
-  readonly label: string;
-  readonly frequency: Frequency;
-  readonly stateFile: string;
-}
-
-/** Every selected point and pair with its state file; read-only. */
-function freshnessTargets(config: ResolvedConfig, flags: CommonFlags): Freshness[] {
-  const targets: Freshness[] = [];
-  for (const cp of config.collectPoints) {
-    if (!matchesOnly(flags.onlyCollectPoints, cp.name, cp.tags)) continue;
-    targets.push({ label: cp.name, frequency: cp.frequency, stateFile: cp.layout.stateFile });
-    for (const pair of config.pairs.filter((p) => p.collectPoint === cp.name)) {
-      if (!matchesOnly(flags.onlyBackupPoints, pair.name, pair.tags)) continue;
-      // The backup point's own frequency judges the pair (the original used the collect point's).
-      targets.push({
-        label: `${cp.name}:${pair.name}`,
-        frequency: pair.frequency,
-        stateFile: pair.stateFile,
-      });
-    }
-  }
-  return targets;
 }
 
 export function configCommand(flags: CommonFlags & { show?: boolean }): number {
@@ -102,46 +76,6 @@ function statusLine(frequency: Frequency, stateFile: string, now: Date): string 
   const failed = state.last_state_valid === false ? `, last run failed: ${state.last_message}` : '';
   const nextText = next === undefined || next <= now ? 'due now' : `next due ${formatTimestamp(next)}`;
   return `${describeFrequency(frequency)}, ${lastText}${failed}, ${nextText}`;
-}
-
-export function checkCommand(flags: CommonFlags & { nrpe?: boolean }): number {
-  const nagios = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
-  const { diagnostics, config, input, now } = load(flags);
-  // Points of an unreadable file or outside a mistyped selection cannot be judged: never say OK.
-  const unjudgeable = [
-    ...input.unreadable.map((file) => `cannot read ${file}`),
-    ...unmatchedSelection(config, flags),
-  ];
-  if (diagnostics.hasErrors || unjudgeable.length > 0) {
-    if (flags.nrpe)
-      process.stdout.write(
-        `UNKNOWN - ${unjudgeable.length > 0 ? unjudgeable.join(', ') : 'unable to load configuration'}\n`,
-      );
-    printDiagnostics(diagnostics);
-    for (const problem of unjudgeable) process.stderr.write(`error: ${problem}\n`);
-    return flags.nrpe ? 3 : EXIT.usage;
-  }
-  const critical: string[] = [];
-  const unknown: string[] = [];
-  const warning: string[] = [];
-  for (const target of freshnessTargets(config, flags)) {
-    const { state, problem } = readState(target.stateFile);
-    const last = parseTimestamp(state.last_success);
-    if (problem !== undefined)
-      unknown.push(`cannot judge ${target.label}: ${stateProblemText(target.stateFile, problem)}`);
-    else if (state.last_state_valid === false)
-      critical.push(`the last backup of ${target.label} has failed: ${state.last_message}`);
-    else if (last === undefined) critical.push(`no successful backup of ${target.label}`);
-    else if (isInFuture(last, now)) warning.push(futureSuccessWarning(target.label, last));
-    else if (isOverdue(target.frequency, last, now))
-      warning.push(`the last backup of ${target.label} is out of date: ${formatTimestamp(last)}`);
-  }
-  // A failure outranks a state that cannot be judged, which outranks a late backup.
-  const level = critical.length > 0 ? 2 : unknown.length > 0 ? 3 : warning.length > 0 ? 1 : 0;
-  const message = level === 0 ? 'everything is valid' : [...critical, ...unknown, ...warning].join(', ');
-  process.stdout.write(flags.nrpe ? `${nagios[level]} - ${message}\n` : `${message}\n`);
-  if (!flags.nrpe) printDiagnostics(diagnostics);
-  return level;
 }
 
 /** Secret options of the section's engine (passwords): `config --show` never prints them. */
