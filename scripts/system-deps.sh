@@ -10,6 +10,7 @@ declare -A package_of=(
   [mountpoint]=util-linux
   [script]=bsdutils
   [sha256sum]=coreutils
+  [sync]=coreutils
   [shellcheck]=shellcheck
   [git]=git
   [ps]=procps
@@ -41,7 +42,7 @@ declare -A package_of=(
   [lbzip2]=lbzip2
   [promtool]=prometheus
 )
-runtime_tools=(rsync flock sha256sum)
+runtime_tools=(rsync flock sha256sum sync)
 # The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd; it
 # runs scripts under dash (the "needs bash" guard) and the original PolyArchiv (test/original), and
 # sets extended attributes and ACLs to check that copies keep them; it packs and restores archives

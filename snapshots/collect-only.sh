@@ -656,6 +656,7 @@ unit_1_collect_workstation() {
   polyarchiv_step 3 7 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'workstation.collect:6 [source "etc"]'
   polyarchiv_check_copy 50 no 'the copy of source "etc"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/workstation/backups/etc/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/workstation/backups/etc/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/workstation/backups/etc
   # workstation.collect:11 [source "home"]
   polyarchiv_step 4 7 'create the copy of source "home" and the directory where rsync holds updated files' 'workstation.collect:11 [source "home"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/home/.~polyarchiv~'
@@ -663,6 +664,7 @@ unit_1_collect_workstation() {
   polyarchiv_step 5 7 'update the copy of source "home" from /var/lib/polyarchiv-fixture/data/home' 'workstation.collect:11 [source "home"]'
   polyarchiv_check_copy 50 no 'the copy of source "home"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/home/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/workstation/backups/home/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/home/ /var/lib/polyarchiv-fixture/collect/workstation/backups/home/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/workstation/backups/home
   # workstation.collect:16 [source "srv"]
   polyarchiv_step 6 7 'create the copy of source "srv" and the directory where rsync holds updated files' 'workstation.collect:16 [source "srv"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/.~polyarchiv~'
@@ -670,6 +672,7 @@ unit_1_collect_workstation() {
   polyarchiv_step 7 7 'update the copy of source "srv" from /var/lib/polyarchiv-fixture/data/srv/www' 'workstation.collect:16 [source "srv"]'
   polyarchiv_check_copy 50 no 'the copy of source "srv"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/srv/www/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

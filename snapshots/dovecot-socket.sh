@@ -730,6 +730,7 @@ unit_2_backup_mirror_mail() {
   polyarchiv_step 2 2 'update the mirror of "mail" from /var/lib/polyarchiv-fixture/collect/mail/backups' 'mirror.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the mirror of "mail"' 13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/mail/
+  sync -f -- /var/lib/polyarchiv-fixture/mirror/mail
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -658,6 +658,7 @@ unit_1_collect_config_files() {
   polyarchiv_step 3 3 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'config-files.collect:5 [source "etc"]'
   polyarchiv_check_copy 50 no 'the copy of source "etc"' 9 /usr/bin/rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure /usr/bin/rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/config-files/backups/etc/ "${polyarchiv_work}"/measure
   /usr/bin/rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/config-files/backups/etc/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/config-files/backups/etc
 }
 
 # backup point mirror of config-files (mirror.backup:1 [point])
@@ -670,6 +671,7 @@ unit_2_backup_mirror_config_files() {
   polyarchiv_step 2 2 'update the mirror of "config-files" from /var/lib/polyarchiv-fixture/collect/config-files/backups' 'mirror.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the mirror of "config-files"' 9 /usr/bin/rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/config-files/backups/ "${polyarchiv_work}"/measure /usr/bin/rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/config-files/ "${polyarchiv_work}"/measure
   /usr/bin/rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/config-files/backups/ /var/lib/polyarchiv-fixture/mirror/config-files/
+  sync -f -- /var/lib/polyarchiv-fixture/mirror/config-files
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

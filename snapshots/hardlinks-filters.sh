@@ -657,6 +657,7 @@ unit_1_collect_server() {
   polyarchiv_step 3 7 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data/tree' 'server.collect:6 [source "tree"]'
   polyarchiv_check_copy 50 no 'the copy of source "tree"' 11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/collect/server/backups/tree/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ /var/lib/polyarchiv-fixture/collect/server/backups/tree/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/server/backups/tree
   # server.collect:15 [source "logs"]
   polyarchiv_step 4 7 'create the copy of source "logs" and the directory where rsync holds updated files' 'server.collect:15 [source "logs"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/logs/.~polyarchiv~'
@@ -664,6 +665,7 @@ unit_1_collect_server() {
   polyarchiv_step 5 7 'update the copy of source "logs" from /var/lib/polyarchiv-fixture/data/logs' 'server.collect:15 [source "logs"]'
   polyarchiv_check_copy 50 no 'the copy of source "logs"' 11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/collect/server/backups/logs/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ /var/lib/polyarchiv-fixture/collect/server/backups/logs/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/server/backups/logs
   # server.collect:23 [source "plain"]
   polyarchiv_step 6 7 'create the copy of source "plain" and the directory where rsync holds updated files' 'server.collect:23 [source "plain"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/plain/.~polyarchiv~'
@@ -671,6 +673,7 @@ unit_1_collect_server() {
   polyarchiv_step 7 7 'update the copy of source "plain" from /var/lib/polyarchiv-fixture/data/plain' 'server.collect:23 [source "plain"]'
   polyarchiv_check_copy 50 no 'the copy of source "plain"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/plain/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/server/backups/plain/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/server/backups/plain/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/server/backups/plain
 }
 
 # backup point mirror of server (mirror.backup:2 [point])
@@ -683,6 +686,7 @@ unit_2_backup_mirror_server() {
   polyarchiv_step 2 2 'update the mirror of "server" from /var/lib/polyarchiv-fixture/collect/server/backups' 'mirror.backup:4 [point]'
   polyarchiv_check_copy 50 no 'the mirror of "server"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/server/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/server/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/server/backups/ /var/lib/polyarchiv-fixture/mirror/server/
+  sync -f -- /var/lib/polyarchiv-fixture/mirror/server
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

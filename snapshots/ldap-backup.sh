@@ -684,6 +684,7 @@ unit_2_backup_mirror_directory() {
   polyarchiv_step 2 2 'update the mirror of "directory" from /var/lib/polyarchiv-fixture/collect/directory/backups' 'mirror.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the mirror of "directory"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/directory/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/directory/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/directory/backups/ /var/lib/polyarchiv-fixture/mirror/directory/
+  sync -f -- /var/lib/polyarchiv-fixture/mirror/directory
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

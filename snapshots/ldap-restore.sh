@@ -768,6 +768,7 @@ unit_1_fetch_mirror_directory() {
   polyarchiv_step 2 2 'update the copy of "directory" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/directory' 'mirror.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the copy of "directory" fetched from backup point "mirror"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/directory/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/directory/backups/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirror/directory/ /var/lib/polyarchiv-fixture/collect/directory/backups/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/directory/backups
 }
 
 # restore sources of directory (directory.collect:4 [point])

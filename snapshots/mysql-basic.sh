@@ -714,6 +714,7 @@ unit_2_backup_mirror_shop() {
   polyarchiv_step 2 2 'update the mirror of "shop" from /var/lib/polyarchiv-fixture/collect/shop/backups' 'mirror.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the mirror of "shop"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/shop/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/shop/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/shop/backups/ /var/lib/polyarchiv-fixture/mirror/shop/
+  sync -f -- /var/lib/polyarchiv-fixture/mirror/shop
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -660,6 +660,7 @@ unit_1_collect_caf_n() {
   polyarchiv_step 3 3 'update the copy of source "ünïcödé" from /var/lib/polyarchiv-fixture/data/café/日本語' 'café ünï.collect:5 [source ünïcödé]'
   polyarchiv_check_copy 50 no 'the copy of source "ünïcödé"' 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/' "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/'
+  sync -f -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß'
 }
 
 # backup point $HOME mirror of café ünï ($HOME mirror.backup:1 [point])
@@ -672,6 +673,7 @@ unit_2_backup_HOME_mirror_caf_n() {
   polyarchiv_step 2 2 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' "\$HOME mirror.backup:3 [point]"
   polyarchiv_check_copy 50 no 'the mirror of "café ünï"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/" "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/"
+  sync -f -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï"
 }
 
 # backup point -dash of café ünï (-dash.backup:1 [point])
@@ -684,6 +686,7 @@ unit_3_backup_dash_caf_n() {
   polyarchiv_step 2 2 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' '-dash.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the mirror of "café ünï"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/' "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/'
+  sync -f -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï'
 }
 
 # collect point my site (my site.collect:1 [point])
@@ -699,6 +702,7 @@ unit_4_collect_my_site() {
   polyarchiv_step 3 3 "update the copy of source \"it's \"quoted\"\" from /var/lib/polyarchiv-fixture/data/-odd dir" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
   polyarchiv_check_copy 50 no "the copy of source \"it's \"quoted\"\"" 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/' "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/'
+  sync -f -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest'
 }
 
 # backup point $HOME mirror of my site ($HOME mirror.backup:1 [point])
@@ -711,6 +715,7 @@ unit_5_backup_HOME_mirror_my_site() {
   polyarchiv_step 2 2 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' "\$HOME mirror.backup:3 [point]"
   polyarchiv_check_copy 50 no 'the mirror of "my site"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/" "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/"
+  sync -f -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site"
 }
 
 # backup point -dash of my site (-dash.backup:1 [point])
@@ -723,6 +728,7 @@ unit_6_backup_dash_my_site() {
   polyarchiv_step 2 2 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' '-dash.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the mirror of "my site"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/' "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/'
+  sync -f -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site'
 }
 
 # collect point o'brien (o'brien.collect:1 [point])
@@ -738,6 +744,7 @@ unit_7_collect_o_brien() {
   polyarchiv_step 3 3 "update the copy of source \"\$(whoami)\" from /var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?" "o'brien.collect:5 [source \"\$(whoami)\"]"
   polyarchiv_check_copy 50 no "the copy of source \"\$(whoami)\"" 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/" "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/"
+  sync -f -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`"
 }
 
 # backup point $HOME mirror of o'brien ($HOME mirror.backup:1 [point])
@@ -750,6 +757,7 @@ unit_8_backup_HOME_mirror_o_brien() {
   polyarchiv_step 2 2 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" "\$HOME mirror.backup:3 [point]"
   polyarchiv_check_copy 50 no "the mirror of \"o'brien\"" 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/" "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/"
+  sync -f -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien"
 }
 
 # backup point -dash of o'brien (-dash.backup:1 [point])
@@ -762,6 +770,7 @@ unit_9_backup_dash_o_brien() {
   polyarchiv_step 2 2 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" '-dash.backup:3 [point]'
   polyarchiv_check_copy 50 no "the mirror of \"o'brien\"" 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/" "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/"
+  sync -f -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien"
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

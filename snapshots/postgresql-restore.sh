@@ -709,6 +709,7 @@ unit_1_fetch_mirror_db() {
   polyarchiv_step 2 2 'update the copy of "db" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/db' 'mirror.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the copy of "db" fetched from backup point "mirror"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/db/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/db/backups/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirror/db/ /var/lib/polyarchiv-fixture/collect/db/backups/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/db/backups
 }
 
 # restore sources of db (db.collect:3 [point])

@@ -657,6 +657,7 @@ unit_1_collect_site() {
   polyarchiv_step 3 3 'update the copy of source "documents" from /var/lib/polyarchiv-fixture/data' 'site.collect:8 [source "documents"]'
   polyarchiv_check_copy 50 no 'the copy of source "documents"' 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/collect/site/backups/documents/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/ /var/lib/polyarchiv-fixture/collect/site/backups/documents/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/documents
 }
 
 # backup point mirror of site (mirror.backup:2 [point])
@@ -669,6 +670,7 @@ unit_2_backup_mirror_site() {
   polyarchiv_step 2 2 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:4 [point]'
   polyarchiv_check_copy 50 no 'the mirror of "site"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
+  sync -f -- /var/lib/polyarchiv-fixture/mirror/site
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

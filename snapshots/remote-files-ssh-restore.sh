@@ -678,6 +678,7 @@ unit_1_fetch_mirror_site() {
   polyarchiv_step 2 2 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/site' 'mirror.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the copy of "site" fetched from backup point "mirror"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirror/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
 }
 
 # restore sources of site (site.collect:1 [point])
@@ -689,14 +690,14 @@ unit_2_restore_site() {
   polyarchiv_confirm "source \"web\": web.example.org:/srv/-it's a \"\$HOME\" dir ünï becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten:" rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
   # site.collect:7 [source "web"]
   polyarchiv_step 2 4 "restore source \"web\" into web.example.org:/srv/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "web"]'
-  rsync -a -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
+  rsync -a -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' --fsync '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
   # site.collect:14 [source "plain"]
   polyarchiv_step 3 4 'judge the copy of source "plain" against db.example.org:/var/lib/app, list what restoring it changes there, and confirm' 'site.collect:14 [source "plain"]'
   polyarchiv_check_copy 50 no 'db.example.org:/var/lib/app (source "plain")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h -e 'ssh -o BatchMode=yes' -s '--filter=H .~polyarchiv~/' -- db.example.org:/var/lib/app/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "plain": db.example.org:/var/lib/app becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten:' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a -X -A -e 'ssh -o BatchMode=yes' -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ db.example.org:/var/lib/app/
   # site.collect:14 [source "plain"]
   polyarchiv_step 4 4 'restore source "plain" into db.example.org:/var/lib/app, deleting what the copy does not hold' 'site.collect:14 [source "plain"]'
-  rsync -a -X -A -e 'ssh -o BatchMode=yes' -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ db.example.org:/var/lib/app/
+  rsync -a -X -A -e 'ssh -o BatchMode=yes' -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' --fsync '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ db.example.org:/var/lib/app/
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.

@@ -680,6 +680,7 @@ unit_1_fetch_mirror_b_site() {
   polyarchiv_step 2 2 'update the copy of "site" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/site' 'mirror-b.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the copy of "site" fetched from backup point "mirror-b"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/b/site/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
 }
 
 # restore sources of site (site.collect:1 [point])
@@ -698,6 +699,7 @@ unit_2_restore_site() {
   # site.collect:5 [source "files"]
   polyarchiv_step 4 4 'restore source "files" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "files"]'
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
+  sync -f -- /var/lib/polyarchiv-fixture/data/site
 }
 
 # fetch wiki from backup point mirror-b (mirror-b.backup:1 [point])
@@ -710,6 +712,7 @@ unit_3_fetch_mirror_b_wiki() {
   polyarchiv_step 2 2 'update the copy of "wiki" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/wiki' 'mirror-b.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the copy of "wiki" fetched from backup point "mirror-b"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/wiki/backups/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/backups/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/wiki/backups
 }
 
 # restore sources of wiki (wiki.collect:1 [point])
@@ -728,6 +731,7 @@ unit_4_restore_wiki() {
   # wiki.collect:5 [source "pages"]
   polyarchiv_step 4 4 'restore source "pages" into /var/lib/polyarchiv-fixture/data/wiki, deleting what the copy does not hold' 'wiki.collect:5 [source "pages"]'
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
+  sync -f -- /var/lib/polyarchiv-fixture/data/wiki
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.

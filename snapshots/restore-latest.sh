@@ -688,6 +688,7 @@ unit_1_restore_archive_only() {
   # archive-only.collect:8 [source "notes"]
   polyarchiv_step 4 4 'restore source "notes" into /var/lib/polyarchiv-fixture/data/notes, deleting what the copy does not hold' 'archive-only.collect:8 [source "notes"]'
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
+  sync -f -- /var/lib/polyarchiv-fixture/data/notes
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.

@@ -23,7 +23,7 @@ export function buildCommands(
     case 'rsync': {
       const rsync = tools.rsync ?? 'rsync';
       const copy: Command = { kind: 'exec', argv: [rsync, ...rsyncArgv(action, tools.ssh).slice(1)] };
-      return [...copyCheck(action, tools, options), copy];
+      return [...copyCheck(action, tools, options), copy, ...flushAfter(action)];
     }
     case 'recover-dir':
     case 'replace-dir':
@@ -115,6 +115,17 @@ export function buildCommands(
   }
 }
 
+/**
+ * A local copy in place is flushed once it ended, before its step succeeds and its unit records a
+ * success: `sync -f` flushes the destination's filesystem (the files, their renames and the
+ * deletions) in one call, where `rsync --fsync` would flush file by file (see bench/durability.mjs).
+ * A copy received on another host is flushed by that host's rsync (`--fsync` in rsyncArgv).
+ */
+function flushAfter(spec: RsyncSpec): Command[] {
+  if (spec.inPlace !== true || spec.remote?.side === 'to') return [];
+  return [{ kind: 'exec', argv: ['sync', '-f', '--', spec.to] }];
+}
+
 /** A guarded copy is judged before it changes anything (see CopyCheckCommand). */
 function copyCheck(spec: RsyncSpec, tools: ToolPaths, options: CommandOptions): Command[] {
   if (spec.guard === undefined) return [];
@@ -167,6 +178,8 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh'): string[] {
     // mkdir step), so that a killed receiver leaves no temporary file among the copied ones.
     argv.push('--delay-updates', `--partial-dir=${HOLDING_DIR}`);
     if (remote?.side !== 'to') argv.push(`--temp-dir=${HOLDING_DIR}`);
+    // No `sync -f` reaches the other host: its rsync flushes each file it receives.
+    else argv.push('--fsync');
     argv.push(...HOLDING_FILTERS);
     if (spec.deleteExtraneous) argv.push('--delete-delay');
   } else if (spec.deleteExtraneous) argv.push('--delete');

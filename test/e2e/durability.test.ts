@@ -10,21 +10,23 @@ const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'strace');
 const HELPERS = fileURLToPath(new URL('../../templates/partials/helpers.hbs', import.meta.url));
 const PRIMITIVES = fileURLToPath(new URL('../../dist/backends/execute/primitives.js', import.meta.url));
 
-/** The fsync and rename calls of a command and its children, in the order they happened. */
+/** The fsync, syncfs and rename calls of a command and its children, in the order they happened. */
 function traced(box: Sandbox, argv: readonly string[]): string[] {
   const log = box.path('strace.log');
   const run = spawnSync(
     'strace',
-    ['-f', '-y', '-qq', '-o', log, '-e', 'trace=fsync,rename,renameat,renameat2', ...argv],
+    ['-f', '-y', '-qq', '-o', log, '-e', 'trace=fsync,syncfs,rename,renameat,renameat2', ...argv],
     { encoding: 'utf8', env: { ...process.env, TZ: 'Europe/Paris' } },
   );
   expect(run.status, run.stderr).toBe(0);
   return readFileSync(log, 'utf8')
     .split('\n')
-    .filter((line) => / (fsync|rename\w*)\(/.test(line) && !line.includes('= -1'));
+    .filter((line) => / (fsync|syncfs|rename\w*)\(/.test(line) && !line.includes('= -1'));
 }
 
 const fsyncOf = (path: string) => (line: string) => line.includes('fsync(') && line.includes(`<${path}>`);
+/** `sync -f DIR`: the filesystem holding DIR flushed through a descriptor of DIR. */
+const syncfsOf = (path: string) => (line: string) => line.includes('syncfs(') && line.includes(`<${path}>`);
 const renameOf = (from: string, to: string) => (line: string) =>
   /rename/.test(line) && line.includes(`"${from}"`) && line.includes(`"${to}"`);
 
@@ -75,6 +77,46 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('durability through %s
       fsyncOf(stateDir),
       'state rename, then directory',
     );
+  });
+
+  it('flushes each copy in place after its last rename, before its unit records the success', () => {
+    box = makeSandbox('polyarchiv-durable-');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 5; i++) files[`data/d${i}/f${i}.txt`] = `file ${i}\n`;
+    box.write({
+      'config/site.collect': `[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n`,
+      'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+      ...files,
+    });
+    const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+    const script = box.path('backup.sh');
+    if (backend === 'script') writeFileSync(script, runCli(['plan', ...args]).stdout);
+    const calls = traced(
+      box,
+      backend === 'apply' ? [process.execPath, CLI, 'backup', ...args] : ['bash', script],
+    );
+    // rsync renames what it received out of its holding directories, inside the copy: the flush
+    // comes after the last of those renames and before the state file's rename records the success.
+    const renameIn = (copy: string) => (l: string) =>
+      /rename/.test(l) && l.includes(`<${copy}/`) && l.includes('.~polyarchiv~>');
+    const trace = calls.join('\n');
+    let after = -1;
+    for (const [copy, state] of [
+      [box.path('collect/backups/data'), box.path('collect/metadata/collect_point/site.json')],
+      [box.path('mirror/site'), box.path('collect/metadata/remote-mirror/remote/mirror.json')],
+    ] as const) {
+      const flush = calls.findIndex((l, i) => i > after && syncfsOf(copy)(l));
+      const record = calls.findIndex(renameOf(`${state}.partial`, state));
+      expect(flush, `no flush of ${copy} in\n${trace}`).toBeGreaterThan(after);
+      expect(record, `${state} recorded before ${copy} was flushed\n${trace}`).toBeGreaterThan(flush);
+      expect(calls.slice(after + 1, flush).some(renameIn(copy)), `no rename into ${copy}\n${trace}`).toBe(
+        true,
+      );
+      expect(calls.slice(flush, record).some(renameIn(copy)), `a rename after the flush\n${trace}`).toBe(
+        false,
+      );
+      after = record;
+    }
   });
 });
 

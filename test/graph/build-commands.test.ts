@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../src/graph/action.js';
 import { buildCommands } from '../../src/graph/build-commands.js';
+import type { ExecCommand } from '../../src/graph/command.js';
 
 const origin = { file: 'site.collect', line: 5, section: 'source "data"' };
 const base = { id: 'collect:site/1', origin, after: [], summary: 'copy' };
@@ -38,6 +39,30 @@ describe('buildCommands', () => {
         ],
       },
     ]);
+  });
+
+  it('flushes a copy in place once it ended: sync -f here, rsync --fsync on a receiving host', () => {
+    const copy: Action = {
+      ...base,
+      kind: 'rsync',
+      from: '/backup/www',
+      to: '/srv/www',
+      deleteExtraneous: true,
+      hardLinks: false,
+      filters: [],
+      inPlace: true,
+    };
+    const local = buildCommands(copy);
+    expect(local.map((c) => c.kind)).toEqual(['exec', 'exec']);
+    expect(local[1]).toEqual({ kind: 'exec', argv: ['sync', '-f', '--', '/srv/www'] });
+    expect((local[0] as ExecCommand).argv).not.toContain('--fsync');
+    const pushed = buildCommands({ ...copy, remote: { side: 'to', host: 'web1', sshArgs: [] } });
+    expect(pushed).toHaveLength(1);
+    expect((pushed[0] as ExecCommand).argv).toContain('--fsync');
+    const fetched = buildCommands({ ...copy, remote: { side: 'from', host: 'web1', sshArgs: [] } });
+    expect(fetched[1]).toEqual({ kind: 'exec', argv: ['sync', '-f', '--', '/srv/www'] });
+    // A copy that is not in place (none is planned so today) is left as it was.
+    expect(buildCommands({ ...copy, inPlace: false })).toHaveLength(1);
   });
 
   it('uses the rsync of [global] rsync_executable', () => {
