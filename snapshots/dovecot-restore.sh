@@ -764,6 +764,7 @@ unit_1_fetch_mirror_mail() {
   polyarchiv_step 2 2 'update the copy of "mail" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/mail' 'mirror.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the copy of "mail" fetched from backup point "mirror"' 13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ /var/lib/polyarchiv-fixture/collect/mail/backups/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/mail/backups
 }
 
 # restore sources of mail (mail.collect:1 [point])
