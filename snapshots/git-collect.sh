@@ -672,6 +672,7 @@ unit_1_collect_journal() {
   polyarchiv_step 3 8 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
   polyarchiv_check_copy 50 no 'the copy of source "etc"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/journal/backups/etc/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc
   # journal.collect:12 [source "www"]
   polyarchiv_step 4 8 'create the copy of source "www" and the directory where rsync holds updated files' 'journal.collect:12 [source "www"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/.~polyarchiv~'
@@ -679,6 +680,7 @@ unit_1_collect_journal() {
   polyarchiv_step 5 8 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data/srv/www' 'journal.collect:12 [source "www"]'
   polyarchiv_check_copy 50 no 'the copy of source "www"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/srv/www/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www
   # journal.collect:5 [point]
   polyarchiv_step 6 8 'make the collect directory a git repository (once)' 'journal.collect:5 [point]'
   git -c 'init.defaultBranch=master' init -q /var/lib/polyarchiv-fixture/collect/journal/backups
@@ -700,6 +702,7 @@ unit_2_backup_mirror_journal() {
   polyarchiv_step 2 2 'update the mirror of "journal" from /var/lib/polyarchiv-fixture/collect/journal/backups' 'mirror.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the mirror of "journal"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/journal/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/journal/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/journal/backups/ /var/lib/polyarchiv-fixture/mirror/journal/
+  sync -f -- /var/lib/polyarchiv-fixture/mirror/journal
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
