@@ -683,45 +683,86 @@ polyarchiv_mailbox_rows() {
   done <<<"${rows}"
 }
 
-# The status of one user's mailboxes, `doveadm -f tab mailbox status` of '*', whose output it
-# reads into polyarchiv_mailboxes. '*' lists existing mailboxes only, so a wiped user's INBOX is not
-# created. Sets polyarchiv_doveadm_outcome: ok (a listed parent that does not exist as a mailbox,
-# exit 68, is no failure), no-user (exit 67: dsync skips such users too) or failed (said why).
-polyarchiv_mailbox_status() {
-  local what=$1 errors out rc=0
+# Runs a doveadm command that reads WHAT, its output in polyarchiv_doveadm_out, and sets
+# polyarchiv_doveadm_outcome: ok (also exit 68: a mailbox listed by '*' that does not exist, such
+# as a parent), no-user (exit 67: dsync skips such users too) or failed (said why).
+polyarchiv_doveadm_read() {
+  local what=$1 errors rc=0
   shift
   errors=$(mktemp -- "${polyarchiv_work}/doveadm.XXXXXX")
-  out=$("$@" 2>"${errors}") || rc=$?
+  polyarchiv_doveadm_out=$("$@" 2>"${errors}") || rc=$?
   case ${rc} in
-    0 | 68)
-      polyarchiv_doveadm_outcome=ok
-      polyarchiv_mailbox_rows "${out}"
-      ;;
+    0 | 68) polyarchiv_doveadm_outcome=ok ;;
     67) polyarchiv_doveadm_outcome=no-user ;;
     *)
       polyarchiv_doveadm_outcome=failed
-      polyarchiv_say "  cannot read the state of ${what}:"
+      polyarchiv_say "  cannot read ${what}:"
       cat -- "${errors}" >&2
       ;;
   esac
   rm -f -- "${errors}"
 }
 
+# The messages of a mailbox of the copy that the live mailbox no longer holds, from two `doveadm
+# search` outputs (one "GUID UID" line per message, by UID): COPY, every message of the copy, and
+# LIVE, the live messages under the copy's UIDs. Sets polyarchiv_lost_sets to doveadm UID sets
+# (3:5,9) of at most about 4000 characters each, so that no argument nears the kernel's limit. A
+# range never spans a message still live: a range names every message of the copy within it.
+polyarchiv_lost_uids() {
+  local uid first='' last='' set=''
+  local -A live_uids=()
+  polyarchiv_lost_sets=()
+  while read -r _ uid; do
+    [[ -z ${uid} ]] || live_uids[${uid}]=1
+  done <<<"$2"
+  while read -r _ uid; do
+    [[ -n ${uid} ]] || continue
+    if [[ -z ${live_uids[${uid}]+set} ]]; then
+      [[ -n ${first} ]] || first=${uid}
+      last=${uid}
+      continue
+    fi
+    [[ -n ${first} ]] || continue
+    polyarchiv_uid_range "${first}" "${last}"
+    first=''
+  done <<<"$1"
+  [[ -z ${first} ]] || polyarchiv_uid_range "${first}" "${last}"
+  [[ -z ${set} ]] || polyarchiv_lost_sets+=("${set}")
+}
+
+# Adds FIRST:LAST to the set being built by polyarchiv_lost_uids, starting a new one past 4000 characters.
+polyarchiv_uid_range() {
+  local range=$1
+  [[ $1 == "$2" ]] || range+=":$2"
+  if ((${#set} > 4000)); then
+    polyarchiv_lost_sets+=("${set}")
+    set=''
+  fi
+  set+=${set:+,}${range}
+}
+
 # Before doveadm backup -R makes the live mailboxes look like the copy COPY (one maildir per user,
-# LAYOUT=fs): a live mailbox that received mail since the backup has a next UID ahead of the
-# copy's, which dsync can only undo by deleting and recreating the mailbox, and INBOX cannot be
-# deleted. So each mailbox present on both sides with the same GUID gets the live next UID in the
-# copy when it is ahead (doveadm mailbox update --min-next-uid); dsync then expunges the new mail
-# and keeps the backed-up messages. The modification sequence stays: a copy level with the live
-# mailbox would look unchanged to dsync, which would leave the flags changed since the backup.
-# Arguments: COPY SOCKET (the doveadm server's, or empty: the live mailboxes are local) N, the N
-# words of the live side's doveadm with its global options, then those of the copy side's.
+# LAYOUT=fs). dsync can only give a mailbox a message under a UID below its next UID by deleting
+# and recreating the mailbox, which Dovecot refuses for INBOX (and which takes another run for the
+# others). So each mailbox with the same GUID on both sides is prepared in the copy:
+# - a live next UID ahead of the copy's (mail received since the backup) is given to the copy
+#   (doveadm mailbox update --min-next-uid), so that dsync expunges the new mail;
+# - the copy's messages that the live mailbox lost since the backup (expunged) are copied within
+#   the copy, where they get UIDs at or above the live next UID, and their old UIDs expunged, so
+#   that dsync adds them back. The messages still live keep their UIDs and are not copied again.
+# The collect point's copy keeps the same messages, flags and mailboxes, under these UIDs. Its
+# modification sequence stays: a copy level with the live mailbox would look unchanged to dsync,
+# which would leave the flags changed since the backup. Mailboxes are listed with mailbox status
+# of '*', which creates nothing (not even a wiped user's INBOX). Arguments: COPY SOCKET (the
+# doveadm server's, or empty: the live mailboxes are local) N, the N words of the live side's
+# doveadm with its global options, then those of the copy side's.
 polyarchiv_dovecot_align() {
   local copy_dir=$1 socket=$2 count=$3 home user location name next guid copy_next copy_guid
+  local copy_uids set
   shift 3
-  local -a live=("${@:1:count}") copy=("${@:count+1}") via=() at
+  local -a live=("${@:1:count}") copy=("${@:count+1}") via=() at polyarchiv_lost_sets
   local -A polyarchiv_mailboxes live_boxes
-  local polyarchiv_doveadm_outcome
+  local polyarchiv_doveadm_out polyarchiv_doveadm_outcome
   [[ -z ${socket} ]] || via=(-S "${socket}")
   for home in "${copy_dir}"/*/; do
     [[ -d ${home} ]] || continue
@@ -729,27 +770,42 @@ polyarchiv_dovecot_align() {
     # doveadm expands % in settings: the copy's path is written with them doubled.
     location=${home//%/%%}
     at=("${copy[@]}" -o "mail_home=${location}" -o "mail_location=maildir:${location}:LAYOUT=fs")
-    polyarchiv_mailbox_status "the live mailboxes of ${user}" "${live[@]}" -f tab mailbox status \
-      "${via[@]}" -u "${user}" 'uidnext guid' '*'
+    polyarchiv_doveadm_read "the state of the live mailboxes of ${user}" "${live[@]}" -f tab mailbox \
+      status "${via[@]}" -u "${user}" 'uidnext guid' '*'
     [[ ${polyarchiv_doveadm_outcome} != no-user ]] || continue
     [[ ${polyarchiv_doveadm_outcome} == ok ]] || return 1
+    polyarchiv_mailbox_rows "${polyarchiv_doveadm_out}"
     live_boxes=()
     for name in "${!polyarchiv_mailboxes[@]}"; do
       live_boxes[${name}]=${polyarchiv_mailboxes[${name}]}
     done
-    polyarchiv_mailbox_status "the mail copy of ${user}" "${at[@]}" -f tab mailbox status \
+    polyarchiv_doveadm_read "the state of the mail copy of ${user}" "${at[@]}" -f tab mailbox status \
       -u "${user}" 'uidnext guid' '*'
     [[ ${polyarchiv_doveadm_outcome} != no-user ]] || continue
     [[ ${polyarchiv_doveadm_outcome} == ok ]] || return 1
+    polyarchiv_mailbox_rows "${polyarchiv_doveadm_out}"
     for name in "${!polyarchiv_mailboxes[@]}"; do
       [[ -n ${live_boxes[${name}]+set} ]] || continue
       read -r next guid <<<"${live_boxes[${name}]}"
       read -r copy_next copy_guid <<<"${polyarchiv_mailboxes[${name}]}"
       # Another GUID is another mailbox, which dsync replaces anyway.
-      if [[ ${copy_guid} == "${guid}" && ${next} =~ ^[0-9]+$ && ${copy_next} =~ ^[0-9]+$ ]] &&
-        ((next > copy_next)); then
+      [[ ${copy_guid} == "${guid}" && ${next} =~ ^[0-9]+$ && ${copy_next} =~ ^[0-9]+$ ]] || continue
+      if ((next > copy_next)); then
         "${at[@]}" mailbox update -u "${user}" --min-next-uid "${next}" "${name}" || return 1
       fi
+      ((copy_next > 1)) || continue
+      polyarchiv_doveadm_read "the messages of the mail copy of ${user} in ${name}" "${at[@]}" search \
+        -u "${user}" mailbox-guid "${guid}" all
+      [[ ${polyarchiv_doveadm_outcome} == ok ]] || return 1
+      copy_uids=${polyarchiv_doveadm_out}
+      polyarchiv_doveadm_read "the live messages of ${user} in ${name}" "${live[@]}" search \
+        "${via[@]}" -u "${user}" mailbox-guid "${guid}" uid "1:$((copy_next - 1))"
+      [[ ${polyarchiv_doveadm_outcome} == ok ]] || return 1
+      polyarchiv_lost_uids "${copy_uids}" "${polyarchiv_doveadm_out}"
+      for set in "${polyarchiv_lost_sets[@]}"; do
+        "${at[@]}" copy -u "${user}" "${name}" mailbox-guid "${guid}" uid "${set}" || return 1
+        "${at[@]}" expunge -u "${user}" mailbox-guid "${guid}" uid "${set}" || return 1
+      done
     done
   done
 }
@@ -772,24 +828,24 @@ unit_1_fetch_mirror_mail() {
 unit_2_restore_mail() {
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 1 8 'confirm that restoring source "everyone" replaces the mailboxes of all users' 'mail.collect:5 [source "everyone"]'
-  polyarchiv_confirm 'source "everyone": the mailboxes of all users become the backed-up copy; mail received or changed since the backup is removed'
+  polyarchiv_confirm 'source "everyone": the mailboxes of all users become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 2 8 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 3 8 'give the mail copy of source "everyone" the next UIDs of the live mailboxes, so that mail received since the backup can be removed' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 3 8 'prepare the mail copy of source "everyone" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:5 [source "everyone"]'
   polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot '' 1 doveadm doveadm -o 'mail_uid=vmail'
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 4 8 'restore the Dovecot mailboxes of all users from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
   doveadm -o 'dsync_remote_cmd=doveadm -o mail_uid=vmail -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u:LAYOUT=fs dsync-server -u%u' backup -R -A remote:polyarchiv
   # mail.collect:9 [source "sales"]
   polyarchiv_step 5 8 'confirm that restoring source "sales" replaces the mailboxes of users matching *@sales.example.org' 'mail.collect:9 [source "sales"]'
-  polyarchiv_confirm 'source "sales": the mailboxes of users matching *@sales.example.org become the backed-up copy; mail received or changed since the backup is removed'
+  polyarchiv_confirm 'source "sales": the mailboxes of users matching *@sales.example.org become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
   # mail.collect:9 [source "sales"]
   polyarchiv_step 6 8 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 7 8 'give the mail copy of source "sales" the next UIDs of the live mailboxes, so that mail received since the backup can be removed' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 7 8 'prepare the mail copy of source "sales" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:9 [source "sales"]'
   polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales '' 3 /usr/bin/doveadm -c /etc/dovecot/dovecot.conf /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'mail_uid=5000'
   # mail.collect:9 [source "sales"]
   polyarchiv_step 8 8 'restore the Dovecot mailboxes of users matching *@sales.example.org from the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'

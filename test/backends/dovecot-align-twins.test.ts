@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
-import { alignMailboxes } from '../../src/backends/execute/dovecot-align.js';
+import { alignMailboxes, lostUidSets } from '../../src/backends/execute/dovecot-align.js';
 import type { MailboxAlignCommand } from '../../src/graph/command.js';
 import { haveTools } from '../helpers/tools.js';
 import { type Dovecot, saveSampleMail, startDovecot } from '../servers/dovecot.js';
@@ -166,6 +166,64 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
     expect(['cur', 'new'].filter((dir) => existsSync(join(dovecot.mailDir, 'carol', dir)))).toEqual([]);
   });
 
+  /** Every message of the copy: user, mailbox, UID, flags and subject, as doveadm fetch prints them. */
+  function copyMessages(dir: string): string[] {
+    return ['alice', 'bob', 'carol']
+      .flatMap((user) =>
+        dovecot
+          .doveadm([
+            ...copySide(dir, user).slice(2),
+            'fetch',
+            '-u',
+            user,
+            'mailbox uid flags hdr.subject',
+            'ALL',
+          ])
+          .split('\f\n')
+          .filter((record) => record.trim() !== '')
+          .map((record) => `user: ${user}\n${record.replace(/\\Recent ?/g, '').trim()}`),
+      )
+      .sort();
+  }
+
+  it('give the messages the live mailboxes lost since the backup new UIDs in the copy, and keep the others', () => {
+    // The sample as saved: alice's INBOX holds UIDs 1 and 2.
+    dovecot.wipe();
+    saveSampleMail(dovecot);
+    const made = join(root, 'made-lost');
+    backUp(made);
+    const before = copyMessages(made);
+    // alice's INBOX loses its first message, keeps its second and receives one; bob's
+    // Archives/2025 loses its only message.
+    dovecot.doveadm(['expunge', '-u', 'alice', 'mailbox', 'INBOX', 'uid', '1']);
+    dovecot.doveadm(['save', '-u', 'alice', '-m', 'INBOX'], 'Subject: late\n\nArrived after the backup.\n');
+    dovecot.doveadm(['expunge', '-u', 'bob', 'mailbox', 'Archives/2025', 'all']);
+
+    const outcomes = both(made).map((outcome, i) => ({
+      ...outcome,
+      messages: copyMessages(join(root, i === 0 ? 'script' : 'executor')),
+    }));
+    const [script, executor] = outcomes;
+    expect(executor).toEqual(script);
+    expect(script?.code).toBe(0);
+    expect(script?.said).toEqual([]);
+    const uidOf = (messages: string[], user: string, mailbox: string, subject: RegExp) =>
+      messages
+        .find((m) => m.startsWith(`user: ${user}\nmailbox: ${mailbox}\n`) && subject.test(m))
+        ?.match(/\nuid: (\d+)/)?.[1];
+    // The lost messages come after the live next UIDs (alice's INBOX: 4, bob's Archives/2025: 2).
+    expect(uidOf(before, 'alice', 'INBOX', /subject: (?!Report)/i)).toBe('1');
+    expect(uidOf(script?.messages ?? [], 'alice', 'INBOX', /subject: (?!Report)/i)).toBe('4');
+    expect(uidOf(script?.messages ?? [], 'bob', 'Archives/2025', /Old/)).toBe('2');
+    // The message still live keeps its UID; flags, subjects and mailboxes are those of the backup.
+    expect(uidOf(script?.messages ?? [], 'alice', 'INBOX', /Report/)).toBe('2');
+    const withoutUids = (messages: string[]) => messages.map((m) => m.replace(/\nuid: \d+/, '')).sort();
+    expect(withoutUids(script?.messages ?? [])).toEqual(withoutUids(before));
+    expect(withoutUids(before).join('\n')).toContain('flags: \\Flagged \\Seen');
+    dovecot.wipe();
+    saveSampleMail(dovecot);
+  });
+
   it('fail, saying why, when the live mailboxes cannot be read', () => {
     const made = join(root, 'made-too');
     backUp(made);
@@ -173,5 +231,68 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
     expect(executor).toEqual(script);
     expect(script?.code).toBe(1);
     expect(script?.said).toEqual(['  cannot read the state of the live mailboxes of alice:']);
+  });
+});
+
+describe('polyarchiv_lost_uids and lostUidSets agree', () => {
+  /** `doveadm search` output: one "GUID UID" line per UID. */
+  const search = (uids: number[]) => uids.map((uid) => `0123abcd ${uid}`).join('\n');
+
+  function viaScript(copy: string, live: string): string[] {
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        'set -Eeuo pipefail; source "$1"; source "$2"; declare -a polyarchiv_lost_sets; polyarchiv_lost_uids "$3" "$4"; printf "%s\\n" "${polyarchiv_lost_sets[@]}"',
+        'bash',
+        partial('helpers'),
+        partial('helpers-dovecot'),
+        copy,
+        live,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    return run.stdout.split('\n').filter((line) => line !== '');
+  }
+
+  const cases: Record<string, [number[], number[]]> = {
+    'nothing lost': [
+      [1, 2, 5],
+      [1, 2, 5],
+    ],
+    'an empty copy': [[], [3]],
+    "a range never spans a live message, and spans the copy's own gaps": [
+      [1, 2, 4, 7, 8, 9, 12],
+      [4, 9],
+    ],
+    'every message lost': [[3, 4, 5], []],
+    'sets split past 4000 characters': [
+      Array.from({ length: 6000 }, (_, i) => 100000 + i),
+      Array.from({ length: 3000 }, (_, i) => 100000 + 2 * i),
+    ],
+  };
+  for (const [name, [copy, live]] of Object.entries(cases)) {
+    it(name, () => {
+      const sets = lostUidSets(search(copy), search(live));
+      expect(viaScript(search(copy), search(live))).toEqual(sets);
+      // The sets name exactly the lost UIDs of the copy.
+      const named = new Set(
+        sets.flatMap((set) =>
+          set.split(',').flatMap((range) => {
+            const [first, last = first] = range.split(':').map(Number) as [number, number?];
+            return copy.filter((uid) => uid >= first && uid <= (last ?? first));
+          }),
+        ),
+      );
+      expect([...named].sort((a, b) => a - b)).toEqual(copy.filter((uid) => !live.includes(uid)));
+      for (const set of sets) expect(set.length).toBeLessThan(4100);
+    });
+  }
+  it('splits a long set', () => {
+    const copy = Array.from({ length: 6000 }, (_, i) => 100000 + i);
+    const live = copy.filter((_, i) => i % 2 === 0);
+    expect(lostUidSets(search(copy), search(live)).length).toBeGreaterThan(1);
+    expect(lostUidSets(search([1, 2, 4, 7, 8, 9, 12]), search([4, 9]))).toEqual(['1:2,7:8,12']);
   });
 });

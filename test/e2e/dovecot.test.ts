@@ -1,126 +1,31 @@
-import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
-import { haveTools } from '../helpers/tools.js';
+import { canRunDovecot, collectPoint, NOW, useDovecot } from '../helpers/dovecot-e2e.js';
+import type { Sandbox } from '../helpers/sandbox.js';
 import { snapshotTree } from '../helpers/tree.js';
-import { type Dovecot, saveSampleMail, startDovecot } from '../servers/dovecot.js';
+import type { Dovecot } from '../servers/dovecot.js';
 import { writeExecutable } from '../servers/postgresql.js';
 
-const canRun = haveTools('/usr/sbin/dovecot', 'doveadm', '/usr/lib/dovecot/imap', 'rsync', 'flock', 'bash');
-const NOW = ['--now', '2026-03-10T04:05:06+01:00'];
-
-describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
+describe.runIf(canRunDovecot)('the dovecot source against a real Dovecot', () => {
+  const fx = useDovecot('polyarchiv-dovecot-e2e-');
+  const { source, writeConfig, openCollectPoint, copyDir, copyContents, runScript } = fx;
   let dovecot: Dovecot;
   let sample: string[];
   let box: Sandbox;
   let args: string[];
-
-  beforeAll(() => {
-    dovecot = startDovecot();
-    saveSampleMail(dovecot);
-    sample = dovecot.contents();
-  }, 60_000);
-  afterAll(() => dovecot?.remove());
-
   beforeEach(() => {
-    box = makeSandbox('polyarchiv-dovecot-e2e-');
-    args = ['-C', box.path('config'), '--set', `root=${box.root}`];
-    writeConfig();
-  });
-  afterEach(() => {
-    // Every test leaves the users with the sample mail, whatever it did to it.
-    if (JSON.stringify(dovecot.contents()) !== JSON.stringify(sample)) {
-      dovecot.wipe();
-      saveSampleMail(dovecot);
-      sample = dovecot.contents();
-    }
-    box.remove();
-  });
-
-  const source = (extra: string[] = []): string[] => [
-    'engine = dovecot',
-    `config_file = ${dovecot.configFile}`,
-    `mail_owner = ${dovecot.mailOwner}`,
-    ...extra,
-  ];
-
-  /**
-   * The directories above local_path must let mail_owner through (as /var/backups does); the
-   * engine itself opens local_path and local_path/backups.
-   */
-  function openCollectPoint(root: string, _name: string) {
-    chmodSync(box.root, 0o711);
-    mkdirSync(`${root}/collect`, { recursive: true, mode: 0o711 });
-    for (const dir of [root, `${root}/collect`]) chmodSync(dir, 0o711);
-  }
-
-  function writeConfig(lines: string[] = source(), more: Record<string, string> = {}) {
-    box.write({
-      'config/site.collect': collect(lines),
-      'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = file://{root}/mirror/{name}\n',
-      ...more,
-    });
-    for (const file of ['site', ...Object.keys(more).map((f) => f.replace(/^config\/|\.collect$/g, ''))]) {
-      openCollectPoint(box.root, file);
-    }
-  }
-
-  const copyDir = (root = box.root) => `${root}/collect/site/backups/dovecot`;
-
-  /** Reads a backup copy as Dovecot itself would, one maildir per user. */
-  function copyContents(dir: string): string[] {
-    return readdirSync(dir)
-      .sort()
-      .flatMap((user) =>
-        dovecot
-          .doveadm([
-            ...['-o', `mail_uid=${dovecot.mailOwner}`, '-o', `mail_home=${dir}/${user}`],
-            ...['-o', `mail_location=maildir:${dir}/${user}:LAYOUT=fs`],
-            ...['fetch', '-u', user, 'user mailbox flags text', 'ALL'],
-          ])
-          .split('\f\n')
-          .filter((record) => record.trim() !== '')
-          .map((record) => record.replace(/\\Recent ?/g, '')),
-      )
-      .sort();
-  }
-
-  it('restores every user’s mailboxes, bodies and flags after their mail was wiped', () => {
-    const backup = runCli(['backup', ...args]);
-    expect(backup.code, backup.stderr).toBe(0);
-    expect(readdirSync(copyDir()).sort()).toEqual(['alice', 'bob', 'carol']);
-    expect(statSync(`${copyDir()}/alice`).uid).toBe(Number(dovecot.mailOwner));
-    expect(copyContents(copyDir())).toEqual(sample);
-    expect(sample.join('')).toContain('Bonjour Alice, ça va ?');
-    expect(sample.join('')).toContain('mailbox: Projets/Été');
-    expect(sample.join('')).toContain('filename="data.bin"');
-    expect(existsSync(box.path('mirror/site/dovecot/bob'))).toBe(true);
-
-    dovecot.wipe();
-    expect(dovecot.contents()).toEqual([]);
-    const restore = runCli(['restore', '--yes', ...args]);
-    expect(restore.code, restore.stderr).toBe(0);
-    expect(dovecot.contents()).toEqual(sample);
+    ({ dovecot, sample, box, args } = fx);
   });
 
   it('leaves the same copy and state through apply and through the rendered script', () => {
     const viaApply = [...args.slice(0, 2), '--set', `root=${box.path('a')}`, ...NOW];
     const viaScript = [...args.slice(0, 2), '--set', `root=${box.path('b')}`, ...NOW];
-    openCollectPoint(box.path('a'), 'site');
-    openCollectPoint(box.path('b'), 'site');
+    openCollectPoint(box.path('a'));
+    openCollectPoint(box.path('b'));
     const applied = runCli(['backup', ...viaApply]);
     expect(applied.code, applied.stderr).toBe(0);
-    const script = runScript(box, runCli(['plan', ...viaScript]).stdout);
+    const script = runScript(runCli(['plan', ...viaScript]).stdout);
     expect(script.status, script.stderr).toBe(0);
     // Maildir file names carry the time and pid of the copy: compare what Dovecot reads.
     expect(copyContents(copyDir(box.path('b')))).toEqual(copyContents(copyDir(box.path('a'))));
@@ -134,7 +39,7 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
     expect(states(box.path('b'))).toEqual(states(box.path('a')));
 
     dovecot.wipe();
-    const restored = runScript(box, runCli(['plan', '--restore', ...viaScript]).stdout);
+    const restored = runScript(runCli(['plan', '--restore', ...viaScript]).stdout);
     expect(restored.status, restored.stderr).toBe(0);
     expect(dovecot.contents()).toEqual(sample);
     dovecot.wipe();
@@ -203,12 +108,12 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
     );
     chmodSync(stopped, 0o644);
     writeConfig(source(), {
-      'config/noserver.collect': collect(source().map((l) => l.replace(dovecot.configFile, stopped))),
-      'config/noconfig.collect': collect(
+      'config/noserver.collect': collectPoint(source().map((l) => l.replace(dovecot.configFile, stopped))),
+      'config/noconfig.collect': collectPoint(
         source().map((l) => l.replace(dovecot.configFile, '/nonexistent/dovecot.conf')),
       ),
-      'config/nouser.collect': collect(source(['user_mask = nobody-here'])),
-      'config/missingtool.collect': collect(source(['dump_executable = /nonexistent/doveadm'])),
+      'config/nouser.collect': collectPoint(source(['user_mask = nobody-here'])),
+      'config/missingtool.collect': collectPoint(source(['dump_executable = /nonexistent/doveadm'])),
     });
     const run = runCli(['backup', ...args]);
     expect(run.code).toBe(1);
@@ -227,10 +132,6 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
     expect(run.stderr).toContain('/nonexistent/dovecot.conf');
     expect(run.stderr).toContain("User doesn't exist");
   });
-
-  /** The sample records of one user's mailbox, as contents() and copyContents() print them. */
-  const recordsOf = (user: string, mailbox: string) =>
-    sample.filter((r) => r.startsWith(`user: ${user}\n`) && r.includes(`\nmailbox: ${mailbox}\n`));
 
   it('reaches the mailboxes through the doveadm server socket, and restores through it', () => {
     // The copy side's configuration names no usable mailbox: only the server can read them.
@@ -265,69 +166,19 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
 
     // The rendered script does the same, both ways.
     const viaScript = [...args.slice(0, 2), '--set', `root=${box.path('b')}`, ...NOW];
-    openCollectPoint(box.path('b'), 'site');
-    const script = runScript(box, runCli(['plan', ...viaScript]).stdout);
+    openCollectPoint(box.path('b'));
+    const script = runScript(runCli(['plan', ...viaScript]).stdout);
     expect(script.status, script.stderr).toBe(0);
     expect(copyContents(copyDir(box.path('b')))).toEqual(sample);
     dovecot.wipe();
-    const restored = runScript(box, runCli(['plan', '--restore', ...viaScript]).stdout);
+    const restored = runScript(runCli(['plan', '--restore', ...viaScript]).stdout);
     expect(restored.status, restored.stderr).toBe(0);
     expect(dovecot.contents()).toEqual(sample);
   });
 
-  for (const mode of ['locally', 'through the socket']) {
-    it(`copies and restores one mailbox only with mailbox (${mode})`, () => {
-      const box1 = 'Projets/Été';
-      const extra = mode === 'locally' ? [] : [`socket = ${dovecot.doveadmSocket}`];
-      writeConfig(source([...extra, `mailbox = ${box1}`, 'user_mask = alice']));
-      const backup = runCli(['backup', ...args]);
-      expect(backup.code, backup.stderr).toBe(0);
-      const wanted = recordsOf('alice', box1);
-      expect(wanted).toHaveLength(1);
-      expect(readdirSync(copyDir())).toEqual(['alice']);
-      expect(copyContents(copyDir())).toEqual(wanted);
-
-      dovecot.wipe();
-      const restore = runCli(['restore', '--yes', ...args]);
-      expect(restore.code, restore.stderr).toBe(0);
-      expect(dovecot.contents()).toEqual(wanted);
-    });
-  }
-
-  for (const mode of ['locally', 'through the socket']) {
-    it(`restores INBOX and other mailboxes that received mail after the backup, every time (${mode})`, () => {
-      writeConfig(source(mode === 'locally' ? [] : [`socket = ${dovecot.doveadmSocket}`]));
-      const backup = runCli(['backup', ...args]);
-      expect(backup.code, backup.stderr).toBe(0);
-      const deliverLateMail = () => {
-        const late = 'From: x@example.org\nSubject: late\n\nArrived after the backup.\n';
-        dovecot.doveadm(['save', '-u', 'alice', '-m', 'INBOX'], late);
-        dovecot.doveadm(['save', '-u', 'bob', '-m', 'Archives/2025'], late);
-        dovecot.doveadm(['flags', 'add', '-u', 'bob', '\\Seen', 'mailbox', 'INBOX', 'all']);
-        expect(dovecot.contents()).not.toEqual(sample);
-      };
-      const restores: Record<string, () => { code: number | null; stderr: string }> = {
-        apply: () => runCli(['restore', '--yes', ...args]),
-        script: () => {
-          const run = runScript(box, runCli(['plan', '--restore', ...args]).stdout);
-          return { code: run.status, stderr: run.stderr };
-        },
-      };
-      for (const [backend, restore] of Object.entries(restores)) {
-        // Twice: a restore converges again once more mail arrived.
-        for (const round of [1, 2]) {
-          deliverLateMail();
-          const run = restore();
-          expect({ backend, round, code: run.code }, run.stderr).toEqual({ backend, round, code: 0 });
-          expect(dovecot.contents()).toEqual(sample);
-        }
-      }
-    });
-  }
-
   it('names the source and its line when the socket is wrong, and still runs the other points', () => {
     writeConfig(source(), {
-      'config/badsocket.collect': collect(source(['socket = /nonexistent/doveadm-server'])),
+      'config/badsocket.collect': collectPoint(source(['socket = /nonexistent/doveadm-server'])),
     });
     const run = runCli(['backup', ...args]);
     expect(run.code).toBe(1);
@@ -351,12 +202,3 @@ describe.runIf(canRun)('the dovecot source against a real Dovecot', () => {
     expect(run.stderr).toContain('at site.collect:9 [source "mail"]');
   });
 });
-
-function collect(source: string[]): string {
-  return `[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "mail"]\n${source.join('\n')}\n`;
-}
-
-function runScript(box: Sandbox, script: string) {
-  writeFileSync(box.path('plan.sh'), script, { mode: 0o600 });
-  return spawnSync('bash', [box.path('plan.sh'), '--yes'], { encoding: 'utf8' });
-}

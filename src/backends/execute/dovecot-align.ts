@@ -6,7 +6,7 @@ import { type RunContext, spawnProblem, wordOf } from './run-exec.js';
 
 /** doveadm's exit codes that a status of `*` may end with and that are not failures. */
 const NO_SUCH_USER = 67;
-const LISTED_PARENT_MISSING = 68;
+const LISTED_MAILBOX_MISSING = 68;
 
 interface MailboxState {
   readonly next: string;
@@ -19,8 +19,7 @@ interface MailboxState {
  */
 export function mailboxRows(output: string): Map<string, MailboxState> {
   const rows = new Map<string, MailboxState>();
-  const lines = output.split('\n').slice(1);
-  if (lines.at(-1) === '') lines.pop();
+  const lines = output.replace(/\n+$/, '').split('\n').slice(1);
   for (const line of lines) {
     const fields = line.split('\t');
     const [guid, next] = [fields.pop(), fields.pop()];
@@ -30,9 +29,49 @@ export function mailboxRows(output: string): Map<string, MailboxState> {
   return rows;
 }
 
+/** A UID set grows past this many characters into another, far below the kernel's argument limit. */
+const UID_SET_CHARACTERS = 4000;
+
 /**
- * Twin of polyarchiv_dovecot_align (templates/partials/helpers-dovecot.hbs): raises the copy's
- * mailbox counters to the live ones before `doveadm backup -R`. Returns the helper's exit code.
+ * Twin of polyarchiv_lost_uids: the UIDs of the copy's `doveadm search` output (GUID UID lines, by
+ * UID) that the live one does not list, as doveadm UID sets; a range never spans a live message.
+ */
+export function lostUidSets(copyOutput: string, liveOutput: string): string[] {
+  const uids = (output: string) =>
+    output
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/)[1])
+      .filter((uid): uid is string => uid !== undefined && uid !== '');
+  const live = new Set(uids(liveOutput));
+  const sets: string[] = [];
+  let set = '';
+  let range: { first: string; last: string } | undefined;
+  const close = () => {
+    if (range === undefined) return;
+    if (set.length > UID_SET_CHARACTERS) {
+      sets.push(set);
+      set = '';
+    }
+    const text = range.first === range.last ? range.first : `${range.first}:${range.last}`;
+    set += set === '' ? text : `,${text}`;
+    range = undefined;
+  };
+  for (const uid of uids(copyOutput)) {
+    if (live.has(uid)) close();
+    else if (range === undefined) range = { first: uid, last: uid };
+    else range.last = uid;
+  }
+  close();
+  if (set !== '') sets.push(set);
+  return sets;
+}
+
+type Read = { readonly outcome: 'ok'; readonly output: string } | { readonly outcome: 'no-user' | 'failed' };
+
+/**
+ * Twin of polyarchiv_dovecot_align (templates/partials/helpers-dovecot.hbs): before `doveadm
+ * backup -R`, gives the copy the live next UIDs that are ahead of its own, and the copy's messages
+ * that the live mailboxes lost new UIDs above them. Returns the helper's exit code.
  */
 export function alignMailboxes(
   command: MailboxAlignCommand,
@@ -47,36 +86,67 @@ export function alignMailboxes(
     const location = join(command.copyDir, user).replaceAll('%', '%%');
     const at = [...copy, '-o', `mail_home=${location}`, '-o', `mail_location=maildir:${location}:LAYOUT=fs`];
     const fields = ['-u', user, 'uidnext guid', '*'];
-    const liveBoxes = status(
-      `the live mailboxes of ${user}`,
+    const liveRead = read(
+      `the state of the live mailboxes of ${user}`,
       [...live, '-f', 'tab', 'mailbox', 'status', ...via, ...fields],
       say,
     );
-    if (liveBoxes === 'no-user') continue;
-    if (liveBoxes === 'failed') return 1;
-    const copyBoxes = status(
-      `the mail copy of ${user}`,
+    if (liveRead.outcome !== 'ok') {
+      if (liveRead.outcome === 'no-user') continue;
+      return 1;
+    }
+    const copyRead = read(
+      `the state of the mail copy of ${user}`,
       [...at, '-f', 'tab', 'mailbox', 'status', ...fields],
       say,
     );
-    if (copyBoxes === 'no-user') continue;
-    if (copyBoxes === 'failed') return 1;
-    for (const [name, state] of copyBoxes) {
+    if (copyRead.outcome !== 'ok') {
+      if (copyRead.outcome === 'no-user') continue;
+      return 1;
+    }
+    const liveBoxes = mailboxRows(liveRead.output);
+    for (const [name, state] of mailboxRows(copyRead.output)) {
       const current = liveBoxes.get(name);
       // Another GUID is another mailbox, which dsync replaces anyway.
-      if (current === undefined || current.guid !== state.guid || !isAhead(current.next, state.next))
-        continue;
-      const update = ['mailbox', 'update', '-u', user, '--min-next-uid', current.next, name];
-      const raised = run([...at, ...update]);
-      process.stderr.write(raised.stderr);
-      if (raised.status !== 0) return 1;
+      if (current === undefined || current.guid !== state.guid) continue;
+      if (!isNumber(current.next) || !isNumber(state.next)) continue;
+      const [next, copyNext] = [BigInt(current.next), BigInt(state.next)];
+      if (next > copyNext) {
+        if (!runStep([...at, 'mailbox', 'update', '-u', user, '--min-next-uid', current.next, name]))
+          return 1;
+      }
+      if (copyNext <= 1n) continue;
+      const copied = read(
+        `the messages of the mail copy of ${user} in ${name}`,
+        [...at, 'search', '-u', user, 'mailbox-guid', state.guid, 'all'],
+        say,
+      );
+      if (copied.outcome !== 'ok') return 1;
+      const still = read(
+        `the live messages of ${user} in ${name}`,
+        [...live, 'search', ...via, '-u', user, 'mailbox-guid', state.guid, 'uid', `1:${copyNext - 1n}`],
+        say,
+      );
+      if (still.outcome !== 'ok') return 1;
+      for (const set of lostUidSets(copied.output, still.output)) {
+        const messages = ['mailbox-guid', state.guid, 'uid', set];
+        if (!runStep([...at, 'copy', '-u', user, name, ...messages])) return 1;
+        if (!runStep([...at, 'expunge', '-u', user, ...messages])) return 1;
+      }
     }
   }
   return 0;
 }
 
-const isAhead = (next: string, than: string): boolean =>
-  /^[0-9]+$/.test(next) && /^[0-9]+$/.test(than) && BigInt(next) > BigInt(than);
+/** A command of the helper that changes the copy: its output passed on, false when it failed. */
+function runStep(argv: readonly string[]): boolean {
+  const done = run(argv);
+  process.stdout.write(done.stdout);
+  process.stderr.write(done.stderr);
+  return done.status === 0;
+}
+
+const isNumber = (text: string): boolean => /^[0-9]+$/.test(text);
 
 /** The users of the copy: its directories, in the order of bash's glob (LC_ALL=C), dot names left out. */
 function copyUsers(copyDir: string): string[] {
@@ -99,19 +169,15 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Twin of polyarchiv_mailbox_status. */
-function status(
-  what: string,
-  argv: readonly string[],
-  say: (line: string) => void,
-): Map<string, MailboxState> | 'no-user' | 'failed' {
+/** Twin of polyarchiv_doveadm_read. */
+function read(what: string, argv: readonly string[], say: (line: string) => void): Read {
   const result = run(argv);
-  if (result.status !== 0 && result.status !== NO_SUCH_USER && result.status !== LISTED_PARENT_MISSING) {
-    say(`  cannot read the state of ${what}:`);
-    process.stderr.write(result.stderr);
-    return 'failed';
-  }
-  return result.status === NO_SUCH_USER ? 'no-user' : mailboxRows(result.stdout);
+  if (result.status === 0 || result.status === LISTED_MAILBOX_MISSING)
+    return { outcome: 'ok', output: result.stdout };
+  if (result.status === NO_SUCH_USER) return { outcome: 'no-user' };
+  say(`  cannot read ${what}:`);
+  process.stderr.write(result.stderr);
+  return { outcome: 'failed' };
 }
 
 function run(argv: readonly string[]): { status: number; stdout: string; stderr: string } {

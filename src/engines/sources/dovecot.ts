@@ -178,7 +178,7 @@ export const dovecot: SourceEngine = {
     return [
       {
         kind: 'confirm',
-        warning: `source "${source.name}": the mailboxes of ${users(source.options)} become the backed-up copy; mail received or changed since the backup is removed`,
+        warning: `source "${source.name}": the mailboxes of ${users(source.options)} become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back`,
         origin: source.origin,
         summary: `confirm that restoring source "${source.name}" replaces the mailboxes of ${users(source.options)}`,
       },
@@ -191,7 +191,7 @@ export const dovecot: SourceEngine = {
         ...(socket === undefined ? {} : { socket }),
         copy: copySide(source, cp),
         origin: source.origin,
-        summary: `give the mail copy of source "${source.name}" the next UIDs of the live mailboxes, so that mail received since the backup can be removed`,
+        summary: `prepare the mail copy of source "${source.name}" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost`,
       },
       {
         kind: 'run',
