@@ -119,7 +119,7 @@ export function makePlan(request: PipelineRequest): PipelineResult {
 /** Secret values for a plan, resolved from its configuration when it runs. */
 export function planSecrets(plan: Plan): Map<string, string> {
   const { config } = loadConfiguration(plan.configDir, new Date(plan.now), plan.pinned);
-  const values = secretValues(config.collectPoints);
+  const values = secretValues(config);
   return new Map(
     plan.secrets.filter((name) => values.has(name)).map((name) => [name, values.get(name) as string]),
   );

@@ -105,6 +105,8 @@ export function resolveBackupPoint(
       frequencyOrigin: def.frequencyOrigin,
       stateFile: `${cp.layout.root}/metadata/remote-${name}/remote/${name}.json`,
     };
+    engine.checkPair?.(pair, cp, diagnostics);
+    if (diagnostics.errorCount > errorsBefore) continue;
     pairs.push(pair);
   }
   return { def, pairs };

@@ -61,7 +61,10 @@ export function resolveCollectPoint(
   if (engine === undefined || diagnostics.errorCount > errorsBefore) return undefined;
   engine.check?.(options, diagnostics);
   const layout = collectLayout(options.string('local_path'), name);
-  for (const source of sources) source.engine.checkPlacement?.(source, layout, diagnostics);
+  for (const source of sources) {
+    source.engine.checkPlacement?.(source, layout, diagnostics);
+    checkReservedPaths(engine, source, diagnostics);
+  }
   return {
     name,
     file: file.name,
@@ -88,4 +91,17 @@ export function collectLayout(root: string, name: string): CollectLayout {
     lockFile: `${metadataDir}/lock`,
     workDir: `${root}/metadata/work`,
   };
+}
+
+/** A source writing into a path its collect point keeps for itself (git's `.git`) would corrupt it. */
+function checkReservedPaths(engine: CollectEngine, source: BoundSource, diagnostics: Diagnostics): void {
+  const path = source.options.optionalString('destination_path');
+  if (path === undefined) return;
+  const reserved = engine.reservedPaths?.find((r) => path === r || path.startsWith(`${r}/`));
+  if (reserved === undefined) return;
+  diagnostics.error(
+    `destination_path '${path}' of source "${source.name}" is inside ${reserved}, which the ${engine.name} collect point keeps for itself`,
+    source.options.origin('destination_path'),
+    'choose another sub-directory of the collect point',
+  );
 }

@@ -43,10 +43,20 @@ export function resolveOptions(input: ResolveOptionsInput, diagnostics: Diagnost
     if (values.has(spec.name)) continue;
     if (spec.required && !section.entries.some((e) => e.key === spec.name))
       diagnostics.error(`missing required option '${spec.name}'`, section.origin, spec.help);
-    const value = defaultValue(spec);
+    const value = templateDefault(spec) ? formattedDefault(spec, variables) : defaultValue(spec);
     if (value !== undefined) values.set(spec.name, value);
   }
   return new OptionValues(values, section.origin);
+}
+
+/** A default with `{variables}` (the git collect point's commit message) is formatted per section. */
+const templateDefault = (spec: OptionSpec): boolean =>
+  spec.variables !== false && spec.default?.includes('{') === true;
+
+function formattedDefault(spec: OptionSpec, variables: Variables): ResolvedOption | undefined {
+  const formatted = formatTemplate(spec.default ?? '', variables);
+  const converted = formatted.ok ? convertOption(spec, formatted.text) : undefined;
+  return converted?.ok === true ? { spec, value: converted.value } : undefined;
 }
 
 /**

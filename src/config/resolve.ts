@@ -95,6 +95,6 @@ export function resolveConfig(
   const pairs = collectPoints.flatMap((cp) => byCollectPoint.get(cp.name) ?? []);
   checkOverlaps(collectPoints, pairs, diagnostics);
   checkSourcePlaces(collectPoints, pairs, diagnostics);
-  checkSecretNames(collectPoints, diagnostics);
+  checkSecretNames({ collectPoints, pairs }, diagnostics);
   return { collectPoints, backupPoints, pairs, tools };
 }

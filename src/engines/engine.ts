@@ -42,11 +42,15 @@ export interface CollectEngine extends EngineInfo {
   readonly beforeSources: (cp: BoundCollectPoint) => ActionDraft[];
   readonly afterSources: (cp: BoundCollectPoint) => ActionDraft[];
   readonly restoreBeforeSources: (cp: BoundCollectPoint) => ActionDraft[];
+  /** Paths of the import directory that the engine keeps for itself: no source may write there. */
+  readonly reservedPaths?: readonly string[];
 }
 
 export interface BackupEngine extends EngineInfo {
   readonly role: 'backup';
   readonly backup: (bp: BoundBackupPoint, cp: BoundCollectPoint) => ActionDraft[];
+  /** Checks that need the collect point the backup point is bound to. */
+  readonly checkPair?: (bp: BoundBackupPoint, cp: BoundCollectPoint, diagnostics: Diagnostics) => void;
   /** Fetches the backup point's copy into the collect point's export directory. */
   readonly restore: (bp: BoundBackupPoint, cp: BoundCollectPoint) => ActionDraft[];
   /** The local directory it replaces, for the overlap checks; undefined for remote targets. */

@@ -1,4 +1,5 @@
 import { archive } from './backup/archive.js';
+import { gitBackupPoint } from './backup/git.js';
 import { synchronize } from './backup/synchronize.js';
 import { filesCollectPoint } from './collect/files.js';
 import { gitCollectPoint } from './collect/git.js';
@@ -22,6 +23,7 @@ export const ENGINES: readonly Engine[] = [
   gitCollectPoint,
   synchronize,
   archive,
+  gitBackupPoint,
 ];
 
 /** The original's catalogue: known names that this version cannot run yet. */

@@ -1,5 +1,7 @@
 import type { Origin } from '../diag/origin.js';
-import type { BoundCollectPoint, BoundSource } from './engine.js';
+import type { OptionValues } from '../options/schema.js';
+import type { BoundBackupPoint, BoundCollectPoint, BoundSource } from './engine.js';
+import { urlPassword } from './url.js';
 
 /**
  * The variable that carries a secret option's value: `POLYARCHIV_SECRET_<POINT>_<SOURCE>_<OPTION>`.
@@ -20,16 +22,27 @@ export function sourceSecret(cp: BoundCollectPoint, source: BoundSource, option:
   return secretName(cp.name, source.name, option);
 }
 
+/** The secret of a URL option's password, for one (backup point, collect point) pair. */
+export function urlPasswordSecret(bp: BoundBackupPoint, option: string): string {
+  return secretName(bp.name, bp.collectPoint, `${option}_password`);
+}
+
 export interface SecretOption {
   readonly variable: string;
   readonly value: string;
   readonly origin: Origin;
 }
 
+/** What holds secrets: the collect points (their sources) and the backup points bound to them. */
+export interface SecretHolders {
+  readonly collectPoints: readonly BoundCollectPoint[];
+  readonly pairs: readonly BoundBackupPoint[];
+}
+
 /** Every secret option set in the configuration, with its variable name and config line. */
-export function secretOptions(collectPoints: readonly BoundCollectPoint[]): SecretOption[] {
+export function secretOptions(config: SecretHolders): SecretOption[] {
   const secrets: SecretOption[] = [];
-  for (const cp of collectPoints)
+  for (const cp of config.collectPoints)
     for (const source of cp.sources)
       for (const [name, option] of source.options.entries())
         if (option.spec.secret && typeof option.value === 'string' && option.value !== '')
@@ -38,10 +51,22 @@ export function secretOptions(collectPoints: readonly BoundCollectPoint[]): Secr
             value: option.value,
             origin: option.origin ?? source.origin,
           });
+  for (const bp of config.pairs) secrets.push(...urlPasswords(bp, bp.options));
+  return secrets;
+}
+
+function urlPasswords(bp: BoundBackupPoint, options: OptionValues): SecretOption[] {
+  const secrets: SecretOption[] = [];
+  for (const [name, option] of options.entries()) {
+    if (option.spec.urlPasswordSecret !== true || typeof option.value !== 'string') continue;
+    const value = urlPassword(option.value);
+    if (value !== undefined)
+      secrets.push({ variable: urlPasswordSecret(bp, name), value, origin: option.origin ?? bp.origin });
+  }
   return secrets;
 }
 
 /** Every secret option value of the configuration, by variable name. */
-export function secretValues(collectPoints: readonly BoundCollectPoint[]): Map<string, string> {
-  return new Map(secretOptions(collectPoints).map((s) => [s.variable, s.value]));
+export function secretValues(config: SecretHolders): Map<string, string> {
+  return new Map(secretOptions(config).map((s) => [s.variable, s.value]));
 }

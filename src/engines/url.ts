@@ -90,3 +90,27 @@ export function parseRemoteLocation(url: string): ParsedRemoteLocation {
     hasPassword: userInfo?.includes(':') ?? false,
   };
 }
+
+/** `scheme://user:password@...`: the userinfo's password part, still %-encoded, and where it sits. */
+const URL_PASSWORD = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^@/?#:]*):([^@/?#]*)@/;
+
+/** The password of a URL's userinfo (`scheme://user:password@host/...`), %-decoded; undefined when none. */
+export function urlPassword(url: string): string | undefined {
+  const encoded = URL_PASSWORD.exec(url)?.[2];
+  if (encoded === undefined || encoded === '') return undefined;
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
+}
+
+/** The URL without the password of its userinfo (the user name stays). */
+export function withoutPassword(url: string): string {
+  return url.replace(URL_PASSWORD, '$1@');
+}
+
+/** The URL as messages show it: a password becomes `***`. */
+export function maskedUrl(url: string): string {
+  return URL_PASSWORD.test(url) ? url.replace(URL_PASSWORD, '$1:***@') : url;
+}

@@ -37,7 +37,41 @@ export type ActionBody =
   | ({ readonly kind: 'align-mailboxes' } & MailboxAlignSpec)
   | ({ readonly kind: 'run-if-changed' } & RunIfChangedSpec)
   | ({ readonly kind: 'pack' } & PackSpec)
-  | ({ readonly kind: 'unpack' } & UnpackSpec);
+  | ({ readonly kind: 'unpack' } & UnpackSpec)
+  | ({ readonly kind: 'git-push' } & GitPushSpec)
+  | ({ readonly kind: 'git-fetch' } & GitFetchSpec);
+
+/**
+ * Another git repository, as git reaches it. Credentials never appear in `url`: an ssh key and
+ * options travel in GIT_SSH_COMMAND, an http(s) password in a secret variable that a credential
+ * helper reads from the environment.
+ */
+export interface GitRemoteSpec {
+  /** A local path or a URL without password. */
+  readonly url: string;
+  /** ssh's words after the executable (BatchMode, key, the user's options), for ssh remotes. */
+  readonly sshArgs?: readonly string[];
+  /** The secret variable that holds the http(s) password. */
+  readonly passwordSecret?: string;
+}
+
+/** The current commit of a repository sent to `branch` of the remote, as a fast-forward only. */
+export interface GitPushSpec {
+  readonly gitDir: string;
+  readonly remote: GitRemoteSpec;
+  readonly branch: string;
+}
+
+/**
+ * `branch` of the remote fetched into the repository of the work tree `workTree` (`workTree/.git`,
+ * created when missing), whose current branch and files are then set to it. Nothing changes
+ * unless the fetch succeeded; the commits it replaces stay in the repository's reflog.
+ */
+export interface GitFetchSpec {
+  readonly workTree: string;
+  readonly remote: GitRemoteSpec;
+  readonly branch: string;
+}
 
 /**
  * A tool run only when a probe says something changed: the probe exits 1 for "changed" (as

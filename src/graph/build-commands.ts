@@ -1,6 +1,7 @@
 import { type Action, assertNever, type RsyncSpec, type ToolRun } from './action.js';
 import { packCommands, unpackCommands } from './archive-commands.js';
 import type { Command, ExecCommand, Word } from './command.js';
+import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
 
 /** Executable paths from `[global]` (`rsync_executable`...), keyed by tool name. */
@@ -110,6 +111,10 @@ export function buildCommands(
       return packCommands(action, tools);
     case 'unpack':
       return unpackCommands(action, tools);
+    case 'git-push':
+      return gitPushCommands(action, tools);
+    case 'git-fetch':
+      return gitFetchCommands(action, tools);
     default:
       return assertNever(action);
   }

@@ -32,6 +32,8 @@ export interface OptionSpec {
   readonly default?: string;
   /** Never reaches argv, logs, plan text or scripts. */
   readonly secret?: boolean;
+  /** A URL whose password (`scheme://user:password@...`) is a secret, given to the tool apart. */
+  readonly urlPasswordSecret?: boolean;
   /** `{variables}` are expanded; true unless stated otherwise. */
   readonly variables?: boolean;
   readonly choices?: readonly string[];

@@ -47,6 +47,8 @@ function writesInto(draft: ActionDraft): string[] {
     case 'pack':
       return [parentOf(draft.archive)];
     case 'unpack':
+    case 'git-push':
+    case 'git-fetch':
     case 'replace-dir':
     case 'recover-dir':
     case 'mkdir':

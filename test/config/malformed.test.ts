@@ -28,11 +28,14 @@ describe('engines', () => {
     ]);
   });
 
-  it('accepts the git collect point, and rejects the git backup point, not available in this version', () => {
+  it('accepts the git collect point and the git backup point', () => {
     expect(errorsOf({ 'site.collect': '[point]\nengine=git\nlocal_path=/srv/cp\n' })).toEqual([]);
-    expect(errorsOf({ ...SITE, 'm.backup': '[point]\nengine=git\nremote_url=/b/{name}\n' })).toEqual([
-      "error: backup point engine 'git' is not available in this version\n  at m.backup:2 [point]",
-    ]);
+    expect(
+      errorsOf({
+        'site.collect': '[point]\nengine=git\nlocal_path=/srv/cp\n',
+        'm.backup': '[point]\nengine=git\nremote_url=/b/{name}.git\n',
+      }),
+    ).toEqual([]);
   });
 
   it('rejects the subversion collect point, known but not available in this version', () => {

@@ -16,6 +16,8 @@ export interface FixtureSpec {
   readonly data?: Readonly<Record<string, string>>;
   readonly selection?: Partial<Selection>;
   readonly mode?: 'backup' | 'restore';
+  /** Bare git repositories created below {root} before the runs (the remotes of git backup points). */
+  readonly gitRemotes?: readonly string[];
   /** Extra `--set` variables. */
   readonly set?: Readonly<Record<string, string>>;
 }

@@ -16,8 +16,13 @@ function walk(root: string, visit: (key: string, path: string, stat: Stats) => v
     const path = join(root, key);
     const stat = lstatSync(path);
     visit(key, path, stat);
-    if (stat.isDirectory() && !(name === '.git' && isRepository(path))) walk(root, visit, key);
+    if (stat.isDirectory() && !isGitDir(name, path)) walk(root, visit, key);
   }
+}
+
+/** A work tree's `.git`, or a bare repository named `*.git`. */
+function isGitDir(name: string, path: string): boolean {
+  return name.endsWith('.git') && isRepository(path);
 }
 
 function isRepository(gitDir: string): boolean {
@@ -25,13 +30,17 @@ function isRepository(gitDir: string): boolean {
 }
 
 /**
- * A git repository as its history: each commit's tree, author, committer and message, newest
- * first. Its files differ between two runs of the same plan (commit times, the index's stat data).
+ * A git repository as its history: each branch's commits, with their tree, author, committer and
+ * message, newest first. Its files differ between two runs of the same plan (commit times, the index's stat data).
  */
 export function history(gitDir: string): string {
-  const log = spawnSync('git', ['--git-dir', gitDir, 'log', '--format=%T %an <%ae> %cn <%ce> %s'], {
-    encoding: 'utf8',
-  });
+  const log = spawnSync(
+    'git',
+    ['--git-dir', gitDir, 'log', '--all', '--format=%T %an <%ae> %cn <%ce> %s %D'],
+    {
+      encoding: 'utf8',
+    },
+  );
   return `git ${log.status === 0 ? log.stdout.trim() : 'without commits'}`;
 }
 
@@ -45,7 +54,7 @@ export function snapshotTree(root: string): Record<string, string> {
   walk(root, (key, path, stat) => {
     const mode = (stat.mode & 0o7777).toString(8);
     if (stat.isSymbolicLink()) entries[key] = `link -> ${readlinkSync(path)}`;
-    else if (key.split('/').at(-1) === '.git' && isRepository(path)) entries[key] = history(path);
+    else if (isGitDir(key.split('/').at(-1) ?? '', path)) entries[key] = history(path);
     else if (stat.isDirectory()) entries[key] = `dir ${mode}`;
     else {
       let content = readFileSync(path);

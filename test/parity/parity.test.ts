@@ -26,6 +26,8 @@ function sandboxFor(name: string): { box: Sandbox; env: Record<string, string>; 
   box.write(
     Object.fromEntries(Object.entries(spec.data ?? {}).map(([path, text]) => [`root/data/${path}`, text])),
   );
+  for (const remote of spec.gitRemotes ?? [])
+    spawnSync('git', ['init', '-q', '--bare', box.path('root', remote)], { stdio: 'ignore' });
   const log = box.path('argv.log');
   const shim = box.path('shim/rsync');
   box.write({

@@ -30,6 +30,7 @@ export const gitCollectPoint: CollectEngine = {
     },
   ],
   exportDir: (layout) => layout.importDir,
+  reservedPaths: ['.git'],
   beforeSources: (cp) => [createCollectDir(cp)],
   afterSources: (cp) => {
     const origin = cp.options.origin('commit_message');

@@ -1,7 +1,6 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { RsyncFilter, RsyncRemote } from '../../graph/action.js';
 import type { OptionValues } from '../../options/schema.js';
-import { shellSplit } from '../../options/shell-split.js';
 import {
   COPY_GUARD_OPTION,
   COPY_METADATA_OPTIONS,
@@ -10,7 +9,8 @@ import {
   liveRestore,
 } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
-import { destinationPath, setString } from '../toolkit.js';
+import { checkSshOptions, sshWords } from '../ssh-options.js';
+import { destinationPath } from '../toolkit.js';
 import { isWithin, parseRemoteLocation, type SshLocation } from '../url.js';
 
 const WEBDAV_LATER = 'http(s):// (WebDAV) sources are not available in this version';
@@ -117,21 +117,11 @@ function sourceLocation(source: BoundSource): SourceLocation {
   };
 }
 
-/**
- * ssh's words: BatchMode so that a missing key fails instead of prompting, then the URL's port and
- * user and the key, as separate words (`-o IdentityFile=...` would be re-split by ssh's config
- * parser), then the user's options, which ssh reads after ours (for ssh the first value wins).
- */
 function sshArgs(location: SshLocation, options: OptionValues): string[] {
-  const key = setString(options, 'private_key');
-  return [
-    '-o',
-    'BatchMode=yes',
+  return sshWords(options, [
     ...(location.port === undefined ? [] : ['-p', String(location.port)]),
     ...(location.user === undefined ? [] : ['-l', location.user]),
-    ...(key === undefined ? [] : ['-i', key]),
-    ...(shellSplit(options.optionalString('ssh_options') ?? '') ?? []),
-  ];
+  ]);
 }
 
 /** As local_files: a collect point inside the copied directory must not copy (or delete) itself. */
@@ -201,21 +191,5 @@ function checkSsh(location: SshLocation, options: OptionValues, diagnostics: Dia
       'the remote rsync would expand it: rename the directory or use a symbolic link to it',
     );
   }
-  // ssh expands %-tokens and ${VARIABLES} in identity file names.
-  const key = setString(options, 'private_key');
-  if (key !== undefined && /%|\$\{/.test(key)) {
-    diagnostics.error(
-      `bad value for option 'private_key': '${key}'`,
-      options.origin('private_key'),
-      'ssh would expand "%" and "${" in it: use a path without them',
-    );
-  }
-  const ssh = options.optionalString('ssh_options');
-  if (ssh !== undefined && shellSplit(ssh) === undefined) {
-    diagnostics.error(
-      `bad value for option 'ssh_options': '${ssh}'`,
-      options.origin('ssh_options'),
-      'a quote is not closed',
-    );
-  }
+  checkSshOptions(options, diagnostics);
 }

@@ -1,0 +1,164 @@
+import type { Diagnostics } from '../../diag/diagnostic.js';
+import type { GitRemoteSpec } from '../../graph/action.js';
+import type { OptionValues } from '../../options/schema.js';
+import { gitCollectPoint } from '../collect/git.js';
+import type { BackupEngine, BoundBackupPoint } from '../engine.js';
+import { urlPasswordSecret } from '../secrets.js';
+import { checkSshOptions, sshWords } from '../ssh-options.js';
+import { maskedUrl } from '../url.js';
+import { type GitRemote, parseGitRemote } from './git-remote.js';
+
+const KEYTAB_LATER = 'Kerberos logins (k5start) are not available in this version';
+const OWN_COMMITS =
+  "the collect point's own commits are pushed: set the committer and message on the git collect point";
+
+/**
+ * Pushes the history of a git collect point to a branch of another repository, which grows by the
+ * collect point's commits (one per run with changes); a restore fetches that branch back into the
+ * collect directory.
+ */
+export const gitBackupPoint: BackupEngine = {
+  role: 'backup',
+  name: 'git',
+  summary:
+    'Push the history of a git collect point to a branch of a git repository (local path, ssh, or http(s) with a password kept out of argv and files).',
+  options: [
+    {
+      name: 'remote_url',
+      type: 'url',
+      required: true,
+      urlPasswordSecret: true,
+      help: 'The repository, which must exist (git init --bare): /path, file:///path, ssh://[user@]host[:port]/path, user@host:path, http(s)://[user[:password]@]host[:port]/path or git://host/path. An http(s) password is a secret: it reaches git through a credential helper that reads it from the environment. Include {name}: each collect point needs its own repository or branch.',
+    },
+    { name: 'remote_branch', type: 'string', default: 'master', help: 'Branch of the remote repository.' },
+    { name: 'private_key', type: 'absolute-path', help: 'ssh identity file (ssh -i), for ssh remotes.' },
+    {
+      name: 'ssh_options',
+      type: 'string',
+      help: 'Extra ssh arguments for ssh remotes, split like a shell would (quotes, backslashes), each given to ssh as one word, e.g. -o StrictHostKeyChecking=yes.',
+    },
+    { name: 'keytab', type: 'absolute-path', help: 'Kerberos keytab.', inert: KEYTAB_LATER },
+    { name: 'commit_email', type: 'string', help: 'Committer e-mail.', inert: OWN_COMMITS },
+    { name: 'commit_name', type: 'string', help: 'Committer name.', inert: OWN_COMMITS },
+    { name: 'commit_message', type: 'text', help: 'Commit message.', inert: OWN_COMMITS },
+  ],
+  check: checkGitTarget,
+  checkPair(bp, cp, diagnostics) {
+    if (cp.engine === gitCollectPoint) return;
+    diagnostics.error(
+      `backup point "${bp.name}" pushes the history of a git collect point, and collect point "${cp.name}" (engine ${cp.engine.name}) has none`,
+      bp.origin,
+      `set engine = git in ${cp.file}, or keep "${cp.name}" away from this backup point with included_collect_point_tags or excluded_collect_point_tags`,
+    );
+  },
+  location: (options) => {
+    const remote = parseGitRemote(options.string('remote_url'));
+    return remote.kind === 'local' ? remote.path : undefined;
+  },
+  backup(bp, cp) {
+    const branch = bp.options.string('remote_branch');
+    return [
+      {
+        kind: 'git-push',
+        gitDir: `${cp.exportDir}/.git`,
+        remote: remoteSpec(bp),
+        branch,
+        origin: bp.options.origin('remote_url'),
+        summary: `push the history of "${cp.name}" to branch ${branch} of ${shown(bp)}`,
+      },
+    ];
+  },
+  restore(bp, cp) {
+    const branch = bp.options.string('remote_branch');
+    const origin = bp.options.origin('remote_url');
+    return [
+      { kind: 'mkdir', path: cp.exportDir, origin, summary: `create ${cp.exportDir}` },
+      {
+        kind: 'git-fetch',
+        workTree: cp.exportDir,
+        remote: remoteSpec(bp),
+        branch,
+        origin,
+        summary: `fetch branch ${branch} of ${shown(bp)} into "${cp.name}" and check it out`,
+      },
+    ];
+  },
+};
+
+const shown = (bp: BoundBackupPoint): string => maskedUrl(bp.options.string('remote_url'));
+
+function remoteOf(bp: BoundBackupPoint): GitRemote {
+  const remote = parseGitRemote(bp.options.string('remote_url'));
+  if (remote.kind === 'invalid' || remote.kind === 'unsupported')
+    throw new Error('git: remote_url was not validated');
+  return remote;
+}
+
+function remoteSpec(bp: BoundBackupPoint): GitRemoteSpec {
+  const remote = remoteOf(bp);
+  switch (remote.kind) {
+    case 'ssh':
+      return { url: remote.url, sshArgs: sshWords(bp.options) };
+    case 'http':
+      return remote.password === undefined
+        ? { url: remote.url }
+        : { url: remote.url, passwordSecret: urlPasswordSecret(bp, 'remote_url') };
+    case 'local':
+    case 'git':
+      return { url: remote.url };
+  }
+}
+
+function checkGitTarget(options: OptionValues, diagnostics: Diagnostics): void {
+  const url = options.string('remote_url');
+  const origin = options.origin('remote_url');
+  const remote = parseGitRemote(url);
+  switch (remote.kind) {
+    case 'unsupported':
+      diagnostics.error(
+        `remote_url '${maskedUrl(url)}': ${remote.scheme}:// is not available for git`,
+        origin,
+        'use a local path, file://, ssh://, user@host:path, http(s):// or git://',
+      );
+      return;
+    case 'invalid':
+      diagnostics.error(
+        `bad value for option 'remote_url': '${maskedUrl(url)}'`,
+        origin,
+        `expected ${remote.expected}`,
+      );
+      return;
+    case 'ssh':
+      if (remote.hasPassword)
+        diagnostics.warning(
+          'the password in remote_url is ignored',
+          origin,
+          'ssh logs in with private_key (or an agent)',
+        );
+      checkSshOptions(options, diagnostics);
+      break;
+    case 'local':
+    case 'http':
+    case 'git':
+      for (const name of ['private_key', 'ssh_options'])
+        if (options.optionalString(name) !== undefined)
+          diagnostics.warning(
+            `option '${name}' has no effect: remote_url is not an ssh remote`,
+            options.origin(name),
+          );
+  }
+  checkBranch(options, diagnostics);
+}
+
+/** A branch name git accepts (git check-ref-format --branch), and that no option parser misreads. */
+function checkBranch(options: OptionValues, diagnostics: Diagnostics): void {
+  const branch = options.string('remote_branch');
+  const valid =
+    /^[A-Za-z0-9_][A-Za-z0-9._/-]*$/.test(branch) && !/\.\.|\/\/|\/\.|@\{|\.lock(\/|$)|[/.]$/.test(branch);
+  if (!valid)
+    diagnostics.error(
+      `bad value for option 'remote_branch': '${branch}'`,
+      options.origin('remote_branch'),
+      'expected a branch name such as master or backups/{name}: letters, digits, ".", "_", "-" and "/"',
+    );
+}

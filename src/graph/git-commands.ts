@@ -1,0 +1,93 @@
+import type { GitFetchSpec, GitPushSpec, GitRemoteSpec } from './action.js';
+import type { Command, EnvValue, Word } from './command.js';
+
+/** Executable paths from `[global]`, keyed by tool name (`git`, `ssh`). */
+type ToolPaths = Readonly<Record<string, string>>;
+
+/** The variable through which the credential helper receives the http(s) password. */
+export const GIT_PASSWORD_VARIABLE = 'POLYARCHIV_GIT_PASSWORD';
+
+/**
+ * Answers git's `get` with the password from the environment and ignores `store` and `erase`. The
+ * empty helper before it drops the user's helpers, so that none stores the password on disk.
+ */
+const CREDENTIAL_HELPER = `!f() { test "$1" != get || printf 'password=%s\\n' "$${GIT_PASSWORD_VARIABLE}"; }; f`;
+
+/** The current commit to the remote branch; `--no-verify`: no hook of the user's runs. */
+export function gitPushCommands(spec: GitPushSpec, tools: ToolPaths): Command[] {
+  return [
+    {
+      kind: 'exec',
+      argv: [
+        tools.git ?? 'git',
+        `--git-dir=${spec.gitDir}`,
+        ...credentialOptions(spec.remote),
+        'push',
+        '--quiet',
+        '--no-verify',
+        '--',
+        spec.remote.url,
+        `HEAD:refs/heads/${spec.branch}`,
+      ],
+      env: remoteEnv(spec.remote, tools),
+    },
+  ];
+}
+
+/**
+ * The repository is created when missing; the fetch writes only FETCH_HEAD, which then becomes the
+ * current branch and the files: a failed fetch changes nothing.
+ */
+export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[] {
+  const git = tools.git ?? 'git';
+  const gitDir = `--git-dir=${spec.workTree}/.git`;
+  return [
+    { kind: 'exec', argv: [git, '-c', 'init.defaultBranch=master', 'init', '-q', spec.workTree] },
+    {
+      kind: 'exec',
+      argv: [
+        git,
+        gitDir,
+        ...credentialOptions(spec.remote),
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--',
+        spec.remote.url,
+        `refs/heads/${spec.branch}`,
+      ],
+      env: remoteEnv(spec.remote, tools),
+    },
+    {
+      kind: 'exec',
+      argv: [git, gitDir, `--work-tree=${spec.workTree}`, 'reset', '--quiet', '--hard', 'FETCH_HEAD'],
+    },
+  ];
+}
+
+function credentialOptions(remote: GitRemoteSpec): Word[] {
+  if (remote.passwordSecret === undefined) return [];
+  return ['-c', 'credential.helper=', '-c', `credential.helper=${CREDENTIAL_HELPER}`];
+}
+
+/**
+ * git never prompts; ssh gets its words through GIT_SSH_COMMAND, which git runs with sh: each word
+ * is quoted for it, so that a key path with spaces or quotes stays one argument.
+ */
+function remoteEnv(remote: GitRemoteSpec, tools: ToolPaths): Record<string, EnvValue> {
+  const env: Record<string, EnvValue> = { GIT_TERMINAL_PROMPT: { literal: '0' } };
+  if (remote.sshArgs !== undefined) {
+    env.GIT_SSH_COMMAND = { literal: shCommand([tools.ssh ?? 'ssh', ...remote.sshArgs]) };
+    // git passes the URL's port as OpenSSH's -p whatever the executable is called.
+    env.GIT_SSH_VARIANT = { literal: 'ssh' };
+  }
+  if (remote.passwordSecret !== undefined) env[GIT_PASSWORD_VARIABLE] = { secret: remote.passwordSecret };
+  return env;
+}
+
+/** Words joined into one sh command line, each single-quoted when it needs it. */
+export function shCommand(words: readonly string[]): string {
+  return words
+    .map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`))
+    .join(' ');
+}

@@ -1,0 +1,143 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { branchLog, git, gitCase, head, roundTrip, runPoint as run } from '../helpers/git-case.js';
+import type { Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
+
+const canRun = haveTools('git', 'rsync', 'flock', 'bash', 'sha256sum');
+
+describe.runIf(canRun).each(['apply', 'script'] as const)('a git backup point through %s', (backend) => {
+  let box: Sandbox | undefined;
+  afterEach(() => box?.remove());
+
+  it('pushes to a bare repository named by file://, and restores from it', () => {
+    const t = gitCase((b) => `file://${encodeURI(b.path('remote'))}/{name}.git`);
+    box = t.box;
+    roundTrip(t, backend);
+  });
+
+  it('pushes to a bare repository named by a plain path, and restores from it', () => {
+    const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
+    box = t.box;
+    roundTrip(t, backend);
+  });
+});
+
+describe.runIf(canRun)('a failing git backup point', () => {
+  let box: Sandbox | undefined;
+  afterEach(() => box?.remove());
+
+  it('fails alone when the remote repository is missing, naming the point and its line', () => {
+    const t = gitCase((b) => `${b.path('remote')}/missing-{name}.git`);
+    box = t.box;
+    const result = run(t, 'apply');
+    expect(result.code).toBe(1);
+    const output = result.stdout + result.stderr;
+    expect(output).toMatch(/failed\s+backup:up\/journal/);
+    expect(output).toMatch(/ok\s+backup:mirror\/journal/);
+    expect(output).toContain('up.backup:3');
+    expect(output).toContain('does not appear to be a git repository');
+    expect(branchLog(`${t.local}/.git`, 'HEAD')).toHaveLength(1);
+  });
+
+  it('refuses a remote branch that went elsewhere (no forced push), and keeps the local history', () => {
+    const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
+    box = t.box;
+    expect(run(t, 'apply').code).toBe(0);
+    // Someone else's commit on the branch: the collect point's next commit is not its descendant.
+    const other = t.box.path('other');
+    git(['clone', '-q', '--branch', 'backups/journal', t.remote, other]);
+    writeFileSync(`${other}/elsewhere.txt`, 'x\n');
+    git(['-C', other, 'add', 'elsewhere.txt']);
+    git(['-C', other, '-c', 'user.name=o', '-c', 'user.email=o@o', 'commit', '-q', '-m', 'elsewhere']);
+    git(['-C', other, 'push', '-q', 'origin', 'backups/journal']);
+    const theirs = head(t.remote, 'backups/journal');
+    writeFileSync(t.box.path('data/new.txt'), 'new\n');
+    const result = run(t, 'apply');
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).toMatch(/rejected|non-fast-forward|fetch first/);
+    expect(head(t.remote, 'backups/journal')).toBe(theirs);
+    expect(branchLog(`${t.local}/.git`, 'HEAD')).toHaveLength(2);
+  });
+
+  it('writes nothing to the git configuration of the collect point, the remote or the user', () => {
+    const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
+    box = t.box;
+    const before = [`${t.remote}/config`, t.box.path('home/.gitconfig')].map((f) => readFileSync(f, 'utf8'));
+    expect(run(t, 'apply').code).toBe(0);
+    const after = [`${t.remote}/config`, t.box.path('home/.gitconfig')].map((f) => readFileSync(f, 'utf8'));
+    expect(after).toEqual(before);
+    expect(readFileSync(`${t.local}/.git/config`, 'utf8')).not.toMatch(/remote|url|credential/);
+  });
+});
+
+describe.runIf(canRun && haveSshd())('a git backup point over ssh', () => {
+  let sshd: SshServer;
+  let box: Sandbox | undefined;
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.destroy();
+  });
+  afterEach(() => box?.remove());
+
+  // The key's directory has a space and quotes: GIT_SSH_COMMAND must keep it one word.
+  const keyOptions = (key = sshd.clientKey) => [`private_key = ${key}`, `ssh_options = ${sshd.sshOptions}`];
+
+  it.each(['apply', 'script'] as const)(
+    'pushes over ssh://user@host:port/path and restores (%s)',
+    (backend) => {
+      const t = gitCase(
+        (b) => `ssh://root@127.0.0.1:${sshd.port}${b.path('remote')}/{name}.git`,
+        keyOptions(),
+      );
+      box = t.box;
+      roundTrip(t, backend);
+    },
+  );
+
+  it.each(['apply', 'script'] as const)(
+    'pushes over scp-like user@host:path and restores (%s)',
+    (backend) => {
+      // scp-like URLs have no port: it comes with the ssh options.
+      const t = gitCase(
+        (b) => `root@127.0.0.1:${b.path('remote')}/{name}.git`,
+        [`private_key = ${sshd.clientKey}`, `ssh_options = ${sshd.sshOptions} -p ${sshd.port}`],
+      );
+      box = t.box;
+      roundTrip(t, backend);
+    },
+  );
+
+  it('fails alone with a key the server does not know, or with the server down', async () => {
+    const t = gitCase(
+      (b) => `ssh://root@127.0.0.1:${sshd.port}${b.path('remote')}/{name}.git`,
+      keyOptions(sshd.wrongKey),
+    );
+    box = t.box;
+    const denied = run(t, 'apply');
+    expect(denied.code).toBe(1);
+    expect(denied.stdout + denied.stderr).toMatch(/Permission denied/);
+    expect(denied.stdout + denied.stderr).toMatch(/ok\s+backup:mirror\/journal/);
+    expect(branchLog(`${t.local}/.git`, 'HEAD')).toHaveLength(1);
+
+    writeFileSync(
+      t.box.path('config/up.backup'),
+      readFileSync(t.box.path('config/up.backup'), 'utf8').replace(sshd.wrongKey, sshd.clientKey),
+    );
+    await sshd.stop();
+    try {
+      const down = run(t, 'apply');
+      expect(down.code).toBe(1);
+      expect(down.stdout + down.stderr).toMatch(/Connection refused/);
+      expect(down.stdout + down.stderr).toMatch(/ok\s+backup:mirror\/journal/);
+    } finally {
+      await sshd.start();
+    }
+    const again = run(t, 'apply');
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(branchLog(t.remote, 'backups/journal')).toHaveLength(1);
+  });
+});

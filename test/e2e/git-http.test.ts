@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/cli.js';
+import { branchLog, gitCase, roundTrip, runPoint } from '../helpers/git-case.js';
+import type { Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { type GitHttpServer, haveGitHttp, startGitHttp } from '../servers/git-http.js';
+
+const canRun = haveGitHttp() && haveTools('rsync', 'flock', 'bash', 'sha256sum');
+const SECRET = 'POLYARCHIV_SECRET_UP_JOURNAL_REMOTE_URL_PASSWORD';
+
+/** Every file below `dir` whose text holds `needle`. */
+function filesHolding(dir: string, needle: string): string[] {
+  const found: string[] = [];
+  const visit = (path: string) => {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      const full = join(path, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else if (entry.isFile() && readFileSync(full).includes(needle)) found.push(full);
+    }
+  };
+  visit(dir);
+  return found;
+}
+
+/** The command lines of every process that show `needle`. */
+function commandLinesHolding(needle: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const line = readFileSync(`/proc/${pid}/cmdline`);
+      if (line.includes(needle)) found.push(line.toString('utf8').replaceAll('\0', ' '));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return found;
+}
+
+describe.runIf(canRun)('a git backup point over http(s) with a password', () => {
+  let server: GitHttpServer;
+  let box: Sandbox | undefined;
+  let count = 0;
+  beforeAll(async () => {
+    server = await startGitHttp();
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+  afterEach(() => box?.remove());
+
+  function httpCase(password = server.password) {
+    count += 1;
+    const name = `journal-${count}.git`;
+    const served = server.createRepository(name);
+    const url = `http://${server.user}:${encodeURIComponent(password)}@127.0.0.1:${server.port}/git/${name}`;
+    const t = gitCase(() => url, [], served);
+    box = t.box;
+    return t;
+  }
+
+  it.each(['apply', 'script'] as const)(
+    'pushes through git http-backend behind basic auth and restores (%s)',
+    (backend) => {
+      const t = httpCase();
+      // The script reads the secret from its environment, as an operator exports it.
+      roundTrip(t, backend, backend === 'script' ? { [SECRET]: server.password } : {});
+    },
+  );
+
+  it('fails alone with a wrong password, without prompting', () => {
+    const t = httpCase('wrong password');
+    const result = runPoint(t, 'apply');
+    expect(result.code).toBe(1);
+    const output = result.stdout + result.stderr;
+    expect(output).toMatch(/Authentication failed|401/);
+    expect(output).toMatch(/ok\s+backup:mirror\/journal/);
+    expect(output).not.toContain('wrong password');
+    expect(branchLog(t.remote, 'backups/journal')).toEqual([]);
+  });
+
+  it('keeps the password out of every command line, the script, the output, the state and .git/config during a slow push', async () => {
+    const t = httpCase();
+    // The server holds the push for a while: long enough to read every command line meanwhile.
+    const hook = join(t.remote, 'hooks/pre-receive');
+    writeFileSync(hook, '#!/bin/sh\ncat >/dev/null\nsleep 4\n');
+    chmodSync(hook, 0o755);
+    const encoded = encodeURIComponent(server.password);
+    const needles = [server.password, encoded, 'w/rd $(id)'];
+
+    const script = runCli(['plan', ...t.args], t.env);
+    expect(script.code).toBe(0);
+    for (const needle of needles) expect(script.stdout).not.toContain(needle);
+    expect(script.stdout).toContain(`\${${SECRET}:?}`);
+
+    const child = spawn(process.execPath, [CLI, 'backup', ...t.args], {
+      env: { ...process.env, ...t.env },
+    });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    const seen: string[] = [];
+    let pushing = false;
+    while (child.exitCode === null) {
+      const lines = commandLinesHolding('push');
+      if (lines.some((l) => l.includes('git') && l.includes(t.box.root))) pushing = true;
+      for (const needle of needles) seen.push(...commandLinesHolding(needle));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await exited, output).toBe(0);
+    // The scan ran while git pushed, or it proved nothing.
+    expect(pushing).toBe(true);
+    expect(seen).toEqual([]);
+    for (const needle of needles) {
+      expect(output).not.toContain(needle);
+      expect(filesHolding(t.box.path('collect'), needle)).toEqual([]);
+    }
+    expect(existsSync(`${t.local}/.git/config`)).toBe(true);
+    expect(readFileSync(`${t.local}/.git/config`, 'utf8')).not.toMatch(/credential|password|127\.0\.0\.1/);
+    expect(branchLog(t.remote, 'backups/journal')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,152 @@
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import { runCli } from './cli.js';
+import { ODD_FILES, writeTree } from './odd-files.js';
+import { makeSandbox, type Sandbox } from './sandbox.js';
+import { fileContents } from './tree.js';
+
+export interface GitCase {
+  readonly box: Sandbox;
+  readonly args: string[];
+  readonly env: Record<string, string>;
+  /** The bare repository the backup point pushes to. */
+  readonly remote: string;
+  /** The collect point's repository. */
+  readonly local: string;
+}
+
+/**
+ * A git collect point `journal` of odd names, pushed by the git backup point `up` to branch
+ * backups/journal of a bare repository; `mirror`, a synchronize point, shows that a failing git
+ * push stops nothing else.
+ */
+export function gitCase(
+  remoteUrl: (box: Sandbox) => string,
+  upOptions: readonly string[] = [],
+  /** A bare repository that a server holds; by default one is created in the sandbox. */
+  served?: string,
+): GitCase {
+  const box = makeSandbox('polyarchiv-git-backup-');
+  const remote = served ?? box.path('remote/journal.git');
+  if (served === undefined) git(['init', '-q', '--bare', remote]);
+  box.write({
+    'config/journal.collect': [
+      '[point]',
+      'engine = git',
+      'local_path = {root}/collect',
+      'commit_email = root@localhost',
+      'commit_message = Backup of {name}',
+      '',
+      '[source "files"]',
+      'engine = local_files',
+      'source_path = {root}/data',
+      'destination_path = files',
+      '',
+    ].join('\n'),
+    'config/up.backup': [
+      '[point]',
+      'engine = git',
+      `remote_url = ${remoteUrl(box)}`,
+      'remote_branch = backups/{name}',
+      ...upOptions,
+      '',
+    ].join('\n'),
+    'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+    'home/.gitconfig': '',
+  });
+  writeTree(box.path('data'), ODD_FILES);
+  return {
+    box,
+    args: ['-C', box.path('config'), '--set', `root=${box.root}`, '--set', 'username=backup'],
+    // The user's global git configuration is an empty file of the sandbox.
+    env: { HOME: box.path('home'), GIT_CONFIG_NOSYSTEM: '1' },
+    remote,
+    local: box.path('collect/backups'),
+  };
+}
+
+export function git(args: readonly string[], env: Record<string, string> = {}) {
+  const result = spawnSync('git', args, { encoding: 'utf8', env: { ...process.env, ...env } });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** The branch's history, newest first: author and subject. */
+export function branchLog(gitDir: string, branch: string): string[] {
+  const log = spawnSync('git', ['--git-dir', gitDir, 'log', '--format=%an <%ae> %s', branch], {
+    encoding: 'utf8',
+  });
+  return log.status === 0 ? log.stdout.trim().split('\n') : [];
+}
+
+export function head(gitDir: string, ref = 'HEAD'): string {
+  return git(['--git-dir', gitDir, 'rev-parse', ref]).trim();
+}
+
+export type Backend = 'apply' | 'script';
+
+/** A backup, or a restore from `up`, through `polyarchiv` itself or through its script. */
+export function runPoint(
+  t: GitCase,
+  backend: Backend,
+  mode: 'backup' | 'restore' = 'backup',
+  env: Record<string, string> = {},
+) {
+  const modeArgs = mode === 'backup' ? [] : ['--from', 'up'];
+  if (backend === 'apply')
+    return runCli([mode, ...(mode === 'restore' ? ['--yes'] : []), ...modeArgs, ...t.args], {
+      ...t.env,
+      ...env,
+    });
+  const script = t.box.path(`${mode}.sh`);
+  const plan = runCli(['plan', ...(mode === 'restore' ? ['--restore'] : []), ...modeArgs, ...t.args], t.env);
+  if (plan.code !== 0) return plan;
+  writeFileSync(script, plan.stdout);
+  const result = spawnSync('bash', [script, ...(mode === 'restore' ? ['--yes'] : [])], {
+    encoding: 'utf8',
+    env: { ...process.env, ...t.env, ...env },
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Two backups with a change between, a lost collect point and source, a restore: same files, same history. */
+export function roundTrip(t: GitCase, backend: Backend, env: Record<string, string> = {}): void {
+  const run = (t: GitCase, backend: Backend, mode: 'backup' | 'restore' = 'backup') =>
+    runPoint(t, backend, mode, env);
+  const first = run(t, backend);
+  expect(first.code, first.stdout + first.stderr).toBe(0);
+  const entry = 'backup <root@localhost> Backup of journal';
+  expect(branchLog(t.remote, 'backups/journal')).toEqual([entry]);
+
+  writeFileSync(t.box.path('data/new file.txt'), 'new\n');
+  rmSync(t.box.path('data/plain.txt'));
+  const second = run(t, backend);
+  expect(second.code, second.stdout + second.stderr).toBe(0);
+  const unchanged = run(t, backend);
+  expect(unchanged.code, unchanged.stdout + unchanged.stderr).toBe(0);
+  // One commit per run with changes, pushed as the collect point made it.
+  expect(branchLog(t.remote, 'backups/journal')).toEqual([entry, entry]);
+  expect(head(t.remote, 'backups/journal')).toBe(head(`${t.local}/.git`));
+  // Nothing else on the remote: only the configured branch.
+  expect(git(['--git-dir', t.remote, 'for-each-ref', '--format=%(refname)']).trim()).toBe(
+    'refs/heads/backups/journal',
+  );
+
+  const saved = fileContents(t.box.path('data'));
+  const savedHead = head(t.remote, 'backups/journal');
+  rmSync(t.box.path('collect'), { recursive: true });
+  rmSync(t.box.path('data'), { recursive: true });
+  const restore = run(t, backend, 'restore');
+  expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+  expect(fileContents(t.box.path('data'))).toEqual(saved);
+  expect(fileContents(`${t.local}/files`)).toEqual(saved);
+  expect(head(`${t.local}/.git`)).toBe(savedHead);
+  expect(branchLog(`${t.local}/.git`, 'HEAD')).toEqual([entry, entry]);
+
+  // The restored collect point goes on from the restored history: the next push is a fast-forward.
+  writeFileSync(t.box.path('data/after.txt'), 'after\n');
+  const after = run(t, backend);
+  expect(after.code, after.stdout + after.stderr).toBe(0);
+  expect(branchLog(t.remote, 'backups/journal')).toEqual([entry, entry, entry]);
+}
