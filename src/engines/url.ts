@@ -91,8 +91,11 @@ export function parseRemoteLocation(url: string): ParsedRemoteLocation {
   };
 }
 
-/** `scheme://user:password@...`: the userinfo's password part, still %-encoded, and where it sits. */
-const URL_PASSWORD = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^@/?#:]*):([^@/?#]*)@/;
+/**
+ * `scheme://user:password@...`: the userinfo's password part, still %-encoded. The userinfo ends
+ * at the authority's last `@`, as URL parsers read it: an unescaped `@` belongs to the password.
+ */
+const URL_PASSWORD = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^@/?#:]*):([^/?#]*)@/;
 
 /** The password of a URL's userinfo (`scheme://user:password@host/...`), %-decoded; undefined when none. */
 export function urlPassword(url: string): string | undefined {
@@ -108,9 +111,4 @@ export function urlPassword(url: string): string | undefined {
 /** The URL without the password of its userinfo (the user name stays). */
 export function withoutPassword(url: string): string {
   return url.replace(URL_PASSWORD, '$1@');
-}
-
-/** The URL as messages show it: a password becomes `***`. */
-export function maskedUrl(url: string): string {
-  return URL_PASSWORD.test(url) ? url.replace(URL_PASSWORD, '$1:***@') : url;
 }

@@ -41,6 +41,12 @@ describe('remote_url of a git backup point', () => {
       url: 'https://bob@git.example:8443/prefix/site.git',
       password: 'p@ss:word',
     });
+    // An unescaped @ belongs to the password, as URL parsers read it: none of it stays in the URL.
+    expect(parseGitRemote('https://bob:p@ss@git.example/site.git')).toEqual({
+      kind: 'http',
+      url: 'https://bob@git.example/site.git',
+      password: 'p@ss',
+    });
     expect(parseGitRemote('http://git.example/site.git')).toEqual({
       kind: 'http',
       url: 'http://git.example/site.git',

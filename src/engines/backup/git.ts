@@ -1,11 +1,11 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
+import { hideUrlPasswords } from '../../diag/hide-url-passwords.js';
 import type { GitRemoteSpec } from '../../graph/action.js';
 import type { OptionValues } from '../../options/schema.js';
 import { gitCollectPoint } from '../collect/git.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
 import { urlPasswordSecret } from '../secrets.js';
 import { checkSshOptions, sshWords } from '../ssh-options.js';
-import { maskedUrl } from '../url.js';
 import { type GitRemote, parseGitRemote } from './git-remote.js';
 
 const KEYTAB_LATER = 'Kerberos logins (k5start) are not available in this version';
@@ -85,7 +85,7 @@ export const gitBackupPoint: BackupEngine = {
   },
 };
 
-const shown = (bp: BoundBackupPoint): string => maskedUrl(bp.options.string('remote_url'));
+const shown = (bp: BoundBackupPoint): string => hideUrlPasswords(bp.options.string('remote_url'));
 
 function remoteOf(bp: BoundBackupPoint): GitRemote {
   const remote = parseGitRemote(bp.options.string('remote_url'));
@@ -116,17 +116,13 @@ function checkGitTarget(options: OptionValues, diagnostics: Diagnostics): void {
   switch (remote.kind) {
     case 'unsupported':
       diagnostics.error(
-        `remote_url '${maskedUrl(url)}': ${remote.scheme}:// is not available for git`,
+        `remote_url '${url}': ${remote.scheme}:// is not available for git`,
         origin,
         'use a local path, file://, ssh://, user@host:path, http(s):// or git://',
       );
       return;
     case 'invalid':
-      diagnostics.error(
-        `bad value for option 'remote_url': '${maskedUrl(url)}'`,
-        origin,
-        `expected ${remote.expected}`,
-      );
+      diagnostics.error(`bad value for option 'remote_url': '${url}'`, origin, `expected ${remote.expected}`);
       return;
     case 'ssh':
       if (remote.hasPassword)
