@@ -672,6 +672,7 @@ unit_1_collect_journal() {
   polyarchiv_step 3 6 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
   polyarchiv_check_copy 50 no 'the copy of source "etc"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/journal/backups/etc/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc
   # journal.collect:5 [point]
   polyarchiv_step 4 6 'make the collect directory a git repository (once)' 'journal.collect:5 [point]'
   git -c 'init.defaultBranch=master' init -q /var/lib/polyarchiv-fixture/collect/journal/backups

@@ -703,6 +703,7 @@ unit_2_restore_journal() {
   # journal.collect:7 [source "etc"]
   polyarchiv_step 6 6 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:7 [source "etc"]'
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
+  sync -f -- /var/lib/polyarchiv-fixture/data/etc
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.
