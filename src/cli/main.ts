@@ -19,6 +19,7 @@ import { normalizeArgv, ORIGINAL_COMMANDS } from './original-argv.js';
 const planCommands = () => import('./plan-commands.js');
 const statusCommands = () => import('./status-commands.js');
 const checkCommand = () => import('./check-command.js');
+const scheduleCommand = () => import('./schedule-command.js');
 const pluginsCommands = () => import('./plugins-command.js');
 
 const INCLUDE_SECRETS_HELP = `embed secret values instead of \${POLYARCHIV_SECRET_...} references (--out gets mode 0600)`;
@@ -92,6 +93,20 @@ function program(run: (code: Promise<number> | number) => void): Command {
     )
     .option('--out <file>', 'write the json or prometheus output to FILE, replaced whole (atomically)')
     .action((flags) => run(checkCommand().then((m) => m.checkCommand(flags))));
+
+  withConfigOptions(root.command('schedule'))
+    .description('write a systemd service and timer per frequency of the points, or print a cron.d file')
+    .option(
+      '--systemd <dir>',
+      'write NAME-FREQUENCY.service and .timer files into DIR (such as /etc/systemd/system)',
+    )
+    .option('--cron', 'print an /etc/cron.d file instead')
+    .option('--randomized-delay <time>', 'delay each run by a random time up to TIME: seconds, or 30min, 2h')
+    .option('--nice <n>', 'run backups with this niceness (-20 to 19), at idle I/O priority', '10')
+    .option('--user <name>', 'run backups as this user (default: root)')
+    .option('--name <name>', 'prefix of unit names and name of the cron file', 'polyarchiv')
+    .option('--polyarchiv <path>', 'the polyarchiv executable to run (default: this node and this CLI)')
+    .action((flags) => run(scheduleCommand().then((m) => m.scheduleCommand(flags))));
 
   withConfigOptions(root.command('plugins'))
     .description('list engines; -v adds their options')

@@ -4,7 +4,7 @@ import { engineReferenceMarkdown } from '../../src/cli/plugins-command.js';
 import { runCli } from '../helpers/cli.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const COMMANDS = ['plan', 'apply', 'restore', 'validate', 'config', 'check', 'plugins'];
+const COMMANDS = ['plan', 'apply', 'restore', 'validate', 'config', 'check', 'schedule', 'plugins'];
 
 describe('README', () => {
   it('opens with exactly the two commands: run the example, run the tests', () => {
