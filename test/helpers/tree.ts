@@ -1,6 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, type Stats } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  type Stats,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -59,7 +68,7 @@ export function snapshotTree(root: string): Record<string, string> {
     else {
       let content = readFileSync(path);
       let size = String(stat.size);
-      if (key.endsWith('.json')) content = Buffer.from(maskTimestamps(content.toString('utf8')));
+      if (key.endsWith('.json')) content = Buffer.from(maskRunFacts(root, key, content.toString('utf8')));
       // Two archives of the same tree differ in the times they record: compare what they hold.
       if (ARCHIVE.test(key)) {
         content = Buffer.from(JSON.stringify(archiveTree(path)));
@@ -73,6 +82,18 @@ export function snapshotTree(root: string): Record<string, string> {
 }
 
 const ARCHIVE = /\.tar\.(gz|bz2|xz|zst)$/;
+
+/**
+ * A state file's run timestamps, and the size of a git collect point: its compressed objects hold
+ * the commit times, so two runs of the same plan may differ by a few bytes there.
+ */
+function maskRunFacts(root: string, key: string, text: string): string {
+  const collectPoint = /^(.*)\/metadata\/collect_point\/[^/]+\.json$/.exec(key)?.[1];
+  const masked = maskTimestamps(text);
+  return collectPoint !== undefined && existsSync(join(root, collectPoint, 'backups/.git'))
+    ? masked.replace(/"total_size":\d+/, '"total_size":"<git>"')
+    : masked;
+}
 
 /** The tree an archive holds, as snapshotTree pictures it (GNU tar recognises the compression). */
 export function archiveTree(archive: string): Record<string, string> {
