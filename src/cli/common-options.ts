@@ -37,7 +37,10 @@ export function withConfigOptions(command: Command): Command {
     .option('-v, --verbose', 'more output: commands, notices (--verbosity 3)')
     .option('-q, --quiet', 'print nothing but errors and warnings (--verbosity 0)')
     .option('--verbosity <level>', '0 quiet, 1 normal (default), 2 or 3 verbose; wins over -v and -q')
-    .option('--log-file <file>', "also write the whole run's output to FILE (truncated first)");
+    .option(
+      '--log-file <file>',
+      "also write the whole run's output to FILE (truncated first), each line with its time",
+    );
 }
 
 /**

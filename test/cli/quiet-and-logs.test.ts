@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, withoutLogStamps } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
@@ -68,7 +68,7 @@ describe.runIf(canRun)('quiet runs, log files and the script guard', () => {
     writeFileSync(log, 'the previous run\n');
     const result = apply('--log-file', log);
     expect(result.status).toBe(1);
-    const text = readFileSync(log, 'utf8');
+    const text = withoutLogStamps(readFileSync(log, 'utf8'));
     expect(text).toBe(result.stdout + result.stderr);
     expect(text).toMatch(/^rsync: .*data.*No such file or directory/m);
     expect(text).toContain('summary:');

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, withoutLogStamps } from '../helpers/cli.js';
 import { haveOriginal, runOriginal } from '../helpers/original.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -57,7 +57,7 @@ describe.runIf(canRun)("the original's command lines", () => {
     expect(ours.code, ours.stdout + ours.stderr).toBe(code);
     if (code === 2) expect(ours.stderr).toContain('Usage: polyarchiv');
     if (line.includes('LOG')) {
-      expect(readFileSync(box.path('run.log'), 'utf8')).toBe(ours.stdout + ours.stderr);
+      expect(withoutLogStamps(readFileSync(box.path('run.log'), 'utf8'))).toBe(ours.stdout + ours.stderr);
     }
   });
 

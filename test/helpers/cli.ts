@@ -46,3 +46,11 @@ export function runAsync(
     );
   });
 }
+
+/** A `--log-file` with the time stamp that starts each of its lines removed (checked first). */
+export function withoutLogStamps(log: string): string {
+  for (const line of log.split('\n').slice(0, -1))
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2} /.test(line))
+      throw new Error(`a log line without its time: ${line}`);
+  return log.replace(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2} /gm, '');
+}
