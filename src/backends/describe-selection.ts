@@ -11,6 +11,8 @@ export function describeSelection(selection: Selection, mode: 'backup' | 'restor
   if (selection.skipBackup) parts.push('--skip-backup');
   if (selection.force) parts.push('--force');
   if (selection.from !== undefined) parts.push(`--from ${selection.from}`);
+  if (selection.at !== undefined) parts.push(`--at ${selection.at}`);
+  if (selection.allowMassDelete === true) parts.push('--allow-mass-delete');
   if (parts.length > 0) return parts.join(' ');
   return mode === 'backup' ? 'every point that is due' : 'every collect point';
 }

@@ -46,6 +46,7 @@ export function writeText(plan: Plan, write: (text: string) => void): void {
 function unitText(unit: PlanUnit): string {
   let text = `+ ${unit.title}  [${formatOrigin(unit.origin)}]\n    ${unit.why}\n`;
   if (unit.requires.length > 0) text += `    only if ${unit.requires.join(', ')} succeeds\n`;
+  for (const note of unit.notes ?? []) text += `    ${note}\n`;
   unit.steps.forEach((step, i) => {
     text += `    ${i + 1}. ${step.action.summary}  [${formatOrigin(step.action.origin)}]\n`;
     for (const command of step.commands) text += `         $ ${commandLine(command)}\n`;

@@ -1,6 +1,7 @@
 import { defaultConfigDir } from '../config/load.js';
 import { UsageError } from '../diag/diagnostic.js';
 import type { Selection } from '../planner/plan.js';
+import { formatTimestamp } from '../state/point-state.js';
 import { type Command, Option } from './commander.js';
 
 export interface CommonFlags {
@@ -9,6 +10,8 @@ export interface CommonFlags {
   set: string[];
   force?: boolean;
   allowShrink?: boolean;
+  allowMassDelete?: boolean;
+  at?: string;
   onlyCollectPoints: string[];
   onlyBackupPoints: string[];
   skipCollect?: boolean;
@@ -74,6 +77,10 @@ export function withSelectionOptions(command: Command): Command {
     .option(
       '--allow-shrink',
       'let a copy proceed that would become empty or lose more than max_shrink_percent of its files or bytes',
+    )
+    .option(
+      '--allow-mass-delete',
+      'let retention delete more than half of the archives of a rolling_archive series in one run',
     )
     .option(
       '--only-collect-points <pattern...>',
@@ -167,5 +174,7 @@ export function selectionOf(flags: CommonFlags, from?: string): Selection {
     force: flags.force === true,
     ...(flags.allowShrink === true ? { allowShrink: true } : {}),
     ...(from === undefined ? {} : { from }),
+    ...(flags.allowMassDelete === true ? { allowMassDelete: true } : {}),
+    ...(flags.at === undefined ? {} : { at: formatTimestamp(parseTime(flags.at, '--at')) }),
   };
 }

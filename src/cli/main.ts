@@ -23,6 +23,8 @@ const scheduleCommand = () => import('./schedule-command.js');
 const pluginsCommands = () => import('./plugins-command.js');
 
 const INCLUDE_SECRETS_HELP = `embed secret values instead of \${POLYARCHIV_SECRET_...} references (--out gets mode 0600)`;
+const AT_HELP =
+  'restore the newest copy made at or before TIME (ISO-8601 or @EPOCH): a dated archive of a rolling_archive, or a last success';
 
 function program(run: (code: Promise<number> | number) => void): Command {
   const root = new Command('polyarchiv')
@@ -46,6 +48,7 @@ function program(run: (code: Promise<number> | number) => void): Command {
     .option('--out <file>', 'write to FILE instead of standard output')
     .option('--restore', 'plan a restore instead of a backup')
     .option('--from <backup-point>', 'restore from this backup point (default: the most recent success)')
+    .option('--at <time>', AT_HELP)
     .option('--include-secrets', INCLUDE_SECRETS_HELP)
     .action((flags) => run(planCommands().then((m) => m.planCommand(flags))));
 
@@ -69,6 +72,7 @@ function program(run: (code: Promise<number> | number) => void): Command {
 
   apply('restore', 'fetch each collect point from its most recent backup point, then restore its sources')
     .option('--from <backup-point>', 'restore from this backup point')
+    .option('--at <time>', AT_HELP)
     .action((flags) => run(planCommands().then((m) => m.applyCommand(undefined, flags, 'restore'))));
 
   withConfigOptions(root.command('validate'))

@@ -36,6 +36,7 @@ const VALUE_OPTIONS = new Set([
   '--format',
   '--out',
   '--from',
+  '--at',
   '--sample',
 ]);
 /** Options that read every following argument up to the next option, as argparse's nargs='+'. */

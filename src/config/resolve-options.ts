@@ -37,7 +37,8 @@ export function resolveOptions(input: ResolveOptionsInput, diagnostics: Diagnost
     if (spec.inert !== undefined)
       diagnostics.warning(`option '${spec.name}' has no effect: ${spec.inert}`, entry.origin);
     const converted = convertText(spec, entry.value, variables, entry.origin, context, diagnostics);
-    if (converted !== undefined) values.set(spec.name, { spec, value: converted, origin: entry.origin });
+    if (converted !== undefined)
+      values.set(spec.name, { spec, value: converted, origin: entry.origin, template: entry.value });
   }
   for (const spec of specs) {
     if (values.has(spec.name)) continue;

@@ -48,14 +48,46 @@ export interface CollectEngine extends EngineInfo {
 
 export interface BackupEngine extends EngineInfo {
   readonly role: 'backup';
-  readonly backup: (bp: BoundBackupPoint, cp: BoundCollectPoint) => ActionDraft[];
+  readonly backup: (bp: BoundBackupPoint, cp: BoundCollectPoint, context: BackupContext) => BackupDrafts;
   /** Checks that need the collect point the backup point is bound to. */
   readonly checkPair?: (bp: BoundBackupPoint, cp: BoundCollectPoint, diagnostics: Diagnostics) => void;
   /** Fetches the backup point's copy into the collect point's export directory. */
-  readonly restore: (bp: BoundBackupPoint, cp: BoundCollectPoint) => ActionDraft[];
+  readonly restore: (bp: BoundBackupPoint, cp: BoundCollectPoint, context: RestoreContext) => ActionDraft[];
+  /**
+   * The times of the copies a restore can choose from, read from what the point recorded (`data`
+   * of its state); absent: one copy, of the last success.
+   */
+  readonly copies?: (recorded: unknown) => readonly Date[];
   /** The local directory it replaces, for the overlap checks; undefined for remote targets. */
   readonly location?: (options: OptionValues) => string | undefined;
 }
+
+/** What a backup point's last record tells its next run, and how the run was asked to treat it. */
+export interface BackupContext {
+  /** `data` of the point's state: what its earlier runs recorded (dated archives). */
+  readonly recorded: unknown;
+  /** Deleting more than half of a series in one run was allowed (--allow-mass-delete). */
+  readonly allowMassDelete: boolean;
+}
+
+/** What a restore was asked for: the newest copy, or the newest not after a time (--at). */
+export interface RestoreContext {
+  readonly recorded: unknown;
+  readonly at?: Date;
+}
+
+/**
+ * A backup point's actions, and for one that keeps a history, what its success records in `data`,
+ * why (one line per copy kept or deleted, shown in every plan format) and what it held back.
+ */
+export type BackupDrafts =
+  | readonly ActionDraft[]
+  | {
+      readonly drafts: readonly ActionDraft[];
+      readonly recorded: unknown;
+      readonly notes: readonly string[];
+      readonly warnings: readonly string[];
+    };
 
 export type Engine = SourceEngine | CollectEngine | BackupEngine;
 

@@ -1,5 +1,6 @@
 import { archive } from './backup/archive.js';
 import { gitBackupPoint } from './backup/git.js';
+import { rollingArchive } from './backup/rolling-archive.js';
 import { synchronize } from './backup/synchronize.js';
 import { filesCollectPoint } from './collect/files.js';
 import { gitCollectPoint } from './collect/git.js';
@@ -24,6 +25,7 @@ export const ENGINES: readonly Engine[] = [
   synchronize,
   archive,
   gitBackupPoint,
+  rollingArchive,
 ];
 
 /** The original's catalogue: known names that this version cannot run yet. */

@@ -39,7 +39,8 @@ export type ActionBody =
   | ({ readonly kind: 'pack' } & PackSpec)
   | ({ readonly kind: 'unpack' } & UnpackSpec)
   | ({ readonly kind: 'git-push' } & GitPushSpec)
-  | ({ readonly kind: 'git-fetch' } & GitFetchSpec);
+  | ({ readonly kind: 'git-fetch' } & GitFetchSpec)
+  | { readonly kind: 'delete-archive'; readonly archive: string };
 
 /**
  * Another git repository, as git reaches it. Credentials never appear in `url`: an ssh key and
@@ -102,6 +103,19 @@ export interface PackSpec {
   readonly metadata: CopyMetadata;
   /** Paths below `from` left out of the archive, each with everything below it. */
   readonly excludes: readonly string[];
+  /** What `from` is judged against before anything is written (see ArchiveGuard). */
+  readonly guard?: ArchiveGuard;
+}
+
+/**
+ * The archive a collect point's new archive replaces (or follows, for dated archives): a collect
+ * point that held files there and is now empty, or lost more than `maxShrinkPercent` of them or
+ * of their bytes, is refused unless the plan allows it, as a guarded copy is.
+ */
+export interface ArchiveGuard {
+  readonly previous: string;
+  readonly maxShrinkPercent: number;
+  readonly what: string;
 }
 
 /** A compressed tarball extracted into `into`, a directory that exists and is empty. */

@@ -81,6 +81,14 @@ export function packCommands(spec: PackSpec, tools: ToolPaths): Command[] {
   ];
 }
 
+/**
+ * Lists an archive with sizes (`tar -tv`), for the shrink guard: tar runs the decompressor itself
+ * (`-I`, which it calls with `-d`), so the listing is one command.
+ */
+export function archiveListing(archive: string, compression: Compression, tools: ToolPaths): string[] {
+  return [tools.tar ?? 'tar', '-t', '-v', '-f', archive, '-I', tools[compression] ?? compression];
+}
+
 /** Extraction keeps modes whatever the umask, and every extended attribute, like `rsync -X`. */
 export function unpackCommands(spec: UnpackSpec, tools: ToolPaths): Command[] {
   const compressor = tools[spec.compression] ?? spec.compression;

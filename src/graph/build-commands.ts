@@ -1,5 +1,5 @@
-import { type Action, assertNever, type RsyncSpec, type ToolRun } from './action.js';
-import { packCommands, unpackCommands } from './archive-commands.js';
+import { type Action, assertNever, type PackSpec, type RsyncSpec, type ToolRun } from './action.js';
+import { archiveListing, packCommands, unpackCommands } from './archive-commands.js';
 import type { Command, ExecCommand, Word } from './command.js';
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
@@ -108,13 +108,16 @@ export function buildCommands(
         },
       ];
     case 'pack':
-      return packCommands(action, tools);
+      return [...archiveCheck(action, tools, options), ...packCommands(action, tools)];
     case 'unpack':
       return unpackCommands(action, tools);
     case 'git-push':
       return gitPushCommands(action, tools);
     case 'git-fetch':
       return gitFetchCommands(action, tools);
+    case 'delete-archive':
+      // -f: an archive someone already removed is not a failure; the state forgets it all the same.
+      return [{ kind: 'exec', argv: ['rm', '-f', '--', action.archive] }];
     default:
       return assertNever(action);
   }
@@ -140,6 +143,34 @@ function copyCheck(spec: RsyncSpec, tools: ToolPaths, options: CommandOptions): 
       kind: 'check-copy',
       incoming: [rsync, ...measureArgv(spec, 'from', tools.ssh)],
       previous: [rsync, ...measureArgv(spec, 'to', tools.ssh)],
+      maxShrinkPercent: spec.guard.maxShrinkPercent,
+      allowShrink: options.allowShrink === true,
+      what: spec.guard.what,
+    },
+  ];
+}
+
+/**
+ * A guarded archive is judged before it is written: what the collect point holds, measured as a
+ * copy's incoming side is (the same leftovers and holding directories left out), against the
+ * listing of the archive it follows (`tar -tv`; none yet: nothing to lose).
+ */
+function archiveCheck(spec: PackSpec, tools: ToolPaths, options: CommandOptions): Command[] {
+  if (spec.guard === undefined) return [];
+  const rsync = tools.rsync ?? 'rsync';
+  const tree: RsyncSpec = {
+    from: spec.from,
+    to: spec.from,
+    deleteExtraneous: false,
+    hardLinks: false,
+    inPlace: true,
+    filters: spec.excludes.map((path) => ({ rule: 'exclude', pattern: `/${path}/` })),
+  };
+  return [
+    {
+      kind: 'check-copy',
+      incoming: [rsync, ...measureArgv(tree, 'from')],
+      previous: archiveListing(spec.guard.previous, spec.compression, tools),
       maxShrinkPercent: spec.guard.maxShrinkPercent,
       allowShrink: options.allowShrink === true,
       what: spec.guard.what,

@@ -56,6 +56,8 @@ export interface ResolvedOption {
   readonly value: OptionValue;
   /** Absent when the value is the schema default. */
   readonly origin?: Origin;
+  /** The text as written, before its variables were expanded; absent when the value is the default. */
+  readonly template?: string;
 }
 
 /** Typed read access to an engine's resolved options; the resolver guarantees the types. */
@@ -99,6 +101,11 @@ export class OptionValues {
   frequency(): Frequency {
     const value = this.values.get('frequency')?.value;
     return typeof value === 'object' && value !== null && 'kind' in value ? value : { kind: 'always' };
+  }
+
+  /** The option's text as written, `{variables}` unexpanded; undefined when it was left out. */
+  template(name: string): string | undefined {
+    return this.values.get(name)?.template;
   }
 
   origin(name: string): Origin {

@@ -140,6 +140,26 @@ export function variableValue(variables: Variables, name: string): string | unde
     : value;
 }
 
+/** The time and host variables a run records, so that a later run can find its dated copies again. */
+export function recordedVariables(variables: Variables): Variables {
+  const recorded: Record<string, string> = {};
+  for (const key of [...HOST_VARIABLES, ...TIME_VARIABLES]) {
+    const value = variableValue(variables, key);
+    if (value !== undefined) recorded[key] = value;
+  }
+  return recorded;
+}
+
+/** The names a template refers to (`{name}`), without the literal braces `{{` and `}}`. */
+export function templateFields(template: string): string[] {
+  return [
+    ...template
+      .replaceAll('{{', '')
+      .replaceAll('}}', '')
+      .matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g),
+  ].map((match) => match[1] as string);
+}
+
 export type FormatResult =
   | { readonly ok: true; readonly text: string }
   | { readonly ok: false; readonly message: string; readonly hint?: string };

@@ -62,7 +62,13 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
     });
 
   for (const problem of unmatchedSelection(config, selection)) diagnostics.error(problem);
-  const drafts = request.mode === 'backup' ? lowerBackup(config) : restoreDrafts(request, diagnostics, skip);
+  const drafts =
+    request.mode === 'backup'
+      ? lowerBackup(config, (bp) => ({
+          recorded: request.states.get(bp.stateFile)?.state.data ?? null,
+          allowMassDelete: selection.allowMassDelete === true,
+        }))
+      : restoreDrafts(request, diagnostics, skip);
   // The collect and fetch units planned so far for each collect point: later units require them.
   const providers = new Map<string, string[]>();
   const records = new StateRecords(configHash);
@@ -73,6 +79,7 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
       skip(unit, decision.reason);
       continue;
     }
+    for (const warning of unit.warnings ?? []) diagnostics.warning(warning, unit.bp?.origin);
     const requires = [...(providers.get(unit.cp.name) ?? [])];
     units.push(finishUnit(unit, requires, decision.reason, request, records));
     if (unit.kind === 'collect' || unit.kind === 'fetch') providers.set(unit.cp.name, [...requires, unit.id]);
@@ -195,6 +202,7 @@ function finishUnit(
               snapshot.state,
               unit.bp?.variables ?? unit.cp.variables,
               unit.kind === 'collect',
+              unit.history,
             ),
             ...(unit.kind === 'collect' ? { measure: unit.cp.exportDir } : {}),
             ...(snapshot.problem?.kind === 'corrupt' ? { keepAside: true as const } : {}),
@@ -202,6 +210,7 @@ function finishUnit(
         }),
     requires,
     why,
+    ...(unit.history === undefined ? {} : { notes: unit.history.notes }),
     steps,
   };
 }
@@ -224,24 +233,30 @@ function restoreDrafts(
     });
     for (const { source, message, hint } of problems) diagnostics.error(message, source.origin, hint);
     if (problems.length > 0) continue;
-    const from = chooseBackupPoint(cp, candidates, states, selection.from, diagnostics);
-    if (from === 'none') {
+    const at = selection.at === undefined ? undefined : new Date(selection.at);
+    const chosen = chooseBackupPoint(cp, candidates, states, selection.from, at, diagnostics);
+    if (chosen === 'none') {
       const restoreUnit = lowerRestore(cp, undefined).at(-1) as DraftUnit;
-      skip(
-        restoreUnit,
-        `no backup point holds a successful backup of ${cp.name} (--from NAME chooses one)`,
-        true,
-      );
+      const which = at === undefined ? 'a successful backup' : `a copy made at or before ${selection.at}`;
+      skip(restoreUnit, `no backup point holds ${which} of ${cp.name} (--from NAME chooses one)`, true);
       continue;
     }
+    const from = chosen?.bp;
+    const when = describeTime(chosen?.time);
     const why =
       from === undefined
         ? `${cp.name} has no backup point: its sources are restored from the collect point's own copy`
         : selection.from !== undefined
-          ? `chosen with --from ${from.name}`
-          : `the most recent success of ${cp.name} (${describeTime(dataTime(states.get(from.stateFile)?.state))})`;
+          ? `chosen with --from ${from.name}${at === undefined ? '' : ` (its newest copy not after --at ${selection.at}: ${when})`}`
+          : at !== undefined
+            ? `the newest copy of ${cp.name} not after --at ${selection.at} (${when})`
+            : `the most recent success of ${cp.name} (${when})`;
+    const context = {
+      recorded: from === undefined ? null : (states.get(from.stateFile)?.state.data ?? null),
+      ...(at === undefined ? {} : { at }),
+    };
     units.push(
-      ...lowerRestore(cp, from).map((unit) => ({
+      ...lowerRestore(cp, from, context).map((unit) => ({
         ...unit,
         why: unit.kind === 'fetch' || from === undefined ? why : `restore the sources of ${cp.name}`,
       })),
@@ -253,17 +268,33 @@ function restoreDrafts(
 const describeTime = (date: Date | undefined): string =>
   date === undefined ? 'unknown' : formatTimestamp(date);
 
+/** The times of the copies a backup point holds: its recorded archives, or its last success. */
+function copyTimes(bp: BoundBackupPoint, states: StateSnapshots): readonly Date[] {
+  const state = states.get(bp.stateFile)?.state;
+  if (bp.engine.copies !== undefined) return state === undefined ? [] : bp.engine.copies(state.data);
+  const last = dataTime(state);
+  return last === undefined ? [] : [last];
+}
+
 /**
- * The backup point with the most recent success (ties: file order), or `--from NAME`. A collect
- * point without any backup point restores from its local copy.
+ * The backup point with the most recent copy (not after `at` when given; ties: file order), or
+ * `--from NAME` when it holds such a copy. A collect point without any backup point restores from
+ * its local copy.
  */
 function chooseBackupPoint(
   cp: BoundCollectPoint,
   candidates: readonly BoundBackupPoint[],
   states: StateSnapshots,
   from: string | undefined,
+  at: Date | undefined,
   diagnostics: Diagnostics,
-): BoundBackupPoint | undefined | 'none' {
+): { bp: BoundBackupPoint; time: Date | undefined } | undefined | 'none' {
+  const newestCopy = (bp: BoundBackupPoint): Date | undefined => {
+    let newest: Date | undefined;
+    for (const time of copyTimes(bp, states))
+      if ((at === undefined || time <= at) && (newest === undefined || time > newest)) newest = time;
+    return newest;
+  };
   if (from !== undefined) {
     const chosen = candidates.find((c) => c.name === from);
     if (chosen === undefined) {
@@ -274,13 +305,14 @@ function chooseBackupPoint(
       );
       return 'none';
     }
-    return chosen;
+    const time = newestCopy(chosen);
+    return at !== undefined && time === undefined ? 'none' : { bp: chosen, time };
   }
   if (candidates.length === 0) return undefined;
-  let best: { bp: BoundBackupPoint; at: Date } | undefined;
+  let best: { bp: BoundBackupPoint; time: Date } | undefined;
   for (const bp of candidates) {
-    const at = dataTime(states.get(bp.stateFile)?.state);
-    if (at !== undefined && (best === undefined || at > best.at)) best = { bp, at };
+    const time = newestCopy(bp);
+    if (time !== undefined && (best === undefined || time > best.time)) best = { bp, time };
   }
-  return best?.bp ?? 'none';
+  return best ?? 'none';
 }

@@ -49,6 +49,7 @@ function writesInto(draft: ActionDraft): string[] {
     case 'unpack':
     case 'git-push':
     case 'git-fetch':
+    case 'delete-archive':
     case 'replace-dir':
     case 'recover-dir':
     case 'mkdir':

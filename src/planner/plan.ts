@@ -47,6 +47,10 @@ export interface Selection {
   readonly from?: string;
   /** Copies that would become empty or shrink past max_shrink_percent proceed (--allow-shrink). */
   readonly allowShrink?: boolean;
+  /** Retention may delete more than half of a series of archives in one run (--allow-mass-delete). */
+  readonly allowMassDelete?: boolean;
+  /** Restore the newest copy made at or before this time (--at, ISO-8601 with offset). */
+  readonly at?: string;
 }
 
 export type UnitKind = 'collect' | 'backup' | 'fetch' | 'restore';
@@ -67,6 +71,8 @@ export interface PlanUnit {
   readonly requires: readonly string[];
   /** Why it runs: due by its frequency, forced, chosen for a restore. */
   readonly why: string;
+  /** Why each dated archive is kept or deleted (backup points that keep a history). */
+  readonly notes?: readonly string[];
   readonly steps: readonly PlanStep[];
 }
 

@@ -1,7 +1,5 @@
-import { HOST_VARIABLES, TIME_VARIABLES, type Variables, variableValue } from '../options/variables.js';
+import { recordedVariables, type Variables } from '../options/variables.js';
 import { nextStateTemplates, type PointState, type StateTemplates } from '../state/point-state.js';
-
-const RECORDED = [...HOST_VARIABLES, ...TIME_VARIABLES];
 
 /**
  * The state templates of a plan's units. Points that have not run yet share one previous state,
@@ -13,8 +11,16 @@ export class StateRecords {
 
   constructor(private readonly configHash: string) {}
 
-  templates(previous: PointState, variables: Variables, measured: boolean): StateTemplates {
-    const recorded = timeAndHost(variables);
+  templates(
+    previous: PointState,
+    variables: Variables,
+    measured: boolean,
+    history?: { readonly recorded: unknown },
+  ): StateTemplates {
+    const recorded = recordedVariables(variables);
+    // A history is the point's own: nothing to share.
+    if (history !== undefined)
+      return nextStateTemplates(previous, this.configHash, recorded, measured, history);
     const key = `${measured} ${JSON.stringify(recorded)}`;
     let byKey = this.made.get(previous);
     if (byKey === undefined) {
@@ -28,14 +34,4 @@ export class StateRecords {
     }
     return templates;
   }
-}
-
-/** The variables a restore needs to find a dated backup again. */
-function timeAndHost(variables: Variables): Variables {
-  const recorded: Record<string, string> = {};
-  for (const key of RECORDED) {
-    const value = variableValue(variables, key);
-    if (value !== undefined) recorded[key] = value;
-  }
-  return recorded;
 }

@@ -126,15 +126,20 @@ export interface StateTemplates {
   readonly onFailure: string;
 }
 
-/** The next state for both outcomes, fixed at plan time (the stale-plan check guarantees `previous`). */
+/**
+ * The next state for both outcomes, fixed at plan time (the stale-plan check guarantees `previous`).
+ * `history` replaces `data` on success only: a failed run keeps the history it found.
+ */
 export function nextStateTemplates(
   previous: PointState,
   configHash: string,
   variables?: Variables,
   measured = false,
+  history?: { readonly recorded: unknown },
 ): StateTemplates {
   const success: PointState = {
     ...previous,
+    ...(history === undefined ? {} : { data: history.recorded }),
     last_state_valid: true,
     success_count: previous.success_count + 1,
     last_message: 'ok',

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { checkCopy } from '../../src/backends/execute/check-copy.js';
+import { archiveListing } from '../../src/graph/archive-commands.js';
 import type { CopyCheckCommand } from '../../src/graph/command.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -108,6 +109,30 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
     expect(executor).toEqual(script);
     expect(script.code).toBe(expected);
   });
+
+  it.each([
+    ['would become empty', 0, false, 1],
+    ['lost 60% of its files', 4, false, 1],
+    ['grew', 12, false, 0],
+    ['became empty, allowed', 0, true, 0],
+  ] as const)(
+    'judges a collect point that %s against the listing of its previous archive',
+    (_, count, allow, expected) => {
+      const box = makeSandbox('polyarchiv-twin-');
+      boxes.push(box);
+      box.write({ ...files('previous', 10), ...files('incoming', count) });
+      spawnSync('mkdir', ['-p', box.path('incoming/d')]);
+      spawnSync('ln', [box.path('previous/d/f0'), box.path('previous/d/link')]);
+      const archive = box.path('previous.tar.gz');
+      expect(spawnSync('tar', ['-czf', archive, '-C', box.path('previous'), '.']).status).toBe(0);
+      const check = { ...command(box.root, 50, allow), previous: archiveListing(archive, 'gzip', {}) };
+      const script = viaScript(check);
+      expect(viaExecutor(check)).toEqual(script);
+      expect(script.code).toBe(expected);
+      // The hard link counts as a file, not twice its bytes.
+      if (expected === 1) expect(script.said[0]).toContain('11 files (100 bytes) now');
+    },
+  );
 
   it('fails, like the script, when the incoming side cannot be measured', () => {
     const box = makeSandbox('polyarchiv-twin-');

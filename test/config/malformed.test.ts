@@ -44,12 +44,38 @@ describe('engines', () => {
     ]);
   });
 
-  it('rejects the rolling_archive backup point, known but not available in this version', () => {
+  it('refuses a rolling_archive whose remote_url does not change with time, at its line', () => {
+    for (const url of ['/b/{name}.tar.gz', '/b/{name}-{{Y}}.tar.gz', '/b/{hostname}/{name}.tar.gz']) {
+      expect(
+        errorsOf({ ...SITE, 'm.backup': `[point]\nengine=rolling_archive\nremote_url=${url}\n` }),
+        url,
+      ).toEqual([
+        `error: remote_url '${url}' does not change with time: each run would overwrite the archive of the run before (name each archive by its date and time, e.g. /var/backups/{name}-{Y}-{m}-{d}_{H}-{M}.tar.gz)\n  at m.backup:3 [point]`,
+      ]);
+    }
+    for (const url of ['/b/{name}-{Y}{m}{d}.tar.gz', '/b/{j}/{name}.tar.xz', '/b/{name}-{S}.tar.zst'])
+      expect(
+        errorsOf({ ...SITE, 'm.backup': `[point]\nengine=rolling_archive\nremote_url=${url}\n` }),
+        url,
+      ).toEqual([]);
+  });
+
+  it('refuses a rolling_archive whose retention keeps nothing, or a count out of range', () => {
+    const section = (counts: string) =>
+      `[point]\nengine=rolling_archive\nremote_url=/b/{name}-{Y}.tar.gz\n${counts}`;
     expect(
-      errorsOf({ ...SITE, 'm.backup': '[point]\nengine=rolling_archive\nremote_url=/b/{name}.tar.gz\n' }),
+      errorsOf({
+        ...SITE,
+        'm.backup': section(
+          'hourly_count=0\ndaily_count=0\nweekly_count=0\nmonthly_count=0\nyearly_count=0\n',
+        ),
+      }),
     ).toEqual([
-      "error: backup point engine 'rolling_archive' is not available in this version\n  at m.backup:2 [point]",
+      'error: every retention count is 0: no archive would be kept but the newest (set at least one of keep_last, hourly_count, daily_count, weekly_count, monthly_count, yearly_count)\n  at m.backup:5 [point]',
     ]);
+    expect(errorsOf({ ...SITE, 'm.backup': section('daily_count=-2\n') })[0]).toMatch(
+      /^error: bad value for option 'daily_count'.*\n {2}at m\.backup:4 \[point\]$/,
+    );
   });
 
   it('refuses an archive whose name has no known extension, at its line, on the value it resolves to', () => {

@@ -40,6 +40,8 @@ export interface ScriptView {
 export interface UnitView {
   readonly title: string;
   readonly why: string;
+  /** Why each dated archive is kept or deleted, as comment lines. */
+  readonly notes: readonly string[];
   readonly origin: string;
   readonly fn: string;
   readonly steps: readonly StepView[];
@@ -113,6 +115,7 @@ export function unitView(unit: PlanUnit, index: number): UnitView {
   return {
     title: commentText(unit.title),
     why: commentText(unit.why),
+    notes: (unit.notes ?? []).map(commentText),
     origin: commentText(formatOrigin(unit.origin)),
     fn: unitFunction(unit, index),
     steps: unit.steps.map((step, i) => ({

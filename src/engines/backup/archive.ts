@@ -2,7 +2,7 @@ import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { ActionDraft, Compression } from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, copyInPlace, copyMetadata } from '../copy-in-place.js';
-import type { BackupEngine, BoundBackupPoint } from '../engine.js';
+import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import {
   checkLocalTarget,
   leftoverExclusions,
@@ -24,13 +24,8 @@ export function compressionOf(path: string): Compression | undefined {
   return EXTENSIONS.find(([extension]) => path.endsWith(extension))?.[1];
 }
 
-const ARCHIVE_OPTIONS: readonly OptionSpec[] = [
-  {
-    name: 'remote_url',
-    type: 'url',
-    required: true,
-    help: 'The archive file: /var/backups/{name}.tar.gz or file:///var/backups/{name}.tar.gz; its extension (.tar.gz, .tar.bz2, .tar.xz or .tar.zst) chooses the compressor. Include {name}: each collect point needs its own archive.',
-  },
+/** The options of every archive backup point after its `remote_url`. */
+export const ARCHIVE_OPTIONS_AFTER_URL: readonly OptionSpec[] = [
   ...TRANSPORT_OPTIONS,
   {
     name: 'preserve_xattrs',
@@ -46,8 +41,18 @@ const ARCHIVE_OPTIONS: readonly OptionSpec[] = [
   },
   {
     ...COPY_GUARD_OPTION,
-    help: 'A restore that would empty the collect point, or remove more than this share (0-100) of its files or bytes, is refused and the run fails, unless --allow-shrink is given.',
+    help: 'An archive of a collect point that became empty, or lost more than this share (0-100) of the files or bytes the previous archive holds, is refused and the run fails, unless --allow-shrink is given; a restore that would do the same to the collect point too.',
   },
+];
+
+const ARCHIVE_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'remote_url',
+    type: 'url',
+    required: true,
+    help: 'The archive file: /var/backups/{name}.tar.gz or file:///var/backups/{name}.tar.gz; its extension (.tar.gz, .tar.bz2, .tar.xz or .tar.zst) chooses the compressor. Include {name}: each collect point needs its own archive.',
+  },
+  ...ARCHIVE_OPTIONS_AFTER_URL,
 ];
 
 /**
@@ -62,60 +67,76 @@ export const archive: BackupEngine = {
   options: ARCHIVE_OPTIONS,
   check: checkArchiveTarget,
   location: localLocation,
-  backup(bp, cp) {
-    const file = localTarget(bp);
-    return [
-      {
-        kind: 'pack',
-        from: cp.exportDir,
-        archive: file,
-        partial: partialOf(file),
-        compression: compressionOf(file) as Compression,
-        metadata: copyMetadata(bp.options),
-        excludes: sourceLeftovers(cp),
-        origin: bp.options.origin('remote_url'),
-        summary: `pack "${cp.name}" into ${file}, then check it and put it in place`,
-      },
-    ];
-  },
-  restore(bp, cp) {
-    const file = localTarget(bp);
-    const staging = stagingOf(bp);
-    const origin = bp.options.origin('remote_url');
-    const what = `the copy of "${cp.name}" extracted from backup point "${bp.name}"`;
-    const removeStaging = (summary: string): ActionDraft => ({
-      kind: 'run',
-      argv: ['rm', '-rf', '--', staging],
-      origin,
-      summary,
-    });
-    return [
-      removeStaging('remove what an interrupted restore left'),
-      { kind: 'mkdir', path: staging, origin, summary: `create ${staging}, where the archive is extracted` },
-      {
-        kind: 'unpack',
-        archive: file,
-        into: staging,
-        compression: compressionOf(file) as Compression,
-        metadata: copyMetadata(bp.options),
-        origin,
-        summary: `extract ${file} (the collect point is not touched unless the whole archive reads back)`,
-      },
-      ...copyInPlace({
-        from: staging,
-        target: cp.exportDir,
-        hardLinks: true,
-        metadata: copyMetadata(bp.options),
-        // Excluded, hence kept: a source's leftover may hold its last good copy until its next run.
-        filters: leftoverExclusions(cp),
-        origin,
-        maxShrinkPercent: bp.options.integer('max_shrink_percent'),
-        what,
-      }),
-      removeStaging(`remove ${staging}`),
-    ];
-  },
+  backup: (bp, cp) => [packArchive(bp, cp, localTarget(bp))],
+  restore: (bp, cp) => extractArchive(bp, cp, localTarget(bp)),
 };
+
+/**
+ * The collect point packed into `file`: judged against the archive it replaces (an empty or shrunk
+ * collect point is refused), written to a hidden partial, read back whole, then published.
+ */
+export function packArchive(
+  bp: BoundBackupPoint,
+  cp: BoundCollectPoint,
+  file: string,
+  previous = file,
+  partial = partialOf(file),
+): ActionDraft {
+  return {
+    kind: 'pack',
+    from: cp.exportDir,
+    archive: file,
+    partial,
+    compression: compressionOf(file) as Compression,
+    metadata: copyMetadata(bp.options),
+    excludes: sourceLeftovers(cp),
+    guard: {
+      previous,
+      maxShrinkPercent: bp.options.integer('max_shrink_percent'),
+      what: `the archive of "${cp.name}" in backup point "${bp.name}"`,
+    },
+    origin: bp.options.origin('remote_url'),
+    summary: `pack "${cp.name}" into ${file}, then check it and put it in place`,
+  };
+}
+
+/** `file` extracted aside, then the collect point updated from it in place. */
+export function extractArchive(bp: BoundBackupPoint, cp: BoundCollectPoint, file: string): ActionDraft[] {
+  const staging = stagingOf(bp);
+  const origin = bp.options.origin('remote_url');
+  const what = `the copy of "${cp.name}" extracted from backup point "${bp.name}"`;
+  const removeStaging = (summary: string): ActionDraft => ({
+    kind: 'run',
+    argv: ['rm', '-rf', '--', staging],
+    origin,
+    summary,
+  });
+  return [
+    removeStaging('remove what an interrupted restore left'),
+    { kind: 'mkdir', path: staging, origin, summary: `create ${staging}, where the archive is extracted` },
+    {
+      kind: 'unpack',
+      archive: file,
+      into: staging,
+      compression: compressionOf(file) as Compression,
+      metadata: copyMetadata(bp.options),
+      origin,
+      summary: `extract ${file} (the collect point is not touched unless the whole archive reads back)`,
+    },
+    ...copyInPlace({
+      from: staging,
+      target: cp.exportDir,
+      hardLinks: true,
+      metadata: copyMetadata(bp.options),
+      // Excluded, hence kept: a source's leftover may hold its last good copy until its next run.
+      filters: leftoverExclusions(cp),
+      origin,
+      maxShrinkPercent: bp.options.integer('max_shrink_percent'),
+      what,
+    }),
+    removeStaging(`remove ${staging}`),
+  ];
+}
 
 /** Where the archive is written before it replaces the previous one: hidden, next to it. */
 export function partialOf(file: string): string {
@@ -128,7 +149,7 @@ function stagingOf(bp: BoundBackupPoint): string {
   return `${bp.stateFile.slice(0, bp.stateFile.lastIndexOf('/'))}/extracted`;
 }
 
-function checkArchiveTarget(options: OptionValues, diagnostics: Diagnostics): void {
+export function checkArchiveTarget(options: OptionValues, diagnostics: Diagnostics): void {
   const path = checkLocalTarget(options, diagnostics);
   // A trailing slash names a directory, whatever the name before it.
   if (
