@@ -55,7 +55,7 @@ export function history(gitDir: string): string {
 
 /**
  * A comparable picture of a directory tree: every entry with its type, permission bits and content
- * digest. State files are included with their run timestamps masked, and git repositories as their
+ * digest. State files are included with their run timestamps and the tree's root masked, and git repositories as their
  * history (the only expected differences between two runs of the same plan).
  */
 export function snapshotTree(root: string): Record<string, string> {
@@ -68,7 +68,9 @@ export function snapshotTree(root: string): Record<string, string> {
     else {
       let content = readFileSync(path);
       let size = String(stat.size);
-      if (key.endsWith('.json')) content = Buffer.from(maskRunFacts(root, key, content.toString('utf8')));
+      // State files name what they recorded (dated archives) by path: the tree's root is masked too.
+      if (key.endsWith('.json'))
+        content = Buffer.from(maskRunFacts(root, key, content.toString('utf8')).replaceAll(root, '<root>'));
       // Two archives of the same tree differ in the times they record: compare what they hold.
       if (ARCHIVE.test(key)) {
         content = Buffer.from(JSON.stringify(archiveTree(path)));

@@ -1,0 +1,114 @@
+import type { Diagnostics } from '../diag/diagnostic.js';
+import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
+import { dataTime, formatTimestamp } from '../state/point-state.js';
+import type { StateSnapshots } from '../state/read-states.js';
+import type { PlanRequest } from './build-plan.js';
+import { type DraftUnit, lowerRestore } from './lower.js';
+import { matchesOnly } from './select.js';
+
+/**
+ * The restore units of every selected collect point: from the backup point with the newest copy
+ * (not after --at), or the one --from names; a collect point nothing can restore is skipped as a
+ * failure.
+ */
+export function restoreDrafts(
+  request: PlanRequest,
+  diagnostics: Diagnostics,
+  skip: (unit: DraftUnit, reason: string, failed?: boolean) => void,
+): DraftUnit[] {
+  const { config, selection, states } = request;
+  const units: DraftUnit[] = [];
+  for (const cp of config.collectPoints) {
+    if (!matchesOnly(selection.onlyCollectPoints, cp.name, cp.tags)) continue;
+    const candidates = config.pairs.filter(
+      (p) => p.collectPoint === cp.name && matchesOnly(selection.onlyBackupPoints, p.name, p.tags),
+    );
+    const problems = cp.sources.flatMap((source) => {
+      const problem = source.engine.restoreProblem?.(source);
+      return problem === undefined ? [] : [{ source, ...problem }];
+    });
+    for (const { source, message, hint } of problems) diagnostics.error(message, source.origin, hint);
+    if (problems.length > 0) continue;
+    const at = selection.at === undefined ? undefined : new Date(selection.at);
+    const chosen = chooseBackupPoint(cp, candidates, states, selection.from, at, diagnostics);
+    if (chosen === 'none') {
+      const restoreUnit = lowerRestore(cp, undefined).at(-1) as DraftUnit;
+      const which = at === undefined ? 'a successful backup' : `a copy made at or before ${selection.at}`;
+      skip(restoreUnit, `no backup point holds ${which} of ${cp.name} (--from NAME chooses one)`, true);
+      continue;
+    }
+    const from = chosen?.bp;
+    const when = describeTime(chosen?.time);
+    const why =
+      from === undefined
+        ? `${cp.name} has no backup point: its sources are restored from the collect point's own copy`
+        : selection.from !== undefined
+          ? `chosen with --from ${from.name}${at === undefined ? '' : ` (its newest copy not after --at ${selection.at}: ${when})`}`
+          : at !== undefined
+            ? `the newest copy of ${cp.name} not after --at ${selection.at} (${when})`
+            : `the most recent success of ${cp.name} (${when})`;
+    const context = {
+      recorded: from === undefined ? null : (states.get(from.stateFile)?.state.data ?? null),
+      ...(at === undefined ? {} : { at }),
+    };
+    units.push(
+      ...lowerRestore(cp, from, context).map((unit) => ({
+        ...unit,
+        why: unit.kind === 'fetch' || from === undefined ? why : `restore the sources of ${cp.name}`,
+      })),
+    );
+  }
+  return units;
+}
+
+const describeTime = (date: Date | undefined): string =>
+  date === undefined ? 'unknown' : formatTimestamp(date);
+
+/** The times of the copies a backup point holds: its recorded archives, or its last success. */
+function copyTimes(bp: BoundBackupPoint, states: StateSnapshots): readonly Date[] {
+  const state = states.get(bp.stateFile)?.state;
+  if (bp.engine.copies !== undefined) return state === undefined ? [] : bp.engine.copies(state.data);
+  const last = dataTime(state);
+  return last === undefined ? [] : [last];
+}
+
+/**
+ * The backup point with the most recent copy (not after `at` when given; ties: file order), or
+ * `--from NAME` when it holds such a copy. A collect point without any backup point restores from
+ * its local copy.
+ */
+function chooseBackupPoint(
+  cp: BoundCollectPoint,
+  candidates: readonly BoundBackupPoint[],
+  states: StateSnapshots,
+  from: string | undefined,
+  at: Date | undefined,
+  diagnostics: Diagnostics,
+): { bp: BoundBackupPoint; time: Date | undefined } | undefined | 'none' {
+  const newestCopy = (bp: BoundBackupPoint): Date | undefined => {
+    let newest: Date | undefined;
+    for (const time of copyTimes(bp, states))
+      if ((at === undefined || time <= at) && (newest === undefined || time > newest)) newest = time;
+    return newest;
+  };
+  if (from !== undefined) {
+    const chosen = candidates.find((c) => c.name === from);
+    if (chosen === undefined) {
+      diagnostics.error(
+        `--from ${from}: no selected backup point of that name is associated with collect point ${cp.name}`,
+        cp.origin,
+        `associated: ${candidates.map((c) => c.name).join(', ') || 'none'}`,
+      );
+      return 'none';
+    }
+    const time = newestCopy(chosen);
+    return at !== undefined && time === undefined ? 'none' : { bp: chosen, time };
+  }
+  if (candidates.length === 0) return undefined;
+  let best: { bp: BoundBackupPoint; time: Date } | undefined;
+  for (const bp of candidates) {
+    const time = newestCopy(bp);
+    if (time !== undefined && (best === undefined || time > best.time)) best = { bp, time };
+  }
+  return best ?? 'none';
+}
