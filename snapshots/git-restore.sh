@@ -599,14 +599,27 @@ polyarchiv_finish() {
 }
 
 # Reads the regular files and total size from the --stats of an rsync dry run into
-# polyarchiv_stats (FILES BYTES); zeros when there are none (a directory that does not exist yet).
+# polyarchiv_stats (FILES BYTES), else from an archive's `tar -tv` listing (regular files and hard
+# links, the bytes of the regular ones); zeros when there are none (a directory or an archive that
+# does not exist yet).
 polyarchiv_copy_stats() {
+  local line stats=no
   polyarchiv_stats=(0 0)
   if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
-    polyarchiv_stats[0]=${BASH_REMATCH[1]}
+    polyarchiv_stats[0]=${BASH_REMATCH[1]} stats=yes
   fi
   if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
-    polyarchiv_stats[1]=${BASH_REMATCH[1]}
+    polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
+  fi
+  if [[ ${stats} == no ]]; then
+    while IFS= read -r line; do
+      if [[ ${line} =~ ^[-h][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+([0-9]+)[[:space:]] ]]; then
+        polyarchiv_stats[0]=$((polyarchiv_stats[0] + 1))
+        if [[ ${line} == -* ]]; then
+          polyarchiv_stats[1]=$((polyarchiv_stats[1] + BASH_REMATCH[1]))
+        fi
+      fi
+    done <<<"$1"
   fi
 }
 

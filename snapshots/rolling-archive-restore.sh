@@ -700,6 +700,7 @@ unit_1_fetch_history_site() {
   polyarchiv_step 5 6 'update the copy of "site" extracted from backup point "history" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted' 'history.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the copy of "site" extracted from backup point "history"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # history.backup:3 [point]
   polyarchiv_step 6 6 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted' 'history.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted
@@ -721,6 +722,7 @@ unit_2_restore_site() {
   # site.collect:5 [source "www"]
   polyarchiv_step 4 4 'restore source "www" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "www"]'
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ /var/lib/polyarchiv-fixture/data/site/
+  sync -f -- /var/lib/polyarchiv-fixture/data/site
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.

@@ -670,6 +670,7 @@ unit_1_collect_site() {
   polyarchiv_step 3 3 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "www"]'
   polyarchiv_check_copy 50 no 'the copy of source "www"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ "${polyarchiv_work}"/measure
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/backups/www/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/www
 }
 
 # backup point history of site (history.backup:1 [point])
