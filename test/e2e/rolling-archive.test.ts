@@ -80,7 +80,8 @@ function modelAfterEachRun(runDays: readonly string[], policy: Policy): string[]
   });
 }
 
-describe.runIf(canRun)('rolling_archive backup point, end to end', () => {
+// Each test runs polyarchiv and its script many times: minutes on a loaded machine.
+describe.runIf(canRun)('rolling_archive backup point, end to end', { timeout: 900_000 }, () => {
   let box: Sandbox;
   beforeEach(() => {
     box = makeSandbox('polyarchiv-rolling-');
@@ -245,47 +246,51 @@ describe.runIf(canRun)('rolling_archive backup point, end to end', () => {
   });
 });
 
-describe.runIf(canRun)('archive backup points refuse an empty or shrunk collect point', () => {
-  let box: Sandbox;
-  beforeEach(() => {
-    box = makeSandbox('polyarchiv-archive-guard-');
-  });
-  afterEach(() => box.remove());
+describe.runIf(canRun)(
+  'archive backup points refuse an empty or shrunk collect point',
+  { timeout: 600_000 },
+  () => {
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-archive-guard-');
+    });
+    afterEach(() => box.remove());
 
-  const engines = [
-    ['archive', '{root}/archives/{name}.tar.gz', 'site.tar.gz'],
-    ['rolling_archive', '{root}/archives/{name}-{d}.tar.gz', 'site-02.tar.gz'],
-  ] as const;
-  for (const [engine, url, first] of engines) {
-    for (const how of ['apply', 'script'] as const) {
-      it(`${engine} keeps its archive when the collect point became empty, unless --allow-shrink (${how})`, () => {
-        box.write({
-          'config/site.collect':
-            '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "www"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = www\n',
-          'config/point.backup': `[point]\nengine = ${engine}\nremote_url = ${url}\n`,
-          'data/a.txt': 'a',
-          'data/b.txt': 'b',
+    const engines = [
+      ['archive', '{root}/archives/{name}.tar.gz', 'site.tar.gz'],
+      ['rolling_archive', '{root}/archives/{name}-{d}.tar.gz', 'site-02.tar.gz'],
+    ] as const;
+    for (const [engine, url, first] of engines) {
+      for (const how of ['apply', 'script'] as const) {
+        it(`${engine} keeps its archive when the collect point became empty, unless --allow-shrink (${how})`, () => {
+          box.write({
+            'config/site.collect':
+              '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "www"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = www\n',
+            'config/point.backup': `[point]\nengine = ${engine}\nremote_url = ${url}\n`,
+            'data/a.txt': 'a',
+            'data/b.txt': 'b',
+          });
+          expect(run(box, how, 'backup', ['--now', '2024-03-02T03:00:00+01:00']).code).toBe(0);
+          const good = readFileSync(box.path('archives', first));
+          // The collect point lost its files (its own guards do not see it): the archive is judged.
+          rmSync(box.path('collect/site/backups/www'), { recursive: true });
+          const refused = run(box, how, 'backup', ['--now', '2024-03-02T04:00:00+01:00', '--skip-collect']);
+          expect(refused.code).toBe(1);
+          expect(refused.stderr).toContain(
+            `the archive of "site" in backup point "point" would become empty: 2 files (2 bytes) now, 0 files (0 bytes) incoming`,
+          );
+          expect(readFileSync(box.path('archives', first))).toEqual(good);
+          expect(readdirSync(box.path('archives'))).toEqual([first]);
+          const allowed = run(box, how, 'backup', [
+            '--now',
+            '2024-03-02T05:00:00+01:00',
+            '--skip-collect',
+            '--allow-shrink',
+          ]);
+          expect(allowed.code, allowed.stderr).toBe(0);
+          expect(allowed.stderr).toContain('accepted: --allow-shrink');
         });
-        expect(run(box, how, 'backup', ['--now', '2024-03-02T03:00:00+01:00']).code).toBe(0);
-        const good = readFileSync(box.path('archives', first));
-        // The collect point lost its files (its own guards do not see it): the archive is judged.
-        rmSync(box.path('collect/site/backups/www'), { recursive: true });
-        const refused = run(box, how, 'backup', ['--now', '2024-03-02T04:00:00+01:00', '--skip-collect']);
-        expect(refused.code).toBe(1);
-        expect(refused.stderr).toContain(
-          `the archive of "site" in backup point "point" would become empty: 2 files (2 bytes) now, 0 files (0 bytes) incoming`,
-        );
-        expect(readFileSync(box.path('archives', first))).toEqual(good);
-        expect(readdirSync(box.path('archives'))).toEqual([first]);
-        const allowed = run(box, how, 'backup', [
-          '--now',
-          '2024-03-02T05:00:00+01:00',
-          '--skip-collect',
-          '--allow-shrink',
-        ]);
-        expect(allowed.code, allowed.stderr).toBe(0);
-        expect(allowed.stderr).toContain('accepted: --allow-shrink');
-      });
+      }
     }
-  }
-});
+  },
+);
