@@ -38,11 +38,16 @@ export function checkOverlaps(
     rootIndex.add(root.path, i);
   });
   const mirrors: Place[] = [];
+  const sharedParts = new Map<string, Map<string, Place>>();
   for (const pair of pairs) {
     const path = pair.engine.location?.(pair.options);
     if (path === undefined) continue;
     const origin = pair.options.origin('remote_url');
-    mirrors.push({ path, what: `backup point ${pair.name} of ${pair.collectPoint}`, origin });
+    const place = { path, what: `backup point ${pair.name} of ${pair.collectPoint}`, origin };
+    const part = pair.engine.locationPart?.(pair.options);
+    if (part === undefined) mirrors.push(place);
+    else if (sharesLocation(sharedParts, `${pair.engine.name}\0${path}`, part, place, diagnostics))
+      mirrors.push(place);
     for (const i of rootIndex.overlaps(path)) {
       const root = roots[i] as Place;
       diagnostics.error(
@@ -57,6 +62,30 @@ export function checkOverlaps(
     diagnostics,
     'put {name} in remote_url so that each collect point gets its own directory',
   );
+}
+
+/**
+ * Pairs of one engine may share a location when each writes its own part of it (git: a branch of
+ * one repository); the location then counts once among the mirrors. True for the first pair there.
+ */
+function sharesLocation(
+  parts: Map<string, Map<string, Place>>,
+  key: string,
+  part: string,
+  place: Place,
+  diagnostics: Diagnostics,
+): boolean {
+  const known = parts.get(key) ?? new Map<string, Place>();
+  parts.set(key, known);
+  const earlier = known.get(part);
+  if (earlier !== undefined)
+    diagnostics.error(
+      `${place.what} writes ${place.path}, ${part}, as ${earlier.what} does: each run would replace the other's`,
+      place.origin,
+      'put {name} in remote_url or in remote_branch so that each collect point gets its own',
+    );
+  known.set(part, place);
+  return known.size === 1 && earlier === undefined;
 }
 
 function reportOverlaps(places: readonly Place[], diagnostics: Diagnostics, hint: string): void {

@@ -116,6 +116,31 @@ describe('what a git backup point may be bound to', () => {
   });
 });
 
+describe('collect points sharing one repository', () => {
+  const two = (backup: string) => ({
+    'a.collect': '[point]\nengine=git\nlocal_path=/srv/a\n',
+    'b.collect': '[point]\nengine=git\nlocal_path=/srv/b\n',
+    'up.backup': `[point]\nengine=git\n${backup}`,
+  });
+
+  it('accept one repository with a branch each', () => {
+    expect(errorsOf(two('remote_url=/b/all.git\nremote_branch=backups/{name}\n'))).toEqual([]);
+  });
+
+  it('refuse one branch of one repository for two collect points, at remote_url', () => {
+    expect(errorsOf(two('remote_url=/b/all.git\n'))).toEqual([
+      "error: backup point up of b writes /b/all.git, branch master, as backup point up of a does: each run would replace the other's (put {name} in remote_url or in remote_branch so that each collect point gets its own)\n  at up.backup:3 [point]",
+    ]);
+  });
+
+  it('refuse a repository inside a collect point', () => {
+    expect(errorsOf(two('remote_url=/srv/a/{name}.git\n'))).toEqual([
+      'error: remote_url of backup point up (/srv/a/a.git) overlaps collect point a (/srv/a) (a backup must live outside every collect point)\n  at up.backup:3 [point]',
+      'error: remote_url of backup point up (/srv/a/b.git) overlaps collect point a (/srv/a) (a backup must live outside every collect point)\n  at up.backup:3 [point]',
+    ]);
+  });
+});
+
 describe('the password of an http(s) remote', () => {
   it('is a secret of the pair, named after the backup point, the collect point and the option', () => {
     const box = makeSandbox();

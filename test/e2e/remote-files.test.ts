@@ -205,7 +205,7 @@ describe('remote_files configuration checks', () => {
     const result = plan(['source_url = https://user:secret@dav.example.org/files']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      "source_url 'https://user:secret@dav.example.org/files': https:// is not available in this version",
+      "source_url 'https://user:***@dav.example.org/files': https:// is not available in this version",
     );
     expect(result.stderr).toContain('site.collect:8 [source "web"]');
   });

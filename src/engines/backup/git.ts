@@ -55,6 +55,7 @@ export const gitBackupPoint: BackupEngine = {
     const remote = parseGitRemote(options.string('remote_url'));
     return remote.kind === 'local' ? remote.path : undefined;
   },
+  locationPart: (options) => `branch ${options.string('remote_branch')}`,
   backup(bp, cp) {
     const branch = bp.options.string('remote_branch');
     return [
