@@ -5,26 +5,31 @@ import type { Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
 
+// A round trip is six runs of polyarchiv: minutes on a loaded machine.
 const canRun = haveTools('git', 'rsync', 'flock', 'bash', 'sha256sum');
 
-describe.runIf(canRun).each(['apply', 'script'] as const)('a git backup point through %s', (backend) => {
-  let box: Sandbox | undefined;
-  afterEach(() => box?.remove());
+describe.runIf(canRun).each(['apply', 'script'] as const)(
+  'a git backup point through %s',
+  { timeout: 600_000 },
+  (backend) => {
+    let box: Sandbox | undefined;
+    afterEach(() => box?.remove());
 
-  it('pushes to a bare repository named by file://, and restores from it', () => {
-    const t = gitCase((b) => `file://${encodeURI(b.path('remote'))}/{name}.git`);
-    box = t.box;
-    roundTrip(t, backend);
-  });
+    it('pushes to a bare repository named by file://, and restores from it', () => {
+      const t = gitCase((b) => `file://${encodeURI(b.path('remote'))}/{name}.git`);
+      box = t.box;
+      roundTrip(t, backend);
+    });
 
-  it('pushes to a bare repository named by a plain path, and restores from it', () => {
-    const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
-    box = t.box;
-    roundTrip(t, backend);
-  });
-});
+    it('pushes to a bare repository named by a plain path, and restores from it', () => {
+      const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
+      box = t.box;
+      roundTrip(t, backend);
+    });
+  },
+);
 
-describe.runIf(canRun)('a failing git backup point', () => {
+describe.runIf(canRun)('a failing git backup point', { timeout: 600_000 }, () => {
   let box: Sandbox | undefined;
   afterEach(() => box?.remove());
 
@@ -72,7 +77,7 @@ describe.runIf(canRun)('a failing git backup point', () => {
   });
 });
 
-describe.runIf(canRun && haveSshd())('a git backup point over ssh', () => {
+describe.runIf(canRun && haveSshd())('a git backup point over ssh', { timeout: 600_000 }, () => {
   let sshd: SshServer;
   let box: Sandbox | undefined;
   beforeAll(async () => {

@@ -8,6 +8,7 @@ import type { Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { type GitHttpServer, haveGitHttp, startGitHttp } from '../servers/git-http.js';
 
+// A round trip is six runs of polyarchiv: minutes on a loaded machine.
 const canRun = haveGitHttp() && haveTools('rsync', 'flock', 'bash', 'sha256sum');
 const SECRET = 'POLYARCHIV_SECRET_UP_JOURNAL_REMOTE_URL_PASSWORD';
 
@@ -39,7 +40,7 @@ function commandLinesHolding(needle: string): string[] {
   return found;
 }
 
-describe.runIf(canRun)('a git backup point over http(s) with a password', () => {
+describe.runIf(canRun)('a git backup point over http(s) with a password', { timeout: 600_000 }, () => {
   let server: GitHttpServer;
   let box: Sandbox | undefined;
   let count = 0;
