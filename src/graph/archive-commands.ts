@@ -52,6 +52,7 @@ export function packCommands(spec: PackSpec, tools: ToolPaths): Command[] {
       : ['--anchored', ...spec.excludes.map((path) => `--exclude=./${path}`)]),
   ];
   return [
+    { kind: 'create-file', path: spec.partial },
     {
       kind: 'exec',
       argv: [

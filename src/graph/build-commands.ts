@@ -29,6 +29,9 @@ export function buildCommands(
     case 'recover-dir':
     case 'replace-dir':
       return [
+        // The staged tree reaches the disk before the renames that swap it in: one flush of its
+        // filesystem, as after a copy in place, rather than one fsync per file.
+        ...(action.kind === 'replace-dir' ? [syncFilesystem(action.staging)] : []),
         {
           kind: action.kind === 'recover-dir' ? 'dir-recover' : 'dir-swap',
           staging: action.staging,
@@ -48,6 +51,7 @@ export function buildCommands(
     case 'dump': {
       const partial = action.partial;
       return [
+        { kind: 'create-file', path: partial },
         { ...execOf(action), stdout: partial },
         {
           kind: 'check-dump',
@@ -131,8 +135,11 @@ export function buildCommands(
  */
 function flushAfter(spec: RsyncSpec): Command[] {
   if (spec.inPlace !== true || spec.remote?.side === 'to') return [];
-  return [{ kind: 'exec', argv: ['sync', '-f', '--', spec.to] }];
+  return [syncFilesystem(spec.to)];
 }
+
+/** `sync -f`: the filesystem holding `path` flushed in one call (syncfs). */
+const syncFilesystem = (path: string): Command => ({ kind: 'exec', argv: ['sync', '-f', '--', path] });
 
 /** A guarded copy is judged before it changes anything (see CopyCheckCommand). */
 function copyCheck(spec: RsyncSpec, tools: ToolPaths, options: CommandOptions): Command[] {

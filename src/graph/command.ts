@@ -5,6 +5,7 @@
 export type Command =
   | ExecCommand
   | MakeDirCommand
+  | CreateFileCommand
   | DirSwapCommand
   | PrivateFileCommand
   | DumpCheckCommand
@@ -34,7 +35,10 @@ export interface ExecCommand {
   readonly env?: Readonly<Record<string, EnvValue>>;
   /** Standard input read from this file (restores). */
   readonly stdin?: string;
-  /** Standard output written to this file (dumps write a `.partial` that a later `mv` renames). */
+  /**
+   * Standard output written to this file, truncated: a `.partial` that a later rename publishes is
+   * created first by a CreateFileCommand, so that it never keeps a leftover's mode.
+   */
   readonly stdout?: string;
   /**
    * A second program that reads this one's standard output (`argv | pipeTo`), in the same
@@ -60,10 +64,21 @@ export interface MakeDirCommand {
 }
 
 /**
+ * Creates `path` new and empty (O_EXCL, mode 0600 under the run's umask) after removing what a
+ * killed run left there: a file opened for writing keeps the mode and owner it already had, which
+ * the rename that publishes it would carry over (a dump full of data readable by all, 0644).
+ */
+export interface CreateFileCommand {
+  readonly kind: 'create-file';
+  readonly path: string;
+}
+
+/**
  * Staged directory replacement, in two halves around the writer that fills `staging`:
  * - `recover`: a run killed between the two renames left `previous` without `target`: put it back;
  *   a run killed after them left a stale `previous`: drop it.
- * - `swap`: `target` -> `previous`, `staging` -> `target`, then drop `previous`.
+ * - `swap`: `target` -> `previous`, `staging` -> `target`, then drop `previous` (the staged tree
+ *   was flushed by a `sync -f` before).
  * The previous good copy exists at every instant.
  */
 export interface DirSwapCommand {
@@ -198,6 +213,8 @@ export function toolsOf(command: Command): string[] {
       return [...argvTools(command.argv), ...argvTools(command.pipeTo ?? [])];
     case 'make-dir':
       return ['mkdir'];
+    case 'create-file':
+      return ['rm'];
     case 'dir-recover':
     case 'dir-swap':
       return ['mv'];
@@ -251,6 +268,7 @@ export function secretsOf(command: Command): string[] {
     case 'private-file':
       return command.parts.flatMap((p) => (typeof p === 'string' ? [] : [p.secret]));
     case 'make-dir':
+    case 'create-file':
     case 'dir-recover':
     case 'dir-swap':
     case 'check-dump':

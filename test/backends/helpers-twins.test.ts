@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   configChanged,
   configChangedWarning,
+  createFile,
   dirRecover,
   dirSwap,
   isStale,
@@ -119,6 +120,38 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
       .filter((k) => k.startsWith('new/'))
       .map((k) => k.replace('new/', 'current/'));
     expect(Object.keys(script).sort()).toEqual(['current', ...expected].sort());
+  });
+
+  it('create a file new and empty with its own mode, whatever a killed run left under its name', () => {
+    const layout = { 'left.partial': 'data of a killed run\n', 'elsewhere/target': 'not to touch\n' };
+    const leftovers = (root: string) => {
+      chmodSync(`${root}/left.partial`, 0o644);
+      symlinkSync(`${root}/elsewhere/target`, `${root}/link.partial`);
+    };
+    const { script, executor } = both(
+      layout,
+      'chmod 644 left.partial; ln -s "$PWD/elsewhere/target" link.partial; umask 077; ' +
+        'polyarchiv_create_file "$PWD/left.partial"; polyarchiv_create_file "$PWD/link.partial"; ' +
+        'polyarchiv_create_file "$PWD/new.partial"',
+      (root) => {
+        leftovers(root);
+        const umask = process.umask(0o077);
+        try {
+          for (const name of ['left', 'link', 'new']) createFile(`${root}/${name}.partial`);
+        } finally {
+          process.umask(umask);
+        }
+      },
+    );
+    expect(executor).toEqual(script);
+    const empty = script['new.partial'];
+    expect(empty).toMatch(/^file 600 /);
+    // The leftover's mode and data are gone (opened for writing, it would have kept 0644), the
+    // symlink replaced, not followed.
+    expect(script['left.partial']).toBe(empty);
+    expect(script['link.partial']).toBe(empty);
+    for (const box of boxes)
+      expect(readFileSync(box.path('elsewhere/target'), 'utf8')).toBe('not to touch\n');
   });
 
   it('create missing directories 0755 under umask 077 and leave existing ones as they are', () => {

@@ -65,6 +65,23 @@ describe('buildCommands', () => {
     expect(buildCommands({ ...copy, inPlace: false })).toHaveLength(1);
   });
 
+  it('creates a dump new before writing it, so that it never keeps the mode of a leftover', () => {
+    const dump: Action = {
+      ...base,
+      kind: 'dump',
+      argv: ['mysqldump', 'orders'],
+      partial: '/c/metadata/work/orders.sql.partial',
+      output: '/c/backups/orders.sql',
+      maxShrinkPercent: 50,
+      onSuspicious: 'fail',
+    };
+    const commands = buildCommands(dump);
+    expect(commands.slice(0, 2)).toEqual([
+      { kind: 'create-file', path: '/c/metadata/work/orders.sql.partial' },
+      { kind: 'exec', argv: ['mysqldump', 'orders'], stdout: '/c/metadata/work/orders.sql.partial' },
+    ]);
+  });
+
   it('uses the rsync of [global] rsync_executable', () => {
     const action: Action = {
       ...base,
@@ -86,12 +103,13 @@ describe('buildCommands', () => {
     ]);
   });
 
-  it('turns a staged replacement into its recover and swap halves', () => {
+  it('turns a staged replacement into its recover and swap halves, the staged tree flushed with sync -f', () => {
     const paths = { staging: '/b/.x.new', target: '/b/x', previous: '/b/.x.old' };
     expect(buildCommands({ ...base, kind: 'recover-dir', ...paths })).toEqual([
       { kind: 'dir-recover', ...paths },
     ]);
     expect(buildCommands({ ...base, kind: 'replace-dir', ...paths })).toEqual([
+      { kind: 'exec', argv: ['sync', '-f', '--', '/b/.x.new'] },
       { kind: 'dir-swap', ...paths },
     ]);
   });

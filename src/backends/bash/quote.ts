@@ -62,6 +62,8 @@ export function commandLine(command: Command): string {
     }
     case 'make-dir':
       return `polyarchiv_make_dir ${shellWord(command.path)}`;
+    case 'create-file':
+      return `polyarchiv_create_file ${shellWord(command.path)}`;
     case 'dir-recover':
       return `polyarchiv_dir_recover ${[command.target, command.previous].map(shellWord).join(' ')}`;
     case 'dir-swap':

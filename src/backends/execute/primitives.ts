@@ -4,7 +4,6 @@ import {
   existsSync,
   fstatSync,
   fsyncSync,
-  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -25,6 +24,16 @@ import { fillStateTemplate, stateTimestamp } from '../../state/point-state.js';
  * The executor's side of the helpers the script defines in templates/partials/helpers.hbs. Each
  * function here must keep the effect of its bash twin; the parity tests compare both.
  */
+
+/**
+ * Twin of polyarchiv_create_file: `path` new and empty (O_EXCL, mode 0666 less the umask, as bash
+ * creates it), what a killed run left there removed first; a file opened for writing would keep
+ * the leftover's mode and owner.
+ */
+export function createFile(path: string): void {
+  rmSync(path, { force: true });
+  closeSync(openSync(path, 'wx'));
+}
 
 /** Twin of polyarchiv_make_dir: `mkdir -p` under umask 022 (see MakeDirCommand). */
 export function makeDir(path: string): void {
@@ -176,6 +185,7 @@ export function recordState(
   // A full disk or a read-only directory fails the unit, never the run; no partial file is left.
   try {
     makeDir(dirname(file));
+    createFile(`${file}.partial`);
     writeFileSync(`${file}.partial`, text);
     if (options.keepAside === true && existsSync(file))
       renameSync(file, `${file}.corrupt-${compactStamp(times.now)}`);
@@ -215,17 +225,6 @@ function fsyncPath(path: string): void {
   }
 }
 
-/** `find DIR -type f,d -exec sync -- {} +`: every regular file and directory of a tree, children first. */
-export function fsyncTree(dir: string): void {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const stat = lstatSync(path);
-    if (stat.isDirectory()) fsyncTree(path);
-    else if (stat.isFile()) fsyncPath(path);
-  }
-  fsyncPath(dir);
-}
-
 /** `du -s -b`, as the script runs it: hard-linked files count once. */
 function measuredSize(path: string | undefined): number {
   if (path === undefined || !existsSync(path)) return 0;
@@ -239,8 +238,8 @@ export function dirRecover(command: DirSwapCommand): void {
   else renameSync(command.previous, command.target);
 }
 
+/** Twin of polyarchiv_dir_swap: the staged tree was flushed by the step before (sync -f). */
 export function dirSwap(command: DirSwapCommand): void {
-  fsyncTree(command.staging);
   if (existsSync(command.target)) renameSync(command.target, command.previous);
   renameSync(command.staging, command.target);
   fsyncPath(dirname(command.target));

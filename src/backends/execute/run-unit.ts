@@ -11,6 +11,7 @@ import { execIfChanged } from './exec-if-changed.js';
 import {
   causeOf,
   checkDump,
+  createFile,
   dirRecover,
   dirSwap,
   isStale,
@@ -168,6 +169,9 @@ async function runCommand(command: Command, options: UnitOptions, ctx: RunContex
         return await confirmStep(command, options.confirmation ?? DECLINE, options.say, ctx);
       case 'make-dir':
         makeDir(command.path);
+        return 0;
+      case 'create-file':
+        createFile(command.path);
         return 0;
       case 'dir-recover':
         dirRecover(command);
