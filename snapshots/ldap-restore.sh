@@ -717,6 +717,11 @@ polyarchiv_reload_contents() {
       polyarchiv_say "  the loaded files could not be given the owner of ${target}: its previous contents are put back"
     fi
   fi
+  # The loaded files, their owner and the moves reach the disk before the previous contents are
+  # dropped, so that a crash leaves one whole database (a loader need not flush: slapadd -q does not).
+  if ((rc == 0)); then
+    sync -f -- "${target}" || rc=$?
+  fi
   if ((rc == 0)); then
     rm -rf -- "${previous}"
   else

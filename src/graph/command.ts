@@ -147,7 +147,8 @@ export interface PublishFileCommand {
  * refuse a missing or empty `input`; put back the contents a killed run left in `previous` (a
  * directory inside `target`: `target` itself never moves, it may be a mount point); move the
  * entries of `target` into `previous`; run `load` with `input` on stdin; on success give the new
- * files the owner of `target` and drop `previous`, on failure put `previous` back; then run
+ * files the owner of `target`, flush its filesystem (`sync -f`) and drop `previous`, on failure
+ * put `previous` back; then run
  * `start` on every way out, also when a move failed. Fails when anything before `start` failed or
  * when the start failed.
  */
@@ -227,7 +228,7 @@ export function toolsOf(command: Command): string[] {
     case 'publish-file':
       return ['sync', 'mv'];
     case 'dir-reload':
-      return ['chown', 'mv', ...argvTools(command.load), ...argvTools(command.start)];
+      return ['chown', 'mv', 'sync', ...argvTools(command.load), ...argvTools(command.start)];
     case 'confirm':
       return argvTools(command.preview);
     case 'align-mailboxes':

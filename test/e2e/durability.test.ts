@@ -9,19 +9,26 @@ import { haveTools } from '../helpers/tools.js';
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'strace');
 const HELPERS = fileURLToPath(new URL('../../templates/partials/helpers.hbs', import.meta.url));
 const PRIMITIVES = fileURLToPath(new URL('../../dist/backends/execute/primitives.js', import.meta.url));
+const RELOAD_HELPERS = fileURLToPath(
+  new URL('../../templates/partials/helpers-dir-reload.hbs', import.meta.url),
+);
+const DIR_RELOAD = fileURLToPath(new URL('../../dist/backends/execute/dir-reload.js', import.meta.url));
 
-/** The fsync, syncfs and rename calls of a command and its children, in the order they happened. */
-function traced(box: Sandbox, argv: readonly string[]): string[] {
+/**
+ * The fsync, syncfs and rename calls (and the removals, with `removals`) of a command and its
+ * children, in the order they happened.
+ */
+function traced(box: Sandbox, argv: readonly string[], removals = false): string[] {
   const log = box.path('strace.log');
-  const run = spawnSync(
-    'strace',
-    ['-f', '-y', '-qq', '-o', log, '-e', 'trace=fsync,syncfs,rename,renameat,renameat2', ...argv],
-    { encoding: 'utf8', env: { ...process.env, TZ: 'Europe/Paris' } },
-  );
+  const calls = `fsync,syncfs,rename,renameat,renameat2${removals ? ',rmdir,unlink,unlinkat' : ''}`;
+  const run = spawnSync('strace', ['-f', '-y', '-qq', '-o', log, '-e', `trace=${calls}`, ...argv], {
+    encoding: 'utf8',
+    env: { ...process.env, TZ: 'Europe/Paris' },
+  });
   expect(run.status, run.stderr).toBe(0);
   return readFileSync(log, 'utf8')
     .split('\n')
-    .filter((line) => / (fsync|syncfs|rename\w*)\(/.test(line) && !line.includes('= -1'));
+    .filter((line) => / (fsync|syncfs|rename\w*|rmdir|unlink\w*)\(/.test(line) && !line.includes('= -1'));
 }
 
 const fsyncOf = (path: string) => (line: string) => line.includes('fsync(') && line.includes(`<${path}>`);
@@ -186,6 +193,60 @@ describe.runIf(canRun)('swapping a staged copy in (dovecot)', () => {
       expectBefore(calls, renameOf(target, previous), swap, 'previous aside, then the staged tree in');
       expectBefore(calls, swap, fsyncOf(box.root), 'rename, then directory');
       expect(readFileSync(`${target}/sub/a`, 'utf8')).toBe('new\n');
+    },
+  );
+});
+
+describe.runIf(canRun)('rebuilding a data directory (ldap)', () => {
+  let box: Sandbox | undefined;
+  afterEach(() => box?.remove());
+
+  it.each(['polyarchiv_dir_reload', 'dirReload'])(
+    '%s flushes the loaded database before it drops the previous one',
+    (how) => {
+      box = makeSandbox('polyarchiv-durable-');
+      box.write({ 'data/old.mdb': 'old\n', 'export.ldif': 'dn: dc=example\n' });
+      const [target, previous, input] = [
+        box.path('data'),
+        box.path('data/.polyarchiv-old'),
+        box.path('export.ldif'),
+      ];
+      const load = ['sh', '-c', 'cat > "$1/new.mdb"', 'sh', target];
+      const argv =
+        how === 'polyarchiv_dir_reload'
+          ? [
+              'bash',
+              '-c',
+              'set -Eeuo pipefail; source "$1"; source "$2"; shift 2; polyarchiv_dir_reload "$@"',
+              'bash',
+              HELPERS,
+              RELOAD_HELPERS,
+              target,
+              previous,
+              input,
+              '0',
+              ...load,
+            ]
+          : [
+              process.execPath,
+              '--input-type=module',
+              '-e',
+              `import { dirReload } from ${JSON.stringify(DIR_RELOAD)}; const [target, previous, input, ...load] = process.argv.slice(1); const rc = await dirReload({ kind: 'dir-reload', target, previous, input, load, start: [] }, { workDir: '/nonexistent', secrets: new Map(), processes: new Set() }, console.error); process.exit(rc);`,
+              target,
+              previous,
+              input,
+              ...load,
+            ];
+      const calls = traced(box, argv, true);
+      const dropped = (l: string) => /rmdir|AT_REMOVEDIR/.test(l) && l.includes('.polyarchiv-old');
+      expectBefore(
+        calls,
+        renameOf(`${target}/old.mdb`, `${previous}/old.mdb`),
+        syncfsOf(target),
+        'moves, then flush',
+      );
+      expectBefore(calls, syncfsOf(target), dropped, 'flush, then the previous contents dropped');
+      expect(readFileSync(`${target}/new.mdb`, 'utf8')).toBe('dn: dc=example\n');
     },
   );
 });

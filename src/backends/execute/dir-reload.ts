@@ -70,6 +70,9 @@ async function reloadContents(
       say(`  the loaded files could not be given the owner of ${target}: its previous contents are put back`);
     }
   }
+  // The loaded files, their owner and the moves reach the disk before the previous contents are
+  // dropped, so that a crash leaves one whole database (a loader need not flush: slapadd -q does not).
+  if (rc === 0) rc = await runExec({ kind: 'exec', argv: ['sync', '-f', '--', target] }, ctx);
   if (rc === 0) rmSync(previous, { recursive: true, force: true });
   else putBack(target, previous);
   return rc;
