@@ -606,14 +606,27 @@ polyarchiv_finish() {
 }
 
 # Reads the regular files and total size from the --stats of an rsync dry run into
-# polyarchiv_stats (FILES BYTES); zeros when there are none (a directory that does not exist yet).
+# polyarchiv_stats (FILES BYTES), else from an archive's `tar -tv` listing (regular files and hard
+# links, the bytes of the regular ones); zeros when there are none (a directory or an archive that
+# does not exist yet).
 polyarchiv_copy_stats() {
+  local line stats=no
   polyarchiv_stats=(0 0)
   if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
-    polyarchiv_stats[0]=${BASH_REMATCH[1]}
+    polyarchiv_stats[0]=${BASH_REMATCH[1]} stats=yes
   fi
   if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
-    polyarchiv_stats[1]=${BASH_REMATCH[1]}
+    polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
+  fi
+  if [[ ${stats} == no ]]; then
+    while IFS= read -r line; do
+      if [[ ${line} =~ ^[-h][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+([0-9]+)[[:space:]] ]]; then
+        polyarchiv_stats[0]=$((polyarchiv_stats[0] + 1))
+        if [[ ${line} == -* ]]; then
+          polyarchiv_stats[1]=$((polyarchiv_stats[1] + BASH_REMATCH[1]))
+        fi
+      fi
+    done <<<"$1"
   fi
 }
 
@@ -675,6 +688,7 @@ unit_2_backup_bz2_site() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/bz2
   # bz2.backup:3 [point]
   polyarchiv_step 2 2 'pack "site" into /var/lib/polyarchiv-fixture/archives/bz2/site.tar.bz2, then check it and put it in place' 'bz2.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "bz2"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure tar -t -v -f /var/lib/polyarchiv-fixture/archives/bz2/site.tar.bz2 -I bzip2
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial
   tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | bzip2 -c > /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial
   bzip2 -d -c < /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial | tar -t -f - > /dev/null
@@ -689,6 +703,7 @@ unit_3_backup_gz_site() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/gz
   # gz.backup:3 [point]
   polyarchiv_step 2 2 'pack "site" into /var/lib/polyarchiv-fixture/archives/gz/site.tar.gz, then check it and put it in place' 'gz.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "gz"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure tar -t -v -f /var/lib/polyarchiv-fixture/archives/gz/site.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial
   tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | gzip -c -n > /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial
   gzip -d -c < /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial | tar -t -f - > /dev/null
@@ -703,6 +718,7 @@ unit_4_backup_xz_site() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/xz
   # xz.backup:3 [point]
   polyarchiv_step 2 2 'pack "site" into /var/lib/polyarchiv-fixture/archives/xz/site.tar.xz, then check it and put it in place' 'xz.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "xz"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure tar -t -v -f /var/lib/polyarchiv-fixture/archives/xz/site.tar.xz -I xz
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial
   tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | xz -c -T0 > /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial
   xz -d -c -T0 < /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial | tar -t -f - > /dev/null
@@ -717,6 +733,7 @@ unit_5_backup_zst_site() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/zst
   # zst.backup:3 [point]
   polyarchiv_step 2 2 'pack "site" into /var/lib/polyarchiv-fixture/archives/zst/site copy.tar.zst, then check it and put it in place' 'zst.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "zst"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure tar -t -v -f '/var/lib/polyarchiv-fixture/archives/zst/site copy.tar.zst' -I zstd
   polyarchiv_create_file '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial'
   tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | zstd -c -q -T0 > '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial'
   zstd -d -c -q < '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial' | tar -t -f - > /dev/null

@@ -107,6 +107,13 @@ polyarchiv_make_dir() {
   (umask 022 && mkdir -p -- "$1")
 }
 
+# Creates FILE new and empty (O_EXCL through noclobber; mode 0600 under the run's umask), what a
+# killed run left there removed first: a file opened for writing keeps the mode and owner it
+# already had, which the rename that publishes it would carry over.
+polyarchiv_create_file() {
+  rm -f -- "$1" && (set -o noclobber && : >"$1")
+}
+
 # The kernel drops an flock when its last holder dies: the tools inherit fd 9, so the lock lives
 # as long as any of them, and no stale lock survives a killed run. The file is removed before the
 # lock is released (polyarchiv_unlock), because the original PolyArchiv takes an existing lock
@@ -213,11 +220,6 @@ polyarchiv_publish() {
   sync -- "$1" && mv -fT -- "$1" "$2" && sync -- "${2%/*}"
 }
 
-# Every regular file and directory of a tree reaches the disk (children first).
-polyarchiv_sync_tree() {
-  find "$1" -depth \( -type f -o -type d \) -exec sync -- {} +
-}
-
 polyarchiv_record() {
   local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} aside='' now size=0
   now=$(date +%Y-%m-%dT%H:%M:%S)
@@ -242,7 +244,8 @@ polyarchiv_record() {
   # A full disk or a read-only directory fails the unit, never the run; no partial file is left.
   # shellcheck disable=SC2310 # the status is read here, set -e need not apply inside
   if ! polyarchiv_cause=$({ set +x; } 2> /dev/null; {
-    polyarchiv_make_dir "${file%/*}" && printf '%s\n' "${state}" > "${file}.partial" \
+    polyarchiv_make_dir "${file%/*}" && polyarchiv_create_file "${file}.partial" \
+      && printf '%s\n' "${state}" > "${file}.partial" \
       && { [[ -z ${aside} ]] || mv -f -- "${file}" "${aside}"; } \
       && polyarchiv_publish "${file}.partial" "${file}"
   } 2>&1); then
@@ -263,8 +266,8 @@ polyarchiv_dir_recover() {
   fi
 }
 
+# The staged tree was flushed by the step before (sync -f); the renames are, by the directory's sync.
 polyarchiv_dir_swap() {
-  polyarchiv_sync_tree "$1"
   if [[ -e $2 ]]; then
     mv -T -- "$2" "$3"
   fi
