@@ -1,6 +1,6 @@
 import { type Action, assertNever, type PackSpec, type RsyncSpec, type ToolRun } from './action.js';
 import { archiveListing, packCommands, unpackCommands } from './archive-commands.js';
-import type { Command, ExecCommand, Word } from './command.js';
+import type { Command, CopyFigures, ExecCommand, Word } from './command.js';
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
 
@@ -10,6 +10,11 @@ export type ToolPaths = Readonly<Record<string, string>>;
 /** How a run treats suspicious copies: `--allow-shrink` accepts them. */
 export interface CommandOptions {
   readonly allowShrink?: boolean;
+  /**
+   * Set in units that record a state: their copies are judged against the figures it recorded
+   * (by `copyFiguresKey`) and keep their new figures for its next record.
+   */
+  readonly copyFigures?: Readonly<Record<string, CopyFigures>>;
 }
 
 /** The one argv builder: every action becomes Commands here and nowhere else. */
@@ -23,8 +28,25 @@ export function buildCommands(
       return [{ kind: 'make-dir', path: action.path }];
     case 'rsync': {
       const rsync = tools.rsync ?? 'rsync';
-      const copy: Command = { kind: 'exec', argv: [rsync, ...rsyncArgv(action, tools.ssh).slice(1)] };
-      return [...copyCheck(action, tools, options), copy, ...flushAfter(action)];
+      const argv = (hold: boolean): string[] => [rsync, ...rsyncArgv(action, tools.ssh, hold).slice(1)];
+      if (action.guard === undefined) return [{ kind: 'exec', argv: argv(true) }, ...flushAfter(action)];
+      const key = copyFiguresKey(action);
+      const recorded = options.copyFigures?.[key];
+      return [
+        {
+          kind: 'copy',
+          incoming: [rsync, ...measureArgv(action, 'from', tools.ssh)],
+          previous: recorded === undefined ? [rsync, ...measureArgv(action, 'to', tools.ssh)] : [],
+          copy: argv(true),
+          firstCopy: argv(false),
+          ...(recorded === undefined ? {} : { recorded }),
+          ...(options.copyFigures === undefined ? {} : { figuresKey: JSON.stringify(key) }),
+          maxShrinkPercent: action.guard.maxShrinkPercent,
+          allowShrink: options.allowShrink === true,
+          what: action.guard.what,
+        },
+        ...flushAfter(action),
+      ];
     }
     case 'recover-dir':
     case 'replace-dir':
@@ -199,11 +221,18 @@ export { HOLDING_DIR, holdingDir } from './holding-dir.js';
 
 const HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}/`, `--filter=R ${HOLDING_DIR}/`];
 
+/** Where a state keeps the figures of a copy: its target, `host:path` on another host. */
+export function copyFiguresKey(spec: RsyncSpec): string {
+  const to = spec.to.replace(/\/+$/, '');
+  return spec.remote?.side === 'to' ? `${spec.remote.host}:${to}` : to;
+}
+
 /**
  * Paths are absolute, so none starts with `-` and rsync never mistakes `a:b` for a remote host
- * (a colon after a slash is local); `--` ends the options all the same.
+ * (a colon after a slash is local); `--` ends the options all the same. `hold: false` is an
+ * in-place copy into a target that holds nothing yet: no update is held back.
  */
-export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh'): string[] {
+export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh', hold = true): string[] {
   const argv = ['rsync', '-a'];
   if (spec.metadata?.xattrs === true) argv.push('-X');
   if (spec.metadata?.acls === true) argv.push('-A');
@@ -219,13 +248,17 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh'): string[] {
     // of a killed run is deleted (R) once the transfer ended (--delete-delay), first rule wins.
     // Files being received wait in the top one (--temp-dir, relative to the target, created by a
     // mkdir step), so that a killed receiver leaves no temporary file among the copied ones.
-    argv.push('--delay-updates', `--partial-dir=${HOLDING_DIR}`);
+    // Updates then wait whole in each directory's one until the transfer ends; a first copy has
+    // nothing to protect, and holding back each of its files would double its cost.
+    if (hold) argv.push('--delay-updates', `--partial-dir=${HOLDING_DIR}`);
     if (remote?.side !== 'to') argv.push(`--temp-dir=${HOLDING_DIR}`);
     // No `sync -f` reaches the other host: its rsync flushes each file it receives.
     else argv.push('--fsync');
     argv.push(...HOLDING_FILTERS);
     if (spec.deleteExtraneous) argv.push('--delete-delay');
   } else if (spec.deleteExtraneous) argv.push('--delete');
+  // What a guarded copy received, read back for the point's state (nothing else reaches stdout).
+  if (spec.guard !== undefined) argv.push('--stats', '--no-h');
   argv.push('-S');
   if (spec.hardLinks) argv.push('-H');
   argv.push(...filterArgs(spec));

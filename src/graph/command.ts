@@ -10,6 +10,7 @@ export type Command =
   | PrivateFileCommand
   | DumpCheckCommand
   | CopyCheckCommand
+  | CopyCommand
   | PublishFileCommand
   | DirReloadCommand
   | ConfirmCommand
@@ -131,6 +132,38 @@ export interface CopyCheckCommand {
   readonly what: string;
 }
 
+/** Regular files and their total size in bytes, as rsync's --stats counts them. */
+export interface CopyFigures {
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/**
+ * An rsync copy in place, judged before it changes anything. What the copy holds is known from
+ * `recorded` (the figures the point's state kept from its last successful run), else measured by
+ * the `previous` dry run (`--stats`, no file list, into a directory that does not exist). A copy
+ * that holds files is judged against the `incoming` dry run: becoming empty, or losing more than
+ * `maxShrinkPercent` of its files or bytes, fails the command unless `allowShrink`. A target that
+ * holds nothing yet gets `firstCopy`, which does not hold updates back (there is nothing to
+ * protect); any other gets `copy`. With a `figuresKey`, the figures of the copy's own --stats are
+ * kept for the unit's state record.
+ */
+export interface CopyCommand {
+  readonly kind: 'copy';
+  readonly incoming: readonly Word[];
+  /** Empty when `recorded` is given. */
+  readonly previous: readonly Word[];
+  readonly copy: readonly Word[];
+  readonly firstCopy: readonly Word[];
+  readonly recorded?: CopyFigures;
+  /** The copy's key in the state's `copies`, as JSON text: set in units that record a state. */
+  readonly figuresKey?: string;
+  readonly maxShrinkPercent: number;
+  readonly allowShrink: boolean;
+  /** How messages name the copy, e.g. `the copy of source "www"`. */
+  readonly what: string;
+}
+
 /**
  * Replaces `file` with a finished `partial` so that a crash leaves one or the other, whole: the
  * partial's data is flushed to the disk (fsync), renamed over `file`, then the directory is flushed
@@ -225,6 +258,8 @@ export function toolsOf(command: Command): string[] {
       return ['stat'];
     case 'check-copy':
       return argvTools(command.incoming);
+    case 'copy':
+      return argvTools(command.copy);
     case 'publish-file':
       return ['sync', 'mv'];
     case 'dir-reload':
@@ -274,6 +309,7 @@ export function secretsOf(command: Command): string[] {
     case 'dir-swap':
     case 'check-dump':
     case 'check-copy':
+    case 'copy':
     case 'publish-file':
     case 'dir-reload':
     case 'confirm':

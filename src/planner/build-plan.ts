@@ -173,11 +173,6 @@ function finishUnit(
   request: PlanRequest,
   records: StateRecords,
 ): PlanUnit {
-  const options = { allowShrink: request.selection.allowShrink === true };
-  const steps = orderActions(linkUnit(unit.id, unit.drafts)).map((action) => ({
-    action,
-    commands: buildCommands(action, request.config.tools, options),
-  }));
   const stateFile =
     unit.kind === 'collect'
       ? unit.cp.layout.stateFile
@@ -185,6 +180,17 @@ function finishUnit(
         ? unit.bp?.stateFile
         : undefined;
   const snapshot = stateFile === undefined ? undefined : request.states.get(stateFile);
+  const steps = orderActions(linkUnit(unit.id, unit.drafts)).map((action) => ({
+    action,
+    commands: buildCommands(action, request.config.tools, {
+      allowShrink: request.selection.allowShrink === true,
+      // Only a unit that records a state judges its copies by the figures it keeps there.
+      ...(snapshot === undefined ? {} : { copyFigures: snapshot.state.copies ?? {} }),
+    }),
+  }));
+  const keepsFigures = steps.some((step) =>
+    step.commands.some((command) => command.kind === 'copy' && command.figuresKey !== undefined),
+  );
   return {
     id: unit.id,
     kind: unit.kind,
@@ -204,6 +210,7 @@ function finishUnit(
               unit.bp?.variables ?? unit.cp.variables,
               unit.kind === 'collect',
               unit.history,
+              keepsFigures,
             ),
             ...(unit.kind === 'collect' ? { measure: unit.cp.exportDir } : {}),
             ...(snapshot.problem?.kind === 'corrupt' ? { keepAside: true as const } : {}),

@@ -16,12 +16,13 @@ export class StateRecords {
     variables: Variables,
     measured: boolean,
     history?: { readonly recorded: unknown },
+    copies = false,
   ): StateTemplates {
     const recorded = recordedVariables(variables);
     // A history is the point's own: nothing to share.
     if (history !== undefined)
-      return nextStateTemplates(previous, this.configHash, recorded, measured, history);
-    const key = `${measured} ${JSON.stringify(recorded)}`;
+      return nextStateTemplates(previous, this.configHash, recorded, measured, history, copies);
+    const key = `${measured} ${copies} ${JSON.stringify(recorded)}`;
     let byKey = this.made.get(previous);
     if (byKey === undefined) {
       byKey = new Map();
@@ -29,7 +30,7 @@ export class StateRecords {
     }
     let templates = byKey.get(key);
     if (templates === undefined) {
-      templates = nextStateTemplates(previous, this.configHash, recorded, measured);
+      templates = nextStateTemplates(previous, this.configHash, recorded, measured, undefined, copies);
       byKey.set(key, templates);
     }
     return templates;

@@ -1,3 +1,4 @@
+import type { CopyFigures } from '../graph/command.js';
 import { offsetText, type Variables } from '../options/variables.js';
 
 /**
@@ -16,6 +17,11 @@ export interface PointState {
   readonly config_hash: string | null;
   readonly variables: Variables;
   readonly data: unknown;
+  /**
+   * polyarchiv's own key, which the original ignores: the files and bytes each copy received in
+   * the last successful run, by target (`copyFiguresKey`), for the copy guards.
+   */
+  readonly copies?: Readonly<Record<string, CopyFigures>>;
 }
 
 export const EMPTY_STATE: PointState = {
@@ -41,6 +47,8 @@ export const NOW_PLACEHOLDER = '@@POLYARCHIV_NOW@@';
 export const MESSAGE_PLACEHOLDER = '@@POLYARCHIV_MESSAGE@@';
 /** The size in bytes of what a collect point holds, measured with `du -sb` when it succeeds. */
 export const SIZE_PLACEHOLDER = '@@POLYARCHIV_SIZE@@';
+/** The figures of the unit's copies: a JSON object, its members kept by each copy as it ends. */
+export const COPIES_PLACEHOLDER = '@@POLYARCHIV_COPIES@@';
 
 export function parseState(text: string): PointState | undefined {
   let raw: unknown;
@@ -70,7 +78,21 @@ export function parseState(text: string): PointState | undefined {
     config_hash: str(r.config_hash),
     variables,
     data: r.data ?? null,
+    ...copiesOf(r.copies),
   };
+}
+
+/** Figures that are not whole counts are left out: their copy is measured instead. */
+function copiesOf(raw: unknown): { copies?: Record<string, CopyFigures> } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
+  const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  const copies: Record<string, CopyFigures> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const figures = value as Record<string, unknown> | null;
+    if (typeof figures === 'object' && figures !== null && count(figures.files) && count(figures.bytes))
+      copies[key] = { files: figures.files as number, bytes: figures.bytes as number };
+  }
+  return { copies };
 }
 
 /** Reads `2026-11-26T18:00:00+01:00`, and the original's naive `2016-05-01T03:00:00` as local time. */
@@ -129,6 +151,9 @@ export interface StateTemplates {
 /**
  * The next state for both outcomes, fixed at plan time (the stale-plan check guarantees `previous`).
  * `history` replaces `data` on success only: a failed run keeps the history it found.
+ * `measured`: total_size is measured when the unit succeeds. `copies`: the unit holds guarded
+ * copies, whose figures a success records; a failure records none (its copies may have changed
+ * without new figures), so the next run measures them.
  */
 export function nextStateTemplates(
   previous: PointState,
@@ -136,9 +161,11 @@ export function nextStateTemplates(
   variables?: Variables,
   measured = false,
   history?: { readonly recorded: unknown },
+  copies = false,
 ): StateTemplates {
+  const { copies: _previousFigures, ...kept } = previous;
   const success: PointState = {
-    ...previous,
+    ...kept,
     ...(history === undefined ? {} : { data: history.recorded }),
     last_state_valid: true,
     success_count: previous.success_count + 1,
@@ -148,20 +175,20 @@ export function nextStateTemplates(
     ...(variables === undefined ? {} : { variables }),
   };
   const failure: PointState = {
-    ...previous,
+    ...kept,
     last_state_valid: false,
     fail_count: previous.fail_count + 1,
     last_message: MESSAGE_PLACEHOLDER,
     last_fail: NOW_PLACEHOLDER,
     config_hash: configHash,
   };
-  // total_size is a JSON number: its placeholder stands unquoted in the template.
-  const onSuccess = measured
-    ? JSON.stringify({ ...success, total_size: SIZE_PLACEHOLDER }).replace(
-        `"${SIZE_PLACEHOLDER}"`,
-        SIZE_PLACEHOLDER,
-      )
-    : JSON.stringify(success);
+  // total_size is a JSON number and copies an object: their placeholders stand unquoted.
+  let onSuccess = JSON.stringify({
+    ...success,
+    ...(measured ? { total_size: SIZE_PLACEHOLDER } : {}),
+    ...(copies ? { copies: COPIES_PLACEHOLDER } : {}),
+  });
+  if (measured) onSuccess = onSuccess.replace(`"${SIZE_PLACEHOLDER}"`, SIZE_PLACEHOLDER);
   return { onSuccess, onFailure: JSON.stringify(failure) };
 }
 
@@ -171,12 +198,24 @@ export interface RecordTimes {
   readonly now: string;
 }
 
-/** What both backends do with a template: the message is plain ASCII built by the backends. */
-export function fillStateTemplate(template: string, times: RecordTimes, message: string, size = 0): string {
+/**
+ * What both backends do with a template: the message is plain ASCII built by the backends;
+ * `copies` are the JSON members the unit's copies kept (`"KEY":{"files":N,"bytes":N}`).
+ */
+export function fillStateTemplate(
+  template: string,
+  times: RecordTimes,
+  message: string,
+  size = 0,
+  copies: readonly string[] = [],
+): string {
   const escaped = message.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
+  // In the script's order; functions, so that a `$` in a path is not a replacement pattern.
   const filled = template
+    .replaceAll(SIZE_PLACEHOLDER, String(size))
+    .replaceAll(`"${COPIES_PLACEHOLDER}"`, () => `{${copies.join(',')}}`)
     .replaceAll(STARTED_PLACEHOLDER, times.started)
     .replaceAll(NOW_PLACEHOLDER, times.now)
-    .replaceAll(MESSAGE_PLACEHOLDER, escaped);
-  return `${filled.replaceAll(SIZE_PLACEHOLDER, String(size))}\n`;
+    .replaceAll(MESSAGE_PLACEHOLDER, () => escaped);
+  return `${filled}\n`;
 }

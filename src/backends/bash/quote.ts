@@ -94,6 +94,25 @@ export function commandLine(command: Command): string {
         words(command.incoming),
         words(command.previous),
       ].join(' ');
+    case 'copy': {
+      // Each command but the last after its word count, so that the helper can split them.
+      const counted = (argv: readonly Word[]) => [String(argv.length), ...argv.map(wordText)].join(' ');
+      return [
+        [
+          'polyarchiv_copy',
+          String(command.maxShrinkPercent),
+          command.allowShrink ? 'yes' : 'no',
+          shellWord(command.what),
+          shellWord(command.figuresKey ?? ''),
+          String(command.recorded?.files ?? "''"),
+          String(command.recorded?.bytes ?? "''"),
+        ].join(' '),
+        counted(command.incoming),
+        counted(command.previous),
+        counted(command.copy),
+        command.firstCopy.map(wordText).join(' '),
+      ].join(' \\\n    ');
+    }
     case 'publish-file':
       return `polyarchiv_publish ${shellWord(command.partial)} ${shellWord(command.file)}`;
     case 'dir-reload':

@@ -35,6 +35,7 @@ export interface ScriptView {
   readonly confirmHelper: boolean;
   readonly dovecotHelper: boolean;
   readonly ifChangedHelper: boolean;
+  readonly copyHelper: boolean;
 }
 
 export interface UnitView {
@@ -86,6 +87,7 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     confirmHelper: usesCommand(plan, 'confirm'),
     dovecotHelper: usesCommand(plan, 'align-mailboxes'),
     ifChangedHelper: usesCommand(plan, 'exec-if-changed'),
+    copyHelper: usesCommand(plan, 'copy'),
   };
 }
 

@@ -171,6 +171,8 @@ export interface RecordOptions {
   readonly measure?: string;
   /** The file is corrupt: keep it as `FILE.corrupt-TIMESTAMP` instead of overwriting its history. */
   readonly keepAside?: boolean;
+  /** The figures the unit's copies kept (see `fillStateTemplate`). */
+  readonly copies?: readonly string[];
 }
 
 export function recordState(
@@ -181,7 +183,7 @@ export function recordState(
   options: RecordOptions = {},
 ): void {
   const stamps = { started: stateTimestamp(times.started), now: stateTimestamp(times.now) };
-  const text = fillStateTemplate(template, stamps, message, measuredSize(options.measure));
+  const text = fillStateTemplate(template, stamps, message, measuredSize(options.measure), options.copies);
   // A full disk or a read-only directory fails the unit, never the run; no partial file is left.
   try {
     makeDir(dirname(file));

@@ -22,6 +22,8 @@ export interface RunContext {
   readonly processes: Set<ChildProcess>;
   /** Receives the tools' output when the unit's output is kept until it ends; else it is relayed or inherited. */
   readonly output?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** The figures the unit's guarded copies kept, for its state record (see `fillStateTemplate`). */
+  readonly copyFigures?: string[];
 }
 
 /** The fd a tool finds the lock on, as in the script. */

@@ -8,6 +8,7 @@ import { type Confirmation, confirmStep } from './confirm.js';
 import { dirReload } from './dir-reload.js';
 import { alignMailboxes } from './dovecot-align.js';
 import { execIfChanged } from './exec-if-changed.js';
+import { guardedCopy } from './guarded-copy.js';
 import {
   causeOf,
   checkDump,
@@ -92,7 +93,8 @@ export async function runUnit(
         return { status: 'stale', message };
       }
     }
-    const failure = await runSteps(unit, options, { ...ctx, lockFd: lock });
+    const copyFigures: string[] = [];
+    const failure = await runSteps(unit, options, { ...ctx, lockFd: lock, copyFigures });
     if (failure === 'declined') return { status: 'declined', message: 'a command was declined' };
     if (unit.record !== undefined) {
       const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
@@ -101,6 +103,7 @@ export async function runUnit(
         recordState(unit.record.file, template, failure ?? 'ok', times(options), {
           ...keptAside(unit),
           ...(measure === undefined ? {} : { measure }),
+          copies: copyFigures,
         });
       } catch (error) {
         options.say(`  ${unit.id}: ${(error as Error).message}`);
@@ -190,6 +193,8 @@ async function runCommand(command: Command, options: UnitOptions, ctx: RunContex
         return alignMailboxes(command, ctx, options.say);
       case 'exec-if-changed':
         return execIfChanged(command, ctx, options.say);
+      case 'copy':
+        return await guardedCopy(command, ctx, options.say);
       case 'publish-file':
         publishFile(command.partial, command.file);
         return 0;

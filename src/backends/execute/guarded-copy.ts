@@ -1,0 +1,95 @@
+import type { CopyCommand, CopyFigures, Word } from '../../graph/command.js';
+import { type RunContext, runExec } from './run-exec.js';
+
+/** Figures and entries (the top directory counts as one) an rsync --stats reports; zeros when it printed none. */
+export function copyStats(output: string): CopyFigures & { entries: number } {
+  const entries = /Number of files: (\d+)/.exec(output)?.[1];
+  const files = /Number of files: \d+ \([^)]*reg: (\d+)/.exec(output)?.[1];
+  const bytes = /Total file size: (\d+) bytes/.exec(output)?.[1];
+  return { files: Number(files ?? 0), bytes: Number(bytes ?? 0), entries: Number(entries ?? 0) };
+}
+
+/**
+ * Twin of polyarchiv_copy (templates/partials/helpers-copy.hbs): judges the copy against what its
+ * target holds (the recorded figures, else a dry run), runs it, and keeps its figures in
+ * `ctx.copyFigures`. Resolves with the helper's exit code.
+ */
+export async function guardedCopy(
+  command: CopyCommand,
+  ctx: RunContext,
+  say: (line: string) => void,
+): Promise<number> {
+  let old: CopyFigures = command.recorded ?? { files: 0, bytes: 0 };
+  let copy = command.copy;
+  if (command.previous.length > 0) {
+    old = { files: 0, bytes: 0 };
+    // A target that cannot be measured is judged by nothing: the copy itself will say why.
+    const previous = await capture(command.previous, ctx, 'both');
+    if (previous.status === 0) {
+      const stats = copyStats(previous.output);
+      old = stats;
+      if (stats.entries <= 1) copy = command.firstCopy;
+    }
+  }
+  let problem: string | undefined;
+  let now: CopyFigures = { files: 0, bytes: 0 };
+  if (old.files > 0) {
+    const incoming = await capture(command.incoming, ctx, 'both');
+    if (incoming.status !== 0) {
+      say(`  cannot measure what ${command.what} would receive:`);
+      process.stderr.write(incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
+      return 1;
+    }
+    now = copyStats(incoming.output);
+    const percent = command.maxShrinkPercent;
+    if (now.files === 0) problem = 'would become empty';
+    else if (now.files * 100 < old.files * (100 - percent) || now.bytes * 100 < old.bytes * (100 - percent))
+      problem = `would shrink by more than ${percent}% (max_shrink_percent)`;
+  }
+  if (problem !== undefined) {
+    say(
+      `  ${command.what} ${problem}: ${old.files} files (${old.bytes} bytes) now, ${now.files} files (${now.bytes} bytes) incoming`,
+    );
+    if (!command.allowShrink) {
+      say('  refused: nothing was changed; run with --allow-shrink if this is expected');
+      return 1;
+    }
+    say('  accepted: --allow-shrink');
+  }
+  const done = await capture(copy, ctx, 'stdout');
+  if (done.status !== 0) return done.status;
+  if (command.figuresKey !== undefined) {
+    const { files, bytes } = copyStats(done.output);
+    ctx.copyFigures?.push(`${command.figuresKey}:{"files":${files},"bytes":${bytes}}`);
+  }
+  return 0;
+}
+
+/**
+ * Runs argv as every tool runs (its own process group, the lock inherited, stopped on a signal)
+ * and keeps its standard output, with its standard error too for `both` (bash's `2>&1`); the
+ * error output it does not keep goes where the unit's output goes.
+ */
+async function capture(
+  argv: readonly Word[],
+  ctx: RunContext,
+  keep: 'stdout' | 'both',
+): Promise<{ status: number; output: string }> {
+  const chunks: Buffer[] = [];
+  const passOn =
+    ctx.output ??
+    ((stream: 'stdout' | 'stderr', chunk: Buffer) => {
+      process[stream].write(chunk);
+    });
+  const status = await runExec(
+    { kind: 'exec', argv },
+    {
+      ...ctx,
+      output: (stream, chunk) => {
+        if (stream === 'stdout' || keep === 'both') chunks.push(chunk);
+        else passOn(stream, chunk);
+      },
+    },
+  );
+  return { status, output: Buffer.concat(chunks).toString('utf8') };
+}

@@ -1,0 +1,257 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commandLine } from '../../src/backends/bash/quote.js';
+import { guardedCopy } from '../../src/backends/execute/guarded-copy.js';
+import type { CopyCommand, CopyFigures } from '../../src/graph/command.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { fileContents } from '../helpers/tree.js';
+
+const partial = (name: string) =>
+  fileURLToPath(new URL(`../../templates/partials/${name}.hbs`, import.meta.url));
+const canRun = haveTools('bash', 'rsync');
+
+const boxes: Sandbox[] = [];
+afterEach(() => {
+  for (const box of boxes.splice(0)) box.remove();
+});
+
+interface Case {
+  readonly percent?: number;
+  readonly allowShrink?: boolean;
+  /** Figures the state recorded: the target is then not measured. */
+  readonly recorded?: CopyFigures;
+}
+
+/**
+ * incoming/ copied into target/. The first copy leaves out `*.held` files, so that the tree shows
+ * which of the two copies ran.
+ */
+function command(root: string, options: Case): CopyCommand {
+  const measure = (dir: string) => [
+    'rsync',
+    '-a',
+    '-n',
+    '--stats',
+    '--no-h',
+    '--',
+    `${root}/${dir}/`,
+    { prefix: '', workFile: 'measure' },
+  ];
+  const copy = (extra: string[]) => [
+    'rsync',
+    '-a',
+    '--delete',
+    '--stats',
+    '--no-h',
+    ...extra,
+    '--',
+    `${root}/incoming/`,
+    `${root}/target/`,
+  ];
+  return {
+    kind: 'copy',
+    incoming: measure('incoming'),
+    previous: options.recorded === undefined ? measure('target') : [],
+    copy: copy([]),
+    firstCopy: copy(['--exclude=*.held']),
+    ...(options.recorded === undefined ? {} : { recorded: options.recorded }),
+    figuresKey: JSON.stringify(`${root}/target`).replace(root, '<root>'),
+    maxShrinkPercent: options.percent ?? 50,
+    allowShrink: options.allowShrink === true,
+    what: 'the copy of source "it\'s"',
+  };
+}
+
+interface Outcome {
+  code: number;
+  said: string[];
+  figures: string[];
+  target: Record<string, string> | 'none';
+}
+
+interface Run extends Outcome {
+  before: Outcome['target'];
+  incoming: Outcome['target'];
+}
+
+const targetOf = (box: Sandbox): Outcome['target'] =>
+  existsSync(box.path('target')) ? fileContents(box.path('target')) : 'none';
+
+/** The helper, run as the script runs it. */
+function viaScript(box: Sandbox, copy: CopyCommand): Outcome {
+  const work = mkdtempSync(join(tmpdir(), 'polyarchiv-twin-work-'));
+  // The unit's files are read after the script ended (and removed its work directory).
+  const unit = box.path('unit');
+  const run = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -Eeuo pipefail; source "$1"; source "$2"; polyarchiv_work=$3; polyarchiv_unit_file=$4; ${commandLine(copy)}`,
+      'bash',
+      partial('helpers'),
+      partial('helpers-copy'),
+      work,
+      unit,
+    ],
+    { encoding: 'utf8' },
+  );
+  const kept = `${unit}.copies`;
+  const figures = existsSync(kept) ? readFileSync(kept, 'utf8').split('\n').filter(Boolean) : [];
+  rmSync(work, { recursive: true, force: true });
+  const said = run.stderr.split('\n').filter((l) => l.startsWith('polyarchiv: '));
+  return {
+    code: run.status ?? -1,
+    said: said.map((l) => l.slice('polyarchiv: '.length)),
+    figures,
+    target: targetOf(box),
+  };
+}
+
+async function viaExecutor(box: Sandbox, copy: CopyCommand): Promise<Outcome> {
+  const said: string[] = [];
+  const figures: string[] = [];
+  const workDir = mkdtempSync(join(tmpdir(), 'polyarchiv-twin-work-'));
+  const code = await guardedCopy(
+    copy,
+    { workDir, secrets: new Map(), processes: new Set(), copyFigures: figures },
+    (line) => said.push(line),
+  );
+  rmSync(workDir, { recursive: true, force: true });
+  return { code, said, figures, target: targetOf(box) };
+}
+
+const files = (dir: string, count: number, size = 10) =>
+  Object.fromEntries(Array.from({ length: count }, (_, i) => [`${dir}/d/f${i}`, 'x'.repeat(size)]));
+
+/** The same layout in two sandboxes: one for each backend, which both change their target. */
+async function both(layout: Record<string, string>, options: Case): Promise<[Run, Run]> {
+  const outcomes: Run[] = [];
+  for (const how of [viaScript, viaExecutor]) {
+    const box = makeSandbox('polyarchiv-twin-');
+    boxes.push(box);
+    box.write(Object.fromEntries(Object.entries(layout).filter(([k]) => !k.endsWith('/'))));
+    for (const dir of Object.keys(layout).filter((k) => k.endsWith('/')))
+      spawnSync('mkdir', ['-p', box.path(dir)]);
+    const before = targetOf(box);
+    const incoming = existsSync(box.path('incoming')) ? fileContents(box.path('incoming')) : 'none';
+    outcomes.push({ ...(await how(box, command(box.root, options))), before, incoming });
+  }
+  return outcomes as [Run, Run];
+}
+
+const key = '"<root>/target"';
+
+describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
+  it('on a copy that grows: judged against the target, copied with updates held back', async () => {
+    const layout = { ...files('target', 3), ...files('incoming', 4), 'incoming/a.held': 'h' };
+    const [script, executor] = await both(layout, {});
+    expect(executor).toEqual(script);
+    expect(script).toMatchObject({ code: 0, said: [], figures: [`${key}:{"files":5,"bytes":41}`] });
+    expect(script.target).toHaveProperty('a.held');
+  });
+
+  it('on a first copy: the target holds nothing, so no update is held back', async () => {
+    const [script, executor] = await both(
+      { ...files('incoming', 2), 'incoming/a.held': 'h', 'target/': '' },
+      {},
+    );
+    expect(executor).toEqual(script);
+    expect(script).toMatchObject({ code: 0, figures: [`${key}:{"files":2,"bytes":20}`] });
+    expect(script.target).not.toHaveProperty('a.held');
+  });
+
+  it('on an empty first copy', async () => {
+    const [script, executor] = await both({ 'incoming/': '', 'target/': '' }, {});
+    expect(executor).toEqual(script);
+    expect(script).toMatchObject({ code: 0, figures: [`${key}:{"files":0,"bytes":0}`], target: {} });
+  });
+
+  const refusals: [string, Record<string, string>, Case, number, string | undefined][] = [
+    [
+      'a copy that would become empty',
+      { ...files('target', 3), 'incoming/d/': '' },
+      {},
+      1,
+      'would become empty: 3 files (30 bytes) now, 0 files (0 bytes) incoming',
+    ],
+    [
+      'the same, allowed',
+      { ...files('target', 3), 'incoming/d/': '' },
+      { allowShrink: true },
+      0,
+      'would become empty',
+    ],
+    [
+      'a copy that lost 60% of its files',
+      { ...files('target', 10), ...files('incoming', 4) },
+      {},
+      1,
+      'would shrink by more than 50% (max_shrink_percent): 10 files (100 bytes) now, 4 files (40 bytes) incoming',
+    ],
+    [
+      'the same under a 70% threshold',
+      { ...files('target', 10), ...files('incoming', 4) },
+      { percent: 70 },
+      0,
+      undefined,
+    ],
+    [
+      'a copy that lost 90% of its bytes',
+      { ...files('target', 2, 1000), ...files('incoming', 2, 100) },
+      {},
+      1,
+      'would shrink by more than 50%',
+    ],
+    [
+      'recorded figures, the target not measured (it is empty)',
+      { ...files('incoming', 4), 'target/': '' },
+      { recorded: { files: 10, bytes: 100 } },
+      1,
+      'would shrink by more than 50% (max_shrink_percent): 10 files (100 bytes) now, 4 files (40 bytes) incoming',
+    ],
+    [
+      'recorded figures of a copy that keeps its size',
+      { ...files('incoming', 9), ...files('target', 1) },
+      { recorded: { files: 10, bytes: 100 } },
+      0,
+      undefined,
+    ],
+    [
+      'recorded figures of an empty copy',
+      { ...files('incoming', 1), ...files('target', 1) },
+      { recorded: { files: 0, bytes: 0 } },
+      0,
+      undefined,
+    ],
+  ];
+  it.each(refusals)('on %s', async (_, layout, options, expected, problem) => {
+    const [script, executor] = await both(layout, options);
+    expect(executor).toEqual(script);
+    expect(script.code).toBe(expected);
+    if (problem === undefined) expect(script.said).toEqual([]);
+    else expect(script.said[0]).toContain(`the copy of source "it's" ${problem}`);
+    expect(script.target).toEqual(expected === 0 ? script.incoming : script.before);
+  });
+
+  it('fails, like the script, when the incoming side cannot be measured', async () => {
+    const [script, executor] = await both(files('target', 2), { allowShrink: true });
+    expect(executor).toEqual(script);
+    expect(script).toMatchObject({
+      code: 1,
+      said: [`  cannot measure what the copy of source "it's" would receive:`],
+      figures: [],
+    });
+    expect(script.target).toEqual(script.before);
+  });
+
+  it("fails with the copy's exit status, keeping no figures, when the copy fails", async () => {
+    const [script, executor] = await both({ 'target/': '' }, {});
+    expect(executor).toEqual(script);
+    expect(script).toMatchObject({ code: 23, said: [], figures: [] });
+  });
+});
