@@ -51,6 +51,12 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('guards on copies, thr
     expect(runCli(['backup', ...args]).code).toBe(0);
   });
   afterEach(() => box.remove());
+  /** Rewrites the collect point's state with other figures, or none, as the original leaves it. */
+  const setCopies = (copies: unknown) => {
+    const file = box.path('collect/site/metadata/collect_point/site.json');
+    const { copies: _recorded, ...kept } = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify(copies === undefined ? kept : { ...kept, copies }));
+  };
 
   it('refuses to empty the copies from a source emptied by accident, until --allow-shrink', () => {
     const good = fileContents(box.path('collect/site/backups/tree'));
@@ -97,6 +103,42 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('guards on copies, thr
     const accepted = run(box, how, 'backup', args);
     expect(accepted.code, accepted.stderr).toBe(0);
     expect(fileContents(box.path('mirror/site/tree'))).toEqual(fileContents(box.path('data')));
+  });
+
+  it('records what each copy received, for the next run to judge by', () => {
+    const figures = { files: 10, bytes: 7000 };
+    expect(state().copies).toEqual({ [box.path('collect/site/backups/tree')]: figures });
+    const mirror = JSON.parse(
+      readFileSync(box.path('collect/site/metadata/remote-mirror/remote/mirror.json'), 'utf8'),
+    );
+    expect(mirror.copies).toEqual({ [box.path('mirror/site')]: figures });
+    // The figures, not the copy, are what the next run compares with: here they claim far more.
+    setCopies({ [box.path('collect/site/backups/tree')]: { files: 100, bytes: 70000 } });
+    const refused = run(box, how, 'backup', args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'the copy of source "tree" would shrink by more than 50% (max_shrink_percent): 100 files (70000 bytes) now, 10 files (7000 bytes) incoming',
+    );
+    // A failed run records no figures: the next one measures the copy itself.
+    expect(state()).toMatchObject({ last_state_valid: false });
+    expect(state().copies).toBeUndefined();
+    const measured = run(box, how, 'backup', args);
+    expect(measured.code, measured.stderr).toBe(0);
+    expect(state().copies).toEqual({ [box.path('collect/site/backups/tree')]: figures });
+  });
+
+  it.each([
+    ['a state written by the original, without figures', undefined],
+    ['figures that are not counts', { files: 'many', bytes: -1 }],
+    ['figures of another shape', [10, 7000]],
+  ])('measures the copy itself from %s', (_, figures) => {
+    setCopies(figures === undefined ? undefined : { [box.path('collect/site/backups/tree')]: figures });
+    for (let i = 0; i < 6; i++) rmSync(box.path(`data/f${i}.txt`));
+    const refused = run(box, how, 'backup', args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'the copy of source "tree" would shrink by more than 50% (max_shrink_percent): 10 files (7000 bytes) now, 4 files (2800 bytes) incoming',
+    );
   });
 
   it('never restores from an emptied mirror: the collect copy and the live directory stay', () => {
