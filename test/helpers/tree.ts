@@ -55,8 +55,8 @@ export function history(gitDir: string): string {
 
 /**
  * A comparable picture of a directory tree: every entry with its type, permission bits and content
- * digest. State files are included with their run timestamps and the tree's root masked, and git repositories as their
- * history (the only expected differences between two runs of the same plan).
+ * digest. State files are included with their run timestamps and the root's path masked, and git
+ * repositories as their history (the only expected differences between two runs of the same plan).
  */
 export function snapshotTree(root: string): Record<string, string> {
   const entries: Record<string, string> = {};

@@ -34,12 +34,19 @@ function sandboxFor(name: string): { box: Sandbox; env: Record<string, string>; 
     'shim/rsync': `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec /usr/bin/rsync "$@"\n`,
   });
   chmodSync(shim, 0o755);
-  return { box, env: { PATH: `${box.path('shim')}:${process.env.PATH}` }, log };
+  // Git objects are compressed with their commit's time, so their sizes (which the state records)
+  // differ between two runs a second apart: both backends commit at one fixed time.
+  const env = {
+    PATH: `${box.path('shim')}:${process.env.PATH}`,
+    GIT_AUTHOR_DATE: '2026-03-10T04:05:06+01:00',
+    GIT_COMMITTER_DATE: '2026-03-10T04:05:06+01:00',
+  };
+  return { box, env, log };
 }
 
 async function applyInProcess(plan: Plan, env: Record<string, string>, jobs = 1) {
-  const saved = process.env.PATH;
-  process.env.PATH = env.PATH;
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
   try {
     return await executePlan(plan, {
       dry: false,
@@ -51,7 +58,10 @@ async function applyInProcess(plan: Plan, env: Record<string, string>, jobs = 1)
       confirmation: { yes: true, ask: async () => false },
     });
   } finally {
-    process.env.PATH = saved;
+    for (const name of Object.keys(env)) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
   }
 }
 
