@@ -106,7 +106,9 @@ export function buildCommands(
       const copy = action.copy;
       if (copy === undefined) return [{ kind: 'confirm', warning: action.warning, preview: [] }];
       // The same copy, not in place (a dry run holds nothing back), its holding directories
-      // left alone as the copy leaves them: the list never shows them deleted.
+      // left alone as the copy leaves them: the list never shows them deleted. Without the
+      // guard's --stats: the list shows changes only.
+      const { guard: _judgedBefore, ...listed } = copy;
       return [
         ...copyCheck(copy, tools, options),
         {
@@ -117,7 +119,7 @@ export function buildCommands(
             '--dry-run',
             '--itemize-changes',
             ...HOLDING_FILTERS,
-            ...rsyncArgv({ ...copy, inPlace: false }, tools.ssh).slice(1),
+            ...rsyncArgv({ ...listed, inPlace: false }, tools.ssh).slice(1),
           ],
           ...(copy.remote?.side === 'from' ? {} : { fetchedCopy: copy.from }),
         },
