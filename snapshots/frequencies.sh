@@ -227,8 +227,10 @@ polyarchiv_publish() {
   sync -- "$1" && mv -fT -- "$1" "$2" && sync -- "${2%/*}"
 }
 
+# Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
+# COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} aside='' now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0
   now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
@@ -238,6 +240,7 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//'"@@POLYARCHIV_COPIES@@"'/"{${copies//$'\n'/,}}"}
   state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
   # The message names a config line, which may hold quotes: escape it for JSON.
@@ -422,7 +425,7 @@ polyarchiv_fault() {
 # subshell (set -e is ignored in functions called from if, && or ||, so their status is read after
 # the fact), state record.
 polyarchiv_run_unit() {
-  local i=$1 rc=0 recorded message=ok
+  local i=$1 rc=0 recorded message=ok copies
   local unit=${polyarchiv_units[i]} state=${polyarchiv_states[i]}
   set +e
   trap 'polyarchiv_signal=INT' INT
@@ -467,7 +470,11 @@ polyarchiv_run_unit() {
   fi
   if [[ -n ${state} ]]; then
     if ((rc == 0)); then
-      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}"
+      copies=''
+      if [[ -e ${polyarchiv_unit_file}.copies ]]; then
+        copies=$(<"${polyarchiv_unit_file}.copies")
+      fi
+      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}" "${copies}"
     else
       polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}" '' "${polyarchiv_keep_asides[i]}"
     fi
@@ -608,49 +615,56 @@ polyarchiv_finish() {
   exit "${code}"
 }
 
-# Reads the regular files and total size from the --stats of an rsync dry run into
-# polyarchiv_stats (FILES BYTES), else from an archive's `tar -tv` listing (regular files and hard
-# links, the bytes of the regular ones); zeros when there are none (a directory or an archive that
-# does not exist yet).
-polyarchiv_copy_stats() {
-  local line stats=no
-  polyarchiv_stats=(0 0)
+# Reads the --stats of an rsync run into polyarchiv_figures (REGULAR_FILES BYTES ENTRIES); zeros
+# when there are none (a directory that does not exist yet).
+polyarchiv_copy_figures() {
+  polyarchiv_figures=(0 0 0)
+  if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
+    polyarchiv_figures[2]=${BASH_REMATCH[1]}
+  fi
   if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
-    polyarchiv_stats[0]=${BASH_REMATCH[1]} stats=yes
+    polyarchiv_figures[0]=${BASH_REMATCH[1]}
   fi
   if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
-    polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
-  fi
-  if [[ ${stats} == no ]]; then
-    while IFS= read -r line; do
-      if [[ ${line} =~ ^[-h][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+([0-9]+)[[:space:]] ]]; then
-        polyarchiv_stats[0]=$((polyarchiv_stats[0] + 1))
-        if [[ ${line} == -* ]]; then
-          polyarchiv_stats[1]=$((polyarchiv_stats[1] + BASH_REMATCH[1]))
-        fi
-      fi
-    done <<<"$1"
+    polyarchiv_figures[1]=${BASH_REMATCH[1]}
   fi
 }
 
-# Before a copy changes anything, compares what would arrive with what is there: a copy that held
-# files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
-# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT N, the N words of the incoming side's dry
-# run, then those of the previous side's.
-polyarchiv_check_copy() {
-  local percent=$1 allow=$2 what=$3 count=$4 out files bytes old_files old_bytes problem=''
-  shift 4
-  if ! out=$("${@:1:count}" 2>&1); then
-    polyarchiv_say "  cannot measure what ${what} would receive:"
-    printf '%s\n' "${out}" >&2
-    return 1
+# An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
+# FILES BYTES, then the incoming side's dry run, the target's dry run (no words when FILES and
+# BYTES were recorded) and the copy in place, each after its word count, then the first copy.
+# A copy that holds files and would become empty, or lose more than PERCENT% of its files or
+# bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
+# KEY, the figures of the copy's own --stats are kept for the unit's state record.
+polyarchiv_copy() {
+  local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6 out files bytes problem='' rc=0
+  local -a incoming_run target_run copy_run
+  shift 6
+  incoming_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  target_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  copy_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  if ((${#target_run[@]} > 0)); then
+    old_files=0 old_bytes=0
+    # A target that cannot be measured is judged by nothing: the copy itself will say why.
+    if out=$("${target_run[@]}" 2>&1); then
+      polyarchiv_copy_figures "${out}"
+      old_files=${polyarchiv_figures[0]} old_bytes=${polyarchiv_figures[1]}
+      if ((polyarchiv_figures[2] <= 1)); then
+        copy_run=("$@")
+      fi
+    fi
   fi
-  polyarchiv_copy_stats "${out}"
-  files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-  out=$("${@:count+1}" 2>&1) || true
-  polyarchiv_copy_stats "${out}"
-  old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
   if ((old_files > 0)); then
+    if ! out=$("${incoming_run[@]}" 2>&1); then
+      polyarchiv_say "  cannot measure what ${what} would receive:"
+      printf '%s\n' "${out}" >&2
+      return 1
+    fi
+    polyarchiv_copy_figures "${out}"
+    files=${polyarchiv_figures[0]} bytes=${polyarchiv_figures[1]}
     if ((files == 0)); then
       problem='would become empty'
     elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
@@ -665,6 +679,15 @@ polyarchiv_check_copy() {
     fi
     polyarchiv_say '  accepted: --allow-shrink'
   fi
+  out=$("${copy_run[@]}") || rc=$?
+  if ((rc != 0)); then
+    return "${rc}"
+  fi
+  if [[ -n ${key} ]]; then
+    polyarchiv_copy_figures "${out}"
+    printf '%s:{"files":%s,"bytes":%s}\n' "${key}" "${polyarchiv_figures[0]}" "${polyarchiv_figures[1]}" \
+      >> "${polyarchiv_unit_file}.copies"
+  fi
 }
 
 # collect point end-of-month (end-of-month.collect:1 [point])
@@ -678,8 +701,11 @@ unit_1_collect_end_of_month() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/.~polyarchiv~'
   # end-of-month.collect:8 [source "files"]
   polyarchiv_step 3 3 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/end-of-month' 'end-of-month.collect:8 [source "files"]'
-  polyarchiv_check_copy 50 no 'the copy of source "files"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/end-of-month/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/end-of-month/ /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/
+  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/end-of-month/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/ "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/end-of-month/ /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/end-of-month/ /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/
   sync -f -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files
 }
 
@@ -691,8 +717,11 @@ unit_2_backup_fridays_end_of_month() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/.~polyarchiv~'
   # fridays.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "end-of-month" from /var/lib/polyarchiv-fixture/collect/end-of-month/backups' 'fridays.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "end-of-month"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/
+  polyarchiv_copy 50 no 'the mirror of "end-of-month"' '"/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month
 }
 
@@ -707,8 +736,11 @@ unit_3_collect_every_run() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/every-run/backups/files/.~polyarchiv~'
   # every-run.collect:8 [source "files"]
   polyarchiv_step 3 3 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/every-run' 'every-run.collect:8 [source "files"]'
-  polyarchiv_check_copy 50 no 'the copy of source "files"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/every-run/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/every-run/backups/files/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/every-run/ /var/lib/polyarchiv-fixture/collect/every-run/backups/files/
+  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/every-run/backups/files"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/every-run/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/every-run/backups/files/ "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/every-run/ /var/lib/polyarchiv-fixture/collect/every-run/backups/files/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/every-run/ /var/lib/polyarchiv-fixture/collect/every-run/backups/files/
   sync -f -- /var/lib/polyarchiv-fixture/collect/every-run/backups/files
 }
 
@@ -720,8 +752,11 @@ unit_4_backup_daily_every_run() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/daily/every-run/.~polyarchiv~'
   # daily.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'daily.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "every-run"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/daily/every-run/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/daily/every-run/
+  polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/daily/every-run"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/daily/every-run/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/daily/every-run/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/daily/every-run/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/daily/every-run
 }
 
@@ -733,8 +768,11 @@ unit_5_backup_monthly_every_run() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/monthly/every-run/.~polyarchiv~'
   # monthly.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'monthly.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "every-run"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/monthly/every-run/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/every-run/
+  polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/every-run"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/monthly/every-run/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/every-run/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/every-run/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/monthly/every-run
 }
 
@@ -749,8 +787,11 @@ unit_6_collect_hour_in_seconds() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/.~polyarchiv~'
   # hour-in-seconds.collect:8 [source "files"]
   polyarchiv_step 3 3 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hour-in-seconds' 'hour-in-seconds.collect:8 [source "files"]'
-  polyarchiv_check_copy 50 no 'the copy of source "files"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/hour-in-seconds/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/hour-in-seconds/ /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/
+  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/hour-in-seconds/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/ "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/hour-in-seconds/ /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/hour-in-seconds/ /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/
   sync -f -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files
 }
 
@@ -762,8 +803,11 @@ unit_7_backup_weekly_hour_in_seconds() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/.~polyarchiv~'
   # weekly.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "hour-in-seconds" from /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups' 'weekly.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "hour-in-seconds"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/
+  polyarchiv_copy 50 no 'the mirror of "hour-in-seconds"' '"/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds
 }
 
@@ -778,8 +822,11 @@ unit_8_collect_hourly() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/hourly/backups/files/.~polyarchiv~'
   # hourly.collect:8 [source "files"]
   polyarchiv_step 3 3 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hourly' 'hourly.collect:8 [source "files"]'
-  polyarchiv_check_copy 50 no 'the copy of source "files"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/hourly/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/hourly/backups/files/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/hourly/ /var/lib/polyarchiv-fixture/collect/hourly/backups/files/
+  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hourly/backups/files"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/hourly/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/hourly/backups/files/ "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/hourly/ /var/lib/polyarchiv-fixture/collect/hourly/backups/files/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/hourly/ /var/lib/polyarchiv-fixture/collect/hourly/backups/files/
   sync -f -- /var/lib/polyarchiv-fixture/collect/hourly/backups/files
 }
 
@@ -791,8 +838,11 @@ unit_9_backup_daily_at_3_hourly() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/.~polyarchiv~'
   # daily-at-3.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'daily-at-3.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "hourly"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/
+  polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly
 }
 
@@ -804,8 +854,11 @@ unit_10_backup_monthly_hourly() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/monthly/hourly/.~polyarchiv~'
   # monthly.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'monthly.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "hourly"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/monthly/hourly/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/hourly/
+  polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/hourly"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/monthly/hourly/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/hourly/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/hourly/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/monthly/hourly
 }
 
@@ -813,57 +866,57 @@ unit_10_backup_monthly_hourly() {
 polyarchiv_check_config test/fixtures/frequencies/config end-of-month.collect e6d8a53f2d0cee9b6cf5562f40dcdef7a6b5d093b6f2c146d1ca76b890de117c every-run.collect 021030f3d7adf519bcb12ad3f13796c2006f2eb2300398b4f28484f040e553b9 hour-in-seconds.collect a46b728172405da70f0b709af90030c78d8ba7ca67a8199c19c20ab6841d5df9 hourly.collect 844a9f0d40e140f759472646045da9a701edaf8a21fa4273deae228b1a40f19e daily-at-3.backup 7dbd1119a5cf37cca3a19e03a5ed80d1ca0957058d0059f0a47756038fc571f4 daily.backup a0a06ca1e0d5ec705366b941456c728f2c5917bed82f20779a40fe6b14a0e505 fridays.backup b38e868fe1e13b298061bbb9c7e119eb94722cb4d36ae7d7187e6219ef33598b monthly.backup f3ad4fe9dd89f9a5b3a2a62e4cd71109c9524db8a328e232d19d17f925791c53 weekly.backup 8d7ce140f4a86acf050a9e4f627b8b3c52165c2b138ab7f8ee7f8e784e39da1c
 polyarchiv_unit collect:end-of-month unit_1_collect_end_of_month /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/collect_point/end-of-month.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   /var/lib/polyarchiv-fixture/collect/end-of-month/backups ''
 polyarchiv_unit backup:fridays/end-of-month unit_2_backup_fridays_end_of_month /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/remote-fridays/remote/fridays.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   '' '' \
   collect:end-of-month
 polyarchiv_unit collect:every-run unit_3_collect_every_run /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/every-run.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   /var/lib/polyarchiv-fixture/collect/every-run/backups ''
 polyarchiv_unit backup:daily/every-run unit_4_backup_daily_every_run /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/every-run/metadata/remote-daily/remote/daily.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   '' '' \
   collect:every-run
 polyarchiv_unit backup:monthly/every-run unit_5_backup_monthly_every_run /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/every-run/metadata/remote-monthly/remote/monthly.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   '' '' \
   collect:every-run
 polyarchiv_unit collect:hour-in-seconds unit_6_collect_hour_in_seconds /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/collect_point/hour-in-seconds.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups ''
 polyarchiv_unit backup:weekly/hour-in-seconds unit_7_backup_weekly_hour_in_seconds /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/remote-weekly/remote/weekly.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   '' '' \
   collect:hour-in-seconds
 polyarchiv_unit collect:hourly unit_8_collect_hourly /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/hourly.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   /var/lib/polyarchiv-fixture/collect/hourly/backups ''
 polyarchiv_unit backup:daily-at-3/hourly unit_9_backup_daily_at_3_hourly /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hourly/metadata/remote-daily-at-3/remote/daily-at-3.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   '' '' \
   collect:hourly
 polyarchiv_unit backup:monthly/hourly unit_10_backup_monthly_hourly /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/hourly/metadata/remote-monthly/remote/monthly.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8887cd6ab55656c7fb4a95da3ae778aa10334e73af1a628d0aeec6f55d924edd","variables":{},"data":null}' \
   '' '' \
   collect:hourly

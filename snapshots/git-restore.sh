@@ -220,8 +220,10 @@ polyarchiv_publish() {
   sync -- "$1" && mv -fT -- "$1" "$2" && sync -- "${2%/*}"
 }
 
+# Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
+# COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} aside='' now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0
   now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
@@ -231,6 +233,7 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//'"@@POLYARCHIV_COPIES@@"'/"{${copies//$'\n'/,}}"}
   state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
   # The message names a config line, which may hold quotes: escape it for JSON.
@@ -415,7 +418,7 @@ polyarchiv_fault() {
 # subshell (set -e is ignored in functions called from if, && or ||, so their status is read after
 # the fact), state record.
 polyarchiv_run_unit() {
-  local i=$1 rc=0 recorded message=ok
+  local i=$1 rc=0 recorded message=ok copies
   local unit=${polyarchiv_units[i]} state=${polyarchiv_states[i]}
   set +e
   trap 'polyarchiv_signal=INT' INT
@@ -460,7 +463,11 @@ polyarchiv_run_unit() {
   fi
   if [[ -n ${state} ]]; then
     if ((rc == 0)); then
-      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}"
+      copies=''
+      if [[ -e ${polyarchiv_unit_file}.copies ]]; then
+        copies=$(<"${polyarchiv_unit_file}.copies")
+      fi
+      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}" "${copies}"
     else
       polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}" '' "${polyarchiv_keep_asides[i]}"
     fi

@@ -223,8 +223,10 @@ polyarchiv_publish() {
   sync -- "$1" && mv -fT -- "$1" "$2" && sync -- "${2%/*}"
 }
 
+# Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
+# COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} aside='' now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0
   now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
@@ -234,6 +236,7 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//'"@@POLYARCHIV_COPIES@@"'/"{${copies//$'\n'/,}}"}
   state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
   # The message names a config line, which may hold quotes: escape it for JSON.
@@ -418,7 +421,7 @@ polyarchiv_fault() {
 # subshell (set -e is ignored in functions called from if, && or ||, so their status is read after
 # the fact), state record.
 polyarchiv_run_unit() {
-  local i=$1 rc=0 recorded message=ok
+  local i=$1 rc=0 recorded message=ok copies
   local unit=${polyarchiv_units[i]} state=${polyarchiv_states[i]}
   set +e
   trap 'polyarchiv_signal=INT' INT
@@ -463,7 +466,11 @@ polyarchiv_run_unit() {
   fi
   if [[ -n ${state} ]]; then
     if ((rc == 0)); then
-      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}"
+      copies=''
+      if [[ -e ${polyarchiv_unit_file}.copies ]]; then
+        copies=$(<"${polyarchiv_unit_file}.copies")
+      fi
+      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}" "${copies}"
     else
       polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}" '' "${polyarchiv_keep_asides[i]}"
     fi
@@ -604,49 +611,56 @@ polyarchiv_finish() {
   exit "${code}"
 }
 
-# Reads the regular files and total size from the --stats of an rsync dry run into
-# polyarchiv_stats (FILES BYTES), else from an archive's `tar -tv` listing (regular files and hard
-# links, the bytes of the regular ones); zeros when there are none (a directory or an archive that
-# does not exist yet).
-polyarchiv_copy_stats() {
-  local line stats=no
-  polyarchiv_stats=(0 0)
+# Reads the --stats of an rsync run into polyarchiv_figures (REGULAR_FILES BYTES ENTRIES); zeros
+# when there are none (a directory that does not exist yet).
+polyarchiv_copy_figures() {
+  polyarchiv_figures=(0 0 0)
+  if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
+    polyarchiv_figures[2]=${BASH_REMATCH[1]}
+  fi
   if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
-    polyarchiv_stats[0]=${BASH_REMATCH[1]} stats=yes
+    polyarchiv_figures[0]=${BASH_REMATCH[1]}
   fi
   if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
-    polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
-  fi
-  if [[ ${stats} == no ]]; then
-    while IFS= read -r line; do
-      if [[ ${line} =~ ^[-h][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+([0-9]+)[[:space:]] ]]; then
-        polyarchiv_stats[0]=$((polyarchiv_stats[0] + 1))
-        if [[ ${line} == -* ]]; then
-          polyarchiv_stats[1]=$((polyarchiv_stats[1] + BASH_REMATCH[1]))
-        fi
-      fi
-    done <<<"$1"
+    polyarchiv_figures[1]=${BASH_REMATCH[1]}
   fi
 }
 
-# Before a copy changes anything, compares what would arrive with what is there: a copy that held
-# files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
-# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT N, the N words of the incoming side's dry
-# run, then those of the previous side's.
-polyarchiv_check_copy() {
-  local percent=$1 allow=$2 what=$3 count=$4 out files bytes old_files old_bytes problem=''
-  shift 4
-  if ! out=$("${@:1:count}" 2>&1); then
-    polyarchiv_say "  cannot measure what ${what} would receive:"
-    printf '%s\n' "${out}" >&2
-    return 1
+# An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
+# FILES BYTES, then the incoming side's dry run, the target's dry run (no words when FILES and
+# BYTES were recorded) and the copy in place, each after its word count, then the first copy.
+# A copy that holds files and would become empty, or lose more than PERCENT% of its files or
+# bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
+# KEY, the figures of the copy's own --stats are kept for the unit's state record.
+polyarchiv_copy() {
+  local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6 out files bytes problem='' rc=0
+  local -a incoming_run target_run copy_run
+  shift 6
+  incoming_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  target_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  copy_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  if ((${#target_run[@]} > 0)); then
+    old_files=0 old_bytes=0
+    # A target that cannot be measured is judged by nothing: the copy itself will say why.
+    if out=$("${target_run[@]}" 2>&1); then
+      polyarchiv_copy_figures "${out}"
+      old_files=${polyarchiv_figures[0]} old_bytes=${polyarchiv_figures[1]}
+      if ((polyarchiv_figures[2] <= 1)); then
+        copy_run=("$@")
+      fi
+    fi
   fi
-  polyarchiv_copy_stats "${out}"
-  files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-  out=$("${@:count+1}" 2>&1) || true
-  polyarchiv_copy_stats "${out}"
-  old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
   if ((old_files > 0)); then
+    if ! out=$("${incoming_run[@]}" 2>&1); then
+      polyarchiv_say "  cannot measure what ${what} would receive:"
+      printf '%s\n' "${out}" >&2
+      return 1
+    fi
+    polyarchiv_copy_figures "${out}"
+    files=${polyarchiv_figures[0]} bytes=${polyarchiv_figures[1]}
     if ((files == 0)); then
       problem='would become empty'
     elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
@@ -661,6 +675,15 @@ polyarchiv_check_copy() {
     fi
     polyarchiv_say '  accepted: --allow-shrink'
   fi
+  out=$("${copy_run[@]}") || rc=$?
+  if ((rc != 0)); then
+    return "${rc}"
+  fi
+  if [[ -n ${key} ]]; then
+    polyarchiv_copy_figures "${out}"
+    printf '%s:{"files":%s,"bytes":%s}\n' "${key}" "${polyarchiv_figures[0]}" "${polyarchiv_figures[1]}" \
+      >> "${polyarchiv_unit_file}.copies"
+  fi
 }
 
 # collect point café ünï (café ünï.collect:1 [point])
@@ -674,8 +697,11 @@ unit_1_collect_caf_n() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/.~polyarchiv~'
   # café ünï.collect:5 [source ünïcödé]
   polyarchiv_step 3 3 'update the copy of source "ünïcödé" from /var/lib/polyarchiv-fixture/data/café/日本語' 'café ünï.collect:5 [source ünïcödé]'
-  polyarchiv_check_copy 50 no 'the copy of source "ünïcödé"' 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/' "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/'
+  polyarchiv_copy 50 no 'the copy of source "ünïcödé"' '"/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß"' '' '' \
+    10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' "${polyarchiv_work}"/measure \
+    10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/' "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/' \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/'
   sync -f -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß'
 }
 
@@ -687,8 +713,11 @@ unit_2_backup_HOME_mirror_caf_n() {
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/.~polyarchiv~"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_check_copy 50 no 'the mirror of "café ünï"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/" "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/"
+  polyarchiv_copy 50 no 'the mirror of "café ünï"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï\"" '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/" "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/" \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/"
   sync -f -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï"
 }
 
@@ -700,8 +729,11 @@ unit_3_backup_dash_caf_n() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/.~polyarchiv~'
   # -dash.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' '-dash.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "café ünï"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/' "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/'
+  polyarchiv_copy 50 no 'the mirror of "café ünï"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/' "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/' \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/'
   sync -f -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï'
 }
 
@@ -716,8 +748,11 @@ unit_4_collect_my_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/.~polyarchiv~'
   # my site.collect:5 [source "it's \"quoted\""]
   polyarchiv_step 3 3 "update the copy of source \"it's \"quoted\"\" from /var/lib/polyarchiv-fixture/data/-odd dir" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
-  polyarchiv_check_copy 50 no "the copy of source \"it's \"quoted\"\"" 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/' "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/'
+  polyarchiv_copy 50 no "the copy of source \"it's \"quoted\"\"" '"/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest"' '' '' \
+    10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' "${polyarchiv_work}"/measure \
+    10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/' "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/' \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/'
   sync -f -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest'
 }
 
@@ -729,8 +764,11 @@ unit_5_backup_HOME_mirror_my_site() {
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/.~polyarchiv~"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_check_copy 50 no 'the mirror of "my site"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/" "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/"
+  polyarchiv_copy 50 no 'the mirror of "my site"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site\"" '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/" "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/" \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/"
   sync -f -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site"
 }
 
@@ -742,8 +780,11 @@ unit_6_backup_dash_my_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/.~polyarchiv~'
   # -dash.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' '-dash.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "my site"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/' "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/'
+  polyarchiv_copy 50 no 'the mirror of "my site"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/my site"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/' "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/' \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/'
   sync -f -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site'
 }
 
@@ -758,8 +799,11 @@ unit_7_collect_o_brien() {
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/.~polyarchiv~"
   # o'brien.collect:5 [source "$(whoami)"]
   polyarchiv_step 3 3 "update the copy of source \"\$(whoami)\" from /var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?" "o'brien.collect:5 [source \"\$(whoami)\"]"
-  polyarchiv_check_copy 50 no "the copy of source \"\$(whoami)\"" 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/" "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/"
+  polyarchiv_copy 50 no "the copy of source \"\$(whoami)\"" "\"/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`\"" '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/" "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/" \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/"
   sync -f -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`"
 }
 
@@ -771,8 +815,11 @@ unit_8_backup_HOME_mirror_o_brien() {
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/.~polyarchiv~"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 2 2 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" "\$HOME mirror.backup:3 [point]"
-  polyarchiv_check_copy 50 no "the mirror of \"o'brien\"" 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/" "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/"
+  polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien\"" '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/" "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/" \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/"
   sync -f -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien"
 }
 
@@ -784,8 +831,11 @@ unit_9_backup_dash_o_brien() {
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/.~polyarchiv~"
   # -dash.backup:3 [point]
   polyarchiv_step 2 2 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" '-dash.backup:3 [point]'
-  polyarchiv_check_copy 50 no "the mirror of \"o'brien\"" 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/" "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/"
+  polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien\"" '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/" "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/" \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/"
   sync -f -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien"
 }
 
@@ -793,52 +843,52 @@ unit_9_backup_dash_o_brien() {
 polyarchiv_check_config test/fixtures/odd-names/config 'café ünï.collect' 70efe127fb3c417c08676ef6e593aae86ee2640ca95c786f4fa61304d6f9f9a7 'my site.collect' d49478e6f835b7d0a6c2b9090788b2eea346071670794414a45694ef9be580a6 "o'brien.collect" 171e10ec8fcba2ed4144230e71d954e35f272b330709462c338ff954ab1c0992 "\$HOME mirror.backup" 5c6ca543d816b4a1893bf549d7f24862faa1b0ee3f9b53c65815c6f05321c905 -dash.backup f836efc3e322ca13c609899a99f07c8dd9b07921441f17b13f99dc576602da2d
 polyarchiv_unit 'collect:café ünï' unit_1_collect_caf_n '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/lock' \
   '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/café ünï.json' '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   '/var/lib/polyarchiv-fixture/collect/café ünï/backups' ''
 polyarchiv_unit "backup:\$HOME mirror/café ünï" unit_2_backup_HOME_mirror_caf_n '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/lock' \
   "/var/lib/polyarchiv-fixture/collect/café ünï/metadata/remote-\$HOME mirror/remote/\$HOME mirror.json" '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   '' '' \
   'collect:café ünï'
 polyarchiv_unit 'backup:-dash/café ünï' unit_3_backup_dash_caf_n '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/lock' \
   '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/remote--dash/remote/-dash.json' '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   '' '' \
   'collect:café ünï'
 polyarchiv_unit 'collect:my site' unit_4_collect_my_site '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/lock' \
   '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/my site.json' '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   '/var/lib/polyarchiv-fixture/collect/my site/backups' ''
 polyarchiv_unit "backup:\$HOME mirror/my site" unit_5_backup_HOME_mirror_my_site '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/lock' \
   "/var/lib/polyarchiv-fixture/collect/my site/metadata/remote-\$HOME mirror/remote/\$HOME mirror.json" '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   '' '' \
   'collect:my site'
 polyarchiv_unit 'backup:-dash/my site' unit_6_backup_dash_my_site '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/lock' \
   '/var/lib/polyarchiv-fixture/collect/my site/metadata/remote--dash/remote/-dash.json' '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   '' '' \
   'collect:my site'
 polyarchiv_unit "collect:o'brien" unit_7_collect_o_brien "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/lock" \
   "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/o'brien.json" '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   "/var/lib/polyarchiv-fixture/collect/o'brien/backups" ''
 polyarchiv_unit "backup:\$HOME mirror/o'brien" unit_8_backup_HOME_mirror_o_brien "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/lock" \
   "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/remote-\$HOME mirror/remote/\$HOME mirror.json" '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   '' '' \
   "collect:o'brien"
 polyarchiv_unit "backup:-dash/o'brien" unit_9_backup_dash_o_brien "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/lock" \
   "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/remote--dash/remote/-dash.json" '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"cd3afc4f030a8a6859db589b448485dfcd86d86a96dd6358e7816728ae7aa248","variables":{},"data":null}' \
   '' '' \
   "collect:o'brien"

@@ -227,8 +227,10 @@ polyarchiv_publish() {
   sync -- "$1" && mv -fT -- "$1" "$2" && sync -- "${2%/*}"
 }
 
+# Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
+# COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} aside='' now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0
   now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
@@ -238,6 +240,7 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//'"@@POLYARCHIV_COPIES@@"'/"{${copies//$'\n'/,}}"}
   state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
   # The message names a config line, which may hold quotes: escape it for JSON.
@@ -422,7 +425,7 @@ polyarchiv_fault() {
 # subshell (set -e is ignored in functions called from if, && or ||, so their status is read after
 # the fact), state record.
 polyarchiv_run_unit() {
-  local i=$1 rc=0 recorded message=ok
+  local i=$1 rc=0 recorded message=ok copies
   local unit=${polyarchiv_units[i]} state=${polyarchiv_states[i]}
   set +e
   trap 'polyarchiv_signal=INT' INT
@@ -467,7 +470,11 @@ polyarchiv_run_unit() {
   fi
   if [[ -n ${state} ]]; then
     if ((rc == 0)); then
-      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}"
+      copies=''
+      if [[ -e ${polyarchiv_unit_file}.copies ]]; then
+        copies=$(<"${polyarchiv_unit_file}.copies")
+      fi
+      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}" "${copies}"
     else
       polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}" '' "${polyarchiv_keep_asides[i]}"
     fi
@@ -608,49 +615,56 @@ polyarchiv_finish() {
   exit "${code}"
 }
 
-# Reads the regular files and total size from the --stats of an rsync dry run into
-# polyarchiv_stats (FILES BYTES), else from an archive's `tar -tv` listing (regular files and hard
-# links, the bytes of the regular ones); zeros when there are none (a directory or an archive that
-# does not exist yet).
-polyarchiv_copy_stats() {
-  local line stats=no
-  polyarchiv_stats=(0 0)
+# Reads the --stats of an rsync run into polyarchiv_figures (REGULAR_FILES BYTES ENTRIES); zeros
+# when there are none (a directory that does not exist yet).
+polyarchiv_copy_figures() {
+  polyarchiv_figures=(0 0 0)
+  if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
+    polyarchiv_figures[2]=${BASH_REMATCH[1]}
+  fi
   if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
-    polyarchiv_stats[0]=${BASH_REMATCH[1]} stats=yes
+    polyarchiv_figures[0]=${BASH_REMATCH[1]}
   fi
   if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
-    polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
-  fi
-  if [[ ${stats} == no ]]; then
-    while IFS= read -r line; do
-      if [[ ${line} =~ ^[-h][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+([0-9]+)[[:space:]] ]]; then
-        polyarchiv_stats[0]=$((polyarchiv_stats[0] + 1))
-        if [[ ${line} == -* ]]; then
-          polyarchiv_stats[1]=$((polyarchiv_stats[1] + BASH_REMATCH[1]))
-        fi
-      fi
-    done <<<"$1"
+    polyarchiv_figures[1]=${BASH_REMATCH[1]}
   fi
 }
 
-# Before a copy changes anything, compares what would arrive with what is there: a copy that held
-# files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
-# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT N, the N words of the incoming side's dry
-# run, then those of the previous side's.
-polyarchiv_check_copy() {
-  local percent=$1 allow=$2 what=$3 count=$4 out files bytes old_files old_bytes problem=''
-  shift 4
-  if ! out=$("${@:1:count}" 2>&1); then
-    polyarchiv_say "  cannot measure what ${what} would receive:"
-    printf '%s\n' "${out}" >&2
-    return 1
+# An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
+# FILES BYTES, then the incoming side's dry run, the target's dry run (no words when FILES and
+# BYTES were recorded) and the copy in place, each after its word count, then the first copy.
+# A copy that holds files and would become empty, or lose more than PERCENT% of its files or
+# bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
+# KEY, the figures of the copy's own --stats are kept for the unit's state record.
+polyarchiv_copy() {
+  local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6 out files bytes problem='' rc=0
+  local -a incoming_run target_run copy_run
+  shift 6
+  incoming_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  target_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  copy_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  if ((${#target_run[@]} > 0)); then
+    old_files=0 old_bytes=0
+    # A target that cannot be measured is judged by nothing: the copy itself will say why.
+    if out=$("${target_run[@]}" 2>&1); then
+      polyarchiv_copy_figures "${out}"
+      old_files=${polyarchiv_figures[0]} old_bytes=${polyarchiv_figures[1]}
+      if ((polyarchiv_figures[2] <= 1)); then
+        copy_run=("$@")
+      fi
+    fi
   fi
-  polyarchiv_copy_stats "${out}"
-  files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-  out=$("${@:count+1}" 2>&1) || true
-  polyarchiv_copy_stats "${out}"
-  old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
   if ((old_files > 0)); then
+    if ! out=$("${incoming_run[@]}" 2>&1); then
+      polyarchiv_say "  cannot measure what ${what} would receive:"
+      printf '%s\n' "${out}" >&2
+      return 1
+    fi
+    polyarchiv_copy_figures "${out}"
+    files=${polyarchiv_figures[0]} bytes=${polyarchiv_figures[1]}
     if ((files == 0)); then
       problem='would become empty'
     elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
@@ -665,6 +679,15 @@ polyarchiv_check_copy() {
     fi
     polyarchiv_say '  accepted: --allow-shrink'
   fi
+  out=$("${copy_run[@]}") || rc=$?
+  if ((rc != 0)); then
+    return "${rc}"
+  fi
+  if [[ -n ${key} ]]; then
+    polyarchiv_copy_figures "${out}"
+    printf '%s:{"files":%s,"bytes":%s}\n' "${key}" "${polyarchiv_figures[0]}" "${polyarchiv_figures[1]}" \
+      >> "${polyarchiv_unit_file}.copies"
+  fi
 }
 
 # collect point local1 (local1.collect:2 [point])
@@ -678,32 +701,44 @@ unit_1_collect_local1() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/.~polyarchiv~'
   # local1.collect:11 [source "source_1"]
   polyarchiv_step 3 9 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/postgres' 'local1.collect:11 [source "source_1"]'
-  polyarchiv_check_copy 50 no 'the copy of source "source_1"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/postgres/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/
+  polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/postgres/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/ "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres
   # local1.collect:17 [source "source_2"]
   polyarchiv_step 4 9 'create the copy of source "source_2" and the directory where rsync holds updated files' 'local1.collect:17 [source "source_2"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/.~polyarchiv~'
   # local1.collect:17 [source "source_2"]
   polyarchiv_step 5 9 'update the copy of source "source_2" from /var/lib/polyarchiv-fixture/data/input/mysql' 'local1.collect:17 [source "source_2"]'
-  polyarchiv_check_copy 50 no 'the copy of source "source_2"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/mysql/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/
+  polyarchiv_copy 50 no 'the copy of source "source_2"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/mysql/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/ "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql
   # local1.collect:22 [source "source_3"]
   polyarchiv_step 6 9 'create the copy of source "source_3" and the directory where rsync holds updated files' 'local1.collect:22 [source "source_3"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/.~polyarchiv~'
   # local1.collect:22 [source "source_3"]
   polyarchiv_step 7 9 'update the copy of source "source_3" from /var/lib/polyarchiv-fixture/data/input/some-files' 'local1.collect:22 [source "source_3"]'
-  polyarchiv_check_copy 50 no 'the copy of source "source_3"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/some-files/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/
+  polyarchiv_copy 50 no 'the copy of source "source_3"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/some-files/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/ "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files
   # local1.collect:28 [source "source_4"]
   polyarchiv_step 8 9 'create the copy of source "source_4" and the directory where rsync holds updated files' 'local1.collect:28 [source "source_4"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/.~polyarchiv~'
   # local1.collect:28 [source "source_4"]
   polyarchiv_step 9 9 'update the copy of source "source_4" from /var/lib/polyarchiv-fixture/data/input/ldap' 'local1.collect:28 [source "source_4"]'
-  polyarchiv_check_copy 50 no 'the copy of source "source_4"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/ldap/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/
+  polyarchiv_copy 50 no 'the copy of source "source_4"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/ldap/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/ "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap
 }
 
@@ -715,8 +750,11 @@ unit_2_backup_remote1_rsync_file_local1() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/.~polyarchiv~'
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 2 2 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "local1"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/
+  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1
 }
 
@@ -728,8 +766,11 @@ unit_3_backup_remote2_git_ssh_local1() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/.~polyarchiv~'
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "local1"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/
+  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git
 }
 
@@ -741,8 +782,11 @@ unit_4_backup_remote3_gitlab_local1() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/.~polyarchiv~'
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "local1"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/
+  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1
 }
 
@@ -757,8 +801,11 @@ unit_5_collect_local2() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/.~polyarchiv~'
   # local2.collect:7 [source "source_1"]
   polyarchiv_step 3 3 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/mysql-local2' 'local2.collect:7 [source "source_1"]'
-  polyarchiv_check_copy 50 no 'the copy of source "source_1"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/
+  polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/ "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql
 }
 
@@ -770,8 +817,11 @@ unit_6_backup_remote1_rsync_file_local2() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/.~polyarchiv~'
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 2 2 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "local2"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/
+  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2
 }
 
@@ -783,8 +833,11 @@ unit_7_backup_remote2_git_ssh_local2() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/.~polyarchiv~'
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "local2"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/
+  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git
 }
 
@@ -796,8 +849,11 @@ unit_8_backup_remote3_gitlab_local2() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/.~polyarchiv~'
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "local2"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/
+  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2
 }
 
@@ -805,47 +861,47 @@ unit_8_backup_remote3_gitlab_local2() {
 polyarchiv_check_config test/fixtures/original-readme/config local1.collect 532569e911b345f7bb309ac89b42429ea7cb1e430f459f7887e49536630555c5 local2.collect fc4d02362a8ba65c861113cfb2612743aa726e4976c01670adc47a6e0d54f9cb remote1-rsync-file.backup aded6d843127a836be37993b07a2becf660f83dcf517d4ba459f262a63c3d282 remote2-git-ssh.backup 6fd5d99c78d09e0d5edb30055eaa7fa2f3d862fef7dd584baea60bde464eb4ab remote3-gitlab.backup cf13b83bdc965c3bfc8ec409a4f3839d74ed25893e6479e0fad7bc260b3778dc
 polyarchiv_unit collect:local1 unit_1_collect_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/local1.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
   /var/lib/polyarchiv-fixture/backups/locals/local1/backups ''
 polyarchiv_unit backup:remote1-rsync-file/local1 unit_2_backup_remote1_rsync_file_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote1-rsync-file/remote/remote1-rsync-file.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
   '' '' \
   collect:local1
 polyarchiv_unit backup:remote2-git-ssh/local1 unit_3_backup_remote2_git_ssh_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote2-git-ssh/remote/remote2-git-ssh.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
   '' '' \
   collect:local1
 polyarchiv_unit backup:remote3-gitlab/local1 unit_4_backup_remote3_gitlab_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote3-gitlab/remote/remote3-gitlab.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
   '' '' \
   collect:local1
 polyarchiv_unit collect:local2 unit_5_collect_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/local2.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
   /var/lib/polyarchiv-fixture/backups/locals/local2/backups ''
 polyarchiv_unit backup:remote1-rsync-file/local2 unit_6_backup_remote1_rsync_file_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote1-rsync-file/remote/remote1-rsync-file.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
   '' '' \
   collect:local2
 polyarchiv_unit backup:remote2-git-ssh/local2 unit_7_backup_remote2_git_ssh_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote2-git-ssh/remote/remote2-git-ssh.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
   '' '' \
   collect:local2
 polyarchiv_unit backup:remote3-gitlab/local2 unit_8_backup_remote3_gitlab_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote3-gitlab/remote/remote3-gitlab.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
   '' '' \
   collect:local2

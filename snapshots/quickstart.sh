@@ -220,8 +220,10 @@ polyarchiv_publish() {
   sync -- "$1" && mv -fT -- "$1" "$2" && sync -- "${2%/*}"
 }
 
+# Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
+# COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} aside='' now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0
   now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
@@ -231,6 +233,7 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//'"@@POLYARCHIV_COPIES@@"'/"{${copies//$'\n'/,}}"}
   state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
   # The message names a config line, which may hold quotes: escape it for JSON.
@@ -415,7 +418,7 @@ polyarchiv_fault() {
 # subshell (set -e is ignored in functions called from if, && or ||, so their status is read after
 # the fact), state record.
 polyarchiv_run_unit() {
-  local i=$1 rc=0 recorded message=ok
+  local i=$1 rc=0 recorded message=ok copies
   local unit=${polyarchiv_units[i]} state=${polyarchiv_states[i]}
   set +e
   trap 'polyarchiv_signal=INT' INT
@@ -460,7 +463,11 @@ polyarchiv_run_unit() {
   fi
   if [[ -n ${state} ]]; then
     if ((rc == 0)); then
-      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}"
+      copies=''
+      if [[ -e ${polyarchiv_unit_file}.copies ]]; then
+        copies=$(<"${polyarchiv_unit_file}.copies")
+      fi
+      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}" "${copies}"
     else
       polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}" '' "${polyarchiv_keep_asides[i]}"
     fi
@@ -601,49 +608,56 @@ polyarchiv_finish() {
   exit "${code}"
 }
 
-# Reads the regular files and total size from the --stats of an rsync dry run into
-# polyarchiv_stats (FILES BYTES), else from an archive's `tar -tv` listing (regular files and hard
-# links, the bytes of the regular ones); zeros when there are none (a directory or an archive that
-# does not exist yet).
-polyarchiv_copy_stats() {
-  local line stats=no
-  polyarchiv_stats=(0 0)
+# Reads the --stats of an rsync run into polyarchiv_figures (REGULAR_FILES BYTES ENTRIES); zeros
+# when there are none (a directory that does not exist yet).
+polyarchiv_copy_figures() {
+  polyarchiv_figures=(0 0 0)
+  if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
+    polyarchiv_figures[2]=${BASH_REMATCH[1]}
+  fi
   if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
-    polyarchiv_stats[0]=${BASH_REMATCH[1]} stats=yes
+    polyarchiv_figures[0]=${BASH_REMATCH[1]}
   fi
   if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
-    polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
-  fi
-  if [[ ${stats} == no ]]; then
-    while IFS= read -r line; do
-      if [[ ${line} =~ ^[-h][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+([0-9]+)[[:space:]] ]]; then
-        polyarchiv_stats[0]=$((polyarchiv_stats[0] + 1))
-        if [[ ${line} == -* ]]; then
-          polyarchiv_stats[1]=$((polyarchiv_stats[1] + BASH_REMATCH[1]))
-        fi
-      fi
-    done <<<"$1"
+    polyarchiv_figures[1]=${BASH_REMATCH[1]}
   fi
 }
 
-# Before a copy changes anything, compares what would arrive with what is there: a copy that held
-# files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
-# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT N, the N words of the incoming side's dry
-# run, then those of the previous side's.
-polyarchiv_check_copy() {
-  local percent=$1 allow=$2 what=$3 count=$4 out files bytes old_files old_bytes problem=''
-  shift 4
-  if ! out=$("${@:1:count}" 2>&1); then
-    polyarchiv_say "  cannot measure what ${what} would receive:"
-    printf '%s\n' "${out}" >&2
-    return 1
+# An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
+# FILES BYTES, then the incoming side's dry run, the target's dry run (no words when FILES and
+# BYTES were recorded) and the copy in place, each after its word count, then the first copy.
+# A copy that holds files and would become empty, or lose more than PERCENT% of its files or
+# bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
+# KEY, the figures of the copy's own --stats are kept for the unit's state record.
+polyarchiv_copy() {
+  local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6 out files bytes problem='' rc=0
+  local -a incoming_run target_run copy_run
+  shift 6
+  incoming_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  target_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  copy_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  if ((${#target_run[@]} > 0)); then
+    old_files=0 old_bytes=0
+    # A target that cannot be measured is judged by nothing: the copy itself will say why.
+    if out=$("${target_run[@]}" 2>&1); then
+      polyarchiv_copy_figures "${out}"
+      old_files=${polyarchiv_figures[0]} old_bytes=${polyarchiv_figures[1]}
+      if ((polyarchiv_figures[2] <= 1)); then
+        copy_run=("$@")
+      fi
+    fi
   fi
-  polyarchiv_copy_stats "${out}"
-  files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-  out=$("${@:count+1}" 2>&1) || true
-  polyarchiv_copy_stats "${out}"
-  old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
   if ((old_files > 0)); then
+    if ! out=$("${incoming_run[@]}" 2>&1); then
+      polyarchiv_say "  cannot measure what ${what} would receive:"
+      printf '%s\n' "${out}" >&2
+      return 1
+    fi
+    polyarchiv_copy_figures "${out}"
+    files=${polyarchiv_figures[0]} bytes=${polyarchiv_figures[1]}
     if ((files == 0)); then
       problem='would become empty'
     elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
@@ -658,6 +672,15 @@ polyarchiv_check_copy() {
     fi
     polyarchiv_say '  accepted: --allow-shrink'
   fi
+  out=$("${copy_run[@]}") || rc=$?
+  if ((rc != 0)); then
+    return "${rc}"
+  fi
+  if [[ -n ${key} ]]; then
+    polyarchiv_copy_figures "${out}"
+    printf '%s:{"files":%s,"bytes":%s}\n' "${key}" "${polyarchiv_figures[0]}" "${polyarchiv_figures[1]}" \
+      >> "${polyarchiv_unit_file}.copies"
+  fi
 }
 
 # collect point site (site.collect:3 [point])
@@ -671,8 +694,11 @@ unit_1_collect_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/documents/.~polyarchiv~'
   # site.collect:8 [source "documents"]
   polyarchiv_step 3 3 'update the copy of source "documents" from /var/lib/polyarchiv-fixture/data' 'site.collect:8 [source "documents"]'
-  polyarchiv_check_copy 50 no 'the copy of source "documents"' 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/collect/site/backups/documents/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/ /var/lib/polyarchiv-fixture/collect/site/backups/documents/
+  polyarchiv_copy 50 no 'the copy of source "documents"' '"/var/lib/polyarchiv-fixture/collect/site/backups/documents"' '' '' \
+    10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/ "${polyarchiv_work}"/measure \
+    10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/collect/site/backups/documents/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/ /var/lib/polyarchiv-fixture/collect/site/backups/documents/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/ /var/lib/polyarchiv-fixture/collect/site/backups/documents/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/documents
 }
 
@@ -684,8 +710,11 @@ unit_2_backup_mirror_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~'
   # mirror.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:4 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "site"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
+  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/site
 }
 
@@ -693,12 +722,12 @@ unit_2_backup_mirror_site() {
 polyarchiv_check_config test/fixtures/quickstart/config site.collect 33b74a396c1ad017d66158ef26a1fa1a60be0334cf6a0305cd2b48b4a82f0a8f mirror.backup 48f8df6722609e5cc97c40a6f6db75f7f76c5d4c3ad26c016073f25a24a462fc
 polyarchiv_unit collect:site unit_1_collect_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"a689ef0ca0fee12b61c6728305489d876e032ae93f18dbcb2a35351b672acd7e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"a689ef0ca0fee12b61c6728305489d876e032ae93f18dbcb2a35351b672acd7e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"a689ef0ca0fee12b61c6728305489d876e032ae93f18dbcb2a35351b672acd7e","variables":{},"data":null}' \
   /var/lib/polyarchiv-fixture/collect/site/backups ''
 polyarchiv_unit backup:mirror/site unit_2_backup_mirror_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"a689ef0ca0fee12b61c6728305489d876e032ae93f18dbcb2a35351b672acd7e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"a689ef0ca0fee12b61c6728305489d876e032ae93f18dbcb2a35351b672acd7e","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"a689ef0ca0fee12b61c6728305489d876e032ae93f18dbcb2a35351b672acd7e","variables":{},"data":null}' \
   '' '' \
   collect:site

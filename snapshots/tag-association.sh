@@ -226,8 +226,10 @@ polyarchiv_publish() {
   sync -- "$1" && mv -fT -- "$1" "$2" && sync -- "${2%/*}"
 }
 
+# Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
+# COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} aside='' now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0
   now=$(date +%Y-%m-%dT%H:%M:%S)
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
@@ -237,6 +239,7 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//'"@@POLYARCHIV_COPIES@@"'/"{${copies//$'\n'/,}}"}
   state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
   # The message names a config line, which may hold quotes: escape it for JSON.
@@ -421,7 +424,7 @@ polyarchiv_fault() {
 # subshell (set -e is ignored in functions called from if, && or ||, so their status is read after
 # the fact), state record.
 polyarchiv_run_unit() {
-  local i=$1 rc=0 recorded message=ok
+  local i=$1 rc=0 recorded message=ok copies
   local unit=${polyarchiv_units[i]} state=${polyarchiv_states[i]}
   set +e
   trap 'polyarchiv_signal=INT' INT
@@ -466,7 +469,11 @@ polyarchiv_run_unit() {
   fi
   if [[ -n ${state} ]]; then
     if ((rc == 0)); then
-      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}"
+      copies=''
+      if [[ -e ${polyarchiv_unit_file}.copies ]]; then
+        copies=$(<"${polyarchiv_unit_file}.copies")
+      fi
+      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}" "${copies}"
     else
       polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}" '' "${polyarchiv_keep_asides[i]}"
     fi
@@ -607,49 +614,56 @@ polyarchiv_finish() {
   exit "${code}"
 }
 
-# Reads the regular files and total size from the --stats of an rsync dry run into
-# polyarchiv_stats (FILES BYTES), else from an archive's `tar -tv` listing (regular files and hard
-# links, the bytes of the regular ones); zeros when there are none (a directory or an archive that
-# does not exist yet).
-polyarchiv_copy_stats() {
-  local line stats=no
-  polyarchiv_stats=(0 0)
+# Reads the --stats of an rsync run into polyarchiv_figures (REGULAR_FILES BYTES ENTRIES); zeros
+# when there are none (a directory that does not exist yet).
+polyarchiv_copy_figures() {
+  polyarchiv_figures=(0 0 0)
+  if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
+    polyarchiv_figures[2]=${BASH_REMATCH[1]}
+  fi
   if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
-    polyarchiv_stats[0]=${BASH_REMATCH[1]} stats=yes
+    polyarchiv_figures[0]=${BASH_REMATCH[1]}
   fi
   if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
-    polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
-  fi
-  if [[ ${stats} == no ]]; then
-    while IFS= read -r line; do
-      if [[ ${line} =~ ^[-h][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+([0-9]+)[[:space:]] ]]; then
-        polyarchiv_stats[0]=$((polyarchiv_stats[0] + 1))
-        if [[ ${line} == -* ]]; then
-          polyarchiv_stats[1]=$((polyarchiv_stats[1] + BASH_REMATCH[1]))
-        fi
-      fi
-    done <<<"$1"
+    polyarchiv_figures[1]=${BASH_REMATCH[1]}
   fi
 }
 
-# Before a copy changes anything, compares what would arrive with what is there: a copy that held
-# files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
-# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT N, the N words of the incoming side's dry
-# run, then those of the previous side's.
-polyarchiv_check_copy() {
-  local percent=$1 allow=$2 what=$3 count=$4 out files bytes old_files old_bytes problem=''
-  shift 4
-  if ! out=$("${@:1:count}" 2>&1); then
-    polyarchiv_say "  cannot measure what ${what} would receive:"
-    printf '%s\n' "${out}" >&2
-    return 1
+# An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
+# FILES BYTES, then the incoming side's dry run, the target's dry run (no words when FILES and
+# BYTES were recorded) and the copy in place, each after its word count, then the first copy.
+# A copy that holds files and would become empty, or lose more than PERCENT% of its files or
+# bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
+# KEY, the figures of the copy's own --stats are kept for the unit's state record.
+polyarchiv_copy() {
+  local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6 out files bytes problem='' rc=0
+  local -a incoming_run target_run copy_run
+  shift 6
+  incoming_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  target_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  copy_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  if ((${#target_run[@]} > 0)); then
+    old_files=0 old_bytes=0
+    # A target that cannot be measured is judged by nothing: the copy itself will say why.
+    if out=$("${target_run[@]}" 2>&1); then
+      polyarchiv_copy_figures "${out}"
+      old_files=${polyarchiv_figures[0]} old_bytes=${polyarchiv_figures[1]}
+      if ((polyarchiv_figures[2] <= 1)); then
+        copy_run=("$@")
+      fi
+    fi
   fi
-  polyarchiv_copy_stats "${out}"
-  files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-  out=$("${@:count+1}" 2>&1) || true
-  polyarchiv_copy_stats "${out}"
-  old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
   if ((old_files > 0)); then
+    if ! out=$("${incoming_run[@]}" 2>&1); then
+      polyarchiv_say "  cannot measure what ${what} would receive:"
+      printf '%s\n' "${out}" >&2
+      return 1
+    fi
+    polyarchiv_copy_figures "${out}"
+    files=${polyarchiv_figures[0]} bytes=${polyarchiv_figures[1]}
     if ((files == 0)); then
       problem='would become empty'
     elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
@@ -664,6 +678,15 @@ polyarchiv_check_copy() {
     fi
     polyarchiv_say '  accepted: --allow-shrink'
   fi
+  out=$("${copy_run[@]}") || rc=$?
+  if ((rc != 0)); then
+    return "${rc}"
+  fi
+  if [[ -n ${key} ]]; then
+    polyarchiv_copy_figures "${out}"
+    printf '%s:{"files":%s,"bytes":%s}\n' "${key}" "${polyarchiv_figures[0]}" "${polyarchiv_figures[1]}" \
+      >> "${polyarchiv_unit_file}.copies"
+  fi
 }
 
 # collect point db (db.collect:3 [point])
@@ -677,8 +700,11 @@ unit_1_collect_db() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/dump/.~polyarchiv~'
   # db.collect:9 [source "dump"]
   polyarchiv_step 3 3 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:9 [source "dump"]'
-  polyarchiv_check_copy 50 no 'the copy of source "dump"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/db/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/db/backups/dump/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/backups/dump/
+  polyarchiv_copy 50 no 'the copy of source "dump"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dump"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/db/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/db/backups/dump/ "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/backups/dump/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/backups/dump/
   sync -f -- /var/lib/polyarchiv-fixture/collect/db/backups/dump
 }
 
@@ -690,8 +716,11 @@ unit_2_backup_nightly_db() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/db/.~polyarchiv~'
   # nightly.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'nightly.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "db"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/db/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/nightly/db/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/db/
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/db"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/db/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/nightly/db/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/db/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/db/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/nightly/db
 }
 
@@ -703,8 +732,11 @@ unit_3_backup_notags_db() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/notags/db/.~polyarchiv~'
   # notags.backup:5 [point]
   polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'notags.backup:5 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "db"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/db/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/notags/db/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/db/
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/notags/db"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/db/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/notags/db/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/db/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/db/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/notags/db
 }
 
@@ -719,8 +751,11 @@ unit_4_collect_lab() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/lab/backups/results/.~polyarchiv~'
   # lab.collect:8 [source "results"]
   polyarchiv_step 3 3 'update the copy of source "results" from /var/lib/polyarchiv-fixture/data/lab' 'lab.collect:8 [source "results"]'
-  polyarchiv_check_copy 50 no 'the copy of source "results"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/lab/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/lab/backups/results/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/lab/ /var/lib/polyarchiv-fixture/collect/lab/backups/results/
+  polyarchiv_copy 50 no 'the copy of source "results"' '"/var/lib/polyarchiv-fixture/collect/lab/backups/results"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/lab/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/lab/backups/results/ "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/lab/ /var/lib/polyarchiv-fixture/collect/lab/backups/results/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/lab/ /var/lib/polyarchiv-fixture/collect/lab/backups/results/
   sync -f -- /var/lib/polyarchiv-fixture/collect/lab/backups/results
 }
 
@@ -732,8 +767,11 @@ unit_5_backup_labmirror_lab() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/labmirror/lab/.~polyarchiv~'
   # labmirror.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "lab" from /var/lib/polyarchiv-fixture/collect/lab/backups' 'labmirror.backup:4 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "lab"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/lab/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/labmirror/lab/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/lab/backups/ /var/lib/polyarchiv-fixture/mirrors/labmirror/lab/
+  polyarchiv_copy 50 no 'the mirror of "lab"' '"/var/lib/polyarchiv-fixture/mirrors/labmirror/lab"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/lab/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/labmirror/lab/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/lab/backups/ /var/lib/polyarchiv-fixture/mirrors/labmirror/lab/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/lab/backups/ /var/lib/polyarchiv-fixture/mirrors/labmirror/lab/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/labmirror/lab
 }
 
@@ -748,8 +786,11 @@ unit_6_collect_scratch() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/scratch/backups/notes/.~polyarchiv~'
   # scratch.collect:9 [source "notes"]
   polyarchiv_step 3 3 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/scratch' 'scratch.collect:9 [source "notes"]'
-  polyarchiv_check_copy 50 no 'the copy of source "notes"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/scratch/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/scratch/backups/notes/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/scratch/ /var/lib/polyarchiv-fixture/collect/scratch/backups/notes/
+  polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/scratch/backups/notes"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/scratch/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/scratch/backups/notes/ "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/scratch/ /var/lib/polyarchiv-fixture/collect/scratch/backups/notes/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/scratch/ /var/lib/polyarchiv-fixture/collect/scratch/backups/notes/
   sync -f -- /var/lib/polyarchiv-fixture/collect/scratch/backups/notes
 }
 
@@ -761,8 +802,11 @@ unit_7_backup_nightly_scratch() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/scratch/.~polyarchiv~'
   # nightly.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "scratch" from /var/lib/polyarchiv-fixture/collect/scratch/backups' 'nightly.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "scratch"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/nightly/scratch/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/scratch/
+  polyarchiv_copy 50 no 'the mirror of "scratch"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/scratch"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/nightly/scratch/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/scratch/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/scratch/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/nightly/scratch
 }
 
@@ -777,8 +821,11 @@ unit_8_collect_web() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~'
   # web.collect:6 [source "site"]
   polyarchiv_step 3 3 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:6 [source "site"]'
-  polyarchiv_check_copy 50 no 'the copy of source "site"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/web/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/web/backups/site/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/web/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/web/backups/site/ "${polyarchiv_work}"/measure \
+    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/
   sync -f -- /var/lib/polyarchiv-fixture/collect/web/backups/site
 }
 
@@ -790,8 +837,11 @@ unit_9_backup_nightly_web() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/web/.~polyarchiv~'
   # nightly.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'nightly.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "web"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/web/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/nightly/web/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/web/
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/web"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/web/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/nightly/web/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/web/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/web/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/nightly/web
 }
 
@@ -803,8 +853,11 @@ unit_10_backup_notags_web() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/notags/web/.~polyarchiv~'
   # notags.backup:5 [point]
   polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'notags.backup:5 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "web"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/web/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/notags/web/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/web/
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/notags/web"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/web/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/notags/web/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/web/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/web/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/notags/web
 }
 
@@ -816,8 +869,11 @@ unit_11_backup_offsite_web() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/offsite/web/.~polyarchiv~'
   # offsite.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'offsite.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the mirror of "web"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/web/backups/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/offsite/web/ "${polyarchiv_work}"/measure
-  rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/offsite/web/
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/offsite/web"' '' '' \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/web/backups/ "${polyarchiv_work}"/measure \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirrors/offsite/web/ "${polyarchiv_work}"/measure \
+    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/offsite/web/ \
+    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/offsite/web/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/offsite/web
 }
 
@@ -825,63 +881,63 @@ unit_11_backup_offsite_web() {
 polyarchiv_check_config test/fixtures/tag-association/config db.collect 72740781b7d90f687bf734b30db06d1a652ad3142b8cd992a1855ab92832f81c lab.collect 35d3cd575b59773178b3baa77d99278307b5355229ba0ef6cbf93ab8554b39f5 scratch.collect a602824e04044218e13c45854f232f9d78f6c4d014a3ca6a28fc185ea02bfa46 web.collect e3a605ac36d86f5c072baf9a249281a64809b72b5db34663ac0b6c00b1b96641 labmirror.backup 7c6aad7d25f92c9ffffce6d889174994bf64cdd554658ae4f6e901a44f8ac510 nightly.backup c22576d29d4b57ec9419e87f2bb93f04460f4db2fa69cf41e6ff123f1b18cf88 notags.backup afca9f0daa5a87395ed8c686af064fb77d0f283dd74967082cf71eaeb48f3803 offsite.backup a180703a8089d6a876b3cc4df28eab057109fa07594b992d4e7fcda06e701022
 polyarchiv_unit collect:db unit_1_collect_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/db.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   /var/lib/polyarchiv-fixture/collect/db/backups ''
 polyarchiv_unit backup:nightly/db unit_2_backup_nightly_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/db/metadata/remote-nightly/remote/nightly.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   '' '' \
   collect:db
 polyarchiv_unit backup:notags/db unit_3_backup_notags_db /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/db/metadata/remote-notags/remote/notags.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   '' '' \
   collect:db
 polyarchiv_unit collect:lab unit_4_collect_lab /var/lib/polyarchiv-fixture/collect/lab/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/lab/metadata/collect_point/lab.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   /var/lib/polyarchiv-fixture/collect/lab/backups ''
 polyarchiv_unit backup:labmirror/lab unit_5_backup_labmirror_lab /var/lib/polyarchiv-fixture/collect/lab/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/lab/metadata/remote-labmirror/remote/labmirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   '' '' \
   collect:lab
 polyarchiv_unit collect:scratch unit_6_collect_scratch /var/lib/polyarchiv-fixture/collect/scratch/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/scratch/metadata/collect_point/scratch.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   /var/lib/polyarchiv-fixture/collect/scratch/backups ''
 polyarchiv_unit backup:nightly/scratch unit_7_backup_nightly_scratch /var/lib/polyarchiv-fixture/collect/scratch/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/scratch/metadata/remote-nightly/remote/nightly.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   '' '' \
   collect:scratch
 polyarchiv_unit collect:web unit_8_collect_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/web.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   /var/lib/polyarchiv-fixture/collect/web/backups ''
 polyarchiv_unit backup:nightly/web unit_9_backup_nightly_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web/metadata/remote-nightly/remote/nightly.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   '' '' \
   collect:web
 polyarchiv_unit backup:notags/web unit_10_backup_notags_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web/metadata/remote-notags/remote/notags.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   '' '' \
   collect:web
 polyarchiv_unit backup:offsite/web unit_11_backup_offsite_web /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/web/metadata/remote-offsite/remote/offsite.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"da4235f3abdcd3372e25ef7e9fa8bc6133cc04b2e3aabc48a16b085402216e7b","variables":{},"data":null}' \
   '' '' \
   collect:web
