@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { confirmStep } from '../../src/backends/execute/confirm.js';
 import type { ConfirmCommand } from '../../src/graph/command.js';
+import { partialFile } from '../helpers/partials.js';
 import { haveTools } from '../helpers/tools.js';
 
-const partial = (name: string) => fileURLToPath(new URL(`../../templates/partials/${name}`, import.meta.url));
+const partial = partialFile;
 const canRun = haveTools('bash');
 
 /** polyarchiv_confirm as a unit step runs it, with --yes or an answer typed on its standard input. */

@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dirReload } from '../../src/backends/execute/dir-reload.js';
 import type { DirReloadCommand } from '../../src/graph/command.js';
+import { partialFile } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
 
-const partial = (name: string) => fileURLToPath(new URL(`../../templates/partials/${name}`, import.meta.url));
+const partial = partialFile;
 const HELPERS = [partial('helpers.hbs'), partial('helpers-dir-reload.hbs')];
 const canRun = haveTools('bash', 'chown', 'mv', 'rmdir');
 

@@ -2,16 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { alignMailboxes, lostUidSets } from '../../src/backends/execute/dovecot-align.js';
 import type { MailboxAlignCommand } from '../../src/graph/command.js';
+import { partialFile } from '../helpers/partials.js';
 import { haveTools } from '../helpers/tools.js';
 import { type Dovecot, saveSampleMail, startDovecot } from '../servers/dovecot.js';
 
-const partial = (name: string) =>
-  fileURLToPath(new URL(`../../templates/partials/${name}.hbs`, import.meta.url));
+const partial = (name: string) => partialFile(`${name}.hbs`);
 const canRun = haveTools('/usr/sbin/dovecot', 'doveadm', 'bash', 'mktemp', 'cp');
 
 interface Outcome {

@@ -1,15 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { execIfChanged } from '../../src/backends/execute/exec-if-changed.js';
 import type { ExecIfChangedCommand } from '../../src/graph/command.js';
+import { partialFile } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
-const partial = (name: string) =>
-  fileURLToPath(new URL(`../../templates/partials/${name}.hbs`, import.meta.url));
+const partial = (name: string) => partialFile(`${name}.hbs`);
 const canRun = haveTools('bash', 'sh');
 
 const boxes: Sandbox[] = [];

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   configChanged,
@@ -14,14 +13,13 @@ import {
 } from '../../src/backends/execute/primitives.js';
 import { missingSecrets } from '../../src/backends/execute/run-exec.js';
 import { sha256 } from '../../src/config/load.js';
+import { partialFile } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
 
-const HELPERS = fileURLToPath(new URL('../../templates/partials/helpers.hbs', import.meta.url));
-const SECRET_HELPERS = fileURLToPath(
-  new URL('../../templates/partials/helpers-secrets.hbs', import.meta.url),
-);
+const HELPERS = partialFile('helpers.hbs');
+const SECRET_HELPERS = partialFile('helpers-secrets.hbs');
 const canRun = haveTools('bash', 'sha256sum');
 
 type Layout = Record<string, string>;

@@ -3,15 +3,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
+import { partialFile } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'strace');
-const HELPERS = fileURLToPath(new URL('../../templates/partials/helpers.hbs', import.meta.url));
+const HELPERS = partialFile('helpers.hbs');
 const PRIMITIVES = fileURLToPath(new URL('../../dist/backends/execute/primitives.js', import.meta.url));
-const RELOAD_HELPERS = fileURLToPath(
-  new URL('../../templates/partials/helpers-dir-reload.hbs', import.meta.url),
-);
+const RELOAD_HELPERS = partialFile('helpers-dir-reload.hbs');
 const DIR_RELOAD = fileURLToPath(new URL('../../dist/backends/execute/dir-reload.js', import.meta.url));
 
 /**

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { assertNever } from '../../graph/action.js';
 import type { Command, EnvValue, SecretPart, Word } from '../../graph/command.js';
+import { HELPERS, helperCall } from '../helper-contracts.js';
 
 /**
  * shell-quote handles the rare word that holds a single quote; it is loaded on that first word,
@@ -61,28 +62,33 @@ export function commandLine(command: Command): string {
       return command.cwd === undefined ? line : `(cd -- ${shellWord(command.cwd)} && ${line})`;
     }
     case 'make-dir':
-      return `polyarchiv_make_dir ${shellWord(command.path)}`;
+      return helperCall(HELPERS.makeDir, { path: shellWord(command.path) });
     case 'create-file':
-      return `polyarchiv_create_file ${shellWord(command.path)}`;
+      return helperCall(HELPERS.createFile, { path: shellWord(command.path) });
     case 'dir-recover':
-      return `polyarchiv_dir_recover ${[command.target, command.previous].map(shellWord).join(' ')}`;
+      return helperCall(HELPERS.dirRecover, {
+        target: shellWord(command.target),
+        previous: shellWord(command.previous),
+      });
     case 'dir-swap':
-      return `polyarchiv_dir_swap ${[command.staging, command.target, command.previous].map(shellWord).join(' ')}`;
+      return helperCall(HELPERS.dirSwap, {
+        staging: shellWord(command.staging),
+        target: shellWord(command.target),
+        previous: shellWord(command.previous),
+      });
     case 'private-file':
-      return [
-        'polyarchiv_private_file',
-        shellWord(command.workFile),
-        shellWord(command.owner ?? ''),
-        ...command.parts.flatMap(secretPartWords),
-      ].join(' ');
+      return helperCall(HELPERS.privateFile, {
+        work_file: shellWord(command.workFile),
+        owner: shellWord(command.owner ?? ''),
+        parts: command.parts.flatMap(secretPartWords),
+      });
     case 'check-dump':
-      return [
-        'polyarchiv_check_dump',
-        shellWord(command.partial),
-        shellWord(command.previous),
-        String(command.maxShrinkPercent),
-        command.onSuspicious,
-      ].join(' ');
+      return helperCall(HELPERS.checkDump, {
+        partial: shellWord(command.partial),
+        previous: shellWord(command.previous),
+        percent: String(command.maxShrinkPercent),
+        on_suspicious: command.onSuspicious,
+      });
     case 'check-copy':
       // The incoming side's word count first, so that the helper can split the two dry runs.
       return [
@@ -114,18 +120,23 @@ export function commandLine(command: Command): string {
       ].join(' \\\n    ');
     }
     case 'publish-file':
-      return `polyarchiv_publish ${shellWord(command.partial)} ${shellWord(command.file)}`;
+      return helperCall(HELPERS.publish, {
+        partial: shellWord(command.partial),
+        file: shellWord(command.file),
+      });
     case 'dir-reload':
-      // The start command's word count first, so that the helper can split the two commands.
-      return [
-        'polyarchiv_dir_reload',
-        ...[command.target, command.previous, command.input].map(shellWord),
-        String(command.start.length),
-        ...command.start.map(wordText),
-        ...command.load.map(wordText),
-      ].join(' ');
+      return helperCall(HELPERS.dirReload, {
+        target: shellWord(command.target),
+        previous: shellWord(command.previous),
+        input: shellWord(command.input),
+        start: command.start.map(wordText),
+        load: command.load.map(wordText),
+      });
     case 'confirm':
-      return ['polyarchiv_confirm', shellWord(command.warning), ...command.preview.map(wordText)].join(' ');
+      return helperCall(HELPERS.confirm, {
+        warning: shellWord(command.warning),
+        preview: command.preview.map(wordText),
+      });
     case 'align-mailboxes':
       // The live side's word count first, so that the helper can split the two commands.
       return [
@@ -137,14 +148,11 @@ export function commandLine(command: Command): string {
         ...command.copy.map(wordText),
       ].join(' ');
     case 'exec-if-changed':
-      // The probe's word count first, so that the helper can split the two commands.
-      return [
-        'polyarchiv_exec_if_changed',
-        shellWord(command.unchanged),
-        String(command.probe.length),
-        ...command.probe.map(wordText),
-        ...command.run.map(wordText),
-      ].join(' ');
+      return helperCall(HELPERS.execIfChanged, {
+        message: shellWord(command.unchanged),
+        probe: command.probe.map(wordText),
+        run: command.run.map(wordText),
+      });
     default:
       return assertNever(command);
   }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import type { Plan } from '../../planner/plan.js';
+import { helperLayouts, PROBE_STATUSES } from '../helper-contracts.js';
 import { scriptView, unitView } from './view-model.js';
 
 const TEMPLATES = new URL('../../../templates/', import.meta.url);
@@ -28,6 +29,15 @@ function templates(): Templates {
     handlebars.compile(readFileSync(new URL(name, TEMPLATES), 'utf8'), OPTIONS);
   engine = { head: compile('script.sh.hbs'), unit: compile('unit.sh.hbs'), main: compile('main.sh.hbs') };
   return engine;
+}
+
+/**
+ * One file of templates/partials/ on its own, as bash can source it: the helpers it defines take
+ * their argument lines and statuses from the contracts, like in a script. The twin tests run it.
+ */
+export function renderHelperFile(name: string): string {
+  const text = readFileSync(new URL(`partials/${name}`, TEMPLATES), 'utf8');
+  return Handlebars.create().compile(text, OPTIONS)({ helpers: helperLayouts(), probe: PROBE_STATUSES });
 }
 
 /** The plan as a bash script: byte-identical for identical plans. */

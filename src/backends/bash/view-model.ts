@@ -2,6 +2,7 @@ import { formatOrigin } from '../../diag/origin.js';
 import { type Command, secretsOf } from '../../graph/command.js';
 import { type Plan, type PlanUnit, usesCommand } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
+import { type HelperLayouts, helperLayouts, PROBE_STATUSES } from '../helper-contracts.js';
 import { commandLine, commentText, functionName, shellWord } from './quote.js';
 
 /** Everything the templates lay out, already quoted: templates add no logic and no escaping. */
@@ -36,6 +37,9 @@ export interface ScriptView {
   readonly dovecotHelper: boolean;
   readonly ifChangedHelper: boolean;
   readonly copyHelper: boolean;
+  /** Each helper's argument lines and exit statuses, from the contract it shares with its twin. */
+  readonly helpers: HelperLayouts;
+  readonly probe: typeof PROBE_STATUSES;
 }
 
 export interface UnitView {
@@ -88,6 +92,8 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     dovecotHelper: usesCommand(plan, 'align-mailboxes'),
     ifChangedHelper: usesCommand(plan, 'exec-if-changed'),
     copyHelper: usesCommand(plan, 'copy'),
+    helpers: helperLayouts(),
+    probe: PROBE_STATUSES,
   };
 }
 

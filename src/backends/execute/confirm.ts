@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { isDirectory } from '../../fs-probe.js';
 import type { ConfirmCommand } from '../../graph/command.js';
+import { HELPERS } from '../helper-contracts.js';
 import { type RunContext, runExec, spawnProblem } from './run-exec.js';
 
 /** How the executor answers polyarchiv_confirm's question: --yes, or a question on the terminal. */
@@ -26,10 +27,11 @@ export async function confirmStep(
     const code = await runExec({ kind: 'exec', argv: command.preview }, { ...ctx, output: toStderr(ctx) });
     if (code !== 0) return code;
   }
-  if (confirmation.yes) return 0;
-  if (await confirmation.ask('polyarchiv: go on? y/[N] ')) return 0;
+  const { confirmed, declined } = HELPERS.confirm.statuses;
+  if (confirmation.yes) return confirmed;
+  if (await confirmation.ask('polyarchiv: go on? y/[N] ')) return confirmed;
   say('  not confirmed: nothing was replaced');
-  return 1;
+  return declined;
 }
 
 /** The script's `>&2`: both of the preview's streams go where the unit's standard error goes. */

@@ -12,6 +12,7 @@ import {
 import { join } from 'node:path';
 import { isDirectory } from '../../fs-probe.js';
 import type { DirReloadCommand } from '../../graph/command.js';
+import { HELPERS } from '../helper-contracts.js';
 import { type RunContext, runExec } from './run-exec.js';
 
 /**
@@ -47,11 +48,11 @@ async function reloadContents(
   const { target, previous, input } = command;
   if (!isNonEmpty(input)) {
     say(`  ${input} is missing or empty: ${target} is left as it is`);
-    return 1;
+    return HELPERS.dirReload.statuses.refused;
   }
   if (!isDirectory(target)) {
     say(`  ${target} is not a directory: nothing to replace`);
-    return 1;
+    return HELPERS.dirReload.statuses.refused;
   }
   // A previous run killed before its end left the last good contents aside: put them back.
   if (isDirectory(previous)) putBack(target, previous);

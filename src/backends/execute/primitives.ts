@@ -19,6 +19,7 @@ import { isDirectory } from '../../fs-probe.js';
 import type { DirSwapCommand, DumpCheckCommand } from '../../graph/command.js';
 import type { PlanInput } from '../../planner/plan.js';
 import { fillStateTemplate, stateTimestamp } from '../../state/point-state.js';
+import { HELPERS } from '../helper-contracts.js';
 
 /**
  * The executor's side of the helpers the script defines in templates/partials/helpers.hbs. Each
@@ -63,7 +64,7 @@ export function takeLock(lockFile: string): number | 'busy' {
     } catch (error) {
       throw new Error(`cannot open the lock file ${lockFile}: ${causeOf(error)}`);
     }
-    const result = spawnSync('flock', ['--nonblock', '3'], {
+    const result = spawnSync(HELPERS.lock.tools[0], ['--nonblock', '3'], {
       stdio: ['ignore', 'ignore', 'pipe', fd],
       encoding: 'utf8',
     });

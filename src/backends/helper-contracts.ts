@@ -1,0 +1,176 @@
+/**
+ * What a bash helper of the script and its TypeScript twin in execute/ agree on, kept in one
+ * place: the helper's name, the order of its arguments, the programs it runs and what its exit
+ * statuses mean. The bash side is rendered from it (the call in quote.ts, the argument lines at
+ * the top of each helper in templates/partials/), the twins return its statuses, and
+ * test/backends/helper-contracts.test.ts checks each rendered helper against it.
+ */
+
+/**
+ * `word`: one argument. `argv`: a command, passed as its word count then its words. `rest`: the
+ * words that remain, last.
+ */
+export type ArgKind = 'word' | 'argv' | 'rest';
+
+export interface HelperArg {
+  readonly name: string;
+  readonly kind: ArgKind;
+}
+
+export interface HelperContract {
+  /** The bash function. */
+  readonly name: string;
+  readonly args: readonly HelperArg[];
+  /** Programs the helper runs itself (the commands it is given are not counted). */
+  readonly tools: readonly string[];
+  /** Exit statuses by meaning; any other status is a tool's failure, passed on. */
+  readonly statuses: Readonly<Record<string, number>>;
+}
+
+const word = <N extends string>(name: N) => ({ name, kind: 'word' }) as const;
+const argv = <N extends string>(name: N) => ({ name, kind: 'argv' }) as const;
+const rest = <N extends string>(name: N) => ({ name, kind: 'rest' }) as const;
+
+export const HELPERS = {
+  makeDir: {
+    name: 'polyarchiv_make_dir',
+    args: [word('path')],
+    tools: ['mkdir'],
+    statuses: { made: 0 },
+  },
+  createFile: {
+    name: 'polyarchiv_create_file',
+    args: [word('path')],
+    tools: ['rm'],
+    statuses: { created: 0 },
+  },
+  lock: {
+    name: 'polyarchiv_lock',
+    args: [word('lock_file')],
+    tools: ['flock'],
+    statuses: { taken: 0, busy: 1, cannot: 2 },
+  },
+  guard: {
+    name: 'polyarchiv_guard',
+    args: [word('state_file'), word('expected')],
+    tools: ['sha256sum'],
+    statuses: { fresh: 0, stale: 1, unreadable: 2 },
+  },
+  publish: {
+    name: 'polyarchiv_publish',
+    args: [word('partial'), word('file')],
+    tools: ['sync', 'mv'],
+    statuses: { published: 0 },
+  },
+  dirRecover: {
+    name: 'polyarchiv_dir_recover',
+    args: [word('target'), word('previous')],
+    tools: ['rm', 'mv'],
+    statuses: { recovered: 0 },
+  },
+  dirSwap: {
+    name: 'polyarchiv_dir_swap',
+    args: [word('staging'), word('target'), word('previous')],
+    tools: ['mv', 'sync', 'rm'],
+    statuses: { swapped: 0 },
+  },
+  privateFile: {
+    name: 'polyarchiv_private_file',
+    args: [word('work_file'), word('owner'), rest('parts')],
+    tools: ['chmod', 'chown'],
+    statuses: { written: 0 },
+  },
+  checkDump: {
+    name: 'polyarchiv_check_dump',
+    args: [word('partial'), word('previous'), word('percent'), word('on_suspicious')],
+    tools: ['stat'],
+    statuses: { accepted: 0, refused: 1 },
+  },
+  dirReload: {
+    name: 'polyarchiv_dir_reload',
+    args: [word('target'), word('previous'), word('input'), argv('start'), rest('load')],
+    tools: ['mkdir', 'mv', 'chown', 'rm', 'rmdir'],
+    statuses: { reloaded: 0, refused: 1 },
+  },
+  confirm: {
+    name: 'polyarchiv_confirm',
+    args: [word('warning'), rest('preview')],
+    tools: [],
+    statuses: { confirmed: 0, declined: 1 },
+  },
+  execIfChanged: {
+    name: 'polyarchiv_exec_if_changed',
+    args: [word('message'), argv('probe'), rest('run')],
+    tools: [],
+    statuses: { done: 0 },
+  },
+} as const satisfies Record<string, HelperContract>;
+
+/** What a probe of polyarchiv_exec_if_changed exits with, as `git diff --quiet` does. */
+export const PROBE_STATUSES = { unchanged: 0, changed: 1 } as const;
+
+type ArgValue<A extends HelperArg> = A['kind'] extends 'word' ? string : readonly string[];
+
+/** The values of a helper's arguments by name: words already quoted for bash. */
+export type HelperValues<C extends HelperContract> = {
+  readonly [A in C['args'][number] as A['name']]: ArgValue<A>;
+};
+
+/** A call of the helper: its name then its arguments in the contract's order. */
+export function helperCall<C extends HelperContract>(contract: C, values: HelperValues<C>): string {
+  const parts = [contract.name];
+  const byName = values as Readonly<Record<string, string | readonly string[]>>;
+  for (const arg of contract.args) {
+    const value = byName[arg.name];
+    if (arg.kind === 'word') parts.push(value as string);
+    else {
+      const words = value as readonly string[];
+      if (arg.kind === 'argv') parts.push(String(words.length));
+      parts.push(...words);
+    }
+  }
+  return parts.join(' ');
+}
+
+/**
+ * The lines a helper starts with to name its arguments, laid out for bash: words as locals, a
+ * counted command as an array, the rest as an array. Indented by two spaces, no final newline.
+ */
+export function helperArgLines(contract: HelperContract): string {
+  const lines: string[] = [];
+  const words = contract.args.filter((a) => a.kind === 'word');
+  const leading = contract.args.findIndex((a) => a.kind !== 'word');
+  if (leading !== -1 && contract.args.slice(leading).some((a) => a.kind === 'word')) {
+    throw new Error(`${contract.name}: single words must come before commands`);
+  }
+  if (words.length > 0) {
+    lines.push(`local ${words.map((a, i) => `${a.name}=$${i + 1}`).join(' ')}`);
+    if (leading !== -1) lines.push(`shift ${words.length}`);
+  }
+  for (const arg of contract.args.slice(words.length)) {
+    if (arg.kind === 'argv') {
+      lines.push(`local -a ${arg.name}=("\${@:2:$1}")`, 'shift "$(($1 + 1))"');
+    } else lines.push(`local -a ${arg.name}=("$@")`);
+  }
+  return lines.map((line) => `  ${line}`).join('\n');
+}
+
+/** What the templates read: each helper's argument lines and statuses, by the contract's key. */
+export type HelperLayouts = {
+  readonly [K in keyof typeof HELPERS]: {
+    readonly args: string;
+    readonly status: (typeof HELPERS)[K]['statuses'];
+  };
+};
+
+let layouts: HelperLayouts | undefined;
+
+export function helperLayouts(): HelperLayouts {
+  layouts ??= Object.fromEntries(
+    Object.entries(HELPERS).map(([key, contract]) => [
+      key,
+      { args: helperArgLines(contract), status: contract.statuses },
+    ]),
+  ) as unknown as HelperLayouts;
+  return layouts;
+}

@@ -1,0 +1,148 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { shellWord } from '../../src/backends/bash/quote.js';
+import {
+  HELPERS,
+  type HelperContract,
+  helperArgLines,
+  helperCall,
+} from '../../src/backends/helper-contracts.js';
+import { haveTools } from '../helpers/tools.js';
+
+const SNAPSHOTS = fileURLToPath(new URL('../../snapshots/', import.meta.url));
+/** Every rendered script: together they define every helper. */
+const scripts = readdirSync(SNAPSHOTS)
+  .filter((name) => name.endsWith('.sh'))
+  .map((name) => readFileSync(`${SNAPSHOTS}${name}`, 'utf8'));
+
+/** The body of a bash function as rendered (from its opening line to its closing brace). */
+function body(name: string): string | undefined {
+  for (const script of scripts) {
+    const start = script.indexOf(`\n${name}() {\n`);
+    if (start === -1) continue;
+    const from = start + name.length + 6;
+    return script.slice(from, script.indexOf('\n}\n', from));
+  }
+  return undefined;
+}
+
+const contractNames = new Set<string>(Object.values(HELPERS).map((c) => c.name));
+
+/** A helper's body and those of the private helpers it calls (not other contracts' helpers). */
+function bodies(name: string, seen = new Set<string>()): string[] {
+  seen.add(name);
+  const own = body(name) ?? '';
+  const called = [...own.matchAll(/\b(polyarchiv_[a-z_]+)\b/g)]
+    .map((m) => m[1] as string)
+    .filter((fn) => !seen.has(fn) && !contractNames.has(fn) && body(fn) !== undefined);
+  return [own, ...[...new Set(called)].flatMap((fn) => bodies(fn, seen))];
+}
+
+/** External programs a helper could run; builtins and the commands it is given do not count. */
+const PROGRAMS = [
+  'mkdir',
+  'mv',
+  'rm',
+  'rmdir',
+  'sync',
+  'find',
+  'chmod',
+  'chown',
+  'stat',
+  'sha256sum',
+  'flock',
+  'du',
+  'date',
+  'cp',
+  'ln',
+  'touch',
+  'rsync',
+  'tar',
+  'cat',
+  'mktemp',
+  'git',
+  'doveadm',
+  'sort',
+];
+
+/** Program names in command position, outside comments and messages. */
+function programsRun(text: string): string[] {
+  const code = text
+    .split('\n')
+    .filter((line) => !/^\s*(#|polyarchiv_say |[a-z_]+=")/.test(line))
+    .join('\n');
+  return PROGRAMS.filter((program) =>
+    new RegExp(`(^|[;&|({!]|\\$\\(|\\bthen|\\bdo|\\belse|-exec)\\s*${program}\\s`, 'm').test(code),
+  );
+}
+
+describe('helper contracts', () => {
+  const cases = Object.entries(HELPERS) as [string, HelperContract][];
+
+  it.each(cases)('%s: the rendered helper names its arguments as the contract orders them', (_, contract) => {
+    const text = body(contract.name);
+    expect(text, `${contract.name} is not defined by any golden script`).toBeDefined();
+    expect(text?.startsWith(helperArgLines(contract))).toBe(true);
+  });
+
+  it.each(cases)(
+    '%s: exits only with the statuses of the contract, and runs only its tools',
+    (_, contract) => {
+      const text = bodies(contract.name).join('\n');
+      const returned = [...text.matchAll(/\breturn (\d+)\b/g)].map((m) => Number(m[1]));
+      const statuses = Object.values(contract.statuses);
+      for (const status of returned) expect(statuses, `${contract.name} returns ${status}`).toContain(status);
+      for (const status of statuses.filter((s) => s !== 0)) expect(returned).toContain(status);
+      expect(programsRun(text).sort()).toEqual([...contract.tools].sort());
+    },
+  );
+
+  it('runs tools that every installation has: Debian essential ones, or installed as runtime tools', () => {
+    const deps = readFileSync(
+      fileURLToPath(new URL('../../scripts/system-deps.sh', import.meta.url)),
+      'utf8',
+    );
+    const runtime = /^runtime_tools=\(([^)]*)\)/m.exec(deps)?.[1]?.split(/\s+/) ?? [];
+    // coreutils and findutils are Essential: every Debian system has them.
+    const essential = ['mkdir', 'mv', 'rm', 'rmdir', 'sync', 'chmod', 'chown', 'stat', 'find'];
+    for (const contract of Object.values(HELPERS) as HelperContract[]) {
+      for (const tool of contract.tools) {
+        expect([...essential, ...runtime], `${contract.name} runs ${tool}`).toContain(tool);
+        expect(spawnSync('sh', ['-c', `command -v ${tool}`]).status, tool).toBe(0);
+      }
+    }
+  });
+
+  it('passes single words, counted commands and the rest through bash in the contract order', () => {
+    expect(haveTools('bash')).toBe(true);
+    const samples = ['', 'two words', '-n', "it's", '$HOME', '*', 'a\nb'];
+    for (const contract of Object.values(HELPERS) as HelperContract[]) {
+      const values: Record<string, string | string[]> = {};
+      const expected: string[] = [];
+      contract.args.forEach((arg, i) => {
+        const words = samples.slice(i % samples.length).concat(samples.slice(0, i % samples.length));
+        if (arg.kind === 'word') {
+          values[arg.name] = shellWord(words[0] as string);
+          expected.push(`${arg.name}=${words[0]}`);
+        } else {
+          const taken = words.slice(0, 1 + (i % 3));
+          values[arg.name] = taken.map(shellWord);
+          expected.push(`${arg.name}=${taken.length}`, ...taken.map((w) => `${arg.name}[]=${w}`));
+        }
+      });
+      const show = contract.args
+        .map((arg) =>
+          arg.kind === 'word'
+            ? `printf '%s\\0' "${arg.name}=\${${arg.name}}"`
+            : `printf '%s\\0' "${arg.name}=\${#${arg.name}[@]}"; printf '${arg.name}[]=%s\\0' "\${${arg.name}[@]}"`,
+        )
+        .join('\n');
+      const script = `set -euo pipefail\n${contract.name}() {\n${helperArgLines(contract)}\n${show}\n}\n${helperCall(contract, values as never)}\n`;
+      const run = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+      expect(run.status, `${contract.name}: ${run.stderr}`).toBe(0);
+      expect(run.stdout.split('\0').slice(0, -1), contract.name).toEqual(expected);
+    }
+  });
+});
