@@ -89,7 +89,7 @@ export const HELPERS = {
   dirReload: {
     name: 'polyarchiv_dir_reload',
     args: [word('target'), word('previous'), word('input'), argv('start'), rest('load')],
-    tools: ['mkdir', 'mv', 'chown', 'rm', 'rmdir'],
+    tools: ['mkdir', 'mv', 'chown', 'sync', 'rm', 'rmdir'],
     statuses: { reloaded: 0, refused: 1 },
   },
   confirm: {
