@@ -104,14 +104,16 @@ polyarchiv_on_error() {
 # mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original
 # tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.
 polyarchiv_make_dir() {
-  (umask 022 && mkdir -p -- "$1")
+  local path=$1
+  (umask 022 && mkdir -p -- "${path}")
 }
 
 # Creates FILE new and empty (O_EXCL through noclobber; mode 0600 under the run's umask), what a
 # killed run left there removed first: a file opened for writing keeps the mode and owner it
 # already had, which the rename that publishes it would carry over.
 polyarchiv_create_file() {
-  rm -f -- "$1" && (set -o noclobber && : >"$1")
+  local path=$1
+  rm -f -- "${path}" && (set -o noclobber && : >"${path}")
 }
 
 # The kernel drops an flock when its last holder dies: the tools inherit fd 9, so the lock lives
@@ -121,16 +123,17 @@ polyarchiv_create_file() {
 # again on the path's new file. Returns 1 when another run holds it, 2 (with polyarchiv_cause)
 # when it cannot be taken.
 polyarchiv_lock() {
+  local lock_file=$1
   local rc
   # shellcheck disable=SC2310 # the status is read here, set -e need not apply inside
-  if ! polyarchiv_cause=$({ set +x; } 2> /dev/null; polyarchiv_make_dir "${1%/*}" 2>&1); then
-    polyarchiv_cause="cannot create ${1%/*}: ${polyarchiv_cause##*: }"
+  if ! polyarchiv_cause=$({ set +x; } 2> /dev/null; polyarchiv_make_dir "${lock_file%/*}" 2>&1); then
+    polyarchiv_cause="cannot create ${lock_file%/*}: ${polyarchiv_cause##*: }"
     return 2
   fi
   while :; do
-    if ! { exec 9>>"$1"; } 2>"${polyarchiv_unit_file}.error"; then
+    if ! { exec 9>>"${lock_file}"; } 2>"${polyarchiv_unit_file}.error"; then
       polyarchiv_cause=$(<"${polyarchiv_unit_file}.error")
-      polyarchiv_cause="cannot open the lock file $1: ${polyarchiv_cause##*: }"
+      polyarchiv_cause="cannot open the lock file ${lock_file}: ${polyarchiv_cause##*: }"
       return 2
     fi
     rc=0
@@ -138,19 +141,19 @@ polyarchiv_lock() {
     case ${rc} in
       0) ;;
       1)
-        polyarchiv_say "  $1 is locked by another run"
+        polyarchiv_say "  ${lock_file} is locked by another run"
         return 1
         ;;
       127)
-        polyarchiv_cause="cannot lock $1: flock: command not found"
+        polyarchiv_cause="cannot lock ${lock_file}: flock: command not found"
         return 2
         ;;
       *)
-        polyarchiv_cause="cannot lock $1: ${polyarchiv_cause##*: }"
+        polyarchiv_cause="cannot lock ${lock_file}: ${polyarchiv_cause##*: }"
         return 2
         ;;
     esac
-    if [[ $1 -ef /dev/fd/9 ]]; then
+    if [[ ${lock_file} -ef /dev/fd/9 ]]; then
       return 0
     fi
   done
@@ -199,17 +202,18 @@ polyarchiv_check_config() {
 # Refuses to run on a state file that changed since the plan was made: returns 1 when it did,
 # 2 (with polyarchiv_cause) when it cannot be read.
 polyarchiv_guard() {
+  local state_file=$1 expected=$2
   local actual=''
-  if [[ -e $1 ]]; then
+  if [[ -e ${state_file} ]]; then
     # Under bash -x a trace line would join the digest: tracing stops inside the substitution.
-    if ! actual=$({ set +x; } 2> /dev/null; { sha256sum < "$1"; } 2>&1); then
-      polyarchiv_cause="cannot read the state file $1: ${actual##*: }"
+    if ! actual=$({ set +x; } 2> /dev/null; { sha256sum < "${state_file}"; } 2>&1); then
+      polyarchiv_cause="cannot read the state file ${state_file}: ${actual##*: }"
       return 2
     fi
     actual=${actual%% *}
   fi
-  if [[ ${actual} != "$2" ]]; then
-    polyarchiv_say "  stale plan: $1 changed since the plan was made; run polyarchiv plan again"
+  if [[ ${actual} != "${expected}" ]]; then
+    polyarchiv_say "  stale plan: ${state_file} changed since the plan was made; run polyarchiv plan again"
     return 1
   fi
 }
@@ -217,7 +221,8 @@ polyarchiv_guard() {
 # The data reaches the disk before the rename that publishes it, and the rename before the run
 # goes on: a crash leaves the old file or the new one, whole.
 polyarchiv_publish() {
-  sync -- "$1" && mv -fT -- "$1" "$2" && sync -- "${2%/*}"
+  local partial=$1 file=$2
+  sync -- "${partial}" && mv -fT -- "${partial}" "${file}" && sync -- "${file%/*}"
 }
 
 # Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
@@ -260,42 +265,46 @@ polyarchiv_record() {
 
 # A run killed between the two renames of polyarchiv_dir_swap left only the previous copy.
 polyarchiv_dir_recover() {
-  if [[ -d $2 ]]; then
-    if [[ -e $1 ]]; then
-      rm -rf -- "$2"
+  local target=$1 previous=$2
+  if [[ -d ${previous} ]]; then
+    if [[ -e ${target} ]]; then
+      rm -rf -- "${previous}"
     else
-      mv -T -- "$2" "$1"
+      mv -T -- "${previous}" "${target}"
     fi
   fi
 }
 
 # The staged tree was flushed by the step before (sync -f); the renames are, by the directory's sync.
 polyarchiv_dir_swap() {
-  if [[ -e $2 ]]; then
-    mv -T -- "$2" "$3"
+  local staging=$1 target=$2 previous=$3
+  if [[ -e ${target} ]]; then
+    mv -T -- "${target}" "${previous}"
   fi
-  mv -T -- "$1" "$2"
-  sync -- "${2%/*}"
-  rm -rf -- "$3"
+  mv -T -- "${staging}" "${target}"
+  sync -- "${target%/*}"
+  rm -rf -- "${previous}"
 }
 
 # Writes a private file (mode 0600) in the work directory from `text VALUE` and
 # `secret ESCAPE VALUE` pairs; ESCAPE lists the characters to precede with a backslash.
 polyarchiv_private_file() {
-  local file=${polyarchiv_work}/$1 owner=$2 content='' value escape c i
+  local work_file=$1 owner=$2
   shift 2
-  while (($# > 0)); do
-    if [[ $1 == text ]]; then
-      content+=$2
-      shift 2
+  local -a parts=("$@")
+  local file=${polyarchiv_work}/${work_file} content='' value escape c i n=0
+  while ((n < ${#parts[@]})); do
+    if [[ ${parts[n]} == text ]]; then
+      content+=${parts[n + 1]}
+      n=$((n + 2))
     else
-      escape=$2 value=$3
+      escape=${parts[n + 1]} value=${parts[n + 2]}
       for ((i = 0; i < ${#escape}; i++)); do
         c=${escape:i:1}
         value=${value//"${c}"/"\\${c}"}
       done
       content+=${value}
-      shift 3
+      n=$((n + 3))
     fi
   done
   printf '%s' "${content}" > "${file}"
@@ -307,19 +316,22 @@ polyarchiv_private_file() {
 
 # Judges a finished dump before it replaces the previous one.
 polyarchiv_check_dump() {
+  local partial=$1 previous=$2 percent=$3 on_suspicious=$4
   local size old problem=''
-  size=$(stat -c %s -- "$1")
+  size=$(stat -c %s -- "${partial}")
   if ((size == 0)); then
-    problem="dump $1 is empty"
-  elif [[ -e $2 ]]; then
-    old=$(stat -c %s -- "$2")
-    if ((old > 0 && size * 100 < old * (100 - $3))); then
-      problem="dump $1 shrank from ${old} to ${size} bytes (more than $3%)"
+    problem="dump ${partial} is empty"
+  elif [[ -e ${previous} ]]; then
+    old=$(stat -c %s -- "${previous}")
+    if ((old > 0 && size * 100 < old * (100 - percent))); then
+      problem="dump ${partial} shrank from ${old} to ${size} bytes (more than ${percent}%)"
     fi
   fi
   if [[ -n ${problem} ]]; then
     polyarchiv_say "  warning: ${problem}"
-    [[ $4 == warn ]]
+    if [[ ${on_suspicious} != warn ]]; then
+      return 1
+    fi
   fi
 }
 
@@ -608,17 +620,20 @@ polyarchiv_finish() {
   exit "${code}"
 }
 
-# Runs a command only when a probe says something changed: the probe exits 1 for "changed" (as
-# git diff --quiet does), 0 for "nothing to do" (MESSAGE is said, the step succeeds); any other
-# status fails the step with that status. Arguments: MESSAGE N, the N words of the probe, then
-# the command's words.
+# Runs the command `run` only when the command `probe` says something changed: the probe exits 1
+# for "changed" (as git diff --quiet does), 0 for "nothing to do" (`message` is said, the step
+# succeeds); any other status fails the step with that status.
 polyarchiv_exec_if_changed() {
-  local message=$1 count=$2 rc=0
-  shift 2
-  "${@:1:count}" || rc=$?
+  local message=$1
+  shift 1
+  local -a probe=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a run=("$@")
+  local rc=0
+  "${probe[@]}" || rc=$?
   case ${rc} in
     0) polyarchiv_say "  ${message}" ;;
-    1) "${@:count+1}" ;;
+    1) "${run[@]}" ;;
     *) return "${rc}" ;;
   esac
 }
