@@ -2,17 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { guardedCopy } from '../../src/backends/execute/guarded-copy.js';
 import type { CopyCommand, CopyFigures } from '../../src/graph/command.js';
+import { partialFile } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
 
-const partial = (name: string) =>
-  fileURLToPath(new URL(`../../templates/partials/${name}.hbs`, import.meta.url));
+const partial = (name: string) => partialFile(`${name}.hbs`);
 const canRun = haveTools('bash', 'rsync');
 
 const boxes: Sandbox[] = [];
