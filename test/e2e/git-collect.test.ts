@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
+import { JOURNAL_COLLECT } from '../helpers/git-case.js';
 import { ODD_FILES } from '../helpers/odd-files.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -17,19 +18,7 @@ function setUp(): { box: Sandbox; args: string[]; env: Record<string, string>; r
   const box = makeSandbox('polyarchiv-git-collect-');
   const home = box.path('home');
   box.write({
-    'config/journal.collect': [
-      '[point]',
-      'engine = git',
-      'local_path = {root}/collect',
-      'commit_email = root@localhost',
-      'commit_message = Backup of {name}',
-      '',
-      '[source "files"]',
-      'engine = local_files',
-      'source_path = {root}/data',
-      'destination_path = files',
-      '',
-    ].join('\n'),
+    'config/journal.collect': JOURNAL_COLLECT,
     'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
     'home/.gitconfig': HOSTILE_GITCONFIG(home),
     'home/hooks/pre-commit': '#!/bin/sh\nexit 1\n',

@@ -6,6 +6,21 @@ import { ODD_FILES, writeTree } from './odd-files.js';
 import { makeSandbox, type Sandbox } from './sandbox.js';
 import { fileContents } from './tree.js';
 
+/** A git collect point `journal` that copies `{root}/data` into `files` and commits it. */
+export const JOURNAL_COLLECT = [
+  '[point]',
+  'engine = git',
+  'local_path = {root}/collect',
+  'commit_email = root@localhost',
+  'commit_message = Backup of {name}',
+  '',
+  '[source "files"]',
+  'engine = local_files',
+  'source_path = {root}/data',
+  'destination_path = files',
+  '',
+].join('\n');
+
 export interface GitCase {
   readonly box: Sandbox;
   readonly args: string[];
@@ -31,19 +46,7 @@ export function gitCase(
   const remote = served ?? box.path('remote/journal.git');
   if (served === undefined) git(['init', '-q', '--bare', remote]);
   box.write({
-    'config/journal.collect': [
-      '[point]',
-      'engine = git',
-      'local_path = {root}/collect',
-      'commit_email = root@localhost',
-      'commit_message = Backup of {name}',
-      '',
-      '[source "files"]',
-      'engine = local_files',
-      'source_path = {root}/data',
-      'destination_path = files',
-      '',
-    ].join('\n'),
+    'config/journal.collect': JOURNAL_COLLECT,
     'config/up.backup': [
       '[point]',
       'engine = git',
