@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -9,7 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CliResult, runCli } from '../helpers/cli.js';
+import { CLI, type CliResult, runCli } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
@@ -19,7 +20,8 @@ import { haveTools } from '../helpers/tools.js';
  */
 const isRoot = process.getuid?.() === 0;
 if (!isRoot && process.env.CI === 'true') throw new Error('CI=true: the fault tests need root');
-const canRun = isRoot && haveTools('rsync', 'flock', 'bash', 'sha256sum', 'mount', 'umount', 'chattr');
+const canRun =
+  isRoot && haveTools('rsync', 'flock', 'bash', 'sha256sum', 'mount', 'umount', 'chattr', 'setpriv');
 
 interface Scenario {
   readonly box: Sandbox;
@@ -187,6 +189,31 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       );
       expect(readdirSync(file)).toEqual([]);
       expectOthersRan(s, run);
+    });
+
+    it('fails the unit whose state file cannot be read (EACCES), and only it', () => {
+      s = scenario();
+      const file = `${s.stateDir}/a.json`;
+      const saved = s.box.path(backend === 'apply' ? 'plan.json' : 'backup.sh');
+      const made = runCli(['plan', ...s.args, ...(backend === 'apply' ? ['--format', 'json'] : [])]);
+      expect(made.code, made.stderr).toBe(0);
+      writeFileSync(saved, made.stdout);
+      chmodSync(file, 0o000);
+      // Root reads any file: the run goes without the capabilities that bypass file modes.
+      const withoutOverride = [
+        '--inh-caps=-dac_override,-dac_read_search',
+        '--bounding-set=-dac_override,-dac_read_search',
+      ];
+      const program = backend === 'apply' ? [process.execPath, CLI, 'apply', saved] : ['bash', saved];
+      const run = spawnSync('setpriv', [...withoutOverride, ...program], { encoding: 'utf8' });
+      chmodSync(file, 0o600);
+      expect(run.status, run.stderr).toBe(1);
+      expect(run.stderr).toContain(
+        `polyarchiv:   collect:a: cannot read the state file ${file}: Permission denied`,
+      );
+      expect(s.state('a')?.success_count).toBe(1);
+      expect(run.stderr).toMatch(/summary:\n(.*\n)*polyarchiv: +ok +collect:b/);
+      expect(s.state('b')?.success_count).toBe(2);
     });
 
     it('fails every unit, recording it, when flock is missing, instead of reporting a lock', () => {
