@@ -118,7 +118,7 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
         ['collect', 'site/backups/shop.sql'],
         ['mirror', 'site/shop.sql'],
       ] as const) {
-        const masked = (root: string) => ({ ...snapshotTree(`${root}/${dir}`), [dump]: '' });
+        const masked = (root: string) => ({ ...snapshotTree(`${root}/${dir}`, root), [dump]: '' });
         expect(masked(other.root)).toEqual(masked(box.root));
         const dumped = (root: string) => undated(readFileSync(`${root}/${dir}/${dump}`, 'utf8'));
         expect(dumped(other.root)).toBe(dumped(box.root));

@@ -55,10 +55,11 @@ export function history(gitDir: string): string {
 
 /**
  * A comparable picture of a directory tree: every entry with its type, permission bits and content
- * digest. State files are included with their run timestamps and the root's path masked, and git
+ * digest. State files are included with their run timestamps and the root's path (or `maskedPath`,
+ * a directory above it that the state files name) masked, and git
  * repositories as their history (the only expected differences between two runs of the same plan).
  */
-export function snapshotTree(root: string): Record<string, string> {
+export function snapshotTree(root: string, maskedPath = root): Record<string, string> {
   const entries: Record<string, string> = {};
   walk(root, (key, path, stat) => {
     const mode = (stat.mode & 0o7777).toString(8);
@@ -69,8 +70,13 @@ export function snapshotTree(root: string): Record<string, string> {
       let content = readFileSync(path);
       let size = String(stat.size);
       // State files name what they recorded (dated archives) by path: the tree's root is masked too.
-      if (key.endsWith('.json'))
-        content = Buffer.from(maskRunFacts(root, key, content.toString('utf8')).replaceAll(root, '<root>'));
+      // Its size is the masked text's: two trees at paths of different lengths record as much.
+      if (key.endsWith('.json')) {
+        content = Buffer.from(
+          maskRunFacts(root, key, content.toString('utf8')).replaceAll(maskedPath, '<root>'),
+        );
+        size = String(content.length);
+      }
       // Two archives of the same tree differ in the times they record: compare what they hold.
       if (ARCHIVE.test(key)) {
         content = Buffer.from(JSON.stringify(archiveTree(path)));
