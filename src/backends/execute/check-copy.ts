@@ -1,26 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import type { CopyCheckCommand, Word } from '../../graph/command.js';
+import { copyStats } from './copy-stats.js';
 import { type RunContext, spawnProblem, wordOf } from './run-exec.js';
-
-/**
- * Regular files and total bytes an rsync dry run's --stats reports, else those of an archive's
- * `tar -tv` listing (regular files and hard links, the bytes of the regular ones); zeros when
- * there are none (a directory or an archive that does not exist yet).
- */
-export function copyStats(output: string): { files: number; bytes: number } {
-  const files = /Number of files: \d+ \([^)]*reg: (\d+)/.exec(output)?.[1];
-  const bytes = /Total file size: (\d+) bytes/.exec(output)?.[1];
-  if (files !== undefined || bytes !== undefined)
-    return { files: Number(files ?? 0), bytes: Number(bytes ?? 0) };
-  const listed = { files: 0, bytes: 0 };
-  for (const line of output.split('\n')) {
-    const entry = /^[-h]\S*\s+\S+\s+(\d+)\s/.exec(line);
-    if (entry === null) continue;
-    listed.files += 1;
-    if (line.startsWith('-')) listed.bytes += Number(entry[1]);
-  }
-  return listed;
-}
 
 /**
  * Twin of polyarchiv_check_copy (templates/partials/helpers-check-copy.hbs): compares what a copy

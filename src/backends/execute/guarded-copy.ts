@@ -1,13 +1,6 @@
 import type { CopyCommand, CopyFigures, Word } from '../../graph/command.js';
+import { rsyncStats } from './copy-stats.js';
 import { type RunContext, runExec } from './run-exec.js';
-
-/** Figures and entries (the top directory counts as one) an rsync --stats reports; zeros when it printed none. */
-export function copyStats(output: string): CopyFigures & { entries: number } {
-  const entries = /Number of files: (\d+)/.exec(output)?.[1];
-  const files = /Number of files: \d+ \([^)]*reg: (\d+)/.exec(output)?.[1];
-  const bytes = /Total file size: (\d+) bytes/.exec(output)?.[1];
-  return { files: Number(files ?? 0), bytes: Number(bytes ?? 0), entries: Number(entries ?? 0) };
-}
 
 /**
  * Twin of polyarchiv_copy (templates/partials/helpers-copy.hbs): judges the copy against what its
@@ -26,7 +19,7 @@ export async function guardedCopy(
     // A target that cannot be measured is judged by nothing: the copy itself will say why.
     const previous = await capture(command.previous, ctx, 'both');
     if (previous.status === 0) {
-      const stats = copyStats(previous.output);
+      const stats = rsyncStats(previous.output);
       old = stats;
       if (stats.entries <= 1) copy = command.firstCopy;
     }
@@ -40,7 +33,7 @@ export async function guardedCopy(
       process.stderr.write(incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
       return 1;
     }
-    now = copyStats(incoming.output);
+    now = rsyncStats(incoming.output);
     const percent = command.maxShrinkPercent;
     if (now.files === 0) problem = 'would become empty';
     else if (now.files * 100 < old.files * (100 - percent) || now.bytes * 100 < old.bytes * (100 - percent))
@@ -59,7 +52,7 @@ export async function guardedCopy(
   const done = await capture(copy, ctx, 'stdout');
   if (done.status !== 0) return done.status;
   if (command.figuresKey !== undefined) {
-    const { files, bytes } = copyStats(done.output);
+    const { files, bytes } = rsyncStats(done.output);
     ctx.copyFigures?.push(`${command.figuresKey}:{"files":${files},"bytes":${bytes}}`);
   }
   return 0;
