@@ -45,6 +45,12 @@ export function hostFacts(pinned: Readonly<Record<string, string>>): HostFacts {
   };
 }
 
+/**
+ * A review render reads nothing of the machine: its host is the `--set fqdn=` it was given
+ * (checked by the CLI), and the user the one that scheduled runs have, unless pinned too.
+ */
+export const REVIEW_USERNAME = 'root';
+
 /** load -> scan -> resolve; the configuration alone, for `validate`, `config` and `plugins`. */
 export function loadConfiguration(configDir: string, now: Date, pinned: Readonly<Record<string, string>>) {
   const diagnostics = new Diagnostics();
@@ -85,7 +91,8 @@ export function makePlan(request: PipelineRequest): PipelineResult {
   if (first.diagnostics.hasErrors) return first;
   const { diagnostics, input } = first;
   let config = first.config;
-  let states = readStates(stateFilesOf(config), diagnostics);
+  // A review render must not depend on what this machine has recorded.
+  let states: StateSnapshots = request.selection.review ? new Map() : readStates(stateFilesOf(config), diagnostics);
   if (request.mode === 'restore') {
     // Dated paths must point at what the last successful run wrote, not at today's date: resolve
     // the same files again (not a second read of the directory) with the recorded variables.

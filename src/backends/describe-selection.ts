@@ -9,7 +9,8 @@ export function describeSelection(selection: Selection, mode: 'backup' | 'restor
     parts.push(`--only-backup-points ${selection.onlyBackupPoints.join(' ')}`);
   if (selection.skipCollect) parts.push('--skip-collect');
   if (selection.skipBackup) parts.push('--skip-backup');
-  if (selection.force) parts.push('--force');
+  if (selection.review === true) parts.push('--review (every point as due, no state read)');
+  else if (selection.force) parts.push('--force');
   if (selection.from !== undefined) parts.push(`--from ${selection.from}`);
   if (selection.at !== undefined) parts.push(`--at ${selection.at}`);
   if (selection.allowMassDelete === true) parts.push('--allow-mass-delete');

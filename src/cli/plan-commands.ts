@@ -5,7 +5,7 @@ import { shellWord } from '../backends/bash/quote.js';
 import { executePlan } from '../backends/execute/execute.js';
 import { checkHost } from '../config/check-host.js';
 import { UsageError } from '../diag/diagnostic.js';
-import { makePlan, planSecrets } from '../pipeline.js';
+import { makePlan, planSecrets, REVIEW_USERNAME } from '../pipeline.js';
 import { PLAN_FORMAT_VERSION, type Plan, usesCommand } from '../planner/plan.js';
 import {
   type CommonFlags,
@@ -26,6 +26,7 @@ export interface PlanFlags extends CommonFlags {
   restore?: boolean;
   from?: string;
   includeSecrets?: boolean;
+  review?: boolean;
 }
 
 export interface ApplyFlags extends CommonFlags {
@@ -37,22 +38,27 @@ export interface ApplyFlags extends CommonFlags {
   jobs?: string;
 }
 
-function planFrom(
-  flags: CommonFlags & { from?: string },
+export function planFrom(
+  flags: CommonFlags & { from?: string; review?: boolean },
   mode: 'backup' | 'restore',
   command: string,
   now: Date,
+  words: readonly string[] = process.argv.slice(3),
 ): Plan | number {
+  const review = flags.review === true;
+  const selection = selectionOf(flags, flags.from);
   const result = makePlan({
-    // Absolute, so that a saved plan or script made with a relative -C runs from anywhere.
-    configDir: resolve(configDir(flags)),
+    // Absolute, so that a saved plan or script made with a relative -C runs from anywhere; a
+    // review render is not run, and names the directory as given, the same on every machine.
+    configDir: review ? configDir(flags) : resolve(configDir(flags)),
     mode,
     now,
-    pinned: pinnedVariables(flags),
-    selection: selectionOf(flags, flags.from),
-    regenerate: ['polyarchiv', command, ...process.argv.slice(3)].map(shellWord).join(' '),
+    pinned: review ? { username: REVIEW_USERNAME, ...pinnedVariables(flags) } : pinnedVariables(flags),
+    selection: review ? { ...selection, review: true } : selection,
+    regenerate: ['polyarchiv', command, ...words].map(shellWord).join(' '),
   });
-  if (result.plan !== undefined && result.config !== undefined)
+  // What options name on this machine (users, directories) says nothing of the machine that runs it.
+  if (result.plan !== undefined && result.config !== undefined && !review)
     checkHost(result.config, mode, result.diagnostics);
   if (printDiagnostics(result.diagnostics, flags.quiet === true) || result.plan === undefined)
     return EXIT.usage;
@@ -60,21 +66,10 @@ function planFrom(
 }
 
 export async function planCommand(flags: PlanFlags): Promise<number> {
+  if (flags.review === true) refuseUnreviewable(flags);
   const plan = planFrom(flags, flags.restore ? 'restore' : 'backup', 'plan', planTime(flags));
   if (typeof plan === 'number') return plan;
-  // Each format is its own module: the template engine is the heaviest, and only the script needs it.
-  const render: (write: (text: string) => void) => void =
-    flags.format === 'json'
-      ? (write) => write(`${JSON.stringify(plan, null, 2)}\n`)
-      : flags.format === 'text'
-        ? (
-            (m) => (write) =>
-              m.writeText(plan, write)
-          )(await import('../backends/describe-text.js'))
-        : (
-            (m) => (write) =>
-              m.writeBash(plan, write, flags.includeSecrets ? planSecrets(plan) : undefined)
-          )(await import('../backends/bash/render.js'));
+  const render = await renderer(plan, flags);
   if (flags.out === undefined && flags.includeSecrets && plan.secrets.length > 0)
     say(
       'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',
@@ -88,6 +83,42 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
       `--out ${flags.out}`,
     );
   return EXIT.ok;
+}
+
+/** The plan in its format, written piece by piece: each format is its own module. */
+export async function renderer(
+  plan: Plan,
+  flags: Pick<PlanFlags, 'format' | 'includeSecrets'>,
+): Promise<(write: (text: string) => void) => void> {
+  // The template engine is the heaviest, and only the script needs it.
+  if (flags.format === 'json') return (write) => write(`${JSON.stringify(plan, null, 2)}\n`);
+  if (flags.format === 'text') {
+    const { writeText } = await import('../backends/describe-text.js');
+    return (write) => writeText(plan, write);
+  }
+  const { writeBash } = await import('../backends/bash/render.js');
+  return (write) => writeBash(plan, write, flags.includeSecrets ? planSecrets(plan) : undefined);
+}
+
+/**
+ * A review render is the same bytes on every machine: it needs the time and the host from the
+ * command line, and it never carries secrets or depends on recorded backups.
+ */
+export function refuseUnreviewable(flags: PlanFlags): void {
+  const missing = [
+    flags.now === undefined ? '--now TIME' : '',
+    pinnedVariables(flags).fqdn === undefined ? '--set fqdn=HOST' : '',
+  ].filter(Boolean);
+  if (missing.length > 0)
+    throw new UsageError(
+      `plan --review renders the same bytes on every machine, so it takes the time and the host from the command line: add ${missing.join(' and ')}`,
+    );
+  if (flags.includeSecrets === true)
+    throw new UsageError('plan --review never embeds secret values: drop --include-secrets');
+  if (flags.restore === true)
+    throw new UsageError(
+      'plan --review --restore: a restore depends on the backups this machine recorded; review the backup plan, or render the restore with plan --restore on the machine',
+    );
 }
 
 export async function applyCommand(

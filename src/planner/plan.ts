@@ -51,6 +51,12 @@ export interface Selection {
   readonly allowMassDelete?: boolean;
   /** Restore the newest copy made at or before this time (--at, ISO-8601 with offset). */
   readonly at?: string;
+  /**
+   * A review render (plan --review): every selected point due, no state file read, time and host
+   * pinned by flags, so the same configuration gives the same bytes on every machine; the script
+   * refuses to run.
+   */
+  readonly review?: true;
 }
 
 export type UnitKind = 'collect' | 'backup' | 'fetch' | 'restore';

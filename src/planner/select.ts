@@ -40,6 +40,7 @@ export function dueDecision(
     const warning = futureSuccessWarning(what, last as Date);
     return { run: true, reason: `due: ${how}, ${lastText} is in the future`, warning };
   }
+  if (selection.review === true) return { run: true, reason: `due in a review render (${how})` };
   if (selection.force) return { run: true, reason: `forced by --force (${how}, ${lastText})` };
   if (isDue(frequency, last, now)) return { run: true, reason: `due: ${how}, ${lastText}` };
   const next = nextDue(frequency, last, now);

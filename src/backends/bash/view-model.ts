@@ -25,6 +25,8 @@ export interface ScriptView {
   readonly warnings: readonly string[];
   readonly mainComment: string;
   readonly exitOk: string;
+  /** A review render's refusal to run, quoted; empty in a script made to run. */
+  readonly reviewRefusal: string;
   /** The secret variables checked before anything runs; empty when the plan needs none. */
   readonly requiredSecrets: string;
   /** `NAME=value` lines, only when the secrets are embedded (`plan --include-secrets`). */
@@ -80,6 +82,12 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
         : 'each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.',
     secretAssignments: [...(secrets ?? new Map())].map(([name, value]) => `${name}=${shellWord(value)}`),
     exitOk: plan.mode === 'backup' ? '0 every unit succeeded or was not due' : '0 every unit succeeded',
+    reviewRefusal:
+      plan.selection.review === true
+        ? shellWord(
+            'polyarchiv: this script is a review render (plan --review), for reading only: it runs nothing. Make the script to run on the server with polyarchiv plan, without --review.',
+          )
+        : '',
     tools: plan.tools.join(' '),
     secrets: plan.secrets.length === 0 ? 'none' : plan.secrets.join(' '),
     requiredSecrets: plan.secrets.join(' '),
