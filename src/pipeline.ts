@@ -92,7 +92,9 @@ export function makePlan(request: PipelineRequest): PipelineResult {
   const { diagnostics, input } = first;
   let config = first.config;
   // A review render must not depend on what this machine has recorded.
-  let states: StateSnapshots = request.selection.review ? new Map() : readStates(stateFilesOf(config), diagnostics);
+  let states: StateSnapshots = request.selection.review
+    ? new Map()
+    : readStates(stateFilesOf(config), diagnostics);
   if (request.mode === 'restore') {
     // Dated paths must point at what the last successful run wrote, not at today's date: resolve
     // the same files again (not a second read of the directory) with the recorded variables.
