@@ -104,7 +104,25 @@ export const HELPERS = {
     tools: [],
     statuses: { done: 0 },
   },
+  resticInit: {
+    name: 'polyarchiv_restic_init',
+    args: [word('message'), argv('probe'), rest('init')],
+    tools: [],
+    statuses: { ready: 0 },
+  },
 } as const satisfies Record<string, HelperContract>;
+
+/**
+ * How restic says that a repository does not exist: an exit status of its own (0.17 and later),
+ * or, before, its question after a failed read of the config file whose cause is "not found" in
+ * one of the backends' words (local and sftp: no such file; rest, s3...: does not exist). An
+ * unreachable server asks the same question with another cause, and is not taken for missing.
+ */
+export const RESTIC_MISSING = {
+  status: 10,
+  question: 'Is there a repository at the following location?',
+  causes: ['no such file or directory', 'does not exist'],
+} as const;
 
 /** What a probe of polyarchiv_exec_if_changed exits with, as `git diff --quiet` does. */
 export const PROBE_STATUSES = { unchanged: 0, changed: 1 } as const;

@@ -44,7 +44,7 @@ export function checkOverlaps(
     if (path === undefined) continue;
     const origin = pair.options.origin('remote_url');
     const place = { path, what: `backup point ${pair.name} of ${pair.collectPoint}`, origin };
-    const part = pair.engine.locationPart?.(pair.options);
+    const part = pair.engine.locationPart?.(pair.options, pair.collectPoint);
     if (part === undefined) mirrors.push(place);
     else if (sharesLocation(sharedParts, `${pair.engine.name}\0${path}`, part, place, diagnostics))
       mirrors.push(place);

@@ -60,8 +60,11 @@ export interface BackupEngine extends EngineInfo {
   readonly copies?: (recorded: unknown) => readonly Date[];
   /** The local directory it replaces, for the overlap checks; undefined for remote targets. */
   readonly location?: (options: OptionValues) => string | undefined;
-  /** What a pair writes within its location (git: a branch): pairs that differ there may share it. */
-  readonly locationPart?: (options: OptionValues) => string;
+  /**
+   * What a pair writes within its location (git: a branch, restic: the snapshots tagged with its
+   * collect point): pairs that differ there may share it.
+   */
+  readonly locationPart?: (options: OptionValues, collectPoint: string) => string;
 }
 
 /** What a backup point's last record tells its next run, and how the run was asked to treat it. */

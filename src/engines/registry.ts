@@ -1,5 +1,6 @@
 import { archive } from './backup/archive.js';
 import { gitBackupPoint } from './backup/git.js';
+import { restic } from './backup/restic.js';
 import { rollingArchive } from './backup/rolling-archive.js';
 import { synchronize } from './backup/synchronize.js';
 import { filesCollectPoint } from './collect/files.js';
@@ -26,6 +27,7 @@ export const ENGINES: readonly Engine[] = [
   archive,
   gitBackupPoint,
   rollingArchive,
+  restic,
 ];
 
 /** The original's catalogue: known names that this version cannot run yet. */

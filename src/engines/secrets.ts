@@ -22,6 +22,11 @@ export function sourceSecret(cp: BoundCollectPoint, source: BoundSource, option:
   return secretName(cp.name, source.name, option);
 }
 
+/** The secret of a backup point's secret option, for one (backup point, collect point) pair. */
+export function backupSecret(bp: BoundBackupPoint, option: string): string {
+  return secretName(bp.name, bp.collectPoint, option);
+}
+
 /** The secret of a URL option's password, for one (backup point, collect point) pair. */
 export function urlPasswordSecret(bp: BoundBackupPoint, option: string): string {
   return secretName(bp.name, bp.collectPoint, `${option}_password`);
@@ -51,13 +56,20 @@ export function secretOptions(config: SecretHolders): SecretOption[] {
             value: option.value,
             origin: option.origin ?? source.origin,
           });
-  for (const bp of config.pairs) secrets.push(...urlPasswords(bp, bp.options));
+  for (const bp of config.pairs) secrets.push(...backupSecrets(bp, bp.options));
   return secrets;
 }
 
-function urlPasswords(bp: BoundBackupPoint, options: OptionValues): SecretOption[] {
+/** The secret options of a pair, and the passwords of its URL options. */
+function backupSecrets(bp: BoundBackupPoint, options: OptionValues): SecretOption[] {
   const secrets: SecretOption[] = [];
   for (const [name, option] of options.entries()) {
+    if (option.spec.secret && typeof option.value === 'string' && option.value !== '')
+      secrets.push({
+        variable: backupSecret(bp, name),
+        value: option.value,
+        origin: option.origin ?? bp.origin,
+      });
     if (option.spec.urlPasswordSecret !== true || typeof option.value !== 'string') continue;
     const value = urlPassword(option.value);
     if (value !== undefined)

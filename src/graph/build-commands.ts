@@ -3,6 +3,12 @@ import { archiveListing, packCommands, unpackCommands } from './archive-commands
 import type { Command, CopyFigures, ExecCommand, Word } from './command.js';
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
+import {
+  resticBackupCommands,
+  resticForgetCommands,
+  resticInitCommands,
+  resticRestoreCommands,
+} from './restic-commands.js';
 
 /** Executable paths from `[global]` (`rsync_executable`...), keyed by tool name. */
 export type ToolPaths = Readonly<Record<string, string>>;
@@ -146,6 +152,14 @@ export function buildCommands(
     case 'delete-archive':
       // -f: an archive someone already removed is not a failure; the state forgets it all the same.
       return [{ kind: 'exec', argv: ['rm', '-f', '--', action.archive] }];
+    case 'restic-init':
+      return resticInitCommands(action.repository, tools);
+    case 'restic-backup':
+      return resticBackupCommands(action, tools);
+    case 'restic-forget':
+      return resticForgetCommands(action, tools);
+    case 'restic-restore':
+      return resticRestoreCommands(action, tools);
     default:
       return assertNever(action);
   }

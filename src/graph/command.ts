@@ -15,7 +15,8 @@ export type Command =
   | DirReloadCommand
   | ConfirmCommand
   | MailboxAlignCommand
-  | ExecIfChangedCommand;
+  | ExecIfChangedCommand
+  | ResticInitCommand;
 
 /**
  * One argv word: literal text, or a path in the run's private work directory (created mode 0700
@@ -240,6 +241,22 @@ export interface ExecIfChangedCommand {
   readonly unchanged: string;
 }
 
+/**
+ * A restic repository created when restic says that it does not exist, and only then: `probe`
+ * (`restic cat config`) succeeds: `exists` is said; it exits with restic's status for a missing
+ * repository (10, restic 0.17 and later), or says that the config file does not exist below
+ * "Is there a repository at the following location?" (earlier versions): `init` runs; any other
+ * failure (unreachable server, wrong password, lock) fails the step with restic's message and
+ * creates nothing. Both run with `env` added to the inherited environment.
+ */
+export interface ResticInitCommand {
+  readonly kind: 'restic-init';
+  readonly probe: readonly Word[];
+  readonly init: readonly Word[];
+  readonly env: Readonly<Record<string, EnvValue>>;
+  readonly exists: string;
+}
+
 /** The tools a command needs on the machine that runs it (listed in the script header). */
 export function toolsOf(command: Command): string[] {
   switch (command.kind) {
@@ -270,6 +287,8 @@ export function toolsOf(command: Command): string[] {
       return ['mktemp', ...argvTools(command.live)];
     case 'exec-if-changed':
       return [...argvTools(command.probe), ...argvTools(command.run)];
+    case 'restic-init':
+      return argvTools(command.init);
   }
 }
 
@@ -298,6 +317,7 @@ function argvTools(argv: readonly Word[]): string[] {
 export function secretsOf(command: Command): string[] {
   switch (command.kind) {
     case 'exec':
+    case 'restic-init':
       return command.env === undefined
         ? []
         : Object.values(command.env).flatMap((v) => ('secret' in v ? [v.secret] : []));

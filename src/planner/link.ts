@@ -50,6 +50,10 @@ function writesInto(draft: ActionDraft): string[] {
     case 'git-push':
     case 'git-fetch':
     case 'delete-archive':
+    case 'restic-init':
+    case 'restic-backup':
+    case 'restic-forget':
+    case 'restic-restore':
     case 'replace-dir':
     case 'recover-dir':
     case 'mkdir':

@@ -35,6 +35,11 @@ export interface Verdict<T extends Dated> {
   readonly misses: readonly Miss[];
 }
 
+export interface RetentionOptions {
+  /** A rule whose count is not used up keeps the oldest archive too (default true). */
+  readonly oldestFallback?: boolean;
+}
+
 /** Newest first; archives of the same instant by name, the greater name first. */
 export function newestFirst<T extends Dated>(archives: readonly T[]): T[] {
   return [...archives].sort((a, b) => b.instant - a.instant || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
@@ -44,10 +49,15 @@ export function newestFirst<T extends Dated>(archives: readonly T[]): T[] {
  * restic's `forget` policy: each rule, on its own, walks the series from the newest archive and
  * keeps the newest archive of each period until it has kept its count of periods (periods without
  * an archive do not count); when the walk reaches the oldest archive, a rule whose count is not
- * used up keeps it too. An archive is kept when at least one rule keeps it (the union), so rules
- * never depend on each other's order. Verdicts come newest first.
+ * used up keeps it too (restic 0.17 and later; `oldestFallback: false` is restic 0.16 and earlier,
+ * which keep nothing more). An archive is kept when at least one rule keeps it (the union), so
+ * rules never depend on each other's order. Verdicts come newest first.
  */
-export function applyRetention<T extends Dated>(archives: readonly T[], policy: Policy): Verdict<T>[] {
+export function applyRetention<T extends Dated>(
+  archives: readonly T[],
+  policy: Policy,
+  options: RetentionOptions = {},
+): Verdict<T>[] {
   const sorted = newestFirst(archives);
   const rules = RULES.filter((rule) => policy[rule] !== 0);
   const left = new Map(rules.map((rule) => [rule, policy[rule] < 0 ? Infinity : policy[rule]]));
@@ -55,7 +65,7 @@ export function applyRetention<T extends Dated>(archives: readonly T[], policy: 
   return sorted.map((archive, index) => {
     const keptBy: Reason[] = [];
     const misses: Miss[] = [];
-    const oldest = index === sorted.length - 1;
+    const oldest = options.oldestFallback !== false && index === sorted.length - 1;
     for (const rule of rules) {
       const period = rule === 'last' ? archive.id : periodOf(rule, archive.local);
       const quota = left.get(rule) as number;

@@ -113,8 +113,8 @@ describe('engines', () => {
   // Known defect: with an unknown or unavailable engine, every engine option is also reported as
   // an "unknown option", which is noise (the option may be right; the engine is what is wrong).
   it('reports only the engine when a backup point engine is not available', () => {
-    expect(diagnose({ ...SITE, 'm.backup': '[point]\nengine=restic\nremote_url=/b/{name}\n' })).toEqual([
-      "error: backup point engine 'restic' is not available in this version\n  at m.backup:2 [point]",
+    expect(diagnose({ ...SITE, 'm.backup': '[point]\nengine=gitlab\nremote_url=/b/{name}\n' })).toEqual([
+      "error: backup point engine 'gitlab' is not available in this version\n  at m.backup:2 [point]",
     ]);
   });
 });

@@ -25,8 +25,50 @@ function walk(root: string, visit: (key: string, path: string, stat: Stats) => v
     const path = join(root, key);
     const stat = lstatSync(path);
     visit(key, path, stat);
-    if (stat.isDirectory() && !isGitDir(name, path)) walk(root, visit, key);
+    if (stat.isDirectory() && !isGitDir(name, path) && !isResticRepository(path)) walk(root, visit, key);
   }
+}
+
+/** A restic repository: its files are encrypted with random keys, so it is pictured by its snapshots. */
+function isResticRepository(path: string): boolean {
+  return (
+    existsSync(join(path, 'config')) && existsSync(join(path, 'keys')) && existsSync(join(path, 'snapshots'))
+  );
+}
+
+/**
+ * A restic repository as its snapshots (time, tags, paths, oldest first) and the files of each,
+ * read with the first of `passwords` that opens it.
+ */
+export function resticSnapshots(repository: string, passwords: readonly string[]): string {
+  for (const password of passwords) {
+    const env = { ...process.env, RESTIC_PASSWORD: password };
+    const list = spawnSync('restic', ['--repo', repository, '--no-cache', 'snapshots', '--json'], {
+      encoding: 'utf8',
+      env,
+    });
+    if (list.status !== 0) continue;
+    const snapshots = JSON.parse(list.stdout) as {
+      id: string;
+      time: string;
+      tags?: string[];
+      paths: string[];
+    }[];
+    return `restic ${snapshots
+      .map((s) => {
+        const ls = spawnSync('restic', ['--repo', repository, '--no-cache', 'ls', '--long', s.id], {
+          encoding: 'utf8',
+          env,
+        });
+        const files = ls.stdout
+          .split('\n')
+          .slice(1)
+          .map((line) => line.replace(/^(\S+) +\S+ +\S+ +(\d+) +\S+ \S+ /, '$1 $2 '));
+        return `${s.time} ${(s.tags ?? []).join(',')} ${s.paths.join(',')}\n${files.join('\n')}`;
+      })
+      .join('\n')}`;
+  }
+  return 'restic repository (no password opens it)';
 }
 
 /** A work tree's `.git`, or a bare repository named `*.git`. */
@@ -59,12 +101,18 @@ export function history(gitDir: string): string {
  * a directory above it that the state files name) masked, and git
  * repositories as their history (the only expected differences between two runs of the same plan).
  */
-export function snapshotTree(root: string, maskedPath = root): Record<string, string> {
+export function snapshotTree(
+  root: string,
+  maskedPath = root,
+  resticPasswords: readonly string[] = [],
+): Record<string, string> {
   const entries: Record<string, string> = {};
   walk(root, (key, path, stat) => {
     const mode = (stat.mode & 0o7777).toString(8);
     if (stat.isSymbolicLink()) entries[key] = `link -> ${readlinkSync(path)}`;
     else if (isGitDir(key.split('/').at(-1) ?? '', path)) entries[key] = history(path);
+    else if (isResticRepository(path))
+      entries[key] = resticSnapshots(path, resticPasswords).replaceAll(maskedPath, '<root>');
     else if (stat.isDirectory()) entries[key] = `dir ${mode}`;
     else {
       let content = readFileSync(path);

@@ -153,6 +153,18 @@ export function commandLine(command: Command): string {
         probe: command.probe.map(wordText),
         run: command.run.map(wordText),
       });
+    case 'restic-init': {
+      // Assignments before a function call reach the commands it runs, and end with it.
+      const env = Object.entries(command.env).map(([name, value]) => `${name}=${envWord(value)}`);
+      return [
+        ...env,
+        helperCall(HELPERS.resticInit, {
+          message: shellWord(command.exists),
+          probe: command.probe.map(wordText),
+          init: command.init.map(wordText),
+        }),
+      ].join(' ');
+    }
     default:
       return assertNever(command);
   }

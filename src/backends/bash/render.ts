@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import type { Plan } from '../../planner/plan.js';
 import { helperLayouts, PROBE_STATUSES } from '../helper-contracts.js';
-import { scriptView, unitView } from './view-model.js';
+import { resticMissingLayout, scriptView, unitView } from './view-model.js';
 
 const TEMPLATES = new URL('../../../templates/', import.meta.url);
 const OPTIONS = { noEscape: true, strict: true } as const;
@@ -37,7 +37,14 @@ function templates(): Templates {
  */
 export function renderHelperFile(name: string): string {
   const text = readFileSync(new URL(`partials/${name}`, TEMPLATES), 'utf8');
-  return Handlebars.create().compile(text, OPTIONS)({ helpers: helperLayouts(), probe: PROBE_STATUSES });
+  return Handlebars.create().compile(
+    text,
+    OPTIONS,
+  )({
+    helpers: helperLayouts(),
+    probe: PROBE_STATUSES,
+    resticMissing: resticMissingLayout(),
+  });
 }
 
 /** The plan as a bash script: byte-identical for identical plans. */

@@ -2,7 +2,7 @@ import { formatOrigin } from '../../diag/origin.js';
 import { type Command, secretsOf } from '../../graph/command.js';
 import { type Plan, type PlanUnit, usesCommand } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
-import { type HelperLayouts, helperLayouts, PROBE_STATUSES } from '../helper-contracts.js';
+import { type HelperLayouts, helperLayouts, PROBE_STATUSES, RESTIC_MISSING } from '../helper-contracts.js';
 import { commandLine, commentText, functionName, shellWord } from './quote.js';
 
 /** Everything the templates lay out, already quoted: templates add no logic and no escaping. */
@@ -38,6 +38,8 @@ export interface ScriptView {
   readonly confirmHelper: boolean;
   readonly dovecotHelper: boolean;
   readonly ifChangedHelper: boolean;
+  readonly resticHelper: boolean;
+  readonly resticMissing: ResticMissingLayout;
   readonly copyHelper: boolean;
   /** Each helper's argument lines and exit statuses, from the contract it shares with its twin. */
   readonly helpers: HelperLayouts;
@@ -99,9 +101,26 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     confirmHelper: usesCommand(plan, 'confirm'),
     dovecotHelper: usesCommand(plan, 'align-mailboxes'),
     ifChangedHelper: usesCommand(plan, 'exec-if-changed'),
+    resticHelper: usesCommand(plan, 'restic-init'),
+    resticMissing: resticMissingLayout(),
     copyHelper: usesCommand(plan, 'copy'),
     helpers: helperLayouts(),
     probe: PROBE_STATUSES,
+  };
+}
+
+export interface ResticMissingLayout {
+  readonly status: number;
+  readonly question: string;
+  readonly causes: string;
+}
+
+/** How restic says a repository is missing, quoted for polyarchiv_restic_init. */
+export function resticMissingLayout(): ResticMissingLayout {
+  return {
+    status: RESTIC_MISSING.status,
+    question: shellWord(RESTIC_MISSING.question),
+    causes: RESTIC_MISSING.causes.map(shellWord).join(' '),
   };
 }
 

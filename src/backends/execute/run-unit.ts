@@ -23,6 +23,7 @@ import {
   releaseLock,
   takeLock,
 } from './primitives.js';
+import { resticInit } from './restic-init.js';
 import { type RunContext, runExec, writePrivateFile } from './run-exec.js';
 
 export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
@@ -193,6 +194,8 @@ async function runCommand(command: Command, options: UnitOptions, ctx: RunContex
         return alignMailboxes(command, ctx, options.say);
       case 'exec-if-changed':
         return execIfChanged(command, ctx, options.say);
+      case 'restic-init':
+        return resticInit(command, ctx, options.say);
       case 'copy':
         return await guardedCopy(command, ctx, options.say);
       case 'publish-file':

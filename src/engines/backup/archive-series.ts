@@ -23,11 +23,14 @@ export function archiveEntry(archive: string, variables: Variables): Variables {
  * The archives a series recorded, newest path wins: entries that do not parse (no absolute path,
  * no complete time) are never candidates, so nothing this point did not record is ever deleted.
  */
-export function recordedArchives(recorded: unknown): RecordedArchive[] {
+export function recordedArchives(
+  recorded: unknown,
+  parse: (entry: unknown) => RecordedArchive | undefined = parseEntry,
+): RecordedArchive[] {
   if (!Array.isArray(recorded)) return [];
   const byPath = new Map<string, RecordedArchive>();
   for (const entry of recorded) {
-    const archive = parseEntry(entry);
+    const archive = parse(entry);
     if (archive === undefined) continue;
     const known = byPath.get(archive.id);
     if (known === undefined || known.instant <= archive.instant) byPath.set(archive.id, archive);
@@ -36,12 +39,25 @@ export function recordedArchives(recorded: unknown): RecordedArchive[] {
 }
 
 export function parseEntry(entry: unknown): RecordedArchive | undefined {
+  return datedEntry(entry, 'archive', (archive) => archive.startsWith('/') && !archive.includes('\0'));
+}
+
+/**
+ * An entry of a recorded series: its id is the variable `key` (which `valid` accepts), its time
+ * the run's time variables (a complete date, time and offset), else undefined.
+ */
+export function datedEntry(
+  entry: unknown,
+  key: string,
+  valid: (id: string) => boolean,
+): RecordedArchive | undefined {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return undefined;
   const variables = Object.fromEntries(
     Object.entries(entry).filter((e): e is [string, string] => typeof e[1] === 'string'),
   );
-  const { archive, Y, m, d, H, M, S, z } = variables;
-  if (archive === undefined || !archive.startsWith('/') || archive.includes('\0')) return undefined;
+  const id = variables[key];
+  if (id === undefined || !valid(id)) return undefined;
+  const { Y, m, d, H, M, S, z } = variables;
   const digits = (text: string | undefined, width: number) =>
     text !== undefined && new RegExp(`^\\d{${width}}$`).test(text);
   if (!digits(Y, 4) || ![m, d, H, M, S].every((field) => digits(field, 2))) return undefined;
@@ -50,7 +66,7 @@ export function parseEntry(entry: unknown): RecordedArchive | undefined {
   const instant = Date.parse(`${Y}-${m}-${d}T${H}:${M}:${S}${offset[1]}:${offset[2]}`);
   if (Number.isNaN(instant)) return undefined;
   const local: LocalTime = { year: Number(Y), month: Number(m), day: Number(d), hour: Number(H) };
-  return { id: archive, instant, local, variables };
+  return { id, instant, local, variables };
 }
 
 export interface SeriesRun {
@@ -71,24 +87,33 @@ export function retainSeries(
   previous: readonly RecordedArchive[],
   current: RecordedArchive,
   policy: Policy,
-  options: { readonly allowMassDelete: boolean; readonly origin: Origin; readonly what: string },
+  options: {
+    readonly allowMassDelete: boolean;
+    readonly origin: Origin;
+    readonly what: string;
+    readonly oldestFallback?: boolean;
+    /** How notes name the copies: `archives` unless said. */
+    readonly copies?: string;
+  },
 ): SeriesRun {
   // An archive at the same path was overwritten by this run's: it is this run's now.
   const earlier = previous.filter((archive) => archive.id !== current.id);
-  const verdicts = applyRetention([...earlier, current], policy);
-  const before = new Map(applyRetention(earlier, policy).map((v) => [v.archive.id, v]));
+  const rules = { oldestFallback: options.oldestFallback !== false };
+  const verdicts = applyRetention([...earlier, current], policy, rules);
+  const before = new Map(applyRetention(earlier, policy, rules).map((v) => [v.archive.id, v]));
   const doomed = verdicts.filter((v) => v.keptBy.length === 0 && v.archive.id !== current.id);
   const total = verdicts.length;
+  const copy = (options.copies ?? 'archives').replace(/s$/, '');
   const heldBack = doomed.length * 2 > total && !options.allowMassDelete;
   const notes = verdicts.map((verdict) => {
     const id = verdict.archive.id;
     if (verdict.keptBy.length > 0) return `keep ${id}: ${keptText(verdict)}`;
-    if (id === current.id) return `keep ${id}: the newest archive is never deleted`;
+    if (id === current.id) return `keep ${id}: the newest ${copy} is never deleted`;
     return `${heldBack ? 'hold back' : 'delete'} ${id}: ${deletedText(verdict, before.get(id))}`;
   });
   const warnings = heldBack
     ? [
-        `${options.what}: retention would delete ${doomed.length} of ${total} archives, more than half of the series; nothing is deleted (plan with --allow-mass-delete to delete them)`,
+        `${options.what}: retention would delete ${doomed.length} of ${total} ${options.copies ?? 'archives'}, more than half of the series; nothing is deleted (plan with --allow-mass-delete to delete them)`,
       ]
     : [];
   const deleted = new Set(heldBack ? [] : doomed.map((v) => v.archive.id));

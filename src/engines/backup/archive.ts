@@ -1,16 +1,16 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { ActionDraft, Compression } from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
-import { COPY_GUARD_OPTION, copyInPlace, copyMetadata } from '../copy-in-place.js';
+import { COPY_GUARD_OPTION, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import {
   checkLocalTarget,
-  leftoverExclusions,
   localLocation,
   localTarget,
   sourceLeftovers,
   TRANSPORT_OPTIONS,
 } from './local-target.js';
+import { restoreThroughStaging } from './staged-restore.js';
 
 /** The archive's name chooses its compressor. */
 const EXTENSIONS: readonly (readonly [string, Compression])[] = [
@@ -102,19 +102,11 @@ export function packArchive(
 
 /** `file` extracted aside, then the collect point updated from it in place. */
 export function extractArchive(bp: BoundBackupPoint, cp: BoundCollectPoint, file: string): ActionDraft[] {
-  const staging = stagingOf(bp);
-  const origin = bp.options.origin('remote_url');
-  const what = `the copy of "${cp.name}" extracted from backup point "${bp.name}"`;
-  const removeStaging = (summary: string): ActionDraft => ({
-    kind: 'run',
-    argv: ['rm', '-rf', '--', staging],
-    origin,
-    summary,
-  });
-  return [
-    removeStaging('remove what an interrupted restore left'),
-    { kind: 'mkdir', path: staging, origin, summary: `create ${staging}, where the archive is extracted` },
-    {
+  return restoreThroughStaging(
+    bp,
+    cp,
+    { from: 'extracted from', aside: 'where the archive is extracted' },
+    (staging, origin) => ({
       kind: 'unpack',
       archive: file,
       into: staging,
@@ -122,31 +114,14 @@ export function extractArchive(bp: BoundBackupPoint, cp: BoundCollectPoint, file
       metadata: copyMetadata(bp.options),
       origin,
       summary: `extract ${file} (the collect point is not touched unless the whole archive reads back)`,
-    },
-    ...copyInPlace({
-      from: staging,
-      target: cp.exportDir,
-      hardLinks: true,
-      metadata: copyMetadata(bp.options),
-      // Excluded, hence kept: a source's leftover may hold its last good copy until its next run.
-      filters: leftoverExclusions(cp),
-      origin,
-      maxShrinkPercent: bp.options.integer('max_shrink_percent'),
-      what,
     }),
-    removeStaging(`remove ${staging}`),
-  ];
+  );
 }
 
 /** Where the archive is written before it replaces the previous one: hidden, next to it. */
 export function partialOf(file: string): string {
   const slash = file.lastIndexOf('/');
   return `${file.slice(0, slash)}/.${file.slice(slash + 1)}.polyarchiv-partial`;
-}
-
-/** Where a restore extracts the archive: the pair's metadata directory, outside the export tree. */
-function stagingOf(bp: BoundBackupPoint): string {
-  return `${bp.stateFile.slice(0, bp.stateFile.lastIndexOf('/'))}/extracted`;
 }
 
 export function checkArchiveTarget(options: OptionValues, diagnostics: Diagnostics): void {

@@ -1,9 +1,7 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { TIME_VARIABLES, templateFields } from '../../options/variables.js';
-import { ruleOption } from '../../retention/explain.js';
-import { RULES } from '../../retention/periods.js';
-import { isEmptyPolicy, newestFirst, type Policy } from '../../retention/retention.js';
+import { newestFirst } from '../../retention/retention.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
 import { ARCHIVE_OPTIONS_AFTER_URL, checkArchiveTarget, extractArchive, packArchive } from './archive.js';
 import {
@@ -14,36 +12,9 @@ import {
   retainSeries,
 } from './archive-series.js';
 import { localLocation, localTarget } from './local-target.js';
+import { type CopyNoun, checkPolicy, policyOf, retentionOptions } from './retention-options.js';
 
-/** The original's counts where it had them (hourly 1, daily 30, weekly 10, yearly 20), and 12 months. */
-const COUNTS: readonly (readonly [string, string, string])[] = [
-  ['hourly_count', '1', 'hour'],
-  ['daily_count', '30', 'day'],
-  ['weekly_count', '10', 'ISO week (Monday to Sunday)'],
-  ['monthly_count', '12', 'month'],
-  ['yearly_count', '20', 'year'],
-];
-
-const COUNT_OPTIONS: readonly OptionSpec[] = [
-  {
-    name: 'keep_last',
-    type: 'integer',
-    range: [-1, 1_000_000],
-    default: '0',
-    variables: false,
-    help: 'Keep this many newest archives, whatever their dates; -1 keeps every archive, 0 turns the rule off.',
-  },
-  ...COUNTS.map(
-    ([name, fallback, period]): OptionSpec => ({
-      name,
-      type: 'integer',
-      range: [-1, 1_000_000],
-      default: fallback,
-      variables: false,
-      help: `Keep the newest archive of each of this many periods of one ${period} that hold an archive (a period without one does not count); -1 keeps the newest of every such period, 0 turns the rule off.`,
-    }),
-  ),
-];
+const ARCHIVES: CopyNoun = { one: 'archive', many: 'archives', a: 'an' };
 
 const ROLLING_OPTIONS: readonly OptionSpec[] = [
   {
@@ -52,13 +23,9 @@ const ROLLING_OPTIONS: readonly OptionSpec[] = [
     required: true,
     help: 'Each archive file, named by its date: /var/backups/{name}-{Y}-{m}-{d}_{H}-{M}.tar.gz; its extension (.tar.gz, .tar.bz2, .tar.xz or .tar.zst) chooses the compressor. It must use a date or time variable, and {name} when several collect points share the point.',
   },
-  ...COUNT_OPTIONS,
+  ...retentionOptions(ARCHIVES),
   ...ARCHIVE_OPTIONS_AFTER_URL,
 ];
-
-function policyOf(options: OptionValues): Policy {
-  return Object.fromEntries(RULES.map((rule) => [rule, options.integer(ruleOption(rule))])) as Policy;
-}
 
 /**
  * Dated archives with calendar retention: each run packs the collect point into a new archive named
@@ -118,11 +85,5 @@ function checkRollingArchive(options: OptionValues, diagnostics: Diagnostics): v
       'name each archive by its date and time, e.g. /var/backups/{name}-{Y}-{m}-{d}_{H}-{M}.tar.gz',
     );
   }
-  if (isEmptyPolicy(policyOf(options))) {
-    diagnostics.error(
-      'every retention count is 0: no archive would be kept but the newest',
-      options.origin('daily_count'),
-      `set at least one of ${RULES.map(ruleOption).join(', ')}`,
-    );
-  }
+  checkPolicy(options, diagnostics, ARCHIVES);
 }

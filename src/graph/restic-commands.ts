@@ -1,0 +1,128 @@
+import type {
+  ResticBackupSpec,
+  ResticForgetSpec,
+  ResticKeep,
+  ResticRepository,
+  ResticRestoreSpec,
+} from './action.js';
+import type { Command, EnvValue, ExecCommand, Word } from './command.js';
+
+/** Executable paths from `[global]`, keyed by tool name (`restic`). */
+type ToolPaths = Readonly<Record<string, string>>;
+
+/**
+ * A count restic 0.14 takes for "every period": it reads -1 as a count of zero periods and then
+ * forgets them all, and it knows no `unlimited`.
+ */
+export const RESTIC_EVERY = 2_147_483_647;
+
+const KEEP_FLAGS: readonly (readonly [keyof ResticKeep, string])[] = [
+  ['last', '--keep-last'],
+  ['hourly', '--keep-hourly'],
+  ['daily', '--keep-daily'],
+  ['weekly', '--keep-weekly'],
+  ['monthly', '--keep-monthly'],
+  ['yearly', '--keep-yearly'],
+];
+
+/** The repository exists (restic cat config), else it is created; see ResticInitCommand. */
+export function resticInitCommands(repository: ResticRepository, tools: ToolPaths): Command[] {
+  return [
+    {
+      kind: 'restic-init',
+      probe: [...restic(repository, tools), 'cat', 'config'],
+      init: [...restic(repository, tools), 'init'],
+      env: resticEnv(repository),
+      exists: 'the repository exists',
+    },
+  ];
+}
+
+/** Run from inside `from`, so that the snapshot holds `.`: paths relative to the collect point. */
+export function resticBackupCommands(spec: ResticBackupSpec, tools: ToolPaths): Command[] {
+  return [
+    resticExec(
+      spec.repository,
+      tools,
+      [
+        'backup',
+        '--tag',
+        spec.tag,
+        '--time',
+        spec.time,
+        // restic matches exclusions against absolute paths, as globs.
+        ...spec.excludes.flatMap((path) => ['--exclude', globEscape(`${spec.from}/${path}`)]),
+        '.',
+      ],
+      spec.from,
+    ),
+  ];
+}
+
+/** One group per collect point: its tag selects the snapshots, `--group-by tags` makes them one group. */
+export function resticForgetCommands(spec: ResticForgetSpec, tools: ToolPaths): Command[] {
+  const keeps = KEEP_FLAGS.flatMap(([rule, flag]) => {
+    const count = spec.keep[rule];
+    return count === 0 ? [] : [flag, String(count < 0 ? RESTIC_EVERY : count)];
+  });
+  return [
+    resticExec(spec.repository, tools, [
+      'forget',
+      '--tag',
+      spec.tag,
+      '--group-by',
+      'tags',
+      ...keeps,
+      '--prune',
+    ]),
+  ];
+}
+
+export function resticRestoreCommands(spec: ResticRestoreSpec, tools: ToolPaths): Command[] {
+  return [
+    resticExec(spec.repository, tools, ['restore', 'latest', '--tag', spec.tag, '--target', spec.into]),
+  ];
+}
+
+function resticExec(
+  repository: ResticRepository,
+  tools: ToolPaths,
+  args: readonly Word[],
+  cwd?: string,
+): ExecCommand {
+  return {
+    kind: 'exec',
+    argv: [...restic(repository, tools), ...args],
+    env: resticEnv(repository),
+    ...(cwd === undefined ? {} : { cwd }),
+  };
+}
+
+/** restic and its global options: the repository, and for sftp the ssh command it runs. */
+function restic(repository: ResticRepository, tools: ToolPaths): string[] {
+  const argv = [tools.restic ?? 'restic', '--repo', repository.url];
+  if (repository.sftpCommand !== undefined)
+    argv.push('--option', `sftp.command=${resticCommandLine(repository.sftpCommand)}`);
+  return argv;
+}
+
+function resticEnv(repository: ResticRepository): Record<string, EnvValue> {
+  return { ...repository.env, RESTIC_PASSWORD: { secret: repository.passwordSecret } };
+}
+
+/**
+ * Words joined as restic splits `sftp.command`: on spaces and backslashes outside quotes, a single
+ * or double quote opening a quoted part that ends at the same quote, with no escapes. A word
+ * that holds both quotes cannot be written (the engine's check refuses it).
+ */
+export function resticCommandLine(words: readonly string[]): string {
+  return words
+    .map((w) => {
+      if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w)) return w;
+      return w.includes('"') ? `'${w}'` : `"${w}"`;
+    })
+    .join(' ');
+}
+
+/** A path as a restic pattern that matches only itself. */
+const globEscape = (path: string): string => path.replace(/[\\*?[]/g, '\\$&');
