@@ -13,6 +13,7 @@ declare -A package_of=(
   [sync]=coreutils
   [shellcheck]=shellcheck
   [git]=git
+  [curl]=curl
   [ps]=procps
   [sudo]=sudo
   [pg_dump]=postgresql-client
@@ -48,13 +49,13 @@ declare -A package_of=(
 )
 runtime_tools=(rsync flock sha256sum sync)
 # The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd, lighttpd
-# (git's smart HTTP through git http-backend); it
+# (git's smart HTTP through git http-backend; curl asks the GitLab stand-in); it
 # runs scripts under dash (the "needs bash" guard) and the original PolyArchiv (test/original), and
 # sets extended attributes and ACLs to check that copies keep them; it packs and restores archives
 # with every compressor, and the benchmark compares pigz with gzip. promtool validates the
 # metrics of check --format prometheus, systemd-analyze the units of schedule --systemd. restic backs
 # up to local, sftp: and rest: repositories, the last served by rclone serve restic.
-test_tools=("${runtime_tools[@]}" shellcheck git ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
+test_tools=("${runtime_tools[@]}" shellcheck git curl ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
   mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
   /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests
   faketime strace mountpoint script tar gzip bzip2 xz zstd pigz lbzip2 promtool /usr/sbin/lighttpd

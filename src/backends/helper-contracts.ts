@@ -110,6 +110,19 @@ export const HELPERS = {
     tools: [],
     statuses: { ready: 0 },
   },
+  gitlabProject: {
+    name: 'polyarchiv_gitlab_project',
+    args: [
+      word('project'),
+      word('answer'),
+      word('namespace_id'),
+      argv('find'),
+      argv('namespace'),
+      rest('create'),
+    ],
+    tools: [],
+    statuses: { ready: 0, refused: 1 },
+  },
 } as const satisfies Record<string, HelperContract>;
 
 /**
@@ -123,6 +136,8 @@ export const RESTIC_MISSING = {
   question: 'Is there a repository at the following location?',
   causes: ['no such file or directory', 'does not exist'],
 } as const;
+/** The HTTP statuses of the GitLab v4 API that polyarchiv_gitlab_project goes on with. */
+export const GITLAB_ANSWERS = { found: 200, missing: 404, created: 201 } as const;
 
 /** What a probe of polyarchiv_exec_if_changed exits with, as `git diff --quiet` does. */
 export const PROBE_STATUSES = { unchanged: 0, changed: 1 } as const;

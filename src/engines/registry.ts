@@ -1,5 +1,6 @@
 import { archive } from './backup/archive.js';
 import { gitBackupPoint } from './backup/git.js';
+import { gitlabBackupPoint } from './backup/gitlab.js';
 import { restic } from './backup/restic.js';
 import { rollingArchive } from './backup/rolling-archive.js';
 import { synchronize } from './backup/synchronize.js';
@@ -26,6 +27,7 @@ export const ENGINES: readonly Engine[] = [
   synchronize,
   archive,
   gitBackupPoint,
+  gitlabBackupPoint,
   rollingArchive,
   restic,
 ];

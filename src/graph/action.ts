@@ -40,6 +40,7 @@ export type ActionBody =
   | ({ readonly kind: 'unpack' } & UnpackSpec)
   | ({ readonly kind: 'git-push' } & GitPushSpec)
   | ({ readonly kind: 'git-fetch' } & GitFetchSpec)
+  | ({ readonly kind: 'gitlab-project' } & GitlabProjectSpec)
   | { readonly kind: 'delete-archive'; readonly archive: string }
   | { readonly kind: 'restic-init'; readonly repository: ResticRepository }
   | ({ readonly kind: 'restic-backup' } & ResticBackupSpec)
@@ -129,6 +130,18 @@ export interface GitFetchSpec {
   readonly workTree: string;
   readonly remote: GitRemoteSpec;
   readonly branch: string;
+}
+
+/**
+ * A GitLab project made sure to exist before a push, through the v4 REST API at `api` (the
+ * instance's URL with its port and path prefix, then `/api/v4`): created private in its namespace
+ * when missing. The token is a secret, read by curl from a private file of the work directory.
+ */
+export interface GitlabProjectSpec {
+  readonly api: string;
+  /** `namespace/name`, the namespace possibly nested (`group/subgroup/name`). */
+  readonly project: string;
+  readonly tokenSecret: string;
 }
 
 /**

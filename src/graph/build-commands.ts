@@ -2,6 +2,7 @@ import { type Action, assertNever, type PackSpec, type RsyncSpec, type ToolRun }
 import { archiveListing, packCommands, unpackCommands } from './archive-commands.js';
 import type { Command, CopyFigures, ExecCommand, Word } from './command.js';
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
+import { gitlabProjectCommands } from './gitlab-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
 import {
   resticBackupCommands,
@@ -149,6 +150,8 @@ export function buildCommands(
       return gitPushCommands(action, tools);
     case 'git-fetch':
       return gitFetchCommands(action, tools);
+    case 'gitlab-project':
+      return gitlabProjectCommands(action, tools);
     case 'delete-archive':
       // -f: an archive someone already removed is not a failure; the state forgets it all the same.
       return [{ kind: 'exec', argv: ['rm', '-f', '--', action.archive] }];

@@ -16,7 +16,8 @@ export type Command =
   | ConfirmCommand
   | MailboxAlignCommand
   | ExecIfChangedCommand
-  | ResticInitCommand;
+  | ResticInitCommand
+  | GitlabProjectCommand;
 
 /**
  * One argv word: literal text, or a path in the run's private work directory (created mode 0700
@@ -257,6 +258,23 @@ export interface ResticInitCommand {
   readonly exists: string;
 }
 
+/**
+ * A GitLab project created when missing, through three curl requests that each print the HTTP
+ * status of their answer: `find` (the project: 200 exists, 404 missing), `namespace` (its
+ * namespace, whose answer is written to `answer`: 200 gives the id) and `create` (201 created),
+ * which reads the namespace id from `namespaceId`. Any other answer fails the command with a
+ * message naming `project` and the status; a curl failure (server down) fails it with curl's status.
+ */
+export interface GitlabProjectCommand {
+  readonly kind: 'gitlab-project';
+  readonly project: string;
+  readonly answer: Word;
+  readonly namespaceId: Word;
+  readonly find: readonly Word[];
+  readonly namespace: readonly Word[];
+  readonly create: readonly Word[];
+}
+
 /** The tools a command needs on the machine that runs it (listed in the script header). */
 export function toolsOf(command: Command): string[] {
   switch (command.kind) {
@@ -289,6 +307,8 @@ export function toolsOf(command: Command): string[] {
       return [...argvTools(command.probe), ...argvTools(command.run)];
     case 'restic-init':
       return argvTools(command.init);
+    case 'gitlab-project':
+      return argvTools(command.find);
   }
 }
 
@@ -335,6 +355,7 @@ export function secretsOf(command: Command): string[] {
     case 'confirm':
     case 'align-mailboxes':
     case 'exec-if-changed':
+    case 'gitlab-project':
       return [];
   }
 }

@@ -49,6 +49,7 @@ function writesInto(draft: ActionDraft): string[] {
     case 'unpack':
     case 'git-push':
     case 'git-fetch':
+    case 'gitlab-project':
     case 'delete-archive':
     case 'restic-init':
     case 'restic-backup':

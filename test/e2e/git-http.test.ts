@@ -1,44 +1,17 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { branchLog, gitCase, roundTrip, runPoint } from '../helpers/git-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
+import { commandLinesHolding, filesHolding } from '../helpers/secret-scan.js';
 import { haveTools } from '../helpers/tools.js';
 import { type GitHttpServer, haveGitHttp, startGitHttp } from '../servers/git-http.js';
 
 // A round trip is six runs of polyarchiv: minutes on a loaded machine.
 const canRun = haveGitHttp() && haveTools('rsync', 'flock', 'bash', 'sha256sum');
 const SECRET = 'POLYARCHIV_SECRET_UP_JOURNAL_REMOTE_URL_PASSWORD';
-
-/** Every file below `dir` whose text holds `needle`. */
-function filesHolding(dir: string, needle: string): string[] {
-  const found: string[] = [];
-  const visit = (path: string) => {
-    for (const entry of readdirSync(path, { withFileTypes: true })) {
-      const full = join(path, entry.name);
-      if (entry.isDirectory()) visit(full);
-      else if (entry.isFile() && readFileSync(full).includes(needle)) found.push(full);
-    }
-  };
-  visit(dir);
-  return found;
-}
-
-/** The command lines of every process that show `needle`. */
-function commandLinesHolding(needle: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const line = readFileSync(`/proc/${pid}/cmdline`);
-      if (line.includes(needle)) found.push(line.toString('utf8').replaceAll('\0', ' '));
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return found;
-}
 
 describe.runIf(canRun)('a git backup point over http(s) with a password', { timeout: 600_000 }, () => {
   let server: GitHttpServer;

@@ -42,6 +42,15 @@ export function gitCase(
   /** A bare repository that a server holds; by default one is created in the sandbox. */
   served?: string,
 ): GitCase {
+  return gitCaseOf((box) => ['engine = git', `remote_url = ${remoteUrl(box)}`], upOptions, served);
+}
+
+/** The same case with `up`'s engine and remote written by `upRemote` (a gitlab point...). */
+export function gitCaseOf(
+  upRemote: (box: Sandbox) => readonly string[],
+  upOptions: readonly string[] = [],
+  served?: string,
+): GitCase {
   const box = makeSandbox('polyarchiv-git-backup-');
   const remote = served ?? box.path('remote/journal.git');
   if (served === undefined) git(['init', '-q', '--bare', remote]);
@@ -49,8 +58,7 @@ export function gitCase(
     'config/journal.collect': JOURNAL_COLLECT,
     'config/up.backup': [
       '[point]',
-      'engine = git',
-      `remote_url = ${remoteUrl(box)}`,
+      ...upRemote(box),
       'remote_branch = backups/{name}',
       ...upOptions,
       '',

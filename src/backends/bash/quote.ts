@@ -165,6 +165,15 @@ export function commandLine(command: Command): string {
         }),
       ].join(' ');
     }
+    case 'gitlab-project':
+      return helperCall(HELPERS.gitlabProject, {
+        project: shellWord(command.project),
+        answer: wordText(command.answer),
+        namespace_id: wordText(command.namespaceId),
+        find: command.find.map(wordText),
+        namespace: command.namespace.map(wordText),
+        create: command.create.map(wordText),
+      });
     default:
       return assertNever(command);
   }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import type { Plan } from '../../planner/plan.js';
-import { helperLayouts, PROBE_STATUSES } from '../helper-contracts.js';
+import { GITLAB_ANSWERS, helperLayouts, PROBE_STATUSES } from '../helper-contracts.js';
 import { resticMissingLayout, scriptView, unitView } from './view-model.js';
 
 const TEMPLATES = new URL('../../../templates/', import.meta.url);
@@ -44,6 +44,7 @@ export function renderHelperFile(name: string): string {
     helpers: helperLayouts(),
     probe: PROBE_STATUSES,
     resticMissing: resticMissingLayout(),
+    gitlab: GITLAB_ANSWERS,
   });
 }
 

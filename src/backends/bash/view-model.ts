@@ -2,7 +2,13 @@ import { formatOrigin } from '../../diag/origin.js';
 import { type Command, secretsOf } from '../../graph/command.js';
 import { type Plan, type PlanUnit, usesCommand } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
-import { type HelperLayouts, helperLayouts, PROBE_STATUSES, RESTIC_MISSING } from '../helper-contracts.js';
+import {
+  GITLAB_ANSWERS,
+  type HelperLayouts,
+  helperLayouts,
+  PROBE_STATUSES,
+  RESTIC_MISSING,
+} from '../helper-contracts.js';
 import { commandLine, commentText, functionName, shellWord } from './quote.js';
 
 /** Everything the templates lay out, already quoted: templates add no logic and no escaping. */
@@ -41,9 +47,11 @@ export interface ScriptView {
   readonly resticHelper: boolean;
   readonly resticMissing: ResticMissingLayout;
   readonly copyHelper: boolean;
+  readonly gitlabHelper: boolean;
   /** Each helper's argument lines and exit statuses, from the contract it shares with its twin. */
   readonly helpers: HelperLayouts;
   readonly probe: typeof PROBE_STATUSES;
+  readonly gitlab: typeof GITLAB_ANSWERS;
 }
 
 export interface UnitView {
@@ -104,8 +112,10 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     resticHelper: usesCommand(plan, 'restic-init'),
     resticMissing: resticMissingLayout(),
     copyHelper: usesCommand(plan, 'copy'),
+    gitlabHelper: usesCommand(plan, 'gitlab-project'),
     helpers: helperLayouts(),
     probe: PROBE_STATUSES,
+    gitlab: GITLAB_ANSWERS,
   };
 }
 

@@ -8,6 +8,7 @@ import { type Confirmation, confirmStep } from './confirm.js';
 import { dirReload } from './dir-reload.js';
 import { alignMailboxes } from './dovecot-align.js';
 import { execIfChanged } from './exec-if-changed.js';
+import { gitlabProject } from './gitlab-project.js';
 import { guardedCopy } from './guarded-copy.js';
 import {
   causeOf,
@@ -196,6 +197,8 @@ async function runCommand(command: Command, options: UnitOptions, ctx: RunContex
         return execIfChanged(command, ctx, options.say);
       case 'restic-init':
         return resticInit(command, ctx, options.say);
+      case 'gitlab-project':
+        return await gitlabProject(command, ctx, options.say);
       case 'copy':
         return await guardedCopy(command, ctx, options.say);
       case 'publish-file':

@@ -2,15 +2,11 @@ import type { Diagnostics } from '../../diag/diagnostic.js';
 import { hideUrlPasswords } from '../../diag/hide-url-passwords.js';
 import type { GitRemoteSpec } from '../../graph/action.js';
 import type { OptionValues } from '../../options/schema.js';
-import { gitCollectPoint } from '../collect/git.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
 import { urlPasswordSecret } from '../secrets.js';
 import { checkSshOptions, sshWords } from '../ssh-options.js';
+import { checkBranch, checkGitPair, fetchDrafts, PUSH_OPTIONS, pushDrafts } from './git-history.js';
 import { type GitRemote, parseGitRemote } from './git-remote.js';
-
-const KEYTAB_LATER = 'Kerberos logins (k5start) are not available in this version';
-const OWN_COMMITS =
-  "the collect point's own commits are pushed: set the committer and message on the git collect point";
 
 /**
  * Pushes the history of a git collect point to a branch of another repository, which grows by the
@@ -30,60 +26,17 @@ export const gitBackupPoint: BackupEngine = {
       urlPasswordSecret: true,
       help: 'The repository, which must exist (git init --bare): /path, file:///path, ssh://[user@]host[:port]/path, user@host:path, http(s)://[user[:password]@]host[:port]/path or git://host/path. An http(s) password is a secret: it reaches git through a credential helper that reads it from the environment. Include {name}: each collect point needs its own repository or branch.',
     },
-    { name: 'remote_branch', type: 'string', default: 'master', help: 'Branch of the remote repository.' },
-    { name: 'private_key', type: 'absolute-path', help: 'ssh identity file (ssh -i), for ssh remotes.' },
-    {
-      name: 'ssh_options',
-      type: 'string',
-      help: 'Extra ssh arguments for ssh remotes, split like a shell would (quotes, backslashes), each given to ssh as one word, e.g. -o StrictHostKeyChecking=yes.',
-    },
-    { name: 'keytab', type: 'absolute-path', help: 'Kerberos keytab.', inert: KEYTAB_LATER },
-    { name: 'commit_email', type: 'string', help: 'Committer e-mail.', inert: OWN_COMMITS },
-    { name: 'commit_name', type: 'string', help: 'Committer name.', inert: OWN_COMMITS },
-    { name: 'commit_message', type: 'text', help: 'Commit message.', inert: OWN_COMMITS },
+    ...PUSH_OPTIONS,
   ],
   check: checkGitTarget,
-  checkPair(bp, cp, diagnostics) {
-    if (cp.engine === gitCollectPoint) return;
-    diagnostics.error(
-      `backup point "${bp.name}" pushes the history of a git collect point, and collect point "${cp.name}" (engine ${cp.engine.name}) has none`,
-      bp.origin,
-      `set engine = git in ${cp.file}, or keep "${cp.name}" away from this backup point with included_collect_point_tags or excluded_collect_point_tags`,
-    );
-  },
+  checkPair: checkGitPair,
   location: (options) => {
     const remote = parseGitRemote(options.string('remote_url'));
     return remote.kind === 'local' ? remote.path : undefined;
   },
   locationPart: (options) => `branch ${options.string('remote_branch')}`,
-  backup(bp, cp) {
-    const branch = bp.options.string('remote_branch');
-    return [
-      {
-        kind: 'git-push',
-        gitDir: `${cp.exportDir}/.git`,
-        remote: remoteSpec(bp),
-        branch,
-        origin: bp.options.origin('remote_url'),
-        summary: `push the history of "${cp.name}" to branch ${branch} of ${shown(bp)}`,
-      },
-    ];
-  },
-  restore(bp, cp) {
-    const branch = bp.options.string('remote_branch');
-    const origin = bp.options.origin('remote_url');
-    return [
-      { kind: 'mkdir', path: cp.exportDir, origin, summary: `create ${cp.exportDir}` },
-      {
-        kind: 'git-fetch',
-        workTree: cp.exportDir,
-        remote: remoteSpec(bp),
-        branch,
-        origin,
-        summary: `fetch branch ${branch} of ${shown(bp)} into "${cp.name}" and check it out`,
-      },
-    ];
-  },
+  backup: (bp, cp) => pushDrafts(bp, cp, remoteSpec(bp), 'remote_url', shown(bp)),
+  restore: (bp, cp) => fetchDrafts(bp, cp, remoteSpec(bp), 'remote_url', shown(bp)),
 };
 
 const shown = (bp: BoundBackupPoint): string => hideUrlPasswords(bp.options.string('remote_url'));
@@ -145,17 +98,4 @@ function checkGitTarget(options: OptionValues, diagnostics: Diagnostics): void {
           );
   }
   checkBranch(options, diagnostics);
-}
-
-/** A branch name git accepts (git check-ref-format --branch), and that no option parser misreads. */
-function checkBranch(options: OptionValues, diagnostics: Diagnostics): void {
-  const branch = options.string('remote_branch');
-  const valid =
-    /^[A-Za-z0-9_][A-Za-z0-9._/-]*$/.test(branch) && !/\.\.|\/\/|\/\.|@\{|\.lock(\/|$)|[/.]$/.test(branch);
-  if (!valid)
-    diagnostics.error(
-      `bad value for option 'remote_branch': '${branch}'`,
-      options.origin('remote_branch'),
-      'expected a branch name such as master or backups/{name}: letters, digits, ".", "_", "-" and "/"',
-    );
 }

@@ -1,0 +1,67 @@
+import type { GitlabProjectSpec } from './action.js';
+import type { Command, Word } from './command.js';
+
+/** Executable paths from `[global]`, keyed by tool name (`curl`). */
+type ToolPaths = Readonly<Record<string, string>>;
+
+const TOKEN_FILE = 'gitlab-token';
+const ANSWER_FILE = 'gitlab-answer';
+const NAMESPACE_ID_FILE = 'gitlab-namespace-id';
+
+/**
+ * The token reaches curl in a config file of the private work directory (curl's quoted string:
+ * backslash and double quote escaped), never on argv; `-q` first keeps the user's ~/.curlrc out.
+ * Each request prints its answer's HTTP status and nothing else: the helper judges it.
+ */
+export function gitlabProjectCommands(spec: GitlabProjectSpec, tools: ToolPaths): Command[] {
+  const slash = spec.project.lastIndexOf('/');
+  const namespace = spec.project.slice(0, slash);
+  const name = spec.project.slice(slash + 1);
+  const answer: Word = { prefix: '', workFile: ANSWER_FILE };
+  const request = (output: Word, url: string, ...data: Word[]): Word[] => [
+    tools.curl ?? 'curl',
+    '-q',
+    '--silent',
+    '--show-error',
+    '--connect-timeout',
+    '30',
+    '--max-time',
+    '300',
+    '--config',
+    { prefix: '', workFile: TOKEN_FILE },
+    '--output',
+    output,
+    '--write-out',
+    '%{http_code}',
+    ...data,
+    '--url',
+    url,
+  ];
+  return [
+    {
+      kind: 'private-file',
+      workFile: TOKEN_FILE,
+      parts: ['header = "PRIVATE-TOKEN: ', { secret: spec.tokenSecret, escape: '\\"' }, '"\n'],
+    },
+    {
+      kind: 'gitlab-project',
+      project: spec.project,
+      answer,
+      namespaceId: { prefix: '', workFile: NAMESPACE_ID_FILE },
+      find: request('/dev/null', `${spec.api}/projects/${encodeURIComponent(spec.project)}`),
+      namespace: request(answer, `${spec.api}/namespaces/${encodeURIComponent(namespace)}`),
+      create: request(
+        answer,
+        `${spec.api}/projects`,
+        '--data-urlencode',
+        `name=${name}`,
+        '--data-urlencode',
+        `path=${name}`,
+        '--data-urlencode',
+        { prefix: 'namespace_id@', workFile: NAMESPACE_ID_FILE },
+        '--data-urlencode',
+        'visibility=private',
+      ),
+    },
+  ];
+}
