@@ -112,9 +112,11 @@ describe('engines', () => {
 
   // Known defect: with an unknown or unavailable engine, every engine option is also reported as
   // an "unknown option", which is noise (the option may be right; the engine is what is wrong).
-  it('reports only the engine when a backup point engine is not available', () => {
-    expect(diagnose({ ...SITE, 'm.backup': '[point]\nengine=gitlab\nremote_url=/b/{name}\n' })).toEqual([
-      "error: backup point engine 'gitlab' is not available in this version\n  at m.backup:2 [point]",
+  it('reports only the engine when a collect point engine is not available', () => {
+    expect(
+      diagnose({ 'site.collect': '[point]\nengine=subversion\nlocal_path=/c\nremote_url=svn://h/r\n' }),
+    ).toEqual([
+      "error: collect point engine 'subversion' is not available in this version\n  at site.collect:2 [point]",
     ]);
   });
 });
