@@ -65,6 +65,8 @@ polyarchiv_arguments='--jobs N and -q'
 polyarchiv_signal=''
 polyarchiv_unit_file=''
 polyarchiv_unit_lock=''
+# When the running unit started (Unix seconds): its record's last_duration counts from here.
+polyarchiv_unit_started=0
 polyarchiv_current_step=''
 polyarchiv_cause=''
 
@@ -235,8 +237,9 @@ polyarchiv_publish() {
 # Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
 # COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0 ended
   now=$(date +%Y-%m-%dT%H:%M:%S)
+  printf -v ended '%(%s)T' -1
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
       size=${size%%[[:space:]]*}
@@ -245,6 +248,7 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//"@@POLYARCHIV_DURATION@@"/"$((ended - polyarchiv_unit_started))"}
   state=${state//'"@@POLYARCHIV_COPIES@@"'/"{${copies//$'\n'/,}}"}
   state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
@@ -442,6 +446,7 @@ polyarchiv_run_unit() {
   set +e
   trap 'polyarchiv_signal=INT' INT
   trap 'polyarchiv_signal=TERM' TERM
+  printf -v polyarchiv_unit_started '%(%s)T' -1
   polyarchiv_unit_file=${polyarchiv_work}/${polyarchiv_fns[i]}
   polyarchiv_unit_lock=${polyarchiv_locks[i]}
   polyarchiv_unit_name=${unit}
@@ -873,48 +878,48 @@ unit_8_backup_remote3_gitlab_local2() {
 polyarchiv_check_config test/fixtures/original-readme/config local1.collect 532569e911b345f7bb309ac89b42429ea7cb1e430f459f7887e49536630555c5 local2.collect fc4d02362a8ba65c861113cfb2612743aa726e4976c01670adc47a6e0d54f9cb remote1-rsync-file.backup aded6d843127a836be37993b07a2becf660f83dcf517d4ba459f262a63c3d282 remote2-git-ssh.backup 6fd5d99c78d09e0d5edb30055eaa7fa2f3d862fef7dd584baea60bde464eb4ab remote3-gitlab.backup cf13b83bdc965c3bfc8ec409a4f3839d74ed25893e6479e0fad7bc260b3778dc
 polyarchiv_unit collect:local1 unit_1_collect_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/local1.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   /var/lib/polyarchiv-fixture/backups/locals/local1/backups ''
 polyarchiv_unit backup:remote1-rsync-file/local1 unit_2_backup_remote1_rsync_file_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote1-rsync-file/remote/remote1-rsync-file.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:local1
 polyarchiv_unit backup:remote2-git-ssh/local1 unit_3_backup_remote2_git_ssh_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote2-git-ssh/remote/remote2-git-ssh.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:local1
 polyarchiv_unit backup:remote3-gitlab/local1 unit_4_backup_remote3_gitlab_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote3-gitlab/remote/remote3-gitlab.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:local1
 polyarchiv_unit collect:local2 unit_5_collect_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/local2.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   /var/lib/polyarchiv-fixture/backups/locals/local2/backups ''
 polyarchiv_unit backup:remote1-rsync-file/local2 unit_6_backup_remote1_rsync_file_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote1-rsync-file/remote/remote1-rsync-file.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:local2
 polyarchiv_unit backup:remote2-git-ssh/local2 unit_7_backup_remote2_git_ssh_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote2-git-ssh/remote/remote2-git-ssh.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:local2
 polyarchiv_unit backup:remote3-gitlab/local2 unit_8_backup_remote3_gitlab_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote3-gitlab/remote/remote3-gitlab.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:local2
 polyarchiv_main 0 "$@"

@@ -65,6 +65,8 @@ polyarchiv_arguments='--jobs N and -q'
 polyarchiv_signal=''
 polyarchiv_unit_file=''
 polyarchiv_unit_lock=''
+# When the running unit started (Unix seconds): its record's last_duration counts from here.
+polyarchiv_unit_started=0
 polyarchiv_current_step=''
 polyarchiv_cause=''
 
@@ -235,8 +237,9 @@ polyarchiv_publish() {
 # Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
 # COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0 ended
   now=$(date +%Y-%m-%dT%H:%M:%S)
+  printf -v ended '%(%s)T' -1
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
       size=${size%%[[:space:]]*}
@@ -245,6 +248,7 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//"@@POLYARCHIV_DURATION@@"/"$((ended - polyarchiv_unit_started))"}
   state=${state//'"@@POLYARCHIV_COPIES@@"'/"{${copies//$'\n'/,}}"}
   state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
@@ -442,6 +446,7 @@ polyarchiv_run_unit() {
   set +e
   trap 'polyarchiv_signal=INT' INT
   trap 'polyarchiv_signal=TERM' TERM
+  printf -v polyarchiv_unit_started '%(%s)T' -1
   polyarchiv_unit_file=${polyarchiv_work}/${polyarchiv_fns[i]}
   polyarchiv_unit_lock=${polyarchiv_locks[i]}
   polyarchiv_unit_name=${unit}
@@ -802,32 +807,32 @@ unit_6_backup_offsite_web() {
 polyarchiv_check_config test/fixtures/select-skip-collect/config db.collect 5fce30338ea4d6876ac9abfff0f3eedf3841950cfdc5f29192d62244c7e60df8 dev.collect 98fdef358e60126a5b43f9dd9cd9f5f33ee6738146f426bce8ad9b7610ef5a50 web.collect aabaf20088a4e7b83030d8a042b98139c29d32513c83eb09439972279aafd4a3 local-mirror.backup d8420e15be081f6abfdd6abd2cd52424a9f23ffd4577496c7bb36fa9770887d3 offsite.backup 0aa779d777c792c4682b0c4f856a0e1768fa801766e4051b49b247b1acb5ba7e
 polyarchiv_unit backup:local-mirror/db unit_1_backup_local_mirror_db /var/lib/polyarchiv-fixture/data/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/data/collect/db/metadata/remote-local-mirror/remote/local-mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' ''
 polyarchiv_unit backup:offsite/db unit_2_backup_offsite_db /var/lib/polyarchiv-fixture/data/collect/db/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/data/collect/db/metadata/remote-offsite/remote/offsite.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' ''
 polyarchiv_unit backup:local-mirror/dev unit_3_backup_local_mirror_dev /var/lib/polyarchiv-fixture/data/collect/dev/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/data/collect/dev/metadata/remote-local-mirror/remote/local-mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' ''
 polyarchiv_unit backup:offsite/dev unit_4_backup_offsite_dev /var/lib/polyarchiv-fixture/data/collect/dev/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/data/collect/dev/metadata/remote-offsite/remote/offsite.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' ''
 polyarchiv_unit backup:local-mirror/web unit_5_backup_local_mirror_web /var/lib/polyarchiv-fixture/data/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/data/collect/web/metadata/remote-local-mirror/remote/local-mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' ''
 polyarchiv_unit backup:offsite/web unit_6_backup_offsite_web /var/lib/polyarchiv-fixture/data/collect/web/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/data/collect/web/metadata/remote-offsite/remote/offsite.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"de3d7c52b0cce85170373d8c02416c1aceae675db1e52f7bd34ee11f58fd68ca","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' ''
 polyarchiv_main 0 "$@"

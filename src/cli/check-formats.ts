@@ -27,6 +27,7 @@ export function checkJson(verdicts: readonly PointVerdict[], now: Date): string 
       nextDue: timestamp(v.nextDue),
       due: v.nextDue === undefined || v.nextDue <= now,
       size: v.size ?? null,
+      lastDuration: v.state.last_duration ?? null,
       successCount: v.state.success_count,
       failCount: v.state.fail_count,
       stateFile: v.stateFile,
@@ -77,6 +78,12 @@ const FAMILIES: readonly Family[] = [
     value: (v) => v.size,
   },
   {
+    name: 'polyarchiv_last_duration_seconds',
+    type: 'gauge',
+    help: 'How many seconds the last run of the point took, success or failure; absent before a run records it.',
+    value: (v) => (v.status === 'UNKNOWN' ? undefined : v.state.last_duration),
+  },
+  {
     name: 'polyarchiv_successes_total',
     type: 'counter',
     help: 'Successful runs recorded in the state file of the point.',
@@ -104,7 +111,7 @@ function labels(v: PointVerdict): string {
 /**
  * `check --format prometheus`: a node_exporter textfile collector file. Every family has its HELP
  * and TYPE lines and its samples together, points in configuration order, no sample timestamps
- * (the textfile collector refuses them). Runs record no duration, so none is exported.
+ * (the textfile collector refuses them).
  */
 export function checkPrometheus(verdicts: readonly PointVerdict[], now: Date): string {
   const status: CheckStatus = overallStatus(verdicts);

@@ -22,6 +22,8 @@ export interface PointState {
    * the last successful run, by target (`copyFiguresKey`), for the copy guards.
    */
   readonly copies?: Readonly<Record<string, CopyFigures>>;
+  /** polyarchiv's own key: how many seconds the last run of the point took, success or failure. */
+  readonly last_duration?: number;
 }
 
 export const EMPTY_STATE: PointState = {
@@ -49,6 +51,8 @@ export const MESSAGE_PLACEHOLDER = '@@POLYARCHIV_MESSAGE@@';
 export const SIZE_PLACEHOLDER = '@@POLYARCHIV_SIZE@@';
 /** The figures of the unit's copies: a JSON object, its members kept by each copy as it ends. */
 export const COPIES_PLACEHOLDER = '@@POLYARCHIV_COPIES@@';
+/** Whole seconds from the start of the unit to its record, measured by the backend that ran it. */
+export const DURATION_PLACEHOLDER = '@@POLYARCHIV_DURATION@@';
 
 export function parseState(text: string): PointState | undefined {
   let raw: unknown;
@@ -79,6 +83,9 @@ export function parseState(text: string): PointState | undefined {
     variables,
     data: r.data ?? null,
     ...copiesOf(r.copies),
+    ...(typeof r.last_duration === 'number' && Number.isSafeInteger(r.last_duration) && r.last_duration >= 0
+      ? { last_duration: r.last_duration }
+      : {}),
   };
 }
 
@@ -163,7 +170,7 @@ export function nextStateTemplates(
   history?: { readonly recorded: unknown },
   copies = false,
 ): StateTemplates {
-  const { copies: _previousFigures, ...kept } = previous;
+  const { copies: _previousFigures, last_duration: _previousDuration, ...kept } = previous;
   const success: PointState = {
     ...kept,
     ...(history === undefined ? {} : { data: history.recorded }),
@@ -182,20 +189,25 @@ export function nextStateTemplates(
     last_fail: NOW_PLACEHOLDER,
     config_hash: configHash,
   };
-  // total_size is a JSON number and copies an object: their placeholders stand unquoted.
+  // total_size and last_duration are JSON numbers and copies an object: their placeholders stand unquoted.
+  const duration = { last_duration: DURATION_PLACEHOLDER };
   let onSuccess = JSON.stringify({
     ...success,
     ...(measured ? { total_size: SIZE_PLACEHOLDER } : {}),
     ...(copies ? { copies: COPIES_PLACEHOLDER } : {}),
+    ...duration,
   });
   if (measured) onSuccess = onSuccess.replace(`"${SIZE_PLACEHOLDER}"`, SIZE_PLACEHOLDER);
-  return { onSuccess, onFailure: JSON.stringify(failure) };
+  const unquote = (text: string) => text.replace(`"${DURATION_PLACEHOLDER}"`, DURATION_PLACEHOLDER);
+  return { onSuccess: unquote(onSuccess), onFailure: unquote(JSON.stringify({ ...failure, ...duration })) };
 }
 
 /** When the run started and when its outcome is recorded, formatted with `formatTimestamp`. */
 export interface RecordTimes {
   readonly started: string;
   readonly now: string;
+  /** Whole seconds since the unit started. */
+  readonly duration: number;
 }
 
 /**
@@ -214,6 +226,7 @@ export function fillStateTemplate(
   const filled = template
     .replaceAll(SIZE_PLACEHOLDER, String(size))
     .replaceAll(`"${COPIES_PLACEHOLDER}"`, () => `{${copies.join(',')}}`)
+    .replaceAll(DURATION_PLACEHOLDER, String(times.duration))
     .replaceAll(STARTED_PLACEHOLDER, times.started)
     .replaceAll(NOW_PLACEHOLDER, times.now)
     .replaceAll(MESSAGE_PLACEHOLDER, () => escaped);

@@ -181,20 +181,21 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
 
   it('records the same state bytes', () => {
     const template =
-      '{"last_success":"@@POLYARCHIV_STARTED@@","last_fail":"@@POLYARCHIV_NOW@@","last_message":"@@POLYARCHIV_MESSAGE@@"}';
+      '{"last_success":"@@POLYARCHIV_STARTED@@","last_fail":"@@POLYARCHIV_NOW@@","last_message":"@@POLYARCHIV_MESSAGE@@","last_duration":@@POLYARCHIV_DURATION@@}';
     const box = makeSandbox('polyarchiv-twin-');
     boxes.push(box);
     recordState(
       box.path('ts/state.json'),
       template,
       'failed with exit code 23 & more: step 1 of 2 at a.collect:5 [source "d\\e"]',
-      { started: new Date(), now: new Date() },
+      { started: new Date(), now: new Date(), duration: 7 },
     );
     const run = spawnSync(
       'bash',
       [
         '-c',
-        'source "$1"; polyarchiv_record "$2/sh/state.json" "$3" "$4"',
+        // The unit started 7 seconds ago.
+        'source "$1"; printf -v polyarchiv_unit_started "%(%s)T" -1; ((polyarchiv_unit_started -= 7)); polyarchiv_record "$2/sh/state.json" "$3" "$4"',
         'bash',
         HELPERS,
         box.root,
@@ -204,10 +205,17 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
       { encoding: 'utf8' },
     );
     expect(run.status, run.stderr).toBe(0);
-    const mask = (s: Layout) => JSON.stringify(s).replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/g, 'T');
+    const mask = (s: Layout) =>
+      JSON.stringify(s)
+        .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/g, 'T')
+        .replace(/(last_duration\\":)\d+/, '$1N');
     const read = (dir: string) =>
       spawnSync('cat', [box.path(dir, 'state.json')], { encoding: 'utf8' }).stdout;
     expect(mask({ s: read('sh') })).toBe(mask({ s: read('ts') }));
+    // Within the second the record took.
+    expect(JSON.parse(read('sh')).last_duration).toBeGreaterThanOrEqual(7);
+    expect(JSON.parse(read('sh')).last_duration).toBeLessThanOrEqual(8);
+    expect(JSON.parse(read('ts')).last_duration).toBe(7);
     // The original parses exactly this: local time without offset.
     for (const dir of ['sh', 'ts'])
       expect(JSON.parse(read(dir)).last_success).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
@@ -226,7 +234,7 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
           `${root}/m/s.json`,
           template,
           'ok',
-          { started: new Date(), now: new Date() },
+          { started: new Date(), now: new Date(), duration: 0 },
           { keepAside: true },
         ),
     );

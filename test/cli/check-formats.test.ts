@@ -107,6 +107,7 @@ describe.runIf(canRun)('check --format json and --format prometheus', () => {
       nextDue: null,
       due: true,
       size: null,
+      lastDuration: null,
       successCount: 0,
       failCount: 0,
       stateFile: box.path('never/metadata', file),
@@ -123,6 +124,8 @@ describe.runIf(canRun)('check --format json and --format prometheus', () => {
       nextDue,
       due: false,
       size: backupPoint === null ? size : null,
+      // Whole seconds the run took, measured by the run.
+      lastDuration: expect.any(Number),
       successCount: 1,
       failCount: 0,
       stateFile: box.path('collect/metadata', file),
@@ -232,6 +235,7 @@ describe.runIf(canRun)('check --format json and --format prometheus', () => {
     expect(value('polyarchiv_last_success_timestamp_seconds', 'site')).toBe(epoch(FIRST_RUN));
     expect(value('polyarchiv_next_due_timestamp_seconds', 'site')).toBe(epoch('2026-11-29T00:00:00+01:00'));
     expect(value('polyarchiv_size_bytes', 'site')).toBeGreaterThan(2);
+    expect(value('polyarchiv_last_duration_seconds', 'site')).toBeGreaterThanOrEqual(0);
     expect(value('polyarchiv_successes_total', 'site')).toBe(1);
     expect(value('polyarchiv_failures_total', 'site')).toBe(0);
     // Nothing is made up for what a state does not tell: never run, corrupt, or not measured.

@@ -15,8 +15,9 @@ import { join } from 'node:path';
 
 const TIMESTAMP = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2})?/g;
 
-/** A state file's text with its run timestamps masked. */
-export const maskTimestamps = (text: string): string => text.replace(TIMESTAMP, '<time>');
+/** A state file's text with its run timestamps and its run's duration masked. */
+export const maskTimestamps = (text: string): string =>
+  text.replace(TIMESTAMP, '<time>').replace(/"last_duration":\d+/g, '"last_duration":"<seconds>"');
 
 /** Every entry below `root`, sorted, with its relative path. */
 function walk(root: string, visit: (key: string, path: string, stat: Stats) => void, rel = ''): void {

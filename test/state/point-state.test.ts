@@ -45,7 +45,7 @@ describe('state files', () => {
       last_success: '2026-01-01T00:00:00+01:00',
     };
     const { onSuccess, onFailure } = nextStateTemplates(previous, 'abc', { Y: '2026' });
-    const times = { started: '2026-02-02T02:00:00+01:00', now: '2026-02-02T02:02:02+01:00' };
+    const times = { started: '2026-02-02T02:00:00+01:00', now: '2026-02-02T02:02:02+01:00', duration: 122 };
     expect(JSON.parse(fillStateTemplate(onSuccess, times, 'ok'))).toEqual({
       ...previous,
       last_state_valid: true,
@@ -54,6 +54,7 @@ describe('state files', () => {
       last_success: '2026-02-02T02:00:00+01:00',
       config_hash: 'abc',
       variables: { Y: '2026' },
+      last_duration: 122,
     });
     expect(JSON.parse(fillStateTemplate(onFailure, times, 'step 2 of 3 failed with exit code 23'))).toEqual({
       ...previous,
@@ -62,6 +63,7 @@ describe('state files', () => {
       last_message: 'step 2 of 3 failed with exit code 23',
       last_fail: '2026-02-02T02:02:02+01:00',
       config_hash: 'abc',
+      last_duration: 122,
     });
   });
 });

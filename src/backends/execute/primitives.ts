@@ -180,10 +180,14 @@ export function recordState(
   file: string,
   template: string,
   message: string,
-  times: { readonly started: Date; readonly now: Date },
+  times: { readonly started: Date; readonly now: Date; readonly duration: number },
   options: RecordOptions = {},
 ): void {
-  const stamps = { started: stateTimestamp(times.started), now: stateTimestamp(times.now) };
+  const stamps = {
+    started: stateTimestamp(times.started),
+    now: stateTimestamp(times.now),
+    duration: times.duration,
+  };
   const text = fillStateTemplate(template, stamps, message, measuredSize(options.measure), options.copies);
   // A full disk or a read-only directory fails the unit, never the run; no partial file is left.
   try {

@@ -59,11 +59,18 @@ export async function runUnit(
   options: UnitOptions,
   ctx: Omit<RunContext, 'lockFd'> | Error,
 ): Promise<UnitOutcome> {
+  // Measured on the real clock even when --now pins the run's time, as the script measures it.
+  const began = wholeSeconds();
+  const times = (): RecordTimes => ({
+    started: options.started,
+    now: options.clock(),
+    duration: wholeSeconds() - began,
+  });
   const fault = (message: string): UnitOutcome => {
     options.say(`  ${unit.id}: ${message}`);
     if (unit.record !== undefined) {
       try {
-        recordState(unit.record.file, unit.record.onFailure, message, times(options), keptAside(unit));
+        recordState(unit.record.file, unit.record.onFailure, message, times(), keptAside(unit));
       } catch (error) {
         options.say(`  ${unit.id}: ${(error as Error).message}`);
       }
@@ -102,7 +109,7 @@ export async function runUnit(
       const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
       const measure = failure === undefined ? unit.record.measure : undefined;
       try {
-        recordState(unit.record.file, template, failure ?? 'ok', times(options), {
+        recordState(unit.record.file, template, failure ?? 'ok', times(), {
           ...keptAside(unit),
           ...(measure === undefined ? {} : { measure }),
           copies: copyFigures,
@@ -122,8 +129,11 @@ export async function runUnit(
   }
 }
 
-function times(options: UnitOptions): { readonly started: Date; readonly now: Date } {
-  return { started: options.started, now: options.clock() };
+type RecordTimes = Parameters<typeof recordState>[3];
+
+/** The script's `printf '%(%s)T' -1`: the seconds of the Unix time. */
+function wholeSeconds(): number {
+  return Math.floor(Date.now() / 1000);
 }
 
 /** A corrupt state file the plan saw is kept aside, never overwritten. */
