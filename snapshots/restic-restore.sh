@@ -89,6 +89,8 @@ polyarchiv_arguments='--jobs N and -q'
 polyarchiv_signal=''
 polyarchiv_unit_file=''
 polyarchiv_unit_lock=''
+# When the running unit started (Unix seconds): its record's last_duration counts from here.
+polyarchiv_unit_started=0
 polyarchiv_current_step=''
 polyarchiv_cause=''
 
@@ -259,8 +261,9 @@ polyarchiv_publish() {
 # Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
 # COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0 ended
   now=$(date +%Y-%m-%dT%H:%M:%S)
+  printf -v ended '%(%s)T' -1
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
       size=${size%%[[:space:]]*}
@@ -269,6 +272,7 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//"@@POLYARCHIV_DURATION@@"/"$((ended - polyarchiv_unit_started))"}
   state=${state//'"@@POLYARCHIV_COPIES@@"'/"{${copies//$'\n'/,}}"}
   state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
@@ -466,6 +470,7 @@ polyarchiv_run_unit() {
   set +e
   trap 'polyarchiv_signal=INT' INT
   trap 'polyarchiv_signal=TERM' TERM
+  printf -v polyarchiv_unit_started '%(%s)T' -1
   polyarchiv_unit_file=${polyarchiv_work}/${polyarchiv_fns[i]}
   polyarchiv_unit_lock=${polyarchiv_locks[i]}
   polyarchiv_unit_name=${unit}
