@@ -102,7 +102,7 @@ function resticExec(
 function restic(repository: ResticRepository, tools: ToolPaths): string[] {
   const argv = [tools.restic ?? 'restic', '--repo', repository.url];
   if (repository.sftpCommand !== undefined)
-    argv.push('--option', `sftp.command=${resticCommandLine(repository.sftpCommand)}`);
+    argv.push('--option', csvField(`sftp.command=${resticCommandLine(repository.sftpCommand)}`));
   return argv;
 }
 
@@ -126,3 +126,10 @@ export function resticCommandLine(words: readonly string[]): string {
 
 /** A path as a restic pattern that matches only itself. */
 const globEscape = (path: string): string => path.replace(/[\\*?[]/g, '\\$&');
+
+/**
+ * restic reads `--option` as a list of comma-separated values (CSV): a value with a comma or a
+ * double quote is one quoted field, its double quotes doubled.
+ */
+const csvField = (value: string): string =>
+  /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;

@@ -1,81 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, utimesSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CliResult, runAsync, runCliAsync } from '../helpers/cli.js';
+import { runCliAsync } from '../helpers/cli.js';
+import { configure, PASSWORD, restic, run, STATE, watchedBackup } from '../helpers/restic-case.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'restic');
-const PASSWORD = 'restic pass: $HOME `id` "quoted"';
-const SECRET = 'POLYARCHIV_SECRET_VAULT_SITE_PASSWORD';
-const STATE = 'collect/site/metadata/remote-vault/remote/vault.json';
-
-/** An odd tree: spaces, quotes, a newline, a leading dash, a glob character, an empty file. */
-const TREE: Record<string, string> = {
-  'data/index.html': '<p>site</p>\n',
-  'data/with space/it\'s "quoted".txt': 'quoted\n',
-  'data/-dash/[glob]*?.txt': 'glob\n',
-  'data/new\nline.txt': 'newline\n',
-  'data/empty': '',
-};
-
-function configure(box: Sandbox, repository = '{root}/repo', extra = ''): void {
-  box.write({
-    'config/site.collect':
-      '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "www"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = www\n',
-    'config/vault.backup': `[point]\nengine = restic\nremote_url = ${repository}\npassword = ${PASSWORD}\nhourly_count = 0\ndaily_count = 3\nweekly_count = 2\nmonthly_count = 0\nyearly_count = 0\n${extra}`,
-    ...TREE,
-  });
-}
-
-/** Every process command line that shows `needle`, and the environments of restic processes. */
-function watchProcesses(needle: string): { stop: () => { leaks: string[]; resticEnvs: string[] } } {
-  const leaks = new Set<string>();
-  const resticEnvs: string[] = [];
-  const timer = setInterval(() => {
-    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      try {
-        const line = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        if (line.includes(needle)) leaks.add(line.replaceAll('\0', ' '));
-        if (line.startsWith('restic\0')) resticEnvs.push(readFileSync(`/proc/${pid}/environ`, 'utf8'));
-      } catch {
-        // The process ended between the listing and the read.
-      }
-    }
-  }, 10);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return { leaks: [...leaks], resticEnvs };
-    },
-  };
-}
-
-/** One run at a pinned time, through apply or through the script `plan` renders. */
-async function run(
-  box: Sandbox,
-  how: 'apply' | 'script',
-  command: 'backup' | 'restore',
-  now: string,
-  extra: string[] = [],
-): Promise<CliResult> {
-  const args = ['-C', box.path('config'), '--set', `root=${box.root}`, '--now', now, ...extra];
-  const yes = command === 'restore' ? ['--yes'] : [];
-  if (how === 'apply') return runCliAsync([command, ...yes, ...args]);
-  const plan = await runCliAsync(['plan', ...(command === 'restore' ? ['--restore'] : []), ...args]);
-  if (plan.code !== 0) return plan;
-  writeFileSync(box.path('run.sh'), plan.stdout);
-  return runAsync('bash', [box.path('run.sh'), ...yes], { [SECRET]: PASSWORD });
-}
-
-function restic(repository: string, args: readonly string[], password = PASSWORD) {
-  return spawnSync('restic', ['--repo', repository, '--no-cache', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, RESTIC_PASSWORD: password },
-  });
-}
-
 const snapshotDays = (box: Sandbox): string[] =>
   (
     JSON.parse(restic(box.path('repo'), ['snapshots', '--json', '--tag', 'site']).stdout) as {
@@ -116,18 +48,7 @@ describe.runIf(canRun)('a restic backup point on a local repository', { timeout:
         ]);
         const forgotten = [...plan.stdout.matchAll(/delete snapshot of (\S+)/g)].map((m) => m[1]);
         const before = n === 1 ? [] : snapshotDays(sandbox);
-        const watch = watchProcesses(PASSWORD);
-        const result = await run(sandbox, how, 'backup', at(n));
-        const { leaks, resticEnvs } = watch.stop();
-        expect(result.code, result.stderr).toBe(0);
-        expect(leaks).toEqual([]);
-        // restic runs with the environment it was given added to the inherited one.
-        const seen = resticEnvs.filter((env) => env !== '');
-        expect(seen.length).toBeGreaterThan(0);
-        for (const env of seen) {
-          expect(env).toMatch(/(^|\0)PATH=/);
-          expect(env).toMatch(/(^|\0)HOME=/);
-        }
+        await watchedBackup(sandbox, how, at(n));
         // What the plan said it would forget is what restic forgot.
         const after = snapshotDays(sandbox);
         expect(before.filter((d) => !after.includes(d)).sort()).toEqual(forgotten.sort());

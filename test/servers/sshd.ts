@@ -62,6 +62,8 @@ export async function startSshd(): Promise<SshServer> {
       'UsePAM no',
       'StrictModes no',
       'PermitRootLogin prohibit-password',
+      // restic's sftp: repositories.
+      'Subsystem sftp internal-sftp',
       'LogLevel VERBOSE',
       '',
     ].join('\n'),
@@ -87,19 +89,9 @@ export async function startSshd(): Promise<SshServer> {
     async stop() {
       const running = child;
       child = undefined;
-      if (running === undefined || running.exitCode !== null) return;
-      await new Promise<void>((resolve) => {
-        running.once('exit', () => resolve());
-        running.kill('SIGTERM');
-      });
+      await stopChild(running);
     },
-    async destroy() {
-      try {
-        await server.stop();
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+    destroy: () => destroyServer(server, dir),
   };
   await server.start();
   return server;
@@ -116,15 +108,33 @@ function keygen(file: string): void {
   if (result.status !== 0) throw new Error(`ssh-keygen failed: ${result.stderr}`);
 }
 
-/** Resolves once the port accepts connections; rejects if sshd exits or after 10 s. */
-async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+/** Stops a server started by the suite with SIGTERM and waits for it to exit. */
+export async function stopChild(running: ChildProcess | undefined): Promise<void> {
+  if (running === undefined || running.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    running.once('exit', () => resolve());
+    running.kill('SIGTERM');
+  });
+}
+
+/** Stops a server, then removes its directory whatever happened. */
+export async function destroyServer(server: { stop(): Promise<void> }, dir: string): Promise<void> {
+  try {
+    await server.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Resolves once the port accepts connections; rejects if the server exits or after 10 s. */
+export async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`sshd exited (${child.exitCode}): ${log()}`);
+    if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited (${child.exitCode}): ${log()}`);
     if (await accepts(port)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`sshd did not listen on 127.0.0.1:${port}: ${log()}`);
+  throw new Error(`${child.spawnfile} did not listen on 127.0.0.1:${port}: ${log()}`);
 }
 
 function accepts(port: number): Promise<boolean> {

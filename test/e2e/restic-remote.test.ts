@@ -1,0 +1,106 @@
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { configure, PASSWORD, restic, run, STATE, watchedBackup } from '../helpers/restic-case.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { fileContents } from '../helpers/tree.js';
+import { type ResticRestServer, startResticRestServer } from '../servers/rclone-restic.js';
+import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
+
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'restic', 'rclone') && haveSshd();
+const at = (day: number) => `2026-11-0${day}T03:00:00+01:00`;
+
+/**
+ * Two runs on two days into a repository that does not exist yet (created by the first), then a
+ * restore of the newest snapshot into a lost collect point and lost data, byte for byte; the
+ * password never shows in a command line, the script, the output or the state.
+ */
+async function roundTrip(box: Sandbox, how: 'apply' | 'script', repository: string): Promise<void> {
+  const output: string[] = [];
+  for (const day of [1, 2]) {
+    box.write({ 'data/index.html': `<p>day ${day}</p>\n` });
+    const result = await watchedBackup(box, how, at(day));
+    output.push(result.stdout, result.stderr);
+  }
+  expect(output.join('')).toMatch(/created restic repository/);
+  const snapshots = JSON.parse(restic(repository, ['snapshots', '--json']).stdout) as { tags: string[] }[];
+  expect(snapshots.map((s) => s.tags)).toEqual([['site'], ['site']]);
+  const tree = fileContents(box.path('data'));
+  box.write({ 'collect/site/backups/stray.txt': 'stray\n' });
+  rmSync(box.path('data'), { recursive: true, force: true });
+  const restore = await run(box, how, 'restore', at(3));
+  expect(restore.code, restore.stderr).toBe(0);
+  output.push(restore.stdout, restore.stderr);
+  expect(fileContents(box.path('data'))).toEqual(tree);
+  expect(fileContents(box.path('collect/site/backups'))).not.toHaveProperty(['stray.txt']);
+  for (const text of [...output, readFileSync(box.path(STATE), 'utf8')]) expect(text).not.toContain(PASSWORD);
+  if (how === 'script') expect(readFileSync(box.path('run.sh'), 'utf8')).not.toContain(PASSWORD);
+}
+
+describe.runIf(canRun)('restic backup points on remote repositories', { timeout: 600_000 }, () => {
+  let rest: ResticRestServer;
+  let sshd: SshServer;
+  let box: Sandbox | undefined;
+  let count = 0;
+  beforeAll(async () => {
+    [rest, sshd] = await Promise.all([startResticRestServer(), startSshd()]);
+  });
+  afterAll(async () => {
+    await Promise.all([rest?.destroy(), sshd?.destroy()]);
+  });
+  afterEach(() => box?.remove());
+
+  it.each(['apply', 'script'] as const)(
+    'backs up to rest: (rclone serve restic) and restores (%s)',
+    async (how) => {
+      count += 1;
+      box = makeSandbox('polyarchiv-restic-rest-');
+      const url = rest.url(`vault-${count}`);
+      configure(box, url);
+      await roundTrip(box, how, url);
+    },
+  );
+
+  it.each(['apply', 'script'] as const)(
+    "backs up to sftp: through the suite's sshd and restores (%s)",
+    async (how) => {
+      box = makeSandbox('polyarchiv-restic-sftp-');
+      // restic splits its ssh command itself, with no escape: a key path with a space is fine.
+      const key = box.path('ssh key/id_ed25519');
+      mkdirSync(box.path('ssh key'), { mode: 0o700 });
+      copyFileSync(sshd.clientKey, key);
+      configure(
+        box,
+        `sftp://root@127.0.0.1:${sshd.port}/{root}/sftp-repo`,
+        `private_key = ${key}\nssh_options = ${sshd.sshOptions}\n`,
+      );
+      await roundTrip(box, how, box.path('sftp-repo'));
+    },
+  );
+
+  it('refuses, at its line, a private_key restic cannot hand to ssh', async () => {
+    box = makeSandbox('polyarchiv-restic-sftp-');
+    configure(
+      box,
+      `sftp://root@127.0.0.1:${sshd.port}/{root}/sftp-repo`,
+      `private_key = ${sshd.clientKey}\n`,
+    );
+    const result = await run(box, 'apply', 'backup', at(1));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/private_key[\s\S]*vault\.backup:10/);
+  });
+
+  it('creates nothing and fails alone when the REST server is down', async () => {
+    box = makeSandbox('polyarchiv-restic-rest-');
+    configure(box, 'rest:http://127.0.0.1:9/vault');
+    box.write({
+      'config/other.backup': '[point]\nengine = restic\nremote_url = {root}/other\npassword = other\n',
+    });
+    const result = await run(box, 'apply', 'backup', at(1));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/connection refused/);
+    expect(result.stderr).not.toMatch(/create repository/);
+    expect(result.stderr).toMatch(/failed +backup:vault\/site/);
+    expect(result.stderr).toMatch(/ok +backup:other\/site/);
+  });
+});
