@@ -41,7 +41,7 @@ export interface CopySpec {
   readonly origin: Origin;
   readonly what: string;
   readonly maxShrinkPercent: number;
-  /** `from` is on another host (remote_files over ssh); shown as `host:from` in the summary. */
+  /** One side is on another host (over ssh); shown as `host:path` in the summary. */
   readonly remote?: RsyncRemote;
 }
 
@@ -53,14 +53,22 @@ export interface CopySpec {
  */
 export function copyInPlace(spec: CopySpec): ActionDraft[] {
   const origin = spec.origin;
-  const from = spec.remote === undefined ? spec.from : `${spec.remote.host}:${spec.from}`;
+  const remote = spec.remote;
+  const shown = (side: 'from' | 'to', path: string) =>
+    remote?.side === side ? `${remote.host}:${path}` : path;
   return [
-    {
-      kind: 'mkdir',
-      path: holdingDir(spec.target),
-      origin,
-      summary: `create ${spec.what} and the directory where rsync holds updated files`,
-    },
+    // A push to another host creates its target there (rsync --mkpath), where rsync makes the
+    // directories that hold updated files itself.
+    ...(remote?.side === 'to'
+      ? []
+      : [
+          {
+            kind: 'mkdir' as const,
+            path: holdingDir(spec.target),
+            origin,
+            summary: `create ${spec.what} and the directory where rsync holds updated files`,
+          },
+        ]),
     {
       kind: 'rsync',
       from: spec.from,
@@ -73,7 +81,7 @@ export function copyInPlace(spec: CopySpec): ActionDraft[] {
       filters: spec.filters,
       ...(spec.remote === undefined ? {} : { remote: spec.remote }),
       origin,
-      summary: `update ${spec.what} from ${from}`,
+      summary: `update ${spec.what}${remote?.side === 'to' ? ` at ${shown('to', spec.target)}` : ''} from ${shown('from', spec.from)}`,
     },
   ];
 }

@@ -2,6 +2,7 @@ import type { Diagnostics } from '../diag/diagnostic.js';
 import type { OptionValues } from '../options/schema.js';
 import { shellSplit } from '../options/shell-split.js';
 import { setString } from './toolkit.js';
+import type { SshLocation } from './url.js';
 
 /**
  * ssh's words for `private_key` and `ssh_options`: BatchMode so that a missing key fails instead
@@ -38,5 +39,61 @@ export function checkSshOptions(options: OptionValues, diagnostics: Diagnostics)
       options.origin('ssh_options'),
       'a quote is not closed',
     );
+  }
+}
+
+/** ssh's words to reach a location: its port and user, then `sshWords`. */
+export function sshLoginWords(location: SshLocation, options: OptionValues): string[] {
+  return sshWords(options, [
+    ...(location.port === undefined ? [] : ['-p', String(location.port)]),
+    ...(location.user === undefined ? [] : ['-l', location.user]),
+  ]);
+}
+
+/**
+ * What an ssh location in option `name` must be: not the root directory (a mirror or a restore
+ * would replace the whole remote filesystem), no wildcard (rsync -s expands them in remote paths:
+ * rsync(1), --secluded-args), and `private_key` and `ssh_options` as ssh reads them.
+ */
+export function checkSshLocation(
+  location: SshLocation,
+  name: string,
+  options: OptionValues,
+  diagnostics: Diagnostics,
+): void {
+  const origin = options.origin(name);
+  if (location.hasPassword) {
+    diagnostics.warning(
+      `the password in ${name} is ignored`,
+      origin,
+      'ssh logs in with private_key (or an agent)',
+    );
+  }
+  if (location.path === '/') {
+    diagnostics.error(
+      `${name} '${options.string(name)}' is the root directory`,
+      origin,
+      'it would replace the whole remote filesystem: name a dedicated directory',
+    );
+  }
+  if (/[*?[\]]/.test(location.path)) {
+    diagnostics.error(
+      `${name} '${options.string(name)}' has a wildcard character (*, ?, [ or ]) in its path`,
+      origin,
+      'the remote rsync would expand it: rename the directory or use a symbolic link to it',
+    );
+  }
+  checkSshOptions(options, diagnostics);
+}
+
+/** `private_key` and `ssh_options` do nothing for a local path: said, not refused. */
+export function warnSshOptionsUnused(name: string, options: OptionValues, diagnostics: Diagnostics): void {
+  for (const option of ['private_key', 'ssh_options']) {
+    if (options.optionalString(option) !== undefined) {
+      diagnostics.warning(
+        `option '${option}' has no effect: ${name} is a local path`,
+        options.origin(option),
+      );
+    }
   }
 }

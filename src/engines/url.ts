@@ -56,6 +56,8 @@ export type ParsedRemoteLocation = ParsedLocation | SshLocation;
  * them as words of its own.
  */
 export function parseRemoteLocation(url: string): ParsedRemoteLocation {
+  const scpLike = /^([A-Za-z0-9._][A-Za-z0-9._-]*)@([^/:@]+|\[[0-9A-Fa-f:.]+\]):(.*)$/.exec(url);
+  if (scpLike !== null) return parseScpLike(scpLike[1] ?? '', scpLike[2] ?? '', scpLike[3] ?? '');
   const local = parseLocation(url);
   if (local.kind !== 'unsupported' || local.scheme !== 'ssh') return local;
   const expected = 'ssh://[user@]host[:port]/absolute/path';
@@ -89,6 +91,21 @@ export function parseRemoteLocation(url: string): ParsedRemoteLocation {
     path: normalizePath(path),
     hasPassword: userInfo?.includes(':') ?? false,
   };
+}
+
+/**
+ * scp's `user@host:/path`: the path is taken literally (no %-escapes) and must be absolute, as
+ * every path polyarchiv records is.
+ */
+function parseScpLike(user: string, host: string, path: string): ParsedRemoteLocation {
+  const expected = 'user@host:/absolute/path (or ssh://[user@]host[:port]/absolute/path)';
+  if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*)$/.test(host) || !path.startsWith('/')) {
+    return { kind: 'invalid', expected };
+  }
+  if (hasControlCharacters(path)) {
+    return { kind: 'invalid', expected: 'a path without control characters' };
+  }
+  return { kind: 'ssh', host, user, path: normalizePath(path), hasPassword: false };
 }
 
 /**

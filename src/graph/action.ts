@@ -41,7 +41,9 @@ export type ActionBody =
   | ({ readonly kind: 'git-push' } & GitPushSpec)
   | ({ readonly kind: 'git-fetch' } & GitFetchSpec)
   | ({ readonly kind: 'gitlab-project' } & GitlabProjectSpec)
-  | { readonly kind: 'delete-archive'; readonly archive: string }
+  | ({ readonly kind: 'put-file' } & PutFileSpec)
+  | ({ readonly kind: 'get-file' } & GetFileSpec)
+  | { readonly kind: 'delete-archive'; readonly archive: string; readonly transport?: Transport }
   | { readonly kind: 'restic-init'; readonly repository: ResticRepository }
   | ({ readonly kind: 'restic-backup' } & ResticBackupSpec)
   | ({ readonly kind: 'restic-forget' } & ResticForgetSpec)
@@ -98,6 +100,41 @@ export interface ResticRestoreSpec {
   readonly repository: ResticRepository;
   readonly tag: string;
   readonly into: string;
+}
+
+/**
+ * Another host holding a backup point's files. ssh: rsync moves the files (its receiver checks
+ * each one against a whole-file checksum), ssh runs `mv` and `rm` there.
+ */
+export interface SshTransport {
+  readonly kind: 'ssh';
+  /** A host name, an IPv4 address or a bracketed IPv6 address, as rsync wants it. */
+  readonly host: string;
+  /** ssh's options (BatchMode, port, user, key, the user's options), without the executable. */
+  readonly sshArgs: readonly string[];
+}
+
+export type Transport = SshTransport;
+
+/**
+ * A local file sent to `remote` through a hidden `partial` beside it: the upload writes the
+ * partial only (a killed upload leaves nothing else, and the next upload overwrites it), then one
+ * rename on the remote host replaces the previous file. The local file is removed once sent;
+ * `listing`, the listing of what was sent, is published after the rename.
+ */
+export interface PutFileSpec {
+  readonly file: string;
+  readonly transport: Transport;
+  readonly remote: string;
+  readonly partial: string;
+  readonly listing?: { readonly partial: string; readonly file: string };
+}
+
+/** A remote file fetched into the local `file` (written aside, renamed in when whole). */
+export interface GetFileSpec {
+  readonly transport: Transport;
+  readonly remote: string;
+  readonly file: string;
 }
 
 /**
@@ -175,6 +212,8 @@ export interface PackSpec {
   readonly excludes: readonly string[];
   /** What `from` is judged against before anything is written (see ArchiveGuard). */
   readonly guard?: ArchiveGuard;
+  /** Where the read-back writes the archive's `tar -tv` listing (an archive sent elsewhere). */
+  readonly listing?: string;
 }
 
 /**
@@ -184,6 +223,8 @@ export interface PackSpec {
  */
 export interface ArchiveGuard {
   readonly previous: string;
+  /** `previous` is the archive itself, or the `tar -tv` listing kept of an archive sent elsewhere. */
+  readonly previousIs: 'archive' | 'listing';
   readonly maxShrinkPercent: number;
   readonly what: string;
 }

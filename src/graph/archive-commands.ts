@@ -71,12 +71,16 @@ export function packCommands(spec: PackSpec, tools: ToolPaths): Command[] {
       pipeTo: [compressor, ...COMPRESS[spec.compression]],
       stdout: spec.partial,
     },
+    // An archive sent elsewhere keeps the listing of this read-back, for the guard of the next run:
+    // in the C locale, so that names are written the same whatever the backend's environment.
+    ...(spec.listing === undefined ? [] : [{ kind: 'create-file' as const, path: spec.listing }]),
     {
       kind: 'exec',
       argv: [compressor, ...DECOMPRESS[spec.compression]],
+      ...(spec.listing === undefined ? {} : { env: { LC_ALL: { literal: 'C' } } }),
       stdin: spec.partial,
-      pipeTo: [tar, '-t', '-f', '-'],
-      stdout: '/dev/null',
+      pipeTo: spec.listing === undefined ? [tar, '-t', '-f', '-'] : [tar, '-t', '-v', '-f', '-'],
+      stdout: spec.listing ?? '/dev/null',
     },
     { kind: 'publish-file', partial: spec.partial, file: spec.archive },
   ];

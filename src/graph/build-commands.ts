@@ -10,6 +10,12 @@ import {
   resticInitCommands,
   resticRestoreCommands,
 } from './restic-commands.js';
+import {
+  deleteRemoteCommands,
+  getFileCommands,
+  putFileCommands,
+  rsyncRemoteShell,
+} from './transport-commands.js';
 
 /** Executable paths from `[global]` (`rsync_executable`...), keyed by tool name. */
 export type ToolPaths = Readonly<Record<string, string>>;
@@ -152,8 +158,14 @@ export function buildCommands(
       return gitFetchCommands(action, tools);
     case 'gitlab-project':
       return gitlabProjectCommands(action, tools);
+    case 'put-file':
+      return putFileCommands(action, tools);
+    case 'get-file':
+      return getFileCommands(action, tools);
     case 'delete-archive':
       // -f: an archive someone already removed is not a failure; the state forgets it all the same.
+      if (action.transport !== undefined)
+        return deleteRemoteCommands(action.transport, action.archive, tools);
       return [{ kind: 'exec', argv: ['rm', '-f', '--', action.archive] }];
     case 'restic-init':
       return resticInitCommands(action.repository, tools);
@@ -218,7 +230,10 @@ function archiveCheck(spec: PackSpec, tools: ToolPaths, options: CommandOptions)
     {
       kind: 'check-copy',
       incoming: [rsync, ...measureArgv(tree, 'from')],
-      previous: archiveListing(spec.guard.previous, spec.compression, tools),
+      previous:
+        spec.guard.previousIs === 'listing'
+          ? ['cat', '--', spec.guard.previous]
+          : archiveListing(spec.guard.previous, spec.compression, tools),
       maxShrinkPercent: spec.guard.maxShrinkPercent,
       allowShrink: options.allowShrink === true,
       what: spec.guard.what,
@@ -237,6 +252,7 @@ function execOf(run: ToolRun): ExecCommand {
 }
 
 export { HOLDING_DIR, holdingDir } from './holding-dir.js';
+export { rsyncRemoteShell } from './transport-commands.js';
 
 const HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}/`, `--filter=R ${HOLDING_DIR}/`];
 
@@ -311,18 +327,6 @@ function filterArgs(spec: RsyncSpec): string[] {
     if (filter.fromFile !== undefined) return [`--${filter.rule}-from=${filter.fromFile}`];
     return filter.pattern === undefined ? [] : [`--${filter.rule}=${filter.pattern}`];
   });
-}
-
-/**
- * The value of rsync's `-e`: rsync splits it on spaces itself, honouring single and double quotes
- * and reading a doubled quote inside quotes as one literal quote (rsync(1), --rsh; no backslash
- * escapes). So a word that needs it is single-quoted with its single quotes doubled: it reaches
- * ssh as exactly one argument, whatever it contains.
- */
-export function rsyncRemoteShell(words: readonly string[]): string {
-  return words
-    .map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "''")}'`))
-    .join(' ');
 }
 
 const withSlash = (path: string): string => (path.endsWith('/') ? path : `${path}/`);

@@ -46,6 +46,9 @@ function writesInto(draft: ActionDraft): string[] {
       return [parentOf(draft.partial), parentOf(draft.output)];
     case 'pack':
       return [parentOf(draft.archive)];
+    case 'get-file':
+      return [parentOf(draft.file)];
+    case 'put-file':
     case 'unpack':
     case 'git-push':
     case 'git-fetch':

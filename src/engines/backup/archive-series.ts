@@ -1,5 +1,5 @@
 import type { Origin } from '../../diag/origin.js';
-import type { ActionDraft } from '../../graph/action.js';
+import type { ActionDraft, Transport } from '../../graph/action.js';
 import { recordedVariables, type Variables } from '../../options/variables.js';
 import { deletedText, keptText } from '../../retention/explain.js';
 import type { LocalTime } from '../../retention/periods.js';
@@ -94,6 +94,8 @@ export function retainSeries(
     readonly oldestFallback?: boolean;
     /** How notes name the copies: `archives` unless said. */
     readonly copies?: string;
+    /** Where the archives are, when not on this host. */
+    readonly transport?: Transport;
   },
 ): SeriesRun {
   // An archive at the same path was overwritten by this run's: it is this run's now.
@@ -123,6 +125,7 @@ export function retainSeries(
       : doomed.map((verdict) => ({
           kind: 'delete-archive' as const,
           archive: verdict.archive.id,
+          ...(options.transport === undefined ? {} : { transport: options.transport }),
           origin: options.origin,
           summary: `delete ${verdict.archive.id}: ${deletedText(verdict, before.get(verdict.archive.id))}`,
         })),

@@ -1,16 +1,12 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
-import type { ActionDraft, Compression } from '../../graph/action.js';
+import type { ActionDraft, Compression, Transport } from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
-import {
-  checkLocalTarget,
-  localLocation,
-  localTarget,
-  sourceLeftovers,
-  TRANSPORT_OPTIONS,
-} from './local-target.js';
+import { fetchArchive, storeArchive } from './archive-place.js';
+import { sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
+import { checkTarget, localLocation, pointTarget, TRANSPORT_OPTIONS } from './target.js';
 
 /** The archive's name chooses its compressor. */
 const EXTENSIONS: readonly (readonly [string, Compression])[] = [
@@ -22,6 +18,11 @@ const EXTENSIONS: readonly (readonly [string, Compression])[] = [
 
 export function compressionOf(path: string): Compression | undefined {
   return EXTENSIONS.find(([extension]) => path.endsWith(extension))?.[1];
+}
+
+/** `.tar.gz`... of an archive the check accepted. */
+export function extensionOf(path: string): string {
+  return EXTENSIONS.find(([extension]) => path.endsWith(extension))?.[0] ?? '';
 }
 
 /** The options of every archive backup point after its `remote_url`. */
@@ -50,7 +51,7 @@ const ARCHIVE_OPTIONS: readonly OptionSpec[] = [
     name: 'remote_url',
     type: 'url',
     required: true,
-    help: 'The archive file: /var/backups/{name}.tar.gz or file:///var/backups/{name}.tar.gz; its extension (.tar.gz, .tar.bz2, .tar.xz or .tar.zst) chooses the compressor. Include {name}: each collect point needs its own archive.',
+    help: 'The archive file: /var/backups/{name}.tar.gz, file:///var/backups/{name}.tar.gz, ssh://[user@]host[:port]/var/backups/{name}.tar.gz or user@host:/var/backups/{name}.tar.gz; its extension (.tar.gz, .tar.bz2, .tar.xz or .tar.zst) chooses the compressor. Include {name}: each collect point needs its own archive.',
   },
   ...ARCHIVE_OPTIONS_AFTER_URL,
 ];
@@ -63,13 +64,32 @@ export const archive: BackupEngine = {
   role: 'backup',
   name: 'archive',
   summary:
-    'Pack the collect point into one compressed tarball (.tar.gz, .tar.bz2, .tar.xz or .tar.zst) at a local path or file:// URL, replaced whole on each run.',
+    'Pack the collect point into one compressed tarball (.tar.gz, .tar.bz2, .tar.xz or .tar.zst) at a local path, a file:// URL or a path on another host through ssh, replaced whole on each run.',
   options: ARCHIVE_OPTIONS,
   check: checkArchiveTarget,
   location: localLocation,
-  backup: (bp, cp) => [packArchive(bp, cp, localTarget(bp))],
-  restore: (bp, cp) => extractArchive(bp, cp, localTarget(bp)),
+  backup(bp, cp) {
+    const target = pointTarget(bp);
+    return storeArchive(bp, cp, target, target.path, {
+      previous: target.path,
+      partial: partialOf(target.path),
+    });
+  },
+  restore: (bp, cp) => {
+    const target = pointTarget(bp);
+    return fetchArchive(bp, cp, target, target.path);
+  },
 };
+
+/** Where a pack writes and what its guard reads (see PackSpec and ArchiveGuard). */
+export interface PackPlace {
+  /** The archive the collect point is judged against: by default `file` itself. */
+  readonly previous?: string;
+  readonly previousIs?: 'archive' | 'listing';
+  /** By default hidden next to `file`. */
+  readonly partial?: string;
+  readonly listing?: string;
+}
 
 /**
  * The collect point packed into `file`: judged against the archive it replaces (an empty or shrunk
@@ -79,42 +99,71 @@ export function packArchive(
   bp: BoundBackupPoint,
   cp: BoundCollectPoint,
   file: string,
-  previous = file,
-  partial = partialOf(file),
+  place: PackPlace = {},
 ): ActionDraft {
   return {
     kind: 'pack',
     from: cp.exportDir,
     archive: file,
-    partial,
+    partial: place.partial ?? partialOf(file),
     compression: compressionOf(file) as Compression,
     metadata: copyMetadata(bp.options),
     excludes: sourceLeftovers(cp),
     guard: {
-      previous,
+      previous: place.previous ?? file,
+      previousIs: place.previousIs ?? 'archive',
       maxShrinkPercent: bp.options.integer('max_shrink_percent'),
       what: `the archive of "${cp.name}" in backup point "${bp.name}"`,
     },
+    ...(place.listing === undefined ? {} : { listing: place.listing }),
     origin: bp.options.origin('remote_url'),
     summary: `pack "${cp.name}" into ${file}, then check it and put it in place`,
   };
 }
 
-/** `file` extracted aside, then the collect point updated from it in place. */
-export function extractArchive(bp: BoundBackupPoint, cp: BoundCollectPoint, file: string): ActionDraft[] {
+/**
+ * `archive` extracted aside, then the collect point updated from it in place. An archive on
+ * another host (`fetch`) is first copied into the pair's metadata directory, and removed with the
+ * extracted tree.
+ */
+export function extractArchive(
+  bp: BoundBackupPoint,
+  cp: BoundCollectPoint,
+  archive: string,
+  fetch?: { readonly transport: Transport; readonly shown: string },
+): ActionDraft[] {
+  const file = fetch === undefined ? archive : `${pairDir(bp)}/fetched${extensionOf(archive)}`;
   return restoreThroughStaging(
     bp,
     cp,
-    { from: 'extracted from', aside: 'where the archive is extracted' },
-    (staging, origin) => ({
-      kind: 'unpack',
-      archive: file,
-      into: staging,
-      compression: compressionOf(file) as Compression,
-      metadata: copyMetadata(bp.options),
-      origin,
-      summary: `extract ${file} (the collect point is not touched unless the whole archive reads back)`,
-    }),
+    {
+      from: 'extracted from',
+      aside: 'where the archive is extracted',
+      ...(fetch === undefined ? {} : { alsoRemoved: [file] }),
+    },
+    (staging, origin) => [
+      ...(fetch === undefined
+        ? []
+        : [
+            {
+              kind: 'get-file' as const,
+              transport: fetch.transport,
+              remote: archive,
+              file,
+              origin,
+              summary: `fetch ${fetch.shown} into ${file}`,
+            },
+          ]),
+      {
+        kind: 'unpack',
+        archive: file,
+        into: staging,
+        compression: compressionOf(file) as Compression,
+        metadata: copyMetadata(bp.options),
+        origin,
+        summary: `extract ${file} (the collect point is not touched unless the whole archive reads back)`,
+      },
+    ],
   );
 }
 
@@ -124,8 +173,13 @@ export function partialOf(file: string): string {
   return `${file.slice(0, slash)}/.${file.slice(slash + 1)}.polyarchiv-partial`;
 }
 
+/** The pair's metadata directory, beside its state file. */
+export function pairDir(bp: BoundBackupPoint): string {
+  return bp.stateFile.slice(0, bp.stateFile.lastIndexOf('/'));
+}
+
 export function checkArchiveTarget(options: OptionValues, diagnostics: Diagnostics): void {
-  const path = checkLocalTarget(options, diagnostics);
+  const path = checkTarget(options, diagnostics)?.path;
   // A trailing slash names a directory, whatever the name before it.
   if (
     path === undefined ||

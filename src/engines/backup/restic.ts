@@ -6,7 +6,6 @@ import { newestFirst } from '../../retention/retention.js';
 import { COPY_GUARD_OPTION } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { datedEntry, type RecordedArchive, recordedArchives, retainSeries } from './archive-series.js';
-import { sourceLeftovers } from './local-target.js';
 import {
   BACKEND_OPTIONS,
   checkResticRepository,
@@ -14,6 +13,7 @@ import {
   resticRepository,
 } from './restic-repository.js';
 import { type CopyNoun, checkPolicy, policyOf, retentionOptions } from './retention-options.js';
+import { sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
 
 const SNAPSHOTS: CopyNoun = { one: 'snapshot', many: 'snapshots', a: 'a' };

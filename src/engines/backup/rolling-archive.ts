@@ -3,7 +3,8 @@ import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { TIME_VARIABLES, templateFields } from '../../options/variables.js';
 import { newestFirst } from '../../retention/retention.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
-import { ARCHIVE_OPTIONS_AFTER_URL, checkArchiveTarget, extractArchive, packArchive } from './archive.js';
+import { ARCHIVE_OPTIONS_AFTER_URL, checkArchiveTarget } from './archive.js';
+import { fetchArchive, storeArchive } from './archive-place.js';
 import {
   archiveEntry,
   parseEntry,
@@ -11,8 +12,8 @@ import {
   recordedArchives,
   retainSeries,
 } from './archive-series.js';
-import { localLocation, localTarget } from './local-target.js';
 import { type CopyNoun, checkPolicy, policyOf, retentionOptions } from './retention-options.js';
+import { localLocation, pointTarget } from './target.js';
 
 const ARCHIVES: CopyNoun = { one: 'archive', many: 'archives', a: 'an' };
 
@@ -40,27 +41,29 @@ export const rollingArchive: BackupEngine = {
   check: checkRollingArchive,
   location: localLocation,
   backup(bp, cp, context) {
-    const file = localTarget(bp);
+    const target = pointTarget(bp);
+    const file = target.path;
     const previous = recordedArchives(context.recorded);
     const current = parseEntry(archiveEntry(file, bp.variables)) as RecordedArchive;
     const series = retainSeries(previous, current, policyOf(bp.options), {
       allowMassDelete: context.allowMassDelete,
       origin: bp.options.origin('remote_url'),
       what: `backup point ${bp.name} of ${cp.name}`,
+      ...(target.kind === 'local' ? {} : { transport: target.transport }),
     });
     // Judged against the newest archive the series recorded: the one a restore would take.
     const newest = newestFirst(previous)[0]?.id ?? file;
     // One partial name per series, not per archive: the next run overwrites what a failed one left.
     const partial = `${file.slice(0, file.lastIndexOf('/'))}/.${bp.name}.${cp.name}.polyarchiv-partial`;
     return {
-      drafts: [packArchive(bp, cp, file, newest, partial), ...series.deletions],
+      drafts: [...storeArchive(bp, cp, target, file, { previous: newest, partial }), ...series.deletions],
       recorded: series.recorded,
       notes: series.notes,
       warnings: series.warnings,
     };
   },
   restore(bp, cp, context) {
-    return extractArchive(bp, cp, chosenArchive(bp, context.recorded, context.at));
+    return fetchArchive(bp, cp, pointTarget(bp), chosenArchive(bp, context.recorded, context.at));
   },
   copies: (recorded) => recordedArchives(recorded).map((archive) => new Date(archive.instant)),
 };
@@ -71,7 +74,7 @@ export const rollingArchive: BackupEngine = {
  */
 function chosenArchive(bp: BoundBackupPoint, recorded: unknown, at: Date | undefined): string {
   const eligible = recordedArchives(recorded).filter((a) => at === undefined || a.instant <= at.getTime());
-  return newestFirst(eligible)[0]?.id ?? localTarget(bp);
+  return newestFirst(eligible)[0]?.id ?? pointTarget(bp).path;
 }
 
 function checkRollingArchive(options: OptionValues, diagnostics: Diagnostics): void {

@@ -2,31 +2,33 @@ import type { Origin } from '../../diag/origin.js';
 import type { ActionDraft } from '../../graph/action.js';
 import { copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
-import { leftoverExclusions } from './local-target.js';
+import { leftoverExclusions } from './source-leftovers.js';
 
 /**
  * A restore that fetches the backup point's copy into an empty directory aside (the pair's
  * metadata directory, outside the export tree), then updates the collect point from it in place,
  * guarded like every copy: the collect point is not touched unless the whole copy arrived.
+ * `alsoRemoved`: what the fetch leaves beside the staging directory (a downloaded archive).
  */
 export function restoreThroughStaging(
   bp: BoundBackupPoint,
   cp: BoundCollectPoint,
-  how: { readonly from: string; readonly aside: string },
-  fetch: (staging: string, origin: Origin) => ActionDraft,
+  how: { readonly from: string; readonly aside: string; readonly alsoRemoved?: readonly string[] },
+  fetch: (staging: string, origin: Origin) => ActionDraft | readonly ActionDraft[],
 ): ActionDraft[] {
   const staging = `${bp.stateFile.slice(0, bp.stateFile.lastIndexOf('/'))}/extracted`;
+  const removed = [staging, ...(how.alsoRemoved ?? [])];
   const origin = bp.options.origin('remote_url');
   const removeStaging = (summary: string): ActionDraft => ({
     kind: 'run',
-    argv: ['rm', '-rf', '--', staging],
+    argv: ['rm', '-rf', '--', ...removed],
     origin,
     summary,
   });
   return [
     removeStaging('remove what an interrupted restore left'),
     { kind: 'mkdir', path: staging, origin, summary: `create ${staging}, ${how.aside}` },
-    fetch(staging, origin),
+    ...[fetch(staging, origin)].flat(),
     ...copyInPlace({
       from: staging,
       target: cp.exportDir,
@@ -38,6 +40,6 @@ export function restoreThroughStaging(
       maxShrinkPercent: bp.options.integer('max_shrink_percent'),
       what: `the copy of "${cp.name}" ${how.from} backup point "${bp.name}"`,
     }),
-    removeStaging(`remove ${staging}`),
+    removeStaging(`remove ${removed.join(' and ')}`),
   ];
 }

@@ -2,36 +2,35 @@ import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine } from '../engine.js';
-import {
-  checkLocalTarget,
-  leftoverExclusions,
-  localLocation,
-  localTarget,
-  TRANSPORT_OPTIONS,
-} from './local-target.js';
+import { leftoverExclusions } from './source-leftovers.js';
+import { checkTarget, localLocation, pointTarget, rsyncRemote, TRANSPORT_OPTIONS } from './target.js';
 
 /** Mirrors the collect point's export directory to another directory. */
 export const synchronize: BackupEngine = {
   role: 'backup',
   name: 'synchronize',
-  summary: 'Mirror the collect point to a directory (a local path or a file:// URL).',
+  summary:
+    'Mirror the collect point to a directory: a local path, a file:// URL, or a directory on another host through ssh (ssh://[user@]host[:port]/path or user@host:/path).',
   options: [
     {
       name: 'remote_url',
       type: 'url',
       required: true,
-      help: 'Target directory: file:///var/backups/{name} or /var/backups/{name}. Include {name}: each collect point needs its own directory.',
+      help: 'Target directory: /var/backups/{name}, file:///var/backups/{name}, ssh://[user@]host[:port]/var/backups/{name} or user@host:/var/backups/{name}. Include {name}: each collect point needs its own directory.',
     },
     ...TRANSPORT_OPTIONS,
     ...COPY_METADATA_OPTIONS,
     COPY_GUARD_OPTION,
   ],
-  check: checkTarget,
+  check: checkMirrorTarget,
   location: localLocation,
   backup(bp, cp) {
+    const target = pointTarget(bp);
+    const remote = rsyncRemote(target, 'to');
     return copyInPlace({
       from: cp.exportDir,
-      target: localTarget(bp),
+      target: target.path,
+      ...(remote === undefined ? {} : { remote }),
       hardLinks: true,
       metadata: copyMetadata(bp.options),
       filters: leftoverExclusions(cp),
@@ -41,8 +40,11 @@ export const synchronize: BackupEngine = {
     });
   },
   restore(bp, cp) {
+    const target = pointTarget(bp);
+    const remote = rsyncRemote(target, 'from');
     return copyInPlace({
-      from: localTarget(bp),
+      from: target.path,
+      ...(remote === undefined ? {} : { remote }),
       target: cp.exportDir,
       hardLinks: true,
       metadata: copyMetadata(bp.options),
@@ -55,9 +57,9 @@ export const synchronize: BackupEngine = {
   },
 };
 
-function checkTarget(options: OptionValues, diagnostics: Diagnostics): void {
-  const path = checkLocalTarget(options, diagnostics);
-  if (path === '/') {
+function checkMirrorTarget(options: OptionValues, diagnostics: Diagnostics): void {
+  const target = checkTarget(options, diagnostics);
+  if (target?.kind === 'local' && target.path === '/') {
     diagnostics.error(
       `remote_url '${options.string('remote_url')}' is the root directory`,
       options.origin('remote_url'),

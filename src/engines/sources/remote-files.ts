@@ -9,9 +9,9 @@ import {
   liveRestore,
 } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
-import { checkSshOptions, sshWords } from '../ssh-options.js';
+import { checkSshLocation, sshLoginWords, warnSshOptionsUnused } from '../ssh-options.js';
 import { destinationPath } from '../toolkit.js';
-import { isWithin, parseRemoteLocation, type SshLocation } from '../url.js';
+import { isWithin, parseRemoteLocation } from '../url.js';
 
 const WEBDAV_LATER = 'http(s):// (WebDAV) sources are not available in this version';
 
@@ -113,15 +113,8 @@ function sourceLocation(source: BoundSource): SourceLocation {
   return {
     path: location.path,
     shown: `${location.host}:${location.path}`,
-    remote: { side: 'from', host: location.host, sshArgs: sshArgs(location, source.options) },
+    remote: { side: 'from', host: location.host, sshArgs: sshLoginWords(location, source.options) },
   };
-}
-
-function sshArgs(location: SshLocation, options: OptionValues): string[] {
-  return sshWords(options, [
-    ...(location.port === undefined ? [] : ['-p', String(location.port)]),
-    ...(location.user === undefined ? [] : ['-l', location.user]),
-  ]);
 }
 
 /** As local_files: a collect point inside the copied directory must not copy (or delete) itself. */
@@ -153,43 +146,9 @@ function checkSource(options: OptionValues, diagnostics: Diagnostics): void {
       );
       return;
     case 'ssh':
-      checkSsh(location, options, diagnostics);
+      checkSshLocation(location, 'source_url', options, diagnostics);
       return;
     case 'local':
-      for (const name of ['private_key', 'ssh_options']) {
-        if (options.optionalString(name) !== undefined) {
-          diagnostics.warning(
-            `option '${name}' has no effect: source_url is a local path`,
-            options.origin(name),
-          );
-        }
-      }
+      warnSshOptionsUnused('source_url', options, diagnostics);
   }
-}
-
-function checkSsh(location: SshLocation, options: OptionValues, diagnostics: Diagnostics): void {
-  const origin = options.origin('source_url');
-  if (location.hasPassword) {
-    diagnostics.warning(
-      'the password in source_url is ignored',
-      origin,
-      'ssh logs in with private_key (or an agent)',
-    );
-  }
-  if (location.path === '/') {
-    diagnostics.error(
-      `source_url '${options.string('source_url')}' is the root directory`,
-      origin,
-      'a restore would replace the whole remote filesystem: name a dedicated directory',
-    );
-  }
-  // rsync -s expands wildcards in remote paths itself (rsync(1), --secluded-args).
-  if (/[*?[\]]/.test(location.path)) {
-    diagnostics.error(
-      `source_url '${options.string('source_url')}' has a wildcard character (*, ?, [ or ]) in its path`,
-      origin,
-      'the remote rsync would expand it: rename the directory or use a symbolic link to it',
-    );
-  }
-  checkSshOptions(options, diagnostics);
 }

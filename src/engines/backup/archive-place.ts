@@ -1,0 +1,49 @@
+import type { ActionDraft } from '../../graph/action.js';
+import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
+import { extensionOf, extractArchive, packArchive, pairDir, partialOf } from './archive.js';
+import { shownTarget, type Target } from './target.js';
+
+/**
+ * The steps that put the collect point's archive at `path` on its target. A local archive is
+ * packed in place (hidden partial, published by a rename). An archive for another host is packed
+ * in the pair's metadata directory, then sent to `remotePartial` beside `path` and renamed there;
+ * the `tar -tv` listing of the last archive sent stays in the metadata directory, for the guard
+ * of the next run (the previous archive is never read back over the network).
+ */
+export function storeArchive(
+  bp: BoundBackupPoint,
+  cp: BoundCollectPoint,
+  target: Target,
+  path: string,
+  places: { readonly previous: string; readonly partial: string },
+): ActionDraft[] {
+  if (target.kind === 'local') return [packArchive(bp, cp, path, places)];
+  const dir = pairDir(bp);
+  const outgoing = `${dir}/outgoing${extensionOf(path)}`;
+  const listing = `${dir}/sent.listing`;
+  const listingPartial = partialOf(listing);
+  return [
+    packArchive(bp, cp, outgoing, { previous: listing, previousIs: 'listing', listing: listingPartial }),
+    {
+      kind: 'put-file',
+      file: outgoing,
+      transport: target.transport,
+      remote: path,
+      partial: places.partial,
+      listing: { partial: listingPartial, file: listing },
+      origin: bp.options.origin('remote_url'),
+      summary: `send ${outgoing} to ${shownTarget(target, places.partial)}, then rename it over ${path} there`,
+    },
+  ];
+}
+
+/** The archive at `path` of the target, extracted into the collect point (see extractArchive). */
+export function fetchArchive(
+  bp: BoundBackupPoint,
+  cp: BoundCollectPoint,
+  target: Target,
+  path: string,
+): ActionDraft[] {
+  if (target.kind === 'local') return extractArchive(bp, cp, path);
+  return extractArchive(bp, cp, path, { transport: target.transport, shown: shownTarget(target, path) });
+}

@@ -1,0 +1,105 @@
+import type { GetFileSpec, PutFileSpec, SshTransport, Transport } from './action.js';
+import type { Command } from './command.js';
+import { shCommand } from './git-commands.js';
+
+/** Executable paths from `[global]`, keyed by tool name (`rsync`, `ssh`). */
+type ToolPaths = Readonly<Record<string, string>>;
+
+/**
+ * The upload writes the hidden partial in place (`--inplace`: no temporary name of rsync's own is
+ * left by a kill; the next upload overwrites the partial), with the local file's mode (0600: an
+ * archive holds everything) and time, flushed by the receiving rsync (`--fsync`); rsync's
+ * receiver checks the whole file against the sender's checksum before it reports success. Only
+ * then does one `mv` on the remote host replace the previous file, and `sync -f` flush the rename.
+ */
+export function putFileCommands(spec: PutFileSpec, tools: ToolPaths): Command[] {
+  const transport = spec.transport;
+  return [
+    {
+      kind: 'exec',
+      argv: [
+        tools.rsync ?? 'rsync',
+        '-p',
+        '-t',
+        ...rsyncShell(transport, tools),
+        '--mkpath',
+        '--inplace',
+        '--fsync',
+        '--',
+        spec.file,
+        `${transport.host}:${spec.partial}`,
+      ],
+    },
+    remoteCommand(transport, ['mv', '-f', '--', spec.partial, spec.remote], tools, [
+      'sync',
+      '-f',
+      '--',
+      spec.remote,
+    ]),
+    ...(spec.listing === undefined
+      ? []
+      : [{ kind: 'publish-file' as const, partial: spec.listing.partial, file: spec.listing.file }]),
+    { kind: 'exec', argv: ['rm', '-f', '--', spec.file] },
+  ];
+}
+
+/** The remote file copied into a temporary name beside `file` by rsync, renamed in when whole. */
+export function getFileCommands(spec: GetFileSpec, tools: ToolPaths): Command[] {
+  const transport = spec.transport;
+  return [
+    {
+      kind: 'exec',
+      argv: [
+        tools.rsync ?? 'rsync',
+        '-p',
+        '-t',
+        ...rsyncShell(transport, tools),
+        '--',
+        `${transport.host}:${spec.remote}`,
+        spec.file,
+      ],
+    },
+  ];
+}
+
+/** `rm -f` of a file on the transport's host: one already gone is not a failure. */
+export function deleteRemoteCommands(transport: Transport, path: string, tools: ToolPaths): Command[] {
+  return [remoteCommand(transport, ['rm', '-f', '--', path], tools)];
+}
+
+/** `-e` and `-s`: ssh's words quoted for rsync's own splitting, the paths kept from the remote shell. */
+function rsyncShell(transport: SshTransport, tools: ToolPaths): string[] {
+  return ['-e', rsyncRemoteShell([tools.ssh ?? 'ssh', ...transport.sshArgs]), '-s'];
+}
+
+/**
+ * ssh joins its command words with spaces for the remote user's shell: they travel as one word,
+ * each quoted for sh (a login shell that is not POSIX sh is not supported). Commands after the
+ * first run only when it succeeded.
+ */
+function remoteCommand(
+  transport: SshTransport,
+  words: readonly string[],
+  tools: ToolPaths,
+  ...then: readonly (readonly string[])[]
+): Command {
+  const line = [words, ...then].map(shCommand).join(' && ');
+  return { kind: 'exec', argv: [tools.ssh ?? 'ssh', ...transport.sshArgs, '--', sshHost(transport), line] };
+}
+
+/** ssh takes an IPv6 address without rsync's brackets. */
+function sshHost(transport: SshTransport): string {
+  return transport.host.replace(/^\[(.*)\]$/, '$1');
+}
+
+/**
+ * The value of rsync's `-e`: rsync splits it on spaces itself, honouring single and double quotes
+ * and reading a doubled quote inside quotes as one literal quote (rsync(1), --rsh; no backslash
+ * escapes). So a word that needs it is single-quoted with its single quotes doubled: it reaches
+ * ssh as exactly one argument, whatever it contains.
+ */
+export function rsyncRemoteShell(words: readonly string[]): string {
+  return words
+    .map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "''")}'`))
+    .join(' ');
+}
