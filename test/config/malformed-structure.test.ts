@@ -129,15 +129,19 @@ describe('file structure', () => {
 });
 
 describe('synchronize targets', () => {
-  it('rejects ssh:// remote_url, not available in this version', () => {
-    expect(errorsOf(mirror('remote_url=ssh://host/b/{name}\n'))).toEqual([
-      "error: remote_url 'ssh://host/b/site': ssh:// is not available in this version (use a local path or a file:// URL)\n  at mirror.backup:3 [point]",
-    ]);
+  it('accepts ssh:// remote_url', () => {
+    expect(errorsOf(mirror('remote_url=ssh://host/b/{name}\n'))).toEqual([]);
   });
 
   it('rejects https:// remote_url, not available in this version', () => {
     expect(errorsOf(mirror('remote_url=https://dav.example.org/{name}\n'))).toEqual([
-      "error: remote_url 'https://dav.example.org/site': https:// is not available in this version (use a local path or a file:// URL)\n  at mirror.backup:3 [point]",
+      "error: remote_url 'https://dav.example.org/site': https:// is not available in this version (use /path, file:///path, ssh://[user@]host[:port]/path or user@host:/path)\n  at mirror.backup:3 [point]",
+    ]);
+  });
+
+  it('rejects an ssh:// remote_url without a host', () => {
+    expect(errorsOf(mirror('remote_url=ssh:///b/{name}\n'))).toEqual([
+      "error: bad value for option 'remote_url': 'ssh:///b/site' (expected ssh://[user@]host[:port]/absolute/path)\n  at mirror.backup:3 [point]",
     ]);
   });
 
@@ -274,7 +278,7 @@ describe('several mistakes', () => {
       '[bogus]',
       '',
     ].join('\n'),
-    'm.backup': '[point]\nengine=synchronize\nremote_url=ssh://h/{name}\nfrequency=sometimes\n',
+    'm.backup': '[point]\nengine=synchronize\nremote_url=gopher://h/{name}\nfrequency=sometimes\n',
   };
   const expected = [
     `error: unknown section [bogus] in a .collect file (${COLLECT_SECTIONS})\n  at site.collect:9 [bogus]`,
@@ -283,7 +287,7 @@ describe('several mistakes', () => {
     `error: bad value for option 'destination_path': '../x' (expected ${INNER_PATH})\n  at site.collect:8 [source "d"]`,
     'error: missing required option \'source_path\' (Directory to back up.)\n  at site.collect:6 [source "d"]',
     `error: bad value for option 'frequency': 'sometimes' (expected ${FREQUENCY_FORMS})\n  at m.backup:4 [point]`,
-    "error: remote_url 'ssh://h/m': ssh:// is not available in this version (use a local path or a file:// URL)\n  at m.backup:3 [point]",
+    "error: remote_url 'gopher://h/m': gopher:// is not available in this version (use /path, file:///path, ssh://[user@]host[:port]/path or user@host:/path)\n  at m.backup:3 [point]",
   ];
 
   it('reports every mistake of every file, not only the first', () => {
@@ -315,7 +319,7 @@ describe('warnings', () => {
   it('warns about a misspelt engine option of a backup point, which then misses it', () => {
     expect(diagnose(mirror('remote_ulr=/b/{name}\n'))).toEqual([
       "warning: unknown option 'remote_ulr' is ignored (did you mean 'remote_url'?)\n  at mirror.backup:3 [point]",
-      "error: missing required option 'remote_url' (Target directory: file:///var/backups/{name} or /var/backups/{name}. Include {name}: each collect point needs its own directory.)\n  at mirror.backup:1 [point]",
+      "error: missing required option 'remote_url' (Target directory: /var/backups/{name}, file:///var/backups/{name}, ssh://[user@]host[:port]/var/backups/{name} or user@host:/var/backups/{name}. Include {name}: each collect point needs its own directory.)\n  at mirror.backup:1 [point]",
     ]);
   });
 
@@ -345,7 +349,7 @@ describe('warnings', () => {
 
   it('warns that ssh_options has no effect on a local mirror', () => {
     expect(diagnose(mirror('remote_url=/b/{name}\nssh_options=-p 2222\n'))).toEqual([
-      "warning: option 'ssh_options' has no effect: ssh://, http(s):// (WebDAV) and ftp:// targets are not available in this version\n  at mirror.backup:4 [point]",
+      "warning: option 'ssh_options' has no effect: remote_url is a local path\n  at mirror.backup:4 [point]",
     ]);
   });
 });

@@ -137,7 +137,7 @@ describe('option values', () => {
 
   it('requires remote_url in a synchronize backup point', () => {
     expect(errorsOf(mirror(''))).toEqual([
-      "error: missing required option 'remote_url' (Target directory: file:///var/backups/{name} or /var/backups/{name}. Include {name}: each collect point needs its own directory.)\n  at mirror.backup:1 [point]",
+      "error: missing required option 'remote_url' (Target directory: /var/backups/{name}, file:///var/backups/{name}, ssh://[user@]host[:port]/var/backups/{name} or user@host:/var/backups/{name}. Include {name}: each collect point needs its own directory.)\n  at mirror.backup:1 [point]",
     ]);
   });
 
