@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderBash } from '../../src/backends/bash/render.js';
 import { describeText } from '../../src/backends/describe-text.js';
 import { formatDiagnostic } from '../../src/diag/diagnostic.js';
+import { CLI } from '../helpers/cli.js';
 import { listFixtures, planFixture, SNAPSHOT_ROOT } from '../helpers/fixtures.js';
 import { haveTools } from '../helpers/tools.js';
 
@@ -39,5 +40,30 @@ describe.each(listFixtures())('fixture %s', (name) => {
     const lint = spawnSync('shellcheck', ['--enable=all', '--shell=bash', file], { encoding: 'utf8' });
     expect(lint.stdout).toBe('');
     expect(lint.status).toBe(0);
+  });
+});
+
+// The committed review render of examples/ci is a golden script too: `-u` renders it again, as
+// its check.sh says, from its directory.
+describe('examples/ci/backup.review.sh', () => {
+  it('is the review render of its directory', async () => {
+    const dir = new URL('../../examples/ci/', import.meta.url).pathname;
+    const render = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'plan',
+        '--review',
+        '-C',
+        '.',
+        '--now',
+        '2026-01-01T03:00:00+01:00',
+        '--set',
+        'fqdn=web1.example.org',
+      ],
+      { cwd: dir, encoding: 'utf8', env: { ...process.env, TZ: 'Europe/Paris' } },
+    );
+    expect(render.stderr).toBe('');
+    await expect(render.stdout).toMatchFileSnapshot(`${dir}backup.review.sh`);
   });
 });
