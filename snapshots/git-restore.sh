@@ -625,15 +625,18 @@ polyarchiv_finish() {
   exit "${code}"
 }
 
-# Reads the regular files and total size from the --stats of an rsync dry run into
-# polyarchiv_stats (FILES BYTES), else from an archive's `tar -tv` listing (regular files and hard
-# links, the bytes of the regular ones); zeros when there are none (a directory or an archive that
-# does not exist yet).
+# Reads what a copy would receive or received into polyarchiv_stats (REGULAR_FILES BYTES ENTRIES):
+# from the --stats of an rsync run (ENTRIES: every entry, the top directory being one), else from
+# an archive's `tar -tv` listing (regular files and hard links, the bytes of the regular ones,
+# ENTRIES 0); zeros when there are none (a directory or an archive that does not exist yet).
 polyarchiv_copy_stats() {
   local line stats=no
-  polyarchiv_stats=(0 0)
+  polyarchiv_stats=(0 0 0)
+  if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
+    polyarchiv_stats[2]=${BASH_REMATCH[1]} stats=yes
+  fi
   if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
-    polyarchiv_stats[0]=${BASH_REMATCH[1]} stats=yes
+    polyarchiv_stats[0]=${BASH_REMATCH[1]}
   fi
   if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
     polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
@@ -652,19 +655,23 @@ polyarchiv_copy_stats() {
 
 # Before a copy changes anything, compares what would arrive with what is there: a copy that held
 # files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
-# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT N, the N words of the incoming side's dry
-# run, then those of the previous side's.
+# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, then the
+# previous side's (an rsync dry run or an archive's listing).
 polyarchiv_check_copy() {
-  local percent=$1 allow=$2 what=$3 count=$4 out files bytes old_files old_bytes problem=''
-  shift 4
-  if ! out=$("${@:1:count}" 2>&1); then
+  local percent=$1 allow=$2 what=$3
+  shift 3
+  local -a incoming=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a previous=("$@")
+  local out files bytes old_files old_bytes problem=''
+  if ! out=$("${incoming[@]}" 2>&1); then
     polyarchiv_say "  cannot measure what ${what} would receive:"
     printf '%s\n' "${out}" >&2
     return 1
   fi
   polyarchiv_copy_stats "${out}"
   files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-  out=$("${@:count+1}" 2>&1) || true
+  out=$("${previous[@]}" 2>&1) || true
   polyarchiv_copy_stats "${out}"
   old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
   if ((old_files > 0)); then

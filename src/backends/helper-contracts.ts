@@ -98,6 +98,30 @@ export const HELPERS = {
     tools: [],
     statuses: { confirmed: 0, declined: 1 },
   },
+  checkCopy: {
+    name: 'polyarchiv_check_copy',
+    args: [word('percent'), word('allow'), word('what'), argv('incoming'), rest('previous')],
+    tools: [],
+    statuses: { accepted: 0, refused: 1 },
+  },
+  copy: {
+    name: 'polyarchiv_copy',
+    args: [
+      word('percent'),
+      word('allow'),
+      word('what'),
+      word('key'),
+      word('old_files'),
+      word('old_bytes'),
+      argv('incoming_run'),
+      argv('target_run'),
+      argv('copy_run'),
+      rest('first_copy'),
+    ],
+    tools: [],
+    // Any other status is the copy's own failure, passed on.
+    statuses: { copied: 0, refused: 1 },
+  },
   execIfChanged: {
     name: 'polyarchiv_exec_if_changed',
     args: [word('message'), argv('probe'), rest('run')],
@@ -149,20 +173,29 @@ export type HelperValues<C extends HelperContract> = {
   readonly [A in C['args'][number] as A['name']]: ArgValue<A>;
 };
 
-/** A call of the helper: its name then its arguments in the contract's order. */
-export function helperCall<C extends HelperContract>(contract: C, values: HelperValues<C>): string {
-  const parts = [contract.name];
+/**
+ * A call of the helper: its name then its arguments in the contract's order, on one line, or with
+ * `commandPerLine` each command on a continued line of its own (calls that carry several long ones).
+ */
+export function helperCall<C extends HelperContract>(
+  contract: C,
+  values: HelperValues<C>,
+  commandPerLine = false,
+): string {
+  const lines: string[][] = [[contract.name]];
   const byName = values as Readonly<Record<string, string | readonly string[]>>;
   for (const arg of contract.args) {
     const value = byName[arg.name];
-    if (arg.kind === 'word') parts.push(value as string);
+    if (arg.kind === 'word') (lines.at(-1) as string[]).push(value as string);
     else {
       const words = value as readonly string[];
-      if (arg.kind === 'argv') parts.push(String(words.length));
-      parts.push(...words);
+      const line = commandPerLine ? [] : (lines.at(-1) as string[]);
+      if (commandPerLine) lines.push(line);
+      if (arg.kind === 'argv') line.push(String(words.length));
+      line.push(...words);
     }
   }
-  return parts.join(' ');
+  return lines.map((line) => line.join(' ')).join(' \\\n    ');
 }
 
 /**

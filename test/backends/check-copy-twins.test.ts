@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { checkCopy } from '../../src/backends/execute/check-copy.js';
+import { copyStats } from '../../src/backends/execute/copy-stats.js';
 import { archiveListing } from '../../src/graph/archive-commands.js';
-import type { CopyCheckCommand } from '../../src/graph/command.js';
+import type { CopyCheckCommand, CopyFigures } from '../../src/graph/command.js';
 import { partialFile } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -47,9 +48,10 @@ function viaScript(check: CopyCheckCommand): { code: number; said: string[] } {
     'bash',
     [
       '-c',
-      `set -Eeuo pipefail; source "$1"; source "$2"; polyarchiv_work=$3; ${commandLine(check)}`,
+      `set -Eeuo pipefail; source "$1"; source "$2"; source "$3"; polyarchiv_work=$4; ${commandLine(check)}`,
       'bash',
       partial('helpers'),
+      partial('helpers-copy-stats'),
       partial('helpers-check-copy'),
       work,
     ],
@@ -143,5 +145,59 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
       code: 1,
       said: [`  cannot measure what the copy of source "it's" would receive:`],
     });
+  });
+});
+
+describe.runIf(canRun)('polyarchiv_copy_stats and copyStats agree', () => {
+  /** The bash helper's figures for one output, as FILES BYTES ENTRIES. */
+  function viaScript(output: string): CopyFigures & { entries: number } {
+    const shown = spawnSync(
+      'bash',
+      [
+        '-c',
+        'set -Eeuo pipefail; source "$1"; polyarchiv_copy_stats "$2"; echo "${polyarchiv_stats[@]}"',
+        'bash',
+        partial('helpers-copy-stats'),
+        output,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(shown.status, shown.stderr).toBe(0);
+    const [files, bytes, entries] = shown.stdout.trim().split(' ').map(Number);
+    return { files: files as number, bytes: bytes as number, entries: entries as number };
+  }
+
+  const rsyncRun = (tree: Record<string, string>, dirs: string[] = []): string => {
+    const box = makeSandbox('polyarchiv-twin-');
+    boxes.push(box);
+    box.write(tree);
+    for (const dir of dirs) spawnSync('mkdir', ['-p', box.path(dir)]);
+    spawnSync('ln', ['-s', 'd/f0', box.path('tree/link')]);
+    const run = spawnSync(
+      'rsync',
+      ['-a', '-n', '--stats', '--no-h', '--', `${box.path('tree')}/`, box.path('none')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    return run.stdout;
+  };
+
+  it.each([
+    ['a tree with files, a directory and a symbolic link', () => rsyncRun(files('tree', 3, 7)), 3],
+    ['an empty tree', () => rsyncRun({}, ['tree']), 0],
+    [
+      'a tar -tv listing',
+      () =>
+        '-rw-r--r-- root/root 12 2026-01-01 00:00 ./a\nhrw-r--r-- root/root 0 2026-01-01 00:00 ./b link to ./a\ndrwxr-xr-x root/root 0 2026-01-01 00:00 ./d/\n',
+      2,
+    ],
+    ['no output at all (nothing there yet)', () => '', 0],
+  ] as [string, () => string, number][])('on %s', (_, output, regular) => {
+    const text = output();
+    const script = viaScript(text);
+    expect(copyStats(text)).toEqual(script);
+    expect(script.files).toBe(regular);
   });
 });

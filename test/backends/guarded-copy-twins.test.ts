@@ -90,9 +90,10 @@ function viaScript(box: Sandbox, copy: CopyCommand): Outcome {
     'bash',
     [
       '-c',
-      `set -Eeuo pipefail; source "$1"; source "$2"; polyarchiv_work=$3; polyarchiv_unit_file=$4; ${commandLine(copy)}`,
+      `set -Eeuo pipefail; source "$1"; source "$2"; source "$3"; polyarchiv_work=$4; polyarchiv_unit_file=$5; ${commandLine(copy)}`,
       'bash',
       partial('helpers'),
+      partial('helpers-copy-stats'),
       partial('helpers-copy'),
       work,
       unit,

@@ -29,13 +29,6 @@ function wordText(word: Word): string {
   return `${word.prefix === '' ? '' : shellWord(word.prefix)}${WORK_DIR}/${shellWord(word.workFile)}`;
 }
 
-/** Words quoted and joined by spaces. */
-function words(argv: readonly Word[]): string {
-  let line = '';
-  for (const word of argv) line += line === '' ? wordText(word) : ` ${wordText(word)}`;
-  return line;
-}
-
 /**
  * The shell line of a Command. The model does all quoting here; templates only lay lines out.
  * Secrets become `${POLYARCHIV_SECRET_...:?}` references, so the script never holds their value.
@@ -90,35 +83,30 @@ export function commandLine(command: Command): string {
         on_suspicious: command.onSuspicious,
       });
     case 'check-copy':
-      // The incoming side's word count first, so that the helper can split the two dry runs.
-      return [
-        'polyarchiv_check_copy',
-        String(command.maxShrinkPercent),
-        command.allowShrink ? 'yes' : 'no',
-        shellWord(command.what),
-        String(command.incoming.length),
-        words(command.incoming),
-        words(command.previous),
-      ].join(' ');
-    case 'copy': {
-      // Each command but the last after its word count, so that the helper can split them.
-      const counted = (argv: readonly Word[]) => [String(argv.length), ...argv.map(wordText)].join(' ');
-      return [
-        [
-          'polyarchiv_copy',
-          String(command.maxShrinkPercent),
-          command.allowShrink ? 'yes' : 'no',
-          shellWord(command.what),
-          shellWord(command.figuresKey ?? ''),
-          String(command.recorded?.files ?? "''"),
-          String(command.recorded?.bytes ?? "''"),
-        ].join(' '),
-        counted(command.incoming),
-        counted(command.previous),
-        counted(command.copy),
-        command.firstCopy.map(wordText).join(' '),
-      ].join(' \\\n    ');
-    }
+      return helperCall(HELPERS.checkCopy, {
+        percent: String(command.maxShrinkPercent),
+        allow: command.allowShrink ? 'yes' : 'no',
+        what: shellWord(command.what),
+        incoming: command.incoming.map(wordText),
+        previous: command.previous.map(wordText),
+      });
+    case 'copy':
+      return helperCall(
+        HELPERS.copy,
+        {
+          percent: String(command.maxShrinkPercent),
+          allow: command.allowShrink ? 'yes' : 'no',
+          what: shellWord(command.what),
+          key: shellWord(command.figuresKey ?? ''),
+          old_files: String(command.recorded?.files ?? "''"),
+          old_bytes: String(command.recorded?.bytes ?? "''"),
+          incoming_run: command.incoming.map(wordText),
+          target_run: command.previous.map(wordText),
+          copy_run: command.copy.map(wordText),
+          first_copy: command.firstCopy.map(wordText),
+        },
+        true,
+      );
     case 'publish-file':
       return helperCall(HELPERS.publish, {
         partial: shellWord(command.partial),

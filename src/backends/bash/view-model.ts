@@ -48,6 +48,8 @@ export interface ScriptView {
   readonly resticMissing: ResticMissingLayout;
   readonly copyHelper: boolean;
   readonly gitlabHelper: boolean;
+  /** polyarchiv_copy_stats, which both copy helpers read figures with. */
+  readonly copyStatsHelper: boolean;
   /** Each helper's argument lines and exit statuses, from the contract it shares with its twin. */
   readonly helpers: HelperLayouts;
   readonly probe: typeof PROBE_STATUSES;
@@ -74,6 +76,8 @@ interface StepView {
 }
 
 export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): ScriptView {
+  const copyCheckHelper = usesCommand(plan, 'check-copy');
+  const copyHelper = usesCommand(plan, 'copy');
   return {
     version: plan.polyarchivVersion,
     regenerate: commentText(plan.regenerate),
@@ -105,13 +109,14 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     failedSkips: plan.skipped.some((s) => s.failed) ? '1' : '0',
     configCheck: [plan.configDir, ...plan.inputs.flatMap((i) => [i.file, i.sha256])].map(shellWord).join(' '),
     reloadHelper: usesCommand(plan, 'dir-reload'),
-    copyCheckHelper: usesCommand(plan, 'check-copy'),
+    copyCheckHelper,
     confirmHelper: usesCommand(plan, 'confirm'),
     dovecotHelper: usesCommand(plan, 'align-mailboxes'),
     ifChangedHelper: usesCommand(plan, 'exec-if-changed'),
     resticHelper: usesCommand(plan, 'restic-init'),
     resticMissing: resticMissingLayout(),
-    copyHelper: usesCommand(plan, 'copy'),
+    copyHelper,
+    copyStatsHelper: copyCheckHelper || copyHelper,
     gitlabHelper: usesCommand(plan, 'gitlab-project'),
     helpers: helperLayouts(),
     probe: PROBE_STATUSES,

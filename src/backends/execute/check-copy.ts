@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import type { CopyCheckCommand, Word } from '../../graph/command.js';
+import { HELPERS } from '../helper-contracts.js';
 import { copyStats } from './copy-stats.js';
 import { type RunContext, spawnProblem, wordOf } from './run-exec.js';
 
@@ -12,7 +13,7 @@ export function checkCopy(command: CopyCheckCommand, ctx: RunContext, say: (line
   if (incoming.status !== 0) {
     say(`  cannot measure what ${command.what} would receive:`);
     process.stderr.write(incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
-    return 1;
+    return HELPERS.checkCopy.statuses.refused;
   }
   const now = copyStats(incoming.output);
   const old = copyStats(dryRun(command.previous, ctx).output);
@@ -23,16 +24,17 @@ export function checkCopy(command: CopyCheckCommand, ctx: RunContext, say: (line
     else if (now.files * 100 < old.files * (100 - percent) || now.bytes * 100 < old.bytes * (100 - percent))
       problem = `would shrink by more than ${percent}% (max_shrink_percent)`;
   }
-  if (problem === undefined) return 0;
+  const { accepted } = HELPERS.checkCopy.statuses;
+  if (problem === undefined) return accepted;
   say(
     `  ${command.what} ${problem}: ${old.files} files (${old.bytes} bytes) now, ${now.files} files (${now.bytes} bytes) incoming`,
   );
   if (command.allowShrink) {
     say('  accepted: --allow-shrink');
-    return 0;
+    return accepted;
   }
   say('  refused: nothing was changed; run with --allow-shrink if this is expected');
-  return 1;
+  return HELPERS.checkCopy.statuses.refused;
 }
 
 function dryRun(argv: readonly Word[], ctx: RunContext): { status: number; output: string } {

@@ -1,28 +1,20 @@
 import type { CopyFigures } from '../../graph/command.js';
 
 /**
- * Regular files, their bytes and the entries (the top directory counts as one) an rsync --stats
- * reports; zeros when it printed none. Twin of polyarchiv_copy_figures (helpers-copy.hbs).
- */
-export function rsyncStats(output: string): CopyFigures & { entries: number } {
-  const entries = /Number of files: (\d+)/.exec(output)?.[1];
-  const files = /Number of files: \d+ \([^)]*reg: (\d+)/.exec(output)?.[1];
-  const bytes = /Total file size: (\d+) bytes/.exec(output)?.[1];
-  return { files: Number(files ?? 0), bytes: Number(bytes ?? 0), entries: Number(entries ?? 0) };
-}
-
-/**
- * Regular files and total bytes an rsync dry run's --stats reports, else those of an archive's
- * `tar -tv` listing (regular files and hard links, the bytes of the regular ones); zeros when
+ * What a copy would receive or received: regular files, their bytes and the entries (the top
+ * directory counts as one) an rsync --stats reports, else those of an archive's `tar -tv` listing
+ * (regular files and hard links, the bytes of the regular ones; no entries counted); zeros when
  * there are none (a directory or an archive that does not exist yet). Twin of
- * polyarchiv_copy_stats (helpers-check-copy.hbs).
+ * polyarchiv_copy_stats (helpers-copy-stats.hbs).
  */
-export function copyStats(output: string): CopyFigures {
-  if (/Number of files: \d+ \([^)]*reg: \d+|Total file size: \d+ bytes/.test(output)) {
-    const { files, bytes } = rsyncStats(output);
-    return { files, bytes };
+export function copyStats(output: string): CopyFigures & { entries: number } {
+  const entries = /Number of files: (\d+)/.exec(output)?.[1];
+  const bytes = /Total file size: (\d+) bytes/.exec(output)?.[1];
+  if (entries !== undefined || bytes !== undefined) {
+    const files = /Number of files: \d+ \([^)]*reg: (\d+)/.exec(output)?.[1];
+    return { files: Number(files ?? 0), bytes: Number(bytes ?? 0), entries: Number(entries ?? 0) };
   }
-  const listed = { files: 0, bytes: 0 };
+  const listed = { files: 0, bytes: 0, entries: 0 };
   for (const line of output.split('\n')) {
     const entry = /^[-h]\S*\s+\S+\s+(\d+)\s/.exec(line);
     if (entry === null) continue;

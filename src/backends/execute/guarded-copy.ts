@@ -1,5 +1,6 @@
 import type { CopyCommand, CopyFigures, Word } from '../../graph/command.js';
-import { rsyncStats } from './copy-stats.js';
+import { HELPERS } from '../helper-contracts.js';
+import { copyStats } from './copy-stats.js';
 import { type RunContext, runExec } from './run-exec.js';
 
 /**
@@ -19,7 +20,7 @@ export async function guardedCopy(
     // A target that cannot be measured is judged by nothing: the copy itself will say why.
     const previous = await capture(command.previous, ctx, 'both');
     if (previous.status === 0) {
-      const stats = rsyncStats(previous.output);
+      const stats = copyStats(previous.output);
       old = stats;
       if (stats.entries <= 1) copy = command.firstCopy;
     }
@@ -31,9 +32,9 @@ export async function guardedCopy(
     if (incoming.status !== 0) {
       say(`  cannot measure what ${command.what} would receive:`);
       process.stderr.write(incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
-      return 1;
+      return HELPERS.copy.statuses.refused;
     }
-    now = rsyncStats(incoming.output);
+    now = copyStats(incoming.output);
     const percent = command.maxShrinkPercent;
     if (now.files === 0) problem = 'would become empty';
     else if (now.files * 100 < old.files * (100 - percent) || now.bytes * 100 < old.bytes * (100 - percent))
@@ -45,17 +46,17 @@ export async function guardedCopy(
     );
     if (!command.allowShrink) {
       say('  refused: nothing was changed; run with --allow-shrink if this is expected');
-      return 1;
+      return HELPERS.copy.statuses.refused;
     }
     say('  accepted: --allow-shrink');
   }
   const done = await capture(copy, ctx, 'stdout');
   if (done.status !== 0) return done.status;
   if (command.figuresKey !== undefined) {
-    const { files, bytes } = rsyncStats(done.output);
+    const { files, bytes } = copyStats(done.output);
     ctx.copyFigures?.push(`${command.figuresKey}:{"files":${files},"bytes":${bytes}}`);
   }
-  return 0;
+  return HELPERS.copy.statuses.copied;
 }
 
 /**
