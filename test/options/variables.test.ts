@@ -118,6 +118,23 @@ describe('timeVariables', () => {
     expect([t.z, t.Z, t.H, t.j, t.U, t.W]).toEqual(['+0200', 'CEST', '09', '195', '28', '28']);
   });
 
+  it.each([
+    ['UTC', '2026-02-01T10:00:00Z'],
+    ['Etc/UTC', '2026-02-02T10:00:00Z'],
+  ])('names the zone %s UTC, as Intl does', (zone, iso) => {
+    const pinned = process.env.TZ;
+    process.env.TZ = zone;
+    try {
+      const date = new Date(iso);
+      const intl = new Intl.DateTimeFormat('en-GB', { timeZoneName: 'short' })
+        .formatToParts(date)
+        .find((part) => part.type === 'timeZoneName')?.value;
+      expect(timeVariables(date).Z).toBe(intl);
+    } finally {
+      process.env.TZ = pinned;
+    }
+  });
+
   // Expected values from Python's strftime for the same naive local times.
   it.each([
     ['2026-01-04T13:00:00+01:00', '004', '01', '00', '01', 'PM', '0', 'Sun Jan  4 13:00:00 2026', '01/04/26'],
