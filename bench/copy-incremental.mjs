@@ -1,8 +1,10 @@
 // The copy steps against the same rsync commands run by hand: a first full run and an
 // incremental run (1% of the files changed) of one local_files source and a local synchronize
-// mirror. Two baselines: plain `rsync -a --delete` (-H for the mirror), and the very rsync
-// commands polyarchiv runs (xattrs, ACLs, updates held back), by hand: the gap to the first is what
-// the guarantees cost, the gap to the second what polyarchiv itself adds (node, plan, guard, state).
+// mirror. Three baselines: plain `rsync -a --delete` (-H for the mirror); the very rsync
+// commands polyarchiv runs (xattrs, ACLs, updates held back), by hand; and those with the guard's
+// dry run of each incoming side before its copy (what an incremental run measures) and the flush
+// after it, by hand. The gap to the first is what the guarantees cost, to the last what
+// polyarchiv itself adds (node, planning, locks, state files).
 // Prints figures and ratios; asserts nothing (timings depend on the machine).
 // Usage: node bench/copy-incremental.mjs [FILES] [BYTES_PER_FILE] [ROUNDS]  (after npm run build)
 import { spawnSync } from 'node:child_process';
@@ -11,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { holdingDir, rsyncArgv } from '../dist/graph/build-commands.js';
+import { buildCommands, holdingDir, rsyncArgv } from '../dist/graph/build-commands.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const files = Number(process.argv[2] ?? 10_000);
@@ -63,12 +65,18 @@ function byHand() {
   );
 }
 
-/** The copies polyarchiv runs, with their holding directories; the first holds nothing back. */
-function sameOptions(first) {
+/**
+ * The copies polyarchiv runs, with their holding directories; the first holds nothing back. With
+ * `guarded`, each copy after the guard's dry run of its incoming side (as when figures are recorded)
+ * and followed by the flush of its filesystem, as polyarchiv runs them.
+ */
+function sameOptions(first, guarded = false) {
+  const dir = join(root, guarded ? 'guarded' : 'same');
   let seconds = 0;
   const copy = (from, to, hardLinks) => {
     mkdirSync(holdingDir(to), { recursive: true });
     const spec = {
+      kind: 'rsync',
       from,
       to,
       deleteExtraneous: true,
@@ -78,11 +86,20 @@ function sameOptions(first) {
       metadata: { xattrs: true, acls: true },
       filters: [],
     };
+    if (guarded) {
+      const recorded = { [to]: { files: 1, bytes: 1 } };
+      const [judged] = buildCommands(spec, {}, { copyFigures: recorded });
+      const [tool, ...args] = judged.incoming.map((word) =>
+        typeof word === 'string' ? word : join(root, 'measure'),
+      );
+      seconds += timed(tool, args);
+    }
     const [tool, ...args] = rsyncArgv(spec, 'ssh', !first);
     seconds += timed(tool, args);
+    if (guarded) seconds += timed('sync', ['-f', '--', to]);
   };
-  copy(data, join(root, 'same/copy'), false);
-  copy(join(root, 'same/copy'), join(root, 'same/mirror'), true);
+  copy(data, join(dir, 'copy'), false);
+  copy(join(dir, 'copy'), join(dir, 'mirror'), true);
   return seconds;
 }
 
@@ -99,27 +116,27 @@ writeFileSync(
 const polyarchiv = () => timed(process.execPath, [CLI, 'backup', '-q', '-C', config]);
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const row = (what, ours, hand, same, goal) => {
+const row = (what, ours, hand, same, guarded, goal) => {
+  const ratio = (base) => `${base.toFixed(3).padStart(8)} s | ${(ours / base).toFixed(2).padStart(5)}x`;
   console.log(
-    `${what.padEnd(30)} | ${ours.toFixed(3).padStart(8)} s | ${hand.toFixed(3).padStart(8)} s | ${(ours / hand).toFixed(2).padStart(5)}x | <= ${goal}x | ${same.toFixed(3).padStart(8)} s | ${(ours / same).toFixed(2).padStart(5)}x`,
+    `${what.padEnd(30)} | ${ours.toFixed(3).padStart(8)} s | ${ratio(hand)} | <= ${goal}x | ${ratio(same)} | ${ratio(guarded)}`,
   );
   console.log(
-    `ratio: ${what} = ${(ours / hand).toFixed(2)}x rsync -a by hand (goal <= ${goal}x), ${(ours / same).toFixed(2)}x the same rsync commands by hand`,
+    `ratio: ${what} = ${(ours / hand).toFixed(2)}x rsync -a by hand (goal <= ${goal}x), ${(ours / same).toFixed(2)}x the same rsync commands by hand, ${(ours / guarded).toFixed(2)}x those with the guard's dry runs and flushes`,
   );
 };
 
-/** Medians of rounds of the three, each round after `before`. */
-function rounds3(before) {
-  const ours = [];
-  const hand = [];
-  const same = [];
+/** Medians of rounds of the four, each round after `before`. */
+function rounds4(before) {
+  const runs = [[], [], [], []];
   for (let r = 0; r < rounds; r++) {
     before();
-    hand.push(byHand());
-    same.push(sameOptions(false));
-    ours.push(polyarchiv());
+    runs[1].push(byHand());
+    runs[2].push(sameOptions(false));
+    runs[3].push(sameOptions(false, true));
+    runs[0].push(polyarchiv());
   }
-  return [median(ours), median(hand), median(same)];
+  return runs.map(median);
 }
 
 try {
@@ -128,19 +145,22 @@ try {
     `copy steps: ${files} files of ${size} bytes, one local_files source and a local synchronize mirror`,
   );
   console.log(
-    'run                            | polyarchiv | rsync -a by hand | ratio | goal    | same rsync commands by hand | ratio',
+    "run                            | polyarchiv | rsync -a by hand | ratio | goal    | same rsync commands by hand | ratio | with dry runs and flushes | ratio",
   );
   const full = [[], [], []];
   for (let r = 0; r < 3; r++) {
-    for (const dir of ['hand', 'same', 'collect', 'mirror'])
+    for (const dir of ['hand', 'same', 'guarded', 'collect', 'mirror'])
       rmSync(join(root, dir), { recursive: true, force: true });
     full[1].push(byHand());
     full[2].push(sameOptions(true));
+    sameOptions(true, true);
     full[0].push(polyarchiv());
   }
-  row('first full run (median of 3)', ...full.map(median), 1.1);
-  row(`incremental (1%, median of ${rounds})`, ...rounds3(changeOnePercent), 1.3);
-  row(`nothing changed (median of ${rounds})`, ...rounds3(() => {}), 1.3);
+  // A first run has no figures to judge against: no dry run either.
+  const [ours, hand, same] = full.map(median);
+  row('first full run (median of 3)', ours, hand, same, same, 1.1);
+  row(`incremental (1%, median of ${rounds})`, ...rounds4(changeOnePercent), 1.3);
+  row(`nothing changed (median of ${rounds})`, ...rounds4(() => {}), 1.3);
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
