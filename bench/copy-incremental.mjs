@@ -145,7 +145,7 @@ try {
     `copy steps: ${files} files of ${size} bytes, one local_files source and a local synchronize mirror`,
   );
   console.log(
-    "run                            | polyarchiv | rsync -a by hand | ratio | goal    | same rsync commands by hand | ratio | with dry runs and flushes | ratio",
+    'run                            | polyarchiv | rsync -a by hand | ratio | goal    | same rsync commands by hand | ratio | with dry runs and flushes | ratio',
   );
   const full = [[], [], []];
   for (let r = 0; r < 3; r++) {
