@@ -4,6 +4,7 @@ import { gitlabBackupPoint } from './backup/gitlab.js';
 import { restic } from './backup/restic.js';
 import { rollingArchive } from './backup/rolling-archive.js';
 import { synchronize } from './backup/synchronize.js';
+import { archiveCollectPoint } from './collect/archive.js';
 import { filesCollectPoint } from './collect/files.js';
 import { gitCollectPoint } from './collect/git.js';
 import type { Engine, Role } from './engine.js';
@@ -24,6 +25,7 @@ export const ENGINES: readonly Engine[] = [
   dovecot,
   filesCollectPoint,
   gitCollectPoint,
+  archiveCollectPoint,
   synchronize,
   archive,
   gitBackupPoint,
