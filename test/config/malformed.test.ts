@@ -12,7 +12,7 @@ describe('engines', () => {
 
   it('lists the available engines when no name is close', () => {
     expect(errorsOf({ 'site.collect': '[point]\nengine=zzzzzzzz\nlocal_path=/srv/cp\n' })).toEqual([
-      "error: unknown collect point engine 'zzzzzzzz' (available: files, git)\n  at site.collect:2 [point]",
+      "error: unknown collect point engine 'zzzzzzzz' (available: files, git, archive)\n  at site.collect:2 [point]",
     ]);
   });
 
