@@ -58,6 +58,8 @@ polyarchiv_arguments='--jobs N and -q'
 polyarchiv_signal=''
 polyarchiv_unit_file=''
 polyarchiv_unit_lock=''
+# When the running unit started (Unix seconds): its record's last_duration counts from here.
+polyarchiv_unit_started=0
 polyarchiv_current_step=''
 polyarchiv_cause=''
 
@@ -228,8 +230,9 @@ polyarchiv_publish() {
 # Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
 # COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0 ended
   now=$(date +%Y-%m-%dT%H:%M:%S)
+  printf -v ended '%(%s)T' -1
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
       size=${size%%[[:space:]]*}
@@ -238,6 +241,7 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//"@@POLYARCHIV_DURATION@@"/"$((ended - polyarchiv_unit_started))"}
   state=${state//'"@@POLYARCHIV_COPIES@@"'/"{${copies//$'\n'/,}}"}
   state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
@@ -435,6 +439,7 @@ polyarchiv_run_unit() {
   set +e
   trap 'polyarchiv_signal=INT' INT
   trap 'polyarchiv_signal=TERM' TERM
+  printf -v polyarchiv_unit_started '%(%s)T' -1
   polyarchiv_unit_file=${polyarchiv_work}/${polyarchiv_fns[i]}
   polyarchiv_unit_lock=${polyarchiv_locks[i]}
   polyarchiv_unit_name=${unit}
@@ -743,13 +748,13 @@ unit_2_backup_mirror_site() {
 polyarchiv_check_config test/fixtures/archive-collect/config site.collect 414d25cb967b145fc907628e09ddc33a8871f760cc4201d4fbb64fa1cf7c94b9 mirror.backup 77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc
 polyarchiv_unit collect:site unit_1_collect_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"011dee59c874dce0801ede99a039663c7c69eafecdfba4a4852b3e1a234888e4","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"011dee59c874dce0801ede99a039663c7c69eafecdfba4a4852b3e1a234888e4","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"011dee59c874dce0801ede99a039663c7c69eafecdfba4a4852b3e1a234888e4","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"011dee59c874dce0801ede99a039663c7c69eafecdfba4a4852b3e1a234888e4","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   /var/lib/polyarchiv-fixture/collect/site/archives ''
 polyarchiv_unit backup:mirror/site unit_2_backup_mirror_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"011dee59c874dce0801ede99a039663c7c69eafecdfba4a4852b3e1a234888e4","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"011dee59c874dce0801ede99a039663c7c69eafecdfba4a4852b3e1a234888e4","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"011dee59c874dce0801ede99a039663c7c69eafecdfba4a4852b3e1a234888e4","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"011dee59c874dce0801ede99a039663c7c69eafecdfba4a4852b3e1a234888e4","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:site
 polyarchiv_main 0 "$@"
