@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveTools } from '../helpers/tools.js';
 import { freePort } from './postgresql.js';
+import { serverLog } from './sshd.js';
 
 /**
  * git's smart HTTP for the tests: lighttpd on a free loopback port runs `git http-backend` as a
@@ -64,14 +65,14 @@ export async function startGitHttp(): Promise<GitHttpServer> {
     ].join('\n'),
   );
   // -D: the test owns the process.
-  const child: ChildProcess = spawn(LIGHTTPD, ['-D', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let output = '';
-  child.stderr?.on('data', (d) => {
-    output += d;
+  const stderr = serverLog(dir, 'stderr.log');
+  const child: ChildProcess = spawn(LIGHTTPD, ['-D', '-f', config], {
+    stdio: ['ignore', 'ignore', stderr.fd],
   });
+  closeSync(stderr.fd);
   const log = () => {
     const file = join(dir, 'error.log');
-    return output + (existsSync(file) ? readFileSync(file, 'utf8') : '');
+    return stderr.read() + (existsSync(file) ? readFileSync(file, 'utf8') : '');
   };
   await waitForPort(port, child, log);
   return {

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { closeSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './postgresql.js';
-import { destroyServer, stopChild, waitForPort } from './sshd.js';
+import { destroyServer, serverLog, stopChild, waitForPort } from './sshd.js';
 
 /**
  * restic's REST protocol served by `rclone serve restic` from a temporary directory, on a free
@@ -23,20 +23,18 @@ export interface ResticRestServer {
 export async function startResticRestServer(): Promise<ResticRestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-rclone-restic-'));
   const port = await freePort();
-  let output = '';
+  const output = serverLog(dir, 'rclone.log');
   let child: ChildProcess | undefined = spawn(
     'rclone',
     ['serve', 'restic', '--addr', `127.0.0.1:${port}`, '--config', '/dev/null', join(dir, 'repos')],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', output.fd] },
   );
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
+  closeSync(output.fd);
   const server: ResticRestServer = {
     dir,
     port,
     url: (name) => `rest:http://127.0.0.1:${port}/${name}`,
-    log: () => output,
+    log: output.read,
     async stop() {
       const running = child;
       child = undefined;
@@ -44,6 +42,6 @@ export async function startResticRestServer(): Promise<ResticRestServer> {
     },
     destroy: () => destroyServer(server, dir),
   };
-  await waitForPort(port, child, () => output);
+  await waitForPort(port, child, output.read);
   return server;
 }

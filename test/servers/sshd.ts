@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ export interface SshServer {
   readonly wrongKey: string;
   /** ssh_options for polyarchiv: the host key is pinned through a generated known_hosts file. */
   readonly sshOptions: string;
-  /** What sshd printed (it logs to stderr with -e), for failure messages. */
+  /** What sshd logged (to a file of its directory, with -E), for failure messages. */
   log(): string;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -69,22 +69,20 @@ export async function startSshd(): Promise<SshServer> {
     ].join('\n'),
   );
   let child: ChildProcess | undefined;
-  let output = '';
+  const logFile = join(dir, 'sshd.log');
+  const output = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   const server: SshServer = {
     dir,
     port,
     clientKey,
     wrongKey,
     sshOptions: `-o StrictHostKeyChecking=yes -o UserKnownHostsFile=${join(dir, 'known_hosts')}`,
-    log: () => output,
+    log: output,
     async start() {
-      // -D: stay in the foreground, so that the test owns the process; -e: log to stderr.
-      const started = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-      started.stderr?.on('data', (d) => {
-        output += d;
-      });
+      // -D: stay in the foreground, so that the test owns the process; -E: log to a file (see serverLog).
+      const started = spawn(SSHD, ['-D', '-E', logFile, '-f', config], { stdio: 'ignore' });
       child = started;
-      await waitForPort(port, started, () => output);
+      await waitForPort(port, started, output);
     },
     async stop() {
       const running = child;
@@ -127,6 +125,17 @@ export async function destroyServer(server: { stop(): Promise<void> }, dir: stri
 }
 
 /** Resolves once the port accepts connections; rejects if the server exits or after 10 s. */
+/**
+ * A server's log, written to a file of its directory. Never a pipe: while a test blocks in
+ * spawnSync, nothing drains a pipe, and a server that logs each connection would fill it and stop
+ * in the middle of a transfer.
+ */
+export function serverLog(dir: string, name: string): { readonly fd: number; read(): string } {
+  const file = join(dir, name);
+  const fd = openSync(file, 'a');
+  return { fd, read: () => (existsSync(file) ? readFileSync(file, 'utf8') : '') };
+}
+
 export async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
