@@ -29,7 +29,7 @@ export function backupSecret(bp: BoundBackupPoint, option: string): string {
 
 /** The secret of a URL option's password, for one (backup point, collect point) pair. */
 export function urlPasswordSecret(bp: BoundBackupPoint, option: string): string {
-  return secretName(bp.name, bp.collectPoint, `${option}_password`);
+  return backupSecret(bp, `${option}_password`);
 }
 
 export interface SecretOption {

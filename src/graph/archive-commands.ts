@@ -1,9 +1,6 @@
 import type { Compression, PackSpec, UnpackSpec } from './action.js';
-import type { Command } from './command.js';
+import type { Command, ToolPaths } from './command.js';
 import { HOLDING_DIR } from './holding-dir.js';
-
-/** Executable paths from `[global]`, keyed by tool name (`tar`, `gzip`, `xz`...). */
-type ToolPaths = Readonly<Record<string, string>>;
 
 /**
  * Each compressor reads standard input and writes standard output. gzip's `-n` leaves out a name

@@ -1,6 +1,6 @@
 import { type Action, assertNever, type PackSpec, type RsyncSpec, type ToolRun } from './action.js';
 import { archiveListing, packCommands, unpackCommands } from './archive-commands.js';
-import type { Command, CopyFigures, ExecCommand, Word } from './command.js';
+import type { Command, CopyFigures, ExecCommand, ToolPaths, Word } from './command.js';
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
@@ -17,8 +17,7 @@ import {
   rsyncRemoteShell,
 } from './transport-commands.js';
 
-/** Executable paths from `[global]` (`rsync_executable`...), keyed by tool name. */
-export type ToolPaths = Readonly<Record<string, string>>;
+export type { ToolPaths } from './command.js';
 
 /** How a run treats suspicious copies: `--allow-shrink` accepts them. */
 export interface CommandOptions {

@@ -23,6 +23,9 @@ export type Command =
  * One argv word: literal text, or a path in the run's private work directory (created mode 0700
  * by each backend, removed when the run ends), optionally after a prefix such as `--option=`.
  */
+/** Executable paths from `[global]` (`rsync_executable`...), keyed by tool name. */
+export type ToolPaths = Readonly<Record<string, string>>;
+
 export type Word = string | WorkFileWord;
 
 export interface WorkFileWord {

@@ -1,8 +1,5 @@
 import type { GitFetchSpec, GitPushSpec, GitRemoteSpec } from './action.js';
-import type { Command, EnvValue, Word } from './command.js';
-
-/** Executable paths from `[global]`, keyed by tool name (`git`, `ssh`). */
-type ToolPaths = Readonly<Record<string, string>>;
+import type { Command, EnvValue, ToolPaths, Word } from './command.js';
 
 /** The variable through which the credential helper receives the http(s) password. */
 export const GIT_PASSWORD_VARIABLE = 'POLYARCHIV_GIT_PASSWORD';

@@ -1,8 +1,5 @@
 import type { GitlabProjectSpec } from './action.js';
-import type { Command, Word } from './command.js';
-
-/** Executable paths from `[global]`, keyed by tool name (`curl`). */
-type ToolPaths = Readonly<Record<string, string>>;
+import type { Command, ToolPaths, Word } from './command.js';
 
 const TOKEN_FILE = 'gitlab-token';
 const ANSWER_FILE = 'gitlab-answer';

@@ -5,10 +5,7 @@ import type {
   ResticRepository,
   ResticRestoreSpec,
 } from './action.js';
-import type { Command, EnvValue, ExecCommand, Word } from './command.js';
-
-/** Executable paths from `[global]`, keyed by tool name (`restic`). */
-type ToolPaths = Readonly<Record<string, string>>;
+import type { Command, EnvValue, ExecCommand, ToolPaths, Word } from './command.js';
 
 /**
  * A count restic 0.14 takes for "every period": it reads -1 as a count of zero periods and then

@@ -1,9 +1,6 @@
 import type { GetFileSpec, PutFileSpec, SshTransport, Transport } from './action.js';
-import type { Command } from './command.js';
+import type { Command, ToolPaths } from './command.js';
 import { shCommand } from './git-commands.js';
-
-/** Executable paths from `[global]`, keyed by tool name (`rsync`, `ssh`). */
-type ToolPaths = Readonly<Record<string, string>>;
 
 /**
  * The upload writes the hidden partial in place (`--inplace`: no temporary name of rsync's own is
@@ -15,21 +12,13 @@ type ToolPaths = Readonly<Record<string, string>>;
 export function putFileCommands(spec: PutFileSpec, tools: ToolPaths): Command[] {
   const transport = spec.transport;
   return [
-    {
-      kind: 'exec',
-      argv: [
-        tools.rsync ?? 'rsync',
-        '-p',
-        '-t',
-        ...rsyncShell(transport, tools),
-        '--mkpath',
-        '--inplace',
-        '--fsync',
-        '--',
-        spec.file,
-        `${transport.host}:${spec.partial}`,
-      ],
-    },
+    rsyncFile(
+      transport,
+      tools,
+      ['--mkpath', '--inplace', '--fsync'],
+      spec.file,
+      `${transport.host}:${spec.partial}`,
+    ),
     remoteCommand(transport, ['mv', '-f', '--', spec.partial, spec.remote], tools, [
       'sync',
       '-f',
@@ -46,20 +35,7 @@ export function putFileCommands(spec: PutFileSpec, tools: ToolPaths): Command[] 
 /** The remote file copied into a temporary name beside `file` by rsync, renamed in when whole. */
 export function getFileCommands(spec: GetFileSpec, tools: ToolPaths): Command[] {
   const transport = spec.transport;
-  return [
-    {
-      kind: 'exec',
-      argv: [
-        tools.rsync ?? 'rsync',
-        '-p',
-        '-t',
-        ...rsyncShell(transport, tools),
-        '--',
-        `${transport.host}:${spec.remote}`,
-        spec.file,
-      ],
-    },
-  ];
+  return [rsyncFile(transport, tools, [], `${transport.host}:${spec.remote}`, spec.file)];
 }
 
 /** `rm -f` of a file on the transport's host: one already gone is not a failure. */
@@ -67,9 +43,22 @@ export function deleteRemoteCommands(transport: Transport, path: string, tools: 
   return [remoteCommand(transport, ['rm', '-f', '--', path], tools)];
 }
 
-/** `-e` and `-s`: ssh's words quoted for rsync's own splitting, the paths kept from the remote shell. */
-function rsyncShell(transport: SshTransport, tools: ToolPaths): string[] {
-  return ['-e', rsyncRemoteShell([tools.ssh ?? 'ssh', ...transport.sshArgs]), '-s'];
+/**
+ * One file copied by rsync with its mode and time, through ssh (`-e`: ssh's words quoted for
+ * rsync's own splitting; `-s`: the paths kept from the remote shell).
+ */
+function rsyncFile(
+  transport: SshTransport,
+  tools: ToolPaths,
+  flags: readonly string[],
+  from: string,
+  to: string,
+): Command {
+  const shell = rsyncRemoteShell([tools.ssh ?? 'ssh', ...transport.sshArgs]);
+  return {
+    kind: 'exec',
+    argv: [tools.rsync ?? 'rsync', '-p', '-t', '-e', shell, '-s', ...flags, '--', from, to],
+  };
 }
 
 /**

@@ -191,15 +191,20 @@ export function nextStateTemplates(
   };
   // total_size and last_duration are JSON numbers and copies an object: their placeholders stand unquoted.
   const duration = { last_duration: DURATION_PLACEHOLDER };
-  let onSuccess = JSON.stringify({
+  const onSuccess = {
     ...success,
     ...(measured ? { total_size: SIZE_PLACEHOLDER } : {}),
     ...(copies ? { copies: COPIES_PLACEHOLDER } : {}),
     ...duration,
-  });
-  if (measured) onSuccess = onSuccess.replace(`"${SIZE_PLACEHOLDER}"`, SIZE_PLACEHOLDER);
-  const unquote = (text: string) => text.replace(`"${DURATION_PLACEHOLDER}"`, DURATION_PLACEHOLDER);
-  return { onSuccess: unquote(onSuccess), onFailure: unquote(JSON.stringify({ ...failure, ...duration })) };
+  };
+  return { onSuccess: templateText(onSuccess), onFailure: templateText({ ...failure, ...duration }) };
+}
+
+/** A state as template text, its number placeholders unquoted. */
+function templateText(state: object): string {
+  return JSON.stringify(state)
+    .replace(`"${SIZE_PLACEHOLDER}"`, SIZE_PLACEHOLDER)
+    .replace(`"${DURATION_PLACEHOLDER}"`, DURATION_PLACEHOLDER);
 }
 
 /** When the run started and when its outcome is recorded, formatted with `formatTimestamp`. */

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import type { Plan } from '../../planner/plan.js';
-import { GITLAB_ANSWERS, helperLayouts, PROBE_STATUSES } from '../helper-contracts.js';
-import { resticMissingLayout, scriptView, unitView } from './view-model.js';
+import { helperPartialsView, scriptView, unitView } from './view-model.js';
 
 const TEMPLATES = new URL('../../../templates/', import.meta.url);
 const OPTIONS = { noEscape: true, strict: true } as const;
@@ -37,15 +36,7 @@ function templates(): Templates {
  */
 export function renderHelperFile(name: string): string {
   const text = readFileSync(new URL(`partials/${name}`, TEMPLATES), 'utf8');
-  return Handlebars.create().compile(
-    text,
-    OPTIONS,
-  )({
-    helpers: helperLayouts(),
-    probe: PROBE_STATUSES,
-    resticMissing: resticMissingLayout(),
-    gitlab: GITLAB_ANSWERS,
-  });
+  return Handlebars.create().compile(text, OPTIONS)(helperPartialsView());
 }
 
 /** The plan as a bash script: byte-identical for identical plans. */

@@ -114,12 +114,19 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     dovecotHelper: usesCommand(plan, 'align-mailboxes'),
     ifChangedHelper: usesCommand(plan, 'exec-if-changed'),
     resticHelper: usesCommand(plan, 'restic-init'),
-    resticMissing: resticMissingLayout(),
     copyHelper,
     copyStatsHelper: copyCheckHelper || copyHelper,
     gitlabHelper: usesCommand(plan, 'gitlab-project'),
+    ...helperPartialsView(),
+  };
+}
+
+/** What the helper partials read, in a script and in a partial rendered on its own (twin tests). */
+export function helperPartialsView(): Pick<ScriptView, 'helpers' | 'probe' | 'resticMissing' | 'gitlab'> {
+  return {
     helpers: helperLayouts(),
     probe: PROBE_STATUSES,
+    resticMissing: resticMissingLayout(),
     gitlab: GITLAB_ANSWERS,
   };
 }
