@@ -46,6 +46,7 @@ declare -A package_of=(
   [systemd-analyze]=systemd
   [restic]=restic
   [rclone]=rclone
+  [jq]=jq
 )
 runtime_tools=(rsync flock sha256sum sync)
 # The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd, lighttpd
@@ -54,12 +55,13 @@ runtime_tools=(rsync flock sha256sum sync)
 # sets extended attributes and ACLs to check that copies keep them; it packs and restores archives
 # with every compressor, and the benchmark compares pigz with gzip. promtool validates the
 # metrics of check --format prometheus, systemd-analyze the units of schedule --systemd. restic backs
-# up to local, sftp: and rest: repositories, the last served by rclone serve restic.
+# up to local, sftp: and rest: repositories, the last served by rclone serve restic; a script that
+# restores a restic snapshot of a given time reads restic's list of snapshots with jq.
 test_tools=("${runtime_tools[@]}" shellcheck git curl ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
   mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
   /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests
   faketime strace mountpoint script tar gzip bzip2 xz zstd pigz lbzip2 promtool /usr/sbin/lighttpd
-  systemd-analyze restic rclone)
+  systemd-analyze restic rclone jq)
 
 if [[ ${1:-test} == runtime ]]; then
   tools=("${runtime_tools[@]}")

@@ -134,6 +134,12 @@ export const HELPERS = {
     tools: [],
     statuses: { ready: 0 },
   },
+  resticRestoreAt: {
+    name: 'polyarchiv_restic_restore_at',
+    args: [word('not_after'), word('none'), argv('list'), argv('parse'), rest('restore')],
+    tools: [],
+    statuses: { restored: 0, none: 1 },
+  },
   gitlabProject: {
     name: 'polyarchiv_gitlab_project',
     args: [

@@ -58,6 +58,12 @@ export interface BackupEngine extends EngineInfo {
    * of its state); absent: one copy, of the last success.
    */
   readonly copies?: (recorded: unknown) => readonly Date[];
+  /**
+   * Its restore finds the copy when it runs (restic lists its snapshots): chosen with --from, it
+   * restores with --at even when none of the copies it recorded is that old (a state file lost
+   * with the machine); the run fails, changing nothing, when the repository holds none either.
+   */
+  readonly copyFoundAtRun?: boolean;
   /** The local directory it replaces, for the overlap checks; undefined for remote targets. */
   readonly location?: (options: OptionValues) => string | undefined;
   /**

@@ -95,11 +95,15 @@ export interface ResticForgetSpec {
   readonly keep: ResticKeep;
 }
 
-/** The newest snapshot tagged `tag` restored into `into`, an empty directory. */
+/**
+ * The newest snapshot tagged `tag` restored into `into`, an empty directory; with `at` (a
+ * timestamp, `--at`), the newest one taken at or before it, which the run finds in the repository.
+ */
 export interface ResticRestoreSpec {
   readonly repository: ResticRepository;
   readonly tag: string;
   readonly into: string;
+  readonly at?: string;
 }
 
 /**

@@ -17,6 +17,7 @@ export type Command =
   | MailboxAlignCommand
   | ExecIfChangedCommand
   | ResticInitCommand
+  | ResticRestoreAtCommand
   | GitlabProjectCommand;
 
 /**
@@ -262,6 +263,24 @@ export interface ResticInitCommand {
 }
 
 /**
+ * The newest snapshot not after `notAfter` (seconds since the epoch; a snapshot's time is counted
+ * in whole seconds) restored: `list` (`restic snapshots --json`) prints the snapshots, `parse`
+ * (jq) reads that JSON into `SECONDS<TAB>ID<TAB>TIME` lines, the newest one not after `notAfter`
+ * is chosen (of equal times, the one listed last), and `restore` runs with its id as last word.
+ * When none is, `none` is said and the command fails, restoring nothing. `list` and `restore` run
+ * with `env` added to the inherited environment.
+ */
+export interface ResticRestoreAtCommand {
+  readonly kind: 'restic-restore-at';
+  readonly notAfter: number;
+  readonly list: readonly Word[];
+  readonly parse: readonly Word[];
+  readonly restore: readonly Word[];
+  readonly env: Readonly<Record<string, EnvValue>>;
+  readonly none: string;
+}
+
+/**
  * A GitLab project created when missing, through three curl requests that each print the HTTP
  * status of their answer: `find` (the project: 200 exists, 404 missing), `namespace` (its
  * namespace, whose answer is written to `answer`: 200 gives the id) and `create` (201 created),
@@ -310,6 +329,8 @@ export function toolsOf(command: Command): string[] {
       return [...argvTools(command.probe), ...argvTools(command.run)];
     case 'restic-init':
       return argvTools(command.init);
+    case 'restic-restore-at':
+      return [...argvTools(command.list), ...argvTools(command.parse)];
     case 'gitlab-project':
       return argvTools(command.find);
   }
@@ -341,6 +362,7 @@ export function secretsOf(command: Command): string[] {
   switch (command.kind) {
     case 'exec':
     case 'restic-init':
+    case 'restic-restore-at':
       return command.env === undefined
         ? []
         : Object.values(command.env).flatMap((v) => ('secret' in v ? [v.secret] : []));

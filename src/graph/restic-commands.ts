@@ -75,11 +75,41 @@ export function resticForgetCommands(spec: ResticForgetSpec, tools: ToolPaths): 
   ];
 }
 
+/**
+ * `latest` of the tag, or with `at` the snapshot the run finds: the newest of the tag taken at or
+ * before it (a snapshot forgotten since the plan, or taken elsewhere, counts as restic lists it).
+ */
 export function resticRestoreCommands(spec: ResticRestoreSpec, tools: ToolPaths): Command[] {
+  if (spec.at === undefined)
+    return [
+      resticExec(spec.repository, tools, ['restore', 'latest', '--tag', spec.tag, '--target', spec.into]),
+    ];
   return [
-    resticExec(spec.repository, tools, ['restore', 'latest', '--tag', spec.tag, '--target', spec.into]),
+    {
+      kind: 'restic-restore-at',
+      notAfter: Math.floor(Date.parse(spec.at) / 1000),
+      list: [...restic(spec.repository, tools), 'snapshots', '--json', '--tag', spec.tag],
+      parse: [tools.jq ?? 'jq', '--raw-output', SNAPSHOT_LINES],
+      restore: [...restic(spec.repository, tools), 'restore', '--target', spec.into],
+      env: resticEnv(spec.repository),
+      none: `no snapshot tagged "${spec.tag}" in ${spec.repository.url} was taken at or before ${spec.at}: nothing was restored`,
+    },
   ];
 }
+
+/**
+ * restic's snapshot list (a JSON array, or null when empty) as `SECONDS<TAB>ID<TAB>TIME` lines.
+ * jq reads only whole-second UTC times, so the time (RFC 3339 with nanoseconds and an offset) is
+ * cut into its seconds and its offset; a time in another form fails the step.
+ */
+const SNAPSHOT_LINES = [
+  '.[]? | .id as $id | .time as $time',
+  '| ($time | capture("^(?<s>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:[.][0-9]+)?(?:Z|(?<sign>[+-])(?<h>[0-9]{2}):(?<m>[0-9]{2}))$")',
+  '// error("restic printed a snapshot time that is not RFC 3339: \\($time)"))',
+  '| ((.s + "Z" | fromdateiso8601) - (if .sign == null then 0',
+  'else (.sign + "1" | tonumber) * ((.h | tonumber) * 3600 + (.m | tonumber) * 60) end)) as $seconds',
+  '| [$seconds, $id, $time] | @tsv',
+].join(' ');
 
 function resticExec(
   repository: ResticRepository,

@@ -62,7 +62,7 @@ export function restoreDrafts(
 }
 
 const describeTime = (date: Date | undefined): string =>
-  date === undefined ? 'unknown' : formatTimestamp(date);
+  date === undefined ? 'none recorded' : formatTimestamp(date);
 
 /** The times of the copies a backup point holds: its recorded archives, or its last success. */
 function copyTimes(bp: BoundBackupPoint, states: StateSnapshots): readonly Date[] {
@@ -102,7 +102,9 @@ function chooseBackupPoint(
       return 'none';
     }
     const time = newestCopy(chosen);
-    return at !== undefined && time === undefined ? 'none' : { bp: chosen, time };
+    return at !== undefined && time === undefined && chosen.engine.copyFoundAtRun !== true
+      ? 'none'
+      : { bp: chosen, time };
   }
   if (candidates.length === 0) return undefined;
   let best: { bp: BoundBackupPoint; time: Date } | undefined;

@@ -9,14 +9,14 @@ import { fileContents } from '../helpers/tree.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'restic');
 const snapshotDays = (box: Sandbox): string[] =>
-  (
-    JSON.parse(restic(box.path('repo'), ['snapshots', '--json', '--tag', 'site']).stdout) as {
-      time: string;
-    }[]
-  )
+  (JSON.parse(restic(box.path('repo'), ['snapshots', '--json', '--tag', 'site']).stdout) as Listed[])
     .map((s) => s.time.slice(0, 10))
     .sort();
 
+interface Listed {
+  readonly id: string;
+  readonly time: string;
+}
 const day = (n: number) => `2026-11-${String(n).padStart(2, '0')}`;
 const at = (n: number) => `${day(n)}T03:00:00+01:00`;
 
@@ -73,6 +73,27 @@ describe.runIf(canRun)('a restic backup point on a local repository', { timeout:
       expect(`${restore.stdout}${restore.stderr}`).not.toContain(PASSWORD);
       expect(fileContents(sandbox.path('data'))).toEqual(tree);
       expect(readdirSync(sandbox.path('collect/site/backups'))).toEqual(['www']);
+      // --at: the newest snapshot not after it, which the run finds in the repository.
+      const eighth = await run(sandbox, how, 'restore', at(10), ['--at', `${day(8)}T12:00:00+01:00`]);
+      expect(eighth.code, eighth.stderr).toBe(0);
+      expect(readFileSync(sandbox.path('data/index.html'), 'utf8')).toBe('<p>day 8</p>\n');
+      const restored = fileContents(sandbox.path('data'));
+      // The state says that the 7th is kept, but restic no longer holds it (forgotten elsewhere):
+      // the run fails on that point, naming it, and changes nothing.
+      const seventh = (
+        JSON.parse(restic(sandbox.path('repo'), ['snapshots', '--json']).stdout) as Listed[]
+      ).find((s) => s.time.startsWith(day(7)));
+      expect(restic(sandbox.path('repo'), ['forget', seventh?.id ?? 'none']).status).toBe(0);
+      for (const extra of [
+        ['--at', at(7)],
+        ['--from', 'vault', '--at', at(5)],
+      ]) {
+        const none = await run(sandbox, how, 'restore', at(10), extra);
+        expect(none.code, none.stderr).toBe(1);
+        expect(none.stderr).toContain('no snapshot tagged "site" in');
+        expect(none.stderr).toMatch(/fetch:vault\/site[\s\S]*vault\.backup:3/);
+        expect(fileContents(sandbox.path('data'))).toEqual(restored);
+      }
     },
   );
 

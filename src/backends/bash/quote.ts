@@ -41,7 +41,7 @@ export function commandLine(command: Command): string {
       const add = (part: string) => {
         line = line === '' ? part : `${line} ${part}`;
       };
-      const env = Object.entries(command.env ?? {}).map(([name, value]) => `${name}=${envWord(value)}`);
+      const env = envAssignments(command.env ?? {});
       for (const word of env) add(word);
       for (const word of command.argv) add(wordText(word));
       if (command.stdin !== undefined) add(`< ${shellWord(command.stdin)}`);
@@ -141,18 +141,30 @@ export function commandLine(command: Command): string {
         probe: command.probe.map(wordText),
         run: command.run.map(wordText),
       });
-    case 'restic-init': {
-      // Assignments before a function call reach the commands it runs, and end with it.
-      const env = Object.entries(command.env).map(([name, value]) => `${name}=${envWord(value)}`);
+    case 'restic-init':
       return [
-        ...env,
+        ...envAssignments(command.env),
         helperCall(HELPERS.resticInit, {
           message: shellWord(command.exists),
           probe: command.probe.map(wordText),
           init: command.init.map(wordText),
         }),
       ].join(' ');
-    }
+    case 'restic-restore-at':
+      return [
+        ...envAssignments(command.env),
+        helperCall(
+          HELPERS.resticRestoreAt,
+          {
+            not_after: String(command.notAfter),
+            none: shellWord(command.none),
+            list: command.list.map(wordText),
+            parse: command.parse.map(wordText),
+            restore: command.restore.map(wordText),
+          },
+          true,
+        ),
+      ].join(' ');
     case 'gitlab-project':
       return helperCall(HELPERS.gitlabProject, {
         project: shellWord(command.project),
@@ -176,6 +188,10 @@ function secretPartWords(part: SecretPart): string[] {
     ? ['text', shellWord(part)]
     : ['secret', shellWord(part.escape), secretReference(part.secret)];
 }
+
+/** Assignments before a function call reach the commands it runs, and end with it. */
+const envAssignments = (env: Readonly<Record<string, EnvValue>>): string[] =>
+  Object.entries(env).map(([name, value]) => `${name}=${envWord(value)}`);
 
 function envWord(value: EnvValue): string {
   if ('secret' in value) return secretReference(value.secret);

@@ -45,6 +45,7 @@ export interface ScriptView {
   readonly dovecotHelper: boolean;
   readonly ifChangedHelper: boolean;
   readonly resticHelper: boolean;
+  readonly resticRestoreHelper: boolean;
   readonly resticMissing: ResticMissingLayout;
   readonly copyHelper: boolean;
   readonly gitlabHelper: boolean;
@@ -114,6 +115,7 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     dovecotHelper: usesCommand(plan, 'align-mailboxes'),
     ifChangedHelper: usesCommand(plan, 'exec-if-changed'),
     resticHelper: usesCommand(plan, 'restic-init'),
+    resticRestoreHelper: usesCommand(plan, 'restic-restore-at'),
     copyHelper,
     copyStatsHelper: copyCheckHelper || copyHelper,
     gitlabHelper: usesCommand(plan, 'gitlab-project'),

@@ -25,6 +25,7 @@ import {
   takeLock,
 } from './primitives.js';
 import { resticInit } from './restic-init.js';
+import { resticRestoreAt } from './restic-restore-at.js';
 import { type RunContext, runExec, writePrivateFile } from './run-exec.js';
 
 export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
@@ -207,6 +208,8 @@ async function runCommand(command: Command, options: UnitOptions, ctx: RunContex
         return execIfChanged(command, ctx, options.say);
       case 'restic-init':
         return resticInit(command, ctx, options.say);
+      case 'restic-restore-at':
+        return await resticRestoreAt(command, ctx, options.say);
       case 'gitlab-project':
         return await gitlabProject(command, ctx, options.say);
       case 'copy':

@@ -2,7 +2,6 @@ import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { ActionDraft, ResticKeep } from '../../graph/action.js';
 import type { OptionSpec } from '../../options/schema.js';
 import { recordedVariables, type Variables } from '../../options/variables.js';
-import { newestFirst } from '../../retention/retention.js';
 import { COPY_GUARD_OPTION } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { datedEntry, type RecordedArchive, recordedArchives, retainSeries } from './archive-series.js';
@@ -148,8 +147,10 @@ export const restic: BackupEngine = {
       warnings: series.warnings,
     };
   },
-  restore(bp, cp) {
+  restore(bp, cp, context) {
     const repository = resticRepository(bp);
+    const at = context.at === undefined ? undefined : context.at.toISOString().replace(/\.000Z$/, 'Z');
+    const when = at === undefined ? '' : ` taken at or before ${at}`;
     return restoreThroughStaging(
       bp,
       cp,
@@ -159,16 +160,16 @@ export const restic: BackupEngine = {
         repository,
         tag: cp.name,
         into: staging,
+        ...(at === undefined ? {} : { at }),
         origin,
-        summary: `restore the newest snapshot of "${cp.name}" from ${repository.url} (the collect point is not touched unless it is whole)`,
+        summary: `restore the newest snapshot of "${cp.name}"${when} from ${repository.url} (the collect point is not touched unless it is whole)`,
       }),
     );
   },
-  // A restore takes the newest snapshot (restic's `latest`): the only copy it offers.
-  copies: (recorded) =>
-    newestFirst(recordedSnapshots(recorded))
-      .slice(0, 1)
-      .map((s) => new Date(s.instant)),
+  // The snapshots its successes recorded: a restore with --at chooses this point by them, and the
+  // run takes the newest one that the repository holds.
+  copies: (recorded) => recordedSnapshots(recorded).map((s) => new Date(s.instant)),
+  copyFoundAtRun: true,
 };
 
 const SNAPSHOT_PREFIX = 'snapshot of ';

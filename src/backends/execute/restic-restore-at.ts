@@ -1,0 +1,70 @@
+import type { ResticRestoreAtCommand } from '../../graph/command.js';
+import { HELPERS } from '../helper-contracts.js';
+import { type RunContext, runExec } from './run-exec.js';
+
+/** jq's exit statuses when its input is not JSON, and when the program stops with an error. */
+const UNREADABLE = { json: 2, time: 5 } as const;
+
+/**
+ * Twin of polyarchiv_restic_restore_at (templates/partials/helpers-restic-restore.hbs): lists the
+ * snapshots, restores the newest one not after `notAfter` with its id as last word, or says
+ * `none` and fails. It reads restic's JSON itself, where the script hands it to jq (`parse`).
+ */
+export async function resticRestoreAt(
+  command: ResticRestoreAtCommand,
+  ctx: RunContext,
+  say: (line: string) => void,
+): Promise<number> {
+  const relay = ctx.output ?? ((stream, chunk) => process[stream].write(chunk));
+  const printed: Buffer[] = [];
+  const listed = await runExec(
+    { kind: 'exec', argv: command.list, env: command.env },
+    { ...ctx, output: (stream, chunk) => (stream === 'stdout' ? printed.push(chunk) : relay(stream, chunk)) },
+  );
+  if (listed !== 0) return listed;
+  const snapshots = snapshotLines(Buffer.concat(printed).toString('utf8'));
+  if (typeof snapshots === 'string') {
+    relay('stderr', Buffer.from(`${snapshots}\n`));
+    return snapshots.startsWith('parse error') ? UNREADABLE.json : UNREADABLE.time;
+  }
+  let chosen: Snapshot | undefined;
+  for (const snapshot of snapshots)
+    if (snapshot.seconds <= command.notAfter && (chosen === undefined || snapshot.seconds >= chosen.seconds))
+      chosen = snapshot;
+  if (chosen === undefined) {
+    say(`  ${command.none}`);
+    return HELPERS.resticRestoreAt.statuses.none;
+  }
+  say(`  snapshot ${chosen.id.slice(0, 8)}, taken ${chosen.time}`);
+  return runExec({ kind: 'exec', argv: [...command.restore, chosen.id], env: command.env }, ctx);
+}
+
+interface Snapshot {
+  readonly seconds: number;
+  readonly id: string;
+  readonly time: string;
+}
+
+/** RFC 3339 as restic prints it: nanoseconds, and an offset or Z. */
+const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d+)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
+/** restic's JSON list (an array, or null when empty) read as jq reads it; a message when it cannot be. */
+function snapshotLines(json: string): Snapshot[] | string {
+  let list: unknown;
+  try {
+    list = JSON.parse(json);
+  } catch (error) {
+    return `parse error: ${(error as Error).message}`;
+  }
+  const snapshots: Snapshot[] = [];
+  for (const entry of Array.isArray(list) ? list : []) {
+    const { id, time } = entry as { id: string; time: string };
+    const match = RFC3339.exec(String(time));
+    if (match === null) return `restic printed a snapshot time that is not RFC 3339: ${time}`;
+    const [, seconds = '', sign, hours = '0', minutes = '0'] = match;
+    const offset =
+      sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(hours) * 3600 + Number(minutes) * 60);
+    snapshots.push({ seconds: Date.parse(`${seconds}Z`) / 1000 - offset, id, time });
+  }
+  return snapshots;
+}

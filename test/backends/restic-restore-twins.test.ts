@@ -1,0 +1,158 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandLine } from '../../src/backends/bash/quote.js';
+import { resticRestoreAt } from '../../src/backends/execute/restic-restore-at.js';
+import type { ResticRestoreAtCommand } from '../../src/graph/command.js';
+import { resticRestoreCommands } from '../../src/graph/restic-commands.js';
+import { partialFile } from '../helpers/partials.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+
+const canRun = haveTools('bash', 'restic', 'jq');
+const SECRET = 'POLYARCHIV_SECRET_VAULT_SITE_PASSWORD';
+const PASSWORD = 'twin pass $HOME';
+
+let box: Sandbox;
+/** The snapshots' ids by the text of their file, as restic lists them. */
+const ids = new Map<string, string>();
+
+function restic(args: readonly string[], env: Record<string, string> = {}) {
+  const run = spawnSync('restic', ['--repo', box.path('repo'), '--no-cache', ...args], {
+    cwd: box.path('data'),
+    encoding: 'utf8',
+    env: { ...process.env, RESTIC_PASSWORD: PASSWORD, ...env },
+  });
+  expect(run.status, run.stderr).toBe(0);
+  return run.stdout;
+}
+
+/** A snapshot of `text` tagged `tag`, dated `time` in the zone `tz` (restic reads --time as local time). */
+function snapshot(text: string, tag: string, time?: string, tz = 'UTC'): void {
+  box.write({ 'data/file.txt': `${text}\n` });
+  restic(['backup', '--tag', tag, ...(time === undefined ? [] : ['--time', time]), '.'], { TZ: tz });
+  const listed = JSON.parse(restic(['snapshots', '--json', '--tag', tag])) as { id: string }[];
+  ids.set(text, listed.map((s) => s.id).find((id) => ![...ids.values()].includes(id)) as string);
+}
+
+beforeAll(() => {
+  if (!canRun) return;
+  box = makeSandbox('polyarchiv-restic-twin-');
+  mkdirSync(box.path('data'));
+  restic(['init']);
+  snapshot('first', 'site', '2026-11-02 03:00:00');
+  // 03:00 in Paris is 02:00 UTC: restic prints it with its offset, +01:00.
+  snapshot('paris', 'site', '2026-11-03 03:00:00', 'Europe/Paris');
+  snapshot('tie one', 'site', '2026-11-04 03:00:00');
+  snapshot('tie two', 'site', '2026-11-04 03:00:00');
+  snapshot('other tag', 'other', '2026-11-05 03:00:00');
+  // Now, with restic's nanoseconds.
+  snapshot('now', 'site');
+});
+
+afterAll(() => box?.remove());
+
+function command(tag: string, at: string, password = SECRET): ResticRestoreAtCommand {
+  const [built] = resticRestoreCommands(
+    {
+      repository: {
+        url: box.path('repo'),
+        passwordSecret: password,
+        env: { RESTIC_CACHE_DIR: { literal: box.path('cache') } },
+      },
+      tag,
+      into: box.path('restored'),
+      at,
+    },
+    {},
+  );
+  if (built?.kind !== 'restic-restore-at') throw new Error('not a restore at a time');
+  return built;
+}
+
+type Outcome = { code: number; said: string[]; restored: string | undefined };
+
+const restored = (): string | undefined =>
+  existsSync(box.path('restored/file.txt')) ? readFileSync(box.path('restored/file.txt'), 'utf8') : undefined;
+
+function viaScript(cmd: ResticRestoreAtCommand): Outcome {
+  const run = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -Eeuo pipefail; source "$1"; source "$2"; ${commandLine(cmd)}`,
+      'bash',
+      partialFile('helpers.hbs'),
+      partialFile('helpers-restic-restore.hbs'),
+    ],
+    { encoding: 'utf8', env: { ...process.env, [SECRET]: PASSWORD, WRONG: 'wrong' } },
+  );
+  return { code: run.status ?? -1, said: saidLines(run.stderr), restored: restored() };
+}
+
+async function viaExecutor(cmd: ResticRestoreAtCommand): Promise<Outcome> {
+  const said: string[] = [];
+  const code = await resticRestoreAt(
+    cmd,
+    {
+      workDir: box.root,
+      secrets: new Map([
+        [SECRET, PASSWORD],
+        ['WRONG', 'wrong'],
+      ]),
+      processes: new Set(),
+      output: () => undefined,
+    },
+    (line) => said.push(line),
+  );
+  return { code, said, restored: restored() };
+}
+
+const saidLines = (stderr: string): string[] =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('polyarchiv: '))
+    .map((l) => l.slice('polyarchiv: '.length));
+
+describe.runIf(canRun)('polyarchiv_restic_restore_at and resticRestoreAt agree on real restic output', () => {
+  it.each([
+    ['before every snapshot: none, nothing restored', 'site', '2026-11-01T00:00:00Z', undefined],
+    ['at the exact time of one: it is not after', 'site', '2026-11-02T03:00:00Z', 'first'],
+    ['between two', 'site', '2026-11-02T12:00:00Z', 'first'],
+    ['one hour after a snapshot taken at 03:00 in Paris', 'site', '2026-11-03T03:00:00Z', 'paris'],
+    ['one second before it', 'site', '2026-11-03T01:59:59Z', 'first'],
+    ['two snapshots of one time: the one listed last', 'site', '2026-11-04T12:00:00Z', 'tie two'],
+    ['a later snapshot of another tag is not counted', 'site', '2026-11-06T00:00:00Z', 'tie two'],
+    ['the tag selects', 'other', '2026-11-30T00:00:00Z', 'other tag'],
+    ['a time of its own run, in nanoseconds', 'site', '2100-01-01T00:00:00Z', 'now'],
+    ['a tag without snapshots', 'nothing', '2100-01-01T00:00:00Z', undefined],
+  ] as const)('%s', async (_, tag, at, text) => {
+    const results: Outcome[] = [];
+    for (const backend of [viaScript, viaExecutor]) {
+      rmSync(box.path('restored'), { recursive: true, force: true });
+      results.push(await backend(command(tag, at)));
+    }
+    expect(results[1]).toEqual(results[0]);
+    const chosen = text === undefined ? undefined : (ids.get(text) as string);
+    expect(results[0]).toEqual({
+      code: text === undefined ? 1 : 0,
+      restored: text === undefined ? undefined : `${text}\n`,
+      said:
+        chosen === undefined
+          ? [
+              `  no snapshot tagged "${tag}" in ${box.path('repo')} was taken at or before ${at}: nothing was restored`,
+            ]
+          : [expect.stringMatching(new RegExp(`^  snapshot ${chosen.slice(0, 8)}, taken 20\\d\\d-`))],
+    });
+  });
+
+  it("passes on restic's failure to list (a wrong password), restoring nothing", async () => {
+    const results: Outcome[] = [];
+    for (const backend of [viaScript, viaExecutor]) {
+      rmSync(box.path('restored'), { recursive: true, force: true });
+      results.push(await backend(command('site', '2100-01-01T00:00:00Z', 'WRONG')));
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]).toEqual({ code: 1, said: [], restored: undefined });
+  });
+});
