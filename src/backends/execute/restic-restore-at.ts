@@ -29,7 +29,7 @@ export async function resticRestoreAt(
   }
   let chosen: Snapshot | undefined;
   for (const snapshot of snapshots)
-    if (snapshot.seconds <= command.notAfter && (chosen === undefined || snapshot.seconds >= chosen.seconds))
+    if (snapshot.seconds <= command.notAfter && (chosen === undefined || newer(snapshot, chosen)))
       chosen = snapshot;
   if (chosen === undefined) {
     say(`  ${command.none}`);
@@ -38,6 +38,10 @@ export async function resticRestoreAt(
   say(`  snapshot ${chosen.id.slice(0, 8)}, taken ${chosen.time}`);
   return runExec({ kind: 'exec', argv: [...command.restore, chosen.id], env: command.env }, ctx);
 }
+
+/** Later, or of the same second with a greater id: restic lists snapshots of one time in no fixed order. */
+const newer = (snapshot: Snapshot, than: Snapshot): boolean =>
+  snapshot.seconds > than.seconds || (snapshot.seconds === than.seconds && snapshot.id > than.id);
 
 interface Snapshot {
   readonly seconds: number;
