@@ -153,6 +153,12 @@ export const HELPERS = {
     tools: [],
     statuses: { ready: 0, refused: 1 },
   },
+  svnStage: {
+    name: 'polyarchiv_svn_stage',
+    args: [word('working_copy'), word('targets'), rest('svn')],
+    tools: [],
+    statuses: { staged: 0 },
+  },
 } as const satisfies Record<string, HelperContract>;
 
 /**

@@ -7,6 +7,7 @@ import { synchronize } from './backup/synchronize.js';
 import { archiveCollectPoint } from './collect/archive.js';
 import { filesCollectPoint } from './collect/files.js';
 import { gitCollectPoint } from './collect/git.js';
+import { subversionCollectPoint } from './collect/subversion.js';
 import type { Engine, Role } from './engine.js';
 import { dovecot } from './sources/dovecot.js';
 import { ldap } from './sources/ldap.js';
@@ -26,6 +27,7 @@ export const ENGINES: readonly Engine[] = [
   filesCollectPoint,
   gitCollectPoint,
   archiveCollectPoint,
+  subversionCollectPoint,
   synchronize,
   archive,
   gitBackupPoint,

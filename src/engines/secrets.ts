@@ -22,6 +22,16 @@ export function sourceSecret(cp: BoundCollectPoint, source: BoundSource, option:
   return secretName(cp.name, source.name, option);
 }
 
+/** The secret of a collect point's own secret option (not one of its sources'). */
+export function collectSecret(cp: BoundCollectPoint, option: string): string {
+  return secretName(cp.name, '', option);
+}
+
+/** The secret of the password of a collect point's URL option. */
+export function collectUrlPasswordSecret(cp: BoundCollectPoint, option: string): string {
+  return collectSecret(cp, `${option}_password`);
+}
+
 /** The secret of a backup point's secret option, for one (backup point, collect point) pair. */
 export function backupSecret(bp: BoundBackupPoint, option: string): string {
   return secretName(bp.name, bp.collectPoint, option);
@@ -47,7 +57,8 @@ export interface SecretHolders {
 /** Every secret option set in the configuration, with its variable name and config line. */
 export function secretOptions(config: SecretHolders): SecretOption[] {
   const secrets: SecretOption[] = [];
-  for (const cp of config.collectPoints)
+  for (const cp of config.collectPoints) {
+    secrets.push(...pointSecrets(cp.options, cp.origin, (name) => collectSecret(cp, name)));
     for (const source of cp.sources)
       for (const [name, option] of source.options.entries())
         if (option.spec.secret && typeof option.value === 'string' && option.value !== '')
@@ -56,24 +67,29 @@ export function secretOptions(config: SecretHolders): SecretOption[] {
             value: option.value,
             origin: option.origin ?? source.origin,
           });
-  for (const bp of config.pairs) secrets.push(...backupSecrets(bp, bp.options));
+  }
+  for (const bp of config.pairs)
+    secrets.push(...pointSecrets(bp.options, bp.origin, (name) => backupSecret(bp, name)));
   return secrets;
 }
 
-/** The secret options of a pair, and the passwords of its URL options. */
-function backupSecrets(bp: BoundBackupPoint, options: OptionValues): SecretOption[] {
+/**
+ * The secret options of a point (a collect point, or a backup point for one collect point), and
+ * the passwords of its URL options (`variable` of `OPTION_password`).
+ */
+function pointSecrets(
+  options: OptionValues,
+  origin: Origin,
+  variable: (option: string) => string,
+): SecretOption[] {
   const secrets: SecretOption[] = [];
   for (const [name, option] of options.entries()) {
     if (option.spec.secret && typeof option.value === 'string' && option.value !== '')
-      secrets.push({
-        variable: backupSecret(bp, name),
-        value: option.value,
-        origin: option.origin ?? bp.origin,
-      });
+      secrets.push({ variable: variable(name), value: option.value, origin: option.origin ?? origin });
     if (option.spec.urlPasswordSecret !== true || typeof option.value !== 'string') continue;
     const value = urlPassword(option.value);
     if (value !== undefined)
-      secrets.push({ variable: urlPasswordSecret(bp, name), value, origin: option.origin ?? bp.origin });
+      secrets.push({ variable: variable(`${name}_password`), value, origin: option.origin ?? origin });
   }
   return secrets;
 }

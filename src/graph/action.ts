@@ -41,6 +41,9 @@ export type ActionBody =
   | ({ readonly kind: 'git-push' } & GitPushSpec)
   | ({ readonly kind: 'git-fetch' } & GitFetchSpec)
   | ({ readonly kind: 'gitlab-project' } & GitlabProjectSpec)
+  | ({ readonly kind: 'svn-checkout' } & SvnWorkingCopySpec)
+  | ({ readonly kind: 'svn-commit' } & SvnCommitSpec)
+  | ({ readonly kind: 'svn-update' } & SvnWorkingCopySpec)
   | ({ readonly kind: 'put-file' } & PutFileSpec)
   | ({ readonly kind: 'get-file' } & GetFileSpec)
   | { readonly kind: 'delete-archive'; readonly archive: string; readonly transport?: Transport }
@@ -183,6 +186,42 @@ export interface GitlabProjectSpec {
   /** `namespace/name`, the namespace possibly nested (`group/subgroup/name`). */
   readonly project: string;
   readonly tokenSecret: string;
+}
+
+/**
+ * A Subversion repository as svn reaches it. Credentials never appear in `url` nor in argv: the
+ * password reaches svn on its standard input (`--password-from-stdin`), the client certificate's
+ * password in the `servers` file of a configuration directory private to the run, where no
+ * credential is ever cached.
+ */
+export interface SvnRepositorySpec {
+  /** The repository's URL, without user nor password. */
+  readonly url: string;
+  readonly username?: string;
+  /** The secret variable that holds the password. */
+  readonly passwordSecret?: string;
+  /** Accept the server's certificate whatever its authority (`ca_cert = any`). */
+  readonly trustServerCert?: boolean;
+  /** Files of the authorities that sign the server's certificate. */
+  readonly caCert?: string;
+  readonly clientCert?: string;
+  readonly clientCertPasswordSecret?: string;
+  /** svn's configuration directory: a directory of the run's work directory, one per collect point. */
+  readonly configDir: string;
+}
+
+/** A working copy of `repository` at `workingCopy` (a directory, maybe not there yet). */
+export interface SvnWorkingCopySpec {
+  readonly workingCopy: string;
+  readonly repository: SvnRepositorySpec;
+}
+
+/**
+ * Every change of the working copy committed: unversioned files added, missing ones deleted, an
+ * entry that changed kind deleted then added; "nothing to commit" is a success.
+ */
+export interface SvnCommitSpec extends SvnWorkingCopySpec {
+  readonly message: string;
 }
 
 /**

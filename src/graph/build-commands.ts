@@ -10,6 +10,7 @@ import {
   resticInitCommands,
   resticRestoreCommands,
 } from './restic-commands.js';
+import { svnCheckoutCommands, svnCommitCommands, svnUpdateCommands } from './svn-commands.js';
 import {
   deleteRemoteCommands,
   getFileCommands,
@@ -157,6 +158,12 @@ export function buildCommands(
       return gitFetchCommands(action, tools);
     case 'gitlab-project':
       return gitlabProjectCommands(action, tools);
+    case 'svn-checkout':
+      return svnCheckoutCommands(action, tools);
+    case 'svn-commit':
+      return svnCommitCommands(action, tools);
+    case 'svn-update':
+      return svnUpdateCommands(action, tools);
     case 'put-file':
       return putFileCommands(action, tools);
     case 'get-file':

@@ -18,7 +18,8 @@ export type Command =
   | ExecIfChangedCommand
   | ResticInitCommand
   | ResticRestoreAtCommand
-  | GitlabProjectCommand;
+  | GitlabProjectCommand
+  | SvnStageCommand;
 
 /**
  * One argv word: literal text, or a path in the run's private work directory (created mode 0700
@@ -40,8 +41,8 @@ export interface ExecCommand {
   readonly cwd?: string;
   /** Added to the inherited environment. Secrets are references, resolved only at run time. */
   readonly env?: Readonly<Record<string, EnvValue>>;
-  /** Standard input read from this file (restores). */
-  readonly stdin?: string;
+  /** Standard input read from this file (restores, a password file of the work directory). */
+  readonly stdin?: Word;
   /**
    * Standard output written to this file, truncated: a `.partial` that a later rename publishes is
    * created first by a CreateFileCommand, so that it never keeps a leftover's mode.
@@ -238,12 +239,34 @@ export interface MailboxAlignCommand {
   readonly copy: readonly Word[];
 }
 
-/** Runs `run` when `probe` exits 1, says `unchanged` when it exits 0, fails otherwise. */
+/**
+ * Runs `run` when `probe` exits 1, says `unchanged` when it exits 0, fails otherwise. Both run
+ * with `env` added to the inherited environment and `stdin` as their standard input.
+ */
 export interface ExecIfChangedCommand {
   readonly kind: 'exec-if-changed';
   readonly probe: readonly Word[];
   readonly run: readonly Word[];
   readonly unchanged: string;
+  readonly env?: Readonly<Record<string, EnvValue>>;
+  readonly stdin?: Word;
+}
+
+/**
+ * A Subversion working copy made ready to commit: `svn status` lists its entries; the missing
+ * ones (`!`) are deleted, those whose kind changed (`~`: a file became a directory...) are deleted
+ * from the repository but kept on disk, both through a `--targets` file (no argument list grows
+ * with the tree, and each path ends with `@`, so that svn never reads a name's `@` as a peg
+ * revision); then every unversioned entry is added (`svn add --force`). `svn` is the executable
+ * with its global options; every run has `env` added to the inherited environment.
+ */
+export interface SvnStageCommand {
+  readonly kind: 'svn-stage';
+  readonly workingCopy: string;
+  /** A file of the work directory, for the paths handed to `svn delete`. */
+  readonly targets: Word;
+  readonly svn: readonly Word[];
+  readonly env: Readonly<Record<string, EnvValue>>;
 }
 
 /**
@@ -333,6 +356,8 @@ export function toolsOf(command: Command): string[] {
       return [...argvTools(command.list), ...argvTools(command.parse)];
     case 'gitlab-project':
       return argvTools(command.find);
+    case 'svn-stage':
+      return argvTools(command.svn);
   }
 }
 
@@ -363,6 +388,8 @@ export function secretsOf(command: Command): string[] {
     case 'exec':
     case 'restic-init':
     case 'restic-restore-at':
+    case 'exec-if-changed':
+    case 'svn-stage':
       return command.env === undefined
         ? []
         : Object.values(command.env).flatMap((v) => ('secret' in v ? [v.secret] : []));
@@ -379,7 +406,6 @@ export function secretsOf(command: Command): string[] {
     case 'dir-reload':
     case 'confirm':
     case 'align-mailboxes':
-    case 'exec-if-changed':
     case 'gitlab-project':
       return [];
   }

@@ -53,6 +53,9 @@ function writesInto(draft: ActionDraft): string[] {
     case 'git-push':
     case 'git-fetch':
     case 'gitlab-project':
+    case 'svn-checkout':
+    case 'svn-commit':
+    case 'svn-update':
     case 'delete-archive':
     case 'restic-init':
     case 'restic-backup':

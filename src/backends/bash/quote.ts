@@ -44,7 +44,7 @@ export function commandLine(command: Command): string {
       const env = envAssignments(command.env ?? {});
       for (const word of env) add(word);
       for (const word of command.argv) add(wordText(word));
-      if (command.stdin !== undefined) add(`< ${shellWord(command.stdin)}`);
+      if (command.stdin !== undefined) add(`< ${wordText(command.stdin)}`);
       // The script runs under pipefail: a pipe fails when either of its programs fails.
       if (command.pipeTo !== undefined) {
         add('|');
@@ -136,11 +136,24 @@ export function commandLine(command: Command): string {
         ...command.copy.map(wordText),
       ].join(' ');
     case 'exec-if-changed':
-      return helperCall(HELPERS.execIfChanged, {
-        message: shellWord(command.unchanged),
-        probe: command.probe.map(wordText),
-        run: command.run.map(wordText),
-      });
+      return [
+        ...envAssignments(command.env),
+        helperCall(HELPERS.execIfChanged, {
+          message: shellWord(command.unchanged),
+          probe: command.probe.map(wordText),
+          run: command.run.map(wordText),
+        }),
+        ...(command.stdin === undefined ? [] : [`< ${wordText(command.stdin)}`]),
+      ].join(' ');
+    case 'svn-stage':
+      return [
+        ...envAssignments(command.env),
+        helperCall(HELPERS.svnStage, {
+          working_copy: shellWord(command.workingCopy),
+          targets: wordText(command.targets),
+          svn: command.svn.map(wordText),
+        }),
+      ].join(' ');
     case 'restic-init':
       return [
         ...envAssignments(command.env),
@@ -190,7 +203,7 @@ function secretPartWords(part: SecretPart): string[] {
 }
 
 /** Assignments before a function call reach the commands it runs, and end with it. */
-const envAssignments = (env: Readonly<Record<string, EnvValue>>): string[] =>
+const envAssignments = (env: Readonly<Record<string, EnvValue>> = {}): string[] =>
   Object.entries(env).map(([name, value]) => `${name}=${envWord(value)}`);
 
 function envWord(value: EnvValue): string {

@@ -49,6 +49,7 @@ export interface ScriptView {
   readonly resticMissing: ResticMissingLayout;
   readonly copyHelper: boolean;
   readonly gitlabHelper: boolean;
+  readonly svnHelper: boolean;
   /** polyarchiv_copy_stats, which both copy helpers read figures with. */
   readonly copyStatsHelper: boolean;
   /** Each helper's argument lines and exit statuses, from the contract it shares with its twin. */
@@ -119,6 +120,7 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     copyHelper,
     copyStatsHelper: copyCheckHelper || copyHelper,
     gitlabHelper: usesCommand(plan, 'gitlab-project'),
+    svnHelper: usesCommand(plan, 'svn-stage'),
     ...helperPartialsView(),
   };
 }

@@ -12,11 +12,15 @@ export async function execIfChanged(
   ctx: RunContext,
   say: (line: string) => void,
 ): Promise<number> {
-  const probe = await runExec({ kind: 'exec', argv: command.probe }, ctx);
+  const io = {
+    ...(command.env === undefined ? {} : { env: command.env }),
+    ...(command.stdin === undefined ? {} : { stdin: command.stdin }),
+  };
+  const probe = await runExec({ kind: 'exec', argv: command.probe, ...io }, ctx);
   if (probe === PROBE_STATUSES.unchanged) {
     say(`  ${command.unchanged}`);
     return HELPERS.execIfChanged.statuses.done;
   }
   if (probe !== PROBE_STATUSES.changed) return probe;
-  return runExec({ kind: 'exec', argv: command.run }, ctx);
+  return runExec({ kind: 'exec', argv: command.run, ...io }, ctx);
 }

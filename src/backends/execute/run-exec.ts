@@ -94,7 +94,7 @@ export async function runExec(command: ExecCommand, ctx: RunContext): Promise<nu
     let stdout: number | 'inherit' = 'inherit';
     try {
       if (command.stdin !== undefined) {
-        stdin = openSync(command.stdin, 'r');
+        stdin = openSync(wordOf(command.stdin, ctx), 'r');
         fds.push(stdin);
       }
       if (command.stdout !== undefined) {

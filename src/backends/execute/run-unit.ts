@@ -27,6 +27,7 @@ import {
 import { resticInit } from './restic-init.js';
 import { resticRestoreAt } from './restic-restore-at.js';
 import { type RunContext, runExec, writePrivateFile } from './run-exec.js';
+import { svnStage } from './svn-stage.js';
 
 export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
 
@@ -212,6 +213,8 @@ async function runCommand(command: Command, options: UnitOptions, ctx: RunContex
         return await resticRestoreAt(command, ctx, options.say);
       case 'gitlab-project':
         return await gitlabProject(command, ctx, options.say);
+      case 'svn-stage':
+        return await svnStage(command, ctx);
       case 'copy':
         return await guardedCopy(command, ctx, options.say);
       case 'publish-file':

@@ -1,0 +1,170 @@
+import type { SvnCommitSpec, SvnRepositorySpec, SvnWorkingCopySpec } from './action.js';
+import type { Command, EnvValue, ExecCommand, SecretPart, ToolPaths, Word } from './command.js';
+import { HOLDING_DIR } from './holding-dir.js';
+
+/** svn reads and writes file names in the locale's encoding: UTF-8, whatever the caller's locale. */
+const SVN_ENV: Readonly<Record<string, EnvValue>> = { LC_ALL: { literal: 'C.UTF-8' } };
+
+/**
+ * svn's own configuration for the run, so that nothing of the user's (~/.subversion) applies: no
+ * password store, no auto-props that would change what is committed, and only the copies' holding
+ * directories ignored (svn's default ignores would leave `*.o`, `*.pyc`... out of the backup).
+ */
+const CONFIG_TEXT = [
+  '[auth]',
+  'password-stores =',
+  '[miscellany]',
+  `global-ignores = ${HOLDING_DIR}`,
+  'enable-auto-props = no',
+  '',
+].join('\n');
+
+/**
+ * The working copy checked out when it is not one yet (`.svn` missing): `--force` takes the
+ * files already there as local changes. The path is svn's destination, which never takes a peg
+ * revision; the URL gets the empty peg `@` (HEAD).
+ */
+export function svnCheckoutCommands(spec: SvnWorkingCopySpec, tools: ToolPaths): Command[] {
+  const { repository, workingCopy } = spec;
+  const stdin = passwordInput(repository);
+  return [
+    ...configCommands(repository),
+    {
+      kind: 'exec-if-changed',
+      probe: ['test', '-d', `${workingCopy}/.svn`],
+      run: [
+        ...svn(repository, tools),
+        'checkout',
+        '--quiet',
+        '--force',
+        '--ignore-externals',
+        ...credentials(repository),
+        '--',
+        `${repository.url}@`,
+        workingCopy,
+      ],
+      unchanged: 'the working copy exists',
+      env: SVN_ENV,
+      ...(stdin === undefined ? {} : { stdin }),
+    },
+  ];
+}
+
+/** Additions and deletions staged, then one commit; with nothing to commit svn makes no revision. */
+export function svnCommitCommands(spec: SvnCommitSpec, tools: ToolPaths): Command[] {
+  const { repository, workingCopy } = spec;
+  return [
+    ...configCommands(repository),
+    {
+      kind: 'svn-stage',
+      workingCopy,
+      targets: configFile(repository, 'targets'),
+      svn: svn(repository, tools),
+      env: SVN_ENV,
+    },
+    remote(repository, [
+      ...svn(repository, tools),
+      'commit',
+      '--quiet',
+      ...credentials(repository),
+      // A message that names a file of the working copy is still a message.
+      '--force-log',
+      `--message=${spec.message}`,
+      '--',
+      `${workingCopy}@`,
+    ]),
+  ];
+}
+
+/**
+ * The working copy made what HEAD of the repository holds: a killed run's locks released,
+ * unversioned and ignored entries removed, local changes and additions reverted, then updated.
+ */
+export function svnUpdateCommands(spec: SvnWorkingCopySpec, tools: ToolPaths): Command[] {
+  const { repository, workingCopy } = spec;
+  const target = `${workingCopy}@`;
+  const local = (words: readonly Word[]): ExecCommand => ({ kind: 'exec', argv: words, env: SVN_ENV });
+  return [
+    ...configCommands(repository),
+    local([...svn(repository, tools), 'cleanup', '--remove-unversioned', '--remove-ignored', '--', target]),
+    local([...svn(repository, tools), 'revert', '--quiet', '--recursive', '--remove-added', '--', target]),
+    remote(repository, [
+      ...svn(repository, tools),
+      'update',
+      '--quiet',
+      '--force',
+      '--ignore-externals',
+      '--accept=theirs-full',
+      '--revision=HEAD',
+      ...credentials(repository),
+      '--',
+      target,
+    ]),
+  ];
+}
+
+/** A command that reaches the repository: the password, if any, on its standard input. */
+function remote(repository: SvnRepositorySpec, argv: readonly Word[]): ExecCommand {
+  const stdin = passwordInput(repository);
+  return { kind: 'exec', argv, env: SVN_ENV, ...(stdin === undefined ? {} : { stdin }) };
+}
+
+/** svn with the options of every command: never a prompt, never a cached credential. */
+function svn(repository: SvnRepositorySpec, tools: ToolPaths): Word[] {
+  return [
+    tools.svn ?? 'svn',
+    '--non-interactive',
+    '--no-auth-cache',
+    { prefix: '--config-dir=', workFile: repository.configDir },
+    ...(repository.trustServerCert === true
+      ? ['--trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other']
+      : []),
+  ];
+}
+
+function credentials(repository: SvnRepositorySpec): string[] {
+  return [
+    ...(repository.username === undefined ? [] : [`--username=${repository.username}`]),
+    ...(repository.passwordSecret === undefined ? [] : ['--password-from-stdin']),
+  ];
+}
+
+function passwordInput(repository: SvnRepositorySpec): Word | undefined {
+  return repository.passwordSecret === undefined ? undefined : configFile(repository, 'password');
+}
+
+const configFile = (repository: SvnRepositorySpec, name: string): Word => ({
+  prefix: '',
+  workFile: `${repository.configDir}/${name}`,
+});
+
+/**
+ * The configuration directory, private to the run (the work directory is), and the files in it:
+ * `config`, `servers` (certificates, and the client certificate's password), `password`.
+ */
+function configCommands(repository: SvnRepositorySpec): Command[] {
+  const dir = repository.configDir;
+  const servers: SecretPart[] = ['[global]\nstore-passwords = no\nstore-auth-creds = no\n'];
+  if (repository.caCert !== undefined) servers.push(`ssl-authority-files = ${repository.caCert}\n`);
+  if (repository.clientCert !== undefined) servers.push(`ssl-client-cert-file = ${repository.clientCert}\n`);
+  if (repository.clientCertPasswordSecret !== undefined)
+    servers.push(
+      'ssl-client-cert-password = ',
+      { secret: repository.clientCertPasswordSecret, escape: '' },
+      '\n',
+    );
+  return [
+    { kind: 'exec', argv: ['mkdir', '-p', '--', { prefix: '', workFile: dir }] },
+    { kind: 'private-file', workFile: `${dir}/config`, parts: [CONFIG_TEXT] },
+    { kind: 'private-file', workFile: `${dir}/servers`, parts: servers },
+    ...(repository.passwordSecret === undefined
+      ? []
+      : [
+          {
+            kind: 'private-file' as const,
+            workFile: `${dir}/password`,
+            parts: [{ secret: repository.passwordSecret, escape: '' }],
+          },
+        ]),
+  ];
+}
