@@ -21,8 +21,11 @@ const CONFIG_TEXT = [
 
 /**
  * The working copy checked out when it is not one yet (`.svn` missing): `--force` takes the
- * files already there as local changes. The path is svn's destination, which never takes a peg
- * revision; the URL gets the empty peg `@` (HEAD).
+ * files already there as local changes. Then it is relocated to the URL, which changes nothing
+ * when it is the same, follows a repository that moved (svn checks that its UUID is the same),
+ * and refuses another repository: a working copy never commits where remote_url does not say.
+ * The working copy's path is taken literally by both (no peg revision); the URL of the checkout
+ * gets the empty peg `@` (HEAD).
  */
 export function svnCheckoutCommands(spec: SvnWorkingCopySpec, tools: ToolPaths): Command[] {
   const { repository, workingCopy } = spec;
@@ -47,6 +50,14 @@ export function svnCheckoutCommands(spec: SvnWorkingCopySpec, tools: ToolPaths):
       env: SVN_ENV,
       ...(stdin === undefined ? {} : { stdin }),
     },
+    remote(repository, [
+      ...svn(repository, tools),
+      'relocate',
+      ...credentials(repository),
+      '--',
+      repository.url,
+      workingCopy,
+    ]),
   ];
 }
 

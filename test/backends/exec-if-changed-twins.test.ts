@@ -44,9 +44,9 @@ function viaScript(cmd: ExecIfChangedCommand, root: string): Outcome {
   return { code: run.status ?? -1, said: said.map((l) => l.slice('polyarchiv: '.length)), ran: ranOf(root) };
 }
 
-async function viaExecutor(cmd: ExecIfChangedCommand, root: string): Promise<Outcome> {
+async function viaExecutor(cmd: ExecIfChangedCommand, root: string, work = root): Promise<Outcome> {
   const said: string[] = [];
-  const code = await execIfChanged(cmd, { workDir: root, secrets: new Map(), processes: new Set() }, (line) =>
+  const code = await execIfChanged(cmd, { workDir: work, secrets: new Map(), processes: new Set() }, (line) =>
     said.push(line),
   );
   return { code, said, ran: ranOf(root) };
@@ -76,3 +76,42 @@ describe.runIf(canRun)('polyarchiv_exec_if_changed and execIfChanged agree', () 
     );
   });
 });
+
+describe.runIf(canRun)('polyarchiv_exec_if_changed and execIfChanged agree on environment and input', () => {
+  it('give the probe and the command the variables and the standard input', async () => {
+    const results: Outcome[] = [];
+    for (const backend of [viaScriptIn, viaExecutor]) {
+      const box = makeSandbox('polyarchiv-twin-');
+      boxes.push(box);
+      box.write({ 'work/input.txt': "line from 'input'\n" });
+      const cmd: ExecIfChangedCommand = {
+        kind: 'exec-if-changed',
+        probe: ['sh', '-c', 'test "$X" = "value $1" || exit 2; exit 1', 'sh', 'x'],
+        run: ['sh', '-c', 'read -r line; printf "%s / %s\\n" "$line" "$X" >> "$1"', 'sh', `${box.root}/ran`],
+        unchanged: 'unchanged',
+        env: { X: { literal: 'value x' } },
+        stdin: { prefix: '', workFile: 'input.txt' },
+      };
+      results.push(await backend(cmd, box.root, `${box.root}/work`));
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]).toEqual({ code: 0, said: [], ran: "line from 'input' / value x\n" });
+  });
+});
+
+/** As viaScript, with a work directory (which the script removes when it exits). */
+function viaScriptIn(cmd: ExecIfChangedCommand, root: string, work: string): Outcome {
+  const run = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -Eeuo pipefail; source "$1"; source "$2"; polyarchiv_work=$3; ${commandLine(cmd)}`,
+      'bash',
+      partial('helpers'),
+      partial('helpers-exec-if-changed'),
+      work,
+    ],
+    { encoding: 'utf8' },
+  );
+  return { code: run.status ?? -1, said: [], ran: ranOf(root) };
+}

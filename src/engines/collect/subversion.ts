@@ -77,7 +77,7 @@ function checkout(cp: BoundCollectPoint): ActionDraft {
     workingCopy: cp.layout.importDir,
     repository: repositoryOf(cp),
     origin: cp.options.origin('remote_url'),
-    summary: 'check the repository out into the collect directory (once)',
+    summary: 'check the repository out into the collect directory (once), at remote_url',
   };
 }
 
