@@ -47,6 +47,10 @@ declare -A package_of=(
   [restic]=restic
   [rclone]=rclone
   [jq]=jq
+  [svn]=subversion
+  [svnadmin]=subversion
+  [svnlook]=subversion
+  [svnserve]=subversion
 )
 runtime_tools=(rsync flock sha256sum sync)
 # The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd, lighttpd
@@ -56,12 +60,13 @@ runtime_tools=(rsync flock sha256sum sync)
 # with every compressor, and the benchmark compares pigz with gzip. promtool validates the
 # metrics of check --format prometheus, systemd-analyze the units of schedule --systemd. restic backs
 # up to local, sftp: and rest: repositories, the last served by rclone serve restic; a script that
-# restores a restic snapshot of a given time reads restic's list of snapshots with jq.
+# restores a restic snapshot of a given time reads restic's list of snapshots with jq. Subversion
+# collect points commit to file:// repositories and to svnserve.
 test_tools=("${runtime_tools[@]}" shellcheck git curl ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
   mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
   /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests
   faketime strace mountpoint script tar gzip bzip2 xz zstd pigz lbzip2 promtool /usr/sbin/lighttpd
-  systemd-analyze restic rclone jq)
+  systemd-analyze restic rclone jq svn svnadmin svnlook svnserve)
 
 if [[ ${1:-test} == runtime ]]; then
   tools=("${runtime_tools[@]}")

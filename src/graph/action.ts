@@ -41,6 +41,7 @@ export type ActionBody =
   | ({ readonly kind: 'git-push' } & GitPushSpec)
   | ({ readonly kind: 'git-fetch' } & GitFetchSpec)
   | ({ readonly kind: 'gitlab-project' } & GitlabProjectSpec)
+  | { readonly kind: 'svn-config'; readonly repository: SvnRepositorySpec }
   | ({ readonly kind: 'svn-checkout' } & SvnWorkingCopySpec)
   | ({ readonly kind: 'svn-commit' } & SvnCommitSpec)
   | ({ readonly kind: 'svn-update' } & SvnWorkingCopySpec)
@@ -210,7 +211,10 @@ export interface SvnRepositorySpec {
   readonly configDir: string;
 }
 
-/** A working copy of `repository` at `workingCopy` (a directory, maybe not there yet). */
+/**
+ * A working copy of `repository` at `workingCopy` (a directory, maybe not there yet), reached
+ * with the configuration directory that an `svn-config` action of the unit wrote before.
+ */
 export interface SvnWorkingCopySpec {
   readonly workingCopy: string;
   readonly repository: SvnRepositorySpec;

@@ -10,7 +10,12 @@ import {
   resticInitCommands,
   resticRestoreCommands,
 } from './restic-commands.js';
-import { svnCheckoutCommands, svnCommitCommands, svnUpdateCommands } from './svn-commands.js';
+import {
+  svnCheckoutCommands,
+  svnCommitCommands,
+  svnConfigCommands,
+  svnUpdateCommands,
+} from './svn-commands.js';
 import {
   deleteRemoteCommands,
   getFileCommands,
@@ -158,6 +163,8 @@ export function buildCommands(
       return gitFetchCommands(action, tools);
     case 'gitlab-project':
       return gitlabProjectCommands(action, tools);
+    case 'svn-config':
+      return svnConfigCommands(action.repository);
     case 'svn-checkout':
       return svnCheckoutCommands(action, tools);
     case 'svn-commit':

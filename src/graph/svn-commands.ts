@@ -31,7 +31,6 @@ export function svnCheckoutCommands(spec: SvnWorkingCopySpec, tools: ToolPaths):
   const { repository, workingCopy } = spec;
   const stdin = passwordInput(repository);
   return [
-    ...configCommands(repository),
     {
       kind: 'exec-if-changed',
       probe: ['test', '-d', `${workingCopy}/.svn`],
@@ -65,7 +64,6 @@ export function svnCheckoutCommands(spec: SvnWorkingCopySpec, tools: ToolPaths):
 export function svnCommitCommands(spec: SvnCommitSpec, tools: ToolPaths): Command[] {
   const { repository, workingCopy } = spec;
   return [
-    ...configCommands(repository),
     {
       kind: 'svn-stage',
       workingCopy,
@@ -96,7 +94,6 @@ export function svnUpdateCommands(spec: SvnWorkingCopySpec, tools: ToolPaths): C
   const target = `${workingCopy}@`;
   const local = (words: readonly Word[]): ExecCommand => ({ kind: 'exec', argv: words, env: SVN_ENV });
   return [
-    ...configCommands(repository),
     local([...svn(repository, tools), 'cleanup', '--remove-unversioned', '--remove-ignored', '--', target]),
     local([...svn(repository, tools), 'revert', '--quiet', '--recursive', '--remove-added', '--', target]),
     remote(repository, [
@@ -150,10 +147,11 @@ const configFile = (repository: SvnRepositorySpec, name: string): Word => ({
 });
 
 /**
- * The configuration directory, private to the run (the work directory is), and the files in it:
- * `config`, `servers` (certificates, and the client certificate's password), `password`.
+ * The configuration directory that the unit's other svn commands use, private to the run (the
+ * work directory is), and the files in it: `config`, `servers` (certificates, and the client
+ * certificate's password), `password`.
  */
-function configCommands(repository: SvnRepositorySpec): Command[] {
+export function svnConfigCommands(repository: SvnRepositorySpec): Command[] {
   const dir = repository.configDir;
   const servers: SecretPart[] = ['[global]\nstore-passwords = no\nstore-auth-creds = no\n'];
   if (repository.caCert !== undefined) servers.push(`ssl-authority-files = ${repository.caCert}\n`);

@@ -53,6 +53,7 @@ function writesInto(draft: ActionDraft): string[] {
     case 'git-push':
     case 'git-fetch':
     case 'gitlab-project':
+    case 'svn-config':
     case 'svn-checkout':
     case 'svn-commit':
     case 'svn-update':

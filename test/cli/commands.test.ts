@@ -199,7 +199,7 @@ describe.runIf(canRun)('commands', () => {
       '  local_files (also: rsync): Copy a local directory into the collect point with rsync.',
     );
     expect(plugins.stdout).toContain('    source_path [required] [*]: Directory to back up.');
-    expect(plugins.stdout).toContain('  not available in this version: subversion');
+    expect(plugins.stdout).toContain('  not available in this version: encrypt');
     expect(plugins.stdout).toContain(
       '    password [*] [secret]: Password of that role, given to the tools in a private PGPASSFILE.',
     );

@@ -12,7 +12,7 @@ describe('engines', () => {
 
   it('lists the available engines when no name is close', () => {
     expect(errorsOf({ 'site.collect': '[point]\nengine=zzzzzzzz\nlocal_path=/srv/cp\n' })).toEqual([
-      "error: unknown collect point engine 'zzzzzzzz' (available: files, git, archive)\n  at site.collect:2 [point]",
+      "error: unknown collect point engine 'zzzzzzzz' (available: files, git, archive, subversion)\n  at site.collect:2 [point]",
     ]);
   });
 
@@ -38,9 +38,24 @@ describe('engines', () => {
     ).toEqual([]);
   });
 
-  it('rejects the subversion collect point, known but not available in this version', () => {
+  it('accepts the subversion collect point, and requires its remote_url', () => {
+    expect(
+      errorsOf({ 'site.collect': '[point]\nengine=subversion\nlocal_path=/srv/cp\nremote_url=svn://h/r\n' }),
+    ).toEqual([]);
     expect(errorsOf({ 'site.collect': '[point]\nengine=subversion\nlocal_path=/srv/cp\n' })).toEqual([
-      "error: collect point engine 'subversion' is not available in this version\n  at site.collect:2 [point]",
+      "error: missing required option 'remote_url' (The repository, which must exist (svnadmin create): file:///path, svn://host[:port]/path or http(s)://host[:port]/path, with user:password@ before the host when the server asks for one. The password is a secret: svn reads it on its standard input. Include {name}: each collect point needs its own repository.)\n  at site.collect:1 [point]",
+    ]);
+  });
+
+  it('refuses a subversion remote_url of another scheme or without a host, at its line', () => {
+    const cp = (url: string) => ({
+      'site.collect': `[point]\nengine=subversion\nlocal_path=/srv/cp\nremote_url=${url}\n`,
+    });
+    expect(errorsOf(cp('svn+ssh://h/r'))).toEqual([
+      'error: remote_url: svn+ssh:// is not available for subversion (use file://, a local path, svn:// or http(s)://)\n  at site.collect:4 [point]',
+    ]);
+    expect(errorsOf(cp('svn://user:secret@/r'))).toEqual([
+      'error: bad value for option remote_url (expected file:///path, /path, svn://host[:port]/path or http(s)://host[:port]/path (with user:password@ before the host when the server asks for one))\n  at site.collect:4 [point]',
     ]);
   });
 
@@ -112,11 +127,11 @@ describe('engines', () => {
 
   // Known defect: with an unknown or unavailable engine, every engine option is also reported as
   // an "unknown option", which is noise (the option may be right; the engine is what is wrong).
-  it('reports only the engine when a collect point engine is not available', () => {
+  it('reports only the engine when a collect point engine is unknown', () => {
     expect(
-      diagnose({ 'site.collect': '[point]\nengine=subversion\nlocal_path=/c\nremote_url=svn://h/r\n' }),
+      diagnose({ 'site.collect': '[point]\nengine=subversions\nlocal_path=/c\nremote_url=svn://h/r\n' }),
     ).toEqual([
-      "error: collect point engine 'subversion' is not available in this version\n  at site.collect:2 [point]",
+      "error: unknown collect point engine 'subversions' (did you mean 'subversion'?)\n  at site.collect:2 [point]",
     ]);
   });
 });

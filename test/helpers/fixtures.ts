@@ -18,6 +18,8 @@ export interface FixtureSpec {
   readonly mode?: 'backup' | 'restore';
   /** Bare git repositories created below {root} before the runs (the remotes of git backup points). */
   readonly gitRemotes?: readonly string[];
+  /** Subversion repositories created below {root} before the runs (svnadmin create). */
+  readonly svnRepositories?: readonly string[];
   /** Secret variables (POLYARCHIV_SECRET_...) both backends find in their environment. */
   readonly secrets?: Readonly<Record<string, string>>;
   /** Extra `--set` variables. */

@@ -26,7 +26,14 @@ function walk(root: string, visit: (key: string, path: string, stat: Stats) => v
     const path = join(root, key);
     const stat = lstatSync(path);
     visit(key, path, stat);
-    if (stat.isDirectory() && !isGitDir(name, path) && !isResticRepository(path)) walk(root, visit, key);
+    if (
+      stat.isDirectory() &&
+      !isGitDir(name, path) &&
+      !isResticRepository(path) &&
+      !isSvnRepository(path) &&
+      !isSvnAdminDir(key, stat)
+    )
+      walk(root, visit, key);
   }
 }
 
@@ -72,6 +79,30 @@ export function resticSnapshots(repository: string, passwords: readonly string[]
   return 'restic repository (no password opens it)';
 }
 
+/** A Subversion repository (svnadmin create): its files hold its UUID and the commit times. */
+function isSvnRepository(path: string): boolean {
+  return existsSync(join(path, 'format')) && existsSync(join(path, 'db/uuid'));
+}
+
+/** A working copy's `.svn`: its database holds the repository's UUID and the checkout's times. */
+function isSvnAdminDir(key: string, stat: Stats): boolean {
+  return stat.isDirectory() && (key === '.svn' || key.endsWith('/.svn'));
+}
+
+/** A Subversion repository as its history: each revision's author, message and changed paths (sorted). */
+export function svnHistory(repository: string): string {
+  const look = (...args: string[]) =>
+    spawnSync('svnlook', [...args, repository], { encoding: 'utf8' }).stdout.trim();
+  const youngest = Number(look('youngest'));
+  const revisions: string[] = [];
+  // Without the dates: two runs of the same plan commit a second apart.
+  for (let r = 1; r <= youngest; r++) {
+    const changed = look('changed', '-r', String(r)).split('\n').sort().join('\n');
+    revisions.push(`r${r} ${look('author', '-r', String(r))} ${look('log', '-r', String(r))}\n${changed}`);
+  }
+  return `svn ${revisions.join('\n')}`;
+}
+
 /** A work tree's `.git`, or a bare repository named `*.git`. */
 function isGitDir(name: string, path: string): boolean {
   return name.endsWith('.git') && isRepository(path);
@@ -112,6 +143,8 @@ export function snapshotTree(
     const mode = (stat.mode & 0o7777).toString(8);
     if (stat.isSymbolicLink()) entries[key] = `link -> ${readlinkSync(path)}`;
     else if (isGitDir(key.split('/').at(-1) ?? '', path)) entries[key] = history(path);
+    else if (isSvnRepository(path)) entries[key] = svnHistory(path);
+    else if (isSvnAdminDir(key, stat)) entries[key] = 'svn working copy';
     else if (isResticRepository(path))
       entries[key] = resticSnapshots(path, resticPasswords).replaceAll(maskedPath, '<root>');
     else if (stat.isDirectory()) entries[key] = `dir ${mode}`;
@@ -147,7 +180,8 @@ const ARCHIVE = /\.tar\.(gz|bz2|xz|zst)$/;
 function maskRunFacts(root: string, key: string, text: string): string {
   const collectPoint = /^(.*)\/metadata\/collect_point\/[^/]+\.json$/.exec(key)?.[1];
   const masked = maskTimestamps(text);
-  return collectPoint !== undefined && existsSync(join(root, collectPoint, 'backups/.git'))
+  const history = ['backups/.git', 'backups/.svn'];
+  return collectPoint !== undefined && history.some((dir) => existsSync(join(root, collectPoint, dir)))
     ? masked.replace(/"total_size":\d+/, '"total_size":"<git>"')
     : masked;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderBash } from '../../src/backends/bash/render.js';
 import { executePlan } from '../../src/backends/execute/execute.js';
@@ -28,6 +28,10 @@ function sandboxFor(name: string): { box: Sandbox; env: Record<string, string>; 
   );
   for (const remote of spec.gitRemotes ?? [])
     spawnSync('git', ['init', '-q', '--bare', box.path('root', remote)], { stdio: 'ignore' });
+  for (const repository of spec.svnRepositories ?? []) {
+    mkdirSync(box.path('root', repository, '..'), { recursive: true });
+    spawnSync('svnadmin', ['create', box.path('root', repository)], { stdio: 'ignore' });
+  }
   const log = box.path('argv.log');
   const shim = box.path('shim/rsync');
   box.write({

@@ -23,7 +23,7 @@ export const subversionCollectPoint: CollectEngine = {
       type: 'url',
       required: true,
       urlPasswordSecret: true,
-      help: 'The repository, which must exist (svnadmin create): file:///path, svn://[user[:password]@]host[:port]/path or http(s)://[user[:password]@]host[:port]/path. The password is a secret: svn reads it on its standard input. Include {name}: each collect point needs its own repository.',
+      help: 'The repository, which must exist (svnadmin create): file:///path, svn://host[:port]/path or http(s)://host[:port]/path, with user:password@ before the host when the server asks for one. The password is a secret: svn reads it on its standard input. Include {name}: each collect point needs its own repository.',
     },
     {
       name: 'ca_cert',
@@ -47,7 +47,7 @@ export const subversionCollectPoint: CollectEngine = {
   check: checkSvnRemote,
   exportDir: (layout) => layout.importDir,
   reservedPaths: ['.svn'],
-  beforeSources: (cp) => [createCollectDir(cp), checkout(cp)],
+  beforeSources: (cp) => [createCollectDir(cp), config(cp), checkout(cp)],
   afterSources: (cp) => [
     {
       kind: 'svn-commit',
@@ -60,6 +60,7 @@ export const subversionCollectPoint: CollectEngine = {
   ],
   restoreBeforeSources: (cp) => [
     createCollectDir(cp),
+    config(cp),
     checkout(cp),
     {
       kind: 'svn-update',
@@ -70,6 +71,15 @@ export const subversionCollectPoint: CollectEngine = {
     },
   ],
 };
+
+function config(cp: BoundCollectPoint): ActionDraft {
+  return {
+    kind: 'svn-config',
+    repository: repositoryOf(cp),
+    origin: cp.options.origin('remote_url'),
+    summary: "write svn's configuration and credentials for this run (private to it)",
+  };
+}
 
 function checkout(cp: BoundCollectPoint): ActionDraft {
   return {

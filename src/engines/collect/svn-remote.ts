@@ -18,7 +18,7 @@ export type ParsedSvnRemote =
   | { readonly kind: 'invalid'; readonly expected: string };
 
 const EXPECTED =
-  'file:///path, /path, svn://[user[:password]@]host[:port]/path or http(s)://[user[:password]@]host[:port]/path';
+  'file:///path, /path, svn://host[:port]/path or http(s)://host[:port]/path (with user:password@ before the host when the server asks for one)';
 
 /** `scheme://userinfo@`: the userinfo ends at the authority's last `@`, as URL parsers read it. */
 const USERINFO = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^/?#]*)@/;
