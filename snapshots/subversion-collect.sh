@@ -766,10 +766,10 @@ polyarchiv_svn_stage() {
 # due: frequency always, never succeeded
 unit_1_collect_journal() {
   # journal.collect:3 [point]
-  polyarchiv_step 1 7 'create the collect directory' 'journal.collect:3 [point]'
+  polyarchiv_step 1 8 'create the collect directory' 'journal.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:4 [point]
-  polyarchiv_step 2 7 'check the repository out into the collect directory (once), at remote_url' 'journal.collect:4 [point]'
+  polyarchiv_step 2 8 "write svn's configuration and credentials for this run (private to it)" 'journal.collect:4 [point]'
   mkdir -p -- "${polyarchiv_work}"/svn-journal
   polyarchiv_private_file svn-journal/config '' text '[auth]
 password-stores =
@@ -781,13 +781,15 @@ enable-auto-props = no
 store-passwords = no
 store-auth-creds = no
 '
+  # journal.collect:4 [point]
+  polyarchiv_step 3 8 'check the repository out into the collect directory (once), at remote_url' 'journal.collect:4 [point]'
   LC_ALL=C.UTF-8 polyarchiv_exec_if_changed 'the working copy exists' 3 test -d /var/lib/polyarchiv-fixture/collect/journal/backups/.svn svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal checkout --quiet --force --ignore-externals -- file:///var/lib/polyarchiv-fixture/svn/journal@ /var/lib/polyarchiv-fixture/collect/journal/backups
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal relocate -- file:///var/lib/polyarchiv-fixture/svn/journal /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 3 7 'create the copy of source "etc" and the directory where rsync holds updated files' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 4 8 'create the copy of source "etc" and the directory where rsync holds updated files' 'journal.collect:7 [source "etc"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/journal/backups/etc/.~polyarchiv~'
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 4 7 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 5 8 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
   polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/etc"' '' '' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure \
@@ -795,10 +797,10 @@ store-auth-creds = no
     rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/journal/backups/etc/
   sync -f -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc
   # journal.collect:12 [source "www"]
-  polyarchiv_step 5 7 'create the copy of source "www" and the directory where rsync holds updated files' 'journal.collect:12 [source "www"]'
+  polyarchiv_step 6 8 'create the copy of source "www" and the directory where rsync holds updated files' 'journal.collect:12 [source "www"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/.~polyarchiv~'
   # journal.collect:12 [source "www"]
-  polyarchiv_step 6 7 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data/srv/www' 'journal.collect:12 [source "www"]'
+  polyarchiv_step 7 8 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data/srv/www' 'journal.collect:12 [source "www"]'
   polyarchiv_copy 50 no 'the copy of source "www"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/srv/www"' '' '' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/srv/www/ "${polyarchiv_work}"/measure \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/ "${polyarchiv_work}"/measure \
@@ -806,18 +808,7 @@ store-auth-creds = no
     rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/
   sync -f -- /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www
   # journal.collect:4 [point]
-  polyarchiv_step 7 7 'commit the changes of the collect directory, if any' 'journal.collect:4 [point]'
-  mkdir -p -- "${polyarchiv_work}"/svn-journal
-  polyarchiv_private_file svn-journal/config '' text '[auth]
-password-stores =
-[miscellany]
-global-ignores = .~polyarchiv~
-enable-auto-props = no
-'
-  polyarchiv_private_file svn-journal/servers '' text '[global]
-store-passwords = no
-store-auth-creds = no
-'
+  polyarchiv_step 8 8 'commit the changes of the collect directory, if any' 'journal.collect:4 [point]'
   LC_ALL=C.UTF-8 polyarchiv_svn_stage /var/lib/polyarchiv-fixture/collect/journal/backups "${polyarchiv_work}"/svn-journal/targets svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal commit --quiet --force-log '--message=Backup of journal on 2026-03-10' -- /var/lib/polyarchiv-fixture/collect/journal/backups@
 }

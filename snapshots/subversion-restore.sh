@@ -769,10 +769,10 @@ polyarchiv_confirm() {
 # journal has no backup point: its sources are restored from the collect point's own copy
 unit_1_restore_journal() {
   # journal.collect:3 [point]
-  polyarchiv_step 1 7 'create the collect directory' 'journal.collect:3 [point]'
+  polyarchiv_step 1 8 'create the collect directory' 'journal.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:4 [point]
-  polyarchiv_step 2 7 'check the repository out into the collect directory (once), at remote_url' 'journal.collect:4 [point]'
+  polyarchiv_step 2 8 "write svn's configuration and credentials for this run (private to it)" 'journal.collect:4 [point]'
   mkdir -p -- "${polyarchiv_work}"/svn-journal
   polyarchiv_private_file svn-journal/config '' text '[auth]
 password-stores =
@@ -787,39 +787,27 @@ store-auth-creds = no
   polyarchiv_hide_trace
   polyarchiv_private_file svn-journal/password '' secret '' "${POLYARCHIV_SECRET_JOURNAL_REMOTE_URL_PASSWORD:?}"
   polyarchiv_restore_trace
+  # journal.collect:4 [point]
+  polyarchiv_step 3 8 'check the repository out into the collect directory (once), at remote_url' 'journal.collect:4 [point]'
   LC_ALL=C.UTF-8 polyarchiv_exec_if_changed 'the working copy exists' 3 test -d /var/lib/polyarchiv-fixture/collect/journal/backups/.svn svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other checkout --quiet --force --ignore-externals --username=backup --password-from-stdin -- https://svn.example.org:8443/repos/journal@ /var/lib/polyarchiv-fixture/collect/journal/backups < "${polyarchiv_work}"/svn-journal/password
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other relocate --username=backup --password-from-stdin -- https://svn.example.org:8443/repos/journal /var/lib/polyarchiv-fixture/collect/journal/backups < "${polyarchiv_work}"/svn-journal/password
   # journal.collect:4 [point]
-  polyarchiv_step 3 7 'revert local changes, remove strays and update the collect directory to the last revision' 'journal.collect:4 [point]'
-  mkdir -p -- "${polyarchiv_work}"/svn-journal
-  polyarchiv_private_file svn-journal/config '' text '[auth]
-password-stores =
-[miscellany]
-global-ignores = .~polyarchiv~
-enable-auto-props = no
-'
-  polyarchiv_private_file svn-journal/servers '' text '[global]
-store-passwords = no
-store-auth-creds = no
-'
-  polyarchiv_hide_trace
-  polyarchiv_private_file svn-journal/password '' secret '' "${POLYARCHIV_SECRET_JOURNAL_REMOTE_URL_PASSWORD:?}"
-  polyarchiv_restore_trace
+  polyarchiv_step 4 8 'revert local changes, remove strays and update the collect directory to the last revision' 'journal.collect:4 [point]'
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other cleanup --remove-unversioned --remove-ignored -- /var/lib/polyarchiv-fixture/collect/journal/backups@
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other revert --quiet --recursive --remove-added -- /var/lib/polyarchiv-fixture/collect/journal/backups@
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other update --quiet --force --ignore-externals --accept=theirs-full --revision=HEAD --username=backup --password-from-stdin -- /var/lib/polyarchiv-fixture/collect/journal/backups@ < "${polyarchiv_work}"/svn-journal/password
   # journal.collect:8 [source "etc"]
-  polyarchiv_step 4 7 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:8 [source "etc"]'
+  polyarchiv_step 5 8 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:8 [source "etc"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/etc (source "etc")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "etc": /var/lib/polyarchiv-fixture/data/etc becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   # journal.collect:8 [source "etc"]
-  polyarchiv_step 5 7 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:8 [source "etc"]'
+  polyarchiv_step 6 8 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:8 [source "etc"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/etc
   # journal.collect:8 [source "etc"]
-  polyarchiv_step 6 7 'create /var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~' 'journal.collect:8 [source "etc"]'
+  polyarchiv_step 7 8 'create /var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~' 'journal.collect:8 [source "etc"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~'
   # journal.collect:8 [source "etc"]
-  polyarchiv_step 7 7 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:8 [source "etc"]'
+  polyarchiv_step 8 8 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:8 [source "etc"]'
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   sync -f -- /var/lib/polyarchiv-fixture/data/etc
 }
