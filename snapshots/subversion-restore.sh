@@ -4,10 +4,10 @@
 #
 # Mode: restore; plan time: 2026-03-10T04:05:06+01:00; configuration: test/fixtures/subversion-restore/config
 # Inputs (sha256):
-#   6e055ad41f19f33c9106128af3ea5a3df81ea6c48d2a12138a4dbcaf52fc157b  journal.collect
+#   590c48be3eefa20040019d37d38563927a7e58e63a5cf06fd9563d2c6933e46f  journal.collect
 # Selection: every collect point
 # Required tools: cat date find flock mkdir mktemp mv nproc rm rsync sha256sum svn sync test
-# Required secret variables: POLYARCHIV_SECRET_JOURNAL_REMOTE_URL_PASSWORD
+# Required secret variables: POLYARCHIV_SECRET_JOURNAL_CLIENT_CERT_PASSWORD POLYARCHIV_SECRET_JOURNAL_REMOTE_URL_PASSWORD
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
 # Usage: bash SCRIPT [--jobs N]  (up to N independent units at a time; default: the number of CPUs)
@@ -58,7 +58,7 @@ polyarchiv_require_secrets() {
   fi
 }
 
-polyarchiv_require_secrets POLYARCHIV_SECRET_JOURNAL_REMOTE_URL_PASSWORD
+polyarchiv_require_secrets POLYARCHIV_SECRET_JOURNAL_CLIENT_CERT_PASSWORD POLYARCHIV_SECRET_JOURNAL_REMOTE_URL_PASSWORD
 
 # Without a private work directory every unit fails, each with its own state record.
 polyarchiv_work_error=''
@@ -780,10 +780,14 @@ password-stores =
 global-ignores = .~polyarchiv~
 enable-auto-props = no
 '
+  polyarchiv_hide_trace
   polyarchiv_private_file svn-journal/servers '' text '[global]
 store-passwords = no
 store-auth-creds = no
+' text 'ssl-client-cert-file = /etc/polyarchiv/client.p12
+' text 'ssl-client-cert-password = ' secret '' "${POLYARCHIV_SECRET_JOURNAL_CLIENT_CERT_PASSWORD:?}" text '
 '
+  polyarchiv_restore_trace
   polyarchiv_hide_trace
   polyarchiv_private_file svn-journal/password '' secret '' "${POLYARCHIV_SECRET_JOURNAL_REMOTE_URL_PASSWORD:?}"
   polyarchiv_restore_trace
@@ -796,24 +800,24 @@ store-auth-creds = no
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other cleanup --remove-unversioned --remove-ignored -- /var/lib/polyarchiv-fixture/collect/journal/backups@
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other revert --quiet --recursive --remove-added -- /var/lib/polyarchiv-fixture/collect/journal/backups@
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other update --quiet --force --ignore-externals --accept=theirs-full --revision=HEAD --username=backup --password-from-stdin -- /var/lib/polyarchiv-fixture/collect/journal/backups@ < "${polyarchiv_work}"/svn-journal/password
-  # journal.collect:8 [source "etc"]
-  polyarchiv_step 5 8 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:8 [source "etc"]'
+  # journal.collect:10 [source "etc"]
+  polyarchiv_step 5 8 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:10 [source "etc"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/etc (source "etc")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "etc": /var/lib/polyarchiv-fixture/data/etc becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
-  # journal.collect:8 [source "etc"]
-  polyarchiv_step 6 8 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:8 [source "etc"]'
+  # journal.collect:10 [source "etc"]
+  polyarchiv_step 6 8 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:10 [source "etc"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/etc
-  # journal.collect:8 [source "etc"]
-  polyarchiv_step 7 8 'create /var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~' 'journal.collect:8 [source "etc"]'
+  # journal.collect:10 [source "etc"]
+  polyarchiv_step 7 8 'create /var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~' 'journal.collect:10 [source "etc"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~'
-  # journal.collect:8 [source "etc"]
-  polyarchiv_step 8 8 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:8 [source "etc"]'
+  # journal.collect:10 [source "etc"]
+  polyarchiv_step 8 8 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:10 [source "etc"]'
   rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   sync -f -- /var/lib/polyarchiv-fixture/data/etc
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.
-polyarchiv_check_config test/fixtures/subversion-restore/config journal.collect 6e055ad41f19f33c9106128af3ea5a3df81ea6c48d2a12138a4dbcaf52fc157b
+polyarchiv_check_config test/fixtures/subversion-restore/config journal.collect 590c48be3eefa20040019d37d38563927a7e58e63a5cf06fd9563d2c6933e46f
 polyarchiv_unit restore:journal unit_1_restore_journal /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/lock \
   '' '' \
   '' \
