@@ -14,6 +14,7 @@ declare -A package_of=(
   [shellcheck]=shellcheck
   [git]=git
   [curl]=curl
+  [openssl]=openssl
   [ps]=procps
   [sudo]=sudo
   [pg_dump]=postgresql-client
@@ -32,6 +33,7 @@ declare -A package_of=(
   [setfacl]=acl
   [/usr/bin/python3]=python3
   [/usr/lib/python3/dist-packages/requests]=python3-requests
+  [/usr/lib/python3/dist-packages/pyftpdlib]=python3-pyftpdlib
   [faketime]=faketime
   [strace]=strace
   [tar]=tar
@@ -43,6 +45,7 @@ declare -A package_of=(
   [lbzip2]=lbzip2
   [promtool]=prometheus
   [/usr/sbin/lighttpd]=lighttpd
+  [/usr/lib/lighttpd/mod_webdav.so]=lighttpd-mod-webdav
   [systemd-analyze]=systemd
   [restic]=restic
   [rclone]=rclone
@@ -54,19 +57,22 @@ declare -A package_of=(
 )
 runtime_tools=(rsync flock sha256sum sync)
 # The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd, lighttpd
-# (git's smart HTTP through git http-backend; curl asks the GitLab stand-in); it
+# (git's smart HTTP through git http-backend; WebDAV through mod_webdav), an FTP server
+# (pyftpdlib); curl asks the GitLab stand-in; it
 # runs scripts under dash (the "needs bash" guard) and the original PolyArchiv (test/original), and
 # sets extended attributes and ACLs to check that copies keep them; it packs and restores archives
 # with every compressor, and the benchmark compares pigz with gzip. promtool validates the
 # metrics of check --format prometheus, systemd-analyze the units of schedule --systemd. restic backs
 # up to local, sftp: and rest: repositories, the last served by rclone serve restic; a script that
-# restores a restic snapshot of a given time reads restic's list of snapshots with jq. Subversion
-# collect points commit to file:// repositories and to svnserve.
-test_tools=("${runtime_tools[@]}" shellcheck git curl ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
+# restores a restic snapshot of a given time reads restic's list of snapshots with jq; rclone also
+# carries the WebDAV, FTP and S3 targets' files. Subversion collect points commit to file://
+# repositories and to svnserve.
+test_tools=("${runtime_tools[@]}" shellcheck git curl openssl ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
   mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
   /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests
+  /usr/lib/python3/dist-packages/pyftpdlib
   faketime strace mountpoint script tar gzip bzip2 xz zstd pigz lbzip2 promtool /usr/sbin/lighttpd
-  systemd-analyze restic rclone jq svn svnadmin svnlook svnserve)
+  /usr/lib/lighttpd/mod_webdav.so systemd-analyze restic rclone jq svn svnadmin svnlook svnserve)
 
 if [[ ${1:-test} == runtime ]]; then
   tools=("${runtime_tools[@]}")
@@ -75,7 +81,9 @@ else
 fi
 
 have() {
-  if [[ $1 == /* ]]; then
+  if [[ $1 == *.so ]]; then
+    [[ -f $1 ]]
+  elif [[ $1 == /* ]]; then
     [[ -x $1 ]]
   else
     command -v "$1" >/dev/null 2>&1

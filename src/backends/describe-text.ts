@@ -1,6 +1,6 @@
 import { formatOrigin } from '../diag/origin.js';
 import type { Plan, PlanUnit } from '../planner/plan.js';
-import { commandLine } from './bash/quote.js';
+import { commandLine, obscuringLines } from './bash/quote.js';
 import { describeSelection } from './describe-selection.js';
 
 /** A Terraform-like summary: one symbol per unit and step, what runs, what is skipped and why. */
@@ -49,7 +49,8 @@ function unitText(unit: PlanUnit): string {
   for (const note of unit.notes ?? []) text += `    ${note}\n`;
   unit.steps.forEach((step, i) => {
     text += `    ${i + 1}. ${step.action.summary}  [${formatOrigin(step.action.origin)}]\n`;
-    for (const command of step.commands) text += `         $ ${commandLine(command)}\n`;
+    for (const command of step.commands)
+      for (const line of [...obscuringLines(command), commandLine(command)]) text += `         $ ${line}\n`;
   });
   if (unit.record !== undefined) text += `    records ${unit.record.file}\n`;
   return `${text}\n`;

@@ -61,7 +61,7 @@ export const BACKUP_POINT_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-const EXECUTABLE_NAMES = ['rsync', 'curl', 'restic', 'scp', 'ssh', 'tar', 'svn', 'git'] as const;
+const EXECUTABLE_NAMES = ['rsync', 'curl', 'rclone', 'restic', 'scp', 'ssh', 'tar', 'svn', 'git'] as const;
 
 /** The compressors of archive backup points, with what may replace each one. */
 const COMPRESSOR_HELP = {

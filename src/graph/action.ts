@@ -47,6 +47,7 @@ export type ActionBody =
   | ({ readonly kind: 'svn-update' } & SvnWorkingCopySpec)
   | ({ readonly kind: 'put-file' } & PutFileSpec)
   | ({ readonly kind: 'get-file' } & GetFileSpec)
+  | ({ readonly kind: 'sync-dir' } & SyncDirSpec)
   | { readonly kind: 'delete-archive'; readonly archive: string; readonly transport?: Transport }
   | { readonly kind: 'restic-init'; readonly repository: ResticRepository }
   | ({ readonly kind: 'restic-backup' } & ResticBackupSpec)
@@ -122,7 +123,28 @@ export interface SshTransport {
   readonly sshArgs: readonly string[];
 }
 
-export type Transport = SshTransport;
+/**
+ * A WebDAV, FTP or S3 server, reached by rclone through an on-the-fly remote (`:webdav:PATH`...)
+ * set up entirely by rclone's variables: no configuration file, no secret in argv. The passwords
+ * rclone wants obscured (`obscured`: rclone's variable -> the secret's variable) are obscured at
+ * run time by `rclone obscure -` reading them on its standard input.
+ */
+export interface RcloneTransport {
+  readonly kind: 'rclone';
+  readonly remote: ':webdav:' | ':ftp:' | ':s3:';
+  /** rclone's settings (RCLONE_WEBDAV_URL...), plain secrets among them (RCLONE_S3_SECRET_ACCESS_KEY). */
+  readonly env: Readonly<Record<string, EnvValue>>;
+  readonly obscured: Readonly<Record<string, string>>;
+  /** How summaries name the server before a path: `https://host:port`, `ftp://host`, `s3:/`. */
+  readonly shown: string;
+  /**
+   * WebDAV: the rename is curl's `MOVE` with `Overwrite: T` on `base` + the %-encoded path, its
+   * credentials and TLS settings in a curl configuration written to a private work file.
+   */
+  readonly webdav?: { readonly base: string; readonly curlConfig: readonly SecretPart[] };
+}
+
+export type Transport = SshTransport | RcloneTransport;
 
 /**
  * A local file sent to `remote` through a hidden `partial` beside it: the upload writes the
@@ -136,6 +158,22 @@ export interface PutFileSpec {
   readonly remote: string;
   readonly partial: string;
   readonly listing?: { readonly partial: string; readonly file: string };
+}
+
+/**
+ * A directory mirrored by rclone between this host and a WebDAV, FTP or S3 server: `up` makes
+ * `remote` like `local` (each file uploaded whole, deletions after every transfer), judged by
+ * `guard` first; `down` copies `remote` into `local`, an empty directory. Symbolic links travel as
+ * rclone's `.rclonelink` files.
+ */
+export interface SyncDirSpec {
+  readonly direction: 'up' | 'down';
+  readonly local: string;
+  readonly transport: RcloneTransport;
+  readonly remote: string;
+  /** Paths below `local` left out (and kept on the other side), each with everything below it. */
+  readonly excludes: readonly string[];
+  readonly guard?: CopyGuard;
 }
 
 /** A remote file fetched into the local `file` (written aside, renamed in when whole). */

@@ -4,6 +4,7 @@ import type { Command, CopyFigures, ExecCommand, ToolPaths, Word } from './comma
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
+import { syncDirCommands } from './rclone-commands.js';
 import {
   resticBackupCommands,
   resticForgetCommands,
@@ -175,6 +176,8 @@ export function buildCommands(
       return putFileCommands(action, tools);
     case 'get-file':
       return getFileCommands(action, tools);
+    case 'sync-dir':
+      return syncDirCommands(action, tools, options);
     case 'delete-archive':
       // -f: an archive someone already removed is not a failure; the state forgets it all the same.
       if (action.transport !== undefined)

@@ -56,9 +56,14 @@ export interface ExecCommand {
   readonly pipeTo?: readonly Word[];
 }
 
+/**
+ * A variable's value: literal text, a secret (by variable name), or the path of a work file. A
+ * secret with `obscuredBy` is handed over as rclone reads passwords: the output of `rclone obscure -`
+ * (that executable), which reads the secret on its standard input, never on a command line.
+ */
 export type EnvValue =
   | { readonly literal: string }
-  | { readonly secret: string }
+  | { readonly secret: string; readonly obscuredBy?: string }
   | { readonly workFile: string };
 
 /**
@@ -169,6 +174,8 @@ export interface CopyCommand {
   readonly allowShrink: boolean;
   /** How messages name the copy, e.g. `the copy of source "www"`. */
   readonly what: string;
+  /** Added to the environment of every program the command runs (a transport's settings). */
+  readonly env?: Readonly<Record<string, EnvValue>>;
 }
 
 /**
@@ -390,6 +397,7 @@ export function secretsOf(command: Command): string[] {
     case 'restic-restore-at':
     case 'exec-if-changed':
     case 'svn-stage':
+    case 'copy':
       return command.env === undefined
         ? []
         : Object.values(command.env).flatMap((v) => ('secret' in v ? [v.secret] : []));
@@ -401,7 +409,6 @@ export function secretsOf(command: Command): string[] {
     case 'dir-swap':
     case 'check-dump':
     case 'check-copy':
-    case 'copy':
     case 'publish-file':
     case 'dir-reload':
     case 'confirm':

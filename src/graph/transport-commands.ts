@@ -1,6 +1,7 @@
 import type { GetFileSpec, PutFileSpec, SshTransport, Transport } from './action.js';
 import type { Command, ToolPaths } from './command.js';
 import { shCommand } from './git-commands.js';
+import { rcloneDeleteCommands, rcloneGetCommands, rclonePutCommands } from './rclone-commands.js';
 
 /**
  * The upload writes the hidden partial in place (`--inplace`: no temporary name of rsync's own is
@@ -11,6 +12,13 @@ import { shCommand } from './git-commands.js';
  */
 export function putFileCommands(spec: PutFileSpec, tools: ToolPaths): Command[] {
   const transport = spec.transport;
+  const sent = [
+    ...(spec.listing === undefined
+      ? []
+      : [{ kind: 'publish-file' as const, partial: spec.listing.partial, file: spec.listing.file }]),
+    { kind: 'exec' as const, argv: ['rm', '-f', '--', spec.file] },
+  ];
+  if (transport.kind === 'rclone') return [...rclonePutCommands(spec, transport, tools), ...sent];
   return [
     rsyncFile(
       transport,
@@ -25,21 +33,23 @@ export function putFileCommands(spec: PutFileSpec, tools: ToolPaths): Command[] 
       '--',
       spec.remote,
     ]),
-    ...(spec.listing === undefined
-      ? []
-      : [{ kind: 'publish-file' as const, partial: spec.listing.partial, file: spec.listing.file }]),
-    { kind: 'exec', argv: ['rm', '-f', '--', spec.file] },
+    ...sent,
   ];
 }
 
-/** The remote file copied into a temporary name beside `file` by rsync, renamed in when whole. */
+/**
+ * The remote file copied into a temporary name beside `file` (by rsync, or by rclone into a hidden
+ * partial), renamed in when whole.
+ */
 export function getFileCommands(spec: GetFileSpec, tools: ToolPaths): Command[] {
   const transport = spec.transport;
+  if (transport.kind === 'rclone') return rcloneGetCommands(spec, transport, tools);
   return [rsyncFile(transport, tools, [], `${transport.host}:${spec.remote}`, spec.file)];
 }
 
 /** `rm -f` of a file on the transport's host: one already gone is not a failure. */
 export function deleteRemoteCommands(transport: Transport, path: string, tools: ToolPaths): Command[] {
+  if (transport.kind === 'rclone') return rcloneDeleteCommands(transport, path, tools);
   return [remoteCommand(transport, ['rm', '-f', '--', path], tools)];
 }
 

@@ -48,6 +48,8 @@ function writesInto(draft: ActionDraft): string[] {
       return [parentOf(draft.archive)];
     case 'get-file':
       return [parentOf(draft.file)];
+    case 'sync-dir':
+      return draft.direction === 'down' ? [draft.local] : [];
     case 'put-file':
     case 'unpack':
     case 'git-push':

@@ -13,7 +13,7 @@ import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const partial = (name: string) => partialFile(`${name}.hbs`);
-const canRun = haveTools('bash', 'rsync');
+const canRun = haveTools('bash', 'rsync', 'rclone');
 
 const boxes: Sandbox[] = [];
 afterEach(() => {
@@ -184,8 +184,21 @@ describe.runIf(canRun)('polyarchiv_copy_stats and copyStats agree', () => {
     return run.stdout;
   };
 
+  /** What `rclone size --json` says of a tree (the figures of a mirror on a WebDAV, FTP or S3 server). */
+  const rcloneSize = (tree: Record<string, string>): string => {
+    const box = makeSandbox('polyarchiv-twin-');
+    boxes.push(box);
+    box.write(tree);
+    const run = spawnSync('rclone', ['size', '--json', '--config', '/dev/null', '--', box.path('tree')], {
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(0);
+    return run.stdout;
+  };
+
   it.each([
     ['a tree with files, a directory and a symbolic link', () => rsyncRun(files('tree', 3, 7)), 3],
+    ['an rclone size --json', () => rcloneSize(files('tree', 4, 9)), 4],
     ['an empty tree', () => rsyncRun({}, ['tree']), 0],
     [
       'a tar -tv listing',

@@ -41,9 +41,9 @@ describe('a password inside a URL', () => {
       }
     });
     // The URLs are still named, with the password replaced: the user can tell which one is wrong.
-    const validate = runs[0];
-    expect(validate?.stderr).toContain("remote_url 'http://alice:***@host.example/dav/site'");
-    expect(validate?.stderr).toContain("remote_url 'ftp://bob:***@host.example/x/site.tar.gz'");
+    const show = runs[1];
+    expect(show?.stdout).toContain('remote_url = http://alice:***@host.example/dav/{name}');
+    expect(show?.stdout).toContain('remote_url = ftp://bob:***@host.example/x/{name}.tar.gz');
   });
 
   it('is hidden by config --show, which prints a valid configuration', async () => {

@@ -133,10 +133,13 @@ describe('synchronize targets', () => {
     expect(errorsOf(mirror('remote_url=ssh://host/b/{name}\n'))).toEqual([]);
   });
 
-  it('rejects https:// remote_url, not available in this version', () => {
-    expect(errorsOf(mirror('remote_url=https://dav.example.org/{name}\n'))).toEqual([
-      "error: remote_url 'https://dav.example.org/site': https:// is not available in this version (use /path, file:///path, ssh://[user@]host[:port]/path or user@host:/path)\n  at mirror.backup:3 [point]",
-    ]);
+  it('accepts https:// (WebDAV), ftp:// and s3:// remote_url', () => {
+    for (const url of [
+      'https://dav.example.org/{name}',
+      'ftp://ftp.example.org/{name}',
+      's3://bucket/{name}',
+    ])
+      expect(errorsOf(mirror(`remote_url=${url}\n`))).toEqual([]);
   });
 
   it('rejects an ssh:// remote_url without a host', () => {
@@ -287,7 +290,7 @@ describe('several mistakes', () => {
     `error: bad value for option 'destination_path': '../x' (expected ${INNER_PATH})\n  at site.collect:8 [source "d"]`,
     'error: missing required option \'source_path\' (Directory to back up.)\n  at site.collect:6 [source "d"]',
     `error: bad value for option 'frequency': 'sometimes' (expected ${FREQUENCY_FORMS})\n  at m.backup:4 [point]`,
-    "error: remote_url 'gopher://h/m': gopher:// is not available in this version (use /path, file:///path, ssh://[user@]host[:port]/path or user@host:/path)\n  at m.backup:3 [point]",
+    "error: remote_url 'gopher://h/m': gopher:// is not available in this version (use /path, file:///path, ssh://[user@]host[:port]/path, user@host:/path, http(s)://[user@]host[:port]/path (WebDAV), ftp(s)://[user@]host[:port]/path or s3://bucket/key)\n  at m.backup:3 [point]",
   ];
 
   it('reports every mistake of every file, not only the first', () => {
@@ -319,7 +322,7 @@ describe('warnings', () => {
   it('warns about a misspelt engine option of a backup point, which then misses it', () => {
     expect(diagnose(mirror('remote_ulr=/b/{name}\n'))).toEqual([
       "warning: unknown option 'remote_ulr' is ignored (did you mean 'remote_url'?)\n  at mirror.backup:3 [point]",
-      "error: missing required option 'remote_url' (Target directory: /var/backups/{name}, file:///var/backups/{name}, ssh://[user@]host[:port]/var/backups/{name} or user@host:/var/backups/{name}. Include {name}: each collect point needs its own directory.)\n  at mirror.backup:1 [point]",
+      "error: missing required option 'remote_url' (Target directory: /var/backups/{name}, file:///var/backups/{name}, ssh://[user@]host[:port]/var/backups/{name}, user@host:/var/backups/{name}, https://host[:port]/dav/{name} (WebDAV), ftp(s)://host[:port]/backups/{name} or s3://bucket/backups/{name}; http(s) and ftp(s) URLs may name a user before the host (user@host), and a password after it, which is a secret. Include {name}: each collect point needs its own directory.)\n  at mirror.backup:1 [point]",
     ]);
   });
 

@@ -152,7 +152,7 @@ describe('option values', () => {
 
   it('requires remote_url in a synchronize backup point', () => {
     expect(errorsOf(mirror(''))).toEqual([
-      "error: missing required option 'remote_url' (Target directory: /var/backups/{name}, file:///var/backups/{name}, ssh://[user@]host[:port]/var/backups/{name} or user@host:/var/backups/{name}. Include {name}: each collect point needs its own directory.)\n  at mirror.backup:1 [point]",
+      "error: missing required option 'remote_url' (Target directory: /var/backups/{name}, file:///var/backups/{name}, ssh://[user@]host[:port]/var/backups/{name}, user@host:/var/backups/{name}, https://host[:port]/dav/{name} (WebDAV), ftp(s)://host[:port]/backups/{name} or s3://bucket/backups/{name}; http(s) and ftp(s) URLs may name a user before the host (user@host), and a password after it, which is a secret. Include {name}: each collect point needs its own directory.)\n  at mirror.backup:1 [point]",
     ]);
   });
 

@@ -6,8 +6,9 @@ import { runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { killRun, sleep, startBackup } from '../helpers/run-control.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { comparableStates } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
-import { archiveTree, fileContents, maskTimestamps, snapshotTree } from '../helpers/tree.js';
+import { archiveTree, fileContents, snapshotTree } from '../helpers/tree.js';
 import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
 
 const canRun = haveSshd() && haveTools('flock', 'bash', 'sha256sum', 'tar', 'gzip', 'zstd');
@@ -27,24 +28,6 @@ function run(box: Sandbox, how: 'apply' | 'script', command: 'backup' | 'restore
   writeFileSync(box.path(`${command}.sh`), plan.stdout);
   const result = spawnSync('bash', [box.path(`${command}.sh`), ...yes], { encoding: 'utf8' });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
-
-/**
- * State files with the sandbox's path and the times masked (twins record their own), and the
- * listings of sent archives without their files' dates (each twin wrote its own tree).
- */
-function comparableStates(box: Sandbox): Record<string, string> {
-  const tree = snapshotTree(box.path('collect'));
-  for (const key of Object.keys(tree).filter((k) => k.endsWith('.json'))) {
-    tree[key] = maskTimestamps(readFileSync(box.path('collect', key), 'utf8').replaceAll(box.root, '<root>'));
-  }
-  for (const key of Object.keys(tree).filter((k) => k.endsWith('.listing'))) {
-    tree[key] = readFileSync(box.path('collect', key), 'utf8').replace(
-      /^(\S+\s+\S+\s+\d+)\s+\S+\s+\S+\s/gm,
-      '$1 ',
-    );
-  }
-  return tree;
 }
 
 describe.runIf(canRun)('backup points on another host through ssh', () => {

@@ -91,22 +91,25 @@ export function commandLine(command: Command): string {
         previous: command.previous.map(wordText),
       });
     case 'copy':
-      return helperCall(
-        HELPERS.copy,
-        {
-          percent: String(command.maxShrinkPercent),
-          allow: command.allowShrink ? 'yes' : 'no',
-          what: shellWord(command.what),
-          key: shellWord(command.figuresKey ?? ''),
-          old_files: String(command.recorded?.files ?? "''"),
-          old_bytes: String(command.recorded?.bytes ?? "''"),
-          incoming_run: command.incoming.map(wordText),
-          target_run: command.previous.map(wordText),
-          copy_run: command.copy.map(wordText),
-          first_copy: command.firstCopy.map(wordText),
-        },
-        true,
-      );
+      return [
+        ...envAssignments(command.env ?? {}),
+        helperCall(
+          HELPERS.copy,
+          {
+            percent: String(command.maxShrinkPercent),
+            allow: command.allowShrink ? 'yes' : 'no',
+            what: shellWord(command.what),
+            key: shellWord(command.figuresKey ?? ''),
+            old_files: String(command.recorded?.files ?? "''"),
+            old_bytes: String(command.recorded?.bytes ?? "''"),
+            incoming_run: command.incoming.map(wordText),
+            target_run: command.previous.map(wordText),
+            copy_run: command.copy.map(wordText),
+            first_copy: command.firstCopy.map(wordText),
+          },
+          true,
+        ),
+      ].join(' ');
     case 'publish-file':
       return helperCall(HELPERS.publish, {
         partial: shellWord(command.partial),
@@ -192,6 +195,25 @@ export function commandLine(command: Command): string {
   }
 }
 
+/**
+ * The lines that obscure a command's passwords for rclone before the line that runs it, each into
+ * a variable of the script: printf is bash's own, so the secret reaches `rclone obscure -` on its
+ * standard input, never on a command line; an assignment fails with its command substitution, so
+ * a failed `rclone obscure` fails the step.
+ */
+export function obscuringLines(command: Command): string[] {
+  if (command.kind !== 'exec' && command.kind !== 'copy') return [];
+  return Object.entries(command.env ?? {}).flatMap(([name, value]) =>
+    'secret' in value && value.obscuredBy !== undefined
+      ? [
+          `${obscuredVariable(name)}=$(printf '%s' ${secretReference(value.secret)} | ${shellWord(value.obscuredBy)} obscure -)`,
+        ]
+      : [],
+  );
+}
+
+const obscuredVariable = (name: string): string => `polyarchiv_obscured_${name}`;
+
 export function secretReference(name: string): string {
   return `"\${${name}:?}"`;
 }
@@ -204,9 +226,10 @@ function secretPartWords(part: SecretPart): string[] {
 
 /** Assignments before a function call reach the commands it runs, and end with it. */
 const envAssignments = (env: Readonly<Record<string, EnvValue>> = {}): string[] =>
-  Object.entries(env).map(([name, value]) => `${name}=${envWord(value)}`);
+  Object.entries(env).map(([name, value]) => `${name}=${envWord(name, value)}`);
 
-function envWord(value: EnvValue): string {
+function envWord(name: string, value: EnvValue): string {
+  if ('secret' in value && value.obscuredBy !== undefined) return `"\${${obscuredVariable(name)}}"`;
   if ('secret' in value) return secretReference(value.secret);
   if ('workFile' in value) return `${WORK_DIR}/${shellWord(value.workFile)}`;
   return shellWord(value.literal);

@@ -9,7 +9,7 @@ import {
   PROBE_STATUSES,
   RESTIC_MISSING,
 } from '../helper-contracts.js';
-import { commandLine, commentText, functionName, shellWord } from './quote.js';
+import { commandLine, commentText, functionName, obscuringLines, shellWord } from './quote.js';
 
 /** Everything the templates lay out, already quoted: templates add no logic and no escaping. */
 export interface ScriptView {
@@ -198,10 +198,12 @@ export function unitView(unit: PlanUnit, index: number): UnitView {
 function scriptLines(command: Command): string[] {
   const line = commandLine(command);
   const redirected = command.kind === 'exec' && (command.stdin !== undefined || command.stdout !== undefined);
-  const lines =
-    redirected && command.argv[0] === 'sudo'
+  const lines = [
+    ...obscuringLines(command),
+    ...(redirected && command.argv[0] === 'sudo'
       ? ['# shellcheck disable=SC2024 # the redirection is meant for the invoking user', line]
-      : [line];
+      : [line]),
+  ];
   // bash -x prints a line with its expansions: a line that expands a secret runs untraced.
   return secretsOf(command).length === 0
     ? lines

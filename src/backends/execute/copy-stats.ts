@@ -2,12 +2,18 @@ import type { CopyFigures } from '../../graph/command.js';
 
 /**
  * What a copy would receive or received: regular files, their bytes and the entries (the top
- * directory counts as one) an rsync --stats reports, else those of an archive's `tar -tv` listing
+ * directory counts as one) an rsync --stats reports, else the files and bytes of an `rclone size
+ * --json` (as many entries as files), else those of an archive's `tar -tv` listing
  * (regular files and hard links, the bytes of the regular ones; no entries counted); zeros when
  * there are none (a directory or an archive that does not exist yet). Twin of
  * polyarchiv_copy_stats (helpers-copy-stats.hbs).
  */
 export function copyStats(output: string): CopyFigures & { entries: number } {
+  const sized = /\{"count":(\d+),"bytes":(\d+)/.exec(output);
+  if (sized !== null) {
+    const files = Number(sized[1]);
+    return { files, bytes: Number(sized[2]), entries: files };
+  }
   const entries = /Number of files: (\d+)/.exec(output)?.[1];
   const bytes = /Total file size: (\d+) bytes/.exec(output)?.[1];
   if (entries !== undefined || bytes !== undefined) {

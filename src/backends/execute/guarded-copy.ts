@@ -18,7 +18,7 @@ export async function guardedCopy(
   if (command.previous.length > 0) {
     old = { files: 0, bytes: 0 };
     // A target that cannot be measured is judged by nothing: the copy itself will say why.
-    const previous = await capture(command.previous, ctx, 'both');
+    const previous = await capture(command.previous, ctx, 'both', command.env);
     if (previous.status === 0) {
       const stats = copyStats(previous.output);
       old = stats;
@@ -28,7 +28,7 @@ export async function guardedCopy(
   let problem: string | undefined;
   let now: CopyFigures = { files: 0, bytes: 0 };
   if (old.files > 0) {
-    const incoming = await capture(command.incoming, ctx, 'both');
+    const incoming = await capture(command.incoming, ctx, 'both', command.env);
     if (incoming.status !== 0) {
       say(`  cannot measure what ${command.what} would receive:`);
       process.stderr.write(incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
@@ -50,7 +50,7 @@ export async function guardedCopy(
     }
     say('  accepted: --allow-shrink');
   }
-  const done = await capture(copy, ctx, 'stdout');
+  const done = await capture(copy, ctx, 'stdout', command.env);
   if (done.status !== 0) return done.status;
   if (command.figuresKey !== undefined) {
     const { files, bytes } = copyStats(done.output);
@@ -68,6 +68,7 @@ async function capture(
   argv: readonly Word[],
   ctx: RunContext,
   keep: 'stdout' | 'both',
+  env?: CopyCommand['env'],
 ): Promise<{ status: number; output: string }> {
   const chunks: Buffer[] = [];
   const passOn =
@@ -76,7 +77,7 @@ async function capture(
       process[stream].write(chunk);
     });
   const status = await runExec(
-    { kind: 'exec', argv },
+    { kind: 'exec', argv, ...(env === undefined ? {} : { env }) },
     {
       ...ctx,
       output: (stream, chunk) => {

@@ -1,4 +1,4 @@
-import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -44,10 +44,18 @@ export function wordOf(word: Word, ctx: RunContext): string {
   return typeof word === 'string' ? word : `${word.prefix}${join(ctx.workDir, word.workFile)}`;
 }
 
-function envValue(value: EnvValue, ctx: RunContext): string {
+export function envValue(value: EnvValue, ctx: RunContext): string {
   if ('literal' in value) return value.literal;
   if ('workFile' in value) return join(ctx.workDir, value.workFile);
-  return secretValue(value.secret, ctx);
+  const secret = secretValue(value.secret, ctx);
+  return value.obscuredBy === undefined ? secret : obscured(secret, value.obscuredBy);
+}
+
+/** Twin of the script's `$(printf '%s' SECRET | rclone obscure -)`: the secret read on stdin. */
+function obscured(secret: string, rclone: string): string {
+  const run = spawnSync(rclone, ['obscure', '-'], { input: secret, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`${rclone} obscure: ${run.error?.message ?? run.stderr.trim()}`);
+  return run.stdout.replace(/\n$/, '');
 }
 
 /** Twin of polyarchiv_private_file. */

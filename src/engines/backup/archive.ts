@@ -51,7 +51,8 @@ const ARCHIVE_OPTIONS: readonly OptionSpec[] = [
     name: 'remote_url',
     type: 'url',
     required: true,
-    help: 'The archive file: /var/backups/{name}.tar.gz, file:///var/backups/{name}.tar.gz, ssh://[user@]host[:port]/var/backups/{name}.tar.gz or user@host:/var/backups/{name}.tar.gz; its extension (.tar.gz, .tar.bz2, .tar.xz or .tar.zst) chooses the compressor. Include {name}: each collect point needs its own archive.',
+    urlPasswordSecret: true,
+    help: 'The archive file: /var/backups/{name}.tar.gz, file:///var/backups/{name}.tar.gz, ssh://[user@]host[:port]/var/backups/{name}.tar.gz, user@host:/var/backups/{name}.tar.gz, https://host[:port]/dav/{name}.tar.gz (WebDAV), ftp(s)://host[:port]/backups/{name}.tar.gz or s3://bucket/backups/{name}.tar.gz (a user may come before the host, user@host, and a password after it, which is a secret); its extension (.tar.gz, .tar.bz2, .tar.xz or .tar.zst) chooses the compressor. Include {name}: each collect point needs its own archive.',
   },
   ...ARCHIVE_OPTIONS_AFTER_URL,
 ];
@@ -64,7 +65,7 @@ export const archive: BackupEngine = {
   role: 'backup',
   name: 'archive',
   summary:
-    'Pack the collect point into one compressed tarball (.tar.gz, .tar.bz2, .tar.xz or .tar.zst) at a local path, a file:// URL or a path on another host through ssh, replaced whole on each run.',
+    'Pack the collect point into one compressed tarball (.tar.gz, .tar.bz2, .tar.xz or .tar.zst) at a local path, a file:// URL, a path on another host through ssh, on a WebDAV or FTP server or in an S3 bucket, replaced whole on each run.',
   options: ARCHIVE_OPTIONS,
   check: checkArchiveTarget,
   location: localLocation,

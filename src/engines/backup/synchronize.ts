@@ -2,21 +2,30 @@ import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine } from '../engine.js';
-import { leftoverExclusions } from './source-leftovers.js';
-import { checkTarget, localLocation, pointTarget, rsyncRemote, TRANSPORT_OPTIONS } from './target.js';
+import { leftoverExclusions, sourceLeftovers } from './source-leftovers.js';
+import { restoreThroughStaging } from './staged-restore.js';
+import {
+  checkTarget,
+  localLocation,
+  pointTarget,
+  rsyncRemote,
+  shownTarget,
+  TRANSPORT_OPTIONS,
+} from './target.js';
 
 /** Mirrors the collect point's export directory to another directory. */
 export const synchronize: BackupEngine = {
   role: 'backup',
   name: 'synchronize',
   summary:
-    'Mirror the collect point to a directory: a local path, a file:// URL, or a directory on another host through ssh (ssh://[user@]host[:port]/path or user@host:/path).',
+    'Mirror the collect point to a directory: a local path, a file:// URL, a directory on another host through ssh (ssh://[user@]host[:port]/path or user@host:/path), on a WebDAV or FTP server (http(s)://, ftp(s)://) or in an S3 bucket (s3://bucket/prefix).',
   options: [
     {
       name: 'remote_url',
       type: 'url',
       required: true,
-      help: 'Target directory: /var/backups/{name}, file:///var/backups/{name}, ssh://[user@]host[:port]/var/backups/{name} or user@host:/var/backups/{name}. Include {name}: each collect point needs its own directory.',
+      urlPasswordSecret: true,
+      help: 'Target directory: /var/backups/{name}, file:///var/backups/{name}, ssh://[user@]host[:port]/var/backups/{name}, user@host:/var/backups/{name}, https://host[:port]/dav/{name} (WebDAV), ftp(s)://host[:port]/backups/{name} or s3://bucket/backups/{name}; http(s) and ftp(s) URLs may name a user before the host (user@host), and a password after it, which is a secret. Include {name}: each collect point needs its own directory.',
     },
     ...TRANSPORT_OPTIONS,
     ...COPY_METADATA_OPTIONS,
@@ -26,6 +35,23 @@ export const synchronize: BackupEngine = {
   location: localLocation,
   backup(bp, cp) {
     const target = pointTarget(bp);
+    if (target.kind === 'rclone')
+      return [
+        {
+          kind: 'sync-dir',
+          direction: 'up',
+          local: cp.exportDir,
+          transport: target.transport,
+          remote: target.path,
+          excludes: sourceLeftovers(cp),
+          guard: {
+            maxShrinkPercent: bp.options.integer('max_shrink_percent'),
+            what: `the mirror of "${cp.name}"`,
+          },
+          origin: bp.options.origin('remote_url'),
+          summary: `update the mirror of "${cp.name}" at ${shownTarget(target)} from ${cp.exportDir}`,
+        },
+      ];
     const remote = rsyncRemote(target, 'to');
     return copyInPlace({
       from: cp.exportDir,
@@ -41,6 +67,24 @@ export const synchronize: BackupEngine = {
   },
   restore(bp, cp) {
     const target = pointTarget(bp);
+    if (target.kind === 'rclone') {
+      const transport = target.transport;
+      return restoreThroughStaging(
+        bp,
+        cp,
+        { from: 'fetched from', aside: 'where the mirror is fetched' },
+        (staging, origin) => ({
+          kind: 'sync-dir',
+          direction: 'down',
+          local: staging,
+          transport,
+          remote: target.path,
+          excludes: [],
+          origin,
+          summary: `fetch the mirror at ${shownTarget(target)} into ${staging}`,
+        }),
+      );
+    }
     const remote = rsyncRemote(target, 'from');
     return copyInPlace({
       from: target.path,
@@ -59,7 +103,8 @@ export const synchronize: BackupEngine = {
 
 function checkMirrorTarget(options: OptionValues, diagnostics: Diagnostics): void {
   const target = checkTarget(options, diagnostics);
-  if (target?.kind === 'local' && target.path === '/') {
+  // ssh's check refuses its root directory itself.
+  if (target !== undefined && target.kind !== 'ssh' && target.path === '/') {
     diagnostics.error(
       `remote_url '${options.string('remote_url')}' is the root directory`,
       options.origin('remote_url'),

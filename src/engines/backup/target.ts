@@ -1,16 +1,23 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
-import type { RsyncRemote, SshTransport } from '../../graph/action.js';
+import type { RcloneTransport, RsyncRemote, SshTransport } from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import type { BoundBackupPoint } from '../engine.js';
+import { isServiceScheme, parseServiceLocation } from '../service-url.js';
 import { checkSshLocation, sshLoginWords, warnSshOptionsUnused } from '../ssh-options.js';
 import { parseRemoteLocation } from '../url.js';
+import { checkServiceOptions, SERVICE_OPTIONS, serviceTransport } from './service-target.js';
 
-const NOT_YET = 'http(s):// (WebDAV), ftp:// and s3:// targets are not available in this version';
-
-/** Where a backup point's `remote_url` is: a local path, or a path on a host reached through ssh. */
+/**
+ * Where a backup point's `remote_url` is: a local path, a path on a host reached through ssh, or a
+ * path on a WebDAV or FTP server or in an S3 bucket (`/bucket/key`), reached through rclone.
+ */
 export type Target =
   | { readonly kind: 'local'; readonly path: string }
-  | { readonly kind: 'ssh'; readonly path: string; readonly transport: SshTransport };
+  | { readonly kind: 'ssh'; readonly path: string; readonly transport: SshTransport }
+  | { readonly kind: 'rclone'; readonly path: string; readonly transport: RcloneTransport };
+
+/** What the configuration checks know of a target: its kind and path. */
+export type TargetPlace = Pick<Target, 'kind' | 'path'>;
 
 /** The options of remote targets. */
 export const TRANSPORT_OPTIONS: readonly OptionSpec[] = [
@@ -27,27 +34,48 @@ export const TRANSPORT_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'ca_cert',
     type: 'string',
-    help: 'https CA bundle, or "any" to skip verification.',
-    inert: NOT_YET,
+    help: 'https:// and ftps:// targets: a CA bundle (PEM file) to verify the server with, or "any" to skip verification.',
   },
-  { name: 'keytab', type: 'absolute-path', help: 'Kerberos keytab.', inert: NOT_YET },
+  {
+    name: 'keytab',
+    type: 'absolute-path',
+    help: 'Kerberos keytab.',
+    inert: 'Kerberos authentication is not available in this version',
+  },
+  ...SERVICE_OPTIONS,
 ];
 
-const EXPECTED = '/path, file:///path, ssh://[user@]host[:port]/path or user@host:/path';
+const EXPECTED =
+  '/path, file:///path, ssh://[user@]host[:port]/path, user@host:/path, http(s)://[user@]host[:port]/path (WebDAV), ftp(s)://[user@]host[:port]/path or s3://bucket/key';
 
 /** The target `remote_url` names, or undefined after an error at its line. */
-export function checkTarget(options: OptionValues, diagnostics: Diagnostics): Target | undefined {
+export function checkTarget(options: OptionValues, diagnostics: Diagnostics): TargetPlace | undefined {
   const url = options.string('remote_url');
   const origin = options.origin('remote_url');
   const location = parseRemoteLocation(url);
   switch (location.kind) {
-    case 'unsupported':
+    case 'unsupported': {
+      if (isServiceScheme(location.scheme)) {
+        const service = parseServiceLocation(url, location.scheme);
+        if (service.kind === 'invalid') {
+          diagnostics.error(
+            `bad value for option 'remote_url': '${url}'`,
+            origin,
+            `expected ${service.expected}`,
+          );
+          return undefined;
+        }
+        const errors = diagnostics.errorCount;
+        checkServiceOptions(service, options, diagnostics);
+        return diagnostics.errorCount > errors ? undefined : { kind: 'rclone', path: service.path };
+      }
       diagnostics.error(
         `remote_url '${url}': ${location.scheme}:// is not available in this version`,
         origin,
         `use ${EXPECTED}`,
       );
       return undefined;
+    }
     case 'invalid':
       diagnostics.error(
         `bad value for option 'remote_url': '${url}'`,
@@ -62,14 +90,16 @@ export function checkTarget(options: OptionValues, diagnostics: Diagnostics): Ta
       const errors = diagnostics.errorCount;
       checkSshLocation(location, 'remote_url', options, diagnostics);
       if (diagnostics.errorCount > errors) return undefined;
-      return targetOf(options);
+      return { kind: 'ssh', path: location.path };
     }
   }
 }
 
-/** The target of a `remote_url` that the engine's check accepted. */
-export function targetOf(options: OptionValues): Target {
-  const location = parseRemoteLocation(options.string('remote_url'));
+/** The target of a pair's `remote_url`, which the engine's check accepted. */
+export function pointTarget(bp: BoundBackupPoint): Target {
+  const options = bp.options;
+  const url = options.string('remote_url');
+  const location = parseRemoteLocation(url);
   switch (location.kind) {
     case 'local':
       return { kind: 'local', path: location.path };
@@ -79,21 +109,34 @@ export function targetOf(options: OptionValues): Target {
         path: location.path,
         transport: { kind: 'ssh', host: location.host, sshArgs: sshLoginWords(location, options) },
       };
-    default:
-      throw new Error('remote_url was not validated');
+    case 'unsupported': {
+      const service = isServiceScheme(location.scheme)
+        ? parseServiceLocation(url, location.scheme)
+        : undefined;
+      if (service === undefined || service.kind === 'invalid') break;
+      return { kind: 'rclone', path: service.path, transport: serviceTransport(service, bp) };
+    }
+    case 'invalid':
+      break;
+  }
+  throw new Error('remote_url was not validated');
+}
+
+/** How summaries name a target: `/path`, `host:/path`, `https://host/path`, `s3://bucket/key`. */
+export function shownTarget(target: Target, path = target.path): string {
+  switch (target.kind) {
+    case 'local':
+      return path;
+    case 'ssh':
+      return `${target.transport.host}:${path}`;
+    case 'rclone':
+      return `${target.transport.shown}${path}`;
   }
 }
 
-export const pointTarget = (bp: BoundBackupPoint): Target => targetOf(bp.options);
-
-/** How summaries name a target: `/path` or `host:/path`. */
-export function shownTarget(target: Target, path = target.path): string {
-  return target.kind === 'local' ? path : `${target.transport.host}:${path}`;
-}
-
-/** The rsync side of a target on another host. */
+/** The rsync side of a target on another host reached through ssh. */
 export function rsyncRemote(target: Target, side: 'from' | 'to'): RsyncRemote | undefined {
-  if (target.kind === 'local') return undefined;
+  if (target.kind !== 'ssh') return undefined;
   return { side, host: target.transport.host, sshArgs: target.transport.sshArgs };
 }
 

@@ -1,0 +1,145 @@
+import type { Diagnostics } from '../../diag/diagnostic.js';
+import type { RcloneTransport } from '../../graph/action.js';
+import type { EnvValue, SecretPart } from '../../graph/command.js';
+import type { OptionSpec, OptionValues } from '../../options/schema.js';
+import type { BoundBackupPoint } from '../engine.js';
+import { backupSecret, urlPasswordSecret } from '../secrets.js';
+import type { ServiceLocation } from '../service-url.js';
+import { setString } from '../toolkit.js';
+
+/** The options of WebDAV, FTP and S3 targets (`ca_cert` is shared with every https client). */
+export const SERVICE_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'password',
+    type: 'string',
+    secret: true,
+    help: 'WebDAV or FTP password, when remote_url holds none: a secret, handed to rclone (obscured, in its environment) and to curl (in a private file), never in argv.',
+  },
+  {
+    name: 'endpoint_url',
+    type: 'string',
+    help: 'S3: the server, e.g. https://s3.example.net:9000 (a path-style S3-compatible server); default: AWS.',
+  },
+  { name: 'region', type: 'string', default: 'us-east-1', help: 'S3: the region of the bucket.' },
+  { name: 'access_key_id', type: 'string', help: 'S3: the access key id.' },
+  {
+    name: 'secret_access_key',
+    type: 'string',
+    secret: true,
+    help: 'S3: the secret access key: a secret, handed to rclone in its environment, never in argv.',
+  },
+];
+
+const S3_ONLY = ['endpoint_url', 'access_key_id', 'secret_access_key'];
+
+/** What a WebDAV, FTP or S3 `remote_url` needs of the other options. */
+export function checkServiceOptions(
+  location: ServiceLocation,
+  options: OptionValues,
+  diagnostics: Diagnostics,
+): void {
+  const unused = (name: string, why: string) => {
+    if (options.optionalString(name) !== undefined)
+      diagnostics.warning(`option '${name}' has no effect: ${why}`, options.origin(name));
+  };
+  for (const name of ['private_key', 'ssh_options']) unused(name, 'remote_url is not an ssh:// URL');
+  if (location.kind === 's3') {
+    unused('password', 'S3 takes access_key_id and secret_access_key');
+    const endpoint = setString(options, 'endpoint_url');
+    if (endpoint !== undefined && !/^https?:\/\/[^/@\s]+(\/\S*)?$/.test(endpoint))
+      diagnostics.error(
+        `bad value for option 'endpoint_url': '${endpoint}'`,
+        options.origin('endpoint_url'),
+        'expected http(s)://host[:port], without a user or password',
+      );
+    return;
+  }
+  for (const name of S3_ONLY) unused(name, 'remote_url is not an s3:// URL');
+  if (location.hasPassword && setString(options, 'password') !== undefined)
+    diagnostics.error(
+      'remote_url holds a password and option password is set too',
+      options.origin('password'),
+      'give the password once: in the option (kept out of the URL) or in the URL',
+    );
+}
+
+/** The pair's server as rclone (and, for WebDAV's rename, curl) reach it. */
+export function serviceTransport(location: ServiceLocation, bp: BoundBackupPoint): RcloneTransport {
+  const options = bp.options;
+  // No configuration file is read or written. A request is tried 3 times, a command once: with
+  // rclone's defaults (10 and 3) a server that is down holds a run for minutes; the next
+  // scheduled run is the retry.
+  const env: Record<string, EnvValue> = {
+    RCLONE_CONFIG: { literal: '/dev/null' },
+    RCLONE_LOW_LEVEL_RETRIES: { literal: '3' },
+    RCLONE_RETRIES: { literal: '1' },
+  };
+  const caCert = setString(options, 'ca_cert');
+  if (caCert === 'any') env.RCLONE_NO_CHECK_CERTIFICATE = { literal: 'true' };
+  else if (caCert !== undefined) env.RCLONE_CA_CERT = { literal: caCert };
+  if (location.kind === 's3') {
+    const endpoint = setString(options, 'endpoint_url');
+    env.RCLONE_S3_PROVIDER = { literal: endpoint === undefined ? 'AWS' : 'Other' };
+    if (endpoint !== undefined) env.RCLONE_S3_ENDPOINT = { literal: endpoint };
+    env.RCLONE_S3_REGION = { literal: options.string('region') };
+    // The AWS SDK inside rclone 1.60 fails on AWS_CA_BUNDLE ("unsupported transport"): rclone
+    // takes a CA bundle from ca_cert (RCLONE_CA_CERT) instead.
+    env.AWS_CA_BUNDLE = { literal: '' };
+    const keyId = setString(options, 'access_key_id');
+    if (keyId !== undefined) env.RCLONE_S3_ACCESS_KEY_ID = { literal: keyId };
+    if (setString(options, 'secret_access_key') !== undefined)
+      env.RCLONE_S3_SECRET_ACCESS_KEY = { secret: backupSecret(bp, 'secret_access_key') };
+    return { kind: 'rclone', remote: ':s3:', env, obscured: {}, shown: 's3:/' };
+  }
+  const password = location.hasPassword
+    ? urlPasswordSecret(bp, 'remote_url')
+    : setString(options, 'password') === undefined
+      ? undefined
+      : backupSecret(bp, 'password');
+  const authority = `${location.host}${location.port === undefined ? '' : `:${location.port}`}`;
+  const base = `${location.scheme}://${authority}`;
+  if (location.kind === 'ftp') {
+    env.RCLONE_FTP_HOST = { literal: location.host.replace(/^\[(.*)\]$/, '$1') };
+    env.RCLONE_FTP_PORT = { literal: String(location.port ?? 21) };
+    env.RCLONE_FTP_USER = { literal: location.user ?? 'anonymous' };
+    if (location.scheme === 'ftps') env.RCLONE_FTP_EXPLICIT_TLS = { literal: 'true' };
+    if (caCert === 'any') env.RCLONE_FTP_NO_CHECK_CERTIFICATE = { literal: 'true' };
+    return {
+      kind: 'rclone',
+      remote: ':ftp:',
+      env,
+      obscured: password === undefined ? {} : { RCLONE_FTP_PASS: password },
+      shown: base,
+    };
+  }
+  env.RCLONE_WEBDAV_URL = { literal: base };
+  env.RCLONE_WEBDAV_VENDOR = { literal: 'other' };
+  if (location.user !== undefined) env.RCLONE_WEBDAV_USER = { literal: location.user };
+  return {
+    kind: 'rclone',
+    remote: ':webdav:',
+    env,
+    obscured: password === undefined ? {} : { RCLONE_WEBDAV_PASS: password },
+    shown: base,
+    webdav: { base, curlConfig: curlConfig(location.user, password, caCert) },
+  };
+}
+
+/** curl's configuration for the WebDAV rename: quoted values, `\` and `"` escaped. */
+function curlConfig(
+  user: string | undefined,
+  password: string | undefined,
+  caCert: string | undefined,
+): SecretPart[] {
+  const quoted = (text: string) => text.replace(/[\\"]/g, '\\$&');
+  const parts: SecretPart[] = [];
+  if (user !== undefined)
+    parts.push(
+      `user = "${quoted(user)}:`,
+      ...(password === undefined ? [] : [{ secret: password, escape: '\\"' }]),
+      '"\n',
+    );
+  if (caCert === 'any') parts.push('insecure\n');
+  else if (caCert !== undefined) parts.push(`cacert = "${quoted(caCert)}"\n`);
+  return parts;
+}

@@ -1,0 +1,190 @@
+import type { GetFileSpec, PutFileSpec, RcloneTransport, SyncDirSpec } from './action.js';
+import type { Command, EnvValue, ExecCommand, ToolPaths, Word } from './command.js';
+import { HOLDING_DIR } from './holding-dir.js';
+
+/**
+ * rclone's flags for every transfer. `--no-check-dest`: rclone uploads without comparing with
+ * what is there (a partial of the same size left by a killed run is not "already there"), and a
+ * rename never deletes its destination first, which rclone does otherwise before a server-side
+ * move. rclone checks each transferred file's size, and its hash where both sides have one.
+ */
+const TRANSFER = ['--no-check-dest'];
+
+/** The file where `put-file` writes the WebDAV rename's curl configuration. */
+const CURL_CONFIG = 'webdav-curl.conf';
+
+/**
+ * The upload goes to the hidden partial; then a server-side rename replaces the previous file in
+ * one step: WebDAV `MOVE` with `Overwrite: T` by curl (rclone's own MOVE refuses to overwrite),
+ * FTP `RNFR`/`RNTO` and S3's server-side copy by `rclone moveto`. A killed upload leaves only the
+ * partial, which the next upload overwrites.
+ */
+export function rclonePutCommands(
+  spec: PutFileSpec,
+  transport: RcloneTransport,
+  tools: ToolPaths,
+): Command[] {
+  const upload = rcloneCommand(transport, tools, [
+    'copyto',
+    ...TRANSFER,
+    '--',
+    spec.file,
+    remoteWord(transport, spec.partial),
+  ]);
+  const webdav = transport.webdav;
+  const rename: Command[] =
+    webdav === undefined
+      ? [
+          rcloneCommand(transport, tools, [
+            'moveto',
+            ...TRANSFER,
+            '--',
+            remoteWord(transport, spec.partial),
+            remoteWord(transport, spec.remote),
+          ]),
+        ]
+      : [
+          { kind: 'private-file', workFile: CURL_CONFIG, parts: webdav.curlConfig },
+          {
+            kind: 'exec',
+            argv: [
+              tools.curl ?? 'curl',
+              '--config',
+              { prefix: '', workFile: CURL_CONFIG },
+              '--fail',
+              '--silent',
+              '--show-error',
+              '--request',
+              'MOVE',
+              '--header',
+              `Destination: ${webdavUrl(webdav.base, spec.remote)}`,
+              '--header',
+              'Overwrite: T',
+              '--url',
+              webdavUrl(webdav.base, spec.partial),
+            ],
+          },
+        ];
+  return [upload, ...rename];
+}
+
+/** The remote file copied into a hidden partial beside `file`, published over it once whole. */
+export function rcloneGetCommands(
+  spec: GetFileSpec,
+  transport: RcloneTransport,
+  tools: ToolPaths,
+): Command[] {
+  const partial = hiddenPartial(spec.file);
+  return [
+    rcloneCommand(transport, tools, [
+      'copyto',
+      ...TRANSFER,
+      '--',
+      remoteWord(transport, spec.remote),
+      partial,
+    ]),
+    { kind: 'publish-file', partial, file: spec.file },
+  ];
+}
+
+/**
+ * The file deleted by a filter on its directory (its name escaped for rclone's globs): a file
+ * already gone is not a failure, as with `rm -f`.
+ */
+export function rcloneDeleteCommands(transport: RcloneTransport, path: string, tools: ToolPaths): Command[] {
+  const slash = path.lastIndexOf('/');
+  const name = path.slice(slash + 1).replace(/[\\*?[\]{}]/g, '\\$&');
+  return [
+    rcloneCommand(transport, tools, [
+      'delete',
+      '--max-depth',
+      '1',
+      '--include',
+      `/${name}`,
+      '--',
+      remoteWord(transport, path.slice(0, slash) || '/'),
+    ]),
+  ];
+}
+
+/**
+ * `up`: `rclone sync` (each file uploaded whole under its name, deletions after every transfer),
+ * judged first like every guarded copy: what the directory holds (`rclone size --json`) against
+ * what would be sent (an rsync dry run of the local side with the same exclusions). `down`:
+ * `rclone copy` into an empty directory.
+ */
+export function syncDirCommands(
+  spec: SyncDirSpec,
+  tools: ToolPaths,
+  options: { readonly allowShrink?: boolean },
+): Command[] {
+  const transport = spec.transport;
+  const remote = remoteWord(transport, spec.remote);
+  // The holding directories of local copies in place, at any depth, never travel.
+  const filters = [
+    '--exclude',
+    `${HOLDING_DIR}/**`,
+    ...spec.excludes.flatMap((path) => ['--exclude', `/${globEscaped(path)}/**`]),
+  ];
+  if (spec.direction === 'down')
+    return [rcloneCommand(transport, tools, ['copy', '--links', ...filters, '--', remote, spec.local])];
+  const rclone = tools.rclone ?? 'rclone';
+  const sync = [rclone, 'sync', '--links', ...filters, '--', spec.local, remote];
+  const incoming: Word[] = [
+    tools.rsync ?? 'rsync',
+    '-a',
+    '-n',
+    '--stats',
+    '--no-h',
+    `--exclude=${HOLDING_DIR}/`,
+    ...spec.excludes.map((path) => `--exclude=/${path}/`),
+    '--',
+    spec.local.endsWith('/') ? spec.local : `${spec.local}/`,
+    { prefix: '', workFile: 'measure' },
+  ];
+  return [
+    {
+      kind: 'copy',
+      incoming,
+      previous: [rclone, 'size', '--json', '--', remote],
+      copy: sync,
+      firstCopy: sync,
+      maxShrinkPercent: spec.guard?.maxShrinkPercent ?? 100,
+      allowShrink: spec.guard === undefined || options.allowShrink === true,
+      what: spec.guard?.what ?? spec.remote,
+      env: rcloneEnv(transport, tools),
+    },
+  ];
+}
+
+/** rclone with the transport's settings, its passwords obscured as rclone reads them. */
+function rcloneCommand(transport: RcloneTransport, tools: ToolPaths, words: readonly Word[]): ExecCommand {
+  return { kind: 'exec', argv: [tools.rclone ?? 'rclone', ...words], env: rcloneEnv(transport, tools) };
+}
+
+function rcloneEnv(transport: RcloneTransport, tools: ToolPaths): Record<string, EnvValue> {
+  const env: Record<string, EnvValue> = { ...transport.env };
+  for (const [name, secret] of Object.entries(transport.obscured))
+    env[name] = { secret, obscuredBy: tools.rclone ?? 'rclone' };
+  return env;
+}
+
+/** `:webdav:/dir/file`; S3 paths (`/bucket/key`) lose their leading slash. */
+function remoteWord(transport: RcloneTransport, path: string): string {
+  return `${transport.remote}${transport.remote === ':s3:' ? path.replace(/^\/+/, '') : path}`;
+}
+
+/** A path below a WebDAV server's URL, each name %-encoded. */
+function webdavUrl(base: string, path: string): string {
+  return `${base}${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+function hiddenPartial(file: string): string {
+  const slash = file.lastIndexOf('/');
+  return `${file.slice(0, slash)}/.${file.slice(slash + 1)}.polyarchiv-partial`;
+}
+
+/** rclone's filter globs read `\` as an escape: every glob character becomes literal. */
+function globEscaped(path: string): string {
+  return path.replace(/[\\*?[\]{}]/g, '\\$&');
+}

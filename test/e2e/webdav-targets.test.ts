@@ -1,0 +1,146 @@
+import { existsSync, rmSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { filesOf, type ServiceServer, serviceTargetTests } from '../helpers/service-suite.js';
+import { configureOffsite, REMOTE_DIR, runAs } from '../helpers/service-targets.js';
+import { haveTools } from '../helpers/tools.js';
+import { archiveTree, fileContents, snapshotTree } from '../helpers/tree.js';
+import { haveWebdav, startWebdav, type WebdavServer } from '../servers/webdav.js';
+
+const canRun = haveWebdav() && haveTools('flock', 'bash', 'sha256sum', 'tar', 'gzip', 'zstd');
+
+describe.runIf(canRun)('backup points on a WebDAV server (lighttpd mod_webdav, rclone, curl)', () => {
+  let dav: WebdavServer;
+  let service: ServiceServer;
+  beforeAll(async () => {
+    dav = await startWebdav();
+    service = {
+      password: dav.password,
+      refused: /401 Unauthorized/,
+      lines: [],
+      url: (path) => `${dav.baseUrl}/${encodeURI(REMOTE_DIR)}/${path}`,
+      plainLines: (path, secret = dav.password) => [
+        `remote_url = http://${dav.user}@127.0.0.1:${dav.port}/${encodeURI(REMOTE_DIR)}/${path}`,
+        `password = ${secret}`,
+      ],
+      ...filesOf(dav.root),
+      stop: () => dav.stop(),
+      start: () => dav.start(),
+    };
+  });
+  afterAll(async () => {
+    await dav?.destroy();
+  });
+  serviceTargetTests(() => service, 'webdav');
+});
+
+describe.runIf(canRun)('backup points on a WebDAV server over https: ca_cert', () => {
+  let dav: WebdavServer;
+  let box: Sandbox;
+  beforeAll(async () => {
+    dav = await startWebdav({ tls: true });
+  });
+  afterAll(async () => {
+    await dav?.destroy();
+  });
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-webdav-tls-');
+    writeTree(box.path('data'), ODD_FILES);
+  });
+  afterEach(() => {
+    box.remove();
+    rmSync(`${dav.root}/tls`, { recursive: true, force: true });
+  });
+
+  const configure = (caCert: readonly string[]) =>
+    configureOffsite(box, ['engine = archive', `remote_url = ${dav.baseUrl}/tls/{name}.tar.gz`, ...caCert]);
+
+  for (const how of ['apply', 'script'] as const)
+    it(`verifies the server with the CA bundle of ca_cert, and restores (${how})`, () => {
+      const args = configure([`ca_cert = ${dav.certificate}`]);
+      const backup = runAs(box, how, 'backup', args);
+      expect(backup.code, backup.stderr).toBe(0);
+      expect(archiveTree(`${dav.root}/tls/site.tar.gz`)).toEqual(
+        snapshotTree(box.path('collect/site/backups')),
+      );
+      rmSync(box.path('collect/site/backups'), { recursive: true });
+      const restore = runAs(box, how, 'restore', args);
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
+    }, 120_000);
+
+  it('refuses a server it cannot verify, and skips verification with ca_cert = any', () => {
+    const refused = runCli(['backup', ...configure([])]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/certificate/);
+    expect(refused.stderr).toMatch(/offsite\.backup:3 \[point\]/);
+    expect(existsSync(`${dav.root}/tls/site.tar.gz`)).toBe(false);
+    const anyServer = runCli(['backup', ...configure(['ca_cert = any'])]);
+    expect(anyServer.code, anyServer.stderr).toBe(0);
+    expect(existsSync(`${dav.root}/tls/site.tar.gz`)).toBe(true);
+  }, 120_000);
+});
+
+describe('WebDAV, FTP and S3 targets: configuration errors at their line, exit 2, nothing written', () => {
+  function plan(url: string, engine = 'archive', extra: readonly string[] = []) {
+    const box = makeSandbox('polyarchiv-service-targets-config-');
+    try {
+      box.write({
+        'config/site.collect': `[point]\nengine = files\nlocal_path = ${box.path('collect')}\n`,
+        'config/offsite.backup': [`[point]`, `engine = ${engine}`, `remote_url = ${url}`, ...extra, ''].join(
+          '\n',
+        ),
+      });
+      const result = runCli(['backup', '-C', box.path('config')]);
+      return { ...result, wrote: existsSync(box.path('collect')) };
+    } finally {
+      box.remove();
+    }
+  }
+
+  it.each([
+    ['http:///srv/a.tar.gz', /expected http:\/\/host\[:port\]\/path .*, with a host/],
+    ['https://host:99999/a.tar.gz', /with a port between 1 and 65535/],
+    ['https://:secret@host/a.tar.gz', /a user name before the password/],
+    ['https://host/a.tar.gz?x=1', /with \? and # %-escaped/],
+    ['https://host/srv/a.tar', /is not a \.tar\.gz, \.tar\.bz2, \.tar\.xz or \.tar\.zst file/],
+    ['webdav://host/a.tar.gz', /webdav:\/\/ is not available/],
+    ['ftp:///srv/a.tar.gz', /expected ftp:\/\/host\[:port\]\/path .*, with a host/],
+    ['ftps://host:0/a.tar.gz', /with a port between 1 and 65535/],
+    ['s3:///key.tar.gz', /expected s3:\/\/bucket\/key/],
+    ['s3://Bad_Bucket/key.tar.gz', /expected s3:\/\/bucket\/key/],
+  ])('refuses %s', (url, message) => {
+    const result = plan(url);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain('offsite.backup:3 [point]');
+    expect(result.stderr).not.toContain('secret');
+    expect(result.wrote).toBe(false);
+  });
+
+  it('refuses a WebDAV mirror of the server root directory', () => {
+    const result = plan('https://host/', 'synchronize');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/is the root directory/);
+  });
+
+  it('refuses an S3 endpoint_url with credentials in it', () => {
+    const result = plan('s3://bucket/a.tar.gz', 'archive', [
+      'endpoint_url = https://me:secret@s3.example.net',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/bad value for option 'endpoint_url'/);
+    expect(result.stderr).toContain('offsite.backup:4 [point]');
+    expect(result.stderr).not.toContain('secret');
+  });
+
+  it('refuses a password given twice', () => {
+    const result = plan('https://me:one@host/a.tar.gz', 'archive', ['password = two']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/remote_url holds a password and option password is set too/);
+    expect(result.stderr).toContain('offsite.backup:4 [point]');
+    expect(result.stderr).not.toMatch(/one|two/);
+  });
+});

@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import { runCli } from './cli.js';
+import type { Sandbox } from './sandbox.js';
+import { maskTimestamps, snapshotTree } from './tree.js';
+
+/**
+ * A server the suite started for backup points reached through rclone (WebDAV, FTP, S3), as the
+ * tests of every transport see it: the URL of a path, the lines a backup point adds, and the
+ * server's storage read directly.
+ */
+export interface ServiceUnderTest {
+  /** The URL of `path` below the directory the tests use (with `{name}` and dates left to polyarchiv). */
+  url(path: string): string;
+  /** Options after remote_url (credentials, endpoint). */
+  readonly lines: readonly string[];
+  /** The local directory where the server keeps `path`, for servers that store files as files. */
+  stored(path?: string): string;
+  /** The secret a run must never show (a password, a secret key). */
+  readonly secret: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** The remote directory has a hostile name: spaces, quotes, $, unicode, a leading dash. */
+export const REMOTE_DIR = `-it's a "$HOME" dir ünï`;
+
+/** The partial uploads among the names of a directory. */
+export const partials = (names: readonly string[]): string[] =>
+  names.filter((name) => name.endsWith('.polyarchiv-partial'));
+
+/** `backup` or `restore`, through apply or through the rendered script (secrets embedded). */
+export function runAs(
+  box: Sandbox,
+  how: 'apply' | 'script',
+  command: 'backup' | 'restore',
+  args: readonly string[],
+) {
+  const yes = command === 'restore' ? ['--yes'] : [];
+  if (how === 'apply') return runCli([command, ...yes, ...args]);
+  const script = box.path(`${command}.sh`);
+  writeScript(script, command, args);
+  const result = spawnSync('bash', [script, ...yes], { encoding: 'utf8' });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The script of a run, with its secrets embedded (`plan --include-secrets --out`). */
+export function writeScript(script: string, command: 'backup' | 'restore', args: readonly string[]): void {
+  const plan = runCli([
+    'plan',
+    ...(command === 'restore' ? ['--restore'] : []),
+    '--include-secrets',
+    '--out',
+    script,
+    ...args,
+  ]);
+  expect(plan.code, plan.stderr).toBe(0);
+}
+
+/** One collect point of the odd-name tree in the sandbox, and `offsite`, a backup point with `lines`. */
+export function configureOffsite(box: Sandbox, lines: readonly string[]): string[] {
+  box.write({
+    'config/site.collect':
+      '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "tree"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = tree\n',
+    'config/offsite.backup': ['[point]', ...lines, ''].join('\n'),
+  });
+  return ['-C', box.path('config'), '--set', `root=${box.root}`];
+}
+
+/**
+ * State files with the sandbox's path and the times masked (twins record their own), and the
+ * listings of sent archives without their files' dates (each twin wrote its own tree).
+ */
+export function comparableStates(box: Sandbox): Record<string, string> {
+  const tree = snapshotTree(box.path('collect'));
+  for (const key of Object.keys(tree).filter((k) => k.endsWith('.json'))) {
+    tree[key] = maskTimestamps(readFileSync(box.path('collect', key), 'utf8').replaceAll(box.root, '<root>'));
+  }
+  for (const key of Object.keys(tree).filter((k) => k.endsWith('.listing'))) {
+    tree[key] = readFileSync(box.path('collect', key), 'utf8').replace(
+      /^(\S+\s+\S+\s+\d+)\s+\S+\s+\S+\s/gm,
+      '$1 ',
+    );
+  }
+  return tree;
+}
