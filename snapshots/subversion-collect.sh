@@ -627,11 +627,16 @@ polyarchiv_finish() {
 
 # Reads what a copy would receive or received into polyarchiv_stats (REGULAR_FILES BYTES ENTRIES):
 # from the --stats of an rsync run (ENTRIES: every entry, the top directory being one), else from
-# an archive's `tar -tv` listing (regular files and hard links, the bytes of the regular ones,
-# ENTRIES 0); zeros when there are none (a directory or an archive that does not exist yet).
+# an `rclone size --json` (ENTRIES: its files), else from an archive's `tar -tv` listing (regular
+# files and hard links, the bytes of the regular ones, ENTRIES 0); zeros when there are none (a
+# directory or an archive that does not exist yet).
 polyarchiv_copy_stats() {
   local line stats=no
   polyarchiv_stats=(0 0 0)
+  if [[ $1 =~ \{\"count\":([0-9]+),\"bytes\":([0-9]+) ]]; then
+    polyarchiv_stats=("${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[1]}")
+    return 0
+  fi
   if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
     polyarchiv_stats[2]=${BASH_REMATCH[1]} stats=yes
   fi
