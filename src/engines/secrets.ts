@@ -1,7 +1,7 @@
 import type { Origin } from '../diag/origin.js';
 import type { OptionValues } from '../options/schema.js';
 import type { BoundBackupPoint, BoundCollectPoint, BoundSource } from './engine.js';
-import { urlPassword } from './url.js';
+import { urlPassword, urlPasswordAsWritten } from './url.js';
 
 /**
  * The variable that carries a secret option's value: `POLYARCHIV_SECRET_<POINT>_<SOURCE>_<OPTION>`.
@@ -86,8 +86,9 @@ function pointSecrets(
   for (const [name, option] of options.entries()) {
     if (option.spec.secret && typeof option.value === 'string' && option.value !== '')
       secrets.push({ variable: variable(name), value: option.value, origin: option.origin ?? origin });
-    if (option.spec.urlPasswordSecret !== true || typeof option.value !== 'string') continue;
-    const value = urlPassword(option.value);
+    const form = option.spec.urlPasswordSecret;
+    if (form === undefined || typeof option.value !== 'string') continue;
+    const value = form === 'as-written' ? urlPasswordAsWritten(option.value) : urlPassword(option.value);
     if (value !== undefined)
       secrets.push({ variable: variable(`${name}_password`), value, origin: option.origin ?? origin });
   }

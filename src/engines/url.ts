@@ -109,20 +109,34 @@ function parseScpLike(user: string, host: string, path: string): ParsedRemoteLoc
 }
 
 /**
- * `scheme://user:password@...`: the userinfo's password part, still %-encoded. The userinfo ends
- * at the authority's last `@`, as URL parsers read it: an unescaped `@` belongs to the password.
+ * `scheme://user:password@...`, also after restic's `rest:`: the userinfo's password part, still
+ * %-encoded. The userinfo ends at the authority's last `@`, as URL parsers read it: an unescaped
+ * `@` belongs to the password.
  */
-const URL_PASSWORD = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^@/?#:]*):([^/?#]*)@/;
+const URL_PASSWORD = /^((?:rest:)?[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^@/?#:]*):([^/?#]*)@/;
+
+/** The password of a URL's userinfo as the URL writes it (%-escapes kept); undefined when none. */
+export function urlPasswordAsWritten(url: string): string | undefined {
+  const encoded = URL_PASSWORD.exec(url)?.[2];
+  return encoded === '' ? undefined : encoded;
+}
 
 /** The password of a URL's userinfo (`scheme://user:password@host/...`), %-decoded; undefined when none. */
 export function urlPassword(url: string): string | undefined {
-  const encoded = URL_PASSWORD.exec(url)?.[2];
-  if (encoded === undefined || encoded === '') return undefined;
+  const encoded = urlPasswordAsWritten(url);
+  if (encoded === undefined) return undefined;
   try {
     return decodeURIComponent(encoded);
   } catch {
     return encoded;
   }
+}
+
+/** A URL cut around its password: what comes before it (`scheme://user:`) and after it (`@host/...`). */
+export function aroundPassword(url: string): { readonly before: string; readonly after: string } | undefined {
+  const match = URL_PASSWORD.exec(url);
+  if (match === null || match[2] === '') return undefined;
+  return { before: `${match[1]}:`, after: url.slice(match[0].length - 1) };
 }
 
 /** The URL without the password of its userinfo (the user name stays). */

@@ -62,6 +62,11 @@ export type ActionBody =
 export interface ResticRepository {
   /** `--repo`: a path or a restic location such as `sftp:host:/srv/repo`, without password. */
   readonly url: string;
+  /**
+   * A location with a password (a REST server's `rest:http://user:password@host/`): restic reads
+   * it from a private file (`--repository-file`) instead of `--repo`.
+   */
+  readonly secretLocation?: readonly SecretPart[];
   /** The secret variable that holds the repository's password (RESTIC_PASSWORD). */
   readonly passwordSecret: string;
   /** The backend's variables (AWS_ACCESS_KEY_ID...), its keys as secrets. */

@@ -5,7 +5,7 @@ import type {
   ResticRepository,
   ResticRestoreSpec,
 } from './action.js';
-import type { Command, EnvValue, ExecCommand, ToolPaths, Word } from './command.js';
+import type { Command, EnvValue, ExecCommand, SecretPart, ToolPaths, Word } from './command.js';
 
 /**
  * A count restic 0.14 takes for "every period": it reads -1 as a count of zero periods and then
@@ -25,6 +25,7 @@ const KEEP_FLAGS: readonly (readonly [keyof ResticKeep, string])[] = [
 /** The repository exists (restic cat config), else it is created; see ResticInitCommand. */
 export function resticInitCommands(repository: ResticRepository, tools: ToolPaths): Command[] {
   return [
+    ...locationFile(repository),
     {
       kind: 'restic-init',
       probe: [...restic(repository, tools), 'cat', 'config'],
@@ -38,6 +39,7 @@ export function resticInitCommands(repository: ResticRepository, tools: ToolPath
 /** Run from inside `from`, so that the snapshot holds `.`: paths relative to the collect point. */
 export function resticBackupCommands(spec: ResticBackupSpec, tools: ToolPaths): Command[] {
   return [
+    ...locationFile(spec.repository),
     resticExec(
       spec.repository,
       tools,
@@ -63,6 +65,7 @@ export function resticForgetCommands(spec: ResticForgetSpec, tools: ToolPaths): 
     return count === 0 ? [] : [flag, String(count < 0 ? RESTIC_EVERY : count)];
   });
   return [
+    ...locationFile(spec.repository),
     resticExec(spec.repository, tools, [
       'forget',
       '--tag',
@@ -82,9 +85,11 @@ export function resticForgetCommands(spec: ResticForgetSpec, tools: ToolPaths): 
 export function resticRestoreCommands(spec: ResticRestoreSpec, tools: ToolPaths): Command[] {
   if (spec.at === undefined)
     return [
+      ...locationFile(spec.repository),
       resticExec(spec.repository, tools, ['restore', 'latest', '--tag', spec.tag, '--target', spec.into]),
     ];
   return [
+    ...locationFile(spec.repository),
     {
       kind: 'restic-restore-at',
       notAfter: Math.floor(Date.parse(spec.at) / 1000),
@@ -125,9 +130,27 @@ function resticExec(
   };
 }
 
+/**
+ * The private file a location with a password is read from, written before each restic command
+ * (the work directory is the run's, and units may run side by side: one file per secret).
+ */
+function locationFile(repository: ResticRepository): Command[] {
+  const parts = repository.secretLocation;
+  return parts === undefined ? [] : [{ kind: 'private-file', workFile: locationFileName(parts), parts }];
+}
+
+const locationFileName = (parts: readonly SecretPart[]): string =>
+  `restic-location-${parts.flatMap((part) => (typeof part === 'string' ? [] : [part.secret])).join('-')}`;
+
 /** restic and its global options: the repository, and for sftp the ssh command it runs. */
-function restic(repository: ResticRepository, tools: ToolPaths): string[] {
-  const argv = [tools.restic ?? 'restic', '--repo', repository.url];
+function restic(repository: ResticRepository, tools: ToolPaths): Word[] {
+  const parts = repository.secretLocation;
+  const argv: Word[] = [
+    tools.restic ?? 'restic',
+    ...(parts === undefined
+      ? ['--repo', repository.url]
+      : ['--repository-file', { prefix: '', workFile: locationFileName(parts) }]),
+  ];
   if (repository.sftpCommand !== undefined)
     argv.push('--option', csvField(`sftp.command=${resticCommandLine(repository.sftpCommand)}`));
   return argv;

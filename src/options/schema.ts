@@ -32,8 +32,12 @@ export interface OptionSpec {
   readonly default?: string;
   /** Never reaches argv, logs, plan text or scripts. */
   readonly secret?: boolean;
-  /** A URL whose password (`scheme://user:password@...`) is a secret, given to the tool apart. */
-  readonly urlPasswordSecret?: boolean;
+  /**
+   * A URL whose password (`scheme://user:password@...`) is a secret, given to the tool apart:
+   * `true`, its %-escapes read (for a tool that takes the password alone), or `as-written` (for a
+   * tool that reads it back inside the URL).
+   */
+  readonly urlPasswordSecret?: true | 'as-written';
   /** `{variables}` are expanded; true unless stated otherwise. */
   readonly variables?: boolean;
   readonly choices?: readonly string[];

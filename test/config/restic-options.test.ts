@@ -29,12 +29,16 @@ describe('restic options', () => {
     ]);
   });
 
-  it('refuses a location restic does not know, a relative path, and a REST password', () => {
+  it('refuses a location restic does not know, a relative path, and an sftp password, never showing it', () => {
     expect(errorsOf(vault('remote_url=ftp://h/p\n'))[0]).toMatch(/^error: bad value for option 'remote_url'/);
     expect(errorsOf(vault('remote_url=local:srv/restic\n'))[0]).toMatch(/expected local:\/absolute\/path/);
-    const rest = errorsOf(vault('remote_url=rest:https://user:hunter2@h/r\n'));
-    expect(rest[0]).toMatch(/holds a password/);
-    expect(rest.join('\n')).not.toContain('hunter2');
+    const sftp = errorsOf(vault('remote_url=sftp://user:hunter2@h//r\n'));
+    expect(sftp[0]).toMatch(/^error: bad value for option 'remote_url': 'sftp:\/\/user:\*\*\*@h\/\/r'/);
+    expect(sftp.join('\n')).not.toContain('hunter2');
+  });
+
+  it('takes a REST password', () => {
+    expect(errorsOf(vault('remote_url=rest:https://user:hunter2@h/r\n'))).toEqual([]);
   });
 
   it('refuses an ssh word that restic cannot split back, at its line', () => {
@@ -69,6 +73,36 @@ describe('restic argv', () => {
     expect(command?.kind === 'restic-init' && command.env).toEqual({
       RESTIC_PASSWORD: { secret: 'POLYARCHIV_SECRET_V_S_PASSWORD' },
     });
+  });
+
+  it('reads a location with a password from a private file, never from argv', () => {
+    const secret = 'POLYARCHIV_SECRET_V_S_REMOTE_URL_PASSWORD';
+    const commands = buildCommands({
+      kind: 'restic-init',
+      repository: {
+        url: 'rest:https://user@h/r',
+        passwordSecret: 'POLYARCHIV_SECRET_V_S_PASSWORD',
+        env: {},
+        secretLocation: ['rest:https://user:', { secret, escape: '' }, '@h/r'],
+      },
+      origin,
+      id: 'u/1',
+      after: [],
+      summary: '',
+    } as Action);
+    const file = `restic-location-${secret}`;
+    expect(commands[0]).toEqual({
+      kind: 'private-file',
+      workFile: file,
+      parts: ['rest:https://user:', { secret, escape: '' }, '@h/r'],
+    });
+    expect(commands[1]?.kind === 'restic-init' && commands[1].probe).toEqual([
+      'restic',
+      '--repository-file',
+      { prefix: '', workFile: file },
+      'cat',
+      'config',
+    ]);
   });
 
   it('gives restic every period as a large count, never -1, and leaves rules at 0 out', () => {

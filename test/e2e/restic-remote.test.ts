@@ -1,6 +1,17 @@
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { configure, PASSWORD, restic, run, STATE, watchedBackup } from '../helpers/restic-case.js';
+import { runCliAsync } from '../helpers/cli.js';
+import {
+  configure,
+  type OtherSecrets,
+  PASSWORD,
+  restic,
+  run,
+  STATE,
+  secretForms,
+  watchedBackup,
+  watchProcesses,
+} from '../helpers/restic-case.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
@@ -9,17 +20,28 @@ import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'restic', 'rclone') && haveSshd();
 const at = (day: number) => `2026-11-0${day}T03:00:00+01:00`;
+/** The REST server's password, with characters a URL must escape; its variable holds it escaped. */
+const REST_AUTH = { user: 'polyarchiv', password: 'rest pw/@:%?#$HOME' };
+const REST_SECRETS: OtherSecrets = {
+  POLYARCHIV_SECRET_VAULT_SITE_REMOTE_URL_PASSWORD: encodeURIComponent(REST_AUTH.password),
+};
 
 /**
  * Two runs on two days into a repository that does not exist yet (created by the first), then a
  * restore of the newest snapshot into a lost collect point and lost data, byte for byte; the
- * password never shows in a command line, the script, the output or the state.
+ * passwords never show in a command line, the script, the plan, the output or the state.
  */
-async function roundTrip(box: Sandbox, how: 'apply' | 'script', repository: string): Promise<void> {
+async function roundTrip(
+  box: Sandbox,
+  how: 'apply' | 'script',
+  repository: string,
+  secrets: OtherSecrets = {},
+): Promise<void> {
   const output: string[] = [];
+  const hidden = [PASSWORD, ...secretForms(secrets)];
   for (const day of [1, 2]) {
     box.write({ 'data/index.html': `<p>day ${day}</p>\n` });
-    const result = await watchedBackup(box, how, at(day));
+    const result = await watchedBackup(box, how, at(day), secrets);
     output.push(result.stdout, result.stderr);
   }
   expect(output.join('')).toMatch(/created restic repository/);
@@ -28,13 +50,19 @@ async function roundTrip(box: Sandbox, how: 'apply' | 'script', repository: stri
   const tree = fileContents(box.path('data'));
   box.write({ 'collect/site/backups/stray.txt': 'stray\n' });
   rmSync(box.path('data'), { recursive: true, force: true });
-  const restore = await run(box, how, 'restore', at(3));
+  const watch = watchProcesses(hidden);
+  const restore = await run(box, how, 'restore', at(3), [], secrets);
+  expect(watch.stop().leaks).toEqual([]);
   expect(restore.code, restore.stderr).toBe(0);
   output.push(restore.stdout, restore.stderr);
   expect(fileContents(box.path('data'))).toEqual(tree);
   expect(fileContents(box.path('collect/site/backups'))).not.toHaveProperty(['stray.txt']);
-  for (const text of [...output, readFileSync(box.path(STATE), 'utf8')]) expect(text).not.toContain(PASSWORD);
-  if (how === 'script') expect(readFileSync(box.path('run.sh'), 'utf8')).not.toContain(PASSWORD);
+  const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+  for (const format of ['text', 'json'])
+    output.push((await runCliAsync(['plan', '--restore', '--format', format, ...args])).stdout);
+  output.push(readFileSync(box.path(STATE), 'utf8'));
+  if (how === 'script') output.push(readFileSync(box.path('run.sh'), 'utf8'));
+  for (const text of output) for (const secret of hidden) expect(text).not.toContain(secret);
 }
 
 describe.runIf(canRun)('restic backup points on remote repositories', { timeout: 600_000 }, () => {
@@ -43,7 +71,7 @@ describe.runIf(canRun)('restic backup points on remote repositories', { timeout:
   let box: Sandbox | undefined;
   let count = 0;
   beforeAll(async () => {
-    [rest, sshd] = await Promise.all([startResticRestServer(), startSshd()]);
+    [rest, sshd] = await Promise.all([startResticRestServer(REST_AUTH), startSshd()]);
   });
   afterAll(async () => {
     await Promise.all([rest?.destroy(), sshd?.destroy()]);
@@ -51,13 +79,17 @@ describe.runIf(canRun)('restic backup points on remote repositories', { timeout:
   afterEach(() => box?.remove());
 
   it.each(['apply', 'script'] as const)(
-    'backs up to rest: (rclone serve restic) and restores (%s)',
+    'backs up to rest: (rclone serve restic, its password in the URL) and restores (%s)',
     async (how) => {
       count += 1;
       box = makeSandbox('polyarchiv-restic-rest-');
       const url = rest.url(`vault-${count}`);
       configure(box, url);
-      await roundTrip(box, how, url);
+      await roundTrip(box, how, url, REST_SECRETS);
+      // The server does ask for the password.
+      const anonymous = restic(url.replace(/:[^:@/]*@/, '@'), ['cat', 'config']);
+      expect(anonymous.status).not.toBe(0);
+      expect(anonymous.stderr).toMatch(/401|Unauthorized/i);
     },
   );
 

@@ -30,15 +30,17 @@ export function configure(box: Sandbox, repository = '{root}/repo', extra = ''):
   });
 }
 
-/** Every process command line that shows `needle`, and the environments of restic processes. */
-export function watchProcesses(needle: string): { stop: () => { leaks: string[]; resticEnvs: string[] } } {
+/** Every process command line that shows one of `needles`, and the environments of restic processes. */
+export function watchProcesses(needles: readonly string[]): {
+  stop: () => { leaks: string[]; resticEnvs: string[] };
+} {
   const leaks = new Set<string>();
   const resticEnvs: string[] = [];
   const timer = setInterval(() => {
     for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
       try {
         const line = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        if (line.includes(needle)) leaks.add(line.replaceAll('\0', ' '));
+        if (needles.some((needle) => line.includes(needle))) leaks.add(line.replaceAll('\0', ' '));
         if (line.startsWith('restic\0')) resticEnvs.push(readFileSync(`/proc/${pid}/environ`, 'utf8'));
       } catch {
         // The process ended between the listing and the read.
@@ -53,6 +55,16 @@ export function watchProcesses(needle: string): { stop: () => { leaks: string[];
   };
 }
 
+/**
+ * Secrets beside the repository's password, by variable (a REST server's password, as its URL
+ * writes it): the script finds them in its environment, and they are watched for as the password is.
+ */
+export type OtherSecrets = Readonly<Record<string, string>>;
+
+/** Each secret as written, and %-decoded. */
+export const secretForms = (secrets: OtherSecrets): string[] =>
+  Object.values(secrets).flatMap((value) => [value, decodeURIComponent(value)]);
+
 /** One run at a pinned time, through apply or through the script `plan` renders. */
 export async function run(
   box: Sandbox,
@@ -60,6 +72,7 @@ export async function run(
   command: 'backup' | 'restore',
   now: string,
   extra: string[] = [],
+  secrets: OtherSecrets = {},
 ): Promise<CliResult> {
   const args = ['-C', box.path('config'), '--set', `root=${box.root}`, '--now', now, ...extra];
   const yes = command === 'restore' ? ['--yes'] : [];
@@ -67,7 +80,7 @@ export async function run(
   const plan = await runCliAsync(['plan', ...(command === 'restore' ? ['--restore'] : []), ...args]);
   if (plan.code !== 0) return plan;
   writeFileSync(box.path('run.sh'), plan.stdout);
-  return runAsync('bash', [box.path('run.sh'), ...yes], { [SECRET]: PASSWORD });
+  return runAsync('bash', [box.path('run.sh'), ...yes], { [SECRET]: PASSWORD, ...secrets });
 }
 
 export function restic(repository: string, args: readonly string[], password = PASSWORD) {
@@ -81,9 +94,14 @@ export function restic(repository: string, args: readonly string[], password = P
  * A backup run that must succeed without the password in any process's command line, restic
  * running with its environment added to the inherited one (PATH and HOME kept).
  */
-export async function watchedBackup(box: Sandbox, how: 'apply' | 'script', now: string): Promise<CliResult> {
-  const watch = watchProcesses(PASSWORD);
-  const result = await run(box, how, 'backup', now);
+export async function watchedBackup(
+  box: Sandbox,
+  how: 'apply' | 'script',
+  now: string,
+  secrets: OtherSecrets = {},
+): Promise<CliResult> {
+  const watch = watchProcesses([PASSWORD, ...secretForms(secrets)]);
+  const result = await run(box, how, 'backup', now, [], secrets);
   const { leaks, resticEnvs } = watch.stop();
   expect(result.code, result.stderr).toBe(0);
   expect(leaks).toEqual([]);

@@ -1,13 +1,15 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
+import { hideUrlPasswords } from '../../diag/hide-url-passwords.js';
 import type { ResticRepository } from '../../graph/action.js';
 import type { EnvValue } from '../../graph/command.js';
 import { hasControlCharacters } from '../../options/control-characters.js';
 import { normalizePath } from '../../options/option-value.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BoundBackupPoint } from '../engine.js';
-import { backupSecret } from '../secrets.js';
+import { backupSecret, urlPasswordSecret } from '../secrets.js';
 import { checkSshOptions, sshWords } from '../ssh-options.js';
 import { setString } from '../toolkit.js';
+import { aroundPassword, withoutPassword } from '../url.js';
 
 /** restic's backends, by the word before the first colon of its repository location. */
 export type ResticScheme = 'local' | 'sftp' | 'rest' | 'rclone' | 's3' | 'swift' | 'b2' | 'azure' | 'gs';
@@ -149,10 +151,20 @@ export function resticRepository(bp: BoundBackupPoint): ResticRepository {
     const secret = option === 'remote_secret';
     for (const name of names) env[name] = secret ? { secret: backupSecret(bp, option) } : { literal: value };
   }
+  const around = aroundPassword(url);
   return {
-    url,
+    url: withoutPassword(url),
     passwordSecret: backupSecret(bp, 'password'),
     env,
+    ...(around === undefined
+      ? {}
+      : {
+          secretLocation: [
+            around.before,
+            { secret: urlPasswordSecret(bp, 'remote_url'), escape: '' },
+            around.after,
+          ],
+        }),
     ...(location.kind === 'sftp' ? { sftpCommand: sftpCommand(bp.options, location) } : {}),
   };
 }
@@ -180,16 +192,14 @@ export function checkResticRepository(options: OptionValues, diagnostics: Diagno
   const origin = options.origin('remote_url');
   const location = parseResticLocation(url);
   if (location.kind === 'invalid') {
-    diagnostics.error(`bad value for option 'remote_url': '${url}'`, origin, `expected ${location.expected}`);
+    diagnostics.error(
+      `bad value for option 'remote_url': '${hideUrlPasswords(url)}'`,
+      origin,
+      `expected ${location.expected}`,
+    );
     return;
   }
   const scheme = schemeOf(location);
-  if (scheme === 'rest' && /^rest:https?:\/\/[^/@]*:[^/@]*@/.test(url))
-    diagnostics.error(
-      `remote_url '${url.replace(/(\/\/[^/@:]*:)[^/@]*@/, '$1***@')}' holds a password`,
-      origin,
-      'restic reads a REST server password from the repository location, which would put it in the command line: protect the server another way (a loopback address, TLS client certificates) and remove the password',
-    );
   const keys = KEYS[scheme];
   for (const option of keys.required)
     if (setString(options, option) === undefined)

@@ -34,7 +34,8 @@ const RESTIC_OPTIONS: readonly OptionSpec[] = [
     name: 'remote_url',
     type: 'string',
     required: true,
-    help: "The restic repository: /path (or local:/path), sftp:[user@]host:/path, sftp://[user@]host[:port]//path, rest:http(s)://host[:port]/path, rclone:remote:path, s3:..., swift:..., b2:..., azure:... or gs:.... Collect points may share it: each snapshot is tagged with its collect point's name.",
+    urlPasswordSecret: 'as-written',
+    help: "The restic repository: /path (or local:/path), sftp:[user@]host:/path, sftp://[user@]host[:port]//path, rest:http(s)://[user:password@]host[:port]/path, rclone:remote:path, s3:..., swift:..., b2:..., azure:... or gs:.... Collect points may share it: each snapshot is tagged with its collect point's name. A REST password is a secret: restic reads the location from a private file (--repository-file), never from its command line.",
   },
   {
     name: 'password',
