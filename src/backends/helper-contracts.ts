@@ -134,6 +134,12 @@ export const HELPERS = {
     tools: [],
     statuses: { ready: 0 },
   },
+  logFile: {
+    name: 'polyarchiv_log_file',
+    args: [word('file')],
+    tools: ['tee'],
+    statuses: { logging: 0, unwritable: 2 },
+  },
   resticRestoreAt: {
     name: 'polyarchiv_restic_restore_at',
     args: [word('not_after'), word('none'), argv('list'), argv('parse'), rest('restore')],
