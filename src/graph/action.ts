@@ -281,6 +281,8 @@ export interface RunIfChangedSpec {
   readonly probe: readonly Word[];
   readonly run: readonly Word[];
   readonly unchanged: string;
+  /** The `[global]` tool that the first word of both `probe` and `run` names (see ToolRun). */
+  readonly tool?: string;
 }
 
 /** The compressors of the archive formats polyarchiv writes: `.tar.gz`, `.tar.bz2`, `.tar.xz`, `.tar.zst`. */
@@ -369,6 +371,11 @@ export interface ReloadDirSpec {
 /** A tool run by a source: argv (sudo already prepended when configured) and environment. */
 export interface ToolRun {
   readonly argv: readonly Word[];
+  /**
+   * The `[global]` tool that `argv[0]` names (`git`): the argv builder puts its configured
+   * executable (`git_executable`) in its place.
+   */
+  readonly tool?: string;
   readonly env?: Readonly<Record<string, EnvValue>>;
   readonly cwd?: string;
 }

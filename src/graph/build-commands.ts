@@ -93,7 +93,7 @@ export function buildCommands(
       const partial = action.partial;
       return [
         { kind: 'create-file', path: partial },
-        { ...execOf(action), stdout: partial },
+        { ...execOf(action, tools), stdout: partial },
         {
           kind: 'check-dump',
           partial,
@@ -105,11 +105,18 @@ export function buildCommands(
       ];
     }
     case 'load':
-      return [{ ...execOf(action), stdin: action.input }];
+      return [{ ...execOf(action, tools), stdin: action.input }];
     case 'run':
-      return [execOf(action)];
+      return [execOf(action, tools)];
     case 'run-if-changed':
-      return [{ kind: 'exec-if-changed', probe: action.probe, run: action.run, unchanged: action.unchanged }];
+      return [
+        {
+          kind: 'exec-if-changed',
+          probe: withExecutable(action.probe, action.tool, tools),
+          run: withExecutable(action.run, action.tool, tools),
+          unchanged: action.unchanged,
+        },
+      ];
     case 'reload-dir':
       return [
         {
@@ -258,13 +265,19 @@ function archiveCheck(spec: PackSpec, tools: ToolPaths, options: CommandOptions)
 }
 
 /** The exec command of a tool run, before any redirection. */
-function execOf(run: ToolRun): ExecCommand {
+function execOf(run: ToolRun, tools: ToolPaths): ExecCommand {
   return {
     kind: 'exec',
-    argv: run.argv,
+    argv: withExecutable(run.argv, run.tool, tools),
     ...(run.env === undefined ? {} : { env: run.env }),
     ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
   };
+}
+
+/** argv with its first word replaced by the configured executable of `tool`, when it names one. */
+function withExecutable(argv: readonly Word[], tool: string | undefined, tools: ToolPaths): readonly Word[] {
+  const executable = tool === undefined ? undefined : tools[tool];
+  return executable === undefined ? argv : [executable, ...argv.slice(1)];
 }
 
 export { HOLDING_DIR, holdingDir } from './holding-dir.js';

@@ -40,12 +40,14 @@ export const gitCollectPoint: CollectEngine = {
         kind: 'run',
         // Quiet, and silent when the repository exists already.
         argv: ['git', '-c', 'init.defaultBranch=master', 'init', '-q', dir],
+        tool: 'git',
         origin,
         summary: 'make the collect directory a git repository (once)',
       },
       {
         kind: 'run',
         argv: [...git(cp), 'add', '--all', '--', ':/', `:(top,exclude,glob)**/${HOLDING_DIR}/**`],
+        tool: 'git',
         origin,
         summary: 'stage every change of the collect directory',
       },
@@ -66,6 +68,7 @@ export const gitCollectPoint: CollectEngine = {
           `--message=${cp.options.string('commit_message')}`,
         ],
         unchanged: 'nothing changed since the last commit',
+        tool: 'git',
         origin,
         summary: 'commit the changes, if any',
       },
@@ -76,12 +79,14 @@ export const gitCollectPoint: CollectEngine = {
     {
       kind: 'run',
       argv: [...git(cp), 'reset', '--quiet', '--hard'],
+      tool: 'git',
       origin: cp.options.origin('local_path'),
       summary: 'reset the collect directory to its last commit',
     },
     {
       kind: 'run',
       argv: [...git(cp), 'clean', '--quiet', '--force', '-d'],
+      tool: 'git',
       origin: cp.options.origin('local_path'),
       summary: 'remove files and directories that are not in the last commit',
     },
