@@ -1,10 +1,11 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
-import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
+import type { BackupEngine, BoundBackupPoint, BoundCollectPoint, BoundFilter } from '../engines/engine.js';
 import type { Variables } from '../options/variables.js';
 import { canAssociate } from '../planner/associate.js';
 import { BACKUP_POINT_OPTIONS } from './common-options.js';
 import type { ConfigFile } from './load.js';
 import type { BackupPointDef } from './resolve.js';
+import { resolveFilters } from './resolve-filters.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ScannedSection } from './scan.js';
 import { lookupEngine, pointSection, tagsOf, userVariables } from './sections.js';
@@ -22,8 +23,7 @@ export function resolveBackupPoint(
   const point = pointSection(file, sections, diagnostics);
   if (point === undefined) return undefined;
   for (const section of sections) {
-    if (section.kind === 'filter' || section.kind === 'hook')
-      lookupEngine(section.kind, section, diagnostics);
+    if (section.kind === 'hook') lookupEngine(section.kind, section, diagnostics);
     if (
       section.kind === 'variables' &&
       section.label !== undefined &&
@@ -72,6 +72,7 @@ export function resolveBackupPoint(
     const errorsBefore = diagnostics.errors.length;
     const options = resolveOptions({ section: point, specs, variables: ownVariables, reserved }, diagnostics);
     if (diagnostics.errors.length === errorsBefore) engine.check?.(options, diagnostics);
+    checkFiltersAccepted(engine, resolveFilters(sections, ownVariables, diagnostics), diagnostics);
     return { def, pairs: [] };
   }
   const pairs: BoundBackupPoint[] = [];
@@ -85,10 +86,10 @@ export function resolveBackupPoint(
       ...pinned,
     };
     const errorsBefore = diagnostics.errorCount;
-    const options = resolveOptions(
-      { section: point, specs, variables, reserved, context: `(for collect point '${cp.name}')` },
-      diagnostics,
-    );
+    const context = `(for collect point '${cp.name}')`;
+    const options = resolveOptions({ section: point, specs, variables, reserved, context }, diagnostics);
+    const filters = resolveFilters(sections, variables, diagnostics, context);
+    checkFiltersAccepted(engine, filters, diagnostics);
     if (diagnostics.errorCount > errorsBefore) continue;
     engine.check?.(options, diagnostics);
     if (diagnostics.errorCount > errorsBefore) continue;
@@ -100,6 +101,7 @@ export function resolveBackupPoint(
       engine,
       options,
       variables,
+      filters,
       tags: def.tags,
       frequency: def.frequency,
       frequencyOrigin: def.frequencyOrigin,
@@ -110,4 +112,19 @@ export function resolveBackupPoint(
     pairs.push(pair);
   }
   return { def, pairs };
+}
+
+/** A backup point that ships a repository rather than a tree of files has nothing a filter could change. */
+function checkFiltersAccepted(
+  engine: BackupEngine,
+  filters: readonly BoundFilter[],
+  diagnostics: Diagnostics,
+): void {
+  const first = filters[0];
+  if (engine.filtersRefused === undefined || first === undefined) return;
+  diagnostics.error(
+    `the ${engine.name} backup point takes no filter: ${engine.filtersRefused}`,
+    first.origin,
+    'put the filter on the collect point, or use a synchronize, archive or rolling_archive backup point',
+  );
 }

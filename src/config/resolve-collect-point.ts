@@ -1,9 +1,12 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
+import { sourceLeftovers } from '../engines/backup/local-target.js';
 import type { BoundCollectPoint, BoundSource, CollectEngine, CollectLayout } from '../engines/engine.js';
+import { chainEnd, collectChain } from '../engines/filter-chain.js';
 import type { Variables } from '../options/variables.js';
 import { COLLECT_POINT_OPTIONS } from './common-options.js';
 import type { ConfigFile } from './load.js';
+import { resolveFilters } from './resolve-filters.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ScannedSection } from './scan.js';
 import { lookupEngine, pointSection, tagsOf, userVariables } from './sections.js';
@@ -42,6 +45,7 @@ export function resolveCollectPoint(
         section.origin,
       );
     labels.set(`${section.kind}:${section.label}`, section.origin);
+    if (section.kind === 'filter') continue;
     const sourceEngine = lookupEngine(section.kind, section, diagnostics);
     if (sourceEngine?.role !== 'source') continue;
     const sourceErrorsBefore = diagnostics.errors.length;
@@ -58,6 +62,7 @@ export function resolveCollectPoint(
       options: sourceOptions,
     });
   }
+  const filters = resolveFilters(sections, variables, diagnostics);
   if (engine === undefined || diagnostics.errorCount > errorsBefore) return undefined;
   engine.check?.(options, diagnostics);
   const layout = collectLayout(options.string('local_path'), name);
@@ -65,7 +70,8 @@ export function resolveCollectPoint(
     source.engine.checkPlacement?.(source, layout, diagnostics);
     checkReservedPaths(engine, source, diagnostics);
   }
-  return {
+  const base = engine.exportDir(layout);
+  const unfiltered: BoundCollectPoint = {
     name,
     file: file.name,
     origin: point.origin,
@@ -73,12 +79,16 @@ export function resolveCollectPoint(
     options,
     variables,
     layout,
-    exportDir: engine.exportDir(layout),
+    exportDir: base,
     sources,
+    filters,
     tags: tagsOf(options, 'collect_point_tags', 'included_backup_point_tags', 'excluded_backup_point_tags'),
     frequency: options.frequency(),
     frequencyOrigin: options.origin('frequency'),
   };
+  if (filters.length === 0) return unfiltered;
+  const chain = collectChain({ name, layout, base, filters, leftovers: sourceLeftovers(unfiltered) });
+  return { ...unfiltered, exportDir: chainEnd(base, chain) };
 }
 
 export function collectLayout(root: string, name: string): CollectLayout {

@@ -43,6 +43,8 @@ export interface CopySpec {
   readonly maxShrinkPercent: number;
   /** One side is on another host (over ssh); shown as `host:path` in the summary. */
   readonly remote?: RsyncRemote;
+  /** Files unchanged there are hard-linked rather than copied. */
+  readonly linkDest?: string;
 }
 
 /**
@@ -80,6 +82,7 @@ export function copyInPlace(spec: CopySpec): ActionDraft[] {
       metadata: spec.metadata,
       filters: spec.filters,
       ...(spec.remote === undefined ? {} : { remote: spec.remote }),
+      ...(spec.linkDest === undefined ? {} : { linkDest: spec.linkDest }),
       origin,
       summary: `update ${spec.what}${remote?.side === 'to' ? ` at ${shown('to', spec.target)}` : ''} from ${shown('from', spec.from)}`,
     },

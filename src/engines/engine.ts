@@ -66,6 +66,8 @@ export interface BackupEngine extends EngineInfo {
   readonly copyFoundAtRun?: boolean;
   /** The local directory it replaces, for the overlap checks; undefined for remote targets. */
   readonly location?: (options: OptionValues) => string | undefined;
+  /** Why `[filter]` sections cannot apply to what it ships; absent: they apply. */
+  readonly filtersRefused?: string;
   /**
    * What a pair writes within its location (git: a branch, restic: the snapshots tagged with its
    * collect point): pairs that differ there may share it.
@@ -100,7 +102,43 @@ export type BackupDrafts =
       readonly warnings: readonly string[];
     };
 
-export type Engine = SourceEngine | CollectEngine | BackupEngine;
+/**
+ * A filter transforms a collect point's tree on its way out (after the collect point's own step,
+ * or before a backup point ships it) and back on a restore, in reverse order.
+ */
+export interface FilterEngine extends EngineInfo {
+  readonly role: 'filter';
+  /** Works on its input tree itself (when allowed) rather than into a directory of its own. */
+  readonly inPlace: boolean;
+  readonly backup: (filter: BoundFilter, step: FilterStep) => ActionDraft[];
+  /** Gives `step.input` back from `step.output`, or fails before it changes anything there. */
+  readonly restore: (filter: BoundFilter, step: FilterStep) => ActionDraft[];
+}
+
+/** Where one filter of a chain reads and writes. */
+export interface FilterStep {
+  /** The tree it reads: the collect point's, or the output of the filter before it. */
+  readonly input: string;
+  /** The tree it leaves: `input` itself for a filter working in place, else its own directory. */
+  readonly output: string;
+  /** Its own directory beside the output, for what must not be shipped (staging, lists). */
+  readonly scratch: string;
+  /** Paths below `input` that are never read (what failed runs of sources left). */
+  readonly excludes: readonly string[];
+  /** Who it works for, in messages: `filter "x" of collect point "y"`. */
+  readonly what: string;
+  /** The secret variables of its secret options, by option name. */
+  readonly secrets: Readonly<Record<string, string>>;
+}
+
+export interface BoundFilter {
+  readonly name: string;
+  readonly origin: Origin;
+  readonly engine: FilterEngine;
+  readonly options: OptionValues;
+}
+
+export type Engine = SourceEngine | CollectEngine | BackupEngine | FilterEngine;
 
 /** The on-disk layout shared by every collect point. */
 export interface CollectLayout {
@@ -138,6 +176,8 @@ export interface BoundCollectPoint {
   readonly layout: CollectLayout;
   readonly exportDir: string;
   readonly sources: readonly BoundSource[];
+  /** Run in order after the collect point's own step; `exportDir` is the last one's output. */
+  readonly filters: readonly BoundFilter[];
   readonly tags: Tags;
   readonly frequency: Frequency;
   readonly frequencyOrigin: Origin;
@@ -152,6 +192,8 @@ export interface BoundBackupPoint {
   readonly engine: BackupEngine;
   readonly options: OptionValues;
   readonly variables: Variables;
+  /** Run in order on the collect point's export directory, each into a directory of its own. */
+  readonly filters: readonly BoundFilter[];
   readonly tags: Tags;
   readonly frequency: Frequency;
   readonly frequencyOrigin: Origin;

@@ -9,6 +9,7 @@ import { filesCollectPoint } from './collect/files.js';
 import { gitCollectPoint } from './collect/git.js';
 import { subversionCollectPoint } from './collect/subversion.js';
 import type { Engine, Role } from './engine.js';
+import { hashes } from './filter/hashes.js';
 import { dovecot } from './sources/dovecot.js';
 import { ldap } from './sources/ldap.js';
 import { localFiles } from './sources/local-files.js';
@@ -34,6 +35,7 @@ export const ENGINES: readonly Engine[] = [
   gitlabBackupPoint,
   rollingArchive,
   restic,
+  hashes,
 ];
 
 /** The original's catalogue: known names that this version cannot run yet. */

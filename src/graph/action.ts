@@ -52,7 +52,9 @@ export type ActionBody =
   | { readonly kind: 'restic-init'; readonly repository: ResticRepository }
   | ({ readonly kind: 'restic-backup' } & ResticBackupSpec)
   | ({ readonly kind: 'restic-forget' } & ResticForgetSpec)
-  | ({ readonly kind: 'restic-restore' } & ResticRestoreSpec);
+  | ({ readonly kind: 'restic-restore' } & ResticRestoreSpec)
+  | ({ readonly kind: 'hash-index' } & HashIndexSpec)
+  | ({ readonly kind: 'verify-hashes' } & HashCheckSpec);
 
 /**
  * A restic repository as restic reaches it. Its password and the backend's keys are secrets,
@@ -114,6 +116,27 @@ export interface ResticRestoreSpec {
   readonly tag: string;
   readonly into: string;
   readonly at?: string;
+}
+
+/** The checksum tools of the `hashes` filter: `<method>sum`, as coreutils names them. */
+export type HashMethod = 'sha1' | 'md5' | 'sha256' | 'sha512';
+
+/** The checksum index `index` (a name at the root of `dir`) checked against the files of `dir`. */
+export interface HashCheckSpec {
+  readonly dir: string;
+  readonly index: string;
+  readonly method: HashMethod;
+}
+
+/**
+ * The checksum index of every regular file below `dir` (sorted by name, in the `sha256sum -b`
+ * format), written to `partial` beside a `list` of the names, then published over `dir/index`.
+ * The index itself, the copies' holding directories and `excludes` (paths below `dir`) are left out.
+ */
+export interface HashIndexSpec extends HashCheckSpec {
+  readonly list: string;
+  readonly partial: string;
+  readonly excludes: readonly string[];
 }
 
 /**

@@ -3,6 +3,7 @@ import { archiveListing, packCommands, unpackCommands } from './archive-commands
 import type { Command, CopyFigures, ExecCommand, ToolPaths, Word } from './command.js';
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
+import { hashCheckCommand, hashIndexCommands } from './hash-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
 import { syncDirCommands } from './rclone-commands.js';
 import {
@@ -198,6 +199,10 @@ export function buildCommands(
       return resticForgetCommands(action, tools);
     case 'restic-restore':
       return resticRestoreCommands(action, tools);
+    case 'hash-index':
+      return hashIndexCommands(action, tools);
+    case 'verify-hashes':
+      return [hashCheckCommand(action, tools)];
     default:
       return assertNever(action);
   }

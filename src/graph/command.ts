@@ -373,6 +373,11 @@ export function toolsOf(command: Command): string[] {
 function argvTools(argv: readonly Word[]): string[] {
   const first = argv[0];
   if (typeof first !== 'string' || first === '') return [];
+  // xargs runs the tool after its `--`.
+  if (/(^|\/)xargs$/.test(first)) {
+    const tool = argv[argv.indexOf('--') + 1];
+    return typeof tool === 'string' && tool !== '' ? [first, tool] : [first];
+  }
   // Most commands run their tool directly: read the words only when sudo or -e needs them.
   if (first !== 'sudo' && !argv.includes('-e')) return [first];
   const words = argv.map((w) => (typeof w === 'string' ? w : ''));

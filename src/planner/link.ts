@@ -50,7 +50,10 @@ function writesInto(draft: ActionDraft): string[] {
       return [parentOf(draft.file)];
     case 'sync-dir':
       return draft.direction === 'down' ? [draft.local] : [];
+    case 'hash-index':
+      return [parentOf(draft.list), parentOf(draft.partial)];
     case 'put-file':
+    case 'verify-hashes':
     case 'unpack':
     case 'git-push':
     case 'git-fetch':

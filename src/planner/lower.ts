@@ -1,13 +1,58 @@
 import type { ResolvedConfig } from '../config/resolve.js';
+import { sourceLeftovers } from '../engines/backup/local-target.js';
+import { COPY_GUARD_OPTION } from '../engines/copy-in-place.js';
 import type {
   BackupContext,
   BoundBackupPoint,
   BoundCollectPoint,
   RestoreContext,
 } from '../engines/engine.js';
+import {
+  backupChain,
+  type ChainCopies,
+  type ChainLink,
+  chainBackup,
+  chainEnd,
+  chainRestore,
+  collectChain,
+} from '../engines/filter-chain.js';
 import type { ActionDraft } from '../graph/action.js';
+
 import { groupBy } from '../group-by.js';
 import type { UnitKind } from './plan.js';
+
+/** The collect point as a backup point's engine sees it: its tree is the last filter's output. */
+function shippedBy(cp: BoundCollectPoint, chain: readonly ChainLink[]): BoundCollectPoint {
+  return chain.length === 0 ? cp : { ...cp, exportDir: chainEnd(cp.exportDir, chain) };
+}
+
+function collectChainOf(cp: BoundCollectPoint): ChainLink[] {
+  if (cp.filters.length === 0) return [];
+  const base = cp.engine.exportDir(cp.layout);
+  return collectChain({ ...cp, base, leftovers: sourceLeftovers({ ...cp, exportDir: base }) });
+}
+
+/**
+ * The copies of a backup point's filters keep what the backup point keeps (extended attributes,
+ * ACLs) and are judged with its guard.
+ */
+function copiesOf(bp: BoundBackupPoint): ChainCopies {
+  const has = (name: string) => bp.engine.options.some((option) => option.name === name);
+  return {
+    metadata: {
+      xattrs: !has('preserve_xattrs') || bp.options.boolean('preserve_xattrs'),
+      acls: !has('preserve_acls') || bp.options.boolean('preserve_acls'),
+    },
+    maxShrinkPercent: has('max_shrink_percent')
+      ? bp.options.integer('max_shrink_percent')
+      : Number(COPY_GUARD_OPTION.default),
+  };
+}
+
+const COLLECT_COPIES: ChainCopies = {
+  metadata: { xattrs: true, acls: true },
+  maxShrinkPercent: Number(COPY_GUARD_OPTION.default),
+};
 
 /**
  * A unit before linking: the engines' drafts plus who it concerns. Ids join point names with `/`,
@@ -43,20 +88,23 @@ export function lowerBackup(
         ...cp.engine.beforeSources(cp),
         ...cp.sources.flatMap((source) => source.engine.backup(source, cp)),
         ...cp.engine.afterSources(cp),
+        ...chainBackup(collectChainOf(cp), COLLECT_COPIES),
       ],
     });
     for (const bp of pairsOf.get(cp.name) ?? []) {
-      const lowered = bp.engine.backup(bp, cp, contextOf(bp));
+      const chain = backupChain(bp, cp, sourceLeftovers(cp));
+      const lowered = bp.engine.backup(bp, shippedBy(cp, chain), contextOf(bp));
       const unit = { id: `backup:${bp.name}/${cp.name}`, kind: 'backup' as const, cp, bp };
+      const filtered = chainBackup(chain, copiesOf(bp));
       units.push(
         'drafts' in lowered
           ? {
               ...unit,
-              drafts: lowered.drafts,
+              drafts: [...filtered, ...lowered.drafts],
               history: { recorded: lowered.recorded, notes: lowered.notes },
               warnings: lowered.warnings,
             }
-          : { ...unit, drafts: lowered },
+          : { ...unit, drafts: [...filtered, ...lowered] },
       );
     }
   }
@@ -71,12 +119,16 @@ export function lowerRestore(
 ): DraftUnit[] {
   const units: DraftUnit[] = [];
   if (from !== undefined) {
+    const chain = backupChain(from, cp, sourceLeftovers(cp));
     units.push({
       id: `fetch:${from.name}/${cp.name}`,
       kind: 'fetch',
       cp,
       bp: from,
-      drafts: from.engine.restore(from, cp, context),
+      drafts: [
+        ...from.engine.restore(from, shippedBy(cp, chain), context),
+        ...chainRestore(chain, copiesOf(from)),
+      ],
     });
   }
   units.push({
@@ -84,6 +136,7 @@ export function lowerRestore(
     kind: 'restore',
     cp,
     drafts: [
+      ...chainRestore(collectChainOf(cp), COLLECT_COPIES),
       ...cp.engine.restoreBeforeSources(cp),
       ...cp.sources.flatMap((source) => source.engine.restore(source, cp)),
     ],

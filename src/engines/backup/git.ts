@@ -16,6 +16,7 @@ import { type GitRemote, parseGitRemote } from './git-remote.js';
 export const gitBackupPoint: BackupEngine = {
   role: 'backup',
   name: 'git',
+  filtersRefused: "it pushes the collect point's git history, not its files",
   summary:
     'Push the history of a git collect point to a branch of a git repository (local path, ssh, or http(s) with a password kept out of argv and files).',
   options: [

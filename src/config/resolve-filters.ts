@@ -1,0 +1,48 @@
+import type { Diagnostics } from '../diag/diagnostic.js';
+import type { BoundFilter, FilterEngine } from '../engines/engine.js';
+import { hasControlCharacters } from '../options/control-characters.js';
+import type { Variables } from '../options/variables.js';
+import { resolveOptions } from './resolve-options.js';
+import type { ScannedSection } from './scan.js';
+import { lookupEngine } from './sections.js';
+
+/**
+ * The `[filter "NAME"]` sections of a file, in file order, with their options rendered with
+ * `variables`. A filter's name names its directories: it holds no slash.
+ */
+export function resolveFilters(
+  sections: readonly ScannedSection[],
+  variables: Variables,
+  diagnostics: Diagnostics,
+  context?: string,
+): BoundFilter[] {
+  const filters: BoundFilter[] = [];
+  for (const section of sections) {
+    if (section.kind !== 'filter') continue;
+    const engine = lookupEngine('filter', section, diagnostics) as FilterEngine | undefined;
+    const name = section.label ?? '';
+    if (name === '' || name === '.' || name === '..' || name.includes('/') || hasControlCharacters(name)) {
+      diagnostics.error(
+        `filter name '${name}' cannot name a directory`,
+        section.origin,
+        'expected a name without slash or control characters, e.g. [filter "encrypt"]',
+      );
+      continue;
+    }
+    if (engine === undefined) continue;
+    const errorsBefore = diagnostics.errors.length;
+    const options = resolveOptions(
+      {
+        section,
+        specs: engine.options,
+        variables,
+        reserved: ['engine'],
+        ...(context === undefined ? {} : { context }),
+      },
+      diagnostics,
+    );
+    if (diagnostics.errors.length === errorsBefore) engine.check?.(options, diagnostics);
+    filters.push({ name, origin: section.origin, engine, options });
+  }
+  return filters;
+}

@@ -1,0 +1,139 @@
+import type { ActionDraft, CopyMetadata } from '../graph/action.js';
+import { copyInPlace } from './copy-in-place.js';
+import type {
+  BoundBackupPoint,
+  BoundCollectPoint,
+  BoundFilter,
+  CollectLayout,
+  FilterStep,
+} from './engine.js';
+import { secretName } from './secrets.js';
+
+/** A filter and where it works, in chain order. */
+export interface ChainLink {
+  readonly filter: BoundFilter;
+  readonly step: FilterStep;
+}
+
+/** What a collect point's chain needs before the collect point is bound (its export directory is the chain's end). */
+export interface CollectChainInput {
+  readonly name: string;
+  readonly layout: CollectLayout;
+  /** The collect engine's own export directory: the chain's input. */
+  readonly base: string;
+  readonly filters: readonly BoundFilter[];
+  /** What failed runs of sources may leave below `base`, relative to it. */
+  readonly leftovers: readonly string[];
+}
+
+/**
+ * The collect point's filters, run after its own step: one working in place works on the tree
+ * itself, any other writes `L/metadata/filter-<name>`, which the next one reads.
+ */
+export function collectChain(cp: CollectChainInput): ChainLink[] {
+  let input = cp.base;
+  return cp.filters.map((filter) => {
+    const output = filter.engine.inPlace ? input : `${cp.layout.root}/metadata/filter-${filter.name}`;
+    const step: FilterStep = {
+      input,
+      output,
+      scratch: `${cp.layout.workDir}/filters/collect/${filter.name}`,
+      excludes: input === cp.base ? cp.leftovers : [],
+      what: `collect point "${cp.name}" (filter "${filter.name}")`,
+      secrets: filterSecrets(cp.name, filter.name, filter),
+    };
+    input = output;
+    return { filter, step };
+  });
+}
+
+/** The directory a collect point exports: the last filter's output, else the engine's own. */
+export function chainEnd(base: string, chain: readonly ChainLink[]): string {
+  return chain.at(-1)?.step.output ?? base;
+}
+
+/**
+ * A backup point's filters for one collect point: each writes a directory of its own,
+ * `L/metadata/remote-<bp>/filter-<name>`, from the collect point's export directory or the
+ * previous filter's; a filter that works in place works on a copy (the collect point's tree is
+ * never changed by a backup point).
+ */
+export function backupChain(
+  bp: BoundBackupPoint,
+  cp: BoundCollectPoint,
+  leftovers: readonly string[],
+): ChainLink[] {
+  let input = cp.exportDir;
+  return bp.filters.map((filter) => {
+    const step: FilterStep = {
+      input,
+      output: `${cp.layout.root}/metadata/remote-${bp.name}/filter-${filter.name}`,
+      scratch: `${cp.layout.workDir}/filters/backup/${bp.name}/${filter.name}`,
+      excludes: input === cp.exportDir ? leftovers : [],
+      what: `backup point "${bp.name}" for collect point "${cp.name}" (filter "${filter.name}")`,
+      secrets: filterSecrets(bp.name, `${cp.name} ${filter.name}`, filter),
+    };
+    input = step.output;
+    return { filter, step };
+  });
+}
+
+/** How a backup point copies trees: the filters' copies of them keep what it keeps. */
+export interface ChainCopies {
+  readonly metadata: CopyMetadata;
+  readonly maxShrinkPercent: number;
+}
+
+/** The chain's backup steps, in order. */
+export function chainBackup(chain: readonly ChainLink[], copies: ChainCopies): ActionDraft[] {
+  return chain.flatMap(({ filter, step }) => {
+    if (step.output === step.input || !filter.engine.inPlace) return filter.engine.backup(filter, step);
+    return [
+      // Unchanged files are hard links to the input's: its copies replace files, never rewrite them.
+      ...copyInPlace({
+        from: step.input,
+        target: step.output,
+        hardLinks: true,
+        linkDest: step.input,
+        metadata: copies.metadata,
+        filters: step.excludes.map((path) => ({ rule: 'exclude', pattern: `/${path}/` })),
+        origin: filter.origin,
+        what: `the copy of ${step.what}`,
+        maxShrinkPercent: copies.maxShrinkPercent,
+      }),
+      ...filter.engine.backup(filter, { ...step, input: step.output, excludes: [] }),
+    ];
+  });
+}
+
+/**
+ * The chain's restore steps, last filter first: each gives its input back from its output. A
+ * filter that works in place on a copy first checks the copy, then updates its input from it.
+ */
+export function chainRestore(chain: readonly ChainLink[], copies: ChainCopies): ActionDraft[] {
+  return [...chain].reverse().flatMap(({ filter, step }) => {
+    if (step.output === step.input || !filter.engine.inPlace) return filter.engine.restore(filter, step);
+    return [
+      ...filter.engine.restore(filter, { ...step, input: step.output }),
+      ...copyInPlace({
+        from: step.output,
+        target: step.input,
+        hardLinks: true,
+        metadata: copies.metadata,
+        filters: step.excludes.map((path) => ({ rule: 'exclude', pattern: `/${path}/` })),
+        origin: filter.origin,
+        what: `${step.input}, restored from ${step.what}`,
+        maxShrinkPercent: copies.maxShrinkPercent,
+      }),
+    ];
+  });
+}
+
+/** The variables of a filter's secret options, by option name. */
+function filterSecrets(point: string, owner: string, filter: BoundFilter): Record<string, string> {
+  return Object.fromEntries(
+    filter.engine.options
+      .filter((o) => o.secret === true)
+      .map((o) => [o.name, secretName(point, owner, o.name)]),
+  );
+}

@@ -1,0 +1,69 @@
+import type { Diagnostics } from '../../diag/diagnostic.js';
+import type { HashMethod } from '../../graph/action.js';
+import type { OptionValues } from '../../options/schema.js';
+import type { BoundFilter, FilterEngine, FilterStep } from '../engine.js';
+
+/**
+ * Writes a checksum index of the tree at its root; a restore reads every file back against it and
+ * stops, naming each bad file, before anything is restored from the tree.
+ */
+export const hashes: FilterEngine = {
+  role: 'filter',
+  name: 'hashes',
+  summary: 'Write a checksum index of the files at the root of the tree; a restore verifies it first.',
+  inPlace: true,
+  options: [
+    {
+      name: 'method',
+      type: 'choice',
+      choices: ['sha1', 'md5', 'sha256', 'sha512'],
+      default: 'sha1',
+      help: 'Checksum algorithm (the index is read by sha1sum, md5sum, sha256sum or sha512sum).',
+    },
+    {
+      name: 'filename',
+      type: 'string',
+      default: 'hashes.txt',
+      help: 'Name of the index file, at the root of the tree.',
+    },
+  ],
+  check: checkFilename,
+  backup: (filter, step) => [
+    {
+      kind: 'hash-index',
+      dir: step.output,
+      index: filter.options.string('filename'),
+      method: method(filter),
+      list: `${step.scratch}/names`,
+      partial: `${step.scratch}/index.partial`,
+      excludes: step.excludes,
+      origin: filter.origin,
+      summary: `write the ${method(filter)} checksums of ${step.what} to ${step.output}/${filter.options.string('filename')}`,
+    },
+  ],
+  restore: (filter, step) => [verify(filter, step)],
+};
+
+function verify(filter: BoundFilter, step: FilterStep) {
+  return {
+    kind: 'verify-hashes' as const,
+    dir: step.output,
+    index: filter.options.string('filename'),
+    method: method(filter),
+    origin: filter.origin,
+    summary: `verify every file of ${step.what} against its ${method(filter)} checksums (${step.output}/${filter.options.string('filename')}); a bad file stops the restore`,
+  };
+}
+
+const method = (filter: BoundFilter): HashMethod =>
+  filter.options.string('method').toLowerCase() as HashMethod;
+
+function checkFilename(options: OptionValues, diagnostics: Diagnostics): void {
+  const name = options.string('filename');
+  if (name !== '' && name !== '.' && name !== '..' && !name.includes('/')) return;
+  diagnostics.error(
+    `filename '${name}' is not a file name`,
+    options.origin('filename'),
+    'expected a name without slash for the index at the root of the tree, e.g. hashes.txt',
+  );
+}

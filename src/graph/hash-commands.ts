@@ -1,0 +1,65 @@
+import type { HashCheckSpec, HashIndexSpec } from './action.js';
+import type { ToolPaths } from './build-commands.js';
+import type { Command } from './command.js';
+import { HOLDING_DIR } from './holding-dir.js';
+
+/**
+ * The index is built by the checksum tool itself (`sha256sum -b`), so that the same tool reads it
+ * back on a restore, whatever the names hold (it escapes backslashes and newlines). The names
+ * are listed first, sorted bytewise (`LC_ALL=C sort -z`), so that one tree always gives one index.
+ */
+export function hashIndexCommands(spec: HashIndexSpec, tools: ToolPaths): Command[] {
+  const pruned = [`./${findLiteral(spec.index)}`, ...spec.excludes.map((path) => `./${findLiteral(path)}`)];
+  return [
+    { kind: 'create-file', path: spec.list },
+    {
+      kind: 'exec',
+      argv: [
+        tools.find ?? 'find',
+        '.',
+        '(',
+        '-name',
+        HOLDING_DIR,
+        ...pruned.flatMap((path) => ['-o', '-path', path]),
+        ')',
+        '-prune',
+        '-o',
+        '-type',
+        'f',
+        '-printf',
+        '%P\\0',
+      ],
+      cwd: spec.dir,
+      env: { LC_ALL: { literal: 'C' } },
+      pipeTo: [tools.sort ?? 'sort', '-z'],
+      stdout: spec.list,
+    },
+    { kind: 'create-file', path: spec.partial },
+    {
+      kind: 'exec',
+      // -r: an empty tree gives an empty index (without it, the tool would read its stdin).
+      argv: [tools.xargs ?? 'xargs', '-0', '-r', '-a', spec.list, '--', hashTool(spec, tools), '-b', '--'],
+      cwd: spec.dir,
+      stdout: spec.partial,
+    },
+    { kind: 'publish-file', partial: spec.partial, file: `${spec.dir}/${spec.index}` },
+    { kind: 'exec', argv: ['rm', '-f', '--', spec.list] },
+  ];
+}
+
+/** Every file of the index read back and compared; each bad one is named (`NAME: FAILED`). */
+export function hashCheckCommand(spec: HashCheckSpec, tools: ToolPaths): Command {
+  return {
+    kind: 'exec',
+    argv: [hashTool(spec, tools), '--check', '--strict', '--quiet', '--', spec.index],
+    cwd: spec.dir,
+  };
+}
+
+const hashTool = (spec: HashCheckSpec, tools: ToolPaths): string =>
+  tools[`${spec.method}sum`] ?? `${spec.method}sum`;
+
+/** A path as find's -path matches it literally: its wildcards and backslashes escaped. */
+export function findLiteral(path: string): string {
+  return path.replace(/[\\*?[\]]/g, '\\$&');
+}
