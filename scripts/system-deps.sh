@@ -54,6 +54,8 @@ declare -A package_of=(
   [svnadmin]=subversion
   [svnlook]=subversion
   [svnserve]=subversion
+  [gpg]=gpg
+  [gpgconf]=gpgconf
 )
 runtime_tools=(rsync flock sha256sum sync)
 # The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd, lighttpd
@@ -66,13 +68,13 @@ runtime_tools=(rsync flock sha256sum sync)
 # up to local, sftp: and rest: repositories, the last served by rclone serve restic; a script that
 # restores a restic snapshot of a given time reads restic's list of snapshots with jq; rclone also
 # carries the WebDAV, FTP and S3 targets' files. Subversion collect points commit to file://
-# repositories and to svnserve.
+# repositories and to svnserve; gpg encrypts and decrypts through the encrypt filter.
 test_tools=("${runtime_tools[@]}" shellcheck git curl openssl ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
   mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
   /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests
   /usr/lib/python3/dist-packages/pyftpdlib
   faketime strace mountpoint script tar gzip bzip2 xz zstd pigz lbzip2 promtool /usr/sbin/lighttpd
-  /usr/lib/lighttpd/mod_webdav.so systemd-analyze restic rclone jq svn svnadmin svnlook svnserve)
+  /usr/lib/lighttpd/mod_webdav.so systemd-analyze restic rclone jq svn svnadmin svnlook svnserve gpg gpgconf)
 
 if [[ ${1:-test} == runtime ]]; then
   tools=("${runtime_tools[@]}")

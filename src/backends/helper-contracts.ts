@@ -165,6 +165,12 @@ export const HELPERS = {
     tools: [],
     statuses: { staged: 0 },
   },
+  mapTree: {
+    name: 'polyarchiv_map_tree',
+    args: [word('from'), word('to'), word('hold'), argv('tool'), rest('excludes')],
+    tools: ['find', 'rm', 'mkdir', 'ln', 'chmod', 'chown', 'touch', 'mv'],
+    statuses: { done: 0 },
+  },
 } as const satisfies Record<string, HelperContract>;
 
 /**
@@ -180,6 +186,12 @@ export const RESTIC_MISSING = {
 } as const;
 /** The HTTP statuses of the GitLab v4 API that polyarchiv_gitlab_project goes on with. */
 export const GITLAB_ANSWERS = { found: 200, missing: 404, created: 201 } as const;
+
+/**
+ * How polyarchiv_map_tree and its twin list a tree, one entry as two NUL-terminated fields:
+ * type/mtime/ctime/mode/uid:gid/path, then the target of a symbolic link (else empty).
+ */
+export const TREE_LISTING_FORMAT = '%y/%T@/%C@/%m/%U:%G/%P\\0%l\\0';
 
 /** What a probe of polyarchiv_exec_if_changed exits with, as `git diff --quiet` does. */
 export const PROBE_STATUSES = { unchanged: 0, changed: 1 } as const;

@@ -7,7 +7,7 @@ import type {
   CollectLayout,
   FilterStep,
 } from './engine.js';
-import { secretName } from './secrets.js';
+import { backupFilterSecret, collectFilterSecret } from './secrets.js';
 
 /** A filter and where it works, in chain order. */
 export interface ChainLink {
@@ -40,7 +40,7 @@ export function collectChain(cp: CollectChainInput): ChainLink[] {
       scratch: `${cp.layout.workDir}/filters/collect/${filter.name}`,
       excludes: input === cp.base ? cp.leftovers : [],
       what: `collect point "${cp.name}" (filter "${filter.name}")`,
-      secrets: filterSecrets(cp.name, filter.name, filter),
+      secrets: filterSecrets(filter, (option) => collectFilterSecret(cp.name, filter.name, option)),
     };
     input = output;
     return { filter, step };
@@ -71,7 +71,7 @@ export function backupChain(
       scratch: `${cp.layout.workDir}/filters/backup/${bp.name}/${filter.name}`,
       excludes: input === cp.exportDir ? leftovers : [],
       what: `backup point "${bp.name}" for collect point "${cp.name}" (filter "${filter.name}")`,
-      secrets: filterSecrets(bp.name, `${cp.name} ${filter.name}`, filter),
+      secrets: filterSecrets(filter, (option) => backupFilterSecret(bp.name, cp.name, filter.name, option)),
     };
     input = step.output;
     return { filter, step };
@@ -130,10 +130,8 @@ export function chainRestore(chain: readonly ChainLink[], copies: ChainCopies): 
 }
 
 /** The variables of a filter's secret options, by option name. */
-function filterSecrets(point: string, owner: string, filter: BoundFilter): Record<string, string> {
+function filterSecrets(filter: BoundFilter, variable: (option: string) => string): Record<string, string> {
   return Object.fromEntries(
-    filter.engine.options
-      .filter((o) => o.secret === true)
-      .map((o) => [o.name, secretName(point, owner, o.name)]),
+    filter.engine.options.filter((o) => o.secret === true).map((o) => [o.name, variable(o.name)]),
   );
 }

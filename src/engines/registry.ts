@@ -9,6 +9,7 @@ import { filesCollectPoint } from './collect/files.js';
 import { gitCollectPoint } from './collect/git.js';
 import { subversionCollectPoint } from './collect/subversion.js';
 import type { Engine, Role } from './engine.js';
+import { encrypt } from './filter/encrypt.js';
 import { hashes } from './filter/hashes.js';
 import { dovecot } from './sources/dovecot.js';
 import { ldap } from './sources/ldap.js';
@@ -36,6 +37,7 @@ export const ENGINES: readonly Engine[] = [
   rollingArchive,
   restic,
   hashes,
+  encrypt,
 ];
 
 /** The original's catalogue: known names that this version cannot run yet. */

@@ -37,6 +37,16 @@ export function backupSecret(bp: BoundBackupPoint, option: string): string {
   return secretName(bp.name, bp.collectPoint, option);
 }
 
+/** The secret of a collect point's filter: `POLYARCHIV_SECRET_<POINT>_<FILTER>_<OPTION>`. */
+export function collectFilterSecret(cp: string, filter: string, option: string): string {
+  return secretName(cp, filter, option);
+}
+
+/** The secret of a backup point's filter for one collect point: `..._<BP>_<CP>_<FILTER>_<OPTION>`. */
+export function backupFilterSecret(bp: string, cp: string, filter: string, option: string): string {
+  return secretName(bp, `${cp} ${filter}`, option);
+}
+
 /** The secret of a URL option's password, for one (backup point, collect point) pair. */
 export function urlPasswordSecret(bp: BoundBackupPoint, option: string): string {
   return backupSecret(bp, `${option}_password`);
@@ -68,8 +78,20 @@ export function secretOptions(config: SecretHolders): SecretOption[] {
             origin: option.origin ?? source.origin,
           });
   }
-  for (const bp of config.pairs)
+  for (const cp of config.collectPoints)
+    for (const filter of cp.filters)
+      secrets.push(
+        ...pointSecrets(filter.options, filter.origin, (o) => collectFilterSecret(cp.name, filter.name, o)),
+      );
+  for (const bp of config.pairs) {
     secrets.push(...pointSecrets(bp.options, bp.origin, (name) => backupSecret(bp, name)));
+    for (const filter of bp.filters)
+      secrets.push(
+        ...pointSecrets(filter.options, filter.origin, (o) =>
+          backupFilterSecret(bp.name, bp.collectPoint, filter.name, o),
+        ),
+      );
+  }
   return secrets;
 }
 

@@ -54,7 +54,25 @@ export type ActionBody =
   | ({ readonly kind: 'restic-forget' } & ResticForgetSpec)
   | ({ readonly kind: 'restic-restore' } & ResticRestoreSpec)
   | ({ readonly kind: 'hash-index' } & HashIndexSpec)
-  | ({ readonly kind: 'verify-hashes' } & HashCheckSpec);
+  | ({ readonly kind: 'verify-hashes' } & HashCheckSpec)
+  | ({ readonly kind: 'crypt-tree' } & CryptTreeSpec);
+
+/**
+ * Every regular file of `from` encrypted (or decrypted) with gpg into the same name below `to`,
+ * directories and symbolic links alike, with a passphrase read from a private work file; only
+ * files that changed since their last run are written again, and what `from` no longer holds is
+ * removed from `to` last (see MapTreeCommand).
+ */
+export interface CryptTreeSpec {
+  readonly direction: 'encrypt' | 'decrypt';
+  readonly gpg: string;
+  /** The work file that holds the passphrase (written by a private-file action before). */
+  readonly passphraseFile: string;
+  readonly from: string;
+  readonly to: string;
+  /** Paths below `from` never read. */
+  readonly excludes: readonly string[];
+}
 
 /**
  * A restic repository as restic reaches it. Its password and the backend's keys are secrets,

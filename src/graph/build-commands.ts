@@ -1,9 +1,9 @@
 import { type Action, assertNever, type PackSpec, type RsyncSpec, type ToolRun } from './action.js';
 import { archiveListing, packCommands, unpackCommands } from './archive-commands.js';
 import type { Command, CopyFigures, ExecCommand, ToolPaths, Word } from './command.js';
+import { cryptTreeCommand, hashCheckCommand, hashIndexCommands } from './filter-commands.js';
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
-import { hashCheckCommand, hashIndexCommands } from './hash-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
 import { syncDirCommands } from './rclone-commands.js';
 import {
@@ -203,6 +203,8 @@ export function buildCommands(
       return hashIndexCommands(action, tools);
     case 'verify-hashes':
       return [hashCheckCommand(action, tools)];
+    case 'crypt-tree':
+      return [cryptTreeCommand(action)];
     default:
       return assertNever(action);
   }

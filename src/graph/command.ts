@@ -19,7 +19,8 @@ export type Command =
   | ResticInitCommand
   | ResticRestoreAtCommand
   | GitlabProjectCommand
-  | SvnStageCommand;
+  | SvnStageCommand
+  | MapTreeCommand;
 
 /**
  * One argv word: literal text, or a path in the run's private work directory (created mode 0700
@@ -328,6 +329,25 @@ export interface GitlabProjectCommand {
   readonly create: readonly Word[];
 }
 
+/**
+ * Makes the tree `to` hold, for each regular file of the tree `from`, what `tool` writes from it
+ * (the tool is given `--output FILE -- INPUT`: gpg), with the input's mode, modification time and
+ * (when run as root) owner, and the same directories and symbolic links. A file whose output has
+ * the input's modification time and changed after the input did is not written again. Each new
+ * output is written in the holding directory `to/hold`, then renamed over the old one; what `from`
+ * no longer holds is removed once every file is written. `excludes` are find -path patterns
+ * (`./NAME`, wildcards escaped) left out of `from`, with the holding directories at every depth.
+ * A failure of the tool names the file and fails the command with the tool's status.
+ */
+export interface MapTreeCommand {
+  readonly kind: 'map-tree';
+  readonly from: string;
+  readonly to: string;
+  readonly hold: string;
+  readonly tool: readonly Word[];
+  readonly excludes: readonly string[];
+}
+
 /** The tools a command needs on the machine that runs it (listed in the script header). */
 export function toolsOf(command: Command): string[] {
   switch (command.kind) {
@@ -366,6 +386,8 @@ export function toolsOf(command: Command): string[] {
       return argvTools(command.find);
     case 'svn-stage':
       return argvTools(command.svn);
+    case 'map-tree':
+      return ['find', 'touch', ...argvTools(command.tool)];
   }
 }
 
@@ -420,6 +442,7 @@ export function secretsOf(command: Command): string[] {
     case 'confirm':
     case 'align-mailboxes':
     case 'gitlab-project':
+    case 'map-tree':
       return [];
   }
 }

@@ -212,7 +212,8 @@ function finishUnit(
               unit.history,
               keepsFigures,
             ),
-            ...(unit.kind === 'collect' ? { measure: unit.cp.exportDir } : {}),
+            // What the sources collected, in clear: an encrypted copy's size varies from run to run.
+            ...(unit.kind === 'collect' ? { measure: unit.cp.engine.exportDir(unit.cp.layout) } : {}),
             ...(snapshot.problem?.kind === 'corrupt' ? { keepAside: true as const } : {}),
           },
         }),

@@ -52,6 +52,8 @@ function writesInto(draft: ActionDraft): string[] {
       return draft.direction === 'down' ? [draft.local] : [];
     case 'hash-index':
       return [parentOf(draft.list), parentOf(draft.partial)];
+    case 'crypt-tree':
+      return [draft.to];
     case 'put-file':
     case 'verify-hashes':
     case 'unpack':

@@ -137,6 +137,7 @@ export function snapshotTree(
   root: string,
   maskedPath = root,
   resticPasswords: readonly string[] = [],
+  decrypt?: (path: string) => Buffer | undefined,
 ): Record<string, string> {
   const entries: Record<string, string> = {};
   walk(root, (key, path, stat) => {
@@ -149,15 +150,25 @@ export function snapshotTree(
       entries[key] = resticSnapshots(path, resticPasswords).replaceAll(maskedPath, '<root>');
     else if (stat.isDirectory()) entries[key] = `dir ${mode}`;
     else {
-      let content = readFileSync(path);
+      let content: Buffer = readFileSync(path);
       let size = String(stat.size);
       // State files name what they recorded (dated archives) by path: the tree's root is masked too.
       // Its size is the masked text's: two trees at paths of different lengths record as much.
       if (key.endsWith('.json')) {
         content = Buffer.from(
-          maskRunFacts(root, key, content.toString('utf8')).replaceAll(maskedPath, '<root>'),
+          maskCipherBytes(
+            maskRunFacts(root, key, content.toString('utf8')).replaceAll(maskedPath, '<root>'),
+            decrypt !== undefined,
+          ),
         );
         size = String(content.length);
+      }
+      // Two encryptions of the same file differ (random salt and session key, the time they hold):
+      // compare what they hold.
+      const clear = decrypt?.(path);
+      if (clear !== undefined) {
+        content = clear;
+        size = 'gpg';
       }
       // Two archives of the same tree differ in the times they record: compare what they hold.
       if (ARCHIVE.test(key)) {
@@ -172,6 +183,10 @@ export function snapshotTree(
 }
 
 const ARCHIVE = /\.tar\.(gz|bz2|xz|zst)$/;
+
+/** The bytes a state recorded of its copies: encrypted copies differ in size from run to run. */
+const maskCipherBytes = (text: string, encrypted: boolean): string =>
+  encrypted ? text.replace(/"bytes":\d+/g, '"bytes":"<gpg>"') : text;
 
 /**
  * A state file's run timestamps, and the size of a git collect point: its compressed objects hold

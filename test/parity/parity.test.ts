@@ -9,7 +9,7 @@ import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
 
-const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'gpg', 'gpgconf');
 const sandboxes: Sandbox[] = [];
 afterAll(() => {
   for (const s of sandboxes) s.remove();
@@ -40,13 +40,58 @@ function sandboxFor(name: string): { box: Sandbox; env: Record<string, string>; 
   chmodSync(shim, 0o755);
   // Git objects are compressed with their commit's time, so their sizes (which the state records)
   // differ between two runs a second apart: both backends commit at one fixed time.
-  const env = {
+  const env: Record<string, string> = {
     ...spec.secrets,
     PATH: `${box.path('shim')}:${process.env.PATH}`,
     GIT_AUTHOR_DATE: '2026-03-10T04:05:06+01:00',
     GIT_COMMITTER_DATE: '2026-03-10T04:05:06+01:00',
+    ...spec.secrets,
   };
+  if (spec.secrets !== undefined) {
+    env.GNUPGHOME = box.path('gnupg');
+    mkdirSync(env.GNUPGHOME, { mode: 0o700 });
+    gnupgHomes.push(env.GNUPGHOME);
+  }
   return { box, env, log };
+}
+
+/** gpg's agents, started by the encrypt filter in each sandbox's GNUPGHOME, stop with the tests. */
+const gnupgHomes: string[] = [];
+afterAll(() => {
+  for (const home of gnupgHomes)
+    spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: home } });
+});
+
+/**
+ * The clear text of a file gpg encrypted symmetrically with one of the fixture's passphrases, as
+ * the test's own gpg reads it (two encryptions of one file differ); undefined for other files.
+ */
+function decrypter(name: string, home: string): ((path: string) => Buffer | undefined) | undefined {
+  const passphrases = Object.values(fixtureSpec(name).secrets ?? {});
+  if (passphrases.length === 0) return undefined;
+  return (path) => {
+    const head = readFileSync(path).subarray(0, 2);
+    if (head[0] !== 0x8c || head[1] !== 0x0d) return undefined;
+    for (const passphrase of passphrases) {
+      const gpg = spawnSync(
+        'gpg',
+        [
+          '--batch',
+          '--quiet',
+          '--no-symkey-cache',
+          '--pinentry-mode',
+          'loopback',
+          '--passphrase-fd',
+          '0',
+          '--decrypt',
+          path,
+        ],
+        { input: passphrase, env: { ...process.env, GNUPGHOME: home } },
+      );
+      if (gpg.status === 0) return gpg.stdout;
+    }
+    throw new Error(`${path} does not decrypt with the fixture's passphrases`);
+  };
 }
 
 async function applyInProcess(plan: Plan, env: Record<string, string>, jobs = 1) {
@@ -117,7 +162,9 @@ describe.runIf(canRun).each(runnable)('parity of apply and the script on fixture
 
       expect(script.status, script.stderr).toBe(report.exitCode);
       const secrets = Object.values(fixtureSpec(name).secrets ?? {});
-      expect(snapshotTree(rootB, rootB, secrets)).toEqual(snapshotTree(rootA, rootA, secrets));
+      expect(snapshotTree(rootB, rootB, secrets, decrypter(name, b.box.path('gnupg')))).toEqual(
+        snapshotTree(rootA, rootA, secrets, decrypter(name, a.box.path('gnupg'))),
+      );
       const argv = (log: string, root: string) => {
         const lines = existsSync(log)
           ? readFileSync(log, 'utf8')
@@ -130,5 +177,7 @@ describe.runIf(canRun).each(runnable)('parity of apply and the script on fixture
       };
       expect(argv(b.log, rootB)).toEqual(argv(a.log, rootA));
     },
+    // gpg derives a key for each file it encrypts: slow on a loaded machine.
+    180_000,
   );
 });

@@ -190,6 +190,14 @@ export function commandLine(command: Command): string {
         namespace: command.namespace.map(wordText),
         create: command.create.map(wordText),
       });
+    case 'map-tree':
+      return helperCall(HELPERS.mapTree, {
+        from: shellWord(command.from),
+        to: shellWord(command.to),
+        hold: shellWord(command.hold),
+        tool: command.tool.map(wordText),
+        excludes: command.excludes.map(shellWord),
+      });
     default:
       return assertNever(command);
   }

@@ -8,6 +8,7 @@ import {
   helperLayouts,
   PROBE_STATUSES,
   RESTIC_MISSING,
+  TREE_LISTING_FORMAT,
 } from '../helper-contracts.js';
 import { commandLine, commentText, functionName, obscuringLines, shellWord } from './quote.js';
 
@@ -47,6 +48,9 @@ export interface ScriptView {
   readonly resticHelper: boolean;
   readonly resticRestoreHelper: boolean;
   readonly resticMissing: ResticMissingLayout;
+  readonly mapTreeHelper: boolean;
+  /** find's -printf format of polyarchiv_map_tree's listings, quoted. */
+  readonly treeListing: string;
   readonly copyHelper: boolean;
   readonly gitlabHelper: boolean;
   readonly svnHelper: boolean;
@@ -117,6 +121,7 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     ifChangedHelper: usesCommand(plan, 'exec-if-changed'),
     resticHelper: usesCommand(plan, 'restic-init'),
     resticRestoreHelper: usesCommand(plan, 'restic-restore-at'),
+    mapTreeHelper: usesCommand(plan, 'map-tree'),
     copyHelper,
     copyStatsHelper: copyCheckHelper || copyHelper,
     gitlabHelper: usesCommand(plan, 'gitlab-project'),
@@ -126,11 +131,12 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
 }
 
 /** What the helper partials read, in a script and in a partial rendered on its own (twin tests). */
-export function helperPartialsView(): Pick<ScriptView, 'helpers' | 'probe' | 'resticMissing' | 'gitlab'> {
+export function helperPartialsView(): Pick<ScriptView, 'helpers' | 'probe' | 'resticMissing' | 'gitlab' | 'treeListing'> {
   return {
     helpers: helperLayouts(),
     probe: PROBE_STATUSES,
     resticMissing: resticMissingLayout(),
+    treeListing: shellWord(TREE_LISTING_FORMAT),
     gitlab: GITLAB_ANSWERS,
   };
 }

@@ -10,6 +10,7 @@ import { alignMailboxes } from './dovecot-align.js';
 import { execIfChanged } from './exec-if-changed.js';
 import { gitlabProject } from './gitlab-project.js';
 import { guardedCopy } from './guarded-copy.js';
+import { mapTree } from './map-tree.js';
 import {
   causeOf,
   checkDump,
@@ -215,6 +216,8 @@ async function runCommand(command: Command, options: UnitOptions, ctx: RunContex
         return await gitlabProject(command, ctx, options.say);
       case 'svn-stage':
         return await svnStage(command, ctx);
+      case 'map-tree':
+        return await mapTree(command, ctx, options.say);
       case 'copy':
         return await guardedCopy(command, ctx, options.say);
       case 'publish-file':

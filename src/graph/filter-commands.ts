@@ -1,6 +1,6 @@
-import type { HashCheckSpec, HashIndexSpec } from './action.js';
+import type { CryptTreeSpec, HashCheckSpec, HashIndexSpec } from './action.js';
 import type { ToolPaths } from './build-commands.js';
-import type { Command } from './command.js';
+import type { Command, MapTreeCommand } from './command.js';
 import { HOLDING_DIR } from './holding-dir.js';
 
 /**
@@ -62,4 +62,31 @@ const hashTool = (spec: HashCheckSpec, tools: ToolPaths): string =>
 /** A path as find's -path matches it literally: its wildcards and backslashes escaped. */
 export function findLiteral(path: string): string {
   return path.replace(/[\\*?[\]]/g, '\\$&');
+}
+
+/**
+ * gpg in batch mode, the passphrase read from a private work file (never argv), not cached by the
+ * agent; the helper adds `--output FILE -- INPUT` per file.
+ */
+export function cryptTreeCommand(spec: CryptTreeSpec): MapTreeCommand {
+  return {
+    kind: 'map-tree',
+    from: spec.from,
+    to: spec.to,
+    hold: HOLDING_DIR,
+    tool: [
+      spec.gpg,
+      '--batch',
+      '--yes',
+      '--quiet',
+      '--no-tty',
+      '--no-symkey-cache',
+      '--pinentry-mode',
+      'loopback',
+      '--passphrase-file',
+      { prefix: '', workFile: spec.passphraseFile },
+      ...(spec.direction === 'encrypt' ? ['--symmetric', '--cipher-algo', 'AES256'] : ['--decrypt']),
+    ],
+    excludes: spec.excludes.map((path) => `./${findLiteral(path)}`),
+  };
 }

@@ -1,0 +1,138 @@
+import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import type { MapTreeCommand } from '../../graph/command.js';
+import { HELPERS, TREE_LISTING_FORMAT } from '../helper-contracts.js';
+import { type RunContext, runExec, wordOf } from './run-exec.js';
+
+/** One entry of a tree listing (see TREE_LISTING_FORMAT). */
+interface Entry {
+  readonly kind: string;
+  readonly mtime: string;
+  readonly ctime: string;
+  readonly mode: string;
+  readonly owner: string;
+  readonly link: string;
+}
+
+/**
+ * Twin of polyarchiv_map_tree (templates/partials/helpers-map-tree.hbs): both list the trees with
+ * the same find command, decide alike which files to write again, and run the tool, touch and the
+ * listing the same way; the rest is done with the file system calls the helper's programs make.
+ */
+export async function mapTree(
+  command: MapTreeCommand,
+  ctx: RunContext,
+  say: (line: string) => void,
+): Promise<number> {
+  const { from, to } = command;
+  const held = `${to}/${command.hold}`;
+  rmSync(held, { recursive: true, force: true });
+  mkdirSync(held);
+  const prune = ['-name', command.hold, ...command.excludes.flatMap((pattern) => ['-o', '-path', pattern])];
+  const list = (dir: string, pruned: string[], file: string) =>
+    runExec(
+      {
+        kind: 'exec',
+        argv: ['find', '.', '-mindepth', '1', ...pruned, '-prune', '-o', '-printf', TREE_LISTING_FORMAT],
+        cwd: dir,
+        stdout: file,
+      },
+      ctx,
+    );
+  const listed = await list(to, ['-name', command.hold], `${held}/to`);
+  if (listed !== 0) return listed;
+  const read = await list(from, ['(', ...prune, ')'], `${held}/from`);
+  if (read !== 0) return read;
+  const have = listing(`${held}/to`);
+  const seen = new Set<string>();
+  const dirs: { path: string; entry: Entry; had: Entry | undefined }[] = [];
+  const root = process.geteuid?.() === 0;
+  for (const [path, entry] of listing(`${held}/from`)) {
+    seen.add(path);
+    let had = have.get(path);
+    const target = `${to}/${path}`;
+    switch (entry.kind) {
+      case 'd':
+        if (had?.kind !== 'd') {
+          rmSync(target, { recursive: true, force: true });
+          mkdirSync(target);
+          had = undefined;
+        }
+        dirs.push({ path, entry, had });
+        break;
+      case 'l':
+        if (had?.kind !== 'l' || had.link !== entry.link) {
+          rmSync(target, { recursive: true, force: true });
+          symlinkSync(entry.link, target);
+        }
+        break;
+      case 'f': {
+        if (had?.kind === 'f' && had.mtime === entry.mtime && notBefore(had.ctime, entry.ctime)) break;
+        const file = `${held}/file`;
+        const source = `${from}/${path}`;
+        const code = await runExec(
+          {
+            kind: 'exec',
+            argv: [...command.tool.map((w) => wordOf(w, ctx)), '--output', file, '--', source],
+          },
+          ctx,
+        );
+        if (code !== 0) {
+          say(`  ${wordOf(command.tool[0] ?? '', ctx)} failed on ${source}`);
+          rmSync(held, { recursive: true, force: true });
+          return code;
+        }
+        chmodSync(file, Number.parseInt(entry.mode, 8));
+        if (root) chownSync(file, ...ids(entry.owner));
+        const touched = await runExec({ kind: 'exec', argv: ['touch', '-r', source, '--', file] }, ctx);
+        if (touched !== 0) return touched;
+        if (had?.kind === 'd') rmSync(target, { recursive: true, force: true });
+        renameSync(file, target);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  for (const path of have.keys())
+    if (!seen.has(path)) rmSync(`${to}/${path}`, { recursive: true, force: true });
+  // Directory modes last: a directory without write permission is filled first.
+  for (const { path, entry, had } of dirs) {
+    if (entry.mode !== had?.mode) chmodSync(`${to}/${path}`, Number.parseInt(entry.mode, 8));
+    if (root && entry.owner !== had?.owner) chownSync(`${to}/${path}`, ...ids(entry.owner));
+  }
+  rmSync(held, { recursive: true, force: true });
+  return HELPERS.mapTree.statuses.done;
+}
+
+/** The entries of a listing file by path, in the listing's order. */
+function listing(file: string): Map<string, Entry> {
+  const fields = readFileSync(file).toString('utf8').split('\0');
+  const entries = new Map<string, Entry>();
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const record = fields[i] as string;
+    const [kind, mtime, ctime, mode, owner] = record.split('/', 5) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const path = record.slice(kind.length + mtime.length + ctime.length + mode.length + owner.length + 5);
+    entries.set(path, { kind, mtime, ctime, mode, owner, link: fields[i + 1] as string });
+  }
+  return entries;
+}
+
+/** `a >= b` for find's `SECONDS.FRACTION` times. */
+function notBefore(a: string, b: string): boolean {
+  const value = (time: string) => {
+    const [seconds = '0', fraction = '0'] = time.split('.');
+    return BigInt(seconds) * 10_000_000_000n + BigInt(fraction.padEnd(10, '0').slice(0, 10));
+  };
+  return value(a) >= value(b);
+}
+
+const ids = (owner: string): [number, number] => {
+  const [uid = '0', gid = '0'] = owner.split(':');
+  return [Number(uid), Number(gid)];
+};

@@ -1,0 +1,164 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commandLine } from '../../src/backends/bash/quote.js';
+import { mapTree } from '../../src/backends/execute/map-tree.js';
+import { HOLDING_DIR } from '../../src/graph/build-commands.js';
+import type { MapTreeCommand } from '../../src/graph/command.js';
+import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
+import { partialFile } from '../helpers/partials.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { snapshotTree } from '../helpers/tree.js';
+
+const canRun = haveTools('bash', 'find', 'touch', 'tr');
+const boxes: Sandbox[] = [];
+afterEach(() => {
+  for (const box of boxes.splice(0)) box.remove();
+});
+
+/**
+ * A tool that writes its input upper-cased and logs each input it was given: what the trees hold
+ * and which files were written again can both be compared. It fails on a file named `poison`.
+ */
+function tool(box: Sandbox): string[] {
+  const script = box.path('tool.sh');
+  writeFileSync(
+    script,
+    [
+      '#!/bin/bash',
+      '# usage: tool.sh --output FILE -- INPUT',
+      'out=$2 in=$4',
+      `printf '%s\\0' "\${in##*/from/}" >> '${box.path('ran')}'`,
+      '[[ ${in##*/} != poison ]] || { echo "cannot read poison" >&2; exit 7; }',
+      'tr a-z A-Z < "$in" > "$out"',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(script, 0o755);
+  return [script];
+}
+
+function command(box: Sandbox): MapTreeCommand {
+  return {
+    kind: 'map-tree',
+    from: box.path('from'),
+    to: box.path('to'),
+    hold: HOLDING_DIR,
+    tool: tool(box),
+    excludes: ['./skipped'],
+  };
+}
+
+type Outcome = { code: number; said: string[]; ran: string[]; tree: Record<string, string> };
+
+function ran(box: Sandbox): string[] {
+  const text = spawnSync('cat', [box.path('ran')], { encoding: 'utf8' }).stdout ?? '';
+  rmSync(box.path('ran'), { force: true });
+  return text.split('\0').filter(Boolean).sort();
+}
+
+function viaScript(box: Sandbox): Outcome {
+  const run = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -Eeuo pipefail; source "$1"; source "$2"; ${commandLine(command(box))}`,
+      'bash',
+      partialFile('helpers.hbs'),
+      partialFile('helpers-map-tree.hbs'),
+    ],
+    { encoding: 'utf8' },
+  );
+  const said = run.stderr.split('\n').filter((l) => l.startsWith('polyarchiv: '));
+  return outcome(
+    box,
+    run.status ?? -1,
+    said.map((l) => l.slice('polyarchiv: '.length)),
+  );
+}
+
+async function viaExecutor(box: Sandbox): Promise<Outcome> {
+  const said: string[] = [];
+  const code = await mapTree(
+    command(box),
+    { workDir: box.root, secrets: new Map(), processes: new Set() },
+    (line) => said.push(line.replaceAll(box.root, '<box>')),
+  );
+  return outcome(box, code, said);
+}
+
+function outcome(box: Sandbox, code: number, said: string[]): Outcome {
+  return {
+    code,
+    said: said.map((l) => l.replaceAll(box.root, '<box>')),
+    ran: ran(box),
+    tree: snapshotTree(box.path('to')),
+  };
+}
+
+/** The same history of `from` through both backends, each step compared. */
+async function history(steps: ((box: Sandbox) => void)[]): Promise<Outcome[][]> {
+  const results: Outcome[][] = [];
+  for (const backend of [viaScript, viaExecutor]) {
+    const box = makeSandbox('polyarchiv-twin-map-');
+    boxes.push(box);
+    mkdirSync(box.path('to'));
+    const outcomes: Outcome[] = [];
+    for (const step of steps) {
+      step(box);
+      outcomes.push(await backend(box));
+    }
+    results.push(outcomes);
+  }
+  return results;
+}
+
+describe.runIf(canRun)('polyarchiv_map_tree and mapTree agree', () => {
+  it('write every file, then only what changed, and remove what went', async () => {
+    const [script, executor] = await history([
+      (box) => {
+        writeTree(box.path('from'), ODD_FILES);
+        writeTree(box.path('from'), {
+          'skipped/x': 'never read\n',
+          'deep/.~polyarchiv~/held': 'never read\n',
+        });
+        symlinkSync('plain.txt', box.path('from/link to plain'));
+        chmodSync(box.path('from/plain.txt'), 0o640);
+        mkdirSync(box.path('from/locked'), { mode: 0o555 });
+      },
+      () => {},
+      (box) => {
+        writeFileSync(box.path('from/plain.txt'), 'changed\n');
+        // Rewritten with its old modification time: its change time tells.
+        writeFileSync(box.path('from/with space.txt'), 'same time\n');
+        utimesSync(box.path('from/with space.txt'), new Date(0), new Date(0));
+        rmSync(box.path('from/new\nline'));
+        rmSync(box.path('from/-dir with space'), { recursive: true });
+        rmSync(box.path('from/link to plain'));
+        writeFileSync(box.path('from/link to plain'), 'a file now\n');
+      },
+    ]);
+    expect(executor).toEqual(script);
+    const [first, second, third] = script as [Outcome, Outcome, Outcome];
+    expect(first.code).toBe(0);
+    expect(first.ran).toHaveLength(Object.keys(ODD_FILES).length);
+    expect(first.tree['plain.txt']).toMatch(/^file 640 /);
+    expect(first.tree.locked).toBe('dir 555');
+    expect(first.tree['link to plain']).toBe('link -> plain.txt');
+    expect(Object.keys(first.tree).some((k) => k.includes('skipped') || k.includes('.~polyarchiv~'))).toBe(
+      false,
+    );
+    expect(second.ran).toEqual([]);
+    expect(third.ran).toEqual(['link to plain', 'plain.txt', 'with space.txt']);
+    expect(Object.keys(third.tree).some((k) => k.startsWith('new') || k.startsWith('-dir'))).toBe(false);
+  });
+
+  it("fail with the tool's status, naming the file, and keep what was written whole", async () => {
+    const [script, executor] = await history([
+      (box) => writeTree(box.path('from'), { 'a.txt': 'a\n', poison: 'p\n' }),
+    ]);
+    expect(executor).toEqual(script);
+    expect(script?.[0]).toMatchObject({ code: 7, said: ['  <box>/tool.sh failed on <box>/from/poison'] });
+  });
+});

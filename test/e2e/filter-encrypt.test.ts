@@ -1,0 +1,176 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/cli.js';
+import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { fileContents } from '../helpers/tree.js';
+
+const canRun = haveTools('rsync', 'flock', 'bash', 'gpg', 'gpgconf', 'find', 'touch');
+const PASSPHRASE = 'Tr0ub4dor&3 correct horse';
+const SECRET = 'POLYARCHIV_SECRET_SITE_SECRET_PASSWORD';
+
+const collect = (passphrase: string) =>
+  [
+    '[point]',
+    'engine = files',
+    'local_path = {root}/collect/{name}',
+    '',
+    '[source "tree"]',
+    'engine = local_files',
+    'source_path = {root}/data',
+    'destination_path = tree',
+    '',
+    '[filter "secret"]',
+    'engine = encrypt',
+    `password = ${passphrase}`,
+    '',
+  ].join('\n');
+
+const MIRROR = '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n';
+
+describe.runIf(canRun)('the encrypt filter, end to end', { timeout: 300_000 }, () => {
+  let box: Sandbox;
+  let args: string[];
+  let env: Record<string, string>;
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-encrypt-');
+    box.write({ 'config/site.collect': collect(PASSPHRASE), 'config/mirror.backup': MIRROR });
+    writeTree(box.path('data'), ODD_FILES);
+    mkdirSync(box.path('gnupg'), { mode: 0o700 });
+    env = { GNUPGHOME: box.path('gnupg') };
+    args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+  });
+  afterEach(() => {
+    spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, ...env } });
+    box.remove();
+  });
+
+  /** The clear text of a file of the mirror, as gpg itself decrypts it. */
+  function decrypt(path: string): string {
+    const gpg = spawnSync(
+      'gpg',
+      [
+        '--batch',
+        '--quiet',
+        '--no-symkey-cache',
+        '--pinentry-mode',
+        'loopback',
+        '--passphrase-fd',
+        '0',
+        '--decrypt',
+        path,
+      ],
+      { input: PASSPHRASE, env: { ...process.env, ...env }, encoding: 'latin1' },
+    );
+    expect(gpg.status, gpg.stderr).toBe(0);
+    return gpg.stdout;
+  }
+
+  it('ships every file encrypted under its own name, re-encrypts only what changed, and restores byte for byte through the script', () => {
+    const plan = runCli(['plan', ...args]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).not.toContain(PASSPHRASE);
+    writeFileSync(box.path('backup.sh'), plan.stdout);
+    const run = spawnSync('bash', [box.path('backup.sh')], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env, [SECRET]: PASSPHRASE },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout + run.stderr).not.toContain(PASSPHRASE);
+    const mirrored = box.path('mirror/site/tree');
+    expect(readdirSync(mirrored).sort()).toEqual(readdirSync(box.path('data')).sort());
+    expect(readFileSync(`${mirrored}/plain.txt`, 'latin1')).not.toContain('plain');
+    expect(decrypt(`${mirrored}/plain.txt`)).toBe('plain\n');
+    expect(decrypt(`${mirrored}/new\nline`)).toBe('newline\n');
+
+    // Only the changed file is encrypted again (gpg would give every file new bytes).
+    const before = fileContents(mirrored);
+    writeFileSync(box.path('data/plain.txt'), 'changed\n');
+    const again = runCli(['backup', ...args], env);
+    expect(again.code, again.stderr).toBe(0);
+    const after = fileContents(mirrored);
+    const changed = Object.keys(after).filter((name) => after[name] !== before[name]);
+    expect(changed).toEqual(['plain.txt']);
+
+    const expected = fileContents(box.path('data'));
+    rmSync(box.path('data'), { recursive: true });
+    rmSync(box.path('collect/site/backups'), { recursive: true });
+    rmSync(box.path('collect/site/metadata/filter-secret'), { recursive: true });
+    const restore = runCli(['plan', '--restore', ...args]);
+    writeFileSync(box.path('restore.sh'), restore.stdout);
+    const restored = spawnSync('bash', [box.path('restore.sh'), '--yes'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env, [SECRET]: PASSPHRASE },
+    });
+    expect(restored.status, restored.stderr).toBe(0);
+    expect(fileContents(box.path('data'))).toEqual(expected);
+  });
+
+  it('refuses a restore with a wrong passphrase, naming the filter and its line, and restores nothing', () => {
+    expect(runCli(['backup', ...args], env).code).toBe(0);
+    const collected = fileContents(box.path('collect/site/backups'));
+    rmSync(box.path('data'), { recursive: true });
+    box.write({ 'config/site.collect': collect('not the passphrase') });
+    const restore = runCli(['restore', '--yes', ...args], env);
+    expect(restore.code).toBe(1);
+    const output = restore.stdout + restore.stderr;
+    expect(output).toContain('gpg: decryption failed');
+    expect(output).toMatch(
+      /failed with exit code 2: step \d+ of \d+ at site\.collect:10 \[filter "secret"\]/,
+    );
+    expect(output).toContain('decrypt');
+    expect(() => readdirSync(box.path('data'))).toThrow();
+    expect(fileContents(box.path('collect/site/backups'))).toEqual(collected);
+  });
+
+  it('never shows the passphrase in any process argv, output, script or state while gpg runs', async () => {
+    // Enough files that gpg runs for a while, watched from outside.
+    writeTree(
+      box.path('data'),
+      Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`bulk/${i}.txt`, `file ${i}\n`])),
+    );
+    const child = spawn(process.execPath, [CLI, 'backup', ...args], { env: { ...process.env, ...env } });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    const seen: string[] = [];
+    let sawGpg = false;
+    const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    let finished = false;
+    void done.then(() => {
+      finished = true;
+    });
+    while (!finished) {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        let cmdline = '';
+        try {
+          cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          continue;
+        }
+        if (cmdline.includes('gpg\0')) sawGpg = true;
+        if (cmdline.includes('correct horse') || cmdline.includes('Tr0ub4dor')) seen.push(cmdline);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await done, output).toBe(0);
+    expect(sawGpg).toBe(true);
+    expect(seen).toEqual([]);
+    expect(output).not.toContain(PASSPHRASE);
+    const states = spawnSync('grep', ['-rl', 'Tr0ub4dor', box.path('collect'), box.path('mirror')], {
+      encoding: 'utf8',
+    });
+    expect(states.stdout).toBe('');
+    for (const format of ['text', 'json', 'bash']) {
+      const plan = runCli(['plan', '--format', format, ...args]);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).not.toContain('Tr0ub4dor');
+    }
+  });
+});
