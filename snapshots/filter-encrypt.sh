@@ -7,7 +7,7 @@
 #   91c0ccda7f967ebf0b4d84ad222cb97c4e5c526279b03012b39fe7616850c72c  vault.collect
 #   06998ee9063707ae48d562a3870b1114067db0039c6fa9fe9b125a84c82cd9d3  www.collect
 #   77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc  mirror.backup
-#   2927915eb58b8d7df046bc3e5a871048c116ef7f60d878cf242c7f89b1b92458  offsite.backup
+#   8c27e0b3caedec7c3177baff3d5ef4918fa618f073f56ddd74bb7a11e1abc997  offsite.backup
 # Selection: every point that is due
 # Required tools: cat date find flock gpg mkdir mktemp mv nproc rm rsync sha1sum sha256sum sort sync touch xargs
 # Required secret variables: POLYARCHIV_SECRET_OFFSITE_WWW_SEALED_PASSWORD POLYARCHIV_SECRET_VAULT_SECRET_PASSWORD
@@ -924,23 +924,23 @@ unit_5_backup_offsite_www() {
   polyarchiv_step 3 9 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index' 'offsite.backup:6 [filter index]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index
   # offsite.backup:6 [filter index]
-  polyarchiv_step 4 9 'write the sha1 checksums of backup point "offsite" for collect point "www" (filter "index") to /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/hashes.txt' 'offsite.backup:6 [filter index]'
+  polyarchiv_step 4 9 'write the sha1 checksums of backup point "offsite" for collect point "www" (filter "index") to /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/offsite.sha1' 'offsite.backup:6 [filter index]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/names
-  (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./hashes.txt ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/names)
+  (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./offsite.sha1 ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/names)
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial
   (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index && xargs -0 -r -a /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/names -- sha1sum -b -- > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial)
-  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/hashes.txt
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/offsite.sha1
   rm -f -- /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/names
-  # offsite.backup:11 [filter sealed]
-  polyarchiv_step 5 9 'write the passphrase of filter "sealed" to a private file' 'offsite.backup:11 [filter sealed]'
+  # offsite.backup:12 [filter sealed]
+  polyarchiv_step 5 9 'write the passphrase of filter "sealed" to a private file' 'offsite.backup:12 [filter sealed]'
   polyarchiv_hide_trace
   polyarchiv_private_file passphrase-polyarchiv_secret_offsite_www_sealed_password '' secret '' "${POLYARCHIV_SECRET_OFFSITE_WWW_SEALED_PASSWORD:?}"
   polyarchiv_restore_trace
-  # offsite.backup:9 [filter sealed]
-  polyarchiv_step 6 9 'create /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed' 'offsite.backup:9 [filter sealed]'
+  # offsite.backup:10 [filter sealed]
+  polyarchiv_step 6 9 'create /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed' 'offsite.backup:10 [filter sealed]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed
-  # offsite.backup:9 [filter sealed]
-  polyarchiv_step 7 9 'encrypt the files of backup point "offsite" for collect point "www" (filter "sealed") that changed into /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed, and remove those it no longer holds' 'offsite.backup:9 [filter sealed]'
+  # offsite.backup:10 [filter sealed]
+  polyarchiv_step 7 9 'encrypt the files of backup point "offsite" for collect point "www" (filter "sealed") that changed into /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed, and remove those it no longer holds' 'offsite.backup:10 [filter sealed]'
   polyarchiv_map_tree /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed '.~polyarchiv~' 13 gpg --batch --yes --quiet --no-tty --no-symkey-cache --pinentry-mode loopback --passphrase-file "${polyarchiv_work}"/passphrase-polyarchiv_secret_offsite_www_sealed_password --symmetric --cipher-algo AES256
   # offsite.backup:3 [point]
   polyarchiv_step 8 9 'create the mirror of "www" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
@@ -956,33 +956,33 @@ unit_5_backup_offsite_www() {
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
-polyarchiv_check_config test/fixtures/filter-encrypt/config vault.collect 91c0ccda7f967ebf0b4d84ad222cb97c4e5c526279b03012b39fe7616850c72c www.collect 06998ee9063707ae48d562a3870b1114067db0039c6fa9fe9b125a84c82cd9d3 mirror.backup 77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc offsite.backup 2927915eb58b8d7df046bc3e5a871048c116ef7f60d878cf242c7f89b1b92458
+polyarchiv_check_config test/fixtures/filter-encrypt/config vault.collect 91c0ccda7f967ebf0b4d84ad222cb97c4e5c526279b03012b39fe7616850c72c www.collect 06998ee9063707ae48d562a3870b1114067db0039c6fa9fe9b125a84c82cd9d3 mirror.backup 77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc offsite.backup 8c27e0b3caedec7c3177baff3d5ef4918fa618f073f56ddd74bb7a11e1abc997
 polyarchiv_unit collect:vault unit_1_collect_vault /var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/vault.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"5b2b1e8ca7556495f80a7226fe7ff7f894f3545d8d7498434e0f6c00860beca2","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"5b2b1e8ca7556495f80a7226fe7ff7f894f3545d8d7498434e0f6c00860beca2","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null}' \
   /var/lib/polyarchiv-fixture/collect/vault/backups ''
 polyarchiv_unit backup:mirror/vault unit_2_backup_mirror_vault /var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/vault/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"5b2b1e8ca7556495f80a7226fe7ff7f894f3545d8d7498434e0f6c00860beca2","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"5b2b1e8ca7556495f80a7226fe7ff7f894f3545d8d7498434e0f6c00860beca2","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null}' \
   '' '' \
   collect:vault
 polyarchiv_unit collect:www unit_3_collect_www /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/www.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"5b2b1e8ca7556495f80a7226fe7ff7f894f3545d8d7498434e0f6c00860beca2","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"5b2b1e8ca7556495f80a7226fe7ff7f894f3545d8d7498434e0f6c00860beca2","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null}' \
   /var/lib/polyarchiv-fixture/collect/www/backups ''
 polyarchiv_unit backup:mirror/www unit_4_backup_mirror_www /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"5b2b1e8ca7556495f80a7226fe7ff7f894f3545d8d7498434e0f6c00860beca2","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"5b2b1e8ca7556495f80a7226fe7ff7f894f3545d8d7498434e0f6c00860beca2","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null}' \
   '' '' \
   collect:www
 polyarchiv_unit backup:offsite/www unit_5_backup_offsite_www /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/remote/offsite.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"5b2b1e8ca7556495f80a7226fe7ff7f894f3545d8d7498434e0f6c00860beca2","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"5b2b1e8ca7556495f80a7226fe7ff7f894f3545d8d7498434e0f6c00860beca2","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null}' \
   '' '' \
   collect:www
 polyarchiv_main 0 "$@"

@@ -5,7 +5,7 @@ import { canAssociate } from '../planner/associate.js';
 import { BACKUP_POINT_OPTIONS } from './common-options.js';
 import type { ConfigFile } from './load.js';
 import type { BackupPointDef } from './resolve.js';
-import { resolveFilters } from './resolve-filters.js';
+import { checkRootFiles, resolveFilters } from './resolve-filters.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ScannedSection } from './scan.js';
 import { lookupEngine, pointSection, tagsOf, userVariables } from './sections.js';
@@ -90,6 +90,7 @@ export function resolveBackupPoint(
     const options = resolveOptions({ section: point, specs, variables, reserved, context }, diagnostics);
     const filters = resolveFilters(sections, variables, diagnostics, context);
     checkFiltersAccepted(engine, filters, diagnostics);
+    checkRootFiles(cp.filters, filters, diagnostics);
     if (diagnostics.errorCount > errorsBefore) continue;
     engine.check?.(options, diagnostics);
     if (diagnostics.errorCount > errorsBefore) continue;

@@ -6,7 +6,7 @@ import { chainEnd, collectChain } from '../engines/filter-chain.js';
 import type { Variables } from '../options/variables.js';
 import { COLLECT_POINT_OPTIONS } from './common-options.js';
 import type { ConfigFile } from './load.js';
-import { resolveFilters } from './resolve-filters.js';
+import { checkRootFiles, resolveFilters } from './resolve-filters.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ScannedSection } from './scan.js';
 import { lookupEngine, pointSection, tagsOf, userVariables } from './sections.js';
@@ -63,6 +63,7 @@ export function resolveCollectPoint(
     });
   }
   const filters = resolveFilters(sections, variables, diagnostics);
+  checkRootFiles([], filters, diagnostics);
   if (engine === undefined || diagnostics.errorCount > errorsBefore) return undefined;
   engine.check?.(options, diagnostics);
   const layout = collectLayout(options.string('local_path'), name);

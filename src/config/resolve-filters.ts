@@ -1,4 +1,5 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
+import { formatOrigin } from '../diag/origin.js';
 import type { BoundFilter, FilterEngine } from '../engines/engine.js';
 import { hasControlCharacters } from '../options/control-characters.js';
 import type { Variables } from '../options/variables.js';
@@ -45,4 +46,28 @@ export function resolveFilters(
     filters.push({ name, origin: section.origin, engine, options });
   }
   return filters;
+}
+
+/**
+ * Two filters of one chain (a collect point's, then a backup point's for it) writing the same file
+ * at the root of the tree: the later one would replace the earlier one's index in what is shipped.
+ */
+export function checkRootFiles(
+  earlier: readonly BoundFilter[],
+  filters: readonly BoundFilter[],
+  diagnostics: Diagnostics,
+): void {
+  const written = new Map<string, BoundFilter>();
+  for (const filter of [...earlier, ...filters]) {
+    const file = filter.engine.rootFile?.(filter.options);
+    if (file === undefined) continue;
+    const first = written.get(file);
+    if (first === undefined) written.set(file, filter);
+    else if (filters.includes(filter))
+      diagnostics.error(
+        `filter "${filter.name}" writes ${file}, which filter "${first.name}" (${formatOrigin(first.origin)}) writes at the root of the same tree`,
+        filter.options.origin('filename'),
+        'give each index its own filename',
+      );
+  }
 }

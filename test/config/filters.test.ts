@@ -22,6 +22,16 @@ describe('filter sections', () => {
     ]);
   });
 
+  it("refuses a backup point's index that would replace its collect point's in what it ships", () => {
+    const files = {
+      'site.collect': `${CP}[filter "sums"]\nengine=hashes\nmethod=sha256\n`,
+      'mirror.backup': '[point]\nengine=synchronize\nremote_url=/b/{name}\n[filter "index"]\nengine=hashes\n',
+    };
+    expect(errorsOf(files)).toEqual([
+      'error: filter "index" writes hashes.txt, which filter "sums" (site.collect:4 [filter "sums"]) writes at the root of the same tree (give each index its own filename)\n  at mirror.backup:4 [filter "index"]',
+    ]);
+  });
+
   it('refuses a filter on a git backup point', () => {
     const files = {
       ...SITE,

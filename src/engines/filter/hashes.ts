@@ -28,6 +28,7 @@ export const hashes: FilterEngine = {
     },
   ],
   check: checkFilename,
+  rootFile: (options) => options.string('filename'),
   backup: (filter, step) => [
     {
       kind: 'hash-index',
