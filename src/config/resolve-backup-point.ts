@@ -126,6 +126,6 @@ function checkFiltersAccepted(
   diagnostics.error(
     `the ${engine.name} backup point takes no filter: ${engine.filtersRefused}`,
     first.origin,
-    'put the filter on the collect point, or use a synchronize, archive or rolling_archive backup point',
+    'put the filter on the collect point, or use a synchronize, archive, rolling_archive or restic backup point',
   );
 }

@@ -38,7 +38,7 @@ describe('filter sections', () => {
       'repo.backup': '[point]\nengine=git\nremote_url=/srv/repo.git\n[filter "h"]\nengine=hashes\n',
     };
     expect(errorsOf(files)).toContainEqual(
-      'error: the git backup point takes no filter: it pushes the collect point\'s git history, not its files (put the filter on the collect point, or use a synchronize, archive or rolling_archive backup point)\n  at repo.backup:4 [filter "h"]',
+      'error: the git backup point takes no filter: it pushes the collect point\'s git history, not its files (put the filter on the collect point, or use a synchronize, archive, rolling_archive or restic backup point)\n  at repo.backup:4 [filter "h"]',
     );
   });
 

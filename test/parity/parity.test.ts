@@ -90,7 +90,8 @@ function decrypter(name: string, home: string): ((path: string) => Buffer | unde
       );
       if (gpg.status === 0) return gpg.stdout;
     }
-    throw new Error(`${path} does not decrypt with the fixture's passphrases`);
+    // Not gpg's after all (restic's repository files are random bytes too).
+    return undefined;
   };
 }
 

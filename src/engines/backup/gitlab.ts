@@ -20,6 +20,7 @@ const PROJECT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)+$/;
 export const gitlabBackupPoint: BackupEngine = {
   role: 'backup',
   name: 'gitlab',
+  filtersRefused: "it pushes the collect point's git history, not its files",
   summary:
     'Push the history of a git collect point to a GitLab project, created private through the REST API (v4) when missing.',
   options: [
