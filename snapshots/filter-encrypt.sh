@@ -91,6 +91,8 @@ polyarchiv_arguments='--jobs N and -q'
 polyarchiv_signal=''
 polyarchiv_unit_file=''
 polyarchiv_unit_lock=''
+# When the running unit started (Unix seconds): its record's last_duration counts from here.
+polyarchiv_unit_started=0
 polyarchiv_current_step=''
 polyarchiv_cause=''
 
@@ -261,8 +263,9 @@ polyarchiv_publish() {
 # Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
 # COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0 ended
   now=$(date +%Y-%m-%dT%H:%M:%S)
+  printf -v ended '%(%s)T' -1
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
       size=${size%%[[:space:]]*}
@@ -271,6 +274,7 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//"@@POLYARCHIV_DURATION@@"/"$((ended - polyarchiv_unit_started))"}
   state=${state//'"@@POLYARCHIV_COPIES@@"'/"{${copies//$'\n'/,}}"}
   state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
@@ -468,6 +472,7 @@ polyarchiv_run_unit() {
   set +e
   trap 'polyarchiv_signal=INT' INT
   trap 'polyarchiv_signal=TERM' TERM
+  printf -v polyarchiv_unit_started '%(%s)T' -1
   polyarchiv_unit_file=${polyarchiv_work}/${polyarchiv_fns[i]}
   polyarchiv_unit_lock=${polyarchiv_locks[i]}
   polyarchiv_unit_name=${unit}
@@ -959,30 +964,30 @@ unit_5_backup_offsite_www() {
 polyarchiv_check_config test/fixtures/filter-encrypt/config vault.collect 91c0ccda7f967ebf0b4d84ad222cb97c4e5c526279b03012b39fe7616850c72c www.collect 06998ee9063707ae48d562a3870b1114067db0039c6fa9fe9b125a84c82cd9d3 mirror.backup 77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc offsite.backup 8c27e0b3caedec7c3177baff3d5ef4918fa618f073f56ddd74bb7a11e1abc997
 polyarchiv_unit collect:vault unit_1_collect_vault /var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/vault.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   /var/lib/polyarchiv-fixture/collect/vault/backups ''
 polyarchiv_unit backup:mirror/vault unit_2_backup_mirror_vault /var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/vault/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:vault
 polyarchiv_unit collect:www unit_3_collect_www /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/www.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   /var/lib/polyarchiv-fixture/collect/www/backups ''
 polyarchiv_unit backup:mirror/www unit_4_backup_mirror_www /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:www
 polyarchiv_unit backup:offsite/www unit_5_backup_offsite_www /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/remote/offsite.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8fc5497a2ea352462dafbc00ae1cf04bfe9075527e7b5c8ad39dd825b2de4a67","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:www
 polyarchiv_main 0 "$@"

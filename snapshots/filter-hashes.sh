@@ -58,6 +58,8 @@ polyarchiv_arguments='--jobs N and -q'
 polyarchiv_signal=''
 polyarchiv_unit_file=''
 polyarchiv_unit_lock=''
+# When the running unit started (Unix seconds): its record's last_duration counts from here.
+polyarchiv_unit_started=0
 polyarchiv_current_step=''
 polyarchiv_cause=''
 
@@ -228,8 +230,9 @@ polyarchiv_publish() {
 # Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
 # COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0 ended
   now=$(date +%Y-%m-%dT%H:%M:%S)
+  printf -v ended '%(%s)T' -1
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
       size=${size%%[[:space:]]*}
@@ -238,6 +241,7 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//"@@POLYARCHIV_DURATION@@"/"$((ended - polyarchiv_unit_started))"}
   state=${state//'"@@POLYARCHIV_COPIES@@"'/"{${copies//$'\n'/,}}"}
   state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
@@ -435,6 +439,7 @@ polyarchiv_run_unit() {
   set +e
   trap 'polyarchiv_signal=INT' INT
   trap 'polyarchiv_signal=TERM' TERM
+  printf -v polyarchiv_unit_started '%(%s)T' -1
   polyarchiv_unit_file=${polyarchiv_work}/${polyarchiv_fns[i]}
   polyarchiv_unit_lock=${polyarchiv_locks[i]}
   polyarchiv_unit_name=${unit}
@@ -767,13 +772,13 @@ unit_2_backup_mirror_www() {
 polyarchiv_check_config test/fixtures/filter-hashes/config www.collect 91242c2c5e41c5996f04c556e009ce507ff8d226c4a790ebc23bf604b15fa555 mirror.backup 8634fd133d80db9ffe824eee4947e84eee9c8ebfe3a7b4a0d95623b4c7adc75a
 polyarchiv_unit collect:www unit_1_collect_www /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/www.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"6ec1726ca65ee733696dc1c666d70083383afae82be178050c65aae546b17b89","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"6ec1726ca65ee733696dc1c666d70083383afae82be178050c65aae546b17b89","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"6ec1726ca65ee733696dc1c666d70083383afae82be178050c65aae546b17b89","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"6ec1726ca65ee733696dc1c666d70083383afae82be178050c65aae546b17b89","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   /var/lib/polyarchiv-fixture/collect/www/backups ''
 polyarchiv_unit backup:mirror/www unit_2_backup_mirror_www /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"6ec1726ca65ee733696dc1c666d70083383afae82be178050c65aae546b17b89","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"6ec1726ca65ee733696dc1c666d70083383afae82be178050c65aae546b17b89","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"6ec1726ca65ee733696dc1c666d70083383afae82be178050c65aae546b17b89","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"6ec1726ca65ee733696dc1c666d70083383afae82be178050c65aae546b17b89","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:www
 polyarchiv_main 0 "$@"

@@ -1,6 +1,6 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
-import { sourceLeftovers } from '../engines/backup/local-target.js';
+import { sourceLeftovers } from '../engines/backup/source-leftovers.js';
 import type { BoundCollectPoint, BoundSource, CollectEngine, CollectLayout } from '../engines/engine.js';
 import { chainEnd, collectChain } from '../engines/filter-chain.js';
 import type { Variables } from '../options/variables.js';

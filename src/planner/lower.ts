@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/resolve.js';
-import { sourceLeftovers } from '../engines/backup/local-target.js';
+import { sourceLeftovers } from '../engines/backup/source-leftovers.js';
 import { COPY_GUARD_OPTION } from '../engines/copy-in-place.js';
 import type {
   BackupContext,
