@@ -625,45 +625,59 @@ polyarchiv_finish() {
   exit "${code}"
 }
 
-# Reads the --stats of an rsync run into polyarchiv_figures (REGULAR_FILES BYTES ENTRIES); zeros
-# when there are none (a directory that does not exist yet).
-polyarchiv_copy_figures() {
-  polyarchiv_figures=(0 0 0)
+# Reads what a copy would receive or received into polyarchiv_stats (REGULAR_FILES BYTES ENTRIES):
+# from the --stats of an rsync run (ENTRIES: every entry, the top directory being one), else from
+# an archive's `tar -tv` listing (regular files and hard links, the bytes of the regular ones,
+# ENTRIES 0); zeros when there are none (a directory or an archive that does not exist yet).
+polyarchiv_copy_stats() {
+  local line stats=no
+  polyarchiv_stats=(0 0 0)
   if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
-    polyarchiv_figures[2]=${BASH_REMATCH[1]}
+    polyarchiv_stats[2]=${BASH_REMATCH[1]} stats=yes
   fi
   if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
-    polyarchiv_figures[0]=${BASH_REMATCH[1]}
+    polyarchiv_stats[0]=${BASH_REMATCH[1]}
   fi
   if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
-    polyarchiv_figures[1]=${BASH_REMATCH[1]}
+    polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
+  fi
+  if [[ ${stats} == no ]]; then
+    while IFS= read -r line; do
+      if [[ ${line} =~ ^[-h][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+([0-9]+)[[:space:]] ]]; then
+        polyarchiv_stats[0]=$((polyarchiv_stats[0] + 1))
+        if [[ ${line} == -* ]]; then
+          polyarchiv_stats[1]=$((polyarchiv_stats[1] + BASH_REMATCH[1]))
+        fi
+      fi
+    done <<<"$1"
   fi
 }
 
 # An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
 # FILES BYTES, then the incoming side's dry run, the target's dry run (no words when FILES and
-# BYTES were recorded) and the copy in place, each after its word count, then the first copy.
+# BYTES were recorded), the copy in place and the first copy.
 # A copy that holds files and would become empty, or lose more than PERCENT% of its files or
 # bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
 # KEY, the figures of the copy's own --stats are kept for the unit's state record.
 polyarchiv_copy() {
-  local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6 out files bytes problem='' rc=0
-  local -a incoming_run target_run copy_run
+  local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6
   shift 6
-  incoming_run=("${@:2:$1}")
+  local -a incoming_run=("${@:2:$1}")
   shift "$(($1 + 1))"
-  target_run=("${@:2:$1}")
+  local -a target_run=("${@:2:$1}")
   shift "$(($1 + 1))"
-  copy_run=("${@:2:$1}")
+  local -a copy_run=("${@:2:$1}")
   shift "$(($1 + 1))"
+  local -a first_copy=("$@")
+  local out files bytes problem='' rc=0
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
     if out=$("${target_run[@]}" 2>&1); then
-      polyarchiv_copy_figures "${out}"
-      old_files=${polyarchiv_figures[0]} old_bytes=${polyarchiv_figures[1]}
-      if ((polyarchiv_figures[2] <= 1)); then
-        copy_run=("$@")
+      polyarchiv_copy_stats "${out}"
+      old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
+      if ((polyarchiv_stats[2] <= 1)); then
+        copy_run=("${first_copy[@]}")
       fi
     fi
   fi
@@ -673,8 +687,8 @@ polyarchiv_copy() {
       printf '%s\n' "${out}" >&2
       return 1
     fi
-    polyarchiv_copy_figures "${out}"
-    files=${polyarchiv_figures[0]} bytes=${polyarchiv_figures[1]}
+    polyarchiv_copy_stats "${out}"
+    files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
     if ((files == 0)); then
       problem='would become empty'
     elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
@@ -694,8 +708,8 @@ polyarchiv_copy() {
     return "${rc}"
   fi
   if [[ -n ${key} ]]; then
-    polyarchiv_copy_figures "${out}"
-    printf '%s:{"files":%s,"bytes":%s}\n' "${key}" "${polyarchiv_figures[0]}" "${polyarchiv_figures[1]}" \
+    polyarchiv_copy_stats "${out}"
+    printf '%s:{"files":%s,"bytes":%s}\n' "${key}" "${polyarchiv_stats[0]}" "${polyarchiv_stats[1]}" \
       >> "${polyarchiv_unit_file}.copies"
   fi
 }
