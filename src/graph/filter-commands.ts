@@ -1,6 +1,5 @@
 import type { CryptTreeSpec, HashCheckSpec, HashIndexSpec } from './action.js';
-import type { ToolPaths } from './build-commands.js';
-import type { Command, MapTreeCommand } from './command.js';
+import type { Command, MapTreeCommand, ToolPaths } from './command.js';
 import { HOLDING_DIR } from './holding-dir.js';
 
 /**

@@ -131,7 +131,10 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
 }
 
 /** What the helper partials read, in a script and in a partial rendered on its own (twin tests). */
-export function helperPartialsView(): Pick<ScriptView, 'helpers' | 'probe' | 'resticMissing' | 'gitlab' | 'treeListing'> {
+export function helperPartialsView(): Pick<
+  ScriptView,
+  'helpers' | 'probe' | 'resticMissing' | 'gitlab' | 'treeListing'
+> {
   return {
     helpers: helperLayouts(),
     probe: PROBE_STATUSES,
