@@ -107,7 +107,20 @@ describe('helper contracts', () => {
     );
     const runtime = /^runtime_tools=\(([^)]*)\)/m.exec(deps)?.[1]?.split(/\s+/) ?? [];
     // coreutils and findutils are Essential: every Debian system has them.
-    const essential = ['mkdir', 'mv', 'rm', 'rmdir', 'sync', 'chmod', 'chown', 'stat', 'find', 'tee', 'ln', 'touch'];
+    const essential = [
+      'mkdir',
+      'mv',
+      'rm',
+      'rmdir',
+      'sync',
+      'chmod',
+      'chown',
+      'stat',
+      'find',
+      'tee',
+      'ln',
+      'touch',
+    ];
     for (const contract of Object.values(HELPERS) as HelperContract[]) {
       for (const tool of contract.tools) {
         expect([...essential, ...runtime], `${contract.name} runs ${tool}`).toContain(tool);
