@@ -95,7 +95,9 @@ describe.runIf(canRun)('a restore that deletes or overwrites live files', () => 
     expect(existsSync(box.path('collect'))).toBe(false);
     const typo = bash(file, ['--yse']);
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toContain('unknown argument: --yse (this script accepts --jobs N, -q and --yes)');
+    expect(typo.stderr).toContain(
+      'unknown argument: --yse (this script accepts --jobs N, -q, --yes and --log-file FILE)',
+    );
     untouched();
   });
 
