@@ -1,5 +1,5 @@
 import { formatOrigin } from '../diag/origin.js';
-import type { Plan, PlanUnit } from '../planner/plan.js';
+import { hookLabel, type Plan, type PlanHooks, type PlanUnit } from '../planner/plan.js';
 import { commandLine, obscuringLines } from './bash/quote.js';
 import { describeSelection } from './describe-selection.js';
 
@@ -29,6 +29,7 @@ export function writeText(plan: Plan, write: (text: string) => void): void {
     steps += unit.steps.length;
   }
   const tail = liveDataReplaced(plan);
+  if (plan.hooks !== undefined) tail.push('Hooks of the run:', ...hooksText(plan.hooks, '  '), '');
   for (const skipped of plan.skipped) {
     tail.push(
       `${skipped.failed ? '!' : '-'} ${skipped.title}: ${skipped.reason}  [${formatOrigin(skipped.origin)}]`,
@@ -53,7 +54,18 @@ function unitText(unit: PlanUnit): string {
       for (const line of [...obscuringLines(command), commandLine(command)]) text += `         $ ${line}\n`;
   });
   if (unit.record !== undefined) text += `    records ${unit.record.file}\n`;
+  for (const line of hooksText(unit.hooks, '    ')) text += `${line}\n`;
   return `${text}\n`;
+}
+
+/** Each hook, the events it runs on, then its commands. */
+function hooksText(hooks: PlanHooks | undefined, indent: string): string[] {
+  return (hooks?.hooks ?? []).flatMap((hook) => [
+    `${indent}${hookLabel(hook)} (${hook.engine}) on ${hook.events.join(', ')}`,
+    ...hook.steps.flatMap((step) =>
+      step.commands.map((command) => `${indent}     $ ${commandLine(command)}`),
+    ),
+  ]);
 }
 
 /** A restore says up front which live data it replaces; the file lists need the fetched copy. */

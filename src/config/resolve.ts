@@ -1,6 +1,12 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
-import type { BackupEngine, BoundBackupPoint, BoundCollectPoint, Tags } from '../engines/engine.js';
+import type {
+  BackupEngine,
+  BoundBackupPoint,
+  BoundCollectPoint,
+  BoundHook,
+  Tags,
+} from '../engines/engine.js';
 import { groupBy } from '../group-by.js';
 import type { Frequency } from '../options/frequency.js';
 import { builtinVariables, type HostFacts, type Variables } from '../options/variables.js';
@@ -11,8 +17,9 @@ import { GLOBAL_OPTIONS, type Tool } from './common-options.js';
 import type { ConfigFile, ConfigInput } from './load.js';
 import { resolveBackupPoint } from './resolve-backup-point.js';
 import { resolveCollectPoint } from './resolve-collect-point.js';
+import { type HookOwner, resolveHooks } from './resolve-hooks.js';
 import { type ScannedSection, scanIni } from './scan.js';
-import { checkSectionKinds, pointName, resolveGlobal } from './sections.js';
+import { checkSectionKinds, pointName, resolveGlobal, userVariables } from './sections.js';
 
 export interface ResolveContext {
   readonly now: Date;
@@ -47,6 +54,8 @@ export interface ResolvedConfig {
   /** Associated pairs only, in collect point then backup point file order. */
   readonly pairs: readonly BoundBackupPoint[];
   readonly tools: Readonly<Record<Tool, string>>;
+  /** Hooks of the `.global` files, around the whole run. */
+  readonly globalHooks?: readonly BoundHook[];
 }
 export function resolveConfig(
   input: ConfigInput,
@@ -58,17 +67,21 @@ export function resolveConfig(
     GLOBAL_OPTIONS.map((s) => [s.name.replace('_executable', ''), s.default]),
   ) as Record<Tool, string>;
   const collectPoints: BoundCollectPoint[] = [];
+  const globalHooks: BoundHook[] = [];
   const backupFiles: { file: ConfigFile; sections: readonly ScannedSection[] }[] = [];
   for (const file of input.files) {
     const scanned = scanIni(file.name, file.text, diagnostics);
     checkSectionKinds(file, scanned.sections, diagnostics);
     const name = pointName(file, diagnostics);
-    if (file.kind === 'global') resolveGlobal(scanned.sections, tools, diagnostics);
-    else if (file.kind === 'backup') backupFiles.push({ file, sections: scanned.sections });
+    if (file.kind === 'global') {
+      resolveGlobal(scanned.sections, tools, diagnostics);
+      const variables = { ...builtins, ...userVariables(scanned.sections), ...ctx.pinned };
+      globalHooks.push(...resolveHooks(scanned.sections, globalHookOwner(variables), diagnostics));
+    } else if (file.kind === 'backup') backupFiles.push({ file, sections: scanned.sections });
     else if (name !== undefined) {
       const ownBuiltins = { ...builtins, ...ctx.saved?.collect(name) };
       const cp = resolveCollectPoint(file, name, scanned.sections, ownBuiltins, ctx.pinned, diagnostics);
-      if (cp !== undefined) collectPoints.push(cp);
+      if (cp !== undefined) collectPoints.push(withHooks(cp, scanned.sections, diagnostics));
     }
   }
   const backupPoints: BackupPointDef[] = [];
@@ -89,12 +102,49 @@ export function resolveConfig(
     );
     if (result === undefined) continue;
     backupPoints.push(result.def);
-    bindings.push(...result.pairs);
+    bindings.push(...result.pairs.map((pair) => pairWithHooks(pair, sections, diagnostics)));
   }
   const byCollectPoint = groupBy(bindings, (binding) => binding.collectPoint);
   const pairs = collectPoints.flatMap((cp) => byCollectPoint.get(cp.name) ?? []);
   checkOverlaps(collectPoints, pairs, diagnostics);
   checkSourcePlaces(collectPoints, pairs, diagnostics);
-  checkSecretNames({ collectPoints, pairs }, diagnostics);
-  return { collectPoints, backupPoints, pairs, tools };
+  checkSecretNames({ collectPoints, pairs, globalHooks }, diagnostics);
+  return { collectPoints, backupPoints, pairs, tools, ...(globalHooks.length === 0 ? {} : { globalHooks }) };
+}
+
+/** Global hooks have the run's variables: the built-ins and the `.global` files' [variables]. */
+const globalHookOwner = (variables: Variables): HookOwner => ({
+  variables,
+  secretPoint: 'global',
+  secretOwner: (hook) => `hook ${hook}`,
+});
+
+function withHooks(
+  cp: BoundCollectPoint,
+  sections: readonly ScannedSection[],
+  diagnostics: Diagnostics,
+): BoundCollectPoint {
+  const owner: HookOwner = {
+    variables: cp.variables,
+    secretPoint: cp.name,
+    secretOwner: (hook) => `hook ${hook}`,
+  };
+  const hooks = resolveHooks(sections, owner, diagnostics);
+  return hooks.length === 0 ? cp : { ...cp, hooks };
+}
+
+/** A backup point's hooks have the pair's variables (the date, fqdn...), with `name` the point's. */
+function pairWithHooks(
+  pair: BoundBackupPoint,
+  sections: readonly ScannedSection[],
+  diagnostics: Diagnostics,
+): BoundBackupPoint {
+  const owner: HookOwner = {
+    variables: { ...pair.variables, name: pair.name },
+    secretPoint: pair.name,
+    secretOwner: (hook) => `${pair.collectPoint} hook ${hook}`,
+    context: `(for collect point '${pair.collectPoint}')`,
+  };
+  const hooks = resolveHooks(sections, owner, diagnostics);
+  return hooks.length === 0 ? pair : { ...pair, hooks };
 }

@@ -140,7 +140,63 @@ export interface BoundFilter {
   readonly options: OptionValues;
 }
 
-export type Engine = SourceEngine | CollectEngine | BackupEngine | FilterEngine;
+export type Engine = SourceEngine | CollectEngine | BackupEngine | FilterEngine | HookEngine;
+
+/**
+ * A hook: what runs around a unit or the whole run, for the events it lists. Its text options are
+ * filled with its owner's variables at plan time; the run's own (`status`...) stay `runtime`
+ * parts, which each backend fills from the files it writes before each call.
+ */
+export interface HookEngine extends EngineInfo {
+  readonly role: 'hook';
+  /** Options whose `{variables}` may name the run's variables (status, detailed_status...). */
+  readonly runtimeTemplates: readonly string[];
+  /** Options formatted with the owner's variables only (paths, argv). */
+  readonly ownerTemplates: readonly string[];
+  readonly actions: (hook: BoundHook, files: HookFiles) => ActionDraft[];
+}
+
+/** Names of files in the run's private work directory, for one hook of one owner. */
+export interface HookFiles {
+  /** Where the run writes a runtime variable before each call. */
+  readonly runtime: (variable: RuntimeVariable) => string;
+  /** A file of the hook's own (a tool's configuration, a message). */
+  readonly own: (suffix: string) => string;
+}
+
+/** Text with the run's variables left as parts to fill at run time. */
+export type RuntimeText = readonly (string | { readonly runtime: RuntimeVariable })[];
+
+/** The variables a hook receives when it runs, each a file of the run's private work directory. */
+export const RUNTIME_VARIABLES = ['event', 'status', 'detailed_status', 'complete_log', 'date'] as const;
+export type RuntimeVariable = (typeof RUNTIME_VARIABLES)[number];
+
+export const HOOK_EVENTS = [
+  'before_backup',
+  'backup_success',
+  'backup_error',
+  'after_backup',
+  'before_restore',
+  'restore_success',
+  'restore_error',
+  'after_restore',
+] as const;
+export type HookEvent = (typeof HOOK_EVENTS)[number];
+
+/** A hook bound to its owner (a collect point, a backup point for one collect point, or the run). */
+export interface BoundHook {
+  readonly name: string;
+  readonly origin: Origin;
+  readonly engine: HookEngine;
+  readonly options: OptionValues;
+  readonly events: readonly HookEvent[];
+  /** Seconds before the hook's tool is stopped. */
+  readonly timeout: number;
+  /** `runtimeTemplates` options as text to fill at run time; `ownerTemplates` are in `options`. */
+  readonly texts: Readonly<Record<string, RuntimeText>>;
+  /** Secret options by name: the variable that carries each (never its value). */
+  readonly secrets: Readonly<Record<string, string>>;
+}
 
 /** The on-disk layout shared by every collect point. */
 export interface CollectLayout {
@@ -183,6 +239,8 @@ export interface BoundCollectPoint {
   readonly tags: Tags;
   readonly frequency: Frequency;
   readonly frequencyOrigin: Origin;
+  /** The hooks of its file, around its unit. */
+  readonly hooks?: readonly BoundHook[];
 }
 
 /** A backup point with its options rendered for one collect point. */
@@ -201,4 +259,6 @@ export interface BoundBackupPoint {
   readonly frequencyOrigin: Origin;
   /** `L/metadata/remote-<bp>/remote/<bp>.json` of the collect point. */
   readonly stateFile: string;
+  /** The hooks of its file, filled for this collect point, around the pair's unit. */
+  readonly hooks?: readonly BoundHook[];
 }

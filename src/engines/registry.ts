@@ -11,6 +11,8 @@ import { subversionCollectPoint } from './collect/subversion.js';
 import type { Engine, Role } from './engine.js';
 import { encrypt } from './filter/encrypt.js';
 import { hashes } from './filter/hashes.js';
+import { commandHook } from './hooks/command-hook.js';
+import { logHook } from './hooks/log-hook.js';
 import { dovecot } from './sources/dovecot.js';
 import { ldap } from './sources/ldap.js';
 import { localFiles } from './sources/local-files.js';
@@ -38,6 +40,8 @@ export const ENGINES: readonly Engine[] = [
   restic,
   hashes,
   encrypt,
+  logHook,
+  commandHook,
 ];
 
 /** The original's catalogue: known names that this version cannot run yet. */

@@ -1,6 +1,6 @@
 import type { Origin } from '../diag/origin.js';
 import type { OptionValues } from '../options/schema.js';
-import type { BoundBackupPoint, BoundCollectPoint, BoundSource } from './engine.js';
+import type { BoundBackupPoint, BoundCollectPoint, BoundHook, BoundSource } from './engine.js';
 import { urlPassword, urlPasswordAsWritten } from './url.js';
 
 /**
@@ -62,6 +62,7 @@ export interface SecretOption {
 export interface SecretHolders {
   readonly collectPoints: readonly BoundCollectPoint[];
   readonly pairs: readonly BoundBackupPoint[];
+  readonly globalHooks?: readonly BoundHook[];
 }
 
 /** Every secret option set in the configuration, with its variable name and config line. */
@@ -92,6 +93,18 @@ export function secretOptions(config: SecretHolders): SecretOption[] {
         ),
       );
   }
+  const hooks = [
+    ...(config.globalHooks ?? []),
+    ...config.collectPoints.flatMap((cp) => cp.hooks ?? []),
+    ...config.pairs.flatMap((bp) => bp.hooks ?? []),
+  ];
+  for (const hook of hooks)
+    for (const [option, variable] of Object.entries(hook.secrets))
+      secrets.push({
+        variable,
+        value: hook.options.optionalString(option) ?? '',
+        origin: hook.options.origin(option),
+      });
   return secrets;
 }
 

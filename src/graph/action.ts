@@ -419,6 +419,8 @@ export interface ToolRun {
   readonly tool?: string;
   readonly env?: Readonly<Record<string, EnvValue>>;
   readonly cwd?: string;
+  /** Seconds before the tool is stopped (TERM, then KILL 5 seconds later): hooks have one. */
+  readonly timeout?: number;
 }
 
 /**

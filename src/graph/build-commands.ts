@@ -275,7 +275,10 @@ function archiveCheck(spec: PackSpec, tools: ToolPaths, options: CommandOptions)
 function execOf(run: ToolRun, tools: ToolPaths): ExecCommand {
   return {
     kind: 'exec',
-    argv: withExecutable(run.argv, run.tool, tools),
+    argv:
+      run.timeout === undefined
+        ? withExecutable(run.argv, run.tool, tools)
+        : [...timeoutWords(run.timeout), ...withExecutable(run.argv, run.tool, tools)],
     ...(run.env === undefined ? {} : { env: run.env }),
     ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
   };
@@ -285,6 +288,11 @@ function execOf(run: ToolRun, tools: ToolPaths): ExecCommand {
 function withExecutable(argv: readonly Word[], tool: string | undefined, tools: ToolPaths): readonly Word[] {
   const executable = tool === undefined ? undefined : tools[tool];
   return executable === undefined ? argv : [executable, ...argv.slice(1)];
+}
+
+/** coreutils' timeout: TERM after `seconds`, KILL 5 seconds later if the tool is still there. */
+export function timeoutWords(seconds: number): string[] {
+  return ['timeout', '--kill-after=5', String(seconds)];
 }
 
 export { HOLDING_DIR, holdingDir } from './holding-dir.js';

@@ -65,7 +65,9 @@ export interface ExecCommand {
 export type EnvValue =
   | { readonly literal: string }
   | { readonly secret: string; readonly obscuredBy?: string }
-  | { readonly workFile: string };
+  | { readonly workFile: string }
+  /** The text of a work-directory file written earlier in the run, without its final newlines. */
+  | { readonly fileText: string };
 
 /**
  * `mkdir -p` as under umask 022, whatever the run's own umask: every missing directory gets mode
@@ -114,8 +116,15 @@ export interface PrivateFileCommand {
   readonly owner?: string;
 }
 
-/** Literal text, or a secret value with each character of `escape` preceded by a backslash. */
-export type SecretPart = string | { readonly secret: string; readonly escape: string };
+/**
+ * Literal text, a secret value with each character of `escape` preceded by a backslash, or the
+ * text of a work-directory file written earlier in the run (without its final newlines), escaped
+ * the same way, with each line break (CR, LF or CRLF) replaced by `newline`.
+ */
+export type SecretPart =
+  | string
+  | { readonly secret: string; readonly escape: string }
+  | { readonly fileText: string; readonly escape: string; readonly newline: string };
 
 /**
  * Judges a finished dump before it replaces the previous one: an empty dump, or one that shrank
@@ -400,6 +409,8 @@ function argvTools(argv: readonly Word[]): string[] {
     const tool = argv[argv.indexOf('--') + 1];
     return typeof tool === 'string' && tool !== '' ? [first, tool] : [first];
   }
+  // A tool run under `timeout --kill-after=S SECONDS`: timeout, then the tool.
+  if (first === 'timeout') return [first, ...argvTools(argv.slice(3))];
   // Most commands run their tool directly: read the words only when sudo or -e needs them.
   if (first !== 'sudo' && !argv.includes('-e')) return [first];
   const words = argv.map((w) => (typeof w === 'string' ? w : ''));
@@ -430,7 +441,7 @@ export function secretsOf(command: Command): string[] {
         ? []
         : Object.values(command.env).flatMap((v) => ('secret' in v ? [v.secret] : []));
     case 'private-file':
-      return command.parts.flatMap((p) => (typeof p === 'string' ? [] : [p.secret]));
+      return command.parts.flatMap((p) => (typeof p !== 'string' && 'secret' in p ? [p.secret] : []));
     case 'make-dir':
     case 'create-file':
     case 'dir-recover':

@@ -140,7 +140,7 @@ function locationFile(repository: ResticRepository): Command[] {
 }
 
 const locationFileName = (parts: readonly SecretPart[]): string =>
-  `restic-location-${parts.flatMap((part) => (typeof part === 'string' ? [] : [part.secret])).join('-')}`;
+  `restic-location-${parts.flatMap((part) => (typeof part === 'object' && 'secret' in part ? [part.secret] : [])).join('-')}`;
 
 /** restic and its global options: the repository, and for sftp the ssh command it runs. */
 function restic(repository: ResticRepository, tools: ToolPaths): Word[] {

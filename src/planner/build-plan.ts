@@ -12,7 +12,15 @@ import type { StateSnapshots } from '../state/read-states.js';
 import { linkUnit } from './link.js';
 import { type DraftUnit, lowerBackup } from './lower.js';
 import { orderActions } from './order.js';
-import { PLAN_FORMAT_VERSION, type Plan, type PlanUnit, type Selection, type SkippedPoint } from './plan.js';
+import {
+  allSteps,
+  PLAN_FORMAT_VERSION,
+  type Plan,
+  type PlanUnit,
+  type Selection,
+  type SkippedPoint,
+} from './plan.js';
+import { planHooks } from './plan-hooks.js';
 import { restoreDrafts } from './restore-choice.js';
 import { type Decision, dueDecision, matchesOnly, unmatchedSelection } from './select.js';
 import { StateRecords } from './state-record.js';
@@ -82,7 +90,10 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
     }
     for (const warning of unit.warnings ?? []) diagnostics.warning(warning, unit.bp?.origin);
     const requires = [...(providers.get(unit.cp.name) ?? [])];
-    units.push(finishUnit(unit, requires, decision.reason, request, records));
+    const planned = finishUnit(unit, requires, decision.reason, request, records);
+    const owner = unit.kind === 'backup' || unit.kind === 'fetch' ? unit.bp?.hooks : unit.cp.hooks;
+    const hooks = planHooks(owner, `hooks.${units.length + 1}`, config.tools);
+    units.push(hooks === undefined ? planned : { ...planned, hooks });
     if (unit.kind === 'collect' || unit.kind === 'fetch') providers.set(unit.cp.name, [...requires, unit.id]);
   }
   if (request.mode === 'backup') {
@@ -96,14 +107,14 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
       });
     }
   }
+  const hooks = planHooks(config.globalHooks, 'hooks.run', config.tools);
   const tools = new Set(BASE_TOOLS);
   const secrets = new Set<string>();
-  for (const unit of units)
-    for (const step of unit.steps)
-      for (const c of step.commands) {
-        for (const tool of toolsOf(c)) tools.add(tool);
-        for (const secret of secretsOf(c)) secrets.add(secret);
-      }
+  for (const step of allSteps({ units, ...(hooks === undefined ? {} : { hooks }) }))
+    for (const c of step.commands) {
+      for (const tool of toolsOf(c)) tools.add(tool);
+      for (const secret of secretsOf(c)) secrets.add(secret);
+    }
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     polyarchivVersion: request.version,
@@ -120,6 +131,7 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
     tools: [...tools].filter((t) => t !== '').sort(),
     secrets: [...secrets].sort(),
     pinned: request.pinned,
+    ...(hooks === undefined ? {} : { hooks }),
     warnings: diagnostics.items
       .filter((d) => d.severity !== 'error')
       .map(

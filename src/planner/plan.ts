@@ -1,4 +1,5 @@
-import type { Origin } from '../diag/origin.js';
+import { formatOrigin, type Origin } from '../diag/origin.js';
+import type { HookEvent } from '../engines/engine.js';
 import type { Action } from '../graph/action.js';
 import type { Command } from '../graph/command.js';
 
@@ -31,6 +32,26 @@ export interface Plan {
   readonly secrets: readonly string[];
   /** Configuration warnings, one line each, so that a reviewer sees them in the script too. */
   readonly warnings: readonly string[];
+  /** Hooks of the `.global` files, around the whole run. */
+  readonly hooks?: PlanHooks;
+}
+
+/**
+ * Hooks around a unit or the whole run, called one after the other for each event they list. A
+ * hook that fails is reported and makes the run's exit code 1; it changes no unit's outcome.
+ */
+export interface PlanHooks {
+  /** The run writes the runtime variables to `<prefix>.<variable>` in its work directory before each call. */
+  readonly prefix: string;
+  readonly hooks: readonly PlanHook[];
+}
+
+export interface PlanHook {
+  readonly name: string;
+  readonly engine: string;
+  readonly origin: Origin;
+  readonly events: readonly HookEvent[];
+  readonly steps: readonly PlanStep[];
 }
 
 export interface PlanInput {
@@ -80,6 +101,8 @@ export interface PlanUnit {
   /** Why each dated archive is kept or deleted (backup points that keep a history). */
   readonly notes?: readonly string[];
   readonly steps: readonly PlanStep[];
+  /** The hooks of its collect point (collect, restore) or backup point (backup, fetch). */
+  readonly hooks?: PlanHooks;
 }
 
 export interface StateGuard {
@@ -115,5 +138,38 @@ export interface SkippedPoint {
 
 /** Whether some step of the plan runs a command of this kind. */
 export function usesCommand(plan: Plan, kind: Command['kind']): boolean {
-  return plan.units.some((u) => u.steps.some((s) => s.commands.some((c) => c.kind === kind)));
+  return allSteps(plan).some((s) => s.commands.some((c) => c.kind === kind));
+}
+
+/** Every step of the plan: the units' and their hooks', then the run's hooks'. */
+export function allSteps(plan: Pick<Plan, 'units' | 'hooks'>): PlanStep[] {
+  const hookSteps = (hooks: PlanHooks | undefined) => (hooks?.hooks ?? []).flatMap((h) => h.steps);
+  return [...plan.units.flatMap((u) => [...u.steps, ...hookSteps(u.hooks)]), ...hookSteps(plan.hooks)];
+}
+
+/** How messages name a hook: its name and where it is configured. */
+export function hookLabel(hook: PlanHook): string {
+  return `hook "${hook.name}" at ${formatOrigin({ file: hook.origin.file, line: hook.origin.line })}`;
+}
+
+/** Whether the plan has hooks anywhere (the script then keeps each unit's output for them). */
+export function hasHooks(plan: Plan): boolean {
+  return plan.hooks !== undefined || plan.units.some((u) => u.hooks !== undefined);
+}
+
+/** The events of a unit or a run: restores have their own. */
+export function hookEvents(mode: Plan['mode']) {
+  return mode === 'backup'
+    ? ({
+        before: 'before_backup',
+        success: 'backup_success',
+        error: 'backup_error',
+        after: 'after_backup',
+      } as const)
+    : ({
+        before: 'before_restore',
+        success: 'restore_success',
+        error: 'restore_error',
+        after: 'after_restore',
+      } as const);
 }

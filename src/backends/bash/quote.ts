@@ -227,9 +227,9 @@ export function secretReference(name: string): string {
 }
 
 function secretPartWords(part: SecretPart): string[] {
-  return typeof part === 'string'
-    ? ['text', shellWord(part)]
-    : ['secret', shellWord(part.escape), secretReference(part.secret)];
+  if (typeof part === 'string') return ['text', shellWord(part)];
+  if ('secret' in part) return ['secret', shellWord(part.escape), secretReference(part.secret)];
+  return ['file', shellWord(part.escape), shellWord(part.newline), shellWord(part.fileText)];
 }
 
 /** Assignments before a function call reach the commands it runs, and end with it. */
@@ -239,6 +239,7 @@ const envAssignments = (env: Readonly<Record<string, EnvValue>> = {}): string[] 
 function envWord(name: string, value: EnvValue): string {
   if ('secret' in value && value.obscuredBy !== undefined) return `"\${${obscuredVariable(name)}}"`;
   if ('secret' in value) return secretReference(value.secret);
+  if ('fileText' in value) return `"$(<${WORK_DIR}/${shellWord(value.fileText)})"`;
   if ('workFile' in value) return `${WORK_DIR}/${shellWord(value.workFile)}`;
   return shellWord(value.literal);
 }

@@ -36,7 +36,11 @@ function templates(): Templates {
  */
 export function renderHelperFile(name: string): string {
   const text = readFileSync(new URL(`partials/${name}`, TEMPLATES), 'utf8');
-  return Handlebars.create().compile(text, OPTIONS)(helperPartialsView());
+  // A partial rendered on its own (twin tests) belongs to no plan, hence to no hooks.
+  return Handlebars.create().compile(
+    text,
+    OPTIONS,
+  )({ ...helperPartialsView(), hooks: false, hookEvents: '' });
 }
 
 /** The plan as a bash script: byte-identical for identical plans. */

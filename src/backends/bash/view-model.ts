@@ -1,6 +1,14 @@
 import { formatOrigin } from '../../diag/origin.js';
 import { type Command, secretsOf } from '../../graph/command.js';
-import { type Plan, type PlanUnit, usesCommand } from '../../planner/plan.js';
+import {
+  hasHooks,
+  hookEvents,
+  hookLabel,
+  type Plan,
+  type PlanHooks,
+  type PlanUnit,
+  usesCommand,
+} from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
 import {
   GITLAB_ANSWERS,
@@ -60,6 +68,21 @@ export interface ScriptView {
   readonly helpers: HelperLayouts;
   readonly probe: typeof PROBE_STATUSES;
   readonly gitlab: typeof GITLAB_ANSWERS;
+  /** The plan has hooks: helpers-hooks and the calls of the unit runner and the main part. */
+  readonly hooks: boolean;
+  /** The run's events (before, success, error, after), as polyarchiv_events' words. */
+  readonly hookEvents: string;
+  /** polyarchiv_hook's arguments, one entry per hook: the units' in plan order, then the run's. */
+  readonly hookRegistrations: readonly string[];
+  /** The functions of the run's hooks. */
+  readonly runHooks: readonly HookView[];
+}
+
+/** A hook's function: its steps' lines, without announcements (hooks are no steps of a unit). */
+export interface HookView {
+  readonly label: string;
+  readonly fn: string;
+  readonly lines: readonly string[];
 }
 
 export interface UnitView {
@@ -70,6 +93,7 @@ export interface UnitView {
   readonly origin: string;
   readonly fn: string;
   readonly steps: readonly StepView[];
+  readonly hooks: readonly HookView[];
 }
 
 interface StepView {
@@ -126,6 +150,15 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     copyStatsHelper: copyCheckHelper || copyHelper,
     gitlabHelper: usesCommand(plan, 'gitlab-project'),
     svnHelper: usesCommand(plan, 'svn-stage'),
+    hooks: hasHooks(plan),
+    hookEvents: Object.values(hookEvents(plan.mode)).join(' '),
+    hookRegistrations: [
+      ...plan.units.flatMap((unit, index) =>
+        hookRegistrations(unit.id, unit.hooks, (k) => unitHookFunction(unit, index, k)),
+      ),
+      ...hookRegistrations('', plan.hooks, runHookFunction),
+    ],
+    runHooks: hookViews(plan.hooks, runHookFunction),
     ...helperPartialsView(),
   };
 }
@@ -157,6 +190,33 @@ export function resticMissingLayout(): ResticMissingLayout {
     question: shellWord(RESTIC_MISSING.question),
     causes: RESTIC_MISSING.causes.map(shellWord).join(' '),
   };
+}
+
+const unitHookFunction = (unit: PlanUnit, index: number, k: number): string =>
+  `${unitFunction(unit, index)}_hook_${k + 1}`;
+const runHookFunction = (k: number): string => `run_hook_${k + 1}`;
+
+function hookRegistrations(owner: string, hooks: PlanHooks | undefined, fn: (k: number) => string): string[] {
+  return (hooks?.hooks ?? []).map((hook, k) =>
+    [
+      shellWord(owner),
+      shellWord(hooks?.prefix ?? ''),
+      fn(k),
+      shellWord(hookLabel(hook)),
+      ...hook.events,
+    ].join(' '),
+  );
+}
+
+function hookViews(hooks: PlanHooks | undefined, fn: (k: number) => string): HookView[] {
+  return (hooks?.hooks ?? []).map((hook, k) => ({
+    label: commentText(`${hookLabel(hook)} (${hook.engine}): ${hook.events.join(', ')}`),
+    fn: fn(k),
+    lines: hook.steps.flatMap((step) => [
+      `# ${commentText(step.action.summary)}`,
+      ...step.commands.flatMap(scriptLines),
+    ]),
+  }));
 }
 
 /** A unit's function name: its number keeps names unique whatever the ids fold to. */
@@ -196,6 +256,7 @@ export function unitView(unit: PlanUnit, index: number): UnitView {
       originWord: shellWord(formatOrigin(step.action.origin)),
       lines: step.commands.flatMap(scriptLines),
     })),
+    hooks: hookViews(unit.hooks, (k) => unitHookFunction(unit, index, k)),
   };
 }
 

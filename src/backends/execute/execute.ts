@@ -7,6 +7,7 @@ import { commandLine } from '../bash/quote.js';
 import { type Confirmation, listForDryRun } from './confirm.js';
 import { causeOf } from './primitives.js';
 import { missingSecrets, type RunContext } from './run-exec.js';
+import { RunHooks, UnitHooks } from './run-hooks.js';
 import type { UnitOutcome, UnitStatus } from './run-unit.js';
 import { runScheduled } from './schedule.js';
 
@@ -17,6 +18,8 @@ export interface UnitResult {
   readonly status: UnitStatus;
   readonly message?: string;
   readonly seconds: number;
+  /** Hooks of the unit that failed: the run's exit code becomes 1, the unit's outcome stays. */
+  readonly hookFailures?: number;
 }
 
 export interface ExecuteOptions {
@@ -72,8 +75,8 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   for (const signal of SIGNALS) process.on(signal, onSignal);
   let workDir: string | Error | undefined;
   try {
-    // A run where nothing is due has no unit to give a work directory.
-    if (!options.dry && plan.units.length > 0) workDir = makeWorkDir();
+    // A run where nothing is due has no unit to give a work directory (nor hooks to call).
+    if (!options.dry && (plan.units.length > 0 || plan.hooks !== undefined)) workDir = makeWorkDir();
     const ctx =
       typeof workDir === 'string'
         ? {
@@ -83,16 +86,23 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
             relayOutput: options.relayOutput === true,
           }
         : workDir;
-    const results = await executeUnits(plan, options, ctx, () => interrupted, started);
+    const unitOptions = { ...options, interrupted: () => interrupted, started };
+    const run = new RunHooks(plan, unitOptions, ctx);
+    await run.before();
+    const { results, log } = await executeUnits(plan, options, ctx, () => interrupted, started);
+    await run.after(results, log);
+    const code = exitCodeOf(
+      results,
+      plan.skipped.some((s) => s.failed),
+    );
     return {
       results,
       exitCode:
         interrupted !== undefined
           ? 128 + constants.signals[interrupted]
-          : exitCodeOf(
-              results,
-              plan.skipped.some((s) => s.failed),
-            ),
+          : code === 0 && run.failures > 0
+            ? 1
+            : code,
     };
   } finally {
     if (typeof workDir === 'string') rmSync(workDir, { recursive: true, force: true });
@@ -115,7 +125,8 @@ async function executeUnits(
   ctx: Omit<RunContext, 'lockFd'> | Error | undefined,
   interrupted: () => NodeJS.Signals | undefined,
   runStarted: Date,
-): Promise<UnitResult[]> {
+): Promise<{ results: UnitResult[]; log: string }> {
+  let log = '';
   // Questions on the terminal come one at a time, so their units do too.
   const asks =
     options.confirm !== undefined || (options.confirmation !== undefined && !options.confirmation.yes);
@@ -135,34 +146,48 @@ async function executeUnits(
       return { id: unit.id, status: 'skipped', seconds: 0 };
     },
     async (unit) => {
-      const output = jobs > 1 ? new KeptOutput(options.say) : undefined;
+      // Hooks receive the unit's output: it is kept (and, for a unit that asks, passed on as it comes).
+      const hooked =
+        !options.dry && ctx !== undefined && (unit.hooks !== undefined || plan.hooks !== undefined);
+      const output =
+        jobs > 1 || hooked
+          ? new KeptOutput(options.say, { merged: hooked, passOn: hooked && asks })
+          : undefined;
       const sayNow = output === undefined ? options.say : (line: string) => output.say(line);
       const say = options.quiet ? prefixedWith(unit.id, sayNow) : sayNow;
       const progress = options.quiet ? () => undefined : sayNow;
       progress(unit.id);
       const started = Date.now();
+      const unitOptions = { ...options, say, interrupted, started: runStarted };
+      const unitCtx =
+        ctx === undefined || ctx instanceof Error
+          ? ctx
+          : { ...ctx, ...(output === undefined ? {} : { output: output.tool }) };
+      const hooks = hooked ? new UnitHooks(unit, plan.mode, unitOptions, unitCtx) : undefined;
+      await hooks?.before();
       const outcome: UnitOutcome =
-        options.dry || ctx === undefined
+        options.dry || unitCtx === undefined
           ? dryRun(unit, progress)
           : await isolated(unit, say, async () =>
               // The unit runner and its helpers load with the first unit that runs.
-              (await import('./run-unit.js')).runUnit(
-                unit,
-                { ...options, say, interrupted, started: runStarted },
-                ctx instanceof Error
-                  ? ctx
-                  : { ...ctx, ...(output === undefined ? {} : { output: output.tool }) },
-              ),
+              (await import('./run-unit.js')).runUnit(unit, unitOptions, unitCtx),
             );
+      await hooks?.after(outcome.status, () => output?.text() ?? '');
       output?.flush();
-      return { id: unit.id, ...outcome, seconds: (Date.now() - started) / 1000 };
+      if (plan.hooks !== undefined) log += output?.text() ?? '';
+      return {
+        id: unit.id,
+        ...outcome,
+        seconds: (Date.now() - started) / 1000,
+        ...(hooks === undefined || hooks.failures === 0 ? {} : { hookFailures: hooks.failures }),
+      };
     },
   );
   if (!options.quiet) {
     options.say('summary:');
     for (const r of results) options.say(`  ${r.status.padEnd(8)} ${r.id} (${r.seconds.toFixed(1)} s)`);
   }
-  return results;
+  return { results, log };
 }
 
 /**
@@ -191,16 +216,35 @@ async function isolated(
   }
 }
 
-/** One unit's lines and tool output, written together when the unit ends. */
+/**
+ * One unit's lines and tool output, written together when the unit ends, or as they come
+ * (`passOn`). For hooks (`merged`), the tools' output goes to standard error with the lines, as the
+ * script's unit writes both streams to one file, and the whole is kept as the unit's log.
+ */
 class KeptOutput {
   private readonly parts: (() => void)[] = [];
-  constructor(private readonly sayNow: (line: string) => void) {}
+  private readonly log: Buffer[] = [];
+  constructor(
+    private readonly sayNow: (line: string) => void,
+    private readonly how: { readonly merged: boolean; readonly passOn: boolean },
+  ) {}
   say(line: string): void {
-    this.parts.push(() => this.sayNow(line));
+    if (this.how.merged) this.log.push(Buffer.from(`polyarchiv: ${line}\n`));
+    this.keep(() => this.sayNow(line));
   }
   readonly tool = (stream: 'stdout' | 'stderr', chunk: Buffer): void => {
-    this.parts.push(() => process[stream].write(chunk));
+    if (this.how.merged) this.log.push(chunk);
+    const target = this.how.merged ? 'stderr' : stream;
+    this.keep(() => process[target].write(chunk));
   };
+  private keep(part: () => void): void {
+    if (this.how.passOn) part();
+    else this.parts.push(part);
+  }
+  /** What the unit wrote so far, its lines and its tools' output, in order. */
+  text(): string {
+    return Buffer.concat(this.log).toString('utf8');
+  }
   flush(): void {
     for (const part of this.parts.splice(0)) part();
   }
@@ -209,6 +253,7 @@ class KeptOutput {
 export function exitCodeOf(results: readonly UnitResult[], failedSkips: boolean): number {
   if (results.some((r) => r.status === 'busy')) return 75;
   if (failedSkips || results.some((r) => ['failed', 'stale', 'declined'].includes(r.status))) return 1;
+  if (results.some((r) => (r.hookFailures ?? 0) > 0)) return 1;
   return 0;
 }
 

@@ -47,6 +47,7 @@ export function wordOf(word: Word, ctx: RunContext): string {
 export function envValue(value: EnvValue, ctx: RunContext): string {
   if ('literal' in value) return value.literal;
   if ('workFile' in value) return join(ctx.workDir, value.workFile);
+  if ('fileText' in value) return workFileText(value.fileText, ctx);
   const secret = secretValue(value.secret, ctx);
   return value.obscuredBy === undefined ? secret : obscured(secret, value.obscuredBy);
 }
@@ -58,14 +59,25 @@ function obscured(secret: string, rclone: string): string {
   return run.stdout.replace(/\n$/, '');
 }
 
+/** A work file's text as bash's `$(<file)` reads it: without its final newlines. */
+export function workFileText(name: string, ctx: RunContext): string {
+  return readFileSync(join(ctx.workDir, name), 'utf8').replace(/\n+$/, '');
+}
+
+/** Each of `characters` preceded by a backslash (twin of polyarchiv_private_file's loop). */
+function escaped(value: string, characters: string): string {
+  let text = value;
+  for (const c of characters) text = text.replaceAll(c, `\\${c}`);
+  return text;
+}
+
 /** Twin of polyarchiv_private_file. */
 export function writePrivateFile(command: PrivateFileCommand, ctx: RunContext): void {
   const text = command.parts
     .map((part) => {
       if (typeof part === 'string') return part;
-      let value = secretValue(part.secret, ctx);
-      for (const c of part.escape) value = value.replaceAll(c, `\\${c}`);
-      return value;
+      if ('secret' in part) return escaped(secretValue(part.secret, ctx), part.escape);
+      return escaped(workFileText(part.fileText, ctx), part.escape).replace(/\r?\n|\r/g, part.newline);
     })
     .join('');
   const file = join(ctx.workDir, command.workFile);

@@ -177,7 +177,7 @@ async function runSteps(
 
 const DECLINE: Confirmation = { yes: false, ask: async () => false };
 
-async function runCommand(command: Command, options: UnitOptions, ctx: RunContext): Promise<number> {
+export async function runCommand(command: Command, options: UnitOptions, ctx: RunContext): Promise<number> {
   if (command.kind === 'exec') return runExec(command, ctx);
   try {
     switch (command.kind) {

@@ -50,7 +50,9 @@ export function toolRun(
   const assignments: Word[] = Object.entries(env).map(([name, value]) => {
     if ('literal' in value) return `${name}=${value.literal}`;
     if ('workFile' in value) return { prefix: `${name}=`, workFile: value.workFile };
-    throw new Error(`secret ${value.secret} cannot cross sudo on a command line`);
+    throw new Error(
+      `${'secret' in value ? `secret ${value.secret}` : 'a file text'} cannot cross sudo on a command line`,
+    );
   });
   return {
     argv: [

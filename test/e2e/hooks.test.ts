@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CliResult, runCli } from '../helpers/cli.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'timeout');
+const BACKENDS = ['apply', 'script'] as const;
+type Backend = (typeof BACKENDS)[number];
+
+const boxes: Sandbox[] = [];
+afterEach(() => {
+  for (const box of boxes.splice(0)) box.remove();
+});
+
+/** Appends `EVENT STATUS WORDS...` to {root}/hooks/FILE. */
+const record = (file: string, words = '') =>
+  `command = sh -c 'mkdir -p "$1" && printf "%s %s%s\\n" "$POLYARCHIV_HOOK_EVENT" "$POLYARCHIV_STATUS" "$2" >> "$1/${file}"' hook {root}/hooks "${words}"`;
+
+function collectPoint(source: string, hooks: string): string {
+  return `[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "data"]\nengine = local_files\nsource_path = ${source}\ndestination_path = data\n\n${hooks}`;
+}
+
+/** Collect point a succeeds, b fails (its source is missing); both are mirrored; hooks everywhere. */
+function scenario(): { box: Sandbox; args: string[] } {
+  const box = makeSandbox('polyarchiv-hooks-');
+  boxes.push(box);
+  box.write({
+    'data/f.txt': 'f\n',
+    'config/a.collect': collectPoint(
+      '{root}/data',
+      [
+        '[hook "keep"]',
+        'engine = log',
+        'events = after_backup',
+        'path = {root}/logs/{name}.log',
+        '',
+        '[hook "broken"]',
+        'engine = command',
+        'events = backup_success',
+        'command = sh -c "exit 3"',
+        '',
+      ].join('\n'),
+    ),
+    'config/b.collect': collectPoint(
+      '{root}/missing',
+      [
+        '[hook "events"]',
+        'engine = command',
+        'events = before_backup, backup_error, after_backup',
+        record('b.txt'),
+        '',
+      ].join('\n'),
+    ),
+    'config/mirror.backup': [
+      '[point]',
+      'engine = synchronize',
+      'remote_url = file://{root}/mirror/{name}',
+      '',
+      '[hook "done"]',
+      'engine = command',
+      'events = backup_success',
+      record('mirror.txt', ' {name} {fqdn} {Y}'),
+      '',
+    ].join('\n'),
+    'config/run.global': [
+      '[hook "summary"]',
+      'engine = command',
+      'events = backup_error',
+      `command = sh -c 'mkdir -p "$1" && {{ printf "%s %s\\n%s\\n" "$POLYARCHIV_HOOK_EVENT" "$POLYARCHIV_STATUS" "$POLYARCHIV_DETAILED_STATUS"; cat "$POLYARCHIV_COMPLETE_LOG"; }} > "$1/run.txt"' hook {root}/hooks`,
+      '',
+      '[hook "slow"]',
+      'engine = command',
+      'events = after_backup',
+      'command = sleep 30',
+      'timeout = 1',
+      '',
+    ].join('\n'),
+  });
+  return {
+    box,
+    args: ['-C', box.path('config'), '--set', `root=${box.root}`, '--set', 'fqdn=web1.example.org'],
+  };
+}
+
+function run(backend: Backend, box: Sandbox, args: readonly string[]): CliResult {
+  if (backend === 'apply') return runCli(['backup', ...args]);
+  const plan = runCli(['plan', ...args]);
+  expect(plan.code, plan.stderr).toBe(0);
+  writeFileSync(box.path('backup.sh'), plan.stdout);
+  const script = spawnSync('bash', [box.path('backup.sh')], {
+    encoding: 'utf8',
+    env: { ...process.env, TZ: 'Europe/Paris' },
+  });
+  return { code: script.status ?? -1, stdout: script.stdout, stderr: script.stderr };
+}
+
+const read = (box: Sandbox, path: string) => readFileSync(box.path(path), 'utf8');
+
+describe.runIf(canRun).each(BACKENDS)('hooks through %s', (backend) => {
+  it('run around each unit and the run; a failing hook is reported, exits 1 and stops nothing', () => {
+    const { box, args } = scenario();
+    const result = run(backend, box, args);
+    expect(result.code, result.stderr).toBe(1);
+    // The failing and the stopped hooks are named with their lines; the other points ran.
+    expect(result.stderr).toContain(
+      'hook "broken" at a.collect:15 failed on backup_success with exit code 3',
+    );
+    expect(result.stderr).toContain('hook "slow" at run.global:6 failed on after_backup with exit code 124');
+    expect(read(box, 'mirror/a/data/f.txt')).toBe('f\n');
+    const state = JSON.parse(read(box, 'collect/a/metadata/collect_point/a.json'));
+    expect(state.success_count).toBe(1);
+    expect(read(box, 'hooks/mirror.txt')).toBe('backup_success OK mirror web1.example.org 2026\n');
+    expect(read(box, 'hooks/b.txt')).toBe('before_backup --\nbackup_error KO\nafter_backup KO\n');
+    // The log hook wrote the unit's output as it was when its after_backup hooks were called.
+    const log = read(box, 'logs/a.log');
+    expect(log.startsWith('polyarchiv: collect:a\n')).toBe(true);
+    expect(log).toContain('update the copy of source "data"');
+    expect(log).toContain('hook "broken" at a.collect:15 failed on backup_success with exit code 3');
+    // The run's hooks get every unit's status and their output.
+    const summary = read(box, 'hooks/run.txt');
+    expect(
+      summary.startsWith(
+        'backup_error KO\nOK: collect:a\nOK: backup:mirror/a\nKO: collect:b\nKO: backup:mirror/b\n',
+      ),
+    ).toBe(true);
+    expect(summary).toContain('polyarchiv: collect:b\n');
+    expect(summary).toContain('failed with exit code 23: step 3 of 3 at b.collect:5 [source "data"]');
+  }, 60_000);
+});
