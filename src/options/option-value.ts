@@ -59,6 +59,8 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
       if (items.some(hasControlCharacters)) {
         return { ok: false, expected: 'comma-separated items without control characters' };
       }
+      if (spec.required === true && items.length === 0)
+        return { ok: false, expected: 'at least one item: the option is required' };
       return { ok: true, value: items };
     }
     case 'frequency': {

@@ -36,9 +36,12 @@ describe('hook sections', () => {
     ]);
   });
 
-  it('require events', () => {
+  it('require events, at least one', () => {
     expect(errorsOf(hook('engine=command\ncommand=true\n'))).toEqual([
       expect.stringContaining("error: missing required option 'events'"),
+    ]);
+    expect(errorsOf(hook('engine=command\ncommand=true\nevents= ,\n'))).toEqual([
+      "error: bad value for option 'events': ',' (expected at least one item: the option is required)\n  at site.collect:7 [hook \"h\"]",
     ]);
   });
 
