@@ -59,12 +59,16 @@ function optionLine(o: OptionSpec): string {
   ]
     .filter(Boolean)
     .join(' ');
-  const def = o.default === undefined ? '' : ` (default: ${o.default === '' ? 'empty' : o.default})`;
+  const def =
+    o.default === undefined
+      ? ''
+      : ` (default: ${o.default === '' ? 'empty' : o.default.replaceAll('\n', '\\n')})`;
   const inert = o.inert === undefined ? '' : ` No effect yet: ${o.inert}.`;
   return `${o.name} ${marks}: ${o.help}${def}${inert}`;
 }
 
-const cell = (text: string) => text.replaceAll('|', '\\|');
+// A table row is one line: a multi-line default shows its line breaks as \n.
+const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', '\\n');
 
 function optionTable(options: readonly OptionSpec[]): string[] {
   const rows = ['| option | type | required | default | meaning |', '|---|---|---|---|---|'];

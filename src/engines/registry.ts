@@ -12,6 +12,8 @@ import type { Engine, Role } from './engine.js';
 import { encrypt } from './filter/encrypt.js';
 import { hashes } from './filter/hashes.js';
 import { commandHook } from './hooks/command-hook.js';
+import { emailHook } from './hooks/email-hook.js';
+import { httpHook } from './hooks/http-hook.js';
 import { logHook } from './hooks/log-hook.js';
 import { dovecot } from './sources/dovecot.js';
 import { ldap } from './sources/ldap.js';
@@ -41,6 +43,8 @@ export const ENGINES: readonly Engine[] = [
   hashes,
   encrypt,
   logHook,
+  emailHook,
+  httpHook,
   commandHook,
 ];
 

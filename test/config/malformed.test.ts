@@ -107,9 +107,10 @@ describe('engines', () => {
     }
   });
 
-  it('rejects the email hook, known but not available in this version', () => {
+  it("requires the email hook's events and recipients", () => {
     expect(errorsOf(mirror('remote_url=/b/{name}\n[hook "mail"]\nengine=email\n'))).toEqual([
-      'error: hook engine \'email\' is not available in this version\n  at mirror.backup:5 [hook "mail"]',
+      'error: missing required option \'events\' (When the hook runs, comma-separated: before_backup, backup_success, backup_error, after_backup, before_restore, restore_success, restore_error, after_restore.)\n  at mirror.backup:4 [hook "mail"]',
+      'error: missing required option \'recipient\' (Comma-separated addresses (To:).)\n  at mirror.backup:4 [hook "mail"]',
     ]);
   });
 

@@ -1,0 +1,155 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, runAsync, runCli } from '../helpers/cli.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { type HttpReceiver, startHttpReceiver } from '../servers/http-receiver.js';
+import { freePort } from '../servers/postgresql.js';
+
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'timeout', 'curl');
+const BACKENDS = ['apply', 'script'] as const;
+type Backend = (typeof BACKENDS)[number];
+
+/** What a careless URL, shell line or curl configuration would break on. */
+const PASSWORD = `h00k:pw "q" \\ $(id) 'x' ✓`;
+const SECRET = 'POLYARCHIV_SECRET_A_HOOK_NOTIFY_PASSWORD';
+
+/** Files under `dir` whose bytes hold `needle` (the script, the state files, the copies...). */
+function filesHolding(dir: string, needle: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .filter((file) => readFileSync(file).includes(needle));
+}
+
+/** The command lines of every process, read until `done` settles: how many scans saw `marker`. */
+async function scanCommandLines(marker: string, secret: string, done: Promise<unknown>) {
+  let finished = false;
+  void done.then(() => {
+    finished = true;
+  });
+  let scanned = 0;
+  const leaks: string[] = [];
+  while (!finished) {
+    const lines = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          return '';
+        }
+      });
+    if (lines.some((line) => line.includes(marker))) scanned++;
+    leaks.push(...lines.filter((line) => line.includes(secret)));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { scanned, leaks };
+}
+
+describe.runIf(canRun)('http hooks', () => {
+  let receiver: HttpReceiver;
+  let closedPort: number;
+  const boxes: Sandbox[] = [];
+  beforeAll(async () => {
+    receiver = await startHttpReceiver();
+    closedPort = await freePort();
+  });
+  afterAll(async () => {
+    await receiver?.stop();
+  });
+  afterEach(() => {
+    for (const box of boxes.splice(0)) box.remove();
+  });
+
+  function scenario(): { box: Sandbox; args: string[] } {
+    const box = makeSandbox('polyarchiv-hooks-http-');
+    boxes.push(box);
+    const base = `http://127.0.0.1:${receiver.port}`;
+    box.write({
+      'data/f.txt': 'f\n',
+      'config/a.collect': [
+        '[point]',
+        'engine = files',
+        'local_path = {root}/collect/{name}',
+        '',
+        '[source "data"]',
+        'engine = local_files',
+        'source_path = {root}/data',
+        'destination_path = data',
+        '',
+        '[hook "notify"]',
+        'engine = http',
+        'events = backup_success',
+        `url = ${base}/slow/{name}?status={status}&run={root}`,
+        'method = POST',
+        'headers = Content-Type=text/plain "X-Title=backup of {name}: {status}"',
+        'body = {detailed_status}',
+        '  {complete_log}',
+        'username = backup',
+        `password = ${PASSWORD}`,
+        '',
+        '[hook "refused"]',
+        'engine = http',
+        'events = after_backup',
+        `url = ${base}/status/500`,
+        '',
+        '[hook "nobody"]',
+        'engine = http',
+        'events = after_backup',
+        `url = http://127.0.0.1:${closedPort}/`,
+        '',
+      ].join('\n'),
+      'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = file://{root}/mirror/{name}\n',
+    });
+    return { box, args: ['-C', box.path('config'), '--set', `root=${box.root}`] };
+  }
+
+  async function run(backend: Backend, box: Sandbox, args: readonly string[]): Promise<CliResult> {
+    if (backend === 'apply') return runAsync(process.execPath, [CLI_PATH, 'backup', ...args]);
+    const plan = runCli(['plan', ...args]);
+    expect(plan.code, plan.stderr).toBe(0);
+    writeFileSync(box.path('backup.sh'), plan.stdout);
+    return runAsync('bash', [box.path('backup.sh')], { [SECRET]: PASSWORD });
+  }
+
+  it.each(BACKENDS)(
+    'through %s: send the request with its variables, fail on 500 and on no answer, never show the password',
+    async (backend) => {
+      const { box, args } = scenario();
+      const running = run(backend, box, args);
+      const scan = await scanCommandLines(box.root, PASSWORD, running);
+      const result = await running;
+      expect(result.code, result.stderr).toBe(1);
+      expect(scan.scanned).toBeGreaterThan(0);
+      expect(scan.leaks).toEqual([]);
+      const received = receiver.requests().filter((r) => r.url.includes(box.root));
+      expect(received).toHaveLength(1);
+      const [request] = received;
+      expect(request?.method).toBe('POST');
+      expect(request?.url).toBe(`/slow/a?status=OK&run=${box.root}`);
+      expect(request?.headers['content-type']).toBe('text/plain');
+      expect(request?.headers['x-title']).toBe('backup of a: OK');
+      expect(request?.headers.authorization).toBe(
+        `Basic ${Buffer.from(`backup:${PASSWORD}`).toString('base64')}`,
+      );
+      expect(request?.body.startsWith('OK: collect:a\npolyarchiv: collect:a\n')).toBe(true);
+      expect(request?.body).toContain('update the copy of source "data"');
+      // A 500 and a refused connection fail their hooks, named with their lines; the rest ran.
+      expect(result.stderr).toContain(
+        'hook "refused" at a.collect:21 failed on after_backup with exit code 22',
+      );
+      expect(result.stderr).toContain(
+        'hook "nobody" at a.collect:26 failed on after_backup with exit code 7',
+      );
+      expect(readFileSync(box.path('mirror/a/data/f.txt'), 'utf8')).toBe('f\n');
+      expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+      // Only the configuration holds it: not the script, the states, the copies.
+      expect(filesHolding(box.root, PASSWORD)).toEqual([box.path('config/a.collect')]);
+    },
+    60_000,
+  );
+});
+
+const CLI_PATH = new URL('../../dist/cli/main.js', import.meta.url).pathname;
