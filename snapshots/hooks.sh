@@ -59,6 +59,8 @@ polyarchiv_arguments='--jobs N and -q'
 polyarchiv_signal=''
 polyarchiv_unit_file=''
 polyarchiv_unit_lock=''
+# When the running unit started (Unix seconds): its record's last_duration counts from here.
+polyarchiv_unit_started=0
 polyarchiv_current_step=''
 polyarchiv_cause=''
 
@@ -229,8 +231,9 @@ polyarchiv_publish() {
 # Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
 # COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0
+  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0 ended
   now=$(date +%Y-%m-%dT%H:%M:%S)
+  printf -v ended '%(%s)T' -1
   if [[ -n ${measure} && -e ${measure} ]]; then
     if size=$(du -s -b -- "${measure}"); then
       size=${size%%[[:space:]]*}
@@ -239,6 +242,7 @@ polyarchiv_record() {
     fi
   fi
   state=${state//"@@POLYARCHIV_SIZE@@"/"${size}"}
+  state=${state//"@@POLYARCHIV_DURATION@@"/"$((ended - polyarchiv_unit_started))"}
   state=${state//'"@@POLYARCHIV_COPIES@@"'/"{${copies//$'\n'/,}}"}
   state=${state//"@@POLYARCHIV_STARTED@@"/"${polyarchiv_started}"}
   state=${state//"@@POLYARCHIV_NOW@@"/"${now}"}
@@ -450,6 +454,7 @@ polyarchiv_run_unit() {
   set +e
   trap 'polyarchiv_signal=INT' INT
   trap 'polyarchiv_signal=TERM' TERM
+  printf -v polyarchiv_unit_started '%(%s)T' -1
   polyarchiv_unit_file=${polyarchiv_work}/${polyarchiv_fns[i]}
   polyarchiv_unit_lock=${polyarchiv_locks[i]}
   polyarchiv_unit_name=${unit}
@@ -661,6 +666,34 @@ polyarchiv_finish() {
   exit "${code}"
 }
 
+# Reads what a copy would receive or received into polyarchiv_stats (REGULAR_FILES BYTES ENTRIES):
+# from the --stats of an rsync run (ENTRIES: every entry, the top directory being one), else from
+# an archive's `tar -tv` listing (regular files and hard links, the bytes of the regular ones,
+# ENTRIES 0); zeros when there are none (a directory or an archive that does not exist yet).
+polyarchiv_copy_stats() {
+  local line stats=no
+  polyarchiv_stats=(0 0 0)
+  if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
+    polyarchiv_stats[2]=${BASH_REMATCH[1]} stats=yes
+  fi
+  if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
+    polyarchiv_stats[0]=${BASH_REMATCH[1]}
+  fi
+  if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
+    polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
+  fi
+  if [[ ${stats} == no ]]; then
+    while IFS= read -r line; do
+      if [[ ${line} =~ ^[-h][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+([0-9]+)[[:space:]] ]]; then
+        polyarchiv_stats[0]=$((polyarchiv_stats[0] + 1))
+        if [[ ${line} == -* ]]; then
+          polyarchiv_stats[1]=$((polyarchiv_stats[1] + BASH_REMATCH[1]))
+        fi
+      fi
+    done <<<"$1"
+  fi
+}
+
 # Hooks by index, in configuration order: owner (a unit's index, or `run`), prefix of the files
 # that hold the runtime variables, function, how messages name the hook, events (`,a,b,`).
 declare -a polyarchiv_hook_owners=() polyarchiv_hook_prefixes=() polyarchiv_hook_fns=()
@@ -788,45 +821,31 @@ polyarchiv_run_hooks_after() {
   polyarchiv_fire run "${polyarchiv_events[3]}" "${status}" "${detailed}" "${polyarchiv_work}/hooks.run.log"
 }
 
-# Reads the --stats of an rsync run into polyarchiv_figures (REGULAR_FILES BYTES ENTRIES); zeros
-# when there are none (a directory that does not exist yet).
-polyarchiv_copy_figures() {
-  polyarchiv_figures=(0 0 0)
-  if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
-    polyarchiv_figures[2]=${BASH_REMATCH[1]}
-  fi
-  if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
-    polyarchiv_figures[0]=${BASH_REMATCH[1]}
-  fi
-  if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
-    polyarchiv_figures[1]=${BASH_REMATCH[1]}
-  fi
-}
-
 # An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
 # FILES BYTES, then the incoming side's dry run, the target's dry run (no words when FILES and
-# BYTES were recorded) and the copy in place, each after its word count, then the first copy.
+# BYTES were recorded), the copy in place and the first copy.
 # A copy that holds files and would become empty, or lose more than PERCENT% of its files or
 # bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
 # KEY, the figures of the copy's own --stats are kept for the unit's state record.
 polyarchiv_copy() {
-  local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6 out files bytes problem='' rc=0
-  local -a incoming_run target_run copy_run
+  local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6
   shift 6
-  incoming_run=("${@:2:$1}")
+  local -a incoming_run=("${@:2:$1}")
   shift "$(($1 + 1))"
-  target_run=("${@:2:$1}")
+  local -a target_run=("${@:2:$1}")
   shift "$(($1 + 1))"
-  copy_run=("${@:2:$1}")
+  local -a copy_run=("${@:2:$1}")
   shift "$(($1 + 1))"
+  local -a first_copy=("$@")
+  local out files bytes problem='' rc=0
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
     if out=$("${target_run[@]}" 2>&1); then
-      polyarchiv_copy_figures "${out}"
-      old_files=${polyarchiv_figures[0]} old_bytes=${polyarchiv_figures[1]}
-      if ((polyarchiv_figures[2] <= 1)); then
-        copy_run=("$@")
+      polyarchiv_copy_stats "${out}"
+      old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
+      if ((polyarchiv_stats[2] <= 1)); then
+        copy_run=("${first_copy[@]}")
       fi
     fi
   fi
@@ -836,8 +855,8 @@ polyarchiv_copy() {
       printf '%s\n' "${out}" >&2
       return 1
     fi
-    polyarchiv_copy_figures "${out}"
-    files=${polyarchiv_figures[0]} bytes=${polyarchiv_figures[1]}
+    polyarchiv_copy_stats "${out}"
+    files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
     if ((files == 0)); then
       problem='would become empty'
     elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
@@ -857,8 +876,8 @@ polyarchiv_copy() {
     return "${rc}"
   fi
   if [[ -n ${key} ]]; then
-    polyarchiv_copy_figures "${out}"
-    printf '%s:{"files":%s,"bytes":%s}\n' "${key}" "${polyarchiv_figures[0]}" "${polyarchiv_figures[1]}" \
+    polyarchiv_copy_stats "${out}"
+    printf '%s:{"files":%s,"bytes":%s}\n' "${key}" "${polyarchiv_stats[0]}" "${polyarchiv_stats[1]}" \
       >> "${polyarchiv_unit_file}.copies"
   fi
 }
@@ -920,13 +939,13 @@ run_hook_1() {
 polyarchiv_check_config test/fixtures/hooks/config run.global 4454bd2ab7f994fe33fdf6079b5f4d234674a574a2a5ab508bab2a2d29ee8b2e site.collect 7a2f1b9c22e1850b0c53c9d7c54d882ab0997fb55fa9bdaf49f7c492e02a2b81 mirror.backup 86684728e45ed1f72b53dc50fb90e8e77c6ac59d10f1275eb9409b591cd687a3
 polyarchiv_unit collect:site unit_1_collect_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"b195f5bf1c4a55578997a960306780e82a71bb229d7095ab582ff4a6634f1d33","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"b195f5bf1c4a55578997a960306780e82a71bb229d7095ab582ff4a6634f1d33","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"b195f5bf1c4a55578997a960306780e82a71bb229d7095ab582ff4a6634f1d33","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"b195f5bf1c4a55578997a960306780e82a71bb229d7095ab582ff4a6634f1d33","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   /var/lib/polyarchiv-fixture/collect/site/backups ''
 polyarchiv_unit backup:mirror/site unit_2_backup_mirror_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.json '' \
-  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"b195f5bf1c4a55578997a960306780e82a71bb229d7095ab582ff4a6634f1d33","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@"}' \
-  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"b195f5bf1c4a55578997a960306780e82a71bb229d7095ab582ff4a6634f1d33","variables":{},"data":null}' \
+  '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"b195f5bf1c4a55578997a960306780e82a71bb229d7095ab582ff4a6634f1d33","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
+  '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"b195f5bf1c4a55578997a960306780e82a71bb229d7095ab582ff4a6634f1d33","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:site
 polyarchiv_hook collect:site hooks.1 unit_1_collect_site_hook_1 'hook "events" at site.collect:10' before_backup backup_success backup_error after_backup
