@@ -385,26 +385,39 @@ polyarchiv_dir_swap() {
   rm -rf -- "${previous}"
 }
 
-# Writes a private file (mode 0600) in the work directory from `text VALUE` and
-# `secret ESCAPE VALUE` pairs; ESCAPE lists the characters to precede with a backslash.
+# Writes a private file (mode 0600) in the work directory from `text VALUE`,
+# `secret ESCAPE VALUE` and `file ESCAPE NEWLINE NAME` parts: ESCAPE lists the characters to
+# precede with a backslash; a file part is the text of the work file NAME without its final
+# newlines, each of its line breaks replaced by NEWLINE.
 polyarchiv_private_file() {
   local work_file=$1 owner=$2
   shift 2
   local -a parts=("$@")
-  local file=${polyarchiv_work}/${work_file} content='' value escape c i n=0
+  local file=${polyarchiv_work}/${work_file} content='' value escape newline='' c i n=0 width
   while ((n < ${#parts[@]})); do
-    if [[ ${parts[n]} == text ]]; then
-      content+=${parts[n + 1]}
-      n=$((n + 2))
-    else
-      escape=${parts[n + 1]} value=${parts[n + 2]}
-      for ((i = 0; i < ${#escape}; i++)); do
-        c=${escape:i:1}
-        value=${value//"${c}"/"\\${c}"}
-      done
-      content+=${value}
-      n=$((n + 3))
+    case ${parts[n]} in
+      text)
+        content+=${parts[n + 1]}
+        n=$((n + 2))
+        continue
+        ;;
+      secret) escape=${parts[n + 1]} value=${parts[n + 2]} width=3 ;;
+      *)
+        escape=${parts[n + 1]} newline=${parts[n + 2]} width=4
+        value=$(<"${polyarchiv_work}/${parts[n + 3]}")
+        ;;
+    esac
+    for ((i = 0; i < ${#escape}; i++)); do
+      c=${escape:i:1}
+      value=${value//"${c}"/"\\${c}"}
+    done
+    if ((width == 4)); then
+      value=${value//$'\r\n'/$'\n'}
+      value=${value//$'\r'/$'\n'}
+      value=${value//$'\n'/"${newline}"}
     fi
+    content+=${value}
+    n=$((n + width))
   done
   printf '%s' "${content}" > "${file}"
   if [[ -n ${owner} ]]; then

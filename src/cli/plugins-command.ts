@@ -116,9 +116,9 @@ export function engineReferenceMarkdown(): string {
       out.push(...(engine.options.length === 0 ? ['No options of its own.'] : optionTable(engine.options)));
     }
   }
-  out.push(
-    '',
-    `Not available in this version: ${ROLES.flatMap((r) => plannedEngines(r).map((n) => `${n} (${ROLE_TITLES[r].replace(/s$/, '')})`)).join(', ')}.`,
+  const planned = ROLES.flatMap((r) =>
+    plannedEngines(r).map((n) => `${n} (${ROLE_TITLES[r].replace(/s$/, '')})`),
   );
+  if (planned.length > 0) out.push('', `Not available in this version: ${planned.join(', ')}.`);
   return `${out.join('\n')}\n`;
 }
