@@ -841,8 +841,8 @@ polyarchiv_check_copy() {
 # Restores the newest snapshot not after NOT_AFTER (seconds since the epoch). LIST prints the
 # snapshots as JSON (restic snapshots --json), PARSE reads them into SECONDS<TAB>ID<TAB>TIME lines;
 # of equal times the one with the greatest id is taken (restic lists those in no fixed order).
-# RESTORE runs with the snapshot's id as its last word. When no snapshot is that old, NONE is said and nothing is restored; a failure of LIST or
-# PARSE is theirs, passed on.
+# RESTORE runs with the snapshot's id as its last word. When no snapshot is that old, NONE is said
+# and nothing is restored; a failure of LIST or PARSE is theirs, passed on.
 polyarchiv_restic_restore_at() {
   local not_after=$1 none=$2
   shift 2
