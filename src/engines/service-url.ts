@@ -1,6 +1,6 @@
 import { hasControlCharacters } from '../options/control-characters.js';
 import { normalizePath } from '../options/option-value.js';
-import { urlPassword } from './url.js';
+import { decodeUserAndPath, urlPassword } from './url.js';
 
 /** The schemes of servers reached by rclone: WebDAV, FTP and S3. */
 export const SERVICE_SCHEMES = ['http', 'https', 'ftp', 'ftps', 's3'] as const;
@@ -46,14 +46,9 @@ export function parseServiceLocation(url: string, scheme: ServiceScheme): Parsed
   const port = portText === undefined ? undefined : Number(portText);
   if (port !== undefined && (port < 1 || port > 65535))
     return { kind: 'invalid', expected: `${expected}, with a port between 1 and 65535` };
-  let user: string | undefined;
-  let path: string;
-  try {
-    user = userInfo === undefined ? undefined : decodeURIComponent(userInfo.split(':')[0] ?? '');
-    path = decodeURIComponent(rawPath);
-  } catch {
-    return { kind: 'invalid', expected: `${expected}, with valid %-escapes` };
-  }
+  const decoded = decodeUserAndPath(userInfo, rawPath);
+  if (decoded === undefined) return { kind: 'invalid', expected: `${expected}, with valid %-escapes` };
+  const { user, path } = decoded;
   if (hasControlCharacters(path) || (user !== undefined && hasControlCharacters(user)))
     return { kind: 'invalid', expected: 'a URL without control characters (%-escaped or not)' };
   const hasPassword = urlPassword(url) !== undefined;

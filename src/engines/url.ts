@@ -65,14 +65,9 @@ export function parseRemoteLocation(url: string): ParsedRemoteLocation {
     /^ssh:\/\/(?:([^@/]*)@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*)(?::(\d{1,5}))?(\/.*)$/.exec(url);
   if (match === null) return { kind: 'invalid', expected };
   const [, userInfo, host = '', portText, rawPath = ''] = match;
-  let user: string | undefined;
-  let path: string;
-  try {
-    user = userInfo === undefined ? undefined : decodeURIComponent(userInfo.split(':')[0] ?? '');
-    path = decodeURIComponent(rawPath);
-  } catch {
-    return { kind: 'invalid', expected: 'an ssh:// URL with valid %-escapes' };
-  }
+  const decoded = decodeUserAndPath(userInfo, rawPath);
+  if (decoded === undefined) return { kind: 'invalid', expected: 'an ssh:// URL with valid %-escapes' };
+  const { user, path } = decoded;
   if (user !== undefined && !/^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(user)) {
     return { kind: 'invalid', expected: `${expected}, with a user name of letters, digits, ".", "_" or "-"` };
   }
@@ -142,4 +137,19 @@ export function aroundPassword(url: string): { readonly before: string; readonly
 /** The URL without the password of its userinfo (the user name stays). */
 export function withoutPassword(url: string): string {
   return url.replace(URL_PASSWORD, '$1@');
+}
+
+/** A URL's user name (its user info before any `:password`) and path, %-escapes decoded; undefined when one is malformed. */
+export function decodeUserAndPath(
+  userInfo: string | undefined,
+  rawPath: string,
+): { readonly user: string | undefined; readonly path: string } | undefined {
+  try {
+    return {
+      user: userInfo === undefined ? undefined : decodeURIComponent(userInfo.split(':')[0] ?? ''),
+      path: decodeURIComponent(rawPath),
+    };
+  } catch {
+    return undefined;
+  }
 }

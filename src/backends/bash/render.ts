@@ -36,11 +36,7 @@ function templates(): Templates {
  */
 export function renderHelperFile(name: string): string {
   const text = readFileSync(new URL(`partials/${name}`, TEMPLATES), 'utf8');
-  // A partial rendered on its own (twin tests) belongs to no plan, hence to no hooks.
-  return Handlebars.create().compile(
-    text,
-    OPTIONS,
-  )({ ...helperPartialsView(), hooks: false, hookEvents: '' });
+  return Handlebars.create().compile(text, OPTIONS)(helperPartialsView());
 }
 
 /** The plan as a bash script: byte-identical for identical plans. */

@@ -150,8 +150,6 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     copyStatsHelper: copyCheckHelper || copyHelper,
     gitlabHelper: usesCommand(plan, 'gitlab-project'),
     svnHelper: usesCommand(plan, 'svn-stage'),
-    hooks: hasHooks(plan),
-    hookEvents: Object.values(hookEvents(plan.mode)).join(' '),
     hookRegistrations: [
       ...plan.units.flatMap((unit, index) =>
         hookRegistrations(unit.id, unit.hooks, (k) => unitHookFunction(unit, index, k)),
@@ -159,16 +157,23 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
       ...hookRegistrations('', plan.hooks, runHookFunction),
     ],
     runHooks: hookViews(plan.hooks, runHookFunction),
-    ...helperPartialsView(),
+    ...helperPartialsView(plan),
   };
 }
 
-/** What the helper partials read, in a script and in a partial rendered on its own (twin tests). */
-export function helperPartialsView(): Pick<
+/**
+ * What the helper partials read, in a script and in a partial rendered on its own (twin tests),
+ * which belongs to no plan, hence to no hooks.
+ */
+export function helperPartialsView(
+  plan?: Plan,
+): Pick<
   ScriptView,
-  'helpers' | 'probe' | 'resticMissing' | 'gitlab' | 'treeListing'
+  'helpers' | 'probe' | 'resticMissing' | 'gitlab' | 'treeListing' | 'hooks' | 'hookEvents'
 > {
   return {
+    hooks: plan !== undefined && hasHooks(plan),
+    hookEvents: plan === undefined ? '' : Object.values(hookEvents(plan.mode)).join(' '),
     helpers: helperLayouts(),
     probe: PROBE_STATUSES,
     resticMissing: resticMissingLayout(),

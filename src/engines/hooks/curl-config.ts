@@ -1,4 +1,5 @@
 import type { SecretPart, Word } from '../../graph/command.js';
+import type { OptionSpec } from '../../options/schema.js';
 import { shellSplit } from '../../options/shell-split.js';
 import type { BoundHook, HookFiles, RuntimeText, RuntimeVariable } from '../engine.js';
 
@@ -28,6 +29,17 @@ export function userLine(hook: BoundHook): SecretPart[] {
   if (username === '' || secret === undefined) return [];
   return [`user = "${username.replace(/[\\"]/g, '\\$&')}:`, { secret, escape: '\\"' }, '"\n'];
 }
+
+/** The options that `tlsLines` reads. */
+export const TLS_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'cafile',
+    type: 'string',
+    help: "CA bundle that verifies the server, or 'ignore' to skip verification; empty: the system's CAs.",
+  },
+  { name: 'certfile', type: 'string', help: 'Client certificate (PEM).' },
+  { name: 'keyfile', type: 'string', help: "Client certificate's private key (PEM)." },
+];
 
 /** The TLS options shared by the http and email hooks: CA bundle (or `ignore`), client certificate. */
 export function tlsLines(hook: BoundHook, files: HookFiles): SecretPart[] {

@@ -3,7 +3,7 @@ import type { ActionDraft } from '../../graph/action.js';
 import type { SecretPart } from '../../graph/command.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BoundHook, HookEngine, HookFiles, RuntimeText } from '../engine.js';
-import { configLine, curlArgv, tlsLines, userLine } from './curl-config.js';
+import { configLine, curlArgv, TLS_OPTIONS, tlsLines, userLine } from './curl-config.js';
 import { HOOK_OPTIONS } from './hook-options.js';
 
 /**
@@ -54,13 +54,7 @@ export const emailHook: HookEngine = {
       default: 'none',
       help: "'none', 'starttls' (required: no message is sent in clear) or 'tls' (implicit TLS, smtps).",
     },
-    {
-      name: 'cafile',
-      type: 'string',
-      help: "CA bundle that verifies the server, or 'ignore' to skip verification; empty: the system's CAs.",
-    },
-    { name: 'certfile', type: 'string', help: 'Client certificate (PEM).' },
-    { name: 'keyfile', type: 'string', help: "Client certificate's private key (PEM)." },
+    ...TLS_OPTIONS,
   ],
   runtimeTemplates: ['subject', 'content'],
   ownerTemplates: ['recipient', 'sender', 'hostname', 'username', 'cafile', 'certfile', 'keyfile'],

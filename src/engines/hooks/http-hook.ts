@@ -3,7 +3,7 @@ import type { ActionDraft } from '../../graph/action.js';
 import type { SecretPart } from '../../graph/command.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BoundHook, HookEngine, HookFiles, RuntimeText } from '../engine.js';
-import { configLine, curlArgv, splitWords, tlsLines, userLine } from './curl-config.js';
+import { configLine, curlArgv, splitWords, TLS_OPTIONS, tlsLines, userLine } from './curl-config.js';
 import { HOOK_OPTIONS } from './hook-options.js';
 
 /**
@@ -41,13 +41,7 @@ export const httpHook: HookEngine = {
       variables: false,
       help: 'HTTP basic authentication password, given to curl in a private file.',
     },
-    {
-      name: 'cafile',
-      type: 'string',
-      help: "CA bundle that verifies the server, or 'ignore' to skip verification; empty: the system's CAs.",
-    },
-    { name: 'certfile', type: 'string', help: 'Client certificate (PEM).' },
-    { name: 'keyfile', type: 'string', help: "Client certificate's private key (PEM)." },
+    ...TLS_OPTIONS,
     { name: 'proxy_url', type: 'string', help: 'Proxy to send the request through (curl --proxy).' },
   ],
   runtimeTemplates: ['url', 'body', 'headers'],
