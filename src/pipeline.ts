@@ -12,6 +12,7 @@ import { secretValues } from './engines/secrets.js';
 import type { HostFacts } from './options/variables.js';
 import { buildPlan } from './planner/build-plan.js';
 import type { Plan, Selection } from './planner/plan.js';
+import { readMirroredStates } from './state/read-mirrored-states.js';
 import { readStates, type StateSnapshots } from './state/read-states.js';
 
 export const VERSION: string = (
@@ -85,6 +86,13 @@ function savedVariables(config: ResolvedConfig, states: StateSnapshots): SavedVa
   };
 }
 
+/** The state files here, and for pairs whose file is missing, their metadata_url's copy. */
+function readLocalAndMirrored(config: ResolvedConfig, diagnostics: Diagnostics): StateSnapshots {
+  const local = readStates(stateFilesOf(config), diagnostics);
+  const mirrored = readMirroredStates(config.pairs, local, config.tools, diagnostics);
+  return mirrored.size === 0 ? local : new Map([...local, ...mirrored]);
+}
+
 /** load -> scan -> resolve -> lower -> link -> select -> order. */
 export function makePlan(request: PipelineRequest): PipelineResult {
   const first = loadConfiguration(request.configDir, request.now, request.pinned);
@@ -94,7 +102,7 @@ export function makePlan(request: PipelineRequest): PipelineResult {
   // A review render must not depend on what this machine has recorded.
   let states: StateSnapshots = request.selection.review
     ? new Map()
-    : readStates(stateFilesOf(config), diagnostics);
+    : readLocalAndMirrored(config, diagnostics);
   if (request.mode === 'restore') {
     // Dated paths must point at what the last successful run wrote, not at today's date: resolve
     // the same files again (not a second read of the directory) with the recorded variables.

@@ -1,4 +1,5 @@
 import type { OptionSpec } from '../options/schema.js';
+import { METADATA_OPTIONS } from './metadata-options.js';
 
 const frequency: OptionSpec = {
   name: 'frequency',
@@ -26,10 +27,8 @@ export const COLLECT_POINT_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-const METADATA_LATER = 'mirroring state files to metadata_url is not available in this version';
-
-/** Options of every `[point]` in a `.backup` file. */
-export const BACKUP_POINT_OPTIONS: readonly OptionSpec[] = [
+/** Options of every `[point]` in a `.backup` file, but `metadata_*`, which are resolved per pair. */
+export const BACKUP_POINT_OWN_OPTIONS: readonly OptionSpec[] = [
   frequency,
   { name: 'backup_point_tags', type: 'list', default: 'backup', help: 'Tags of this backup point.' },
   {
@@ -44,22 +43,10 @@ export const BACKUP_POINT_OPTIONS: readonly OptionSpec[] = [
     default: '',
     help: 'Collect points with a tag matching one of these patterns are never associated.',
   },
-  { name: 'metadata_url', type: 'url', help: 'Where to mirror the state file.', inert: METADATA_LATER },
-  {
-    name: 'metadata_private_key',
-    type: 'absolute-path',
-    help: 'Key for metadata_url.',
-    inert: METADATA_LATER,
-  },
-  { name: 'metadata_ca_cert', type: 'string', help: 'CA for metadata_url.', inert: METADATA_LATER },
-  { name: 'metadata_keytab', type: 'absolute-path', help: 'Keytab for metadata_url.', inert: METADATA_LATER },
-  {
-    name: 'metadata_ssh_options',
-    type: 'string',
-    help: 'ssh options for metadata_url.',
-    inert: METADATA_LATER,
-  },
 ];
+
+/** Options of every `[point]` in a `.backup` file. */
+export const BACKUP_POINT_OPTIONS: readonly OptionSpec[] = [...BACKUP_POINT_OWN_OPTIONS, ...METADATA_OPTIONS];
 
 const EXECUTABLE_NAMES = ['rsync', 'curl', 'rclone', 'restic', 'scp', 'ssh', 'tar', 'svn', 'git'] as const;
 

@@ -2,8 +2,9 @@ import type { Diagnostics } from '../diag/diagnostic.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint, BoundFilter } from '../engines/engine.js';
 import type { Variables } from '../options/variables.js';
 import { canAssociate } from '../planner/associate.js';
-import { BACKUP_POINT_OPTIONS } from './common-options.js';
+import { BACKUP_POINT_OPTIONS, BACKUP_POINT_OWN_OPTIONS } from './common-options.js';
 import type { ConfigFile } from './load.js';
+import { checkStateMirror, METADATA_OPTIONS, metadataVariables } from './metadata-options.js';
 import type { BackupPointDef } from './resolve.js';
 import { checkRootFiles, resolveFilters } from './resolve-filters.js';
 import { resolveOptions } from './resolve-options.js';
@@ -48,9 +49,9 @@ export function resolveBackupPoint(
   const common = resolveOptions(
     {
       section: point,
-      specs: BACKUP_POINT_OPTIONS,
+      specs: BACKUP_POINT_OWN_OPTIONS,
       variables: ownVariables,
-      reserved: ['engine', ...engineOptionNames],
+      reserved: ['engine', ...engineOptionNames, ...METADATA_OPTIONS.map((s) => s.name)],
     },
     diagnostics,
   );
@@ -93,6 +94,17 @@ export function resolveBackupPoint(
     checkRootFiles(cp.filters, filters, diagnostics);
     if (diagnostics.errorCount > errorsBefore) continue;
     engine.check?.(options, diagnostics);
+    const metadataOptions = resolveOptions(
+      {
+        section: point,
+        specs: METADATA_OPTIONS,
+        variables: metadataVariables(variables),
+        reserved: ['engine', ...BACKUP_POINT_OWN_OPTIONS.map((s) => s.name), ...specs.map((s) => s.name)],
+        context: `(for collect point '${cp.name}')`,
+      },
+      diagnostics,
+    );
+    const metadata = checkStateMirror(metadataOptions, cp.name, diagnostics);
     if (diagnostics.errorCount > errorsBefore) continue;
     const pair: BoundBackupPoint = {
       name,
@@ -107,6 +119,7 @@ export function resolveBackupPoint(
       frequency: def.frequency,
       frequencyOrigin: def.frequencyOrigin,
       stateFile: `${cp.layout.root}/metadata/remote-${name}/remote/${name}.json`,
+      ...(metadata === undefined ? {} : { metadata }),
     };
     engine.checkPair?.(pair, cp, diagnostics);
     if (diagnostics.errorCount > errorsBefore) continue;

@@ -15,6 +15,7 @@ import { checkSecretNames } from './check-secret-names.js';
 import { checkSourcePlaces } from './check-sources.js';
 import { GLOBAL_OPTIONS, type Tool } from './common-options.js';
 import type { ConfigFile, ConfigInput } from './load.js';
+import { checkStateMirrorClashes } from './metadata-options.js';
 import { resolveBackupPoint } from './resolve-backup-point.js';
 import { resolveCollectPoint } from './resolve-collect-point.js';
 import { type HookOwner, resolveHooks } from './resolve-hooks.js';
@@ -109,6 +110,7 @@ export function resolveConfig(
   checkOverlaps(collectPoints, pairs, diagnostics);
   checkSourcePlaces(collectPoints, pairs, diagnostics);
   checkSecretNames({ collectPoints, pairs, globalHooks }, diagnostics);
+  checkStateMirrorClashes(pairs, diagnostics);
   return { collectPoints, backupPoints, pairs, tools, ...(globalHooks.length === 0 ? {} : { globalHooks }) };
 }
 

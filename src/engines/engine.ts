@@ -4,6 +4,7 @@ import type { ActionDraft } from '../graph/action.js';
 import type { Frequency } from '../options/frequency.js';
 import type { OptionSpec, OptionValues } from '../options/schema.js';
 import type { Variables } from '../options/variables.js';
+import type { Target } from './backup/target.js';
 
 /**
  * Every engine is a module exporting one of these, registered in `registry.ts`. Lowering is pure:
@@ -261,4 +262,14 @@ export interface BoundBackupPoint {
   readonly stateFile: string;
   /** The hooks of its file, filled for this collect point, around the pair's unit. */
   readonly hooks?: readonly BoundHook[];
+  /** Where `metadata_url` mirrors the state file, when it is set. */
+  readonly metadata?: StateMirror;
+}
+
+/** A copy of a pair's state file elsewhere: `target.path` is the file. */
+export interface StateMirror {
+  readonly target: Target;
+  /** How summaries and messages name it: `/path` or `host:/path`. */
+  readonly shown: string;
+  readonly origin: Origin;
 }

@@ -4,50 +4,74 @@ import { shellSplit } from '../options/shell-split.js';
 import { setString } from './toolkit.js';
 import type { SshLocation } from './url.js';
 
+/** The options that hold ssh's key and extra words: `private_key` and `ssh_options`, or their `metadata_` twins. */
+export interface SshOptionNames {
+  readonly privateKey: string;
+  readonly sshOptions: string;
+}
+
+export const SSH_OPTION_NAMES: SshOptionNames = { privateKey: 'private_key', sshOptions: 'ssh_options' };
+
 /**
  * ssh's words for `private_key` and `ssh_options`: BatchMode so that a missing key fails instead
  * of prompting, then `destination` (port, user), the key as separate words (`-o IdentityFile=...`
  * would be re-split by ssh's config parser), then the user's options, which ssh reads after ours
  * (for ssh the first value wins).
  */
-export function sshWords(options: OptionValues, destination: readonly string[] = []): string[] {
-  const key = setString(options, 'private_key');
+export function sshWords(
+  options: OptionValues,
+  destination: readonly string[] = [],
+  names: SshOptionNames = SSH_OPTION_NAMES,
+): string[] {
+  const key = setString(options, names.privateKey);
   return [
     '-o',
     'BatchMode=yes',
     ...destination,
     ...(key === undefined ? [] : ['-i', key]),
-    ...(shellSplit(options.optionalString('ssh_options') ?? '') ?? []),
+    ...(shellSplit(options.optionalString(names.sshOptions) ?? '') ?? []),
   ];
 }
 
 /** `private_key` and `ssh_options` as ssh will read them. */
-export function checkSshOptions(options: OptionValues, diagnostics: Diagnostics): void {
+export function checkSshOptions(
+  options: OptionValues,
+  diagnostics: Diagnostics,
+  names: SshOptionNames = SSH_OPTION_NAMES,
+): void {
   // ssh expands %-tokens and ${VARIABLES} in identity file names.
-  const key = setString(options, 'private_key');
+  const key = setString(options, names.privateKey);
   if (key !== undefined && /%|\$\{/.test(key)) {
     diagnostics.error(
-      `bad value for option 'private_key': '${key}'`,
-      options.origin('private_key'),
+      `bad value for option '${names.privateKey}': '${key}'`,
+      options.origin(names.privateKey),
       'ssh would expand "%" and "${" in it: use a path without them',
     );
   }
-  const ssh = options.optionalString('ssh_options');
+  const ssh = options.optionalString(names.sshOptions);
   if (ssh !== undefined && shellSplit(ssh) === undefined) {
     diagnostics.error(
-      `bad value for option 'ssh_options': '${ssh}'`,
-      options.origin('ssh_options'),
+      `bad value for option '${names.sshOptions}': '${ssh}'`,
+      options.origin(names.sshOptions),
       'a quote is not closed',
     );
   }
 }
 
 /** ssh's words to reach a location: its port and user, then `sshWords`. */
-export function sshLoginWords(location: SshLocation, options: OptionValues): string[] {
-  return sshWords(options, [
-    ...(location.port === undefined ? [] : ['-p', String(location.port)]),
-    ...(location.user === undefined ? [] : ['-l', location.user]),
-  ]);
+export function sshLoginWords(
+  location: SshLocation,
+  options: OptionValues,
+  names: SshOptionNames = SSH_OPTION_NAMES,
+): string[] {
+  return sshWords(
+    options,
+    [
+      ...(location.port === undefined ? [] : ['-p', String(location.port)]),
+      ...(location.user === undefined ? [] : ['-l', location.user]),
+    ],
+    names,
+  );
 }
 
 /**
@@ -60,6 +84,7 @@ export function checkSshLocation(
   name: string,
   options: OptionValues,
   diagnostics: Diagnostics,
+  names: SshOptionNames = SSH_OPTION_NAMES,
 ): void {
   const origin = options.origin(name);
   if (location.hasPassword) {
@@ -83,12 +108,17 @@ export function checkSshLocation(
       'the remote rsync would expand it: rename the directory or use a symbolic link to it',
     );
   }
-  checkSshOptions(options, diagnostics);
+  checkSshOptions(options, diagnostics, names);
 }
 
 /** `private_key` and `ssh_options` do nothing for a local path: said, not refused. */
-export function warnSshOptionsUnused(name: string, options: OptionValues, diagnostics: Diagnostics): void {
-  for (const option of ['private_key', 'ssh_options']) {
+export function warnSshOptionsUnused(
+  name: string,
+  options: OptionValues,
+  diagnostics: Diagnostics,
+  names: SshOptionNames = SSH_OPTION_NAMES,
+): void {
+  for (const option of [names.privateKey, names.sshOptions]) {
     if (options.optionalString(option) !== undefined) {
       diagnostics.warning(
         `option '${option}' has no effect: ${name} is a local path`,

@@ -195,15 +195,17 @@ export type Transport = SshTransport | RcloneTransport;
 /**
  * A local file sent to `remote` through a hidden `partial` beside it: the upload writes the
  * partial only (a killed upload leaves nothing else, and the next upload overwrites it), then one
- * rename on the remote host replaces the previous file. The local file is removed once sent;
+ * rename on the remote host replaces the previous file. Without `transport`, `remote` is a path
+ * of this host. The local file is removed once sent, unless `keepFile` (a state file mirrored);
  * `listing`, the listing of what was sent, is published after the rename.
  */
 export interface PutFileSpec {
   readonly file: string;
-  readonly transport: Transport;
+  readonly transport?: Transport;
   readonly remote: string;
   readonly partial: string;
   readonly listing?: { readonly partial: string; readonly file: string };
+  readonly keepFile?: true;
 }
 
 /**

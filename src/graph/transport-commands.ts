@@ -9,31 +9,43 @@ import { rcloneDeleteCommands, rcloneGetCommands, rclonePutCommands } from './rc
  * archive holds everything) and time, flushed by the receiving rsync (`--fsync`); rsync's
  * receiver checks the whole file against the sender's checksum before it reports success. Only
  * then does one `mv` on the remote host replace the previous file, and `sync -f` flush the rename.
+ * A file put on this host is copied to the partial the same way, then published (flushed,
+ * renamed, its directory flushed).
  */
 export function putFileCommands(spec: PutFileSpec, tools: ToolPaths): Command[] {
   const transport = spec.transport;
-  const sent = [
+  const send: Command[] =
+    transport === undefined
+      ? [
+          {
+            kind: 'exec',
+            argv: [tools.rsync ?? 'rsync', '-p', '-t', '-I', '--inplace', '--', spec.file, spec.partial],
+          },
+          { kind: 'publish-file', partial: spec.partial, file: spec.remote },
+        ]
+      : transport.kind === 'rclone'
+        ? rclonePutCommands(spec, transport, tools)
+        : [
+            rsyncFile(
+              transport,
+              tools,
+              ['--mkpath', '--inplace', '--fsync'],
+              spec.file,
+              `${transport.host}:${spec.partial}`,
+            ),
+            remoteCommand(transport, ['mv', '-f', '--', spec.partial, spec.remote], tools, [
+              'sync',
+              '-f',
+              '--',
+              spec.remote,
+            ]),
+          ];
+  return [
+    ...send,
     ...(spec.listing === undefined
       ? []
       : [{ kind: 'publish-file' as const, partial: spec.listing.partial, file: spec.listing.file }]),
-    { kind: 'exec' as const, argv: ['rm', '-f', '--', spec.file] },
-  ];
-  if (transport.kind === 'rclone') return [...rclonePutCommands(spec, transport, tools), ...sent];
-  return [
-    rsyncFile(
-      transport,
-      tools,
-      ['--mkpath', '--inplace', '--fsync'],
-      spec.file,
-      `${transport.host}:${spec.partial}`,
-    ),
-    remoteCommand(transport, ['mv', '-f', '--', spec.partial, spec.remote], tools, [
-      'sync',
-      '-f',
-      '--',
-      spec.remote,
-    ]),
-    ...sent,
+    ...(spec.keepFile === true ? [] : [{ kind: 'exec' as const, argv: ['rm', '-f', '--', spec.file] }]),
   ];
 }
 

@@ -23,6 +23,7 @@ import {
 import { planHooks } from './plan-hooks.js';
 import { restoreDrafts } from './restore-choice.js';
 import { type Decision, dueDecision, matchesOnly, unmatchedSelection } from './select.js';
+import { stateMirrorUnit } from './state-mirror.js';
 import { StateRecords } from './state-record.js';
 
 export interface PlanRequest {
@@ -95,6 +96,15 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
     const hooks = planHooks(owner, `hooks.${units.length + 1}`, config.tools);
     units.push(hooks === undefined ? planned : { ...planned, hooks });
     if (unit.kind === 'collect' || unit.kind === 'fetch') providers.set(unit.cp.name, [...requires, unit.id]);
+    const mirror = unit.kind === 'backup' ? stateMirrorUnit(unit) : undefined;
+    if (mirror === undefined) continue;
+    if (request.states.get(unit.bp?.stateFile ?? '')?.mirror === 'unreadable')
+      skip(
+        mirror,
+        'the copy at metadata_url could not be read when the plan was made: it is left as it is',
+        true,
+      );
+    else units.push(finishUnit(mirror, requires, mirror.why ?? '', request, records));
   }
   if (request.mode === 'backup') {
     const associated = new Set(config.pairs.map((p) => p.name));
@@ -147,6 +157,8 @@ function titleOf(unit: DraftUnit): string {
       return `collect point ${unit.cp.name}`;
     case 'backup':
       return `backup point ${unit.bp?.name} of ${unit.cp.name}`;
+    case 'metadata':
+      return `state of backup point ${unit.bp?.name} of ${unit.cp.name}, mirrored to ${unit.bp?.metadata?.shown}`;
     case 'fetch':
       return `fetch ${unit.cp.name} from backup point ${unit.bp?.name}`;
     case 'restore':
@@ -172,6 +184,7 @@ function selectUnit(unit: DraftUnit, request: PlanRequest): Decision {
       }
       return dueDecision(titleOf(unit), bp.frequency, bp.stateFile, states, now, selection);
     }
+    case 'metadata':
     case 'fetch':
     case 'restore':
       return { run: true, reason: unit.why ?? 'restore' };

@@ -55,6 +55,8 @@ function writesInto(draft: ActionDraft): string[] {
     case 'crypt-tree':
       return [draft.to];
     case 'put-file':
+      // A push to another host (rsync --mkpath) creates its own directory there.
+      return draft.transport === undefined ? [parentOf(draft.remote)] : [];
     case 'verify-hashes':
     case 'unpack':
     case 'git-push':

@@ -80,7 +80,8 @@ export interface Selection {
   readonly review?: true;
 }
 
-export type UnitKind = 'collect' | 'backup' | 'fetch' | 'restore';
+/** `metadata`: a pair's state file mirrored to its metadata_url, after the pair's unit. */
+export type UnitKind = 'collect' | 'backup' | 'metadata' | 'fetch' | 'restore';
 
 /** One point's run: locked, guarded against a stale plan, recorded, isolated from the others. */
 export interface PlanUnit {

@@ -47,6 +47,7 @@ export function restoreDrafts(
           : at !== undefined
             ? `the newest copy of ${cp.name} not after --at ${selection.at} (${when})`
             : `the most recent success of ${cp.name} (${when})`;
+    const mirrored = from?.metadata !== undefined && states.get(from.stateFile)?.mirror === 'read';
     const context = {
       recorded: from === undefined ? null : (states.get(from.stateFile)?.state.data ?? null),
       ...(at === undefined ? {} : { at }),
@@ -54,7 +55,10 @@ export function restoreDrafts(
     units.push(
       ...lowerRestore(cp, from, context).map((unit) => ({
         ...unit,
-        why: unit.kind === 'fetch' || from === undefined ? why : `restore the sources of ${cp.name}`,
+        why:
+          unit.kind === 'fetch' || from === undefined
+            ? `${why}${mirrored ? `, read from its state file mirrored at ${from?.metadata?.shown} (metadata_url): there is none here` : ''}`
+            : `restore the sources of ${cp.name}`,
       })),
     );
   }

@@ -13,6 +13,11 @@ export interface StateSnapshot {
   readonly sha256: string | null;
   readonly state: PointState;
   readonly problem?: StateProblem;
+  /**
+   * The file is missing here and this is what its `metadata_url` holds (`read`), or holds but
+   * could not be read (`unreadable`: the run must not replace that copy).
+   */
+  readonly mirror?: 'read' | 'unreadable';
 }
 
 export type StateSnapshots = ReadonlyMap<string, StateSnapshot>;

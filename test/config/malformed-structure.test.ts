@@ -344,12 +344,6 @@ describe('warnings', () => {
     ]);
   });
 
-  it('warns that metadata_url has no effect yet', () => {
-    expect(diagnose(mirror('remote_url=/b/{name}\nmetadata_url=file:///meta\n'))).toEqual([
-      "warning: option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version\n  at mirror.backup:4 [point]",
-    ]);
-  });
-
   it('warns that ssh_options has no effect on a local mirror', () => {
     expect(diagnose(mirror('remote_url=/b/{name}\nssh_options=-p 2222\n'))).toEqual([
       "warning: option 'ssh_options' has no effect: remote_url is a local path\n  at mirror.backup:4 [point]",

@@ -16,6 +16,8 @@ export interface FixtureSpec {
   readonly data?: Readonly<Record<string, string>>;
   readonly selection?: Partial<Selection>;
   readonly mode?: 'backup' | 'restore';
+  /** A restore on a rebuilt machine: the collect points ({root}/collect) are lost with the data. */
+  readonly rebuilt?: boolean;
   /** Bare git repositories created below {root} before the runs (the remotes of git backup points). */
   readonly gitRemotes?: readonly string[];
   /** Subversion repositories created below {root} before the runs (svnadmin create). */

@@ -154,6 +154,7 @@ describe.runIf(canRun).each(runnable)('parity of apply and the script on fixture
             .plan as Plan;
           expect((await applyInProcess(backup, env)).exitCode).toBe(0);
           rmSync(`${root}/data`, { recursive: true, force: true });
+          if (fixtureSpec(name).rebuilt === true) rmSync(`${root}/collect`, { recursive: true, force: true });
         }
         rmSync(a.log, { force: true });
         rmSync(b.log, { force: true });

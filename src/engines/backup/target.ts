@@ -3,7 +3,13 @@ import type { RcloneTransport, RsyncRemote, SshTransport } from '../../graph/act
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import type { BoundBackupPoint } from '../engine.js';
 import { isServiceScheme, parseServiceLocation } from '../service-url.js';
-import { checkSshLocation, sshLoginWords, warnSshOptionsUnused } from '../ssh-options.js';
+import {
+  checkSshLocation,
+  SSH_OPTION_NAMES,
+  type SshOptionNames,
+  sshLoginWords,
+  warnSshOptionsUnused,
+} from '../ssh-options.js';
 import { parseRemoteLocation } from '../url.js';
 import { checkServiceOptions, SERVICE_OPTIONS, serviceTransport } from './service-target.js';
 
@@ -48,18 +54,33 @@ export const TRANSPORT_OPTIONS: readonly OptionSpec[] = [
 const EXPECTED =
   '/path, file:///path, ssh://[user@]host[:port]/path, user@host:/path, http(s)://[user@]host[:port]/path (WebDAV), ftp(s)://[user@]host[:port]/path or s3://bucket/key';
 
-/** The target `remote_url` names, or undefined after an error at its line. */
-export function checkTarget(options: OptionValues, diagnostics: Diagnostics): TargetPlace | undefined {
-  const url = options.string('remote_url');
-  const origin = options.origin('remote_url');
+/** The option that names a target, and the options that hold ssh's key and words for it. */
+export interface TargetOptionNames extends SshOptionNames {
+  readonly url: string;
+  /** Whether WebDAV, FTP and S3 URLs are accepted (they need the point's secrets). */
+  readonly services: boolean;
+}
+
+const REMOTE_URL: TargetOptionNames = { url: 'remote_url', services: true, ...SSH_OPTION_NAMES };
+
+const FILE_OR_SSH = '/path, file:///path, ssh://[user@]host[:port]/path or user@host:/path';
+
+/** The target `remote_url` (or `names.url`) names, or undefined after an error at its line. */
+export function checkTarget(
+  options: OptionValues,
+  diagnostics: Diagnostics,
+  names: TargetOptionNames = REMOTE_URL,
+): TargetPlace | undefined {
+  const url = options.string(names.url);
+  const origin = options.origin(names.url);
   const location = parseRemoteLocation(url);
   switch (location.kind) {
     case 'unsupported': {
-      if (isServiceScheme(location.scheme)) {
+      if (names.services && isServiceScheme(location.scheme)) {
         const service = parseServiceLocation(url, location.scheme);
         if (service.kind === 'invalid') {
           diagnostics.error(
-            `bad value for option 'remote_url': '${url}'`,
+            `bad value for option '${names.url}': '${url}'`,
             origin,
             `expected ${service.expected}`,
           );
@@ -70,25 +91,25 @@ export function checkTarget(options: OptionValues, diagnostics: Diagnostics): Ta
         return diagnostics.errorCount > errors ? undefined : { kind: 'rclone', path: service.path };
       }
       diagnostics.error(
-        `remote_url '${url}': ${location.scheme}:// is not available in this version`,
+        `${names.url} '${url}': ${location.scheme}:// is not available in this version`,
         origin,
-        `use ${EXPECTED}`,
+        `use ${names.services ? EXPECTED : FILE_OR_SSH}`,
       );
       return undefined;
     }
     case 'invalid':
       diagnostics.error(
-        `bad value for option 'remote_url': '${url}'`,
+        `bad value for option '${names.url}': '${url}'`,
         origin,
         `expected ${location.expected}`,
       );
       return undefined;
     case 'local':
-      warnSshOptionsUnused('remote_url', options, diagnostics);
+      warnSshOptionsUnused(names.url, options, diagnostics, names);
       return { kind: 'local', path: location.path };
     case 'ssh': {
       const errors = diagnostics.errorCount;
-      checkSshLocation(location, 'remote_url', options, diagnostics);
+      checkSshLocation(location, names.url, options, diagnostics, names);
       if (diagnostics.errorCount > errors) return undefined;
       return { kind: 'ssh', path: location.path };
     }
@@ -96,9 +117,14 @@ export function checkTarget(options: OptionValues, diagnostics: Diagnostics): Ta
 }
 
 /** The target of a pair's `remote_url`, which the engine's check accepted. */
-export function pointTarget(bp: BoundBackupPoint): Target {
-  const options = bp.options;
-  const url = options.string('remote_url');
+export const pointTarget = (bp: BoundBackupPoint): Target => targetOf(bp.options, REMOTE_URL, bp);
+
+/**
+ * The target of a `remote_url` (or `names.url`) that `checkTarget` accepted. WebDAV, FTP and S3
+ * targets need the pair `bp`, whose secrets they read.
+ */
+export function targetOf(options: OptionValues, names: TargetOptionNames, bp?: BoundBackupPoint): Target {
+  const url = options.string(names.url);
   const location = parseRemoteLocation(url);
   switch (location.kind) {
     case 'local':
@@ -107,19 +133,19 @@ export function pointTarget(bp: BoundBackupPoint): Target {
       return {
         kind: 'ssh',
         path: location.path,
-        transport: { kind: 'ssh', host: location.host, sshArgs: sshLoginWords(location, options) },
+        transport: { kind: 'ssh', host: location.host, sshArgs: sshLoginWords(location, options, names) },
       };
     case 'unsupported': {
       const service = isServiceScheme(location.scheme)
         ? parseServiceLocation(url, location.scheme)
         : undefined;
-      if (service === undefined || service.kind === 'invalid') break;
+      if (service === undefined || service.kind === 'invalid' || bp === undefined) break;
       return { kind: 'rclone', path: service.path, transport: serviceTransport(service, bp) };
     }
     case 'invalid':
       break;
   }
-  throw new Error('remote_url was not validated');
+  throw new Error(`${names.url} was not validated`);
 }
 
 /** How summaries name a target: `/path`, `host:/path`, `https://host/path`, `s3://bucket/key`. */
