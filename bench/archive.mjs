@@ -81,7 +81,7 @@ try {
     gzip.push(polyarchiv('gzip'));
     if (parallel) pigz.push(polyarchiv('pigz'));
   }
-  const archived = statSync(join(root, 'archives/collect.tar.gz')).size;
+  const archived = statSync(join(root, 'archives/site.tar.gz')).size;
   console.log(
     `tar -czf by hand: ${median(hand).toFixed(3)} s (${(archived / 2 ** 20).toFixed(0)} MiB archive)`,
   );

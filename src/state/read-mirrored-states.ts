@@ -26,31 +26,27 @@ export function readMirroredStates(
   const read = new Map<string, StateSnapshot>();
   for (const pair of pairs) {
     const local = states.get(pair.stateFile);
-    if (pair.metadata === undefined || (local !== undefined && local.sha256 !== null) || local?.problem)
+    // Only a file that is not here at all: one that is here, even corrupt, is this machine's.
+    if (pair.metadata === undefined || local === undefined || local.sha256 !== null || local.problem)
       continue;
     const mirrored = readMirror(pair.metadata, tools);
-    const where = `the state of backup point ${pair.name} for ${pair.collectPoint} at ${pair.metadata.shown} (metadata_url)`;
     if (mirrored.kind === 'absent') continue;
-    if (mirrored.kind === 'failed') {
-      diagnostics.warning(
-        `cannot read ${where}: ${mirrored.reason}`,
-        pair.metadata.origin,
-        'the point is treated as never run, and its state is not mirrored by this run',
-      );
-      read.set(pair.stateFile, { sha256: null, state: local?.state ?? EMPTY_STATE, mirror: 'unreadable' });
+    const problem =
+      mirrored.kind === 'failed'
+        ? `cannot read ${pair.metadata.shown}: ${mirrored.reason}`
+        : mirrored.snapshot.problem === undefined
+          ? undefined
+          : stateProblemText(pair.metadata.shown, mirrored.snapshot.problem);
+    if (problem === undefined && mirrored.kind === 'read') {
+      read.set(pair.stateFile, { sha256: null, state: mirrored.snapshot.state, mirror: 'read' });
       continue;
     }
-    const { snapshot } = mirrored;
-    if (snapshot.problem !== undefined) {
-      diagnostics.warning(
-        `cannot use ${where}: ${stateProblemText(pair.metadata.shown, snapshot.problem)}`,
-        pair.metadata.origin,
-        'the point is treated as never run, and its state is not mirrored by this run',
-      );
-      read.set(pair.stateFile, { sha256: null, state: snapshot.state, mirror: 'unreadable' });
-      continue;
-    }
-    read.set(pair.stateFile, { sha256: null, state: snapshot.state, mirror: 'read' });
+    diagnostics.warning(
+      `the state of backup point ${pair.name} for ${pair.collectPoint} mirrored at metadata_url cannot be used: ${problem}`,
+      pair.metadata.origin,
+      'the point is treated as never run, and this run leaves that copy as it is',
+    );
+    read.set(pair.stateFile, { sha256: null, state: EMPTY_STATE, mirror: 'unreadable' });
   }
   return read;
 }

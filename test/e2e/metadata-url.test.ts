@@ -149,7 +149,7 @@ describe.runIf(canRun)('metadata_url: state files mirrored elsewhere, read back 
     const backup = runCli(['backup', ...args]);
     expect(backup.code).toBe(1);
     expect(backup.stderr).toContain(
-      `cannot use the state of backup point mirror for site at ${box.path('meta/site.json')} (metadata_url)`,
+      `the state of backup point mirror for site mirrored at metadata_url cannot be used: state file ${box.path('meta/site.json')} is corrupt (not valid JSON)`,
     );
     expect(backup.stderr).toMatch(/mirror\.backup:4 \[point\]/);
     expect(readFileSync(box.path('meta/site.json'), 'utf8')).toBe('{"last_state_valid": tru');
