@@ -32,6 +32,97 @@ shopt -s inherit_errexit
 umask 077
 export LC_ALL=C
 
+# --log-file FILE: FILE is truncated, then receives everything the script prints, standard output
+# and standard error, which still reach where they went; each line in FILE starts with the local
+# time it was written. tee passes the output on as it comes (a question without a newline
+# included), polyarchiv_log_lines stamps it into FILE; none of them stops on a signal, so that an
+# interrupted run's last lines still reach FILE. polyarchiv_log_close waits for them at the end.
+declare -a polyarchiv_log_pids=()
+polyarchiv_log_fd=''
+polyarchiv_log_stdout=''
+polyarchiv_log_stderr=''
+
+# A copy's status would only tell that the output is gone: the run's own is what counts.
+# shellcheck disable=SC2310,SC2312
+polyarchiv_log_file() {
+  local file=$1
+  if ! { : > "${file}"; } 2> /dev/null; then
+    printf 'polyarchiv: --log-file %s: cannot write to it\n' "${file}" >&2
+    return 2
+  fi
+  exec {polyarchiv_log_stdout}>&1 {polyarchiv_log_stderr}>&2 \
+    {polyarchiv_log_fd}> >(polyarchiv_log_lines >> "${file}" || true)
+  polyarchiv_log_pids+=("$!")
+  exec 1> >(polyarchiv_log_tee || true)
+  polyarchiv_log_pids+=("$!")
+  exec 2> >(polyarchiv_log_tee >&"${polyarchiv_log_stderr}" || true)
+  polyarchiv_log_pids+=("$!")
+}
+
+# Passes its input on, and copies it to the stamping of the log file.
+polyarchiv_log_tee() {
+  trap '' INT TERM
+  tee -- "/dev/fd/${polyarchiv_log_fd}"
+}
+
+# Each line of the input with the local time before it (2026-11-30T03:00:05+01:00); a last line
+# without a newline stays without.
+polyarchiv_log_lines() {
+  local line stamp rc
+  trap '' INT TERM
+  while true; do
+    rc=0
+    IFS= read -r line || rc=$?
+    if ((rc != 0)) && [[ -z ${line} ]]; then
+      return 0
+    fi
+    printf -v stamp '%(%Y-%m-%dT%H:%M:%S%z)T' -1
+    printf '%s:%s %s' "${stamp:0:-2}" "${stamp: -2}" "${line}"
+    if ((rc != 0)); then
+      return 0
+    fi
+    printf '\n'
+  done
+}
+
+# Ends the log: the output goes back where it went, and the copies into FILE are waited for.
+polyarchiv_log_close() {
+  if ((${#polyarchiv_log_pids[@]} > 0)); then
+    exec 1>&"${polyarchiv_log_stdout}" 2>&"${polyarchiv_log_stderr}"
+    exec {polyarchiv_log_fd}>&- {polyarchiv_log_stdout}>&- {polyarchiv_log_stderr}>&-
+    wait "${polyarchiv_log_pids[@]}" || true
+    polyarchiv_log_pids=()
+    polyarchiv_log_fd=''
+  fi
+}
+
+# --log-file FILE or --log-file=FILE among the script's arguments: the log starts before anything
+# else is printed; polyarchiv_parse_args then passes over it.
+polyarchiv_log_from_args() {
+  local file='' given=0
+  while (($# > 0)); do
+    case $1 in
+      --log-file=*) file=${1#--log-file=} given=1 ;;
+      --log-file)
+        if (($# < 2)); then
+          printf 'polyarchiv: --log-file expects a file\n' >&2
+          exit 2
+        fi
+        file=$2 given=1
+        shift
+        ;;
+      *) ;;
+    esac
+    shift
+  done
+  if ((given == 1)); then
+    trap 'polyarchiv_log_close' EXIT
+    # shellcheck disable=SC2310 # its status is read here
+    polyarchiv_log_file "${file}" || exit 2
+  fi
+}
+polyarchiv_log_from_args "$@"
+
 # Without a private work directory every unit fails, each with its own state record.
 polyarchiv_work_error=''
 if ! polyarchiv_work=$(mktemp -d 2>&1); then
@@ -56,7 +147,7 @@ polyarchiv_unit_name=''
 polyarchiv_replaces_live_data=0
 polyarchiv_yes=0
 polyarchiv_asks=0
-polyarchiv_arguments='--jobs N and -q'
+polyarchiv_arguments='--jobs N, -q and --log-file FILE'
 polyarchiv_signal=''
 polyarchiv_unit_file=''
 polyarchiv_unit_lock=''
@@ -68,6 +159,10 @@ polyarchiv_cause=''
 polyarchiv_cleanup() {
   if [[ -n ${polyarchiv_work} ]]; then
     rm -rf -- "${polyarchiv_work}"
+  fi
+  # Last, so that the log file receives everything before it.
+  if [[ -n ${polyarchiv_log_fd:-} ]]; then
+    polyarchiv_log_close
   fi
 }
 
@@ -292,26 +387,39 @@ polyarchiv_dir_swap() {
   rm -rf -- "${previous}"
 }
 
-# Writes a private file (mode 0600) in the work directory from `text VALUE` and
-# `secret ESCAPE VALUE` pairs; ESCAPE lists the characters to precede with a backslash.
+# Writes a private file (mode 0600) in the work directory from `text VALUE`,
+# `secret ESCAPE VALUE` and `file ESCAPE NEWLINE NAME` parts: ESCAPE lists the characters to
+# precede with a backslash; a file part is the text of the work file NAME without its final
+# newlines, each of its line breaks replaced by NEWLINE.
 polyarchiv_private_file() {
   local work_file=$1 owner=$2
   shift 2
   local -a parts=("$@")
-  local file=${polyarchiv_work}/${work_file} content='' value escape c i n=0
+  local file=${polyarchiv_work}/${work_file} content='' value escape newline='' c i n=0 width
   while ((n < ${#parts[@]})); do
-    if [[ ${parts[n]} == text ]]; then
-      content+=${parts[n + 1]}
-      n=$((n + 2))
-    else
-      escape=${parts[n + 1]} value=${parts[n + 2]}
-      for ((i = 0; i < ${#escape}; i++)); do
-        c=${escape:i:1}
-        value=${value//"${c}"/"\\${c}"}
-      done
-      content+=${value}
-      n=$((n + 3))
+    case ${parts[n]} in
+      text)
+        content+=${parts[n + 1]}
+        n=$((n + 2))
+        continue
+        ;;
+      secret) escape=${parts[n + 1]} value=${parts[n + 2]} width=3 ;;
+      *)
+        escape=${parts[n + 1]} newline=${parts[n + 2]} width=4
+        value=$(<"${polyarchiv_work}/${parts[n + 3]}")
+        ;;
+    esac
+    for ((i = 0; i < ${#escape}; i++)); do
+      c=${escape:i:1}
+      value=${value//"${c}"/"\\${c}"}
+    done
+    if ((width == 4)); then
+      value=${value//$'\r\n'/$'\n'}
+      value=${value//$'\r'/$'\n'}
+      value=${value//$'\n'/"${newline}"}
     fi
+    content+=${value}
+    n=$((n + width))
   done
   printf '%s' "${content}" > "${file}"
   if [[ -n ${owner} ]]; then
@@ -363,6 +471,9 @@ polyarchiv_parse_args() {
       --jobs=*) polyarchiv_jobs=${1#--jobs=} ;;
       -q | --quiet) polyarchiv_quiet=true ;;
       -y | --yes) polyarchiv_yes=1 ;;
+      # Started by polyarchiv_log_from_args, before anything was printed.
+      --log-file=*) ;;
+      --log-file) shift ;;
       --jobs)
         if (($# < 2)); then
           polyarchiv_say "--jobs expects a whole number from 1 to 9999"
@@ -629,11 +740,16 @@ polyarchiv_finish() {
 
 # Reads what a copy would receive or received into polyarchiv_stats (REGULAR_FILES BYTES ENTRIES):
 # from the --stats of an rsync run (ENTRIES: every entry, the top directory being one), else from
-# an archive's `tar -tv` listing (regular files and hard links, the bytes of the regular ones,
-# ENTRIES 0); zeros when there are none (a directory or an archive that does not exist yet).
+# an `rclone size --json` (ENTRIES: its files), else from an archive's `tar -tv` listing (regular
+# files and hard links, the bytes of the regular ones, ENTRIES 0); zeros when there are none (a
+# directory or an archive that does not exist yet).
 polyarchiv_copy_stats() {
   local line stats=no
   polyarchiv_stats=(0 0 0)
+  if [[ $1 =~ \{\"count\":([0-9]+),\"bytes\":([0-9]+) ]]; then
+    polyarchiv_stats=("${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[1]}")
+    return 0
+  fi
   if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
     polyarchiv_stats[2]=${BASH_REMATCH[1]} stats=yes
   fi
