@@ -91,7 +91,7 @@ export function checkSshLocation(
     diagnostics.warning(
       `the password in ${name} is ignored`,
       origin,
-      'ssh logs in with private_key (or an agent)',
+      `ssh logs in with ${names.privateKey} (or an agent)`,
     );
   }
   if (location.path === '/') {

@@ -14,7 +14,7 @@ describe('a password inside a URL', () => {
       'data/a.txt': 'a\n',
       'config/site.collect': SITE,
       'config/dav.backup': `[point]\nengine = synchronize\nremote_url = http://alice:${PASSWORDS[0]}@host.example/dav/{name}\n`,
-      'config/ftp.backup': `[point]\nengine = archive\nremote_url = ftp://bob:${PASSWORDS[1]}@host.example/x/{name}.tar.gz\nmetadata_url = https://carol:${PASSWORDS[2]}@host.example/meta\n`,
+      'config/ftp.backup': `[point]\nengine = archive\nremote_url = ftp://bob:${PASSWORDS[1]}@host.example/x/{name}.tar.gz\nmetadata_url = ssh://carol:${PASSWORDS[2]}@host.example/meta/\n`,
     });
   });
   afterEach(() => box.remove());
@@ -44,6 +44,7 @@ describe('a password inside a URL', () => {
     const show = runs[1];
     expect(show?.stdout).toContain('remote_url = http://alice:***@host.example/dav/{name}');
     expect(show?.stdout).toContain('remote_url = ftp://bob:***@host.example/x/{name}.tar.gz');
+    expect(show?.stdout).toContain('metadata_url = ssh://carol:***@host.example/meta/');
   });
 
   it('is hidden by config --show, which prints a valid configuration', async () => {

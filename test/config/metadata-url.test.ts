@@ -70,6 +70,11 @@ describe('metadata_url', () => {
     ).toEqual([
       "error: metadata_url 'https://carol:***@host/meta/': https:// is not available in this version (use /path, file:///path, ssh://[user@]host[:port]/path or user@host:/path)\n  at mirror.backup:4 [point]",
     ]);
+    expect(diagnose(mirror('remote_url=/b/{name}\nmetadata_url=ssh://carol:secret-pw@host/meta/\n'))).toEqual(
+      [
+        'warning: the password in metadata_url is ignored (ssh logs in with metadata_private_key (or an agent))\n  at mirror.backup:4 [point]',
+      ],
+    );
     expect(diagnose(mirror('remote_url=/b/{name}\nmetadata_url=file://host/meta\n'))).toEqual([
       "error: bad value for option 'metadata_url': 'file://host/meta' (expected file:///absolute/path (three slashes: no host part))\n  at mirror.backup:4 [point]",
     ]);
