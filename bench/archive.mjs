@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
 const files = Number(process.argv[2] ?? 10_000);
 const size = Number(process.argv[3] ?? 20_000);
 const rounds = Number(process.argv[4] ?? 3);

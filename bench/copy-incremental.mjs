@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 import { buildCommands, holdingDir, rsyncArgv } from '../dist/graph/build-commands.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
 const files = Number(process.argv[2] ?? 10_000);
 const size = Number(process.argv[3] ?? 20_000);
 const rounds = Number(process.argv[4] ?? 5);

@@ -7,7 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
 const FILES = Number(process.env.FILES ?? 4000);
 const KIB = Number(process.env.KIB ?? 16);
 const RUNS = Number(process.env.RUNS ?? 3);

@@ -4,15 +4,16 @@
 // - a run where nothing is due (`apply` right after a successful one), which must stay close to
 //   the start-up of node itself.
 // Figures: the fastest of RUNS runs, as wall-clock and as CPU time (user + system, which a busy
-// machine disturbs far less), and the largest resident set size seen. The runs of the cases
-// alternate, so that a change of load on the machine touches them alike.
+// machine disturbs far less), the median CPU time, and the largest resident set size seen. The
+// runs of the cases alternate, so that a change of load on the machine touches them alike; with
+// BENCH_BEFORE=path/to/another/build's/main.js, that build's runs alternate with them too.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../dist/bin/main.js', import.meta.url).pathname;
 const USAGE = new URL('./resource-usage.cjs', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'polyarchiv-bench-'));
 
@@ -79,13 +80,22 @@ try {
   const large = largeConfig();
   const done = doneConfig();
   const now = noon();
+  const runs = (cli, label) => [
+    [`plan 1,000 points, text${label}`, [cli, 'plan', '-C', large, '--now', now, '--format', 'text']],
+    [`plan 1,000 points, script${label}`, [cli, 'plan', '-C', large, '--now', now]],
+    [
+      `apply, nothing due${label}`,
+      [cli, 'apply', '-C', done, '--now', now],
+      'not run: collect point site: not due',
+    ],
+  ];
+  const before = process.env.BENCH_BEFORE;
   const cases = [
     ['node -e 0', ['-e', '0']],
-    ['plan 1,000 points, text', [CLI, 'plan', '-C', large, '--now', now, '--format', 'text']],
-    ['plan 1,000 points, script', [CLI, 'plan', '-C', large, '--now', now]],
-    ['apply, nothing due', [CLI, 'apply', '-C', done, '--now', now], 'not run: collect point site: not due'],
+    ...runs(CLI, ''),
+    ...(before === undefined ? [] : runs(before, ' (before)')),
   ];
-  const results = cases.map(([name]) => ({ name, wall: Infinity, cpu: Infinity, rss: 0 }));
+  const results = cases.map(([name]) => ({ name, wall: Infinity, cpu: Infinity, rss: 0, cpus: [] }));
   for (let i = 0; i < RUNS; i++)
     cases.forEach((c, k) => {
       const r = runOnce(c);
@@ -93,21 +103,27 @@ try {
       best.wall = Math.min(best.wall, r.wall);
       best.cpu = Math.min(best.cpu, r.cpu);
       best.rss = Math.max(best.rss, r.rss);
+      best.cpus.push(r.cpu);
     });
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const [base] = results;
   const f = (n, width) => n.toFixed(3).padStart(width);
-  console.log(`runs each: ${RUNS} (fastest shown)`);
-  console.log('run                        | wall s | CPU s | CPU s above node -e 0 | max RSS MiB');
+  console.log(
+    `runs each: ${RUNS} (fastest shown, and the median CPU time)${before === undefined ? '' : `; before: ${before}`}`,
+  );
+  console.log(
+    `${'run'.padEnd(35)} | wall s | CPU s | CPU s above node -e 0 | median CPU s above | max RSS MiB`,
+  );
   for (const r of results)
     console.log(
-      `${r.name.padEnd(26)} | ${f(r.wall, 6)} | ${f(r.cpu, 5)} | ${f(r.cpu - base.cpu, 21)} | ${r.rss.toFixed(0).padStart(11)}`,
+      `${r.name.padEnd(35)} | ${f(r.wall, 6)} | ${f(r.cpu, 5)} | ${f(r.cpu - base.cpu, 21)} | ${f(median(r.cpus) - median(base.cpus), 18)} | ${r.rss.toFixed(0).padStart(11)}`,
     );
   const goals = {
     'plan 1,000 points, text': 'goal: within 0.25 s of node -e 0, under 100 MiB',
     'plan 1,000 points, script': 'goal: within 0.25 s of node -e 0, under 100 MiB',
     'apply, nothing due': 'goal: within 0.075 s of node -e 0',
   };
-  for (const r of results.slice(1))
+  for (const r of results.slice(1, 4))
     console.log(
       `ratio: ${r.name} / node -e 0 = ${(r.cpu / base.cpu).toFixed(2)}x CPU (+${(r.cpu - base.cpu).toFixed(3)} s CPU, +${(r.wall - base.wall).toFixed(3)} s wall, ${r.rss.toFixed(0)} MiB; ${goals[r.name]})`,
     );

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/system-deps.sh runtime
 root=$(mktemp -d "${TMPDIR:-/tmp}/polyarchiv-example.XXXXXX")
 data=${PWD}/examples/quickstart/data
-node dist/cli/main.js backup -C examples/quickstart --set "root=${root}" --set "data=${data}"
+node dist/bin/main.js backup -C examples/quickstart --set "root=${root}" --set "data=${data}"
 echo
 echo "Backed up ${data}"
 echo "  collect point: ${root}/collect/site/backups"
@@ -15,4 +15,4 @@ echo "  state:         ${root}/collect/site/metadata/collect_point/site.json"
 echo
 find "${root}/mirror" -type f | sort
 echo
-echo "Review the same run as a script: node dist/cli/main.js plan -C examples/quickstart --set root=${root} --set data=${data}"
+echo "Review the same run as a script: node dist/bin/main.js plan -C examples/quickstart --set root=${root} --set data=${data}"

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { type ConfigInput, loadConfigDir } from './config/load.js';
 import {
@@ -9,15 +8,12 @@ import {
 } from './config/resolve.js';
 import { Diagnostics } from './diag/diagnostic.js';
 import { secretValues } from './engines/secrets.js';
+import { VERSION } from './install/paths.js';
 import type { HostFacts } from './options/variables.js';
 import { buildPlan } from './planner/build-plan.js';
 import type { Plan, Selection } from './planner/plan.js';
 import { readMirroredStates } from './state/read-mirrored-states.js';
 import { readStates, type StateSnapshots } from './state/read-states.js';
-
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 export interface PipelineRequest {
   readonly configDir: string;

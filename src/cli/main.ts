@@ -58,4 +58,4 @@ function internalError(error: unknown): number {
 
 for (const event of ['uncaughtException', 'unhandledRejection'] as const)
   process.on(event, (error: unknown) => process.exit(internalError(error)));
-await main();
+void main();

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { shellWord } from '../backends/bash/quote.js';
 import { executePlan } from '../backends/execute/execute.js';
+import { configChanged, configChangedWarning } from '../backends/execute/primitives.js';
 import { checkHost } from '../config/check-host.js';
 import { UsageError } from '../diag/diagnostic.js';
 import { makePlan, planSecrets, REVIEW_USERNAME } from '../pipeline.js';
@@ -248,7 +249,6 @@ async function readSavedPlan(file: string): Promise<Plan> {
       `plan ${file} has format ${plan.formatVersion}, this polyarchiv reads format ${PLAN_FORMAT_VERSION}: run polyarchiv plan again`,
     );
   }
-  const { configChanged, configChangedWarning } = await import('../backends/execute/primitives.js');
   if (configChanged(plan.configDir, plan.inputs)) say(configChangedWarning(plan.configDir));
   return plan;
 }

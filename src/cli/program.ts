@@ -1,4 +1,4 @@
-import { VERSION } from '../pipeline.js';
+import { VERSION } from '../install/paths.js';
 import { Command, Option } from './commander.js';
 import {
   type CommonFlags,

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
+import { TEMPLATES_DIR } from '../../install/paths.js';
 import type { Plan } from '../../planner/plan.js';
 import { helperPartialsView, scriptView, unitView } from './view-model.js';
 
-const TEMPLATES = new URL('../../../templates/', import.meta.url);
 const OPTIONS = { noEscape: true, strict: true } as const;
 
 interface Templates {
@@ -20,12 +20,12 @@ let engine: Templates | undefined;
 function templates(): Templates {
   if (engine !== undefined) return engine;
   const handlebars = Handlebars.create();
-  for (const name of readdirSync(new URL('partials/', TEMPLATES))) {
-    const partial = readFileSync(new URL(`partials/${name}`, TEMPLATES), 'utf8');
+  for (const name of readdirSync(new URL('partials/', TEMPLATES_DIR))) {
+    const partial = readFileSync(new URL(`partials/${name}`, TEMPLATES_DIR), 'utf8');
     handlebars.registerPartial(name.replace(/\.hbs$/, ''), partial);
   }
   const compile = (name: string) =>
-    handlebars.compile(readFileSync(new URL(name, TEMPLATES), 'utf8'), OPTIONS);
+    handlebars.compile(readFileSync(new URL(name, TEMPLATES_DIR), 'utf8'), OPTIONS);
   engine = { head: compile('script.sh.hbs'), unit: compile('unit.sh.hbs'), main: compile('main.sh.hbs') };
   return engine;
 }
@@ -35,7 +35,7 @@ function templates(): Templates {
  * their argument lines and statuses from the contracts, like in a script. The twin tests run it.
  */
 export function renderHelperFile(name: string): string {
-  const text = readFileSync(new URL(`partials/${name}`, TEMPLATES), 'utf8');
+  const text = readFileSync(new URL(`partials/${name}`, TEMPLATES_DIR), 'utf8');
   return Handlebars.create().compile(text, OPTIONS)(helperPartialsView());
 }
 
