@@ -34,6 +34,7 @@ declare -A package_of=(
   [/usr/bin/python3]=python3
   [/usr/lib/python3/dist-packages/requests]=python3-requests
   [/usr/lib/python3/dist-packages/pyftpdlib]=python3-pyftpdlib
+  [/usr/lib/python3/dist-packages/OpenSSL]=python3-openssl
   [faketime]=faketime
   [strace]=strace
   [tar]=tar
@@ -61,7 +62,7 @@ declare -A package_of=(
 runtime_tools=(rsync flock sha256sum sync)
 # The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd, lighttpd
 # (git's smart HTTP through git http-backend; WebDAV through mod_webdav), an FTP server
-# (pyftpdlib); curl asks the GitLab stand-in; it
+# (pyftpdlib, with pyOpenSSL for FTPS); curl asks the GitLab stand-in; it
 # runs scripts under dash (the "needs bash" guard) and the original PolyArchiv (test/original), and
 # sets extended attributes and ACLs to check that copies keep them; it packs and restores archives
 # with every compressor, and the benchmark compares pigz with gzip. promtool validates the
@@ -74,7 +75,7 @@ runtime_tools=(rsync flock sha256sum sync)
 test_tools=("${runtime_tools[@]}" shellcheck git curl openssl ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
   mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
   /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests
-  /usr/lib/python3/dist-packages/pyftpdlib
+  /usr/lib/python3/dist-packages/pyftpdlib /usr/lib/python3/dist-packages/OpenSSL
   faketime strace mountpoint script tar gzip bzip2 xz zstd pigz lbzip2 promtool /usr/sbin/lighttpd
   /usr/lib/lighttpd/mod_webdav.so systemd-analyze restic rclone jq svn svnadmin svnlook svnserve gpg gpgconf
   /usr/lib/python3/dist-packages/aiosmtpd)

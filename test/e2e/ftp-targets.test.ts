@@ -1,32 +1,66 @@
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { filesOf, type ServiceServer, serviceTargetTests } from '../helpers/service-suite.js';
 import { REMOTE_DIR } from '../helpers/service-targets.js';
+import { unverifiedServerTests } from '../helpers/tls-suite.js';
 import { haveTools } from '../helpers/tools.js';
 import { type FtpServer, haveFtp, startFtp } from '../servers/ftp.js';
 
-const canRun = haveFtp() && haveTools('flock', 'bash', 'sha256sum', 'tar', 'gzip', 'zstd');
+const tools = haveTools('flock', 'bash', 'sha256sum', 'tar', 'gzip', 'zstd');
 
-describe.runIf(canRun)('backup points on an FTP server (pyftpdlib, rclone)', () => {
+/** The shared tests' view of `ftp`, with `lines` after every remote_url (FTPS: its ca_cert). */
+function serviceOf(ftp: FtpServer, lines: readonly string[]): ServiceServer {
+  const scheme = ftp.baseUrl.slice(0, ftp.baseUrl.indexOf(':'));
+  return {
+    password: ftp.password,
+    refused: /530 Authentication failed/,
+    lines,
+    url: (path) => `${ftp.baseUrl}/${encodeURI(REMOTE_DIR)}/${path}`,
+    plainLines: (path, secret = ftp.password) => [
+      `remote_url = ${scheme}://${ftp.user}@127.0.0.1:${ftp.port}/${encodeURI(REMOTE_DIR)}/${path}`,
+      `password = ${secret}`,
+      ...lines,
+    ],
+    ...filesOf(ftp.root),
+    stop: () => ftp.stop(),
+    start: () => ftp.start(),
+  };
+}
+
+describe.runIf(haveFtp() && tools)('backup points on an FTP server (pyftpdlib, rclone)', () => {
   let ftp: FtpServer;
   let service: ServiceServer;
   beforeAll(async () => {
     ftp = await startFtp();
-    service = {
-      password: ftp.password,
-      refused: /530 Authentication failed/,
-      lines: [],
-      url: (path) => `${ftp.baseUrl}/${encodeURI(REMOTE_DIR)}/${path}`,
-      plainLines: (path, secret = ftp.password) => [
-        `remote_url = ftp://${ftp.user}@127.0.0.1:${ftp.port}/${encodeURI(REMOTE_DIR)}/${path}`,
-        `password = ${secret}`,
-      ],
-      ...filesOf(ftp.root),
-      stop: () => ftp.stop(),
-      start: () => ftp.start(),
-    };
+    service = serviceOf(ftp, []);
   });
   afterAll(async () => {
     await ftp?.destroy();
   });
   serviceTargetTests(() => service, 'ftp');
 });
+
+describe.runIf(haveFtp({ tls: true }) && tools)(
+  'backup points on an FTPS server (explicit TLS, ca_cert)',
+  () => {
+    let ftp: FtpServer;
+    let service: ServiceServer;
+    beforeAll(async () => {
+      ftp = await startFtp({ tls: true });
+      service = serviceOf(ftp, [`ca_cert = ${ftp.certificate}`]);
+    });
+    afterAll(async () => {
+      await ftp?.destroy();
+    });
+    // Every transfer, rename and deletion verifies the server with the CA bundle of ca_cert.
+    serviceTargetTests(() => service, 'ftps', { kills: false });
+    unverifiedServerTests(
+      () => ({
+        url: (path) => `${ftp.baseUrl}/tls/${path}`,
+        stored: (path) => `${ftp.root}/tls/${path}`,
+        clear: () => rmSync(`${ftp.root}/tls`, { recursive: true, force: true }),
+      }),
+      'ftps-unverified',
+    );
+  },
+);

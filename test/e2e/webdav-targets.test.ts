@@ -5,6 +5,7 @@ import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { filesOf, type ServiceServer, serviceTargetTests } from '../helpers/service-suite.js';
 import { configureOffsite, REMOTE_DIR, runAs } from '../helpers/service-targets.js';
+import { unverifiedServerTests } from '../helpers/tls-suite.js';
 import { haveTools } from '../helpers/tools.js';
 import { archiveTree, fileContents, snapshotTree } from '../helpers/tree.js';
 import { haveWebdav, startWebdav, type WebdavServer } from '../servers/webdav.js';
@@ -71,16 +72,14 @@ describe.runIf(canRun)('backup points on a WebDAV server over https: ca_cert', (
       expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
     }, 120_000);
 
-  it('refuses a server it cannot verify, and skips verification with ca_cert = any', () => {
-    const refused = runCli(['backup', ...configure([])]);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/certificate/);
-    expect(refused.stderr).toMatch(/offsite\.backup:3 \[point\]/);
-    expect(existsSync(`${dav.root}/tls/site.tar.gz`)).toBe(false);
-    const anyServer = runCli(['backup', ...configure(['ca_cert = any'])]);
-    expect(anyServer.code, anyServer.stderr).toBe(0);
-    expect(existsSync(`${dav.root}/tls/site.tar.gz`)).toBe(true);
-  }, 120_000);
+  unverifiedServerTests(
+    () => ({
+      url: (path) => `${dav.baseUrl}/tls/${path}`,
+      stored: (path) => `${dav.root}/tls/${path}`,
+      clear: () => rmSync(`${dav.root}/tls`, { recursive: true, force: true }),
+    }),
+    'webdav-tls',
+  );
 });
 
 describe('WebDAV, FTP and S3 targets: configuration errors at their line, exit 2, nothing written', () => {

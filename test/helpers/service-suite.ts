@@ -59,8 +59,16 @@ export function filesOf(
   };
 }
 
-/** The tests every transport through rclone passes: round trips, parity, secrets, failures, kills. */
-export function serviceTargetTests(service: () => ServiceServer, prefix: string): void {
+/**
+ * The tests every transport through rclone passes: round trips, parity, secrets, failures, kills.
+ * `kills: false` leaves out the kill tests, for a variant of a transport (FTPS beside FTP) whose
+ * uploads and renames are the same commands.
+ */
+export function serviceTargetTests(
+  service: () => ServiceServer,
+  prefix: string,
+  options: { readonly kills?: boolean } = {},
+): void {
   let box: Sandbox;
   beforeEach(() => {
     box = makeSandbox(`polyarchiv-${prefix}-`);
@@ -236,6 +244,7 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
     expect(partials(service().list())).toEqual([]);
   }, 240_000);
 
+  if (options.kills === false) return;
   for (const how of ['apply', 'script'] as const) {
     it(`keeps the previous archive whole when an upload is killed, and the next run replaces the partial (${how})`, async () => {
       const args = configure(['engine = archive', `remote_url = ${url('{name}.tar.gz')}`]);

@@ -1,5 +1,6 @@
 """An FTP server for the tests: pyftpdlib serving ROOT on 127.0.0.1:PORT to USER, whose password
-is read from standard input (never from argv)."""
+is read from standard input (never from argv). With CERTIFICATE and KEY, explicit FTPS: the
+client must send AUTH TLS before logging in, and protect the data connections (PROT P)."""
 import sys
 
 from pyftpdlib.authorizers import DummyAuthorizer
@@ -7,7 +8,7 @@ from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.servers import FTPServer
 
 
-class Handler(FTPHandler):
+class MlsdOfMissingDirectory:
     # pyftpdlib answers MLSD of a missing directory with 501, where vsftpd, proftpd and
     # pure-ftpd answer 550, which is what clients (rclone) read as "not found".
     def ftp_MLSD(self, path):
@@ -17,13 +18,33 @@ class Handler(FTPHandler):
         return super().ftp_MLSD(path)
 
 
+def handler_class(tls_files):
+    if not tls_files:
+        return type('Handler', (MlsdOfMissingDirectory, FTPHandler), {})
+    # Imported only for FTPS: it needs python3-openssl.
+    from pyftpdlib.handlers import TLS_FTPHandler
+
+    certificate, key = tls_files
+    return type(
+        'TlsHandler',
+        (MlsdOfMissingDirectory, TLS_FTPHandler),
+        {
+            'certfile': certificate,
+            'keyfile': key,
+            'tls_control_required': True,
+            'tls_data_required': True,
+        },
+    )
+
+
 def main():
     root, port, user = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     password = sys.stdin.readline().rstrip('\n')
     authorizer = DummyAuthorizer()
     authorizer.add_user(user, password, root, perm='elradfmwMT')
-    Handler.authorizer = authorizer
-    FTPServer(('127.0.0.1', port), Handler).serve_forever()
+    handler = handler_class(sys.argv[4:6])
+    handler.authorizer = authorizer
+    FTPServer(('127.0.0.1', port), handler).serve_forever()
 
 
 main()

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { HTTP_PASSWORD, LIGHTTPD } from './git-http.js';
 import { freePort } from './postgresql.js';
 import { restartable } from './restartable.js';
 import { serverLog } from './sshd.js';
+import { makeTestCa } from './test-ca.js';
 
 /** Debian's lighttpd-mod-webdav installs the module here. */
 const MOD_WEBDAV = '/usr/lib/lighttpd/mod_webdav.so';
@@ -32,7 +33,7 @@ export interface WebdavServer {
   readonly password: string;
   /** `http(s)://USER:PASSWORD@127.0.0.1:PORT` with the password %-encoded, without a final slash. */
   readonly baseUrl: string;
-  /** The server's self-signed certificate (https only). */
+  /** The CA bundle that verifies the server (https only): the suite's own CA. */
   readonly certificate: string;
   log(): string;
   stop(): Promise<void>;
@@ -41,37 +42,18 @@ export interface WebdavServer {
 }
 
 /**
- * `tls`: https with a self-signed certificate for 127.0.0.1 (`certificate`, which is also the CA a
- * client must trust), through lighttpd's mod_openssl.
+ * `tls`: https with a certificate for 127.0.0.1 issued by the suite's own CA (`certificate`), through
+ * lighttpd's mod_openssl.
  */
 export async function startWebdav(options: { readonly tls?: boolean } = {}): Promise<WebdavServer> {
   const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-webdav-'));
   const port = await freePort();
   const root = join(dir, 'root');
   mkdirSync(root);
-  const certificate = join(dir, 'certificate.pem');
-  const key = join(dir, 'key.pem');
-  if (options.tls === true) {
-    const made = spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        certificate,
-        '-days',
-        '2',
-      ].concat(['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']),
-      { encoding: 'utf8' },
-    );
-    if (made.status !== 0) throw new Error(`openssl req: ${made.stderr}`);
-  }
-  const scheme = options.tls === true ? 'https' : 'http';
+  // The CA's certificate is the bundle a client verifies the server with.
+  const ca = options.tls === true ? makeTestCa(dir) : undefined;
+  const issued = ca?.server('server');
+  const scheme = issued === undefined ? 'http' : 'https';
   const user = 'backup';
   writeFileSync(join(dir, 'users'), `${user}:${HTTP_PASSWORD}\n`, { mode: 0o600 });
   const config = join(dir, 'lighttpd.conf');
@@ -82,10 +64,14 @@ export async function startWebdav(options: { readonly tls?: boolean } = {}): Pro
       `server.port = ${port}`,
       'server.bind = "127.0.0.1"',
       `server.errorlog = "${join(dir, 'error.log')}"`,
-      `server.modules = ("mod_auth", "mod_authn_file", "mod_webdav"${options.tls === true ? ', "mod_openssl"' : ''})`,
-      ...(options.tls === true
-        ? ['ssl.engine = "enable"', `ssl.pemfile = "${certificate}"`, `ssl.privkey = "${key}"`]
-        : []),
+      `server.modules = ("mod_auth", "mod_authn_file", "mod_webdav"${issued === undefined ? '' : ', "mod_openssl"'})`,
+      ...(issued === undefined
+        ? []
+        : [
+            'ssl.engine = "enable"',
+            `ssl.pemfile = "${issued.certificate}"`,
+            `ssl.privkey = "${issued.key}"`,
+          ]),
       'webdav.activate = "enable"',
       'webdav.is-readonly = "disable"',
       `webdav.sqlite-db-name = "${join(dir, 'locks.db')}"`,
@@ -106,7 +92,7 @@ export async function startWebdav(options: { readonly tls?: boolean } = {}): Pro
     user,
     password: HTTP_PASSWORD,
     baseUrl: `${scheme}://${user}:${encodeURIComponent(HTTP_PASSWORD)}@127.0.0.1:${port}`,
-    certificate,
+    certificate: ca?.ca ?? '',
     log,
     // -D: the test owns the process.
     ...restartable(dir, port, output.fd, log, () =>

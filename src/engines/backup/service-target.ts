@@ -104,6 +104,12 @@ export function serviceTransport(location: ServiceLocation, bp: BoundBackupPoint
     env.RCLONE_FTP_USER = { literal: location.user ?? 'anonymous' };
     if (location.scheme === 'ftps') env.RCLONE_FTP_EXPLICIT_TLS = { literal: 'true' };
     if (caCert === 'any') env.RCLONE_FTP_NO_CHECK_CERTIFICATE = { literal: 'true' };
+    else if (caCert !== undefined) {
+      // rclone's FTP backend ignores --ca-cert: its TLS verifies with the system's roots, which
+      // Go reads from SSL_CERT_FILE, and from SSL_CERT_DIR (not a directory: no others).
+      env.SSL_CERT_FILE = { literal: caCert };
+      env.SSL_CERT_DIR = { literal: '/dev/null' };
+    }
     return {
       kind: 'rclone',
       remote: ':ftp:',
