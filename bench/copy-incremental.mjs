@@ -2,7 +2,7 @@
 // incremental run (1% of the files changed) of one local_files source and a local synchronize
 // mirror. Three baselines: plain `rsync -a --delete` (-H for the mirror); the very rsync
 // commands polyarchiv runs (xattrs, ACLs, updates held back), by hand; and those with the guard's
-// dry run of each incoming side before its copy (what an incremental run measures) and the flush
+// count of each incoming side before its copy (what an incremental run measures) and the flush
 // after it, by hand. The gap to the first is what the guarantees cost, to the last what
 // polyarchiv itself adds (node, planning, locks, state files).
 // Prints figures and ratios; asserts nothing (timings depend on the machine).
@@ -41,11 +41,20 @@ function changeOnePercent() {
   for (let i = generation % 100; i < files; i += 100) writeFileSync(fileName(i), block);
 }
 
-function timed(command, args) {
+/** Seconds `command` takes; with `pipeTo`, its output read by that program too. */
+function timed(command, args, pipeTo = []) {
   // Writes of the previous run reach the disk first, not during this one.
   spawnSync('sync');
   const start = process.hrtime.bigint();
-  const run = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const stdout = pipeTo.length === 0 ? 'ignore' : 'pipe';
+  const run = spawnSync(command, args, { stdio: ['ignore', stdout, 'pipe'], maxBuffer: 2 ** 30 });
+  if (run.status === 0 && pipeTo.length > 0) {
+    const sum = spawnSync(pipeTo[0], pipeTo.slice(1), {
+      input: run.stdout,
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    if (sum.status !== 0) throw new Error(`${pipeTo[0]} failed: ${sum.stderr}`);
+  }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${run.stderr}`);
   return seconds;
@@ -89,10 +98,10 @@ function sameOptions(first, guarded = false) {
     if (guarded) {
       const recorded = { [to]: { files: 1, bytes: 1 } };
       const [judged] = buildCommands(spec, {}, { copyFigures: recorded });
-      const [tool, ...args] = judged.incoming.map((word) =>
-        typeof word === 'string' ? word : join(root, 'measure'),
-      );
-      seconds += timed(tool, args);
+      const words = (argv) => argv.map((word) => (typeof word === 'string' ? word : join(root, 'measure')));
+      const incoming = words(judged.incoming);
+      // A count piped into its sum, as the copy's helper runs it.
+      seconds += timed(incoming[0], incoming.slice(1), judged.incomingSum.map(String));
     }
     const [tool, ...args] = rsyncArgv(spec, 'ssh', !first);
     seconds += timed(tool, args);

@@ -11,6 +11,8 @@ declare -A package_of=(
   [script]=bsdutils
   [sha256sum]=coreutils
   [sync]=coreutils
+  [find]=findutils
+  [awk]=mawk
   [shellcheck]=shellcheck
   [git]=git
   [curl]=curl
@@ -59,7 +61,7 @@ declare -A package_of=(
   [gpgconf]=gpgconf
   [/usr/lib/python3/dist-packages/aiosmtpd]=python3-aiosmtpd
 )
-runtime_tools=(rsync flock sha256sum sync)
+runtime_tools=(rsync flock sha256sum sync find awk)
 # The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd, lighttpd
 # (git's smart HTTP through git http-backend; WebDAV through mod_webdav), an FTP server
 # (pyftpdlib, with pyOpenSSL for FTPS); curl asks the GitLab stand-in; it

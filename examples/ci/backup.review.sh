@@ -11,7 +11,7 @@
 #   2190415180d208649d29b2c331947e2f90a5b9a1c9123d4b77aca3da94d799e4  site.collect
 #   e07089e0053b36b25d4aee74ea4c416957667ef6c4fbfb3e4e8107ec82bffbd6  offsite.backup
 # Selection: --review (every point as due, no state read)
-# Required tools: cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync
+# Required tools: awk cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -778,8 +778,9 @@ polyarchiv_copy_stats() {
 }
 
 # An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
-# FILES BYTES, then the incoming side's dry run, the target's dry run (no words when FILES and
-# BYTES were recorded), the copy in place and the first copy.
+# FILES BYTES, then the command that counts the incoming side (an rsync dry run, or a find listing)
+# and the one that sums its output (no words when it prints rsync's figures), the target's dry run
+# (no words when FILES and BYTES were recorded), the copy in place and the first copy.
 # A copy that holds files and would become empty, or lose more than PERCENT% of its files or
 # bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
 # KEY, the figures of the copy's own --stats are kept for the unit's state record.
@@ -787,6 +788,8 @@ polyarchiv_copy() {
   local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6
   shift 6
   local -a incoming_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a incoming_sum=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a target_run=("${@:2:$1}")
   shift "$(($1 + 1))"
@@ -806,7 +809,12 @@ polyarchiv_copy() {
     fi
   fi
   if ((old_files > 0)); then
-    if ! out=$("${incoming_run[@]}" 2>&1); then
+    if ((${#incoming_sum[@]} == 0)); then
+      out=$("${incoming_run[@]}" 2>&1) || rc=$?
+    else
+      out=$({ "${incoming_run[@]}" | "${incoming_sum[@]}"; } 2>&1) || rc=$?
+    fi
+    if ((rc != 0)); then
       polyarchiv_say "  cannot measure what ${what} would receive:"
       printf '%s\n' "${out}" >&2
       return 1
@@ -851,6 +859,7 @@ unit_1_collect_site() {
   polyarchiv_step 3 3 'update the copy of source "www" from /srv/www' 'site.collect:9 [source "www"]'
   polyarchiv_copy 50 no 'the copy of source "www"' '' '' '' \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.tmp' -- /srv/www/ "${polyarchiv_work}"/measure \
+    0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.tmp' -- /var/backups/polyarchiv/site/backups/www/ "${polyarchiv_work}"/measure \
     17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/ \
     rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/
@@ -866,7 +875,8 @@ unit_2_backup_offsite_site() {
   # offsite.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "site" from /var/backups/polyarchiv/site/backups' 'offsite.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' \
-    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/backups/polyarchiv/site/backups/ "${polyarchiv_work}"/measure \
+    12 find /var/backups/polyarchiv/site/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
+    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /mnt/backup/web1.example.org/site/ "${polyarchiv_work}"/measure \
     17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/backups/polyarchiv/site/backups/ /mnt/backup/web1.example.org/site/ \
     rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/backups/polyarchiv/site/backups/ /mnt/backup/web1.example.org/site/

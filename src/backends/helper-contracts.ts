@@ -114,6 +114,7 @@ export const HELPERS = {
       word('old_files'),
       word('old_bytes'),
       argv('incoming_run'),
+      argv('incoming_sum'),
       argv('target_run'),
       argv('copy_run'),
       rest('first_copy'),

@@ -55,7 +55,7 @@ export function buildCommands(
       return [
         {
           kind: 'copy',
-          incoming: [rsync, ...measureArgv(action, 'from', tools.ssh)],
+          ...incomingMeasure(action, tools),
           previous: recorded === undefined ? [rsync, ...measureArgv(action, 'to', tools.ssh)] : [],
           copy: argv(true),
           firstCopy: argv(false),
@@ -365,6 +365,31 @@ function measureArgv(spec: RsyncSpec, side: 'from' | 'to', ssh = 'ssh'): Word[] 
   });
   return argv;
 }
+
+/**
+ * How a guarded copy counts what it would receive. A local incoming side that no filter of the
+ * copy narrows is counted by one `find` walk that awk sums into the figures rsync's dry run prints
+ * (entries, the top directory being one; regular files; the bytes of regular files and of symbolic
+ * links, a link's being its target's length; holding directories left out), at half its cost and
+ * without its three processes. Any other side is counted by the dry run, which alone applies
+ * rsync's filters exactly.
+ */
+export function incomingMeasure(
+  spec: RsyncSpec,
+  tools: ToolPaths = {},
+): { incoming: Word[]; incomingSum: Word[] } {
+  if (spec.remote?.side === 'from' || spec.filters.length > 0)
+    return { incoming: [tools.rsync ?? 'rsync', ...measureArgv(spec, 'from', tools.ssh)], incomingSum: [] };
+  const holding = spec.inPlace === true ? ['-name', HOLDING_DIR, '-type', 'd', '-prune', '-o'] : [];
+  return {
+    incoming: ['find', withSlash(spec.from), '-mindepth', '1', ...holding, '-printf', '%y %s\\n'],
+    incomingSum: ['awk', TREE_SUM],
+  };
+}
+
+/** Sums a `find -printf '%y %s\\n'` listing into the lines of rsync's --stats that copyStats reads. */
+const TREE_SUM =
+  '/^f/ { files++ } /^[fl]/ { bytes += $2 } END { printf "Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n", NR + 1, files, bytes }';
 
 function filterArgs(spec: RsyncSpec): string[] {
   return spec.filters.flatMap((filter) => {

@@ -164,7 +164,8 @@ export interface CopyFigures {
  * An rsync copy in place, judged before it changes anything. What the copy holds is known from
  * `recorded` (the figures the point's state kept from its last successful run), else measured by
  * the `previous` dry run (`--stats`, no file list, into a directory that does not exist). A copy
- * that holds files is judged against the `incoming` dry run: becoming empty, or losing more than
+ * that holds files is judged against what `incoming` counts (an rsync dry run, or a `find` listing
+ * that `incomingSum` adds up): becoming empty, or losing more than
  * `maxShrinkPercent` of its files or bytes, fails the command unless `allowShrink`. A target that
  * holds nothing yet gets `firstCopy`, which does not hold updates back (there is nothing to
  * protect); any other gets `copy`. With a `figuresKey`, the figures of the copy's own --stats are
@@ -173,6 +174,8 @@ export interface CopyFigures {
 export interface CopyCommand {
   readonly kind: 'copy';
   readonly incoming: readonly Word[];
+  /** Reads `incoming`'s output and prints its total (`incoming | incomingSum`); empty: none. */
+  readonly incomingSum: readonly Word[];
   /** Empty when `recorded` is given. */
   readonly previous: readonly Word[];
   readonly copy: readonly Word[];
@@ -376,7 +379,7 @@ export function toolsOf(command: Command): string[] {
     case 'check-copy':
       return argvTools(command.incoming);
     case 'copy':
-      return argvTools(command.copy);
+      return [...argvTools(command.incoming), ...argvTools(command.incomingSum), ...argvTools(command.copy)];
     case 'publish-file':
       return ['sync', 'mv'];
     case 'dir-reload':

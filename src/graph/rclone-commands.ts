@@ -146,6 +146,7 @@ export function syncDirCommands(
     {
       kind: 'copy',
       incoming,
+      incomingSum: [],
       previous: [rclone, 'size', '--json', '--', remote],
       copy: sync,
       firstCopy: sync,

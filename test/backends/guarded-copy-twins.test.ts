@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { guardedCopy } from '../../src/backends/execute/guarded-copy.js';
+import { incomingMeasure } from '../../src/graph/build-commands.js';
 import type { CopyCommand, CopyFigures } from '../../src/graph/command.js';
 import { partialFile } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -24,6 +25,8 @@ interface Case {
   readonly allowShrink?: boolean;
   /** Figures the state recorded: the target is then not measured. */
   readonly recorded?: CopyFigures;
+  /** How the incoming side is counted: rsync's dry run, or the argv builder's find listing. */
+  readonly measure?: 'rsync' | 'find';
 }
 
 /**
@@ -52,9 +55,14 @@ function command(root: string, options: Case): CopyCommand {
     `${root}/incoming/`,
     `${root}/target/`,
   ];
+  const tree = { from: `${root}/incoming`, to: `${root}/target`, deleteExtraneous: true, hardLinks: false };
+  const incoming =
+    options.measure === 'find'
+      ? incomingMeasure({ ...tree, inPlace: true, filters: [] })
+      : { incoming: measure('incoming'), incomingSum: [] };
   return {
     kind: 'copy',
-    incoming: measure('incoming'),
+    ...incoming,
     previous: options.recorded === undefined ? measure('target') : [],
     copy: copy([]),
     firstCopy: copy(['--exclude=*.held']),
@@ -229,7 +237,13 @@ describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
       undefined,
     ],
   ];
-  it.each(refusals)('on %s', async (_, layout, options, expected, problem) => {
+  const measured = refusals.flatMap(([what, layout, options, expected, problem]) =>
+    (['rsync', 'find'] as const).map(
+      (measure) =>
+        [`${what} (counted by ${measure})`, layout, { ...options, measure }, expected, problem] as const,
+    ),
+  );
+  it.each(measured)('on %s', async (_, layout, options, expected, problem) => {
     const [script, executor] = await both(layout, options);
     expect(executor).toEqual(script);
     expect(script.code).toBe(expected);
@@ -238,16 +252,19 @@ describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
     expect(script.target).toEqual(expected === 0 ? script.incoming : script.before);
   });
 
-  it('fails, like the script, when the incoming side cannot be measured', async () => {
-    const [script, executor] = await both(files('target', 2), { allowShrink: true });
-    expect(executor).toEqual(script);
-    expect(script).toMatchObject({
-      code: 1,
-      said: [`  cannot measure what the copy of source "it's" would receive:`],
-      figures: [],
-    });
-    expect(script.target).toEqual(script.before);
-  });
+  it.each(['rsync', 'find'] as const)(
+    'fails, like the script, when the incoming side cannot be measured (%s)',
+    async (measure) => {
+      const [script, executor] = await both(files('target', 2), { allowShrink: true, measure });
+      expect(executor).toEqual(script);
+      expect(script).toMatchObject({
+        code: 1,
+        said: [`  cannot measure what the copy of source "it's" would receive:`],
+        figures: [],
+      });
+      expect(script.target).toEqual(script.before);
+    },
+  );
 
   it("fails with the copy's exit status, keeping no figures, when the copy fails", async () => {
     const [script, executor] = await both({ 'target/': '' }, {});

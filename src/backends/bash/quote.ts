@@ -103,6 +103,7 @@ export function commandLine(command: Command): string {
             old_files: String(command.recorded?.files ?? "''"),
             old_bytes: String(command.recorded?.bytes ?? "''"),
             incoming_run: command.incoming.map(wordText),
+            incoming_sum: command.incomingSum.map(wordText),
             target_run: command.previous.map(wordText),
             copy_run: command.copy.map(wordText),
             first_copy: command.firstCopy.map(wordText),

@@ -28,7 +28,7 @@ export async function guardedCopy(
   let problem: string | undefined;
   let now: CopyFigures = { files: 0, bytes: 0 };
   if (old.files > 0) {
-    const incoming = await capture(command.incoming, ctx, 'both', command.env);
+    const incoming = await capture(command.incoming, ctx, 'both', command.env, command.incomingSum);
     if (incoming.status !== 0) {
       say(`  cannot measure what ${command.what} would receive:`);
       process.stderr.write(incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
@@ -62,13 +62,15 @@ export async function guardedCopy(
 /**
  * Runs argv as every tool runs (its own process group, the lock inherited, stopped on a signal)
  * and keeps its standard output, with its standard error too for `both` (bash's `2>&1`); the
- * error output it does not keep goes where the unit's output goes.
+ * error output it does not keep goes where the unit's output goes. With a non-empty `pipeTo`, the
+ * output kept is that program's, reading argv's (bash's `{ argv | pipeTo; } 2>&1`).
  */
 async function capture(
   argv: readonly Word[],
   ctx: RunContext,
   keep: 'stdout' | 'both',
   env?: CopyCommand['env'],
+  pipeTo: readonly Word[] = [],
 ): Promise<{ status: number; output: string }> {
   const chunks: Buffer[] = [];
   const passOn =
@@ -77,7 +79,12 @@ async function capture(
       process[stream].write(chunk);
     });
   const status = await runExec(
-    { kind: 'exec', argv, ...(env === undefined ? {} : { env }) },
+    {
+      kind: 'exec',
+      argv,
+      ...(env === undefined ? {} : { env }),
+      ...(pipeTo.length === 0 ? {} : { pipeTo }),
+    },
     {
       ...ctx,
       output: (stream, chunk) => {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -168,8 +168,8 @@ export function isStale(file: string, expected: string | null): boolean {
 }
 
 export interface RecordOptions {
-  /** Measured with `du -sb` for `total_size`. */
-  readonly measure?: string;
+  /** `total_size`, measured with `measuredSize`. */
+  readonly size?: number;
   /** The file is corrupt: keep it as `FILE.corrupt-TIMESTAMP` instead of overwriting its history. */
   readonly keepAside?: boolean;
   /** The figures the unit's copies kept (see `fillStateTemplate`). */
@@ -188,7 +188,7 @@ export function recordState(
     now: stateTimestamp(times.now),
     duration: times.duration,
   };
-  const text = fillStateTemplate(template, stamps, message, measuredSize(options.measure), options.copies);
+  const text = fillStateTemplate(template, stamps, message, options.size ?? 0, options.copies);
   // A full disk or a read-only directory fails the unit, never the run; no partial file is left.
   try {
     makeDir(dirname(file));
@@ -232,11 +232,17 @@ function fsyncPath(path: string): void {
   }
 }
 
-/** `du -s -b`, as the script runs it: hard-linked files count once. */
-function measuredSize(path: string | undefined): number {
-  if (path === undefined || !existsSync(path)) return 0;
-  const du = spawnSync('du', ['-s', '-b', '--', path], { encoding: 'utf8' });
-  return du.status === 0 ? Number.parseInt(du.stdout, 10) || 0 : 0;
+/**
+ * `du -s -b`, as the script runs it: hard-linked files count once. Waited for without blocking, so
+ * that units running side by side go on meanwhile.
+ */
+export function measuredSize(path: string): Promise<number> {
+  if (!existsSync(path)) return Promise.resolve(0);
+  return new Promise((resolve) => {
+    execFile('du', ['-s', '-b', '--', path], { encoding: 'utf8' }, (error, stdout) => {
+      resolve(error === null ? Number.parseInt(stdout, 10) || 0 : 0);
+    });
+  });
 }
 
 export function dirRecover(command: DirSwapCommand): void {

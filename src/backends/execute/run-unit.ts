@@ -19,6 +19,7 @@ import {
   dirSwap,
   isStale,
   makeDir,
+  measuredSize,
   publishFile,
   type RecordOptions,
   recordState,
@@ -111,10 +112,12 @@ export async function runUnit(
     if (unit.record !== undefined) {
       const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
       const measure = failure === undefined ? unit.record.measure : undefined;
+      const recordTimes = times();
+      const size = measure === undefined ? undefined : await measuredSize(measure);
       try {
-        recordState(unit.record.file, template, failure ?? 'ok', times(), {
+        recordState(unit.record.file, template, failure ?? 'ok', recordTimes, {
           ...keptAside(unit),
-          ...(measure === undefined ? {} : { measure }),
+          ...(size === undefined ? {} : { size }),
           copies: copyFigures,
         });
       } catch (error) {

@@ -1,0 +1,104 @@
+import { spawnSync } from 'node:child_process';
+import { linkSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { copyStats } from '../../src/backends/execute/copy-stats.js';
+import { type RunContext, runExec } from '../../src/backends/execute/run-exec.js';
+import type { RsyncSpec } from '../../src/graph/action.js';
+import { buildCommands, incomingMeasure } from '../../src/graph/build-commands.js';
+import type { Word } from '../../src/graph/command.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+
+const canRun = haveTools('bash', 'rsync', 'find', 'awk', 'mkfifo');
+
+const boxes: Sandbox[] = [];
+afterEach(() => {
+  for (const box of boxes.splice(0)) box.remove();
+});
+
+/** Every kind of entry a copy meets, holding directories at several depths, awkward names. */
+function awkwardTree(box: Sandbox): string {
+  const root = box.path('source');
+  for (const dir of ['d/e', 'empty', '.~polyarchiv~/inner', 'd/.~polyarchiv~', 'line\nbreak'])
+    mkdirSync(`${root}/${dir}`, { recursive: true });
+  writeFileSync(`${root}/a`, 'hello\n');
+  writeFileSync(`${root}/d/e/zero`, '');
+  writeFileSync(`${root}/line\nbreak/f`, 'x'.repeat(4097));
+  writeFileSync(`${root}/.~polyarchiv~/held`, 'not counted');
+  writeFileSync(`${root}/.~polyarchiv~/inner/held`, 'not counted');
+  writeFileSync(`${root}/d/.~polyarchiv~/held`, 'not counted');
+  // A file of the reserved name is no holding directory: rsync copies it.
+  writeFileSync(`${root}/d/e/.~polyarchiv~`, 'counted');
+  writeFileSync(`${root}/sparse`, '');
+  truncateSync(`${root}/sparse`, 1 << 20);
+  linkSync(`${root}/a`, `${root}/d/hard`);
+  symlinkSync('/a/long/target/that/does/not/exist', `${root}/dangling`);
+  symlinkSync('d', `${root}/to-dir`);
+  spawnSync('mkfifo', [`${root}/d/fifo`]);
+  return root;
+}
+
+function spec(from: string, filters: RsyncSpec['filters'] = []): RsyncSpec {
+  return { from, to: `${from}-copy`, deleteExtraneous: true, hardLinks: false, inPlace: true, filters };
+}
+
+async function figures(argv: readonly Word[], sum: readonly Word[], box: Sandbox) {
+  const chunks: Buffer[] = [];
+  const ctx: RunContext = {
+    workDir: box.path('work'),
+    secrets: new Map(),
+    processes: new Set(),
+    output: (_, chunk) => chunks.push(chunk),
+  };
+  mkdirSync(ctx.workDir, { recursive: true });
+  const status = await runExec({ kind: 'exec', argv, ...(sum.length > 0 ? { pipeTo: sum } : {}) }, ctx);
+  return { status, ...copyStats(Buffer.concat(chunks).toString('utf8')) };
+}
+
+describe.runIf(canRun)("a guarded copy's incoming side", () => {
+  it('counted by find and awk gives the figures of the rsync dry run it replaces', async () => {
+    const box = makeSandbox('polyarchiv-measure-');
+    boxes.push(box);
+    const root = awkwardTree(box);
+    const counted = incomingMeasure(spec(root));
+    expect(counted.incoming[0]).toBe('find');
+    const byFind = await figures(counted.incoming, counted.incomingSum, box);
+    // A filter that leaves nothing out makes the argv builder keep rsync's dry run.
+    const [dryRun] = buildCommands({
+      kind: 'rsync',
+      ...spec(root, [{ rule: 'exclude', pattern: '/no-such-name/' }]),
+      guard: { maxShrinkPercent: 50, what: 'it' },
+      id: 'u/1',
+      origin: { file: 'site.collect', line: 1 },
+      after: [],
+      summary: 'copy',
+    });
+    if (dryRun?.kind !== 'copy') throw new Error('a guarded rsync builds a copy command');
+    expect(dryRun.incomingSum).toEqual([]);
+    expect(dryRun.incoming[0]).toBe('rsync');
+    const byRsync = await figures(dryRun.incoming, [], box);
+    // a, zero, line\nbreak/f, the reserved-name file, sparse, hard: 6 files; the links' targets count as bytes.
+    expect(byRsync).toMatchObject({ status: 0, files: 6 });
+    expect(byFind).toEqual(byRsync);
+  });
+
+  it('is counted by rsync when the source is on another host or filtered', () => {
+    const filtered = incomingMeasure(spec('/srv/www', [{ rule: 'exclude', pattern: '*.tmp' }]));
+    expect(filtered.incoming[0]).toBe('rsync');
+    expect(filtered.incoming).toContain('--exclude=*.tmp');
+    const remote = incomingMeasure({
+      ...spec('/srv/www'),
+      remote: { side: 'from', host: 'backup@example.org', sshArgs: [] },
+    });
+    expect(remote.incoming[0]).toBe('rsync');
+    expect(remote.incoming).toContain('backup@example.org:/srv/www/');
+    expect(remote.incomingSum).toEqual([]);
+  });
+
+  it('fails when the source cannot be walked, as the dry run does', async () => {
+    const box = makeSandbox('polyarchiv-measure-');
+    boxes.push(box);
+    const counted = incomingMeasure(spec(box.path('missing')));
+    expect((await figures(counted.incoming, counted.incomingSum, box)).status).not.toBe(0);
+  });
+});
