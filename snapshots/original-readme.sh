@@ -10,10 +10,6 @@
 #   6fd5d99c78d09e0d5edb30055eaa7fa2f3d862fef7dd584baea60bde464eb4ab  remote2-git-ssh.backup
 #   cf13b83bdc965c3bfc8ec409a4f3839d74ed25893e6479e0fad7bc260b3778dc  remote3-gitlab.backup
 # Selection: every point that is due
-# Warnings and notices:
-#   warning: option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version at remote1-rsync-file.backup:8 [point]
-#   warning: option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version at remote2-git-ssh.backup:5 [point]
-#   warning: option 'metadata_url' has no effect: mirroring state files to metadata_url is not available in this version at remote3-gitlab.backup:5 [point]
 # Required tools: awk cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
@@ -918,9 +914,21 @@ unit_2_backup_remote1_rsync_file_local1() {
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1
 }
 
+# state of backup point remote1-rsync-file of local1, mirrored to /var/lib/polyarchiv-fixture/metadata/rsync/local1.json (remote1-rsync-file.backup:3 [point])
+# mirror the state file of backup point remote1-rsync-file for local1 to its metadata_url
+unit_3_metadata_remote1_rsync_file_local1() {
+  # remote1-rsync-file.backup:8 [point]
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/rsync' 'remote1-rsync-file.backup:8 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/rsync
+  # remote1-rsync-file.backup:8 [point]
+  polyarchiv_step 2 2 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote1-rsync-file/remote/remote1-rsync-file.json to /var/lib/polyarchiv-fixture/metadata/rsync/.local1.json.polyarchiv-partial, then rename it over /var/lib/polyarchiv-fixture/metadata/rsync/local1.json' 'remote1-rsync-file.backup:8 [point]'
+  rsync -p -t -I --inplace -- /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote1-rsync-file/remote/remote1-rsync-file.json /var/lib/polyarchiv-fixture/metadata/rsync/.local1.json.polyarchiv-partial
+  polyarchiv_publish /var/lib/polyarchiv-fixture/metadata/rsync/.local1.json.polyarchiv-partial /var/lib/polyarchiv-fixture/metadata/rsync/local1.json
+}
+
 # backup point remote2-git-ssh of local1 (remote2-git-ssh.backup:2 [point])
 # due: frequency always, never succeeded
-unit_3_backup_remote2_git_ssh_local1() {
+unit_4_backup_remote2_git_ssh_local1() {
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 1 2 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/.~polyarchiv~'
@@ -935,9 +943,21 @@ unit_3_backup_remote2_git_ssh_local1() {
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git
 }
 
+# state of backup point remote2-git-ssh of local1, mirrored to /var/lib/polyarchiv-fixture/metadata/gitssh/local1.json (remote2-git-ssh.backup:2 [point])
+# mirror the state file of backup point remote2-git-ssh for local1 to its metadata_url
+unit_5_metadata_remote2_git_ssh_local1() {
+  # remote2-git-ssh.backup:5 [point]
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/gitssh' 'remote2-git-ssh.backup:5 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/gitssh
+  # remote2-git-ssh.backup:5 [point]
+  polyarchiv_step 2 2 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote2-git-ssh/remote/remote2-git-ssh.json to /var/lib/polyarchiv-fixture/metadata/gitssh/.local1.json.polyarchiv-partial, then rename it over /var/lib/polyarchiv-fixture/metadata/gitssh/local1.json' 'remote2-git-ssh.backup:5 [point]'
+  rsync -p -t -I --inplace -- /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote2-git-ssh/remote/remote2-git-ssh.json /var/lib/polyarchiv-fixture/metadata/gitssh/.local1.json.polyarchiv-partial
+  polyarchiv_publish /var/lib/polyarchiv-fixture/metadata/gitssh/.local1.json.polyarchiv-partial /var/lib/polyarchiv-fixture/metadata/gitssh/local1.json
+}
+
 # backup point remote3-gitlab of local1 (remote3-gitlab.backup:2 [point])
 # due: frequency always, never succeeded
-unit_4_backup_remote3_gitlab_local1() {
+unit_6_backup_remote3_gitlab_local1() {
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 1 2 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/.~polyarchiv~'
@@ -952,9 +972,21 @@ unit_4_backup_remote3_gitlab_local1() {
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1
 }
 
+# state of backup point remote3-gitlab of local1, mirrored to /var/lib/polyarchiv-fixture/metadata/gitlab/local1.json (remote3-gitlab.backup:2 [point])
+# mirror the state file of backup point remote3-gitlab for local1 to its metadata_url
+unit_7_metadata_remote3_gitlab_local1() {
+  # remote3-gitlab.backup:5 [point]
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/gitlab' 'remote3-gitlab.backup:5 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/gitlab
+  # remote3-gitlab.backup:5 [point]
+  polyarchiv_step 2 2 'copy /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote3-gitlab/remote/remote3-gitlab.json to /var/lib/polyarchiv-fixture/metadata/gitlab/.local1.json.polyarchiv-partial, then rename it over /var/lib/polyarchiv-fixture/metadata/gitlab/local1.json' 'remote3-gitlab.backup:5 [point]'
+  rsync -p -t -I --inplace -- /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote3-gitlab/remote/remote3-gitlab.json /var/lib/polyarchiv-fixture/metadata/gitlab/.local1.json.polyarchiv-partial
+  polyarchiv_publish /var/lib/polyarchiv-fixture/metadata/gitlab/.local1.json.polyarchiv-partial /var/lib/polyarchiv-fixture/metadata/gitlab/local1.json
+}
+
 # collect point local2 (local2.collect:1 [point])
 # due: frequency daily, never succeeded
-unit_5_collect_local2() {
+unit_8_collect_local2() {
   # local2.collect:3 [point]
   polyarchiv_step 1 3 'create the collect directory' 'local2.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local2/backups
@@ -974,7 +1006,7 @@ unit_5_collect_local2() {
 
 # backup point remote1-rsync-file of local2 (remote1-rsync-file.backup:3 [point])
 # due: frequency always, never succeeded
-unit_6_backup_remote1_rsync_file_local2() {
+unit_9_backup_remote1_rsync_file_local2() {
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 1 2 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote1-rsync-file.backup:5 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/.~polyarchiv~'
@@ -989,9 +1021,21 @@ unit_6_backup_remote1_rsync_file_local2() {
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2
 }
 
+# state of backup point remote1-rsync-file of local2, mirrored to /var/lib/polyarchiv-fixture/metadata/rsync/local2.json (remote1-rsync-file.backup:3 [point])
+# mirror the state file of backup point remote1-rsync-file for local2 to its metadata_url
+unit_10_metadata_remote1_rsync_file_local2() {
+  # remote1-rsync-file.backup:8 [point]
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/rsync' 'remote1-rsync-file.backup:8 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/rsync
+  # remote1-rsync-file.backup:8 [point]
+  polyarchiv_step 2 2 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote1-rsync-file/remote/remote1-rsync-file.json to /var/lib/polyarchiv-fixture/metadata/rsync/.local2.json.polyarchiv-partial, then rename it over /var/lib/polyarchiv-fixture/metadata/rsync/local2.json' 'remote1-rsync-file.backup:8 [point]'
+  rsync -p -t -I --inplace -- /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote1-rsync-file/remote/remote1-rsync-file.json /var/lib/polyarchiv-fixture/metadata/rsync/.local2.json.polyarchiv-partial
+  polyarchiv_publish /var/lib/polyarchiv-fixture/metadata/rsync/.local2.json.polyarchiv-partial /var/lib/polyarchiv-fixture/metadata/rsync/local2.json
+}
+
 # backup point remote2-git-ssh of local2 (remote2-git-ssh.backup:2 [point])
 # due: frequency always, never succeeded
-unit_7_backup_remote2_git_ssh_local2() {
+unit_11_backup_remote2_git_ssh_local2() {
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 1 2 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/.~polyarchiv~'
@@ -1006,9 +1050,21 @@ unit_7_backup_remote2_git_ssh_local2() {
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git
 }
 
+# state of backup point remote2-git-ssh of local2, mirrored to /var/lib/polyarchiv-fixture/metadata/gitssh/local2.json (remote2-git-ssh.backup:2 [point])
+# mirror the state file of backup point remote2-git-ssh for local2 to its metadata_url
+unit_12_metadata_remote2_git_ssh_local2() {
+  # remote2-git-ssh.backup:5 [point]
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/gitssh' 'remote2-git-ssh.backup:5 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/gitssh
+  # remote2-git-ssh.backup:5 [point]
+  polyarchiv_step 2 2 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote2-git-ssh/remote/remote2-git-ssh.json to /var/lib/polyarchiv-fixture/metadata/gitssh/.local2.json.polyarchiv-partial, then rename it over /var/lib/polyarchiv-fixture/metadata/gitssh/local2.json' 'remote2-git-ssh.backup:5 [point]'
+  rsync -p -t -I --inplace -- /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote2-git-ssh/remote/remote2-git-ssh.json /var/lib/polyarchiv-fixture/metadata/gitssh/.local2.json.polyarchiv-partial
+  polyarchiv_publish /var/lib/polyarchiv-fixture/metadata/gitssh/.local2.json.polyarchiv-partial /var/lib/polyarchiv-fixture/metadata/gitssh/local2.json
+}
+
 # backup point remote3-gitlab of local2 (remote3-gitlab.backup:2 [point])
 # due: frequency always, never succeeded
-unit_8_backup_remote3_gitlab_local2() {
+unit_13_backup_remote3_gitlab_local2() {
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 1 2 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/.~polyarchiv~'
@@ -1021,6 +1077,18 @@ unit_8_backup_remote3_gitlab_local2() {
     17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/ \
     rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2
+}
+
+# state of backup point remote3-gitlab of local2, mirrored to /var/lib/polyarchiv-fixture/metadata/gitlab/local2.json (remote3-gitlab.backup:2 [point])
+# mirror the state file of backup point remote3-gitlab for local2 to its metadata_url
+unit_14_metadata_remote3_gitlab_local2() {
+  # remote3-gitlab.backup:5 [point]
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/gitlab' 'remote3-gitlab.backup:5 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/gitlab
+  # remote3-gitlab.backup:5 [point]
+  polyarchiv_step 2 2 'copy /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote3-gitlab/remote/remote3-gitlab.json to /var/lib/polyarchiv-fixture/metadata/gitlab/.local2.json.polyarchiv-partial, then rename it over /var/lib/polyarchiv-fixture/metadata/gitlab/local2.json' 'remote3-gitlab.backup:5 [point]'
+  rsync -p -t -I --inplace -- /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote3-gitlab/remote/remote3-gitlab.json /var/lib/polyarchiv-fixture/metadata/gitlab/.local2.json.polyarchiv-partial
+  polyarchiv_publish /var/lib/polyarchiv-fixture/metadata/gitlab/.local2.json.polyarchiv-partial /var/lib/polyarchiv-fixture/metadata/gitlab/local2.json
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.
@@ -1036,39 +1104,75 @@ polyarchiv_unit backup:remote1-rsync-file/local1 unit_2_backup_remote1_rsync_fil
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:local1
-polyarchiv_unit backup:remote2-git-ssh/local1 unit_3_backup_remote2_git_ssh_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
+polyarchiv_unit metadata:remote1-rsync-file/local1 unit_3_metadata_remote1_rsync_file_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
+  '' '' \
+  '' \
+  '' \
+  '' '' \
+  collect:local1
+polyarchiv_unit backup:remote2-git-ssh/local1 unit_4_backup_remote2_git_ssh_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote2-git-ssh/remote/remote2-git-ssh.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:local1
-polyarchiv_unit backup:remote3-gitlab/local1 unit_4_backup_remote3_gitlab_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
+polyarchiv_unit metadata:remote2-git-ssh/local1 unit_5_metadata_remote2_git_ssh_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
+  '' '' \
+  '' \
+  '' \
+  '' '' \
+  collect:local1
+polyarchiv_unit backup:remote3-gitlab/local1 unit_6_backup_remote3_gitlab_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/remote-remote3-gitlab/remote/remote3-gitlab.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:local1
-polyarchiv_unit collect:local2 unit_5_collect_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
+polyarchiv_unit metadata:remote3-gitlab/local1 unit_7_metadata_remote3_gitlab_local1 /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/lock \
+  '' '' \
+  '' \
+  '' \
+  '' '' \
+  collect:local1
+polyarchiv_unit collect:local2 unit_8_collect_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/local2.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":@@POLYARCHIV_SIZE@@,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   /var/lib/polyarchiv-fixture/backups/locals/local2/backups ''
-polyarchiv_unit backup:remote1-rsync-file/local2 unit_6_backup_remote1_rsync_file_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
+polyarchiv_unit backup:remote1-rsync-file/local2 unit_9_backup_remote1_rsync_file_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote1-rsync-file/remote/remote1-rsync-file.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:local2
-polyarchiv_unit backup:remote2-git-ssh/local2 unit_7_backup_remote2_git_ssh_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
+polyarchiv_unit metadata:remote1-rsync-file/local2 unit_10_metadata_remote1_rsync_file_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
+  '' '' \
+  '' \
+  '' \
+  '' '' \
+  collect:local2
+polyarchiv_unit backup:remote2-git-ssh/local2 unit_11_backup_remote2_git_ssh_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote2-git-ssh/remote/remote2-git-ssh.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:local2
-polyarchiv_unit backup:remote3-gitlab/local2 unit_8_backup_remote3_gitlab_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
+polyarchiv_unit metadata:remote2-git-ssh/local2 unit_12_metadata_remote2_git_ssh_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
+  '' '' \
+  '' \
+  '' \
+  '' '' \
+  collect:local2
+polyarchiv_unit backup:remote3-gitlab/local2 unit_13_backup_remote3_gitlab_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
   /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/remote-remote3-gitlab/remote/remote3-gitlab.json '' \
   '{"last_state_valid":true,"success_count":1,"fail_count":0,"total_size":0,"last_message":"ok","last_success":"@@POLYARCHIV_STARTED@@","last_fail":null,"config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{"fqdn":"web1.example.org","hostname":"web1","username":"backup","a":"Tue","A":"Tuesday","w":"2","d":"10","b":"Mar","B":"March","m":"03","y":"26","Y":"2026","H":"04","I":"04","p":"AM","M":"05","S":"06","f":"000000","z":"+0100","Z":"CET","j":"069","U":"10","W":"10","c":"Tue Mar 10 04:05:06 2026","x":"03/10/26","X":"04:05:06"},"data":null,"copies":"@@POLYARCHIV_COPIES@@","last_duration":@@POLYARCHIV_DURATION@@}' \
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"8e30ff8c1ac550930d94e361466c2198cda27a41948a389416e93f4dc554d269","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
+  '' '' \
+  collect:local2
+polyarchiv_unit metadata:remote3-gitlab/local2 unit_14_metadata_remote3_gitlab_local2 /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/lock \
+  '' '' \
+  '' \
+  '' \
   '' '' \
   collect:local2
 polyarchiv_main 0 "$@"
