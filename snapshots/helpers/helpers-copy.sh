@@ -1,7 +1,8 @@
 
 # An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
-# FILES BYTES, then the incoming side's dry run, the target's dry run (no words when FILES and
-# BYTES were recorded), the copy in place and the first copy.
+# FILES BYTES, then the command that counts the incoming side (an rsync dry run, or a find listing)
+# and the one that sums its output (no words when it prints rsync's figures), the target's dry run
+# (no words when FILES and BYTES were recorded), the copy in place and the first copy.
 # A copy that holds files and would become empty, or lose more than PERCENT% of its files or
 # bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
 # KEY, the figures of the copy's own --stats are kept for the unit's state record.
@@ -9,6 +10,8 @@ polyarchiv_copy() {
   local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6
   shift 6
   local -a incoming_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a incoming_sum=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a target_run=("${@:2:$1}")
   shift "$(($1 + 1))"
@@ -28,7 +31,12 @@ polyarchiv_copy() {
     fi
   fi
   if ((old_files > 0)); then
-    if ! out=$("${incoming_run[@]}" 2>&1); then
+    if ((${#incoming_sum[@]} == 0)); then
+      out=$("${incoming_run[@]}" 2>&1) || rc=$?
+    else
+      out=$({ "${incoming_run[@]}" | "${incoming_sum[@]}"; } 2>&1) || rc=$?
+    fi
+    if ((rc != 0)); then
       polyarchiv_say "  cannot measure what ${what} would receive:"
       printf '%s\n' "${out}" >&2
       return 1
