@@ -60,6 +60,8 @@ declare -A package_of=(
   [gpg]=gpg
   [gpgconf]=gpgconf
   [/usr/lib/python3/dist-packages/aiosmtpd]=python3-aiosmtpd
+  [/usr/sbin/apache2]=apache2
+  [/usr/lib/apache2/modules/mod_dav_svn.so]=libapache2-mod-svn
 )
 runtime_tools=(rsync flock sha256sum sync find awk)
 # The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd, lighttpd
@@ -72,15 +74,15 @@ runtime_tools=(rsync flock sha256sum sync find awk)
 # up to local, sftp: and rest: repositories, the last served by rclone serve restic; a script that
 # restores a restic snapshot of a given time reads restic's list of snapshots with jq; rclone also
 # carries the WebDAV, FTP and S3 targets' files. Subversion collect points commit to file://
-# repositories and to svnserve; gpg encrypts and decrypts through the encrypt filter;
-# aiosmtpd is the SMTP server of the email hook's tests, with a certificate from openssl.
+# repositories, to svnserve and over https to Apache's mod_dav_svn; gpg encrypts and decrypts
+# through the encrypt filter; aiosmtpd is the SMTP server of the email hook's tests, with a certificate from openssl.
 test_tools=("${runtime_tools[@]}" shellcheck git curl openssl ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
   mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
   /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests
   /usr/lib/python3/dist-packages/pyftpdlib /usr/lib/python3/dist-packages/OpenSSL
   faketime strace mountpoint script tar gzip bzip2 xz zstd pigz lbzip2 promtool /usr/sbin/lighttpd
   /usr/lib/lighttpd/mod_webdav.so systemd-analyze restic rclone jq svn svnadmin svnlook svnserve gpg gpgconf
-  /usr/lib/python3/dist-packages/aiosmtpd)
+  /usr/lib/python3/dist-packages/aiosmtpd /usr/sbin/apache2 /usr/lib/apache2/modules/mod_dav_svn.so)
 
 if [[ ${1:-test} == runtime ]]; then
   tools=("${runtime_tools[@]}")

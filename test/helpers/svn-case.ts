@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { runCli } from './cli.js';
 import { ODD_FILES, writeTree } from './odd-files.js';
 import { makeSandbox, type Sandbox } from './sandbox.js';
@@ -47,11 +47,13 @@ export function svnCase(remoteUrl: string, repository: string, extra: readonly s
     'home/.keep': '',
   });
   writeTree(box.path('data'), SVN_ODD_FILES);
+  mkdirSync(box.path('tmp'));
   return {
     box,
     args: ['-C', box.path('config'), '--set', `root=${box.root}`],
-    // svn never reads the user's ~/.subversion: HOME is an empty directory of the sandbox.
-    env: { HOME: box.path('home'), POLYARCHIV_YES: '1' },
+    // svn never reads the user's ~/.subversion: HOME is an empty directory of the sandbox; the
+    // run's work directory (svn's configuration) is made in the sandbox's tmp, where tests read it.
+    env: { HOME: box.path('home'), TMPDIR: box.path('tmp'), POLYARCHIV_YES: '1' },
     repository,
     local: box.path('collect/backups'),
   };
