@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { filesOf, type ServiceServer, serviceTargetTests } from '../helpers/service-suite.js';
 import { REMOTE_DIR } from '../helpers/service-targets.js';
 import { unverifiedServerTests } from '../helpers/tls-suite.js';
@@ -22,6 +23,20 @@ function serviceOf(ftp: FtpServer, lines: readonly string[]): ServiceServer {
       ...lines,
     ],
     ...filesOf(ftp.root),
+    upload: (path, bytes) =>
+      rcloneUpload(
+        `:ftp:/${REMOTE_DIR}/${path}`,
+        {
+          RCLONE_FTP_HOST: '127.0.0.1',
+          RCLONE_FTP_PORT: String(ftp.port),
+          RCLONE_FTP_USER: ftp.user,
+          ...(scheme === 'ftps'
+            ? { RCLONE_FTP_EXPLICIT_TLS: 'true', RCLONE_FTP_NO_CHECK_CERTIFICATE: 'true' }
+            : {}),
+        },
+        bytes,
+        { variable: 'RCLONE_FTP_PASS', value: ftp.password },
+      ),
     stop: () => ftp.stop(),
     start: () => ftp.start(),
   };

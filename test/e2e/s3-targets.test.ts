@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { type ServiceServer, serviceTargetTests } from '../helpers/service-suite.js';
 import { REMOTE_DIR } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
@@ -54,6 +55,19 @@ describe.runIf(canRun)('backup points in an S3 bucket (s3rver, rclone)', () => {
       ],
       stored,
       read: (path) => readFileSync(stored(path)),
+      upload: (path, bytes) =>
+        rcloneUpload(
+          `:s3:${s3.bucket}/${REMOTE_DIR}/${path}`,
+          {
+            RCLONE_S3_PROVIDER: 'Other',
+            RCLONE_S3_ENDPOINT: s3.endpoint,
+            RCLONE_S3_ACCESS_KEY_ID: s3.accessKeyId,
+            RCLONE_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+            // As for polyarchiv's own rclone: the AWS SDK inside fails on a CA bundle from the environment.
+            AWS_CA_BUNDLE: '',
+          },
+          bytes,
+        ),
       exists: (path) => existsSync(stored(path)),
       list: () =>
         existsSync(stored())

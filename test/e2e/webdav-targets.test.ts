@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
+import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { filesOf, type ServiceServer, serviceTargetTests } from '../helpers/service-suite.js';
 import { configureOffsite, REMOTE_DIR, runAs } from '../helpers/service-targets.js';
@@ -27,6 +28,13 @@ describe.runIf(canRun)('backup points on a WebDAV server (lighttpd mod_webdav, r
         `password = ${secret}`,
       ],
       ...filesOf(dav.root),
+      upload: (path, bytes) =>
+        rcloneUpload(
+          `:webdav:/${REMOTE_DIR}/${path}`,
+          { RCLONE_WEBDAV_URL: `http://127.0.0.1:${dav.port}`, RCLONE_WEBDAV_USER: dav.user },
+          bytes,
+          { variable: 'RCLONE_WEBDAV_PASS', value: dav.password },
+        ),
       stop: () => dav.stop(),
       start: () => dav.start(),
     };

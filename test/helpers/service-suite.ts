@@ -1,19 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { runCli, runCliAsync } from './cli.js';
 import { ODD_FILES, writeTree } from './odd-files.js';
-import { killRun, sleep, startBackup } from './run-control.js';
+import { sleep } from './run-control.js';
 import { makeSandbox, type Sandbox } from './sandbox.js';
 import { commandLinesHolding, filesHolding } from './secret-scan.js';
-import {
-  comparableStates,
-  configureOffsite,
-  partials,
-  REMOTE_DIR,
-  runAs,
-  writeScript,
-} from './service-targets.js';
+import { interruptionTests } from './service-interruptions.js';
+import { comparableStates, configureOffsite, partials, REMOTE_DIR, runAs } from './service-targets.js';
 import { archiveTree, fileContents, snapshotTree } from './tree.js';
 
 /**
@@ -33,6 +26,8 @@ export interface ServiceServer {
   /** Where the server keeps `path`'s bytes on this host (an archive is read there). */
   stored(path?: string): string;
   read(path: string): Buffer;
+  /** Sends `bytes` to `path` through the server's protocol (as a client, not on its disk). */
+  upload(path: string, bytes: Buffer): void;
   exists(path: string): boolean;
   /** The names of the tests' directory, sorted. */
   list(): string[];
@@ -244,51 +239,5 @@ export function serviceTargetTests(
     expect(partials(service().list())).toEqual([]);
   }, 240_000);
 
-  if (options.kills === false) return;
-  for (const how of ['apply', 'script'] as const) {
-    it(`keeps the previous archive whole when an upload is killed, and the next run replaces the partial (${how})`, async () => {
-      const args = configure(['engine = archive', `remote_url = ${url('{name}.tar.gz')}`]);
-      const version = (name: string) => {
-        rmSync(box.path('data'), { recursive: true, force: true });
-        mkdirSync(box.path('data'));
-        for (let i = 0; i < 6; i++)
-          writeFileSync(box.path(`data/${name}-${i}.bin`), randomBytes(4 * 1024 * 1024));
-      };
-      version('old');
-      const began = Date.now();
-      expect(runCli(['backup', ...args]).code).toBe(0);
-      const fullRun = Date.now() - began;
-      const old = archiveTree(service().stored('site.tar.gz'));
-      version('new');
-      expect(runCli(['backup', '--skip-backup', ...args]).code).toBe(0);
-      const fresh = snapshotTree(box.path('collect/site/backups'));
-      writeScript(box.path('backup.sh'), 'backup', args);
-      let killedWithPartial = 0;
-      let killedUploading = 0;
-      for (let round = 0; round < 6; round++) {
-        const child = startBackup(box, how, args);
-        if (round % 2 === 0) await sleep(Math.random() * fullRun * 1.2);
-        else {
-          // Killed while rclone uploads (or renames): the moment the previous archive is at risk.
-          const began = Date.now();
-          while (Date.now() - began < fullRun * 2) {
-            if (commandLinesHolding('copyto').some((line) => line.includes(box.root))) break;
-            await sleep(2);
-          }
-          if (commandLinesHolding('copyto').some((line) => line.includes(box.root))) killedUploading++;
-        }
-        await killRun(child, box.root);
-        if (partials(service().list()).length > 0) killedWithPartial++;
-        expect([old, fresh]).toContainEqual(archiveTree(service().stored('site.tar.gz')));
-      }
-      const next = runCli(['backup', ...args]);
-      expect(next.code, next.stderr).toBe(0);
-      expect(archiveTree(service().stored('site.tar.gz'))).toEqual(fresh);
-      expect(partials(service().list())).toEqual([]);
-      // Not an assertion on timing: how many kills landed while the archive was on its way.
-      console.info(
-        `${how}: ${killedUploading} of 3 kills landed during an upload, ${killedWithPartial} of 6 left a partial`,
-      );
-    }, 240_000);
-  }
+  interruptionTests(service, { box: () => box, configure }, options);
 }
