@@ -8,6 +8,7 @@ import {
 } from './config/resolve.js';
 import { Diagnostics } from './diag/diagnostic.js';
 import { secretValues } from './engines/secrets.js';
+import { groupBy } from './group-by.js';
 import { VERSION } from './install/paths.js';
 import type { HostFacts } from './options/variables.js';
 import { buildPlan } from './planner/build-plan.js';
@@ -76,9 +77,12 @@ function savedVariables(config: ResolvedConfig, states: StateSnapshots): SavedVa
     const variables = file === undefined ? undefined : states.get(file)?.state.variables;
     return variables !== undefined && Object.keys(variables).length > 0 ? variables : undefined;
   };
+  // Looked up once per point and per pair: maps, not a search of every pair for each.
+  const collectPoints = groupBy(config.collectPoints, (cp) => cp.name);
+  const pairs = groupBy(config.pairs, (p) => `${p.name}\0${p.collectPoint}`);
   return {
-    collect: (cp) => recorded(config.collectPoints.find((c) => c.name === cp)?.layout.stateFile),
-    pair: (bp, cp) => recorded(config.pairs.find((p) => p.name === bp && p.collectPoint === cp)?.stateFile),
+    collect: (cp) => recorded(collectPoints.get(cp)?.[0]?.layout.stateFile),
+    pair: (bp, cp) => recorded(pairs.get(`${bp}\0${cp}`)?.[0]?.stateFile),
   };
 }
 

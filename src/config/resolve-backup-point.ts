@@ -38,7 +38,8 @@ export function resolveBackupPoint(
     }
   }
   const engine = lookupEngine('backup', point, diagnostics) as BackupEngine | undefined;
-  const ownVariables: Variables = { name, ...builtins, ...userVariables(sections), ...pinned };
+  const shared = userVariables(sections);
+  const ownVariables: Variables = { name, ...builtins, ...shared, ...pinned };
   const commonNames = BACKUP_POINT_OPTIONS.map((s) => s.name);
   // Without an engine its options are unknown: warning about each would point at the wrong line.
   const engineOptionNames =
@@ -70,9 +71,9 @@ export function resolveBackupPoint(
   const reserved = ['engine', ...commonNames];
   const associated = collectPoints.filter((cp) => canAssociate(cp.tags, def.tags));
   if (associated.length === 0) {
-    const errorsBefore = diagnostics.errors.length;
+    const errorsBefore = diagnostics.errorCount;
     const options = resolveOptions({ section: point, specs, variables: ownVariables, reserved }, diagnostics);
-    if (diagnostics.errors.length === errorsBefore) engine.check?.(options, diagnostics);
+    if (diagnostics.errorCount === errorsBefore) engine.check?.(options, diagnostics);
     checkFiltersAccepted(engine, resolveFilters(sections, ownVariables, diagnostics), diagnostics);
     return { def, pairs: [] };
   }
@@ -80,7 +81,7 @@ export function resolveBackupPoint(
   for (const cp of associated) {
     const variables: Variables = {
       name,
-      ...userVariables(sections),
+      ...shared,
       ...cp.variables,
       ...saved(cp.name),
       ...userVariables(sections, cp.name),

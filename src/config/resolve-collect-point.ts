@@ -48,13 +48,13 @@ export function resolveCollectPoint(
     if (section.kind === 'filter') continue;
     const sourceEngine = lookupEngine(section.kind, section, diagnostics);
     if (sourceEngine?.role !== 'source') continue;
-    const sourceErrorsBefore = diagnostics.errors.length;
+    const sourceErrorsBefore = diagnostics.errorCount;
     const sourceOptions = resolveOptions(
       { section, specs: sourceEngine.options, variables, reserved: ['engine'] },
       diagnostics,
     );
     // A check reads options together: with one of them missing or refused, it has nothing to read.
-    if (diagnostics.errors.length === sourceErrorsBefore) sourceEngine.check?.(sourceOptions, diagnostics);
+    if (diagnostics.errorCount === sourceErrorsBefore) sourceEngine.check?.(sourceOptions, diagnostics);
     sources.push({
       name: section.label ?? '',
       origin: section.origin,

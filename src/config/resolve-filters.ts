@@ -31,7 +31,7 @@ export function resolveFilters(
       continue;
     }
     if (engine === undefined) continue;
-    const errorsBefore = diagnostics.errors.length;
+    const errorsBefore = diagnostics.errorCount;
     const options = resolveOptions(
       {
         section,
@@ -42,7 +42,7 @@ export function resolveFilters(
       },
       diagnostics,
     );
-    if (diagnostics.errors.length === errorsBefore) engine.check?.(options, diagnostics);
+    if (diagnostics.errorCount === errorsBefore) engine.check?.(options, diagnostics);
     filters.push({ name, origin: section.origin, engine, options });
   }
   return filters;

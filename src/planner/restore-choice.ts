@@ -1,5 +1,6 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
+import { groupBy } from '../group-by.js';
 import { dataTime, formatTimestamp } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';
 import type { PlanRequest } from './build-plan.js';
@@ -18,10 +19,11 @@ export function restoreDrafts(
 ): DraftUnit[] {
   const { config, selection, states } = request;
   const units: DraftUnit[] = [];
+  const pairsOf = groupBy(config.pairs, (p) => p.collectPoint);
   for (const cp of config.collectPoints) {
     if (!matchesOnly(selection.onlyCollectPoints, cp.name, cp.tags)) continue;
-    const candidates = config.pairs.filter(
-      (p) => p.collectPoint === cp.name && matchesOnly(selection.onlyBackupPoints, p.name, p.tags),
+    const candidates = (pairsOf.get(cp.name) ?? []).filter((p) =>
+      matchesOnly(selection.onlyBackupPoints, p.name, p.tags),
     );
     const problems = cp.sources.flatMap((source) => {
       const problem = source.engine.restoreProblem?.(source);
