@@ -119,7 +119,8 @@ async function applyInProcess(plan: Plan, env: Record<string, string>, jobs = 1)
 function runScript(plan: Plan, box: Sandbox, env: Record<string, string>, jobs: number) {
   const script = box.path('plan.sh');
   writeFileSync(script, renderBash(plan));
-  return spawnSync('bash', [script, '--jobs', String(jobs), '--yes'], {
+  // Quiet like the in-process run: log hooks receive what each backend printed.
+  return spawnSync('bash', [script, '-q', '--jobs', String(jobs), '--yes'], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
   });
