@@ -62,6 +62,12 @@ declare -A package_of=(
   [/usr/lib/python3/dist-packages/aiosmtpd]=python3-aiosmtpd
   [/usr/sbin/apache2]=apache2
   [/usr/lib/apache2/modules/mod_dav_svn.so]=libapache2-mod-svn
+  [k5start]=kstart
+  [/usr/sbin/krb5kdc]=krb5-kdc
+  [/usr/sbin/kdb5_util]=krb5-kdc
+  [/usr/sbin/kadmin.local]=krb5-admin-server
+  [kinit]=krb5-user
+  [klist]=krb5-user
 )
 runtime_tools=(rsync flock sha256sum sync find awk)
 # The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd, lighttpd
@@ -75,14 +81,18 @@ runtime_tools=(rsync flock sha256sum sync find awk)
 # restores a restic snapshot of a given time reads restic's list of snapshots with jq; rclone also
 # carries the WebDAV, FTP and S3 targets' files. Subversion collect points commit to file://
 # repositories, to svnserve and over https to Apache's mod_dav_svn; gpg encrypts and decrypts
-# through the encrypt filter; aiosmtpd is the SMTP server of the email hook's tests, with a certificate from openssl.
+# through the encrypt filter; aiosmtpd is the SMTP server of the email hook's tests, with a certificate from openssl;
+# git backup points log in with keytabs through k5start against an MIT KDC of the suite's own
+# (krb5kdc, its database made by kdb5_util, principals and keytabs by kadmin.local), whose tickets
+# the tests read with klist and kinit.
 test_tools=("${runtime_tools[@]}" shellcheck git curl openssl ps sudo pg_dump /usr/lib/postgresql/15/bin/postgres
   mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
   /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests
   /usr/lib/python3/dist-packages/pyftpdlib /usr/lib/python3/dist-packages/OpenSSL
   faketime strace mountpoint script tar gzip bzip2 xz zstd pigz lbzip2 promtool /usr/sbin/lighttpd
   /usr/lib/lighttpd/mod_webdav.so systemd-analyze restic rclone jq svn svnadmin svnlook svnserve gpg gpgconf
-  /usr/lib/python3/dist-packages/aiosmtpd /usr/sbin/apache2 /usr/lib/apache2/modules/mod_dav_svn.so)
+  /usr/lib/python3/dist-packages/aiosmtpd /usr/sbin/apache2 /usr/lib/apache2/modules/mod_dav_svn.so
+  k5start /usr/sbin/krb5kdc /usr/sbin/kdb5_util /usr/sbin/kadmin.local kinit klist)
 
 if [[ ${1:-test} == runtime ]]; then
   tools=("${runtime_tools[@]}")
@@ -128,4 +138,5 @@ if [[ ! -e ${policy} ]]; then
   "${as_root[@]}" chmod 755 "${policy}"
   trap '"${as_root[@]}" rm -f "${policy}"' EXIT
 fi
-DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Through env: sudo drops the caller's environment, and the Kerberos packages ask for a realm.
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

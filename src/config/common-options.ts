@@ -48,7 +48,18 @@ export const BACKUP_POINT_OWN_OPTIONS: readonly OptionSpec[] = [
 /** Options of every `[point]` in a `.backup` file. */
 export const BACKUP_POINT_OPTIONS: readonly OptionSpec[] = [...BACKUP_POINT_OWN_OPTIONS, ...METADATA_OPTIONS];
 
-const EXECUTABLE_NAMES = ['rsync', 'curl', 'rclone', 'restic', 'scp', 'ssh', 'tar', 'svn', 'git'] as const;
+const EXECUTABLE_NAMES = [
+  'rsync',
+  'curl',
+  'rclone',
+  'restic',
+  'scp',
+  'ssh',
+  'tar',
+  'svn',
+  'git',
+  'k5start',
+] as const;
 
 /** The compressors of archive backup points, with what may replace each one. */
 const COMPRESSOR_HELP = {

@@ -41,6 +41,7 @@ export type ActionBody =
   | ({ readonly kind: 'git-push' } & GitPushSpec)
   | ({ readonly kind: 'git-fetch' } & GitFetchSpec)
   | ({ readonly kind: 'gitlab-project' } & GitlabProjectSpec)
+  | ({ readonly kind: 'kerberos-ticket' } & KerberosLogin)
   | { readonly kind: 'svn-config'; readonly repository: SvnRepositorySpec }
   | ({ readonly kind: 'svn-checkout' } & SvnWorkingCopySpec)
   | ({ readonly kind: 'svn-commit' } & SvnCommitSpec)
@@ -243,6 +244,18 @@ export interface GitRemoteSpec {
   readonly sshArgs?: readonly string[];
   /** The secret variable that holds the http(s) password. */
   readonly passwordSecret?: string;
+  /** A Kerberos login from a keytab, under which git reaches the remote (k5start). */
+  readonly kerberos?: KerberosLogin;
+}
+
+/**
+ * A ticket of the first principal of `keytab` (k5start -U), kept in `ticketCache`, a file of the
+ * run's private work directory: the user's own ticket cache is never read nor written.
+ */
+export interface KerberosLogin {
+  readonly keytab: string;
+  /** The work file that holds the ticket cache, one per (backup point, collect point) pair. */
+  readonly ticketCache: string;
 }
 
 /** The current commit of a repository sent to `branch` of the remote, as a fast-forward only. */

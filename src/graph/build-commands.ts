@@ -5,6 +5,7 @@ import { cryptTreeCommand, hashCheckCommand, hashIndexCommands } from './filter-
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
+import { kerberosTicketCommands } from './kerberos-commands.js';
 import { syncDirCommands } from './rclone-commands.js';
 import {
   resticBackupCommands,
@@ -172,6 +173,8 @@ export function buildCommands(
       return gitFetchCommands(action, tools);
     case 'gitlab-project':
       return gitlabProjectCommands(action, tools);
+    case 'kerberos-ticket':
+      return kerberosTicketCommands(action, tools);
     case 'svn-config':
       return svnConfigCommands(action.repository);
     case 'svn-checkout':

@@ -1,5 +1,6 @@
 import type { GitFetchSpec, GitPushSpec, GitRemoteSpec } from './action.js';
 import type { Command, EnvValue, ToolPaths, Word } from './command.js';
+import { underKerberos } from './kerberos-commands.js';
 
 /** The variable through which the credential helper receives the http(s) password. */
 export const GIT_PASSWORD_VARIABLE = 'POLYARCHIV_GIT_PASSWORD';
@@ -15,7 +16,7 @@ export function gitPushCommands(spec: GitPushSpec, tools: ToolPaths): Command[] 
   return [
     {
       kind: 'exec',
-      argv: [
+      argv: underKerberos(spec.remote.kerberos, tools, [
         tools.git ?? 'git',
         `--git-dir=${spec.gitDir}`,
         ...credentialOptions(spec.remote),
@@ -25,7 +26,7 @@ export function gitPushCommands(spec: GitPushSpec, tools: ToolPaths): Command[] 
         '--',
         spec.remote.url,
         `HEAD:refs/heads/${spec.branch}`,
-      ],
+      ]),
       env: remoteEnv(spec.remote, tools),
     },
   ];
@@ -42,7 +43,7 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
     { kind: 'exec', argv: [git, '-c', 'init.defaultBranch=master', 'init', '-q', spec.workTree] },
     {
       kind: 'exec',
-      argv: [
+      argv: underKerberos(spec.remote.kerberos, tools, [
         git,
         gitDir,
         ...credentialOptions(spec.remote),
@@ -52,7 +53,7 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
         '--',
         spec.remote.url,
         `refs/heads/${spec.branch}`,
-      ],
+      ]),
       env: remoteEnv(spec.remote, tools),
     },
     {

@@ -62,6 +62,7 @@ function writesInto(draft: ActionDraft): string[] {
     case 'git-push':
     case 'git-fetch':
     case 'gitlab-project':
+    case 'kerberos-ticket':
     case 'svn-config':
     case 'svn-checkout':
     case 'svn-commit':

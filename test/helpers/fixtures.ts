@@ -22,6 +22,11 @@ export interface FixtureSpec {
   readonly gitRemotes?: readonly string[];
   /** Subversion repositories created below {root} before the runs (svnadmin create). */
   readonly svnRepositories?: readonly string[];
+  /**
+   * Keytabs written below {root} before the runs, each of a new principal of the suite's KDC,
+   * which both backends reach through its KRB5_CONFIG.
+   */
+  readonly keytabs?: readonly string[];
   /** Secret variables (POLYARCHIV_SECRET_...) both backends find in their environment. */
   readonly secrets?: Readonly<Record<string, string>>;
   /** Extra `--set` variables. */

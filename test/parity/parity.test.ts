@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderBash } from '../../src/backends/bash/render.js';
 import { executePlan } from '../../src/backends/execute/execute.js';
 import type { Plan } from '../../src/planner/plan.js';
@@ -8,12 +8,43 @@ import { fixtureSpec, listFixtures, planFixture } from '../helpers/fixtures.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
+import { haveKdc, type Kdc, startKdc } from '../servers/kdc.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'gpg', 'gpgconf');
 const sandboxes: Sandbox[] = [];
 afterAll(() => {
   for (const s of sandboxes) s.remove();
 });
+
+const runnable = listFixtures().filter((name) => fixtureSpec(name).runnable);
+
+/** The suite's KDC, started when a runnable fixture logs in with a keytab. */
+let kdc: Kdc | undefined;
+const keytabs = new Map<string, string>();
+const needsKdc = runnable.some((name) => (fixtureSpec(name).keytabs ?? []).length > 0);
+beforeAll(async () => {
+  if (canRun && needsKdc && haveKdc()) kdc = await startKdc();
+});
+afterAll(async () => {
+  await kdc?.destroy();
+});
+
+/**
+ * One keytab per fixture's keytab path, of a principal of its own, copied into every sandbox: the
+ * trees of both backends hold the same bytes (each new key would give another keytab).
+ */
+function keytabOf(name: string, path: string): string {
+  const key = `${name}/${path}`;
+  const made = keytabs.get(key);
+  if (made !== undefined) return made;
+  if (kdc === undefined) throw new Error(`fixture ${name} needs the suite's KDC (krb5kdc, k5start)`);
+  const box = makeSandbox('polyarchiv-parity-keytab-');
+  sandboxes.push(box);
+  const file = box.path('keytab');
+  kdc.addPrincipal(`parity${keytabs.size + 1}`, file);
+  keytabs.set(key, file);
+  return file;
+}
 
 /**
  * A sandbox with a PATH shim that logs every rsync argv, so that the two backends can be
@@ -31,6 +62,10 @@ function sandboxFor(name: string): { box: Sandbox; env: Record<string, string>; 
   for (const repository of spec.svnRepositories ?? []) {
     mkdirSync(box.path('root', repository, '..'), { recursive: true });
     spawnSync('svnadmin', ['create', box.path('root', repository)], { stdio: 'ignore' });
+  }
+  for (const keytab of spec.keytabs ?? []) {
+    mkdirSync(box.path('root', keytab, '..'), { recursive: true });
+    copyFileSync(keytabOf(name, keytab), box.path('root', keytab));
   }
   const log = box.path('argv.log');
   const shim = box.path('shim/rsync');
@@ -132,8 +167,6 @@ function planOrFail(name: string, root: string): Plan {
     throw new Error(`fixture ${name} does not plan: ${JSON.stringify(result.diagnostics.errors)}`);
   return result.plan;
 }
-
-const runnable = listFixtures().filter((name) => fixtureSpec(name).runnable);
 
 describe.runIf(canRun).each(runnable)('parity of apply and the script on fixture %s', (name) => {
   // Units run one at a time, then two at a time: in parallel the commands are the same, in an order

@@ -1,15 +1,15 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
-import type { ActionDraft, GitRemoteSpec } from '../../graph/action.js';
+import type { ActionDraft, GitRemoteSpec, KerberosLogin } from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { gitCollectPoint } from '../collect/git.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
+import { setString } from '../toolkit.js';
 
 /*
  * What the backup points that push a git collect point's history share (git, gitlab): their
  * options after the remote's, the pairing check, the push and the fetch that restores.
  */
 
-const KEYTAB_LATER = 'Kerberos logins (k5start) are not available in this version';
 const OWN_COMMITS =
   "the collect point's own commits are pushed: set the committer and message on the git collect point";
 
@@ -22,7 +22,11 @@ export const PUSH_OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     help: 'Extra ssh arguments for ssh remotes, split like a shell would (quotes, backslashes), each given to ssh as one word, e.g. -o StrictHostKeyChecking=yes.',
   },
-  { name: 'keytab', type: 'absolute-path', help: 'Kerberos keytab.', inert: KEYTAB_LATER },
+  {
+    name: 'keytab',
+    type: 'absolute-path',
+    help: "Kerberos keytab: git pushes and fetches under k5start, with a ticket of the keytab's first principal kept in a ticket cache private to the run (never the user's).",
+  },
   { name: 'commit_email', type: 'string', help: 'Committer e-mail.', inert: OWN_COMMITS },
   { name: 'commit_name', type: 'string', help: 'Committer name.', inert: OWN_COMMITS },
   { name: 'commit_message', type: 'text', help: 'Commit message.', inert: OWN_COMMITS },
@@ -47,11 +51,13 @@ export function pushDrafts(
   shown: string,
 ): ActionDraft[] {
   const branch = bp.options.string('remote_branch');
+  const kerberos = kerberosLogin(bp, cp);
   return [
+    ...ticketDrafts(bp, kerberos),
     {
       kind: 'git-push',
       gitDir: `${cp.exportDir}/.git`,
-      remote,
+      remote: kerberos === undefined ? remote : { ...remote, kerberos },
       branch,
       origin: bp.options.origin(option),
       summary: `push the history of "${cp.name}" to branch ${branch} of ${shown}`,
@@ -69,15 +75,37 @@ export function fetchDrafts(
 ): ActionDraft[] {
   const branch = bp.options.string('remote_branch');
   const origin = bp.options.origin(option);
+  const kerberos = kerberosLogin(bp, cp);
   return [
     { kind: 'mkdir', path: cp.exportDir, origin, summary: `create ${cp.exportDir}` },
+    ...ticketDrafts(bp, kerberos),
     {
       kind: 'git-fetch',
       workTree: cp.exportDir,
-      remote,
+      remote: kerberos === undefined ? remote : { ...remote, kerberos },
       branch,
       origin,
       summary: `fetch branch ${branch} of ${shown} into "${cp.name}" and check it out`,
+    },
+  ];
+}
+
+/** The keytab's login, with a ticket cache of the pair's own in the run's work directory. */
+function kerberosLogin(bp: BoundBackupPoint, cp: BoundCollectPoint): KerberosLogin | undefined {
+  const keytab = setString(bp.options, 'keytab');
+  if (keytab === undefined) return undefined;
+  return { keytab, ticketCache: `krb5cc.${encodeURIComponent(bp.name)}.${encodeURIComponent(cp.name)}` };
+}
+
+/** The ticket obtained on the keytab's line: a missing keytab or an unknown principal is reported there. */
+function ticketDrafts(bp: BoundBackupPoint, kerberos: KerberosLogin | undefined): ActionDraft[] {
+  if (kerberos === undefined) return [];
+  return [
+    {
+      kind: 'kerberos-ticket',
+      ...kerberos,
+      origin: bp.options.origin('keytab'),
+      summary: `get a Kerberos ticket from keytab ${kerberos.keytab}`,
     },
   ];
 }
