@@ -3,11 +3,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { branchLog, type GitCase, gitCaseOf, roundTrip, runPoint } from '../helpers/git-case.js';
+import { expectRemoteCallsWithTicket, KEYTAB, kerberosCase } from '../helpers/kerberos-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import { commandLinesHolding, filesHolding } from '../helpers/secret-scan.js';
 import { haveTools } from '../helpers/tools.js';
 import { type GitHttpServer, haveGitHttp, startGitHttp } from '../servers/git-http.js';
 import { type GitlabOptions, type GitlabStandIn, startGitlabStandIn } from '../servers/gitlab-api.js';
+import { haveKdc, startKdc } from '../servers/kdc.js';
 
 // A round trip is six runs of polyarchiv: minutes on a loaded machine.
 const canRun = haveGitHttp() && haveTools('rsync', 'flock', 'bash', 'sha256sum', 'curl');
@@ -89,6 +91,27 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
           visibility: 'private',
         },
       ]);
+    },
+  );
+
+  it.runIf(haveKdc()).each(['apply', 'script'] as const)(
+    'pushes under k5start with a keytab, the API still asked with the token (%s)',
+    async (backend) => {
+      const kdc = await startKdc();
+      try {
+        const { t, project, gitlab } = await gitlabCase();
+        const k = kerberosCase(kdc, t.box);
+        const file = t.box.path('config/up.backup');
+        writeFileSync(file, `${readFileSync(file, 'utf8')}keytab = ${KEYTAB}\n`);
+        const env = backend === 'script' ? { ...secrets, [PASSWORD_SECRET]: git.password } : {};
+        const result = runPoint(t, backend, 'backup', { ...env, ...k.env });
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        expect(gitlab.requests()).toContain(`POST ${API}/projects`);
+        expect(branchLog(`${git.repos}/${project}.git`, 'backups/journal')).toHaveLength(1);
+        expect(expectRemoteCallsWithTicket(k, 'up.journal')).toHaveLength(1);
+      } finally {
+        await kdc.destroy();
+      }
     },
   );
 

@@ -27,6 +27,16 @@ export interface FixtureSpec {
    * which both backends reach through its KRB5_CONFIG.
    */
   readonly keytabs?: readonly string[];
+  /**
+   * A GitLab instance the parity test serves (a stand-in of the API with these namespaces and this
+   * token, relaying git to smart HTTP with user `backup` and this password) and names by the
+   * `gitlab_url` variable; golden snapshots take `gitlab_url` from `set`.
+   */
+  readonly gitlab?: {
+    readonly namespaces: Readonly<Record<string, number>>;
+    readonly token: string;
+    readonly password: string;
+  };
   /** Secret variables (POLYARCHIV_SECRET_...) both backends find in their environment. */
   readonly secrets?: Readonly<Record<string, string>>;
   /** Extra `--set` variables. */
@@ -57,9 +67,11 @@ export function planFixture(
   root: string,
   overrides: Partial<Selection> = {},
   mode?: 'backup' | 'restore',
+  /** Variables naming a sandbox's servers, over the fixture's `set`. */
+  variables: Readonly<Record<string, string>> = {},
 ): PipelineResult {
   const spec = fixtureSpec(name);
-  const pinned = { ...PINNED_HOST, ...spec.set, root };
+  const pinned = { ...PINNED_HOST, ...spec.set, ...variables, root };
   const selection: Selection = {
     onlyCollectPoints: [],
     onlyBackupPoints: [],

@@ -190,15 +190,24 @@ const maskCipherBytes = (text: string, encrypted: boolean): string =>
 
 /**
  * A state file's run timestamps, and the size of a git collect point: its compressed objects hold
- * the commit times, so two runs of the same plan may differ by a few bytes there.
+ * the commit times, so two runs of the same plan may differ by a few bytes there. An archive
+ * collect point's archive holds the times of its files (compared by what it holds, see
+ * snapshotTree): its size, which the collect point and the copies of its backup points record,
+ * differs as much.
  */
 function maskRunFacts(root: string, key: string, text: string): string {
-  const collectPoint = /^(.*)\/metadata\/collect_point\/[^/]+\.json$/.exec(key)?.[1];
   const masked = maskTimestamps(text);
+  const collectPoint = /^(.*)\/metadata\/collect_point\/[^/]+\.json$/.exec(key)?.[1];
   const history = ['backups/.git', 'backups/.svn'];
-  return collectPoint !== undefined && history.some((dir) => existsSync(join(root, collectPoint, dir)))
-    ? masked.replace(/"total_size":\d+/, '"total_size":"<git>"')
-    : masked;
+  if (collectPoint !== undefined && history.some((dir) => existsSync(join(root, collectPoint, dir))))
+    return masked.replace(/"total_size":\d+/, '"total_size":"<git>"');
+  const pointOfState = /^(.*)\/metadata\/[^/]+(?:\/[^/]+)?\/[^/]+\.json$/.exec(key)?.[1];
+  const archives = pointOfState === undefined ? undefined : join(root, pointOfState, 'archives');
+  if (archives !== undefined && existsSync(archives) && readdirSync(archives).some((f) => ARCHIVE.test(f)))
+    return collectPoint !== undefined
+      ? masked.replace(/"total_size":\d+/, '"total_size":"<archive>"')
+      : masked.replace(/"bytes":\d+/g, '"bytes":"<archive>"');
+  return masked;
 }
 
 /** The tree an archive holds, as snapshotTree pictures it (GNU tar recognises the compression). */

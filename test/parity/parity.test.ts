@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderBash } from '../../src/backends/bash/render.js';
 import { executePlan } from '../../src/backends/execute/execute.js';
@@ -8,7 +8,7 @@ import { fixtureSpec, listFixtures, planFixture } from '../helpers/fixtures.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
-import { haveKdc, type Kdc, startKdc } from '../servers/kdc.js';
+import { ParityServices } from './services.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'gpg', 'gpgconf');
 const sandboxes: Sandbox[] = [];
@@ -18,39 +18,19 @@ afterAll(() => {
 
 const runnable = listFixtures().filter((name) => fixtureSpec(name).runnable);
 
-/** The suite's KDC, started when a runnable fixture logs in with a keytab. */
-let kdc: Kdc | undefined;
-const keytabs = new Map<string, string>();
-const needsKdc = runnable.some((name) => (fixtureSpec(name).keytabs ?? []).length > 0);
+const services = new ParityServices();
 beforeAll(async () => {
-  if (canRun && needsKdc && haveKdc()) kdc = await startKdc();
+  if (canRun) await services.start(runnable);
 });
 afterAll(async () => {
-  await kdc?.destroy();
+  await services.stop();
 });
-
-/**
- * One keytab per fixture's keytab path, of a principal of its own, copied into every sandbox: the
- * trees of both backends hold the same bytes (each new key would give another keytab).
- */
-function keytabOf(name: string, path: string): string {
-  const key = `${name}/${path}`;
-  const made = keytabs.get(key);
-  if (made !== undefined) return made;
-  if (kdc === undefined) throw new Error(`fixture ${name} needs the suite's KDC (krb5kdc, k5start)`);
-  const box = makeSandbox('polyarchiv-parity-keytab-');
-  sandboxes.push(box);
-  const file = box.path('keytab');
-  kdc.addPrincipal(`parity${keytabs.size + 1}`, file);
-  keytabs.set(key, file);
-  return file;
-}
 
 /**
  * A sandbox with a PATH shim that logs every rsync argv, so that the two backends can be
  * compared on what they ran, not only on what they left behind.
  */
-function sandboxFor(name: string): { box: Sandbox; env: Record<string, string>; log: string } {
+async function sandboxFor(name: string) {
   const box = makeSandbox(`polyarchiv-parity-${name}-`);
   sandboxes.push(box);
   const spec = fixtureSpec(name);
@@ -63,10 +43,7 @@ function sandboxFor(name: string): { box: Sandbox; env: Record<string, string>; 
     mkdirSync(box.path('root', repository, '..'), { recursive: true });
     spawnSync('svnadmin', ['create', box.path('root', repository)], { stdio: 'ignore' });
   }
-  for (const keytab of spec.keytabs ?? []) {
-    mkdirSync(box.path('root', keytab, '..'), { recursive: true });
-    copyFileSync(keytabOf(name, keytab), box.path('root', keytab));
-  }
+  const served = await services.prepare(name, box);
   const log = box.path('argv.log');
   const shim = box.path('shim/rsync');
   box.write({
@@ -80,6 +57,7 @@ function sandboxFor(name: string): { box: Sandbox; env: Record<string, string>; 
     PATH: `${box.path('shim')}:${process.env.PATH}`,
     GIT_AUTHOR_DATE: '2026-03-10T04:05:06+01:00',
     GIT_COMMITTER_DATE: '2026-03-10T04:05:06+01:00',
+    ...served.env,
     ...spec.secrets,
   };
   if (spec.secrets !== undefined) {
@@ -87,7 +65,7 @@ function sandboxFor(name: string): { box: Sandbox; env: Record<string, string>; 
     mkdirSync(env.GNUPGHOME, { mode: 0o700 });
     gnupgHomes.push(env.GNUPGHOME);
   }
-  return { box, env, log };
+  return { box, env, log, served };
 }
 
 /** gpg's agents, started by the encrypt filter in each sandbox's GNUPGHOME, stop with the tests. */
@@ -161,8 +139,8 @@ function runScript(plan: Plan, box: Sandbox, env: Record<string, string>, jobs: 
   });
 }
 
-function planOrFail(name: string, root: string): Plan {
-  const result = planFixture(name, root);
+function planOrFail(name: string, root: string, variables: Record<string, string>): Plan {
+  const result = planFixture(name, root, {}, undefined, variables);
   if (result.plan === undefined)
     throw new Error(`fixture ${name} does not plan: ${JSON.stringify(result.diagnostics.errors)}`);
   return result.plan;
@@ -174,18 +152,18 @@ describe.runIf(canRun).each(runnable)('parity of apply and the script on fixture
   it.each([1, 2])(
     'leaves the same files and state, having run the same commands, with --jobs %i',
     async (jobs) => {
-      const a = sandboxFor(name);
-      const b = sandboxFor(name);
+      const a = await sandboxFor(name);
+      const b = await sandboxFor(name);
       const rootA = a.box.path('root');
       const rootB = b.box.path('root');
       if (fixtureSpec(name).mode === 'restore') {
         // A restore needs something to restore from: back up first, then lose the data.
-        for (const { root, env } of [
-          { root: rootA, env: a.env },
-          { root: rootB, env: b.env },
+        for (const { root, env, served } of [
+          { root: rootA, ...a },
+          { root: rootB, ...b },
         ]) {
-          const backup = planFixture(name, root, { force: true, onlyBackupPoints: [] }, 'backup')
-            .plan as Plan;
+          const only = { force: true, onlyBackupPoints: [] };
+          const backup = planFixture(name, root, only, 'backup', served.variables).plan as Plan;
           expect((await applyInProcess(backup, env)).exitCode).toBe(0);
           rmSync(`${root}/data`, { recursive: true, force: true });
           if (fixtureSpec(name).rebuilt === true) rmSync(`${root}/collect`, { recursive: true, force: true });
@@ -193,9 +171,11 @@ describe.runIf(canRun).each(runnable)('parity of apply and the script on fixture
         rmSync(a.log, { force: true });
         rmSync(b.log, { force: true });
       }
-      const report = await applyInProcess(planOrFail(name, rootA), a.env, jobs);
-      const script = runScript(planOrFail(name, rootB), b.box, b.env, jobs);
+      const report = await applyInProcess(planOrFail(name, rootA, a.served.variables), a.env, jobs);
+      const script = runScript(planOrFail(name, rootB, b.served.variables), b.box, b.env, jobs);
 
+      // Both backends did what the fixture does, not merely failed alike.
+      expect(report.exitCode, script.stderr).toBe(0);
       expect(script.status, script.stderr).toBe(report.exitCode);
       const secrets = Object.values(fixtureSpec(name).secrets ?? {});
       expect(snapshotTree(rootB, rootB, secrets, decrypter(name, b.box.path('gnupg')))).toEqual(
@@ -212,6 +192,7 @@ describe.runIf(canRun).each(runnable)('parity of apply and the script on fixture
         return jobs === 1 ? lines : lines.sort();
       };
       expect(argv(b.log, rootB)).toEqual(argv(a.log, rootA));
+      expect(b.served.effects()).toEqual(a.served.effects());
     },
     // gpg derives a key for each file it encrypts: slow on a loaded machine.
     180_000,

@@ -37,13 +37,13 @@ export interface GitHttpServer {
 /** The password holds what a careless URL or shell line would break on. */
 export const HTTP_PASSWORD = `p@ss:w/rd $(id) 'q' "dq" %41 ✓`;
 
-export async function startGitHttp(): Promise<GitHttpServer> {
+export async function startGitHttp(password = HTTP_PASSWORD): Promise<GitHttpServer> {
   const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-git-http-'));
   const port = await freePort();
   const repos = join(dir, 'repos');
   mkdirSync(repos);
   const user = 'backup';
-  writeFileSync(join(dir, 'users'), `${user}:${HTTP_PASSWORD}\n`, { mode: 0o600 });
+  writeFileSync(join(dir, 'users'), `${user}:${password}\n`, { mode: 0o600 });
   const config = join(dir, 'lighttpd.conf');
   writeFileSync(
     config,
@@ -79,8 +79,8 @@ export async function startGitHttp(): Promise<GitHttpServer> {
     port,
     repos,
     user,
-    password: HTTP_PASSWORD,
-    baseUrl: `http://${user}:${encodeURIComponent(HTTP_PASSWORD)}@127.0.0.1:${port}/git/`,
+    password,
+    baseUrl: `http://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/git/`,
     log,
     createRepository(name) {
       const path = join(repos, name);

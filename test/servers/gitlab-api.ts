@@ -41,6 +41,8 @@ export interface GitlabOptions {
   readonly repos?: string;
   /** git's smart HTTP (lighttpd's port, /git/ alias); none: no git relay. */
   readonly gitPort?: number;
+  /** Where `repos` is served on that port: `/git` (the default) for the server's own repositories, `/git/SUB` for `repos` = its SUB directory. */
+  readonly gitPath?: string;
   /** Each answer waits this long (ms): long enough to read command lines meanwhile. */
   readonly delayMs?: number;
 }

@@ -82,7 +82,7 @@ function relay(req, res) {
       host: '127.0.0.1',
       port: config.gitPort,
       method: req.method,
-      path: `/git${(req.url ?? '/').slice(prefix.length)}`,
+      path: `${config.gitPath ?? '/git'}${(req.url ?? '/').slice(prefix.length)}`,
       headers: req.headers,
     },
     (answer) => {
