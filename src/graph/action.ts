@@ -188,7 +188,12 @@ export interface RcloneTransport {
    * WebDAV: the rename is curl's `MOVE` with `Overwrite: T` on `base` + the %-encoded path, its
    * credentials and TLS settings in a curl configuration written to a private work file.
    */
-  readonly webdav?: { readonly base: string; readonly curlConfig: readonly SecretPart[] };
+  readonly webdav?: {
+    readonly base: string;
+    readonly curlConfig: readonly SecretPart[];
+    /** Its private work file, one per (backup point, collect point). */
+    readonly curlConfigFile: string;
+  };
 }
 
 export type Transport = SshTransport | RcloneTransport;
@@ -286,6 +291,8 @@ export interface GitlabProjectSpec {
   /** `namespace/name`, the namespace possibly nested (`group/subgroup/name`). */
   readonly project: string;
   readonly tokenSecret: string;
+  /** The prefix of its files in the private work directory, unique to its (backup point, collect point). */
+  readonly workFiles: string;
 }
 
 /**

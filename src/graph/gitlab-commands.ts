@@ -1,20 +1,20 @@
 import type { GitlabProjectSpec } from './action.js';
 import type { Command, ToolPaths, Word } from './command.js';
 
-const TOKEN_FILE = 'gitlab-token';
-const ANSWER_FILE = 'gitlab-answer';
-const NAMESPACE_ID_FILE = 'gitlab-namespace-id';
-
 /**
  * The token reaches curl in a config file of the private work directory (curl's quoted string:
  * backslash and double quote escaped), never on argv; `-q` first keeps the user's ~/.curlrc out.
  * Each request prints its answer's HTTP status and nothing else: the helper judges it.
  */
 export function gitlabProjectCommands(spec: GitlabProjectSpec, tools: ToolPaths): Command[] {
+  // Two gitlab units running side by side each have their own files.
+  const tokenFile = `${spec.workFiles}.token`;
+  const answerFile = `${spec.workFiles}.answer`;
+  const namespaceIdFile = `${spec.workFiles}.namespace-id`;
   const slash = spec.project.lastIndexOf('/');
   const namespace = spec.project.slice(0, slash);
   const name = spec.project.slice(slash + 1);
-  const answer: Word = { prefix: '', workFile: ANSWER_FILE };
+  const answer: Word = { prefix: '', workFile: answerFile };
   const request = (output: Word, url: string, ...data: Word[]): Word[] => [
     tools.curl ?? 'curl',
     '-q',
@@ -25,7 +25,7 @@ export function gitlabProjectCommands(spec: GitlabProjectSpec, tools: ToolPaths)
     '--max-time',
     '300',
     '--config',
-    { prefix: '', workFile: TOKEN_FILE },
+    { prefix: '', workFile: tokenFile },
     '--output',
     output,
     '--write-out',
@@ -37,14 +37,14 @@ export function gitlabProjectCommands(spec: GitlabProjectSpec, tools: ToolPaths)
   return [
     {
       kind: 'private-file',
-      workFile: TOKEN_FILE,
+      workFile: tokenFile,
       parts: ['header = "PRIVATE-TOKEN: ', { secret: spec.tokenSecret, escape: '\\"' }, '"\n'],
     },
     {
       kind: 'gitlab-project',
       project: spec.project,
       answer,
-      namespaceId: { prefix: '', workFile: NAMESPACE_ID_FILE },
+      namespaceId: { prefix: '', workFile: namespaceIdFile },
       find: request('/dev/null', `${spec.api}/projects/${encodeURIComponent(spec.project)}`),
       namespace: request(answer, `${spec.api}/namespaces/${encodeURIComponent(namespace)}`),
       create: request(
@@ -55,7 +55,7 @@ export function gitlabProjectCommands(spec: GitlabProjectSpec, tools: ToolPaths)
         '--data-urlencode',
         `path=${name}`,
         '--data-urlencode',
-        { prefix: 'namespace_id@', workFile: NAMESPACE_ID_FILE },
+        { prefix: 'namespace_id@', workFile: namespaceIdFile },
         '--data-urlencode',
         'visibility=private',
       ),

@@ -11,7 +11,6 @@ import { HOLDING_DIR } from './holding-dir.js';
 const TRANSFER = ['--no-check-dest'];
 
 /** The file where `put-file` writes the WebDAV rename's curl configuration. */
-const CURL_CONFIG = 'webdav-curl.conf';
 
 /**
  * The upload goes to the hidden partial; then a server-side rename replaces the previous file in
@@ -44,13 +43,13 @@ export function rclonePutCommands(
           ]),
         ]
       : [
-          { kind: 'private-file', workFile: CURL_CONFIG, parts: webdav.curlConfig },
+          { kind: 'private-file', workFile: webdav.curlConfigFile, parts: webdav.curlConfig },
           {
             kind: 'exec',
             argv: [
               tools.curl ?? 'curl',
               '--config',
-              { prefix: '', workFile: CURL_CONFIG },
+              { prefix: '', workFile: webdav.curlConfigFile },
               '--fail',
               '--silent',
               '--show-error',

@@ -32,6 +32,7 @@ function commandsFor(api: string, project: string): [PrivateFileCommand, GitlabP
     api,
     project,
     tokenSecret: SECRET,
+    workFiles: 'gitlab.up.journal',
   });
   const [token, ensure] = commands;
   if (token?.kind !== 'private-file' || ensure?.kind !== 'gitlab-project')

@@ -190,7 +190,10 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
     const seen: string[] = [];
     let asking = false;
     while (child.exitCode === null) {
-      if (commandLinesHolding('PRIVATE').length > 0 || commandLinesHolding('gitlab-token').length > 0)
+      if (
+        commandLinesHolding('PRIVATE').length > 0 ||
+        commandLinesHolding('gitlab.up.journal.token').length > 0
+      )
         asking = true;
       for (const needle of needles) seen.push(...commandLinesHolding(needle));
       await new Promise((r) => setTimeout(r, 100));

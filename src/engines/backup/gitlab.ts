@@ -65,6 +65,7 @@ export const gitlabBackupPoint: BackupEngine = {
       api: `${instance(bp.options)}/api/v4`,
       project: bp.options.string('project_name'),
       tokenSecret: backupSecret(bp, 'api_key'),
+      workFiles: `gitlab.${encodeURIComponent(bp.name)}.${encodeURIComponent(cp.name)}`,
       origin: bp.options.origin('project_name'),
       summary: `create GitLab project ${bp.options.string('project_name')} unless it exists`,
     },

@@ -127,7 +127,12 @@ export function serviceTransport(location: ServiceLocation, bp: BoundBackupPoint
     env,
     obscured: password === undefined ? {} : { RCLONE_WEBDAV_PASS: password },
     shown: base,
-    webdav: { base, curlConfig: curlConfig(location.user, password, caCert) },
+    webdav: {
+      base,
+      curlConfig: curlConfig(location.user, password, caCert),
+      // Units of other collect points may rename on the same server side by side.
+      curlConfigFile: `webdav-curl.${encodeURIComponent(bp.name)}.${encodeURIComponent(bp.collectPoint)}.conf`,
+    },
   };
 }
 
