@@ -45,13 +45,19 @@ const METADATA_NAMES: TargetOptionNames = {
  * so that a rebuilt machine (another day, maybe another name) finds the same file.
  */
 export function metadataVariables(variables: Variables): Variables {
-  const fixed = builtinVariables(new Date(2016, 0, 1, 0, 0, 0), {
-    fqdn: 'localhost',
-    hostname: 'localhost',
-    username: 'polyarchiv',
-  });
-  return { ...variables, ...fixed, Z: '', z: '' };
+  fixedVariables ??= {
+    ...builtinVariables(new Date(2016, 0, 1, 0, 0, 0), {
+      fqdn: 'localhost',
+      hostname: 'localhost',
+      username: 'polyarchiv',
+    }),
+    Z: '',
+    z: '',
+  };
+  return { ...variables, ...fixedVariables };
 }
+
+let fixedVariables: Variables | undefined;
 
 /** Where `metadata_url` mirrors the pair's state file; undefined when unset or after an error at its line. */
 export function checkStateMirror(

@@ -5,6 +5,9 @@ import { canAssociate } from '../planner/associate.js';
 import { BACKUP_POINT_OPTIONS, BACKUP_POINT_OWN_OPTIONS } from './common-options.js';
 import type { ConfigFile } from './load.js';
 import { checkStateMirror, METADATA_OPTIONS, metadataVariables } from './metadata-options.js';
+
+const METADATA_NAMES = new Set(METADATA_OPTIONS.map((s) => s.name));
+
 import type { BackupPointDef } from './resolve.js';
 import { checkRootFiles, resolveFilters } from './resolve-filters.js';
 import { resolveOptions } from './resolve-options.js';
@@ -77,6 +80,13 @@ export function resolveBackupPoint(
     checkFiltersAccepted(engine, resolveFilters(sections, ownVariables, diagnostics), diagnostics);
     return { def, pairs: [] };
   }
+  // Most points have no metadata_* option: their pairs skip a second pass over the section.
+  const hasMetadata = point.entries.some((e) => METADATA_NAMES.has(e.key));
+  const metadataReserved = [
+    'engine',
+    ...BACKUP_POINT_OWN_OPTIONS.map((s) => s.name),
+    ...specs.map((s) => s.name),
+  ];
   const pairs: BoundBackupPoint[] = [];
   for (const cp of associated) {
     const variables: Variables = {
@@ -95,17 +105,22 @@ export function resolveBackupPoint(
     checkRootFiles(cp.filters, filters, diagnostics);
     if (diagnostics.errorCount > errorsBefore) continue;
     engine.check?.(options, diagnostics);
-    const metadataOptions = resolveOptions(
-      {
-        section: point,
-        specs: METADATA_OPTIONS,
-        variables: metadataVariables(variables),
-        reserved: ['engine', ...BACKUP_POINT_OWN_OPTIONS.map((s) => s.name), ...specs.map((s) => s.name)],
-        context: `(for collect point '${cp.name}')`,
-      },
-      diagnostics,
-    );
-    const metadata = checkStateMirror(metadataOptions, cp.name, diagnostics);
+    const metadata = hasMetadata
+      ? checkStateMirror(
+          resolveOptions(
+            {
+              section: point,
+              specs: METADATA_OPTIONS,
+              variables: metadataVariables(variables),
+              reserved: metadataReserved,
+              context,
+            },
+            diagnostics,
+          ),
+          cp.name,
+          diagnostics,
+        )
+      : undefined;
     if (diagnostics.errorCount > errorsBefore) continue;
     const pair: BoundBackupPoint = {
       name,
