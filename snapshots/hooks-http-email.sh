@@ -14,11 +14,142 @@
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
 # Usage: bash SCRIPT [--jobs N]  (up to N independent units at a time; default: the number of CPUs)
 
-# (as in snapshots/helpers/prelude.sh)
-# (as in snapshots/helpers/helpers-log-file.sh)
+# Unit functions are called by name from polyarchiv_run_unit, which shellcheck cannot follow.
+# shellcheck disable=SC2317
+# POSIX sh on purpose, so that sh and dash stop here with this message rather than a syntax error.
+# shellcheck disable=SC2292
+if [ -z "${BASH_VERSION:-}" ]; then
+  echo "polyarchiv: this script needs bash 4.4 or newer: run it with bash" >&2
+  exit 2
+fi
+if ((BASH_VERSINFO[0] < 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] < 4))) || shopt -oq posix; then
+  echo "polyarchiv: this script needs bash 4.4 or newer, not in POSIX mode: run it with bash" >&2
+  exit 2
+fi
+set -Eeuo pipefail
+shopt -s inherit_errexit
+umask 077
+export LC_ALL=C
+
+# --log-file FILE: FILE is truncated, then receives everything the script prints, standard output
+# and standard error, which still reach where they went; each line in FILE starts with the local
+# time it was written. tee passes the output on as it comes (a question without a newline
+# included), polyarchiv_log_lines stamps it into FILE; none of them stops on a signal, so that an
+# interrupted run's last lines still reach FILE. polyarchiv_log_close waits for them at the end.
+declare -a polyarchiv_log_pids=()
+polyarchiv_log_fd=''
+polyarchiv_log_stdout=''
+polyarchiv_log_stderr=''
+
+# A copy's status would only tell that the output is gone: the run's own is what counts.
+# shellcheck disable=SC2310,SC2312
+polyarchiv_log_file() {
+  local file=$1
+  if ! { : > "${file}"; } 2> /dev/null; then
+    printf 'polyarchiv: --log-file %s: cannot write to it\n' "${file}" >&2
+    return 2
+  fi
+  exec {polyarchiv_log_stdout}>&1 {polyarchiv_log_stderr}>&2 \
+    {polyarchiv_log_fd}> >(polyarchiv_log_lines >> "${file}" || true)
+  polyarchiv_log_pids+=("$!")
+  exec 1> >(polyarchiv_log_tee || true)
+  polyarchiv_log_pids+=("$!")
+  exec 2> >(polyarchiv_log_tee >&"${polyarchiv_log_stderr}" || true)
+  polyarchiv_log_pids+=("$!")
+}
+
+# Passes its input on, and copies it to the stamping of the log file.
+polyarchiv_log_tee() {
+  trap '' INT TERM
+  tee -- "/dev/fd/${polyarchiv_log_fd}"
+}
+
+# Each line of the input with the local time before it (2026-11-30T03:00:05+01:00); a last line
+# without a newline stays without.
+polyarchiv_log_lines() {
+  local line stamp rc
+  trap '' INT TERM
+  while true; do
+    rc=0
+    IFS= read -r line || rc=$?
+    if ((rc != 0)) && [[ -z ${line} ]]; then
+      return 0
+    fi
+    printf -v stamp '%(%Y-%m-%dT%H:%M:%S%z)T' -1
+    printf '%s:%s %s' "${stamp:0:-2}" "${stamp: -2}" "${line}"
+    if ((rc != 0)); then
+      return 0
+    fi
+    printf '\n'
+  done
+}
+
+# Ends the log: the output goes back where it went, and the copies into FILE are waited for.
+polyarchiv_log_close() {
+  if ((${#polyarchiv_log_pids[@]} > 0)); then
+    exec 1>&"${polyarchiv_log_stdout}" 2>&"${polyarchiv_log_stderr}"
+    exec {polyarchiv_log_fd}>&- {polyarchiv_log_stdout}>&- {polyarchiv_log_stderr}>&-
+    wait "${polyarchiv_log_pids[@]}" || true
+    polyarchiv_log_pids=()
+    polyarchiv_log_fd=''
+  fi
+}
+
+# --log-file FILE or --log-file=FILE among the script's arguments: the log starts before anything
+# else is printed; polyarchiv_parse_args then passes over it.
+polyarchiv_log_from_args() {
+  local file='' given=0
+  while (($# > 0)); do
+    case $1 in
+      --log-file=*) file=${1#--log-file=} given=1 ;;
+      --log-file)
+        if (($# < 2)); then
+          printf 'polyarchiv: --log-file expects a file\n' >&2
+          exit 2
+        fi
+        file=$2 given=1
+        shift
+        ;;
+      *) ;;
+    esac
+    shift
+  done
+  if ((given == 1)); then
+    trap 'polyarchiv_log_close' EXIT
+    # shellcheck disable=SC2310 # its status is read here
+    polyarchiv_log_file "${file}" || exit 2
+  fi
+}
 polyarchiv_log_from_args "$@"
 
-# (as in snapshots/helpers/helpers-secrets.sh)
+# Tracing (bash -x) never shows a secret: it is off while one is handled, then put back as it was.
+polyarchiv_hide_trace() {
+  polyarchiv_trace=${-//[^x]/}
+  set +x
+}
+
+polyarchiv_restore_trace() {
+  if [[ -n ${polyarchiv_trace} ]]; then
+    set -x
+  fi
+}
+
+# Every secret variable is checked before anything is locked, created or recorded.
+polyarchiv_require_secrets() {
+  local name
+  local -a missing=()
+  polyarchiv_hide_trace
+  for name in "$@"; do
+    if [[ -z ${!name:-} ]]; then
+      missing+=("${name}")
+    fi
+  done
+  polyarchiv_restore_trace
+  if ((${#missing[@]} > 0)); then
+    printf 'polyarchiv: secret variables not set: %s (export them, or embed them with polyarchiv plan --include-secrets --out FILE)\n' "${missing[*]}" >&2
+    exit 2
+  fi
+}
 
 polyarchiv_require_secrets POLYARCHIV_SECRET_MIRROR_SITE_HOOK_MAIL_PASSWORD POLYARCHIV_SECRET_SITE_HOOK_PING_PASSWORD
 
@@ -663,7 +794,39 @@ polyarchiv_finish() {
   esac
   exit "${code}"
 }
-# (as in snapshots/helpers/helpers-copy-stats.sh)
+
+# Reads what a copy would receive or received into polyarchiv_stats (REGULAR_FILES BYTES ENTRIES):
+# from the --stats of an rsync run (ENTRIES: every entry, the top directory being one), else from
+# an `rclone size --json` (ENTRIES: its files), else from an archive's `tar -tv` listing (regular
+# files and hard links, the bytes of the regular ones, ENTRIES 0); zeros when there are none (a
+# directory or an archive that does not exist yet).
+polyarchiv_copy_stats() {
+  local line stats=no
+  polyarchiv_stats=(0 0 0)
+  if [[ $1 =~ \{\"count\":([0-9]+),\"bytes\":([0-9]+) ]]; then
+    polyarchiv_stats=("${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[1]}")
+    return 0
+  fi
+  if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
+    polyarchiv_stats[2]=${BASH_REMATCH[1]} stats=yes
+  fi
+  if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
+    polyarchiv_stats[0]=${BASH_REMATCH[1]}
+  fi
+  if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
+    polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
+  fi
+  if [[ ${stats} == no ]]; then
+    while IFS= read -r line; do
+      if [[ ${line} =~ ^[-h][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+([0-9]+)[[:space:]] ]]; then
+        polyarchiv_stats[0]=$((polyarchiv_stats[0] + 1))
+        if [[ ${line} == -* ]]; then
+          polyarchiv_stats[1]=$((polyarchiv_stats[1] + BASH_REMATCH[1]))
+        fi
+      fi
+    done <<<"$1"
+  fi
+}
 
 # Hooks by index, in configuration order: owner (a unit's index, or `run`), prefix of the files
 # that hold the runtime variables, function, how messages name the hook, events (`,a,b,`).
@@ -791,7 +954,75 @@ polyarchiv_run_hooks_after() {
   polyarchiv_fire run "${event}" "${status}" "${detailed}" "${polyarchiv_work}/hooks.run.log"
   polyarchiv_fire run "${polyarchiv_events[3]}" "${status}" "${detailed}" "${polyarchiv_work}/hooks.run.log"
 }
-# (as in snapshots/helpers/helpers-copy.sh)
+
+# An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
+# FILES BYTES, then the command that counts the incoming side (an rsync dry run, or a find listing)
+# and the one that sums its output (no words when it prints rsync's figures), the target's dry run
+# (no words when FILES and BYTES were recorded), the copy in place and the first copy.
+# A copy that holds files and would become empty, or lose more than PERCENT% of its files or
+# bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
+# KEY, the figures of the copy's own --stats are kept for the unit's state record.
+polyarchiv_copy() {
+  local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6
+  shift 6
+  local -a incoming_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a incoming_sum=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a target_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a copy_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a first_copy=("$@")
+  local out files bytes problem='' rc=0
+  if ((${#target_run[@]} > 0)); then
+    old_files=0 old_bytes=0
+    # A target that cannot be measured is judged by nothing: the copy itself will say why.
+    if out=$("${target_run[@]}" 2>&1); then
+      polyarchiv_copy_stats "${out}"
+      old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
+      if ((polyarchiv_stats[2] <= 1)); then
+        copy_run=("${first_copy[@]}")
+      fi
+    fi
+  fi
+  if ((old_files > 0)); then
+    if ((${#incoming_sum[@]} == 0)); then
+      out=$("${incoming_run[@]}" 2>&1) || rc=$?
+    else
+      out=$({ "${incoming_run[@]}" | "${incoming_sum[@]}"; } 2>&1) || rc=$?
+    fi
+    if ((rc != 0)); then
+      polyarchiv_say "  cannot measure what ${what} would receive:"
+      printf '%s\n' "${out}" >&2
+      return 1
+    fi
+    polyarchiv_copy_stats "${out}"
+    files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
+    if ((files == 0)); then
+      problem='would become empty'
+    elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
+      problem="would shrink by more than ${percent}% (max_shrink_percent)"
+    fi
+  fi
+  if [[ -n ${problem} ]]; then
+    polyarchiv_say "  ${what} ${problem}: ${old_files} files (${old_bytes} bytes) now, ${files} files (${bytes} bytes) incoming"
+    if [[ ${allow} != yes ]]; then
+      polyarchiv_say '  refused: nothing was changed; run with --allow-shrink if this is expected'
+      return 1
+    fi
+    polyarchiv_say '  accepted: --allow-shrink'
+  fi
+  out=$("${copy_run[@]}") || rc=$?
+  if ((rc != 0)); then
+    return "${rc}"
+  fi
+  if [[ -n ${key} ]]; then
+    polyarchiv_copy_stats "${out}"
+    printf '%s:{"files":%s,"bytes":%s}\n' "${key}" "${polyarchiv_stats[0]}" "${polyarchiv_stats[1]}" \
+      >> "${polyarchiv_unit_file}.copies"
+  fi
+}
 
 # collect point site (site.collect:1 [point])
 # due: frequency always, never succeeded

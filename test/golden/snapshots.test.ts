@@ -1,44 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderBash, renderHelperFile } from '../../src/backends/bash/render.js';
+import { renderBash } from '../../src/backends/bash/render.js';
 import { describeText } from '../../src/backends/describe-text.js';
 import { formatDiagnostic } from '../../src/diag/diagnostic.js';
 import { CLI } from '../helpers/cli.js';
 import { listFixtures, planFixture, SNAPSHOT_ROOT } from '../helpers/fixtures.js';
-import { makeSandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const SNAPSHOTS = new URL('../../snapshots/', import.meta.url).pathname;
-const PARTIALS = new URL('../../templates/partials/', import.meta.url).pathname;
 const canLint = haveTools('shellcheck', 'bash');
-
-/**
- * The helper files of templates/partials/ that scripts include as they are, each rendered once
- * into snapshots/helpers/. A case's golden script names them instead of repeating them, so that
- * its diff shows what is its own; the whole script is what bash -n and shellcheck read.
- */
-const HELPER_FILES = readdirSync(PARTIALS)
-  .filter((name) => name.endsWith('.hbs') && name !== 'header.hbs')
-  .sort();
-
-function withHelpersNamed(script: string): string {
-  let text = script;
-  for (const name of HELPER_FILES) {
-    const helper = renderHelperFile(name);
-    if (helper !== '' && text.includes(helper))
-      text = text.replace(helper, `# (as in snapshots/helpers/${name.replace(/\.hbs$/, '.sh')})\n`);
-  }
-  return text;
-}
-
-describe('snapshots/helpers/', () => {
-  it.each(HELPER_FILES)('%s as scripts include it', async (name) => {
-    await expect(renderHelperFile(name)).toMatchFileSnapshot(
-      `${SNAPSHOTS}helpers/${name.replace(/\.hbs$/, '.sh')}`,
-    );
-  });
-});
 
 describe.each(listFixtures())('fixture %s', (name) => {
   const result = planFixture(name, SNAPSHOT_ROOT);
@@ -50,7 +20,7 @@ describe.each(listFixtures())('fixture %s', (name) => {
 
   it('renders the golden script and plan text', async () => {
     if (result.plan === undefined) return;
-    await expect(withHelpersNamed(renderBash(result.plan))).toMatchFileSnapshot(`${SNAPSHOTS}${name}.sh`);
+    await expect(renderBash(result.plan)).toMatchFileSnapshot(`${SNAPSHOTS}${name}.sh`);
     await expect(describeText(result.plan)).toMatchFileSnapshot(`${SNAPSHOTS}${name}.plan.txt`);
   });
 
@@ -60,22 +30,16 @@ describe.each(listFixtures())('fixture %s', (name) => {
     expect(again && renderBash(again)).toBe(renderBash(result.plan));
   });
 
-  // The whole script, helpers included, as users run it.
+  // The snapshot file itself, on its own: it is the whole script users run.
   it.runIf(canLint)('passes bash -n and shellcheck --enable=all', () => {
     if (result.plan === undefined) return;
-    const box = makeSandbox(`polyarchiv-golden-${name}-`);
-    try {
-      const file = box.path(`${name}.sh`);
-      writeFileSync(file, renderBash(result.plan));
-      const syntax = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
-      expect(syntax.stderr).toBe('');
-      expect(syntax.status).toBe(0);
-      const lint = spawnSync('shellcheck', ['--enable=all', '--shell=bash', file], { encoding: 'utf8' });
-      expect(lint.stdout).toBe('');
-      expect(lint.status).toBe(0);
-    } finally {
-      box.remove();
-    }
+    const file = `${SNAPSHOTS}${name}.sh`;
+    const syntax = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
+    expect(syntax.stderr).toBe('');
+    expect(syntax.status).toBe(0);
+    const lint = spawnSync('shellcheck', ['--enable=all', '--shell=bash', file], { encoding: 'utf8' });
+    expect(lint.stdout).toBe('');
+    expect(lint.status).toBe(0);
   });
 });
 
