@@ -160,6 +160,12 @@ export const HELPERS = {
     tools: [],
     statuses: { ready: 0, refused: 1 },
   },
+  tolerate: {
+    name: 'polyarchiv_tolerate',
+    args: [word('status'), word('tolerated')],
+    tools: [],
+    statuses: { tolerated: 0 },
+  },
   svnStage: {
     name: 'polyarchiv_svn_stage',
     args: [word('working_copy'), word('targets'), rest('svn')],

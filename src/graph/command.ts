@@ -55,6 +55,11 @@ export interface ExecCommand {
    * either fails, with the status bash's pipefail reports: the second's if not zero, else the first's.
    */
   readonly pipeTo?: readonly Word[];
+  /**
+   * A status besides 0 that means the command did what it is for: rclone's 3, "directory not
+   * found", for a deletion whose directory someone already removed.
+   */
+  readonly alsoSucceedsOn?: number;
 }
 
 /**

@@ -88,23 +88,29 @@ export function rcloneGetCommands(
 
 /**
  * The file deleted by a filter on its directory (its name escaped for rclone's globs): a file
- * already gone is not a failure, as with `rm -f`.
+ * already gone, or its whole directory, is not a failure, as with `rm -f`.
  */
 export function rcloneDeleteCommands(transport: RcloneTransport, path: string, tools: ToolPaths): Command[] {
   const slash = path.lastIndexOf('/');
   const name = path.slice(slash + 1).replace(/[\\*?[\]{}]/g, '\\$&');
   return [
-    rcloneCommand(transport, tools, [
-      'delete',
-      '--max-depth',
-      '1',
-      '--include',
-      `/${name}`,
-      '--',
-      remoteWord(transport, path.slice(0, slash) || '/'),
-    ]),
+    {
+      ...rcloneCommand(transport, tools, [
+        'delete',
+        '--max-depth',
+        '1',
+        '--include',
+        `/${name}`,
+        '--',
+        remoteWord(transport, path.slice(0, slash) || '/'),
+      ]),
+      alsoSucceedsOn: RCLONE_DIRECTORY_NOT_FOUND,
+    },
   ];
 }
+
+/** rclone's exit status for "directory not found". */
+const RCLONE_DIRECTORY_NOT_FOUND = 3;
 
 /**
  * `up`: `rclone sync` (each file uploaded whole under its name, deletions after every transfer),

@@ -148,6 +148,35 @@ export function serviceTargetTests(
       expect(restore.code, restore.stderr).toBe(0);
       expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
     }, 120_000);
+
+    it(`rolling_archive forgets an archive whose dated directory someone removed (${how})`, () => {
+      const args = configure([
+        'engine = rolling_archive',
+        `remote_url = ${url('{Y}-{m}-{d}/{name}.tar.gz')}`,
+        'keep_last = 1',
+        'hourly_count = 0',
+        'daily_count = 0',
+        'weekly_count = 0',
+        'monthly_count = 0',
+        'yearly_count = 0',
+      ]);
+      const runOn = (day: string) =>
+        runAs(box, how, 'backup', [...args, '--now', `2026-03-${day}T03:00:00+01:00`, '--allow-mass-delete']);
+      const first = runOn('01');
+      expect(first.code, first.stderr).toBe(0);
+      expect(service().exists('2026-03-01/site.tar.gz')).toBe(true);
+      service().clear();
+      // Retention deletes the first archive, whose directory is gone: not a failure.
+      const second = runOn('02');
+      expect(second.code, second.stderr).toBe(0);
+      expect(service().exists('2026-03-02/site.tar.gz')).toBe(true);
+      const third = runOn('03');
+      expect(third.code, third.stderr).toBe(0);
+      expect(service().exists('2026-03-02/site.tar.gz')).toBe(false);
+      expect(archiveTree(service().stored('2026-03-03/site.tar.gz'))).toEqual(
+        snapshotTree(box.path('collect/site/backups')),
+      );
+    }, 120_000);
   }
 
   it('leaves the same remote trees and states with apply and with the rendered script', () => {

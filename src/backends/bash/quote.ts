@@ -52,7 +52,9 @@ export function commandLine(command: Command): string {
         for (const word of command.pipeTo) add(wordText(word));
       }
       if (command.stdout !== undefined) add(`> ${shellWord(command.stdout)}`);
-      return command.cwd === undefined ? line : `(cd -- ${shellWord(command.cwd)} && ${line})`;
+      if (command.cwd !== undefined) line = `(cd -- ${shellWord(command.cwd)} && ${line})`;
+      if (command.alsoSucceedsOn === undefined) return line;
+      return `${line} || ${helperCall(HELPERS.tolerate, { status: '"$?"', tolerated: String(command.alsoSucceedsOn) })}`;
     }
     case 'make-dir':
       return helperCall(HELPERS.makeDir, { path: shellWord(command.path) });

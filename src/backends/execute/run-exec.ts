@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { EnvValue, ExecCommand, PrivateFileCommand, Word } from '../../graph/command.js';
+import { HELPERS } from '../helper-contracts.js';
 
 /** What the executor holds while it runs one unit. */
 export interface RunContext {
@@ -149,6 +150,11 @@ export async function runExec(command: ExecCommand, ctx: RunContext): Promise<nu
   } finally {
     for (const fd of fds) closeSync(fd);
   }
+}
+
+/** Twin of polyarchiv_tolerate: a command's status, with the one that also means success made 0. */
+export function tolerated(status: number, alsoSucceedsOn: number | undefined): number {
+  return status !== 0 && status === alsoSucceedsOn ? HELPERS.tolerate.statuses.tolerated : status;
 }
 
 type Stdio = number | 'ignore' | 'inherit' | 'pipe' | Writable;

@@ -28,7 +28,7 @@ import {
 } from './primitives.js';
 import { resticInit } from './restic-init.js';
 import { resticRestoreAt } from './restic-restore-at.js';
-import { type RunContext, runExec, writePrivateFile } from './run-exec.js';
+import { type RunContext, runExec, tolerated, writePrivateFile } from './run-exec.js';
 import { svnStage } from './svn-stage.js';
 
 export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
@@ -181,7 +181,7 @@ async function runSteps(
 const DECLINE: Confirmation = { yes: false, ask: async () => false };
 
 export async function runCommand(command: Command, options: UnitOptions, ctx: RunContext): Promise<number> {
-  if (command.kind === 'exec') return runExec(command, ctx);
+  if (command.kind === 'exec') return tolerated(await runExec(command, ctx), command.alsoSucceedsOn);
   try {
     switch (command.kind) {
       case 'dir-reload':
