@@ -5,17 +5,20 @@
 // count of each incoming side before its copy (what an incremental run measures) and the flush
 // after it, by hand. The gap to the first is what the guarantees cost, to the last what
 // polyarchiv itself adds (node, planning, locks, state files).
-// Prints figures and ratios; asserts nothing (timings depend on the machine).
+// Prints figures and ratios, as wall-clock time and as CPU time (user + system of every process a
+// run started, which a machine shared with other jobs disturbs far less); asserts nothing.
 // Usage: node bench/copy-incremental.mjs [FILES] [BYTES_PER_FILE] [ROUNDS]  (after npm run build)
+// BENCH_CLI=FILE runs that polyarchiv command instead of this build's (another version's, to
+// compare both in one session).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { buildCommands, holdingDir, rsyncArgv } from '../dist/graph/build-commands.js';
 
-const CLI = fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
+const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
 const files = Number(process.argv[2] ?? 10_000);
 const size = Number(process.argv[3] ?? 20_000);
 const rounds = Number(process.argv[4] ?? 5);
@@ -41,10 +44,21 @@ function changeOnePercent() {
   for (let i = generation % 100; i < files; i += 100) writeFileSync(fileName(i), block);
 }
 
+/** CPU seconds (user + system) of the processes this one started and waited for, so far. */
+function childrenCpu() {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  // cutime and cstime, in clock ticks (100 a second on Linux).
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+/** CPU seconds spent by the commands timed so far. */
+let cpu = 0;
+
 /** Seconds `command` takes; with `pipeTo`, its output read by that program too. */
 function timed(command, args, pipeTo = []) {
   // Writes of the previous run reach the disk first, not during this one.
   spawnSync('sync');
+  const cpuBefore = childrenCpu();
   const start = process.hrtime.bigint();
   const stdout = pipeTo.length === 0 ? 'ignore' : 'pipe';
   const run = spawnSync(command, args, { stdio: ['ignore', stdout, 'pipe'], maxBuffer: 2 ** 30 });
@@ -56,6 +70,7 @@ function timed(command, args, pipeTo = []) {
     if (sum.status !== 0) throw new Error(`${pipeTo[0]} failed: ${sum.stderr}`);
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  cpu += childrenCpu() - cpuBefore;
   if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${run.stderr}`);
   return seconds;
 }
@@ -125,13 +140,29 @@ writeFileSync(
 const polyarchiv = () => timed(process.execPath, [CLI, 'backup', '-q', '-C', config]);
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const row = (what, ours, hand, same, guarded, goal) => {
-  const ratio = (base) => `${base.toFixed(3).padStart(8)} s | ${(ours / base).toFixed(2).padStart(5)}x`;
+
+/** Wall-clock and CPU seconds of `run`, which returns the wall-clock seconds of what it timed. */
+function measured(run) {
+  const cpuBefore = cpu;
+  const wall = run();
+  return { wall, cpu: cpu - cpuBefore };
+}
+
+/** Medians, wall-clock and CPU, of each column's runs. */
+const medians = (columns) =>
+  columns.map((runs) => ({ wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)) }));
+
+const row = (what, [ours, hand, same, guarded], goal) => {
+  for (const kind of ['wall', 'cpu']) {
+    const ratio = (base) =>
+      `${base[kind].toFixed(3).padStart(8)} s | ${(ours[kind] / base[kind]).toFixed(2).padStart(5)}x`;
+    const label = `${what}, ${kind === 'wall' ? 'wall-clock' : 'CPU'}`;
+    console.log(
+      `${label.padEnd(44)} | ${ours[kind].toFixed(3).padStart(8)} s | ${ratio(hand)} | <= ${goal}x | ${ratio(same)} | ${ratio(guarded)}`,
+    );
+  }
   console.log(
-    `${what.padEnd(30)} | ${ours.toFixed(3).padStart(8)} s | ${ratio(hand)} | <= ${goal}x | ${ratio(same)} | ${ratio(guarded)}`,
-  );
-  console.log(
-    `ratio: ${what} = ${(ours / hand).toFixed(2)}x rsync -a by hand (goal <= ${goal}x), ${(ours / same).toFixed(2)}x the same rsync commands by hand, ${(ours / guarded).toFixed(2)}x those with the guard's dry runs and flushes`,
+    `ratio: ${what} = ${(ours.wall / hand.wall).toFixed(2)}x rsync -a by hand (goal <= ${goal}x), ${(ours.wall / same.wall).toFixed(2)}x the same rsync commands by hand, ${(ours.wall / guarded.wall).toFixed(2)}x those with the guard's counts and flushes; CPU time ${(ours.cpu / same.cpu).toFixed(2)}x the same commands, ${(ours.cpu / guarded.cpu).toFixed(2)}x with counts and flushes`,
   );
 };
 
@@ -140,12 +171,12 @@ function rounds4(before) {
   const runs = [[], [], [], []];
   for (let r = 0; r < rounds; r++) {
     before();
-    runs[1].push(byHand());
-    runs[2].push(sameOptions(false));
-    runs[3].push(sameOptions(false, true));
-    runs[0].push(polyarchiv());
+    runs[1].push(measured(byHand));
+    runs[2].push(measured(() => sameOptions(false)));
+    runs[3].push(measured(() => sameOptions(false, true)));
+    runs[0].push(measured(polyarchiv));
   }
-  return runs.map(median);
+  return medians(runs);
 }
 
 try {
@@ -154,22 +185,26 @@ try {
     `copy steps: ${files} files of ${size} bytes, one local_files source and a local synchronize mirror`,
   );
   console.log(
-    'run                            | polyarchiv | rsync -a by hand | ratio | goal    | same rsync commands by hand | ratio | with dry runs and flushes | ratio',
+    'run                                          | polyarchiv | rsync -a by hand | ratio | goal    | same rsync commands by hand | ratio | with counts and flushes | ratio',
   );
   const full = [[], [], []];
   for (let r = 0; r < 3; r++) {
     for (const dir of ['hand', 'same', 'guarded', 'collect', 'mirror'])
       rmSync(join(root, dir), { recursive: true, force: true });
-    full[1].push(byHand());
-    full[2].push(sameOptions(true));
+    full[1].push(measured(byHand));
+    full[2].push(measured(() => sameOptions(true)));
     sameOptions(true, true);
-    full[0].push(polyarchiv());
+    full[0].push(measured(polyarchiv));
   }
-  // A first run has no figures to judge against: no dry run either.
-  const [ours, hand, same] = full.map(median);
-  row('first full run (median of 3)', ours, hand, same, same, 1.1);
-  row(`incremental (1%, median of ${rounds})`, ...rounds4(changeOnePercent), 1.3);
-  row(`nothing changed (median of ${rounds})`, ...rounds4(() => {}), 1.3);
+  // A first run has no figures to judge against: no count either.
+  const [ours, hand, same] = medians(full);
+  row('first full run (median of 3)', [ours, hand, same, same], 1.1);
+  row(`incremental (1%, median of ${rounds})`, rounds4(changeOnePercent), 1.3);
+  row(
+    `nothing changed (median of ${rounds})`,
+    rounds4(() => {}),
+    1.3,
+  );
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

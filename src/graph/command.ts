@@ -159,6 +159,12 @@ export interface CopyCheckCommand {
   readonly what: string;
 }
 
+/** A tree a guarded copy counts with find: its top directory, and what the walk prunes. */
+export interface IncomingTree {
+  readonly root: string;
+  readonly pruned?: string;
+}
+
 /** Regular files and their total size in bytes, as rsync's --stats counts them. */
 export interface CopyFigures {
   readonly files: number;
@@ -181,6 +187,11 @@ export interface CopyCommand {
   readonly incoming: readonly Word[];
   /** Reads `incoming`'s output and prints its total (`incoming | incomingSum`); empty: none. */
   readonly incomingSum: readonly Word[];
+  /**
+   * When `incoming` is a `find` listing: the tree it walks and the name of the directories it
+   * leaves out, which the executor walks itself (`countTree`) rather than start find and awk.
+   */
+  readonly incomingTree?: IncomingTree;
   /** Empty when `recorded` is given. */
   readonly previous: readonly Word[];
   readonly copy: readonly Word[];

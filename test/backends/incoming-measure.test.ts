@@ -3,13 +3,14 @@ import { linkSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'n
 import { afterEach, describe, expect, it } from 'vitest';
 import { copyStats } from '../../src/backends/execute/copy-stats.js';
 import { type RunContext, runExec } from '../../src/backends/execute/run-exec.js';
+import { countTree, diskUsage } from '../../src/backends/execute/tree-walk.js';
 import type { RsyncSpec } from '../../src/graph/action.js';
 import { buildCommands, incomingMeasure } from '../../src/graph/build-commands.js';
 import type { Word } from '../../src/graph/command.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
-const canRun = haveTools('bash', 'rsync', 'find', 'awk', 'mkfifo');
+const canRun = haveTools('bash', 'rsync', 'find', 'awk', 'mkfifo', 'du');
 
 const boxes: Sandbox[] = [];
 afterEach(() => {
@@ -80,6 +81,39 @@ describe.runIf(canRun)("a guarded copy's incoming side", () => {
     // a, zero, line\nbreak/f, the reserved-name file, sparse, hard: 6 files; the links' targets count as bytes.
     expect(byRsync).toMatchObject({ status: 0, files: 6 });
     expect(byFind).toEqual(byRsync);
+  });
+
+  it("is counted by apply's own walk with the figures of find and awk", async () => {
+    const box = makeSandbox('polyarchiv-measure-');
+    boxes.push(box);
+    const root = awkwardTree(box);
+    for (const inPlace of [true, false]) {
+      const counted = incomingMeasure({ ...spec(root), inPlace });
+      expect(counted.incomingTree).toEqual({
+        root: `${root}/`,
+        ...(inPlace ? { pruned: '.~polyarchiv~' } : {}),
+      });
+      const byFind = await figures(counted.incoming, counted.incomingSum, box);
+      const tree = counted.incomingTree ?? { root: '' };
+      expect({ status: 0, ...countTree(tree.root, tree.pruned) }).toEqual(byFind);
+    }
+    expect(() => countTree(box.path('missing/'), undefined)).toThrow(
+      `find: '${box.path('missing')}': No such file`,
+    );
+  });
+
+  it("'s collect point is measured by apply as du -s -b measures it", () => {
+    const box = makeSandbox('polyarchiv-measure-');
+    boxes.push(box);
+    const root = awkwardTree(box);
+    // A hard link to a file outside the tree, and two inside it, each counted once.
+    writeFileSync(box.path('outside'), 'y'.repeat(5000));
+    linkSync(box.path('outside'), `${root}/d/e/linked`);
+    linkSync(`${root}/sparse`, `${root}/empty/sparse-again`);
+    const du = spawnSync('du', ['-s', '-b', '--', root], { encoding: 'utf8' });
+    expect(du.status).toBe(0);
+    expect(diskUsage(root)).toBe(Number.parseInt(du.stdout, 10));
+    expect(diskUsage(box.path('missing'))).toBe(0);
   });
 
   it('is counted by rsync when the source is on another host or filtered', () => {

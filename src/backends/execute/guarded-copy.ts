@@ -2,6 +2,7 @@ import type { CopyCommand, CopyFigures, Word } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { copyStats } from './copy-stats.js';
 import { type RunContext, runExec } from './run-exec.js';
+import { countTree } from './tree-walk.js';
 
 /**
  * Twin of polyarchiv_copy (templates/partials/helpers-copy.hbs): judges the copy against what its
@@ -28,13 +29,13 @@ export async function guardedCopy(
   let problem: string | undefined;
   let now: CopyFigures = { files: 0, bytes: 0 };
   if (old.files > 0) {
-    const incoming = await capture(command.incoming, ctx, 'both', command.env, command.incomingSum);
-    if (incoming.status !== 0) {
+    const incoming = await measureIncoming(command, ctx);
+    if (incoming instanceof Error) {
       say(`  cannot measure what ${command.what} would receive:`);
-      process.stderr.write(incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
+      process.stderr.write(`${incoming.message.replace(/\n$/, '')}\n`);
       return HELPERS.copy.statuses.refused;
     }
-    now = copyStats(incoming.output);
+    now = incoming;
     const percent = command.maxShrinkPercent;
     if (now.files === 0) problem = 'would become empty';
     else if (now.files * 100 < old.files * (100 - percent) || now.bytes * 100 < old.bytes * (100 - percent))
@@ -57,6 +58,19 @@ export async function guardedCopy(
     ctx.copyFigures?.push(`${command.figuresKey}:{"files":${files},"bytes":${bytes}}`);
   }
   return HELPERS.copy.statuses.copied;
+}
+
+/** What the copy would receive, counted by the walk its find listing describes, else by its tool. */
+async function measureIncoming(command: CopyCommand, ctx: RunContext): Promise<CopyFigures | Error> {
+  if (command.incomingTree !== undefined) {
+    try {
+      return countTree(command.incomingTree.root, command.incomingTree.pruned);
+    } catch (error) {
+      return error as Error;
+    }
+  }
+  const incoming = await capture(command.incoming, ctx, 'both', command.env, command.incomingSum);
+  return incoming.status === 0 ? copyStats(incoming.output) : new Error(incoming.output);
 }
 
 /**

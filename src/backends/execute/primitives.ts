@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -49,9 +49,10 @@ export function makeDir(path: string): void {
 /**
  * Twin of polyarchiv_lock: takes the collect point's flock like `exec 9>>lock; flock --nonblock 9`
  * (the fd holds it until closed), again if the file locked was removed by a run that just ended.
- * Throws an Error naming the cause when the lock cannot be taken at all.
+ * Rejects with an Error naming the cause when the lock cannot be taken at all. flock is waited for
+ * without blocking, so that units running side by side go on meanwhile.
  */
-export function takeLock(lockFile: string): number | 'busy' {
+export async function takeLock(lockFile: string): Promise<number | 'busy'> {
   try {
     makeDir(dirname(lockFile));
   } catch (error) {
@@ -64,22 +65,36 @@ export function takeLock(lockFile: string): number | 'busy' {
     } catch (error) {
       throw new Error(`cannot open the lock file ${lockFile}: ${causeOf(error)}`);
     }
-    const result = spawnSync(HELPERS.lock.tools[0], ['--nonblock', '3'], {
-      stdio: ['ignore', 'ignore', 'pipe', fd],
-      encoding: 'utf8',
-    });
+    const result = await flockNonblocking(fd);
     if (result.status === 0 && isSameFile(fd, lockFile)) return fd;
     closeSync(fd);
     if (result.status === 0) continue;
     if (result.status === 1) return 'busy';
     const why =
-      (result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
+      result.error?.code === 'ENOENT'
         ? 'flock: command not found'
         : result.error !== undefined
           ? causeOf(result.error)
           : (result.stderr.trim().split(': ').pop() ?? `flock exited with ${result.status}`);
     throw new Error(`cannot lock ${lockFile}: ${why}`);
   }
+}
+
+/** `flock --nonblock 3` on `fd`: its exit status (null when killed), error output, spawn error. */
+function flockNonblocking(
+  fd: number,
+): Promise<{ status: number | null; stderr: string; error?: NodeJS.ErrnoException }> {
+  return new Promise((resolve) => {
+    const child = spawn(HELPERS.lock.tools[0], ['--nonblock', '3'], {
+      stdio: ['ignore', 'ignore', 'pipe', fd],
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+    });
+    child.on('error', (error) => resolve({ status: null, stderr, error }));
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
 }
 
 function isSameFile(fd: number, path: string): boolean {
@@ -168,7 +183,7 @@ export function isStale(file: string, expected: string | null): boolean {
 }
 
 export interface RecordOptions {
-  /** `total_size`, measured with `measuredSize`. */
+  /** `total_size`, measured with `diskUsage`. */
   readonly size?: number;
   /** The file is corrupt: keep it as `FILE.corrupt-TIMESTAMP` instead of overwriting its history. */
   readonly keepAside?: boolean;
@@ -230,19 +245,6 @@ function fsyncPath(path: string): void {
   } finally {
     closeSync(fd);
   }
-}
-
-/**
- * `du -s -b`, as the script runs it: hard-linked files count once. Waited for without blocking, so
- * that units running side by side go on meanwhile.
- */
-export function measuredSize(path: string): Promise<number> {
-  if (!existsSync(path)) return Promise.resolve(0);
-  return new Promise((resolve) => {
-    execFile('du', ['-s', '-b', '--', path], { encoding: 'utf8' }, (error, stdout) => {
-      resolve(error === null ? Number.parseInt(stdout, 10) || 0 : 0);
-    });
-  });
 }
 
 export function dirRecover(command: DirSwapCommand): void {

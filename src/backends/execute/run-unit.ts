@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { formatOrigin } from '../../diag/origin.js';
 import { assertNever } from '../../graph/action.js';
 import type { Command } from '../../graph/command.js';
@@ -19,7 +20,6 @@ import {
   dirSwap,
   isStale,
   makeDir,
-  measuredSize,
   publishFile,
   type RecordOptions,
   recordState,
@@ -30,6 +30,7 @@ import { resticInit } from './restic-init.js';
 import { resticRestoreAt } from './restic-restore-at.js';
 import { type RunContext, runExec, tolerated, writePrivateFile } from './run-exec.js';
 import { svnStage } from './svn-stage.js';
+import { diskUsage } from './tree-walk.js';
 
 export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
 
@@ -84,7 +85,7 @@ export async function runUnit(
   if (ctx instanceof Error) return fault(ctx.message);
   let lock: number | 'busy';
   try {
-    lock = takeLock(unit.lockFile);
+    lock = await takeLock(unit.lockFile);
   } catch (error) {
     return fault((error as Error).message);
   }
@@ -113,7 +114,7 @@ export async function runUnit(
       const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
       const measure = failure === undefined ? unit.record.measure : undefined;
       const recordTimes = times();
-      const size = measure === undefined ? undefined : await measuredSize(measure);
+      const size = measure === undefined || !existsSync(measure) ? undefined : diskUsage(measure);
       try {
         recordState(unit.record.file, template, failure ?? 'ok', recordTimes, {
           ...keptAside(unit),
