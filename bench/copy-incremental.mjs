@@ -11,12 +11,13 @@
 // BENCH_CLI=FILE runs that polyarchiv command instead of this build's (another version's, to
 // compare both in one session).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { buildCommands, holdingDir, rsyncArgv } from '../dist/graph/build-commands.js';
+import { childrenCpu } from './children-cpu.cjs';
 
 const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
 const files = Number(process.argv[2] ?? 10_000);
@@ -42,13 +43,6 @@ function changeOnePercent() {
   generation += 1;
   const block = Buffer.alloc(size, generation % 256);
   for (let i = generation % 100; i < files; i += 100) writeFileSync(fileName(i), block);
-}
-
-/** CPU seconds (user + system) of the processes this one started and waited for, so far. */
-function childrenCpu() {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-  // cutime and cstime, in clock ticks (100 a second on Linux).
-  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 /** CPU seconds spent by the commands timed so far. */

@@ -1,13 +1,16 @@
 // Two collect points backed up one after the other (--jobs 1) and at once (--jobs 2), through
 // apply and through the script. Each collect point copies its own tree of FILES files of KIB KiB
-// and is mirrored. Prints the median of RUNS first full runs per case; asserts nothing.
+// and is mirrored. Prints the median of RUNS first full runs per case, wall-clock and CPU time
+// (user + system of every process a run started); asserts nothing. BENCH_CLI=FILE runs that
+// polyarchiv command instead of this build's.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childrenCpu } from './children-cpu.cjs';
 
-const CLI = fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
+const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
 const FILES = Number(process.env.FILES ?? 4000);
 const KIB = Number(process.env.KIB ?? 16);
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -41,51 +44,58 @@ function fresh() {
 
 function timed(command, args) {
   fresh();
+  // Writes of the previous run reach the disk first, not during this one.
+  spawnSync('sync');
+  const cpuBefore = childrenCpu();
   const started = process.hrtime.bigint();
   const run = spawnSync(command, args, { encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
   if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
-  return seconds;
+  return { wall, cpu: childrenCpu() - cpuBefore };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const script = join(root, 'backup.sh');
 
+function runCase(backend, jobs) {
+  if (backend === 'apply')
+    return timed(process.execPath, [
+      CLI,
+      'backup',
+      '--force',
+      '--quiet',
+      '--jobs',
+      String(jobs),
+      '-C',
+      config,
+    ]);
+  fresh();
+  const plan = spawnSync(process.execPath, [CLI, 'plan', '--force', '-C', config], { encoding: 'utf8' });
+  writeFileSync(script, plan.stdout);
+  return timed('bash', [script, '--quiet', '--jobs', String(jobs)]);
+}
+
 console.log(
-  `two collect points, each ${FILES} files of ${KIB} KiB (${((FILES * KIB) / 1024).toFixed(0)} MiB) and a mirror; ${cpus().length} CPUs; median of ${RUNS} first full runs`,
+  `two collect points, each ${FILES} files of ${KIB} KiB (${((FILES * KIB) / 1024).toFixed(0)} MiB) and a mirror; ${cpus().length} CPUs; median of ${RUNS} first full runs, the four cases taking turns in each round`,
 );
-console.log('backend | --jobs 1 s | --jobs 2 s | ratio');
-for (const backend of ['apply', 'script']) {
-  const seconds = {};
-  for (const jobs of [1, 2]) {
-    const samples = [];
-    for (let i = 0; i < RUNS; i++) {
-      if (backend === 'apply') {
-        samples.push(
-          timed(process.execPath, [
-            CLI,
-            'backup',
-            '--force',
-            '--quiet',
-            '--jobs',
-            String(jobs),
-            '-C',
-            config,
-          ]),
-        );
-      } else {
-        fresh();
-        const plan = spawnSync(process.execPath, [CLI, 'plan', '--force', '-C', config], {
-          encoding: 'utf8',
-        });
-        writeFileSync(script, plan.stdout);
-        samples.push(timed('bash', [script, '--jobs', String(jobs)]));
-      }
-    }
-    seconds[jobs] = median(samples);
+const cases = ['apply', 'script'].flatMap((backend) => [1, 2].map((jobs) => ({ backend, jobs, runs: [] })));
+for (let round = 0; round < RUNS; round++) {
+  // Each round starts with another case, so that no case always runs first or last.
+  for (let i = 0; i < cases.length; i++) {
+    const one = cases[(round + i) % cases.length];
+    one.runs.push(runCase(one.backend, one.jobs));
   }
+}
+console.log('backend | --jobs 1 s | --jobs 2 s | ratio | CPU s, --jobs 1 | --jobs 2');
+for (const backend of ['apply', 'script']) {
+  const [one, two] = cases
+    .filter((c) => c.backend === backend)
+    .map((c) => ({ wall: median(c.runs.map((r) => r.wall)), cpu: median(c.runs.map((r) => r.cpu)) }));
   console.log(
-    `${backend} | ${seconds[1].toFixed(2)} | ${seconds[2].toFixed(2)} | ${(seconds[2] / seconds[1]).toFixed(2)}`,
+    `${backend} | ${one.wall.toFixed(2)} | ${two.wall.toFixed(2)} | ${(two.wall / one.wall).toFixed(2)} | ${one.cpu.toFixed(2)} | ${two.cpu.toFixed(2)}`,
+  );
+  console.log(
+    `ratio: ${backend}, two collect points with --jobs 2 = ${(two.wall / one.wall).toFixed(2)}x --jobs 1 (goal <= 0.6x; ${two.wall.toFixed(2)} s against ${one.wall.toFixed(2)} s)`,
   );
 }
 rmSync(root, { recursive: true, force: true });
