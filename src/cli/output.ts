@@ -7,9 +7,14 @@ export const say = (line: string): void => {
 
 /** Diagnostics go to stderr. Returns true when there were errors. */
 export function printDiagnostics(diagnostics: Diagnostics, quiet = false): boolean {
-  for (const d of diagnostics.items) {
-    if (!(quiet && d.severity === 'notice')) process.stderr.write(`${formatDiagnostic(d)}\n`);
-  }
+  // In a few large writes: a configuration of thousands of points can have thousands of warnings.
+  writeInChunks(
+    (chunk) => process.stderr.write(chunk),
+    (write) => {
+      for (const d of diagnostics.items)
+        if (!(quiet && d.severity === 'notice')) write(`${formatDiagnostic(d)}\n`);
+    },
+  );
   const errors = diagnostics.errorCount;
   if (errors > 0)
     process.stderr.write(`${errors} error${errors > 1 ? 's' : ''}: nothing was run or written\n`);

@@ -13,7 +13,7 @@ import { linkUnit } from './link.js';
 import { type DraftUnit, lowerBackup } from './lower.js';
 import { orderActions } from './order.js';
 import {
-  allSteps,
+  forEachStep,
   PLAN_FORMAT_VERSION,
   type Plan,
   type PlanUnit,
@@ -120,11 +120,12 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
   const hooks = planHooks(config.globalHooks, 'hooks.run', config.tools);
   const tools = new Set(BASE_TOOLS);
   const secrets = new Set<string>();
-  for (const step of allSteps({ units, ...(hooks === undefined ? {} : { hooks }) }))
+  forEachStep({ units, ...(hooks === undefined ? {} : { hooks }) }, (step) => {
     for (const c of step.commands) {
       for (const tool of toolsOf(c)) tools.add(tool);
       for (const secret of secretsOf(c)) secrets.add(secret);
     }
+  });
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     polyarchivVersion: request.version,

@@ -139,13 +139,31 @@ export interface SkippedPoint {
 
 /** Whether some step of the plan runs a command of this kind. */
 export function usesCommand(plan: Plan, kind: Command['kind']): boolean {
-  return allSteps(plan).some((s) => s.commands.some((c) => c.kind === kind));
+  return commandKinds(plan).has(kind);
 }
 
-/** Every step of the plan: the units' and their hooks', then the run's hooks'. */
-export function allSteps(plan: Pick<Plan, 'units' | 'hooks'>): PlanStep[] {
-  const hookSteps = (hooks: PlanHooks | undefined) => (hooks?.hooks ?? []).flatMap((h) => h.steps);
-  return [...plan.units.flatMap((u) => [...u.steps, ...hookSteps(u.hooks)]), ...hookSteps(plan.hooks)];
+/** The kinds of command the plan runs, in one walk (the script asks for a dozen of them). */
+export function commandKinds(plan: Pick<Plan, 'units' | 'hooks'>): ReadonlySet<Command['kind']> {
+  const kinds = new Set<Command['kind']>();
+  forEachStep(plan, (step) => {
+    for (const command of step.commands) kinds.add(command.kind);
+  });
+  return kinds;
+}
+
+/**
+ * Every step of the plan: the units' and their hooks', then the run's hooks'. A walk rather than
+ * an array: a plan of thousands of units has tens of thousands of steps.
+ */
+export function forEachStep(plan: Pick<Plan, 'units' | 'hooks'>, visit: (step: PlanStep) => void): void {
+  const hookSteps = (hooks: PlanHooks | undefined) => {
+    for (const hook of hooks?.hooks ?? []) for (const step of hook.steps) visit(step);
+  };
+  for (const unit of plan.units) {
+    for (const step of unit.steps) visit(step);
+    hookSteps(unit.hooks);
+  }
+  hookSteps(plan.hooks);
 }
 
 /** How messages name a hook: its name and where it is configured. */

@@ -10,10 +10,32 @@ import { HELPERS, helperCall } from '../helper-contracts.js';
 let quoteWords: typeof import('shell-quote').quote | undefined;
 const load = createRequire(import.meta.url);
 
+/** Characters bash reads literally in a bare word. */
+const BARE = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+:,./-')
+  BARE[c.charCodeAt(0)] = 1;
+const EQUALS = '='.charCodeAt(0);
+const DASH = '-'.charCodeAt(0);
+
+/**
+ * A word that needs no quotes: bare characters only, or an option with a value (`--opt=value`,
+ * whose value may hold more `=`). One pass over the characters, not regular expressions: a plan of
+ * thousands of units quotes hundreds of thousands of words.
+ */
+function isBare(text: string): boolean {
+  let equals = -1;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 128 && BARE[code] === 1) continue;
+    if (code !== EQUALS) return false;
+    if (equals < 0) equals = i;
+  }
+  return text.length > 0 && (equals < 0 || (equals > 0 && text.charCodeAt(0) === DASH));
+}
+
 /** One shell word that bash reads back as exactly `text`, in the most readable form. */
 export function shellWord(text: string): string {
-  if (/^[A-Za-z0-9_@%+:,./-]+$/.test(text)) return text;
-  if (/^[A-Za-z0-9_@%+:,./-]+=[A-Za-z0-9_@%+=:,./-]*$/.test(text) && text.startsWith('-')) return text;
+  if (isBare(text)) return text;
   // Single quotes around $ or ` read as a forgotten expansion (shellcheck SC2016): escape in double quotes.
   if (/[$`]/.test(text)) return `"${text.replace(/[\\"$`]/g, '\\$&')}"`;
   if (!text.includes("'")) return `'${text}'`;

@@ -1,13 +1,13 @@
 import { formatOrigin } from '../../diag/origin.js';
 import { type Command, secretsOf } from '../../graph/command.js';
 import {
+  commandKinds,
   hasHooks,
   hookEvents,
   hookLabel,
   type Plan,
   type PlanHooks,
   type PlanUnit,
-  usesCommand,
 } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
 import {
@@ -106,8 +106,9 @@ interface StepView {
 }
 
 export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): ScriptView {
-  const copyCheckHelper = usesCommand(plan, 'check-copy');
-  const copyHelper = usesCommand(plan, 'copy');
+  const kinds = commandKinds(plan);
+  const copyCheckHelper = kinds.has('check-copy');
+  const copyHelper = kinds.has('copy');
   return {
     version: plan.polyarchivVersion,
     regenerate: commentText(plan.regenerate),
@@ -138,18 +139,18 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     runs: plan.units.map(runArgs),
     failedSkips: plan.skipped.some((s) => s.failed) ? '1' : '0',
     configCheck: [plan.configDir, ...plan.inputs.flatMap((i) => [i.file, i.sha256])].map(shellWord).join(' '),
-    reloadHelper: usesCommand(plan, 'dir-reload'),
+    reloadHelper: kinds.has('dir-reload'),
     copyCheckHelper,
-    confirmHelper: usesCommand(plan, 'confirm'),
-    dovecotHelper: usesCommand(plan, 'align-mailboxes'),
-    ifChangedHelper: usesCommand(plan, 'exec-if-changed'),
-    resticHelper: usesCommand(plan, 'restic-init'),
-    resticRestoreHelper: usesCommand(plan, 'restic-restore-at'),
-    mapTreeHelper: usesCommand(plan, 'map-tree'),
+    confirmHelper: kinds.has('confirm'),
+    dovecotHelper: kinds.has('align-mailboxes'),
+    ifChangedHelper: kinds.has('exec-if-changed'),
+    resticHelper: kinds.has('restic-init'),
+    resticRestoreHelper: kinds.has('restic-restore-at'),
+    mapTreeHelper: kinds.has('map-tree'),
     copyHelper,
     copyStatsHelper: copyCheckHelper || copyHelper,
-    gitlabHelper: usesCommand(plan, 'gitlab-project'),
-    svnHelper: usesCommand(plan, 'svn-stage'),
+    gitlabHelper: kinds.has('gitlab-project'),
+    svnHelper: kinds.has('svn-stage'),
     hookRegistrations: [
       ...plan.units.flatMap((unit, index) =>
         hookRegistrations(unit.id, unit.hooks, (k) => unitHookFunction(unit, index, k)),
