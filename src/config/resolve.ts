@@ -141,6 +141,8 @@ function pairWithHooks(
   sections: readonly ScannedSection[],
   diagnostics: Diagnostics,
 ): BoundBackupPoint {
+  // Most backup points have no hook: their thousands of pairs skip copying the variables.
+  if (!sections.some((section) => section.kind === 'hook')) return pair;
   const owner: HookOwner = {
     variables: { ...pair.variables, name: pair.name },
     secretPoint: pair.name,

@@ -81,6 +81,8 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
 
 /** Collapses `//`, `/./` and a trailing slash; `..` stays (it is meaningful for absolute paths). */
 export function normalizePath(path: string): string {
+  // Most paths are already normal: checked without splitting, as every option and URL is normalized.
+  if (path.startsWith('/') && !/\/\.?(\/|$)/.test(path)) return path;
   const parts = path.split('/').filter((p) => p !== '' && p !== '.');
   return `/${parts.join('/')}`;
 }

@@ -72,15 +72,18 @@ export interface DraftUnit {
   readonly warnings?: readonly string[];
 }
 
-/** Asks every engine for its backup actions: one collect unit per collect point, one unit per pair. */
-export function lowerBackup(
+/**
+ * Asks every engine for its backup actions: one collect unit per collect point, one unit per pair.
+ * Handed out one unit at a time, as the planner finishes each: a unit's drafts are garbage as soon
+ * as it is linked, so a plan of thousands of units never holds every draft at once.
+ */
+export function* lowerBackup(
   config: ResolvedConfig,
   contextOf: (bp: BoundBackupPoint) => BackupContext,
-): DraftUnit[] {
-  const units: DraftUnit[] = [];
+): Generator<DraftUnit> {
   const pairsOf = groupBy(config.pairs, (pair) => pair.collectPoint);
   for (const cp of config.collectPoints) {
-    units.push({
+    yield {
       id: `collect:${cp.name}`,
       kind: 'collect',
       cp,
@@ -90,25 +93,23 @@ export function lowerBackup(
         ...cp.engine.afterSources(cp),
         ...chainBackup(collectChainOf(cp), COLLECT_COPIES),
       ],
-    });
+    };
+    const leftovers = sourceLeftovers(cp);
     for (const bp of pairsOf.get(cp.name) ?? []) {
-      const chain = backupChain(bp, cp, sourceLeftovers(cp));
+      const chain = backupChain(bp, cp, leftovers);
       const lowered = bp.engine.backup(bp, shippedBy(cp, chain), contextOf(bp));
       const unit = { id: `backup:${bp.name}/${cp.name}`, kind: 'backup' as const, cp, bp };
       const filtered = chainBackup(chain, copiesOf(bp));
-      units.push(
-        'drafts' in lowered
-          ? {
-              ...unit,
-              drafts: [...filtered, ...lowered.drafts],
-              history: { recorded: lowered.recorded, notes: lowered.notes },
-              warnings: lowered.warnings,
-            }
-          : { ...unit, drafts: [...filtered, ...lowered] },
-      );
+      yield 'drafts' in lowered
+        ? {
+            ...unit,
+            drafts: [...filtered, ...lowered.drafts],
+            history: { recorded: lowered.recorded, notes: lowered.notes },
+            warnings: lowered.warnings,
+          }
+        : { ...unit, drafts: [...filtered, ...lowered] };
     }
   }
-  return units;
 }
 
 /** Restore of one collect point: fetch from the chosen backup point (if any), then the sources. */
