@@ -1,23 +1,29 @@
 // The archive backup point against `tar -czf` run by hand on the same collect point: the step as
-// configured with gzip (one CPU) and with pigz (every CPU), each including what the hand-written
-// command does not do (reading the archive back whole, fsync, rename). Prints figures and ratios;
-// asserts nothing (timings depend on the machine).
+// `apply` runs it with gzip (one CPU) and with pigz (every CPU), the same step as the script runs
+// it (pigz), and the floor under them, the pack alone (tar piped into pigz, as the step writes it,
+// into a file, nothing else). The step also measures the collect point for the shrink guard, writes
+// the listing the next run's guard reads, flushes the archive and renames it. Each figure is the
+// median of the rounds, as wall-clock time and as CPU time (user + system of every process, which
+// a busy machine disturbs far less); the cases of a round run one after the other, so that a change
+// of load touches them alike. With BENCH_BEFORE=path/to/another/build's/main.js, that build's
+// `apply` runs alternate with them too. Prints figures and ratios; asserts nothing.
 // Usage: node bench/archive.mjs [FILES] [BYTES_PER_FILE] [ROUNDS]  (after npm run build)
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
+const BEFORE = process.env.BENCH_BEFORE;
 const files = Number(process.argv[2] ?? 10_000);
 const size = Number(process.argv[3] ?? 20_000);
 const rounds = Number(process.argv[4] ?? 3);
 const root = mkdtempSync(join(tmpdir(), 'polyarchiv-bench-archive-'));
 const data = join(root, 'data');
 
-/** Text-like content that gzip shrinks to about a third: random words from a small vocabulary. */
+/** Text-like content that gzip shrinks to about a half: random words from a small vocabulary. */
 function writeData() {
   const words = Array.from({ length: 4096 }, () => randomBytes(6).toString('base64url'));
   for (let i = 0; i < files; i++) {
@@ -30,12 +36,24 @@ function writeData() {
   }
 }
 
-function timed(command, args) {
+/**
+ * Runs argv under bash, whose `times` gives the CPU time of every process it waited for (the
+ * command and all it started): { wall, cpu } in seconds.
+ */
+function timed(argv) {
   const start = process.hrtime.bigint();
-  const run = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${run.stderr}`);
-  return seconds;
+  const run = spawnSync('bash', ['-c', '"$@" > /dev/null; s=$?; times >&3; exit "$s"', 'bash', ...argv], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  if (run.status !== 0) throw new Error(`${argv.join(' ')} failed: ${run.stderr}`);
+  const children = run.output[3].split('\n')[1] ?? '';
+  const cpu = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce(
+    (sum, [, minutes, seconds]) => sum + Number(minutes) * 60 + Number(seconds),
+    0,
+  );
+  return { wall, cpu };
 }
 
 function have(tool) {
@@ -54,47 +72,89 @@ writeFileSync(
 );
 const global = join(config, 'tools.global');
 const exportDir = join(root, 'collect/backups');
+const script = join(root, 'backup.sh');
 
-/** The backup point's unit alone: the collect point is already filled. */
-function polyarchiv(gzip) {
+/** The backup point's unit alone (the collect point is already filled), as `apply` runs it. */
+function apply(cli, gzip) {
   writeFileSync(global, `[global]\ngzip_executable = ${gzip}\n`);
-  return timed(process.execPath, [CLI, 'backup', '-q', '--skip-collect', '-C', config]);
+  return timed([process.execPath, cli, 'backup', '-q', '--skip-collect', '-C', config]);
 }
 
-const byHand = () => timed('tar', ['-czf', join(root, 'hand.tar.gz'), '-C', exportDir, '.']);
+/** The same unit as the script runs it: planned just before (a plan is made for one run). */
+function viaScript(gzip) {
+  writeFileSync(global, `[global]\ngzip_executable = ${gzip}\n`);
+  const plan = spawnSync(process.execPath, [CLI, 'plan', '--skip-collect', '-C', config, '--out', script]);
+  if (plan.status !== 0) throw new Error(`polyarchiv plan failed: ${plan.stderr}`);
+  return timed(['bash', script, '-q']);
+}
+
+/** The pack command of the step (its tar options), into a file: what no step can go under. */
+function packAlone() {
+  const words = readFileSync(script, 'utf8')
+    .split('\n')
+    .find((line) => / \| (LC_ALL=C )?pigz /.test(line));
+  if (words === undefined) throw new Error('no tar | pigz line in the script');
+  const pack = words.trim().replace(/ > \S+$/, ` > ${join(root, 'alone.tar.gz')}`);
+  return timed(['bash', '-o', 'pipefail', '-c', pack]);
+}
+
+const byHand = () => timed(['tar', '-czf', join(root, 'hand.tar.gz'), '-C', exportDir, '.']);
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 try {
   writeData();
-  timed(process.execPath, [CLI, 'backup', '-q', '--skip-backup', '-C', config]);
+  timed([process.execPath, CLI, 'backup', '-q', '--skip-backup', '-C', config]);
   const bytes = Number(spawnSync('du', ['-s', '-b', exportDir], { encoding: 'utf8' }).stdout.split('\t')[0]);
-  console.log(
-    `archive step: ${files} files, ${(bytes / 2 ** 20).toFixed(0)} MiB, .tar.gz, ${availableParallelism()} CPUs, median of ${rounds}`,
-  );
-  const hand = [];
-  const gzip = [];
-  const pigz = [];
   const parallel = have('pigz');
+  const cases = [
+    ['tar -czf by hand', byHand],
+    ['apply, gzip', () => apply(CLI, 'gzip')],
+    ...(parallel
+      ? [
+          ['apply, pigz', () => apply(CLI, 'pigz')],
+          ['script, pigz', () => viaScript('pigz')],
+          ['pack alone: tar | pigz', packAlone],
+        ]
+      : []),
+    ...(BEFORE === undefined
+      ? []
+      : [
+          ['apply, gzip (before)', () => apply(BEFORE, 'gzip')],
+          ...(parallel ? [['apply, pigz (before)', () => apply(BEFORE, 'pigz')]] : []),
+        ]),
+  ];
+  const loads = [];
+  const results = cases.map(() => ({ wall: [], cpu: [] }));
   for (let r = 0; r < rounds; r++) {
-    hand.push(byHand());
-    gzip.push(polyarchiv('gzip'));
-    if (parallel) pigz.push(polyarchiv('pigz'));
+    loads.push(loadavg()[0]);
+    cases.forEach(([, run], k) => {
+      const { wall, cpu } = run();
+      results[k].wall.push(wall);
+      results[k].cpu.push(cpu);
+    });
   }
   const archived = statSync(join(root, 'archives/site.tar.gz')).size;
+  const hand = statSync(join(root, 'hand.tar.gz')).size;
   console.log(
-    `tar -czf by hand: ${median(hand).toFixed(3)} s (${(archived / 2 ** 20).toFixed(0)} MiB archive)`,
+    `archive step: ${files} files, ${(bytes / 2 ** 20).toFixed(0)} MiB, .tar.gz (${(hand / 2 ** 20).toFixed(0)} MiB by hand, ${(archived / 2 ** 20).toFixed(0)} MiB by the step), ${availableParallelism()} CPUs, median of ${rounds}, load average ${median(loads).toFixed(1)}${BEFORE === undefined ? '' : `; before: ${BEFORE}`}`,
   );
-  console.log(`polyarchiv, gzip: ${median(gzip).toFixed(3)} s`);
-  console.log(
-    `ratio: archive (gzip) vs tar -czf = ${(median(gzip) / median(hand)).toFixed(2)}x (reads the archive back and flushes it: no goal)`,
-  );
-  if (parallel) {
-    console.log(`polyarchiv, pigz: ${median(pigz).toFixed(3)} s`);
+  console.log(`${'run'.padEnd(24)} | wall s | CPU s`);
+  for (const [k, [name]] of cases.entries())
     console.log(
-      `ratio: archive (pigz) vs tar -czf = ${(median(pigz) / median(hand)).toFixed(2)}x (goal: <= 0.6x on 2 CPUs)`,
+      `${name.padEnd(24)} | ${median(results[k].wall).toFixed(3).padStart(6)} | ${median(results[k].cpu).toFixed(3).padStart(5)}`,
     );
-  } else console.log('pigz is not installed (scripts/system-deps.sh installs it): no parallel figure');
+  const ratio = (k, goal) => {
+    const [name] = cases[k];
+    const wall = median(results[k].wall) / median(results[0].wall);
+    const cpu = median(results[k].cpu) / median(results[0].cpu);
+    console.log(
+      `ratio: archive (${name}) vs tar -czf = ${wall.toFixed(2)}x wall, ${cpu.toFixed(2)}x CPU (${goal})`,
+    );
+  };
+  ratio(1, 'one CPU: no goal');
+  if (parallel) ratio(2, `goal: <= 0.6x wall on 2 CPUs`);
+  else console.log('pigz is not installed (scripts/system-deps.sh installs it): no parallel figure');
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

@@ -786,14 +786,17 @@ polyarchiv_copy_stats() {
 
 # Before a copy changes anything, compares what would arrive with what is there: a copy that held
 # files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
-# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, then the
-# previous side's (an rsync dry run or an archive's listing).
+# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, the previous
+# side's (an rsync dry run, or the listing kept of an archive), then the command that measures the
+# previous side when that one fails (an archive's own listing; no words: none).
 polyarchiv_check_copy() {
   local percent=$1 allow=$2 what=$3
   shift 3
   local -a incoming=("${@:2:$1}")
   shift "$(($1 + 1))"
-  local -a previous=("$@")
+  local -a previous=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a otherwise=("$@")
   local out files bytes old_files old_bytes problem=''
   if ! out=$("${incoming[@]}" 2>&1); then
     polyarchiv_say "  cannot measure what ${what} would receive:"
@@ -802,7 +805,9 @@ polyarchiv_check_copy() {
   fi
   polyarchiv_copy_stats "${out}"
   files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-  out=$("${previous[@]}" 2>&1) || true
+  if ! out=$("${previous[@]}" 2>&1) && ((${#otherwise[@]} > 0)); then
+    out=$("${otherwise[@]}" 2>&1) || true
+  fi
   polyarchiv_copy_stats "${out}"
   old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
   if ((old_files > 0)); then
@@ -915,60 +920,80 @@ unit_1_collect_site() {
 # due: frequency always, never succeeded
 unit_2_backup_bz2_site() {
   # bz2.backup:3 [point]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/archives/bz2' 'bz2.backup:3 [point]'
+  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives/bz2' 'bz2.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/bz2
   # bz2.backup:3 [point]
-  polyarchiv_step 2 2 'pack "site" into /var/lib/polyarchiv-fixture/archives/bz2/site.tar.bz2, then check it and put it in place' 'bz2.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "bz2"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure tar -t -v -f /var/lib/polyarchiv-fixture/archives/bz2/site.tar.bz2 -I bzip2
+  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote' 'bz2.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote
+  # bz2.backup:3 [point]
+  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/archives/bz2/site.tar.bz2, then check it and put it in place' 'bz2.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "bz2"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 cat -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/archives/bz2/site.tar.bz2 -I bzip2
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial
-  tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | bzip2 -c > /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial
-  bzip2 -d -c < /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial | tar -t -f - > /dev/null
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/.archive.listing.polyarchiv-partial
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C bzip2 -c > /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial
+  bzip2 -d -c < /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial /var/lib/polyarchiv-fixture/archives/bz2/site.tar.bz2
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/archive.listing
 }
 
 # backup point gz of site (gz.backup:1 [point])
 # due: frequency always, never succeeded
 unit_3_backup_gz_site() {
   # gz.backup:3 [point]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/archives/gz' 'gz.backup:3 [point]'
+  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives/gz' 'gz.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/gz
   # gz.backup:3 [point]
-  polyarchiv_step 2 2 'pack "site" into /var/lib/polyarchiv-fixture/archives/gz/site.tar.gz, then check it and put it in place' 'gz.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "gz"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure tar -t -v -f /var/lib/polyarchiv-fixture/archives/gz/site.tar.gz -I gzip
+  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote' 'gz.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote
+  # gz.backup:3 [point]
+  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/archives/gz/site.tar.gz, then check it and put it in place' 'gz.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "gz"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 cat -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/archives/gz/site.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial
-  tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | gzip -c -n > /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial
-  gzip -d -c < /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial | tar -t -f - > /dev/null
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/.archive.listing.polyarchiv-partial
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C gzip -c -n > /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial
+  gzip -d -c < /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/archives/gz/site.tar.gz
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/archive.listing
 }
 
 # backup point xz of site (xz.backup:1 [point])
 # due: frequency always, never succeeded
 unit_4_backup_xz_site() {
   # xz.backup:3 [point]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/archives/xz' 'xz.backup:3 [point]'
+  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives/xz' 'xz.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/xz
   # xz.backup:3 [point]
-  polyarchiv_step 2 2 'pack "site" into /var/lib/polyarchiv-fixture/archives/xz/site.tar.xz, then check it and put it in place' 'xz.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "xz"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure tar -t -v -f /var/lib/polyarchiv-fixture/archives/xz/site.tar.xz -I xz
+  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote' 'xz.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote
+  # xz.backup:3 [point]
+  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/archives/xz/site.tar.xz, then check it and put it in place' 'xz.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "xz"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 cat -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/archives/xz/site.tar.xz -I xz
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial
-  tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | xz -c -T0 > /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial
-  xz -d -c -T0 < /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial | tar -t -f - > /dev/null
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/.archive.listing.polyarchiv-partial
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C xz -c -T0 > /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial
+  xz -d -c -T0 < /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial /var/lib/polyarchiv-fixture/archives/xz/site.tar.xz
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/archive.listing
 }
 
 # backup point zst of site (zst.backup:1 [point])
 # due: frequency always, never succeeded
 unit_5_backup_zst_site() {
   # zst.backup:3 [point]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/archives/zst' 'zst.backup:3 [point]'
+  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives/zst' 'zst.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/zst
   # zst.backup:3 [point]
-  polyarchiv_step 2 2 'pack "site" into /var/lib/polyarchiv-fixture/archives/zst/site copy.tar.zst, then check it and put it in place' 'zst.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "zst"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure tar -t -v -f '/var/lib/polyarchiv-fixture/archives/zst/site copy.tar.zst' -I zstd
+  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote' 'zst.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote
+  # zst.backup:3 [point]
+  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/archives/zst/site copy.tar.zst, then check it and put it in place' 'zst.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "zst"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 cat -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/archive.listing tar -t -v -f '/var/lib/polyarchiv-fixture/archives/zst/site copy.tar.zst' -I zstd
   polyarchiv_create_file '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial'
-  tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | zstd -c -q -T0 > '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial'
-  zstd -d -c -q < '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial' | tar -t -f - > /dev/null
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/.archive.listing.polyarchiv-partial
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C zstd -c -q -T0 > '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial'
+  zstd -d -c -q < '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial' > /dev/null
   polyarchiv_publish '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial' '/var/lib/polyarchiv-fixture/archives/zst/site copy.tar.zst'
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/archive.listing
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -782,14 +782,17 @@ polyarchiv_copy_stats() {
 
 # Before a copy changes anything, compares what would arrive with what is there: a copy that held
 # files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
-# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, then the
-# previous side's (an rsync dry run or an archive's listing).
+# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, the previous
+# side's (an rsync dry run, or the listing kept of an archive), then the command that measures the
+# previous side when that one fails (an archive's own listing; no words: none).
 polyarchiv_check_copy() {
   local percent=$1 allow=$2 what=$3
   shift 3
   local -a incoming=("${@:2:$1}")
   shift "$(($1 + 1))"
-  local -a previous=("$@")
+  local -a previous=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a otherwise=("$@")
   local out files bytes old_files old_bytes problem=''
   if ! out=$("${incoming[@]}" 2>&1); then
     polyarchiv_say "  cannot measure what ${what} would receive:"
@@ -798,7 +801,9 @@ polyarchiv_check_copy() {
   fi
   polyarchiv_copy_stats "${out}"
   files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-  out=$("${previous[@]}" 2>&1) || true
+  if ! out=$("${previous[@]}" 2>&1) && ((${#otherwise[@]} > 0)); then
+    out=$("${otherwise[@]}" 2>&1) || true
+  fi
   polyarchiv_copy_stats "${out}"
   old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
   if ((old_files > 0)); then
@@ -868,7 +873,7 @@ unit_2_restore_journal() {
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups clean --quiet --force -d
   # journal.collect:7 [source "etc"]
   polyarchiv_step 3 6 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:7 [source "etc"]'
-  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/etc (source "etc")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/etc (source "etc")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "etc": /var/lib/polyarchiv-fixture/data/etc becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   # journal.collect:7 [source "etc"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'

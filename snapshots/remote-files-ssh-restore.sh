@@ -782,14 +782,17 @@ polyarchiv_copy_stats() {
 
 # Before a copy changes anything, compares what would arrive with what is there: a copy that held
 # files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
-# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, then the
-# previous side's (an rsync dry run or an archive's listing).
+# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, the previous
+# side's (an rsync dry run, or the listing kept of an archive), then the command that measures the
+# previous side when that one fails (an archive's own listing; no words: none).
 polyarchiv_check_copy() {
   local percent=$1 allow=$2 what=$3
   shift 3
   local -a incoming=("${@:2:$1}")
   shift "$(($1 + 1))"
-  local -a previous=("$@")
+  local -a previous=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a otherwise=("$@")
   local out files bytes old_files old_bytes problem=''
   if ! out=$("${incoming[@]}" 2>&1); then
     polyarchiv_say "  cannot measure what ${what} would receive:"
@@ -798,7 +801,9 @@ polyarchiv_check_copy() {
   fi
   polyarchiv_copy_stats "${out}"
   files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-  out=$("${previous[@]}" 2>&1) || true
+  if ! out=$("${previous[@]}" 2>&1) && ((${#otherwise[@]} > 0)); then
+    out=$("${otherwise[@]}" 2>&1) || true
+  fi
   polyarchiv_copy_stats "${out}"
   old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
   if ((old_files > 0)); then
@@ -935,14 +940,14 @@ unit_1_fetch_mirror_site() {
 unit_2_restore_site() {
   # site.collect:7 [source "web"]
   polyarchiv_step 1 4 "judge the copy of source \"web\" against web.example.org:/srv/-it's a \"\$HOME\" dir ünï, list what restoring it changes there, and confirm" 'site.collect:7 [source "web"]'
-  polyarchiv_check_copy 50 no "web.example.org:/srv/-it's a \"\$HOME\" dir ünï (source \"web\")" 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s '--filter=H .~polyarchiv~/' -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" "${polyarchiv_work}"/measure
+  polyarchiv_check_copy 50 no "web.example.org:/srv/-it's a \"\$HOME\" dir ünï (source \"web\")" 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "${polyarchiv_work}"/measure 12 rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s '--filter=H .~polyarchiv~/' -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" "${polyarchiv_work}"/measure
   polyarchiv_confirm "source \"web\": web.example.org:/srv/-it's a \"\$HOME\" dir ünï becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten:" rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
   # site.collect:7 [source "web"]
   polyarchiv_step 2 4 "restore source \"web\" into web.example.org:/srv/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "web"]'
   rsync -a -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' --fsync '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
   # site.collect:14 [source "plain"]
   polyarchiv_step 3 4 'judge the copy of source "plain" against db.example.org:/var/lib/app, list what restoring it changes there, and confirm' 'site.collect:14 [source "plain"]'
-  polyarchiv_check_copy 50 no 'db.example.org:/var/lib/app (source "plain")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h -e 'ssh -o BatchMode=yes' -s '--filter=H .~polyarchiv~/' -- db.example.org:/var/lib/app/ "${polyarchiv_work}"/measure
+  polyarchiv_check_copy 50 no 'db.example.org:/var/lib/app (source "plain")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ "${polyarchiv_work}"/measure 12 rsync -a -n --stats --no-h -e 'ssh -o BatchMode=yes' -s '--filter=H .~polyarchiv~/' -- db.example.org:/var/lib/app/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "plain": db.example.org:/var/lib/app becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten:' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a -X -A -e 'ssh -o BatchMode=yes' -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ db.example.org:/var/lib/app/
   # site.collect:14 [source "plain"]
   polyarchiv_step 4 4 'restore source "plain" into db.example.org:/var/lib/app, deleting what the copy does not hold' 'site.collect:14 [source "plain"]'

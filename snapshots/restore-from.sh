@@ -784,14 +784,17 @@ polyarchiv_copy_stats() {
 
 # Before a copy changes anything, compares what would arrive with what is there: a copy that held
 # files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
-# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, then the
-# previous side's (an rsync dry run or an archive's listing).
+# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, the previous
+# side's (an rsync dry run, or the listing kept of an archive), then the command that measures the
+# previous side when that one fails (an archive's own listing; no words: none).
 polyarchiv_check_copy() {
   local percent=$1 allow=$2 what=$3
   shift 3
   local -a incoming=("${@:2:$1}")
   shift "$(($1 + 1))"
-  local -a previous=("$@")
+  local -a previous=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a otherwise=("$@")
   local out files bytes old_files old_bytes problem=''
   if ! out=$("${incoming[@]}" 2>&1); then
     polyarchiv_say "  cannot measure what ${what} would receive:"
@@ -800,7 +803,9 @@ polyarchiv_check_copy() {
   fi
   polyarchiv_copy_stats "${out}"
   files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-  out=$("${previous[@]}" 2>&1) || true
+  if ! out=$("${previous[@]}" 2>&1) && ((${#otherwise[@]} > 0)); then
+    out=$("${otherwise[@]}" 2>&1) || true
+  fi
   polyarchiv_copy_stats "${out}"
   old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
   if ((old_files > 0)); then
@@ -937,7 +942,7 @@ unit_1_fetch_mirror_b_site() {
 unit_2_restore_site() {
   # site.collect:5 [source "files"]
   polyarchiv_step 1 4 'judge the copy of source "files" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "files"]'
-  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "files")' 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.log' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "files")' 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.log' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "files": /var/lib/polyarchiv-fixture/data/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a -X -A --delete -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
   # site.collect:5 [source "files"]
   polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
@@ -973,7 +978,7 @@ unit_3_fetch_mirror_b_wiki() {
 unit_4_restore_wiki() {
   # wiki.collect:5 [source "pages"]
   polyarchiv_step 1 4 'judge the copy of source "pages" against /var/lib/polyarchiv-fixture/data/wiki, list what restoring it changes there, and confirm' 'wiki.collect:5 [source "pages"]'
-  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/wiki (source "pages")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ "${polyarchiv_work}"/measure rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/wiki/ "${polyarchiv_work}"/measure
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/wiki (source "pages")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/wiki/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "pages": /var/lib/polyarchiv-fixture/data/wiki becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
   # wiki.collect:5 [source "pages"]
   polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'

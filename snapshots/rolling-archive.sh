@@ -782,14 +782,17 @@ polyarchiv_copy_stats() {
 
 # Before a copy changes anything, compares what would arrive with what is there: a copy that held
 # files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
-# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, then the
-# previous side's (an rsync dry run or an archive's listing).
+# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, the previous
+# side's (an rsync dry run, or the listing kept of an archive), then the command that measures the
+# previous side when that one fails (an archive's own listing; no words: none).
 polyarchiv_check_copy() {
   local percent=$1 allow=$2 what=$3
   shift 3
   local -a incoming=("${@:2:$1}")
   shift "$(($1 + 1))"
-  local -a previous=("$@")
+  local -a previous=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a otherwise=("$@")
   local out files bytes old_files old_bytes problem=''
   if ! out=$("${incoming[@]}" 2>&1); then
     polyarchiv_say "  cannot measure what ${what} would receive:"
@@ -798,7 +801,9 @@ polyarchiv_check_copy() {
   fi
   polyarchiv_copy_stats "${out}"
   files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-  out=$("${previous[@]}" 2>&1) || true
+  if ! out=$("${previous[@]}" 2>&1) && ((${#otherwise[@]} > 0)); then
+    out=$("${otherwise[@]}" 2>&1) || true
+  fi
   polyarchiv_copy_stats "${out}"
   old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
   if ((old_files > 0)); then
@@ -912,15 +917,20 @@ unit_1_collect_site() {
 # keep /var/lib/polyarchiv-fixture/archives/site-2026-03-10_04-05-06.tar.zst: hourly 2026-03-10 04h, daily 2026-03-10, weekly 2026-W11, monthly 2026-03, yearly 2026
 unit_2_backup_history_site() {
   # history.backup:3 [point]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/archives' 'history.backup:3 [point]'
+  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives' 'history.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives
   # history.backup:3 [point]
-  polyarchiv_step 2 2 'pack "site" into /var/lib/polyarchiv-fixture/archives/site-2026-03-10_04-05-06.tar.zst, then check it and put it in place' 'history.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "history"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure tar -t -v -f /var/lib/polyarchiv-fixture/archives/site-2026-03-10_04-05-06.tar.zst -I zstd
+  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote' 'history.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote
+  # history.backup:3 [point]
+  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/archives/site-2026-03-10_04-05-06.tar.zst, then check it and put it in place' 'history.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "history"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 cat -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/archives/site-2026-03-10_04-05-06.tar.zst -I zstd
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial
-  tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | zstd -c -q -T0 > /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial
-  zstd -d -c -q < /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial | tar -t -f - > /dev/null
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/.archive.listing.polyarchiv-partial
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C zstd -c -q -T0 > /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial
+  zstd -d -c -q < /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial /var/lib/polyarchiv-fixture/archives/site-2026-03-10_04-05-06.tar.zst
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/archive.listing
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -814,14 +814,17 @@ polyarchiv_copy_stats() {
 
 # Before a copy changes anything, compares what would arrive with what is there: a copy that held
 # files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
-# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, then the
-# previous side's (an rsync dry run or an archive's listing).
+# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, the previous
+# side's (an rsync dry run, or the listing kept of an archive), then the command that measures the
+# previous side when that one fails (an archive's own listing; no words: none).
 polyarchiv_check_copy() {
   local percent=$1 allow=$2 what=$3
   shift 3
   local -a incoming=("${@:2:$1}")
   shift "$(($1 + 1))"
-  local -a previous=("$@")
+  local -a previous=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a otherwise=("$@")
   local out files bytes old_files old_bytes problem=''
   if ! out=$("${incoming[@]}" 2>&1); then
     polyarchiv_say "  cannot measure what ${what} would receive:"
@@ -830,7 +833,9 @@ polyarchiv_check_copy() {
   fi
   polyarchiv_copy_stats "${out}"
   files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-  out=$("${previous[@]}" 2>&1) || true
+  if ! out=$("${previous[@]}" 2>&1) && ((${#otherwise[@]} > 0)); then
+    out=$("${otherwise[@]}" 2>&1) || true
+  fi
   polyarchiv_copy_stats "${out}"
   old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
   if ((old_files > 0)); then
@@ -948,17 +953,17 @@ unit_2_backup_dated_site() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote
   # dated.backup:3 [point]
   polyarchiv_step 2 3 'pack "site" into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst, then check it and put it in place' 'dated.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "dated"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure cat -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/sent.listing
+  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "dated"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 cat -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/archive.listing
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial
-  tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | zstd -c -q -T0 > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial
-  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.sent.listing.polyarchiv-partial
-  LC_ALL=C zstd -d -c -q < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial | LC_ALL=C tar -t -v -f - > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.sent.listing.polyarchiv-partial
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C zstd -c -q -T0 > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial
+  zstd -d -c -q < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst
   # dated.backup:3 [point]
   polyarchiv_step 3 3 'send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst to s3://backups/dated/.dated.site.polyarchiv-partial, then rename it over /backups/dated/site-2026-03-10_04-05.tar.zst there' 'dated.backup:3 [point]'
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=AWS RCLONE_S3_REGION=eu-west-3 AWS_CA_BUNDLE='' rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst :s3:backups/dated/.dated.site.polyarchiv-partial
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=AWS RCLONE_S3_REGION=eu-west-3 AWS_CA_BUNDLE='' rclone moveto --no-check-dest -- :s3:backups/dated/.dated.site.polyarchiv-partial :s3:backups/dated/site-2026-03-10_04-05.tar.zst
-  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.sent.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/sent.listing
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/archive.listing
   rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst
 }
 

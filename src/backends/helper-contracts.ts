@@ -100,7 +100,14 @@ export const HELPERS = {
   },
   checkCopy: {
     name: 'polyarchiv_check_copy',
-    args: [word('percent'), word('allow'), word('what'), argv('incoming'), rest('previous')],
+    args: [
+      word('percent'),
+      word('allow'),
+      word('what'),
+      argv('incoming'),
+      argv('previous'),
+      rest('otherwise'),
+    ],
     tools: [],
     statuses: { accepted: 0, refused: 1 },
   },

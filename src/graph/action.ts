@@ -353,9 +353,9 @@ export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd';
 
 /**
  * A directory packed into a compressed tarball: tar streams into the compressor, which writes
- * `partial` (next to `archive`, same filesystem); the partial is read back whole through the
- * decompressor, then published over `archive`. A failed, killed or unreadable archive never
- * replaces the previous one; the next run overwrites the partial it left.
+ * `partial` (next to `archive`, same filesystem); the partial is decompressed whole, then
+ * published over `archive`. A failed, killed or unreadable archive never replaces the previous
+ * one; the next run overwrites the partial it left.
  */
 export interface PackSpec {
   readonly from: string;
@@ -367,19 +367,24 @@ export interface PackSpec {
   readonly excludes: readonly string[];
   /** What `from` is judged against before anything is written (see ArchiveGuard). */
   readonly guard?: ArchiveGuard;
-  /** Where the read-back writes the archive's `tar -tv` listing (an archive sent elsewhere). */
-  readonly listing?: string;
+  /**
+   * The `tar -tv` listing tar writes while it packs, for the guard of the next run: into
+   * `partial`, published over `file` after the archive (without `file`, the step that sends the
+   * archive elsewhere publishes it once sent).
+   */
+  readonly listing?: { readonly partial: string; readonly file?: string };
 }
 
 /**
  * The archive a collect point's new archive replaces (or follows, for dated archives): a collect
  * point that held files there and is now empty, or lost more than `maxShrinkPercent` of them or
- * of their bytes, is refused unless the plan allows it, as a guarded copy is.
+ * of their bytes, is refused unless the plan allows it, as a guarded copy is. What it held is read
+ * from `listing`, kept by the run that wrote it, else (a listing lost, or an archive written
+ * before listings were kept) from `archive` itself when it is on this host.
  */
 export interface ArchiveGuard {
-  readonly previous: string;
-  /** `previous` is the archive itself, or the `tar -tv` listing kept of an archive sent elsewhere. */
-  readonly previousIs: 'archive' | 'listing';
+  readonly listing: string;
+  readonly archive?: string;
   readonly maxShrinkPercent: number;
   readonly what: string;
 }

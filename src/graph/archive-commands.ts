@@ -33,8 +33,12 @@ const DETERMINISTIC = [
 ];
 
 /**
- * tar streams the tree into the compressor, which writes the partial; the partial is then read
- * back whole (decompressed and listed), and only then published over the archive.
+ * tar streams the tree into the compressor, which writes the partial; the partial is decompressed
+ * whole (the compressor's own checksums verified; tar's structure is what tar wrote, and tar
+ * exited 0), then published over the archive (see ARCHITECTURE.md: Archives are published whole).
+ * With a listing, tar writes it as it packs (`-v -v --index-file`: what `tar -tv` lists), in the
+ * C locale, so that names are written the same whatever the backend's environment; it is
+ * published after the archive.
  */
 export function packCommands(spec: PackSpec, tools: ToolPaths): Command[] {
   const tar = tools.tar ?? 'tar';
@@ -48,8 +52,10 @@ export function packCommands(spec: PackSpec, tools: ToolPaths): Command[] {
       ? []
       : ['--anchored', ...spec.excludes.map((path) => `--exclude=./${path}`)]),
   ];
+  const listing = spec.listing;
   return [
     { kind: 'create-file', path: spec.partial },
+    ...(listing === undefined ? [] : [{ kind: 'create-file' as const, path: listing.partial }]),
     {
       kind: 'exec',
       argv: [
@@ -57,6 +63,7 @@ export function packCommands(spec: PackSpec, tools: ToolPaths): Command[] {
         '-c',
         '-f',
         '-',
+        ...(listing === undefined ? [] : ['-v', '-v', `--index-file=${listing.partial}`]),
         ...DETERMINISTIC,
         '--sparse',
         ...metadataOptions(spec),
@@ -65,21 +72,22 @@ export function packCommands(spec: PackSpec, tools: ToolPaths): Command[] {
         spec.from,
         '.',
       ],
+      ...(listing === undefined ? {} : { env: { LC_ALL: { literal: 'C' } } }),
       pipeTo: [compressor, ...COMPRESS[spec.compression]],
       stdout: spec.partial,
     },
-    // An archive sent elsewhere keeps the listing of this read-back, for the guard of the next run:
-    // in the C locale, so that names are written the same whatever the backend's environment.
-    ...(spec.listing === undefined ? [] : [{ kind: 'create-file' as const, path: spec.listing }]),
+    // The compressed stream checked whole: a compressor that exits 0 yet wrote a truncated or
+    // unreadable stream never replaces the previous archive.
     {
       kind: 'exec',
       argv: [compressor, ...DECOMPRESS[spec.compression]],
-      ...(spec.listing === undefined ? {} : { env: { LC_ALL: { literal: 'C' } } }),
       stdin: spec.partial,
-      pipeTo: spec.listing === undefined ? [tar, '-t', '-f', '-'] : [tar, '-t', '-v', '-f', '-'],
-      stdout: spec.listing ?? '/dev/null',
+      stdout: '/dev/null',
     },
     { kind: 'publish-file', partial: spec.partial, file: spec.archive },
+    ...(listing?.file === undefined
+      ? []
+      : [{ kind: 'publish-file' as const, partial: listing.partial, file: listing.file }]),
   ];
 }
 

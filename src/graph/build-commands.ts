@@ -246,7 +246,8 @@ function copyCheck(spec: RsyncSpec, tools: ToolPaths, options: CommandOptions): 
 /**
  * A guarded archive is judged before it is written: what the collect point holds, measured as a
  * copy's incoming side is (the same leftovers and holding directories left out), against the
- * listing of the archive it follows (`tar -tv`; none yet: nothing to lose).
+ * `tar -tv` listing kept of the archive it follows, else against that archive's own listing when
+ * it is on this host (none: nothing to lose).
  */
 function archiveCheck(spec: PackSpec, tools: ToolPaths, options: CommandOptions): Command[] {
   if (spec.guard === undefined) return [];
@@ -263,10 +264,10 @@ function archiveCheck(spec: PackSpec, tools: ToolPaths, options: CommandOptions)
     {
       kind: 'check-copy',
       incoming: [rsync, ...measureArgv(tree, 'from')],
-      previous:
-        spec.guard.previousIs === 'listing'
-          ? ['cat', '--', spec.guard.previous]
-          : archiveListing(spec.guard.previous, spec.compression, tools),
+      previous: ['cat', '--', spec.guard.listing],
+      ...(spec.guard.archive === undefined
+        ? {}
+        : { otherwise: archiveListing(spec.guard.archive, spec.compression, tools) }),
       maxShrinkPercent: spec.guard.maxShrinkPercent,
       allowShrink: options.allowShrink === true,
       what: spec.guard.what,

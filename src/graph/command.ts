@@ -146,13 +146,16 @@ export interface DumpCheckCommand {
 /**
  * Judges a copy before it changes anything: two rsync dry runs (`--stats`, no file list, into a
  * directory that does not exist) measure the regular files and bytes that would arrive and those
- * the copy holds; a copy that held files and would become empty, or lose more than
- * `maxShrinkPercent` of its files or bytes, fails the step unless `allowShrink`.
+ * the copy holds (or the listing of the archive it replaces); a copy that held files and would
+ * become empty, or lose more than `maxShrinkPercent` of its files or bytes, fails the step unless
+ * `allowShrink`.
  */
 export interface CopyCheckCommand {
   readonly kind: 'check-copy';
   readonly incoming: readonly Word[];
   readonly previous: readonly Word[];
+  /** Measures the previous side instead when `previous` fails (a kept listing that is missing). */
+  readonly otherwise?: readonly Word[];
   readonly maxShrinkPercent: number;
   readonly allowShrink: boolean;
   /** How messages name the copy, e.g. `the copy of source "www"`. */

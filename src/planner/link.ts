@@ -48,7 +48,10 @@ function writesInto(draft: ActionDraft): string[] {
     case 'dump':
       return [parentOf(draft.partial), parentOf(draft.output)];
     case 'pack':
-      return [parentOf(draft.archive)];
+      return [
+        parentOf(draft.archive),
+        ...(draft.listing === undefined ? [] : [parentOf(draft.listing.partial)]),
+      ];
     case 'get-file':
       return [parentOf(draft.file)];
     case 'sync-dir':

@@ -135,6 +135,45 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
     },
   );
 
+  it.each([
+    ['the kept listing when it is there', true, '3 files (30 bytes) now'],
+    ['the archive itself when the kept listing is missing', false, '10 files (100 bytes) now'],
+  ] as const)('judges a collect point against %s', (_, kept, now) => {
+    const box = makeSandbox('polyarchiv-twin-');
+    boxes.push(box);
+    box.write({ ...files('previous', 10), ...files('incoming', 1) });
+    const archive = box.path('previous.tar.gz');
+    expect(spawnSync('tar', ['-czf', archive, '-C', box.path('previous'), '.']).status).toBe(0);
+    const listing = box.path('archive.listing');
+    if (kept) {
+      // The listing of an archive of 3 of the files, as tar writes it while packing.
+      const three = box.path('three');
+      spawnSync('mkdir', ['-p', `${three}/d`]);
+      for (let i = 0; i < 3; i++) spawnSync('cp', [box.path(`previous/d/f${i}`), `${three}/d/`]);
+      const packed = spawnSync('tar', [
+        '-c',
+        '-f',
+        '/dev/null',
+        '-v',
+        '-v',
+        `--index-file=${listing}`,
+        '-C',
+        three,
+        '.',
+      ]);
+      expect(packed.status).toBe(0);
+    }
+    const check = {
+      ...command(box.root, 50, false),
+      previous: ['cat', '--', listing],
+      otherwise: archiveListing(archive, 'gzip', {}),
+    };
+    const script = viaScript(check);
+    expect(viaExecutor(check)).toEqual(script);
+    expect(script.code).toBe(1);
+    expect(script.said[0]).toContain(now);
+  });
+
   it('fails, like the script, when the incoming side cannot be measured', () => {
     const box = makeSandbox('polyarchiv-twin-');
     boxes.push(box);

@@ -300,6 +300,30 @@ describe.runIf(canRun)(
           expect(allowed.code, allowed.stderr).toBe(0);
           expect(allowed.stderr).toContain('accepted: --allow-shrink');
         });
+
+        it(`${engine} judges against the archive itself when the listing kept of it is gone (${how})`, () => {
+          box.write({
+            'config/site.collect':
+              '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "www"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = www\n',
+            'config/point.backup': `[point]\nengine = ${engine}\nremote_url = ${url}\n`,
+            'data/a.txt': 'a',
+            'data/b.txt': 'bb',
+          });
+          expect(run(box, how, 'backup', ['--now', '2024-03-02T03:00:00+01:00']).code).toBe(0);
+          // The listing tar wrote while packing, in the pair's metadata directory.
+          const kept = box.path('collect/site/metadata/remote-point/remote/archive.listing');
+          const listed = readFileSync(kept, 'utf8').split('\n');
+          expect(listed.filter((line) => line.startsWith('-'))).toHaveLength(2);
+          // A listing lost (or an archive written before listings were kept): the archive is read.
+          rmSync(kept);
+          rmSync(box.path('collect/site/backups/www'), { recursive: true });
+          const refused = run(box, how, 'backup', ['--now', '2024-03-02T04:00:00+01:00', '--skip-collect']);
+          expect(refused.code).toBe(1);
+          expect(refused.stderr).toContain(
+            `the archive of "site" in backup point "point" would become empty: 2 files (3 bytes) now, 0 files (0 bytes) incoming`,
+          );
+          expect(readdirSync(box.path('archives'))).toEqual([first]);
+        });
       }
     }
   },

@@ -96,8 +96,8 @@ describe.runIf(canRun)('backup points on another host through ssh', () => {
       expect(partials(remote())).toEqual([]);
       // Nothing of the archive stays on this host but the listing the next run's guard reads.
       expect(readdirSync(box.path('collect/site/metadata/remote-offsite/remote')).sort()).toEqual([
+        'archive.listing',
         'offsite.json',
-        'sent.listing',
       ]);
 
       rmSync(box.path('collect/site/backups'), { recursive: true });
@@ -105,8 +105,8 @@ describe.runIf(canRun)('backup points on another host through ssh', () => {
       expect(restore.code, restore.stderr).toBe(0);
       expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
       expect(readdirSync(box.path('collect/site/metadata/remote-offsite/remote')).sort()).toEqual([
+        'archive.listing',
         'offsite.json',
-        'sent.listing',
       ]);
     }, 120_000);
 

@@ -117,8 +117,8 @@ export function serviceTargetTests(
       expect(restore.code, restore.stderr).toBe(0);
       expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
       expect(readdirSync(box.path('collect/site/metadata/remote-offsite/remote')).sort()).toEqual([
+        'archive.listing',
         'offsite.json',
-        'sent.listing',
       ]);
     }, 120_000);
 

@@ -113,6 +113,7 @@ export function commandLine(command: Command): string {
         what: shellWord(command.what),
         incoming: command.incoming.map(wordText),
         previous: command.previous.map(wordText),
+        otherwise: (command.otherwise ?? []).map(wordText),
       });
     case 'copy':
       return [

@@ -16,7 +16,10 @@ export function checkCopy(command: CopyCheckCommand, ctx: RunContext, say: (line
     return HELPERS.checkCopy.statuses.refused;
   }
   const now = copyStats(incoming.output);
-  const old = copyStats(dryRun(command.previous, ctx).output);
+  let previous = dryRun(command.previous, ctx);
+  if (previous.status !== 0 && command.otherwise !== undefined && command.otherwise.length > 0)
+    previous = dryRun(command.otherwise, ctx);
+  const old = copyStats(previous.output);
   const percent = command.maxShrinkPercent;
   let problem: string | undefined;
   if (old.files > 0) {

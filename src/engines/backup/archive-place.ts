@@ -1,14 +1,15 @@
 import type { ActionDraft } from '../../graph/action.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
-import { extensionOf, extractArchive, packArchive, pairDir, partialOf } from './archive.js';
+import { extensionOf, extractArchive, listingOf, packArchive, pairDir } from './archive.js';
 import { shownTarget, type Target } from './target.js';
 
 /**
  * The steps that put the collect point's archive at `path` on its target. A local archive is
  * packed in place (hidden partial, published by a rename). An archive for another host is packed
- * in the pair's metadata directory, then sent to `remotePartial` beside `path` and renamed there;
- * the `tar -tv` listing of the last archive sent stays in the metadata directory, for the guard
- * of the next run (the previous archive is never read back over the network).
+ * in the pair's metadata directory, then sent to `remotePartial` beside `path` and renamed there.
+ * Either way the `tar -tv` listing tar wrote while packing stays in the metadata directory, for
+ * the guard of the next run (the previous archive is never read back, least of all over the
+ * network).
  */
 export function storeArchive(
   bp: BoundBackupPoint,
@@ -18,19 +19,16 @@ export function storeArchive(
   places: { readonly previous: string; readonly partial: string },
 ): ActionDraft[] {
   if (target.kind === 'local') return [packArchive(bp, cp, path, places)];
-  const dir = pairDir(bp);
-  const outgoing = `${dir}/outgoing${extensionOf(path)}`;
-  const listing = `${dir}/sent.listing`;
-  const listingPartial = partialOf(listing);
+  const outgoing = `${pairDir(bp)}/outgoing${extensionOf(path)}`;
   return [
-    packArchive(bp, cp, outgoing, { previous: listing, previousIs: 'listing', listing: listingPartial }),
+    packArchive(bp, cp, outgoing, { sentElsewhere: true }),
     {
       kind: 'put-file',
       file: outgoing,
       transport: target.transport,
       remote: path,
       partial: places.partial,
-      listing: { partial: listingPartial, file: listing },
+      listing: listingOf(bp),
       origin: bp.options.origin('remote_url'),
       summary: `send ${outgoing} to ${shownTarget(target, places.partial)}, then rename it over ${path} there`,
     },

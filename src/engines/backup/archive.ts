@@ -84,17 +84,18 @@ export const archive: BackupEngine = {
 
 /** Where a pack writes and what its guard reads (see PackSpec and ArchiveGuard). */
 export interface PackPlace {
-  /** The archive the collect point is judged against: by default `file` itself. */
+  /** The archive on this host that the new one replaces or follows: by default `file` itself. */
   readonly previous?: string;
-  readonly previousIs?: 'archive' | 'listing';
   /** By default hidden next to `file`. */
   readonly partial?: string;
-  readonly listing?: string;
+  /** The archive is sent elsewhere: no previous one on this host, and the listing published once sent. */
+  readonly sentElsewhere?: true;
 }
 
 /**
  * The collect point packed into `file`: judged against the archive it replaces (an empty or shrunk
- * collect point is refused), written to a hidden partial, read back whole, then published.
+ * collect point is refused), written to a hidden partial with the listing of what it holds,
+ * decompressed whole, then published.
  */
 export function packArchive(
   bp: BoundBackupPoint,
@@ -102,6 +103,8 @@ export function packArchive(
   file: string,
   place: PackPlace = {},
 ): ActionDraft {
+  const listing = listingOf(bp);
+  const previous = place.sentElsewhere === true ? {} : { archive: place.previous ?? file };
   return {
     kind: 'pack',
     from: cp.exportDir,
@@ -111,15 +114,24 @@ export function packArchive(
     metadata: copyMetadata(bp.options),
     excludes: sourceLeftovers(cp),
     guard: {
-      previous: place.previous ?? file,
-      previousIs: place.previousIs ?? 'archive',
+      listing: listing.file,
+      ...previous,
       maxShrinkPercent: bp.options.integer('max_shrink_percent'),
       what: `the archive of "${cp.name}" in backup point "${bp.name}"`,
     },
-    ...(place.listing === undefined ? {} : { listing: place.listing }),
+    listing: place.sentElsewhere === true ? { partial: listing.partial } : listing,
     origin: bp.options.origin('remote_url'),
     summary: `pack "${cp.name}" into ${file}, then check it and put it in place`,
   };
+}
+
+/**
+ * The `tar -tv` listing of the last archive the pair wrote, kept beside its state file for the
+ * guard of the next run, and where the pack writes the next one.
+ */
+export function listingOf(bp: BoundBackupPoint): { readonly file: string; readonly partial: string } {
+  const file = `${pairDir(bp)}/archive.listing`;
+  return { file, partial: partialOf(file) };
 }
 
 /**
