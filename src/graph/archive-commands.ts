@@ -99,6 +99,19 @@ export function archiveListing(archive: string, compression: Compression, tools:
   return [tools.tar ?? 'tar', '-t', '-v', '-f', archive, '-I', tools[compression] ?? compression];
 }
 
+/**
+ * The figures of a kept `tar -tv` listing (regular files and hard links, the bytes of the regular
+ * ones) in the lines of rsync's --stats that copyStats reads: one awk pass, where the script's own
+ * loop over every line of a large listing would take longer than the rest of the guard. awk fails
+ * on a listing that is missing.
+ */
+export function keptListing(listing: string): string[] {
+  return ['awk', LISTING_SUM, listing];
+}
+
+const LISTING_SUM =
+  '/^[-h]/ { files++ } /^-/ { bytes += $3 } END { printf "Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n", NR, files, bytes }';
+
 /** Extraction keeps modes whatever the umask, and every extended attribute, like `rsync -X`. */
 export function unpackCommands(spec: UnpackSpec, tools: ToolPaths): Command[] {
   const compressor = tools[spec.compression] ?? spec.compression;

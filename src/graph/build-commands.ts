@@ -1,5 +1,5 @@
 import { type Action, assertNever, type PackSpec, type RsyncSpec, type ToolRun } from './action.js';
-import { archiveListing, packCommands, unpackCommands } from './archive-commands.js';
+import { archiveListing, keptListing, packCommands, unpackCommands } from './archive-commands.js';
 import type { Command, CopyFigures, ExecCommand, IncomingTree, ToolPaths, Word } from './command.js';
 import { cryptTreeCommand, hashCheckCommand, hashIndexCommands } from './filter-commands.js';
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
@@ -264,7 +264,7 @@ function archiveCheck(spec: PackSpec, tools: ToolPaths, options: CommandOptions)
     {
       kind: 'check-copy',
       incoming: [rsync, ...measureArgv(tree, 'from')],
-      previous: ['cat', '--', spec.guard.listing],
+      previous: keptListing(spec.guard.listing),
       ...(spec.guard.archive === undefined
         ? {}
         : { otherwise: archiveListing(spec.guard.archive, spec.compression, tools) }),

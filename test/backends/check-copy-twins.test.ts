@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { checkCopy } from '../../src/backends/execute/check-copy.js';
 import { copyStats } from '../../src/backends/execute/copy-stats.js';
-import { archiveListing } from '../../src/graph/archive-commands.js';
+import { archiveListing, keptListing } from '../../src/graph/archive-commands.js';
 import type { CopyCheckCommand, CopyFigures } from '../../src/graph/command.js';
 import { partialFile } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -165,7 +165,7 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
     }
     const check = {
       ...command(box.root, 50, false),
-      previous: ['cat', '--', listing],
+      previous: keptListing(listing),
       otherwise: archiveListing(archive, 'gzip', {}),
     };
     const script = viaScript(check);
@@ -186,6 +186,21 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
     });
   });
 });
+
+/** What `tar -cvv --index-file` writes (two spaces after the mode) and `tar -tv` lists. */
+const TAR_LISTING =
+  '-rw-r--r--  root/root 12 2026-01-01 00:00 ./a\nhrw-r--r-- root/root 0 2026-01-01 00:00 ./b link to ./a\ndrwxr-xr-x root/root 0 2026-01-01 00:00 ./d/\n-rw-r--r-- root/root 30 2026-01-01 00:00 ./d/two words\n';
+
+/** A listing as the guard reads it once kept: through the awk program of keptListing. */
+function keptSum(listing: string): string {
+  const box = makeSandbox('polyarchiv-twin-');
+  boxes.push(box);
+  box.write({ 'archive.listing': listing });
+  const [awk, ...args] = keptListing(box.path('archive.listing'));
+  const run = spawnSync(awk as string, args, { encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  return run.stdout;
+}
 
 describe.runIf(canRun)('polyarchiv_copy_stats and copyStats agree', () => {
   /** The bash helper's figures for one output, as FILES BYTES ENTRIES. */
@@ -239,17 +254,19 @@ describe.runIf(canRun)('polyarchiv_copy_stats and copyStats agree', () => {
     ['a tree with files, a directory and a symbolic link', () => rsyncRun(files('tree', 3, 7)), 3],
     ['an rclone size --json', () => rcloneSize(files('tree', 4, 9)), 4],
     ['an empty tree', () => rsyncRun({}, ['tree']), 0],
-    [
-      'a tar -tv listing',
-      () =>
-        '-rw-r--r-- root/root 12 2026-01-01 00:00 ./a\nhrw-r--r-- root/root 0 2026-01-01 00:00 ./b link to ./a\ndrwxr-xr-x root/root 0 2026-01-01 00:00 ./d/\n',
-      2,
-    ],
+    ['a tar -tv listing', () => TAR_LISTING, 3],
+    ['a tar -tv listing summed by awk, as the guard reads a kept one', () => keptSum(TAR_LISTING), 3],
     ['no output at all (nothing there yet)', () => '', 0],
   ] as [string, () => string, number][])('on %s', (_, output, regular) => {
     const text = output();
     const script = viaScript(text);
     expect(copyStats(text)).toEqual(script);
     expect(script.files).toBe(regular);
+  });
+
+  it('reads the same files and bytes from a kept listing summed by awk as from the listing itself', () => {
+    const { files: listed, bytes } = copyStats(TAR_LISTING);
+    expect(copyStats(keptSum(TAR_LISTING))).toMatchObject({ files: listed, bytes });
+    expect(bytes).toBe(42);
   });
 });
