@@ -89,7 +89,17 @@ function savedVariables(config: ResolvedConfig, states: StateSnapshots): SavedVa
 /** The state files here, and for pairs whose file is missing, their metadata_url's copy. */
 function readLocalAndMirrored(config: ResolvedConfig, diagnostics: Diagnostics): StateSnapshots {
   const local = readStates(stateFilesOf(config), diagnostics);
-  const mirrored = readMirroredStates(config.pairs, local, config.tools, diagnostics);
+  let secrets: Map<string, string> | undefined;
+  const mirrored = readMirroredStates(
+    config.pairs,
+    local,
+    config.tools,
+    () => {
+      secrets ??= secretValues(config);
+      return secrets;
+    },
+    diagnostics,
+  );
   return mirrored.size === 0 ? local : new Map([...local, ...mirrored]);
 }
 

@@ -1,4 +1,5 @@
 import { checkHost } from '../config/check-host.js';
+import { METADATA_OPTIONS } from '../config/metadata-options.js';
 import { normalizedIni } from '../config/normalize.js';
 import type { ScannedSection } from '../config/scan.js';
 import type { Role } from '../engines/engine.js';
@@ -11,6 +12,8 @@ import { readState, stateProblemText } from '../state/read-states.js';
 import { type CommonFlags, configDir, pinnedVariables, runTime } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 import { printDiagnostics } from './output.js';
+
+const METADATA_SECRETS = new Set(METADATA_OPTIONS.filter((o) => o.secret === true).map((o) => o.name));
 
 function load(flags: CommonFlags) {
   const now = runTime(flags);
@@ -78,8 +81,12 @@ function statusLine(frequency: Frequency, stateFile: string, now: Date): string 
   return `${describeFrequency(frequency)}, ${lastText}${failed}, ${nextText}`;
 }
 
-/** Secret options of the section's engine (passwords): `config --show` never prints them. */
+/**
+ * Secret options of the section's engine (passwords), and of every backup point (metadata_url's):
+ * `config --show` never prints them.
+ */
 function isSecretOption(section: ScannedSection, key: string): boolean {
+  if (section.kind === 'point' && METADATA_SECRETS.has(key)) return true;
   const role =
     section.kind === 'source' || section.kind === 'filter' || section.kind === 'hook'
       ? section.kind

@@ -1,44 +1,32 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
-import { checkTarget, shownTarget, type TargetOptionNames, targetOf } from '../engines/backup/target.js';
+import { targetOptionNames } from '../engines/backup/service-target.js';
+import { checkTarget, shownTarget, TRANSPORT_OPTIONS, targetOf } from '../engines/backup/target.js';
 import type { BoundBackupPoint, StateMirror } from '../engines/engine.js';
+import type { SecretOwner } from '../engines/secrets.js';
 import type { OptionSpec, OptionValues } from '../options/schema.js';
 import { builtinVariables, type Variables } from '../options/variables.js';
 
-const KEYTAB_NOT_SUPPORTED = 'Kerberos authentication of metadata_url is not available in this version';
-const HTTPS_LATER = 'it applies to https:// metadata_url, which is not available in this version';
+/** The options of metadata_url's transport: the names of remote_url's, behind this prefix. */
+const PREFIX = 'metadata_';
+
+const METADATA_NAMES = targetOptionNames('metadata_url', PREFIX);
 
 /** The `metadata_*` options of every backup point, rendered for each collect point. */
 export const METADATA_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'metadata_url',
     type: 'url',
-    help: 'Where the state file of each collect point is mirrored after each run of this backup point, and read back from when it is missing here (a rebuilt machine): /path, file:///path, ssh://[user@]host[:port]/path or user@host:/path; a trailing / appends <collect point>.json. Time and host variables take fixed values (2016-01-01 00:00:00, localhost, polyarchiv) so that the URL does not change with them.',
+    urlPasswordSecret: true,
+    help: "Where the state file of each collect point is mirrored after each run of this backup point, and read back from when it is missing here (a rebuilt machine): any remote_url form, /path, file:///path, ssh://[user@]host[:port]/path, user@host:/path, http(s)://[user[:password]@]host[:port]/path (WebDAV), ftp(s)://[user[:password]@]host[:port]/path or s3://bucket/key; a trailing / appends <collect point>.json. Its transport options are remote_url's, prefixed with metadata_ (metadata_password, metadata_ca_cert, metadata_endpoint_url...). A password in it is a secret, as in remote_url. Time and host variables take fixed values (2016-01-01 00:00:00, localhost, polyarchiv) so that the URL does not change with them.",
   },
-  {
-    name: 'metadata_private_key',
-    type: 'absolute-path',
-    help: 'ssh identity file (ssh -i) for an ssh metadata_url.',
-  },
-  {
-    name: 'metadata_ssh_options',
-    type: 'string',
-    help: 'Extra ssh arguments for an ssh metadata_url, split like a shell would; ssh always runs with -o BatchMode=yes.',
-  },
-  { name: 'metadata_ca_cert', type: 'string', help: 'CA for metadata_url.', inert: HTTPS_LATER },
-  {
-    name: 'metadata_keytab',
-    type: 'absolute-path',
-    help: 'Keytab for metadata_url.',
-    inert: KEYTAB_NOT_SUPPORTED,
-  },
+  ...TRANSPORT_OPTIONS.map(
+    (spec): OptionSpec => ({
+      ...spec,
+      name: `${PREFIX}${spec.name}`,
+      help: `metadata_url's ${spec.name}: ${spec.help}`,
+    }),
+  ),
 ];
-
-const METADATA_NAMES: TargetOptionNames = {
-  url: 'metadata_url',
-  services: false,
-  privateKey: 'metadata_private_key',
-  sshOptions: 'metadata_ssh_options',
-};
 
 /**
  * The variables metadata options are rendered with: the pair's, with fixed time and host values,
@@ -62,16 +50,18 @@ let fixedVariables: Variables | undefined;
 /** Where `metadata_url` mirrors the pair's state file; undefined when unset or after an error at its line. */
 export function checkStateMirror(
   options: OptionValues,
-  collectPoint: string,
+  owner: SecretOwner,
   diagnostics: Diagnostics,
 ): StateMirror | undefined {
   const url = options.optionalString('metadata_url');
   if (url === undefined) return undefined;
   if (checkTarget(options, diagnostics, METADATA_NAMES) === undefined) return undefined;
-  const target = targetOf(options, METADATA_NAMES);
-  const path = url.endsWith('/') ? `${target.path.replace(/\/$/, '')}/${collectPoint}.json` : target.path;
+  const target = targetOf(options, METADATA_NAMES, owner);
+  const path = url.endsWith('/')
+    ? `${target.path.replace(/\/$/, '')}/${owner.collectPoint}.json`
+    : target.path;
   const file = { ...target, path };
-  return { target: file, shown: shownTarget(file), origin: options.origin('metadata_url') };
+  return { target: file, shown: shownTarget(file), origin: options.origin('metadata_url'), options };
 }
 
 /**

@@ -117,7 +117,7 @@ export function resolveBackupPoint(
             },
             diagnostics,
           ),
-          cp.name,
+          { name, collectPoint: cp.name },
           diagnostics,
         )
       : undefined;

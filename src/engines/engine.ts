@@ -269,7 +269,9 @@ export interface BoundBackupPoint {
 /** A copy of a pair's state file elsewhere: `target.path` is the file. */
 export interface StateMirror {
   readonly target: Target;
-  /** How summaries and messages name it: `/path` or `host:/path`. */
+  /** How summaries and messages name it: `/path`, `host:/path`, `https://host/path`, `s3:/bucket/key`. */
   readonly shown: string;
   readonly origin: Origin;
+  /** The `metadata_*` options rendered for the pair: their secrets are the pair's too. */
+  readonly options: OptionValues;
 }

@@ -32,8 +32,11 @@ export function collectUrlPasswordSecret(cp: BoundCollectPoint, option: string):
   return collectSecret(cp, `${option}_password`);
 }
 
+/** What names a pair's secret variables: its backup point and collect point. */
+export type SecretOwner = Pick<BoundBackupPoint, 'name' | 'collectPoint'>;
+
 /** The secret of a backup point's secret option, for one (backup point, collect point) pair. */
-export function backupSecret(bp: BoundBackupPoint, option: string): string {
+export function backupSecret(bp: SecretOwner, option: string): string {
   return secretName(bp.name, bp.collectPoint, option);
 }
 
@@ -48,7 +51,7 @@ export function backupFilterSecret(bp: string, cp: string, filter: string, optio
 }
 
 /** The secret of a URL option's password, for one (backup point, collect point) pair. */
-export function urlPasswordSecret(bp: BoundBackupPoint, option: string): string {
+export function urlPasswordSecret(bp: SecretOwner, option: string): string {
   return backupSecret(bp, `${option}_password`);
 }
 
@@ -86,6 +89,8 @@ export function secretOptions(config: SecretHolders): SecretOption[] {
       );
   for (const bp of config.pairs) {
     secrets.push(...pointSecrets(bp.options, bp.origin, (name) => backupSecret(bp, name)));
+    if (bp.metadata !== undefined)
+      secrets.push(...pointSecrets(bp.metadata.options, bp.origin, (name) => backupSecret(bp, name)));
     for (const filter of bp.filters)
       secrets.push(
         ...pointSecrets(filter.options, filter.origin, (o) =>

@@ -87,6 +87,17 @@ export function rcloneGetCommands(
 }
 
 /**
+ * rclone's exit status 3, "directory not found": the path is neither a file nor a directory. An
+ * S3 key without an object is a prefix that lists nothing (S3 has no directories): `copyto`
+ * copies nothing and succeeds, and the partial it was to write does not exist.
+ */
+export function rcloneFileMissing(status: number): boolean {
+  return status === RCLONE_DIRECTORY_NOT_FOUND;
+}
+
+const RCLONE_DIRECTORY_NOT_FOUND = 3;
+
+/**
  * The file deleted by a filter on its directory (its name escaped for rclone's globs): a file
  * already gone, or its whole directory, is not a failure, as with `rm -f`.
  */

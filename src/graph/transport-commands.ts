@@ -1,7 +1,12 @@
 import type { GetFileSpec, PutFileSpec, SshTransport, Transport } from './action.js';
 import type { Command, ToolPaths } from './command.js';
 import { shCommand } from './git-commands.js';
-import { rcloneDeleteCommands, rcloneGetCommands, rclonePutCommands } from './rclone-commands.js';
+import {
+  rcloneDeleteCommands,
+  rcloneFileMissing,
+  rcloneGetCommands,
+  rclonePutCommands,
+} from './rclone-commands.js';
 
 /**
  * The upload writes the hidden partial in place (`--inplace`: no temporary name of rsync's own is
@@ -58,6 +63,19 @@ export function getFileCommands(spec: GetFileSpec, tools: ToolPaths): Command[] 
   if (transport.kind === 'rclone') return rcloneGetCommands(spec, transport, tools);
   return [rsyncFile(transport, tools, [], `${transport.host}:${spec.remote}`, spec.file)];
 }
+
+/**
+ * Whether a `getFileCommands` command that exited with `status`, saying `stderr`, found no file at
+ * the remote path (a file never written there) rather than failing to reach it: rsync's "No such
+ * file or directory" of the remote path (a partial transfer, 23), rclone's "directory not found"
+ * (3: neither a file nor a directory of that name).
+ */
+export function remoteFileMissing(transport: Transport, status: number, stderr: string): boolean {
+  if (transport.kind === 'rclone') return rcloneFileMissing(status);
+  return status === RSYNC_PARTIAL_TRANSFER && /No such file or directory/.test(stderr);
+}
+
+const RSYNC_PARTIAL_TRANSFER = 23;
 
 /** `rm -f` of a file on the transport's host: one already gone is not a failure. */
 export function deleteRemoteCommands(transport: Transport, path: string, tools: ToolPaths): Command[] {

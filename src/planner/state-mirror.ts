@@ -1,4 +1,5 @@
 import { partialOf } from '../engines/backup/archive.js';
+import { shownTarget } from '../engines/backup/target.js';
 import type { BoundBackupPoint } from '../engines/engine.js';
 import type { DraftUnit } from './lower.js';
 
@@ -24,12 +25,12 @@ export function stateMirrorUnit(backup: DraftUnit): DraftUnit | undefined {
       {
         kind: 'put-file',
         file: bp.stateFile,
-        ...(target.kind === 'ssh' ? { transport: target.transport } : {}),
+        ...(target.kind === 'local' ? {} : { transport: target.transport }),
         remote: target.path,
         partial,
         keepFile: true,
         origin: mirror.origin,
-        summary: `copy ${bp.stateFile} to ${target.kind === 'ssh' ? `${target.transport.host}:${partial}` : partial}, then rename it over ${target.path}`,
+        summary: `copy ${bp.stateFile} to ${shownTarget(target, partial)}, then rename it over ${mirror.shown}`,
       },
     ],
   };

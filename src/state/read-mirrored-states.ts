@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { envValue, type RunContext, wordOf } from '../backends/execute/run-exec.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { BoundBackupPoint, StateMirror } from '../engines/engine.js';
 import type { ToolPaths } from '../graph/command.js';
-import { getFileCommands } from '../graph/transport-commands.js';
+import { getFileCommands, remoteFileMissing } from '../graph/transport-commands.js';
 import { EMPTY_STATE } from './point-state.js';
 import { readState, type StateSnapshot, type StateSnapshots, stateProblemText } from './read-states.js';
 
@@ -21,6 +22,7 @@ export function readMirroredStates(
   pairs: readonly BoundBackupPoint[],
   states: StateSnapshots,
   tools: ToolPaths,
+  secrets: () => ReadonlyMap<string, string>,
   diagnostics: Diagnostics,
 ): Map<string, StateSnapshot> {
   const read = new Map<string, StateSnapshot>();
@@ -29,7 +31,7 @@ export function readMirroredStates(
     // Only a file that is not here at all: one that is here, even corrupt, is this machine's.
     if (pair.metadata === undefined || local === undefined || local.sha256 !== null || local.problem)
       continue;
-    const mirrored = readMirror(pair.metadata, tools);
+    const mirrored = readMirror(pair.metadata, tools, secrets);
     if (mirrored.kind === 'absent') continue;
     const problem =
       mirrored.kind === 'failed'
@@ -56,31 +58,46 @@ type Mirrored =
   | { readonly kind: 'failed'; readonly reason: string }
   | { readonly kind: 'read'; readonly snapshot: StateSnapshot };
 
-function readMirror(mirror: StateMirror, tools: ToolPaths): Mirrored {
+/**
+ * The mirrored file fetched into a temporary directory by the commands of a restore's `get-file`,
+ * run here with the pair's secrets (rclone's passwords obscured through its standard input, as
+ * `apply` does), their errors kept to tell a file never written from a server out of reach.
+ */
+function readMirror(
+  mirror: StateMirror,
+  tools: ToolPaths,
+  secrets: () => ReadonlyMap<string, string>,
+): Mirrored {
   const { target } = mirror;
   if (target.kind === 'local') return fromSnapshot(readState(target.path));
   const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-metadata-'));
   try {
     const file = join(dir, 'state.json');
-    for (const command of getFileCommands(
-      { transport: target.transport, remote: target.path, file },
-      tools,
-    )) {
+    const context: RunContext = { workDir: dir, secrets: secrets(), processes: new Set() };
+    const spec = { transport: target.transport, remote: target.path, file };
+    for (const command of getFileCommands(spec, tools)) {
+      if (command.kind === 'publish-file') {
+        // Nothing fetched, and the tool said no error: an S3 key without an object.
+        if (!existsSync(command.partial)) return { kind: 'absent' };
+        renameSync(command.partial, command.file);
+        continue;
+      }
       if (command.kind !== 'exec')
         throw new Error(`unexpected ${command.kind} command fetching a state file`);
-      const [program = '', ...args] = command.argv.map((word) => (typeof word === 'string' ? word : ''));
-      const run = spawnSync(program, args, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+      const [program = '', ...args] = command.argv.map((word) => wordOf(word, context));
+      let env: NodeJS.ProcessEnv;
+      try {
+        env = { ...process.env };
+        for (const [name, value] of Object.entries(command.env ?? {})) env[name] = envValue(value, context);
+      } catch (error) {
+        return { kind: 'failed', reason: (error as Error).message };
+      }
+      const run = spawnSync(program, args, { encoding: 'utf8', env, stdio: ['ignore', 'ignore', 'pipe'] });
       if (run.error !== undefined) return { kind: 'failed', reason: `${program}: ${run.error.message}` };
       if (run.status === 0) continue;
-      // rsync's "link_stat ... failed: No such file or directory (2)": never mirrored yet.
-      if (run.status === RSYNC_PARTIAL_TRANSFER && /No such file or directory/.test(run.stderr))
+      if (run.status !== null && remoteFileMissing(target.transport, run.status, run.stderr))
         return { kind: 'absent' };
-      const said =
-        run.stderr
-          .trim()
-          .split('\n')
-          .filter((line) => line !== '')
-          .at(-1) ?? '';
+      const said = lastMessage(run.stderr);
       return {
         kind: 'failed',
         reason: `${program} exited with ${run.status ?? run.signal}${said === '' ? '' : `: ${said}`}`,
@@ -92,7 +109,22 @@ function readMirror(mirror: StateMirror, tools: ToolPaths): Mirrored {
   }
 }
 
-const RSYNC_PARTIAL_TRANSFER = 23;
+/**
+ * A tool's last message: its last line, or for rclone, which dates each message and may continue
+ * one on further lines (an HTTP error's page), the last dated line, with the last line after it.
+ */
+function lastMessage(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const dated = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /;
+  let start = lines.length - 1;
+  while (start > 0 && !dated.test(lines[start] ?? '')) start--;
+  const [first = '', ...more] = lines.slice(dated.test(lines[start] ?? '') ? start : -1);
+  const last = more.at(-1);
+  return `${first.replace(dated, '')}${last === undefined ? '' : ` … ${last}`}`;
+}
 
 function fromSnapshot(snapshot: StateSnapshot): Mirrored {
   if (snapshot.sha256 === null && snapshot.problem === undefined) return { kind: 'absent' };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfigDir } from '../../src/config/load.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { Diagnostics } from '../../src/diag/diagnostic.js';
+import { secretValues } from '../../src/engines/secrets.js';
 import { diagnose, PINNED_HOST, PINNED_NOW } from '../helpers/diagnose.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 import { CP, mirror } from './malformed-cases.js';
@@ -64,11 +65,53 @@ describe('metadata_url', () => {
     ]);
   });
 
+  it('takes WebDAV, FTP and S3 URLs with their metadata_-prefixed options, and names their secrets', () => {
+    expect(
+      mirrors({
+        'site.collect': CP,
+        'a.backup':
+          '[point]\nengine=synchronize\nremote_url=/b/{name}\nmetadata_url=https://carol:p%40ss@dav.example.org:8443/meta/\nmetadata_ca_cert=any\n',
+        'b.backup':
+          '[point]\nengine=synchronize\nremote_url=/c/{name}\nmetadata_url=ftps://carol@ftp.example.org/meta/{name}.json\nmetadata_password=pw\n',
+        'c.backup':
+          '[point]\nengine=synchronize\nremote_url=/d/{name}\nmetadata_url=s3://backups/meta/\nmetadata_endpoint_url=http://127.0.0.1:9000\nmetadata_access_key_id=id\nmetadata_secret_access_key=key\n',
+      }),
+    ).toEqual({
+      'a/site': 'https://dav.example.org:8443/meta/site.json',
+      'b/site': 'ftps://ftp.example.org/meta/site.json',
+      'c/site': 's3://backups/meta/site.json',
+    });
+    const box = makeSandbox('polyarchiv-metadata-secrets-');
+    try {
+      box.write({
+        'config/site.collect': CP,
+        'config/a.backup':
+          '[point]\nengine=synchronize\nremote_url=https://carol:remote%20pw@dav.example.org/b/{name}\nmetadata_url=https://carol:p%40ss@dav.example.org/meta/\n',
+        'config/c.backup':
+          '[point]\nengine=synchronize\nremote_url=/d/{name}\nmetadata_url=ftp://carol@ftp.example.org/meta/\nmetadata_password=ftp pw\n',
+      });
+      const diagnostics = new Diagnostics();
+      const input = loadConfigDir(box.path('config'), diagnostics);
+      const config = resolveConfig(input, { now: PINNED_NOW, host: PINNED_HOST, pinned: {} }, diagnostics);
+      expect(diagnostics.errors).toEqual([]);
+      expect(Object.fromEntries(secretValues(config))).toEqual({
+        POLYARCHIV_SECRET_A_SITE_REMOTE_URL_PASSWORD: 'remote pw',
+        POLYARCHIV_SECRET_A_SITE_METADATA_URL_PASSWORD: 'p@ss',
+        POLYARCHIV_SECRET_C_SITE_METADATA_PASSWORD: 'ftp pw',
+      });
+    } finally {
+      box.remove();
+    }
+  });
+
   it('refuses a scheme it cannot reach and a malformed URL, at their lines, without a password', () => {
     expect(
-      diagnose(mirror('remote_url=/b/{name}\nmetadata_url=https://carol:secret-pw@host/meta/\n')),
+      diagnose(mirror('remote_url=/b/{name}\nmetadata_url=webdav://carol:secret-pw@host/meta/\n')),
     ).toEqual([
-      "error: metadata_url 'https://carol:***@host/meta/': https:// is not available in this version (use /path, file:///path, ssh://[user@]host[:port]/path or user@host:/path)\n  at mirror.backup:4 [point]",
+      "error: metadata_url 'webdav://carol:***@host/meta/': webdav:// is not available in this version (use /path, file:///path, ssh://[user@]host[:port]/path, user@host:/path, http(s)://[user@]host[:port]/path (WebDAV), ftp(s)://[user@]host[:port]/path or s3://bucket/key)\n  at mirror.backup:4 [point]",
+    ]);
+    expect(diagnose(mirror('remote_url=/b/{name}\nmetadata_url=https://:secret-pw@host/meta/\n'))).toEqual([
+      "error: bad value for option 'metadata_url': 'https://:***@host/meta/' (expected a user name before the password)\n  at mirror.backup:4 [point]",
     ]);
     expect(diagnose(mirror('remote_url=/b/{name}\nmetadata_url=ssh://carol:secret-pw@host/meta/\n'))).toEqual(
       [
@@ -80,17 +123,40 @@ describe('metadata_url', () => {
     ]);
   });
 
-  it('says that ca_cert and keytab do nothing, and that ssh options do nothing for a local path', () => {
+  it("checks a service URL's options under their metadata_ names", () => {
     expect(
       diagnose(
         mirror(
-          'remote_url=/b/{name}\nmetadata_url=/meta/{name}.json\nmetadata_ca_cert=any\nmetadata_keytab=/etc/k.keytab\nmetadata_ssh_options=-p 2\n',
+          'remote_url=/b/{name}\nmetadata_url=https://carol:pw@host/meta/\nmetadata_password=again\nmetadata_private_key=/k\nmetadata_access_key_id=id\n',
         ),
       ),
     ).toEqual([
-      "warning: option 'metadata_ca_cert' has no effect: it applies to https:// metadata_url, which is not available in this version\n  at mirror.backup:5 [point]",
-      "warning: option 'metadata_keytab' has no effect: Kerberos authentication of metadata_url is not available in this version\n  at mirror.backup:6 [point]",
-      "warning: option 'metadata_ssh_options' has no effect: metadata_url is a local path\n  at mirror.backup:7 [point]",
+      "warning: option 'metadata_private_key' has no effect: metadata_url is not an ssh:// URL\n  at mirror.backup:6 [point]",
+      "warning: option 'metadata_access_key_id' has no effect: metadata_url is not an s3:// URL\n  at mirror.backup:7 [point]",
+      'error: metadata_url holds a password and option metadata_password is set too (give the password once: in the option (kept out of the URL) or in the URL)\n  at mirror.backup:5 [point]',
+    ]);
+    expect(
+      diagnose(
+        mirror(
+          'remote_url=/b/{name}\nmetadata_url=s3://backups/meta/\nmetadata_password=pw\nmetadata_endpoint_url=http://id:key@host\n',
+        ),
+      ),
+    ).toEqual([
+      "warning: option 'metadata_password' has no effect: S3 takes metadata_access_key_id and metadata_secret_access_key\n  at mirror.backup:5 [point]",
+      "error: bad value for option 'metadata_endpoint_url': 'http://id:***@host' (expected http(s)://host[:port], without a user or password)\n  at mirror.backup:6 [point]",
+    ]);
+  });
+
+  it('says that keytab does nothing, and that ssh options do nothing for a local path', () => {
+    expect(
+      diagnose(
+        mirror(
+          'remote_url=/b/{name}\nmetadata_url=/meta/{name}.json\nmetadata_keytab=/etc/k.keytab\nmetadata_ssh_options=-p 2\n',
+        ),
+      ),
+    ).toEqual([
+      "warning: option 'metadata_keytab' has no effect: Kerberos authentication is not available in this version\n  at mirror.backup:5 [point]",
+      "warning: option 'metadata_ssh_options' has no effect: metadata_url is a local path\n  at mirror.backup:6 [point]",
     ]);
   });
 });

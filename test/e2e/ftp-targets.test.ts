@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { metadataUrlTests } from '../helpers/metadata-url-suite.js';
 import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { filesOf, type ServiceServer, serviceTargetTests } from '../helpers/service-suite.js';
 import { REMOTE_DIR } from '../helpers/service-targets.js';
@@ -53,6 +54,7 @@ describe.runIf(haveFtp() && tools)('backup points on an FTP server (pyftpdlib, r
     await ftp?.destroy();
   });
   serviceTargetTests(() => service, 'ftp');
+  metadataUrlTests(() => service, 'ftp');
 });
 
 describe.runIf(haveFtp({ tls: true }) && tools)(
@@ -69,6 +71,7 @@ describe.runIf(haveFtp({ tls: true }) && tools)(
     });
     // Every transfer, rename and deletion verifies the server with the CA bundle of ca_cert.
     serviceTargetTests(() => service, 'ftps', { kills: false });
+    metadataUrlTests(() => service, 'ftps');
     unverifiedServerTests(
       () => ({
         url: (path) => `${ftp.baseUrl}/tls/${path}`,

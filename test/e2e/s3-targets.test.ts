@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { metadataUrlTests } from '../helpers/metadata-url-suite.js';
 import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { type ServiceServer, serviceTargetTests } from '../helpers/service-suite.js';
 import { REMOTE_DIR } from '../helpers/service-targets.js';
@@ -86,4 +87,5 @@ describe.runIf(canRun)('backup points in an S3 bucket (s3rver, rclone)', () => {
     await s3?.destroy();
   });
   serviceTargetTests(() => service, 's3');
+  metadataUrlTests(() => service, 's3');
 });

@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { metadataUrlTests } from '../helpers/metadata-url-suite.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -43,6 +44,7 @@ describe.runIf(canRun)('backup points on a WebDAV server (lighttpd mod_webdav, r
     await dav?.destroy();
   });
   serviceTargetTests(() => service, 'webdav');
+  metadataUrlTests(() => service, 'webdav');
 });
 
 describe.runIf(canRun)('backup points on a WebDAV server over https: ca_cert', () => {

@@ -2,9 +2,9 @@ import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { RcloneTransport } from '../../graph/action.js';
 import type { EnvValue, SecretPart } from '../../graph/command.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
-import type { BoundBackupPoint } from '../engine.js';
-import { backupSecret, urlPasswordSecret } from '../secrets.js';
+import { backupSecret, type SecretOwner, urlPasswordSecret } from '../secrets.js';
 import type { ServiceLocation } from '../service-url.js';
+import { SSH_OPTION_NAMES, type SshOptionNames } from '../ssh-options.js';
 import { setString } from '../toolkit.js';
 
 /** The options of WebDAV, FTP and S3 targets (`ca_cert` is shared with every https client). */
@@ -13,7 +13,7 @@ export const SERVICE_OPTIONS: readonly OptionSpec[] = [
     name: 'password',
     type: 'string',
     secret: true,
-    help: 'WebDAV or FTP password, when remote_url holds none: a secret, handed to rclone (obscured, in its environment) and to curl (in a private file), never in argv.',
+    help: 'WebDAV or FTP password, when the URL holds none: a secret, handed to rclone (obscured, in its environment) and to curl (in a private file), never in argv.',
   },
   {
     name: 'endpoint_url',
@@ -30,42 +30,83 @@ export const SERVICE_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-const S3_ONLY = ['endpoint_url', 'access_key_id', 'secret_access_key'];
+/**
+ * The option that names a target and the options of its transport: `remote_url` and
+ * TRANSPORT_OPTIONS, or another URL option whose transport options are the same names behind one
+ * prefix (`metadata_url`: `metadata_private_key`, `metadata_password`...).
+ */
+export interface TargetOptionNames extends SshOptionNames {
+  readonly url: string;
+  /** What the transport options' names start with ('' for remote_url's own). */
+  readonly prefix: string;
+  readonly password: string;
+  readonly caCert: string;
+  readonly endpointUrl: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
 
-/** What a WebDAV, FTP or S3 `remote_url` needs of the other options. */
+/** `url` and the names of TRANSPORT_OPTIONS, each behind `prefix`. */
+export function targetOptionNames(url: string, prefix: string): TargetOptionNames {
+  const name = (option: string) => `${prefix}${option}`;
+  return {
+    url,
+    prefix,
+    privateKey: name(SSH_OPTION_NAMES.privateKey),
+    sshOptions: name(SSH_OPTION_NAMES.sshOptions),
+    password: name('password'),
+    caCert: name('ca_cert'),
+    endpointUrl: name('endpoint_url'),
+    region: name('region'),
+    accessKeyId: name('access_key_id'),
+    secretAccessKey: name('secret_access_key'),
+  };
+}
+
+/** What a WebDAV, FTP or S3 URL (option `names.url`) needs of the other options. */
 export function checkServiceOptions(
   location: ServiceLocation,
   options: OptionValues,
   diagnostics: Diagnostics,
+  names: TargetOptionNames,
 ): void {
   const unused = (name: string, why: string) => {
     if (options.optionalString(name) !== undefined)
       diagnostics.warning(`option '${name}' has no effect: ${why}`, options.origin(name));
   };
-  for (const name of ['private_key', 'ssh_options']) unused(name, 'remote_url is not an ssh:// URL');
+  for (const name of [names.privateKey, names.sshOptions]) unused(name, `${names.url} is not an ssh:// URL`);
   if (location.kind === 's3') {
-    unused('password', 'S3 takes access_key_id and secret_access_key');
-    const endpoint = setString(options, 'endpoint_url');
+    unused(names.password, `S3 takes ${names.accessKeyId} and ${names.secretAccessKey}`);
+    const endpoint = setString(options, names.endpointUrl);
     if (endpoint !== undefined && !/^https?:\/\/[^/@\s]+(\/\S*)?$/.test(endpoint))
       diagnostics.error(
-        `bad value for option 'endpoint_url': '${endpoint}'`,
-        options.origin('endpoint_url'),
+        `bad value for option '${names.endpointUrl}': '${endpoint}'`,
+        options.origin(names.endpointUrl),
         'expected http(s)://host[:port], without a user or password',
       );
     return;
   }
-  for (const name of S3_ONLY) unused(name, 'remote_url is not an s3:// URL');
-  if (location.hasPassword && setString(options, 'password') !== undefined)
+  for (const name of [names.endpointUrl, names.accessKeyId, names.secretAccessKey])
+    unused(name, `${names.url} is not an s3:// URL`);
+  if (location.hasPassword && setString(options, names.password) !== undefined)
     diagnostics.error(
-      'remote_url holds a password and option password is set too',
-      options.origin('password'),
+      `${names.url} holds a password and option ${names.password} is set too`,
+      options.origin(names.password),
       'give the password once: in the option (kept out of the URL) or in the URL',
     );
 }
 
-/** The pair's server as rclone (and, for WebDAV's rename, curl) reach it. */
-export function serviceTransport(location: ServiceLocation, bp: BoundBackupPoint): RcloneTransport {
-  const options = bp.options;
+/**
+ * The server of a pair's URL option (`names.url`, with `options`) as rclone (and, for WebDAV's
+ * rename, curl) reach it; `owner` names its secret variables.
+ */
+export function serviceTransport(
+  location: ServiceLocation,
+  options: OptionValues,
+  names: TargetOptionNames,
+  owner: SecretOwner,
+): RcloneTransport {
   // No configuration file is read or written. A request is tried 3 times, a command once: with
   // rclone's defaults (10 and 3) a server that is down holds a run for minutes; the next
   // scheduled run is the retry.
@@ -74,28 +115,28 @@ export function serviceTransport(location: ServiceLocation, bp: BoundBackupPoint
     RCLONE_LOW_LEVEL_RETRIES: { literal: '3' },
     RCLONE_RETRIES: { literal: '1' },
   };
-  const caCert = setString(options, 'ca_cert');
+  const caCert = setString(options, names.caCert);
   if (caCert === 'any') env.RCLONE_NO_CHECK_CERTIFICATE = { literal: 'true' };
   else if (caCert !== undefined) env.RCLONE_CA_CERT = { literal: caCert };
   if (location.kind === 's3') {
-    const endpoint = setString(options, 'endpoint_url');
+    const endpoint = setString(options, names.endpointUrl);
     env.RCLONE_S3_PROVIDER = { literal: endpoint === undefined ? 'AWS' : 'Other' };
     if (endpoint !== undefined) env.RCLONE_S3_ENDPOINT = { literal: endpoint };
-    env.RCLONE_S3_REGION = { literal: options.string('region') };
+    env.RCLONE_S3_REGION = { literal: options.string(names.region) };
     // The AWS SDK inside rclone 1.60 fails on AWS_CA_BUNDLE ("unsupported transport"): rclone
     // takes a CA bundle from ca_cert (RCLONE_CA_CERT) instead.
     env.AWS_CA_BUNDLE = { literal: '' };
-    const keyId = setString(options, 'access_key_id');
+    const keyId = setString(options, names.accessKeyId);
     if (keyId !== undefined) env.RCLONE_S3_ACCESS_KEY_ID = { literal: keyId };
-    if (setString(options, 'secret_access_key') !== undefined)
-      env.RCLONE_S3_SECRET_ACCESS_KEY = { secret: backupSecret(bp, 'secret_access_key') };
+    if (setString(options, names.secretAccessKey) !== undefined)
+      env.RCLONE_S3_SECRET_ACCESS_KEY = { secret: backupSecret(owner, names.secretAccessKey) };
     return { kind: 'rclone', remote: ':s3:', env, obscured: {}, shown: 's3:/' };
   }
   const password = location.hasPassword
-    ? urlPasswordSecret(bp, 'remote_url')
-    : setString(options, 'password') === undefined
+    ? urlPasswordSecret(owner, names.url)
+    : setString(options, names.password) === undefined
       ? undefined
-      : backupSecret(bp, 'password');
+      : backupSecret(owner, names.password);
   const authority = `${location.host}${location.port === undefined ? '' : `:${location.port}`}`;
   const base = `${location.scheme}://${authority}`;
   if (location.kind === 'ftp') {
@@ -131,7 +172,7 @@ export function serviceTransport(location: ServiceLocation, bp: BoundBackupPoint
       base,
       curlConfig: curlConfig(location.user, password, caCert),
       // Units of other collect points may rename on the same server side by side.
-      curlConfigFile: `webdav-curl.${encodeURIComponent(bp.name)}.${encodeURIComponent(bp.collectPoint)}.conf`,
+      curlConfigFile: `${names.prefix.replaceAll('_', '-')}webdav-curl.${encodeURIComponent(owner.name)}.${encodeURIComponent(owner.collectPoint)}.conf`,
     },
   };
 }

@@ -2,16 +2,17 @@ import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { RcloneTransport, RsyncRemote, SshTransport } from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import type { BoundBackupPoint } from '../engine.js';
+import type { SecretOwner } from '../secrets.js';
 import { isServiceScheme, parseServiceLocation } from '../service-url.js';
-import {
-  checkSshLocation,
-  SSH_OPTION_NAMES,
-  type SshOptionNames,
-  sshLoginWords,
-  warnSshOptionsUnused,
-} from '../ssh-options.js';
+import { checkSshLocation, sshLoginWords, warnSshOptionsUnused } from '../ssh-options.js';
 import { parseRemoteLocation } from '../url.js';
-import { checkServiceOptions, SERVICE_OPTIONS, serviceTransport } from './service-target.js';
+import {
+  checkServiceOptions,
+  SERVICE_OPTIONS,
+  serviceTransport,
+  type TargetOptionNames,
+  targetOptionNames,
+} from './service-target.js';
 
 /**
  * Where a backup point's `remote_url` is: a local path, a path on a host reached through ssh, or a
@@ -54,16 +55,9 @@ export const TRANSPORT_OPTIONS: readonly OptionSpec[] = [
 const EXPECTED =
   '/path, file:///path, ssh://[user@]host[:port]/path, user@host:/path, http(s)://[user@]host[:port]/path (WebDAV), ftp(s)://[user@]host[:port]/path or s3://bucket/key';
 
-/** The option that names a target, and the options that hold ssh's key and words for it. */
-export interface TargetOptionNames extends SshOptionNames {
-  readonly url: string;
-  /** Whether WebDAV, FTP and S3 URLs are accepted (they need the point's secrets). */
-  readonly services: boolean;
-}
+export type { TargetOptionNames };
 
-const REMOTE_URL: TargetOptionNames = { url: 'remote_url', services: true, ...SSH_OPTION_NAMES };
-
-const FILE_OR_SSH = '/path, file:///path, ssh://[user@]host[:port]/path or user@host:/path';
+const REMOTE_URL = targetOptionNames('remote_url', '');
 
 /** The target `remote_url` (or `names.url`) names, or undefined after an error at its line. */
 export function checkTarget(
@@ -76,7 +70,7 @@ export function checkTarget(
   const location = parseRemoteLocation(url);
   switch (location.kind) {
     case 'unsupported': {
-      if (names.services && isServiceScheme(location.scheme)) {
+      if (isServiceScheme(location.scheme)) {
         const service = parseServiceLocation(url, location.scheme);
         if (service.kind === 'invalid') {
           diagnostics.error(
@@ -87,13 +81,13 @@ export function checkTarget(
           return undefined;
         }
         const errors = diagnostics.errorCount;
-        checkServiceOptions(service, options, diagnostics);
+        checkServiceOptions(service, options, diagnostics, names);
         return diagnostics.errorCount > errors ? undefined : { kind: 'rclone', path: service.path };
       }
       diagnostics.error(
         `${names.url} '${url}': ${location.scheme}:// is not available in this version`,
         origin,
-        `use ${names.services ? EXPECTED : FILE_OR_SSH}`,
+        `use ${EXPECTED}`,
       );
       return undefined;
     }
@@ -120,10 +114,10 @@ export function checkTarget(
 export const pointTarget = (bp: BoundBackupPoint): Target => targetOf(bp.options, REMOTE_URL, bp);
 
 /**
- * The target of a `remote_url` (or `names.url`) that `checkTarget` accepted. WebDAV, FTP and S3
- * targets need the pair `bp`, whose secrets they read.
+ * The target of a `remote_url` (or `names.url`) that `checkTarget` accepted, for the pair `owner`,
+ * whose secret variables WebDAV, FTP and S3 targets name.
  */
-export function targetOf(options: OptionValues, names: TargetOptionNames, bp?: BoundBackupPoint): Target {
+export function targetOf(options: OptionValues, names: TargetOptionNames, owner: SecretOwner): Target {
   const url = options.string(names.url);
   const location = parseRemoteLocation(url);
   switch (location.kind) {
@@ -139,8 +133,12 @@ export function targetOf(options: OptionValues, names: TargetOptionNames, bp?: B
       const service = isServiceScheme(location.scheme)
         ? parseServiceLocation(url, location.scheme)
         : undefined;
-      if (service === undefined || service.kind === 'invalid' || bp === undefined) break;
-      return { kind: 'rclone', path: service.path, transport: serviceTransport(service, bp) };
+      if (service === undefined || service.kind === 'invalid') break;
+      return {
+        kind: 'rclone',
+        path: service.path,
+        transport: serviceTransport(service, options, names, owner),
+      };
     }
     case 'invalid':
       break;
