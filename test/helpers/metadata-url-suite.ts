@@ -5,8 +5,8 @@ import { ODD_FILES, writeTree } from './odd-files.js';
 import { makeSandbox, type Sandbox } from './sandbox.js';
 import { filesHolding } from './secret-scan.js';
 import type { ServiceServer } from './service-suite.js';
-import { configureOffsite, partials, runAs } from './service-targets.js';
-import { fileContents } from './tree.js';
+import { comparableStates, configureOffsite, partials, runAs } from './service-targets.js';
+import { fileContents, maskTimestamps } from './tree.js';
 
 /** A backup point's lines for the server as metadata_url's: `remote_url` and its options renamed. */
 export const asMetadataLines = (lines: readonly string[]): string[] =>
@@ -73,6 +73,36 @@ export function metadataUrlTests(service: () => ServiceServer, prefix: string): 
         expect(JSON.parse(readFileSync(stateOf(box), 'utf8')).success_count).toBe(3);
         expect(service().read('meta/site.json')).toEqual(readFileSync(stateOf(box)));
       }, 180_000);
+
+    it('mirrors the same state with apply and with the rendered script', () => {
+      const twin = makeSandbox(`polyarchiv-${prefix}-metadata-twin-`);
+      try {
+        writeTree(twin.path('data'), ODD_FILES);
+        // Each sandbox mirrors below its own root on the server.
+        const lines = asMetadataLines(service().plainLines('{root}/meta/'));
+        const args = configureOffsite(box, [
+          'engine = synchronize',
+          'remote_url = {root}/store/{name}',
+          ...lines,
+        ]);
+        const now = ['--now', '2026-03-01T03:00:00+01:00'];
+        const applied = runAs(box, 'apply', 'backup', [...args, ...now]);
+        expect(applied.code, applied.stderr).toBe(0);
+        const twinArgs = ['-C', box.path('config'), '--set', `root=${twin.root}`, ...now];
+        const ran = runAs(twin, 'script', 'backup', twinArgs);
+        expect(ran.code, ran.stderr).toBe(0);
+        const mirrored = (sandbox: Sandbox) =>
+          maskTimestamps(service().read(`${sandbox.root}/meta/site.json`).toString('utf8')).replaceAll(
+            sandbox.root,
+            '<root>',
+          );
+        expect(mirrored(twin)).toEqual(mirrored(box));
+        expect(JSON.parse(mirrored(box)).success_count).toBe(1);
+        expect(comparableStates(twin)).toEqual(comparableStates(box));
+      } finally {
+        twin.remove();
+      }
+    }, 120_000);
 
     it('a mirror never written is a point never run: restore finds nothing to restore, without a warning', () => {
       const args = configure();
