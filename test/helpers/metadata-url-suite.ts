@@ -119,6 +119,18 @@ export function metadataUrlTests(service: () => ServiceServer, prefix: string): 
       expect(backup('apply', args, '01').code).toBe(0);
       const good = service().read('meta/site.json');
       const expected = fileContents(box.path('data'));
+      // The upload fails: the run fails at the point's line, the mirrored copy stays whole.
+      await service().stop();
+      try {
+        const down = backup('apply', args, '02');
+        expect(down.code).toBe(1);
+        expect(down.stderr).toMatch(/metadata:offsite\/site/);
+        expect(down.stderr).toMatch(/offsite\.backup:4 \[point\]/);
+        expect(JSON.parse(readFileSync(stateOf(box), 'utf8')).success_count).toBe(2);
+      } finally {
+        await service().start();
+      }
+      expect(service().read('meta/site.json')).toEqual(good);
       rebuild();
       writeTree(box.path('data'), ODD_FILES);
       if (service().refused !== undefined) {
