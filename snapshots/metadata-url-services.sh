@@ -356,6 +356,17 @@ polyarchiv_guard() {
   fi
 }
 
+# After a command that failed with STATUS: succeeds when STATUS is the one that also means the
+# command did its work (a deletion whose directory is already gone); else returns STATUS, which
+# the ERR trap reports as the command's.
+polyarchiv_tolerate() {
+  local status=$1 tolerated=$2
+  if (( status == tolerated )); then
+    return 0
+  fi
+  return "${status}"
+}
+
 # The data reaches the disk before the rename that publishes it, and the rename before the run
 # goes on: a crash leaves the old file or the new one, whole.
 polyarchiv_publish() {

@@ -95,8 +95,6 @@ export function rcloneFileMissing(status: number): boolean {
   return status === RCLONE_DIRECTORY_NOT_FOUND;
 }
 
-const RCLONE_DIRECTORY_NOT_FOUND = 3;
-
 /**
  * The file deleted by a filter on its directory (its name escaped for rclone's globs): a file
  * already gone, or its whole directory, is not a failure, as with `rm -f`.
