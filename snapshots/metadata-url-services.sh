@@ -823,14 +823,17 @@ polyarchiv_copy_stats() {
 
 # Before a copy changes anything, compares what would arrive with what is there: a copy that held
 # files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
-# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, then the
-# previous side's (an rsync dry run or an archive's listing).
+# unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, the previous
+# side's (an rsync dry run, or the listing kept of an archive), then the command that measures the
+# previous side when that one fails (an archive's own listing; no words: none).
 polyarchiv_check_copy() {
   local percent=$1 allow=$2 what=$3
   shift 3
   local -a incoming=("${@:2:$1}")
   shift "$(($1 + 1))"
-  local -a previous=("$@")
+  local -a previous=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a otherwise=("$@")
   local out files bytes old_files old_bytes problem=''
   if ! out=$("${incoming[@]}" 2>&1); then
     polyarchiv_say "  cannot measure what ${what} would receive:"
@@ -839,7 +842,9 @@ polyarchiv_check_copy() {
   fi
   polyarchiv_copy_stats "${out}"
   files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-  out=$("${previous[@]}" 2>&1) || true
+  if ! out=$("${previous[@]}" 2>&1) && ((${#otherwise[@]} > 0)); then
+    out=$("${otherwise[@]}" 2>&1) || true
+  fi
   polyarchiv_copy_stats "${out}"
   old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
   if ((old_files > 0)); then
@@ -986,15 +991,20 @@ unit_3_metadata_dav_site() {
 # due in a review render (frequency always)
 unit_4_backup_ftp_site() {
   # ftp.backup:3 [point]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/backups/ftp' 'ftp.backup:3 [point]'
+  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/backups/ftp' 'ftp.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/ftp
   # ftp.backup:3 [point]
-  polyarchiv_step 2 2 'pack "site" into /var/lib/polyarchiv-fixture/backups/ftp/site.tar.gz, then check it and put it in place' 'ftp.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "ftp"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure tar -t -v -f /var/lib/polyarchiv-fixture/backups/ftp/site.tar.gz -I gzip
+  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote' 'ftp.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote
+  # ftp.backup:3 [point]
+  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/backups/ftp/site.tar.gz, then check it and put it in place' 'ftp.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "ftp"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/backups/ftp/site.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial
-  tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | gzip -c -n > /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial
-  gzip -d -c < /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial | tar -t -f - > /dev/null
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/.archive.listing.polyarchiv-partial
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C gzip -c -n > /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial
+  gzip -d -c < /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/backups/ftp/site.tar.gz
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/archive.listing
 }
 
 # state of backup point ftp of site, mirrored to ftps://ftp.example.org:2121/meta/site-state.json (ftp.backup:1 [point])
@@ -1017,15 +1027,20 @@ unit_5_metadata_ftp_site() {
 # keep /var/lib/polyarchiv-fixture/backups/s3/site-20260310.tar.gz: hourly 2026-03-10 04h, daily 2026-03-10, weekly 2026-W11, monthly 2026-03, yearly 2026
 unit_6_backup_s3_site() {
   # s3.backup:3 [point]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/backups/s3' 's3.backup:3 [point]'
+  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/backups/s3' 's3.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/s3
   # s3.backup:3 [point]
-  polyarchiv_step 2 2 'pack "site" into /var/lib/polyarchiv-fixture/backups/s3/site-20260310.tar.gz, then check it and put it in place' 's3.backup:3 [point]'
-  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "s3"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure tar -t -v -f /var/lib/polyarchiv-fixture/backups/s3/site-20260310.tar.gz -I gzip
+  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote' 's3.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote
+  # s3.backup:3 [point]
+  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/backups/s3/site-20260310.tar.gz, then check it and put it in place' 's3.backup:3 [point]'
+  polyarchiv_check_copy 50 no 'the archive of "site" in backup point "s3"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/backups/s3/site-20260310.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial
-  tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | gzip -c -n > /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial
-  gzip -d -c < /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial | tar -t -f - > /dev/null
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.archive.listing.polyarchiv-partial
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C gzip -c -n > /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial
+  gzip -d -c < /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial /var/lib/polyarchiv-fixture/backups/s3/site-20260310.tar.gz
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/archive.listing
 }
 
 # state of backup point s3 of site, mirrored to s3://backups/meta/2016/site.json (s3.backup:1 [point])
