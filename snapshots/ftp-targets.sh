@@ -1002,11 +1002,11 @@ unit_4_backup_tarball_site() {
   polyarchiv_step 3 3 'send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz to ftps://ftp.example.org/backups/.site.tar.gz.polyarchiv-partial, then rename it over /backups/site.tar.gz there' 'tarball.backup:3 [point]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_TARBALL_SITE_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_NO_CHECK_CERTIFICATE=true RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_EXPLICIT_TLS=true RCLONE_FTP_NO_CHECK_CERTIFICATE=true RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz :ftp:/backups/.site.tar.gz.polyarchiv-partial
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_NO_CHECK_CERTIFICATE=true RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_EXPLICIT_TLS=true RCLONE_FTP_DISABLE_TLS13=true RCLONE_FTP_NO_CHECK_CERTIFICATE=true RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz :ftp:/backups/.site.tar.gz.polyarchiv-partial
   polyarchiv_restore_trace
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_TARBALL_SITE_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_NO_CHECK_CERTIFICATE=true RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_EXPLICIT_TLS=true RCLONE_FTP_NO_CHECK_CERTIFICATE=true RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone moveto --no-check-dest -- :ftp:/backups/.site.tar.gz.polyarchiv-partial :ftp:/backups/site.tar.gz
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_NO_CHECK_CERTIFICATE=true RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_EXPLICIT_TLS=true RCLONE_FTP_DISABLE_TLS13=true RCLONE_FTP_NO_CHECK_CERTIFICATE=true RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone moveto --no-check-dest -- :ftp:/backups/.site.tar.gz.polyarchiv-partial :ftp:/backups/site.tar.gz
   polyarchiv_restore_trace
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/archive.listing
   rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz

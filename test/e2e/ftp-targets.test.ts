@@ -70,7 +70,7 @@ describe.runIf(haveFtp({ tls: true }) && tools)(
       await ftp?.destroy();
     });
     // Every transfer, rename and deletion verifies the server with the CA bundle of ca_cert.
-    serviceTargetTests(() => service, 'ftps', { kills: false });
+    serviceTargetTests(() => service, 'ftps');
     metadataUrlTests(() => service, 'ftps');
     unverifiedServerTests(
       () => ({

@@ -56,14 +56,8 @@ export function filesOf(
 
 /**
  * The tests every transport through rclone passes: round trips, parity, secrets, failures, kills.
- * `kills: false` leaves out the kill tests, for a variant of a transport (FTPS beside FTP) whose
- * uploads and renames are the same commands.
  */
-export function serviceTargetTests(
-  service: () => ServiceServer,
-  prefix: string,
-  options: { readonly kills?: boolean } = {},
-): void {
+export function serviceTargetTests(service: () => ServiceServer, prefix: string): void {
   let box: Sandbox;
   beforeEach(() => {
     box = makeSandbox(`polyarchiv-${prefix}-`);
@@ -268,5 +262,5 @@ export function serviceTargetTests(
     expect(partials(service().list())).toEqual([]);
   }, 240_000);
 
-  interruptionTests(service, { box: () => box, configure }, options);
+  interruptionTests(service, { box: () => box, configure });
 }
