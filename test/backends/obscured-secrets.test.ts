@@ -12,7 +12,7 @@ const SECRET = `p@ss:w/rd $(id) 'q' "dq" %41 ✓ \\ end`;
 const VARIABLE = 'POLYARCHIV_SECRET_TWIN_PASSWORD';
 
 const revealed = (obscured: string): string => {
-  const run = spawnSync('rclone', ['reveal', obscured], { encoding: 'utf8' });
+  const run = spawnSync('rclone', ['reveal', '--', obscured], { encoding: 'utf8' });
   expect(run.status, run.stderr).toBe(0);
   return run.stdout.replace(/\n$/, '');
 };
