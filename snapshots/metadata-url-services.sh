@@ -1014,11 +1014,11 @@ unit_5_metadata_ftp_site() {
   polyarchiv_step 1 1 'copy /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/ftp.json to ftps://ftp.example.org:2121/meta/.site-state.json.polyarchiv-partial, then rename it over ftps://ftp.example.org:2121/meta/site-state.json' 'ftp.backup:4 [point]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_FTP_SITE_METADATA_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_NO_CHECK_CERTIFICATE=true RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=2121 RCLONE_FTP_USER=backup RCLONE_FTP_EXPLICIT_TLS=true RCLONE_FTP_NO_CHECK_CERTIFICATE=true RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/ftp.json :ftp:/meta/.site-state.json.polyarchiv-partial
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_NO_CHECK_CERTIFICATE=true RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=2121 RCLONE_FTP_USER=backup RCLONE_FTP_EXPLICIT_TLS=true RCLONE_FTP_DISABLE_TLS13=true RCLONE_FTP_NO_CHECK_CERTIFICATE=true RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/ftp.json :ftp:/meta/.site-state.json.polyarchiv-partial
   polyarchiv_restore_trace
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_FTP_SITE_METADATA_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_NO_CHECK_CERTIFICATE=true RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=2121 RCLONE_FTP_USER=backup RCLONE_FTP_EXPLICIT_TLS=true RCLONE_FTP_NO_CHECK_CERTIFICATE=true RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone moveto --no-check-dest -- :ftp:/meta/.site-state.json.polyarchiv-partial :ftp:/meta/site-state.json
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_NO_CHECK_CERTIFICATE=true RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=2121 RCLONE_FTP_USER=backup RCLONE_FTP_EXPLICIT_TLS=true RCLONE_FTP_DISABLE_TLS13=true RCLONE_FTP_NO_CHECK_CERTIFICATE=true RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone moveto --no-check-dest -- :ftp:/meta/.site-state.json.polyarchiv-partial :ftp:/meta/site-state.json
   polyarchiv_restore_trace
 }
 
