@@ -1,6 +1,6 @@
 import { type Action, assertNever, type PackSpec, type RsyncSpec, type ToolRun } from './action.js';
 import { archiveListing, keptListing, packCommands, unpackCommands } from './archive-commands.js';
-import type { Command, CopyFigures, ExecCommand, IncomingTree, ToolPaths, Word } from './command.js';
+import type { Command, CopyFigures, ExecCommand, ToolPaths, Word } from './command.js';
 import { cryptTreeCommand, hashCheckCommand, hashIndexCommands } from './filter-commands.js';
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
@@ -381,14 +381,14 @@ function measureArgv(spec: RsyncSpec, side: 'from' | 'to', ssh = 'ssh'): Word[] 
 export function incomingMeasure(
   spec: RsyncSpec,
   tools: ToolPaths = {},
-): { incoming: Word[]; incomingSum: Word[]; incomingTree?: IncomingTree } {
+): { incoming: Word[]; incomingSum: Word[]; incomingListing?: true } {
   if (spec.remote?.side === 'from' || spec.filters.length > 0)
     return { incoming: [tools.rsync ?? 'rsync', ...measureArgv(spec, 'from', tools.ssh)], incomingSum: [] };
   const holding = spec.inPlace === true ? ['-name', HOLDING_DIR, '-type', 'd', '-prune', '-o'] : [];
   return {
     incoming: ['find', withSlash(spec.from), '-mindepth', '1', ...holding, '-printf', '%y %s\\n'],
     incomingSum: ['awk', TREE_SUM],
-    incomingTree: { root: withSlash(spec.from), ...(spec.inPlace === true ? { pruned: HOLDING_DIR } : {}) },
+    incomingListing: true,
   };
 }
 

@@ -162,12 +162,6 @@ export interface CopyCheckCommand {
   readonly what: string;
 }
 
-/** A tree a guarded copy counts with find: its top directory, and what the walk prunes. */
-export interface IncomingTree {
-  readonly root: string;
-  readonly pruned?: string;
-}
-
 /** Regular files and their total size in bytes, as rsync's --stats counts them. */
 export interface CopyFigures {
   readonly files: number;
@@ -191,10 +185,10 @@ export interface CopyCommand {
   /** Reads `incoming`'s output and prints its total (`incoming | incomingSum`); empty: none. */
   readonly incomingSum: readonly Word[];
   /**
-   * When `incoming` is a `find` listing: the tree it walks and the name of the directories it
-   * leaves out, which the executor walks itself (`countTree`) rather than start find and awk.
+   * `incoming` prints a `find -printf '%y %s\\n'` listing, which `incomingSum` (awk) adds up; the
+   * executor adds it up itself (`sumTreeListing`) rather than start awk.
    */
-  readonly incomingTree?: IncomingTree;
+  readonly incomingListing?: true;
   /** Empty when `recorded` is given. */
   readonly previous: readonly Word[];
   readonly copy: readonly Word[];

@@ -2,7 +2,7 @@ import type { CopyCommand, CopyFigures, Word } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { copyStats } from './copy-stats.js';
 import { type RunContext, runExec } from './run-exec.js';
-import { countTree } from './tree-walk.js';
+import { sumTreeListing } from './tree-listing.js';
 
 /**
  * Twin of polyarchiv_copy (templates/partials/helpers-copy.hbs): judges the copy against what its
@@ -60,14 +60,12 @@ export async function guardedCopy(
   return HELPERS.copy.statuses.copied;
 }
 
-/** What the copy would receive, counted by the walk its find listing describes, else by its tool. */
+/** What the copy would receive: its tool's figures, or its find listing summed here. */
 async function measureIncoming(command: CopyCommand, ctx: RunContext): Promise<CopyFigures | Error> {
-  if (command.incomingTree !== undefined) {
-    try {
-      return countTree(command.incomingTree.root, command.incomingTree.pruned);
-    } catch (error) {
-      return error as Error;
-    }
+  if (command.incomingListing === true) {
+    const listed = await capture(command.incoming, ctx, 'both', command.env);
+    if (listed.status !== 0) return new Error(listed.stderr);
+    return sumTreeListing(listed.stdout);
   }
   const incoming = await capture(command.incoming, ctx, 'both', command.env, command.incomingSum);
   return incoming.status === 0 ? copyStats(incoming.output) : new Error(incoming.output);
@@ -85,8 +83,9 @@ async function capture(
   keep: 'stdout' | 'both',
   env?: CopyCommand['env'],
   pipeTo: readonly Word[] = [],
-): Promise<{ status: number; output: string }> {
+): Promise<{ status: number; output: string; stdout: string; stderr: string }> {
   const chunks: Buffer[] = [];
+  const streams = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
   const passOn =
     ctx.output ??
     ((stream: 'stdout' | 'stderr', chunk: Buffer) => {
@@ -102,10 +101,13 @@ async function capture(
     {
       ...ctx,
       output: (stream, chunk) => {
-        if (stream === 'stdout' || keep === 'both') chunks.push(chunk);
-        else passOn(stream, chunk);
+        if (stream === 'stdout' || keep === 'both') {
+          chunks.push(chunk);
+          streams[stream].push(chunk);
+        } else passOn(stream, chunk);
       },
     },
   );
-  return { status, output: Buffer.concat(chunks).toString('utf8') };
+  const text = (parts: Buffer[]) => Buffer.concat(parts).toString('utf8');
+  return { status, output: text(chunks), stdout: text(streams.stdout), stderr: text(streams.stderr) };
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -183,7 +183,7 @@ export function isStale(file: string, expected: string | null): boolean {
 }
 
 export interface RecordOptions {
-  /** `total_size`, measured with `diskUsage`. */
+  /** `total_size`, measured with `measuredSize`. */
   readonly size?: number;
   /** The file is corrupt: keep it as `FILE.corrupt-TIMESTAMP` instead of overwriting its history. */
   readonly keepAside?: boolean;
@@ -245,6 +245,19 @@ function fsyncPath(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * `du -s -b`, as the script runs it: hard-linked files count once. Waited for without blocking, so
+ * that units running side by side go on meanwhile.
+ */
+export function measuredSize(path: string): Promise<number> {
+  if (!existsSync(path)) return Promise.resolve(0);
+  return new Promise((resolve) => {
+    execFile('du', ['-s', '-b', '--', path], { encoding: 'utf8' }, (error, stdout) => {
+      resolve(error === null ? Number.parseInt(stdout, 10) || 0 : 0);
+    });
+  });
 }
 
 export function dirRecover(command: DirSwapCommand): void {

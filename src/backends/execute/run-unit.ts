@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { formatOrigin } from '../../diag/origin.js';
 import { assertNever } from '../../graph/action.js';
 import type { Command } from '../../graph/command.js';
@@ -20,6 +19,7 @@ import {
   dirSwap,
   isStale,
   makeDir,
+  measuredSize,
   publishFile,
   type RecordOptions,
   recordState,
@@ -30,7 +30,6 @@ import { resticInit } from './restic-init.js';
 import { resticRestoreAt } from './restic-restore-at.js';
 import { type RunContext, runExec, tolerated, writePrivateFile } from './run-exec.js';
 import { svnStage } from './svn-stage.js';
-import { diskUsage } from './tree-walk.js';
 
 export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
 
@@ -114,7 +113,7 @@ export async function runUnit(
       const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
       const measure = failure === undefined ? unit.record.measure : undefined;
       const recordTimes = times();
-      const size = measure === undefined || !existsSync(measure) ? undefined : diskUsage(measure);
+      const size = measure === undefined ? undefined : await measuredSize(measure);
       try {
         recordState(unit.record.file, template, failure ?? 'ok', recordTimes, {
           ...keptAside(unit),
