@@ -76,6 +76,13 @@ export function checkServiceOptions(
       diagnostics.warning(`option '${name}' has no effect: ${why}`, options.origin(name));
   };
   for (const name of [names.privateKey, names.sshOptions]) unused(name, `${names.url} is not an ssh:// URL`);
+  const caCert = setString(options, names.caCert);
+  if (caCert !== undefined && caCert !== 'any' && !caCert.startsWith('/'))
+    diagnostics.error(
+      `bad value for option '${names.caCert}': '${caCert}'`,
+      options.origin(names.caCert),
+      'expected the absolute path of a CA bundle (PEM file), or any (no verification)',
+    );
   if (location.kind === 's3') {
     unused(names.password, `S3 takes ${names.accessKeyId} and ${names.secretAccessKey}`);
     const endpoint = setString(options, names.endpointUrl);
@@ -85,8 +92,11 @@ export function checkServiceOptions(
         options.origin(names.endpointUrl),
         'expected http(s)://host[:port], without a user or password',
       );
+    if (endpoint?.startsWith('http://')) unused(names.caCert, `${names.endpointUrl} is plain http://`);
     return;
   }
+  if (location.scheme === 'http' || location.scheme === 'ftp')
+    unused(names.caCert, `${names.url} is plain ${location.scheme}://, without TLS`);
   for (const name of [names.endpointUrl, names.accessKeyId, names.secretAccessKey])
     unused(name, `${names.url} is not an s3:// URL`);
   if (location.hasPassword && setString(options, names.password) !== undefined)
