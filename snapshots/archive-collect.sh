@@ -864,8 +864,8 @@ unit_1_collect_site() {
     12 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/etc/ "${polyarchiv_work}"/measure \
-    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/site/backups/etc/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/site/backups/etc/
+    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/site/backups/etc/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/site/backups/etc/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/etc
   # site.collect:4 [point]
   polyarchiv_step 4 5 'create /var/lib/polyarchiv-fixture/collect/site/archives' 'site.collect:4 [point]'
@@ -890,8 +890,8 @@ unit_2_backup_mirror_site() {
     12 find /var/lib/polyarchiv-fixture/collect/site/archives/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/archives/ /var/lib/polyarchiv-fixture/mirror/site/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/archives/ /var/lib/polyarchiv-fixture/mirror/site/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/archives/ /var/lib/polyarchiv-fixture/mirror/site/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/archives/ /var/lib/polyarchiv-fixture/mirror/site/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/site
 }
 

@@ -866,10 +866,10 @@ unit_1_collect_mail() {
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   # mail.collect:5 [source "mailboxes"]
   polyarchiv_step 5 21 'stage the mail copy of source "mailboxes": hard-link the previous messages' 'mail.collect:5 [source "mailboxes"]'
-  rsync -a --delete -S '--include=*/' '--include=cur/*' '--include=new/*' '--exclude=*' --link-dest=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/ /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/
+  rsync -a --modify-window=-1 --delete -S '--include=*/' '--include=cur/*' '--include=new/*' '--exclude=*' --link-dest=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/ /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/
   # mail.collect:5 [source "mailboxes"]
   polyarchiv_step 6 21 'stage the mail copy of source "mailboxes": copy the previous indexes (updated in place by doveadm)' 'mail.collect:5 [source "mailboxes"]'
-  rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/ /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/
+  rsync -a --modify-window=-1 --delete -S -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/ /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/
   # mail.collect:5 [source "mailboxes"]
   polyarchiv_step 7 21 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "mailboxes"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
@@ -901,10 +901,10 @@ unit_1_collect_mail() {
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   # mail.collect:10 [source "sales"]
   polyarchiv_step 15 21 'stage the mail copy of source "sales": hard-link the previous messages' 'mail.collect:10 [source "sales"]'
-  rsync -a --delete -S '--include=*/' '--include=cur/*' '--include=new/*' '--exclude=*' --link-dest=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/ /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/
+  rsync -a --modify-window=-1 --delete -S '--include=*/' '--include=cur/*' '--include=new/*' '--exclude=*' --link-dest=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/ /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/
   # mail.collect:10 [source "sales"]
   polyarchiv_step 16 21 'stage the mail copy of source "sales": copy the previous indexes (updated in place by doveadm)' 'mail.collect:10 [source "sales"]'
-  rsync -a --delete -S -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/ /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/
+  rsync -a --modify-window=-1 --delete -S -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/ /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/
   # mail.collect:10 [source "sales"]
   polyarchiv_step 17 21 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:10 [source "sales"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
@@ -939,8 +939,8 @@ unit_2_backup_mirror_mail() {
     13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ "${polyarchiv_work}"/measure \
     0 \
     13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ "${polyarchiv_work}"/measure \
-    21 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/mail/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/mail/
+    22 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/mail/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/mail/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/mail
 }
 

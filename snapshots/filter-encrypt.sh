@@ -983,8 +983,8 @@ unit_1_collect_vault() {
     12 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/vault/backups/site/ "${polyarchiv_work}"/measure \
-    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/vault/backups/site/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/vault/backups/site/
+    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/vault/backups/site/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/vault/backups/site/
   sync -f -- /var/lib/polyarchiv-fixture/collect/vault/backups/site
   # vault.collect:13 [filter "secret"]
   polyarchiv_step 4 6 'write the passphrase of filter "secret" to a private file' 'vault.collect:13 [filter "secret"]'
@@ -1011,8 +1011,8 @@ unit_2_backup_mirror_vault() {
     12 find /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/vault/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/ /var/lib/polyarchiv-fixture/mirror/vault/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/ /var/lib/polyarchiv-fixture/mirror/vault/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/ /var/lib/polyarchiv-fixture/mirror/vault/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/ /var/lib/polyarchiv-fixture/mirror/vault/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/vault
 }
 
@@ -1031,8 +1031,8 @@ unit_3_collect_www() {
     12 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/www/backups/site/ "${polyarchiv_work}"/measure \
-    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/www/backups/site/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/www/backups/site/
+    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/www/backups/site/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/www/backups/site/
   sync -f -- /var/lib/polyarchiv-fixture/collect/www/backups/site
   # www.collect:10 [filter "sums"]
   polyarchiv_step 4 5 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums' 'www.collect:10 [filter "sums"]'
@@ -1059,8 +1059,8 @@ unit_4_backup_mirror_www() {
     12 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/www/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/mirror/www/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/mirror/www/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/mirror/www/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/mirror/www/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/www
 }
 
@@ -1076,8 +1076,8 @@ unit_5_backup_offsite_www() {
     12 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/ "${polyarchiv_work}"/measure \
-    18 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/www/backups -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/www/backups -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/
+    19 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/www/backups -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/www/backups -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/
   sync -f -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index
   # offsite.backup:6 [filter index]
   polyarchiv_step 3 9 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index' 'offsite.backup:6 [filter index]'
@@ -1110,8 +1110,8 @@ unit_5_backup_offsite_www() {
     12 find /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/offsite/www/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/ /var/lib/polyarchiv-fixture/offsite/www/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/ /var/lib/polyarchiv-fixture/offsite/www/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/ /var/lib/polyarchiv-fixture/offsite/www/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/ /var/lib/polyarchiv-fixture/offsite/www/
   sync -f -- /var/lib/polyarchiv-fixture/offsite/www
 }
 

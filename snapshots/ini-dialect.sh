@@ -865,8 +865,8 @@ unit_1_collect_other() {
     12 find /var/lib/polyarchiv-fixture/data/notes/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/other/backups/notes/ "${polyarchiv_work}"/measure \
-    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/other/backups/notes/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/other/backups/notes/
+    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/other/backups/notes/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/other/backups/notes/
   sync -f -- /var/lib/polyarchiv-fixture/collect/other/backups/notes
 }
 
@@ -882,8 +882,8 @@ unit_2_backup_MIRROR_other() {
     12 find /var/lib/polyarchiv-fixture/collect/other/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/other/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/other/backups/ /var/lib/polyarchiv-fixture/mirror/other/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/other/backups/ /var/lib/polyarchiv-fixture/mirror/other/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/other/backups/ /var/lib/polyarchiv-fixture/mirror/other/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/other/backups/ /var/lib/polyarchiv-fixture/mirror/other/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/other
 }
 
@@ -902,8 +902,8 @@ unit_3_collect_site() {
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/collect/site/backups/pages/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/backups/pages/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/backups/pages/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/backups/pages/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/backups/pages/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/pages
   # site.collect:18 [source "notes"]
   polyarchiv_step 4 5 'create the copy of source "notes" and the directory where rsync holds updated files' 'site.collect:18 [source "notes"]'
@@ -914,8 +914,8 @@ unit_3_collect_site() {
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/data/notes/ "${polyarchiv_work}"/measure \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/collect/site/backups/notes/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/site/backups/notes/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/site/backups/notes/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/site/backups/notes/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/site/backups/notes/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/notes
 }
 
@@ -931,8 +931,8 @@ unit_4_backup_MIRROR_site() {
     12 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/site
 }
 

@@ -867,8 +867,8 @@ unit_1_collect_caf_n() {
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' "${polyarchiv_work}"/measure \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/' "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/' \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/'
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/' \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/'
   sync -f -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß'
 }
 
@@ -884,8 +884,8 @@ unit_2_backup_HOME_mirror_caf_n() {
     12 find '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/" "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/" \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/"
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/" \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/"
   sync -f -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï"
 }
 
@@ -901,8 +901,8 @@ unit_3_backup_dash_caf_n() {
     12 find '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/' "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/' \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/'
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/' \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/'
   sync -f -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï'
 }
 
@@ -921,8 +921,8 @@ unit_4_collect_my_site() {
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' "${polyarchiv_work}"/measure \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/' "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/' \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/'
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/' \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/'
   sync -f -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest'
 }
 
@@ -938,8 +938,8 @@ unit_5_backup_HOME_mirror_my_site() {
     12 find '/var/lib/polyarchiv-fixture/collect/my site/backups/' -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/" "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/" \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/"
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/" \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/"
   sync -f -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site"
 }
 
@@ -955,8 +955,8 @@ unit_6_backup_dash_my_site() {
     12 find '/var/lib/polyarchiv-fixture/collect/my site/backups/' -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/' "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/' \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/'
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/' \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/'
   sync -f -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site'
 }
 
@@ -975,8 +975,8 @@ unit_7_collect_o_brien() {
     12 find "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/" "${polyarchiv_work}"/measure \
-    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/" \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/"
+    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/" \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/"
   sync -f -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`"
 }
 
@@ -992,8 +992,8 @@ unit_8_backup_HOME_mirror_o_brien() {
     12 find "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/" "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/" \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/"
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/" \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/"
   sync -f -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien"
 }
 
@@ -1009,8 +1009,8 @@ unit_9_backup_dash_o_brien() {
     12 find "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/" "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/" \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/"
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/" \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/"
   sync -f -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien"
 }
 

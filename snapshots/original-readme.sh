@@ -867,8 +867,8 @@ unit_1_collect_local1() {
     12 find /var/lib/polyarchiv-fixture/data/input/postgres/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/ "${polyarchiv_work}"/measure \
-    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/
+    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres
   # local1.collect:17 [source "source_2"]
   polyarchiv_step 4 9 'create the copy of source "source_2" and the directory where rsync holds updated files' 'local1.collect:17 [source "source_2"]'
@@ -879,8 +879,8 @@ unit_1_collect_local1() {
     12 find /var/lib/polyarchiv-fixture/data/input/mysql/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/ "${polyarchiv_work}"/measure \
-    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/
+    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql
   # local1.collect:22 [source "source_3"]
   polyarchiv_step 6 9 'create the copy of source "source_3" and the directory where rsync holds updated files' 'local1.collect:22 [source "source_3"]'
@@ -891,8 +891,8 @@ unit_1_collect_local1() {
     12 find /var/lib/polyarchiv-fixture/data/input/some-files/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/ "${polyarchiv_work}"/measure \
-    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/
+    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files
   # local1.collect:28 [source "source_4"]
   polyarchiv_step 8 9 'create the copy of source "source_4" and the directory where rsync holds updated files' 'local1.collect:28 [source "source_4"]'
@@ -903,8 +903,8 @@ unit_1_collect_local1() {
     12 find /var/lib/polyarchiv-fixture/data/input/ldap/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/ "${polyarchiv_work}"/measure \
-    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/
+    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap
 }
 
@@ -920,8 +920,8 @@ unit_2_backup_remote1_rsync_file_local1() {
     12 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1
 }
 
@@ -949,8 +949,8 @@ unit_4_backup_remote2_git_ssh_local1() {
     12 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git
 }
 
@@ -978,8 +978,8 @@ unit_6_backup_remote3_gitlab_local1() {
     12 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1
 }
 
@@ -1010,8 +1010,8 @@ unit_8_collect_local2() {
     12 find /var/lib/polyarchiv-fixture/data/input/mysql-local2/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/ "${polyarchiv_work}"/measure \
-    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/
+    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql
 }
 
@@ -1027,8 +1027,8 @@ unit_9_backup_remote1_rsync_file_local2() {
     12 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2
 }
 
@@ -1056,8 +1056,8 @@ unit_11_backup_remote2_git_ssh_local2() {
     12 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git
 }
 
@@ -1085,8 +1085,8 @@ unit_13_backup_remote3_gitlab_local2() {
     12 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2
 }
 

@@ -939,8 +939,8 @@ unit_1_collect_site() {
     12 find /var/lib/polyarchiv-fixture/data/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ "${polyarchiv_work}"/measure \
-    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/ /var/lib/polyarchiv-fixture/collect/site/backups/tree/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/ /var/lib/polyarchiv-fixture/collect/site/backups/tree/
+    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/ /var/lib/polyarchiv-fixture/collect/site/backups/tree/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/ /var/lib/polyarchiv-fixture/collect/site/backups/tree/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/tree
 }
 

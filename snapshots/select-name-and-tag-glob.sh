@@ -873,8 +873,8 @@ unit_1_collect_dev() {
     12 find /var/lib/polyarchiv-fixture/data/dev/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/ "${polyarchiv_work}"/measure \
-    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/dev/ /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/dev/ /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/
+    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/dev/ /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/dev/ /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/
   sync -f -- /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox
 }
 
@@ -890,8 +890,8 @@ unit_2_backup_local_mirror_dev() {
     12 find /var/lib/polyarchiv-fixture/collect/dev/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/local-mirror/dev/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/dev/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/dev/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/dev/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/dev/
   sync -f -- /var/lib/polyarchiv-fixture/local-mirror/dev
 }
 
@@ -910,8 +910,8 @@ unit_3_collect_web() {
     12 find /var/lib/polyarchiv-fixture/data/web/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/web/backups/site/ "${polyarchiv_work}"/measure \
-    16 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/
+    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/
   sync -f -- /var/lib/polyarchiv-fixture/collect/web/backups/site
 }
 
@@ -927,8 +927,8 @@ unit_4_backup_local_mirror_web() {
     12 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/local-mirror/web/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/web/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/web/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/web/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/web/
   sync -f -- /var/lib/polyarchiv-fixture/local-mirror/web
 }
 

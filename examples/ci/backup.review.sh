@@ -872,8 +872,8 @@ unit_1_collect_site() {
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.tmp' -- /srv/www/ "${polyarchiv_work}"/measure \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.tmp' -- /var/backups/polyarchiv/site/backups/www/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/
   sync -f -- /var/backups/polyarchiv/site/backups/www
 }
 
@@ -889,8 +889,8 @@ unit_2_backup_offsite_site() {
     12 find /var/backups/polyarchiv/site/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /mnt/backup/web1.example.org/site/ "${polyarchiv_work}"/measure \
-    17 rsync -a -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/backups/polyarchiv/site/backups/ /mnt/backup/web1.example.org/site/ \
-    rsync -a -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/backups/polyarchiv/site/backups/ /mnt/backup/web1.example.org/site/
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/backups/polyarchiv/site/backups/ /mnt/backup/web1.example.org/site/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/backups/polyarchiv/site/backups/ /mnt/backup/web1.example.org/site/
   sync -f -- /mnt/backup/web1.example.org/site
 }
 

@@ -316,7 +316,9 @@ export function copyFiguresKey(spec: RsyncSpec): string {
  * in-place copy into a target that holds nothing yet: no update is held back.
  */
 export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh', hold = true): string[] {
-  const argv = ['rsync', '-a'];
+  // A file rewritten with the same size within the second of the previous copy differs from it
+  // only below the second: rsync compares whole seconds unless the window is negative.
+  const argv = ['rsync', '-a', '--modify-window=-1'];
   if (spec.metadata?.xattrs === true) argv.push('-X');
   if (spec.metadata?.acls === true) argv.push('-A');
   const remote = spec.remote;
