@@ -27,6 +27,7 @@ describe('buildCommands', () => {
         argv: [
           'rsync',
           '-a',
+          '--modify-window=-1',
           '--delete',
           '-S',
           '-H',
@@ -93,7 +94,7 @@ describe('buildCommands', () => {
       filters: [],
     };
     expect(buildCommands(action, { rsync: '/opt/rsync/bin/rsync' })).toEqual([
-      { kind: 'exec', argv: ['/opt/rsync/bin/rsync', '-a', '-S', '--', '/a/', '/b/'] },
+      { kind: 'exec', argv: ['/opt/rsync/bin/rsync', '-a', '--modify-window=-1', '-S', '--', '/a/', '/b/'] },
     ]);
   });
 
