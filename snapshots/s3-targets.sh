@@ -8,7 +8,7 @@
 #   4f8e6b0ae91b7f757d5b602166d7487dd852aeedb441ed5f3a288a76a31a5bed  dated.backup
 #   83f73a4a34be579ce588a1c4d933b56cc503991249577404e023e92e5ff180d7  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date find flock mkdir mktemp mv nproc rclone rm rsync sha256sum sync tar zstd
+# Required tools: awk cat date find flock mkdir mktemp mv nproc rclone rm rsync sha256sum sync tar touch zstd
 # Required secret variables: POLYARCHIV_SECRET_MIRROR_SITE_SECRET_ACCESS_KEY
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -971,7 +971,18 @@ unit_2_backup_dated_site() {
 # due: frequency always, never succeeded
 unit_3_backup_mirror_site() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 1 "update the mirror of \"site\" at s3://backups/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote
+  # mirror.backup:3 [point]
+  polyarchiv_step 2 2 "update the mirror of \"site\" at s3://backups/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
+  touch -d @0 -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
+  rsync -t --ignore-existing -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
+  touch -d '2 seconds ago' -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed
+  (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . '(' -name '.~polyarchiv~' -o -name $'*\n*' ')' -prune -o -type f -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P\n' -o -type l -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P.rclonelink\n' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed)
+  polyarchiv_hide_trace
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=polyarchiv RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_MIRROR_SITE_SECRET_ACCESS_KEY:?}" rclone copy --ignore-times --no-traverse --links --files-from-raw /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed -- /var/lib/polyarchiv-fixture/collect/site/backups ":s3:backups/-it's a \"\$HOME\" dir ünï/site"
+  polyarchiv_restore_trace
   polyarchiv_hide_trace
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=polyarchiv RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_MIRROR_SITE_SECRET_ACCESS_KEY:?}" polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' \
     9 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
@@ -980,6 +991,8 @@ unit_3_backup_mirror_site() {
     8 rclone sync --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups ":s3:backups/-it's a \"\$HOME\" dir ünï/site" \
     rclone sync --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups ":s3:backups/-it's a \"\$HOME\" dir ünï/site"
   polyarchiv_restore_trace
+  mv -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
+  rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

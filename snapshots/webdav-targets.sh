@@ -9,7 +9,7 @@
 #   aacd44bed48007c549a8a8a61fd5290e31055c07b178e0f56a3a9ba65f9fd66c  mirror.backup
 #   dd9a43a114867f91f28e058426f5869a3fccf9c48baa8010bb950250122202d5  tarball.backup
 # Selection: every point that is due
-# Required tools: awk cat curl date find flock gzip mkdir mktemp mv nproc rclone rm rsync sha256sum sync tar zstd
+# Required tools: awk cat curl date find flock gzip mkdir mktemp mv nproc rclone rm rsync sha256sum sync tar touch zstd
 # Required secret variables: POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD POLYARCHIV_SECRET_TARBALL_SITE_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -963,8 +963,7 @@ unit_2_backup_dated_site() {
   # dated.backup:3 [point]
   polyarchiv_step 3 3 'send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst to https://dav.example.org/dav/dated/.dated.site.polyarchiv-partial, then rename it over /dav/dated/site-2026-03-10_04-05.tar.zst there' 'dated.backup:3 [point]'
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_NO_CHECK_CERTIFICATE=true RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst :webdav:/dav/dated/.dated.site.polyarchiv-partial
-  polyarchiv_private_file webdav-curl.dated.site.conf '' text 'insecure
-'
+  polyarchiv_private_file webdav-curl.dated.site.conf '' text $'insecure\n'
   curl --config "${polyarchiv_work}"/webdav-curl.dated.site.conf --fail --silent --show-error --request MOVE --header 'Destination: https://dav.example.org/dav/dated/site-2026-03-10_04-05.tar.zst' --header 'Overwrite: T' --url https://dav.example.org/dav/dated/.dated.site.polyarchiv-partial
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/archive.listing
   rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst
@@ -974,7 +973,19 @@ unit_2_backup_dated_site() {
 # due: frequency always, never succeeded
 unit_3_backup_mirror_site() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 1 "update the mirror of \"site\" at https://dav.example.org:8443/dav/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
+  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote
+  # mirror.backup:3 [point]
+  polyarchiv_step 2 2 "update the mirror of \"site\" at https://dav.example.org:8443/dav/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
+  touch -d @0 -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
+  rsync -t --ignore-existing -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
+  touch -d '2 seconds ago' -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed
+  (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . '(' -name '.~polyarchiv~' -o -name $'*\n*' ')' -prune -o -type f -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P\n' -o -type l -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P.rclonelink\n' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed)
+  polyarchiv_hide_trace
+  polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD:?}" | rclone obscure -)
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_WEBDAV_URL=https://dav.example.org:8443 RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone copy --ignore-times --no-traverse --links --files-from-raw /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed -- /var/lib/polyarchiv-fixture/collect/site/backups ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site"
+  polyarchiv_restore_trace
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_WEBDAV_URL=https://dav.example.org:8443 RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' \
@@ -984,6 +995,8 @@ unit_3_backup_mirror_site() {
     8 rclone sync --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site" \
     rclone sync --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site"
   polyarchiv_restore_trace
+  mv -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
+  rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed
 }
 
 # backup point tarball of site (tarball.backup:1 [point])
@@ -1007,8 +1020,7 @@ unit_4_backup_tarball_site() {
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_WEBDAV_URL=http://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz :webdav:/dav/.site.tar.gz.polyarchiv-partial
   polyarchiv_restore_trace
   polyarchiv_hide_trace
-  polyarchiv_private_file webdav-curl.tarball.site.conf '' text 'user = "backup:' secret '\"' "${POLYARCHIV_SECRET_TARBALL_SITE_PASSWORD:?}" text '"
-'
+  polyarchiv_private_file webdav-curl.tarball.site.conf '' text 'user = "backup:' secret '\"' "${POLYARCHIV_SECRET_TARBALL_SITE_PASSWORD:?}" text $'"\n'
   polyarchiv_restore_trace
   curl --config "${polyarchiv_work}"/webdav-curl.tarball.site.conf --fail --silent --show-error --request MOVE --header 'Destination: http://dav.example.org/dav/site.tar.gz' --header 'Overwrite: T' --url http://dav.example.org/dav/.site.tar.gz.polyarchiv-partial
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/archive.listing

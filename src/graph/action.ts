@@ -228,6 +228,11 @@ export interface SyncDirSpec {
   /** Paths below `local` left out (and kept on the other side), each with everything below it. */
   readonly excludes: readonly string[];
   readonly guard?: CopyGuard;
+  /**
+   * Up: a local file whose modification time marks the start of the last upload that ended well
+   * (see syncDirCommands), and `list`, where the names changed since are written during a run.
+   */
+  readonly changes?: { readonly stamp: string; readonly list: string };
 }
 
 /** A remote file fetched into the local `file` (written aside, renamed in when whole). */

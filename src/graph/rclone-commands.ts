@@ -1,5 +1,6 @@
 import type { GetFileSpec, PutFileSpec, RcloneTransport, SyncDirSpec } from './action.js';
 import type { Command, EnvValue, ExecCommand, ToolPaths, Word } from './command.js';
+import { findLiteral } from './filter-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
 
 /**
@@ -126,6 +127,12 @@ const RCLONE_DIRECTORY_NOT_FOUND = 3;
  * judged first like every guarded copy: what the directory holds (`rclone size --json`) against
  * what would be sent (an rsync dry run of the local side with the same exclusions). `down`:
  * `rclone copy` into an empty directory.
+ *
+ * rclone tells a changed file by its size and modification time, but a WebDAV server keeps no
+ * modification time rclone can set and an FTP server keeps whole seconds: a file rewritten with
+ * its size unchanged would never be sent again. So with `changes`, every file whose status changed
+ * since the last upload that ended well (its ctime, which no program can set back, after the
+ * stamp's time) is sent first, whatever the server holds; the sync then finds it there.
  */
 export function syncDirCommands(
   spec: SyncDirSpec,
@@ -157,6 +164,7 @@ export function syncDirCommands(
     { prefix: '', workFile: 'measure' },
   ];
   return [
+    ...(spec.changes === undefined ? [] : sendChanged(spec, spec.changes, tools)),
     {
       kind: 'copy',
       incoming,
@@ -169,6 +177,82 @@ export function syncDirCommands(
       what: spec.guard?.what ?? spec.remote,
       env: rcloneEnv(transport, tools),
     },
+    ...(spec.changes === undefined
+      ? []
+      : [
+          {
+            kind: 'exec',
+            argv: ['mv', '-f', '--', `${spec.changes.stamp}.next`, spec.changes.stamp],
+          } as const,
+          { kind: 'exec', argv: ['rm', '-f', '--', spec.changes.list] } as const,
+        ]),
+  ];
+}
+
+/**
+ * The files changed since the stamp, listed by `find` (holding directories and excluded paths
+ * pruned, as rclone takes no filter beside the list; a symbolic link under the name rclone gives
+ * it, `NAME.rclonelink`), sent by one rclone.
+ * A missing stamp (a first upload, a lost metadata directory) is made as old as can be, so that
+ * everything is sent. This run's stamp is taken before the listing, two seconds early (a
+ * filesystem's clock moves by ticks), and replaces the previous one once the sync ended well.
+ */
+function sendChanged(
+  spec: SyncDirSpec,
+  changes: { readonly stamp: string; readonly list: string },
+  tools: ToolPaths,
+): Command[] {
+  const next = `${changes.stamp}.next`;
+  const touch = tools.touch ?? 'touch';
+  const changed = ['-cnewer', changes.stamp];
+  const pruned = spec.excludes.map((path) => `./${findLiteral(path)}`);
+  return [
+    { kind: 'exec', argv: [touch, '-d', '@0', '--', next] },
+    { kind: 'exec', argv: [tools.rsync ?? 'rsync', '-t', '--ignore-existing', '--', next, changes.stamp] },
+    { kind: 'exec', argv: [touch, '-d', '2 seconds ago', '--', next] },
+    { kind: 'create-file', path: changes.list },
+    {
+      kind: 'exec',
+      argv: [
+        tools.find ?? 'find',
+        '.',
+        '(',
+        '-name',
+        HOLDING_DIR,
+        ...pruned.flatMap((path) => ['-o', '-path', path]),
+        // rclone reads one name per line: a name with a line break is left to the sync.
+        '-o',
+        '-name',
+        '*\n*',
+        ')',
+        '-prune',
+        '-o',
+        '-type',
+        'f',
+        ...changed,
+        '-printf',
+        '%P\\n',
+        '-o',
+        '-type',
+        'l',
+        ...changed,
+        '-printf',
+        '%P.rclonelink\\n',
+      ],
+      cwd: spec.local,
+      stdout: changes.list,
+    },
+    rcloneCommand(spec.transport, tools, [
+      'copy',
+      '--ignore-times',
+      '--no-traverse',
+      '--links',
+      '--files-from-raw',
+      changes.list,
+      '--',
+      spec.local,
+      remoteWord(spec.transport, spec.remote),
+    ]),
   ];
 }
 

@@ -55,7 +55,8 @@ function writesInto(draft: ActionDraft): string[] {
     case 'get-file':
       return [parentOf(draft.file)];
     case 'sync-dir':
-      return draft.direction === 'down' ? [draft.local] : [];
+      if (draft.direction === 'down') return [draft.local];
+      return draft.changes === undefined ? [] : [parentOf(draft.changes.stamp), parentOf(draft.changes.list)];
     case 'hash-index':
       return [parentOf(draft.list), parentOf(draft.partial)];
     case 'crypt-tree':

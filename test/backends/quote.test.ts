@@ -18,6 +18,7 @@ const HOSTILE = [
   'a=b',
   'new\nline',
   'tab\there',
+  "bell\u0007 and 'quote' \r",
   '\\back\\slash',
   '~root',
   '#comment',
@@ -38,6 +39,11 @@ describe('shell quoting', () => {
     expect(shellWord('--link-dest=/srv/x')).toBe('--link-dest=/srv/x');
     expect(shellWord('--exclude=*.tmp')).toBe("'--exclude=*.tmp'");
     expect(shellWord('a=b')).toBe("'a=b'");
+  });
+
+  it('shows control characters as escapes, so that every command stays on its line', () => {
+    expect(shellWord('*\n*')).toBe("$'*\\n*'");
+    expect(shellWord("it's\ta \\ \u0007")).toBe("$'it\\'s\\ta \\\\ \\x07'");
   });
 
   it('renders secrets as required variable references, never values', () => {

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { runCli, runCliAsync } from './cli.js';
 import { ODD_FILES, writeTree } from './odd-files.js';
@@ -88,6 +89,36 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
       const restore = runAs(box, how, 'restore', args);
       expect(restore.code, restore.stderr).toBe(0);
       expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
+    }, 120_000);
+
+    it(`synchronize sends a file rewritten with its size unchanged, in the same second or a later one (${how})`, () => {
+      const args = configure(['engine = synchronize', `remote_url = ${url('{name}')}`]);
+      const second = Math.floor(Date.now() / 1000) - 60;
+      const file = box.path('data/plain.txt');
+      const backup = () => {
+        const run = runAs(box, how, 'backup', args);
+        expect(run.code, run.stderr).toBe(0);
+      };
+      const version = (text: string, at: number) => {
+        writeFileSync(file, text);
+        utimesSync(file, at, at);
+        backup();
+        expect(service().read('site/tree/plain.txt').toString('utf8')).toBe(text);
+      };
+      version('version 1\n', second + 0.1);
+      version('version 2\n', second + 0.6);
+      version('version 3\n', second + 5.6);
+      // Nothing is sent again once the files are older than the last upload that ended well (a
+      // file changed up to two seconds before an upload is sent by the next one too).
+      spawnSync('sleep', ['2.1']);
+      backup();
+      const sent = () =>
+        ['plain.txt', 'with space.txt'].map(
+          (name) => statSync(service().stored(`site/tree/${name}`)).mtimeMs,
+        );
+      const before = sent();
+      backup();
+      expect(sent()).toEqual(before);
     }, 120_000);
 
     it(`archive sends the tarball through a hidden partial renamed over it, and restores it (${how})`, () => {

@@ -2,6 +2,7 @@ import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine } from '../engine.js';
+import { pairDir } from './archive.js';
 import { leftoverExclusions, sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
 import {
@@ -44,6 +45,7 @@ export const synchronize: BackupEngine = {
           transport: target.transport,
           remote: target.path,
           excludes: sourceLeftovers(cp),
+          changes: { stamp: `${pairDir(bp)}/mirror.stamp`, list: `${pairDir(bp)}/mirror.changed` },
           guard: {
             maxShrinkPercent: bp.options.integer('max_shrink_percent'),
             what: `the mirror of "${cp.name}"`,
