@@ -49,6 +49,7 @@ declare -A package_of=(
   [promtool]=prometheus
   [/usr/sbin/lighttpd]=lighttpd
   [/usr/lib/lighttpd/mod_webdav.so]=lighttpd-mod-webdav
+  [/usr/lib/lighttpd/mod_openssl.so]=lighttpd-mod-openssl
   [systemd-analyze]=systemd
   [restic]=restic
   [rclone]=rclone
@@ -71,7 +72,8 @@ declare -A package_of=(
 )
 runtime_tools=(rsync flock sha256sum sync find awk)
 # The test suite starts real servers of its own: PostgreSQL, MariaDB, slapd, Dovecot, sshd, lighttpd
-# (git's smart HTTP through git http-backend; WebDAV through mod_webdav), an FTP server
+# (git's smart HTTP through git http-backend; WebDAV through mod_webdav, over https through
+# mod_openssl), an FTP server
 # (pyftpdlib, with pyOpenSSL for FTPS); curl asks the GitLab stand-in; it
 # runs scripts under dash (the "needs bash" guard) and the original PolyArchiv (test/original), and
 # sets extended attributes and ACLs to check that copies keep them; it packs and restores archives
@@ -90,7 +92,7 @@ test_tools=("${runtime_tools[@]}" shellcheck git curl openssl ps sudo pg_dump /u
   /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests
   /usr/lib/python3/dist-packages/pyftpdlib /usr/lib/python3/dist-packages/OpenSSL
   faketime strace mountpoint script tar gzip bzip2 xz zstd pigz lbzip2 promtool /usr/sbin/lighttpd
-  /usr/lib/lighttpd/mod_webdav.so systemd-analyze restic rclone jq svn svnadmin svnlook svnserve gpg gpgconf
+  /usr/lib/lighttpd/mod_webdav.so /usr/lib/lighttpd/mod_openssl.so systemd-analyze restic rclone jq svn svnadmin svnlook svnserve gpg gpgconf
   /usr/lib/python3/dist-packages/aiosmtpd /usr/sbin/apache2 /usr/lib/apache2/modules/mod_dav_svn.so
   k5start /usr/sbin/krb5kdc /usr/sbin/kdb5_util /usr/sbin/kadmin.local kinit klist)
 
