@@ -11,7 +11,7 @@
 #   9462717ec171c7832c94c3db2a86ba27c8f9cdb0f6af7e51dfa6efc9953de71e  xz.backup
 #   88fcfad698c842b34878bae39792d236cc32134e4e4f5ad2ee3f82783362e6de  zst.backup
 # Selection: every point that is due
-# Required tools: awk bzip2 cat date find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sync tar xz zstd
+# Required tools: awk bzip2 cat date find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sync tar tee xz zstd
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -930,8 +930,7 @@ unit_2_backup_bz2_site() {
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "bz2"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/archives/bz2/site.tar.bz2 -I bzip2
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/.archive.listing.polyarchiv-partial
-  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C bzip2 -c > /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial
-  bzip2 -d -c < /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial > /dev/null
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C bzip2 -c | LC_ALL=C tee -- /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial | LC_ALL=C bzip2 -d -c > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial /var/lib/polyarchiv-fixture/archives/bz2/site.tar.bz2
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/archive.listing
 }
@@ -950,8 +949,7 @@ unit_3_backup_gz_site() {
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "gz"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/archives/gz/site.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/.archive.listing.polyarchiv-partial
-  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C gzip -c -n > /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial
-  gzip -d -c < /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial > /dev/null
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C gzip -c -n | LC_ALL=C tee -- /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial | LC_ALL=C gzip -d -c > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/archives/gz/site.tar.gz
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/archive.listing
 }
@@ -970,8 +968,7 @@ unit_4_backup_xz_site() {
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "xz"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/archives/xz/site.tar.xz -I xz
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/.archive.listing.polyarchiv-partial
-  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C xz -c -T0 > /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial
-  xz -d -c -T0 < /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial > /dev/null
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C xz -c -T0 | LC_ALL=C tee -- /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial | LC_ALL=C xz -d -c -T0 > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial /var/lib/polyarchiv-fixture/archives/xz/site.tar.xz
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/archive.listing
 }
@@ -990,8 +987,7 @@ unit_5_backup_zst_site() {
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "zst"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/archive.listing tar -t -v -f '/var/lib/polyarchiv-fixture/archives/zst/site copy.tar.zst' -I zstd
   polyarchiv_create_file '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/.archive.listing.polyarchiv-partial
-  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C zstd -c -q -T0 > '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial'
-  zstd -d -c -q < '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial' > /dev/null
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C zstd -c -q -T0 | LC_ALL=C tee -- '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial' | LC_ALL=C zstd -d -c -q > /dev/null
   polyarchiv_publish '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial' '/var/lib/polyarchiv-fixture/archives/zst/site copy.tar.zst'
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/archive.listing
 }

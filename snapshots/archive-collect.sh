@@ -7,7 +7,7 @@
 #   414d25cb967b145fc907628e09ddc33a8871f760cc4201d4fbb64fa1cf7c94b9  site.collect
 #   77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync tar xz
+# Required tools: awk cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync tar tee xz
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -873,8 +873,7 @@ unit_1_collect_site() {
   # site.collect:4 [point]
   polyarchiv_step 5 5 'pack the collected files into /var/lib/polyarchiv-fixture/collect/site/archives/site.tar.xz, then check it and put it in place' 'site.collect:4 [point]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/archives/.site.tar.xz.polyarchiv-partial
-  tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | xz -c -T0 > /var/lib/polyarchiv-fixture/collect/site/archives/.site.tar.xz.polyarchiv-partial
-  xz -d -c -T0 < /var/lib/polyarchiv-fixture/collect/site/archives/.site.tar.xz.polyarchiv-partial > /dev/null
+  tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | xz -c -T0 | tee -- /var/lib/polyarchiv-fixture/collect/site/archives/.site.tar.xz.polyarchiv-partial | xz -d -c -T0 > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/archives/.site.tar.xz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/archives/site.tar.xz
 }
 

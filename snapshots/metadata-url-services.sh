@@ -13,7 +13,7 @@
 #   f109c681a8f9ec8c75a8a725044ea67912d8e7b03dc670f447c0cc2c04a222da  ftp.backup
 #   ac02e8fa6169125a0aac6bfbfd51db1434f23003084d71297951fb3d34f10f7d  s3.backup
 # Selection: --review (every point as due, no state read)
-# Required tools: awk cat curl date find flock gzip mkdir mktemp mv nproc rclone rm rsync sha256sum sync tar
+# Required tools: awk cat curl date find flock gzip mkdir mktemp mv nproc rclone rm rsync sha256sum sync tar tee
 # Required secret variables: POLYARCHIV_SECRET_DAV_SITE_METADATA_URL_PASSWORD POLYARCHIV_SECRET_FTP_SITE_METADATA_PASSWORD POLYARCHIV_SECRET_S3_SITE_METADATA_SECRET_ACCESS_KEY
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -999,8 +999,7 @@ unit_4_backup_ftp_site() {
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "ftp"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/backups/ftp/site.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/.archive.listing.polyarchiv-partial
-  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C gzip -c -n > /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial
-  gzip -d -c < /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial > /dev/null
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C gzip -c -n | LC_ALL=C tee -- /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial | LC_ALL=C gzip -d -c > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/backups/ftp/site.tar.gz
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/archive.listing
 }
@@ -1035,8 +1034,7 @@ unit_6_backup_s3_site() {
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "s3"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/backups/s3/site-20260310.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.archive.listing.polyarchiv-partial
-  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C gzip -c -n > /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial
-  gzip -d -c < /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial > /dev/null
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C gzip -c -n | LC_ALL=C tee -- /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial | LC_ALL=C gzip -d -c > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial /var/lib/polyarchiv-fixture/backups/s3/site-20260310.tar.gz
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/archive.listing
 }

@@ -9,7 +9,7 @@
 #   32d56808bdc41d22751167331814e7b1ba90e76d84adef71fab29e631fc0f7ae  mirror.backup
 #   16f873c2eb6c86b4f897f02a156453f63f6399b19e933a51097b1c5f1e97872c  tarballs.backup
 # Selection: every point that is due
-# Required tools: awk cat date find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sync tar
+# Required tools: awk cat date find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sync tar tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -957,8 +957,7 @@ unit_4_backup_tarballs_notes() {
   polyarchiv_check_copy 50 no 'the archive of "notes" in backup point "tarballs"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/notes/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/backups/tarballs/notes.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/backups/tarballs/.notes.tar.gz.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial
-  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/notes/backups . | LC_ALL=C gzip -c -n > /var/lib/polyarchiv-fixture/backups/tarballs/.notes.tar.gz.polyarchiv-partial
-  gzip -d -c < /var/lib/polyarchiv-fixture/backups/tarballs/.notes.tar.gz.polyarchiv-partial > /dev/null
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/notes/backups . | LC_ALL=C gzip -c -n | LC_ALL=C tee -- /var/lib/polyarchiv-fixture/backups/tarballs/.notes.tar.gz.polyarchiv-partial | LC_ALL=C gzip -d -c > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/backups/tarballs/.notes.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/backups/tarballs/notes.tar.gz
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote/archive.listing
 }
@@ -1038,8 +1037,7 @@ unit_9_backup_tarballs_site() {
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "tarballs"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/backups/tarballs/site.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/backups/tarballs/.site.tar.gz.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial
-  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C gzip -c -n > /var/lib/polyarchiv-fixture/backups/tarballs/.site.tar.gz.polyarchiv-partial
-  gzip -d -c < /var/lib/polyarchiv-fixture/backups/tarballs/.site.tar.gz.polyarchiv-partial > /dev/null
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C gzip -c -n | LC_ALL=C tee -- /var/lib/polyarchiv-fixture/backups/tarballs/.site.tar.gz.polyarchiv-partial | LC_ALL=C gzip -d -c > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/backups/tarballs/.site.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/backups/tarballs/site.tar.gz
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote/archive.listing
 }

@@ -7,7 +7,7 @@
 #   77f41d6ff0fb140b6c21fdbdb019da5f74502d4a41e9f9fd73afd38ac896f5cb  site.collect
 #   ebe352dd87a97fb6baad13c4ecad78e404b41fea294aeb48d7778955c1f96345  history.backup
 # Selection: every point that is due
-# Required tools: awk cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync tar zstd
+# Required tools: awk cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync tar tee zstd
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -927,8 +927,7 @@ unit_2_backup_history_site() {
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "history"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/archives/site-2026-03-10_04-05-06.tar.zst -I zstd
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/.archive.listing.polyarchiv-partial
-  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C zstd -c -q -T0 > /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial
-  zstd -d -c -q < /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial > /dev/null
+  LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C zstd -c -q -T0 | LC_ALL=C tee -- /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial | LC_ALL=C zstd -d -c -q > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial /var/lib/polyarchiv-fixture/archives/site-2026-03-10_04-05-06.tar.zst
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/archive.listing
 }

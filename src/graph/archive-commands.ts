@@ -33,9 +33,9 @@ const DETERMINISTIC = [
 ];
 
 /**
- * tar streams the tree into the compressor, which writes the partial; the partial is decompressed
- * whole (the compressor's own checksums verified; tar's structure is what tar wrote, and tar
- * exited 0), then published over the archive (see ARCHITECTURE.md: Archives are published whole).
+ * tar streams the tree into the compressor, whose output tee writes to the partial and hands to
+ * the decompressor, which reads it whole (the compressor's own checksums verified; tar's structure
+ * is what tar wrote, and tar exited 0); the partial is then published over the archive (see ARCHITECTURE.md: Archives are published whole).
  * With a listing, tar writes it as it packs (`-v -v --index-file`: what `tar -tv` lists), in the
  * C locale, so that names are written the same whatever the backend's environment; it is
  * published after the archive.
@@ -73,15 +73,14 @@ export function packCommands(spec: PackSpec, tools: ToolPaths): Command[] {
         '.',
       ],
       ...(listing === undefined ? {} : { env: { LC_ALL: { literal: 'C' } } }),
-      pipeTo: [compressor, ...COMPRESS[spec.compression]],
-      stdout: spec.partial,
-    },
-    // The compressed stream checked whole: a compressor that exits 0 yet wrote a truncated or
-    // unreadable stream never replaces the previous archive.
-    {
-      kind: 'exec',
-      argv: [compressor, ...DECOMPRESS[spec.compression]],
-      stdin: spec.partial,
+      // The compressed stream is checked whole as tee writes it: a compressor that exits 0 yet
+      // wrote a truncated or unreadable stream never replaces the previous archive. Decompressing
+      // while packing uses the CPU time the packing leaves, instead of reading the archive again.
+      pipeline: [
+        [compressor, ...COMPRESS[spec.compression]],
+        [tools.tee ?? 'tee', '--', spec.partial],
+        [compressor, ...DECOMPRESS[spec.compression]],
+      ],
       stdout: '/dev/null',
     },
     { kind: 'publish-file', partial: spec.partial, file: spec.archive },
@@ -121,16 +120,18 @@ export function unpackCommands(spec: UnpackSpec, tools: ToolPaths): Command[] {
       kind: 'exec',
       argv: [compressor, ...DECOMPRESS[spec.compression]],
       stdin: spec.archive,
-      pipeTo: [
-        tools.tar ?? 'tar',
-        '-x',
-        '-f',
-        '-',
-        '-p',
-        ...xattrs,
-        ...(spec.metadata.acls ? ['--acls'] : []),
-        '-C',
-        spec.into,
+      pipeline: [
+        [
+          tools.tar ?? 'tar',
+          '-x',
+          '-f',
+          '-',
+          '-p',
+          ...xattrs,
+          ...(spec.metadata.acls ? ['--acls'] : []),
+          '-C',
+          spec.into,
+        ],
       ],
     },
   ];

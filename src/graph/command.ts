@@ -50,11 +50,11 @@ export interface ExecCommand {
    */
   readonly stdout?: string;
   /**
-   * A second program that reads this one's standard output (`argv | pipeTo`), in the same
-   * environment and directory; `stdout` is then the second program's. The command fails when
-   * either fails, with the status bash's pipefail reports: the second's if not zero, else the first's.
+   * The programs that read this one's standard output in turn (`argv | pipeline[0] | ...`), in the
+   * same environment and directory; `stdout` is then the last one's. The command fails when any
+   * fails, with the status bash's pipefail reports: the last one's that is not zero.
    */
-  readonly pipeTo?: readonly Word[];
+  readonly pipeline?: readonly (readonly Word[])[];
   /**
    * A status besides 0 that means the command did what it is for: rclone's 3, "directory not
    * found", for a deletion whose directory someone already removed.
@@ -377,7 +377,7 @@ export interface MapTreeCommand {
 export function toolsOf(command: Command): string[] {
   switch (command.kind) {
     case 'exec':
-      return [...argvTools(command.argv), ...argvTools(command.pipeTo ?? [])];
+      return [...argvTools(command.argv), ...(command.pipeline ?? []).flatMap(argvTools)];
     case 'make-dir':
       return ['mkdir'];
     case 'create-file':

@@ -30,7 +30,7 @@ export function hashIndexCommands(spec: HashIndexSpec, tools: ToolPaths): Comman
       ],
       cwd: spec.dir,
       env: { LC_ALL: { literal: 'C' } },
-      pipeTo: [tools.sort ?? 'sort', '-z'],
+      pipeline: [[tools.sort ?? 'sort', '-z']],
       stdout: spec.list,
     },
     { kind: 'create-file', path: spec.partial },

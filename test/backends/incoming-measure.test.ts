@@ -52,7 +52,7 @@ async function figures(argv: readonly Word[], sum: readonly Word[], box: Sandbox
     output: (_, chunk) => chunks.push(chunk),
   };
   mkdirSync(ctx.workDir, { recursive: true });
-  const status = await runExec({ kind: 'exec', argv, ...(sum.length > 0 ? { pipeTo: sum } : {}) }, ctx);
+  const status = await runExec({ kind: 'exec', argv, ...(sum.length > 0 ? { pipeline: [sum] } : {}) }, ctx);
   return { status, ...copyStats(Buffer.concat(chunks).toString('utf8')) };
 }
 

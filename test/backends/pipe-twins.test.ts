@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { runExec } from '../../src/backends/execute/run-exec.js';
@@ -7,7 +8,7 @@ import type { ExecCommand } from '../../src/graph/command.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
-const canRun = haveTools('bash', 'sh', 'head', 'gzip');
+const canRun = haveTools('bash', 'sh', 'head', 'gzip', 'tee');
 const box = makeSandbox('polyarchiv-pipe-');
 afterAll(() => box.remove());
 
@@ -23,18 +24,38 @@ function inApply(command: ExecCommand): Promise<number> {
 
 const sh = (script: string): string[] => ['sh', '-c', script];
 
-describe.runIf(canRun)('a pipe of two tools: apply and the script agree on its status', () => {
+describe.runIf(canRun)('a pipe of tools: apply and the script agree on its status', () => {
   const cases: [string, ExecCommand, number][] = [
-    ['both succeed', { kind: 'exec', argv: sh('echo a'), pipeTo: ['cat'] }, 0],
-    ['the first fails', { kind: 'exec', argv: sh('echo a; exit 3'), pipeTo: ['cat'] }, 3],
-    ['the second fails', { kind: 'exec', argv: sh('echo a'), pipeTo: sh('cat >/dev/null; exit 4') }, 4],
+    ['both succeed', { kind: 'exec', argv: sh('echo a'), pipeline: [['cat']] }, 0],
+    ['the first fails', { kind: 'exec', argv: sh('echo a; exit 3'), pipeline: [['cat']] }, 3],
+    ['the second fails', { kind: 'exec', argv: sh('echo a'), pipeline: [sh('cat >/dev/null; exit 4')] }, 4],
     [
       'both fail: the second wins',
-      { kind: 'exec', argv: sh('exit 3'), pipeTo: sh('cat >/dev/null; exit 5') },
+      { kind: 'exec', argv: sh('exit 3'), pipeline: [sh('cat >/dev/null; exit 5')] },
       5,
     ],
-    ['the first cannot start', { kind: 'exec', argv: ['/nonexistent/tool'], pipeTo: ['cat'] }, 127],
-    ['the second cannot start', { kind: 'exec', argv: sh('echo a'), pipeTo: ['/nonexistent/tool'] }, 127],
+    ['the first cannot start', { kind: 'exec', argv: ['/nonexistent/tool'], pipeline: [['cat']] }, 127],
+    ['the second cannot start', { kind: 'exec', argv: sh('echo a'), pipeline: [['/nonexistent/tool']] }, 127],
+    [
+      'three, the middle fails: its status',
+      { kind: 'exec', argv: sh('echo a'), pipeline: [sh('cat >/dev/null; exit 6'), ['cat']] },
+      6,
+    ],
+    [
+      'three, the middle and the last fail: the last wins',
+      { kind: 'exec', argv: sh('echo a'), pipeline: [sh('cat; exit 6'), sh('cat >/dev/null; exit 7')] },
+      7,
+    ],
+    [
+      'three, the first fails: its status',
+      { kind: 'exec', argv: sh('echo a; exit 3'), pipeline: [['cat'], ['cat']] },
+      3,
+    ],
+    [
+      'three, the middle cannot start',
+      { kind: 'exec', argv: sh('echo a'), pipeline: [['/nonexistent/tool'], ['cat']] },
+      127,
+    ],
   ];
 
   it.each(cases)('%s', async (_, command, expected) => {
@@ -49,7 +70,7 @@ describe.runIf(canRun)('a pipe of two tools: apply and the script agree on its s
     const command: ExecCommand = {
       kind: 'exec',
       argv: sh('yes'),
-      pipeTo: ['head', '-c', '1'],
+      pipeline: [['head', '-c', '1']],
       stdout: '/dev/null',
     };
     expect(inBash(command)).toBe(141);
@@ -68,11 +89,36 @@ describe.runIf(canRun)('a pipe of two tools: apply and the script agree on its s
         kind: 'exec',
         argv: ['gzip', '-c', '-n'],
         stdin: input,
-        pipeTo: ['gzip', '-d', '-c'],
+        pipeline: [['gzip', '-d', '-c']],
         stdout: output,
       };
       expect(await runner(command), how).toBe(0);
       expect(readFileSync(output).equals(readFileSync(input)), how).toBe(true);
+    }
+  });
+
+  it('passes every byte through three programs, one of them writing a copy aside (tee)', async () => {
+    const input = box.path('input3');
+    box.write({ input3: 'another line\n'.repeat(400_000) });
+    for (const [how, runner] of [
+      ['bash', async (c: ExecCommand) => inBash(c)],
+      ['apply', inApply],
+    ] as const) {
+      const aside = box.path(`aside-${how}.gz`);
+      const output = box.path(`output3-${how}`);
+      const command: ExecCommand = {
+        kind: 'exec',
+        argv: ['gzip', '-c', '-n'],
+        stdin: input,
+        pipeline: [
+          ['tee', '--', aside],
+          ['gzip', '-d', '-c'],
+        ],
+        stdout: output,
+      };
+      expect(await runner(command), how).toBe(0);
+      expect(readFileSync(output).equals(readFileSync(input)), how).toBe(true);
+      expect(gunzipSync(readFileSync(aside)).equals(readFileSync(input)), how).toBe(true);
     }
   });
 });

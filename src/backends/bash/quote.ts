@@ -78,10 +78,10 @@ export function commandLine(command: Command): string {
       for (const word of command.argv) add(wordText(word));
       if (command.stdin !== undefined) add(`< ${wordText(command.stdin)}`);
       // The script runs under pipefail: a pipe fails when either of its programs fails.
-      if (command.pipeTo !== undefined) {
+      for (const stage of command.pipeline ?? []) {
         add('|');
         for (const word of env) add(word);
-        for (const word of command.pipeTo) add(wordText(word));
+        for (const word of stage) add(wordText(word));
       }
       if (command.stdout !== undefined) add(`> ${shellWord(command.stdout)}`);
       if (command.cwd !== undefined) line = `(cd -- ${shellWord(command.cwd)} && ${line})`;

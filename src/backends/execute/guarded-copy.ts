@@ -96,7 +96,7 @@ async function capture(
       kind: 'exec',
       argv,
       ...(env === undefined ? {} : { env }),
-      ...(pipeTo.length === 0 ? {} : { pipeTo }),
+      ...(pipeTo.length === 0 ? {} : { pipeline: [pipeTo] }),
     },
     {
       ...ctx,

@@ -2,7 +2,7 @@ import { type ChildProcess, type StdioOptions, spawn, spawnSync } from 'node:chi
 import { chmodSync, chownSync, closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import type { EnvValue, ExecCommand, PrivateFileCommand, Word } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 
@@ -100,11 +100,11 @@ function userIds(user: string): { uid: number; gid: number } {
 }
 
 /**
- * Runs argv without a shell, piped into `pipeTo` when there is one; resolves with the exit code
- * bash would report (128+N for signal N; for a pipe, under pipefail, the second program's status
- * when it is not zero, else the first's). node joins the two with a socket pair, not a pipe: a
- * first program that writes after the second stopped reading fails with an error instead of
- * SIGPIPE, a different status (1 or 2, not 141) for the same failure.
+ * Runs argv without a shell, piped into each program of `pipeline` in turn; resolves with the exit
+ * code bash would report (128+N for signal N; for a pipe, under pipefail, the status of the last
+ * program that did not exit 0). node joins two programs with a socket pair, not a pipe: one that
+ * writes after the next stopped reading fails with an error instead of SIGPIPE, a different
+ * status (1 or 2, not 141) for the same failure.
  */
 export async function runExec(command: ExecCommand, ctx: RunContext): Promise<number> {
   const fds: number[] = [];
@@ -134,22 +134,34 @@ export async function runExec(command: ExecCommand, ctx: RunContext): Promise<nu
         { env, cwd: command.cwd },
         ctx,
       );
-    if (command.pipeTo === undefined) return await start(command.argv, stdin, stdout).done;
-    const consumer = start(command.pipeTo, 'pipe', stdout);
-    const pipe = consumer.child?.stdin;
-    // A second program that cannot start fails the pipe as in bash, without running the first.
-    if (consumer.child?.pid === undefined || pipe === null || pipe === undefined) return await consumer.done;
-    const producer = start(command.argv, stdin, pipe);
-    // The producer holds the pipe's writing end now: the consumer sees its end when the producer exits.
-    pipe.destroy();
-    const [produced, consumed] = await Promise.all([producer.done, consumer.done]);
-    return consumed !== 0 ? consumed : produced;
+    // Started from the last program back, so that each writes into a reader already running.
+    const stages = [command.argv, ...(command.pipeline ?? [])];
+    const done: Promise<number>[] = [];
+    let output: Stdio = stdout;
+    for (let i = stages.length - 1; i >= 0; i--) {
+      const tool = start(stages[i] as readonly Word[], i === 0 ? stdin : 'pipe', output);
+      // The program holds the pipe's writing end now: the next sees its end when this one exits.
+      if (output instanceof Writable) output.destroy();
+      done.unshift(tool.done);
+      if (i === 0) break;
+      const pipe = tool.child?.stdin;
+      // A program that cannot start fails the pipe as in bash, without running those before it.
+      if (tool.child?.pid === undefined || pipe === null || pipe === undefined) break;
+      output = pipe;
+    }
+    return lastFailure(await Promise.all(done));
   } catch (error) {
     process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
     return 1;
   } finally {
     for (const fd of fds) closeSync(fd);
   }
+}
+
+/** bash's pipefail: the status of the last program of a pipe that did not exit 0. */
+function lastFailure(statuses: readonly number[]): number {
+  for (let i = statuses.length - 1; i >= 0; i--) if (statuses[i] !== 0) return statuses[i] as number;
+  return 0;
 }
 
 /** Twin of polyarchiv_tolerate: a command's status, with the one that also means success made 0. */
