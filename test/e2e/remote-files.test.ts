@@ -130,7 +130,9 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
 
   it('shows with --show-commands exactly the rsync command of the plan', () => {
     const text = runCli(['plan', '--format', 'text', '--only-collect-points', 'site', ...args]);
-    const planned = text.stdout.split('\n').find((line) => line.includes('rsync -a -X -A -e'));
+    const planned = text.stdout
+      .split('\n')
+      .find((line) => line.includes('rsync -a --modify-window=-1 -X -A -e'));
     expect(planned).toBeDefined();
     const run = runCli(['backup', '--show-commands', '--only-collect-points', 'site', ...args]);
     expect(run.code, run.stderr).toBe(0);
