@@ -1,5 +1,6 @@
 import type { CryptTreeSpec, HashCheckSpec, HashIndexSpec } from './action.js';
 import type { Command, MapTreeCommand, ToolPaths } from './command.js';
+import { findLiteral, prunedWalk } from './find-words.js';
 import { HOLDING_DIR } from './holding-dir.js';
 
 /**
@@ -8,21 +9,12 @@ import { HOLDING_DIR } from './holding-dir.js';
  * are listed first, sorted bytewise (`LC_ALL=C sort -z`), so that one tree always gives one index.
  */
 export function hashIndexCommands(spec: HashIndexSpec, tools: ToolPaths): Command[] {
-  const pruned = [`./${findLiteral(spec.index)}`, ...spec.excludes.map((path) => `./${findLiteral(path)}`)];
   return [
     { kind: 'create-file', path: spec.list },
     {
       kind: 'exec',
       argv: [
-        tools.find ?? 'find',
-        '.',
-        '(',
-        '-name',
-        HOLDING_DIR,
-        ...pruned.flatMap((path) => ['-o', '-path', path]),
-        ')',
-        '-prune',
-        '-o',
+        ...prunedWalk(tools.find ?? 'find', [spec.index, ...spec.excludes]),
         '-type',
         'f',
         '-printf',
@@ -57,11 +49,6 @@ export function hashCheckCommand(spec: HashCheckSpec, tools: ToolPaths): Command
 
 const hashTool = (spec: HashCheckSpec, tools: ToolPaths): string =>
   tools[`${spec.method}sum`] ?? `${spec.method}sum`;
-
-/** A path as find's -path matches it literally: its wildcards and backslashes escaped. */
-export function findLiteral(path: string): string {
-  return path.replace(/[\\*?[\]]/g, '\\$&');
-}
 
 /**
  * gpg in batch mode, the passphrase read from a private work file (never argv), not cached by the

@@ -1,6 +1,6 @@
 import type { GetFileSpec, PutFileSpec, RcloneTransport, SyncDirSpec } from './action.js';
 import type { Command, EnvValue, ExecCommand, ToolPaths, Word } from './command.js';
-import { findLiteral } from './filter-commands.js';
+import { prunedWalk } from './find-words.js';
 import { HOLDING_DIR } from './holding-dir.js';
 
 /**
@@ -205,7 +205,6 @@ function sendChanged(
   const next = `${changes.stamp}.next`;
   const touch = tools.touch ?? 'touch';
   const changed = ['-cnewer', changes.stamp];
-  const pruned = spec.excludes.map((path) => `./${findLiteral(path)}`);
   return [
     { kind: 'exec', argv: [touch, '-d', '@0', '--', next] },
     { kind: 'exec', argv: [tools.rsync ?? 'rsync', '-t', '--ignore-existing', '--', next, changes.stamp] },
@@ -214,19 +213,8 @@ function sendChanged(
     {
       kind: 'exec',
       argv: [
-        tools.find ?? 'find',
-        '.',
-        '(',
-        '-name',
-        HOLDING_DIR,
-        ...pruned.flatMap((path) => ['-o', '-path', path]),
         // rclone reads one name per line: a name with a line break is left to the sync.
-        '-o',
-        '-name',
-        '*\n*',
-        ')',
-        '-prune',
-        '-o',
+        ...prunedWalk(tools.find ?? 'find', spec.excludes, ['*\n*']),
         '-type',
         'f',
         ...changed,
