@@ -32,8 +32,8 @@ function objects(dir: string, prefix = ''): Record<string, string> {
   return found;
 }
 
-// s3rver does not verify request signatures: the tests show every S3 request polyarchiv makes
-// and what they leave, not that a wrong secret key is refused (no `refused`).
+// The server checks each request's signature with its secret key (see startS3): a wrong
+// secret_access_key is refused as S3 refuses it.
 describe.runIf(canRun)('backup points in an S3 bucket (s3rver, rclone)', () => {
   let s3: S3Server;
   let service: ServiceServer;
@@ -48,6 +48,7 @@ describe.runIf(canRun)('backup points in an S3 bucket (s3rver, rclone)', () => {
     ];
     service = {
       password: s3.secretAccessKey,
+      refused: /SignatureDoesNotMatch/,
       lines: credentials(s3.secretAccessKey),
       url: (path) => `s3://${s3.bucket}/${encodeURI(REMOTE_DIR)}/${path}`,
       plainLines: (path, secret = s3.secretAccessKey) => [

@@ -17,15 +17,15 @@ export function haveS3(): boolean {
 /**
  * An S3-compatible server for the tests: the npm package s3rver, in its own process on a free
  * loopback port, keeping each object as a file (`KEY._S3rver_object`) below `directory/BUCKET`.
- * It knows one access key id, S3RVER, and does not verify request signatures: a wrong secret key
- * is accepted, so no test can show a refused one.
+ * It knows one access key id, S3RVER; s3rver does not verify version 4 signatures, so a front in
+ * the same process checks them with `secretAccessKey` and refuses a wrong one as S3 does.
  */
 export interface S3Server {
   readonly port: number;
   readonly endpoint: string;
   readonly bucket: string;
   readonly directory: string;
-  /** The one key id s3rver knows (it refuses others), whatever the secret key. */
+  /** The one key id s3rver knows (it refuses others). */
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   log(): string;
@@ -41,17 +41,19 @@ export async function startS3(): Promise<S3Server> {
   mkdirSync(directory);
   const output = serverLog(dir, 's3rver.log');
   const bucket = 'backups';
+  const secretAccessKey = `s3cr3t/key+$(id) 'q' "dq" ✓`;
   const server: S3Server = {
     port,
     endpoint: `http://127.0.0.1:${port}`,
     bucket,
     directory,
     accessKeyId: 'S3RVER',
-    secretAccessKey: `s3cr3t/key+$(id) 'q' "dq" ✓`,
+    secretAccessKey,
     log: output.read,
     ...restartable(dir, port, output.fd, output.read, () =>
       spawn(process.execPath, [SERVER, directory, String(port), bucket], {
         stdio: ['ignore', 'ignore', output.fd],
+        env: { ...process.env, POLYARCHIV_TEST_S3_SECRET: secretAccessKey },
       }),
     ),
   };
