@@ -326,6 +326,16 @@ polyarchiv_tolerate() {
   return "${status}"
 }
 
+# After a command that failed with STATUS: says MESSAGE when STATUS is the one whose meaning the
+# tool does not print itself (rclone's "nothing transferred"); returns STATUS all the same.
+polyarchiv_explain() {
+  local status=$1 explained=$2 message=$3
+  if (( status == explained )); then
+    polyarchiv_say "  ${message}"
+  fi
+  return "${status}"
+}
+
 # The data reaches the disk before the rename that publishes it, and the rename before the run
 # goes on: a crash leaves the old file or the new one, whole.
 polyarchiv_publish() {

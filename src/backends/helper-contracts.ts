@@ -173,6 +173,12 @@ export const HELPERS = {
     tools: [],
     statuses: { tolerated: 0 },
   },
+  explain: {
+    name: 'polyarchiv_explain',
+    args: [word('status'), word('explained'), word('message')],
+    tools: [],
+    statuses: {},
+  },
   svnStage: {
     name: 'polyarchiv_svn_stage',
     args: [word('working_copy'), word('targets'), rest('svn')],

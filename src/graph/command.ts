@@ -60,6 +60,11 @@ export interface ExecCommand {
    * found", for a deletion whose directory someone already removed.
    */
   readonly alsoSucceedsOn?: number;
+  /**
+   * A failure status whose meaning the tool does not print, and the words that say it before the
+   * step fails with it: rclone's 9, "nothing transferred", for a file the server does not hold.
+   */
+  readonly explains?: { readonly status: number; readonly message: string };
 }
 
 /**

@@ -68,7 +68,12 @@ export function rclonePutCommands(
   return [upload, ...rename];
 }
 
-/** The remote file copied into a hidden partial beside `file`, published over it once whole. */
+/**
+ * The remote file copied into a hidden partial beside `file`, published over it once whole. An S3
+ * key without an object is a prefix that lists nothing (S3 has no directories): `copyto` would
+ * copy nothing and succeed, so it fails with rclone's status for "nothing transferred", said in
+ * words before the step fails.
+ */
 export function rcloneGetCommands(
   spec: GetFileSpec,
   transport: RcloneTransport,
@@ -76,25 +81,31 @@ export function rcloneGetCommands(
 ): Command[] {
   const partial = hiddenPartial(spec.file);
   return [
-    rcloneCommand(transport, tools, [
-      'copyto',
-      ...TRANSFER,
-      '--',
-      remoteWord(transport, spec.remote),
-      partial,
-    ]),
+    {
+      ...rcloneCommand(transport, tools, [
+        'copyto',
+        ...TRANSFER,
+        '--error-on-no-transfer',
+        '--',
+        remoteWord(transport, spec.remote),
+        partial,
+      ]),
+      explains: { status: RCLONE_NOTHING_TRANSFERRED, message: `the server holds no file at ${spec.remote}` },
+    },
     { kind: 'publish-file', partial, file: spec.file },
   ];
 }
 
 /**
- * rclone's exit status 3, "directory not found": the path is neither a file nor a directory. An
- * S3 key without an object is a prefix that lists nothing (S3 has no directories): `copyto`
- * copies nothing and succeeds, and the partial it was to write does not exist.
+ * A get-file's rclone found no file: its status 3, "directory not found" (the path is neither a
+ * file nor a directory), or 9, "nothing transferred" (an S3 key without an object).
  */
 export function rcloneFileMissing(status: number): boolean {
-  return status === RCLONE_DIRECTORY_NOT_FOUND;
+  return status === RCLONE_DIRECTORY_NOT_FOUND || status === RCLONE_NOTHING_TRANSFERRED;
 }
+
+/** rclone's exit status under `--error-on-no-transfer` when nothing was transferred. */
+const RCLONE_NOTHING_TRANSFERRED = 9;
 
 /**
  * The file deleted by a filter on its directory (its name escaped for rclone's globs): a file

@@ -67,3 +67,67 @@ describe.runIf(canRun)('a command with a second status of success: apply and the
     expect(await inApply(command)).toBe(3);
   });
 });
+
+/** The command's line in a unit of the script, with what it says and the status the ERR trap reports. */
+function saidInScript(command: ExecCommand): { status: number; stderr: string } {
+  const run = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -Eeuo pipefail; polyarchiv_quiet=false; polyarchiv_unit_name=; source "$1"; trap 'printf "trap %s\\n" "$?" >&2' ERR; ${commandLine(command)}`,
+      'bash',
+      partialFile('helpers.hbs'),
+    ],
+    { encoding: 'utf8' },
+  );
+  return { status: run.status ?? -1, stderr: run.stderr };
+}
+
+async function saidInApply(command: ExecCommand): Promise<{ status: number; said: string[] }> {
+  const now = new Date();
+  const said: string[] = [];
+  const status = await runCommand(
+    command,
+    {
+      showCommands: false,
+      quiet: true,
+      say: (line: string) => said.push(line),
+      clock: () => now,
+      started: now,
+      interrupted: NEVER,
+    },
+    { workDir: box.root, secrets: new Map(), processes: new Set(), output: () => {} },
+  );
+  return { status, said };
+}
+
+describe.runIf(canRun)('a command with a status explained in words: apply and the script agree', () => {
+  const explaining = (status: number): ExecCommand => ({
+    kind: 'exec',
+    argv: ['sh', '-c', `exit ${status}`],
+    explains: { status: 9, message: "the server holds no file at /it's here" },
+  });
+
+  it.each([
+    ['succeeds: says nothing', 0, false],
+    ['fails with the explained status: says why, fails with it', 9, true],
+    ['fails otherwise: says nothing, fails with that status', 4, false],
+  ])('%s', async (_, status, explained) => {
+    const command = explaining(status);
+    const words = "  the server holds no file at /it's here";
+    const script = saidInScript(command);
+    expect(script.status).toBe(status);
+    expect(script.stderr).toBe(
+      `${explained ? `polyarchiv: ${words}\n` : ''}${status === 0 ? '' : `trap ${status}\n`}`,
+    );
+    const apply = await saidInApply(command);
+    expect(apply.status).toBe(status);
+    expect(apply.said).toEqual(explained ? [words] : []);
+  });
+
+  it('says why before tolerating another status', async () => {
+    const command: ExecCommand = { ...explaining(3), alsoSucceedsOn: 3 };
+    expect(saidInScript(command)).toEqual({ status: 0, stderr: '' });
+    expect((await saidInApply(command)).status).toBe(0);
+  });
+});

@@ -147,6 +147,21 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
       ]);
     }, 120_000);
 
+    it(`a restore whose archive the server no longer holds fails at the fetch, saying so, changing nothing (${how})`, () => {
+      const args = configure(['engine = archive', ...service().plainLines('{name}.tar.gz')], true);
+      const backup = runAs(box, how, 'backup', args);
+      expect(backup.code, backup.stderr).toBe(0);
+      const before = snapshotTree(box.path('collect/site/backups'));
+      service().clear();
+      const restore = runAs(box, how, 'restore', args);
+      expect(restore.code).toBe(1);
+      expect(restore.stderr).toMatch(/offsite\.backup:\d+ \[point\]/);
+      // S3 has no directories: rclone finds nothing to copy and says nothing; polyarchiv says it.
+      expect(restore.stderr).toMatch(/the server holds no file at .*site\.tar\.gz|directory not found/);
+      expect(restore.stderr).not.toMatch(/ENOENT/);
+      expect(snapshotTree(box.path('collect/site/backups'))).toEqual(before);
+    }, 120_000);
+
     it(`rolling_archive keeps its calendar history there, deleting through rclone (${how})`, () => {
       const args = configure([
         'engine = rolling_archive',

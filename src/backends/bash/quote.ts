@@ -85,6 +85,9 @@ export function commandLine(command: Command): string {
       }
       if (command.stdout !== undefined) add(`> ${shellWord(command.stdout)}`);
       if (command.cwd !== undefined) line = `(cd -- ${shellWord(command.cwd)} && ${line})`;
+      const explains = command.explains;
+      if (explains !== undefined)
+        line = `${line} || ${helperCall(HELPERS.explain, { status: '"$?"', explained: String(explains.status), message: shellWord(explains.message) })}`;
       if (command.alsoSucceedsOn === undefined) return line;
       return `${line} || ${helperCall(HELPERS.tolerate, { status: '"$?"', tolerated: String(command.alsoSucceedsOn) })}`;
     }

@@ -181,7 +181,11 @@ async function runSteps(
 const DECLINE: Confirmation = { yes: false, ask: async () => false };
 
 export async function runCommand(command: Command, options: UnitOptions, ctx: RunContext): Promise<number> {
-  if (command.kind === 'exec') return tolerated(await runExec(command, ctx), command.alsoSucceedsOn);
+  if (command.kind === 'exec') {
+    const status = await runExec(command, ctx);
+    if (status !== 0 && status === command.explains?.status) options.say(`  ${command.explains.message}`);
+    return tolerated(status, command.alsoSucceedsOn);
+  }
   try {
     switch (command.kind) {
       case 'dir-reload':
