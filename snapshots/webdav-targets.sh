@@ -988,7 +988,8 @@ unit_3_backup_mirror_site() {
   polyarchiv_step 2 2 "update the mirror of \"site\" at https://dav.example.org:8443/dav/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
   touch -d @0 -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   rsync -t --ignore-existing -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
-  touch -d '2 seconds ago' -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
+  touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
+  touch -r /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next -d '-2 seconds' -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed
   (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . '(' -name '.~polyarchiv~' -o -name $'*\n*' ')' -prune -o -type f -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P\n' -o -type l -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P.rclonelink\n' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed)
   polyarchiv_hide_trace

@@ -205,8 +205,10 @@ export function syncDirCommands(
  * pruned, as rclone takes no filter beside the list; a symbolic link under the name rclone gives
  * it, `NAME.rclonelink`), sent by one rclone.
  * A missing stamp (a first upload, a lost metadata directory) is made as old as can be, so that
- * everything is sent. This run's stamp is taken before the listing, two seconds early (a
- * filesystem's clock moves by ticks), and replaces the previous one once the sync ended well.
+ * everything is sent. This run's stamp is taken before the listing, by the clock that sets the
+ * files' ctimes (the filesystem's: a network filesystem's server may run apart from this host),
+ * then moved two seconds back (that clock moves by ticks); it replaces the previous one once the
+ * sync ended well.
  */
 function sendChanged(
   spec: SyncDirSpec,
@@ -219,7 +221,8 @@ function sendChanged(
   return [
     { kind: 'exec', argv: [touch, '-d', '@0', '--', next] },
     { kind: 'exec', argv: [tools.rsync ?? 'rsync', '-t', '--ignore-existing', '--', next, changes.stamp] },
-    { kind: 'exec', argv: [touch, '-d', '2 seconds ago', '--', next] },
+    { kind: 'exec', argv: [touch, '--', next] },
+    { kind: 'exec', argv: [touch, '-r', next, '-d', '-2 seconds', '--', next] },
     { kind: 'create-file', path: changes.list },
     {
       kind: 'exec',
