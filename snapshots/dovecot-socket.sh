@@ -888,7 +888,11 @@ unit_1_collect_mail() {
   chown -- vmail /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   # mail.collect:7 [source "mailboxes"]
   polyarchiv_step 9 21 'write the Dovecot configuration of the copy side of source "mailboxes"' 'mail.collect:7 [source "mailboxes"]'
-  polyarchiv_private_file dovecot.mail.mailboxes.conf '' text $'# The copy side of source "mailboxes" (mail.collect:5); the mailboxes are reached through the doveadm server.\n' text $'!include /etc/dovecot/dovecot.conf\n' text $'mail_home = "/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u"\n' text $'mail_location = "maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u:LAYOUT=fs"\n'
+  polyarchiv_private_file dovecot.mail.mailboxes.conf '' text '# The copy side of source "mailboxes" (mail.collect:5); the mailboxes are reached through the doveadm server.
+' text '!include /etc/dovecot/dovecot.conf
+' text 'mail_home = "/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u"
+' text 'mail_location = "maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u:LAYOUT=fs"
+'
   # mail.collect:5 [source "mailboxes"]
   polyarchiv_step 10 21 'copy the Dovecot mailboxes of all users (through the doveadm server at /run/dovecot/doveadm-server) into the mail copy of source "mailboxes"' 'mail.collect:5 [source "mailboxes"]'
   doveadm -c "${polyarchiv_work}"/dovecot.mail.mailboxes.conf -o 'mail_uid=vmail' backup -R -A tcp:/run/dovecot/doveadm-server
@@ -919,7 +923,11 @@ unit_1_collect_mail() {
   chown -- 5000 /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   # mail.collect:13 [source "sales"]
   polyarchiv_step 19 21 'write the Dovecot configuration of the copy side of source "sales"' 'mail.collect:13 [source "sales"]'
-  polyarchiv_private_file dovecot.mail.sales.conf '' text $'# The copy side of source "sales" (mail.collect:10); the mailboxes are reached through the doveadm server.\n' text $'!include /etc/dovecot/dovecot.conf\n' text $'mail_home = "/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u"\n' text $'mail_location = "maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u:LAYOUT=fs"\n'
+  polyarchiv_private_file dovecot.mail.sales.conf '' text '# The copy side of source "sales" (mail.collect:10); the mailboxes are reached through the doveadm server.
+' text '!include /etc/dovecot/dovecot.conf
+' text 'mail_home = "/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u"
+' text 'mail_location = "maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u:LAYOUT=fs"
+'
   # mail.collect:10 [source "sales"]
   polyarchiv_step 20 21 'copy the Dovecot mailboxes of users matching *@sales.example.org (through the doveadm server at /run/dovecot/doveadm-server) into the mail copy of source "sales"' 'mail.collect:10 [source "sales"]'
   doveadm -c "${polyarchiv_work}"/dovecot.mail.sales.conf -o 'mail_uid=5000' backup -R -m INBOX -u '*@sales.example.org' tcp:/run/dovecot/doveadm-server

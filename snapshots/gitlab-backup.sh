@@ -997,7 +997,8 @@ unit_2_backup_remote_journal() {
   # remote.backup:4 [point]
   polyarchiv_step 1 2 'create GitLab project backups/journal unless it exists' 'remote.backup:4 [point]'
   polyarchiv_hide_trace
-  polyarchiv_private_file gitlab.remote.journal.token '' text 'header = "PRIVATE-TOKEN: ' secret '\"' "${POLYARCHIV_SECRET_REMOTE_JOURNAL_API_KEY:?}" text $'"\n'
+  polyarchiv_private_file gitlab.remote.journal.token '' text 'header = "PRIVATE-TOKEN: ' secret '\"' "${POLYARCHIV_SECRET_REMOTE_JOURNAL_API_KEY:?}" text '"
+'
   polyarchiv_restore_trace
   polyarchiv_gitlab_project backups/journal "${polyarchiv_work}"/gitlab.remote.journal.answer "${polyarchiv_work}"/gitlab.remote.journal.namespace-id 16 curl -q --silent --show-error --connect-timeout 30 --max-time 300 --config "${polyarchiv_work}"/gitlab.remote.journal.token --output /dev/null --write-out '%{http_code}' --url https://gitlab.example.org:8443/gitlab/api/v4/projects/backups%2Fjournal 16 curl -q --silent --show-error --connect-timeout 30 --max-time 300 --config "${polyarchiv_work}"/gitlab.remote.journal.token --output "${polyarchiv_work}"/gitlab.remote.journal.answer --write-out '%{http_code}' --url https://gitlab.example.org:8443/gitlab/api/v4/namespaces/backups curl -q --silent --show-error --connect-timeout 30 --max-time 300 --config "${polyarchiv_work}"/gitlab.remote.journal.token --output "${polyarchiv_work}"/gitlab.remote.journal.answer --write-out '%{http_code}' --data-urlencode 'name=journal' --data-urlencode 'path=journal' --data-urlencode namespace_id@"${polyarchiv_work}"/gitlab.remote.journal.namespace-id --data-urlencode 'visibility=private' --url https://gitlab.example.org:8443/gitlab/api/v4/projects
   # remote.backup:4 [point]

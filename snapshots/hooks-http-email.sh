@@ -1069,10 +1069,17 @@ unit_1_collect_site() {
 unit_1_collect_site_hook_1() {
   # write the request of hook "ping"
   polyarchiv_hide_trace
-  polyarchiv_private_file hooks.1.hook-1.curl '' text 'url = "' text 'https://monitor.example.org:8443/ping/site-web1?status=' file '\"' '\n' hooks.1.status text $'"\n' text 'request = "' text POST text $'"\n' text 'header = "' text 'Content-Type: text/plain' text $'"\n' text 'header = "' text 'X-Run: site' text $'"\n' text 'user = "monitor:' secret '\"' "${POLYARCHIV_SECRET_SITE_HOOK_PING_PASSWORD:?}" text $'"\n' text 'cacert = "' text /var/lib/polyarchiv-fixture/ca.pem text $'"\n'
+  polyarchiv_private_file hooks.1.hook-1.curl '' text 'url = "' text 'https://monitor.example.org:8443/ping/site-web1?status=' file '\"' '\n' hooks.1.status text '"
+' text 'request = "' text POST text '"
+' text 'header = "' text 'Content-Type: text/plain' text '"
+' text 'header = "' text 'X-Run: site' text '"
+' text 'user = "monitor:' secret '\"' "${POLYARCHIV_SECRET_SITE_HOOK_PING_PASSWORD:?}" text '"
+' text 'cacert = "' text /var/lib/polyarchiv-fixture/ca.pem text '"
+'
   polyarchiv_restore_trace
   # write the body of hook "ping"
-  polyarchiv_private_file hooks.1.hook-1.body '' file '' $'\n' hooks.1.detailed_status
+  polyarchiv_private_file hooks.1.hook-1.body '' file '' '
+' hooks.1.detailed_status
   # send the request of hook "ping"
   timeout --kill-after=5 20 curl --disable --config "${polyarchiv_work}"/hooks.1.hook-1.curl --silent --show-error --fail-with-body --data-binary @"${polyarchiv_work}"/hooks.1.hook-1.body
 }
@@ -1098,10 +1105,30 @@ unit_2_backup_mirror_site() {
 unit_2_backup_mirror_site_hook_1() {
   # write the SMTP session of hook "mail"
   polyarchiv_hide_trace
-  polyarchiv_private_file hooks.2.hook-1.curl '' text 'url = "' text smtp://smtp.example.org:587 text $'"\n' text $'ssl-reqd\n' text 'mail-from = "' text backup@example.org text $'"\n' text 'mail-rcpt = "' text ops@example.org text $'"\n' text 'mail-rcpt = "' text oncall@example.org text $'"\n' text 'user = "backup@example.org:' secret '\"' "${POLYARCHIV_SECRET_MIRROR_SITE_HOOK_MAIL_PASSWORD:?}" text $'"\n' text 'cacert = "' text /var/lib/polyarchiv-fixture/ca.pem text $'"\n'
+  polyarchiv_private_file hooks.2.hook-1.curl '' text 'url = "' text smtp://smtp.example.org:587 text '"
+' text 'ssl-reqd
+' text 'mail-from = "' text backup@example.org text '"
+' text 'mail-rcpt = "' text ops@example.org text '"
+' text 'mail-rcpt = "' text oncall@example.org text '"
+' text 'user = "backup@example.org:' secret '\"' "${POLYARCHIV_SECRET_MIRROR_SITE_HOOK_MAIL_PASSWORD:?}" text '"
+' text 'cacert = "' text /var/lib/polyarchiv-fixture/ca.pem text '"
+'
   polyarchiv_restore_trace
   # write the message of hook "mail"
-  polyarchiv_private_file hooks.2.hook-1.message '' text $'From: backup@example.org\nTo: ops@example.org, oncall@example.org\nSubject: ' text '[BACKUP][web1.example.org] 2026/03/10 04:05 [' file '' ' ' hooks.2.status text ']' text $'\nDate: ' file '' ' ' hooks.2.date text $'\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n' file '' $'\n' hooks.2.detailed_status text $'\n\n' file '' $'\n' hooks.2.complete_log text $'\n'
+  polyarchiv_private_file hooks.2.hook-1.message '' text 'From: backup@example.org
+To: ops@example.org, oncall@example.org
+Subject: ' text '[BACKUP][web1.example.org] 2026/03/10 04:05 [' file '' ' ' hooks.2.status text ']' text '
+Date: ' file '' ' ' hooks.2.date text '
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+' file '' '
+' hooks.2.detailed_status text '
+
+' file '' '
+' hooks.2.complete_log text '
+'
   # send the message of hook "mail"
   timeout --kill-after=5 60 curl --disable --config "${polyarchiv_work}"/hooks.2.hook-1.curl --silent --show-error --crlf --upload-file "${polyarchiv_work}"/hooks.2.hook-1.message
 }
@@ -1109,9 +1136,23 @@ unit_2_backup_mirror_site_hook_1() {
 # hook "report" at run.global:1 (email): after_backup
 run_hook_1() {
   # write the SMTP session of hook "report"
-  polyarchiv_private_file hooks.run.hook-1.curl '' text 'url = "' text smtps://smtp.example.org text $'"\n' text $'ssl-reqd\n' text 'mail-from = "' text backup@web1.example.org text $'"\n' text 'mail-rcpt = "' text ops@example.org text $'"\n'
+  polyarchiv_private_file hooks.run.hook-1.curl '' text 'url = "' text smtps://smtp.example.org text '"
+' text 'ssl-reqd
+' text 'mail-from = "' text backup@web1.example.org text '"
+' text 'mail-rcpt = "' text ops@example.org text '"
+'
   # write the message of hook "report"
-  polyarchiv_private_file hooks.run.hook-1.message '' text $'From: backup@web1.example.org\nTo: ops@example.org\nSubject: ' text '[BACKUP][web1.example.org] ' file '' ' ' hooks.run.status text $'\nDate: ' file '' ' ' hooks.run.date text $'\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n' file '' $'\n' hooks.run.detailed_status text $'\n'
+  polyarchiv_private_file hooks.run.hook-1.message '' text 'From: backup@web1.example.org
+To: ops@example.org
+Subject: ' text '[BACKUP][web1.example.org] ' file '' ' ' hooks.run.status text '
+Date: ' file '' ' ' hooks.run.date text '
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+' file '' '
+' hooks.run.detailed_status text '
+'
   # send the message of hook "report"
   timeout --kill-after=5 60 curl --disable --config "${polyarchiv_work}"/hooks.run.hook-1.curl --silent --show-error --crlf --upload-file "${polyarchiv_work}"/hooks.run.hook-1.message
 }

@@ -990,7 +990,9 @@ unit_3_metadata_dav_site() {
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_WEBDAV_URL=https://dav.example.org:8443 RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dav/remote/dav.json ":webdav:/meta/-it's a \"\$HOME\" dir ünï/.site.json.polyarchiv-partial"
   polyarchiv_restore_trace
   polyarchiv_hide_trace
-  polyarchiv_private_file metadata-webdav-curl.dav.site.conf '' text 'user = "backup:' secret '\"' "${POLYARCHIV_SECRET_DAV_SITE_METADATA_URL_PASSWORD:?}" text $'"\n' text $'cacert = "/var/lib/polyarchiv-fixture/keys/o\'neil ca.pem"\n'
+  polyarchiv_private_file metadata-webdav-curl.dav.site.conf '' text 'user = "backup:' secret '\"' "${POLYARCHIV_SECRET_DAV_SITE_METADATA_URL_PASSWORD:?}" text '"
+' text "cacert = \"/var/lib/polyarchiv-fixture/keys/o'neil ca.pem\"
+"
   polyarchiv_restore_trace
   curl --config "${polyarchiv_work}"/metadata-webdav-curl.dav.site.conf --fail --silent --show-error --request MOVE --header "Destination: https://dav.example.org:8443/meta/-it's%20a%20%22%24HOME%22%20dir%20%C3%BCn%C3%AF/site.json" --header 'Overwrite: T' --url "https://dav.example.org:8443/meta/-it's%20a%20%22%24HOME%22%20dir%20%C3%BCn%C3%AF/.site.json.polyarchiv-partial"
 }

@@ -899,7 +899,9 @@ unit_1_collect_shop() {
   # shop.collect:12 [source "orders"]
   polyarchiv_step 2 5 'write the password of source "orders" to a private option file' 'shop.collect:12 [source "orders"]'
   polyarchiv_hide_trace
-  polyarchiv_private_file my.shop.orders.cnf '' text $'[client]\npassword="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text $'"\n'
+  polyarchiv_private_file my.shop.orders.cnf '' text '[client]
+password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
+'
   polyarchiv_restore_trace
   # shop.collect:7 [source "orders"]
   polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/shop/metadata/work' 'shop.collect:7 [source "orders"]'

@@ -899,7 +899,8 @@ unit_1_collect_db() {
   # db.collect:12 [source "shop"]
   polyarchiv_step 2 5 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
   polyarchiv_hide_trace
-  polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text $'\n'
+  polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
+'
   polyarchiv_restore_trace
   # db.collect:7 [source "shop"]
   polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "shop"]'

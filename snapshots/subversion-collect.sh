@@ -916,8 +916,16 @@ unit_1_collect_journal() {
   # journal.collect:4 [point]
   polyarchiv_step 2 8 "write svn's configuration and credentials for this run (private to it)" 'journal.collect:4 [point]'
   mkdir -p -- "${polyarchiv_work}"/svn-journal
-  polyarchiv_private_file svn-journal/config '' text $'[auth]\npassword-stores =\n[miscellany]\nglobal-ignores = .~polyarchiv~\nenable-auto-props = no\n'
-  polyarchiv_private_file svn-journal/servers '' text $'[global]\nstore-passwords = no\nstore-auth-creds = no\n'
+  polyarchiv_private_file svn-journal/config '' text '[auth]
+password-stores =
+[miscellany]
+global-ignores = .~polyarchiv~
+enable-auto-props = no
+'
+  polyarchiv_private_file svn-journal/servers '' text '[global]
+store-passwords = no
+store-auth-creds = no
+'
   # journal.collect:4 [point]
   polyarchiv_step 3 8 'check the repository out into the collect directory (once), at remote_url' 'journal.collect:4 [point]'
   LC_ALL=C.UTF-8 polyarchiv_exec_if_changed 'the working copy exists' 3 test -d /var/lib/polyarchiv-fixture/collect/journal/backups/.svn svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal checkout --quiet --force --ignore-externals -- file:///var/lib/polyarchiv-fixture/svn/journal@ /var/lib/polyarchiv-fixture/collect/journal/backups

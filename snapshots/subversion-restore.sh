@@ -916,9 +916,19 @@ unit_1_restore_journal() {
   # journal.collect:4 [point]
   polyarchiv_step 2 8 "write svn's configuration and credentials for this run (private to it)" 'journal.collect:4 [point]'
   mkdir -p -- "${polyarchiv_work}"/svn-journal
-  polyarchiv_private_file svn-journal/config '' text $'[auth]\npassword-stores =\n[miscellany]\nglobal-ignores = .~polyarchiv~\nenable-auto-props = no\n'
+  polyarchiv_private_file svn-journal/config '' text '[auth]
+password-stores =
+[miscellany]
+global-ignores = .~polyarchiv~
+enable-auto-props = no
+'
   polyarchiv_hide_trace
-  polyarchiv_private_file svn-journal/servers '' text $'[global]\nstore-passwords = no\nstore-auth-creds = no\n' text $'ssl-client-cert-file = /etc/polyarchiv/client.p12\n' text 'ssl-client-cert-password = ' secret '' "${POLYARCHIV_SECRET_JOURNAL_CLIENT_CERT_PASSWORD:?}" text $'\n'
+  polyarchiv_private_file svn-journal/servers '' text '[global]
+store-passwords = no
+store-auth-creds = no
+' text 'ssl-client-cert-file = /etc/polyarchiv/client.p12
+' text 'ssl-client-cert-password = ' secret '' "${POLYARCHIV_SECRET_JOURNAL_CLIENT_CERT_PASSWORD:?}" text '
+'
   polyarchiv_restore_trace
   polyarchiv_hide_trace
   polyarchiv_private_file svn-journal/password '' secret '' "${POLYARCHIV_SECRET_JOURNAL_REMOTE_URL_PASSWORD:?}"

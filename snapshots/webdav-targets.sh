@@ -972,7 +972,8 @@ unit_2_backup_dated_site() {
   # dated.backup:3 [point]
   polyarchiv_step 3 3 'send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst to https://dav.example.org/dav/dated/.dated.site.polyarchiv-partial, then rename it over /dav/dated/site-2026-03-10_04-05.tar.zst there' 'dated.backup:3 [point]'
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_NO_CHECK_CERTIFICATE=true RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst :webdav:/dav/dated/.dated.site.polyarchiv-partial
-  polyarchiv_private_file webdav-curl.dated.site.conf '' text $'insecure\n'
+  polyarchiv_private_file webdav-curl.dated.site.conf '' text 'insecure
+'
   curl --config "${polyarchiv_work}"/webdav-curl.dated.site.conf --fail --silent --show-error --request MOVE --header 'Destination: https://dav.example.org/dav/dated/site-2026-03-10_04-05.tar.zst' --header 'Overwrite: T' --url https://dav.example.org/dav/dated/.dated.site.polyarchiv-partial
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/archive.listing
   rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst
@@ -991,7 +992,7 @@ unit_3_backup_mirror_site() {
   touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   touch -r /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next -d '-2 seconds' -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed
-  (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . '(' -name '.~polyarchiv~' -o -name $'*\n*' ')' -prune -o -type f -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P\n' -o -type l -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P.rclonelink\n' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed)
+  (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . '(' -name '.~polyarchiv~' ')' -prune -o -type f -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P\n' -o -type l -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P.rclonelink\n' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed)
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_WEBDAV_URL=https://dav.example.org:8443 RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone copy --ignore-times --no-traverse --links --files-from-raw /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed -- /var/lib/polyarchiv-fixture/collect/site/backups ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site"
@@ -1029,7 +1030,8 @@ unit_4_backup_tarball_site() {
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_WEBDAV_URL=http://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz :webdav:/dav/.site.tar.gz.polyarchiv-partial
   polyarchiv_restore_trace
   polyarchiv_hide_trace
-  polyarchiv_private_file webdav-curl.tarball.site.conf '' text 'user = "backup:' secret '\"' "${POLYARCHIV_SECRET_TARBALL_SITE_PASSWORD:?}" text $'"\n'
+  polyarchiv_private_file webdav-curl.tarball.site.conf '' text 'user = "backup:' secret '\"' "${POLYARCHIV_SECRET_TARBALL_SITE_PASSWORD:?}" text '"
+'
   polyarchiv_restore_trace
   curl --config "${polyarchiv_work}"/webdav-curl.tarball.site.conf --fail --silent --show-error --request MOVE --header 'Destination: http://dav.example.org/dav/site.tar.gz' --header 'Overwrite: T' --url http://dav.example.org/dav/.site.tar.gz.polyarchiv-partial
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/archive.listing

@@ -35,7 +35,8 @@ const DETERMINISTIC = [
 /**
  * tar streams the tree into the compressor, whose output tee writes to the partial and hands to
  * the decompressor, which reads it whole (the compressor's own checksums verified; tar's structure
- * is what tar wrote, and tar exited 0); the partial is then published over the archive (see ARCHITECTURE.md: Archives are published whole).
+ * is what tar wrote, and tar exited 0); the partial is then published over the archive (see
+ * ARCHITECTURE.md: Archives are published whole).
  * With a listing, tar writes it as it packs (`-v -v --index-file`: what `tar -tv` lists), in the
  * C locale, so that names are written the same whatever the backend's environment; it is
  * published after the archive.

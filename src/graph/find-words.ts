@@ -7,10 +7,10 @@ export function findLiteral(path: string): string {
 
 /**
  * The start of a `find .` from a tree's top that never enters rsync's holding directories (at any
- * depth), the `paths` below the top, nor entries whose name matches one of `names`; the test
- * after it (after `-o`) is evaluated for every other entry.
+ * depth) nor the `paths` below the top; the test after it (after `-o`) is evaluated for every
+ * other entry.
  */
-export function prunedWalk(find: string, paths: readonly string[], names: readonly string[] = []): string[] {
+export function prunedWalk(find: string, paths: readonly string[]): string[] {
   return [
     find,
     '.',
@@ -18,7 +18,6 @@ export function prunedWalk(find: string, paths: readonly string[], names: readon
     '-name',
     HOLDING_DIR,
     ...paths.flatMap((path) => ['-o', '-path', `./${findLiteral(path)}`]),
-    ...names.flatMap((name) => ['-o', '-name', name]),
     ')',
     '-prune',
     '-o',

@@ -227,8 +227,9 @@ function sendChanged(
     {
       kind: 'exec',
       argv: [
-        // rclone reads one name per line: a name with a line break is left to the sync.
-        ...prunedWalk(tools.find ?? 'find', spec.excludes, ['*\n*']),
+        // rclone reads one name per line. A name with a line break reads as names that are not
+        // there, which rclone skips (or sends again, whole): that file is left to the sync.
+        ...prunedWalk(tools.find ?? 'find', spec.excludes),
         '-type',
         'f',
         ...changed,

@@ -77,7 +77,7 @@ function readMirror(
     const spec = { transport: target.transport, remote: target.path, file };
     for (const command of getFileCommands(spec, tools)) {
       if (command.kind === 'publish-file') {
-        // Nothing fetched, and the tool said no error (an rclone without --error-on-no-transfer).
+        // Nothing fetched though the tool said it succeeded: read as never written.
         if (!existsSync(command.partial)) return { kind: 'absent' };
         renameSync(command.partial, command.file);
         continue;

@@ -33,19 +33,9 @@ function isBare(text: string): boolean {
   return text.length > 0 && (equals < 0 || (equals > 0 && text.charCodeAt(0) === DASH));
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
-const CONTROL = /[\u0001-\u001f\u007f]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
-const CONTROLS = /[\u0001-\u001f\u007f]/g;
-const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
-const escapeControl = (c: string): string =>
-  NAMED_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
-
 /** One shell word that bash reads back as exactly `text`, in the most readable form. */
 export function shellWord(text: string): string {
   if (isBare(text)) return text;
-  // A line break inside quotes would split one command over lines: ANSI-C quoting shows it as \n.
-  if (CONTROL.test(text)) return `$'${text.replace(/[\\']/g, '\\$&').replace(CONTROLS, escapeControl)}'`;
   // Single quotes around $ or ` read as a forgotten expansion (shellcheck SC2016): escape in double quotes.
   if (/[$`]/.test(text)) return `"${text.replace(/[\\"$`]/g, '\\$&')}"`;
   if (!text.includes("'")) return `'${text}'`;
