@@ -326,13 +326,19 @@ polyarchiv_tolerate() {
   return "${status}"
 }
 
-# After a command that failed with STATUS: says MESSAGE when STATUS is the one whose meaning the
-# tool does not print itself (rclone's "nothing transferred"); returns STATUS all the same.
+# After a command that failed with STATUS, given pairs of a status and its meaning: says the
+# meaning of STATUS, one the tool does not print itself (rclone's "nothing transferred"); returns
+# STATUS all the same.
 polyarchiv_explain() {
-  local status=$1 explained=$2 message=$3
-  if (( status == explained )); then
-    polyarchiv_say "  ${message}"
-  fi
+  local status=$1
+  shift 1
+  local -a explanations=("$@")
+  local n
+  for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do
+    if (( status == explanations[n] )); then
+      polyarchiv_say "  ${explanations[n + 1]}"
+    fi
+  done
   return "${status}"
 }
 

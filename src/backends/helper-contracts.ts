@@ -175,7 +175,7 @@ export const HELPERS = {
   },
   explain: {
     name: 'polyarchiv_explain',
-    args: [word('status'), word('explained'), word('message')],
+    args: [word('status'), rest('explanations')],
     tools: [],
     statuses: {},
   },

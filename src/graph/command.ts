@@ -61,10 +61,16 @@ export interface ExecCommand {
    */
   readonly alsoSucceedsOn?: number;
   /**
-   * A failure status whose meaning the tool does not print, and the words that say it before the
-   * step fails with it: rclone's 9, "nothing transferred", for a file the server does not hold.
+   * Failure statuses whose meaning the tool does not print, each with the words that say it before
+   * the step fails with it: rclone's 9, "nothing transferred", for a file the server does not hold.
    */
-  readonly explains?: { readonly status: number; readonly message: string };
+  readonly explains?: readonly Explanation[];
+}
+
+/** A tool's exit status and what it means, in words. */
+export interface Explanation {
+  readonly status: number;
+  readonly message: string;
 }
 
 /**

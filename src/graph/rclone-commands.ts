@@ -1,5 +1,5 @@
 import type { GetFileSpec, PutFileSpec, RcloneTransport, SyncDirSpec } from './action.js';
-import type { Command, EnvValue, ExecCommand, ToolPaths, Word } from './command.js';
+import type { Command, EnvValue, ExecCommand, Explanation, ToolPaths, Word } from './command.js';
 import { prunedWalk } from './find-words.js';
 import { HOLDING_DIR } from './holding-dir.js';
 
@@ -71,8 +71,8 @@ export function rclonePutCommands(
 /**
  * The remote file copied into a hidden partial beside `file`, published over it once whole. An S3
  * key without an object is a prefix that lists nothing (S3 has no directories): `copyto` would
- * copy nothing and succeed, so it fails with rclone's status for "nothing transferred", said in
- * words before the step fails.
+ * copy nothing and succeed, so it fails with rclone's status for "nothing transferred". What a
+ * failure means is said in words before the step fails (rclone prints "directory not found").
  */
 export function rcloneGetCommands(
   spec: GetFileSpec,
@@ -90,18 +90,37 @@ export function rcloneGetCommands(
         remoteWord(transport, spec.remote),
         partial,
       ]),
-      explains: { status: RCLONE_NOTHING_TRANSFERRED, message: `the server holds no file at ${spec.remote}` },
+      explains: rcloneGetFailures(transport, spec.remote),
     },
     { kind: 'publish-file', partial, file: spec.file },
   ];
 }
 
 /**
- * A get-file's rclone found no file: its status 3, "directory not found" (the path is neither a
- * file nor a directory), or 9, "nothing transferred" (an S3 key without an object).
+ * What a get-file's rclone failure statuses mean: no file at the path (`rcloneFileMissing`), or on
+ * S3, for status 3, that the bucket does not exist (a misspelt name, or one removed).
  */
-export function rcloneFileMissing(status: number): boolean {
-  return status === RCLONE_DIRECTORY_NOT_FOUND || status === RCLONE_NOTHING_TRANSFERRED;
+function rcloneGetFailures(transport: RcloneTransport, remote: string): Explanation[] {
+  const bucket = remote.replace(/^\/+/, '').split('/')[0];
+  return [RCLONE_NOTHING_TRANSFERRED, RCLONE_DIRECTORY_NOT_FOUND].map((status) => ({
+    status,
+    message: rcloneFileMissing(transport, status)
+      ? `the server holds no file at ${remote}`
+      : `the bucket ${bucket} does not exist`,
+  }));
+}
+
+/**
+ * A get-file's rclone found no file: its status 9, "nothing transferred" (an S3 key without an
+ * object), or 3, "directory not found" (the path is neither a file nor a directory), except on
+ * S3, whose keys are never directories: there 3 is a bucket that does not exist, not a file never
+ * written.
+ */
+export function rcloneFileMissing(transport: RcloneTransport, status: number): boolean {
+  return (
+    status === RCLONE_NOTHING_TRANSFERRED ||
+    (status === RCLONE_DIRECTORY_NOT_FOUND && transport.remote !== ':s3:')
+  );
 }
 
 /** rclone's exit status under `--error-on-no-transfer` when nothing was transferred. */

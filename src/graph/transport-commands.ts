@@ -67,11 +67,11 @@ export function getFileCommands(spec: GetFileSpec, tools: ToolPaths): Command[] 
 /**
  * Whether a `getFileCommands` command that exited with `status`, saying `stderr`, found no file at
  * the remote path (a file never written there) rather than failing to reach it: rsync's "No such
- * file or directory" of the remote path (a partial transfer, 23), rclone's "directory not found"
- * (3: neither a file nor a directory of that name).
+ * file or directory" of the remote path (a partial transfer, 23), rclone's statuses for no file
+ * there (`rcloneFileMissing`).
  */
 export function remoteFileMissing(transport: Transport, status: number, stderr: string): boolean {
-  if (transport.kind === 'rclone') return rcloneFileMissing(status);
+  if (transport.kind === 'rclone') return rcloneFileMissing(transport, status);
   return status === RSYNC_PARTIAL_TRANSFER && /No such file or directory/.test(stderr);
 }
 

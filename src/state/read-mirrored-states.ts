@@ -97,7 +97,8 @@ function readMirror(
       if (run.status === 0) continue;
       if (run.status !== null && remoteFileMissing(target.transport, run.status, run.stderr))
         return { kind: 'absent' };
-      const said = lastMessage(run.stderr);
+      // What the tool does not say in words, the command does (an S3 bucket that does not exist).
+      const said = command.explains?.find((e) => e.status === run.status)?.message ?? lastMessage(run.stderr);
       return {
         kind: 'failed',
         reason: `${program} exited with ${run.status ?? run.signal}${said === '' ? '' : `: ${said}`}`,

@@ -101,32 +101,39 @@ async function saidInApply(command: ExecCommand): Promise<{ status: number; said
   return { status, said };
 }
 
-describe.runIf(canRun)('a command with a status explained in words: apply and the script agree', () => {
+describe.runIf(canRun)('a command with statuses explained in words: apply and the script agree', () => {
   const explaining = (status: number): ExecCommand => ({
     kind: 'exec',
     argv: ['sh', '-c', `exit ${status}`],
-    explains: { status: 9, message: "the server holds no file at /it's here" },
+    explains: [
+      { status: 9, message: "the server holds no file at /it's here" },
+      { status: 3, message: 'the bucket $HOME does not exist' },
+    ],
   });
 
   it.each([
-    ['succeeds: says nothing', 0, false],
-    ['fails with the explained status: says why, fails with it', 9, true],
-    ['fails otherwise: says nothing, fails with that status', 4, false],
-  ])('%s', async (_, status, explained) => {
+    ['succeeds: says nothing', 0, undefined],
+    [
+      'fails with the first explained status: says why, fails with it',
+      9,
+      "the server holds no file at /it's here",
+    ],
+    ['fails with the second explained status: says why, fails with it', 3, 'the bucket $HOME does not exist'],
+    ['fails otherwise: says nothing, fails with that status', 4, undefined],
+  ])('%s', async (_, status, meaning) => {
     const command = explaining(status);
-    const words = "  the server holds no file at /it's here";
     const script = saidInScript(command);
     expect(script.status).toBe(status);
     expect(script.stderr).toBe(
-      `${explained ? `polyarchiv: ${words}\n` : ''}${status === 0 ? '' : `trap ${status}\n`}`,
+      `${meaning === undefined ? '' : `polyarchiv:   ${meaning}\n`}${status === 0 ? '' : `trap ${status}\n`}`,
     );
     const apply = await saidInApply(command);
     expect(apply.status).toBe(status);
-    expect(apply.said).toEqual(explained ? [words] : []);
+    expect(apply.said).toEqual(meaning === undefined ? [] : [`  ${meaning}`]);
   });
 
   it('says why before tolerating another status', async () => {
-    const command: ExecCommand = { ...explaining(3), alsoSucceedsOn: 3 };
+    const command: ExecCommand = { ...explaining(5), alsoSucceedsOn: 5 };
     expect(saidInScript(command)).toEqual({ status: 0, stderr: '' });
     expect((await saidInApply(command)).status).toBe(0);
   });

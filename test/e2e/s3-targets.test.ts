@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe } from 'vitest';
-import { metadataUrlTests } from '../helpers/metadata-url-suite.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { asMetadataLines, metadataUrlTests } from '../helpers/metadata-url-suite.js';
+import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { rcloneUpload } from '../helpers/rclone-upload.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { type ServiceServer, serviceTargetTests } from '../helpers/service-suite.js';
-import { REMOTE_DIR } from '../helpers/service-targets.js';
+import { configureOffsite, REMOTE_DIR, runAs } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
-import { archiveTree } from '../helpers/tree.js';
+import { archiveTree, snapshotTree } from '../helpers/tree.js';
 import { haveS3, type S3Server, startS3 } from '../servers/s3.js';
 
 const canRun = haveS3() && haveTools('flock', 'bash', 'sha256sum', 'tar', 'gzip', 'zstd');
@@ -89,4 +92,66 @@ describe.runIf(canRun)('backup points in an S3 bucket (s3rver, rclone)', () => {
   });
   serviceTargetTests(() => service, 's3');
   metadataUrlTests(() => service, 's3');
+
+  // A bucket is not a directory that the first upload creates: a name that no bucket has (a
+  // misspelt one, one removed) is said as such, never read as "nothing was ever sent there".
+  describe('a bucket that does not exist', () => {
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-s3-bucket-');
+      writeTree(box.path('data'), ODD_FILES);
+    });
+    afterEach(() => box.remove());
+
+    const inBucket = (bucket: string, lines: readonly string[]) =>
+      lines.map((line) => line.replace(`s3://${s3.bucket}/`, `s3://${bucket}/`));
+
+    for (const how of ['apply', 'script'] as const)
+      it(`fails a restore at the fetch, naming the bucket, changing nothing (${how})`, () => {
+        const args = configureOffsite(box, ['engine = archive', ...service.plainLines('{name}.tar.gz')]);
+        const backup = runAs(box, how, 'backup', args);
+        expect(backup.code, backup.stderr).toBe(0);
+        const before = snapshotTree(box.path('collect/site/backups'));
+        const kept = `${s3.directory}/${s3.bucket}.kept`;
+        renameSync(`${s3.directory}/${s3.bucket}`, kept);
+        try {
+          const restore = runAs(box, how, 'restore', args);
+          expect(restore.code).toBe(1);
+          expect(restore.stderr).toContain(`the bucket ${s3.bucket} does not exist`);
+          expect(restore.stderr).not.toContain('the server holds no file');
+          expect(restore.stderr).toMatch(/offsite\.backup:\d+ \[point\]/);
+        } finally {
+          renameSync(kept, `${s3.directory}/${s3.bucket}`);
+        }
+        expect(snapshotTree(box.path('collect/site/backups'))).toEqual(before);
+        service.clear();
+      }, 120_000);
+
+    it('warns at metadata_url on a rebuilt machine, and the restore says why it finds nothing', () => {
+      const args = configureOffsite(box, [
+        'engine = rolling_archive',
+        'remote_url = {root}/store/{name}-{Y}{m}{d}.tar.gz',
+        ...asMetadataLines(inBucket('no-such-bucket', service.plainLines('meta/'))),
+      ]);
+      const warning =
+        /metadata_url cannot be used: cannot read .*no-such-bucket.*: the bucket no-such-bucket does not exist/;
+      const plan = runCli(['plan', '--restore', ...args]);
+      expect(plan.stderr).toMatch(warning);
+      expect(plan.stderr).toMatch(/offsite\.backup:4 \[point\]/);
+      const restore = runCli(['restore', '--yes', ...args]);
+      expect(restore.code).toBe(1);
+      expect(restore.stderr).toMatch(warning);
+      expect(restore.stderr).toContain('no backup point holds a successful backup of site');
+      // The backup is made; the run fails at the state it could not mirror, naming why.
+      const backup = runCli(['backup', ...args, '--now', '2026-03-01T03:00:00+01:00']);
+      expect(backup.code).toBe(1);
+      expect(backup.stderr).toMatch(warning);
+      expect(backup.stderr).toMatch(/ok\s+backup:offsite\/site/);
+      expect(backup.stderr).toMatch(
+        /cannot run: state of backup point offsite of site, mirrored to .*no-such-bucket/,
+      );
+      expect(existsSync(box.path('store/site-20260301.tar.gz'))).toBe(true);
+      expect(existsSync(`${s3.directory}/no-such-bucket`)).toBe(false);
+    }, 120_000);
+  });
 });

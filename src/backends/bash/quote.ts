@@ -77,7 +77,7 @@ export function commandLine(command: Command): string {
       if (command.cwd !== undefined) line = `(cd -- ${shellWord(command.cwd)} && ${line})`;
       const explains = command.explains;
       if (explains !== undefined)
-        line = `${line} || ${helperCall(HELPERS.explain, { status: '"$?"', explained: String(explains.status), message: shellWord(explains.message) })}`;
+        line = `${line} || ${helperCall(HELPERS.explain, { status: '"$?"', explanations: explains.flatMap((e) => [String(e.status), shellWord(e.message)]) })}`;
       if (command.alsoSucceedsOn === undefined) return line;
       return `${line} || ${helperCall(HELPERS.tolerate, { status: '"$?"', tolerated: String(command.alsoSucceedsOn) })}`;
     }

@@ -183,7 +183,8 @@ const DECLINE: Confirmation = { yes: false, ask: async () => false };
 export async function runCommand(command: Command, options: UnitOptions, ctx: RunContext): Promise<number> {
   if (command.kind === 'exec') {
     const status = await runExec(command, ctx);
-    if (status !== 0 && status === command.explains?.status) options.say(`  ${command.explains.message}`);
+    const explained = status === 0 ? undefined : command.explains?.find((e) => e.status === status);
+    if (explained !== undefined) options.say(`  ${explained.message}`);
     return tolerated(status, command.alsoSucceedsOn);
   }
   try {
