@@ -234,7 +234,7 @@ describe('synchronize targets', () => {
 
   it('rejects a relative remote_url', () => {
     expect(errorsOf(mirror('remote_url=backups/{name}\n'))).toEqual([
-      "error: bad value for option 'remote_url': 'backups/site' (expected file:///absolute/path or /absolute/path)\n  at mirror.backup:3 [point]",
+      "error: bad value for option 'remote_url': 'backups/site' (expected /path, file:///path, ssh://[user@]host[:port]/path, user@host:/path, http(s)://[user@]host[:port]/path (WebDAV), ftp(s)://[user@]host[:port]/path or s3://bucket/key)\n  at mirror.backup:3 [point]",
     ]);
   });
 

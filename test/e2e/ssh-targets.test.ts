@@ -255,6 +255,13 @@ describe('ssh targets: configuration errors at their line, exit 2, nothing writt
     ['gopher://host/a.tar.gz', /gopher:\/\/ is not available/],
     ['ssh:///srv/a.tar.gz', /expected ssh:\/\/\[user@\]host/],
     ['backup@host:relative/a.tar.gz', /expected user@host:\/absolute\/path/],
+    [
+      'backup.example.org:/srv/a.tar.gz',
+      /is not a URL \(no \/\/ after 'backup\.example\.org:'\), nor an ssh target .*write USER@backup\.example\.org:\/srv\/a\.tar\.gz or ssh:\/\/backup\.example\.org\/ABSOLUTE\/PATH/,
+    ],
+    ['backup@:/srv/a.tar.gz', /expected \/path, file:\/\/\/path, ssh:\/\/.*user@host:\/path/],
+    ['srv/a.tar.gz', /expected \/path, file:\/\/\/path, ssh:\/\/.*s3:\/\/bucket\/key/],
+    ['file:relative/a.tar.gz', /expected file:\/\/\/absolute\/path \(three slashes/],
     ['ssh://host/srv/a.tar', /is not a \.tar\.gz, \.tar\.bz2, \.tar\.xz or \.tar\.zst file/],
     ['ssh://host/srv/*.tar.gz', /wildcard character/],
   ])('refuses %s', (url, message) => {

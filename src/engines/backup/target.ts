@@ -84,10 +84,16 @@ export function checkTarget(
         checkServiceOptions(service, options, diagnostics, names);
         return diagnostics.errorCount > errors ? undefined : { kind: 'rclone', path: service.path };
       }
+      // `host:/path`, as rsync and scp read it: a host that the URL form cannot tell from a scheme.
+      const host = url.startsWith(`${location.scheme}://`) ? undefined : url.slice(0, url.indexOf(':'));
       diagnostics.error(
-        `${names.url} '${url}': ${location.scheme}:// is not available in this version`,
+        host === undefined
+          ? `${names.url} '${url}': ${location.scheme}:// is not available in this version`
+          : `${names.url} '${url}' is not a URL (no // after '${host}:'), nor an ssh target (no user before the host)`,
         origin,
-        `use ${EXPECTED}`,
+        host === undefined
+          ? `use ${EXPECTED}`
+          : `for a path on host ${host} through ssh, write USER@${url} or ssh://${host}/ABSOLUTE/PATH`,
       );
       return undefined;
     }
@@ -95,7 +101,8 @@ export function checkTarget(
       diagnostics.error(
         `bad value for option '${names.url}': '${url}'`,
         origin,
-        `expected ${location.expected}`,
+        // Without a scheme, any form may have been meant: a relative path, `user@:/path`.
+        `expected ${/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(url) || /^[^/@:]+@[^/:]/.test(url) ? location.expected : EXPECTED}`,
       );
       return undefined;
     case 'local':
