@@ -145,14 +145,31 @@ export function variableValue(variables: Variables, name: string): string | unde
     : value;
 }
 
+/** The variables a run records, in the order it records them. */
+const RECORDED_VARIABLES: readonly string[] = [...HOST_VARIABLES, ...TIME_VARIABLES];
+
 /** The time and host variables a run records, so that a later run can find its dated copies again. */
 export function recordedVariables(variables: Variables): Variables {
   const recorded: Record<string, string> = {};
-  for (const key of [...HOST_VARIABLES, ...TIME_VARIABLES]) {
+  for (const key of RECORDED_VARIABLES) {
     const value = variableValue(variables, key);
     if (value !== undefined) recorded[key] = value;
   }
   return recorded;
+}
+
+/**
+ * The same for two sets of variables exactly when they record the same values: a key to share
+ * what is made of them, worked out without building the recorded object. Each value is preceded
+ * by its length, so that no value, whatever it holds, reads as the end of another.
+ */
+export function recordedKey(variables: Variables): string {
+  let key = '';
+  for (const name of RECORDED_VARIABLES) {
+    const value = variables[name];
+    key += value === undefined ? '-' : `${value.length}:${value}`;
+  }
+  return key;
 }
 
 /** The names a template refers to (`{name}`), without the literal braces `{{` and `}}`. */

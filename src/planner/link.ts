@@ -23,13 +23,18 @@ export function linkUnit(unitId: string, drafts: readonly ActionDraft[]): Action
   }
   // Object.assign, not a spread: V8 gives each object spread from these drafts a hidden class of
   // its own, and a plan of thousands of units then holds thousands of them (megabytes, and slow).
-  return withParents.map((draft, index) =>
-    Object.assign({}, draft, {
-      id: `${unitId}/${index + 1}`,
-      after: index === 0 ? [] : [`${unitId}/${index}`],
-    }),
-  );
+  // Each id is made once and shared with the `after` of the next action.
+  let previous: string | undefined;
+  return withParents.map((draft, index) => {
+    const id = `${unitId}/${index + 1}`;
+    const after = previous === undefined ? NOTHING_BEFORE : [previous];
+    previous = id;
+    return Object.assign({}, draft, { id, after });
+  });
 }
+
+/** The `after` of a unit's first action, shared by every unit. */
+const NOTHING_BEFORE: readonly string[] = Object.freeze([]);
 
 /** Whether an earlier `mkdir -p` made `dir`: the same directory or one below it. */
 function isCreated(created: readonly string[], dir: string): boolean {

@@ -26,10 +26,25 @@ export function orderActions(actions: readonly Action[]): Action[] {
  * pass, so that a plan of thousands of units skips the search above.
  */
 function inOrder(actions: readonly Action[]): boolean {
+  if (isChain(actions)) return true;
   const seen = new Set<string>();
   for (const action of actions) {
     for (const id of action.after) if (!seen.has(id) && actions.some((a) => a.id === id)) return false;
     seen.add(action.id);
+  }
+  return true;
+}
+
+/**
+ * Whether each action needs only the one before it, as `linkUnit` links them: compared with the
+ * previous id, without a set of the ids seen.
+ */
+function isChain(actions: readonly Action[]): boolean {
+  let previous: string | undefined;
+  for (const action of actions) {
+    const { after } = action;
+    if (after.length > 1 || (after.length === 1 && after[0] !== previous)) return false;
+    previous = action.id;
   }
   return true;
 }

@@ -1,4 +1,4 @@
-import { recordedVariables, type Variables } from '../options/variables.js';
+import { recordedKey, recordedVariables, type Variables } from '../options/variables.js';
 import { nextStateTemplates, type PointState, type StateTemplates } from '../state/point-state.js';
 
 /**
@@ -18,11 +18,18 @@ export class StateRecords {
     history?: { readonly recorded: unknown },
     copies = false,
   ): StateTemplates {
-    const recorded = recordedVariables(variables);
     // A history is the point's own: nothing to share.
     if (history !== undefined)
-      return nextStateTemplates(previous, this.configHash, recorded, measured, history, copies);
-    const key = `${measured} ${copies} ${JSON.stringify(recorded)}`;
+      return nextStateTemplates(
+        previous,
+        this.configHash,
+        recordedVariables(variables),
+        measured,
+        history,
+        copies,
+      );
+    // Thousands of units share a handful of keys: the recorded object is built once for each.
+    const key = `${measured} ${copies} ${recordedKey(variables)}`;
     let byKey = this.made.get(previous);
     if (byKey === undefined) {
       byKey = new Map();
@@ -30,6 +37,7 @@ export class StateRecords {
     }
     let templates = byKey.get(key);
     if (templates === undefined) {
+      const recorded = recordedVariables(variables);
       templates = nextStateTemplates(previous, this.configHash, recorded, measured, undefined, copies);
       byKey.set(key, templates);
     }
