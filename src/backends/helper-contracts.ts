@@ -232,20 +232,29 @@ export function helperCall<C extends HelperContract>(
   values: HelperValues<C>,
   commandPerLine = false,
 ): string {
-  const lines: string[][] = [[contract.name]];
+  // Written into one string as it goes: a plan of thousands of units makes tens of thousands of calls.
+  let text = contract.name;
+  let lineEmpty = false;
+  const put = (word: string) => {
+    text += lineEmpty ? word : ` ${word}`;
+    lineEmpty = false;
+  };
   const byName = values as Readonly<Record<string, string | readonly string[]>>;
   for (const arg of contract.args) {
     const value = byName[arg.name];
-    if (arg.kind === 'word') (lines.at(-1) as string[]).push(value as string);
-    else {
-      const words = value as readonly string[];
-      const line = commandPerLine ? [] : (lines.at(-1) as string[]);
-      if (commandPerLine) lines.push(line);
-      if (arg.kind === 'argv') line.push(String(words.length));
-      line.push(...words);
+    if (arg.kind === 'word') {
+      put(value as string);
+      continue;
     }
+    const words = value as readonly string[];
+    if (commandPerLine) {
+      text += ' \\\n    ';
+      lineEmpty = true;
+    }
+    if (arg.kind === 'argv') put(String(words.length));
+    for (const word of words) put(word);
   }
-  return lines.map((line) => line.join(' ')).join(' \\\n    ');
+  return text;
 }
 
 /**

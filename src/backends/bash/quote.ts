@@ -33,9 +33,27 @@ function isBare(text: string): boolean {
   return text.length > 0 && (equals < 0 || (equals > 0 && text.charCodeAt(0) === DASH));
 }
 
+/**
+ * Words that need quotes, quoted: most are the same few words in every unit (rsync's filters,
+ * find's format, awk's program), quoted once. Emptied when full, so that words met only once
+ * (a unit's paths with a space) never pile up.
+ */
+const quotedWords = new Map<string, string>();
+const QUOTED_WORDS_KEPT = 1024;
+
 /** One shell word that bash reads back as exactly `text`, in the most readable form. */
 export function shellWord(text: string): string {
   if (isBare(text)) return text;
+  let quoted = quotedWords.get(text);
+  if (quoted === undefined) {
+    if (quotedWords.size >= QUOTED_WORDS_KEPT) quotedWords.clear();
+    quoted = quotedWord(text);
+    quotedWords.set(text, quoted);
+  }
+  return quoted;
+}
+
+function quotedWord(text: string): string {
   // Single quotes around $ or ` read as a forgotten expansion (shellcheck SC2016): escape in double quotes.
   if (/[$`]/.test(text)) return `"${text.replace(/[\\"$`]/g, '\\$&')}"`;
   if (!text.includes("'")) return `'${text}'`;
