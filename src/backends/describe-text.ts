@@ -5,13 +5,11 @@ import { describeSelection } from './describe-selection.js';
 
 /** A Terraform-like summary: one symbol per unit and step, what runs, what is skipped and why. */
 export function describeText(plan: Plan): string {
-  const parts: string[] = [];
-  writeText(plan, (text) => parts.push(text));
-  return parts.join('');
+  return [...textPieces(plan)].join('');
 }
 
-/** The same summary, handed to `write` one unit at a time (a large plan is never held whole). */
-export function writeText(plan: Plan, write: (text: string) => void): void {
+/** The same summary, handed out one unit at a time (a large plan's text is never held whole). */
+export function* textPieces(plan: Plan): Generator<string> {
   const head = [
     `polyarchiv ${plan.mode} plan at ${plan.now}`,
     `configuration: ${plan.configDir} (${plan.inputs.length} files)`,
@@ -22,10 +20,10 @@ export function writeText(plan: Plan, write: (text: string) => void): void {
     ...plan.warnings,
     ...(plan.warnings.length > 0 ? [''] : []),
   ];
-  write(`${head.join('\n')}\n`);
+  yield `${head.join('\n')}\n`;
   let steps = 0;
   for (const unit of plan.units) {
-    write(unitText(unit));
+    yield unitText(unit);
     steps += unit.steps.length;
   }
   const tail = liveDataReplaced(plan);
@@ -41,7 +39,7 @@ export function writeText(plan: Plan, write: (text: string) => void): void {
     `Plan: ${plan.units.length} to run (${steps} steps), ${plan.skipped.length - failed} not run` +
       (failed > 0 ? `, ${failed} cannot run.` : '.'),
   );
-  write(`${tail.join('\n')}\n`);
+  yield `${tail.join('\n')}\n`;
 }
 
 function unitText(unit: PlanUnit): string {

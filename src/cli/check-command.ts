@@ -54,7 +54,7 @@ export function checkCommand(flags: CheckFlags): number {
   }
   const text = format === 'json' ? checkJson(verdicts, now) : checkPrometheus(verdicts, now);
   if (flags.out === undefined) process.stdout.write(text);
-  else writeFileAtomic(flags.out, (write) => write(text), 0o644, `--out ${flags.out}`);
+  else writeFileAtomic(flags.out, [text], 0o644, `--out ${flags.out}`);
   printDiagnostics(diagnostics);
   return format === 'prometheus' ? EXIT.ok : statusCode(status);
 }

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { type Diagnostics, formatDiagnostic } from '../diag/diagnostic.js';
 import { hideUrlPasswords } from '../diag/hide-url-passwords.js';
 
@@ -8,34 +9,40 @@ export const say = (line: string): void => {
 /** Diagnostics go to stderr. Returns true when there were errors. */
 export function printDiagnostics(diagnostics: Diagnostics, quiet = false): boolean {
   // In a few large writes: a configuration of thousands of points can have thousands of warnings.
-  writeInChunks(
-    (chunk) => process.stderr.write(chunk),
-    (write) => {
-      for (const d of diagnostics.items)
-        if (!(quiet && d.severity === 'notice')) write(`${formatDiagnostic(d)}\n`);
-    },
-  );
+  for (const chunk of inChunks(diagnosticLines(diagnostics, quiet))) process.stderr.write(chunk);
   const errors = diagnostics.errorCount;
   if (errors > 0)
     process.stderr.write(`${errors} error${errors > 1 ? 's' : ''}: nothing was run or written\n`);
   return errors > 0;
 }
 
+function* diagnosticLines(diagnostics: Diagnostics, quiet: boolean): Generator<string> {
+  for (const d of diagnostics.items)
+    if (!(quiet && d.severity === 'notice')) yield `${formatDiagnostic(d)}\n`;
+}
+
 /**
- * Hands what `render` writes to `flush` in pieces of about 64 KiB: a plan of thousands of units is
- * written as it is rendered, never held whole, in few system calls.
+ * Pieces joined into chunks of about 64 KiB: a plan of thousands of units is written as it is
+ * rendered, never held whole, in few system calls.
  */
-export function writeInChunks(
-  flush: (chunk: string) => void,
-  render: (write: (text: string) => void) => void,
-) {
+export function* inChunks(pieces: Iterable<string>): Generator<string> {
   let pending = '';
-  render((text) => {
-    pending += text;
+  for (const piece of pieces) {
+    pending += piece;
     if (pending.length >= 65536) {
-      flush(pending);
+      yield pending;
       pending = '';
     }
-  });
-  if (pending !== '') flush(pending);
+  }
+  if (pending !== '') yield pending;
+}
+
+/**
+ * Writes pieces to a stream as they are rendered. A pipe takes only so much at a time, and a
+ * stream queues what it cannot write yet: rendering waits until that queue drains, so that a plan
+ * read slower than it is rendered is not queued whole in memory (tens of megabytes, and the
+ * collection of all of it).
+ */
+export async function writeToStream(stream: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
+  for (const chunk of inChunks(pieces)) if (!stream.write(chunk)) await once(stream, 'drain');
 }

@@ -34,9 +34,7 @@ export async function planCheckCommand(script: string, given: readonly string[])
     );
   const plan = planFrom(flags, flags.restore ? 'restore' : 'backup', 'plan', planTime(flags), words);
   if (typeof plan === 'number') return plan;
-  const chunks: string[] = [];
-  (await renderer(plan, flags))((text) => chunks.push(text));
-  const rendered = Buffer.from(chunks.join(''));
+  const rendered = Buffer.from([...(await renderer(plan, flags))].join(''));
   if (rendered.equals(recorded)) return EXIT.ok;
   process.stdout.write(unifiedDiff(script, rendered));
   say(`${script} differs from what its configuration renders now; regenerate it with: ${plan.regenerate}`);

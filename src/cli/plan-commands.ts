@@ -18,7 +18,7 @@ import {
 } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 import { backupStatus, NAGIOS } from './nrpe.js';
-import { printDiagnostics, say, writeInChunks } from './output.js';
+import { printDiagnostics, say, writeToStream } from './output.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 export interface PlanFlags extends CommonFlags {
@@ -70,35 +70,43 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
   if (flags.review === true) refuseUnreviewable(flags);
   const plan = planFrom(flags, flags.restore ? 'restore' : 'backup', 'plan', planTime(flags));
   if (typeof plan === 'number') return plan;
-  const render = await renderer(plan, flags);
+  const pieces = await renderer(plan, flags);
   if (flags.out === undefined && flags.includeSecrets && plan.secrets.length > 0)
     say(
       'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',
     );
-  if (flags.out === undefined) writeInChunks((chunk) => process.stdout.write(chunk), render);
+  if (flags.out === undefined) await writeToStream(process.stdout, pieces);
   else
     writeFileAtomic(
       flags.out,
-      render,
+      pieces,
       flags.includeSecrets ? 0o600 : flags.format === 'bash' ? 0o755 : 0o644,
       `--out ${flags.out}`,
     );
   return EXIT.ok;
 }
 
-/** The plan in its format, written piece by piece: each format is its own module. */
+/** The plan in its format, handed out piece by piece as it is rendered: each format is its own module. */
 export async function renderer(
   plan: Plan,
   flags: Pick<PlanFlags, 'format' | 'includeSecrets'>,
-): Promise<(write: (text: string) => void) => void> {
+): Promise<Iterable<string>> {
   // The template engine is the heaviest, and only the script needs it.
-  if (flags.format === 'json') return (write) => write(`${JSON.stringify(plan, null, 2)}\n`);
+  if (flags.format === 'json') return jsonPieces(plan);
   if (flags.format === 'text') {
-    const { writeText } = await import('../backends/describe-text.js');
-    return (write) => writeText(plan, write);
+    const { textPieces } = await import('../backends/describe-text.js');
+    return textPieces(plan);
   }
-  const { writeBash } = await import('../backends/bash/render.js');
-  return (write) => writeBash(plan, write, flags.includeSecrets ? planSecrets(plan) : undefined);
+  const { bashPieces } = await import('../backends/bash/render.js');
+  // A generator of its own: the secrets are resolved when the script is first read, as it is written.
+  return (function* () {
+    yield* bashPieces(plan, flags.includeSecrets ? planSecrets(plan) : undefined);
+  })();
+}
+
+/** The JSON plan, made when it is first read. */
+function* jsonPieces(plan: Plan): Generator<string> {
+  yield `${JSON.stringify(plan, null, 2)}\n`;
 }
 
 /**

@@ -121,8 +121,7 @@ function writeUnits(dir: string, files: readonly GeneratedFile[], name: string, 
     throw new UsageError(
       `${foreign.join(', ')}: not written by polyarchiv schedule (no '${GENERATED_MARK}' first line); nothing was written: move ${foreign.length > 1 ? 'them' : 'it'} away or choose another --name`,
     );
-  for (const file of files)
-    writeFileAtomic(join(dir, file.name), (write) => write(file.text), 0o644, join(dir, file.name));
+  for (const file of files) writeFileAtomic(join(dir, file.name), [file.text], 0o644, join(dir, file.name));
   const written = new Set(files.map((f) => f.name));
   const stale = readdirSync(dir)
     .filter(

@@ -2,20 +2,15 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../diag/diagnostic.js';
 import { isDirectory } from '../fs-probe.js';
-import { writeInChunks } from './output.js';
+import { inChunks } from './output.js';
 
 /**
- * Writes what `render` produces into a new file beside FILE (created with its final mode, whatever
+ * Writes `pieces` into a new file beside FILE (created with its final mode, whatever
  * FILE's mode was), flushes it, then renames it over FILE: a render or disk that fails leaves FILE
  * as it was, and a reader (node_exporter, systemd, cron) never sees half a file. `what` names the
  * file in errors, such as `--out plan.sh`.
  */
-export function writeFileAtomic(
-  file: string,
-  render: (write: (text: string) => void) => void,
-  mode: number,
-  what: string,
-): void {
+export function writeFileAtomic(file: string, pieces: Iterable<string>, mode: number, what: string): void {
   const refuse = (why: string) => new UsageError(`cannot write ${what}: ${why}`);
   if (isDirectory(file)) throw refuse('it is a directory');
   const partial = join(dirname(file), `.${basename(file)}.polyarchiv-partial`);
@@ -29,7 +24,7 @@ export function writeFileAtomic(
   }
   try {
     try {
-      writeInChunks((chunk) => writeSync(fd, chunk), render);
+      for (const chunk of inChunks(pieces)) writeSync(fd, chunk);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

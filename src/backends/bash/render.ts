@@ -41,25 +41,17 @@ export function renderHelperFile(name: string): string {
 
 /** The plan as a bash script: byte-identical for identical plans. */
 export function renderBash(plan: Plan, secrets?: ReadonlyMap<string, string>): string {
-  const parts: string[] = [];
-  writeBash(plan, (text) => parts.push(text), secrets);
-  return parts.join('');
+  return [...bashPieces(plan, secrets)].join('');
 }
 
 /**
- * The same script, handed to `write` one unit at a time: a plan of thousands of units never has
- * its whole script, nor the view of every unit, in memory at once.
+ * The same script, handed out one unit at a time: a plan of thousands of units never has its
+ * whole script, nor the view of every unit, in memory at once.
  */
-export function writeBash(
-  plan: Plan,
-  write: (text: string) => void,
-  secrets?: ReadonlyMap<string, string>,
-): void {
+export function* bashPieces(plan: Plan, secrets?: ReadonlyMap<string, string>): Generator<string> {
   const { head, unit, main } = templates();
   const view = scriptView(plan, secrets);
-  write(head(view));
-  plan.units.forEach((planUnit, index) => {
-    write(unit(unitView(planUnit, index)));
-  });
-  write(main(view));
+  yield head(view);
+  for (const [index, planUnit] of plan.units.entries()) yield unit(unitView(planUnit, index));
+  yield main(view);
 }
