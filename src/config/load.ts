@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import type { Diagnostics } from '../diag/diagnostic.js';
 
@@ -26,15 +26,25 @@ const KINDS: readonly FileKind[] = ['global', 'collect', 'backup'];
 
 export const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 
+/**
+ * The listing says what most entries are: only a link, or an entry of a type the filesystem does
+ * not report, costs a stat (a directory of thousands of points is otherwise stat'ed file by file).
+ */
+function isFile(entry: Dirent, path: string): boolean {
+  return entry.isFile() || (!entry.isDirectory() && statSync(path).isFile());
+}
+
 /** The only filesystem read of the configuration. Unreadable files are skipped with a notice. */
 export function loadConfigDir(dir: string, diagnostics: Diagnostics): ConfigInput {
-  let names: string[];
+  let entries: Dirent[];
   try {
     if (!statSync(dir).isDirectory()) {
       diagnostics.error(`configuration directory ${dir} is not a directory`);
       return { dir, files: [], unreadable: [] };
     }
-    names = readdirSync(dir).sort();
+    entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
   } catch (error) {
     diagnostics.error(
       `cannot read configuration directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? error}`,
@@ -46,10 +56,11 @@ export function loadConfigDir(dir: string, diagnostics: Diagnostics): ConfigInpu
   const files: ConfigFile[] = [];
   const unreadable: string[] = [];
   for (const kind of KINDS) {
-    for (const name of names.filter((n) => n.endsWith(`.${kind}`) && !n.startsWith('.'))) {
+    for (const entry of entries.filter((e) => e.name.endsWith(`.${kind}`) && !e.name.startsWith('.'))) {
+      const { name } = entry;
       const path = join(dir, name);
       try {
-        if (!statSync(path).isFile()) continue;
+        if (!isFile(entry, path)) continue;
         const bytes = readFileSync(path);
         const text = decodeUtf8(bytes);
         if (typeof text === 'number')
