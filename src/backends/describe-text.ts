@@ -48,8 +48,10 @@ function unitText(unit: PlanUnit): string {
   for (const note of unit.notes ?? []) text += `    ${note}\n`;
   unit.steps.forEach((step, i) => {
     text += `    ${i + 1}. ${step.action.summary}  [${formatOrigin(step.action.origin)}]\n`;
-    for (const command of step.commands)
-      for (const line of [...obscuringLines(command), commandLine(command)]) text += `         $ ${line}\n`;
+    for (const command of step.commands) {
+      for (const line of obscuringLines(command)) text += `         $ ${line}\n`;
+      text += `         $ ${commandLine(command)}\n`;
+    }
   });
   if (unit.record !== undefined) text += `    records ${unit.record.file}\n`;
   for (const line of hooksText(unit.hooks, '    ')) text += `${line}\n`;

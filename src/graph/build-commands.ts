@@ -49,7 +49,11 @@ export function buildCommands(
       return [{ kind: 'make-dir', path: action.path }];
     case 'rsync': {
       const rsync = tools.rsync ?? 'rsync';
-      const argv = (hold: boolean): string[] => [rsync, ...rsyncArgv(action, tools.ssh, hold).slice(1)];
+      const argv = (hold: boolean): string[] => {
+        const words = rsyncArgv(action, tools.ssh, hold);
+        words[0] = rsync;
+        return words;
+      };
       if (action.guard === undefined) return [{ kind: 'exec', argv: argv(true) }, ...flushAfter(action)];
       const key = copyFiguresKey(action);
       const recorded = options.copyFigures?.[key];
@@ -303,6 +307,11 @@ export { HOLDING_DIR, holdingDir } from './holding-dir.js';
 export { rsyncRemoteShell } from './transport-commands.js';
 
 const HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}/`, `--filter=R ${HOLDING_DIR}/`];
+// Words of every copy made once: a plan of thousands of copies holds one string of each.
+const PARTIAL_DIR = `--partial-dir=${HOLDING_DIR}`;
+const TEMP_DIR = `--temp-dir=${HOLDING_DIR}`;
+/** Where a dry run "copies" to: a directory of the work directory that never exists. */
+const MEASURE_TARGET: Word = Object.freeze({ prefix: '', workFile: 'measure' });
 
 /** Where a state keeps the figures of a copy: its target, `host:path` on another host. */
 export function copyFiguresKey(spec: RsyncSpec): string {
@@ -335,8 +344,8 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh', hold = true): string[] {
     // mkdir step), so that a killed receiver leaves no temporary file among the copied ones.
     // Updates then wait whole in each directory's one until the transfer ends; a first copy has
     // nothing to protect, and holding back each of its files would double its cost.
-    if (hold) argv.push('--delay-updates', `--partial-dir=${HOLDING_DIR}`);
-    if (remote?.side !== 'to') argv.push(`--temp-dir=${HOLDING_DIR}`);
+    if (hold) argv.push('--delay-updates', PARTIAL_DIR);
+    if (remote?.side !== 'to') argv.push(TEMP_DIR);
     // No `sync -f` reaches the other host: its rsync flushes each file it receives.
     else argv.push('--fsync');
     argv.push(...HOLDING_FILTERS);
@@ -362,13 +371,10 @@ function measureArgv(spec: RsyncSpec, side: 'from' | 'to', ssh = 'ssh'): Word[] 
   const argv: Word[] = ['-a', '-n', '--stats', '--no-h'];
   const remote = spec.remote?.side === side ? spec.remote : undefined;
   if (remote !== undefined) argv.push('-e', rsyncRemoteShell([ssh, ...remote.sshArgs]), '-s');
-  if (spec.inPlace === true) argv.push(`--filter=H ${HOLDING_DIR}/`);
+  if (spec.inPlace === true) argv.push(HOLDING_FILTERS[0] as string);
   argv.push(...filterArgs(spec));
   const path = withSlash(spec[side]);
-  argv.push('--', remote === undefined ? path : `${remote.host}:${path}`, {
-    prefix: '',
-    workFile: 'measure',
-  });
+  argv.push('--', remote === undefined ? path : `${remote.host}:${path}`, MEASURE_TARGET);
   return argv;
 }
 
@@ -383,13 +389,13 @@ function measureArgv(spec: RsyncSpec, side: 'from' | 'to', ssh = 'ssh'): Word[] 
 export function incomingMeasure(
   spec: RsyncSpec,
   tools: ToolPaths = {},
-): { incoming: Word[]; incomingSum: Word[]; incomingListing?: true } {
+): { incoming: Word[]; incomingSum: readonly Word[]; incomingListing?: true } {
   if (spec.remote?.side === 'from' || spec.filters.length > 0)
     return { incoming: [tools.rsync ?? 'rsync', ...measureArgv(spec, 'from', tools.ssh)], incomingSum: [] };
-  const holding = spec.inPlace === true ? ['-name', HOLDING_DIR, '-type', 'd', '-prune', '-o'] : [];
+  const holding = spec.inPlace === true ? PRUNE_HOLDING : [];
   return {
     incoming: ['find', withSlash(spec.from), '-mindepth', '1', ...holding, '-printf', '%y %s\\n'],
-    incomingSum: ['awk', TREE_SUM],
+    incomingSum: SUM_TREE,
     incomingListing: true,
   };
 }
@@ -397,6 +403,9 @@ export function incomingMeasure(
 /** Sums a `find -printf '%y %s\\n'` listing into the lines of rsync's --stats that copyStats reads. */
 const TREE_SUM =
   '/^f/ { files++ } /^[fl]/ { bytes += $2 } END { printf "Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n", NR + 1, files, bytes }';
+/** The same command for every copy, shared by all of them. */
+const SUM_TREE: readonly Word[] = Object.freeze(['awk', TREE_SUM]);
+const PRUNE_HOLDING = Object.freeze(['-name', HOLDING_DIR, '-type', 'd', '-prune', '-o']);
 
 function filterArgs(spec: RsyncSpec): string[] {
   return spec.filters.flatMap((filter) => {

@@ -257,7 +257,7 @@ export function commandLine(command: Command): string {
  * a failed `rclone obscure` fails the step.
  */
 export function obscuringLines(command: Command): string[] {
-  if (command.kind !== 'exec' && command.kind !== 'copy') return [];
+  if ((command.kind !== 'exec' && command.kind !== 'copy') || command.env === undefined) return [];
   return Object.entries(command.env ?? {}).flatMap(([name, value]) =>
     'secret' in value && value.obscuredBy !== undefined
       ? [
