@@ -4,7 +4,7 @@ import { renderBash, renderHelperFile } from '../../src/backends/bash/render.js'
 import { describeText } from '../../src/backends/describe-text.js';
 import { formatDiagnostic } from '../../src/diag/diagnostic.js';
 import { CLI } from '../helpers/cli.js';
-import { listFixtures, planFixture, SNAPSHOT_ROOT } from '../helpers/fixtures.js';
+import { listFixtures, planSnapshot } from '../helpers/fixtures.js';
 import { haveTools } from '../helpers/tools.js';
 
 const SNAPSHOTS = new URL('../../snapshots/', import.meta.url).pathname;
@@ -40,7 +40,7 @@ describe('the parts every script shares', () => {
 });
 
 describe.each(listFixtures())('fixture %s', (name) => {
-  const result = planFixture(name, SNAPSHOT_ROOT);
+  const result = planSnapshot(name);
 
   it('plans without errors', () => {
     expect(result.diagnostics.errors.map(formatDiagnostic)).toEqual([]);
@@ -55,7 +55,7 @@ describe.each(listFixtures())('fixture %s', (name) => {
 
   it('renders byte-identical scripts for identical inputs', () => {
     if (result.plan === undefined) return;
-    const again = planFixture(name, SNAPSHOT_ROOT).plan;
+    const again = planSnapshot(name).plan;
     expect(again && renderBash(again)).toBe(renderBash(result.plan));
   });
 

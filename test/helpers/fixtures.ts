@@ -37,11 +37,24 @@ export interface FixtureSpec {
     readonly token: string;
     readonly password: string;
   };
+  /**
+   * The suite's servers the parity test starts for this fixture (test/parity/services.ts), each
+   * giving every sandbox a directory of its own, named to the configuration by `--set` variables:
+   * `webdav` (lighttpd's mod_webdav: `webdav_host`, host:port, and `webdav_dir`), `s3` (s3rver,
+   * bucket `backups`: `s3_endpoint` and `s3_prefix`, a key prefix) and `ftp` (pyftpdlib:
+   * `ftp_host`, host:port, and `ftp_dir`). Their user is `backup` and their passwords the suite's
+   * (test/servers/); golden snapshots take the variables from `set`, and are planned as if these
+   * servers held nothing (see planSnapshot).
+   */
+  readonly servers?: readonly ServerName[];
   /** Secret variables (POLYARCHIV_SECRET_...) both backends find in their environment. */
   readonly secrets?: Readonly<Record<string, string>>;
   /** Extra `--set` variables. */
   readonly set?: Readonly<Record<string, string>>;
 }
+
+/** The servers a fixture may declare in `servers`. */
+export type ServerName = 'webdav' | 's3' | 'ftp';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
 /** The {root} of golden snapshots: a path that does not exist, so no state file is read. */
@@ -59,6 +72,27 @@ export function fixtureSpec(name: string): FixtureSpec {
 
 export function fixtureConfigDir(name: string): string {
   return `${FIXTURES_DIR}${name}/config`;
+}
+
+/** An rclone that finds no file on any server (and obscures passwords to a fixed word). */
+const RCLONE_OF_EMPTY_SERVERS = fileURLToPath(new URL('./servers-hold-nothing', import.meta.url));
+
+/**
+ * The plan of a fixture at SNAPSHOT_ROOT, as golden snapshots show it. A fixture that reaches
+ * servers (`servers`) reads its state files back from their metadata_url when it is planned (a
+ * network read of planning): its snapshot is planned as on a machine whose servers hold no
+ * mirrored state yet, without reaching any, the rclone that planning runs being a stand-in that
+ * finds no file there. The snapshot is then the same bytes on every machine.
+ */
+export function planSnapshot(name: string): PipelineResult {
+  if (fixtureSpec(name).servers === undefined) return planFixture(name, SNAPSHOT_ROOT);
+  const path = process.env.PATH ?? '/usr/bin:/bin';
+  process.env.PATH = `${RCLONE_OF_EMPTY_SERVERS}:${path}`;
+  try {
+    return planFixture(name, SNAPSHOT_ROOT);
+  } finally {
+    process.env.PATH = path;
+  }
 }
 
 /** The plan of a fixture with pinned time, host and root. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listFixtures, planFixture, SNAPSHOT_ROOT } from '../helpers/fixtures.js';
+import { listFixtures, planSnapshot } from '../helpers/fixtures.js';
 
 /**
  * Units run side by side under --jobs N and share the run's private work directory: a private
@@ -7,7 +7,7 @@ import { listFixtures, planFixture, SNAPSHOT_ROOT } from '../helpers/fixtures.js
  */
 describe.each(listFixtures())('fixture %s', (name) => {
   it("gives each unit's private files names no other unit writes", () => {
-    const plan = planFixture(name, SNAPSHOT_ROOT).plan;
+    const plan = planSnapshot(name).plan;
     if (plan === undefined) return;
     const writers = new Map<string, Set<string>>();
     for (const unit of plan.units)
