@@ -1,21 +1,30 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { basename } from 'node:path';
-import { type FixtureSpec, fixtureSpec } from '../helpers/fixtures.js';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { type FixtureSpec, fixtureSpec, type ServerName } from '../helpers/fixtures.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
-import { snapshotTree } from '../helpers/tree.js';
+import { archiveTree, maskTimestamps, snapshotTree } from '../helpers/tree.js';
+import { type FtpServer, haveFtp, startFtp } from '../servers/ftp.js';
 import { type GitHttpServer, haveGitHttp, startGitHttp } from '../servers/git-http.js';
 import { type GitlabStandIn, startGitlabStandIn } from '../servers/gitlab-api.js';
 import { haveKdc, type Kdc, startKdc } from '../servers/kdc.js';
+import { haveS3, type S3Server, startS3 } from '../servers/s3.js';
+import { haveWebdav, startWebdav, type WebdavServer } from '../servers/webdav.js';
 
 /**
  * The servers some runnable fixtures reach, started once for the parity test: the suite's KDC
- * (fixtures with keytabs) and git's smart HTTP (fixtures with a GitLab instance). Each sandbox of
- * a GitLab fixture gets a GitLab stand-in of its own, with a directory of repositories of its own
- * on the git server: both backends start from the same empty instance.
+ * (fixtures with keytabs), git's smart HTTP (fixtures with a GitLab instance) and the WebDAV, S3
+ * and FTP servers that fixtures name in `servers`. Each sandbox of a GitLab fixture gets a GitLab
+ * stand-in of its own, with a directory of repositories of its own on the git server, and each
+ * sandbox of a fixture with `servers` a directory of its own on each server: both backends start
+ * from the same empty instance.
  */
 export class ParityServices {
   private kdc: Kdc | undefined;
   private git: GitHttpServer | undefined;
+  private webdav: WebdavServer | undefined;
+  private s3: S3Server | undefined;
+  private ftp: FtpServer | undefined;
   private readonly keytabs = new Map<string, string>();
   private readonly standIns: GitlabStandIn[] = [];
   private readonly boxes: Sandbox[] = [];
@@ -25,9 +34,16 @@ export class ParityServices {
     if (specs.some((s) => (s.keytabs ?? []).length > 0) && haveKdc()) this.kdc = await startKdc();
     const gitlab = specs.find((s) => s.gitlab !== undefined)?.gitlab;
     if (gitlab !== undefined && haveGitHttp()) this.git = await startGitHttp(gitlab.password);
+    const servers = new Set(specs.flatMap((s) => s.servers ?? []));
+    if (servers.has('webdav') && haveWebdav()) this.webdav = await startWebdav();
+    if (servers.has('s3') && haveS3()) this.s3 = await startS3();
+    if (servers.has('ftp') && haveFtp()) this.ftp = await startFtp();
   }
 
   async stop(): Promise<void> {
+    await this.ftp?.destroy();
+    await this.s3?.destroy();
+    await this.webdav?.destroy();
     for (const standIn of this.standIns) await standIn.close();
     await this.git?.destroy();
     await this.kdc?.destroy();
@@ -45,8 +61,57 @@ export class ParityServices {
       copyFileSync(this.keytabOf(name, keytab), box.path('root', keytab));
     }
     const env = spec.keytabs === undefined ? {} : { ...this.kdc?.env };
-    if (spec.gitlab === undefined) return { env, variables: {}, effects: () => ({}) };
-    return { env, ...(await this.gitlabFor(name, spec.gitlab, box)) };
+    const servers = (spec.servers ?? []).map((server) => this.areaOf(name, server, box));
+    const gitlab = spec.gitlab === undefined ? undefined : await this.gitlabFor(name, spec.gitlab, box);
+    return {
+      env,
+      variables: Object.assign({}, gitlab?.variables, ...servers.map((s) => s.variables)),
+      effects: () => ({
+        ...gitlab?.effects(),
+        ...Object.fromEntries(servers.map((s) => [s.server, s.effects()])),
+      }),
+    };
+  }
+
+  /**
+   * The sandbox's directory on `server` (its name the sandbox's, as for GitLab), the variables
+   * that name it to the configuration, and what it holds: file names and contents, archives as the
+   * trees they hold, state files with their run times and the sandbox's names masked.
+   */
+  private areaOf(name: string, server: ServerName, box: Sandbox) {
+    const sub = basename(box.root);
+    const missing = (what: string) => new Error(`fixture ${name} needs the suite's ${what}`);
+    switch (server) {
+      case 'webdav': {
+        if (this.webdav === undefined) throw missing('WebDAV server (lighttpd, mod_webdav, rclone, curl)');
+        const area = join(this.webdav.root, sub);
+        mkdirSync(area);
+        return {
+          server,
+          variables: { webdav_host: `127.0.0.1:${this.webdav.port}`, webdav_dir: sub },
+          effects: () => serverFiles(area, box),
+        };
+      }
+      case 's3': {
+        const s3 = this.s3;
+        if (s3 === undefined) throw missing('S3 server (s3rver, rclone)');
+        return {
+          server,
+          variables: { s3_endpoint: s3.endpoint, s3_prefix: sub },
+          effects: () => serverFiles(join(s3.directory, s3.bucket, sub), box, S3RVER_OBJECT),
+        };
+      }
+      case 'ftp': {
+        if (this.ftp === undefined) throw missing('FTP server (pyftpdlib, rclone)');
+        const area = join(this.ftp.root, sub);
+        mkdirSync(area);
+        return {
+          server,
+          variables: { ftp_host: `127.0.0.1:${this.ftp.port}`, ftp_dir: sub },
+          effects: () => serverFiles(area, box),
+        };
+      }
+    }
   }
 
   /**
@@ -90,6 +155,43 @@ export class ParityServices {
       }),
     };
   }
+}
+
+/** s3rver keeps each object as KEY._S3rver_object, beside its checksum and metadata files. */
+const S3RVER_OBJECT = '._S3rver_object';
+
+const ARCHIVE = /\.tar\.(gz|zst)$/;
+
+/**
+ * The files below `dir` (only those ending with `suffix`, named without it: s3rver's objects) by
+ * name, each as its digest. Two runs of one plan write archives whose bytes differ (the times of
+ * the files they hold): an archive is the tree it holds. A state file names the sandbox (its
+ * directory on the servers is named after it) and the times of its run: both masked. Directories
+ * are left out (S3 has none).
+ */
+function serverFiles(dir: string, box: Sandbox, suffix = ''): Record<string, string> {
+  const found: Record<string, string> = {};
+  const sub = basename(box.root);
+  const walk = (rel: string) => {
+    for (const entry of readdirSync(join(dir, rel)).sort()) {
+      const key = rel === '' ? entry : `${rel}/${entry}`;
+      const path = join(dir, key);
+      if (lstatSync(path).isDirectory()) {
+        walk(key);
+        continue;
+      }
+      if (!key.endsWith(suffix)) continue;
+      const name = key.slice(0, key.length - suffix.length);
+      const bytes = readFileSync(path);
+      found[name] = ARCHIVE.test(name)
+        ? `archive ${JSON.stringify(archiveTree(path))}`
+        : name.endsWith('.json')
+          ? maskTimestamps(bytes.toString('utf8')).replaceAll(box.root, '<root>').replaceAll(sub, '<sandbox>')
+          : createHash('sha256').update(bytes).digest('hex');
+    }
+  };
+  if (existsSync(dir)) walk('');
+  return found;
 }
 
 export interface PreparedServices {
