@@ -69,19 +69,14 @@ export function configureOffsite(box: Sandbox, lines: readonly string[]): string
 }
 
 /**
- * State files with the sandbox's path and the times masked (twins record their own), and the
- * listings of sent archives without their files' dates (each twin wrote its own tree).
+ * State files with the sandbox's path and the times masked (twins record their own); the listings
+ * of sent archives without their files' dates, as snapshotTree compares them (each twin wrote its
+ * own tree).
  */
 export function comparableStates(box: Sandbox): Record<string, string> {
   const tree = snapshotTree(box.path('collect'));
   for (const key of Object.keys(tree).filter((k) => k.endsWith('.json'))) {
     tree[key] = maskTimestamps(readFileSync(box.path('collect', key), 'utf8').replaceAll(box.root, '<root>'));
-  }
-  for (const key of Object.keys(tree).filter((k) => k.endsWith('.listing'))) {
-    tree[key] = readFileSync(box.path('collect', key), 'utf8').replace(
-      /^(\S+\s+\S+\s+\d+)\s+\S+\s+\S+\s/gm,
-      '$1 ',
-    );
   }
   return tree;
 }
