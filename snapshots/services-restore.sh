@@ -10,7 +10,7 @@
 #   ac16d0e0763182cd0099f09833da57e78ea514b1bf473ff47b4b942bb51fd881  webdav.backup
 # Selection: --from s3 --at 2026-03-10T12:00:00+01:00
 # Not run (and why):
-#   cannot run: restore sources of site: no backup point holds a copy made at or before 2026-03-10T12:00:00+01:00 of site (--from NAME chooses one) (site.collect:1 [point])
+#   cannot run: restore sources of site: backup point s3 (--from) holds no copy made at or before 2026-03-10T12:00:00+01:00 of site (site.collect:1 [point])
 # Required tools: cat date find flock mkdir mktemp mv nproc rm sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;

@@ -35,8 +35,14 @@ export function restoreDrafts(
     const chosen = chooseBackupPoint(cp, candidates, states, selection.from, at, diagnostics);
     if (chosen === 'none') {
       const restoreUnit = lowerRestore(cp, undefined).at(-1) as DraftUnit;
-      const which = at === undefined ? 'a successful backup' : `a copy made at or before ${selection.at}`;
-      skip(restoreUnit, `no backup point holds ${which} of ${cp.name} (--from NAME chooses one)`, true);
+      const which = at === undefined ? 'successful backup' : `copy made at or before ${selection.at}`;
+      skip(
+        restoreUnit,
+        selection.from === undefined
+          ? `no backup point holds a ${which} of ${cp.name} (--from NAME chooses one)`
+          : `backup point ${selection.from} (--from) holds no ${which} of ${cp.name}`,
+        true,
+      );
       continue;
     }
     const from = chosen?.bp;

@@ -57,6 +57,12 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     expect(unknown.stderr).toContain(
       'cannot run: restore sources of site: no backup point holds a successful backup of site (--from NAME chooses one)',
     );
+    // A time names a recorded copy: with the record gone, the point --from names holds none.
+    const at = runCli(['restore', '--yes', '--from', 'mirror', '--at', '2026-01-01T00:00:00Z', ...args]);
+    expect(at.code).toBe(1);
+    expect(at.stderr).toMatch(
+      /cannot run: restore sources of site: backup point mirror \(--from\) holds no copy made at or before 2026-01-01T\S+ of site\n/,
+    );
     const restore = runCli(['restore', '--yes', '--from', 'mirror', ...args]);
     expect(restore.code, restore.stderr).toBe(0);
     expect(fileContents(box.path('data'))).toEqual(expected);
