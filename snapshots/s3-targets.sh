@@ -232,8 +232,8 @@ unit_2_backup_dated_site() {
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst
   # dated.backup:3 [point]
   polyarchiv_step 3 3 'send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst to s3://backups/dated/.dated.site.polyarchiv-partial, then rename it over /backups/dated/site-2026-03-10_04-05.tar.zst there' 'dated.backup:3 [point]'
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=AWS RCLONE_S3_REGION=eu-west-3 AWS_CA_BUNDLE='' rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst :s3:backups/dated/.dated.site.polyarchiv-partial
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=AWS RCLONE_S3_REGION=eu-west-3 AWS_CA_BUNDLE='' rclone moveto --no-check-dest -- :s3:backups/dated/.dated.site.polyarchiv-partial :s3:backups/dated/site-2026-03-10_04-05.tar.zst
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=AWS RCLONE_S3_REGION=eu-west-3 AWS_CA_BUNDLE='' RCLONE_S3_ENV_AUTH=true rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst :s3:backups/dated/.dated.site.polyarchiv-partial
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=AWS RCLONE_S3_REGION=eu-west-3 AWS_CA_BUNDLE='' RCLONE_S3_ENV_AUTH=true rclone moveto --no-check-dest -- :s3:backups/dated/.dated.site.polyarchiv-partial :s3:backups/dated/site-2026-03-10_04-05.tar.zst
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/archive.listing
   rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst
 }

@@ -93,6 +93,62 @@ describe.runIf(canRun)('backup points in an S3 bucket (s3rver, rclone)', () => {
   serviceTargetTests(() => service, 's3');
   metadataUrlTests(() => service, 's3');
 
+  describe('without keys of its own', () => {
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-s3-env-');
+      writeTree(box.path('data'), ODD_FILES);
+    });
+    afterEach(() => {
+      box.remove();
+      service.clear();
+    });
+    const lines = () => [
+      'engine = archive',
+      `remote_url = s3://${s3.bucket}/${encodeURI(REMOTE_DIR)}/{name}.tar.gz`,
+      `endpoint_url = ${s3.endpoint}`,
+    ];
+    /** A run with the AWS variables in its environment, as the aws command reads them. */
+    const withAws = (how: 'apply' | 'script', args: readonly string[], secret: string) => {
+      const saved = { ...process.env };
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: secret });
+      try {
+        return runAs(box, how, 'backup', args);
+      } finally {
+        for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
+          if (saved[name] === undefined) delete process.env[name];
+          else process.env[name] = saved[name];
+      }
+    };
+
+    for (const how of ['apply', 'script'] as const)
+      it(`signs with the AWS credentials of the environment (${how})`, () => {
+        const args = configureOffsite(box, lines());
+        const refused = withAws(how, args, 'not the secret');
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/SignatureDoesNotMatch/);
+        const ran = withAws(how, args, s3.secretAccessKey);
+        expect(ran.code, ran.stderr).toBe(0);
+        expect(archiveTree(service.stored('site.tar.gz'))).toEqual(
+          snapshotTree(box.path('collect/site/backups')),
+        );
+      }, 120_000);
+
+    it('refuses a key id without its secret key, or the reverse, at its line', () => {
+      for (const [line, message] of [
+        ['access_key_id = S3RVER', "option 'access_key_id' is set without 'secret_access_key'"],
+        ['secret_access_key = s3cr3t', "option 'secret_access_key' is set without 'access_key_id'"],
+      ] as const) {
+        const args = configureOffsite(box, [...lines(), line]);
+        const result = runCli(['plan', ...args]);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain(message);
+        expect(result.stderr).toContain('offsite.backup:5 [point]');
+        expect(result.stderr).toContain('the AWS credentials of the environment');
+      }
+    });
+  });
+
   // A bucket is not a directory that the first upload creates: a name that no bucket has (a
   // misspelt one, one removed) is said as such, never read as "nothing was ever sent there".
   describe('a bucket that does not exist', () => {

@@ -21,7 +21,11 @@ export const SERVICE_OPTIONS: readonly OptionSpec[] = [
     help: 'S3: the server, e.g. https://s3.example.net:9000 (a path-style S3-compatible server); default: AWS.',
   },
   { name: 'region', type: 'string', default: 'us-east-1', help: 'S3: the region of the bucket.' },
-  { name: 'access_key_id', type: 'string', help: 'S3: the access key id.' },
+  {
+    name: 'access_key_id',
+    type: 'string',
+    help: 'S3: the access key id, with secret_access_key; without both, the AWS credentials of the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ~/.aws/credentials, an instance role).',
+  },
   {
     name: 'secret_access_key',
     type: 'string',
@@ -93,6 +97,19 @@ export function checkServiceOptions(
         'expected http(s)://host[:port], without a user or password',
       );
     if (endpoint?.startsWith('http://')) unused(names.caCert, `${names.endpointUrl} is plain http://`);
+    const keyId = setString(options, names.accessKeyId);
+    const secret = setString(options, names.secretAccessKey);
+    if ((keyId === undefined) !== (secret === undefined)) {
+      const [given, missing] =
+        keyId === undefined
+          ? [names.secretAccessKey, names.accessKeyId]
+          : [names.accessKeyId, names.secretAccessKey];
+      diagnostics.error(
+        `option '${given}' is set without '${missing}'`,
+        options.origin(given),
+        `set both, or neither, to use the AWS credentials of the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the profile of ~/.aws/credentials, an instance role)`,
+      );
+    }
     return;
   }
   if (location.scheme === 'http' || location.scheme === 'ftp')
@@ -137,9 +154,15 @@ export function serviceTransport(
     // takes a CA bundle from ca_cert (RCLONE_CA_CERT) instead.
     env.AWS_CA_BUNDLE = { literal: '' };
     const keyId = setString(options, names.accessKeyId);
-    if (keyId !== undefined) env.RCLONE_S3_ACCESS_KEY_ID = { literal: keyId };
-    if (setString(options, names.secretAccessKey) !== undefined)
+    if (keyId !== undefined) {
+      env.RCLONE_S3_ACCESS_KEY_ID = { literal: keyId };
       env.RCLONE_S3_SECRET_ACCESS_KEY = { secret: backupSecret(owner, names.secretAccessKey) };
+    } else {
+      // No keys of its own: the AWS SDK's credentials of the environment, as the aws command
+      // finds them (variables, the profile of ~/.aws/credentials, an instance or task role), where
+      // rclone would otherwise send unsigned requests.
+      env.RCLONE_S3_ENV_AUTH = { literal: 'true' };
+    }
     return { kind: 'rclone', remote: ':s3:', env, obscured: {}, shown: 's3:/' };
   }
   const password = location.hasPassword
