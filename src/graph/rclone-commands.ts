@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { GetFileSpec, PutFileSpec, RcloneTransport, SyncDirSpec } from './action.js';
 import type { Command, EnvValue, ExecCommand, Explanation, ToolPaths, Word } from './command.js';
 import { prunedWalk } from './find-words.js';
@@ -127,25 +128,42 @@ export function rcloneFileMissing(transport: RcloneTransport, status: number): b
 const RCLONE_NOTHING_TRANSFERRED = 9;
 
 /**
- * The file deleted by a filter on its directory (its name escaped for rclone's globs): a file
- * already gone, or its whole directory, is not a failure, as with `rm -f`.
+ * The file deleted as `rm -f` does: one already gone, or whose directory is gone, is not a
+ * failure. On WebDAV and FTP, by its path in a list that rclone reads (`--files-from-raw`) from
+ * the server's root: rclone looks the file up and skips it when it is not there, without an error
+ * (a filter on its directory would print "directory not found" as an ERROR on a run that went
+ * well). In a bucket, where a prefix without objects lists as empty rather than missing, by a
+ * filter on its prefix: rclone 1.60 skips a listed key two or more prefixes deep.
  */
 export function rcloneDeleteCommands(transport: RcloneTransport, path: string, tools: ToolPaths): Command[] {
-  const slash = path.lastIndexOf('/');
-  const name = path.slice(slash + 1).replace(/[\\*?[\]{}]/g, '\\$&');
+  if (transport.remote === ':s3:') {
+    const slash = path.lastIndexOf('/');
+    return [
+      {
+        ...rcloneCommand(transport, tools, [
+          'delete',
+          '--max-depth',
+          '1',
+          '--include',
+          `/${globEscaped(path.slice(slash + 1))}`,
+          '--',
+          remoteWord(transport, path.slice(0, slash) || '/'),
+        ]),
+        // The bucket itself is gone: so is the archive.
+        alsoSucceedsOn: RCLONE_DIRECTORY_NOT_FOUND,
+      },
+    ];
+  }
+  const list = `rclone-delete.${createHash('sha256').update(path).digest('hex').slice(0, 16)}.list`;
   return [
-    {
-      ...rcloneCommand(transport, tools, [
-        'delete',
-        '--max-depth',
-        '1',
-        '--include',
-        `/${name}`,
-        '--',
-        remoteWord(transport, path.slice(0, slash) || '/'),
-      ]),
-      alsoSucceedsOn: RCLONE_DIRECTORY_NOT_FOUND,
-    },
+    { kind: 'private-file', workFile: list, parts: [`${path.replace(/^\/+/, '')}\n`] },
+    rcloneCommand(transport, tools, [
+      'delete',
+      '--files-from-raw',
+      { prefix: '', workFile: list },
+      '--',
+      `${transport.remote}/`,
+    ]),
   ];
 }
 

@@ -207,9 +207,11 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
       expect(first.code, first.stderr).toBe(0);
       expect(service().exists('2026-03-01/site.tar.gz')).toBe(true);
       service().clear();
-      // Retention deletes the first archive, whose directory is gone: not a failure.
+      // Retention deletes the first archive, whose directory is gone: not a failure, nor an error
+      // printed on a run that went well.
       const second = runOn('02');
       expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).not.toMatch(/ERROR|not found/);
       expect(service().exists('2026-03-02/site.tar.gz')).toBe(true);
       const third = runOn('03');
       expect(third.code, third.stderr).toBe(0);
