@@ -9,6 +9,22 @@ interface Place {
   readonly origin: Origin;
 }
 
+/** A pair's mirror on this machine, which the overlap checks compare. */
+export interface MirrorPlace {
+  readonly pair: BoundBackupPoint;
+  readonly path: string;
+}
+
+/** The local directory of each pair whose backup point writes one: its URL read once for every check. */
+export function mirrorPlaces(pairs: readonly BoundBackupPoint[]): MirrorPlace[] {
+  const places: MirrorPlace[] = [];
+  for (const pair of pairs) {
+    const path = pair.engine.location?.(pair.options);
+    if (path !== undefined) places.push({ pair, path });
+  }
+  return places;
+}
+
 /**
  * Directories that rsync --delete and the staged swaps replace must not overlap: two collect
  * points in one directory, two sources in one destination, or one mirror for several collect
@@ -16,7 +32,7 @@ interface Place {
  */
 export function checkOverlaps(
   collectPoints: readonly BoundCollectPoint[],
-  pairs: readonly BoundBackupPoint[],
+  pairMirrors: readonly MirrorPlace[],
   diagnostics: Diagnostics,
 ): void {
   const roots = collectPoints.map((cp) => ({
@@ -39,9 +55,7 @@ export function checkOverlaps(
   });
   const mirrors: Place[] = [];
   const sharedParts = new Map<string, Map<string, Place>>();
-  for (const pair of pairs) {
-    const path = pair.engine.location?.(pair.options);
-    if (path === undefined) continue;
+  for (const { pair, path } of pairMirrors) {
     const origin = pair.options.origin('remote_url');
     const place = { path, what: `backup point ${pair.name} of ${pair.collectPoint}`, origin };
     const part = pair.engine.locationPart?.(pair.options, pair.collectPoint);

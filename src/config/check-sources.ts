@@ -1,6 +1,7 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
-import type { BoundBackupPoint, BoundCollectPoint, BoundSource } from '../engines/engine.js';
+import type { BoundCollectPoint, BoundSource } from '../engines/engine.js';
 import { isWithin } from '../engines/url.js';
+import type { MirrorPlace } from './check-overlaps.js';
 import { PathIndex } from './path-index.js';
 
 /**
@@ -11,13 +12,9 @@ import { PathIndex } from './path-index.js';
  */
 export function checkSourcePlaces(
   collectPoints: readonly BoundCollectPoint[],
-  pairs: readonly BoundBackupPoint[],
+  mirrors: readonly MirrorPlace[],
   diagnostics: Diagnostics,
 ): void {
-  const mirrors = pairs.flatMap((pair) => {
-    const path = pair.engine.location?.(pair.options);
-    return path === undefined ? [] : [{ pair, path }];
-  });
   const index = new PathIndex();
   mirrors.forEach((mirror, i) => {
     index.add(mirror.path, i);
@@ -34,7 +31,7 @@ export function checkSourcePlaces(
           'a collect point cannot back itself up',
         );
       for (const i of index.overlaps(path)) {
-        const { pair, path: mirror } = mirrors[i] as (typeof mirrors)[number];
+        const { pair, path: mirror } = mirrors[i] as MirrorPlace;
         if (isWithin(path, mirror))
           refuse(
             `is inside backup point ${pair.name} of ${pair.collectPoint} (${mirror})`,

@@ -12,7 +12,7 @@ import type { BackupPointDef } from './resolve.js';
 import { checkRootFiles, resolveFilters } from './resolve-filters.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ScannedSection } from './scan.js';
-import { lookupEngine, pointSection, tagsOf, userVariables } from './sections.js';
+import { labelledVariables, lookupEngine, pointSection, tagsOf, userVariables } from './sections.js';
 
 export function resolveBackupPoint(
   file: ConfigFile,
@@ -87,16 +87,14 @@ export function resolveBackupPoint(
     ...BACKUP_POINT_OWN_OPTIONS.map((s) => s.name),
     ...specs.map((s) => s.name),
   ];
+  const labelled = labelledVariables(sections);
   const pairs: BoundBackupPoint[] = [];
   for (const cp of associated) {
-    const variables: Variables = {
-      name,
-      ...shared,
-      ...cp.variables,
-      ...saved(cp.name),
-      ...userVariables(sections, cp.name),
-      ...pinned,
-    };
+    const variables = pairVariables(name, shared, cp.variables, [
+      saved(cp.name),
+      labelled.get(cp.name),
+      pinned,
+    ]);
     const errorsBefore = diagnostics.errorCount;
     const context = `(for collect point '${cp.name}')`;
     const options = resolveOptions({ section: point, specs, variables, reserved, context }, diagnostics);
@@ -142,6 +140,28 @@ export function resolveBackupPoint(
     pairs.push(pair);
   }
   return { def, pairs };
+}
+
+/**
+ * A pair's variables, by layers from the weakest: the backup point's [variables], the collect
+ * point's, what the pair's last run recorded, its [variables "COLLECT POINT"] and `--set`. Most
+ * backup points add nothing to the collect point's: their pairs then share its object (variables
+ * are never modified), which holds the same values in the same order (its `name` first, which
+ * wins over the backup point's), instead of each copying some thirty values.
+ */
+function pairVariables(
+  name: string,
+  shared: Variables,
+  collect: Variables,
+  above: readonly (Variables | undefined)[],
+): Variables {
+  if (isEmpty(shared) && above.every((layer) => layer === undefined || isEmpty(layer))) return collect;
+  return Object.assign({ name, ...shared, ...collect }, ...above);
+}
+
+function isEmpty(variables: Variables): boolean {
+  for (const _ in variables) return false;
+  return true;
 }
 
 /** A backup point that ships a repository rather than a tree of files has nothing a filter could change. */

@@ -10,7 +10,7 @@ import type {
 import { groupBy } from '../group-by.js';
 import type { Frequency } from '../options/frequency.js';
 import { builtinVariables, type HostFacts, type Variables } from '../options/variables.js';
-import { checkOverlaps } from './check-overlaps.js';
+import { checkOverlaps, mirrorPlaces } from './check-overlaps.js';
 import { checkSecretNames } from './check-secret-names.js';
 import { checkSourcePlaces } from './check-sources.js';
 import { GLOBAL_OPTIONS, type Tool } from './common-options.js';
@@ -107,8 +107,9 @@ export function resolveConfig(
   }
   const byCollectPoint = groupBy(bindings, (binding) => binding.collectPoint);
   const pairs = collectPoints.flatMap((cp) => byCollectPoint.get(cp.name) ?? []);
-  checkOverlaps(collectPoints, pairs, diagnostics);
-  checkSourcePlaces(collectPoints, pairs, diagnostics);
+  const mirrors = mirrorPlaces(pairs);
+  checkOverlaps(collectPoints, mirrors, diagnostics);
+  checkSourcePlaces(collectPoints, mirrors, diagnostics);
   checkSecretNames({ collectPoints, pairs, globalHooks }, diagnostics);
   checkStateMirrorClashes(pairs, diagnostics);
   return { collectPoints, backupPoints, pairs, tools, ...(globalHooks.length === 0 ? {} : { globalHooks }) };

@@ -93,6 +93,15 @@ export function userVariables(sections: readonly ScannedSection[], label?: strin
   return Object.fromEntries((section?.entries ?? []).map((e) => [e.key, e.value]));
 }
 
+/** The `[variables "COLLECT POINT"]` sections of a backup point's file, by collect point. */
+export function labelledVariables(sections: readonly ScannedSection[]): Map<string, Record<string, string>> {
+  const byLabel = new Map<string, Record<string, string>>();
+  for (const section of sections)
+    if (section.kind === 'variables' && section.label !== undefined && !byLabel.has(section.label))
+      byLabel.set(section.label, userVariables(sections, section.label));
+  return byLabel;
+}
+
 export function pointSection(
   file: ConfigFile,
   sections: readonly ScannedSection[],

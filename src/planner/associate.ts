@@ -13,9 +13,20 @@ function anyMatch(tags: readonly string[], patterns: readonly string[]): boolean
   return tags.some((tag) => patterns.some((pattern) => globMatch(tag, pattern)));
 }
 
+/**
+ * Each pattern compiled once: association compares every collect point's tags with every backup
+ * point's patterns, which are a handful of texts (`*` for most) met thousands of times.
+ */
+const compiled = new Map<string, RegExp>();
+
 /** Python's `fnmatch.fnmatchcase`: `*`, `?`, `[seq]`, `[!seq]`. */
 export function globMatch(text: string, pattern: string): boolean {
-  return globToRegExp(pattern).test(text);
+  let regExp = compiled.get(pattern);
+  if (regExp === undefined) {
+    regExp = globToRegExp(pattern);
+    compiled.set(pattern, regExp);
+  }
+  return regExp.test(text);
 }
 
 export function globToRegExp(pattern: string): RegExp {
