@@ -29,9 +29,9 @@ function checkOptions(
   users: Map<string, boolean>,
   diagnostics: Diagnostics,
 ): void {
-  for (const [name, option] of options.entries()) {
+  options.forEach((option, name) => {
     const value = option.value;
-    if (typeof value !== 'string' || value === '' || option.origin === undefined) continue;
+    if (typeof value !== 'string' || value === '' || option.origin === undefined) return;
     const origin = option.origin;
     switch (option.spec.onHost) {
       case 'pattern-file':
@@ -61,7 +61,7 @@ function checkOptions(
       case undefined:
         break;
     }
-  }
+  });
 }
 
 function readable(file: string): boolean {

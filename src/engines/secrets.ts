@@ -72,30 +72,29 @@ export interface SecretHolders {
 export function secretOptions(config: SecretHolders): SecretOption[] {
   const secrets: SecretOption[] = [];
   for (const cp of config.collectPoints) {
-    secrets.push(...pointSecrets(cp.options, cp.origin, (name) => collectSecret(cp, name)));
+    pointSecrets(secrets, cp.options, cp.origin, (name) => collectSecret(cp, name));
     for (const source of cp.sources)
-      for (const [name, option] of source.options.entries())
+      source.options.forEach((option, name) => {
         if (option.spec.secret && typeof option.value === 'string' && option.value !== '')
           secrets.push({
             variable: sourceSecret(cp, source, name),
             value: option.value,
             origin: option.origin ?? source.origin,
           });
+      });
   }
   for (const cp of config.collectPoints)
     for (const filter of cp.filters)
-      secrets.push(
-        ...pointSecrets(filter.options, filter.origin, (o) => collectFilterSecret(cp.name, filter.name, o)),
+      pointSecrets(secrets, filter.options, filter.origin, (o) =>
+        collectFilterSecret(cp.name, filter.name, o),
       );
   for (const bp of config.pairs) {
-    secrets.push(...pointSecrets(bp.options, bp.origin, (name) => backupSecret(bp, name)));
+    pointSecrets(secrets, bp.options, bp.origin, (name) => backupSecret(bp, name));
     if (bp.metadata !== undefined)
-      secrets.push(...pointSecrets(bp.metadata.options, bp.origin, (name) => backupSecret(bp, name)));
+      pointSecrets(secrets, bp.metadata.options, bp.origin, (name) => backupSecret(bp, name));
     for (const filter of bp.filters)
-      secrets.push(
-        ...pointSecrets(filter.options, filter.origin, (o) =>
-          backupFilterSecret(bp.name, bp.collectPoint, filter.name, o),
-        ),
+      pointSecrets(secrets, filter.options, filter.origin, (o) =>
+        backupFilterSecret(bp.name, bp.collectPoint, filter.name, o),
       );
   }
   const hooks = [
@@ -114,25 +113,24 @@ export function secretOptions(config: SecretHolders): SecretOption[] {
 }
 
 /**
- * The secret options of a point (a collect point, or a backup point for one collect point), and
- * the passwords of its URL options (`variable` of `OPTION_password`).
+ * Adds the secret options of a point (a collect point, or a backup point for one collect point),
+ * and the passwords of its URL options (`variable` of `OPTION_password`), to `secrets`.
  */
 function pointSecrets(
+  secrets: SecretOption[],
   options: OptionValues,
   origin: Origin,
   variable: (option: string) => string,
-): SecretOption[] {
-  const secrets: SecretOption[] = [];
-  for (const [name, option] of options.entries()) {
+): void {
+  options.forEach((option, name) => {
     if (option.spec.secret && typeof option.value === 'string' && option.value !== '')
       secrets.push({ variable: variable(name), value: option.value, origin: option.origin ?? origin });
     const form = option.spec.urlPasswordSecret;
-    if (form === undefined || typeof option.value !== 'string') continue;
+    if (form === undefined || typeof option.value !== 'string') return;
     const value = form === 'as-written' ? urlPasswordAsWritten(option.value) : urlPassword(option.value);
     if (value !== undefined)
       secrets.push({ variable: variable(`${name}_password`), value, origin: option.origin ?? origin });
-  }
-  return secrets;
+  });
 }
 
 /** Every secret option value of the configuration, by variable name. */
