@@ -57,13 +57,14 @@ export function buildCommands(
       if (action.guard === undefined) return [{ kind: 'exec', argv: argv(true) }, ...flushAfter(action)];
       const key = copyFiguresKey(action);
       const recorded = options.copyFigures?.[key];
+      const copy = argv(true);
       return [
         {
           kind: 'copy',
           ...incomingMeasure(action, tools),
           previous: recorded === undefined ? [rsync, ...measureArgv(action, 'to', tools.ssh)] : [],
-          copy: argv(true),
-          firstCopy: argv(false),
+          copy,
+          firstCopy: withoutHolding(copy),
           ...(recorded === undefined ? {} : { recorded }),
           ...(options.copyFigures === undefined ? {} : { figuresKey: JSON.stringify(key) }),
           maxShrinkPercent: action.guard.maxShrinkPercent,
@@ -309,6 +310,17 @@ export { rsyncRemoteShell } from './transport-commands.js';
 const HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}/`, `--filter=R ${HOLDING_DIR}/`];
 // Words of every copy made once: a plan of thousands of copies holds one string of each.
 const PARTIAL_DIR = `--partial-dir=${HOLDING_DIR}`;
+/** What holds a copy's updates back until the transfer ends: a first copy does without. */
+const HOLD_UPDATES = ['--delay-updates', PARTIAL_DIR] as const;
+
+/**
+ * The argv of a first copy in place (`rsyncArgv` without `hold`), from the copy's: the same words,
+ * shared, but those that hold updates back, which come before any path or filter.
+ */
+function withoutHolding(copy: string[]): string[] {
+  const at = copy.indexOf(HOLD_UPDATES[0]);
+  return at < 0 ? copy : [...copy.slice(0, at), ...copy.slice(at + HOLD_UPDATES.length)];
+}
 const TEMP_DIR = `--temp-dir=${HOLDING_DIR}`;
 /** Where a dry run "copies" to: a directory of the work directory that never exists. */
 const MEASURE_TARGET: Word = Object.freeze({ prefix: '', workFile: 'measure' });
@@ -344,7 +356,7 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh', hold = true): string[] {
     // mkdir step), so that a killed receiver leaves no temporary file among the copied ones.
     // Updates then wait whole in each directory's one until the transfer ends; a first copy has
     // nothing to protect, and holding back each of its files would double its cost.
-    if (hold) argv.push('--delay-updates', PARTIAL_DIR);
+    if (hold) argv.push(...HOLD_UPDATES);
     if (remote?.side !== 'to') argv.push(TEMP_DIR);
     // No `sync -f` reaches the other host: its rsync flushes each file it receives.
     else argv.push('--fsync');

@@ -8,6 +8,8 @@ import { nextStateTemplates, type PointState, type StateTemplates } from '../sta
  */
 export class StateRecords {
   private readonly made = new WeakMap<PointState, Map<string, StateTemplates>>();
+  /** The units of a collect point share one set of variables, unless a backup point adds its own. */
+  private readonly keys = new WeakMap<Variables, string>();
 
   constructor(private readonly configHash: string) {}
 
@@ -29,7 +31,7 @@ export class StateRecords {
         copies,
       );
     // Thousands of units share a handful of keys: the recorded object is built once for each.
-    const key = `${measured} ${copies} ${recordedKey(variables)}`;
+    const key = `${measured} ${copies} ${this.recordedKey(variables)}`;
     let byKey = this.made.get(previous);
     if (byKey === undefined) {
       byKey = new Map();
@@ -42,5 +44,14 @@ export class StateRecords {
       byKey.set(key, templates);
     }
     return templates;
+  }
+
+  private recordedKey(variables: Variables): string {
+    let key = this.keys.get(variables);
+    if (key === undefined) {
+      key = recordedKey(variables);
+      this.keys.set(variables, key);
+    }
+    return key;
   }
 }
