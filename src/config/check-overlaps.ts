@@ -105,8 +105,7 @@ function sharesLocation(
 function reportOverlaps(places: readonly Place[], diagnostics: Diagnostics, hint: string): void {
   const index = new PathIndex();
   places.forEach((place, i) => {
-    const first = index.firstOverlap(place.path);
-    index.add(place.path, i);
+    const first = index.add(place.path, i);
     if (first === undefined) return;
     const earlier = places[first] as Place;
     const how = earlier.path === place.path ? 'is the same directory as' : 'overlaps';

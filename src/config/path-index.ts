@@ -35,19 +35,30 @@ function forEachNode(path: string, visit: (key: string, last: boolean) => boolea
 export class PathIndex {
   private readonly nodes = new Map<string, Node>();
 
-  add(path: string, index: number): void {
+  /**
+   * Adds `path` under `index`, and returns what `firstOverlap` would have before: the smallest
+   * index of the paths added earlier that overlap it. One walk does both, since the checks that
+   * report each overlap once ask the one question of every path they add.
+   */
+  add(path: string, index: number): number | undefined {
+    let best = Number.POSITIVE_INFINITY;
     forEachNode(path, (key, last) => {
       let node = this.nodes.get(key);
       if (node === undefined) {
         node = { first: index };
         this.nodes.set(key, node);
-      } else node.first = Math.min(node.first, index);
+      } else {
+        if (node.here !== undefined) best = Math.min(best, node.here[0] as number);
+        if (last) best = Math.min(best, node.first);
+        node.first = Math.min(node.first, index);
+      }
       const list = last ? 'here' : 'below';
       const indexes = node[list];
       if (indexes === undefined) node[list] = [index];
       else indexes.push(index);
       return true;
     });
+    return Number.isFinite(best) ? best : undefined;
   }
 
   /** The smallest index of a path that overlaps `path`, if any. */

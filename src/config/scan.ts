@@ -65,7 +65,8 @@ export function scanIni(file: string, text: string, diagnostics: Diagnostics): S
   lines.forEach((rawLine, index) => {
     const line = index + 1;
     const trimmed = rawLine.trim();
-    const indent = rawLine.length - rawLine.trimStart().length;
+    // Where the text starts, found without a copy of the line (an all-blank line returns below).
+    const indent = rawLine.search(/\S/);
     if (trimmed.startsWith('#') || trimmed.startsWith(';')) return;
     if (trimmed === '') {
       // configparser keeps empty lines inside a multi-line value when an indented line follows.
@@ -103,8 +104,8 @@ export function scanIni(file: string, text: string, diagnostics: Diagnostics): S
       if (current !== defaults) sections.push(current);
       return;
     }
-    const delimiter = /[=:]/.exec(trimmed);
-    if (delimiter === null) {
+    const delimiter = trimmed.search(/[=:]/);
+    if (delimiter < 0) {
       diagnostics.error(`line is neither a section header, an option 'key = value' nor a comment`, {
         file,
         line,
@@ -116,9 +117,9 @@ export function scanIni(file: string, text: string, diagnostics: Diagnostics): S
       current = { header: '', line, entries: [], keys: new Set() };
       return;
     }
-    const rawKey = trimmed.slice(0, delimiter.index).trim();
+    const rawKey = trimmed.slice(0, delimiter).trim();
     const key = rawKey.toLowerCase();
-    const value = trimmed.slice(delimiter.index + 1).trim();
+    const value = trimmed.slice(delimiter + 1).trim();
     const origin: Origin = { file, line, section: current.header, key };
     if (key === '') {
       diagnostics.error('option with an empty name', origin);
@@ -150,10 +151,16 @@ function finishSection(
   defaults: OpenSection,
   diagnostics: Diagnostics,
 ): ScannedSection {
-  const inherited = defaults.entries
-    .filter((d) => !section.keys.has(d.key))
-    .map((d) => ({ ...d, inherited: true, origin: { ...d.origin, section: section.header } }));
-  const entries = [...section.entries, ...inherited];
+  // Most files have no [DEFAULT]: their sections keep the entries as scanned.
+  const entries =
+    defaults.entries.length === 0
+      ? section.entries
+      : [
+          ...section.entries,
+          ...defaults.entries
+            .filter((d) => !section.keys.has(d.key))
+            .map((d) => ({ ...d, inherited: true, origin: { ...d.origin, section: section.header } })),
+        ];
   const origin: Origin = { file, line: section.line, section: section.header };
   const { kind, label } = classifyHeader(section.header, origin, diagnostics);
   return { kind, header: section.header, ...(label === undefined ? {} : { label }), origin, entries };

@@ -9,8 +9,10 @@ export function canAssociate(cp: Tags, bp: Tags): boolean {
   return anyMatch(cp.own, bp.included) || anyMatch(bp.own, cp.included);
 }
 
+/** Loops rather than callbacks: every collect point is tried against every backup point. */
 function anyMatch(tags: readonly string[], patterns: readonly string[]): boolean {
-  return tags.some((tag) => patterns.some((pattern) => globMatch(tag, pattern)));
+  for (const tag of tags) for (const pattern of patterns) if (globMatch(tag, pattern)) return true;
+  return false;
 }
 
 /**

@@ -25,8 +25,9 @@ describe('PathIndex', () => {
     const index = new PathIndex();
     paths.forEach((path, i) => {
       const expected = paths.slice(0, i).findIndex((earlier) => overlap(path, earlier));
-      expect([path, index.firstOverlap(path)]).toEqual([path, expected < 0 ? undefined : expected]);
-      index.add(path, i);
+      const first = expected < 0 ? undefined : expected;
+      expect([path, index.firstOverlap(path)]).toEqual([path, first]);
+      expect([path, index.add(path, i)]).toEqual([path, first]);
     });
   });
 
