@@ -6,8 +6,38 @@
 // signatures. A request whose signature does not match is refused with S3's 403
 // SignatureDoesNotMatch; any other goes to s3rver as it came.
 import { createHash, createHmac } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
+import { dirname } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
+import FilesystemStore from 's3rver/lib/stores/filesystem.js';
+
+// s3rver 3.7 answers a PUT once the request's body has gone through, before its file is written
+// (it waits for its counting stream, not for the file): a HEAD right after may find the object
+// empty, and rclone's size check after an upload then fails at random on a loaded machine
+// ("corrupted on transfer: sizes differ 937 vs 0"). S3 answers once the object is stored: so
+// does this, which is s3rver's putObject waiting for the file.
+FilesystemStore.prototype.putObject = async function putObject(object) {
+  const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+  await mkdir(dirname(objectPath), { recursive: true });
+  const md5 = createHash('md5');
+  let size = 0;
+  const counted = new Transform({
+    transform(chunk, encoding, callback) {
+      md5.update(chunk, encoding);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  const content = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+  await pipeline(content, counted, createWriteStream(objectPath));
+  const digest = md5.digest('hex');
+  await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+  return { size, md5: digest };
+};
 
 const [directory, port, bucket] = process.argv.slice(2);
 const secret = process.env.POLYARCHIV_TEST_S3_SECRET ?? '';
