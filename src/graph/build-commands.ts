@@ -6,7 +6,7 @@ import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
 import { kerberosTicketCommands } from './kerberos-commands.js';
-import { syncDirCommands } from './rclone-commands.js';
+import { syncDirCommands } from './rclone-sync-commands.js';
 import {
   resticBackupCommands,
   resticForgetCommands,

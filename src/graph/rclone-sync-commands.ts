@@ -1,0 +1,131 @@
+import type { SyncDirSpec } from './action.js';
+import type { Command, ToolPaths, Word } from './command.js';
+import { prunedWalk } from './find-words.js';
+import { HOLDING_DIR } from './holding-dir.js';
+import { globEscaped, rcloneCommand, rcloneEnv, remoteWord } from './rclone-words.js';
+
+/**
+ * `up`: `rclone sync` (each file uploaded whole under its name, deletions after every transfer),
+ * judged first like every guarded copy: what the directory holds (`rclone size --json`) against
+ * what would be sent (an rsync dry run of the local side with the same exclusions). `down`:
+ * `rclone copy` into an empty directory.
+ *
+ * rclone tells a changed file by its size and modification time, but a WebDAV server keeps no
+ * modification time rclone can set and an FTP server keeps whole seconds: a file rewritten with
+ * its size unchanged would never be sent again. So with `changes`, every file whose status changed
+ * since the last upload that ended well (its ctime, which no program can set back, after the
+ * stamp's time) is sent first, whatever the server holds; the sync then finds it there.
+ */
+export function syncDirCommands(
+  spec: SyncDirSpec,
+  tools: ToolPaths,
+  options: { readonly allowShrink?: boolean },
+): Command[] {
+  const transport = spec.transport;
+  const remote = remoteWord(transport, spec.remote);
+  // The holding directories of local copies in place, at any depth, never travel.
+  const filters = [
+    '--exclude',
+    `${HOLDING_DIR}/**`,
+    ...spec.excludes.flatMap((path) => ['--exclude', `/${globEscaped(path)}/**`]),
+  ];
+  if (spec.direction === 'down')
+    return [rcloneCommand(transport, tools, ['copy', '--links', ...filters, '--', remote, spec.local])];
+  const rclone = tools.rclone ?? 'rclone';
+  const sync = [rclone, 'sync', '--links', ...filters, '--', spec.local, remote];
+  const incoming: Word[] = [
+    tools.rsync ?? 'rsync',
+    '-a',
+    '-n',
+    '--stats',
+    '--no-h',
+    `--exclude=${HOLDING_DIR}/`,
+    ...spec.excludes.map((path) => `--exclude=/${path}/`),
+    '--',
+    spec.local.endsWith('/') ? spec.local : `${spec.local}/`,
+    { prefix: '', workFile: 'measure' },
+  ];
+  return [
+    ...(spec.changes === undefined ? [] : sendChanged(spec, spec.changes, tools)),
+    {
+      kind: 'copy',
+      incoming,
+      incomingSum: [],
+      previous: [rclone, 'size', '--json', '--', remote],
+      copy: sync,
+      firstCopy: sync,
+      maxShrinkPercent: spec.guard?.maxShrinkPercent ?? 100,
+      allowShrink: spec.guard === undefined || options.allowShrink === true,
+      what: spec.guard?.what ?? spec.remote,
+      env: rcloneEnv(transport, tools),
+    },
+    ...(spec.changes === undefined
+      ? []
+      : [
+          {
+            kind: 'exec',
+            argv: ['mv', '-f', '--', `${spec.changes.stamp}.next`, spec.changes.stamp],
+          } as const,
+          { kind: 'exec', argv: ['rm', '-f', '--', spec.changes.list] } as const,
+        ]),
+  ];
+}
+
+/**
+ * The files changed since the stamp, listed by `find` (holding directories and excluded paths
+ * pruned, as rclone takes no filter beside the list; a symbolic link under the name rclone gives
+ * it, `NAME.rclonelink`), sent by one rclone.
+ * A missing stamp (a first upload, a lost metadata directory) is made as old as can be, so that
+ * everything is sent. This run's stamp is taken before the listing, by the clock that sets the
+ * files' ctimes (the filesystem's: a network filesystem's server may run apart from this host),
+ * then moved two seconds back (that clock moves by ticks); it replaces the previous one once the
+ * sync ended well.
+ */
+function sendChanged(
+  spec: SyncDirSpec,
+  changes: { readonly stamp: string; readonly list: string },
+  tools: ToolPaths,
+): Command[] {
+  const next = `${changes.stamp}.next`;
+  const touch = tools.touch ?? 'touch';
+  const changed = ['-cnewer', changes.stamp];
+  return [
+    { kind: 'exec', argv: [touch, '-d', '@0', '--', next] },
+    { kind: 'exec', argv: [tools.rsync ?? 'rsync', '-t', '--ignore-existing', '--', next, changes.stamp] },
+    { kind: 'exec', argv: [touch, '--', next] },
+    { kind: 'exec', argv: [touch, '-r', next, '-d', '-2 seconds', '--', next] },
+    { kind: 'create-file', path: changes.list },
+    {
+      kind: 'exec',
+      argv: [
+        // rclone reads one name per line. A name with a line break reads as names that are not
+        // there, which rclone skips (or sends again, whole): that file is left to the sync.
+        ...prunedWalk(tools.find ?? 'find', spec.excludes),
+        '-type',
+        'f',
+        ...changed,
+        '-printf',
+        '%P\\n',
+        '-o',
+        '-type',
+        'l',
+        ...changed,
+        '-printf',
+        '%P.rclonelink\\n',
+      ],
+      cwd: spec.local,
+      stdout: changes.list,
+    },
+    rcloneCommand(spec.transport, tools, [
+      'copy',
+      '--ignore-times',
+      '--no-traverse',
+      '--links',
+      '--files-from-raw',
+      changes.list,
+      '--',
+      spec.local,
+      remoteWord(spec.transport, spec.remote),
+    ]),
+  ];
+}
