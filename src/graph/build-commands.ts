@@ -1,10 +1,9 @@
-import { type Action, assertNever, type PackSpec, type RsyncSpec, type ToolRun } from './action.js';
-import { archiveListing, keptListing, packCommands, unpackCommands } from './archive-commands.js';
-import type { Command, CopyFigures, ExecCommand, ToolPaths, Word } from './command.js';
+import { type Action, assertNever, type ToolRun } from './action.js';
+import { packCommands, unpackCommands } from './archive-commands.js';
+import type { Command, ExecCommand, ToolPaths, Word } from './command.js';
 import { cryptTreeCommand, hashCheckCommand, hashIndexCommands } from './filter-commands.js';
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
-import { HOLDING_DIR } from './holding-dir.js';
 import { kerberosTicketCommands } from './kerberos-commands.js';
 import { syncDirCommands } from './rclone-sync-commands.js';
 import {
@@ -14,29 +13,24 @@ import {
   resticRestoreCommands,
 } from './restic-commands.js';
 import {
+  archiveCheck,
+  type CommandOptions,
+  copyCheck,
+  HOLDING_FILTERS,
+  rsyncArgv,
+  rsyncCommands,
+  syncFilesystem,
+} from './rsync-commands.js';
+import {
   svnCheckoutCommands,
   svnCommitCommands,
   svnConfigCommands,
   svnUpdateCommands,
 } from './svn-commands.js';
-import {
-  deleteRemoteCommands,
-  getFileCommands,
-  putFileCommands,
-  rsyncRemoteShell,
-} from './transport-commands.js';
+import { deleteRemoteCommands, getFileCommands, putFileCommands } from './transport-commands.js';
 
 export type { ToolPaths } from './command.js';
-
-/** How a run treats suspicious copies: `--allow-shrink` accepts them. */
-export interface CommandOptions {
-  readonly allowShrink?: boolean;
-  /**
-   * Set in units that record a state: their copies are judged against the figures it recorded
-   * (by `copyFiguresKey`) and keep their new figures for its next record.
-   */
-  readonly copyFigures?: Readonly<Record<string, CopyFigures>>;
-}
+export type { CommandOptions } from './rsync-commands.js';
 
 /** The one argv builder: every action becomes Commands here and nowhere else. */
 export function buildCommands(
@@ -47,33 +41,8 @@ export function buildCommands(
   switch (action.kind) {
     case 'mkdir':
       return [{ kind: 'make-dir', path: action.path }];
-    case 'rsync': {
-      const rsync = tools.rsync ?? 'rsync';
-      const argv = (hold: boolean): string[] => {
-        const words = rsyncArgv(action, tools.ssh, hold);
-        words[0] = rsync;
-        return words;
-      };
-      if (action.guard === undefined) return [{ kind: 'exec', argv: argv(true) }, ...flushAfter(action)];
-      const key = copyFiguresKey(action);
-      const recorded = options.copyFigures?.[key];
-      const copy = argv(true);
-      return [
-        {
-          kind: 'copy',
-          ...incomingMeasure(action, tools),
-          previous: recorded === undefined ? [rsync, ...measureArgv(action, 'to', tools.ssh)] : [],
-          copy,
-          firstCopy: withoutHolding(copy),
-          ...(recorded === undefined ? {} : { recorded }),
-          ...(options.copyFigures === undefined ? {} : { figuresKey: JSON.stringify(key) }),
-          maxShrinkPercent: action.guard.maxShrinkPercent,
-          allowShrink: options.allowShrink === true,
-          what: action.guard.what,
-        },
-        ...flushAfter(action),
-      ];
-    }
+    case 'rsync':
+      return rsyncCommands(action, tools, options);
     case 'recover-dir':
     case 'replace-dir':
       return [
@@ -218,68 +187,6 @@ export function buildCommands(
   }
 }
 
-/**
- * A local copy in place is flushed once it ended, before its step succeeds and its unit records a
- * success: `sync -f` flushes the destination's filesystem (the files, their renames and the
- * deletions) in one call, where `rsync --fsync` would flush file by file (see bench/durability.mjs).
- * A copy received on another host is flushed by that host's rsync (`--fsync` in rsyncArgv).
- */
-function flushAfter(spec: RsyncSpec): Command[] {
-  if (spec.inPlace !== true || spec.remote?.side === 'to') return [];
-  return [syncFilesystem(spec.to)];
-}
-
-/** `sync -f`: the filesystem holding `path` flushed in one call (syncfs). */
-const syncFilesystem = (path: string): Command => ({ kind: 'exec', argv: ['sync', '-f', '--', path] });
-
-/** A guarded copy is judged before it changes anything (see CopyCheckCommand). */
-function copyCheck(spec: RsyncSpec, tools: ToolPaths, options: CommandOptions): Command[] {
-  if (spec.guard === undefined) return [];
-  const rsync = tools.rsync ?? 'rsync';
-  return [
-    {
-      kind: 'check-copy',
-      incoming: [rsync, ...measureArgv(spec, 'from', tools.ssh)],
-      previous: [rsync, ...measureArgv(spec, 'to', tools.ssh)],
-      maxShrinkPercent: spec.guard.maxShrinkPercent,
-      allowShrink: options.allowShrink === true,
-      what: spec.guard.what,
-    },
-  ];
-}
-
-/**
- * A guarded archive is judged before it is written: what the collect point holds, measured as a
- * copy's incoming side is (the same leftovers and holding directories left out), against the
- * `tar -tv` listing kept of the archive it follows, else against that archive's own listing when
- * it is on this host (none: nothing to lose).
- */
-function archiveCheck(spec: PackSpec, tools: ToolPaths, options: CommandOptions): Command[] {
-  if (spec.guard === undefined) return [];
-  const rsync = tools.rsync ?? 'rsync';
-  const tree: RsyncSpec = {
-    from: spec.from,
-    to: spec.from,
-    deleteExtraneous: false,
-    hardLinks: false,
-    inPlace: true,
-    filters: spec.excludes.map((path) => ({ rule: 'exclude', pattern: `/${path}/` })),
-  };
-  return [
-    {
-      kind: 'check-copy',
-      incoming: [rsync, ...measureArgv(tree, 'from')],
-      previous: keptListing(spec.guard.listing),
-      ...(spec.guard.archive === undefined
-        ? {}
-        : { otherwise: archiveListing(spec.guard.archive, spec.compression, tools) }),
-      maxShrinkPercent: spec.guard.maxShrinkPercent,
-      allowShrink: options.allowShrink === true,
-      what: spec.guard.what,
-    },
-  ];
-}
-
 /** The exec command of a tool run, before any redirection. */
 function execOf(run: ToolRun, tools: ToolPaths): ExecCommand {
   return {
@@ -305,125 +212,5 @@ export function timeoutWords(seconds: number): string[] {
 }
 
 export { HOLDING_DIR, holdingDir } from './holding-dir.js';
+export { copyFiguresKey, incomingMeasure, rsyncArgv } from './rsync-commands.js';
 export { rsyncRemoteShell } from './transport-commands.js';
-
-const HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}/`, `--filter=R ${HOLDING_DIR}/`];
-// Words of every copy made once: a plan of thousands of copies holds one string of each.
-const PARTIAL_DIR = `--partial-dir=${HOLDING_DIR}`;
-/** What holds a copy's updates back until the transfer ends: a first copy does without. */
-const HOLD_UPDATES = ['--delay-updates', PARTIAL_DIR] as const;
-
-/**
- * The argv of a first copy in place (`rsyncArgv` without `hold`), from the copy's: the same words,
- * shared, but those that hold updates back, which come before any path or filter.
- */
-function withoutHolding(copy: string[]): string[] {
-  const at = copy.indexOf(HOLD_UPDATES[0]);
-  return at < 0 ? copy : [...copy.slice(0, at), ...copy.slice(at + HOLD_UPDATES.length)];
-}
-const TEMP_DIR = `--temp-dir=${HOLDING_DIR}`;
-/** Where a dry run "copies" to: a directory of the work directory that never exists. */
-const MEASURE_TARGET: Word = Object.freeze({ prefix: '', workFile: 'measure' });
-
-/** Where a state keeps the figures of a copy: its target, `host:path` on another host. */
-export function copyFiguresKey(spec: RsyncSpec): string {
-  const to = spec.to.replace(/\/+$/, '');
-  return spec.remote?.side === 'to' ? `${spec.remote.host}:${to}` : to;
-}
-
-/**
- * Paths are absolute, so none starts with `-` and rsync never mistakes `a:b` for a remote host
- * (a colon after a slash is local); `--` ends the options all the same. `hold: false` is an
- * in-place copy into a target that holds nothing yet: no update is held back.
- */
-export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh', hold = true): string[] {
-  // A file rewritten with the same size within the second of the previous copy differs from it
-  // only below the second: rsync compares whole seconds unless the window is negative.
-  const argv = ['rsync', '-a', '--modify-window=-1'];
-  if (spec.metadata?.xattrs === true) argv.push('-X');
-  if (spec.metadata?.acls === true) argv.push('-A');
-  const remote = spec.remote;
-  if (remote !== undefined) {
-    // -s: the paths travel inside rsync's protocol, never through the remote shell.
-    argv.push('-e', rsyncRemoteShell([ssh, ...remote.sshArgs]), '-s');
-    // The original ran `ssh host mkdir -p DIR` (a shell string) before a push; --mkpath needs no shell.
-    if (remote.side === 'to') argv.push('--mkpath');
-  }
-  if (spec.inPlace === true) {
-    // The holding directory's name is reserved at every depth: never sent (H), and a leftover
-    // of a killed run is deleted (R) once the transfer ended (--delete-delay), first rule wins.
-    // Files being received wait in the top one (--temp-dir, relative to the target, created by a
-    // mkdir step), so that a killed receiver leaves no temporary file among the copied ones.
-    // Updates then wait whole in each directory's one until the transfer ends; a first copy has
-    // nothing to protect, and holding back each of its files would double its cost.
-    if (hold) argv.push(...HOLD_UPDATES);
-    if (remote?.side !== 'to') argv.push(TEMP_DIR);
-    // No `sync -f` reaches the other host: its rsync flushes each file it receives.
-    else argv.push('--fsync');
-    argv.push(...HOLDING_FILTERS);
-    if (spec.deleteExtraneous) argv.push('--delete-delay');
-  } else if (spec.deleteExtraneous) argv.push('--delete');
-  // What a guarded copy received, read back for the point's state (nothing else reaches stdout).
-  if (spec.guard !== undefined) argv.push('--stats', '--no-h');
-  argv.push('-S');
-  if (spec.hardLinks) argv.push('-H');
-  argv.push(...filterArgs(spec));
-  if (spec.linkDest !== undefined) argv.push(`--link-dest=${spec.linkDest}`);
-  const side = (which: 'from' | 'to') =>
-    remote?.side === which ? `${remote.host}:${withSlash(spec[which])}` : withSlash(spec[which]);
-  argv.push('--', side('from'), side('to'));
-  return argv;
-}
-
-/**
- * A dry run that only counts one side of a copy (`--stats`, no file list): the same filters, the
- * holding directories left out, into a directory of the work directory that never exists.
- */
-function measureArgv(spec: RsyncSpec, side: 'from' | 'to', ssh = 'ssh'): Word[] {
-  const argv: Word[] = ['-a', '-n', '--stats', '--no-h'];
-  const remote = spec.remote?.side === side ? spec.remote : undefined;
-  if (remote !== undefined) argv.push('-e', rsyncRemoteShell([ssh, ...remote.sshArgs]), '-s');
-  if (spec.inPlace === true) argv.push(HOLDING_FILTERS[0] as string);
-  argv.push(...filterArgs(spec));
-  const path = withSlash(spec[side]);
-  argv.push('--', remote === undefined ? path : `${remote.host}:${path}`, MEASURE_TARGET);
-  return argv;
-}
-
-/**
- * How a guarded copy counts what it would receive. A local incoming side that no filter of the
- * copy narrows is counted by one `find` walk that awk sums into the figures rsync's dry run prints
- * (entries, the top directory being one; regular files; the bytes of regular files and of symbolic
- * links, a link's being its target's length; holding directories left out), at half its cost and
- * without its three processes. Any other side is counted by the dry run, which alone applies
- * rsync's filters exactly.
- */
-export function incomingMeasure(
-  spec: RsyncSpec,
-  tools: ToolPaths = {},
-): { incoming: Word[]; incomingSum: readonly Word[]; incomingListing?: true } {
-  if (spec.remote?.side === 'from' || spec.filters.length > 0)
-    return { incoming: [tools.rsync ?? 'rsync', ...measureArgv(spec, 'from', tools.ssh)], incomingSum: [] };
-  const holding = spec.inPlace === true ? PRUNE_HOLDING : [];
-  return {
-    incoming: ['find', withSlash(spec.from), '-mindepth', '1', ...holding, '-printf', '%y %s\\n'],
-    incomingSum: SUM_TREE,
-    incomingListing: true,
-  };
-}
-
-/** Sums a `find -printf '%y %s\\n'` listing into the lines of rsync's --stats that copyStats reads. */
-const TREE_SUM =
-  '/^f/ { files++ } /^[fl]/ { bytes += $2 } END { printf "Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n", NR + 1, files, bytes }';
-/** The same command for every copy, shared by all of them. */
-const SUM_TREE: readonly Word[] = Object.freeze(['awk', TREE_SUM]);
-const PRUNE_HOLDING = Object.freeze(['-name', HOLDING_DIR, '-type', 'd', '-prune', '-o']);
-
-function filterArgs(spec: RsyncSpec): string[] {
-  return spec.filters.flatMap((filter) => {
-    if (filter.fromFile !== undefined) return [`--${filter.rule}-from=${filter.fromFile}`];
-    return filter.pattern === undefined ? [] : [`--${filter.rule}=${filter.pattern}`];
-  });
-}
-
-const withSlash = (path: string): string => (path.endsWith('/') ? path : `${path}/`);
