@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { renderBash, renderHelperFile } from '../../src/backends/bash/render.js';
+import { renderBash } from '../../src/backends/bash/render.js';
 import { describeText } from '../../src/backends/describe-text.js';
 import { formatDiagnostic } from '../../src/diag/diagnostic.js';
 import { CLI } from '../helpers/cli.js';
@@ -9,35 +9,6 @@ import { haveTools } from '../helpers/tools.js';
 
 const SNAPSHOTS = new URL('../../snapshots/', import.meta.url).pathname;
 const canLint = haveTools('shellcheck', 'bash');
-
-/**
- * The parts of templates/partials/ that every script holds, alike: snapshotted once, in
- * snapshots/prelude.sh, so that a change to one of them is reviewed once, not in every script.
- */
-const SHARED = ['prelude.hbs', 'helpers-log-file.hbs', 'helpers.hbs'];
-const sharedText = (name: string) => renderHelperFile(name);
-
-/**
- * A script with each shared part replaced by a line that names it; a part that the plan renders
- * otherwise (helpers.hbs, with hooks) stays in the script.
- */
-function withoutShared(script: string): string {
-  let rest = script;
-  for (const name of SHARED) {
-    const [before, ...after] = rest.split(sharedText(name));
-    if (after.length > 1)
-      throw new Error(`the script holds templates/partials/${name} ${after.length} times`);
-    if (after.length === 1) rest = `${before}# templates/partials/${name}: see prelude.sh\n${after[0]}`;
-  }
-  return rest;
-}
-
-describe('the parts every script shares', () => {
-  it('render once, in prelude.sh', async () => {
-    const text = SHARED.map((name) => `# templates/partials/${name}\n${sharedText(name)}`).join('\n');
-    await expect(text).toMatchFileSnapshot(`${SNAPSHOTS}prelude.sh`);
-  });
-});
 
 describe.each(listFixtures())('fixture %s', (name) => {
   const result = planSnapshot(name);
@@ -49,7 +20,7 @@ describe.each(listFixtures())('fixture %s', (name) => {
 
   it('renders the golden script and plan text', async () => {
     if (result.plan === undefined) return;
-    await expect(withoutShared(renderBash(result.plan))).toMatchFileSnapshot(`${SNAPSHOTS}${name}.sh`);
+    await expect(renderBash(result.plan)).toMatchFileSnapshot(`${SNAPSHOTS}${name}.sh`);
     await expect(describeText(result.plan)).toMatchFileSnapshot(`${SNAPSHOTS}${name}.plan.txt`);
   });
 
@@ -59,17 +30,14 @@ describe.each(listFixtures())('fixture %s', (name) => {
     expect(again && renderBash(again)).toBe(renderBash(result.plan));
   });
 
-  // The whole script, as users run it, shared parts included.
+  // The snapshot file itself, on its own: it is the whole script users run.
   it.runIf(canLint)('passes bash -n and shellcheck --enable=all', () => {
     if (result.plan === undefined) return;
-    const script = renderBash(result.plan);
-    const syntax = spawnSync('bash', ['-n'], { input: script, encoding: 'utf8' });
+    const file = `${SNAPSHOTS}${name}.sh`;
+    const syntax = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
     expect(syntax.stderr).toBe('');
     expect(syntax.status).toBe(0);
-    const lint = spawnSync('shellcheck', ['--enable=all', '--shell=bash', '-'], {
-      input: script,
-      encoding: 'utf8',
-    });
+    const lint = spawnSync('shellcheck', ['--enable=all', '--shell=bash', file], { encoding: 'utf8' });
     expect(lint.stdout).toBe('');
     expect(lint.status).toBe(0);
   });
