@@ -73,6 +73,11 @@ export interface Explanation {
   readonly message: string;
 }
 
+/** What a command's failure `status` means, when the command says it (its `explains`). */
+export function explanationOf(command: ExecCommand, status: number): string | undefined {
+  return status === 0 ? undefined : command.explains?.find((e) => e.status === status)?.message;
+}
+
 /**
  * A variable's value: literal text, a secret (by variable name), or the path of a work file. A
  * secret with `obscuredBy` is handed over as rclone reads passwords: the output of `rclone obscure -`

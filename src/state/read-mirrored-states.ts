@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { envValue, type RunContext, wordOf } from '../backends/execute/run-exec.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { BoundBackupPoint, StateMirror } from '../engines/engine.js';
-import type { ToolPaths } from '../graph/command.js';
+import { explanationOf, type ToolPaths } from '../graph/command.js';
 import { getFileCommands, remoteFileMissing } from '../graph/transport-commands.js';
 import { EMPTY_STATE } from './point-state.js';
 import { readState, type StateSnapshot, type StateSnapshots, stateProblemText } from './read-states.js';
@@ -98,7 +98,7 @@ function readMirror(
       if (run.status !== null && remoteFileMissing(target.transport, run.status, run.stderr))
         return { kind: 'absent' };
       // What the tool does not say in words, the command does (an S3 bucket that does not exist).
-      const said = command.explains?.find((e) => e.status === run.status)?.message ?? lastMessage(run.stderr);
+      const said = explanationOf(command, run.status ?? 0) ?? lastMessage(run.stderr);
       return {
         kind: 'failed',
         reason: `${program} exited with ${run.status ?? run.signal}${said === '' ? '' : `: ${said}`}`,

@@ -1,6 +1,6 @@
 import { formatOrigin } from '../../diag/origin.js';
 import { assertNever } from '../../graph/action.js';
-import type { Command } from '../../graph/command.js';
+import { type Command, explanationOf } from '../../graph/command.js';
 import type { PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
 import { checkCopy } from './check-copy.js';
@@ -183,8 +183,8 @@ const DECLINE: Confirmation = { yes: false, ask: async () => false };
 export async function runCommand(command: Command, options: UnitOptions, ctx: RunContext): Promise<number> {
   if (command.kind === 'exec') {
     const status = await runExec(command, ctx);
-    const explained = status === 0 ? undefined : command.explains?.find((e) => e.status === status);
-    if (explained !== undefined) options.say(`  ${explained.message}`);
+    const explained = explanationOf(command, status);
+    if (explained !== undefined) options.say(`  ${explained}`);
     return tolerated(status, command.alsoSucceedsOn);
   }
   try {
