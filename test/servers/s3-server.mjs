@@ -7,7 +7,7 @@
 // SignatureDoesNotMatch; any other goes to s3rver as it came.
 import { createHash, createHmac } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -15,11 +15,16 @@ import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
 import FilesystemStore from 's3rver/lib/stores/filesystem.js';
 
-// s3rver 3.7 answers a PUT once the request's body has gone through, before its file is written
-// (it waits for its counting stream, not for the file): a HEAD right after may find the object
-// empty, and rclone's size check after an upload then fails at random on a loaded machine
-// ("corrupted on transfer: sizes differ 937 vs 0"). S3 answers once the object is stored: so
-// does this, which is s3rver's putObject waiting for the file.
+// Two ways s3rver 3.7 stores objects that S3 does not, replaced here:
+// - it answers a PUT once the request's body has gone through, before its file is written: a HEAD
+//   right after may find the object empty, and rclone's size check after an upload then fails at
+//   random on a loaded machine ("corrupted on transfer: sizes differ 937 vs 0");
+// - it writes an object, and the destination of a copy (rclone's server-side rename), in place,
+//   a copy even removing the destination first: a reader meanwhile finds the object half written
+//   or gone, where S3 replaces an object in one step (a kill test saw the archive missing).
+// So each object is written beside its file, then renamed over it, before the answer.
+const staged = (file) => `${file}.polyarchiv-test-staged`;
+
 FilesystemStore.prototype.putObject = async function putObject(object) {
   const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
   await mkdir(dirname(objectPath), { recursive: true });
@@ -33,10 +38,31 @@ FilesystemStore.prototype.putObject = async function putObject(object) {
     },
   });
   const content = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
-  await pipeline(content, counted, createWriteStream(objectPath));
+  await pipeline(content, counted, createWriteStream(staged(objectPath)));
+  await rename(staged(objectPath), objectPath);
   const digest = md5.digest('hex');
   await this.putMetadata(object.bucket, object.key, object.metadata, digest);
   return { size, md5: digest };
+};
+
+FilesystemStore.prototype.copyObject = async function copyObject(
+  srcBucket,
+  srcKey,
+  destBucket,
+  destKey,
+  replacementMetadata,
+) {
+  const from = (kind) => this.getResourcePath(srcBucket, srcKey, kind);
+  const to = (kind) => this.getResourcePath(destBucket, destKey, kind);
+  if (from('object') !== to('object')) {
+    await mkdir(dirname(to('object')), { recursive: true });
+    await copyFile(from('object'), staged(to('object')));
+    await rename(staged(to('object')), to('object'));
+  }
+  if (replacementMetadata) await this.putMetadata(destBucket, destKey, replacementMetadata);
+  else if (from('object') !== to('object'))
+    await Promise.all(['metadata.json', 'object.md5'].map((kind) => copyFile(from(kind), to(kind))));
+  return this.getMetadata(destBucket, destKey);
 };
 
 const [directory, port, bucket] = process.argv.slice(2);
