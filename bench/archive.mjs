@@ -1,7 +1,8 @@
 // The archive backup point against `tar -czf` run by hand on the same collect point: the step as
 // `apply` runs it with gzip (one CPU) and with pigz (every CPU), the same step as the script runs
 // it (pigz), and the floor under them, the pack alone (tar piped into pigz, as the step writes it,
-// into a file, nothing else). The step also measures the collect point for the shrink guard, writes
+// into a file, nothing else); then, where igzip is installed, the same three with igzip as the
+// decompressor that checks the archive as it is packed (gunzip_executable). The step also measures the collect point for the shrink guard, writes
 // the listing the next run's guard reads, flushes the archive and renames it. Each figure is the
 // median of the rounds, as wall-clock time and as CPU time (user + system of every process, which
 // a busy machine disturbs far less); the cases of a round run one after the other, so that a change
@@ -74,15 +75,18 @@ const global = join(config, 'tools.global');
 const exportDir = join(root, 'collect/backups');
 const script = join(root, 'backup.sh');
 
-/** The backup point's unit alone (the collect point is already filled), as `apply` runs it. */
-function apply(cli, gzip) {
-  writeFileSync(global, `[global]\ngzip_executable = ${gzip}\n`);
+/**
+ * The backup point's unit alone (the collect point is already filled), as `apply` runs it, with
+ * gzip's executable and, when given, the decompressor that checks the archive as it is packed.
+ */
+function apply(cli, gzip, gunzip = '') {
+  writeFileSync(global, `[global]\ngzip_executable = ${gzip}\ngunzip_executable = ${gunzip}\n`);
   return timed([process.execPath, cli, 'backup', '-q', '--skip-collect', '-C', config]);
 }
 
 /** The same unit as the script runs it: planned just before (a plan is made for one run). */
-function viaScript(gzip) {
-  writeFileSync(global, `[global]\ngzip_executable = ${gzip}\n`);
+function viaScript(gzip, gunzip = '') {
+  writeFileSync(global, `[global]\ngzip_executable = ${gzip}\ngunzip_executable = ${gunzip}\n`);
   const plan = spawnSync(process.execPath, [CLI, 'plan', '--skip-collect', '-C', config, '--out', script]);
   if (plan.status !== 0) throw new Error(`polyarchiv plan failed: ${plan.stderr}`);
   return timed(['bash', script, '-q']);
@@ -107,6 +111,7 @@ try {
   timed([process.execPath, CLI, 'backup', '-q', '--skip-backup', '-C', config]);
   const bytes = Number(spawnSync('du', ['-s', '-b', exportDir], { encoding: 'utf8' }).stdout.split('\t')[0]);
   const parallel = have('pigz');
+  const fastCheck = parallel && have('igzip');
   const cases = [
     ['tar -czf by hand', byHand],
     ['apply, gzip', () => apply(CLI, 'gzip')],
@@ -115,6 +120,13 @@ try {
           ['apply, pigz', () => apply(CLI, 'pigz')],
           ['script, pigz', () => viaScript('pigz')],
           ['pack alone: tar | pigz', packAlone],
+        ]
+      : []),
+    ...(fastCheck
+      ? [
+          ['apply, pigz, igzip check', () => apply(CLI, 'pigz', 'igzip')],
+          ['script, pigz, igzip check', () => viaScript('pigz', 'igzip')],
+          ['pack alone, igzip check', packAlone],
         ]
       : []),
     ...(BEFORE === undefined
@@ -139,10 +151,10 @@ try {
   console.log(
     `archive step: ${files} files, ${(bytes / 2 ** 20).toFixed(0)} MiB, .tar.gz (${(hand / 2 ** 20).toFixed(0)} MiB by hand, ${(archived / 2 ** 20).toFixed(0)} MiB by the step), ${availableParallelism()} CPUs, median of ${rounds}, load average ${median(loads).toFixed(1)}${BEFORE === undefined ? '' : `; before: ${BEFORE}`}`,
   );
-  console.log(`${'run'.padEnd(24)} | wall s | CPU s`);
+  console.log(`${'run'.padEnd(26)} | wall s | CPU s`);
   for (const [k, [name]] of cases.entries())
     console.log(
-      `${name.padEnd(24)} | ${median(results[k].wall).toFixed(3).padStart(6)} | ${median(results[k].cpu).toFixed(3).padStart(5)}`,
+      `${name.padEnd(26)} | ${median(results[k].wall).toFixed(3).padStart(6)} | ${median(results[k].cpu).toFixed(3).padStart(5)}`,
     );
   const ratio = (k, goal) => {
     const [name] = cases[k];
@@ -153,8 +165,12 @@ try {
     );
   };
   ratio(1, 'one CPU: no goal');
-  if (parallel) ratio(2, `goal: <= 0.6x wall on 2 CPUs`);
+  if (parallel) ratio(2, 'the check decompresses with pigz');
   else console.log('pigz is not installed (scripts/system-deps.sh installs it): no parallel figure');
+  const igzipCase = cases.findIndex(([name]) => name === 'apply, pigz, igzip check');
+  if (igzipCase >= 0) ratio(igzipCase, 'gunzip_executable = igzip; goal: <= 0.6x wall on 2 CPUs');
+  else if (parallel)
+    console.log('igzip is not installed (Debian package isal): no figure with the fast check');
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

@@ -45,6 +45,7 @@ declare -A package_of=(
   [xz]=xz-utils
   [zstd]=zstd
   [pigz]=pigz
+  [igzip]=isal
   [lbzip2]=lbzip2
   [promtool]=prometheus
   [/usr/sbin/lighttpd]=lighttpd
@@ -77,7 +78,8 @@ runtime_tools=(rsync flock sha256sum sync find awk)
 # (pyftpdlib, with pyOpenSSL for FTPS); curl asks the GitLab stand-in; it
 # runs scripts under dash (the "needs bash" guard) and the original PolyArchiv (test/original), and
 # sets extended attributes and ACLs to check that copies keep them; it packs and restores archives
-# with every compressor, and the benchmark compares pigz with gzip. promtool validates the
+# with every compressor (and igzip as the decompressor of .tar.gz), and the benchmark compares pigz
+# with gzip. promtool validates the
 # metrics of check --format prometheus, systemd-analyze the units of schedule --systemd. restic backs
 # up to local, sftp: and rest: repositories, the last served by rclone serve restic; a script that
 # restores a restic snapshot of a given time reads restic's list of snapshots with jq; rclone also
@@ -91,7 +93,7 @@ test_tools=("${runtime_tools[@]}" shellcheck git curl openssl ps sudo pg_dump /u
   mysqldump /usr/sbin/mariadbd /usr/sbin/slapd ldapsearch doveadm /usr/sbin/dovecot /usr/lib/dovecot/imap
   /usr/sbin/sshd ssh dash setfattr setfacl /usr/bin/python3 /usr/lib/python3/dist-packages/requests
   /usr/lib/python3/dist-packages/pyftpdlib /usr/lib/python3/dist-packages/OpenSSL
-  faketime strace mountpoint script tar gzip bzip2 xz zstd pigz lbzip2 promtool /usr/sbin/lighttpd
+  faketime strace mountpoint script tar gzip bzip2 xz zstd pigz igzip lbzip2 promtool /usr/sbin/lighttpd
   /usr/lib/lighttpd/mod_webdav.so /usr/lib/lighttpd/mod_openssl.so systemd-analyze restic rclone jq svn svnadmin svnlook svnserve gpg gpgconf
   /usr/lib/python3/dist-packages/aiosmtpd /usr/sbin/apache2 /usr/lib/apache2/modules/mod_dav_svn.so
   k5start /usr/sbin/krb5kdc /usr/sbin/kdb5_util /usr/sbin/kadmin.local kinit klist)

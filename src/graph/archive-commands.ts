@@ -14,6 +14,19 @@ const COMPRESS: Readonly<Record<Compression, readonly string[]>> = {
   zstd: ['-c', '-q', '-T0'],
 };
 
+/** The `[global]` tool that decompresses each compression (empty: the compressor itself). */
+const DECOMPRESSOR: Readonly<Record<Compression, string>> = {
+  gzip: 'gunzip',
+  bzip2: 'bunzip2',
+  xz: 'unxz',
+  zstd: 'unzstd',
+};
+
+function decompressor(compression: Compression, tools: ToolPaths): string {
+  const chosen = tools[DECOMPRESSOR[compression]];
+  return chosen === undefined || chosen === '' ? (tools[compression] ?? compression) : chosen;
+}
+
 const DECOMPRESS: Readonly<Record<Compression, readonly string[]>> = {
   gzip: ['-d', '-c'],
   bzip2: ['-d', '-c'],
@@ -80,7 +93,7 @@ export function packCommands(spec: PackSpec, tools: ToolPaths): Command[] {
       pipeline: [
         [compressor, ...COMPRESS[spec.compression]],
         [tools.tee ?? 'tee', '--', spec.partial],
-        [compressor, ...DECOMPRESS[spec.compression]],
+        [decompressor(spec.compression, tools), ...DECOMPRESS[spec.compression]],
       ],
       stdout: '/dev/null',
     },
@@ -96,7 +109,7 @@ export function packCommands(spec: PackSpec, tools: ToolPaths): Command[] {
  * (`-I`, which it calls with `-d`), so the listing is one command.
  */
 export function archiveListing(archive: string, compression: Compression, tools: ToolPaths): string[] {
-  return [tools.tar ?? 'tar', '-t', '-v', '-f', archive, '-I', tools[compression] ?? compression];
+  return [tools.tar ?? 'tar', '-t', '-v', '-f', archive, '-I', decompressor(compression, tools)];
 }
 
 /**
@@ -114,12 +127,11 @@ const LISTING_SUM =
 
 /** Extraction keeps modes whatever the umask, and every extended attribute, like `rsync -X`. */
 export function unpackCommands(spec: UnpackSpec, tools: ToolPaths): Command[] {
-  const compressor = tools[spec.compression] ?? spec.compression;
   const xattrs = spec.metadata.xattrs ? ['--xattrs', '--xattrs-include=*'] : [];
   return [
     {
       kind: 'exec',
-      argv: [compressor, ...DECOMPRESS[spec.compression]],
+      argv: [decompressor(spec.compression, tools), ...DECOMPRESS[spec.compression]],
       stdin: spec.archive,
       pipeline: [
         [

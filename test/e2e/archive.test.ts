@@ -35,6 +35,8 @@ const canRun = haveTools(
   'getfattr',
   'setfacl',
   'getfacl',
+  'pigz',
+  'igzip',
 );
 
 const EXTENSIONS = ['tar.gz', 'tar.bz2', 'tar.xz', 'tar.zst'] as const;
@@ -184,6 +186,50 @@ describe.runIf(canRun)('archive backup point, end to end', () => {
     expect(after).toEqual(before);
     expect(fileContents(box.path('data'))).toMatchObject({ 'b.txt': Buffer.from('b\n').toString('base64') });
   });
+
+  for (const how of ['apply', 'script'] as const) {
+    it(`checks, lists and unpacks with gunzip_executable, which refuses an unreadable archive (${how})`, () => {
+      // igzip, through a wrapper that says when it runs: the check of the pack, the listing the
+      // shrink guard falls back on, and the restore's unpack must all be its runs.
+      box.write({
+        'igzip-logged': `#!/bin/sh\necho "$*" >> '${box.path('igzip.log')}'\nexec igzip "$@"\n`,
+        'junk-gzip': '#!/bin/sh\ncat > /dev/null\nprintf junk\n',
+        'data/a.txt': 'a\n'.repeat(10_000),
+      });
+      chmodSync(box.path('igzip-logged'), 0o755);
+      chmodSync(box.path('junk-gzip'), 0o755);
+      const global = `gzip_executable = pigz\ngunzip_executable = ${box.path('igzip-logged')}\n`;
+      const args = configure(box, 'tar.gz', global);
+      const backup = run(box, how, 'backup', args);
+      expect(backup.code, backup.stderr).toBe(0);
+      const archive = box.path('archives/site copy.tar.gz');
+      expect(tool(['tar', '-t', '-z', '-f', archive])).toContain('./tree/a.txt');
+      expect(readFileSync(box.path('igzip.log'), 'utf8')).toBe('-d -c\n');
+
+      // Without the listing the guard reads, it lists the archive with the same decompressor.
+      rmSync(box.path('collect/site/metadata/remote-archive/remote'), { recursive: true, force: true });
+      rmSync(box.path('data'), { recursive: true });
+      rmSync(box.path('collect/site/backups/tree'), { recursive: true });
+      const restore = run(box, how, 'restore', args);
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(readFileSync(box.path('data/a.txt'), 'utf8')).toBe('a\n'.repeat(10_000));
+      expect(readFileSync(box.path('igzip.log'), 'utf8').split('\n').filter(Boolean).length).toBe(2);
+
+      // A compressor that exits 0 but writes junk: igzip refuses it, the archive stays.
+      const good = readFileSync(archive);
+      box.write({ 'data/a.txt': 'c\n'.repeat(10_000) });
+      configure(box, 'tar.gz', `gzip_executable = ${box.path('junk-gzip')}\ngunzip_executable = igzip\n`);
+      const failed = run(box, how, 'backup', args);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain('archive.backup:3');
+      expect(readFileSync(archive)).toEqual(good);
+      configure(box, 'tar.gz', global);
+      const next = run(box, how, 'backup', args);
+      expect(next.code, next.stderr).toBe(0);
+      expect(leftovers(box.path('archives'))).toEqual([]);
+      expect(archiveTree(archive)).toEqual(snapshotTree(box.path('collect/site/backups')));
+    });
+  }
 
   it('refuses a remote_url without a known extension at its line, exit 2, writing nothing', () => {
     const args = configure(box, 'tar.lz4');
