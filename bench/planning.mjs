@@ -3,12 +3,13 @@
 //   (6,000 units), printed as the text summary and as the script;
 // - a run where nothing is due (`apply` right after a successful one), which must stay close to
 //   the start-up of node itself.
+// Each CLI runs with the node options of its first line, as the installed command does.
 // Figures: the fastest of RUNS runs, as wall-clock and as CPU time (user + system, which a busy
 // machine disturbs far less), the median CPU time, and the largest resident set size seen. The
 // runs of the cases alternate, so that a change of load on the machine touches them alike; with
 // BENCH_BEFORE=path/to/another/build's/main.js, that build's runs alternate with them too.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -60,10 +61,22 @@ function noon() {
   return `@${Math.floor(now.getTime() / 1000)}`;
 }
 
+/**
+ * The node options of a CLI's first line (`#!/usr/bin/env -S node OPTIONS`): what the installed
+ * command runs with, which `node main.js` would leave out.
+ */
+function shebangOptions(cli) {
+  const first = readFileSync(cli, 'utf8').split('\n', 1)[0];
+  const words = first.split(/\s+/);
+  const at = words.indexOf('node');
+  return at < 0 ? [] : words.slice(at + 1);
+}
+
 /** One run: wall-clock and CPU seconds, resident set size in MiB. */
 function runOnce([name, args, expectSkipped]) {
+  const options = args[0] === '-e' ? [] : shebangOptions(args[0]);
   const start = performance.now();
-  const run = spawnSync(process.execPath, ['--require', USAGE, ...args], {
+  const run = spawnSync(process.execPath, [...options, '--require', USAGE, ...args], {
     encoding: 'utf8',
     maxBuffer: 256 * 2 ** 20,
   });

@@ -11,8 +11,8 @@ import { secretValues } from './engines/secrets.js';
 import { groupBy } from './group-by.js';
 import { VERSION } from './install/paths.js';
 import type { HostFacts } from './options/variables.js';
-import { buildPlan } from './planner/build-plan.js';
-import type { Plan, Selection } from './planner/plan.js';
+import { planParts } from './planner/build-plan.js';
+import { collectPlan, type Plan, type PlanParts, type Selection } from './planner/plan.js';
 import { readMirroredStates } from './state/read-mirrored-states.js';
 import { readStates, type StateSnapshots } from './state/read-states.js';
 
@@ -105,6 +105,19 @@ function readLocalAndMirrored(config: ResolvedConfig, diagnostics: Diagnostics):
 
 /** load -> scan -> resolve -> lower -> link -> select -> order. */
 export function makePlan(request: PipelineRequest): PipelineResult {
+  const { parts, ...result } = makePlanParts(request);
+  if (parts === undefined) return result;
+  const plan = collectPlan(parts);
+  return result.diagnostics.hasErrors ? result : { ...result, plan };
+}
+
+export interface PipelinePartsResult extends Omit<PipelineResult, 'plan'> {
+  /** Absent when the configuration has errors, all of which are found before the first unit. */
+  readonly parts?: PlanParts;
+}
+
+/** makePlan's passes, the units planned only as they are read (see PlanParts). */
+export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
   const first = loadConfiguration(request.configDir, request.now, request.pinned);
   if (first.diagnostics.hasErrors) return first;
   const { diagnostics, input } = first;
@@ -125,7 +138,7 @@ export function makePlan(request: PipelineRequest): PipelineResult {
     );
     states = new Map([...states, ...added]);
   }
-  const plan = buildPlan(
+  const parts = planParts(
     {
       mode: request.mode,
       input,
@@ -140,7 +153,7 @@ export function makePlan(request: PipelineRequest): PipelineResult {
     },
     diagnostics,
   );
-  return diagnostics.hasErrors ? { diagnostics, input, config } : { diagnostics, input, config, plan };
+  return diagnostics.hasErrors ? { diagnostics, input, config } : { diagnostics, input, config, parts };
 }
 
 /** Secret values for a plan, resolved from its configuration when it runs. */

@@ -1,32 +1,50 @@
 import { formatOrigin } from '../diag/origin.js';
-import { hookLabel, type Plan, type PlanHooks, type PlanUnit } from '../planner/plan.js';
+import {
+  hookLabel,
+  type Plan,
+  type PlanHooks,
+  type PlanParts,
+  type PlanUnit,
+  partsOf,
+} from '../planner/plan.js';
 import { commandLine, obscuringLines } from './bash/quote.js';
 import { describeSelection } from './describe-selection.js';
 
 /** A Terraform-like summary: one symbol per unit and step, what runs, what is skipped and why. */
 export function describeText(plan: Plan): string {
-  return [...textPieces(plan)].join('');
+  return [...textPieces(partsOf(plan))].join('');
 }
 
-/** The same summary, handed out one unit at a time (a large plan's text is never held whole). */
-export function* textPieces(plan: Plan): Generator<string> {
-  const head = [
-    `polyarchiv ${plan.mode} plan at ${plan.now}`,
-    `configuration: ${plan.configDir} (${plan.inputs.length} files)`,
-    `selection: ${describeSelection(plan.selection, plan.mode)}`,
+/**
+ * The same summary, handed out one unit at a time as each is planned: a large plan's text is never
+ * held whole, nor is the plan. What is only known once every unit is planned (the warnings,
+ * what is not run, the counts) comes after the units, as Terraform ends its plans.
+ */
+export function* textPieces(parts: PlanParts): Generator<string> {
+  const { head } = parts;
+  const lines = [
+    `polyarchiv ${head.mode} plan at ${head.now}`,
+    `configuration: ${head.configDir} (${head.inputs.length} files)`,
+    `selection: ${describeSelection(head.selection, head.mode)}`,
     '',
     'Symbols: + runs, - not run, ! cannot run (a failure)',
     '',
-    ...plan.warnings,
-    ...(plan.warnings.length > 0 ? [''] : []),
   ];
-  yield `${head.join('\n')}\n`;
+  yield `${lines.join('\n')}\n`;
+  let units = 0;
   let steps = 0;
-  for (const unit of plan.units) {
+  const replaced: string[] = [];
+  let next = parts.units.next();
+  for (; next.done !== true; next = parts.units.next()) {
+    const unit = next.value;
     yield unitText(unit);
+    units++;
     steps += unit.steps.length;
+    for (const step of unit.steps)
+      for (const command of step.commands) if (command.kind === 'confirm') replaced.push(command.warning);
   }
-  const tail = liveDataReplaced(plan);
+  const plan = next.value;
+  const tail = liveDataReplaced(replaced);
   if (plan.hooks !== undefined) tail.push('Hooks of the run:', ...hooksText(plan.hooks, '  '), '');
   for (const skipped of plan.skipped) {
     tail.push(
@@ -34,9 +52,10 @@ export function* textPieces(plan: Plan): Generator<string> {
     );
   }
   if (plan.skipped.length > 0) tail.push('');
+  if (plan.warnings.length > 0) tail.push(...plan.warnings, '');
   const failed = plan.skipped.filter((s) => s.failed).length;
   tail.push(
-    `Plan: ${plan.units.length} to run (${steps} steps), ${plan.skipped.length - failed} not run` +
+    `Plan: ${units} to run (${steps} steps), ${plan.skipped.length - failed} not run` +
       (failed > 0 ? `, ${failed} cannot run.` : '.'),
   );
   yield `${tail.join('\n')}\n`;
@@ -68,11 +87,8 @@ function hooksText(hooks: PlanHooks | undefined, indent: string): string[] {
   ]);
 }
 
-/** A restore says up front which live data it replaces; the file lists need the fetched copy. */
-function liveDataReplaced(plan: Plan): string[] {
-  const warnings = plan.units.flatMap((u) =>
-    u.steps.flatMap((s) => s.commands.flatMap((c) => (c.kind === 'confirm' ? [c.warning] : []))),
-  );
+/** A restore says which live data it replaces; the file lists need the fetched copy. */
+function liveDataReplaced(warnings: readonly string[]): string[] {
   if (warnings.length === 0) return [];
   return [
     'Live data this restore replaces (it asks before each source; without a terminal it needs --yes):',

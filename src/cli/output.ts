@@ -6,19 +6,24 @@ export const say = (line: string): void => {
   process.stderr.write(`polyarchiv: ${hideUrlPasswords(line)}\n`);
 };
 
-/** Diagnostics go to stderr. Returns true when there were errors. */
-export function printDiagnostics(diagnostics: Diagnostics, quiet = false): boolean {
+/**
+ * Diagnostics go to stderr, those of each set in turn (the plan's, then what this machine lacks).
+ * Returns true when there were errors.
+ */
+export function printDiagnostics(diagnostics: Diagnostics | readonly Diagnostics[], quiet = false): boolean {
+  const sets = Array.isArray(diagnostics) ? diagnostics : [diagnostics];
   // In a few large writes: a configuration of thousands of points can have thousands of warnings.
-  for (const chunk of inChunks(diagnosticLines(diagnostics, quiet))) process.stderr.write(chunk);
-  const errors = diagnostics.errorCount;
+  for (const chunk of inChunks(diagnosticLines(sets, quiet))) process.stderr.write(chunk);
+  const errors = sets.reduce((sum, set) => sum + set.errorCount, 0);
   if (errors > 0)
     process.stderr.write(`${errors} error${errors > 1 ? 's' : ''}: nothing was run or written\n`);
   return errors > 0;
 }
 
-function* diagnosticLines(diagnostics: Diagnostics, quiet: boolean): Generator<string> {
-  for (const d of diagnostics.items)
-    if (!(quiet && d.severity === 'notice')) yield `${formatDiagnostic(d)}\n`;
+function* diagnosticLines(sets: readonly Diagnostics[], quiet: boolean): Generator<string> {
+  for (const diagnostics of sets)
+    for (const d of diagnostics.items)
+      if (!(quiet && d.severity === 'notice')) yield `${formatDiagnostic(d)}\n`;
 }
 
 /**

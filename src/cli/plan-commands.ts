@@ -5,9 +5,16 @@ import { shellWord } from '../backends/bash/quote.js';
 import { executePlan } from '../backends/execute/execute.js';
 import { configChanged, configChangedWarning } from '../backends/execute/primitives.js';
 import { checkHost } from '../config/check-host.js';
-import { UsageError } from '../diag/diagnostic.js';
-import { makePlan, planSecrets, REVIEW_USERNAME } from '../pipeline.js';
-import { PLAN_FORMAT_VERSION, type Plan, usesCommand } from '../planner/plan.js';
+import { Diagnostics, UsageError } from '../diag/diagnostic.js';
+import { makePlanParts, planSecrets, REVIEW_USERNAME } from '../pipeline.js';
+import {
+  collectPlan,
+  PLAN_FORMAT_VERSION,
+  type Plan,
+  type PlanParts,
+  partsOf,
+  usesCommand,
+} from '../planner/plan.js';
 import {
   type CommonFlags,
   configDir,
@@ -46,9 +53,34 @@ export function planFrom(
   now: Date,
   words: readonly string[] = process.argv.slice(3),
 ): Plan | number {
+  const started = startPlan(flags, mode, command, now, words);
+  if (typeof started === 'number') return started;
+  const plan = collectPlan(started.parts);
+  if (printDiagnostics(started.diagnostics, flags.quiet === true)) return EXIT.usage;
+  return plan;
+}
+
+interface StartedPlan {
+  readonly parts: PlanParts;
+  /** The plan's diagnostics (to which its units add warnings), then what this machine lacks. */
+  readonly diagnostics: readonly Diagnostics[];
+}
+
+/**
+ * The plan's parts once neither the configuration nor this machine has errors (printed, with the
+ * exit code returned, when they have). The caller prints the diagnostics once the units are
+ * planned, since planning them adds warnings.
+ */
+function startPlan(
+  flags: CommonFlags & { from?: string; review?: boolean },
+  mode: 'backup' | 'restore',
+  command: string,
+  now: Date,
+  words: readonly string[],
+): StartedPlan | number {
   const review = flags.review === true;
   const selection = selectionOf(flags, flags.from);
-  const result = makePlan({
+  const result = makePlanParts({
     // Absolute, so that a saved plan or script made with a relative -C runs from anywhere; a
     // review render is not run, and names the directory as given, the same on every machine.
     configDir: review ? configDir(flags) : resolve(configDir(flags)),
@@ -58,32 +90,43 @@ export function planFrom(
     selection: review ? { ...selection, review: true } : selection,
     regenerate: ['polyarchiv', command, ...words].map(shellWord).join(' '),
   });
-  // What options name on this machine (users, directories) says nothing of the machine that runs it.
-  if (result.plan !== undefined && result.config !== undefined && !review)
-    checkHost(result.config, mode, result.diagnostics);
-  if (printDiagnostics(result.diagnostics, flags.quiet === true) || result.plan === undefined)
+  // What options name on this machine (users, directories) says nothing of the machine that runs
+  // it: its own diagnostics, which the plan's warnings never carry.
+  const host = new Diagnostics();
+  if (result.parts !== undefined && result.config !== undefined && !review)
+    checkHost(result.config, mode, host);
+  const diagnostics = [result.diagnostics, host];
+  if (result.parts === undefined || host.hasErrors) {
+    printDiagnostics(diagnostics, flags.quiet === true);
     return EXIT.usage;
-  return result.plan;
+  }
+  return { parts: result.parts, diagnostics };
 }
 
 export async function planCommand(flags: PlanFlags): Promise<number> {
   if (flags.review === true) refuseUnreviewable(flags);
-  const plan = planFrom(flags, flags.restore ? 'restore' : 'backup', 'plan', planTime(flags));
+  const mode = flags.restore ? 'restore' : 'backup';
+  // Text and JSON describe each unit as it is planned: a plan of thousands of units is never held.
+  if (flags.format !== 'bash') {
+    const started = startPlan(flags, mode, 'plan', planTime(flags), process.argv.slice(3));
+    if (typeof started === 'number') return started;
+    await writePlan(flags, await describer(started.parts, flags.format), 0o644);
+    return printDiagnostics(started.diagnostics, flags.quiet === true) ? EXIT.usage : EXIT.ok;
+  }
+  const plan = planFrom(flags, mode, 'plan', planTime(flags));
   if (typeof plan === 'number') return plan;
   const pieces = await renderer(plan, flags);
   if (flags.out === undefined && flags.includeSecrets && plan.secrets.length > 0)
     say(
       'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',
     );
-  if (flags.out === undefined) await writeToStream(process.stdout, pieces);
-  else
-    writeFileAtomic(
-      flags.out,
-      pieces,
-      flags.includeSecrets ? 0o600 : flags.format === 'bash' ? 0o755 : 0o644,
-      `--out ${flags.out}`,
-    );
+  await writePlan(flags, pieces, flags.includeSecrets ? 0o600 : 0o755);
   return EXIT.ok;
+}
+
+async function writePlan(flags: PlanFlags, pieces: Iterable<string>, mode: number): Promise<void> {
+  if (flags.out === undefined) await writeToStream(process.stdout, pieces);
+  else writeFileAtomic(flags.out, pieces, mode, `--out ${flags.out}`);
 }
 
 /** The plan in its format, handed out piece by piece as it is rendered: each format is its own module. */
@@ -92,11 +135,7 @@ export async function renderer(
   flags: Pick<PlanFlags, 'format' | 'includeSecrets'>,
 ): Promise<Iterable<string>> {
   // The template engine is the heaviest, and only the script needs it.
-  if (flags.format === 'json') return jsonPieces(plan);
-  if (flags.format === 'text') {
-    const { textPieces } = await import('../backends/describe-text.js');
-    return textPieces(plan);
-  }
+  if (flags.format !== 'bash') return describer(partsOf(plan), flags.format);
   const { bashPieces } = await import('../backends/bash/render.js');
   // A generator of its own: the secrets are resolved when the script is first read, as it is written.
   return (function* () {
@@ -104,9 +143,14 @@ export async function renderer(
   })();
 }
 
-/** The JSON plan, made when it is first read. */
-function* jsonPieces(plan: Plan): Generator<string> {
-  yield `${JSON.stringify(plan, null, 2)}\n`;
+/** The text or JSON description, each unit planned as it is written. */
+async function describer(parts: PlanParts, format: 'text' | 'json'): Promise<Iterable<string>> {
+  if (format === 'json') {
+    const { jsonPieces } = await import('../backends/describe-json.js');
+    return jsonPieces(parts);
+  }
+  const { textPieces } = await import('../backends/describe-text.js');
+  return textPieces(parts);
 }
 
 /**

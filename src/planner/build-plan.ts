@@ -13,9 +13,12 @@ import { linkUnit } from './link.js';
 import { type DraftUnit, lowerBackup } from './lower.js';
 import { orderActions } from './order.js';
 import {
+  collectPlan,
   forEachStep,
   PLAN_FORMAT_VERSION,
   type Plan,
+  type PlanParts,
+  type PlanTail,
   type PlanUnit,
   type Selection,
   type SkippedPoint,
@@ -57,9 +60,17 @@ const BASE_TOOLS = [
 
 /** Pure: from resolved configuration and state snapshots to a plan. */
 export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan {
+  return collectPlan(planParts(request, diagnostics));
+}
+
+/**
+ * The plan's parts: its head now, its units as they are read. Every error is found before the
+ * first unit (the selection's, and a restore's choice of what to restore from, which is made
+ * whole up front); planning a unit only adds warnings, which the tail carries.
+ */
+export function planParts(request: PlanRequest, diagnostics: Diagnostics): PlanParts {
   const { config, selection } = request;
   const configHash = sha256(request.input.files.map((f) => `${f.name}\0${f.sha256}\n`).join(''));
-  const units: PlanUnit[] = [];
   const skipped: SkippedPoint[] = [];
   const skip = (unit: DraftUnit, reason: string, failed = false) =>
     skipped.push({
@@ -79,9 +90,45 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
           allowMassDelete: selection.allowMassDelete === true,
         }))
       : restoreDrafts(request, diagnostics, skip);
+  return {
+    head: {
+      formatVersion: PLAN_FORMAT_VERSION,
+      polyarchivVersion: request.version,
+      mode: request.mode,
+      configDir: request.input.dir,
+      inputs: request.input.files.map((f) => ({ file: f.name, sha256: f.sha256 })),
+      configHash,
+      now: formatTimestamp(request.now),
+      hostVariables: { ...request.host },
+      selection,
+      regenerate: request.regenerate,
+      pinned: request.pinned,
+    },
+    units: plannedUnits(request, drafts, new StateRecords(configHash), skipped, skip, diagnostics),
+  };
+}
+
+function* plannedUnits(
+  request: PlanRequest,
+  drafts: Iterable<DraftUnit>,
+  records: StateRecords,
+  skipped: SkippedPoint[],
+  skip: (unit: DraftUnit, reason: string, failed?: boolean) => void,
+  diagnostics: Diagnostics,
+): Generator<PlanUnit, PlanTail, undefined> {
+  const { config } = request;
+  const tools = new Set(BASE_TOOLS);
+  const secrets = new Set<string>();
+  const noteCommands = (steps: Pick<Plan, 'units' | 'hooks'>) =>
+    forEachStep(steps, (step) => {
+      for (const c of step.commands) {
+        for (const tool of toolsOf(c)) tools.add(tool);
+        for (const secret of secretsOf(c)) secrets.add(secret);
+      }
+    });
+  let count = 0;
   // The collect and fetch units planned so far for each collect point: later units require them.
   const providers = new Map<string, string[]>();
-  const records = new StateRecords(configHash);
   for (const unit of drafts) {
     const decision = selectUnit(unit, request);
     if (decision.warning !== undefined) diagnostics.warning(decision.warning);
@@ -91,10 +138,13 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
     }
     for (const warning of unit.warnings ?? []) diagnostics.warning(warning, unit.bp?.origin);
     const requires = [...(providers.get(unit.cp.name) ?? [])];
-    const planned = finishUnit(unit, requires, decision.reason, request, records);
+    const finished = finishUnit(unit, requires, decision.reason, request, records);
     const owner = unit.kind === 'backup' || unit.kind === 'fetch' ? unit.bp?.hooks : unit.cp.hooks;
-    const hooks = planHooks(owner, `hooks.${units.length + 1}`, config.tools);
-    units.push(hooks === undefined ? planned : { ...planned, hooks });
+    const hooks = planHooks(owner, `hooks.${count + 1}`, config.tools);
+    const planned = hooks === undefined ? finished : { ...finished, hooks };
+    noteCommands({ units: [planned] });
+    count++;
+    yield planned;
     if (unit.kind === 'collect' || unit.kind === 'fetch') providers.set(unit.cp.name, [...requires, unit.id]);
     const mirror = unit.kind === 'backup' ? stateMirrorUnit(unit) : undefined;
     if (mirror === undefined) continue;
@@ -104,7 +154,12 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
         'the copy at metadata_url could not be read when the plan was made: it is left as it is',
         true,
       );
-    else units.push(finishUnit(mirror, requires, mirror.why ?? '', request, records));
+    else {
+      const mirrored = finishUnit(mirror, requires, mirror.why ?? '', request, records);
+      noteCommands({ units: [mirrored] });
+      count++;
+      yield mirrored;
+    }
   }
   if (request.mode === 'backup') {
     const associated = new Set(config.pairs.map((p) => p.name));
@@ -118,30 +173,11 @@ export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan 
     }
   }
   const hooks = planHooks(config.globalHooks, 'hooks.run', config.tools);
-  const tools = new Set(BASE_TOOLS);
-  const secrets = new Set<string>();
-  forEachStep({ units, ...(hooks === undefined ? {} : { hooks }) }, (step) => {
-    for (const c of step.commands) {
-      for (const tool of toolsOf(c)) tools.add(tool);
-      for (const secret of secretsOf(c)) secrets.add(secret);
-    }
-  });
+  noteCommands({ units: [], ...(hooks === undefined ? {} : { hooks }) });
   return {
-    formatVersion: PLAN_FORMAT_VERSION,
-    polyarchivVersion: request.version,
-    mode: request.mode,
-    configDir: request.input.dir,
-    inputs: request.input.files.map((f) => ({ file: f.name, sha256: f.sha256 })),
-    configHash,
-    now: formatTimestamp(request.now),
-    hostVariables: { ...request.host },
-    selection,
-    regenerate: request.regenerate,
-    units,
     skipped,
     tools: [...tools].filter((t) => t !== '').sort(),
     secrets: [...secrets].sort(),
-    pinned: request.pinned,
     ...(hooks === undefined ? {} : { hooks }),
     warnings: diagnostics.items
       .filter((d) => d.severity !== 'error')

@@ -36,6 +36,64 @@ export interface Plan {
   readonly hooks?: PlanHooks;
 }
 
+/** What a plan says before its units: all known once the configuration is resolved. */
+export type PlanHead = Omit<Plan, 'units' | 'skipped' | 'tools' | 'secrets' | 'warnings' | 'hooks'>;
+
+/** What a plan says after its units: known once every unit is planned. */
+export type PlanTail = Pick<Plan, 'skipped' | 'tools' | 'secrets' | 'warnings' | 'hooks'>;
+
+/**
+ * A plan in the order it is made: its head, its units one at a time as they are read (a plan of
+ * thousands of units need not be held whole to be written), then its tail, which the units'
+ * generator returns.
+ */
+export interface PlanParts {
+  readonly head: PlanHead;
+  readonly units: Generator<PlanUnit, PlanTail, undefined>;
+}
+
+/** The plan whole, its keys in the order a saved plan has always had them. */
+export function assemblePlan(head: PlanHead, units: readonly PlanUnit[], tail: PlanTail): Plan {
+  return {
+    formatVersion: head.formatVersion,
+    polyarchivVersion: head.polyarchivVersion,
+    mode: head.mode,
+    configDir: head.configDir,
+    inputs: head.inputs,
+    configHash: head.configHash,
+    now: head.now,
+    hostVariables: head.hostVariables,
+    selection: head.selection,
+    regenerate: head.regenerate,
+    units,
+    skipped: tail.skipped,
+    tools: tail.tools,
+    secrets: tail.secrets,
+    pinned: head.pinned,
+    ...(tail.hooks === undefined ? {} : { hooks: tail.hooks }),
+    warnings: tail.warnings,
+  };
+}
+
+/** Every unit of the parts, then the whole plan. */
+export function collectPlan(parts: PlanParts): Plan {
+  const units: PlanUnit[] = [];
+  let next = parts.units.next();
+  for (; next.done !== true; next = parts.units.next()) units.push(next.value);
+  return assemblePlan(parts.head, units, next.value);
+}
+
+/** The parts of a plan already whole (what describes a plan one unit at a time takes either). */
+export function partsOf(plan: Plan): PlanParts {
+  return {
+    head: plan,
+    units: (function* () {
+      yield* plan.units;
+      return plan;
+    })(),
+  };
+}
+
 /**
  * Hooks around a unit or the whole run, called one after the other for each event they list. A
  * hook that fails is reported and makes the run's exit code 1; it changes no unit's outcome.

@@ -176,9 +176,16 @@ describe.runIf(canRun)('input that must be refused', () => {
     writeConfig({
       'site.collect': collect('site', 'source_path = {root}/data\nexclude = @{root}/filters.txt\n'),
     });
-    for (const command of ['plan', 'apply', 'validate']) {
-      const run = runCli([command, ...args]);
-      expect(run.code, command).toBe(2);
+    for (const command of [
+      ['plan'],
+      ['plan', '--format', 'text'],
+      ['plan', '--format', 'json'],
+      ['apply'],
+      ['validate'],
+    ]) {
+      const run = runCli([...command, ...args]);
+      expect(run.code, command.join(' ')).toBe(2);
+      expect(run.stdout, command.join(' ')).toBe('');
       expect(run.stderr).toContain(
         `error: pattern file ${box.root}/filters.txt of option 'exclude' cannot be read\n  at site.collect:8 [source "data"]`,
       );

@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { renderBash } from '../../src/backends/bash/render.js';
+import { jsonPieces } from '../../src/backends/describe-json.js';
 import { describeText } from '../../src/backends/describe-text.js';
 import { formatDiagnostic } from '../../src/diag/diagnostic.js';
+import { partsOf } from '../../src/planner/plan.js';
 import { CLI } from '../helpers/cli.js';
 import { listFixtures, planSnapshot } from '../helpers/fixtures.js';
 import { haveTools } from '../helpers/tools.js';
@@ -22,6 +24,14 @@ describe.each(listFixtures())('fixture %s', (name) => {
     if (result.plan === undefined) return;
     await expect(renderBash(result.plan)).toMatchFileSnapshot(`${SNAPSHOTS}${name}.sh`);
     await expect(describeText(result.plan)).toMatchFileSnapshot(`${SNAPSHOTS}${name}.plan.txt`);
+  });
+
+  it('writes, one unit at a time, the same JSON as the whole plan', () => {
+    if (result.plan === undefined) return;
+    const whole = `${JSON.stringify(result.plan, null, 2)}\n`;
+    expect([...jsonPieces(partsOf(result.plan))].join('')).toBe(whole);
+    const none = { ...result.plan, units: [] };
+    expect([...jsonPieces(partsOf(none))].join('')).toBe(`${JSON.stringify(none, null, 2)}\n`);
   });
 
   it('renders byte-identical scripts for identical inputs', () => {

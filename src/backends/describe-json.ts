@@ -1,0 +1,25 @@
+import { assemblePlan, type PlanParts, type PlanTail, type PlanUnit } from '../planner/plan.js';
+
+/** Where the units go in a plan's JSON with none. */
+const NO_UNITS = '\n  "units": []';
+const NOTHING_YET: PlanTail = { skipped: [], tools: [], secrets: [], warnings: [] };
+
+/**
+ * The plan as JSON, the same bytes as `JSON.stringify(plan, null, 2)`, written one unit at a time
+ * as each is planned: the keys before the units, each unit, then the keys after them. (A newline
+ * and two spaces only ever start a key of the plan itself: JSON escapes newlines in strings.)
+ */
+export function* jsonPieces(parts: PlanParts): Generator<string> {
+  const before = JSON.stringify(assemblePlan(parts.head, [], NOTHING_YET), null, 2);
+  yield before.slice(0, before.indexOf(NO_UNITS));
+  let count = 0;
+  let next = parts.units.next();
+  for (; next.done !== true; next = parts.units.next())
+    yield `${count++ === 0 ? '\n  "units": [\n' : ',\n'}${indented(next.value)}`;
+  const after = JSON.stringify(assemblePlan(parts.head, [], next.value), null, 2);
+  yield `${count === 0 ? NO_UNITS : '\n  ]'}${after.slice(after.indexOf(NO_UNITS) + NO_UNITS.length)}\n`;
+}
+
+function indented(unit: PlanUnit): string {
+  return `    ${JSON.stringify(unit, null, 2).replaceAll('\n', '\n    ')}`;
+}

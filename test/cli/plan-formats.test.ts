@@ -1,0 +1,52 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeText } from '../../src/backends/describe-text.js';
+import type { Plan } from '../../src/planner/plan.js';
+import { runCli } from '../helpers/cli.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+
+const collect = (name: string, extra = '') =>
+  `[point]\nengine = files\nlocal_path = {root}/collect/${name}\n${extra}\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n`;
+
+// `plan --format text` and `--format json` write each unit as it is planned, without the plan
+// ever held whole: they must say what the whole plan says.
+describe('plan described unit by unit', () => {
+  let box: Sandbox;
+  let args: string[];
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-plan-formats-');
+    box.write({
+      'data/a.txt': 'a\n',
+      'config/one.collect': collect('one', 'colour = blue\n'),
+      'config/two.collect': collect('two'),
+      'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+    });
+    args = ['-C', box.path('config'), '--set', `root=${box.root}`, '--now', '2026-03-01T03:00:00+00:00'];
+  });
+  afterEach(() => box.remove());
+
+  it('writes the text of the whole plan, with the warnings after the units', () => {
+    const json = runCli(['plan', '--format', 'json', ...args]);
+    expect(json.code, json.stderr).toBe(0);
+    const plan = JSON.parse(json.stdout) as Plan;
+    expect(plan.units.map((u) => u.id)).toEqual([
+      'collect:one',
+      'backup:mirror/one',
+      'collect:two',
+      'backup:mirror/two',
+    ]);
+    expect(json.stdout).toBe(`${JSON.stringify(plan, null, 2)}\n`);
+
+    const text = runCli(['plan', '--format', 'text', ...args]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toBe(describeText(plan));
+    const warning = "warning: unknown option 'colour' is ignored at one.collect:4 [point]";
+    expect(plan.warnings).toEqual([warning]);
+    const lines = text.stdout.split('\n');
+    const lastUnit = lines.findLastIndex((line) => line.startsWith('+ '));
+    expect(lines.indexOf(warning)).toBeGreaterThan(lastUnit);
+    const steps = plan.units.reduce((sum, unit) => sum + unit.steps.length, 0);
+    expect(lines.slice(-3)).toEqual(['', `Plan: 4 to run (${steps} steps), 0 not run.`, '']);
+    expect(lines.at(-4)).toBe(warning);
+    expect(text.stderr).toContain("warning: unknown option 'colour' is ignored");
+  });
+});
