@@ -110,7 +110,7 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
   if (flags.format !== 'bash') {
     const started = startPlan(flags, mode, 'plan', planTime(flags), process.argv.slice(3));
     if (typeof started === 'number') return started;
-    await writePlan(flags, await describer(started.parts, flags.format), 0o644);
+    await writePlan(flags, await describer(started.parts, flags.format));
     return printDiagnostics(started.diagnostics, flags.quiet === true) ? EXIT.usage : EXIT.ok;
   }
   const plan = planFrom(flags, mode, 'plan', planTime(flags));
@@ -120,13 +120,19 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
     say(
       'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',
     );
-  await writePlan(flags, pieces, flags.includeSecrets ? 0o600 : 0o755);
+  await writePlan(flags, pieces);
   return EXIT.ok;
 }
 
-async function writePlan(flags: PlanFlags, pieces: Iterable<string>, mode: number): Promise<void> {
+async function writePlan(flags: PlanFlags, pieces: Iterable<string>): Promise<void> {
   if (flags.out === undefined) await writeToStream(process.stdout, pieces);
-  else writeFileAtomic(flags.out, pieces, mode, `--out ${flags.out}`);
+  else
+    writeFileAtomic(
+      flags.out,
+      pieces,
+      flags.includeSecrets ? 0o600 : flags.format === 'bash' ? 0o755 : 0o644,
+      `--out ${flags.out}`,
+    );
 }
 
 /** The plan in its format, handed out piece by piece as it is rendered: each format is its own module. */

@@ -42,7 +42,7 @@ describe('plan described unit by unit', () => {
     const warning = "warning: unknown option 'colour' is ignored at one.collect:4 [point]";
     expect(plan.warnings).toEqual([warning]);
     const lines = text.stdout.split('\n');
-    const lastUnit = lines.findLastIndex((line) => line.startsWith('+ '));
+    const lastUnit = lines.reduce((last, line, i) => (line.startsWith('+ ') ? i : last), -1);
     expect(lines.indexOf(warning)).toBeGreaterThan(lastUnit);
     const steps = plan.units.reduce((sum, unit) => sum + unit.steps.length, 0);
     expect(lines.slice(-3)).toEqual(['', `Plan: 4 to run (${steps} steps), 0 not run.`, '']);
