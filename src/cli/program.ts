@@ -14,6 +14,7 @@ import type { PlanFlags } from './plan-commands.js';
 // Each command loads its own modules when it runs: a run that renders nothing never pays for the
 // template engine, the ini writer or the executor.
 const planCommands = () => import('./plan-commands.js');
+const applyCommands = () => import('./apply-command.js');
 const planCheck = () => import('./plan-check.js');
 const statusCommands = () => import('./status-commands.js');
 const checkCommand = () => import('./check-command.js');
@@ -87,12 +88,12 @@ export function program(
     .alias('backup')
     .option('-n, --nrpe', 'print one Nagios status line on standard output at the end; exit 0/1/2/3')
     .argument('[planfile]', 'a plan saved with plan --format json --out FILE')
-    .action((planFile, flags) => run(planCommands().then((m) => m.applyCommand(planFile, flags, 'backup'))));
+    .action((planFile, flags) => run(applyCommands().then((m) => m.applyCommand(planFile, flags, 'backup'))));
 
   apply('restore', 'fetch each collect point from its most recent backup point, then restore its sources')
     .option('--from <backup-point>', 'restore from this backup point')
     .option('--at <time>', AT_HELP)
-    .action((flags) => run(planCommands().then((m) => m.applyCommand(undefined, flags, 'restore'))));
+    .action((flags) => run(applyCommands().then((m) => m.applyCommand(undefined, flags, 'restore'))));
 
   withConfigOptions(root.command('validate'))
     .description('check the configuration only (for CI): exit 0 when valid, 2 otherwise')

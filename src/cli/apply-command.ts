@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { executePlan } from '../backends/execute/execute.js';
+import { configChanged, configChangedWarning } from '../backends/execute/primitives.js';
+import { UsageError } from '../diag/diagnostic.js';
+import { planSecrets } from '../pipeline.js';
+import { PLAN_FORMAT_VERSION, type Plan, usesCommand } from '../planner/plan.js';
+import { type CommonFlags, runTime } from './common-options.js';
+import { EXIT } from './exit-codes.js';
+import { backupStatus, NAGIOS } from './nrpe.js';
+import { say } from './output.js';
+import { planFrom } from './plan-commands.js';
+
+export interface ApplyFlags extends CommonFlags {
+  dry?: boolean;
+  confirmCommands?: boolean;
+  yes?: boolean;
+  from?: string;
+  nrpe?: boolean;
+  jobs?: string;
+}
+
+export async function applyCommand(
+  planFile: string | undefined,
+  flags: ApplyFlags,
+  mode: 'backup' | 'restore',
+): Promise<number> {
+  if (planFile !== undefined) refuseSelection(flags);
+  const jobs = jobsOf(flags.jobs);
+  const started = runTime(flags);
+  const plan = planFile === undefined ? planFrom(flags, mode, mode, started) : await readSavedPlan(planFile);
+  if (typeof plan === 'number') {
+    if (flags.nrpe) process.stdout.write('UNKNOWN - unable to load configuration\n');
+    return flags.nrpe ? NAGIOS.unknown : plan;
+  }
+  if (flags.dry && !flags.quiet) say('dry run: nothing is executed, locked, created or recorded');
+  const replacesLiveData = usesCommand(plan, 'confirm') && flags.dry !== true;
+  if (replacesLiveData && flags.yes !== true && process.stdin.isTTY !== true) {
+    say(
+      'this restore deletes or overwrites live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes',
+    );
+    return EXIT.usage;
+  }
+  // readline only for the questions of --confirm-commands and of a restore.
+  const reader = flags.confirmCommands
+    ? (await import('node:readline')).createInterface({ input: process.stdin, terminal: false })
+    : undefined;
+  const answers = reader?.[Symbol.asyncIterator]();
+  try {
+    const report = await executePlan(plan, {
+      dry: flags.dry === true,
+      showCommands: flags.showCommands === true || flags.verbose === true,
+      quiet: flags.quiet === true,
+      say,
+      // --now pins the whole run, its records included; otherwise the run starts now.
+      clock: flags.now === undefined ? () => new Date() : () => started,
+      relayOutput: flags.logFile !== undefined,
+      jobs,
+      ...(plan.secrets.length === 0 ? {} : { secrets: planSecrets(plan) }),
+      ...(answers === undefined ? {} : { confirm: (line: string) => confirm(answers, line) }),
+      ...(replacesLiveData ? { confirmation: { yes: flags.yes === true, ask: askOnTerminal } } : {}),
+    });
+    for (const skipped of plan.skipped)
+      if (skipped.failed || !flags.quiet)
+        say(`${skipped.failed ? 'cannot run' : 'not run'}: ${skipped.title}: ${skipped.reason}`);
+    if (!flags.nrpe || mode !== 'backup') return report.exitCode;
+    const status = backupStatus(plan, report);
+    process.stdout.write(`${status.line}\n`);
+    return status.code;
+  } finally {
+    reader?.close();
+  }
+}
+
+/** A saved plan carries the selection it was made with: flags that would change it are refused. */
+function refuseSelection(flags: ApplyFlags): void {
+  const given = [
+    flags.onlyCollectPoints.length > 0 ? '--only-collect-points' : '',
+    flags.onlyBackupPoints.length > 0 ? '--only-backup-points' : '',
+    flags.force ? '--force' : '',
+    flags.skipCollect ? '--skip-collect' : '',
+    flags.skipBackup ? '--skip-backup' : '',
+    flags.config !== undefined ? '--config' : '',
+    flags.now !== undefined ? '--now' : '',
+    flags.set.length > 0 ? '--set' : '',
+  ].filter(Boolean);
+  if (given.length > 0) {
+    throw new UsageError(
+      `${given.join(', ')}: a saved plan runs the selection it was made with; give these to polyarchiv plan instead`,
+    );
+  }
+}
+
+/** The script reads `--jobs N` the same way (polyarchiv_parse_args). */
+function jobsOf(value: string | undefined): number {
+  if (value === undefined) return availableParallelism();
+  if (!/^[1-9][0-9]{0,3}$/.test(value)) {
+    throw new UsageError(`--jobs expects a whole number from 1 to 9999, not '${value}'`);
+  }
+  return Number(value);
+}
+
+/** A restore's question: only `y` goes on; anything else, or the end of input, declines. */
+async function askOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline');
+  const reader = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      reader.question(question, resolve);
+      reader.once('close', () => resolve(''));
+    });
+    return answer.trim().toLowerCase() === 'y';
+  } finally {
+    reader.close();
+  }
+}
+
+/** `[Y]/n` as the original asked it; the end of input declines, which is the safe answer. */
+async function confirm(answers: AsyncIterator<string>, line: string): Promise<boolean> {
+  for (;;) {
+    process.stderr.write(`${line} [Y]/n `);
+    const next = await answers.next();
+    if (next.done === true) {
+      process.stderr.write('\n');
+      return false;
+    }
+    const answer = String(next.value).trim().toLowerCase();
+    if (answer === '' || answer === 'y') return true;
+    if (answer === 'n') return false;
+  }
+}
+
+/**
+ * A saved plan runs what was reviewed, as Terraform's saved plans and as a generated script: a
+ * configuration changed since is only a warning, and each unit refuses to run if a state file it
+ * depends on changed (the stale-plan guard).
+ */
+async function readSavedPlan(file: string): Promise<Plan> {
+  let plan: Plan;
+  try {
+    plan = JSON.parse(readFileSync(file, 'utf8')) as Plan;
+  } catch (error) {
+    throw new UsageError(`cannot read plan ${file}: ${(error as Error).message}`);
+  }
+  if (plan.formatVersion !== PLAN_FORMAT_VERSION) {
+    throw new UsageError(
+      `plan ${file} has format ${plan.formatVersion}, this polyarchiv reads format ${PLAN_FORMAT_VERSION}: run polyarchiv plan again`,
+    );
+  }
+  if (configChanged(plan.configDir, plan.inputs)) say(configChangedWarning(plan.configDir));
+  return plan;
+}
