@@ -1,7 +1,5 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
-// A young generation of at most 4 MiB a half: the objects of a plan that last (the configuration,
-// the units being written) are few, and V8's default (16 MiB) grew to hold garbage, a quarter
-// of the resident memory of a large plan, for no gain in time.
+// The options of this first line are NODE_OPTIONS (node-options.ts), which says why.
 import { UsageError } from '../diag/diagnostic.js';
 import { hideUrlPasswords } from '../diag/hide-url-passwords.js';
 import { EXIT } from './exit-codes.js';
