@@ -1,0 +1,63 @@
+import type { EnvValue, SecretPart } from './command.js';
+
+/**
+ * A restic repository as restic reaches it. Its password and the backend's keys are secrets,
+ * handed over in restic's environment (added to the inherited one, so PATH and HOME stay), never
+ * in argv.
+ */
+export interface ResticRepository {
+  /** `--repo`: a path or a restic location such as `sftp:host:/srv/repo`, without password. */
+  readonly url: string;
+  /**
+   * A location with a password (a REST server's `rest:http://user:password@host/`): restic reads
+   * it from a private file (`--repository-file`) instead of `--repo`.
+   */
+  readonly secretLocation?: readonly SecretPart[];
+  /** The secret variable that holds the repository's password (RESTIC_PASSWORD). */
+  readonly passwordSecret: string;
+  /** The backend's variables (AWS_ACCESS_KEY_ID...), its keys as secrets. */
+  readonly env: Readonly<Record<string, EnvValue>>;
+  /** sftp: the ssh command restic runs (`-o sftp.command=`): ssh's words, destination, `-s sftp`. */
+  readonly sftpCommand?: readonly string[];
+}
+
+/**
+ * A snapshot of `from`, taken from inside it (its paths are relative: a restore never nests the
+ * absolute path), tagged `tag`, dated `time` (`YYYY-MM-DD HH:MM:SS`, the plan's wall-clock time).
+ */
+export interface ResticBackupSpec {
+  readonly repository: ResticRepository;
+  readonly from: string;
+  readonly tag: string;
+  readonly time: string;
+  /** Paths below `from` left out, each with everything below it. */
+  readonly excludes: readonly string[];
+}
+
+/** How many snapshots, hours, days... `restic forget` keeps; 0 turns a rule off, -1 keeps every period. */
+export interface ResticKeep {
+  readonly last: number;
+  readonly hourly: number;
+  readonly daily: number;
+  readonly weekly: number;
+  readonly monthly: number;
+  readonly yearly: number;
+}
+
+/** `restic forget --prune` of the snapshots tagged `tag` (one group) that no rule of `keep` keeps. */
+export interface ResticForgetSpec {
+  readonly repository: ResticRepository;
+  readonly tag: string;
+  readonly keep: ResticKeep;
+}
+
+/**
+ * The newest snapshot tagged `tag` restored into `into`, an empty directory; with `at` (a
+ * timestamp, `--at`), the newest one taken at or before it, which the run finds in the repository.
+ */
+export interface ResticRestoreSpec {
+  readonly repository: ResticRepository;
+  readonly tag: string;
+  readonly into: string;
+  readonly at?: string;
+}

@@ -1,0 +1,86 @@
+import type { EnvValue, SecretPart } from './command.js';
+import type { CopyGuard } from './copy-specs.js';
+
+/**
+ * Another host holding a backup point's files. ssh: rsync moves the files (its receiver checks
+ * each one against a whole-file checksum), ssh runs `mv` and `rm` there.
+ */
+export interface SshTransport {
+  readonly kind: 'ssh';
+  /** A host name, an IPv4 address or a bracketed IPv6 address, as rsync wants it. */
+  readonly host: string;
+  /** ssh's options (BatchMode, port, user, key, the user's options), without the executable. */
+  readonly sshArgs: readonly string[];
+}
+
+/**
+ * A WebDAV, FTP or S3 server, reached by rclone through an on-the-fly remote (`:webdav:PATH`...)
+ * set up entirely by rclone's variables: no configuration file, no secret in argv. The passwords
+ * rclone wants obscured (`obscured`: rclone's variable -> the secret's variable) are obscured at
+ * run time by `rclone obscure -` reading them on its standard input.
+ */
+export interface RcloneTransport {
+  readonly kind: 'rclone';
+  readonly remote: ':webdav:' | ':ftp:' | ':s3:';
+  /** rclone's settings (RCLONE_WEBDAV_URL...), plain secrets among them (RCLONE_S3_SECRET_ACCESS_KEY). */
+  readonly env: Readonly<Record<string, EnvValue>>;
+  readonly obscured: Readonly<Record<string, string>>;
+  /** How summaries name the server before a path: `https://host:port`, `ftp://host`, `s3:/`. */
+  readonly shown: string;
+  /**
+   * WebDAV: the rename is curl's `MOVE` with `Overwrite: T` on `base` + the %-encoded path, its
+   * credentials and TLS settings in a curl configuration written to a private work file.
+   */
+  readonly webdav?: {
+    readonly base: string;
+    readonly curlConfig: readonly SecretPart[];
+    /** Its private work file, one per (backup point, collect point). */
+    readonly curlConfigFile: string;
+  };
+}
+
+export type Transport = SshTransport | RcloneTransport;
+
+/**
+ * A local file sent to `remote` through a hidden `partial` beside it: the upload writes the
+ * partial only (a killed upload leaves nothing else, and the next upload overwrites it), then one
+ * rename on the remote host replaces the previous file. Without `transport`, `remote` is a path
+ * of this host. The local file is removed once sent, unless `keepFile` (a state file mirrored);
+ * `listing`, the listing of what was sent, is published after the rename.
+ */
+export interface PutFileSpec {
+  readonly file: string;
+  readonly transport?: Transport;
+  readonly remote: string;
+  readonly partial: string;
+  readonly listing?: { readonly partial: string; readonly file: string };
+  readonly keepFile?: true;
+}
+
+/**
+ * A directory mirrored by rclone between this host and a WebDAV, FTP or S3 server: `up` makes
+ * `remote` like `local` (each file uploaded whole, deletions after every transfer), judged by
+ * `guard` first; `down` copies `remote` into `local`, an empty directory. Symbolic links travel as
+ * rclone's `.rclonelink` files.
+ */
+export interface SyncDirSpec {
+  readonly direction: 'up' | 'down';
+  readonly local: string;
+  readonly transport: RcloneTransport;
+  readonly remote: string;
+  /** Paths below `local` left out (and kept on the other side), each with everything below it. */
+  readonly excludes: readonly string[];
+  readonly guard?: CopyGuard;
+  /**
+   * Up: a local file whose modification time marks the start of the last upload that ended well
+   * (see syncDirCommands), and `list`, where the names changed since are written during a run.
+   */
+  readonly changes?: { readonly stamp: string; readonly list: string };
+}
+
+/** A remote file fetched into the local `file` (written aside, renamed in when whole). */
+export interface GetFileSpec {
+  readonly transport: Transport;
+  readonly remote: string;
+  readonly file: string;
+}

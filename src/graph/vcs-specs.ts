@@ -1,0 +1,96 @@
+/**
+ * Another git repository, as git reaches it. Credentials never appear in `url`: an ssh key and
+ * options travel in GIT_SSH_COMMAND, an http(s) password in a secret variable that a credential
+ * helper reads from the environment.
+ */
+export interface GitRemoteSpec {
+  /** A local path or a URL without password. */
+  readonly url: string;
+  /** ssh's words after the executable (BatchMode, key, the user's options), for ssh remotes. */
+  readonly sshArgs?: readonly string[];
+  /** The secret variable that holds the http(s) password. */
+  readonly passwordSecret?: string;
+  /** A Kerberos login from a keytab, under which git reaches the remote (k5start). */
+  readonly kerberos?: KerberosLogin;
+}
+
+/**
+ * A ticket of the first principal of `keytab` (k5start -U), kept in `ticketCache`, a file of the
+ * run's private work directory: the user's own ticket cache is never read nor written.
+ */
+export interface KerberosLogin {
+  readonly keytab: string;
+  /** The work file that holds the ticket cache, one per (backup point, collect point) pair. */
+  readonly ticketCache: string;
+}
+
+/** The current commit of a repository sent to `branch` of the remote, as a fast-forward only. */
+export interface GitPushSpec {
+  readonly gitDir: string;
+  readonly remote: GitRemoteSpec;
+  readonly branch: string;
+}
+
+/**
+ * `branch` of the remote fetched into the repository of the work tree `workTree` (`workTree/.git`,
+ * created when missing), whose current branch and files are then set to it. Nothing changes
+ * unless the fetch succeeded; the commits it replaces stay in the repository's reflog.
+ */
+export interface GitFetchSpec {
+  readonly workTree: string;
+  readonly remote: GitRemoteSpec;
+  readonly branch: string;
+}
+
+/**
+ * A GitLab project made sure to exist before a push, through the v4 REST API at `api` (the
+ * instance's URL with its port and path prefix, then `/api/v4`): created private in its namespace
+ * when missing. The token is a secret, read by curl from a private file of the work directory.
+ */
+export interface GitlabProjectSpec {
+  readonly api: string;
+  /** `namespace/name`, the namespace possibly nested (`group/subgroup/name`). */
+  readonly project: string;
+  readonly tokenSecret: string;
+  /** The prefix of its files in the private work directory, unique to its (backup point, collect point). */
+  readonly workFiles: string;
+}
+
+/**
+ * A Subversion repository as svn reaches it. Credentials never appear in `url` nor in argv: the
+ * password reaches svn on its standard input (`--password-from-stdin`), the client certificate's
+ * password in the `servers` file of a configuration directory private to the run, where no
+ * credential is ever cached.
+ */
+export interface SvnRepositorySpec {
+  /** The repository's URL, without user nor password. */
+  readonly url: string;
+  readonly username?: string;
+  /** The secret variable that holds the password. */
+  readonly passwordSecret?: string;
+  /** Accept the server's certificate whatever its authority (`ca_cert = any`). */
+  readonly trustServerCert?: boolean;
+  /** Files of the authorities that sign the server's certificate. */
+  readonly caCert?: string;
+  readonly clientCert?: string;
+  readonly clientCertPasswordSecret?: string;
+  /** svn's configuration directory: a directory of the run's work directory, one per collect point. */
+  readonly configDir: string;
+}
+
+/**
+ * A working copy of `repository` at `workingCopy` (a directory, maybe not there yet), reached
+ * with the configuration directory that an `svn-config` action of the unit wrote before.
+ */
+export interface SvnWorkingCopySpec {
+  readonly workingCopy: string;
+  readonly repository: SvnRepositorySpec;
+}
+
+/**
+ * Every change of the working copy committed: unversioned files added, missing ones deleted, an
+ * entry that changed kind deleted then added; "nothing to commit" is a success.
+ */
+export interface SvnCommitSpec extends SvnWorkingCopySpec {
+  readonly message: string;
+}
