@@ -1,3 +1,15 @@
+import type {
+  ConfirmCommand,
+  DirReloadCommand,
+  ExecIfChangedCommand,
+  GitlabProjectCommand,
+  MailboxAlignCommand,
+  MapTreeCommand,
+  ResticInitCommand,
+  ResticRestoreAtCommand,
+  SvnStageCommand,
+} from './helper-commands.js';
+
 /**
  * What actually runs. Both backends consume the same Commands: the bash backend quotes them, the
  * executor spawns them without a shell. That is what makes the script and `apply` equivalent.
@@ -22,13 +34,13 @@ export type Command =
   | SvnStageCommand
   | MapTreeCommand;
 
+/** Executable paths from `[global]` (`rsync_executable`...), keyed by tool name. */
+export type ToolPaths = Readonly<Record<string, string>>;
+
 /**
  * One argv word: literal text, or a path in the run's private work directory (created mode 0700
  * by each backend, removed when the run ends), optionally after a prefix such as `--option=`.
  */
-/** Executable paths from `[global]` (`rsync_executable`...), keyed by tool name. */
-export type ToolPaths = Readonly<Record<string, string>>;
-
 export type Word = string | WorkFileWord;
 
 export interface WorkFileWord {
@@ -232,260 +244,17 @@ export interface PublishFileCommand {
 }
 
 /**
- * Rebuilds a stopped service's data directory `target` with a loader, keeping the old contents:
- * refuse a missing or empty `input`; put back the contents a killed run left in `previous` (a
- * directory inside `target`: `target` itself never moves, it may be a mount point); move the
- * entries of `target` into `previous`; run `load` with `input` on stdin; on success give the new
- * files the owner of `target`, flush its filesystem (`sync -f`) and drop `previous`, on failure
- * put `previous` back; then run
- * `start` on every way out, also when a move failed. Fails when anything before `start` failed or
- * when the start failed.
+ * The commands of single engines' features (a restore's confirmation, Dovecot's mailboxes, restic,
+ * GitLab, Subversion...), each run by a bash helper in the script and its twin in `apply`.
  */
-export interface DirReloadCommand {
-  readonly kind: 'dir-reload';
-  readonly target: string;
-  readonly previous: string;
-  readonly input: string;
-  readonly load: readonly Word[];
-  readonly start: readonly Word[];
-}
-
-/**
- * Says what the next steps replace, runs `preview` (a dry run listing the changes) with its output on
- * standard error, then goes on when the run was started with --yes, else asks on the terminal and
- * fails the step unless the answer is yes. A run without a terminal and without --yes is refused
- * before anything starts.
- */
-export interface ConfirmCommand {
-  readonly kind: 'confirm';
-  readonly warning: string;
-  readonly preview: readonly Word[];
-  /** The collect point's copy the preview compares with the live directory (`--dry` lists it when it exists). */
-  readonly fetchedCopy?: string;
-}
-
-/**
- * Before `doveadm backup -R` makes the live mailboxes look like the copy `copyDir` (one maildir per
- * user, LAYOUT=fs): a live mailbox that received mail since the backup has a next UID ahead of the
- * copy's, which dsync can only undo by deleting and recreating the mailbox, and INBOX cannot be
- * deleted. So, for each user of the copy, each mailbox that exists on both sides with the same
- * GUID gets the live next UID in the copy when it is ahead (`doveadm mailbox update
- * --min-next-uid`; not the modification sequence: a copy level with the live mailbox would look
- * unchanged to dsync, which would leave the flags changed since the backup); dsync then expunges
- * the new mail and keeps the backed-up messages. Both sides are read with `mailbox status` of
- * `*`, which lists existing mailboxes only (a wiped user's INBOX is not created); users unknown to
- * the userdb are skipped, as dsync skips them. Fails, before any change to the live mailboxes, when
- * a side cannot be read.
- */
-export interface MailboxAlignCommand {
-  readonly kind: 'align-mailboxes';
-  readonly copyDir: string;
-  /** doveadm and its global options for the live mailboxes. */
-  readonly live: readonly Word[];
-  /** The doveadm server's socket (`-S`) that reaches the live mailboxes; empty: local. */
-  readonly socket: string;
-  /** doveadm and its global options for the copy; the copy's location per user is added. */
-  readonly copy: readonly Word[];
-}
-
-/**
- * Runs `run` when `probe` exits 1, says `unchanged` when it exits 0, fails otherwise. Both run
- * with `env` added to the inherited environment and `stdin` as their standard input.
- */
-export interface ExecIfChangedCommand {
-  readonly kind: 'exec-if-changed';
-  readonly probe: readonly Word[];
-  readonly run: readonly Word[];
-  readonly unchanged: string;
-  readonly env?: Readonly<Record<string, EnvValue>>;
-  readonly stdin?: Word;
-}
-
-/**
- * A Subversion working copy made ready to commit: `svn status` lists its entries; the missing
- * ones (`!`) are deleted, those whose kind changed (`~`: a file became a directory...) are deleted
- * from the repository but kept on disk, both through a `--targets` file (no argument list grows
- * with the tree, and each path ends with `@`, so that svn never reads a name's `@` as a peg
- * revision); then every unversioned entry is added (`svn add --force`). `svn` is the executable
- * with its global options; every run has `env` added to the inherited environment.
- */
-export interface SvnStageCommand {
-  readonly kind: 'svn-stage';
-  readonly workingCopy: string;
-  /** A file of the work directory, for the paths handed to `svn delete`. */
-  readonly targets: Word;
-  readonly svn: readonly Word[];
-  readonly env: Readonly<Record<string, EnvValue>>;
-}
-
-/**
- * A restic repository created when restic says that it does not exist, and only then: `probe`
- * (`restic cat config`) succeeds: `exists` is said; it exits with restic's status for a missing
- * repository (10, restic 0.17 and later), or says that the config file does not exist below
- * "Is there a repository at the following location?" (earlier versions): `init` runs; any other
- * failure (unreachable server, wrong password, lock) fails the step with restic's message and
- * creates nothing. Both run with `env` added to the inherited environment.
- */
-export interface ResticInitCommand {
-  readonly kind: 'restic-init';
-  readonly probe: readonly Word[];
-  readonly init: readonly Word[];
-  readonly env: Readonly<Record<string, EnvValue>>;
-  readonly exists: string;
-}
-
-/**
- * The newest snapshot not after `notAfter` (seconds since the epoch; a snapshot's time is counted
- * in whole seconds) restored: `list` (`restic snapshots --json`) prints the snapshots, `parse`
- * (jq) reads that JSON into `SECONDS<TAB>ID<TAB>TIME` lines, the newest one not after `notAfter`
- * is chosen (of equal times, the greatest id: restic lists them in no fixed order), and `restore`
- * runs with its id as last word.
- * When none is, `none` is said and the command fails, restoring nothing. `list` and `restore` run
- * with `env` added to the inherited environment.
- */
-export interface ResticRestoreAtCommand {
-  readonly kind: 'restic-restore-at';
-  readonly notAfter: number;
-  readonly list: readonly Word[];
-  readonly parse: readonly Word[];
-  readonly restore: readonly Word[];
-  readonly env: Readonly<Record<string, EnvValue>>;
-  readonly none: string;
-}
-
-/**
- * A GitLab project created when missing, through three curl requests that each print the HTTP
- * status of their answer: `find` (the project: 200 exists, 404 missing), `namespace` (its
- * namespace, whose answer is written to `answer`: 200 gives the id) and `create` (201 created),
- * which reads the namespace id from `namespaceId`. Any other answer fails the command with a
- * message naming `project` and the status; a curl failure (server down) fails it with curl's status.
- */
-export interface GitlabProjectCommand {
-  readonly kind: 'gitlab-project';
-  readonly project: string;
-  readonly answer: Word;
-  readonly namespaceId: Word;
-  readonly find: readonly Word[];
-  readonly namespace: readonly Word[];
-  readonly create: readonly Word[];
-}
-
-/**
- * Makes the tree `to` hold, for each regular file of the tree `from`, what `tool` writes from it
- * (the tool is given `--output FILE -- INPUT`: gpg), with the input's mode, modification time and
- * (when run as root) owner, and the same directories and symbolic links. A file whose output has
- * the input's modification time and changed after the input did is not written again. Each new
- * output is written in the holding directory `to/hold`, then renamed over the old one; what `from`
- * no longer holds is removed once every file is written. `excludes` are find -path patterns
- * (`./NAME`, wildcards escaped) left out of `from`, with the holding directories at every depth.
- * A failure of the tool names the file and fails the command with the tool's status.
- */
-export interface MapTreeCommand {
-  readonly kind: 'map-tree';
-  readonly from: string;
-  readonly to: string;
-  readonly hold: string;
-  readonly tool: readonly Word[];
-  readonly excludes: readonly string[];
-}
-
-/** The tools a command needs on the machine that runs it (listed in the script header). */
-export function toolsOf(command: Command): string[] {
-  switch (command.kind) {
-    case 'exec':
-      return [...argvTools(command.argv), ...(command.pipeline ?? []).flatMap(argvTools)];
-    case 'make-dir':
-      return ['mkdir'];
-    case 'create-file':
-      return ['rm'];
-    case 'dir-recover':
-    case 'dir-swap':
-      return ['mv'];
-    case 'private-file':
-      return command.owner === undefined ? [] : ['chown'];
-    case 'check-dump':
-      return ['stat'];
-    case 'check-copy':
-      return argvTools(command.incoming);
-    case 'copy':
-      return [...argvTools(command.incoming), ...argvTools(command.incomingSum), ...argvTools(command.copy)];
-    case 'publish-file':
-      return ['sync', 'mv'];
-    case 'dir-reload':
-      return ['chown', 'mv', 'sync', ...argvTools(command.load), ...argvTools(command.start)];
-    case 'confirm':
-      return argvTools(command.preview);
-    case 'align-mailboxes':
-      return ['mktemp', ...argvTools(command.live)];
-    case 'exec-if-changed':
-      return [...argvTools(command.probe), ...argvTools(command.run)];
-    case 'restic-init':
-      return argvTools(command.init);
-    case 'restic-restore-at':
-      return [...argvTools(command.list), ...argvTools(command.parse)];
-    case 'gitlab-project':
-      return argvTools(command.find);
-    case 'svn-stage':
-      return argvTools(command.svn);
-    case 'map-tree':
-      return ['find', 'touch', ...argvTools(command.tool)];
-  }
-}
-
-/** The program, and what it runs: the tool after `sudo ... --` and `env NAME=VALUE`, ssh of rsync -e. */
-function argvTools(argv: readonly Word[]): string[] {
-  const first = argv[0];
-  if (typeof first !== 'string' || first === '') return [];
-  // xargs runs the tool after its `--`.
-  if (/(^|\/)xargs$/.test(first)) {
-    const tool = argv[argv.indexOf('--') + 1];
-    return typeof tool === 'string' && tool !== '' ? [first, tool] : [first];
-  }
-  // A tool run under `timeout --kill-after=S SECONDS`: timeout, then the tool.
-  if (first === 'timeout') return [first, ...argvTools(argv.slice(3))];
-  // Most commands run their tool directly: read the words only when sudo or -e needs them.
-  if (first !== 'sudo' && !argv.includes('-e')) return [first];
-  const words = argv.map((w) => (typeof w === 'string' ? w : ''));
-  const tools = [first];
-  if (first === 'sudo') {
-    const rest = words.slice(words.indexOf('--') + 1);
-    const program = (rest[0] === 'env' ? rest.slice(1) : rest).find(
-      (w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w),
-    );
-    if (program !== undefined && program !== '') tools.push(program);
-  }
-  const shell = words.indexOf('-e');
-  if (shell > 0 && words[shell + 1] !== undefined)
-    tools.push((words[shell + 1] as string).split(' ')[0] ?? '');
-  return tools.filter((t) => t !== '');
-}
-
-/** Names of the secret variables a command needs. */
-export function secretsOf(command: Command): string[] {
-  switch (command.kind) {
-    case 'exec':
-    case 'restic-init':
-    case 'restic-restore-at':
-    case 'exec-if-changed':
-    case 'svn-stage':
-    case 'copy':
-      return command.env === undefined
-        ? []
-        : Object.values(command.env).flatMap((v) => ('secret' in v ? [v.secret] : []));
-    case 'private-file':
-      return command.parts.flatMap((p) => (typeof p !== 'string' && 'secret' in p ? [p.secret] : []));
-    case 'make-dir':
-    case 'create-file':
-    case 'dir-recover':
-    case 'dir-swap':
-    case 'check-dump':
-    case 'check-copy':
-    case 'publish-file':
-    case 'dir-reload':
-    case 'confirm':
-    case 'align-mailboxes':
-    case 'gitlab-project':
-    case 'map-tree':
-      return [];
-  }
-}
+export type {
+  ConfirmCommand,
+  DirReloadCommand,
+  ExecIfChangedCommand,
+  GitlabProjectCommand,
+  MailboxAlignCommand,
+  MapTreeCommand,
+  ResticInitCommand,
+  ResticRestoreAtCommand,
+  SvnStageCommand,
+} from './helper-commands.js';

@@ -5,7 +5,7 @@ import type { Diagnostics } from '../diag/diagnostic.js';
 import { formatOrigin } from '../diag/origin.js';
 import type { BoundBackupPoint } from '../engines/engine.js';
 import { buildCommands } from '../graph/build-commands.js';
-import { secretsOf, toolsOf } from '../graph/command.js';
+import { secretsOf, toolsOf } from '../graph/command-needs.js';
 import type { HostFacts } from '../options/variables.js';
 import { formatTimestamp } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';

@@ -1,5 +1,6 @@
 import { formatOrigin } from '../../diag/origin.js';
-import { type Command, secretsOf } from '../../graph/command.js';
+import type { Command } from '../../graph/command.js';
+import { secretsOf } from '../../graph/command-needs.js';
 import {
   commandKinds,
   hasHooks,

@@ -1,0 +1,102 @@
+import type { Command, Word } from './command.js';
+
+/** The tools a command needs on the machine that runs it (listed in the script header). */
+export function toolsOf(command: Command): string[] {
+  switch (command.kind) {
+    case 'exec':
+      return [...argvTools(command.argv), ...(command.pipeline ?? []).flatMap(argvTools)];
+    case 'make-dir':
+      return ['mkdir'];
+    case 'create-file':
+      return ['rm'];
+    case 'dir-recover':
+    case 'dir-swap':
+      return ['mv'];
+    case 'private-file':
+      return command.owner === undefined ? [] : ['chown'];
+    case 'check-dump':
+      return ['stat'];
+    case 'check-copy':
+      return argvTools(command.incoming);
+    case 'copy':
+      return [...argvTools(command.incoming), ...argvTools(command.incomingSum), ...argvTools(command.copy)];
+    case 'publish-file':
+      return ['sync', 'mv'];
+    case 'dir-reload':
+      return ['chown', 'mv', 'sync', ...argvTools(command.load), ...argvTools(command.start)];
+    case 'confirm':
+      return argvTools(command.preview);
+    case 'align-mailboxes':
+      return ['mktemp', ...argvTools(command.live)];
+    case 'exec-if-changed':
+      return [...argvTools(command.probe), ...argvTools(command.run)];
+    case 'restic-init':
+      return argvTools(command.init);
+    case 'restic-restore-at':
+      return [...argvTools(command.list), ...argvTools(command.parse)];
+    case 'gitlab-project':
+      return argvTools(command.find);
+    case 'svn-stage':
+      return argvTools(command.svn);
+    case 'map-tree':
+      return ['find', 'touch', ...argvTools(command.tool)];
+  }
+}
+
+/** The program, and what it runs: the tool after `sudo ... --` and `env NAME=VALUE`, ssh of rsync -e. */
+function argvTools(argv: readonly Word[]): string[] {
+  const first = argv[0];
+  if (typeof first !== 'string' || first === '') return [];
+  // xargs runs the tool after its `--`.
+  if (/(^|\/)xargs$/.test(first)) {
+    const tool = argv[argv.indexOf('--') + 1];
+    return typeof tool === 'string' && tool !== '' ? [first, tool] : [first];
+  }
+  // A tool run under `timeout --kill-after=S SECONDS`: timeout, then the tool.
+  if (first === 'timeout') return [first, ...argvTools(argv.slice(3))];
+  // Most commands run their tool directly: read the words only when sudo or -e needs them.
+  if (first !== 'sudo' && !argv.includes('-e')) return [first];
+  const words = argv.map((w) => (typeof w === 'string' ? w : ''));
+  const tools = [first];
+  if (first === 'sudo') {
+    const rest = words.slice(words.indexOf('--') + 1);
+    const program = (rest[0] === 'env' ? rest.slice(1) : rest).find(
+      (w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w),
+    );
+    if (program !== undefined && program !== '') tools.push(program);
+  }
+  const shell = words.indexOf('-e');
+  if (shell > 0 && words[shell + 1] !== undefined)
+    tools.push((words[shell + 1] as string).split(' ')[0] ?? '');
+  return tools.filter((t) => t !== '');
+}
+
+/** Names of the secret variables a command needs. */
+export function secretsOf(command: Command): string[] {
+  switch (command.kind) {
+    case 'exec':
+    case 'restic-init':
+    case 'restic-restore-at':
+    case 'exec-if-changed':
+    case 'svn-stage':
+    case 'copy':
+      return command.env === undefined
+        ? []
+        : Object.values(command.env).flatMap((v) => ('secret' in v ? [v.secret] : []));
+    case 'private-file':
+      return command.parts.flatMap((p) => (typeof p !== 'string' && 'secret' in p ? [p.secret] : []));
+    case 'make-dir':
+    case 'create-file':
+    case 'dir-recover':
+    case 'dir-swap':
+    case 'check-dump':
+    case 'check-copy':
+    case 'publish-file':
+    case 'dir-reload':
+    case 'confirm':
+    case 'align-mailboxes':
+    case 'gitlab-project':
+    case 'map-tree':
+      return [];
+  }
+}
