@@ -1,14 +1,4 @@
-import type {
-  ConfirmCommand,
-  DirReloadCommand,
-  ExecIfChangedCommand,
-  GitlabProjectCommand,
-  MailboxAlignCommand,
-  MapTreeCommand,
-  ResticInitCommand,
-  ResticRestoreAtCommand,
-  SvnStageCommand,
-} from './helper-commands.js';
+import type { HelperCommand } from './helper-commands.js';
 
 /**
  * What actually runs. Both backends consume the same Commands: the bash backend quotes them, the
@@ -24,15 +14,7 @@ export type Command =
   | CopyCheckCommand
   | CopyCommand
   | PublishFileCommand
-  | DirReloadCommand
-  | ConfirmCommand
-  | MailboxAlignCommand
-  | ExecIfChangedCommand
-  | ResticInitCommand
-  | ResticRestoreAtCommand
-  | GitlabProjectCommand
-  | SvnStageCommand
-  | MapTreeCommand;
+  | HelperCommand;
 
 /** Executable paths from `[global]` (`rsync_executable`...), keyed by tool name. */
 export type ToolPaths = Readonly<Record<string, string>>;
@@ -247,14 +229,4 @@ export interface PublishFileCommand {
  * The commands of single engines' features (a restore's confirmation, Dovecot's mailboxes, restic,
  * GitLab, Subversion...), each run by a bash helper in the script and its twin in `apply`.
  */
-export type {
-  ConfirmCommand,
-  DirReloadCommand,
-  ExecIfChangedCommand,
-  GitlabProjectCommand,
-  MailboxAlignCommand,
-  MapTreeCommand,
-  ResticInitCommand,
-  ResticRestoreAtCommand,
-  SvnStageCommand,
-} from './helper-commands.js';
+export type * from './helper-commands.js';

@@ -1,5 +1,17 @@
 import type { EnvValue, Word } from './command.js';
 
+/** The commands of single engines' features, each run by a bash helper and its twin. */
+export type HelperCommand =
+  | DirReloadCommand
+  | ConfirmCommand
+  | MailboxAlignCommand
+  | ExecIfChangedCommand
+  | ResticInitCommand
+  | ResticRestoreAtCommand
+  | GitlabProjectCommand
+  | SvnStageCommand
+  | MapTreeCommand;
+
 /**
  * Rebuilds a stopped service's data directory `target` with a loader, keeping the old contents:
  * refuse a missing or empty `input`; put back the contents a killed run left in `previous` (a
