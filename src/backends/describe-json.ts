@@ -1,4 +1,10 @@
-import { assemblePlan, type PlanParts, type PlanTail, type PlanUnit } from '../planner/plan.js';
+import {
+  assemblePlan,
+  describeUnits,
+  type PlanParts,
+  type PlanTail,
+  type PlanUnit,
+} from '../planner/plan.js';
 
 /** Where the units go in a plan's JSON with none. */
 const NO_UNITS = '\n  "units": []';
@@ -13,10 +19,11 @@ export function* jsonPieces(parts: PlanParts): Generator<string> {
   const before = JSON.stringify(assemblePlan(parts.head, [], NOTHING_YET), null, 2);
   yield before.slice(0, before.indexOf(NO_UNITS));
   let count = 0;
-  let next = parts.units.next();
-  for (; next.done !== true; next = parts.units.next())
-    yield `${count++ === 0 ? '\n  "units": [\n' : ',\n'}${indented(next.value)}`;
-  const after = JSON.stringify(assemblePlan(parts.head, [], next.value), null, 2);
+  const tail = yield* describeUnits(
+    parts,
+    (unit) => `${count++ === 0 ? '\n  "units": [\n' : ',\n'}${indented(unit)}`,
+  );
+  const after = JSON.stringify(assemblePlan(parts.head, [], tail), null, 2);
   yield `${count === 0 ? NO_UNITS : '\n  ]'}${after.slice(after.indexOf(NO_UNITS) + NO_UNITS.length)}\n`;
 }
 

@@ -1,5 +1,6 @@
 import { formatOrigin } from '../diag/origin.js';
 import {
+  describeUnits,
   hookLabel,
   type Plan,
   type PlanHooks,
@@ -34,16 +35,13 @@ export function* textPieces(parts: PlanParts): Generator<string> {
   let units = 0;
   let steps = 0;
   const replaced: string[] = [];
-  let next = parts.units.next();
-  for (; next.done !== true; next = parts.units.next()) {
-    const unit = next.value;
-    yield unitText(unit);
+  const plan = yield* describeUnits(parts, (unit) => {
     units++;
     steps += unit.steps.length;
     for (const step of unit.steps)
       for (const command of step.commands) if (command.kind === 'confirm') replaced.push(command.warning);
-  }
-  const plan = next.value;
+    return unitText(unit);
+  });
   const tail = liveDataReplaced(replaced);
   if (plan.hooks !== undefined) tail.push('Hooks of the run:', ...hooksText(plan.hooks, '  '), '');
   for (const skipped of plan.skipped) {

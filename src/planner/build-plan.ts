@@ -13,7 +13,6 @@ import { linkUnit } from './link.js';
 import { type DraftUnit, lowerBackup } from './lower.js';
 import { orderActions } from './order.js';
 import {
-  collectPlan,
   forEachStep,
   PLAN_FORMAT_VERSION,
   type Plan,
@@ -58,13 +57,9 @@ const BASE_TOOLS = [
   'sync',
 ];
 
-/** Pure: from resolved configuration and state snapshots to a plan. */
-export function buildPlan(request: PlanRequest, diagnostics: Diagnostics): Plan {
-  return collectPlan(planParts(request, diagnostics));
-}
-
 /**
- * The plan's parts: its head now, its units as they are read. Every error is found before the
+ * Pure: from resolved configuration and state snapshots to a plan's parts (`collectPlan` makes
+ * them the whole plan): its head now, its units as they are read. Every error is found before the
  * first unit (the selection's, and a restore's choice of what to restore from, which is made
  * whole up front); planning a unit only adds warnings, which the tail carries.
  */

@@ -83,6 +83,16 @@ export function collectPlan(parts: PlanParts): Plan {
   return assemblePlan(parts.head, units, next.value);
 }
 
+/** Each unit of the parts as `describe` makes it, handed out as it is planned; returns the tail. */
+export function* describeUnits<T>(
+  parts: PlanParts,
+  describe: (unit: PlanUnit) => T,
+): Generator<T, PlanTail, undefined> {
+  let next = parts.units.next();
+  for (; next.done !== true; next = parts.units.next()) yield describe(next.value);
+  return next.value;
+}
+
 /** The parts of a plan already whole (what describes a plan one unit at a time takes either). */
 export function partsOf(plan: Plan): PlanParts {
   return {
