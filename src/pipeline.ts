@@ -157,7 +157,9 @@ export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
 }
 
 /** Secret values for a plan, resolved from its configuration when it runs. */
-export function planSecrets(plan: Plan): Map<string, string> {
+export function planSecrets(
+  plan: Pick<Plan, 'configDir' | 'now' | 'pinned' | 'secrets'>,
+): Map<string, string> {
   const { config } = loadConfiguration(plan.configDir, new Date(plan.now), plan.pinned);
   const values = secretValues(config);
   return new Map(

@@ -7,6 +7,7 @@ import { collectPlan, type Plan, type PlanParts, partsOf } from '../planner/plan
 import { type CommonFlags, configDir, pinnedVariables, planTime, selectionOf } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 import { printDiagnostics, say, writeToStream } from './output.js';
+import { fileSpool } from './spool-file.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 export interface PlanFlags extends CommonFlags {
@@ -85,15 +86,25 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
     await writePlan(flags, await describer(started.parts, flags.format));
     return printDiagnostics(started.diagnostics, flags.quiet === true) ? EXIT.usage : EXIT.ok;
   }
-  const plan = planFrom(flags, mode, 'plan', planTime(flags));
-  if (typeof plan === 'number') return plan;
-  const pieces = await renderer(plan, flags);
-  if (flags.out === undefined && flags.includeSecrets && plan.secrets.length > 0)
-    say(
-      'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',
-    );
-  await writePlan(flags, pieces);
-  return EXIT.ok;
+  const started = startPlan(flags, mode, 'plan', planTime(flags), process.argv.slice(3));
+  if (typeof started === 'number') return started;
+  // The template engine is the heaviest, and only the script needs it.
+  const { scriptPieces } = await import('../backends/bash/render.js');
+  const head = started.parts.head;
+  const script = scriptPieces(
+    started.parts,
+    (tail) => {
+      if (!flags.includeSecrets || tail.secrets.length === 0) return undefined;
+      if (flags.out === undefined)
+        say(
+          'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',
+        );
+      return planSecrets({ ...head, secrets: tail.secrets });
+    },
+    fileSpool(),
+  );
+  await writePlan(flags, script);
+  return printDiagnostics(started.diagnostics, flags.quiet === true) ? EXIT.usage : EXIT.ok;
 }
 
 async function writePlan(flags: PlanFlags, pieces: Iterable<string>): Promise<void> {
@@ -112,13 +123,10 @@ export async function renderer(
   plan: Plan,
   flags: Pick<PlanFlags, 'format' | 'includeSecrets'>,
 ): Promise<Iterable<string>> {
-  // The template engine is the heaviest, and only the script needs it.
   if (flags.format !== 'bash') return describer(partsOf(plan), flags.format);
-  const { bashPieces } = await import('../backends/bash/render.js');
-  // A generator of its own: the secrets are resolved when the script is first read, as it is written.
-  return (function* () {
-    yield* bashPieces(plan, flags.includeSecrets ? planSecrets(plan) : undefined);
-  })();
+  const { scriptPieces } = await import('../backends/bash/render.js');
+  // The secrets are resolved once the plan is read, as the script is written.
+  return scriptPieces(partsOf(plan), () => (flags.includeSecrets ? planSecrets(plan) : undefined));
 }
 
 /** The text or JSON description, each unit planned as it is written. */

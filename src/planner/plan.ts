@@ -210,8 +210,11 @@ export function usesCommand(plan: Plan, kind: Command['kind']): boolean {
   return commandKinds(plan).has(kind);
 }
 
+/** What holds steps: a plan, or some of its units and hooks. */
+type StepsOf = { readonly units: readonly PlanUnit[]; readonly hooks?: PlanHooks | undefined };
+
 /** The kinds of command the plan runs, in one walk (the script asks for a dozen of them). */
-export function commandKinds(plan: Pick<Plan, 'units' | 'hooks'>): ReadonlySet<Command['kind']> {
+export function commandKinds(plan: StepsOf): ReadonlySet<Command['kind']> {
   const kinds = new Set<Command['kind']>();
   forEachStep(plan, (step) => {
     for (const command of step.commands) kinds.add(command.kind);
@@ -223,7 +226,7 @@ export function commandKinds(plan: Pick<Plan, 'units' | 'hooks'>): ReadonlySet<C
  * Every step of the plan: the units' and their hooks', then the run's hooks'. A walk rather than
  * an array: a plan of thousands of units has tens of thousands of steps.
  */
-export function forEachStep(plan: Pick<Plan, 'units' | 'hooks'>, visit: (step: PlanStep) => void): void {
+export function forEachStep(plan: StepsOf, visit: (step: PlanStep) => void): void {
   const hookSteps = (hooks: PlanHooks | undefined) => {
     for (const hook of hooks?.hooks ?? []) for (const step of hook.steps) visit(step);
   };
@@ -237,11 +240,6 @@ export function forEachStep(plan: Pick<Plan, 'units' | 'hooks'>, visit: (step: P
 /** How messages name a hook: its name and where it is configured. */
 export function hookLabel(hook: PlanHook): string {
   return `hook "${hook.name}" at ${formatOrigin({ file: hook.origin.file, line: hook.origin.line })}`;
-}
-
-/** Whether the plan has hooks anywhere (the script then keeps each unit's output for them). */
-export function hasHooks(plan: Plan): boolean {
-  return plan.hooks !== undefined || plan.units.some((u) => u.hooks !== undefined);
 }
 
 /** The events of a unit or a run: restores have their own. */

@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { renderBash } from '../../src/backends/bash/render.js';
 import { describeText } from '../../src/backends/describe-text.js';
 import type { Plan } from '../../src/planner/plan.js';
 import { runCli } from '../helpers/cli.js';
@@ -48,5 +50,25 @@ describe('plan described unit by unit', () => {
     expect(lines.slice(-3)).toEqual(['', `Plan: 4 to run (${steps} steps), 0 not run.`, '']);
     expect(lines.at(-4)).toBe(warning);
     expect(text.stderr).toContain("warning: unknown option 'colour' is ignored");
+  });
+
+  it('writes a script whose units wait in a temporary file the same as one held whole, and leaves no file', () => {
+    // Past 256 KiB of units' functions (more than nearly any configuration), they wait on disk.
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) files[`config/p${i}.collect`] = collect(`p${i}`);
+    box.write({ ...files, 'tmp/.keep': '' });
+    const env = { TMPDIR: box.path('tmp') };
+    const json = runCli(['plan', '--format', 'json', '--out', box.path('plan.json'), ...args], env);
+    expect(json.code, json.stderr).toBe(0);
+    const plan = JSON.parse(readFileSync(box.path('plan.json'), 'utf8')) as Plan;
+    expect(plan.units).toHaveLength(204);
+    const script = runCli(['plan', ...args], env);
+    expect(script.code, script.stderr).toBe(0);
+    const units = script.stdout.slice(script.stdout.indexOf('\nunit_1_'), script.stdout.indexOf('\n# Main:'));
+    expect(units.length).toBeGreaterThan(256 * 1024);
+    // The script's header names the command that made it: the same but for the JSON's flags.
+    const regenerate = plan.regenerate.replace(/ --format json --out \S+/, '');
+    expect(script.stdout).toBe(renderBash({ ...plan, regenerate }));
+    expect(readdirSync(box.path('tmp'))).toEqual(['.keep']);
   });
 });

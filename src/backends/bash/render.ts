@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import { TEMPLATES_DIR } from '../../install/paths.js';
-import type { Plan } from '../../planner/plan.js';
-import { helperPartialsView, scriptView, unitView } from './view-model.js';
+import { describeUnits, type Plan, type PlanParts, type PlanTail, partsOf } from '../../planner/plan.js';
+import { emptyOutline, helperPartialsView, outlineUnit, scriptView, unitView } from './view-model.js';
 
 const OPTIONS = { noEscape: true, strict: true } as const;
 
@@ -41,17 +41,50 @@ export function renderHelperFile(name: string): string {
 
 /** The plan as a bash script: byte-identical for identical plans. */
 export function renderBash(plan: Plan, secrets?: ReadonlyMap<string, string>): string {
-  return [...bashPieces(plan, secrets)].join('');
+  return [...scriptPieces(partsOf(plan), () => secrets)].join('');
 }
 
 /**
- * The same script, handed out one unit at a time: a plan of thousands of units never has its
- * whole script, nor the view of every unit, in memory at once.
+ * Where the units' functions wait while the units are planned: the script's head, which comes
+ * before them, lists what every unit needs (tools, secrets, helpers), so it is known last.
  */
-export function* bashPieces(plan: Plan, secrets?: ReadonlyMap<string, string>): Generator<string> {
+export interface Spool {
+  add(text: string): void;
+  /** What was added, in order; read once. */
+  pieces(): Iterable<string>;
+}
+
+/** A spool in memory. */
+export function memorySpool(): Spool {
+  const texts: string[] = [];
+  return { add: (text) => texts.push(text), pieces: () => texts };
+}
+
+/**
+ * The script of a plan, handed out piece by piece: each unit's function is rendered as the unit is
+ * planned and waits in `spool`, so that neither the plan nor the view of its units is held whole.
+ * `ready` is called once every unit is planned, before the first piece is handed out, with what
+ * the plan says after its units; it returns the secret values to embed, if any.
+ */
+export function* scriptPieces(
+  parts: PlanParts,
+  ready: (tail: PlanTail) => ReadonlyMap<string, string> | undefined,
+  spool: Spool = memorySpool(),
+): Generator<string, void, undefined> {
   const { head, unit, main } = templates();
-  const view = scriptView(plan, secrets);
+  const outline = emptyOutline();
+  let index = 0;
+  const functions = describeUnits(parts, (planUnit) => {
+    const text = unit(unitView(planUnit, index));
+    outlineUnit(outline, planUnit, index);
+    index += 1;
+    return text;
+  });
+  let next = functions.next();
+  for (; next.done !== true; next = functions.next()) spool.add(next.value);
+  const tail = next.value;
+  const view = scriptView(parts.head, tail, outline, ready(tail));
   yield head(view);
-  for (const [index, planUnit] of plan.units.entries()) yield unit(unitView(planUnit, index));
+  yield* spool.pieces();
   yield main(view);
 }

@@ -3,11 +3,11 @@ import type { Command } from '../../graph/command.js';
 import { secretsOf } from '../../graph/command-needs.js';
 import {
   commandKinds,
-  hasHooks,
   hookEvents,
   hookLabel,
-  type Plan,
+  type PlanHead,
   type PlanHooks,
+  type PlanTail,
   type PlanUnit,
 } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
@@ -106,40 +106,71 @@ interface StepView {
   readonly lines: readonly string[];
 }
 
-export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): ScriptView {
-  const kinds = commandKinds(plan);
+/**
+ * What the script's outline needs of its units (the helpers their commands call, each unit's line
+ * in the main part, their hooks), gathered as each unit's function is rendered: the units
+ * themselves are not kept.
+ */
+export interface UnitsOutline {
+  readonly kinds: Set<Command['kind']>;
+  readonly runs: string[];
+  readonly hookRegistrations: string[];
+  hooks: boolean;
+}
+
+export function emptyOutline(): UnitsOutline {
+  return { kinds: new Set(), runs: [], hookRegistrations: [], hooks: false };
+}
+
+/** Adds the unit at `index` of the plan to the outline. */
+export function outlineUnit(outline: UnitsOutline, unit: PlanUnit, index: number): void {
+  for (const kind of commandKinds({ units: [unit] })) outline.kinds.add(kind);
+  outline.runs.push(runArgs(unit, index));
+  outline.hookRegistrations.push(
+    ...hookRegistrations(unit.id, unit.hooks, (k) => unitHookFunction(unit, index, k)),
+  );
+  if (unit.hooks !== undefined) outline.hooks = true;
+}
+
+export function scriptView(
+  head: PlanHead,
+  tail: PlanTail,
+  units: UnitsOutline,
+  secrets?: ReadonlyMap<string, string>,
+): ScriptView {
+  const kinds = new Set([...units.kinds, ...commandKinds({ units: [], hooks: tail.hooks })]);
   const copyCheckHelper = kinds.has('check-copy');
   const copyHelper = kinds.has('copy');
   return {
-    version: plan.polyarchivVersion,
-    regenerate: commentText(plan.regenerate),
-    mode: plan.mode,
-    now: plan.now,
-    configDir: commentText(plan.configDir),
-    inputs: plan.inputs.map((i) => `${i.sha256}  ${commentText(i.file)}`),
-    selection: commentText(describeSelection(plan.selection, plan.mode)),
-    skipped: plan.skipped.map((s) =>
+    version: head.polyarchivVersion,
+    regenerate: commentText(head.regenerate),
+    mode: head.mode,
+    now: head.now,
+    configDir: commentText(head.configDir),
+    inputs: head.inputs.map((i) => `${i.sha256}  ${commentText(i.file)}`),
+    selection: commentText(describeSelection(head.selection, head.mode)),
+    skipped: tail.skipped.map((s) =>
       commentText(`${s.failed ? 'cannot run: ' : ''}${s.title}: ${s.reason} (${formatOrigin(s.origin)})`),
     ),
-    warnings: plan.warnings.map(commentText),
+    warnings: tail.warnings.map(commentText),
     mainComment:
-      plan.mode === 'backup'
+      head.mode === 'backup'
         ? 'each unit runs isolated; a failed collect point skips its own backup points only.'
         : 'each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.',
     secretAssignments: [...(secrets ?? new Map())].map(([name, value]) => `${name}=${shellWord(value)}`),
-    exitOk: plan.mode === 'backup' ? '0 every unit succeeded or was not due' : '0 every unit succeeded',
+    exitOk: head.mode === 'backup' ? '0 every unit succeeded or was not due' : '0 every unit succeeded',
     reviewRefusal:
-      plan.selection.review === true
+      head.selection.review === true
         ? shellWord(
             'polyarchiv: this script is a review render (plan --review), for reading only: it runs nothing. Make the script to run on the server with polyarchiv plan, without --review.',
           )
         : '',
-    tools: plan.tools.join(' '),
-    secrets: plan.secrets.length === 0 ? 'none' : plan.secrets.join(' '),
-    requiredSecrets: plan.secrets.join(' '),
-    runs: plan.units.map(runArgs),
-    failedSkips: plan.skipped.some((s) => s.failed) ? '1' : '0',
-    configCheck: [plan.configDir, ...plan.inputs.flatMap((i) => [i.file, i.sha256])].map(shellWord).join(' '),
+    tools: tail.tools.join(' '),
+    secrets: tail.secrets.length === 0 ? 'none' : tail.secrets.join(' '),
+    requiredSecrets: tail.secrets.join(' '),
+    runs: units.runs,
+    failedSkips: tail.skipped.some((s) => s.failed) ? '1' : '0',
+    configCheck: [head.configDir, ...head.inputs.flatMap((i) => [i.file, i.sha256])].map(shellWord).join(' '),
     reloadHelper: kinds.has('dir-reload'),
     copyCheckHelper,
     confirmHelper: kinds.has('confirm'),
@@ -152,30 +183,25 @@ export function scriptView(plan: Plan, secrets?: ReadonlyMap<string, string>): S
     copyStatsHelper: copyCheckHelper || copyHelper,
     gitlabHelper: kinds.has('gitlab-project'),
     svnHelper: kinds.has('svn-stage'),
-    hookRegistrations: [
-      ...plan.units.flatMap((unit, index) =>
-        hookRegistrations(unit.id, unit.hooks, (k) => unitHookFunction(unit, index, k)),
-      ),
-      ...hookRegistrations('', plan.hooks, runHookFunction),
-    ],
-    runHooks: hookViews(plan.hooks, runHookFunction),
-    ...helperPartialsView(plan),
+    hookRegistrations: [...units.hookRegistrations, ...hookRegistrations('', tail.hooks, runHookFunction)],
+    runHooks: hookViews(tail.hooks, runHookFunction),
+    ...helperPartialsView({ mode: head.mode, hooks: units.hooks || tail.hooks !== undefined }),
   };
 }
 
 /**
  * What the helper partials read, in a script and in a partial rendered on its own (twin tests),
- * which belongs to no plan, hence to no hooks.
+ * which belongs to no run, hence to no hooks.
  */
 export function helperPartialsView(
-  plan?: Plan,
+  run?: Readonly<{ mode: PlanHead['mode']; hooks: boolean }>,
 ): Pick<
   ScriptView,
   'helpers' | 'probe' | 'resticMissing' | 'gitlab' | 'treeListing' | 'hooks' | 'hookEvents'
 > {
   return {
-    hooks: plan !== undefined && hasHooks(plan),
-    hookEvents: plan === undefined ? '' : Object.values(hookEvents(plan.mode)).join(' '),
+    hooks: run?.hooks === true,
+    hookEvents: run === undefined ? '' : Object.values(hookEvents(run.mode)).join(' '),
     helpers: helperLayouts(),
     probe: PROBE_STATUSES,
     resticMissing: resticMissingLayout(),

@@ -1,0 +1,107 @@
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import type { Spool } from '../backends/bash/render.js';
+
+/** Past this many characters waiting, the spool moves to a file. */
+const IN_MEMORY = 256 * 1024;
+/** Texts are copied into a buffer of this size, written to the file when full. */
+const CHUNK = 1024 * 1024;
+/**
+ * The file is read back in strings of this size: V8 allocates larger ones among the long-lived
+ * objects, where those already written would pile up until a full collection.
+ */
+const READ_CHUNK = 64 * 1024;
+
+/**
+ * A spool that stays in memory while it is small, as nearly every script is, and otherwise goes to
+ * a temporary file that no directory names (removed from its directory once open, so that nothing
+ * is left behind however the process ends): a script of thousands of units then costs its size on
+ * disk rather than in memory. It holds the units' functions, which name secrets by variable only.
+ */
+export function fileSpool(directory = tmpdir(), inMemory = IN_MEMORY): Spool {
+  let waiting: string[] = [];
+  let waitingLength = 0;
+  let fd: number | undefined;
+  let size = 0;
+  // Once in the file, each text is copied at once into this chunk, written when full: a text kept
+  // as a string would outlive the young generation's collections and crowd the old one.
+  const chunk = Buffer.alloc(CHUNK);
+  let used = 0;
+
+  const write = (bytes: Buffer) => {
+    fd ??= openUnnamed(directory);
+    for (let at = 0; at < bytes.length; ) {
+      try {
+        at += writeSync(fd, bytes, at, bytes.length - at);
+      } catch (error) {
+        closeSync(fd);
+        throw spoolError(directory, error);
+      }
+    }
+    size += bytes.length;
+  };
+  const flush = () => {
+    write(chunk.subarray(0, used));
+    used = 0;
+  };
+  const copy = (text: string) => {
+    if (used + Buffer.byteLength(text) > CHUNK) flush();
+    if (Buffer.byteLength(text) > CHUNK) write(Buffer.from(text));
+    else used += chunk.write(text, used);
+  };
+
+  return {
+    add(text) {
+      if (fd !== undefined) return copy(text);
+      waiting.push(text);
+      waitingLength += text.length;
+      if (waitingLength < inMemory) return;
+      write(Buffer.from(waiting.join('')));
+      waiting = [];
+      waitingLength = 0;
+    },
+    *pieces() {
+      if (fd === undefined) {
+        yield* waiting;
+        return;
+      }
+      flush();
+      const file = fd;
+      // A character may straddle two chunks: the decoder keeps its first bytes for the next one.
+      const decoder = new StringDecoder('utf8');
+      try {
+        for (let at = 0; at < size; ) {
+          const read = readSync(file, chunk, 0, Math.min(READ_CHUNK, size - at), at);
+          if (read === 0) throw new Error(`the script's temporary file in ${directory} ended early`);
+          at += read;
+          yield decoder.write(chunk.subarray(0, read));
+        }
+        const rest = decoder.end();
+        if (rest !== '') yield rest;
+      } finally {
+        closeSync(file);
+      }
+    },
+  };
+}
+
+function openUnnamed(directory: string): number {
+  let dir: string | undefined;
+  try {
+    dir = mkdtempSync(join(directory, 'polyarchiv-plan-'));
+    return openSync(join(dir, 'units'), 'wx+', 0o600);
+  } catch (error) {
+    throw spoolError(directory, error);
+  } finally {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function spoolError(directory: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code ?? String(error);
+  return new Error(
+    `cannot keep the script's units in a temporary file in ${directory} (${code}): point TMPDIR to a directory with room`,
+  );
+}
