@@ -11,7 +11,7 @@ import { defineConfig } from 'rolldown';
 export default defineConfig({
   input: { main: 'dist/cli/main.js' },
   platform: 'node',
-  external: ['handlebars', 'ini', 'shell-quote', /^node:/],
+  external: [/^handlebars(\/|$)/, 'ini', 'shell-quote', /^node:/],
   plugins: [
     {
       name: 'commonjs-package',

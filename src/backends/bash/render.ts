@@ -1,10 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import Handlebars from 'handlebars';
-import { TEMPLATES_DIR } from '../../install/paths.js';
+import { createRequire } from 'node:module';
 import { describeUnits, type Plan, type PlanParts, type PlanTail, partsOf } from '../../planner/plan.js';
+import { OUTLINES, PARTIALS } from './compiled-templates.js';
 import { emptyOutline, helperPartialsView, outlineUnit, scriptView, unitView } from './view-model.js';
-
-const OPTIONS = { noEscape: true, strict: true } as const;
 
 interface Templates {
   /** The outline up to the helpers: header, prelude, secrets, helper functions. */
@@ -15,18 +12,24 @@ interface Templates {
   readonly main: HandlebarsTemplateDelegate;
 }
 
+/**
+ * Handlebars' runtime alone (its CommonJS entry, which has no typings of its own): the templates
+ * were compiled at build time (scripts/compile-templates.mjs), so the compiler is never loaded.
+ */
+const Handlebars = createRequire(import.meta.url)('handlebars/runtime') as typeof import('handlebars');
+
 let engine: Templates | undefined;
 
 function templates(): Templates {
   if (engine !== undefined) return engine;
   const handlebars = Handlebars.create();
-  for (const name of readdirSync(new URL('partials/', TEMPLATES_DIR))) {
-    const partial = readFileSync(new URL(`partials/${name}`, TEMPLATES_DIR), 'utf8');
-    handlebars.registerPartial(name.replace(/\.hbs$/, ''), partial);
-  }
-  const compile = (name: string) =>
-    handlebars.compile(readFileSync(new URL(name, TEMPLATES_DIR), 'utf8'), OPTIONS);
-  engine = { head: compile('script.sh.hbs'), unit: compile('unit.sh.hbs'), main: compile('main.sh.hbs') };
+  for (const [name, spec] of Object.entries(PARTIALS))
+    handlebars.registerPartial(name, handlebars.template(spec));
+  engine = {
+    head: handlebars.template(OUTLINES.script),
+    unit: handlebars.template(OUTLINES.unit),
+    main: handlebars.template(OUTLINES.main),
+  };
   return engine;
 }
 
@@ -35,8 +38,9 @@ function templates(): Templates {
  * their argument lines and statuses from the contracts, like in a script. The twin tests run it.
  */
 export function renderHelperFile(name: string): string {
-  const text = readFileSync(new URL(`partials/${name}`, TEMPLATES_DIR), 'utf8');
-  return Handlebars.create().compile(text, OPTIONS)(helperPartialsView());
+  const spec = PARTIALS[name.replace(/\.hbs$/, '')];
+  if (spec === undefined) throw new Error(`no template partials/${name}`);
+  return Handlebars.create().template(spec)(helperPartialsView());
 }
 
 /** The plan as a bash script: byte-identical for identical plans. */
