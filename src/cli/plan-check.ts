@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../diag/diagnostic.js';
 import { shellSplit } from '../options/shell-split.js';
+import { partsOf } from '../planner/plan.js';
 import { planTime } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 import { normalizeArgv } from './original-argv.js';
@@ -34,7 +35,7 @@ export async function planCheckCommand(script: string, given: readonly string[])
     );
   const plan = planFrom(flags, flags.restore ? 'restore' : 'backup', 'plan', planTime(flags), words);
   if (typeof plan === 'number') return plan;
-  const rendered = Buffer.from([...(await renderer(plan, flags))].join(''));
+  const rendered = Buffer.from([...(await renderer(partsOf(plan), flags))].join(''));
   if (rendered.equals(recorded)) return EXIT.ok;
   process.stdout.write(unifiedDiff(script, rendered));
   say(`${script} differs from what its configuration renders now; regenerate it with: ${plan.regenerate}`);

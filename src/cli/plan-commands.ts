@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { shellWord } from '../backends/bash/quote.js';
+import type { Spool } from '../backends/bash/render.js';
 import { checkHost } from '../config/check-host.js';
 import { Diagnostics, UsageError } from '../diag/diagnostic.js';
 import { makePlanParts, planSecrets, REVIEW_USERNAME } from '../pipeline.js';
-import { collectPlan, type Plan, type PlanParts, partsOf } from '../planner/plan.js';
+import { collectPlan, type Plan, type PlanParts, type PlanTail } from '../planner/plan.js';
 import { type CommonFlags, configDir, pinnedVariables, planTime, selectionOf } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 import { printDiagnostics, say, writeToStream } from './output.js';
@@ -79,31 +80,10 @@ function startPlan(
 export async function planCommand(flags: PlanFlags): Promise<number> {
   if (flags.review === true) refuseUnreviewable(flags);
   const mode = flags.restore ? 'restore' : 'backup';
-  // Text and JSON describe each unit as it is planned: a plan of thousands of units is never held.
-  if (flags.format !== 'bash') {
-    const started = startPlan(flags, mode, 'plan', planTime(flags), process.argv.slice(3));
-    if (typeof started === 'number') return started;
-    await writePlan(flags, await describer(started.parts, flags.format));
-    return printDiagnostics(started.diagnostics, flags.quiet === true) ? EXIT.usage : EXIT.ok;
-  }
+  // Each format writes or renders each unit as it is planned: a plan of thousands of units is never held.
   const started = startPlan(flags, mode, 'plan', planTime(flags), process.argv.slice(3));
   if (typeof started === 'number') return started;
-  // The template engine is the heaviest, and only the script needs it.
-  const { scriptPieces } = await import('../backends/bash/render.js');
-  const head = started.parts.head;
-  const script = scriptPieces(
-    started.parts,
-    (tail) => {
-      if (!flags.includeSecrets || tail.secrets.length === 0) return undefined;
-      if (flags.out === undefined)
-        say(
-          'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',
-        );
-      return planSecrets({ ...head, secrets: tail.secrets });
-    },
-    fileSpool(),
-  );
-  await writePlan(flags, script);
+  await writePlan(flags, await renderer(started.parts, flags, fileSpool()));
   return printDiagnostics(started.diagnostics, flags.quiet === true) ? EXIT.usage : EXIT.ok;
 }
 
@@ -118,15 +98,28 @@ async function writePlan(flags: PlanFlags, pieces: Iterable<string>): Promise<vo
     );
 }
 
-/** The plan in its format, handed out piece by piece as it is rendered: each format is its own module. */
+/**
+ * The plan in its format, handed out piece by piece as it is rendered: each format is its own
+ * module. The script's units wait in `spool` until its head is known.
+ */
 export async function renderer(
-  plan: Plan,
-  flags: Pick<PlanFlags, 'format' | 'includeSecrets'>,
+  parts: PlanParts,
+  flags: Pick<PlanFlags, 'format' | 'includeSecrets' | 'out'>,
+  spool?: Spool,
 ): Promise<Iterable<string>> {
-  if (flags.format !== 'bash') return describer(partsOf(plan), flags.format);
+  if (flags.format !== 'bash') return describer(parts, flags.format);
+  // The template engine is the heaviest, and only the script needs it.
   const { scriptPieces } = await import('../backends/bash/render.js');
-  // The secrets are resolved once the plan is read, as the script is written.
-  return scriptPieces(partsOf(plan), () => (flags.includeSecrets ? planSecrets(plan) : undefined));
+  // The secrets are resolved once every unit is planned, as the script is written.
+  const secrets = (tail: PlanTail) => {
+    if (flags.includeSecrets !== true || tail.secrets.length === 0) return undefined;
+    if (flags.out === undefined)
+      say(
+        'warning: the secret values go to standard output, whose file mode polyarchiv cannot set; use --out FILE to write them to a file of mode 0600',
+      );
+    return planSecrets({ ...parts.head, secrets: tail.secrets });
+  };
+  return scriptPieces(parts, secrets, spool);
 }
 
 /** The text or JSON description, each unit planned as it is written. */

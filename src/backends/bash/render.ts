@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { describeUnits, type Plan, type PlanParts, type PlanTail, partsOf } from '../../planner/plan.js';
+import { type Plan, type PlanParts, type PlanTail, partsOf } from '../../planner/plan.js';
 import { OUTLINES, PARTIALS } from './compiled-templates.js';
 import { emptyOutline, helperPartialsView, outlineUnit, scriptView, unitView } from './view-model.js';
 
@@ -77,15 +77,11 @@ export function* scriptPieces(
 ): Generator<string, void, undefined> {
   const { head, unit, main } = templates();
   const outline = emptyOutline();
-  let index = 0;
-  const functions = describeUnits(parts, (planUnit) => {
-    const text = unit(unitView(planUnit, index));
-    outlineUnit(outline, planUnit, index);
-    index += 1;
-    return text;
-  });
-  let next = functions.next();
-  for (; next.done !== true; next = functions.next()) spool.add(next.value);
+  let next = parts.units.next();
+  for (let index = 0; next.done !== true; next = parts.units.next(), index++) {
+    spool.add(unit(unitView(next.value, index)));
+    outlineUnit(outline, next.value, index);
+  }
   const tail = next.value;
   const view = scriptView(parts.head, tail, outline, ready(tail));
   yield head(view);
