@@ -83,7 +83,7 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
   // Each format writes or renders each unit as it is planned: a plan of thousands of units is never held.
   const started = startPlan(flags, mode, 'plan', planTime(flags), process.argv.slice(3));
   if (typeof started === 'number') return started;
-  await writePlan(flags, await renderer(started.parts, flags, fileSpool()));
+  await writePlan(flags, await renderer(started.parts, flags, fileSpool));
   return printDiagnostics(started.diagnostics, flags.quiet === true) ? EXIT.usage : EXIT.ok;
 }
 
@@ -105,7 +105,7 @@ async function writePlan(flags: PlanFlags, pieces: Iterable<string>): Promise<vo
 export async function renderer(
   parts: PlanParts,
   flags: Pick<PlanFlags, 'format' | 'includeSecrets' | 'out'>,
-  spool?: Spool,
+  spool?: () => Spool,
 ): Promise<Iterable<string>> {
   if (flags.format !== 'bash') return describer(parts, flags.format);
   // The template engine is the heaviest, and only the script needs it.

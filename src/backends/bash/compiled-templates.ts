@@ -2,8 +2,8 @@
 // Handlebars writes untyped JavaScript:
 // @ts-nocheck
 
-/** The script, one unit's function and the main part. */
-export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main', TemplateSpecification>> = {
+/** The script: its head, a unit's function, the main part, a unit's line in it, its end. */
+export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end', TemplateSpecification>> = {
   script: {"0":function(container,depth0,helpers,partials,data) {
     var stack1, helper, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -284,18 +284,6 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main', TemplateSpeci
   return "  "
     + ((stack1 = container.lambda(depth0, depth0)) != null ? stack1 : "")
     + "\n";
-},"2":function(container,depth0,helpers,partials,data) {
-    var stack1;
-
-  return "polyarchiv_unit "
-    + ((stack1 = container.lambda(depth0, depth0)) != null ? stack1 : "")
-    + "\n";
-},"3":function(container,depth0,helpers,partials,data) {
-    var stack1;
-
-  return "polyarchiv_hook "
-    + ((stack1 = container.lambda(depth0, depth0)) != null ? stack1 : "")
-    + "\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, helper, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.strict, alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -309,11 +297,32 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main', TemplateSpeci
     + ((stack1 = (((helper = lookupProperty(helpers,"mainComment") || alias2(depth0, "mainComment", {"start":{"line":12,"column":11},"end":{"line":12,"column":22}} ))),(typeof helper === alias3 ? helper.call(alias1,{"name":"mainComment","hash":{},"data":data,"loc":{"start":{"line":12,"column":8},"end":{"line":12,"column":25}}}) : helper))) != null ? stack1 : "")
     + "\npolyarchiv_check_config "
     + ((stack1 = (((helper = lookupProperty(helpers,"configCheck") || alias2(depth0, "configCheck", {"start":{"line":13,"column":27},"end":{"line":13,"column":38}} ))),(typeof helper === alias3 ? helper.call(alias1,{"name":"configCheck","hash":{},"data":data,"loc":{"start":{"line":13,"column":24},"end":{"line":13,"column":41}}}) : helper))) != null ? stack1 : "")
-    + "\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"runs"),{"name":"each","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":14,"column":0},"end":{"line":16,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"hookRegistrations"),{"name":"each","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":17,"column":0},"end":{"line":19,"column":9}}})) != null ? stack1 : "")
+    + "\n";
+},"useData":true},
+  run: {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+    var stack1;
+
+  return "polyarchiv_unit "
+    + ((stack1 = container.lambda(depth0, depth0)) != null ? stack1 : "")
+    + "\n";
+},"useData":true},
+  end: {"0":function(container,depth0,helpers,partials,data) {
+    var stack1;
+
+  return "polyarchiv_hook "
+    + ((stack1 = container.lambda(depth0, depth0)) != null ? stack1 : "")
+    + "\n";
+},"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+    var stack1, helper, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"hookRegistrations"),{"name":"each","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":2,"column":0},"end":{"line":4,"column":9}}})) != null ? stack1 : "")
     + "polyarchiv_main "
-    + ((stack1 = (((helper = lookupProperty(helpers,"failedSkips") || alias2(depth0, "failedSkips", {"start":{"line":20,"column":19},"end":{"line":20,"column":30}} ))),(typeof helper === alias3 ? helper.call(alias1,{"name":"failedSkips","hash":{},"data":data,"loc":{"start":{"line":20,"column":16},"end":{"line":20,"column":33}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"failedSkips") || container.strict(depth0, "failedSkips", {"start":{"line":5,"column":19},"end":{"line":5,"column":30}} ))),(typeof helper === "function" ? helper.call(alias1,{"name":"failedSkips","hash":{},"data":data,"loc":{"start":{"line":5,"column":16},"end":{"line":5,"column":33}}}) : helper))) != null ? stack1 : "")
     + " \"$@\"\n";
 },"useData":true},
 };

@@ -1,15 +1,26 @@
 import { createRequire } from 'node:module';
 import { type Plan, type PlanParts, type PlanTail, partsOf } from '../../planner/plan.js';
 import { OUTLINES, PARTIALS } from './compiled-templates.js';
-import { emptyOutline, helperPartialsView, outlineUnit, scriptView, unitView } from './view-model.js';
+import {
+  emptyOutline,
+  helperPartialsView,
+  outlineUnit,
+  runArgs,
+  scriptView,
+  unitView,
+} from './view-model.js';
 
 interface Templates {
   /** The outline up to the helpers: header, prelude, secrets, helper functions. */
   readonly head: HandlebarsTemplateDelegate;
   /** One unit's function. */
   readonly unit: HandlebarsTemplateDelegate;
-  /** The main part: the configuration check, one line per unit, the summary. */
+  /** The main part up to the units' lines: the run's hooks, the configuration check. */
   readonly main: HandlebarsTemplateDelegate;
+  /** One unit's line of the main part. */
+  readonly run: HandlebarsTemplateDelegate;
+  /** The main part after the units' lines: hooks, the run and its summary. */
+  readonly end: HandlebarsTemplateDelegate;
 }
 
 /**
@@ -29,6 +40,8 @@ function templates(): Templates {
     head: handlebars.template(OUTLINES.script),
     unit: handlebars.template(OUTLINES.unit),
     main: handlebars.template(OUTLINES.main),
+    run: handlebars.template(OUTLINES.run),
+    end: handlebars.template(OUTLINES.end),
   };
   return engine;
 }
@@ -49,8 +62,9 @@ export function renderBash(plan: Plan, secrets?: ReadonlyMap<string, string>): s
 }
 
 /**
- * Where the units' functions wait while the units are planned: the script's head, which comes
- * before them, lists what every unit needs (tools, secrets, helpers), so it is known last.
+ * Where the units' functions, and their lines of the main part, wait while the units are planned:
+ * the script's head, which comes before them, lists what every unit needs (tools, secrets,
+ * helpers), so it is known last.
  */
 export interface Spool {
   add(text: string): void;
@@ -65,26 +79,32 @@ export function memorySpool(): Spool {
 }
 
 /**
- * The script of a plan, handed out piece by piece: each unit's function is rendered as the unit is
- * planned and waits in `spool`, so that neither the plan nor the view of its units is held whole.
- * `ready` is called once every unit is planned, before the first piece is handed out, with what
- * the plan says after its units; it returns the secret values to embed, if any.
+ * The script of a plan, handed out piece by piece: each unit's function and its line of the main
+ * part are rendered as the unit is planned and wait each in a spool (`spool()` makes one), so that
+ * neither the plan nor the view of its units is held whole. `ready` is called once every unit is
+ * planned, before the first piece is handed out, with what the plan says after its units; it
+ * returns the secret values to embed, if any.
  */
 export function* scriptPieces(
   parts: PlanParts,
   ready: (tail: PlanTail) => ReadonlyMap<string, string> | undefined,
-  spool: Spool = memorySpool(),
+  spool: () => Spool = memorySpool,
 ): Generator<string, void, undefined> {
-  const { head, unit, main } = templates();
+  const { head, unit, main, run, end } = templates();
+  const functions = spool();
+  const lines = spool();
   const outline = emptyOutline();
   let next = parts.units.next();
   for (let index = 0; next.done !== true; next = parts.units.next(), index++) {
-    spool.add(unit(unitView(next.value, index)));
+    functions.add(unit(unitView(next.value, index)));
+    lines.add(run(runArgs(next.value, index)));
     outlineUnit(outline, next.value, index);
   }
   const tail = next.value;
   const view = scriptView(parts.head, tail, outline, ready(tail));
   yield head(view);
-  yield* spool.pieces();
+  yield* functions.pieces();
   yield main(view);
+  yield* lines.pieces();
+  yield end(view);
 }

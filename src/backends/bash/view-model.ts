@@ -33,8 +33,6 @@ export interface ScriptView {
   readonly skipped: readonly string[];
   readonly tools: string;
   readonly secrets: string;
-  /** polyarchiv_unit's arguments, one entry per unit (each unit's function is rendered on its own). */
-  readonly runs: readonly string[];
   readonly failedSkips: string;
   /** polyarchiv_check_config's arguments: the configuration directory, each input and its sha256. */
   readonly configCheck: string;
@@ -107,25 +105,22 @@ interface StepView {
 }
 
 /**
- * What the script's outline needs of its units (the helpers their commands call, each unit's line
- * in the main part, their hooks), gathered as each unit's function is rendered: the units
- * themselves are not kept.
+ * What the script's outline needs of its units (the helpers their commands call, their hooks),
+ * gathered as each unit's function and line are rendered: the units themselves are not kept.
  */
 export interface UnitsOutline {
   readonly kinds: Set<Command['kind']>;
-  readonly runs: string[];
   readonly hookRegistrations: string[];
   hooks: boolean;
 }
 
 export function emptyOutline(): UnitsOutline {
-  return { kinds: new Set(), runs: [], hookRegistrations: [], hooks: false };
+  return { kinds: new Set(), hookRegistrations: [], hooks: false };
 }
 
 /** Adds the unit at `index` of the plan to the outline. */
 export function outlineUnit(outline: UnitsOutline, unit: PlanUnit, index: number): void {
   for (const kind of commandKinds({ units: [unit] })) outline.kinds.add(kind);
-  outline.runs.push(runArgs(unit, index));
   outline.hookRegistrations.push(
     ...hookRegistrations(unit.id, unit.hooks, (k) => unitHookFunction(unit, index, k)),
   );
@@ -168,7 +163,6 @@ export function scriptView(
     tools: tail.tools.join(' '),
     secrets: tail.secrets.length === 0 ? 'none' : tail.secrets.join(' '),
     requiredSecrets: tail.secrets.join(' '),
-    runs: units.runs,
     failedSkips: tail.skipped.some((s) => s.failed) ? '1' : '0',
     configCheck: [head.configDir, ...head.inputs.flatMap((i) => [i.file, i.sha256])].map(shellWord).join(' '),
     reloadHelper: kinds.has('dir-reload'),
@@ -255,8 +249,8 @@ function hookViews(hooks: PlanHooks | undefined, fn: (k: number) => string): Hoo
 /** A unit's function name: its number keeps names unique whatever the ids fold to. */
 const unitFunction = (unit: PlanUnit, index: number): string => functionName(`unit_${index + 1}`, unit.id);
 
-/** polyarchiv_unit's arguments for one unit, over several lines. */
-function runArgs(unit: PlanUnit, index: number): string {
+/** polyarchiv_unit's arguments for one unit, over several lines: its line of the main part. */
+export function runArgs(unit: PlanUnit, index: number): string {
   const guard = unit.guards[0];
   const args = [
     shellWord(unit.id),
