@@ -100,7 +100,7 @@ async function writePlan(flags: PlanFlags, pieces: Iterable<string>): Promise<vo
 
 /**
  * The plan in its format, handed out piece by piece as it is rendered: each format is its own
- * module. The script's units wait in `spool` until its head is known.
+ * module. The script's units wait in spools that `spool` makes until its head is known.
  */
 export async function renderer(
   parts: PlanParts,
