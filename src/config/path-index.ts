@@ -36,9 +36,9 @@ export class PathIndex {
   private readonly nodes = new Map<string, Node>();
 
   /**
-   * Adds `path` under `index`, and returns what `firstOverlap` would have before: the smallest
-   * index of the paths added earlier that overlap it. One walk does both, since the checks that
-   * report each overlap once ask the one question of every path they add.
+   * Adds `path` under `index`, and returns the smallest index of the paths added earlier that
+   * overlap it. One walk does both, since the checks that report each overlap once ask the one
+   * question of every path they add.
    */
   add(path: string, index: number): number | undefined {
     let best = Number.POSITIVE_INFINITY;
@@ -56,19 +56,6 @@ export class PathIndex {
       const indexes = node[list];
       if (indexes === undefined) node[list] = [index];
       else indexes.push(index);
-      return true;
-    });
-    return Number.isFinite(best) ? best : undefined;
-  }
-
-  /** The smallest index of a path that overlaps `path`, if any. */
-  firstOverlap(path: string): number | undefined {
-    let best = Number.POSITIVE_INFINITY;
-    forEachNode(path, (key, last) => {
-      const node = this.nodes.get(key);
-      if (node === undefined) return false;
-      if (node.here !== undefined) best = Math.min(best, node.here[0] as number);
-      if (last) best = Math.min(best, node.first);
       return true;
     });
     return Number.isFinite(best) ? best : undefined;
