@@ -1,5 +1,3 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
-// The options of this first line are NODE_OPTIONS (node-options.ts), which says why.
 import { UsageError } from '../diag/diagnostic.js';
 import { hideUrlPasswords } from '../diag/hide-url-passwords.js';
 import { EXIT } from './exit-codes.js';

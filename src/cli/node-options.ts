@@ -1,5 +1,5 @@
 /**
- * The options node runs polyarchiv with. The command's first line (main.ts) names them for
+ * The options node runs polyarchiv with. The command's first line (entry.ts) names them for
  * `env -S`, and scheduled runs, which call node themselves, pass them too.
  *
  * A young generation of at most 4 MiB a half: the objects of a plan that last (the
