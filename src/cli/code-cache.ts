@@ -7,9 +7,11 @@ import { Script } from 'node:vm';
  * V8's compiled code of each chunk of the command's bundle, kept beside it: node 20 compiles every
  * chunk from its source at each start, and a run's own compilation (the functions it calls
  * included) took about 10 ms of a command that otherwise starts in 60. The build writes the cache
- * (scripts/record-code-cache.mjs) by running the command on a sample configuration; a run only
- * reads it. V8 refuses a cache made by another version of node or with other options (then the
- * chunk is compiled as without one), so the cache can make a run neither wrong nor much slower.
+ * (scripts/record-code-cache.mjs) by running the command on the shipped example; a run only
+ * reads it. V8 refuses a cache made by another version of node, with other options or for a
+ * source of another length (then the chunk is compiled as without one); it does not compare the
+ * source itself, which the chunks' names do: each carries a hash of its content, and each build
+ * writes the whole cache anew. So the cache can make a run neither wrong nor much slower.
  */
 export const CODE_CACHE_DIR = 'code-cache';
 

@@ -131,7 +131,7 @@ describe('the code cache of the bundled command', () => {
     const files = readdirSync(cache);
     const main = files.find((name) => name.startsWith('main-')) as string;
     const output = files.find((name) => name.startsWith('output-')) as string;
-    // Each chunk given the other's cache: V8 checks that a cache was made for the source it is given.
+    // Each chunk given the other's cache: V8 refuses a cache made for a source of another length.
     const mainCache = readFileSync(join(cache, main));
     renameSync(join(cache, output), join(cache, main));
     writeFileSync(join(cache, output), mainCache);
