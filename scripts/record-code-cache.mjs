@@ -35,6 +35,8 @@ try {
   for (const args of runs) {
     spawnSync(process.execPath, [...NODE_OPTIONS, '--import', recorder, join(bundle, 'main.js'), ...args], {
       stdio: 'ignore',
+      // A sample run that would not end (none should) costs the build a minute, not the build.
+      timeout: 60_000,
       env: { ...process.env, POLYARCHIV_CODE_CACHE_STAGING: staging, POLYARCHIV_CODE_CACHE_BUNDLE: bundle },
     });
   }
