@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { executePlan } from '../backends/execute/execute.js';
 import { configChanged, configChangedWarning } from '../backends/execute/primitives.js';
@@ -10,6 +11,13 @@ import { EXIT } from './exit-codes.js';
 import { backupStatus, NAGIOS } from './nrpe.js';
 import { say } from './output.js';
 import { planFrom } from './plan-commands.js';
+
+/**
+ * readline, loaded only for the questions of --confirm-commands and of a restore. Required, not
+ * imported: the bundle's chunks run compiled from their code cache (code-cache.ts), where node
+ * has no loader for `import()`.
+ */
+const readline = () => createRequire(import.meta.url)('node:readline') as typeof import('node:readline');
 
 export interface ApplyFlags extends CommonFlags {
   dry?: boolean;
@@ -41,9 +49,8 @@ export async function applyCommand(
     );
     return EXIT.usage;
   }
-  // readline only for the questions of --confirm-commands and of a restore.
   const reader = flags.confirmCommands
-    ? (await import('node:readline')).createInterface({ input: process.stdin, terminal: false })
+    ? readline().createInterface({ input: process.stdin, terminal: false })
     : undefined;
   const answers = reader?.[Symbol.asyncIterator]();
   try {
@@ -102,8 +109,11 @@ function jobsOf(value: string | undefined): number {
 
 /** A restore's question: only `y` goes on; anything else, or the end of input, declines. */
 async function askOnTerminal(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline');
-  const reader = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
+  const reader = readline().createInterface({
+    input: process.stdin,
+    output: process.stderr,
+    terminal: false,
+  });
   try {
     const answer = await new Promise<string>((resolve) => {
       reader.question(question, resolve);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { Script } from 'node:vm';
+import { constants, Script } from 'node:vm';
 
 /**
  * V8's compiled code of each chunk of the command's bundle, kept beside it: node 20 compiles every
@@ -49,7 +49,13 @@ export function useCodeCache(directory: string): void {
 export function compileChunk(content: string, filename: string, cachedData?: Buffer): Script {
   // A first line `#!...` is valid at the top of a file only: a comment keeps the columns.
   const source = content.startsWith('#!') ? `//${content.slice(2)}` : content;
-  return new Script(Module.wrap(source), { filename, ...(cachedData === undefined ? {} : { cachedData }) });
+  return new Script(Module.wrap(source), {
+    filename,
+    // Chunks require what they load (a test holds them to it): an `import()` that slipped in would
+    // load with node's own loader and its warning that this is experimental, instead of failing.
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    ...(cachedData === undefined ? {} : { cachedData }),
+  });
 }
 
 /** Runs a compiled chunk as `module`, with what node gives every CommonJS module. */

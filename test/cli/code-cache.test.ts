@@ -73,9 +73,10 @@ describe('the code cache of the bundled command', () => {
     rmSync(bundle, { recursive: true, force: true });
   });
 
-  const command = (args: readonly string[], options: readonly string[] = []) => {
+  const command = (args: readonly string[], options: readonly string[] = [], input = '') => {
     const run = spawnSync(process.execPath, [...NODE_OPTIONS, ...options, join(bundle, 'main.js'), ...args], {
       encoding: 'utf8',
+      input,
     });
     return { code: run.status, stdout: run.stdout, stderr: run.stderr };
   };
@@ -115,6 +116,20 @@ describe('the code cache of the bundled command', () => {
       expect(chunks).toContain(args[0] === 'plan' ? 'render' : 'run-unit');
       expect(Object.values(seen).every((refused) => refused === false)).toBe(true);
     }
+  });
+
+  it('runs chunks that load what they need with require, never with import()', () => {
+    // Node has no loader for the import() of code compiled from a cache: a restore's question
+    // failed so once, when readline was imported. The one import() left is in commander's comments.
+    for (const name of readdirSync(BUNDLE).filter((file) => file.endsWith('.js'))) {
+      const code = readFileSync(join(BUNDLE, name), 'utf8');
+      expect([name, code.match(/(?<![\w$.])import\(\s*["'`](?!\.\.?\/)[^)]*\)/g)]).toEqual([name, null]);
+    }
+    const answers = 'y\n'.repeat(40);
+    const confirmed = command(['apply', '-C', config, '--confirm-commands'], [], answers);
+    expect(confirmed.stderr).toContain('ok       backup:mirror/site');
+    expect(confirmed.code).toBe(0);
+    expect(readFileSync(box.path('mirror', 'site', 'docs', 'file'), 'utf8')).toBe('data\n');
   });
 
   it('is refused by a node with other options, which compiles the chunks as without it', () => {
