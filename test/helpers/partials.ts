@@ -1,10 +1,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { renderHelperFile } from '../../src/backends/bash/render.js';
 
 let dir: string | undefined;
 const rendered = new Map<string, string>();
+
+// Each test file loads this module anew: the hook removes that file's directory once its tests
+// ended. A test worker outlives its files, and its exit was too late (or never came).
+afterAll(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+  rendered.clear();
+});
 
 /**
  * The path of a helpers file of templates/partials/ (`helpers.hbs`, `helpers-confirm.hbs`...)
@@ -14,9 +23,7 @@ export function partialFile(name: string): string {
   const known = rendered.get(name);
   if (known !== undefined) return known;
   if (dir === undefined) {
-    const made = mkdtempSync(join(tmpdir(), 'polyarchiv-partials-'));
-    process.on('exit', () => rmSync(made, { recursive: true, force: true }));
-    dir = made;
+    dir = mkdtempSync(join(tmpdir(), 'polyarchiv-partials-'));
   }
   const file = join(dir, name.replace(/\.hbs$/, '.sh'));
   writeFileSync(file, renderHelperFile(name));
