@@ -15,31 +15,44 @@ import { constants, Script } from 'node:vm';
  */
 export const CODE_CACHE_DIR = 'code-cache';
 
-/** Where the cache of the chunk `filename` is kept. */
-export const codeCacheFile = (filename: string): string =>
-  join(dirname(filename), CODE_CACHE_DIR, `${basename(filename)}.bin`);
+/** Where the cache of the chunk `filename` is kept: beside it, or in `directory` (the build's). */
+export const codeCacheFile = (
+  filename: string,
+  directory = join(dirname(filename), CODE_CACHE_DIR),
+): string => join(directory, `${basename(filename)}.bin`);
 
 type Compile = (this: Module, content: string, filename: string, ...rest: unknown[]) => unknown;
 
+/** Compiles and runs one chunk instead of node, or returns false to leave it to node. */
+export type ChunkLoader = (module: Module, content: string, filename: string) => boolean;
+
 /**
- * Loads the chunks of `directory` with their cache, every other module as node does. Node offers
- * no public hook for this: the one it calls for each CommonJS module is replaced, and a node
- * without it is left as it is.
+ * Gives the chunks of `directory` to `load`, every other module to node. Node offers no public
+ * hook for this: the one it calls for each CommonJS module is replaced, and a node without it is
+ * left as it is. The command reads the cache through it, the build records it.
  */
-export function useCodeCache(directory: string): void {
+export function loadChunksWith(directory: string, load: ChunkLoader): void {
   const prototype = Module.prototype as unknown as { _compile?: Compile };
   const compile = prototype._compile;
   if (typeof compile !== 'function') return;
   prototype._compile = function (this: Module, content: string, filename: string, ...rest: unknown[]) {
-    if (dirname(filename) !== directory) return compile.call(this, content, filename, ...rest);
+    if (dirname(filename) === directory && load(this, content, filename)) return;
+    return compile.call(this, content, filename, ...rest);
+  };
+}
+
+/** Loads the chunks of `directory` with their cache; a chunk without one is node's to compile. */
+export function useCodeCache(directory: string): void {
+  loadChunksWith(directory, (module, content, filename) => {
     let cachedData: Buffer;
     try {
       cachedData = readFileSync(codeCacheFile(filename));
     } catch {
-      return compile.call(this, content, filename, ...rest);
+      return false;
     }
-    runChunk(this, filename, compileChunk(content, filename, cachedData));
-  };
+    runChunk(module, filename, compileChunk(content, filename, cachedData));
+    return true;
+  });
 }
 
 /**
