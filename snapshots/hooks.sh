@@ -35,7 +35,8 @@ export LC_ALL=C
 # and standard error, which still reach where they went; each line in FILE starts with the local
 # time it was written. tee passes the output on as it comes (a question without a newline
 # included), polyarchiv_log_lines stamps it into FILE; none of them stops on a signal, so that an
-# interrupted run's last lines still reach FILE. polyarchiv_log_close waits for them at the end.
+# interrupted run's last lines still reach FILE, nor when the reader of the output goes away (tee
+# -p: FILE still receives everything). polyarchiv_log_close waits for them at the end.
 declare -a polyarchiv_log_pids=()
 polyarchiv_log_fd=''
 polyarchiv_log_stdout=''
@@ -61,7 +62,7 @@ polyarchiv_log_file() {
 # Passes its input on, and copies it to the stamping of the log file.
 polyarchiv_log_tee() {
   trap '' INT TERM
-  tee -- "/dev/fd/${polyarchiv_log_fd}"
+  tee -p -- "/dev/fd/${polyarchiv_log_fd}"
 }
 
 # Each line of the input with the local time before it (2026-11-30T03:00:05+01:00); a last line
@@ -134,6 +135,10 @@ trap 'polyarchiv_cleanup' EXIT
 trap 'polyarchiv_on_error "$?"' ERR
 trap 'polyarchiv_interrupt INT' INT
 trap 'polyarchiv_interrupt TERM' TERM
+# A reader that goes away (| head, a closed terminal) must not stop a run half-way: the script's
+# own lines are then lost (every write of them tolerates it), its tools still stop on SIGPIPE as
+# they would anywhere (a trapped signal is reset in them, an ignored one would not be).
+trap ':' PIPE
 # Units by index, in plan order: what polyarchiv_unit registers, then what each became.
 declare -a polyarchiv_units=() polyarchiv_fns=() polyarchiv_locks=() polyarchiv_states=()
 declare -a polyarchiv_sums=() polyarchiv_successes=() polyarchiv_failures=() polyarchiv_measures=()
@@ -175,13 +180,13 @@ polyarchiv_say() {
       line="${polyarchiv_unit_name}: ${line}"
     fi
   fi
-  printf 'polyarchiv: %s\n' "${line}" >&2
+  printf 'polyarchiv: %s\n' "${line}" >&2 || true
 }
 
 # Progress (units, steps, summary): nothing under -q.
 polyarchiv_progress() {
   if [[ ${polyarchiv_quiet} != true ]]; then
-    printf 'polyarchiv: %s\n' "$*" >&2
+    printf 'polyarchiv: %s\n' "$*" >&2 || true
   fi
 }
 
@@ -579,6 +584,8 @@ polyarchiv_run_unit() {
   set +e
   trap 'polyarchiv_signal=INT' INT
   trap 'polyarchiv_signal=TERM' TERM
+  # A subshell resets the traps it was given: the unit's own.
+  trap ':' PIPE
   printf -v polyarchiv_unit_started '%(%s)T' -1
   polyarchiv_unit_file=${polyarchiv_work}/${polyarchiv_fns[i]}
   polyarchiv_unit_lock=${polyarchiv_locks[i]}
@@ -692,7 +699,7 @@ polyarchiv_start() {
     # A unit that asks runs in the foreground, where it reads the terminal.
     # shellcheck disable=SC2310 # a test: set -e has nothing to stop inside
     if polyarchiv_captured "$1"; then
-      (polyarchiv_run_unit "$1") 2>&1 | tee -- "${out}.log" >&2
+      (polyarchiv_run_unit "$1") 2>&1 | tee -p -- "${out}.log" >&2
     else
       (polyarchiv_run_unit "$1")
     fi
@@ -735,7 +742,7 @@ polyarchiv_outcome() {
     # shellcheck disable=SC2310 # a test: set -e has nothing to stop inside
     if polyarchiv_captured "$1"; then
       if ((polyarchiv_asks == 0)); then
-        cat -- "${out}.log" >&2
+        cat -- "${out}.log" >&2 || true
       fi
       if ((polyarchiv_capture_all == 1)); then
         cat -- "${out}.log" >> "${polyarchiv_work}/hooks.run.log"
@@ -744,8 +751,8 @@ polyarchiv_outcome() {
         polyarchiv_hook_failed=1
       fi
     elif ((polyarchiv_jobs > 1)); then
-      cat -- "${out}.stdout"
-      cat -- "${out}.stderr" >&2
+      cat -- "${out}.stdout" || true
+      cat -- "${out}.stderr" >&2 || true
     fi
   fi
 }
@@ -990,7 +997,7 @@ polyarchiv_copy() {
     fi
     if ((rc != 0)); then
       polyarchiv_say "  cannot measure what ${what} would receive:"
-      printf '%s\n' "${out}" >&2
+      printf '%s\n' "${out}" >&2 || true
       return 1
     fi
     polyarchiv_copy_stats "${out}"

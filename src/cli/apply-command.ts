@@ -6,6 +6,7 @@ import { configChanged, configChangedWarning } from '../backends/execute/primiti
 import { UsageError } from '../diag/diagnostic.js';
 import { planSecrets } from '../pipeline.js';
 import { PLAN_FORMAT_VERSION, type Plan, usesCommand } from '../planner/plan.js';
+import { carryOnWithoutOutput } from './closed-output.js';
 import { type CommonFlags, runTime } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 import { backupStatus, NAGIOS } from './nrpe.js';
@@ -34,6 +35,7 @@ export async function applyCommand(
   mode: 'backup' | 'restore',
 ): Promise<number> {
   if (planFile !== undefined) refuseSelection(flags);
+  carryOnWithoutOutput();
   const jobs = jobsOf(flags.jobs);
   const started = runTime(flags);
   const plan = planFile === undefined ? planFrom(flags, mode, mode, started) : await readSavedPlan(planFile);

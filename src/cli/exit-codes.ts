@@ -6,4 +6,6 @@ export const EXIT = {
   busy: 75,
   /** A defect of polyarchiv (EX_SOFTWARE). */
   internal: 70,
+  /** The reader of the output went away (`plan | head`): 128 + SIGPIPE, as a shell reports a tool it stopped. */
+  closedPipe: 141,
 } as const;

@@ -1,5 +1,6 @@
 import { UsageError } from '../diag/diagnostic.js';
 import { hideUrlPasswords } from '../diag/hide-url-passwords.js';
+import { watchOutputs } from './closed-output.js';
 import { EXIT } from './exit-codes.js';
 import { normalizeArgv } from './original-argv.js';
 import { longOptions, program } from './program.js';
@@ -57,4 +58,5 @@ function internalError(error: unknown): number {
 
 for (const event of ['uncaughtException', 'unhandledRejection'] as const)
   process.on(event, (error: unknown) => process.exit(internalError(error)));
+watchOutputs();
 void main();
