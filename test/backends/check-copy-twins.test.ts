@@ -8,7 +8,7 @@ import { checkCopy } from '../../src/backends/execute/check-copy.js';
 import { copyStats } from '../../src/backends/execute/copy-stats.js';
 import { archiveListing, keptListing } from '../../src/graph/archive-commands.js';
 import type { CopyCheckCommand, CopyFigures } from '../../src/graph/command.js';
-import { partialFile } from '../helpers/partials.js';
+import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
@@ -48,7 +48,7 @@ function viaScript(check: CopyCheckCommand): { code: number; said: string[] } {
     'bash',
     [
       '-c',
-      `set -Eeuo pipefail; source "$1"; source "$2"; source "$3"; polyarchiv_work=$4; ${commandLine(check)}`,
+      `set -Eeuo pipefail; source "$1"; source "$2"; source "$3"; ${useWorkDir('$4')}; ${commandLine(check)}`,
       'bash',
       partial('helpers'),
       partial('helpers-copy-stats'),

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { alignMailboxes, lostUidSets } from '../../src/backends/execute/dovecot-align.js';
 import type { MailboxAlignCommand } from '../../src/graph/command.js';
-import { partialFile } from '../helpers/partials.js';
+import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { haveTools } from '../helpers/tools.js';
 import { type Dovecot, saveSampleMail, startDovecot } from '../servers/dovecot.js';
 
@@ -97,7 +97,7 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
       'bash',
       [
         '-c',
-        `set -Eeuo pipefail; source "$1"; source "$2"; polyarchiv_work=$3; ${commandLine(align)}`,
+        `set -Eeuo pipefail; source "$1"; source "$2"; ${useWorkDir('$3')}; ${commandLine(align)}`,
         'bash',
         partial('helpers'),
         partial('helpers-dovecot'),

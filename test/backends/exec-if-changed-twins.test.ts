@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { execIfChanged } from '../../src/backends/execute/exec-if-changed.js';
 import type { ExecIfChangedCommand } from '../../src/graph/command.js';
-import { partialFile } from '../helpers/partials.js';
+import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
@@ -105,7 +105,7 @@ function viaScriptIn(cmd: ExecIfChangedCommand, root: string, work: string): Out
     'bash',
     [
       '-c',
-      `set -Eeuo pipefail; source "$1"; source "$2"; polyarchiv_work=$3; ${commandLine(cmd)}`,
+      `set -Eeuo pipefail; source "$1"; source "$2"; ${useWorkDir('$3')}; ${commandLine(cmd)}`,
       'bash',
       partial('helpers'),
       partial('helpers-exec-if-changed'),

@@ -5,7 +5,7 @@ import { type RunContext, writePrivateFile } from '../../src/backends/execute/ru
 import { buildCommands } from '../../src/graph/build-commands.js';
 import type { Command, GitlabProjectCommand, PrivateFileCommand } from '../../src/graph/command.js';
 import { runAsync } from '../helpers/cli.js';
-import { partialFile } from '../helpers/partials.js';
+import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { type GitlabOptions, type GitlabStandIn, startGitlabStandIn } from '../servers/gitlab-api.js';
@@ -47,7 +47,7 @@ async function viaScript(commands: readonly Command[], box: Sandbox, token: stri
     'bash',
     [
       '-c',
-      `set -Eeuo pipefail; source "$1"; source "$2"; polyarchiv_work=$3; ${commands.map(commandLine).join('; ')}`,
+      `set -Eeuo pipefail; source "$1"; source "$2"; ${useWorkDir('$3')}; ${commands.map(commandLine).join('; ')}`,
       'bash',
       partialFile('helpers.hbs'),
       partialFile('helpers-gitlab.hbs'),

@@ -7,7 +7,7 @@ import { commandLine } from '../../src/backends/bash/quote.js';
 import { guardedCopy } from '../../src/backends/execute/guarded-copy.js';
 import { incomingMeasure } from '../../src/graph/build-commands.js';
 import type { CopyCommand, CopyFigures } from '../../src/graph/command.js';
-import { partialFile } from '../helpers/partials.js';
+import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
@@ -98,7 +98,7 @@ function viaScript(box: Sandbox, copy: CopyCommand): Outcome {
     'bash',
     [
       '-c',
-      `set -Eeuo pipefail; source "$1"; source "$2"; source "$3"; polyarchiv_work=$4; polyarchiv_unit_file=$5; ${commandLine(copy)}`,
+      `set -Eeuo pipefail; source "$1"; source "$2"; source "$3"; ${useWorkDir('$4')}; polyarchiv_unit_file=$5; ${commandLine(copy)}`,
       'bash',
       partial('helpers'),
       partial('helpers-copy-stats'),

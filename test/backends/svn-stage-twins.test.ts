@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { svnStage } from '../../src/backends/execute/svn-stage.js';
 import type { SvnStageCommand } from '../../src/graph/command.js';
-import { partialFile } from '../helpers/partials.js';
+import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
@@ -77,7 +77,7 @@ function viaScript(cmd: SvnStageCommand, box: Sandbox): number {
     'bash',
     [
       '-c',
-      `set -Eeuo pipefail; source "$1"; source "$2"; polyarchiv_work=$3; ${commandLine(cmd)}`,
+      `set -Eeuo pipefail; source "$1"; source "$2"; ${useWorkDir('$3')}; ${commandLine(cmd)}`,
       'bash',
       partialFile('helpers.hbs'),
       partialFile('helpers-svn.hbs'),

@@ -30,3 +30,9 @@ export function partialFile(name: string): string {
   rendered.set(name, file);
   return file;
 }
+
+/**
+ * Shell that gives the sourced helpers the test's own work directory in place of the one
+ * helpers.hbs makes with mktemp when it is sourced, which is removed first: none is left in TMPDIR.
+ */
+export const useWorkDir = (dir: string): string => `polyarchiv_cleanup; polyarchiv_work=${dir}`;

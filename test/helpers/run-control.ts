@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { CLI } from './cli.js';
 import type { Sandbox } from './sandbox.js';
 
@@ -155,9 +155,15 @@ export async function killRun(child: ChildProcess, root: string): Promise<void> 
   for (let i = 0; i < 200 && [...toolsUnder(root), ...openersUnder(root)].length > 0; i++) await sleep(10);
 }
 
-/** Starts a backup (apply, or the script at `backup.sh`) in its own process group, to be killed whole. */
+/**
+ * Starts a backup (apply, or the script at `backup.sh`) in its own process group, to be killed
+ * whole. Its temporary files go into the sandbox: what a run killed with SIGKILL leaves there (the
+ * script's work directory) goes with the sandbox, not into the machine's TMPDIR.
+ */
 export function startBackup(box: Sandbox, how: 'apply' | 'script', args: readonly string[]): ChildProcess {
   const [command, argv] =
     how === 'apply' ? [process.execPath, [CLI, 'backup', ...args]] : ['bash', [box.path('backup.sh')]];
-  return spawn(command, argv, { stdio: 'ignore', detached: true });
+  const tmp = box.path('tmp');
+  mkdirSync(tmp, { recursive: true });
+  return spawn(command, argv, { stdio: 'ignore', detached: true, env: { ...process.env, TMPDIR: tmp } });
 }
