@@ -12,12 +12,10 @@ import {
 import { haveTools } from '../helpers/tools.js';
 
 const SNAPSHOTS = fileURLToPath(new URL('../../snapshots/', import.meta.url));
-/** Every rendered script and the helpers they share (snapshots/helpers/): together they define every helper. */
-const scripts = ['', 'helpers/'].flatMap((dir) =>
-  readdirSync(`${SNAPSHOTS}${dir}`)
-    .filter((name) => name.endsWith('.sh'))
-    .map((name) => readFileSync(`${SNAPSHOTS}${dir}${name}`, 'utf8')),
-);
+/** Every rendered script: together they define every helper. */
+const scripts = readdirSync(SNAPSHOTS)
+  .filter((name) => name.endsWith('.sh'))
+  .map((name) => readFileSync(`${SNAPSHOTS}${name}`, 'utf8'));
 
 /** The body of a bash function as rendered (from its opening line to its closing brace). */
 function body(name: string): string | undefined {

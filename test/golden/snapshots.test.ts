@@ -1,9 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { renderBash, renderHelperFile, sharedPartialNames } from '../../src/backends/bash/render.js';
+import { describe, expect, it } from 'vitest';
+import { renderBash } from '../../src/backends/bash/render.js';
 import { jsonPieces } from '../../src/backends/describe-json.js';
 import { describeText } from '../../src/backends/describe-text.js';
 import { formatDiagnostic } from '../../src/diag/diagnostic.js';
@@ -15,43 +12,6 @@ import { haveTools } from '../helpers/tools.js';
 const SNAPSHOTS = new URL('../../snapshots/', import.meta.url).pathname;
 const canLint = haveTools('shellcheck', 'bash');
 
-/**
- * The helpers every script shares, each rendered text kept once in snapshots/helpers/: a change
- * of a helper is read in one diff, not in every golden script. A file of templates/partials/
- * renders one text per kind of run (a backup or a restore, with hooks or not) where they differ:
- * `helpers.sh`, `helpers.hooks.sh`, `helpers-hooks.restore.sh`...
- */
-const SHARED = sharedPartialNames()
-  .flatMap((name) => {
-    const texts = new Map<string, string>();
-    for (const mode of ['backup', 'restore'] as const)
-      for (const hooks of [false, true]) {
-        const text = renderHelperFile(name, { mode, hooks });
-        const kind = [...(hooks ? ['hooks'] : []), ...(mode === 'restore' ? ['restore'] : [])];
-        const file = [name, ...kind, 'sh'].join('.');
-        if (text !== '' && ![...texts.values()].includes(text)) texts.set(file, text);
-      }
-    return [...texts].map(([file, text]) => ({ file: `helpers/${file}`, text }));
-  })
-  // The longest first: no shared text is then cut out of another.
-  .sort((a, b) => b.text.length - a.text.length || a.file.localeCompare(b.file));
-
-/** The script with each shared helper text it holds replaced by the line naming its snapshot. */
-function withSharedHelpersNamed(script: string): string {
-  let named = script;
-  for (const { file, text } of SHARED) named = named.split(text).join(`# (snapshots/${file})\n`);
-  return named;
-}
-
-const lintDir = mkdtempSync(join(tmpdir(), 'polyarchiv-golden-'));
-afterAll(() => rmSync(lintDir, { recursive: true, force: true }));
-
-describe.each(SHARED)('shared helper text $file', ({ file, text }) => {
-  it('is its golden snapshot', async () => {
-    await expect(text).toMatchFileSnapshot(`${SNAPSHOTS}${file}`);
-  });
-});
-
 describe.each(listFixtures())('fixture %s', (name) => {
   const result = planSnapshot(name);
 
@@ -62,9 +22,7 @@ describe.each(listFixtures())('fixture %s', (name) => {
 
   it('renders the golden script and plan text', async () => {
     if (result.plan === undefined) return;
-    await expect(withSharedHelpersNamed(renderBash(result.plan))).toMatchFileSnapshot(
-      `${SNAPSHOTS}${name}.sh`,
-    );
+    await expect(renderBash(result.plan)).toMatchFileSnapshot(`${SNAPSHOTS}${name}.sh`);
     await expect(describeText(result.plan)).toMatchFileSnapshot(`${SNAPSHOTS}${name}.plan.txt`);
   });
 
@@ -82,11 +40,10 @@ describe.each(listFixtures())('fixture %s', (name) => {
     expect(again && renderBash(again)).toBe(renderBash(result.plan));
   });
 
-  // The whole script, as users run it.
+  // The snapshot file itself, on its own: it is the whole script users run.
   it.runIf(canLint)('passes bash -n and shellcheck --enable=all', () => {
     if (result.plan === undefined) return;
-    const file = join(lintDir, `${name}.sh`);
-    writeFileSync(file, renderBash(result.plan));
+    const file = `${SNAPSHOTS}${name}.sh`;
     const syntax = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
     expect(syntax.stderr).toBe('');
     expect(syntax.status).toBe(0);

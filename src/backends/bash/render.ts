@@ -48,18 +48,12 @@ function templates(): Templates {
 
 /**
  * One file of templates/partials/ on its own, as bash can source it: the helpers it defines take
- * their argument lines and statuses from the contracts, like in a script (of a run of `run`'s
- * mode, with hooks or not). The twin tests run it; the golden scripts refer to it.
+ * their argument lines and statuses from the contracts, like in a script. The twin tests run it.
  */
-export function renderHelperFile(name: string, run?: Parameters<typeof helperPartialsView>[0]): string {
+export function renderHelperFile(name: string): string {
   const spec = PARTIALS[name.replace(/\.hbs$/, '')];
   if (spec === undefined) throw new Error(`no template partials/${name}`);
-  return Handlebars.create().template(spec)(helperPartialsView(run));
-}
-
-/** The files of templates/partials/ that every script shares as they are (all but its header). */
-export function sharedPartialNames(): string[] {
-  return Object.keys(PARTIALS).filter((name) => name !== 'header');
+  return Handlebars.create().template(spec)(helperPartialsView());
 }
 
 /** The plan as a bash script: byte-identical for identical plans. */
