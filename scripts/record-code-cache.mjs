@@ -1,15 +1,14 @@
 // Writes dist/bin/code-cache/ (src/cli/code-cache.ts says why): the built command runs the
 // commands a user runs most on the shipped example (examples/quickstart, into a temporary
-// directory), with the node options of its first line (V8 refuses a cache made with other
-// options), and each chunk keeps the code of the run that compiled most of it. A sample run that
-// fails (no rsync on the build machine) only leaves less compiled code.
+// directory), with node as the command starts it, without options (V8 refuses a cache made with
+// other options), and each chunk keeps the code of the run that compiled most of it. A sample run
+// that fails (no rsync on the build machine) only leaves less compiled code.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CODE_CACHE_DIR } from '../dist/cli/code-cache.js';
-import { NODE_OPTIONS } from '../dist/cli/node-options.js';
 
 const bundle = realpathSync(fileURLToPath(new URL('../dist/bin', import.meta.url)));
 const example = fileURLToPath(new URL('../examples/quickstart', import.meta.url));
@@ -33,7 +32,7 @@ try {
     ['config', ...config],
   ];
   for (const args of runs) {
-    spawnSync(process.execPath, [...NODE_OPTIONS, '--import', recorder, join(bundle, 'main.js'), ...args], {
+    spawnSync(process.execPath, ['--import', recorder, join(bundle, 'main.js'), ...args], {
       stdio: 'ignore',
       // A sample run that would not end (none should) costs the build a minute, not the build.
       timeout: 60_000,

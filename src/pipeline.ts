@@ -23,6 +23,8 @@ export interface PipelineRequest {
   readonly pinned: Readonly<Record<string, string>>;
   readonly selection: Selection;
   readonly regenerate: string;
+  /** Called once the configuration is read, before it is resolved (the CLI sizes node's heap by it). */
+  readonly onRead?: (input: ConfigInput) => void;
 }
 
 export interface PipelineResult {
@@ -50,9 +52,15 @@ export function hostFacts(pinned: Readonly<Record<string, string>>): HostFacts {
 export const REVIEW_USERNAME = 'root';
 
 /** load -> scan -> resolve; the configuration alone, for `validate`, `config` and `plugins`. */
-export function loadConfiguration(configDir: string, now: Date, pinned: Readonly<Record<string, string>>) {
+export function loadConfiguration(
+  configDir: string,
+  now: Date,
+  pinned: Readonly<Record<string, string>>,
+  onRead?: (input: ConfigInput) => void,
+) {
   const diagnostics = new Diagnostics();
   const input = loadConfigDir(configDir, diagnostics);
+  onRead?.(input);
   const config = resolveConfig(input, resolveContext(now, pinned), diagnostics);
   return { diagnostics, input, config };
 }
@@ -118,7 +126,7 @@ export interface PipelinePartsResult extends Omit<PipelineResult, 'plan'> {
 
 /** makePlan's passes, the units planned only as they are read (see PlanParts). */
 export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
-  const first = loadConfiguration(request.configDir, request.now, request.pinned);
+  const first = loadConfiguration(request.configDir, request.now, request.pinned, request.onRead);
   if (first.diagnostics.hasErrors) return first;
   const { diagnostics, input } = first;
   let config = first.config;

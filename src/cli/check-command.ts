@@ -7,6 +7,7 @@ import { type CommonFlags, configDir, pinnedVariables, runTime } from './common-
 import { EXIT } from './exit-codes.js';
 import { printDiagnostics } from './output.js';
 import { writeFileAtomic } from './write-file-atomic.js';
+import { sizeYoungGeneration } from './young-generation.js';
 
 export interface CheckFlags extends CommonFlags {
   nrpe?: boolean;
@@ -29,7 +30,12 @@ export function checkCommand(flags: CheckFlags): number {
       '--out writes the json or prometheus format: add --format json or --format prometheus',
     );
   const now = runTime(flags);
-  const { diagnostics, config, input } = loadConfiguration(configDir(flags), now, pinnedVariables(flags));
+  const { diagnostics, config, input } = loadConfiguration(
+    configDir(flags),
+    now,
+    pinnedVariables(flags),
+    sizeYoungGeneration,
+  );
   // Points of an unreadable file or outside a mistyped selection cannot be judged: never say OK.
   const unjudgeable = [
     ...input.unreadable.map((file) => `cannot read ${file}`),

@@ -10,6 +10,7 @@ import { EXIT } from './exit-codes.js';
 import { printDiagnostics, say, writeToStream } from './output.js';
 import { fileSpool } from './spool-file.js';
 import { writeFileAtomic } from './write-file-atomic.js';
+import { sizeYoungGeneration } from './young-generation.js';
 
 export interface PlanFlags extends CommonFlags {
   format: 'bash' | 'text' | 'json';
@@ -63,6 +64,7 @@ function startPlan(
     pinned: review ? { username: REVIEW_USERNAME, ...pinnedVariables(flags) } : pinnedVariables(flags),
     selection: review ? { ...selection, review: true } : selection,
     regenerate: ['polyarchiv', command, ...words].map(shellWord).join(' '),
+    onRead: sizeYoungGeneration,
   });
   // What options name on this machine (users, directories) says nothing of the machine that runs
   // it: its own diagnostics, which the plan's warnings never carry.

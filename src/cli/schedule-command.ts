@@ -10,7 +10,6 @@ import { GENERATED_MARK, type ScheduleOptions } from '../schedule/options.js';
 import { type GeneratedFile, systemdUnits } from '../schedule/systemd.js';
 import { type CommonFlags, configDir, pinnedVariables, runTime } from './common-options.js';
 import { EXIT } from './exit-codes.js';
-import { NODE_OPTIONS } from './node-options.js';
 import { printDiagnostics } from './output.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
@@ -76,7 +75,7 @@ function scheduleOptions(flags: ScheduleFlags): ScheduleOptions {
     name: flags.name,
     configDir: dir,
     pinned: flags.set,
-    command: flags.polyarchiv === undefined ? [process.execPath, ...NODE_OPTIONS, CLI] : [flags.polyarchiv],
+    command: flags.polyarchiv === undefined ? [process.execPath, CLI] : [flags.polyarchiv],
     flock: '/usr/bin/flock',
     nice: Number(flags.nice),
     ...(delay === undefined ? {} : { randomizedDelaySeconds: delay }),

@@ -12,12 +12,13 @@ import { readState, stateProblemText } from '../state/read-states.js';
 import { type CommonFlags, configDir, pinnedVariables, runTime } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 import { printDiagnostics } from './output.js';
+import { sizeYoungGeneration } from './young-generation.js';
 
 const METADATA_SECRETS = new Set(METADATA_OPTIONS.filter((o) => o.secret === true).map((o) => o.name));
 
 function load(flags: CommonFlags) {
   const now = runTime(flags);
-  return { now, ...loadConfiguration(configDir(flags), now, pinnedVariables(flags)) };
+  return { now, ...loadConfiguration(configDir(flags), now, pinnedVariables(flags), sizeYoungGeneration) };
 }
 
 export function validateCommand(flags: CommonFlags): number {

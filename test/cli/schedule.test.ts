@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NODE_OPTIONS } from '../../src/cli/node-options.js';
 import { type Frequency, lastAnchor, parseFrequency } from '../../src/options/frequency.js';
 import { runCli } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -139,11 +138,7 @@ describe.runIf(canRun)('schedule', () => {
     const state = (file: string) => existsSync(box.path('collect', file));
     try {
       const [tool, ...rest] = execStart('hourly');
-      expect(rest.slice(1, 4)).toEqual([
-        process.execPath,
-        ...NODE_OPTIONS,
-        join(process.cwd(), 'dist/cli/main.js'),
-      ]);
+      expect(rest.slice(1, 4)).toEqual([process.execPath, join(process.cwd(), 'dist/cli/main.js')]);
       const hourly = spawnSync(tool as string, rest, {
         encoding: 'utf8',
         env: { ...process.env, TZ: 'Europe/Paris' },
