@@ -138,7 +138,7 @@ describe.runIf(canRun)('schedule', () => {
     const state = (file: string) => existsSync(box.path('collect', file));
     try {
       const [tool, ...rest] = execStart('hourly');
-      expect(rest.slice(1, 4)).toEqual([process.execPath, join(process.cwd(), 'dist/cli/main.js')]);
+      expect(rest.slice(1, 3)).toEqual([process.execPath, join(process.cwd(), 'dist/cli/main.js')]);
       const hourly = spawnSync(tool as string, rest, {
         encoding: 'utf8',
         env: { ...process.env, TZ: 'Europe/Paris' },
