@@ -174,6 +174,11 @@ declare -a polyarchiv_units=() polyarchiv_fns=() polyarchiv_locks=() polyarchiv_
 declare -a polyarchiv_sums=() polyarchiv_successes=() polyarchiv_failures=() polyarchiv_measures=()
 declare -a polyarchiv_keep_asides=() polyarchiv_requires=() polyarchiv_status=() polyarchiv_pids=()
 declare -A polyarchiv_index=()
+# For each unit, the unit before it on the same lock (empty for the first); the first unit that has
+# no status yet, before which polyarchiv_start_ready has nothing left to look at.
+declare -a polyarchiv_before=()
+declare -A polyarchiv_last_on_lock=()
+polyarchiv_unstarted=0
 polyarchiv_jobs=''
 polyarchiv_quiet=false
 polyarchiv_unit_name=''
@@ -519,6 +524,8 @@ polyarchiv_unit() {
   polyarchiv_units[i]=$1 polyarchiv_fns[i]=$2 polyarchiv_locks[i]=$3 polyarchiv_states[i]=$4
   polyarchiv_sums[i]=$5 polyarchiv_successes[i]=$6 polyarchiv_failures[i]=$7 polyarchiv_measures[i]=$8
   polyarchiv_keep_asides[i]=$9
+  polyarchiv_before[i]=${polyarchiv_last_on_lock[$3]:-}
+  polyarchiv_last_on_lock[$3]=${i}
   polyarchiv_requires[i]=''
   shift 9
   for required in "$@"; do
@@ -677,29 +684,30 @@ polyarchiv_run_unit() {
 }
 
 # Starts every unit that may start, in plan order: the units before it on the same lock and the
-# units it requires have finished, and fewer than --jobs units run.
+# units it requires have finished, and fewer than --jobs units run. A unit of a lock is ready only
+# once the one before it on that lock has finished, which was itself ready only once the one before
+# it had: that one alone is looked at, so thousands of units start in a time that grows with their
+# number, not with its square.
 polyarchiv_start_ready() {
-  local i j ready
+  local i j count=${#polyarchiv_units[@]}
   local -a required
-  for i in "${!polyarchiv_units[@]}"; do
+  while ((polyarchiv_unstarted < count)) && [[ -n ${polyarchiv_status[polyarchiv_unstarted]:-} ]]; do
+    polyarchiv_unstarted=$((polyarchiv_unstarted + 1))
+  done
+  for ((i = polyarchiv_unstarted; i < count; i++)); do
     if [[ -n ${polyarchiv_status[i]:-} ]]; then
       continue
     fi
-    ready=1
-    for ((j = 0; j < i; j++)); do
-      if [[ ${polyarchiv_locks[j]} == "${polyarchiv_locks[i]}" && ${polyarchiv_status[j]:-running} == running ]]; then
-        ready=0
-      fi
-    done
+    j=${polyarchiv_before[i]}
+    if [[ -n ${j} && ${polyarchiv_status[j]:-running} == running ]]; then
+      continue
+    fi
     read -r -a required <<< "${polyarchiv_requires[i]}"
     for j in "${required[@]}"; do
       if [[ ${polyarchiv_status[j]:-running} == running ]]; then
-        ready=0
+        continue 2
       fi
     done
-    if ((ready == 0)); then
-      continue
-    fi
     if [[ -n ${polyarchiv_signal} ]]; then
       polyarchiv_status[i]=skipped
       polyarchiv_say "${polyarchiv_units[i]}: not run, interrupted by SIG${polyarchiv_signal}"

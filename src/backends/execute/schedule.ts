@@ -5,6 +5,8 @@ import type { PlanUnit } from '../../planner/plan.js';
  * before it on the same lock and the units it requires have finished, so the units of one collect
  * point keep their plan order; `decide` may settle a unit without running it (a requirement that
  * failed, an interrupted run). With one job, units run in plan order, one after the other.
+ * Each look for units to start costs what it skips: thousands of units are scheduled in a time that
+ * grows with their number, not with its square.
  */
 export async function runScheduled<R>(
   units: readonly PlanUnit[],
@@ -19,11 +21,22 @@ export async function runScheduled<R>(
     const index = indexOf.get(id);
     return index === undefined ? undefined : results.get(index);
   };
-  const ready = (unit: PlanUnit, index: number) =>
-    units.every((other, j) => j >= index || other.lockFile !== unit.lockFile || results.has(j)) &&
-    unit.requires.every((id) => !indexOf.has(id) || finished(id) !== undefined);
+  // A unit of a lock is ready only once the one before it on that lock has finished, which was
+  // itself ready only once the one before it had: that one alone needs to be looked at.
+  const before = unitsBeforeOnLock(units);
+  const ready = (unit: PlanUnit, index: number) => {
+    const previous = before[index];
+    return (
+      (previous === undefined || results.has(previous)) &&
+      unit.requires.every((id) => !indexOf.has(id) || finished(id) !== undefined)
+    );
+  };
+  // Every unit before this one has started or was settled.
+  let unstarted = 0;
   for (;;) {
-    for (const [index, unit] of units.entries()) {
+    while (unstarted < units.length && (results.has(unstarted) || running.has(unstarted))) unstarted++;
+    for (let index = unstarted; index < units.length; index++) {
+      const unit = units[index] as PlanUnit;
       if (results.has(index) || running.has(index) || !ready(unit, index)) continue;
       const settled = decide(unit, finished);
       if (settled !== undefined) {
@@ -43,4 +56,14 @@ export async function runScheduled<R>(
     await Promise.race(running.values());
   }
   return units.map((_, index) => results.get(index) as R);
+}
+
+/** For each unit, the index of the unit before it on the same lock, if any. */
+function unitsBeforeOnLock(units: readonly PlanUnit[]): (number | undefined)[] {
+  const last = new Map<string, number>();
+  return units.map((unit, index) => {
+    const previous = last.get(unit.lockFile);
+    last.set(unit.lockFile, index);
+    return previous;
+  });
 }
