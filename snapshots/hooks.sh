@@ -839,11 +839,13 @@ polyarchiv_copy_stats() {
   fi
 }
 
-# Hooks by index, in configuration order: owner (a unit's index, or `run`), prefix of the files
-# that hold the runtime variables, function, how messages name the hook, events (`,a,b,`).
-declare -a polyarchiv_hook_owners=() polyarchiv_hook_prefixes=() polyarchiv_hook_fns=()
-declare -a polyarchiv_hook_labels=() polyarchiv_hook_events=()
+# Hooks by index, in configuration order: prefix of the files that hold the runtime variables,
+# function, how messages name the hook, events (`,a,b,`).
+declare -a polyarchiv_hook_prefixes=() polyarchiv_hook_fns=() polyarchiv_hook_labels=() polyarchiv_hook_events=()
 declare -A polyarchiv_captures=()
+# For each owner (a unit's index, or `run`), the indexes of its hooks (` k1 k2`): a unit's hooks are
+# found without a look at every other unit's.
+declare -A polyarchiv_hooks_of=()
 # The events of this run: before, success, error, after.
 polyarchiv_events=(before_backup backup_success backup_error after_backup)
 polyarchiv_capture_all=0
@@ -860,10 +862,11 @@ polyarchiv_hook() {
   else
     polyarchiv_capture_all=1
   fi
-  polyarchiv_hook_owners[k]=${owner} polyarchiv_hook_prefixes[k]=$2 polyarchiv_hook_fns[k]=$3
-  polyarchiv_hook_labels[k]=$4
+  polyarchiv_hook_prefixes[k]=$2 polyarchiv_hook_fns[k]=$3 polyarchiv_hook_labels[k]=$4
+  polyarchiv_hooks_of[${owner}]+=" ${k}"
   shift 4
-  polyarchiv_hook_events[k]=",$(IFS=,; printf '%s' "$*"),"
+  local IFS=,
+  polyarchiv_hook_events[k]=",$*,"
 }
 
 # Whether unit $1 keeps its output in its .log file (for hooks).
@@ -876,13 +879,15 @@ polyarchiv_captured() {
 # that fails is reported and sets polyarchiv_hook_failed; the other hooks still run.
 polyarchiv_fire() {
   local owner=$1 event=$2 status=$3 detailed=$4 log=$5 k rc prefix written=0
+  local -a hooks
   local -
   set +e
   if [[ -z ${polyarchiv_work} ]]; then
     return 0
   fi
-  for k in "${!polyarchiv_hook_fns[@]}"; do
-    if [[ ${polyarchiv_hook_owners[k]} != "${owner}" || ${polyarchiv_hook_events[k]} != *",${event},"* ]]; then
+  read -r -a hooks <<< "${polyarchiv_hooks_of[${owner}]:-}"
+  for k in "${hooks[@]}"; do
+    if [[ ${polyarchiv_hook_events[k]} != *",${event},"* ]]; then
       continue
     fi
     prefix=${polyarchiv_work}/${polyarchiv_hook_prefixes[k]}
