@@ -91,6 +91,37 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
     expect(run.stderr).toBe(changed ? `polyarchiv: ${configChangedWarning(dir)}\n` : '');
   });
 
+  it.each([
+    ['unchanged', false],
+    ['edited', true],
+  ] as const)('agree on whether a configuration of files with odd names is %s', (state, changed) => {
+    const box = makeSandbox('polyarchiv-twin-');
+    boxes.push(box);
+    const dir = box.path('config');
+    const names = ['a  b.collect', 'back\\slash.backup', 'new\nline.backup', 'x.global'];
+    box.write(Object.fromEntries(names.map((name) => [`config/${name}`, `[point]\n; ${name}\n`])));
+    const inputs = names.map((file) => ({ file, sha256: sha256(`[point]\n; ${file}\n`) }));
+    if (changed) writeFileSync(`${dir}/new\nline.backup`, '[point]\n');
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        'source "$1"; shift; polyarchiv_check_config "$@"',
+        'bash',
+        HELPERS,
+        dir,
+        ...inputs.flatMap((i) => [i.file, i.sha256]),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect([state, run.status, run.stderr]).toEqual([
+      state,
+      0,
+      changed ? `polyarchiv: ${configChangedWarning(dir)}\n` : '',
+    ]);
+    expect(configChanged(dir, inputs)).toBe(changed);
+  });
+
   const cases: [string, Layout][] = [
     ['a normal start', { 'current/a': '1' }],
     ['a run killed between the two renames', { 'old/a': 'good' }],
