@@ -48,6 +48,22 @@ function both(
   return { script: results[0] as Layout, executor: results[1] as Layout };
 }
 
+/** polyarchiv_check_config of the configuration in `dir` against the digests a plan recorded. */
+function checkConfigInScript(dir: string, inputs: readonly { file: string; sha256: string }[]) {
+  return spawnSync(
+    'bash',
+    [
+      '-c',
+      'source "$1"; shift; polyarchiv_check_config "$@"',
+      'bash',
+      HELPERS,
+      dir,
+      ...inputs.flatMap((i) => [i.file, i.sha256]),
+    ],
+    { encoding: 'utf8' },
+  );
+}
+
 const boxes: Sandbox[] = [];
 afterEach(() => {
   for (const box of boxes.splice(0)) box.remove();
@@ -74,18 +90,7 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
     box.write({ 'config/a.collect': '[point]\n', 'config/b.backup': '[point]\n' });
     const inputs = ['a.collect', 'b.backup'].map((file) => ({ file, sha256: sha256('[point]\n') }));
     change(dir);
-    const run = spawnSync(
-      'bash',
-      [
-        '-c',
-        'source "$1"; shift; polyarchiv_check_config "$@"',
-        'bash',
-        HELPERS,
-        dir,
-        ...inputs.flatMap((i) => [i.file, i.sha256]),
-      ],
-      { encoding: 'utf8' },
-    );
+    const run = checkConfigInScript(dir, inputs);
     expect(run.status, run.stderr).toBe(0);
     expect(configChanged(dir, inputs)).toBe(changed);
     expect(run.stderr).toBe(changed ? `polyarchiv: ${configChangedWarning(dir)}\n` : '');
@@ -102,18 +107,7 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
     box.write(Object.fromEntries(names.map((name) => [`config/${name}`, `[point]\n; ${name}\n`])));
     const inputs = names.map((file) => ({ file, sha256: sha256(`[point]\n; ${file}\n`) }));
     if (changed) writeFileSync(`${dir}/new\nline.backup`, '[point]\n');
-    const run = spawnSync(
-      'bash',
-      [
-        '-c',
-        'source "$1"; shift; polyarchiv_check_config "$@"',
-        'bash',
-        HELPERS,
-        dir,
-        ...inputs.flatMap((i) => [i.file, i.sha256]),
-      ],
-      { encoding: 'utf8' },
-    );
+    const run = checkConfigInScript(dir, inputs);
     expect([state, run.status, run.stderr]).toEqual([
       state,
       0,
