@@ -255,7 +255,12 @@ polyarchiv_make_dir() {
 # already had, which the rename that publishes it would carry over.
 polyarchiv_create_file() {
   local path=$1
-  rm -f -- "${path}" && (set -o noclobber && : >"${path}")
+  local -
+  if [[ -e ${path} || -L ${path} ]]; then
+    rm -f -- "${path}" || return
+  fi
+  set -o noclobber
+  : > "${path}"
 }
 
 # The kernel drops an flock when its last holder dies: the tools inherit fd 9, so the lock lives
@@ -783,8 +788,13 @@ polyarchiv_outcome() {
       polyarchiv_status[$1]=$(<"${out}.outcome")
     fi
     if ((polyarchiv_jobs > 1)); then
-      cat -- "${out}.stdout" || true
-      cat -- "${out}.stderr" >&2 || true
+      # Most units say nothing under -q: no process for an empty file.
+      if [[ -s ${out}.stdout ]]; then
+        cat -- "${out}.stdout" || true
+      fi
+      if [[ -s ${out}.stderr ]]; then
+        cat -- "${out}.stderr" >&2 || true
+      fi
     fi
   fi
 }
