@@ -1,0 +1,125 @@
+// Thousands of units: what the run itself costs beside its units' work, in apply and in the script.
+// - scheduling 6,000 units (1,000 collect points, each with 5 backup points that require it and
+//   share its lock), at most 2 at a time, each ending as soon as it starts: apply's scheduler and
+//   the script's polyarchiv_start_ready;
+// - the script's hooks looked up for their units: 1,000 of the 6,000 units with a hook, and an
+//   event that none of them listens to fired for each unit (the look-up alone);
+// - the script of a 1,000-point configuration (3 sources, 5 backup points) until its first unit:
+//   it checks its configuration and registers its units, then stops at an unknown argument.
+// Every process the script starts forks its whole shell, which holds every unit's function: the
+// resident size of that shell is printed too. Prints figures; asserts nothing.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderHelperFile } from '../dist/backends/bash/render.js';
+import { runScheduled } from '../dist/backends/execute/schedule.js';
+
+const CLI = fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
+const POINTS = 1000;
+const root = mkdtempSync(join(tmpdir(), 'polyarchiv-bench-scale-'));
+
+/** Wall-clock seconds and largest resident size (MiB) of bash running `script`. */
+function bash(script, args = []) {
+  const start = performance.now();
+  const run = spawnSync('/usr/bin/time', ['-f', 'max-rss-kib=%M', 'bash', '-c', script, 'bash', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const seconds = (performance.now() - start) / 1000;
+  const rss = /max-rss-kib=(\d+)/.exec(run.stderr);
+  if (rss === null) throw new Error(`bash failed:\n${run.stderr}`);
+  return { seconds, rss: Number(rss[1]) / 1024, stdout: run.stdout, stderr: run.stderr };
+}
+
+try {
+  const helpers = join(root, 'helpers.sh');
+  const hooks = join(root, 'helpers-hooks.sh');
+  writeFileSync(helpers, renderHelperFile('helpers.hbs'));
+  writeFileSync(hooks, renderHelperFile('helpers-hooks.hbs'));
+
+  const units = [];
+  for (let c = 0; c < POINTS; c++) units.push({ id: `c${c}`, lockFile: `/l/${c}`, requires: [] });
+  for (let b = 0; b < 5; b++)
+    for (let c = 0; c < POINTS; c++)
+      units.push({ id: `b${b}-${c}`, lockFile: `/l/${c}`, requires: [`c${c}`] });
+  let start = performance.now();
+  await runScheduled(
+    units,
+    2,
+    () => undefined,
+    async () => 'ok',
+  );
+  const applied = (performance.now() - start) / 1000;
+
+  const register = `
+    source "$1"
+    polyarchiv_say() { :; }
+    polyarchiv_progress() { :; }
+    for ((c = 0; c < ${POINTS}; c++)); do polyarchiv_unit "c$c" f "/l/$c" s x ok failed '' 0; done
+    for ((b = 0; b < 5; b++)); do
+      for ((c = 0; c < ${POINTS}; c++)); do polyarchiv_unit "b$b-$c" f "/l/$c" s x ok failed '' 0 "c$c"; done
+    done`;
+  const scheduled = bash(
+    `${register}
+    polyarchiv_start() { polyarchiv_status[$1]=running; polyarchiv_pids[$1]=0; }
+    polyarchiv_jobs=2
+    start=$EPOCHREALTIME
+    polyarchiv_start_ready
+    while ((\${#polyarchiv_pids[@]} > 0)); do
+      for i in "\${!polyarchiv_pids[@]}"; do polyarchiv_status[i]=ok; unset 'polyarchiv_pids[i]'; done
+      polyarchiv_start_ready
+    done
+    echo "$start $EPOCHREALTIME"`,
+    [helpers],
+  );
+  const [from, to] = scheduled.stdout.trim().split(' ').map(Number);
+
+  const fired = bash(
+    `${register}
+    source "$2"
+    hook() { :; }
+    for ((c = 0; c < ${POINTS}; c++)); do polyarchiv_hook "b4-$c" "p$c" hook label before_backup after_backup; done
+    start=$EPOCHREALTIME
+    for ((i = 0; i < ${6 * POINTS}; i++)); do
+      polyarchiv_fire "$i" backup_success -- '' ''
+    done
+    echo "$start $EPOCHREALTIME"`,
+    [helpers, hooks],
+  );
+  const [fireFrom, fireTo] = fired.stdout.trim().split(' ').map(Number);
+
+  const config = join(root, 'config');
+  mkdirSync(config);
+  for (let c = 0; c < POINTS; c++) {
+    let text = `[point]\nengine = files\nlocal_path = ${root}/collect/cp${c}\nfrequency = daily\n`;
+    for (let s = 0; s < 3; s++)
+      text += `\n[source "s${s}"]\nengine = local_files\nsource_path = ${root}/data/${c}/${s}\ndestination_path = s${s}\n`;
+    writeFileSync(join(config, `cp${c}.collect`), text);
+  }
+  for (let b = 0; b < 5; b++)
+    writeFileSync(
+      join(config, `bp${b}.backup`),
+      `[point]\nengine = synchronize\nremote_url = ${root}/mirror${b}/{name}\n`,
+    );
+  const script = join(root, 'backup.sh');
+  const plan = spawnSync(process.execPath, [CLI, 'plan', '-C', config, '--out', script], {
+    encoding: 'utf8',
+  });
+  if (plan.status !== 0) throw new Error(`plan failed:\n${plan.stderr}`);
+  start = performance.now();
+  const started = bash('exec bash "$1" --bench-stops-here', [script]);
+  if (!started.stderr.includes('unknown argument: --bench-stops-here'))
+    throw new Error(`the script did not stop at its argument:\n${started.stderr}`);
+
+  console.log(`${POINTS} collect points, ${units.length} units`);
+  console.log(`scheduling, apply                         | ${applied.toFixed(3).padStart(7)} s`);
+  console.log(`scheduling, script                        | ${(to - from).toFixed(3).padStart(7)} s`);
+  console.log(`hooks looked up, script (1,000 hooks)      | ${(fireTo - fireFrom).toFixed(3).padStart(7)} s`);
+  console.log(
+    `script start until its first unit         | ${started.seconds.toFixed(3).padStart(7)} s | its shell ${started.rss.toFixed(0)} MiB`,
+  );
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
