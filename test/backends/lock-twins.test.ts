@@ -15,7 +15,8 @@ const { statuses } = CONTRACTS.lock;
 const boxes: Sandbox[] = [];
 const holders: ChildProcess[] = [];
 afterEach(() => {
-  for (const holder of holders.splice(0)) holder.kill('SIGKILL');
+  // The holder's group: flock and the command it holds the lock for.
+  for (const holder of holders.splice(0)) if (holder.pid !== undefined) process.kill(-holder.pid, 'SIGKILL');
   for (const box of boxes.splice(0)) box.remove();
 });
 
@@ -54,6 +55,7 @@ async function viaExecutor(lockFile: string): Promise<Outcome> {
 async function heldElsewhere(lockFile: string): Promise<void> {
   const holder = spawn('flock', ['--nonblock', lockFile, 'sh', '-c', 'echo held; exec sleep 60'], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
   });
   holders.push(holder);
   await new Promise<void>((resolve, reject) => {
