@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeLargeConfig } from './shared/large-config.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CLI = new URL('../dist/bin/main.js', import.meta.url).pathname;
@@ -19,20 +20,7 @@ const USAGE = new URL('./resource-usage.cjs', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'polyarchiv-bench-'));
 
 function largeConfig() {
-  const dir = join(root, 'large');
-  mkdirSync(dir);
-  for (let c = 0; c < 1000; c++) {
-    let text = `[point]\nengine = files\nlocal_path = ${root}/collect/cp${c}\nfrequency = daily\n`;
-    for (let s = 0; s < 3; s++)
-      text += `\n[source "s${s}"]\nengine = local_files\nsource_path = ${root}/data/${c}/${s}\ndestination_path = s${s}\n`;
-    writeFileSync(join(dir, `cp${c}.collect`), text);
-  }
-  for (let b = 0; b < 5; b++)
-    writeFileSync(
-      join(dir, `bp${b}.backup`),
-      `[point]\nengine = synchronize\nremote_url = ${root}/mirror${b}/{name}\n`,
-    );
-  return dir;
+  return writeLargeConfig(join(root, 'large'), root);
 }
 
 /** A small configuration that has just run: every point is due again only tomorrow. */

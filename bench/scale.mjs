@@ -9,15 +9,15 @@
 // Every process the script starts forks its whole shell, which holds every unit's function: the
 // resident size of that shell is printed too. Prints figures; asserts nothing.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderHelperFile } from '../dist/backends/bash/render.js';
 import { runScheduled } from '../dist/backends/execute/schedule.js';
+import { LARGE_POINTS as POINTS, writeLargeConfig } from './shared/large-config.mjs';
 
 const CLI = fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
-const POINTS = 1000;
 const root = mkdtempSync(join(tmpdir(), 'polyarchiv-bench-scale-'));
 
 /** Wall-clock seconds and largest resident size (MiB) of bash running `script`. */
@@ -90,19 +90,7 @@ try {
   );
   const [fireFrom, fireTo] = fired.stdout.trim().split(' ').map(Number);
 
-  const config = join(root, 'config');
-  mkdirSync(config);
-  for (let c = 0; c < POINTS; c++) {
-    let text = `[point]\nengine = files\nlocal_path = ${root}/collect/cp${c}\nfrequency = daily\n`;
-    for (let s = 0; s < 3; s++)
-      text += `\n[source "s${s}"]\nengine = local_files\nsource_path = ${root}/data/${c}/${s}\ndestination_path = s${s}\n`;
-    writeFileSync(join(config, `cp${c}.collect`), text);
-  }
-  for (let b = 0; b < 5; b++)
-    writeFileSync(
-      join(config, `bp${b}.backup`),
-      `[point]\nengine = synchronize\nremote_url = ${root}/mirror${b}/{name}\n`,
-    );
+  const config = writeLargeConfig(join(root, 'config'), root);
   const script = join(root, 'backup.sh');
   const plan = spawnSync(process.execPath, [CLI, 'plan', '-C', config, '--out', script], {
     encoding: 'utf8',
