@@ -272,9 +272,10 @@ polyarchiv_create_file() {
 polyarchiv_lock() {
   local lock_file=$1
   local rc
+  # Its errors go to the unit's file, as the open's below: no subshell to capture them.
   # shellcheck disable=SC2310 # the status is read here, set -e need not apply inside
-  if [[ ! -d ${lock_file%/*} ]] \
-    && ! polyarchiv_cause=$({ set +x; } 2> /dev/null; polyarchiv_make_dir "${lock_file%/*}" 2>&1); then
+  if ! polyarchiv_make_dir "${lock_file%/*}" 2> "${polyarchiv_unit_file}.error"; then
+    polyarchiv_cause=$(<"${polyarchiv_unit_file}.error")
     polyarchiv_cause="cannot create ${lock_file%/*}: ${polyarchiv_cause##*: }"
     return 2
   fi

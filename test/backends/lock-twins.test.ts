@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commandLine } from '../../src/backends/bash/quote.js';
+import { shellWord } from '../../src/backends/bash/quote.js';
 import { releaseLock, takeLock } from '../../src/backends/execute/primitives.js';
 import { HELPERS as CONTRACTS, helperCall } from '../../src/backends/helper-contracts.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
@@ -27,8 +27,8 @@ function viaScript(box: Sandbox, lockFile: string): Outcome {
   const script = `
     source "$1"; ${useWorkDir('$2')}; polyarchiv_unit_file=$2/unit
     rc=0
-    ${helperCall(CONTRACTS.lock, { lock_file: commandLine({ kind: 'exec', argv: [lockFile] }) })} || rc=$?
-    if ((rc == 0)); then polyarchiv_unlock ${commandLine({ kind: 'exec', argv: [lockFile] })}; fi
+    ${helperCall(CONTRACTS.lock, { lock_file: shellWord(lockFile) })} || rc=$?
+    if ((rc == 0)); then polyarchiv_unlock ${shellWord(lockFile)}; fi
     echo "$rc"
     echo "\${polyarchiv_cause:-}"`;
   const run = spawnSync('bash', ['-c', script, 'bash', HELPERS, box.path('work')], { encoding: 'utf8' });
