@@ -33,6 +33,12 @@ function bash(script, args = []) {
   return { seconds, rss: Number(rss[1]) / 1024, stdout: run.stdout, stderr: run.stderr };
 }
 
+/** Seconds between the two times (`$EPOCHREALTIME`) a bash snippet printed. */
+function between(run) {
+  const [from, to] = run.stdout.trim().split(' ').map(Number);
+  return to - from;
+}
+
 try {
   const helpers = join(root, 'helpers.sh');
   const hooks = join(root, 'helpers-hooks.sh');
@@ -44,7 +50,7 @@ try {
   for (let b = 0; b < 5; b++)
     for (let c = 0; c < POINTS; c++)
       units.push({ id: `b${b}-${c}`, lockFile: `/l/${c}`, requires: [`c${c}`] });
-  let start = performance.now();
+  const start = performance.now();
   await runScheduled(
     units,
     2,
@@ -74,7 +80,6 @@ try {
     echo "$start $EPOCHREALTIME"`,
     [helpers],
   );
-  const [from, to] = scheduled.stdout.trim().split(' ').map(Number);
 
   const fired = bash(
     `${register}
@@ -88,7 +93,6 @@ try {
     echo "$start $EPOCHREALTIME"`,
     [helpers, hooks],
   );
-  const [fireFrom, fireTo] = fired.stdout.trim().split(' ').map(Number);
 
   const config = writeLargeConfig(join(root, 'config'), root);
   const script = join(root, 'backup.sh');
@@ -96,15 +100,14 @@ try {
     encoding: 'utf8',
   });
   if (plan.status !== 0) throw new Error(`plan failed:\n${plan.stderr}`);
-  start = performance.now();
   const started = bash('exec bash "$1" --bench-stops-here', [script]);
   if (!started.stderr.includes('unknown argument: --bench-stops-here'))
     throw new Error(`the script did not stop at its argument:\n${started.stderr}`);
 
   console.log(`${POINTS} collect points, ${units.length} units`);
   console.log(`scheduling, apply                         | ${applied.toFixed(3).padStart(7)} s`);
-  console.log(`scheduling, script                        | ${(to - from).toFixed(3).padStart(7)} s`);
-  console.log(`hooks looked up, script (1,000 hooks)      | ${(fireTo - fireFrom).toFixed(3).padStart(7)} s`);
+  console.log(`scheduling, script                        | ${between(scheduled).toFixed(3).padStart(7)} s`);
+  console.log(`hooks looked up, script (1,000 hooks)     | ${between(fired).toFixed(3).padStart(7)} s`);
   console.log(
     `script start until its first unit         | ${started.seconds.toFixed(3).padStart(7)} s | its shell ${started.rss.toFixed(0)} MiB`,
   );
