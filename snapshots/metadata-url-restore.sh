@@ -369,9 +369,11 @@ polyarchiv_explain() {
   shift 1
   local -a explanations=("$@")
   local n
+  # The first explanation of the status is said, as by its twin.
   for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do
     if (( status == explanations[n] )); then
       polyarchiv_say "  ${explanations[n + 1]}"
+      break
     fi
   done
   return "${status}"

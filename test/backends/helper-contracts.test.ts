@@ -159,4 +159,15 @@ describe('helper contracts', () => {
       expect(run.stdout.split('\0').slice(0, -1), contract.name).toEqual(expected);
     }
   });
+
+  it('has a twin test for each helper, naming it, that runs the helper and its executor twin alike', () => {
+    const dir = fileURLToPath(new URL('./', import.meta.url));
+    const twinTests = readdirSync(dir)
+      .filter((name) => name.endsWith('-twins.test.ts'))
+      .map((name) => readFileSync(`${dir}${name}`, 'utf8'));
+    const untested = (Object.values(HELPERS) as HelperContract[])
+      .map((contract) => contract.name)
+      .filter((name) => !twinTests.some((text) => new RegExp(`\\b${name}\\b`).test(text)));
+    expect(untested).toEqual([]);
+  });
 });

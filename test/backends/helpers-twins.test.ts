@@ -9,6 +9,7 @@ import {
   dirSwap,
   isStale,
   makeDir,
+  publishFile,
   recordState,
 } from '../../src/backends/execute/primitives.js';
 import { missingSecrets } from '../../src/backends/execute/run-exec.js';
@@ -24,13 +25,24 @@ const canRun = haveTools('bash', 'sha256sum');
 
 type Layout = Record<string, string>;
 
-/** The same scenario through the bash helper and through its executor twin. */
+/** The same scenario through the bash helper and through its executor twin; both succeed. */
 function both(
   layout: Layout,
   bash: string,
   ts: (root: string) => void,
 ): { script: Layout; executor: Layout } {
-  const results: Layout[] = [];
+  const { script, executor, scriptStatus, scriptErrors, executorError } = outcomes(layout, bash, ts);
+  expect(scriptStatus, scriptErrors).toBe(0);
+  expect(executorError).toBeUndefined();
+  return { script, executor };
+}
+
+/** The trees each leaves, the script's status and errors, and what the twin threw. */
+function outcomes(layout: Layout, bash: string, ts: (root: string) => void) {
+  const trees: Layout[] = [];
+  let scriptStatus = -1;
+  let scriptErrors = '';
+  let executorError: unknown;
   for (const backend of ['script', 'executor']) {
     const box = makeSandbox('polyarchiv-twin-');
     boxes.push(box);
@@ -41,11 +53,32 @@ function both(
         ['-c', `set -Eeuo pipefail; source "$1"; cd "$2"; ${bash}`, 'bash', HELPERS, box.root],
         { encoding: 'utf8' },
       );
-      expect(run.status, run.stderr).toBe(0);
-    } else ts(box.root);
-    results.push(snapshotTree(box.root));
+      scriptStatus = run.status ?? -1;
+      scriptErrors = run.stderr;
+    } else {
+      try {
+        ts(box.root);
+      } catch (error) {
+        executorError = error;
+      }
+    }
+    trees.push(snapshotTree(box.root));
   }
-  return { script: results[0] as Layout, executor: results[1] as Layout };
+  return {
+    script: trees[0] as Layout,
+    executor: trees[1] as Layout,
+    scriptStatus,
+    scriptErrors,
+    executorError,
+  };
+}
+
+/** The picture of `layout` as written, untouched by any helper. */
+function treeOf(layout: Layout): Layout {
+  const box = makeSandbox('polyarchiv-twin-');
+  boxes.push(box);
+  box.write(layout);
+  return snapshotTree(box.root);
 }
 
 /** polyarchiv_check_config of the configuration in `dir` against the digests a plan recorded. */
@@ -143,6 +176,32 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
       .filter((k) => k.startsWith('new/'))
       .map((k) => k.replace('new/', 'current/'));
     expect(Object.keys(script).sort()).toEqual(['current', ...expected].sort());
+  });
+
+  it.each([
+    ['over the previous file', { 'dir/file': 'old\n', 'dir/file.partial': 'new\n' }],
+    ['as the first file', { 'dir/file.partial': 'new\n' }],
+  ] as [string, Layout][])('publish a partial %s', (_, layout) => {
+    const { script, executor } = both(
+      layout,
+      'polyarchiv_publish "$PWD/dir/file.partial" "$PWD/dir/file"',
+      (root) => publishFile(`${root}/dir/file.partial`, `${root}/dir/file`),
+    );
+    expect(executor).toEqual(script);
+    expect(script).toEqual(treeOf({ 'dir/file': 'new\n' }));
+  });
+
+  it.each([
+    ['no partial to publish', { 'dir/file': 'old\n' }],
+    ['a directory where the file goes', { 'dir/file.partial': 'new\n', 'dir/file/kept': 'kept\n' }],
+  ] as [string, Layout][])('fail to publish, changing nothing, with %s', (_, layout) => {
+    const run = outcomes(layout, 'polyarchiv_publish "$PWD/dir/file.partial" "$PWD/dir/file"', (root) =>
+      publishFile(`${root}/dir/file.partial`, `${root}/dir/file`),
+    );
+    expect(run.scriptStatus).not.toBe(0);
+    expect(run.executorError).toBeInstanceOf(Error);
+    expect(run.executor).toEqual(run.script);
+    expect(run.script).toEqual(treeOf(layout));
   });
 
   it('create a file new and empty with its own mode, whatever a killed run left under its name', () => {

@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { commandLine } from '../../src/backends/bash/quote.js';
+import { runCommand } from '../../src/backends/execute/run-unit.js';
+import type { ExecCommand } from '../../src/graph/command.js';
+import { partialFile } from '../helpers/partials.js';
+import { makeSandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+
+const canRun = haveTools('bash', 'sh');
+const box = makeSandbox('polyarchiv-explain-');
+afterAll(() => box.remove());
+
+/** The command's line in the script (polyarchiv_explain after it): its status and what it said. */
+function inScript(command: ExecCommand): { status: number; said: string[] } {
+  const run = spawnSync(
+    'bash',
+    ['-c', `set -Euo pipefail; source "$1"; ${commandLine(command)}`, 'bash', partialFile('helpers.hbs')],
+    { encoding: 'utf8' },
+  );
+  const said = run.stderr
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.replace(/^polyarchiv: /, ''));
+  return { status: run.status ?? -1, said };
+}
+
+async function inApply(command: ExecCommand): Promise<{ status: number; said: string[] }> {
+  const said: string[] = [];
+  const now = new Date();
+  const status = await runCommand(
+    command,
+    {
+      showCommands: false,
+      quiet: false,
+      say: (line) => said.push(line),
+      clock: () => now,
+      started: now,
+      interrupted: () => undefined,
+    },
+    { workDir: box.root, secrets: new Map(), processes: new Set(), output: () => {} },
+  );
+  return { status, said };
+}
+
+/** A tool that ends with `status`, and what some of its statuses mean (3 twice: the first counts). */
+const exiting = (status: number): ExecCommand => ({
+  kind: 'exec',
+  argv: ['sh', '-c', `exit ${status}`],
+  explains: [
+    { status: 3, message: 'nothing was transferred: the file is not on the server' },
+    { status: 4, message: "the server's certificate was refused" },
+    { status: 3, message: 'a second meaning of 3, never said' },
+  ],
+});
+
+describe.runIf(canRun)('polyarchiv_explain and apply say the same meaning of a failed status', () => {
+  it.each([
+    ['succeeds: nothing said', 0, []],
+    [
+      'fails with a status it explains: its meaning',
+      3,
+      ['  nothing was transferred: the file is not on the server'],
+    ],
+    ['fails with another status it explains', 4, ["  the server's certificate was refused"]],
+    ['fails with a status it does not explain: nothing said', 5, []],
+  ] as [string, number, string[]][])('%s', async (_, status, said) => {
+    const command = exiting(status);
+    const script = inScript(command);
+    const apply = await inApply(command);
+    expect(script).toEqual({ status, said });
+    expect(apply).toEqual(script);
+  });
+});
