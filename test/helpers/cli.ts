@@ -1,4 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -9,12 +12,70 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/**
+ * Seconds after which a command of a test that has not ended has what the machine runs then
+ * printed beside the test's output: no command of the suite takes more than 8 s on a machine of 2
+ * cores, so a run past this is stuck, and the processes and what each waits on in the kernel say
+ * where. The test's own timeout still fails it.
+ */
+const STALL_SECONDS = 40;
+
+// Every process but the kernel's threads.
+const PROCESSES = [
+  '--ppid',
+  '2',
+  '-p',
+  '2',
+  '--deselect',
+  '-o',
+  'pid,ppid,stat,etime,wchan:32,args',
+  '--forest',
+];
+
+const stallReport = (what: string, processes: string) =>
+  `${what}: still running after ${STALL_SECONDS} s; the machine's processes then:\n${processes}`;
+
+let watches = 0;
+
+/**
+ * For a command run synchronously, which holds this process: a watcher of its own looks at the
+ * machine when the command is late, into a file read once the command has ended. It waits on a
+ * pipe from here, whose end, when the command ends, ends it: no process is left behind.
+ */
+function watchSync(what: string): () => void {
+  const file = join(tmpdir(), `polyarchiv-stall-${process.pid}-${++watches}.txt`);
+  const fd = openSync(file, 'w', 0o600);
+  const watcher = spawn(
+    'bash',
+    ['-c', `read -r -t ${STALL_SECONDS} || { (($? > 128)) && exec ps "$@"; }`, 'bash', ...PROCESSES],
+    { stdio: ['pipe', fd, fd] },
+  );
+  closeSync(fd);
+  return () => {
+    watcher.stdin?.destroy();
+    const processes = readFileSync(file, 'utf8');
+    rmSync(file, { force: true });
+    if (processes !== '') console.error(stallReport(what, processes));
+  };
+}
+
+/** For a command run asynchronously: a timer, as this process is free meanwhile. */
+function watchAsync(what: string): () => void {
+  const timer = setTimeout(() => {
+    const ps = spawnSync('ps', PROCESSES, { encoding: 'utf8' });
+    console.error(stallReport(what, ps.error === undefined ? ps.stdout + ps.stderr : ps.error.message));
+  }, STALL_SECONDS * 1000);
+  return () => clearTimeout(timer);
+}
+
 /** Runs the built CLI (npm test builds it first) with a pinned time zone. */
 export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): CliResult {
+  const ended = watchSync(`polyarchiv ${args.join(' ')}`);
   const result = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     env: { ...process.env, TZ: 'Europe/Paris', ...env },
   });
+  ended();
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -31,6 +92,7 @@ export function runAsync(
   args: readonly string[],
   env: Readonly<Record<string, string>> = {},
 ): Promise<CliResult> {
+  const ended = watchAsync(`${command} ${args.join(' ')}`);
   return new Promise((resolve) => {
     const child = spawn(command, args, { env: { ...process.env, TZ: 'Europe/Paris', ...env } });
     let stdout = '';
@@ -41,9 +103,10 @@ export function runAsync(
     child.stderr.on('data', (d) => {
       stderr += d;
     });
-    child.on('close', (code, signal) =>
-      resolve({ code: code ?? (signal === null ? -1 : 128), stdout, stderr }),
-    );
+    child.on('close', (code, signal) => {
+      ended();
+      resolve({ code: code ?? (signal === null ? -1 : 128), stdout, stderr });
+    });
   });
 }
 
