@@ -875,7 +875,11 @@ polyarchiv_copy() {
     if ((${#incoming_sum[@]} == 0)); then
       out=$("${incoming_run[@]}" 2>&1) || rc=$?
     else
-      out=$({ "${incoming_run[@]}" | "${incoming_sum[@]}"; } 2>&1) || rc=$?
+      # A listing that failed is told by its errors alone, not by the sum of what it listed.
+      out=$({ "${incoming_run[@]}" | "${incoming_sum[@]}"; } 2> "${polyarchiv_unit_file}.measure") || rc=$?
+      if ((rc != 0)); then
+        out=$(< "${polyarchiv_unit_file}.measure")
+      fi
     fi
     if ((rc != 0)); then
       polyarchiv_say "  cannot measure what ${what} would receive:"

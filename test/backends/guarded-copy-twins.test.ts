@@ -77,6 +77,8 @@ function command(root: string, options: Case): CopyCommand {
 interface Outcome {
   code: number;
   said: string[];
+  /** What else the unit's standard error received: the tools' messages, the sandbox's path masked. */
+  errors: string;
   figures: string[];
   target: Record<string, string> | 'none';
 }
@@ -111,10 +113,13 @@ function viaScript(box: Sandbox, copy: CopyCommand): Outcome {
   const kept = `${unit}.copies`;
   const figures = existsSync(kept) ? readFileSync(kept, 'utf8').split('\n').filter(Boolean) : [];
   rmSync(work, { recursive: true, force: true });
-  const said = run.stderr.split('\n').filter((l) => l.startsWith('polyarchiv: '));
+  const lines = run.stderr.split('\n');
+  const said = lines.filter((l) => l.startsWith('polyarchiv: '));
+  const errors = lines.filter((l) => !l.startsWith('polyarchiv: ')).join('\n');
   return {
     code: run.status ?? -1,
     said: said.map((l) => l.slice('polyarchiv: '.length)),
+    errors: errors.replaceAll(box.root, '<root>'),
     figures,
     target: targetOf(box),
   };
@@ -123,14 +128,24 @@ function viaScript(box: Sandbox, copy: CopyCommand): Outcome {
 async function viaExecutor(box: Sandbox, copy: CopyCommand): Promise<Outcome> {
   const said: string[] = [];
   const figures: string[] = [];
+  const errors: Buffer[] = [];
   const workDir = mkdtempSync(join(tmpdir(), 'polyarchiv-twin-work-'));
   const code = await guardedCopy(
     copy,
-    { workDir, secrets: new Map(), processes: new Set(), copyFigures: figures },
+    {
+      workDir,
+      secrets: new Map(),
+      processes: new Set(),
+      copyFigures: figures,
+      output: (stream, chunk) => {
+        if (stream === 'stderr') errors.push(chunk);
+      },
+    },
     (line) => said.push(line),
   );
   rmSync(workDir, { recursive: true, force: true });
-  return { code, said, figures, target: targetOf(box) };
+  const text = Buffer.concat(errors).toString('utf8').replaceAll(box.root, '<root>');
+  return { code, said, errors: text, figures, target: targetOf(box) };
 }
 
 const files = (dir: string, count: number, size = 10) =>

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CliResult, runCli } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -51,10 +51,19 @@ exit $status
   };
 }
 
-function run(backend: 'apply' | 'script', box: Sandbox, args: string[], jobs: number): CliResult {
-  if (backend === 'apply') return runCli(['backup', '--jobs', String(jobs), ...args]);
+function run(
+  backend: 'apply' | 'script',
+  box: Sandbox,
+  args: string[],
+  jobs: number,
+  env: Record<string, string> = {},
+): CliResult {
+  if (backend === 'apply') return runCli(['backup', '--jobs', String(jobs), ...args], env);
   writeFileSync(box.path('backup.sh'), runCli(['plan', ...args]).stdout);
-  const script = spawnSync('bash', [box.path('backup.sh'), '--jobs', String(jobs)], { encoding: 'utf8' });
+  const script = spawnSync('bash', [box.path('backup.sh'), '--jobs', String(jobs)], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   return { code: script.status ?? -1, stdout: script.stdout, stderr: script.stderr };
 }
 
@@ -115,6 +124,36 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('units through %s', (b
     );
     expect(blocks(result.stderr).map((b) => b.unit)).toEqual(PLAN_ORDER);
     expect(summary(result.stderr)).toEqual(PLAN_ORDER.map((id) => `ok ${id}`));
+  });
+
+  it("keep a unit's tool errors among its own lines, in the C locale whatever the caller's", () => {
+    const t = setUp();
+    box = t.box;
+    expect(run(backend, t.box, t.args, 2).code).toBe(0);
+    // The next run's guard counts the source before its copy, and cannot.
+    renameSync(t.box.path('data/alpha'), t.box.path('data/gone'));
+    const result = run(backend, t.box, [...t.args, '--force'], 2, { LC_ALL: 'C.UTF-8' });
+    expect(result.code, result.stderr).toBe(1);
+    const lines = result.stderr.split('\n');
+    const start = lines.indexOf('polyarchiv: collect:alpha');
+    const end = lines.findIndex((line, i) => i > start && /^polyarchiv: \S/.test(line));
+    const error = lines.indexOf(`find: '${t.box.path('data/alpha')}/': No such file or directory`);
+    expect(lines.slice(start, end)).toEqual([
+      'polyarchiv: collect:alpha',
+      'polyarchiv:   1/3 create the collect directory',
+      'polyarchiv:   2/3 create the copy of source "data" and the directory where rsync holds updated files',
+      `polyarchiv:   3/3 update the copy of source "data" from ${t.box.path('data/alpha')}`,
+      'polyarchiv:   cannot measure what the copy of source "data" would receive:',
+      lines[error],
+      'polyarchiv:   failed with exit code 1: step 3 of 3 at alpha.collect:5 [source "data"]',
+    ]);
+    expect(error).toBeGreaterThan(start);
+    expect(summary(result.stderr)).toEqual([
+      'failed collect:alpha',
+      'skipped backup:mirror/alpha',
+      'ok collect:beta',
+      'ok backup:mirror/beta',
+    ]);
   });
 
   it('skip only the mirror of a collect point that failed, while the other runs', () => {

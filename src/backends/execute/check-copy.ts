@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import type { CopyCheckCommand, Word } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { copyStats } from './copy-stats.js';
-import { type RunContext, spawnProblem, wordOf } from './run-exec.js';
+import { type RunContext, spawnProblem, wordOf, writeAsTool } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_check_copy (templates/partials/helpers-check-copy.hbs): compares what a copy
@@ -12,7 +12,7 @@ export function checkCopy(command: CopyCheckCommand, ctx: RunContext, say: (line
   const incoming = dryRun(command.incoming, ctx);
   if (incoming.status !== 0) {
     say(`  cannot measure what ${command.what} would receive:`);
-    process.stderr.write(incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
+    writeAsTool(ctx, 'stderr', incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
     return HELPERS.checkCopy.statuses.refused;
   }
   const now = copyStats(incoming.output);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { isDirectory } from '../../fs-probe.js';
 import type { ConfirmCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
-import { type RunContext, runExec, spawnProblem } from './run-exec.js';
+import { type RunContext, runExec, spawnProblem, writeAsTool } from './run-exec.js';
 
 /** How the executor answers polyarchiv_confirm's question: --yes, or a question on the terminal. */
 export interface Confirmation {
@@ -36,9 +36,7 @@ export async function confirmStep(
 
 /** The script's `>&2`: both of the preview's streams go where the unit's standard error goes. */
 function toStderr(ctx: RunContext): (stream: 'stdout' | 'stderr', chunk: Buffer) => void {
-  const sink = ctx.output;
-  if (sink !== undefined) return (_, chunk) => sink('stderr', chunk);
-  return (_, chunk) => process.stderr.write(chunk);
+  return (_, chunk) => writeAsTool(ctx, 'stderr', chunk);
 }
 
 /**
@@ -46,7 +44,11 @@ function toStderr(ctx: RunContext): (stream: 'stdout' | 'stderr', chunk: Buffer)
  * copy as it is now (the restore fetches it first, so the run's own list may differ); the dry run
  * only reads.
  */
-export function listForDryRun(command: ConfirmCommand, say: (line: string) => void): void {
+export function listForDryRun(
+  command: ConfirmCommand,
+  say: (line: string) => void,
+  write: (text: string) => void,
+): void {
   say(`    ${command.warning}`);
   if (command.preview.length === 0) return;
   const copy = command.fetchedCopy;
@@ -58,5 +60,5 @@ export function listForDryRun(command: ConfirmCommand, say: (line: string) => vo
   const [tool, ...args] = command.preview.map(String) as [string, ...string[]];
   const run = spawnSync(tool, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (run.error !== undefined) say(`    ${tool}: ${spawnProblem(run.error)}`);
-  else process.stderr.write(`${run.stdout}${run.stderr}`);
+  else write(`${run.stdout}${run.stderr}`);
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { isDirectory } from '../../fs-probe.js';
 import type { DirReloadCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
-import { type RunContext, runExec } from './run-exec.js';
+import { type RunContext, runExec, writeAsTool } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_dir_reload (templates/partials/helpers-dir-reload.hbs): rebuilds a stopped
@@ -30,7 +30,7 @@ export async function dirReload(
     rc = await reloadContents(command, ctx, say);
   } catch (error) {
     // Where the script's `set -e` stops at a failed mv, rm or mkdir.
-    process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
+    writeAsTool(ctx, 'stderr', `polyarchiv: ${(error as Error).message}\n`);
     rc = 1;
   }
   // Without the lock's fd, as the script's `9>&-`: a daemon that kept it would lock out every later run.
@@ -66,7 +66,7 @@ async function reloadContents(
     try {
       for (const entry of entriesBut(target, previous)) chownTree(entry, owner.uid, owner.gid);
     } catch (error) {
-      process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
+      writeAsTool(ctx, 'stderr', `polyarchiv: ${(error as Error).message}\n`);
       rc = 1;
       say(`  the loaded files could not be given the owner of ${target}: its previous contents are put back`);
     }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MailboxAlignCommand } from '../../graph/command.js';
-import { type RunContext, spawnProblem, wordOf } from './run-exec.js';
+import { type RunContext, spawnProblem, wordOf, writeAsTool } from './run-exec.js';
 
 /** doveadm's exit codes that a status of `*` may end with and that are not failures. */
 const NO_SUCH_USER = 67;
@@ -90,6 +90,7 @@ export function alignMailboxes(
       `the state of the live mailboxes of ${user}`,
       [...live, '-f', 'tab', 'mailbox', 'status', ...via, ...fields],
       say,
+      ctx,
     );
     if (liveRead.outcome !== 'ok') {
       if (liveRead.outcome === 'no-user') continue;
@@ -99,6 +100,7 @@ export function alignMailboxes(
       `the state of the mail copy of ${user}`,
       [...at, '-f', 'tab', 'mailbox', 'status', ...fields],
       say,
+      ctx,
     );
     if (copyRead.outcome !== 'ok') {
       if (copyRead.outcome === 'no-user') continue;
@@ -112,7 +114,7 @@ export function alignMailboxes(
       if (!isNumber(current.next) || !isNumber(state.next)) continue;
       const [next, copyNext] = [BigInt(current.next), BigInt(state.next)];
       if (next > copyNext) {
-        if (!runStep([...at, 'mailbox', 'update', '-u', user, '--min-next-uid', current.next, name]))
+        if (!runStep([...at, 'mailbox', 'update', '-u', user, '--min-next-uid', current.next, name], ctx))
           return 1;
       }
       if (copyNext <= 1n) continue;
@@ -120,18 +122,20 @@ export function alignMailboxes(
         `the messages of the mail copy of ${user} in ${name}`,
         [...at, 'search', '-u', user, 'mailbox-guid', state.guid, 'all'],
         say,
+        ctx,
       );
       if (copied.outcome !== 'ok') return 1;
       const still = read(
         `the live messages of ${user} in ${name}`,
         [...live, 'search', ...via, '-u', user, 'mailbox-guid', state.guid, 'uid', `1:${copyNext - 1n}`],
         say,
+        ctx,
       );
       if (still.outcome !== 'ok') return 1;
       for (const set of lostUidSets(copied.output, still.output)) {
         const messages = ['mailbox-guid', state.guid, 'uid', set];
-        if (!runStep([...at, 'copy', '-u', user, name, ...messages])) return 1;
-        if (!runStep([...at, 'expunge', '-u', user, ...messages])) return 1;
+        if (!runStep([...at, 'copy', '-u', user, name, ...messages], ctx)) return 1;
+        if (!runStep([...at, 'expunge', '-u', user, ...messages], ctx)) return 1;
       }
     }
   }
@@ -139,10 +143,10 @@ export function alignMailboxes(
 }
 
 /** A command of the helper that changes the copy: its output passed on, false when it failed. */
-function runStep(argv: readonly string[]): boolean {
+function runStep(argv: readonly string[], ctx: RunContext): boolean {
   const done = run(argv);
-  process.stdout.write(done.stdout);
-  process.stderr.write(done.stderr);
+  writeAsTool(ctx, 'stdout', done.stdout);
+  writeAsTool(ctx, 'stderr', done.stderr);
   return done.status === 0;
 }
 
@@ -170,13 +174,13 @@ function isDirectory(path: string): boolean {
 }
 
 /** Twin of polyarchiv_doveadm_read. */
-function read(what: string, argv: readonly string[], say: (line: string) => void): Read {
+function read(what: string, argv: readonly string[], say: (line: string) => void, ctx: RunContext): Read {
   const result = run(argv);
   if (result.status === 0 || result.status === LISTED_MAILBOX_MISSING)
     return { outcome: 'ok', output: result.stdout };
   if (result.status === NO_SUCH_USER) return { outcome: 'no-user' };
   say(`  cannot read ${what}:`);
-  process.stderr.write(result.stderr);
+  writeAsTool(ctx, 'stderr', result.stderr);
   return { outcome: 'failed' };
 }
 

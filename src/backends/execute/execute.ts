@@ -6,7 +6,7 @@ import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
 import { type Confirmation, listForDryRun } from './confirm.js';
 import { causeOf } from './primitives.js';
-import { missingSecrets, type RunContext } from './run-exec.js';
+import { missingSecrets, type RunContext, writeAsTool } from './run-exec.js';
 import { RunHooks, UnitHooks } from './run-hooks.js';
 import type { UnitOutcome, UnitStatus } from './run-unit.js';
 import { runScheduled } from './schedule.js';
@@ -58,6 +58,9 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const started = options.clock();
   // The script runs under `umask 077`: backups are private to their owner.
   const umask = process.umask(0o077);
+  // And exports LC_ALL=C: its tools speak, quote and sort in the C locale, and so do these.
+  const locale = process.env.LC_ALL;
+  process.env.LC_ALL = 'C';
   const processes = new Set<ChildProcess>();
   let interrupted: NodeJS.Signals | undefined;
   // Like the script's traps: stop the running tools with their children, let each unit record its
@@ -108,6 +111,8 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     if (typeof workDir === 'string') rmSync(workDir, { recursive: true, force: true });
     for (const signal of SIGNALS) process.off(signal, onSignal);
     process.umask(umask);
+    if (locale === undefined) delete process.env.LC_ALL;
+    else process.env.LC_ALL = locale;
   }
 }
 
@@ -167,7 +172,7 @@ async function executeUnits(
       await hooks?.before();
       const outcome: UnitOutcome =
         options.dry || unitCtx === undefined
-          ? dryRun(unit, progress)
+          ? dryRun(unit, progress, (text) => writeAsTool(unitCtxOf(output), 'stderr', text))
           : await isolated(unit, say, async () =>
               // The unit runner and its helpers load with the first unit that runs.
               (await import('./run-unit.js')).runUnit(unit, unitOptions, unitCtx),
@@ -257,12 +262,20 @@ export function exitCodeOf(results: readonly UnitResult[], failedSkips: boolean)
   return 0;
 }
 
-function dryRun(unit: PlanUnit, say: (line: string) => void): { status: UnitStatus } {
+/** A context for writing as the unit's tools do, where a dry run has none. */
+const unitCtxOf = (output: KeptOutput | undefined): Pick<RunContext, 'output'> =>
+  output === undefined ? {} : { output: output.tool };
+
+function dryRun(
+  unit: PlanUnit,
+  say: (line: string) => void,
+  write: (text: string) => void,
+): { status: UnitStatus } {
   unit.steps.forEach((step, i) => {
     say(`  ${i + 1}/${unit.steps.length} ${step.action.summary}`);
     for (const command of step.commands) {
       say(`    ${commandLine(command)}`);
-      if (command.kind === 'confirm') listForDryRun(command, say);
+      if (command.kind === 'confirm') listForDryRun(command, say, write);
     }
   });
   return { status: 'dry' };

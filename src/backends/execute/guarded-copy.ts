@@ -1,7 +1,7 @@
 import type { CopyCommand, CopyFigures, Word } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { copyStats } from './copy-stats.js';
-import { type RunContext, runExec } from './run-exec.js';
+import { type RunContext, runExec, writeAsTool } from './run-exec.js';
 import { sumTreeListing } from './tree-listing.js';
 
 /**
@@ -32,7 +32,7 @@ export async function guardedCopy(
     const incoming = await measureIncoming(command, ctx);
     if (incoming instanceof Error) {
       say(`  cannot measure what ${command.what} would receive:`);
-      process.stderr.write(`${incoming.message.replace(/\n$/, '')}\n`);
+      writeAsTool(ctx, 'stderr', `${incoming.message.replace(/\n$/, '')}\n`);
       return HELPERS.copy.statuses.refused;
     }
     now = incoming;

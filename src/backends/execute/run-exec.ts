@@ -30,6 +30,22 @@ export interface RunContext {
 /** The fd a tool finds the lock on, as in the script. */
 const LOCK_FD = 9;
 
+/**
+ * Writes as the unit's tools write: into the unit's kept output when it has one (units side by
+ * side, hooks that receive the unit's output), else to this process's stream. The script's unit
+ * sends its helpers' messages and its tools' output to the same place, in the order they come.
+ */
+export function writeAsTool(
+  ctx: Pick<RunContext, 'output'>,
+  stream: 'stdout' | 'stderr',
+  text: string | Buffer,
+): void {
+  if (text.length === 0) return;
+  const chunk = typeof text === 'string' ? Buffer.from(text) : text;
+  if (ctx.output !== undefined) ctx.output(stream, chunk);
+  else process[stream].write(chunk);
+}
+
 export function secretValue(name: string, ctx: RunContext): string {
   const value = process.env[name] ?? ctx.secrets.get(name);
   if (value === undefined || value === '') throw new Error(`${name}: secret not set`);
@@ -123,7 +139,7 @@ export async function runExec(command: ExecCommand, ctx: RunContext): Promise<nu
         fds.push(stdout);
       }
     } catch (error) {
-      process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
+      writeAsTool(ctx, 'stderr', `polyarchiv: ${(error as Error).message}\n`);
       return 1;
     }
     const start = (argv: readonly Word[], input: Stdio, output: Stdio) =>
@@ -151,7 +167,7 @@ export async function runExec(command: ExecCommand, ctx: RunContext): Promise<nu
     }
     return lastFailure(await Promise.all(done));
   } catch (error) {
-    process.stderr.write(`polyarchiv: ${(error as Error).message}\n`);
+    writeAsTool(ctx, 'stderr', `polyarchiv: ${(error as Error).message}\n`);
     return 1;
   } finally {
     for (const fd of fds) closeSync(fd);
@@ -214,7 +230,7 @@ function startTool(
     };
   });
   const failed = (error: NodeJS.ErrnoException) => {
-    process.stderr.write(`polyarchiv: ${tool}: ${spawnProblem(error)}\n`);
+    writeAsTool(ctx, 'stderr', `polyarchiv: ${tool}: ${spawnProblem(error)}\n`);
     if (child !== undefined) ctx.processes.delete(child);
     settle(error.code === 'ENOENT' ? 127 : 126);
   };
