@@ -62,10 +62,10 @@ function viaScript(check: CopyCheckCommand): { code: number; said: string[] } {
   return { code: run.status ?? -1, said: said.map((l) => l.slice('polyarchiv: '.length)) };
 }
 
-function viaExecutor(check: CopyCheckCommand): { code: number; said: string[] } {
+async function viaExecutor(check: CopyCheckCommand): Promise<{ code: number; said: string[] }> {
   const said: string[] = [];
   const workDir = mkdtempSync(join(tmpdir(), 'polyarchiv-twin-work-'));
-  const code = checkCopy(check, { workDir, secrets: new Map(), processes: new Set() }, (line) =>
+  const code = await checkCopy(check, { workDir, secrets: new Map(), processes: new Set() }, (line) =>
     said.push(line),
   );
   rmSync(workDir, { recursive: true, force: true });
@@ -98,7 +98,7 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
       1,
     ],
   ];
-  it.each(cases)('on %s', (_, layout, percent, allow, expected) => {
+  it.each(cases)('on %s', async (_, layout, percent, allow, expected) => {
     const box = makeSandbox('polyarchiv-twin-');
     boxes.push(box);
     box.write(Object.fromEntries(Object.entries(layout).filter(([k]) => !k.endsWith('/'))));
@@ -106,7 +106,7 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
       spawnSync('mkdir', ['-p', box.path(dir)]);
     const check = command(box.root, percent, allow);
     const script = viaScript(check);
-    const executor = viaExecutor(check);
+    const executor = await viaExecutor(check);
     expect(executor).toEqual(script);
     expect(script.code).toBe(expected);
   });
@@ -118,7 +118,7 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
     ['became empty, allowed', 0, true, 0],
   ] as const)(
     'judges a collect point that %s against the listing of its previous archive',
-    (_, count, allow, expected) => {
+    async (_, count, allow, expected) => {
       const box = makeSandbox('polyarchiv-twin-');
       boxes.push(box);
       box.write({ ...files('previous', 10), ...files('incoming', count) });
@@ -128,7 +128,7 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
       expect(spawnSync('tar', ['-czf', archive, '-C', box.path('previous'), '.']).status).toBe(0);
       const check = { ...command(box.root, 50, allow), previous: archiveListing(archive, 'gzip', {}) };
       const script = viaScript(check);
-      expect(viaExecutor(check)).toEqual(script);
+      expect(await viaExecutor(check)).toEqual(script);
       expect(script.code).toBe(expected);
       // The hard link counts as a file, not twice its bytes.
       if (expected === 1) expect(script.said[0]).toContain('11 files (100 bytes) now');
@@ -138,7 +138,7 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
   it.each([
     ['the kept listing when it is there', true, '3 files (30 bytes) now'],
     ['the archive itself when the kept listing is missing', false, '10 files (100 bytes) now'],
-  ] as const)('judges a collect point against %s', (_, kept, now) => {
+  ] as const)('judges a collect point against %s', async (_, kept, now) => {
     const box = makeSandbox('polyarchiv-twin-');
     boxes.push(box);
     box.write({ ...files('previous', 10), ...files('incoming', 1) });
@@ -169,17 +169,17 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
       otherwise: archiveListing(archive, 'gzip', {}),
     };
     const script = viaScript(check);
-    expect(viaExecutor(check)).toEqual(script);
+    expect(await viaExecutor(check)).toEqual(script);
     expect(script.code).toBe(1);
     expect(script.said[0]).toContain(now);
   });
 
-  it('fails, like the script, when the incoming side cannot be measured', () => {
+  it('fails, like the script, when the incoming side cannot be measured', async () => {
     const box = makeSandbox('polyarchiv-twin-');
     boxes.push(box);
     const check = command(box.root, 50, true);
     const script = viaScript(check);
-    expect(viaExecutor(check)).toEqual(script);
+    expect(await viaExecutor(check)).toEqual(script);
     expect(script).toEqual({
       code: 1,
       said: [`  cannot measure what the copy of source "it's" would receive:`],

@@ -114,10 +114,10 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
     };
   }
 
-  function viaExecutor(align: MailboxAlignCommand): Outcome {
+  async function viaExecutor(align: MailboxAlignCommand): Promise<Outcome> {
     const said: string[] = [];
     const workDir = mkdtempSync(join(tmpdir(), 'polyarchiv-twin-work-'));
-    const code = alignMailboxes(align, { workDir, secrets: new Map(), processes: new Set() }, (line) =>
+    const code = await alignMailboxes(align, { workDir, secrets: new Map(), processes: new Set() }, (line) =>
       said.push(line),
     );
     rmSync(workDir, { recursive: true, force: true });
@@ -125,16 +125,18 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
   }
 
   /** Two identical copies of `made`, one aligned by each backend. */
-  function both(made: string, socket = ''): Outcome[] {
-    return ['script', 'executor'].map((backend) => {
+  async function both(made: string, socket = ''): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const backend of ['script', 'executor']) {
       const dir = join(root, backend);
       rmSync(dir, { recursive: true, force: true });
       spawnSync('cp', ['-a', made, dir]);
-      return (backend === 'script' ? viaScript : viaExecutor)(command(dir, socket));
-    });
+      outcomes.push(await (backend === 'script' ? viaScript : viaExecutor)(command(dir, socket)));
+    }
+    return outcomes;
   }
 
-  it('raise the next UID of the mailboxes that received mail, skip unknown users and create nothing live', () => {
+  it('raise the next UID of the mailboxes that received mail, skip unknown users and create nothing live', async () => {
     const made = join(root, 'made');
     backUp(made);
     // A user the userdb no longer knows: dsync skips them, so does the alignment.
@@ -147,7 +149,7 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
     // A wiped user: reading their mailboxes must not create their INBOX.
     rmSync(join(dovecot.mailDir, 'carol'), { recursive: true, force: true });
 
-    const [script, executor] = both(made);
+    const [script, executor] = await both(made);
     expect(executor).toEqual(script);
     expect(script?.code).toBe(0);
     expect(script?.said).toEqual([]);
@@ -185,7 +187,7 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
       .sort();
   }
 
-  it('give the messages the live mailboxes lost since the backup new UIDs in the copy, and keep the others', () => {
+  it('give the messages the live mailboxes lost since the backup new UIDs in the copy, and keep the others', async () => {
     // The sample as saved: alice's INBOX holds UIDs 1 and 2.
     dovecot.wipe();
     saveSampleMail(dovecot);
@@ -198,7 +200,7 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
     dovecot.doveadm(['save', '-u', 'alice', '-m', 'INBOX'], 'Subject: late\n\nArrived after the backup.\n');
     dovecot.doveadm(['expunge', '-u', 'bob', 'mailbox', 'Archives/2025', 'all']);
 
-    const outcomes = both(made).map((outcome, i) => ({
+    const outcomes = (await both(made)).map((outcome, i) => ({
       ...outcome,
       messages: copyMessages(join(root, i === 0 ? 'script' : 'executor')),
     }));
@@ -223,10 +225,10 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
     saveSampleMail(dovecot);
   });
 
-  it('fail, saying why, when the live mailboxes cannot be read', () => {
+  it('fail, saying why, when the live mailboxes cannot be read', async () => {
     const made = join(root, 'made-too');
     backUp(made);
-    const [script, executor] = both(made, join(root, 'no-such-socket'));
+    const [script, executor] = await both(made, join(root, 'no-such-socket'));
     expect(executor).toEqual(script);
     expect(script?.code).toBe(1);
     expect(script?.said).toEqual(['  cannot read the state of the live mailboxes of alice:']);

@@ -1,24 +1,28 @@
-import { spawnSync } from 'node:child_process';
 import type { CopyCheckCommand, Word } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { copyStats } from './copy-stats.js';
-import { type RunContext, spawnProblem, wordOf, writeAsTool } from './run-exec.js';
+import { capture } from './capture.js';
+import { type RunContext, writeAsTool } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_check_copy (templates/partials/helpers-check-copy.hbs): compares what a copy
  * would receive with what it holds, before anything changes. Returns the helper's exit code.
  */
-export function checkCopy(command: CopyCheckCommand, ctx: RunContext, say: (line: string) => void): number {
-  const incoming = dryRun(command.incoming, ctx);
+export async function checkCopy(
+  command: CopyCheckCommand,
+  ctx: RunContext,
+  say: (line: string) => void,
+): Promise<number> {
+  const incoming = await dryRun(command.incoming, ctx);
   if (incoming.status !== 0) {
     say(`  cannot measure what ${command.what} would receive:`);
     writeAsTool(ctx, 'stderr', incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
     return HELPERS.checkCopy.statuses.refused;
   }
   const now = copyStats(incoming.output);
-  let previous = dryRun(command.previous, ctx);
+  let previous = await dryRun(command.previous, ctx);
   if (previous.status !== 0 && command.otherwise !== undefined && command.otherwise.length > 0)
-    previous = dryRun(command.otherwise, ctx);
+    previous = await dryRun(command.otherwise, ctx);
   const old = copyStats(previous.output);
   const percent = command.maxShrinkPercent;
   let problem: string | undefined;
@@ -40,11 +44,5 @@ export function checkCopy(command: CopyCheckCommand, ctx: RunContext, say: (line
   return HELPERS.checkCopy.statuses.refused;
 }
 
-function dryRun(argv: readonly Word[], ctx: RunContext): { status: number; output: string } {
-  const words = argv.map((word) => wordOf(word, ctx));
-  const run = spawnSync(words[0] as string, words.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
-  // A tool that cannot start (too long an argument list, not installed) says why, as bash would.
-  if (run.error !== undefined)
-    return { status: 1, output: `polyarchiv: ${words[0]}: ${spawnProblem(run.error)}` };
-  return { status: run.status ?? 1, output: `${run.stdout ?? ''}${run.stderr ?? ''}` };
-}
+/** A dry run's figures, its errors among them (bash's `2>&1`), run as every tool of the unit runs. */
+const dryRun = (argv: readonly Word[], ctx: RunContext) => capture(argv, ctx, 'both');

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MailboxAlignCommand } from '../../graph/command.js';
-import { type RunContext, spawnProblem, wordOf, writeAsTool } from './run-exec.js';
+import { capture } from './capture.js';
+import { type RunContext, wordOf, writeAsTool } from './run-exec.js';
 
 /** doveadm's exit codes that a status of `*` may end with and that are not failures. */
 const NO_SUCH_USER = 67;
@@ -73,11 +73,11 @@ type Read = { readonly outcome: 'ok'; readonly output: string } | { readonly out
  * backup -R`, gives the copy the live next UIDs that are ahead of its own, and the copy's messages
  * that the live mailboxes lost new UIDs above them. Returns the helper's exit code.
  */
-export function alignMailboxes(
+export async function alignMailboxes(
   command: MailboxAlignCommand,
   ctx: RunContext,
   say: (line: string) => void,
-): number {
+): Promise<number> {
   const live = command.live.map((word) => wordOf(word, ctx));
   const copy = command.copy.map((word) => wordOf(word, ctx));
   const via = command.socket === '' ? [] : ['-S', command.socket];
@@ -86,7 +86,7 @@ export function alignMailboxes(
     const location = join(command.copyDir, user).replaceAll('%', '%%');
     const at = [...copy, '-o', `mail_home=${location}`, '-o', `mail_location=maildir:${location}:LAYOUT=fs`];
     const fields = ['-u', user, 'uidnext guid', '*'];
-    const liveRead = read(
+    const liveRead = await read(
       `the state of the live mailboxes of ${user}`,
       [...live, '-f', 'tab', 'mailbox', 'status', ...via, ...fields],
       say,
@@ -96,7 +96,7 @@ export function alignMailboxes(
       if (liveRead.outcome === 'no-user') continue;
       return 1;
     }
-    const copyRead = read(
+    const copyRead = await read(
       `the state of the mail copy of ${user}`,
       [...at, '-f', 'tab', 'mailbox', 'status', ...fields],
       say,
@@ -114,18 +114,23 @@ export function alignMailboxes(
       if (!isNumber(current.next) || !isNumber(state.next)) continue;
       const [next, copyNext] = [BigInt(current.next), BigInt(state.next)];
       if (next > copyNext) {
-        if (!runStep([...at, 'mailbox', 'update', '-u', user, '--min-next-uid', current.next, name], ctx))
+        if (
+          !(await runStep(
+            [...at, 'mailbox', 'update', '-u', user, '--min-next-uid', current.next, name],
+            ctx,
+          ))
+        )
           return 1;
       }
       if (copyNext <= 1n) continue;
-      const copied = read(
+      const copied = await read(
         `the messages of the mail copy of ${user} in ${name}`,
         [...at, 'search', '-u', user, 'mailbox-guid', state.guid, 'all'],
         say,
         ctx,
       );
       if (copied.outcome !== 'ok') return 1;
-      const still = read(
+      const still = await read(
         `the live messages of ${user} in ${name}`,
         [...live, 'search', ...via, '-u', user, 'mailbox-guid', state.guid, 'uid', `1:${copyNext - 1n}`],
         say,
@@ -134,8 +139,8 @@ export function alignMailboxes(
       if (still.outcome !== 'ok') return 1;
       for (const set of lostUidSets(copied.output, still.output)) {
         const messages = ['mailbox-guid', state.guid, 'uid', set];
-        if (!runStep([...at, 'copy', '-u', user, name, ...messages], ctx)) return 1;
-        if (!runStep([...at, 'expunge', '-u', user, ...messages], ctx)) return 1;
+        if (!(await runStep([...at, 'copy', '-u', user, name, ...messages], ctx))) return 1;
+        if (!(await runStep([...at, 'expunge', '-u', user, ...messages], ctx))) return 1;
       }
     }
   }
@@ -143,8 +148,8 @@ export function alignMailboxes(
 }
 
 /** A command of the helper that changes the copy: its output passed on, false when it failed. */
-function runStep(argv: readonly string[], ctx: RunContext): boolean {
-  const done = run(argv);
+async function runStep(argv: readonly string[], ctx: RunContext): Promise<boolean> {
+  const done = await run(argv, ctx);
   writeAsTool(ctx, 'stdout', done.stdout);
   writeAsTool(ctx, 'stderr', done.stderr);
   return done.status === 0;
@@ -174,8 +179,13 @@ function isDirectory(path: string): boolean {
 }
 
 /** Twin of polyarchiv_doveadm_read. */
-function read(what: string, argv: readonly string[], say: (line: string) => void, ctx: RunContext): Read {
-  const result = run(argv);
+async function read(
+  what: string,
+  argv: readonly string[],
+  say: (line: string) => void,
+  ctx: RunContext,
+): Promise<Read> {
+  const result = await run(argv, ctx);
   if (result.status === 0 || result.status === LISTED_MAILBOX_MISSING)
     return { outcome: 'ok', output: result.stdout };
   if (result.status === NO_SUCH_USER) return { outcome: 'no-user' };
@@ -184,10 +194,15 @@ function read(what: string, argv: readonly string[], say: (line: string) => void
   return { outcome: 'failed' };
 }
 
-function run(argv: readonly string[]): { status: number; stdout: string; stderr: string } {
-  const result = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
-  // A tool that cannot start says why, as bash would (exit 127).
-  if (result.error !== undefined)
-    return { status: 127, stdout: '', stderr: `polyarchiv: ${argv[0]}: ${spawnProblem(result.error)}\n` };
-  return { status: result.status ?? 1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+/**
+ * A doveadm command run as every tool of the unit runs (its own process group, the lock
+ * inherited, stopped on a signal), both outputs kept for the caller to pass on or not. A tool that
+ * cannot start says why in its errors, as bash would (exit 127).
+ */
+async function run(
+  argv: readonly string[],
+  ctx: RunContext,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  const { status, stdout, stderr } = await capture(argv, ctx, 'both');
+  return { status, stdout, stderr };
 }

@@ -1,7 +1,8 @@
 import type { CopyCommand, CopyFigures, Word } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { copyStats } from './copy-stats.js';
-import { type RunContext, runExec, writeAsTool } from './run-exec.js';
+import { capture } from './capture.js';
+import { type RunContext, writeAsTool } from './run-exec.js';
 import { sumTreeListing } from './tree-listing.js';
 
 /**
@@ -69,45 +70,4 @@ async function measureIncoming(command: CopyCommand, ctx: RunContext): Promise<C
   }
   const incoming = await capture(command.incoming, ctx, 'both', command.env, command.incomingSum);
   return incoming.status === 0 ? copyStats(incoming.output) : new Error(incoming.output);
-}
-
-/**
- * Runs argv as every tool runs (its own process group, the lock inherited, stopped on a signal)
- * and keeps its standard output, with its standard error too for `both` (bash's `2>&1`); the
- * error output it does not keep goes where the unit's output goes. With a non-empty `pipeTo`, the
- * output kept is that program's, reading argv's (bash's `{ argv | pipeTo; } 2>&1`).
- */
-async function capture(
-  argv: readonly Word[],
-  ctx: RunContext,
-  keep: 'stdout' | 'both',
-  env?: CopyCommand['env'],
-  pipeTo: readonly Word[] = [],
-): Promise<{ status: number; output: string; stdout: string; stderr: string }> {
-  const chunks: Buffer[] = [];
-  const streams = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-  const passOn =
-    ctx.output ??
-    ((stream: 'stdout' | 'stderr', chunk: Buffer) => {
-      process[stream].write(chunk);
-    });
-  const status = await runExec(
-    {
-      kind: 'exec',
-      argv,
-      ...(env === undefined ? {} : { env }),
-      ...(pipeTo.length === 0 ? {} : { pipeline: [pipeTo] }),
-    },
-    {
-      ...ctx,
-      output: (stream, chunk) => {
-        if (stream === 'stdout' || keep === 'both') {
-          chunks.push(chunk);
-          streams[stream].push(chunk);
-        } else passOn(stream, chunk);
-      },
-    },
-  );
-  const text = (parts: Buffer[]) => Buffer.concat(parts).toString('utf8');
-  return { status, output: text(chunks), stdout: text(streams.stdout), stderr: text(streams.stderr) };
 }
