@@ -1,7 +1,7 @@
 import type { CopyCheckCommand, Word } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
-import { copyStats } from './copy-stats.js';
 import { capture } from './capture.js';
+import { copyStats } from './copy-stats.js';
 import { type RunContext, writeAsTool } from './run-exec.js';
 
 /**

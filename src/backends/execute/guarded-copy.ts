@@ -1,7 +1,7 @@
-import type { CopyCommand, CopyFigures, Word } from '../../graph/command.js';
+import type { CopyCommand, CopyFigures } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
-import { copyStats } from './copy-stats.js';
 import { capture } from './capture.js';
+import { copyStats } from './copy-stats.js';
 import { type RunContext, writeAsTool } from './run-exec.js';
 import { sumTreeListing } from './tree-listing.js';
 
