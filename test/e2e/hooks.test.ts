@@ -99,6 +99,31 @@ function run(backend: Backend, box: Sandbox, args: readonly string[]): CliResult
 const read = (box: Sandbox, path: string) => readFileSync(box.path(path), 'utf8');
 
 describe.runIf(canRun).each(BACKENDS)('hooks through %s', (backend) => {
+  it("pass a unit's own messages to its log hook among its tools' output, in order", () => {
+    const box = makeSandbox('polyarchiv-hooks-');
+    boxes.push(box);
+    const hook = '[hook "keep"]\nengine = log\nevents = after_backup\npath = {root}/unit.log\n';
+    box.write({ 'data/f.txt': 'f\n', 'config/a.collect': collectPoint('{root}/data', hook) });
+    const args = ['-C', box.path('config'), '--set', `root=${box.root}`, '--force'];
+    expect(run(backend, box, args).code).toBe(0);
+    // The guard counts the source before the next copy, and cannot: its tool's error and its own
+    // lines reach the log in the order they came.
+    spawnSync('mv', [box.path('data'), box.path('gone')]);
+    expect(run(backend, box, args).code).toBe(1);
+    expect(read(box, 'unit.log')).toBe(
+      [
+        'polyarchiv: collect:a',
+        'polyarchiv:   1/3 create the collect directory',
+        'polyarchiv:   2/3 create the copy of source "data" and the directory where rsync holds updated files',
+        `polyarchiv:   3/3 update the copy of source "data" from ${box.path('data')}`,
+        'polyarchiv:   cannot measure what the copy of source "data" would receive:',
+        `find: '${box.path('data')}/': No such file or directory`,
+        'polyarchiv:   failed with exit code 1: step 3 of 3 at a.collect:5 [source "data"]',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('run around each unit and the run; a failing hook is reported, exits 1 and stops nothing', () => {
     const { box, args } = scenario();
     const result = run(backend, box, args);
