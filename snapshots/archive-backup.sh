@@ -923,9 +923,9 @@ polyarchiv_copy() {
       out=$("${incoming_run[@]}" 2>&1) || rc=$?
     else
       # A listing that failed is told by its errors alone, not by the sum of what it listed.
-      out=$({ "${incoming_run[@]}" | "${incoming_sum[@]}"; } 2> "${polyarchiv_unit_file}.measure") || rc=$?
+      out=$({ "${incoming_run[@]}" | "${incoming_sum[@]}"; } 2> "${polyarchiv_unit_file}.error") || rc=$?
       if ((rc != 0)); then
-        out=$(< "${polyarchiv_unit_file}.measure")
+        out=$(<"${polyarchiv_unit_file}.error")
       fi
     fi
     if ((rc != 0)); then

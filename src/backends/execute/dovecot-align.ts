@@ -199,10 +199,4 @@ async function read(
  * inherited, stopped on a signal), both outputs kept for the caller to pass on or not. A tool that
  * cannot start says why in its errors, as bash would (exit 127).
  */
-async function run(
-  argv: readonly string[],
-  ctx: RunContext,
-): Promise<{ status: number; stdout: string; stderr: string }> {
-  const { status, stdout, stderr } = await capture(argv, ctx, 'both');
-  return { status, stdout, stderr };
-}
+const run = (argv: readonly string[], ctx: RunContext) => capture(argv, ctx, 'both');
