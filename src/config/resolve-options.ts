@@ -108,7 +108,10 @@ function convertText(
     diagnostics.error(
       `bad value for option '${spec.name}'${context}: ${shown}`,
       origin,
-      `expected ${converted.expected}`,
+      // A secret's value is never echoed, not even as a near miss.
+      converted.guess === undefined || spec.secret
+        ? `expected ${converted.expected}`
+        : `did you mean '${converted.guess}'? expected ${converted.expected}`,
     );
     return undefined;
   }

@@ -1,10 +1,16 @@
+import { didYouMean } from '../diag/did-you-mean.js';
 import { hasControlCharacters } from './control-characters.js';
 import { FREQUENCY_FORMS, parseFrequency } from './frequency.js';
 import type { OptionSpec, OptionValue } from './schema.js';
 
 export type ConversionResult =
   | { readonly ok: true; readonly value: OptionValue }
-  | { readonly ok: false; readonly expected: string };
+  | {
+      readonly ok: false;
+      readonly expected: string;
+      /** The closest value of a closed vocabulary (a choice, a boolean, a frequency's word). */
+      readonly guess?: string;
+    };
 
 const TRUE_WORDS = ['1', 'ok', 'yes', 'true', 'on'];
 const FALSE_WORDS = ['0', 'no', 'false', 'off', ''];
@@ -49,7 +55,11 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
       const word = text.toLowerCase();
       if (TRUE_WORDS.includes(word)) return { ok: true, value: true };
       if (FALSE_WORDS.includes(word)) return { ok: true, value: false };
-      return { ok: false, expected: `one of ${[...TRUE_WORDS, ...FALSE_WORDS.filter((w) => w)].join(', ')}` };
+      return {
+        ok: false,
+        expected: `one of ${[...TRUE_WORDS, ...FALSE_WORDS.filter((w) => w)].join(', ')}`,
+        ...booleanGuess(word),
+      };
     }
     case 'list': {
       const items = text
@@ -66,17 +76,42 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
     case 'frequency': {
       const frequency = parseFrequency(text);
       return frequency === undefined
-        ? { ok: false, expected: FREQUENCY_FORMS }
+        ? { ok: false, expected: FREQUENCY_FORMS, ...frequencyGuess(text) }
         : { ok: true, value: frequency };
     }
     case 'choice': {
       const choices = spec.choices ?? [];
       const match = choices.find((c) => c.toLowerCase() === text.toLowerCase());
       return match === undefined
-        ? { ok: false, expected: `one of ${choices.join(', ')}` }
+        ? { ok: false, expected: `one of ${choices.join(', ')}`, ...guessed(text.toLowerCase(), choices) }
         : { ok: true, value: match };
     }
   }
+}
+
+/** `{ guess }` when a candidate is close to `word` (a typing slip), else nothing. */
+function guessed(word: string, candidates: readonly string[]): { guess?: string } {
+  const guess = word === '' ? undefined : didYouMean(word, candidates);
+  return guess === undefined ? {} : { guess };
+}
+
+/** A near miss of one meaning only: 'of' is as close to 'on' as to 'off', and guesses neither. */
+function booleanGuess(word: string): { guess?: string } {
+  const yes = guessed(word, TRUE_WORDS);
+  const no = guessed(word, FALSE_WORDS);
+  if (yes.guess !== undefined && no.guess !== undefined) return {};
+  return yes.guess !== undefined ? yes : no;
+}
+
+const FREQUENCY_WORDS = ['always', 'hourly', 'daily', 'weekly', 'monthly'];
+
+/** A frequency's word mistyped, its argument kept: 'dayly:3' -> 'daily:3'. */
+function frequencyGuess(text: string): { guess?: string } {
+  const [word = '', ...rest] = text.trim().toLowerCase().split(':');
+  const { guess } = guessed(word, FREQUENCY_WORDS);
+  if (guess === undefined) return {};
+  const candidate = [guess, ...rest].join(':');
+  return parseFrequency(candidate) === undefined ? {} : { guess: candidate };
 }
 
 /** Collapses `//`, `/./` and a trailing slash; `..` stays (it is meaningful for absolute paths). */

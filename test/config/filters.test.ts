@@ -16,6 +16,12 @@ describe('filter sections', () => {
     ]);
   });
 
+  it('suggests the method a slip of the keyboard hides', () => {
+    expect(errorsOf({ 'site.collect': `${CP}[filter "h"]\nengine=hashes\nmethod=SHA265\n` })).toEqual([
+      "error: bad value for option 'method': 'SHA265' (did you mean 'sha256'? expected one of sha1, md5, sha256, sha512)\n  at site.collect:6 [filter \"h\"]",
+    ]);
+  });
+
   it('refuses a filter name that cannot name a directory', () => {
     expect(errorsOf({ 'site.collect': `${CP}[filter "a/b"]\nengine=hashes\n` })).toEqual([
       'error: filter name \'a/b\' cannot name a directory (expected a name without slash or control characters, e.g. [filter "encrypt"])\n  at site.collect:4 [filter "a/b"]',

@@ -165,6 +165,25 @@ describe('option values', () => {
     ]);
   });
 
+  it.each([
+    ['yse', 'yes'],
+    ['flase', 'false'],
+  ])('suggests the boolean word a slip hides: %s -> %s', (value, guess) => {
+    expect(
+      errorsOf(source(`engine=local_files\nsource_path=/a\ndestination_path=d\npreserve_hard_links=${value}\n`)),
+    ).toEqual([
+      `error: bad value for option 'preserve_hard_links': '${value}' (did you mean '${guess}'? expected one of 1, ok, yes, true, on, 0, no, false, off)\n  at site.collect:8 [source "d"]`,
+    ]);
+  });
+
+  it("guesses no boolean word as close to a yes as to a no: 'of' may be on or off", () => {
+    expect(
+      errorsOf(source('engine=local_files\nsource_path=/a\ndestination_path=d\npreserve_hard_links=of\n')),
+    ).toEqual([
+      "error: bad value for option 'preserve_hard_links': 'of' (expected one of 1, ok, yes, true, on, 0, no, false, off)\n  at site.collect:8 [source \"d\"]",
+    ]);
+  });
+
   it('rejects a relative local_path', () => {
     expect(errorsOf({ 'site.collect': '[point]\nengine=files\nlocal_path=srv/cp\n' })).toEqual([
       "error: bad value for option 'local_path': 'srv/cp' (expected an absolute path (starting with /, without '..'))\n  at site.collect:3 [point]",
@@ -219,13 +238,30 @@ describe('frequencies', () => {
     ['monthly:0', 'day 0 of a month'],
     ['monthly:32', 'day 32 of a month'],
     ['fortnightly', 'an unknown word'],
-    ['Daily', 'a word in the wrong case'],
     ['3600s', 'seconds with a unit'],
     ['-5', 'a negative number of seconds'],
     ['daily:', 'a colon without an hour'],
   ])('rejects frequency=%s (%s)', (value) => {
     expect(errorsOf({ 'site.collect': `${CP}frequency=${value}\n` })).toEqual([
       `error: bad value for option 'frequency': '${value}' (expected ${FREQUENCY_FORMS})\n  at site.collect:4 [point]`,
+    ]);
+  });
+
+  it.each([
+    ['dayly', 'daily'],
+    ['Daily', 'daily'],
+    ['weekley:2', 'weekly:2'],
+    ['montly:15', 'monthly:15'],
+    ['allways', 'always'],
+  ])('suggests the frequency a slip of the keyboard hides: %s -> %s', (value, guess) => {
+    expect(errorsOf({ 'site.collect': `${CP}frequency=${value}\n` })).toEqual([
+      `error: bad value for option 'frequency': '${value}' (did you mean '${guess}'? expected ${FREQUENCY_FORMS})\n  at site.collect:4 [point]`,
+    ]);
+  });
+
+  it('suggests no frequency whose argument would still be wrong', () => {
+    expect(errorsOf({ 'site.collect': `${CP}frequency=dayly:24\n` })).toEqual([
+      `error: bad value for option 'frequency': 'dayly:24' (expected ${FREQUENCY_FORMS})\n  at site.collect:4 [point]`,
     ]);
   });
 
