@@ -170,7 +170,9 @@ describe('option values', () => {
     ['flase', 'false'],
   ])('suggests the boolean word a slip hides: %s -> %s', (value, guess) => {
     expect(
-      errorsOf(source(`engine=local_files\nsource_path=/a\ndestination_path=d\npreserve_hard_links=${value}\n`)),
+      errorsOf(
+        source(`engine=local_files\nsource_path=/a\ndestination_path=d\npreserve_hard_links=${value}\n`),
+      ),
     ).toEqual([
       `error: bad value for option 'preserve_hard_links': '${value}' (did you mean '${guess}'? expected one of 1, ok, yes, true, on, 0, no, false, off)\n  at site.collect:8 [source "d"]`,
     ]);
