@@ -10,8 +10,8 @@
 #   05ae90ef83b6671e09526cb2b7f9da4e466df936f569b314e80941dbdb99ce81  tarballs.backup
 # Selection: every collect point
 # Not run (and why):
-#   cannot run: restore sources of notes: no backup point holds a successful backup of notes (--from NAME chooses one) (notes.collect:1 [point])
-#   cannot run: restore sources of site: no backup point holds a successful backup of site (--from NAME chooses one) (site.collect:1 [point])
+#   cannot run: restore sources of notes: no state file records a successful backup of notes on any of its backup points (--from NAME chooses one of: mirror, tarballs) (notes.collect:1 [point])
+#   cannot run: restore sources of site: no state file records a successful backup of site on any of its backup points (--from NAME chooses one of: mirror, tarballs) (site.collect:1 [point])
 # Required tools: cat date find flock mkdir mktemp mv nproc rm sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;

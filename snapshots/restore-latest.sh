@@ -10,7 +10,7 @@
 #   35a234d49db72055fe470094b88d219429079e57f7ce86af63a351e91b9a7f9b  mirror-b.backup
 # Selection: every collect point
 # Not run (and why):
-#   cannot run: restore sources of site: no backup point holds a successful backup of site (--from NAME chooses one) (site.collect:1 [point])
+#   cannot run: restore sources of site: no state file records a successful backup of site on any of its backup points (--from NAME chooses one of: mirror-a, mirror-b) (site.collect:1 [point])
 # Required tools: cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;

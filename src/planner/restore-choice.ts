@@ -39,7 +39,8 @@ export function restoreDrafts(
       skip(
         restoreUnit,
         selection.from === undefined
-          ? `no backup point holds a ${which} of ${cp.name} (--from NAME chooses one)`
+          ? // On a new machine the records went with the collect point: the names are what is left.
+            `no state file records a ${which} of ${cp.name} on any of its backup points (--from NAME chooses one of: ${candidates.map((c) => c.name).join(', ')})`
           : `backup point ${selection.from} (--from) holds no ${which} of ${cp.name}`,
         true,
       );

@@ -55,7 +55,7 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     const unknown = runCli(['restore', '--yes', ...args]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain(
-      'cannot run: restore sources of site: no backup point holds a successful backup of site (--from NAME chooses one)',
+      'cannot run: restore sources of site: no state file records a successful backup of site on any of its backup points (--from NAME chooses one of: mirror)',
     );
     // A time names a recorded copy: with the record gone, the point --from names holds none.
     const at = runCli(['restore', '--yes', '--from', 'mirror', '--at', '2026-01-01T00:00:00Z', ...args]);
