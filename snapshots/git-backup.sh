@@ -604,6 +604,41 @@ polyarchiv_fault() {
   polyarchiv_end failed
 }
 
+# A signal ends a unit's steps at once, while its tools, which it reached too, may take a moment
+# to stop (rsync about half a second): they still hold the lock's fd 9 and may still write. The
+# unit, leader of their process group, waits for every other process of the group to end before
+# it records and unlocks, as apply waits for its tools. A zombie holds nothing. A unit that asks
+# on the terminal shares the script's group and cannot tell its tools from the script's own
+# processes: it does not wait.
+polyarchiv_wait_tools() {
+  local stat line state rest
+  read -r line < "/proc/${BASHPID}/stat" || return 0
+  # After the command name, which may hold spaces: state, parent, process group.
+  rest=${line##*) }
+  rest=${rest#* }
+  rest=${rest#* }
+  if [[ ${rest%% *} != "${BASHPID}" ]]; then
+    return 0
+  fi
+  while :; do
+    for stat in /proc/[0-9]*/stat; do
+      if [[ ${stat} == "/proc/${BASHPID}/stat" ]]; then
+        continue
+      fi
+      { read -r line < "${stat}"; } 2> /dev/null || continue
+      rest=${line##*) }
+      state=${rest%% *}
+      rest=${rest#* }
+      rest=${rest#* }
+      if [[ ${rest%% *} == "${BASHPID}" && ${state} != Z ]]; then
+        sleep 0.05
+        continue 2
+      fi
+    done
+    return 0
+  done
+}
+
 # Runs unit $1 in the background, in a process group of its own: lock, stale guard, steps in a
 # subshell (set -e is ignored in functions called from if, && or ||, so their status is read after
 # the fact), state record.
@@ -642,6 +677,9 @@ polyarchiv_run_unit() {
     "${polyarchiv_fns[i]}"
   )
   rc=$?
+  if [[ -n ${polyarchiv_signal} ]]; then
+    polyarchiv_wait_tools
+  fi
   if ((rc != 0)); then
     message="failed with exit code ${rc}"
     if [[ -n ${polyarchiv_signal} ]]; then

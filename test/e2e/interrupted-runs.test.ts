@@ -1,7 +1,15 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
-import { isAlive, isLocked, killGroupOf, slowDump, startRun, waitFor } from '../helpers/run-control.js';
+import {
+  isAlive,
+  isLocked,
+  killGroupOf,
+  slowDump,
+  slowToStopDump,
+  startRun,
+  waitFor,
+} from '../helpers/run-control.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
@@ -16,9 +24,9 @@ interface Scenario {
 }
 
 /** A collect point whose dump takes a password (a private file) and a long time. */
-function scenario(): Scenario {
+function scenario(slowToStop = false): Scenario {
   const box = makeSandbox('polyarchiv-interrupt-');
-  const dump = slowDump(box, 60);
+  const dump = slowToStop ? slowToStopDump(box) : slowDump(box, 60);
   box.write({
     'config/shop.collect': `[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "orders"]\nengine = mysql\nuser = backup\npassword = s3cret\ndatabase = orders\ndestination_path = orders.sql\ndump_executable = ${dump}\n`,
     'tmp/.keep': '',
@@ -103,5 +111,22 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
         expect(exit.stderr).toMatch(/summary:\n.*failed +collect:shop/);
       },
     );
+
+    // A tool that takes a moment to stop still holds the lock's fd 9 and may still write: the unit
+    // records and unlocks only once it has stopped, or the next run would work beside it.
+    it('on SIGTERM waits for a tool that is slow to stop before it records and unlocks', async () => {
+      s = scenario(true);
+      const run = start(backend, s);
+      const current = s;
+      await waitFor(() => readdirSync(current.box.root).includes('dump.pid'), 'the dump');
+      run.child.kill('SIGTERM');
+      const exit = await run.died;
+      expect(exit).toBe(null);
+      expect(readdirSync(s.box.root)).toContain('dump.stopped');
+      expect(isAlive(dumpPid(s))).toBe(false);
+      expect(isLocked(s.lock)).toBe(false);
+      const state = JSON.parse(readFileSync(s.state, 'utf8'));
+      expect(state.last_message).toMatch(/^interrupted by SIGTERM: step \d+ of \d+ at shop\.collect:/);
+    });
   },
 );

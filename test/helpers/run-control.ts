@@ -23,6 +23,25 @@ echo '-- dump'
   return path;
 }
 
+/**
+ * A dump tool that, like rsync, takes a moment to stop on SIGTERM or SIGINT (its waiting child
+ * stops at once): it writes `stopped` once it has, so a test can tell whether a run waited for it.
+ */
+export function slowToStopDump(box: Sandbox): string {
+  const path = box.path('slow-to-stop-dump');
+  box.write({
+    'slow-to-stop-dump': `#!/bin/sh
+stop() { sleep 1; printf 'stopped' > '${box.path('dump.stopped')}'; exit 20; }
+trap stop TERM INT
+printf '%s' "$$" > '${box.path('dump.pid')}'
+sleep 60 &
+wait
+`,
+  });
+  chmodSync(path, 0o755);
+  return path;
+}
+
 export function isLocked(lock: string): boolean {
   return existsSync(lock) && spawnSync('flock', ['--nonblock', lock, 'true']).status !== 0;
 }
