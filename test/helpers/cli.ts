@@ -59,12 +59,15 @@ function watchSync(what: string): () => void {
   };
 }
 
+/** The machine's processes now, with what each waits on in the kernel. */
+export function processList(): string {
+  const ps = spawnSync('ps', PROCESSES, { encoding: 'utf8' });
+  return ps.error === undefined ? ps.stdout + ps.stderr : ps.error.message;
+}
+
 /** For a command run asynchronously: a timer, as this process is free meanwhile. */
-function watchAsync(what: string): () => void {
-  const timer = setTimeout(() => {
-    const ps = spawnSync('ps', PROCESSES, { encoding: 'utf8' });
-    console.error(stallReport(what, ps.error === undefined ? ps.stdout + ps.stderr : ps.error.message));
-  }, STALL_SECONDS * 1000);
+export function watchAsync(what: string): () => void {
+  const timer = setTimeout(() => console.error(stallReport(what, processList())), STALL_SECONDS * 1000);
   return () => clearTimeout(timer);
 }
 

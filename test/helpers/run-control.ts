@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { CLI } from './cli.js';
+import { CLI, processList, watchAsync } from './cli.js';
 import type { Sandbox } from './sandbox.js';
 
 /**
@@ -68,12 +68,22 @@ export function killGroupOf(pid: number): void {
   }
 }
 
+/** What each run started by startRun and not yet ended has written to its standard error. */
+const running = new Map<ChildProcess, { what: string; stderr: () => string }>();
+
+/**
+ * Waits up to 60 s. A condition that never came says why when it can: what the runs still going
+ * have printed, and the machine's processes with what each waits on in the kernel.
+ */
 export async function waitFor(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
     if (condition()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}`);
+  const runs = [...running.values()].map((run) => `${run.what} has printed:\n${run.stderr()}`);
+  throw new Error(
+    [`timed out waiting for ${what}`, ...runs, `the machine's processes:\n${processList()}`].join('\n'),
+  );
 }
 
 export interface Exit {
@@ -99,8 +109,15 @@ export function startRun(
   child.stderr?.on('data', (d) => {
     stderr += d;
   });
+  const what = `${command} ${args.join(' ')}`;
+  running.set(child, { what, stderr: () => stderr });
+  const ended = watchAsync(what);
   const exited = new Promise<Exit>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+    child.on('close', (code, signal) => {
+      running.delete(child);
+      ended();
+      resolve({ code, signal, stderr });
+    }),
   );
   const died = new Promise<NodeJS.Signals | null>((resolve) =>
     child.on('exit', (_, signal) => resolve(signal)),
