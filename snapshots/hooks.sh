@@ -195,11 +195,15 @@ polyarchiv_progress() {
   fi
 }
 
-# Announces a step; the ERR trap names it if it fails.
+# Announces a step; the ERR trap names it if it fails. A unit that a signal reached before its
+# steps (during its hooks) runs none: the first one is where it was interrupted.
 polyarchiv_step() {
   polyarchiv_current_step="step $1 of $2 at $4"
   printf '%s' "${polyarchiv_current_step}" > "${polyarchiv_unit_file}.step"
   polyarchiv_progress "  $1/$2 $3"
+  if [[ -n ${polyarchiv_signal} ]]; then
+    exit 1
+  fi
 }
 
 polyarchiv_on_error() {
@@ -574,10 +578,44 @@ polyarchiv_parse_args() {
 
 # Stops the running units, each a process group with its tools; they record their failure.
 polyarchiv_interrupt() {
-  local pid
   polyarchiv_signal=$1
-  for pid in "${polyarchiv_pids[@]}"; do
-    kill -s "$1" -- "-${pid}" 2> /dev/null || true
+  polyarchiv_kill_groups "$1" "${polyarchiv_pids[@]}" ${polyarchiv_hook_pid:+"${polyarchiv_hook_pid}"}
+}
+
+# Sends signal $1 to the process groups that follow, and to every group that one of their
+# processes leads of its own: coreutils' timeout, which runs every hook, makes one, which the
+# signal would otherwise not reach (apply starts it as a group's leader). Their processes are
+# found first: a parent that the signal ends is no longer there to say whose its child was.
+polyarchiv_kill_groups() {
+  local signal=$1 stat line rest pid parent group
+  local -A killed=() group_of=()
+  local -a leaders=()
+  shift
+  for group in "$@"; do
+    killed[${group}]=1
+  done
+  for stat in /proc/[0-9]*/stat; do
+    { read -r line < "${stat}"; } 2> /dev/null || continue
+    pid=${line%% *}
+    # After the command name, which may hold spaces: state, parent, process group.
+    rest=${line##*) }
+    rest=${rest#* }
+    parent=${rest%% *}
+    rest=${rest#* }
+    group=${rest%% *}
+    group_of[${pid}]=${group}
+    if [[ ${group} == "${pid}" && -z ${killed[${pid}]:-} ]]; then
+      leaders+=("${pid}:${parent}")
+    fi
+  done
+  for group in "$@"; do
+    kill -s "${signal}" -- "-${group}" 2> /dev/null || true
+  done
+  for line in "${leaders[@]}"; do
+    pid=${line%%:*} parent=${line#*:}
+    if [[ -n ${killed[${group_of[${parent}]:-none}]:-} ]]; then
+      kill -s "${signal}" -- "-${pid}" 2> /dev/null || true
+    fi
   done
 }
 
@@ -918,6 +956,8 @@ polyarchiv_events=(before_backup backup_success backup_error after_backup)
 polyarchiv_capture_all=0
 polyarchiv_hook_failed=0
 polyarchiv_unit_index=''
+# The hook of the run that runs now, if any: its process group is stopped with the units'.
+polyarchiv_hook_pid=''
 
 # Registers a hook: its owner's unit id ('' for the whole run), files' prefix, function, label,
 # then its events. A unit with hooks keeps its output for them (all units do, for the run's hooks).
@@ -971,16 +1011,45 @@ polyarchiv_fire() {
       date -R > "${prefix}.date"
     fi
     polyarchiv_progress "  ${event}: ${polyarchiv_hook_labels[k]}"
-    (
-      set -e
-      "${polyarchiv_hook_fns[k]}"
-    )
-    rc=$?
+    if [[ ${owner} == run ]]; then
+      polyarchiv_run_hook "${k}"
+      rc=$?
+    else
+      # A unit's hook runs in the unit's process group, which a signal reaches.
+      (
+        set -e
+        "${polyarchiv_hook_fns[k]}"
+      )
+      rc=$?
+    fi
     if ((rc != 0)); then
       polyarchiv_say "  ${polyarchiv_hook_labels[k]} failed on ${event} with exit code ${rc}"
       polyarchiv_hook_failed=1
     fi
   done
+}
+
+# A hook of the run, outside every unit: in a process group of its own, as a unit, so that a
+# signal stops it (polyarchiv_interrupt) instead of waiting for its end. A signal ends the wait
+# at once and runs the trap; the hook's own status is then waited for.
+polyarchiv_run_hook() {
+  local rc
+  set -m
+  (
+    set -e
+    "${polyarchiv_hook_fns[$1]}"
+  ) < /dev/null &
+  polyarchiv_hook_pid=$!
+  set +m
+  wait "${polyarchiv_hook_pid}"
+  rc=$?
+  # 127 (not a child) ends the loop too, whatever process the number may name by then.
+  while ((rc > 128)) && kill -0 "${polyarchiv_hook_pid}" 2> /dev/null; do
+    wait "${polyarchiv_hook_pid}"
+    rc=$?
+  done
+  polyarchiv_hook_pid=''
+  return "${rc}"
 }
 
 # Unit $1's hooks before it runs (status --).

@@ -225,11 +225,15 @@ polyarchiv_progress() {
   fi
 }
 
-# Announces a step; the ERR trap names it if it fails.
+# Announces a step; the ERR trap names it if it fails. A unit that a signal reached before its
+# steps (during its hooks) runs none: the first one is where it was interrupted.
 polyarchiv_step() {
   polyarchiv_current_step="step $1 of $2 at $4"
   printf '%s' "${polyarchiv_current_step}" > "${polyarchiv_unit_file}.step"
   polyarchiv_progress "  $1/$2 $3"
+  if [[ -n ${polyarchiv_signal} ]]; then
+    exit 1
+  fi
 }
 
 polyarchiv_on_error() {
@@ -604,8 +608,8 @@ polyarchiv_parse_args() {
 
 # Stops the running units, each a process group with its tools; they record their failure.
 polyarchiv_interrupt() {
-  local pid
   polyarchiv_signal=$1
+  local pid
   for pid in "${polyarchiv_pids[@]}"; do
     kill -s "$1" -- "-${pid}" 2> /dev/null || true
   done

@@ -5,7 +5,7 @@ import type { PlanUnit } from '../../src/planner/plan.js';
 import { partialFile } from '../helpers/partials.js';
 import { haveTools } from '../helpers/tools.js';
 
-const HELPERS = partialFile('helpers.hbs');
+const HELPERS = [partialFile('helpers.hbs'), partialFile('helpers-units.hbs')];
 const canRun = haveTools('bash');
 
 /** A unit of the scenario: its lock, the units it requires, and how it ends when it runs. */
@@ -63,6 +63,7 @@ function inScript(units: readonly Scenario[], jobs: number): string[] {
   const script = `
     set -Eeuo pipefail
     source "$1"
+    source "$2"
     declare -A outcome=(${outcomes})
     # The scheduler says only why it settles a unit without running it.
     polyarchiv_say() { echo "skip \${1%%:*}"; }
@@ -82,7 +83,7 @@ function inScript(units: readonly Scenario[], jobs: number): string[] {
       done
       polyarchiv_start_ready
     done`;
-  const run = spawnSync('bash', ['-c', script, 'bash', HELPERS], { encoding: 'utf8' });
+  const run = spawnSync('bash', ['-c', script, 'bash', ...HELPERS], { encoding: 'utf8' });
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   return run.stdout.trim().split('\n');

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import {
@@ -46,6 +46,30 @@ function start(backend: 'apply' | 'script', s: Scenario) {
   const script = s.box.path('backup.sh');
   writeFileSync(script, runCli(['plan', '--include-secrets', ...s.args]).stdout);
   return startRun('bash', [script], s.env);
+}
+
+/**
+ * A collect point of one directory, and a hook that takes 20 s before it: the run's, or the collect
+ * point's own (its unit's).
+ */
+function slowHookScenario(owner: 'run' | 'unit'): Scenario {
+  const box = makeSandbox('polyarchiv-interrupt-hook-');
+  const hook = `\n[hook "slow"]\nengine = command\nevents = before_backup\ncommand = ${box.path('slow-hook')}\n`;
+  box.write({
+    'config/run.global': `[global]\n${owner === 'run' ? hook : ''}`,
+    'config/site.collect': `[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n${owner === 'unit' ? hook : ''}`,
+    'data/file': 'data\n',
+    'slow-hook': `#!/bin/sh\nprintf '%s' "$$" > '${box.path('dump.pid')}'\nsleep 20\nprintf done > '${box.path('hook.done')}'\n`,
+    'tmp/.keep': '',
+  });
+  chmodSync(box.path('slow-hook'), 0o755);
+  return {
+    box,
+    args: ['-C', box.path('config'), '--set', `root=${box.root}`],
+    lock: box.path('collect/metadata/collect_point/lock'),
+    state: box.path('collect/metadata/collect_point/site.json'),
+    env: { TMPDIR: box.path('tmp') },
+  };
 }
 
 const dumpPid = (s: Scenario) => Number(readFileSync(s.box.path('dump.pid'), 'utf8'));
@@ -111,6 +135,44 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
         expect(exit.stderr).toMatch(/summary:\n.*failed +collect:shop/);
       },
     );
+
+    // The run's hooks run outside every unit: the signal stops them as it stops a unit's tools.
+    it('on SIGTERM during a hook of the run stops the hook, reports it and runs no unit', async () => {
+      s = slowHookScenario('run');
+      const run = start(backend, s);
+      const current = s;
+      await waitFor(() => readdirSync(current.box.root).includes('dump.pid'), 'the hook');
+      run.child.kill('SIGTERM');
+      const exit = await run.exited;
+      expect(exit.code, exit.stderr).toBe(143);
+      expect(isAlive(dumpPid(s))).toBe(false);
+      expect(existsSync(s.box.path('hook.done'))).toBe(false);
+      expect(exit.stderr).toContain('hook "slow" at run.global:3 failed on before_backup with exit code 143');
+      expect(exit.stderr).toContain('collect:site: not run, interrupted by SIGTERM');
+      expect(existsSync(s.state)).toBe(false);
+      expect(readdirSync(s.box.path('tmp'))).toEqual(['.keep']);
+    });
+
+    it("on SIGTERM during a unit's hook stops the hook and runs none of the unit's steps", async () => {
+      s = slowHookScenario('unit');
+      const run = start(backend, s);
+      const current = s;
+      await waitFor(() => readdirSync(current.box.root).includes('dump.pid'), 'the hook');
+      run.child.kill('SIGTERM');
+      const exit = await run.exited;
+      expect(exit.code, exit.stderr).toBe(143);
+      expect(isAlive(dumpPid(s))).toBe(false);
+      expect(existsSync(s.box.path('hook.done'))).toBe(false);
+      expect(exit.stderr).toContain(
+        'hook "slow" at site.collect:10 failed on before_backup with exit code 143',
+      );
+      expect(exit.stderr).toContain('interrupted by SIGTERM: step 1 of 3 at site.collect:3 [point]');
+      expect(exit.stderr).toMatch(/summary:\n.*failed +collect:site/);
+      expect(existsSync(s.box.path('collect/backups'))).toBe(false);
+      expect(JSON.parse(readFileSync(s.state, 'utf8')).last_message).toBe(
+        'interrupted by SIGTERM: step 1 of 3 at site.collect:3 [point]',
+      );
+    });
 
     // A tool that takes a moment to stop still holds the lock's fd 9 and may still write: the unit
     // records and unlocks only once it has stopped, or the next run would work beside it.
