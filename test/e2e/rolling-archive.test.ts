@@ -183,7 +183,7 @@ describe.runIf(canRun)('rolling_archive backup point, end to end', { timeout: 90
       // The script names the collect point it cannot restore among the points it does not run.
       const said = how === 'script' ? readFileSync(box.path('run.sh'), 'utf8') : before.stderr;
       expect(said).toContain(
-        'no backup point holds a copy made at or before 2024-03-01T02:00:00+01:00 of site',
+        'no state file records a copy made at or before 2024-03-01T02:00:00+01:00 of site on any of its backup points',
       );
       expect(readFileSync(box.path('data/day.txt'), 'utf8')).toBe('03-03\n');
     });

@@ -197,7 +197,9 @@ describe.runIf(canRun)('backup points in an S3 bucket (s3rver, rclone)', () => {
       const restore = runCli(['restore', '--yes', ...args]);
       expect(restore.code).toBe(1);
       expect(restore.stderr).toMatch(warning);
-      expect(restore.stderr).toContain('no backup point holds a successful backup of site');
+      expect(restore.stderr).toContain(
+        'no state file records a successful backup of site on any of its backup points',
+      );
       // The backup is made; the run fails at the state it could not mirror, naming why.
       const backup = runCli(['backup', ...args, '--now', '2026-03-01T03:00:00+01:00']);
       expect(backup.code).toBe(1);

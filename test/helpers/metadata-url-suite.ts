@@ -108,7 +108,9 @@ export function metadataUrlTests(service: () => ServiceServer, prefix: string): 
       const args = configure();
       const restore = runCli(['restore', '--yes', ...args]);
       expect(restore.code).toBe(1);
-      expect(restore.stderr).toContain('no backup point holds a successful backup of site');
+      expect(restore.stderr).toContain(
+        'no state file records a successful backup of site on any of its backup points',
+      );
       expect(restore.stderr).not.toMatch(/metadata_url/);
       expect(restore.stderr).not.toMatch(/warning/);
       expect(service().exists('meta/site.json')).toBe(false);
