@@ -605,6 +605,15 @@ polyarchiv_parse_args() {
   fi
 }
 
+# A process's state, parent and process group, from its /proc/PID/stat file ($1), into
+# polyarchiv_fields; fails when the process is gone. They follow its command name, which may hold
+# spaces and parentheses: the last ") " ends it.
+polyarchiv_process() {
+  local line
+  { read -r line < "$1"; } 2> /dev/null || return 1
+  read -r -a polyarchiv_fields <<< "${line##*) }"
+}
+
 # Stops the running units, each a process group with its tools; they record their failure.
 polyarchiv_interrupt() {
   polyarchiv_signal=$1
@@ -645,13 +654,10 @@ polyarchiv_fault() {
 # on the terminal shares the script's group and cannot tell its tools from the script's own
 # processes: it does not wait.
 polyarchiv_wait_tools() {
-  local stat line state rest
-  read -r line < "/proc/${BASHPID}/stat" || return 0
-  # After the command name, which may hold spaces: state, parent, process group.
-  rest=${line##*) }
-  rest=${rest#* }
-  rest=${rest#* }
-  if [[ ${rest%% *} != "${BASHPID}" ]]; then
+  local stat
+  # shellcheck disable=SC2310 # a process that is gone is passed over: set -e has nothing to stop
+  polyarchiv_process "/proc/${BASHPID}/stat" || return 0
+  if [[ ${polyarchiv_fields[2]} != "${BASHPID}" ]]; then
     return 0
   fi
   while :; do
@@ -659,12 +665,9 @@ polyarchiv_wait_tools() {
       if [[ ${stat} == "/proc/${BASHPID}/stat" ]]; then
         continue
       fi
-      { read -r line < "${stat}"; } 2> /dev/null || continue
-      rest=${line##*) }
-      state=${rest%% *}
-      rest=${rest#* }
-      rest=${rest#* }
-      if [[ ${rest%% *} == "${BASHPID}" && ${state} != Z ]]; then
+      # shellcheck disable=SC2310 # the same
+      polyarchiv_process "${stat}" || continue
+      if [[ ${polyarchiv_fields[2]} == "${BASHPID}" && ${polyarchiv_fields[0]} != Z ]]; then
         sleep 0.05
         continue 2
       fi

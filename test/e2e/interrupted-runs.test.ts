@@ -2,6 +2,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import {
+  type Exit,
   isAlive,
   isLocked,
   killGroupOf,
@@ -137,16 +138,21 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
     );
 
     // The run's hooks run outside every unit: the signal stops them as it stops a unit's tools.
-    it('on SIGTERM during a hook of the run stops the hook, reports it and runs no unit', async () => {
-      s = slowHookScenario('run');
-      const run = start(backend, s);
-      const current = s;
-      await waitFor(() => readdirSync(current.box.root).includes('dump.pid'), 'the hook');
+    /** Starts a run, sends SIGTERM once the slow hook runs: the hook must be stopped, not awaited. */
+    async function interruptedDuringHook(scenario: Scenario): Promise<Exit> {
+      const run = start(backend, scenario);
+      await waitFor(() => readdirSync(scenario.box.root).includes('dump.pid'), 'the hook');
       run.child.kill('SIGTERM');
       const exit = await run.exited;
       expect(exit.code, exit.stderr).toBe(143);
-      expect(isAlive(dumpPid(s))).toBe(false);
-      expect(existsSync(s.box.path('hook.done'))).toBe(false);
+      expect(isAlive(dumpPid(scenario))).toBe(false);
+      expect(existsSync(scenario.box.path('hook.done'))).toBe(false);
+      return exit;
+    }
+
+    it('on SIGTERM during a hook of the run stops the hook, reports it and runs no unit', async () => {
+      s = slowHookScenario('run');
+      const exit = await interruptedDuringHook(s);
       expect(exit.stderr).toContain('hook "slow" at run.global:3 failed on before_backup with exit code 143');
       expect(exit.stderr).toContain('collect:site: not run, interrupted by SIGTERM');
       expect(existsSync(s.state)).toBe(false);
@@ -155,14 +161,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
 
     it("on SIGTERM during a unit's hook stops the hook and runs none of the unit's steps", async () => {
       s = slowHookScenario('unit');
-      const run = start(backend, s);
-      const current = s;
-      await waitFor(() => readdirSync(current.box.root).includes('dump.pid'), 'the hook');
-      run.child.kill('SIGTERM');
-      const exit = await run.exited;
-      expect(exit.code, exit.stderr).toBe(143);
-      expect(isAlive(dumpPid(s))).toBe(false);
-      expect(existsSync(s.box.path('hook.done'))).toBe(false);
+      const exit = await interruptedDuringHook(s);
       expect(exit.stderr).toContain(
         'hook "slow" at site.collect:10 failed on before_backup with exit code 143',
       );
