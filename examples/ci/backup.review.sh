@@ -595,9 +595,40 @@ polyarchiv_process() {
 # Stops the running units, each a process group with its tools; they record their failure.
 polyarchiv_interrupt() {
   polyarchiv_signal=$1
-  local pid
-  for pid in "${polyarchiv_pids[@]}"; do
-    kill -s "$1" -- "-${pid}" 2> /dev/null || true
+  polyarchiv_kill_groups "$1" "${polyarchiv_pids[@]}" ${polyarchiv_hook_pid:+"${polyarchiv_hook_pid}"}
+}
+
+# Sends signal $1 to the process groups that follow, and to every group that one of their
+# processes leads of its own: coreutils' timeout, which runs every hook, makes one, and so may any
+# tool, which the signal would otherwise not reach (apply starts each tool as a group's leader).
+# Their processes are found first: a parent that the signal ends is no longer there to say whose
+# its child was.
+polyarchiv_kill_groups() {
+  local signal=$1 stat pid line
+  local -A killed=() group_of=()
+  local -a leaders=()
+  shift
+  for pid in "$@"; do
+    killed[${pid}]=1
+  done
+  for stat in /proc/[0-9]*/stat; do
+    # shellcheck disable=SC2310 # a process that is gone is passed over: set -e has nothing to stop
+    polyarchiv_process "${stat}" || continue
+    pid=${stat#/proc/}
+    pid=${pid%/stat}
+    group_of[${pid}]=${polyarchiv_fields[2]}
+    if [[ ${polyarchiv_fields[2]} == "${pid}" && -z ${killed[${pid}]:-} ]]; then
+      leaders+=("${pid}:${polyarchiv_fields[1]}")
+    fi
+  done
+  for pid in "$@"; do
+    kill -s "${signal}" -- "-${pid}" 2> /dev/null || true
+  done
+  for line in "${leaders[@]}"; do
+    pid=${line%%:*}
+    if [[ -n ${killed[${group_of[${line#*:}]:-none}]:-} ]]; then
+      kill -s "${signal}" -- "-${pid}" 2> /dev/null || true
+    fi
   done
 }
 

@@ -78,9 +78,10 @@ polyarchiv_interrupt() {
 }
 
 # Sends signal $1 to the process groups that follow, and to every group that one of their
-# processes leads of its own: coreutils' timeout, which runs every hook, makes one, which the
-# signal would otherwise not reach (apply starts it as a group's leader). Their processes are
-# found first: a parent that the signal ends is no longer there to say whose its child was.
+# processes leads of its own: coreutils' timeout, which runs every hook, makes one, and so may any
+# tool, which the signal would otherwise not reach (apply starts each tool as a group's leader).
+# Their processes are found first: a parent that the signal ends is no longer there to say whose
+# its child was.
 polyarchiv_kill_groups() {
   local signal=$1 stat pid line
   local -A killed=() group_of=()

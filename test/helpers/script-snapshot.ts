@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { PARTIALS } from '../../src/backends/bash/compiled-templates.js';
 import { renderHelperFile } from '../../src/backends/bash/render.js';
 import type { Plan } from '../../src/planner/plan.js';
@@ -54,7 +53,7 @@ export function splitScript(script: string, mode: Plan['mode']): SplitScript {
   return { own, shared };
 }
 
-/** The whole script from a case's snapshot and the helper files in `helpersDir`. */
-export function joinScript(own: string, helpersDir: string): string {
-  return own.replace(MARKER, (_line, file: string) => readFileSync(`${helpersDir}${file}`, 'utf8'));
+/** The whole script from a case's snapshot and its helper files, as `read` gives them. */
+export function joinScript(own: string, read: (file: string) => string | undefined): string {
+  return own.replace(MARKER, (line, file: string) => read(file) ?? line);
 }
