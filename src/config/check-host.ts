@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import type { Diagnostics } from '../diag/diagnostic.js';
-import { isDirectory } from '../fs-probe.js';
 import type { OptionValues } from '../options/schema.js';
 import type { ResolvedConfig } from './resolve.js';
 
@@ -38,15 +37,19 @@ function checkOptions(
         if (value.startsWith('@/') && !readable(value.slice(1)))
           diagnostics.error(`pattern file ${value.slice(1)} of option '${name}' cannot be read`, origin);
         break;
-      case 'directory':
+      case 'directory': {
         // A restore creates the directory it restores into.
-        if (mode === 'backup' && !isDirectory(value))
+        const problem = mode === 'backup' ? directoryProblem(value) : undefined;
+        if (problem !== undefined)
           diagnostics.warning(
-            `${name} ${value} is not a directory on this machine`,
+            `${name} ${value} ${problem}`,
             origin,
-            'the run fails on this source until it exists',
+            problem === MISSING
+              ? 'the run fails on this source until it exists'
+              : 'the run fails on this source until it is a directory that it can read',
           );
         break;
+      }
       case 'user': {
         const known = users.get(value) ?? isLocalUser(value);
         users.set(value, known);
@@ -62,6 +65,22 @@ function checkOptions(
         break;
     }
   });
+}
+
+const MISSING = 'does not exist on this machine';
+
+/**
+ * Why `path` is not a directory to copy, if it is not: missing (an unmounted disk, a typo) is told
+ * apart from a file or a path that cannot be read, which waiting will not mend.
+ */
+function directoryProblem(path: string): string | undefined {
+  try {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat === undefined) return MISSING;
+    return stat.isDirectory() ? undefined : 'is not a directory';
+  } catch (error) {
+    return `cannot be read on this machine (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`;
+  }
 }
 
 function readable(file: string): boolean {

@@ -196,17 +196,22 @@ describe.runIf(canRun)('input that must be refused', () => {
     expect(runCli(['plan', '--out', box.path('backup.sh'), ...args]).code).toBe(0);
   });
 
-  it('warns about a missing source_path and an unknown sudo_user, and fails only their unit at run time', () => {
+  it('warns about a missing source_path, one that is a file, and an unknown sudo_user, and fails only their unit at run time', () => {
     writeConfig({
       'gone.collect': collect('gone', 'source_path = {root}/nowhere\n'),
+      'file.collect': collect('file', 'source_path = {root}/a-file\n'),
       'site.collect': collect('site', 'source_path = {root}/data\n'),
       'db.collect':
         '[point]\nengine = files\nlocal_path = {root}/collect/db\n\n[source "pg"]\nengine = postgresql\ndatabase = d\nsudo_user = no-such-user-here\n',
     });
+    writeFileSync(box.path('a-file'), 'not a directory\n');
     const validate = runCli(['validate', ...args]);
     expect(validate.code, validate.stderr).toBe(0);
     expect(validate.stderr).toContain(
-      `warning: source_path ${box.root}/nowhere is not a directory on this machine (the run fails on this source until it exists)\n  at gone.collect:7 [source "data"]`,
+      `warning: source_path ${box.root}/nowhere does not exist on this machine (the run fails on this source until it exists)\n  at gone.collect:7 [source "data"]`,
+    );
+    expect(validate.stderr).toContain(
+      `warning: source_path ${box.root}/a-file is not a directory (the run fails on this source until it is a directory that it can read)\n  at file.collect:7 [source "data"]`,
     );
     expect(validate.stderr).toContain(
       'warning: sudo_user no-such-user-here is not a user of this machine (the run fails on this source until it exists)\n  at db.collect:8 [source "pg"]',
