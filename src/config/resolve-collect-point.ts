@@ -3,6 +3,7 @@ import type { Origin } from '../diag/origin.js';
 import { sourceLeftovers } from '../engines/backup/source-leftovers.js';
 import type { BoundCollectPoint, BoundSource, CollectEngine, CollectLayout } from '../engines/engine.js';
 import { chainEnd, collectChain } from '../engines/filter-chain.js';
+import { enginesOf } from '../engines/registry.js';
 import type { Variables } from '../options/variables.js';
 import { COLLECT_POINT_OPTIONS } from './common-options.js';
 import type { ConfigFile } from './load.js';
@@ -10,6 +11,14 @@ import { checkRootFiles, resolveFilters } from './resolve-filters.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ScannedSection } from './scan.js';
 import { lookupEngine, pointSection, tagsOf, userVariables } from './sections.js';
+
+const SOURCE_OPTION_PLACE =
+  'it is an option of sources: set it in each [source] section, or in [DEFAULT] for every section of this file';
+const POINT_OPTION_PLACE = "it is an option of the collect point: set it in the file's [point] section";
+
+/** An option that some source engine takes. */
+const isSourceOption = (key: string): boolean =>
+  enginesOf('source').some((engine) => engine.options.some((spec) => spec.name === key));
 
 export function resolveCollectPoint(
   file: ConfigFile,
@@ -31,7 +40,13 @@ export function resolveCollectPoint(
       ? point.entries.map((e) => e.key).filter((k) => !specs.some((s) => s.name === k))
       : [];
   const options = resolveOptions(
-    { section: point, specs, variables, reserved: ['engine', ...unknownEngineKeys] },
+    {
+      section: point,
+      specs,
+      variables,
+      reserved: ['engine', ...unknownEngineKeys],
+      elsewhere: (key) => (isSourceOption(key) ? SOURCE_OPTION_PLACE : undefined),
+    },
     diagnostics,
   );
   const sources: BoundSource[] = [];
@@ -50,7 +65,13 @@ export function resolveCollectPoint(
     if (sourceEngine?.role !== 'source') continue;
     const sourceErrorsBefore = diagnostics.errorCount;
     const sourceOptions = resolveOptions(
-      { section, specs: sourceEngine.options, variables, reserved: ['engine'] },
+      {
+        section,
+        specs: sourceEngine.options,
+        variables,
+        reserved: ['engine'],
+        elsewhere: (key) => (specs.some((spec) => spec.name === key) ? POINT_OPTION_PLACE : undefined),
+      },
       diagnostics,
     );
     // A check reads options together: with one of them missing or refused, it has nothing to read.

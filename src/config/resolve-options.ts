@@ -15,6 +15,11 @@ export interface ResolveOptionsInput {
   readonly reserved?: readonly string[];
   /** Appended to variable errors: "for collect point 'x'". */
   readonly context?: string;
+  /**
+   * Where an option unknown here belongs instead (the sources' `max_shrink_percent` written in
+   * the collect point's section): said in place of a guess at a typo.
+   */
+  readonly elsewhere?: (key: string) => string | undefined;
 }
 
 /** Maps a section's keys to typed values through the schema, reporting every problem. */
@@ -29,6 +34,8 @@ export function resolveOptions(input: ResolveOptionsInput, diagnostics: Diagnost
     if (spec === undefined) {
       if (entry.inherited) continue;
       diagnostics.warning(`unknown option '${entry.key}' is ignored`, entry.origin, () => {
+        const place = input.elsewhere?.(entry.key);
+        if (place !== undefined) return place;
         const guess = didYouMean(entry.key, [...specs.map((s) => s.name), ...reserved]);
         return guess === undefined ? undefined : `did you mean '${guess}'?`;
       });

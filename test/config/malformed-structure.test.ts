@@ -332,6 +332,20 @@ describe('warnings', () => {
     ).toEqual(['warning: unknown option \'zzzzzzzzzz\' is ignored\n  at site.collect:8 [source "d"]']);
   });
 
+  it('says where an option of the sources belongs when it is written in the collect point', () => {
+    expect(diagnose({ 'site.collect': `${CP}max_shrink_percent=10\n` })).toEqual([
+      "warning: unknown option 'max_shrink_percent' is ignored (it is an option of sources: set it in each [source] section, or in [DEFAULT] for every section of this file)\n  at site.collect:4 [point]",
+    ]);
+  });
+
+  it('says where an option of the collect point belongs when it is written in a source', () => {
+    expect(
+      diagnose(source('engine=local_files\nsource_path=/a\ndestination_path=d\nfrequency=daily\n')),
+    ).toEqual([
+      "warning: unknown option 'frequency' is ignored (it is an option of the collect point: set it in the file's [point] section)\n  at site.collect:8 [source \"d\"]",
+    ]);
+  });
+
   it('warns about an unknown option in [global]', () => {
     expect(diagnose({ 'tools.global': '[global]\nrsnc_executable=/usr/bin/rsync\n' })).toEqual([
       "warning: unknown option 'rsnc_executable' is ignored (did you mean 'rsync_executable'?)\n  at tools.global:2 [global]",
