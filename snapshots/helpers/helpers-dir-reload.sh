@@ -12,6 +12,7 @@ polyarchiv_dir_reload() {
   local rc=0 started=0
   set +e
   (
+    polyarchiv_exit_on_signal
     set -e
     polyarchiv_reload_contents "${target}" "${previous}" "${input}" "${load[@]}"
   )

@@ -72,6 +72,7 @@ polyarchiv_fire() {
     else
       # A unit's hook runs in the unit's process group, which a signal reaches.
       (
+        polyarchiv_exit_on_signal
         set -e
         "${polyarchiv_hook_fns[k]}"
       )
@@ -91,6 +92,7 @@ polyarchiv_run_hook() {
   local rc
   set -m
   (
+    polyarchiv_exit_on_signal
     set -e
     "${polyarchiv_hook_fns[$1]}"
   ) < /dev/null &

@@ -200,6 +200,7 @@ polyarchiv_run_unit() {
     esac
   fi
   (
+    polyarchiv_exit_on_signal
     set -e
     "${polyarchiv_fns[i]}"
   )

@@ -14,6 +14,17 @@ trap 'polyarchiv_interrupt TERM' TERM
 # own lines are then lost (every write of them tolerates it), its tools still stop on SIGPIPE as
 # they would anywhere (a trapped signal is reset in them, an ignored one would not be).
 trap ':' PIPE
+
+# A subshell resets the traps it was given: one that a signal reached would die of it at once,
+# and bash would print "Terminated" for it, which apply does not. The run's subshells exit with
+# the signal's status (128 + its number) instead, once the command they run has ended (its tools
+# got the signal too), and start nothing more. bash still tells of a tool that the signal ends in
+# the foreground of one (a dump); one run in $(...) (a copy) it does not.
+polyarchiv_exit_on_signal() {
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
 # Units by index, in plan order: what polyarchiv_unit registers, then what each became.
 declare -a polyarchiv_units=() polyarchiv_fns=() polyarchiv_locks=() polyarchiv_states=()
 declare -a polyarchiv_sums=() polyarchiv_successes=() polyarchiv_failures=() polyarchiv_measures=()

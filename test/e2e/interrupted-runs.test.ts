@@ -73,6 +73,22 @@ function slowHookScenario(owner: 'run' | 'unit'): Scenario {
   };
 }
 
+/** Lines of a run's standard error that are not its own (the stand-in tools print nothing). */
+const foreignLines = (stderr: string) =>
+  stderr.split('\n').filter((line) => line !== '' && !/^(polyarchiv|warning|notice):/.test(line));
+
+/** A collect point of one directory, whose copy (rsync_executable) takes 60 s. */
+function slowCopyScenario(): Scenario {
+  const s = slowHookScenario('unit');
+  s.box.write({
+    'config/site.collect': `[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n`,
+    'config/tools.global': `[global]\nrsync_executable = ${s.box.path('slow-rsync')}\n`,
+    'slow-rsync': `#!/bin/sh\necho "$$ $*" >> '${s.box.path('rsync.calls')}'\nprintf '%s' "$$" > '${s.box.path('dump.pid')}'\nsleep 60\n`,
+  });
+  chmodSync(s.box.path('slow-rsync'), 0o755);
+  return s;
+}
+
 const dumpPid = (s: Scenario) => Number(readFileSync(s.box.path('dump.pid'), 'utf8'));
 
 describe.runIf(canRun).each(['apply', 'script'] as const)(
@@ -171,6 +187,23 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(JSON.parse(readFileSync(s.state, 'utf8')).last_message).toBe(
         'interrupted by SIGTERM: step 1 of 3 at site.collect:3 [point]',
       );
+    });
+
+    it('on SIGTERM during a copy prints its own lines only, and records the failure', async () => {
+      s = slowCopyScenario();
+      const run = start(backend, s);
+      const current = s;
+      await waitFor(() => readdirSync(current.box.root).includes('dump.pid'), 'the copy');
+      run.child.kill('SIGTERM');
+      const exit = await run.exited;
+      expect(exit.code, exit.stderr).toBe(143);
+      // No word of bash's about a subshell of the unit that the signal ended ("Terminated").
+      expect(foreignLines(exit.stderr)).toEqual([]);
+      expect(exit.stderr).toContain('interrupted by SIGTERM: step 3 of 3 at site.collect:5 [source "data"]');
+      // The copy measures its target first (no rsync had made it): the copy itself never started.
+      expect(readFileSync(s.box.path('rsync.calls'), 'utf8')).toMatch(/^\d+ -a -n --stats [^\n]*\n$/);
+      expect(isAlive(dumpPid(s))).toBe(false);
+      expect(isLocked(s.lock)).toBe(false);
     });
 
     // A tool that takes a moment to stop still holds the lock's fd 9 and may still write: the unit

@@ -25,6 +25,8 @@ export interface RunContext {
   readonly output?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   /** The figures the unit's guarded copies kept, for its state record (see `fillStateTemplate`). */
   readonly copyFigures?: string[];
+  /** The signal that interrupted the run, if one did: no tool starts after it. */
+  readonly interrupted?: () => NodeJS.Signals | undefined;
 }
 
 /** The fd a tool finds the lock on, as in the script. */
@@ -205,6 +207,10 @@ function startTool(
   ctx: RunContext,
 ): StartedTool {
   const [tool, ...args] = words as [string, ...string[]];
+  // A helper runs several tools in turn (a guarded copy measures, then copies): after a signal the
+  // next one fails as if the signal had ended it, as the script's unit exits before starting it.
+  const signal = ctx.interrupted?.();
+  if (signal !== undefined) return { done: Promise.resolve(128 + (constants.signals[signal] ?? 0)) };
   const buffered =
     ctx.output ??
     (ctx.relayOutput === true
