@@ -77,15 +77,17 @@ function slowHookScenario(owner: 'run' | 'unit'): Scenario {
 const foreignLines = (stderr: string) =>
   stderr.split('\n').filter((line) => line !== '' && !/^(polyarchiv|warning|notice):/.test(line));
 
-/** A collect point of one directory, whose copy (rsync_executable) takes 60 s. */
+/** A collect point of one directory, whose copy (rsync_executable) takes 60 s, and a run's error hook. */
 function slowCopyScenario(): Scenario {
   const s = slowHookScenario('unit');
   s.box.write({
     'config/site.collect': `[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n`,
-    'config/tools.global': `[global]\nrsync_executable = ${s.box.path('slow-rsync')}\n`,
+    'config/tools.global': `[global]\nrsync_executable = ${s.box.path('slow-rsync')}\n\n[hook "alert"]\nengine = command\nevents = backup_error\ncommand = ${s.box.path('alert-hook')}\n`,
+    'alert-hook': `#!/bin/sh\necho backup_error >> '${s.box.path('hook.ran')}'\n`,
     'slow-rsync': `#!/bin/sh\necho "$$ $*" >> '${s.box.path('rsync.calls')}'\nprintf '%s' "$$" > '${s.box.path('dump.pid')}'\nsleep 60\n`,
   });
   chmodSync(s.box.path('slow-rsync'), 0o755);
+  chmodSync(s.box.path('alert-hook'), 0o755);
   return s;
 }
 
@@ -189,7 +191,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       );
     });
 
-    it('on SIGTERM during a copy prints its own lines only, and records the failure', async () => {
+    it('on SIGTERM during a copy starts no other tool of the unit, prints its own lines only and runs the error hook', async () => {
       s = slowCopyScenario();
       const run = start(backend, s);
       const current = s;
@@ -202,6 +204,8 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(exit.stderr).toContain('interrupted by SIGTERM: step 3 of 3 at site.collect:5 [source "data"]');
       // The copy measures its target first (no rsync had made it): the copy itself never started.
       expect(readFileSync(s.box.path('rsync.calls'), 'utf8')).toMatch(/^\d+ -a -n --stats [^\n]*\n$/);
+      // The hook that tells of the failed run still ran.
+      expect(readFileSync(s.box.path('hook.ran'), 'utf8')).toBe('backup_error\n');
       expect(isAlive(dumpPid(s))).toBe(false);
       expect(isLocked(s.lock)).toBe(false);
     });

@@ -87,7 +87,6 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
             secrets: options.secrets ?? new Map(),
             processes,
             relayOutput: options.relayOutput === true,
-            interrupted: () => interrupted,
           }
         : workDir;
     const unitOptions = { ...options, interrupted: () => interrupted, started };

@@ -25,7 +25,7 @@ export interface RunContext {
   readonly output?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   /** The figures the unit's guarded copies kept, for its state record (see `fillStateTemplate`). */
   readonly copyFigures?: string[];
-  /** The signal that interrupted the run, if one did: no tool starts after it. */
+  /** The signal that interrupted the run, if one did: no tool of the unit's steps starts after it. */
   readonly interrupted?: () => NodeJS.Signals | undefined;
 }
 

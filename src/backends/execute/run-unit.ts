@@ -107,7 +107,9 @@ export async function runUnit(
       }
     }
     const copyFigures: string[] = [];
-    const failure = await runSteps(unit, options, { ...ctx, lockFd: lock, copyFigures });
+    // The hooks that tell of an interrupted run still run: only the steps' tools stop for good.
+    const steps = { ...ctx, lockFd: lock, copyFigures, interrupted: options.interrupted };
+    const failure = await runSteps(unit, options, steps);
     if (failure === 'declined') return { status: 'declined', message: 'a command was declined' };
     if (unit.record !== undefined) {
       const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
