@@ -2,17 +2,22 @@
 # Rebuilds a stopped service's data directory `target` with the command `load`, which reads
 # `input`. The old contents wait in `previous`, a directory inside `target` (the same filesystem,
 # and `target` itself never moves: it may be a mount point), until the load succeeds, and come
-# back if it fails. The command `start` runs on every way out, even when a move fails.
+# back if it fails. The command `start` runs on every way out, even when a move fails, and when a
+# signal comes: the tools it reaches stop (the load fails), the previous contents come back and the
+# service starts; then the signal ends the unit.
 polyarchiv_dir_reload() {
   local target=$1 previous=$2 input=$3
   shift 3
   local -a start=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a load=("$@")
-  local rc=0 started=0
+  local rc=0 started=0 interrupted='' traps
+  traps=$(trap -p INT TERM)
+  trap 'interrupted=130' INT
+  trap 'interrupted=143' TERM
   set +e
   (
-    polyarchiv_exit_on_signal
+    trap ':' INT TERM
     set -e
     polyarchiv_reload_contents "${target}" "${previous}" "${input}" "${load[@]}"
   )
@@ -21,6 +26,11 @@ polyarchiv_dir_reload() {
   # Without fd 9: a daemon that kept the collect point's lock would lock out every later run.
   if ((${#start[@]} > 0)); then
     "${start[@]}" 9>&- || started=$?
+  fi
+  trap - INT TERM
+  eval "${traps}"
+  if [[ -n ${interrupted} ]]; then
+    exit "${interrupted}"
   fi
   if ((rc == 0)); then
     rc=${started}

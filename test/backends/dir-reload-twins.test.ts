@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dirReload } from '../../src/backends/execute/dir-reload.js';
+import type { RunContext } from '../../src/backends/execute/run-exec.js';
 import type { DirReloadCommand } from '../../src/graph/command.js';
 import { partialFile } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -10,7 +11,7 @@ import { snapshotTree } from '../helpers/tree.js';
 
 const partial = partialFile;
 const HELPERS = [partial('helpers.hbs'), partial('helpers-dir-reload.hbs')];
-const canRun = haveTools('bash', 'chown', 'mv', 'rmdir');
+const canRun = haveTools('bash', 'chown', 'mv', 'rmdir', 'setsid');
 
 type Layout = Record<string, string>;
 interface Outcome {
@@ -50,11 +51,14 @@ async function both(layout: Layout, loader: string, prepare = (_root: string) =>
     let said: string;
     if (backend === 'script') {
       const line = `polyarchiv_dir_reload "$@"`;
+      // As a unit runs its steps: in a process group of its own, which a signal reaches whole, the
+      // steps in a subshell that the signal ends.
       const run = spawnSync(
-        'bash',
+        'setsid',
         [
+          'bash',
           '-c',
-          `set -Eeuo pipefail; shopt -s inherit_errexit; source "$1"; source "$2"; shift 2; set +e; (set -e; ${line}); echo "rc=$?"`,
+          `set -Eeuo pipefail; shopt -s inherit_errexit; source "$1"; source "$2"; shift 2; trap : TERM; set +e; (polyarchiv_exit_on_signal; set -e; ${line}); echo "rc=$?"`,
           'bash',
           ...HELPERS,
           reload.target,
@@ -74,9 +78,10 @@ async function both(layout: Layout, loader: string, prepare = (_root: string) =>
         .join('\n');
     } else {
       const lines: string[] = [];
-      rc = await dirReload(reload, { workDir: box.root, secrets: new Map(), processes: new Set() }, (l) =>
-        lines.push(l),
-      );
+      // A loader that "signals the run" leaves this file: apply then knows it was interrupted.
+      const interrupted = () => (existsSync(box.path('interrupted')) ? 'SIGTERM' : undefined);
+      const ctx: RunContext = { workDir: box.root, secrets: new Map(), processes: new Set(), interrupted };
+      rc = await dirReload(reload, ctx, (l) => lines.push(l));
       said = lines.join('\n');
     }
     outcomes.push({ rc, tree: snapshotTree(box.root), said: said.replaceAll(box.root, 'ROOT') });
@@ -110,6 +115,25 @@ describe.runIf(canRun)('polyarchiv_dir_reload and dirReload behave alike', () =>
     expect(script?.rc).toBe(3);
     expect(script?.said).toContain(
       'the load failed with exit code 3: the previous contents of ROOT/data are put back',
+    );
+    expect(Object.keys(script?.tree ?? {}).filter((k) => k.startsWith('data'))).toEqual([
+      'data',
+      'data/.hidden',
+      'data/data.mdb',
+      'data/sub',
+      'data/sub/x',
+    ]);
+    expect(script?.tree.started).toBeDefined();
+  });
+
+  it('put the previous contents back and start the service when a signal stops the load', async () => {
+    // The signal reaches the loader's process group: the unit's in the script, its own in apply.
+    const loader = 'cat > "$1/half"; touch "$1/../interrupted"; kill -TERM 0; sleep 5';
+    const [script, executor] = await both(OLD, loader);
+    expect(executor).toEqual(script);
+    expect(script?.rc).toBe(143);
+    expect(script?.said).toContain(
+      'the load failed with exit code 143: the previous contents of ROOT/data are put back',
     );
     expect(Object.keys(script?.tree ?? {}).filter((k) => k.startsWith('data'))).toEqual([
       'data',

@@ -18,7 +18,8 @@ import { type RunContext, runExec, writeAsTool } from './run-exec.js';
 /**
  * Twin of polyarchiv_dir_reload (templates/partials/helpers-dir-reload.hbs): rebuilds a stopped
  * service's data directory with a loader, keeping the old contents inside it until the load
- * succeeds, and runs the start command on every way out. Resolves with the helper's exit code.
+ * succeeds, and runs the start command on every way out, a signal's included. Resolves with the
+ * helper's exit code.
  */
 export async function dirReload(
   command: DirReloadCommand,
@@ -33,8 +34,9 @@ export async function dirReload(
     writeAsTool(ctx, 'stderr', `polyarchiv: ${(error as Error).message}\n`);
     rc = 1;
   }
-  // Without the lock's fd, as the script's `9>&-`: a daemon that kept it would lock out every later run.
-  const { lockFd: _, ...withoutLock } = ctx;
+  // Without the lock's fd, as the script's `9>&-`: a daemon that kept it would lock out every later
+  // run. Even after a signal: the service comes back with its previous contents.
+  const { lockFd: _, interrupted: __, ...withoutLock } = ctx;
   const started =
     command.start.length > 0 ? await runExec({ kind: 'exec', argv: command.start }, withoutLock) : 0;
   return rc === 0 ? started : rc;
