@@ -1,13 +1,16 @@
 
-# Rebuilds a stopped service's data directory `target` with the command `load`, which reads
-# `input`. The old contents wait in `previous`, a directory inside `target` (the same filesystem,
-# and `target` itself never moves: it may be a mount point), until the load succeeds, and come
-# back if it fails. The command `start` runs on every way out, even when a move fails, and when a
-# signal comes: the tools it reaches stop (the load fails), the previous contents come back and the
-# service starts; then the signal ends the unit.
+# Stops a service with the command `stop`, then rebuilds its data directory `target` with the
+# command `load`, which reads `input`. The old contents wait in `previous`, a directory inside
+# `target` (the same filesystem, and `target` itself never moves: it may be a mount point), until
+# the load succeeds, and come back if it fails; a stop that fails leaves them as they are. The
+# command `start` runs on every way out, even when a move fails, and when a signal comes: the tools
+# it reaches stop (the stop or the load fails), the previous contents come back and the service
+# starts; then the signal ends the unit.
 polyarchiv_dir_reload() {
   local target=$1 previous=$2 input=$3
   shift 3
+  local -a stop=("${@:2:$1}")
+  shift "$(($1 + 1))"
   local -a start=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a load=("$@")
@@ -16,12 +19,21 @@ polyarchiv_dir_reload() {
   trap 'interrupted=130' INT
   trap 'interrupted=143' TERM
   set +e
-  (
-    trap ':' INT TERM
-    set -e
-    polyarchiv_reload_contents "${target}" "${previous}" "${input}" "${load[@]}"
-  )
-  rc=$?
+  if ((${#stop[@]} > 0)); then
+    "${stop[@]}" || rc=$?
+  fi
+  if ((rc != 0)); then
+    polyarchiv_say "  the stop command failed with exit code ${rc}: ${target} is left as it is"
+  elif [[ -n ${interrupted} ]]; then
+    rc=${interrupted}
+  else
+    (
+      trap ':' INT TERM
+      set -e
+      polyarchiv_reload_contents "${target}" "${previous}" "${input}" "${load[@]}"
+    )
+    rc=$?
+  fi
   set -e
   # Without fd 9: a daemon that kept the collect point's lock would lock out every later run.
   if ((${#start[@]} > 0)); then

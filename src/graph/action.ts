@@ -164,6 +164,8 @@ export interface ReloadDirSpec {
   /** The loader's standard input; a missing or empty file stops the step before anything moves. */
   readonly input: string;
   readonly load: readonly Word[];
+  /** Stops the service first, with every way out through `start`; empty: none. */
+  readonly stop: readonly Word[];
   readonly start: readonly Word[];
 }
 

@@ -101,6 +101,7 @@ export function buildCommands(
           previous: action.previous,
           input: action.input,
           load: action.load,
+          stop: action.stop,
           start: action.start,
         },
       ];

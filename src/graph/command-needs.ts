@@ -23,7 +23,14 @@ export function toolsOf(command: Command): string[] {
     case 'publish-file':
       return ['sync', 'mv'];
     case 'dir-reload':
-      return ['chown', 'mv', 'sync', ...argvTools(command.load), ...argvTools(command.start)];
+      return [
+        'chown',
+        'mv',
+        'sync',
+        ...argvTools(command.load),
+        ...argvTools(command.stop),
+        ...argvTools(command.start),
+      ];
     case 'confirm':
       return argvTools(command.preview);
     case 'align-mailboxes':

@@ -25,20 +25,29 @@ afterEach(() => {
   for (const box of boxes.splice(0)) box.remove();
 });
 
-/** A data directory `data`, an export `export.ldif`, a loader and a start command that leaves a mark. */
-function command(root: string, loader: string): DirReloadCommand {
+/**
+ * A data directory `data`, an export `export.ldif`, a loader, and stop and start commands that
+ * leave a mark (the stop runs `stopper` first).
+ */
+function command(root: string, loader: string, stopper = ':'): DirReloadCommand {
   return {
     kind: 'dir-reload',
     target: `${root}/data`,
     previous: `${root}/data/.polyarchiv-old`,
     input: `${root}/export.ldif`,
     load: ['sh', '-c', loader, 'sh', `${root}/data`],
+    stop: ['sh', '-c', `${stopper}; echo stopped >> "$1"`, 'sh', `${root}/stopped`],
     start: ['sh', '-c', 'echo started >> "$1"', 'sh', `${root}/started`],
   };
 }
 
 /** The same reload through polyarchiv_dir_reload (as a unit step runs it) and through dirReload. */
-async function both(layout: Layout, loader: string, prepare = (_root: string) => {}): Promise<Outcome[]> {
+async function both(
+  layout: Layout,
+  loader: string,
+  prepare = (_root: string) => {},
+  stopper = ':',
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const backend of ['script', 'executor']) {
     const box = makeSandbox('polyarchiv-reload-twin-');
@@ -46,7 +55,7 @@ async function both(layout: Layout, loader: string, prepare = (_root: string) =>
     mkdirSync(box.path('data'));
     box.write(layout);
     prepare(box.root);
-    const reload = command(box.root, loader);
+    const reload = command(box.root, loader, stopper);
     let rc: number;
     let said: string;
     if (backend === 'script') {
@@ -64,6 +73,8 @@ async function both(layout: Layout, loader: string, prepare = (_root: string) =>
           reload.target,
           reload.previous,
           reload.input,
+          String(reload.stop.length),
+          ...(reload.stop as string[]),
           String(reload.start.length),
           ...(reload.start as string[]),
           ...(reload.load as string[]),
@@ -142,6 +153,25 @@ describe.runIf(canRun)('polyarchiv_dir_reload and dirReload behave alike', () =>
       'data/sub',
       'data/sub/x',
     ]);
+    expect(script?.tree.started).toBeDefined();
+  });
+
+  it('touch nothing when the stop fails, and start the service', async () => {
+    const [script, executor] = await both(OLD, LOAD, undefined, 'exit 5');
+    expect(executor).toEqual(script);
+    expect(script?.rc).toBe(5);
+    expect(script?.said).toBe('  the stop command failed with exit code 5: ROOT/data is left as it is');
+    expect(script?.tree['data/data.mdb']).toBe(snapshotOf('old'));
+    expect(script?.tree.stopped).toBeUndefined();
+    expect(script?.tree.started).toBeDefined();
+  });
+
+  it('touch nothing and start the service when a signal stops the stop command', async () => {
+    const stopper = 'touch "${1%/*}/interrupted"; kill -TERM 0; sleep 5';
+    const [script, executor] = await both(OLD, LOAD, undefined, stopper);
+    expect(executor).toEqual(script);
+    expect(script?.rc).toBe(143);
+    expect(script?.tree['data/data.mdb']).toBe(snapshotOf('old'));
     expect(script?.tree.started).toBeDefined();
   });
 

@@ -167,6 +167,7 @@ export function commandLine(command: Command): string {
         target: shellWord(command.target),
         previous: shellWord(command.previous),
         input: shellWord(command.input),
+        stop: command.stop.map(wordText),
         start: command.start.map(wordText),
         load: command.load.map(wordText),
       });

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { isDirectory } from '../../fs-probe.js';
 import type { DirReloadCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
-import { type RunContext, runExec, writeAsTool } from './run-exec.js';
+import { type RunContext, runExec, signalStatus, writeAsTool } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_dir_reload (templates/partials/helpers-dir-reload.hbs): rebuilds a stopped
@@ -26,17 +26,25 @@ export async function dirReload(
   ctx: RunContext,
   say: (line: string) => void,
 ): Promise<number> {
-  let rc: number;
-  try {
-    rc = await reloadContents(command, ctx, say);
-  } catch (error) {
-    // Where the script's `set -e` stops at a failed mv, rm or mkdir.
-    writeAsTool(ctx, 'stderr', `polyarchiv: ${(error as Error).message}\n`);
-    rc = 1;
+  // Even after a signal: the service comes back, with its previous contents if the load was cut.
+  const { interrupted: _, ...toTheEnd } = ctx;
+  let rc = command.stop.length > 0 ? await runExec({ kind: 'exec', argv: command.stop }, toTheEnd) : 0;
+  const signal = ctx.interrupted?.();
+  if (rc !== 0) {
+    say(`  the stop command failed with exit code ${rc}: ${command.target} is left as it is`);
+  } else if (signal !== undefined) {
+    rc = signalStatus(signal);
+  } else {
+    try {
+      rc = await reloadContents(command, ctx, say);
+    } catch (error) {
+      // Where the script's `set -e` stops at a failed mv, rm or mkdir.
+      writeAsTool(ctx, 'stderr', `polyarchiv: ${(error as Error).message}\n`);
+      rc = 1;
+    }
   }
-  // Without the lock's fd, as the script's `9>&-`: a daemon that kept it would lock out every later
-  // run. Even after a signal: the service comes back with its previous contents.
-  const { lockFd: _, interrupted: __, ...withoutLock } = ctx;
+  // Without the lock's fd, as the script's `9>&-`: a daemon that kept it would lock out every later run.
+  const { lockFd: __, ...withoutLock } = toTheEnd;
   const started =
     command.start.length > 0 ? await runExec({ kind: 'exec', argv: command.start }, withoutLock) : 0;
   return rc === 0 ? started : rc;

@@ -176,6 +176,9 @@ export async function runExec(command: ExecCommand, ctx: RunContext): Promise<nu
   }
 }
 
+/** The status of a tool that `signal` ended, as bash reports it: 128 + the signal's number. */
+export const signalStatus = (signal: NodeJS.Signals): number => 128 + (constants.signals[signal] ?? 0);
+
 /** bash's pipefail: the status of the last program of a pipe that did not exit 0. */
 function lastFailure(statuses: readonly number[]): number {
   for (let i = statuses.length - 1; i >= 0; i--) if (statuses[i] !== 0) return statuses[i] as number;
@@ -210,7 +213,7 @@ function startTool(
   // A helper runs several tools in turn (a guarded copy measures, then copies): after a signal the
   // next one fails as if the signal had ended it, as the script's unit exits before starting it.
   const signal = ctx.interrupted?.();
-  if (signal !== undefined) return { done: Promise.resolve(128 + (constants.signals[signal] ?? 0)) };
+  if (signal !== undefined) return { done: Promise.resolve(signalStatus(signal)) };
   const buffered =
     ctx.output ??
     (ctx.relayOutput === true
@@ -259,7 +262,7 @@ function startTool(
   started.on('error', failed);
   started.on('close', (code, signal) => {
     ctx.processes.delete(started);
-    settle(signal !== null ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1));
+    settle(signal !== null ? signalStatus(signal) : (code ?? 1));
   });
   return { child: started, done };
 }

@@ -129,16 +129,7 @@ export const ldap: SourceEngine = {
         origin: source.origin,
         summary: `confirm that restoring source "${source.name}" replaces the LDAP ${which(o)}`,
       },
-      ...(stop.length === 0
-        ? []
-        : [
-            {
-              kind: 'run',
-              ...tool(o, stop),
-              origin: o.origin('stop_command'),
-              summary: `stop slapd before restoring source "${source.name}"`,
-            } satisfies ActionDraft,
-          ]),
+      // One step from the stop to the start: an interruption between them would leave slapd stopped.
       {
         kind: 'reload-dir',
         target,
@@ -146,9 +137,10 @@ export const ldap: SourceEngine = {
         previous: `${target}/.polyarchiv-old`,
         input: destinationPath(source, cp),
         load: tool(o, [o.string('restore_executable'), ...databaseArgs(o)]).argv,
+        stop: stop.length === 0 ? [] : tool(o, stop).argv,
         start: command(o, 'start_command').length === 0 ? [] : tool(o, command(o, 'start_command')).argv,
         origin: o.origin('data_directory'),
-        summary: `rebuild ${target} from the export with slapadd, then start slapd (source "${source.name}")`,
+        summary: `${stop.length === 0 ? '' : 'stop slapd, '}rebuild ${target} from the export with slapadd, then start slapd (source "${source.name}")`,
       },
     ];
   },
