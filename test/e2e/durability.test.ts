@@ -224,13 +224,14 @@ describe.runIf(canRun)('rebuilding a data directory (ldap)', () => {
               previous,
               input,
               '0',
+              '0',
               ...load,
             ]
           : [
               process.execPath,
               '--input-type=module',
               '-e',
-              `import { dirReload } from ${JSON.stringify(DIR_RELOAD)}; const [target, previous, input, ...load] = process.argv.slice(1); const rc = await dirReload({ kind: 'dir-reload', target, previous, input, load, start: [] }, { workDir: '/nonexistent', secrets: new Map(), processes: new Set() }, console.error); process.exit(rc);`,
+              `import { dirReload } from ${JSON.stringify(DIR_RELOAD)}; const [target, previous, input, ...load] = process.argv.slice(1); const rc = await dirReload({ kind: 'dir-reload', target, previous, input, load, stop: [], start: [] }, { workDir: '/nonexistent', secrets: new Map(), processes: new Set() }, console.error); process.exit(rc);`,
               target,
               previous,
               input,
