@@ -168,6 +168,10 @@ describe.runIf(canRun)('input that must be refused', () => {
       encoding: 'utf8',
       ...asNobody,
     });
+    // Run as nobody, who must be able to reach this checkout (not below a directory of mode 0700).
+    expect(check.stderr, 'polyarchiv check, run as nobody').toBe(
+      `notice: mirror.backup is ignored because user ${process.getuid?.() === 0 ? 65534 : process.getuid?.()} cannot read it\n  at mirror.backup\nerror: cannot read mirror.backup\n`,
+    );
     expect(check.stdout).toBe('UNKNOWN - cannot read mirror.backup\n');
     expect(check.status).toBe(3);
   });
