@@ -11,11 +11,9 @@ import {
 } from '../../src/backends/helper-contracts.js';
 import { haveTools } from '../helpers/tools.js';
 
-const SNAPSHOTS = fileURLToPath(new URL('../../snapshots/', import.meta.url));
-/** Every rendered script: together they define every helper. */
-const scripts = readdirSync(SNAPSHOTS)
-  .filter((name) => name.endsWith('.sh'))
-  .map((name) => readFileSync(`${SNAPSHOTS}${name}`, 'utf8'));
+const SHARED_HELPERS = fileURLToPath(new URL('../../snapshots/helpers/', import.meta.url));
+/** The helper files of the golden scripts, as rendered: together they define every helper. */
+const scripts = readdirSync(SHARED_HELPERS).map((name) => readFileSync(`${SHARED_HELPERS}${name}`, 'utf8'));
 
 /** The body of a bash function as rendered (from its opening line to its closing brace). */
 function body(name: string): string | undefined {

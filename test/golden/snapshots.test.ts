@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderBash } from '../../src/backends/bash/render.js';
 import { jsonPieces } from '../../src/backends/describe-json.js';
@@ -7,23 +10,37 @@ import { formatDiagnostic } from '../../src/diag/diagnostic.js';
 import { partsOf } from '../../src/planner/plan.js';
 import { CLI } from '../helpers/cli.js';
 import { listFixtures, planSnapshot } from '../helpers/fixtures.js';
+import { joinScript, type SplitScript, splitScript } from '../helpers/script-snapshot.js';
 import { haveTools } from '../helpers/tools.js';
 
 const SNAPSHOTS = new URL('../../snapshots/', import.meta.url).pathname;
+const HELPERS = `${SNAPSHOTS}helpers/`;
 const canLint = haveTools('shellcheck', 'bash');
+/** The shared helper files that some golden script holds. */
+const used = new Set<string>();
 
 describe.each(listFixtures())('fixture %s', (name) => {
   const result = planSnapshot(name);
+  const script = result.plan && renderBash(result.plan);
+  const split: SplitScript | undefined = result.plan && splitScript(script as string, result.plan.mode);
+  for (const file of split?.shared.keys() ?? []) used.add(file);
 
   it('plans without errors', () => {
     expect(result.diagnostics.errors.map(formatDiagnostic)).toEqual([]);
     expect(result.plan).toBeDefined();
   });
 
-  it('renders the golden script and plan text', async () => {
-    if (result.plan === undefined) return;
-    await expect(renderBash(result.plan)).toMatchFileSnapshot(`${SNAPSHOTS}${name}.sh`);
+  it('renders the golden script (its shared helpers kept once) and plan text', async () => {
+    if (result.plan === undefined || split === undefined) return;
+    await expect(split.own).toMatchFileSnapshot(`${SNAPSHOTS}${name}.sh`);
+    for (const [file, text] of split.shared) await expect(text).toMatchFileSnapshot(`${HELPERS}${file}`);
     await expect(describeText(result.plan)).toMatchFileSnapshot(`${SNAPSHOTS}${name}.plan.txt`);
+  });
+
+  // With the test above, which holds the files equal to these texts: the files make the script.
+  it('is the whole script again from its snapshot and the shared helper files', () => {
+    if (split === undefined) return;
+    expect(joinScript(split.own, (file) => split.shared.get(file))).toBe(script);
   });
 
   it('writes, one unit at a time, the same JSON as the whole plan', () => {
@@ -40,16 +57,41 @@ describe.each(listFixtures())('fixture %s', (name) => {
     expect(again && renderBash(again)).toBe(renderBash(result.plan));
   });
 
-  // The snapshot file itself, on its own: it is the whole script users run.
+  // The whole script, as users run it.
   it.runIf(canLint)('passes bash -n and shellcheck --enable=all', () => {
-    if (result.plan === undefined) return;
-    const file = `${SNAPSHOTS}${name}.sh`;
-    const syntax = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
-    expect(syntax.stderr).toBe('');
-    expect(syntax.status).toBe(0);
-    const lint = spawnSync('shellcheck', ['--enable=all', '--shell=bash', file], { encoding: 'utf8' });
-    expect(lint.stdout).toBe('');
-    expect(lint.status).toBe(0);
+    if (script === undefined) return;
+    const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-golden-'));
+    try {
+      const file = join(dir, `${name}.sh`);
+      writeFileSync(file, script);
+      expectCleanScript(file, []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // The snapshot file on its own, which sources the shared helper files: shellcheck follows them.
+  it.runIf(canLint)('has a snapshot that passes bash -n and shellcheck --enable=all -x', () => {
+    if (script === undefined) return;
+    expectCleanScript(`${SNAPSHOTS}${name}.sh`, ['-x']);
+  });
+});
+
+function expectCleanScript(file: string, shellcheckOptions: readonly string[]): void {
+  const syntax = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
+  expect(syntax.stderr).toBe('');
+  expect(syntax.status).toBe(0);
+  const lint = spawnSync('shellcheck', ['--enable=all', '--shell=bash', ...shellcheckOptions, file], {
+    encoding: 'utf8',
+  });
+  expect(lint.stdout).toBe('');
+  expect(lint.status).toBe(0);
+}
+
+// A helper file that no golden script holds any more is left over from an older template.
+describe('snapshots/helpers/', () => {
+  it('holds only the shared helper files of the golden scripts', () => {
+    expect(readdirSync(HELPERS).sort()).toEqual([...used].sort());
   });
 });
 

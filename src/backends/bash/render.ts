@@ -48,12 +48,13 @@ function templates(): Templates {
 
 /**
  * One file of templates/partials/ on its own, as bash can source it: the helpers it defines take
- * their argument lines and statuses from the contracts, like in a script. The twin tests run it.
+ * their argument lines and statuses from the contracts, like in a script. The twin tests run it;
+ * given a run's mode and hooks, it is that run's script's text of the file (golden snapshots).
  */
-export function renderHelperFile(name: string): string {
+export function renderHelperFile(name: string, run?: Parameters<typeof helperPartialsView>[0]): string {
   const spec = PARTIALS[name.replace(/\.hbs$/, '')];
   if (spec === undefined) throw new Error(`no template partials/${name}`);
-  return Handlebars.create().template(spec)(helperPartialsView());
+  return Handlebars.create().template(spec)(helperPartialsView(run));
 }
 
 /** The plan as a bash script: byte-identical for identical plans. */

@@ -1,4 +1,3 @@
-import type { ActionDraft } from '../../graph/action.js';
 import type { Word } from '../../graph/command.js';
 import type { OptionValues } from '../../options/schema.js';
 import { shellSplit } from '../../options/shell-split.js';

@@ -1,0 +1,26 @@
+
+# This script replaces live data: polyarchiv_parse_args asks for --yes or a terminal.
+polyarchiv_replaces_live_data=1
+polyarchiv_arguments='--jobs N, -q, --yes and --log-file FILE'
+
+# Says what the next steps replace, lists the changes (a dry run, when there is one), then goes
+# on with --yes or asks.
+polyarchiv_confirm() {
+  local warning=$1
+  shift 1
+  local -a preview=("$@")
+  local answer=''
+  polyarchiv_say "  ${warning}"
+  if ((${#preview[@]} > 0)); then
+    "${preview[@]}" >&2
+  fi
+  if ((polyarchiv_yes == 1)); then
+    return 0
+  fi
+  printf 'polyarchiv: go on? y/[N] ' >&2
+  read -r answer || true
+  if [[ ${answer} != [yY] ]]; then
+    polyarchiv_say "  not confirmed: nothing was replaced"
+    return 1
+  fi
+}

@@ -1,0 +1,33 @@
+
+# Reads what a copy would receive or received into polyarchiv_stats (REGULAR_FILES BYTES ENTRIES):
+# from the --stats of an rsync run (ENTRIES: every entry, the top directory being one), else from
+# an `rclone size --json` (ENTRIES: its files), else from an archive's `tar -tv` listing (regular
+# files and hard links, the bytes of the regular ones, ENTRIES 0); zeros when there are none (a
+# directory or an archive that does not exist yet).
+polyarchiv_copy_stats() {
+  local line stats=no
+  polyarchiv_stats=(0 0 0)
+  if [[ $1 =~ \{\"count\":([0-9]+),\"bytes\":([0-9]+) ]]; then
+    polyarchiv_stats=("${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[1]}")
+    return 0
+  fi
+  if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
+    polyarchiv_stats[2]=${BASH_REMATCH[1]} stats=yes
+  fi
+  if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
+    polyarchiv_stats[0]=${BASH_REMATCH[1]}
+  fi
+  if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
+    polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
+  fi
+  if [[ ${stats} == no ]]; then
+    while IFS= read -r line; do
+      if [[ ${line} =~ ^[-h][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+([0-9]+)[[:space:]] ]]; then
+        polyarchiv_stats[0]=$((polyarchiv_stats[0] + 1))
+        if [[ ${line} == -* ]]; then
+          polyarchiv_stats[1]=$((polyarchiv_stats[1] + BASH_REMATCH[1]))
+        fi
+      fi
+    done <<<"$1"
+  fi
+}

@@ -1,0 +1,73 @@
+
+# An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
+# FILES BYTES, then the command that counts the incoming side (an rsync dry run, or a find listing)
+# and the one that sums its output (no words when it prints rsync's figures), the target's dry run
+# (no words when FILES and BYTES were recorded), the copy in place and the first copy.
+# A copy that holds files and would become empty, or lose more than PERCENT% of its files or
+# bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
+# KEY, the figures of the copy's own --stats are kept for the unit's state record.
+polyarchiv_copy() {
+  local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6
+  shift 6
+  local -a incoming_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a incoming_sum=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a target_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a copy_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a first_copy=("$@")
+  local out files bytes problem='' rc=0
+  if ((${#target_run[@]} > 0)); then
+    old_files=0 old_bytes=0
+    # A target that cannot be measured is judged by nothing: the copy itself will say why.
+    if out=$("${target_run[@]}" 2>&1); then
+      polyarchiv_copy_stats "${out}"
+      old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
+      if ((polyarchiv_stats[2] <= 1)); then
+        copy_run=("${first_copy[@]}")
+      fi
+    fi
+  fi
+  if ((old_files > 0)); then
+    if ((${#incoming_sum[@]} == 0)); then
+      out=$("${incoming_run[@]}" 2>&1) || rc=$?
+    else
+      # A listing that failed is told by its errors alone, not by the sum of what it listed.
+      out=$({ "${incoming_run[@]}" | "${incoming_sum[@]}"; } 2> "${polyarchiv_unit_file}.error") || rc=$?
+      if ((rc != 0)); then
+        out=$(<"${polyarchiv_unit_file}.error")
+      fi
+    fi
+    if ((rc != 0)); then
+      polyarchiv_say "  cannot measure what ${what} would receive:"
+      printf '%s\n' "${out}" >&2 || true
+      return 1
+    fi
+    polyarchiv_copy_stats "${out}"
+    files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
+    if ((files == 0)); then
+      problem='would become empty'
+    elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
+      problem="would shrink by more than ${percent}% (max_shrink_percent)"
+    fi
+  fi
+  if [[ -n ${problem} ]]; then
+    polyarchiv_say "  ${what} ${problem}: ${old_files} files (${old_bytes} bytes) now, ${files} files (${bytes} bytes) incoming"
+    if [[ ${allow} != yes ]]; then
+      polyarchiv_say '  refused: nothing was changed; run with --allow-shrink if this is expected'
+      return 1
+    fi
+    polyarchiv_say '  accepted: --allow-shrink'
+  fi
+  out=$("${copy_run[@]}") || rc=$?
+  if ((rc != 0)); then
+    return "${rc}"
+  fi
+  if [[ -n ${key} ]]; then
+    polyarchiv_copy_stats "${out}"
+    printf '%s:{"files":%s,"bytes":%s}\n' "${key}" "${polyarchiv_stats[0]}" "${polyarchiv_stats[1]}" \
+      >> "${polyarchiv_unit_file}.copies"
+  fi
+}

@@ -1,0 +1,121 @@
+
+# Stops a service with the command `stop`, then rebuilds its data directory `target` with the
+# command `load`, which reads `input`. The old contents wait in `previous`, a directory inside
+# `target` (the same filesystem, and `target` itself never moves: it may be a mount point), until
+# the load succeeds, and come back if it fails; a stop that fails leaves them as they are. The
+# command `start` runs on every way out, even when a move fails, and when a signal comes: the tools
+# it reaches stop (the stop or the load fails), the previous contents come back and the service
+# starts; then the signal ends the unit.
+polyarchiv_dir_reload() {
+  local target=$1 previous=$2 input=$3
+  shift 3
+  local -a stop=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a start=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a load=("$@")
+  local rc=0 started=0 interrupted='' traps
+  traps=$(trap -p INT TERM)
+  trap 'interrupted=130' INT
+  trap 'interrupted=143' TERM
+  set +e
+  if ((${#stop[@]} > 0)); then
+    "${stop[@]}" || rc=$?
+  fi
+  if ((rc != 0)); then
+    polyarchiv_say "  the stop command failed with exit code ${rc}: ${target} is left as it is"
+  elif [[ -n ${interrupted} ]]; then
+    rc=${interrupted}
+  else
+    (
+      trap ':' INT TERM
+      set -e
+      polyarchiv_reload_contents "${target}" "${previous}" "${input}" "${load[@]}"
+    )
+    rc=$?
+  fi
+  set -e
+  # Without fd 9: a daemon that kept the collect point's lock would lock out every later run.
+  if ((${#start[@]} > 0)); then
+    "${start[@]}" 9>&- || started=$?
+  fi
+  trap - INT TERM
+  eval "${traps}"
+  if [[ -n ${interrupted} ]]; then
+    exit "${interrupted}"
+  fi
+  if ((rc == 0)); then
+    rc=${started}
+  fi
+  return "${rc}"
+}
+
+polyarchiv_reload_contents() {
+  local target=$1 previous=$2 input=$3 rc=0 entry
+  shift 3
+  if [[ ! -s ${input} ]]; then
+    polyarchiv_say "  ${input} is missing or empty: ${target} is left as it is"
+    return 1
+  fi
+  if [[ ! -d ${target} ]]; then
+    polyarchiv_say "  ${target} is not a directory: nothing to replace"
+    return 1
+  fi
+  # A previous run killed before its end left the last good contents aside: put them back.
+  if [[ -d ${previous} ]]; then
+    polyarchiv_put_back "${target}" "${previous}"
+  fi
+  mkdir -- "${previous}"
+  polyarchiv_entries_but "${target}" "${previous}"
+  for entry in "${polyarchiv_entries[@]}"; do
+    mv -T -- "${entry}" "${previous}/${entry##*/}"
+  done
+  "$@" < "${input}" || rc=$?
+  if ((rc != 0)); then
+    polyarchiv_say "  the load failed with exit code ${rc}: the previous contents of ${target} are put back"
+  else
+    polyarchiv_entries_but "${target}" "${previous}"
+    if ((${#polyarchiv_entries[@]} > 0)); then
+      chown -R --reference="${target}" -- "${polyarchiv_entries[@]}" || rc=$?
+    fi
+    if ((rc != 0)); then
+      polyarchiv_say "  the loaded files could not be given the owner of ${target}: its previous contents are put back"
+    fi
+  fi
+  # The loaded files, their owner and the moves reach the disk before the previous contents are
+  # dropped, so that a crash leaves one whole database (a loader need not flush: slapadd -q does not).
+  if ((rc == 0)); then
+    sync -f -- "${target}" || rc=$?
+  fi
+  if ((rc == 0)); then
+    rm -rf -- "${previous}"
+  else
+    polyarchiv_put_back "${target}" "${previous}"
+  fi
+  return "${rc}"
+}
+
+# Empties $1 but for $2, then moves the contents of $2 back into $1 and removes $2.
+polyarchiv_put_back() {
+  local entry
+  polyarchiv_entries_but "$1" "$2"
+  if ((${#polyarchiv_entries[@]} > 0)); then
+    rm -rf -- "${polyarchiv_entries[@]}"
+  fi
+  polyarchiv_entries_but "$2" ''
+  for entry in "${polyarchiv_entries[@]}"; do
+    mv -T -- "${entry}" "$1/${entry##*/}"
+  done
+  rmdir -- "$2"
+}
+
+# Sets polyarchiv_entries to the entries of directory $1, hidden ones included, but $2.
+polyarchiv_entries_but() {
+  local entry
+  polyarchiv_entries=()
+  for entry in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+    if [[ (-e ${entry} || -L ${entry}) && ${entry} != "$2" ]]; then
+      polyarchiv_entries+=("${entry}")
+    fi
+  done
+}

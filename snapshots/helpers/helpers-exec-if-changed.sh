@@ -1,0 +1,18 @@
+
+# Runs the command `run` only when the command `probe` says something changed: the probe exits 1
+# for "changed" (as git diff --quiet does), 0 for "nothing to do" (`message` is said, the step
+# succeeds); any other status fails the step with that status.
+polyarchiv_exec_if_changed() {
+  local message=$1
+  shift 1
+  local -a probe=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a run=("$@")
+  local rc=0
+  "${probe[@]}" || rc=$?
+  case ${rc} in
+    0) polyarchiv_say "  ${message}" ;;
+    1) "${run[@]}" ;;
+    *) return "${rc}" ;;
+  esac
+}

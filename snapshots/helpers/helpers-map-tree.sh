@@ -1,0 +1,86 @@
+
+# Makes the tree `to` hold, for each regular file of the tree `from`, what the command `tool`
+# writes from it (given `--output FILE -- INPUT`), with the input's mode, modification time and,
+# run as root, owner, and the same directories and symbolic links. A file whose output has the
+# input's modification time and changed after the input did is not written again. Each new output
+# is written in the holding directory `to/hold`, then renamed over the old one; what `from` no
+# longer holds is removed once every file is written. `excludes` are find -path patterns left out
+# of `from`. A failure of the tool names the file and returns the tool's status.
+polyarchiv_map_tree() {
+  local from=$1 to=$2 hold=$3
+  shift 3
+  local -a tool=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a excludes=("$@")
+  local held="${to}/${hold}" entry meta path link kind mtime ctime mode owner had rc i mode_had owner_had
+  local -A have=() seen=()
+  local -a prune=(-name "${hold}") dirs=()
+  for entry in "${excludes[@]}"; do prune+=(-o -path "${entry}"); done
+  rm -rf -- "${held}" || return
+  mkdir -- "${held}" || return
+  (cd -- "${to}" && find . -mindepth 1 -name "${hold}" -prune -o -printf '%y/%T@/%C@/%m/%U:%G/%P\0%l\0') > "${held}/to" || return
+  (cd -- "${from}" && find . -mindepth 1 '(' "${prune[@]}" ')' -prune -o -printf '%y/%T@/%C@/%m/%U:%G/%P\0%l\0') > "${held}/from" || return
+  while IFS= read -r -d '' entry && IFS= read -r -d '' link; do
+    path=${entry#*/*/*/*/*/}
+    have[${path}]="${entry:0:${#entry}-${#path}-1}/${link}"
+  done < "${held}/to"
+  while IFS= read -r -d '' entry && IFS= read -r -d '' link; do
+    path=${entry#*/*/*/*/*/}
+    meta=${entry:0:${#entry}-${#path}-1}
+    IFS=/ read -r kind mtime ctime mode owner <<< "${meta}"
+    seen[${path}]=1
+    had=${have[${path}]-}
+    case ${kind} in
+      d)
+        if [[ ${had} != d/* ]]; then
+          rm -rf -- "${to:?}/${path}" || return
+          mkdir -- "${to}/${path}" || return
+          had=''
+        fi
+        dirs+=("${mode}" "${owner}" "${path}" "${had}")
+        ;;
+      l)
+        if [[ ${had} != l/* || ${had#*/*/*/*/*/} != "${link}" ]]; then
+          rm -rf -- "${to:?}/${path}" || return
+          ln -s -- "${link}" "${to}/${path}" || return
+        fi
+        ;;
+      f)
+        # Unchanged: the output has the input's modification time and changed after it.
+        if [[ ${had} == f/* ]]; then
+          local out_mtime out_ctime
+          IFS=/ read -r _ out_mtime out_ctime _ <<< "${had}"
+          if [[ ${out_mtime} == "${mtime}" ]] \
+            && (( ${out_ctime%.*} > ${ctime%.*} || (${out_ctime%.*} == ${ctime%.*} && 10#${out_ctime#*.} >= 10#${ctime#*.}) )); then
+            continue
+          fi
+        fi
+        rc=0
+        "${tool[@]}" --output "${held}/file" -- "${from}/${path}" || rc=$?
+        if (( rc != 0 )); then
+          polyarchiv_say "  ${tool[0]} failed on ${from}/${path}"
+          rm -rf -- "${held}"
+          return "${rc}"
+        fi
+        chmod -- "${mode}" "${held}/file" || return
+        if (( EUID == 0 )); then chown -- "${owner}" "${held}/file" || return; fi
+        touch -r "${from}/${path}" -- "${held}/file" || return
+        if [[ ${had} == d/* ]]; then rm -rf -- "${to:?}/${path}" || return; fi
+        mv -f -T -- "${held}/file" "${to}/${path}" || return
+        ;;
+      *) ;;
+    esac
+  done < "${held}/from"
+  for path in "${!have[@]}"; do
+    if [[ -z ${seen[${path}]-} ]]; then rm -rf -- "${to:?}/${path}" || return; fi
+  done
+  # Directory modes last: a directory without write permission is filled first.
+  for ((i = 0; i < ${#dirs[@]}; i += 4)); do
+    IFS=/ read -r _ _ _ mode_had owner_had _ <<< "${dirs[i + 3]}"
+    if [[ ${dirs[i]} != "${mode_had}" ]]; then chmod -- "${dirs[i]}" "${to}/${dirs[i + 2]}" || return; fi
+    if (( EUID == 0 )) && [[ ${dirs[i + 1]} != "${owner_had}" ]]; then
+      chown -- "${dirs[i + 1]}" "${to}/${dirs[i + 2]}" || return
+    fi
+  done
+  rm -rf -- "${held}"
+}

@@ -1,0 +1,36 @@
+
+# Restores the newest snapshot not after NOT_AFTER (seconds since the epoch). LIST prints the
+# snapshots as JSON (restic snapshots --json), PARSE reads them into SECONDS<TAB>ID<TAB>TIME lines;
+# of equal times the one with the greatest id is taken (restic lists those in no fixed order).
+# RESTORE runs with the snapshot's id as its last word. When no snapshot is that old, NONE is said
+# and nothing is restored; a failure of LIST or PARSE is theirs, passed on.
+polyarchiv_restic_restore_at() {
+  local not_after=$1 none=$2
+  shift 2
+  local -a list=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a parse=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a restore=("$@")
+  local listed lines seconds id time chosen='' taken='' newest=-1 rc=0
+  listed=$("${list[@]}") || rc=$?
+  if ((rc != 0)); then
+    return "${rc}"
+  fi
+  lines=$("${parse[@]}" <<<"${listed}") || rc=$?
+  if ((rc != 0)); then
+    return "${rc}"
+  fi
+  while IFS=$'\t' read -r seconds id time; do
+    if [[ -n ${seconds} ]] && ((seconds <= not_after)) &&
+      { ((seconds > newest)) || { ((seconds == newest)) && [[ ${id} > ${chosen} ]]; }; }; then
+      newest=${seconds} chosen=${id} taken=${time}
+    fi
+  done <<<"${lines}"
+  if [[ -z ${chosen} ]]; then
+    polyarchiv_say "  ${none}"
+    return 1
+  fi
+  polyarchiv_say "  snapshot ${chosen:0:8}, taken ${taken}"
+  "${restore[@]}" "${chosen}"
+}
