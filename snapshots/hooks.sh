@@ -38,6 +38,8 @@ polyarchiv_log_from_args "$@"
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-units.hooks.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-units.hooks.sh" # shared by the golden scripts, kept once
+# shellcheck source=SCRIPTDIR/helpers/helpers-schedule.hooks.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-schedule.hooks.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-copy-stats.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy-stats.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-hooks.backup.sh

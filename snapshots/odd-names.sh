@@ -40,6 +40,8 @@ polyarchiv_log_from_args "$@"
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-units.no-hooks.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-units.no-hooks.sh" # shared by the golden scripts, kept once
+# shellcheck source=SCRIPTDIR/helpers/helpers-schedule.no-hooks.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-schedule.no-hooks.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-copy-stats.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy-stats.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-copy.sh

@@ -41,6 +41,8 @@ polyarchiv_log_from_args "$@"
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-units.no-hooks.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-units.no-hooks.sh" # shared by the golden scripts, kept once
+# shellcheck source=SCRIPTDIR/helpers/helpers-schedule.no-hooks.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-schedule.no-hooks.sh" # shared by the golden scripts, kept once
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.
 polyarchiv_check_config test/fixtures/services-restore/config site.collect 4fd86df0cce35322095d434398a6f7e49dea96addc03c286b148bb1da78eb9d1 ftp.backup 565531b8b367ca384515c0aa38818e4d630cd0da40193f22844488081105c4bc s3.backup 6b889a4ee4d16a8c15264a9bee4039a87fca770e987b4431bd7135080e83d076 webdav.backup ac16d0e0763182cd0099f09833da57e78ea514b1bf473ff47b4b942bb51fd881

@@ -531,69 +531,6 @@ polyarchiv_check_dump() {
   fi
 }
 
-# Registers a unit: name, steps function, lock, state file, its sha256 when planned, state on
-# success, state on failure, directory to measure, keep-aside when the state file is corrupt,
-# then the units it requires.
-polyarchiv_unit() {
-  local i=${#polyarchiv_units[@]} required
-  polyarchiv_index[$1]=${i}
-  polyarchiv_units[i]=$1 polyarchiv_fns[i]=$2 polyarchiv_locks[i]=$3 polyarchiv_states[i]=$4
-  polyarchiv_sums[i]=$5 polyarchiv_successes[i]=$6 polyarchiv_failures[i]=$7 polyarchiv_measures[i]=$8
-  polyarchiv_keep_asides[i]=$9
-  polyarchiv_before[i]=${polyarchiv_last_on_lock[$3]:-}
-  polyarchiv_last_on_lock[$3]=${i}
-  polyarchiv_requires[i]=''
-  shift 9
-  for required in "$@"; do
-    polyarchiv_requires[i]+=" ${polyarchiv_index[${required}]}"
-  done
-}
-
-polyarchiv_parse_args() {
-  while (($# > 0)); do
-    case $1 in
-      --jobs=*) polyarchiv_jobs=${1#--jobs=} ;;
-      -q | --quiet) polyarchiv_quiet=true ;;
-      -y | --yes) polyarchiv_yes=1 ;;
-      # Started by polyarchiv_log_from_args, before anything was printed.
-      --log-file=*) ;;
-      --log-file) shift ;;
-      --jobs)
-        if (($# < 2)); then
-          polyarchiv_say "--jobs expects a whole number from 1 to 9999"
-          exit 2
-        fi
-        polyarchiv_jobs=$2
-        shift
-        ;;
-      *)
-        polyarchiv_say "unknown argument: $1 (this script accepts ${polyarchiv_arguments})"
-        exit 2
-        ;;
-    esac
-    shift
-  done
-  if [[ -z ${polyarchiv_jobs} ]]; then
-    polyarchiv_jobs=$(nproc)
-  fi
-  if [[ ! ${polyarchiv_jobs} =~ ^[1-9][0-9]{0,3}$ ]]; then
-    polyarchiv_say "--jobs expects a whole number from 1 to 9999, not '${polyarchiv_jobs}'"
-    exit 2
-  fi
-  if [[ ${POLYARCHIV_YES:-} == 1 ]]; then
-    polyarchiv_yes=1
-  fi
-  if ((polyarchiv_replaces_live_data == 1 && polyarchiv_yes == 0)); then
-    if [[ ! -t 0 ]]; then
-      polyarchiv_say "this restore deletes or overwrites live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes (or POLYARCHIV_YES=1)"
-      exit 2
-    fi
-    # Questions on the terminal come one at a time.
-    polyarchiv_asks=1
-    polyarchiv_jobs=1
-  fi
-}
-
 # A process's state, parent and process group, from its /proc/PID/stat file ($1), into
 # polyarchiv_fields; fails when the process is gone. They follow its command name, which may hold
 # spaces and parentheses: the last ") " ends it.
@@ -770,6 +707,72 @@ polyarchiv_run_unit() {
     polyarchiv_end ok
   fi
   polyarchiv_end failed
+}
+
+# Registers a unit: name, steps function, lock, state file, its sha256 when planned, state on
+# success, state on failure, directory to measure, keep-aside when the state file is corrupt,
+# then the units it requires.
+polyarchiv_unit() {
+  local id=$1 fn=$2 lock_file=$3 state_file=$4 planned_sha256=$5 on_success=$6 on_failure=$7 measure=$8 keep_aside=$9
+  shift 9
+  local -a requires=("$@")
+  local i=${#polyarchiv_units[@]} required
+  polyarchiv_index[${id}]=${i}
+  polyarchiv_units[i]=${id} polyarchiv_fns[i]=${fn} polyarchiv_locks[i]=${lock_file}
+  polyarchiv_states[i]=${state_file} polyarchiv_sums[i]=${planned_sha256}
+  polyarchiv_successes[i]=${on_success} polyarchiv_failures[i]=${on_failure}
+  polyarchiv_measures[i]=${measure} polyarchiv_keep_asides[i]=${keep_aside}
+  polyarchiv_before[i]=${polyarchiv_last_on_lock[${lock_file}]:-}
+  polyarchiv_last_on_lock[${lock_file}]=${i}
+  polyarchiv_requires[i]=''
+  for required in "${requires[@]}"; do
+    polyarchiv_requires[i]+=" ${polyarchiv_index[${required}]}"
+  done
+}
+
+polyarchiv_parse_args() {
+  while (($# > 0)); do
+    case $1 in
+      --jobs=*) polyarchiv_jobs=${1#--jobs=} ;;
+      -q | --quiet) polyarchiv_quiet=true ;;
+      -y | --yes) polyarchiv_yes=1 ;;
+      # Started by polyarchiv_log_from_args, before anything was printed.
+      --log-file=*) ;;
+      --log-file) shift ;;
+      --jobs)
+        if (($# < 2)); then
+          polyarchiv_say "--jobs expects a whole number from 1 to 9999"
+          exit 2
+        fi
+        polyarchiv_jobs=$2
+        shift
+        ;;
+      *)
+        polyarchiv_say "unknown argument: $1 (this script accepts ${polyarchiv_arguments})"
+        exit 2
+        ;;
+    esac
+    shift
+  done
+  if [[ -z ${polyarchiv_jobs} ]]; then
+    polyarchiv_jobs=$(nproc)
+  fi
+  if [[ ! ${polyarchiv_jobs} =~ ^[1-9][0-9]{0,3}$ ]]; then
+    polyarchiv_say "--jobs expects a whole number from 1 to 9999, not '${polyarchiv_jobs}'"
+    exit 2
+  fi
+  if [[ ${POLYARCHIV_YES:-} == 1 ]]; then
+    polyarchiv_yes=1
+  fi
+  if ((polyarchiv_replaces_live_data == 1 && polyarchiv_yes == 0)); then
+    if [[ ! -t 0 ]]; then
+      polyarchiv_say "this restore deletes or overwrites live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes (or POLYARCHIV_YES=1)"
+      exit 2
+    fi
+    # Questions on the terminal come one at a time.
+    polyarchiv_asks=1
+    polyarchiv_jobs=1
+  fi
 }
 
 # Starts every unit that may start, in plan order: the units before it on the same lock and the

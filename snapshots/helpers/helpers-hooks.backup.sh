@@ -17,18 +17,20 @@ polyarchiv_hook_pid=''
 # Registers a hook: its owner's unit id ('' for the whole run), files' prefix, function, label,
 # then its events. A unit with hooks keeps its output for them (all units do, for the run's hooks).
 polyarchiv_hook() {
-  local k=${#polyarchiv_hook_fns[@]} owner=run
-  if [[ -n $1 ]]; then
-    owner=${polyarchiv_index[$1]}
-    polyarchiv_captures[${owner}]=1
+  local owner=$1 prefix=$2 fn=$3 label=$4
+  shift 4
+  local -a events=("$@")
+  local k=${#polyarchiv_hook_fns[@]} index=run
+  if [[ -n ${owner} ]]; then
+    index=${polyarchiv_index[${owner}]}
+    polyarchiv_captures[${index}]=1
   else
     polyarchiv_capture_all=1
   fi
-  polyarchiv_hook_prefixes[k]=$2 polyarchiv_hook_fns[k]=$3 polyarchiv_hook_labels[k]=$4
-  polyarchiv_hooks_of[${owner}]+=" ${k}"
-  shift 4
+  polyarchiv_hook_prefixes[k]=${prefix} polyarchiv_hook_fns[k]=${fn} polyarchiv_hook_labels[k]=${label}
+  polyarchiv_hooks_of[${index}]+=" ${k}"
   local IFS=,
-  polyarchiv_hook_events[k]=",$*,"
+  polyarchiv_hook_events[k]=",${events[*]},"
 }
 
 # Whether unit $1 keeps its output in its .log file (for hooks).

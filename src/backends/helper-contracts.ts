@@ -27,9 +27,9 @@ export interface HelperContract {
   readonly statuses: Readonly<Record<string, number>>;
 }
 
-const word = <N extends string>(name: N) => ({ name, kind: 'word' }) as const;
+export const word = <N extends string>(name: N) => ({ name, kind: 'word' }) as const;
 const argv = <N extends string>(name: N) => ({ name, kind: 'argv' }) as const;
-const rest = <N extends string>(name: N) => ({ name, kind: 'rest' }) as const;
+export const rest = <N extends string>(name: N) => ({ name, kind: 'rest' }) as const;
 
 export const HELPERS = {
   makeDir: {
@@ -269,7 +269,8 @@ export function helperArgLines(contract: HelperContract): string {
     throw new Error(`${contract.name}: single words must come before commands`);
   }
   if (words.length > 0) {
-    lines.push(`local ${words.map((a, i) => `${a.name}=$${i + 1}`).join(' ')}`);
+    // bash reads $10 as ${1}0.
+    lines.push(`local ${words.map((a, i) => `${a.name}=${i < 9 ? `$${i + 1}` : `\${${i + 1}}`}`).join(' ')}`);
     if (leading !== -1) lines.push(`shift ${words.length}`);
   }
   for (const arg of contract.args.slice(words.length)) {

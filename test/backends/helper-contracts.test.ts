@@ -8,7 +8,10 @@ import {
   type HelperContract,
   helperArgLines,
   helperCall,
+  rest,
+  word,
 } from '../../src/backends/helper-contracts.js';
+import { REGISTRATIONS, registrationLine } from '../../src/backends/registration-contracts.js';
 import { haveTools } from '../helpers/tools.js';
 
 const SHARED_HELPERS = fileURLToPath(new URL('../../snapshots/helpers/', import.meta.url));
@@ -26,7 +29,9 @@ function body(name: string): string | undefined {
   return undefined;
 }
 
-const contractNames = new Set<string>(Object.values(HELPERS).map((c) => c.name));
+/** The helpers, and the functions of the main part that register units and hooks. */
+const CONTRACTS: readonly HelperContract[] = [...Object.values(HELPERS), ...Object.values(REGISTRATIONS)];
+const contractNames = new Set<string>(CONTRACTS.map((c) => c.name));
 
 /** A helper's body and those of the private helpers it calls (not other contracts' helpers). */
 function bodies(name: string, seen = new Set<string>()): string[] {
@@ -78,7 +83,7 @@ function programsRun(text: string): string[] {
 }
 
 describe('helper contracts', () => {
-  const cases = Object.entries(HELPERS) as [string, HelperContract][];
+  const cases = CONTRACTS.map((contract) => [contract.name, contract] as const);
 
   it.each(cases)('%s: the rendered helper names its arguments as the contract orders them', (_, contract) => {
     const text = body(contract.name);
@@ -129,32 +134,25 @@ describe('helper contracts', () => {
 
   it('passes single words, counted commands and the rest through bash in the contract order', () => {
     expect(haveTools('bash')).toBe(true);
-    const samples = ['', 'two words', '-n', "it's", '$HOME', '*', 'a\nb'];
-    for (const contract of Object.values(HELPERS) as HelperContract[]) {
-      const values: Record<string, string | string[]> = {};
-      const expected: string[] = [];
-      contract.args.forEach((arg, i) => {
-        const words = samples.slice(i % samples.length).concat(samples.slice(0, i % samples.length));
-        if (arg.kind === 'word') {
-          values[arg.name] = shellWord(words[0] as string);
-          expected.push(`${arg.name}=${words[0]}`);
-        } else {
-          const taken = words.slice(0, 1 + (i % 3));
-          values[arg.name] = taken.map(shellWord);
-          expected.push(`${arg.name}=${taken.length}`, ...taken.map((w) => `${arg.name}[]=${w}`));
-        }
-      });
-      const show = contract.args
-        .map((arg) =>
-          arg.kind === 'word'
-            ? `printf '%s\\0' "${arg.name}=\${${arg.name}}"`
-            : `printf '%s\\0' "${arg.name}=\${#${arg.name}[@]}"; printf '${arg.name}[]=%s\\0' "\${${arg.name}[@]}"`,
-        )
-        .join('\n');
-      const script = `set -euo pipefail\n${contract.name}() {\n${helperArgLines(contract)}\n${show}\n}\n${helperCall(contract, values as never)}\n`;
-      const run = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
-      expect(run.status, `${contract.name}: ${run.stderr}`).toBe(0);
-      expect(run.stdout.split('\0').slice(0, -1), contract.name).toEqual(expected);
+    for (const contract of CONTRACTS)
+      expectPassedThrough(contract, (values) => helperCall(contract, values as never));
+    // Past nine words, which bash would read as $1 followed by a digit.
+    const many: HelperContract = {
+      name: 'polyarchiv_many',
+      args: [...Array.from({ length: 11 }, (_, i) => word(`w${i + 1}`)), rest('others')],
+      tools: [],
+      statuses: {},
+    };
+    expectPassedThrough(many, (values) => helperCall(many, values as never));
+  });
+
+  it('lays out registration lines that bash reads back in the contract order, continued or not', () => {
+    for (const contract of Object.values(REGISTRATIONS) as HelperContract[]) {
+      const everyArg = new Set(contract.args.map((arg) => arg.name));
+      expectPassedThrough(contract, (values) => registrationLine(contract, values as never));
+      expectPassedThrough(contract, (values) => registrationLine(contract, values as never, everyArg));
+      // An empty rest adds nothing to the line.
+      expectPassedThrough(contract, (values) => registrationLine(contract, values as never), 0);
     }
   });
 
@@ -169,3 +167,41 @@ describe('helper contracts', () => {
     expect(untested).toEqual([]);
   });
 });
+
+const SAMPLES = ['', 'two words', '-n', "it's", '$HOME', '*', 'a\nb'];
+
+/**
+ * Calls the contract's function, laid out by `call`, with sample words (quoted, in bash's hard
+ * cases) and checks that it reads each argument as given; `restWords` sets the count of each
+ * argument of several words.
+ */
+function expectPassedThrough(
+  contract: HelperContract,
+  call: (values: Record<string, string | string[]>) => string,
+  restWords?: number,
+): void {
+  const values: Record<string, string | string[]> = {};
+  const expected: string[] = [];
+  contract.args.forEach((arg, i) => {
+    const words = SAMPLES.slice(i % SAMPLES.length).concat(SAMPLES.slice(0, i % SAMPLES.length));
+    if (arg.kind === 'word') {
+      values[arg.name] = shellWord(words[0] as string);
+      expected.push(`${arg.name}=${words[0]}`);
+    } else {
+      const taken = words.slice(0, restWords ?? 1 + (i % 3));
+      values[arg.name] = taken.map(shellWord);
+      expected.push(`${arg.name}=${taken.length}`, ...taken.map((w) => `${arg.name}[]=${w}`));
+    }
+  });
+  const show = contract.args
+    .map((arg) =>
+      arg.kind === 'word'
+        ? `printf '%s\\0' "${arg.name}=\${${arg.name}}"`
+        : `printf '%s\\0' "${arg.name}=\${#${arg.name}[@]}"; for w in "\${${arg.name}[@]}"; do printf '${arg.name}[]=%s\\0' "\${w}"; done`,
+    )
+    .join('\n');
+  const script = `set -euo pipefail\n${contract.name}() {\n${helperArgLines(contract)}\n${show}\n}\n${call(values)}\n`;
+  const run = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+  expect(run.status, `${contract.name}: ${run.stderr}`).toBe(0);
+  expect(run.stdout.split('\0').slice(0, -1), contract.name).toEqual(expected);
+}

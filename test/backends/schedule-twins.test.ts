@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { runScheduled } from '../../src/backends/execute/schedule.js';
+import { REGISTRATIONS, registrationLine } from '../../src/backends/registration-contracts.js';
 import type { PlanUnit } from '../../src/planner/plan.js';
 import { partialFile } from '../helpers/partials.js';
 import { haveTools } from '../helpers/tools.js';
 
-const HELPERS = [partialFile('helpers.hbs'), partialFile('helpers-units.hbs')];
+const HELPERS = [partialFile('helpers.hbs'), partialFile('helpers-schedule.hbs')];
 const canRun = haveTools('bash');
 
 /** A unit of the scenario: its lock, the units it requires, and how it ends when it runs. */
@@ -54,9 +55,19 @@ async function inApply(units: readonly Scenario[], jobs: number): Promise<string
 
 function inScript(units: readonly Scenario[], jobs: number): string[] {
   const register = units
-    .map(
-      (u) =>
-        `polyarchiv_unit ${u.id} fn_${u.id} ${u.lock} state sum ok failed '' 0 ${(u.requires ?? []).join(' ')}`,
+    .map((u) =>
+      registrationLine(REGISTRATIONS.unit, {
+        id: u.id,
+        fn: `fn_${u.id}`,
+        lock_file: u.lock,
+        state_file: 'state',
+        planned_sha256: 'sum',
+        on_success: 'ok',
+        on_failure: 'failed',
+        measure: "''",
+        keep_aside: "''",
+        requires: u.requires ?? [],
+      }),
     )
     .join('\n');
   const outcomes = units.map((u) => `[${u.id}]=${u.fails === true ? 'failed' : 'ok'}`).join(' ');

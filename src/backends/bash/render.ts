@@ -5,8 +5,8 @@ import {
   emptyOutline,
   helperPartialsView,
   outlineUnit,
-  runArgs,
   scriptView,
+  unitRegistration,
   unitView,
 } from './view-model.js';
 
@@ -98,7 +98,7 @@ export function* scriptPieces(
   let next = parts.units.next();
   for (let index = 0; next.done !== true; next = parts.units.next(), index++) {
     functions.add(unit(unitView(next.value, index)));
-    lines.add(run(runArgs(next.value, index)));
+    lines.add(run(unitRegistration(next.value, index)));
     outlineUnit(outline, next.value, index);
   }
   const tail = next.value;

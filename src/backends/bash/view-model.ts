@@ -19,6 +19,12 @@ import {
   RESTIC_MISSING,
   TREE_LISTING_FORMAT,
 } from '../helper-contracts.js';
+import {
+  REGISTRATIONS,
+  type RegistrationLayouts,
+  registrationLayouts,
+  registrationLine,
+} from '../registration-contracts.js';
 import { commandLine, commentText, functionName, obscuringLines, shellWord } from './quote.js';
 
 /** Everything the templates lay out, already quoted: templates add no logic and no escaping. */
@@ -65,6 +71,8 @@ export interface ScriptView {
   readonly copyStatsHelper: boolean;
   /** Each helper's argument lines and exit statuses, from the contract it shares with its twin. */
   readonly helpers: HelperLayouts;
+  /** The registration functions' argument lines, from the contract they share with the main part. */
+  readonly registrations: RegistrationLayouts;
   readonly probe: typeof PROBE_STATUSES;
   readonly gitlab: typeof GITLAB_ANSWERS;
   /** The plan has hooks: helpers-hooks and the calls of the unit runner and the main part. */
@@ -191,12 +199,13 @@ export function helperPartialsView(
   run?: Readonly<{ mode: PlanHead['mode']; hooks: boolean }>,
 ): Pick<
   ScriptView,
-  'helpers' | 'probe' | 'resticMissing' | 'gitlab' | 'treeListing' | 'hooks' | 'hookEvents'
+  'helpers' | 'registrations' | 'probe' | 'resticMissing' | 'gitlab' | 'treeListing' | 'hooks' | 'hookEvents'
 > {
   return {
     hooks: run?.hooks === true,
     hookEvents: run === undefined ? '' : Object.values(hookEvents(run.mode)).join(' '),
     helpers: helperLayouts(),
+    registrations: registrationLayouts(),
     probe: PROBE_STATUSES,
     resticMissing: resticMissingLayout(),
     treeListing: shellWord(TREE_LISTING_FORMAT),
@@ -225,13 +234,13 @@ const runHookFunction = (k: number): string => `run_hook_${k + 1}`;
 
 function hookRegistrations(owner: string, hooks: PlanHooks | undefined, fn: (k: number) => string): string[] {
   return (hooks?.hooks ?? []).map((hook, k) =>
-    [
-      shellWord(owner),
-      shellWord(hooks?.prefix ?? ''),
-      fn(k),
-      shellWord(hookLabel(hook)),
-      ...hook.events,
-    ].join(' '),
+    registrationLine(REGISTRATIONS.hook, {
+      owner: shellWord(owner),
+      prefix: shellWord(hooks?.prefix ?? ''),
+      fn: fn(k),
+      label: shellWord(hookLabel(hook)),
+      events: hook.events,
+    }),
   );
 }
 
@@ -249,23 +258,34 @@ function hookViews(hooks: PlanHooks | undefined, fn: (k: number) => string): Hoo
 /** A unit's function name: its number keeps names unique whatever the ids fold to. */
 const unitFunction = (unit: PlanUnit, index: number): string => functionName(`unit_${index + 1}`, unit.id);
 
-/** polyarchiv_unit's arguments for one unit, over several lines: its line of the main part. */
-export function runArgs(unit: PlanUnit, index: number): string {
+/** Where a unit's registration line is continued: its state files are long. */
+const UNIT_LINE_BREAKS: ReadonlySet<string> = new Set([
+  'state_file',
+  'on_success',
+  'on_failure',
+  'measure',
+  'requires',
+]);
+
+/** A unit's line of the main part: its registration, over several lines. */
+export function unitRegistration(unit: PlanUnit, index: number): string {
   const guard = unit.guards[0];
-  const args = [
-    shellWord(unit.id),
-    unitFunction(unit, index),
-    shellWord(unit.lockFile),
-    unit.record === undefined ? "''" : shellWord(unit.record.file),
-    shellWord(guard?.sha256 ?? ''),
-    shellWord(unit.record?.onSuccess ?? ''),
-    shellWord(unit.record?.onFailure ?? ''),
-    shellWord(unit.record?.measure ?? ''),
-    unit.record?.keepAside === true ? 'keep-aside' : "''",
-  ];
-  const continuation = ' \\\n  ';
-  const requires = unit.requires.map(shellWord).join(' ');
-  return `${args.slice(0, 3).join(' ')}${continuation}${args.slice(3, 5).join(' ')}${continuation}${args[5]}${continuation}${args[6]}${continuation}${args[7]} ${args[8]}${requires === '' ? '' : `${continuation}${requires}`}`;
+  return registrationLine(
+    REGISTRATIONS.unit,
+    {
+      id: shellWord(unit.id),
+      fn: unitFunction(unit, index),
+      lock_file: shellWord(unit.lockFile),
+      state_file: unit.record === undefined ? "''" : shellWord(unit.record.file),
+      planned_sha256: shellWord(guard?.sha256 ?? ''),
+      on_success: shellWord(unit.record?.onSuccess ?? ''),
+      on_failure: shellWord(unit.record?.onFailure ?? ''),
+      measure: shellWord(unit.record?.measure ?? ''),
+      keep_aside: unit.record?.keepAside === true ? 'keep-aside' : "''",
+      requires: unit.requires.map(shellWord),
+    },
+    UNIT_LINE_BREAKS,
+  );
 }
 
 export function unitView(unit: PlanUnit, index: number): UnitView {

@@ -1,0 +1,222 @@
+
+# Registers a unit: name, steps function, lock, state file, its sha256 when planned, state on
+# success, state on failure, directory to measure, keep-aside when the state file is corrupt,
+# then the units it requires.
+polyarchiv_unit() {
+  local id=$1 fn=$2 lock_file=$3 state_file=$4 planned_sha256=$5 on_success=$6 on_failure=$7 measure=$8 keep_aside=$9
+  shift 9
+  local -a requires=("$@")
+  local i=${#polyarchiv_units[@]} required
+  polyarchiv_index[${id}]=${i}
+  polyarchiv_units[i]=${id} polyarchiv_fns[i]=${fn} polyarchiv_locks[i]=${lock_file}
+  polyarchiv_states[i]=${state_file} polyarchiv_sums[i]=${planned_sha256}
+  polyarchiv_successes[i]=${on_success} polyarchiv_failures[i]=${on_failure}
+  polyarchiv_measures[i]=${measure} polyarchiv_keep_asides[i]=${keep_aside}
+  polyarchiv_before[i]=${polyarchiv_last_on_lock[${lock_file}]:-}
+  polyarchiv_last_on_lock[${lock_file}]=${i}
+  polyarchiv_requires[i]=''
+  for required in "${requires[@]}"; do
+    polyarchiv_requires[i]+=" ${polyarchiv_index[${required}]}"
+  done
+}
+
+polyarchiv_parse_args() {
+  while (($# > 0)); do
+    case $1 in
+      --jobs=*) polyarchiv_jobs=${1#--jobs=} ;;
+      -q | --quiet) polyarchiv_quiet=true ;;
+      -y | --yes) polyarchiv_yes=1 ;;
+      # Started by polyarchiv_log_from_args, before anything was printed.
+      --log-file=*) ;;
+      --log-file) shift ;;
+      --jobs)
+        if (($# < 2)); then
+          polyarchiv_say "--jobs expects a whole number from 1 to 9999"
+          exit 2
+        fi
+        polyarchiv_jobs=$2
+        shift
+        ;;
+      *)
+        polyarchiv_say "unknown argument: $1 (this script accepts ${polyarchiv_arguments})"
+        exit 2
+        ;;
+    esac
+    shift
+  done
+  if [[ -z ${polyarchiv_jobs} ]]; then
+    polyarchiv_jobs=$(nproc)
+  fi
+  if [[ ! ${polyarchiv_jobs} =~ ^[1-9][0-9]{0,3}$ ]]; then
+    polyarchiv_say "--jobs expects a whole number from 1 to 9999, not '${polyarchiv_jobs}'"
+    exit 2
+  fi
+  if [[ ${POLYARCHIV_YES:-} == 1 ]]; then
+    polyarchiv_yes=1
+  fi
+  if ((polyarchiv_replaces_live_data == 1 && polyarchiv_yes == 0)); then
+    if [[ ! -t 0 ]]; then
+      polyarchiv_say "this restore deletes or overwrites live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes (or POLYARCHIV_YES=1)"
+      exit 2
+    fi
+    # Questions on the terminal come one at a time.
+    polyarchiv_asks=1
+    polyarchiv_jobs=1
+  fi
+}
+
+# Starts every unit that may start, in plan order: the units before it on the same lock and the
+# units it requires have finished, and fewer than --jobs units run. A unit of a lock is ready only
+# once the one before it on that lock has finished, which was itself ready only once the one before
+# it had: that one alone is looked at, so thousands of units start in a time that grows with their
+# number, not with its square.
+polyarchiv_start_ready() {
+  local i j count=${#polyarchiv_units[@]}
+  local -a required
+  while ((polyarchiv_unstarted < count)) && [[ -n ${polyarchiv_status[polyarchiv_unstarted]:-} ]]; do
+    polyarchiv_unstarted=$((polyarchiv_unstarted + 1))
+  done
+  for ((i = polyarchiv_unstarted; i < count; i++)); do
+    if [[ -n ${polyarchiv_status[i]:-} ]]; then
+      continue
+    fi
+    j=${polyarchiv_before[i]}
+    if [[ -n ${j} && ${polyarchiv_status[j]:-running} == running ]]; then
+      continue
+    fi
+    read -r -a required <<< "${polyarchiv_requires[i]}"
+    for j in "${required[@]}"; do
+      if [[ ${polyarchiv_status[j]:-running} == running ]]; then
+        continue 2
+      fi
+    done
+    if [[ -n ${polyarchiv_signal} ]]; then
+      polyarchiv_status[i]=skipped
+      polyarchiv_say "${polyarchiv_units[i]}: not run, interrupted by SIG${polyarchiv_signal}"
+      continue
+    fi
+    for j in "${required[@]}"; do
+      if [[ ${polyarchiv_status[j]} != ok ]]; then
+        polyarchiv_status[i]=skipped
+        polyarchiv_say "${polyarchiv_units[i]}: skipped, ${polyarchiv_units[j]} did not succeed"
+        continue 2
+      fi
+    done
+    if ((${#polyarchiv_pids[@]} >= polyarchiv_jobs)); then
+      return 0
+    fi
+    polyarchiv_start "${i}"
+  done
+}
+
+# With more than one job, a unit's output is kept until it ends, so that units never interleave.
+polyarchiv_start() {
+  local out=${polyarchiv_work}/${polyarchiv_fns[$1]}
+  polyarchiv_status[$1]=running
+  if ((polyarchiv_asks == 1)); then
+    # A unit that asks runs in the foreground, where it reads the terminal.
+    # shellcheck disable=SC2310 # a test: set -e has nothing to stop inside
+    if polyarchiv_captured "$1"; then
+      (polyarchiv_run_unit "$1") 2>&1 | tee -p -- "${out}.log" >&2
+    else
+      (polyarchiv_run_unit "$1")
+    fi
+    polyarchiv_outcome "$1"
+    return 0
+  fi
+  set -m
+  # Hooks receive the unit's output: both streams in one file, shown when the unit ends.
+  # shellcheck disable=SC2310 # a test: set -e has nothing to stop inside
+  if polyarchiv_captured "$1"; then
+    polyarchiv_run_unit "$1" < /dev/null > "${out}.log" 2>&1 &
+  elif ((polyarchiv_jobs > 1)) && [[ -n ${polyarchiv_work} ]]; then
+    polyarchiv_run_unit "$1" < /dev/null > "${out}.stdout" 2> "${out}.stderr" &
+  else
+    polyarchiv_run_unit "$1" < /dev/null &
+  fi
+  polyarchiv_pids[$1]=$!
+  set +m
+}
+
+polyarchiv_collect() {
+  local i
+  for i in "${!polyarchiv_pids[@]}"; do
+    if kill -0 "${polyarchiv_pids[i]}" 2> /dev/null; then
+      continue
+    fi
+    unset 'polyarchiv_pids[i]'
+    polyarchiv_outcome "${i}"
+  done
+}
+
+# The status unit $1 ended with, and its kept output.
+polyarchiv_outcome() {
+  local out=${polyarchiv_work}/${polyarchiv_fns[$1]}
+  polyarchiv_status[$1]=failed
+  if [[ -n ${polyarchiv_work} ]]; then
+    if [[ -s ${out}.outcome ]]; then
+      polyarchiv_status[$1]=$(<"${out}.outcome")
+    fi
+    # shellcheck disable=SC2310 # a test: set -e has nothing to stop inside
+    if polyarchiv_captured "$1"; then
+      if ((polyarchiv_asks == 0)); then
+        cat -- "${out}.log" >&2 || true
+      fi
+      if ((polyarchiv_capture_all == 1)); then
+        cat -- "${out}.log" >> "${polyarchiv_work}/hooks.run.log"
+      fi
+      if [[ -e ${out}.hook-failed ]]; then
+        polyarchiv_hook_failed=1
+      fi
+    elif ((polyarchiv_jobs > 1)); then
+      # Most units say nothing under -q: no process for an empty file.
+      if [[ -s ${out}.stdout ]]; then
+        cat -- "${out}.stdout" || true
+      fi
+      if [[ -s ${out}.stderr ]]; then
+        cat -- "${out}.stderr" >&2 || true
+      fi
+    fi
+  fi
+}
+
+polyarchiv_main() {
+  local failed_skips=$1
+  shift
+  polyarchiv_parse_args "$@"
+  polyarchiv_fire run "${polyarchiv_events[0]}" -- '' ''
+  polyarchiv_start_ready
+  while ((${#polyarchiv_pids[@]} > 0)); do
+    wait -n || true
+    polyarchiv_collect
+    polyarchiv_start_ready
+  done
+  polyarchiv_finish "${failed_skips}"
+}
+
+polyarchiv_finish() {
+  local i status code=0
+  polyarchiv_progress "summary:"
+  for i in "${!polyarchiv_units[@]}"; do
+    status=${polyarchiv_status[i]}
+    polyarchiv_progress "  $(printf '%-8s' "${status}") ${polyarchiv_units[i]}"
+    case ${status} in
+      busy) code=75 ;;
+      failed | stale) if ((code == 0)); then code=1; fi ;;
+      *) ;;
+    esac
+  done
+  if (($1 != 0 && code == 0)); then
+    code=1
+  fi
+  polyarchiv_run_hooks_after
+  if ((polyarchiv_hook_failed == 1 && code == 0)); then
+    code=1
+  fi
+  case ${polyarchiv_signal} in
+    INT) code=130 ;;
+    TERM) code=143 ;;
+    *) ;;
+  esac
+  exit "${code}"
+}

@@ -1,0 +1,70 @@
+import { type HelperContract, type HelperValues, helperArgLines, rest, word } from './helper-contracts.js';
+
+/**
+ * The functions of the script's main part that register what the run is made of, one line each:
+ * its units and its hooks. Apply holds the plan itself and has no twin of them; what the lines and
+ * the functions share is the order of the arguments, kept here as helpers keep theirs
+ * (helper-contracts.ts): the lines are laid out from it (view-model.ts), the functions read their
+ * arguments with the lines it renders, and test/backends/helper-contracts.test.ts checks both.
+ */
+export const REGISTRATIONS = {
+  unit: {
+    name: 'polyarchiv_unit',
+    args: [
+      word('id'),
+      word('fn'),
+      word('lock_file'),
+      word('state_file'),
+      word('planned_sha256'),
+      word('on_success'),
+      word('on_failure'),
+      word('measure'),
+      word('keep_aside'),
+      rest('requires'),
+    ],
+    tools: [],
+    statuses: { registered: 0 },
+  },
+  hook: {
+    name: 'polyarchiv_hook',
+    args: [word('owner'), word('prefix'), word('fn'), word('label'), rest('events')],
+    tools: [],
+    statuses: { registered: 0 },
+  },
+} as const satisfies Record<string, HelperContract>;
+
+/** What the templates read: each registration's argument lines. */
+export type RegistrationLayouts = { readonly [K in keyof typeof REGISTRATIONS]: { readonly args: string } };
+
+let layouts: RegistrationLayouts | undefined;
+
+export function registrationLayouts(): RegistrationLayouts {
+  layouts ??= {
+    unit: { args: helperArgLines(REGISTRATIONS.unit) },
+    hook: { args: helperArgLines(REGISTRATIONS.hook) },
+  };
+  return layouts;
+}
+
+/**
+ * A registration line: the function's name, then its arguments (quoted already) in the contract's
+ * order, continued on a new line before each one that `breakBefore` names; an empty rest adds
+ * nothing. Thousands of units make as many lines: written into one string as it goes.
+ */
+export function registrationLine<C extends HelperContract>(
+  contract: C,
+  values: HelperValues<C>,
+  breakBefore: ReadonlySet<string> = NO_BREAKS,
+): string {
+  let text = contract.name;
+  const byName = values as Readonly<Record<string, string | readonly string[]>>;
+  for (const arg of contract.args) {
+    const value = byName[arg.name] as string | readonly string[];
+    if (typeof value !== 'string' && value.length === 0) continue;
+    text += breakBefore.has(arg.name) ? ' \\\n  ' : ' ';
+    text += typeof value === 'string' ? value : value.join(' ');
+  }
+  return text;
+}
+
+const NO_BREAKS: ReadonlySet<string> = new Set();
