@@ -120,31 +120,20 @@ describe.runIf(canRun)('polyarchiv_dir_reload and dirReload behave alike', () =>
     expect(script?.tree.started).toBeDefined();
   });
 
-  it('put the previous contents back when the load fails, and start the service', async () => {
-    const [script, executor] = await both(OLD, 'cat > "$1/half"; exit 3');
-    expect(executor).toEqual(script);
-    expect(script?.rc).toBe(3);
-    expect(script?.said).toContain(
-      'the load failed with exit code 3: the previous contents of ROOT/data are put back',
-    );
-    expect(Object.keys(script?.tree ?? {}).filter((k) => k.startsWith('data'))).toEqual([
-      'data',
-      'data/.hidden',
-      'data/data.mdb',
-      'data/sub',
-      'data/sub/x',
-    ]);
-    expect(script?.tree.started).toBeDefined();
-  });
-
-  it('put the previous contents back and start the service when a signal stops the load', async () => {
+  it.each([
+    ['when the load fails', 'cat > "$1/half"; exit 3', 3],
     // The signal reaches the loader's process group: the unit's in the script, its own in apply.
-    const loader = 'cat > "$1/half"; touch "$1/../interrupted"; kill -TERM 0; sleep 5';
+    [
+      'when a signal stops the load',
+      'cat > "$1/half"; touch "$1/../interrupted"; kill -TERM 0; sleep 5',
+      143,
+    ],
+  ])('put the previous contents back %s, and start the service', async (_, loader, rc) => {
     const [script, executor] = await both(OLD, loader);
     expect(executor).toEqual(script);
-    expect(script?.rc).toBe(143);
+    expect(script?.rc).toBe(rc);
     expect(script?.said).toContain(
-      'the load failed with exit code 143: the previous contents of ROOT/data are put back',
+      `the load failed with exit code ${rc}: the previous contents of ROOT/data are put back`,
     );
     expect(Object.keys(script?.tree ?? {}).filter((k) => k.startsWith('data'))).toEqual([
       'data',
