@@ -35,6 +35,8 @@ polyarchiv_log_from_args "$@"
 
 # shellcheck source=SCRIPTDIR/helpers/helpers.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers.sh" # shared by the golden scripts, kept once
+# shellcheck source=SCRIPTDIR/helpers/helpers-state.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-state.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-units.no-hooks.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-units.no-hooks.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-schedule.no-hooks.sh

@@ -255,6 +255,120 @@ polyarchiv_create_file() {
   : > "${path}"
 }
 
+# After a command that failed with STATUS: succeeds when STATUS is the one that also means the
+# command did its work (a deletion whose directory is already gone); else returns STATUS, which
+# the ERR trap reports as the command's.
+polyarchiv_tolerate() {
+  local status=$1 tolerated=$2
+  if (( status == tolerated )); then
+    return 0
+  fi
+  return "${status}"
+}
+
+# After a command that failed with STATUS, given pairs of a status and its meaning: says the
+# meaning of STATUS, one the tool does not print itself (rclone's "nothing transferred"); returns
+# STATUS all the same.
+polyarchiv_explain() {
+  local status=$1
+  shift 1
+  local -a explanations=("$@")
+  local n
+  # The first explanation of the status is said, as by its twin.
+  for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do
+    if (( status == explanations[n] )); then
+      polyarchiv_say "  ${explanations[n + 1]}"
+      break
+    fi
+  done
+  return "${status}"
+}
+
+# A run killed between the two renames of polyarchiv_dir_swap left only the previous copy.
+polyarchiv_dir_recover() {
+  local target=$1 previous=$2
+  if [[ -d ${previous} ]]; then
+    if [[ -e ${target} ]]; then
+      rm -rf -- "${previous}"
+    else
+      mv -T -- "${previous}" "${target}"
+    fi
+  fi
+}
+
+# The staged tree was flushed by the step before (sync -f); the renames are, by the directory's sync.
+polyarchiv_dir_swap() {
+  local staging=$1 target=$2 previous=$3
+  if [[ -e ${target} ]]; then
+    mv -T -- "${target}" "${previous}"
+  fi
+  mv -T -- "${staging}" "${target}"
+  sync -- "${target%/*}"
+  rm -rf -- "${previous}"
+}
+
+# Writes a private file (mode 0600) in the work directory from `text VALUE`,
+# `secret ESCAPE VALUE` and `file ESCAPE NEWLINE NAME` parts: ESCAPE lists the characters to
+# precede with a backslash; a file part is the text of the work file NAME without its final
+# newlines, each of its line breaks replaced by NEWLINE.
+polyarchiv_private_file() {
+  local work_file=$1 owner=$2
+  shift 2
+  local -a parts=("$@")
+  local file=${polyarchiv_work}/${work_file} content='' value escape newline='' c i n=0 width
+  while ((n < ${#parts[@]})); do
+    case ${parts[n]} in
+      text)
+        content+=${parts[n + 1]}
+        n=$((n + 2))
+        continue
+        ;;
+      secret) escape=${parts[n + 1]} value=${parts[n + 2]} width=3 ;;
+      *)
+        escape=${parts[n + 1]} newline=${parts[n + 2]} width=4
+        value=$(<"${polyarchiv_work}/${parts[n + 3]}")
+        ;;
+    esac
+    for ((i = 0; i < ${#escape}; i++)); do
+      c=${escape:i:1}
+      value=${value//"${c}"/"\\${c}"}
+    done
+    if ((width == 4)); then
+      value=${value//$'\r\n'/$'\n'}
+      value=${value//$'\r'/$'\n'}
+      value=${value//$'\n'/"${newline}"}
+    fi
+    content+=${value}
+    n=$((n + width))
+  done
+  printf '%s' "${content}" > "${file}"
+  if [[ -n ${owner} ]]; then
+    chmod 711 -- "${polyarchiv_work}"
+    chown -- "${owner}:" "${file}"
+  fi
+}
+
+# Judges a finished dump before it replaces the previous one.
+polyarchiv_check_dump() {
+  local partial=$1 previous=$2 percent=$3 on_suspicious=$4
+  local size old problem=''
+  size=$(stat -c %s -- "${partial}")
+  if ((size == 0)); then
+    problem="dump ${partial} is empty"
+  elif [[ -e ${previous} ]]; then
+    old=$(stat -c %s -- "${previous}")
+    if ((old > 0 && size * 100 < old * (100 - percent))); then
+      problem="dump ${partial} shrank from ${old} to ${size} bytes (more than ${percent}%)"
+    fi
+  fi
+  if [[ -n ${problem} ]]; then
+    polyarchiv_say "  warning: ${problem}"
+    if [[ ${on_suspicious} != warn ]]; then
+      return 1
+    fi
+  fi
+}
+
 # The kernel drops an flock when its last holder dies: the tools inherit fd 9, so the lock lives
 # as long as any of them, and no stale lock survives a killed run. The file is removed before the
 # lock is released (polyarchiv_unlock), because the original PolyArchiv takes an existing lock
@@ -368,35 +482,6 @@ polyarchiv_guard() {
   fi
 }
 
-# After a command that failed with STATUS: succeeds when STATUS is the one that also means the
-# command did its work (a deletion whose directory is already gone); else returns STATUS, which
-# the ERR trap reports as the command's.
-polyarchiv_tolerate() {
-  local status=$1 tolerated=$2
-  if (( status == tolerated )); then
-    return 0
-  fi
-  return "${status}"
-}
-
-# After a command that failed with STATUS, given pairs of a status and its meaning: says the
-# meaning of STATUS, one the tool does not print itself (rclone's "nothing transferred"); returns
-# STATUS all the same.
-polyarchiv_explain() {
-  local status=$1
-  shift 1
-  local -a explanations=("$@")
-  local n
-  # The first explanation of the status is said, as by its twin.
-  for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do
-    if (( status == explanations[n] )); then
-      polyarchiv_say "  ${explanations[n + 1]}"
-      break
-    fi
-  done
-  return "${status}"
-}
-
 # The data reaches the disk before the rename that publishes it, and the rename before the run
 # goes on: a crash leaves the old file or the new one, whole.
 polyarchiv_publish() {
@@ -443,91 +528,6 @@ polyarchiv_record() {
     rm -f -- "${file}.partial" 2> /dev/null || true
     polyarchiv_cause="cannot record the state in ${file}: ${polyarchiv_cause##*: }"
     return 1
-  fi
-}
-
-# A run killed between the two renames of polyarchiv_dir_swap left only the previous copy.
-polyarchiv_dir_recover() {
-  local target=$1 previous=$2
-  if [[ -d ${previous} ]]; then
-    if [[ -e ${target} ]]; then
-      rm -rf -- "${previous}"
-    else
-      mv -T -- "${previous}" "${target}"
-    fi
-  fi
-}
-
-# The staged tree was flushed by the step before (sync -f); the renames are, by the directory's sync.
-polyarchiv_dir_swap() {
-  local staging=$1 target=$2 previous=$3
-  if [[ -e ${target} ]]; then
-    mv -T -- "${target}" "${previous}"
-  fi
-  mv -T -- "${staging}" "${target}"
-  sync -- "${target%/*}"
-  rm -rf -- "${previous}"
-}
-
-# Writes a private file (mode 0600) in the work directory from `text VALUE`,
-# `secret ESCAPE VALUE` and `file ESCAPE NEWLINE NAME` parts: ESCAPE lists the characters to
-# precede with a backslash; a file part is the text of the work file NAME without its final
-# newlines, each of its line breaks replaced by NEWLINE.
-polyarchiv_private_file() {
-  local work_file=$1 owner=$2
-  shift 2
-  local -a parts=("$@")
-  local file=${polyarchiv_work}/${work_file} content='' value escape newline='' c i n=0 width
-  while ((n < ${#parts[@]})); do
-    case ${parts[n]} in
-      text)
-        content+=${parts[n + 1]}
-        n=$((n + 2))
-        continue
-        ;;
-      secret) escape=${parts[n + 1]} value=${parts[n + 2]} width=3 ;;
-      *)
-        escape=${parts[n + 1]} newline=${parts[n + 2]} width=4
-        value=$(<"${polyarchiv_work}/${parts[n + 3]}")
-        ;;
-    esac
-    for ((i = 0; i < ${#escape}; i++)); do
-      c=${escape:i:1}
-      value=${value//"${c}"/"\\${c}"}
-    done
-    if ((width == 4)); then
-      value=${value//$'\r\n'/$'\n'}
-      value=${value//$'\r'/$'\n'}
-      value=${value//$'\n'/"${newline}"}
-    fi
-    content+=${value}
-    n=$((n + width))
-  done
-  printf '%s' "${content}" > "${file}"
-  if [[ -n ${owner} ]]; then
-    chmod 711 -- "${polyarchiv_work}"
-    chown -- "${owner}:" "${file}"
-  fi
-}
-
-# Judges a finished dump before it replaces the previous one.
-polyarchiv_check_dump() {
-  local partial=$1 previous=$2 percent=$3 on_suspicious=$4
-  local size old problem=''
-  size=$(stat -c %s -- "${partial}")
-  if ((size == 0)); then
-    problem="dump ${partial} is empty"
-  elif [[ -e ${previous} ]]; then
-    old=$(stat -c %s -- "${previous}")
-    if ((old > 0 && size * 100 < old * (100 - percent))); then
-      problem="dump ${partial} shrank from ${old} to ${size} bytes (more than ${percent}%)"
-    fi
-  fi
-  if [[ -n ${problem} ]]; then
-    polyarchiv_say "  warning: ${problem}"
-    if [[ ${on_suspicious} != warn ]]; then
-      return 1
-    fi
   fi
 }
 

@@ -19,7 +19,7 @@ import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
 
-const HELPERS = partialFile('helpers.hbs');
+const HELPERS = partialFile('helpers.hbs', 'helpers-state.hbs');
 const SECRET_HELPERS = partialFile('helpers-secrets.hbs');
 const canRun = haveTools('bash', 'sha256sum');
 

@@ -8,7 +8,7 @@ import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
-const HELPERS = partialFile('helpers.hbs');
+const HELPERS = partialFile('helpers.hbs', 'helpers-state.hbs');
 const canRun = haveTools('bash', 'flock');
 const { statuses } = CONTRACTS.lock;
 

@@ -8,7 +8,7 @@ import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'strace');
-const HELPERS = partialFile('helpers.hbs');
+const HELPERS = partialFile('helpers.hbs', 'helpers-state.hbs');
 const PRIMITIVES = fileURLToPath(new URL('../../dist/backends/execute/primitives.js', import.meta.url));
 const RELOAD_HELPERS = partialFile('helpers-dir-reload.hbs');
 const DIR_RELOAD = fileURLToPath(new URL('../../dist/backends/execute/dir-reload.js', import.meta.url));

@@ -16,18 +16,20 @@ afterAll(() => {
 });
 
 /**
- * The path of a helpers file of templates/partials/ (`helpers.hbs`, `helpers-confirm.hbs`...)
- * rendered as a script renders it, for bash to source. Rendered once per test file.
+ * The path of helpers files of templates/partials/ (`helpers.hbs`, `helpers-confirm.hbs`...),
+ * rendered as a script renders them and joined in the order given, for bash to source as one
+ * file. Rendered once per test file.
  */
-export function partialFile(name: string): string {
-  const known = rendered.get(name);
+export function partialFile(...names: readonly [string, ...string[]]): string {
+  const key = names.join(' ');
+  const known = rendered.get(key);
   if (known !== undefined) return known;
   if (dir === undefined) {
     dir = mkdtempSync(join(tmpdir(), 'polyarchiv-partials-'));
   }
-  const file = join(dir, name.replace(/\.hbs$/, '.sh'));
-  writeFileSync(file, renderHelperFile(name));
-  rendered.set(name, file);
+  const file = join(dir, `${names.map((name) => name.replace(/\.hbs$/, '')).join('+')}.sh`);
+  writeFileSync(file, names.map((name) => renderHelperFile(name)).join('\n'));
+  rendered.set(key, file);
   return file;
 }
 

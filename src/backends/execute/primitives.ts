@@ -22,8 +22,9 @@ import { fillStateTemplate, stateTimestamp } from '../../state/point-state.js';
 import { HELPERS } from '../helper-contracts.js';
 
 /**
- * The executor's side of the helpers the script defines in templates/partials/helpers.hbs. Each
- * function here must keep the effect of its bash twin; the parity tests compare both.
+ * The executor's side of the helpers the script defines in templates/partials/helpers.hbs and
+ * helpers-state.hbs. Each function here must keep the effect of its bash twin; the parity tests
+ * compare both.
  */
 
 /**
