@@ -1,14 +1,8 @@
 import { createRequire } from 'node:module';
 import { type Plan, type PlanParts, type PlanTail, partsOf } from '../../planner/plan.js';
 import { OUTLINES, PARTIALS } from './compiled-templates.js';
-import {
-  emptyOutline,
-  helperPartialsView,
-  outlineUnit,
-  scriptView,
-  unitRegistration,
-  unitView,
-} from './view-model.js';
+import { unitRegistration } from './registration-lines.js';
+import { emptyOutline, helperPartialsView, outlineUnit, scriptView, unitView } from './view-model.js';
 
 interface Templates {
   /** The outline up to the helpers: header, prelude, secrets, helper functions. */

@@ -19,13 +19,9 @@ import {
   RESTIC_MISSING,
   TREE_LISTING_FORMAT,
 } from '../helper-contracts.js';
-import {
-  REGISTRATIONS,
-  type RegistrationLayouts,
-  registrationLayouts,
-  registrationLine,
-} from '../registration-contracts.js';
-import { commandLine, commentText, functionName, obscuringLines, shellWord } from './quote.js';
+import { type RegistrationLayouts, registrationLayouts } from '../registration-contracts.js';
+import { commandLine, commentText, obscuringLines, shellWord } from './quote.js';
+import { hookRegistrations, runHookFunction, unitFunction, unitHookFunction } from './registration-lines.js';
 
 /** Everything the templates lay out, already quoted: templates add no logic and no escaping. */
 export interface ScriptView {
@@ -228,22 +224,6 @@ export function resticMissingLayout(): ResticMissingLayout {
   };
 }
 
-const unitHookFunction = (unit: PlanUnit, index: number, k: number): string =>
-  `${unitFunction(unit, index)}_hook_${k + 1}`;
-const runHookFunction = (k: number): string => `run_hook_${k + 1}`;
-
-function hookRegistrations(owner: string, hooks: PlanHooks | undefined, fn: (k: number) => string): string[] {
-  return (hooks?.hooks ?? []).map((hook, k) =>
-    registrationLine(REGISTRATIONS.hook, {
-      owner: shellWord(owner),
-      prefix: shellWord(hooks?.prefix ?? ''),
-      fn: fn(k),
-      label: shellWord(hookLabel(hook)),
-      events: hook.events,
-    }),
-  );
-}
-
 function hookViews(hooks: PlanHooks | undefined, fn: (k: number) => string): HookView[] {
   return (hooks?.hooks ?? []).map((hook, k) => ({
     label: commentText(`${hookLabel(hook)} (${hook.engine}): ${hook.events.join(', ')}`),
@@ -253,39 +233,6 @@ function hookViews(hooks: PlanHooks | undefined, fn: (k: number) => string): Hoo
       ...step.commands.flatMap(scriptLines),
     ]),
   }));
-}
-
-/** A unit's function name: its number keeps names unique whatever the ids fold to. */
-const unitFunction = (unit: PlanUnit, index: number): string => functionName(`unit_${index + 1}`, unit.id);
-
-/** Where a unit's registration line is continued: its state files are long. */
-const UNIT_LINE_BREAKS: ReadonlySet<string> = new Set([
-  'state_file',
-  'on_success',
-  'on_failure',
-  'measure',
-  'requires',
-]);
-
-/** A unit's line of the main part: its registration, over several lines. */
-export function unitRegistration(unit: PlanUnit, index: number): string {
-  const guard = unit.guards[0];
-  return registrationLine(
-    REGISTRATIONS.unit,
-    {
-      id: shellWord(unit.id),
-      fn: unitFunction(unit, index),
-      lock_file: shellWord(unit.lockFile),
-      state_file: unit.record === undefined ? "''" : shellWord(unit.record.file),
-      planned_sha256: shellWord(guard?.sha256 ?? ''),
-      on_success: shellWord(unit.record?.onSuccess ?? ''),
-      on_failure: shellWord(unit.record?.onFailure ?? ''),
-      measure: shellWord(unit.record?.measure ?? ''),
-      keep_aside: unit.record?.keepAside === true ? 'keep-aside' : "''",
-      requires: unit.requires.map(shellWord),
-    },
-    UNIT_LINE_BREAKS,
-  );
 }
 
 export function unitView(unit: PlanUnit, index: number): UnitView {
