@@ -84,14 +84,17 @@ polyarchiv_uid_range() {
 # The collect point's copy keeps the same messages, flags and mailboxes, under these UIDs. Its
 # modification sequence stays: a copy level with the live mailbox would look unchanged to dsync,
 # which would leave the flags changed since the backup. Mailboxes are listed with mailbox status
-# of '*', which creates nothing (not even a wiped user's INBOX). Arguments: COPY SOCKET (the
-# doveadm server's, or empty: the live mailboxes are local) N, the N words of the live side's
-# doveadm with its global options, then those of the copy side's.
+# of '*', which creates nothing (not even a wiped user's INBOX). Arguments (its
+# contract's): COPY_DIR, SOCKET (the doveadm server's, or empty: the live mailboxes are local),
+# the live side's doveadm with its global options (counted), then the copy side's.
 polyarchiv_dovecot_align() {
-  local copy_dir=$1 socket=$2 count=$3 home user location name next guid copy_next copy_guid
-  local copy_uids set
-  shift 3
-  local -a live=("${@:1:count}") copy=("${@:count+1}") via=() at polyarchiv_lost_sets
+  local copy_dir=$1 socket=$2
+  shift 2
+  local -a live=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a copy=("$@")
+  local home user location name next guid copy_next copy_guid copy_uids set
+  local -a via=() at polyarchiv_lost_sets
   local -A polyarchiv_mailboxes live_boxes
   local polyarchiv_doveadm_out polyarchiv_doveadm_outcome
   [[ -z ${socket} ]] || via=(-S "${socket}")

@@ -167,6 +167,12 @@ export const HELPERS = {
     tools: [],
     statuses: { ready: 0, refused: 1 },
   },
+  dovecotAlign: {
+    name: 'polyarchiv_dovecot_align',
+    args: [word('copy_dir'), word('socket'), argv('live'), rest('copy')],
+    tools: ['mktemp', 'cat', 'rm'],
+    statuses: { aligned: 0, failed: 1 },
+  },
   tolerate: {
     name: 'polyarchiv_tolerate',
     args: [word('status'), word('tolerated')],
@@ -212,6 +218,13 @@ export const GITLAB_ANSWERS = { found: 200, missing: 404, created: 201 } as cons
  * type/mtime/ctime/mode/uid:gid/path, then the target of a symbolic link (else empty).
  */
 export const TREE_LISTING_FORMAT = '%y/%T@/%C@/%m/%U:%G/%P\\0%l\\0';
+
+/**
+ * doveadm's exit codes that polyarchiv_dovecot_align and its twin read a mailbox status or a
+ * search with: the user has no mail home in the copy (skipped), a listed mailbox is gone (not a
+ * failure). Any other status but 0 fails the alignment.
+ */
+export const DOVEADM_READ = { noSuchUser: 67, listedMailboxMissing: 68 } as const;
 
 /** What a probe of polyarchiv_exec_if_changed exits with, as `git diff --quiet` does. */
 export const PROBE_STATUSES = { unchanged: 0, changed: 1 } as const;

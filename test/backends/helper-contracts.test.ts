@@ -123,6 +123,8 @@ describe('helper contracts', () => {
       'tee',
       'ln',
       'touch',
+      'mktemp',
+      'cat',
     ];
     for (const contract of Object.values(HELPERS) as HelperContract[]) {
       for (const tool of contract.tools) {

@@ -177,15 +177,12 @@ export function commandLine(command: Command): string {
         preview: command.preview.map(wordText),
       });
     case 'align-mailboxes':
-      // The live side's word count first, so that the helper can split the two commands.
-      return [
-        'polyarchiv_dovecot_align',
-        shellWord(command.copyDir),
-        shellWord(command.socket),
-        String(command.live.length),
-        ...command.live.map(wordText),
-        ...command.copy.map(wordText),
-      ].join(' ');
+      return helperCall(HELPERS.dovecotAlign, {
+        copy_dir: shellWord(command.copyDir),
+        socket: shellWord(command.socket),
+        live: command.live.map(wordText),
+        copy: command.copy.map(wordText),
+      });
     case 'exec-if-changed':
       return [
         ...envAssignments(command.env),

@@ -12,6 +12,7 @@ import {
 } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
 import {
+  DOVEADM_READ,
   GITLAB_ANSWERS,
   type HelperLayouts,
   helperLayouts,
@@ -70,6 +71,8 @@ export interface ScriptView {
   /** The registration functions' argument lines, from the contract they share with the main part. */
   readonly registrations: RegistrationLayouts;
   readonly probe: typeof PROBE_STATUSES;
+  /** The doveadm statuses that polyarchiv_dovecot_align reads as no user and as not a failure. */
+  readonly doveadm: typeof DOVEADM_READ;
   readonly gitlab: typeof GITLAB_ANSWERS;
   /** The plan has hooks: helpers-hooks and the calls of the unit runner and the main part. */
   readonly hooks: boolean;
@@ -195,7 +198,15 @@ export function helperPartialsView(
   run?: Readonly<{ mode: PlanHead['mode']; hooks: boolean }>,
 ): Pick<
   ScriptView,
-  'helpers' | 'registrations' | 'probe' | 'resticMissing' | 'gitlab' | 'treeListing' | 'hooks' | 'hookEvents'
+  | 'helpers'
+  | 'registrations'
+  | 'probe'
+  | 'doveadm'
+  | 'resticMissing'
+  | 'gitlab'
+  | 'treeListing'
+  | 'hooks'
+  | 'hookEvents'
 > {
   return {
     hooks: run?.hooks === true,
@@ -203,6 +214,7 @@ export function helperPartialsView(
     helpers: helperLayouts(),
     registrations: registrationLayouts(),
     probe: PROBE_STATUSES,
+    doveadm: DOVEADM_READ,
     resticMissing: resticMissingLayout(),
     treeListing: shellWord(TREE_LISTING_FORMAT),
     gitlab: GITLAB_ANSWERS,

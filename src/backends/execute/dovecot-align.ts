@@ -1,12 +1,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MailboxAlignCommand } from '../../graph/command.js';
+import { DOVEADM_READ, HELPERS } from '../helper-contracts.js';
 import { capture } from './capture.js';
 import { type RunContext, wordOf, writeAsTool } from './run-exec.js';
-
-/** doveadm's exit codes that a status of `*` may end with and that are not failures. */
-const NO_SUCH_USER = 67;
-const LISTED_MAILBOX_MISSING = 68;
 
 interface MailboxState {
   readonly next: string;
@@ -66,12 +63,14 @@ export function lostUidSets(copyOutput: string, liveOutput: string): string[] {
   return sets;
 }
 
+const FAILED = HELPERS.dovecotAlign.statuses.failed;
+
 type Read = { readonly outcome: 'ok'; readonly output: string } | { readonly outcome: 'no-user' | 'failed' };
 
 /**
  * Twin of polyarchiv_dovecot_align (templates/partials/helpers-dovecot.hbs): before `doveadm
  * backup -R`, gives the copy the live next UIDs that are ahead of its own, and the copy's messages
- * that the live mailboxes lost new UIDs above them. Returns the helper's exit code.
+ * that the live mailboxes lost new UIDs above them. Returns the helper's exit code (its contract's).
  */
 export async function alignMailboxes(
   command: MailboxAlignCommand,
@@ -94,7 +93,7 @@ export async function alignMailboxes(
     );
     if (liveRead.outcome !== 'ok') {
       if (liveRead.outcome === 'no-user') continue;
-      return 1;
+      return FAILED;
     }
     const copyRead = await read(
       `the state of the mail copy of ${user}`,
@@ -104,7 +103,7 @@ export async function alignMailboxes(
     );
     if (copyRead.outcome !== 'ok') {
       if (copyRead.outcome === 'no-user') continue;
-      return 1;
+      return FAILED;
     }
     const liveBoxes = mailboxRows(liveRead.output);
     for (const [name, state] of mailboxRows(copyRead.output)) {
@@ -120,7 +119,7 @@ export async function alignMailboxes(
             ctx,
           ))
         )
-          return 1;
+          return FAILED;
       }
       if (copyNext <= 1n) continue;
       const copied = await read(
@@ -129,22 +128,22 @@ export async function alignMailboxes(
         say,
         ctx,
       );
-      if (copied.outcome !== 'ok') return 1;
+      if (copied.outcome !== 'ok') return FAILED;
       const still = await read(
         `the live messages of ${user} in ${name}`,
         [...live, 'search', ...via, '-u', user, 'mailbox-guid', state.guid, 'uid', `1:${copyNext - 1n}`],
         say,
         ctx,
       );
-      if (still.outcome !== 'ok') return 1;
+      if (still.outcome !== 'ok') return FAILED;
       for (const set of lostUidSets(copied.output, still.output)) {
         const messages = ['mailbox-guid', state.guid, 'uid', set];
-        if (!(await runStep([...at, 'copy', '-u', user, name, ...messages], ctx))) return 1;
-        if (!(await runStep([...at, 'expunge', '-u', user, ...messages], ctx))) return 1;
+        if (!(await runStep([...at, 'copy', '-u', user, name, ...messages], ctx))) return FAILED;
+        if (!(await runStep([...at, 'expunge', '-u', user, ...messages], ctx))) return FAILED;
       }
     }
   }
-  return 0;
+  return HELPERS.dovecotAlign.statuses.aligned;
 }
 
 /** A command of the helper that changes the copy: its output passed on, false when it failed. */
@@ -186,9 +185,9 @@ async function read(
   ctx: RunContext,
 ): Promise<Read> {
   const result = await run(argv, ctx);
-  if (result.status === 0 || result.status === LISTED_MAILBOX_MISSING)
+  if (result.status === 0 || result.status === DOVEADM_READ.listedMailboxMissing)
     return { outcome: 'ok', output: result.stdout };
-  if (result.status === NO_SUCH_USER) return { outcome: 'no-user' };
+  if (result.status === DOVEADM_READ.noSuchUser) return { outcome: 'no-user' };
   say(`  cannot read ${what}:`);
   writeAsTool(ctx, 'stderr', result.stderr);
   return { outcome: 'failed' };
