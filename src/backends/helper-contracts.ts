@@ -199,36 +199,6 @@ export const HELPERS = {
   },
 } as const satisfies Record<string, HelperContract>;
 
-/**
- * How restic says that a repository does not exist: an exit status of its own (0.17 and later),
- * or, before, its question after a failed read of the config file whose cause is "not found" in
- * one of the backends' words (local and sftp: no such file; rest, s3...: does not exist). An
- * unreachable server asks the same question with another cause, and is not taken for missing.
- */
-export const RESTIC_MISSING = {
-  status: 10,
-  question: 'Is there a repository at the following location?',
-  causes: ['no such file or directory', 'does not exist'],
-} as const;
-/** The HTTP statuses of the GitLab v4 API that polyarchiv_gitlab_project goes on with. */
-export const GITLAB_ANSWERS = { found: 200, missing: 404, created: 201 } as const;
-
-/**
- * How polyarchiv_map_tree and its twin list a tree, one entry as two NUL-terminated fields:
- * type/mtime/ctime/mode/uid:gid/path, then the target of a symbolic link (else empty).
- */
-export const TREE_LISTING_FORMAT = '%y/%T@/%C@/%m/%U:%G/%P\\0%l\\0';
-
-/**
- * doveadm's exit codes that polyarchiv_dovecot_align and its twin read a mailbox status or a
- * search with: the user has no mail home in the copy (skipped), a listed mailbox is gone (not a
- * failure). Any other status but 0 fails the alignment.
- */
-export const DOVEADM_READ = { noSuchUser: 67, listedMailboxMissing: 68 } as const;
-
-/** What a probe of polyarchiv_exec_if_changed exits with, as `git diff --quiet` does. */
-export const PROBE_STATUSES = { unchanged: 0, changed: 1 } as const;
-
 type ArgValue<A extends HelperArg> = A['kind'] extends 'word' ? string : readonly string[];
 
 /** The values of a helper's arguments by name: words already quoted for bash. */

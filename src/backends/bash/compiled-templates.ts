@@ -502,7 +502,15 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
     + ((stack1 = alias2(alias1(lookupProperty(depth0,"probe"), "changed", {"start":{"line":11,"column":6},"end":{"line":11,"column":19}} ), depth0)) != null ? stack1 : "")
     + ") \"${run[@]}\" ;;\n    *) return \"${rc}\" ;;\n  esac\n}\n";
 },"useData":true},
-  'helpers-gitlab': {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+  'helpers-gitlab': {"0":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=container.strict, alias2=container.lambda;
+
+  return "    "
+    + ((stack1 = alias2(alias1(depth0, "statuses", {"start":{"line":44,"column":7},"end":{"line":44,"column":20}} ), depth0)) != null ? stack1 : "")
+    + ") why="
+    + ((stack1 = alias2(alias1(depth0, "hint", {"start":{"line":44,"column":32},"end":{"line":44,"column":41}} ), depth0)) != null ? stack1 : "")
+    + " ;;\n";
+},"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.strict, alias2=container.lambda, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -528,7 +536,9 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
     + ((stack1 = alias2(alias1(lookupProperty(depth0,"gitlab"), "created", {"start":{"line":33,"column":21},"end":{"line":33,"column":35}} ), depth0)) != null ? stack1 : "")
     + " ]]; then\n    polyarchiv_gitlab_refused \"${project}\" \"${code}\" 'the creation of the project'\n    return "
     + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"gitlabProject"),"status"), "refused", {"start":{"line":35,"column":13},"end":{"line":35,"column":49}} ), depth0)) != null ? stack1 : "")
-    + "\n  fi\n  polyarchiv_say \"  GitLab project ${project} created (private)\"\n}\n\npolyarchiv_gitlab_refused() {\n  local why=''\n  case $2 in\n    401 | 403) why=': check api_key, and that its user may create projects there' ;;\n    404) why=': no such namespace, or not visible to the api_key' ;;\n    *) ;;\n  esac\n  polyarchiv_say \"  GitLab answered HTTP $2 to $3 for project $1${why}\"\n}\n";
+    + "\n  fi\n  polyarchiv_say \"  GitLab project ${project} created (private)\"\n}\n\npolyarchiv_gitlab_refused() {\n  local why=''\n  case $2 in\n"
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"gitlabHints"),{"name":"each","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":43,"column":0},"end":{"line":45,"column":9}}})) != null ? stack1 : "")
+    + "    *) ;;\n  esac\n  polyarchiv_say \"  GitLab answered HTTP $2 to $3 for project $1${why}\"\n}\n";
 },"useData":true},
   'helpers-hooks': {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, helper, alias1=container.strict, lookupProperty = container.lookupProperty || function(parent, propertyName) {

@@ -11,16 +11,16 @@ import {
   type PlanUnit,
 } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
+import { type HelperLayouts, helperLayouts } from '../helper-contracts.js';
+import { type RegistrationLayouts, registrationLayouts } from '../registration-contracts.js';
 import {
   DOVEADM_READ,
   GITLAB_ANSWERS,
-  type HelperLayouts,
-  helperLayouts,
+  GITLAB_REFUSAL_HINTS,
   PROBE_STATUSES,
   RESTIC_MISSING,
   TREE_LISTING_FORMAT,
-} from '../helper-contracts.js';
-import { type RegistrationLayouts, registrationLayouts } from '../registration-contracts.js';
+} from '../tool-conventions.js';
 import { commandLine, commentText, obscuringLines, shellWord } from './quote.js';
 import { hookRegistrations, runHookFunction, unitFunction, unitHookFunction } from './registration-lines.js';
 
@@ -74,6 +74,8 @@ export interface ScriptView {
   /** The doveadm statuses that polyarchiv_dovecot_align reads as no user and as not a failure. */
   readonly doveadm: typeof DOVEADM_READ;
   readonly gitlab: typeof GITLAB_ANSWERS;
+  /** polyarchiv_gitlab_refused's hints: the statuses as a case pattern, the hint quoted. */
+  readonly gitlabHints: readonly { readonly statuses: string; readonly hint: string }[];
   /** The plan has hooks: helpers-hooks and the calls of the unit runner and the main part. */
   readonly hooks: boolean;
   /** The run's events (before, success, error, after), as polyarchiv_events' words. */
@@ -204,6 +206,7 @@ export function helperPartialsView(
   | 'doveadm'
   | 'resticMissing'
   | 'gitlab'
+  | 'gitlabHints'
   | 'treeListing'
   | 'hooks'
   | 'hookEvents'
@@ -218,6 +221,10 @@ export function helperPartialsView(
     resticMissing: resticMissingLayout(),
     treeListing: shellWord(TREE_LISTING_FORMAT),
     gitlab: GITLAB_ANSWERS,
+    gitlabHints: GITLAB_REFUSAL_HINTS.map((h) => ({
+      statuses: h.statuses.join(' | '),
+      hint: shellWord(h.hint),
+    })),
   };
 }
 

@@ -1,7 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MailboxAlignCommand } from '../../graph/command.js';
-import { DOVEADM_READ, HELPERS } from '../helper-contracts.js';
+import { HELPERS } from '../helper-contracts.js';
+import { DOVEADM_READ } from '../tool-conventions.js';
 import { capture } from './capture.js';
 import { type RunContext, wordOf, writeAsTool } from './run-exec.js';
 

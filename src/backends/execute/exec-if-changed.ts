@@ -1,5 +1,6 @@
 import type { ExecIfChangedCommand } from '../../graph/command.js';
-import { HELPERS, PROBE_STATUSES } from '../helper-contracts.js';
+import { HELPERS } from '../helper-contracts.js';
+import { PROBE_STATUSES } from '../tool-conventions.js';
 import { type RunContext, runExec } from './run-exec.js';
 
 /**

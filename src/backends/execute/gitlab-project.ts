@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GitlabProjectCommand, Word } from '../../graph/command.js';
-import { GITLAB_ANSWERS, HELPERS } from '../helper-contracts.js';
+import { HELPERS } from '../helper-contracts.js';
+import { GITLAB_ANSWERS, GITLAB_REFUSAL_HINTS } from '../tool-conventions.js';
 import { type RunContext, runExec, wordOf } from './run-exec.js';
 
 const STATUSES = HELPERS.gitlabProject.statuses;
@@ -63,7 +64,5 @@ function namespaceId(file: string): string | undefined {
 }
 
 function hint(code: string): string {
-  if (code === '401' || code === '403') return ': check api_key, and that its user may create projects there';
-  if (code === '404') return ': no such namespace, or not visible to the api_key';
-  return '';
+  return GITLAB_REFUSAL_HINTS.find((h) => (h.statuses as readonly string[]).includes(code))?.hint ?? '';
 }

@@ -1,6 +1,7 @@
 import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import type { MapTreeCommand } from '../../graph/command.js';
-import { HELPERS, TREE_LISTING_FORMAT } from '../helper-contracts.js';
+import { HELPERS } from '../helper-contracts.js';
+import { TREE_LISTING_FORMAT } from '../tool-conventions.js';
 import { type RunContext, runExec, wordOf } from './run-exec.js';
 
 /** One entry of a tree listing (see TREE_LISTING_FORMAT). */
