@@ -15,13 +15,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderHelperFile } from '../dist/backends/bash/render.js';
 import { runScheduled } from '../dist/backends/execute/schedule.js';
+import { REGISTRATIONS, registrationLine } from '../dist/backends/registration-contracts.js';
 import { LARGE_POINTS as POINTS, writeLargeConfig } from './shared/large-config.mjs';
 
 const CLI = fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'polyarchiv-bench-scale-'));
 
-/** Wall-clock seconds and largest resident size (MiB) of bash running `script`. */
-function bash(script, args = []) {
+/**
+ * Wall-clock seconds and largest resident size (MiB) of bash running `script`. A snippet that
+ * fails (a helper it calls not sourced) fails the benchmark, which would else time nothing;
+ * `expectedStatus` is for the script that stops at an unknown argument.
+ */
+function bash(script, args = [], expectedStatus = 0) {
   const start = performance.now();
   const run = spawnSync('/usr/bin/time', ['-f', 'max-rss-kib=%M', 'bash', '-c', script, 'bash', ...args], {
     encoding: 'utf8',
@@ -29,8 +34,17 @@ function bash(script, args = []) {
   });
   const seconds = (performance.now() - start) / 1000;
   const rss = /max-rss-kib=(\d+)/.exec(run.stderr);
-  if (rss === null) throw new Error(`bash failed:\n${run.stderr}`);
-  return { seconds, rss: Number(rss[1]) / 1024, stdout: run.stdout, stderr: run.stderr };
+  const stderr = run.stderr.replace(/^.*max-rss-kib=\d+\n?/m, '');
+  if (rss === null || run.status !== expectedStatus || (expectedStatus === 0 && stderr !== ''))
+    throw new Error(`bash exited ${run.status}:\n${run.stderr}`);
+  return { seconds, rss: Number(rss[1]) / 1024, stdout: run.stdout, stderr };
+}
+
+/** Helper files of templates/partials/, as a script renders them, in one file to source. */
+function helperFile(name, partials) {
+  const file = join(root, name);
+  writeFileSync(file, partials.map((partial) => renderHelperFile(partial)).join('\n'));
+  return file;
 }
 
 /** Seconds between the two times (`$EPOCHREALTIME`) a bash snippet printed. */
@@ -40,10 +54,8 @@ function between(run) {
 }
 
 try {
-  const helpers = join(root, 'helpers.sh');
-  const hooks = join(root, 'helpers-hooks.sh');
-  writeFileSync(helpers, renderHelperFile('helpers.hbs'));
-  writeFileSync(hooks, renderHelperFile('helpers-hooks.hbs'));
+  const helpers = helperFile('helpers.sh', ['helpers.hbs', 'helpers-schedule.hbs']);
+  const hooks = helperFile('helpers-hooks.sh', ['helpers-hooks.hbs']);
 
   const units = [];
   for (let c = 0; c < POINTS; c++) units.push({ id: `c${c}`, lockFile: `/l/${c}`, requires: [] });
@@ -59,14 +71,28 @@ try {
   );
   const applied = (performance.now() - start) / 1000;
 
+  // The main part's lines, as a script has them.
+  const registration = (unit) =>
+    registrationLine(REGISTRATIONS.unit, {
+      id: unit.id,
+      fn: 'f',
+      lock_file: unit.lockFile,
+      state_file: 's',
+      planned_sha256: 'x',
+      on_success: 'ok',
+      on_failure: 'failed',
+      measure: "''",
+      keep_aside: "''",
+      requires: unit.requires,
+    });
+  // In a file: thousands of lines are more than one argument of bash -c may hold.
+  const unitLines = join(root, 'units.sh');
+  writeFileSync(unitLines, `${units.map(registration).join('\n')}\n`);
   const register = `
     source "$1"
     polyarchiv_say() { :; }
     polyarchiv_progress() { :; }
-    for ((c = 0; c < ${POINTS}; c++)); do polyarchiv_unit "c$c" f "/l/$c" s x ok failed '' 0; done
-    for ((b = 0; b < 5; b++)); do
-      for ((c = 0; c < ${POINTS}; c++)); do polyarchiv_unit "b$b-$c" f "/l/$c" s x ok failed '' 0 "c$c"; done
-    done`;
+    source '${unitLines}'`;
   const scheduled = bash(
     `${register}
     polyarchiv_start() { polyarchiv_status[$1]=running; polyarchiv_pids[$1]=0; }
@@ -81,11 +107,24 @@ try {
     [helpers],
   );
 
+  const hookLines = join(root, 'hooks.sh');
+  writeFileSync(
+    hookLines,
+    `${Array.from({ length: POINTS }, (_, c) =>
+      registrationLine(REGISTRATIONS.hook, {
+        owner: `b4-${c}`,
+        prefix: `p${c}`,
+        fn: 'hook',
+        label: 'label',
+        events: ['before_backup', 'after_backup'],
+      }),
+    ).join('\n')}\n`,
+  );
   const fired = bash(
     `${register}
     source "$2"
     hook() { :; }
-    for ((c = 0; c < ${POINTS}; c++)); do polyarchiv_hook "b4-$c" "p$c" hook label before_backup after_backup; done
+    source '${hookLines}'
     start=$EPOCHREALTIME
     for ((i = 0; i < ${6 * POINTS}; i++)); do
       polyarchiv_fire "$i" backup_success -- '' ''
@@ -100,7 +139,7 @@ try {
     encoding: 'utf8',
   });
   if (plan.status !== 0) throw new Error(`plan failed:\n${plan.stderr}`);
-  const started = bash('exec bash "$1" --bench-stops-here', [script]);
+  const started = bash('exec bash "$1" --bench-stops-here', [script], 2);
   if (!started.stderr.includes('unknown argument: --bench-stops-here'))
     throw new Error(`the script did not stop at its argument:\n${started.stderr}`);
 
