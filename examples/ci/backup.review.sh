@@ -712,20 +712,20 @@ polyarchiv_run_unit() {
 # Registers a unit: name, steps function, lock, state file, its sha256 when planned, state on
 # success, state on failure, directory to measure, keep-aside when the state file is corrupt,
 # then the units it requires.
+# Its arguments are read where they are, not copied into locals first: a script registers
+# thousands of units, with a few hundred bytes of state templates each.
 polyarchiv_unit() {
-  local id=$1 fn=$2 lock_file=$3 state_file=$4 planned_sha256=$5 on_success=$6 on_failure=$7 measure=$8 keep_aside=$9
-  shift 9
-  local -a requires=("$@")
   local i=${#polyarchiv_units[@]} required
-  polyarchiv_index[${id}]=${i}
-  polyarchiv_units[i]=${id} polyarchiv_fns[i]=${fn} polyarchiv_locks[i]=${lock_file}
-  polyarchiv_states[i]=${state_file} polyarchiv_sums[i]=${planned_sha256}
-  polyarchiv_successes[i]=${on_success} polyarchiv_failures[i]=${on_failure}
-  polyarchiv_measures[i]=${measure} polyarchiv_keep_asides[i]=${keep_aside}
-  polyarchiv_before[i]=${polyarchiv_last_on_lock[${lock_file}]:-}
-  polyarchiv_last_on_lock[${lock_file}]=${i}
+  polyarchiv_index[$1]=${i}
+  polyarchiv_units[i]=$1 polyarchiv_fns[i]=$2
+  polyarchiv_locks[i]=$3 polyarchiv_states[i]=$4
+  polyarchiv_sums[i]=$5
+  polyarchiv_successes[i]=$6 polyarchiv_failures[i]=$7
+  polyarchiv_measures[i]=$8 polyarchiv_keep_asides[i]=$9
+  polyarchiv_before[i]=${polyarchiv_last_on_lock[$3]:-}
+  polyarchiv_last_on_lock[$3]=${i}
   polyarchiv_requires[i]=''
-  for required in "${requires[@]}"; do
+  for required in "${@:10}"; do
     polyarchiv_requires[i]+=" ${polyarchiv_index[${required}]}"
   done
 }

@@ -33,16 +33,36 @@ export const REGISTRATIONS = {
   },
 } as const satisfies Record<string, HelperContract>;
 
-/** What the templates read: each registration's argument lines. */
-export type RegistrationLayouts = { readonly [K in keyof typeof REGISTRATIONS]: { readonly args: string } };
+/**
+ * What the templates read: each registration's argument lines (`args`), or, where copies cost
+ * (polyarchiv_unit stores a unit's state templates, a few hundred bytes each, for thousands of
+ * units), where each argument is (`at`: `$3`, or `"${@:10}"` for the rest), read without a copy.
+ */
+export type RegistrationLayouts = {
+  readonly [K in keyof typeof REGISTRATIONS]: {
+    readonly args: string;
+    readonly at: Readonly<Record<(typeof REGISTRATIONS)[K]['args'][number]['name'], string>>;
+  };
+};
+
+/** Where each argument of `contract` is among the function's positional parameters. */
+export function argumentPositions(contract: HelperContract): Record<string, string> {
+  return Object.fromEntries(
+    contract.args.map((arg, i) => {
+      if (arg.kind === 'rest') return [arg.name, `"\${@:${i + 1}}"`];
+      if (arg.kind === 'argv') throw new Error(`${contract.name}: a counted command has no single position`);
+      return [arg.name, i < 9 ? `$${i + 1}` : `\${${i + 1}}`];
+    }),
+  );
+}
 
 let layouts: RegistrationLayouts | undefined;
 
 export function registrationLayouts(): RegistrationLayouts {
   layouts ??= {
-    unit: { args: helperArgLines(REGISTRATIONS.unit) },
-    hook: { args: helperArgLines(REGISTRATIONS.hook) },
-  };
+    unit: { args: helperArgLines(REGISTRATIONS.unit), at: argumentPositions(REGISTRATIONS.unit) },
+    hook: { args: helperArgLines(REGISTRATIONS.hook), at: argumentPositions(REGISTRATIONS.hook) },
+  } as RegistrationLayouts;
   return layouts;
 }
 

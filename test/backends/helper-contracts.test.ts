@@ -11,7 +11,11 @@ import {
   rest,
   word,
 } from '../../src/backends/helper-contracts.js';
-import { REGISTRATIONS, registrationLine } from '../../src/backends/registration-contracts.js';
+import {
+  argumentPositions,
+  REGISTRATIONS,
+  registrationLine,
+} from '../../src/backends/registration-contracts.js';
 import { haveTools } from '../helpers/tools.js';
 
 const SHARED_HELPERS = fileURLToPath(new URL('../../snapshots/helpers/', import.meta.url));
@@ -85,7 +89,9 @@ function programsRun(text: string): string[] {
 describe('helper contracts', () => {
   const cases = CONTRACTS.map((contract) => [contract.name, contract] as const);
 
-  it.each(cases)('%s: the rendered helper names its arguments as the contract orders them', (_, contract) => {
+  // polyarchiv_unit reads its arguments where they are (registrationLayouts): see below.
+  const named = cases.filter(([name]) => name !== REGISTRATIONS.unit.name);
+  it.each(named)('%s: the rendered helper names its arguments as the contract orders them', (_, contract) => {
     const text = body(contract.name);
     expect(text, `${contract.name} is not defined by any golden script`).toBeDefined();
     expect(text?.startsWith(helperArgLines(contract))).toBe(true);
@@ -146,6 +152,44 @@ describe('helper contracts', () => {
       statuses: {},
     };
     expectPassedThrough(many, (values) => helperCall(many, values as never));
+  });
+
+  it('polyarchiv_unit reads each argument at its position in the contract, and nothing else', () => {
+    const text = body(REGISTRATIONS.unit.name) ?? '';
+    const positions = Object.values(argumentPositions(REGISTRATIONS.unit));
+    for (const position of positions) expect(text).toContain(position);
+    const read = [...text.matchAll(/"\$\{@:\d+\}"|\$\{?\d+\}?/g)].map((m) => m[0]);
+    expect([...new Set(read)].sort()).toEqual([...positions].sort());
+    const show = Object.entries(argumentPositions(REGISTRATIONS.unit))
+      .map(([name, at]) => `printf '${name}=%s\\0' ${at.startsWith('"') ? at : `"${at}"`}`)
+      .join('\n');
+    const line = registrationLine(REGISTRATIONS.unit, {
+      id: 'collect:site',
+      fn: 'unit_1',
+      lock_file: shellWord('/a b/lock'),
+      state_file: shellWord("it's"),
+      planned_sha256: "''",
+      on_success: shellWord('{"a":"$HOME"}'),
+      on_failure: shellWord('x\ny'),
+      measure: shellWord('*'),
+      keep_aside: 'keep-aside',
+      requires: ['r1', shellWord('r 2')],
+    });
+    const run = spawnSync('bash', ['-c', `polyarchiv_unit() {\n${show}\n}\n${line}\n`], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.split('\0').slice(0, -1)).toEqual([
+      'id=collect:site',
+      'fn=unit_1',
+      'lock_file=/a b/lock',
+      "state_file=it's",
+      'planned_sha256=',
+      'on_success={"a":"$HOME"}',
+      'on_failure=x\ny',
+      'measure=*',
+      'keep_aside=keep-aside',
+      'requires=r1',
+      'requires=r 2',
+    ]);
   });
 
   it('lays out registration lines that bash reads back in the contract order, continued or not', () => {
