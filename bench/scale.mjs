@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderHelperFile } from '../dist/backends/bash/render.js';
 import { runScheduled } from '../dist/backends/execute/schedule.js';
-import { REGISTRATIONS, registrationLine } from '../dist/backends/registration-contracts.js';
+import { helperCall } from '../dist/backends/helper-contracts.js';
+import { REGISTRATIONS } from '../dist/backends/registration-contracts.js';
 import { LARGE_POINTS as POINTS, writeLargeConfig } from './shared/large-config.mjs';
 
 const CLI = fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
@@ -73,7 +74,7 @@ try {
 
   // The main part's lines, as a script has them.
   const registration = (unit) =>
-    registrationLine(REGISTRATIONS.unit, {
+    helperCall(REGISTRATIONS.unit, {
       id: unit.id,
       fn: 'f',
       lock_file: unit.lockFile,
@@ -111,7 +112,7 @@ try {
   writeFileSync(
     hookLines,
     `${Array.from({ length: POINTS }, (_, c) =>
-      registrationLine(REGISTRATIONS.hook, {
+      helperCall(REGISTRATIONS.hook, {
         owner: `b4-${c}`,
         prefix: `p${c}`,
         fn: 'hook',

@@ -207,13 +207,25 @@ export type HelperValues<C extends HelperContract> = {
 };
 
 /**
- * A call of the helper: its name then its arguments in the contract's order, on one line, or with
- * `commandPerLine` each command on a continued line of its own (calls that carry several long ones).
+ * Where a call is continued on a new line, and how far the continued lines are indented: before
+ * each command (calls that carry several long ones), or before the arguments a layout names.
+ */
+export interface CallLayout {
+  readonly breakBefore: (arg: HelperArg) => boolean;
+  readonly indent: string;
+}
+
+export const ONE_LINE: CallLayout = { breakBefore: () => false, indent: '' };
+export const COMMAND_PER_LINE: CallLayout = { breakBefore: (arg) => arg.kind !== 'word', indent: '    ' };
+
+/**
+ * A call of the helper: its name then its arguments in the contract's order, laid out by `layout`.
+ * A rest with no words adds nothing, not even its line.
  */
 export function helperCall<C extends HelperContract>(
   contract: C,
   values: HelperValues<C>,
-  commandPerLine = false,
+  layout: CallLayout = ONE_LINE,
 ): string {
   // Written into one string as it goes: a plan of thousands of units makes tens of thousands of calls.
   let text = contract.name;
@@ -225,14 +237,15 @@ export function helperCall<C extends HelperContract>(
   const byName = values as Readonly<Record<string, string | readonly string[]>>;
   for (const arg of contract.args) {
     const value = byName[arg.name];
-    if (arg.kind === 'word') {
+    const words = arg.kind === 'word' ? undefined : (value as readonly string[]);
+    if (arg.kind === 'rest' && words?.length === 0) continue;
+    if (layout.breakBefore(arg)) {
+      text += ` \\\n${layout.indent}`;
+      lineEmpty = true;
+    }
+    if (words === undefined) {
       put(value as string);
       continue;
-    }
-    const words = value as readonly string[];
-    if (commandPerLine) {
-      text += ' \\\n    ';
-      lineEmpty = true;
     }
     if (arg.kind === 'argv') put(String(words.length));
     for (const word of words) put(word);

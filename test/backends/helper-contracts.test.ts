@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { shellWord } from '../../src/backends/bash/quote.js';
 import {
+  type CallLayout,
   HELPERS,
   type HelperContract,
   helperArgLines,
@@ -11,11 +12,7 @@ import {
   rest,
   word,
 } from '../../src/backends/helper-contracts.js';
-import {
-  argumentPositions,
-  REGISTRATIONS,
-  registrationLine,
-} from '../../src/backends/registration-contracts.js';
+import { argumentPositions, REGISTRATIONS } from '../../src/backends/registration-contracts.js';
 import { haveTools } from '../helpers/tools.js';
 
 const SHARED_HELPERS = fileURLToPath(new URL('../../snapshots/helpers/', import.meta.url));
@@ -163,7 +160,7 @@ describe('helper contracts', () => {
     const show = Object.entries(argumentPositions(REGISTRATIONS.unit))
       .map(([name, at]) => `printf '${name}=%s\\0' ${at.startsWith('"') ? at : `"${at}"`}`)
       .join('\n');
-    const line = registrationLine(REGISTRATIONS.unit, {
+    const line = helperCall(REGISTRATIONS.unit, {
       id: 'collect:site',
       fn: 'unit_1',
       lock_file: shellWord('/a b/lock'),
@@ -194,11 +191,11 @@ describe('helper contracts', () => {
 
   it('lays out registration lines that bash reads back in the contract order, continued or not', () => {
     for (const contract of Object.values(REGISTRATIONS) as HelperContract[]) {
-      const everyArg = new Set(contract.args.map((arg) => arg.name));
-      expectPassedThrough(contract, (values) => registrationLine(contract, values as never));
-      expectPassedThrough(contract, (values) => registrationLine(contract, values as never, everyArg));
+      const everyArg: CallLayout = { breakBefore: () => true, indent: '  ' };
+      expectPassedThrough(contract, (values) => helperCall(contract, values as never));
+      expectPassedThrough(contract, (values) => helperCall(contract, values as never, everyArg));
       // An empty rest adds nothing to the line.
-      expectPassedThrough(contract, (values) => registrationLine(contract, values as never), 0);
+      expectPassedThrough(contract, (values) => helperCall(contract, values as never, everyArg), 0);
     }
   });
 

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { runScheduled } from '../../src/backends/execute/schedule.js';
-import { REGISTRATIONS, registrationLine } from '../../src/backends/registration-contracts.js';
+import { helperCall } from '../../src/backends/helper-contracts.js';
+import { REGISTRATIONS } from '../../src/backends/registration-contracts.js';
 import type { PlanUnit } from '../../src/planner/plan.js';
 import { partialFile } from '../helpers/partials.js';
 import { haveTools } from '../helpers/tools.js';
@@ -56,7 +57,7 @@ async function inApply(units: readonly Scenario[], jobs: number): Promise<string
 function inScript(units: readonly Scenario[], jobs: number): string[] {
   const register = units
     .map((u) =>
-      registrationLine(REGISTRATIONS.unit, {
+      helperCall(REGISTRATIONS.unit, {
         id: u.id,
         fn: `fn_${u.id}`,
         lock_file: u.lock,

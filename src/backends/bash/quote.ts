@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { assertNever } from '../../graph/action.js';
 import type { Command, EnvValue, SecretPart, Word } from '../../graph/command.js';
-import { HELPERS, helperCall } from '../helper-contracts.js';
+import { COMMAND_PER_LINE, HELPERS, helperCall } from '../helper-contracts.js';
 
 /**
  * shell-quote handles the rare word that holds a single quote; it is loaded on that first word,
@@ -154,7 +154,7 @@ export function commandLine(command: Command): string {
             copy_run: command.copy.map(wordText),
             first_copy: command.firstCopy.map(wordText),
           },
-          true,
+          COMMAND_PER_LINE,
         ),
       ].join(' ');
     case 'publish-file':
@@ -223,7 +223,7 @@ export function commandLine(command: Command): string {
             parse: command.parse.map(wordText),
             restore: command.restore.map(wordText),
           },
-          true,
+          COMMAND_PER_LINE,
         ),
       ].join(' ');
     case 'gitlab-project':

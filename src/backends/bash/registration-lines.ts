@@ -1,5 +1,6 @@
 import { hookLabel, type PlanHooks, type PlanUnit } from '../../planner/plan.js';
-import { REGISTRATIONS, registrationLine } from '../registration-contracts.js';
+import { type CallLayout, helperCall } from '../helper-contracts.js';
+import { REGISTRATIONS } from '../registration-contracts.js';
 import { functionName, shellWord } from './quote.js';
 
 /**
@@ -19,11 +20,12 @@ const UNIT_LINE_BREAKS: ReadonlySet<string> = new Set([
   'measure',
   'requires',
 ]);
+const UNIT_LAYOUT: CallLayout = { breakBefore: (arg) => UNIT_LINE_BREAKS.has(arg.name), indent: '  ' };
 
 /** A unit's line of the main part: its registration, over several lines. */
 export function unitRegistration(unit: PlanUnit, index: number): string {
   const guard = unit.guards[0];
-  return registrationLine(
+  return helperCall(
     REGISTRATIONS.unit,
     {
       id: shellWord(unit.id),
@@ -37,7 +39,7 @@ export function unitRegistration(unit: PlanUnit, index: number): string {
       keep_aside: unit.record?.keepAside === true ? 'keep-aside' : "''",
       requires: unit.requires.map(shellWord),
     },
-    UNIT_LINE_BREAKS,
+    UNIT_LAYOUT,
   );
 }
 
@@ -51,7 +53,7 @@ export function hookRegistrations(
   fn: (k: number) => string,
 ): string[] {
   return (hooks?.hooks ?? []).map((hook, k) =>
-    registrationLine(REGISTRATIONS.hook, {
+    helperCall(REGISTRATIONS.hook, {
       owner: shellWord(owner),
       prefix: shellWord(hooks?.prefix ?? ''),
       fn: fn(k),

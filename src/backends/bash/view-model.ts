@@ -68,7 +68,7 @@ export interface ScriptView {
   readonly copyStatsHelper: boolean;
   /** Each helper's argument lines and exit statuses, from the contract it shares with its twin. */
   readonly helpers: HelperLayouts;
-  /** The registration functions' argument lines, from the contract they share with the main part. */
+  /** Where the registration functions find their arguments (registration-contracts.ts). */
   readonly registrations: RegistrationLayouts;
   readonly probe: typeof PROBE_STATUSES;
   /** The doveadm statuses that polyarchiv_dovecot_align reads as no user and as not a failure. */
