@@ -7,7 +7,8 @@ import type { Plan } from '../../src/planner/plan.js';
  * script shares are kept once each, in snapshots/helpers/, and the case's own snapshot sources
  * them where the script holds them. A change to a helper is then one diff in one file, not the
  * same hunk in every script. The case's snapshot stays a script on its own: bash runs it from any
- * directory, and `shellcheck -x` follows its sources (the directive above each names the file);
+ * directory, and shellcheck follows its sources (the directive above each names the file, and
+ * snapshots/.shellcheckrc lets it follow them without -x);
  * `joinScript` puts the whole script, as users run it, back together.
  */
 export interface SplitScript {
