@@ -85,9 +85,17 @@ export function scanIni(file: string, text: string, diagnostics: Diagnostics): S
     }
     continuation = undefined;
     blankLines = 0;
-    const header = /^\[(.+)\]$/.exec(trimmed);
+    // As configparser reads a header: up to its last ']', whatever follows ignored.
+    const header = /^\[(.+)\](.*)$/.exec(trimmed);
     if (header !== null && indent === 0) {
       const name = header[1] ?? '';
+      const after = header[2]?.trim() ?? '';
+      if (after !== '')
+        diagnostics.warning(
+          `text after the section header [${name}] is ignored: ${after}`,
+          { file, line, section: name },
+          'a comment takes a line of its own, starting with # or ;',
+        );
       const firstLine = seenHeaders.get(name);
       if (firstLine !== undefined) {
         diagnostics.error(`duplicate section [${name}] (first defined on line ${firstLine})`, {
@@ -102,6 +110,16 @@ export function scanIni(file: string, text: string, diagnostics: Diagnostics): S
       seenHeaders.set(name, line);
       current = name === 'DEFAULT' ? defaults : { header: name, line, entries: [], keys: new Set() };
       if (current !== defaults) sections.push(current);
+      return;
+    }
+    if (indent === 0 && trimmed.startsWith('[')) {
+      diagnostics.error(
+        trimmed === '[]' ? 'section header [] has no name' : `section header ${trimmed} has no closing ']'`,
+        { file, line },
+      );
+      // Its options belong to the section it meant: kept away from the one above, whose own
+      // options they are not (no false duplicates there), and read by nobody.
+      current = { header: trimmed, line, entries: [], keys: new Set() };
       return;
     }
     const delimiter = trimmed.search(/[=:]/);

@@ -115,6 +115,24 @@ describe('file structure', () => {
     ]);
   });
 
+  it.each([
+    ['[source "www"', `error: section header [source "www" has no closing ']'`],
+    ['[source "a=b"', `error: section header [source "a=b" has no closing ']'`],
+    ['[]', 'error: section header [] has no name'],
+  ])('rejects the broken header %s, and blames none of its options on the section above', (header, error) => {
+    // Without its own section, the source's engine would be a duplicate of the point's.
+    const text = `${CP}${header}\nengine=local_files\nsource_path=/a\n`;
+    expect(diagnose({ 'site.collect': text })).toEqual([`${error}\n  at site.collect:4`]);
+  });
+
+  it('reads a header as configparser does, up to its last bracket, and warns of what follows', () => {
+    const text = `[point] ; the site\nengine=files\nlocal_path=/srv/cp\n[source "a]b"]x\nengine=local_files\nsource_path=/a\ndestination_path=d\n`;
+    expect(diagnose({ 'site.collect': text })).toEqual([
+      'warning: text after the section header [point] is ignored: ; the site (a comment takes a line of its own, starting with # or ;)\n  at site.collect:1 [point]',
+      'warning: text after the section header [source "a]b"] is ignored: x (a comment takes a line of its own, starting with # or ;)\n  at site.collect:4 [source "a]b"]',
+    ]);
+  });
+
   it('rejects an option with an empty name', () => {
     expect(errorsOf({ 'site.collect': `${CP}= value\n` })).toEqual([
       'error: option with an empty name\n  at site.collect:4 [point]',
