@@ -2,23 +2,20 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { checkCopy } from '../../src/backends/execute/check-copy.js';
 import { copyStats } from '../../src/backends/execute/copy-stats.js';
 import { archiveListing, keptListing } from '../../src/graph/archive-commands.js';
 import type { CopyCheckCommand, CopyFigures } from '../../src/graph/command.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const partial = (name: string) => partialFile(`${name}.hbs`);
 const canRun = haveTools('bash', 'rsync', 'rclone');
 
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 function command(root: string, percent: number, allowShrink: boolean): CopyCheckCommand {
   const measure = (dir: string) => [
@@ -99,8 +96,7 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
     ],
   ];
   it.each(cases)('on %s', async (_, layout, percent, allow, expected) => {
-    const box = makeSandbox('polyarchiv-twin-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-twin-');
     box.write(Object.fromEntries(Object.entries(layout).filter(([k]) => !k.endsWith('/'))));
     for (const dir of Object.keys(layout).filter((k) => k.endsWith('/')))
       spawnSync('mkdir', ['-p', box.path(dir)]);
@@ -119,8 +115,7 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
   ] as const)(
     'judges a collect point that %s against the listing of its previous archive',
     async (_, count, allow, expected) => {
-      const box = makeSandbox('polyarchiv-twin-');
-      boxes.push(box);
+      const box = newSandbox('polyarchiv-twin-');
       box.write({ ...files('previous', 10), ...files('incoming', count) });
       spawnSync('mkdir', ['-p', box.path('incoming/d')]);
       spawnSync('ln', [box.path('previous/d/f0'), box.path('previous/d/link')]);
@@ -139,8 +134,7 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
     ['the kept listing when it is there', true, '3 files (30 bytes) now'],
     ['the archive itself when the kept listing is missing', false, '10 files (100 bytes) now'],
   ] as const)('judges a collect point against %s', async (_, kept, now) => {
-    const box = makeSandbox('polyarchiv-twin-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-twin-');
     box.write({ ...files('previous', 10), ...files('incoming', 1) });
     const archive = box.path('previous.tar.gz');
     expect(spawnSync('tar', ['-czf', archive, '-C', box.path('previous'), '.']).status).toBe(0);
@@ -175,8 +169,7 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
   });
 
   it('fails, like the script, when the incoming side cannot be measured', async () => {
-    const box = makeSandbox('polyarchiv-twin-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-twin-');
     const check = command(box.root, 50, true);
     const script = viaScript(check);
     expect(await viaExecutor(check)).toEqual(script);
@@ -193,8 +186,7 @@ const TAR_LISTING =
 
 /** A listing as the guard reads it once kept: through the awk program of keptListing. */
 function keptSum(listing: string): string {
-  const box = makeSandbox('polyarchiv-twin-');
-  boxes.push(box);
+  const box = newSandbox('polyarchiv-twin-');
   box.write({ 'archive.listing': listing });
   const [awk, ...args] = keptListing(box.path('archive.listing'));
   const run = spawnSync(awk as string, args, { encoding: 'utf8' });
@@ -222,8 +214,7 @@ describe.runIf(canRun)('polyarchiv_copy_stats and copyStats agree', () => {
   }
 
   const rsyncRun = (tree: Record<string, string>, dirs: string[] = []): string => {
-    const box = makeSandbox('polyarchiv-twin-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-twin-');
     box.write(tree);
     for (const dir of dirs) spawnSync('mkdir', ['-p', box.path(dir)]);
     spawnSync('ln', ['-s', 'd/f0', box.path('tree/link')]);
@@ -240,8 +231,7 @@ describe.runIf(canRun)('polyarchiv_copy_stats and copyStats agree', () => {
 
   /** What `rclone size --json` says of a tree (the figures of a mirror on a WebDAV, FTP or S3 server). */
   const rcloneSize = (tree: Record<string, string>): string => {
-    const box = makeSandbox('polyarchiv-twin-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-twin-');
     box.write(tree);
     const run = spawnSync('rclone', ['size', '--json', '--config', '/dev/null', '--', box.path('tree')], {
       encoding: 'utf8',

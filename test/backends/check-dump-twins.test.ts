@@ -1,19 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { checkDump } from '../../src/backends/execute/primitives.js';
 import type { DumpCheckCommand } from '../../src/graph/command.js';
 import { partialFile } from '../helpers/partials.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const HELPERS = partialFile('helpers.hbs');
 const canRun = haveTools('bash', 'stat');
 
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 /** The helper, run as the script runs it: whether the step goes on, and what it said. */
 function viaScript(check: DumpCheckCommand): { passed: boolean; said: string[] } {
@@ -75,8 +72,7 @@ describe.runIf(canRun)('polyarchiv_check_dump and checkDump agree', () => {
     ],
   ];
   it.each(cases)('on %s', (_, size, previousSize, percent, onSuspicious, passes, warning) => {
-    const box = makeSandbox('polyarchiv-twin-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-twin-');
     box.write({
       "dumps/it's.sql.partial": 'x'.repeat(size),
       ...(previousSize === undefined ? {} : { "dumps/it's.sql": 'y'.repeat(previousSize) }),

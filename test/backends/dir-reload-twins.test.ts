@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dirReload } from '../../src/backends/execute/dir-reload.js';
 import type { RunContext } from '../../src/backends/execute/run-exec.js';
 import type { DirReloadCommand } from '../../src/graph/command.js';
 import { partialFile } from '../helpers/partials.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
 
@@ -20,10 +20,7 @@ interface Outcome {
   readonly said: string;
 }
 
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 /**
  * A data directory `data`, an export `export.ldif`, a loader, and stop and start commands that
@@ -50,8 +47,7 @@ async function both(
 ): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const backend of ['script', 'executor']) {
-    const box = makeSandbox('polyarchiv-reload-twin-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-reload-twin-');
     mkdirSync(box.path('data'));
     box.write(layout);
     prepare(box.root);
@@ -205,8 +201,7 @@ describe.runIf(canRun)('polyarchiv_dir_reload and dirReload behave alike', () =>
 
 /** The snapshotTree entry of a 0644 file holding `text`. */
 function snapshotOf(text: string): string {
-  const box = makeSandbox('polyarchiv-reload-twin-');
-  boxes.push(box);
+  const box = newSandbox('polyarchiv-reload-twin-');
   writeFileSync(box.path('f'), text, { mode: 0o644 });
   return snapshotTree(box.root).f as string;
 }

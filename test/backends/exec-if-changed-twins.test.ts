@@ -1,20 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { execIfChanged } from '../../src/backends/execute/exec-if-changed.js';
 import type { ExecIfChangedCommand } from '../../src/graph/command.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const partial = (name: string) => partialFile(`${name}.hbs`);
 const canRun = haveTools('bash', 'sh');
 
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 /** A probe that exits with `status`, and a command that records that it ran (and may fail). */
 function command(root: string, status: number, runStatus = 0): ExecIfChangedCommand {
@@ -65,8 +62,7 @@ describe.runIf(canRun)('polyarchiv_exec_if_changed and execIfChanged agree', () 
   ] as const)('when %s', async (_, probe, runStatus, expected) => {
     const results: Outcome[] = [];
     for (const backend of [viaScript, viaExecutor]) {
-      const box = makeSandbox('polyarchiv-twin-');
-      boxes.push(box);
+      const box = newSandbox('polyarchiv-twin-');
       results.push(await backend(command(box.root, probe, runStatus), box.root));
     }
     expect(results[1]).toEqual(results[0]);
@@ -81,8 +77,7 @@ describe.runIf(canRun)('polyarchiv_exec_if_changed and execIfChanged agree on en
   it('give the probe and the command the variables and the standard input', async () => {
     const results: Outcome[] = [];
     for (const backend of [viaScriptIn, viaExecutor]) {
-      const box = makeSandbox('polyarchiv-twin-');
-      boxes.push(box);
+      const box = newSandbox('polyarchiv-twin-');
       box.write({ 'work/input.txt': "line from 'input'\n" });
       const cmd: ExecIfChangedCommand = {
         kind: 'exec-if-changed',

@@ -6,7 +6,7 @@ import { buildCommands } from '../../src/graph/build-commands.js';
 import type { Command, GitlabProjectCommand, PrivateFileCommand } from '../../src/graph/command.js';
 import { runAsync } from '../helpers/cli.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { type GitlabOptions, type GitlabStandIn, startGitlabStandIn } from '../servers/gitlab-api.js';
 import { freePort } from '../servers/postgresql.js';
@@ -17,10 +17,7 @@ const TOKEN = 'glpat-"quoted" \\back\\slash $(id)';
 const READER = 'glpat-reader';
 const SECRET = 'POLYARCHIV_SECRET_UP_JOURNAL_API_KEY';
 
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 function commandsFor(api: string, project: string): [PrivateFileCommand, GitlabProjectCommand] {
   const commands: Command[] = buildCommands({
@@ -88,8 +85,7 @@ describe.runIf(canRun)('polyarchiv_gitlab_project and gitlabProject agree', () =
       });
       servers.push(gitlab);
       const api = down ? `http://127.0.0.1:${await freePort()}/gitlab/api/v4` : `${gitlab.url}/api/v4`;
-      const box = makeSandbox('polyarchiv-twin-');
-      boxes.push(box);
+      const box = newSandbox('polyarchiv-twin-');
       const commands = commandsFor(api, project);
       const outcome =
         backend === 'script'

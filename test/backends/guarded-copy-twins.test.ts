@@ -2,23 +2,20 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { guardedCopy } from '../../src/backends/execute/guarded-copy.js';
 import { incomingMeasure } from '../../src/graph/build-commands.js';
 import type { CopyCommand, CopyFigures } from '../../src/graph/command.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
 
 const partial = (name: string) => partialFile(`${name}.hbs`);
 const canRun = haveTools('bash', 'rsync');
 
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 interface Case {
   readonly percent?: number;
@@ -155,8 +152,7 @@ const files = (dir: string, count: number, size = 10) =>
 async function both(layout: Record<string, string>, options: Case): Promise<[Run, Run]> {
   const outcomes: Run[] = [];
   for (const how of [viaScript, viaExecutor]) {
-    const box = makeSandbox('polyarchiv-twin-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-twin-');
     box.write(Object.fromEntries(Object.entries(layout).filter(([k]) => !k.endsWith('/'))));
     for (const dir of Object.keys(layout).filter((k) => k.endsWith('/')))
       spawnSync('mkdir', ['-p', box.path(dir)]);

@@ -1,21 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { linkSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { copyStats } from '../../src/backends/execute/copy-stats.js';
 import { type RunContext, runExec } from '../../src/backends/execute/run-exec.js';
 import { sumTreeListing } from '../../src/backends/execute/tree-listing.js';
 import type { RsyncSpec } from '../../src/graph/action.js';
 import { buildCommands, incomingMeasure } from '../../src/graph/build-commands.js';
 import type { Word } from '../../src/graph/command.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const canRun = haveTools('bash', 'rsync', 'find', 'awk', 'mkfifo');
 
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 /** Every kind of entry a copy meets, holding directories at several depths, awkward names. */
 function awkwardTree(box: Sandbox): string {
@@ -58,8 +55,7 @@ async function figures(argv: readonly Word[], sum: readonly Word[], box: Sandbox
 
 describe.runIf(canRun)("a guarded copy's incoming side", () => {
   it('counted by find and awk gives the figures of the rsync dry run it replaces', async () => {
-    const box = makeSandbox('polyarchiv-measure-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-measure-');
     const root = awkwardTree(box);
     const counted = incomingMeasure(spec(root));
     expect(counted.incoming[0]).toBe('find');
@@ -84,8 +80,7 @@ describe.runIf(canRun)("a guarded copy's incoming side", () => {
   });
 
   it("'s find listing is summed by apply as awk sums it", async () => {
-    const box = makeSandbox('polyarchiv-measure-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-measure-');
     const root = awkwardTree(box);
     for (const inPlace of [true, false]) {
       const counted = incomingMeasure({ ...spec(root), inPlace });
@@ -114,8 +109,7 @@ describe.runIf(canRun)("a guarded copy's incoming side", () => {
   });
 
   it('fails when the source cannot be walked, as the dry run does', async () => {
-    const box = makeSandbox('polyarchiv-measure-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-measure-');
     const counted = incomingMeasure(spec(box.path('missing')));
     expect((await figures(counted.incoming, counted.incomingSum, box)).status).not.toBe(0);
   });

@@ -5,19 +5,19 @@ import { shellWord } from '../../src/backends/bash/quote.js';
 import { releaseLock, takeLock } from '../../src/backends/execute/primitives.js';
 import { HELPERS as CONTRACTS, helperCall } from '../../src/backends/helper-contracts.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const HELPERS = partialFile('helpers.hbs', 'helpers-state.hbs');
 const canRun = haveTools('bash', 'flock');
 const { statuses } = CONTRACTS.lock;
 
-const boxes: Sandbox[] = [];
+// Registered first, so run last: the holders let go of the lock files before they are removed.
+const newSandbox = sandboxesPerTest();
 const holders: ChildProcess[] = [];
 afterEach(() => {
   // The holder's group: flock and the command it holds the lock for.
   for (const holder of holders.splice(0)) if (holder.pid !== undefined) process.kill(-holder.pid, 'SIGKILL');
-  for (const box of boxes.splice(0)) box.remove();
 });
 
 type Outcome = { status: keyof typeof statuses; said: string };
@@ -67,8 +67,7 @@ async function heldElsewhere(lockFile: string): Promise<void> {
 describe.runIf(canRun)('polyarchiv_lock and takeLock agree', () => {
   it('take a free lock in a directory they create, and leave no lock file once released', async () => {
     for (const backend of ['script', 'executor']) {
-      const box = makeSandbox('polyarchiv-twin-');
-      boxes.push(box);
+      const box = newSandbox('polyarchiv-twin-');
       box.write({ 'work/.keep': '' });
       const lockFile = box.path("metadata/it's a point/lock");
       const outcome = backend === 'script' ? viaScript(box, lockFile) : await viaExecutor(lockFile);
@@ -82,8 +81,7 @@ describe.runIf(canRun)('polyarchiv_lock and takeLock agree', () => {
   });
 
   it('find a lock that another run holds busy, and leave it to it', async () => {
-    const box = makeSandbox('polyarchiv-twin-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-twin-');
     box.write({ 'work/.keep': '', 'metadata/lock': '' });
     const lockFile = box.path('metadata/lock');
     await heldElsewhere(lockFile);
@@ -93,8 +91,7 @@ describe.runIf(canRun)('polyarchiv_lock and takeLock agree', () => {
   });
 
   it('say alike why a lock cannot be taken where its directory cannot be made', async () => {
-    const box = makeSandbox('polyarchiv-twin-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-twin-');
     box.write({ 'work/.keep': '' });
     writeFileSync(box.path('file'), 'not a directory\n');
     const lockFile = box.path('file/metadata/lock');

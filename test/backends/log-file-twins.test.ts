@@ -1,23 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lineStamper } from '../../src/cli/log-file.js';
 import { withoutLogStamps } from '../helpers/cli.js';
 import { partialFile } from '../helpers/partials.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const canRun = haveTools('bash', 'tee');
 
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 /** What the script's --log-file leaves: the output passed on, and the file. */
 function viaScript(stdout: string, stderr: string): { stdout: string; stderr: string; log: string } {
-  const box = makeSandbox('polyarchiv-log-twin-');
-  boxes.push(box);
+  const box = newSandbox('polyarchiv-log-twin-');
   const log = box.path('run.log');
   box.write({ 'run.log': 'the previous run\n', 'out.txt': stdout, 'err.txt': stderr });
   const run = spawnSync(
@@ -73,8 +69,7 @@ describe.runIf(canRun)('polyarchiv_log_file and lineStamper agree', () => {
 
   it('stamps the local time, as apply does', () => {
     const zone = { ...process.env, TZ: 'Asia/Kolkata' };
-    const box = makeSandbox('polyarchiv-log-twin-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-log-twin-');
     const run = spawnSync(
       'bash',
       [

@@ -1,21 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { mapTree } from '../../src/backends/execute/map-tree.js';
 import { HOLDING_DIR } from '../../src/graph/build-commands.js';
 import type { MapTreeCommand } from '../../src/graph/command.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { partialFile } from '../helpers/partials.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
 
 const canRun = haveTools('bash', 'find', 'touch', 'tr');
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 /**
  * A tool that writes its input upper-cased and logs each input it was given: what the trees hold
@@ -101,8 +98,7 @@ function outcome(box: Sandbox, code: number, said: string[]): Outcome {
 async function history(steps: ((box: Sandbox) => void)[]): Promise<Outcome[][]> {
   const results: Outcome[][] = [];
   for (const backend of [viaScript, viaExecutor]) {
-    const box = makeSandbox('polyarchiv-twin-map-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-twin-map-');
     mkdirSync(box.path('to'));
     const outcomes: Outcome[] = [];
     for (const step of steps) {

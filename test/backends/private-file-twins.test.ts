@@ -1,21 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { writePrivateFile } from '../../src/backends/execute/run-exec.js';
 import type { PrivateFileCommand } from '../../src/graph/command.js';
 import { partialFile } from '../helpers/partials.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const HELPERS = partialFile('helpers.hbs');
 const canRun = haveTools('bash');
 
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 /** The file the command writes, through polyarchiv_private_file and through writePrivateFile. */
 function both(
@@ -25,8 +22,7 @@ function both(
 ) {
   const written: string[] = [];
   for (const backend of ['script', 'executor']) {
-    const box = makeSandbox('polyarchiv-private-file-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-private-file-');
     for (const [name, text] of Object.entries(workFiles)) writeFileSync(join(box.root, name), text);
     if (backend === 'script') {
       const run = spawnSync(

@@ -1,20 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { resticInit } from '../../src/backends/execute/restic-init.js';
 import type { ResticInitCommand } from '../../src/graph/command.js';
 import { partialFile } from '../helpers/partials.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const partial = (name: string) => partialFile(`${name}.hbs`);
 const canRun = haveTools('bash', 'sh');
 
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 /** A probe that says `said` on stderr and exits with `status`; an init that records its environment. */
 function command(root: string, said: string, status: number): ResticInitCommand {
@@ -106,8 +103,7 @@ describe.runIf(canRun)('polyarchiv_restic_init and resticInit agree', () => {
   ] as const)('when %s', async (_, said, status, expected) => {
     const results: Outcome[] = [];
     for (const backend of [viaScript, viaExecutor]) {
-      const box = makeSandbox('polyarchiv-twin-');
-      boxes.push(box);
+      const box = newSandbox('polyarchiv-twin-');
       results.push(await backend(command(box.root, said, status), box.root));
     }
     expect(results[1]).toEqual(results[0]);

@@ -1,20 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { svnStage } from '../../src/backends/execute/svn-stage.js';
 import type { SvnStageCommand } from '../../src/graph/command.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const canRun = haveTools('bash', 'svn', 'svnadmin');
 const UTF8 = { ...process.env, LC_ALL: 'C.UTF-8' };
 
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 function svn(args: readonly string[]) {
   const run = spawnSync('svn', ['--non-interactive', ...args], { encoding: 'utf8', env: UTF8 });
@@ -105,8 +102,7 @@ describe.runIf(canRun)('polyarchiv_svn_stage and svnStage agree', () => {
   it('stage deletions, kind changes and additions of odd names, never a holding directory', async () => {
     const results: { code: number; status: string[] }[] = [];
     for (const backend of [viaScript, viaExecutor]) {
-      const box = makeSandbox('polyarchiv-svn-twin-');
-      boxes.push(box);
+      const box = newSandbox('polyarchiv-svn-twin-');
       const wc = changedWorkingCopy(box);
       const code = await backend(command(box, wc), box);
       results.push({ code, status: status(wc, box) });
@@ -130,8 +126,7 @@ describe.runIf(canRun)('polyarchiv_svn_stage and svnStage agree', () => {
   it('fail with svn status when the directory is not a working copy, having changed nothing', async () => {
     const codes: number[] = [];
     for (const backend of [viaScript, viaExecutor]) {
-      const box = makeSandbox('polyarchiv-svn-twin-');
-      boxes.push(box);
+      const box = newSandbox('polyarchiv-svn-twin-');
       box.write({ 'plain/file.txt': 'file\n' });
       codes.push(await backend(command(box, box.path('plain')), box));
     }

@@ -1,14 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLI, withoutLogStamps } from '../helpers/cli.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 interface Ended {
   readonly code: number | null;
@@ -48,8 +45,7 @@ function largeConfig(box: Sandbox): string {
 describe('a command whose output can no longer be written', () => {
   for (const format of ['bash', 'text', 'json']) {
     it(`plan --format ${format} read by \`head\` stops quietly with 141, as a tool stopped by the closed pipe`, async () => {
-      const box = makeSandbox('polyarchiv-closed-');
-      boxes.push(box);
+      const box = newSandbox('polyarchiv-closed-');
       const config = largeConfig(box);
       const args = [CLI, 'plan', '-C', config, '--set', `root=${box.root}`, '--format', format];
       const ended = await readByAQuitter(process.execPath, args);
@@ -58,8 +54,7 @@ describe('a command whose output can no longer be written', () => {
   }
 
   it('plan onto a full disk says so in one line and exits 1', () => {
-    const box = makeSandbox('polyarchiv-closed-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-closed-');
     const config = largeConfig(box);
     const full = spawnSync(
       'sh',
@@ -89,8 +84,7 @@ const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
 describe.runIf(canRun || process.env.CI === 'true')('a run whose reader goes away', () => {
   /** A collect point whose hook prints far more than a pipe holds, and its mirror. */
   function scenario(): Sandbox {
-    const box = makeSandbox('polyarchiv-closed-run-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-closed-run-');
     box.write({
       'data/f.txt': 'f\n',
       'config/site.collect': [

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CliResult, runAsync, runCli } from '../helpers/cli.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { freePort } from '../servers/postgresql.js';
 import { haveSmtp, type SmtpServer, startSmtp } from '../servers/smtp.js';
@@ -41,16 +41,14 @@ async function scanCommandLines(marker: string, secret: string, done: Promise<un
 }
 
 const servers: SmtpServer[] = [];
-const boxes: Sandbox[] = [];
+const newSandbox = sandboxesPerTest();
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.stop();
-  for (const box of boxes.splice(0)) box.remove();
 });
 
 /** Collect point a, mirrored; the mirror's hook "mail" sends with `mail` options. */
 function scenario(mail: readonly string[]): { box: Sandbox; args: string[] } {
-  const box = makeSandbox('polyarchiv-hooks-email-');
-  boxes.push(box);
+  const box = newSandbox('polyarchiv-hooks-email-');
   box.write({
     'data/f.txt': 'f\n',
     'config/a.collect':

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, runAsync, runCli } from '../helpers/cli.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { type HttpReceiver, startHttpReceiver } from '../servers/http-receiver.js';
 import { freePort } from '../servers/postgresql.js';
@@ -51,7 +51,7 @@ async function scanCommandLines(marker: string, secret: string, done: Promise<un
 describe.runIf(canRun)('http hooks', () => {
   let receiver: HttpReceiver;
   let closedPort: number;
-  const boxes: Sandbox[] = [];
+  const newSandbox = sandboxesPerTest();
   beforeAll(async () => {
     receiver = await startHttpReceiver();
     closedPort = await freePort();
@@ -59,13 +59,8 @@ describe.runIf(canRun)('http hooks', () => {
   afterAll(async () => {
     await receiver?.stop();
   });
-  afterEach(() => {
-    for (const box of boxes.splice(0)) box.remove();
-  });
-
   function scenario(): { box: Sandbox; args: string[] } {
-    const box = makeSandbox('polyarchiv-hooks-http-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-hooks-http-');
     const base = `http://127.0.0.1:${receiver.port}`;
     box.write({
       'data/f.txt': 'f\n',

@@ -1,18 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type CliResult, runCli } from '../helpers/cli.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'timeout');
 const BACKENDS = ['apply', 'script'] as const;
 type Backend = (typeof BACKENDS)[number];
 
-const boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.remove();
-});
+const newSandbox = sandboxesPerTest();
 
 /** Appends `EVENT STATUS WORDS...` to {root}/hooks/FILE. */
 const record = (file: string, words = '') =>
@@ -24,8 +21,7 @@ function collectPoint(source: string, hooks: string): string {
 
 /** Collect point a succeeds, b fails (its source is missing); both are mirrored; hooks everywhere. */
 function scenario(): { box: Sandbox; args: string[] } {
-  const box = makeSandbox('polyarchiv-hooks-');
-  boxes.push(box);
+  const box = newSandbox('polyarchiv-hooks-');
   box.write({
     'data/f.txt': 'f\n',
     'config/a.collect': collectPoint(
@@ -100,8 +96,7 @@ const read = (box: Sandbox, path: string) => readFileSync(box.path(path), 'utf8'
 
 describe.runIf(canRun).each(BACKENDS)('hooks through %s', (backend) => {
   it("pass a unit's own messages to its log hook among its tools' output, in order", () => {
-    const box = makeSandbox('polyarchiv-hooks-');
-    boxes.push(box);
+    const box = newSandbox('polyarchiv-hooks-');
     const hook = '[hook "keep"]\nengine = log\nevents = after_backup\npath = {root}/unit.log\n';
     box.write({ 'data/f.txt': 'f\n', 'config/a.collect': collectPoint('{root}/data', hook) });
     const args = ['-C', box.path('config'), '--set', `root=${box.root}`, '--force'];

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterEach } from 'vitest';
 
 export interface Sandbox {
   readonly root: string;
@@ -23,5 +24,21 @@ export function makeSandbox(prefix = 'polyarchiv-test-'): Sandbox {
       }
     },
     remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * A maker of sandboxes that are removed after each test of the file or `describe` it is called
+ * in: tests that make several keep none of them behind, whatever fails.
+ */
+export function sandboxesPerTest(): (prefix?: string) => Sandbox {
+  const boxes: Sandbox[] = [];
+  afterEach(() => {
+    for (const box of boxes.splice(0)) box.remove();
+  });
+  return (prefix) => {
+    const box = makeSandbox(prefix);
+    boxes.push(box);
+    return box;
   };
 }
