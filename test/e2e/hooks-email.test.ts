@@ -1,44 +1,18 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CliResult, runAsync, runCli } from '../helpers/cli.js';
+import { backupThrough } from '../helpers/cli.js';
 import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
+import { scanCommandLines } from '../helpers/secret-scan.js';
 import { haveTools } from '../helpers/tools.js';
 import { freePort } from '../servers/postgresql.js';
 import { haveSmtp, type SmtpServer, startSmtp } from '../servers/smtp.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'timeout', 'curl') && haveSmtp();
-const CLI_PATH = new URL('../../dist/cli/main.js', import.meta.url).pathname;
-type Backend = 'apply' | 'script';
 
 const USER = 'backup@example.org';
 /** What a careless curl configuration, shell line or URL would break on. */
 const PASSWORD = `sm7p "pw" \\ $(id) 'x':✓`;
 const SECRET = 'POLYARCHIV_SECRET_MIRROR_A_HOOK_MAIL_PASSWORD';
-
-/** The command lines of every process until `done` settles: how many scans saw `marker`, and leaks. */
-async function scanCommandLines(marker: string, secret: string, done: Promise<unknown>) {
-  let finished = false;
-  void done.then(() => {
-    finished = true;
-  });
-  let scanned = 0;
-  const leaks: string[] = [];
-  while (!finished) {
-    const lines = readdirSync('/proc')
-      .filter((name) => /^\d+$/.test(name))
-      .map((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        } catch {
-          return '';
-        }
-      });
-    if (lines.some((line) => line.includes(marker))) scanned++;
-    leaks.push(...lines.filter((line) => line.includes(secret)));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { scanned, leaks };
-}
 
 const servers: SmtpServer[] = [];
 const newSandbox = sandboxesPerTest();
@@ -73,14 +47,6 @@ function scenario(mail: readonly string[]): { box: Sandbox; args: string[] } {
   };
 }
 
-async function run(backend: Backend, box: Sandbox, args: readonly string[]): Promise<CliResult> {
-  if (backend === 'apply') return runAsync(process.execPath, [CLI_PATH, 'backup', ...args]);
-  const plan = runCli(['plan', ...args]);
-  expect(plan.code, plan.stderr).toBe(0);
-  writeFileSync(box.path('backup.sh'), plan.stdout);
-  return runAsync('bash', [box.path('backup.sh')], { [SECRET]: PASSWORD });
-}
-
 const messages = (server: SmtpServer) => server.records().filter((r) => 'content' in r);
 const auths = (server: SmtpServer) => server.records().filter((r) => 'auth' in r);
 
@@ -99,7 +65,7 @@ describe.runIf(canRun)('email hooks', { timeout: 120_000 }, () => {
         `username = ${USER}`,
         `password = ${PASSWORD}`,
       ]);
-      const running = run(backend, box, args);
+      const running = backupThrough(backend, box.path('backup.sh'), args, { [SECRET]: PASSWORD });
       const scan = await scanCommandLines(box.root, PASSWORD, running);
       const result = await running;
       expect(result.code, result.stderr).toBe(0);
@@ -136,12 +102,16 @@ describe.runIf(canRun)('email hooks', { timeout: 120_000 }, () => {
       'encryption = starttls',
     ];
     const checked = scenario([...options, `cafile = ${server.certificate}`]);
-    const ok = await run('script', checked.box, checked.args);
+    const ok = await backupThrough('script', checked.box.path('backup.sh'), checked.args, {
+      [SECRET]: PASSWORD,
+    });
     expect(ok.code, ok.stderr).toBe(0);
     expect(messages(server)).toHaveLength(1);
     // Without the CA, the self-signed certificate is refused: nothing is sent, the hook fails.
     const unchecked = scenario(options);
-    const refused = await run('script', unchecked.box, unchecked.args);
+    const refused = await backupThrough('script', unchecked.box.path('backup.sh'), unchecked.args, {
+      [SECRET]: PASSWORD,
+    });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
       'hook "mail" at mirror.backup:5 failed on backup_success with exit code 60',
@@ -161,7 +131,7 @@ describe.runIf(canRun)('email hooks', { timeout: 120_000 }, () => {
       `cafile = ${server.certificate}`,
       'subject = {status} on {hostname}',
     ]);
-    const result = await run('apply', box, args);
+    const result = await backupThrough('apply', box.path('backup.sh'), args);
     expect(result.code, result.stderr).toBe(0);
     const [message] = messages(server);
     expect(message && 'content' in message ? message.content : '').toContain('\r\nSubject: OK on web1\r\n');
@@ -172,7 +142,7 @@ describe.runIf(canRun)('email hooks', { timeout: 120_000 }, () => {
     async (backend) => {
       const port = await freePort();
       const { box, args } = scenario(['hostname = 127.0.0.1', `port = ${port}`, 'timeout = 20']);
-      const result = await run(backend, box, args);
+      const result = await backupThrough(backend, box.path('backup.sh'), args, { [SECRET]: PASSWORD });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(
         'hook "mail" at mirror.backup:5 failed on backup_success with exit code 7',

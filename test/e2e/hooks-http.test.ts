@@ -1,52 +1,18 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, runAsync, runCli } from '../helpers/cli.js';
+import { backupThrough } from '../helpers/cli.js';
 import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
+import { filesHolding, scanCommandLines } from '../helpers/secret-scan.js';
 import { haveTools } from '../helpers/tools.js';
 import { type HttpReceiver, startHttpReceiver } from '../servers/http-receiver.js';
 import { freePort } from '../servers/postgresql.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'timeout', 'curl');
 const BACKENDS = ['apply', 'script'] as const;
-type Backend = (typeof BACKENDS)[number];
 
 /** What a careless URL, shell line or curl configuration would break on. */
 const PASSWORD = `h00k:pw "q" \\ $(id) 'x' ✓`;
 const SECRET = 'POLYARCHIV_SECRET_A_HOOK_NOTIFY_PASSWORD';
-
-/** Files under `dir` whose bytes hold `needle` (the script, the state files, the copies...). */
-function filesHolding(dir: string, needle: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name))
-    .filter((file) => readFileSync(file).includes(needle));
-}
-
-/** The command lines of every process, read until `done` settles: how many scans saw `marker`. */
-async function scanCommandLines(marker: string, secret: string, done: Promise<unknown>) {
-  let finished = false;
-  void done.then(() => {
-    finished = true;
-  });
-  let scanned = 0;
-  const leaks: string[] = [];
-  while (!finished) {
-    const lines = readdirSync('/proc')
-      .filter((name) => /^\d+$/.test(name))
-      .map((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        } catch {
-          return '';
-        }
-      });
-    if (lines.some((line) => line.includes(marker))) scanned++;
-    leaks.push(...lines.filter((line) => line.includes(secret)));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { scanned, leaks };
-}
 
 describe.runIf(canRun)('http hooks', () => {
   let receiver: HttpReceiver;
@@ -101,19 +67,11 @@ describe.runIf(canRun)('http hooks', () => {
     return { box, args: ['-C', box.path('config'), '--set', `root=${box.root}`] };
   }
 
-  async function run(backend: Backend, box: Sandbox, args: readonly string[]): Promise<CliResult> {
-    if (backend === 'apply') return runAsync(process.execPath, [CLI_PATH, 'backup', ...args]);
-    const plan = runCli(['plan', ...args]);
-    expect(plan.code, plan.stderr).toBe(0);
-    writeFileSync(box.path('backup.sh'), plan.stdout);
-    return runAsync('bash', [box.path('backup.sh')], { [SECRET]: PASSWORD });
-  }
-
   it.each(BACKENDS)(
     'through %s: send the request with its variables, fail on 500 and on no answer, never show the password',
     async (backend) => {
       const { box, args } = scenario();
-      const running = run(backend, box, args);
+      const running = backupThrough(backend, box.path('backup.sh'), args, { [SECRET]: PASSWORD });
       const scan = await scanCommandLines(box.root, PASSWORD, running);
       const result = await running;
       expect(result.code, result.stderr).toBe(1);
@@ -146,5 +104,3 @@ describe.runIf(canRun)('http hooks', () => {
     60_000,
   );
 });
-
-const CLI_PATH = new URL('../../dist/cli/main.js', import.meta.url).pathname;

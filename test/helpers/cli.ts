@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,23 @@ export function runAsync(
       resolve({ code: code ?? (signal === null ? -1 : 128), stdout, stderr });
     });
   });
+}
+
+/**
+ * A backup of `args` (`-C DIR` and flags) through apply, or through the script that `plan` writes
+ * to `script` and bash runs with `env` (apply reads secrets from the configuration).
+ */
+export function backupThrough(
+  backend: 'apply' | 'script',
+  script: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<CliResult> {
+  if (backend === 'apply') return runCliAsync(['backup', ...args]);
+  const plan = runCli(['plan', ...args]);
+  if (plan.code !== 0) throw new Error(`plan failed with ${plan.code}: ${plan.stderr}`);
+  writeFileSync(script, plan.stdout);
+  return runAsync('bash', [script], env);
 }
 
 /** A `--log-file` with the time stamp that starts each of its lines removed (checked first). */

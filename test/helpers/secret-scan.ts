@@ -28,3 +28,26 @@ export function commandLinesHolding(needle: string): string[] {
   }
   return found;
 }
+
+/**
+ * Reads the command line of every process until `done` settles: how many of those reads saw
+ * `marker` (the run was watched, not missed) and every command line that showed `secret`.
+ */
+export async function scanCommandLines(
+  marker: string,
+  secret: string,
+  done: Promise<unknown>,
+): Promise<{ scanned: number; leaks: string[] }> {
+  let finished = false;
+  void done.then(() => {
+    finished = true;
+  });
+  let scanned = 0;
+  const leaks: string[] = [];
+  while (!finished) {
+    if (commandLinesHolding(marker).length > 0) scanned++;
+    leaks.push(...commandLinesHolding(secret));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { scanned, leaks };
+}
