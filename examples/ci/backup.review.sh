@@ -939,6 +939,29 @@ polyarchiv_copy_stats() {
   fi
 }
 
+# Judges a copy by its figures before it changes anything: one whose target held files is refused
+# (status 1) when it would become empty, or lose more than PERCENT% of its files or bytes, unless
+# ALLOW is yes. Arguments: PERCENT ALLOW WHAT OLD_FILES OLD_BYTES FILES BYTES.
+polyarchiv_judge_shrink() {
+  local percent=$1 allow=$2 what=$3 old_files=$4 old_bytes=$5 files=$6 bytes=$7 problem
+  if ((old_files <= 0)); then
+    return 0
+  elif ((files == 0)); then
+    problem='would become empty'
+  elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
+    problem="would shrink by more than ${percent}% (max_shrink_percent)"
+  else
+    return 0
+  fi
+  polyarchiv_say "  ${what} ${problem}: ${old_files} files (${old_bytes} bytes) now, ${files} files (${bytes} bytes) incoming"
+  if [[ ${allow} == yes ]]; then
+    polyarchiv_say "  accepted: --allow-shrink"
+    return 0
+  fi
+  polyarchiv_say "  refused: nothing was changed; run with --allow-shrink if this is expected"
+  return 1
+}
+
 # An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
 # FILES BYTES, then the command that counts the incoming side (an rsync dry run, or a find listing)
 # and the one that sums its output (no words when it prints rsync's figures), the target's dry run
@@ -958,7 +981,7 @@ polyarchiv_copy() {
   local -a copy_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a first_copy=("$@")
-  local out files bytes problem='' rc=0
+  local out files bytes rc=0
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
@@ -987,19 +1010,10 @@ polyarchiv_copy() {
     fi
     polyarchiv_copy_stats "${out}"
     files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-    if ((files == 0)); then
-      problem='would become empty'
-    elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
-      problem="would shrink by more than ${percent}% (max_shrink_percent)"
-    fi
-  fi
-  if [[ -n ${problem} ]]; then
-    polyarchiv_say "  ${what} ${problem}: ${old_files} files (${old_bytes} bytes) now, ${files} files (${bytes} bytes) incoming"
-    if [[ ${allow} != yes ]]; then
-      polyarchiv_say '  refused: nothing was changed; run with --allow-shrink if this is expected'
+    # shellcheck disable=SC2310 # the status is read here, set -e need not apply inside
+    if ! polyarchiv_judge_shrink "${percent}" "${allow}" "${what}" "${old_files}" "${old_bytes}" "${files}" "${bytes}"; then
       return 1
     fi
-    polyarchiv_say '  accepted: --allow-shrink'
   fi
   out=$("${copy_run[@]}") || rc=$?
   if ((rc != 0)); then

@@ -12,7 +12,7 @@ polyarchiv_check_copy() {
   local -a previous=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a otherwise=("$@")
-  local out files bytes old_files old_bytes problem=''
+  local out files bytes old_files old_bytes
   if ! out=$("${incoming[@]}" 2>&1); then
     polyarchiv_say "  cannot measure what ${what} would receive:"
     printf '%s\n' "${out}" >&2 || true
@@ -25,19 +25,8 @@ polyarchiv_check_copy() {
   fi
   polyarchiv_copy_stats "${out}"
   old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
-  if ((old_files > 0)); then
-    if ((files == 0)); then
-      problem='would become empty'
-    elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
-      problem="would shrink by more than ${percent}% (max_shrink_percent)"
-    fi
-  fi
-  if [[ -n ${problem} ]]; then
-    polyarchiv_say "  ${what} ${problem}: ${old_files} files (${old_bytes} bytes) now, ${files} files (${bytes} bytes) incoming"
-    if [[ ${allow} != yes ]]; then
-      polyarchiv_say '  refused: nothing was changed; run with --allow-shrink if this is expected'
-      return 1
-    fi
-    polyarchiv_say '  accepted: --allow-shrink'
+  # shellcheck disable=SC2310 # the status is read here, set -e need not apply inside
+  if ! polyarchiv_judge_shrink "${percent}" "${allow}" "${what}" "${old_files}" "${old_bytes}" "${files}" "${bytes}"; then
+    return 1
   fi
 }

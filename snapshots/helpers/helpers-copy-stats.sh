@@ -31,3 +31,26 @@ polyarchiv_copy_stats() {
     done <<<"$1"
   fi
 }
+
+# Judges a copy by its figures before it changes anything: one whose target held files is refused
+# (status 1) when it would become empty, or lose more than PERCENT% of its files or bytes, unless
+# ALLOW is yes. Arguments: PERCENT ALLOW WHAT OLD_FILES OLD_BYTES FILES BYTES.
+polyarchiv_judge_shrink() {
+  local percent=$1 allow=$2 what=$3 old_files=$4 old_bytes=$5 files=$6 bytes=$7 problem
+  if ((old_files <= 0)); then
+    return 0
+  elif ((files == 0)); then
+    problem='would become empty'
+  elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
+    problem="would shrink by more than ${percent}% (max_shrink_percent)"
+  else
+    return 0
+  fi
+  polyarchiv_say "  ${what} ${problem}: ${old_files} files (${old_bytes} bytes) now, ${files} files (${bytes} bytes) incoming"
+  if [[ ${allow} == yes ]]; then
+    polyarchiv_say "  accepted: --allow-shrink"
+    return 0
+  fi
+  polyarchiv_say "  refused: nothing was changed; run with --allow-shrink if this is expected"
+  return 1
+}

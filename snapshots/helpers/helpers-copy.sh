@@ -18,7 +18,7 @@ polyarchiv_copy() {
   local -a copy_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a first_copy=("$@")
-  local out files bytes problem='' rc=0
+  local out files bytes rc=0
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
@@ -47,19 +47,10 @@ polyarchiv_copy() {
     fi
     polyarchiv_copy_stats "${out}"
     files=${polyarchiv_stats[0]} bytes=${polyarchiv_stats[1]}
-    if ((files == 0)); then
-      problem='would become empty'
-    elif ((files * 100 < old_files * (100 - percent) || bytes * 100 < old_bytes * (100 - percent))); then
-      problem="would shrink by more than ${percent}% (max_shrink_percent)"
-    fi
-  fi
-  if [[ -n ${problem} ]]; then
-    polyarchiv_say "  ${what} ${problem}: ${old_files} files (${old_bytes} bytes) now, ${files} files (${bytes} bytes) incoming"
-    if [[ ${allow} != yes ]]; then
-      polyarchiv_say '  refused: nothing was changed; run with --allow-shrink if this is expected'
+    # shellcheck disable=SC2310 # the status is read here, set -e need not apply inside
+    if ! polyarchiv_judge_shrink "${percent}" "${allow}" "${what}" "${old_files}" "${old_bytes}" "${files}" "${bytes}"; then
       return 1
     fi
-    polyarchiv_say '  accepted: --allow-shrink'
   fi
   out=$("${copy_run[@]}") || rc=$?
   if ((rc != 0)); then

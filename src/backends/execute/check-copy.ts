@@ -1,7 +1,9 @@
 import type { CopyCheckCommand, Word } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
+import { cannotMeasure } from '../shrink-judgment.js';
 import { capture } from './capture.js';
 import { copyStats } from './copy-stats.js';
+import { judgeShrink } from './judge-shrink.js';
 import { type RunContext, writeAsTool } from './run-exec.js';
 
 /**
@@ -15,7 +17,7 @@ export async function checkCopy(
 ): Promise<number> {
   const incoming = await dryRun(command.incoming, ctx);
   if (incoming.status !== 0) {
-    say(`  cannot measure what ${command.what} would receive:`);
+    say(cannotMeasure(command.what));
     writeAsTool(ctx, 'stderr', incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
     return HELPERS.checkCopy.statuses.refused;
   }
@@ -24,24 +26,8 @@ export async function checkCopy(
   if (previous.status !== 0 && command.otherwise !== undefined && command.otherwise.length > 0)
     previous = await dryRun(command.otherwise, ctx);
   const old = copyStats(previous.output);
-  const percent = command.maxShrinkPercent;
-  let problem: string | undefined;
-  if (old.files > 0) {
-    if (now.files === 0) problem = 'would become empty';
-    else if (now.files * 100 < old.files * (100 - percent) || now.bytes * 100 < old.bytes * (100 - percent))
-      problem = `would shrink by more than ${percent}% (max_shrink_percent)`;
-  }
-  const { accepted } = HELPERS.checkCopy.statuses;
-  if (problem === undefined) return accepted;
-  say(
-    `  ${command.what} ${problem}: ${old.files} files (${old.bytes} bytes) now, ${now.files} files (${now.bytes} bytes) incoming`,
-  );
-  if (command.allowShrink) {
-    say('  accepted: --allow-shrink');
-    return accepted;
-  }
-  say('  refused: nothing was changed; run with --allow-shrink if this is expected');
-  return HELPERS.checkCopy.statuses.refused;
+  const { accepted, refused } = HELPERS.checkCopy.statuses;
+  return judgeShrink(command, old, now, say) ? accepted : refused;
 }
 
 /** A dry run's figures, its errors among them (bash's `2>&1`), run as every tool of the unit runs. */

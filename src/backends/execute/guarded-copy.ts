@@ -1,7 +1,9 @@
 import type { CopyCommand, CopyFigures } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
+import { cannotMeasure } from '../shrink-judgment.js';
 import { capture } from './capture.js';
 import { copyStats } from './copy-stats.js';
+import { judgeShrink } from './judge-shrink.js';
 import { type RunContext, writeAsTool } from './run-exec.js';
 import { sumTreeListing } from './tree-listing.js';
 
@@ -27,30 +29,14 @@ export async function guardedCopy(
       if (stats.entries <= 1) copy = command.firstCopy;
     }
   }
-  let problem: string | undefined;
-  let now: CopyFigures = { files: 0, bytes: 0 };
   if (old.files > 0) {
-    const incoming = await measureIncoming(command, ctx);
-    if (incoming instanceof Error) {
-      say(`  cannot measure what ${command.what} would receive:`);
-      writeAsTool(ctx, 'stderr', `${incoming.message.replace(/\n$/, '')}\n`);
+    const now = await measureIncoming(command, ctx);
+    if (now instanceof Error) {
+      say(cannotMeasure(command.what));
+      writeAsTool(ctx, 'stderr', `${now.message.replace(/\n$/, '')}\n`);
       return HELPERS.copy.statuses.refused;
     }
-    now = incoming;
-    const percent = command.maxShrinkPercent;
-    if (now.files === 0) problem = 'would become empty';
-    else if (now.files * 100 < old.files * (100 - percent) || now.bytes * 100 < old.bytes * (100 - percent))
-      problem = `would shrink by more than ${percent}% (max_shrink_percent)`;
-  }
-  if (problem !== undefined) {
-    say(
-      `  ${command.what} ${problem}: ${old.files} files (${old.bytes} bytes) now, ${now.files} files (${now.bytes} bytes) incoming`,
-    );
-    if (!command.allowShrink) {
-      say('  refused: nothing was changed; run with --allow-shrink if this is expected');
-      return HELPERS.copy.statuses.refused;
-    }
-    say('  accepted: --allow-shrink');
+    if (!judgeShrink(command, old, now, say)) return HELPERS.copy.statuses.refused;
   }
   const done = await capture(copy, ctx, 'stdout', command.env);
   if (done.status !== 0) return done.status;
