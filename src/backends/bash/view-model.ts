@@ -21,9 +21,9 @@ import {
   RESTIC_MISSING,
   TREE_LISTING_FORMAT,
 } from '../tool-conventions.js';
+import { type MessageLayout, messageLayout } from './message-layout.js';
 import { commandLine, commentText, obscuringLines, shellWord } from './quote.js';
 import { hookRegistrations, runHookFunction, unitFunction, unitHookFunction } from './registration-lines.js';
-import { type ShrinkLayout, shrinkLayout } from './shrink-layout.js';
 
 /** Everything the templates lay out, already quoted: templates add no logic and no escaping. */
 export interface ScriptView {
@@ -75,8 +75,8 @@ export interface ScriptView {
   /** The doveadm statuses that polyarchiv_dovecot_align reads as no user and as not a failure. */
   readonly doveadm: typeof DOVEADM_READ;
   readonly gitlab: typeof GITLAB_ANSWERS;
-  /** polyarchiv_judge_shrink's messages, with bash expansions for its values (shrink-judgment.ts). */
-  readonly shrink: ShrinkLayout;
+  /** What the helpers say, with bash expansions for the values (helper-messages.ts). */
+  readonly messages: MessageLayout;
   /** polyarchiv_gitlab_refused's hints: the statuses as a case pattern, the hint quoted. */
   readonly gitlabHints: readonly { readonly statuses: string; readonly hint: string }[];
   /** The plan has hooks: helpers-hooks and the calls of the unit runner and the main part. */
@@ -210,7 +210,7 @@ export function helperPartialsView(
   | 'resticMissing'
   | 'gitlab'
   | 'gitlabHints'
-  | 'shrink'
+  | 'messages'
   | 'treeListing'
   | 'hooks'
   | 'hookEvents'
@@ -225,7 +225,7 @@ export function helperPartialsView(
     resticMissing: resticMissingLayout(),
     treeListing: shellWord(TREE_LISTING_FORMAT),
     gitlab: GITLAB_ANSWERS,
-    shrink: shrinkLayout(),
+    messages: messageLayout(),
     gitlabHints: GITLAB_REFUSAL_HINTS.map((h) => ({
       statuses: h.statuses.join(' | '),
       hint: shellWord(h.hint),

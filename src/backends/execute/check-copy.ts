@@ -1,6 +1,6 @@
 import type { CopyCheckCommand, Word } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
-import { cannotMeasure } from '../shrink-judgment.js';
+import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
 import { copyStats } from './copy-stats.js';
 import { judgeShrink } from './judge-shrink.js';
@@ -17,7 +17,7 @@ export async function checkCopy(
 ): Promise<number> {
   const incoming = await dryRun(command.incoming, ctx);
   if (incoming.status !== 0) {
-    say(cannotMeasure(command.what));
+    say(HELPER_MESSAGES.cannotMeasure(command.what));
     writeAsTool(ctx, 'stderr', incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
     return HELPERS.checkCopy.statuses.refused;
   }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { isDirectory } from '../../fs-probe.js';
 import type { ConfirmCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
+import { HELPER_MESSAGES } from '../helper-messages.js';
 import { type RunContext, runExec, spawnProblem, writeAsTool } from './run-exec.js';
 
 /** How the executor answers polyarchiv_confirm's question: --yes, or a question on the terminal. */
@@ -30,7 +31,7 @@ export async function confirmStep(
   const { confirmed, declined } = HELPERS.confirm.statuses;
   if (confirmation.yes) return confirmed;
   if (await confirmation.ask('polyarchiv: go on? y/[N] ')) return confirmed;
-  say('  not confirmed: nothing was replaced');
+  say(HELPER_MESSAGES.notConfirmed());
   return declined;
 }
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { isDirectory } from '../../fs-probe.js';
 import type { DirReloadCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
+import { HELPER_MESSAGES } from '../helper-messages.js';
 import { type RunContext, runExec, signalStatus, writeAsTool } from './run-exec.js';
 
 /**
@@ -31,7 +32,7 @@ export async function dirReload(
   let rc = command.stop.length > 0 ? await runExec({ kind: 'exec', argv: command.stop }, toTheEnd) : 0;
   const signal = ctx.interrupted?.();
   if (rc !== 0) {
-    say(`  the stop command failed with exit code ${rc}: ${command.target} is left as it is`);
+    say(HELPER_MESSAGES.reloadStopFailed(String(rc), command.target));
   } else if (signal !== undefined) {
     rc = signalStatus(signal);
   } else {
@@ -57,11 +58,11 @@ async function reloadContents(
 ): Promise<number> {
   const { target, previous, input } = command;
   if (!isNonEmpty(input)) {
-    say(`  ${input} is missing or empty: ${target} is left as it is`);
+    say(HELPER_MESSAGES.reloadInputMissing(input, target));
     return HELPERS.dirReload.statuses.refused;
   }
   if (!isDirectory(target)) {
-    say(`  ${target} is not a directory: nothing to replace`);
+    say(HELPER_MESSAGES.reloadNotDirectory(target));
     return HELPERS.dirReload.statuses.refused;
   }
   // A previous run killed before its end left the last good contents aside: put them back.
@@ -70,7 +71,7 @@ async function reloadContents(
   for (const entry of entriesBut(target, previous)) renameSync(entry, join(previous, basename(entry)));
   let rc = await runExec({ kind: 'exec', argv: command.load, stdin: input }, ctx);
   if (rc !== 0) {
-    say(`  the load failed with exit code ${rc}: the previous contents of ${target} are put back`);
+    say(HELPER_MESSAGES.reloadLoadFailed(String(rc), target));
   } else {
     const owner = statSync(target);
     try {
@@ -78,7 +79,7 @@ async function reloadContents(
     } catch (error) {
       writeAsTool(ctx, 'stderr', `polyarchiv: ${(error as Error).message}\n`);
       rc = 1;
-      say(`  the loaded files could not be given the owner of ${target}: its previous contents are put back`);
+      say(HELPER_MESSAGES.reloadOwnerFailed(target));
     }
   }
   // The loaded files, their owner and the moves reach the disk before the previous contents are

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GitlabProjectCommand, Word } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
+import { HELPER_MESSAGES } from '../helper-messages.js';
 import { GITLAB_ANSWERS, GITLAB_REFUSAL_HINTS } from '../tool-conventions.js';
 import { type RunContext, runExec, wordOf } from './run-exec.js';
 
@@ -17,13 +18,13 @@ export async function gitlabProject(
   say: (line: string) => void,
 ): Promise<number> {
   const refused = (code: string, what: string): number => {
-    say(`  GitLab answered HTTP ${code} to ${what} for project ${command.project}${hint(code)}`);
+    say(HELPER_MESSAGES.gitlabRefused(code, what, command.project, hint(code)));
     return STATUSES.refused;
   };
   const found = await request(command.find, ctx);
   if (typeof found === 'number') return found;
   if (found === String(GITLAB_ANSWERS.found)) {
-    say(`  GitLab project ${command.project} exists`);
+    say(HELPER_MESSAGES.gitlabExists(command.project));
     return STATUSES.ready;
   }
   if (found !== String(GITLAB_ANSWERS.missing)) return refused(found, 'the query of the project');
@@ -39,7 +40,7 @@ export async function gitlabProject(
   const created = await request(command.create, ctx);
   if (typeof created === 'number') return created;
   if (created !== String(GITLAB_ANSWERS.created)) return refused(created, 'the creation of the project');
-  say(`  GitLab project ${command.project} created (private)`);
+  say(HELPER_MESSAGES.gitlabCreated(command.project));
   return STATUSES.ready;
 }
 

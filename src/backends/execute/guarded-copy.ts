@@ -1,6 +1,6 @@
 import type { CopyCommand, CopyFigures } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
-import { cannotMeasure } from '../shrink-judgment.js';
+import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
 import { copyStats } from './copy-stats.js';
 import { judgeShrink } from './judge-shrink.js';
@@ -32,7 +32,7 @@ export async function guardedCopy(
   if (old.files > 0) {
     const now = await measureIncoming(command, ctx);
     if (now instanceof Error) {
-      say(cannotMeasure(command.what));
+      say(HELPER_MESSAGES.cannotMeasure(command.what));
       writeAsTool(ctx, 'stderr', `${now.message.replace(/\n$/, '')}\n`);
       return HELPERS.copy.statuses.refused;
     }

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HookEvent, RuntimeVariable } from '../../engines/engine.js';
 import { hookLabel, type PlanHook, type PlanHooks } from '../../planner/plan.js';
+import { HELPER_MESSAGES } from '../helper-messages.js';
 import type { RunContext } from './run-exec.js';
 import { runCommand, type UnitOptions } from './run-unit.js';
 
@@ -41,7 +42,7 @@ export async function fireHooks(
     if (!options.quiet) options.say(`  ${call.event}: ${hookLabel(hook)}`);
     const code = await runHook(hook, options, ctx);
     if (code !== 0) {
-      options.say(`  ${hookLabel(hook)} failed on ${call.event} with exit code ${code}`);
+      options.say(HELPER_MESSAGES.hookFailed(hookLabel(hook), call.event, String(code)));
       failures++;
     }
   }

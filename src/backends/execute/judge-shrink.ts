@@ -1,7 +1,5 @@
 import type { CopyFigures } from '../../graph/command.js';
-import { SHRINK_VERDICTS, shrinkFigures, shrinkProblem } from '../shrink-judgment.js';
-
-const words = (figures: CopyFigures) => ({ files: String(figures.files), bytes: String(figures.bytes) });
+import { HELPER_MESSAGES } from '../helper-messages.js';
 
 /**
  * Twin of polyarchiv_judge_shrink (templates/partials/helpers-copy-stats.hbs): says why a copy
@@ -15,7 +13,25 @@ export function judgeShrink(
 ): boolean {
   const problem = shrinkProblem(guard.maxShrinkPercent, old, now);
   if (problem === undefined) return true;
-  say(shrinkFigures(guard.what, problem, words(old), words(now)));
-  say(guard.allowShrink ? SHRINK_VERDICTS.accepted : SHRINK_VERDICTS.refused);
+  const figures = [old.files, old.bytes, now.files, now.bytes].map(String) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  say(HELPER_MESSAGES.shrinkFigures(guard.what, problem, ...figures));
+  say(guard.allowShrink ? HELPER_MESSAGES.shrinkAccepted() : HELPER_MESSAGES.shrinkRefused());
   return guard.allowShrink;
+}
+
+/**
+ * The guard's arithmetic, as the helper's: a copy whose target held files falls under the guard
+ * when it would become empty, or lose more than `percent`% of its files or of its bytes.
+ */
+function shrinkProblem(percent: number, old: CopyFigures, now: CopyFigures): string | undefined {
+  if (old.files <= 0) return undefined;
+  if (now.files === 0) return HELPER_MESSAGES.becomesEmpty();
+  if (now.files * 100 < old.files * (100 - percent) || now.bytes * 100 < old.bytes * (100 - percent))
+    return HELPER_MESSAGES.shrinksPast(String(percent));
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import type { MapTreeCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
+import { HELPER_MESSAGES } from '../helper-messages.js';
 import { TREE_LISTING_FORMAT } from '../tool-conventions.js';
 import { type RunContext, runExec, wordOf } from './run-exec.js';
 
@@ -78,7 +79,7 @@ export async function mapTree(
           ctx,
         );
         if (code !== 0) {
-          say(`  ${wordOf(command.tool[0] ?? '', ctx)} failed on ${source}`);
+          say(HELPER_MESSAGES.mapToolFailed(wordOf(command.tool[0] ?? '', ctx), from, path));
           rmSync(held, { recursive: true, force: true });
           return code;
         }

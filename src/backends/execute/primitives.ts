@@ -20,6 +20,7 @@ import type { DirSwapCommand, DumpCheckCommand } from '../../graph/command.js';
 import type { PlanInput } from '../../planner/plan.js';
 import { fillStateTemplate, stateTimestamp } from '../../state/point-state.js';
 import { HELPERS } from '../helper-contracts.js';
+import { HELPER_MESSAGES } from '../helper-messages.js';
 
 /**
  * The executor's side of the helpers the script defines in templates/partials/helpers.hbs and
@@ -160,8 +161,7 @@ export function configChanged(dir: string, inputs: readonly PlanInput[]): boolea
   });
 }
 
-export const configChangedWarning = (dir: string): string =>
-  `warning: the configuration in ${dir} changed since the plan was made: running the plan as it was reviewed (make a new plan to run the new configuration)`;
+export const configChangedWarning = (dir: string): string => HELPER_MESSAGES.configChanged(dir);
 
 function isFile(path: string): boolean {
   try {

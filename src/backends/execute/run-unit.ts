@@ -3,6 +3,7 @@ import { assertNever } from '../../graph/action.js';
 import { type Command, explanationOf } from '../../graph/command.js';
 import type { PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
+import { HELPER_MESSAGES } from '../helper-messages.js';
 import { checkCopy } from './check-copy.js';
 import { type Confirmation, confirmStep } from './confirm.js';
 import { dirReload } from './dir-reload.js';
@@ -89,8 +90,9 @@ export async function runUnit(
     return fault((error as Error).message);
   }
   if (lock === 'busy') {
-    options.say(`  ${unit.lockFile} is locked by another run`);
-    return { status: 'busy', message: `${unit.lockFile} is locked by another run` };
+    const message = HELPER_MESSAGES.lockBusy(unit.lockFile);
+    options.say(`  ${message}`);
+    return { status: 'busy', message };
   }
   try {
     for (const guard of unit.guards) {
@@ -101,7 +103,7 @@ export async function runUnit(
         return fault((error as Error).message);
       }
       if (stale) {
-        const message = `stale plan: ${guard.file} changed since the plan was made; run polyarchiv plan again`;
+        const message = HELPER_MESSAGES.stalePlan(guard.file);
         options.say(`  ${message}`);
         return { status: 'stale', message };
       }

@@ -1,0 +1,52 @@
+import { HELPER_MESSAGES, type HelperMessages } from '../helper-messages.js';
+
+/** A bash expansion: `${name}`, or `$1` for a positional parameter. */
+const expand = (name: string) => (/^\d$/.test(name) ? `$${name}` : `\${${name}}`);
+
+/**
+ * The names the helpers give each message's values, in its parameters' order: the message is
+ * rendered with their expansions in place of the values.
+ */
+export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<HelperMessages[K]> } = {
+  cannotMeasure: ['what'],
+  becomesEmpty: [],
+  shrinksPast: ['percent'],
+  shrinkFigures: ['what', 'problem', 'old_files', 'old_bytes', 'files', 'bytes'],
+  shrinkAccepted: [],
+  shrinkRefused: [],
+  reloadStopFailed: ['rc', 'target'],
+  reloadInputMissing: ['input', 'target'],
+  reloadNotDirectory: ['target'],
+  reloadLoadFailed: ['rc', 'target'],
+  reloadOwnerFailed: ['target'],
+  gitlabExists: ['project'],
+  gitlabCreated: ['project'],
+  gitlabRefused: ['2', '3', '1', 'why'],
+  mapToolFailed: ['tool[0]', 'from', 'path'],
+  notConfirmed: [],
+  hookFailed: ['polyarchiv_hook_labels[k]', 'event', 'rc'],
+  lockBusy: ['lock_file'],
+  stalePlan: ['state_file'],
+  configChanged: ['dir'],
+};
+
+export type MessageLayout = { readonly [K in keyof HelperMessages]: string };
+
+/**
+ * Every helper message for double quotes in bash. Besides the expansions of its values, a
+ * message may hold nothing that double quotes expand: it would print otherwise than the twin's.
+ */
+export function messageLayout(): MessageLayout {
+  const layout: Record<string, string> = {};
+  for (const key of Object.keys(HELPER_MESSAGES) as (keyof HelperMessages)[]) {
+    const names = HELPER_LOCALS[key] as readonly string[];
+    const expansions = names.map(expand);
+    const text = (HELPER_MESSAGES[key] as (...values: string[]) => string)(...expansions);
+    let rest = text;
+    for (const expansion of expansions) rest = rest.replace(expansion, '');
+    if (/[\\"`$]/.test(rest))
+      throw new Error(`the message ${key} would not print in bash as written: ${text}`);
+    layout[key] = text;
+  }
+  return layout as MessageLayout;
+}

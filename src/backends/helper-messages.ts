@@ -1,0 +1,52 @@
+/**
+ * What the bash helpers and their twins in execute/ say, written once. Each message is a
+ * function of its values as words: a twin calls it with the values, and the view model renders
+ * it for the helper with bash expansions in their place (bash/message-layout.ts).
+ */
+export const HELPER_MESSAGES = {
+  // The copy guard (polyarchiv_judge_shrink, polyarchiv_check_copy, polyarchiv_copy).
+  cannotMeasure: (what: string) => `  cannot measure what ${what} would receive:`,
+  becomesEmpty: () => 'would become empty',
+  shrinksPast: (percent: string) => `would shrink by more than ${percent}% (max_shrink_percent)`,
+  shrinkFigures: (
+    what: string,
+    problem: string,
+    oldFiles: string,
+    oldBytes: string,
+    files: string,
+    bytes: string,
+  ) =>
+    `  ${what} ${problem}: ${oldFiles} files (${oldBytes} bytes) now, ${files} files (${bytes} bytes) incoming`,
+  shrinkAccepted: () => '  accepted: --allow-shrink',
+  shrinkRefused: () => '  refused: nothing was changed; run with --allow-shrink if this is expected',
+  // A service's data directory rebuilt (polyarchiv_dir_reload).
+  reloadStopFailed: (rc: string, target: string) =>
+    `  the stop command failed with exit code ${rc}: ${target} is left as it is`,
+  reloadInputMissing: (input: string, target: string) =>
+    `  ${input} is missing or empty: ${target} is left as it is`,
+  reloadNotDirectory: (target: string) => `  ${target} is not a directory: nothing to replace`,
+  reloadLoadFailed: (rc: string, target: string) =>
+    `  the load failed with exit code ${rc}: the previous contents of ${target} are put back`,
+  reloadOwnerFailed: (target: string) =>
+    `  the loaded files could not be given the owner of ${target}: its previous contents are put back`,
+  // A GitLab project made sure of (polyarchiv_gitlab_project).
+  gitlabExists: (project: string) => `  GitLab project ${project} exists`,
+  gitlabCreated: (project: string) => `  GitLab project ${project} created (private)`,
+  gitlabRefused: (code: string, what: string, project: string, hint: string) =>
+    `  GitLab answered HTTP ${code} to ${what} for project ${project}${hint}`,
+  // A tree mapped file by file (polyarchiv_map_tree).
+  mapToolFailed: (tool: string, from: string, path: string) => `  ${tool} failed on ${from}/${path}`,
+  // A restore confirmed (polyarchiv_confirm).
+  notConfirmed: () => '  not confirmed: nothing was replaced',
+  // A hook of a point or of the run (polyarchiv_run_hooks).
+  hookFailed: (label: string, event: string, rc: string) =>
+    `  ${label} failed on ${event} with exit code ${rc}`,
+  // What a unit holds and checks (polyarchiv_lock, polyarchiv_guard, polyarchiv_check_config).
+  lockBusy: (lockFile: string) => `${lockFile} is locked by another run`,
+  stalePlan: (stateFile: string) =>
+    `stale plan: ${stateFile} changed since the plan was made; run polyarchiv plan again`,
+  configChanged: (dir: string) =>
+    `warning: the configuration in ${dir} changed since the plan was made: running the plan as it was reviewed (make a new plan to run the new configuration)`,
+} as const;
+
+export type HelperMessages = typeof HELPER_MESSAGES;
