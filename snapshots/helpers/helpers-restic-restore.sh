@@ -31,6 +31,7 @@ polyarchiv_restic_restore_at() {
     polyarchiv_say "  ${none}"
     return 1
   fi
-  polyarchiv_say "  snapshot ${chosen:0:8}, taken ${taken}"
+  local short_id=${chosen:0:8}
+  polyarchiv_say "  snapshot ${short_id}, taken ${taken}"
   "${restore[@]}" "${chosen}"
 }

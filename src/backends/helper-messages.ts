@@ -34,6 +34,10 @@ export const HELPER_MESSAGES = {
   gitlabCreated: (project: string) => `  GitLab project ${project} created (private)`,
   gitlabRefused: (code: string, what: string, project: string, hint: string) =>
     `  GitLab answered HTTP ${code} to ${what} for project ${project}${hint}`,
+  // Live mailboxes read (polyarchiv_dovecot_align).
+  cannotRead: (what: string) => `  cannot read ${what}:`,
+  // A restic snapshot chosen by its time (polyarchiv_restic_restore_at): its short id.
+  snapshotChosen: (shortId: string, time: string) => `  snapshot ${shortId}, taken ${time}`,
   // A tree mapped file by file (polyarchiv_map_tree).
   mapToolFailed: (tool: string, from: string, path: string) => `  ${tool} failed on ${from}/${path}`,
   // A restore confirmed (polyarchiv_confirm).

@@ -22,6 +22,8 @@ export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<H
   gitlabExists: ['project'],
   gitlabCreated: ['project'],
   gitlabRefused: ['2', '3', '1', 'why'],
+  cannotRead: ['what'],
+  snapshotChosen: ['short_id', 'taken'],
   mapToolFailed: ['tool[0]', 'from', 'path'],
   notConfirmed: [],
   hookFailed: ['polyarchiv_hook_labels[k]', 'event', 'rc'],

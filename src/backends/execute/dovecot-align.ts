@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MailboxAlignCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
+import { HELPER_MESSAGES } from '../helper-messages.js';
 import { DOVEADM_READ } from '../tool-conventions.js';
 import { capture } from './capture.js';
 import { type RunContext, wordOf, writeAsTool } from './run-exec.js';
@@ -189,7 +190,7 @@ async function read(
   if (result.status === 0 || result.status === DOVEADM_READ.listedMailboxMissing)
     return { outcome: 'ok', output: result.stdout };
   if (result.status === DOVEADM_READ.noSuchUser) return { outcome: 'no-user' };
-  say(`  cannot read ${what}:`);
+  say(HELPER_MESSAGES.cannotRead(what));
   writeAsTool(ctx, 'stderr', result.stderr);
   return { outcome: 'failed' };
 }

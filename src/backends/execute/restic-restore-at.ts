@@ -1,5 +1,6 @@
 import type { ResticRestoreAtCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
+import { HELPER_MESSAGES } from '../helper-messages.js';
 import { type RunContext, runExec } from './run-exec.js';
 
 /** jq's exit statuses when its input is not JSON, and when the program stops with an error. */
@@ -35,7 +36,7 @@ export async function resticRestoreAt(
     say(`  ${command.none}`);
     return HELPERS.resticRestoreAt.statuses.none;
   }
-  say(`  snapshot ${chosen.id.slice(0, 8)}, taken ${chosen.time}`);
+  say(HELPER_MESSAGES.snapshotChosen(chosen.id.slice(0, 8), chosen.time));
   return runExec({ kind: 'exec', argv: [...command.restore, chosen.id], env: command.env }, ctx);
 }
 
