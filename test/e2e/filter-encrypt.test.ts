@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { scanCommandLines } from '../helpers/secret-scan.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
 
@@ -139,29 +140,15 @@ describe.runIf(canRun)('the encrypt filter, end to end', { timeout: 300_000 }, (
     child.stderr.on('data', (d) => {
       output += d;
     });
-    const seen: string[] = [];
-    let sawGpg = false;
     const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-    let finished = false;
-    void done.then(() => {
-      finished = true;
-    });
-    while (!finished) {
-      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-        let cmdline = '';
-        try {
-          cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        } catch {
-          continue;
-        }
-        if (cmdline.includes('gpg\0')) sawGpg = true;
-        if (cmdline.includes('correct horse') || cmdline.includes('Tr0ub4dor')) seen.push(cmdline);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const scan = await scanCommandLines(
+      (line) => line.includes('gpg\0'),
+      ['correct horse', 'Tr0ub4dor'],
+      done,
+    );
     expect(await done, output).toBe(0);
-    expect(sawGpg).toBe(true);
-    expect(seen).toEqual([]);
+    expect(scan.scanned).toBeGreaterThan(0);
+    expect(scan.leaks).toEqual([]);
     expect(output).not.toContain(PASSPHRASE);
     const states = spawnSync('grep', ['-rl', 'Tr0ub4dor', box.path('collect'), box.path('mirror')], {
       encoding: 'utf8',

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CliResult, runAsync, runCli, runCliAsync } from '../helpers/cli.js';
+import { runAsync, runCli, runCliAsync } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { scanCommandLines } from '../helpers/secret-scan.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
 import { MARIADB_TOOLS, type MariaDb, SAMPLE_SQL, sqlString, startMariaDb } from '../servers/mariadb.js';
@@ -155,11 +156,15 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
         backend === 'apply'
           ? runCliAsync(['backup', '--show-commands', ...args])
           : runAsync('bash', [script('backup')], SECRET_ENV);
-      const seen = await scanCommandLines(run);
+      const seen = await scanCommandLines(
+        (line) => line.includes('mysqldump') && line.includes('--single-transaction'),
+        [PASSWORD, "wo'rd #"],
+        run,
+      );
       const result = await run;
       await locker;
       expect(result.code, result.stderr).toBe(0);
-      expect(seen.dumps, `${backend}: mysqldump was never seen running`).toBeGreaterThan(0);
+      expect(seen.scanned, `${backend}: mysqldump was never seen running`).toBeGreaterThan(0);
       expect(seen.leaks, backend).toEqual([]);
       expect(result.stdout + result.stderr).not.toContain(PASSWORD);
     }
@@ -265,27 +270,3 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
     expect(readFileSync(dumpFile(), 'utf8')).toContain('Zoë Ørsted');
   });
 });
-
-/** Polls every process's argv while `run` lasts: how often mysqldump was seen, and any leak. */
-async function scanCommandLines(run: Promise<CliResult>): Promise<{ dumps: number; leaks: string[] }> {
-  let done = false;
-  void run.then(() => {
-    done = true;
-  });
-  let dumps = 0;
-  const leaks: string[] = [];
-  while (!done) {
-    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-      let argv: string;
-      try {
-        argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      } catch {
-        continue;
-      }
-      if (argv.includes('mysqldump') && argv.includes('--single-transaction')) dumps++;
-      if (argv.includes(PASSWORD) || argv.includes("wo'rd #")) leaks.push(argv);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { dumps, leaks };
-}

@@ -15,27 +15,21 @@ export function filesHolding(dir: string, needle: string): string[] {
   return found;
 }
 
-/** The command lines of every process that show `needle`. */
+/** The command lines of every process that show `needle`, their words joined by spaces. */
 export function commandLinesHolding(needle: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const line = readFileSync(`/proc/${pid}/cmdline`);
-      if (line.includes(needle)) found.push(line.toString('utf8').replaceAll('\0', ' '));
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return found;
+  return commandLines()
+    .filter((line) => line.includes(needle))
+    .map((line) => line.replaceAll('\0', ' '));
 }
 
 /**
- * Reads the command line of every process until `done` settles: how many of those reads saw
- * `marker` (the run was watched, not missed) and every command line that showed `secret`.
+ * Reads the command line of every process (its words NUL-separated) until `done` settles: how
+ * many of those reads saw a line that `watched` accepts (the run was watched, not missed), and
+ * every line that showed one of `secrets`.
  */
 export async function scanCommandLines(
-  marker: string,
-  secret: string,
+  watched: (line: string) => boolean,
+  secrets: readonly string[],
   done: Promise<unknown>,
 ): Promise<{ scanned: number; leaks: string[] }> {
   let finished = false;
@@ -45,9 +39,23 @@ export async function scanCommandLines(
   let scanned = 0;
   const leaks: string[] = [];
   while (!finished) {
-    if (commandLinesHolding(marker).length > 0) scanned++;
-    leaks.push(...commandLinesHolding(secret));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = commandLines();
+    if (lines.some(watched)) scanned++;
+    leaks.push(...lines.filter((line) => secrets.some((secret) => line.includes(secret))));
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return { scanned, leaks };
+}
+
+/** The command line of every process that could be read, its words NUL-separated. */
+function commandLines(): string[] {
+  const lines: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      lines.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return lines;
 }
