@@ -226,7 +226,7 @@ polyarchiv_step() {
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_unit_file}.failure ]]; then
-    printf 'failed with exit code %s: %s' "$1" "${polyarchiv_current_step}" > "${polyarchiv_unit_file}.failure"
+    printf '%s' "failed with exit code $1: ${polyarchiv_current_step}" > "${polyarchiv_unit_file}.failure"
     polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }

@@ -45,6 +45,12 @@ export const HELPER_MESSAGES = {
   // A hook of a point or of the run (polyarchiv_run_hooks).
   hookFailed: (label: string, event: string, rc: string) =>
     `  ${label} failed on ${event} with exit code ${rc}`,
+  // A unit's steps and the run's schedule (polyarchiv_on_error, polyarchiv_unit, polyarchiv_run).
+  // A signal is named without its SIG, as bash's trap gives it.
+  stepFailed: (code: string, step: string) => `failed with exit code ${code}: ${step}`,
+  interruptedBy: (signal: string) => `interrupted by SIG${signal}`,
+  notRunInterrupted: (unit: string, signal: string) => `${unit}: not run, interrupted by SIG${signal}`,
+  skippedAfter: (unit: string, required: string) => `${unit}: skipped, ${required} did not succeed`,
   // What a unit holds and checks (polyarchiv_lock, polyarchiv_guard, polyarchiv_check_config).
   lockBusy: (lockFile: string) => `${lockFile} is locked by another run`,
   stalePlan: (stateFile: string) =>
@@ -54,3 +60,6 @@ export const HELPER_MESSAGES = {
 } as const;
 
 export type HelperMessages = typeof HELPER_MESSAGES;
+
+/** A signal's name as bash's trap gives it: SIGTERM is TERM. */
+export const withoutSig = (signal: string): string => signal.replace(/^SIG/, '');

@@ -21,14 +21,25 @@ describe.runIf(haveTools('bash'))('helper messages', () => {
     // Every name gets a value of its own, so that two values swapped would show.
     const names = [...new Set(keys.flatMap((key) => expansionsOf(layout[key])))];
     const valueNamed = (name: string) => `${awkward}<${name}>`;
-    const setup = names.map((name) => {
-      if (/^\d$/.test(name)) return '';
-      const array = /^(\w+)\[(\w+)\]$/.exec(name);
-      // An element read through an index variable: the index is 1, element 0 is a decoy.
-      if (array !== null)
-        return `${array[2] === '0' ? '' : `${array[2]}=1; `}${array[1]}=(${quoted(array[2] === '0' ? valueNamed(name) : 'decoy')} ${quoted(valueNamed(name))})`;
-      return `${name}=${quoted(valueNamed(name))}`;
-    });
+    // Arrays get an element per name that reads them (a decoy at 0 for the index variables).
+    const arrays = new Map<string, string[]>();
+    const setup: string[] = [];
+    for (const name of names) {
+      const element = /^(\w+)\[(\w+)\]$/.exec(name);
+      if (element === null) {
+        if (!/^\d$/.test(name)) setup.push(`${name}=${quoted(valueNamed(name))}`);
+        continue;
+      }
+      const [, array = '', index = ''] = element;
+      const elements = arrays.get(array) ?? [quoted('decoy')];
+      arrays.set(array, elements);
+      if (index === '0') elements[0] = quoted(valueNamed(name));
+      else {
+        setup.push(`${index}=${elements.length}`);
+        elements.push(quoted(valueNamed(name)));
+      }
+    }
+    for (const [array, elements] of arrays) setup.push(`${array}=(${elements.join(' ')})`);
     const positional = ['1', '2', '3'].map(valueNamed);
     const say = keys.map((key) => `printf '%s\\0' "${layout[key]}"`);
     const script = `f() {\n${[...setup, ...say].join('\n')}\n}\nf "$@"`;

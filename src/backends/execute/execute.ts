@@ -4,6 +4,7 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
+import { HELPER_MESSAGES, withoutSig } from '../helper-messages.js';
 import { type Confirmation, listForDryRun } from './confirm.js';
 import { causeOf } from './primitives.js';
 import { missingSecrets, type RunContext, writeAsTool } from './run-exec.js';
@@ -142,12 +143,12 @@ async function executeUnits(
     (unit, finished) => {
       const signal = interrupted();
       if (signal !== undefined) {
-        options.say(`${unit.id}: not run, interrupted by ${signal}`);
+        options.say(HELPER_MESSAGES.notRunInterrupted(unit.id, withoutSig(signal)));
         return { id: unit.id, status: 'skipped', seconds: 0 };
       }
       const missing = unit.requires.find((id) => finished(id)?.status !== 'ok' && !options.dry);
       if (missing === undefined) return undefined;
-      options.say(`${unit.id}: skipped, ${missing} did not succeed`);
+      options.say(HELPER_MESSAGES.skippedAfter(unit.id, missing));
       return { id: unit.id, status: 'skipped', seconds: 0 };
     },
     async (unit) => {

@@ -3,7 +3,7 @@ import { assertNever } from '../../graph/action.js';
 import { type Command, explanationOf } from '../../graph/command.js';
 import type { PlanUnit } from '../../planner/plan.js';
 import { commandLine } from '../bash/quote.js';
-import { HELPER_MESSAGES } from '../helper-messages.js';
+import { HELPER_MESSAGES, withoutSig } from '../helper-messages.js';
 import { checkCopy } from './check-copy.js';
 import { type Confirmation, confirmStep } from './confirm.js';
 import { dirReload } from './dir-reload.js';
@@ -168,12 +168,12 @@ async function runSteps(
       const code = options.interrupted() === undefined ? await runCommand(command, options, ctx) : 1;
       const signal = options.interrupted();
       if (signal !== undefined) {
-        const message = `interrupted by ${signal}: ${name}`;
+        const message = `${HELPER_MESSAGES.interruptedBy(withoutSig(signal))}: ${name}`;
         options.say(`  ${message}`);
         return message;
       }
       if (code !== 0) {
-        const message = `failed with exit code ${code}: ${name}`;
+        const message = HELPER_MESSAGES.stepFailed(String(code), name);
         options.say(`  ${message}`);
         return message;
       }
