@@ -19,6 +19,11 @@ export const HELPER_MESSAGES = {
     `  ${what} ${problem}: ${oldFiles} files (${oldBytes} bytes) now, ${files} files (${bytes} bytes) incoming`,
   shrinkAccepted: () => '  accepted: --allow-shrink',
   shrinkRefused: () => '  refused: nothing was changed; run with --allow-shrink if this is expected',
+  // A finished dump judged before it replaces the previous one (polyarchiv_check_dump).
+  dumpEmpty: (partial: string) => `dump ${partial} is empty`,
+  dumpShrank: (partial: string, old: string, size: string, percent: string) =>
+    `dump ${partial} shrank from ${old} to ${size} bytes (more than ${percent}%)`,
+  dumpWarning: (problem: string) => `  warning: ${problem}`,
   // A service's data directory rebuilt (polyarchiv_dir_reload).
   reloadStopFailed: (rc: string, target: string) =>
     `  the stop command failed with exit code ${rc}: ${target} is left as it is`,

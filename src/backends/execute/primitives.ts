@@ -279,14 +279,19 @@ export function dirSwap(command: DirSwapCommand): void {
 export function checkDump(command: DumpCheckCommand, say: (line: string) => void): boolean {
   const size = statSync(command.partial).size;
   let problem: string | undefined;
-  if (size === 0) problem = `dump ${command.partial} is empty`;
+  if (size === 0) problem = HELPER_MESSAGES.dumpEmpty(command.partial);
   else if (existsSync(command.previous)) {
     const old = statSync(command.previous).size;
     if (old > 0 && size * 100 < old * (100 - command.maxShrinkPercent)) {
-      problem = `dump ${command.partial} shrank from ${old} to ${size} bytes (more than ${command.maxShrinkPercent}%)`;
+      problem = HELPER_MESSAGES.dumpShrank(
+        command.partial,
+        String(old),
+        String(size),
+        String(command.maxShrinkPercent),
+      );
     }
   }
   if (problem === undefined) return true;
-  say(`  warning: ${problem}`);
+  say(HELPER_MESSAGES.dumpWarning(problem));
   return command.onSuspicious === 'warn';
 }
