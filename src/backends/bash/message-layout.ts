@@ -52,7 +52,7 @@ export function messageLayout(): MessageLayout {
     const expansions = names.map(expand);
     const text = (HELPER_MESSAGES[key] as (...values: string[]) => string)(...expansions);
     let rest = text;
-    for (const expansion of expansions) rest = rest.replace(expansion, '');
+    for (const expansion of expansions) rest = rest.replaceAll(expansion, '');
     if (/[\\"`$]/.test(rest))
       throw new Error(`the message ${key} would not print in bash as written: ${text}`);
     layout[key] = text;

@@ -1,6 +1,9 @@
 import type { CopyFigures } from '../../graph/command.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 
+/** A side's figures as the message's words: its files, then its bytes. */
+const words = (figures: CopyFigures) => [String(figures.files), String(figures.bytes)] as const;
+
 /**
  * Twin of polyarchiv_judge_shrink (templates/partials/helpers-copy-stats.hbs): says why a copy
  * falls under the guard and whether --allow-shrink lets it go on. True when the copy may go on.
@@ -13,13 +16,7 @@ export function judgeShrink(
 ): boolean {
   const problem = shrinkProblem(guard.maxShrinkPercent, old, now);
   if (problem === undefined) return true;
-  const figures = [old.files, old.bytes, now.files, now.bytes].map(String) as [
-    string,
-    string,
-    string,
-    string,
-  ];
-  say(HELPER_MESSAGES.shrinkFigures(guard.what, problem, ...figures));
+  say(HELPER_MESSAGES.shrinkFigures(guard.what, problem, ...words(old), ...words(now)));
   say(guard.allowShrink ? HELPER_MESSAGES.shrinkAccepted() : HELPER_MESSAGES.shrinkRefused());
   return guard.allowShrink;
 }
