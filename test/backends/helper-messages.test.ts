@@ -51,7 +51,7 @@ describe.runIf(haveTools('bash'))('helper messages', () => {
     expect(run.stdout.split('\0').slice(0, -1)).toEqual(twins);
   });
 
-  it("render each value as an expansion, in the order of the twin's parameters", () => {
+  it('render each value of a message as one expansion', () => {
     for (const key of keys)
       expect([key, expansionsOf(layout[key]).length]).toEqual([key, HELPER_MESSAGES[key].length]);
   });
