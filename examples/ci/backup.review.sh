@@ -377,22 +377,24 @@ polyarchiv_check_dump() {
 # when it cannot be taken.
 polyarchiv_lock() {
   local lock_file=$1
-  local rc
+  local rc cause lock_dir=${lock_file%/*}
   # Its errors go to the unit's file, as the open's below: no subshell to capture them.
   # shellcheck disable=SC2310 # the status is read here, set -e need not apply inside
-  if ! polyarchiv_make_dir "${lock_file%/*}" 2> "${polyarchiv_unit_file}.error"; then
-    polyarchiv_cause=$(<"${polyarchiv_unit_file}.error")
-    polyarchiv_cause="cannot create ${lock_file%/*}: ${polyarchiv_cause##*: }"
+  if ! polyarchiv_make_dir "${lock_dir}" 2> "${polyarchiv_unit_file}.error"; then
+    cause=$(<"${polyarchiv_unit_file}.error")
+    cause=${cause##*: }
+    polyarchiv_cause="cannot create ${lock_dir}: ${cause}"
     return 2
   fi
   while :; do
     if ! { exec 9>>"${lock_file}"; } 2>"${polyarchiv_unit_file}.error"; then
-      polyarchiv_cause=$(<"${polyarchiv_unit_file}.error")
-      polyarchiv_cause="cannot open the lock file ${lock_file}: ${polyarchiv_cause##*: }"
+      cause=$(<"${polyarchiv_unit_file}.error")
+      cause=${cause##*: }
+      polyarchiv_cause="cannot open the lock file ${lock_file}: ${cause}"
       return 2
     fi
     rc=0
-    polyarchiv_cause=$(flock --nonblock 9 2>&1) || rc=$?
+    cause=$(flock --nonblock 9 2>&1) || rc=$?
     case ${rc} in
       0) ;;
       1)
@@ -400,11 +402,13 @@ polyarchiv_lock() {
         return 1
         ;;
       127)
-        polyarchiv_cause="cannot lock ${lock_file}: flock: command not found"
+        cause='flock: command not found'
+        polyarchiv_cause="cannot lock ${lock_file}: ${cause}"
         return 2
         ;;
       *)
-        polyarchiv_cause="cannot lock ${lock_file}: ${polyarchiv_cause##*: }"
+        cause=${cause##*: }
+        polyarchiv_cause="cannot lock ${lock_file}: ${cause}"
         return 2
         ;;
     esac
@@ -467,11 +471,12 @@ polyarchiv_check_config() {
 # 2 (with polyarchiv_cause) when it cannot be read.
 polyarchiv_guard() {
   local state_file=$1 expected=$2
-  local actual=''
+  local actual='' cause
   if [[ -e ${state_file} ]]; then
     # Under bash -x a trace line would join the digest: tracing stops inside the substitution.
     if ! actual=$({ set +x; } 2> /dev/null; { sha256sum < "${state_file}"; } 2>&1); then
-      polyarchiv_cause="cannot read the state file ${state_file}: ${actual##*: }"
+      cause=${actual##*: }
+      polyarchiv_cause="cannot read the state file ${state_file}: ${cause}"
       return 2
     fi
     actual=${actual%% *}
@@ -526,7 +531,8 @@ polyarchiv_record() {
       && polyarchiv_publish "${file}.partial" "${file}"
   } 2>&1); then
     rm -f -- "${file}.partial" 2> /dev/null || true
-    polyarchiv_cause="cannot record the state in ${file}: ${polyarchiv_cause##*: }"
+    local cause=${polyarchiv_cause##*: }
+    polyarchiv_cause="cannot record the state in ${file}: ${cause}"
     return 1
   fi
 }

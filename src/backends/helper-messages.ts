@@ -56,7 +56,13 @@ export const HELPER_MESSAGES = {
   interruptedBy: (signal: string) => `interrupted by SIG${signal}`,
   notRunInterrupted: (unit: string, signal: string) => `${unit}: not run, interrupted by SIG${signal}`,
   skippedAfter: (unit: string, required: string) => `${unit}: skipped, ${required} did not succeed`,
-  // What a unit holds and checks (polyarchiv_lock, polyarchiv_guard, polyarchiv_check_config).
+  // What a unit holds and checks (polyarchiv_lock, polyarchiv_guard, polyarchiv_check_config), and
+  // why it could not, followed by the system's reason (the last part of its message).
+  lockDirFailed: (dir: string, cause: string) => `cannot create ${dir}: ${cause}`,
+  lockOpenFailed: (lockFile: string, cause: string) => `cannot open the lock file ${lockFile}: ${cause}`,
+  lockFailed: (lockFile: string, cause: string) => `cannot lock ${lockFile}: ${cause}`,
+  stateUnreadable: (stateFile: string, cause: string) => `cannot read the state file ${stateFile}: ${cause}`,
+  stateNotRecorded: (stateFile: string, cause: string) => `cannot record the state in ${stateFile}: ${cause}`,
   lockBusy: (lockFile: string) => `${lockFile} is locked by another run`,
   stalePlan: (stateFile: string) =>
     `stale plan: ${stateFile} changed since the plan was made; run polyarchiv plan again`,

@@ -58,14 +58,14 @@ export async function takeLock(lockFile: string): Promise<number | 'busy'> {
   try {
     makeDir(dirname(lockFile));
   } catch (error) {
-    throw new Error(`cannot create ${dirname(lockFile)}: ${causeOf(error)}`);
+    throw new Error(HELPER_MESSAGES.lockDirFailed(dirname(lockFile), causeOf(error)));
   }
   for (;;) {
     let fd: number;
     try {
       fd = openSync(lockFile, 'a');
     } catch (error) {
-      throw new Error(`cannot open the lock file ${lockFile}: ${causeOf(error)}`);
+      throw new Error(HELPER_MESSAGES.lockOpenFailed(lockFile, causeOf(error)));
     }
     const result = await flockNonblocking(fd);
     if (result.status === 0 && isSameFile(fd, lockFile)) return fd;
@@ -78,7 +78,7 @@ export async function takeLock(lockFile: string): Promise<number | 'busy'> {
         : result.error !== undefined
           ? causeOf(result.error)
           : (result.stderr.trim().split(': ').pop() ?? `flock exited with ${result.status}`);
-    throw new Error(`cannot lock ${lockFile}: ${why}`);
+    throw new Error(HELPER_MESSAGES.lockFailed(lockFile, why));
   }
 }
 
@@ -177,7 +177,7 @@ export function isStale(file: string, expected: string | null): boolean {
     try {
       actual = sha256(readFileSync(file));
     } catch (error) {
-      throw new Error(`cannot read the state file ${file}: ${causeOf(error)}`);
+      throw new Error(HELPER_MESSAGES.stateUnreadable(file, causeOf(error)));
     }
   }
   return actual !== (expected === '' ? null : expected);
@@ -219,7 +219,7 @@ export function recordState(
     } catch {
       // The directory refused the write already; nothing was left in it.
     }
-    throw new Error(`cannot record the state in ${file}: ${causeOf(error)}`);
+    throw new Error(HELPER_MESSAGES.stateNotRecorded(file, causeOf(error)));
   }
 }
 
