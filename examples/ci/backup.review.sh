@@ -131,7 +131,7 @@ echo 'polyarchiv: this script is a review render (plan --review), for reading on
 exit 2
 
 # Without a private work directory every unit fails, each with its own state record.
-polyarchiv_work_error=''
+polyarchiv_work_error='' polyarchiv_work_parent=${TMPDIR:-/tmp}
 if ! polyarchiv_work=$(mktemp -d 2>&1); then
   polyarchiv_work_error=${polyarchiv_work##*: }
   polyarchiv_work=''
@@ -656,7 +656,7 @@ polyarchiv_run_unit() {
   polyarchiv_unit_name=${unit}
   polyarchiv_progress "${unit}"
   if [[ -z ${polyarchiv_work} ]]; then
-    polyarchiv_fault "${i}" "cannot create a private work directory in ${TMPDIR:-/tmp}: ${polyarchiv_work_error}"
+    polyarchiv_fault "${i}" "cannot create a private work directory in ${polyarchiv_work_parent}: ${polyarchiv_work_error}"
   fi
   polyarchiv_lock "${polyarchiv_locks[i]}"
   case $? in

@@ -118,7 +118,7 @@ polyarchiv_run_unit() {
   polyarchiv_unit_name=${unit}
   polyarchiv_progress "${unit}"
   if [[ -z ${polyarchiv_work} ]]; then
-    polyarchiv_fault "${i}" "cannot create a private work directory in ${TMPDIR:-/tmp}: ${polyarchiv_work_error}"
+    polyarchiv_fault "${i}" "cannot create a private work directory in ${polyarchiv_work_parent}: ${polyarchiv_work_error}"
   fi
   polyarchiv_lock "${polyarchiv_locks[i]}"
   case $? in

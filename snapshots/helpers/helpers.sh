@@ -1,5 +1,5 @@
 # Without a private work directory every unit fails, each with its own state record.
-polyarchiv_work_error=''
+polyarchiv_work_error='' polyarchiv_work_parent=${TMPDIR:-/tmp}
 if ! polyarchiv_work=$(mktemp -d 2>&1); then
   polyarchiv_work_error=${polyarchiv_work##*: }
   polyarchiv_work=''

@@ -50,6 +50,9 @@ export const HELPER_MESSAGES = {
   // A hook of a point or of the run (polyarchiv_run_hooks).
   hookFailed: (label: string, event: string, rc: string) =>
     `  ${label} failed on ${event} with exit code ${rc}`,
+  // The run's private work directory, made at its start (every unit fails without it).
+  workDirFailed: (parent: string, cause: string) =>
+    `cannot create a private work directory in ${parent}: ${cause}`,
   // A unit's steps and the run's schedule (polyarchiv_on_error, polyarchiv_unit, polyarchiv_run).
   // A signal is named without its SIG, as bash's trap gives it.
   stepFailed: (code: string, step: string) => `failed with exit code ${code}: ${step}`,

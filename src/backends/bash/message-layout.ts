@@ -30,6 +30,7 @@ export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<H
   mapToolFailed: ['tool[0]', 'from', 'path'],
   notConfirmed: [],
   hookFailed: ['polyarchiv_hook_labels[k]', 'event', 'rc'],
+  workDirFailed: ['polyarchiv_work_parent', 'polyarchiv_work_error'],
   stepFailed: ['1', 'polyarchiv_current_step'],
   interruptedBy: ['polyarchiv_signal'],
   notRunInterrupted: ['polyarchiv_units[i]', 'polyarchiv_signal'],

@@ -121,7 +121,7 @@ function makeWorkDir(): string | Error {
   try {
     return mkdtempSync(join(tmpdir(), 'polyarchiv.'));
   } catch (error) {
-    return new Error(`cannot create a private work directory in ${tmpdir()}: ${causeOf(error)}`);
+    return new Error(HELPER_MESSAGES.workDirFailed(tmpdir(), causeOf(error)));
   }
 }
 
