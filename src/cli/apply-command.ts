@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { executePlan } from '../backends/execute/execute.js';
-import { configChanged, configChangedWarning } from '../backends/execute/primitives.js';
+import { configChanged } from '../backends/execute/primitives.js';
+import { HELPER_MESSAGES } from '../backends/helper-messages.js';
 import { UsageError } from '../diag/diagnostic.js';
 import { planSecrets } from '../pipeline.js';
 import { PLAN_FORMAT_VERSION, type Plan, usesCommand } from '../planner/plan.js';
@@ -159,6 +160,6 @@ async function readSavedPlan(file: string): Promise<Plan> {
       `plan ${file} has format ${plan.formatVersion}, this polyarchiv reads format ${PLAN_FORMAT_VERSION}: run polyarchiv plan again`,
     );
   }
-  if (configChanged(plan.configDir, plan.inputs)) say(configChangedWarning(plan.configDir));
+  if (configChanged(plan.configDir, plan.inputs)) say(HELPER_MESSAGES.configChanged(plan.configDir));
   return plan;
 }

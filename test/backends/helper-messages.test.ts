@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { HELPER_LOCALS, messageLayout } from '../../src/backends/bash/message-layout.js';
+import { shellWord } from '../../src/backends/bash/quote.js';
 import { HELPER_MESSAGES, type HelperMessages } from '../../src/backends/helper-messages.js';
 import { haveTools } from '../helpers/tools.js';
 
@@ -10,8 +11,6 @@ const AWKWARD = [`it's "q" $(id) \`x\` \\ *`, '$HOME ${PATH} 100%', 'two\nlines'
 /** The expansions a rendered message holds, in order: `${name}`, `${name[index]}` or `$1`. */
 const expansionsOf = (text: string) =>
   [...text.matchAll(/\$\{([\w[\]]+)\}|\$(\d)/g)].map((m) => m[1] ?? m[2] ?? '');
-
-const quoted = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 
 describe.runIf(haveTools('bash'))('helper messages', () => {
   const layout = messageLayout();
@@ -27,16 +26,16 @@ describe.runIf(haveTools('bash'))('helper messages', () => {
     for (const name of names) {
       const element = /^(\w+)\[(\w+)\]$/.exec(name);
       if (element === null) {
-        if (!/^\d$/.test(name)) setup.push(`${name}=${quoted(valueNamed(name))}`);
+        if (!/^\d$/.test(name)) setup.push(`${name}=${shellWord(valueNamed(name))}`);
         continue;
       }
       const [, array = '', index = ''] = element;
-      const elements = arrays.get(array) ?? [quoted('decoy')];
+      const elements = arrays.get(array) ?? [shellWord('decoy')];
       arrays.set(array, elements);
-      if (index === '0') elements[0] = quoted(valueNamed(name));
+      if (index === '0') elements[0] = shellWord(valueNamed(name));
       else {
         setup.push(`${index}=${elements.length}`);
-        elements.push(quoted(valueNamed(name)));
+        elements.push(shellWord(valueNamed(name)));
       }
     }
     for (const [array, elements] of arrays) setup.push(`${array}=(${elements.join(' ')})`);

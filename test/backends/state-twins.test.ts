@@ -1,13 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  configChanged,
-  configChangedWarning,
-  isStale,
-  recordState,
-} from '../../src/backends/execute/primitives.js';
+import { configChanged, isStale, recordState } from '../../src/backends/execute/primitives.js';
 import { missingSecrets } from '../../src/backends/execute/run-exec.js';
+import { HELPER_MESSAGES } from '../../src/backends/helper-messages.js';
 import { sha256 } from '../../src/config/load.js';
 import { partialFile } from '../helpers/partials.js';
 import { haveTools } from '../helpers/tools.js';
@@ -52,7 +48,7 @@ describe.runIf(canRun)('state helpers and their executor twins agree', () => {
     const run = checkConfigInScript(dir, inputs);
     expect(run.status, run.stderr).toBe(0);
     expect(configChanged(dir, inputs)).toBe(changed);
-    expect(run.stderr).toBe(changed ? `polyarchiv: ${configChangedWarning(dir)}\n` : '');
+    expect(run.stderr).toBe(changed ? `polyarchiv: ${HELPER_MESSAGES.configChanged(dir)}\n` : '');
   });
 
   it.each([
@@ -69,7 +65,7 @@ describe.runIf(canRun)('state helpers and their executor twins agree', () => {
     expect([state, run.status, run.stderr]).toEqual([
       state,
       0,
-      changed ? `polyarchiv: ${configChangedWarning(dir)}\n` : '',
+      changed ? `polyarchiv: ${HELPER_MESSAGES.configChanged(dir)}\n` : '',
     ]);
     expect(configChanged(dir, inputs)).toBe(changed);
   });

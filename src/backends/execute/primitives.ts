@@ -161,8 +161,6 @@ export function configChanged(dir: string, inputs: readonly PlanInput[]): boolea
   });
 }
 
-export const configChangedWarning = (dir: string): string => HELPER_MESSAGES.configChanged(dir);
-
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
