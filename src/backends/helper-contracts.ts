@@ -227,30 +227,30 @@ export function helperCall<C extends HelperContract>(
   values: HelperValues<C>,
   layout: CallLayout = ONE_LINE,
 ): string {
-  // Written into one string as it goes: a plan of thousands of units makes tens of thousands of calls.
-  let text = contract.name;
-  let lineEmpty = false;
+  // Words gathered and joined once: a plan of thousands of units makes tens of thousands of calls,
+  // and a string grown word by word leaves intermediate strings to collect at every word.
+  const words: string[] = [contract.name];
+  // A line break is written with the word after it, which join's space must not follow.
+  let lineBreak = '';
   const put = (word: string) => {
-    text += lineEmpty ? word : ` ${word}`;
-    lineEmpty = false;
+    words.push(lineBreak === '' ? word : lineBreak + word);
+    lineBreak = '';
   };
   const byName = values as Readonly<Record<string, string | readonly string[]>>;
   for (const arg of contract.args) {
     const value = byName[arg.name];
-    const words = arg.kind === 'word' ? undefined : (value as readonly string[]);
-    if (arg.kind === 'rest' && words?.length === 0) continue;
-    if (layout.breakBefore(arg)) {
-      text += ` \\\n${layout.indent}`;
-      lineEmpty = true;
-    }
-    if (words === undefined) {
+    const argWords = arg.kind === 'word' ? undefined : (value as readonly string[]);
+    if (arg.kind === 'rest' && argWords?.length === 0) continue;
+    if (layout.breakBefore(arg)) lineBreak += `${lineBreak === '' ? '' : ' '}\\\n${layout.indent}`;
+    if (argWords === undefined) {
       put(value as string);
       continue;
     }
-    if (arg.kind === 'argv') put(String(words.length));
-    for (const word of words) put(word);
+    if (arg.kind === 'argv') put(String(argWords.length));
+    for (const word of argWords) put(word);
   }
-  return text;
+  if (lineBreak !== '') words.push(lineBreak);
+  return words.join(' ');
 }
 
 /**
