@@ -497,7 +497,8 @@ polyarchiv_publish() {
 # Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
 # COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0 ended
+  local file=$1 state=$2 message=$3 measure=$4 keep_aside=$5 copies=$6
+  local aside='' now size=0 ended
   # Dates by bash itself: a process, which copies the whole script's shell, costs milliseconds
   # in a script of thousands of units.
   printf -v now '%(%Y-%m-%dT%H:%M:%S)T' -1
@@ -601,7 +602,7 @@ polyarchiv_fault() {
   polyarchiv_say "  ${polyarchiv_units[$1]}: $2"
   local recorded=0
   if [[ -n ${polyarchiv_states[$1]} ]]; then
-    polyarchiv_record "${polyarchiv_states[$1]}" "${polyarchiv_failures[$1]}" "$2" '' "${polyarchiv_keep_asides[$1]}"
+    polyarchiv_record "${polyarchiv_states[$1]}" "${polyarchiv_failures[$1]}" "$2" '' "${polyarchiv_keep_asides[$1]}" ''
     recorded=$?
   fi
   if ((recorded != 0)); then
@@ -701,7 +702,7 @@ polyarchiv_run_unit() {
       fi
       polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}" "${copies}"
     else
-      polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}" '' "${polyarchiv_keep_asides[i]}"
+      polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}" '' "${polyarchiv_keep_asides[i]}" ''
     fi
     recorded=$?
     if ((recorded != 0)); then

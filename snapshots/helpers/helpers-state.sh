@@ -127,7 +127,8 @@ polyarchiv_publish() {
 # Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
 # COPIES: the figures the unit's copies kept, one JSON member a line.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=${4:-} keep_aside=${5:-} copies=${6:-} aside='' now size=0 ended
+  local file=$1 state=$2 message=$3 measure=$4 keep_aside=$5 copies=$6
+  local aside='' now size=0 ended
   # Dates by bash itself: a process, which copies the whole script's shell, costs milliseconds
   # in a script of thousands of units.
   printf -v now '%(%Y-%m-%dT%H:%M:%S)T' -1

@@ -62,6 +62,14 @@ export const HELPERS = {
     tools: ['sync', 'mv'],
     statuses: { published: 0 },
   },
+  record: {
+    name: 'polyarchiv_record',
+    // MEASURE: the directory whose size becomes total_size ('' for none); KEEP_ASIDE: non-empty
+    // when the file is corrupt and kept aside; COPIES: the copies' figures, one JSON member a line.
+    args: [word('file'), word('state'), word('message'), word('measure'), word('keep_aside'), word('copies')],
+    tools: ['du', 'mv', 'rm'],
+    statuses: { recorded: 0, failed: 1 },
+  },
   dirRecover: {
     name: 'polyarchiv_dir_recover',
     args: [word('target'), word('previous')],

@@ -128,6 +128,7 @@ describe('helper contracts', () => {
       'touch',
       'mktemp',
       'cat',
+      'du',
     ];
     for (const contract of Object.values(HELPERS) as HelperContract[]) {
       for (const tool of contract.tools) {

@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
+import { shellWord } from '../../src/backends/bash/quote.js';
 import { configChanged, isStale, recordState } from '../../src/backends/execute/primitives.js';
 import { missingSecrets } from '../../src/backends/execute/run-exec.js';
+import { HELPERS as CONTRACTS, helperCall } from '../../src/backends/helper-contracts.js';
 import { HELPER_MESSAGES } from '../../src/backends/helper-messages.js';
 import { sha256 } from '../../src/config/load.js';
 import { partialFile } from '../helpers/partials.js';
@@ -70,7 +72,7 @@ describe.runIf(canRun)('state helpers and their executor twins agree', () => {
     expect(configChanged(dir, inputs)).toBe(changed);
   });
 
-  it('records the same state bytes', () => {
+  it('polyarchiv_record and recordState write the same state bytes', () => {
     const template =
       '{"last_success":"@@POLYARCHIV_STARTED@@","last_fail":"@@POLYARCHIV_NOW@@","last_message":"@@POLYARCHIV_MESSAGE@@","last_duration":@@POLYARCHIV_DURATION@@}';
     const box = sandbox();
@@ -85,7 +87,17 @@ describe.runIf(canRun)('state helpers and their executor twins agree', () => {
       [
         '-c',
         // The unit started 7 seconds ago.
-        'source "$1"; printf -v polyarchiv_unit_started "%(%s)T" -1; ((polyarchiv_unit_started -= 7)); polyarchiv_record "$2/sh/state.json" "$3" "$4"',
+        `source "$1"; printf -v polyarchiv_unit_started "%(%s)T" -1; ((polyarchiv_unit_started -= 7)); ${helperCall(
+          CONTRACTS.record,
+          {
+            file: '"$2/sh/state.json"',
+            state: '"$3"',
+            message: '"$4"',
+            measure: "''",
+            keep_aside: "''",
+            copies: "''",
+          },
+        )}`,
         'bash',
         HELPERS,
         box.root,
@@ -114,11 +126,18 @@ describe.runIf(canRun)('state helpers and their executor twins agree', () => {
     );
   });
 
-  it('keep a corrupt state file aside alike', () => {
+  it('polyarchiv_record and recordState keep a corrupt state file aside alike', () => {
     const template = '{"last_success":"@@POLYARCHIV_STARTED@@"}';
     const { script, executor } = both(
       { 'm/s.json': '{"last_succ' },
-      `polyarchiv_record "$PWD/m/s.json" '${template}' ok '' keep-aside`,
+      helperCall(CONTRACTS.record, {
+        file: '"$PWD/m/s.json"',
+        state: shellWord(template),
+        message: 'ok',
+        measure: "''",
+        keep_aside: 'keep-aside',
+        copies: "''",
+      }),
       (root) =>
         recordState(
           `${root}/m/s.json`,
