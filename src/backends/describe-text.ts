@@ -8,7 +8,7 @@ import {
   type PlanUnit,
   partsOf,
 } from '../planner/plan.js';
-import { commandLine, obscuringLines } from './bash/quote.js';
+import { obscuringLines, shownCommand } from './bash/quote.js';
 import { describeSelection } from './describe-selection.js';
 
 /** A Terraform-like summary: one symbol per unit and step, what runs, what is skipped and why. */
@@ -59,6 +59,9 @@ export function* textPieces(parts: PlanParts): Generator<string> {
   yield `${tail.join('\n')}\n`;
 }
 
+/** Where a step's command lines start, under its number. */
+const COMMAND_PREFIX = '         $ ';
+
 function unitText(unit: PlanUnit): string {
   let text = `+ ${unit.title}  [${formatOrigin(unit.origin)}]\n    ${unit.why}\n`;
   if (unit.requires.length > 0) text += `    only if ${unit.requires.join(', ')} succeeds\n`;
@@ -66,8 +69,8 @@ function unitText(unit: PlanUnit): string {
   unit.steps.forEach((step, i) => {
     text += `    ${i + 1}. ${step.action.summary}  [${formatOrigin(step.action.origin)}]\n`;
     for (const command of step.commands) {
-      for (const line of obscuringLines(command)) text += `         $ ${line}\n`;
-      text += `         $ ${commandLine(command)}\n`;
+      for (const line of obscuringLines(command)) text += `${COMMAND_PREFIX}${line}\n`;
+      text += `${shownCommand(COMMAND_PREFIX, command)}\n`;
     }
   });
   if (unit.record !== undefined) text += `    records ${unit.record.file}\n`;
@@ -80,7 +83,7 @@ function hooksText(hooks: PlanHooks | undefined, indent: string): string[] {
   return (hooks?.hooks ?? []).flatMap((hook) => [
     `${indent}${hookLabel(hook)} (${hook.engine}) on ${hook.events.join(', ')}`,
     ...hook.steps.flatMap((step) =>
-      step.commands.map((command) => `${indent}     $ ${commandLine(command)}`),
+      step.commands.map((command) => shownCommand(`${indent}     $ `, command)),
     ),
   ]);
 }

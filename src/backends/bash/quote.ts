@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { assertNever } from '../../graph/action.js';
 import type { Command, EnvValue, SecretPart, Word } from '../../graph/command.js';
-import { COMMAND_PER_LINE, HELPERS, helperCall } from '../helper-contracts.js';
+import { type CallLayout, COMMAND_PER_LINE, HELPERS, helperCall } from '../helper-contracts.js';
 
 /**
  * shell-quote handles the rare word that holds a single quote; it is loaded on that first word,
@@ -69,11 +69,29 @@ function wordText(word: Word): string {
   return `${word.prefix === '' ? '' : shellWord(word.prefix)}${WORK_DIR}/${shellWord(word.workFile)}`;
 }
 
+/** A helper call of several commands, one a line, continued lines indented by `indent`. */
+const perLine = (indent: string): CallLayout =>
+  indent === COMMAND_PER_LINE.indent ? COMMAND_PER_LINE : { ...COMMAND_PER_LINE, indent };
+
+/**
+ * A command shown after `prefix` (the text plan, a dry run): the lines a long helper call is
+ * continued on come two columns deeper than the call, as in the script, not at the script's
+ * column, where they would read as lines of their own.
+ */
+export function shownCommand(prefix: string, command: Command): string {
+  return `${prefix}${laidOutCommand(command, ' '.repeat(prefix.length + 2))}`;
+}
+
 /**
  * The shell line of a Command. The model does all quoting here; templates only lay lines out.
  * Secrets become `${POLYARCHIV_SECRET_...:?}` references, so the script never holds their value.
  */
 export function commandLine(command: Command): string {
+  return laidOutCommand(command, COMMAND_PER_LINE.indent);
+}
+
+/** `continued`: the indent of the lines a long helper call is continued on. */
+function laidOutCommand(command: Command, continued: string): string {
   switch (command.kind) {
     case 'exec': {
       // Built in one pass: plans of thousands of units render this line for every command.
@@ -154,7 +172,7 @@ export function commandLine(command: Command): string {
             copy_run: command.copy.map(wordText),
             first_copy: command.firstCopy.map(wordText),
           },
-          COMMAND_PER_LINE,
+          perLine(continued),
         ),
       ].join(' ');
     case 'publish-file':
@@ -223,7 +241,7 @@ export function commandLine(command: Command): string {
             parse: command.parse.map(wordText),
             restore: command.restore.map(wordText),
           },
-          COMMAND_PER_LINE,
+          perLine(continued),
         ),
       ].join(' ');
     case 'gitlab-project':
