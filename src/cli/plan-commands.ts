@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { shellWord } from '../backends/bash/quote.js';
 import type { Spool } from '../backends/bash/render.js';
+import { shellWord } from '../backends/bash/shell-word.js';
 import { checkHost } from '../config/check-host.js';
 import { Diagnostics, UsageError } from '../diag/diagnostic.js';
 import { makePlanParts, planSecrets, REVIEW_USERNAME } from '../pipeline.js';

@@ -1,4 +1,4 @@
-import { shellWord } from '../backends/bash/quote.js';
+import { shellWord } from '../backends/bash/shell-word.js';
 import { describeFrequency } from '../options/frequency.js';
 import type { ScheduleGroup } from './groups.js';
 import { backupArgv, generatedHeader, pointsComment, type ScheduleOptions } from './options.js';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { shellWord } from '../../src/backends/bash/quote.js';
+import { shellWord } from '../../src/backends/bash/shell-word.js';
 import {
   type CallLayout,
   HELPERS,

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { HELPER_LOCALS, messageLayout } from '../../src/backends/bash/message-layout.js';
-import { shellWord } from '../../src/backends/bash/quote.js';
+import { shellWord } from '../../src/backends/bash/shell-word.js';
 import { HELPER_MESSAGES, type HelperMessages } from '../../src/backends/helper-messages.js';
 import { haveTools } from '../helpers/tools.js';
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { shellWord } from '../../src/backends/bash/quote.js';
+import { shellWord } from '../../src/backends/bash/shell-word.js';
 import { releaseLock, takeLock } from '../../src/backends/execute/primitives.js';
 import { HELPERS as CONTRACTS, helperCall } from '../../src/backends/helper-contracts.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { commandLine, shellWord } from '../../src/backends/bash/quote.js';
+import { commandLine } from '../../src/backends/bash/quote.js';
+import { shellWord } from '../../src/backends/bash/shell-word.js';
 import { haveTools } from '../helpers/tools.js';
 
 const HOSTILE = [

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { shellWord } from '../../src/backends/bash/quote.js';
+import { shellWord } from '../../src/backends/bash/shell-word.js';
 import { configChanged, isStale, recordState } from '../../src/backends/execute/primitives.js';
 import { missingSecrets } from '../../src/backends/execute/run-exec.js';
 import { HELPERS as CONTRACTS, helperCall } from '../../src/backends/helper-contracts.js';

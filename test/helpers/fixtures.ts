@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { shellWord } from '../../src/backends/bash/quote.js';
+import { shellWord } from '../../src/backends/bash/shell-word.js';
 import { makePlan, type PipelineResult } from '../../src/pipeline.js';
 import type { Selection } from '../../src/planner/plan.js';
 import { PINNED_HOST, PINNED_NOW } from './diagnose.js';

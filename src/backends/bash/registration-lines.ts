@@ -1,7 +1,7 @@
 import { hookLabel, type PlanHooks, type PlanUnit } from '../../planner/plan.js';
 import { type CallLayout, helperCall } from '../helper-contracts.js';
 import { REGISTRATIONS } from '../registration-contracts.js';
-import { functionName, shellWord } from './quote.js';
+import { functionName, shellWord } from './shell-word.js';
 
 /**
  * The lines of the script's main part that register its units and hooks, and the names of the

@@ -22,8 +22,9 @@ import {
   TREE_LISTING_FORMAT,
 } from '../tool-conventions.js';
 import { type MessageLayout, messageLayout } from './message-layout.js';
-import { commandLine, commentText, obscuringLines, shellWord } from './quote.js';
+import { commandLine, obscuringLines } from './quote.js';
 import { hookRegistrations, runHookFunction, unitFunction, unitHookFunction } from './registration-lines.js';
+import { commentText, shellWord } from './shell-word.js';
 
 /** Everything the templates lay out, already quoted: templates add no logic and no escaping. */
 export interface ScriptView {
