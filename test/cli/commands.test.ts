@@ -37,12 +37,27 @@ describe.runIf(canRun)('commands', () => {
     );
     expect(existsSync(box.path('collect'))).toBe(false);
     expect(existsSync(box.path('mirror'))).toBe(false);
+    // A guarded copy's helper call carries several commands: shown on one line, not continued on
+    // lines that would lack the prefix.
+    expect(dry.stderr).toContain('polyarchiv:     polyarchiv_copy 50 no ');
+    expect(
+      dry.stderr
+        .trimEnd()
+        .split('\n')
+        .filter((line) => !line.startsWith('polyarchiv: ')),
+    ).toEqual([]);
   });
 
   it('prints each command before it runs with --show-commands', () => {
     const run = runCli(['backup', '--show-commands', ...args]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`    polyarchiv_make_dir ${box.root}/collect/backups`);
+    expect(
+      run.stderr
+        .trimEnd()
+        .split('\n')
+        .filter((line) => !line.startsWith('polyarchiv: ')),
+    ).toEqual([]);
     expect(run.stderr).toMatch(/summary:\n.*ok +collect:site.*\n.*ok +backup:mirror\/site/);
   });
 

@@ -1,6 +1,6 @@
 import { assertNever } from '../../graph/action.js';
 import type { Command, EnvValue, SecretPart, Word } from '../../graph/command.js';
-import { type CallLayout, COMMAND_PER_LINE, HELPERS, helperCall } from '../helper-contracts.js';
+import { type CallLayout, COMMAND_PER_LINE, HELPERS, helperCall, ONE_LINE } from '../helper-contracts.js';
 import { shellWord } from './shell-word.js';
 
 /** The script's private work directory: `mktemp -d` at start, removed by the EXIT trap. */
@@ -11,17 +11,22 @@ function wordText(word: Word): string {
   return `${word.prefix === '' ? '' : shellWord(word.prefix)}${WORK_DIR}/${shellWord(word.workFile)}`;
 }
 
-/** A helper call of several commands, one a line, continued lines indented by `indent`. */
-const perLine = (indent: string): CallLayout =>
-  indent === COMMAND_PER_LINE.indent ? COMMAND_PER_LINE : { ...COMMAND_PER_LINE, indent };
-
 /**
- * A command shown after `prefix` (the text plan, a dry run): the lines a long helper call is
- * continued on come two columns deeper than the call, as in the script, not at the script's
- * column, where they would read as lines of their own.
+ * A command shown in the text plan after `prefix`: the lines a long helper call is continued on
+ * come two columns deeper than the call, as in the script, not at the script's column, where they
+ * would read as lines of their own.
  */
 export function shownCommand(prefix: string, command: Command): string {
-  return `${prefix}${laidOutCommand(command, ' '.repeat(prefix.length + 2))}`;
+  const continued: CallLayout = { ...COMMAND_PER_LINE, indent: ' '.repeat(prefix.length + 2) };
+  return `${prefix}${laidOutCommand(command, continued)}`;
+}
+
+/**
+ * A command on one line, for a run's output (a dry run, --show-commands), where every line
+ * starts with `polyarchiv: ` and a continued line would not.
+ */
+export function commandOnOneLine(command: Command): string {
+  return laidOutCommand(command, ONE_LINE);
 }
 
 /**
@@ -29,11 +34,11 @@ export function shownCommand(prefix: string, command: Command): string {
  * Secrets become `${POLYARCHIV_SECRET_...:?}` references, so the script never holds their value.
  */
 export function commandLine(command: Command): string {
-  return laidOutCommand(command, COMMAND_PER_LINE.indent);
+  return laidOutCommand(command, COMMAND_PER_LINE);
 }
 
-/** `continued`: the indent of the lines a long helper call is continued on. */
-function laidOutCommand(command: Command, continued: string): string {
+/** `perLine`: how a helper call that carries several long commands is laid out. */
+function laidOutCommand(command: Command, perLine: CallLayout): string {
   switch (command.kind) {
     case 'exec': {
       // Built in one pass: plans of thousands of units render this line for every command.
@@ -114,7 +119,7 @@ function laidOutCommand(command: Command, continued: string): string {
             copy_run: command.copy.map(wordText),
             first_copy: command.firstCopy.map(wordText),
           },
-          perLine(continued),
+          perLine,
         ),
       ].join(' ');
     case 'publish-file':
@@ -183,7 +188,7 @@ function laidOutCommand(command: Command, continued: string): string {
             parse: command.parse.map(wordText),
             restore: command.restore.map(wordText),
           },
-          perLine(continued),
+          perLine,
         ),
       ].join(' ');
     case 'gitlab-project':

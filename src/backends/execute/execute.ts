@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
-import { shownCommand } from '../bash/quote.js';
+import { commandOnOneLine } from '../bash/quote.js';
 import { HELPER_MESSAGES, withoutSig } from '../helper-messages.js';
 import { type Confirmation, listForDryRun } from './confirm.js';
 import { causeOf } from './primitives.js';
@@ -275,7 +275,7 @@ function dryRun(
   unit.steps.forEach((step, i) => {
     say(`  ${i + 1}/${unit.steps.length} ${step.action.summary}`);
     for (const command of step.commands) {
-      say(shownCommand('    ', command));
+      say(`    ${commandOnOneLine(command)}`);
       if (command.kind === 'confirm') listForDryRun(command, say, write);
     }
   });

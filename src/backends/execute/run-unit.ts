@@ -2,7 +2,7 @@ import { formatOrigin } from '../../diag/origin.js';
 import { assertNever } from '../../graph/action.js';
 import { type Command, explanationOf } from '../../graph/command.js';
 import type { PlanUnit } from '../../planner/plan.js';
-import { commandLine, shownCommand } from '../bash/quote.js';
+import { commandOnOneLine } from '../bash/quote.js';
 import { HELPER_MESSAGES, withoutSig } from '../helper-messages.js';
 import { checkCopy } from './check-copy.js';
 import { type Confirmation, confirmStep } from './confirm.js';
@@ -162,8 +162,9 @@ async function runSteps(
     const name = `step ${index + 1} of ${total} at ${formatOrigin(step.action.origin)}`;
     if (!options.quiet) options.say(`  ${index + 1}/${total} ${step.action.summary}`);
     for (const command of step.commands) {
-      if (options.showCommands) options.say(shownCommand('    ', command));
-      if (options.confirm !== undefined && !(await options.confirm(commandLine(command)))) return 'declined';
+      if (options.showCommands) options.say(`    ${commandOnOneLine(command)}`);
+      if (options.confirm !== undefined && !(await options.confirm(commandOnOneLine(command))))
+        return 'declined';
       const code = options.interrupted() === undefined ? await runCommand(command, options, ctx) : 1;
       const signal = options.interrupted();
       if (signal !== undefined) {
