@@ -45,8 +45,10 @@ export const HELPER_MESSAGES = {
   snapshotChosen: (shortId: string, time: string) => `  snapshot ${shortId}, taken ${time}`,
   // A tree mapped file by file (polyarchiv_map_tree).
   mapToolFailed: (tool: string, from: string, path: string) => `  ${tool} failed on ${from}/${path}`,
-  // A restore confirmed (polyarchiv_confirm).
+  // A restore confirmed (polyarchiv_confirm), or refused at the start without a way to ask.
   notConfirmed: () => '  not confirmed: nothing was replaced',
+  noTerminalToConfirm: () =>
+    'this restore deletes or overwrites live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes (or POLYARCHIV_YES=1)',
   // A hook of a point or of the run (polyarchiv_run_hooks).
   hookFailed: (label: string, event: string, rc: string) =>
     `  ${label} failed on ${event} with exit code ${rc}`,

@@ -46,10 +46,10 @@ export async function applyCommand(
   }
   if (flags.dry && !flags.quiet) say('dry run: nothing is executed, locked, created or recorded');
   const replacesLiveData = usesCommand(plan, 'confirm') && flags.dry !== true;
-  if (replacesLiveData && flags.yes !== true && process.stdin.isTTY !== true) {
-    say(
-      'this restore deletes or overwrites live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes',
-    );
+  // POLYARCHIV_YES=1 answers as --yes does, for `restore` as for a restore script.
+  const yes = flags.yes === true || process.env.POLYARCHIV_YES === '1';
+  if (replacesLiveData && !yes && process.stdin.isTTY !== true) {
+    say(HELPER_MESSAGES.noTerminalToConfirm());
     return EXIT.usage;
   }
   const reader = flags.confirmCommands
@@ -68,7 +68,7 @@ export async function applyCommand(
       jobs,
       ...(plan.secrets.length === 0 ? {} : { secrets: planSecrets(plan) }),
       ...(answers === undefined ? {} : { confirm: (line: string) => confirm(answers, line) }),
-      ...(replacesLiveData ? { confirmation: { yes: flags.yes === true, ask: askOnTerminal } } : {}),
+      ...(replacesLiveData ? { confirmation: { yes, ask: askOnTerminal } } : {}),
     });
     for (const skipped of plan.skipped)
       if (skipped.failed || !flags.quiet)

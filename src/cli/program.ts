@@ -81,7 +81,7 @@ export function program(
       .option('-j, --jobs <n>', 'run up to N independent units at a time (default: the number of CPUs)')
       .option(
         '-y, --yes',
-        'a restore that deletes or overwrites live data goes on without asking (needed without a terminal)',
+        'a restore that deletes or overwrites live data goes on without asking (needed without a terminal; POLYARCHIV_YES=1 in the environment says the same)',
       );
 
   apply('apply', 'run a backup now, or a saved JSON plan')

@@ -80,7 +80,7 @@ describe.runIf(canRun)('a restore that deletes or overwrites live files', () => 
   it('is refused without a terminal and without --yes, before anything is touched (apply)', () => {
     const run = runCli(['restore', '--from', 'mirror', ...args]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(REFUSAL);
+    expect(run.stderr).toContain(`${REFUSAL} (or POLYARCHIV_YES=1)`);
     untouched();
     untouched('blog');
     expect(existsSync(box.path('collect'))).toBe(false);
@@ -104,6 +104,10 @@ describe.runIf(canRun)('a restore that deletes or overwrites live files', () => 
   it.each([
     ['apply --yes', () => runCli(['restore', '--yes', '--from', 'mirror', ...only, ...args])],
     ['apply -y', () => runCli(['restore', '-y', '--from', 'mirror', ...only, ...args])],
+    [
+      'apply with POLYARCHIV_YES=1',
+      () => runCli(['restore', '--from', 'mirror', ...only, ...args], { POLYARCHIV_YES: '1' }),
+    ],
     ['the script with --yes', () => bash(script(only), ['--yes'])],
     ['the script with -y', () => bash(script(only), ['-y'])],
     ['the script with POLYARCHIV_YES=1', () => bash(script(only), [], { POLYARCHIV_YES: '1' })],

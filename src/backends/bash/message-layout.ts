@@ -29,6 +29,7 @@ export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<H
   snapshotChosen: ['short_id', 'taken'],
   mapToolFailed: ['tool[0]', 'from', 'path'],
   notConfirmed: [],
+  noTerminalToConfirm: [],
   hookFailed: ['polyarchiv_hook_labels[k]', 'event', 'rc'],
   workDirFailed: ['polyarchiv_work_parent', 'polyarchiv_work_error'],
   stepFailed: ['1', 'polyarchiv_current_step'],
