@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { NOW, runScript, useLdapCase } from '../helpers/ldap-case.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
 import { writeExecutable } from '../servers/postgresql.js';
-import { type Slapd, SUFFIX, sampleLdif, startSlapd } from '../servers/slapd.js';
+import { SUFFIX } from '../servers/slapd.js';
 
 const canRun = haveTools(
   '/usr/sbin/slapd',
@@ -18,53 +18,12 @@ const canRun = haveTools(
   'flock',
   'mountpoint',
 );
-const NOW = ['--now', '2026-03-10T04:05:06+01:00'];
-
+// Its failures and dry runs: ldap-failures.test.ts.
 describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
-  let slapd: Slapd;
-  let box: Sandbox;
-  let args: string[];
-  let sample: string;
-
-  beforeAll(() => {
-    slapd = startSlapd();
-    slapd.modify('ldapadd', sampleLdif());
-    sample = slapd.contents();
-  }, 60_000);
-  afterAll(() => slapd?.remove());
-
-  beforeEach(() => {
-    box = makeSandbox('polyarchiv-ldap-e2e-');
-    args = ['-C', box.path('config'), '--set', `root=${box.root}`];
-    writeConfig();
-  });
-  afterEach(() => {
-    // Every test leaves the server running with the sample, whatever it did to it.
-    if (!slapd.isRunning()) slapd.start();
-    box.remove();
-  });
-
-  const source = (extra: string[] = []): string[] => [
-    'engine = ldap',
-    `config_dir = ${slapd.configDir}`,
-    `data_directory = ${slapd.dataDir}`,
-    `stop_command = ${slapd.stopCommand}`,
-    `start_command = ${slapd.startCommand}`,
-    ...extra,
-  ];
-
-  function writeConfig(lines: string[] = source(), more: Record<string, string> = {}) {
-    box.write({
-      'config/site.collect': collect(lines),
-      'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = file://{root}/mirror/{name}\n',
-      ...more,
-    });
-  }
-
-  const dumpFile = () => box.path('collect/site/backups/ldap.ldif');
-  const wipe = () => slapd.modify('ldapdelete', '', '-r', SUFFIX);
+  const t = useLdapCase();
 
   it('restores a wiped directory with unicode names, a jpegPhoto and groups, and starts slapd again', () => {
+    const { slapd, box, args, sample, dumpFile, wipe } = t;
     const backup = runCli(['backup', ...args]);
     expect(backup.code, backup.stderr).toBe(0);
     const dump = readFileSync(dumpFile(), 'utf8');
@@ -87,6 +46,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
   });
 
   it('leaves the same exports, state and directory through apply and through the rendered script', () => {
+    const { slapd, box, args, sample, wipe } = t;
     const viaApply = [...args.slice(0, 2), '--set', `root=${box.path('a')}`, ...NOW];
     const viaScript = [...args.slice(0, 2), '--set', `root=${box.path('b')}`, ...NOW];
     expect(runCli(['backup', ...viaApply]).code).toBe(0);
@@ -106,6 +66,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
   });
 
   it('puts the previous database back and starts slapd when the load fails, in both backends', () => {
+    const { slapd, box, args, sample, source, writeConfig } = t;
     expect(runCli(['backup', ...args]).code).toBe(0);
     // Loads half of the export, then fails: the half-built database must not survive.
     writeExecutable(box.path('failing_slapadd'), '#!/bin/sh\nhead -n 20 | slapadd "$@"\nexit 3\n');
@@ -135,6 +96,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
   it.runIf(process.getuid?.() === 0)(
     'restores into a data_directory that is a mount point, and starts slapd on every way out',
     () => {
+      const { slapd, box, args, sample, wipe } = t;
       expect(runCli(['backup', ...args]).code).toBe(0);
       const unmount = mountDataDirectory();
       try {
@@ -174,6 +136,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
    * returns what undoes it.
    */
   function mountDataDirectory(): () => void {
+    const { slapd, box } = t;
     const dir = slapd.dataDir;
     const aside = box.path('data-aside');
     const { uid, gid } = statSync(dir);
@@ -196,93 +159,8 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
     };
   }
 
-  it('keeps the previous good export when slapcat fails, is killed or writes a suspicious export', () => {
-    expect(runCli(['backup', ...args]).code).toBe(0);
-    const good = readFileSync(dumpFile(), 'utf8');
-    writeExecutable(box.path('killed_slapcat'), '#!/bin/sh\necho "dn: half"\nkill -KILL $$\n');
-    writeConfig(source([`dump_executable = ${box.path('killed_slapcat')}`]));
-    const killed = runCli(['backup', ...args]);
-    expect(killed.code).toBe(1);
-    expect(killed.stderr).toMatch(/failed +collect:site/);
-    expect(readFileSync(dumpFile(), 'utf8')).toBe(good);
-
-    writeExecutable(box.path('short_slapcat'), '#!/bin/bash\nset -o pipefail\nslapcat "$@" | head -c 200\n');
-    writeConfig(source([`dump_executable = ${box.path('short_slapcat')}`, 'on_suspicious_dump = fail']));
-    const shrunk = runCli(['backup', ...args]);
-    expect(shrunk.code).toBe(1);
-    expect(shrunk.stderr).toMatch(/warning: dump .*ldap\.ldif\.partial shrank from \d+ to 200 bytes/);
-    expect(readFileSync(dumpFile(), 'utf8')).toBe(good);
-
-    writeExecutable(box.path('empty_slapcat'), '#!/bin/sh\nexit 0\n');
-    writeConfig(source([`dump_executable = ${box.path('empty_slapcat')}`]));
-    // The dump is kept with a warning, but the mirror's copy guard refuses to let it replace the
-    // good copy of a much larger one: that takes --allow-shrink.
-    const empty = runCli(['backup', ...args]);
-    expect(empty.code, empty.stderr).toBe(1);
-    expect(empty.stderr).toMatch(/warning: dump .*ldap\.ldif\.partial is empty/);
-    expect(empty.stderr).toMatch(/would shrink by more than 50%/);
-    expect(runCli(['backup', '--allow-shrink', ...args]).code).toBe(0);
-  });
-
-  it('runs nothing with --dry, and shows the commands it runs', () => {
-    const log = box.path('argv.log');
-    const logged = (tool: string) =>
-      writeExecutable(
-        box.path(`logged_${tool}`),
-        `#!/bin/sh\necho "${tool} $*" >> '${log}'\nexec ${tool} "$@"\n`,
-      );
-    logged('slapcat');
-    logged('slapadd');
-    writeConfig(
-      source([
-        `dump_executable = ${box.path('logged_slapcat')}`,
-        `restore_executable = ${box.path('logged_slapadd')}`,
-      ]),
-    );
-    for (const command of ['backup', 'restore']) {
-      const dry = runCli([command, '--dry', ...(command === 'restore' ? ['--from', 'mirror'] : []), ...args]);
-      expect(dry.stderr).toContain(`logged_${command === 'backup' ? 'slapcat' : 'slapadd'}`);
-      expect(existsSync(log)).toBe(false);
-      expect(existsSync(box.path('collect'))).toBe(false);
-      expect(slapd.isRunning()).toBe(true);
-    }
-    const shown = runCli(['backup', '--show-commands', ...args]);
-    expect(shown.code, shown.stderr).toBe(0);
-    const ran = readFileSync(log, 'utf8')
-      .trim()
-      .replace(/^slapcat /, '');
-    expect(ran).toBe(`-F ${slapd.configDir} -n 1`);
-    expect(shown.stderr).toContain(`/logged_slapcat ${ran} > `);
-  });
-
-  it('names the failing source and its line, and still runs the other points', () => {
-    writeConfig(source(), {
-      'config/wrongdb.collect': collect(source(['database = 7'])),
-      'config/noconfig.collect': collect(
-        source().map((l) => l.replace(slapd.configDir, '/nonexistent/slapd.d')),
-      ),
-      'config/missingtool.collect': collect(source(['dump_executable = /nonexistent/slapcat'])),
-    });
-    const run = runCli(['backup', ...args]);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/ok +collect:site/);
-    expect(run.stderr).toMatch(/ok +backup:mirror\/site/);
-    for (const name of ['wrongdb', 'noconfig', 'missingtool']) {
-      expect(run.stderr).toMatch(
-        new RegExp(
-          `failed with exit code \\d+: step \\d+ of \\d+ at ${name}\\.collect:\\d+ \\[source "directory"\\]`,
-        ),
-      );
-      expect(run.stderr).toMatch(new RegExp(`failed +collect:${name} `));
-      expect(run.stderr).toMatch(new RegExp(`skipped +backup:mirror/${name} `));
-      expect(existsSync(box.path(`collect/${name}/backups/ldap.ldif`))).toBe(false);
-    }
-    expect(run.stderr).toContain('/nonexistent/slapcat: command not found');
-    expect(run.stderr).toContain('slapcat: bad configuration directory!');
-    expect(run.stderr).toContain('Database number selected via -n is out of range');
-  });
-
   it('refuses a restore without data_directory before stopping slapd', () => {
+    const { slapd, args, sample, source, writeConfig } = t;
     expect(runCli(['backup', ...args]).code).toBe(0);
     writeConfig(source().filter((l) => !l.startsWith('data_directory')));
     const restore = runCli(['restore', '--yes', ...args]);
@@ -295,10 +173,6 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
   });
 });
 
-function collect(source: string[]): string {
-  return `[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "directory"]\n${source.join('\n')}\n`;
-}
-
 function must(tool: string, args: string[]): void {
   const run = spawnSync(tool, args, { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed: ${run.stderr}`);
@@ -306,9 +180,4 @@ function must(tool: string, args: string[]): void {
 
 function isMountPoint(dir: string): boolean {
   return spawnSync('mountpoint', ['-q', '--', dir]).status === 0;
-}
-
-function runScript(box: Sandbox, script: string) {
-  writeFileSync(box.path('plan.sh'), script, { mode: 0o600 });
-  return spawnSync('bash', [box.path('plan.sh'), '--yes'], { encoding: 'utf8' });
 }

@@ -1,0 +1,109 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { ldapCollect, useLdapCase } from '../helpers/ldap-case.js';
+import { haveTools } from '../helpers/tools.js';
+import { writeExecutable } from '../servers/postgresql.js';
+
+const canRun = haveTools(
+  '/usr/sbin/slapd',
+  'slapcat',
+  'slapadd',
+  'ldapsearch',
+  'start-stop-daemon',
+  'rsync',
+  'flock',
+  'mountpoint',
+);
+describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures and dry runs', () => {
+  const t = useLdapCase();
+
+  it('keeps the previous good export when slapcat fails, is killed or writes a suspicious export', () => {
+    const { box, args, source, writeConfig, dumpFile } = t;
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const good = readFileSync(dumpFile(), 'utf8');
+    writeExecutable(box.path('killed_slapcat'), '#!/bin/sh\necho "dn: half"\nkill -KILL $$\n');
+    writeConfig(source([`dump_executable = ${box.path('killed_slapcat')}`]));
+    const killed = runCli(['backup', ...args]);
+    expect(killed.code).toBe(1);
+    expect(killed.stderr).toMatch(/failed +collect:site/);
+    expect(readFileSync(dumpFile(), 'utf8')).toBe(good);
+
+    writeExecutable(box.path('short_slapcat'), '#!/bin/bash\nset -o pipefail\nslapcat "$@" | head -c 200\n');
+    writeConfig(source([`dump_executable = ${box.path('short_slapcat')}`, 'on_suspicious_dump = fail']));
+    const shrunk = runCli(['backup', ...args]);
+    expect(shrunk.code).toBe(1);
+    expect(shrunk.stderr).toMatch(/warning: dump .*ldap\.ldif\.partial shrank from \d+ to 200 bytes/);
+    expect(readFileSync(dumpFile(), 'utf8')).toBe(good);
+
+    writeExecutable(box.path('empty_slapcat'), '#!/bin/sh\nexit 0\n');
+    writeConfig(source([`dump_executable = ${box.path('empty_slapcat')}`]));
+    // The dump is kept with a warning, but the mirror's copy guard refuses to let it replace the
+    // good copy of a much larger one: that takes --allow-shrink.
+    const empty = runCli(['backup', ...args]);
+    expect(empty.code, empty.stderr).toBe(1);
+    expect(empty.stderr).toMatch(/warning: dump .*ldap\.ldif\.partial is empty/);
+    expect(empty.stderr).toMatch(/would shrink by more than 50%/);
+    expect(runCli(['backup', '--allow-shrink', ...args]).code).toBe(0);
+  });
+
+  it('runs nothing with --dry, and shows the commands it runs', () => {
+    const { slapd, box, args, source, writeConfig } = t;
+    const log = box.path('argv.log');
+    const logged = (tool: string) =>
+      writeExecutable(
+        box.path(`logged_${tool}`),
+        `#!/bin/sh\necho "${tool} $*" >> '${log}'\nexec ${tool} "$@"\n`,
+      );
+    logged('slapcat');
+    logged('slapadd');
+    writeConfig(
+      source([
+        `dump_executable = ${box.path('logged_slapcat')}`,
+        `restore_executable = ${box.path('logged_slapadd')}`,
+      ]),
+    );
+    for (const command of ['backup', 'restore']) {
+      const dry = runCli([command, '--dry', ...(command === 'restore' ? ['--from', 'mirror'] : []), ...args]);
+      expect(dry.stderr).toContain(`logged_${command === 'backup' ? 'slapcat' : 'slapadd'}`);
+      expect(existsSync(log)).toBe(false);
+      expect(existsSync(box.path('collect'))).toBe(false);
+      expect(slapd.isRunning()).toBe(true);
+    }
+    const shown = runCli(['backup', '--show-commands', ...args]);
+    expect(shown.code, shown.stderr).toBe(0);
+    const ran = readFileSync(log, 'utf8')
+      .trim()
+      .replace(/^slapcat /, '');
+    expect(ran).toBe(`-F ${slapd.configDir} -n 1`);
+    expect(shown.stderr).toContain(`/logged_slapcat ${ran} > `);
+  });
+
+  it('names the failing source and its line, and still runs the other points', () => {
+    const { slapd, box, args, source, writeConfig } = t;
+    writeConfig(source(), {
+      'config/wrongdb.collect': ldapCollect(source(['database = 7'])),
+      'config/noconfig.collect': ldapCollect(
+        source().map((l) => l.replace(slapd.configDir, '/nonexistent/slapd.d')),
+      ),
+      'config/missingtool.collect': ldapCollect(source(['dump_executable = /nonexistent/slapcat'])),
+    });
+    const run = runCli(['backup', ...args]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/ok +collect:site/);
+    expect(run.stderr).toMatch(/ok +backup:mirror\/site/);
+    for (const name of ['wrongdb', 'noconfig', 'missingtool']) {
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `failed with exit code \\d+: step \\d+ of \\d+ at ${name}\\.collect:\\d+ \\[source "directory"\\]`,
+        ),
+      );
+      expect(run.stderr).toMatch(new RegExp(`failed +collect:${name} `));
+      expect(run.stderr).toMatch(new RegExp(`skipped +backup:mirror/${name} `));
+      expect(existsSync(box.path(`collect/${name}/backups/ldap.ldif`))).toBe(false);
+    }
+    expect(run.stderr).toContain('/nonexistent/slapcat: command not found');
+    expect(run.stderr).toContain('slapcat: bad configuration directory!');
+    expect(run.stderr).toContain('Database number selected via -n is out of range');
+  });
+});
