@@ -1,20 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { ldapCollect, useLdapCase } from '../helpers/ldap-case.js';
-import { haveTools } from '../helpers/tools.js';
+import { haveLdapTools, ldapCollect, useLdapCase } from '../helpers/ldap-case.js';
 import { writeExecutable } from '../servers/postgresql.js';
 
-const canRun = haveTools(
-  '/usr/sbin/slapd',
-  'slapcat',
-  'slapadd',
-  'ldapsearch',
-  'start-stop-daemon',
-  'rsync',
-  'flock',
-  'mountpoint',
-);
+const canRun = haveLdapTools();
+
 describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures and dry runs', () => {
   const t = useLdapCase();
 

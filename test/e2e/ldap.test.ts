@@ -2,22 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { NOW, runScript, useLdapCase } from '../helpers/ldap-case.js';
-import { haveTools } from '../helpers/tools.js';
+import { haveLdapTools, NOW, runScript, useLdapCase } from '../helpers/ldap-case.js';
 import { snapshotTree } from '../helpers/tree.js';
 import { writeExecutable } from '../servers/postgresql.js';
 import { SUFFIX } from '../servers/slapd.js';
 
-const canRun = haveTools(
-  '/usr/sbin/slapd',
-  'slapcat',
-  'slapadd',
-  'ldapsearch',
-  'start-stop-daemon',
-  'rsync',
-  'flock',
-  'mountpoint',
-);
+const canRun = haveLdapTools();
 // Its failures and dry runs: ldap-failures.test.ts.
 describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
   const t = useLdapCase();

@@ -3,8 +3,22 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { type Slapd, SUFFIX, sampleLdif, startSlapd } from '../servers/slapd.js';
 import { makeSandbox, type Sandbox } from './sandbox.js';
+import { haveTools } from './tools.js';
 
 export const NOW = ['--now', '2026-03-10T04:05:06+01:00'];
+
+/** The server, its tools and what the source runs beside them. */
+export const haveLdapTools = (): boolean =>
+  haveTools(
+    '/usr/sbin/slapd',
+    'slapcat',
+    'slapadd',
+    'ldapsearch',
+    'start-stop-daemon',
+    'rsync',
+    'flock',
+    'mountpoint',
+  );
 
 /** What each test of an ldap file works with; read it in the test, once the hooks have run. */
 export interface LdapCase {
