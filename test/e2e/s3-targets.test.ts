@@ -7,7 +7,8 @@ import { asMetadataLines, metadataUrlTests } from '../helpers/metadata-url-suite
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
-import { type ServiceServer, serviceTargetTests } from '../helpers/service-suite.js';
+import type { ServiceServer } from '../helpers/service-server.js';
+import { serviceTargetTests } from '../helpers/service-suite.js';
 import { configureOffsite, REMOTE_DIR, runAs } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { archiveTree, snapshotTree } from '../helpers/tree.js';

@@ -4,7 +4,7 @@ import { runCli } from './cli.js';
 import { ODD_FILES, writeTree } from './odd-files.js';
 import { makeSandbox, type Sandbox } from './sandbox.js';
 import { filesHolding } from './secret-scan.js';
-import type { ServiceServer } from './service-suite.js';
+import type { ServiceServer } from './service-server.js';
 import { comparableStates, configureOffsite, partials, runAs } from './service-targets.js';
 import { fileContents, maskTimestamps } from './tree.js';
 

@@ -5,7 +5,7 @@ import { runCli } from './cli.js';
 import { killRun, sleep, startBackup } from './run-control.js';
 import type { Sandbox } from './sandbox.js';
 import { commandLinesHolding } from './secret-scan.js';
-import type { ServiceServer } from './service-suite.js';
+import type { ServiceServer } from './service-server.js';
 import { partials, runAs, writeScript } from './service-targets.js';
 import { archiveTree, snapshotTree } from './tree.js';
 
