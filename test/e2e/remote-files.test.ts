@@ -137,10 +137,7 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
     const run = runCli(['backup', '--show-commands', '--only-collect-points', 'site', ...args]);
     expect(run.code, run.stderr).toBe(0);
     // The text plan continues a helper call on lines ending in ` \`; a run shows it on one line.
-    const command = (planned as string)
-      .trim()
-      .replace(/^\$ /, '')
-      .replace(/ \\$/, '');
+    const command = (planned as string).trim().replace(/^\$ /, '').replace(/ \\$/, '');
     expect(run.stderr).toContain(command);
     // Each ssh word reaches ssh intact, quoted for rsync's own splitting of -e.
     expect(command).toContain(`-i '${sshd.dir}/client''s`);
