@@ -17,9 +17,16 @@ function wordText(word: Word): string {
  * would read as lines of their own.
  */
 export function shownCommand(prefix: string, command: Command): string {
-  const continued: CallLayout = { ...COMMAND_PER_LINE, indent: ' '.repeat(prefix.length + 2) };
+  let continued = layoutAfter.get(prefix.length);
+  if (continued === undefined) {
+    continued = { ...COMMAND_PER_LINE, indent: ' '.repeat(prefix.length + 2) };
+    layoutAfter.set(prefix.length, continued);
+  }
   return `${prefix}${laidOutCommand(command, continued)}`;
 }
+
+/** The layouts after each prefix's width: a text plan shows thousands of commands after a few. */
+const layoutAfter = new Map<number, CallLayout>();
 
 /**
  * A command on one line, for a run's output (a dry run, --show-commands), where every line

@@ -162,9 +162,9 @@ async function runSteps(
     const name = `step ${index + 1} of ${total} at ${formatOrigin(step.action.origin)}`;
     if (!options.quiet) options.say(`  ${index + 1}/${total} ${step.action.summary}`);
     for (const command of step.commands) {
-      if (options.showCommands) options.say(`    ${commandOnOneLine(command)}`);
-      if (options.confirm !== undefined && !(await options.confirm(commandOnOneLine(command))))
-        return 'declined';
+      const shown = options.showCommands || options.confirm !== undefined ? commandOnOneLine(command) : '';
+      if (options.showCommands) options.say(`    ${shown}`);
+      if (options.confirm !== undefined && !(await options.confirm(shown))) return 'declined';
       const code = options.interrupted() === undefined ? await runCommand(command, options, ctx) : 1;
       const signal = options.interrupted();
       if (signal !== undefined) {
