@@ -7,6 +7,13 @@ import { CLI, runCli } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
+/** The lines of a run's output that do not start with `polyarchiv: `. */
+const unprefixedLines = (output: string): string[] =>
+  output
+    .trimEnd()
+    .split('\n')
+    .filter((line) => !line.startsWith('polyarchiv: '));
+
 /** The roles in the order `plugins` lists them. */
 const ROLES: readonly Role[] = ['collect', 'source', 'backup', 'filter', 'hook'];
 
@@ -40,24 +47,14 @@ describe.runIf(canRun)('commands', () => {
     // A guarded copy's helper call carries several commands: shown on one line, not continued on
     // lines that would lack the prefix.
     expect(dry.stderr).toContain('polyarchiv:     polyarchiv_copy 50 no ');
-    expect(
-      dry.stderr
-        .trimEnd()
-        .split('\n')
-        .filter((line) => !line.startsWith('polyarchiv: ')),
-    ).toEqual([]);
+    expect(unprefixedLines(dry.stderr)).toEqual([]);
   });
 
   it('prints each command before it runs with --show-commands', () => {
     const run = runCli(['backup', '--show-commands', ...args]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`    polyarchiv_make_dir ${box.root}/collect/backups`);
-    expect(
-      run.stderr
-        .trimEnd()
-        .split('\n')
-        .filter((line) => !line.startsWith('polyarchiv: ')),
-    ).toEqual([]);
+    expect(unprefixedLines(run.stderr)).toEqual([]);
     expect(run.stderr).toMatch(/summary:\n.*ok +collect:site.*\n.*ok +backup:mirror\/site/);
   });
 
