@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderHelperFile } from '../dist/backends/bash/render.js';
 import { runScheduled } from '../dist/backends/execute/schedule.js';
-import { helperCall } from '../dist/backends/helper-contracts.js';
+import { helperCall } from '../dist/backends/helper-calls.js';
 import { REGISTRATIONS } from '../dist/backends/registration-contracts.js';
 import { LARGE_POINTS as POINTS, writeLargeConfig } from './shared/large-config.mjs';
 

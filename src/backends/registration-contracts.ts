@@ -1,4 +1,5 @@
-import { type HelperContract, helperArgLines, rest, word } from './helper-contracts.js';
+import { helperArgLines } from './helper-calls.js';
+import { type HelperContract, rest, word } from './helper-contracts.js';
 
 /**
  * The functions of the script's main part that register what the run is made of, one line each:

@@ -3,15 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { shellWord } from '../../src/backends/bash/shell-word.js';
-import {
-  type CallLayout,
-  HELPERS,
-  type HelperContract,
-  helperArgLines,
-  helperCall,
-  rest,
-  word,
-} from '../../src/backends/helper-contracts.js';
+import { type CallLayout, helperArgLines, helperCall } from '../../src/backends/helper-calls.js';
+import { HELPERS, type HelperContract, rest, word } from '../../src/backends/helper-contracts.js';
 import { argumentPositions, REGISTRATIONS } from '../../src/backends/registration-contracts.js';
 import { haveTools } from '../helpers/tools.js';
 

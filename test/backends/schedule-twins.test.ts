@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { runScheduled } from '../../src/backends/execute/schedule.js';
-import { helperCall } from '../../src/backends/helper-contracts.js';
+import { helperCall } from '../../src/backends/helper-calls.js';
 import { REGISTRATIONS } from '../../src/backends/registration-contracts.js';
 import type { PlanUnit } from '../../src/planner/plan.js';
 import { partialFile } from '../helpers/partials.js';

@@ -1,6 +1,7 @@
 import { assertNever } from '../../graph/action.js';
 import type { Command, EnvValue, SecretPart, Word } from '../../graph/command.js';
-import { type CallLayout, COMMAND_PER_LINE, HELPERS, helperCall, ONE_LINE } from '../helper-contracts.js';
+import { type CallLayout, COMMAND_PER_LINE, helperCall, ONE_LINE } from '../helper-calls.js';
+import { HELPERS } from '../helper-contracts.js';
 import { shellWord } from './shell-word.js';
 
 /** The script's private work directory: `mktemp -d` at start, removed by the EXIT trap. */

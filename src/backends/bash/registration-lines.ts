@@ -1,5 +1,5 @@
 import { hookLabel, type PlanHooks, type PlanUnit } from '../../planner/plan.js';
-import { type CallLayout, helperCall } from '../helper-contracts.js';
+import { type CallLayout, helperCall } from '../helper-calls.js';
 import { REGISTRATIONS } from '../registration-contracts.js';
 import { functionName, shellWord } from './shell-word.js';
 

@@ -11,7 +11,7 @@ import {
   type PlanUnit,
 } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
-import { type HelperLayouts, helperLayouts } from '../helper-contracts.js';
+import { type HelperLayouts, helperLayouts } from '../helper-calls.js';
 import { type RegistrationLayouts, registrationLayouts } from '../registration-contracts.js';
 import {
   DOVEADM_READ,
