@@ -1,8 +1,10 @@
 // Two collect points backed up one after the other (--jobs 1) and at once (--jobs 2), through
 // apply and through the script. Each collect point copies its own tree of FILES files of KIB KiB
-// and is mirrored. Prints the median of RUNS first full runs per case, wall-clock and CPU time
-// (user + system of every process a run started); asserts nothing. BENCH_CLI=FILE runs that
-// polyarchiv command instead of this build's.
+// and is mirrored. Two kinds of run: a first full run, which writes every file and so follows the
+// disk as much as the CPUs, and a run where nothing changed since the last one (the daily case:
+// walks and comparisons, bound by the CPUs). Prints the median of RUNS runs of each case,
+// wall-clock and CPU time (user + system of every process a run started); asserts nothing.
+// BENCH_CLI=FILE runs that polyarchiv command instead of this build's.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -42,8 +44,8 @@ function fresh() {
   for (const dir of ['alpha', 'beta', 'mirror']) rmSync(join(root, dir), { recursive: true, force: true });
 }
 
+/** Seconds and CPU seconds of one run. */
 function timed(command, args) {
-  fresh();
   // Writes of the previous run reach the disk first, not during this one.
   spawnSync('sync');
   const cpuBefore = childrenCpu();
@@ -56,46 +58,45 @@ function timed(command, args) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const script = join(root, 'backup.sh');
+const applyArgs = (jobs) => [CLI, 'backup', '--force', '--quiet', '--jobs', String(jobs), '-C', config];
 
-function runCase(backend, jobs) {
-  if (backend === 'apply')
-    return timed(process.execPath, [
-      CLI,
-      'backup',
-      '--force',
-      '--quiet',
-      '--jobs',
-      String(jobs),
-      '-C',
-      config,
-    ]);
-  fresh();
+function runCase({ backend, jobs, first }) {
+  // A first run starts from nothing; a run where nothing changed follows an untimed one that
+  // brings every copy up to date. The script is planned after either, as its states then are.
+  if (first) fresh();
+  else timed(process.execPath, applyArgs(2));
+  if (backend === 'apply') return timed(process.execPath, applyArgs(jobs));
   const plan = spawnSync(process.execPath, [CLI, 'plan', '--force', '-C', config], { encoding: 'utf8' });
   writeFileSync(script, plan.stdout);
   return timed('bash', [script, '--quiet', '--jobs', String(jobs)]);
 }
 
 console.log(
-  `two collect points, each ${FILES} files of ${KIB} KiB (${((FILES * KIB) / 1024).toFixed(0)} MiB) and a mirror; ${cpus().length} CPUs; median of ${RUNS} first full runs, the four cases taking turns in each round`,
+  `two collect points, each ${FILES} files of ${KIB} KiB (${((FILES * KIB) / 1024).toFixed(0)} MiB) and a mirror; ${cpus().length} CPUs; median of ${RUNS} runs, the cases taking turns in each round`,
 );
-const cases = ['apply', 'script'].flatMap((backend) => [1, 2].map((jobs) => ({ backend, jobs, runs: [] })));
+const cases = [true, false].flatMap((first) =>
+  ['apply', 'script'].flatMap((backend) => [1, 2].map((jobs) => ({ backend, jobs, first, runs: [] }))),
+);
 for (let round = 0; round < RUNS; round++) {
   // Each round starts with another case, so that no case always runs first or last.
   for (let i = 0; i < cases.length; i++) {
     const one = cases[(round + i) % cases.length];
-    one.runs.push(runCase(one.backend, one.jobs));
+    one.runs.push(runCase(one));
   }
 }
-console.log('backend | --jobs 1 s | --jobs 2 s | ratio | CPU s, --jobs 1 | --jobs 2');
-for (const backend of ['apply', 'script']) {
-  const [one, two] = cases
-    .filter((c) => c.backend === backend)
-    .map((c) => ({ wall: median(c.runs.map((r) => r.wall)), cpu: median(c.runs.map((r) => r.cpu)) }));
-  console.log(
-    `${backend} | ${one.wall.toFixed(2)} | ${two.wall.toFixed(2)} | ${(two.wall / one.wall).toFixed(2)} | ${one.cpu.toFixed(2)} | ${two.cpu.toFixed(2)}`,
-  );
-  console.log(
-    `ratio: ${backend}, two collect points with --jobs 2 = ${(two.wall / one.wall).toFixed(2)}x --jobs 1 (goal <= 0.6x; ${two.wall.toFixed(2)} s against ${one.wall.toFixed(2)} s)`,
-  );
+console.log('run | backend | --jobs 1 s | --jobs 2 s | ratio | CPU s, --jobs 1 | --jobs 2');
+for (const first of [true, false]) {
+  const kind = first ? 'first full run' : 'nothing changed';
+  for (const backend of ['apply', 'script']) {
+    const [one, two] = cases
+      .filter((c) => c.backend === backend && c.first === first)
+      .map((c) => ({ wall: median(c.runs.map((r) => r.wall)), cpu: median(c.runs.map((r) => r.cpu)) }));
+    console.log(
+      `${kind} | ${backend} | ${one.wall.toFixed(2)} | ${two.wall.toFixed(2)} | ${(two.wall / one.wall).toFixed(2)} | ${one.cpu.toFixed(2)} | ${two.cpu.toFixed(2)}`,
+    );
+    console.log(
+      `ratio: ${backend}, two collect points with --jobs 2, ${kind} = ${(two.wall / one.wall).toFixed(2)}x --jobs 1 (goal <= 0.6x; ${two.wall.toFixed(2)} s against ${one.wall.toFixed(2)} s)`,
+    );
+  }
 }
 rmSync(root, { recursive: true, force: true });
