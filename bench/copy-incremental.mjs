@@ -4,7 +4,9 @@
 // commands polyarchiv runs (xattrs, ACLs, updates held back), by hand; and those with the guard's
 // count of each incoming side before its copy (what an incremental run measures) and the flush
 // after it, by hand. The gap to the first is what the guarantees cost, to the last what
-// polyarchiv itself adds (node, planning, locks, state files).
+// polyarchiv itself adds (node, planning, locks, state files). The script `plan` writes for the
+// same configuration runs beside `apply`, on a collect point and a mirror of its own, planned
+// again (untimed) before each run, as its stale-plan check wants.
 // Prints figures and ratios, as wall-clock time and as CPU time (user + system of every process a
 // run started, which a machine shared with other jobs disturbs far less); asserts nothing.
 // Usage: node bench/copy-incremental.mjs [FILES] [BYTES_PER_FILE] [ROUNDS]  (after npm run build)
@@ -122,17 +124,33 @@ function sameOptions(first, guarded = false) {
   return seconds;
 }
 
-const config = join(root, 'config');
-mkdirSync(config);
-writeFileSync(
-  join(config, 'site.collect'),
-  `[point]\nengine = files\nlocal_path = ${root}/collect\nfrequency = always\n\n[source "data"]\nengine = local_files\nsource_path = ${data}\ndestination_path = data\n`,
-);
-writeFileSync(
-  join(config, 'mirror.backup'),
-  `[point]\nengine = synchronize\nremote_url = ${root}/mirror/{name}\n`,
-);
+/** A configuration of the copy steps, its collect point and mirror under `root` with `suffix`. */
+function writeConfig(suffix) {
+  const dir = join(root, `config${suffix}`);
+  mkdirSync(dir);
+  writeFileSync(
+    join(dir, 'site.collect'),
+    `[point]\nengine = files\nlocal_path = ${root}/collect${suffix}\nfrequency = always\n\n[source "data"]\nengine = local_files\nsource_path = ${data}\ndestination_path = data\n`,
+  );
+  writeFileSync(
+    join(dir, 'mirror.backup'),
+    `[point]\nengine = synchronize\nremote_url = ${root}/mirror${suffix}/{name}\n`,
+  );
+  return dir;
+}
+const config = writeConfig('');
+const scriptConfig = writeConfig('-script');
+const scriptFile = join(root, 'backup.sh');
 const polyarchiv = () => timed(process.execPath, [CLI, 'backup', '-q', '-C', config]);
+function viaScript() {
+  const plan = spawnSync(process.execPath, [CLI, 'plan', '-C', scriptConfig], {
+    encoding: 'utf8',
+    maxBuffer: 2 ** 30,
+  });
+  if (plan.status !== 0) throw new Error(`plan failed: ${plan.stderr}`);
+  writeFileSync(scriptFile, plan.stdout);
+  return timed('bash', [scriptFile, '--quiet']);
+}
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -147,29 +165,30 @@ function measured(run) {
 const medians = (columns) =>
   columns.map((runs) => ({ wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)) }));
 
-const row = (what, [ours, hand, same, guarded], goal) => {
+const row = (what, [ours, hand, same, guarded, script], goal) => {
   for (const kind of ['wall', 'cpu']) {
     const ratio = (base) =>
       `${base[kind].toFixed(3).padStart(8)} s | ${(ours[kind] / base[kind]).toFixed(2).padStart(5)}x`;
     const label = `${what}, ${kind === 'wall' ? 'wall-clock' : 'CPU'}`;
     console.log(
-      `${label.padEnd(44)} | ${ours[kind].toFixed(3).padStart(8)} s | ${ratio(hand)} | <= ${goal}x | ${ratio(same)} | ${ratio(guarded)}`,
+      `${label.padEnd(44)} | ${ours[kind].toFixed(3).padStart(8)} s | ${ratio(hand)} | <= ${goal}x | ${ratio(same)} | ${ratio(guarded)} | ${script[kind].toFixed(3).padStart(8)} s | ${(script[kind] / same[kind]).toFixed(2).padStart(5)}x`,
     );
   }
   console.log(
-    `ratio: ${what} = ${(ours.wall / hand.wall).toFixed(2)}x rsync -a by hand (goal <= ${goal}x), ${(ours.wall / same.wall).toFixed(2)}x the same rsync commands by hand, ${(ours.wall / guarded.wall).toFixed(2)}x those with the guard's counts and flushes; CPU time ${(ours.cpu / same.cpu).toFixed(2)}x the same commands, ${(ours.cpu / guarded.cpu).toFixed(2)}x with counts and flushes`,
+    `ratio: ${what} = ${(ours.wall / hand.wall).toFixed(2)}x rsync -a by hand (goal <= ${goal}x), ${(ours.wall / same.wall).toFixed(2)}x the same rsync commands by hand, ${(ours.wall / guarded.wall).toFixed(2)}x those with the guard's counts and flushes; CPU time ${(ours.cpu / same.cpu).toFixed(2)}x the same commands, ${(ours.cpu / guarded.cpu).toFixed(2)}x with counts and flushes; the script ${(script.wall / same.wall).toFixed(2)}x the same commands`,
   );
 };
 
-/** Medians of rounds of the four, each round after `before`. */
-function rounds4(before) {
-  const runs = [[], [], [], []];
+/** Medians of rounds of the five, each round after `before`. */
+function rounds5(before) {
+  const runs = [[], [], [], [], []];
   for (let r = 0; r < rounds; r++) {
     before();
     runs[1].push(measured(byHand));
     runs[2].push(measured(() => sameOptions(false)));
     runs[3].push(measured(() => sameOptions(false, true)));
     runs[0].push(measured(polyarchiv));
+    runs[4].push(measured(viaScript));
   }
   return medians(runs);
 }
@@ -180,11 +199,11 @@ try {
     `copy steps: ${files} files of ${size} bytes, one local_files source and a local synchronize mirror`,
   );
   console.log(
-    'run                                          | polyarchiv | rsync -a by hand | ratio | goal    | same rsync commands by hand | ratio | with counts and flushes | ratio',
+    'run                                          | polyarchiv | rsync -a by hand | ratio | goal    | same rsync commands by hand | ratio | with counts and flushes | ratio | the script | ratio to the same commands',
   );
-  const full = [[], [], [], []];
+  const full = [[], [], [], [], []];
   for (let r = 0; r < 3; r++) {
-    for (const dir of ['hand', 'same', 'guarded', 'collect', 'mirror'])
+    for (const dir of ['hand', 'same', 'guarded', 'collect', 'mirror', 'collect-script', 'mirror-script'])
       rmSync(join(root, dir), { recursive: true, force: true });
     full[1].push(measured(byHand));
     full[2].push(measured(() => sameOptions(true)));
@@ -192,12 +211,13 @@ try {
     // writes of a copy wait in memory for the next one's start (outside the times measured).
     full[3].push(measured(() => sameOptions(true, true)));
     full[0].push(measured(polyarchiv));
+    full[4].push(measured(viaScript));
   }
   row('first full run (median of 3)', medians(full), 1.1);
-  row(`incremental (1%, median of ${rounds})`, rounds4(changeOnePercent), 1.3);
+  row(`incremental (1%, median of ${rounds})`, rounds5(changeOnePercent), 1.3);
   row(
     `nothing changed (median of ${rounds})`,
-    rounds4(() => {}),
+    rounds5(() => {}),
     1.3,
   );
 } finally {
