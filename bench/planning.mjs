@@ -2,7 +2,9 @@
 // - a 1,000-point plan: 1,000 collect points x 3 local_files sources x 5 synchronize backup points
 //   (6,000 units), printed as the text summary and as the script;
 // - a run where nothing is due (`apply` right after a successful one), which must stay close to
-//   the start-up of node itself.
+//   the start-up of node itself;
+// - a floor under the first: the same configuration read, the same paths looked up and text of
+//   the same shape and size written by a script with no model (bench/shared/plan-floor.mjs).
 // Each CLI runs with the node options of its first line, as the installed command does.
 // Figures: the fastest of RUNS runs, as wall-clock and as CPU time (user + system, which a busy
 // machine disturbs far less), the median CPU time, and the largest resident set size seen. The
@@ -17,6 +19,7 @@ import { writeLargeConfig } from './shared/large-config.mjs';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CLI = new URL('../dist/bin/main.js', import.meta.url).pathname;
 const USAGE = new URL('./resource-usage.cjs', import.meta.url).pathname;
+const FLOOR = new URL('./shared/plan-floor.mjs', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'polyarchiv-bench-'));
 
 function largeConfig() {
@@ -55,6 +58,7 @@ function noon() {
  */
 function shebangOptions(cli) {
   const first = readFileSync(cli, 'utf8').split('\n', 1)[0];
+  if (!first.startsWith('#!')) return [];
   const words = first.split(/\s+/);
   const at = words.indexOf('node');
   return at < 0 ? [] : words.slice(at + 1);
@@ -74,7 +78,7 @@ function runOnce([name, args, expectSkipped]) {
     throw new Error(`${name} ran something:\n${run.stderr}`);
   const usage = /max-rss-kib=(\d+) cpu-us=(\d+)/.exec(run.stderr);
   if (usage === null) throw new Error(`${name} reported no resource usage`);
-  return { wall, cpu: Number(usage[2]) / 1e6, rss: Number(usage[1]) / 1024 };
+  return { wall, cpu: Number(usage[2]) / 1e6, rss: Number(usage[1]) / 1024, output: run.stdout.length };
 }
 
 try {
@@ -94,9 +98,17 @@ try {
   const cases = [
     ['node -e 0', ['-e', '0']],
     ...runs(CLI, ''),
+    ['floor: the text, no model', [FLOOR, large]],
     ...(before === undefined ? [] : runs(before, ' (before)')),
   ];
-  const results = cases.map(([name]) => ({ name, wall: Infinity, cpu: Infinity, rss: 0, cpus: [] }));
+  const results = cases.map(([name]) => ({
+    name,
+    wall: Infinity,
+    cpu: Infinity,
+    rss: 0,
+    output: 0,
+    cpus: [],
+  }));
   for (let i = 0; i < RUNS; i++)
     cases.forEach((c, k) => {
       const r = runOnce(c);
@@ -104,6 +116,7 @@ try {
       best.wall = Math.min(best.wall, r.wall);
       best.cpu = Math.min(best.cpu, r.cpu);
       best.rss = Math.max(best.rss, r.rss);
+      best.output = r.output;
       best.cpus.push(r.cpu);
     });
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -113,11 +126,11 @@ try {
     `runs each: ${RUNS} (fastest shown, and the median CPU time)${before === undefined ? '' : `; before: ${before}`}`,
   );
   console.log(
-    `${'run'.padEnd(35)} | wall s | CPU s | CPU s above node -e 0 | median CPU s above | max RSS MiB`,
+    `${'run'.padEnd(35)} | wall s | CPU s | CPU s above node -e 0 | median CPU s above | max RSS MiB | output MB`,
   );
   for (const r of results)
     console.log(
-      `${r.name.padEnd(35)} | ${f(r.wall, 6)} | ${f(r.cpu, 5)} | ${f(r.cpu - base.cpu, 21)} | ${f(median(r.cpus) - median(base.cpus), 18)} | ${r.rss.toFixed(0).padStart(11)}`,
+      `${r.name.padEnd(35)} | ${f(r.wall, 6)} | ${f(r.cpu, 5)} | ${f(r.cpu - base.cpu, 21)} | ${f(median(r.cpus) - median(base.cpus), 18)} | ${r.rss.toFixed(0).padStart(11)} | ${(r.output / 1e6).toFixed(1).padStart(9)}`,
     );
   const goals = {
     'plan 1,000 points, text': 'goal: within 0.25 s of node -e 0, under 100 MiB',
@@ -128,6 +141,10 @@ try {
     console.log(
       `ratio: ${r.name} / node -e 0 = ${(r.cpu / base.cpu).toFixed(2)}x CPU (+${(r.cpu - base.cpu).toFixed(3)} s CPU, +${(r.wall - base.wall).toFixed(3)} s wall, ${r.rss.toFixed(0)} MiB; ${goals[r.name]})`,
     );
+  const floor = results[4];
+  console.log(
+    `ratio: floor (the text, no model) / node -e 0 = ${(floor.cpu / base.cpu).toFixed(2)}x CPU (+${(floor.cpu - base.cpu).toFixed(3)} s CPU, +${(floor.wall - base.wall).toFixed(3)} s wall, ${(floor.output / 1e6).toFixed(1)} MB against the plan's ${(results[1].output / 1e6).toFixed(1)} MB)`,
+  );
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
