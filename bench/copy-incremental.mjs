@@ -165,7 +165,7 @@ function measured(run) {
 const medians = (columns) =>
   columns.map((runs) => ({ wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)) }));
 
-const row = (what, [ours, hand, same, guarded, script], goal) => {
+const row = (what, [ours, hand, same, guarded, script, node], goal) => {
   for (const kind of ['wall', 'cpu']) {
     const ratio = (base) =>
       `${base[kind].toFixed(3).padStart(8)} s | ${(ours[kind] / base[kind]).toFixed(2).padStart(5)}x`;
@@ -177,11 +177,17 @@ const row = (what, [ours, hand, same, guarded, script], goal) => {
   console.log(
     `ratio: ${what} = ${(ours.wall / hand.wall).toFixed(2)}x rsync -a by hand (goal <= ${goal}x), ${(ours.wall / same.wall).toFixed(2)}x the same rsync commands by hand, ${(ours.wall / guarded.wall).toFixed(2)}x those with the guard's counts and flushes; CPU time ${(ours.cpu / same.cpu).toFixed(2)}x the same commands, ${(ours.cpu / guarded.cpu).toFixed(2)}x with counts and flushes; the script ${(script.wall / same.wall).toFixed(2)}x the same commands`,
   );
+  // What no backend in node can go below: node's own start-up, then the commands with the guard's
+  // counts and flushes, each started as polyarchiv starts them.
+  const floor = node.wall + guarded.wall;
+  console.log(
+    `ratio: ${what}, floor of apply (node -e 0, ${node.wall.toFixed(3)} s, and the commands with counts and flushes) = ${(floor / same.wall).toFixed(2)}x the same rsync commands`,
+  );
 };
 
-/** Medians of rounds of the five, each round after `before`. */
+/** Medians of rounds of the five and of node's start-up, each round after `before`. */
 function rounds5(before) {
-  const runs = [[], [], [], [], []];
+  const runs = [[], [], [], [], [], []];
   for (let r = 0; r < rounds; r++) {
     before();
     runs[1].push(measured(byHand));
@@ -189,6 +195,7 @@ function rounds5(before) {
     runs[3].push(measured(() => sameOptions(false, true)));
     runs[0].push(measured(polyarchiv));
     runs[4].push(measured(viaScript));
+    runs[5].push(measured(() => timed(process.execPath, ['-e', '0'])));
   }
   return medians(runs);
 }
@@ -201,7 +208,7 @@ try {
   console.log(
     'run                                          | polyarchiv | rsync -a by hand | ratio | goal    | same rsync commands by hand | ratio | with counts and flushes | ratio | the script | ratio to the same commands',
   );
-  const full = [[], [], [], [], []];
+  const full = [[], [], [], [], [], []];
   for (let r = 0; r < 3; r++) {
     for (const dir of ['hand', 'same', 'guarded', 'collect', 'mirror', 'collect-script', 'mirror-script'])
       rmSync(join(root, dir), { recursive: true, force: true });
@@ -212,6 +219,7 @@ try {
     full[3].push(measured(() => sameOptions(true, true)));
     full[0].push(measured(polyarchiv));
     full[4].push(measured(viaScript));
+    full[5].push(measured(() => timed(process.execPath, ['-e', '0'])));
   }
   row('first full run (median of 3)', medians(full), 1.1);
   row(`incremental (1%, median of ${rounds})`, rounds5(changeOnePercent), 1.3);
