@@ -185,20 +185,31 @@ const row = (what, [ours, hand, same, guarded, script, node], goal) => {
   );
 };
 
-/** Medians of rounds of the five and of node's start-up, each round after `before`. */
-function rounds5(before) {
+/**
+ * Medians of `count` rounds, each after `before`, of each column: polyarchiv, plain rsync by hand,
+ * the same commands by hand, those with the guard's counts and flushes, the script, node -e 0.
+ * `first`: the copies start from nothing, so the commands by hand hold nothing back.
+ */
+function inRounds(count, first, before) {
   const runs = [[], [], [], [], [], []];
-  for (let r = 0; r < rounds; r++) {
+  for (let r = 0; r < count; r++) {
     before();
     runs[1].push(measured(byHand));
-    runs[2].push(measured(() => sameOptions(false)));
-    runs[3].push(measured(() => sameOptions(false, true)));
+    runs[2].push(measured(() => sameOptions(first)));
+    // The copies written to the disk before they count as done, as polyarchiv's are: by hand, the
+    // writes of a copy wait in memory for the next one's start (outside the times measured).
+    runs[3].push(measured(() => sameOptions(first, true)));
     runs[0].push(measured(polyarchiv));
     runs[4].push(measured(viaScript));
     runs[5].push(measured(() => timed(process.execPath, ['-e', '0'])));
   }
   return medians(runs);
 }
+
+const removeCopies = () => {
+  for (const dir of ['hand', 'same', 'guarded', 'collect', 'mirror', 'collect-script', 'mirror-script'])
+    rmSync(join(root, dir), { recursive: true, force: true });
+};
 
 try {
   writeData();
@@ -208,24 +219,11 @@ try {
   console.log(
     'run                                          | polyarchiv | rsync -a by hand | ratio | goal    | same rsync commands by hand | ratio | with counts and flushes | ratio | the script | ratio to the same commands',
   );
-  const full = [[], [], [], [], [], []];
-  for (let r = 0; r < 3; r++) {
-    for (const dir of ['hand', 'same', 'guarded', 'collect', 'mirror', 'collect-script', 'mirror-script'])
-      rmSync(join(root, dir), { recursive: true, force: true });
-    full[1].push(measured(byHand));
-    full[2].push(measured(() => sameOptions(true)));
-    // The copies written to the disk before they count as done, as polyarchiv's are: by hand, the
-    // writes of a copy wait in memory for the next one's start (outside the times measured).
-    full[3].push(measured(() => sameOptions(true, true)));
-    full[0].push(measured(polyarchiv));
-    full[4].push(measured(viaScript));
-    full[5].push(measured(() => timed(process.execPath, ['-e', '0'])));
-  }
-  row('first full run (median of 3)', medians(full), 1.1);
-  row(`incremental (1%, median of ${rounds})`, rounds5(changeOnePercent), 1.3);
+  row('first full run (median of 3)', inRounds(3, true, removeCopies), 1.1);
+  row(`incremental (1%, median of ${rounds})`, inRounds(rounds, false, changeOnePercent), 1.3);
   row(
     `nothing changed (median of ${rounds})`,
-    rounds5(() => {}),
+    inRounds(rounds, false, () => {}),
     1.3,
   );
 } finally {

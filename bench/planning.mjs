@@ -20,6 +20,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CLI = new URL('../dist/bin/main.js', import.meta.url).pathname;
 const USAGE = new URL('./resource-usage.cjs', import.meta.url).pathname;
 const FLOOR = new URL('./shared/plan-floor.mjs', import.meta.url).pathname;
+const FLOOR_CASE = 'floor: the text, no model';
 const root = mkdtempSync(join(tmpdir(), 'polyarchiv-bench-'));
 
 function largeConfig() {
@@ -98,7 +99,7 @@ try {
   const cases = [
     ['node -e 0', ['-e', '0']],
     ...runs(CLI, ''),
-    ['floor: the text, no model', [FLOOR, large]],
+    [FLOOR_CASE, [FLOOR, large]],
     ...(before === undefined ? [] : runs(before, ' (before)')),
   ];
   const results = cases.map(([name]) => ({
@@ -141,9 +142,10 @@ try {
     console.log(
       `ratio: ${r.name} / node -e 0 = ${(r.cpu / base.cpu).toFixed(2)}x CPU (+${(r.cpu - base.cpu).toFixed(3)} s CPU, +${(r.wall - base.wall).toFixed(3)} s wall, ${r.rss.toFixed(0)} MiB; ${goals[r.name]})`,
     );
-  const floor = results[4];
+  const named = (name) => results.find((r) => r.name === name);
+  const floor = named(FLOOR_CASE);
   console.log(
-    `ratio: floor (the text, no model) / node -e 0 = ${(floor.cpu / base.cpu).toFixed(2)}x CPU (+${(floor.cpu - base.cpu).toFixed(3)} s CPU, +${(floor.wall - base.wall).toFixed(3)} s wall, ${(floor.output / 1e6).toFixed(1)} MB against the plan's ${(results[1].output / 1e6).toFixed(1)} MB)`,
+    `ratio: floor (the text, no model) / node -e 0 = ${(floor.cpu / base.cpu).toFixed(2)}x CPU (+${(floor.cpu - base.cpu).toFixed(3)} s CPU, +${(floor.wall - base.wall).toFixed(3)} s wall, ${(floor.output / 1e6).toFixed(1)} MB against the plan's ${(named('plan 1,000 points, text').output / 1e6).toFixed(1)} MB)`,
   );
 } finally {
   rmSync(root, { recursive: true, force: true });

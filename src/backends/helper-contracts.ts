@@ -2,8 +2,8 @@
  * What a bash helper of the script and its TypeScript twin in execute/ agree on, kept in one
  * place: the helper's name, the order of its arguments, the programs it runs and what its exit
  * statuses mean. The bash side is rendered from it (helper-calls.ts lays out the call and the
- * argument lines at the top of each helper in templates/partials/), the twins return its statuses, and
- * test/backends/helper-contracts.test.ts checks each rendered helper against it.
+ * argument lines at the top of each helper in templates/partials/), the twins return its
+ * statuses, and test/backends/helper-contracts.test.ts checks each rendered helper against it.
  */
 
 /**
