@@ -4,19 +4,27 @@ import { shellSplit } from '../options/shell-split.js';
 import { setString } from './toolkit.js';
 import type { SshLocation } from './url.js';
 
-/** The options that hold ssh's key and extra words: `private_key` and `ssh_options`, or their `metadata_` twins. */
+/**
+ * The options that hold ssh's key and extra words: `private_key` and `ssh_options`, or their
+ * `metadata_` twins; and where ssh logs in with Kerberos, the keytab's.
+ */
 export interface SshOptionNames {
   readonly privateKey: string;
   readonly sshOptions: string;
+  readonly keytab?: string;
 }
 
 export const SSH_OPTION_NAMES: SshOptionNames = { privateKey: 'private_key', sshOptions: 'ssh_options' };
 
+/** The same, for engines whose `keytab` logs ssh in with Kerberos (git, gitlab). */
+export const SSH_KERBEROS_NAMES: SshOptionNames = { ...SSH_OPTION_NAMES, keytab: 'keytab' };
+
 /**
  * ssh's words for `private_key` and `ssh_options`: BatchMode so that a missing key fails instead
- * of prompting, then `destination` (port, user), the key as separate words (`-o IdentityFile=...`
- * would be re-split by ssh's config parser), then the user's options, which ssh reads after ours
- * (for ssh the first value wins).
+ * of prompting, GSSAPI authentication when a keytab is set (whatever the system's ssh_config says),
+ * then `destination` (port, user), the key as separate words (`-o IdentityFile=...` would be
+ * re-split by ssh's config parser), then the user's options, which ssh reads after ours (for ssh
+ * the first value wins).
  */
 export function sshWords(
   options: OptionValues,
@@ -24,9 +32,11 @@ export function sshWords(
   names: SshOptionNames = SSH_OPTION_NAMES,
 ): string[] {
   const key = setString(options, names.privateKey);
+  const kerberos = names.keytab !== undefined && setString(options, names.keytab) !== undefined;
   return [
     '-o',
     'BatchMode=yes',
+    ...(kerberos ? ['-o', 'GSSAPIAuthentication=yes'] : []),
     ...destination,
     ...(key === undefined ? [] : ['-i', key]),
     ...(shellSplit(options.optionalString(names.sshOptions) ?? '') ?? []),
@@ -111,14 +121,14 @@ export function checkSshLocation(
   checkSshOptions(options, diagnostics, names);
 }
 
-/** `private_key` and `ssh_options` do nothing for a local path: said, not refused. */
+/** `private_key`, `ssh_options` and a keytab do nothing for a local path: said, not refused. */
 export function warnSshOptionsUnused(
   name: string,
   options: OptionValues,
   diagnostics: Diagnostics,
   names: SshOptionNames = SSH_OPTION_NAMES,
 ): void {
-  for (const option of [names.privateKey, names.sshOptions]) {
+  for (const option of sshOnlyOptions(names)) {
     if (options.optionalString(option) !== undefined) {
       diagnostics.warning(
         `option '${option}' has no effect: ${name} is a local path`,
@@ -126,4 +136,9 @@ export function warnSshOptionsUnused(
       );
     }
   }
+}
+
+/** The options that only an ssh login reads. */
+export function sshOnlyOptions(names: SshOptionNames): string[] {
+  return [names.privateKey, names.sshOptions, ...(names.keytab === undefined ? [] : [names.keytab])];
 }

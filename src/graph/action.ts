@@ -3,6 +3,7 @@ import type { PackSpec, UnpackSpec } from './archive-specs.js';
 import type { EnvValue, SecretPart, Word } from './command.js';
 import type { DirSwapPaths, RsyncSpec } from './copy-specs.js';
 import type { CryptTreeSpec, HashCheckSpec, HashIndexSpec } from './filter-specs.js';
+import type { KerberosLogin } from './kerberos-specs.js';
 import type {
   ResticBackupSpec,
   ResticForgetSpec,
@@ -14,7 +15,6 @@ import type {
   GitFetchSpec,
   GitlabProjectSpec,
   GitPushSpec,
-  KerberosLogin,
   SvnCommitSpec,
   SvnRepositorySpec,
   SvnWorkingCopySpec,
@@ -31,6 +31,7 @@ export type {
   RsyncSpec,
 } from './copy-specs.js';
 export type { CryptTreeSpec, HashCheckSpec, HashIndexSpec, HashMethod } from './filter-specs.js';
+export type { KerberosLogin } from './kerberos-specs.js';
 export type {
   ResticBackupSpec,
   ResticForgetSpec,
@@ -51,7 +52,6 @@ export type {
   GitlabProjectSpec,
   GitPushSpec,
   GitRemoteSpec,
-  KerberosLogin,
   SvnCommitSpec,
   SvnRepositorySpec,
   SvnWorkingCopySpec,

@@ -61,6 +61,11 @@ function argvTools(argv: readonly Word[]): string[] {
   }
   // A tool run under `timeout --kill-after=S SECONDS`: timeout, then the tool.
   if (first === 'timeout') return [first, ...argvTools(argv.slice(3))];
+  // A tool run under k5start (a Kerberos login): k5start, then the tool after its `--`, if any.
+  if (/(^|\/)k5start$/.test(first)) {
+    const end = argv.indexOf('--');
+    return end < 0 ? [first] : [first, ...argvTools(argv.slice(end + 1))];
+  }
   // Most commands run their tool directly: read the words only when sudo or -e needs them.
   if (first !== 'sudo' && !argv.includes('-e')) return [first];
   const words = argv.map((w) => (typeof w === 'string' ? w : ''));

@@ -1,3 +1,4 @@
+import type { KerberosLogin } from './kerberos-specs.js';
 /** A directory replaced through a staging copy (see DirSwapCommand). */
 export interface DirSwapPaths {
   readonly staging: string;
@@ -56,4 +57,6 @@ export interface RsyncRemote {
   readonly host: string;
   /** ssh's options, without the executable: rsync appends the host and its own command. */
   readonly sshArgs: readonly string[];
+  /** A Kerberos login from a keytab, under which rsync reaches the host (k5start). */
+  readonly kerberos?: KerberosLogin;
 }

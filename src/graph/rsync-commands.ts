@@ -2,6 +2,7 @@ import type { PackSpec, RsyncSpec } from './action.js';
 import { archiveListing, keptListing } from './archive-commands.js';
 import type { Command, CopyFigures, ToolPaths, Word } from './command.js';
 import { HOLDING_DIR } from './holding-dir.js';
+import { underKerberos } from './kerberos-commands.js';
 import { rsyncRemoteShell } from './transport-commands.js';
 
 /** How a run treats suspicious copies: `--allow-shrink` accepts them. */
@@ -22,17 +23,20 @@ export function rsyncCommands(action: RsyncSpec, tools: ToolPaths, options: Comm
     words[0] = rsync;
     return words;
   };
-  if (action.guard === undefined) return [{ kind: 'exec', argv: argv(true) }, ...flushAfter(action)];
+  const viaSsh = (words: Word[]) => underKerberos(action.remote?.kerberos, tools, words);
+  if (action.guard === undefined) return [{ kind: 'exec', argv: viaSsh(argv(true)) }, ...flushAfter(action)];
   const key = copyFiguresKey(action);
   const recorded = options.copyFigures?.[key];
   const copy = argv(true);
+  const incoming = incomingMeasure(action, tools);
   return [
     {
       kind: 'copy',
-      ...incomingMeasure(action, tools),
-      previous: recorded === undefined ? [rsync, ...measureArgv(action, 'to', tools.ssh)] : [],
-      copy,
-      firstCopy: withoutHolding(copy),
+      ...incoming,
+      incoming: incoming.incomingListing === true ? incoming.incoming : viaSsh(incoming.incoming),
+      previous: recorded === undefined ? viaSsh([rsync, ...measureArgv(action, 'to', tools.ssh)]) : [],
+      copy: viaSsh(copy),
+      firstCopy: viaSsh(withoutHolding(copy)),
       ...(recorded === undefined ? {} : { recorded }),
       ...(options.copyFigures === undefined ? {} : { figuresKey: JSON.stringify(key) }),
       maxShrinkPercent: action.guard.maxShrinkPercent,
@@ -61,11 +65,12 @@ export const syncFilesystem = (path: string): Command => ({ kind: 'exec', argv: 
 export function copyCheck(spec: RsyncSpec, tools: ToolPaths, options: CommandOptions): Command[] {
   if (spec.guard === undefined) return [];
   const rsync = tools.rsync ?? 'rsync';
+  const viaSsh = (words: Word[]) => underKerberos(spec.remote?.kerberos, tools, words);
   return [
     {
       kind: 'check-copy',
-      incoming: [rsync, ...measureArgv(spec, 'from', tools.ssh)],
-      previous: [rsync, ...measureArgv(spec, 'to', tools.ssh)],
+      incoming: viaSsh([rsync, ...measureArgv(spec, 'from', tools.ssh)]),
+      previous: viaSsh([rsync, ...measureArgv(spec, 'to', tools.ssh)]),
       maxShrinkPercent: spec.guard.maxShrinkPercent,
       allowShrink: options.allowShrink === true,
       what: spec.guard.what,

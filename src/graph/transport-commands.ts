@@ -1,6 +1,7 @@
 import type { GetFileSpec, PutFileSpec, SshTransport, Transport } from './action.js';
 import type { Command, ToolPaths } from './command.js';
 import { shCommand } from './git-commands.js';
+import { underKerberos } from './kerberos-commands.js';
 import {
   rcloneDeleteCommands,
   rcloneFileMissing,
@@ -97,7 +98,18 @@ function rsyncFile(
   const shell = rsyncRemoteShell([tools.ssh ?? 'ssh', ...transport.sshArgs]);
   return {
     kind: 'exec',
-    argv: [tools.rsync ?? 'rsync', '-p', '-t', '-e', shell, '-s', ...flags, '--', from, to],
+    argv: underKerberos(transport.kerberos, tools, [
+      tools.rsync ?? 'rsync',
+      '-p',
+      '-t',
+      '-e',
+      shell,
+      '-s',
+      ...flags,
+      '--',
+      from,
+      to,
+    ]),
   };
 }
 
@@ -113,7 +125,16 @@ function remoteCommand(
   ...then: readonly (readonly string[])[]
 ): Command {
   const line = [words, ...then].map(shCommand).join(' && ');
-  return { kind: 'exec', argv: [tools.ssh ?? 'ssh', ...transport.sshArgs, '--', sshHost(transport), line] };
+  return {
+    kind: 'exec',
+    argv: underKerberos(transport.kerberos, tools, [
+      tools.ssh ?? 'ssh',
+      ...transport.sshArgs,
+      '--',
+      sshHost(transport),
+      line,
+    ]),
+  };
 }
 
 /** ssh takes an IPv6 address without rsync's brackets. */

@@ -1,5 +1,6 @@
 import type { EnvValue, SecretPart } from './command.js';
 import type { CopyGuard } from './copy-specs.js';
+import type { KerberosLogin } from './kerberos-specs.js';
 
 /**
  * Another host holding a backup point's files. ssh: rsync moves the files (its receiver checks
@@ -11,6 +12,8 @@ export interface SshTransport {
   readonly host: string;
   /** ssh's options (BatchMode, port, user, key, the user's options), without the executable. */
   readonly sshArgs: readonly string[];
+  /** A Kerberos login from a keytab, under which each command reaches the host (k5start). */
+  readonly kerberos?: KerberosLogin;
 }
 
 /**

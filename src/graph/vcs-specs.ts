@@ -1,3 +1,4 @@
+import type { KerberosLogin } from './kerberos-specs.js';
 /**
  * Another git repository, as git reaches it. Credentials never appear in `url`: an ssh key and
  * options travel in GIT_SSH_COMMAND, an http(s) password in a secret variable that a credential
@@ -12,16 +13,6 @@ export interface GitRemoteSpec {
   readonly passwordSecret?: string;
   /** A Kerberos login from a keytab, under which git reaches the remote (k5start). */
   readonly kerberos?: KerberosLogin;
-}
-
-/**
- * A ticket of the first principal of `keytab` (k5start -U), kept in `ticketCache`, a file of the
- * run's private work directory: the user's own ticket cache is never read nor written.
- */
-export interface KerberosLogin {
-  readonly keytab: string;
-  /** The work file that holds the ticket cache, one per (backup point, collect point) pair. */
-  readonly ticketCache: string;
 }
 
 /** The current commit of a repository sent to `branch` of the remote, as a fast-forward only. */

@@ -1,5 +1,5 @@
 import { partialOf } from '../engines/backup/archive.js';
-import { shownTarget } from '../engines/backup/target.js';
+import { shownTarget, targetTicket } from '../engines/backup/target.js';
 import type { BoundBackupPoint } from '../engines/engine.js';
 import type { DraftUnit } from './lower.js';
 
@@ -22,6 +22,7 @@ export function stateMirrorUnit(backup: DraftUnit): DraftUnit | undefined {
     bp,
     why: `mirror the state file of backup point ${bp.name} for ${backup.cp.name} to its metadata_url`,
     drafts: [
+      ...targetTicket(target, mirror.options, 'metadata_keytab'),
       {
         kind: 'put-file',
         file: bp.stateFile,

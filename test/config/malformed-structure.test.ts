@@ -237,6 +237,17 @@ describe('warnings', () => {
     ]);
   });
 
+  it('warns that a keytab has no effect where ssh does not log in', () => {
+    expect(diagnose(mirror('remote_url=/b/{name}\nkeytab=/etc/backup.keytab\n'))).toEqual([
+      "warning: option 'keytab' has no effect: remote_url is a local path\n  at mirror.backup:4 [point]",
+    ]);
+    expect(diagnose(mirror('remote_url=https://dav.example/b/{name}\nkeytab=/etc/backup.keytab\n'))).toEqual([
+      "warning: option 'keytab' has no effect: remote_url is not an ssh:// URL\n  at mirror.backup:4 [point]",
+    ]);
+    // Where ssh logs in, the keytab is used: no warning.
+    expect(diagnose(mirror('remote_url=backup@host:/b/{name}\nkeytab=/etc/backup.keytab\n'))).toEqual([]);
+  });
+
   it('warns that ssh_options has no effect on a local mirror', () => {
     expect(diagnose(mirror('remote_url=/b/{name}\nssh_options=-p 2222\n'))).toEqual([
       "warning: option 'ssh_options' has no effect: remote_url is a local path\n  at mirror.backup:4 [point]",

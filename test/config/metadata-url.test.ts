@@ -147,7 +147,7 @@ describe('metadata_url', () => {
     ]);
   });
 
-  it('says that keytab does nothing, and that ssh options do nothing for a local path', () => {
+  it('says that a keytab and ssh options do nothing for a local path', () => {
     expect(
       diagnose(
         mirror(
@@ -155,8 +155,8 @@ describe('metadata_url', () => {
         ),
       ),
     ).toEqual([
-      "warning: option 'metadata_keytab' has no effect: Kerberos authentication is not available in this version\n  at mirror.backup:5 [point]",
       "warning: option 'metadata_ssh_options' has no effect: metadata_url is a local path\n  at mirror.backup:6 [point]",
+      "warning: option 'metadata_keytab' has no effect: metadata_url is a local path\n  at mirror.backup:5 [point]",
     ]);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Action } from '../../src/graph/action.js';
 import { buildCommands } from '../../src/graph/build-commands.js';
 import type { ExecCommand } from '../../src/graph/command.js';
+import { toolsOf } from '../../src/graph/command-needs.js';
 
 const origin = { file: 'site.collect', line: 5, section: 'source "data"' };
 const base = { id: 'collect:site/1', origin, after: [], summary: 'copy' };
@@ -64,6 +65,41 @@ describe('buildCommands', () => {
     expect(fetched[1]).toEqual({ kind: 'exec', argv: ['sync', '-f', '--', '/srv/www'] });
     // A copy that is not in place (none is planned so today) is left as it was.
     expect(buildCommands({ ...copy, inPlace: false })).toHaveLength(1);
+  });
+
+  it('runs every command that reaches a host with a keytab under k5start, and lists the tools it runs', () => {
+    const kerberos = { keytab: '/etc/backup.keytab', ticketCache: 'krb5cc.offsite.site' };
+    const k5start = ['k5start', '-q', '-x', '-U', '-f', '/etc/backup.keytab', '-k'];
+    const cache = { prefix: 'FILE:', workFile: 'krb5cc.offsite.site' };
+    const guarded: Action = {
+      ...base,
+      kind: 'rsync',
+      from: '/c/backups',
+      to: '/srv/site',
+      remote: { side: 'to', host: 'store', sshArgs: ['-o', 'GSSAPIAuthentication=yes'], kerberos },
+      deleteExtraneous: true,
+      hardLinks: true,
+      filters: [],
+      inPlace: true,
+      guard: { maxShrinkPercent: 50, what: 'the mirror' },
+    };
+    const [copy] = buildCommands(guarded);
+    if (copy?.kind !== 'copy') throw new Error(`expected a copy, got ${copy?.kind}`);
+    // The local walk runs as it is; the remote measure and both copies under k5start.
+    expect(copy.incoming[0]).toBe('find');
+    for (const words of [copy.previous, copy.copy, copy.firstCopy]) {
+      expect(words.slice(0, 9)).toEqual([...k5start, cache, '--']);
+      expect(words[9]).toBe('rsync');
+    }
+    expect(toolsOf(copy)).toEqual(['find', 'awk', 'k5start', 'rsync', 'ssh']);
+    const transport = { kind: 'ssh' as const, host: 'store', sshArgs: [], kerberos };
+    const deleted = buildCommands({ ...base, kind: 'delete-archive', archive: '/srv/a.tar.gz', transport });
+    expect((deleted[0] as ExecCommand).argv.slice(0, 10)).toEqual([...k5start, cache, '--', 'ssh']);
+    expect(toolsOf(deleted[0] as ExecCommand)).toEqual(['k5start', 'ssh']);
+    // The ticket's own step runs k5start alone.
+    const [ticket] = buildCommands({ ...base, kind: 'kerberos-ticket', ...kerberos });
+    expect(ticket).toEqual({ kind: 'exec', argv: [...k5start, cache] });
+    expect(toolsOf(ticket as ExecCommand)).toEqual(['k5start']);
   });
 
   it('creates a dump new before writing it, so that it never keeps the mode of a leftover', () => {

@@ -34,7 +34,16 @@ export interface SshServer {
   destroy(): Promise<void>;
 }
 
-export async function startSshd(): Promise<SshServer> {
+/**
+ * A server that logs users in with Kerberos only (GSSAPI): `env` names the realm's configuration
+ * (KRB5_CONFIG), `hostKeytab` holds the key of host/127.0.0.1, the name ssh asks a ticket for.
+ */
+export interface SshdKerberos {
+  readonly env: Readonly<Record<string, string>>;
+  readonly hostKeytab: string;
+}
+
+export async function startSshd(kerberos?: SshdKerberos): Promise<SshServer> {
   // sshd refuses to start without its privilege separation directory.
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-sshd-'));
@@ -65,6 +74,13 @@ export async function startSshd(): Promise<SshServer> {
       // restic's sftp: repositories.
       'Subsystem sftp internal-sftp',
       'LogLevel VERBOSE',
+      ...(kerberos === undefined
+        ? []
+        : [
+            'GSSAPIAuthentication yes',
+            'GSSAPIStrictAcceptorCheck no',
+            'AuthenticationMethods gssapi-with-mic',
+          ]),
       '',
     ].join('\n'),
   );
@@ -80,7 +96,11 @@ export async function startSshd(): Promise<SshServer> {
     log: output,
     async start() {
       // -D: stay in the foreground, so that the test owns the process; -E: log to a file (see serverLog).
-      const started = spawn(SSHD, ['-D', '-E', logFile, '-f', config], { stdio: 'ignore' });
+      const env =
+        kerberos === undefined
+          ? process.env
+          : { ...process.env, ...kerberos.env, KRB5_KTNAME: `FILE:${kerberos.hostKeytab}` };
+      const started = spawn(SSHD, ['-D', '-E', logFile, '-f', config], { stdio: 'ignore', env });
       child = started;
       await waitForPort(port, started, output);
     },

@@ -1,7 +1,7 @@
 import type { ActionDraft } from '../../graph/action.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { extensionOf, extractArchive, listingOf, packArchive, pairDir } from './archive.js';
-import { shownTarget, type Target } from './target.js';
+import { shownTarget, type Target, targetTicket } from './target.js';
 
 /**
  * The steps that put the collect point's archive at `path` on its target. A local archive is
@@ -21,6 +21,7 @@ export function storeArchive(
   if (target.kind === 'local') return [packArchive(bp, cp, path, places)];
   const outgoing = `${pairDir(bp)}/outgoing${extensionOf(path)}`;
   return [
+    ...targetTicket(target, bp.options),
     packArchive(bp, cp, outgoing, { sentElsewhere: true }),
     {
       kind: 'put-file',
@@ -43,5 +44,8 @@ export function fetchArchive(
   path: string,
 ): ActionDraft[] {
   if (target.kind === 'local') return extractArchive(bp, cp, path);
-  return extractArchive(bp, cp, path, { transport: target.transport, shown: shownTarget(target, path) });
+  return [
+    ...targetTicket(target, bp.options),
+    ...extractArchive(bp, cp, path, { transport: target.transport, shown: shownTarget(target, path) }),
+  ];
 }

@@ -1,9 +1,9 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
-import type { ActionDraft, GitRemoteSpec, KerberosLogin } from '../../graph/action.js';
+import type { ActionDraft, GitRemoteSpec } from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { gitCollectPoint } from '../collect/git.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
-import { setString } from '../toolkit.js';
+import { kerberosLogin, ticketDrafts } from '../kerberos-login.js';
 
 /*
  * What the backup points that push a git collect point's history share (git, gitlab): their
@@ -51,9 +51,9 @@ export function pushDrafts(
   shown: string,
 ): ActionDraft[] {
   const branch = bp.options.string('remote_branch');
-  const kerberos = kerberosLogin(bp, cp);
+  const kerberos = kerberosLogin(bp.options, 'keytab', bp);
   return [
-    ...ticketDrafts(bp, kerberos),
+    ...ticketDrafts(bp.options, 'keytab', kerberos),
     {
       kind: 'git-push',
       gitDir: `${cp.exportDir}/.git`,
@@ -75,10 +75,10 @@ export function fetchDrafts(
 ): ActionDraft[] {
   const branch = bp.options.string('remote_branch');
   const origin = bp.options.origin(option);
-  const kerberos = kerberosLogin(bp, cp);
+  const kerberos = kerberosLogin(bp.options, 'keytab', bp);
   return [
     { kind: 'mkdir', path: cp.exportDir, origin, summary: `create ${cp.exportDir}` },
-    ...ticketDrafts(bp, kerberos),
+    ...ticketDrafts(bp.options, 'keytab', kerberos),
     {
       kind: 'git-fetch',
       workTree: cp.exportDir,
@@ -86,26 +86,6 @@ export function fetchDrafts(
       branch,
       origin,
       summary: `fetch branch ${branch} of ${shown} into "${cp.name}" and check it out`,
-    },
-  ];
-}
-
-/** The keytab's login, with a ticket cache of the pair's own in the run's work directory. */
-function kerberosLogin(bp: BoundBackupPoint, cp: BoundCollectPoint): KerberosLogin | undefined {
-  const keytab = setString(bp.options, 'keytab');
-  if (keytab === undefined) return undefined;
-  return { keytab, ticketCache: `krb5cc.${encodeURIComponent(bp.name)}.${encodeURIComponent(cp.name)}` };
-}
-
-/** The ticket obtained on the keytab's line: a missing keytab or an unknown principal is reported there. */
-function ticketDrafts(bp: BoundBackupPoint, kerberos: KerberosLogin | undefined): ActionDraft[] {
-  if (kerberos === undefined) return [];
-  return [
-    {
-      kind: 'kerberos-ticket',
-      ...kerberos,
-      origin: bp.options.origin('keytab'),
-      summary: `get a Kerberos ticket from keytab ${kerberos.keytab}`,
     },
   ];
 }

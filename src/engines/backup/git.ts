@@ -4,7 +4,7 @@ import type { GitRemoteSpec } from '../../graph/action.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
 import { urlPasswordSecret } from '../secrets.js';
-import { checkSshOptions, sshWords } from '../ssh-options.js';
+import { checkSshOptions, SSH_KERBEROS_NAMES, sshWords } from '../ssh-options.js';
 import { checkBranch, checkGitPair, fetchDrafts, PUSH_OPTIONS, pushDrafts } from './git-history.js';
 import { type GitRemote, parseGitRemote } from './git-remote.js';
 
@@ -53,7 +53,7 @@ function remoteSpec(bp: BoundBackupPoint): GitRemoteSpec {
   const remote = remoteOf(bp);
   switch (remote.kind) {
     case 'ssh':
-      return { url: remote.url, sshArgs: sshWords(bp.options) };
+      return { url: remote.url, sshArgs: sshWords(bp.options, [], SSH_KERBEROS_NAMES) };
     case 'http':
       return remote.password === undefined
         ? { url: remote.url }

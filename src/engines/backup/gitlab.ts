@@ -5,7 +5,7 @@ import { hasControlCharacters } from '../../options/control-characters.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
 import { backupSecret } from '../secrets.js';
-import { checkSshOptions, sshWords } from '../ssh-options.js';
+import { checkSshOptions, SSH_KERBEROS_NAMES, sshWords } from '../ssh-options.js';
 import { setString } from '../toolkit.js';
 import { checkBranch, checkGitPair, fetchDrafts, PUSH_OPTIONS, pushDrafts } from './git-history.js';
 
@@ -92,7 +92,8 @@ function gitUrl(bp: BoundBackupPoint): string {
 
 function remote(bp: BoundBackupPoint): GitRemoteSpec {
   const url = gitUrl(bp);
-  if (setString(bp.options, 'private_key') !== undefined) return { url, sshArgs: sshWords(bp.options) };
+  if (setString(bp.options, 'private_key') !== undefined)
+    return { url, sshArgs: sshWords(bp.options, [], SSH_KERBEROS_NAMES) };
   return { url, passwordSecret: backupSecret(bp, 'password') };
 }
 

@@ -4,7 +4,7 @@ import type { EnvValue, SecretPart } from '../../graph/command.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { backupSecret, type SecretOwner, urlPasswordSecret } from '../secrets.js';
 import type { ServiceLocation } from '../service-url.js';
-import { SSH_OPTION_NAMES, type SshOptionNames } from '../ssh-options.js';
+import { SSH_OPTION_NAMES, type SshOptionNames, sshOnlyOptions } from '../ssh-options.js';
 import { setString } from '../toolkit.js';
 
 /** The options of WebDAV, FTP and S3 targets (`ca_cert` is shared with every https client). */
@@ -41,6 +41,7 @@ export const SERVICE_OPTIONS: readonly OptionSpec[] = [
  */
 export interface TargetOptionNames extends SshOptionNames {
   readonly url: string;
+  readonly keytab: string;
   /** What the transport options' names start with ('' for remote_url's own). */
   readonly prefix: string;
   readonly password: string;
@@ -59,6 +60,7 @@ export function targetOptionNames(url: string, prefix: string): TargetOptionName
     prefix,
     privateKey: name(SSH_OPTION_NAMES.privateKey),
     sshOptions: name(SSH_OPTION_NAMES.sshOptions),
+    keytab: name('keytab'),
     password: name('password'),
     caCert: name('ca_cert'),
     endpointUrl: name('endpoint_url'),
@@ -79,7 +81,7 @@ export function checkServiceOptions(
     if (options.optionalString(name) !== undefined)
       diagnostics.warning(`option '${name}' has no effect: ${why}`, options.origin(name));
   };
-  for (const name of [names.privateKey, names.sshOptions]) unused(name, `${names.url} is not an ssh:// URL`);
+  for (const name of sshOnlyOptions(names)) unused(name, `${names.url} is not an ssh:// URL`);
   const caCert = setString(options, names.caCert);
   if (caCert !== undefined && caCert !== 'any' && !caCert.startsWith('/'))
     diagnostics.error(

@@ -12,6 +12,7 @@ import {
   rsyncRemote,
   shownTarget,
   TRANSPORT_OPTIONS,
+  targetTicket,
 } from './target.js';
 
 /** Mirrors the collect point's export directory to another directory. */
@@ -55,17 +56,20 @@ export const synchronize: BackupEngine = {
         },
       ];
     const remote = rsyncRemote(target, 'to');
-    return copyInPlace({
-      from: cp.exportDir,
-      target: target.path,
-      ...(remote === undefined ? {} : { remote }),
-      hardLinks: true,
-      metadata: copyMetadata(bp.options),
-      filters: leftoverExclusions(cp),
-      origin: bp.options.origin('remote_url'),
-      what: `the mirror of "${cp.name}"`,
-      maxShrinkPercent: bp.options.integer('max_shrink_percent'),
-    });
+    return [
+      ...targetTicket(target, bp.options),
+      ...copyInPlace({
+        from: cp.exportDir,
+        target: target.path,
+        ...(remote === undefined ? {} : { remote }),
+        hardLinks: true,
+        metadata: copyMetadata(bp.options),
+        filters: leftoverExclusions(cp),
+        origin: bp.options.origin('remote_url'),
+        what: `the mirror of "${cp.name}"`,
+        maxShrinkPercent: bp.options.integer('max_shrink_percent'),
+      }),
+    ];
   },
   restore(bp, cp) {
     const target = pointTarget(bp);
@@ -88,18 +92,21 @@ export const synchronize: BackupEngine = {
       );
     }
     const remote = rsyncRemote(target, 'from');
-    return copyInPlace({
-      from: target.path,
-      ...(remote === undefined ? {} : { remote }),
-      target: cp.exportDir,
-      hardLinks: true,
-      metadata: copyMetadata(bp.options),
-      // Excluded, hence kept: a source's leftover may hold its last good copy until its next run.
-      filters: leftoverExclusions(cp),
-      origin: bp.options.origin('remote_url'),
-      maxShrinkPercent: bp.options.integer('max_shrink_percent'),
-      what: `the copy of "${cp.name}" fetched from backup point "${bp.name}"`,
-    });
+    return [
+      ...targetTicket(target, bp.options),
+      ...copyInPlace({
+        from: target.path,
+        ...(remote === undefined ? {} : { remote }),
+        target: cp.exportDir,
+        hardLinks: true,
+        metadata: copyMetadata(bp.options),
+        // Excluded, hence kept: a source's leftover may hold its last good copy until its next run.
+        filters: leftoverExclusions(cp),
+        origin: bp.options.origin('remote_url'),
+        maxShrinkPercent: bp.options.integer('max_shrink_percent'),
+        what: `the copy of "${cp.name}" fetched from backup point "${bp.name}"`,
+      }),
+    ];
   },
 };
 

@@ -1,7 +1,8 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
-import type { RcloneTransport, RsyncRemote, SshTransport } from '../../graph/action.js';
+import type { ActionDraft, RcloneTransport, RsyncRemote, SshTransport } from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import type { BoundBackupPoint } from '../engine.js';
+import { kerberosLogin, ticketDrafts } from '../kerberos-login.js';
 import type { SecretOwner } from '../secrets.js';
 import { isServiceScheme, parseServiceLocation } from '../service-url.js';
 import { checkSshLocation, sshLoginWords, warnSshOptionsUnused } from '../ssh-options.js';
@@ -46,8 +47,7 @@ export const TRANSPORT_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'keytab',
     type: 'absolute-path',
-    help: 'Kerberos keytab.',
-    inert: 'Kerberos authentication is not available in this version',
+    help: "Kerberos keytab, for ssh:// and user@host:/path targets: ssh logs in with GSSAPI under k5start, with a ticket of the keytab's first principal kept in a ticket cache private to the run (never the user's).",
   },
   ...SERVICE_OPTIONS,
 ];
@@ -130,12 +130,16 @@ export function targetOf(options: OptionValues, names: TargetOptionNames, owner:
   switch (location.kind) {
     case 'local':
       return { kind: 'local', path: location.path };
-    case 'ssh':
-      return {
+    case 'ssh': {
+      const kerberos = kerberosLogin(options, names.keytab, owner);
+      const transport: SshTransport = {
         kind: 'ssh',
-        path: location.path,
-        transport: { kind: 'ssh', host: location.host, sshArgs: sshLoginWords(location, options, names) },
+        host: location.host,
+        sshArgs: sshLoginWords(location, options, names),
+        ...(kerberos === undefined ? {} : { kerberos }),
       };
+      return { kind: 'ssh', path: location.path, transport };
+    }
     case 'unsupported': {
       const service = isServiceScheme(location.scheme)
         ? parseServiceLocation(url, location.scheme)
@@ -165,10 +169,19 @@ export function shownTarget(target: Target, path = target.path): string {
   }
 }
 
+/**
+ * The ticket of an ssh target's keytab (option `keytab`, or `metadata_keytab`), obtained on the
+ * keytab's line before anything reaches the host; nothing for other targets.
+ */
+export function targetTicket(target: Target, options: OptionValues, keytab = 'keytab'): ActionDraft[] {
+  return ticketDrafts(options, keytab, target.kind === 'ssh' ? target.transport.kerberos : undefined);
+}
+
 /** The rsync side of a target on another host reached through ssh. */
 export function rsyncRemote(target: Target, side: 'from' | 'to'): RsyncRemote | undefined {
   if (target.kind !== 'ssh') return undefined;
-  return { side, host: target.transport.host, sshArgs: target.transport.sshArgs };
+  const { host, sshArgs, kerberos } = target.transport;
+  return { side, host, sshArgs, ...(kerberos === undefined ? {} : { kerberos }) };
 }
 
 /** The local path of `remote_url` for the overlap checks; undefined for other transports. */
