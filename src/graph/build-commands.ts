@@ -4,7 +4,7 @@ import type { Command, ExecCommand, ToolPaths, Word } from './command.js';
 import { cryptTreeCommand, hashCheckCommand, hashIndexCommands } from './filter-commands.js';
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
-import { kerberosTicketCommands } from './kerberos-commands.js';
+import { kerberosTicketCommands, underKerberos } from './kerberos-commands.js';
 import { syncDirCommands } from './rclone-sync-commands.js';
 import {
   resticBackupCommands,
@@ -117,13 +117,13 @@ export function buildCommands(
         {
           kind: 'confirm',
           warning: action.warning,
-          preview: [
+          preview: underKerberos(copy.remote?.kerberos, tools, [
             tools.rsync ?? 'rsync',
             '--dry-run',
             '--itemize-changes',
             ...HOLDING_FILTERS,
             ...rsyncArgv({ ...listed, inPlace: false }, tools.ssh).slice(1),
-          ],
+          ]),
           ...(copy.remote?.side === 'from' ? {} : { fetchedCopy: copy.from }),
         },
       ];

@@ -231,9 +231,11 @@ describe('remote_files configuration checks', () => {
       'source_url = /srv/www',
       'private_key = /root/.ssh/id_ed25519',
       'keytab = /etc/krb5.keytab',
+      'ca_cert = any',
     ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("option 'private_key' has no effect: source_url is a local path");
-    expect(result.stderr).toMatch(/keytab.*not available in this version/);
+    expect(result.stderr).toContain("option 'keytab' has no effect: source_url is a local path");
+    expect(result.stderr).toMatch(/option 'ca_cert' has no effect: .*not available in this version/);
   });
 });

@@ -148,6 +148,39 @@ describe.runIf(canRun)('ssh targets that log in with a Kerberos keytab', { timeo
       expect(fileContents(box.path('data'))).toEqual(expected);
     });
 
+    it(`remote_files pulls a directory and pushes it back through Kerberos logins, never the user's ticket (${how})`, () => {
+      writeTree(box.path('remote-data'), ODD_FILES);
+      box.write({
+        'config/site.collect': [
+          '[point]',
+          'engine = files',
+          'local_path = {root}/collect/{name}',
+          '',
+          '[source "far"]',
+          'engine = remote_files',
+          'source_url = ssh://root@127.0.0.1{root}/remote-data',
+          'destination_path = far',
+          `keytab = ${join(keys, 'backup.keytab')}`,
+          `ssh_options = ${sshd.sshOptions} -p ${sshd.port}`,
+          '',
+        ].join('\n'),
+      });
+      const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+      const before = userTicket();
+      const backup = run(how, 'backup', args);
+      expect(backup.code, backup.stderr).toBe(0);
+      const expected = fileContents(box.path('remote-data'));
+      expect(fileContents(box.path('collect/site/backups/far'))).toEqual(expected);
+
+      rmSync(box.path('remote-data/plain.txt'));
+      writeFileSync(box.path('remote-data/created later'), 'x');
+      const restore = run(how, 'restore', args);
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(restore.stderr).toContain('created later');
+      expect(fileContents(box.path('remote-data'))).toEqual(expected);
+      expect(userTicket()).toBe(before);
+    });
+
     it(`a keytab whose principal the KDC no longer knows fails the pair at the keytab's line, sending nothing (${how})`, () => {
       const args = configure(
         ['engine = synchronize', 'remote_url = root@127.0.0.1:{root}/mirror/{name}'],

@@ -9,7 +9,8 @@ import {
   liveRestore,
 } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
-import { checkSshLocation, sshLoginWords, warnSshOptionsUnused } from '../ssh-options.js';
+import { kerberosLogin, ticketDrafts } from '../kerberos-login.js';
+import { checkSshLocation, SSH_KERBEROS_NAMES, sshLoginWords, warnSshOptionsUnused } from '../ssh-options.js';
 import { destinationPath } from '../toolkit.js';
 import { isWithin, parseRemoteLocation } from '../url.js';
 
@@ -48,8 +49,7 @@ export const remoteFiles: SourceEngine = {
     {
       name: 'keytab',
       type: 'absolute-path',
-      help: 'Kerberos keytab (the original ignored it too).',
-      inert: WEBDAV_LATER,
+      help: "Kerberos keytab, for ssh:// sources (the original ignored it): ssh logs in with GSSAPI under k5start, with a ticket of the keytab's first principal kept in a ticket cache private to the run (never the user's).",
     },
   ],
   check: checkSource,
@@ -58,21 +58,24 @@ export const remoteFiles: SourceEngine = {
     return location.kind === 'local' ? location.path : undefined;
   },
   backup(source, cp) {
-    const location = sourceLocation(source);
-    return copyInPlace({
-      from: location.path,
-      target: destinationPath(source, cp),
-      hardLinks: false,
-      metadata: copyMetadata(source.options),
-      filters: collectPointExclusion(location, cp),
-      origin: source.options.origin('source_url'),
-      what: `the copy of source "${source.name}"`,
-      maxShrinkPercent: source.options.integer('max_shrink_percent'),
-      ...(location.remote === undefined ? {} : { remote: location.remote }),
-    });
+    const location = sourceLocation(source, cp);
+    return [
+      ...ticketDrafts(source.options, 'keytab', location.remote?.kerberos),
+      ...copyInPlace({
+        from: location.path,
+        target: destinationPath(source, cp),
+        hardLinks: false,
+        metadata: copyMetadata(source.options),
+        filters: collectPointExclusion(location, cp),
+        origin: source.options.origin('source_url'),
+        what: `the copy of source "${source.name}"`,
+        maxShrinkPercent: source.options.integer('max_shrink_percent'),
+        ...(location.remote === undefined ? {} : { remote: location.remote }),
+      }),
+    ];
   },
   restore(source, cp) {
-    const location = sourceLocation(source);
+    const location = sourceLocation(source, cp);
     const origin = source.options.origin('source_url');
     const { confirm, push } = liveRestore({
       copy: {
@@ -89,7 +92,8 @@ export const remoteFiles: SourceEngine = {
       maxShrinkPercent: source.options.integer('max_shrink_percent'),
       origin,
     });
-    if (location.remote !== undefined) return [confirm, push];
+    if (location.remote !== undefined)
+      return [...ticketDrafts(source.options, 'keytab', location.remote.kerberos), confirm, push];
     return [
       confirm,
       { kind: 'mkdir', path: location.path, origin, summary: `create ${location.path}` },
@@ -106,14 +110,24 @@ interface SourceLocation {
   readonly remote?: RsyncRemote;
 }
 
-function sourceLocation(source: BoundSource): SourceLocation {
+function sourceLocation(source: BoundSource, cp: BoundCollectPoint): SourceLocation {
   const location = parseRemoteLocation(source.options.string('source_url'));
   if (location.kind === 'local') return { path: location.path, shown: location.path };
   if (location.kind !== 'ssh') throw new Error('remote_files: source_url was not validated');
+  // The source's own ticket cache, apart from those of the collect point's backup points.
+  const kerberos = kerberosLogin(source.options, 'keytab', {
+    name: `source.${source.name}`,
+    collectPoint: cp.name,
+  });
   return {
     path: location.path,
     shown: `${location.host}:${location.path}`,
-    remote: { side: 'from', host: location.host, sshArgs: sshLoginWords(location, source.options) },
+    remote: {
+      side: 'from',
+      host: location.host,
+      sshArgs: sshLoginWords(location, source.options, SSH_KERBEROS_NAMES),
+      ...(kerberos === undefined ? {} : { kerberos }),
+    },
   };
 }
 
@@ -146,9 +160,9 @@ function checkSource(options: OptionValues, diagnostics: Diagnostics): void {
       );
       return;
     case 'ssh':
-      checkSshLocation(location, 'source_url', options, diagnostics);
+      checkSshLocation(location, 'source_url', options, diagnostics, SSH_KERBEROS_NAMES);
       return;
     case 'local':
-      warnSshOptionsUnused('source_url', options, diagnostics);
+      warnSshOptionsUnused('source_url', options, diagnostics, SSH_KERBEROS_NAMES);
   }
 }
