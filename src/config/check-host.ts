@@ -5,11 +5,12 @@ import type { OptionValues } from '../options/schema.js';
 import type { ResolvedConfig } from './resolve.js';
 
 /**
- * What the configuration names on this machine: pattern files, source directories, local users.
- * Read here, at the command line's edge, and never by the passes that make a plan, so that a plan
- * (and its golden script) does not depend on the machine that made it. A missing pattern file is
- * an error (rsync would copy what it should have excluded); a missing directory or user is a
- * warning, as they may appear before the run, which then fails on that unit alone.
+ * What the configuration names on this machine: pattern files, source directories, local users,
+ * keys and keytabs. Read here, at the command line's edge, and never by the passes that make a
+ * plan, so that a plan (and its golden script) does not depend on the machine that made it. A
+ * missing pattern file is an error (rsync would copy what it should have excluded); a missing
+ * directory, user, key or keytab is a warning, as they may appear before the run, which then
+ * fails on that unit alone.
  */
 export function checkHost(
   config: ResolvedConfig,
@@ -17,17 +18,22 @@ export function checkHost(
   diagnostics: Diagnostics,
 ): void {
   const users = new Map<string, boolean>();
+  const files = new Map<string, boolean>();
+  const seen = { users, files };
   for (const cp of config.collectPoints) {
-    for (const source of cp.sources) checkOptions(source.options, mode, users, diagnostics);
+    for (const source of cp.sources) checkOptions(source.options, mode, seen, diagnostics);
   }
+  // Each pair's options, rendered for its collect point: a key named after {name} differs by pair.
+  for (const pair of config.pairs) checkOptions(pair.options, mode, seen, diagnostics);
 }
 
 function checkOptions(
   options: OptionValues,
   mode: 'backup' | 'restore',
-  users: Map<string, boolean>,
+  seen: { readonly users: Map<string, boolean>; readonly files: Map<string, boolean> },
   diagnostics: Diagnostics,
 ): void {
+  const { users, files } = seen;
   options.forEach((option, name) => {
     const value = option.value;
     if (typeof value !== 'string' || value === '' || option.origin === undefined) return;
@@ -58,6 +64,17 @@ function checkOptions(
             `${name} ${value} is not a user of this machine`,
             origin,
             'the run fails on this source until it exists',
+          );
+        break;
+      }
+      case 'readable-file': {
+        const known = files.get(value) ?? readable(value);
+        files.set(value, known);
+        if (!known)
+          diagnostics.warning(
+            `${name} ${value} cannot be read on this machine`,
+            origin,
+            'the runs that use it fail until it can be read',
           );
         break;
       }

@@ -236,6 +236,35 @@ describe.runIf(canRun)('input that must be refused', () => {
     }
   });
 
+  it('warns about a key or a keytab that cannot be read, once per file and line, for each pair that names one', () => {
+    writeConfig({
+      'site.collect': collect('site', 'source_path = {root}/data\n'),
+      'other.collect': collect('other', 'source_path = {root}/data\n'),
+      'far.collect':
+        '[point]\nengine = files\nlocal_path = {root}/collect/far\n\n[source "www"]\nengine = remote_files\nsource_url = ssh://web1/srv/www\ndestination_path = www\nkeytab = {root}/keys/web.keytab\n',
+      'offsite.backup':
+        '[point]\nengine = synchronize\nremote_url = backup@store:{root}/mirror/{name}\nprivate_key = {root}/keys/{name}.key\nkeytab = {root}/keys/store.keytab\n',
+    });
+    mkdirSync(box.path('keys'));
+    writeFileSync(box.path('keys/site.key'), 'a key\n');
+    const validate = runCli(['validate', ...args]);
+    expect(validate.code, validate.stderr).toBe(0);
+    const warnings = validate.stderr.split('\nwarning: ').filter((w) => w.includes('cannot be read'));
+    expect(
+      warnings.map((w) =>
+        w
+          .replace(/^warning: /, '')
+          .replaceAll(box.root, 'ROOT')
+          .trim(),
+      ),
+    ).toEqual([
+      'keytab ROOT/keys/web.keytab cannot be read on this machine (the runs that use it fail until it can be read)\n  at far.collect:9 [source "www"]',
+      'private_key ROOT/keys/far.key cannot be read on this machine (the runs that use it fail until it can be read)\n  at offsite.backup:4 [point]',
+      'keytab ROOT/keys/store.keytab cannot be read on this machine (the runs that use it fail until it can be read)\n  at offsite.backup:5 [point]',
+      'private_key ROOT/keys/other.key cannot be read on this machine (the runs that use it fail until it can be read)\n  at offsite.backup:4 [point]',
+    ]);
+  });
+
   it('fails only the unit whose command is too long for the system, through apply and the script', () => {
     writeConfig({
       'big.collect': collect('big', `source_path = {root}/data\nexclude = ${'x'.repeat(200_000)}\n`),

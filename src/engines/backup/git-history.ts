@@ -16,7 +16,12 @@ const OWN_COMMITS =
 /** The options of every backup point that pushes a git collect point's history, after its remote's. */
 export const PUSH_OPTIONS: readonly OptionSpec[] = [
   { name: 'remote_branch', type: 'string', default: 'master', help: 'Branch of the remote repository.' },
-  { name: 'private_key', type: 'absolute-path', help: 'ssh identity file (ssh -i), for ssh remotes.' },
+  {
+    name: 'private_key',
+    type: 'absolute-path',
+    onHost: 'readable-file',
+    help: 'ssh identity file (ssh -i), for ssh remotes.',
+  },
   {
     name: 'ssh_options',
     type: 'string',
@@ -25,6 +30,7 @@ export const PUSH_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'keytab',
     type: 'absolute-path',
+    onHost: 'readable-file',
     help: "Kerberos keytab: git pushes and fetches under k5start, with a ticket of the keytab's first principal kept in a ticket cache private to the run (never the user's).",
   },
   { name: 'commit_email', type: 'string', help: 'Committer e-mail.', inert: OWN_COMMITS },

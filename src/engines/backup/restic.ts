@@ -58,7 +58,12 @@ const RESTIC_OPTIONS: readonly OptionSpec[] = [
     default: 'true',
     help: 'Create the repository (restic init) when restic says that it does not exist; any other failure to open it fails the run and creates nothing.',
   },
-  { name: 'private_key', type: 'absolute-path', help: 'ssh identity file (ssh -i), for sftp: repositories.' },
+  {
+    name: 'private_key',
+    type: 'absolute-path',
+    onHost: 'readable-file',
+    help: 'ssh identity file (ssh -i), for sftp: repositories.',
+  },
   {
     name: 'ssh_options',
     type: 'string',

@@ -32,6 +32,7 @@ export const TRANSPORT_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'private_key',
     type: 'absolute-path',
+    onHost: 'readable-file',
     help: 'ssh identity file (ssh -i), for ssh:// and user@host:/path targets.',
   },
   {
@@ -47,6 +48,7 @@ export const TRANSPORT_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'keytab',
     type: 'absolute-path',
+    onHost: 'readable-file',
     help: "Kerberos keytab, for ssh:// and user@host:/path targets: ssh logs in with GSSAPI under k5start, with a ticket of the keytab's first principal kept in a ticket cache private to the run (never the user's).",
   },
   ...SERVICE_OPTIONS,

@@ -37,7 +37,12 @@ export const remoteFiles: SourceEngine = {
       required: true,
       help: 'Sub-directory of the collect point that receives the copy, e.g. "files".',
     },
-    { name: 'private_key', type: 'absolute-path', help: 'ssh identity file (ssh -i).' },
+    {
+      name: 'private_key',
+      type: 'absolute-path',
+      onHost: 'readable-file',
+      help: 'ssh identity file (ssh -i).',
+    },
     ...COPY_METADATA_OPTIONS,
     COPY_GUARD_OPTION,
     {
@@ -49,6 +54,7 @@ export const remoteFiles: SourceEngine = {
     {
       name: 'keytab',
       type: 'absolute-path',
+      onHost: 'readable-file',
       help: "Kerberos keytab, for ssh:// sources (the original ignored it): ssh logs in with GSSAPI under k5start, with a ticket of the keytab's first principal kept in a ticket cache private to the run (never the user's).",
     },
   ],
