@@ -118,8 +118,8 @@ unit_3_backup_mirror_site() {
     9 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
     0 \
     5 rclone size --json -- ":s3:backups/-it's a \"\$HOME\" dir ünï/site" \
-    8 rclone sync --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups ":s3:backups/-it's a \"\$HOME\" dir ünï/site" \
-    rclone sync --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups ":s3:backups/-it's a \"\$HOME\" dir ünï/site"
+    9 rclone sync --links --fast-list --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups ":s3:backups/-it's a \"\$HOME\" dir ünï/site" \
+    rclone sync --links --fast-list --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups ":s3:backups/-it's a \"\$HOME\" dir ünï/site"
   polyarchiv_restore_trace
   mv -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
   rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed

@@ -35,6 +35,14 @@ export function collectUrlPasswordSecret(cp: BoundCollectPoint, option: string):
 /** What names a pair's secret variables: its backup point and collect point. */
 export type SecretOwner = Pick<BoundBackupPoint, 'name' | 'collectPoint'>;
 
+/**
+ * A source as the owner of its transport's secrets: named by its collect point, then by itself,
+ * the variables are the source's own (`sourceSecret`).
+ */
+export function sourceSecretOwner(cp: BoundCollectPoint, source: BoundSource): SecretOwner {
+  return { name: cp.name, collectPoint: source.name };
+}
+
 /** The secret of a backup point's secret option, for one (backup point, collect point) pair. */
 export function backupSecret(bp: SecretOwner, option: string): string {
   return secretName(bp.name, bp.collectPoint, option);
@@ -74,14 +82,7 @@ export function secretOptions(config: SecretHolders): SecretOption[] {
   for (const cp of config.collectPoints) {
     pointSecrets(secrets, cp.options, cp.origin, (name) => collectSecret(cp, name));
     for (const source of cp.sources)
-      source.options.forEach((option, name) => {
-        if (option.spec.secret && typeof option.value === 'string' && option.value !== '')
-          secrets.push({
-            variable: sourceSecret(cp, source, name),
-            value: option.value,
-            origin: option.origin ?? source.origin,
-          });
-      });
+      pointSecrets(secrets, source.options, source.origin, (name) => sourceSecret(cp, source, name));
   }
   for (const cp of config.collectPoints)
     for (const filter of cp.filters)

@@ -63,8 +63,8 @@ export interface PutFileSpec {
 /**
  * A directory mirrored by rclone between this host and a WebDAV, FTP or S3 server: `up` makes
  * `remote` like `local` (each file uploaded whole, deletions after every transfer), judged by
- * `guard` first; `down` copies `remote` into `local`, an empty directory. Symbolic links travel as
- * rclone's `.rclonelink` files.
+ * `guard` first; `down` makes `local` like `remote` (a directory of this host's own, which no
+ * guard protects: what reads it judges it). Symbolic links travel as rclone's `.rclonelink` files.
  */
 export interface SyncDirSpec {
   readonly direction: 'up' | 'down';

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { remoteFilesSite } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents, maskTimestamps, snapshotTree } from '../helpers/tree.js';
 import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
@@ -39,19 +40,11 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
     // {root} is the sandbox: the same configuration serves the parity twin.
     const url = `ssh://root@127.0.0.1:${sshd.port}{root}/${encodeURI(REMOTE_DIR)}`;
     box.write({
-      'config/site.collect': [
-        '[point]',
-        'engine = files',
-        'local_path = {root}/collect/{name}',
-        '',
-        '[source "web"]',
-        'engine = remote_files',
+      'config/site.collect': remoteFilesSite([
         `source_url = ${url}`,
-        'destination_path = web',
         `private_key = ${key}`,
         `ssh_options = ${sshd.sshOptions}`,
-        '',
-      ].join('\n'),
+      ]),
       'config/other.collect':
         '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "local"]\nengine = local_files\nsource_path = {root}/local\ndestination_path = local\n',
       'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = file://{root}/mirror/{name}\n',
@@ -204,12 +197,13 @@ describe('remote_files configuration checks', () => {
     }
   }
 
-  it('rejects an http(s) source_url as not available in this version, naming its config line', () => {
-    const result = plan(['source_url = https://user:secret@dav.example.org/files']);
+  it('rejects a source_url of a scheme it cannot read, naming its config line and hiding its password', () => {
+    const result = plan(['source_url = gopher://user:secret@files.example.org/files']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      "source_url 'https://user:***@dav.example.org/files': https:// is not available in this version",
+      "source_url 'gopher://user:***@files.example.org/files': gopher:// is not available in this version",
     );
+    expect(result.stderr).not.toContain('secret');
     expect(result.stderr).toContain('site.collect:8 [source "web"]');
   });
 
@@ -226,16 +220,19 @@ describe('remote_files configuration checks', () => {
     }
   });
 
-  it('warns that the inert and ssh-only options have no effect where they cannot apply', () => {
+  it('warns that the ssh and server options have no effect beside a local path', () => {
     const result = plan([
       'source_url = /srv/www',
       'private_key = /root/.ssh/id_ed25519',
       'keytab = /etc/krb5.keytab',
       'ca_cert = any',
+      'password = hunter2',
     ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("option 'private_key' has no effect: source_url is a local path");
     expect(result.stderr).toContain("option 'keytab' has no effect: source_url is a local path");
-    expect(result.stderr).toMatch(/option 'ca_cert' has no effect: .*not available in this version/);
+    expect(result.stderr).toContain("option 'ca_cert' has no effect: source_url is a local path");
+    expect(result.stderr).toContain("option 'password' has no effect: source_url is a local path");
+    expect(result.stderr).not.toContain('hunter2');
   });
 });

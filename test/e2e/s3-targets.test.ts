@@ -9,9 +9,9 @@ import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import type { ServiceServer } from '../helpers/service-server.js';
 import { serviceTargetTests } from '../helpers/service-suite.js';
-import { configureOffsite, REMOTE_DIR, runAs } from '../helpers/service-targets.js';
+import { configureOffsite, REMOTE_DIR, remoteFilesSite, runAs } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
-import { archiveTree, snapshotTree } from '../helpers/tree.js';
+import { archiveTree, fileContents, snapshotTree } from '../helpers/tree.js';
 import { haveS3, type S3Server, startS3 } from '../servers/s3.js';
 
 const canRun = haveS3() && haveTools('flock', 'bash', 'sha256sum', 'tar', 'gzip', 'zstd');
@@ -212,5 +212,62 @@ describe.runIf(canRun)('backup points in an S3 bucket (s3rver, rclone)', () => {
       expect(existsSync(box.path('store/site-20260301.tar.gz'))).toBe(true);
       expect(existsSync(`${s3.directory}/no-such-bucket`)).toBe(false);
     }, 120_000);
+  });
+
+  // An S3 server stores objects, not files: the tests put and read them as a client does.
+  describe('a remote_files source in the bucket', () => {
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-s3-source-');
+    });
+    afterEach(() => {
+      box.remove();
+      service.clear();
+    });
+    const put = (key: string, text: string) => service.upload(`origin/${key}`, Buffer.from(text));
+    const copied = () => fileContents(box.path('collect/site/backups/web'));
+    const encoded = (files: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(files).map(([key, text]) => [key, Buffer.from(text).toString('base64')]),
+      );
+    const configure = () => {
+      box.write({
+        'config/site.collect': remoteFilesSite(
+          service.plainLines('origin').map((line) => line.replace(/^remote_url/, 'source_url')),
+        ),
+      });
+      return ['-C', box.path('config'), '--set', `root=${box.root}`];
+    };
+
+    for (const how of ['apply', 'script'] as const)
+      it(`fetches the prefix, then what changed, and a restore puts the copy back (${how})`, () => {
+        const files = {
+          'index.html': '<p>home</p>\n',
+          'with space.txt': 'spaced\n',
+          'sub/dir/deep.txt': 'deep\n',
+        };
+        for (const [key, text] of Object.entries(files)) put(key, text);
+        const args = configure();
+        const plan = runCli(['plan', ...args]);
+        expect(plan.stdout).not.toContain(s3.secretAccessKey);
+        const first = runAs(box, how, 'backup', args);
+        expect(first.code, first.stderr).toBe(0);
+        expect(copied()).toEqual(encoded(files));
+
+        put('index.html', '<p>changed</p>\n');
+        const second = runAs(box, how, 'backup', args);
+        expect(second.code, second.stderr).toBe(0);
+        expect(copied()).toEqual(encoded({ ...files, 'index.html': '<p>changed</p>\n' }));
+        expect(`${second.stdout}${second.stderr}`).not.toContain(s3.secretAccessKey);
+
+        // Objects changed and added since the backup: the restore makes the prefix the copy again.
+        put('index.html', '<p>defaced</p>\n');
+        put('added.txt', 'not in the backup\n');
+        const restore = runAs(box, how, 'restore', args);
+        expect(restore.code, restore.stderr).toBe(0);
+        expect(service.read('origin/index.html').toString()).toBe('<p>changed</p>\n');
+        expect(service.read('origin/sub/dir/deep.txt').toString()).toBe('deep\n');
+        expect(service.exists('origin/added.txt')).toBe(false);
+      }, 120_000);
   });
 });

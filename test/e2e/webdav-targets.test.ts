@@ -4,6 +4,7 @@ import { runCli } from '../helpers/cli.js';
 import { metadataUrlTests } from '../helpers/metadata-url-suite.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { rcloneUpload } from '../helpers/rclone-upload.js';
+import { remoteFilesServiceTests } from '../helpers/remote-files-service-suite.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { filesOf, type ServiceServer } from '../helpers/service-server.js';
 import { serviceTargetTests } from '../helpers/service-suite.js';
@@ -46,6 +47,7 @@ describe.runIf(canRun)('backup points on a WebDAV server (lighttpd mod_webdav, r
   });
   serviceTargetTests(() => service, 'webdav');
   metadataUrlTests(() => service, 'webdav');
+  remoteFilesServiceTests(() => service, 'webdav');
 });
 
 describe.runIf(canRun)('backup points on a WebDAV server over https: ca_cert', () => {

@@ -68,6 +68,20 @@ export function configureOffsite(box: Sandbox, lines: readonly string[]): string
   return ['-C', box.path('config'), '--set', `root=${box.root}`];
 }
 
+/** site.collect: one collect point `site` whose remote_files source `web` has `lines` (its URL...). */
+export const remoteFilesSite = (lines: readonly string[]): string =>
+  [
+    '[point]',
+    'engine = files',
+    'local_path = {root}/collect/{name}',
+    '',
+    '[source "web"]',
+    'engine = remote_files',
+    ...lines,
+    'destination_path = web',
+    '',
+  ].join('\n');
+
 /**
  * State files with the sandbox's path and the times masked (twins record their own); the listings
  * of sent archives without their files' dates, as snapshotTree compares them (each twin wrote its

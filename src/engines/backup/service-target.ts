@@ -70,6 +70,25 @@ export function targetOptionNames(url: string, prefix: string): TargetOptionName
   };
 }
 
+/** Warns of the WebDAV, FTP and S3 options set beside a local path or an ssh URL (`why`). */
+export function warnServiceOptionsUnused(
+  options: OptionValues,
+  diagnostics: Diagnostics,
+  names: TargetOptionNames,
+  why: string,
+): void {
+  // region is left out: it has a default, so it is never told apart from an unset option.
+  for (const name of [
+    names.password,
+    names.caCert,
+    names.endpointUrl,
+    names.accessKeyId,
+    names.secretAccessKey,
+  ])
+    if (options.optionalString(name) !== undefined)
+      diagnostics.warning(`option '${name}' has no effect: ${why}`, options.origin(name));
+}
+
 /** What a WebDAV, FTP or S3 URL (option `names.url`) needs of the other options. */
 export function checkServiceOptions(
   location: ServiceLocation,

@@ -13,6 +13,7 @@ import {
   serviceTransport,
   type TargetOptionNames,
   targetOptionNames,
+  warnServiceOptionsUnused,
 } from './service-target.js';
 
 /**
@@ -109,8 +110,10 @@ export function checkTarget(
       return undefined;
     case 'local':
       warnSshOptionsUnused(names.url, options, diagnostics, names);
+      warnServiceOptionsUnused(options, diagnostics, names, `${names.url} is a local path`);
       return { kind: 'local', path: location.path };
     case 'ssh': {
+      warnServiceOptionsUnused(options, diagnostics, names, `${names.url} is an ssh target`);
       const errors = diagnostics.errorCount;
       checkSshLocation(location, names.url, options, diagnostics, names);
       if (diagnostics.errorCount > errors) return undefined;

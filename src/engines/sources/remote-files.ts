@@ -1,6 +1,6 @@
-import type { Diagnostics } from '../../diag/diagnostic.js';
-import type { RsyncFilter, RsyncRemote } from '../../graph/action.js';
-import type { OptionValues } from '../../options/schema.js';
+import type { ActionDraft, RcloneTransport, RsyncFilter, RsyncRemote } from '../../graph/action.js';
+import { SERVICE_OPTIONS, serviceTransport, targetOptionNames } from '../backup/service-target.js';
+import { checkTarget } from '../backup/target.js';
 import {
   COPY_GUARD_OPTION,
   COPY_METADATA_OPTIONS,
@@ -10,26 +10,32 @@ import {
 } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { kerberosLogin, ticketDrafts } from '../kerberos-login.js';
-import { checkSshLocation, SSH_KERBEROS_NAMES, sshLoginWords, warnSshOptionsUnused } from '../ssh-options.js';
+import { sourceSecretOwner } from '../secrets.js';
+import { isServiceScheme, parseServiceLocation } from '../service-url.js';
+import { SSH_KERBEROS_NAMES, sshLoginWords } from '../ssh-options.js';
 import { destinationPath } from '../toolkit.js';
 import { isWithin, parseRemoteLocation } from '../url.js';
 
-const WEBDAV_LATER = 'http(s):// (WebDAV) sources are not available in this version';
+/** source_url and the options of its transport, named as a backup point's remote_url's. */
+const SOURCE_URL = targetOptionNames('source_url', '');
 
 /**
- * Pulls a directory from another host over ssh (or from a local path) into the collect point;
- * a restore pushes it back, deleting what the copy does not hold.
+ * Pulls a directory from another host over ssh, from a WebDAV or FTP server or an S3 bucket (or
+ * from a local path) into the collect point; a restore pushes it back, deleting what the copy does
+ * not hold.
  */
 export const remoteFiles: SourceEngine = {
   role: 'source',
   name: 'remote_files',
-  summary: 'Copy a directory from another host (rsync over ssh) or a local path into the collect point.',
+  summary:
+    'Copy a directory from another host (rsync over ssh), a WebDAV or FTP server or an S3 bucket (rclone), or a local path into the collect point.',
   options: [
     {
       name: 'source_url',
       type: 'url',
       required: true,
-      help: 'Directory to back up: ssh://[user@]host[:port]/path, file:///path or /path. A restore pushes the copy back there with rsync --delete.',
+      urlPasswordSecret: true,
+      help: 'Directory to back up: ssh://[user@]host[:port]/path, user@host:/path, http(s)://[user@]host[:port]/path (WebDAV), ftp(s)://[user@]host[:port]/path, s3://bucket/prefix, file:///path or /path; http(s) and ftp(s) URLs may hold a password after the user, which is a secret. A restore pushes the copy back there, deleting what the copy does not hold.',
     },
     {
       name: 'destination_path',
@@ -50,21 +56,29 @@ export const remoteFiles: SourceEngine = {
       type: 'string',
       help: 'Extra ssh arguments, split like a shell would (quotes, backslashes), each given to ssh as one word, e.g. -o StrictHostKeyChecking=yes.',
     },
-    { name: 'ca_cert', type: 'string', help: 'https CA bundle, or "any".', inert: WEBDAV_LATER },
+    {
+      name: 'ca_cert',
+      type: 'string',
+      help: 'https:// and ftps:// sources: a CA bundle (PEM file) to verify the server with, or "any" to skip verification.',
+    },
     {
       name: 'keytab',
       type: 'absolute-path',
       onHost: 'readable-file',
       help: "Kerberos keytab, for ssh:// sources (the original ignored it): ssh logs in with GSSAPI under k5start, with a ticket of the keytab's first principal kept in a ticket cache private to the run (never the user's).",
     },
+    ...SERVICE_OPTIONS,
   ],
-  check: checkSource,
+  check: (options, diagnostics) => {
+    checkTarget(options, diagnostics, SOURCE_URL);
+  },
   location: (options) => {
     const location = parseRemoteLocation(options.string('source_url'));
     return location.kind === 'local' ? location.path : undefined;
   },
   backup(source, cp) {
     const location = sourceLocation(source, cp);
+    if (location.rclone !== undefined) return fetchThroughRclone(source, cp, location, location.rclone);
     return [
       ...ticketDrafts(source.options, 'keytab', location.remote?.kerberos),
       ...copyInPlace({
@@ -83,6 +97,7 @@ export const remoteFiles: SourceEngine = {
   restore(source, cp) {
     const location = sourceLocation(source, cp);
     const origin = source.options.origin('source_url');
+    if (location.rclone !== undefined) return pushThroughRclone(source, cp, location, location.rclone);
     const { confirm, push } = liveRestore({
       copy: {
         from: destinationPath(source, cp),
@@ -110,15 +125,25 @@ export const remoteFiles: SourceEngine = {
 
 interface SourceLocation {
   readonly path: string;
-  /** How the summaries name it: `host:/path` or `/path`. */
+  /** How the summaries name it: `host:/path`, `https://host/path` or `/path`. */
   readonly shown: string;
-  /** Absent for a local path. */
+  /** A host reached through ssh; absent for a local path and a server reached through rclone. */
   readonly remote?: RsyncRemote;
+  /** A WebDAV or FTP server or an S3 bucket. */
+  readonly rclone?: RcloneTransport;
 }
 
 function sourceLocation(source: BoundSource, cp: BoundCollectPoint): SourceLocation {
-  const location = parseRemoteLocation(source.options.string('source_url'));
+  const url = source.options.string('source_url');
+  const location = parseRemoteLocation(url);
   if (location.kind === 'local') return { path: location.path, shown: location.path };
+  if (location.kind === 'unsupported' && isServiceScheme(location.scheme)) {
+    const service = parseServiceLocation(url, location.scheme);
+    if (service.kind !== 'invalid') {
+      const transport = serviceTransport(service, source.options, SOURCE_URL, sourceSecretOwner(cp, source));
+      return { path: service.path, shown: `${transport.shown}${service.path}`, rclone: transport };
+    }
+  }
   if (location.kind !== 'ssh') throw new Error('remote_files: source_url was not validated');
   // The source's own ticket cache, apart from those of the collect point's backup points.
   const kerberos = kerberosLogin(source.options, 'keytab', {
@@ -144,31 +169,83 @@ function collectPointExclusion(location: SourceLocation, cp: BoundCollectPoint):
   return [{ rule: 'exclude', pattern: `${inside}/` }];
 }
 
-function checkSource(options: OptionValues, diagnostics: Diagnostics): void {
-  const url = options.string('source_url');
-  const origin = options.origin('source_url');
-  const location = parseRemoteLocation(url);
-  switch (location.kind) {
-    case 'unsupported': {
-      const web = location.scheme === 'http' || location.scheme === 'https';
-      diagnostics.error(
-        `source_url '${url}': ${location.scheme}:// is not available in this version`,
-        origin,
-        web ? `${WEBDAV_LATER}; use ssh://, file:// or a local path` : 'use ssh://, file:// or a local path',
-      );
-      return;
-    }
-    case 'invalid':
-      diagnostics.error(
-        `bad value for option 'source_url': '${url}'`,
-        origin,
-        `expected ${location.expected}`,
-      );
-      return;
-    case 'ssh':
-      checkSshLocation(location, 'source_url', options, diagnostics, SSH_KERBEROS_NAMES);
-      return;
-    case 'local':
-      warnSshOptionsUnused('source_url', options, diagnostics, SSH_KERBEROS_NAMES);
-  }
+/**
+ * A server reached through rclone has no copy in place: the source is fetched into a directory of
+ * its own in the collect point's work directory, kept from run to run so that rclone fetches only
+ * what changed, then copied into the collect point in place and guarded as every copy is. A
+ * fetch that fails or is killed leaves the collect point's copy as it was.
+ */
+function fetchThroughRclone(
+  source: BoundSource,
+  cp: BoundCollectPoint,
+  location: SourceLocation,
+  transport: RcloneTransport,
+): ActionDraft[] {
+  const origin = source.options.origin('source_url');
+  const fetched = `${cp.layout.workDir}/fetched/${encodeURIComponent(source.name)}`;
+  return [
+    {
+      kind: 'mkdir',
+      path: fetched,
+      origin,
+      summary: `create ${fetched}, where source "${source.name}" is fetched (kept: the next run fetches what changed)`,
+    },
+    {
+      kind: 'sync-dir',
+      direction: 'down',
+      local: fetched,
+      transport,
+      remote: location.path,
+      excludes: [],
+      origin,
+      summary: `fetch ${location.shown} into ${fetched}`,
+    },
+    ...copyInPlace({
+      from: fetched,
+      target: destinationPath(source, cp),
+      hardLinks: false,
+      metadata: copyMetadata(source.options),
+      filters: [],
+      origin,
+      what: `the copy of source "${source.name}"`,
+      maxShrinkPercent: source.options.integer('max_shrink_percent'),
+    }),
+  ];
+}
+
+/**
+ * The copy pushed back to the server with rclone sync, guarded against an empty or shrunk copy
+ * before anything there changes. The changes are not listed before the question: rclone would
+ * need the server's password there too.
+ */
+function pushThroughRclone(
+  source: BoundSource,
+  cp: BoundCollectPoint,
+  location: SourceLocation,
+  transport: RcloneTransport,
+): ActionDraft[] {
+  const origin = source.options.origin('source_url');
+  const name = source.name;
+  return [
+    {
+      kind: 'confirm',
+      warning: `source "${name}": ${location.shown} becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (not listed: the restore judges the copy against the server before it changes anything there):`,
+      origin,
+      summary: `confirm that restoring source "${name}" replaces ${location.shown}`,
+    },
+    {
+      kind: 'sync-dir',
+      direction: 'up',
+      local: destinationPath(source, cp),
+      transport,
+      remote: location.path,
+      excludes: [],
+      guard: {
+        maxShrinkPercent: source.options.integer('max_shrink_percent'),
+        what: `${location.shown} (source "${name}")`,
+      },
+      origin,
+      summary: `restore source "${name}" into ${location.shown}, deleting what the copy does not hold`,
+    },
+  ];
 }
