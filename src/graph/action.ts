@@ -131,11 +131,14 @@ export interface RunIfChangedSpec {
 /**
  * Before a restore step that deletes or overwrites live data: what it replaces, and for a
  * directory the copy that will replace it: its guard is judged first, then the same rsync run
- * with --dry-run itemizes every change before the question.
+ * with --dry-run itemizes every change before the question. For a directory on a server
+ * reached through rclone, `sync` is the push that follows: the same rclone sync with --dry-run
+ * names every file it would send or delete (its guard is judged by the push itself).
  */
 export interface ConfirmSpec {
   readonly warning: string;
   readonly copy?: RsyncSpec;
+  readonly sync?: SyncDirSpec;
 }
 
 /**

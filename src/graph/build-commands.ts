@@ -5,7 +5,7 @@ import { cryptTreeCommand, hashCheckCommand, hashIndexCommands } from './filter-
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
 import { kerberosTicketCommands, underKerberos } from './kerberos-commands.js';
-import { syncDirCommands } from './rclone-sync-commands.js';
+import { syncDirCommands, syncPreview } from './rclone-sync-commands.js';
 import {
   resticBackupCommands,
   resticForgetCommands,
@@ -107,6 +107,10 @@ export function buildCommands(
       ];
     case 'confirm': {
       const copy = action.copy;
+      if (action.sync !== undefined) {
+        const preview = syncPreview(action.sync, tools);
+        return [{ kind: 'confirm', warning: action.warning, preview: preview.argv, env: preview.env }];
+      }
       if (copy === undefined) return [{ kind: 'confirm', warning: action.warning, preview: [] }];
       // The same copy, not in place (a dry run holds nothing back), its holding directories
       // left alone as the copy leaves them: the list never shows them deleted. Without the

@@ -92,6 +92,7 @@ export function secretsOf(command: Command): string[] {
     case 'exec-if-changed':
     case 'svn-stage':
     case 'copy':
+    case 'confirm':
       return command.env === undefined
         ? []
         : Object.values(command.env).flatMap((v) => ('secret' in v ? [v.secret] : []));
@@ -105,7 +106,6 @@ export function secretsOf(command: Command): string[] {
     case 'check-copy':
     case 'publish-file':
     case 'dir-reload':
-    case 'confirm':
     case 'align-mailboxes':
     case 'gitlab-project':
     case 'map-tree':

@@ -43,6 +43,8 @@ export interface ConfirmCommand {
   readonly kind: 'confirm';
   readonly warning: string;
   readonly preview: readonly Word[];
+  /** The preview's settings (rclone's, its secrets as references), added to the environment. */
+  readonly env?: Readonly<Record<string, EnvValue>>;
   /** The collect point's copy the preview compares with the live directory (`--dry` lists it when it exists). */
   readonly fetchedCopy?: string;
 }

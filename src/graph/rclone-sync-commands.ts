@@ -1,5 +1,5 @@
 import type { SyncDirSpec } from './action.js';
-import type { Command, ToolPaths, Word } from './command.js';
+import type { Command, EnvValue, ToolPaths, Word } from './command.js';
 import { prunedWalk } from './find-words.js';
 import { HOLDING_DIR } from './holding-dir.js';
 import { globEscaped, rcloneCommand, rcloneEnv, remoteWord } from './rclone-words.js';
@@ -23,22 +23,13 @@ export function syncDirCommands(
 ): Command[] {
   const transport = spec.transport;
   const remote = remoteWord(transport, spec.remote);
-  // The holding directories of local copies in place, at any depth, never travel.
-  const filters = [
-    '--exclude',
-    `${HOLDING_DIR}/**`,
-    ...spec.excludes.flatMap((path) => ['--exclude', `/${globEscaped(path)}/**`]),
-  ];
-  // A bucket has no directories: one recursive listing (a request per 1,000 keys) replaces one
-  // per "directory" prefix. Fewer billed requests, and no reliance on delimiter listings, which
-  // some S3-compatible servers get wrong for a prefix that holds only other prefixes.
-  if (transport.remote === ':s3:') filters.unshift('--fast-list');
+  const filters = syncFilters(spec);
   // Down: `local` is made like `remote`, deleting what it no longer holds (a directory kept from
   // run to run is updated at the cost of what changed).
   if (spec.direction === 'down')
     return [rcloneCommand(transport, tools, ['sync', '--links', ...filters, '--', remote, spec.local])];
   const rclone = tools.rclone ?? 'rclone';
-  const sync = [rclone, 'sync', '--links', ...filters, '--', spec.local, remote];
+  const sync = [rclone, ...upWords(spec)];
   const incoming: Word[] = [
     tools.rsync ?? 'rsync',
     '-a',
@@ -74,6 +65,39 @@ export function syncDirCommands(
           } as const,
           { kind: 'exec', argv: ['rm', '-f', '--', spec.changes.list] } as const,
         ]),
+  ];
+}
+
+/**
+ * The push's dry run, for the question before a restore replaces a server's directory: rclone
+ * names each file it would send or delete ("Skipped copy/delete as --dry-run is set").
+ */
+export function syncPreview(
+  spec: SyncDirSpec,
+  tools: ToolPaths,
+): { readonly argv: readonly Word[]; readonly env: Record<string, EnvValue> } {
+  const [sync, ...words] = upWords(spec);
+  return {
+    argv: [tools.rclone ?? 'rclone', sync, '--dry-run', ...words],
+    env: rcloneEnv(spec.transport, tools),
+  };
+}
+
+/** `sync` and its arguments that make the server's directory like `local` (after the tool). */
+function upWords(spec: SyncDirSpec): [string, ...string[]] {
+  return ['sync', '--links', ...syncFilters(spec), '--', spec.local, remoteWord(spec.transport, spec.remote)];
+}
+
+function syncFilters(spec: SyncDirSpec): string[] {
+  return [
+    // A bucket has no directories: one recursive listing (a request per 1,000 keys) replaces one
+    // per "directory" prefix. Fewer billed requests, and no reliance on delimiter listings, which
+    // some S3-compatible servers get wrong for a prefix that holds only other prefixes.
+    ...(spec.transport.remote === ':s3:' ? ['--fast-list'] : []),
+    // The holding directories of local copies in place, at any depth, never travel.
+    '--exclude',
+    `${HOLDING_DIR}/**`,
+    ...spec.excludes.flatMap((path) => ['--exclude', `/${globEscaped(path)}/**`]),
   ];
 }
 

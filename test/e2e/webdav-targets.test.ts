@@ -2,13 +2,13 @@ import { existsSync, rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { metadataUrlTests } from '../helpers/metadata-url-suite.js';
-import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
+import { ODD_FILES, SERVED_FILES, writeTree } from '../helpers/odd-files.js';
 import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { remoteFilesServiceTests } from '../helpers/remote-files-service-suite.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { filesOf, type ServiceServer } from '../helpers/service-server.js';
 import { serviceTargetTests } from '../helpers/service-suite.js';
-import { configureOffsite, REMOTE_DIR, runAs } from '../helpers/service-targets.js';
+import { configureOffsite, REMOTE_DIR, remoteFilesSite, runAs } from '../helpers/service-targets.js';
 import { unverifiedServerTests } from '../helpers/tls-suite.js';
 import { haveTools } from '../helpers/tools.js';
 import { archiveTree, fileContents, snapshotTree } from '../helpers/tree.js';
@@ -83,6 +83,26 @@ describe.runIf(canRun)('backup points on a WebDAV server over https: ca_cert', (
       const restore = runAs(box, how, 'restore', args);
       expect(restore.code, restore.stderr).toBe(0);
       expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
+    }, 120_000);
+
+  for (const how of ['apply', 'script'] as const)
+    it(`remote_files verifies an https source with ca_cert, and fetches nothing from an unverified one (${how})`, () => {
+      writeTree(`${dav.root}/tls/origin`, SERVED_FILES);
+      const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+      const copy = box.path('collect/site/backups/web');
+      const source = (caCert: readonly string[]) =>
+        box.write({
+          'config/site.collect': remoteFilesSite([`source_url = ${dav.baseUrl}/tls/origin`, ...caCert]),
+        });
+      source([`ca_cert = ${dav.certificate}`]);
+      const verified = runAs(box, how, 'backup', args);
+      expect(verified.code, verified.stderr).toBe(0);
+      expect(fileContents(copy)).toEqual(fileContents(`${dav.root}/tls/origin`));
+      source([]);
+      const refused = runAs(box, how, 'backup', args);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/certificate signed by unknown authority/);
+      expect(fileContents(copy)).toEqual(fileContents(`${dav.root}/tls/origin`));
     }, 120_000);
 
   unverifiedServerTests(

@@ -1,18 +1,11 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
-import { ODD_FILES, writeTree } from './odd-files.js';
+import { SERVED_FILES, writeTree } from './odd-files.js';
 import { makeSandbox, type Sandbox } from './sandbox.js';
 import type { ServiceServer } from './service-server.js';
 import { comparableStates, remoteFilesSite, runAs } from './service-targets.js';
 import { fileContents } from './tree.js';
-
-/**
- * The odd-name tree as a server can serve it from its disk: a name with a line break cannot be
- * asked for over HTTP (lighttpd answers 400), where a client's upload through rclone stores it
- * under another character.
- */
-const SERVED_FILES = Object.fromEntries(Object.entries(ODD_FILES).filter(([name]) => !name.includes('\n')));
 
 /**
  * remote_files reading a directory of a server reached through rclone (WebDAV, FTP) that stores
@@ -67,6 +60,11 @@ export function remoteFilesServiceTests(service: () => ServiceServer, prefix: st
         const restore = runAs(box, how, 'restore', args);
         expect(restore.code, restore.stderr).toBe(0);
         expect(restore.stderr).toContain('becomes the backed-up copy');
+        // The push's dry run names what it deletes and overwrites there, before the question.
+        expect(restore.stderr).toMatch(/created after the backup\.txt: Skipped delete as --dry-run is set/);
+        expect(restore.stderr).toMatch(/plain\.txt: Skipped copy as --dry-run is set/);
+        expect(restore.stderr).not.toMatch(/with space\.txt: Skipped/);
+        expect(restore.stderr.indexOf('Skipped delete')).toBeLessThan(restore.stderr.indexOf('2/2 restore'));
         expect(fileContents(service().stored('origin'))).toEqual(fileContents(copy()));
         expect(readFileSync(`${copy()}/plain.txt`, 'utf8')).toBe('changed on the server\n');
       }, 120_000);
@@ -124,6 +122,12 @@ export function remoteFilesServiceTests(service: () => ServiceServer, prefix: st
       expect(backup.code, backup.stderr).toBe(0);
       expect(`${backup.stdout}${backup.stderr}`).not.toContain(service().password);
       expect(fileContents(copy())).toEqual(fileContents(service().stored('origin')));
+      const dry = runCli(['restore', '--dry', ...args]);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(`${dry.stdout}${dry.stderr}`).toContain(
+        'the restore lists the changes on the server before it asks',
+      );
+      expect(`${dry.stdout}${dry.stderr}`).not.toContain(service().password);
       if (service().refused === undefined) return;
       const wrong = configure(
         service()

@@ -145,10 +145,13 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         load: command.load.map(wordText),
       });
     case 'confirm':
-      return helperCall(HELPERS.confirm, {
-        warning: shellWord(command.warning),
-        preview: command.preview.map(wordText),
-      });
+      return [
+        ...envAssignments(command.env),
+        helperCall(HELPERS.confirm, {
+          warning: shellWord(command.warning),
+          preview: command.preview.map(wordText),
+        }),
+      ].join(' ');
     case 'align-mailboxes':
       return helperCall(HELPERS.dovecotAlign, {
         copy_dir: shellWord(command.copyDir),
@@ -228,8 +231,8 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
  * a failed `rclone obscure` fails the step.
  */
 export function obscuringLines(command: Command): string[] {
-  if ((command.kind !== 'exec' && command.kind !== 'copy') || command.env === undefined) return [];
-  return Object.entries(command.env ?? {}).flatMap(([name, value]) =>
+  if (!('env' in command) || command.env === undefined) return [];
+  return Object.entries(command.env).flatMap(([name, value]) =>
     'secret' in value && value.obscuredBy !== undefined
       ? [
           `${obscuredVariable(name)}=$(printf '%s' ${secretReference(value.secret)} | ${shellWord(value.obscuredBy)} obscure -)`,

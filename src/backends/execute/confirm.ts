@@ -25,7 +25,9 @@ export async function confirmStep(
 ): Promise<number> {
   say(`  ${command.warning}`);
   if (command.preview.length > 0) {
-    const code = await runExec({ kind: 'exec', argv: command.preview }, { ...ctx, output: toStderr(ctx) });
+    const env = command.env === undefined ? {} : { env: command.env };
+    const preview = { kind: 'exec', argv: command.preview, ...env } as const;
+    const code = await runExec(preview, { ...ctx, output: toStderr(ctx) });
     if (code !== 0) return code;
   }
   const { confirmed, declined } = HELPERS.confirm.statuses;
@@ -52,6 +54,11 @@ export function listForDryRun(
 ): void {
   say(`    ${command.warning}`);
   if (command.preview.length === 0) return;
+  if (command.env !== undefined) {
+    // Its secrets are resolved when the restore runs: a dry run reaches no server with them.
+    say('    the restore lists the changes on the server before it asks');
+    return;
+  }
   const copy = command.fetchedCopy;
   if (copy === undefined || !isDirectory(copy)) {
     say('    the copy is not in the collect point yet: the restore lists the changes once it has fetched it');

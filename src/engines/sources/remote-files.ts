@@ -1,4 +1,10 @@
-import type { ActionDraft, RcloneTransport, RsyncFilter, RsyncRemote } from '../../graph/action.js';
+import type {
+  ActionDraft,
+  RcloneTransport,
+  RsyncFilter,
+  RsyncRemote,
+  SyncDirSpec,
+} from '../../graph/action.js';
 import { SERVICE_OPTIONS, serviceTransport, targetOptionNames } from '../backup/service-target.js';
 import { checkTarget } from '../backup/target.js';
 import {
@@ -215,8 +221,8 @@ function fetchThroughRclone(
 
 /**
  * The copy pushed back to the server with rclone sync, guarded against an empty or shrunk copy
- * before anything there changes. The changes are not listed before the question: rclone would
- * need the server's password there too.
+ * before anything there changes; the question comes after the same sync's dry run, which names
+ * every file it would send or delete.
  */
 function pushThroughRclone(
   source: BoundSource,
@@ -226,24 +232,28 @@ function pushThroughRclone(
 ): ActionDraft[] {
   const origin = source.options.origin('source_url');
   const name = source.name;
+  const push: SyncDirSpec = {
+    direction: 'up',
+    local: destinationPath(source, cp),
+    transport,
+    remote: location.path,
+    excludes: [],
+    guard: {
+      maxShrinkPercent: source.options.integer('max_shrink_percent'),
+      what: `${location.shown} (source "${name}")`,
+    },
+  };
   return [
     {
       kind: 'confirm',
-      warning: `source "${name}": ${location.shown} becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (not listed: the restore judges the copy against the server before it changes anything there):`,
+      warning: `source "${name}": ${location.shown} becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (the copy is judged against the server when it is pushed, before anything there changes):`,
+      sync: push,
       origin,
       summary: `confirm that restoring source "${name}" replaces ${location.shown}`,
     },
     {
       kind: 'sync-dir',
-      direction: 'up',
-      local: destinationPath(source, cp),
-      transport,
-      remote: location.path,
-      excludes: [],
-      guard: {
-        maxShrinkPercent: source.options.integer('max_shrink_percent'),
-        what: `${location.shown} (source "${name}")`,
-      },
+      ...push,
       origin,
       summary: `restore source "${name}" into ${location.shown}, deleting what the copy does not hold`,
     },
