@@ -35,14 +35,19 @@ export function* textPieces(parts: PlanParts): Generator<string> {
   let units = 0;
   let steps = 0;
   const replaced: string[] = [];
+  let listedOnServers = false;
   const plan = yield* describeUnits(parts, (unit) => {
     units++;
     steps += unit.steps.length;
     for (const step of unit.steps)
-      for (const command of step.commands) if (command.kind === 'confirm') replaced.push(command.warning);
+      for (const command of step.commands)
+        if (command.kind === 'confirm') {
+          replaced.push(command.warning);
+          listedOnServers ||= command.env !== undefined;
+        }
     return unitText(unit);
   });
-  const tail = liveDataReplaced(replaced);
+  const tail = liveDataReplaced(replaced, listedOnServers);
   if (plan.hooks !== undefined) tail.push('Hooks of the run:', ...hooksText(plan.hooks, '  '), '');
   for (const skipped of plan.skipped) {
     tail.push(
@@ -88,14 +93,20 @@ function hooksText(hooks: PlanHooks | undefined, indent: string): string[] {
   ]);
 }
 
-/** A restore says which live data it replaces; the file lists need the fetched copy. */
-function liveDataReplaced(warnings: readonly string[]): string[] {
+/**
+ * A restore says which live data it replaces; the file lists need the fetched copy, and those of
+ * servers reached through rclone (`onServers`) their secrets too.
+ */
+function liveDataReplaced(warnings: readonly string[], onServers: boolean): string[] {
   if (warnings.length === 0) return [];
   return [
     'Live data this restore replaces (it asks before each source; without a terminal it needs --yes):',
     ...warnings.map((warning) => `  ${warning.replace(/:$/, '')}`),
     'The files it deletes or overwrites are listed when it runs, once the copy is fetched and judged;',
     "`polyarchiv restore --dry` lists them against the collect point's copy as it is now.",
+    ...(onServers
+      ? ['On WebDAV, FTP and S3 servers, only the run lists them, by a dry run of its push.']
+      : []),
     '',
   ];
 }
