@@ -68,6 +68,8 @@ function checkOptions(
         break;
       }
       case 'readable-file': {
+        // A file, not a word such as ca_cert's `any`; a relative path is refused by its engine.
+        if (!value.startsWith('/')) break;
         const known = files.get(value) ?? readable(value);
         files.set(value, known);
         if (!known)

@@ -236,12 +236,16 @@ describe.runIf(canRun)('input that must be refused', () => {
     }
   });
 
-  it('warns about a key or a keytab that cannot be read, once per file and line, for each pair that names one', () => {
+  it('warns about a key, a keytab or a CA bundle that cannot be read, once per file and line, for each pair that names one', () => {
     writeConfig({
       'site.collect': collect('site', 'source_path = {root}/data\n'),
       'other.collect': collect('other', 'source_path = {root}/data\n'),
-      'far.collect':
-        '[point]\nengine = files\nlocal_path = {root}/collect/far\n\n[source "www"]\nengine = remote_files\nsource_url = ssh://web1/srv/www\ndestination_path = www\nkeytab = {root}/keys/web.keytab\n',
+      'far.collect': [
+        '[point]\nengine = files\nlocal_path = {root}/collect/far\n',
+        '[source "www"]\nengine = remote_files\nsource_url = ssh://web1/srv/www\ndestination_path = www\nkeytab = {root}/keys/web.keytab\n',
+        '[source "dav"]\nengine = remote_files\nsource_url = https://dav.example.org/files\ndestination_path = dav\nca_cert = {root}/keys/dav-ca.pem\n',
+        '[source "any"]\nengine = remote_files\nsource_url = https://dav.example.org/any\ndestination_path = any\nca_cert = any\n',
+      ].join('\n'),
       'offsite.backup':
         '[point]\nengine = synchronize\nremote_url = backup@store:{root}/mirror/{name}\nprivate_key = {root}/keys/{name}.key\nkeytab = {root}/keys/store.keytab\n',
     });
@@ -259,6 +263,7 @@ describe.runIf(canRun)('input that must be refused', () => {
       ),
     ).toEqual([
       'keytab ROOT/keys/web.keytab cannot be read on this machine (the runs that use it fail until it can be read)\n  at far.collect:9 [source "www"]',
+      'ca_cert ROOT/keys/dav-ca.pem cannot be read on this machine (the runs that use it fail until it can be read)\n  at far.collect:15 [source "dav"]',
       'private_key ROOT/keys/far.key cannot be read on this machine (the runs that use it fail until it can be read)\n  at offsite.backup:4 [point]',
       'keytab ROOT/keys/store.keytab cannot be read on this machine (the runs that use it fail until it can be read)\n  at offsite.backup:5 [point]',
       'private_key ROOT/keys/other.key cannot be read on this machine (the runs that use it fail until it can be read)\n  at offsite.backup:4 [point]',

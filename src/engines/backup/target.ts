@@ -44,6 +44,7 @@ export const TRANSPORT_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'ca_cert',
     type: 'string',
+    onHost: 'readable-file',
     help: 'https:// and ftps:// targets: a CA bundle (PEM file) to verify the server with, or "any" to skip verification.',
   },
   {

@@ -28,9 +28,15 @@ export const subversionCollectPoint: CollectEngine = {
     {
       name: 'ca_cert',
       type: 'string',
+      onHost: 'readable-file',
       help: "https: the file of the authority that signs the server's certificate, or 'any' to accept any certificate.",
     },
-    { name: 'client_cert', type: 'absolute-path', help: 'https: the client certificate file (PKCS#12).' },
+    {
+      name: 'client_cert',
+      type: 'absolute-path',
+      onHost: 'readable-file',
+      help: 'https: the client certificate file (PKCS#12).',
+    },
     {
       name: 'client_cert_password',
       type: 'string',

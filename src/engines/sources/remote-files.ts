@@ -65,6 +65,7 @@ export const remoteFiles: SourceEngine = {
     {
       name: 'ca_cert',
       type: 'string',
+      onHost: 'readable-file',
       help: 'https:// and ftps:// sources: a CA bundle (PEM file) to verify the server with, or "any" to skip verification.',
     },
     {
