@@ -150,4 +150,41 @@ describe('buildCommands', () => {
       { kind: 'dir-swap', ...paths },
     ]);
   });
+
+  it("lists a server push before the question with the push's own words and --dry-run, its secret a reference", () => {
+    const push = {
+      direction: 'up',
+      local: '/backup/site/backups/web',
+      transport: {
+        kind: 'rclone',
+        remote: ':s3:',
+        env: { RCLONE_S3_SECRET_ACCESS_KEY: { secret: 'POLYARCHIV_SECRET_SITE_WEB_SECRET_ACCESS_KEY' } },
+        obscured: {},
+        shown: 's3:/',
+      },
+      remote: '/assets/-site',
+      excludes: [],
+      guard: { maxShrinkPercent: 50, what: 's3://assets/-site (source "web")' },
+    } as const;
+    const [confirm] = buildCommands({ ...base, kind: 'confirm', warning: 'replaces', sync: push });
+    const guarded = buildCommands({ ...base, kind: 'sync-dir', ...push }).find((c) => c.kind === 'copy');
+    const sent = guarded?.kind === 'copy' ? guarded.copy : [];
+    expect(sent).toEqual([
+      'rclone',
+      'sync',
+      '--links',
+      '--fast-list',
+      '--exclude',
+      '.~polyarchiv~/**',
+      '--',
+      '/backup/site/backups/web',
+      ':s3:assets/-site',
+    ]);
+    expect(confirm).toEqual({
+      kind: 'confirm',
+      warning: 'replaces',
+      preview: ['rclone', 'sync', '--dry-run', ...sent.slice(2)],
+      env: push.transport.env,
+    });
+  });
 });
