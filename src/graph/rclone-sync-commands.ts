@@ -23,13 +23,11 @@ export function syncDirCommands(
 ): Command[] {
   const transport = spec.transport;
   const remote = remoteWord(transport, spec.remote);
-  const filters = syncFilters(spec);
   // Down: `local` is made like `remote`, deleting what it no longer holds (a directory kept from
   // run to run is updated at the cost of what changed).
-  if (spec.direction === 'down')
-    return [rcloneCommand(transport, tools, ['sync', '--links', ...filters, '--', remote, spec.local])];
+  if (spec.direction === 'down') return [rcloneCommand(transport, tools, syncWords(spec))];
   const rclone = tools.rclone ?? 'rclone';
-  const sync = [rclone, ...upWords(spec)];
+  const sync = [rclone, ...syncWords(spec)];
   const incoming: Word[] = [
     tools.rsync ?? 'rsync',
     '-a',
@@ -76,16 +74,17 @@ export function syncPreview(
   spec: SyncDirSpec,
   tools: ToolPaths,
 ): { readonly argv: readonly Word[]; readonly env: Record<string, EnvValue> } {
-  const [sync, ...words] = upWords(spec);
   return {
-    argv: [tools.rclone ?? 'rclone', sync, '--dry-run', ...words],
+    argv: [tools.rclone ?? 'rclone', ...syncWords(spec, '--dry-run')],
     env: rcloneEnv(spec.transport, tools),
   };
 }
 
-/** `sync` and its arguments that make the server's directory like `local` (after the tool). */
-function upWords(spec: SyncDirSpec): [string, ...string[]] {
-  return ['sync', '--links', ...syncFilters(spec), '--', spec.local, remoteWord(spec.transport, spec.remote)];
+/** rclone's words (after the tool) that make the side `spec.direction` names like the other one. */
+function syncWords(spec: SyncDirSpec, ...flags: string[]): string[] {
+  const remote = remoteWord(spec.transport, spec.remote);
+  const [from, to] = spec.direction === 'down' ? [remote, spec.local] : [spec.local, remote];
+  return ['sync', ...flags, '--links', ...syncFilters(spec), '--', from, to];
 }
 
 function syncFilters(spec: SyncDirSpec): string[] {

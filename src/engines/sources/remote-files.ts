@@ -5,8 +5,8 @@ import type {
   RsyncRemote,
   SyncDirSpec,
 } from '../../graph/action.js';
-import { SERVICE_OPTIONS, serviceTransport, targetOptionNames } from '../backup/service-target.js';
-import { checkTarget } from '../backup/target.js';
+import { SERVICE_OPTIONS, targetOptionNames } from '../backup/service-target.js';
+import { checkTarget, shownTarget, targetOf } from '../backup/target.js';
 import {
   COPY_GUARD_OPTION,
   COPY_METADATA_OPTIONS,
@@ -17,7 +17,6 @@ import {
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { kerberosLogin, ticketDrafts } from '../kerberos-login.js';
 import { sourceSecretOwner } from '../secrets.js';
-import { isServiceScheme, parseServiceLocation } from '../service-url.js';
 import { SSH_KERBEROS_NAMES, sshLoginWords } from '../ssh-options.js';
 import { destinationPath } from '../toolkit.js';
 import { isWithin, parseRemoteLocation } from '../url.js';
@@ -141,15 +140,13 @@ interface SourceLocation {
 }
 
 function sourceLocation(source: BoundSource, cp: BoundCollectPoint): SourceLocation {
-  const url = source.options.string('source_url');
-  const location = parseRemoteLocation(url);
+  const location = parseRemoteLocation(source.options.string('source_url'));
   if (location.kind === 'local') return { path: location.path, shown: location.path };
-  if (location.kind === 'unsupported' && isServiceScheme(location.scheme)) {
-    const service = parseServiceLocation(url, location.scheme);
-    if (service.kind !== 'invalid') {
-      const transport = serviceTransport(service, source.options, SOURCE_URL, sourceSecretOwner(cp, source));
-      return { path: service.path, shown: `${transport.shown}${service.path}`, rclone: transport };
-    }
+  if (location.kind === 'unsupported') {
+    // A WebDAV, FTP or S3 server, reached as backup points reach it.
+    const target = targetOf(source.options, SOURCE_URL, sourceSecretOwner(cp, source));
+    if (target.kind === 'rclone')
+      return { path: target.path, shown: shownTarget(target), rclone: target.transport };
   }
   if (location.kind !== 'ssh') throw new Error('remote_files: source_url was not validated');
   // The source's own ticket cache, apart from those of the collect point's backup points.
