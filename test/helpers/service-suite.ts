@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync } from './cli.js';
 import { ODD_FILES, writeTree } from './odd-files.js';
 import { sleep } from './run-control.js';
@@ -15,257 +15,265 @@ import { archiveTree, fileContents, snapshotTree } from './tree.js';
  * The tests every transport through rclone passes: round trips, parity, secrets, failures, kills.
  */
 export function serviceTargetTests(service: () => ServiceServer, prefix: string): void {
-  let box: Sandbox;
-  beforeEach(() => {
-    box = makeSandbox(`polyarchiv-${prefix}-`);
-    writeTree(box.path('data'), ODD_FILES);
-  });
-  afterEach(() => {
-    box.remove();
-    service().clear();
-  });
-  const url = (path: string) => service().url(path);
-  /** The backup point `offsite` with `lines`, then the server's own lines (unless `plain`). */
-  const configure = (lines: readonly string[], plain = false) =>
-    configureOffsite(box, plain ? lines : [...lines, ...service().lines]);
-
-  for (const how of ['apply', 'script'] as const) {
-    it(`synchronize mirrors the odd-name tree there and restores it byte for byte (${how})`, () => {
-      const args = configure(['engine = synchronize', `remote_url = ${url('{name}')}`]);
-      const backup = runAs(box, how, 'backup', args);
-      expect(backup.code, backup.stderr).toBe(0);
-      expect(service().read('site/tree/with space.txt').toString('utf8')).toBe(ODD_FILES['with space.txt']);
-      // Deletions reach the mirror, after the transfer.
-      rmSync(box.path('data/plain.txt'));
-      const again = runAs(box, how, 'backup', args);
-      expect(again.code, again.stderr).toBe(0);
-      expect(service().exists('site/tree/plain.txt')).toBe(false);
-
-      rmSync(box.path('collect/site/backups'), { recursive: true });
-      const restore = runAs(box, how, 'restore', args);
-      expect(restore.code, restore.stderr).toBe(0);
-      expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
-    }, 120_000);
-
-    it(`synchronize sends a file rewritten with its size unchanged, in the same second or a later one (${how})`, () => {
-      const args = configure(['engine = synchronize', `remote_url = ${url('{name}')}`]);
-      const second = Math.floor(Date.now() / 1000) - 60;
-      const file = box.path('data/plain.txt');
-      const backup = () => {
-        const run = runAs(box, how, 'backup', args);
-        expect(run.code, run.stderr).toBe(0);
-      };
-      const version = (text: string, at: number) => {
-        writeFileSync(file, text);
-        utimesSync(file, at, at);
-        backup();
-        expect(service().read('site/tree/plain.txt').toString('utf8')).toBe(text);
-      };
-      version('version 1\n', second + 0.1);
-      version('version 2\n', second + 0.6);
-      version('version 3\n', second + 5.6);
-      // Nothing is sent again once the files are older than the last upload that ended well (a
-      // file changed up to two seconds before an upload is sent by the next one too).
-      spawnSync('sleep', ['2.1']);
-      backup();
-      const sent = () =>
-        ['plain.txt', 'with space.txt'].map(
-          (name) => statSync(service().stored(`site/tree/${name}`)).mtimeMs,
-        );
-      const before = sent();
-      backup();
-      expect(sent()).toEqual(before);
-    }, 120_000);
-
-    it(`archive sends the tarball through a hidden partial renamed over it, and restores it (${how})`, () => {
-      const args = configure(['engine = archive', ...service().plainLines('{name}.tar.gz')], true);
-      const backup = runAs(box, how, 'backup', args);
-      expect(backup.code, backup.stderr).toBe(0);
-      expect(archiveTree(service().stored('site.tar.gz'))).toEqual(
-        snapshotTree(box.path('collect/site/backups')),
-      );
-      expect(partials(service().list())).toEqual([]);
-      // A second run replaces the archive in place.
-      writeFileSync(box.path('data/plain.txt'), 'second\n');
-      const second = runAs(box, how, 'backup', args);
-      expect(second.code, second.stderr).toBe(0);
-      expect(archiveTree(service().stored('site.tar.gz'))).toEqual(
-        snapshotTree(box.path('collect/site/backups')),
-      );
-
-      rmSync(box.path('collect/site/backups'), { recursive: true });
-      const restore = runAs(box, how, 'restore', args);
-      expect(restore.code, restore.stderr).toBe(0);
-      expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
-      expect(readdirSync(box.path('collect/site/metadata/remote-offsite/remote')).sort()).toEqual([
-        'archive.listing',
-        'offsite.json',
-      ]);
-    }, 120_000);
-
-    it(`a restore whose archive the server no longer holds fails at the fetch, saying so, changing nothing (${how})`, () => {
-      const args = configure(['engine = archive', ...service().plainLines('{name}.tar.gz')], true);
-      const backup = runAs(box, how, 'backup', args);
-      expect(backup.code, backup.stderr).toBe(0);
-      const before = snapshotTree(box.path('collect/site/backups'));
-      service().clear();
-      const restore = runAs(box, how, 'restore', args);
-      expect(restore.code).toBe(1);
-      expect(restore.stderr).toMatch(/offsite\.backup:\d+ \[point\]/);
-      // rclone says "directory not found", or on S3, which has no directories, finds nothing to
-      // copy and says nothing: polyarchiv says what it means.
-      expect(restore.stderr).toMatch(/the server holds no file at .*site\.tar\.gz/);
-      expect(restore.stderr).not.toMatch(/ENOENT/);
-      expect(snapshotTree(box.path('collect/site/backups'))).toEqual(before);
-    }, 120_000);
-
-    it(`rolling_archive keeps its calendar history there, deleting through rclone (${how})`, () => {
-      const args = configure([
-        'engine = rolling_archive',
-        `remote_url = ${url('{name} [{Y}-{m}-{d}].tar.zst')}`,
-        'keep_last = 2',
-        'hourly_count = 0',
-        'daily_count = 0',
-        'weekly_count = 0',
-        'monthly_count = 0',
-        'yearly_count = 0',
-      ]);
-      for (const day of ['01', '02', '03']) {
-        const ran = runAs(box, how, 'backup', [
-          ...args,
-          '--now',
-          `2026-03-${day}T03:00:00+01:00`,
-          '--allow-mass-delete',
-        ]);
-        expect(ran.code, ran.stderr).toBe(0);
-      }
-      expect(service().list()).toEqual(['site [2026-03-02].tar.zst', 'site [2026-03-03].tar.zst']);
-      rmSync(box.path('collect/site/backups'), { recursive: true });
-      const restore = runAs(box, how, 'restore', args);
-      expect(restore.code, restore.stderr).toBe(0);
-      expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
-    }, 120_000);
-
-    it(`rolling_archive forgets an archive whose dated directory someone removed (${how})`, () => {
-      const args = configure([
-        'engine = rolling_archive',
-        `remote_url = ${url('{Y}-{m}-{d}/{name}.tar.gz')}`,
-        'keep_last = 1',
-        'hourly_count = 0',
-        'daily_count = 0',
-        'weekly_count = 0',
-        'monthly_count = 0',
-        'yearly_count = 0',
-      ]);
-      const runOn = (day: string) =>
-        runAs(box, how, 'backup', [...args, '--now', `2026-03-${day}T03:00:00+01:00`, '--allow-mass-delete']);
-      const first = runOn('01');
-      expect(first.code, first.stderr).toBe(0);
-      expect(service().exists('2026-03-01/site.tar.gz')).toBe(true);
-      service().clear();
-      // Retention deletes the first archive, whose directory is gone: not a failure, nor an error
-      // printed on a run that went well.
-      const second = runOn('02');
-      expect(second.code, second.stderr).toBe(0);
-      expect(second.stderr).not.toMatch(/ERROR|not found/);
-      expect(service().exists('2026-03-02/site.tar.gz')).toBe(true);
-      const third = runOn('03');
-      expect(third.code, third.stderr).toBe(0);
-      expect(service().exists('2026-03-02/site.tar.gz')).toBe(false);
-      expect(archiveTree(service().stored('2026-03-03/site.tar.gz'))).toEqual(
-        snapshotTree(box.path('collect/site/backups')),
-      );
-    }, 120_000);
-  }
-
-  it('leaves the same remote trees and states with apply and with the rendered script', () => {
-    const twin = makeSandbox(`polyarchiv-${prefix}-twin-`);
-    try {
-      writeTree(twin.path('data'), ODD_FILES);
-      const now = ['--now', '2026-01-31T03:00:00+01:00'];
-      const args = [
-        ...now,
-        ...configure(['engine = archive', `remote_url = ${url('{root}/archive/{name}.tar.gz')}`]),
-      ];
-      box.write({
-        'config/mirror.backup': [
-          '[point]',
-          'engine = synchronize',
-          `remote_url = ${url('{root}/mirror/{name}')}`,
-        ]
-          .concat(service().lines, '')
-          .join('\n'),
-        'config/dated.backup': ['[point]', 'engine = rolling_archive']
-          .concat(`remote_url = ${url('{root}/dated/{name}-{Y}{m}{d}.tar.gz')}`, service().lines, '')
-          .join('\n'),
-      });
-      const twinArgs = [...now, '-C', box.path('config'), '--set', `root=${twin.root}`];
-      const applied = runAs(box, 'apply', 'backup', args);
-      expect(applied.code, applied.stderr).toBe(0);
-      const ran = runAs(twin, 'script', 'backup', twinArgs);
-      expect(ran.code, ran.stderr).toBe(0);
-      expect(service().tree(twin.root)).toEqual(service().tree(box.root));
-      expect(comparableStates(twin)).toEqual(comparableStates(box));
-    } finally {
-      twin.remove();
-    }
-  }, 120_000);
-
-  it('keeps the password out of argv, the plan, the script and the states', async () => {
-    const args = configure(['engine = synchronize', `remote_url = ${url('{name}')}`]);
-    const plan = runCli(['plan', ...args]);
-    expect(plan.code, plan.stderr).toBe(0);
-    expect(plan.stdout).not.toContain(service().password);
-    expect(plan.stdout).not.toContain(encodeURIComponent(service().password));
-    // The run is watched while it runs: every process's command line, until it ends.
-    const done = runCliAsync(['backup', ...args]);
-    let finished = false;
-    void done.then(() => {
-      finished = true;
+  // Its own describe: its hooks stay with its tests, not with the caller's other suites.
+  describe('backup points on the server', () => {
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox(`polyarchiv-${prefix}-`);
+      writeTree(box.path('data'), ODD_FILES);
     });
-    const seen: string[] = [];
-    let rcloneSeen = 0;
-    while (!finished) {
-      seen.push(...commandLinesHolding(service().password));
-      rcloneSeen += commandLinesHolding('rclone').length;
-      await sleep(20);
-    }
-    const backup = await done;
-    expect(backup.code, backup.stderr).toBe(0);
-    expect(backup.stderr).not.toContain(service().password);
-    expect(rcloneSeen).toBeGreaterThan(0);
-    expect(seen).toEqual([]);
-    expect(filesHolding(box.path('collect'), service().password)).toEqual([]);
-  }, 120_000);
+    afterEach(() => {
+      box.remove();
+      service().clear();
+    });
+    const url = (path: string) => service().url(path);
+    /** The backup point `offsite` with `lines`, then the server's own lines (unless `plain`). */
+    const configure = (lines: readonly string[], plain = false) =>
+      configureOffsite(box, plain ? lines : [...lines, ...service().lines]);
 
-  it('fails a point whose password the server refuses or whose server is down, naming its line, losing nothing', async () => {
-    const args = configure(['engine = archive', `remote_url = ${url('{name}.tar.gz')}`]);
-    expect(runCli(['backup', ...args]).code).toBe(0);
-    const good = service().read('site.tar.gz');
-    writeFileSync(box.path('data/plain.txt'), 'changed\n');
-    const refusal = service().refused;
-    if (refusal !== undefined) {
-      configure(['engine = archive', ...service().plainLines('{name}.tar.gz', 'wrong')], true);
-      const refused = runCli(['backup', ...args]);
-      expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/offsite\.backup:3 \[point\]/);
-      expect(refused.stderr).toMatch(refusal);
+    for (const how of ['apply', 'script'] as const) {
+      it(`synchronize mirrors the odd-name tree there and restores it byte for byte (${how})`, () => {
+        const args = configure(['engine = synchronize', `remote_url = ${url('{name}')}`]);
+        const backup = runAs(box, how, 'backup', args);
+        expect(backup.code, backup.stderr).toBe(0);
+        expect(service().read('site/tree/with space.txt').toString('utf8')).toBe(ODD_FILES['with space.txt']);
+        // Deletions reach the mirror, after the transfer.
+        rmSync(box.path('data/plain.txt'));
+        const again = runAs(box, how, 'backup', args);
+        expect(again.code, again.stderr).toBe(0);
+        expect(service().exists('site/tree/plain.txt')).toBe(false);
+
+        rmSync(box.path('collect/site/backups'), { recursive: true });
+        const restore = runAs(box, how, 'restore', args);
+        expect(restore.code, restore.stderr).toBe(0);
+        expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
+      }, 120_000);
+
+      it(`synchronize sends a file rewritten with its size unchanged, in the same second or a later one (${how})`, () => {
+        const args = configure(['engine = synchronize', `remote_url = ${url('{name}')}`]);
+        const second = Math.floor(Date.now() / 1000) - 60;
+        const file = box.path('data/plain.txt');
+        const backup = () => {
+          const run = runAs(box, how, 'backup', args);
+          expect(run.code, run.stderr).toBe(0);
+        };
+        const version = (text: string, at: number) => {
+          writeFileSync(file, text);
+          utimesSync(file, at, at);
+          backup();
+          expect(service().read('site/tree/plain.txt').toString('utf8')).toBe(text);
+        };
+        version('version 1\n', second + 0.1);
+        version('version 2\n', second + 0.6);
+        version('version 3\n', second + 5.6);
+        // Nothing is sent again once the files are older than the last upload that ended well (a
+        // file changed up to two seconds before an upload is sent by the next one too).
+        spawnSync('sleep', ['2.1']);
+        backup();
+        const sent = () =>
+          ['plain.txt', 'with space.txt'].map(
+            (name) => statSync(service().stored(`site/tree/${name}`)).mtimeMs,
+          );
+        const before = sent();
+        backup();
+        expect(sent()).toEqual(before);
+      }, 120_000);
+
+      it(`archive sends the tarball through a hidden partial renamed over it, and restores it (${how})`, () => {
+        const args = configure(['engine = archive', ...service().plainLines('{name}.tar.gz')], true);
+        const backup = runAs(box, how, 'backup', args);
+        expect(backup.code, backup.stderr).toBe(0);
+        expect(archiveTree(service().stored('site.tar.gz'))).toEqual(
+          snapshotTree(box.path('collect/site/backups')),
+        );
+        expect(partials(service().list())).toEqual([]);
+        // A second run replaces the archive in place.
+        writeFileSync(box.path('data/plain.txt'), 'second\n');
+        const second = runAs(box, how, 'backup', args);
+        expect(second.code, second.stderr).toBe(0);
+        expect(archiveTree(service().stored('site.tar.gz'))).toEqual(
+          snapshotTree(box.path('collect/site/backups')),
+        );
+
+        rmSync(box.path('collect/site/backups'), { recursive: true });
+        const restore = runAs(box, how, 'restore', args);
+        expect(restore.code, restore.stderr).toBe(0);
+        expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
+        expect(readdirSync(box.path('collect/site/metadata/remote-offsite/remote')).sort()).toEqual([
+          'archive.listing',
+          'offsite.json',
+        ]);
+      }, 120_000);
+
+      it(`a restore whose archive the server no longer holds fails at the fetch, saying so, changing nothing (${how})`, () => {
+        const args = configure(['engine = archive', ...service().plainLines('{name}.tar.gz')], true);
+        const backup = runAs(box, how, 'backup', args);
+        expect(backup.code, backup.stderr).toBe(0);
+        const before = snapshotTree(box.path('collect/site/backups'));
+        service().clear();
+        const restore = runAs(box, how, 'restore', args);
+        expect(restore.code).toBe(1);
+        expect(restore.stderr).toMatch(/offsite\.backup:\d+ \[point\]/);
+        // rclone says "directory not found", or on S3, which has no directories, finds nothing to
+        // copy and says nothing: polyarchiv says what it means.
+        expect(restore.stderr).toMatch(/the server holds no file at .*site\.tar\.gz/);
+        expect(restore.stderr).not.toMatch(/ENOENT/);
+        expect(snapshotTree(box.path('collect/site/backups'))).toEqual(before);
+      }, 120_000);
+
+      it(`rolling_archive keeps its calendar history there, deleting through rclone (${how})`, () => {
+        const args = configure([
+          'engine = rolling_archive',
+          `remote_url = ${url('{name} [{Y}-{m}-{d}].tar.zst')}`,
+          'keep_last = 2',
+          'hourly_count = 0',
+          'daily_count = 0',
+          'weekly_count = 0',
+          'monthly_count = 0',
+          'yearly_count = 0',
+        ]);
+        for (const day of ['01', '02', '03']) {
+          const ran = runAs(box, how, 'backup', [
+            ...args,
+            '--now',
+            `2026-03-${day}T03:00:00+01:00`,
+            '--allow-mass-delete',
+          ]);
+          expect(ran.code, ran.stderr).toBe(0);
+        }
+        expect(service().list()).toEqual(['site [2026-03-02].tar.zst', 'site [2026-03-03].tar.zst']);
+        rmSync(box.path('collect/site/backups'), { recursive: true });
+        const restore = runAs(box, how, 'restore', args);
+        expect(restore.code, restore.stderr).toBe(0);
+        expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
+      }, 120_000);
+
+      it(`rolling_archive forgets an archive whose dated directory someone removed (${how})`, () => {
+        const args = configure([
+          'engine = rolling_archive',
+          `remote_url = ${url('{Y}-{m}-{d}/{name}.tar.gz')}`,
+          'keep_last = 1',
+          'hourly_count = 0',
+          'daily_count = 0',
+          'weekly_count = 0',
+          'monthly_count = 0',
+          'yearly_count = 0',
+        ]);
+        const runOn = (day: string) =>
+          runAs(box, how, 'backup', [
+            ...args,
+            '--now',
+            `2026-03-${day}T03:00:00+01:00`,
+            '--allow-mass-delete',
+          ]);
+        const first = runOn('01');
+        expect(first.code, first.stderr).toBe(0);
+        expect(service().exists('2026-03-01/site.tar.gz')).toBe(true);
+        service().clear();
+        // Retention deletes the first archive, whose directory is gone: not a failure, nor an error
+        // printed on a run that went well.
+        const second = runOn('02');
+        expect(second.code, second.stderr).toBe(0);
+        expect(second.stderr).not.toMatch(/ERROR|not found/);
+        expect(service().exists('2026-03-02/site.tar.gz')).toBe(true);
+        const third = runOn('03');
+        expect(third.code, third.stderr).toBe(0);
+        expect(service().exists('2026-03-02/site.tar.gz')).toBe(false);
+        expect(archiveTree(service().stored('2026-03-03/site.tar.gz'))).toEqual(
+          snapshotTree(box.path('collect/site/backups')),
+        );
+      }, 120_000);
+    }
+
+    it('leaves the same remote trees and states with apply and with the rendered script', () => {
+      const twin = makeSandbox(`polyarchiv-${prefix}-twin-`);
+      try {
+        writeTree(twin.path('data'), ODD_FILES);
+        const now = ['--now', '2026-01-31T03:00:00+01:00'];
+        const args = [
+          ...now,
+          ...configure(['engine = archive', `remote_url = ${url('{root}/archive/{name}.tar.gz')}`]),
+        ];
+        box.write({
+          'config/mirror.backup': [
+            '[point]',
+            'engine = synchronize',
+            `remote_url = ${url('{root}/mirror/{name}')}`,
+          ]
+            .concat(service().lines, '')
+            .join('\n'),
+          'config/dated.backup': ['[point]', 'engine = rolling_archive']
+            .concat(`remote_url = ${url('{root}/dated/{name}-{Y}{m}{d}.tar.gz')}`, service().lines, '')
+            .join('\n'),
+        });
+        const twinArgs = [...now, '-C', box.path('config'), '--set', `root=${twin.root}`];
+        const applied = runAs(box, 'apply', 'backup', args);
+        expect(applied.code, applied.stderr).toBe(0);
+        const ran = runAs(twin, 'script', 'backup', twinArgs);
+        expect(ran.code, ran.stderr).toBe(0);
+        expect(service().tree(twin.root)).toEqual(service().tree(box.root));
+        expect(comparableStates(twin)).toEqual(comparableStates(box));
+      } finally {
+        twin.remove();
+      }
+    }, 120_000);
+
+    it('keeps the password out of argv, the plan, the script and the states', async () => {
+      const args = configure(['engine = synchronize', `remote_url = ${url('{name}')}`]);
+      const plan = runCli(['plan', ...args]);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).not.toContain(service().password);
+      expect(plan.stdout).not.toContain(encodeURIComponent(service().password));
+      // The run is watched while it runs: every process's command line, until it ends.
+      const done = runCliAsync(['backup', ...args]);
+      let finished = false;
+      void done.then(() => {
+        finished = true;
+      });
+      const seen: string[] = [];
+      let rcloneSeen = 0;
+      while (!finished) {
+        seen.push(...commandLinesHolding(service().password));
+        rcloneSeen += commandLinesHolding('rclone').length;
+        await sleep(20);
+      }
+      const backup = await done;
+      expect(backup.code, backup.stderr).toBe(0);
+      expect(backup.stderr).not.toContain(service().password);
+      expect(rcloneSeen).toBeGreaterThan(0);
+      expect(seen).toEqual([]);
+      expect(filesHolding(box.path('collect'), service().password)).toEqual([]);
+    }, 120_000);
+
+    it('fails a point whose password the server refuses or whose server is down, naming its line, losing nothing', async () => {
+      const args = configure(['engine = archive', `remote_url = ${url('{name}.tar.gz')}`]);
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      const good = service().read('site.tar.gz');
+      writeFileSync(box.path('data/plain.txt'), 'changed\n');
+      const refusal = service().refused;
+      if (refusal !== undefined) {
+        configure(['engine = archive', ...service().plainLines('{name}.tar.gz', 'wrong')], true);
+        const refused = runCli(['backup', ...args]);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/offsite\.backup:3 \[point\]/);
+        expect(refused.stderr).toMatch(refusal);
+        expect(service().read('site.tar.gz')).toEqual(good);
+      }
+      configure(['engine = archive', `remote_url = ${url('{name}.tar.gz')}`]);
+      await service().stop();
+      try {
+        const down = runCli(['backup', ...args]);
+        expect(down.code).toBe(1);
+        expect(down.stderr).toMatch(/connection refused/i);
+        expect(down.stderr).toMatch(/offsite\.backup:3 \[point\]/);
+      } finally {
+        await service().start();
+      }
       expect(service().read('site.tar.gz')).toEqual(good);
-    }
-    configure(['engine = archive', `remote_url = ${url('{name}.tar.gz')}`]);
-    await service().stop();
-    try {
-      const down = runCli(['backup', ...args]);
-      expect(down.code).toBe(1);
-      expect(down.stderr).toMatch(/connection refused/i);
-      expect(down.stderr).toMatch(/offsite\.backup:3 \[point\]/);
-    } finally {
-      await service().start();
-    }
-    expect(service().read('site.tar.gz')).toEqual(good);
-    expect(runCli(['backup', ...args]).code).toBe(0);
-    expect(partials(service().list())).toEqual([]);
-  }, 240_000);
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      expect(partials(service().list())).toEqual([]);
+    }, 240_000);
 
-  interruptionTests(service, { box: () => box, configure });
+    interruptionTests(service, { box: () => box, configure });
+  });
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestCa } from '../servers/test-ca.js';
 import { runCli } from './cli.js';
 import { ODD_FILES, writeTree } from './odd-files.js';
@@ -23,34 +23,37 @@ export interface TlsServer {
  * bundle are the transport's own tests.)
  */
 export function unverifiedServerTests(server: () => TlsServer, prefix: string): void {
-  let box: Sandbox;
-  beforeEach(() => {
-    box = makeSandbox(`polyarchiv-${prefix}-`);
-    writeTree(box.path('data'), ODD_FILES);
+  // Its own describe: its hooks stay with its tests, not with the caller's other suites.
+  describe('a server that ca_cert does not verify', () => {
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox(`polyarchiv-${prefix}-`);
+      writeTree(box.path('data'), ODD_FILES);
+    });
+    afterEach(() => {
+      box.remove();
+      server().clear();
+    });
+
+    const configure = (caCert: readonly string[]) =>
+      configureOffsite(box, ['engine = archive', `remote_url = ${server().url('{name}.tar.gz')}`, ...caCert]);
+    const archive = () => server().stored('site.tar.gz');
+
+    it('refuses a server that no CA it is given signed: no ca_cert, or a foreign CA bundle', () => {
+      const foreign = makeTestCa(box.root).ca;
+      for (const caCert of [[], [`ca_cert = ${foreign}`]]) {
+        const refused = runCli(['backup', ...configure(caCert)]);
+        expect(refused.code, refused.stderr).toBe(1);
+        expect(refused.stderr).toMatch(/certificate signed by unknown authority/);
+        expect(refused.stderr).toMatch(/offsite\.backup:3 \[point\]/);
+        expect(existsSync(archive())).toBe(false);
+      }
+    }, 120_000);
+
+    it('accepts the server whatever signed it with ca_cert = any', () => {
+      const accepted = runCli(['backup', ...configure(['ca_cert = any'])]);
+      expect(accepted.code, accepted.stderr).toBe(0);
+      expect(existsSync(archive())).toBe(true);
+    }, 120_000);
   });
-  afterEach(() => {
-    box.remove();
-    server().clear();
-  });
-
-  const configure = (caCert: readonly string[]) =>
-    configureOffsite(box, ['engine = archive', `remote_url = ${server().url('{name}.tar.gz')}`, ...caCert]);
-  const archive = () => server().stored('site.tar.gz');
-
-  it('refuses a server that no CA it is given signed: no ca_cert, or a foreign CA bundle', () => {
-    const foreign = makeTestCa(box.root).ca;
-    for (const caCert of [[], [`ca_cert = ${foreign}`]]) {
-      const refused = runCli(['backup', ...configure(caCert)]);
-      expect(refused.code, refused.stderr).toBe(1);
-      expect(refused.stderr).toMatch(/certificate signed by unknown authority/);
-      expect(refused.stderr).toMatch(/offsite\.backup:3 \[point\]/);
-      expect(existsSync(archive())).toBe(false);
-    }
-  }, 120_000);
-
-  it('accepts the server whatever signed it with ca_cert = any', () => {
-    const accepted = runCli(['backup', ...configure(['ca_cert = any'])]);
-    expect(accepted.code, accepted.stderr).toBe(0);
-    expect(existsSync(archive())).toBe(true);
-  }, 120_000);
 }
