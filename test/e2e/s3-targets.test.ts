@@ -269,5 +269,29 @@ describe.runIf(canRun)('backup points in an S3 bucket (s3rver, rclone)', () => {
         expect(service.read('origin/sub/dir/deep.txt').toString()).toBe('deep\n');
         expect(service.exists('origin/added.txt')).toBe(false);
       }, 120_000);
+
+    // The guard's figures of what the server holds (`rclone size`) reach the objects below a prefix
+    // that holds only prefixes, which s3rver's per-directory listing skips (the sync lists with
+    // --fast-list for that reason): a restore that would delete most of them is refused.
+    for (const how of ['apply', 'script'] as const)
+      it(`judges a restore by every object below the prefix, nested ones too (${how})`, () => {
+        put('sub/dir/kept.txt', 'kept\n');
+        const args = configure();
+        const first = runAs(box, how, 'backup', args);
+        expect(first.code, first.stderr).toBe(0);
+
+        // Objects added since the backup: the restore would delete three of the four.
+        for (const n of [1, 2, 3]) put(`sub/dir/added${n}.txt`, `added ${n}\n`);
+        const refused = runAs(box, how, 'restore', args);
+        expect(refused.code).toBe(1);
+        expect(`${refused.stdout}${refused.stderr}`).toMatch(
+          /would shrink by more than 50% \(max_shrink_percent\): 4 files \(\d+ bytes\) now, 1 files/,
+        );
+        expect(service.exists('origin/sub/dir/added1.txt')).toBe(true);
+
+        const allowed = runAs(box, how, 'restore', [...args, '--allow-shrink']);
+        expect(allowed.code, allowed.stderr).toBe(0);
+        expect(service.tree('origin')).toEqual({ 'sub/dir/kept.txt': expect.any(String) });
+      }, 120_000);
   });
 });
