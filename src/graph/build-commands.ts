@@ -109,7 +109,15 @@ export function buildCommands(
       const copy = action.copy;
       if (action.sync !== undefined) {
         const preview = syncPreview(action.sync, tools);
-        return [{ kind: 'confirm', warning: action.warning, preview: preview.argv, env: preview.env }];
+        return [
+          {
+            kind: 'confirm',
+            warning: action.warning,
+            preview: preview.argv,
+            env: preview.env,
+            fetchedCopy: action.sync.local,
+          },
+        ];
       }
       if (copy === undefined) return [{ kind: 'confirm', warning: action.warning, preview: [] }];
       // The same copy, not in place (a dry run holds nothing back), its holding directories

@@ -122,12 +122,16 @@ export function remoteFilesServiceTests(service: () => ServiceServer, prefix: st
       expect(backup.code, backup.stderr).toBe(0);
       expect(`${backup.stdout}${backup.stderr}`).not.toContain(service().password);
       expect(fileContents(copy())).toEqual(fileContents(service().stored('origin')));
+      // The dry run lists what the push would change on the server, with the same secrets, and
+      // changes nothing there.
+      writeFileSync(service().stored('origin/created after the backup.txt'), 'new\n');
+      const before = fileContents(service().stored('origin'));
       const dry = runCli(['restore', '--dry', ...args]);
       expect(dry.code, dry.stderr).toBe(0);
-      expect(`${dry.stdout}${dry.stderr}`).toContain(
-        'the restore lists the changes on the server before it asks',
-      );
+      expect(dry.stderr).toContain("against the collect point's copy as it is now");
+      expect(dry.stderr).toMatch(/created after the backup\.txt: Skipped delete as --dry-run is set/);
       expect(`${dry.stdout}${dry.stderr}`).not.toContain(service().password);
+      expect(fileContents(service().stored('origin'))).toEqual(before);
       if (service().refused === undefined) return;
       const wrong = configure(
         service()

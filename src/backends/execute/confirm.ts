@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { isDirectory } from '../../fs-probe.js';
-import type { ConfirmCommand } from '../../graph/command.js';
+import type { ConfirmCommand, EnvValue } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
-import { type RunContext, runExec, spawnProblem, writeAsTool } from './run-exec.js';
+import { envValue, type RunContext, runExec, spawnProblem, writeAsTool } from './run-exec.js';
 
 /** How the executor answers polyarchiv_confirm's question: --yes, or a question on the terminal. */
 export interface Confirmation {
@@ -49,24 +49,51 @@ function toStderr(ctx: RunContext): (stream: 'stdout' | 'stderr', chunk: Buffer)
  */
 export function listForDryRun(
   command: ConfirmCommand,
+  secrets: ReadonlyMap<string, string>,
   say: (line: string) => void,
   write: (text: string) => void,
 ): void {
   say(`    ${command.warning}`);
   if (command.preview.length === 0) return;
-  if (command.env !== undefined) {
-    // Its secrets are resolved when the restore runs: a dry run reaches no server with them.
-    say('    the restore lists the changes on the server before it asks');
-    return;
-  }
   const copy = command.fetchedCopy;
   if (copy === undefined || !isDirectory(copy)) {
     say('    the copy is not in the collect point yet: the restore lists the changes once it has fetched it');
     return;
   }
+  const env = command.env === undefined ? {} : previewEnv(command.env, secrets);
+  if (typeof env === 'string') {
+    say(`    the restore lists the changes before it asks (${env})`);
+    return;
+  }
   say(`    against the collect point's copy as it is now (the restore fetches it first):`);
   const [tool, ...args] = command.preview.map(String) as [string, ...string[]];
-  const run = spawnSync(tool, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const run = spawnSync(tool, args, {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, ...env },
+  });
   if (run.error !== undefined) say(`    ${tool}: ${spawnProblem(run.error)}`);
   else write(`${run.stdout}${run.stderr}`);
+}
+
+/**
+ * The preview's environment outside any unit: a server's settings and its secrets (obscured as the
+ * push obscures them), read-only like the preview itself. A value kept in the run's work directory
+ * has none to come from in a dry run; that, or a secret that cannot be made ready, is said instead.
+ */
+function previewEnv(
+  env: Readonly<Record<string, EnvValue>>,
+  secrets: ReadonlyMap<string, string>,
+): Record<string, string> | string {
+  const ctx = { workDir: '', secrets, processes: new Set<never>() };
+  const resolved: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if ('workFile' in value || 'fileText' in value) return `${name} is made by the run`;
+    try {
+      resolved[name] = envValue(value, ctx);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  return resolved;
 }

@@ -173,7 +173,9 @@ async function executeUnits(
       await hooks?.before();
       const outcome: UnitOutcome =
         options.dry || unitCtx === undefined
-          ? dryRun(unit, progress, (text) => writeAsTool(unitCtxOf(output), 'stderr', text))
+          ? dryRun(unit, options.secrets ?? new Map(), progress, (text) =>
+              writeAsTool(unitCtxOf(output), 'stderr', text),
+            )
           : await isolated(unit, say, async () =>
               // The unit runner and its helpers load with the first unit that runs.
               (await import('./run-unit.js')).runUnit(unit, unitOptions, unitCtx),
@@ -269,6 +271,7 @@ const unitCtxOf = (output: KeptOutput | undefined): Pick<RunContext, 'output'> =
 
 function dryRun(
   unit: PlanUnit,
+  secrets: ReadonlyMap<string, string>,
   say: (line: string) => void,
   write: (text: string) => void,
 ): { status: UnitStatus } {
@@ -276,7 +279,7 @@ function dryRun(
     say(`  ${i + 1}/${unit.steps.length} ${step.action.summary}`);
     for (const command of step.commands) {
       say(`    ${commandOnOneLine(command)}`);
-      if (command.kind === 'confirm') listForDryRun(command, say, write);
+      if (command.kind === 'confirm') listForDryRun(command, secrets, say, write);
     }
   });
   return { status: 'dry' };
