@@ -68,14 +68,15 @@ export function syncDirCommands(
 
 /**
  * The push's dry run, for the question before a restore replaces a server's directory: rclone
- * names each file it would send or delete ("Skipped copy/delete as --dry-run is set").
+ * names each file it would send or delete ("Skipped copy/delete as --dry-run is set"), one line
+ * each, without the date of every line or the block of totals it otherwise ends with.
  */
 export function syncPreview(
   spec: SyncDirSpec,
   tools: ToolPaths,
 ): { readonly argv: readonly Word[]; readonly env: Record<string, EnvValue> } {
   return {
-    argv: [tools.rclone ?? 'rclone', ...syncWords(spec, '--dry-run')],
+    argv: [tools.rclone ?? 'rclone', ...syncWords(spec, '--dry-run', '--stats=0', '--log-format=')],
     env: rcloneEnv(spec.transport, tools),
   };
 }

@@ -183,8 +183,9 @@ describe('buildCommands', () => {
     expect(confirm).toEqual({
       kind: 'confirm',
       warning: 'replaces',
-      preview: ['rclone', 'sync', '--dry-run', ...sent.slice(2)],
+      preview: ['rclone', 'sync', '--dry-run', '--stats=0', '--log-format=', ...sent.slice(2)],
       env: push.transport.env,
+      fetchedCopy: '/backup/site/backups/web',
     });
   });
 });

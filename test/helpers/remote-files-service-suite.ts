@@ -64,6 +64,9 @@ export function remoteFilesServiceTests(service: () => ServiceServer, prefix: st
         expect(restore.stderr).toMatch(/created after the backup\.txt: Skipped delete as --dry-run is set/);
         expect(restore.stderr).toMatch(/plain\.txt: Skipped copy as --dry-run is set/);
         expect(restore.stderr).not.toMatch(/with space\.txt: Skipped/);
+        // One line per file: no date on each, no block of totals after them.
+        expect(restore.stderr).toMatch(/^NOTICE: plain\.txt: Skipped copy/m);
+        expect(restore.stderr).not.toMatch(/Transferred:|Elapsed time:/);
         expect(restore.stderr.indexOf('Skipped delete')).toBeLessThan(restore.stderr.indexOf('2/2 restore'));
         expect(fileContents(service().stored('origin'))).toEqual(fileContents(copy()));
         expect(readFileSync(`${copy()}/plain.txt`, 'utf8')).toBe('changed on the server\n');
