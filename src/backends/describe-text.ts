@@ -95,7 +95,7 @@ function hooksText(hooks: PlanHooks | undefined, indent: string): string[] {
 
 /**
  * A restore says which live data it replaces; the file lists need the fetched copy, and those of
- * servers reached through rclone (`onServers`) their secrets too.
+ * servers reached through rclone (`onServers`) reach the server with its secrets.
  */
 function liveDataReplaced(warnings: readonly string[], onServers: boolean): string[] {
   if (warnings.length === 0) return [];
@@ -105,7 +105,9 @@ function liveDataReplaced(warnings: readonly string[], onServers: boolean): stri
     'The files it deletes or overwrites are listed when it runs, once the copy is fetched and judged;',
     "`polyarchiv restore --dry` lists them against the collect point's copy as it is now.",
     ...(onServers
-      ? ['On WebDAV, FTP and S3 servers, only the run lists them, by a dry run of its push.']
+      ? [
+          'On WebDAV, FTP and S3 servers, the list is a dry run of the push, reaching the server with its secrets.',
+        ]
       : []),
     '',
   ];
