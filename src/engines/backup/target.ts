@@ -28,33 +28,41 @@ export type Target =
 /** What the configuration checks know of a target: its kind and path. */
 export type TargetPlace = Pick<Target, 'kind' | 'path'>;
 
+/**
+ * The options of the transport to a remote directory: a backup point's target, or a remote_files
+ * source (`what` names them in the help).
+ */
+export function transportOptions(what: 'targets' | 'sources'): readonly OptionSpec[] {
+  return [
+    {
+      name: 'private_key',
+      type: 'absolute-path',
+      onHost: 'readable-file',
+      help: `ssh identity file (ssh -i), for ssh:// and user@host:/path ${what}.`,
+    },
+    {
+      name: 'ssh_options',
+      type: 'string',
+      help: 'Extra ssh arguments, split like a shell would (quotes, backslashes), each given to ssh as one word, e.g. -o StrictHostKeyChecking=yes. ssh always runs with -o BatchMode=yes.',
+    },
+    {
+      name: 'ca_cert',
+      type: 'string',
+      onHost: 'readable-file',
+      help: `https:// and ftps:// ${what}: a CA bundle (PEM file) to verify the server with, or "any" to skip verification.`,
+    },
+    {
+      name: 'keytab',
+      type: 'absolute-path',
+      onHost: 'readable-file',
+      help: `Kerberos keytab, for ssh:// and user@host:/path ${what}: ssh logs in with GSSAPI under k5start, with a ticket of the keytab's first principal kept in a ticket cache private to the run (never the user's).`,
+    },
+    ...SERVICE_OPTIONS,
+  ];
+}
+
 /** The options of remote targets. */
-export const TRANSPORT_OPTIONS: readonly OptionSpec[] = [
-  {
-    name: 'private_key',
-    type: 'absolute-path',
-    onHost: 'readable-file',
-    help: 'ssh identity file (ssh -i), for ssh:// and user@host:/path targets.',
-  },
-  {
-    name: 'ssh_options',
-    type: 'string',
-    help: 'Extra ssh arguments, split like a shell would (quotes, backslashes), each given to ssh as one word, e.g. -o StrictHostKeyChecking=yes. ssh always runs with -o BatchMode=yes.',
-  },
-  {
-    name: 'ca_cert',
-    type: 'string',
-    onHost: 'readable-file',
-    help: 'https:// and ftps:// targets: a CA bundle (PEM file) to verify the server with, or "any" to skip verification.',
-  },
-  {
-    name: 'keytab',
-    type: 'absolute-path',
-    onHost: 'readable-file',
-    help: "Kerberos keytab, for ssh:// and user@host:/path targets: ssh logs in with GSSAPI under k5start, with a ticket of the keytab's first principal kept in a ticket cache private to the run (never the user's).",
-  },
-  ...SERVICE_OPTIONS,
-];
+export const TRANSPORT_OPTIONS = transportOptions('targets');
 
 const EXPECTED =
   '/path, file:///path, ssh://[user@]host[:port]/path, user@host:/path, http(s)://[user@]host[:port]/path (WebDAV), ftp(s)://[user@]host[:port]/path or s3://bucket/key';

@@ -5,8 +5,8 @@ import type {
   RsyncRemote,
   SyncDirSpec,
 } from '../../graph/action.js';
-import { SERVICE_OPTIONS, targetOptionNames } from '../backup/service-target.js';
-import { checkTarget, shownTarget, targetOf } from '../backup/target.js';
+import { targetOptionNames } from '../backup/service-target.js';
+import { checkTarget, shownTarget, targetOf, transportOptions } from '../backup/target.js';
 import {
   COPY_GUARD_OPTION,
   COPY_METADATA_OPTIONS,
@@ -48,32 +48,9 @@ export const remoteFiles: SourceEngine = {
       required: true,
       help: 'Sub-directory of the collect point that receives the copy, e.g. "files".',
     },
-    {
-      name: 'private_key',
-      type: 'absolute-path',
-      onHost: 'readable-file',
-      help: 'ssh identity file (ssh -i).',
-    },
     ...COPY_METADATA_OPTIONS,
     COPY_GUARD_OPTION,
-    {
-      name: 'ssh_options',
-      type: 'string',
-      help: 'Extra ssh arguments, split like a shell would (quotes, backslashes), each given to ssh as one word, e.g. -o StrictHostKeyChecking=yes.',
-    },
-    {
-      name: 'ca_cert',
-      type: 'string',
-      onHost: 'readable-file',
-      help: 'https:// and ftps:// sources: a CA bundle (PEM file) to verify the server with, or "any" to skip verification.',
-    },
-    {
-      name: 'keytab',
-      type: 'absolute-path',
-      onHost: 'readable-file',
-      help: "Kerberos keytab, for ssh:// sources (the original ignored it): ssh logs in with GSSAPI under k5start, with a ticket of the keytab's first principal kept in a ticket cache private to the run (never the user's).",
-    },
-    ...SERVICE_OPTIONS,
+    ...transportOptions('sources'),
   ],
   check: (options, diagnostics) => {
     checkTarget(options, diagnostics, SOURCE_URL);
