@@ -1,6 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -174,6 +182,18 @@ describe.runIf(canRun)('ssh targets that log in with a Kerberos keytab', { timeo
 
       rmSync(box.path('remote-data/plain.txt'));
       writeFileSync(box.path('remote-data/created later'), 'x');
+      // The dry run lists the same changes, logged in with the keytab as the run is, and changes
+      // nothing: the ticket cache it needs is removed with its private directory, and nothing is
+      // written where it runs.
+      const [tmp, here] = [box.path('tmp'), box.path('here')];
+      mkdirSync(tmp);
+      mkdirSync(here);
+      const dry = runCli(['restore', '--dry', ...args], { ...env, TMPDIR: tmp }, here);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stderr).toMatch(/^\*deleting +created later$/m);
+      expect(existsSync(box.path('remote-data/created later'))).toBe(true);
+      expect(readdirSync(tmp)).toEqual([]);
+      expect(readdirSync(here)).toEqual([]);
       const restore = run(how, 'restore', args);
       expect(restore.code, restore.stderr).toBe(0);
       expect(restore.stderr).toContain('created later');

@@ -71,12 +71,17 @@ export function watchAsync(what: string): () => void {
   return () => clearTimeout(timer);
 }
 
-/** Runs the built CLI (npm test builds it first) with a pinned time zone. */
-export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): CliResult {
+/** Runs the built CLI (npm test builds it first) with a pinned time zone; in `cwd`, when given. */
+export function runCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  cwd?: string,
+): CliResult {
   const ended = watchSync(`polyarchiv ${args.join(' ')}`);
   const result = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     env: { ...process.env, TZ: 'Europe/Paris', ...env },
+    ...(cwd === undefined ? {} : { cwd }),
   });
   ended();
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };

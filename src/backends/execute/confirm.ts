@@ -1,9 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isDirectory } from '../../fs-probe.js';
 import type { ConfirmCommand, EnvValue } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
-import { envValue, type RunContext, runExec, spawnProblem, writeAsTool } from './run-exec.js';
+import { causeOf } from './primitives.js';
+import { envValue, type RunContext, runExec, spawnProblem, wordOf, writeAsTool } from './run-exec.js';
 
 /** How the executor answers polyarchiv_confirm's question: --yes, or a question on the terminal. */
 export interface Confirmation {
@@ -45,7 +49,8 @@ function toStderr(ctx: RunContext): (stream: 'stdout' | 'stderr', chunk: Buffer)
 /**
  * What `--dry` shows of a confirm step: the warning, and the changes against the collect point's
  * copy as it is now (the restore fetches it first, so the run's own list may differ); the dry run
- * only reads.
+ * only reads. What the preview keeps in the run's work directory (a Kerberos ticket cache) goes to
+ * a private directory of its own, removed after it: the dry run leaves nothing behind.
  */
 export function listForDryRun(
   command: ConfirmCommand,
@@ -60,35 +65,48 @@ export function listForDryRun(
     say('    the copy is not in the collect point yet: the restore lists the changes once it has fetched it');
     return;
   }
-  const env = command.env === undefined ? {} : previewEnv(command.env, secrets);
-  if (typeof env === 'string') {
-    say(`    the restore lists the changes before it asks (${env})`);
+  let workDir: string;
+  try {
+    workDir = mkdtempSync(join(tmpdir(), 'polyarchiv.'));
+  } catch (error) {
+    say(
+      `    the restore lists the changes before it asks (${HELPER_MESSAGES.workDirFailed(tmpdir(), causeOf(error))})`,
+    );
     return;
   }
-  say(`    against the collect point's copy as it is now (the restore fetches it first):`);
-  const [tool, ...args] = command.preview.map(String) as [string, ...string[]];
-  const run = spawnSync(tool, args, {
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    env: { ...process.env, ...env },
-  });
-  if (run.error !== undefined) say(`    ${tool}: ${spawnProblem(run.error)}`);
-  else write(`${run.stdout}${run.stderr}`);
+  try {
+    const ctx: RunContext = { workDir, secrets, processes: new Set() };
+    const env = command.env === undefined ? {} : previewEnv(command.env, ctx);
+    if (typeof env === 'string') {
+      say(`    the restore lists the changes before it asks (${env})`);
+      return;
+    }
+    say(`    against the collect point's copy as it is now (the restore fetches it first):`);
+    const [tool, ...args] = command.preview.map((word) => wordOf(word, ctx)) as [string, ...string[]];
+    const run = spawnSync(tool, args, {
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      env: { ...process.env, ...env },
+    });
+    if (run.error !== undefined) say(`    ${tool}: ${spawnProblem(run.error)}`);
+    else write(`${run.stdout}${run.stderr}`);
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
 }
 
 /**
  * The preview's environment outside any unit: a server's settings and its secrets (obscured as the
- * push obscures them), read-only like the preview itself. A value kept in the run's work directory
- * has none to come from in a dry run; that, or a secret that cannot be made ready, is said instead.
+ * push obscures them), read-only like the preview itself. The text of a file the run writes has
+ * none to come from in a dry run; that, or a secret that cannot be made ready, is said instead.
  */
 function previewEnv(
   env: Readonly<Record<string, EnvValue>>,
-  secrets: ReadonlyMap<string, string>,
+  ctx: RunContext,
 ): Record<string, string> | string {
-  const ctx = { workDir: '', secrets, processes: new Set<never>() };
   const resolved: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if ('workFile' in value || 'fileText' in value) return `${name} is made by the run`;
+    if ('fileText' in value) return `${name} is made by the run`;
     try {
       resolved[name] = envValue(value, ctx);
     } catch (error) {
