@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { envValue, type RunContext, wordOf } from '../backends/execute/run-exec.js';
+import { type RunContext, runToEnd } from '../backends/execute/run-exec.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { BoundBackupPoint, StateMirror } from '../engines/engine.js';
 import { explanationOf, type ToolPaths } from '../graph/command.js';
@@ -84,15 +83,9 @@ function readMirror(
       }
       if (command.kind !== 'exec')
         throw new Error(`unexpected ${command.kind} command fetching a state file`);
-      const [program = '', ...args] = command.argv.map((word) => wordOf(word, context));
-      let env: NodeJS.ProcessEnv;
-      try {
-        env = { ...process.env };
-        for (const [name, value] of Object.entries(command.env ?? {})) env[name] = envValue(value, context);
-      } catch (error) {
-        return { kind: 'failed', reason: (error as Error).message };
-      }
-      const run = spawnSync(program, args, { encoding: 'utf8', env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const ran = runToEnd(command, context, ['ignore', 'ignore', 'pipe']);
+      if ('unready' in ran) return { kind: 'failed', reason: ran.unready };
+      const { program, run } = ran;
       if (run.error !== undefined) return { kind: 'failed', reason: `${program}: ${run.error.message}` };
       if (run.status === 0) continue;
       if (run.status !== null && remoteFileMissing(target.transport, run.status, run.stderr))

@@ -1,13 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDirectory } from '../../fs-probe.js';
-import type { ConfirmCommand, EnvValue } from '../../graph/command.js';
+import type { ConfirmCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { causeOf } from './primitives.js';
-import { envValue, type RunContext, runExec, spawnProblem, wordOf, writeAsTool } from './run-exec.js';
+import { type RunContext, runExec, runToEnd, spawnProblem, writeAsTool } from './run-exec.js';
 
 /** How the executor answers polyarchiv_confirm's question: --yes, or a question on the terminal. */
 export interface Confirmation {
@@ -76,42 +75,16 @@ export function listForDryRun(
   }
   try {
     const ctx: RunContext = { workDir, secrets, processes: new Set() };
-    const env = command.env === undefined ? {} : previewEnv(command.env, ctx);
-    if (typeof env === 'string') {
-      say(`    the restore lists the changes before it asks (${env})`);
+    const ran = runToEnd({ argv: command.preview, env: command.env }, ctx);
+    if ('unready' in ran) {
+      say(`    the restore lists the changes before it asks (${ran.unready})`);
       return;
     }
     say(`    against the collect point's copy as it is now (the restore fetches it first):`);
-    const [tool, ...args] = command.preview.map((word) => wordOf(word, ctx)) as [string, ...string[]];
-    const run = spawnSync(tool, args, {
-      encoding: 'utf8',
-      maxBuffer: 1 << 30,
-      env: { ...process.env, ...env },
-    });
-    if (run.error !== undefined) say(`    ${tool}: ${spawnProblem(run.error)}`);
+    const { program, run } = ran;
+    if (run.error !== undefined) say(`    ${program}: ${spawnProblem(run.error)}`);
     else write(`${run.stdout}${run.stderr}`);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
-}
-
-/**
- * The preview's environment outside any unit: a server's settings and its secrets (obscured as the
- * push obscures them), read-only like the preview itself. The text of a file the run writes has
- * none to come from in a dry run; that, or a secret that cannot be made ready, is said instead.
- */
-function previewEnv(
-  env: Readonly<Record<string, EnvValue>>,
-  ctx: RunContext,
-): Record<string, string> | string {
-  const resolved: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if ('fileText' in value) return `${name} is made by the run`;
-    try {
-      resolved[name] = envValue(value, ctx);
-    } catch (error) {
-      return (error as Error).message;
-    }
-  }
-  return resolved;
 }

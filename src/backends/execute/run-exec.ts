@@ -1,4 +1,10 @@
-import { type ChildProcess, type StdioOptions, spawn, spawnSync } from 'node:child_process';
+import {
+  type ChildProcess,
+  type SpawnSyncReturns,
+  type StdioOptions,
+  spawn,
+  spawnSync,
+} from 'node:child_process';
 import { chmodSync, chownSync, closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +121,26 @@ function userIds(user: string): { uid: number; gid: number } {
     .find((fields) => fields[0] === user);
   if (entry === undefined) throw new Error(`no local user ${user}`);
   return { uid: Number(entry[2]), gid: Number(entry[3]) };
+}
+
+/**
+ * Runs a program to its end outside any unit (a dry run's list, a state file read back before
+ * planning): its words and environment resolved as runExec resolves them in `ctx`; returns the
+ * program as run and its result. A secret that cannot be made ready is returned as the reason, and nothing runs.
+ */
+export function runToEnd(
+  command: { readonly argv: readonly Word[]; readonly env?: Readonly<Record<string, EnvValue>> | undefined },
+  ctx: RunContext,
+  stdio: StdioOptions = 'pipe',
+): { readonly program: string; readonly run: SpawnSyncReturns<string> } | { readonly unready: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  try {
+    for (const [name, value] of Object.entries(command.env ?? {})) env[name] = envValue(value, ctx);
+  } catch (error) {
+    return { unready: (error as Error).message };
+  }
+  const [program = '', ...args] = command.argv.map((word) => wordOf(word, ctx));
+  return { program, run: spawnSync(program, args, { encoding: 'utf8', env, stdio, maxBuffer: 1 << 30 }) };
 }
 
 /**
