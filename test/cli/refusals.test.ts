@@ -265,8 +265,8 @@ describe.runIf(canRun)('input that must be refused', () => {
       'keytab ROOT/keys/web.keytab cannot be read on this machine (the runs that use it fail until it can be read)\n  at far.collect:9 [source "www"]',
       'ca_cert ROOT/keys/dav-ca.pem cannot be read on this machine (the runs that use it fail until it can be read)\n  at far.collect:15 [source "dav"]',
       'private_key ROOT/keys/far.key cannot be read on this machine (the runs that use it fail until it can be read)\n  at offsite.backup:4 [point]',
-      'keytab ROOT/keys/store.keytab cannot be read on this machine (the runs that use it fail until it can be read)\n  at offsite.backup:5 [point]',
       'private_key ROOT/keys/other.key cannot be read on this machine (the runs that use it fail until it can be read)\n  at offsite.backup:4 [point]',
+      'keytab ROOT/keys/store.keytab cannot be read on this machine (the runs that use it fail until it can be read)\n  at offsite.backup:5 [point]',
     ]);
   });
 
