@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type Diagnostic, type Diagnostics, formatDiagnostic } from '../diag/diagnostic.js';
+import { type Diagnostics, formatDiagnostic } from '../diag/diagnostic.js';
 import { hideUrlPasswords } from '../diag/hide-url-passwords.js';
 
 export const say = (line: string): void => {
@@ -22,20 +22,8 @@ export function printDiagnostics(diagnostics: Diagnostics | readonly Diagnostics
 
 function* diagnosticLines(sets: readonly Diagnostics[], quiet: boolean): Generator<string> {
   for (const diagnostics of sets)
-    for (const d of inFileOrder(diagnostics.items))
+    for (const d of diagnostics.inFileOrder())
       if (!(quiet && d.severity === 'notice')) yield `${formatDiagnostic(d)}\n`;
-}
-
-/**
- * The diagnostics of each file together and by line, as a user reads and fixes the file: the
- * files (and those without a place) in the order the checks first reached them, and those of one
- * line in the order they were found.
- */
-function inFileOrder(items: readonly Diagnostic[]): Diagnostic[] {
-  const files = new Map<string | undefined, number>();
-  for (const d of items) if (!files.has(d.origin?.file)) files.set(d.origin?.file, files.size);
-  const rank = (d: Diagnostic) => files.get(d.origin?.file) ?? 0;
-  return [...items].sort((a, b) => rank(a) - rank(b) || (a.origin?.line ?? 0) - (b.origin?.line ?? 0));
 }
 
 /**

@@ -47,6 +47,18 @@ export class Diagnostics {
     return this.items.filter((d) => d.severity === 'error');
   }
 
+  /**
+   * The diagnostics of each file together and by line, as a user reads and fixes the file: the
+   * files (and those without a place) in the order the checks first reached them, and those of
+   * one line in the order they were found. What the CLI prints and what a plan carries.
+   */
+  inFileOrder(): Diagnostic[] {
+    const files = new Map<string | undefined, number>();
+    for (const d of this.items) if (!files.has(d.origin?.file)) files.set(d.origin?.file, files.size);
+    const rank = (d: Diagnostic) => files.get(d.origin?.file) ?? 0;
+    return [...this.items].sort((a, b) => rank(a) - rank(b) || (a.origin?.line ?? 0) - (b.origin?.line ?? 0));
+  }
+
   /** Messages and hints echo values from the configuration: a URL's password is hidden in both. */
   private push(severity: Severity, rawMessage: string, origin: Origin | undefined, hint: Hint | undefined) {
     const message = hideUrlPasswords(rawMessage);

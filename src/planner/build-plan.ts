@@ -174,7 +174,8 @@ function* plannedUnits(
     tools: [...tools].filter((t) => t !== '').sort(),
     secrets: [...secrets].sort(),
     ...(hooks === undefined ? {} : { hooks }),
-    warnings: diagnostics.items
+    warnings: diagnostics
+      .inFileOrder()
       .filter((d) => d.severity !== 'error')
       .map(
         (d) =>

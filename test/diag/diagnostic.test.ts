@@ -22,6 +22,28 @@ describe('Diagnostics', () => {
     expect(computed).toBe(1);
   });
 
+  it('gives each file its diagnostics by line, files in the order the checks first reached them', () => {
+    const diagnostics = new Diagnostics();
+    diagnostics.error('unknown section', { file: 'site.collect', line: 9 });
+    diagnostics.warning('private_key of site', { file: 'offsite.backup', line: 4 });
+    diagnostics.error('bad local_path', { file: 'site.collect', line: 3 });
+    diagnostics.warning('keytab', { file: 'offsite.backup', line: 5 });
+    diagnostics.warning('private_key of other', { file: 'offsite.backup', line: 4 });
+    diagnostics.error('no configuration file');
+    diagnostics.error('bad frequency', { file: 'site.collect', line: 3 });
+    expect(diagnostics.inFileOrder().map((d) => d.message)).toEqual([
+      'bad local_path',
+      'bad frequency',
+      'unknown section',
+      'private_key of site',
+      'private_key of other',
+      'keytab',
+      'no configuration file',
+    ]);
+    // The order found stays as it was.
+    expect(diagnostics.items.map((d) => d.message)[0]).toBe('unknown section');
+  });
+
   it('shows no hint when a lazy hint finds nothing', () => {
     const diagnostics = new Diagnostics();
     diagnostics.warning("unknown option 'zzz' is ignored", origin, () => undefined);
