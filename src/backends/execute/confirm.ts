@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { isDirectory } from '../../fs-probe.js';
 import type { ConfirmCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
-import { causeOf } from './primitives.js';
 import { type RunContext, runExec, runToEnd, spawnProblem, writeAsTool } from './run-exec.js';
+import { makeWorkDir } from './work-dir.js';
 
 /** How the executor answers polyarchiv_confirm's question: --yes, or a question on the terminal. */
 export interface Confirmation {
@@ -64,13 +62,9 @@ export function listForDryRun(
     say('    the copy is not in the collect point yet: the restore lists the changes once it has fetched it');
     return;
   }
-  let workDir: string;
-  try {
-    workDir = mkdtempSync(join(tmpdir(), 'polyarchiv.'));
-  } catch (error) {
-    say(
-      `    the restore lists the changes before it asks (${HELPER_MESSAGES.workDirFailed(tmpdir(), causeOf(error))})`,
-    );
+  const workDir = makeWorkDir();
+  if (workDir instanceof Error) {
+    say(`    the restore lists the changes before it asks (${workDir.message})`);
     return;
   }
   try {

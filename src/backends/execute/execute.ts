@@ -1,16 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { constants } from 'node:os';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { commandOnOneLine } from '../bash/quote.js';
 import { HELPER_MESSAGES, withoutSig } from '../helper-messages.js';
 import { type Confirmation, listForDryRun } from './confirm.js';
-import { causeOf } from './primitives.js';
 import { missingSecrets, type RunContext, writeAsTool } from './run-exec.js';
 import { RunHooks, UnitHooks } from './run-hooks.js';
 import type { UnitOutcome, UnitStatus } from './run-unit.js';
 import { runScheduled } from './schedule.js';
+import { makeWorkDir } from './work-dir.js';
 
 export type { UnitStatus } from './run-unit.js';
 
@@ -114,14 +113,6 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     process.umask(umask);
     if (locale === undefined) delete process.env.LC_ALL;
     else process.env.LC_ALL = locale;
-  }
-}
-
-function makeWorkDir(): string | Error {
-  try {
-    return mkdtempSync(join(tmpdir(), 'polyarchiv.'));
-  } catch (error) {
-    return new Error(HELPER_MESSAGES.workDirFailed(tmpdir(), causeOf(error)));
   }
 }
 

@@ -126,7 +126,8 @@ function userIds(user: string): { uid: number; gid: number } {
 /**
  * Runs a program to its end outside any unit (a dry run's list, a state file read back before
  * planning): its words and environment resolved as runExec resolves them in `ctx`; returns the
- * program as run and its result. A secret that cannot be made ready is returned as the reason, and nothing runs.
+ * program as run and its result. A secret that cannot be made ready is returned as the reason,
+ * and nothing runs.
  */
 export function runToEnd(
   command: { readonly argv: readonly Word[]; readonly env?: Readonly<Record<string, EnvValue>> | undefined },
