@@ -7,7 +7,7 @@
 #   77f41d6ff0fb140b6c21fdbdb019da5f74502d4a41e9f9fd73afd38ac896f5cb  site.collect
 #   9d52f837a7f7df13f71301da97afcae6edd4eec8b00ac881b1fa44ccad6e317c  history.backup
 # Selection: --from history
-# Required tools: awk cat date find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sync tar
+# Required tools: awk cat date find flock gzip ln mkdir mktemp mv nproc rm rsync sha256sum sync tar
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
@@ -45,6 +45,8 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-schedule.no-hooks.sh" 
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy-stats.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-check-copy.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-check-copy.sh" # shared by the golden scripts, kept once
+# shellcheck source=SCRIPTDIR/helpers/helpers-newest-file.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-newest-file.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-copy.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-confirm.sh
@@ -54,19 +56,25 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # chosen with --from history
 unit_1_fetch_history_site() {
   # history.backup:3 [point]
-  polyarchiv_step 1 6 'remove what an interrupted restore left' 'history.backup:3 [point]'
-  rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted
+  polyarchiv_step 1 7 'remove what an interrupted restore left' 'history.backup:3 [point]'
+  rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz
   # history.backup:3 [point]
-  polyarchiv_step 2 6 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted, where the archive is extracted' 'history.backup:3 [point]'
+  polyarchiv_step 2 7 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted, where the archive is extracted' 'history.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted
   # history.backup:3 [point]
-  polyarchiv_step 3 6 'extract /var/lib/polyarchiv-fixture/archives/site/2026/03-10T0405.tar.gz (the collect point is not touched unless the whole archive reads back)' 'history.backup:3 [point]'
-  gzip -d -c < /var/lib/polyarchiv-fixture/archives/site/2026/03-10T0405.tar.gz | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted
+  polyarchiv_step 3 7 'find the newest archive named as /var/lib/polyarchiv-fixture/archives/site/{Y}/{m}-{d}T{H}{M}.tar.gz (no state here records them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz' 'history.backup:3 [point]'
+  polyarchiv_newest_file "^([0-9]{4})/([0-9]{2})-([0-9]{2})T([0-9]{2})([0-9]{2})\\.tar\\.gz\$" '1 2 3 4 5' '' 'no file is named as /var/lib/polyarchiv-fixture/archives/site/{Y}/{m}-{d}T{H}{M}.tar.gz' /var/lib/polyarchiv-fixture/archives/site/ \
+    10 find /var/lib/polyarchiv-fixture/archives/site -mindepth 1 -maxdepth 2 -type f -printf '%P\n' \
+    1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz \
+    ln -sfn --
   # history.backup:3 [point]
-  polyarchiv_step 4 6 'create the copy of "site" extracted from backup point "history" and the directory where rsync holds updated files' 'history.backup:3 [point]'
+  polyarchiv_step 4 7 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz (the collect point is not touched unless the whole archive reads back)' 'history.backup:3 [point]'
+  gzip -d -c < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted
+  # history.backup:3 [point]
+  polyarchiv_step 5 7 'create the copy of "site" extracted from backup point "history" and the directory where rsync holds updated files' 'history.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # history.backup:3 [point]
-  polyarchiv_step 5 6 'update the copy of "site" extracted from backup point "history" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted' 'history.backup:3 [point]'
+  polyarchiv_step 6 7 'update the copy of "site" extracted from backup point "history" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted' 'history.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "history"' '' '' '' \
     12 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -75,8 +83,8 @@ unit_1_fetch_history_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # history.backup:3 [point]
-  polyarchiv_step 6 6 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted' 'history.backup:3 [point]'
-  rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted
+  polyarchiv_step 7 7 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted and /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz' 'history.backup:3 [point]'
+  rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz
 }
 
 # restore sources of site (site.collect:1 [point])

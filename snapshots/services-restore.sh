@@ -9,10 +9,8 @@
 #   6b889a4ee4d16a8c15264a9bee4039a87fca770e987b4431bd7135080e83d076  s3.backup
 #   ac16d0e0763182cd0099f09833da57e78ea514b1bf473ff47b4b942bb51fd881  webdav.backup
 # Selection: --from s3 --at 2026-03-10T12:00:00+01:00
-# Not run (and why):
-#   cannot run: restore sources of site: backup point s3 (--from) holds no copy made at or before 2026-03-10T12:00:00+01:00 of site (site.collect:1 [point])
-# Required tools: cat date find flock mkdir mktemp mv nproc rm sha256sum sync
-# Required secret variables: none
+# Required tools: awk cat date find flock mkdir mktemp mv nproc rclone rm rsync sha256sum sync tar zstd
+# Required secret variables: POLYARCHIV_SECRET_S3_SITE_SECRET_ACCESS_KEY
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
 # Usage: bash SCRIPT [--jobs N]  (up to N independent units at a time; default: the number of CPUs)
@@ -37,6 +35,11 @@ export LC_ALL=C
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-log-file.sh" # shared by the golden scripts, kept once
 polyarchiv_log_from_args "$@"
 
+# shellcheck source=SCRIPTDIR/helpers/helpers-secrets.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-secrets.sh" # shared by the golden scripts, kept once
+
+polyarchiv_require_secrets POLYARCHIV_SECRET_S3_SITE_SECRET_ACCESS_KEY
+
 # shellcheck source=SCRIPTDIR/helpers/helpers.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-state.sh
@@ -45,7 +48,85 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-state.sh" # shared by 
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-units.no-hooks.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-schedule.no-hooks.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-schedule.no-hooks.sh" # shared by the golden scripts, kept once
+# shellcheck source=SCRIPTDIR/helpers/helpers-copy-stats.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy-stats.sh" # shared by the golden scripts, kept once
+# shellcheck source=SCRIPTDIR/helpers/helpers-check-copy.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-check-copy.sh" # shared by the golden scripts, kept once
+# shellcheck source=SCRIPTDIR/helpers/helpers-newest-file.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-newest-file.sh" # shared by the golden scripts, kept once
+# shellcheck source=SCRIPTDIR/helpers/helpers-copy.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by the golden scripts, kept once
+# shellcheck source=SCRIPTDIR/helpers/helpers-confirm.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared by the golden scripts, kept once
+
+# fetch site from backup point s3 (s3.backup:1 [point])
+# chosen with --from s3 (its newest copy not after --at 2026-03-10T12:00:00+01:00: none recorded)
+unit_1_fetch_s3_site() {
+  # s3.backup:3 [point]
+  polyarchiv_step 1 7 'remove what an interrupted restore left' 's3.backup:3 [point]'
+  rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst
+  # s3.backup:3 [point]
+  polyarchiv_step 2 7 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted, where the archive is extracted' 's3.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted
+  # s3.backup:3 [point]
+  polyarchiv_step 3 7 'find the newest archive named as /backups/polyarchiv/site/site-{Y}-{m}-{d}_{H}-{M}.tar.zst not after --at (no state here records them), then fetch it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst' 's3.backup:3 [point]'
+  polyarchiv_hide_trace
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=http://s3.example.org:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=S3RVER RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_S3_SITE_SECRET_ACCESS_KEY:?}" polyarchiv_newest_file "^site-([0-9]{4})-([0-9]{2})-([0-9]{2})_([0-9]{2})-([0-9]{2})\\.tar\\.zst\$" '1 2 3 4 5' 202603101200 'no file is named as /backups/polyarchiv/site/site-{Y}-{m}-{d}_{H}-{M}.tar.zst at or before --at' :s3:backups/polyarchiv/site/ \
+    8 rclone lsf -R --files-only --max-depth 1 -- :s3:backups/polyarchiv/site/ \
+    1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.fetched.tar.zst.polyarchiv-partial \
+    rclone copyto --no-check-dest --error-on-no-transfer --
+  polyarchiv_restore_trace
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.fetched.tar.zst.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst
+  # s3.backup:3 [point]
+  polyarchiv_step 4 7 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst (the collect point is not touched unless the whole archive reads back)' 's3.backup:3 [point]'
+  zstd -d -c -q < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted
+  # s3.backup:3 [point]
+  polyarchiv_step 5 7 'create the copy of "site" extracted from backup point "s3" and the directory where rsync holds updated files' 's3.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
+  # s3.backup:3 [point]
+  polyarchiv_step 6 7 'update the copy of "site" extracted from backup point "s3" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted' 's3.backup:3 [point]'
+  polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "s3"' '' '' '' \
+    12 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
+    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
+  sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
+  # s3.backup:3 [point]
+  polyarchiv_step 7 7 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted and /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst' 's3.backup:3 [point]'
+  rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst
+}
+
+# restore sources of site (site.collect:1 [point])
+# restore the sources of site
+unit_2_restore_site() {
+  # site.collect:5 [source "tree"]
+  polyarchiv_step 1 4 'judge the copy of source "tree" against /var/lib/polyarchiv-fixture/data, list what restoring it changes there, and confirm' 'site.collect:5 [source "tree"]'
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data (source "tree")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/ "${polyarchiv_work}"/measure
+  polyarchiv_confirm 'source "tree": /var/lib/polyarchiv-fixture/data becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ /var/lib/polyarchiv-fixture/data/
+  # site.collect:5 [source "tree"]
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "tree"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/data
+  # site.collect:5 [source "tree"]
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/data/.~polyarchiv~' 'site.collect:5 [source "tree"]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/.~polyarchiv~'
+  # site.collect:5 [source "tree"]
+  polyarchiv_step 4 4 'restore source "tree" into /var/lib/polyarchiv-fixture/data, deleting what the copy does not hold' 'site.collect:5 [source "tree"]'
+  rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ /var/lib/polyarchiv-fixture/data/
+  sync -f -- /var/lib/polyarchiv-fixture/data
+}
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.
 polyarchiv_check_config test/fixtures/services-restore/config site.collect 4fd86df0cce35322095d434398a6f7e49dea96addc03c286b148bb1da78eb9d1 ftp.backup 565531b8b367ca384515c0aa38818e4d630cd0da40193f22844488081105c4bc s3.backup 6b889a4ee4d16a8c15264a9bee4039a87fca770e987b4431bd7135080e83d076 webdav.backup ac16d0e0763182cd0099f09833da57e78ea514b1bf473ff47b4b942bb51fd881
-polyarchiv_main 1 "$@"
+polyarchiv_unit fetch:s3/site unit_1_fetch_s3_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
+  '' '' \
+  '' \
+  '' \
+  '' ''
+polyarchiv_unit restore:site unit_2_restore_site /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/lock \
+  '' '' \
+  '' \
+  '' \
+  '' '' \
+  fetch:s3/site
+polyarchiv_main 0 "$@"

@@ -162,6 +162,21 @@ export const HELPERS = {
     tools: [],
     statuses: { restored: 0, none: 1 },
   },
+  newestFile: {
+    name: 'polyarchiv_newest_file',
+    args: [
+      word('pattern'),
+      word('order'),
+      word('not_after'),
+      word('none'),
+      word('prefix'),
+      argv('list'),
+      argv('after'),
+      rest('get'),
+    ],
+    tools: [],
+    statuses: { taken: 0, none: 1 },
+  },
   gitlabProject: {
     name: 'polyarchiv_gitlab_project',
     args: [

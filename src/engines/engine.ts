@@ -88,6 +88,11 @@ export interface BackupContext {
 export interface RestoreContext {
   readonly recorded: unknown;
   readonly at?: Date;
+  /**
+   * Whether a state here recorded the variables of the point's last success, with which its
+   * options were filled; otherwise they hold this run's time (a rebuilt machine).
+   */
+  readonly variablesRecorded?: boolean;
 }
 
 /**

@@ -10,7 +10,13 @@ import type {
   ResticRepository,
   ResticRestoreSpec,
 } from './restic-specs.js';
-import type { GetFileSpec, PutFileSpec, SyncDirSpec, Transport } from './transport-specs.js';
+import type {
+  GetFileSpec,
+  GetNewestFileSpec,
+  PutFileSpec,
+  SyncDirSpec,
+  Transport,
+} from './transport-specs.js';
 import type {
   GitFetchSpec,
   GitlabProjectSpec,
@@ -41,6 +47,8 @@ export type {
 } from './restic-specs.js';
 export type {
   GetFileSpec,
+  GetNewestFileSpec,
+  NewestFileSearch,
   PutFileSpec,
   RcloneTransport,
   SshTransport,
@@ -104,6 +112,7 @@ export type ActionBody =
   | ({ readonly kind: 'svn-update' } & SvnWorkingCopySpec)
   | ({ readonly kind: 'put-file' } & PutFileSpec)
   | ({ readonly kind: 'get-file' } & GetFileSpec)
+  | ({ readonly kind: 'get-newest-file' } & GetNewestFileSpec)
   | ({ readonly kind: 'sync-dir' } & SyncDirSpec)
   | { readonly kind: 'delete-archive'; readonly archive: string; readonly transport?: Transport }
   | { readonly kind: 'restic-init'; readonly repository: ResticRepository }

@@ -5,6 +5,7 @@ import { cryptTreeCommand, hashCheckCommand, hashIndexCommands } from './filter-
 import { gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
 import { kerberosTicketCommands, underKerberos } from './kerberos-commands.js';
+import { newestFileCommands } from './newest-file-commands.js';
 import { syncDirCommands, syncPreview } from './rclone-sync-commands.js';
 import {
   resticBackupCommands,
@@ -174,6 +175,8 @@ export function buildCommands(
       return putFileCommands(action, tools);
     case 'get-file':
       return getFileCommands(action, tools);
+    case 'get-newest-file':
+      return newestFileCommands(action, tools);
     case 'sync-dir':
       return syncDirCommands(action, tools, options);
     case 'delete-archive':

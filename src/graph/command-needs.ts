@@ -41,6 +41,8 @@ export function toolsOf(command: Command): string[] {
       return argvTools(command.init);
     case 'restic-restore-at':
       return [...argvTools(command.list), ...argvTools(command.parse)];
+    case 'newest-file':
+      return [...argvTools(command.list), ...argvTools(command.get)];
     case 'gitlab-project':
       return argvTools(command.find);
     case 'svn-stage':
@@ -93,6 +95,7 @@ export function secretsOf(command: Command): string[] {
     case 'svn-stage':
     case 'copy':
     case 'confirm':
+    case 'newest-file':
       return command.env === undefined
         ? []
         : Object.values(command.env).flatMap((v) => ('secret' in v ? [v.secret] : []));

@@ -8,6 +8,7 @@ export type HelperCommand =
   | ExecIfChangedCommand
   | ResticInitCommand
   | ResticRestoreAtCommand
+  | NewestFileCommand
   | GitlabProjectCommand
   | SvnStageCommand
   | MapTreeCommand;
@@ -136,6 +137,27 @@ export interface ResticRestoreAtCommand {
   readonly restore: readonly Word[];
   readonly env: Readonly<Record<string, EnvValue>>;
   readonly none: string;
+}
+
+/**
+ * The newest file of a dated series taken: `list` prints paths, one per line; of those that the
+ * extended regular expression `pattern` matches, the one whose groups `order` (1-based), joined,
+ * sort last as text is the newest (of equal times, the greatest path), not after `notAfter` when
+ * it is not empty. `get` runs with `prefix` and that path as one word, then the words of `after`.
+ * When none is, `none` is said and the command fails, taking nothing. `list` and `get` run with
+ * `env` added to the inherited environment.
+ */
+export interface NewestFileCommand {
+  readonly kind: 'newest-file';
+  readonly pattern: string;
+  readonly order: readonly number[];
+  readonly notAfter: string;
+  readonly none: string;
+  readonly list: readonly Word[];
+  readonly get: readonly Word[];
+  readonly prefix: string;
+  readonly after: readonly Word[];
+  readonly env?: Readonly<Record<string, EnvValue>>;
 }
 
 /**

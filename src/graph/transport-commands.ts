@@ -88,7 +88,7 @@ export function deleteRemoteCommands(transport: Transport, path: string, tools: 
  * One file copied by rsync with its mode and time, through ssh (`-e`: ssh's words quoted for
  * rsync's own splitting; `-s`: the paths kept from the remote shell).
  */
-function rsyncFile(
+export function rsyncFile(
   transport: SshTransport,
   tools: ToolPaths,
   flags: readonly string[],
@@ -118,7 +118,7 @@ function rsyncFile(
  * each quoted for sh (a login shell that is not POSIX sh is not supported). Commands after the
  * first run only when it succeeded.
  */
-function remoteCommand(
+export function remoteCommand(
   transport: SshTransport,
   words: readonly string[],
   tools: ToolPaths,

@@ -87,3 +87,29 @@ export interface GetFileSpec {
   readonly remote: string;
   readonly file: string;
 }
+
+/**
+ * Where the newest file of a dated series is looked for, and how it is told: each path listed
+ * below `dir` (at most `depth` levels down, relative to it) that the anchored extended regular
+ * expression `pattern` matches is a candidate; the groups `order` names (1-based), joined, are its
+ * time, which sorts as text. Not after `notAfter` when it is not empty (the same groups of that
+ * time). `shown` is the series as a reader knows it: its path with the time variables.
+ */
+export interface NewestFileSearch {
+  readonly dir: string;
+  readonly depth: number;
+  readonly pattern: string;
+  readonly order: readonly number[];
+  readonly notAfter: string;
+  readonly shown: string;
+}
+
+/**
+ * The newest file of a series on a target (`transport`; absent: this host), found when the step
+ * runs, made the local `file`: fetched whole, or on this host linked to where it is.
+ */
+export interface GetNewestFileSpec {
+  readonly transport?: Transport;
+  readonly search: NewestFileSearch;
+  readonly file: string;
+}

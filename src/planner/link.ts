@@ -58,6 +58,7 @@ function writesInto(draft: ActionDraft): string[] {
         ...(draft.listing === undefined ? [] : [parentOf(draft.listing.partial)]),
       ];
     case 'get-file':
+    case 'get-newest-file':
       return [parentOf(draft.file)];
     case 'sync-dir':
       if (draft.direction === 'down') return [draft.local];

@@ -57,9 +57,11 @@ export function restoreDrafts(
             ? `the newest copy of ${cp.name} not after --at ${selection.at} (${when})`
             : `the most recent success of ${cp.name} (${when})`;
     const mirrored = from?.metadata !== undefined && states.get(from.stateFile)?.mirror === 'read';
+    const state = from === undefined ? undefined : states.get(from.stateFile)?.state;
     const context = {
-      recorded: from === undefined ? null : (states.get(from.stateFile)?.state.data ?? null),
+      recorded: state?.data ?? null,
       ...(at === undefined ? {} : { at }),
+      variablesRecorded: state?.variables !== undefined && Object.keys(state.variables).length > 0,
     };
     units.push(
       ...lowerRestore(cp, from, context).map((unit) => ({

@@ -122,6 +122,7 @@ describe.runIf(canRun)('backup points on another host through ssh', () => {
         'yearly_count = 0',
       ]);
       for (const day of ['01', '02', '03']) {
+        writeFileSync(box.path('data/day.txt'), `${day}\n`);
         const ran = run(box, how, 'backup', [
           ...args,
           '--now',
@@ -135,6 +136,21 @@ describe.runIf(canRun)('backup points on another host through ssh', () => {
       const restore = run(box, how, 'restore', [...args]);
       expect(restore.code, restore.stderr).toBe(0);
       expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
+
+      // A rebuilt machine: no state records the series, so the restore lists the host for it.
+      rmSync(box.path('collect'), { recursive: true });
+      const rebuilt = run(box, how, 'restore', [
+        ...args,
+        '--from',
+        'offsite',
+        '--at',
+        '2026-03-02T12:00:00+01:00',
+      ]);
+      expect(rebuilt.code, rebuilt.stderr).toBe(0);
+      expect(rebuilt.stderr).toContain(`the newest there: 127.0.0.1:${remote('site-2026-03-02.tar.zst')}`);
+      expect(readFileSync(box.path('collect/site/backups/tree/day.txt'), 'utf8')).toBe('02\n');
+      expect(readFileSync(box.path('data/day.txt'), 'utf8')).toBe('02\n');
+      expect(readdirSync(box.path('collect/site/metadata/remote-offsite/remote'))).toEqual([]);
     }, 120_000);
   }
 

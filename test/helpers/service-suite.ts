@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync } from './cli.js';
 import { ODD_FILES, writeTree } from './odd-files.js';
@@ -133,6 +133,7 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
           'yearly_count = 0',
         ]);
         for (const day of ['01', '02', '03']) {
+          writeFileSync(box.path('data/day.txt'), `${day}\n`);
           const ran = runAs(box, how, 'backup', [
             ...args,
             '--now',
@@ -146,6 +147,21 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
         const restore = runAs(box, how, 'restore', args);
         expect(restore.code, restore.stderr).toBe(0);
         expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
+
+        // A rebuilt machine: no state records the series, so the restore lists the server for it.
+        rmSync(box.path('collect'), { recursive: true });
+        const rebuilt = runAs(box, how, 'restore', [
+          ...args,
+          '--from',
+          'offsite',
+          '--at',
+          '2026-03-02T12:00:00+01:00',
+        ]);
+        expect(rebuilt.code, rebuilt.stderr).toBe(0);
+        expect(rebuilt.stderr).toMatch(/the newest there: \S.*\/site \[2026-03-02\]\.tar\.zst\n/);
+        expect(readFileSync(box.path('collect/site/backups/tree/day.txt'), 'utf8')).toBe('02\n');
+        expect(readFileSync(box.path('data/day.txt'), 'utf8')).toBe('02\n');
+        expect(service().list()).toEqual(['site [2026-03-02].tar.zst', 'site [2026-03-03].tar.zst']);
       }, 120_000);
 
       it(`rolling_archive forgets an archive whose dated directory someone removed (${how})`, () => {
@@ -182,6 +198,13 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
         expect(archiveTree(service().stored('2026-03-03/site.tar.gz'))).toEqual(
           snapshotTree(box.path('collect/site/backups')),
         );
+        // A rebuilt machine finds the newest archive one dated directory down.
+        const before = snapshotTree(box.path('collect/site/backups'));
+        rmSync(box.path('collect'), { recursive: true });
+        const rebuilt = runAs(box, how, 'restore', [...args, '--from', 'offsite']);
+        expect(rebuilt.code, rebuilt.stderr).toBe(0);
+        expect(rebuilt.stderr).toMatch(/the newest there: \S.*\/2026-03-03\/site\.tar\.gz\n/);
+        expect(snapshotTree(box.path('collect/site/backups'))).toEqual(before);
       }, 120_000);
     }
 

@@ -116,7 +116,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-copy"),depth0,{"name":"helpers-copy","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-newest-file"),depth0,{"name":"helpers-newest-file","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"12":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -125,7 +125,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-gitlab"),depth0,{"name":"helpers-gitlab","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-copy"),depth0,{"name":"helpers-copy","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"13":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -134,7 +134,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-svn"),depth0,{"name":"helpers-svn","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-gitlab"),depth0,{"name":"helpers-gitlab","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"14":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -143,7 +143,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-dir-reload"),depth0,{"name":"helpers-dir-reload","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-svn"),depth0,{"name":"helpers-svn","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"15":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -152,8 +152,17 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-confirm"),depth0,{"name":"helpers-confirm","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-dir-reload"),depth0,{"name":"helpers-dir-reload","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"16":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-confirm"),depth0,{"name":"helpers-confirm","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+},"17":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -190,12 +199,13 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"resticHelper"),{"name":"if","hash":{},"fn":container.program(8, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":45,"column":0},"end":{"line":47,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"mapTreeHelper"),{"name":"if","hash":{},"fn":container.program(9, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":48,"column":0},"end":{"line":50,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"resticRestoreHelper"),{"name":"if","hash":{},"fn":container.program(10, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":51,"column":0},"end":{"line":53,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"copyHelper"),{"name":"if","hash":{},"fn":container.program(11, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":54,"column":0},"end":{"line":56,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"gitlabHelper"),{"name":"if","hash":{},"fn":container.program(12, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":57,"column":0},"end":{"line":59,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"svnHelper"),{"name":"if","hash":{},"fn":container.program(13, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":60,"column":0},"end":{"line":62,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"reloadHelper"),{"name":"if","hash":{},"fn":container.program(14, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":63,"column":0},"end":{"line":65,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"confirmHelper"),{"name":"if","hash":{},"fn":container.program(15, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":66,"column":0},"end":{"line":68,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"dovecotHelper"),{"name":"if","hash":{},"fn":container.program(16, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":69,"column":0},"end":{"line":71,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"newestFileHelper"),{"name":"if","hash":{},"fn":container.program(11, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":54,"column":0},"end":{"line":56,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"copyHelper"),{"name":"if","hash":{},"fn":container.program(12, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":57,"column":0},"end":{"line":59,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"gitlabHelper"),{"name":"if","hash":{},"fn":container.program(13, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":60,"column":0},"end":{"line":62,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"svnHelper"),{"name":"if","hash":{},"fn":container.program(14, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":63,"column":0},"end":{"line":65,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"reloadHelper"),{"name":"if","hash":{},"fn":container.program(15, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":66,"column":0},"end":{"line":68,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"confirmHelper"),{"name":"if","hash":{},"fn":container.program(16, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":69,"column":0},"end":{"line":71,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"dovecotHelper"),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":72,"column":0},"end":{"line":74,"column":7}}})) != null ? stack1 : "");
 },"usePartial":true,"useData":true},
   unit: {"0":function(container,depth0,helpers,partials,data) {
     var stack1;
@@ -628,6 +638,22 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
     + ") > \"${held}/from\" || return\n  while IFS= read -r -d '' entry && IFS= read -r -d '' link; do\n    path=${entry#*/*/*/*/*/}\n    have[${path}]=\"${entry:0:${#entry}-${#path}-1}/${link}\"\n  done < \"${held}/to\"\n  while IFS= read -r -d '' entry && IFS= read -r -d '' link; do\n    path=${entry#*/*/*/*/*/}\n    meta=${entry:0:${#entry}-${#path}-1}\n    IFS=/ read -r kind mtime ctime mode owner <<< \"${meta}\"\n    seen[${path}]=1\n    had=${have[${path}]-}\n    case ${kind} in\n      d)\n        if [[ ${had} != d/* ]]; then\n          rm -rf -- \"${to:?}/${path}\" || return\n          mkdir -- \"${to}/${path}\" || return\n          had=''\n        fi\n        dirs+=(\"${mode}\" \"${owner}\" \"${path}\" \"${had}\")\n        ;;\n      l)\n        if [[ ${had} != l/* || ${had#*/*/*/*/*/} != \"${link}\" ]]; then\n          rm -rf -- \"${to:?}/${path}\" || return\n          ln -s -- \"${link}\" \"${to}/${path}\" || return\n        fi\n        ;;\n      f)\n        # Unchanged: the output has the input's modification time and changed after it.\n        if [[ ${had} == f/* ]]; then\n          local out_mtime out_ctime\n          IFS=/ read -r _ out_mtime out_ctime _ <<< \"${had}\"\n          if [[ ${out_mtime} == \"${mtime}\" ]] \\\n            && (( ${out_ctime%.*} > ${ctime%.*} || (${out_ctime%.*} == ${ctime%.*} && 10#${out_ctime#*.} >= 10#${ctime#*.}) )); then\n            continue\n          fi\n        fi\n        rc=0\n        \"${tool[@]}\" --output \"${held}/file\" -- \"${from}/${path}\" || rc=$?\n        if (( rc != 0 )); then\n          polyarchiv_say \""
     + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "mapToolFailed", {"start":{"line":57,"column":28},"end":{"line":57,"column":50}} ), depth0)) != null ? stack1 : "")
     + "\"\n          rm -rf -- \"${held}\"\n          return \"${rc}\"\n        fi\n        chmod -- \"${mode}\" \"${held}/file\" || return\n        if (( EUID == 0 )); then chown -- \"${owner}\" \"${held}/file\" || return; fi\n        touch -r \"${from}/${path}\" -- \"${held}/file\" || return\n        if [[ ${had} == d/* ]]; then rm -rf -- \"${to:?}/${path}\" || return; fi\n        mv -f -T -- \"${held}/file\" \"${to}/${path}\" || return\n        ;;\n      *) ;;\n    esac\n  done < \"${held}/from\"\n  for path in \"${!have[@]}\"; do\n    if [[ -z ${seen[${path}]-} ]]; then rm -rf -- \"${to:?}/${path}\" || return; fi\n  done\n  # Directory modes last: a directory without write permission is filled first.\n  for ((i = 0; i < ${#dirs[@]}; i += 4)); do\n    IFS=/ read -r _ _ _ mode_had owner_had _ <<< \"${dirs[i + 3]}\"\n    if [[ ${dirs[i]} != \"${mode_had}\" ]]; then chmod -- \"${dirs[i]}\" \"${to}/${dirs[i + 2]}\" || return; fi\n    if (( EUID == 0 )) && [[ ${dirs[i + 1]} != \"${owner_had}\" ]]; then\n      chown -- \"${dirs[i + 1]}\" \"${to}/${dirs[i + 2]}\" || return\n    fi\n  done\n  rm -rf -- \"${held}\"\n}\n";
+},"useData":true},
+  'helpers-newest-file': {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=container.strict, alias2=container.lambda, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "\n# Takes the newest file of a dated series. LIST prints paths, one per line; those that PATTERN (an\n# extended regular expression) matches are candidates, and the groups ORDER names, joined, are a\n# candidate's time, which sorts as text; of equal times the greatest path is taken. Not after\n# NOT_AFTER when it is not empty. GET runs with PREFIX and the path as one word, then the words of\n# AFTER. When no file is that old, NONE is said and nothing is taken; a failure of LIST is its own,\n# passed on.\npolyarchiv_newest_file() {\n"
+    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"newestFile"), "args", {"start":{"line":9,"column":2},"end":{"line":9,"column":25}} ), depth0)) != null ? stack1 : "")
+    + "\n  local listed line key group chosen='' newest='' found rc=0\n  local -a groups\n  read -r -a groups <<<\"${order}\"\n  listed=$(\"${list[@]}\") || rc=$?\n  if ((rc != 0)); then\n    return \"${rc}\"\n  fi\n  while IFS= read -r line; do\n    [[ ${line} =~ ${pattern} ]] || continue\n    key=''\n    for group in \"${groups[@]}\"; do\n      key+=${BASH_REMATCH[group]}\n    done\n    if [[ -n ${not_after} && ${key} > ${not_after} ]]; then\n      continue\n    fi\n    if [[ -z ${chosen} || ${key} > ${newest} || (${key} == \"${newest}\" && ${line} > ${chosen}) ]]; then\n      newest=${key} chosen=${line}\n    fi\n  done <<<\"${listed}\"\n  if [[ -z ${chosen} ]]; then\n    polyarchiv_say \"  ${none}\"\n    return "
+    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"newestFile"),"status"), "none", {"start":{"line":32,"column":13},"end":{"line":32,"column":43}} ), depth0)) != null ? stack1 : "")
+    + "\n  fi\n  found=${prefix}${chosen}\n  polyarchiv_say \""
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "newestFound", {"start":{"line":35,"column":20},"end":{"line":35,"column":40}} ), depth0)) != null ? stack1 : "")
+    + "\"\n  \"${get[@]}\" \"${found}\" \"${after[@]}\"\n}\n";
 },"useData":true},
   'helpers-restic-restore': {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.strict, alias2=container.lambda, lookupProperty = container.lookupProperty || function(parent, propertyName) {

@@ -202,6 +202,24 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           perLine,
         ),
       ].join(' ');
+    case 'newest-file':
+      return [
+        ...envAssignments(command.env ?? {}),
+        helperCall(
+          HELPERS.newestFile,
+          {
+            pattern: shellWord(command.pattern),
+            order: shellWord(command.order.join(' ')),
+            not_after: shellWord(command.notAfter),
+            none: shellWord(command.none),
+            prefix: shellWord(command.prefix),
+            list: command.list.map(wordText),
+            after: command.after.map(wordText),
+            get: command.get.map(wordText),
+          },
+          perLine,
+        ),
+      ].join(' ');
     case 'gitlab-project':
       return helperCall(HELPERS.gitlabProject, {
         project: shellWord(command.project),

@@ -59,6 +59,7 @@ export interface ScriptView {
   readonly ifChangedHelper: boolean;
   readonly resticHelper: boolean;
   readonly resticRestoreHelper: boolean;
+  readonly newestFileHelper: boolean;
   readonly resticMissing: ResticMissingLayout;
   readonly mapTreeHelper: boolean;
   /** find's -printf format of polyarchiv_map_tree's listings, quoted. */
@@ -185,6 +186,7 @@ export function scriptView(
     ifChangedHelper: kinds.has('exec-if-changed'),
     resticHelper: kinds.has('restic-init'),
     resticRestoreHelper: kinds.has('restic-restore-at'),
+    newestFileHelper: kinds.has('newest-file'),
     mapTreeHelper: kinds.has('map-tree'),
     copyHelper,
     copyStatsHelper: copyCheckHelper || copyHelper,

@@ -12,6 +12,7 @@ import { execIfChanged } from './exec-if-changed.js';
 import { gitlabProject } from './gitlab-project.js';
 import { guardedCopy } from './guarded-copy.js';
 import { mapTree } from './map-tree.js';
+import { newestFile } from './newest-file.js';
 import {
   causeOf,
   checkDump,
@@ -224,6 +225,8 @@ export async function runCommand(command: Command, options: UnitOptions, ctx: Ru
         return resticInit(command, ctx, options.say);
       case 'restic-restore-at':
         return await resticRestoreAt(command, ctx, options.say);
+      case 'newest-file':
+        return await newestFile(command, ctx, options.say);
       case 'gitlab-project':
         return await gitlabProject(command, ctx, options.say);
       case 'svn-stage':

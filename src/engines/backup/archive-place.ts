@@ -1,4 +1,4 @@
-import type { ActionDraft } from '../../graph/action.js';
+import type { ActionDraft, NewestFileSearch } from '../../graph/action.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { extensionOf, extractArchive, listingOf, packArchive, pairDir } from './archive.js';
 import { shownTarget, type Target, targetTicket } from './target.js';
@@ -46,6 +46,27 @@ export function fetchArchive(
   if (target.kind === 'local') return extractArchive(bp, cp, path);
   return [
     ...targetTicket(target, bp.options),
-    ...extractArchive(bp, cp, path, { transport: target.transport, shown: shownTarget(target, path) }),
+    ...extractArchive(bp, cp, path, {
+      kind: 'file',
+      transport: target.transport,
+      shown: shownTarget(target, path),
+    }),
+  ];
+}
+
+/**
+ * The newest archive of the series `search` describes, found on the target when the restore runs,
+ * extracted into the collect point (see extractArchive).
+ */
+export function fetchNewestArchive(
+  bp: BoundBackupPoint,
+  cp: BoundCollectPoint,
+  target: Target,
+  search: NewestFileSearch,
+): ActionDraft[] {
+  if (target.kind === 'local') return extractArchive(bp, cp, target.path, { kind: 'newest', search });
+  return [
+    ...targetTicket(target, bp.options),
+    ...extractArchive(bp, cp, target.path, { kind: 'newest', transport: target.transport, search }),
   ];
 }

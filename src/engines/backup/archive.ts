@@ -1,9 +1,11 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
-import type { ActionDraft, Compression, Transport } from '../../graph/action.js';
+import type { Origin } from '../../diag/origin.js';
+import type { ActionDraft, Compression, NewestFileSearch, Transport } from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
-import { fetchArchive, storeArchive } from './archive-place.js';
+import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
+import { archiveSearch } from './archive-search.js';
 import { sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
 import { checkTarget, localLocation, pointTarget, TRANSPORT_OPTIONS } from './target.js';
@@ -76,9 +78,12 @@ export const archive: BackupEngine = {
       partial: partialOf(target.path),
     });
   },
-  restore: (bp, cp) => {
+  restore: (bp, cp, context) => {
     const target = pointTarget(bp);
-    return fetchArchive(bp, cp, target, target.path);
+    // A name dated by the run that wrote it, which no state here recorded: the newest on the target.
+    const search = context.variablesRecorded === true ? undefined : archiveSearch(bp, context.at);
+    if (search === undefined || typeof search === 'string') return fetchArchive(bp, cp, target, target.path);
+    return fetchNewestArchive(bp, cp, target, search);
   },
 };
 
@@ -135,15 +140,23 @@ export function listingOf(bp: BoundBackupPoint): { readonly file: string; readon
 }
 
 /**
- * `archive` extracted aside, then the collect point updated from it in place. An archive on
- * another host (`fetch`) is first copied into the pair's metadata directory, and removed with the
- * extracted tree.
+ * How the archive to extract reaches this host: copied from another one (`file`), or found when
+ * the restore runs as the newest of its series (`newest`, here or on another host).
+ */
+export type ArchiveFetch =
+  | { readonly kind: 'file'; readonly transport: Transport; readonly shown: string }
+  | { readonly kind: 'newest'; readonly transport?: Transport; readonly search: NewestFileSearch };
+
+/**
+ * `archive` extracted aside, then the collect point updated from it in place. An archive that is
+ * fetched is first copied (or, found on this host, linked) into the pair's metadata directory,
+ * and removed with the extracted tree.
  */
 export function extractArchive(
   bp: BoundBackupPoint,
   cp: BoundCollectPoint,
   archive: string,
-  fetch?: { readonly transport: Transport; readonly shown: string },
+  fetch?: ArchiveFetch,
 ): ActionDraft[] {
   const file = fetch === undefined ? archive : `${pairDir(bp)}/fetched${extensionOf(archive)}`;
   return restoreThroughStaging(
@@ -155,18 +168,7 @@ export function extractArchive(
       ...(fetch === undefined ? {} : { alsoRemoved: [file] }),
     },
     (staging, origin) => [
-      ...(fetch === undefined
-        ? []
-        : [
-            {
-              kind: 'get-file' as const,
-              transport: fetch.transport,
-              remote: archive,
-              file,
-              origin,
-              summary: `fetch ${fetch.shown} into ${file}`,
-            },
-          ]),
+      ...(fetch === undefined ? [] : [fetchDraft(fetch, archive, file, origin)]),
       {
         kind: 'unpack',
         archive: file,
@@ -178,6 +180,27 @@ export function extractArchive(
       },
     ],
   );
+}
+
+function fetchDraft(fetch: ArchiveFetch, archive: string, file: string, origin: Origin): ActionDraft {
+  if (fetch.kind === 'file')
+    return {
+      kind: 'get-file',
+      transport: fetch.transport,
+      remote: archive,
+      file,
+      origin,
+      summary: `fetch ${fetch.shown} into ${file}`,
+    };
+  const { search, transport } = fetch;
+  return {
+    kind: 'get-newest-file',
+    ...(transport === undefined ? {} : { transport }),
+    search,
+    file,
+    origin,
+    summary: `find the newest archive named as ${search.shown}${search.notAfter === '' ? '' : ' not after --at'} (no state here records them), then ${transport === undefined ? 'link it' : 'fetch it'} as ${file}`,
+  };
 }
 
 /** Where the archive is written before it replaces the previous one: hidden, next to it. */

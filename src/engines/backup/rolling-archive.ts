@@ -2,9 +2,10 @@ import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { TIME_VARIABLES, templateFields } from '../../options/variables.js';
 import { newestFirst } from '../../retention/retention.js';
-import type { BackupEngine, BoundBackupPoint } from '../engine.js';
+import type { BackupEngine } from '../engine.js';
 import { ARCHIVE_OPTIONS_AFTER_URL, checkArchiveTarget } from './archive.js';
-import { fetchArchive, storeArchive } from './archive-place.js';
+import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
+import { archiveSearch } from './archive-search.js';
 import {
   archiveEntry,
   parseEntry,
@@ -64,18 +65,25 @@ export const rollingArchive: BackupEngine = {
     };
   },
   restore(bp, cp, context) {
-    return fetchArchive(bp, cp, pointTarget(bp), chosenArchive(bp, context.recorded, context.at));
+    const target = pointTarget(bp);
+    const recorded = chosenArchive(context.recorded, context.at);
+    if (recorded !== undefined) return fetchArchive(bp, cp, target, recorded);
+    const search = archiveSearch(bp, context.at);
+    // The check made sure of a time in the path: this is the current name, which fails saying so.
+    if (typeof search === 'string') return fetchArchive(bp, cp, target, target.path);
+    return fetchNewestArchive(bp, cp, target, search);
   },
   copies: (recorded) => recordedArchives(recorded).map((archive) => new Date(archive.instant)),
+  copyFoundAtRun: true,
 };
 
 /**
- * The archive a restore extracts: the newest recorded one not after `at`; the plan only chooses
- * this point when it has one, else its current name (which fails, saying which file is missing).
+ * The archive a restore extracts: the newest recorded one not after `at`. None when no state here
+ * recorded one that old (a new machine): the restore then finds the newest on the target.
  */
-function chosenArchive(bp: BoundBackupPoint, recorded: unknown, at: Date | undefined): string {
+function chosenArchive(recorded: unknown, at: Date | undefined): string | undefined {
   const eligible = recordedArchives(recorded).filter((a) => at === undefined || a.instant <= at.getTime());
-  return newestFirst(eligible)[0]?.id ?? pointTarget(bp).path;
+  return newestFirst(eligible)[0]?.id;
 }
 
 function checkRollingArchive(options: OptionValues, diagnostics: Diagnostics): void {

@@ -171,6 +171,23 @@ export function targetOf(options: OptionValues, names: TargetOptionNames, owner:
   throw new Error(`${names.url} was not validated`);
 }
 
+/** The path of a target URL's file or directory, whatever its transport; undefined when it names none. */
+export function targetPathOf(url: string): string | undefined {
+  const location = parseRemoteLocation(url);
+  switch (location.kind) {
+    case 'local':
+    case 'ssh':
+      return location.path;
+    case 'unsupported': {
+      if (!isServiceScheme(location.scheme)) return undefined;
+      const service = parseServiceLocation(url, location.scheme);
+      return service.kind === 'invalid' ? undefined : service.path;
+    }
+    case 'invalid':
+      return undefined;
+  }
+}
+
 /** How summaries name a target: `/path`, `host:/path`, `https://host/path`, `s3://bucket/key`. */
 export function shownTarget(target: Target, path = target.path): string {
   switch (target.kind) {

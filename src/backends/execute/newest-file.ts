@@ -1,0 +1,53 @@
+import type { NewestFileCommand } from '../../graph/command.js';
+import { HELPERS } from '../helper-contracts.js';
+import { HELPER_MESSAGES } from '../helper-messages.js';
+import { type RunContext, runExec } from './run-exec.js';
+
+/**
+ * Twin of polyarchiv_newest_file (templates/partials/helpers-newest-file.hbs): lists the files,
+ * takes the newest one `pattern` matches (not after `notAfter`), runs `get` with its path, or says
+ * `none` and fails.
+ */
+export async function newestFile(
+  command: NewestFileCommand,
+  ctx: RunContext,
+  say: (line: string) => void,
+): Promise<number> {
+  const relay = ctx.output ?? ((stream, chunk) => process[stream].write(chunk));
+  const printed: Buffer[] = [];
+  const env = command.env ?? {};
+  const listed = await runExec(
+    { kind: 'exec', argv: command.list, env },
+    { ...ctx, output: (stream, chunk) => (stream === 'stdout' ? printed.push(chunk) : relay(stream, chunk)) },
+  );
+  if (listed !== 0) return listed;
+  const chosen = newestOf(Buffer.concat(printed).toString('utf8'), command);
+  if (chosen === undefined) {
+    say(`  ${command.none}`);
+    return HELPERS.newestFile.statuses.none;
+  }
+  const found = `${command.prefix}${chosen}`;
+  say(HELPER_MESSAGES.newestFound(found));
+  return runExec({ kind: 'exec', argv: [...command.get, found, ...command.after], env }, ctx);
+}
+
+/** The newest listed path, as the helper chooses it: by the joined groups, then by the path itself. */
+export function newestOf(
+  listing: string,
+  command: Pick<NewestFileCommand, 'pattern' | 'order' | 'notAfter'>,
+): string | undefined {
+  const pattern = new RegExp(command.pattern);
+  let chosen: string | undefined;
+  let newest = '';
+  for (const line of listing.split('\n')) {
+    const match = pattern.exec(line);
+    if (match === null) continue;
+    const key = command.order.map((group) => match[group] ?? '').join('');
+    if (command.notAfter !== '' && key > command.notAfter) continue;
+    if (chosen === undefined || key > newest || (key === newest && line > chosen)) {
+      newest = key;
+      chosen = line;
+    }
+  }
+  return chosen;
+}

@@ -1,0 +1,108 @@
+import type { NewestFileSearch } from '../../graph/action.js';
+import { formatTemplate, TIME_VARIABLES, timeVariables, type Variables } from '../../options/variables.js';
+import type { BoundBackupPoint } from '../engine.js';
+import { targetPathOf } from './target.js';
+
+/**
+ * What each time variable looks like in a name, as a group that POSIX extended regular expressions
+ * (bash's `=~`) and JavaScript read alike: fixed widths, and names that no other name begins.
+ */
+const FIELD_PATTERNS: Readonly<Record<(typeof TIME_VARIABLES)[number], string>> = {
+  a: '(Sun|Mon|Tue|Wed|Thu|Fri|Sat)',
+  A: '(Sunday|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday)',
+  w: '([0-6])',
+  d: '([0-9]{2})',
+  b: '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)',
+  B: '(January|February|March|April|May|June|July|August|September|October|November|December)',
+  m: '([0-9]{2})',
+  y: '([0-9]{2})',
+  Y: '([0-9]{4})',
+  H: '([0-9]{2})',
+  I: '([0-9]{2})',
+  p: '(AM|PM)',
+  M: '([0-9]{2})',
+  S: '([0-9]{2})',
+  f: '([0-9]{6})',
+  z: '([+-][0-9]{4})',
+  Z: '([A-Za-z0-9+-]+)',
+  j: '([0-9]{3})',
+  U: '([0-9]{2})',
+  W: '([0-9]{2})',
+  c: '([A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4})',
+  x: '([0-9]{2}/[0-9]{2}/[0-9]{2})',
+  X: '([0-9]{2}:[0-9]{2}:[0-9]{2})',
+};
+
+/**
+ * The fields that order names in time, most significant first, each of a fixed width: the digits
+ * of those a name holds, joined in this order, sort as the times do. `y` counts only without `Y`.
+ */
+const ORDERING = ['Y', 'y', 'm', 'd', 'j', 'H', 'M', 'S', 'f'] as const;
+
+/** Stands for a time variable in the formatted URL: letters and digits, which no URL form changes. */
+const marker = (index: number) => `Qpolyarchivtime${index}Q`;
+const MARKERS = /Qpolyarchivtime(\d+)Q/g;
+
+/**
+ * How a restore finds the newest archive of a dated series that no state here recorded (a new
+ * machine without `metadata_url`): the names under the directory of `remote_url` that its template
+ * matches, with every time variable read back from the name and the other variables as the pair
+ * fills them. Newest is by the date and time the name holds (its `{Y}`, `{m}`, `{d}`, `{H}`...);
+ * with `at`, the newest not after it, read in this machine's time zone as the names were written.
+ * A message instead when the template cannot tell: a time variable outside the path, or no date
+ * or time that orders the names.
+ */
+export function archiveSearch(bp: BoundBackupPoint, at: Date | undefined): NewestFileSearch | string {
+  const template = bp.options.template('remote_url') ?? '';
+  const stand: Record<string, string> = {};
+  TIME_VARIABLES.forEach((name, index) => {
+    stand[name] = marker(index);
+  });
+  const formatted = formatTemplate(template, { ...bp.variables, ...stand } as Variables);
+  const path = formatted.ok ? targetPathOf(formatted.text) : undefined;
+  const first = path?.search(MARKERS) ?? -1;
+  if (path === undefined || first < 0)
+    return `remote_url '${template}' has no date or time in its path to find the newest archive by`;
+  const slash = path.lastIndexOf('/', first);
+  const dir = slash <= 0 ? '/' : path.slice(0, slash);
+  const relative = path.slice(slash + 1);
+  const fields: string[] = [];
+  let pattern = '';
+  let depth = 1;
+  let last = 0;
+  for (const found of relative.matchAll(MARKERS)) {
+    const name = TIME_VARIABLES[Number(found[1])] as (typeof TIME_VARIABLES)[number];
+    const literal = relative.slice(last, found.index);
+    pattern += escaped(literal) + FIELD_PATTERNS[name];
+    depth += slashes(literal) + (name === 'x' ? 2 : 0);
+    fields.push(name);
+    last = (found.index ?? 0) + found[0].length;
+  }
+  pattern += escaped(relative.slice(last));
+  depth += slashes(relative.slice(last));
+  const order: number[] = [];
+  for (const name of ORDERING) {
+    if (name === 'y' && fields.includes('Y')) continue;
+    const group = fields.indexOf(name);
+    if (group >= 0) order.push(group + 1);
+  }
+  if (order.length === 0)
+    return `remote_url '${template}' names its archives by no date or time that orders them ({Y}, {m}, {d}, {H}, {M}...)`;
+  return {
+    dir,
+    depth,
+    pattern: `^${pattern}$`,
+    order,
+    notAfter: at === undefined ? '' : orderingKey(timeVariables(at), fields, order),
+    shown: `${dir === '/' ? '' : dir}/${relative.replace(MARKERS, (_, index) => `{${TIME_VARIABLES[Number(index)]}}`)}`,
+  };
+}
+
+/** The key of a time: its values of the ordering groups, as a listed name's would read. */
+function orderingKey(values: Variables, fields: readonly string[], order: readonly number[]): string {
+  return order.map((group) => values[fields[group - 1] as string] ?? '').join('');
+}
+
+/** Literal text for both regular expression dialects: each special character after a backslash. */
+const escaped = (text: string): string => text.replace(/[.[\]{}()\\*+?^$|]/g, '\\$&');
+const slashes = (text: string): number => text.split('/').length - 1;

@@ -1,0 +1,152 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readlinkSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandLine } from '../../src/backends/bash/quote.js';
+import { newestFile } from '../../src/backends/execute/newest-file.js';
+import { archiveSearch } from '../../src/engines/backup/archive-search.js';
+import type { BoundBackupPoint } from '../../src/engines/engine.js';
+import type { NewestFileCommand } from '../../src/graph/command.js';
+import { newestFileCommands } from '../../src/graph/newest-file-commands.js';
+import { partialFile } from '../helpers/partials.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+
+const canRun = haveTools('bash', 'find', 'ln');
+
+let box: Sandbox;
+
+beforeAll(() => {
+  if (!canRun) return;
+  box = makeSandbox('polyarchiv-newest-twin-');
+  box.write({
+    // The series of `{name}/{Y}/{name}-{d}.{m}_{H}{M}-{a}.tar.gz`: day before month, a year per directory.
+    'archives/site/2025/site-31.12_2359-Wed.tar.gz': 'last of 2025\n',
+    'archives/site/2026/site-02.01_0800-Fri.tar.gz': 'january\n',
+    'archives/site/2026/site-28.02_0300-Sat.tar.gz': 'february\n',
+    // Two names of one time (the weekday is not a time that orders): the greater name is taken.
+    'archives/site/2026/site-10.03_0300-Mon.tar.gz': 'tie mon\n',
+    'archives/site/2026/site-10.03_0300-Tue.tar.gz': 'tie tue\n',
+    // Not of the series: a partial, another point's, one level too deep, a time that is no time.
+    'archives/site/2026/.site-11.03_0300-Wed.tar.gz.polyarchiv-partial': 'partial\n',
+    'archives/site/2026/other-12.03_0300-Thu.tar.gz': 'other\n',
+    'archives/site/2026/old/site-13.03_0300-Fri.tar.gz': 'too deep\n',
+    'archives/site/2026/site-14.3_0300-Sat.tar.gz': 'one digit\n',
+    'archives/site/2026/site-15.03_0300-Sun.tar.gz.bak': 'suffix\n',
+    'archives/site/2026/site-16.03_0300-Dim.tar.gz': 'no weekday\n',
+  });
+  mkdirSync(box.path('restore'));
+});
+
+afterAll(() => box?.remove());
+
+/** A pair whose remote_url is `template`, as the engine reads it. */
+function pair(template: string): BoundBackupPoint {
+  return {
+    options: { template: (name: string) => (name === 'remote_url' ? template : undefined) },
+    variables: { name: 'site' },
+  } as unknown as BoundBackupPoint;
+}
+
+const LINK = () => box.path('restore/fetched.tar.gz');
+
+function command(at: Date | undefined, dir = 'archives'): NewestFileCommand {
+  const search = archiveSearch(
+    pair(`file://${box.path(dir)}/{name}/{Y}/{name}-{d}.{m}_{H}{M}-{a}.tar.gz`),
+    at,
+  );
+  if (typeof search === 'string') throw new Error(search);
+  const [built] = newestFileCommands({ search, file: LINK() }, {});
+  if (built?.kind !== 'newest-file') throw new Error('not a newest file');
+  return built;
+}
+
+type Outcome = { code: number; said: string[]; taken: string | undefined };
+
+function taken(): string | undefined {
+  try {
+    return readlinkSync(LINK());
+  } catch {
+    return undefined;
+  }
+}
+
+function viaScript(cmd: NewestFileCommand): Outcome {
+  const run = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -Eeuo pipefail; source "$1"; source "$2"; ${commandLine(cmd)}`,
+      'bash',
+      partialFile('helpers.hbs'),
+      partialFile('helpers-newest-file.hbs'),
+    ],
+    { encoding: 'utf8' },
+  );
+  return { code: run.status ?? -1, said: saidLines(run.stderr), taken: taken() };
+}
+
+async function viaExecutor(cmd: NewestFileCommand): Promise<Outcome> {
+  const said: string[] = [];
+  const code = await newestFile(
+    cmd,
+    { workDir: box.root, secrets: new Map(), processes: new Set(), output: () => undefined },
+    (line) => said.push(line),
+  );
+  return { code, said, taken: taken() };
+}
+
+const saidLines = (stderr: string): string[] =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('polyarchiv: '))
+    .map((l) => l.slice('polyarchiv: '.length));
+
+describe.runIf(canRun)('polyarchiv_newest_file and newestFile agree on a real directory', () => {
+  it.each([
+    [
+      'no --at: the newest, of two of one time the greater name',
+      undefined,
+      '2026/site-10.03_0300-Tue.tar.gz',
+    ],
+    [
+      'at the exact time of one: it is not after',
+      '2026-02-28T03:00:00+01:00',
+      '2026/site-28.02_0300-Sat.tar.gz',
+    ],
+    ['one minute before it', '2026-02-28T02:59:00+01:00', '2026/site-02.01_0800-Fri.tar.gz'],
+    [
+      'the year in the directory orders before the day',
+      '2026-01-01T00:00:00+01:00',
+      '2025/site-31.12_2359-Wed.tar.gz',
+    ],
+    ['before every archive: none, nothing taken', '2025-01-01T00:00:00+01:00', undefined],
+  ] as const)('%s', async (_, at, name) => {
+    const results: Outcome[] = [];
+    for (const backend of [viaScript, viaExecutor]) {
+      rmSync(LINK(), { force: true });
+      results.push(await backend(command(at === undefined ? undefined : new Date(at))));
+    }
+    expect(results[1]).toEqual(results[0]);
+    const found = name === undefined ? undefined : box.path('archives/site', name);
+    const series = `${box.path('archives/site')}/{Y}/site-{d}.{m}_{H}{M}-{a}.tar.gz`;
+    expect(results[0]).toEqual({
+      code: name === undefined ? 1 : 0,
+      taken: found,
+      said: [
+        found === undefined
+          ? `  no file is named as ${series} at or before --at`
+          : `  the newest there: ${found}`,
+      ],
+    });
+  });
+
+  it("passes on find's failure to list (no such directory), taking nothing", async () => {
+    const results: Outcome[] = [];
+    for (const backend of [viaScript, viaExecutor]) {
+      rmSync(LINK(), { force: true });
+      results.push(await backend(command(undefined, 'gone')));
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]).toEqual({ code: 1, said: [], taken: undefined });
+  });
+});

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { newestOf } from '../../src/backends/execute/newest-file.js';
+import { archiveSearch } from '../../src/engines/backup/archive-search.js';
+import type { BoundBackupPoint } from '../../src/engines/engine.js';
+
+/** A pair whose remote_url is `template`, with the variables a pair fills it with. */
+function pair(template: string, variables: Record<string, string> = { name: 'site' }): BoundBackupPoint {
+  return {
+    options: { template: (name: string) => (name === 'remote_url' ? template : undefined) },
+    variables,
+  } as unknown as BoundBackupPoint;
+}
+
+describe('the search of a dated series from its remote_url', () => {
+  it('lists the directory before the first time variable, as deep as the names go', () => {
+    expect(archiveSearch(pair('/var/backups/{name}/{Y}/{m}/{name}-{d}_{H}{M}.tar.gz'), undefined)).toEqual({
+      dir: '/var/backups/site',
+      depth: 3,
+      pattern: '^([0-9]{4})/([0-9]{2})/site-([0-9]{2})_([0-9]{2})([0-9]{2})\\.tar\\.gz$',
+      order: [1, 2, 3, 4, 5],
+      notAfter: '',
+      shown: '/var/backups/site/{Y}/{m}/site-{d}_{H}{M}.tar.gz',
+    });
+  });
+
+  it('orders by year, month, day, then time, whatever order the name writes them in', () => {
+    const search = archiveSearch(pair('/b/{name}-{d}.{m}.{y}-{H}h.tar.zst'), new Date(2026, 2, 10, 12));
+    expect(search).toMatchObject({ order: [3, 2, 1, 4], notAfter: '26031012' });
+  });
+
+  it('takes {Y} over {y}, and reads the other variables without ordering by them', () => {
+    const search = archiveSearch(pair('/b/{A}-{Y}-{y}-{p}-{z}-{Z}.tar.gz'), undefined);
+    expect(search).toMatchObject({ order: [2] });
+  });
+
+  it('keeps the characters of regular expressions literal, and the pair variables filled', () => {
+    const search = archiveSearch(
+      pair('/b/{host} (a+b)/[{name}]*{Y}$^|?.tar.gz', { name: 'x.y', host: 'h' }),
+      undefined,
+    );
+    if (typeof search === 'string') throw new Error(search);
+    expect(search.dir).toBe('/b/h (a+b)');
+    const match = (line: string) => newestOf(line, search);
+    expect(match('[x.y]*2026$^|?.tar.gz')).toBe('[x.y]*2026$^|?.tar.gz');
+    expect(match('[xzy]*2026$^|?.tar.gz')).toBeUndefined();
+    expect(match('x.y2026.tar.gz')).toBeUndefined();
+  });
+
+  it('counts the slashes of {x} in the depth', () => {
+    expect(archiveSearch(pair('/b/{x}/{name}-{Y}.tar.gz'), undefined)).toMatchObject({ dir: '/b', depth: 4 });
+  });
+
+  it('reads the path of ssh, scp-like, WebDAV and S3 targets', () => {
+    const dirOf = (url: string) => (archiveSearch(pair(url), undefined) as { dir: string }).dir;
+    expect(dirOf('ssh://backup@host:2222/srv/{name}/{name}-{Y}{m}{d}.tar.gz')).toBe('/srv/site');
+    expect(dirOf('backup@host:/srv/{name}-{Y}{m}{d}.tar.gz')).toBe('/srv');
+    expect(dirOf('https://dav.example.org/dav/{name}/{Y}{m}{d}.tar.gz')).toBe('/dav/site');
+    expect(dirOf('s3://bucket/backups/{name}-{Y}{m}{d}.tar.gz')).toBe('/bucket/backups');
+  });
+
+  it('says why a template cannot find the newest archive', () => {
+    expect(archiveSearch(pair('/b/{name}.tar.gz'), undefined)).toMatch(/has no date or time in its path/);
+    expect(archiveSearch(pair('/b/{name}-{A}.tar.gz'), undefined)).toMatch(
+      /by no date or time that orders them/,
+    );
+  });
+});
+
+describe('the newest of a listing', () => {
+  const search = archiveSearch(pair('/b/{name}-{Y}-{m}-{d}_{a}.tar.gz'), undefined);
+  if (typeof search === 'string') throw new Error(search);
+  const listing = [
+    'site-2026-03-01_Sun.tar.gz',
+    'site-2026-03-10_Tue.tar.gz',
+    'site-2026-03-10_Mon.tar.gz',
+    'site-2026-03-11_Wed.tar.gz.polyarchiv-partial',
+    'site-2026-3-12_Thu.tar.gz',
+    'other-2026-03-13_Fri.tar.gz',
+    '',
+  ].join('\n');
+
+  it('takes the latest time, then the greatest name of that time', () => {
+    expect(newestOf(listing, search)).toBe('site-2026-03-10_Tue.tar.gz');
+  });
+
+  it('takes none after notAfter, and none at all from names of another series', () => {
+    expect(newestOf(listing, { ...search, notAfter: '20260309' })).toBe('site-2026-03-01_Sun.tar.gz');
+    expect(newestOf(listing, { ...search, notAfter: '20260228' })).toBeUndefined();
+    expect(newestOf('other-2026-03-13_Fri.tar.gz\n', search)).toBeUndefined();
+  });
+});
