@@ -1,7 +1,7 @@
 import type { NewestFileCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
-import { type RunContext, runExec } from './run-exec.js';
+import { type RunContext, runExec, runReadingStdout } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_newest_file (templates/partials/helpers-newest-file.hbs): lists the files,
@@ -13,15 +13,10 @@ export async function newestFile(
   ctx: RunContext,
   say: (line: string) => void,
 ): Promise<number> {
-  const relay = ctx.output ?? ((stream, chunk) => process[stream].write(chunk));
-  const printed: Buffer[] = [];
   const env = command.env ?? {};
-  const listed = await runExec(
-    { kind: 'exec', argv: command.list, env },
-    { ...ctx, output: (stream, chunk) => (stream === 'stdout' ? printed.push(chunk) : relay(stream, chunk)) },
-  );
-  if (listed !== 0) return listed;
-  const chosen = newestOf(Buffer.concat(printed).toString('utf8'), command);
+  const listed = await runReadingStdout({ kind: 'exec', argv: command.list, env }, ctx);
+  if (listed.status !== 0) return listed.status;
+  const chosen = newestOf(listed.stdout, command);
   if (chosen === undefined) {
     say(`  ${command.none}`);
     return HELPERS.newestFile.statuses.none;

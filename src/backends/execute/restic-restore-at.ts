@@ -1,7 +1,7 @@
 import type { ResticRestoreAtCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
-import { type RunContext, runExec } from './run-exec.js';
+import { type RunContext, runExec, runReadingStdout, writeAsTool } from './run-exec.js';
 
 /** jq's exit statuses when its input is not JSON, and when the program stops with an error. */
 const UNREADABLE = { json: 2, time: 5 } as const;
@@ -16,16 +16,11 @@ export async function resticRestoreAt(
   ctx: RunContext,
   say: (line: string) => void,
 ): Promise<number> {
-  const relay = ctx.output ?? ((stream, chunk) => process[stream].write(chunk));
-  const printed: Buffer[] = [];
-  const listed = await runExec(
-    { kind: 'exec', argv: command.list, env: command.env },
-    { ...ctx, output: (stream, chunk) => (stream === 'stdout' ? printed.push(chunk) : relay(stream, chunk)) },
-  );
-  if (listed !== 0) return listed;
-  const snapshots = snapshotLines(Buffer.concat(printed).toString('utf8'));
+  const listed = await runReadingStdout({ kind: 'exec', argv: command.list, env: command.env }, ctx);
+  if (listed.status !== 0) return listed.status;
+  const snapshots = snapshotLines(listed.stdout);
   if (typeof snapshots === 'string') {
-    relay('stderr', Buffer.from(`${snapshots}\n`));
+    writeAsTool(ctx, 'stderr', `${snapshots}\n`);
     return snapshots.startsWith('parse error') ? UNREADABLE.json : UNREADABLE.time;
   }
   let chosen: Snapshot | undefined;

@@ -204,6 +204,22 @@ export async function runExec(command: ExecCommand, ctx: RunContext): Promise<nu
 }
 
 /** The status of a tool that `signal` ended, as bash reports it: 128 + the signal's number. */
+/**
+ * runExec with the program's stdout kept, to be read, and its stderr passed on as the unit's: a
+ * listing that a helper's twin chooses from (snapshots, dated files).
+ */
+export async function runReadingStdout(
+  command: ExecCommand,
+  ctx: RunContext,
+): Promise<{ readonly status: number; readonly stdout: string }> {
+  const printed: Buffer[] = [];
+  const status = await runExec(command, {
+    ...ctx,
+    output: (stream, chunk) => (stream === 'stdout' ? printed.push(chunk) : writeAsTool(ctx, stream, chunk)),
+  });
+  return { status, stdout: Buffer.concat(printed).toString('utf8') };
+}
+
 export const signalStatus = (signal: NodeJS.Signals): number => 128 + (constants.signals[signal] ?? 0);
 
 /** bash's pipefail: the status of the last program of a pipe that did not exit 0. */
