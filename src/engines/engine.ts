@@ -65,6 +65,12 @@ export interface BackupEngine extends EngineInfo {
    * with the machine); the run fails, changing nothing, when the repository holds none either.
    */
   readonly copyFoundAtRun?: boolean;
+  /**
+   * A copy named by the time of its backup (`remote_url` with `{Y}`...) is found on the target
+   * when no state here recorded that time (see archive-search.ts); without this, such a restore
+   * reads the name this run's time gives, and the plan warns.
+   */
+  readonly findsDatedCopy?: boolean;
   /** The local directory it replaces, for the overlap checks; undefined for remote targets. */
   readonly location?: (options: OptionValues) => string | undefined;
   /** Why `[filter]` sections cannot apply to what it ships; absent: they apply. */

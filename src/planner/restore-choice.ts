@@ -1,6 +1,7 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
 import { groupBy } from '../group-by.js';
+import { TIME_VARIABLES, templateFields } from '../options/variables.js';
 import { dataTime, formatTimestamp } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';
 import type { PlanRequest } from './build-plan.js';
@@ -63,6 +64,7 @@ export function restoreDrafts(
       ...(at === undefined ? {} : { at }),
       variablesRecorded: state?.variables !== undefined && Object.keys(state.variables).length > 0,
     };
+    if (from !== undefined && !context.variablesRecorded) warnDatedName(from, cp, diagnostics);
     units.push(
       ...lowerRestore(cp, from, context).map((unit) => ({
         ...unit,
@@ -128,4 +130,21 @@ function chooseBackupPoint(
     if (time !== undefined && (best === undefined || time > best.time)) best = { bp, time };
   }
   return best ?? 'none';
+}
+
+/**
+ * A backup point whose `remote_url` names its copy by the time of the backup, restored with no
+ * state here to say which time: unless its engine finds the newest copy itself, the restore reads
+ * the name this run's time gives, which the backup never wrote.
+ */
+function warnDatedName(bp: BoundBackupPoint, cp: BoundCollectPoint, diagnostics: Diagnostics): void {
+  if (bp.engine.findsDatedCopy === true) return;
+  const times: readonly string[] = TIME_VARIABLES;
+  const dated = templateFields(bp.options.template('remote_url') ?? '').filter((f) => times.includes(f));
+  if (dated.length === 0) return;
+  diagnostics.warning(
+    `backup point ${bp.name} names its copy of ${cp.name} by the time of the backup (${dated.map((f) => `{${f}}`).join('')} in remote_url), which no state here recorded: this restore reads ${bp.options.string('remote_url')}, the name of this run's time`,
+    bp.options.origin('remote_url'),
+    'restore on the machine whose state recorded it, or read the state back with metadata_url; rolling_archive and archive find the newest copy by themselves',
+  );
 }

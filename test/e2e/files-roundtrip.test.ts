@@ -114,6 +114,25 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     rmSync(box.path('collect/site/backups'), { recursive: true });
     const restore = runCli(['restore', '--yes', ...args, '--now', '2026-04-01T12:00:00+02:00']);
     expect(restore.code, restore.stderr).toBe(0);
+    expect(restore.stderr).not.toMatch(/warning/);
+    expect(fileContents(box.path('data'))).toEqual(expected);
+
+    // A rebuilt machine has no record of that time: the plan says which name the restore reads.
+    rmSync(box.path('collect'), { recursive: true });
+    const rebuilt = runCli([
+      'restore',
+      '--yes',
+      '--from',
+      'mirror',
+      ...args,
+      '--now',
+      '2026-04-01T12:00:00+02:00',
+    ]);
+    expect(rebuilt.code).toBe(1);
+    expect(rebuilt.stderr).toContain(
+      `warning: backup point mirror names its copy of site by the time of the backup ({Y}{m}{d}{H}{M} in remote_url), which no state here recorded: this restore reads ${box.path('vault/site/2026-04-01_1200')}, the name of this run's time`,
+    );
+    expect(rebuilt.stderr).toContain('  at mirror.backup:3 [point]');
     expect(fileContents(box.path('data'))).toEqual(expected);
   });
 

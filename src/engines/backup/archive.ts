@@ -85,6 +85,7 @@ export const archive: BackupEngine = {
     if (search === undefined || typeof search === 'string') return fetchArchive(bp, cp, target, target.path);
     return fetchNewestArchive(bp, cp, target, search);
   },
+  findsDatedCopy: true,
 };
 
 /** Where a pack writes and what its guard reads (see PackSpec and ArchiveGuard). */

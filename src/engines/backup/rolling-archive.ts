@@ -75,6 +75,7 @@ export const rollingArchive: BackupEngine = {
   },
   copies: (recorded) => recordedArchives(recorded).map((archive) => new Date(archive.instant)),
   copyFoundAtRun: true,
+  findsDatedCopy: true,
 };
 
 /**
