@@ -3,7 +3,8 @@ import { isDirectory } from '../../fs-probe.js';
 import type { ConfirmCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
-import { type RunContext, runExec, runToEnd, spawnProblem, writeAsTool } from './run-exec.js';
+import { type RunContext, runExec, runToEnd, writeAsTool } from './run-exec.js';
+import { spawnProblem } from './tool-problems.js';
 import { makeWorkDir } from './work-dir.js';
 
 /** How the executor answers polyarchiv_confirm's question: --yes, or a question on the terminal. */

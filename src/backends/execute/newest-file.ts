@@ -1,7 +1,8 @@
 import type { NewestFileCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
-import { type RunContext, runExec, runReadingStdout } from './run-exec.js';
+import { capture } from './capture.js';
+import { type RunContext, runExec } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_newest_file (templates/partials/helpers-newest-file.hbs): lists the files,
@@ -14,7 +15,7 @@ export async function newestFile(
   say: (line: string) => void,
 ): Promise<number> {
   const env = command.env ?? {};
-  const listed = await runReadingStdout({ kind: 'exec', argv: command.list, env }, ctx);
+  const listed = await capture(command.list, ctx, 'stdout', env);
   if (listed.status !== 0) return listed.status;
   const chosen = newestOf(listed.stdout, command);
   if (chosen === undefined) {

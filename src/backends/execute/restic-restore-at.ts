@@ -1,7 +1,8 @@
 import type { ResticRestoreAtCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
-import { type RunContext, runExec, runReadingStdout, writeAsTool } from './run-exec.js';
+import { capture } from './capture.js';
+import { type RunContext, runExec, writeAsTool } from './run-exec.js';
 
 /** jq's exit statuses when its input is not JSON, and when the program stops with an error. */
 const UNREADABLE = { json: 2, time: 5 } as const;
@@ -16,7 +17,7 @@ export async function resticRestoreAt(
   ctx: RunContext,
   say: (line: string) => void,
 ): Promise<number> {
-  const listed = await runReadingStdout({ kind: 'exec', argv: command.list, env: command.env }, ctx);
+  const listed = await capture(command.list, ctx, 'stdout', command.env);
   if (listed.status !== 0) return listed.status;
   const snapshots = snapshotLines(listed.stdout);
   if (typeof snapshots === 'string') {

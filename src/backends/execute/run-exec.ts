@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { EnvValue, ExecCommand, PrivateFileCommand, Word } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
+import { redirectProblem, spawnProblem } from './tool-problems.js';
 
 /** What the executor holds while it runs one unit. */
 export interface RunContext {
@@ -168,7 +169,7 @@ export async function runExec(command: ExecCommand, ctx: RunContext): Promise<nu
         fds.push(stdout);
       }
     } catch (error) {
-      writeAsTool(ctx, 'stderr', `polyarchiv: ${(error as Error).message}\n`);
+      writeAsTool(ctx, 'stderr', `polyarchiv: ${redirectProblem(error as NodeJS.ErrnoException)}\n`);
       return 1;
     }
     const start = (argv: readonly Word[], input: Stdio, output: Stdio) =>
@@ -204,22 +205,6 @@ export async function runExec(command: ExecCommand, ctx: RunContext): Promise<nu
 }
 
 /** The status of a tool that `signal` ended, as bash reports it: 128 + the signal's number. */
-/**
- * runExec with the program's stdout kept, to be read, and its stderr passed on as the unit's: a
- * listing that a helper's twin chooses from (snapshots, dated files).
- */
-export async function runReadingStdout(
-  command: ExecCommand,
-  ctx: RunContext,
-): Promise<{ readonly status: number; readonly stdout: string }> {
-  const printed: Buffer[] = [];
-  const status = await runExec(command, {
-    ...ctx,
-    output: (stream, chunk) => (stream === 'stdout' ? printed.push(chunk) : writeAsTool(ctx, stream, chunk)),
-  });
-  return { status, stdout: Buffer.concat(printed).toString('utf8') };
-}
-
 export const signalStatus = (signal: NodeJS.Signals): number => 128 + (constants.signals[signal] ?? 0);
 
 /** bash's pipefail: the status of the last program of a pipe that did not exit 0. */
@@ -308,10 +293,4 @@ function startTool(
     settle(signal !== null ? signalStatus(signal) : (code ?? 1));
   });
   return { child: started, done };
-}
-
-/** What bash would say for a command it cannot start. */
-export function spawnProblem(error: NodeJS.ErrnoException): string {
-  if (error.code === 'ENOENT') return 'command not found';
-  return error.code === 'E2BIG' ? 'argument list too long' : error.message;
 }
