@@ -13,6 +13,7 @@ import { VERSION } from './install/paths.js';
 import type { HostFacts } from './options/variables.js';
 import { planParts } from './planner/build-plan.js';
 import { collectPlan, type Plan, type PlanParts, type Selection } from './planner/plan.js';
+import { recordedVariablesOf } from './state/point-state.js';
 import { readMirroredStates } from './state/read-mirrored-states.js';
 import { readStates, type StateSnapshots } from './state/read-states.js';
 
@@ -81,10 +82,8 @@ function stateFilesOf(config: ResolvedConfig): string[] {
 }
 
 function savedVariables(config: ResolvedConfig, states: StateSnapshots): SavedVariables {
-  const recorded = (file: string | undefined) => {
-    const variables = file === undefined ? undefined : states.get(file)?.state.variables;
-    return variables !== undefined && Object.keys(variables).length > 0 ? variables : undefined;
-  };
+  const recorded = (file: string | undefined) =>
+    file === undefined ? undefined : recordedVariablesOf(states.get(file)?.state);
   // Looked up once per point and per pair: maps, not a search of every pair for each.
   const collectPoints = groupBy(config.collectPoints, (cp) => cp.name);
   const pairs = groupBy(config.pairs, (p) => `${p.name}\0${p.collectPoint}`);

@@ -182,6 +182,12 @@ export function templateFields(template: string): string[] {
   ].map((match) => match[1] as string);
 }
 
+/** The time variables a template names (`{Y}`, `{m}`...), in its order. */
+export function timeFields(template: string): string[] {
+  const times: readonly string[] = TIME_VARIABLES;
+  return templateFields(template).filter((field) => times.includes(field));
+}
+
 export type FormatResult =
   | { readonly ok: true; readonly text: string }
   | { readonly ok: false; readonly message: string; readonly hint?: string };

@@ -1,8 +1,8 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
 import { groupBy } from '../group-by.js';
-import { TIME_VARIABLES, templateFields } from '../options/variables.js';
-import { dataTime, formatTimestamp } from '../state/point-state.js';
+import { timeFields } from '../options/variables.js';
+import { dataTime, formatTimestamp, recordedVariablesOf } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';
 import type { PlanRequest } from './build-plan.js';
 import { type DraftUnit, lowerRestore } from './lower.js';
@@ -62,7 +62,7 @@ export function restoreDrafts(
     const context = {
       recorded: state?.data ?? null,
       ...(at === undefined ? {} : { at }),
-      variablesRecorded: state?.variables !== undefined && Object.keys(state.variables).length > 0,
+      variablesRecorded: recordedVariablesOf(state) !== undefined,
     };
     if (from !== undefined && !context.variablesRecorded) warnDatedName(from, cp, diagnostics);
     units.push(
@@ -139,8 +139,7 @@ function chooseBackupPoint(
  */
 function warnDatedName(bp: BoundBackupPoint, cp: BoundCollectPoint, diagnostics: Diagnostics): void {
   if (bp.engine.findsDatedCopy === true) return;
-  const times: readonly string[] = TIME_VARIABLES;
-  const dated = templateFields(bp.options.template('remote_url') ?? '').filter((f) => times.includes(f));
+  const dated = timeFields(bp.options.template('remote_url') ?? '');
   if (dated.length === 0) return;
   diagnostics.warning(
     `backup point ${bp.name} names its copy of ${cp.name} by the time of the backup (${dated.map((f) => `{${f}}`).join('')} in remote_url), which no state here recorded: this restore reads ${bp.options.string('remote_url')}, the name of this run's time`,

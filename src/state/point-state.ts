@@ -122,6 +122,15 @@ export function parseTimestamp(text: string | null): Date | undefined {
 }
 
 /**
+ * The variables a state recorded of its last success (its dated paths were filled with them);
+ * undefined when it recorded none, as a state of the original or a failure alone does.
+ */
+export function recordedVariablesOf(state: PointState | undefined): Variables | undefined {
+  const variables = state?.variables;
+  return variables !== undefined && Object.keys(variables).length > 0 ? variables : undefined;
+}
+
+/**
  * When the data of the last success was planned: the recorded plan-time variables, so that the
  * backup points of one run tie (and the first in file order wins), else `last_success`.
  */

@@ -1,6 +1,14 @@
 import type { ActionDraft, NewestFileSearch } from '../../graph/action.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
-import { extensionOf, extractArchive, listingOf, packArchive, pairDir } from './archive.js';
+import {
+  type ArchiveFetch,
+  extensionOf,
+  extractArchive,
+  listingOf,
+  packArchive,
+  pairDir,
+} from './archive.js';
+import { archiveSearch } from './archive-search.js';
 import { shownTarget, type Target, targetTicket } from './target.js';
 
 /**
@@ -36,37 +44,39 @@ export function storeArchive(
   ];
 }
 
-/** The archive at `path` of the target, extracted into the collect point (see extractArchive). */
+/**
+ * The archive at `path` of the target, or with a `search` the newest of its series found there
+ * when the restore runs, extracted into the collect point (see extractArchive).
+ */
 export function fetchArchive(
   bp: BoundBackupPoint,
   cp: BoundCollectPoint,
   target: Target,
   path: string,
+  search?: NewestFileSearch,
 ): ActionDraft[] {
-  if (target.kind === 'local') return extractArchive(bp, cp, path);
-  return [
-    ...targetTicket(target, bp.options),
-    ...extractArchive(bp, cp, path, {
-      kind: 'file',
-      transport: target.transport,
-      shown: shownTarget(target, path),
-    }),
-  ];
+  const transport = target.kind === 'local' ? undefined : target.transport;
+  const fetch: ArchiveFetch | undefined =
+    search !== undefined
+      ? { kind: 'newest', ...(transport === undefined ? {} : { transport }), search }
+      : transport === undefined
+        ? undefined
+        : { kind: 'file', transport, shown: shownTarget(target, path) };
+  const archive = extractArchive(bp, cp, path, fetch);
+  return transport === undefined ? archive : [...targetTicket(target, bp.options), ...archive];
 }
 
 /**
- * The newest archive of the series `search` describes, found on the target when the restore runs,
- * extracted into the collect point (see extractArchive).
+ * The archive a restore takes when no state here says which (a rebuilt machine): the newest that
+ * `remote_url`'s dated name finds on the target (see archiveSearch), not after `at`; the name of
+ * this run's time when the name holds no date that orders them.
  */
 export function fetchNewestArchive(
   bp: BoundBackupPoint,
   cp: BoundCollectPoint,
   target: Target,
-  search: NewestFileSearch,
+  at: Date | undefined,
 ): ActionDraft[] {
-  if (target.kind === 'local') return extractArchive(bp, cp, target.path, { kind: 'newest', search });
-  return [
-    ...targetTicket(target, bp.options),
-    ...extractArchive(bp, cp, target.path, { kind: 'newest', transport: target.transport, search }),
-  ];
+  const search = archiveSearch(bp, at);
+  return fetchArchive(bp, cp, target, target.path, typeof search === 'string' ? undefined : search);
 }

@@ -5,7 +5,6 @@ import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
-import { archiveSearch } from './archive-search.js';
 import { sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
 import { checkTarget, localLocation, pointTarget, TRANSPORT_OPTIONS } from './target.js';
@@ -81,9 +80,8 @@ export const archive: BackupEngine = {
   restore: (bp, cp, context) => {
     const target = pointTarget(bp);
     // A name dated by the run that wrote it, which no state here recorded: the newest on the target.
-    const search = context.variablesRecorded === true ? undefined : archiveSearch(bp, context.at);
-    if (search === undefined || typeof search === 'string') return fetchArchive(bp, cp, target, target.path);
-    return fetchNewestArchive(bp, cp, target, search);
+    if (context.variablesRecorded === true) return fetchArchive(bp, cp, target, target.path);
+    return fetchNewestArchive(bp, cp, target, context.at);
   },
   findsDatedCopy: true,
 };

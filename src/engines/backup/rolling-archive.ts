@@ -1,11 +1,10 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
-import { TIME_VARIABLES, templateFields } from '../../options/variables.js';
+import { timeFields } from '../../options/variables.js';
 import { newestFirst } from '../../retention/retention.js';
 import type { BackupEngine } from '../engine.js';
 import { ARCHIVE_OPTIONS_AFTER_URL, checkArchiveTarget } from './archive.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
-import { archiveSearch } from './archive-search.js';
 import {
   archiveEntry,
   parseEntry,
@@ -68,10 +67,7 @@ export const rollingArchive: BackupEngine = {
     const target = pointTarget(bp);
     const recorded = chosenArchive(context.recorded, context.at);
     if (recorded !== undefined) return fetchArchive(bp, cp, target, recorded);
-    const search = archiveSearch(bp, context.at);
-    // The check made sure of a time in the path: this is the current name, which fails saying so.
-    if (typeof search === 'string') return fetchArchive(bp, cp, target, target.path);
-    return fetchNewestArchive(bp, cp, target, search);
+    return fetchNewestArchive(bp, cp, target, context.at);
   },
   copies: (recorded) => recordedArchives(recorded).map((archive) => new Date(archive.instant)),
   copyFoundAtRun: true,
@@ -90,8 +86,7 @@ function chosenArchive(recorded: unknown, at: Date | undefined): string | undefi
 function checkRollingArchive(options: OptionValues, diagnostics: Diagnostics): void {
   checkArchiveTarget(options, diagnostics);
   const template = options.template('remote_url') ?? '';
-  const timeFields: readonly string[] = TIME_VARIABLES;
-  if (!templateFields(template).some((field) => timeFields.includes(field))) {
+  if (timeFields(template).length === 0) {
     diagnostics.error(
       `remote_url '${template}' does not change with time: each run would overwrite the archive of the run before`,
       options.origin('remote_url'),
