@@ -67,8 +67,9 @@ export interface BackupEngine extends EngineInfo {
   readonly copyFoundAtRun?: boolean;
   /**
    * A copy named by the time of its backup (`remote_url` with `{Y}`...) is found on the target
-   * when no state here recorded that time (see archive-search.ts); without this, such a restore
-   * reads the name this run's time gives, and the plan warns.
+   * when no state here recorded that time, or none as old as --at (see dated-search.ts), which
+   * --at may then name as copyFoundAtRun allows; without this, or when no date or time in the name
+   * orders the copies, such a restore reads the name this run's time gives, and the plan warns.
    */
   readonly findsDatedCopy?: boolean;
   /** The local directory it replaces, for the overlap checks; undefined for remote targets. */

@@ -1,20 +1,24 @@
 import type { GetNewestFileSpec } from './action.js';
 import type { Command, NewestFileCommand, ToolPaths, Word } from './command.js';
 import { rcloneGetCommands } from './rclone-commands.js';
+import { syncDirCommands } from './rclone-sync-commands.js';
 import { rcloneCommand, remoteWord } from './rclone-words.js';
+import { HOLDING_FILTERS } from './rsync-commands.js';
 import { remoteCommand, rsyncFile } from './transport-commands.js';
 
 /** Stands for the chosen path while the fetch is built, then splits its words around it. */
 const CHOSEN = '\u0000chosen\u0000';
 
 /**
- * The newest file of a series found where it lies, then made `spec.file`: on this host a symbolic
- * link to it (an archive is only read); elsewhere fetched as getFileCommands fetches one file (by
- * rsync through ssh, by rclone into a hidden partial published when whole). The listing is `find`
- * (here, or on the ssh host) or `rclone lsf`, each printing paths relative to the directory.
+ * The newest file (or directory) of a series found where it lies, then made `spec.file`: on this
+ * host a symbolic link to it (it is only read); elsewhere fetched as getFileCommands fetches one
+ * file (by rsync through ssh, by rclone into a hidden partial published when whole), a directory
+ * as a whole tree (rsync, `rclone sync`). The listing is `find` (here, or on the ssh host) or
+ * `rclone lsf`, each printing paths relative to the directory, a directory's with a final slash.
  */
 export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): Command[] {
   const { search, transport, file } = spec;
+  const directories = search.entries === 'directories';
   const below = search.dir.endsWith('/') ? search.dir : `${search.dir}/`;
   const find = [
     'find',
@@ -24,21 +28,34 @@ export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): C
     '-maxdepth',
     String(search.depth),
     '-type',
-    'f',
+    directories ? 'd' : 'f',
     '-printf',
-    '%P\\n',
+    directories ? '%P/\\n' : '%P\\n',
   ];
   const choice = {
     kind: 'newest-file' as const,
     pattern: search.pattern,
     order: search.order,
     notAfter: search.notAfter,
-    none: `no file is named as ${search.shown}${search.notAfter === '' ? '' : ' at or before --at'}`,
+    none: `no ${directories ? 'directory' : 'file'} is named as ${search.shown}${search.notAfter === '' ? '' : ' at or before --at'}`,
   };
   if (transport === undefined)
     return [{ ...choice, list: find, get: ['ln', '-sfn', '--'], prefix: below, after: [file] }];
   if (transport.kind === 'ssh') {
-    const get = split(execArgv(rsyncFile(transport, tools, [], CHOSEN, file)));
+    // A tree keeps its hard links and, as the copy does, its extended attributes and ACLs; the
+    // directories where rsync held updates of a killed run stay there.
+    const tree = [
+      '-a',
+      '-H',
+      '-S',
+      ...(spec.metadata?.xattrs === true ? ['-X'] : []),
+      ...(spec.metadata?.acls === true ? ['-A'] : []),
+      HOLDING_FILTERS[0] as string,
+    ];
+    const fetch = directories
+      ? rsyncFile(transport, tools, tree, CHOSEN, `${file}/`)
+      : rsyncFile(transport, tools, [], CHOSEN, file);
+    const get = split(execArgv(fetch));
     return [
       {
         ...choice,
@@ -51,13 +68,17 @@ export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): C
   const list = rcloneCommand(transport, tools, [
     'lsf',
     '-R',
-    '--files-only',
-    '--max-depth',
-    String(search.depth),
+    directories ? '--dirs-only' : '--files-only',
+    // A bucket has no directories: one recursive listing of the keys below (the pattern keeps
+    // those of the series' depth), as S3-compatible servers that list one "directory" level at a
+    // time by delimiter give nothing for a prefix that holds only other prefixes.
+    ...(transport.remote === ':s3:' ? ['--fast-list'] : ['--max-depth', String(search.depth)]),
     '--',
     remoteWord(transport, below),
   ]);
-  const [copy, ...publish] = rcloneGetCommands({ transport, remote: CHOSEN, file }, transport, tools);
+  const [copy, ...publish] = directories
+    ? syncDirCommands({ direction: 'down', local: file, transport, remote: CHOSEN, excludes: [] }, tools, {})
+    : rcloneGetCommands({ transport, remote: CHOSEN, file }, transport, tools);
   return [
     {
       ...choice,

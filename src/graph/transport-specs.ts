@@ -1,5 +1,5 @@
 import type { EnvValue, SecretPart } from './command.js';
-import type { CopyGuard } from './copy-specs.js';
+import type { CopyGuard, CopyMetadata } from './copy-specs.js';
 import type { KerberosLogin } from './kerberos-specs.js';
 
 /**
@@ -96,6 +96,8 @@ export interface GetFileSpec {
  * time). `shown` is the series as a reader knows it: its path with the time variables.
  */
 export interface NewestFileSearch {
+  /** What the series holds: archives, or mirrors (directories, listed with a final slash). */
+  readonly entries: 'files' | 'directories';
   readonly dir: string;
   readonly depth: number;
   readonly pattern: string;
@@ -105,11 +107,13 @@ export interface NewestFileSearch {
 }
 
 /**
- * The newest file of a series on a target (`transport`; absent: this host), found when the step
- * runs, made the local `file`: fetched whole, or on this host linked to where it is.
+ * The newest file or directory of a series on a target (`transport`; absent: this host), found
+ * when the step runs, made the local `file`: fetched whole, or on this host linked to where it is.
+ * A directory is fetched with its extended attributes and ACLs as `metadata` says.
  */
 export interface GetNewestFileSpec {
   readonly transport?: Transport;
   readonly search: NewestFileSearch;
   readonly file: string;
+  readonly metadata?: CopyMetadata;
 }

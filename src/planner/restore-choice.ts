@@ -1,4 +1,5 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
+import { datedSearch } from '../engines/backup/dated-search.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
 import { groupBy } from '../group-by.js';
 import { timeFields } from '../options/variables.js';
@@ -62,7 +63,10 @@ export function restoreDrafts(
     const context = {
       recorded: state?.data ?? null,
       ...(at === undefined ? {} : { at }),
-      variablesRecorded: recordedVariablesOf(state) !== undefined,
+      // With --at before every copy recorded here, the recorded variables name a newer copy: the
+      // restore finds the one it takes (foundAtRun).
+      variablesRecorded:
+        recordedVariablesOf(state) !== undefined && (at === undefined || chosen?.time !== undefined),
     };
     if (from !== undefined && !context.variablesRecorded) warnDatedName(from, cp, diagnostics);
     units.push(
@@ -119,9 +123,7 @@ function chooseBackupPoint(
       return 'none';
     }
     const time = newestCopy(chosen);
-    return at !== undefined && time === undefined && chosen.engine.copyFoundAtRun !== true
-      ? 'none'
-      : { bp: chosen, time };
+    return at !== undefined && time === undefined && !foundAtRun(chosen) ? 'none' : { bp: chosen, time };
   }
   if (candidates.length === 0) return undefined;
   let best: { bp: BoundBackupPoint; time: Date } | undefined;
@@ -133,17 +135,31 @@ function chooseBackupPoint(
 }
 
 /**
+ * Whether the restore finds the copy it takes when it runs, so that --at may name a time no state
+ * here recorded a copy at: restic's snapshots, and the dated names of an engine that searches them
+ * (their date or time orders them).
+ */
+function foundAtRun(bp: BoundBackupPoint): boolean {
+  if (bp.engine.copyFoundAtRun === true) return true;
+  return bp.engine.findsDatedCopy === true && typeof datedSearch(bp, undefined) !== 'string';
+}
+
+/**
  * A backup point whose `remote_url` names its copy by the time of the backup, restored with no
- * state here to say which time: unless its engine finds the newest copy itself, the restore reads
- * the name this run's time gives, which the backup never wrote.
+ * state here to say which time: unless its engine finds the newest copy itself, by a date or time
+ * in the name that orders the copies, the restore reads the name this run's time gives, which the
+ * backup never wrote (or, named by the weekday alone, an older copy).
  */
 function warnDatedName(bp: BoundBackupPoint, cp: BoundCollectPoint, diagnostics: Diagnostics): void {
-  if (bp.engine.findsDatedCopy === true) return;
   const dated = timeFields(bp.options.template('remote_url') ?? '');
   if (dated.length === 0) return;
+  const searches = bp.engine.findsDatedCopy === true;
+  if (searches && typeof datedSearch(bp, undefined) !== 'string') return;
   diagnostics.warning(
-    `backup point ${bp.name} names its copy of ${cp.name} by the time of the backup (${dated.map((f) => `{${f}}`).join('')} in remote_url), which no state here recorded: this restore reads ${bp.options.string('remote_url')}, the name of this run's time`,
+    `backup point ${bp.name} names its copy of ${cp.name} by the time of the backup (${dated.map((f) => `{${f}}`).join('')} in remote_url), which no state here recorded${searches ? ' and which orders no copies' : ''}: this restore reads ${bp.options.string('remote_url')}, the name of this run's time`,
     bp.options.origin('remote_url'),
-    'restore on the machine whose state recorded it, or read the state back with metadata_url; rolling_archive and archive find the newest copy by themselves',
+    searches
+      ? 'a name with {Y}, {m}, {d}, {H}, {M}... is found by its date; otherwise restore on the machine whose state recorded it, or read the state back with metadata_url'
+      : 'restore on the machine whose state recorded it, or read the state back with metadata_url; archive, rolling_archive and synchronize find the newest copy by themselves',
   );
 }

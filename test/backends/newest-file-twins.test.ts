@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { newestFile } from '../../src/backends/execute/newest-file.js';
-import { archiveSearch } from '../../src/engines/backup/archive-search.js';
+import { datedSearch } from '../../src/engines/backup/dated-search.js';
 import type { BoundBackupPoint } from '../../src/engines/engine.js';
 import type { NewestFileCommand } from '../../src/graph/command.js';
 import { newestFileCommands } from '../../src/graph/newest-file-commands.js';
@@ -33,6 +33,13 @@ beforeAll(() => {
     'archives/site/2026/site-14.3_0300-Sat.tar.gz': 'one digit\n',
     'archives/site/2026/site-15.03_0300-Sun.tar.gz.bak': 'suffix\n',
     'archives/site/2026/site-16.03_0300-Dim.tar.gz': 'no weekday\n',
+    // The mirrors of `{Y}-{m}-{d}/{name}`: directories; a file of that name, another point's
+    // mirror and a day without one are not of the series.
+    'mirrors/2026-03-01/site/www/f': 'first\n',
+    'mirrors/2026-03-02/site/www/f': 'second\n',
+    'mirrors/2026-03-03/other/www/f': 'other\n',
+    'mirrors/2026-03-04/site': 'a file\n',
+    'mirrors/2026-03-05/nothing': '\n',
   });
   mkdirSync(box.path('restore'));
 });
@@ -48,12 +55,10 @@ function pair(template: string): BoundBackupPoint {
 }
 
 const LINK = () => box.path('restore/fetched.tar.gz');
+const MIRROR_LINK = () => box.path('restore/mirror');
 
 function command(at: Date | undefined, dir = 'archives'): NewestFileCommand {
-  const search = archiveSearch(
-    pair(`file://${box.path(dir)}/{name}/{Y}/{name}-{d}.{m}_{H}{M}-{a}.tar.gz`),
-    at,
-  );
+  const search = datedSearch(pair(`file://${box.path(dir)}/{name}/{Y}/{name}-{d}.{m}_{H}{M}-{a}.tar.gz`), at);
   if (typeof search === 'string') throw new Error(search);
   const [built] = newestFileCommands({ search, file: LINK() }, {});
   if (built?.kind !== 'newest-file') throw new Error('not a newest file');
@@ -62,15 +67,15 @@ function command(at: Date | undefined, dir = 'archives'): NewestFileCommand {
 
 type Outcome = { code: number; said: string[]; taken: string | undefined };
 
-function taken(): string | undefined {
+function taken(link = LINK()): string | undefined {
   try {
-    return readlinkSync(LINK());
+    return readlinkSync(link);
   } catch {
     return undefined;
   }
 }
 
-function viaScript(cmd: NewestFileCommand): Outcome {
+function viaScript(cmd: NewestFileCommand, link = LINK()): Outcome {
   const run = spawnSync(
     'bash',
     [
@@ -82,17 +87,17 @@ function viaScript(cmd: NewestFileCommand): Outcome {
     ],
     { encoding: 'utf8' },
   );
-  return { code: run.status ?? -1, said: saidLines(run.stderr), taken: taken() };
+  return { code: run.status ?? -1, said: saidLines(run.stderr), taken: taken(link) };
 }
 
-async function viaExecutor(cmd: NewestFileCommand): Promise<Outcome> {
+async function viaExecutor(cmd: NewestFileCommand, link = LINK()): Promise<Outcome> {
   const said: string[] = [];
   const code = await newestFile(
     cmd,
     { workDir: box.root, secrets: new Map(), processes: new Set(), output: () => undefined },
     (line) => said.push(line),
   );
-  return { code, said, taken: taken() };
+  return { code, said, taken: taken(link) };
 }
 
 const saidLines = (stderr: string): string[] =>
@@ -148,5 +153,36 @@ describe.runIf(canRun)('polyarchiv_newest_file and newestFile agree on a real di
     }
     expect(results[1]).toEqual(results[0]);
     expect(results[0]).toEqual({ code: 1, said: [], taken: undefined });
+  });
+
+  it.each([
+    ['the newest mirror, a directory', undefined, '2026-03-02/site/'],
+    ['none at or before --at', '2026-02-28T12:00:00+01:00', undefined],
+  ] as const)('%s', async (_, at, name) => {
+    const search = datedSearch(
+      pair(`${box.path('mirrors')}/{Y}-{m}-{d}/{name}`),
+      at === undefined ? undefined : new Date(at),
+      'directories',
+    );
+    if (typeof search === 'string') throw new Error(search);
+    const [cmd] = newestFileCommands({ search, file: MIRROR_LINK() }, {});
+    if (cmd?.kind !== 'newest-file') throw new Error('not a newest file');
+    const results: Outcome[] = [];
+    for (const backend of [viaScript, viaExecutor]) {
+      rmSync(MIRROR_LINK(), { force: true });
+      results.push(await backend(cmd, MIRROR_LINK()));
+    }
+    expect(results[1]).toEqual(results[0]);
+    const found = name === undefined ? undefined : `${box.path('mirrors')}/${name}`;
+    expect(results[0]).toEqual({
+      code: name === undefined ? 1 : 0,
+      taken: found,
+      said: [
+        found === undefined
+          ? `  no directory is named as ${box.path('mirrors')}/{Y}-{m}-{d}/site at or before --at`
+          : `  the newest there: ${found}`,
+      ],
+    });
+    if (found !== undefined) expect(readFileSync(`${MIRROR_LINK()}/www/f`, 'utf8')).toBe('second\n');
   });
 });

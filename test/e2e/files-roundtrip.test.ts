@@ -117,8 +117,9 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     expect(restore.stderr).not.toMatch(/warning/);
     expect(fileContents(box.path('data'))).toEqual(expected);
 
-    // A rebuilt machine has no record of that time: the plan says which name the restore reads.
+    // A rebuilt machine has no record of that time: the restore finds the newest mirror there.
     rmSync(box.path('collect'), { recursive: true });
+    rmSync(box.path('data'), { recursive: true });
     const rebuilt = runCli([
       'restore',
       '--yes',
@@ -128,9 +129,33 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
       '--now',
       '2026-04-01T12:00:00+02:00',
     ]);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stderr).not.toMatch(/warning/);
+    expect(rebuilt.stderr).toContain(`the newest there: ${box.path('vault/site/2026-03-10_0405')}/`);
+    expect(fileContents(box.path('data'))).toEqual(expected);
+    expect(fileContents(box.path('vault/site/2026-03-10_0405/tree'))).toEqual(expected);
+  });
+
+  it('warns that a mirror named by its weekday alone is read by the name of this run on a rebuilt machine', () => {
+    box.write({
+      'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/vault/{name}-{A}\n',
+    });
+    const backup = runCli(['backup', ...args, '--now', '2026-03-10T04:05:06+01:00']);
+    expect(backup.code, backup.stderr).toBe(0);
+    const expected = fileContents(box.path('data'));
+    rmSync(box.path('collect'), { recursive: true });
+    const rebuilt = runCli([
+      'restore',
+      '--yes',
+      '--from',
+      'mirror',
+      ...args,
+      '--now',
+      '2026-03-12T12:00:00+01:00',
+    ]);
     expect(rebuilt.code).toBe(1);
     expect(rebuilt.stderr).toContain(
-      `warning: backup point mirror names its copy of site by the time of the backup ({Y}{m}{d}{H}{M} in remote_url), which no state here recorded: this restore reads ${box.path('vault/site/2026-04-01_1200')}, the name of this run's time`,
+      `warning: backup point mirror names its copy of site by the time of the backup ({A} in remote_url), which no state here recorded and which orders no copies: this restore reads ${box.path('vault/site-Thursday')}, the name of this run's time`,
     );
     expect(rebuilt.stderr).toContain('  at mirror.backup:3 [point]');
     expect(fileContents(box.path('data'))).toEqual(expected);

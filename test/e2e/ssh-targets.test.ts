@@ -9,6 +9,7 @@ import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { comparableStates } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { archiveTree, fileContents, snapshotTree } from '../helpers/tree.js';
+import { tool, treeMetadata } from '../helpers/tree-metadata.js';
 import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
 
 const canRun = haveSshd() && haveTools('flock', 'bash', 'sha256sum', 'tar', 'gzip', 'zstd');
@@ -153,6 +154,36 @@ describe.runIf(canRun)('backup points on another host through ssh', () => {
       expect(readdirSync(box.path('collect/site/metadata/remote-offsite/remote'))).toEqual([]);
     }, 120_000);
   }
+
+  for (const how of ['apply', 'script'] as const)
+    it(`synchronize finds the newest dated mirror there on a rebuilt machine, with its metadata (${how})`, () => {
+      const args = configure(['engine = synchronize', `remote_url = ${scpUrl('{Y}-{m}-{d}/{name}')}`]);
+      tool(['setfattr', '-n', 'user.origin', '-v', 'kept', box.path('data/plain.txt')]);
+      tool(['setfacl', '-m', 'u:nobody:r', box.path('data/plain.txt')]);
+      for (const day of ['01', '02', '03']) {
+        writeFileSync(box.path('data/day.txt'), `${day}\n`);
+        const ran = run(box, how, 'backup', [...args, '--now', `2026-03-${day}T03:00:00+01:00`]);
+        expect(ran.code, ran.stderr).toBe(0);
+      }
+      const metadata = treeMetadata(box.path('data'));
+      rmSync(box.path('collect'), { recursive: true });
+      rmSync(box.path('data'), { recursive: true });
+      const rebuilt = run(box, how, 'restore', [
+        ...args,
+        '--from',
+        'offsite',
+        '--at',
+        '2026-03-02T12:00:00+01:00',
+      ]);
+      expect(rebuilt.code, rebuilt.stderr).toBe(0);
+      expect(rebuilt.stderr).toContain(`the newest there: 127.0.0.1:${remote('2026-03-02/site')}/`);
+      expect(readFileSync(box.path('data/day.txt'), 'utf8')).toBe('02\n');
+      expect(fileContents(box.path('data'))).toEqual(fileContents(remote('2026-03-02/site/tree')));
+      expect(treeMetadata(box.path('data'))).toEqual(metadata);
+      expect(readdirSync(remote()).sort()).toEqual(['2026-03-01', '2026-03-02', '2026-03-03']);
+      // What was fetched aside is gone; only the state of this restore's fetch stays.
+      expect(readdirSync(box.path('collect/site/metadata/remote-offsite/remote'))).toEqual([]);
+    }, 120_000);
 
   it('leaves the same remote trees and states with apply and with the rendered script', () => {
     const twin = makeSandbox('polyarchiv-ssh-targets-twin-');

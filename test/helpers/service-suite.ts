@@ -164,6 +164,30 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
         expect(service().list()).toEqual(['site [2026-03-02].tar.zst', 'site [2026-03-03].tar.zst']);
       }, 120_000);
 
+      it(`synchronize finds the newest dated mirror there on a rebuilt machine (${how})`, () => {
+        const args = configure(['engine = synchronize', `remote_url = ${url('{Y}-{m}-{d} [{name}]')}`]);
+        for (const day of ['01', '02', '03']) {
+          writeFileSync(box.path('data/day.txt'), `${day}\n`);
+          const ran = runAs(box, how, 'backup', [...args, '--now', `2026-03-${day}T03:00:00+01:00`]);
+          expect(ran.code, ran.stderr).toBe(0);
+        }
+        rmSync(box.path('collect'), { recursive: true });
+        const rebuilt = runAs(box, how, 'restore', [
+          ...args,
+          '--from',
+          'offsite',
+          '--at',
+          '2026-03-02T12:00:00+01:00',
+        ]);
+        expect(rebuilt.code, rebuilt.stderr).toBe(0);
+        expect(rebuilt.stderr).toMatch(/the newest there: \S.*\/2026-03-02 \[site\]\/\n/);
+        expect(readFileSync(box.path('collect/site/backups/tree/day.txt'), 'utf8')).toBe('02\n');
+        expect(fileContents(box.path('data'))).toEqual(fileContents(box.path('collect/site/backups/tree')));
+        expect(readFileSync(box.path('data/with space.txt'), 'utf8')).toBe(ODD_FILES['with space.txt']);
+        for (const day of ['01', '02', '03'])
+          expect(service().read(`2026-03-${day} [site]/tree/day.txt`).toString('utf8')).toBe(`${day}\n`);
+      }, 120_000);
+
       it(`rolling_archive forgets an archive whose dated directory someone removed (${how})`, () => {
         const args = configure([
           'engine = rolling_archive',

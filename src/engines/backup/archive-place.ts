@@ -8,7 +8,7 @@ import {
   packArchive,
   pairDir,
 } from './archive.js';
-import { archiveSearch } from './archive-search.js';
+import { datedSearch } from './dated-search.js';
 import { shownTarget, type Target, targetTicket } from './target.js';
 
 /**
@@ -68,7 +68,7 @@ export function fetchArchive(
 
 /**
  * The archive a restore takes when no state here says which (a rebuilt machine): the newest that
- * `remote_url`'s dated name finds on the target (see archiveSearch), not after `at`; the name of
+ * `remote_url`'s dated name finds on the target (see datedSearch), not after `at`; the name of
  * this run's time when the name holds no date that orders them.
  */
 export function fetchNewestArchive(
@@ -77,6 +77,6 @@ export function fetchNewestArchive(
   target: Target,
   at: Date | undefined,
 ): ActionDraft[] {
-  const search = archiveSearch(bp, at);
+  const search = datedSearch(bp, at);
   return fetchArchive(bp, cp, target, target.path, typeof search === 'string' ? undefined : search);
 }

@@ -5,6 +5,7 @@ import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
+import { getNewest } from './dated-search.js';
 import { sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
 import { checkTarget, localLocation, pointTarget, TRANSPORT_OPTIONS } from './target.js';
@@ -192,14 +193,7 @@ function fetchDraft(fetch: ArchiveFetch, archive: string, file: string, origin: 
       summary: `fetch ${fetch.shown} into ${file}`,
     };
   const { search, transport } = fetch;
-  return {
-    kind: 'get-newest-file',
-    ...(transport === undefined ? {} : { transport }),
-    search,
-    file,
-    origin,
-    summary: `find the newest archive named as ${search.shown}${search.notAfter === '' ? '' : ' not after --at'} (no state here records them), then ${transport === undefined ? 'link it' : 'fetch it'} as ${file}`,
-  };
+  return getNewest('archive', { ...(transport === undefined ? {} : { transport }), search, file }, origin);
 }
 
 /** Where the archive is written before it replaces the previous one: hidden, next to it. */

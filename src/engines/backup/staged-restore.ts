@@ -8,15 +8,23 @@ import { leftoverExclusions } from './source-leftovers.js';
  * A restore that fetches the backup point's copy into an empty directory aside (the pair's
  * metadata directory, outside the export tree), then updates the collect point from it in place,
  * guarded like every copy: the collect point is not touched unless the whole copy arrived.
- * `alsoRemoved`: what the fetch leaves beside the staging directory (a downloaded archive).
+ * `alsoRemoved`: what the fetch leaves beside the staging directory (a downloaded archive);
+ * `within`: the directory of the staging directory the fetch makes the copy (a link to it, or a
+ * tree fetched into it), rather than the staging directory itself.
  */
 export function restoreThroughStaging(
   bp: BoundBackupPoint,
   cp: BoundCollectPoint,
-  how: { readonly from: string; readonly aside: string; readonly alsoRemoved?: readonly string[] },
+  how: {
+    readonly from: string;
+    readonly aside: string;
+    readonly alsoRemoved?: readonly string[];
+    readonly within?: string;
+  },
   fetch: (staging: string, origin: Origin) => ActionDraft | readonly ActionDraft[],
 ): ActionDraft[] {
   const staging = `${bp.stateFile.slice(0, bp.stateFile.lastIndexOf('/'))}/extracted`;
+  const fetched = how.within === undefined ? staging : `${staging}/${how.within}`;
   const removed = [staging, ...(how.alsoRemoved ?? [])];
   const origin = bp.options.origin('remote_url');
   const removeStaging = (summary: string): ActionDraft => ({
@@ -28,9 +36,9 @@ export function restoreThroughStaging(
   return [
     removeStaging('remove what an interrupted restore left'),
     { kind: 'mkdir', path: staging, origin, summary: `create ${staging}, ${how.aside}` },
-    ...[fetch(staging, origin)].flat(),
+    ...[fetch(fetched, origin)].flat(),
     ...copyInPlace({
-      from: staging,
+      from: fetched,
       target: cp.exportDir,
       hardLinks: true,
       metadata: copyMetadata(bp.options),

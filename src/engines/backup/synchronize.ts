@@ -1,8 +1,10 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
+import type { ActionDraft, NewestFileSearch } from '../../graph/action.js';
 import type { OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
-import type { BackupEngine } from '../engine.js';
+import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { pairDir } from './archive.js';
+import { datedSearch, getNewest } from './dated-search.js';
 import { leftoverExclusions, sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
 import {
@@ -11,6 +13,7 @@ import {
   pointTarget,
   rsyncRemote,
   shownTarget,
+  type Target,
   TRANSPORT_OPTIONS,
   targetTicket,
 } from './target.js';
@@ -34,6 +37,7 @@ export const synchronize: BackupEngine = {
     COPY_GUARD_OPTION,
   ],
   check: checkMirrorTarget,
+  findsDatedCopy: true,
   location: localLocation,
   backup(bp, cp) {
     const target = pointTarget(bp);
@@ -71,8 +75,13 @@ export const synchronize: BackupEngine = {
       }),
     ];
   },
-  restore(bp, cp) {
+  restore(bp, cp, context) {
     const target = pointTarget(bp);
+    // A mirror named by the time of its backup, which no state here recorded: the newest there.
+    const search =
+      context.variablesRecorded === true ? undefined : datedSearch(bp, context.at, 'directories');
+    if (search !== undefined && typeof search !== 'string')
+      return restoreNewestMirror(bp, cp, target, search);
     if (target.kind === 'rclone') {
       const transport = target.transport;
       return restoreThroughStaging(
@@ -109,6 +118,39 @@ export const synchronize: BackupEngine = {
     ];
   },
 };
+
+/**
+ * The newest mirror of a dated series, found when the restore runs: linked (this host) or fetched
+ * whole (another host, a server) beside the collect point, then copied into it as every staged
+ * restore is.
+ */
+function restoreNewestMirror(
+  bp: BoundBackupPoint,
+  cp: BoundCollectPoint,
+  target: Target,
+  search: NewestFileSearch,
+): ActionDraft[] {
+  const transport = target.kind === 'local' ? undefined : target.transport;
+  return [
+    ...targetTicket(target, bp.options),
+    ...restoreThroughStaging(
+      bp,
+      cp,
+      { from: 'fetched from', aside: 'where the newest mirror is found', within: 'mirror' },
+      (mirror, origin) =>
+        getNewest(
+          'mirror',
+          {
+            ...(transport === undefined ? {} : { transport }),
+            search,
+            file: mirror,
+            metadata: copyMetadata(bp.options),
+          },
+          origin,
+        ),
+    ),
+  ];
+}
 
 function checkMirrorTarget(options: OptionValues, diagnostics: Diagnostics): void {
   const target = checkTarget(options, diagnostics);

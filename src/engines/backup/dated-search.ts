@@ -1,4 +1,5 @@
-import type { NewestFileSearch } from '../../graph/action.js';
+import type { Origin } from '../../diag/origin.js';
+import type { ActionDraft, GetNewestFileSpec, NewestFileSearch } from '../../graph/action.js';
 import { formatTemplate, TIME_VARIABLES, timeVariables, type Variables } from '../../options/variables.js';
 import type { BoundBackupPoint } from '../engine.js';
 import { targetPathOf } from './target.js';
@@ -44,15 +45,19 @@ const marker = (index: number) => `Qpolyarchivtime${index}Q`;
 const MARKERS = /Qpolyarchivtime(\d+)Q/g;
 
 /**
- * How a restore finds the newest archive of a dated series that no state here recorded (a new
- * machine without `metadata_url`): the names under the directory of `remote_url` that its template
- * matches, with every time variable read back from the name and the other variables as the pair
+ * How a restore finds the newest copy of a dated series that no state here recorded (a new machine
+ * without `metadata_url`): the archives (`files`) or mirrors (`directories`, listed with a final
+ * slash) under the directory of `remote_url` whose names its template matches, with every time variable read back from the name and the other variables as the pair
  * fills them. Newest is by the date and time the name holds (its `{Y}`, `{m}`, `{d}`, `{H}`...);
  * with `at`, the newest not after it, read in this machine's time zone as the names were written.
  * A message instead when the template cannot tell: a time variable outside the path, or no date
  * or time that orders the names.
  */
-export function archiveSearch(bp: BoundBackupPoint, at: Date | undefined): NewestFileSearch | string {
+export function datedSearch(
+  bp: BoundBackupPoint,
+  at: Date | undefined,
+  entries: NewestFileSearch['entries'] = 'files',
+): NewestFileSearch | string {
   const template = bp.options.template('remote_url') ?? '';
   const stand: Record<string, string> = {};
   TIME_VARIABLES.forEach((name, index) => {
@@ -62,7 +67,7 @@ export function archiveSearch(bp: BoundBackupPoint, at: Date | undefined): Newes
   const path = formatted.ok ? targetPathOf(formatted.text) : undefined;
   const first = path?.search(MARKERS) ?? -1;
   if (path === undefined || first < 0)
-    return `remote_url '${template}' has no date or time in its path to find the newest archive by`;
+    return `remote_url '${template}' has no date or time in its path to find the newest copy by`;
   const slash = path.lastIndexOf('/', first);
   const dir = slash <= 0 ? '/' : path.slice(0, slash);
   const relative = path.slice(slash + 1);
@@ -78,8 +83,10 @@ export function archiveSearch(bp: BoundBackupPoint, at: Date | undefined): Newes
     fields.push(name);
     last = (found.index ?? 0) + found[0].length;
   }
-  pattern += escaped(relative.slice(last));
-  depth += slashes(relative.slice(last));
+  const tail = relative.slice(last).replace(/\/+$/, '');
+  pattern += escaped(tail);
+  depth += slashes(tail);
+  const end = entries === 'directories' ? '/' : '';
   const order: number[] = [];
   for (const name of ORDERING) {
     if (name === 'y' && fields.includes('Y')) continue;
@@ -87,11 +94,12 @@ export function archiveSearch(bp: BoundBackupPoint, at: Date | undefined): Newes
     if (group >= 0) order.push(group + 1);
   }
   if (order.length === 0)
-    return `remote_url '${template}' names its archives by no date or time that orders them ({Y}, {m}, {d}, {H}, {M}...)`;
+    return `remote_url '${template}' names its copies by no date or time that orders them ({Y}, {m}, {d}, {H}, {M}...)`;
   return {
+    entries,
     dir,
     depth,
-    pattern: `^${pattern}$`,
+    pattern: `^${pattern}${end}$`,
     order,
     notAfter: at === undefined ? '' : orderingKey(timeVariables(at), fields, order),
     shown: `${dir === '/' ? '' : dir}/${relative.replace(MARKERS, (_, index) => `{${TIME_VARIABLES[Number(index)]}}`)}`,
@@ -106,3 +114,14 @@ function orderingKey(values: Variables, fields: readonly string[], order: readon
 /** Literal text for both regular expression dialects: each special character after a backslash. */
 const escaped = (text: string): string => text.replace(/[.[\]{}()\\*+?^$|]/g, '\\$&');
 const slashes = (text: string): number => text.split('/').length - 1;
+
+/** The step that finds the newest `what` of a series (see datedSearch) and makes it `spec.file`. */
+export function getNewest(what: 'archive' | 'mirror', spec: GetNewestFileSpec, origin: Origin): ActionDraft {
+  const { search, transport, file } = spec;
+  return {
+    kind: 'get-newest-file',
+    ...spec,
+    origin,
+    summary: `find the newest ${what} named as ${search.shown}${search.notAfter === '' ? '' : ' not after --at'} (no state here records them), then ${transport === undefined ? 'link it' : 'fetch it'} as ${file}`,
+  };
+}

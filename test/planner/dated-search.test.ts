@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newestOf } from '../../src/backends/execute/newest-file.js';
-import { archiveSearch } from '../../src/engines/backup/archive-search.js';
+import { datedSearch } from '../../src/engines/backup/dated-search.js';
 import type { BoundBackupPoint } from '../../src/engines/engine.js';
 
 /** A pair whose remote_url is `template`, with the variables a pair fills it with. */
@@ -13,7 +13,8 @@ function pair(template: string, variables: Record<string, string> = { name: 'sit
 
 describe('the search of a dated series from its remote_url', () => {
   it('lists the directory before the first time variable, as deep as the names go', () => {
-    expect(archiveSearch(pair('/var/backups/{name}/{Y}/{m}/{name}-{d}_{H}{M}.tar.gz'), undefined)).toEqual({
+    expect(datedSearch(pair('/var/backups/{name}/{Y}/{m}/{name}-{d}_{H}{M}.tar.gz'), undefined)).toEqual({
+      entries: 'files',
       dir: '/var/backups/site',
       depth: 3,
       pattern: '^([0-9]{4})/([0-9]{2})/site-([0-9]{2})_([0-9]{2})([0-9]{2})\\.tar\\.gz$',
@@ -23,18 +24,34 @@ describe('the search of a dated series from its remote_url', () => {
     });
   });
 
+  it('matches mirrors, which the listings print with a final slash, at their own depth', () => {
+    const search = datedSearch(pair('/var/backups/{Y}-{m}-{d}/{name}/'), undefined, 'directories');
+    expect(search).toEqual({
+      entries: 'directories',
+      dir: '/var/backups',
+      depth: 2,
+      pattern: '^([0-9]{4})-([0-9]{2})-([0-9]{2})/site/$',
+      order: [1, 2, 3],
+      notAfter: '',
+      shown: '/var/backups/{Y}-{m}-{d}/site',
+    });
+    if (typeof search === 'string') throw new Error(search);
+    const listing = ['2026-03-01/', '2026-03-01/site/', '2026-03-02/site/www/', '2026-03-02/other/', ''];
+    expect(newestOf(listing.join('\n'), search)).toBe('2026-03-01/site/');
+  });
+
   it('orders by year, month, day, then time, whatever order the name writes them in', () => {
-    const search = archiveSearch(pair('/b/{name}-{d}.{m}.{y}-{H}h.tar.zst'), new Date(2026, 2, 10, 12));
+    const search = datedSearch(pair('/b/{name}-{d}.{m}.{y}-{H}h.tar.zst'), new Date(2026, 2, 10, 12));
     expect(search).toMatchObject({ order: [3, 2, 1, 4], notAfter: '26031012' });
   });
 
   it('takes {Y} over {y}, and reads the other variables without ordering by them', () => {
-    const search = archiveSearch(pair('/b/{A}-{Y}-{y}-{p}-{z}-{Z}.tar.gz'), undefined);
+    const search = datedSearch(pair('/b/{A}-{Y}-{y}-{p}-{z}-{Z}.tar.gz'), undefined);
     expect(search).toMatchObject({ order: [2] });
   });
 
   it('keeps the characters of regular expressions literal, and the pair variables filled', () => {
-    const search = archiveSearch(
+    const search = datedSearch(
       pair('/b/{host} (a+b)/[{name}]*{Y}$^|?.tar.gz', { name: 'x.y', host: 'h' }),
       undefined,
     );
@@ -47,11 +64,11 @@ describe('the search of a dated series from its remote_url', () => {
   });
 
   it('counts the slashes of {x} in the depth', () => {
-    expect(archiveSearch(pair('/b/{x}/{name}-{Y}.tar.gz'), undefined)).toMatchObject({ dir: '/b', depth: 4 });
+    expect(datedSearch(pair('/b/{x}/{name}-{Y}.tar.gz'), undefined)).toMatchObject({ dir: '/b', depth: 4 });
   });
 
   it('reads the path of ssh, scp-like, WebDAV and S3 targets', () => {
-    const dirOf = (url: string) => (archiveSearch(pair(url), undefined) as { dir: string }).dir;
+    const dirOf = (url: string) => (datedSearch(pair(url), undefined) as { dir: string }).dir;
     expect(dirOf('ssh://backup@host:2222/srv/{name}/{name}-{Y}{m}{d}.tar.gz')).toBe('/srv/site');
     expect(dirOf('backup@host:/srv/{name}-{Y}{m}{d}.tar.gz')).toBe('/srv');
     expect(dirOf('https://dav.example.org/dav/{name}/{Y}{m}{d}.tar.gz')).toBe('/dav/site');
@@ -59,15 +76,15 @@ describe('the search of a dated series from its remote_url', () => {
   });
 
   it('says why a template cannot find the newest archive', () => {
-    expect(archiveSearch(pair('/b/{name}.tar.gz'), undefined)).toMatch(/has no date or time in its path/);
-    expect(archiveSearch(pair('/b/{name}-{A}.tar.gz'), undefined)).toMatch(
+    expect(datedSearch(pair('/b/{name}.tar.gz'), undefined)).toMatch(/has no date or time in its path/);
+    expect(datedSearch(pair('/b/{name}-{A}.tar.gz'), undefined)).toMatch(
       /by no date or time that orders them/,
     );
   });
 });
 
 describe('the newest of a listing', () => {
-  const search = archiveSearch(pair('/b/{name}-{Y}-{m}-{d}_{a}.tar.gz'), undefined);
+  const search = datedSearch(pair('/b/{name}-{Y}-{m}-{d}_{a}.tar.gz'), undefined);
   if (typeof search === 'string') throw new Error(search);
   const listing = [
     'site-2026-03-01_Sun.tar.gz',
