@@ -63,7 +63,7 @@ unit_1_fetch_history_site() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted
   # history.backup:3 [point]
   polyarchiv_step 3 7 'find the newest archive named as /var/lib/polyarchiv-fixture/archives/site/{Y}/{m}-{d}T{H}{M}.tar.gz (no state here records them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz' 'history.backup:3 [point]'
-  polyarchiv_newest_file "^([0-9]{4})/([0-9]{2})-([0-9]{2})T([0-9]{2})([0-9]{2})\\.tar\\.gz\$" '1 2 3 4 5' '' 'no file is named as /var/lib/polyarchiv-fixture/archives/site/{Y}/{m}-{d}T{H}{M}.tar.gz' /var/lib/polyarchiv-fixture/archives/site/ \
+  polyarchiv_newest_file "^([0-9]{4})/([0-9]{2})-([0-9]{2})T([0-9]{2})([0-9]{2})\\.tar\\.gz\$" 0 '1 2 3 4 5' '' 'no file is named as /var/lib/polyarchiv-fixture/archives/site/{Y}/{m}-{d}T{H}{M}.tar.gz' /var/lib/polyarchiv-fixture/archives/site/ \
     10 find /var/lib/polyarchiv-fixture/archives/site -mindepth 1 -maxdepth 2 -type f -printf '%P\n' \
     1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz \
     ln -sfn --

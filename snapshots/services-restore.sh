@@ -71,7 +71,7 @@ unit_1_fetch_s3_site() {
   # s3.backup:3 [point]
   polyarchiv_step 3 7 'find the newest archive named as /backups/polyarchiv/site/site-{Y}-{m}-{d}_{H}-{M}.tar.zst not after --at (no state here records them), then fetch it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst' 's3.backup:3 [point]'
   polyarchiv_hide_trace
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=http://s3.example.org:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=S3RVER RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_S3_SITE_SECRET_ACCESS_KEY:?}" polyarchiv_newest_file "^site-([0-9]{4})-([0-9]{2})-([0-9]{2})_([0-9]{2})-([0-9]{2})\\.tar\\.zst\$" '1 2 3 4 5' 202603101200 'no file is named as /backups/polyarchiv/site/site-{Y}-{m}-{d}_{H}-{M}.tar.zst at or before --at' :s3:backups/polyarchiv/site/ \
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=http://s3.example.org:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=S3RVER RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_S3_SITE_SECRET_ACCESS_KEY:?}" polyarchiv_newest_file "^site-([0-9]{4})-([0-9]{2})-([0-9]{2})_([0-9]{2})-([0-9]{2})\\.tar\\.zst\$" 0 '1 2 3 4 5' 202603101200 'no file is named as /backups/polyarchiv/site/site-{Y}-{m}-{d}_{H}-{M}.tar.zst at or before --at' :s3:backups/polyarchiv/site/ \
     7 rclone lsf -R --files-only --fast-list -- :s3:backups/polyarchiv/site/ \
     1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.fetched.tar.zst.polyarchiv-partial \
     rclone copyto --no-check-dest --error-on-no-transfer --

@@ -1,19 +1,20 @@
 
-# Takes the newest file of a dated series. LIST prints paths, one per line; those that PATTERN (an
-# extended regular expression) matches are candidates, and the groups ORDER names, joined, are a
-# candidate's time, which sorts as text; of equal times the greatest path is taken. Not after
-# NOT_AFTER when it is not empty. GET runs with PREFIX and the path as one word, then the words of
-# AFTER. When no file is that old, NONE is said and nothing is taken; a failure of LIST is its own,
-# passed on.
+# Takes the newest file of a dated series. LIST prints paths, one per line (each after its time,
+# for a series ordered by modification time); those that PATTERN (an extended regular expression)
+# matches are candidates, group PATH_GROUP their path (0: the whole line), and the groups ORDER
+# names, joined, are a candidate's time, which sorts as text; of equal times the greatest path is
+# taken. Not after NOT_AFTER when it is not empty. GET runs with PREFIX and the path as one word,
+# then the words of AFTER. When no file is that old, NONE is said and nothing is taken; a failure
+# of LIST is its own, passed on.
 polyarchiv_newest_file() {
-  local pattern=$1 order=$2 not_after=$3 none=$4 prefix=$5
-  shift 5
+  local pattern=$1 path_group=$2 order=$3 not_after=$4 none=$5 prefix=$6
+  shift 6
   local -a list=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a after=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a get=("$@")
-  local listed line key group chosen='' newest='' found rc=0
+  local listed line path key group chosen='' newest='' found rc=0
   local -a groups
   read -r -a groups <<<"${order}"
   listed=$("${list[@]}") || rc=$?
@@ -22,6 +23,7 @@ polyarchiv_newest_file() {
   fi
   while IFS= read -r line; do
     [[ ${line} =~ ${pattern} ]] || continue
+    path=${BASH_REMATCH[path_group]}
     key=''
     for group in "${groups[@]}"; do
       key+=${BASH_REMATCH[group]}
@@ -29,8 +31,8 @@ polyarchiv_newest_file() {
     if [[ -n ${not_after} && ${key} > ${not_after} ]]; then
       continue
     fi
-    if [[ -z ${chosen} || ${key} > ${newest} || (${key} == "${newest}" && ${line} > ${chosen}) ]]; then
-      newest=${key} chosen=${line}
+    if [[ -z ${chosen} || ${key} > ${newest} || (${key} == "${newest}" && ${path} > ${chosen}) ]]; then
+      newest=${key} chosen=${path}
     fi
   done <<<"${listed}"
   if [[ -z ${chosen} ]]; then

@@ -166,6 +166,7 @@ export const HELPERS = {
     name: 'polyarchiv_newest_file',
     args: [
       word('pattern'),
+      word('path_group'),
       word('order'),
       word('not_after'),
       word('none'),

@@ -66,12 +66,13 @@ export interface BackupEngine extends EngineInfo {
    */
   readonly copyFoundAtRun?: boolean;
   /**
-   * A copy named by the time of its backup (`remote_url` with `{Y}`...) is found on the target
-   * when no state here recorded that time, or none as old as --at (see dated-search.ts), which
-   * --at may then name as copyFoundAtRun allows; without this, or when no date or time in the name
-   * orders the copies, such a restore reads the name this run's time gives, and the plan warns.
+   * What it finds on the target of a copy named by the time of its backup (`remote_url` with
+   * `{Y}`...), when no state here recorded that time, or none as old as --at (see dated-search.ts),
+   * which --at may then name as copyFoundAtRun allows: archives (files) or mirrors (directories).
+   * Without this, or when the name cannot order the copies, such a restore reads the name this
+   * run's time gives, and the plan warns.
    */
-  readonly findsDatedCopy?: boolean;
+  readonly findsDatedCopy?: 'files' | 'directories';
   /** The local directory it replaces, for the overlap checks; undefined for remote targets. */
   readonly location?: (options: OptionValues) => string | undefined;
   /** Why `[filter]` sections cannot apply to what it ships; absent: they apply. */

@@ -150,6 +150,8 @@ export interface ResticRestoreAtCommand {
 export interface NewestFileCommand {
   readonly kind: 'newest-file';
   readonly pattern: string;
+  /** The group of `pattern` that holds the path; 0: the whole line. */
+  readonly pathGroup: number;
   readonly order: readonly number[];
   readonly notAfter: string;
   readonly none: string;

@@ -1,5 +1,5 @@
 import type { GetNewestFileSpec } from './action.js';
-import type { Command, NewestFileCommand, ToolPaths, Word } from './command.js';
+import type { Command, EnvValue, NewestFileCommand, ToolPaths, Word } from './command.js';
 import { rcloneGetCommands } from './rclone-commands.js';
 import { syncDirCommands } from './rclone-sync-commands.js';
 import { rcloneCommand, remoteWord } from './rclone-words.js';
@@ -19,6 +19,7 @@ const CHOSEN = '\u0000chosen\u0000';
 export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): Command[] {
   const { search, transport, file } = spec;
   const directories = search.entries === 'directories';
+  const modified = search.orderBy === 'modification';
   const below = search.dir.endsWith('/') ? search.dir : `${search.dir}/`;
   const find = [
     'find',
@@ -30,17 +31,29 @@ export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): C
     '-type',
     directories ? 'd' : 'f',
     '-printf',
-    directories ? '%P/\\n' : '%P\\n',
+    `${modified ? '%TY-%Tm-%Td %TT;' : ''}%P${directories ? '/' : ''}\\n`,
   ];
   const choice = {
     kind: 'newest-file' as const,
     pattern: search.pattern,
+    pathGroup: search.pathGroup,
     order: search.order,
     notAfter: search.notAfter,
     none: `no ${directories ? 'directory' : 'file'} is named as ${search.shown}${search.notAfter === '' ? '' : ' at or before --at'}`,
   };
+  // Modification times are listed in UTC, whatever the zone of the host that lists them.
+  const utc: Record<string, EnvValue> = modified ? { TZ: { literal: 'UTC' } } : {};
   if (transport === undefined)
-    return [{ ...choice, list: find, get: ['ln', '-sfn', '--'], prefix: below, after: [file] }];
+    return [
+      {
+        ...choice,
+        list: find,
+        get: ['ln', '-sfn', '--'],
+        prefix: below,
+        after: [file],
+        ...(modified ? { env: utc } : {}),
+      },
+    ];
   if (transport.kind === 'ssh') {
     // A tree keeps its hard links and, as the copy does, its extended attributes and ACLs; the
     // directories where rsync held updates of a killed run stay there.
@@ -59,7 +72,7 @@ export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): C
     return [
       {
         ...choice,
-        list: execArgv(remoteCommand(transport, find, tools)),
+        list: execArgv(remoteCommand(transport, modified ? ['env', 'TZ=UTC', ...find] : find, tools)),
         ...get,
         prefix: `${transport.host}:${below}`,
       },
@@ -69,6 +82,7 @@ export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): C
     'lsf',
     '-R',
     directories ? '--dirs-only' : '--files-only',
+    ...(modified ? ['--format', 'tp', '--separator', ';'] : []),
     // A bucket has no directories: one recursive listing of the keys below (the pattern keeps
     // those of the series' depth), as S3-compatible servers that list one "directory" level at a
     // time by delimiter give nothing for a prefix that holds only other prefixes.
@@ -85,7 +99,7 @@ export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): C
       list: list.argv,
       ...split(execArgv(copy as Command), remoteWord(transport, CHOSEN)),
       prefix: remoteWord(transport, below),
-      ...(list.env === undefined ? {} : { env: list.env }),
+      ...(list.env === undefined && !modified ? {} : { env: { ...list.env, ...utc } }),
     },
     ...publish,
   ];

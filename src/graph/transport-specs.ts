@@ -98,9 +98,16 @@ export interface GetFileSpec {
 export interface NewestFileSearch {
   /** What the series holds: archives, or mirrors (directories, listed with a final slash). */
   readonly entries: 'files' | 'directories';
+  /**
+   * What orders them: the time their names hold, or (names that rotate, without the year) their
+   * modification time, which the listing prints in UTC before each path.
+   */
+  readonly orderBy: 'name' | 'modification';
   readonly dir: string;
   readonly depth: number;
   readonly pattern: string;
+  /** The group of `pattern` that holds the path; 0: the whole line. */
+  readonly pathGroup: number;
   readonly order: readonly number[];
   readonly notAfter: string;
   readonly shown: string;

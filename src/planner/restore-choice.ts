@@ -141,7 +141,8 @@ function chooseBackupPoint(
  */
 function foundAtRun(bp: BoundBackupPoint): boolean {
   if (bp.engine.copyFoundAtRun === true) return true;
-  return bp.engine.findsDatedCopy === true && typeof datedSearch(bp, undefined) !== 'string';
+  const finds = bp.engine.findsDatedCopy;
+  return finds !== undefined && typeof datedSearch(bp, undefined, finds) !== 'string';
 }
 
 /**
@@ -153,8 +154,9 @@ function foundAtRun(bp: BoundBackupPoint): boolean {
 function warnDatedName(bp: BoundBackupPoint, cp: BoundCollectPoint, diagnostics: Diagnostics): void {
   const dated = timeFields(bp.options.template('remote_url') ?? '');
   if (dated.length === 0) return;
-  const searches = bp.engine.findsDatedCopy === true;
-  if (searches && typeof datedSearch(bp, undefined) !== 'string') return;
+  const finds = bp.engine.findsDatedCopy;
+  if (finds !== undefined && typeof datedSearch(bp, undefined, finds) !== 'string') return;
+  const searches = finds !== undefined;
   diagnostics.warning(
     `backup point ${bp.name} names its copy of ${cp.name} by the time of the backup (${dated.map((f) => `{${f}}`).join('')} in remote_url), which no state here recorded${searches ? ' and which orders no copies' : ''}: this restore reads ${bp.options.string('remote_url')}, the name of this run's time`,
     bp.options.origin('remote_url'),

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, rmSync, utimesSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { newestFile } from '../../src/backends/execute/newest-file.js';
@@ -40,7 +40,18 @@ beforeAll(() => {
     'mirrors/2026-03-03/other/www/f': 'other\n',
     'mirrors/2026-03-04/site': 'a file\n',
     'mirrors/2026-03-05/nothing': '\n',
+    // A weekly rotation, `{name}-{A}.tar.gz`: its names order nothing, their times do (below).
+    'rotation/site-Sunday.tar.gz': 'sunday\n',
+    'rotation/site-Monday.tar.gz': 'monday\n',
+    'rotation/site-Tuesday.tar.gz': 'tuesday\n',
   });
+  const written = {
+    Sunday: '2026-03-08T23:30:00Z',
+    Monday: '2026-03-02T10:00:00Z',
+    Tuesday: '2026-03-03T10:00:00Z',
+  };
+  for (const [day, at] of Object.entries(written))
+    utimesSync(box.path(`rotation/site-${day}.tar.gz`), new Date(at), new Date(at));
   mkdirSync(box.path('restore'));
 });
 
@@ -184,5 +195,39 @@ describe.runIf(canRun)('polyarchiv_newest_file and newestFile agree on a real di
       ],
     });
     if (found !== undefined) expect(readFileSync(`${MIRROR_LINK()}/www/f`, 'utf8')).toBe('second\n');
+  });
+
+  it.each([
+    ['the last written of a rotation, whatever its name', undefined, 'site-Sunday.tar.gz'],
+    // 10:00 UTC is 11:00 here: the times are read in UTC on both sides.
+    ['the last written at or before --at', '2026-03-03T11:00:00+01:00', 'site-Tuesday.tar.gz'],
+    ['one second before it', '2026-03-03T10:59:59+01:00', 'site-Monday.tar.gz'],
+  ] as const)('%s', async (_, at, name) => {
+    const search = datedSearch(
+      pair(`${box.path('rotation')}/{name}-{A}.tar.gz`),
+      at === undefined ? undefined : new Date(at),
+    );
+    if (typeof search === 'string') throw new Error(search);
+    const [cmd] = newestFileCommands({ search, file: LINK() }, {});
+    if (cmd?.kind !== 'newest-file') throw new Error('not a newest file');
+    const results: Outcome[] = [];
+    // The listing prints times in UTC whatever the zone of the machine that lists.
+    const zone = process.env.TZ;
+    process.env.TZ = 'Asia/Tokyo';
+    try {
+      for (const backend of [viaScript, viaExecutor]) {
+        rmSync(LINK(), { force: true });
+        results.push(await backend(cmd));
+      }
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]).toEqual({
+      code: 0,
+      taken: box.path('rotation', name),
+      said: [`  the newest there: ${box.path('rotation', name)}`],
+    });
   });
 });

@@ -185,6 +185,32 @@ describe.runIf(canRun)('backup points on another host through ssh', () => {
       expect(readdirSync(box.path('collect/site/metadata/remote-offsite/remote'))).toEqual([]);
     }, 120_000);
 
+  for (const how of ['apply', 'script'] as const)
+    it(`archive named by the weekday is found by its modification time on a rebuilt machine (${how})`, async () => {
+      const args = configure(['engine = archive', `remote_url = ${sshUrl('{name}-{A}.tar.gz')}`]);
+      let between = '';
+      for (const day of ['01', '02', '03']) {
+        writeFileSync(box.path('data/day.txt'), `${day}\n`);
+        const ran = run(box, how, 'backup', [...args, '--now', `2026-03-${day}T03:00:00+01:00`]);
+        expect(ran.code, ran.stderr).toBe(0);
+        await sleep(1100);
+        if (day === '02') {
+          between = new Date().toISOString();
+          await sleep(1100);
+        }
+      }
+      rmSync(box.path('collect'), { recursive: true });
+      const rebuilt = run(box, how, 'restore', [...args, '--from', 'offsite', '--at', between]);
+      expect(rebuilt.code, rebuilt.stderr).toBe(0);
+      expect(rebuilt.stderr).toContain(`the newest there: 127.0.0.1:${remote('site-Monday.tar.gz')}`);
+      expect(readFileSync(box.path('data/day.txt'), 'utf8')).toBe('02\n');
+      expect(readdirSync(remote()).sort()).toEqual([
+        'site-Monday.tar.gz',
+        'site-Sunday.tar.gz',
+        'site-Tuesday.tar.gz',
+      ]);
+    }, 120_000);
+
   it('leaves the same remote trees and states with apply and with the rendered script', () => {
     const twin = makeSandbox('polyarchiv-ssh-targets-twin-');
     try {

@@ -188,6 +188,32 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
           expect(service().read(`2026-03-${day} [site]/tree/day.txt`).toString('utf8')).toBe(`${day}\n`);
       }, 120_000);
 
+      it(`archive named by the weekday is found by its modification time on a rebuilt machine (${how})`, async () => {
+        const args = configure(['engine = archive', `remote_url = ${url('{name} {A}.tar.gz')}`]);
+        let between = '';
+        for (const day of ['01', '02', '03']) {
+          writeFileSync(box.path('data/day.txt'), `${day}\n`);
+          const ran = runAs(box, how, 'backup', [...args, '--now', `2026-03-${day}T03:00:00+01:00`]);
+          expect(ran.code, ran.stderr).toBe(0);
+          // Servers keep whole seconds: each archive is written in a second of its own.
+          await sleep(1100);
+          if (day === '02') {
+            between = new Date().toISOString();
+            await sleep(1100);
+          }
+        }
+        rmSync(box.path('collect'), { recursive: true });
+        const rebuilt = runAs(box, how, 'restore', [...args, '--from', 'offsite', '--at', between]);
+        expect(rebuilt.code, rebuilt.stderr).toBe(0);
+        expect(rebuilt.stderr).toMatch(/the newest there: \S.*\/site Monday\.tar\.gz\n/);
+        expect(readFileSync(box.path('data/day.txt'), 'utf8')).toBe('02\n');
+        rmSync(box.path('collect'), { recursive: true });
+        const newest = runAs(box, how, 'restore', [...args, '--from', 'offsite']);
+        expect(newest.code, newest.stderr).toBe(0);
+        expect(newest.stderr).toMatch(/the newest there: \S.*\/site Tuesday\.tar\.gz\n/);
+        expect(readFileSync(box.path('data/day.txt'), 'utf8')).toBe('03\n');
+      }, 120_000);
+
       it(`rolling_archive forgets an archive whose dated directory someone removed (${how})`, () => {
         const args = configure([
           'engine = rolling_archive',

@@ -15,9 +15,11 @@ describe('the search of a dated series from its remote_url', () => {
   it('lists the directory before the first time variable, as deep as the names go', () => {
     expect(datedSearch(pair('/var/backups/{name}/{Y}/{m}/{name}-{d}_{H}{M}.tar.gz'), undefined)).toEqual({
       entries: 'files',
+      orderBy: 'name',
       dir: '/var/backups/site',
       depth: 3,
       pattern: '^([0-9]{4})/([0-9]{2})/site-([0-9]{2})_([0-9]{2})([0-9]{2})\\.tar\\.gz$',
+      pathGroup: 0,
       order: [1, 2, 3, 4, 5],
       notAfter: '',
       shown: '/var/backups/site/{Y}/{m}/site-{d}_{H}{M}.tar.gz',
@@ -28,9 +30,11 @@ describe('the search of a dated series from its remote_url', () => {
     const search = datedSearch(pair('/var/backups/{Y}-{m}-{d}/{name}/'), undefined, 'directories');
     expect(search).toEqual({
       entries: 'directories',
+      orderBy: 'name',
       dir: '/var/backups',
       depth: 2,
       pattern: '^([0-9]{4})-([0-9]{2})-([0-9]{2})/site/$',
+      pathGroup: 0,
       order: [1, 2, 3],
       notAfter: '',
       shown: '/var/backups/{Y}-{m}-{d}/site',
@@ -75,10 +79,27 @@ describe('the search of a dated series from its remote_url', () => {
     expect(dirOf('s3://bucket/backups/{name}-{Y}{m}{d}.tar.gz')).toBe('/bucket/backups');
   });
 
-  it('says why a template cannot find the newest archive', () => {
+  it.each([
+    ['/b/{name}-{A}.tar.gz', 'site-Monday.tar.gz', 'site-Tuesday.tar.gz'],
+    ['/b/{name}-{d}.tar.gz', 'site-31.tar.gz', 'site-01.tar.gz'],
+    ['/b/{m}/{name}-{d}_{H}.tar.gz', '01/site-31_23.tar.gz', '02/site-01_01.tar.gz'],
+  ])(
+    'orders names without the year (%s), which rotate, by their modification time in UTC',
+    (template, older, newer) => {
+      const search = datedSearch(pair(template), new Date('2026-03-10T04:05:06+01:00'));
+      if (typeof search === 'string') throw new Error(search);
+      expect(search).toMatchObject({ orderBy: 'modification', pathGroup: 7, notAfter: '20260310030506' });
+      // The later name of the two was written first: modification times order them, not names.
+      const listing = `2026-03-10 03:05:07;${older}\n2026-03-09 23:00:00.5;${newer}\n2026-03-11 00:00:00;other-x.tar.gz\n`;
+      expect(newestOf(listing, { ...search, notAfter: '' })).toBe(older);
+      expect(newestOf(listing, search)).toBe(newer);
+    },
+  );
+
+  it('says why a template cannot find the newest copy', () => {
     expect(datedSearch(pair('/b/{name}.tar.gz'), undefined)).toMatch(/has no date or time in its path/);
-    expect(datedSearch(pair('/b/{name}-{A}.tar.gz'), undefined)).toMatch(
-      /by no date or time that orders them/,
+    expect(datedSearch(pair('/b/{name}-{A}'), undefined, 'directories')).toMatch(
+      /names its mirrors without the year/,
     );
   });
 });

@@ -209,6 +209,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           HELPERS.newestFile,
           {
             pattern: shellWord(command.pattern),
+            path_group: String(command.pathGroup),
             order: shellWord(command.order.join(' ')),
             not_after: shellWord(command.notAfter),
             none: shellWord(command.none),

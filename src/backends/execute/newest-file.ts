@@ -30,7 +30,7 @@ export async function newestFile(
 /** The newest listed path, as the helper chooses it: by the joined groups, then by the path itself. */
 export function newestOf(
   listing: string,
-  command: Pick<NewestFileCommand, 'pattern' | 'order' | 'notAfter'>,
+  command: Pick<NewestFileCommand, 'pattern' | 'pathGroup' | 'order' | 'notAfter'>,
 ): string | undefined {
   const pattern = new RegExp(command.pattern);
   let chosen: string | undefined;
@@ -40,9 +40,10 @@ export function newestOf(
     if (match === null) continue;
     const key = command.order.map((group) => match[group] ?? '').join('');
     if (command.notAfter !== '' && key > command.notAfter) continue;
-    if (chosen === undefined || key > newest || (key === newest && line > chosen)) {
+    const path = match[command.pathGroup] ?? line;
+    if (chosen === undefined || key > newest || (key === newest && path > chosen)) {
       newest = key;
-      chosen = line;
+      chosen = path;
     }
   }
   return chosen;

@@ -84,7 +84,7 @@ export const archive: BackupEngine = {
     if (context.variablesRecorded === true) return fetchArchive(bp, cp, target, target.path);
     return fetchNewestArchive(bp, cp, target, context.at);
   },
-  findsDatedCopy: true,
+  findsDatedCopy: 'files',
 };
 
 /** Where a pack writes and what its guard reads (see PackSpec and ArchiveGuard). */

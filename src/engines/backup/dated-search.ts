@@ -47,11 +47,15 @@ const MARKERS = /Qpolyarchivtime(\d+)Q/g;
 /**
  * How a restore finds the newest copy of a dated series that no state here recorded (a new machine
  * without `metadata_url`): the archives (`files`) or mirrors (`directories`, listed with a final
- * slash) under the directory of `remote_url` whose names its template matches, with every time variable read back from the name and the other variables as the pair
- * fills them. Newest is by the date and time the name holds (its `{Y}`, `{m}`, `{d}`, `{H}`...);
- * with `at`, the newest not after it, read in this machine's time zone as the names were written.
- * A message instead when the template cannot tell: a time variable outside the path, or no date
- * or time that orders the names.
+ * slash) under the directory of `remote_url` whose names its template matches, with every time
+ * variable read back from the name and the other variables as the pair fills them. Newest is by
+ * the date and time the name holds (its `{Y}`, `{m}`, `{d}`, `{H}`...); with `at`, the newest not
+ * after it, read in this machine's time zone as the names were written. A name without the year
+ * rotates (`{A}`, `{d}`, `{H}`...): the names of two weeks, months or years say nothing of which is
+ * newer, so archives are ordered by their modification time (when they were written, which the
+ * transports keep or set to their upload), and mirrors, whose directories keep their sources'
+ * times, cannot be. A message instead when the template cannot tell: a time variable outside the
+ * path, or a mirror named without the year.
  */
 export function datedSearch(
   bp: BoundBackupPoint,
@@ -87,24 +91,50 @@ export function datedSearch(
   pattern += escaped(tail);
   depth += slashes(tail);
   const end = entries === 'directories' ? '/' : '';
+  const shown = `${dir === '/' ? '' : dir}/${relative.replace(MARKERS, (_, index) => `{${TIME_VARIABLES[Number(index)]}}`)}`;
+  if (!fields.includes('Y') && !fields.includes('y')) {
+    if (entries === 'directories')
+      return `remote_url '${template}' names its mirrors without the year ({Y}), so that their names do not order them`;
+    return {
+      entries,
+      orderBy: 'modification',
+      dir,
+      depth,
+      pattern: `^${MODIFIED}(${pattern})$`,
+      pathGroup: 7,
+      order: [1, 2, 3, 4, 5, 6],
+      notAfter: at === undefined ? '' : modifiedKey(at),
+      shown,
+    };
+  }
   const order: number[] = [];
   for (const name of ORDERING) {
     if (name === 'y' && fields.includes('Y')) continue;
     const group = fields.indexOf(name);
     if (group >= 0) order.push(group + 1);
   }
-  if (order.length === 0)
-    return `remote_url '${template}' names its copies by no date or time that orders them ({Y}, {m}, {d}, {H}, {M}...)`;
   return {
     entries,
+    orderBy: 'name',
     dir,
     depth,
     pattern: `^${pattern}${end}$`,
+    pathGroup: 0,
     order,
     notAfter: at === undefined ? '' : orderingKey(timeVariables(at), fields, order),
-    shown: `${dir === '/' ? '' : dir}/${relative.replace(MARKERS, (_, index) => `{${TIME_VARIABLES[Number(index)]}}`)}`,
+    shown,
   };
 }
+
+/**
+ * A listed file's modification time as the listings print it in UTC before its path: `find
+ * -printf '%TY-%Tm-%Td %TT;%P'` (with a fraction of the second) and `rclone lsf --format tp
+ * --separator ';'`.
+ */
+const MODIFIED = '([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})[.0-9]*;';
+
+/** The key of a time for MODIFIED's groups: its UTC digits, year to second. */
+const modifiedKey = (at: Date): string => at.toISOString().slice(0, 19).replace(/[^0-9]/g, '');
 
 /** The key of a time: its values of the ordering groups, as a listed name's would read. */
 function orderingKey(values: Variables, fields: readonly string[], order: readonly number[]): string {

@@ -71,7 +71,7 @@ export const rollingArchive: BackupEngine = {
   },
   copies: (recorded) => recordedArchives(recorded).map((archive) => new Date(archive.instant)),
   copyFoundAtRun: true,
-  findsDatedCopy: true,
+  findsDatedCopy: 'files',
 };
 
 /**

@@ -37,7 +37,7 @@ export const synchronize: BackupEngine = {
     COPY_GUARD_OPTION,
   ],
   check: checkMirrorTarget,
-  findsDatedCopy: true,
+  findsDatedCopy: 'directories',
   location: localLocation,
   backup(bp, cp) {
     const target = pointTarget(bp);
