@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { runCli } from './cli.js';
+import { sleep } from './run-control.js';
 import type { Sandbox } from './sandbox.js';
 import { maskTimestamps, snapshotTree } from './tree.js';
 
@@ -93,4 +94,31 @@ export function comparableStates(box: Sandbox): Record<string, string> {
     tree[key] = maskTimestamps(readFileSync(box.path('collect', key), 'utf8').replaceAll(box.root, '<root>'));
   }
   return tree;
+}
+
+/**
+ * Three daily backups through `backup` (its arguments after `args`), pinned to 2026-03-01, 02
+ * and 03 at 03:00+01:00, `data/day.txt` holding the day. `spaced`: each written in a second of its
+ * own (servers keep whole seconds), and the time of a moment between the second and the third
+ * returned.
+ */
+export async function backupThreeDays(
+  box: Sandbox,
+  backup: (args: readonly string[]) => { code: number; stderr: string },
+  extra: readonly string[] = [],
+  spaced = false,
+): Promise<string> {
+  let between = '';
+  for (const day of ['01', '02', '03']) {
+    writeFileSync(box.path('data/day.txt'), `${day}\n`);
+    const ran = backup(['--now', `2026-03-${day}T03:00:00+01:00`, ...extra]);
+    expect(ran.code, ran.stderr).toBe(0);
+    if (!spaced) continue;
+    await sleep(1100);
+    if (day === '02') {
+      between = new Date().toISOString();
+      await sleep(1100);
+    }
+  }
+  return between;
 }
