@@ -152,6 +152,6 @@ export function getNewest(what: 'archive' | 'mirror', spec: GetNewestFileSpec, o
     kind: 'get-newest-file',
     ...spec,
     origin,
-    summary: `find the newest ${what} named as ${search.shown}${search.notAfter === '' ? '' : ' not after --at'} (no state here records them), then ${transport === undefined ? 'link it' : 'fetch it'} as ${file}`,
+    summary: `find the ${search.orderBy === 'name' ? 'newest' : 'last written'} ${what} named as ${search.shown}${search.notAfter === '' ? '' : ' not after --at'} (no state here records them${search.orderBy === 'name' ? '' : ', and the names do not order them'}), then ${transport === undefined ? 'link it' : 'fetch it'} as ${file}`,
   };
 }
