@@ -134,7 +134,11 @@ export function datedSearch(
 const MODIFIED = '([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})[.0-9]*;';
 
 /** The key of a time for MODIFIED's groups: its UTC digits, year to second. */
-const modifiedKey = (at: Date): string => at.toISOString().slice(0, 19).replace(/[^0-9]/g, '');
+const modifiedKey = (at: Date): string =>
+  at
+    .toISOString()
+    .slice(0, 19)
+    .replace(/[^0-9]/g, '');
 
 /** The key of a time: its values of the ordering groups, as a listed name's would read. */
 function orderingKey(values: Variables, fields: readonly string[], order: readonly number[]): string {
