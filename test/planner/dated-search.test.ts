@@ -50,8 +50,19 @@ describe('the search of a dated series from its remote_url', () => {
   });
 
   it('takes {Y} over {y}, and reads the other variables without ordering by them', () => {
-    const search = datedSearch(pair('/b/{A}-{Y}-{y}-{p}-{z}-{Z}.tar.gz'), undefined);
-    expect(search).toMatchObject({ order: [2] });
+    const search = datedSearch(pair('/b/{A}-{Y}-{y}-{m}-{d}-{z}-{Z}.tar.gz'), undefined);
+    expect(search).toMatchObject({ orderBy: 'name', order: [2, 4, 5] });
+  });
+
+  it.each([
+    '/b/{name}-{Y}-{b}-{d}.tar.gz',
+    '/b/{name}-{Y}-W{W}.tar.gz',
+    '/b/{name}-{Y}-{d}.tar.gz',
+    '/b/{name}-{Y}-{m}-{d}_{I}{p}.tar.gz',
+    '/b/{name}-{Y}-{A}.tar.gz',
+    '/b/{name}-{Y}-{m}-{d}_{M}.tar.gz',
+  ])('orders by modification time names whose text sorts otherwise than their time (%s)', (template) => {
+    expect(datedSearch(pair(template), undefined)).toMatchObject({ orderBy: 'modification' });
   });
 
   it('keeps the characters of regular expressions literal, and the pair variables filled', () => {
@@ -99,7 +110,7 @@ describe('the search of a dated series from its remote_url', () => {
   it('says why a template cannot find the newest copy', () => {
     expect(datedSearch(pair('/b/{name}.tar.gz'), undefined)).toMatch(/has no date or time in its path/);
     expect(datedSearch(pair('/b/{name}-{A}'), undefined, 'directories')).toMatch(
-      /names its mirrors without the year/,
+      /names its mirrors by no date and time that orders them/,
     );
   });
 });

@@ -50,12 +50,11 @@ const MARKERS = /Qpolyarchivtime(\d+)Q/g;
  * slash) under the directory of `remote_url` whose names its template matches, with every time
  * variable read back from the name and the other variables as the pair fills them. Newest is by
  * the date and time the name holds (its `{Y}`, `{m}`, `{d}`, `{H}`...); with `at`, the newest not
- * after it, read in this machine's time zone as the names were written. A name without the year
- * rotates (`{A}`, `{d}`, `{H}`...): the names of two weeks, months or years say nothing of which is
- * newer, so archives are ordered by their modification time (when they were written, which the
- * transports keep or set to their upload), and mirrors, whose directories keep their sources'
- * times, cannot be. A message instead when the template cannot tell: a time variable outside the
- * path, or a mirror named without the year.
+ * after it, read in this machine's time zone as the names were written. Names whose text does not
+ * sort as their time (see namesOrder: without the year they rotate) are archives ordered by their
+ * modification time (when they were written, which the transports keep or set to their upload),
+ * or mirrors that cannot be ordered: their directories keep their sources' times. A message
+ * instead when the template cannot tell: a time variable outside the path, or such a mirror.
  */
 export function datedSearch(
   bp: BoundBackupPoint,
@@ -92,9 +91,9 @@ export function datedSearch(
   depth += slashes(tail);
   const end = entries === 'directories' ? '/' : '';
   const shown = `${dir === '/' ? '' : dir}/${relative.replace(MARKERS, (_, index) => `{${TIME_VARIABLES[Number(index)]}}`)}`;
-  if (!fields.includes('Y') && !fields.includes('y')) {
+  if (!namesOrder(fields)) {
     if (entries === 'directories')
-      return `remote_url '${template}' names its mirrors without the year ({Y}), so that their names do not order them`;
+      return `remote_url '${template}' names its mirrors by no date and time that orders them (the year, then {m}-{d} or {j}, then {H}, {M}, {S}...)`;
     return {
       entries,
       orderBy: 'modification',
@@ -124,6 +123,33 @@ export function datedSearch(
     notAfter: at === undefined ? '' : orderingKey(timeVariables(at), fields, order),
     shown,
   };
+}
+
+/**
+ * Whether names with these time fields sort as their times: the year, then each finer field
+ * without a gap (the month and day, or the day of the year; the hour; the minute...), and nothing
+ * else but a weekday that the full date fixes, or the zone. A name without the year rotates (a
+ * weekday, a day of the month); one that skips a level (`{Y}-{d}`) or spells a part by a name or
+ * a week (`{b}`, `{W}`, `{x}`) sorts as text in another order than in time.
+ */
+function namesOrder(fields: readonly string[]): boolean {
+  const has = (name: string) => fields.includes(name);
+  const date = has('j') || (has('m') && has('d'));
+  const levels = [
+    has('Y') || has('y'),
+    has('m') || has('j'),
+    has('d') || has('j'),
+    has('H'),
+    has('M'),
+    has('S'),
+    has('f'),
+  ];
+  const depth = levels.indexOf(false) < 0 ? levels.length : levels.indexOf(false);
+  if (levels.slice(depth).some(Boolean) || depth === 0) return false;
+  if (has('d') && !has('m')) return false;
+  return fields.every(
+    (name) => 'YymdjHMSfzZ'.includes(name) || ('aAw'.includes(name) && levels[0] === true && date),
+  );
 }
 
 /**
