@@ -1,9 +1,10 @@
-import type { GetNewestFileSpec } from './action.js';
+import type { GetNewestFileSpec, SshTransport } from './action.js';
 import type { Command, EnvValue, NewestFileCommand, ToolPaths, Word } from './command.js';
+import { HOLDING_DIR } from './holding-dir.js';
 import { rcloneGetCommands } from './rclone-commands.js';
 import { syncDirCommands } from './rclone-sync-commands.js';
 import { rcloneCommand, remoteWord } from './rclone-words.js';
-import { HOLDING_FILTERS } from './rsync-commands.js';
+import { rsyncCommands } from './rsync-commands.js';
 import { remoteCommand, rsyncFile } from './transport-commands.js';
 
 /** Stands for the chosen path while the fetch is built, then splits its words around it. */
@@ -55,20 +56,9 @@ export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): C
       },
     ];
   if (transport.kind === 'ssh') {
-    // A tree keeps its hard links and, as the copy does, its extended attributes and ACLs; the
-    // directories where rsync held updates of a killed run stay there.
-    const tree = [
-      '-a',
-      '-H',
-      '-S',
-      ...(spec.metadata?.xattrs === true ? ['-X'] : []),
-      ...(spec.metadata?.acls === true ? ['-A'] : []),
-      HOLDING_FILTERS[0] as string,
-    ];
-    const fetch = directories
-      ? rsyncFile(transport, tools, tree, CHOSEN, `${file}/`)
-      : rsyncFile(transport, tools, [], CHOSEN, file);
-    const get = split(execArgv(fetch));
+    const get = directories
+      ? fetchTree(transport, spec, tools)
+      : split(execArgv(rsyncFile(transport, tools, [], CHOSEN, file)));
     return [
       {
         ...choice,
@@ -103,6 +93,33 @@ export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): C
     },
     ...publish,
   ];
+}
+
+/**
+ * A directory of the ssh host fetched as copies are: its hard links, and its extended attributes
+ * and ACLs as the point keeps them; the directories where rsync held updates of a killed run stay
+ * there. Split around the chosen path, listed with its final slash.
+ */
+function fetchTree(
+  transport: SshTransport,
+  spec: GetNewestFileSpec,
+  tools: ToolPaths,
+): Pick<NewestFileCommand, 'get' | 'after'> {
+  const { host, sshArgs, kerberos } = transport;
+  const [fetch] = rsyncCommands(
+    {
+      from: CHOSEN,
+      to: spec.file,
+      deleteExtraneous: false,
+      hardLinks: true,
+      ...(spec.metadata === undefined ? {} : { metadata: spec.metadata }),
+      filters: [{ rule: 'exclude', pattern: `${HOLDING_DIR}/` }],
+      remote: { side: 'from', host, sshArgs, ...(kerberos === undefined ? {} : { kerberos }) },
+    },
+    tools,
+    {},
+  );
+  return split(execArgv(fetch as Command), `${host}:${CHOSEN}/`);
 }
 
 function execArgv(command: Command): readonly Word[] {

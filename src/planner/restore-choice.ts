@@ -140,7 +140,11 @@ function chooseBackupPoint(
  * (their date or time orders them).
  */
 function foundAtRun(bp: BoundBackupPoint): boolean {
-  if (bp.engine.copyFoundAtRun === true) return true;
+  return bp.engine.copyFoundAtRun === true || searchesDatedName(bp);
+}
+
+/** Whether its engine finds the copies its `remote_url` names by time (see datedSearch). */
+function searchesDatedName(bp: BoundBackupPoint): boolean {
   const finds = bp.engine.findsDatedCopy;
   return finds !== undefined && typeof datedSearch(bp, undefined, finds) !== 'string';
 }
@@ -154,9 +158,8 @@ function foundAtRun(bp: BoundBackupPoint): boolean {
 function warnDatedName(bp: BoundBackupPoint, cp: BoundCollectPoint, diagnostics: Diagnostics): void {
   const dated = timeFields(bp.options.template('remote_url') ?? '');
   if (dated.length === 0) return;
-  const finds = bp.engine.findsDatedCopy;
-  if (finds !== undefined && typeof datedSearch(bp, undefined, finds) !== 'string') return;
-  const searches = finds !== undefined;
+  if (searchesDatedName(bp)) return;
+  const searches = bp.engine.findsDatedCopy !== undefined;
   diagnostics.warning(
     `backup point ${bp.name} names its copy of ${cp.name} by the time of the backup (${dated.map((f) => `{${f}}`).join('')} in remote_url), which no state here recorded${searches ? ' and which orders no copies' : ''}: this restore reads ${bp.options.string('remote_url')}, the name of this run's time`,
     bp.options.origin('remote_url'),

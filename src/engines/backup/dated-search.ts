@@ -144,8 +144,8 @@ function namesOrder(fields: readonly string[]): boolean {
     has('S'),
     has('f'),
   ];
-  const depth = levels.indexOf(false) < 0 ? levels.length : levels.indexOf(false);
-  if (levels.slice(depth).some(Boolean) || depth === 0) return false;
+  const gap = levels.indexOf(false);
+  if (gap === 0 || (gap > 0 && levels.slice(gap).some(Boolean))) return false;
   if (has('d') && !has('m')) return false;
   return fields.every(
     (name) => 'YymdjHMSfzZ'.includes(name) || ('aAw'.includes(name) && levels[0] === true && date),
