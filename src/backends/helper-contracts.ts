@@ -162,6 +162,12 @@ export const HELPERS = {
     tools: [],
     statuses: { restored: 0, none: 1 },
   },
+  gitResetAt: {
+    name: 'polyarchiv_git_reset_at',
+    args: [word('none'), argv('choose'), rest('reset')],
+    tools: [],
+    statuses: { restored: 0, none: 1 },
+  },
   newestFile: {
     name: 'polyarchiv_newest_file',
     args: [

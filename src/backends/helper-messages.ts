@@ -43,6 +43,8 @@ export const HELPER_MESSAGES = {
   cannotRead: (what: string) => `  cannot read ${what}:`,
   // A restic snapshot chosen by its time (polyarchiv_restic_restore_at): its short id.
   snapshotChosen: (shortId: string, time: string) => `  snapshot ${shortId}, taken ${time}`,
+  // The commit of a history chosen by its time (polyarchiv_git_reset_at): its short hash.
+  commitChosen: (shortHash: string, time: string) => `  commit ${shortHash}, made ${time}`,
   // The newest file of a dated series, found at run time (polyarchiv_newest_file).
   newestFound: (path: string) => `  the newest there: ${path}`,
   // A tree mapped file by file (polyarchiv_map_tree).

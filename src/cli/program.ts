@@ -23,7 +23,7 @@ const pluginsCommands = () => import('./plugins-command.js');
 
 const INCLUDE_SECRETS_HELP = `embed secret values instead of \${POLYARCHIV_SECRET_...} references (--out gets mode 0600)`;
 const AT_HELP =
-  'restore the newest copy made at or before TIME (ISO-8601 or @EPOCH): a dated archive of a rolling_archive, or a last success';
+  'restore the newest copy made at or before TIME (ISO-8601 or @EPOCH): a dated archive or mirror, a restic snapshot, a commit of a git or gitlab branch, or a last success';
 
 /**
  * The command line. `capturePlan` parses without running: `plan --check` reads the flags a script

@@ -42,3 +42,8 @@ export function connectionOptions(wording: ConnectionWording): OptionSpec[] {
     { name: 'password', type: 'string', secret: true, help: wording.passwordHelp },
   ];
 }
+
+/** A restore's --at as its steps and messages show it: UTC, whole seconds without a fraction. */
+export function atText(at: Date): string {
+  return at.toISOString().replace(/\.000Z$/, 'Z');
+}

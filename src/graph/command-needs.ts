@@ -41,6 +41,8 @@ export function toolsOf(command: Command): string[] {
       return argvTools(command.init);
     case 'restic-restore-at':
       return [...argvTools(command.list), ...argvTools(command.parse)];
+    case 'git-reset-at':
+      return [...argvTools(command.choose), ...argvTools(command.reset)];
     case 'newest-file':
       return [...argvTools(command.list), ...argvTools(command.get)];
     case 'gitlab-project':
@@ -112,6 +114,7 @@ export function secretsOf(command: Command): string[] {
     case 'align-mailboxes':
     case 'gitlab-project':
     case 'map-tree':
+    case 'git-reset-at':
       return [];
   }
 }

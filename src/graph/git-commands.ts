@@ -39,6 +39,7 @@ export function gitPushCommands(spec: GitPushSpec, tools: ToolPaths): Command[] 
 export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[] {
   const git = tools.git ?? 'git';
   const gitDir = `--git-dir=${spec.workTree}/.git`;
+  const reset = [git, gitDir, `--work-tree=${spec.workTree}`, 'reset', '--quiet', '--hard'];
   return [
     { kind: 'exec', argv: [git, '-c', 'init.defaultBranch=master', 'init', '-q', spec.workTree] },
     {
@@ -56,11 +57,32 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
       ]),
       env: remoteEnv(spec.remote, tools),
     },
-    {
-      kind: 'exec',
-      argv: [git, gitDir, `--work-tree=${spec.workTree}`, 'reset', '--quiet', '--hard', 'FETCH_HEAD'],
-    },
+    spec.at === undefined ? { kind: 'exec', argv: [...reset, 'FETCH_HEAD'] } : resetAt(spec, git, reset),
   ];
+}
+
+/**
+ * The last commit of the fetched branch made at or before `at`, along its first parents (the
+ * collect point's own commits; of two of the same second, the later one).
+ */
+function resetAt(spec: GitFetchSpec, git: string, reset: readonly Word[]): Command {
+  const notAfter = Math.floor(Date.parse(spec.at ?? '') / 1000);
+  return {
+    kind: 'git-reset-at',
+    choose: [
+      git,
+      `--git-dir=${spec.workTree}/.git`,
+      'log',
+      '-1',
+      '--first-parent',
+      `--before=@${notAfter}`,
+      '--format=%H%x09%cI',
+      'FETCH_HEAD',
+      '--',
+    ],
+    reset,
+    none: `no commit of branch ${spec.branch} of ${spec.shown} was made at or before ${spec.at}: nothing was restored`,
+  };
 }
 
 function credentialOptions(remote: GitRemoteSpec): Word[] {

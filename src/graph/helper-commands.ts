@@ -8,6 +8,7 @@ export type HelperCommand =
   | ExecIfChangedCommand
   | ResticInitCommand
   | ResticRestoreAtCommand
+  | GitResetAtCommand
   | NewestFileCommand
   | GitlabProjectCommand
   | SvnStageCommand
@@ -136,6 +137,19 @@ export interface ResticRestoreAtCommand {
   readonly parse: readonly Word[];
   readonly restore: readonly Word[];
   readonly env: Readonly<Record<string, EnvValue>>;
+  readonly none: string;
+}
+
+/**
+ * A work tree set to the last commit of a history made at or before a time: `choose` prints that
+ * commit as `HASH<TAB>TIME` (git log -1 --before), or nothing when the history holds none that
+ * old; `reset` then runs with the hash as its last word. When none is, `none` is said and the
+ * command fails, changing nothing.
+ */
+export interface GitResetAtCommand {
+  readonly kind: 'git-reset-at';
+  readonly choose: readonly Word[];
+  readonly reset: readonly Word[];
   readonly none: string;
 }
 

@@ -31,6 +31,13 @@ export interface GitFetchSpec {
   readonly workTree: string;
   readonly remote: GitRemoteSpec;
   readonly branch: string;
+  /**
+   * A time (ISO 8601, --at): the files are set to the branch's last commit made at or before it
+   * (its committer date), and the fetch fails, changing nothing, when the branch holds none.
+   */
+  readonly at?: string;
+  /** The remote as the plan and messages show it (no password). */
+  readonly shown: string;
 }
 
 /**

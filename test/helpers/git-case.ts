@@ -103,8 +103,10 @@ export function runPoint(
   backend: Backend,
   mode: 'backup' | 'restore' = 'backup',
   env: Record<string, string> = {},
+  /** More arguments of a restore (--at TIME). */
+  restoreArgs: readonly string[] = [],
 ) {
-  const modeArgs = mode === 'backup' ? [] : ['--from', 'up'];
+  const modeArgs = mode === 'backup' ? [] : ['--from', 'up', ...restoreArgs];
   if (backend === 'apply')
     return runCli([mode, ...(mode === 'restore' ? ['--yes'] : []), ...modeArgs, ...t.args], {
       ...t.env,

@@ -116,7 +116,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-newest-file"),depth0,{"name":"helpers-newest-file","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-git-reset-at"),depth0,{"name":"helpers-git-reset-at","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"12":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -125,7 +125,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-copy"),depth0,{"name":"helpers-copy","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-newest-file"),depth0,{"name":"helpers-newest-file","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"13":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -134,7 +134,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-gitlab"),depth0,{"name":"helpers-gitlab","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-copy"),depth0,{"name":"helpers-copy","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"14":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -143,7 +143,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-svn"),depth0,{"name":"helpers-svn","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-gitlab"),depth0,{"name":"helpers-gitlab","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"15":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -152,7 +152,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-dir-reload"),depth0,{"name":"helpers-dir-reload","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-svn"),depth0,{"name":"helpers-svn","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"16":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -161,8 +161,17 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-confirm"),depth0,{"name":"helpers-confirm","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-dir-reload"),depth0,{"name":"helpers-dir-reload","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"17":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-confirm"),depth0,{"name":"helpers-confirm","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+},"18":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -199,13 +208,14 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"resticHelper"),{"name":"if","hash":{},"fn":container.program(8, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":45,"column":0},"end":{"line":47,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"mapTreeHelper"),{"name":"if","hash":{},"fn":container.program(9, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":48,"column":0},"end":{"line":50,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"resticRestoreHelper"),{"name":"if","hash":{},"fn":container.program(10, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":51,"column":0},"end":{"line":53,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"newestFileHelper"),{"name":"if","hash":{},"fn":container.program(11, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":54,"column":0},"end":{"line":56,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"copyHelper"),{"name":"if","hash":{},"fn":container.program(12, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":57,"column":0},"end":{"line":59,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"gitlabHelper"),{"name":"if","hash":{},"fn":container.program(13, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":60,"column":0},"end":{"line":62,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"svnHelper"),{"name":"if","hash":{},"fn":container.program(14, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":63,"column":0},"end":{"line":65,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"reloadHelper"),{"name":"if","hash":{},"fn":container.program(15, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":66,"column":0},"end":{"line":68,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"confirmHelper"),{"name":"if","hash":{},"fn":container.program(16, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":69,"column":0},"end":{"line":71,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"dovecotHelper"),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":72,"column":0},"end":{"line":74,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"gitResetHelper"),{"name":"if","hash":{},"fn":container.program(11, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":54,"column":0},"end":{"line":56,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"newestFileHelper"),{"name":"if","hash":{},"fn":container.program(12, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":57,"column":0},"end":{"line":59,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"copyHelper"),{"name":"if","hash":{},"fn":container.program(13, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":60,"column":0},"end":{"line":62,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"gitlabHelper"),{"name":"if","hash":{},"fn":container.program(14, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":63,"column":0},"end":{"line":65,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"svnHelper"),{"name":"if","hash":{},"fn":container.program(15, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":66,"column":0},"end":{"line":68,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"reloadHelper"),{"name":"if","hash":{},"fn":container.program(16, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":69,"column":0},"end":{"line":71,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"confirmHelper"),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":72,"column":0},"end":{"line":74,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"dovecotHelper"),{"name":"if","hash":{},"fn":container.program(18, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":75,"column":0},"end":{"line":77,"column":7}}})) != null ? stack1 : "");
 },"usePartial":true,"useData":true},
   unit: {"0":function(container,depth0,helpers,partials,data) {
     var stack1;
@@ -546,6 +556,22 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
     + ") polyarchiv_say \"  ${message}\" ;;\n    "
     + ((stack1 = alias2(alias1(lookupProperty(depth0,"probe"), "changed", {"start":{"line":11,"column":6},"end":{"line":11,"column":19}} ), depth0)) != null ? stack1 : "")
     + ") \"${run[@]}\" ;;\n    *) return \"${rc}\" ;;\n  esac\n}\n";
+},"useData":true},
+  'helpers-git-reset-at': {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=container.strict, alias2=container.lambda, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "\n# Sets the work tree to the last commit made at or before a time. CHOOSE prints that commit as\n# HASH<TAB>TIME, or nothing when the history holds none that old; RESET runs with the hash as its\n# last word. When there is none, NONE is said and nothing changes; a failure of CHOOSE is its own,\n# passed on.\npolyarchiv_git_reset_at() {\n"
+    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"gitResetAt"), "args", {"start":{"line":7,"column":2},"end":{"line":7,"column":25}} ), depth0)) != null ? stack1 : "")
+    + "\n  local chosen commit made rc=0\n  chosen=$(\"${choose[@]}\") || rc=$?\n  if ((rc != 0)); then\n    return \"${rc}\"\n  fi\n  if [[ -z ${chosen} ]]; then\n    polyarchiv_say \"  ${none}\"\n    return "
+    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"gitResetAt"),"status"), "none", {"start":{"line":15,"column":13},"end":{"line":15,"column":43}} ), depth0)) != null ? stack1 : "")
+    + "\n  fi\n  IFS=$'\\t' read -r commit made <<<\"${chosen}\"\n  local short_hash=${commit:0:8}\n  polyarchiv_say \""
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "commitChosen", {"start":{"line":19,"column":20},"end":{"line":19,"column":41}} ), depth0)) != null ? stack1 : "")
+    + "\"\n  \"${reset[@]}\" \"${commit}\"\n}\n";
 },"useData":true},
   'helpers-gitlab': {"0":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.strict, alias2=container.lambda;

@@ -27,6 +27,7 @@ export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<H
   gitlabRefused: ['2', '3', '1', 'why'],
   cannotRead: ['what'],
   snapshotChosen: ['short_id', 'taken'],
+  commitChosen: ['short_hash', 'made'],
   newestFound: ['found'],
   mapToolFailed: ['tool[0]', 'from', 'path'],
   notConfirmed: [],

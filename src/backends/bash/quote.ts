@@ -202,6 +202,16 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           perLine,
         ),
       ].join(' ');
+    case 'git-reset-at':
+      return helperCall(
+        HELPERS.gitResetAt,
+        {
+          none: shellWord(command.none),
+          choose: command.choose.map(wordText),
+          reset: command.reset.map(wordText),
+        },
+        perLine,
+      );
     case 'newest-file':
       return [
         ...envAssignments(command.env ?? {}),

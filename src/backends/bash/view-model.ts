@@ -59,6 +59,7 @@ export interface ScriptView {
   readonly ifChangedHelper: boolean;
   readonly resticHelper: boolean;
   readonly resticRestoreHelper: boolean;
+  readonly gitResetHelper: boolean;
   readonly newestFileHelper: boolean;
   readonly resticMissing: ResticMissingLayout;
   readonly mapTreeHelper: boolean;
@@ -186,6 +187,7 @@ export function scriptView(
     ifChangedHelper: kinds.has('exec-if-changed'),
     resticHelper: kinds.has('restic-init'),
     resticRestoreHelper: kinds.has('restic-restore-at'),
+    gitResetHelper: kinds.has('git-reset-at'),
     newestFileHelper: kinds.has('newest-file'),
     mapTreeHelper: kinds.has('map-tree'),
     copyHelper,

@@ -9,6 +9,7 @@ import { type Confirmation, confirmStep } from './confirm.js';
 import { dirReload } from './dir-reload.js';
 import { alignMailboxes } from './dovecot-align.js';
 import { execIfChanged } from './exec-if-changed.js';
+import { gitResetAt } from './git-reset-at.js';
 import { gitlabProject } from './gitlab-project.js';
 import { guardedCopy } from './guarded-copy.js';
 import { mapTree } from './map-tree.js';
@@ -225,6 +226,8 @@ export async function runCommand(command: Command, options: UnitOptions, ctx: Ru
         return resticInit(command, ctx, options.say);
       case 'restic-restore-at':
         return await resticRestoreAt(command, ctx, options.say);
+      case 'git-reset-at':
+        return await gitResetAt(command, ctx, options.say);
       case 'newest-file':
         return await newestFile(command, ctx, options.say);
       case 'gitlab-project':

@@ -1,9 +1,11 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
+import type { Origin } from '../../diag/origin.js';
 import type { ActionDraft, GitRemoteSpec } from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
-import { gitCollectPoint } from '../collect/git.js';
+import { commitArgv, git, gitCollectPoint } from '../collect/git.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { kerberosLogin, ticketDrafts } from '../kerberos-login.js';
+import { atText } from '../toolkit.js';
 
 /*
  * What the backup points that push a git collect point's history share (git, gitlab): their
@@ -78,10 +80,12 @@ export function fetchDrafts(
   remote: GitRemoteSpec,
   option: string,
   shown: string,
+  at: Date | undefined,
 ): ActionDraft[] {
   const branch = bp.options.string('remote_branch');
   const origin = bp.options.origin(option);
   const kerberos = kerberosLogin(bp.options, 'keytab', bp);
+  const when = at === undefined ? undefined : atText(at);
   return [
     { kind: 'mkdir', path: cp.exportDir, origin, summary: `create ${cp.exportDir}` },
     ...ticketDrafts(bp.options, 'keytab', kerberos),
@@ -90,8 +94,40 @@ export function fetchDrafts(
       workTree: cp.exportDir,
       remote: kerberos === undefined ? remote : { ...remote, kerberos },
       branch,
+      shown,
+      ...(when === undefined ? {} : { at: when }),
       origin,
-      summary: `fetch branch ${branch} of ${shown} into "${cp.name}" and check it out`,
+      summary:
+        when === undefined
+          ? `fetch branch ${branch} of ${shown} into "${cp.name}" and check it out`
+          : `fetch branch ${branch} of ${shown} into "${cp.name}" and check out its last commit made at or before ${when}`,
+    },
+    ...(when === undefined ? [] : onTopOfBranch(cp, branch, when, origin)),
+  ];
+}
+
+/**
+ * The files of an older commit committed again on top of the fetched branch, so that the
+ * collect point's next push is a fast-forward: the remote keeps its whole history, and a later
+ * restore finds this one as the newest.
+ */
+function onTopOfBranch(cp: BoundCollectPoint, branch: string, when: string, origin: Origin): ActionDraft[] {
+  return [
+    {
+      kind: 'run',
+      argv: [...git(cp), 'reset', '--quiet', '--soft', 'FETCH_HEAD'],
+      tool: 'git',
+      origin,
+      summary: `make the fetched head of branch ${branch} the current commit again, keeping the files checked out`,
+    },
+    {
+      kind: 'run-if-changed',
+      probe: [...git(cp), 'diff', '--cached', '--quiet'],
+      run: commitArgv(cp, `Restore of branch ${branch} as it was at ${when}`),
+      unchanged: 'the head of the branch is that commit',
+      tool: 'git',
+      origin,
+      summary: 'commit those files on top of the head, if they differ from it',
     },
   ];
 }

@@ -37,7 +37,8 @@ export const gitBackupPoint: BackupEngine = {
   },
   locationPart: (options) => `branch ${options.string('remote_branch')}`,
   backup: (bp, cp) => pushDrafts(bp, cp, remoteSpec(bp), 'remote_url', shown(bp)),
-  restore: (bp, cp) => fetchDrafts(bp, cp, remoteSpec(bp), 'remote_url', shown(bp)),
+  restore: (bp, cp, context) => fetchDrafts(bp, cp, remoteSpec(bp), 'remote_url', shown(bp), context.at),
+  copyFoundAtRun: true,
 };
 
 const shown = (bp: BoundBackupPoint): string => hideUrlPasswords(bp.options.string('remote_url'));

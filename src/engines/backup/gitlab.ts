@@ -71,7 +71,8 @@ export const gitlabBackupPoint: BackupEngine = {
     },
     ...pushDrafts(bp, cp, remote(bp), 'project_name', shown(bp)),
   ],
-  restore: (bp, cp) => fetchDrafts(bp, cp, remote(bp), 'project_name', shown(bp)),
+  restore: (bp, cp, context) => fetchDrafts(bp, cp, remote(bp), 'project_name', shown(bp), context.at),
+  copyFoundAtRun: true,
 };
 
 /** `gitlab_url` without its final slashes: scheme, host, port and path prefix. */

@@ -4,6 +4,7 @@ import type { OptionSpec } from '../../options/schema.js';
 import { recordedVariables, type Variables } from '../../options/variables.js';
 import { COPY_GUARD_OPTION } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
+import { atText } from '../toolkit.js';
 import { datedEntry, type RecordedArchive, recordedArchives, retainSeries } from './archive-series.js';
 import {
   BACKEND_OPTIONS,
@@ -155,7 +156,7 @@ export const restic: BackupEngine = {
   },
   restore(bp, cp, context) {
     const repository = resticRepository(bp);
-    const at = context.at === undefined ? undefined : context.at.toISOString().replace(/\.000Z$/, 'Z');
+    const at = context.at === undefined ? undefined : atText(context.at);
     const when = at === undefined ? '' : ` taken at or before ${at}`;
     return restoreThroughStaging(
       bp,

@@ -54,19 +54,7 @@ export const gitCollectPoint: CollectEngine = {
       {
         kind: 'run-if-changed',
         probe: [...git(cp), 'diff', '--cached', '--quiet'],
-        run: [
-          ...git(cp),
-          '-c',
-          `user.name=${setString(cp.options, 'commit_name') ?? cp.variables.username}`,
-          '-c',
-          `user.email=${setString(cp.options, 'commit_email') ?? `${cp.variables.username}@${cp.variables.fqdn}`}`,
-          '-c',
-          'commit.gpgsign=false',
-          'commit',
-          '--quiet',
-          '--no-verify',
-          `--message=${cp.options.string('commit_message')}`,
-        ],
+        run: commitArgv(cp, cp.options.string('commit_message')),
         unchanged: 'nothing changed since the last commit',
         tool: 'git',
         origin,
@@ -93,7 +81,27 @@ export const gitCollectPoint: CollectEngine = {
   ],
 };
 
-function git(cp: BoundCollectPoint): string[] {
+/**
+ * A commit of what is staged in the collect point's repository, by its committer (no hook of the
+ * user's runs, nothing signed).
+ */
+export function commitArgv(cp: BoundCollectPoint, message: string): string[] {
+  return [
+    ...git(cp),
+    '-c',
+    `user.name=${setString(cp.options, 'commit_name') ?? cp.variables.username}`,
+    '-c',
+    `user.email=${setString(cp.options, 'commit_email') ?? `${cp.variables.username}@${cp.variables.fqdn}`}`,
+    '-c',
+    'commit.gpgsign=false',
+    'commit',
+    '--quiet',
+    '--no-verify',
+    `--message=${message}`,
+  ];
+}
+
+export function git(cp: BoundCollectPoint): string[] {
   const dir = cp.layout.importDir;
   return ['git', `--git-dir=${dir}/.git`, `--work-tree=${dir}`];
 }
