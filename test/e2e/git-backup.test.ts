@@ -1,9 +1,16 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { branchLog, git, gitCase, head, roundTrip, runPoint as run } from '../helpers/git-case.js';
+import {
+  branchLog,
+  git,
+  gitCase,
+  head,
+  restoreAtRoundTrip,
+  roundTrip,
+  runPoint as run,
+} from '../helpers/git-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
-import { fileContents } from '../helpers/tree.js';
 import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
 
 // A round trip is six runs of polyarchiv: minutes on a loaded machine.
@@ -31,49 +38,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
     it('restores the commit of --at on a rebuilt machine, and goes on from the head of the branch', () => {
       const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
       box = t.box;
-      const entry = 'backup <root@localhost> Backup of journal';
-      const days: Record<number, Record<string, string>> = {};
-      for (const day of [1, 2, 3]) {
-        writeFileSync(t.box.path('data/day.txt'), `day ${day}\n`);
-        if (day === 3) rmSync(t.box.path('data/plain.txt'));
-        const backup = run(t, backend, 'backup', { GIT_COMMITTER_DATE: `2026-03-0${day}T03:00:00Z` });
-        expect(backup.code, backup.stdout + backup.stderr).toBe(0);
-        days[day] = fileContents(t.box.path('data'));
-      }
-      const remoteHead = head(t.remote, 'backups/journal');
-      expect(branchLog(t.remote, 'backups/journal')).toEqual([entry, entry, entry]);
-
-      // A rebuilt machine: the collect point and its state are gone, the live data changed since.
-      rmSync(t.box.path('collect'), { recursive: true });
-      writeFileSync(t.box.path('data/day.txt'), 'day 4\n');
-      const restore = run(t, backend, 'restore', {}, ['--at', '2026-03-02T04:00:00+01:00']);
-      expect(restore.code, restore.stdout + restore.stderr).toBe(0);
-      expect(restore.stderr).toMatch(/commit [0-9a-f]{8}, made 2026-03-02T03:00:00\+00:00/);
-      expect(fileContents(t.box.path('data'))).toEqual(days[2]);
-      expect(fileContents(`${t.local}/files`)).toEqual(days[2]);
-      // The files of that commit, committed again on top of the branch's head: nothing is rewritten.
-      const restored =
-        'backup <root@localhost> Restore of branch backups/journal as it was at 2026-03-02T03:00:00Z';
-      expect(branchLog(`${t.local}/.git`, 'HEAD')).toEqual([restored, entry, entry, entry]);
-      expect(head(`${t.local}/.git`, 'HEAD~1')).toBe(remoteHead);
-      expect(head(t.remote, 'backups/journal')).toBe(remoteHead);
-
-      // The next backup is a fast-forward, and a restore of the newest copy takes the restored files.
-      const after = run(t, backend);
-      expect(after.code, after.stdout + after.stderr).toBe(0);
-      expect(branchLog(t.remote, 'backups/journal')).toEqual([restored, entry, entry, entry]);
-
-      // Before the first commit: the fetch fails, nothing is changed.
-      writeFileSync(t.box.path('data/day.txt'), 'day 5\n');
-      const live = fileContents(t.box.path('data'));
-      const localHead = head(`${t.local}/.git`);
-      const none = run(t, backend, 'restore', {}, ['--at', '2026-03-01T02:59:59Z']);
-      expect(none.code).toBe(1);
-      expect(none.stderr).toContain(
-        `no commit of branch backups/journal of ${t.remote} was made at or before 2026-03-01T02:59:59Z: nothing was restored`,
-      );
-      expect(fileContents(t.box.path('data'))).toEqual(live);
-      expect(head(`${t.local}/.git`)).toBe(localHead);
+      restoreAtRoundTrip(t, backend);
     });
   },
 );

@@ -2,7 +2,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
-import { branchLog, type GitCase, gitCaseOf, roundTrip, runPoint } from '../helpers/git-case.js';
+import {
+  branchLog,
+  type GitCase,
+  gitCaseOf,
+  restoreAtRoundTrip,
+  roundTrip,
+  runPoint,
+} from '../helpers/git-case.js';
 import { expectRemoteCallsWithTicket, KEYTAB, kerberosCase } from '../helpers/kerberos-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import { commandLinesHolding, filesHolding } from '../helpers/secret-scan.js';
@@ -66,6 +73,18 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
   }
 
   const secrets = { [TOKEN_SECRET]: TOKEN, [PASSWORD_SECRET]: '' };
+
+  it.each(['apply', 'script'] as const)(
+    'restores the branch as it was at --at on a rebuilt machine, committed on top of its head (%s)',
+    async (backend) => {
+      const { t } = await gitlabCase();
+      restoreAtRoundTrip(
+        t,
+        backend,
+        backend === 'script' ? { ...secrets, [PASSWORD_SECRET]: git.password } : {},
+      );
+    },
+  );
 
   it.each(['apply', 'script'] as const)(
     'creates the project once, pushes through the same URL and restores (%s)',

@@ -163,3 +163,56 @@ export function roundTrip(t: GitCase, backend: Backend, env: Record<string, stri
   expect(after.code, after.stdout + after.stderr).toBe(0);
   expect(branchLog(t.remote, 'backups/journal')).toEqual([entry, entry, entry]);
 }
+
+/**
+ * Three backups a day apart (their commits dated so), a rebuilt machine (no collect point, no
+ * state) whose live data changed since, a restore at --at of the second day: its files come back,
+ * committed again on top of the branch, whose next push is a fast-forward; an --at before the
+ * first commit fails, changing nothing.
+ */
+export function restoreAtRoundTrip(t: GitCase, backend: Backend, env: Record<string, string> = {}): void {
+  const entry = 'backup <root@localhost> Backup of journal';
+  const days: Record<number, Record<string, string>> = {};
+  for (const day of [1, 2, 3]) {
+    writeFileSync(t.box.path('data/day.txt'), `day ${day}\n`);
+    if (day === 3) rmSync(t.box.path('data/plain.txt'));
+    const backup = runPoint(t, backend, 'backup', {
+      ...env,
+      GIT_COMMITTER_DATE: `2026-03-0${day}T03:00:00Z`,
+    });
+    expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+    days[day] = fileContents(t.box.path('data'));
+  }
+  const remoteHead = head(t.remote, 'backups/journal');
+  expect(branchLog(t.remote, 'backups/journal')).toEqual([entry, entry, entry]);
+
+  rmSync(t.box.path('collect'), { recursive: true });
+  writeFileSync(t.box.path('data/day.txt'), 'day 4\n');
+  const restore = runPoint(t, backend, 'restore', env, ['--at', '2026-03-02T04:00:00+01:00']);
+  expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+  expect(restore.stderr).toMatch(/commit [0-9a-f]{8}, made 2026-03-02T03:00:00\+00:00/);
+  expect(fileContents(t.box.path('data'))).toEqual(days[2]);
+  expect(fileContents(`${t.local}/files`)).toEqual(days[2]);
+  // The files of that commit, committed again on top of the branch's head: nothing is rewritten.
+  const restored =
+    'backup <root@localhost> Restore of branch backups/journal as it was at 2026-03-02T03:00:00Z';
+  expect(branchLog(`${t.local}/.git`, 'HEAD')).toEqual([restored, entry, entry, entry]);
+  expect(head(`${t.local}/.git`, 'HEAD~1')).toBe(remoteHead);
+  expect(head(t.remote, 'backups/journal')).toBe(remoteHead);
+
+  // The next backup is a fast-forward that carries the restore.
+  const after = runPoint(t, backend, 'backup', env);
+  expect(after.code, after.stdout + after.stderr).toBe(0);
+  expect(branchLog(t.remote, 'backups/journal')).toEqual([restored, entry, entry, entry]);
+
+  writeFileSync(t.box.path('data/day.txt'), 'day 5\n');
+  const live = fileContents(t.box.path('data'));
+  const localHead = head(`${t.local}/.git`);
+  const none = runPoint(t, backend, 'restore', env, ['--at', '2026-03-01T02:59:59Z']);
+  expect(none.code).toBe(1);
+  expect(none.stderr).toMatch(
+    /no commit of branch backups\/journal of \S+ was made at or before 2026-03-01T02:59:59Z: nothing was restored/,
+  );
+  expect(fileContents(t.box.path('data'))).toEqual(live);
+  expect(head(`${t.local}/.git`)).toBe(localHead);
+}
