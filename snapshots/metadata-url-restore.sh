@@ -49,4 +49,4 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-schedule.no-hooks.sh" 
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.
 polyarchiv_check_config test/fixtures/metadata-url-restore/config notes.collect f86c662a07781cf0490b789d59a8a4ea7dd8b8562ce1fbe64c8bbfaaea1a78c5 site.collect 1d5c9f11d2e5ee908b822ef0aa9a2d6585c18f1fedd272e375cadd4e2827c3eb mirror.backup 32d56808bdc41d22751167331814e7b1ba90e76d84adef71fab29e631fc0f7ae tarballs.backup 05ae90ef83b6671e09526cb2b7f9da4e466df936f569b314e80941dbdb99ce81
-polyarchiv_main 1 "$@"
+polyarchiv_main 2 'restore sources of notes: no state file records a successful backup of notes on any of its backup points (--from NAME chooses one of: mirror, tarballs)' 'restore sources of site: no state file records a successful backup of site on any of its backup points (--from NAME chooses one of: mirror, tarballs)' "$@"

@@ -877,9 +877,10 @@ polyarchiv_outcome() {
   fi
 }
 
+# COUNT, then the COUNT units that cannot run (title: reason), then the script's arguments.
 polyarchiv_main() {
-  local failed_skips=$1
-  shift
+  local -a cannot_run=("${@:2:$1}")
+  shift "$(($1 + 1))"
   polyarchiv_parse_args "$@"
   polyarchiv_start_ready
   while ((${#polyarchiv_pids[@]} > 0)); do
@@ -887,11 +888,12 @@ polyarchiv_main() {
     polyarchiv_collect
     polyarchiv_start_ready
   done
-  polyarchiv_finish "${failed_skips}"
+  polyarchiv_finish "${cannot_run[@]}"
 }
 
+# The summary, then each unit that cannot run (the arguments), as apply says them; the exit status.
 polyarchiv_finish() {
-  local i status code=0
+  local i status reason code=0
   polyarchiv_progress "summary:"
   for i in "${!polyarchiv_units[@]}"; do
     status=${polyarchiv_status[i]}
@@ -902,7 +904,10 @@ polyarchiv_finish() {
       *) ;;
     esac
   done
-  if (($1 != 0 && code == 0)); then
+  for reason in "$@"; do
+    polyarchiv_say "cannot run: ${reason}"
+  done
+  if (($# != 0 && code == 0)); then
     code=1
   fi
   case ${polyarchiv_signal} in

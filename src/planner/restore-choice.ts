@@ -48,11 +48,21 @@ export function restoreDrafts(
       );
       continue;
     }
+    const own = chosen === undefined ? ownCopyTime(cp, states) : undefined;
+    if (chosen === undefined && at !== undefined && (own === undefined || own > at)) {
+      // The collect point keeps one copy, its last: nothing of before --at.
+      skip(
+        lowerRestore(cp, undefined).at(-1) as DraftUnit,
+        `${cp.name} has no ${candidates.length === (pairsOf.get(cp.name) ?? []).length ? '' : 'selected '}backup point, and its own copy (the only one it keeps) was made ${own === undefined ? 'at a time no state file here records' : formatTimestamp(own)}, after --at ${selection.at}`,
+        true,
+      );
+      continue;
+    }
     const from = chosen?.bp;
-    const when = describeTime(chosen?.time);
+    const when = describeTime(chosen?.time ?? own);
     const why =
       from === undefined
-        ? `${cp.name} has no backup point: its sources are restored from the collect point's own copy`
+        ? `${cp.name} has no ${candidates.length === (pairsOf.get(cp.name) ?? []).length ? '' : 'selected '}backup point: its sources are restored from the collect point's own copy${at === undefined ? '' : ` (made ${when}, not after --at ${selection.at})`}`
         : selection.from !== undefined
           ? `chosen with --from ${from.name}${at === undefined ? '' : ` (its newest copy not after --at ${selection.at}: ${when})`}`
           : at !== undefined
@@ -84,6 +94,11 @@ export function restoreDrafts(
 
 const describeTime = (date: Date | undefined): string =>
   date === undefined ? 'none recorded' : formatTimestamp(date);
+
+/** When the collect point's own copy was made: its last success, by the state here. */
+function ownCopyTime(cp: BoundCollectPoint, states: StateSnapshots): Date | undefined {
+  return dataTime(states.get(cp.layout.stateFile)?.state);
+}
 
 /** The times of the copies a backup point holds: its recorded archives, or its last success. */
 function copyTimes(bp: BoundBackupPoint, states: StateSnapshots): readonly Date[] {

@@ -179,6 +179,35 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     expect(fileContents(box.path('data'))).toEqual(expected);
   });
 
+  it('refuses --at older than the only copy of a collect point without backup point, changing nothing', () => {
+    rmSync(box.path('config/mirror.backup'));
+    const backup = runCli(['backup', ...args, '--now', '2026-03-10T04:05:06+01:00']);
+    expect(backup.code, backup.stderr).toBe(0);
+    const backedUp = fileContents(box.path('data'));
+    writeFileSync(box.path('data/plain.txt'), 'changed since\n');
+    const live = fileContents(box.path('data'));
+    const refusal =
+      'cannot run: restore sources of site: site has no backup point, and its own copy (the only one it keeps) was made 2026-03-10T04:05:06+01:00, after --at 2026-03-10T04:05:05+01:00';
+    const before = ['--at', '2026-03-10T04:05:05+01:00'];
+    const applied = runCli(['restore', '--yes', ...args, ...before], { TZ: 'Europe/Paris' });
+    expect(applied.code).toBe(1);
+    expect(applied.stderr).toContain(refusal);
+    const plan = runCli(['plan', '--restore', ...args, ...before], { TZ: 'Europe/Paris' });
+    expect(plan.code, plan.stderr).toBe(0);
+    writeFileSync(box.path('restore.sh'), plan.stdout);
+    const script = spawnSync('bash', [box.path('restore.sh'), '--yes'], { encoding: 'utf8' });
+    expect(script.status).toBe(1);
+    expect(script.stderr).toContain(refusal);
+    expect(fileContents(box.path('data'))).toEqual(live);
+
+    // At the very time of the copy, the copy is not after --at: it is restored.
+    const at = runCli(['restore', '--yes', ...args, '--at', '2026-03-10T04:05:06+01:00'], {
+      TZ: 'Europe/Paris',
+    });
+    expect(at.code, at.stderr).toBe(0);
+    expect(fileContents(box.path('data'))).toEqual(backedUp);
+  });
+
   it('accepts list options over continuation lines', () => {
     box.write({
       'config/mirror.backup':

@@ -38,6 +38,7 @@ export interface ScriptView {
   readonly skipped: readonly string[];
   readonly tools: string;
   readonly secrets: string;
+  /** polyarchiv_main's first words: how many units cannot run, then each (title: reason). */
   readonly failedSkips: string;
   /** polyarchiv_check_config's arguments: the configuration directory, each input and its sha256. */
   readonly configCheck: string;
@@ -178,7 +179,7 @@ export function scriptView(
     tools: tail.tools.join(' '),
     secrets: tail.secrets.length === 0 ? 'none' : tail.secrets.join(' '),
     requiredSecrets: tail.secrets.join(' '),
-    failedSkips: tail.skipped.some((s) => s.failed) ? '1' : '0',
+    failedSkips: failedSkipWords(tail.skipped),
     configCheck: [head.configDir, ...head.inputs.flatMap((i) => [i.file, i.sha256])].map(shellWord).join(' '),
     reloadHelper: kinds.has('dir-reload'),
     copyCheckHelper,
@@ -198,6 +199,12 @@ export function scriptView(
     runHooks: hookViews(tail.hooks, runHookFunction),
     ...helperPartialsView({ mode: head.mode, hooks: units.hooks || tail.hooks !== undefined }),
   };
+}
+
+/** The units that cannot run, as apply says them after its summary: a count, then each one. */
+function failedSkipWords(skipped: PlanTail['skipped']): string {
+  const failed = skipped.filter((s) => s.failed);
+  return [String(failed.length), ...failed.map((s) => shellWord(`${s.title}: ${s.reason}`))].join(' ');
 }
 
 /**
