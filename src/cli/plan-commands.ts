@@ -81,6 +81,7 @@ function startPlan(
 
 export async function planCommand(flags: PlanFlags): Promise<number> {
   if (flags.review === true) refuseUnreviewable(flags);
+  refuseRestoreChoiceInBackup(flags);
   const mode = flags.restore ? 'restore' : 'backup';
   // Each format writes or renders each unit as it is planned: a plan of thousands of units is never held.
   const started = startPlan(flags, mode, 'plan', planTime(flags), process.argv.slice(3));
@@ -138,6 +139,21 @@ async function describer(parts: PlanParts, format: 'text' | 'json'): Promise<Ite
  * A review render is the same bytes on every machine: it needs the time and the host from the
  * command line, and it never carries secrets or depends on recorded backups.
  */
+/**
+ * --from and --at choose what a restore takes: without --restore the plan would be a backup, whose
+ * script, run in place of the restore meant, sends the live data over the copies instead.
+ */
+function refuseRestoreChoiceInBackup(flags: PlanFlags): void {
+  if (flags.restore === true) return;
+  const given = [flags.from === undefined ? '' : '--from', flags.at === undefined ? '' : '--at'].filter(
+    Boolean,
+  );
+  if (given.length > 0)
+    throw new UsageError(
+      `${given.join(' and ')} choose${given.length === 1 ? 's' : ''} the copy a restore takes, and this plan is a backup: add --restore`,
+    );
+}
+
 export function refuseUnreviewable(flags: PlanFlags): void {
   const missing = [
     flags.now === undefined ? '--now TIME' : '',

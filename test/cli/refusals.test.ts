@@ -123,6 +123,25 @@ describe.runIf(canRun)('input that must be refused', () => {
     expect(directory.stderr).toBe(`error: cannot write --out ${box.path('data')}: it is a directory\n`);
   });
 
+  it('refuses --from and --at in a backup plan, which would run a backup where a restore was meant', () => {
+    writeConfig({ 'site.collect': collect('site', 'source_path = {root}/data\n'), 'mirror.backup': MIRROR });
+    const out = box.path('restore.sh');
+    for (const [extra, message] of [
+      [['--from', 'mirror'], '--from chooses'],
+      [['--at', '2026-03-01T00:00:00Z'], '--at chooses'],
+      [['--from', 'mirror', '--at', '2026-03-01T00:00:00Z'], '--from and --at choose'],
+    ] as const) {
+      const plan = runCli(['plan', '--out', out, ...args, ...extra]);
+      expect(plan.code).toBe(2);
+      expect(plan.stderr).toBe(
+        `error: ${message} the copy a restore takes, and this plan is a backup: add --restore\n`,
+      );
+      expect(existsSync(out)).toBe(false);
+    }
+    const restore = runCli(['plan', '--restore', '--out', out, ...args, '--from', 'mirror']);
+    expect(restore.code, restore.stderr).toBe(0);
+  });
+
   it('writes --out whole, with its own mode, replacing the file only at the end', () => {
     writeConfig({
       'site.collect': `${collect('site', 'source_path = {root}/data\n')}\n[source "db"]\nengine = mysql\ndatabase = shop\ndestination_path = shop.sql\npassword = s3cret\n`,
