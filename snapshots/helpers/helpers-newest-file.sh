@@ -1,10 +1,11 @@
 
-# Takes the newest file of a dated series. LIST prints paths, one per line (each after its time,
-# for a series ordered by modification time); those that PATTERN (an extended regular expression)
+# Takes the newest file of a dated series, or the newest directory (a series of mirrors). LIST
+# prints paths, one per line (each after its time, for a series ordered by modification time; a
+# directory's with a final slash); those that PATTERN (an extended regular expression)
 # matches are candidates, group PATH_GROUP their path (0: the whole line), and the groups ORDER
 # names, joined, are a candidate's time, which sorts as text; of equal times the greatest path is
 # taken. Not after NOT_AFTER when it is not empty. GET runs with PREFIX and the path as one word,
-# then the words of AFTER. When no file is that old, NONE is said and nothing is taken; a failure
+# then the words of AFTER. When no path is that old, NONE is said and nothing is taken; a failure
 # of LIST is its own, passed on.
 polyarchiv_newest_file() {
   local pattern=$1 path_group=$2 order=$3 not_after=$4 none=$5 prefix=$6

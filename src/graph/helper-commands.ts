@@ -154,7 +154,8 @@ export interface GitResetAtCommand {
 }
 
 /**
- * The newest file of a dated series taken: `list` prints paths, one per line; of those that the
+ * The newest file (or directory, for mirrors) of a dated series taken: `list` prints paths, one
+ * per line, each after its time when the series is ordered by modification time; of those that the
  * extended regular expression `pattern` matches, the one whose groups `order` (1-based), joined,
  * sort last as text is the newest (of equal times, the greatest path), not after `notAfter` when
  * it is not empty. `get` runs with `prefix` and that path as one word, then the words of `after`.

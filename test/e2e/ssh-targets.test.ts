@@ -6,7 +6,7 @@ import { runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { killRun, sleep, startBackup } from '../helpers/run-control.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
-import { backupThreeDays, comparableStates } from '../helpers/service-targets.js';
+import { backupThreeDays, comparableStates, runAs as run } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { archiveTree, fileContents, snapshotTree } from '../helpers/tree.js';
 import { tool, treeMetadata } from '../helpers/tree-metadata.js';
@@ -19,17 +19,6 @@ const REMOTE_DIR = `remote/-it's a "$HOME" dir ünï`;
 
 const partials = (dir: string): string[] =>
   existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.polyarchiv-partial')) : [];
-
-/** `backup` or `restore`, through apply or through the rendered script. */
-function run(box: Sandbox, how: 'apply' | 'script', command: 'backup' | 'restore', args: readonly string[]) {
-  const yes = command === 'restore' ? ['--yes'] : [];
-  if (how === 'apply') return runCli([command, ...yes, ...args]);
-  const plan = runCli(['plan', ...(command === 'restore' ? ['--restore'] : []), ...args]);
-  expect(plan.code, plan.stderr).toBe(0);
-  writeFileSync(box.path(`${command}.sh`), plan.stdout);
-  const result = spawnSync('bash', [box.path(`${command}.sh`), ...yes], { encoding: 'utf8' });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
 
 describe.runIf(canRun)('backup points on another host through ssh', () => {
   let sshd: SshServer;
