@@ -1,3 +1,4 @@
+import type { ReloadDirSpec } from './action.js';
 import type { EnvValue, Word } from './command.js';
 
 /** The commands of single engines' features, each run by a bash helper and its twin. */
@@ -25,15 +26,7 @@ export type HelperCommand =
  * started before it ends the unit. Fails when anything before `start` failed or when the start
  * failed.
  */
-export interface DirReloadCommand {
-  readonly kind: 'dir-reload';
-  readonly target: string;
-  readonly previous: string;
-  readonly input: string;
-  readonly load: readonly Word[];
-  readonly stop: readonly Word[];
-  readonly start: readonly Word[];
-}
+export type DirReloadCommand = { readonly kind: 'dir-reload' } & ReloadDirSpec;
 
 /**
  * Says what the next steps replace, runs `preview` (a dry run listing the changes) with its output on
