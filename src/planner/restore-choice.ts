@@ -33,6 +33,15 @@ export function restoreDrafts(
     });
     for (const { source, message, hint } of problems) diagnostics.error(message, source.origin, hint);
     if (problems.length > 0) continue;
+    if (candidates.length === 0 && selection.onlyBackupPoints.length > 0) {
+      // Its own copy is what a collect point without backup point restores, not what this
+      // selection of backup points asked for.
+      skip(
+        lowerRestore(cp, undefined).at(-1) as DraftUnit,
+        `--only-backup-points selects none of the backup points of ${cp.name}`,
+      );
+      continue;
+    }
     const at = selection.at === undefined ? undefined : new Date(selection.at);
     const chosen = chooseBackupPoint(cp, candidates, states, selection.from, at, diagnostics);
     if (chosen === 'none') {
@@ -53,7 +62,7 @@ export function restoreDrafts(
       // The collect point keeps one copy, its last: nothing of before --at.
       skip(
         lowerRestore(cp, undefined).at(-1) as DraftUnit,
-        `${cp.name} has no ${candidates.length === (pairsOf.get(cp.name) ?? []).length ? '' : 'selected '}backup point, and its own copy (the only one it keeps) was made ${own === undefined ? 'at a time no state file here records' : formatTimestamp(own)}, after --at ${selection.at}`,
+        `${cp.name} has no backup point, and its own copy (the only one it keeps) was made ${own === undefined ? 'at a time no state file here records' : formatTimestamp(own)}, after --at ${selection.at}`,
         true,
       );
       continue;
@@ -62,7 +71,7 @@ export function restoreDrafts(
     const when = describeTime(chosen?.time ?? own);
     const why =
       from === undefined
-        ? `${cp.name} has no ${candidates.length === (pairsOf.get(cp.name) ?? []).length ? '' : 'selected '}backup point: its sources are restored from the collect point's own copy${at === undefined ? '' : ` (made ${when}, not after --at ${selection.at})`}`
+        ? `${cp.name} has no backup point: its sources are restored from the collect point's own copy${at === undefined ? '' : ` (made ${when}, not after --at ${selection.at})`}`
         : selection.from !== undefined
           ? `chosen with --from ${from.name}${at === undefined ? '' : ` (its newest copy not after --at ${selection.at}: ${when})`}`
           : at !== undefined

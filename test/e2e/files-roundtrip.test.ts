@@ -208,6 +208,52 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     expect(fileContents(box.path('data'))).toEqual(backedUp);
   });
 
+  it.each(['apply', 'script'] as const)(
+    'restores nothing of a collect point none of whose backup points --only-backup-points selects (%s)',
+    (backend) => {
+      box.write({
+        'config/mirror.backup':
+          '[point]\nengine = synchronize\nremote_url = file://{root}/mirror/{name}\nexcluded_collect_point_tags = other\n',
+        'config/other.collect': [
+          '[point]',
+          'engine = files',
+          'local_path = {root}/collect/{name}',
+          'collect_point_tags = other',
+          '',
+          '[source "notes"]',
+          'engine = local_files',
+          'source_path = {root}/notes',
+          'destination_path = notes',
+          '',
+        ].join('\n'),
+        'config/vault.backup':
+          '[point]\nengine = synchronize\nremote_url = {root}/vault/{name}\nincluded_collect_point_tags = other\nexcluded_collect_point_tags = collect\n',
+        'notes/today.txt': 'backed up\n',
+      });
+      const backup = runCli(['backup', ...args]);
+      expect(backup.code, backup.stderr).toBe(0);
+      const saved = fileContents(box.path('data'));
+      writeFileSync(box.path('data/plain.txt'), 'lost\n');
+      writeFileSync(box.path('notes/today.txt'), 'written since, kept\n');
+      const selected = [...args, '--only-backup-points', 'mirror'];
+      let restore: { code: number; stderr: string };
+      if (backend === 'apply') restore = runCli(['restore', '--yes', ...selected]);
+      else {
+        const plan = runCli(['plan', '--restore', '--out', box.path('restore.sh'), ...selected]);
+        expect(plan.code, plan.stderr).toBe(0);
+        const run = spawnSync('bash', [box.path('restore.sh'), '--yes'], { encoding: 'utf8' });
+        restore = { code: run.status ?? -1, stderr: run.stderr };
+      }
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(fileContents(box.path('data'))).toEqual(saved);
+      expect(readFileSync(box.path('notes/today.txt'), 'utf8')).toBe('written since, kept\n');
+      if (backend === 'apply')
+        expect(restore.stderr).toContain(
+          'not run: restore sources of other: --only-backup-points selects none of the backup points of other',
+        );
+    },
+  );
+
   it('accepts list options over continuation lines', () => {
     box.write({
       'config/mirror.backup':
