@@ -94,8 +94,18 @@ export function withSelectionOptions(command: Command): Command {
       collect,
       [],
     )
-    .addOption(new Option('--skip-collect', 'do not run collect points (backup points send what is there)'))
-    .addOption(new Option('--skip-backup', 'do not run backup points'));
+    .addOption(
+      new Option(
+        '--skip-collect',
+        'do not run collect points (backup points send what is there); in a restore, fetch only: the live data is left alone',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--skip-backup',
+        'do not run backup points; in a restore, restore the sources from the collect points as they are',
+      ),
+    );
 }
 
 /** The original accepted all its options with each of its commands; those that do nothing here stay quiet. */
@@ -166,6 +176,10 @@ export function pinnedVariables(flags: CommonFlags): Record<string, string> {
 }
 
 export function selectionOf(flags: CommonFlags, from?: string): Selection {
+  if (from !== undefined && flags.skipBackup === true)
+    throw new UsageError(
+      `--from ${from} names the backup point to fetch from, and --skip-backup fetches nothing: give one of them`,
+    );
   return {
     onlyCollectPoints: flags.onlyCollectPoints ?? [],
     onlyBackupPoints: flags.onlyBackupPoints ?? [],

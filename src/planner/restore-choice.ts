@@ -24,16 +24,17 @@ export function restoreDrafts(
   const pairsOf = groupBy(config.pairs, (p) => p.collectPoint);
   for (const cp of config.collectPoints) {
     if (!matchesOnly(selection.onlyCollectPoints, cp.name, cp.tags)) continue;
-    const candidates = (pairsOf.get(cp.name) ?? []).filter((p) =>
-      matchesOnly(selection.onlyBackupPoints, p.name, p.tags),
-    );
+    // --skip-backup: no fetch, the sources are restored from the collect point's own copy.
+    const candidates = selection.skipBackup
+      ? []
+      : (pairsOf.get(cp.name) ?? []).filter((p) => matchesOnly(selection.onlyBackupPoints, p.name, p.tags));
     const problems = cp.sources.flatMap((source) => {
       const problem = source.engine.restoreProblem?.(source);
       return problem === undefined ? [] : [{ source, ...problem }];
     });
     for (const { source, message, hint } of problems) diagnostics.error(message, source.origin, hint);
     if (problems.length > 0) continue;
-    if (candidates.length === 0 && selection.onlyBackupPoints.length > 0) {
+    if (candidates.length === 0 && selection.onlyBackupPoints.length > 0 && !selection.skipBackup) {
       // Its own copy is what a collect point without backup point restores, not what this
       // selection of backup points asked for.
       skip(
@@ -62,7 +63,7 @@ export function restoreDrafts(
       // The collect point keeps one copy, its last: nothing of before --at.
       skip(
         lowerRestore(cp, undefined).at(-1) as DraftUnit,
-        `${cp.name} has no backup point, and its own copy (the only one it keeps) was made ${own === undefined ? 'at a time no state file here records' : formatTimestamp(own)}, after --at ${selection.at}`,
+        `${ownCopyReason(cp, selection.skipBackup)}, and its own copy (the only one it keeps) was made ${own === undefined ? 'at a time no state file here records' : formatTimestamp(own)}, after --at ${selection.at}`,
         true,
       );
       continue;
@@ -71,7 +72,7 @@ export function restoreDrafts(
     const when = describeTime(chosen?.time ?? own);
     const why =
       from === undefined
-        ? `${cp.name} has no backup point: its sources are restored from the collect point's own copy${at === undefined ? '' : ` (made ${when}, not after --at ${selection.at})`}`
+        ? `${ownCopyReason(cp, selection.skipBackup)}: its sources are restored from the collect point's own copy${at === undefined ? '' : ` (made ${when}, not after --at ${selection.at})`}`
         : selection.from !== undefined
           ? `chosen with --from ${from.name}${at === undefined ? '' : ` (its newest copy not after --at ${selection.at}: ${when})`}`
           : at !== undefined
@@ -88,21 +89,34 @@ export function restoreDrafts(
         recordedVariablesOf(state) !== undefined && (at === undefined || chosen?.time !== undefined),
     };
     if (from !== undefined && !context.variablesRecorded) warnDatedName(from, cp, diagnostics);
-    units.push(
-      ...lowerRestore(cp, from, context).map((unit) => ({
+    for (const unit of lowerRestore(cp, from, context)) {
+      if (unit.kind === 'restore' && selection.skipCollect) {
+        skip(
+          unit,
+          from === undefined
+            ? 'skipped by --skip-collect'
+            : `skipped by --skip-collect: the copy fetched into ${cp.layout.importDir} stays there, the live data is left alone`,
+        );
+        continue;
+      }
+      units.push({
         ...unit,
         why:
           unit.kind === 'fetch' || from === undefined
             ? `${why}${mirrored ? `, read from its state file mirrored at ${from?.metadata?.shown} (metadata_url): there is none here` : ''}`
             : `restore the sources of ${cp.name}`,
-      })),
-    );
+      });
+    }
   }
   return units;
 }
 
 const describeTime = (date: Date | undefined): string =>
   date === undefined ? 'none recorded' : formatTimestamp(date);
+
+/** Why a restore takes the collect point's own copy. */
+const ownCopyReason = (cp: BoundCollectPoint, skipBackup: boolean): string =>
+  skipBackup ? `--skip-backup fetches nothing for ${cp.name}` : `${cp.name} has no backup point`;
 
 /** When the collect point's own copy was made: its last success, by the state here. */
 function ownCopyTime(cp: BoundCollectPoint, states: StateSnapshots): Date | undefined {

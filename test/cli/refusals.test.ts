@@ -142,6 +142,21 @@ describe.runIf(canRun)('input that must be refused', () => {
     expect(restore.code, restore.stderr).toBe(0);
   });
 
+  it('refuses a restore --from a backup point with --skip-backup, which fetches nothing', () => {
+    writeConfig({ 'site.collect': collect('site', 'source_path = {root}/data\n'), 'mirror.backup': MIRROR });
+    for (const command of [
+      ['restore', '--yes'],
+      ['plan', '--restore'],
+    ]) {
+      const refused = runCli([...command, ...args, '--from', 'mirror', '--skip-backup']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(
+        'error: --from mirror names the backup point to fetch from, and --skip-backup fetches nothing: give one of them\n',
+      );
+    }
+    expect(readFileSync(box.path('data/a.txt'), 'utf8')).toBe('a\n');
+  });
+
   it('writes --out whole, with its own mode, replacing the file only at the end', () => {
     writeConfig({
       'site.collect': `${collect('site', 'source_path = {root}/data\n')}\n[source "db"]\nengine = mysql\ndatabase = shop\ndestination_path = shop.sql\npassword = s3cret\n`,

@@ -254,6 +254,35 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     },
   );
 
+  it.each(['apply', 'script'] as const)(
+    'restores with --skip-collect into the collect point only, and with --skip-backup from it alone (%s)',
+    (backend) => {
+      const backup = runCli(['backup', ...args]);
+      expect(backup.code, backup.stderr).toBe(0);
+      const saved = fileContents(box.path('data'));
+      const restore = (extra: readonly string[]) => {
+        if (backend === 'apply') return runCli(['restore', '--yes', ...args, ...extra]);
+        const plan = runCli(['plan', '--restore', '--out', box.path('restore.sh'), ...args, ...extra]);
+        expect(plan.code, plan.stderr).toBe(0);
+        const run = spawnSync('bash', [box.path('restore.sh'), '--yes'], { encoding: 'utf8' });
+        return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
+      };
+      // The collect point lost, the live data changed: --skip-collect fetches, and leaves the data.
+      rmSync(box.path('collect'), { recursive: true });
+      writeFileSync(box.path('data/plain.txt'), 'changed since the backup\n');
+      const live = fileContents(box.path('data'));
+      const fetched = restore(['--from', 'mirror', '--skip-collect']);
+      expect(fetched.code, fetched.stderr).toBe(0);
+      expect(fileContents(box.path('data'))).toEqual(live);
+      expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(saved);
+      // The mirror gone: --skip-backup restores from the collect point alone.
+      rmSync(box.path('mirror'), { recursive: true });
+      const local = restore(['--skip-backup']);
+      expect(local.code, local.stderr).toBe(0);
+      expect(fileContents(box.path('data'))).toEqual(saved);
+    },
+  );
+
   it('accepts list options over continuation lines', () => {
     box.write({
       'config/mirror.backup':
