@@ -6,7 +6,7 @@ import { gitResetAt } from '../../src/backends/execute/git-reset-at.js';
 import type { Command, GitResetAtCommand } from '../../src/graph/command.js';
 import { gitFetchCommands } from '../../src/graph/git-commands.js';
 import { git } from '../helpers/git-case.js';
-import { partialFile } from '../helpers/partials.js';
+import { runHelper } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
@@ -86,18 +86,8 @@ function outcome(code: number, said: string[]): Outcome {
 }
 
 function viaScript(cmd: GitResetAtCommand): Outcome {
-  const run = spawnSync(
-    'bash',
-    [
-      '-c',
-      `set -Eeuo pipefail; source "$1"; source "$2"; ${commandLine(cmd)}`,
-      'bash',
-      partialFile('helpers.hbs'),
-      partialFile('helpers-git-reset-at.hbs'),
-    ],
-    { encoding: 'utf8' },
-  );
-  return outcome(run.status ?? -1, saidLines(run.stderr));
+  const { code, said } = runHelper('helpers-git-reset-at.hbs', commandLine(cmd));
+  return outcome(code, said);
 }
 
 async function viaExecutor(cmd: GitResetAtCommand): Promise<Outcome> {
@@ -109,12 +99,6 @@ async function viaExecutor(cmd: GitResetAtCommand): Promise<Outcome> {
   );
   return outcome(code, said);
 }
-
-const saidLines = (stderr: string): string[] =>
-  stderr
-    .split('\n')
-    .filter((l) => l.startsWith('polyarchiv: '))
-    .map((l) => l.slice('polyarchiv: '.length));
 
 describe.runIf(canRun)('polyarchiv_git_reset_at and gitResetAt agree on a real history', () => {
   it.each([

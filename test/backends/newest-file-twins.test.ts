@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readlinkSync, rmSync, utimesSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
@@ -7,7 +6,7 @@ import { datedSearch } from '../../src/engines/backup/dated-search.js';
 import type { BoundBackupPoint } from '../../src/engines/engine.js';
 import type { NewestFileCommand } from '../../src/graph/command.js';
 import { newestFileCommands } from '../../src/graph/newest-file-commands.js';
-import { partialFile } from '../helpers/partials.js';
+import { runHelper } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
@@ -87,18 +86,7 @@ function taken(link = LINK()): string | undefined {
 }
 
 function viaScript(cmd: NewestFileCommand, link = LINK()): Outcome {
-  const run = spawnSync(
-    'bash',
-    [
-      '-c',
-      `set -Eeuo pipefail; source "$1"; source "$2"; ${commandLine(cmd)}`,
-      'bash',
-      partialFile('helpers.hbs'),
-      partialFile('helpers-newest-file.hbs'),
-    ],
-    { encoding: 'utf8' },
-  );
-  return { code: run.status ?? -1, said: saidLines(run.stderr), taken: taken(link) };
+  return { ...runHelper('helpers-newest-file.hbs', commandLine(cmd)), taken: taken(link) };
 }
 
 async function viaExecutor(cmd: NewestFileCommand, link = LINK()): Promise<Outcome> {
@@ -110,12 +98,6 @@ async function viaExecutor(cmd: NewestFileCommand, link = LINK()): Promise<Outco
   );
   return { code, said, taken: taken(link) };
 }
-
-const saidLines = (stderr: string): string[] =>
-  stderr
-    .split('\n')
-    .filter((l) => l.startsWith('polyarchiv: '))
-    .map((l) => l.slice('polyarchiv: '.length));
 
 describe.runIf(canRun)('polyarchiv_newest_file and newestFile agree on a real directory', () => {
   it.each([

@@ -5,7 +5,7 @@ import { commandLine } from '../../src/backends/bash/quote.js';
 import { resticRestoreAt } from '../../src/backends/execute/restic-restore-at.js';
 import type { ResticRestoreAtCommand } from '../../src/graph/command.js';
 import { resticRestoreCommands } from '../../src/graph/restic-commands.js';
-import { partialFile } from '../helpers/partials.js';
+import { runHelper } from '../helpers/partials.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
@@ -76,18 +76,8 @@ const restored = (): string | undefined =>
   existsSync(box.path('restored/file.txt')) ? readFileSync(box.path('restored/file.txt'), 'utf8') : undefined;
 
 function viaScript(cmd: ResticRestoreAtCommand): Outcome {
-  const run = spawnSync(
-    'bash',
-    [
-      '-c',
-      `set -Eeuo pipefail; source "$1"; source "$2"; ${commandLine(cmd)}`,
-      'bash',
-      partialFile('helpers.hbs'),
-      partialFile('helpers-restic-restore.hbs'),
-    ],
-    { encoding: 'utf8', env: { ...process.env, [SECRET]: PASSWORD, WRONG: 'wrong' } },
-  );
-  return { code: run.status ?? -1, said: saidLines(run.stderr), restored: restored() };
+  const env = { ...process.env, [SECRET]: PASSWORD, WRONG: 'wrong' };
+  return { ...runHelper('helpers-restic-restore.hbs', commandLine(cmd), env), restored: restored() };
 }
 
 async function viaExecutor(cmd: ResticRestoreAtCommand): Promise<Outcome> {
@@ -107,12 +97,6 @@ async function viaExecutor(cmd: ResticRestoreAtCommand): Promise<Outcome> {
   );
   return { code, said, restored: restored() };
 }
-
-const saidLines = (stderr: string): string[] =>
-  stderr
-    .split('\n')
-    .filter((l) => l.startsWith('polyarchiv: '))
-    .map((l) => l.slice('polyarchiv: '.length));
 
 describe.runIf(canRun)('polyarchiv_restic_restore_at and resticRestoreAt agree on real restic output', () => {
   it.each([

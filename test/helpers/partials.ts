@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,3 +39,33 @@ export function partialFile(...names: readonly [string, ...string[]]): string {
  * helpers.hbs makes with mktemp when it is sourced, which is removed first: none is left in TMPDIR.
  */
 export const useWorkDir = (dir: string): string => `polyarchiv_cleanup; polyarchiv_work=${dir}`;
+
+/**
+ * A command's line run as the script runs it, in bash with helpers.hbs and the partial `partial`
+ * sourced: its exit status, and the lines it said (`polyarchiv: ` taken off).
+ */
+export function runHelper(
+  partial: string,
+  line: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { code: number; said: string[] } {
+  const run = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -Eeuo pipefail; source "$1"; source "$2"; ${line}`,
+      'bash',
+      partialFile('helpers.hbs'),
+      partialFile(partial),
+    ],
+    { encoding: 'utf8', env },
+  );
+  return { code: run.status ?? -1, said: saidLines(run.stderr) };
+}
+
+/** What the helpers said on standard error, without their `polyarchiv: ` prefix. */
+export const saidLines = (stderr: string): string[] =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('polyarchiv: '))
+    .map((l) => l.slice('polyarchiv: '.length));
