@@ -136,10 +136,6 @@ async function describer(parts: PlanParts, format: 'text' | 'json'): Promise<Ite
 }
 
 /**
- * A review render is the same bytes on every machine: it needs the time and the host from the
- * command line, and it never carries secrets or depends on recorded backups.
- */
-/**
  * --from and --at choose what a restore takes: without --restore the plan would be a backup, whose
  * script, run in place of the restore meant, sends the live data over the copies instead.
  */
@@ -154,6 +150,10 @@ function refuseRestoreChoiceInBackup(flags: PlanFlags): void {
     );
 }
 
+/**
+ * A review render is the same bytes on every machine: it needs the time and the host from the
+ * command line, and it never carries secrets or depends on recorded backups.
+ */
 export function refuseUnreviewable(flags: PlanFlags): void {
   const missing = [
     flags.now === undefined ? '--now TIME' : '',

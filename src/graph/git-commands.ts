@@ -57,7 +57,9 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
       ]),
       env: remoteEnv(spec.remote, tools),
     },
-    spec.at === undefined ? { kind: 'exec', argv: [...reset, 'FETCH_HEAD'] } : resetAt(spec, git, reset),
+    spec.at === undefined
+      ? { kind: 'exec', argv: [...reset, 'FETCH_HEAD'] }
+      : resetAt(spec, spec.at, [git, gitDir], reset),
   ];
 }
 
@@ -65,13 +67,12 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
  * The last commit of the fetched branch made at or before `at`, along its first parents (the
  * collect point's own commits; of two of the same second, the later one).
  */
-function resetAt(spec: GitFetchSpec, git: string, reset: readonly Word[]): Command {
-  const notAfter = Math.floor(Date.parse(spec.at ?? '') / 1000);
+function resetAt(spec: GitFetchSpec, at: string, git: readonly Word[], reset: readonly Word[]): Command {
+  const notAfter = Math.floor(Date.parse(at) / 1000);
   return {
     kind: 'git-reset-at',
     choose: [
-      git,
-      `--git-dir=${spec.workTree}/.git`,
+      ...git,
       'log',
       '-1',
       '--first-parent',
@@ -81,7 +82,7 @@ function resetAt(spec: GitFetchSpec, git: string, reset: readonly Word[]): Comma
       '--',
     ],
     reset,
-    none: `no commit of branch ${spec.branch} of ${spec.shown} was made at or before ${spec.at}: nothing was restored`,
+    none: `no commit of branch ${spec.branch} of ${spec.shown} was made at or before ${at}: nothing was restored`,
   };
 }
 

@@ -37,19 +37,15 @@ export function restoreDrafts(
     if (candidates.length === 0 && selection.onlyBackupPoints.length > 0 && !selection.skipBackup) {
       // Its own copy is what a collect point without backup point restores, not what this
       // selection of backup points asked for.
-      skip(
-        lowerRestore(cp, undefined).at(-1) as DraftUnit,
-        `--only-backup-points selects none of the backup points of ${cp.name}`,
-      );
+      skip(sourcesUnit(cp), `--only-backup-points selects none of the backup points of ${cp.name}`);
       continue;
     }
     const at = selection.at === undefined ? undefined : new Date(selection.at);
     const chosen = chooseBackupPoint(cp, candidates, states, selection.from, at, diagnostics);
     if (chosen === 'none') {
-      const restoreUnit = lowerRestore(cp, undefined).at(-1) as DraftUnit;
       const which = at === undefined ? 'successful backup' : `copy made at or before ${selection.at}`;
       skip(
-        restoreUnit,
+        sourcesUnit(cp),
         selection.from === undefined
           ? // On a new machine the records went with the collect point: the names are what is left.
             `no state file records a ${which} of ${cp.name} on any of its backup points (--from NAME chooses one of: ${candidates.map((c) => c.name).join(', ')})`
@@ -62,7 +58,7 @@ export function restoreDrafts(
     if (chosen === undefined && at !== undefined && (own === undefined || own > at)) {
       // The collect point keeps one copy, its last: nothing of before --at.
       skip(
-        lowerRestore(cp, undefined).at(-1) as DraftUnit,
+        sourcesUnit(cp),
         `${ownCopyReason(cp, selection.skipBackup)}, and its own copy (the only one it keeps) was made ${own === undefined ? 'at a time no state file here records' : formatTimestamp(own)}, after --at ${selection.at}`,
         true,
       );
@@ -110,6 +106,9 @@ export function restoreDrafts(
   }
   return units;
 }
+
+/** The unit that restores the collect point's sources: what a skip of its restore names. */
+const sourcesUnit = (cp: BoundCollectPoint): DraftUnit => lowerRestore(cp, undefined).at(-1) as DraftUnit;
 
 const describeTime = (date: Date | undefined): string =>
   date === undefined ? 'none recorded' : formatTimestamp(date);

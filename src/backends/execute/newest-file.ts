@@ -7,8 +7,7 @@ import { type RunContext, runExec } from './run-exec.js';
 /**
  * Twin of polyarchiv_newest_file (templates/partials/helpers-newest-file.hbs): lists the files
  * or directories, takes the newest one `pattern` matches (not after `notAfter`), runs `get` with
- * its path, or says
- * `none` and fails.
+ * its path, or says `none` and fails.
  */
 export async function newestFile(
   command: NewestFileCommand,

@@ -2,7 +2,7 @@ import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { Origin } from '../../diag/origin.js';
 import type { ActionDraft, GitRemoteSpec } from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
-import { commitArgv, git, gitCollectPoint } from '../collect/git.js';
+import { commitStaged, git, gitCollectPoint } from '../collect/git.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { kerberosLogin, ticketDrafts } from '../kerberos-login.js';
 import { atText } from '../toolkit.js';
@@ -120,15 +120,10 @@ function onTopOfBranch(cp: BoundCollectPoint, branch: string, when: string, orig
       origin,
       summary: `make the fetched head of branch ${branch} the current commit again, keeping the files checked out`,
     },
-    {
-      kind: 'run-if-changed',
-      probe: [...git(cp), 'diff', '--cached', '--quiet'],
-      run: commitArgv(cp, `Restore of branch ${branch} as it was at ${when}`),
+    commitStaged(cp, `Restore of branch ${branch} as it was at ${when}`, origin, {
       unchanged: 'the head of the branch is that commit',
-      tool: 'git',
-      origin,
       summary: 'commit those files on top of the head, if they differ from it',
-    },
+    }),
   ];
 }
 

@@ -1,3 +1,4 @@
+import type { Origin } from '../../diag/origin.js';
 import type { ActionDraft } from '../../graph/action.js';
 // The copies' reserved holding directory: what an interrupted copy left is never committed.
 import { HOLDING_DIR } from '../../graph/build-commands.js';
@@ -51,15 +52,10 @@ export const gitCollectPoint: CollectEngine = {
         origin,
         summary: 'stage every change of the collect directory',
       },
-      {
-        kind: 'run-if-changed',
-        probe: [...git(cp), 'diff', '--cached', '--quiet'],
-        run: commitArgv(cp, cp.options.string('commit_message')),
+      commitStaged(cp, cp.options.string('commit_message'), origin, {
         unchanged: 'nothing changed since the last commit',
-        tool: 'git',
-        origin,
         summary: 'commit the changes, if any',
-      },
+      }),
     ] satisfies ActionDraft[];
   },
   // The fetched copy's files and history agree; what a failed run left beside them goes.
@@ -82,23 +78,36 @@ export const gitCollectPoint: CollectEngine = {
 };
 
 /**
- * A commit of what is staged in the collect point's repository, by its committer (no hook of the
- * user's runs, nothing signed).
+ * A commit of what is staged in the collect point's repository, when it differs from the current
+ * commit, by the collect point's committer (no hook of the user's runs, nothing signed).
  */
-export function commitArgv(cp: BoundCollectPoint, message: string): string[] {
-  return [
-    ...git(cp),
-    '-c',
-    `user.name=${setString(cp.options, 'commit_name') ?? cp.variables.username}`,
-    '-c',
-    `user.email=${setString(cp.options, 'commit_email') ?? `${cp.variables.username}@${cp.variables.fqdn}`}`,
-    '-c',
-    'commit.gpgsign=false',
-    'commit',
-    '--quiet',
-    '--no-verify',
-    `--message=${message}`,
-  ];
+export function commitStaged(
+  cp: BoundCollectPoint,
+  message: string,
+  origin: Origin,
+  said: { readonly unchanged: string; readonly summary: string },
+): ActionDraft {
+  return {
+    kind: 'run-if-changed',
+    probe: [...git(cp), 'diff', '--cached', '--quiet'],
+    run: [
+      ...git(cp),
+      '-c',
+      `user.name=${setString(cp.options, 'commit_name') ?? cp.variables.username}`,
+      '-c',
+      `user.email=${setString(cp.options, 'commit_email') ?? `${cp.variables.username}@${cp.variables.fqdn}`}`,
+      '-c',
+      'commit.gpgsign=false',
+      'commit',
+      '--quiet',
+      '--no-verify',
+      `--message=${message}`,
+    ],
+    unchanged: said.unchanged,
+    tool: 'git',
+    origin,
+    summary: said.summary,
+  };
 }
 
 export function git(cp: BoundCollectPoint): string[] {
