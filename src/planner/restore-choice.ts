@@ -71,9 +71,11 @@ export function restoreDrafts(
         ? `${ownCopyReason(cp, selection.skipBackup)}: its sources are restored from the collect point's own copy${at === undefined ? '' : ` (made ${when}, not after --at ${selection.at})`}`
         : selection.from !== undefined
           ? `chosen with --from ${from.name}${at === undefined ? '' : ` (its newest copy not after --at ${selection.at}: ${when})`}`
-          : at !== undefined
-            ? `the newest copy of ${cp.name} not after --at ${selection.at} (${when})`
-            : `the most recent success of ${cp.name} (${when})`;
+          : chosen?.lastCopy !== undefined
+            ? `no state file here records a copy of ${cp.name} made at or before --at ${selection.at}: backup point ${from.name} (its last copy ${formatTimestamp(chosen.lastCopy)}) looks for the newest one not after it in its history`
+            : at !== undefined
+              ? `the newest copy of ${cp.name} not after --at ${selection.at} (${when})`
+              : `the most recent success of ${cp.name} (${when})`;
     const mirrored = from?.metadata !== undefined && states.get(from.stateFile)?.mirror === 'read';
     const state = from === undefined ? undefined : states.get(from.stateFile)?.state;
     const context = {
@@ -132,8 +134,8 @@ function copyTimes(bp: BoundBackupPoint, states: StateSnapshots): readonly Date[
 
 /**
  * The backup point with the most recent copy (not after `at` when given; ties: file order), or
- * `--from NAME` when it holds such a copy. A collect point without any backup point restores from
- * its local copy.
+ * `--from NAME` when it holds such a copy, or one that looks back in its history (lookingBack). A
+ * collect point without any backup point restores from its local copy.
  */
 function chooseBackupPoint(
   cp: BoundCollectPoint,
@@ -142,7 +144,7 @@ function chooseBackupPoint(
   from: string | undefined,
   at: Date | undefined,
   diagnostics: Diagnostics,
-): { bp: BoundBackupPoint; time: Date | undefined } | undefined | 'none' {
+): { bp: BoundBackupPoint; time: Date | undefined; lastCopy?: Date } | undefined | 'none' {
   const newestCopy = (bp: BoundBackupPoint): Date | undefined => {
     let newest: Date | undefined;
     for (const time of copyTimes(bp, states))
@@ -168,7 +170,28 @@ function chooseBackupPoint(
     const time = newestCopy(bp);
     if (time !== undefined && (best === undefined || time > best.time)) best = { bp, time };
   }
-  return best ?? 'none';
+  return best ?? (at === undefined ? 'none' : lookingBack(candidates, states));
+}
+
+/**
+ * With --at before every copy recorded here: the backup point whose state records only its last
+ * copy while its history keeps the older ones, found when the restore runs (git's commits, dated
+ * names). The one with the most recent success (ties: file order); its restore fails, changing
+ * nothing, when its history holds nothing that old. A point that records every copy it keeps
+ * (restic's snapshots, rolling archives) has no older copy to look for.
+ */
+function lookingBack(
+  candidates: readonly BoundBackupPoint[],
+  states: StateSnapshots,
+): { bp: BoundBackupPoint; time: undefined; lastCopy: Date } | 'none' {
+  let chosen: { bp: BoundBackupPoint; time: undefined; lastCopy: Date } | undefined;
+  for (const bp of candidates) {
+    if (bp.engine.copies !== undefined || !foundAtRun(bp)) continue;
+    const lastCopy = dataTime(states.get(bp.stateFile)?.state);
+    if (lastCopy !== undefined && (chosen === undefined || lastCopy > chosen.lastCopy))
+      chosen = { bp, time: undefined, lastCopy };
+  }
+  return chosen ?? 'none';
 }
 
 /**

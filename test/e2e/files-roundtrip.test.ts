@@ -117,19 +117,12 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     expect(restore.stderr).not.toMatch(/warning/);
     expect(fileContents(box.path('data'))).toEqual(expected);
 
-    // A later mirror: the state records its time, and --at before it finds the earlier one there.
+    // A later mirror: the state records its time, and --at before it finds the earlier one there,
+    // with no --from: the state records no copy that old, the mirror's dated names do.
     writeFileSync(box.path('data/plain.txt'), 'later\n');
     const later = runCli(['backup', ...args, '--now', '2026-03-11T04:05:06+01:00']);
     expect(later.code, later.stderr).toBe(0);
-    const earlier = runCli([
-      'restore',
-      '--yes',
-      '--from',
-      'mirror',
-      '--at',
-      '2026-03-10T12:00:00+01:00',
-      ...args,
-    ]);
+    const earlier = runCli(['restore', '--yes', '--at', '2026-03-10T12:00:00+01:00', ...args]);
     expect(earlier.code, earlier.stderr).toBe(0);
     expect(earlier.stderr).toContain(`the newest there: ${box.path('vault/site/2026-03-10_0405')}/`);
     expect(fileContents(box.path('data'))).toEqual(expected);

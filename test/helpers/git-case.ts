@@ -105,8 +105,10 @@ export function runPoint(
   env: Record<string, string> = {},
   /** More arguments of a restore (--at TIME). */
   restoreArgs: readonly string[] = [],
+  /** The backup point a restore names with --from; undefined: none, polyarchiv chooses. */
+  from: string | undefined = 'up',
 ) {
-  const modeArgs = mode === 'backup' ? [] : ['--from', 'up', ...restoreArgs];
+  const modeArgs = mode === 'backup' ? [] : [...(from === undefined ? [] : ['--from', from]), ...restoreArgs];
   if (backend === 'apply')
     return runCli([mode, ...(mode === 'restore' ? ['--yes'] : []), ...modeArgs, ...t.args], {
       ...t.env,
@@ -204,6 +206,20 @@ export function restoreAtRoundTrip(t: GitCase, backend: Backend, env: Record<str
   const after = runPoint(t, backend, 'backup', env);
   expect(after.code, after.stdout + after.stderr).toBe(0);
   expect(branchLog(t.remote, 'backups/journal')).toEqual([restored, entry, entry, entry]);
+
+  // Without --from, every copy the state records is newer than --at: the git point, whose history
+  // keeps the older ones, is chosen to look for it.
+  writeFileSync(t.box.path('data/day.txt'), 'day 6\n');
+  const chosen = runPoint(t, backend, 'restore', env, ['--at', '2026-03-02T04:00:00+01:00'], undefined);
+  expect(chosen.code, chosen.stdout + chosen.stderr).toBe(0);
+  expect(fileContents(t.box.path('data'))).toEqual(days[2]);
+  const why = runCli(
+    ['plan', '--restore', '--format', 'text', '--at', '2026-03-02T04:00:00+01:00', ...t.args],
+    t.env,
+  );
+  expect(why.stdout).toMatch(
+    /no state file here records a copy of journal made at or before --at 2026-03-02T04:00:00\+01:00: backup point up \(its last copy \S+\) looks for the newest one not after it in its history/,
+  );
 
   writeFileSync(t.box.path('data/day.txt'), 'day 5\n');
   const live = fileContents(t.box.path('data'));
