@@ -70,7 +70,7 @@ unit_1_fetch_remote_journal() {
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups reset --quiet --soft FETCH_HEAD
   # remote.backup:3 [point]
   polyarchiv_step 4 4 'commit those files on top of the head, if they differ from it' 'remote.backup:3 [point]'
-  polyarchiv_exec_if_changed 'the head of the branch is that commit' 6 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups diff --cached --quiet git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups -c 'user.name=Backup of journal' -c 'user.email=backup@web1.example.org' -c 'commit.gpgsign=false' commit --quiet --no-verify '--message=Restore of branch backups/journal as it was at 2026-03-10T03:05:06Z'
+  GIT_AUTHOR_DATE="${GIT_AUTHOR_DATE:-${polyarchiv_started}}" GIT_COMMITTER_DATE="${GIT_COMMITTER_DATE:-${polyarchiv_started}}" polyarchiv_exec_if_changed 'the head of the branch is that commit' 6 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups diff --cached --quiet git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups -c 'user.name=Backup of journal' -c 'user.email=backup@web1.example.org' -c 'commit.gpgsign=false' commit --quiet --no-verify '--message=Restore of branch backups/journal as it was at 2026-03-10T03:05:06Z'
 }
 
 # restore sources of journal (journal.collect:1 [point])

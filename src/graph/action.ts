@@ -132,6 +132,8 @@ export type ActionBody =
 export interface RunIfChangedSpec {
   readonly probe: readonly Word[];
   readonly run: readonly Word[];
+  /** Added to the environment of both. */
+  readonly env?: Readonly<Record<string, EnvValue>>;
   readonly unchanged: string;
   /** The `[global]` tool that the first word of both `probe` and `run` names (see ToolRun). */
   readonly tool?: string;

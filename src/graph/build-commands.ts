@@ -92,6 +92,7 @@ export function buildCommands(
           probe: withExecutable(action.probe, action.tool, tools),
           run: withExecutable(action.run, action.tool, tools),
           unchanged: action.unchanged,
+          ...(action.env === undefined ? {} : { env: action.env }),
         },
       ];
     case 'reload-dir':

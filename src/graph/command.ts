@@ -82,7 +82,13 @@ export type EnvValue =
   | { readonly secret: string; readonly obscuredBy?: string }
   | { readonly workFile: string }
   /** The text of a work-directory file written earlier in the run, without its final newlines. */
-  | { readonly fileText: string };
+  | { readonly fileText: string }
+  /**
+   * When the run started, as its state files date its successes (local time, no offset): git
+   * dates a collect point's commits so, and a restore --at finds them by the times recorded. The
+   * variable's own value wins when the run's environment sets it (GIT_COMMITTER_DATE=...).
+   */
+  | { readonly runStarted: true };
 
 /**
  * `mkdir -p` as under umask 022, whatever the run's own umask: every missing directory gets mode

@@ -53,7 +53,7 @@ describe.runIf(canRun)(
     it('in apply: the same, from the configuration', () => {
       const value = command.env?.RCLONE_WEBDAV_PASS;
       if (value === undefined) throw new Error('no value');
-      const obscured = envValue(value, {
+      const obscured = envValue('RCLONE_WEBDAV_PASS', value, {
         workDir: '/nonexistent',
         secrets: new Map([[VARIABLE, SECRET]]),
         processes: new Set(),

@@ -40,6 +40,20 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       box = t.box;
       restoreAtRoundTrip(t, backend);
     });
+
+    it('dates each commit as the state dates its success: when the run started (--now pins it)', () => {
+      const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
+      box = t.box;
+      const now = backend === 'apply' ? ['--now', '2026-03-10T04:05:06Z'] : [];
+      const backup = run(t, backend, 'backup', { TZ: 'UTC' }, now);
+      expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+      const state = JSON.parse(
+        readFileSync(t.box.path('collect/metadata/collect_point/journal.json'), 'utf8'),
+      );
+      if (backend === 'apply') expect(state.last_success).toBe('2026-03-10T04:05:06');
+      const dates = git(['--git-dir', `${t.local}/.git`, 'log', '-1', '--format=%aI %cI'], { TZ: 'UTC' });
+      expect(dates.trim()).toBe(`${state.last_success}+00:00 ${state.last_success}+00:00`);
+    });
   },
 );
 

@@ -103,12 +103,13 @@ export function runPoint(
   backend: Backend,
   mode: 'backup' | 'restore' = 'backup',
   env: Record<string, string> = {},
-  /** More arguments of a restore (--at TIME). */
-  restoreArgs: readonly string[] = [],
+  /** More arguments: of a restore (--at TIME), or of a backup (--now TIME). */
+  moreArgs: readonly string[] = [],
   /** The backup point a restore names with --from; undefined: none, polyarchiv chooses. */
   from: string | undefined = 'up',
 ) {
-  const modeArgs = mode === 'backup' ? [] : [...(from === undefined ? [] : ['--from', from]), ...restoreArgs];
+  const modeArgs =
+    mode === 'backup' ? [...moreArgs] : [...(from === undefined ? [] : ['--from', from]), ...moreArgs];
   if (backend === 'apply')
     return runCli([mode, ...(mode === 'restore' ? ['--yes'] : []), ...modeArgs, ...t.args], {
       ...t.env,

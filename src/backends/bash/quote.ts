@@ -290,6 +290,7 @@ function envWord(name: string, value: EnvValue): string {
   if ('secret' in value && value.obscuredBy !== undefined) return `"\${${obscuredVariable(name)}}"`;
   if ('secret' in value) return secretReference(value.secret);
   if ('fileText' in value) return `"$(<${WORK_DIR}/${shellWord(value.fileText)})"`;
+  if ('runStarted' in value) return `"\${${name}:-\${polyarchiv_started}}"`;
   if ('workFile' in value) return `${WORK_DIR}/${shellWord(value.workFile)}`;
   return shellWord(value.literal);
 }

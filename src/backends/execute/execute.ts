@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
+import { stateTimestamp } from '../../state/point-state.js';
 import { commandOnOneLine } from '../bash/quote.js';
 import { HELPER_MESSAGES, withoutSig } from '../helper-messages.js';
 import { type Confirmation, listForDryRun } from './confirm.js';
@@ -87,6 +88,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
             secrets: options.secrets ?? new Map(),
             processes,
             relayOutput: options.relayOutput === true,
+            runStarted: stateTimestamp(started),
           }
         : workDir;
     const unitOptions = { ...options, interrupted: () => interrupted, started };

@@ -34,6 +34,8 @@ export interface RunContext {
   readonly copyFigures?: string[];
   /** The signal that interrupted the run, if one did: no tool of the unit's steps starts after it. */
   readonly interrupted?: () => NodeJS.Signals | undefined;
+  /** When the run started, as its state files record it (the script's `polyarchiv_started`). */
+  readonly runStarted?: string;
 }
 
 /** The fd a tool finds the lock on, as in the script. */
@@ -70,10 +72,16 @@ export function wordOf(word: Word, ctx: RunContext): string {
   return typeof word === 'string' ? word : `${word.prefix}${join(ctx.workDir, word.workFile)}`;
 }
 
-export function envValue(value: EnvValue, ctx: RunContext): string {
+export function envValue(name: string, value: EnvValue, ctx: RunContext): string {
   if ('literal' in value) return value.literal;
   if ('workFile' in value) return join(ctx.workDir, value.workFile);
   if ('fileText' in value) return workFileText(value.fileText, ctx);
+  if ('runStarted' in value) {
+    const set = process.env[name];
+    if (set !== undefined && set !== '') return set;
+    if (ctx.runStarted === undefined) throw new Error('the time the run started is not known here');
+    return ctx.runStarted;
+  }
   const secret = secretValue(value.secret, ctx);
   return value.obscuredBy === undefined ? secret : obscured(secret, value.obscuredBy);
 }
@@ -137,7 +145,7 @@ export function runToEnd(
 ): { readonly program: string; readonly run: SpawnSyncReturns<string> } | { readonly unready: string } {
   const env: NodeJS.ProcessEnv = { ...process.env };
   try {
-    for (const [name, value] of Object.entries(command.env ?? {})) env[name] = envValue(value, ctx);
+    for (const [name, value] of Object.entries(command.env ?? {})) env[name] = envValue(name, value, ctx);
   } catch (error) {
     return { unready: (error as Error).message };
   }
@@ -156,7 +164,7 @@ export async function runExec(command: ExecCommand, ctx: RunContext): Promise<nu
   const fds: number[] = [];
   try {
     const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const [name, value] of Object.entries(command.env ?? {})) env[name] = envValue(value, ctx);
+    for (const [name, value] of Object.entries(command.env ?? {})) env[name] = envValue(name, value, ctx);
     let stdin: number | 'ignore' = 'ignore';
     let stdout: number | 'inherit' = 'inherit';
     try {

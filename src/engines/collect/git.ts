@@ -103,6 +103,9 @@ export function commitStaged(
       '--no-verify',
       `--message=${message}`,
     ],
+    // Dated as the run's successes are, not by the clock of the moment: with --now, the commit
+    // and the state that records it name the same time, which restore --at compares.
+    env: { GIT_AUTHOR_DATE: { runStarted: true }, GIT_COMMITTER_DATE: { runStarted: true } },
     unchanged: said.unchanged,
     tool: 'git',
     origin,

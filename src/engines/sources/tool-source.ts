@@ -51,7 +51,7 @@ export function toolRun(
     if ('literal' in value) return `${name}=${value.literal}`;
     if ('workFile' in value) return { prefix: `${name}=`, workFile: value.workFile };
     throw new Error(
-      `${'secret' in value ? `secret ${value.secret}` : 'a file text'} cannot cross sudo on a command line`,
+      `${'secret' in value ? `secret ${value.secret}` : 'a value known only when the run runs'} cannot cross sudo on a command line`,
     );
   });
   return {
