@@ -42,7 +42,13 @@ export interface CollectEngine extends EngineInfo {
   readonly exportDir: (layout: CollectLayout) => string;
   readonly beforeSources: (cp: BoundCollectPoint) => ActionDraft[];
   readonly afterSources: (cp: BoundCollectPoint) => ActionDraft[];
-  readonly restoreBeforeSources: (cp: BoundCollectPoint) => ActionDraft[];
+  /** `at`: the restore's --at, which an engine that keeps its history (`historyAt`) honours. */
+  readonly restoreBeforeSources: (cp: BoundCollectPoint, at?: Date) => ActionDraft[];
+  /**
+   * Its restore takes the files as they were at --at from a history it keeps (a repository's
+   * revisions) rather than its last copy, with or without a backup point.
+   */
+  readonly historyAt?: true;
   /** Paths of the import directory that the engine keeps for itself: no source may write there. */
   readonly reservedPaths?: readonly string[];
 }

@@ -23,6 +23,7 @@ import type {
   GitPushSpec,
   SvnCommitSpec,
   SvnRepositorySpec,
+  SvnUpdateSpec,
   SvnWorkingCopySpec,
 } from './vcs-specs.js';
 
@@ -62,6 +63,7 @@ export type {
   GitRemoteSpec,
   SvnCommitSpec,
   SvnRepositorySpec,
+  SvnUpdateSpec,
   SvnWorkingCopySpec,
 } from './vcs-specs.js';
 
@@ -109,7 +111,7 @@ export type ActionBody =
   | { readonly kind: 'svn-config'; readonly repository: SvnRepositorySpec }
   | ({ readonly kind: 'svn-checkout' } & SvnWorkingCopySpec)
   | ({ readonly kind: 'svn-commit' } & SvnCommitSpec)
-  | ({ readonly kind: 'svn-update' } & SvnWorkingCopySpec)
+  | ({ readonly kind: 'svn-update' } & SvnUpdateSpec)
   | ({ readonly kind: 'put-file' } & PutFileSpec)
   | ({ readonly kind: 'get-file' } & GetFileSpec)
   | ({ readonly kind: 'get-newest-file' } & GetNewestFileSpec)

@@ -1,4 +1,4 @@
-import type { SvnCommitSpec, SvnRepositorySpec, SvnWorkingCopySpec } from './action.js';
+import type { SvnCommitSpec, SvnRepositorySpec, SvnUpdateSpec, SvnWorkingCopySpec } from './action.js';
 import type { Command, EnvValue, ExecCommand, SecretPart, ToolPaths, Word } from './command.js';
 import { HOLDING_DIR } from './holding-dir.js';
 
@@ -86,14 +86,19 @@ export function svnCommitCommands(spec: SvnCommitSpec, tools: ToolPaths): Comman
 }
 
 /**
- * The working copy made what HEAD of the repository holds: a killed run's locks released,
- * unversioned and ignored entries removed, local changes and additions reverted, then updated.
+ * The working copy made what the repository holds at HEAD, or at `at`: a killed run's locks
+ * released, unversioned and ignored entries removed, local changes and additions reverted, then
+ * updated. A working copy left at an older revision is brought back to HEAD by the next backup's
+ * update, before its sources: its commit is never out of date.
  */
-export function svnUpdateCommands(spec: SvnWorkingCopySpec, tools: ToolPaths): Command[] {
+export function svnUpdateCommands(spec: SvnUpdateSpec, tools: ToolPaths): Command[] {
   const { repository, workingCopy } = spec;
   const target = `${workingCopy}@`;
   const local = (words: readonly Word[]): ExecCommand => ({ kind: 'exec', argv: words, env: SVN_ENV });
+  // svn dates a revision to the microsecond: one made during the second of `at` is not after it.
+  const revision = spec.at === undefined ? 'HEAD' : `{${spec.at.replace(/Z$/, '.999999Z')}}`;
   return [
+    ...(spec.at === undefined ? [] : [revisionExists(spec, revision, tools)]),
     local([...svn(repository, tools), 'cleanup', '--remove-unversioned', '--remove-ignored', '--', target]),
     local([...svn(repository, tools), 'revert', '--quiet', '--recursive', '--remove-added', '--', target]),
     remote(repository, [
@@ -103,12 +108,39 @@ export function svnUpdateCommands(spec: SvnWorkingCopySpec, tools: ToolPaths): C
       '--force',
       '--ignore-externals',
       '--accept=theirs-full',
-      '--revision=HEAD',
+      `--revision=${revision}`,
       ...credentials(repository),
       '--',
       target,
     ]),
   ];
+}
+
+/**
+ * Fails, before the working copy is touched, when the repository held no revision but its
+ * creation's (0, nothing) at `revision`; svn's own failures keep their status and message.
+ */
+function revisionExists(spec: SvnUpdateSpec, revision: string, tools: ToolPaths): ExecCommand {
+  const { repository } = spec;
+  const none = 3;
+  return {
+    ...remote(repository, [
+      ...svn(repository, tools),
+      'info',
+      '--show-item=revision',
+      `--revision=${revision}`,
+      ...credentials(repository),
+      '--',
+      `${repository.url}@`,
+    ]),
+    pipeline: [['awk', `$1 == "0" { exit ${none} }`]],
+    explains: [
+      {
+        status: none,
+        message: `no revision of ${repository.url} was made at or before ${spec.at}: nothing was restored`,
+      },
+    ],
+  };
 }
 
 /** A command that reaches the repository: the password, if any, on its standard input. */

@@ -89,6 +89,14 @@ export interface SvnWorkingCopySpec {
  * Every change of the working copy committed: unversioned files added, missing ones deleted, an
  * entry that changed kind deleted then added; "nothing to commit" is a success.
  */
+/**
+ * The working copy made what the repository held at `at` (its last revision made at or before,
+ * an instant in UTC as svn's `{...}` dates take it), or at HEAD.
+ */
+export interface SvnUpdateSpec extends SvnWorkingCopySpec {
+  readonly at?: string;
+}
+
 export interface SvnCommitSpec extends SvnWorkingCopySpec {
   readonly message: string;
 }

@@ -41,7 +41,12 @@ export function restoreDrafts(
       continue;
     }
     const at = selection.at === undefined ? undefined : new Date(selection.at);
-    const chosen = chooseBackupPoint(cp, candidates, states, selection.from, at, diagnostics);
+    // A collect point that keeps its history (a repository) restores --at from it: a backup
+    // point's copy, which the restore would replace with that revision, is fetched only on --from.
+    const fromHistory = cp.engine.historyAt === true && at !== undefined && selection.from === undefined;
+    const chosen = fromHistory
+      ? undefined
+      : chooseBackupPoint(cp, candidates, states, selection.from, at, diagnostics);
     if (chosen === 'none') {
       const which = at === undefined ? 'successful backup' : `copy made at or before ${selection.at}`;
       skip(
@@ -55,7 +60,7 @@ export function restoreDrafts(
       continue;
     }
     const own = chosen === undefined ? ownCopyTime(cp, states) : undefined;
-    if (chosen === undefined && at !== undefined && (own === undefined || own > at)) {
+    if (chosen === undefined && at !== undefined && !fromHistory && (own === undefined || own > at)) {
       // The collect point keeps one copy, its last: nothing of before --at.
       skip(
         sourcesUnit(cp),
@@ -66,8 +71,9 @@ export function restoreDrafts(
     }
     const from = chosen?.bp;
     const when = describeTime(chosen?.time ?? own);
-    const why =
-      from === undefined
+    const why = fromHistory
+      ? `${cp.name} keeps its history (a ${cp.engine.name} repository): its sources are restored from the last revision made at or before --at ${selection.at}`
+      : from === undefined
         ? `${ownCopyReason(cp, selection.skipBackup)}: its sources are restored from the collect point's own copy${at === undefined ? '' : ` (made ${when}, not after --at ${selection.at})`}`
         : selection.from !== undefined
           ? `chosen with --from ${from.name}${at === undefined ? '' : ` (its newest copy not after --at ${selection.at}: ${when})`}`

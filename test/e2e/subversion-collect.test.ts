@@ -3,7 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import { runSvn, type SvnCase, svnCase, svnRepository, youngest } from '../helpers/svn-case.js';
-import { roundTrip, setRemoteUrl, state, watchSlowCommits } from '../helpers/svn-checks.js';
+import {
+  restoreAtRoundTrip,
+  roundTrip,
+  setRemoteUrl,
+  state,
+  watchSlowCommits,
+} from '../helpers/svn-checks.js';
 import { haveTools } from '../helpers/tools.js';
 import { haveSvnserve, type SvnServer, startSvnserve } from '../servers/svnserve.js';
 
@@ -43,6 +49,8 @@ describe.runIf(canRun)('a subversion collect point', { timeout: 600_000 }, () =>
   describe.each(['apply', 'script'] as const)('through %s', (backend) => {
     it('round-trips odd names through svnserve with a password', () => roundTrip(served(), backend));
     it('round-trips odd names through file://', () => roundTrip(local(), backend));
+    it('restores the revision of --at, then commits on top of HEAD', () =>
+      restoreAtRoundTrip(served(), backend));
   });
 
   it('keeps the password out of every command line, the script, the output and the working copy during a slow commit', async () => {

@@ -72,10 +72,17 @@ export type Backend = 'apply' | 'script';
  * A backup or a restore through polyarchiv itself or through its script (which carries the
  * configuration's secrets: `plan --include-secrets`).
  */
-export function runSvn(t: SvnCase, backend: Backend, mode: 'backup' | 'restore' = 'backup') {
-  if (backend === 'apply') return runCli([mode, ...(mode === 'restore' ? ['--yes'] : []), ...t.args], t.env);
+export function runSvn(
+  t: SvnCase,
+  backend: Backend,
+  mode: 'backup' | 'restore' = 'backup',
+  /** More arguments (a restore's --at TIME). */
+  more: readonly string[] = [],
+) {
+  if (backend === 'apply')
+    return runCli([mode, ...(mode === 'restore' ? ['--yes'] : []), ...more, ...t.args], t.env);
   const plan = runCli(
-    ['plan', '--include-secrets', ...(mode === 'restore' ? ['--restore'] : []), ...t.args],
+    ['plan', '--include-secrets', ...(mode === 'restore' ? ['--restore'] : []), ...more, ...t.args],
     t.env,
   );
   if (plan.code !== 0) return plan;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -14,6 +14,54 @@ export function state(t: SvnCase) {
 export function setRemoteUrl(t: SvnCase, url: string): void {
   const file = t.box.path('config/journal.collect');
   writeFileSync(file, readFileSync(file, 'utf8').replace(/remote_url = .*/, `remote_url = ${url}`));
+}
+
+/** Now, to the second, in UTC, after a pause that puts it between two revisions' seconds. */
+function secondBetween(): string {
+  spawnSync('sleep', ['1.1']);
+  const at = `${new Date().toISOString().slice(0, 19)}Z`;
+  spawnSync('sleep', ['1.1']);
+  return at;
+}
+
+/**
+ * Two backups, a time between them, a restore at that time: the first revision's files, taken from
+ * the repository with or without a backup point's copy; the next backup commits on top of HEAD. A
+ * time before the first revision fails, the working copy and the live data left as they were.
+ */
+export function restoreAtRoundTrip(t: SvnCase, backend: Backend): void {
+  const early = secondBetween();
+  const first = runSvn(t, backend);
+  expect(first.code, first.stdout + first.stderr).toBe(0);
+  const saved = fileContents(t.box.path('data'));
+  const between = secondBetween();
+  writeFileSync(t.box.path('data/plain.txt'), 'changed\n');
+  writeFileSync(t.box.path('data/second.txt'), 'second\n');
+  const second = runSvn(t, backend);
+  expect(second.code, second.stdout + second.stderr).toBe(0);
+  expect(youngest(t.repository)).toBe(2);
+
+  const restore = runSvn(t, backend, 'restore', ['--at', between]);
+  expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+  expect(fileContents(t.box.path('data'))).toEqual(saved);
+  expect(fileContents(`${t.local}/files`)).toEqual(saved);
+
+  // The working copy, left at the first revision, commits the next change on top of the second.
+  writeFileSync(t.box.path('data/after.txt'), 'after\n');
+  const after = runSvn(t, backend);
+  expect(after.code, after.stdout + after.stderr).toBe(0);
+  expect(youngest(t.repository)).toBe(3);
+  expect(headFiles(t.repository)).toEqual(Object.keys(fileContents(t.box.path('data'))).sort());
+
+  const live = fileContents(t.box.path('data'));
+  const copy = fileContents(`${t.local}/files`);
+  const none = runSvn(t, backend, 'restore', ['--at', early]);
+  expect(none.code).toBe(1);
+  expect(none.stderr).toMatch(
+    new RegExp(`no revision of \\S+ was made at or before ${early}: nothing was restored`),
+  );
+  expect(fileContents(t.box.path('data'))).toEqual(live);
+  expect(fileContents(`${t.local}/files`)).toEqual(copy);
 }
 
 /**

@@ -10,7 +10,8 @@ import { parseSvnRemote, type SvnRemote } from './svn-remote.js';
 /**
  * Keeps the collect directory as a working copy of an existing Subversion repository: checked out
  * on the first run, then every run's changes (additions, deletions) committed, one revision per
- * run with changes. A restore makes the working copy what the repository's HEAD holds.
+ * run with changes. A restore makes the working copy what the repository's HEAD holds, or with
+ * --at what it held then.
  */
 export const subversionCollectPoint: CollectEngine = {
   role: 'collect',
@@ -53,7 +54,8 @@ export const subversionCollectPoint: CollectEngine = {
   check: checkSvnRemote,
   exportDir: (layout) => layout.importDir,
   reservedPaths: ['.svn'],
-  beforeSources: (cp) => [createCollectDir(cp), config(cp), checkout(cp)],
+  // A working copy that a restore left at an older revision commits on top of HEAD.
+  beforeSources: (cp) => [createCollectDir(cp), config(cp), checkout(cp), update(cp)],
   afterSources: (cp) => [
     {
       kind: 'svn-commit',
@@ -64,19 +66,22 @@ export const subversionCollectPoint: CollectEngine = {
       summary: 'commit the changes of the collect directory, if any',
     },
   ],
-  restoreBeforeSources: (cp) => [
-    createCollectDir(cp),
-    config(cp),
-    checkout(cp),
-    {
-      kind: 'svn-update',
-      workingCopy: cp.layout.importDir,
-      repository: repositoryOf(cp),
-      origin: cp.options.origin('remote_url'),
-      summary: 'revert local changes, remove strays and update the collect directory to the last revision',
-    },
-  ],
+  historyAt: true,
+  // With --at, the repository's revision of that time, whatever copy a backup point gave back.
+  restoreBeforeSources: (cp, at) => [createCollectDir(cp), config(cp), checkout(cp), update(cp, at)],
 };
+
+function update(cp: BoundCollectPoint, at?: Date): ActionDraft {
+  const instant = at?.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    kind: 'svn-update',
+    workingCopy: cp.layout.importDir,
+    repository: repositoryOf(cp),
+    ...(instant === undefined ? {} : { at: instant }),
+    origin: cp.options.origin('remote_url'),
+    summary: `revert local changes, remove strays and update the collect directory to ${instant === undefined ? 'the last revision' : `the last revision made at or before ${instant}`}`,
+  };
+}
 
 function config(cp: BoundCollectPoint): ActionDraft {
   return {
