@@ -41,16 +41,9 @@ export function restoreAtRoundTrip(t: SvnCase, backend: Backend): void {
   expect(second.code, second.stdout + second.stderr).toBe(0);
   expect(youngest(t.repository)).toBe(2);
 
-  const restore = runSvn(t, backend, 'restore', ['--at', between]);
-  expect(restore.code, restore.stdout + restore.stderr).toBe(0);
-  expect(fileContents(t.box.path('data'))).toEqual(saved);
-  expect(fileContents(`${t.local}/files`)).toEqual(saved);
-
+  expectRestored(t, runSvn(t, backend, 'restore', ['--at', between]), saved);
   // The working copy, left at the first revision, commits the next change on top of the second.
-  writeFileSync(t.box.path('data/after.txt'), 'after\n');
-  const after = runSvn(t, backend);
-  expect(after.code, after.stdout + after.stderr).toBe(0);
-  expect(youngest(t.repository)).toBe(3);
+  backupAfter(t, backend, 3);
   expect(headFiles(t.repository)).toEqual(Object.keys(fileContents(t.box.path('data'))).sort());
 
   const live = fileContents(t.box.path('data'));
@@ -100,16 +93,24 @@ export function roundTrip(t: SvnCase, backend: Backend): void {
   writeFileSync(`${t.local}/files/stray@.txt`, 'stray\n');
   rmSync(`${t.local}/files/x.o`);
   rmSync(t.box.path('data'), { recursive: true });
-  const repaired = runSvn(t, backend, 'restore');
-  expect(repaired.code, repaired.stdout + repaired.stderr).toBe(0);
+  expectRestored(t, runSvn(t, backend, 'restore'), saved);
+  // The restored working copy goes on: the next backup commits a third revision.
+  backupAfter(t, backend, 3);
+}
+
+/** A restore that succeeded and gave `saved` back, to the live data and to the working copy. */
+function expectRestored(t: SvnCase, restore: ReturnType<typeof runSvn>, saved: Record<string, string>): void {
+  expect(restore.code, restore.stdout + restore.stderr).toBe(0);
   expect(fileContents(t.box.path('data'))).toEqual(saved);
   expect(fileContents(`${t.local}/files`)).toEqual(saved);
+}
 
-  // The restored working copy goes on: the next backup commits a third revision.
+/** A backup of one more file, committed as `revision`. */
+function backupAfter(t: SvnCase, backend: Backend, revision: number): void {
   writeFileSync(t.box.path('data/after.txt'), 'after\n');
   const after = runSvn(t, backend);
   expect(after.code, after.stdout + after.stderr).toBe(0);
-  expect(youngest(t.repository)).toBe(3);
+  expect(youngest(t.repository)).toBe(revision);
 }
 
 /**
