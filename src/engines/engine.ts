@@ -42,13 +42,17 @@ export interface CollectEngine extends EngineInfo {
   readonly exportDir: (layout: CollectLayout) => string;
   readonly beforeSources: (cp: BoundCollectPoint) => ActionDraft[];
   readonly afterSources: (cp: BoundCollectPoint) => ActionDraft[];
-  /** `at`: the restore's --at, which an engine that keeps its history (`historyAt`) honours. */
-  readonly restoreBeforeSources: (cp: BoundCollectPoint, at?: Date) => ActionDraft[];
   /**
-   * Its restore takes the files as they were at --at from a history it keeps (a repository's
-   * revisions) rather than its last copy, with or without a backup point.
+   * `at`: the restore's --at, which an engine that keeps its history (`historyAt`) honours;
+   * `fetched`: whether a backup point's copy was fetched first (chosen by that time already).
    */
-  readonly historyAt?: true;
+  readonly restoreBeforeSources: (cp: BoundCollectPoint, at?: Date, fetched?: boolean) => ActionDraft[];
+  /**
+   * Its restore takes the files as they were at --at from a history it keeps rather than from its
+   * last copy: in a repository elsewhere (`remote`: subversion), or in the collect directory
+   * (`local`: git's, gone with a rebuilt machine, where a backup point brings it back).
+   */
+  readonly historyAt?: 'local' | 'remote';
   /** Paths of the import directory that the engine keeps for itself: no source may write there. */
   readonly reservedPaths?: readonly string[];
 }

@@ -18,6 +18,7 @@ import type {
   Transport,
 } from './transport-specs.js';
 import type {
+  GitCheckoutAtSpec,
   GitFetchSpec,
   GitlabProjectSpec,
   GitPushSpec,
@@ -57,6 +58,7 @@ export type {
   Transport,
 } from './transport-specs.js';
 export type {
+  GitCheckoutAtSpec,
   GitFetchSpec,
   GitlabProjectSpec,
   GitPushSpec,
@@ -106,6 +108,7 @@ export type ActionBody =
   | ({ readonly kind: 'unpack' } & UnpackSpec)
   | ({ readonly kind: 'git-push' } & GitPushSpec)
   | ({ readonly kind: 'git-fetch' } & GitFetchSpec)
+  | ({ readonly kind: 'git-checkout-at' } & GitCheckoutAtSpec)
   | ({ readonly kind: 'gitlab-project' } & GitlabProjectSpec)
   | ({ readonly kind: 'kerberos-ticket' } & KerberosLogin)
   | { readonly kind: 'svn-config'; readonly repository: SvnRepositorySpec }

@@ -2,7 +2,7 @@ import { type Action, assertNever, type ToolRun } from './action.js';
 import { packCommands, unpackCommands } from './archive-commands.js';
 import type { Command, ExecCommand, ToolPaths, Word } from './command.js';
 import { cryptTreeCommand, hashCheckCommand, hashIndexCommands } from './filter-commands.js';
-import { gitFetchCommands, gitPushCommands } from './git-commands.js';
+import { gitCheckoutAtCommand, gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
 import { kerberosTicketCommands, underKerberos } from './kerberos-commands.js';
 import { newestFileCommands } from './newest-file-commands.js';
@@ -160,6 +160,8 @@ export function buildCommands(
       return gitPushCommands(action, tools);
     case 'git-fetch':
       return gitFetchCommands(action, tools);
+    case 'git-checkout-at':
+      return [gitCheckoutAtCommand(action, tools)];
     case 'gitlab-project':
       return gitlabProjectCommands(action, tools);
     case 'kerberos-ticket':

@@ -1,4 +1,4 @@
-import type { GitFetchSpec, GitPushSpec, GitRemoteSpec } from './action.js';
+import type { GitCheckoutAtSpec, GitFetchSpec, GitPushSpec, GitRemoteSpec } from './action.js';
 import type { Command, EnvValue, ToolPaths, Word } from './command.js';
 import { underKerberos } from './kerberos-commands.js';
 
@@ -59,15 +59,40 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
     },
     spec.at === undefined
       ? { kind: 'exec', argv: [...reset, 'FETCH_HEAD'] }
-      : resetAt(spec, spec.at, [git, gitDir], reset),
+      : resetAt(
+          'FETCH_HEAD',
+          spec.at,
+          [git, gitDir],
+          reset,
+          `no commit of branch ${spec.branch} of ${spec.shown} was made at or before ${spec.at}: nothing was restored`,
+        ),
   ];
 }
 
+/** A git collect point's own history: its files set to its last commit made at or before `at`. */
+export function gitCheckoutAtCommand(spec: GitCheckoutAtSpec, tools: ToolPaths): Command {
+  const git = tools.git ?? 'git';
+  const gitDir = `--git-dir=${spec.workTree}/.git`;
+  return resetAt(
+    'HEAD',
+    spec.at,
+    [git, gitDir],
+    [git, gitDir, `--work-tree=${spec.workTree}`, 'reset', '--quiet', '--hard'],
+    `no commit of ${spec.workTree} was made at or before ${spec.at}: nothing was restored`,
+  );
+}
+
 /**
- * The last commit of the fetched branch made at or before `at`, along its first parents (the
- * collect point's own commits; of two of the same second, the later one).
+ * The last commit of `head` made at or before `at`, along its first parents (the collect
+ * point's own commits; of two of the same second, the later one).
  */
-function resetAt(spec: GitFetchSpec, at: string, git: readonly Word[], reset: readonly Word[]): Command {
+function resetAt(
+  head: string,
+  at: string,
+  git: readonly Word[],
+  reset: readonly Word[],
+  none: string,
+): Command {
   const notAfter = Math.floor(Date.parse(at) / 1000);
   return {
     kind: 'git-reset-at',
@@ -78,11 +103,11 @@ function resetAt(spec: GitFetchSpec, at: string, git: readonly Word[], reset: re
       '--first-parent',
       `--before=@${notAfter}`,
       '--format=%H%x09%cI',
-      'FETCH_HEAD',
+      head,
       '--',
     ],
     reset,
-    none: `no commit of branch ${spec.branch} of ${spec.shown} was made at or before ${at}: nothing was restored`,
+    none,
   };
 }
 

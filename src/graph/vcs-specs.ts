@@ -41,6 +41,15 @@ export interface GitFetchSpec {
 }
 
 /**
+ * A git collect point's files set to its own last commit made at or before `at` (ISO 8601, along
+ * first parents), read from its repository in `workTree`; none that old fails, changing nothing.
+ */
+export interface GitCheckoutAtSpec {
+  readonly workTree: string;
+  readonly at: string;
+}
+
+/**
  * A GitLab project made sure to exist before a push, through the v4 REST API at `api` (the
  * instance's URL with its port and path prefix, then `/api/v4`): created private in its namespace
  * when missing. The token is a secret, read by curl from a private file of the work directory.

@@ -74,6 +74,7 @@ function writesInto(draft: ActionDraft): string[] {
     case 'unpack':
     case 'git-push':
     case 'git-fetch':
+    case 'git-checkout-at':
     case 'gitlab-project':
     case 'kerberos-ticket':
     case 'svn-config':

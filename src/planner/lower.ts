@@ -138,7 +138,7 @@ export function lowerRestore(
     cp,
     drafts: [
       ...chainRestore(collectChainOf(cp), COLLECT_COPIES),
-      ...cp.engine.restoreBeforeSources(cp, context.at),
+      ...cp.engine.restoreBeforeSources(cp, context.at, from !== undefined),
       ...cp.sources.flatMap((source) => source.engine.restore(source, cp)),
     ],
   });

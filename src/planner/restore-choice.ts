@@ -41,9 +41,13 @@ export function restoreDrafts(
       continue;
     }
     const at = selection.at === undefined ? undefined : new Date(selection.at);
-    // A collect point that keeps its history (a repository) restores --at from it: a backup
-    // point's copy, which the restore would replace with that revision, is fetched only on --from.
-    const fromHistory = cp.engine.historyAt === true && at !== undefined && selection.from === undefined;
+    // A collect point that keeps its history restores --at from it: a backup point's copy is
+    // fetched only on --from, or when a history of the collect directory went with the machine.
+    const history = cp.engine.historyAt;
+    const fromHistory =
+      at !== undefined &&
+      selection.from === undefined &&
+      (history === 'remote' || (history === 'local' && ownCopyTime(cp, states) !== undefined));
     const chosen = fromHistory
       ? undefined
       : chooseBackupPoint(cp, candidates, states, selection.from, at, diagnostics);
@@ -72,7 +76,7 @@ export function restoreDrafts(
     const from = chosen?.bp;
     const when = describeTime(chosen?.time ?? own);
     const why = fromHistory
-      ? `${cp.name} keeps its history (a ${cp.engine.name} repository): its sources are restored from the last revision made at or before --at ${selection.at}`
+      ? `${cp.name} keeps its history (a ${cp.engine.name} repository): its sources are restored from its last commit made at or before --at ${selection.at}`
       : from === undefined
         ? `${ownCopyReason(cp, selection.skipBackup)}: its sources are restored from the collect point's own copy${at === undefined ? '' : ` (made ${when}, not after --at ${selection.at})`}`
         : selection.from !== undefined

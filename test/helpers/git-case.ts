@@ -105,11 +105,11 @@ export function runPoint(
   env: Record<string, string> = {},
   /** More arguments: of a restore (--at TIME), or of a backup (--now TIME). */
   moreArgs: readonly string[] = [],
-  /** The backup point a restore names with --from; undefined: none, polyarchiv chooses. */
-  from: string | undefined = 'up',
+  /** The backup point a restore names with --from; null: none, polyarchiv chooses. */
+  from: string | null = 'up',
 ) {
   const modeArgs =
-    mode === 'backup' ? [...moreArgs] : [...(from === undefined ? [] : ['--from', from]), ...moreArgs];
+    mode === 'backup' ? [...moreArgs] : [...(from === null ? [] : ['--from', from]), ...moreArgs];
   if (backend === 'apply')
     return runCli([mode, ...(mode === 'restore' ? ['--yes'] : []), ...modeArgs, ...t.args], {
       ...t.env,
@@ -208,19 +208,26 @@ export function restoreAtRoundTrip(t: GitCase, backend: Backend, env: Record<str
   expect(after.code, after.stdout + after.stderr).toBe(0);
   expect(branchLog(t.remote, 'backups/journal')).toEqual([restored, entry, entry, entry]);
 
-  // Without --from, every copy the state records is newer than --at: the git point, whose history
-  // keeps the older ones, is chosen to look for it.
+  // Without --from, the collect point's own history here: the first day's files, committed on top
+  // of its head, which its next backup pushes as a fast-forward.
   writeFileSync(t.box.path('data/day.txt'), 'day 6\n');
-  const chosen = runPoint(t, backend, 'restore', env, ['--at', '2026-03-02T04:00:00+01:00'], undefined);
-  expect(chosen.code, chosen.stdout + chosen.stderr).toBe(0);
-  expect(fileContents(t.box.path('data'))).toEqual(days[2]);
+  const own = runPoint(t, backend, 'restore', env, ['--at', '2026-03-01T04:00:00+01:00'], null);
+  expect(own.code, own.stdout + own.stderr).toBe(0);
+  expect(fileContents(t.box.path('data'))).toEqual(days[1]);
+  const ownRestore =
+    'backup <root@localhost> Restore of the collect directory as it was at 2026-03-01T03:00:00Z';
+  expect(branchLog(`${t.local}/.git`, 'HEAD')).toEqual([ownRestore, restored, entry, entry, entry]);
   const why = runCli(
-    ['plan', '--restore', '--format', 'text', '--at', '2026-03-02T04:00:00+01:00', ...t.args],
+    ['plan', '--restore', '--format', 'text', '--at', '2026-03-01T04:00:00+01:00', ...t.args],
     t.env,
   );
-  expect(why.stdout).toMatch(
-    /no state file here records a copy of journal made at or before --at 2026-03-02T04:00:00\+01:00: backup point up \(its last copy \S+\) looks for the newest one not after it in its history/,
+  expect(why.stdout).toContain(
+    'journal keeps its history (a git repository): its sources are restored from its last commit made at or before --at 2026-03-01T04:00:00+01:00',
   );
+  expect(why.stdout).not.toMatch(/^\+ fetch/m);
+  const pushed = runPoint(t, backend, 'backup', env);
+  expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
+  expect(branchLog(t.remote, 'backups/journal')).toEqual([ownRestore, restored, entry, entry, entry]);
 
   writeFileSync(t.box.path('data/day.txt'), 'day 5\n');
   const live = fileContents(t.box.path('data'));

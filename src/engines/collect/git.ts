@@ -3,7 +3,7 @@ import type { ActionDraft } from '../../graph/action.js';
 // The copies' reserved holding directory: what an interrupted copy left is never committed.
 import { HOLDING_DIR } from '../../graph/build-commands.js';
 import type { BoundCollectPoint, CollectEngine } from '../engine.js';
-import { setString } from '../toolkit.js';
+import { atText, setString } from '../toolkit.js';
 import { createCollectDir } from './files.js';
 
 /**
@@ -58,8 +58,11 @@ export const gitCollectPoint: CollectEngine = {
       }),
     ] satisfies ActionDraft[];
   },
-  // The fetched copy's files and history agree; what a failed run left beside them goes.
-  restoreBeforeSources: (cp) => [
+  historyAt: 'local',
+  // The fetched copy's files and history agree; what a failed run left beside them goes. With
+  // --at and nothing fetched (the backup point chose that time's copy), the files of the last
+  // commit made by then, committed again on top of the head.
+  restoreBeforeSources: (cp, at, fetched) => [
     {
       kind: 'run',
       argv: [...git(cp), 'reset', '--quiet', '--hard'],
@@ -74,8 +77,38 @@ export const gitCollectPoint: CollectEngine = {
       origin: cp.options.origin('local_path'),
       summary: 'remove files and directories that are not in the last commit',
     },
+    ...(at === undefined || fetched === true ? [] : checkoutAt(cp, atText(at))),
   ],
 };
+
+/**
+ * The collect point's files as its last commit made at or before `when` left them, committed on
+ * top of the head when they differ: the history only grows, and its pushes stay fast-forwards.
+ */
+function checkoutAt(cp: BoundCollectPoint, when: string): ActionDraft[] {
+  const origin = cp.options.origin('local_path');
+  return [
+    {
+      kind: 'git-checkout-at',
+      workTree: cp.layout.importDir,
+      at: when,
+      origin,
+      summary: `check out the last commit of the collect directory made at or before ${when}`,
+    },
+    {
+      kind: 'run',
+      // reset --hard left the head it moved from in ORIG_HEAD.
+      argv: [...git(cp), 'reset', '--quiet', '--soft', 'ORIG_HEAD'],
+      tool: 'git',
+      origin,
+      summary: 'make the head the current commit again, keeping the files checked out',
+    },
+    commitStaged(cp, `Restore of the collect directory as it was at ${when}`, origin, {
+      unchanged: 'the head is that commit',
+      summary: 'commit those files on top of the head, if they differ from it',
+    }),
+  ];
+}
 
 /**
  * A commit of what is staged in the collect point's repository, when it differs from the current

@@ -66,7 +66,7 @@ export const subversionCollectPoint: CollectEngine = {
       summary: 'commit the changes of the collect directory, if any',
     },
   ],
-  historyAt: true,
+  historyAt: 'remote',
   // With --at, the repository's revision of that time, whatever copy a backup point gave back.
   restoreBeforeSources: (cp, at) => [createCollectDir(cp), config(cp), checkout(cp), update(cp, at)],
 };
