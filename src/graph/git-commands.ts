@@ -39,7 +39,7 @@ export function gitPushCommands(spec: GitPushSpec, tools: ToolPaths): Command[] 
 export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[] {
   const git = tools.git ?? 'git';
   const gitDir = `--git-dir=${spec.workTree}/.git`;
-  const reset = [git, gitDir, `--work-tree=${spec.workTree}`, 'reset', '--quiet', '--hard'];
+  const reset = hardReset(git, spec.workTree);
   return [
     { kind: 'exec', argv: [git, '-c', 'init.defaultBranch=master', 'init', '-q', spec.workTree] },
     {
@@ -77,10 +77,20 @@ export function gitCheckoutAtCommand(spec: GitCheckoutAtSpec, tools: ToolPaths):
     'HEAD',
     spec.at,
     [git, gitDir],
-    [git, gitDir, `--work-tree=${spec.workTree}`, 'reset', '--quiet', '--hard'],
+    hardReset(git, spec.workTree),
     `no commit of ${spec.workTree} was made at or before ${spec.at}: nothing was restored`,
   );
 }
+
+/** `git reset --hard` of the repository of `workTree`, to the commit given after these words. */
+const hardReset = (git: string, workTree: string): string[] => [
+  git,
+  `--git-dir=${workTree}/.git`,
+  `--work-tree=${workTree}`,
+  'reset',
+  '--quiet',
+  '--hard',
+];
 
 /**
  * The last commit of `head` made at or before `at`, along its first parents (the collect

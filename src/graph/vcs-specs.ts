@@ -95,10 +95,6 @@ export interface SvnWorkingCopySpec {
 }
 
 /**
- * Every change of the working copy committed: unversioned files added, missing ones deleted, an
- * entry that changed kind deleted then added; "nothing to commit" is a success.
- */
-/**
  * The working copy made what the repository held at `at` (its last revision made at or before,
  * an instant in UTC as svn's `{...}` dates take it), or at HEAD.
  */
@@ -106,6 +102,10 @@ export interface SvnUpdateSpec extends SvnWorkingCopySpec {
   readonly at?: string;
 }
 
+/**
+ * Every change of the working copy committed: unversioned files added, missing ones deleted, an
+ * entry that changed kind deleted then added; "nothing to commit" is a success.
+ */
 export interface SvnCommitSpec extends SvnWorkingCopySpec {
   readonly message: string;
 }

@@ -1,8 +1,7 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
-import type { Origin } from '../../diag/origin.js';
 import type { ActionDraft, GitRemoteSpec } from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
-import { commitStaged, git, gitCollectPoint } from '../collect/git.js';
+import { committedOnTopOf, gitCollectPoint } from '../collect/git.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { kerberosLogin, ticketDrafts } from '../kerberos-login.js';
 import { atText } from '../toolkit.js';
@@ -102,28 +101,14 @@ export function fetchDrafts(
           ? `fetch branch ${branch} of ${shown} into "${cp.name}" and check it out`
           : `fetch branch ${branch} of ${shown} into "${cp.name}" and check out its last commit made at or before ${when}`,
     },
-    ...(when === undefined ? [] : onTopOfBranch(cp, branch, when, origin)),
-  ];
-}
-
-/**
- * The files of an older commit committed again on top of the fetched branch, so that the
- * collect point's next push is a fast-forward: the remote keeps its whole history, and a later
- * restore finds this one as the newest.
- */
-function onTopOfBranch(cp: BoundCollectPoint, branch: string, when: string, origin: Origin): ActionDraft[] {
-  return [
-    {
-      kind: 'run',
-      argv: [...git(cp), 'reset', '--quiet', '--soft', 'FETCH_HEAD'],
-      tool: 'git',
-      origin,
-      summary: `make the fetched head of branch ${branch} the current commit again, keeping the files checked out`,
-    },
-    commitStaged(cp, `Restore of branch ${branch} as it was at ${when}`, origin, {
-      unchanged: 'the head of the branch is that commit',
-      summary: 'commit those files on top of the head, if they differ from it',
-    }),
+    // The files of that older commit committed again on top of the fetched branch: a later restore
+    // finds this one as the newest.
+    ...(when === undefined
+      ? []
+      : committedOnTopOf(cp, { ref: 'FETCH_HEAD', shown: `the fetched head of branch ${branch}` }, origin, {
+          message: `Restore of branch ${branch} as it was at ${when}`,
+          unchanged: 'the head of the branch is that commit',
+        })),
   ];
 }
 

@@ -95,16 +95,35 @@ function checkoutAt(cp: BoundCollectPoint, when: string): ActionDraft[] {
       origin,
       summary: `check out the last commit of the collect directory made at or before ${when}`,
     },
+    // reset --hard left the head it moved from in ORIG_HEAD.
+    ...committedOnTopOf(cp, { ref: 'ORIG_HEAD', shown: 'the head' }, origin, {
+      message: `Restore of the collect directory as it was at ${when}`,
+      unchanged: 'the head is that commit',
+    }),
+  ];
+}
+
+/**
+ * The files checked out committed on top of `head` (a ref, and how summaries name it) when they
+ * differ from it: a restore of an older commit never rewrites the history, and the next push
+ * stays a fast-forward.
+ */
+export function committedOnTopOf(
+  cp: BoundCollectPoint,
+  head: { readonly ref: string; readonly shown: string },
+  origin: Origin,
+  commit: { readonly message: string; readonly unchanged: string },
+): ActionDraft[] {
+  return [
     {
       kind: 'run',
-      // reset --hard left the head it moved from in ORIG_HEAD.
-      argv: [...git(cp), 'reset', '--quiet', '--soft', 'ORIG_HEAD'],
+      argv: [...git(cp), 'reset', '--quiet', '--soft', head.ref],
       tool: 'git',
       origin,
-      summary: 'make the head the current commit again, keeping the files checked out',
+      summary: `make ${head.shown} the current commit again, keeping the files checked out`,
     },
-    commitStaged(cp, `Restore of the collect directory as it was at ${when}`, origin, {
-      unchanged: 'the head is that commit',
+    commitStaged(cp, commit.message, origin, {
+      unchanged: commit.unchanged,
       summary: 'commit those files on top of the head, if they differ from it',
     }),
   ];

@@ -3,7 +3,7 @@ import type { ActionDraft, SvnRepositorySpec } from '../../graph/action.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, CollectEngine } from '../engine.js';
 import { collectSecret, collectUrlPasswordSecret } from '../secrets.js';
-import { setString } from '../toolkit.js';
+import { atText, setString } from '../toolkit.js';
 import { createCollectDir } from './files.js';
 import { parseSvnRemote, type SvnRemote } from './svn-remote.js';
 
@@ -72,7 +72,8 @@ export const subversionCollectPoint: CollectEngine = {
 };
 
 function update(cp: BoundCollectPoint, at?: Date): ActionDraft {
-  const instant = at?.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Whole seconds: the update adds svn's fraction that takes in the whole second.
+  const instant = at === undefined ? undefined : atText(new Date(Math.floor(at.getTime() / 1000) * 1000));
   return {
     kind: 'svn-update',
     workingCopy: cp.layout.importDir,
