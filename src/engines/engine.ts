@@ -44,9 +44,10 @@ export interface CollectEngine extends EngineInfo {
   readonly afterSources: (cp: BoundCollectPoint) => ActionDraft[];
   /**
    * `at`: the restore's --at, which an engine that keeps its history (`historyAt`) honours;
-   * `fetched`: whether a backup point's copy was fetched first (chosen by that time already).
+   * `fetchedAt`: whether the copy a backup point gave back first is that time's already (rather
+   * than none, or its newest, whose history then holds the older one).
    */
-  readonly restoreBeforeSources: (cp: BoundCollectPoint, at?: Date, fetched?: boolean) => ActionDraft[];
+  readonly restoreBeforeSources: (cp: BoundCollectPoint, at?: Date, fetchedAt?: boolean) => ActionDraft[];
   /**
    * Its restore takes the files as they were at --at from a history it keeps rather than from its
    * last copy: in a repository elsewhere (`remote`: subversion), or in the collect directory

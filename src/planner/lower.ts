@@ -112,11 +112,16 @@ export function* lowerBackup(
   }
 }
 
-/** Restore of one collect point: fetch from the chosen backup point (if any), then the sources. */
+/**
+ * Restore of one collect point: fetch from the chosen backup point (if any), then the sources.
+ * `at`: the time the collect point is restored to, the fetch's unless it fetches its newest copy
+ * for the collect point's own history to look back in (`historyAt`).
+ */
 export function lowerRestore(
   cp: BoundCollectPoint,
   from: BoundBackupPoint | undefined,
   context: RestoreContext = { recorded: null },
+  at: Date | undefined = context.at,
 ): DraftUnit[] {
   const units: DraftUnit[] = [];
   if (from !== undefined) {
@@ -138,7 +143,7 @@ export function lowerRestore(
     cp,
     drafts: [
       ...chainRestore(collectChainOf(cp), COLLECT_COPIES),
-      ...cp.engine.restoreBeforeSources(cp, context.at, from !== undefined),
+      ...cp.engine.restoreBeforeSources(cp, at, from !== undefined && context.at !== undefined),
       ...cp.sources.flatMap((source) => source.engine.restore(source, cp)),
     ],
   });

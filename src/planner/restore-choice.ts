@@ -50,15 +50,17 @@ export function restoreDrafts(
       (history === 'remote' || (history === 'local' && ownCopyTime(cp, states) !== undefined));
     const chosen = fromHistory
       ? undefined
-      : chooseBackupPoint(cp, candidates, states, selection.from, at, diagnostics);
+      : chooseBackupPoint(cp, candidates, states, selection.from, at, history !== undefined, diagnostics);
     if (chosen === 'none') {
       const which = at === undefined ? 'successful backup' : `copy made at or before ${selection.at}`;
       skip(
         sourcesUnit(cp),
-        selection.from === undefined
-          ? // On a new machine the records went with the collect point: the names are what is left.
-            `no state file records a ${which} of ${cp.name} on any of its backup points (--from NAME chooses one of: ${candidates.map((c) => c.name).join(', ')})`
-          : `backup point ${selection.from} (--from) holds no ${which} of ${cp.name}`,
+        selection.from !== undefined
+          ? `backup point ${selection.from} (--from) holds no ${which} of ${cp.name}`
+          : at !== undefined && history === undefined && !candidates.some(foundAtRun)
+            ? `no state file records a ${which} of ${cp.name} on any of its backup points, and none of them (${names(candidates)}) finds an older copy than its newest by itself: restore without --at`
+            : // On a new machine the records went with the collect point: the names are what is left.
+              `no state file records a ${which} of ${cp.name} on any of its backup points (--from NAME chooses one of: ${names(candidates)})`,
         true,
       );
       continue;
@@ -79,25 +81,21 @@ export function restoreDrafts(
       ? `${cp.name} keeps its history (a ${cp.engine.name} repository): its sources are restored from its last commit made at or before --at ${selection.at}`
       : from === undefined
         ? `${ownCopyReason(cp, selection.skipBackup)}: its sources are restored from the collect point's own copy${at === undefined ? '' : ` (made ${when}, not after --at ${selection.at})`}`
-        : selection.from !== undefined
-          ? `chosen with --from ${from.name}${at === undefined ? '' : ` (its newest copy not after --at ${selection.at}: ${when})`}`
-          : chosen?.lastCopy !== undefined
-            ? `no state file here records a copy of ${cp.name} made at or before --at ${selection.at}: backup point ${from.name} (its last copy ${formatTimestamp(chosen.lastCopy)}) looks for the newest one not after it in its history`
-            : at !== undefined
-              ? `the newest copy of ${cp.name} not after --at ${selection.at} (${when})`
-              : `the most recent success of ${cp.name} (${when})`;
+        : whyFetched(cp, chosen as Chosen, selection.from, selection.at, when);
     const mirrored = from?.metadata !== undefined && states.get(from.stateFile)?.mirror === 'read';
     const state = from === undefined ? undefined : states.get(from.stateFile)?.state;
+    // The copy fetched: that of --at, or the newest, in whose history the collect point looks back.
+    const fetchAt = chosen?.newest === true ? undefined : at;
     const context = {
       recorded: state?.data ?? null,
-      ...(at === undefined ? {} : { at }),
+      ...(fetchAt === undefined ? {} : { at: fetchAt }),
       // With --at before every copy recorded here, the recorded variables name a newer copy: the
       // restore finds the one it takes (foundAtRun).
       variablesRecorded:
-        recordedVariablesOf(state) !== undefined && (at === undefined || chosen?.time !== undefined),
+        recordedVariablesOf(state) !== undefined && (fetchAt === undefined || chosen?.time !== undefined),
     };
     if (from !== undefined && !context.variablesRecorded) warnDatedName(from, cp, diagnostics);
-    for (const unit of lowerRestore(cp, from, context)) {
+    for (const unit of lowerRestore(cp, from, context, at)) {
       if (unit.kind === 'restore' && selection.skipCollect) {
         skip(
           unit,
@@ -119,11 +117,40 @@ export function restoreDrafts(
   return units;
 }
 
+/** Why the restore fetches from the backup point chosen, as the plan shows it. */
+function whyFetched(
+  cp: BoundCollectPoint,
+  chosen: Chosen,
+  from: string | undefined,
+  at: string | undefined,
+  when: string,
+): string {
+  const name = chosen.bp.name;
+  const noneThatOld = `no state file here records a copy of ${cp.name} made at or before --at ${at}`;
+  const history = `${cp.name}'s history (a ${cp.engine.name} repository) gives its last commit made at or before --at`;
+  if (chosen.newest === true)
+    return from === undefined
+      ? `${noneThatOld}: the newest copy of backup point ${name}${lastCopyText(chosen.lastCopy)} is fetched, and ${history}`
+      : `chosen with --from ${name}: ${noneThatOld} on it: its newest copy is fetched, and ${history}`;
+  if (from !== undefined)
+    return `chosen with --from ${name}${at === undefined ? '' : ` (its newest copy not after --at ${at}: ${when})`}`;
+  if (chosen.lastCopy !== undefined)
+    return `${noneThatOld}: backup point ${name}${lastCopyText(chosen.lastCopy)} looks for the newest one not after it in its history`;
+  return at !== undefined
+    ? `the newest copy of ${cp.name} not after --at ${at} (${when})`
+    : `the most recent success of ${cp.name} (${when})`;
+}
+
 /** The unit that restores the collect point's sources: what a skip of its restore names. */
 const sourcesUnit = (cp: BoundCollectPoint): DraftUnit => lowerRestore(cp, undefined).at(-1) as DraftUnit;
 
+const names = (points: readonly BoundBackupPoint[]): string => points.map((p) => p.name).join(', ');
+
 const describeTime = (date: Date | undefined): string =>
   date === undefined ? 'none recorded' : formatTimestamp(date);
+
+const lastCopyText = (date: Date | undefined): string =>
+  date === undefined ? '' : ` (its last copy ${formatTimestamp(date)})`;
 
 /** Why a restore takes the collect point's own copy. */
 const ownCopyReason = (cp: BoundCollectPoint, skipBackup: boolean): string =>
@@ -142,10 +169,23 @@ function copyTimes(bp: BoundBackupPoint, states: StateSnapshots): readonly Date[
   return last === undefined ? [] : [last];
 }
 
+/** A backup point chosen for a restore, and which of its copies it gives back. */
+interface Chosen {
+  readonly bp: BoundBackupPoint;
+  /** When the copy it gives back was made, by a state here; undefined when none says. */
+  readonly time: Date | undefined;
+  /** Its last copy, when --at is before it and the copy of --at is found in a history. */
+  readonly lastCopy?: Date;
+  /** It gives back its newest copy, in whose history the collect point finds that of --at. */
+  readonly newest?: true;
+}
+
 /**
  * The backup point with the most recent copy (not after `at` when given; ties: file order), or
  * `--from NAME` when it holds such a copy, or one that looks back in its history (lookingBack). A
- * collect point without any backup point restores from its local copy.
+ * collect point without any backup point restores from its local copy. `historyKept`: the
+ * collect point keeps a history of its own (a git or subversion one), in which the newest copy
+ * of any backup point finds an older one.
  */
 function chooseBackupPoint(
   cp: BoundCollectPoint,
@@ -153,8 +193,9 @@ function chooseBackupPoint(
   states: StateSnapshots,
   from: string | undefined,
   at: Date | undefined,
+  historyKept: boolean,
   diagnostics: Diagnostics,
-): { bp: BoundBackupPoint; time: Date | undefined; lastCopy?: Date } | undefined | 'none' {
+): Chosen | undefined | 'none' {
   const newestCopy = (bp: BoundBackupPoint): Date | undefined => {
     let newest: Date | undefined;
     for (const time of copyTimes(bp, states))
@@ -172,7 +213,8 @@ function chooseBackupPoint(
       return 'none';
     }
     const time = newestCopy(chosen);
-    return at !== undefined && time === undefined && !foundAtRun(chosen) ? 'none' : { bp: chosen, time };
+    if (at === undefined || time !== undefined || foundAtRun(chosen)) return { bp: chosen, time };
+    return historyKept ? { bp: chosen, time: undefined, newest: true } : 'none';
   }
   if (candidates.length === 0) return undefined;
   let best: { bp: BoundBackupPoint; time: Date } | undefined;
@@ -180,7 +222,7 @@ function chooseBackupPoint(
     const time = newestCopy(bp);
     if (time !== undefined && (best === undefined || time > best.time)) best = { bp, time };
   }
-  return best ?? (at === undefined ? 'none' : lookingBack(candidates, states));
+  return best ?? (at === undefined ? 'none' : lookingBack(candidates, states, historyKept));
 }
 
 /**
@@ -188,18 +230,21 @@ function chooseBackupPoint(
  * copy while its history keeps the older ones, found when the restore runs (git's commits, dated
  * names). The one with the most recent success (ties: file order); its restore fails, changing
  * nothing, when its history holds nothing that old. A point that records every copy it keeps
- * (restic's snapshots, rolling archives) has no older copy to look for.
+ * (restic's snapshots, rolling archives) has no older copy to look for, unless the collect point
+ * keeps a history of its own (`historyKept`): any point's newest copy then brings it back.
  */
 function lookingBack(
   candidates: readonly BoundBackupPoint[],
   states: StateSnapshots,
-): { bp: BoundBackupPoint; time: undefined; lastCopy: Date } | 'none' {
-  let chosen: { bp: BoundBackupPoint; time: undefined; lastCopy: Date } | undefined;
+  historyKept: boolean,
+): (Chosen & { lastCopy: Date }) | 'none' {
+  let chosen: (Chosen & { lastCopy: Date }) | undefined;
   for (const bp of candidates) {
-    if (bp.engine.copies !== undefined || !foundAtRun(bp)) continue;
+    const looks = bp.engine.copies === undefined && foundAtRun(bp);
+    if (!looks && !historyKept) continue;
     const lastCopy = dataTime(states.get(bp.stateFile)?.state);
     if (lastCopy !== undefined && (chosen === undefined || lastCopy > chosen.lastCopy))
-      chosen = { bp, time: undefined, lastCopy };
+      chosen = { bp, time: undefined, lastCopy, ...(looks ? {} : { newest: true as const }) };
   }
   return chosen ?? 'none';
 }

@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import {
   branchLog,
   git,
@@ -11,6 +12,7 @@ import {
 } from '../helpers/git-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
+import { fileContents } from '../helpers/tree.js';
 import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
 
 // A round trip is six runs of polyarchiv: minutes on a loaded machine.
@@ -39,6 +41,46 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
       box = t.box;
       restoreAtRoundTrip(t, backend);
+    });
+
+    it('restores --at from a plain mirror on a rebuilt machine: its newest copy, then the history it holds', () => {
+      const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
+      box = t.box;
+      const days: Record<number, Record<string, string>> = {};
+      for (const day of [1, 2, 3]) {
+        writeFileSync(t.box.path('data/day.txt'), `day ${day}\n`);
+        const backup = run(t, backend, 'backup', { GIT_COMMITTER_DATE: `2026-03-0${day}T03:00:00Z` });
+        expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+        days[day] = fileContents(t.box.path('data'));
+      }
+      // The machine is rebuilt: no collect point, no state, and the mirror records only its last copy.
+      rmSync(t.box.path('collect'), { recursive: true });
+      writeFileSync(t.box.path('data/day.txt'), 'day 4\n');
+      const at = ['--at', '2026-03-02T04:00:00+01:00'];
+      const why = runCli(
+        ['plan', '--restore', '--format', 'text', '--from', 'mirror', ...at, ...t.args],
+        t.env,
+      );
+      expect(why.code, why.stderr).toBe(0);
+      expect(why.stdout).toContain(
+        "chosen with --from mirror: no state file here records a copy of journal made at or before --at 2026-03-02T04:00:00+01:00 on it: its newest copy is fetched, and journal's history (a git repository) gives its last commit made at or before --at",
+      );
+      const restore = run(t, backend, 'restore', {}, at, 'mirror');
+      expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+      expect(restore.stderr).toMatch(/commit [0-9a-f]{8}, made 2026-03-02T03:00:00\+00:00/);
+      expect(fileContents(t.box.path('data'))).toEqual(days[2]);
+      expect(fileContents(`${t.local}/files`)).toEqual(days[2]);
+      const entry = 'backup <root@localhost> Backup of journal';
+      const restored =
+        'backup <root@localhost> Restore of the collect directory as it was at 2026-03-02T03:00:00Z';
+      expect(branchLog(`${t.local}/.git`, 'HEAD')).toEqual([restored, entry, entry, entry]);
+
+      // Nothing in that history is old enough: the restore fails and the live data stays.
+      writeFileSync(t.box.path('data/day.txt'), 'day 5\n');
+      const live = fileContents(t.box.path('data'));
+      const none = run(t, backend, 'restore', {}, ['--at', '2026-03-01T02:59:59Z'], 'mirror');
+      expect(none.code).toBe(1);
+      expect(fileContents(t.box.path('data'))).toEqual(live);
     });
 
     it('dates each commit as the state dates its success: when the run started (--now pins it)', () => {

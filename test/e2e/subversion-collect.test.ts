@@ -4,6 +4,7 @@ import { runCli } from '../helpers/cli.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import { runSvn, type SvnCase, svnCase, svnRepository, youngest } from '../helpers/svn-case.js';
 import {
+  restoreAtFromMirror,
   restoreAtRoundTrip,
   roundTrip,
   setRemoteUrl,
@@ -51,6 +52,8 @@ describe.runIf(canRun)('a subversion collect point', { timeout: 600_000 }, () =>
     it('round-trips odd names through file://', () => roundTrip(local(), backend));
     it('restores the revision of --at, then commits on top of HEAD', () =>
       restoreAtRoundTrip(served(), backend));
+    it('restores --at from a plain mirror on a rebuilt machine: its newest copy, then that revision', () =>
+      restoreAtFromMirror(local(), backend));
   });
 
   it('keeps the password out of every command line, the script, the output and the working copy during a slow commit', async () => {

@@ -58,6 +58,29 @@ export function restoreAtRoundTrip(t: SvnCase, backend: Backend): void {
 }
 
 /**
+ * Two backups also mirrored by a plain synchronize point, a rebuilt machine (no collect point, no
+ * state), a restore --from the mirror at a time between them: the mirror's newest working copy,
+ * updated to the first revision; the next backup commits on top of HEAD.
+ */
+export function restoreAtFromMirror(t: SvnCase, backend: Backend): void {
+  t.box.write({
+    'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+  });
+  const first = runSvn(t, backend);
+  expect(first.code, first.stdout + first.stderr).toBe(0);
+  const saved = fileContents(t.box.path('data'));
+  const between = secondBetween();
+  writeFileSync(t.box.path('data/plain.txt'), 'changed\n');
+  const second = runSvn(t, backend);
+  expect(second.code, second.stdout + second.stderr).toBe(0);
+  expect(youngest(t.repository)).toBe(2);
+
+  rmSync(t.box.path('collect'), { recursive: true });
+  expectRestored(t, runSvn(t, backend, 'restore', ['--from', 'mirror', '--at', between]), saved);
+  backupAfter(t, backend, 3);
+}
+
+/**
  * Two backups with a change between (two revisions), a third with nothing to commit (no revision),
  * the collect point and the source lost, a restore: the same bytes; then local damage repaired.
  */

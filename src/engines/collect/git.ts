@@ -60,9 +60,9 @@ export const gitCollectPoint: CollectEngine = {
   },
   historyAt: 'local',
   // The fetched copy's files and history agree; what a failed run left beside them goes. With
-  // --at and nothing fetched (the backup point chose that time's copy), the files of the last
+  // --at, unless the backup point gave back that time's copy already, the files of the last
   // commit made by then, committed again on top of the head.
-  restoreBeforeSources: (cp, at, fetched) => [
+  restoreBeforeSources: (cp, at, fetchedAt) => [
     {
       kind: 'run',
       argv: [...git(cp), 'reset', '--quiet', '--hard'],
@@ -77,7 +77,7 @@ export const gitCollectPoint: CollectEngine = {
       origin: cp.options.origin('local_path'),
       summary: 'remove files and directories that are not in the last commit',
     },
-    ...(at === undefined || fetched === true ? [] : checkoutAt(cp, atText(at))),
+    ...(at === undefined || fetchedAt === true ? [] : checkoutAt(cp, atText(at))),
   ],
 };
 
