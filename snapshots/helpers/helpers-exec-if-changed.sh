@@ -1,7 +1,7 @@
 
 # Runs the command `run` only when the command `probe` says something changed: the probe exits 1
-# for "changed" (as git diff --quiet does), 0 for "nothing to do" (`message` is said, the step
-# succeeds); any other status fails the step with that status.
+# for "changed" (as git diff --quiet does), 0 for "nothing to do" (`message` is said, but not
+# under -q, and the step succeeds); any other status fails the step with that status.
 polyarchiv_exec_if_changed() {
   local message=$1
   shift 1
@@ -11,7 +11,7 @@ polyarchiv_exec_if_changed() {
   local rc=0
   "${probe[@]}" || rc=$?
   case ${rc} in
-    0) polyarchiv_say "  ${message}" ;;
+    0) polyarchiv_progress "  ${message}" ;;
     1) "${run[@]}" ;;
     *) return "${rc}" ;;
   esac

@@ -20,6 +20,6 @@ polyarchiv_git_reset_at() {
   fi
   IFS=$'\t' read -r commit made <<<"${chosen}"
   local short_hash=${commit:0:8}
-  polyarchiv_say "  commit ${short_hash}, made ${made}"
+  polyarchiv_progress "  commit ${short_hash}, made ${made}"
   "${reset[@]}" "${commit}"
 }

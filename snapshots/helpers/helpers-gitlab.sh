@@ -16,7 +16,7 @@ polyarchiv_gitlab_project() {
   code=$("${find[@]}") || return
   case ${code} in
     200)
-      polyarchiv_say "  GitLab project ${project} exists"
+      polyarchiv_progress "  GitLab project ${project} exists"
       return 0
       ;;
     404) ;;
@@ -40,7 +40,7 @@ polyarchiv_gitlab_project() {
     polyarchiv_gitlab_refused "${project}" "${code}" 'the creation of the project'
     return 1
   fi
-  polyarchiv_say "  GitLab project ${project} created (private)"
+  polyarchiv_progress "  GitLab project ${project} created (private)"
 }
 
 polyarchiv_gitlab_refused() {

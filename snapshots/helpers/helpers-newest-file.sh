@@ -41,6 +41,6 @@ polyarchiv_newest_file() {
     return 1
   fi
   found=${prefix}${chosen}
-  polyarchiv_say "  the newest there: ${found}"
+  polyarchiv_progress "  the newest there: ${found}"
   "${get[@]}" "${found}" "${after[@]}"
 }

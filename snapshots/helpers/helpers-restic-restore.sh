@@ -32,6 +32,6 @@ polyarchiv_restic_restore_at() {
     return 1
   fi
   local short_id=${chosen:0:8}
-  polyarchiv_say "  snapshot ${short_id}, taken ${taken}"
+  polyarchiv_progress "  snapshot ${short_id}, taken ${taken}"
   "${restore[@]}" "${chosen}"
 }

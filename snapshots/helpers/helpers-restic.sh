@@ -12,7 +12,7 @@ polyarchiv_restic_init() {
   local rc=0 said cause absent=no
   said=$("${probe[@]}" 2>&1 >/dev/null) || rc=$?
   if (( rc == 0 )); then
-    polyarchiv_say "  ${message}"
+    polyarchiv_progress "  ${message}"
     return 0
   fi
   if (( rc == 10 )); then

@@ -74,7 +74,7 @@ polyarchiv_say() {
   printf 'polyarchiv: %s\n' "${line}" >&2 || true
 }
 
-# Progress (units, steps, summary): nothing under -q.
+# Progress (units, steps, summary) and what a step found that is no problem: nothing under -q.
 polyarchiv_progress() {
   if [[ ${polyarchiv_quiet} != true ]]; then
     printf 'polyarchiv: %s\n' "$*" >&2 || true

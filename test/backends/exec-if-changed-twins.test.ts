@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { execIfChanged } from '../../src/backends/execute/exec-if-changed.js';
+import { runCommand } from '../../src/backends/execute/run-unit.js';
 import type { ExecIfChangedCommand } from '../../src/graph/command.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { sandboxesPerTest } from '../helpers/sandbox.js';
@@ -70,6 +71,44 @@ describe.runIf(canRun)('polyarchiv_exec_if_changed and execIfChanged agree', () 
     expect(results[0]?.said).toEqual(
       probe === 0 ? ["  nothing changed since the last commit (it's fine)"] : [],
     );
+  });
+});
+
+describe.runIf(canRun)('under -q, polyarchiv_exec_if_changed and the unit runner say nothing', () => {
+  // "Nothing changed" is no problem: -q prints problems only (a daily cron job mails nothing).
+  it.each([
+    ['nothing changed', 0, 0, 0],
+    ['the command fails', 1, 3, 3],
+  ] as const)('when %s', async (_, probe, runStatus, code) => {
+    const box = newSandbox('polyarchiv-twin-');
+    const cmd = command(box.root, probe, runStatus);
+    const script = spawnSync(
+      'bash',
+      [
+        '-c',
+        `set -Eeuo pipefail; source "$1"; source "$2"; polyarchiv_quiet=true; ${commandLine(cmd)}`,
+        'bash',
+        partial('helpers'),
+        partial('helpers-exec-if-changed'),
+      ],
+      { encoding: 'utf8' },
+    );
+    const said: string[] = [];
+    const status = await runCommand(
+      cmd,
+      {
+        showCommands: false,
+        quiet: true,
+        say: (line) => said.push(line),
+        clock: () => new Date(),
+        started: new Date(),
+        interrupted: () => undefined,
+      },
+      { workDir: box.root, secrets: new Map(), processes: new Set() },
+    );
+    expect([script.status, status]).toEqual([code, code]);
+    expect(script.stderr).toBe('');
+    expect(said).toEqual([]);
   });
 });
 

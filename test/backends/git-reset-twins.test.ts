@@ -96,6 +96,7 @@ async function viaExecutor(cmd: GitResetAtCommand): Promise<Outcome> {
     cmd,
     { workDir: box.root, secrets: new Map(), processes: new Set(), output: () => undefined },
     (line) => said.push(line),
+    (line) => said.push(line),
   );
   return outcome(code, said);
 }

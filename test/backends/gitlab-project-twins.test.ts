@@ -64,7 +64,12 @@ async function viaExecutor(
   const said: string[] = [];
   const ctx: RunContext = { workDir: box.root, secrets: new Map([[SECRET, value]]), processes: new Set() };
   writePrivateFile(token, ctx);
-  const code = await gitlabProject(ensure, ctx, (line) => said.push(line));
+  const code = await gitlabProject(
+    ensure,
+    ctx,
+    (line) => said.push(line),
+    (line) => said.push(line),
+  );
   return { code, said };
 }
 

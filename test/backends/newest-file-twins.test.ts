@@ -95,6 +95,7 @@ async function viaExecutor(cmd: NewestFileCommand, link = LINK()): Promise<Outco
     cmd,
     { workDir: box.root, secrets: new Map(), processes: new Set(), output: () => undefined },
     (line) => said.push(line),
+    (line) => said.push(line),
   );
   return { code, said, taken: taken(link) };
 }

@@ -94,6 +94,7 @@ async function viaExecutor(cmd: ResticRestoreAtCommand): Promise<Outcome> {
       output: () => undefined,
     },
     (line) => said.push(line),
+    (line) => said.push(line),
   );
   return { code, said, restored: restored() };
 }

@@ -46,6 +46,32 @@ describe.runIf(canRun)('quiet runs, log files and the script guard', () => {
     expect(result.stderr).toBe('');
   });
 
+  it.each(['apply', 'the script'] as const)(
+    'prints nothing with %s when a step finds nothing to do: a git collect point with no change',
+    (how) => {
+      box.write({
+        'config/site.collect':
+          '[point]\nengine = git\nlocal_path = {root}/collect\ncommit_email = root@localhost\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n',
+        'home/.gitconfig': '',
+      });
+      const env = { ...process.env, HOME: box.path('home'), GIT_CONFIG_NOSYSTEM: '1' };
+      const run = () => {
+        if (how === 'apply') {
+          const ran = runCli(['backup', '-q', ...args], env);
+          return { status: ran.code, stdout: ran.stdout, stderr: ran.stderr };
+        }
+        writeFileSync(box.path('backup.sh'), runCli(['plan', ...args], env).stdout);
+        return spawnSync('bash', [box.path('backup.sh'), '-q'], { encoding: 'utf8', env });
+      };
+      for (const round of ['the first commit', 'nothing changed since it']) {
+        const result = run();
+        expect(result.status, `${round}: ${result.stderr}`).toBe(0);
+        expect(result.stdout).toBe('');
+        expect(result.stderr, round).toBe('');
+      }
+    },
+  );
+
   it.each([
     ['apply', () => apply('-q')],
     ['the script', () => script('--quiet')],

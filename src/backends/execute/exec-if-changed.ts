@@ -5,13 +5,13 @@ import { type RunContext, runExec } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_exec_if_changed (templates/partials/helpers-exec-if-changed.hbs): runs the
- * command when the probe says `changed`, says the message when it says `unchanged`, and otherwise
+ * command when the probe says `changed`, notes the message when it says `unchanged`, and otherwise
  * fails with the probe's status. Both run as any other tool of the unit (lock held, output relayed, signals).
  */
 export async function execIfChanged(
   command: ExecIfChangedCommand,
   ctx: RunContext,
-  say: (line: string) => void,
+  note: (line: string) => void,
 ): Promise<number> {
   const io = {
     ...(command.env === undefined ? {} : { env: command.env }),
@@ -19,7 +19,7 @@ export async function execIfChanged(
   };
   const probe = await runExec({ kind: 'exec', argv: command.probe, ...io }, ctx);
   if (probe === PROBE_STATUSES.unchanged) {
-    say(`  ${command.unchanged}`);
+    note(`  ${command.unchanged}`);
     return HELPERS.execIfChanged.statuses.done;
   }
   if (probe !== PROBE_STATUSES.changed) return probe;

@@ -13,6 +13,7 @@ export async function gitResetAt(
   command: GitResetAtCommand,
   ctx: RunContext,
   say: (line: string) => void,
+  note: (line: string) => void,
 ): Promise<number> {
   const chosen = await capture(command.choose, ctx, 'stdout');
   if (chosen.status !== 0) return chosen.status;
@@ -23,6 +24,6 @@ export async function gitResetAt(
     return HELPERS.gitResetAt.statuses.none;
   }
   const [commit = '', made = ''] = line.split('\n', 1)[0]?.split('\t') ?? [];
-  say(HELPER_MESSAGES.commitChosen(commit.slice(0, 8), made));
+  note(HELPER_MESSAGES.commitChosen(commit.slice(0, 8), made));
   return runExec({ kind: 'exec', argv: [...command.reset, commit] }, ctx);
 }

@@ -16,6 +16,7 @@ export async function gitlabProject(
   command: GitlabProjectCommand,
   ctx: RunContext,
   say: (line: string) => void,
+  note: (line: string) => void,
 ): Promise<number> {
   const refused = (code: string, what: string): number => {
     say(HELPER_MESSAGES.gitlabRefused(code, what, command.project, hint(code)));
@@ -24,7 +25,7 @@ export async function gitlabProject(
   const found = await request(command.find, ctx);
   if (typeof found === 'number') return found;
   if (found === String(GITLAB_ANSWERS.found)) {
-    say(HELPER_MESSAGES.gitlabExists(command.project));
+    note(HELPER_MESSAGES.gitlabExists(command.project));
     return STATUSES.ready;
   }
   if (found !== String(GITLAB_ANSWERS.missing)) return refused(found, 'the query of the project');
@@ -40,7 +41,7 @@ export async function gitlabProject(
   const created = await request(command.create, ctx);
   if (typeof created === 'number') return created;
   if (created !== String(GITLAB_ANSWERS.created)) return refused(created, 'the creation of the project');
-  say(HELPER_MESSAGES.gitlabCreated(command.project));
+  note(HELPER_MESSAGES.gitlabCreated(command.project));
   return STATUSES.ready;
 }
 

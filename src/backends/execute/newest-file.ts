@@ -13,6 +13,7 @@ export async function newestFile(
   command: NewestFileCommand,
   ctx: RunContext,
   say: (line: string) => void,
+  note: (line: string) => void,
 ): Promise<number> {
   const env = command.env ?? {};
   const listed = await capture(command.list, ctx, 'stdout', env);
@@ -23,7 +24,7 @@ export async function newestFile(
     return HELPERS.newestFile.statuses.none;
   }
   const found = `${command.prefix}${chosen}`;
-  say(HELPER_MESSAGES.newestFound(found));
+  note(HELPER_MESSAGES.newestFound(found));
   return runExec({ kind: 'exec', argv: [...command.get, found, ...command.after], env }, ctx);
 }
 

@@ -11,7 +11,7 @@ import { type RunContext, runExec } from './run-exec.js';
 export async function resticInit(
   command: ResticInitCommand,
   ctx: RunContext,
-  say: (line: string) => void,
+  note: (line: string) => void,
 ): Promise<number> {
   const chunks: Buffer[] = [];
   const probe = await runExec(
@@ -19,7 +19,7 @@ export async function resticInit(
     { ...ctx, output: (stream, chunk) => stream === 'stderr' && chunks.push(chunk) },
   );
   if (probe === 0) {
-    say(`  ${command.exists}`);
+    note(`  ${command.exists}`);
     return HELPERS.resticInit.statuses.ready;
   }
   const said = Buffer.concat(chunks).toString('utf8').replace(/\n+$/, '');

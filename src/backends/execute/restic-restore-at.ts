@@ -16,6 +16,7 @@ export async function resticRestoreAt(
   command: ResticRestoreAtCommand,
   ctx: RunContext,
   say: (line: string) => void,
+  note: (line: string) => void,
 ): Promise<number> {
   const listed = await capture(command.list, ctx, 'stdout', command.env);
   if (listed.status !== 0) return listed.status;
@@ -32,7 +33,7 @@ export async function resticRestoreAt(
     say(`  ${command.none}`);
     return HELPERS.resticRestoreAt.statuses.none;
   }
-  say(HELPER_MESSAGES.snapshotChosen(chosen.id.slice(0, 8), chosen.time));
+  note(HELPER_MESSAGES.snapshotChosen(chosen.id.slice(0, 8), chosen.time));
   return runExec({ kind: 'exec', argv: [...command.restore, chosen.id], env: command.env }, ctx);
 }
 

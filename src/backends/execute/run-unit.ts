@@ -193,6 +193,8 @@ export async function runCommand(command: Command, options: UnitOptions, ctx: Ru
     if (explained !== undefined) options.say(`  ${explained}`);
     return tolerated(status, command.alsoSucceedsOn);
   }
+  // What a step found that is no problem: not under -q, which prints only problems.
+  const note = options.quiet ? () => undefined : options.say;
   try {
     switch (command.kind) {
       case 'dir-reload':
@@ -221,17 +223,17 @@ export async function runCommand(command: Command, options: UnitOptions, ctx: Ru
       case 'align-mailboxes':
         return alignMailboxes(command, ctx, options.say);
       case 'exec-if-changed':
-        return execIfChanged(command, ctx, options.say);
+        return execIfChanged(command, ctx, note);
       case 'restic-init':
-        return resticInit(command, ctx, options.say);
+        return resticInit(command, ctx, note);
       case 'restic-restore-at':
-        return await resticRestoreAt(command, ctx, options.say);
+        return await resticRestoreAt(command, ctx, options.say, note);
       case 'git-reset-at':
-        return await gitResetAt(command, ctx, options.say);
+        return await gitResetAt(command, ctx, options.say, note);
       case 'newest-file':
-        return await newestFile(command, ctx, options.say);
+        return await newestFile(command, ctx, options.say, note);
       case 'gitlab-project':
-        return await gitlabProject(command, ctx, options.say);
+        return await gitlabProject(command, ctx, options.say, note);
       case 'svn-stage':
         return await svnStage(command, ctx);
       case 'map-tree':
