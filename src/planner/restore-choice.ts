@@ -53,14 +53,16 @@ export function restoreDrafts(
       : chooseBackupPoint(cp, candidates, states, selection.from, at, history !== undefined, diagnostics);
     if (chosen === 'none') {
       const which = at === undefined ? 'successful backup' : `copy made at or before ${selection.at}`;
+      // With --at, only a point that finds an older copy than its newest when it runs can help.
+      const helping = at === undefined || history !== undefined ? candidates : candidates.filter(foundAtRun);
       skip(
         sourcesUnit(cp),
         selection.from !== undefined
           ? `backup point ${selection.from} (--from) holds no ${which} of ${cp.name}`
-          : at !== undefined && history === undefined && !candidates.some(foundAtRun)
+          : helping.length === 0
             ? `no state file records a ${which} of ${cp.name} on any of its backup points, and none of them (${names(candidates)}) finds an older copy than its newest by itself: restore without --at`
             : // On a new machine the records went with the collect point: the names are what is left.
-              `no state file records a ${which} of ${cp.name} on any of its backup points (--from NAME chooses one of: ${names(candidates)})`,
+              `no state file records a ${which} of ${cp.name} on any of its backup points (--from NAME chooses one of: ${names(helping)})`,
         true,
       );
       continue;

@@ -20,11 +20,12 @@ describe('restore --at with no state recording a copy that old', () => {
   });
   afterEach(() => box.remove());
 
-  const plan = (engine: string, more: readonly string[]) => {
+  const plan = (engine: string, more: readonly string[], files: Record<string, string> = {}) => {
     box.write({
       'config/journal.collect': COLLECT_POINTS[engine] ?? '',
       'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
       'data/a.txt': 'a\n',
+      ...files,
     });
     return runCli([
       'plan',
@@ -73,6 +74,16 @@ describe('restore --at with no state recording a copy that old', () => {
       'no state file records a copy made at or before 2026-03-02T05:00:00+01:00 of journal on any of its backup points, and none of them (mirror) finds an older copy than its newest by itself: restore without --at',
     );
     expect(result.stdout).not.toMatch(/^\+ fetch/m);
+  });
+
+  it('names, for --from, only the backup points that find a copy of that time by themselves', () => {
+    const result = plan('files', [], {
+      'config/dated.backup':
+        '[point]\nengine = archive\nremote_url = {root}/archives/{name}-{Y}{m}{d}.tar.gz\n',
+    });
+    expect(result.stdout).toContain(
+      'no state file records a copy made at or before 2026-03-02T05:00:00+01:00 of journal on any of its backup points (--from NAME chooses one of: dated)',
+    );
   });
 
   it('asks which backup point without --from: no state here names one', () => {
