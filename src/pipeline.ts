@@ -8,6 +8,7 @@ import {
 } from './config/resolve.js';
 import { Diagnostics } from './diag/diagnostic.js';
 import { secretValues } from './engines/secrets.js';
+import { isDirectory } from './fs-probe.js';
 import { groupBy } from './group-by.js';
 import { VERSION } from './install/paths.js';
 import type { HostFacts } from './options/variables.js';
@@ -157,10 +158,21 @@ export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
       selection: request.selection,
       regenerate: request.regenerate,
       version: VERSION,
+      ...(request.mode === 'restore' ? { historiesHere: historiesHere(config) } : {}),
     },
     diagnostics,
   );
   return diagnostics.hasErrors ? { diagnostics, input, config } : { diagnostics, input, config, parts };
+}
+
+/** The collect points whose own history (a git repository) is in their collect directory now. */
+function historiesHere(config: ResolvedConfig): ReadonlySet<string> {
+  const here = new Set<string>();
+  for (const cp of config.collectPoints) {
+    const dir = cp.engine.historyDir?.(cp);
+    if (dir !== undefined && isDirectory(dir)) here.add(cp.name);
+  }
+  return here;
 }
 
 /** Secret values for a plan, resolved from its configuration when it runs. */

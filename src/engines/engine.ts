@@ -54,6 +54,11 @@ export interface CollectEngine extends EngineInfo {
    * (`local`: git's, gone with a rebuilt machine, where a backup point brings it back).
    */
   readonly historyAt?: 'local' | 'remote';
+  /**
+   * Where a `local` history lives (git's `.git`): a restore --at without --from reads it only when
+   * it is there, probed when the restore is planned; otherwise a backup point brings it back.
+   */
+  readonly historyDir?: (cp: BoundCollectPoint) => string;
   /** Paths of the import directory that the engine keeps for itself: no source may write there. */
   readonly reservedPaths?: readonly string[];
 }

@@ -40,6 +40,8 @@ export interface PlanRequest {
   readonly selection: Selection;
   readonly regenerate: string;
   readonly version: string;
+  /** The collect points of a restore whose `historyDir` is there now (read at the edge). */
+  readonly historiesHere?: ReadonlySet<string>;
 }
 
 /** Tools every script needs besides the ones its commands name (locks, guards, timestamps). */

@@ -42,12 +42,23 @@ export function restoreDrafts(
     }
     const at = selection.at === undefined ? undefined : new Date(selection.at);
     // A collect point that keeps its history restores --at from it: a backup point's copy is
-    // fetched only on --from, or when a history of the collect directory went with the machine.
+    // fetched only on --from, or when a history of the collect directory went with the machine
+    // (no state of the collect point says it ran here, or its history is not there any more).
     const history = cp.engine.historyAt;
     const fromHistory =
       at !== undefined &&
       selection.from === undefined &&
-      (history === 'remote' || (history === 'local' && ownCopyTime(cp, states) !== undefined));
+      (history === 'remote' ||
+        (history === 'local' &&
+          ownCopyTime(cp, states) !== undefined &&
+          request.historiesHere?.has(cp.name) === true));
+    // Its state says it ran here, yet the history it kept is not there: a backup point brings it back.
+    const historyGone =
+      at !== undefined &&
+      selection.from === undefined &&
+      history === 'local' &&
+      !fromHistory &&
+      ownCopyTime(cp, states) !== undefined;
     const chosen = fromHistory
       ? undefined
       : chooseBackupPoint(cp, candidates, states, selection.from, at, history !== undefined, diagnostics);
@@ -83,7 +94,7 @@ export function restoreDrafts(
       ? `${cp.name} keeps its history (a ${cp.engine.name} repository): its sources are restored from its last commit made at or before --at ${selection.at}`
       : from === undefined
         ? `${ownCopyReason(cp, selection.skipBackup)}: its sources are restored from the collect point's own copy${at === undefined ? '' : ` (made ${when}, not after --at ${selection.at})`}`
-        : whyFetched(cp, chosen as Chosen, selection.from, selection.at, when);
+        : `${historyGone ? `${cp.engine.historyDir?.(cp)} is gone: ` : ''}${whyFetched(cp, chosen as Chosen, selection.from, selection.at, when)}`;
     const mirrored = from?.metadata !== undefined && states.get(from.stateFile)?.mirror === 'read';
     const state = from === undefined ? undefined : states.get(from.stateFile)?.state;
     // The copy fetched: that of --at, or the newest, in whose history the collect point looks back.

@@ -53,6 +53,24 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
         expect(backup.code, backup.stdout + backup.stderr).toBe(0);
         days[day] = fileContents(t.box.path('data'));
       }
+      // The collect directory is lost, its states are not: without --from, the history comes back
+      // with the newest copy of a backup point.
+      rmSync(t.box.path('collect/backups'), { recursive: true });
+      const gone = run(t, backend, 'restore', {}, ['--at', '2026-03-02T04:00:00+01:00'], null);
+      expect(gone.code, gone.stdout + gone.stderr).toBe(0);
+      expect(fileContents(t.box.path('data'))).toEqual(days[2]);
+      const goneWhy = runCli(
+        ['plan', '--restore', '--format', 'text', '--at', '2026-03-02T04:00:00+01:00', ...t.args],
+        t.env,
+      );
+      expect(goneWhy.stdout).not.toContain(`${t.local}/.git is gone`);
+      rmSync(t.box.path('collect/backups'), { recursive: true });
+      const goneAgain = runCli(
+        ['plan', '--restore', '--format', 'text', '--at', '2026-03-02T04:00:00+01:00', ...t.args],
+        t.env,
+      );
+      expect(goneAgain.stdout).toContain(`${t.local}/.git is gone: no state file here records a copy`);
+
       // The machine is rebuilt: no collect point, no state, and the mirror records only its last copy.
       rmSync(t.box.path('collect'), { recursive: true });
       writeFileSync(t.box.path('data/day.txt'), 'day 4\n');

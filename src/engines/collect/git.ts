@@ -59,6 +59,7 @@ export const gitCollectPoint: CollectEngine = {
     ] satisfies ActionDraft[];
   },
   historyAt: 'local',
+  historyDir: (cp) => `${cp.layout.importDir}/.git`,
   // The fetched copy's files and history agree; what a failed run left beside them goes. With
   // --at, unless the backup point gave back that time's copy already, the files of the last
   // commit made by then, committed again on top of the head.
