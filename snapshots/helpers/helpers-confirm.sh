@@ -3,16 +3,24 @@
 polyarchiv_replaces_live_data=1
 polyarchiv_arguments='--jobs N, -q, --yes and --log-file FILE'
 
-# Says what the next steps replace, lists the changes (a dry run, when there is one), then goes
-# on with --yes or asks.
+# Says what the next steps replace, lists the changes (a dry run, when there is one: its first
+# 200 lines, the others counted), then goes on with --yes or asks.
 polyarchiv_confirm() {
   local warning=$1
   shift 1
   local -a preview=("$@")
-  local answer=''
+  local answer='' counts more deletions
   polyarchiv_say "  ${warning}"
   if ((${#preview[@]} > 0)); then
-    "${preview[@]}" >&2
+    counts=$("${preview[@]}" | awk -v max=200 -v deletion='*deleting ' '
+      NR <= max { print | "cat 1>&2"; next }
+      index($0, deletion) == 1 { deletions++ }
+      END { printf "%d %d\n", (NR > max ? NR - max : 0), deletions + 0 }')
+    more=${counts%% *}
+    deletions=${counts##* }
+    if ((more > 0)); then
+      polyarchiv_say "  ... and ${more} more changes, ${deletions} of them deletions (not listed)"
+    fi
   fi
   if ((polyarchiv_yes == 1)); then
     return 0

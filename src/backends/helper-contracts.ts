@@ -103,7 +103,7 @@ export const HELPERS = {
   confirm: {
     name: 'polyarchiv_confirm',
     args: [word('warning'), rest('preview')],
-    tools: [],
+    tools: ['awk'],
     statuses: { confirmed: 0, declined: 1 },
   },
   checkCopy: {

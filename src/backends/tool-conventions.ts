@@ -35,5 +35,12 @@ export const TREE_LISTING_FORMAT = '%y/%T@/%C@/%m/%U:%G/%P\\0%l\\0';
  */
 export const DOVEADM_READ = { noSuchUser: 67, listedMailboxMissing: 68 } as const;
 
+/**
+ * How many changes a restore's confirmation lists, polyarchiv_confirm and its twin alike: onto
+ * an empty directory, a whole tree is one line per file. The rest are counted, deletions apart
+ * (rsync's itemized `*deleting` lines).
+ */
+export const CONFIRM_LISTING = { lines: 200, deletion: '*deleting ' } as const;
+
 /** What a probe of polyarchiv_exec_if_changed exits with, as `git diff --quiet` does. */
 export const PROBE_STATUSES = { unchanged: 0, changed: 1 } as const;

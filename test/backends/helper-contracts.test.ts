@@ -63,6 +63,7 @@ const PROGRAMS = [
   'doveadm',
   'sort',
   'tee',
+  'awk',
 ];
 
 /** Program names in command position, outside comments and messages. */

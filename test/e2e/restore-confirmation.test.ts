@@ -215,6 +215,28 @@ describe.runIf(canRun)('a restore that deletes or overwrites live files', () => 
     restored();
   });
 
+  it.each([
+    ['apply', () => runCli(['restore', '--yes', '--allow-shrink', '--from', 'mirror', ...only, ...args])],
+    ['the script', () => bash(script(['--allow-shrink', ...only]), ['--yes'])],
+  ])('lists the first 200 changes and counts the others, with %s', (_, restore) => {
+    for (let i = 0; i < 300; i++) writeFileSync(box.path(`www/new-${i}.txt`), `${i}\n`);
+    const run = restore();
+    expect(run.code, run.stderr).toBe(0);
+    const listed = run.stderr.split('\n').filter((line) => /^(\*deleting|[<>.ch][fdLDS]) /.test(line));
+    expect(listed).toHaveLength(200);
+    // 302 changes at least: 300 files and late.txt deleted, index.html overwritten.
+    const counted = /\.\.\. and (\d+) more changes, (\d+) of them deletions \(not listed\)/.exec(run.stderr);
+    expect(counted, run.stderr).not.toBeNull();
+    const [more, deletions] = [Number(counted?.[1]), Number(counted?.[2])];
+    expect(more).toBeGreaterThanOrEqual(102);
+    expect(deletions).toBeLessThanOrEqual(more);
+    expect(listed.filter((line) => line.startsWith('*deleting')).length + deletions).toBeGreaterThanOrEqual(
+      301,
+    );
+    restored();
+    expect(existsSync(box.path('www/new-0.txt'))).toBe(false);
+  });
+
   it('--dry lists the changes against the collect copy when there is one, and touches nothing', () => {
     const missing = runCli(['restore', '--dry', '--from', 'mirror', ...only, ...args]);
     expect(missing.code, missing.stderr).toBe(0);

@@ -31,6 +31,7 @@ export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<H
   newestFound: ['found'],
   mapToolFailed: ['tool[0]', 'from', 'path'],
   notConfirmed: [],
+  changesNotListed: ['more', 'deletions'],
   noTerminalToConfirm: [],
   hookFailed: ['polyarchiv_hook_labels[k]', 'event', 'rc'],
   workDirFailed: ['polyarchiv_work_parent', 'polyarchiv_work_error'],

@@ -14,6 +14,7 @@ import { describeSelection } from '../describe-selection.js';
 import { type HelperLayouts, helperLayouts } from '../helper-calls.js';
 import { type RegistrationLayouts, registrationLayouts } from '../registration-contracts.js';
 import {
+  CONFIRM_LISTING,
   DOVEADM_READ,
   GITLAB_ANSWERS,
   GITLAB_REFUSAL_HINTS,
@@ -76,6 +77,8 @@ export interface ScriptView {
   /** Where the registration functions find their arguments (registration-contracts.ts). */
   readonly registrations: RegistrationLayouts;
   readonly probe: typeof PROBE_STATUSES;
+  /** How many changes polyarchiv_confirm lists, and how it knows a deletion. */
+  readonly confirmListing: typeof CONFIRM_LISTING;
   /** The doveadm statuses that polyarchiv_dovecot_align reads as no user and as not a failure. */
   readonly doveadm: typeof DOVEADM_READ;
   readonly gitlab: typeof GITLAB_ANSWERS;
@@ -218,6 +221,7 @@ export function helperPartialsView(
   | 'helpers'
   | 'registrations'
   | 'probe'
+  | 'confirmListing'
   | 'doveadm'
   | 'resticMissing'
   | 'gitlab'
@@ -233,6 +237,7 @@ export function helperPartialsView(
     helpers: helperLayouts(),
     registrations: registrationLayouts(),
     probe: PROBE_STATUSES,
+    confirmListing: CONFIRM_LISTING,
     doveadm: DOVEADM_READ,
     resticMissing: resticMissingLayout(),
     treeListing: shellWord(TREE_LISTING_FORMAT),

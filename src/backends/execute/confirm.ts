@@ -3,6 +3,7 @@ import { isDirectory } from '../../fs-probe.js';
 import type { ConfirmCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
+import { CONFIRM_LISTING } from '../tool-conventions.js';
 import { type RunContext, runExec, runToEnd, writeAsTool } from './run-exec.js';
 import { spawnProblem } from './tool-problems.js';
 import { makeWorkDir } from './work-dir.js';
@@ -29,8 +30,15 @@ export async function confirmStep(
   if (command.preview.length > 0) {
     const env = command.env === undefined ? {} : { env: command.env };
     const preview = { kind: 'exec', argv: command.preview, ...env } as const;
-    const code = await runExec(preview, { ...ctx, output: toStderr(ctx) });
+    const listing = firstLines((text) => writeAsTool(ctx, 'stderr', Buffer.from(text, 'latin1')));
+    const code = await runExec(preview, {
+      ...ctx,
+      output: (stream, chunk) =>
+        stream === 'stdout' ? listing.add(chunk.toString('latin1')) : writeAsTool(ctx, 'stderr', chunk),
+    });
     if (code !== 0) return code;
+    const { more, deletions } = listing.end();
+    if (more > 0) say(HELPER_MESSAGES.changesNotListed(String(more), String(deletions)));
   }
   const { confirmed, declined } = HELPERS.confirm.statuses;
   if (confirmation.yes) return confirmed;
@@ -39,9 +47,32 @@ export async function confirmStep(
   return declined;
 }
 
-/** The script's `>&2`: both of the preview's streams go where the unit's standard error goes. */
-function toStderr(ctx: RunContext): (stream: 'stdout' | 'stderr', chunk: Buffer) => void {
-  return (_, chunk) => writeAsTool(ctx, 'stderr', chunk);
+/**
+ * The awk of polyarchiv_confirm: the first CONFIRM_LISTING.lines lines of the listing written as
+ * they come, the others counted, deletions apart. A last line without its newline is a line. Text
+ * of chunks passes as latin1, so that a character split between two is written back whole.
+ */
+export function firstLines(write: (text: string) => void) {
+  let pending = '';
+  let lines = 0;
+  let deletions = 0;
+  const take = (line: string) => {
+    lines += 1;
+    if (lines <= CONFIRM_LISTING.lines) write(`${line}\n`);
+    else if (line.startsWith(CONFIRM_LISTING.deletion)) deletions += 1;
+  };
+  return {
+    add(text: string): void {
+      const parts = (pending + text).split('\n');
+      pending = parts.pop() ?? '';
+      for (const line of parts) take(line);
+    },
+    end(): { more: number; deletions: number } {
+      if (pending !== '') take(pending);
+      pending = '';
+      return { more: Math.max(0, lines - CONFIRM_LISTING.lines), deletions };
+    },
+  };
 }
 
 /**
@@ -77,8 +108,15 @@ export function listForDryRun(
     }
     say(`    against the collect point's copy as it is now (the restore fetches it first):`);
     const { program, run } = ran;
-    if (run.error !== undefined) say(`    ${program}: ${spawnProblem(run.error)}`);
-    else write(`${run.stdout}${run.stderr}`);
+    if (run.error !== undefined) {
+      say(`    ${program}: ${spawnProblem(run.error)}`);
+      return;
+    }
+    const listing = firstLines(write);
+    listing.add(run.stdout);
+    const { more, deletions } = listing.end();
+    write(run.stderr);
+    if (more > 0) say(`  ${HELPER_MESSAGES.changesNotListed(String(more), String(deletions))}`);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
