@@ -158,7 +158,10 @@ export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
       selection: request.selection,
       regenerate: request.regenerate,
       version: VERSION,
-      ...(request.mode === 'restore' ? { historiesHere: historiesHere(config) } : {}),
+      // A review render reads nothing of this machine.
+      ...(request.mode === 'restore' && !request.selection.review
+        ? { historiesHere: historiesHere(config) }
+        : {}),
     },
     diagnostics,
   );

@@ -45,20 +45,11 @@ export function restoreDrafts(
     // fetched only on --from, or when a history of the collect directory went with the machine
     // (no state of the collect point says it ran here, or its history is not there any more).
     const history = cp.engine.historyAt;
-    const fromHistory =
-      at !== undefined &&
-      selection.from === undefined &&
-      (history === 'remote' ||
-        (history === 'local' &&
-          ownCopyTime(cp, states) !== undefined &&
-          request.historiesHere?.has(cp.name) === true));
+    const lookingBackHere = at !== undefined && selection.from === undefined;
+    const ranHere = history === 'local' && ownCopyTime(cp, states) !== undefined;
     // Its state says it ran here, yet the history it kept is not there: a backup point brings it back.
-    const historyGone =
-      at !== undefined &&
-      selection.from === undefined &&
-      history === 'local' &&
-      !fromHistory &&
-      ownCopyTime(cp, states) !== undefined;
+    const historyGone = lookingBackHere && ranHere && request.historiesHere?.has(cp.name) !== true;
+    const fromHistory = lookingBackHere && (history === 'remote' || (ranHere && !historyGone));
     const chosen = fromHistory
       ? undefined
       : chooseBackupPoint(cp, candidates, states, selection.from, at, history !== undefined, diagnostics);

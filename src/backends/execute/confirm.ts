@@ -52,7 +52,7 @@ export async function confirmStep(
  * they come, the others counted, deletions apart. A last line without its newline is a line. Text
  * of chunks passes as latin1, so that a character split between two is written back whole.
  */
-export function firstLines(write: (text: string) => void) {
+function firstLines(write: (text: string) => void) {
   let pending = '';
   let lines = 0;
   let deletions = 0;
