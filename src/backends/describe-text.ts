@@ -1,3 +1,4 @@
+import { counted } from '../counted.js';
 import { formatOrigin } from '../diag/origin.js';
 import {
   describeUnits,
@@ -25,7 +26,7 @@ export function* textPieces(parts: PlanParts): Generator<string> {
   const { head } = parts;
   const lines = [
     `polyarchiv ${head.mode} plan at ${head.now}`,
-    `configuration: ${head.configDir} (${head.inputs.length} files)`,
+    `configuration: ${head.configDir} (${counted(head.inputs.length, 'file')})`,
     `selection: ${describeSelection(head.selection, head.mode)}`,
     '',
     'Symbols: + runs, - not run, ! cannot run (a failure)',

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { counted } from '../counted.js';
 import { type Diagnostics, formatDiagnostic } from '../diag/diagnostic.js';
 import { hideUrlPasswords } from '../diag/hide-url-passwords.js';
 
@@ -15,8 +16,7 @@ export function printDiagnostics(diagnostics: Diagnostics | readonly Diagnostics
   // In a few large writes: a configuration of thousands of points can have thousands of warnings.
   for (const chunk of inChunks(diagnosticLines(sets, quiet))) process.stderr.write(chunk);
   const errors = sets.reduce((sum, set) => sum + set.errorCount, 0);
-  if (errors > 0)
-    process.stderr.write(`${errors} error${errors > 1 ? 's' : ''}: nothing was run or written\n`);
+  if (errors > 0) process.stderr.write(`${counted(errors, 'error')}: nothing was run or written\n`);
   return errors > 0;
 }
 

@@ -2,6 +2,7 @@ import { checkHost } from '../config/check-host.js';
 import { METADATA_OPTIONS } from '../config/metadata-options.js';
 import { normalizedIni } from '../config/normalize.js';
 import type { ScannedSection } from '../config/scan.js';
+import { counted } from '../counted.js';
 import type { Role } from '../engines/engine.js';
 import { findEngine } from '../engines/registry.js';
 import { describeFrequency, type Frequency, isInFuture, nextDue } from '../options/frequency.js';
@@ -27,7 +28,7 @@ export function validateCommand(flags: CommonFlags): number {
   if (printDiagnostics(diagnostics)) return EXIT.usage;
   if (!flags.quiet) {
     process.stdout.write(
-      `configuration is valid: ${config.collectPoints.length} collect points, ${config.backupPoints.length} backup points, ${config.pairs.length} associations\n`,
+      `configuration is valid: ${counted(config.collectPoints.length, 'collect point')}, ${counted(config.backupPoints.length, 'backup point')}, ${counted(config.pairs.length, 'association')}\n`,
     );
   }
   return EXIT.ok;

@@ -185,7 +185,7 @@ describe.runIf(canRun)('commands', () => {
   it('accepts options before the command, as the original did', () => {
     const result = runCli([...args, 'validate']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toBe('configuration is valid: 1 collect points, 1 backup points, 1 associations\n');
+    expect(result.stdout).toBe('configuration is valid: 1 collect point, 1 backup point, 1 association\n');
   });
 
   it('exits 2 with a clear message on bad usage', () => {
