@@ -105,7 +105,7 @@ store-auth-creds = no
   # journal.collect:4 [point]
   polyarchiv_step 9 9 'commit the changes of the collect directory, if any' 'journal.collect:4 [point]'
   LC_ALL=C.UTF-8 polyarchiv_svn_stage /var/lib/polyarchiv-fixture/collect/journal/backups "${polyarchiv_work}"/svn-journal/targets svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal
-  LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal commit --quiet --force-log '--message=Backup of journal on 2026-03-10' -- /var/lib/polyarchiv-fixture/collect/journal/backups@
+  LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal commit --quiet --force-log '--message=Backup of journal on 2026-03-10' --with-revprop=polyarchiv:started="${polyarchiv_started_seconds}" -- /var/lib/polyarchiv-fixture/collect/journal/backups@
 }
 
 # backup point mirror of journal (mirror.backup:1 [point])

@@ -4,8 +4,10 @@ if ! polyarchiv_work=$(mktemp -d 2>&1); then
   polyarchiv_work_error=${polyarchiv_work##*: }
   polyarchiv_work=''
 fi
-# Successes are dated when the run started: their data is from then.
-printf -v polyarchiv_started '%(%Y-%m-%dT%H:%M:%S)T' -1
+# Successes are dated when the run started: their data is from then. One reading of the clock,
+# so that both forms name the same second.
+printf -v polyarchiv_started_seconds '%(%s)T' -1
+printf -v polyarchiv_started '%(%Y-%m-%dT%H:%M:%S)T' "${polyarchiv_started_seconds}"
 trap 'polyarchiv_cleanup' EXIT
 trap 'polyarchiv_on_error "$?"' ERR
 trap 'polyarchiv_interrupt INT' INT

@@ -221,6 +221,22 @@ export const HELPERS = {
     tools: [],
     statuses: { staged: 0 },
   },
+  svnUpdateAt: {
+    name: 'polyarchiv_svn_update_at',
+    args: [
+      word('at'),
+      word('not_after'),
+      word('property'),
+      word('none'),
+      word('input'),
+      word('target'),
+      argv('list'),
+      argv('baseline'),
+      rest('update'),
+    ],
+    tools: ['awk'],
+    statuses: { updated: 0, none: 3 },
+  },
   mapTree: {
     name: 'polyarchiv_map_tree',
     args: [word('from'), word('to'), word('hold'), argv('tool'), rest('excludes')],

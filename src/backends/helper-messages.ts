@@ -45,6 +45,8 @@ export const HELPER_MESSAGES = {
   snapshotChosen: (shortId: string, time: string) => `  snapshot ${shortId}, taken ${time}`,
   // The commit of a history chosen by its time (polyarchiv_git_reset_at): its short hash.
   commitChosen: (shortHash: string, time: string) => `  commit ${shortHash}, made ${time}`,
+  // The revision of a Subversion repository chosen by its run's start (polyarchiv_svn_update_at).
+  revisionChosen: (revision: string) => `  revision ${revision}`,
   // The newest file of a dated series, found at run time (polyarchiv_newest_file).
   newestFound: (path: string) => `  the newest there: ${path}`,
   // A tree mapped file by file (polyarchiv_map_tree).

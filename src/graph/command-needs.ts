@@ -43,6 +43,8 @@ export function toolsOf(command: Command): string[] {
       return [...argvTools(command.list), ...argvTools(command.parse)];
     case 'git-reset-at':
       return [...argvTools(command.choose), ...argvTools(command.reset)];
+    case 'svn-update-at':
+      return [...argvTools(command.list), ...argvTools(command.baseline), ...argvTools(command.update)];
     case 'newest-file':
       return [...argvTools(command.list), ...argvTools(command.get)];
     case 'gitlab-project':
@@ -95,6 +97,7 @@ export function secretsOf(command: Command): string[] {
     case 'restic-restore-at':
     case 'exec-if-changed':
     case 'svn-stage':
+    case 'svn-update-at':
     case 'copy':
     case 'confirm':
     case 'newest-file':

@@ -20,14 +20,20 @@ export type Command =
 export type ToolPaths = Readonly<Record<string, string>>;
 
 /**
- * One argv word: literal text, or a path in the run's private work directory (created mode 0700
- * by each backend, removed when the run ends), optionally after a prefix such as `--option=`.
+ * One argv word: literal text, a path in the run's private work directory (created mode 0700
+ * by each backend, removed when the run ends), or the time the run started in seconds since the
+ * epoch (known only when it runs), each of the last two after a prefix such as `--option=`.
  */
-export type Word = string | WorkFileWord;
+export type Word = string | WorkFileWord | RunStartedWord;
 
 export interface WorkFileWord {
   readonly prefix: string;
   readonly workFile: string;
+}
+
+export interface RunStartedWord {
+  readonly prefix: string;
+  readonly runStarted: 'seconds';
 }
 
 export interface ExecCommand {

@@ -13,6 +13,7 @@ export type HelperCommand =
   | NewestFileCommand
   | GitlabProjectCommand
   | SvnStageCommand
+  | SvnUpdateAtCommand
   | MapTreeCommand;
 
 /**
@@ -129,6 +130,31 @@ export interface ResticRestoreAtCommand {
   readonly list: readonly Word[];
   readonly parse: readonly Word[];
   readonly restore: readonly Word[];
+  readonly env: Readonly<Record<string, EnvValue>>;
+  readonly none: string;
+}
+
+/**
+ * A Subversion working copy updated to the revision of the last run that started at or before a
+ * time. `list` prints, as `svn log --xml` with the revision properties `svn:date` and
+ * `polyarchiv:started` (the run's start, in seconds since the epoch), the revisions from the one
+ * svn dates at or before `at` (as svn prints dates) to HEAD; the last one whose run started by
+ * `notAfter`, or without that property that svn dates by `at`, is taken. When none of them is,
+ * `baseline` prints the revision svn dates at or before `at` (0: none). `update` then runs with
+ * `--revision=N`, `--` and `target`; when there is none, `none` is said and the command fails,
+ * changing nothing. Each svn command reads `input` (the password file), when there is one.
+ */
+export interface SvnUpdateAtCommand {
+  readonly kind: 'svn-update-at';
+  readonly at: string;
+  readonly notAfter: number;
+  /** The revision property that holds a run's start. */
+  readonly property: string;
+  readonly list: readonly Word[];
+  readonly baseline: readonly Word[];
+  readonly update: readonly Word[];
+  readonly target: string;
+  readonly input?: Word;
   readonly env: Readonly<Record<string, EnvValue>>;
   readonly none: string;
 }

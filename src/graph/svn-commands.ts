@@ -1,6 +1,14 @@
 import type { SvnCommitSpec, SvnRepositorySpec, SvnUpdateSpec, SvnWorkingCopySpec } from './action.js';
 import type { Command, EnvValue, ExecCommand, SecretPart, ToolPaths, Word } from './command.js';
+import type { SvnUpdateAtCommand } from './helper-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
+
+/**
+ * The revision property that records when the run that committed a revision started, in seconds
+ * since the epoch: svn dates a revision when it is committed, at the end of its run's sources,
+ * and a restore --at compares times with the start of runs, as the state files record them.
+ */
+export const STARTED_REVPROP = 'polyarchiv:started';
 
 /** svn reads and writes file names in the locale's encoding: UTF-8, whatever the caller's locale. */
 const SVN_ENV: Readonly<Record<string, EnvValue>> = { LC_ALL: { literal: 'C.UTF-8' } };
@@ -79,6 +87,7 @@ export function svnCommitCommands(spec: SvnCommitSpec, tools: ToolPaths): Comman
       // A message that names a file of the working copy is still a message.
       '--force-log',
       `--message=${spec.message}`,
+      { prefix: `--with-revprop=${STARTED_REVPROP}=`, runStarted: 'seconds' },
       '--',
       `${workingCopy}@`,
     ]),
@@ -95,51 +104,70 @@ export function svnUpdateCommands(spec: SvnUpdateSpec, tools: ToolPaths): Comman
   const { repository, workingCopy } = spec;
   const target = `${workingCopy}@`;
   const local = (words: readonly Word[]): ExecCommand => ({ kind: 'exec', argv: words, env: SVN_ENV });
-  // svn dates a revision to the microsecond: one made during the second of `at` is not after it.
-  const revision = spec.at === undefined ? 'HEAD' : `{${spec.at.replace(/Z$/, '.999999Z')}}`;
+  const update = [
+    ...svn(repository, tools),
+    'update',
+    '--quiet',
+    '--force',
+    '--ignore-externals',
+    '--accept=theirs-full',
+    ...credentials(repository),
+  ];
   return [
-    ...(spec.at === undefined ? [] : [revisionExists(spec, revision, tools)]),
     local([...svn(repository, tools), 'cleanup', '--remove-unversioned', '--remove-ignored', '--', target]),
     local([...svn(repository, tools), 'revert', '--quiet', '--recursive', '--remove-added', '--', target]),
-    remote(repository, [
-      ...svn(repository, tools),
-      'update',
-      '--quiet',
-      '--force',
-      '--ignore-externals',
-      '--accept=theirs-full',
-      `--revision=${revision}`,
-      ...credentials(repository),
-      '--',
-      target,
-    ]),
+    spec.at === undefined
+      ? remote(repository, [...update, '--revision=HEAD', '--', target])
+      : updateAt(spec, spec.at, update, tools),
   ];
 }
 
 /**
- * Fails, before the working copy is touched, when the repository held no revision but its
- * creation's (0, nothing) at `revision`; svn's own failures keep their status and message.
+ * The update to the revision of the last run that started at or before `at`: listed from the
+ * revision svn dates at or before `at` (svn dates a revision to the microsecond: one made during
+ * the second of `at` is not after it) to HEAD, each with its date and its run's start.
  */
-function revisionExists(spec: SvnUpdateSpec, revision: string, tools: ToolPaths): ExecCommand {
+function updateAt(
+  spec: SvnUpdateSpec,
+  at: string,
+  update: readonly Word[],
+  tools: ToolPaths,
+): SvnUpdateAtCommand {
   const { repository } = spec;
-  const none = 3;
+  const notAfter = Math.floor(Date.parse(at) / 1000);
+  const svnAt = `${new Date(notAfter * 1000).toISOString().replace(/\.\d+Z$/, '')}.999999Z`;
+  const input = passwordInput(repository);
+  const url = `${repository.url}@`;
   return {
-    ...remote(repository, [
+    kind: 'svn-update-at',
+    at: svnAt,
+    notAfter,
+    property: STARTED_REVPROP,
+    list: [
+      ...svn(repository, tools),
+      'log',
+      '--xml',
+      '--with-revprop=svn:date',
+      `--with-revprop=${STARTED_REVPROP}`,
+      `--revision={${svnAt}}:HEAD`,
+      ...credentials(repository),
+      '--',
+      url,
+    ],
+    baseline: [
       ...svn(repository, tools),
       'info',
       '--show-item=revision',
-      `--revision=${revision}`,
+      `--revision={${svnAt}}`,
       ...credentials(repository),
       '--',
-      `${repository.url}@`,
-    ]),
-    pipeline: [['awk', `$1 == "0" { exit ${none} }`]],
-    explains: [
-      {
-        status: none,
-        message: `no revision of ${repository.url} was made at or before ${spec.at}: nothing was restored`,
-      },
+      url,
     ],
+    update,
+    target: `${spec.workingCopy}@`,
+    ...(input === undefined ? {} : { input }),
+    env: SVN_ENV,
+    none: `no revision of ${repository.url} was made at or before ${at}: nothing was restored`,
   };
 }
 

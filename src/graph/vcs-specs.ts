@@ -95,8 +95,8 @@ export interface SvnWorkingCopySpec {
 }
 
 /**
- * The working copy made what the repository held at `at` (its last revision made at or before,
- * an instant in UTC as svn's `{...}` dates take it), or at HEAD.
+ * The working copy made what the repository held at HEAD, or after the last run that started at
+ * or before `at` (an instant in UTC, `2026-03-10T03:05:06Z`).
  */
 export interface SvnUpdateSpec extends SvnWorkingCopySpec {
   readonly at?: string;

@@ -131,7 +131,7 @@ function whyFetched(
 ): string {
   const name = chosen.bp.name;
   const noneThatOld = `no state file here records a copy of ${cp.name} made at or before --at ${at}`;
-  const history = `${cp.name}'s history (a ${cp.engine.name} repository) gives its last commit made at or before --at`;
+  const history = `${cp.name}'s history (a ${cp.engine.name} repository) gives what its last run that started at or before --at committed`;
   if (chosen.newest === true)
     return from === undefined
       ? `${noneThatOld}: the newest copy of backup point ${name}${lastCopyText(chosen.lastCopy)} is fetched, and ${history}`

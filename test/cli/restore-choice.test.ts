@@ -48,14 +48,14 @@ describe('restore --at with no state recording a copy that old', () => {
       const result = plan(engine, ['--from', 'mirror']);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toContain(
-        `chosen with --from mirror: no state file here records a copy of journal made at or before --at 2026-03-02T05:00:00+01:00 on it: its newest copy is fetched, and journal's history (a ${engine} repository) gives its last commit made at or before --at`,
+        `chosen with --from mirror: no state file here records a copy of journal made at or before --at 2026-03-02T05:00:00+01:00 on it: its newest copy is fetched, and journal's history (a ${engine} repository) gives what its last run that started at or before --at committed`,
       );
       expect(result.stdout).toMatch(/^\+ fetch journal from backup point mirror/m);
       expect(result.stdout).toMatch(/^\+ restore sources of journal/m);
       expect(result.stdout).toContain(
         engine === 'git'
           ? 'check out the last commit of the collect directory made at or before 2026-03-02T04:00:00Z'
-          : 'update the collect directory to the last revision made at or before 2026-03-02T04:00:00Z',
+          : 'update the collect directory to the revision of the last run that started at or before 2026-03-02T04:00:00Z',
       );
     },
   );

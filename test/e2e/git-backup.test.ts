@@ -81,7 +81,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       );
       expect(why.code, why.stderr).toBe(0);
       expect(why.stdout).toContain(
-        "chosen with --from mirror: no state file here records a copy of journal made at or before --at 2026-03-02T04:00:00+01:00 on it: its newest copy is fetched, and journal's history (a git repository) gives its last commit made at or before --at",
+        "chosen with --from mirror: no state file here records a copy of journal made at or before --at 2026-03-02T04:00:00+01:00 on it: its newest copy is fetched, and journal's history (a git repository) gives what its last run that started at or before --at committed",
       );
       const restore = run(t, backend, 'restore', {}, at, 'mirror');
       expect(restore.code, restore.stdout + restore.stderr).toBe(0);

@@ -6,6 +6,7 @@ import { runSvn, type SvnCase, svnCase, svnRepository, youngest } from '../helpe
 import {
   restoreAtFromMirror,
   restoreAtRoundTrip,
+  restoreAtRunStart,
   roundTrip,
   setRemoteUrl,
   state,
@@ -52,6 +53,8 @@ describe.runIf(canRun)('a subversion collect point', { timeout: 600_000 }, () =>
     it('round-trips odd names through file://', () => roundTrip(local(), backend));
     it('restores the revision of --at, then commits on top of HEAD', () =>
       restoreAtRoundTrip(served(), backend));
+    it("restores --at a run's start, as its state records it: that run's revision, committed later", () =>
+      restoreAtRunStart(served(), backend));
     it('restores --at from a plain mirror on a rebuilt machine: its newest copy, then that revision', () =>
       restoreAtFromMirror(local(), backend));
   });

@@ -58,6 +58,43 @@ export function restoreAtRoundTrip(t: SvnCase, backend: Backend): void {
 }
 
 /**
+ * Two backups, the second one's commit seconds after its run started (a hook before its sources
+ * sleeps), then a restore --at the time its state records, the run's start: that run's revision,
+ * which records that start (polyarchiv:started), although svn dates it later.
+ */
+export function restoreAtRunStart(t: SvnCase, backend: Backend): void {
+  const first = runSvn(t, backend);
+  expect(first.code, first.stdout + first.stderr).toBe(0);
+  writeFileSync(t.box.path('data/plain.txt'), 'changed\n');
+  const saved = fileContents(t.box.path('data'));
+  const file = t.box.path('config/journal.collect');
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8').replace(
+      '[source "files"]',
+      '[hook "slow"]\nengine = command\nevents = before_backup\ncommand = sleep 2.2\n\n[source "files"]',
+    ),
+  );
+  const second = runSvn(t, backend);
+  expect(second.code, second.stdout + second.stderr).toBe(0);
+  expect(youngest(t.repository)).toBe(2);
+  const started: string = state(t).last_success;
+  const recorded = spawnSync(
+    'svnlook',
+    ['propget', '--revprop', '-r', '2', t.repository, 'polyarchiv:started'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  expect(recorded.stdout.trim()).toBe(String(Date.parse(started) / 1000));
+  const committed = spawnSync('svnlook', ['date', '-r', '2', t.repository], { encoding: 'utf8' }).stdout;
+  expect(Date.parse(committed.slice(0, 19).replace(' ', 'T'))).toBeGreaterThan(Date.parse(started));
+
+  writeFileSync(t.box.path('data/plain.txt'), 'lost\n');
+  expectRestored(t, runSvn(t, backend, 'restore', ['--at', started]), saved);
+}
+
+/**
  * Two backups also mirrored by a plain synchronize point, a rebuilt machine (no collect point, no
  * state), a restore --from the mirror at a time between them: the mirror's newest working copy,
  * updated to the first revision; the next backup commits on top of HEAD.

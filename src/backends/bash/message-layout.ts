@@ -28,6 +28,7 @@ export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<H
   cannotRead: ['what'],
   snapshotChosen: ['short_id', 'taken'],
   commitChosen: ['short_hash', 'made'],
+  revisionChosen: ['revision'],
   newestFound: ['found'],
   mapToolFailed: ['tool[0]', 'from', 'path'],
   notConfirmed: [],

@@ -7,9 +7,14 @@ import { shellWord } from './shell-word.js';
 /** The script's private work directory: `mktemp -d` at start, removed by the EXIT trap. */
 const WORK_DIR = `"\${polyarchiv_work}"`;
 
+/** The run's start in seconds since the epoch, set once at the script's start. */
+const RUN_STARTED_SECONDS = `"\${polyarchiv_started_seconds}"`;
+
 function wordText(word: Word): string {
   if (typeof word === 'string') return shellWord(word);
-  return `${word.prefix === '' ? '' : shellWord(word.prefix)}${WORK_DIR}/${shellWord(word.workFile)}`;
+  const prefix = word.prefix === '' ? '' : shellWord(word.prefix);
+  if ('workFile' in word) return `${prefix}${WORK_DIR}/${shellWord(word.workFile)}`;
+  return `${prefix}${RUN_STARTED_SECONDS}`;
 }
 
 /**
@@ -177,6 +182,25 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           targets: wordText(command.targets),
           svn: command.svn.map(wordText),
         }),
+      ].join(' ');
+    case 'svn-update-at':
+      return [
+        ...envAssignments(command.env),
+        helperCall(
+          HELPERS.svnUpdateAt,
+          {
+            at: shellWord(command.at),
+            not_after: String(command.notAfter),
+            property: shellWord(command.property),
+            none: shellWord(command.none),
+            input: command.input === undefined ? "''" : wordText(command.input),
+            target: shellWord(command.target),
+            list: command.list.map(wordText),
+            baseline: command.baseline.map(wordText),
+            update: command.update.map(wordText),
+          },
+          perLine,
+        ),
       ].join(' ');
     case 'restic-init':
       return [

@@ -70,6 +70,7 @@ export interface ScriptView {
   readonly copyHelper: boolean;
   readonly gitlabHelper: boolean;
   readonly svnHelper: boolean;
+  readonly svnUpdateAtHelper: boolean;
   /** polyarchiv_copy_stats, which both copy helpers read figures with. */
   readonly copyStatsHelper: boolean;
   /** Each helper's argument lines and exit statuses, from the contract it shares with its twin. */
@@ -198,6 +199,7 @@ export function scriptView(
     copyStatsHelper: copyCheckHelper || copyHelper,
     gitlabHelper: kinds.has('gitlab-project'),
     svnHelper: kinds.has('svn-stage'),
+    svnUpdateAtHelper: kinds.has('svn-update-at'),
     hookRegistrations: [...units.hookRegistrations, ...hookRegistrations('', tail.hooks, runHookFunction)],
     runHooks: hookViews(tail.hooks, runHookFunction),
     ...helperPartialsView({ mode: head.mode, hooks: units.hooks || tail.hooks !== undefined }),

@@ -89,6 +89,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
             processes,
             relayOutput: options.relayOutput === true,
             runStarted: stateTimestamp(started),
+            runStartedSeconds: Math.floor(started.getTime() / 1000),
           }
         : workDir;
     const unitOptions = { ...options, interrupted: () => interrupted, started };

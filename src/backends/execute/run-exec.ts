@@ -36,6 +36,8 @@ export interface RunContext {
   readonly interrupted?: () => NodeJS.Signals | undefined;
   /** When the run started, as its state files record it (the script's `polyarchiv_started`). */
   readonly runStarted?: string;
+  /** The same time in seconds since the epoch (the script's `polyarchiv_started_seconds`). */
+  readonly runStartedSeconds?: number;
 }
 
 /** The fd a tool finds the lock on, as in the script. */
@@ -69,7 +71,10 @@ export function missingSecrets(names: readonly string[], secrets: ReadonlyMap<st
 }
 
 export function wordOf(word: Word, ctx: RunContext): string {
-  return typeof word === 'string' ? word : `${word.prefix}${join(ctx.workDir, word.workFile)}`;
+  if (typeof word === 'string') return word;
+  if ('workFile' in word) return `${word.prefix}${join(ctx.workDir, word.workFile)}`;
+  if (ctx.runStartedSeconds === undefined) throw new Error('the time the run started is not known here');
+  return `${word.prefix}${ctx.runStartedSeconds}`;
 }
 
 export function envValue(name: string, value: EnvValue, ctx: RunContext): string {

@@ -33,6 +33,7 @@ import { resticInit } from './restic-init.js';
 import { resticRestoreAt } from './restic-restore-at.js';
 import { type RunContext, runExec, tolerated, writePrivateFile } from './run-exec.js';
 import { svnStage } from './svn-stage.js';
+import { svnUpdateAt } from './svn-update-at.js';
 
 export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
 
@@ -236,6 +237,8 @@ export async function runCommand(command: Command, options: UnitOptions, ctx: Ru
         return await gitlabProject(command, ctx, options.say, note);
       case 'svn-stage':
         return await svnStage(command, ctx);
+      case 'svn-update-at':
+        return await svnUpdateAt(command, ctx, options.say, note);
       case 'map-tree':
         return await mapTree(command, ctx, options.say);
       case 'copy':

@@ -80,7 +80,7 @@ function update(cp: BoundCollectPoint, at?: Date): ActionDraft {
     repository: repositoryOf(cp),
     ...(instant === undefined ? {} : { at: instant }),
     origin: cp.options.origin('remote_url'),
-    summary: `revert local changes, remove strays and update the collect directory to ${instant === undefined ? 'the last revision' : `the last revision made at or before ${instant}`}`,
+    summary: `revert local changes, remove strays and update the collect directory to ${instant === undefined ? 'the last revision' : `the revision of the last run that started at or before ${instant}`}`,
   };
 }
 
