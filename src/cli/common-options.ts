@@ -70,17 +70,30 @@ function verbosityLevel(text: string): number {
   return Number(text);
 }
 
-/** Flags that choose points. */
-export function withSelectionOptions(command: Command): Command {
+/**
+ * Flags that choose points. `report`: a command that runs nothing (config, check) reads only the
+ * `--only-*` patterns; it still accepts the flags of a run, as the original accepted every flag
+ * with every command, but its help does not list them.
+ */
+export function withSelectionOptions(command: Command, use: 'run' | 'report' = 'run'): Command {
+  const ofRuns = (option: Option) => (use === 'run' ? option : option.hideHelp());
   return command
-    .option('-f, --force', 'ignore frequencies: run every selected point')
-    .option(
-      '--allow-shrink',
-      'let a copy proceed that would become empty or lose more than max_shrink_percent of its files or bytes',
+    .addOption(ofRuns(new Option('-f, --force', 'ignore frequencies: run every selected point')))
+    .addOption(
+      ofRuns(
+        new Option(
+          '--allow-shrink',
+          'let a copy proceed that would become empty or lose more than max_shrink_percent of its files or bytes',
+        ),
+      ),
     )
-    .option(
-      '--allow-mass-delete',
-      'let retention delete more than half of the archives of a rolling_archive series in one run',
+    .addOption(
+      ofRuns(
+        new Option(
+          '--allow-mass-delete',
+          'let retention delete more than half of the archives of a rolling_archive series in one run',
+        ),
+      ),
     )
     .option(
       '--only-collect-points <pattern...>',
@@ -95,15 +108,19 @@ export function withSelectionOptions(command: Command): Command {
       [],
     )
     .addOption(
-      new Option(
-        '--skip-collect',
-        'do not run collect points (backup points send what is there); in a restore, fetch only: the live data is left alone',
+      ofRuns(
+        new Option(
+          '--skip-collect',
+          'do not run collect points (backup points send what is there); in a restore, fetch only: the live data is left alone',
+        ),
       ),
     )
     .addOption(
-      new Option(
-        '--skip-backup',
-        'do not run backup points; in a restore, restore the sources from the collect points as they are',
+      ofRuns(
+        new Option(
+          '--skip-backup',
+          'do not run backup points; in a restore, restore the sources from the collect points as they are',
+        ),
       ),
     );
 }

@@ -99,12 +99,12 @@ export function program(
     .description('check the configuration only (for CI): exit 0 when valid, 2 otherwise')
     .action((flags) => run(statusCommands().then((m) => m.validateCommand(flags))));
 
-  withSelectionOptions(withConfigOptions(root.command('config')))
+  withSelectionOptions(withConfigOptions(root.command('config')), 'report')
     .description('show points, associations, last success and next due time')
     .option('--show', 'print the configuration normalized (ini)')
     .action((flags) => run(statusCommands().then((m) => m.configCommand(flags))));
 
-  withSelectionOptions(withConfigOptions(root.command('check')))
+  withSelectionOptions(withConfigOptions(root.command('check')), 'report')
     .description(
       'freshness monitoring: 0 fresh, 1 out of date, 2 never succeeded or failed, 3 a state that cannot be judged',
     )

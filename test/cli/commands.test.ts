@@ -188,6 +188,26 @@ describe.runIf(canRun)('commands', () => {
     expect(result.stdout).toBe('configuration is valid: 1 collect point, 1 backup point, 1 association\n');
   });
 
+  it.each(['check', 'config'])(
+    "lists in %s's help only the flags it reads, and still accepts a run's flags",
+    (command) => {
+      const help = runCli([command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('--only-collect-points');
+      for (const flag of [
+        '--force',
+        '--allow-shrink',
+        '--allow-mass-delete',
+        '--skip-collect',
+        '--skip-backup',
+      ])
+        expect(help.stdout).not.toContain(flag);
+      const accepted = runCli([command, ...args, '-f', '--allow-shrink', '--skip-backup']);
+      expect(accepted.stderr).not.toContain('unknown option');
+      expect(runCli(['apply', '--help']).stdout).toContain('--allow-shrink');
+    },
+  );
+
   it('exits 2 with a clear message on bad usage', () => {
     const badNow = runCli(['plan', ...args, '--now', 'yesterday']);
     expect(badNow.code).toBe(2);
