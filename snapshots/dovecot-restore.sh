@@ -73,18 +73,18 @@ unit_2_restore_mail() {
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 1 8 'confirm that restoring source "everyone" replaces the mailboxes of all users' 'mail.collect:5 [source "everyone"]'
   polyarchiv_confirm 'source "everyone": the mailboxes of all users become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
+  # mail.collect:9 [source "sales"]
+  polyarchiv_step 2 8 'confirm that restoring source "sales" replaces the mailboxes of users matching *@sales.example.org' 'mail.collect:9 [source "sales"]'
+  polyarchiv_confirm 'source "sales": the mailboxes of users matching *@sales.example.org become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 2 8 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 3 8 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 3 8 'prepare the mail copy of source "everyone" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 4 8 'prepare the mail copy of source "everyone" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:5 [source "everyone"]'
   polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot '' 1 doveadm doveadm -o 'mail_uid=vmail'
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 4 8 'restore the Dovecot mailboxes of all users from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 5 8 'restore the Dovecot mailboxes of all users from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
   doveadm -o 'dsync_remote_cmd=doveadm -o mail_uid=vmail -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u:LAYOUT=fs dsync-server -u%u' backup -R -A remote:polyarchiv
-  # mail.collect:9 [source "sales"]
-  polyarchiv_step 5 8 'confirm that restoring source "sales" replaces the mailboxes of users matching *@sales.example.org' 'mail.collect:9 [source "sales"]'
-  polyarchiv_confirm 'source "sales": the mailboxes of users matching *@sales.example.org become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
   # mail.collect:9 [source "sales"]
   polyarchiv_step 6 8 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups

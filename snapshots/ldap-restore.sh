@@ -73,18 +73,18 @@ unit_2_restore_directory() {
   # directory.collect:8 [source "main"]
   polyarchiv_step 1 6 'confirm that restoring source "main" replaces the LDAP database 1' 'directory.collect:8 [source "main"]'
   polyarchiv_confirm 'source "main": the LDAP database 1 in /var/lib/ldap is replaced by the export; changes made since the backup are lost'
-  # directory.collect:10 [source "main"]
-  polyarchiv_step 2 6 'stop slapd, rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main")' 'directory.collect:10 [source "main"]'
-  polyarchiv_dir_reload /var/lib/ldap /var/lib/ldap/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 3 service slapd stop 3 service slapd start slapadd -n 1
   # directory.collect:12 [source "accounts"]
-  polyarchiv_step 3 6 'confirm that restoring source "accounts" replaces the LDAP database dc=accounts,dc=example,dc=org' 'directory.collect:12 [source "accounts"]'
+  polyarchiv_step 2 6 'confirm that restoring source "accounts" replaces the LDAP database dc=accounts,dc=example,dc=org' 'directory.collect:12 [source "accounts"]'
   polyarchiv_confirm 'source "accounts": the LDAP database dc=accounts,dc=example,dc=org in /srv/ldap/accounts db is replaced by the export; changes made since the backup are lost'
-  # directory.collect:16 [source "accounts"]
-  polyarchiv_step 4 6 'stop slapd, rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts")' 'directory.collect:16 [source "accounts"]'
-  polyarchiv_dir_reload '/srv/ldap/accounts db' '/srv/ldap/accounts db/.polyarchiv-old' /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 8 sudo -n -u root -- systemctl stop slapd@accounts.service 8 sudo -n -u root -- systemctl start slapd@accounts.service sudo -n -u root -- slapadd -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org'
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 5 6 'confirm that restoring source "legacy" replaces the LDAP database 2' 'directory.collect:24 [source "legacy"]'
+  polyarchiv_step 3 6 'confirm that restoring source "legacy" replaces the LDAP database 2' 'directory.collect:24 [source "legacy"]'
   polyarchiv_confirm 'source "legacy": the LDAP database 2 in /var/lib/ldap-legacy is replaced by the export; changes made since the backup are lost'
+  # directory.collect:10 [source "main"]
+  polyarchiv_step 4 6 'stop slapd, rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main")' 'directory.collect:10 [source "main"]'
+  polyarchiv_dir_reload /var/lib/ldap /var/lib/ldap/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 3 service slapd stop 3 service slapd start slapadd -n 1
+  # directory.collect:16 [source "accounts"]
+  polyarchiv_step 5 6 'stop slapd, rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts")' 'directory.collect:16 [source "accounts"]'
+  polyarchiv_dir_reload '/srv/ldap/accounts db' '/srv/ldap/accounts db/.polyarchiv-old' /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 8 sudo -n -u root -- systemctl stop slapd@accounts.service 8 sudo -n -u root -- systemctl start slapd@accounts.service sudo -n -u root -- slapadd -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org'
   # directory.collect:29 [source "legacy"]
   polyarchiv_step 6 6 'stop slapd, rebuild /var/lib/ldap-legacy from the export with slapadd, then start slapd (source "legacy")' 'directory.collect:29 [source "legacy"]'
   polyarchiv_dir_reload /var/lib/ldap-legacy /var/lib/ldap-legacy/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 3 service slapd stop 3 service slapd start slapadd -f /etc/ldap/slapd.conf -n 2

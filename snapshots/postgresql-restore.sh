@@ -76,27 +76,27 @@ unit_2_restore_db() {
   # db.collect:7 [source "shop"]
   polyarchiv_step 1 9 'confirm that restoring source "shop" overwrites PostgreSQL database shop' 'db.collect:7 [source "shop"]'
   polyarchiv_confirm 'source "shop": the objects of PostgreSQL database shop that the dump holds are dropped and recreated from it; changes made to them since the backup are lost'
+  # db.collect:15 [source "accounts"]
+  polyarchiv_step 2 9 'confirm that restoring source "accounts" overwrites PostgreSQL database accounts' 'db.collect:15 [source "accounts"]'
+  polyarchiv_confirm 'source "accounts": the objects of PostgreSQL database accounts that the dump holds are dropped and recreated from it; changes made to them since the backup are lost'
   # db.collect:12 [source "shop"]
-  polyarchiv_step 2 9 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
+  polyarchiv_step 3 9 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
   polyarchiv_hide_trace
   polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
   polyarchiv_restore_trace
   # db.collect:7 [source "shop"]
-  polyarchiv_step 3 9 'write the statement that creates PostgreSQL database shop if it is missing' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 4 9 'write the statement that creates PostgreSQL database shop if it is missing' 'db.collect:7 [source "shop"]'
   polyarchiv_private_file createdb.db.shop.sql '' text "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')
 " text "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')
 " text '\gexec
 '
   # db.collect:7 [source "shop"]
-  polyarchiv_step 4 9 'create PostgreSQL database shop if it is missing (source "shop")' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 5 9 'create PostgreSQL database shop if it is missing (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --file="${polyarchiv_work}"/createdb.db.shop.sql --dbname=postgres
   # db.collect:7 [source "shop"]
-  polyarchiv_step 5 9 'load the dump into PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 6 9 'load the dump into PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --single-transaction -- shop < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
-  # db.collect:15 [source "accounts"]
-  polyarchiv_step 6 9 'confirm that restoring source "accounts" overwrites PostgreSQL database accounts' 'db.collect:15 [source "accounts"]'
-  polyarchiv_confirm 'source "accounts": the objects of PostgreSQL database accounts that the dump holds are dropped and recreated from it; changes made to them since the backup are lost'
   # db.collect:15 [source "accounts"]
   polyarchiv_step 7 9 'write the statement that creates PostgreSQL database accounts if it is missing' 'db.collect:15 [source "accounts"]'
   polyarchiv_private_file createdb.db.accounts.sql postgres text "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')

@@ -79,8 +79,19 @@ unit_2_restore_site() {
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_DAV_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT=/etc/polyarchiv/dav-ca.pem RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" polyarchiv_confirm "source \"dav\": https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (the copy is judged against the server when it is pushed, before anything there changes):" rclone sync --dry-run --stats=0 --log-format= --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/dav ":webdav:/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï"
   polyarchiv_restore_trace
+  # site.collect:14 [source "ftp"]
+  polyarchiv_step 2 6 'confirm that restoring source "ftp" replaces ftp://ftp.example.org/pub/site' 'site.collect:14 [source "ftp"]'
+  polyarchiv_hide_trace
+  polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD:?}" | rclone obscure -)
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" polyarchiv_confirm 'source "ftp": ftp://ftp.example.org/pub/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (the copy is judged against the server when it is pushed, before anything there changes):' rclone sync --dry-run --stats=0 --log-format= --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp :ftp:/pub/site
+  polyarchiv_restore_trace
+  # site.collect:20 [source "bucket"]
+  polyarchiv_step 3 6 'confirm that restoring source "bucket" replaces s3://assets/site/uploads' 'site.collect:20 [source "bucket"]'
+  polyarchiv_hide_trace
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=AKIAEXAMPLE RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY:?}" polyarchiv_confirm 'source "bucket": s3://assets/site/uploads becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (the copy is judged against the server when it is pushed, before anything there changes):' rclone sync --dry-run --stats=0 --log-format= --links --fast-list --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads :s3:assets/site/uploads
+  polyarchiv_restore_trace
   # site.collect:7 [source "dav"]
-  polyarchiv_step 2 6 "restore source \"dav\" into https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "dav"]'
+  polyarchiv_step 4 6 "restore source \"dav\" into https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "dav"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_DAV_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT=/etc/polyarchiv/dav-ca.pem RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" polyarchiv_copy 50 no "https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï (source \"dav\")" '' '' '' \
@@ -91,13 +102,7 @@ unit_2_restore_site() {
     rclone sync --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/dav ":webdav:/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï"
   polyarchiv_restore_trace
   # site.collect:14 [source "ftp"]
-  polyarchiv_step 3 6 'confirm that restoring source "ftp" replaces ftp://ftp.example.org/pub/site' 'site.collect:14 [source "ftp"]'
-  polyarchiv_hide_trace
-  polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" polyarchiv_confirm 'source "ftp": ftp://ftp.example.org/pub/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (the copy is judged against the server when it is pushed, before anything there changes):' rclone sync --dry-run --stats=0 --log-format= --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp :ftp:/pub/site
-  polyarchiv_restore_trace
-  # site.collect:14 [source "ftp"]
-  polyarchiv_step 4 6 'restore source "ftp" into ftp://ftp.example.org/pub/site, deleting what the copy does not hold' 'site.collect:14 [source "ftp"]'
+  polyarchiv_step 5 6 'restore source "ftp" into ftp://ftp.example.org/pub/site, deleting what the copy does not hold' 'site.collect:14 [source "ftp"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" polyarchiv_copy 20 no 'ftp://ftp.example.org/pub/site (source "ftp")' '' '' '' \
@@ -106,11 +111,6 @@ unit_2_restore_site() {
     5 rclone size --json -- :ftp:/pub/site \
     8 rclone sync --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp :ftp:/pub/site \
     rclone sync --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp :ftp:/pub/site
-  polyarchiv_restore_trace
-  # site.collect:20 [source "bucket"]
-  polyarchiv_step 5 6 'confirm that restoring source "bucket" replaces s3://assets/site/uploads' 'site.collect:20 [source "bucket"]'
-  polyarchiv_hide_trace
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=AKIAEXAMPLE RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY:?}" polyarchiv_confirm 'source "bucket": s3://assets/site/uploads becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (the copy is judged against the server when it is pushed, before anything there changes):' rclone sync --dry-run --stats=0 --log-format= --links --fast-list --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads :s3:assets/site/uploads
   polyarchiv_restore_trace
   # site.collect:20 [source "bucket"]
   polyarchiv_step 6 6 'restore source "bucket" into s3://assets/site/uploads, deleting what the copy does not hold' 'site.collect:20 [source "bucket"]'

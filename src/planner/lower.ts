@@ -137,6 +137,7 @@ export function lowerRestore(
       ],
     });
   }
+  const sources = cp.sources.map((source) => confirmedFirst(source.engine.restore(source, cp)));
   units.push({
     id: `restore:${cp.name}`,
     kind: 'restore',
@@ -144,8 +145,22 @@ export function lowerRestore(
     drafts: [
       ...chainRestore(collectChainOf(cp), COLLECT_COPIES),
       ...cp.engine.restoreBeforeSources(cp, at, from !== undefined && context.at !== undefined),
-      ...cp.sources.flatMap((source) => source.engine.restore(source, cp)),
+      // Every source's confirmation, and the guard it judges, before any source changes: a source
+      // whose copy is refused, or that the operator declines, leaves the others as they were
+      // rather than restored without it.
+      ...sources.flatMap((source) => source.confirms),
+      ...sources.flatMap((source) => source.changes),
     ],
   });
   return units;
+}
+
+/** A source's restore: the confirmations it starts with, and the steps that change its data. */
+function confirmedFirst(drafts: readonly ActionDraft[]): {
+  readonly confirms: readonly ActionDraft[];
+  readonly changes: readonly ActionDraft[];
+} {
+  const first = drafts.findIndex((draft) => draft.kind !== 'confirm');
+  const split = first < 0 ? drafts.length : first;
+  return { confirms: drafts.slice(0, split), changes: drafts.slice(split) };
 }

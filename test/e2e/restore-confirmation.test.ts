@@ -216,6 +216,30 @@ describe.runIf(canRun)('a restore that deletes or overwrites live files', () => 
   });
 
   it.each([
+    ['apply', () => runCli(['restore', '--yes', '--from', 'mirror', ...only, ...args])],
+    ['the script', () => bash(script(only), ['--yes'])],
+  ])(
+    'judges every source of a collect point before restoring any: one refused leaves the others as they were, with %s',
+    (_, restore) => {
+      box.write({
+        'config/site.collect':
+          '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "www"]\nengine = local_files\nsource_path = {root}/www\ndestination_path = www\n\n[source "assets"]\nengine = local_files\nsource_path = {root}/assets\ndestination_path = assets\n',
+        ...site('assets'),
+      });
+      expect(runCli(['backup', '--force', ...args]).code).toBe(0);
+      // The second source's live directory grew far beyond its copy: its restore is refused.
+      for (let i = 1; i <= 40; i++) writeFileSync(box.path(`assets/upload-${i}.bin`), 'x'.repeat(100));
+      const run = restore();
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('would shrink by more than 50% (max_shrink_percent)');
+      expect(run.stderr).not.toContain('restore source "www" into');
+      // The first source, whose copy passed, was not restored alone.
+      untouched('www');
+      expect(existsSync(box.path('assets/upload-40.bin'))).toBe(true);
+    },
+  );
+
+  it.each([
     ['apply', () => runCli(['restore', '--yes', '--allow-shrink', '--from', 'mirror', ...only, ...args])],
     ['the script', () => bash(script(['--allow-shrink', ...only]), ['--yes'])],
   ])('lists the first 200 changes and counts the others, with %s', (_, restore) => {
