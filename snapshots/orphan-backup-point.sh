@@ -99,4 +99,4 @@ polyarchiv_unit backup:mirror/site unit_2_backup_mirror_site /var/lib/polyarchiv
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"5711136c722f6fc2dcf116b7a33e69e7d47cb838d656d7539227970a37807ccf","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:site
-polyarchiv_main 0 "$@"
+polyarchiv_main 1 'not run: backup point tape: associated with no collect point (see the tags)' "$@"

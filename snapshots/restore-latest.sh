@@ -78,4 +78,4 @@ polyarchiv_unit restore:archive-only unit_1_restore_archive_only /var/lib/polyar
   '' \
   '' \
   '' ''
-polyarchiv_main 1 'restore sources of site: no state file records a successful backup of site on any of its backup points (--from NAME chooses one of: mirror-a, mirror-b)' "$@"
+polyarchiv_main 1 'cannot run: restore sources of site: no state file records a successful backup of site on any of its backup points (--from NAME chooses one of: mirror-a, mirror-b)' "$@"

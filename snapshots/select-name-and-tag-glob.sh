@@ -153,4 +153,4 @@ polyarchiv_unit backup:local-mirror/web unit_4_backup_local_mirror_web /var/lib/
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:web
-polyarchiv_main 0 "$@"
+polyarchiv_main 5 'not run: collect point db: not selected by --only-collect-points' 'not run: backup point local-mirror of db: not selected by --only-collect-points' 'not run: backup point offsite of db: not selected by --only-collect-points' 'not run: backup point offsite of dev: not selected by --only-backup-points' 'not run: backup point offsite of web: not selected by --only-backup-points' "$@"

@@ -199,4 +199,4 @@ polyarchiv_unit backup:offsite/web unit_6_backup_offsite_web /var/lib/polyarchiv
   '{"last_state_valid":false,"success_count":0,"fail_count":1,"total_size":0,"last_message":"@@POLYARCHIV_MESSAGE@@","last_success":null,"last_fail":"@@POLYARCHIV_NOW@@","config_hash":"e4f4bcf37822dc8e7eb3fa9d69bb278eb030b639fbe5301b973c9481a977313e","variables":{},"data":null,"last_duration":@@POLYARCHIV_DURATION@@}' \
   '' '' \
   collect:web
-polyarchiv_main 0 "$@"
+polyarchiv_main 3 'not run: backup point local-mirror of db: not selected by --only-backup-points' 'not run: backup point local-mirror of dev: not selected by --only-backup-points' 'not run: backup point local-mirror of web: not selected by --only-backup-points' "$@"

@@ -180,9 +180,9 @@ polyarchiv_outcome() {
   fi
 }
 
-# COUNT, then the COUNT units that cannot run (title: reason), then the script's arguments.
+# COUNT, then the COUNT lines apply says of the points it did not run, then the script's arguments.
 polyarchiv_main() {
-  local -a cannot_run=("${@:2:$1}")
+  local -a not_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   polyarchiv_parse_args "$@"
   polyarchiv_fire run "${polyarchiv_events[0]}" -- '' ''
@@ -192,12 +192,13 @@ polyarchiv_main() {
     polyarchiv_collect
     polyarchiv_start_ready
   done
-  polyarchiv_finish "${cannot_run[@]}"
+  polyarchiv_finish "${not_run[@]}"
 }
 
-# The summary, then each unit that cannot run (the arguments), as apply says them; the exit status.
+# The summary, then what apply says of each point not run (the arguments): a failure
+# (`cannot run: `) always, the others but under -q; the exit status.
 polyarchiv_finish() {
-  local i status reason code=0
+  local i status line cannot=0 code=0
   polyarchiv_progress "summary:"
   for i in "${!polyarchiv_units[@]}"; do
     status=${polyarchiv_status[i]}
@@ -208,10 +209,16 @@ polyarchiv_finish() {
       *) ;;
     esac
   done
-  for reason in "$@"; do
-    polyarchiv_say "cannot run: ${reason}"
+  for line in "$@"; do
+    case ${line} in
+      'cannot run: '*)
+        polyarchiv_say "${line}"
+        cannot=1
+        ;;
+      *) polyarchiv_progress "${line}" ;;
+    esac
   done
-  if (($# != 0 && code == 0)); then
+  if ((cannot == 1 && code == 0)); then
     code=1
   fi
   polyarchiv_run_hooks_after

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { executePlan } from '../backends/execute/execute.js';
 import { configChanged } from '../backends/execute/primitives.js';
 import { HELPER_MESSAGES } from '../backends/helper-messages.js';
+import { skippedLine } from '../backends/skipped-lines.js';
 import { UsageError } from '../diag/diagnostic.js';
 import { planSecrets } from '../pipeline.js';
 import { PLAN_FORMAT_VERSION, type Plan, usesCommand } from '../planner/plan.js';
@@ -70,9 +71,7 @@ export async function applyCommand(
       ...(answers === undefined ? {} : { confirm: (line: string) => confirm(answers, line) }),
       ...(replacesLiveData ? { confirmation: { yes, ask: askOnTerminal } } : {}),
     });
-    for (const skipped of plan.skipped)
-      if (skipped.failed || !flags.quiet)
-        say(`${skipped.failed ? 'cannot run' : 'not run'}: ${skipped.title}: ${skipped.reason}`);
+    for (const skipped of plan.skipped) if (skipped.failed || !flags.quiet) say(skippedLine(skipped));
     if (!flags.nrpe || mode !== 'backup') return report.exitCode;
     const status = backupStatus(plan, report);
     process.stdout.write(`${status.line}\n`);

@@ -208,6 +208,29 @@ describe.runIf(canRun)('commands', () => {
     },
   );
 
+  it('says what it did not run after the summary, the script as apply, and neither under -q', () => {
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const plan = runCli(['plan', ...args]);
+    expect(plan.code, plan.stderr).toBe(0);
+    writeFileSync(box.path('backup.sh'), plan.stdout);
+    const notRun = (output: string) =>
+      output.split('\n').filter((line) => line.startsWith('polyarchiv: not run: '));
+    const script = (...words: string[]) =>
+      spawnSync('bash', [box.path('backup.sh'), ...words], { encoding: 'utf8' });
+    const byApply = notRun(runCli(['backup', ...args]).stderr);
+    expect(byApply).toEqual([
+      expect.stringMatching(
+        /^polyarchiv: not run: collect point site: not due: last success .*, frequency daily/,
+      ),
+      expect.stringMatching(/^polyarchiv: not run: backup point mirror of site: not due: /),
+    ]);
+    const byScript = script();
+    expect(byScript.status, byScript.stderr).toBe(0);
+    expect(notRun(byScript.stderr)).toEqual(byApply);
+    expect(notRun(runCli(['backup', '-q', ...args]).stderr)).toEqual([]);
+    expect(notRun(script('--quiet').stderr)).toEqual([]);
+  });
+
   it('exits 2 with a clear message on bad usage', () => {
     const badNow = runCli(['plan', ...args, '--now', 'yesterday']);
     expect(badNow.code).toBe(2);

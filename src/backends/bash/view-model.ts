@@ -13,6 +13,7 @@ import {
 import { describeSelection } from '../describe-selection.js';
 import { type HelperLayouts, helperLayouts } from '../helper-calls.js';
 import { type RegistrationLayouts, registrationLayouts } from '../registration-contracts.js';
+import { skippedLine } from '../skipped-lines.js';
 import {
   CONFIRM_LISTING,
   DOVEADM_READ,
@@ -39,8 +40,8 @@ export interface ScriptView {
   readonly skipped: readonly string[];
   readonly tools: string;
   readonly secrets: string;
-  /** polyarchiv_main's first words: how many units cannot run, then each (title: reason). */
-  readonly failedSkips: string;
+  /** polyarchiv_main's first words: how many points were not run, then what apply says of each. */
+  readonly skippedLines: string;
   /** polyarchiv_check_config's arguments: the configuration directory, each input and its sha256. */
   readonly configCheck: string;
   readonly warnings: readonly string[];
@@ -183,7 +184,9 @@ export function scriptView(
     tools: tail.tools.join(' '),
     secrets: tail.secrets.length === 0 ? 'none' : tail.secrets.join(' '),
     requiredSecrets: tail.secrets.join(' '),
-    failedSkips: failedSkipWords(tail.skipped),
+    skippedLines: [String(tail.skipped.length), ...tail.skipped.map((s) => shellWord(skippedLine(s)))].join(
+      ' ',
+    ),
     configCheck: [head.configDir, ...head.inputs.flatMap((i) => [i.file, i.sha256])].map(shellWord).join(' '),
     reloadHelper: kinds.has('dir-reload'),
     copyCheckHelper,
@@ -204,12 +207,6 @@ export function scriptView(
     runHooks: hookViews(tail.hooks, runHookFunction),
     ...helperPartialsView({ mode: head.mode, hooks: units.hooks || tail.hooks !== undefined }),
   };
-}
-
-/** The units that cannot run, as apply says them after its summary: a count, then each one. */
-function failedSkipWords(skipped: PlanTail['skipped']): string {
-  const failed = skipped.filter((s) => s.failed);
-  return [String(failed.length), ...failed.map((s) => shellWord(`${s.title}: ${s.reason}`))].join(' ');
 }
 
 /**
