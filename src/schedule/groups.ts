@@ -100,8 +100,10 @@ export function scheduleGroups(config: ResolvedConfig): {
         origin: point.origin,
       });
     if (point.frequency.kind === 'always') {
+      // An origin with a key is the `frequency` line itself: the user wrote `always` (or 0).
+      const said = point.origin.key === undefined ? 'has no frequency' : 'has frequency = always';
       problems.push({
-        message: `${what} has no frequency (it runs with every backup): a schedule needs one, such as frequency = daily:3, hourly, weekly, monthly or a number of seconds`,
+        message: `${what} ${said} (it runs with every backup): a schedule needs one, such as frequency = daily:3, hourly, weekly, monthly or a number of seconds`,
         origin: point.origin,
       });
       continue;

@@ -217,4 +217,17 @@ describe.runIf(canRun)('schedule', () => {
     );
     expect(result.stdout).toBe('');
   });
+
+  it('refuses a point whose frequency says always, naming that line', () => {
+    box.write({
+      'config/every-run.collect':
+        '[point]\nengine = files\nlocal_path = {root}/collect/{name}\nfrequency = always\n',
+    });
+    const result = runCli(['schedule', ...args, '--cron']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^error: collect point 'every-run' has frequency = always \(it runs with every backup\): a schedule needs one, .*\n {2}at .*every-run\.collect:4 \[point\]/m,
+    );
+    expect(result.stdout).toBe('');
+  });
 });
