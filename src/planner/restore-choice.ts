@@ -136,6 +136,8 @@ function whyFetched(
     return from === undefined
       ? `${noneThatOld}: the newest copy of backup point ${name}${lastCopyText(chosen.lastCopy)} is fetched, and ${history}`
       : `chosen with --from ${name}: ${noneThatOld} on it: its newest copy is fetched, and ${history}`;
+  if (chosen.onlyOne === true)
+    return `no state file of ${cp.name} or of ${name} is on this machine: ${name}, its only backup point, gives its newest copy`;
   if (from !== undefined)
     return `chosen with --from ${name}${at === undefined ? '' : ` (its newest copy not after --at ${at}: ${when})`}`;
   if (chosen.lastCopy !== undefined)
@@ -182,6 +184,8 @@ interface Chosen {
   readonly lastCopy?: Date;
   /** It gives back its newest copy, in whose history the collect point finds that of --at. */
   readonly newest?: true;
+  /** The only backup point, taken on a machine where neither it nor the collect point has a state. */
+  readonly onlyOne?: true;
 }
 
 /**
@@ -226,7 +230,29 @@ function chooseBackupPoint(
     const time = newestCopy(bp);
     if (time !== undefined && (best === undefined || time > best.time)) best = { bp, time };
   }
-  return best ?? (at === undefined ? 'none' : lookingBack(candidates, states, historyKept));
+  if (best !== undefined) return best;
+  if (at !== undefined) return lookingBack(candidates, states, historyKept);
+  return onlyOneOnNewMachine(cp, candidates, states) ?? 'none';
+}
+
+/**
+ * A machine with no state file of the collect point nor of its only backup point (a rebuilt one:
+ * the records went with the old disk) has nothing to choose between: that point gives its newest
+ * copy, which the fetch's guard judges as every copy. A state that records no success (every
+ * backup failed), here or at its metadata_url, still refuses, as does a choice between several
+ * points.
+ */
+function onlyOneOnNewMachine(
+  cp: BoundCollectPoint,
+  candidates: readonly BoundBackupPoint[],
+  states: StateSnapshots,
+): Chosen | undefined {
+  const [only] = candidates;
+  // A point with metadata_url keeps its records off the machine: none there means it never ran.
+  if (only === undefined || candidates.length > 1 || only.metadata !== undefined) return undefined;
+  const missing = (file: string) => (states.get(file)?.sha256 ?? null) === null;
+  if (!missing(cp.layout.stateFile) || !missing(only.stateFile)) return undefined;
+  return { bp: only, time: undefined, onlyOne: true };
 }
 
 /**

@@ -20,7 +20,12 @@ describe('restore --at with no state recording a copy that old', () => {
   });
   afterEach(() => box.remove());
 
-  const plan = (engine: string, more: readonly string[], files: Record<string, string> = {}) => {
+  const plan = (
+    engine: string,
+    more: readonly string[],
+    files: Record<string, string> = {},
+    withAt = true,
+  ) => {
     box.write({
       'config/journal.collect': COLLECT_POINTS[engine] ?? '',
       'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
@@ -32,8 +37,7 @@ describe('restore --at with no state recording a copy that old', () => {
       '--restore',
       '--format',
       'text',
-      '--at',
-      AT,
+      ...(withAt ? ['--at', AT] : []),
       ...more,
       '-C',
       box.path('config'),
@@ -84,6 +88,41 @@ describe('restore --at with no state recording a copy that old', () => {
     expect(result.stdout).toContain(
       'no state file records a copy made at or before 2026-03-02T05:00:00+01:00 of journal on any of its backup points (--from NAME chooses one of: dated)',
     );
+  });
+
+  it('asks which backup point without --at nor --from when several could give the copy', () => {
+    const result = plan(
+      'files',
+      [],
+      {
+        'config/other.backup': '[point]\nengine = synchronize\nremote_url = {root}/other/{name}\n',
+      },
+      false,
+    );
+    expect(result.stdout).toContain(
+      'no state file records a successful backup of journal on any of its backup points (--from NAME chooses one of: mirror, other)',
+    );
+    expect(result.stdout).not.toMatch(/^\+ fetch/m);
+  });
+
+  it('takes the only backup point when no state of it or of the collect point is here', () => {
+    const result = plan('files', [], {}, false);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(
+      'no state file of journal or of mirror is on this machine: mirror, its only backup point, gives its newest copy',
+    );
+    expect(result.stdout).toMatch(/^\+ fetch journal from backup point mirror/m);
+  });
+
+  it('still asks when a state here records only failures of the only backup point', () => {
+    box.write({
+      'collect/metadata/remote-mirror/remote/mirror.json': JSON.stringify({
+        last_fail: '2026-03-01T00:00:00+00:00',
+      }),
+    });
+    const result = plan('files', [], {}, false);
+    expect(result.stdout).toContain('--from NAME chooses one of: mirror');
+    expect(result.stdout).not.toMatch(/^\+ fetch/m);
   });
 
   it('asks which backup point without --from: no state here names one', () => {
