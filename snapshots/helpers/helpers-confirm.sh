@@ -9,16 +9,23 @@ polyarchiv_confirm() {
   local warning=$1
   shift 1
   local -a preview=("$@")
-  local answer='' counts more deletions
-  polyarchiv_say "  ${warning}"
+  local answer='' counts more deletions max=200 shown=true
+  # Under -q with --yes nobody is asked: what the question would show is a success's output.
+  if [[ ${polyarchiv_quiet} == true ]] && ((polyarchiv_yes == 1)); then
+    shown=false
+    max=0
+  fi
+  if [[ ${shown} == true ]]; then
+    polyarchiv_say "  ${warning}"
+  fi
   if ((${#preview[@]} > 0)); then
-    counts=$("${preview[@]}" | awk -v max=200 -v deletion='*deleting ' '
+    counts=$("${preview[@]}" | awk -v max="${max}" -v deletion='*deleting ' '
       NR <= max { print | "cat 1>&2"; next }
       index($0, deletion) == 1 { deletions++ }
       END { printf "%d %d\n", (NR > max ? NR - max : 0), deletions + 0 }')
     more=${counts%% *}
     deletions=${counts##* }
-    if ((more > 0)); then
+    if ((more > 0)) && [[ ${shown} == true ]]; then
       polyarchiv_say "  ... and ${more} more changes, ${deletions} of them deletions (not listed)"
     fi
   fi

@@ -12,12 +12,12 @@ const partial = partialFile;
 const canRun = haveTools('bash');
 
 /** polyarchiv_confirm as a unit step runs it, with --yes or an answer typed on its standard input. */
-function script(command: ConfirmCommand, yes: boolean, answer: string) {
+function script(command: ConfirmCommand, yes: boolean, answer: string, quiet = false) {
   const run = spawnSync(
     'bash',
     [
       '-c',
-      `set -Eeuo pipefail; shopt -s inherit_errexit; source "$1"; source "$2"; shift 2; polyarchiv_yes=${yes ? 1 : 0}; set +e; (set -e; polyarchiv_confirm "$@"); echo "rc=$?"`,
+      `set -Eeuo pipefail; shopt -s inherit_errexit; source "$1"; source "$2"; shift 2; polyarchiv_yes=${yes ? 1 : 0}; polyarchiv_quiet=${quiet}; set +e; (set -e; polyarchiv_confirm "$@"); echo "rc=$?"`,
       'bash',
       partial('helpers.hbs'),
       partial('helpers-confirm.hbs'),
@@ -38,7 +38,7 @@ function script(command: ConfirmCommand, yes: boolean, answer: string) {
   return { rc: Number(/rc=(\d+)/.exec(run.stdout)?.[1] ?? -1), said, listed };
 }
 
-async function executor(command: ConfirmCommand, yes: boolean, answer: string) {
+async function executor(command: ConfirmCommand, yes: boolean, answer: string, quiet = false) {
   const said: string[] = [];
   const chunks: Buffer[] = [];
   const workDir = mkdtempSync(join(tmpdir(), 'polyarchiv-confirm-twin-'));
@@ -54,6 +54,7 @@ async function executor(command: ConfirmCommand, yes: boolean, answer: string) {
         processes: new Set(),
         output: (stream, chunk) => chunks.push(stream === 'stderr' ? chunk : Buffer.from('')),
       },
+      quiet,
     );
     const listed = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean).join('\n');
     return { rc, said, listed };
@@ -144,5 +145,26 @@ describe.runIf(canRun)('polyarchiv_confirm and confirmStep behave alike', () => 
     expect(listed).toContain('rsync: warning');
     expect(listed.some((line) => line.includes('deleting'))).toBe(false);
     expect(inAnyOrder(await executor(command, true, ''))).toEqual(inAnyOrder(bash));
+  });
+
+  it('prints neither the warning nor the list under -q with --yes, but what the preview says on stderr', async () => {
+    const command = cases[5]?.[1] as ConfirmCommand;
+    const bash = script(command, true, '', true);
+    expect(bash).toEqual({ rc: 0, said: [], listed: 'rsync: warning' });
+    expect(await executor(command, true, '', true)).toEqual(bash);
+  });
+
+  it('still shows the list under -q when it asks', async () => {
+    const command = cases[1]?.[1] as ConfirmCommand;
+    const bash = script(command, false, 'y\n', true);
+    expect(bash.rc).toBe(0);
+    expect(bash.listed).toMatch(/late\.txt/);
+    expect(inAnyOrder(await executor(command, false, 'y\n', true))).toEqual(inAnyOrder(bash));
+  });
+
+  it('fails under -q with --yes when the preview fails', async () => {
+    const command = cases[6]?.[1] as ConfirmCommand;
+    expect(script(command, true, '', true).rc).toBe(23);
+    expect((await executor(command, true, '', true)).rc).toBe(23);
   });
 });

@@ -72,6 +72,26 @@ describe.runIf(canRun)('quiet runs, log files and the script guard', () => {
     },
   );
 
+  it.each(['apply', 'the script'] as const)(
+    'prints nothing with %s for a restore under -q --yes: no one is asked, so nothing is listed',
+    (how) => {
+      expect(apply().status).toBe(0);
+      writeFileSync(box.path('data/a.txt'), 'b\n');
+      let result: { status: number | null; stdout: string; stderr: string };
+      if (how === 'apply') {
+        const ran = runCli(['restore', '-q', '--yes', ...args]);
+        result = { status: ran.code, stdout: ran.stdout, stderr: ran.stderr };
+      } else {
+        writeFileSync(box.path('restore.sh'), runCli(['plan', '--restore', ...args]).stdout);
+        result = spawnSync('bash', [box.path('restore.sh'), '-q', '--yes'], { encoding: 'utf8' });
+      }
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe('');
+      expect(readFileSync(box.path('data/a.txt'), 'utf8')).toBe('a\n');
+    },
+  );
+
   it.each([
     ['apply', () => apply('-q')],
     ['the script', () => script('--quiet')],

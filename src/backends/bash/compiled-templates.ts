@@ -453,18 +453,18 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
     + ((stack1 = alias2(alias1(lookupProperty(depth0,"confirmListing"), "lines", {"start":{"line":7,"column":4},"end":{"line":7,"column":24}} ), depth0)) != null ? stack1 : "")
     + " lines, the others counted), then goes on with --yes or asks.\npolyarchiv_confirm() {\n"
     + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"confirm"), "args", {"start":{"line":9,"column":2},"end":{"line":9,"column":22}} ), depth0)) != null ? stack1 : "")
-    + "\n  local answer='' counts more deletions\n  polyarchiv_say \"  ${warning}\"\n  if ((${#preview[@]} > 0)); then\n    counts=$(\"${preview[@]}\" | awk -v max="
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"confirmListing"), "lines", {"start":{"line":13,"column":44},"end":{"line":13,"column":64}} ), depth0)) != null ? stack1 : "")
-    + " -v deletion='"
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"confirmListing"), "deletion", {"start":{"line":13,"column":82},"end":{"line":13,"column":105}} ), depth0)) != null ? stack1 : "")
-    + "' '\n      NR <= max { print | \"cat 1>&2\"; next }\n      index($0, deletion) == 1 { deletions++ }\n      END { printf \"%d %d\\n\", (NR > max ? NR - max : 0), deletions + 0 }')\n    more=${counts%% *}\n    deletions=${counts##* }\n    if ((more > 0)); then\n      polyarchiv_say \""
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "changesNotListed", {"start":{"line":20,"column":24},"end":{"line":20,"column":49}} ), depth0)) != null ? stack1 : "")
+    + "\n  local answer='' counts more deletions max="
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"confirmListing"), "lines", {"start":{"line":10,"column":46},"end":{"line":10,"column":66}} ), depth0)) != null ? stack1 : "")
+    + " shown=true\n  # Under -q with --yes nobody is asked: what the question would show is a success's output.\n  if [[ ${polyarchiv_quiet} == true ]] && ((polyarchiv_yes == 1)); then\n    shown=false\n    max=0\n  fi\n  if [[ ${shown} == true ]]; then\n    polyarchiv_say \"  ${warning}\"\n  fi\n  if ((${#preview[@]} > 0)); then\n    counts=$(\"${preview[@]}\" | awk -v max=\"${max}\" -v deletion='"
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"confirmListing"), "deletion", {"start":{"line":20,"column":66},"end":{"line":20,"column":89}} ), depth0)) != null ? stack1 : "")
+    + "' '\n      NR <= max { print | \"cat 1>&2\"; next }\n      index($0, deletion) == 1 { deletions++ }\n      END { printf \"%d %d\\n\", (NR > max ? NR - max : 0), deletions + 0 }')\n    more=${counts%% *}\n    deletions=${counts##* }\n    if ((more > 0)) && [[ ${shown} == true ]]; then\n      polyarchiv_say \""
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "changesNotListed", {"start":{"line":27,"column":24},"end":{"line":27,"column":49}} ), depth0)) != null ? stack1 : "")
     + "\"\n    fi\n  fi\n  if ((polyarchiv_yes == 1)); then\n    return "
-    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"confirm"),"status"), "confirmed", {"start":{"line":24,"column":13},"end":{"line":24,"column":45}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"confirm"),"status"), "confirmed", {"start":{"line":31,"column":13},"end":{"line":31,"column":45}} ), depth0)) != null ? stack1 : "")
     + "\n  fi\n  printf 'polyarchiv: go on? y/[N] ' >&2\n  read -r answer || true\n  if [[ ${answer} != [yY] ]]; then\n    polyarchiv_say \""
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "notConfirmed", {"start":{"line":29,"column":22},"end":{"line":29,"column":43}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "notConfirmed", {"start":{"line":36,"column":22},"end":{"line":36,"column":43}} ), depth0)) != null ? stack1 : "")
     + "\"\n    return "
-    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"confirm"),"status"), "declined", {"start":{"line":30,"column":13},"end":{"line":30,"column":44}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"confirm"),"status"), "declined", {"start":{"line":37,"column":13},"end":{"line":37,"column":44}} ), depth0)) != null ? stack1 : "")
     + "\n  fi\n}\n";
 },"useData":true},
   'helpers-copy-stats': {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {

@@ -18,19 +18,24 @@ export interface Confirmation {
  * Twin of polyarchiv_confirm (templates/partials/helpers-confirm.hbs): says what the next steps
  * replace, lists the changes with the preview's output on standard error (kept with the unit's
  * output when units run side by side, as the script keeps it), then goes on with --yes or asks.
- * Resolves with the helper's exit code.
+ * Under -q with --yes nobody is asked, and what the question would show is not printed: the
+ * preview still runs, its errors and its failure still count. Resolves with the helper's exit code.
  */
 export async function confirmStep(
   command: ConfirmCommand,
   confirmation: Confirmation,
   say: (line: string) => void,
   ctx: RunContext,
+  quiet = false,
 ): Promise<number> {
-  say(`  ${command.warning}`);
+  const shown = !(quiet && confirmation.yes);
+  if (shown) say(`  ${command.warning}`);
   if (command.preview.length > 0) {
     const env = command.env === undefined ? {} : { env: command.env };
     const preview = { kind: 'exec', argv: command.preview, ...env } as const;
-    const listing = firstLines((text) => writeAsTool(ctx, 'stderr', Buffer.from(text, 'latin1')));
+    const listing = firstLines((text) => {
+      if (shown) writeAsTool(ctx, 'stderr', Buffer.from(text, 'latin1'));
+    });
     const code = await runExec(preview, {
       ...ctx,
       output: (stream, chunk) =>
@@ -38,7 +43,7 @@ export async function confirmStep(
     });
     if (code !== 0) return code;
     const { more, deletions } = listing.end();
-    if (more > 0) say(HELPER_MESSAGES.changesNotListed(String(more), String(deletions)));
+    if (more > 0 && shown) say(HELPER_MESSAGES.changesNotListed(String(more), String(deletions)));
   }
   const { confirmed, declined } = HELPERS.confirm.statuses;
   if (confirmation.yes) return confirmed;

@@ -201,7 +201,7 @@ export async function runCommand(command: Command, options: UnitOptions, ctx: Ru
       case 'dir-reload':
         return await dirReload(command, ctx, options.say);
       case 'confirm':
-        return await confirmStep(command, options.confirmation ?? DECLINE, options.say, ctx);
+        return await confirmStep(command, options.confirmation ?? DECLINE, options.say, ctx, options.quiet);
       case 'make-dir':
         makeDir(command.path);
         return 0;
