@@ -46,7 +46,7 @@ polyarchiv_judge_shrink() {
   else
     return 0
   fi
-  polyarchiv_say "  ${what} ${problem}: ${old_files} files (${old_bytes} bytes) now, ${files} files (${bytes} bytes) incoming"
+  polyarchiv_say "  ${what} ${problem}: files: ${old_files} now (${old_bytes} bytes), ${files} incoming (${bytes} bytes)"
   if [[ ${allow} == yes ]]; then
     polyarchiv_say "  accepted: --allow-shrink"
     return 0

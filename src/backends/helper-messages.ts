@@ -8,6 +8,7 @@ export const HELPER_MESSAGES = {
   cannotMeasure: (what: string) => `  cannot measure what ${what} would receive:`,
   becomesEmpty: () => 'would become empty',
   shrinksPast: (percent: string) => `would shrink by more than ${percent}% (max_shrink_percent)`,
+  // Counts before their nouns' places read alike for one and for many: `files: 1 now`.
   shrinkFigures: (
     what: string,
     problem: string,
@@ -16,7 +17,7 @@ export const HELPER_MESSAGES = {
     files: string,
     bytes: string,
   ) =>
-    `  ${what} ${problem}: ${oldFiles} files (${oldBytes} bytes) now, ${files} files (${bytes} bytes) incoming`,
+    `  ${what} ${problem}: files: ${oldFiles} now (${oldBytes} bytes), ${files} incoming (${bytes} bytes)`,
   shrinkAccepted: () => '  accepted: --allow-shrink',
   shrinkRefused: () => '  refused: nothing was changed; run with --allow-shrink if this is expected',
   // A finished dump judged before it replaces the previous one (polyarchiv_check_dump).

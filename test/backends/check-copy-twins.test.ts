@@ -126,13 +126,13 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
       expect(await viaExecutor(check)).toEqual(script);
       expect(script.code).toBe(expected);
       // The hard link counts as a file, not twice its bytes.
-      if (expected === 1) expect(script.said[0]).toContain('11 files (100 bytes) now');
+      if (expected === 1) expect(script.said[0]).toContain('files: 11 now (100 bytes)');
     },
   );
 
   it.each([
-    ['the kept listing when it is there', true, '3 files (30 bytes) now'],
-    ['the archive itself when the kept listing is missing', false, '10 files (100 bytes) now'],
+    ['the kept listing when it is there', true, 'files: 3 now (30 bytes)'],
+    ['the archive itself when the kept listing is missing', false, 'files: 10 now (100 bytes)'],
   ] as const)('judges a collect point against %s', async (_, kept, now) => {
     const box = newSandbox('polyarchiv-twin-');
     box.write({ ...files('previous', 10), ...files('incoming', 1) });

@@ -196,7 +196,7 @@ describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
       { ...files('target', 3), 'incoming/d/': '' },
       {},
       1,
-      'would become empty: 3 files (30 bytes) now, 0 files (0 bytes) incoming',
+      'would become empty: files: 3 now (30 bytes), 0 incoming (0 bytes)',
     ],
     [
       'the same, allowed',
@@ -210,7 +210,7 @@ describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
       { ...files('target', 10), ...files('incoming', 4) },
       {},
       1,
-      'would shrink by more than 50% (max_shrink_percent): 10 files (100 bytes) now, 4 files (40 bytes) incoming',
+      'would shrink by more than 50% (max_shrink_percent): files: 10 now (100 bytes), 4 incoming (40 bytes)',
     ],
     [
       'the same under a 70% threshold',
@@ -231,7 +231,7 @@ describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
       { ...files('incoming', 4), 'target/': '' },
       { recorded: { files: 10, bytes: 100 } },
       1,
-      'would shrink by more than 50% (max_shrink_percent): 10 files (100 bytes) now, 4 files (40 bytes) incoming',
+      'would shrink by more than 50% (max_shrink_percent): files: 10 now (100 bytes), 4 incoming (40 bytes)',
     ],
     [
       'recorded figures of a copy that keeps its size',
