@@ -16,8 +16,7 @@ export const HELPER_MESSAGES = {
     oldBytes: string,
     files: string,
     bytes: string,
-  ) =>
-    `  ${what} ${problem}: files: ${oldFiles} now (${oldBytes} bytes), ${files} incoming (${bytes} bytes)`,
+  ) => `  ${what} ${problem}: files: ${oldFiles} now (${oldBytes} bytes), ${files} incoming (${bytes} bytes)`,
   shrinkAccepted: () => '  accepted: --allow-shrink',
   shrinkRefused: () => '  refused: nothing was changed; run with --allow-shrink if this is expected',
   // A finished dump judged before it replaces the previous one (polyarchiv_check_dump).
