@@ -26,7 +26,7 @@ polyarchiv_confirm() {
     more=${counts%% *}
     deletions=${counts##* }
     if ((more > 0)) && [[ ${shown} == true ]]; then
-      polyarchiv_say "  ... and ${more} more changes, ${deletions} of them deletions (not listed)"
+      polyarchiv_say "  ... and ${more} more not listed (deletions among them: ${deletions})"
     fi
   fi
   if ((polyarchiv_yes == 1)); then

@@ -54,7 +54,7 @@ export const HELPER_MESSAGES = {
   // A restore confirmed (polyarchiv_confirm), or refused at the start without a way to ask.
   notConfirmed: () => '  not confirmed: nothing was replaced',
   changesNotListed: (more: string, deletions: string) =>
-    `  ... and ${more} more changes, ${deletions} of them deletions (not listed)`,
+    `  ... and ${more} more not listed (deletions among them: ${deletions})`,
   noTerminalToConfirm: () =>
     'this restore deletes or overwrites live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes (or POLYARCHIV_YES=1)',
   // A hook of a point or of the run (polyarchiv_run_hooks).

@@ -2,13 +2,18 @@ import type { RuleName } from './periods.js';
 import type { Dated, Miss, Reason, Verdict } from './retention.js';
 
 const UNITS: Readonly<Record<RuleName, string>> = {
-  last: 'archives',
-  hourly: 'hours',
-  daily: 'days',
-  weekly: 'weeks',
-  monthly: 'months',
-  yearly: 'years',
+  last: 'archive',
+  hourly: 'hour',
+  daily: 'day',
+  weekly: 'week',
+  monthly: 'month',
+  yearly: 'year',
 };
+
+/** `the newest day`, `the 7 newest days`: a rule's kept periods, singular for one. */
+function newest(count: number, unit: string): string {
+  return count === 1 ? `the newest ${unit}` : `the ${count} newest ${unit}s`;
+}
 
 /** The option that sets a rule's count, as people write it in the configuration. */
 export function ruleOption(rule: RuleName): string {
@@ -23,13 +28,19 @@ export function reasonText(reason: Reason): string {
     : `${reason.rule} ${reason.period}`;
 }
 
-/** `daily: 2024-03-24 is kept by the newer X`, `daily: 2024-03-17 is past the 7 newest days`. */
+/**
+ * `daily: 2024-03-24 is kept by the newer X`, `daily: 2024-03-17 is past the 7 newest days`,
+ * `keep_last: not the newest archive`.
+ */
 export function missText(miss: Miss): string {
   const label = miss.rule === 'last' ? 'keep_last' : miss.rule;
   if (miss.newer !== undefined) return `${label}: ${miss.period} is kept by the newer ${miss.newer}`;
-  return miss.rule === 'last'
-    ? `keep_last: not among the ${miss.count} newest archives`
-    : `${label}: ${miss.period} is past the ${miss.count} newest ${UNITS[miss.rule]}`;
+  if (miss.rule === 'last') {
+    return miss.count === 1
+      ? 'keep_last: not the newest archive'
+      : `keep_last: not among ${newest(miss.count, 'archive')}`;
+  }
+  return `${label}: ${miss.period} is past ${newest(miss.count, UNITS[miss.rule])}`;
 }
 
 /** Why a kept archive stays: every rule that keeps it. */

@@ -249,7 +249,7 @@ describe.runIf(canRun)('a restore that deletes or overwrites live files', () => 
     const listed = run.stderr.split('\n').filter((line) => /^(\*deleting|[<>.ch][fdLDS]) /.test(line));
     expect(listed).toHaveLength(200);
     // 302 changes at least: 300 files and late.txt deleted, index.html overwritten.
-    const counted = /\.\.\. and (\d+) more changes, (\d+) of them deletions \(not listed\)/.exec(run.stderr);
+    const counted = /\.\.\. and (\d+) more not listed \(deletions among them: (\d+)\)/.exec(run.stderr);
     expect(counted, run.stderr).not.toBeNull();
     const [more, deletions] = [Number(counted?.[1]), Number(counted?.[2])];
     expect(more).toBeGreaterThanOrEqual(102);

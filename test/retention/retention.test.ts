@@ -50,6 +50,22 @@ describe('retention: the reference vectors', () => {
     );
   });
 
+  it('explains a count of one in the singular', () => {
+    const series = dailyAt('2024-01-01', '2024-01-10', 3);
+    const byDay = applyRetention(series, policy({ daily: 1, weekly: 1 }));
+    expect(deletedText(byDay.at(-2) as (typeof byDay)[0], undefined)).toBe(
+      'kept by no rule: daily: 2024-01-02 is past the newest day; weekly: 2024-W01 is past the newest week',
+    );
+    const byCount = applyRetention(series, policy({ last: 1 }));
+    expect(deletedText(byCount[1] as (typeof byCount)[0], undefined)).toBe(
+      'kept by no rule: keep_last: not the newest archive',
+    );
+    const byThree = applyRetention(series, policy({ last: 3 }));
+    expect(deletedText(byThree[3] as (typeof byThree)[0], undefined)).toBe(
+      'kept by no rule: keep_last: not among the 3 newest archives',
+    );
+  });
+
   it('after a 6-week outage, daily 7, weekly 4, monthly 6 keep the oldest archive for the unused monthly count', () => {
     const series = [...quarter, archiveAt('2024-05-15T03:00:00Z')];
     expect(keptDays(series, { daily: 7, weekly: 4, monthly: 6 })).toEqual([
