@@ -51,8 +51,9 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared by the golden scripts, kept once
 
 # fetch site from backup point archive (archive.backup:1 [point])
-# chosen with --from archive
+# chosen with --from archive: its newest copy
 unit_1_fetch_archive_site() {
+  polyarchiv_progress '  chosen with --from archive: its newest copy'
   # archive.backup:3 [point]
   polyarchiv_step 1 6 'remove what an interrupted restore left' 'archive.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted

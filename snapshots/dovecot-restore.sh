@@ -51,8 +51,9 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-dovecot.sh" # shared by the golden scripts, kept once
 
 # fetch mail from backup point mirror (mirror.backup:1 [point])
-# chosen with --from mirror
+# chosen with --from mirror: its newest copy
 unit_1_fetch_mirror_mail() {
+  polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
   polyarchiv_step 1 2 'create the copy of "mail" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/mail/backups/.~polyarchiv~'

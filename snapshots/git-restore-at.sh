@@ -55,6 +55,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # fetch journal from backup point remote (remote.backup:1 [point])
 # chosen with --from remote (its newest copy not after --at 2026-03-10T04:05:06+01:00: none recorded)
 unit_1_fetch_remote_journal() {
+  polyarchiv_progress '  chosen with --from remote (its newest copy not after --at 2026-03-10T04:05:06+01:00: none recorded)'
   # remote.backup:3 [point]
   polyarchiv_step 1 4 'create /var/lib/polyarchiv-fixture/collect/journal/backups' 'remote.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups

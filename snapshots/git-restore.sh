@@ -49,8 +49,9 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-check-copy.sh" # share
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared by the golden scripts, kept once
 
 # fetch journal from backup point remote (remote.backup:1 [point])
-# chosen with --from remote
+# chosen with --from remote: its newest copy
 unit_1_fetch_remote_journal() {
+  polyarchiv_progress '  chosen with --from remote: its newest copy'
   # remote.backup:3 [point]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/collect/journal/backups' 'remote.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups

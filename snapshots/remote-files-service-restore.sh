@@ -54,8 +54,9 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared by the golden scripts, kept once
 
 # fetch site from backup point mirror (mirror.backup:1 [point])
-# chosen with --from mirror
+# chosen with --from mirror: its newest copy
 unit_1_fetch_mirror_site() {
+  polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
   polyarchiv_step 1 2 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'

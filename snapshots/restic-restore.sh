@@ -56,8 +56,9 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared by the golden scripts, kept once
 
 # fetch site from backup point vault (vault.backup:1 [point])
-# chosen with --from vault
+# chosen with --from vault: its newest copy
 unit_1_fetch_vault_site() {
+  polyarchiv_progress '  chosen with --from vault: its newest copy'
   # vault.backup:3 [point]
   polyarchiv_step 1 6 'remove what an interrupted restore left' 'vault.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted

@@ -53,8 +53,9 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared by the golden scripts, kept once
 
 # fetch site from backup point mirror-b (mirror-b.backup:1 [point])
-# chosen with --from mirror-b
+# chosen with --from mirror-b: its newest copy
 unit_1_fetch_mirror_b_site() {
+  polyarchiv_progress '  chosen with --from mirror-b: its newest copy'
   # mirror-b.backup:3 [point]
   polyarchiv_step 1 2 'create the copy of "site" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
@@ -89,8 +90,9 @@ unit_2_restore_site() {
 }
 
 # fetch wiki from backup point mirror-b (mirror-b.backup:1 [point])
-# chosen with --from mirror-b
+# chosen with --from mirror-b: its newest copy
 unit_3_fetch_mirror_b_wiki() {
+  polyarchiv_progress '  chosen with --from mirror-b: its newest copy'
   # mirror-b.backup:3 [point]
   polyarchiv_step 1 2 'create the copy of "wiki" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/wiki/backups/.~polyarchiv~'

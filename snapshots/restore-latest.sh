@@ -55,6 +55,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # restore sources of archive-only (archive-only.collect:2 [point])
 # archive-only has no backup point: its sources are restored from the collect point's own copy
 unit_1_restore_archive_only() {
+  polyarchiv_progress "  archive-only has no backup point: its sources are restored from the collect point's own copy"
   # archive-only.collect:8 [source "notes"]
   polyarchiv_step 1 4 'judge the copy of source "notes" against /var/lib/polyarchiv-fixture/data/notes, list what restoring it changes there, and confirm' 'archive-only.collect:8 [source "notes"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/notes (source "notes")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/notes/ "${polyarchiv_work}"/measure

@@ -53,8 +53,9 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared by the golden scripts, kept once
 
 # fetch site from backup point history (history.backup:1 [point])
-# chosen with --from history
+# chosen with --from history: its newest copy
 unit_1_fetch_history_site() {
+  polyarchiv_progress '  chosen with --from history: its newest copy'
   # history.backup:3 [point]
   polyarchiv_step 1 7 'remove what an interrupted restore left' 'history.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz

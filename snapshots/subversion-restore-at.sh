@@ -59,6 +59,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # restore sources of journal (journal.collect:1 [point])
 # journal keeps its history (a subversion repository): its sources are restored from its last commit made at or before --at 2026-03-10T04:05:06+01:00
 unit_1_restore_journal() {
+  polyarchiv_progress '  journal keeps its history (a subversion repository): its sources are restored from its last commit made at or before --at 2026-03-10T04:05:06+01:00'
   # journal.collect:3 [point]
   polyarchiv_step 1 8 'create the collect directory' 'journal.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups

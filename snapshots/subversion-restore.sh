@@ -57,6 +57,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # restore sources of journal (journal.collect:1 [point])
 # journal has no backup point: its sources are restored from the collect point's own copy
 unit_1_restore_journal() {
+  polyarchiv_progress "  journal has no backup point: its sources are restored from the collect point's own copy"
   # journal.collect:3 [point]
   polyarchiv_step 1 8 'create the collect directory' 'journal.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups

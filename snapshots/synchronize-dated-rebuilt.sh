@@ -53,8 +53,9 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared by the golden scripts, kept once
 
 # fetch site from backup point mirror (mirror.backup:1 [point])
-# chosen with --from mirror
+# chosen with --from mirror: its newest copy
 unit_1_fetch_mirror_site() {
+  polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
   polyarchiv_step 1 6 'remove what an interrupted restore left' 'mirror.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted

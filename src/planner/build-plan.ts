@@ -279,6 +279,7 @@ function finishUnit(
         }),
     requires,
     why,
+    ...(unit.tellsWhy === undefined ? {} : { tellsWhy: unit.tellsWhy }),
     ...(unit.history === undefined ? {} : { notes: unit.history.notes }),
     steps,
   };

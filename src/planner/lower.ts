@@ -66,6 +66,8 @@ export interface DraftUnit {
   readonly drafts: readonly ActionDraft[];
   /** Why a restore unit runs (which backup point was chosen and how). */
   readonly why?: string;
+  /** Its why is the restore's choice of copy, said as its steps begin. */
+  readonly tellsWhy?: true;
   /** What the unit's success records in `data`, for a backup point that keeps a history. */
   readonly history?: { readonly recorded: unknown; readonly notes: readonly string[] };
   /** What the engine held back and why, said with the plan's warnings. */

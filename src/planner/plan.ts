@@ -167,6 +167,11 @@ export interface PlanUnit {
   readonly requires: readonly string[];
   /** Why it runs: due by its frequency, forced, chosen for a restore. */
   readonly why: string;
+  /**
+   * Its why is said as its steps begin, by both backends: which copy a restore takes and why is
+   * what its reader needs before anything is replaced.
+   */
+  readonly tellsWhy?: true;
   /** Why each dated archive is kept or deleted (backup points that keep a history). */
   readonly notes?: readonly string[];
   readonly steps: readonly PlanStep[];

@@ -109,12 +109,13 @@ export function restoreDrafts(
         );
         continue;
       }
+      const choice = unit.kind === 'fetch' || from === undefined;
       units.push({
         ...unit,
-        why:
-          unit.kind === 'fetch' || from === undefined
-            ? `${why}${mirrored ? `, read from its state file mirrored at ${from?.metadata?.shown} (metadata_url): there is none here` : ''}`
-            : `restore the sources of ${cp.name}`,
+        why: choice
+          ? `${why}${mirrored ? `, read from its state file mirrored at ${from?.metadata?.shown} (metadata_url): there is none here` : ''}`
+          : `restore the sources of ${cp.name}`,
+        ...(choice ? { tellsWhy: true as const } : {}),
       });
     }
   }
@@ -138,8 +139,9 @@ function whyFetched(
       : `chosen with --from ${name}: ${noneThatOld} on it: its newest copy is fetched, and ${history}`;
   if (chosen.onlyOne === true)
     return `no state file of ${cp.name} or of ${name} is on this machine: ${name}, its only backup point, gives its newest copy`;
-  if (from !== undefined)
-    return `chosen with --from ${name}${at === undefined ? '' : ` (its newest copy not after --at ${at}: ${when})`}`;
+  if (from !== undefined && at === undefined)
+    return `chosen with --from ${name}: its newest copy${chosen.time === undefined ? '' : `, made ${when}`}`;
+  if (from !== undefined) return `chosen with --from ${name} (its newest copy not after --at ${at}: ${when})`;
   if (chosen.lastCopy !== undefined)
     return `${noneThatOld}: backup point ${name}${lastCopyText(chosen.lastCopy)} looks for the newest one not after it in its history`;
   return at !== undefined

@@ -108,6 +108,8 @@ export interface HookView {
 export interface UnitView {
   readonly title: string;
   readonly why: string;
+  /** The why said as the unit's steps begin (a restore's choice of copy), as a shell word. */
+  readonly toldWhy?: string;
   /** Why each dated archive is kept or deleted, as comment lines. */
   readonly notes: readonly string[];
   readonly origin: string;
@@ -279,6 +281,7 @@ export function unitView(unit: PlanUnit, index: number): UnitView {
   return {
     title: commentText(unit.title),
     why: commentText(unit.why),
+    ...(unit.tellsWhy === true ? { toldWhy: shellWord(`  ${unit.why}`) } : {}),
     notes: (unit.notes ?? []).map(commentText),
     origin: commentText(formatOrigin(unit.origin)),
     fn: unitFunction(unit, index),

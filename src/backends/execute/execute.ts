@@ -269,6 +269,7 @@ function dryRun(
   say: (line: string) => void,
   write: (text: string) => void,
 ): { status: UnitStatus } {
+  if (unit.tellsWhy === true) say(`  ${unit.why}`);
   unit.steps.forEach((step, i) => {
     say(`  ${i + 1}/${unit.steps.length} ${step.action.summary}`);
     for (const command of step.commands) {

@@ -161,6 +161,7 @@ async function runSteps(
   ctx: RunContext,
 ): Promise<string | undefined | 'declined'> {
   const total = unit.steps.length;
+  if (unit.tellsWhy === true && !options.quiet) options.say(`  ${unit.why}`);
   for (const [index, step] of unit.steps.entries()) {
     const name = `step ${index + 1} of ${total} at ${formatOrigin(step.action.origin)}`;
     if (!options.quiet) options.say(`  ${index + 1}/${total} ${step.action.summary}`);
