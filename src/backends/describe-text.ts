@@ -59,7 +59,7 @@ export function* textPieces(parts: PlanParts): Generator<string> {
   if (plan.warnings.length > 0) tail.push(...plan.warnings, '');
   const failed = plan.skipped.filter((s) => s.failed).length;
   tail.push(
-    `Plan: ${units} to run (${steps} steps), ${plan.skipped.length - failed} not run` +
+    `Plan: ${units} to run (${counted(steps, 'step')}), ${plan.skipped.length - failed} not run` +
       (failed > 0 ? `, ${failed} cannot run.` : '.'),
   );
   yield `${tail.join('\n')}\n`;

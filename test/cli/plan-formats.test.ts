@@ -52,6 +52,26 @@ describe('plan described unit by unit', () => {
     expect(text.stderr).toContain("warning: unknown option 'colour' is ignored");
   });
 
+  it('counts one step in the singular', () => {
+    const single = makeSandbox('polyarchiv-plan-formats-');
+    try {
+      single.write({ 'config/bare.collect': '[point]\nengine = files\nlocal_path = {root}/collect/bare\n' });
+      const text = runCli([
+        'plan',
+        '--format',
+        'text',
+        '-C',
+        single.path('config'),
+        '--set',
+        `root=${single.root}`,
+      ]);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout.split('\n').at(-2)).toBe('Plan: 1 to run (1 step), 0 not run.');
+    } finally {
+      single.remove();
+    }
+  });
+
   it('writes a script whose units wait in a temporary file the same as one held whole, and leaves no file', () => {
     // Past 256 KiB of units' functions (more than nearly any configuration), they wait on disk.
     const files: Record<string, string> = {};
