@@ -53,23 +53,10 @@ describe('plan described unit by unit', () => {
   });
 
   it('counts one step in the singular', () => {
-    const single = makeSandbox('polyarchiv-plan-formats-');
-    try {
-      single.write({ 'config/bare.collect': '[point]\nengine = files\nlocal_path = {root}/collect/bare\n' });
-      const text = runCli([
-        'plan',
-        '--format',
-        'text',
-        '-C',
-        single.path('config'),
-        '--set',
-        `root=${single.root}`,
-      ]);
-      expect(text.code, text.stderr).toBe(0);
-      expect(text.stdout.split('\n').at(-2)).toBe('Plan: 1 to run (1 step), 0 not run.');
-    } finally {
-      single.remove();
-    }
+    box.write({ 'bare/bare.collect': '[point]\nengine = files\nlocal_path = {root}/collect/bare\n' });
+    const text = runCli(['plan', '--format', 'text', '-C', box.path('bare'), '--set', `root=${box.root}`]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout.split('\n').at(-2)).toBe('Plan: 1 to run (1 step), 0 not run.');
   });
 
   it('writes a script whose units wait in a temporary file the same as one held whole, and leaves no file', () => {
