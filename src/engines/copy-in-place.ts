@@ -113,7 +113,7 @@ export function liveRestore(spec: LiveRestoreSpec): { confirm: ActionDraft; push
     confirm: {
       kind: 'confirm',
       warning: `source "${sourceName}": ${shown} becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten${spec.note === undefined ? '' : ` (${spec.note})`}:`,
-      copy: { ...spec.copy, inPlace: true, guard },
+      copy: { ...spec.copy, inPlace: true, guard, liveTarget: true },
       origin,
       summary: `judge the copy of source "${sourceName}" against ${shown}, list what restoring it changes there, and confirm`,
     },
@@ -121,6 +121,7 @@ export function liveRestore(spec: LiveRestoreSpec): { confirm: ActionDraft; push
       kind: 'rsync',
       ...spec.copy,
       inPlace: true,
+      liveTarget: true,
       origin,
       summary: `restore source "${sourceName}" into ${shown}, deleting what the copy does not hold`,
     },

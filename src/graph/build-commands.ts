@@ -17,7 +17,7 @@ import {
   archiveCheck,
   type CommandOptions,
   copyCheck,
-  HOLDING_FILTERS,
+  holdingFilters,
   rsyncArgv,
   rsyncCommands,
   syncFilesystem,
@@ -123,7 +123,7 @@ export function buildCommands(
       }
       if (copy === undefined) return [{ kind: 'confirm', warning: action.warning, preview: [] }];
       // The same copy, not in place (a dry run holds nothing back), its holding directories
-      // left alone as the copy leaves them: the list never shows them deleted. Without the
+      // filtered as the copy filters them: the list shows what the copy deletes. Without the
       // guard's --stats: the list shows changes only.
       const { guard: _judgedBefore, ...listed } = copy;
       return [
@@ -135,7 +135,7 @@ export function buildCommands(
             tools.rsync ?? 'rsync',
             '--dry-run',
             '--itemize-changes',
-            ...HOLDING_FILTERS,
+            ...holdingFilters(copy),
             ...rsyncArgv({ ...listed, inPlace: false }, tools.ssh).slice(1),
           ]),
           ...(copy.remote?.side === 'from' ? {} : { fetchedCopy: copy.from }),

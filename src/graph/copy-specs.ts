@@ -31,6 +31,12 @@ export interface RsyncSpec {
   readonly inPlace?: boolean;
   /** Measured before it changes anything (see CopyCheckCommand). */
   readonly guard?: CopyGuard;
+  /**
+   * The target is live data (a restore into a source's directory): a directory there named like
+   * the holding directories is the user's, and is never deleted (a leftover of a killed restore
+   * stays too). In polyarchiv's own copies such a directory is a leftover, deleted.
+   */
+  readonly liveTarget?: true;
   /** One side is on another host, reached through ssh (remote_files); absent for local copies. */
   readonly remote?: RsyncRemote;
 }

@@ -24,7 +24,8 @@ export function rsyncCommands(action: RsyncSpec, tools: ToolPaths, options: Comm
     return words;
   };
   const viaSsh = (words: Word[]) => underKerberos(action.remote?.kerberos, tools, words);
-  if (action.guard === undefined) return [{ kind: 'exec', argv: viaSsh(argv(true)) }, ...flushAfter(action)];
+  if (action.guard === undefined)
+    return [{ kind: 'exec', argv: viaSsh(argv(true)) }, ...liveTempDirRemoved(action), ...flushAfter(action)];
   const key = copyFiguresKey(action);
   const recorded = options.copyFigures?.[key];
   const copy = argv(true);
@@ -57,6 +58,29 @@ function flushAfter(spec: RsyncSpec): Command[] {
   if (spec.inPlace !== true || spec.remote?.side === 'to') return [];
   return [syncFilesystem(spec.to)];
 }
+
+/**
+ * In live data the holding directories are kept (holdingFilters), so the top one, which a step
+ * created for the files being received (--temp-dir), is removed after the copy when it is empty
+ * and rsync did not remove it (it does when it held the top directory's updates): a restore
+ * leaves nothing of its own in the directory it restored.
+ */
+function liveTempDirRemoved(spec: RsyncSpec): Command[] {
+  if (spec.liveTarget !== true || spec.inPlace !== true || spec.remote?.side === 'to') return [];
+  return [{ kind: 'exec', argv: ['find', withSlash(spec.to), ...TOP_HOLDING_DIR_IF_EMPTY] }];
+}
+const TOP_HOLDING_DIR_IF_EMPTY = Object.freeze([
+  '-mindepth',
+  '1',
+  '-maxdepth',
+  '1',
+  '-name',
+  HOLDING_DIR,
+  '-type',
+  'd',
+  '-empty',
+  '-delete',
+]);
 
 /** `sync -f`: the filesystem holding `path` flushed in one call (syncfs). */
 export const syncFilesystem = (path: string): Command => ({ kind: 'exec', argv: ['sync', '-f', '--', path] });
@@ -110,7 +134,14 @@ export function archiveCheck(spec: PackSpec, tools: ToolPaths, options: CommandO
   ];
 }
 
-export const HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}/`, `--filter=R ${HOLDING_DIR}/`];
+const HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}/`, `--filter=R ${HOLDING_DIR}/`];
+const LIVE_HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}/`, `--filter=P ${HOLDING_DIR}/`];
+/**
+ * The holding directory's name is reserved at every depth: never sent (H); in polyarchiv's own
+ * copies a leftover of a killed run is deleted (R, first rule wins), in live data it is kept (P).
+ */
+export const holdingFilters = (spec: RsyncSpec): readonly string[] =>
+  spec.liveTarget === true ? LIVE_HOLDING_FILTERS : HOLDING_FILTERS;
 // Words of every copy made once: a plan of thousands of copies holds one string of each.
 const PARTIAL_DIR = `--partial-dir=${HOLDING_DIR}`;
 /** What holds a copy's updates back until the transfer ends: a first copy does without. */
@@ -153,9 +184,8 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh', hold = true): string[] {
     if (remote.side === 'to') argv.push('--mkpath');
   }
   if (spec.inPlace === true) {
-    // The holding directory's name is reserved at every depth: never sent (H), and a leftover
-    // of a killed run is deleted (R) once the transfer ended (--delete-delay), first rule wins.
-    // Files being received wait in the top one (--temp-dir, relative to the target, created by a
+    // The holding directories (holdingFilters): a leftover of a killed run is deleted once the
+    // transfer ended (--delete-delay), except in live data. Files being received wait in the top one (--temp-dir, relative to the target, created by a
     // mkdir step), so that a killed receiver leaves no temporary file among the copied ones.
     // Updates then wait whole in each directory's one until the transfer ends; a first copy has
     // nothing to protect, and holding back each of its files would double its cost.
@@ -163,7 +193,7 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh', hold = true): string[] {
     if (remote?.side !== 'to') argv.push(TEMP_DIR);
     // No `sync -f` reaches the other host: its rsync flushes each file it receives.
     else argv.push('--fsync');
-    argv.push(...HOLDING_FILTERS);
+    argv.push(...holdingFilters(spec));
     if (spec.deleteExtraneous) argv.push('--delete-delay');
   } else if (spec.deleteExtraneous) argv.push('--delete');
   // What a guarded copy received, read back for the point's state (nothing else reaches stdout).

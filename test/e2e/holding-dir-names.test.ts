@@ -1,0 +1,61 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { fileContents } from '../helpers/tree.js';
+
+const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
+
+// `.~polyarchiv~` is where rsync holds the updates of a copy in place, in every directory: a user's
+// directory of that name is not copied, and a restore must not take it for a leftover of its own.
+describe.runIf(canRun)("a user's directory named like rsync's holding directories", () => {
+  let box: Sandbox;
+  let args: string[];
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-holding-names-');
+    box.write({
+      'config/site.collect':
+        '[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "tree"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = tree\n',
+      'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+      'data/a/file': 'x\n',
+      'data/a/.~polyarchiv~/precious': 'kept\n',
+    });
+    args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+    const backup = runCli(['backup', ...args]);
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(fileContents(box.path('collect/backups/tree'))).toEqual({
+      'a/file': Buffer.from('x\n').toString('base64'),
+    });
+    writeFileSync(box.path('data/a/file'), 'y\n');
+  });
+  afterEach(() => box.remove());
+
+  const restores: [string, () => { code: number | null; stderr: string }][] = [
+    ['apply', () => runCli(['restore', '--yes', ...args])],
+    [
+      'the script',
+      () => {
+        const plan = runCli(['plan', '--restore', ...args]);
+        expect(plan.code, plan.stderr).toBe(0);
+        writeFileSync(box.path('restore.sh'), plan.stdout);
+        const run = spawnSync('bash', [box.path('restore.sh'), '--yes'], { encoding: 'utf8' });
+        return { code: run.status, stderr: run.stderr };
+      },
+    ],
+  ];
+
+  it.each(restores)(
+    'is left alone by a restore through %s, which leaves nothing of its own',
+    (_, restore) => {
+      const run = restore();
+      expect(run.code, run.stderr).toBe(0);
+      expect(readFileSync(box.path('data/a/file'), 'utf8')).toBe('x\n');
+      expect(readFileSync(box.path('data/a/.~polyarchiv~/precious'), 'utf8')).toBe('kept\n');
+      expect(run.stderr).not.toContain('precious');
+      // The directory that held the files being received is gone, as it was before the restore.
+      expect(existsSync(box.path('data/.~polyarchiv~'))).toBe(false);
+    },
+  );
+});
