@@ -24,8 +24,7 @@ export function rsyncCommands(action: RsyncSpec, tools: ToolPaths, options: Comm
     return words;
   };
   const viaSsh = (words: Word[]) => underKerberos(action.remote?.kerberos, tools, words);
-  if (action.guard === undefined)
-    return [{ kind: 'exec', argv: viaSsh(argv(true)) }, ...liveTempDirRemoved(action), ...flushAfter(action)];
+  if (action.guard === undefined) return [{ kind: 'exec', argv: viaSsh(argv(true)) }, ...afterCopy(action)];
   const key = copyFiguresKey(action);
   const recorded = options.copyFigures?.[key];
   const copy = argv(true);
@@ -44,8 +43,13 @@ export function rsyncCommands(action: RsyncSpec, tools: ToolPaths, options: Comm
       allowShrink: options.allowShrink === true,
       what: action.guard.what,
     },
-    ...flushAfter(action),
+    ...afterCopy(action),
   ];
+}
+
+/** What follows every local copy, guarded or not: the live target tidied, then flushed. */
+function afterCopy(spec: RsyncSpec): Command[] {
+  return [...liveTempDirRemoved(spec), ...flushAfter(spec)];
 }
 
 /**
@@ -185,8 +189,9 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh', hold = true): string[] {
   }
   if (spec.inPlace === true) {
     // The holding directories (holdingFilters): a leftover of a killed run is deleted once the
-    // transfer ended (--delete-delay), except in live data. Files being received wait in the top one (--temp-dir, relative to the target, created by a
-    // mkdir step), so that a killed receiver leaves no temporary file among the copied ones.
+    // transfer ended (--delete-delay), except in live data. Files being received wait in the top
+    // one (--temp-dir, relative to the target, created by a mkdir step), so that a killed receiver
+    // leaves no temporary file among the copied ones.
     // Updates then wait whole in each directory's one until the transfer ends; a first copy has
     // nothing to protect, and holding back each of its files would double its cost.
     if (hold) argv.push(...HOLD_UPDATES);
