@@ -64,7 +64,7 @@ unit_1_collect_site() {
   polyarchiv_step 3 13 "fetch https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï into /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav" 'site.collect:7 [source "dav"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_DAV_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT=/etc/polyarchiv/dav-ca.pem RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone sync --links --exclude '.~polyarchiv~/**' -- ":webdav:/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï" /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT=/etc/polyarchiv/dav-ca.pem RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone sync --links -- ":webdav:/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï" /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav
   polyarchiv_restore_trace
   # site.collect:7 [source "dav"]
   polyarchiv_step 4 13 'create the copy of source "dav" and the directory where rsync holds updated files' 'site.collect:7 [source "dav"]'
@@ -72,11 +72,11 @@ unit_1_collect_site() {
   # site.collect:7 [source "dav"]
   polyarchiv_step 5 13 'update the copy of source "dav" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav' 'site.collect:7 [source "dav"]'
   polyarchiv_copy 50 no 'the copy of source "dav"' '"/var/lib/polyarchiv-fixture/collect/site/backups/dav"' '' '' \
-    12 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
+    10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
-    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/dav/ "${polyarchiv_work}"/measure \
-    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ /var/lib/polyarchiv-fixture/collect/site/backups/dav/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ /var/lib/polyarchiv-fixture/collect/site/backups/dav/
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/dav/ "${polyarchiv_work}"/measure \
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ /var/lib/polyarchiv-fixture/collect/site/backups/dav/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ /var/lib/polyarchiv-fixture/collect/site/backups/dav/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/dav
   # site.collect:14 [source "ftp"]
   polyarchiv_step 6 13 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp, where source "ftp" is fetched (kept: the next run fetches what changed)' 'site.collect:14 [source "ftp"]'
@@ -85,7 +85,7 @@ unit_1_collect_site() {
   polyarchiv_step 7 13 'fetch ftp://ftp.example.org/pub/site into /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp' 'site.collect:14 [source "ftp"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone sync --links --exclude '.~polyarchiv~/**' -- :ftp:/pub/site /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone sync --links -- :ftp:/pub/site /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp
   polyarchiv_restore_trace
   # site.collect:14 [source "ftp"]
   polyarchiv_step 8 13 'create the copy of source "ftp" and the directory where rsync holds updated files' 'site.collect:14 [source "ftp"]'
@@ -93,11 +93,11 @@ unit_1_collect_site() {
   # site.collect:14 [source "ftp"]
   polyarchiv_step 9 13 'update the copy of source "ftp" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp' 'site.collect:14 [source "ftp"]'
   polyarchiv_copy 20 no 'the copy of source "ftp"' '"/var/lib/polyarchiv-fixture/collect/site/backups/ftp"' '' '' \
-    12 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
+    10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
-    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp/ "${polyarchiv_work}"/measure \
-    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ /var/lib/polyarchiv-fixture/collect/site/backups/ftp/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ /var/lib/polyarchiv-fixture/collect/site/backups/ftp/
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp/ "${polyarchiv_work}"/measure \
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ /var/lib/polyarchiv-fixture/collect/site/backups/ftp/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ /var/lib/polyarchiv-fixture/collect/site/backups/ftp/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp
   # site.collect:20 [source "bucket"]
   polyarchiv_step 10 13 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket, where source "bucket" is fetched (kept: the next run fetches what changed)' 'site.collect:20 [source "bucket"]'
@@ -105,7 +105,7 @@ unit_1_collect_site() {
   # site.collect:20 [source "bucket"]
   polyarchiv_step 11 13 'fetch s3://assets/site/uploads into /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket' 'site.collect:20 [source "bucket"]'
   polyarchiv_hide_trace
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=AKIAEXAMPLE RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY:?}" rclone sync --links --fast-list --exclude '.~polyarchiv~/**' -- :s3:assets/site/uploads /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=AKIAEXAMPLE RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY:?}" rclone sync --links --fast-list -- :s3:assets/site/uploads /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket
   polyarchiv_restore_trace
   # site.collect:20 [source "bucket"]
   polyarchiv_step 12 13 'create the copy of source "bucket" and the directory where rsync holds updated files' 'site.collect:20 [source "bucket"]'
@@ -113,11 +113,11 @@ unit_1_collect_site() {
   # site.collect:20 [source "bucket"]
   polyarchiv_step 13 13 'update the copy of source "bucket" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket' 'site.collect:20 [source "bucket"]'
   polyarchiv_copy 50 no 'the copy of source "bucket"' '"/var/lib/polyarchiv-fixture/collect/site/backups/uploads"' '' '' \
-    12 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
+    10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
-    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads/ "${polyarchiv_work}"/measure \
-    17 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ /var/lib/polyarchiv-fixture/collect/site/backups/uploads/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ /var/lib/polyarchiv-fixture/collect/site/backups/uploads/
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads/ "${polyarchiv_work}"/measure \
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ /var/lib/polyarchiv-fixture/collect/site/backups/uploads/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ /var/lib/polyarchiv-fixture/collect/site/backups/uploads/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads
 }
 
@@ -130,11 +130,11 @@ unit_2_backup_mirror_site() {
   # mirror.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' \
-    12 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
+    10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
-    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/site
 }
 

@@ -57,11 +57,11 @@ unit_1_collect_site() {
   # site.collect:7 [source "web"]
   polyarchiv_step 3 5 "update the copy of source \"web\" from web.example.org:/srv/-it's a \"\$HOME\" dir ünï" 'site.collect:7 [source "web"]'
   polyarchiv_copy 50 no 'the copy of source "web"' '"/var/lib/polyarchiv-fixture/collect/site/backups/web"' '' '' \
-    12 rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s '--filter=H .~polyarchiv~/' -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" "${polyarchiv_work}"/measure \
+    12 rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s '--filter=H .~polyarchiv~' -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" "${polyarchiv_work}"/measure \
     0 \
-    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "${polyarchiv_work}"/measure \
-    20 rsync -a --modify-window=-1 -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/backups/web/ \
-    rsync -a --modify-window=-1 -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/backups/web/
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "${polyarchiv_work}"/measure \
+    21 rsync -a --modify-window=-1 -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --remote-option=--debug=FILTER1 -S -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/backups/web/ \
+    rsync -a --modify-window=-1 -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --remote-option=--debug=FILTER1 -S -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/backups/web/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/web
   # site.collect:14 [source "plain"]
   polyarchiv_step 4 5 'create the copy of source "plain" and the directory where rsync holds updated files' 'site.collect:14 [source "plain"]'
@@ -69,11 +69,11 @@ unit_1_collect_site() {
   # site.collect:14 [source "plain"]
   polyarchiv_step 5 5 'update the copy of source "plain" from db.example.org:/var/lib/app' 'site.collect:14 [source "plain"]'
   polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/site/backups/app"' '' '' \
-    12 rsync -a -n --stats --no-h -e 'ssh -o BatchMode=yes' -s '--filter=H .~polyarchiv~/' -- db.example.org:/var/lib/app/ "${polyarchiv_work}"/measure \
+    12 rsync -a -n --stats --no-h -e 'ssh -o BatchMode=yes' -s '--filter=H .~polyarchiv~' -- db.example.org:/var/lib/app/ "${polyarchiv_work}"/measure \
     0 \
-    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ "${polyarchiv_work}"/measure \
-    20 rsync -a --modify-window=-1 -X -A -e 'ssh -o BatchMode=yes' -s --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/backups/app/ \
-    rsync -a --modify-window=-1 -X -A -e 'ssh -o BatchMode=yes' -s '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/backups/app/
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ "${polyarchiv_work}"/measure \
+    21 rsync -a --modify-window=-1 -X -A -e 'ssh -o BatchMode=yes' -s --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --remote-option=--debug=FILTER1 -S -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/backups/app/ \
+    rsync -a --modify-window=-1 -X -A -e 'ssh -o BatchMode=yes' -s '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --remote-option=--debug=FILTER1 -S -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/backups/app/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/app
 }
 

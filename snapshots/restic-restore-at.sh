@@ -81,11 +81,11 @@ unit_1_fetch_vault_site() {
   # vault.backup:3 [point]
   polyarchiv_step 5 6 'update the copy of "site" restored from backup point "vault" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" restored from backup point "vault"' '' '' '' \
-    12 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
+    10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
-    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
-    16 rsync -a --modify-window=-1 --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/ \
-    rsync -a --modify-window=-1 '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
+    16 rsync -a --modify-window=-1 --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/ \
+    rsync -a --modify-window=-1 '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # vault.backup:3 [point]
   polyarchiv_step 6 6 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
@@ -97,8 +97,8 @@ unit_1_fetch_vault_site() {
 unit_2_restore_site() {
   # site.collect:5 [source "www"]
   polyarchiv_step 1 4 'judge the copy of source "www" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "www"]'
-  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "www")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
-  polyarchiv_confirm 'source "www": /var/lib/polyarchiv-fixture/data/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=P .~polyarchiv~/' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ /var/lib/polyarchiv-fixture/data/site/
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "www")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
+  polyarchiv_confirm 'source "www": /var/lib/polyarchiv-fixture/data/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ /var/lib/polyarchiv-fixture/data/site/
   # site.collect:5 [source "www"]
   polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "www"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/site
@@ -107,7 +107,7 @@ unit_2_restore_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/site/.~polyarchiv~'
   # site.collect:5 [source "www"]
   polyarchiv_step 4 4 'restore source "www" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "www"]'
-  rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=P .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ /var/lib/polyarchiv-fixture/data/site/
+  rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ /var/lib/polyarchiv-fixture/data/site/
   find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data/site
 }

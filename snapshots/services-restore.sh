@@ -87,11 +87,11 @@ unit_1_fetch_s3_site() {
   # s3.backup:3 [point]
   polyarchiv_step 6 7 'update the copy of "site" extracted from backup point "s3" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted' 's3.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "s3"' '' '' '' \
-    12 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
+    10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
-    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # s3.backup:3 [point]
   polyarchiv_step 7 7 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted and /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst' 's3.backup:3 [point]'
@@ -103,8 +103,8 @@ unit_1_fetch_s3_site() {
 unit_2_restore_site() {
   # site.collect:5 [source "tree"]
   polyarchiv_step 1 4 'judge the copy of source "tree" against /var/lib/polyarchiv-fixture/data, list what restoring it changes there, and confirm' 'site.collect:5 [source "tree"]'
-  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data (source "tree")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/ "${polyarchiv_work}"/measure
-  polyarchiv_confirm 'source "tree": /var/lib/polyarchiv-fixture/data becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=P .~polyarchiv~/' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ /var/lib/polyarchiv-fixture/data/
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data (source "tree")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/data/ "${polyarchiv_work}"/measure
+  polyarchiv_confirm 'source "tree": /var/lib/polyarchiv-fixture/data becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ /var/lib/polyarchiv-fixture/data/
   # site.collect:5 [source "tree"]
   polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "tree"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data
@@ -113,7 +113,7 @@ unit_2_restore_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/.~polyarchiv~'
   # site.collect:5 [source "tree"]
   polyarchiv_step 4 4 'restore source "tree" into /var/lib/polyarchiv-fixture/data, deleting what the copy does not hold' 'site.collect:5 [source "tree"]'
-  rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=P .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ /var/lib/polyarchiv-fixture/data/
+  rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ /var/lib/polyarchiv-fixture/data/
   find /var/lib/polyarchiv-fixture/data/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data
 }

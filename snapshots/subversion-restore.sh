@@ -92,8 +92,8 @@ store-auth-creds = no
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other update --quiet --force --ignore-externals --accept=theirs-full --username=backup --password-from-stdin --revision=HEAD -- /var/lib/polyarchiv-fixture/collect/journal/backups@ < "${polyarchiv_work}"/svn-journal/password
   # journal.collect:10 [source "etc"]
   polyarchiv_step 5 8 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:10 [source "etc"]'
-  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/etc (source "etc")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure
-  polyarchiv_confirm 'source "etc": /var/lib/polyarchiv-fixture/data/etc becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~/' '--filter=P .~polyarchiv~/' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/etc (source "etc")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure
+  polyarchiv_confirm 'source "etc": /var/lib/polyarchiv-fixture/data/etc becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   # journal.collect:10 [source "etc"]
   polyarchiv_step 6 8 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:10 [source "etc"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/etc
@@ -102,7 +102,7 @@ store-auth-creds = no
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~'
   # journal.collect:10 [source "etc"]
   polyarchiv_step 8 8 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:10 [source "etc"]'
-  rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=P .~polyarchiv~/' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
+  rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data/etc
 }

@@ -931,21 +931,22 @@ polyarchiv_finish() {
 # from the --stats of an rsync run (ENTRIES: every entry, the top directory being one), else from
 # an `rclone size --json` (ENTRIES: its files), else from an archive's `tar -tv` listing (regular
 # files and hard links, the bytes of the regular ones, ENTRIES 0); zeros when there are none (a
-# directory or an archive that does not exist yet).
+# directory or an archive that does not exist yet). Each figure is read at the start of a line:
+# a file name that an rsync line quotes (--debug=FILTER1) never passes for one.
 polyarchiv_copy_stats() {
-  local line stats=no
+  local line stats=no nl=$'\n' text=$'\n'$1
   polyarchiv_stats=(0 0 0)
-  if [[ $1 =~ \{\"count\":([0-9]+),\"bytes\":([0-9]+) ]]; then
+  if [[ ${text} =~ ${nl}\{\"count\":([0-9]+),\"bytes\":([0-9]+) ]]; then
     polyarchiv_stats=("${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[1]}")
     return 0
   fi
-  if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
+  if [[ ${text} =~ ${nl}Number\ of\ files:\ ([0-9]+) ]]; then
     polyarchiv_stats[2]=${BASH_REMATCH[1]} stats=yes
   fi
-  if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
+  if [[ ${text} =~ ${nl}Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
     polyarchiv_stats[0]=${BASH_REMATCH[1]}
   fi
-  if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
+  if [[ ${text} =~ ${nl}Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
     polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
   fi
   if [[ ${stats} == no ]]; then
@@ -1002,7 +1003,7 @@ polyarchiv_copy() {
   local -a copy_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a first_copy=("$@")
-  local out files bytes rc=0
+  local out files bytes line hidden reserved rc=0
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
@@ -1037,6 +1038,17 @@ polyarchiv_copy() {
     fi
   fi
   out=$("${copy_run[@]}") || rc=$?
+  # A copy of live data names what it left out because its name is reserved.
+  hidden='[sender] hiding ' reserved=' because of pattern .~polyarchiv~'
+  if [[ ${out} == *"${reserved}"* ]]; then
+    while IFS= read -r line; do
+      if [[ ${line} == "${hidden}"*"${reserved}" ]]; then
+        line=${line#"${hidden}"}
+        line=${line%"${reserved}"}
+        polyarchiv_say "  warning: ${what} leaves out ${line}: copies hold their updates in directories of that name; rename it to have it backed up"
+      fi
+    done <<<"${out}"
+  fi
   if ((rc != 0)); then
     return "${rc}"
   fi
@@ -1059,11 +1071,11 @@ unit_1_collect_site() {
   # site.collect:9 [source "www"]
   polyarchiv_step 3 3 'update the copy of source "www" from /srv/www' 'site.collect:9 [source "www"]'
   polyarchiv_copy 50 no 'the copy of source "www"' '' '' '' \
-    10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.tmp' -- /srv/www/ "${polyarchiv_work}"/measure \
+    10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- /srv/www/ "${polyarchiv_work}"/measure \
     0 \
-    10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' '--exclude=*.tmp' -- /var/backups/polyarchiv/site/backups/www/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/
+    10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- /var/backups/polyarchiv/site/backups/www/ "${polyarchiv_work}"/measure \
+    19 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/
   sync -f -- /var/backups/polyarchiv/site/backups/www
 }
 
@@ -1076,11 +1088,11 @@ unit_2_backup_offsite_site() {
   # offsite.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "site" from /var/backups/polyarchiv/site/backups' 'offsite.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' \
-    12 find /var/backups/polyarchiv/site/backups/ -mindepth 1 -name '.~polyarchiv~' -type d -prune -o -printf '%y %s\n' \
+    10 find /var/backups/polyarchiv/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
-    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- /mnt/backup/web1.example.org/site/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/backups/polyarchiv/site/backups/ /mnt/backup/web1.example.org/site/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -H -- /var/backups/polyarchiv/site/backups/ /mnt/backup/web1.example.org/site/
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /mnt/backup/web1.example.org/site/ "${polyarchiv_work}"/measure \
+    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/backups/polyarchiv/site/backups/ /mnt/backup/web1.example.org/site/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/backups/polyarchiv/site/backups/ /mnt/backup/web1.example.org/site/
   sync -f -- /mnt/backup/web1.example.org/site
 }
 

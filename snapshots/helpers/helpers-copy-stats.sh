@@ -3,21 +3,22 @@
 # from the --stats of an rsync run (ENTRIES: every entry, the top directory being one), else from
 # an `rclone size --json` (ENTRIES: its files), else from an archive's `tar -tv` listing (regular
 # files and hard links, the bytes of the regular ones, ENTRIES 0); zeros when there are none (a
-# directory or an archive that does not exist yet).
+# directory or an archive that does not exist yet). Each figure is read at the start of a line:
+# a file name that an rsync line quotes (--debug=FILTER1) never passes for one.
 polyarchiv_copy_stats() {
-  local line stats=no
+  local line stats=no nl=$'\n' text=$'\n'$1
   polyarchiv_stats=(0 0 0)
-  if [[ $1 =~ \{\"count\":([0-9]+),\"bytes\":([0-9]+) ]]; then
+  if [[ ${text} =~ ${nl}\{\"count\":([0-9]+),\"bytes\":([0-9]+) ]]; then
     polyarchiv_stats=("${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[1]}")
     return 0
   fi
-  if [[ $1 =~ Number\ of\ files:\ ([0-9]+) ]]; then
+  if [[ ${text} =~ ${nl}Number\ of\ files:\ ([0-9]+) ]]; then
     polyarchiv_stats[2]=${BASH_REMATCH[1]} stats=yes
   fi
-  if [[ $1 =~ Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
+  if [[ ${text} =~ ${nl}Number\ of\ files:\ [0-9]+\ \([^\)]*reg:\ ([0-9]+) ]]; then
     polyarchiv_stats[0]=${BASH_REMATCH[1]}
   fi
-  if [[ $1 =~ Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
+  if [[ ${text} =~ ${nl}Total\ file\ size:\ ([0-9]+)\ bytes ]]; then
     polyarchiv_stats[1]=${BASH_REMATCH[1]} stats=yes
   fi
   if [[ ${stats} == no ]]; then

@@ -19,6 +19,9 @@ export const HELPER_MESSAGES = {
   ) => `  ${what} ${problem}: files: ${oldFiles} now (${oldBytes} bytes), ${files} incoming (${bytes} bytes)`,
   shrinkAccepted: () => '  accepted: --allow-shrink',
   shrinkRefused: () => '  refused: nothing was changed; run with --allow-shrink if this is expected',
+  // An entry of live data that a copy cannot take (polyarchiv_copy): its name is reserved.
+  reservedLeftOut: (what: string, entry: string) =>
+    `  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up`,
   // A finished dump judged before it replaces the previous one (polyarchiv_check_dump).
   dumpEmpty: (partial: string) => `dump ${partial} is empty`,
   dumpShrank: (partial: string, old: string, size: string, percent: string) =>

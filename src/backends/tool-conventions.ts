@@ -1,3 +1,5 @@
+import { HOLDING_DIR } from '../graph/holding-dir.js';
+
 /**
  * What the bash helpers and their twins in execute/ read from the tools they run, kept in one
  * place as their contracts are (helper-contracts.ts): exit statuses, answers, output formats.
@@ -44,3 +46,24 @@ export const CONFIRM_LISTING = { lines: 200, deletion: '*deleting ' } as const;
 
 /** What a probe of polyarchiv_exec_if_changed exits with, as `git diff --quiet` does. */
 export const PROBE_STATUSES = { unchanged: 0, changed: 1 } as const;
+
+/**
+ * How rsync names an entry that a filter rule hides from a copy (--debug=FILTER1): the lines of
+ * the rule that reserves the holding directories' name, which polyarchiv_copy and its twin read
+ * in a copy of live data to say what it left out. rsync writes each on one line, `file NAME` or
+ * `directory NAME`, the name's unprintable characters escaped.
+ */
+export const RSYNC_RESERVED_HIDDEN = {
+  prefix: '[sender] hiding ',
+  suffix: ` because of pattern ${HOLDING_DIR}`,
+} as const;
+
+/** The entries that such lines name (`directory a/NAME`), in their order. */
+export function reservedEntriesHidden(output: string): string[] {
+  const { prefix, suffix } = RSYNC_RESERVED_HIDDEN;
+  if (!output.includes(suffix)) return [];
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith(prefix) && line.endsWith(suffix))
+    .map((line) => line.slice(prefix.length, line.length - suffix.length));
+}

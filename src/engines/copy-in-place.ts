@@ -45,6 +45,8 @@ export interface CopySpec {
   readonly remote?: RsyncRemote;
   /** Files unchanged there are hard-linked rather than copied. */
   readonly linkDest?: string;
+  /** `from` is live data: the copy says which directories there it leaves out (RsyncSpec). */
+  readonly liveSource?: true;
 }
 
 /**
@@ -83,6 +85,7 @@ export function copyInPlace(spec: CopySpec): ActionDraft[] {
       filters: spec.filters,
       ...(spec.remote === undefined ? {} : { remote: spec.remote }),
       ...(spec.linkDest === undefined ? {} : { linkDest: spec.linkDest }),
+      ...(spec.liveSource === true ? { liveSource: true as const } : {}),
       origin,
       summary: `update ${spec.what}${remote?.side === 'to' ? ` at ${shown('to', spec.target)}` : ''} from ${shown('from', spec.from)}`,
     },

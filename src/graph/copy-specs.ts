@@ -37,6 +37,12 @@ export interface RsyncSpec {
    * stays too). In polyarchiv's own copies such a directory is a leftover, deleted.
    */
   readonly liveTarget?: true;
+  /**
+   * The source is live data (a source's directory, or a fetched mirror of one): a directory there
+   * named like the holding directories cannot be copied, and a guarded copy says which it leaves
+   * out (rsync names each: --debug=FILTER1, read back by polyarchiv_copy and its twin).
+   */
+  readonly liveSource?: true;
   /** One side is on another host, reached through ssh (remote_files); absent for local copies. */
   readonly remote?: RsyncRemote;
 }

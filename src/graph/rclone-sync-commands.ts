@@ -88,15 +88,18 @@ function syncWords(spec: SyncDirSpec, ...flags: string[]): string[] {
   return ['sync', ...flags, '--links', ...syncFilters(spec), '--', from, to];
 }
 
+const HOLDING_EXCLUDED = ['--exclude', `${HOLDING_DIR}/**`] as const;
+
 function syncFilters(spec: SyncDirSpec): string[] {
   return [
     // A bucket has no directories: one recursive listing (a request per 1,000 keys) replaces one
     // per "directory" prefix. Fewer billed requests, and no reliance on delimiter listings, which
     // some S3-compatible servers get wrong for a prefix that holds only other prefixes.
     ...(spec.transport.remote === ':s3:' ? ['--fast-list'] : []),
-    // The holding directories of local copies in place, at any depth, never travel.
-    '--exclude',
-    `${HOLDING_DIR}/**`,
+    // The holding directories of local copies in place, at any depth, are never sent. A fetched
+    // directory of that name is the server's data: the copy in place that reads it says it left
+    // it out.
+    ...(spec.direction === 'up' ? HOLDING_EXCLUDED : []),
     ...spec.excludes.flatMap((path) => ['--exclude', `/${globEscaped(path)}/**`]),
   ];
 }

@@ -138,11 +138,12 @@ export function archiveCheck(spec: PackSpec, tools: ToolPaths, options: CommandO
   ];
 }
 
-const HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}/`, `--filter=R ${HOLDING_DIR}/`];
-const LIVE_HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}/`, `--filter=P ${HOLDING_DIR}/`];
+const HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}`, `--filter=R ${HOLDING_DIR}`];
+const LIVE_HOLDING_FILTERS = [`--filter=H ${HOLDING_DIR}`, `--filter=P ${HOLDING_DIR}`];
 /**
- * The holding directory's name is reserved at every depth: never sent (H); in polyarchiv's own
- * copies a leftover of a killed run is deleted (R, first rule wins), in live data it is kept (P).
+ * The holding directory's name is reserved at every depth, for files too (a file of that name
+ * would stand where rsync makes the directory): never sent (H); in polyarchiv's own copies a
+ * leftover of a killed run is deleted (R, first rule wins), in live data it is kept (P).
  */
 export const holdingFilters = (spec: RsyncSpec): readonly string[] =>
   spec.liveTarget === true ? LIVE_HOLDING_FILTERS : HOLDING_FILTERS;
@@ -160,6 +161,8 @@ function withoutHolding(copy: string[]): string[] {
   return at < 0 ? copy : [...copy.slice(0, at), ...copy.slice(at + HOLD_UPDATES.length)];
 }
 const TEMP_DIR = `--temp-dir=${HOLDING_DIR}`;
+const LEFT_OUT = '--debug=FILTER1';
+const SENDER_LEFT_OUT = `--remote-option=${LEFT_OUT}`;
 /** Where a dry run "copies" to: a directory of the work directory that never exists. */
 const MEASURE_TARGET: Word = Object.freeze({ prefix: '', workFile: 'measure' });
 
@@ -201,8 +204,13 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh', hold = true): string[] {
     argv.push(...holdingFilters(spec));
     if (spec.deleteExtraneous) argv.push('--delete-delay');
   } else if (spec.deleteExtraneous) argv.push('--delete');
-  // What a guarded copy received, read back for the point's state (nothing else reaches stdout).
-  if (spec.guard !== undefined) argv.push('--stats', '--no-h');
+  // What a guarded copy received, read back for the point's state; from live data, also what it
+  // left out (rsync names each entry a rule hides; the sender's, on the other host, only when asked
+  // through the remote shell). Both on stdout, which only the copy's helper reads.
+  if (spec.guard !== undefined) {
+    argv.push('--stats', '--no-h');
+    if (spec.liveSource === true) argv.push(remote?.side === 'from' ? SENDER_LEFT_OUT : LEFT_OUT);
+  }
   argv.push('-S');
   if (spec.hardLinks) argv.push('-H');
   argv.push(...filterArgs(spec));
@@ -255,7 +263,7 @@ const TREE_SUM =
   '/^f/ { files++ } /^[fl]/ { bytes += $2 } END { printf "Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n", NR + 1, files, bytes }';
 /** The same command for every copy, shared by all of them. */
 const SUM_TREE: readonly Word[] = Object.freeze(['awk', TREE_SUM]);
-const PRUNE_HOLDING = Object.freeze(['-name', HOLDING_DIR, '-type', 'd', '-prune', '-o']);
+const PRUNE_HOLDING = Object.freeze(['-name', HOLDING_DIR, '-prune', '-o']);
 
 function filterArgs(spec: RsyncSpec): string[] {
   return spec.filters.flatMap((filter) => {

@@ -213,14 +213,14 @@ describe.runIf(canRun)('polyarchiv_copy_stats and copyStats agree', () => {
     return { files: files as number, bytes: bytes as number, entries: entries as number };
   }
 
-  const rsyncRun = (tree: Record<string, string>, dirs: string[] = []): string => {
+  const rsyncRun = (tree: Record<string, string>, dirs: string[] = [], words: string[] = []): string => {
     const box = newSandbox('polyarchiv-twin-');
     box.write(tree);
     for (const dir of dirs) spawnSync('mkdir', ['-p', box.path(dir)]);
     spawnSync('ln', ['-s', 'd/f0', box.path('tree/link')]);
     const run = spawnSync(
       'rsync',
-      ['-a', '-n', '--stats', '--no-h', '--', `${box.path('tree')}/`, box.path('none')],
+      ['-a', '-n', '--stats', '--no-h', ...words, '--', `${box.path('tree')}/`, box.path('none')],
       {
         encoding: 'utf8',
       },
@@ -242,6 +242,21 @@ describe.runIf(canRun)('polyarchiv_copy_stats and copyStats agree', () => {
 
   it.each([
     ['a tree with files, a directory and a symbolic link', () => rsyncRun(files('tree', 3, 7)), 3],
+    [
+      "an rsync run that quotes excluded files' names looking like figures (--debug=FILTER1)",
+      () =>
+        rsyncRun(
+          {
+            ...files('tree', 3, 7),
+            'tree/Number of files: 99 (reg: 99).tmp': 'x',
+            'tree/Total file size: 99 bytes.tmp': 'x',
+            'tree/{"count":99,"bytes":99}.tmp': 'x',
+          },
+          [],
+          ['--debug=FILTER1', '--exclude=*.tmp'],
+        ),
+      3,
+    ],
     ['an rclone size --json', () => rcloneSize(files('tree', 4, 9)), 4],
     ['an empty tree', () => rsyncRun({}, ['tree']), 0],
     ['a tar -tv listing', () => TAR_LISTING, 3],

@@ -24,6 +24,8 @@ interface Case {
   readonly recorded?: CopyFigures;
   /** How the incoming side is counted: rsync's dry run, or the argv builder's find listing. */
   readonly measure?: 'rsync' | 'find';
+  /** Words of the copy before its paths (the first copy's too). */
+  readonly copyWords?: readonly string[];
 }
 
 /**
@@ -47,6 +49,7 @@ function command(root: string, options: Case): CopyCommand {
     '--delete',
     '--stats',
     '--no-h',
+    ...(options.copyWords ?? []),
     ...extra,
     '--',
     `${root}/incoming/`,
@@ -281,5 +284,32 @@ describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
     const [script, executor] = await both({ 'target/': '' }, {});
     expect(executor).toEqual(script);
     expect(script).toMatchObject({ code: 23, said: [], figures: [] });
+  });
+
+  it('names, as its warnings, what a copy of live data leaves out for its reserved name', async () => {
+    // Copies of live data ask rsync to name each entry a rule hides (rsyncArgv): the rule that
+    // reserves the holding directories' name, and the user's own excludes, which are not warned of.
+    const copyWords = ['--debug=FILTER1', '--filter=H .~polyarchiv~', '--exclude=*.tmp', '--exclude=/skip/'];
+    const layout = {
+      ...files('target', 2),
+      ...files('incoming', 2),
+      'incoming/.~polyarchiv~': 'a file of that name',
+      'incoming/a/.~polyarchiv~/kept': 'k',
+      'incoming/skip/.~polyarchiv~/kept': 'excluded with its directory',
+      'incoming/Number of files: 99 (reg: 99).tmp': 'excluded, named like a figure',
+    };
+    for (const copied of [{}, { recorded: { files: 2, bytes: 20 } }]) {
+      const [script, executor] = await both(layout, { ...copied, copyWords });
+      expect({ ...executor, said: [...executor.said].sort() }).toEqual({
+        ...script,
+        said: [...script.said].sort(),
+      });
+      expect([...script.said].sort()).toEqual([
+        `  warning: the copy of source "it's" leaves out directory a/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up`,
+        `  warning: the copy of source "it's" leaves out file .~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up`,
+      ]);
+      // The figures are rsync's, whatever the names its other lines quote.
+      expect(script).toMatchObject({ code: 0, figures: [`${key}:{"files":2,"bytes":20}`] });
+    }
   });
 });

@@ -40,7 +40,7 @@ describe.runIf(canRun)('commands', () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).toContain('dry run: nothing is executed, locked, created or recorded');
     expect(dry.stderr).toContain(
-      `rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S -- ${box.root}/data/`,
+      `rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- ${box.root}/data/`,
     );
     expect(existsSync(box.path('collect'))).toBe(false);
     expect(existsSync(box.path('mirror'))).toBe(false);

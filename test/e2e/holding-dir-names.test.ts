@@ -9,25 +9,30 @@ import { fileContents } from '../helpers/tree.js';
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
 
 // `.~polyarchiv~` is where rsync holds the updates of a copy in place, in every directory: a user's
-// directory of that name is not copied, and a restore must not take it for a leftover of its own.
+// file or directory of that name is not copied, each backup says so, and a restore must not take
+// it for a leftover of its own.
 describe.runIf(canRun)("a user's directory named like rsync's holding directories", () => {
   let box: Sandbox;
   let args: string[];
+  let backup: { code: number | null; stderr: string };
   beforeEach(() => {
     box = makeSandbox('polyarchiv-holding-names-');
     box.write({
       'config/site.collect':
-        '[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "tree"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = tree\n',
+        '[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "tree"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = tree\nexclude = /skipped/\n',
       'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
       'data/a/file': 'x\n',
       'data/a/.~polyarchiv~/precious': 'kept\n',
+      'data/b/.~polyarchiv~': 'a file of that name\n',
+      'data/skipped/.~polyarchiv~/inside': 'left out by the user: no warning\n',
     });
     args = ['-C', box.path('config'), '--set', `root=${box.root}`];
-    const backup = runCli(['backup', ...args]);
+    backup = runCli(['backup', ...args]);
     expect(backup.code, backup.stderr).toBe(0);
     expect(fileContents(box.path('collect/backups/tree'))).toEqual({
       'a/file': Buffer.from('x\n').toString('base64'),
     });
+    expect(existsSync(box.path('collect/backups/tree/b'))).toBe(true);
     writeFileSync(box.path('data/a/file'), 'y\n');
   });
   afterEach(() => box.remove());
@@ -45,6 +50,33 @@ describe.runIf(canRun)("a user's directory named like rsync's holding directorie
       },
     ],
   ];
+
+  const leftOut = (stderr: string) =>
+    stderr
+      .split('\n')
+      .filter((line) => line.includes('leaves out'))
+      .sort();
+  const warnings = [
+    'polyarchiv:   warning: the copy of source "tree" leaves out directory a/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up',
+    'polyarchiv:   warning: the copy of source "tree" leaves out file b/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up',
+  ];
+
+  it('is named by every backup, through apply and through the script, and by no other copy', () => {
+    // The first backup (beforeEach) copied into an empty collect point; the next ones update it.
+    expect(leftOut(backup.stderr)).toEqual(warnings);
+    const again = runCli(['backup', ...args]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(leftOut(again.stderr)).toEqual(warnings);
+    const plan = runCli(['plan', ...args]);
+    expect(plan.code, plan.stderr).toBe(0);
+    writeFileSync(box.path('backup.sh'), plan.stdout);
+    const run = spawnSync('bash', [box.path('backup.sh')], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(leftOut(run.stderr)).toEqual(warnings);
+    expect(fileContents(box.path('mirror/site/tree'))).toEqual(
+      fileContents(box.path('collect/backups/tree')),
+    );
+  });
 
   it.each(restores)(
     'is left alone by a restore through %s, which leaves nothing of its own',

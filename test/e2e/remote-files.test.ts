@@ -73,6 +73,22 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
     expect(fileContents(remote)).toEqual(expected);
   });
 
+  it('says which entries of the remote tree it leaves out for their reserved name', () => {
+    writeTree(remote, { 'deep/.~polyarchiv~/kept': 'k\n', '.~polyarchiv~': 'a file\n' });
+    const backup = runCli(['backup', ...args]);
+    expect(backup.code, backup.stderr).toBe(0);
+    const warned = backup.stderr
+      .split('\n')
+      .filter((line) => line.includes('leaves out'))
+      .sort();
+    expect(warned).toEqual([
+      'polyarchiv:   warning: the copy of source "web" leaves out directory deep/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up',
+      'polyarchiv:   warning: the copy of source "web" leaves out file .~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up',
+    ]);
+    expect(existsSync(box.path('collect/site/backups/web/deep'))).toBe(true);
+    expect(existsSync(box.path('collect/site/backups/web/deep/.~polyarchiv~'))).toBe(false);
+  });
+
   it('deletes on restore the remote files that the copy does not hold', () => {
     expect(runCli(['backup', ...args]).code).toBe(0);
     writeFileSync(`${remote}/added after the backup.txt`, 'extra\n');

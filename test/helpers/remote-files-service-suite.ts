@@ -72,6 +72,22 @@ export function remoteFilesServiceTests(service: () => ServiceServer, prefix: st
         expect(readFileSync(`${copy()}/plain.txt`, 'utf8')).toBe('changed on the server\n');
       }, 120_000);
 
+      it(`remote_files names what it leaves out on the server for its reserved name, and a restore keeps it there (${how})`, () => {
+        writeTree(service().stored('origin'), { 'deep/.~polyarchiv~/kept': 'k\n' });
+        const args = configure();
+        const backup = runAs(box, how, 'backup', args);
+        expect(backup.code, backup.stderr).toBe(0);
+        expect(backup.stderr).toContain(
+          'warning: the copy of source "web" leaves out directory deep/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up',
+        );
+        const { 'deep/.~polyarchiv~/kept': reserved, ...copied } = fileContents(service().stored('origin'));
+        expect(reserved).toBeDefined();
+        expect(fileContents(copy())).toEqual(copied);
+        const restore = runAs(box, how, 'restore', args);
+        expect(restore.code, restore.stderr).toBe(0);
+        expect(readFileSync(service().stored('origin/deep/.~polyarchiv~/kept'), 'utf8')).toBe('k\n');
+      }, 120_000);
+
       it(`remote_files refuses a server directory that became empty, and keeps the copy (${how})`, () => {
         const args = configure();
         const first = runAs(box, how, 'backup', args);

@@ -14,6 +14,7 @@ export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<H
   shrinkFigures: ['what', 'problem', 'old_files', 'old_bytes', 'files', 'bytes'],
   shrinkAccepted: [],
   shrinkRefused: [],
+  reservedLeftOut: ['what', 'line'],
   dumpEmpty: ['partial'],
   dumpShrank: ['partial', 'old', 'size', 'percent'],
   dumpWarning: ['problem'],

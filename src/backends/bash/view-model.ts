@@ -21,6 +21,7 @@ import {
   GITLAB_REFUSAL_HINTS,
   PROBE_STATUSES,
   RESTIC_MISSING,
+  RSYNC_RESERVED_HIDDEN,
   TREE_LISTING_FORMAT,
 } from '../tool-conventions.js';
 import { type MessageLayout, messageLayout } from './message-layout.js';
@@ -84,6 +85,8 @@ export interface ScriptView {
   /** The doveadm statuses that polyarchiv_dovecot_align reads as no user and as not a failure. */
   readonly doveadm: typeof DOVEADM_READ;
   readonly gitlab: typeof GITLAB_ANSWERS;
+  /** How rsync names a directory of live data left out for its reserved name, quoted. */
+  readonly reservedHidden: { readonly prefix: string; readonly suffix: string };
   /** What the helpers say, with bash expansions for the values (helper-messages.ts). */
   readonly messages: MessageLayout;
   /** polyarchiv_gitlab_refused's hints: the statuses as a case pattern, the hint quoted. */
@@ -226,6 +229,7 @@ export function helperPartialsView(
   | 'doveadm'
   | 'resticMissing'
   | 'gitlab'
+  | 'reservedHidden'
   | 'gitlabHints'
   | 'messages'
   | 'treeListing'
@@ -243,6 +247,10 @@ export function helperPartialsView(
     resticMissing: resticMissingLayout(),
     treeListing: shellWord(TREE_LISTING_FORMAT),
     gitlab: GITLAB_ANSWERS,
+    reservedHidden: {
+      prefix: shellWord(RSYNC_RESERVED_HIDDEN.prefix),
+      suffix: shellWord(RSYNC_RESERVED_HIDDEN.suffix),
+    },
     messages: messageLayout(),
     gitlabHints: GITLAB_REFUSAL_HINTS.map((h) => ({
       statuses: h.statuses.join(' | '),

@@ -6,18 +6,19 @@ import type { CopyFigures } from '../../graph/command.js';
  * --json` (as many entries as files), else those of an archive's `tar -tv` listing
  * (regular files and hard links, the bytes of the regular ones; no entries counted); zeros when
  * there are none (a directory or an archive that does not exist yet). Twin of
- * polyarchiv_copy_stats (helpers-copy-stats.hbs).
+ * polyarchiv_copy_stats (helpers-copy-stats.hbs). Each figure is read at the start of a line: a
+ * file name that an rsync line quotes (--debug=FILTER1) never passes for one.
  */
 export function copyStats(output: string): CopyFigures & { entries: number } {
-  const sized = /\{"count":(\d+),"bytes":(\d+)/.exec(output);
+  const sized = /^\{"count":(\d+),"bytes":(\d+)/m.exec(output);
   if (sized !== null) {
     const files = Number(sized[1]);
     return { files, bytes: Number(sized[2]), entries: files };
   }
-  const entries = /Number of files: (\d+)/.exec(output)?.[1];
-  const bytes = /Total file size: (\d+) bytes/.exec(output)?.[1];
+  const entries = /^Number of files: (\d+)/m.exec(output)?.[1];
+  const bytes = /^Total file size: (\d+) bytes/m.exec(output)?.[1];
   if (entries !== undefined || bytes !== undefined) {
-    const files = /Number of files: \d+ \([^)]*reg: (\d+)/.exec(output)?.[1];
+    const files = /^Number of files: \d+ \([^)]*reg: (\d+)/m.exec(output)?.[1];
     return { files: Number(files ?? 0), bytes: Number(bytes ?? 0), entries: Number(entries ?? 0) };
   }
   const listed = { files: 0, bytes: 0, entries: 0 };

@@ -1,6 +1,7 @@
 import type { CopyCommand, CopyFigures } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
+import { reservedEntriesHidden } from '../tool-conventions.js';
 import { capture } from './capture.js';
 import { copyStats } from './copy-stats.js';
 import { judgeShrink } from './judge-shrink.js';
@@ -39,6 +40,8 @@ export async function guardedCopy(
     if (!judgeShrink(command, old, now, say)) return HELPERS.copy.statuses.refused;
   }
   const done = await capture(copy, ctx, 'stdout', command.env);
+  for (const entry of reservedEntriesHidden(done.output))
+    say(HELPER_MESSAGES.reservedLeftOut(command.what, entry));
   if (done.status !== 0) return done.status;
   if (command.figuresKey !== undefined) {
     const { files, bytes } = copyStats(done.output);

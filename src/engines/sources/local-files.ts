@@ -75,6 +75,7 @@ export const localFiles: SourceEngine = {
       origin: source.origin,
       what: `the copy of source "${source.name}"`,
       maxShrinkPercent: source.options.integer('max_shrink_percent'),
+      liveSource: true,
     });
   },
   restore(source, cp) {

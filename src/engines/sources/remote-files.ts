@@ -74,6 +74,7 @@ export const remoteFiles: SourceEngine = {
         what: `the copy of source "${source.name}"`,
         maxShrinkPercent: source.options.integer('max_shrink_percent'),
         ...(location.remote === undefined ? {} : { remote: location.remote }),
+        liveSource: true,
       }),
     ];
   },
@@ -190,6 +191,7 @@ function fetchThroughRclone(
       origin,
       what: `the copy of source "${source.name}"`,
       maxShrinkPercent: source.options.integer('max_shrink_percent'),
+      liveSource: true,
     }),
   ];
 }
