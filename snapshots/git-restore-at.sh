@@ -85,7 +85,7 @@ unit_2_restore_journal() {
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups clean --quiet --force -d
   # journal.collect:7 [source "etc"]
   polyarchiv_step 3 6 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:7 [source "etc"]'
-  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/etc (source "etc")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/etc (source "etc")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "etc": /var/lib/polyarchiv-fixture/data/etc becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   # journal.collect:7 [source "etc"]
   polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'

@@ -97,7 +97,7 @@ unit_1_fetch_vault_site() {
 unit_2_restore_site() {
   # site.collect:5 [source "www"]
   polyarchiv_step 1 4 'judge the copy of source "www" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "www"]'
-  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "www")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "www")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "www": /var/lib/polyarchiv-fixture/data/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ /var/lib/polyarchiv-fixture/data/site/
   # site.collect:5 [source "www"]
   polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "www"]'

@@ -75,7 +75,7 @@ unit_1_fetch_mirror_b_site() {
 unit_2_restore_site() {
   # site.collect:5 [source "files"]
   polyarchiv_step 1 4 'judge the copy of source "files" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "files"]'
-  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "files")' 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.log' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "files")' 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ "${polyarchiv_work}"/measure 11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 '--exclude=*.log' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "files": /var/lib/polyarchiv-fixture/data/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
   # site.collect:5 [source "files"]
   polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
@@ -113,7 +113,7 @@ unit_3_fetch_mirror_b_wiki() {
 unit_4_restore_wiki() {
   # wiki.collect:5 [source "pages"]
   polyarchiv_step 1 4 'judge the copy of source "pages" against /var/lib/polyarchiv-fixture/data/wiki, list what restoring it changes there, and confirm' 'wiki.collect:5 [source "pages"]'
-  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/wiki (source "pages")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/data/wiki/ "${polyarchiv_work}"/measure
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/wiki (source "pages")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/wiki/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "pages": /var/lib/polyarchiv-fixture/data/wiki becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
   # wiki.collect:5 [source "pages"]
   polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'

@@ -58,7 +58,7 @@ unit_1_restore_archive_only() {
   polyarchiv_progress "  archive-only has no backup point: its sources are restored from the collect point's own copy"
   # archive-only.collect:8 [source "notes"]
   polyarchiv_step 1 4 'judge the copy of source "notes" against /var/lib/polyarchiv-fixture/data/notes, list what restoring it changes there, and confirm' 'archive-only.collect:8 [source "notes"]'
-  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/notes (source "notes")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ "${polyarchiv_work}"/measure 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/data/notes/ "${polyarchiv_work}"/measure
+  polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/notes (source "notes")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/notes/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "notes": /var/lib/polyarchiv-fixture/data/notes becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
   # archive-only.collect:8 [source "notes"]
   polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'

@@ -360,7 +360,7 @@ polyarchiv_check_dump() {
   elif [[ -e ${previous} ]]; then
     old=$(stat -c %s -- "${previous}")
     if ((old > 0 && size * 100 < old * (100 - percent))); then
-      problem="dump ${partial} shrank from ${old} to ${size} bytes (more than ${percent}%)"
+      problem="dump ${partial} shrank by more than ${percent}%: bytes: ${old} before, ${size} now"
     fi
   fi
   if [[ -n ${problem} ]]; then
@@ -961,6 +961,22 @@ polyarchiv_copy_stats() {
   fi
 }
 
+# Reads the entries of the reserved name that an rsync run with --debug=FILTER1 names as hidden
+# into polyarchiv_reserved, in their order: `directory a/NAME`, `file NAME`.
+polyarchiv_reserved_hidden() {
+  local line hidden='[sender] hiding ' reserved=' because of pattern .~polyarchiv~'
+  polyarchiv_reserved=()
+  if [[ $1 != *"${reserved}"* ]]; then
+    return 0
+  fi
+  while IFS= read -r line; do
+    if [[ ${line} == "${hidden}"*"${reserved}" ]]; then
+      line=${line#"${hidden}"}
+      polyarchiv_reserved+=("${line%"${reserved}"}")
+    fi
+  done <<<"$1"
+}
+
 # Judges a copy by its figures before it changes anything: one whose target held files is refused
 # (status 1) when it would become empty, or lose more than PERCENT% of its files or bytes, unless
 # ALLOW is yes. Arguments: PERCENT ALLOW WHAT OLD_FILES OLD_BYTES FILES BYTES.
@@ -975,7 +991,7 @@ polyarchiv_judge_shrink() {
   else
     return 0
   fi
-  polyarchiv_say "  ${what} ${problem}: files: ${old_files} now (${old_bytes} bytes), ${files} incoming (${bytes} bytes)"
+  polyarchiv_say "  ${what} ${problem}: files: ${old_files} now, ${files} incoming; bytes: ${old_bytes} now, ${bytes} incoming"
   if [[ ${allow} == yes ]]; then
     polyarchiv_say "  accepted: --allow-shrink"
     return 0
@@ -1003,7 +1019,7 @@ polyarchiv_copy() {
   local -a copy_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a first_copy=("$@")
-  local out files bytes line hidden reserved rc=0
+  local out files bytes entry rc=0
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
@@ -1039,16 +1055,10 @@ polyarchiv_copy() {
   fi
   out=$("${copy_run[@]}") || rc=$?
   # A copy of live data names what it left out because its name is reserved.
-  hidden='[sender] hiding ' reserved=' because of pattern .~polyarchiv~'
-  if [[ ${out} == *"${reserved}"* ]]; then
-    while IFS= read -r line; do
-      if [[ ${line} == "${hidden}"*"${reserved}" ]]; then
-        line=${line#"${hidden}"}
-        line=${line%"${reserved}"}
-        polyarchiv_say "  warning: ${what} leaves out ${line}: copies hold their updates in directories of that name; rename it to have it backed up"
-      fi
-    done <<<"${out}"
-  fi
+  polyarchiv_reserved_hidden "${out}"
+  for entry in "${polyarchiv_reserved[@]}"; do
+    polyarchiv_say "  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up"
+  done
   if ((rc != 0)); then
     return "${rc}"
   fi

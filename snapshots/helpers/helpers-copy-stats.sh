@@ -33,6 +33,22 @@ polyarchiv_copy_stats() {
   fi
 }
 
+# Reads the entries of the reserved name that an rsync run with --debug=FILTER1 names as hidden
+# into polyarchiv_reserved, in their order: `directory a/NAME`, `file NAME`.
+polyarchiv_reserved_hidden() {
+  local line hidden='[sender] hiding ' reserved=' because of pattern .~polyarchiv~'
+  polyarchiv_reserved=()
+  if [[ $1 != *"${reserved}"* ]]; then
+    return 0
+  fi
+  while IFS= read -r line; do
+    if [[ ${line} == "${hidden}"*"${reserved}" ]]; then
+      line=${line#"${hidden}"}
+      polyarchiv_reserved+=("${line%"${reserved}"}")
+    fi
+  done <<<"$1"
+}
+
 # Judges a copy by its figures before it changes anything: one whose target held files is refused
 # (status 1) when it would become empty, or lose more than PERCENT% of its files or bytes, unless
 # ALLOW is yes. Arguments: PERCENT ALLOW WHAT OLD_FILES OLD_BYTES FILES BYTES.
@@ -47,7 +63,7 @@ polyarchiv_judge_shrink() {
   else
     return 0
   fi
-  polyarchiv_say "  ${what} ${problem}: files: ${old_files} now (${old_bytes} bytes), ${files} incoming (${bytes} bytes)"
+  polyarchiv_say "  ${what} ${problem}: files: ${old_files} now, ${files} incoming; bytes: ${old_bytes} now, ${bytes} incoming"
   if [[ ${allow} == yes ]]; then
     polyarchiv_say "  accepted: --allow-shrink"
     return 0

@@ -18,7 +18,7 @@ polyarchiv_copy() {
   local -a copy_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a first_copy=("$@")
-  local out files bytes line hidden reserved rc=0
+  local out files bytes entry rc=0
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
@@ -54,16 +54,10 @@ polyarchiv_copy() {
   fi
   out=$("${copy_run[@]}") || rc=$?
   # A copy of live data names what it left out because its name is reserved.
-  hidden='[sender] hiding ' reserved=' because of pattern .~polyarchiv~'
-  if [[ ${out} == *"${reserved}"* ]]; then
-    while IFS= read -r line; do
-      if [[ ${line} == "${hidden}"*"${reserved}" ]]; then
-        line=${line#"${hidden}"}
-        line=${line%"${reserved}"}
-        polyarchiv_say "  warning: ${what} leaves out ${line}: copies hold their updates in directories of that name; rename it to have it backed up"
-      fi
-    done <<<"${out}"
-  fi
+  polyarchiv_reserved_hidden "${out}"
+  for entry in "${polyarchiv_reserved[@]}"; do
+    polyarchiv_say "  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up"
+  done
   if ((rc != 0)); then
     return "${rc}"
   fi

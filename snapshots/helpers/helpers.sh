@@ -228,7 +228,7 @@ polyarchiv_check_dump() {
   elif [[ -e ${previous} ]]; then
     old=$(stat -c %s -- "${previous}")
     if ((old > 0 && size * 100 < old * (100 - percent))); then
-      problem="dump ${partial} shrank from ${old} to ${size} bytes (more than ${percent}%)"
+      problem="dump ${partial} shrank by more than ${percent}%: bytes: ${old} before, ${size} now"
     fi
   fi
   if [[ -n ${problem} ]]; then

@@ -8,7 +8,7 @@ export const HELPER_MESSAGES = {
   cannotMeasure: (what: string) => `  cannot measure what ${what} would receive:`,
   becomesEmpty: () => 'would become empty',
   shrinksPast: (percent: string) => `would shrink by more than ${percent}% (max_shrink_percent)`,
-  // Counts before their nouns' places read alike for one and for many: `files: 1 now`.
+  // Counts after their nouns read alike for one and for many: `files: 1 now, ...; bytes: 1 now`.
   shrinkFigures: (
     what: string,
     problem: string,
@@ -16,16 +16,20 @@ export const HELPER_MESSAGES = {
     oldBytes: string,
     files: string,
     bytes: string,
-  ) => `  ${what} ${problem}: files: ${oldFiles} now (${oldBytes} bytes), ${files} incoming (${bytes} bytes)`,
+  ) =>
+    `  ${what} ${problem}: files: ${oldFiles} now, ${files} incoming; bytes: ${oldBytes} now, ${bytes} incoming`,
   shrinkAccepted: () => '  accepted: --allow-shrink',
   shrinkRefused: () => '  refused: nothing was changed; run with --allow-shrink if this is expected',
   // An entry of live data that a copy cannot take (polyarchiv_copy): its name is reserved.
   reservedLeftOut: (what: string, entry: string) =>
     `  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up`,
+  // A file of live data that a restore's holding directory would replace (polyarchiv_check_copy).
+  reservedInTheWay: (what: string, entry: string) =>
+    `  ${what} holds ${entry}, which the restore would replace with a directory of that name, where copies hold their updates: nothing was changed; rename it, then restore again`,
   // A finished dump judged before it replaces the previous one (polyarchiv_check_dump).
   dumpEmpty: (partial: string) => `dump ${partial} is empty`,
   dumpShrank: (partial: string, old: string, size: string, percent: string) =>
-    `dump ${partial} shrank from ${old} to ${size} bytes (more than ${percent}%)`,
+    `dump ${partial} shrank by more than ${percent}%: bytes: ${old} before, ${size} now`,
   dumpWarning: (problem: string) => `  warning: ${problem}`,
   // A service's data directory rebuilt (polyarchiv_dir_reload).
   reloadStopFailed: (rc: string, target: string) =>

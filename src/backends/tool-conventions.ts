@@ -56,14 +56,6 @@ export const PROBE_STATUSES = { unchanged: 0, changed: 1 } as const;
 export const RSYNC_RESERVED_HIDDEN = {
   prefix: '[sender] hiding ',
   suffix: ` because of pattern ${HOLDING_DIR}`,
+  /** How an entry that is no directory begins. */
+  file: 'file ',
 } as const;
-
-/** The entries that such lines name (`directory a/NAME`), in their order. */
-export function reservedEntriesHidden(output: string): string[] {
-  const { prefix, suffix } = RSYNC_RESERVED_HIDDEN;
-  if (!output.includes(suffix)) return [];
-  return output
-    .split('\n')
-    .filter((line) => line.startsWith(prefix) && line.endsWith(suffix))
-    .map((line) => line.slice(prefix.length, line.length - suffix.length));
-}

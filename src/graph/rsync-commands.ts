@@ -230,6 +230,8 @@ function measureArgv(spec: RsyncSpec, side: 'from' | 'to', ssh = 'ssh'): Word[] 
   const remote = spec.remote?.side === side ? spec.remote : undefined;
   if (remote !== undefined) argv.push('-e', rsyncRemoteShell([ssh, ...remote.sshArgs]), '-s');
   if (spec.inPlace === true) argv.push(HOLDING_FILTERS[0] as string);
+  // Live data about to be restored into: what it holds of the reserved name (polyarchiv_check_copy).
+  if (side === 'to' && spec.liveTarget === true) argv.push(remote === undefined ? LEFT_OUT : SENDER_LEFT_OUT);
   argv.push(...filterArgs(spec));
   const path = withSlash(spec[side]);
   argv.push('--', remote === undefined ? path : `${remote.host}:${path}`, MEASURE_TARGET);

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { checkCopy } from '../../src/backends/execute/check-copy.js';
-import { copyStats } from '../../src/backends/execute/copy-stats.js';
+import { copyStats, reservedEntriesHidden } from '../../src/backends/execute/copy-stats.js';
 import { archiveListing, keptListing } from '../../src/graph/archive-commands.js';
 import type { CopyCheckCommand, CopyFigures } from '../../src/graph/command.js';
+import { copyCheck } from '../../src/graph/rsync-commands.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -107,6 +108,43 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
     expect(script.code).toBe(expected);
   });
 
+  it('refuses, whatever --allow-shrink, a restore into live data that holds a file of the reserved name', async () => {
+    const box = newSandbox('polyarchiv-twin-');
+    box.write({
+      ...files('incoming', 2),
+      ...files('live', 2),
+      'live/d/.~polyarchiv~': 'a file of that name',
+      'live/kept/.~polyarchiv~/inside': 'a directory of that name is kept',
+    });
+    // The restore's own check, from the argv builder: it asks the live side what it hides.
+    const [built] = copyCheck(
+      {
+        from: box.path('incoming'),
+        to: box.path('live'),
+        deleteExtraneous: true,
+        hardLinks: false,
+        filters: [],
+        inPlace: true,
+        liveTarget: true,
+        guard: { maxShrinkPercent: 50, what: 'live (source "it\'s")' },
+      },
+      {},
+      { allowShrink: true },
+    );
+    const check = built as CopyCheckCommand;
+    const script = viaScript(check);
+    expect(await viaExecutor(check)).toEqual(script);
+    expect(script).toEqual({
+      code: 1,
+      said: [
+        `  live (source "it's") holds file d/.~polyarchiv~, which the restore would replace with a directory of that name, where copies hold their updates: nothing was changed; rename it, then restore again`,
+      ],
+    });
+    rmSync(box.path('live/d/.~polyarchiv~'));
+    expect(viaScript(check)).toEqual({ code: 0, said: [] });
+    expect(await viaExecutor(check)).toEqual({ code: 0, said: [] });
+  });
+
   it.each([
     ['would become empty', 0, false, 1],
     ['lost 60% of its files', 4, false, 1],
@@ -126,13 +164,17 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
       expect(await viaExecutor(check)).toEqual(script);
       expect(script.code).toBe(expected);
       // The hard link counts as a file, not twice its bytes.
-      if (expected === 1) expect(script.said[0]).toContain('files: 11 now (100 bytes)');
+      if (expected === 1) expect(script.said[0]).toMatch(/files: 11 now, \d+ incoming; bytes: 100 now,/);
     },
   );
 
   it.each([
-    ['the kept listing when it is there', true, 'files: 3 now (30 bytes)'],
-    ['the archive itself when the kept listing is missing', false, 'files: 10 now (100 bytes)'],
+    ['the kept listing when it is there', true, 'files: 3 now, 1 incoming; bytes: 30 now, 10 incoming'],
+    [
+      'the archive itself when the kept listing is missing',
+      false,
+      'files: 10 now, 1 incoming; bytes: 100 now, 10 incoming',
+    ],
   ] as const)('judges a collect point against %s', async (_, kept, now) => {
     const box = newSandbox('polyarchiv-twin-');
     box.write({ ...files('previous', 10), ...files('incoming', 1) });
@@ -267,6 +309,39 @@ describe.runIf(canRun)('polyarchiv_copy_stats and copyStats agree', () => {
     const script = viaScript(text);
     expect(copyStats(text)).toEqual(script);
     expect(script.files).toBe(regular);
+  });
+
+  it('polyarchiv_reserved_hidden and reservedEntriesHidden read the same entries of the reserved name', () => {
+    const output = rsyncRun(
+      {
+        ...files('tree', 2, 7),
+        'tree/.~polyarchiv~': 'a file',
+        'tree/a b/.~polyarchiv~/x': 'a directory',
+        'tree/line\nbreak/.~polyarchiv~/x': 'a directory, its parent escaped by rsync',
+        'tree/skip.tmp': 'hidden by another rule: not read',
+      },
+      [],
+      ['--debug=FILTER1', '--filter=H .~polyarchiv~', '--exclude=*.tmp'],
+    );
+    const shown = spawnSync(
+      'bash',
+      [
+        '-c',
+        'set -Eeuo pipefail; source "$1"; polyarchiv_reserved_hidden "$2"; printf "%s\\n" "${polyarchiv_reserved[@]}"',
+        'bash',
+        partial('helpers-copy-stats'),
+        output,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(shown.status, shown.stderr).toBe(0);
+    const script = shown.stdout.split('\n').filter(Boolean);
+    expect(reservedEntriesHidden(output)).toEqual(script);
+    expect([...script].sort()).toEqual([
+      'directory a b/.~polyarchiv~',
+      'directory line\\#012break/.~polyarchiv~',
+      'file .~polyarchiv~',
+    ]);
   });
 
   it('reads the same files and bytes from a kept listing summed by awk as from the listing itself', () => {

@@ -47,7 +47,7 @@ describe.runIf(canRun)('polyarchiv_check_dump and checkDump agree', () => {
       50,
       'fail',
       false,
-      'dump PARTIAL shrank from 100 to 49 bytes (more than 50%)',
+      'dump PARTIAL shrank by more than 50%: bytes: 100 before, 49 now',
     ],
     [
       'the same, only warned of',
@@ -56,7 +56,7 @@ describe.runIf(canRun)('polyarchiv_check_dump and checkDump agree', () => {
       50,
       'warn',
       true,
-      'dump PARTIAL shrank from 100 to 49 bytes (more than 50%)',
+      'dump PARTIAL shrank by more than 50%: bytes: 100 before, 49 now',
     ],
     ['an empty dump', 0, 100, 50, 'fail', false, 'dump PARTIAL is empty'],
     ['an empty first dump', 0, undefined, 50, 'warn', true, 'dump PARTIAL is empty'],
@@ -68,7 +68,7 @@ describe.runIf(canRun)('polyarchiv_check_dump and checkDump agree', () => {
       10,
       'fail',
       false,
-      'dump PARTIAL shrank from 100 to 89 bytes (more than 10%)',
+      'dump PARTIAL shrank by more than 10%: bytes: 100 before, 89 now',
     ],
   ];
   it.each(cases)('on %s', (_, size, previousSize, percent, onSuspicious, passes, warning) => {

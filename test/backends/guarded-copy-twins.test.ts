@@ -199,7 +199,7 @@ describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
       { ...files('target', 3), 'incoming/d/': '' },
       {},
       1,
-      'would become empty: files: 3 now (30 bytes), 0 incoming (0 bytes)',
+      'would become empty: files: 3 now, 0 incoming; bytes: 30 now, 0 incoming',
     ],
     [
       'the same, allowed',
@@ -213,7 +213,7 @@ describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
       { ...files('target', 10), ...files('incoming', 4) },
       {},
       1,
-      'would shrink by more than 50% (max_shrink_percent): files: 10 now (100 bytes), 4 incoming (40 bytes)',
+      'would shrink by more than 50% (max_shrink_percent): files: 10 now, 4 incoming; bytes: 100 now, 40 incoming',
     ],
     [
       'the same under a 70% threshold',
@@ -234,7 +234,7 @@ describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
       { ...files('incoming', 4), 'target/': '' },
       { recorded: { files: 10, bytes: 100 } },
       1,
-      'would shrink by more than 50% (max_shrink_percent): files: 10 now (100 bytes), 4 incoming (40 bytes)',
+      'would shrink by more than 50% (max_shrink_percent): files: 10 now, 4 incoming; bytes: 100 now, 40 incoming',
     ],
     [
       'recorded figures of a copy that keeps its size',

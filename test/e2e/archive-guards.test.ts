@@ -52,7 +52,7 @@ describe.runIf(canRun)(
           const refused = await backupAt(how, '04', '--skip-collect');
           expect(refused.code).toBe(1);
           expect(refused.stderr).toContain(
-            `the archive of "site" in backup point "point" would become empty: files: 2 now (2 bytes), 0 incoming (0 bytes)`,
+            `the archive of "site" in backup point "point" would become empty: files: 2 now, 0 incoming; bytes: 2 now, 0 incoming`,
           );
           expect(readFileSync(box.path('archives', first))).toEqual(good);
           expect(readdirSync(box.path('archives'))).toEqual([first]);
@@ -75,7 +75,7 @@ describe.runIf(canRun)(
           const refused = await backupAt(how, '04', '--skip-collect');
           expect(refused.code).toBe(1);
           expect(refused.stderr).toContain(
-            `the archive of "site" in backup point "point" would become empty: files: 2 now (3 bytes), 0 incoming (0 bytes)`,
+            `the archive of "site" in backup point "point" would become empty: files: 2 now, 0 incoming; bytes: 3 now, 0 incoming`,
           );
           expect(readdirSync(box.path('archives'))).toEqual([first]);
         });

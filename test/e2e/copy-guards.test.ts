@@ -64,7 +64,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('guards on copies, thr
     const refused = run(box, how, 'backup', args);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
-      'the copy of source "tree" would become empty: files: 10 now (7000 bytes), 0 incoming (0 bytes)',
+      'the copy of source "tree" would become empty: files: 10 now, 0 incoming; bytes: 7000 now, 0 incoming',
     );
     expect(refused.stderr).toContain(
       'refused: nothing was changed; run with --allow-shrink if this is expected',
@@ -87,7 +87,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('guards on copies, thr
     const refused = run(box, how, 'backup', args);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
-      'the copy of source "tree" would shrink by more than 50% (max_shrink_percent): files: 10 now (7000 bytes), 4 incoming (2800 bytes)',
+      'the copy of source "tree" would shrink by more than 50% (max_shrink_percent): files: 10 now, 4 incoming; bytes: 7000 now, 2800 incoming',
     );
     const config = box.path('config/site.collect');
     writeFileSync(config, `${readFileSync(config, 'utf8')}max_shrink_percent = 70\n`);
@@ -117,7 +117,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('guards on copies, thr
     const refused = run(box, how, 'backup', args);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
-      'the copy of source "tree" would shrink by more than 50% (max_shrink_percent): files: 100 now (70000 bytes), 10 incoming (7000 bytes)',
+      'the copy of source "tree" would shrink by more than 50% (max_shrink_percent): files: 100 now, 10 incoming; bytes: 70000 now, 7000 incoming',
     );
     // A failed run records no figures: the next one measures the copy itself.
     expect(state()).toMatchObject({ last_state_valid: false });
@@ -137,7 +137,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('guards on copies, thr
     const refused = run(box, how, 'backup', args);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
-      'the copy of source "tree" would shrink by more than 50% (max_shrink_percent): files: 10 now (7000 bytes), 4 incoming (2800 bytes)',
+      'the copy of source "tree" would shrink by more than 50% (max_shrink_percent): files: 10 now, 4 incoming; bytes: 7000 now, 2800 incoming',
     );
   });
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -22,6 +22,8 @@ describe.runIf(canRun)("a user's directory named like rsync's holding directorie
         '[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "tree"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = tree\nexclude = /skipped/\n',
       'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
       'data/a/file': 'x\n',
+      // Enough backed-up data that the restore guard finds no shrink in a file made since.
+      'data/c/more': 'm'.repeat(1000),
       'data/a/.~polyarchiv~/precious': 'kept\n',
       'data/b/.~polyarchiv~': 'a file of that name\n',
       'data/skipped/.~polyarchiv~/inside': 'left out by the user: no warning\n',
@@ -31,6 +33,7 @@ describe.runIf(canRun)("a user's directory named like rsync's holding directorie
     expect(backup.code, backup.stderr).toBe(0);
     expect(fileContents(box.path('collect/backups/tree'))).toEqual({
       'a/file': Buffer.from('x\n').toString('base64'),
+      'c/more': Buffer.from('m'.repeat(1000)).toString('base64'),
     });
     expect(existsSync(box.path('collect/backups/tree/b'))).toBe(true);
     writeFileSync(box.path('data/a/file'), 'y\n');
@@ -81,6 +84,16 @@ describe.runIf(canRun)("a user's directory named like rsync's holding directorie
   it.each(restores)(
     'is left alone by a restore through %s, which leaves nothing of its own',
     (_, restore) => {
+      // A file of that name would give way to rsync's holding directory: refused, nothing changed.
+      const refused = restore();
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `polyarchiv:   ${box.path('data')} (source "tree") holds file b/.~polyarchiv~, which the restore would replace with a directory of that name, where copies hold their updates: nothing was changed; rename it, then restore again`,
+      );
+      expect(readFileSync(box.path('data/a/file'), 'utf8')).toBe('y\n');
+      expect(readFileSync(box.path('data/b/.~polyarchiv~'), 'utf8')).toBe('a file of that name\n');
+
+      renameSync(box.path('data/b/.~polyarchiv~'), box.path('data/b/renamed'));
       const run = restore();
       expect(run.code, run.stderr).toBe(0);
       expect(readFileSync(box.path('data/a/file'), 'utf8')).toBe('x\n');
@@ -88,6 +101,8 @@ describe.runIf(canRun)("a user's directory named like rsync's holding directorie
       expect(run.stderr).not.toContain('precious');
       // The directory that held the files being received is gone, as it was before the restore.
       expect(existsSync(box.path('data/.~polyarchiv~'))).toBe(false);
+      // The renamed file was never in the backup: the restore deleted it as any file made since.
+      expect(existsSync(box.path('data/b/renamed'))).toBe(false);
     },
   );
 });

@@ -86,7 +86,7 @@ export interface ScriptView {
   readonly doveadm: typeof DOVEADM_READ;
   readonly gitlab: typeof GITLAB_ANSWERS;
   /** How rsync names a directory of live data left out for its reserved name, quoted. */
-  readonly reservedHidden: { readonly prefix: string; readonly suffix: string };
+  readonly reservedHidden: { readonly prefix: string; readonly suffix: string; readonly file: string };
   /** What the helpers say, with bash expansions for the values (helper-messages.ts). */
   readonly messages: MessageLayout;
   /** polyarchiv_gitlab_refused's hints: the statuses as a case pattern, the hint quoted. */
@@ -250,6 +250,7 @@ export function helperPartialsView(
     reservedHidden: {
       prefix: shellWord(RSYNC_RESERVED_HIDDEN.prefix),
       suffix: shellWord(RSYNC_RESERVED_HIDDEN.suffix),
+      file: shellWord(RSYNC_RESERVED_HIDDEN.file),
     },
     messages: messageLayout(),
     gitlabHints: GITLAB_REFUSAL_HINTS.map((h) => ({

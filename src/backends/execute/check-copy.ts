@@ -1,14 +1,16 @@
 import type { CopyCheckCommand, Word } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
+import { RSYNC_RESERVED_HIDDEN } from '../tool-conventions.js';
 import { capture } from './capture.js';
-import { copyStats } from './copy-stats.js';
+import { copyStats, reservedEntriesHidden } from './copy-stats.js';
 import { judgeShrink } from './judge-shrink.js';
 import { type RunContext, writeAsTool } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_check_copy (templates/partials/helpers-check-copy.hbs): compares what a copy
- * would receive with what it holds, before anything changes. Returns the helper's exit code.
+ * would receive with what it holds, before anything changes; refuses, whatever --allow-shrink, a
+ * live target that holds a file of the reserved name. Returns the helper's exit code.
  */
 export async function checkCopy(
   command: CopyCheckCommand,
@@ -27,6 +29,11 @@ export async function checkCopy(
     previous = await dryRun(command.otherwise, ctx);
   const old = copyStats(previous.output);
   const { accepted, refused } = HELPERS.checkCopy.statuses;
+  const inTheWay = reservedEntriesHidden(previous.output).filter((entry) =>
+    entry.startsWith(RSYNC_RESERVED_HIDDEN.file),
+  );
+  for (const entry of inTheWay) say(HELPER_MESSAGES.reservedInTheWay(command.what, entry));
+  if (inTheWay.length > 0) return refused;
   return judgeShrink(command, old, now, say) ? accepted : refused;
 }
 

@@ -1,4 +1,5 @@
 import type { CopyFigures } from '../../graph/command.js';
+import { RSYNC_RESERVED_HIDDEN } from '../tool-conventions.js';
 
 /**
  * What a copy would receive or received: regular files, their bytes and the entries (the top
@@ -29,4 +30,18 @@ export function copyStats(output: string): CopyFigures & { entries: number } {
     if (line.startsWith('-')) listed.bytes += Number(entry[1]);
   }
   return listed;
+}
+
+/**
+ * The entries of the reserved name that an rsync run with --debug=FILTER1 names as hidden
+ * (`directory a/NAME`, `file NAME`), in their order. Twin of polyarchiv_reserved_hidden
+ * (helpers-copy-stats.hbs).
+ */
+export function reservedEntriesHidden(output: string): string[] {
+  const { prefix, suffix } = RSYNC_RESERVED_HIDDEN;
+  if (!output.includes(suffix)) return [];
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith(prefix) && line.endsWith(suffix))
+    .map((line) => line.slice(prefix.length, line.length - suffix.length));
 }

@@ -1,9 +1,8 @@
 import type { CopyCommand, CopyFigures } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
-import { reservedEntriesHidden } from '../tool-conventions.js';
 import { capture } from './capture.js';
-import { copyStats } from './copy-stats.js';
+import { copyStats, reservedEntriesHidden } from './copy-stats.js';
 import { judgeShrink } from './judge-shrink.js';
 import { type RunContext, writeAsTool } from './run-exec.js';
 import { sumTreeListing } from './tree-listing.js';
