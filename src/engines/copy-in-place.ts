@@ -45,7 +45,7 @@ export interface CopySpec {
   readonly remote?: RsyncRemote;
   /** Files unchanged there are hard-linked rather than copied. */
   readonly linkDest?: string;
-  /** `from` is live data: the copy says which directories there it leaves out (RsyncSpec). */
+  /** `from` is live data: the copy says which entries there it leaves out (RsyncSpec). */
   readonly liveSource?: true;
 }
 

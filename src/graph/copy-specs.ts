@@ -38,9 +38,9 @@ export interface RsyncSpec {
    */
   readonly liveTarget?: true;
   /**
-   * The source is live data (a source's directory, or a fetched mirror of one): a directory there
-   * named like the holding directories cannot be copied, and a guarded copy says which it leaves
-   * out (rsync names each: --debug=FILTER1, read back by polyarchiv_copy and its twin).
+   * The source is live data (a source's directory, or a fetched mirror of one): a file or directory
+   * there named like the holding directories cannot be copied, and a guarded copy says which it
+   * leaves out (rsync names each: --debug=FILTER1, read back by polyarchiv_copy and its twin).
    */
   readonly liveSource?: true;
   /** One side is on another host, reached through ssh (remote_files); absent for local copies. */

@@ -85,7 +85,7 @@ export interface ScriptView {
   /** The doveadm statuses that polyarchiv_dovecot_align reads as no user and as not a failure. */
   readonly doveadm: typeof DOVEADM_READ;
   readonly gitlab: typeof GITLAB_ANSWERS;
-  /** How rsync names a directory of live data left out for its reserved name, quoted. */
+  /** How rsync names an entry of live data hidden for its reserved name, quoted. */
   readonly reservedHidden: { readonly prefix: string; readonly suffix: string; readonly file: string };
   /** What the helpers say, with bash expansions for the values (helper-messages.ts). */
   readonly messages: MessageLayout;
