@@ -285,7 +285,7 @@ describe.runIf(canRun)('backup points in an S3 bucket (s3rver, rclone)', () => {
         const refused = runAs(box, how, 'restore', args);
         expect(refused.code).toBe(1);
         expect(`${refused.stdout}${refused.stderr}`).toMatch(
-          /would shrink by more than 50% \(max_shrink_percent\): files: 4 now \(\d+ bytes\), 1 incoming/,
+          /would shrink by more than 50% \(max_shrink_percent\): files: 4 now, 1 incoming; bytes: \d+ now, \d+ incoming/,
         );
         expect(service.exists('origin/sub/dir/added1.txt')).toBe(true);
 

@@ -98,7 +98,7 @@ export function remoteFilesServiceTests(service: () => ServiceServer, prefix: st
         const emptied = runAs(box, how, 'backup', args);
         expect(emptied.code).toBe(1);
         expect(emptied.stderr).toMatch(
-          /the copy of source "web" would become empty: files: 8 now \(\d+ bytes\), 0 incoming/,
+          /the copy of source "web" would become empty: files: 8 now, 0 incoming; bytes: \d+ now, 0 incoming/,
         );
         expect(emptied.stderr).toContain('refused: nothing was changed');
         expect(fileContents(copy())).toEqual(before);
