@@ -161,8 +161,14 @@ function withoutHolding(copy: string[]): string[] {
   return at < 0 ? copy : [...copy.slice(0, at), ...copy.slice(at + HOLD_UPDATES.length)];
 }
 const TEMP_DIR = `--temp-dir=${HOLDING_DIR}`;
-const LEFT_OUT = '--debug=FILTER1';
-const SENDER_LEFT_OUT = `--remote-option=${LEFT_OUT}`;
+const HIDDEN_NAMED = '--debug=FILTER1';
+const REMOTE_HIDDEN_NAMED = `--remote-option=${HIDDEN_NAMED}`;
+/**
+ * The word that has the sender of a run name each entry a filter rule hides: rsync's own, or, when
+ * `side` (the sending side) is on another host, that host's, asked through the remote shell.
+ */
+const hiddenNamed = (spec: RsyncSpec, side: 'from' | 'to'): string =>
+  spec.remote?.side === side ? REMOTE_HIDDEN_NAMED : HIDDEN_NAMED;
 /** Where a dry run "copies" to: a directory of the work directory that never exists. */
 const MEASURE_TARGET: Word = Object.freeze({ prefix: '', workFile: 'measure' });
 
@@ -209,7 +215,7 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh', hold = true): string[] {
   // through the remote shell). Both on stdout, which only the copy's helper reads.
   if (spec.guard !== undefined) {
     argv.push('--stats', '--no-h');
-    if (spec.liveSource === true) argv.push(remote?.side === 'from' ? SENDER_LEFT_OUT : LEFT_OUT);
+    if (spec.liveSource === true) argv.push(hiddenNamed(spec, 'from'));
   }
   argv.push('-S');
   if (spec.hardLinks) argv.push('-H');
@@ -231,7 +237,7 @@ function measureArgv(spec: RsyncSpec, side: 'from' | 'to', ssh = 'ssh'): Word[] 
   if (remote !== undefined) argv.push('-e', rsyncRemoteShell([ssh, ...remote.sshArgs]), '-s');
   if (spec.inPlace === true) argv.push(HOLDING_FILTERS[0] as string);
   // Live data about to be restored into: what it holds of the reserved name (polyarchiv_check_copy).
-  if (side === 'to' && spec.liveTarget === true) argv.push(remote === undefined ? LEFT_OUT : SENDER_LEFT_OUT);
+  if (side === 'to' && spec.liveTarget === true) argv.push(hiddenNamed(spec, side));
   argv.push(...filterArgs(spec));
   const path = withSlash(spec[side]);
   argv.push('--', remote === undefined ? path : `${remote.host}:${path}`, MEASURE_TARGET);
