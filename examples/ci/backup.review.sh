@@ -1057,7 +1057,7 @@ polyarchiv_copy() {
   # A copy of live data names what it left out because its name is reserved.
   polyarchiv_reserved_hidden "${out}"
   for entry in "${polyarchiv_reserved[@]}"; do
-    polyarchiv_say "  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up"
+    polyarchiv_say "  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it"
   done
   if ((rc != 0)); then
     return "${rc}"

@@ -22,7 +22,7 @@ export const HELPER_MESSAGES = {
   shrinkRefused: () => '  refused: nothing was changed; run with --allow-shrink if this is expected',
   // An entry of live data that a copy cannot take (polyarchiv_copy): its name is reserved.
   reservedLeftOut: (what: string, entry: string) =>
-    `  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up`,
+    `  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it`,
   // A file of live data that a restore's holding directory would replace (polyarchiv_check_copy).
   reservedInTheWay: (what: string, entry: string) =>
     `  ${what} holds ${entry}, which the restore would replace with a directory of that name, where copies hold their updates: nothing was changed; rename it, then restore again`,

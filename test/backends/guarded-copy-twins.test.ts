@@ -305,8 +305,8 @@ describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
         said: [...script.said].sort(),
       });
       expect([...script.said].sort()).toEqual([
-        `  warning: the copy of source "it's" leaves out directory a/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up`,
-        `  warning: the copy of source "it's" leaves out file .~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up`,
+        `  warning: the copy of source "it's" leaves out directory a/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it`,
+        `  warning: the copy of source "it's" leaves out file .~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it`,
       ]);
       // The figures are rsync's, whatever the names its other lines quote.
       expect(script).toMatchObject({ code: 0, figures: [`${key}:{"files":2,"bytes":20}`] });

@@ -60,8 +60,8 @@ describe.runIf(canRun)("a user's directory named like rsync's holding directorie
       .filter((line) => line.includes('leaves out'))
       .sort();
   const warnings = [
-    'polyarchiv:   warning: the copy of source "tree" leaves out directory a/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up',
-    'polyarchiv:   warning: the copy of source "tree" leaves out file b/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up',
+    'polyarchiv:   warning: the copy of source "tree" leaves out directory a/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it',
+    'polyarchiv:   warning: the copy of source "tree" leaves out file b/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it',
   ];
 
   it('is named by every backup, through apply and through the script, and by no other copy', () => {

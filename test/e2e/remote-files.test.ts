@@ -82,8 +82,8 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
       .filter((line) => line.includes('leaves out'))
       .sort();
     expect(warned).toEqual([
-      'polyarchiv:   warning: the copy of source "web" leaves out directory deep/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up',
-      'polyarchiv:   warning: the copy of source "web" leaves out file .~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up',
+      'polyarchiv:   warning: the copy of source "web" leaves out directory deep/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it',
+      'polyarchiv:   warning: the copy of source "web" leaves out file .~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it',
     ]);
     expect(existsSync(box.path('collect/site/backups/web/deep'))).toBe(true);
     expect(existsSync(box.path('collect/site/backups/web/deep/.~polyarchiv~'))).toBe(false);

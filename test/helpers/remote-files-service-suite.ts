@@ -78,7 +78,7 @@ export function remoteFilesServiceTests(service: () => ServiceServer, prefix: st
         const backup = runAs(box, how, 'backup', args);
         expect(backup.code, backup.stderr).toBe(0);
         expect(backup.stderr).toContain(
-          'warning: the copy of source "web" leaves out directory deep/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up',
+          'warning: the copy of source "web" leaves out directory deep/.~polyarchiv~: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it',
         );
         const { 'deep/.~polyarchiv~/kept': reserved, ...copied } = fileContents(service().stored('origin'));
         expect(reserved).toBeDefined();
