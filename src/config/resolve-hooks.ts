@@ -86,7 +86,8 @@ function resolveHook(
     },
     diagnostics,
   );
-  if (diagnostics.errorCount > errorsBefore) return undefined;
+  // A refused value stands at its default: the events and texts are still checked, so that every
+  // mistake of the section is told in one run.
   const events: HookEvent[] = [];
   for (const event of options.list('events')) {
     if ((HOOK_EVENTS as readonly string[]).includes(event)) events.push(event as HookEvent);

@@ -125,8 +125,16 @@ function convertText(
   return converted.value;
 }
 
-/** Control characters shown as escapes, so that a diagnostic stays on its lines. */
+/** How much of a long value a diagnostic shows: its start and its end, around its length. */
+const SHOWN_ENDS = 60;
+
+/**
+ * Control characters shown as escapes, so that a diagnostic stays on its lines; a value of
+ * thousands of characters shown by its ends and its length.
+ */
 function visible(text: string): string {
+  if (text.length > 4 * SHOWN_ENDS)
+    return `${visible(text.slice(0, SHOWN_ENDS))}...(${text.length} characters)...${visible(text.slice(-SHOWN_ENDS))}`;
   const named: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
   return [...text]
     .map((c) =>

@@ -32,13 +32,13 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
       if (!text.startsWith('/') || text.split('/').includes('..')) {
         return { ok: false, expected: "an absolute path (starting with /, without '..')" };
       }
-      return { ok: true, value: normalizePath(text) };
+      return withinNameLimits(text) ?? { ok: true, value: normalizePath(text) };
     case 'inner-path': {
       const parts = text.split('/').filter((p) => p !== '' && p !== '.');
       if (text.startsWith('/') || parts.includes('..') || parts.length === 0) {
         return { ok: false, expected: 'a path inside the collect point: relative, not empty, without ".."' };
       }
-      return { ok: true, value: parts.join('/') };
+      return withinNameLimits(text) ?? { ok: true, value: parts.join('/') };
     }
     case 'url':
       if (text === '')
@@ -87,6 +87,25 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
         : { ok: true, value: match };
     }
   }
+}
+
+/** Linux's limits on one name of a path and on a whole path, in bytes (NAME_MAX, PATH_MAX - 1). */
+const NAME_BYTES = 255;
+const PATH_BYTES = 4095;
+
+/**
+ * A path the kernel would refuse, told at its line: otherwise the run creates the directories
+ * before it, then fails on ENAMETOOLONG.
+ */
+function withinNameLimits(path: string): ConversionResult | undefined {
+  if (Buffer.byteLength(path) > PATH_BYTES)
+    return { ok: false, expected: `a path of at most ${PATH_BYTES} bytes` };
+  const long = path.split('/').find((name) => Buffer.byteLength(name) > NAME_BYTES);
+  if (long === undefined) return undefined;
+  return {
+    ok: false,
+    expected: `names of at most ${NAME_BYTES} bytes between the slashes (one has ${Buffer.byteLength(long)})`,
+  };
 }
 
 /** `{ guess }` when a candidate is close to `word` (a typing slip), else nothing. */

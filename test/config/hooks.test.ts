@@ -36,6 +36,16 @@ describe('hook sections', () => {
     ]);
   });
 
+  it('tell every mistake of a section at once: a refused value hides no unknown event', () => {
+    expect(
+      errorsOf(hook('engine=command\ncommand=true\nevents=after_bakup, backup_sucess\ntimeout=abc\n')),
+    ).toEqual([
+      "error: bad value for option 'timeout': 'abc' (expected an integer from 1 to 86400)\n  at site.collect:8 [hook \"h\"]",
+      "error: unknown event 'after_bakup' in option 'events' (did you mean 'after_backup'?)\n  at site.collect:7 [hook \"h\"]",
+      "error: unknown event 'backup_sucess' in option 'events' (did you mean 'backup_success'?)\n  at site.collect:7 [hook \"h\"]",
+    ]);
+  });
+
   it('require events, at least one', () => {
     expect(errorsOf(hook('engine=command\ncommand=true\n'))).toEqual([
       expect.stringContaining("error: missing required option 'events'"),

@@ -105,6 +105,21 @@ describe('values out of range', () => {
     ]);
   });
 
+  it('refuses a name longer than a filesystem takes, showing a long value by its ends', () => {
+    const long = 'a'.repeat(5000);
+    expect(errorsOf(source(`engine=local_files\nsource_path=/srv\ndestination_path=x/${long}\n`))).toEqual([
+      `error: bad value for option 'destination_path': 'x/${'a'.repeat(58)}...(5002 characters)...${'a'.repeat(60)}' (expected a path of at most 4095 bytes)\n  at site.collect:7 [source "d"]`,
+    ]);
+    expect(
+      errorsOf(source(`engine=local_files\nsource_path=/srv/${'é'.repeat(128)}\ndestination_path=d\n`)),
+    ).toEqual([
+      `error: bad value for option 'source_path': '/srv/${'é'.repeat(128)}' (expected names of at most 255 bytes between the slashes (one has 256))\n  at site.collect:6 [source "d"]`,
+    ]);
+    expect(
+      errorsOf(source(`engine=local_files\nsource_path=/srv/${'é'.repeat(127)}\ndestination_path=d\n`)),
+    ).toEqual([]);
+  });
+
   it('refuses an empty required option', () => {
     expect(errorsOf(source('engine=postgresql\ndatabase =\n'))).toEqual([
       "error: bad value for option 'database': '' (expected a value: the option is required)\n  at site.collect:6 [source \"d\"]",
