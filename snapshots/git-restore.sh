@@ -10,8 +10,14 @@
 # Required tools: cat date find flock git mkdir mktemp mv nproc rm rsync sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
-#   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
-# Usage: bash SCRIPT [--jobs N]  (up to N independent units at a time; default: the number of CPUs)
+#   2 usage error or no confirmation; 75 a collect point was locked by
+#   another run; 130/143 interrupted.
+# Usage: bash SCRIPT [--yes] [--jobs N] [-q] [--log-file FILE]
+#   --yes (or POLYARCHIV_YES=1) confirms the live data this restore replaces; without it, it asks
+#   on the terminal, and without a terminal it changes nothing and exits 2.
+#   --jobs N: up to N independent units at a time (default: the number of CPUs); -q: only
+#   problems (failures, refusals, warnings); --log-file FILE: a copy of the output, each line
+#   stamped with its time.
 
 # Unit functions are called by name from polyarchiv_run_unit, which shellcheck cannot follow.
 # shellcheck disable=SC2317

@@ -19,8 +19,12 @@
 # Required tools: awk cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
-#   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.
-# Usage: bash SCRIPT [--jobs N]  (up to N independent units at a time; default: the number of CPUs)
+#   2 usage error; 75 a collect point was locked by
+#   another run; 130/143 interrupted.
+# Usage: bash SCRIPT [--jobs N] [-q] [--log-file FILE]
+#   --jobs N: up to N independent units at a time (default: the number of CPUs); -q: only
+#   problems (failures, refusals, warnings); --log-file FILE: a copy of the output, each line
+#   stamped with its time.
 
 # Unit functions are called by name from polyarchiv_run_unit, which shellcheck cannot follow.
 # shellcheck disable=SC2317

@@ -3,6 +3,7 @@ import type { Spool } from '../backends/bash/render.js';
 import { shellWord } from '../backends/bash/shell-word.js';
 import { checkHost } from '../config/check-host.js';
 import { Diagnostics, UsageError } from '../diag/diagnostic.js';
+import { formatOrigin } from '../diag/origin.js';
 import { makePlanParts, planSecrets, REVIEW_USERNAME } from '../pipeline.js';
 import { collectPlan, type Plan, type PlanParts, type PlanTail } from '../planner/plan.js';
 import { type CommonFlags, configDir, pinnedVariables, planTime, selectionOf } from './common-options.js';
@@ -86,8 +87,33 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
   // Each format writes or renders each unit as it is planned: a plan of thousands of units is never held.
   const started = startPlan(flags, mode, 'plan', planTime(flags), process.argv.slice(3));
   if (typeof started === 'number') return started;
-  await writePlan(flags, await renderer(started.parts, flags, fileSpool));
-  return printDiagnostics(started.diagnostics, flags.quiet === true) ? EXIT.usage : EXIT.ok;
+  const { parts, tail } = keepingTail(started.parts);
+  await writePlan(flags, await renderer(parts, flags, fileSpool));
+  if (printDiagnostics(started.diagnostics, flags.quiet === true)) return EXIT.usage;
+  sayCannotRun(tail());
+  return EXIT.ok;
+}
+
+/** The parts, and their tail once the renderer has read every unit. */
+function keepingTail(parts: PlanParts): { parts: PlanParts; tail: () => PlanTail | undefined } {
+  let tail: PlanTail | undefined;
+  const units = (function* () {
+    tail = yield* parts.units;
+    return tail;
+  })();
+  return { parts: { head: parts.head, units }, tail: () => tail };
+}
+
+/**
+ * A unit that cannot run is written into the plan as a failure: said on the terminal too, as one
+ * who writes a restore script at a bad moment reads the terminal, not the script's header.
+ */
+function sayCannotRun(tail: PlanTail | undefined): void {
+  for (const skipped of tail?.skipped ?? [])
+    if (skipped.failed)
+      say(
+        `warning: ${skipped.title} cannot run: ${skipped.reason} (${formatOrigin(skipped.origin)}); the plan records it as a failure`,
+      );
 }
 
 async function writePlan(flags: PlanFlags, pieces: Iterable<string>): Promise<void> {

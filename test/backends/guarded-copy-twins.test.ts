@@ -119,11 +119,15 @@ function viaScript(box: Sandbox, copy: CopyCommand): Outcome {
   return {
     code: run.status ?? -1,
     said: said.map((l) => l.slice('polyarchiv: '.length)),
-    errors: errors.replaceAll(box.root, '<root>'),
+    errors: timeless(errors.replaceAll(box.root, '<root>')),
     figures,
     target: targetOf(box),
   };
 }
+
+/** rsync's figures of time and speed, which differ from one run to the next. */
+const timeless = (text: string) =>
+  text.replace(/[\d.]+ seconds/g, '<time> seconds').replace(/[\d.]+ bytes\/sec/g, '<speed> bytes/sec');
 
 async function viaExecutor(box: Sandbox, copy: CopyCommand): Promise<Outcome> {
   const said: string[] = [];
@@ -144,7 +148,7 @@ async function viaExecutor(box: Sandbox, copy: CopyCommand): Promise<Outcome> {
     (line) => said.push(line),
   );
   rmSync(workDir, { recursive: true, force: true });
-  const text = Buffer.concat(errors).toString('utf8').replaceAll(box.root, '<root>');
+  const text = timeless(Buffer.concat(errors).toString('utf8').replaceAll(box.root, '<root>'));
   return { code, said, errors: text, figures, target: targetOf(box) };
 }
 

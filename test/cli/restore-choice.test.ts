@@ -103,6 +103,11 @@ describe('restore --at with no state recording a copy that old', () => {
       'no state file records a successful backup of journal on any of its backup points (--from NAME chooses one of: mirror, other)',
     );
     expect(result.stdout).not.toMatch(/^\+ fetch/m);
+    // Said on the terminal too: a script written for a restore would only fail.
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      'polyarchiv: warning: restore sources of journal cannot run: no state file records a successful backup of journal on any of its backup points (--from NAME chooses one of: mirror, other) (journal.collect:1 [point]); the plan records it as a failure\n',
+    );
   });
 
   it('takes the only backup point when no state of it or of the collect point is here', () => {

@@ -400,6 +400,12 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
 
   return "# Warnings and notices:\n"
     + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"warnings"),{"name":"each","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":24,"column":0},"end":{"line":26,"column":9}}})) != null ? stack1 : "");
+},"4":function(container,depth0,helpers,partials,data) {
+    return " or no confirmation";
+},"5":function(container,depth0,helpers,partials,data) {
+    return "# Usage: bash SCRIPT [--yes] [--jobs N] [-q] [--log-file FILE]\n#   --yes (or POLYARCHIV_YES=1) confirms the live data this restore replaces; without it, it asks\n#   on the terminal, and without a terminal it changes nothing and exits 2.\n";
+},"6":function(container,depth0,helpers,partials,data) {
+    return "# Usage: bash SCRIPT [--jobs N] [-q] [--log-file FILE]\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -433,7 +439,11 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
     + ((stack1 = (((helper = lookupProperty(helpers,"secrets") || alias1(depth0, "secrets", {"start":{"line":29,"column":32},"end":{"line":29,"column":39}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"secrets","hash":{},"data":data,"loc":{"start":{"line":29,"column":29},"end":{"line":29,"column":42}}}) : helper))) != null ? stack1 : "")
     + "\n# Exit codes: "
     + ((stack1 = (((helper = lookupProperty(helpers,"exitOk") || alias1(depth0, "exitOk", {"start":{"line":30,"column":17},"end":{"line":30,"column":23}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"exitOk","hash":{},"data":data,"loc":{"start":{"line":30,"column":14},"end":{"line":30,"column":26}}}) : helper))) != null ? stack1 : "")
-    + "; 1 a unit failed or the plan is stale;\n#   2 usage error; 75 a collect point was locked by another run; 130/143 interrupted.\n# Usage: bash SCRIPT [--jobs N]  (up to N independent units at a time; default: the number of CPUs)\n";
+    + "; 1 a unit failed or the plan is stale;\n#   2 usage error"
+    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"confirmHelper"),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":31,"column":17},"end":{"line":31,"column":64}}})) != null ? stack1 : "")
+    + "; 75 a collect point was locked by\n#   another run; 130/143 interrupted.\n"
+    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"confirmHelper"),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.program(6, data, 0),"data":data,"loc":{"start":{"line":33,"column":0},"end":{"line":39,"column":7}}})) != null ? stack1 : "")
+    + "#   --jobs N: up to N independent units at a time (default: the number of CPUs); -q: only\n#   problems (failures, refusals, warnings); --log-file FILE: a copy of the output, each line\n#   stamped with its time.\n";
 },"useData":true},
   'helpers-check-copy': {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.strict, alias2=container.lambda, lookupProperty = container.lookupProperty || function(parent, propertyName) {
