@@ -1,5 +1,5 @@
 import { hostname, userInfo } from 'node:os';
-import { type ConfigInput, loadConfigDir } from './config/load.js';
+import { type ConfigInput, loadConfigDir, type UnreadableFiles } from './config/load.js';
 import {
   type ResolveContext,
   type ResolvedConfig,
@@ -59,9 +59,10 @@ export function loadConfiguration(
   now: Date,
   pinned: Readonly<Record<string, string>>,
   onRead?: (input: ConfigInput) => void,
+  unreadableFiles?: UnreadableFiles,
 ) {
   const diagnostics = new Diagnostics();
-  const input = loadConfigDir(configDir, diagnostics);
+  const input = loadConfigDir(configDir, diagnostics, unreadableFiles);
   onRead?.(input);
   const config = resolveConfig(input, resolveContext(now, pinned), diagnostics);
   return { diagnostics, input, config };
@@ -126,7 +127,7 @@ export interface PipelinePartsResult extends Omit<PipelineResult, 'plan'> {
 
 /** makePlan's passes, the units planned only as they are read (see PlanParts). */
 export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
-  const first = loadConfiguration(request.configDir, request.now, request.pinned, request.onRead);
+  const first = loadConfiguration(request.configDir, request.now, request.pinned, request.onRead, 'refused');
   if (first.diagnostics.hasErrors) return first;
   const { diagnostics, input } = first;
   let config = first.config;

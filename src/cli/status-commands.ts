@@ -1,4 +1,5 @@
 import { checkHost } from '../config/check-host.js';
+import type { UnreadableFiles } from '../config/load.js';
 import { METADATA_OPTIONS } from '../config/metadata-options.js';
 import { normalizedIni } from '../config/normalize.js';
 import type { ScannedSection } from '../config/scan.js';
@@ -17,13 +18,17 @@ import { sizeYoungGeneration } from './young-generation.js';
 
 const METADATA_SECRETS = new Set(METADATA_OPTIONS.filter((o) => o.secret === true).map((o) => o.name));
 
-function load(flags: CommonFlags) {
+function load(flags: CommonFlags, unreadableFiles?: UnreadableFiles) {
   const now = runTime(flags);
-  return { now, ...loadConfiguration(configDir(flags), now, pinnedVariables(flags), sizeYoungGeneration) };
+  return {
+    now,
+    ...loadConfiguration(configDir(flags), now, pinnedVariables(flags), sizeYoungGeneration, unreadableFiles),
+  };
 }
 
 export function validateCommand(flags: CommonFlags): number {
-  const { diagnostics, config } = load(flags);
+  // Valid means that it runs: a file the run could not read would leave its points out.
+  const { diagnostics, config } = load(flags, 'refused');
   if (!diagnostics.hasErrors) checkHost(config, 'backup', diagnostics);
   if (printDiagnostics(diagnostics)) return EXIT.usage;
   if (!flags.quiet) {

@@ -34,8 +34,18 @@ function isFile(entry: Dirent, path: string): boolean {
   return entry.isFile() || (!entry.isDirectory() && statSync(path).isFile());
 }
 
-/** The only filesystem read of the configuration. Unreadable files are skipped with a notice. */
-export function loadConfigDir(dir: string, diagnostics: Diagnostics): ConfigInput {
+/**
+ * What becomes of a file this user cannot read: `check` and `config` say what they can of the
+ * others (skipped, with a notice); a run refuses, as the points of that file would silently not run.
+ */
+export type UnreadableFiles = 'skipped' | 'refused';
+
+/** The only filesystem read of the configuration. */
+export function loadConfigDir(
+  dir: string,
+  diagnostics: Diagnostics,
+  unreadableFiles: UnreadableFiles = 'skipped',
+): ConfigInput {
   let entries: Dirent[];
   try {
     if (!statSync(dir).isDirectory()) {
@@ -68,12 +78,19 @@ export function loadConfigDir(dir: string, diagnostics: Diagnostics): ConfigInpu
         else files.push({ name, kind, text, sha256: sha256(bytes) });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EACCES' || code === 'EPERM') {
-          unreadable.push(name);
-          diagnostics.notice(
-            `${name} is ignored because user ${process.env.USER ?? process.getuid?.()} cannot read it`,
+        const user = process.env.USER ?? process.getuid?.();
+        if ((code === 'EACCES' || code === 'EPERM') && unreadableFiles === 'refused')
+          diagnostics.error(
+            `user ${user} cannot read ${name}: the points it defines would not run`,
             { file: name, line: 0 },
+            'make it readable by this user, or run polyarchiv as a user who can read it',
           );
+        else if (code === 'EACCES' || code === 'EPERM') {
+          unreadable.push(name);
+          diagnostics.notice(`${name} is ignored because user ${user} cannot read it`, {
+            file: name,
+            line: 0,
+          });
         } else
           diagnostics.error(`cannot read ${name}: ${READ_PROBLEMS[code ?? ''] ?? code ?? error}`, {
             file: name,
