@@ -8,7 +8,7 @@ import {
 } from './config/resolve.js';
 import { Diagnostics } from './diag/diagnostic.js';
 import { secretValues } from './engines/secrets.js';
-import { isDirectory } from './fs-probe.js';
+import { isDirectory, type RealPath, realPaths } from './fs-probe.js';
 import { groupBy } from './group-by.js';
 import { VERSION } from './install/paths.js';
 import type { HostFacts } from './options/variables.js';
@@ -53,26 +53,38 @@ export function hostFacts(pinned: Readonly<Record<string, string>>): HostFacts {
  */
 export const REVIEW_USERNAME = 'root';
 
-/** load -> scan -> resolve; the configuration alone, for `validate`, `config` and `plugins`. */
+/**
+ * load -> scan -> resolve; the configuration alone, for `validate`, `config` and `plugins`.
+ * `realPath` is where the overlap checks find the directories paths lead to on this machine;
+ * null, they compare the paths as written (a review render reads nothing of the machine).
+ */
 export function loadConfiguration(
   configDir: string,
   now: Date,
   pinned: Readonly<Record<string, string>>,
   onRead?: (input: ConfigInput) => void,
+  realPath: RealPath | null = realPaths(),
 ) {
   const diagnostics = new Diagnostics();
   const input = loadConfigDir(configDir, diagnostics);
   onRead?.(input);
-  const config = resolveConfig(input, resolveContext(now, pinned), diagnostics);
+  const config = resolveConfig(input, resolveContext(now, pinned, realPath ?? undefined), diagnostics);
   return { diagnostics, input, config };
 }
 
 function resolveContext(
   now: Date,
   pinned: Readonly<Record<string, string>>,
+  realPath: RealPath | undefined,
   saved?: SavedVariables,
 ): ResolveContext {
-  return { now, host: hostFacts(pinned), pinned, ...(saved === undefined ? {} : { saved }) };
+  return {
+    now,
+    host: hostFacts(pinned),
+    pinned,
+    ...(realPath === undefined ? {} : { realPath }),
+    ...(saved === undefined ? {} : { saved }),
+  };
 }
 
 function stateFilesOf(config: ResolvedConfig): string[] {
@@ -126,7 +138,15 @@ export interface PipelinePartsResult extends Omit<PipelineResult, 'plan'> {
 
 /** makePlan's passes, the units planned only as they are read (see PlanParts). */
 export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
-  const first = loadConfiguration(request.configDir, request.now, request.pinned, request.onRead);
+  // A review render must not depend on where this machine's symbolic links lead.
+  const realPath = request.selection.review ? undefined : realPaths();
+  const first = loadConfiguration(
+    request.configDir,
+    request.now,
+    request.pinned,
+    request.onRead,
+    realPath ?? null,
+  );
   if (first.diagnostics.hasErrors) return first;
   const { diagnostics, input } = first;
   let config = first.config;
@@ -138,7 +158,7 @@ export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
     // Dated paths must point at what the last successful run wrote, not at today's date: resolve
     // the same files again (not a second read of the directory) with the recorded variables.
     const saved = savedVariables(config, states);
-    config = resolveConfig(input, resolveContext(request.now, request.pinned, saved), diagnostics);
+    config = resolveConfig(input, resolveContext(request.now, request.pinned, realPath, saved), diagnostics);
     if (diagnostics.hasErrors) return { diagnostics, input, config };
     const added = readStates(
       stateFilesOf(config).filter((file) => !states.has(file)),
