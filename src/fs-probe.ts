@@ -62,6 +62,8 @@ export function realPaths(): RealPath {
   };
   return (path) => {
     if (!path.startsWith('/')) return path;
-    return find(normalize(path).replace(/(?<=.)\/$/, ''), 0).real;
+    // Paths of the configuration are already normal: most skip normalize's copy.
+    const normal = /\/\.{0,2}(?:\/|$)/.test(path) ? normalize(path).replace(/(?<=.)\/$/, '') : path;
+    return find(normal, 0).real;
   };
 }

@@ -48,7 +48,7 @@ export function mirrorPlaces(pairs: readonly BoundBackupPoint[]): MirrorPlace[] 
 }
 
 /** Each source's destination in its collect point, whose overlaps the checks compare. */
-export function destinationOf(cp: BoundCollectPoint, destination: string): string {
+function destinationOf(cp: BoundCollectPoint, destination: string): string {
   return `${cp.layout.importDir}/${destination}`;
 }
 

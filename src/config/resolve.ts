@@ -15,7 +15,6 @@ import { builtinVariables, type HostFacts, type Variables } from '../options/var
 import {
   AS_WRITTEN,
   checkOverlaps,
-  destinationOf,
   type MirrorPlace,
   mirrorPlaces,
   type RealPaths,
@@ -149,10 +148,9 @@ function realPathsOf(
   };
   for (const cp of collectPoints) {
     add(cp.layout.root);
-    for (const source of cp.sources) {
-      add(source.engine.location?.(source.options));
-      add(destinationOf(cp, source.options.string('destination_path')));
-    }
+    // Destinations are not looked at: all of one collect point's lie under its root, whose
+    // link, if any, moves them alike, and below it are directories the copies make.
+    for (const source of cp.sources) add(source.engine.location?.(source.options));
   }
   for (const mirror of mirrors) add(mirror.path);
   return real;
