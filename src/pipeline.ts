@@ -8,7 +8,7 @@ import {
 } from './config/resolve.js';
 import { Diagnostics } from './diag/diagnostic.js';
 import { secretValues } from './engines/secrets.js';
-import { isDirectory } from './fs-probe.js';
+import { isDirectory, type RealPath, realPaths } from './fs-probe.js';
 import { groupBy } from './group-by.js';
 import { VERSION } from './install/paths.js';
 import type { HostFacts } from './options/variables.js';
@@ -53,27 +53,46 @@ export function hostFacts(pinned: Readonly<Record<string, string>>): HostFacts {
  */
 export const REVIEW_USERNAME = 'root';
 
+export interface LoadOptions {
+  /** Told the files as soon as they are read (the young generation is sized from them). */
+  readonly onRead?: ((input: ConfigInput) => void) | undefined;
+  /**
+   * Where the overlap checks find the directories paths lead to on this machine; null, they
+   * compare the paths as written (a review render reads nothing of the machine).
+   */
+  readonly realPath?: RealPath | null;
+  /** What becomes of a file this user cannot read (config/load.ts). */
+  readonly unreadableFiles?: UnreadableFiles;
+}
+
 /** load -> scan -> resolve; the configuration alone, for `validate`, `config` and `plugins`. */
 export function loadConfiguration(
   configDir: string,
   now: Date,
   pinned: Readonly<Record<string, string>>,
-  onRead?: (input: ConfigInput) => void,
-  unreadableFiles?: UnreadableFiles,
+  options: LoadOptions = {},
 ) {
   const diagnostics = new Diagnostics();
-  const input = loadConfigDir(configDir, diagnostics, unreadableFiles);
-  onRead?.(input);
-  const config = resolveConfig(input, resolveContext(now, pinned), diagnostics);
+  const input = loadConfigDir(configDir, diagnostics, options.unreadableFiles);
+  options.onRead?.(input);
+  const realPath = options.realPath === undefined ? realPaths() : options.realPath;
+  const config = resolveConfig(input, resolveContext(now, pinned, realPath ?? undefined), diagnostics);
   return { diagnostics, input, config };
 }
 
 function resolveContext(
   now: Date,
   pinned: Readonly<Record<string, string>>,
+  realPath: RealPath | undefined,
   saved?: SavedVariables,
 ): ResolveContext {
-  return { now, host: hostFacts(pinned), pinned, ...(saved === undefined ? {} : { saved }) };
+  return {
+    now,
+    host: hostFacts(pinned),
+    pinned,
+    ...(realPath === undefined ? {} : { realPath }),
+    ...(saved === undefined ? {} : { saved }),
+  };
 }
 
 function stateFilesOf(config: ResolvedConfig): string[] {
@@ -127,7 +146,13 @@ export interface PipelinePartsResult extends Omit<PipelineResult, 'plan'> {
 
 /** makePlan's passes, the units planned only as they are read (see PlanParts). */
 export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
-  const first = loadConfiguration(request.configDir, request.now, request.pinned, request.onRead, 'refused');
+  // A review render must not depend on where this machine's symbolic links lead.
+  const realPath = request.selection.review ? null : realPaths();
+  const first = loadConfiguration(request.configDir, request.now, request.pinned, {
+    onRead: request.onRead,
+    realPath,
+    unreadableFiles: 'refused',
+  });
   if (first.diagnostics.hasErrors) return first;
   const { diagnostics, input } = first;
   let config = first.config;
@@ -139,7 +164,11 @@ export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
     // Dated paths must point at what the last successful run wrote, not at today's date: resolve
     // the same files again (not a second read of the directory) with the recorded variables.
     const saved = savedVariables(config, states);
-    config = resolveConfig(input, resolveContext(request.now, request.pinned, saved), diagnostics);
+    config = resolveConfig(
+      input,
+      resolveContext(request.now, request.pinned, realPath ?? undefined, saved),
+      diagnostics,
+    );
     if (diagnostics.hasErrors) return { diagnostics, input, config };
     const added = readStates(
       stateFilesOf(config).filter((file) => !states.has(file)),

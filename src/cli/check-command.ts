@@ -34,7 +34,7 @@ export function checkCommand(flags: CheckFlags): number {
     configDir(flags),
     now,
     pinnedVariables(flags),
-    sizeYoungGeneration,
+    { onRead: sizeYoungGeneration },
   );
   // Points of an unreadable file or outside a mistyped selection cannot be judged: never say OK.
   const unjudgeable = [

@@ -22,7 +22,10 @@ function load(flags: CommonFlags, unreadableFiles?: UnreadableFiles) {
   const now = runTime(flags);
   return {
     now,
-    ...loadConfiguration(configDir(flags), now, pinnedVariables(flags), sizeYoungGeneration, unreadableFiles),
+    ...loadConfiguration(configDir(flags), now, pinnedVariables(flags), {
+      onRead: sizeYoungGeneration,
+      ...(unreadableFiles === undefined ? {} : { unreadableFiles }),
+    }),
   };
 }
 

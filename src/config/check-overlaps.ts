@@ -3,8 +3,30 @@ import type { Origin } from '../diag/origin.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
 import { PathIndex } from './path-index.js';
 
+/**
+ * Where the paths the checks compare lead on this machine (symbolic links followed), read once
+ * by the caller: the checks compare these, and show the paths as they were written. A path
+ * missing from the map leads to itself.
+ */
+export type RealPaths = ReadonlyMap<string, string>;
+
+/** Nothing followed: the paths compared as written (a review render, which reads nothing here). */
+export const AS_WRITTEN: RealPaths = new Map();
+
+/** Where `path` leads. */
+export function realOf(paths: RealPaths, path: string): string {
+  return paths.get(path) ?? path;
+}
+
+/** A path as messages show it: as written, and where it leads when a symbolic link takes it elsewhere. */
+export function shownPath(path: string, real: string): string {
+  return real === path ? path : `${path}, through a symlink: ${real}`;
+}
+
 interface Place {
   readonly path: string;
+  /** Where `path` leads on this machine: what is compared. */
+  readonly real: string;
   readonly what: string;
   readonly origin: Origin;
 }
@@ -25,48 +47,64 @@ export function mirrorPlaces(pairs: readonly BoundBackupPoint[]): MirrorPlace[] 
   return places;
 }
 
+/** Each source's destination in its collect point, whose overlaps the checks compare. */
+function destinationOf(cp: BoundCollectPoint, destination: string): string {
+  return `${cp.layout.importDir}/${destination}`;
+}
+
 /**
  * Directories that rsync --delete and the staged swaps replace must not overlap: two collect
  * points in one directory, two sources in one destination, or one mirror for several collect
- * points would each destroy the other's copy on every run.
+ * points would each destroy the other's copy on every run. Directories are compared where they
+ * lead on this machine (`real`), so that a symbolic link cannot hide one inside another.
  */
 export function checkOverlaps(
   collectPoints: readonly BoundCollectPoint[],
   pairMirrors: readonly MirrorPlace[],
+  real: RealPaths,
   diagnostics: Diagnostics,
 ): void {
-  const roots = collectPoints.map((cp) => ({
-    path: cp.layout.root,
-    what: `collect point ${cp.name}`,
-    origin: cp.options.origin('local_path'),
-  }));
+  const place = (path: string, what: string, origin: Origin): Place => ({
+    path,
+    real: realOf(real, path),
+    what,
+    origin,
+  });
+  const roots = collectPoints.map((cp) =>
+    place(cp.layout.root, `collect point ${cp.name}`, cp.options.origin('local_path')),
+  );
   reportOverlaps(roots, diagnostics, 'each collect point needs a directory of its own');
   for (const cp of collectPoints) {
-    const destinations = cp.sources.map((s) => ({
-      path: `${cp.layout.importDir}/${s.options.string('destination_path')}`,
-      what: `source "${s.name}"`,
-      origin: s.options.origin('destination_path'),
-    }));
+    const destinations = cp.sources.map((s) =>
+      place(
+        destinationOf(cp, s.options.string('destination_path')),
+        `source "${s.name}"`,
+        s.options.origin('destination_path'),
+      ),
+    );
     reportOverlaps(destinations, diagnostics, 'each source needs a destination_path of its own');
   }
   const rootIndex = new PathIndex();
   roots.forEach((root, i) => {
-    rootIndex.add(root.path, i);
+    rootIndex.add(root.real, i);
   });
   const mirrors: Place[] = [];
   const sharedParts = new Map<string, Map<string, Place>>();
   for (const { pair, path } of pairMirrors) {
-    const origin = pair.options.origin('remote_url');
-    const place = { path, what: `backup point ${pair.name} of ${pair.collectPoint}`, origin };
+    const mirror = place(
+      path,
+      `backup point ${pair.name} of ${pair.collectPoint}`,
+      pair.options.origin('remote_url'),
+    );
     const part = pair.engine.locationPart?.(pair.options, pair.collectPoint);
-    if (part === undefined) mirrors.push(place);
-    else if (sharesLocation(sharedParts, `${pair.engine.name}\0${path}`, part, place, diagnostics))
-      mirrors.push(place);
-    for (const i of rootIndex.overlaps(path)) {
+    if (part === undefined) mirrors.push(mirror);
+    else if (sharesLocation(sharedParts, `${pair.engine.name}\0${mirror.real}`, part, mirror, diagnostics))
+      mirrors.push(mirror);
+    for (const i of rootIndex.overlaps(mirror.real)) {
       const root = roots[i] as Place;
       diagnostics.error(
-        `remote_url of backup point ${pair.name} (${path}) overlaps ${root.what} (${root.path})`,
-        origin,
+        `remote_url of backup point ${pair.name} (${shown(mirror)}) overlaps ${root.what} (${shown(root)})`,
+        mirror.origin,
         'a backup must live outside every collect point',
       );
     }
@@ -77,6 +115,8 @@ export function checkOverlaps(
     'put {name} in remote_url so that each collect point gets its own directory',
   );
 }
+
+const shown = (place: Place) => shownPath(place.path, place.real);
 
 /**
  * Pairs of one engine may share a location when each writes its own part of it (git: a branch of
@@ -94,7 +134,7 @@ function sharesLocation(
   const earlier = known.get(part);
   if (earlier !== undefined)
     diagnostics.error(
-      `${place.what} writes ${place.path}, ${part}, as ${earlier.what} does: each run would replace the other's`,
+      `${place.what} writes ${shown(place)}, ${part}, as ${earlier.what} does: each run would replace the other's`,
       place.origin,
       'put {name} in remote_url or in remote_branch so that each collect point gets its own',
     );
@@ -105,12 +145,12 @@ function sharesLocation(
 function reportOverlaps(places: readonly Place[], diagnostics: Diagnostics, hint: string): void {
   const index = new PathIndex();
   places.forEach((place, i) => {
-    const first = index.add(place.path, i);
+    const first = index.add(place.real, i);
     if (first === undefined) return;
     const earlier = places[first] as Place;
-    const how = earlier.path === place.path ? 'is the same directory as' : 'overlaps';
+    const how = earlier.real === place.real ? 'is the same directory as' : 'overlaps';
     diagnostics.error(
-      `${place.what} (${place.path}) ${how} ${earlier.what} (${earlier.path}): each run would replace the other's copy`,
+      `${place.what} (${shown(place)}) ${how} ${earlier.what} (${shown(earlier)}): each run would replace the other's copy`,
       place.origin,
       hint,
     );

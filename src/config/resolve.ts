@@ -5,14 +5,22 @@ import type {
   BoundBackupPoint,
   BoundCollectPoint,
   BoundHook,
+  BoundSource,
   Tags,
 } from '../engines/engine.js';
+import type { RealPath } from '../fs-probe.js';
 import { groupBy } from '../group-by.js';
 import type { Frequency } from '../options/frequency.js';
 import { builtinVariables, type HostFacts, type Variables } from '../options/variables.js';
-import { checkOverlaps, mirrorPlaces } from './check-overlaps.js';
+import {
+  AS_WRITTEN,
+  checkOverlaps,
+  type MirrorPlace,
+  mirrorPlaces,
+  type RealPaths,
+} from './check-overlaps.js';
 import { checkSecretNames } from './check-secret-names.js';
-import { checkSourcePlaces } from './check-sources.js';
+import { checkSourcePlaces, collectPointWithin } from './check-sources.js';
 import { GLOBAL_OPTIONS, type Tool } from './common-options.js';
 import type { ConfigFile, ConfigInput } from './load.js';
 import { checkStateMirrorClashes } from './metadata-options.js';
@@ -32,6 +40,12 @@ export interface ResolveContext {
    * built-ins so that dated paths point at what that run wrote.
    */
   readonly saved?: SavedVariables;
+  /**
+   * Where a path leads on this machine (`realPaths` in fs-probe.ts), for the checks of directories
+   * that overlap and a source's copy that holds its collect point; absent, paths are compared as
+   * written (a review render reads nothing of the machine).
+   */
+  readonly realPath?: RealPath;
 }
 
 export interface SavedVariables {
@@ -108,11 +122,50 @@ export function resolveConfig(
   const byCollectPoint = groupBy(bindings, (binding) => binding.collectPoint);
   const pairs = collectPoints.flatMap((cp) => byCollectPoint.get(cp.name) ?? []);
   const mirrors = mirrorPlaces(pairs);
-  checkOverlaps(collectPoints, mirrors, diagnostics);
-  checkSourcePlaces(collectPoints, mirrors, diagnostics);
+  const real = ctx.realPath === undefined ? AS_WRITTEN : realPathsOf(collectPoints, mirrors, ctx.realPath);
+  checkOverlaps(collectPoints, mirrors, real, diagnostics);
+  checkSourcePlaces(collectPoints, mirrors, real, diagnostics);
   checkSecretNames({ collectPoints, pairs, globalHooks }, diagnostics);
   checkStateMirrorClashes(pairs, diagnostics);
-  return { collectPoints, backupPoints, pairs, tools, ...(globalHooks.length === 0 ? {} : { globalHooks }) };
+  return {
+    collectPoints: collectPoints.map((cp) => withCollectPointsWithin(cp, real)),
+    backupPoints,
+    pairs,
+    tools,
+    ...(globalHooks.length === 0 ? {} : { globalHooks }),
+  };
+}
+
+/** Where each directory the checks compare leads on this machine: the one look at it there. */
+function realPathsOf(
+  collectPoints: readonly BoundCollectPoint[],
+  mirrors: readonly MirrorPlace[],
+  realPath: RealPath,
+): RealPaths {
+  const real = new Map<string, string>();
+  const add = (path: string | undefined) => {
+    if (path !== undefined && !real.has(path)) real.set(path, realPath(path));
+  };
+  for (const cp of collectPoints) {
+    add(cp.layout.root);
+    // Destinations are not looked at: all of one collect point's lie under its root, whose
+    // link, if any, moves them alike, and below it are directories the copies make.
+    for (const source of cp.sources) add(source.engine.location?.(source.options));
+  }
+  for (const mirror of mirrors) add(mirror.path);
+  return real;
+}
+
+/** Its sources, each told whether the tree it copies holds the collect point (and where). */
+function withCollectPointsWithin(cp: BoundCollectPoint, real: RealPaths): BoundCollectPoint {
+  let sources: BoundSource[] | undefined;
+  cp.sources.forEach((source, i) => {
+    const within = collectPointWithin(source, cp, real);
+    if (within === undefined) return;
+    sources ??= [...cp.sources];
+    sources[i] = { ...source, collectPointWithin: within };
+  });
+  return sources === undefined ? cp : { ...cp, sources };
 }
 
 /** Global hooks have the run's variables: the built-ins and the `.global` files' [variables]. */

@@ -2,6 +2,7 @@ import type { Origin } from '../diag/origin.js';
 import type { ActionDraft, CopyMetadata, RsyncFilter, RsyncRemote, RsyncSpec } from '../graph/action.js';
 import { holdingDir } from '../graph/build-commands.js';
 import type { OptionSpec, OptionValues } from '../options/schema.js';
+import type { BoundSource } from './engine.js';
 
 /** The guard of every copy: per source, and per backup point for its mirror. */
 export const COPY_GUARD_OPTION: OptionSpec = {
@@ -129,4 +130,14 @@ export function liveRestore(spec: LiveRestoreSpec): { confirm: ActionDraft; push
       summary: `restore source "${sourceName}" into ${shown}, deleting what the copy does not hold`,
     },
   };
+}
+
+/**
+ * A collect point inside the directory it backs up (local_path=/srv/backups, source_path=/srv, or
+ * a local_path whose symbolic link leads there) would copy itself into itself: it is excluded,
+ * anchored at the transfer root, as the copied tree names it.
+ */
+export function collectPointExclusion(source: BoundSource): RsyncFilter[] {
+  const inside = source.collectPointWithin;
+  return inside === undefined ? [] : [{ rule: 'exclude', pattern: `${inside}/` }];
 }

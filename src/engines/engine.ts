@@ -252,6 +252,11 @@ export interface BoundSource {
   readonly origin: Origin;
   readonly engine: SourceEngine;
   readonly options: OptionValues;
+  /**
+   * Its collect point's directory as seen from the directory this source copies (`/.backups`),
+   * when that directory holds it on this machine (symbolic links followed): the copy leaves it out.
+   */
+  readonly collectPointWithin?: string;
 }
 
 export interface BoundCollectPoint {

@@ -108,6 +108,20 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     expect(copied).toContain('plain.txt');
   });
 
+  it('does not copy a collect point that reaches into the directory it backs up through a symlink', () => {
+    symlinkSync(box.path('data'), box.path('alias'));
+    box.write({
+      'config/site.collect':
+        '[point]\nengine = files\nlocal_path = {root}/alias/.backups\n\n[source "all"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = all\n',
+    });
+    const first = runCli(['backup', ...args]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const copied = Object.keys(fileContents(box.path('data/.backups/backups/all')));
+    expect(copied.some((name) => name.startsWith('.backups'))).toBe(false);
+    expect(copied).toContain('plain.txt');
+  });
+
   it('restores a dated backup with the variables its run recorded, not those of today', () => {
     box.write({
       'config/mirror.backup':

@@ -3,13 +3,13 @@ import type { OptionValues } from '../../options/schema.js';
 import {
   COPY_GUARD_OPTION,
   COPY_METADATA_OPTIONS,
+  collectPointExclusion,
   copyInPlace,
   copyMetadata,
   liveRestore,
 } from '../copy-in-place.js';
-import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
+import type { SourceEngine } from '../engine.js';
 import { destinationPath } from '../toolkit.js';
-import { isWithin } from '../url.js';
 
 /** Copies a local directory into the collect point with rsync. */
 export const localFiles: SourceEngine = {
@@ -71,7 +71,7 @@ export const localFiles: SourceEngine = {
       target: destinationPath(source, cp),
       hardLinks: source.options.boolean('preserve_hard_links'),
       metadata: copyMetadata(source.options),
-      filters: [...collectPointExclusion(source, cp), ...rsyncFilters(source.options)],
+      filters: [...collectPointExclusion(source), ...rsyncFilters(source.options)],
       origin: source.origin,
       what: `the copy of source "${source.name}"`,
       maxShrinkPercent: source.options.integer('max_shrink_percent'),
@@ -103,17 +103,6 @@ export const localFiles: SourceEngine = {
     ];
   },
 };
-
-/**
- * A collect point inside the directory it backs up (local_path=/srv/backups, source_path=/srv)
- * would copy itself into itself: it is excluded, anchored at the transfer root.
- */
-function collectPointExclusion(source: BoundSource, cp: BoundCollectPoint): RsyncFilter[] {
-  const from = source.options.string('source_path');
-  if (!isWithin(cp.layout.root, from)) return [];
-  const inside = from === '/' ? cp.layout.root : cp.layout.root.slice(from.length);
-  return [{ rule: 'exclude', pattern: `${inside}/` }];
-}
 
 function rsyncFilters(options: OptionValues): RsyncFilter[] {
   const filters: RsyncFilter[] = [];

@@ -1,15 +1,10 @@
-import type {
-  ActionDraft,
-  RcloneTransport,
-  RsyncFilter,
-  RsyncRemote,
-  SyncDirSpec,
-} from '../../graph/action.js';
+import type { ActionDraft, RcloneTransport, RsyncRemote, SyncDirSpec } from '../../graph/action.js';
 import { targetOptionNames } from '../backup/service-target.js';
 import { checkTarget, shownTarget, targetOf, transportOptions } from '../backup/target.js';
 import {
   COPY_GUARD_OPTION,
   COPY_METADATA_OPTIONS,
+  collectPointExclusion,
   copyInPlace,
   copyMetadata,
   liveRestore,
@@ -19,7 +14,7 @@ import { kerberosLogin, ticketDrafts } from '../kerberos-login.js';
 import { sourceSecretOwner } from '../secrets.js';
 import { SSH_KERBEROS_NAMES, sshLoginWords } from '../ssh-options.js';
 import { destinationPath } from '../toolkit.js';
-import { isWithin, parseRemoteLocation } from '../url.js';
+import { parseRemoteLocation } from '../url.js';
 
 /** source_url and the options of its transport, named as a backup point's remote_url's. */
 const SOURCE_URL = targetOptionNames('source_url', '');
@@ -69,7 +64,7 @@ export const remoteFiles: SourceEngine = {
         target: destinationPath(source, cp),
         hardLinks: false,
         metadata: copyMetadata(source.options),
-        filters: collectPointExclusion(location, cp),
+        filters: collectPointExclusion(source),
         origin: source.options.origin('source_url'),
         what: `the copy of source "${source.name}"`,
         maxShrinkPercent: source.options.integer('max_shrink_percent'),
@@ -89,7 +84,7 @@ export const remoteFiles: SourceEngine = {
         deleteExtraneous: true,
         hardLinks: false,
         metadata: copyMetadata(source.options),
-        filters: collectPointExclusion(location, cp),
+        filters: collectPointExclusion(source),
         ...(location.remote === undefined ? {} : { remote: { ...location.remote, side: 'to' as const } }),
       },
       sourceName: source.name,
@@ -142,13 +137,6 @@ function sourceLocation(source: BoundSource, cp: BoundCollectPoint): SourceLocat
       ...(kerberos === undefined ? {} : { kerberos }),
     },
   };
-}
-
-/** As local_files: a collect point inside the copied directory must not copy (or delete) itself. */
-function collectPointExclusion(location: SourceLocation, cp: BoundCollectPoint): RsyncFilter[] {
-  if (location.remote !== undefined || !isWithin(cp.layout.root, location.path)) return [];
-  const inside = location.path === '/' ? cp.layout.root : cp.layout.root.slice(location.path.length);
-  return [{ rule: 'exclude', pattern: `${inside}/` }];
 }
 
 /**
