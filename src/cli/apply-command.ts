@@ -6,6 +6,7 @@ import { configChanged } from '../backends/execute/primitives.js';
 import { HELPER_MESSAGES } from '../backends/helper-messages.js';
 import { skippedLine } from '../backends/skipped-lines.js';
 import { UsageError } from '../diag/diagnostic.js';
+import { fsProblem } from '../diag/fs-problem.js';
 import { planSecrets } from '../pipeline.js';
 import { PLAN_FORMAT_VERSION, type Plan, usesCommand } from '../planner/plan.js';
 import { carryOnWithoutOutput } from './closed-output.js';
@@ -142,23 +143,59 @@ async function confirm(answers: AsyncIterator<string>, line: string): Promise<bo
   }
 }
 
+/** The keys every saved plan of this format has (`hooks` is optional). */
+const PLAN_KEYS: readonly (keyof Plan)[] = [
+  'polyarchivVersion',
+  'mode',
+  'configDir',
+  'inputs',
+  'configHash',
+  'now',
+  'hostVariables',
+  'pinned',
+  'selection',
+  'regenerate',
+  'units',
+  'skipped',
+  'tools',
+  'secrets',
+  'warnings',
+];
+
 /**
  * A saved plan runs what was reviewed, as Terraform's saved plans and as a generated script: a
  * configuration changed since is only a warning, and each unit refuses to run if a state file it
  * depends on changed (the stale-plan guard).
  */
 async function readSavedPlan(file: string): Promise<Plan> {
-  let plan: Plan;
+  let text: string;
   try {
-    plan = JSON.parse(readFileSync(file, 'utf8')) as Plan;
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read plan ${file}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read plan ${file}: ${fsProblem(error)}`);
   }
-  if (plan.formatVersion !== PLAN_FORMAT_VERSION) {
+  const notAPlan = (why: string) =>
+    new UsageError(
+      `${file} is not a saved polyarchiv plan: ${why}; expected a plan written by polyarchiv plan --format json --out FILE`,
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw notAPlan('it is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw notAPlan('it is not a JSON object');
+  const { formatVersion } = parsed as { formatVersion?: unknown };
+  if (formatVersion === undefined) throw notAPlan('it has no formatVersion');
+  if (formatVersion !== PLAN_FORMAT_VERSION) {
     throw new UsageError(
-      `plan ${file} has format ${plan.formatVersion}, this polyarchiv reads format ${PLAN_FORMAT_VERSION}: run polyarchiv plan again`,
+      `plan ${file} has format ${JSON.stringify(formatVersion)}, this polyarchiv reads format ${PLAN_FORMAT_VERSION}: run polyarchiv plan again`,
     );
   }
+  const missing = PLAN_KEYS.filter((key) => !(key in parsed));
+  if (missing.length > 0) throw notAPlan(`it has no ${missing.join(', ')}`);
+  const plan = parsed as Plan;
   if (configChanged(plan.configDir, plan.inputs)) say(HELPER_MESSAGES.configChanged(plan.configDir));
   return plan;
 }

@@ -1,6 +1,6 @@
-import { UsageError } from '../diag/diagnostic.js';
+import { Diagnostics, UsageError } from '../diag/diagnostic.js';
 import { loadConfiguration } from '../pipeline.js';
-import { unmatchedSelection } from '../planner/select.js';
+import { checkSelection } from '../planner/select.js';
 import { checkJson, checkPrometheus } from './check-formats.js';
 import { judgePoints, overallStatus, problemsByWeight, statusCode } from './check-judge.js';
 import { type CommonFlags, configDir, pinnedVariables, runTime } from './common-options.js';
@@ -37,9 +37,11 @@ export function checkCommand(flags: CheckFlags): number {
     { onRead: sizeYoungGeneration },
   );
   // Points of an unreadable file or outside a mistyped selection cannot be judged: never say OK.
+  const selection = new Diagnostics();
+  checkSelection(config, flags, selection);
   const unjudgeable = [
     ...input.unreadable.map((file) => `cannot read ${file}`),
-    ...unmatchedSelection(config, flags),
+    ...selection.errors.map((error) => error.message),
   ];
   if (diagnostics.hasErrors || unjudgeable.length > 0) {
     if (flags.nrpe)
@@ -55,12 +57,12 @@ export function checkCommand(flags: CheckFlags): number {
   if (format === 'text') {
     const message = status === 'OK' ? 'everything is valid' : problemsByWeight(verdicts).join(', ');
     process.stdout.write(flags.nrpe ? `${status} - ${message}\n` : `${message}\n`);
-    if (!flags.nrpe) printDiagnostics(diagnostics);
+    if (!flags.nrpe) printDiagnostics([diagnostics, selection]);
     return statusCode(status);
   }
   const text = format === 'json' ? checkJson(verdicts, now) : checkPrometheus(verdicts, now);
   if (flags.out === undefined) process.stdout.write(text);
   else writeFileAtomic(flags.out, [text], 0o644, `--out ${flags.out}`);
-  printDiagnostics(diagnostics);
+  printDiagnostics([diagnostics, selection]);
   return format === 'prometheus' ? EXIT.ok : statusCode(status);
 }

@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { fsProblem } from '../diag/fs-problem.js';
 import { EXIT } from './exit-codes.js';
 
 /**
@@ -32,12 +33,12 @@ export function watchOutputs(): void {
         if (!closed)
           tell(
             other,
-            `polyarchiv: cannot write the ${name} (${error.message}): the run goes on without it\n`,
+            `polyarchiv: cannot write the ${name} (${fsProblem(error)}): the run goes on without it\n`,
           );
         return;
       }
       if (closed) process.exit(EXIT.closedPipe);
-      tell(other, `polyarchiv: cannot write the ${name}: ${error.message}\n`);
+      tell(other, `polyarchiv: cannot write the ${name}: ${fsProblem(error)}\n`);
       process.exit(EXIT.failed);
     });
   }

@@ -23,10 +23,17 @@ export interface CommonFlags {
   showCommands?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [
-  ...previous,
-  ...value.split(',').filter((v) => v !== ''),
-];
+/** One NAME=VALUE per --set: a value may hold commas (`--set excludes=a,b`). */
+const repeated = (value: string, previous: string[]): string[] => [...previous, value];
+
+/**
+ * Comma-separated patterns. A word that names nothing ('' or ',', an empty `$POINTS` in a cron
+ * line) is kept as given, for the selection to refuse: dropped, it would select every point.
+ */
+const collectPatterns = (value: string, previous: string[]): string[] => {
+  const patterns = value.split(',').filter((v) => v !== '');
+  return [...previous, ...(patterns.length === 0 ? [value] : patterns)];
+};
 
 /** Flags shared by the commands that read the configuration. */
 export function withConfigOptions(command: Command): Command {
@@ -36,7 +43,7 @@ export function withConfigOptions(command: Command): Command {
       '--now <time>',
       'pin the time: ISO-8601 (2026-01-31T03:00:00+01:00) or @EPOCH; default the clock ($SOURCE_DATE_EPOCH for plan)',
     )
-    .option('--set <name=value>', 'pin a variable, e.g. --set hostname=web1 (repeatable)', collect, [])
+    .option('--set <name=value>', 'pin a variable, e.g. --set hostname=web1 (repeatable)', repeated, [])
     .option('-v, --verbose', 'more output: commands, notices (--verbosity 3)')
     .option('-q, --quiet', 'print nothing but errors and warnings (--verbosity 0)')
     .option('--verbosity <level>', '0 quiet, 1 normal (default), 2 or 3 verbose; wins over -v and -q')
@@ -66,7 +73,7 @@ export function resolveVerbosity(flags: CommonFlags): void {
 }
 
 function verbosityLevel(text: string): number {
-  if (!/^-?\d+$/.test(text)) throw new UsageError(`--verbosity '${text}': expected a level, 0 to 3`);
+  if (!/^[0-3]$/.test(text)) throw new UsageError(`--verbosity '${text}': expected a level, 0 to 3`);
   return Number(text);
 }
 
@@ -98,13 +105,13 @@ export function withSelectionOptions(command: Command, use: 'run' | 'report' = '
     .option(
       '--only-collect-points <pattern...>',
       'only these collect points: names or tags, * and ? globs (several, comma-separated or repeated)',
-      collect,
+      collectPatterns,
       [],
     )
     .option(
       '--only-backup-points <pattern...>',
       'only these backup points: names or tags, * and ? globs (several, comma-separated or repeated)',
-      collect,
+      collectPatterns,
       [],
     )
     .addOption(
@@ -167,7 +174,8 @@ export function runTime(flags: CommonFlags): Date {
   return flags.now === undefined ? new Date() : parseTime(flags.now, '--now');
 }
 
-function parseTime(text: string, what: string): Date {
+/** `--now` and `--at`: ISO-8601 or `@EPOCH`; a day or an hour past its range is refused, never carried over. */
+export function parseTime(text: string, what: string): Date {
   const date =
     text.startsWith('@') && /^@\d+$/.test(text) ? new Date(Number(text.slice(1)) * 1000) : new Date(text);
   if (!/^@\d+$/.test(text) && !/^\d{4}-\d{2}-\d{2}/.test(text)) {
@@ -175,8 +183,30 @@ function parseTime(text: string, what: string): Date {
       `${what} '${text}': expected ISO-8601 such as 2026-01-31T03:00:00+01:00, or @EPOCH seconds`,
     );
   }
-  if (Number.isNaN(date.getTime())) throw new UsageError(`${what} '${text}': not a valid time`);
+  if (Number.isNaN(date.getTime()) || !inRange(text))
+    throw new UsageError(`${what} '${text}': not a valid time`);
   return date;
+}
+
+/**
+ * Whether the calendar fields are in their ranges: JavaScript's parser carries a day past its
+ * month's end into the next (2026-02-30 is March 2) and reads 24:00 as the next midnight.
+ */
+function inRange(text: string): boolean {
+  const fields = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(text);
+  if (fields === null) return true;
+  const field = (i: number) => Number(fields[i] ?? 0);
+  const [month, day] = [field(2), field(3)];
+  const daysInMonth = new Date(Date.UTC(field(1), month, 0)).getUTCDate();
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    field(4) <= 23 &&
+    field(5) <= 59 &&
+    field(6) <= 59
+  );
 }
 
 export function pinnedVariables(flags: CommonFlags): Record<string, string> {

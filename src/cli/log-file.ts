@@ -1,5 +1,6 @@
 import { openSync, writeSync } from 'node:fs';
 import { UsageError } from '../diag/diagnostic.js';
+import { fsProblem } from '../diag/fs-problem.js';
 import { formatTimestamp } from '../state/point-state.js';
 
 const NEWLINE = 0x0a;
@@ -16,7 +17,10 @@ export function teeToLogFile(file: string): void {
   try {
     fd = openSync(file, 'w', 0o600);
   } catch (error) {
-    throw new UsageError(`--log-file ${file}: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `cannot write --log-file ${file}: ${code === 'ENOENT' ? 'its directory does not exist' : fsProblem(error)}`,
+    );
   }
   const stamp = lineStamper((bytes) => writeSync(fd, bytes));
   for (const stream of [process.stdout, process.stderr]) {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../diag/diagnostic.js';
+import { fsProblem } from '../diag/fs-problem.js';
 import { shellSplit } from '../options/shell-split.js';
 import { partsOf } from '../planner/plan.js';
 import { planTime } from './common-options.js';
@@ -46,7 +47,7 @@ function readScript(script: string): Buffer {
   try {
     return readFileSync(script);
   } catch (error) {
-    throw new UsageError(`plan --check ${script}: cannot read it (${(error as NodeJS.ErrnoException).code})`);
+    throw new UsageError(`plan --check ${script}: cannot read the script: ${fsProblem(error)}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { BACKUP_POINT_OPTIONS, COLLECT_POINT_OPTIONS, GLOBAL_OPTIONS } from '../config/common-options.js';
 import { sampleSection } from '../config/sample.js';
 import { UsageError } from '../diag/diagnostic.js';
+import { didYouMean } from '../diag/did-you-mean.js';
 import type { Role } from '../engines/engine.js';
 import { ENGINES, enginesOf, plannedEngines, ROLE_TITLES } from '../engines/registry.js';
 import type { OptionSpec } from '../options/schema.js';
@@ -11,20 +12,50 @@ const ROLES: readonly Role[] = ['collect', 'source', 'backup', 'filter', 'hook']
 
 export function pluginsCommand(flags: CommonFlags & { markdown?: boolean; sample?: string }): number {
   if (flags.sample !== undefined) {
-    const wanted = flags.sample.toLowerCase();
-    const engine = ENGINES.find((e) => e.name === wanted || (e.aliases ?? []).includes(wanted));
-    if (engine === undefined) {
-      throw new UsageError(
-        `--sample ${flags.sample}: no such engine (available: ${ENGINES.map((e) => e.name).join(', ')})`,
-      );
-    }
-    process.stdout.write(sampleSection(engine));
+    process.stdout.write(samples(flags.sample));
     return EXIT.ok;
   }
   process.stdout.write(
     flags.markdown ? engineReferenceMarkdown() : pluginsText(flags.verbose === true, configDir(flags)),
   );
   return EXIT.ok;
+}
+
+/** Where each kind of engine's section goes, for a sample that names it. */
+const SECTION_PLACES: Readonly<Record<Role, string>> = {
+  collect: 'a collect point, in a NAME.collect file',
+  source: 'a source, in a NAME.collect file',
+  backup: 'a backup point, in a NAME.backup file',
+  filter: 'a filter, in a NAME.collect or NAME.backup file',
+  hook: 'a hook, in a NAME.collect, NAME.backup or NAME.global file',
+};
+
+/**
+ * `--sample ENGINE` or `--sample ENGINE.ROLE` (`archive.backup`): a name that several kinds of
+ * engine share (archive, git: a collect point and a backup point) prints each sample, headed by
+ * where it goes and how to print it alone.
+ */
+function samples(given: string): string {
+  const [name = '', role] = given.toLowerCase().split(/\.(?=[^.]*$)/);
+  const roleGiven = role !== undefined && (ROLES as readonly string[]).includes(role);
+  const wanted = roleGiven ? name : given.toLowerCase();
+  const named = ENGINES.filter((e) => e.name === wanted || (e.aliases ?? []).includes(wanted));
+  const found = roleGiven ? named.filter((e) => e.role === role) : named;
+  if (found.length === 0) {
+    const all = ENGINES.flatMap((e) => [e.name, ...(e.aliases ?? [])]);
+    const guess = didYouMean(wanted, all);
+    const which =
+      named.length > 0
+        ? `${wanted} is no ${role} engine (it is ${named.map((e) => `${e.name}.${e.role}`).join(', ')})`
+        : `no such engine${guess === undefined ? '' : ` (did you mean '${guess}'?)`}`;
+    throw new UsageError(
+      `--sample ${given}: ${which}; expected ENGINE or ENGINE.KIND (KIND: ${ROLES.join(', ')}), such as ${[...new Set(ENGINES.map((e) => e.name))].join(', ')}`,
+    );
+  }
+  if (found.length === 1) return sampleSection(found[0] as (typeof found)[number]);
+  return found
+    .map((e) => `; ${SECTION_PLACES[e.role]} (alone: --sample ${e.name}.${e.role})\n${sampleSection(e)}`)
+    .join('\n');
 }
 
 function pluginsText(verbose: boolean, dir: string): string {

@@ -135,7 +135,10 @@ export function program(
   withConfigOptions(root.command('plugins'))
     .description('list engines; -v adds their options')
     .option('--markdown', 'print the engine reference as Markdown (used by the README)')
-    .option('--sample <engine>', 'print a sample section for ENGINE, its required options to fill in')
+    .option(
+      '--sample <engine>',
+      'print a sample section for ENGINE, its required options to fill in; a name that several kinds share (archive, git) prints each, headed by its file, and ENGINE.KIND prints one (archive.collect, archive.backup)',
+    )
     .action((flags) => run(pluginsCommands().then((m) => m.pluginsCommand(flags))));
 
   for (const name of ORIGINAL_COMMANDS) {

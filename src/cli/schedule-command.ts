@@ -2,6 +2,7 @@ import { closeSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../diag/diagnostic.js';
+import { fsProblem } from '../diag/fs-problem.js';
 import { isDirectory } from '../fs-probe.js';
 import { loadConfiguration } from '../pipeline.js';
 import { cronFile } from '../schedule/cron.js';
@@ -97,7 +98,12 @@ function delaySeconds(text: string): number {
 function firstLine(file: string): string | undefined {
   if (lstatSync(file, { throwIfNoEntry: false }) === undefined) return undefined;
   const buffer = Buffer.alloc(256);
-  const fd = openSync(file, 'r');
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${fsProblem(error)}; nothing was written`);
+  }
   try {
     const length = readSync(fd, buffer, 0, buffer.length, 0);
     return buffer.subarray(0, length).toString('utf8').split('\n')[0] ?? '';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Spool } from '../backends/bash/render.js';
+import { fsProblem } from '../diag/fs-problem.js';
 
 /** Past this many characters waiting, the spool moves to a file. */
 const IN_MEMORY = 256 * 1024;
@@ -100,8 +101,7 @@ function openUnnamed(directory: string): number {
 }
 
 function spoolError(directory: string, error: unknown): Error {
-  const code = (error as NodeJS.ErrnoException).code ?? String(error);
   return new Error(
-    `cannot keep the script's units in a temporary file in ${directory} (${code}): point TMPDIR to a directory with room`,
+    `cannot keep the script's units in a temporary file in ${directory} (${fsProblem(error)}): point TMPDIR to a directory with room`,
   );
 }

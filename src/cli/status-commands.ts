@@ -8,7 +8,7 @@ import type { Role } from '../engines/engine.js';
 import { findEngine } from '../engines/registry.js';
 import { describeFrequency, type Frequency, isInFuture, nextDue } from '../options/frequency.js';
 import { loadConfiguration } from '../pipeline.js';
-import { matchesOnly, unmatchedSelection } from '../planner/select.js';
+import { checkSelection, matchesOnly } from '../planner/select.js';
 import { formatTimestamp, parseTimestamp } from '../state/point-state.js';
 import { readState, stateProblemText } from '../state/read-states.js';
 import { type CommonFlags, configDir, pinnedVariables, runTime } from './common-options.js';
@@ -45,7 +45,7 @@ export function validateCommand(flags: CommonFlags): number {
 export function configCommand(flags: CommonFlags & { show?: boolean }): number {
   const { diagnostics, config, input, now } = load(flags);
   if (!diagnostics.hasErrors) {
-    for (const problem of unmatchedSelection(config, flags)) diagnostics.error(problem);
+    checkSelection(config, flags, diagnostics);
     checkHost(config, 'backup', diagnostics);
   }
   if (printDiagnostics(diagnostics)) return EXIT.usage;

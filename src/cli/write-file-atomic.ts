@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../diag/diagnostic.js';
+import { fsProblem } from '../diag/fs-problem.js';
 import { isDirectory } from '../fs-probe.js';
 import { inChunks } from './output.js';
 
@@ -20,7 +21,7 @@ export function writeFileAtomic(file: string, pieces: Iterable<string>, mode: nu
     fd = openSync(partial, 'wx', mode);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw refuse(code === 'ENOENT' ? 'its directory does not exist' : (code ?? (error as Error).message));
+    throw refuse(code === 'ENOENT' ? 'its directory does not exist' : fsProblem(error));
   }
   try {
     try {
@@ -32,6 +33,6 @@ export function writeFileAtomic(file: string, pieces: Iterable<string>, mode: nu
     renameSync(partial, file);
   } catch (error) {
     rmSync(partial, { force: true });
-    throw error;
+    throw refuse(fsProblem(error));
   }
 }

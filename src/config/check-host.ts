@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import type { Diagnostics } from '../diag/diagnostic.js';
+import { fsProblem } from '../diag/fs-problem.js';
 import type { OptionValues } from '../options/schema.js';
 import type { ResolvedConfig } from './resolve.js';
 
@@ -98,7 +99,7 @@ function directoryProblem(path: string): string | undefined {
     if (stat === undefined) return MISSING;
     return stat.isDirectory() ? undefined : 'is not a directory';
   } catch (error) {
-    return `cannot be read on this machine (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`;
+    return `cannot be read on this machine (${fsProblem(error)})`;
   }
 }
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import type { Diagnostics } from '../diag/diagnostic.js';
+import { fsProblem } from '../diag/fs-problem.js';
 
 export type FileKind = 'global' | 'collect' | 'backup';
 
@@ -57,7 +58,7 @@ export function loadConfigDir(
     );
   } catch (error) {
     diagnostics.error(
-      `cannot read configuration directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      `cannot read configuration directory ${dir}: ${fsProblem(error)}`,
       undefined,
       'use -C DIR to choose another directory',
     );
@@ -92,7 +93,7 @@ export function loadConfigDir(
             line: 0,
           });
         } else
-          diagnostics.error(`cannot read ${name}: ${READ_PROBLEMS[code ?? ''] ?? code ?? error}`, {
+          diagnostics.error(`cannot read ${name}: ${READ_PROBLEMS[code ?? ''] ?? fsProblem(error)}`, {
             file: name,
             line: 0,
           });
@@ -110,9 +111,7 @@ export function loadConfigDir(
 
 const READ_PROBLEMS: Readonly<Record<string, string>> = {
   ENOENT: 'a symbolic link to nothing',
-  ELOOP: 'a symbolic link loop',
   EISDIR: 'a directory',
-  EIO: 'an input/output error',
 };
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

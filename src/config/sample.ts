@@ -29,7 +29,10 @@ export function sampleSection(engine: Engine): string {
   const required = [...(engine.role === 'collect' ? COLLECT_POINT_OPTIONS : []), ...engine.options].filter(
     (o) => o.required,
   );
-  const header = engine.role === 'source' ? `source "${engine.name.replaceAll('_', '-')}"` : 'point';
+  const header =
+    engine.role === 'collect' || engine.role === 'backup'
+      ? 'point'
+      : `${engine.role} "${engine.name.replaceAll('_', '-')}"`;
   const values = Object.fromEntries([
     ['engine', engine.name],
     ...required.map((o) => [o.name, placeholder(o)]),

@@ -24,7 +24,7 @@ import {
 } from './plan.js';
 import { planHooks } from './plan-hooks.js';
 import { restoreDrafts } from './restore-choice.js';
-import { type Decision, dueDecision, matchesOnly, unmatchedSelection } from './select.js';
+import { checkSelection, type Decision, dueDecision, matchesOnly } from './select.js';
 import { stateMirrorUnit } from './state-mirror.js';
 import { StateRecords } from './state-record.js';
 
@@ -79,7 +79,7 @@ export function planParts(request: PlanRequest, diagnostics: Diagnostics): PlanP
       ...(failed ? { failed } : {}),
     });
 
-  for (const problem of unmatchedSelection(config, selection)) diagnostics.error(problem);
+  checkSelection(config, selection, diagnostics);
   const drafts =
     request.mode === 'backup'
       ? lowerBackup(config, (bp) => ({

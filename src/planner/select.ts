@@ -1,4 +1,6 @@
 import type { ResolvedConfig } from '../config/resolve.js';
+import type { Diagnostics } from '../diag/diagnostic.js';
+import { didYouMean } from '../diag/did-you-mean.js';
 import type { Tags } from '../engines/engine.js';
 import { describeFrequency, type Frequency, isDue, isInFuture, nextDue } from '../options/frequency.js';
 import { formatTimestamp, parseTimestamp } from '../state/point-state.js';
@@ -51,29 +53,43 @@ export function dueDecision(
   };
 }
 
+/** A pattern that names nothing: an empty word, or commas only (an empty `$POINTS` in a cron line). */
+const isBlank = (pattern: string) => /^[\s,]*$/.test(pattern);
+
 /**
- * `--only-*` patterns that together select no point: a typo would otherwise run nothing and exit
- * 0. A name among others that matches nothing is accepted, as the original tool accepts it
- * (`--only-collect-points site other`).
+ * What is wrong with the `--only-*` patterns, said to `diagnostics`. Errors: a pattern that names
+ * nothing, which would otherwise select every point, and patterns that together select no point,
+ * which would otherwise run nothing and exit 0. Warnings: a pattern among others that matches no
+ * point, which the run ignores as the original tool does (`--only-collect-points site other`),
+ * with the name or tag it may have meant.
  */
-export function unmatchedSelection(
+export function checkSelection(
   config: Pick<ResolvedConfig, 'collectPoints' | 'backupPoints'>,
   selection: Pick<Selection, 'onlyCollectPoints' | 'onlyBackupPoints'>,
-): string[] {
-  const unmatched = (
+  diagnostics: Pick<Diagnostics, 'error' | 'warning'>,
+): void {
+  const check = (
     flag: string,
     what: string,
     patterns: readonly string[],
     points: readonly { readonly name: string; readonly tags: Tags }[],
-  ) =>
-    points.some((point) => matchesOnly(patterns, point.name, point.tags))
-      ? []
-      : patterns.map(
-          (p) =>
-            `${flag} '${p}' matches no ${what} name or tag (${what}s: ${points.map((point) => point.name).join(', ') || 'none'})`,
-        );
-  return [
-    ...unmatched('--only-collect-points', 'collect point', selection.onlyCollectPoints, config.collectPoints),
-    ...unmatched('--only-backup-points', 'backup point', selection.onlyBackupPoints, config.backupPoints),
-  ];
+  ) => {
+    const matchesNothing = (p: string) => `${flag} '${p}' matches no ${what} name or tag`;
+    const named = (p: string) => points.some((point) => matchesOnly([p], point.name, point.tags));
+    const listed = `${what}s: ${points.map((point) => point.name).join(', ') || 'none'}`;
+    if (!points.some((point) => matchesOnly(patterns, point.name, point.tags))) {
+      for (const p of patterns) diagnostics.error(`${matchesNothing(p)} (${listed})`);
+      return;
+    }
+    for (const p of patterns) {
+      if (isBlank(p)) diagnostics.error(`${matchesNothing(p)} (${listed})`);
+      else if (!named(p))
+        diagnostics.warning(`${matchesNothing(p)}: it is ignored`, undefined, () => {
+          const guess = didYouMean(p, new Set(points.flatMap((point) => [point.name, ...point.tags.own])));
+          return guess === undefined ? listed : `did you mean '${guess}'?`;
+        });
+    }
+  };
+  check('--only-collect-points', 'collect point', selection.onlyCollectPoints, config.collectPoints);
+  check('--only-backup-points', 'backup point', selection.onlyBackupPoints, config.backupPoints);
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunContext, runToEnd } from '../backends/execute/run-exec.js';
+import { spawnProblem } from '../backends/execute/tool-problems.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { BoundBackupPoint, StateMirror } from '../engines/engine.js';
 import { explanationOf, type ToolPaths } from '../graph/command.js';
@@ -86,7 +87,8 @@ function readMirror(
       const ran = runToEnd(command, context, ['ignore', 'ignore', 'pipe']);
       if ('unready' in ran) return { kind: 'failed', reason: ran.unready };
       const { program, run } = ran;
-      if (run.error !== undefined) return { kind: 'failed', reason: `${program}: ${run.error.message}` };
+      if (run.error !== undefined)
+        return { kind: 'failed', reason: `${program}: ${spawnProblem(run.error)}` };
       if (run.status === 0) continue;
       if (run.status !== null && remoteFileMissing(target.transport, run.status, run.stderr))
         return { kind: 'absent' };

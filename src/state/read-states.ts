@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { sha256 } from '../config/load.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
+import { fsCodeProblem } from '../diag/fs-problem.js';
 import { EMPTY_STATE, type PointState, parseState } from './point-state.js';
 
 /** Why a state file tells nothing: unparseable (kept aside by the next run) or unreadable. */
@@ -52,11 +53,11 @@ export function readState(file: string): StateSnapshot {
   return { sha256: sha256(bytes), state: EMPTY_STATE, problem: { kind: 'corrupt', reason } };
 }
 
-/** `state file F is corrupt (empty)`, `cannot read state file F (EACCES)`: what check and config say. */
+/** `state file F is corrupt (empty)`, `cannot read state file F (permission denied)`: what check and config say. */
 export function stateProblemText(file: string, problem: StateProblem): string {
   return problem.kind === 'corrupt'
     ? `state file ${file} is corrupt (${problem.reason})`
-    : `cannot read state file ${file} (${problem.code})`;
+    : `cannot read state file ${file} (${fsCodeProblem(problem.code)})`;
 }
 
 /** What plan and apply say: what they make of the file. */

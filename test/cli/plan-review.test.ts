@@ -132,7 +132,10 @@ describe.runIf(canRun)('plan --review and plan --check', () => {
       expect.stringContaining('not a script rendered by polyarchiv plan'),
     ]);
     const missing = runCli(['plan', '--check', box.path('none.sh')]);
-    expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('cannot read it (ENOENT)')]);
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      expect.stringContaining('cannot read the script: does not exist'),
+    ]);
     writeFileSync(script, readFileSync(script, 'utf8').replace('--set', '--sett'));
     const bad = runCli(['plan', '--check', script]);
     expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('not one this version understands')]);

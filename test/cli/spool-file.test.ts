@@ -40,7 +40,7 @@ describe('fileSpool', () => {
   it('says which directory it could not use and how to choose another', () => {
     const spool = fileSpool(join(dir, 'missing'), 0);
     expect(() => spool.add('unit_1() {\n}\n')).toThrow(
-      `cannot keep the script's units in a temporary file in ${join(dir, 'missing')} (ENOENT): point TMPDIR to a directory with room`,
+      `cannot keep the script's units in a temporary file in ${join(dir, 'missing')} (does not exist): point TMPDIR to a directory with room`,
     );
   });
 });

@@ -39,7 +39,7 @@ describe('the configuration directory', () => {
     const diagnostics = new Diagnostics();
     loadConfigDir('/nonexistent/polyarchiv', diagnostics);
     expect(diagnostics.items.map(formatDiagnostic)).toEqual([
-      'error: cannot read configuration directory /nonexistent/polyarchiv: ENOENT (use -C DIR to choose another directory)',
+      'error: cannot read configuration directory /nonexistent/polyarchiv: does not exist (use -C DIR to choose another directory)',
     ]);
   });
 });

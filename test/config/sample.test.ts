@@ -38,4 +38,17 @@ describe('sample sections (plugins --sample), written with the ini package', () 
       expect(diagnose(files).filter((d) => d.startsWith('error'))).toEqual([]);
     },
   );
+
+  it.each(ENGINES.filter((e) => e.role === 'filter').map((e) => e.name))(
+    'the %s sample is a filter section that makes a valid configuration with the files sample',
+    (name) => {
+      const filter = ENGINES.find((e) => e.name === name) as (typeof ENGINES)[number];
+      expect(sampleSection(filter).split('\n')[0]).toBe(`[filter "${name}"]`);
+      const files = {
+        'site.collect': `${sampleSection(engine('collect', 'files'))}\n${sampleSection(filter)}`,
+        'mirror.backup': sampleSection(engine('backup', 'synchronize')),
+      };
+      expect(diagnose(files).filter((d) => d.startsWith('error'))).toEqual([]);
+    },
+  );
 });

@@ -219,12 +219,12 @@ describe.runIf(canRun)('check and config judge state files', () => {
     mkdirSync(t.pairState, { recursive: true });
     const check = runCli(['check', '--nrpe', ...t.args]);
     expect(check.stdout).toBe(
-      `UNKNOWN - cannot judge site: state file ${t.state} ${what}, cannot judge site:mirror: cannot read state file ${t.pairState} (EISDIR)\n`,
+      `UNKNOWN - cannot judge site: state file ${t.state} ${what}, cannot judge site:mirror: cannot read state file ${t.pairState} (is a directory)\n`,
     );
     expect(check.code).toBe(3);
     const config = runCli(['config', ...t.args]);
     expect(config.stdout).toContain(`daily, state file ${t.state} ${what}, due now`);
-    expect(config.stdout).toContain(`cannot read state file ${t.pairState} (EISDIR)`);
+    expect(config.stdout).toContain(`cannot read state file ${t.pairState} (is a directory)`);
   });
 
   it('warn about a last success in the future', () => {
