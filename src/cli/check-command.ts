@@ -30,12 +30,9 @@ export function checkCommand(flags: CheckFlags): number {
       '--out writes the json or prometheus format: add --format json or --format prometheus',
     );
   const now = runTime(flags);
-  const { diagnostics, config, input } = loadConfiguration(
-    configDir(flags),
-    now,
-    pinnedVariables(flags),
-    { onRead: sizeYoungGeneration },
-  );
+  const { diagnostics, config, input } = loadConfiguration(configDir(flags), now, pinnedVariables(flags), {
+    onRead: sizeYoungGeneration,
+  });
   // Points of an unreadable file or outside a mistyped selection cannot be judged: never say OK.
   const selection = new Diagnostics();
   checkSelection(config, flags, selection);
