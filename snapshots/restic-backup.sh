@@ -82,12 +82,17 @@ unit_1_collect_site() {
 # keep snapshot of 2026-03-10 04:05:06 +0100: hourly 2026-03-10 04h, daily 2026-03-10, weekly 2026-W11, monthly 2026-03, yearly 2026
 unit_2_backup_vault_site() {
   # vault.backup:3 [point]
-  polyarchiv_step 1 2 'create the repository /var/lib/polyarchiv-fixture/restic unless it exists' 'vault.backup:3 [point]'
+  polyarchiv_step 1 3 'create the repository /var/lib/polyarchiv-fixture/restic unless it exists' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
   RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" polyarchiv_restic_init 'the repository exists' 5 restic --repo /var/lib/polyarchiv-fixture/restic cat config restic --repo /var/lib/polyarchiv-fixture/restic init
   polyarchiv_restore_trace
   # vault.backup:3 [point]
-  polyarchiv_step 2 2 'snapshot "site" into /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
+  polyarchiv_step 2 3 'remove the locks that restic processes which are gone left in /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
+  polyarchiv_hide_trace
+  RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic unlock
+  polyarchiv_restore_trace
+  # vault.backup:3 [point]
+  polyarchiv_step 3 3 'snapshot "site" into /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
   (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic backup --tag site --time '2026-03-10 04:05:06' .)
   polyarchiv_restore_trace

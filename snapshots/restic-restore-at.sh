@@ -68,13 +68,18 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_vault_site() {
   polyarchiv_progress '  chosen with --from vault (its newest copy not after --at 2026-03-10T04:05:06+01:00: none recorded)'
   # vault.backup:3 [point]
-  polyarchiv_step 1 6 'remove what an interrupted restore left' 'vault.backup:3 [point]'
+  polyarchiv_step 1 7 'remove what an interrupted restore left' 'vault.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   # vault.backup:3 [point]
-  polyarchiv_step 2 6 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted, where the snapshot is restored' 'vault.backup:3 [point]'
+  polyarchiv_step 2 7 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted, where the snapshot is restored' 'vault.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   # vault.backup:3 [point]
-  polyarchiv_step 3 6 'restore the newest snapshot of "site" taken at or before 2026-03-10T03:05:06Z from /var/lib/polyarchiv-fixture/restic (the collect point is not touched unless it is whole)' 'vault.backup:3 [point]'
+  polyarchiv_step 3 7 'remove the locks that restic processes which are gone left in /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
+  polyarchiv_hide_trace
+  RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic unlock
+  polyarchiv_restore_trace
+  # vault.backup:3 [point]
+  polyarchiv_step 4 7 'restore the newest snapshot of "site" taken at or before 2026-03-10T03:05:06Z from /var/lib/polyarchiv-fixture/restic (the collect point is not touched unless it is whole)' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
   RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" polyarchiv_restic_restore_at 1773111906 'no snapshot tagged "site" in /var/lib/polyarchiv-fixture/restic was taken at or before 2026-03-10T03:05:06Z: nothing was restored' \
     7 restic --repo /var/lib/polyarchiv-fixture/restic snapshots --json --tag site \
@@ -82,10 +87,10 @@ unit_1_fetch_vault_site() {
     restic --repo /var/lib/polyarchiv-fixture/restic restore --target /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   polyarchiv_restore_trace
   # vault.backup:3 [point]
-  polyarchiv_step 4 6 'create the copy of "site" restored from backup point "vault" and the directory where rsync holds updated files' 'vault.backup:3 [point]'
+  polyarchiv_step 5 7 'create the copy of "site" restored from backup point "vault" and the directory where rsync holds updated files' 'vault.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # vault.backup:3 [point]
-  polyarchiv_step 5 6 'update the copy of "site" restored from backup point "vault" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
+  polyarchiv_step 6 7 'update the copy of "site" restored from backup point "vault" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" restored from backup point "vault"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -94,7 +99,7 @@ unit_1_fetch_vault_site() {
     rsync -a --modify-window=-1 '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # vault.backup:3 [point]
-  polyarchiv_step 6 6 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
+  polyarchiv_step 7 7 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
 }
 

@@ -1,8 +1,54 @@
-# Without a private work directory every unit fails, each with its own state record.
+# Removes from PARENT the work directories of this user's runs that are gone (killed, crashed, or
+# the machine stopped), which may still hold password files. A live run holds its directory's lock
+# (fd 8), and so do the tools it started, even once it is killed; a directory whose lock can be
+# taken is a dead run's. Only directories named as a run names them, owned by this user and not
+# symbolic links, are looked at; one that is empty is left (a run that has just made its own
+# locks it a moment later, and it holds nothing). The lock is held while the directory is removed.
+polyarchiv_sweep_work() {
+  local parent=$1 own=$2
+  local dir entry fd full
+  for dir in "${parent}"/polyarchiv.??????; do
+    if [[ ${dir} == "${own}" || -L ${dir} || ! -d ${dir} || ! -O ${dir} ]]; then
+      continue
+    fi
+    { exec {fd}<"${dir}"; } 2> /dev/null || continue
+    full=0
+    if flock --nonblock "${fd}" 2> /dev/null; then
+      for entry in "${dir}"/* "${dir}"/.[!.]* "${dir}"/..?*; do
+        if [[ -e ${entry} || -L ${entry} ]]; then
+          full=1
+          break
+        fi
+      done
+      if ((full == 1)); then
+        rm -rf -- "${dir}" 2> /dev/null || true
+      fi
+    fi
+    exec {fd}<&-
+  done
+}
+
+# Without a private work directory every unit fails, each with its own state record. The run
+# locks it on fd 8, which every tool inherits, for as long as any of them lives; then removes what
+# dead runs left beside it.
 polyarchiv_work_error='' polyarchiv_work_parent=${TMPDIR:-/tmp}
-if ! polyarchiv_work=$(mktemp -d 2>&1); then
+if ! polyarchiv_work=$(mktemp -d -- "${polyarchiv_work_parent}/polyarchiv.XXXXXX" 2>&1); then
   polyarchiv_work_error=${polyarchiv_work##*: }
   polyarchiv_work=''
+else
+  exec 8<"${polyarchiv_work}"
+  if polyarchiv_work_error=$(flock --nonblock 8 2>&1); then
+    polyarchiv_sweep_work "${polyarchiv_work_parent}" "${polyarchiv_work}"
+  else
+    if (($? == 127)); then
+      polyarchiv_work_error='flock: command not found'
+    else
+      polyarchiv_work_error=${polyarchiv_work_error##*: }
+    fi
+    exec 8<&-
+    rm -rf -- "${polyarchiv_work}"
+    polyarchiv_work=''
+  fi
 fi
 # Successes are dated when the run started: their data is from then. One reading of the clock,
 # so that both forms name the same second.

@@ -44,6 +44,13 @@ export const HELPERS = {
     tools: ['rm'],
     statuses: { created: 0 },
   },
+  sweepWork: {
+    name: 'polyarchiv_sweep_work',
+    // PARENT: where the run made its work directory; OWN: that directory, left alone.
+    args: [word('parent'), word('own')],
+    tools: ['flock', 'rm'],
+    statuses: { swept: 0 },
+  },
   lock: {
     name: 'polyarchiv_lock',
     args: [word('lock_file')],

@@ -12,6 +12,7 @@ import {
   resticForgetCommands,
   resticInitCommands,
   resticRestoreCommands,
+  resticUnlockCommands,
 } from './restic-commands.js';
 import {
   archiveCheck,
@@ -189,6 +190,8 @@ export function buildCommands(
       return [{ kind: 'exec', argv: ['rm', '-f', '--', action.archive] }];
     case 'restic-init':
       return resticInitCommands(action.repository, tools);
+    case 'restic-unlock':
+      return resticUnlockCommands(action.repository, tools);
     case 'restic-backup':
       return resticBackupCommands(action, tools);
     case 'restic-forget':

@@ -36,6 +36,16 @@ export function resticInitCommands(repository: ResticRepository, tools: ToolPath
   ];
 }
 
+/**
+ * `restic unlock`: removes the locks that restic processes which are gone left in the repository
+ * (a run killed while restic worked: a lock of a dead process on this host, or one not refreshed
+ * for 30 minutes), which would make every later backup, forget or restore fail until someone
+ * unlocks it. Locks of live processes stay (no `--remove-all`).
+ */
+export function resticUnlockCommands(repository: ResticRepository, tools: ToolPaths): Command[] {
+  return [...locationFile(repository), resticExec(repository, tools, ['unlock'])];
+}
+
 /** Run from inside `from`, so that the snapshot holds `.`: paths relative to the collect point. */
 export function resticBackupCommands(spec: ResticBackupSpec, tools: ToolPaths): Command[] {
   return [

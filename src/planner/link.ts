@@ -83,6 +83,7 @@ function writesInto(draft: ActionDraft): string[] {
     case 'svn-update':
     case 'delete-archive':
     case 'restic-init':
+    case 'restic-unlock':
     case 'restic-backup':
     case 'restic-forget':
     case 'restic-restore':

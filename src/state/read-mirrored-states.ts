@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RunContext, runToEnd } from '../backends/execute/run-exec.js';
 import { spawnProblem } from '../backends/execute/tool-problems.js';
+import { makeWorkDir, removeWorkDir } from '../backends/execute/work-dir.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { BoundBackupPoint, StateMirror } from '../engines/engine.js';
 import { explanationOf, type ToolPaths } from '../graph/command.js';
@@ -70,10 +70,17 @@ function readMirror(
 ): Mirrored {
   const { target } = mirror;
   if (target.kind === 'local') return fromSnapshot(readState(target.path));
-  const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-metadata-'));
+  // A run's work directory, locked and named as every other: a killed run's is removed by the next.
+  const work = makeWorkDir();
+  if (work instanceof Error) return { kind: 'failed', reason: work.message };
   try {
-    const file = join(dir, 'state.json');
-    const context: RunContext = { workDir: dir, secrets: secrets(), processes: new Set() };
+    const file = join(work.path, 'state.json');
+    const context: RunContext = {
+      workDir: work.path,
+      workDirFd: work.fd,
+      secrets: secrets(),
+      processes: new Set(),
+    };
     const spec = { transport: target.transport, remote: target.path, file };
     for (const command of getFileCommands(spec, tools)) {
       if (command.kind === 'publish-file') {
@@ -101,7 +108,7 @@ function readMirror(
     }
     return fromSnapshot(readState(file));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeWorkDir(work);
   }
 }
 

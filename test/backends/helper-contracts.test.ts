@@ -73,7 +73,7 @@ function programsRun(text: string): string[] {
     .filter((line) => !/^\s*(#|polyarchiv_say |[a-z_]+=")/.test(line))
     .join('\n');
   return PROGRAMS.filter((program) =>
-    new RegExp(`(^|[;&|({!]|\\$\\(|\\bthen|\\bdo|\\belse|-exec)\\s*${program}\\s`, 'm').test(code),
+    new RegExp(`(^|[;&|({!]|\\$\\(|\\bif|\\bthen|\\bdo|\\belse|-exec)\\s*${program}\\s`, 'm').test(code),
   );
 }
 

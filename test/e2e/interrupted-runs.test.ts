@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, runCli } from '../helpers/cli.js';
+import { CLI, type CliResult, runAsync, runCli, runCliAsync } from '../helpers/cli.js';
 import {
   type Exit,
   isAlive,
@@ -93,6 +94,21 @@ function slowCopyScenario(): Scenario {
 
 const dumpPid = (s: Scenario) => Number(readFileSync(s.box.path('dump.pid'), 'utf8'));
 
+/**
+ * Another run on the same machine and TMPDIR, of another collect point (one quick copy), through
+ * apply or through its script: it removes the work directories of dead runs there.
+ */
+function otherRun(backend: 'apply' | 'script', s: Scenario): Promise<CliResult> {
+  s.box.write({
+    'other/config/other.collect': `[point]\nengine = files\nlocal_path = {root}/other/collect\n\n[source "data"]\nengine = local_files\nsource_path = {root}/other/data\ndestination_path = data\n`,
+    'other/data/file': 'data\n',
+  });
+  const args = ['-C', s.box.path('other/config'), '--set', `root=${s.box.root}`];
+  if (backend === 'apply') return runCliAsync(['backup', ...args], s.env);
+  writeFileSync(s.box.path('other/backup.sh'), runCli(['plan', ...args]).stdout);
+  return runAsync('bash', [s.box.path('other/backup.sh')], s.env);
+}
+
 describe.runIf(canRun).each(['apply', 'script'] as const)(
   'a %s run that is killed or interrupted',
   (backend) => {
@@ -124,6 +140,40 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(second.stderr).toContain(`${s.lock} is locked by another run`);
       killGroupOf(dumpPid(s));
       await waitFor(() => !isLocked(current.lock), 'the kernel to release the lock');
+    });
+
+    it('leaves its private work directory after a kill -9, kept while it or its tools live, removed by the next run', async () => {
+      s = scenario();
+      const run = start(backend, s);
+      const current = s;
+      await waitFor(() => existsSync(current.box.path('dump.pid')), 'the dump');
+      const privateFile = readFileSync(s.box.path('private-file.path'), 'utf8');
+      const workDir = dirname(privateFile);
+      expect(dirname(workDir)).toBe(s.box.path('tmp'));
+      expect(workDir).toMatch(/\/polyarchiv\.[^/]{6}$/);
+      // A live run's directory stays, whichever backend the other run goes through.
+      for (const other of ['apply', 'script'] as const) {
+        const live = await otherRun(other, s);
+        expect(live.code, live.stderr).toBe(0);
+        expect(readFileSync(privateFile, 'utf8')).toContain('s3cret');
+      }
+      // Killed, it runs no trap: its directory and password file stay, and so does its lock while
+      // its dump, which inherited it, still runs.
+      run.child.kill('SIGKILL');
+      expect(await run.died).toBe('SIGKILL');
+      expect(isAlive(dumpPid(s))).toBe(true);
+      const orphaned = await otherRun(backend, s);
+      expect(orphaned.code, orphaned.stderr).toBe(0);
+      expect(readFileSync(privateFile, 'utf8')).toContain('s3cret');
+      killGroupOf(dumpPid(s));
+      await waitFor(() => !isLocked(current.lock), 'the kernel to release the lock');
+      expect(existsSync(privateFile)).toBe(true);
+      // The next run, through the other backend (both name and lock their directories alike),
+      // removes it; its own is gone too once it ended.
+      const next = await otherRun(backend === 'apply' ? 'script' : 'apply', s);
+      expect(next.code, next.stderr).toBe(0);
+      expect(existsSync(workDir)).toBe(false);
+      expect(readdirSync(s.box.path('tmp'))).toEqual(['.keep']);
     });
 
     it.each([

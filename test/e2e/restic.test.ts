@@ -143,6 +143,40 @@ describe.runIf(canRun)('a restic backup point on a local repository', { timeout:
       holder.kill('SIGKILL');
     }
   });
+
+  it.each(['apply', 'script'] as const)(
+    'removes the lock a killed restic left before it backs up and forgets (%s)',
+    async (how) => {
+      box = makeSandbox('polyarchiv-restic-');
+      configure(box);
+      const sandbox = box;
+      for (const n of [1, 2, 3]) expect((await run(sandbox, how, 'backup', at(n))).code).toBe(0);
+      // A restic killed while it held the repository's lock (a backup reading its standard input),
+      // as a run killed with SIGKILL leaves it: a lock of a dead process of this host.
+      const killed = spawn('restic', ['--repo', sandbox.path('repo'), '--no-cache', 'backup', '--stdin'], {
+        env: { ...process.env, RESTIC_PASSWORD: PASSWORD },
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      // The local backend writes a lock under a temporary name, then renames it.
+      const locks = () => readdirSync(sandbox.path('repo/locks'));
+      while (locks().length !== 1 || locks()[0]?.includes('-tmp-'))
+        await new Promise((r) => setTimeout(r, 20));
+      killed.kill('SIGKILL');
+      await new Promise((resolve) => killed.on('exit', resolve));
+      expect(locks()).toHaveLength(1);
+      // The next run forgets two snapshots (daily 2), which needs the repository alone.
+      sandbox.write({
+        'config/vault.backup': readFileSync(sandbox.path('config/vault.backup'), 'utf8')
+          .replace('daily_count = 3', 'daily_count = 2')
+          .replace('weekly_count = 2', 'weekly_count = 0'),
+      });
+      const next = await run(sandbox, how, 'backup', at(4));
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stderr).toMatch(/remove the locks that restic processes which are gone left in/);
+      expect(snapshotDays(sandbox)).toEqual([day(3), day(4)]);
+      expect(locks()).toEqual([]);
+    },
+  );
 });
 
 function existsInRepo(box: Sandbox): boolean {

@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { isDirectory } from '../../fs-probe.js';
 import type { ConfirmCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
@@ -6,7 +5,7 @@ import { HELPER_MESSAGES } from '../helper-messages.js';
 import { CONFIRM_LISTING } from '../tool-conventions.js';
 import { type RunContext, runExec, runToEnd, writeAsTool } from './run-exec.js';
 import { spawnProblem } from './tool-problems.js';
-import { makeWorkDir } from './work-dir.js';
+import { makeWorkDir, removeWorkDir } from './work-dir.js';
 
 /** How the executor answers polyarchiv_confirm's question: --yes, or a question on the terminal. */
 export interface Confirmation {
@@ -105,7 +104,7 @@ export function listForDryRun(
     return;
   }
   try {
-    const ctx: RunContext = { workDir, secrets, processes: new Set() };
+    const ctx: RunContext = { workDir: workDir.path, workDirFd: workDir.fd, secrets, processes: new Set() };
     const ran = runToEnd({ argv: command.preview, env: command.env }, ctx);
     if ('unready' in ran) {
       say(`    the restore lists the changes before it asks (${ran.unready})`);
@@ -123,6 +122,6 @@ export function listForDryRun(
     write(run.stderr);
     if (more > 0) say(`  ${HELPER_MESSAGES.changesNotListed(String(more), String(deletions))}`);
   } finally {
-    rmSync(workDir, { recursive: true, force: true });
+    removeWorkDir(workDir);
   }
 }

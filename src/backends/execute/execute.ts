@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { stateTimestamp } from '../../state/point-state.js';
@@ -10,7 +9,7 @@ import { missingSecrets, type RunContext, writeAsTool } from './run-exec.js';
 import { RunHooks, UnitHooks } from './run-hooks.js';
 import type { UnitOutcome, UnitStatus } from './run-unit.js';
 import { runScheduled } from './schedule.js';
-import { makeWorkDir } from './work-dir.js';
+import { makeWorkDir, removeWorkDir, sweepWorkDirs, type WorkDir, workParent } from './work-dir.js';
 
 export type { UnitStatus } from './run-unit.js';
 
@@ -77,14 +76,19 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     }
   };
   for (const signal of SIGNALS) process.on(signal, onSignal);
-  let workDir: string | Error | undefined;
+  let workDir: WorkDir | Error | undefined;
   try {
-    // A run where nothing is due has no unit to give a work directory (nor hooks to call).
-    if (!options.dry && (plan.units.length > 0 || plan.hooks !== undefined)) workDir = makeWorkDir();
+    // A run where nothing is due has no unit to give a work directory (nor hooks to call). One
+    // that has it locked removes what dead runs left beside it, as the script does.
+    if (!options.dry && (plan.units.length > 0 || plan.hooks !== undefined)) {
+      workDir = makeWorkDir();
+      if (!(workDir instanceof Error)) sweepWorkDirs(workParent(), workDir.path);
+    }
     const ctx =
-      typeof workDir === 'string'
+      workDir !== undefined && !(workDir instanceof Error)
         ? {
-            workDir,
+            workDir: workDir.path,
+            workDirFd: workDir.fd,
             secrets: options.secrets ?? new Map(),
             processes,
             relayOutput: options.relayOutput === true,
@@ -111,7 +115,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
             : code,
     };
   } finally {
-    if (typeof workDir === 'string') rmSync(workDir, { recursive: true, force: true });
+    if (workDir !== undefined && !(workDir instanceof Error)) removeWorkDir(workDir);
     for (const signal of SIGNALS) process.off(signal, onSignal);
     process.umask(umask);
     if (locale === undefined) delete process.env.LC_ALL;

@@ -26,6 +26,11 @@ export interface RunContext {
    * the kernel keeps the lock while any holder lives, so a killed run never frees it under its tools.
    */
   readonly lockFd?: number;
+  /**
+   * The fd that holds the work directory's lock, open as fd 8 in every tool as the script's
+   * `exec 8<DIR` leaves it: a killed run's directory is kept while one of its tools lives.
+   */
+  readonly workDirFd?: number;
   /** Running tools, each the leader of its own process group, so an interruption stops them whole. */
   readonly processes: Set<ChildProcess>;
   /** Receives the tools' output when the unit's output is kept until it ends; else it is relayed or inherited. */
@@ -40,7 +45,8 @@ export interface RunContext {
   readonly runStartedSeconds?: number;
 }
 
-/** The fd a tool finds the lock on, as in the script. */
+/** The fds a tool finds the work directory's lock and the collect point's lock on, as in the script. */
+const WORK_DIR_FD = 8;
 const LOCK_FD = 9;
 
 /**
@@ -265,9 +271,10 @@ function startTool(
     output === 'inherit' && buffered ? 'pipe' : output,
     buffered ? 'pipe' : 'inherit',
   ];
-  if (ctx.lockFd !== undefined) {
-    while (stdio.length < LOCK_FD) stdio.push('ignore');
-    stdio.push(ctx.lockFd);
+  if (ctx.workDirFd !== undefined || ctx.lockFd !== undefined) {
+    while (stdio.length < WORK_DIR_FD) stdio.push('ignore');
+    stdio[WORK_DIR_FD] = ctx.workDirFd ?? 'ignore';
+    if (ctx.lockFd !== undefined) stdio[LOCK_FD] = ctx.lockFd;
   }
   let child: ChildProcess | undefined;
   let settle: (code: number) => void = () => {};

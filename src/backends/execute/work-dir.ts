@@ -1,17 +1,110 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants, lstatSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { causeOf } from './primitives.js';
 
+/** A run's private work directory and the fd that holds its lock (the script's fd 8). */
+export interface WorkDir {
+  readonly path: string;
+  readonly fd: number;
+}
+
+/** What every work directory is named after, in `workParent()`: `polyarchiv.` and six characters. */
+export const WORK_DIR_PREFIX = 'polyarchiv.';
+const WORK_DIR_NAME_LENGTH = WORK_DIR_PREFIX.length + 6;
+
+/** Where runs make their work directories: `${TMPDIR:-/tmp}`, as the script's mktemp. */
+export function workParent(): string {
+  const tmp = process.env.TMPDIR;
+  return tmp === undefined || tmp === '' ? '/tmp' : tmp;
+}
+
+/** `flock --nonblock 3` on `fd`: 0 when taken, 1 when held elsewhere, another status or why not. */
+function flockNow(fd: number): { status: number | null; stderr: string; error?: Error } {
+  const run = spawnSync(HELPERS.sweepWork.tools[0], ['--nonblock', '3'], {
+    stdio: ['ignore', 'ignore', 'pipe', fd],
+    encoding: 'utf8',
+  });
+  return {
+    status: run.status,
+    stderr: run.stderr ?? '',
+    ...(run.error === undefined ? {} : { error: run.error }),
+  };
+}
+
 /**
- * A private directory for a run's work files (the script's `mktemp -d`, mode 0700), or why it
- * cannot be made, in the script's words.
+ * A private directory for a run's work files (the script's `mktemp -d`, mode 0700), locked for
+ * as long as the run or one of the tools it gives the fd lives (the script's `exec 8<DIR; flock
+ * --nonblock 8`), or why it cannot be made, in the script's words.
  */
-export function makeWorkDir(): string | Error {
+export function makeWorkDir(): WorkDir | Error {
+  const parent = workParent();
+  let path: string;
   try {
-    return mkdtempSync(join(tmpdir(), 'polyarchiv.'));
+    path = mkdtempSync(join(parent, WORK_DIR_PREFIX));
   } catch (error) {
-    return new Error(HELPER_MESSAGES.workDirFailed(tmpdir(), causeOf(error)));
+    return new Error(HELPER_MESSAGES.workDirFailed(parent, causeOf(error)));
+  }
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
+    const taken = flockNow(fd);
+    if (taken.status === 0) return { path, fd };
+    const code = (taken.error as NodeJS.ErrnoException | undefined)?.code;
+    const cause =
+      code === 'ENOENT'
+        ? 'flock: command not found'
+        : taken.error !== undefined
+          ? causeOf(taken.error)
+          : (taken.stderr.trim().split(': ').pop() ?? `flock exited with ${taken.status}`);
+    throw new Error(cause);
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(path, { recursive: true, force: true });
+    return new Error(HELPER_MESSAGES.workDirFailed(parent, (error as Error).message));
+  }
+}
+
+/** Removes the run's work directory, then lets its lock go. */
+export function removeWorkDir(dir: WorkDir): void {
+  rmSync(dir.path, { recursive: true, force: true });
+  closeSync(dir.fd);
+}
+
+/**
+ * Twin of polyarchiv_sweep_work: removes from `parent` the work directories of this user's runs
+ * that are gone (killed, crashed, or the machine stopped), which may still hold password files.
+ * A live run holds its directory's lock, and so do the tools it started, even once it is killed;
+ * a directory whose lock can be taken is a dead run's. Only directories named as a run names
+ * them, owned by this user and not symbolic links, are looked at; one that is empty is left (a
+ * run that has just made its own locks it a moment later, and it holds nothing). The lock is
+ * held while the directory is removed.
+ */
+export function sweepWorkDirs(parent: string, own: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  const uid = process.geteuid?.();
+  for (const name of names) {
+    if (name.length !== WORK_DIR_NAME_LENGTH || !name.startsWith(WORK_DIR_PREFIX)) continue;
+    const path = join(parent, name);
+    if (path === own) continue;
+    let fd: number | undefined;
+    try {
+      const stat = lstatSync(path);
+      if (!stat.isDirectory() || stat.uid !== uid) continue;
+      fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+      if (flockNow(fd).status === 0 && readdirSync(path).length > 0)
+        rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Gone meanwhile, or not ours to read: left as it is.
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   }
 }

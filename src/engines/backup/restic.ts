@@ -1,5 +1,6 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
-import type { ActionDraft, ResticKeep } from '../../graph/action.js';
+import type { Origin } from '../../diag/origin.js';
+import type { ActionDraft, ResticKeep, ResticRepository } from '../../graph/action.js';
 import type { OptionSpec } from '../../options/schema.js';
 import { recordedVariables, type Variables } from '../../options/variables.js';
 import { COPY_GUARD_OPTION } from '../copy-in-place.js';
@@ -125,6 +126,7 @@ export const restic: BackupEngine = {
       series.deletions.length === 0
         ? []
         : [
+            unlock(repository, origin),
             {
               kind: 'restic-forget',
               repository,
@@ -137,6 +139,7 @@ export const restic: BackupEngine = {
     return {
       drafts: [
         ...init,
+        unlock(repository, origin),
         {
           kind: 'restic-backup',
           repository,
@@ -162,15 +165,18 @@ export const restic: BackupEngine = {
       bp,
       cp,
       { from: 'restored from', aside: 'where the snapshot is restored' },
-      (staging, origin) => ({
-        kind: 'restic-restore',
-        repository,
-        tag: cp.name,
-        into: staging,
-        ...(at === undefined ? {} : { at }),
-        origin,
-        summary: `restore the newest snapshot of "${cp.name}"${when} from ${repository.url} (the collect point is not touched unless it is whole)`,
-      }),
+      (staging, origin) => [
+        unlock(repository, origin),
+        {
+          kind: 'restic-restore',
+          repository,
+          tag: cp.name,
+          into: staging,
+          ...(at === undefined ? {} : { at }),
+          origin,
+          summary: `restore the newest snapshot of "${cp.name}"${when} from ${repository.url} (the collect point is not touched unless it is whole)`,
+        },
+      ],
     );
   },
   // The snapshots its successes recorded: a restore with --at chooses this point by them, and the
@@ -178,6 +184,18 @@ export const restic: BackupEngine = {
   copies: (recorded) => recordedSnapshots(recorded).map((s) => new Date(s.instant)),
   copyFoundAtRun: true,
 };
+
+/**
+ * Before each restic command that locks the repository (backup, forget and prune, restore): the
+ * locks of restic processes that are gone, which a killed run leaves and which would make every
+ * later run fail until someone unlocks the repository by hand, are removed; live ones stay.
+ */
+const unlock = (repository: ResticRepository, origin: Origin): ActionDraft => ({
+  kind: 'restic-unlock',
+  repository,
+  origin,
+  summary: `remove the locks that restic processes which are gone left in ${repository.url}`,
+});
 
 const SNAPSHOT_PREFIX = 'snapshot of ';
 
