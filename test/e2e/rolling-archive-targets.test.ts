@@ -166,7 +166,7 @@ describe.runIf(haveTools('rsync', 'flock', 'bash', 'sha256sum', 'tar', 'gzip'))(
         const { target: _, ...untargeted } = state.data[3] as Record<string, string>;
         const stray = { ...untargeted, archive: box.path('elsewhere', nameOf('01')) };
         box.write({
-          [`collect/site/metadata/remote-roll/remote/roll.json`]: JSON.stringify({
+          'collect/site/metadata/remote-roll/remote/roll.json': JSON.stringify({
             ...state,
             data: [stray, ...state.data.slice(0, 3), untargeted],
           }),
