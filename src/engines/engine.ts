@@ -74,7 +74,7 @@ export interface BackupEngine extends EngineInfo {
    * The times of the copies a restore can choose from, read from what the point recorded (`data`
    * of its state); absent: one copy, of the last success.
    */
-  readonly copies?: (recorded: unknown) => readonly Date[];
+  readonly copies?: (recorded: unknown, bp: BoundBackupPoint) => readonly Date[];
   /**
    * Its restore finds the copy when it runs (restic lists its snapshots): chosen with --from, it
    * restores with --at even when none of the copies it recorded is that old (a state file lost
@@ -129,8 +129,11 @@ export type BackupDrafts =
       readonly drafts: readonly ActionDraft[];
       readonly recorded: unknown;
       readonly notes: readonly string[];
-      readonly warnings: readonly string[];
+      readonly warnings: readonly EngineWarning[];
     };
+
+/** A warning of an engine's plan: at the backup point's section, or at the line it names. */
+export type EngineWarning = string | { readonly message: string; readonly origin: Origin };
 
 /**
  * A filter transforms a collect point's tree on its way out (after the collect point's own step,

@@ -133,7 +133,9 @@ function* plannedUnits(
       skip(unit, decision.reason);
       continue;
     }
-    for (const warning of unit.warnings ?? []) diagnostics.warning(warning, unit.bp?.origin);
+    for (const warning of unit.warnings ?? [])
+      if (typeof warning === 'string') diagnostics.warning(warning, unit.bp?.origin);
+      else diagnostics.warning(warning.message, warning.origin);
     const requires = [...(providers.get(unit.cp.name) ?? [])];
     const finished = finishUnit(unit, requires, decision.reason, request, records);
     const owner = unit.kind === 'backup' || unit.kind === 'fetch' ? unit.bp?.hooks : unit.cp.hooks;

@@ -5,6 +5,7 @@ import type {
   BackupContext,
   BoundBackupPoint,
   BoundCollectPoint,
+  EngineWarning,
   RestoreContext,
 } from '../engines/engine.js';
 import {
@@ -71,7 +72,7 @@ export interface DraftUnit {
   /** What the unit's success records in `data`, for a backup point that keeps a history. */
   readonly history?: { readonly recorded: unknown; readonly notes: readonly string[] };
   /** What the engine held back and why, said with the plan's warnings. */
-  readonly warnings?: readonly string[];
+  readonly warnings?: readonly EngineWarning[];
 }
 
 /**

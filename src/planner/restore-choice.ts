@@ -172,7 +172,7 @@ function ownCopyTime(cp: BoundCollectPoint, states: StateSnapshots): Date | unde
 /** The times of the copies a backup point holds: its recorded archives, or its last success. */
 function copyTimes(bp: BoundBackupPoint, states: StateSnapshots): readonly Date[] {
   const state = states.get(bp.stateFile)?.state;
-  if (bp.engine.copies !== undefined) return state === undefined ? [] : bp.engine.copies(state.data);
+  if (bp.engine.copies !== undefined) return state === undefined ? [] : bp.engine.copies(state.data, bp);
   const last = dataTime(state);
   return last === undefined ? [] : [last];
 }

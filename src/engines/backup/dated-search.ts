@@ -45,6 +45,26 @@ const marker = (index: number) => `Qpolyarchivtime${index}Q`;
 const MARKERS = /Qpolyarchivtime(\d+)Q/g;
 
 /**
+ * `remote_url` as the pair fills it, but with each time variable left as a marker (MARKERS): what
+ * every run of the series shares. Undefined when the template cannot be filled.
+ */
+export const timeMarkedUrl = (bp: BoundBackupPoint): string | undefined =>
+  timeMarked(bp.options.template('remote_url') ?? '', bp.variables);
+
+/** A template filled with `variables`, each time variable left as a marker (MARKERS). */
+export function timeMarked(template: string, variables: Variables): string | undefined {
+  const stand: Record<string, string> = {};
+  TIME_VARIABLES.forEach((name, index) => {
+    stand[name] = marker(index);
+  });
+  const formatted = formatTemplate(template, { ...variables, ...stand } as Variables);
+  return formatted.ok ? formatted.text : undefined;
+}
+
+/** Where the first time variable's marker is in a text timeMarkedUrl gave, or -1. */
+export const firstTimeMarker = (text: string): number => text.search(MARKERS);
+
+/**
  * How a restore finds the newest copy of a dated series that no state here recorded (a new machine
  * without `metadata_url`): the archives (`files`) or mirrors (`directories`, listed with a final
  * slash) under the directory of `remote_url` whose names its template matches, with every time
@@ -62,12 +82,8 @@ export function datedSearch(
   entries: NewestFileSearch['entries'] = 'files',
 ): NewestFileSearch | string {
   const template = bp.options.template('remote_url') ?? '';
-  const stand: Record<string, string> = {};
-  TIME_VARIABLES.forEach((name, index) => {
-    stand[name] = marker(index);
-  });
-  const formatted = formatTemplate(template, { ...bp.variables, ...stand } as Variables);
-  const path = formatted.ok ? targetPathOf(formatted.text) : undefined;
+  const formatted = timeMarkedUrl(bp);
+  const path = formatted === undefined ? undefined : targetPathOf(formatted);
   const first = path?.search(MARKERS) ?? -1;
   if (path === undefined || first < 0)
     return `remote_url '${template}' has no date or time in its path to find the newest copy by`;

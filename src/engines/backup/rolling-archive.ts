@@ -1,19 +1,22 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
-import { timeFields } from '../../options/variables.js';
+import { formatTemplate, timeFields } from '../../options/variables.js';
 import { newestFirst } from '../../retention/retention.js';
-import type { BackupEngine } from '../engine.js';
+import type { BackupEngine, BoundBackupPoint } from '../engine.js';
+import { withoutPassword } from '../url.js';
 import { ARCHIVE_OPTIONS_AFTER_URL, checkArchiveTarget } from './archive.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
 import {
   archiveEntry,
+  archivesAt,
   parseEntry,
   type RecordedArchive,
   recordedArchives,
   retainSeries,
 } from './archive-series.js';
 import { type CopyNoun, checkPolicy, policyOf, retentionOptions } from './retention-options.js';
-import { localLocation, pointTarget } from './target.js';
+import { seriesTarget } from './series-target.js';
+import { localLocation, pointTarget, targetPathOf } from './target.js';
 
 const ARCHIVES: CopyNoun = { one: 'archive', many: 'archives', a: 'an' };
 
@@ -44,42 +47,63 @@ export const rollingArchive: BackupEngine = {
   backup(bp, cp, context) {
     const target = pointTarget(bp);
     const file = target.path;
-    const previous = recordedArchives(context.recorded);
-    const current = parseEntry(archiveEntry(file, bp.variables)) as RecordedArchive;
-    const series = retainSeries(previous, current, policyOf(bp.options), {
+    const series = seriesTarget(bp);
+    const previous = recordedArchives(context.recorded, entryParser(bp));
+    const current = parseEntry(archiveEntry(file, bp.variables, series.id)) as RecordedArchive;
+    const retained = retainSeries(previous, current, policyOf(bp.options), {
       allowMassDelete: context.allowMassDelete,
       origin: bp.options.origin('remote_url'),
       what: `backup point ${bp.name} of ${cp.name}`,
+      target: series,
       ...(target.kind === 'local' ? {} : { transport: target.transport }),
     });
-    // Judged against the newest archive the series recorded: the one a restore would take.
-    const newest = newestFirst(previous)[0]?.id ?? file;
+    // Judged against the newest archive the series recorded here: the one a restore would take.
+    const newest = newestFirst(archivesAt(previous, series).here)[0]?.id ?? file;
     // One partial name per series, not per archive: the next run overwrites what a failed one left.
     const partial = `${file.slice(0, file.lastIndexOf('/'))}/.${bp.name}.${cp.name}.polyarchiv-partial`;
     return {
-      drafts: [...storeArchive(bp, cp, target, file, { previous: newest, partial }), ...series.deletions],
-      recorded: series.recorded,
-      notes: series.notes,
-      warnings: series.warnings,
+      drafts: [...storeArchive(bp, cp, target, file, { previous: newest, partial }), ...retained.deletions],
+      recorded: retained.recorded,
+      notes: retained.notes,
+      warnings: retained.warnings,
     };
   },
   restore(bp, cp, context) {
     const target = pointTarget(bp);
-    const recorded = chosenArchive(context.recorded, context.at);
+    const recorded = chosenArchive(bp, context.recorded, context.at);
     if (recorded !== undefined) return fetchArchive(bp, cp, target, recorded);
     return fetchNewestArchive(bp, cp, target, context.at);
   },
-  copies: (recorded) => recordedArchives(recorded).map((archive) => new Date(archive.instant)),
+  copies: (recorded, bp) => archivesHere(bp, recorded).map((archive) => new Date(archive.instant)),
   copyFoundAtRun: true,
   findsDatedCopy: 'files',
 };
 
 /**
- * The archive a restore extracts: the newest recorded one not after `at`. None when no state here
- * recorded one that old (a new machine): the restore then finds the newest on the target.
+ * How the pair reads its recorded entries: an entry of the original PolyArchiv (its run's
+ * variables alone) names the file `remote_url` gives with them, as the original deleted it.
  */
-function chosenArchive(recorded: unknown, at: Date | undefined): string | undefined {
-  const eligible = recordedArchives(recorded).filter((a) => at === undefined || a.instant <= at.getTime());
+function entryParser(bp: BoundBackupPoint): (entry: unknown) => RecordedArchive | undefined {
+  const template = bp.options.template('remote_url') ?? '';
+  return (entry) =>
+    parseEntry(entry, (variables) => {
+      const formatted = formatTemplate(template, { ...bp.variables, ...variables });
+      return formatted.ok ? targetPathOf(withoutPassword(formatted.text)) : undefined;
+    });
+}
+
+/** The recorded archives of the pair at the target its `remote_url` names (see SeriesTarget). */
+function archivesHere(bp: BoundBackupPoint, recorded: unknown): RecordedArchive[] {
+  return archivesAt(recordedArchives(recorded, entryParser(bp)), seriesTarget(bp)).here;
+}
+
+/**
+ * The archive a restore extracts: the newest recorded one at the target of `remote_url`, not after
+ * `at`. None when no state here recorded one that old there (a new machine, or a target moved):
+ * the restore then finds the newest on the target.
+ */
+function chosenArchive(bp: BoundBackupPoint, recorded: unknown, at: Date | undefined): string | undefined {
+  const eligible = archivesHere(bp, recorded).filter((a) => at === undefined || a.instant <= at.getTime());
   return newestFirst(eligible)[0]?.id;
 }
 
