@@ -1,4 +1,5 @@
 import { didYouMean } from '../diag/did-you-mean.js';
+import { URL_PASSWORD_ESCAPES, urlPasswordProblem } from '../diag/hide-url-passwords.js';
 import { hasControlCharacters } from './control-characters.js';
 import { FREQUENCY_FORMS, parseFrequency } from './frequency.js';
 import type { OptionSpec, OptionValue } from './schema.js';
@@ -43,6 +44,8 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
     case 'url':
       if (text === '')
         return { ok: false, expected: 'a URL such as file:///var/backups/{name}, or an absolute path' };
+      // A password cut short would reach the server as another user, host or path, or not at all.
+      if (urlPasswordProblem(text) !== undefined) return { ok: false, expected: URL_PASSWORD_ESCAPES };
       return { ok: true, value: text };
     case 'integer': {
       const [min, max] = spec.range ?? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
