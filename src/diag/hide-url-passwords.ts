@@ -1,14 +1,17 @@
 /** What a URL's password becomes wherever polyarchiv echoes the URL. */
 export const URL_PASSWORD_MASK = '***';
 
-/** `scheme://user:`: where a URL's password may start (the user name holds no `/`, `:` or `@`). */
-const PASSWORD_START = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/:@\n]*:/g;
+/**
+ * `scheme://user:`: where a URL's password may start (the user name holds no `/`, `:`, `@`, white
+ * space or brackets, so that `host[:port]` in a help text is not taken for one).
+ */
+const PASSWORD_START = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/:@\s[\]]*:/g;
 
 /**
- * Where the text of a URL that starts at `from` may end: at the next URL written after white
- * space, a quote or a parenthesis (a message naming two URLs), else at the end of the text.
+ * Where the text of a URL may end: at the next URL written after white space, a quote or a
+ * parenthesis, or at the next `://` (a message naming two URLs), else at the end of the text.
  */
-const NEXT_URL = /[\s'"(][A-Za-z][A-Za-z0-9+.-]*:\/\//g;
+const NEXT_URL = /[\s'"(][A-Za-z][A-Za-z0-9+.-]*:\/\/|:\/\//g;
 
 /**
  * `scheme://user:password@host` → `scheme://user:***@host`, for every URL in `text`.

@@ -161,7 +161,7 @@ export function secretVariables(config: SecretHolders): Set<string> {
     if (template === undefined || !template.includes('{')) return;
     const parts = option.spec.secret
       ? [template]
-      : option.spec.type === 'url'
+      : option.spec.type === 'url' || option.spec.urlPasswordSecret !== undefined
         ? urlPasswordSpans(template).map(([from, to]) => template.slice(from, to))
         : [];
     for (const part of parts)

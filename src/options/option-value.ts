@@ -22,6 +22,9 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
   if (spec.type !== 'text' && spec.type !== 'list' && hasControlCharacters(text)) {
     return { ok: false, expected: 'a value without control characters (newline, tab, escape...)' };
   }
+  // A password cut short would reach the server as another user, host or path, or not at all.
+  if ((spec.type === 'url' || spec.urlPasswordSecret !== undefined) && urlPasswordProblem(text) !== undefined)
+    return { ok: false, expected: URL_PASSWORD_ESCAPES };
   switch (spec.type) {
     case 'string':
     case 'text':
@@ -44,8 +47,6 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
     case 'url':
       if (text === '')
         return { ok: false, expected: 'a URL such as file:///var/backups/{name}, or an absolute path' };
-      // A password cut short would reach the server as another user, host or path, or not at all.
-      if (urlPasswordProblem(text) !== undefined) return { ok: false, expected: URL_PASSWORD_ESCAPES };
       return { ok: true, value: text };
     case 'integer': {
       const [min, max] = spec.range ?? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
