@@ -68,6 +68,11 @@ export function savedHead(head: PlanHead): PlanHead {
   return { ...head, pinned };
 }
 
+/** The plan as `plan --format json` writes it (see `savedHead`). */
+export function savedPlan(plan: Plan): Plan {
+  return { ...plan, pinned: savedHead(plan).pinned };
+}
+
 /** The plan whole, its keys in the order a saved plan has always had them. */
 export function assemblePlan(head: PlanHead, units: readonly PlanUnit[], tail: PlanTail): Plan {
   return {
