@@ -7,7 +7,7 @@ import {
   type SavedVariables,
 } from './config/resolve.js';
 import { Diagnostics } from './diag/diagnostic.js';
-import { secretValues } from './engines/secrets.js';
+import { secretValues, secretVariables } from './engines/secrets.js';
 import { isDirectory, type RealPath, realPaths } from './fs-probe.js';
 import { groupBy } from './group-by.js';
 import { VERSION } from './install/paths.js';
@@ -24,7 +24,11 @@ export interface PipelineRequest {
   readonly now: Date;
   readonly pinned: Readonly<Record<string, string>>;
   readonly selection: Selection;
-  readonly regenerate: string;
+  /**
+   * The command line that regenerates the plan; a function is told the `--set` variables whose
+   * values are secrets, which it must not show.
+   */
+  readonly regenerate: string | ((withheld: ReadonlySet<string>) => string);
   /** Called once the configuration is read, before it is resolved (the CLI sizes node's heap by it). */
   readonly onRead?: (input: ConfigInput) => void;
 }
@@ -176,6 +180,8 @@ export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
     );
     states = new Map([...states, ...added]);
   }
+  const hidden = secretVariables(config);
+  const withheld = Object.keys(request.pinned).filter((name) => hidden.has(name));
   const parts = planParts(
     {
       mode: request.mode,
@@ -185,8 +191,10 @@ export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
       now: request.now,
       host: hostFacts(request.pinned),
       pinned: request.pinned,
+      withheld,
       selection: request.selection,
-      regenerate: request.regenerate,
+      regenerate:
+        typeof request.regenerate === 'string' ? request.regenerate : request.regenerate(new Set(withheld)),
       version: VERSION,
       // A review render reads nothing of this machine.
       ...(request.mode === 'restore' && !request.selection.review
@@ -208,13 +216,27 @@ function historiesHere(config: ResolvedConfig): ReadonlySet<string> {
   return here;
 }
 
-/** Secret values for a plan, resolved from its configuration when it runs. */
+/**
+ * What stands for a withheld variable's value, which a saved plan does not hold: printable, so
+ * that the options made of it still resolve, and a word no password is.
+ */
+const WITHHELD = 'polyarchiv-withheld-variable-7f3a9c';
+
+/**
+ * Secret values for a plan, resolved from its configuration when it runs. A saved plan holds no
+ * value of its withheld variables: the secrets made of them are left to the environment
+ * (`POLYARCHIV_SECRET_...`), and reported missing when it has none.
+ */
 export function planSecrets(
-  plan: Pick<Plan, 'configDir' | 'now' | 'pinned' | 'secrets'>,
+  plan: Pick<Plan, 'configDir' | 'now' | 'pinned' | 'secrets' | 'withheld'>,
 ): Map<string, string> {
-  const { config } = loadConfiguration(plan.configDir, new Date(plan.now), plan.pinned);
+  const pinned = { ...plan.pinned };
+  for (const name of plan.withheld ?? []) pinned[name] ??= WITHHELD;
+  const { config } = loadConfiguration(plan.configDir, new Date(plan.now), pinned);
   const values = secretValues(config);
   return new Map(
-    plan.secrets.filter((name) => values.has(name)).map((name) => [name, values.get(name) as string]),
+    plan.secrets
+      .filter((name) => values.get(name)?.includes(WITHHELD) === false)
+      .map((name) => [name, values.get(name) as string]),
   );
 }

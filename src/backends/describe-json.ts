@@ -4,6 +4,7 @@ import {
   type PlanParts,
   type PlanTail,
   type PlanUnit,
+  savedHead,
 } from '../planner/plan.js';
 
 /** Where the units go in a plan's JSON with none. */
@@ -16,14 +17,15 @@ const NOTHING_YET: PlanTail = { skipped: [], tools: [], secrets: [], warnings: [
  * and two spaces only ever start a key of the plan itself: JSON escapes newlines in strings.)
  */
 export function* jsonPieces(parts: PlanParts): Generator<string> {
-  const before = JSON.stringify(assemblePlan(parts.head, [], NOTHING_YET), null, 2);
+  const head = savedHead(parts.head);
+  const before = JSON.stringify(assemblePlan(head, [], NOTHING_YET), null, 2);
   yield before.slice(0, before.indexOf(NO_UNITS));
   let count = 0;
   const tail = yield* describeUnits(
     parts,
     (unit) => `${count++ === 0 ? '\n  "units": [\n' : ',\n'}${indented(unit)}`,
   );
-  const after = JSON.stringify(assemblePlan(parts.head, [], tail), null, 2);
+  const after = JSON.stringify(assemblePlan(head, [], tail), null, 2);
   yield `${count === 0 ? NO_UNITS : '\n  ]'}${after.slice(after.indexOf(NO_UNITS) + NO_UNITS.length)}\n`;
 }
 

@@ -64,7 +64,8 @@ function startPlan(
     now,
     pinned: review ? { username: REVIEW_USERNAME, ...pinnedVariables(flags) } : pinnedVariables(flags),
     selection: review ? { ...selection, review: true } : selection,
-    regenerate: ['polyarchiv', command, ...words].map(shellWord).join(' '),
+    regenerate: (withheld) =>
+      ['polyarchiv', command, ...withheldValues(words, withheld)].map(shellWord).join(' '),
     onRead: sizeYoungGeneration,
   });
   // What options name on this machine (users, directories) says nothing of the machine that runs
@@ -78,6 +79,33 @@ function startPlan(
     return EXIT.usage;
   }
   return { parts: result.parts, diagnostics };
+}
+
+/**
+ * The command line's words with the value of each `--set` variable that a secret is made of
+ * replaced by `(secret)` (without a comma, which `--set` reads as a separator): the script and
+ * the plan it regenerates are the same bytes, since they refer to that secret by its variable
+ * name only, and `plan --check` renders it again the same.
+ */
+const WITHHELD_VALUE = '(secret)';
+
+function withheldValues(words: readonly string[], withheld: ReadonlySet<string>): string[] {
+  if (withheld.size === 0) return [...words];
+  const hidden = (item: string) => {
+    const name = item.slice(0, Math.max(0, item.indexOf('=')));
+    return withheld.has(name) ? `${name}=${WITHHELD_VALUE}` : item;
+  };
+  const shown: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as string;
+    if (word === '--') {
+      shown.push(...words.slice(i));
+      break;
+    }
+    if (word === '--set' && i + 1 < words.length) shown.push(word, hidden(words[++i] as string));
+    else shown.push(word.startsWith('--set=') ? `--set=${hidden(word.slice('--set='.length))}` : word);
+  }
+  return shown;
 }
 
 export async function planCommand(flags: PlanFlags): Promise<number> {

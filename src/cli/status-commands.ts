@@ -6,6 +6,7 @@ import type { ScannedSection } from '../config/scan.js';
 import { counted } from '../counted.js';
 import type { Role } from '../engines/engine.js';
 import { findEngine } from '../engines/registry.js';
+import { secretVariables } from '../engines/secrets.js';
 import { describeFrequency, type Frequency, isInFuture, nextDue } from '../options/frequency.js';
 import { loadConfiguration } from '../pipeline.js';
 import { checkSelection, matchesOnly } from '../planner/select.js';
@@ -50,8 +51,11 @@ export function configCommand(flags: CommonFlags & { show?: boolean }): number {
   }
   if (printDiagnostics(diagnostics)) return EXIT.usage;
   if (flags.show) {
-    for (const file of input.files)
-      process.stdout.write(`; ${file.name}\n${normalizedIni(file, isSecretOption)}\n`);
+    // A variable that a secret is made of is a secret too.
+    const hidden = secretVariables(config);
+    const masked = (section: ScannedSection, key: string) =>
+      section.kind === 'variables' ? hidden.has(key) : isSecretOption(section, key);
+    for (const file of input.files) process.stdout.write(`; ${file.name}\n${normalizedIni(file, masked)}\n`);
     return EXIT.ok;
   }
   const out: string[] = [`configuration directory: ${configDir(flags)} (change it with -C DIR)`];

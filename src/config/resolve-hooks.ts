@@ -11,7 +11,7 @@ import {
 } from '../engines/engine.js';
 import { secretName } from '../engines/secrets.js';
 import { formatTemplate, templateFields, type Variables } from '../options/variables.js';
-import { resolveOptions } from './resolve-options.js';
+import { resolveOptions, templateProblem } from './resolve-options.js';
 import type { ScannedSection } from './scan.js';
 import { lookupEngine } from './sections.js';
 
@@ -103,12 +103,11 @@ function resolveHook(
     if (raw === undefined) continue;
     const formatted = formatTemplate(raw, { ...owner.variables, ...RUNTIME_MARKS });
     if (formatted.ok) texts[option] = runtimeParts(formatted.text);
-    else
-      diagnostics.error(
-        `${formatted.message} in option '${option}'${context}: '${raw}'`,
-        options.origin(option),
-        formatted.hint,
-      );
+    else {
+      const secret = engine.options.some((o) => o.name === option && o.secret === true);
+      const problem = templateProblem({ name: option, secret }, raw, formatted, context);
+      diagnostics.error(problem.message, options.origin(option), problem.hint);
+    }
   }
   if (diagnostics.errorCount > errorsBefore) return undefined;
   engine.check?.(options, diagnostics);

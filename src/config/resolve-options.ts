@@ -1,10 +1,11 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import { didYouMean } from '../diag/did-you-mean.js';
+import { hideUrlPasswords } from '../diag/hide-url-passwords.js';
 import type { Origin } from '../diag/origin.js';
 import { hasControlCharacters } from '../options/control-characters.js';
 import { convertOption } from '../options/option-value.js';
 import { type OptionSpec, OptionValues, type ResolvedOption } from '../options/schema.js';
-import { formatTemplate, type Variables } from '../options/variables.js';
+import { type FormatResult, formatTemplate, type Variables } from '../options/variables.js';
 import type { ScannedSection } from './scan.js';
 
 export interface ResolveOptionsInput {
@@ -95,12 +96,8 @@ function convertText(
   if (spec.variables !== false) {
     const formatted = formatTemplate(raw, variables);
     if (!formatted.ok) {
-      const shown = spec.secret ? '' : `: '${visible(raw)}'`;
-      diagnostics.error(
-        `${formatted.message} in option '${spec.name}'${context}${shown}`,
-        origin,
-        formatted.hint,
-      );
+      const problem = templateProblem(spec, raw, formatted, context);
+      diagnostics.error(problem.message, origin, problem.hint);
       return undefined;
     }
     text = formatted.text;
@@ -123,6 +120,37 @@ function convertText(
     return undefined;
   }
   return converted.value;
+}
+
+/**
+ * What is said of an option whose `{variables}` cannot be filled. Text in braces may be part of a
+ * password rather than a variable: a secret option's text, and braces inside a URL's password,
+ * are never shown, nor is anything worked out from them (a "did you mean").
+ */
+export function templateProblem(
+  option: { readonly name: string; readonly secret?: boolean },
+  raw: string,
+  failure: Extract<FormatResult, { ok: false }>,
+  context: string,
+): { readonly message: string; readonly hint?: string } {
+  if (option.secret === true)
+    return {
+      message:
+        failure.field === undefined
+          ? `${failure.message} in option '${option.name}'${context} (a secret: its value is not shown)`
+          : `option '${option.name}'${context} holds text in braces that is not a known variable (a secret: its value is not shown)`,
+      hint: 'write {{ and }} for braces that are part of the secret',
+    };
+  const shown = hideUrlPasswords(raw);
+  if (failure.field !== undefined && !shown.includes(`{${failure.field}}`))
+    return {
+      message: `the password in option '${option.name}'${context} holds text in braces that is not a known variable: '${visible(shown)}'`,
+      hint: 'write {{ and }} for braces that are part of the password',
+    };
+  return {
+    message: `${failure.message} in option '${option.name}'${context}: '${visible(shown)}'`,
+    ...(failure.hint === undefined ? {} : { hint: failure.hint }),
+  };
 }
 
 /** How much of a long value a diagnostic shows: its start and its end, around its length. */

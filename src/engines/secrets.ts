@@ -1,5 +1,7 @@
+import { urlPasswordSpans } from '../diag/hide-url-passwords.js';
 import type { Origin } from '../diag/origin.js';
-import type { OptionValues } from '../options/schema.js';
+import type { OptionValues, ResolvedOption } from '../options/schema.js';
+import { HOST_VARIABLES, TIME_VARIABLES, templateFields } from '../options/variables.js';
 import type { BoundBackupPoint, BoundCollectPoint, BoundHook, BoundSource } from './engine.js';
 import { urlPassword, urlPasswordAsWritten } from './url.js';
 
@@ -137,4 +139,47 @@ function pointSecrets(
 /** Every secret option value of the configuration, by variable name. */
 export function secretValues(config: SecretHolders): Map<string, string> {
   return new Map(secretOptions(config).map((s) => [s.variable, s.value]));
+}
+
+/** Variables every point has: they name the point, the host and the time, never a secret. */
+const BUILT_IN_VARIABLES: ReadonlySet<string> = new Set<string>([
+  'name',
+  ...HOST_VARIABLES,
+  ...TIME_VARIABLES,
+]);
+
+/**
+ * The variables (of `[variables]` sections and `--set`) that secrets are made of: those a secret
+ * option's text refers to (`password = {dbpw}`), and those inside the password of a URL option
+ * (`https://user:{dbpw}@host/`). Their values are secrets too: `config --show`, a script's header
+ * and a saved plan never show them.
+ */
+export function secretVariables(config: SecretHolders): Set<string> {
+  const names = new Set<string>();
+  const visit = (option: ResolvedOption) => {
+    const template = option.template;
+    if (template === undefined || !template.includes('{')) return;
+    const parts = option.spec.secret
+      ? [template]
+      : option.spec.type === 'url' || option.spec.urlPasswordSecret !== undefined
+        ? urlPasswordSpans(template).map(([from, to]) => template.slice(from, to))
+        : [];
+    for (const part of parts)
+      for (const field of templateFields(part)) if (!BUILT_IN_VARIABLES.has(field)) names.add(field);
+  };
+  const visitAll = (options: OptionValues) => options.forEach(visit);
+  for (const cp of config.collectPoints) {
+    visitAll(cp.options);
+    for (const source of cp.sources) visitAll(source.options);
+    for (const filter of cp.filters) visitAll(filter.options);
+    for (const hook of cp.hooks ?? []) visitAll(hook.options);
+  }
+  for (const bp of config.pairs) {
+    visitAll(bp.options);
+    if (bp.metadata !== undefined) visitAll(bp.metadata.options);
+    for (const filter of bp.filters) visitAll(filter.options);
+    for (const hook of bp.hooks ?? []) visitAll(hook.options);
+  }
+  for (const hook of config.globalHooks ?? []) visitAll(hook.options);
+  return names;
 }

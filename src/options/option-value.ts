@@ -1,4 +1,5 @@
 import { didYouMean } from '../diag/did-you-mean.js';
+import { URL_PASSWORD_ESCAPES, urlPasswordProblem } from '../diag/hide-url-passwords.js';
 import { hasControlCharacters } from './control-characters.js';
 import { FREQUENCY_FORMS, parseFrequency } from './frequency.js';
 import type { OptionSpec, OptionValue } from './schema.js';
@@ -21,6 +22,9 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
   if (spec.type !== 'text' && spec.type !== 'list' && hasControlCharacters(text)) {
     return { ok: false, expected: 'a value without control characters (newline, tab, escape...)' };
   }
+  // A password cut short would reach the server as another user, host or path, or not at all.
+  if ((spec.type === 'url' || spec.urlPasswordSecret !== undefined) && urlPasswordProblem(text) !== undefined)
+    return { ok: false, expected: URL_PASSWORD_ESCAPES };
   switch (spec.type) {
     case 'string':
     case 'text':

@@ -190,7 +190,13 @@ export function timeFields(template: string): string[] {
 
 export type FormatResult =
   | { readonly ok: true; readonly text: string }
-  | { readonly ok: false; readonly message: string; readonly hint?: string };
+  | {
+      readonly ok: false;
+      readonly message: string;
+      readonly hint?: string;
+      /** The text between the braces that is not a variable reference, when there is one. */
+      readonly field?: string;
+    };
 
 /** Python `str.format` restricted to plain `{name}` fields, which is all the original's configs use. */
 export function formatTemplate(template: string, variables: Variables): FormatResult {
@@ -213,6 +219,7 @@ export function formatTemplate(template: string, variables: Variables): FormatRe
           ok: false,
           message: `invalid variable reference '{${field}}'`,
           hint: 'expected {name}; write {{ for a literal brace',
+          field,
         };
       }
       const value = variableValue(variables, field);
@@ -221,6 +228,7 @@ export function formatTemplate(template: string, variables: Variables): FormatRe
           ok: false,
           message: `unknown variable '{${field}}'`,
           hint: suggestVariable(field, variables),
+          field,
         };
       }
       text += value;

@@ -37,6 +37,8 @@ export interface PlanRequest {
   readonly host: HostFacts;
   /** `--set` variables, kept so that a saved plan can be resolved again for its secrets. */
   readonly pinned: Readonly<Record<string, string>>;
+  /** The names of `pinned` whose values are secrets (`Plan.withheld`). */
+  readonly withheld?: readonly string[];
   readonly selection: Selection;
   readonly regenerate: string;
   readonly version: string;
@@ -100,6 +102,9 @@ export function planParts(request: PlanRequest, diagnostics: Diagnostics): PlanP
       selection,
       regenerate: request.regenerate,
       pinned: request.pinned,
+      ...(request.withheld === undefined || request.withheld.length === 0
+        ? {}
+        : { withheld: request.withheld }),
     },
     units: plannedUnits(request, drafts, new StateRecords(configHash), skipped, skip, diagnostics),
   };

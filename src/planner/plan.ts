@@ -20,8 +20,16 @@ export interface Plan {
   /** The pinned run time (ISO-8601 with offset) that variables and frequencies used. */
   readonly now: string;
   readonly hostVariables: Readonly<Record<string, string>>;
-  /** The `--set` variables the plan was made with. */
+  /**
+   * The `--set` variables the plan was made with; in a saved plan, without those named by
+   * `withheld`.
+   */
   readonly pinned: Readonly<Record<string, string>>;
+  /**
+   * The `--set` variables that secrets are made of (`password = {dbpw}`): their values are secrets,
+   * which a saved plan never holds; the secrets made of them are read from the environment.
+   */
+  readonly withheld?: readonly string[];
   readonly selection: Selection;
   /** The command line that regenerates this plan. */
   readonly regenerate: string;
@@ -52,6 +60,19 @@ export interface PlanParts {
   readonly units: Generator<PlanUnit, PlanTail, undefined>;
 }
 
+/** The head as a saved plan writes it: the values of the withheld variables left out. */
+export function savedHead(head: PlanHead): PlanHead {
+  const withheld = head.withheld ?? [];
+  if (withheld.length === 0) return head;
+  const pinned = Object.fromEntries(Object.entries(head.pinned).filter(([name]) => !withheld.includes(name)));
+  return { ...head, pinned };
+}
+
+/** The plan as `plan --format json` writes it (see `savedHead`). */
+export function savedPlan(plan: Plan): Plan {
+  return { ...plan, pinned: savedHead(plan).pinned };
+}
+
 /** The plan whole, its keys in the order a saved plan has always had them. */
 export function assemblePlan(head: PlanHead, units: readonly PlanUnit[], tail: PlanTail): Plan {
   return {
@@ -70,6 +91,7 @@ export function assemblePlan(head: PlanHead, units: readonly PlanUnit[], tail: P
     tools: tail.tools,
     secrets: tail.secrets,
     pinned: head.pinned,
+    ...(head.withheld === undefined ? {} : { withheld: head.withheld }),
     ...(tail.hooks === undefined ? {} : { hooks: tail.hooks }),
     warnings: tail.warnings,
   };

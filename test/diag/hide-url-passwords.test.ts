@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hideUrlPasswords } from '../../src/diag/hide-url-passwords.js';
+import { hideUrlPasswords, urlPasswordProblem } from '../../src/diag/hide-url-passwords.js';
 
 describe('hideUrlPasswords', () => {
   it.each([
@@ -9,6 +9,19 @@ describe('hideUrlPasswords', () => {
     ['ssh://:only-pw@host/x', 'ssh://:***@host/x'],
     ['s3://key:secret@bucket?x=1', 's3://key:***@bucket?x=1'],
     ['a http://u:1@h and b ftp://v:2@k/p', 'a http://u:***@h and b ftp://v:***@k/p'],
+    // Whatever the password holds, from `scheme://user:` to the last `@`.
+    ['https://bob:pass/word@dav.example.org/x', 'https://bob:***@dav.example.org/x'],
+    ['https://bob:pa ss@dav.example.org/x', 'https://bob:***@dav.example.org/x'],
+    ['https://bob:ab?cd@dav.example.org/x', 'https://bob:***@dav.example.org/x'],
+    ['https://bob:ab#cd@dav.example.org/x', 'https://bob:***@dav.example.org/x'],
+    [
+      "'https://bob:it's@host/x' (= 'https://bob:it's@host/y')",
+      "'https://bob:***@host/x' (= 'https://bob:***@host/y')",
+    ],
+    ['ftp://bob:a"b`c$d;e\\f@host/x', 'ftp://bob:***@host/x'],
+    ['rest:https://bob:p@ss:w0rd/?#@host/repo', 'rest:https://bob:***@host/repo'],
+    ['https://bob:%ZZ@host/x', 'https://bob:***@host/x'],
+    ['https://bob:{Xk9mP2qL}@host/x', 'https://bob:***@host/x'],
   ])('hides the password of %s', (text, hidden) => {
     expect(hideUrlPasswords(text)).toBe(hidden);
   });
@@ -22,5 +35,30 @@ describe('hideUrlPasswords', () => {
     'mailto:root@example.org',
   ])('leaves %s alone: it holds no password', (text) => {
     expect(hideUrlPasswords(text)).toBe(text);
+  });
+});
+
+describe('urlPasswordProblem', () => {
+  it.each([
+    'https://bob:pass/word@dav.example.org/x',
+    'ftp://bob:ab?cd@host/x',
+    'https://bob:ab#cd@host/x',
+    'rest:https://bob:a/b@host/repo',
+    'https://bob:p@ss/x@host/',
+  ])('finds the password of %s cut short', (url) => {
+    expect(urlPasswordProblem(url)).toBe('cut-short');
+  });
+
+  it.each([
+    'https://bob:pa%2Fss@host/x',
+    'https://bob:p@ss:w0rd@host/x',
+    'https://bob:pa ss@host/x',
+    // A port, then a path that holds an @: no password.
+    'https://dav.example.org:8443/files/me@example.org/',
+    'https://host/x?a=b:c@d',
+    'ssh://host:2222/srv',
+    '/var/backups',
+  ])('finds nothing wrong with %s', (url) => {
+    expect(urlPasswordProblem(url)).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import { renderBash } from '../../src/backends/bash/render.js';
 import { jsonPieces } from '../../src/backends/describe-json.js';
 import { describeText } from '../../src/backends/describe-text.js';
 import { formatDiagnostic } from '../../src/diag/diagnostic.js';
-import { partsOf } from '../../src/planner/plan.js';
+import { partsOf, savedPlan } from '../../src/planner/plan.js';
 import { CLI } from '../helpers/cli.js';
 import { listFixtures, planSnapshot } from '../helpers/fixtures.js';
 import { joinScript, type SplitScript, splitScript } from '../helpers/script-snapshot.js';
@@ -45,10 +45,11 @@ describe.each(listFixtures())('fixture %s', (name) => {
 
   it('writes, one unit at a time, the same JSON as the whole plan', () => {
     if (result.plan === undefined) return;
-    const whole = `${JSON.stringify(result.plan, null, 2)}\n`;
+    // A saved plan holds no value of a variable that a secret is made of.
+    const whole = `${JSON.stringify(savedPlan(result.plan), null, 2)}\n`;
     expect([...jsonPieces(partsOf(result.plan))].join('')).toBe(whole);
     const none = { ...result.plan, units: [] };
-    expect([...jsonPieces(partsOf(none))].join('')).toBe(`${JSON.stringify(none, null, 2)}\n`);
+    expect([...jsonPieces(partsOf(none))].join('')).toBe(`${JSON.stringify(savedPlan(none), null, 2)}\n`);
   });
 
   it('renders byte-identical scripts for identical inputs', () => {

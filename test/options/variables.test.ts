@@ -34,6 +34,7 @@ describe('formatTemplate', () => {
       ok: false,
       message: "unknown variable '{nme}'",
       hint: 'known variables: Y, host, name',
+      field: 'nme',
     });
   });
 
@@ -42,6 +43,7 @@ describe('formatTemplate', () => {
       ok: false,
       message: "unknown variable '{NAME}'",
       hint: "did you mean '{name}'?",
+      field: 'NAME',
     });
   });
 
@@ -68,6 +70,7 @@ describe('formatTemplate', () => {
         ok: false,
         message: `invalid variable reference '${template}'`,
         hint: 'expected {name}; write {{ for a literal brace',
+        field: template.slice(1, -1),
       });
     },
   );
