@@ -108,6 +108,35 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     expect(copied).toContain('plain.txt');
   });
 
+  it('restores into the directory it backs up without deleting the collect point inside it', () => {
+    box.write({
+      'config/site.collect':
+        '[point]\nengine = files\nlocal_path = {root}/data/.backups\n\n[source "all"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = all\n',
+    });
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const expected = fileContents(box.path('data/.backups/backups/all'));
+    writeFileSync(box.path('data/added later.txt'), 'added\n');
+    const restored = runCli(['restore', '--yes', '--from', 'mirror', ...args]);
+    expect(restored.code, restored.stderr).toBe(0);
+    const kept = fileContents(box.path('data'));
+    expect(Object.keys(kept).filter((name) => !name.startsWith('.backups'))).toEqual(Object.keys(expected));
+    // The collect point, its state and the copy it was restored from are still there.
+    expect(fileContents(box.path('data/.backups/backups/all'))).toEqual(expected);
+    expect(readFileSync(box.path('data/.backups/metadata/collect_point/site.json'), 'utf8')).toContain(
+      'last_success',
+    );
+    // And through the script.
+    writeFileSync(box.path('data/added again.txt'), 'added\n');
+    const script = runCli(['plan', '--restore', '--from', 'mirror', ...args]);
+    writeFileSync(box.path('restore.sh'), script.stdout);
+    const run = spawnSync('bash', [box.path('restore.sh'), '--yes'], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(fileContents(box.path('data/.backups/backups/all'))).toEqual(expected);
+    expect(
+      Object.keys(fileContents(box.path('data'))).filter((name) => !name.startsWith('.backups')),
+    ).toEqual(Object.keys(expected));
+  });
+
   it('does not copy a collect point that reaches into the directory it backs up through a symlink', () => {
     symlinkSync(box.path('data'), box.path('alias'));
     box.write({

@@ -87,8 +87,9 @@ export const localFiles: SourceEngine = {
         deleteExtraneous: true,
         hardLinks: source.options.boolean('preserve_hard_links'),
         metadata: copyMetadata(source.options),
-        // The same filters keep excluded files out of --delete's reach.
-        filters: rsyncFilters(source.options),
+        // The same filters keep excluded files out of --delete's reach, and the collect point the
+        // copy is restored from, when it lies inside the directory, out of the restore's.
+        filters: [...collectPointExclusion(source), ...rsyncFilters(source.options)],
       },
       sourceName: source.name,
       shown: sourcePath,
