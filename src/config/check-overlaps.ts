@@ -82,7 +82,8 @@ export function checkOverlaps(
         s.options.origin('destination_path'),
       ),
     );
-    reportOverlaps(destinations, diagnostics, 'each source needs a destination_path of its own');
+    // A destination is a file (a dump) or a directory (a copy).
+    reportOverlaps(destinations, diagnostics, 'each source needs a destination_path of its own', 'path');
   }
   const rootIndex = new PathIndex();
   roots.forEach((root, i) => {
@@ -142,13 +143,19 @@ function sharesLocation(
   return known.size === 1 && earlier === undefined;
 }
 
-function reportOverlaps(places: readonly Place[], diagnostics: Diagnostics, hint: string): void {
+/** `what`: what the places are, as the message names two of them that coincide. */
+function reportOverlaps(
+  places: readonly Place[],
+  diagnostics: Diagnostics,
+  hint: string,
+  what: 'directory' | 'path' = 'directory',
+): void {
   const index = new PathIndex();
   places.forEach((place, i) => {
     const first = index.add(place.real, i);
     if (first === undefined) return;
     const earlier = places[first] as Place;
-    const how = earlier.real === place.real ? 'is the same directory as' : 'overlaps';
+    const how = earlier.real === place.real ? `is the same ${what} as` : 'overlaps';
     diagnostics.error(
       `${place.what} (${shown(place)}) ${how} ${earlier.what} (${shown(earlier)}): each run would replace the other's copy`,
       place.origin,

@@ -62,7 +62,7 @@ describe('synchronize targets', () => {
     const twice =
       '[source "x"]\nengine=local_files\nsource_path=/data/x\ndestination_path=d\n[source "y"]\nengine=local_files\nsource_path=/data/y\ndestination_path=d/\n';
     expect(errorsOf({ 'site.collect': `[point]\nengine=files\nlocal_path=/srv/cp\n${twice}` })).toEqual([
-      'error: source "y" (/srv/cp/backups/d) is the same directory as source "x" (/srv/cp/backups/d): each run would replace the other\'s copy (each source needs a destination_path of its own)\n  at site.collect:11 [source "y"]',
+      'error: source "y" (/srv/cp/backups/d) is the same path as source "x" (/srv/cp/backups/d): each run would replace the other\'s copy (each source needs a destination_path of its own)\n  at site.collect:11 [source "y"]',
     ]);
   });
 
