@@ -9,6 +9,10 @@ import { fileContents } from '../helpers/tree.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum');
 
+/** A collect point in a hidden directory of the very directory its source copies. */
+const COLLECT_POINT_INSIDE_ITS_SOURCE =
+  '[point]\nengine = files\nlocal_path = {root}/data/.backups\n\n[source "all"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = all\n';
+
 describe.runIf(canRun)('backup and restore of the files path, end to end', () => {
   let box: Sandbox;
   let args: string[];
@@ -97,8 +101,7 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
 
   it('does not copy a collect point that lives inside the directory it backs up', () => {
     box.write({
-      'config/site.collect':
-        '[point]\nengine = files\nlocal_path = {root}/data/.backups\n\n[source "all"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = all\n',
+      'config/site.collect': COLLECT_POINT_INSIDE_ITS_SOURCE,
     });
     const first = runCli(['backup', ...args]);
     expect(first.code, first.stderr).toBe(0);
@@ -110,8 +113,7 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
 
   it('restores into the directory it backs up without deleting the collect point inside it', () => {
     box.write({
-      'config/site.collect':
-        '[point]\nengine = files\nlocal_path = {root}/data/.backups\n\n[source "all"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = all\n',
+      'config/site.collect': COLLECT_POINT_INSIDE_ITS_SOURCE,
     });
     expect(runCli(['backup', ...args]).code).toBe(0);
     const expected = fileContents(box.path('data/.backups/backups/all'));
