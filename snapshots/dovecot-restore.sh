@@ -7,7 +7,7 @@
 #   0e507afce99051df630496aa43ed3d9049597f24b71a85a735e05b6a8f7c3b84  mail.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: /usr/bin/doveadm cat chmod date doveadm find flock mkdir mktemp mv nproc rm rsync sha256sum sync
+# Required tools: /usr/bin/doveadm /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales cat chmod date doveadm find flock grep mkdir mktemp mv nproc rm rsync sha256sum sync test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -61,10 +61,10 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-dovecot.sh" # shared b
 unit_1_fetch_mirror_mail() {
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the copy of "mail" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 1 3 'create the copy of "mail" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/mail/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the copy of "mail" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/mail' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 3 'update the copy of "mail" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/mail' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "mail" fetched from backup point "mirror"' '' '' '' \
     13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ "${polyarchiv_work}"/measure \
     0 \
@@ -72,34 +72,43 @@ unit_1_fetch_mirror_mail() {
     22 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ /var/lib/polyarchiv-fixture/collect/mail/backups/ \
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ /var/lib/polyarchiv-fixture/collect/mail/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/mail/backups
+  # mirror.backup:1 [point]
+  polyarchiv_step 3 3 'check that the copy of "mail" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
+  find /var/lib/polyarchiv-fixture/collect/mail/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "mail": nothing was fetched into /var/lib/polyarchiv-fixture/collect/mail/backups'
 }
 
 # restore sources of mail (mail.collect:1 [point])
 # restore the sources of mail
 unit_2_restore_mail() {
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 1 8 'confirm that restoring source "everyone" replaces the mailboxes of all users' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 1 10 'check that the copy holds source "everyone" (/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot)' 'mail.collect:5 [source "everyone"]'
+  test -e /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "everyone": /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot is missing'
+  # mail.collect:9 [source "sales"]
+  polyarchiv_step 2 10 'check that the copy holds source "sales" (/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales)' 'mail.collect:9 [source "sales"]'
+  test -e /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "sales": /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales is missing'
+  # mail.collect:5 [source "everyone"]
+  polyarchiv_step 3 10 'confirm that restoring source "everyone" replaces the mailboxes of all users' 'mail.collect:5 [source "everyone"]'
   polyarchiv_confirm 'source "everyone": the mailboxes of all users become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 2 8 'confirm that restoring source "sales" replaces the mailboxes of users matching *@sales.example.org' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 4 10 'confirm that restoring source "sales" replaces the mailboxes of users matching *@sales.example.org' 'mail.collect:9 [source "sales"]'
   polyarchiv_confirm 'source "sales": the mailboxes of users matching *@sales.example.org become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 3 8 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 5 10 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 4 8 'prepare the mail copy of source "everyone" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 6 10 'prepare the mail copy of source "everyone" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:5 [source "everyone"]'
   polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot '' 1 doveadm doveadm -o 'mail_uid=vmail'
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 5 8 'restore the Dovecot mailboxes of all users from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 7 10 'restore the Dovecot mailboxes of all users from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
   doveadm -o 'dsync_remote_cmd=doveadm -o mail_uid=vmail -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u:LAYOUT=fs dsync-server -u%u' backup -R -A remote:polyarchiv
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 6 8 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 8 10 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 7 8 'prepare the mail copy of source "sales" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 9 10 'prepare the mail copy of source "sales" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:9 [source "sales"]'
   polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales '' 3 /usr/bin/doveadm -c /etc/dovecot/dovecot.conf /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'mail_uid=5000'
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 8 8 'restore the Dovecot mailboxes of users matching *@sales.example.org from the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 10 10 'restore the Dovecot mailboxes of users matching *@sales.example.org from the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
   /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'dsync_remote_cmd=/usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o mail_uid=5000 -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/%u:LAYOUT=fs dsync-server -u%u' backup -R -m INBOX -u '*@sales.example.org' remote:polyarchiv
 }
 

@@ -7,7 +7,7 @@
 #   7db3feebb08c17db765f97e524cc2b1e5246ffa8adfe0d4631414c242aded955  directory.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat chown date find flock mkdir mktemp mv nproc rm rsync service sha256sum slapadd sudo sync systemctl
+# Required tools: /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif awk cat chown date find flock grep mkdir mktemp mv nproc rm rsync service sha256sum slapadd sudo sync systemctl test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -61,10 +61,10 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_mirror_directory() {
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the copy of "directory" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 1 3 'create the copy of "directory" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/directory/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the copy of "directory" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/directory' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 3 'update the copy of "directory" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/directory' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "directory" fetched from backup point "mirror"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/mirror/directory/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -72,28 +72,40 @@ unit_1_fetch_mirror_directory() {
     18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirror/directory/ /var/lib/polyarchiv-fixture/collect/directory/backups/ \
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirror/directory/ /var/lib/polyarchiv-fixture/collect/directory/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/directory/backups
+  # mirror.backup:1 [point]
+  polyarchiv_step 3 3 'check that the copy of "directory" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
+  find /var/lib/polyarchiv-fixture/collect/directory/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "directory": nothing was fetched into /var/lib/polyarchiv-fixture/collect/directory/backups'
 }
 
 # restore sources of directory (directory.collect:4 [point])
 # restore the sources of directory
 unit_2_restore_directory() {
   # directory.collect:8 [source "main"]
-  polyarchiv_step 1 6 'confirm that restoring source "main" replaces the LDAP database 1' 'directory.collect:8 [source "main"]'
+  polyarchiv_step 1 9 'check that the copy holds source "main" (/var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif)' 'directory.collect:8 [source "main"]'
+  test -e /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "main": /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif is missing'
+  # directory.collect:12 [source "accounts"]
+  polyarchiv_step 2 9 'check that the copy holds source "accounts" (/var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif)' 'directory.collect:12 [source "accounts"]'
+  test -e /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "accounts": /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif is missing'
+  # directory.collect:24 [source "legacy"]
+  polyarchiv_step 3 9 'check that the copy holds source "legacy" (/var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif)' 'directory.collect:24 [source "legacy"]'
+  test -e /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "legacy": /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif is missing'
+  # directory.collect:8 [source "main"]
+  polyarchiv_step 4 9 'confirm that restoring source "main" replaces the LDAP database 1' 'directory.collect:8 [source "main"]'
   polyarchiv_confirm 'source "main": the LDAP database 1 in /var/lib/ldap is replaced by the export; changes made since the backup are lost'
   # directory.collect:12 [source "accounts"]
-  polyarchiv_step 2 6 'confirm that restoring source "accounts" replaces the LDAP database dc=accounts,dc=example,dc=org' 'directory.collect:12 [source "accounts"]'
+  polyarchiv_step 5 9 'confirm that restoring source "accounts" replaces the LDAP database dc=accounts,dc=example,dc=org' 'directory.collect:12 [source "accounts"]'
   polyarchiv_confirm 'source "accounts": the LDAP database dc=accounts,dc=example,dc=org in /srv/ldap/accounts db is replaced by the export; changes made since the backup are lost'
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 3 6 'confirm that restoring source "legacy" replaces the LDAP database 2' 'directory.collect:24 [source "legacy"]'
+  polyarchiv_step 6 9 'confirm that restoring source "legacy" replaces the LDAP database 2' 'directory.collect:24 [source "legacy"]'
   polyarchiv_confirm 'source "legacy": the LDAP database 2 in /var/lib/ldap-legacy is replaced by the export; changes made since the backup are lost'
   # directory.collect:10 [source "main"]
-  polyarchiv_step 4 6 'stop slapd, rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main")' 'directory.collect:10 [source "main"]'
+  polyarchiv_step 7 9 'stop slapd, rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main")' 'directory.collect:10 [source "main"]'
   polyarchiv_dir_reload /var/lib/ldap /var/lib/ldap/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 3 service slapd stop 3 service slapd start slapadd -n 1
   # directory.collect:16 [source "accounts"]
-  polyarchiv_step 5 6 'stop slapd, rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts")' 'directory.collect:16 [source "accounts"]'
+  polyarchiv_step 8 9 'stop slapd, rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts")' 'directory.collect:16 [source "accounts"]'
   polyarchiv_dir_reload '/srv/ldap/accounts db' '/srv/ldap/accounts db/.polyarchiv-old' /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 8 sudo -n -u root -- systemctl stop slapd@accounts.service 8 sudo -n -u root -- systemctl start slapd@accounts.service sudo -n -u root -- slapadd -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org'
   # directory.collect:29 [source "legacy"]
-  polyarchiv_step 6 6 'stop slapd, rebuild /var/lib/ldap-legacy from the export with slapadd, then start slapd (source "legacy")' 'directory.collect:29 [source "legacy"]'
+  polyarchiv_step 9 9 'stop slapd, rebuild /var/lib/ldap-legacy from the export with slapadd, then start slapd (source "legacy")' 'directory.collect:29 [source "legacy"]'
   polyarchiv_dir_reload /var/lib/ldap-legacy /var/lib/ldap-legacy/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 3 service slapd stop 3 service slapd start slapadd -f /etc/ldap/slapd.conf -n 2
 }
 

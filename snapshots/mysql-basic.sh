@@ -7,7 +7,7 @@
 #   0ad75359374db206bc1fd47eb608a00140c28fccbebf00c6dd8797e01cbf63bd  shop.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date find flock mkdir mktemp mv mysqldump nproc rm rsync sha256sum stat sudo sync
+# Required tools: awk cat date find flock mkdir mktemp mv mysqldump nproc rm rsync sha256sum stat sudo sync tail
 # Required secret variables: POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -75,14 +75,14 @@ password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
   polyarchiv_step 4 5 'dump MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial
   mysqldump --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --single-transaction --routines --triggers --events --hex-blob -- orders > /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial
-  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql 50 fail
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql 50 fail '-- Dump completed' 4096
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 5 5 'dump MySQL database sessions (source "sessions")' 'shop.collect:17 [source "sessions"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u mysql -- mysqldump --protocol=socket --socket=/run/mysqld/mysqld.sock --single-transaction --routines --triggers --events --hex-blob -- sessions > /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial
-  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql 50 warn
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql 50 warn '-- Dump completed' 4096
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql
 }
 

@@ -7,7 +7,7 @@
 #   f0387c8ed9da19439d611b45fdf793f7d1aaf3abaed187c9f30c26937f433333  db.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat chown date find flock mkdir mktemp mv nproc psql rm rsync sha256sum sudo sync
+# Required tools: /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql awk cat chown date find flock grep mkdir mktemp mv nproc psql rm rsync sha256sum stat sudo sync tail test
 # Required secret variables: POLYARCHIV_SECRET_DB_SHOP_PASSWORD
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -64,10 +64,10 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_mirror_db() {
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the copy of "db" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 1 3 'create the copy of "db" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the copy of "db" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/db' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 3 'update the copy of "db" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/db' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "db" fetched from backup point "mirror"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/mirror/db/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -75,46 +75,61 @@ unit_1_fetch_mirror_db() {
     18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirror/db/ /var/lib/polyarchiv-fixture/collect/db/backups/ \
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirror/db/ /var/lib/polyarchiv-fixture/collect/db/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/db/backups
+  # mirror.backup:1 [point]
+  polyarchiv_step 3 3 'check that the copy of "db" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
+  find /var/lib/polyarchiv-fixture/collect/db/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "db": nothing was fetched into /var/lib/polyarchiv-fixture/collect/db/backups'
 }
 
 # restore sources of db (db.collect:3 [point])
 # restore the sources of db
 unit_2_restore_db() {
   # db.collect:7 [source "shop"]
-  polyarchiv_step 1 9 'confirm that restoring source "shop" overwrites PostgreSQL database shop' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 1 13 'check that the copy holds source "shop" (/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql)' 'db.collect:7 [source "shop"]'
+  test -e /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "shop": /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql is missing'
+  # db.collect:15 [source "accounts"]
+  polyarchiv_step 2 13 'check that the copy holds source "accounts" (/var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql)' 'db.collect:15 [source "accounts"]'
+  test -e /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "accounts": /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql is missing'
+  # db.collect:7 [source "shop"]
+  polyarchiv_step 3 13 'check that the dump of source "shop" is whole before anything is replaced' 'db.collect:7 [source "shop"]'
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql '' 0 refuse '-- PostgreSQL database dump complete' 4096
+  # db.collect:7 [source "shop"]
+  polyarchiv_step 4 13 'confirm that restoring source "shop" overwrites PostgreSQL database shop' 'db.collect:7 [source "shop"]'
   polyarchiv_confirm 'source "shop": the objects of PostgreSQL database shop that the dump holds are dropped and recreated from it; changes made to them since the backup are lost'
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 2 9 'confirm that restoring source "accounts" overwrites PostgreSQL database accounts' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 5 13 'check that the dump of source "accounts" is whole before anything is replaced' 'db.collect:15 [source "accounts"]'
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql '' 0 refuse '-- PostgreSQL database dump complete' 4096
+  # db.collect:15 [source "accounts"]
+  polyarchiv_step 6 13 'confirm that restoring source "accounts" overwrites PostgreSQL database accounts' 'db.collect:15 [source "accounts"]'
   polyarchiv_confirm 'source "accounts": the objects of PostgreSQL database accounts that the dump holds are dropped and recreated from it; changes made to them since the backup are lost'
   # db.collect:12 [source "shop"]
-  polyarchiv_step 3 9 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
+  polyarchiv_step 7 13 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
   polyarchiv_hide_trace
   polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
   polyarchiv_restore_trace
   # db.collect:7 [source "shop"]
-  polyarchiv_step 4 9 'write the statement that creates PostgreSQL database shop if it is missing' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 8 13 'write the statement that creates PostgreSQL database shop if it is missing' 'db.collect:7 [source "shop"]'
   polyarchiv_private_file createdb.db.shop.sql '' text "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')
 " text "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')
 " text '\gexec
 '
   # db.collect:7 [source "shop"]
-  polyarchiv_step 5 9 'create PostgreSQL database shop if it is missing (source "shop")' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 9 13 'create PostgreSQL database shop if it is missing (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --file="${polyarchiv_work}"/createdb.db.shop.sql --dbname=postgres
   # db.collect:7 [source "shop"]
-  polyarchiv_step 6 9 'load the dump into PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 10 13 'load the dump into PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --single-transaction -- shop < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 7 9 'write the statement that creates PostgreSQL database accounts if it is missing' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 11 13 'write the statement that creates PostgreSQL database accounts if it is missing' 'db.collect:15 [source "accounts"]'
   polyarchiv_private_file createdb.db.accounts.sql postgres text "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')
 " text "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')
 " text '\gexec
 '
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 8 9 'create PostgreSQL database accounts if it is missing (source "accounts")' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 12 13 'create PostgreSQL database accounts if it is missing (source "accounts")' 'db.collect:15 [source "accounts"]'
   sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --file="${polyarchiv_work}"/createdb.db.accounts.sql --dbname=postgres
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 9 9 'load the dump into PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 13 13 'load the dump into PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --single-transaction -- accounts < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql
 }

@@ -7,7 +7,7 @@
 #   e359a1a8f8e9da6f40ab78fe8316f9a2be2310fed30746c5d72087b460ab6229  site.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat date find flock mkdir mktemp mv nproc rm rsync sha256sum ssh sync
+# Required tools: /var/lib/polyarchiv-fixture/collect/site/backups/app /var/lib/polyarchiv-fixture/collect/site/backups/web awk cat date find flock grep mkdir mktemp mv nproc rm rsync sha256sum ssh sync test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -61,10 +61,10 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_mirror_site() {
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 1 3 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/site' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 3 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/site' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/mirror/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -72,24 +72,33 @@ unit_1_fetch_mirror_site() {
     18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirror/site/ /var/lib/polyarchiv-fixture/collect/site/backups/ \
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirror/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
+  # mirror.backup:1 [point]
+  polyarchiv_step 3 3 'check that the copy of "site" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
+  find /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 
 # restore sources of site (site.collect:1 [point])
 # restore the sources of site
 unit_2_restore_site() {
+  # site.collect:5 [source "web"]
+  polyarchiv_step 1 6 'check that the copy holds source "web" (/var/lib/polyarchiv-fixture/collect/site/backups/web)' 'site.collect:5 [source "web"]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups/web || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "web": /var/lib/polyarchiv-fixture/collect/site/backups/web is missing'
+  # site.collect:12 [source "plain"]
+  polyarchiv_step 2 6 'check that the copy holds source "plain" (/var/lib/polyarchiv-fixture/collect/site/backups/app)' 'site.collect:12 [source "plain"]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups/app || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "plain": /var/lib/polyarchiv-fixture/collect/site/backups/app is missing'
   # site.collect:7 [source "web"]
-  polyarchiv_step 1 4 "judge the copy of source \"web\" against web.example.org:/srv/-it's a \"\$HOME\" dir ünï, list what restoring it changes there, and confirm" 'site.collect:7 [source "web"]'
+  polyarchiv_step 3 6 "judge the copy of source \"web\" against web.example.org:/srv/-it's a \"\$HOME\" dir ünï, list what restoring it changes there, and confirm" 'site.collect:7 [source "web"]'
   polyarchiv_check_copy 50 no "web.example.org:/srv/-it's a \"\$HOME\" dir ünï (source \"web\")" 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "${polyarchiv_work}"/measure 13 rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s '--filter=H .~polyarchiv~' --remote-option=--debug=FILTER1 -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" "${polyarchiv_work}"/measure
   polyarchiv_confirm "source \"web\": web.example.org:/srv/-it's a \"\$HOME\" dir ünï becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten:" rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
   # site.collect:14 [source "plain"]
-  polyarchiv_step 2 4 'judge the copy of source "plain" against db.example.org:/var/lib/app, list what restoring it changes there, and confirm' 'site.collect:14 [source "plain"]'
+  polyarchiv_step 4 6 'judge the copy of source "plain" against db.example.org:/var/lib/app, list what restoring it changes there, and confirm' 'site.collect:14 [source "plain"]'
   polyarchiv_check_copy 50 no 'db.example.org:/var/lib/app (source "plain")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ "${polyarchiv_work}"/measure 13 rsync -a -n --stats --no-h -e 'ssh -o BatchMode=yes' -s '--filter=H .~polyarchiv~' --remote-option=--debug=FILTER1 -- db.example.org:/var/lib/app/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "plain": db.example.org:/var/lib/app becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten:' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A -e 'ssh -o BatchMode=yes' -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ db.example.org:/var/lib/app/
   # site.collect:7 [source "web"]
-  polyarchiv_step 3 4 "restore source \"web\" into web.example.org:/srv/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "web"]'
+  polyarchiv_step 5 6 "restore source \"web\" into web.example.org:/srv/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "web"]'
   rsync -a --modify-window=-1 -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts'" -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' --fsync '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
   # site.collect:14 [source "plain"]
-  polyarchiv_step 4 4 'restore source "plain" into db.example.org:/var/lib/app, deleting what the copy does not hold' 'site.collect:14 [source "plain"]'
+  polyarchiv_step 6 6 'restore source "plain" into db.example.org:/var/lib/app, deleting what the copy does not hold' 'site.collect:14 [source "plain"]'
   rsync -a --modify-window=-1 -X -A -e 'ssh -o BatchMode=yes' -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' --fsync '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ db.example.org:/var/lib/app/
 }
 

@@ -264,23 +264,54 @@ polyarchiv_private_file() {
   fi
 }
 
-# Judges a finished dump before it replaces the previous one.
+# Judges a dump: a backup's finished dump before it replaces the previous one (PREVIOUS), or a
+# restore's before it is loaded (PREVIOUS empty, ON_SUSPICIOUS refuse or allow). With a MARK, a
+# dump is whole when a line of its last END_BYTES starts with it: read with tail, not the whole
+# file.
 polyarchiv_check_dump() {
-  local partial=$1 previous=$2 percent=$3 on_suspicious=$4
-  local size old problem=''
+  local partial=$1 previous=$2 percent=$3 on_suspicious=$4 mark=$5 end_bytes=$6
+  local size old problem='' end incomplete=''
   size=$(stat -c %s -- "${partial}")
   if ((size == 0)); then
     problem="dump ${partial} is empty"
-  elif [[ -e ${previous} ]]; then
+    if [[ -n ${mark} ]]; then
+      incomplete=yes
+    fi
+  elif [[ -n ${mark} ]]; then
+    end=$(tail -c "${end_bytes}" -- "${partial}")
+    if [[ $'\n'${end} != *$'\n'"${mark}"* ]]; then
+      problem="dump ${partial} is incomplete: no line of its last ${end_bytes} bytes starts with '${mark}', which its tool writes once it has dumped everything"
+      incomplete=yes
+    fi
+  fi
+  if [[ -z ${problem} && -n ${previous} && -e ${previous} ]]; then
     old=$(stat -c %s -- "${previous}")
     if ((old > 0 && size * 100 < old * (100 - percent))); then
       problem="dump ${partial} shrank by more than ${percent}%: bytes: ${old} before, ${size} now"
     fi
   fi
-  if [[ -n ${problem} ]]; then
-    polyarchiv_say "  warning: ${problem}"
-    if [[ ${on_suspicious} != warn ]]; then
-      return 1
-    fi
+  if [[ -z ${problem} ]]; then
+    return 0
   fi
+  case ${on_suspicious} in
+    allow)
+      polyarchiv_say "  ${problem}"
+      polyarchiv_say "  accepted: --allow-shrink"
+      ;;
+    refuse)
+      polyarchiv_say "  ${problem}"
+      polyarchiv_say "  refused: nothing was changed; run with --allow-shrink if this is expected"
+      return 1
+      ;;
+    *)
+      if [[ -n ${incomplete} ]]; then
+        polyarchiv_say "  refused: ${problem}; the previous dump is kept"
+        return 1
+      fi
+      polyarchiv_say "  warning: ${problem}"
+      if [[ ${on_suspicious} != warn ]]; then
+        return 1
+      fi
+      ;;
+  esac
 }

@@ -97,8 +97,15 @@ export const HELPERS = {
   },
   checkDump: {
     name: 'polyarchiv_check_dump',
-    args: [word('partial'), word('previous'), word('percent'), word('on_suspicious')],
-    tools: ['stat'],
+    args: [
+      word('partial'),
+      word('previous'),
+      word('percent'),
+      word('on_suspicious'),
+      word('mark'),
+      word('end_bytes'),
+    ],
+    tools: ['stat', 'tail'],
     statuses: { accepted: 0, refused: 1 },
   },
   dirReload: {

@@ -31,6 +31,12 @@ export const HELPER_MESSAGES = {
   dumpShrank: (partial: string, old: string, size: string, percent: string) =>
     `dump ${partial} shrank by more than ${percent}%: bytes: ${old} before, ${size} now`,
   dumpWarning: (problem: string) => `  warning: ${problem}`,
+  // A dump whose end lacks the line its tool writes once it has dumped everything (a backup's
+  // refused whatever on_suspicious_dump says; a restore's refused unless --allow-shrink).
+  dumpIncomplete: (partial: string, bytes: string, mark: string) =>
+    `dump ${partial} is incomplete: no line of its last ${bytes} bytes starts with '${mark}', which its tool writes once it has dumped everything`,
+  dumpRefused: (problem: string) => `  refused: ${problem}; the previous dump is kept`,
+  dumpNotLoaded: (problem: string) => `  ${problem}`,
   // A service's data directory rebuilt (polyarchiv_dir_reload).
   reloadStopFailed: (rc: string, target: string) =>
     `  the stop command failed with exit code ${rc}: ${target} is left as it is`,

@@ -90,7 +90,7 @@ export function withSelectionOptions(command: Command, use: 'run' | 'report' = '
       ofRuns(
         new Option(
           '--allow-shrink',
-          'let a copy proceed that would become empty or lose more than max_shrink_percent of its files or bytes',
+          'let a copy proceed that would become empty or lose more than max_shrink_percent of its files or bytes, and a restore load an empty or incomplete dump',
         ),
       ),
     )

@@ -98,7 +98,9 @@ export type ActionBody =
       readonly owner?: string;
     }
   | ({ readonly kind: 'dump' } & ToolRun & DumpSpec)
-  | ({ readonly kind: 'load' } & ToolRun & { readonly input: string })
+  | ({ readonly kind: 'load' } & ToolRun & LoadSpec)
+  | ({ readonly kind: 'verify-dump' } & VerifyDumpSpec)
+  | ({ readonly kind: 'expect-copy' } & ExpectCopySpec)
   | ({ readonly kind: 'run' } & ToolRun)
   | ({ readonly kind: 'reload-dir' } & ReloadDirSpec)
   | ({ readonly kind: 'confirm' } & ConfirmSpec)
@@ -213,6 +215,40 @@ export interface DumpSpec {
   readonly partial: string;
   readonly maxShrinkPercent: number;
   readonly onSuspicious: 'warn' | 'fail';
+  /**
+   * The start of the line the tool writes once it has dumped everything, found near the end of
+   * every whole dump ('' when the tool writes none): a dump without it is never recorded.
+   */
+  readonly completeMark: string;
+}
+
+/**
+ * A file fed to a tool's standard input (a restore's dump). With `through`, the file is read by
+ * that program instead, whose output the tool reads (a statement made of the dump's first lines).
+ */
+export interface LoadSpec {
+  readonly input: string;
+  readonly through?: readonly Word[];
+}
+
+/**
+ * A restore's dump judged before anything changes: empty, or without the line that marks a whole
+ * dump of its tool near its end, it is refused unless the plan was made with --allow-shrink.
+ */
+export interface VerifyDumpSpec {
+  readonly input: string;
+  readonly completeMark: string;
+}
+
+/**
+ * What a restore needs to find before it goes on, with the words that say what its absence
+ * means: `entries`, a directory that holds something (a fetched copy); `path`, a file or
+ * directory that exists (a source's part of that copy).
+ */
+export interface ExpectCopySpec {
+  readonly expect: 'entries' | 'path';
+  readonly path: string;
+  readonly missing: string;
 }
 
 export type ActionKind = ActionBody['kind'];

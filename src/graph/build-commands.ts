@@ -1,9 +1,10 @@
-import { type Action, assertNever, type ToolRun } from './action.js';
+import { type Action, assertNever, type ExpectCopySpec, type ToolRun } from './action.js';
 import { packCommands, unpackCommands } from './archive-commands.js';
 import type { Command, ExecCommand, ToolPaths, Word } from './command.js';
 import { cryptTreeCommand, hashCheckCommand, hashIndexCommands } from './filter-commands.js';
 import { gitCheckoutAtCommand, gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
+import { HOLDING_DIR } from './holding-dir.js';
 import { kerberosTicketCommands, underKerberos } from './kerberos-commands.js';
 import { newestFileCommands } from './newest-file-commands.js';
 import { syncDirCommands, syncPreview } from './rclone-sync-commands.js';
@@ -78,12 +79,29 @@ export function buildCommands(
           previous: action.output,
           maxShrinkPercent: action.maxShrinkPercent,
           onSuspicious: action.onSuspicious,
+          completeMark: action.completeMark,
         },
         { kind: 'publish-file', partial, file: action.output },
       ];
     }
-    case 'load':
-      return [{ ...execOf(action, tools), stdin: action.input }];
+    case 'load': {
+      const tool = execOf(action, tools);
+      if (action.through === undefined) return [{ ...tool, stdin: action.input }];
+      return [{ ...tool, argv: action.through, stdin: action.input, pipeline: [tool.argv] }];
+    }
+    case 'verify-dump':
+      return [
+        {
+          kind: 'check-dump',
+          partial: action.input,
+          previous: '',
+          maxShrinkPercent: 0,
+          onSuspicious: options.allowShrink === true ? 'allow' : 'refuse',
+          completeMark: action.completeMark,
+        },
+      ];
+    case 'expect-copy':
+      return [expectCopy(action)];
     case 'run':
       return [execOf(action, tools)];
     case 'run-if-changed':
@@ -236,3 +254,30 @@ export function timeoutWords(seconds: number): string[] {
 export { HOLDING_DIR, holdingDir } from './holding-dir.js';
 export { copyFiguresKey, incomingMeasure, rsyncArgv } from './rsync-commands.js';
 export { rsyncRemoteShell } from './transport-commands.js';
+
+/**
+ * `test -e`, or a find that prints the first entry of a directory other than the copies' holding
+ * directory into `grep -q .`: status 1 when it is missing or holds nothing, which `missing` says.
+ */
+function expectCopy(spec: ExpectCopySpec): ExecCommand {
+  const explains = [{ status: 1, message: spec.missing }];
+  if (spec.expect === 'path') return { kind: 'exec', argv: ['test', '-e', spec.path], explains };
+  return {
+    kind: 'exec',
+    argv: [
+      'find',
+      spec.path,
+      '-mindepth',
+      '1',
+      '-maxdepth',
+      '1',
+      '!',
+      '-name',
+      HOLDING_DIR,
+      '-print',
+      '-quit',
+    ],
+    pipeline: [['grep', '-q', '.']],
+    explains,
+  };
+}

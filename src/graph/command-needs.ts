@@ -15,7 +15,7 @@ export function toolsOf(command: Command): string[] {
     case 'private-file':
       return command.owner === undefined ? [] : ['chown'];
     case 'check-dump':
-      return ['stat'];
+      return command.completeMark === '' ? ['stat'] : ['stat', 'tail'];
     case 'check-copy':
       return argvTools(command.incoming);
     case 'copy':

@@ -157,13 +157,24 @@ export type SecretPart =
  * Judges a finished dump before it replaces the previous one: an empty dump, or one that shrank
  * by more than `maxShrinkPercent`, is reported; with `onSuspicious: fail` it also fails the step.
  */
+/**
+ * A dump judged: a backup's new dump (`partial`) before it replaces `previous` (empty, or shrunk
+ * past `maxShrinkPercent`: suspicious, `warn` or `fail` as on_suspicious_dump says), or a
+ * restore's dump before it is loaded (`previous` ''; `refuse`, or `allow` with --allow-shrink).
+ * With a `completeMark`, a dump that is empty or lacks, in its last DUMP_END_BYTES, a line that
+ * starts with it is incomplete: a backup refuses it whatever on_suspicious_dump says.
+ */
 export interface DumpCheckCommand {
   readonly kind: 'check-dump';
   readonly partial: string;
   readonly previous: string;
   readonly maxShrinkPercent: number;
-  readonly onSuspicious: 'warn' | 'fail';
+  readonly onSuspicious: 'warn' | 'fail' | 'refuse' | 'allow';
+  readonly completeMark: string;
 }
+
+/** How far from its end a whole dump holds its tool's completion line: tail -c reads no more. */
+export const DUMP_END_BYTES = 4096;
 
 /**
  * Judges a copy before it changes anything: two rsync dry runs (`--stats`, no file list, into a

@@ -92,6 +92,8 @@ function writesInto(draft: ActionDraft): string[] {
     case 'mkdir':
     case 'private-file':
     case 'load':
+    case 'verify-dump':
+    case 'expect-copy':
     case 'run':
     case 'reload-dir':
     case 'confirm':

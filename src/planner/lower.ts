@@ -5,6 +5,7 @@ import type {
   BackupContext,
   BoundBackupPoint,
   BoundCollectPoint,
+  BoundSource,
   EngineWarning,
   RestoreContext,
 } from '../engines/engine.js';
@@ -17,6 +18,7 @@ import {
   chainRestore,
   collectChain,
 } from '../engines/filter-chain.js';
+import { destinationPath } from '../engines/toolkit.js';
 import type { ActionDraft } from '../graph/action.js';
 
 import { groupBy } from '../group-by.js';
@@ -137,6 +139,7 @@ export function lowerRestore(
       drafts: [
         ...from.engine.restore(from, shippedBy(cp, chain), context),
         ...chainRestore(chain, copiesOf(from)),
+        ...(cp.sources.length === 0 ? [] : [fetchedSomething(from, cp)]),
       ],
     });
   }
@@ -148,6 +151,8 @@ export function lowerRestore(
     drafts: [
       ...chainRestore(collectChainOf(cp), COLLECT_COPIES),
       ...cp.engine.restoreBeforeSources(cp, at, from !== undefined && context.at !== undefined),
+      // Each source's part of the copy, found before any source is judged, confirmed or restored.
+      ...cp.sources.flatMap((source) => sourcePart(source, cp, from)),
       // Every source's confirmation, and the guard it judges, before any source changes: a source
       // whose copy is refused, or that the operator declines, leaves the others as they were
       // rather than restored without it.
@@ -158,12 +163,55 @@ export function lowerRestore(
   return units;
 }
 
-/** A source's restore: the confirmations it starts with, and the steps that change its data. */
+/**
+ * The end of a fetch: what it brought into the collect point's directory holds something, else
+ * the backup point holds no copy of the collect point (an empty mirror, an archive of nothing),
+ * which is said here rather than as a source's restore failing to read what is not there.
+ */
+function fetchedSomething(bp: BoundBackupPoint, cp: BoundCollectPoint): ActionDraft {
+  return {
+    kind: 'expect-copy',
+    expect: 'entries',
+    path: cp.exportDir,
+    missing: `backup point "${bp.name}" holds no copy of collect point "${cp.name}": nothing was fetched into ${cp.exportDir}`,
+    origin: bp.origin,
+    summary: `check that the copy of "${cp.name}" fetched from backup point "${bp.name}" holds something`,
+  };
+}
+
+/** A source's part of the copy a restore reads: its destination_path, which must be there. */
+function sourcePart(
+  source: BoundSource,
+  cp: BoundCollectPoint,
+  from: BoundBackupPoint | undefined,
+): ActionDraft[] {
+  if (!source.engine.options.some((option) => option.name === 'destination_path')) return [];
+  const path = destinationPath(source, cp);
+  const copy =
+    from === undefined
+      ? `the copy of collect point "${cp.name}"`
+      : `the copy fetched from backup point "${from.name}"`;
+  return [
+    {
+      kind: 'expect-copy',
+      expect: 'path',
+      path,
+      missing: `${copy} holds nothing for source "${source.name}": ${path} is missing`,
+      origin: source.origin,
+      summary: `check that the copy holds source "${source.name}" (${path})`,
+    },
+  ];
+}
+
+/**
+ * A source's restore: the confirmations it starts with (and the checks of what it loads), and the
+ * steps that change its data.
+ */
 function confirmedFirst(drafts: readonly ActionDraft[]): {
   readonly confirms: readonly ActionDraft[];
   readonly changes: readonly ActionDraft[];
 } {
-  const first = drafts.findIndex((draft) => draft.kind !== 'confirm');
+  const first = drafts.findIndex((draft) => draft.kind !== 'confirm' && draft.kind !== 'verify-dump');
   const split = first < 0 ? drafts.length : first;
   return { confirms: drafts.slice(0, split), changes: drafts.slice(split) };
 }

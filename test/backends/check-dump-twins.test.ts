@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { checkDump } from '../../src/backends/execute/primitives.js';
-import type { DumpCheckCommand } from '../../src/graph/command.js';
+import { DUMP_END_BYTES, type DumpCheckCommand } from '../../src/graph/command.js';
 import { partialFile } from '../helpers/partials.js';
 import { sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const HELPERS = partialFile('helpers.hbs');
-const canRun = haveTools('bash', 'stat');
+const canRun = haveTools('bash', 'stat', 'tail');
 
 const newSandbox = sandboxesPerTest();
 
@@ -83,6 +83,7 @@ describe.runIf(canRun)('polyarchiv_check_dump and checkDump agree', () => {
       previous: box.path("dumps/it's.sql"),
       maxShrinkPercent: percent,
       onSuspicious,
+      completeMark: '',
     };
     const expected = {
       passed: passes,
@@ -91,4 +92,79 @@ describe.runIf(canRun)('polyarchiv_check_dump and checkDump agree', () => {
     expect(viaExecutor(check)).toEqual(expected);
     expect(viaScript(check)).toEqual(expected);
   });
+
+  const MARK = '-- Dump completed';
+  const whole = `-- MariaDB dump\nINSERT INTO t VALUES (1);\n${MARK} on 2026-03-10  4:05:06\n`;
+  const big = `${'INSERT INTO t VALUES (2);\n'.repeat(400)}`;
+  // name, the dump's text, on suspicious, whether the step goes on, and what is said (PARTIAL: its path).
+  const marked: [string, string, DumpCheckCommand['onSuspicious'], boolean, string[]][] = [
+    ['a whole dump', whole, 'fail', true, []],
+    ['a whole dump larger than the bytes read', `${big}${whole}`, 'refuse', true, []],
+    ['a mark followed by other lines', `${whole}--\n\\unrestrict abc\n\n`, 'refuse', true, []],
+    [
+      'a dump cut before its mark, backed up with warn',
+      `${big}INSERT INTO t VAL`,
+      'warn',
+      false,
+      [`  refused: dump PARTIAL is incomplete: ${incomplete(MARK)}; the previous dump is kept`],
+    ],
+    [
+      'an empty dump, backed up with warn',
+      '',
+      'warn',
+      false,
+      ['  refused: dump PARTIAL is empty; the previous dump is kept'],
+    ],
+    [
+      'a mark too far from the end',
+      `${whole}${big}`,
+      'refuse',
+      false,
+      [`  dump PARTIAL is incomplete: ${incomplete(MARK)}`, REFUSED],
+    ],
+    [
+      'a mark inside a line',
+      `${big}x ${MARK}\n`,
+      'refuse',
+      false,
+      [`  dump PARTIAL is incomplete: ${incomplete(MARK)}`, REFUSED],
+    ],
+    ['an empty dump to restore', '', 'refuse', false, ['  dump PARTIAL is empty', REFUSED]],
+    [
+      'a cut dump restored with --allow-shrink',
+      'INSERT INTO t VALUES (1);\n',
+      'allow',
+      true,
+      [`  dump PARTIAL is incomplete: ${incomplete(MARK)}`, '  accepted: --allow-shrink'],
+    ],
+    [
+      'an empty dump restored with --allow-shrink',
+      '',
+      'allow',
+      true,
+      ['  dump PARTIAL is empty', '  accepted: --allow-shrink'],
+    ],
+    ['a dump with NUL bytes before its mark', `\0${big}\0\n${whole}`, 'refuse', true, []],
+  ];
+  it.each(marked)('with a completion mark, on %s', (_, text, onSuspicious, passes, said) => {
+    const box = newSandbox('polyarchiv-twin-');
+    box.write({ 'dumps/it\'s "$x".sql': text });
+    const check: DumpCheckCommand = {
+      kind: 'check-dump',
+      partial: box.path('dumps/it\'s "$x".sql'),
+      previous: '',
+      maxShrinkPercent: 0,
+      onSuspicious,
+      completeMark: MARK,
+    };
+    const expected = { passed: passes, said: said.map((line) => line.replace('PARTIAL', check.partial)) };
+    expect(viaExecutor(check)).toEqual(expected);
+    expect(viaScript(check)).toEqual(expected);
+  });
 });
+
+const REFUSED = '  refused: nothing was changed; run with --allow-shrink if this is expected';
+
+function incomplete(mark: string): string {
+  return `no line of its last ${DUMP_END_BYTES} bytes starts with '${mark}', which its tool writes once it has dumped everything`;
+}

@@ -64,6 +64,7 @@ const PROGRAMS = [
   'sort',
   'tee',
   'awk',
+  'tail',
 ];
 
 /** Program names in command position, outside comments and messages. */
@@ -123,6 +124,7 @@ describe('helper contracts', () => {
       'mktemp',
       'cat',
       'du',
+      'tail',
     ];
     for (const contract of Object.values(HELPERS) as HelperContract[]) {
       for (const tool of contract.tools) {

@@ -121,6 +121,29 @@ describe.runIf(canRun)('archive backup point, end to end', () => {
     });
   }
 
+  for (const how of ['apply', 'script'] as const) {
+    it(`fails the fetch of an archive that holds nothing of the collect point, before any source (${how})`, () => {
+      const args = configure(box, 'tar.gz');
+      box.write({ 'data/kept.txt': 'kept\n' });
+      expect(run(box, how, 'backup', args).code).toBe(0);
+      // An archive of nothing in its place, on a machine whose collect point is gone.
+      mkdirSync(box.path('nothing'));
+      tool(['tar', '-C', box.path('nothing'), '-czf', box.path('archives/site copy.tar.gz'), '.']);
+      rmSync(box.path('collect'), { recursive: true });
+      const restore = run(box, how, 'restore', args);
+      expect(restore.code).toBe(1);
+      expect(restore.stderr).toContain(
+        `backup point "archive" holds no copy of collect point "site": nothing was fetched into ${box.path('collect/site/backups')}`,
+      );
+      expect(restore.stderr).toMatch(
+        /failed with exit code 1: step \d+ of \d+ at archive\.backup:1 \[point\]/,
+      );
+      expect(restore.stderr).toMatch(/failed +fetch:archive\/site/);
+      expect(restore.stderr).toMatch(/skipped +restore:site/);
+      expect(readFileSync(box.path('data/kept.txt'), 'utf8')).toBe('kept\n');
+    });
+  }
+
   it('archives an empty collect point as a valid empty archive, and restores it', () => {
     box.write({
       'config/empty.collect': '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n',

@@ -148,4 +148,30 @@ describe.runIf(canRun)('a collect point with local files, MySQL and PostgreSQL s
     expect(restore.status, restore.stderr).toBe(0);
     expectRestored(before);
   });
+
+  it.each(['apply', 'script'] as const)(
+    'restores everything through %s on a rebuilt machine: both databases and the collect point gone',
+    (backend) => {
+      const before = { shop: pg.dump('shop'), crm: maria.dump('crm') };
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      rmSync(box.path('www'), { recursive: true });
+      rmSync(box.path('collect'), { recursive: true });
+      maria.sql('DROP DATABASE crm');
+      pg.sql('DROP DATABASE shop');
+      let code: number | null;
+      let stderr: string;
+      if (backend === 'apply') {
+        ({ code, stderr } = runCli(['restore', '--yes', ...args]));
+      } else {
+        const plan = runCli(['plan', '--restore', '--include-secrets', ...args]);
+        expect(plan.code, plan.stderr).toBe(0);
+        writeFileSync(box.path('plan.sh'), plan.stdout, { mode: 0o600 });
+        ({ status: code, stderr } = spawnSync('bash', [box.path('plan.sh'), '--yes'], { encoding: 'utf8' }));
+      }
+      expect(code, stderr).toBe(0);
+      expect(stderr).toContain('create MySQL database crm if it is missing (source "crm")');
+      expect(stderr).toContain('create PostgreSQL database shop if it is missing (source "shop")');
+      expectRestored(before);
+    },
+  );
 });

@@ -29,7 +29,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       box = makeSandbox('polyarchiv-fresh-');
       const dump = box.path('fake-mysqldump');
       box.write({
-        'fake-mysqldump': "#!/bin/sh\nprintf -- '-- dump of orders\\n'\n",
+        'fake-mysqldump': "#!/bin/sh\nprintf -- '-- dump of orders\\n-- Dump completed\\n'\n",
         'config/shop.collect': `[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "orders"]\nengine = mysql\nuser = backup\ndatabase = orders\ndestination_path = orders.sql\ndump_executable = ${dump}\n`,
         'config/archive.backup': '[point]\nengine = archive\nremote_url = {root}/archives/{name}.tar.gz\n',
         ...Object.fromEntries(
@@ -57,7 +57,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
         Object.entries(published).map(([what, path]) => [what, (statSync(path).mode & 0o777).toString(8)]),
       );
       expect(modes).toEqual({ dump: '600', state: '600', archive: '600' });
-      expect(readFileSync(published.dump, 'utf8')).toBe('-- dump of orders\n');
+      expect(readFileSync(published.dump, 'utf8')).toBe('-- dump of orders\n-- Dump completed\n');
       expect(readFileSync(published.state, 'utf8')).not.toContain('killed run');
       const listed = spawnSync('tar', ['-t', '-z', '-f', published.archive], { encoding: 'utf8' });
       expect(listed.stdout.split('\n')).toContain('./orders.sql');

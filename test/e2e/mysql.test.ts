@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runAsync, runCli, runCliAsync } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -44,7 +44,12 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
     configure();
     args = ['-C', box.path('config'), '--set', `root=${box.root}`];
   });
-  afterEach(() => box.remove());
+  afterEach(() => {
+    box.remove();
+    // Restores in these tests replace, cut or drop the database: each test starts from the sample.
+    db.sql('DROP DATABASE IF EXISTS shop; CREATE DATABASE shop CHARACTER SET utf8mb4;');
+    db.sql(SAMPLE_SQL, 'shop');
+  });
 
   /** site: the mysql source "shop" (line 5); docs: another point that must run whatever happens. */
   function configure(shop: string[] = [], extra: Record<string, string> = {}) {
@@ -215,12 +220,188 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
 
   it('fails a restore into a database that does not exist, naming the source', () => {
     expect(runCli(['backup', ...args]).code).toBe(0);
-    configure(['database=nosuchdb']);
+    configure(['database=nosuchdb', 'create_database=false']);
     const restore = runCli(['restore', '--yes', ...args]);
     expect(restore.code).toBe(1);
     expect(restore.stderr).toMatch(/database 'nosuchdb'/);
     expect(restore.stderr).toMatch(SOURCE_LINE);
   });
+
+  it('fails a restore that may not create its missing database, naming the source', () => {
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    // The backup user holds no privilege on that database, so cannot create it.
+    configure(['database=nosuchdb']);
+    const restore = runCli(['restore', '--yes', ...args]);
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toMatch(/Access denied for user 'backup'@'localhost' to database 'nosuchdb'/);
+    expect(restore.stderr).toContain('create MySQL database nosuchdb if it is missing');
+    expect(restore.stderr).toMatch(SOURCE_LINE);
+  });
+
+  /** A machine rebuilt: the database gone, the collect point's directory and states with it. */
+  const freshServer = () => {
+    db.sql('DROP DATABASE IF EXISTS shop;');
+    rmSync(box.path('collect'), { recursive: true, force: true });
+  };
+  const restoreBy = (backend: 'apply' | 'script', more: string[] = []) => {
+    if (backend === 'apply') return runCli(['restore', '--yes', '--from', 'mirror', ...more, ...args]);
+    const run = runScript(script('restore', ['--from', 'mirror', ...more]));
+    return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  };
+  const charsetOf = (database: string) =>
+    db.sql(
+      `SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${database}'`,
+    );
+
+  it.each(['apply', 'script'] as const)(
+    'restores onto a fresh server through %s: creates the database, in the character set of the dump',
+    (backend) => {
+      const before = db.dump('shop');
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      expect(readFileSync(dumpFile(), 'utf8')).toMatch(/^\/\*!40101 SET NAMES utf8mb4 \*\/;$/m);
+      const plan = runCli(['plan', '--format', 'text', '--restore', '--from', 'mirror', ...args]);
+      expect(plan.stdout).toContain('create MySQL database shop if it is missing (source "shop")');
+      // In bash's double quotes, as the script holds it.
+      expect(plan.stdout).toContain('CREATE DATABASE IF NOT EXISTS \\`shop\\` CHARACTER SET \\\\1;');
+      expect(plan.stdout).not.toContain(PASSWORD);
+      freshServer();
+      const restore = restoreBy(backend);
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(restore.stderr).toMatch(/ok +restore:site/);
+      expect(db.dump('shop')).toBe(before);
+      expect(charsetOf('shop')).toBe('utf8mb4\n');
+      // On a server that has it, the database is left as it is: its tables are replaced.
+      db.sql("UPDATE customers SET city = 'changed' WHERE id = 1", 'shop');
+      const again = restoreBy(backend);
+      expect(again.code, again.stderr).toBe(0);
+      expect(db.dump('shop')).toBe(before);
+    },
+  );
+
+  it('creates a database whose name needs quoting, and one the dump names no character set for', () => {
+    const odd = 'odd`name; DROP DATABASE shop; --';
+    db.sql(
+      `CREATE DATABASE \`${odd.replaceAll('`', '``')}\`; GRANT ALL ON \`${odd.replaceAll('`', '``').replaceAll('_', '\\_')}\`.* TO 'backup'@'localhost';`,
+    );
+    try {
+      db.sql('CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (7);', odd);
+      configure([`database=${odd}`]);
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      db.sql(`DROP DATABASE \`${odd.replaceAll('`', '``')}\`;`);
+      const restore = runCli(['restore', '--yes', ...args]);
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(db.sql('SELECT id FROM t', odd)).toBe('7\n');
+      expect(db.sql("SHOW DATABASES LIKE 'shop'")).toBe('shop\n');
+
+      // Without SET NAMES (mysqldump --skip-set-charset), the server's default.
+      db.sql(`DROP DATABASE \`${odd.replaceAll('`', '``')}\`;`);
+      const dump = readFileSync(box.path('mirror/site/shop.sql'), 'utf8');
+      writeFileSync(box.path('mirror/site/shop.sql'), dump.replace(/^\/\*!40101 SET NAMES .*$/m, ''));
+      rmSync(box.path('collect'), { recursive: true, force: true });
+      const plain = runCli(['restore', '--yes', '--from', 'mirror', '--allow-shrink', ...args]);
+      expect(plain.code, plain.stderr).toBe(0);
+      expect(db.sql('SELECT id FROM t', odd)).toBe('7\n');
+    } finally {
+      db.sql(`DROP DATABASE IF EXISTS \`${odd.replaceAll('`', '``')}\`;`);
+    }
+  });
+
+  /** The dump the mirror holds, replaced, on a machine whose collect point is gone. */
+  function mirroredDump(text: (dump: string) => string) {
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const file = box.path('mirror/site/shop.sql');
+    writeFileSync(file, text(readFileSync(file, 'utf8')));
+    rmSync(box.path('collect'), { recursive: true, force: true });
+    // Changed after the backup: a refused restore leaves it so.
+    db.sql("UPDATE customers SET city = 'after the backup' WHERE id = 1", 'shop');
+  }
+  const cityOfFirst = () => db.sql('SELECT city FROM customers WHERE id = 1', 'shop');
+  const REFUSED_STEP = /failed with exit code 1: step \d+ of \d+ at site\.collect:5 \[source "shop"\]/;
+
+  it.each(['apply', 'script'] as const)('refuses to restore an empty dump through %s', (backend) => {
+    mirroredDump(() => '');
+    const restore = restoreBy(backend);
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toContain(`dump ${box.path('collect/site/backups/shop.sql')} is empty`);
+    expect(restore.stderr).toContain(
+      'refused: nothing was changed; run with --allow-shrink if this is expected',
+    );
+    expect(restore.stderr).toMatch(REFUSED_STEP);
+    expect(restore.stderr).toMatch(/failed +restore:site/);
+    expect(restore.stderr).toMatch(/ok +restore:docs/);
+    expect(cityOfFirst()).toBe('after the backup\n');
+  });
+
+  it.each(['apply', 'script'] as const)(
+    'refuses to restore a dump cut before its end through %s, and loads it with --allow-shrink',
+    (backend) => {
+      mirroredDump((dump) => dump.slice(0, dump.indexOf('INSERT INTO `customers`')));
+      const restore = restoreBy(backend);
+      expect(restore.code).toBe(1);
+      expect(restore.stderr).toContain(
+        `dump ${box.path('collect/site/backups/shop.sql')} is incomplete: no line of its last 4096 bytes starts with '-- Dump completed'`,
+      );
+      expect(restore.stderr).toContain('refused: nothing was changed');
+      expect(restore.stderr).toMatch(REFUSED_STEP);
+      expect(cityOfFirst()).toBe('after the backup\n');
+
+      const allowed = restoreBy(backend, ['--allow-shrink']);
+      expect(allowed.code, allowed.stderr).toBe(0);
+      expect(allowed.stderr).toContain('accepted: --allow-shrink');
+      expect(db.sql('SELECT COUNT(*) FROM customers', 'shop')).toBe('0\n');
+    },
+  );
+
+  it('refuses to record a dump that lacks its last line, whatever on_suspicious_dump says', () => {
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const good = readFileSync(dumpFile(), 'utf8');
+    const cut = box.path('cut_mysqldump');
+    writeFileSync(cut, '#!/bin/sh\nmysqldump "$@" | head -n 30\n', { mode: 0o755 });
+    configure([`dump_executable=${cut}`]);
+    const failed = runCli(['backup', ...args]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /refused: dump .*shop\.sql\.partial is incomplete: .*; the previous dump is kept/,
+    );
+    expect(failed.stderr).toMatch(SOURCE_LINE);
+    expect(readFileSync(dumpFile(), 'utf8')).toBe(good);
+  });
+
+  it.each(['apply', 'script'] as const)(
+    'fails the fetch of a mirror that holds nothing for the collect point through %s',
+    (backend) => {
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      const before = db.dump('shop');
+      rmSync(box.path('mirror/site'), { recursive: true });
+      mkdirSync(box.path('mirror/site'));
+      rmSync(box.path('collect'), { recursive: true, force: true });
+      const restore = restoreBy(backend);
+      expect(restore.code).toBe(1);
+      expect(restore.stderr).toContain(
+        `backup point "mirror" holds no copy of collect point "site": nothing was fetched into ${box.path('collect/site/backups')}`,
+      );
+      expect(restore.stderr).toMatch(
+        /failed with exit code 1: step \d+ of \d+ at mirror\.backup:1 \[point\]/,
+      );
+      expect(restore.stderr).toMatch(/failed +fetch:mirror\/site/);
+      expect(restore.stderr).toMatch(/skipped +restore:site/);
+      expect(restore.stderr).toMatch(/ok +restore:docs/);
+      expect(restore.stderr).not.toContain('cannot measure');
+      expect(db.dump('shop')).toBe(before);
+
+      // A copy that holds something, but not the source's dump.
+      writeFileSync(box.path('mirror/site/other.txt'), 'not a dump\n');
+      rmSync(box.path('collect'), { recursive: true, force: true });
+      const partial = restoreBy(backend);
+      expect(partial.code).toBe(1);
+      expect(partial.stderr).toContain(
+        `the copy fetched from backup point "mirror" holds nothing for source "shop": ${dumpFile()} is missing`,
+      );
+      expect(partial.stderr).toMatch(REFUSED_STEP);
+      expect(partial.stderr).toMatch(/ok +fetch:mirror\/site/);
+      expect(db.dump('shop')).toBe(before);
+    },
+  );
 
   it('reports a dump that shrank, and keeps the previous one with on_suspicious_dump=fail', () => {
     db.sql(

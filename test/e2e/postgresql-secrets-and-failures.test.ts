@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { PG_DUMP_COMPLETE } from '../../src/engines/sources/postgresql.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
 import { NOW, runScript, SECRET_VARIABLE, usePostgresCase } from '../helpers/postgres-case.js';
 import { haveTools } from '../helpers/tools.js';
@@ -99,32 +100,61 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15: secr
     expect(state.last_message).toContain('exit code 137');
   });
 
-  it('reports an empty or shrunken dump, and fails the point on it with on_suspicious_dump=fail', () => {
+  it('reports a shrunken dump, and fails the point on it with on_suspicious_dump=fail', () => {
     const { box, args, passwordSource, writeConfig, dumpFile } = t;
     expect(runCli(['backup', ...args]).code).toBe(0);
     const good = readFileSync(dumpFile(), 'utf8');
+    // Whole, as far as its last line tells, but much smaller.
     writeExecutable(
       box.path('short_pg_dump'),
-      '#!/bin/sh\npg_dump "$@" > "$0.full" && head -c 300 "$0.full"\n',
+      `#!/bin/sh\npg_dump "$@" > "$0.full" && head -c 300 "$0.full" && printf '\\n${PG_DUMP_COMPLETE}\\n'\n`,
     );
     const short = [`dump_executable = ${box.path('short_pg_dump')}`];
     writeConfig(passwordSource([...short, 'on_suspicious_dump = fail']));
     const failed = runCli(['backup', ...args]);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(
-      /warning: dump .*postgresql\.sql\.partial shrank by more than \d+%: bytes: \d+ before, 300 now/,
+      /warning: dump .*postgresql\.sql\.partial shrank by more than \d+%: bytes: \d+ before, \d+ now/,
     );
     expect(readFileSync(dumpFile(), 'utf8')).toBe(good);
 
-    writeExecutable(box.path('empty_pg_dump'), '#!/bin/sh\nexit 0\n');
-    writeConfig(passwordSource([`dump_executable = ${box.path('empty_pg_dump')}`]));
+    writeConfig(passwordSource(short));
     // The dump is kept with a warning, but the mirror's copy guard refuses to let it replace the
     // good copy of a much larger one: that takes --allow-shrink.
     const warned = runCli(['backup', ...args]);
     expect(warned.code, warned.stderr).toBe(1);
-    expect(warned.stderr).toMatch(/warning: dump .*postgresql\.sql\.partial is empty/);
+    expect(warned.stderr).toMatch(/warning: dump .*postgresql\.sql\.partial shrank/);
     expect(warned.stderr).toMatch(/would shrink by more than 50%/);
     expect(runCli(['backup', '--allow-shrink', ...args]).code).toBe(0);
+  });
+
+  it('refuses an empty or cut dump whatever on_suspicious_dump says, keeping the previous one', () => {
+    const { box, args, passwordSource, writeConfig, dumpFile } = t;
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const good = readFileSync(dumpFile(), 'utf8');
+    writeExecutable(box.path('empty_pg_dump'), '#!/bin/sh\nexit 0\n');
+    writeExecutable(box.path('cut_pg_dump'), '#!/bin/sh\npg_dump "$@" | head -n 40\n');
+    for (const [tool, problem] of [
+      ['empty_pg_dump', 'is empty'],
+      ['cut_pg_dump', `is incomplete: no line of its last 4096 bytes starts with '${PG_DUMP_COMPLETE}'`],
+    ] as const) {
+      writeConfig(passwordSource([`dump_executable = ${box.path(tool)}`, 'on_suspicious_dump = warn']));
+      for (const more of [[], ['--allow-shrink']]) {
+        const refused = runCli(['backup', ...more, ...args]);
+        expect(refused.code, tool).toBe(1);
+        expect(refused.stderr).toMatch(
+          new RegExp(
+            `refused: dump .*postgresql\\.sql\\.partial ${literally(problem)}.*; the previous dump is kept`,
+          ),
+        );
+        expect(refused.stderr).toMatch(
+          /failed with exit code 1: step \d+ of \d+ at site\.collect:\d+ \[source "db"\]/,
+        );
+        expect(refused.stderr).toMatch(/failed +collect:site/);
+        expect(readFileSync(dumpFile(), 'utf8')).toBe(good);
+        expect(readFileSync(box.path('mirror/site/postgresql.sql'), 'utf8')).toBe(good);
+      }
+    }
   });
 
   it('names the failing source and its line, and still runs the other points', async () => {
@@ -166,3 +196,5 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15: secr
     expect(run.stderr).toContain('/nonexistent/pg_dump: command not found');
   });
 });
+
+const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

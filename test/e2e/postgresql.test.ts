@@ -1,6 +1,7 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { shellWord } from '../../src/backends/bash/shell-word.js';
+import { PG_DUMP_COMPLETE } from '../../src/engines/sources/postgresql.js';
 import { runCli } from '../helpers/cli.js';
 import { NOW, runScript, SECRET_VARIABLE, usePostgresCase } from '../helpers/postgres-case.js';
 import { haveTools } from '../helpers/tools.js';
@@ -45,6 +46,51 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15', () 
     expect(restore.stderr).toMatch(/failed +restore:site/);
     expect(sameDump(pg.dump(database), current)).toBe(true);
   });
+
+  it.each(['apply', 'script'] as const)(
+    'refuses an empty or cut dump through %s before it drops anything, and loads a cut one with --allow-shrink',
+    (backend) => {
+      const { pg, box, database, args, password } = t;
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      const mirrored = box.path('mirror/site/postgresql.sql');
+      const whole = readFileSync(mirrored, 'utf8');
+      expect(whole).toContain(`\n${PG_DUMP_COMPLETE}\n`);
+      pg.sql("UPDATE customers SET city = 'after the backup'", database);
+      const current = pg.dump(database);
+      const restore = (more: string[] = []) => {
+        // A rebuilt machine: the collect point's copy and states are gone, the mirror is read.
+        rmSync(box.path('collect'), { recursive: true, force: true });
+        const flags = ['--from', 'mirror', ...more, ...args];
+        if (backend === 'apply') return runCli(['restore', '--yes', ...flags]);
+        const run = runScript(box, runCli(['plan', '--restore', ...flags]).stdout, {
+          [SECRET_VARIABLE]: password,
+        });
+        return { code: run.status, stderr: run.stderr };
+      };
+      const fetched = box.path('collect/site/backups/postgresql.sql');
+      const cut = whole.slice(0, whole.indexOf('COPY public.customers'));
+      for (const [text, problem] of [
+        ['', 'is empty'],
+        [cut, `is incomplete: no line of its last 4096 bytes starts with '${PG_DUMP_COMPLETE}'`],
+      ] as const) {
+        writeFileSync(mirrored, text);
+        const refused = restore();
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(`dump ${fetched} ${problem}`);
+        expect(refused.stderr).toContain(
+          'refused: nothing was changed; run with --allow-shrink if this is expected',
+        );
+        expect(refused.stderr).toMatch(
+          /failed with exit code 1: step \d+ of \d+ at site\.collect:5 \[source "db"\]/,
+        );
+        expect(sameDump(pg.dump(database), current)).toBe(true);
+      }
+      const allowed = restore(['--allow-shrink']);
+      expect(allowed.code, allowed.stderr).toBe(0);
+      expect(allowed.stderr).toContain('accepted: --allow-shrink');
+      expect(pg.sql('SELECT count(*) FROM customers', database).trim()).toBe('0');
+    },
+  );
 
   it('leaves the same dumps and state through apply and through the rendered script', () => {
     const { pg, box, database, args, password, dropDatabase } = t;

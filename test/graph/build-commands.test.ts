@@ -111,12 +111,81 @@ describe('buildCommands', () => {
       output: '/c/backups/orders.sql',
       maxShrinkPercent: 50,
       onSuspicious: 'fail',
+      completeMark: '-- Dump completed',
     };
     const commands = buildCommands(dump);
     expect(commands.slice(0, 2)).toEqual([
       { kind: 'create-file', path: '/c/metadata/work/orders.sql.partial' },
       { kind: 'exec', argv: ['mysqldump', 'orders'], stdout: '/c/metadata/work/orders.sql.partial' },
     ]);
+  });
+
+  it('judges a dump before a restore loads it, refused unless the plan allows shrinking', () => {
+    const verify: Action = {
+      ...base,
+      kind: 'verify-dump',
+      input: '/c/backups/orders.sql',
+      completeMark: '-- X',
+    };
+    const judged = (allowShrink: boolean) => buildCommands(verify, {}, { allowShrink });
+    for (const allow of [false, true]) {
+      expect(judged(allow)).toEqual([
+        {
+          kind: 'check-dump',
+          partial: '/c/backups/orders.sql',
+          previous: '',
+          maxShrinkPercent: 0,
+          onSuspicious: allow ? 'allow' : 'refuse',
+          completeMark: '-- X',
+        },
+      ]);
+    }
+  });
+
+  it('feeds a load through a program first when it has one, the tool reading its output', () => {
+    const load: Action = {
+      ...base,
+      kind: 'load',
+      argv: ['mysql', '--batch'],
+      input: '/c/backups/orders.sql',
+      through: ['sed', '-n', '1p'],
+    };
+    expect(buildCommands(load)).toEqual([
+      {
+        kind: 'exec',
+        argv: ['sed', '-n', '1p'],
+        stdin: '/c/backups/orders.sql',
+        pipeline: [['mysql', '--batch']],
+      },
+    ]);
+  });
+
+  it('says what a missing copy means, for a path and for a directory that holds nothing', () => {
+    const missing = 'the copy holds nothing';
+    const [path] = buildCommands({ ...base, kind: 'expect-copy', expect: 'path', path: '/c/x', missing });
+    expect(path).toEqual({
+      kind: 'exec',
+      argv: ['test', '-e', '/c/x'],
+      explains: [{ status: 1, message: missing }],
+    });
+    const [entries] = buildCommands({ ...base, kind: 'expect-copy', expect: 'entries', path: '/c', missing });
+    expect(entries).toMatchObject({
+      argv: [
+        'find',
+        '/c',
+        '-mindepth',
+        '1',
+        '-maxdepth',
+        '1',
+        '!',
+        '-name',
+        '.~polyarchiv~',
+        '-print',
+        '-quit',
+      ],
+      pipeline: [['grep', '-q', '.']],
+      explains: [{ status: 1, message: missing }],
+    });
   });
 
   it('uses the rsync of [global] rsync_executable', () => {

@@ -16,7 +16,7 @@ for word in "$@"; do
 done
 printf '%s' "$$" > '${box.path('dump.pid')}'
 sleep ${seconds}
-echo '-- dump'
+printf -- '-- dump\n-- Dump completed\n'
 `,
   });
   chmodSync(path, 0o755);

@@ -1,5 +1,11 @@
 import { assertNever } from '../../graph/action.js';
-import type { Command, EnvValue, SecretPart, Word } from '../../graph/command.js';
+import {
+  type Command,
+  DUMP_END_BYTES,
+  type EnvValue,
+  type SecretPart,
+  type Word,
+} from '../../graph/command.js';
 import { type CallLayout, COMMAND_PER_LINE, helperCall, ONE_LINE } from '../helper-calls.js';
 import { HELPERS } from '../helper-contracts.js';
 import { shellWord } from './shell-word.js';
@@ -104,6 +110,8 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         previous: shellWord(command.previous),
         percent: String(command.maxShrinkPercent),
         on_suspicious: command.onSuspicious,
+        mark: shellWord(command.completeMark),
+        end_bytes: String(DUMP_END_BYTES),
       });
     case 'check-copy':
       return helperCall(HELPERS.checkCopy, {

@@ -8,6 +8,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
@@ -16,7 +17,8 @@ import {
 import { dirname, join } from 'node:path';
 import { sha256 } from '../../config/load.js';
 import { isDirectory } from '../../fs-probe.js';
-import type { DirSwapCommand, DumpCheckCommand } from '../../graph/command.js';
+import { assertNever } from '../../graph/action.js';
+import { type DirSwapCommand, DUMP_END_BYTES, type DumpCheckCommand } from '../../graph/command.js';
 import type { PlanInput } from '../../planner/plan.js';
 import { fillStateTemplate, stateTimestamp } from '../../state/point-state.js';
 import { HELPERS } from '../helper-contracts.js';
@@ -273,12 +275,27 @@ export function dirSwap(command: DirSwapCommand): void {
   rmSync(command.previous, { recursive: true, force: true });
 }
 
-/** Twin of polyarchiv_check_dump: returns false when a suspicious dump must fail its step. */
+/**
+ * Twin of polyarchiv_check_dump: returns false when the dump must fail its step. Reads the last
+ * DUMP_END_BYTES of the dump only, as tail -c does, and judges them as bash judges tail's output
+ * (its NUL bytes dropped).
+ */
 export function checkDump(command: DumpCheckCommand, say: (line: string) => void): boolean {
   const size = statSync(command.partial).size;
+  const mark = command.completeMark;
   let problem: string | undefined;
-  if (size === 0) problem = HELPER_MESSAGES.dumpEmpty(command.partial);
-  else if (existsSync(command.previous)) {
+  let incomplete = false;
+  if (size === 0) {
+    problem = HELPER_MESSAGES.dumpEmpty(command.partial);
+    incomplete = mark !== '';
+  } else if (
+    mark !== '' &&
+    !`\n${dumpEnd(command.partial, size)}`.includes(`\n${Buffer.from(mark).toString('latin1')}`)
+  ) {
+    problem = HELPER_MESSAGES.dumpIncomplete(command.partial, String(DUMP_END_BYTES), mark);
+    incomplete = true;
+  }
+  if (problem === undefined && command.previous !== '' && existsSync(command.previous)) {
     const old = statSync(command.previous).size;
     if (old > 0 && size * 100 < old * (100 - command.maxShrinkPercent)) {
       problem = HELPER_MESSAGES.dumpShrank(
@@ -290,6 +307,42 @@ export function checkDump(command: DumpCheckCommand, say: (line: string) => void
     }
   }
   if (problem === undefined) return true;
-  say(HELPER_MESSAGES.dumpWarning(problem));
-  return command.onSuspicious === 'warn';
+  switch (command.onSuspicious) {
+    case 'allow':
+      say(HELPER_MESSAGES.dumpNotLoaded(problem));
+      say(HELPER_MESSAGES.shrinkAccepted());
+      return true;
+    case 'refuse':
+      say(HELPER_MESSAGES.dumpNotLoaded(problem));
+      say(HELPER_MESSAGES.shrinkRefused());
+      return false;
+    case 'warn':
+    case 'fail':
+      if (incomplete) {
+        say(HELPER_MESSAGES.dumpRefused(problem));
+        return false;
+      }
+      say(HELPER_MESSAGES.dumpWarning(problem));
+      return command.onSuspicious === 'warn';
+    default:
+      return assertNever(command.onSuspicious);
+  }
+}
+
+/** The last DUMP_END_BYTES of a dump, byte for byte, without the NUL bytes bash drops. */
+function dumpEnd(path: string, size: number): string {
+  const length = Math.min(size, DUMP_END_BYTES);
+  const bytes = Buffer.alloc(length);
+  const fd = openSync(path, 'r');
+  try {
+    let read = 0;
+    while (read < length) {
+      const n = readSync(fd, bytes, read, length - read, size - length + read);
+      if (n === 0) break;
+      read += n;
+    }
+    return bytes.subarray(0, read).toString('latin1').replaceAll('\0', '');
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -4,7 +4,14 @@ import type { OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { sourceSecret } from '../secrets.js';
 import { connectionOptions, destinationPath, destinationPathOption, setString } from '../toolkit.js';
-import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
+import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun, verifyDump } from './tool-source.js';
+
+/**
+ * mysqldump's last line (`-- Dump completed on DATE`, or without the date with --skip-dump-date),
+ * written unless comments are turned off (--skip-comments, --compact), which this engine never
+ * asks for: a dump_executable that does must keep it.
+ */
+export const MYSQLDUMP_COMPLETE = '-- Dump completed';
 
 /** Dumps a MySQL/MariaDB database with mysqldump; restores it with mysql. */
 export const mysql: SourceEngine = {
@@ -34,6 +41,12 @@ export const mysql: SourceEngine = {
     },
     { name: 'dump_executable', type: 'string', default: 'mysqldump', help: 'mysqldump to use.' },
     { name: 'restore_executable', type: 'string', default: 'mysql', help: 'mysql client to use.' },
+    {
+      name: 'create_database',
+      type: 'boolean',
+      default: 'true',
+      help: "Before a restore, create the database if it is missing (CREATE DATABASE IF NOT EXISTS, in the character set of the dump's SET NAMES).",
+    },
     ...DUMP_CHECK_OPTIONS,
   ],
   backup(source, cp) {
@@ -55,7 +68,7 @@ export const mysql: SourceEngine = {
       {
         kind: 'dump',
         ...toolRun([...argv, '--', o.string('database')], {}, o.optionalString('sudo_user')),
-        ...dumpCheck(o, destinationPath(source, cp), cp),
+        ...dumpCheck(o, destinationPath(source, cp), cp, MYSQLDUMP_COMPLETE),
         origin: source.origin,
         summary: `dump MySQL database ${o.string('database')} (source "${source.name}")`,
       },
@@ -71,7 +84,9 @@ export const mysql: SourceEngine = {
       '--batch',
       '--binary-mode',
     ];
+    const input = destinationPath(source, cp);
     return [
+      verifyDump(source, input, MYSQLDUMP_COMPLETE),
       {
         kind: 'confirm',
         warning: `source "${source.name}": the tables of MySQL database ${o.string('database')} that the dump holds are dropped and recreated from it; changes made to them since the backup are lost`,
@@ -79,16 +94,50 @@ export const mysql: SourceEngine = {
         summary: `confirm that restoring source "${source.name}" overwrites MySQL database ${o.string('database')}`,
       },
       ...passwordFile(source, cp),
+      ...(o.boolean('create_database') ? [createDatabase(source, argv, input)] : []),
       {
         kind: 'load',
         ...toolRun([...argv, '--', o.string('database')], {}, o.optionalString('sudo_user')),
-        input: destinationPath(source, cp),
+        input,
         origin: source.origin,
         summary: `load the dump into MySQL database ${o.string('database')} (source "${source.name}")`,
       },
     ];
   },
 };
+
+/**
+ * A restore on a new server finds no database. The client, with the load's connection and option
+ * file, reads the statement from sed, which writes it from the dump's first lines: with the
+ * character set of its `SET NAMES` when one of them has it, else the server's default. The name
+ * is a quoted identifier (backticks doubled), escaped for sed's replacement.
+ */
+function createDatabase(source: BoundSource, client: readonly Word[], input: string): ActionDraft {
+  const o = source.options;
+  const database = o.string('database');
+  const create = `CREATE DATABASE IF NOT EXISTS \`${database.replaceAll('`', '``')}\``;
+  const sed = (statement: string) => statement.replace(/[\\&/]/g, '\\$&').replaceAll('\n', '\\n');
+  return {
+    kind: 'load',
+    ...toolRun(client, {}, o.optionalString('sudo_user')),
+    input,
+    through: [
+      'sed',
+      '-n',
+      '-e',
+      `/^\\/\\*!40101 SET NAMES \\([0-9A-Za-z_]*\\) \\*\\/;$/{s//${sed(create)} CHARACTER SET \\1;/p;q}`,
+      '-e',
+      `${SET_NAMES_WITHIN}{s/.*/${sed(create)};/p;q}`,
+      '-e',
+      `\${s/.*/${sed(create)};/p}`,
+    ],
+    origin: source.origin,
+    summary: `create MySQL database ${database} if it is missing (source "${source.name}")`,
+  };
+}
+
+/** mysqldump writes its SET NAMES among its first lines: sed reads no further. */
+const SET_NAMES_WITHIN = 40;
 
 function connection(o: OptionValues): string[] {
   const socket = setString(o, 'socket');

@@ -4,7 +4,14 @@ import type { OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { sourceSecret } from '../secrets.js';
 import { connectionOptions, destinationPath, destinationPathOption, setString } from '../toolkit.js';
-import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
+import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun, verifyDump } from './tool-source.js';
+
+/**
+ * The comment pg_dump's plain format writes once everything is dumped, whatever its options: near
+ * the end, followed by `--` and, in releases since 15.14 (and 13.22, 14.19, 16.10, 17.6), by
+ * `\unrestrict` and its key.
+ */
+export const PG_DUMP_COMPLETE = '-- PostgreSQL database dump complete';
 
 /**
  * Dumps a PostgreSQL database with pg_dump; restores it with psql, with the
@@ -62,7 +69,7 @@ export const postgresql: SourceEngine = {
       {
         kind: 'dump',
         ...toolRun([...argv, '--', o.string('database')], passwordEnv(source, cp), setString(o, 'sudo_user')),
-        ...dumpCheck(o, destinationPath(source, cp), cp),
+        ...dumpCheck(o, destinationPath(source, cp), cp, PG_DUMP_COMPLETE),
         origin: source.origin,
         summary: `dump PostgreSQL database ${o.string('database')} (source "${source.name}")`,
       },
@@ -82,6 +89,7 @@ export const postgresql: SourceEngine = {
       ...connection(o),
     ];
     return [
+      verifyDump(source, destinationPath(source, cp), PG_DUMP_COMPLETE),
       {
         kind: 'confirm',
         warning: `source "${source.name}": the objects of PostgreSQL database ${database} that the dump holds are dropped and recreated from it; changes made to them since the backup are lost`,

@@ -1,7 +1,7 @@
-import type { DumpSpec, ToolRun } from '../../graph/action.js';
+import type { ActionDraft, DumpSpec, ToolRun } from '../../graph/action.js';
 import type { EnvValue, Word } from '../../graph/command.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
-import type { BoundCollectPoint } from '../engine.js';
+import type { BoundCollectPoint, BoundSource } from '../engine.js';
 
 /** Options every dumping source shares: what a suspicious dump is and what it does. */
 export const DUMP_CHECK_OPTIONS: readonly OptionSpec[] = [
@@ -17,7 +17,7 @@ export const DUMP_CHECK_OPTIONS: readonly OptionSpec[] = [
     type: 'choice',
     choices: ['warn', 'fail'],
     default: 'warn',
-    help: 'warn: report a suspicious dump and keep it; fail: report it, keep the previous dump and fail the collect point.',
+    help: 'warn: report a suspicious dump and keep it; fail: report it, keep the previous dump and fail the collect point. A dump whose tool ends it with a line of its own (mysqldump, pg_dump) is refused either way when empty or without that line.',
   },
 ];
 
@@ -26,13 +26,34 @@ export const DUMP_CHECK_OPTIONS: readonly OptionSpec[] = [
  * filesystem for the final rename), so that a dump left half-written by a failure is never sent to
  * a backup point nor restored.
  */
-export function dumpCheck(options: OptionValues, output: string, cp: BoundCollectPoint): DumpSpec {
+export function dumpCheck(
+  options: OptionValues,
+  output: string,
+  cp: BoundCollectPoint,
+  completeMark = '',
+): DumpSpec {
   const percent = options.integer('max_shrink_percent');
   return {
     output,
     partial: `${cp.layout.workDir}/${encodeURIComponent(output.slice(cp.layout.importDir.length + 1))}.partial`,
     maxShrinkPercent: Math.min(100, Math.max(0, percent)),
     onSuspicious: options.optionalString('on_suspicious_dump') === 'fail' ? 'fail' : 'warn',
+    completeMark,
+  };
+}
+
+/**
+ * The first step of a database's restore, before its confirmation and anything it changes: the
+ * dump it loads is judged whole (not empty, its tool's last line near its end), else refused
+ * unless --allow-shrink, so that an empty or cut dump never replaces a database.
+ */
+export function verifyDump(source: BoundSource, input: string, completeMark: string): ActionDraft {
+  return {
+    kind: 'verify-dump',
+    input,
+    completeMark,
+    origin: source.origin,
+    summary: `check that the dump of source "${source.name}" is whole before anything is replaced`,
   };
 }
 
