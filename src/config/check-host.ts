@@ -26,6 +26,7 @@ export function checkHost(
   }
   // Each pair's options, rendered for its collect point: a key named after {name} differs by pair.
   for (const pair of config.pairs) checkOptions(pair.options, mode, seen, diagnostics);
+  for (const options of config.globals ?? []) checkOptions(options, mode, seen, diagnostics);
 }
 
 function checkOptions(
@@ -81,6 +82,15 @@ function checkOptions(
           );
         break;
       }
+      case 'executable':
+        // A bare name is looked up in the PATH of the run, which may not be this command's (cron's).
+        if (value.startsWith('/') && !executable(value))
+          diagnostics.warning(
+            `${name} ${value} is not an executable file on this machine`,
+            origin,
+            'the steps that run it fail until it is',
+          );
+        break;
       case undefined:
         break;
     }
@@ -100,6 +110,15 @@ function directoryProblem(path: string): string | undefined {
     return stat.isDirectory() ? undefined : 'is not a directory';
   } catch (error) {
     return `cannot be read on this machine (${fsProblem(error)})`;
+  }
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
   }
 }
 

@@ -93,6 +93,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
     type: 'string' as const,
     default: tool,
     variables: false,
+    onHost: 'executable' as const,
     help: `Path or name of the ${tool} executable.`,
   })),
   ...Object.entries(COMPRESSOR_HELP).map(([tool, help]) => ({
@@ -100,6 +101,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
     type: 'string' as const,
     default: tool,
     variables: false,
+    onHost: 'executable' as const,
     help,
   })),
   ...Object.entries(DECOMPRESSOR_HELP).map(([tool, help]) => ({
@@ -107,6 +109,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
     type: 'string' as const,
     default: '',
     variables: false,
+    onHost: 'executable' as const,
     help,
   })),
 ];

@@ -11,6 +11,7 @@ import type {
 import type { RealPath } from '../fs-probe.js';
 import { groupBy } from '../group-by.js';
 import type { Frequency } from '../options/frequency.js';
+import type { OptionValues } from '../options/schema.js';
 import { builtinVariables, type HostFacts, type Variables } from '../options/variables.js';
 import {
   AS_WRITTEN,
@@ -69,6 +70,8 @@ export interface ResolvedConfig {
   /** Associated pairs only, in collect point then backup point file order. */
   readonly pairs: readonly BoundBackupPoint[];
   readonly tools: Readonly<Record<Tool, string>>;
+  /** The `[global]` sections, whose options name programs of this machine (check-host.ts). */
+  readonly globals?: readonly OptionValues[];
   /** Hooks of the `.global` files, around the whole run. */
   readonly globalHooks?: readonly BoundHook[];
 }
@@ -83,13 +86,14 @@ export function resolveConfig(
   ) as Record<Tool, string>;
   const collectPoints: BoundCollectPoint[] = [];
   const globalHooks: BoundHook[] = [];
+  const globals: OptionValues[] = [];
   const backupFiles: { file: ConfigFile; sections: readonly ScannedSection[] }[] = [];
   for (const file of input.files) {
     const scanned = scanIni(file.name, file.text, diagnostics);
     checkSectionKinds(file, scanned.sections, diagnostics);
     const name = pointName(file, diagnostics);
     if (file.kind === 'global') {
-      resolveGlobal(scanned.sections, tools, diagnostics);
+      globals.push(...resolveGlobal(scanned.sections, tools, diagnostics));
       const variables = { ...builtins, ...userVariables(scanned.sections), ...ctx.pinned };
       globalHooks.push(...resolveHooks(scanned.sections, globalHookOwner(variables), diagnostics));
     } else if (file.kind === 'backup') backupFiles.push({ file, sections: scanned.sections });
@@ -132,6 +136,7 @@ export function resolveConfig(
     backupPoints,
     pairs,
     tools,
+    ...(globals.length === 0 ? {} : { globals }),
     ...(globalHooks.length === 0 ? {} : { globalHooks }),
   };
 }

@@ -76,16 +76,19 @@ export function resolveGlobal(
   sections: readonly ScannedSection[],
   tools: Record<Tool, string>,
   diagnostics: Diagnostics,
-): void {
+): OptionValues[] {
+  const globals: OptionValues[] = [];
   for (const section of sections) {
     if (section.kind === 'hook') lookupEngine('hook', section, diagnostics);
     if (section.kind !== 'global') continue;
     const options = resolveOptions({ section, specs: GLOBAL_OPTIONS, variables: {} }, diagnostics);
+    globals.push(options);
     for (const tool of Object.keys(tools) as Tool[]) {
       const path = options.optionalString(`${tool}_executable`);
       if (path !== undefined && path !== '') tools[tool] = path;
     }
   }
+  return globals;
 }
 
 export function userVariables(sections: readonly ScannedSection[], label?: string): Record<string, string> {

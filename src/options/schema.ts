@@ -45,9 +45,10 @@ export interface OptionSpec {
    * What the value names on this machine, checked when the configuration is loaded (not by the
    * pure passes): a `@FILE` of patterns that must be readable (an error), a directory or a local
    * user that should exist, a file the run reads (a key, a keytab) that should be readable (a
-   * warning: the run fails on that unit if it is still missing).
+   * warning: the run fails on that unit if it is still missing), a program given by its path that
+   * should be executable (a warning too).
    */
-  readonly onHost?: 'pattern-file' | 'directory' | 'user' | 'readable-file';
+  readonly onHost?: 'pattern-file' | 'directory' | 'user' | 'readable-file' | 'executable';
   /** Smallest and largest value of an integer option (every integer option has one). */
   readonly range?: readonly [number, number];
   /** Accepted for compatibility but without effect yet: a warning says so. */

@@ -304,6 +304,19 @@ describe.runIf(canRun)('input that must be refused', () => {
     ]);
   });
 
+  it('warns at its line of a program given by a path that is not an executable file here', () => {
+    writeConfig({
+      'site.collect': collect('site', 'source_path = {root}/data\n'),
+      // Programs' paths take no variables.
+      'tools.global': `[global]\nrsync_executable = ${box.root}/bin/rsync\ngzip_executable = /bin/sh\ntar_executable = tar\n`,
+    });
+    const validate = runCli(['validate', ...args]);
+    expect(validate.code, validate.stderr).toBe(0);
+    expect(validate.stderr.replaceAll(box.root, 'ROOT')).toBe(
+      'warning: rsync_executable ROOT/bin/rsync is not an executable file on this machine (the steps that run it fail until it is)\n  at tools.global:2 [global]\n',
+    );
+  });
+
   it('fails only the unit whose command is too long for the system, through apply and the script', () => {
     writeConfig({
       'big.collect': collect('big', `source_path = {root}/data\nexclude = ${'x'.repeat(200_000)}\n`),
