@@ -67,7 +67,9 @@ export function remoteFilesServiceTests(service: () => ServiceServer, prefix: st
         // One line per file: no date on each, no block of totals after them.
         expect(restore.stderr).toMatch(/^NOTICE: plain\.txt: Skipped copy/m);
         expect(restore.stderr).not.toMatch(/Transferred:|Elapsed time:/);
-        expect(restore.stderr.indexOf('Skipped delete')).toBeLessThan(restore.stderr.search(/\d+\/\d+ restore source/));
+        expect(restore.stderr.indexOf('Skipped delete')).toBeLessThan(
+          restore.stderr.search(/\d+\/\d+ restore source/),
+        );
         expect(fileContents(service().stored('origin'))).toEqual(fileContents(copy()));
         expect(readFileSync(`${copy()}/plain.txt`, 'utf8')).toBe('changed on the server\n');
       }, 120_000);
