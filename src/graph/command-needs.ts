@@ -83,8 +83,10 @@ function argvTools(argv: readonly Word[]): string[] {
     );
     if (program !== undefined && program !== '') tools.push(program);
   }
+  // rsync's -e names its remote shell, another tool it starts; other tools' -e is no program
+  // (`test -e PATH`, `sed -e SCRIPT`).
   const shell = words.indexOf('-e');
-  if (shell > 0 && words[shell + 1] !== undefined)
+  if (shell > 0 && words[shell + 1] !== undefined && tools.some((t) => /(^|\/)rsync[^/]*$/.test(t)))
     tools.push((words[shell + 1] as string).split(' ')[0] ?? '');
   return tools.filter((t) => t !== '');
 }

@@ -102,6 +102,18 @@ describe('buildCommands', () => {
     expect(toolsOf(ticket as ExecCommand)).toEqual(['k5start']);
   });
 
+  it("names rsync's remote shell among its tools, and no other tool's -e", () => {
+    const exec = (...argv: string[]): ExecCommand => ({ kind: 'exec', argv });
+    expect(toolsOf(exec('rsync', '-a', '-e', 'ssh -p 2222', '--', 'a/', 'b/'))).toEqual(['rsync', 'ssh']);
+    expect(toolsOf(exec('sudo', '-n', '-u', 'www', '--', '/usr/bin/rsync', '-e', 'ssh', '--'))).toEqual([
+      'sudo',
+      '/usr/bin/rsync',
+      'ssh',
+    ]);
+    expect(toolsOf(exec('test', '-e', '/srv/collect/backups/www'))).toEqual(['test']);
+    expect(toolsOf(exec('sed', '-n', '-e', '/x/p'))).toEqual(['sed']);
+  });
+
   it('creates a dump new before writing it, so that it never keeps the mode of a leftover', () => {
     const dump: Action = {
       ...base,
