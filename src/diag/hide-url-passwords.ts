@@ -2,10 +2,11 @@
 export const URL_PASSWORD_MASK = '***';
 
 /**
- * `scheme://user:`: where a URL's password may start (the user name holds no `/`, `:`, `@`, white
- * space or brackets, so that `host[:port]` in a help text is not taken for one).
+ * `scheme://user:`: where a URL's password may start. The user name may hold `@` (an e-mail address
+ * as login); it holds no `/`, `:`, white space or brackets, so that `host[:port]` in a help text is
+ * not taken for one.
  */
-const PASSWORD_START = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/:@\s[\]]*:/g;
+const PASSWORD_START = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/:\s[\]]*:/g;
 
 /**
  * Where the text of a URL may end: at the next URL written after white space, a quote or a
@@ -58,7 +59,7 @@ export function urlPasswordSpans(text: string): Array<readonly [number, number]>
  * not a password.
  */
 export function urlPasswordProblem(url: string): 'cut-short' | undefined {
-  const match = /^(?:[A-Za-z][A-Za-z0-9+.-]*:)?[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#:@]*:(.*)@/s.exec(url);
+  const match = /^(?:[A-Za-z][A-Za-z0-9+.-]*:)?[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#:]*:(.*)@/s.exec(url);
   const written = match?.[1];
   if (written === undefined || !/[/?#]/.test(written)) return undefined;
   return /^\d{1,5}\//.test(written) ? undefined : 'cut-short';

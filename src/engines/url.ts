@@ -105,10 +105,12 @@ function parseScpLike(user: string, host: string, path: string): ParsedRemoteLoc
 
 /**
  * `scheme://user:password@...`, also after restic's `rest:`: the userinfo's password part, still
- * %-encoded. The userinfo ends at the authority's last `@`, as URL parsers read it: an unescaped
- * `@` belongs to the password.
+ * %-encoded. The userinfo ends at the authority's last `@` and the password starts at its first
+ * `:`, as URL parsers read it: an unescaped `@` before the `:` belongs to the user name (an e-mail
+ * address as login, `https://me@example.org:password@dav.example.org/`), one after it to the
+ * password.
  */
-const URL_PASSWORD = /^((?:rest:)?[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^@/?#:]*):([^/?#]*)@/;
+const URL_PASSWORD = /^((?:rest:)?[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#:]*):([^/?#]*)@/;
 
 /** The password of a URL's userinfo as the URL writes it (%-escapes kept); undefined when none. */
 export function urlPasswordAsWritten(url: string): string | undefined {
@@ -134,9 +136,17 @@ export function aroundPassword(url: string): { readonly before: string; readonly
   return { before: `${match[1]}:`, after: url.slice(match[0].length - 1) };
 }
 
-/** The URL without the password of its userinfo (the user name stays). */
+/**
+ * The URL without the password of its userinfo. The user name stays, its `@` %-escaped: git reads
+ * the userinfo up to the first `@`, where other URL parsers read up to the last.
+ */
 export function withoutPassword(url: string): string {
-  return url.replace(URL_PASSWORD, '$1@');
+  const match = URL_PASSWORD.exec(url);
+  if (match === null) return url;
+  const before = match[1] ?? '';
+  const authority = before.indexOf('://') + 3;
+  const user = before.slice(authority).replaceAll('@', '%40');
+  return `${before.slice(0, authority)}${user}@${url.slice(match[0].length)}`;
 }
 
 /** A URL's user name (its user info before any `:password`) and path, %-escapes decoded; undefined when one is malformed. */

@@ -47,6 +47,13 @@ describe('remote_url of a git backup point', () => {
       url: 'https://bob@git.example/site.git',
       password: 'p@ss',
     });
+    // An e-mail address as login: the @ before the first : belongs to the user name, which git,
+    // reading the userinfo up to the first @, gets %-escaped.
+    expect(parseGitRemote('https://me@example.org:s3cr3t@git.example/site.git')).toEqual({
+      kind: 'http',
+      url: 'https://me%40example.org@git.example/site.git',
+      password: 's3cr3t',
+    });
     expect(parseGitRemote('http://git.example/site.git')).toEqual({
       kind: 'http',
       url: 'http://git.example/site.git',

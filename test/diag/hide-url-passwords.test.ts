@@ -22,6 +22,9 @@ describe('hideUrlPasswords', () => {
     ['rest:https://bob:p@ss:w0rd/?#@host/repo', 'rest:https://bob:***@host/repo'],
     ['https://bob:%ZZ@host/x', 'https://bob:***@host/x'],
     ['https://bob:{Xk9mP2qL}@host/x', 'https://bob:***@host/x'],
+    // An e-mail address as login.
+    ['https://me@example.org:s3cr3t@dav.example.org/x', 'https://me@example.org:***@dav.example.org/x'],
+    ['rest:https://me@example.org:p@ss@host/repo', 'rest:https://me@example.org:***@host/repo'],
   ])('hides the password of %s', (text, hidden) => {
     expect(hideUrlPasswords(text)).toBe(hidden);
   });
@@ -33,6 +36,8 @@ describe('hideUrlPasswords', () => {
     '/var/backups/site',
     'file:///var/backups/a:b@c',
     'mailto:root@example.org',
+    'https://me@example.org@host/x',
+    'https://me@host:8443/files/',
   ])('leaves %s alone: it holds no password', (text) => {
     expect(hideUrlPasswords(text)).toBe(text);
   });
@@ -45,6 +50,7 @@ describe('urlPasswordProblem', () => {
     'https://bob:ab#cd@host/x',
     'rest:https://bob:a/b@host/repo',
     'https://bob:p@ss/x@host/',
+    'https://me@example.org:pass/word@host/x',
   ])('finds the password of %s cut short', (url) => {
     expect(urlPasswordProblem(url)).toBe('cut-short');
   });
@@ -55,6 +61,8 @@ describe('urlPasswordProblem', () => {
     'https://bob:pa ss@host/x',
     // A port, then a path that holds an @: no password.
     'https://dav.example.org:8443/files/me@example.org/',
+    'https://me@dav.example.org:8443/files/me@example.org/',
+    'https://me@example.org:s3cr3t@host/x',
     'https://host/x?a=b:c@d',
     'ssh://host:2222/srv',
     '/var/backups',

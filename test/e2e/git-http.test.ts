@@ -7,7 +7,7 @@ import { branchLog, gitCase, roundTrip, runPoint } from '../helpers/git-case.js'
 import type { Sandbox } from '../helpers/sandbox.js';
 import { commandLinesHolding, filesHolding } from '../helpers/secret-scan.js';
 import { haveTools } from '../helpers/tools.js';
-import { type GitHttpServer, haveGitHttp, startGitHttp } from '../servers/git-http.js';
+import { type GitHttpServer, HTTP_PASSWORD, haveGitHttp, startGitHttp } from '../servers/git-http.js';
 
 // A round trip is six runs of polyarchiv: minutes on a loaded machine.
 const canRun = haveGitHttp() && haveTools('rsync', 'flock', 'bash', 'sha256sum');
@@ -101,3 +101,38 @@ describe.runIf(canRun)('a git backup point over http(s) with a password', { time
     expect(branchLog(t.remote, 'backups/journal')).toHaveLength(1);
   });
 });
+
+describe.runIf(canRun)(
+  'a git backup point over http whose login is an e-mail address',
+  { timeout: 600_000 },
+  () => {
+    const LOGIN = 'me@example.org';
+    let server: GitHttpServer;
+    let box: Sandbox | undefined;
+    beforeAll(async () => {
+      server = await startGitHttp(HTTP_PASSWORD, LOGIN);
+    });
+    afterAll(async () => {
+      await server?.destroy();
+    });
+    afterEach(() => box?.remove());
+
+    it.each(['apply', 'script'] as const)(
+      'reads the user name up to the password, keeps the password out of the script, pushes and restores (%s)',
+      (backend) => {
+        const name = `mail-${backend}.git`;
+        const served = server.createRepository(name);
+        // The user name as written, its @ unescaped, as the server's users know it.
+        const url = `http://${LOGIN}:${encodeURIComponent(server.password)}@127.0.0.1:${server.port}/git/${name}`;
+        const t = gitCase(() => url, [], served);
+        box = t.box;
+        const script = runCli(['plan', ...t.args], t.env);
+        expect(script.code, script.stderr).toBe(0);
+        expect(script.stdout).not.toContain(encodeURIComponent(server.password));
+        expect(script.stdout).toContain(`\${${SECRET}:?}`);
+        expect(script.stdout).toContain('http://me%40example.org@127.0.0.1');
+        roundTrip(t, backend, backend === 'script' ? { [SECRET]: server.password } : {});
+      },
+    );
+  },
+);

@@ -115,6 +115,43 @@ describe.runIf(canRun)('backup points on a WebDAV server over https: ca_cert', (
   );
 });
 
+describe.runIf(canRun)('backup points on a WebDAV server whose login is an e-mail address', () => {
+  const LOGIN = 'me@example.org';
+  let dav: WebdavServer;
+  let box: Sandbox;
+  beforeAll(async () => {
+    dav = await startWebdav({ user: LOGIN });
+  });
+  afterAll(async () => {
+    await dav?.destroy();
+  });
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-webdav-login-');
+    writeTree(box.path('data'), ODD_FILES);
+  });
+  afterEach(() => box.remove());
+
+  for (const how of ['apply', 'script'] as const)
+    it(`reads the user name up to the password, never shows the password, backs up and restores (${how})`, () => {
+      // The user name as written, its @ unescaped; the password %-escaped, as it holds / and ?.
+      const url = `http://${LOGIN}:${encodeURIComponent(dav.password)}@127.0.0.1:${dav.port}/login-${how}/{name}.tar.gz`;
+      const args = configureOffsite(box, ['engine = archive', `remote_url = ${url}`]);
+      const shown = runCli(['config', '--show', ...args]).stdout + runCli(['plan', ...args]).stdout;
+      expect(shown).toContain(`http://${LOGIN}:***@127.0.0.1`);
+      expect(shown).not.toContain(encodeURIComponent(dav.password));
+      const backup = runAs(box, how, 'backup', args);
+      expect(backup.code, backup.stderr).toBe(0);
+      expect(backup.stdout + backup.stderr).not.toContain(encodeURIComponent(dav.password));
+      expect(archiveTree(`${dav.root}/login-${how}/site.tar.gz`)).toEqual(
+        snapshotTree(box.path('collect/site/backups')),
+      );
+      rmSync(box.path('collect/site/backups'), { recursive: true });
+      const restore = runAs(box, how, 'restore', args);
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
+    }, 120_000);
+});
+
 describe('WebDAV, FTP and S3 targets: configuration errors at their line, exit 2, nothing written', () => {
   function plan(url: string, engine = 'archive', extra: readonly string[] = []) {
     const box = makeSandbox('polyarchiv-service-targets-config-');

@@ -37,12 +37,11 @@ export interface GitHttpServer {
 /** The password holds what a careless URL or shell line would break on. */
 export const HTTP_PASSWORD = `p@ss:w/rd $(id) 'q' "dq" %41 ✓`;
 
-export async function startGitHttp(password = HTTP_PASSWORD): Promise<GitHttpServer> {
+export async function startGitHttp(password = HTTP_PASSWORD, user = 'backup'): Promise<GitHttpServer> {
   const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-git-http-'));
   const port = await freePort();
   const repos = join(dir, 'repos');
   mkdirSync(repos);
-  const user = 'backup';
   writeFileSync(join(dir, 'users'), `${user}:${password}\n`, { mode: 0o600 });
   const config = join(dir, 'lighttpd.conf');
   writeFileSync(
@@ -80,7 +79,7 @@ export async function startGitHttp(password = HTTP_PASSWORD): Promise<GitHttpSer
     repos,
     user,
     password,
-    baseUrl: `http://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/git/`,
+    baseUrl: `http://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/git/`,
     log,
     createRepository(name) {
       const path = join(repos, name);

@@ -43,9 +43,11 @@ export interface WebdavServer {
 
 /**
  * `tls`: https with a certificate for 127.0.0.1 issued by the suite's own CA (`certificate`), through
- * lighttpd's mod_openssl.
+ * lighttpd's mod_openssl. `user`: the login (default `backup`).
  */
-export async function startWebdav(options: { readonly tls?: boolean } = {}): Promise<WebdavServer> {
+export async function startWebdav(
+  options: { readonly tls?: boolean; readonly user?: string } = {},
+): Promise<WebdavServer> {
   const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-webdav-'));
   const port = await freePort();
   const root = join(dir, 'root');
@@ -54,7 +56,7 @@ export async function startWebdav(options: { readonly tls?: boolean } = {}): Pro
   const ca = options.tls === true ? makeTestCa(dir) : undefined;
   const issued = ca?.server('server');
   const scheme = issued === undefined ? 'http' : 'https';
-  const user = 'backup';
+  const user = options.user ?? 'backup';
   writeFileSync(join(dir, 'users'), `${user}:${HTTP_PASSWORD}\n`, { mode: 0o600 });
   const config = join(dir, 'lighttpd.conf');
   writeFileSync(
@@ -94,7 +96,7 @@ export async function startWebdav(options: { readonly tls?: boolean } = {}): Pro
     root,
     user,
     password: HTTP_PASSWORD,
-    baseUrl: `${scheme}://${user}:${encodeURIComponent(HTTP_PASSWORD)}@127.0.0.1:${port}`,
+    baseUrl: `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(HTTP_PASSWORD)}@127.0.0.1:${port}`,
     certificate: ca?.ca ?? '',
     log,
     // -D: the test owns the process.
