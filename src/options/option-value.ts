@@ -20,7 +20,14 @@ const FALSE_WORDS = ['0', 'no', 'false', 'off', ''];
 export function convertOption(spec: OptionSpec, text: string): ConversionResult {
   // A list may run over continuation lines: its items are trimmed, then checked.
   if (spec.type !== 'text' && spec.type !== 'list' && hasControlCharacters(text)) {
-    return { ok: false, expected: 'a value without control characters (newline, tab, escape...)' };
+    // A newline mostly comes from indented lines below an option, which ini reads as its value's
+    // continuation: the user meant an option of its own, or a list this option does not take.
+    if (text.includes('\n'))
+      return {
+        ok: false,
+        expected: `a value on one line (an indented line continues the option above it: unindent a line meant as an option of its own${spec.onHost === 'pattern-file' ? '; several patterns go one per line in a file given as @FILE' : ''})`,
+      };
+    return { ok: false, expected: 'a value without control characters (tab, escape...)' };
   }
   // A password cut short would reach the server as another user, host or path, or not at all.
   if ((spec.type === 'url' || spec.urlPasswordSecret !== undefined) && urlPasswordProblem(text) !== undefined)

@@ -86,7 +86,18 @@ describe('option values', () => {
 
   it('rejects a tab inside a path, shown as \\t', () => {
     expect(errorsOf({ 'site.collect': '[point]\nengine=files\nlocal_path=/srv/a\tb\n' })).toEqual([
-      "error: bad value for option 'local_path': '/srv/a\\tb' (expected a value without control characters (newline, tab, escape...))\n  at site.collect:3 [point]",
+      "error: bad value for option 'local_path': '/srv/a\\tb' (expected a value without control characters (tab, escape...))\n  at site.collect:3 [point]",
+    ]);
+  });
+
+  it('says that an indented line continues the value above it, and where several patterns go', () => {
+    expect(
+      errorsOf({
+        'site.collect':
+          '[point]\nengine=files\nlocal_path=/srv/a\n[source "d"]\nengine=local_files\nsource_path=/d\ndestination_path=d\nexclude=*.tmp\n  *.bak\n',
+      }),
+    ).toEqual([
+      "error: bad value for option 'exclude': '*.tmp\\n*.bak' (expected a value on one line (an indented line continues the option above it: unindent a line meant as an option of its own; several patterns go one per line in a file given as @FILE))\n  at site.collect:8 [source \"d\"]",
     ]);
   });
 
@@ -94,7 +105,7 @@ describe('option values', () => {
     expect(
       errorsOf({ 'site.collect': '[point]\nengine=files\nlocal_path=/srv/{x}\n[variables]\nx=a\tb\n' }),
     ).toEqual([
-      "error: bad value for option 'local_path': '/srv/{x}' (= '/srv/a\\tb') (expected a value without control characters (newline, tab, escape...))\n  at site.collect:3 [point]",
+      "error: bad value for option 'local_path': '/srv/{x}' (= '/srv/a\\tb') (expected a value without control characters (tab, escape...))\n  at site.collect:3 [point]",
     ]);
   });
 });

@@ -100,7 +100,7 @@ describe.runIf(canRun)('hostile configuration values', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(
-      "error: bad value for option 'local_path': '/tmp/x\\n/etc' (expected a value without control characters (newline, tab, escape...))\n  at site.collect:3 [point]",
+      "error: bad value for option 'local_path': '/tmp/x\\n/etc' (expected a value on one line (an indented line continues the option above it: unindent a line meant as an option of its own))\n  at site.collect:3 [point]",
     );
   });
 });
