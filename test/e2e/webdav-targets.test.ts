@@ -51,65 +51,47 @@ describe.runIf(canRun)('backup points on a WebDAV server (lighttpd mod_webdav, r
 });
 
 describe.runIf(canRun)('backup points on a WebDAV server over https: ca_cert', () => {
-  let dav: WebdavServer;
-  let box: Sandbox;
-  beforeAll(async () => {
-    dav = await startWebdav({ tls: true });
-  });
-  afterAll(async () => {
-    await dav?.destroy();
-  });
-  beforeEach(() => {
-    box = makeSandbox('polyarchiv-webdav-tls-');
-    writeTree(box.path('data'), ODD_FILES);
-  });
-  afterEach(() => {
-    box.remove();
-    rmSync(`${dav.root}/tls`, { recursive: true, force: true });
-  });
+  const the = useDavCase({ tls: true }, 'polyarchiv-webdav-tls-');
+  afterEach(() => rmSync(`${the.dav.root}/tls`, { recursive: true, force: true }));
 
   const configure = (caCert: readonly string[]) =>
-    configureOffsite(box, ['engine = archive', `remote_url = ${dav.baseUrl}/tls/{name}.tar.gz`, ...caCert]);
+    configureOffsite(the.box, [
+      'engine = archive',
+      `remote_url = ${the.dav.baseUrl}/tls/{name}.tar.gz`,
+      ...caCert,
+    ]);
 
   for (const how of ['apply', 'script'] as const)
     it(`verifies the server with the CA bundle of ca_cert, and restores (${how})`, () => {
-      const args = configure([`ca_cert = ${dav.certificate}`]);
-      const backup = runAs(box, how, 'backup', args);
-      expect(backup.code, backup.stderr).toBe(0);
-      expect(archiveTree(`${dav.root}/tls/site.tar.gz`)).toEqual(
-        snapshotTree(box.path('collect/site/backups')),
-      );
-      rmSync(box.path('collect/site/backups'), { recursive: true });
-      const restore = runAs(box, how, 'restore', args);
-      expect(restore.code, restore.stderr).toBe(0);
-      expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
+      const args = configure([`ca_cert = ${the.dav.certificate}`]);
+      archiveRoundTrip(the.box, how, args, `${the.dav.root}/tls/site.tar.gz`);
     }, 120_000);
 
   for (const how of ['apply', 'script'] as const)
     it(`remote_files verifies an https source with ca_cert, and fetches nothing from an unverified one (${how})`, () => {
-      writeTree(`${dav.root}/tls/origin`, SERVED_FILES);
-      const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
-      const copy = box.path('collect/site/backups/web');
+      writeTree(`${the.dav.root}/tls/origin`, SERVED_FILES);
+      const args = ['-C', the.box.path('config'), '--set', `root=${the.box.root}`];
+      const copy = the.box.path('collect/site/backups/web');
       const source = (caCert: readonly string[]) =>
-        box.write({
-          'config/site.collect': remoteFilesSite([`source_url = ${dav.baseUrl}/tls/origin`, ...caCert]),
+        the.box.write({
+          'config/site.collect': remoteFilesSite([`source_url = ${the.dav.baseUrl}/tls/origin`, ...caCert]),
         });
-      source([`ca_cert = ${dav.certificate}`]);
-      const verified = runAs(box, how, 'backup', args);
+      source([`ca_cert = ${the.dav.certificate}`]);
+      const verified = runAs(the.box, how, 'backup', args);
       expect(verified.code, verified.stderr).toBe(0);
-      expect(fileContents(copy)).toEqual(fileContents(`${dav.root}/tls/origin`));
+      expect(fileContents(copy)).toEqual(fileContents(`${the.dav.root}/tls/origin`));
       source([]);
-      const refused = runAs(box, how, 'backup', args);
+      const refused = runAs(the.box, how, 'backup', args);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/certificate signed by unknown authority/);
-      expect(fileContents(copy)).toEqual(fileContents(`${dav.root}/tls/origin`));
+      expect(fileContents(copy)).toEqual(fileContents(`${the.dav.root}/tls/origin`));
     }, 120_000);
 
   unverifiedServerTests(
     () => ({
-      url: (path) => `${dav.baseUrl}/tls/${path}`,
-      stored: (path) => `${dav.root}/tls/${path}`,
-      clear: () => rmSync(`${dav.root}/tls`, { recursive: true, force: true }),
+      url: (path) => `${the.dav.baseUrl}/tls/${path}`,
+      stored: (path) => `${the.dav.root}/tls/${path}`,
+      clear: () => rmSync(`${the.dav.root}/tls`, { recursive: true, force: true }),
     }),
     'webdav-tls',
   );
@@ -117,40 +99,54 @@ describe.runIf(canRun)('backup points on a WebDAV server over https: ca_cert', (
 
 describe.runIf(canRun)('backup points on a WebDAV server whose login is an e-mail address', () => {
   const LOGIN = 'me@example.org';
-  let dav: WebdavServer;
-  let box: Sandbox;
-  beforeAll(async () => {
-    dav = await startWebdav({ user: LOGIN });
-  });
-  afterAll(async () => {
-    await dav?.destroy();
-  });
-  beforeEach(() => {
-    box = makeSandbox('polyarchiv-webdav-login-');
-    writeTree(box.path('data'), ODD_FILES);
-  });
-  afterEach(() => box.remove());
+  const the = useDavCase({ user: LOGIN }, 'polyarchiv-webdav-login-');
 
   for (const how of ['apply', 'script'] as const)
     it(`reads the user name up to the password, never shows the password, backs up and restores (${how})`, () => {
+      const { dav, box } = the;
       // The user name as written, its @ unescaped; the password %-escaped, as it holds / and ?.
-      const url = `http://${LOGIN}:${encodeURIComponent(dav.password)}@127.0.0.1:${dav.port}/login-${how}/{name}.tar.gz`;
+      const password = encodeURIComponent(dav.password);
+      const url = `http://${LOGIN}:${password}@127.0.0.1:${dav.port}/login-${how}/{name}.tar.gz`;
       const args = configureOffsite(box, ['engine = archive', `remote_url = ${url}`]);
       const shown = runCli(['config', '--show', ...args]).stdout + runCli(['plan', ...args]).stdout;
       expect(shown).toContain(`http://${LOGIN}:***@127.0.0.1`);
-      expect(shown).not.toContain(encodeURIComponent(dav.password));
-      const backup = runAs(box, how, 'backup', args);
-      expect(backup.code, backup.stderr).toBe(0);
-      expect(backup.stdout + backup.stderr).not.toContain(encodeURIComponent(dav.password));
-      expect(archiveTree(`${dav.root}/login-${how}/site.tar.gz`)).toEqual(
-        snapshotTree(box.path('collect/site/backups')),
-      );
-      rmSync(box.path('collect/site/backups'), { recursive: true });
-      const restore = runAs(box, how, 'restore', args);
-      expect(restore.code, restore.stderr).toBe(0);
-      expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
+      expect(shown).not.toContain(password);
+      const output = archiveRoundTrip(box, how, args, `${dav.root}/login-${how}/site.tar.gz`);
+      expect(output).not.toContain(password);
     }, 120_000);
 });
+
+/** A WebDAV server for the calling `describe`, and for each of its tests a sandbox holding the odd-name tree. */
+function useDavCase(options: Parameters<typeof startWebdav>[0], prefix: string) {
+  const the = {} as { dav: WebdavServer; box: Sandbox };
+  beforeAll(async () => {
+    the.dav = await startWebdav(options);
+  });
+  afterAll(async () => {
+    await the.dav?.destroy();
+  });
+  beforeEach(() => {
+    the.box = makeSandbox(prefix);
+    writeTree(the.box.path('data'), ODD_FILES);
+  });
+  afterEach(() => the.box.remove());
+  return the;
+}
+
+/**
+ * A backup through `how` into the archive at `archive` (as the server stores it), then a restore of
+ * it onto a collect point whose copy is gone: each must succeed and the trees match. Their output.
+ */
+function archiveRoundTrip(box: Sandbox, how: 'apply' | 'script', args: string[], archive: string): string {
+  const backup = runAs(box, how, 'backup', args);
+  expect(backup.code, backup.stderr).toBe(0);
+  expect(archiveTree(archive)).toEqual(snapshotTree(box.path('collect/site/backups')));
+  rmSync(box.path('collect/site/backups'), { recursive: true });
+  const restore = runAs(box, how, 'restore', args);
+  expect(restore.code, restore.stderr).toBe(0);
+  expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(fileContents(box.path('data')));
+  return backup.stdout + backup.stderr + restore.stdout + restore.stderr;
+}
 
 describe('WebDAV, FTP and S3 targets: configuration errors at their line, exit 2, nothing written', () => {
   function plan(url: string, engine = 'archive', extra: readonly string[] = []) {
