@@ -2,17 +2,19 @@
 export const URL_PASSWORD_MASK = '***';
 
 /**
- * `scheme://user:`: where a URL's password may start. The user name may hold `@` (an e-mail address
- * as login); it holds no `/`, `:`, white space or brackets, so that `host[:port]` in a help text is
- * not taken for one.
+ * `scheme://user:`: where a URL's password may start. The user name may hold what a URL parser
+ * takes in one (`@` of an e-mail address as login, a space); it holds no `/`, `:`, brackets,
+ * quotes, parentheses, commas, semicolons or line break, so that `host[:port]` in a help text, a
+ * quoted URL followed by a remark, or a list of schemes (`file://, ssh://`) is not taken for one.
  */
-const PASSWORD_START = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/:\s[\]]*:/g;
+const PASSWORD_START = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/:[\]'"(),;\n]*:/g;
 
 /**
  * Where the text of a URL may end: at the next URL written after white space, a quote or a
- * parenthesis, or at the next `://` (a message naming two URLs), else at the end of the text.
+ * parenthesis, at the next `://` (a message naming two URLs), or at the end of the line (a URL
+ * holds no line break: configuration values refuse control characters), else at the end of the text.
  */
-const NEXT_URL = /[\s'"(][A-Za-z][A-Za-z0-9+.-]*:\/\/|:\/\//g;
+const NEXT_URL = /[\s'"(][A-Za-z][A-Za-z0-9+.-]*:\/\/|:\/\/|\n/g;
 
 /**
  * `scheme://user:password@host` → `scheme://user:***@host`, for every URL in `text`.

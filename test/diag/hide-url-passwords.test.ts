@@ -25,6 +25,7 @@ describe('hideUrlPasswords', () => {
     // An e-mail address as login.
     ['https://me@example.org:s3cr3t@dav.example.org/x', 'https://me@example.org:***@dav.example.org/x'],
     ['rest:https://me@example.org:p@ss@host/repo', 'rest:https://me@example.org:***@host/repo'],
+    ["remote_url 'https://us er:s3cr3t@host/x' is", "remote_url 'https://us er:***@host/x' is"],
   ])('hides the password of %s', (text, hidden) => {
     expect(hideUrlPasswords(text)).toBe(hidden);
   });
@@ -38,6 +39,9 @@ describe('hideUrlPasswords', () => {
     'mailto:root@example.org',
     'https://me@example.org@host/x',
     'https://me@host:8443/files/',
+    "remote_url 'https://host' (expected a URL: e.g. https://me@host/)",
+    'expected https://host[:port]/path (a user name, and a password after it, may come before the host, ending with @)',
+    'Get "https://127.0.0.1:8443/x": dial tcp: refused\nby root@host',
   ])('leaves %s alone: it holds no password', (text) => {
     expect(hideUrlPasswords(text)).toBe(text);
   });
