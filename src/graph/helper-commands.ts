@@ -67,6 +67,14 @@ export interface MailboxAlignCommand {
   readonly socket: string;
   /** doveadm and its global options for the copy; the copy's location per user is added. */
   readonly copy: readonly Word[];
+  /**
+   * The work file that receives the users restored next, one a line: the copy's users that match
+   * `mask` and that Dovecot knows. A live user the copy does not hold is never restored (`-A`
+   * would make their mailboxes look like an empty copy).
+   */
+  readonly users: string;
+  /** user_mask as a bash pattern (every character but `*` and `?` escaped); empty: every user. */
+  readonly mask: string;
 }
 
 /**

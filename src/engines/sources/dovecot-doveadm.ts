@@ -25,10 +25,14 @@ export function doveadmBackup(
   const socket = socketPath(o);
   const mailbox = setString(o, 'mailbox');
   const mask = setString(o, 'user_mask');
-  const selection = [
-    ...(mailbox === undefined ? [] : ['-m', mailbox]),
-    ...(mask === undefined ? ['-A'] : ['-u', mask]),
-  ];
+  // A restore names its users (the copy's, listed by the step before it): with -A or -u, a user
+  // the copy lacks, added since the backup or whose copy was lost, would have their mail deleted.
+  const users: Word[] = restore
+    ? ['-F', { prefix: '', workFile: restoredUsersFile(source, cp) }]
+    : mask === undefined
+      ? ['-A']
+      : ['-u', mask];
+  const selection: Word[] = [...(mailbox === undefined ? [] : ['-m', mailbox]), ...users];
   if (socket !== undefined) {
     return [...copySide(source, cp), 'backup', ...(restore ? [] : ['-R']), ...selection, `tcp:${socket}`];
   }
@@ -106,6 +110,10 @@ export function copySide(source: BoundSource, cp: BoundCollectPoint): Word[] {
 
 const copyConfigFile = (source: BoundSource, cp: BoundCollectPoint): string =>
   `dovecot.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.conf`;
+
+/** The users a restore restores, one a line, written by the step that prepares the copy. */
+export const restoredUsersFile = (source: BoundSource, cp: BoundCollectPoint): string =>
+  `dovecot.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.users`;
 
 export function socketPath(o: OptionValues): string | undefined {
   const socket = o.optionalString('socket');
