@@ -8,11 +8,12 @@ import { setString } from '../toolkit.js';
 
 /**
  * The copy side's doveadm, the mailbox side a command it spawns or a server it connects to:
- * - local: `doveadm [-c CONF] -o dsync_remote_cmd=... backup [-R] [-m BOX] (-A | -u MASK)
- *   remote:polyarchiv`. The remote command is split on spaces and its `%` are variables (`%u`: the
- *   user); the copy side's doveadm expands its mail_location once more, hence `%` written `%%%%`.
- * - socket: `doveadm -c WORKFILE -o mail_uid=OWNER backup [-R] [-m BOX] (-A | -u MASK) tcp:SOCKET`,
- *   where the copy is the local side, so the directions are the other way round.
+ * - local: `doveadm [-c CONF] -o dsync_remote_cmd=... backup [-R] [-m BOX] (-A | -u MASK | -F USERS)
+ *   remote:polyarchiv` (-F USERS at restore). The remote command is split on spaces and its `%`
+ *   are variables (`%u`: the user); the copy side's doveadm expands its mail_location once more,
+ *   hence `%` written `%%%%`.
+ * - socket: `doveadm -c WORKFILE -o mail_uid=OWNER backup [-R] [-m BOX] (-A | -u MASK | -F USERS)
+ *   tcp:SOCKET`, where the copy is the local side, so the directions are the other way round.
  */
 export function doveadmBackup(
   source: BoundSource,
