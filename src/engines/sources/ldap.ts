@@ -83,6 +83,14 @@ export const ldap: SourceEngine = {
         'slapd reads either a slapd.d directory (-F) or a slapd.conf file (-f)',
       );
     }
+    // ldap_base selects the database (-b): a database number written beside it would be ignored.
+    if (options.template('database') !== undefined && setString(options, 'ldap_base') !== undefined) {
+      diagnostics.error(
+        "options 'database' and 'ldap_base' exclude each other",
+        options.origin('database'),
+        'ldap_base selects the database by its suffix, database by its number: keep one',
+      );
+    }
     if (options.integer('database') < 0) {
       diagnostics.error(
         `bad value for option 'database': ${options.integer('database')}`,
