@@ -87,29 +87,29 @@ unit_2_restore_mail() {
   polyarchiv_step 2 10 'check that the copy holds source "sales" (/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales)' 'mail.collect:9 [source "sales"]'
   test -e /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "sales": /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales is missing'
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 3 10 'confirm that restoring source "everyone" replaces the mailboxes of all users' 'mail.collect:5 [source "everyone"]'
-  polyarchiv_confirm 'source "everyone": the mailboxes of all users become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
+  polyarchiv_step 3 10 'confirm that restoring source "everyone" replaces the mailboxes of the users the copy holds' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_confirm 'source "everyone": the mailboxes of the users the copy holds become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 4 10 'confirm that restoring source "sales" replaces the mailboxes of users matching *@sales.example.org' 'mail.collect:9 [source "sales"]'
-  polyarchiv_confirm 'source "sales": the mailboxes of users matching *@sales.example.org become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
+  polyarchiv_step 4 10 'confirm that restoring source "sales" replaces the mailboxes of the users the copy holds that match *@sales.example.org' 'mail.collect:9 [source "sales"]'
+  polyarchiv_confirm 'source "sales": the mailboxes of the users the copy holds that match *@sales.example.org become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 5 10 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 6 10 'prepare the mail copy of source "everyone" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:5 [source "everyone"]'
-  polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot '' 1 doveadm doveadm -o 'mail_uid=vmail'
+  polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot '' "${polyarchiv_work}"/dovecot.mail.everyone.users '' 1 doveadm doveadm -o 'mail_uid=vmail'
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 7 10 'restore the Dovecot mailboxes of all users from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
-  doveadm -o 'dsync_remote_cmd=doveadm -o mail_uid=vmail -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u:LAYOUT=fs dsync-server -u%u' backup -R -A remote:polyarchiv
+  polyarchiv_step 7 10 'restore the Dovecot mailboxes of the users the copy holds from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
+  doveadm -o 'dsync_remote_cmd=doveadm -o mail_uid=vmail -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u:LAYOUT=fs dsync-server -u%u' backup -R -F "${polyarchiv_work}"/dovecot.mail.everyone.users remote:polyarchiv
   # mail.collect:9 [source "sales"]
   polyarchiv_step 8 10 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:9 [source "sales"]
   polyarchiv_step 9 10 'prepare the mail copy of source "sales" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:9 [source "sales"]'
-  polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales '' 3 /usr/bin/doveadm -c /etc/dovecot/dovecot.conf /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'mail_uid=5000'
+  polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales '' "${polyarchiv_work}"/dovecot.mail.sales.users '*@sales.example.org' 3 /usr/bin/doveadm -c /etc/dovecot/dovecot.conf /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'mail_uid=5000'
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 10 10 'restore the Dovecot mailboxes of users matching *@sales.example.org from the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
-  /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'dsync_remote_cmd=/usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o mail_uid=5000 -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/%u:LAYOUT=fs dsync-server -u%u' backup -R -m INBOX -u '*@sales.example.org' remote:polyarchiv
+  polyarchiv_step 10 10 'restore the Dovecot mailboxes of the users the copy holds that match *@sales.example.org from the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
+  /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'dsync_remote_cmd=/usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o mail_uid=5000 -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/%u:LAYOUT=fs dsync-server -u%u' backup -R -m INBOX -F "${polyarchiv_work}"/dovecot.mail.sales.users remote:polyarchiv
 }
 
 # Main: each collect point is fetched, then its sources are restored; a failed fetch skips that restore only.

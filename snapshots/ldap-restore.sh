@@ -7,7 +7,7 @@
 #   7db3feebb08c17db765f97e524cc2b1e5246ffa8adfe0d4631414c242aded955  directory.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat chown date find flock grep mkdir mktemp mv nproc rm rsync service sha256sum slapadd sudo sync systemctl test
+# Required tools: awk cat chown date find flock grep mkdir mktemp mv nproc rm rsync service sha256sum slapadd stat sudo sync systemctl test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -81,31 +81,40 @@ unit_1_fetch_mirror_directory() {
 # restore the sources of directory
 unit_2_restore_directory() {
   # directory.collect:8 [source "main"]
-  polyarchiv_step 1 9 'check that the copy holds source "main" (/var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif)' 'directory.collect:8 [source "main"]'
+  polyarchiv_step 1 12 'check that the copy holds source "main" (/var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif)' 'directory.collect:8 [source "main"]'
   test -e /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "main": /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif is missing'
   # directory.collect:12 [source "accounts"]
-  polyarchiv_step 2 9 'check that the copy holds source "accounts" (/var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif)' 'directory.collect:12 [source "accounts"]'
+  polyarchiv_step 2 12 'check that the copy holds source "accounts" (/var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif)' 'directory.collect:12 [source "accounts"]'
   test -e /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "accounts": /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif is missing'
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 3 9 'check that the copy holds source "legacy" (/var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif)' 'directory.collect:24 [source "legacy"]'
+  polyarchiv_step 3 12 'check that the copy holds source "legacy" (/var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif)' 'directory.collect:24 [source "legacy"]'
   test -e /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "legacy": /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif is missing'
   # directory.collect:8 [source "main"]
-  polyarchiv_step 4 9 'confirm that restoring source "main" replaces the LDAP database 1' 'directory.collect:8 [source "main"]'
+  polyarchiv_step 4 12 'check that the dump of source "main" is not empty before anything is replaced' 'directory.collect:8 [source "main"]'
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif '' 0 refuse '' 4096
+  # directory.collect:8 [source "main"]
+  polyarchiv_step 5 12 'confirm that restoring source "main" replaces the LDAP database 1' 'directory.collect:8 [source "main"]'
   polyarchiv_confirm 'source "main": the LDAP database 1 in /var/lib/ldap is replaced by the export; changes made since the backup are lost'
   # directory.collect:12 [source "accounts"]
-  polyarchiv_step 5 9 'confirm that restoring source "accounts" replaces the LDAP database dc=accounts,dc=example,dc=org' 'directory.collect:12 [source "accounts"]'
+  polyarchiv_step 6 12 'check that the dump of source "accounts" is not empty before anything is replaced' 'directory.collect:12 [source "accounts"]'
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif '' 0 refuse '' 4096
+  # directory.collect:12 [source "accounts"]
+  polyarchiv_step 7 12 'confirm that restoring source "accounts" replaces the LDAP database dc=accounts,dc=example,dc=org' 'directory.collect:12 [source "accounts"]'
   polyarchiv_confirm 'source "accounts": the LDAP database dc=accounts,dc=example,dc=org in /srv/ldap/accounts db is replaced by the export; changes made since the backup are lost'
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 6 9 'confirm that restoring source "legacy" replaces the LDAP database 2' 'directory.collect:24 [source "legacy"]'
+  polyarchiv_step 8 12 'check that the dump of source "legacy" is not empty before anything is replaced' 'directory.collect:24 [source "legacy"]'
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif '' 0 refuse '' 4096
+  # directory.collect:24 [source "legacy"]
+  polyarchiv_step 9 12 'confirm that restoring source "legacy" replaces the LDAP database 2' 'directory.collect:24 [source "legacy"]'
   polyarchiv_confirm 'source "legacy": the LDAP database 2 in /var/lib/ldap-legacy is replaced by the export; changes made since the backup are lost'
   # directory.collect:10 [source "main"]
-  polyarchiv_step 7 9 'stop slapd, rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main")' 'directory.collect:10 [source "main"]'
+  polyarchiv_step 10 12 'stop slapd, rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main")' 'directory.collect:10 [source "main"]'
   polyarchiv_dir_reload /var/lib/ldap /var/lib/ldap/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 3 service slapd stop 3 service slapd start slapadd -n 1
   # directory.collect:16 [source "accounts"]
-  polyarchiv_step 8 9 'stop slapd, rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts")' 'directory.collect:16 [source "accounts"]'
+  polyarchiv_step 11 12 'stop slapd, rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts")' 'directory.collect:16 [source "accounts"]'
   polyarchiv_dir_reload '/srv/ldap/accounts db' '/srv/ldap/accounts db/.polyarchiv-old' /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 8 sudo -n -u root -- systemctl stop slapd@accounts.service 8 sudo -n -u root -- systemctl start slapd@accounts.service sudo -n -u root -- slapadd -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org'
   # directory.collect:29 [source "legacy"]
-  polyarchiv_step 9 9 'stop slapd, rebuild /var/lib/ldap-legacy from the export with slapadd, then start slapd (source "legacy")' 'directory.collect:29 [source "legacy"]'
+  polyarchiv_step 12 12 'stop slapd, rebuild /var/lib/ldap-legacy from the export with slapadd, then start slapd (source "legacy")' 'directory.collect:29 [source "legacy"]'
   polyarchiv_dir_reload /var/lib/ldap-legacy /var/lib/ldap-legacy/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 3 service slapd stop 3 service slapd start slapadd -f /etc/ldap/slapd.conf -n 2
 }
 

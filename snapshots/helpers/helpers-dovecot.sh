@@ -84,30 +84,36 @@ polyarchiv_uid_range() {
 # The collect point's copy keeps the same messages, flags and mailboxes, under these UIDs. Its
 # modification sequence stays: a copy level with the live mailbox would look unchanged to dsync,
 # which would leave the flags changed since the backup. Mailboxes are listed with mailbox status
-# of '*', which creates nothing (not even a wiped user's INBOX). Arguments (its
-# contract's): COPY_DIR, SOCKET (the doveadm server's, or empty: the live mailboxes are local),
-# the live side's doveadm with its global options (counted), then the copy side's.
+# of '*', which creates nothing (not even a wiped user's INBOX). The users restored next are
+# written to USERS, one a line: those of the copy that match MASK (a bash pattern, lowercase;
+# empty: all) and that Dovecot knows, never a live user the copy does not hold, whose mail dsync
+# would delete. Arguments (its contract's): COPY_DIR, SOCKET (the doveadm server's, or empty: the
+# live mailboxes are local), USERS, MASK, the live side's doveadm with its global options
+# (counted), then the copy side's.
 polyarchiv_dovecot_align() {
-  local copy_dir=$1 socket=$2
-  shift 2
+  local copy_dir=$1 socket=$2 users=$3 mask=$4
+  shift 4
   local -a live=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a copy=("$@")
-  local home user location name next guid copy_next copy_guid copy_uids set
+  local home user location name next guid copy_next copy_guid copy_uids set live_outcome restored=0
   local -a via=() at polyarchiv_lost_sets
   local -A polyarchiv_mailboxes live_boxes
   local polyarchiv_doveadm_out polyarchiv_doveadm_outcome
   [[ -z ${socket} ]] || via=(-S "${socket}")
+  : >"${users}"
   for home in "${copy_dir}"/*/; do
     [[ -d ${home} ]] || continue
     home=${home%/} user=${home##*/}
+    # shellcheck disable=SC2053 # MASK is a pattern, its literal characters escaped
+    [[ -z ${mask} || ${user,,} == ${mask} ]] || continue
     # doveadm expands % in settings: the copy's path is written with them doubled.
     location=${home//%/%%}
     at=("${copy[@]}" -o "mail_home=${location}" -o "mail_location=maildir:${location}:LAYOUT=fs")
     polyarchiv_doveadm_read "the state of the live mailboxes of ${user}" "${live[@]}" -f tab mailbox \
       status "${via[@]}" -u "${user}" 'uidnext guid' '*'
-    [[ ${polyarchiv_doveadm_outcome} != no-user ]] || continue
-    [[ ${polyarchiv_doveadm_outcome} == ok ]] || return 1
+    [[ ${polyarchiv_doveadm_outcome} != failed ]] || return 1
+    live_outcome=${polyarchiv_doveadm_outcome}
     polyarchiv_mailbox_rows "${polyarchiv_doveadm_out}"
     live_boxes=()
     for name in "${!polyarchiv_mailboxes[@]}"; do
@@ -115,8 +121,14 @@ polyarchiv_dovecot_align() {
     done
     polyarchiv_doveadm_read "the state of the mail copy of ${user}" "${at[@]}" -f tab mailbox status \
       -u "${user}" 'uidnext guid' '*'
-    [[ ${polyarchiv_doveadm_outcome} != no-user ]] || continue
-    [[ ${polyarchiv_doveadm_outcome} == ok ]] || return 1
+    [[ ${polyarchiv_doveadm_outcome} != failed ]] || return 1
+    # Unknown to the userdb: dsync could not restore them. Said, as a copy left out is not nothing.
+    if [[ ${live_outcome} == no-user || ${polyarchiv_doveadm_outcome} == no-user ]]; then
+      polyarchiv_say "  warning: the copy holds the mail of ${user}, whom Dovecot does not know: not restored"
+      continue
+    fi
+    printf '%s\n' "${user}" >>"${users}"
+    restored=$((restored + 1))
     polyarchiv_mailbox_rows "${polyarchiv_doveadm_out}"
     for name in "${!polyarchiv_mailboxes[@]}"; do
       [[ -n ${live_boxes[${name}]+set} ]] || continue
@@ -142,4 +154,7 @@ polyarchiv_dovecot_align() {
       done
     done
   done
+  ((restored > 0)) && return 0
+  polyarchiv_say "  ${copy_dir} holds the mail of no user that Dovecot knows and the source selects: nothing was changed"
+  return 2
 }

@@ -54,6 +54,10 @@ export const HELPER_MESSAGES = {
     `  GitLab answered HTTP ${code} to ${what} for project ${project}${hint}`,
   // Live mailboxes read (polyarchiv_dovecot_align).
   cannotRead: (what: string) => `  cannot read ${what}:`,
+  unknownMailUser: (user: string) =>
+    `  warning: the copy holds the mail of ${user}, whom Dovecot does not know: not restored`,
+  noMailUser: (copyDir: string) =>
+    `  ${copyDir} holds the mail of no user that Dovecot knows and the source selects: nothing was changed`,
   // A restic snapshot chosen by its time (polyarchiv_restic_restore_at): its short id.
   snapshotChosen: (shortId: string, time: string) => `  snapshot ${shortId}, taken ${time}`,
   // The commit of a history chosen by its time (polyarchiv_git_reset_at): its short hash.

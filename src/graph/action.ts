@@ -173,6 +173,10 @@ export interface MailboxAlignSpec {
   readonly socket?: string;
   /** doveadm and its global options, for the copy (as its owner). */
   readonly copy: readonly Word[];
+  /** The work file that receives the users to restore, one a line (`doveadm backup -F`). */
+  readonly users: string;
+  /** user_mask: the copy's users it restores; undefined: all of them. */
+  readonly mask?: string;
 }
 
 /**

@@ -31,6 +31,7 @@ import {
   svnUpdateCommands,
 } from './svn-commands.js';
 import { deleteRemoteCommands, getFileCommands, putFileCommands } from './transport-commands.js';
+import { maskPattern } from './user-mask.js';
 
 export type { ToolPaths } from './command.js';
 export type { CommandOptions } from './rsync-commands.js';
@@ -169,6 +170,8 @@ export function buildCommands(
           live: action.live,
           socket: action.socket ?? '',
           copy: action.copy,
+          users: action.users,
+          mask: action.mask === undefined ? '' : maskPattern(action.mask),
         },
       ];
     case 'pack':

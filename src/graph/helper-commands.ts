@@ -55,8 +55,8 @@ export interface ConfirmCommand {
  * unchanged to dsync, which would leave the flags changed since the backup); dsync then expunges
  * the new mail and keeps the backed-up messages. Both sides are read with `mailbox status` of
  * `*`, which lists existing mailboxes only (a wiped user's INBOX is not created); users unknown to
- * the userdb are skipped, as dsync skips them. Fails, before any change to the live mailboxes, when
- * a side cannot be read.
+ * the userdb are skipped with a warning. Fails, before any change to the live mailboxes, when a
+ * side cannot be read or when no user is left to restore.
  */
 export interface MailboxAlignCommand {
   readonly kind: 'align-mailboxes';
@@ -67,6 +67,14 @@ export interface MailboxAlignCommand {
   readonly socket: string;
   /** doveadm and its global options for the copy; the copy's location per user is added. */
   readonly copy: readonly Word[];
+  /**
+   * The work file that receives the users restored next, one a line: the copy's users that match
+   * `mask` and that Dovecot knows. A live user the copy does not hold is never restored (`-A`
+   * would make their mailboxes look like an empty copy).
+   */
+  readonly users: string;
+  /** user_mask as a bash pattern (every character but `*` and `?` escaped); empty: every user. */
+  readonly mask: string;
 }
 
 /**

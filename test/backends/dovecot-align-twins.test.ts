@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { alignMailboxes, lostUidSets } from '../../src/backends/execute/dovecot-align.js';
 import type { MailboxAlignCommand } from '../../src/graph/command.js';
+import { maskPattern } from '../../src/graph/user-mask.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { haveTools } from '../helpers/tools.js';
 import { type Dovecot, saveSampleMail, startDovecot } from '../servers/dovecot.js';
@@ -18,7 +19,13 @@ interface Outcome {
   readonly said: string[];
   /** Every mailbox of the copy, as `doveadm -f tab mailbox status` prints it. */
   readonly copy: string[];
+  /** The users file that `doveadm backup -F` reads next. */
+  readonly users: string;
 }
+
+const USERS = 'dovecot.site.mail.users';
+const usersIn = (work: string) =>
+  existsSync(join(work, USERS)) ? readFileSync(join(work, USERS), 'utf8') : '(none)';
 
 describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () => {
   let dovecot: Dovecot;
@@ -81,13 +88,15 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
       .sort();
   }
 
-  function command(dir: string, socket = ''): MailboxAlignCommand {
+  function command(dir: string, socket = '', mask = ''): MailboxAlignCommand {
     return {
       kind: 'align-mailboxes',
       copyDir: dir,
       live: ['doveadm', '-c', dovecot.configFile],
       socket,
       copy: ['doveadm', '-c', dovecot.configFile, '-o', `mail_uid=${dovecot.mailOwner}`],
+      users: USERS,
+      mask,
     };
   }
 
@@ -97,7 +106,8 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
       'bash',
       [
         '-c',
-        `set -Eeuo pipefail; source "$1"; source "$2"; ${useWorkDir('$3')}; ${commandLine(align)}`,
+        // The work directory goes with the shell: the users file is kept beside it first.
+        `set -Eeuo pipefail; source "$1"; source "$2"; ${useWorkDir('$3')}; rc=0; ${commandLine(align)} || rc=$?; ! [[ -e $3/${USERS} ]] || cp -- "$3/${USERS}" "$3.users"; exit "$rc"`,
         'bash',
         partial('helpers'),
         partial('helpers-dovecot'),
@@ -105,12 +115,15 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
       ],
       { encoding: 'utf8' },
     );
+    const users = existsSync(`${work}.users`) ? readFileSync(`${work}.users`, 'utf8') : '(none)';
     rmSync(work, { recursive: true, force: true });
+    rmSync(`${work}.users`, { force: true });
     const said = run.stderr.split('\n').filter((l) => l.startsWith('polyarchiv: '));
     return {
       code: run.status ?? -1,
       said: said.map((l) => l.slice('polyarchiv: '.length)),
       copy: copyState(align.copyDir),
+      users,
     };
   }
 
@@ -120,18 +133,21 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
     const code = await alignMailboxes(align, { workDir, secrets: new Map(), processes: new Set() }, (line) =>
       said.push(line),
     );
+    const users = usersIn(workDir);
     rmSync(workDir, { recursive: true, force: true });
-    return { code, said, copy: copyState(align.copyDir) };
+    return { code, said, copy: copyState(align.copyDir), users };
   }
 
   /** Two identical copies of `made`, one aligned by each backend. */
-  async function both(made: string, socket = ''): Promise<Outcome[]> {
+  async function both(made: string, socket = '', mask = ''): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const backend of ['script', 'executor']) {
       const dir = join(root, backend);
       rmSync(dir, { recursive: true, force: true });
       spawnSync('cp', ['-a', made, dir]);
-      outcomes.push(await (backend === 'script' ? viaScript : viaExecutor)(command(dir, socket)));
+      const outcome = await (backend === 'script' ? viaScript : viaExecutor)(command(dir, socket, mask));
+      // Each backend aligns a copy of its own: messages name it COPY.
+      outcomes.push({ ...outcome, said: outcome.said.map((line) => line.replaceAll(dir, 'COPY')) });
     }
     return outcomes;
   }
@@ -152,7 +168,11 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
     const [script, executor] = await both(made);
     expect(executor).toEqual(script);
     expect(script?.code).toBe(0);
-    expect(script?.said).toEqual([]);
+    // dave is said and left out of the users restored; carol, wiped live, is restored.
+    expect(script?.said).toEqual([
+      '  warning: the copy holds the mail of dave, whom Dovecot does not know: not restored',
+    ]);
+    expect(script?.users).toBe('alice\nbob\ncarol\n');
     const nextUid = (state: string[], user: string, mailbox: string) =>
       state.find((line) => line.startsWith(`${user}\t${mailbox}\t`))?.split('\t')[3];
     expect(nextUid(before, 'alice', 'INBOX')).toBe('3');
@@ -223,6 +243,33 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
     expect(withoutUids(before).join('\n')).toContain('flags: \\Flagged \\Seen');
     dovecot.wipe();
     saveSampleMail(dovecot);
+  });
+
+  it('list only the users of the copy that user_mask selects, as doveadm matches them, and fail on none', async () => {
+    const made = join(root, 'made-masked');
+    backUp(made);
+    // doveadm's masks ignore the case of ASCII letters; other characters are literal.
+    for (const [mask, users] of [
+      ['a?ICE', 'alice\n'],
+      ['*o*', 'bob\ncarol\n'],
+      ['[ab]*', ''],
+      ['*', 'alice\nbob\ncarol\n'],
+    ] as const) {
+      const [script, executor] = await both(made, '', maskPattern(mask));
+      expect({ mask, ...executor }).toEqual({ mask, ...script });
+      expect({ mask, users: script?.users }).toEqual({ mask, users });
+      expect({ mask, code: script?.code }).toEqual({ mask, code: users === '' ? 2 : 0 });
+    }
+    // An empty copy restores no one: the restore fails before any mailbox changes.
+    const empty = join(root, 'made-empty');
+    mkdirSync(empty);
+    const [script, executor] = await both(empty);
+    expect(executor).toEqual(script);
+    expect(script?.code).toBe(2);
+    expect(script?.users).toBe('');
+    expect(script?.said).toEqual([
+      '  COPY holds the mail of no user that Dovecot knows and the source selects: nothing was changed',
+    ]);
   });
 
   it('fail, saying why, when the live mailboxes cannot be read', async () => {

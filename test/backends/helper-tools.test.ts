@@ -75,6 +75,8 @@ describe.runIf(canRun)('the tools of helpers run as every tool of the unit', () 
           live: WAITING_TOOL,
           copy: WAITING_TOOL,
           socket: '',
+          users: 'users',
+          mask: '',
         },
         ctx,
         () => {},

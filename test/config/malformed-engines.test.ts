@@ -135,4 +135,20 @@ describe('engines', () => {
       "error: unknown collect point engine 'subversions' (did you mean 'subversion'?)\n  at site.collect:2 [point]",
     ]);
   });
+
+  it('refuses an ldap source that selects its database both ways, or reads both configurations, at the line', () => {
+    expect(
+      errorsOf(
+        source('engine=ldap\ndatabase=2\nldap_base=dc=example,dc=org\ndata_directory=/var/lib/ldap\n'),
+      ),
+    ).toEqual([
+      "error: options 'database' and 'ldap_base' exclude each other (ldap_base selects the database by its suffix, database by its number: keep one)\n  at site.collect:6 [source \"d\"]",
+    ]);
+    expect(errorsOf(source('engine=ldap\nldap_base=dc=example,dc=org\n'))).toEqual([]);
+    expect(
+      errorsOf(source('engine=ldap\nconfig_dir=/etc/ldap/slapd.d\nconfig_file=/etc/ldap/slapd.conf\n')),
+    ).toEqual([
+      "error: options 'config_dir' and 'config_file' exclude each other (slapd reads either a slapd.d directory (-F) or a slapd.conf file (-f))\n  at site.collect:7 [source \"d\"]",
+    ]);
+  });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { canRunDovecot, useDovecot } from '../helpers/dovecot-e2e.js';
@@ -33,6 +33,43 @@ describe.runIf(canRunDovecot)('dovecot restores against a real Dovecot', () => {
     expect(restore.code, restore.stderr).toBe(0);
     expect(dovecot.contents()).toEqual(sample);
   });
+
+  for (const backend of ['apply', 'script']) {
+    it(`leaves alone a user the copy does not hold, and restores nothing from an empty copy (${backend})`, () => {
+      const restore = (more: string[] = []): { code: number | null; stderr: string } => {
+        if (backend === 'apply') return runCli(['restore', '--yes', ...more, ...args]);
+        const run = runScript(runCli(['plan', '--restore', ...more, ...args]).stdout);
+        return { code: run.status, stderr: run.stderr };
+      };
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      // dave comes after the backup; alice loses her mail.
+      dovecot.addUser('dave');
+      try {
+        const daves = 'From: x@example.org\nSubject: for dave\n\nSince the backup.\n';
+        dovecot.doveadm(['save', '-u', 'dave', '-m', 'INBOX'], daves);
+        const withDave = dovecot.contents();
+        rmSync(`${dovecot.mailDir}/alice`, { recursive: true, force: true });
+        const run = restore();
+        expect(run.code, run.stderr).toBe(0);
+        expect(dovecot.contents()).toEqual(withDave);
+        expect(readdirSync(copyDir()).sort()).toEqual(['alice', 'bob', 'carol']);
+
+        // A copy that holds no user (lost, or never written) changes nothing.
+        for (const user of readdirSync(copyDir())) rmSync(`${copyDir()}/${user}`, { recursive: true });
+        const empty = restore(['--skip-backup']);
+        expect(empty.code).toBe(1);
+        expect(empty.stderr).toContain(
+          `polyarchiv:   ${copyDir()} holds the mail of no user that Dovecot knows and the source selects: nothing was changed`,
+        );
+        expect(empty.stderr).toMatch(
+          /failed with exit code 2: step 4 of 5 at site\.collect:\d+ \[source "mail"\]/,
+        );
+        expect(dovecot.contents()).toEqual(withDave);
+      } finally {
+        dovecot.removeUser('dave');
+      }
+    });
+  }
 
   for (const mode of ['locally', 'through the socket']) {
     it(`copies and restores one mailbox only with mailbox (${mode})`, () => {

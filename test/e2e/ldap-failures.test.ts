@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { haveLdapTools, ldapCollect, useLdapCase } from '../helpers/ldap-case.js';
+import { haveLdapTools, ldapCollect, runScript, useLdapCase } from '../helpers/ldap-case.js';
 import { writeExecutable } from '../servers/postgresql.js';
 
 const canRun = haveLdapTools();
@@ -38,6 +38,40 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
     expect(empty.stderr).toMatch(/warning: dump .*ldap\.ldif\.partial is empty/);
     expect(empty.stderr).toMatch(/would shrink by more than 50%/);
     expect(runCli(['backup', '--allow-shrink', ...args]).code).toBe(0);
+  });
+
+  it('refuses an empty export before the question and before stopping slapd, in both backends', () => {
+    const { slapd, box, args, source, writeConfig, dumpFile } = t;
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    const stopped = box.path('stopped');
+    writeExecutable(box.path('stop'), `#!/bin/sh\ntouch '${stopped}'\nexec ${slapd.stopCommand}\n`);
+    writeConfig(
+      source([`stop_command = ${box.path('stop')}`]).filter(
+        (l) => !l.startsWith(`stop_command = ${slapd.stopCommand}`),
+      ),
+    );
+    writeFileSync(dumpFile(), '');
+    const backends = {
+      apply: () => runCli(['restore', '--yes', '--skip-backup', ...args]),
+      script: () => {
+        const run = runScript(box, runCli(['plan', '--restore', '--skip-backup', ...args]).stdout);
+        return { code: run.status, stderr: run.stderr };
+      },
+    };
+    for (const [backend, restore] of Object.entries(backends)) {
+      const run = restore();
+      expect({ backend, code: run.code }).toEqual({ backend, code: 1 });
+      expect(run.stderr).toContain(`polyarchiv:   dump ${dumpFile()} is empty\n`);
+      expect(run.stderr).toContain(
+        'refused: nothing was changed; run with --allow-shrink if this is expected',
+      );
+      expect(run.stderr).toMatch(
+        /failed with exit code 1: step 2 of 4 at site\.collect:\d+ \[source "directory"\]/,
+      );
+      expect(run.stderr).not.toContain('confirm that restoring');
+      expect(existsSync(stopped)).toBe(false);
+      expect(slapd.contents()).toBe(t.sample);
+    }
   });
 
   it('runs nothing with --dry, and shows the commands it runs', () => {

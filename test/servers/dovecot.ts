@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import {
+  appendFileSync,
   chmodSync,
   chownSync,
   existsSync,
@@ -34,6 +35,9 @@ export interface Dovecot {
   contents(): string[];
   /** Deletes every user's maildir, as a lost disk would. */
   wipe(): void;
+  /** Adds a user to the userdb (contents() then lists their mail too), or removes them and their mail. */
+  addUser(user: string): void;
+  removeUser(user: string): void;
   remove(): void;
 }
 
@@ -53,10 +57,9 @@ export function startDovecot(): Dovecot {
   chownSync(mailDir, MAIL_UID, MAIL_GID);
   for (const dir of ['run', 'state']) mkdirSync(join(root, dir));
   const users = ['alice', 'bob', 'carol'];
-  writeFileSync(
-    join(root, 'users'),
-    users.map((u) => `${u}:{PLAIN}secret:${MAIL_UID}:${MAIL_GID}::${mailDir}/${u}\n`).join(''),
-  );
+  writeFileSync(join(root, 'users'), users.map((u) => userLine(u, mailDir)).join(''));
+  const known = (user: string) =>
+    spawnSync('doveadm', ['-c', configFile, 'user', user], { stdio: 'ignore' }).status === 0;
   const configFile = join(root, 'dovecot.conf');
   writeFileSync(configFile, config(root, mailDir));
   const server: Dovecot = {
@@ -88,6 +91,17 @@ export function startDovecot(): Dovecot {
     wipe() {
       for (const user of users) rmSync(join(mailDir, user), { recursive: true, force: true });
     },
+    addUser(user) {
+      appendFileSync(join(root, 'users'), userLine(user, mailDir));
+      // The auth process reads the file again once it sees it changed (at most once a second).
+      waitFor(() => known(user));
+    },
+    removeUser(user) {
+      const file = join(root, 'users');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(userLine(user, mailDir), ''));
+      rmSync(join(mailDir, user), { recursive: true, force: true });
+      waitFor(() => !known(user));
+    },
     remove() {
       const pidFile = join(root, 'run', 'master.pid');
       if (existsSync(pidFile)) {
@@ -104,6 +118,9 @@ export function startDovecot(): Dovecot {
   waitFor(() => existsSync(join(root, 'run', 'auth-userdb')) && existsSync(server.doveadmSocket));
   return server;
 }
+
+const userLine = (user: string, mailDir: string) =>
+  `${user}:{PLAIN}secret:${MAIL_UID}:${MAIL_GID}::${mailDir}/${user}\n`;
 
 function config(root: string, mailDir: string): string {
   return `# A test instance: nothing outside ${root}, no listener.

@@ -31,6 +31,8 @@ export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<H
   gitlabCreated: ['project'],
   gitlabRefused: ['2', '3', '1', 'why'],
   cannotRead: ['what'],
+  unknownMailUser: ['user'],
+  noMailUser: ['copy_dir'],
   snapshotChosen: ['short_id', 'taken'],
   commitChosen: ['short_hash', 'made'],
   revisionChosen: ['revision'],

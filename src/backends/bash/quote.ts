@@ -169,6 +169,8 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
       return helperCall(HELPERS.dovecotAlign, {
         copy_dir: shellWord(command.copyDir),
         socket: shellWord(command.socket),
+        users: wordText({ prefix: '', workFile: command.users }),
+        mask: shellWord(command.mask),
         live: command.live.map(wordText),
         copy: command.copy.map(wordText),
       });

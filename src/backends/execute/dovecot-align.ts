@@ -1,6 +1,7 @@
-import { readdirSync, statSync } from 'node:fs';
+import { appendFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MailboxAlignCommand } from '../../graph/command.js';
+import { matchesMask } from '../../graph/user-mask.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { DOVEADM_READ } from '../tool-conventions.js';
@@ -82,7 +83,11 @@ export async function alignMailboxes(
   const live = command.live.map((word) => wordOf(word, ctx));
   const copy = command.copy.map((word) => wordOf(word, ctx));
   const via = command.socket === '' ? [] : ['-S', command.socket];
+  const usersFile = wordOf({ prefix: '', workFile: command.users }, ctx);
+  writeFileSync(usersFile, '', { mode: 0o600 });
+  let restored = 0;
   for (const user of copyUsers(command.copyDir)) {
+    if (command.mask !== '' && !matchesMask(command.mask, user)) continue;
     // doveadm expands % in settings: the copy's path is written with them doubled.
     const location = join(command.copyDir, user).replaceAll('%', '%%');
     const at = [...copy, '-o', `mail_home=${location}`, '-o', `mail_location=maildir:${location}:LAYOUT=fs`];
@@ -93,20 +98,21 @@ export async function alignMailboxes(
       say,
       ctx,
     );
-    if (liveRead.outcome !== 'ok') {
-      if (liveRead.outcome === 'no-user') continue;
-      return FAILED;
-    }
+    if (liveRead.outcome === 'failed') return FAILED;
     const copyRead = await read(
       `the state of the mail copy of ${user}`,
       [...at, '-f', 'tab', 'mailbox', 'status', ...fields],
       say,
       ctx,
     );
-    if (copyRead.outcome !== 'ok') {
-      if (copyRead.outcome === 'no-user') continue;
-      return FAILED;
+    if (copyRead.outcome === 'failed') return FAILED;
+    // Unknown to the userdb: dsync could not restore them. Said, as a copy left out is not nothing.
+    if (liveRead.outcome !== 'ok' || copyRead.outcome !== 'ok') {
+      say(HELPER_MESSAGES.unknownMailUser(user));
+      continue;
     }
+    appendFileSync(usersFile, `${user}\n`);
+    restored++;
     const liveBoxes = mailboxRows(liveRead.output);
     for (const [name, state] of mailboxRows(copyRead.output)) {
       const current = liveBoxes.get(name);
@@ -145,7 +151,9 @@ export async function alignMailboxes(
       }
     }
   }
-  return HELPERS.dovecotAlign.statuses.aligned;
+  if (restored > 0) return HELPERS.dovecotAlign.statuses.aligned;
+  say(HELPER_MESSAGES.noMailUser(command.copyDir));
+  return HELPERS.dovecotAlign.statuses.noUser;
 }
 
 /** A command of the helper that changes the copy: its output passed on, false when it failed. */

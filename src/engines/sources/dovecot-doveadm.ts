@@ -8,11 +8,12 @@ import { setString } from '../toolkit.js';
 
 /**
  * The copy side's doveadm, the mailbox side a command it spawns or a server it connects to:
- * - local: `doveadm [-c CONF] -o dsync_remote_cmd=... backup [-R] [-m BOX] (-A | -u MASK)
- *   remote:polyarchiv`. The remote command is split on spaces and its `%` are variables (`%u`: the
- *   user); the copy side's doveadm expands its mail_location once more, hence `%` written `%%%%`.
- * - socket: `doveadm -c WORKFILE -o mail_uid=OWNER backup [-R] [-m BOX] (-A | -u MASK) tcp:SOCKET`,
- *   where the copy is the local side, so the directions are the other way round.
+ * - local: `doveadm [-c CONF] -o dsync_remote_cmd=... backup [-R] [-m BOX] (-A | -u MASK | -F USERS)
+ *   remote:polyarchiv` (-F USERS at restore). The remote command is split on spaces and its `%`
+ *   are variables (`%u`: the user); the copy side's doveadm expands its mail_location once more,
+ *   hence `%` written `%%%%`.
+ * - socket: `doveadm -c WORKFILE -o mail_uid=OWNER backup [-R] [-m BOX] (-A | -u MASK | -F USERS)
+ *   tcp:SOCKET`, where the copy is the local side, so the directions are the other way round.
  */
 export function doveadmBackup(
   source: BoundSource,
@@ -25,10 +26,14 @@ export function doveadmBackup(
   const socket = socketPath(o);
   const mailbox = setString(o, 'mailbox');
   const mask = setString(o, 'user_mask');
-  const selection = [
-    ...(mailbox === undefined ? [] : ['-m', mailbox]),
-    ...(mask === undefined ? ['-A'] : ['-u', mask]),
-  ];
+  // A restore names its users (the copy's, listed by the step before it): with -A or -u, a user
+  // the copy lacks, added since the backup or whose copy was lost, would have their mail deleted.
+  const users: Word[] = restore
+    ? ['-F', { prefix: '', workFile: restoredUsersFile(source, cp) }]
+    : mask === undefined
+      ? ['-A']
+      : ['-u', mask];
+  const selection: Word[] = [...(mailbox === undefined ? [] : ['-m', mailbox]), ...users];
   if (socket !== undefined) {
     return [...copySide(source, cp), 'backup', ...(restore ? [] : ['-R']), ...selection, `tcp:${socket}`];
   }
@@ -106,6 +111,10 @@ export function copySide(source: BoundSource, cp: BoundCollectPoint): Word[] {
 
 const copyConfigFile = (source: BoundSource, cp: BoundCollectPoint): string =>
   `dovecot.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.conf`;
+
+/** The users a restore restores, one a line, written by the step that prepares the copy. */
+export const restoredUsersFile = (source: BoundSource, cp: BoundCollectPoint): string =>
+  `dovecot.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.users`;
 
 export function socketPath(o: OptionValues): string | undefined {
   const socket = o.optionalString('socket');

@@ -3,7 +3,15 @@ import type { OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { siblingPaths } from '../sibling-paths.js';
 import { destinationPath, setString } from '../toolkit.js';
-import { configArgs, copyConfig, copySide, doveadmBackup, socketPath, where } from './dovecot-doveadm.js';
+import {
+  configArgs,
+  copyConfig,
+  copySide,
+  doveadmBackup,
+  restoredUsersFile,
+  socketPath,
+  where,
+} from './dovecot-doveadm.js';
 
 /**
  * Copies Dovecot mailboxes with `doveadm backup`, one maildir per user, and restores them with
@@ -47,7 +55,7 @@ export const dovecot: SourceEngine = {
     {
       name: 'user_mask',
       type: 'string',
-      help: 'Users to copy (doveadm -u, * and ? wildcards); all users (-A) when unset.',
+      help: 'Users to copy (doveadm -u, * and ? wildcards, letters of either case); all users (-A) when unset. A restore restores the users of the copy that it selects, never a user the copy does not hold.',
     },
     {
       name: 'socket',
@@ -178,9 +186,9 @@ export const dovecot: SourceEngine = {
     return [
       {
         kind: 'confirm',
-        warning: `source "${source.name}": the mailboxes of ${users(source.options)} become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back`,
+        warning: `source "${source.name}": the mailboxes of ${restored(o)} become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back`,
         origin: source.origin,
-        summary: `confirm that restoring source "${source.name}" replaces the mailboxes of ${users(source.options)}`,
+        summary: `confirm that restoring source "${source.name}" replaces the mailboxes of ${restored(o)}`,
       },
       passThrough(source, cp),
       ...copyConfig(source, cp, target),
@@ -190,6 +198,8 @@ export const dovecot: SourceEngine = {
         live: [o.string('dump_executable'), ...configArgs(o)],
         ...(socket === undefined ? {} : { socket }),
         copy: copySide(source, cp),
+        users: restoredUsersFile(source, cp),
+        ...(setString(o, 'user_mask') === undefined ? {} : { mask: o.string('user_mask') }),
         origin: source.origin,
         summary: `prepare the mail copy of source "${source.name}" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost`,
       },
@@ -197,7 +207,7 @@ export const dovecot: SourceEngine = {
         kind: 'run',
         argv: doveadmBackup(source, cp, target, true),
         origin: source.origin,
-        summary: `restore the Dovecot mailboxes of ${users(source.options)}${through(source.options)} from the mail copy of source "${source.name}"`,
+        summary: `restore the Dovecot mailboxes of ${restored(o)}${through(o)} from the mail copy of source "${source.name}"`,
       },
     ];
   },
@@ -225,6 +235,12 @@ function stagingPaths(source: BoundSource, cp: BoundCollectPoint): DirSwapPaths 
   const target = destinationPath(source, cp);
   // Next to the copy, so that mail_owner needs no way into the collect point's metadata.
   return { ...siblingPaths(target), target };
+}
+
+/** A restore's users: never a live user the copy does not hold. */
+function restored(o: OptionValues): string {
+  const mask = setString(o, 'user_mask');
+  return `the users the copy holds${mask === undefined ? '' : ` that match ${mask}`}`;
 }
 
 function users(o: OptionValues): string {

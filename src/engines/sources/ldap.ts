@@ -3,7 +3,7 @@ import type { OptionValues } from '../../options/schema.js';
 import { shellSplit } from '../../options/shell-split.js';
 import type { SourceEngine } from '../engine.js';
 import { destinationPath, setString } from '../toolkit.js';
-import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun } from './tool-source.js';
+import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun, verifyDump } from './tool-source.js';
 
 /**
  * Exports an OpenLDAP database with slapcat; restores it with slapadd into the stopped, emptied
@@ -83,6 +83,14 @@ export const ldap: SourceEngine = {
         'slapd reads either a slapd.d directory (-F) or a slapd.conf file (-f)',
       );
     }
+    // ldap_base selects the database (-b): a database number written beside it would be ignored.
+    if (options.template('database') !== undefined && setString(options, 'ldap_base') !== undefined) {
+      diagnostics.error(
+        "options 'database' and 'ldap_base' exclude each other",
+        options.origin('database'),
+        'ldap_base selects the database by its suffix, database by its number: keep one',
+      );
+    }
     if (options.integer('database') < 0) {
       diagnostics.error(
         `bad value for option 'database': ${options.integer('database')}`,
@@ -121,7 +129,11 @@ export const ldap: SourceEngine = {
     // restoreProblem refuses the plan when it is missing.
     const target = o.string('data_directory');
     const stop = command(o, 'stop_command');
+    const input = destinationPath(source, cp);
     return [
+      // An empty export is refused before the question and before slapd is stopped: LDIF has no
+      // end mark, so a cut export is only caught by slapadd when the cut falls inside an entry.
+      verifyDump(source, input, ''),
       {
         kind: 'confirm',
         warning: `source "${source.name}": the LDAP ${which(o)} in ${target} is replaced by the export; changes made since the backup are lost`,
@@ -134,7 +146,7 @@ export const ldap: SourceEngine = {
         target,
         // Inside the directory, which never moves itself: it may be a mount point.
         previous: `${target}/.polyarchiv-old`,
-        input: destinationPath(source, cp),
+        input,
         load: tool(o, [o.string('restore_executable'), ...databaseArgs(o)]).argv,
         stop: stop.length === 0 ? [] : tool(o, stop).argv,
         start: command(o, 'start_command').length === 0 ? [] : tool(o, command(o, 'start_command')).argv,

@@ -44,7 +44,8 @@ export function dumpCheck(
 
 /**
  * The first step of a database's restore, before its confirmation and anything it changes: the
- * dump it loads is judged whole (not empty, its tool's last line near its end), else refused
+ * dump it loads is judged whole (not empty, its tool's last line near its end, when its tool
+ * writes one), else refused
  * unless --allow-shrink, so that an empty or cut dump never replaces a database.
  */
 export function verifyDump(source: BoundSource, input: string, completeMark: string): ActionDraft {
@@ -53,7 +54,8 @@ export function verifyDump(source: BoundSource, input: string, completeMark: str
     input,
     completeMark,
     origin: source.origin,
-    summary: `check that the dump of source "${source.name}" is whole before anything is replaced`,
+    // Without a mark only emptiness can be judged.
+    summary: `check that the dump of source "${source.name}" is ${completeMark === '' ? 'not empty' : 'whole'} before anything is replaced`,
   };
 }
 
