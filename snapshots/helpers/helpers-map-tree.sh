@@ -62,8 +62,9 @@ polyarchiv_map_tree() {
           rm -rf -- "${held}"
           return "${rc}"
         fi
-        chmod -- "${mode}" "${held}/file" || return
+        # Owner first: chown clears the set-user-ID and set-group-ID bits that chmod sets.
         if (( EUID == 0 )); then chown -- "${owner}" "${held}/file" || return; fi
+        chmod -- "${mode}" "${held}/file" || return
         touch -r "${from}/${path}" -- "${held}/file" || return
         if [[ ${had} == d/* ]]; then rm -rf -- "${to:?}/${path}" || return; fi
         mv -f -T -- "${held}/file" "${to}/${path}" || return
@@ -77,10 +78,10 @@ polyarchiv_map_tree() {
   # Directory modes last: a directory without write permission is filled first.
   for ((i = 0; i < ${#dirs[@]}; i += 4)); do
     IFS=/ read -r _ _ _ mode_had owner_had _ <<< "${dirs[i + 3]}"
-    if [[ ${dirs[i]} != "${mode_had}" ]]; then chmod -- "${dirs[i]}" "${to}/${dirs[i + 2]}" || return; fi
     if (( EUID == 0 )) && [[ ${dirs[i + 1]} != "${owner_had}" ]]; then
       chown -- "${dirs[i + 1]}" "${to}/${dirs[i + 2]}" || return
     fi
+    if [[ ${dirs[i]} != "${mode_had}" ]]; then chmod -- "${dirs[i]}" "${to}/${dirs[i + 2]}" || return; fi
   done
   rm -rf -- "${held}"
 }

@@ -160,6 +160,11 @@ export interface FilterStep {
   readonly scratch: string;
   /** Paths below `input` that are never read (what failed runs of sources left). */
   readonly excludes: readonly string[];
+  /**
+   * On a restore, the files that later filters of the chain keep at the root of `output` (their
+   * indexes), which are not part of this filter's tree.
+   */
+  readonly indexes?: readonly string[];
   /** Who it works for, in messages: `filter "x" of collect point "y"`. */
   readonly what: string;
   /** The secret variables of its secret options, by option name. */

@@ -111,23 +111,50 @@ export function chainBackup(chain: readonly ChainLink[], copies: ChainCopies): A
  * filter that works in place on a copy first checks the copy, then updates its input from it.
  */
 export function chainRestore(chain: readonly ChainLink[], copies: ChainCopies): ActionDraft[] {
-  return [...chain].reverse().flatMap(({ filter, step }) => {
-    if (step.output === step.input || !filter.engine.inPlace) return filter.engine.restore(filter, step);
-    return [
-      ...filter.engine.restore(filter, { ...step, input: step.output }),
-      ...copyInPlace({
-        from: step.output,
-        target: step.input,
-        hardLinks: true,
-        metadata: copies.metadata,
-        filters: step.excludes.map((path) => ({ rule: 'exclude', pattern: `/${path}/` })),
-        origin: filter.origin,
-        what: `${step.input}, restored from ${step.what}`,
-        maxShrinkPercent: copies.maxShrinkPercent,
-      }),
-    ];
+  return chain
+    .map((link, at) => ({ filter: link.filter, step: { ...link.step, indexes: indexesIn(chain, at) } }))
+    .reverse()
+    .flatMap(({ filter, step }) => linkRestore(filter, step, copies));
+}
+
+/**
+ * The files that the filters after `at` keep at the root of its output: an in-place filter's
+ * index sits in the tree it indexes, which the filters before it never wrote.
+ */
+function indexesIn(chain: readonly ChainLink[], at: number): string[] {
+  const output = chain[at]?.step.output;
+  return chain.slice(at + 1).flatMap(({ filter, step }) => {
+    const file =
+      filter.engine.inPlace && step.output === output ? filter.engine.rootFile?.(filter.options) : undefined;
+    return file === undefined ? [] : [file];
   });
 }
+
+function linkRestore(filter: BoundFilter, step: FilterStep, copies: ChainCopies): ActionDraft[] {
+  if (step.output === step.input || !filter.engine.inPlace) return filter.engine.restore(filter, step);
+  // The filter's own index stays in its copy: the tree it came from never held it.
+  const own = filter.engine.rootFile?.(filter.options);
+  const indexes = [...(own === undefined ? [] : [own]), ...(step.indexes ?? [])];
+  return [
+    ...filter.engine.restore(filter, { ...step, input: step.output }),
+    ...copyInPlace({
+      from: step.output,
+      target: step.input,
+      hardLinks: true,
+      metadata: copies.metadata,
+      filters: [
+        ...step.excludes.map((path) => ({ rule: 'exclude' as const, pattern: `/${path}/` })),
+        ...indexes.map((file) => ({ rule: 'exclude' as const, pattern: `/${rsyncLiteral(file)}` })),
+      ],
+      origin: filter.origin,
+      what: `${step.input}, restored from ${step.what}`,
+      maxShrinkPercent: copies.maxShrinkPercent,
+    }),
+  ];
+}
+
+/** A file name as an rsync pattern that matches only it (wildcards escaped). */
+const rsyncLiteral = (name: string): string => name.replace(/[*?[\\]/g, '\\$&');
 
 /** The variables of a filter's secret options, by option name. */
 function filterSecrets(filter: BoundFilter, variable: (option: string) => string): Record<string, string> {

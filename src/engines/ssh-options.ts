@@ -20,11 +20,26 @@ export const SSH_OPTION_NAMES: SshOptionNames = { privateKey: 'private_key', ssh
 export const SSH_KERBEROS_NAMES: SshOptionNames = { ...SSH_OPTION_NAMES, keytab: 'keytab' };
 
 /**
+ * Limits on a host that does not answer, after the user's options so that theirs win: a host
+ * that is down fails the step after 30 s rather than the system's TCP timeout (minutes), and one
+ * that stops answering during a transfer after a minute rather than never (ssh's own TCP
+ * keepalives wait hours), which would hold the point's lock and skip every later run.
+ */
+const UNANSWERED = Object.freeze([
+  '-o',
+  'ConnectTimeout=30',
+  '-o',
+  'ServerAliveInterval=15',
+  '-o',
+  'ServerAliveCountMax=4',
+]);
+
+/**
  * ssh's words for `private_key` and `ssh_options`: BatchMode so that a missing key fails instead
  * of prompting, GSSAPI authentication when a keytab is set (whatever the system's ssh_config says),
  * then `destination` (port, user), the key as separate words (`-o IdentityFile=...` would be
  * re-split by ssh's config parser), then the user's options, which ssh reads after ours (for ssh
- * the first value wins).
+ * the first value wins), then the limits on a host that does not answer (UNANSWERED).
  */
 export function sshWords(
   options: OptionValues,
@@ -40,6 +55,7 @@ export function sshWords(
     ...destination,
     ...(key === undefined ? [] : ['-i', key]),
     ...(shellSplit(options.optionalString(names.sshOptions) ?? '') ?? []),
+    ...UNANSWERED,
   ];
 }
 

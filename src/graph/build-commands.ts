@@ -1,7 +1,7 @@
 import { type Action, assertNever, type ExpectCopySpec, type ToolRun } from './action.js';
 import { packCommands, unpackCommands } from './archive-commands.js';
 import type { Command, ExecCommand, ToolPaths, Word } from './command.js';
-import { cryptTreeCommand, hashCheckCommand, hashIndexCommands } from './filter-commands.js';
+import { cryptTreeCommand, hashCheckCommands, hashIndexCommands } from './filter-commands.js';
 import { gitCheckoutAtCommand, gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
@@ -222,7 +222,7 @@ export function buildCommands(
     case 'hash-index':
       return hashIndexCommands(action, tools);
     case 'verify-hashes':
-      return [hashCheckCommand(action, tools)];
+      return hashCheckCommands(action, tools);
     case 'crypt-tree':
       return [cryptTreeCommand(action)];
     default:

@@ -18,20 +18,24 @@ export interface CryptTreeSpec {
 /** The checksum tools of the `hashes` filter: `<method>sum`, as coreutils names them. */
 export type HashMethod = 'sha1' | 'md5' | 'sha256' | 'sha512';
 
-/** The checksum index `index` (a name at the root of `dir`) checked against the files of `dir`. */
+/**
+ * The checksum index `index` (a name at the root of `dir`) checked against the files of `dir`:
+ * every file it lists, and every regular file of `dir` listed in it. The names of those files are
+ * written to `list`; the index itself, the copies' holding directories and `excludes` (paths below
+ * `dir`) are left out, as when it was written.
+ */
 export interface HashCheckSpec {
   readonly dir: string;
   readonly index: string;
   readonly method: HashMethod;
+  readonly list: string;
+  readonly excludes: readonly string[];
 }
 
 /**
  * The checksum index of every regular file below `dir` (sorted by name, in the `sha256sum -b`
  * format), written to `partial` beside a `list` of the names, then published over `dir/index`.
- * The index itself, the copies' holding directories and `excludes` (paths below `dir`) are left out.
  */
 export interface HashIndexSpec extends HashCheckSpec {
-  readonly list: string;
   readonly partial: string;
-  readonly excludes: readonly string[];
 }

@@ -65,12 +65,13 @@ function writesInto(draft: ActionDraft): string[] {
       return draft.changes === undefined ? [] : [parentOf(draft.changes.stamp), parentOf(draft.changes.list)];
     case 'hash-index':
       return [parentOf(draft.list), parentOf(draft.partial)];
+    case 'verify-hashes':
+      return [parentOf(draft.list)];
     case 'crypt-tree':
       return [draft.to];
     case 'put-file':
       // A push to another host (rsync --mkpath) creates its own directory there.
       return draft.transport === undefined ? [parentOf(draft.remote)] : [];
-    case 'verify-hashes':
     case 'unpack':
     case 'git-push':
     case 'git-fetch':

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { mapTree } from '../../src/backends/execute/map-tree.js';
@@ -149,6 +149,29 @@ describe.runIf(canRun)('polyarchiv_map_tree and mapTree agree', () => {
     expect(third.ran).toEqual(['link to plain', 'plain.txt', 'with space.txt']);
     expect(Object.keys(third.tree).some((k) => k.startsWith('new') || k.startsWith('-dir'))).toBe(false);
   });
+
+  it.runIf(process.geteuid?.() === 0)(
+    'keep the set-user-ID, set-group-ID and sticky bits of files and directories, owners changed',
+    async () => {
+      const [script, executor] = await history([
+        (box) => {
+          writeTree(box.path('from'), { 'bin/su-like': 'x\n', 'bin/sg-like': 'y\n', 'shared/f': 'z\n' });
+          for (const [path, mode] of [
+            ['bin/su-like', 0o4755],
+            ['bin/sg-like', 0o2711],
+            ['shared', 0o3775],
+          ] as const) {
+            chownSync(box.path('from', path), 1234, 5678);
+            chmodSync(box.path('from', path), mode);
+          }
+        },
+      ]);
+      expect(executor).toEqual(script);
+      expect(script?.[0]?.tree['bin/su-like']).toMatch(/^file 4755 /);
+      expect(script?.[0]?.tree['bin/sg-like']).toMatch(/^file 2711 /);
+      expect(script?.[0]?.tree.shared).toBe('dir 3775');
+    },
+  );
 
   it("fail with the tool's status, naming the file, and keep what was written whole", async () => {
     const [script, executor] = await history([

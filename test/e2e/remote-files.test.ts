@@ -176,6 +176,26 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
       }
     });
 
+    it('fails, rather than waiting for ever, when sshd accepts connections but never answers', () => {
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      // A stopped sshd: the kernel still accepts the connection, nothing answers on it.
+      const pid = Number(readFileSync(`${sshd.dir}/sshd.pid`, 'utf8'));
+      process.kill(pid, 'SIGSTOP');
+      try {
+        expectIsolatedFailure(/Connection timed out during banner exchange|Connection timed out/);
+        // The script carries the same limits.
+        const plan = runCli(['plan', '--only-collect-points', 'site', ...args]);
+        expect(plan.code, plan.stderr).toBe(0);
+        writeFileSync(box.path('backup.sh'), plan.stdout);
+        const script = spawnSync('bash', [box.path('backup.sh')], { encoding: 'utf8' });
+        expect(script.status).toBe(1);
+        expect(script.stderr).toMatch(/Connection timed out/);
+        expect(script.stderr).toMatch(/site\.collect:7 \[source "web"\]/);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+    }, 180_000);
+
     it('fails cleanly with a key that sshd does not accept', () => {
       expect(runCli(['backup', ...args]).code).toBe(0);
       configure(sshd.wrongKey);

@@ -83,8 +83,9 @@ export async function mapTree(
           rmSync(held, { recursive: true, force: true });
           return code;
         }
-        chmodSync(file, Number.parseInt(entry.mode, 8));
+        // Owner first: chown clears the set-user-ID and set-group-ID bits that chmod sets.
         if (root) chownSync(file, ...ids(entry.owner));
+        chmodSync(file, Number.parseInt(entry.mode, 8));
         const touched = await runExec({ kind: 'exec', argv: ['touch', '-r', source, '--', file] }, ctx);
         if (touched !== 0) return touched;
         if (had?.kind === 'd') rmSync(target, { recursive: true, force: true });
@@ -99,8 +100,8 @@ export async function mapTree(
     if (!seen.has(path)) rmSync(`${to}/${path}`, { recursive: true, force: true });
   // Directory modes last: a directory without write permission is filled first.
   for (const { path, entry, had } of dirs) {
-    if (entry.mode !== had?.mode) chmodSync(`${to}/${path}`, Number.parseInt(entry.mode, 8));
     if (root && entry.owner !== had?.owner) chownSync(`${to}/${path}`, ...ids(entry.owner));
+    if (entry.mode !== had?.mode) chmodSync(`${to}/${path}`, Number.parseInt(entry.mode, 8));
   }
   rmSync(held, { recursive: true, force: true });
   return HELPERS.mapTree.statuses.done;

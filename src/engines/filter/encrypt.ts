@@ -63,7 +63,8 @@ export const encrypt: FilterEngine = {
         passphraseFile: workFileOf(filter, step),
         from: step.output,
         to: staging,
-        excludes: [],
+        // Later filters' indexes beside the encrypted files were never encrypted.
+        excludes: step.indexes ?? [],
         origin: filter.origin,
         summary: `decrypt ${step.output} into ${staging} (nothing is restored unless every file decrypts)`,
       },

@@ -51,8 +51,10 @@ function verify(filter: BoundFilter, step: FilterStep) {
     dir: step.output,
     index: filter.options.string('filename'),
     method: method(filter),
+    list: `${step.scratch}/names`,
+    excludes: [...step.excludes, ...(step.indexes ?? [])],
     origin: filter.origin,
-    summary: `verify every file of ${step.what} against its ${method(filter)} checksums (${step.output}/${filter.options.string('filename')}); a bad file stops the restore`,
+    summary: `verify every file of ${step.what} against its ${method(filter)} checksums (${step.output}/${filter.options.string('filename')}); a bad file, or one it does not list, stops the restore`,
   };
 }
 
