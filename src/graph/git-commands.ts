@@ -1,5 +1,6 @@
 import type { GitCheckoutAtSpec, GitFetchSpec, GitPushSpec, GitRemoteSpec } from './action.js';
 import type { Command, EnvValue, ToolPaths, Word } from './command.js';
+import { attributesFile, NEUTRAL_ATTRIBUTES_ARGV } from './git-content.js';
 import { underKerberos } from './kerberos-commands.js';
 
 /** The variable through which the credential helper receives the http(s) password. */
@@ -42,6 +43,9 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
   const reset = hardReset(git, spec.workTree);
   return [
     { kind: 'exec', argv: [git, '-c', 'init.defaultBranch=master', 'init', '-q', spec.workTree] },
+    // Before the checkout: the fetched files come back byte for byte, whatever a .gitattributes says.
+    { kind: 'make-dir', path: `${spec.workTree}/.git/info` },
+    { kind: 'exec', argv: NEUTRAL_ATTRIBUTES_ARGV, stdout: attributesFile(spec.workTree) },
     {
       kind: 'exec',
       argv: underKerberos(spec.remote.kerberos, tools, [
