@@ -67,6 +67,7 @@ unit_1_fetch_remote_journal() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # remote.backup:3 [point]
   polyarchiv_step 2 5 'fetch branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git into "journal" and check out its last commit made at or before 2026-03-10T03:05:06Z' 'remote.backup:3 [point]'
+  (cd -- / && GIT_TERMINAL_PROMPT=0 git ls-remote --quiet --exit-code -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal > /dev/null) || polyarchiv_explain "$?" 2 'backup point "remote" holds no copy of collect point "journal": branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git does not exist, nothing was restored'
   git -c 'init.defaultBranch=master' init -q /var/lib/polyarchiv-fixture/collect/journal/backups
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info
   printf '%s\n' '* -text -eol -crlf -filter -ident -working-tree-encoding' > /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info/attributes

@@ -42,6 +42,27 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
   const gitDir = `--git-dir=${spec.workTree}/.git`;
   const reset = hardReset(git, spec.workTree);
   return [
+    // First, whether the remote has the branch at all: git's own words for a missing one
+    // ("couldn't find remote ref") do not say that the backup point holds no copy.
+    {
+      kind: 'exec',
+      argv: underKerberos(spec.remote.kerberos, tools, [
+        git,
+        ...credentialOptions(spec.remote),
+        'ls-remote',
+        '--quiet',
+        '--exit-code',
+        '--',
+        spec.remote.url,
+        `refs/heads/${spec.branch}`,
+      ]),
+      env: remoteEnv(spec.remote, tools),
+      stdout: '/dev/null',
+      // Outside any repository: no repository around the working directory lends its configuration.
+      cwd: '/',
+      // --exit-code: 2 when the remote answered without the branch.
+      explains: [{ status: 2, message: spec.missing }],
+    },
     { kind: 'exec', argv: [git, '-c', 'init.defaultBranch=master', 'init', '-q', spec.workTree] },
     // Before the checkout: the fetched files come back byte for byte, whatever a .gitattributes says.
     { kind: 'make-dir', path: `${spec.workTree}/.git/info` },

@@ -38,6 +38,8 @@ export interface GitFetchSpec {
   readonly at?: string;
   /** The remote as the plan and messages show it (no password). */
   readonly shown: string;
+  /** What a remote without the branch means: the backup point holds no copy of the collect point. */
+  readonly missing: string;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { branchLog, git, gitCase, JOURNAL_COLLECT, runPoint as run } from '../helpers/git-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
@@ -60,6 +60,20 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       const restore = run(t, backend, 'restore');
       expect(restore.code, restore.stdout + restore.stderr).toBe(0);
       expect(fileContents(t.box.path('data'))).toEqual(saved);
+    });
+
+    it('says the backup point holds no copy when the remote lacks the branch, and changes nothing', () => {
+      const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
+      box = t.box;
+      const live = fileContents(t.box.path('data'));
+      const restore = run(t, backend, 'restore');
+      expect(restore.code).toBe(1);
+      expect(restore.stdout + restore.stderr).toContain(
+        `backup point "up" holds no copy of collect point "journal": branch backups/journal of ${t.remote} does not exist, nothing was restored`,
+      );
+      expect(restore.stdout + restore.stderr).not.toContain("couldn't find remote ref");
+      expect(fileContents(t.box.path('data'))).toEqual(live);
+      expect(existsSync(`${t.local}/.git`)).toBe(false);
     });
 
     it('fails the collect point, naming each, when a source brings anything named .git, and backs it up with exclude = .git', () => {

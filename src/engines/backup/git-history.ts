@@ -94,6 +94,7 @@ export function fetchDrafts(
       remote: kerberos === undefined ? remote : { ...remote, kerberos },
       branch,
       shown,
+      missing: `backup point "${bp.name}" holds no copy of collect point "${cp.name}": branch ${branch} of ${shown} does not exist, nothing was restored`,
       ...(when === undefined ? {} : { at: when }),
       origin,
       summary:
