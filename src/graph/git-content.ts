@@ -1,5 +1,3 @@
-import { HOLDING_DIR } from './holding-dir.js';
-
 /*
  * A git collect point keeps files, not a project: git's rules that change what a commit holds or
  * what a checkout writes must not apply to them. A source may bring `.gitignore` files (whose
@@ -18,36 +16,3 @@ export const attributesFile = (workTree: string): string => `${workTree}/.git/in
 
 /** printf's words that write NEUTRAL_ATTRIBUTES on standard output. */
 export const NEUTRAL_ATTRIBUTES_ARGV: readonly string[] = ['printf', '%s\\n', NEUTRAL_ATTRIBUTES];
-
-/*
- * git can hold nothing named `.git` below the top of its work tree: it skips such a directory
- * without a word, or stages a repository there as a bare commit id, without its files. A source
- * that copied one (a checkout, /etc kept by etckeeper) would look backed up and be missing from
- * every copy; so the collect point fails first, naming each (run in the collect directory
- * `workTree`, whose repository is left alone).
- */
-export function nestedGitArgv(workTree: string): string[] {
-  // The directory in find's format: its own % and backslashes stay literal.
-  const shown = `${workTree}/`.replaceAll('\\', '\\\\').replaceAll('%', '%%');
-  return [
-    'find',
-    '.',
-    '-path',
-    './.git',
-    '-prune',
-    '-o',
-    '-name',
-    HOLDING_DIR,
-    '-prune',
-    '-o',
-    '-name',
-    '.git',
-    '-prune',
-    '-printf',
-    `${shown}%P: git cannot keep anything named .git, so no backup would hold it: exclude it from its source (exclude = .git) and delete it from the collect directory\\n`,
-    '-exec',
-    'false',
-    '{}',
-    '+',
-  ];
-}

@@ -2,7 +2,8 @@ import type { Origin } from '../../diag/origin.js';
 import type { ActionDraft } from '../../graph/action.js';
 // The copies' reserved holding directory: what an interrupted copy left is never committed.
 import { HOLDING_DIR } from '../../graph/build-commands.js';
-import { attributesFile, NEUTRAL_ATTRIBUTES_ARGV, nestedGitArgv } from '../../graph/git-content.js';
+import { attributesFile, NEUTRAL_ATTRIBUTES_ARGV } from '../../graph/git-content.js';
+import { nestedMetadataArgv } from '../../graph/nested-metadata.js';
 import type { BoundCollectPoint, CollectEngine } from '../engine.js';
 import { atText, setString } from '../toolkit.js';
 import { createCollectDir } from './files.js';
@@ -55,7 +56,7 @@ export const gitCollectPoint: CollectEngine = {
       neutralAttributes(cp, origin),
       {
         kind: 'run',
-        argv: nestedGitArgv(dir),
+        argv: nestedMetadataArgv(dir, '.git'),
         cwd: dir,
         origin,
         summary: 'check that the collect directory holds nothing named .git that git would leave out',
