@@ -95,6 +95,7 @@ unit_1_collect_journal() {
 unit_2_backup_remote_journal() {
   # remote.backup:3 [point]
   polyarchiv_step 1 1 'push the history of "journal" to branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git' 'remote.backup:3 [point]'
+  git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git rev-parse --quiet --verify HEAD > /dev/null || polyarchiv_explain "$?" 1 'collect point "journal" has no commit to push: its sources have copied nothing yet, and backup point "remote" holds no copy of it'
   GIT_TERMINAL_PROMPT=0 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git push --quiet --no-verify -- /var/lib/polyarchiv-fixture/remote/journal.git HEAD:refs/heads/backups/journal
 }
 

@@ -98,6 +98,7 @@ unit_2_backup_remote_journal() {
   k5start -q -x -U -f /var/lib/polyarchiv-fixture/keytabs/backup.keytab -k FILE:"${polyarchiv_work}"/krb5cc.remote.journal
   # remote.backup:3 [point]
   polyarchiv_step 2 2 'push the history of "journal" to branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git' 'remote.backup:3 [point]'
+  git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git rev-parse --quiet --verify HEAD > /dev/null || polyarchiv_explain "$?" 1 'collect point "journal" has no commit to push: its sources have copied nothing yet, and backup point "remote" holds no copy of it'
   GIT_TERMINAL_PROMPT=0 k5start -q -x -U -f /var/lib/polyarchiv-fixture/keytabs/backup.keytab -k FILE:"${polyarchiv_work}"/krb5cc.remote.journal -- git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git push --quiet --no-verify -- /var/lib/polyarchiv-fixture/remote/journal.git HEAD:refs/heads/backups/journal
 }
 

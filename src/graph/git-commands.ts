@@ -15,6 +15,14 @@ const CREDENTIAL_HELPER = `!f() { test "$1" != get || printf 'password=%s\\n' "$
 /** The current commit to the remote branch; `--no-verify`: no hook of the user's runs. */
 export function gitPushCommands(spec: GitPushSpec, tools: ToolPaths): Command[] {
   return [
+    // git's own words for a history without a commit ("src refspec HEAD does not match any")
+    // do not say that the collect point is empty.
+    {
+      kind: 'exec',
+      argv: [tools.git ?? 'git', `--git-dir=${spec.gitDir}`, 'rev-parse', '--quiet', '--verify', 'HEAD'],
+      stdout: '/dev/null',
+      explains: [{ status: 1, message: spec.noCommit }],
+    },
     {
       kind: 'exec',
       argv: underKerberos(spec.remote.kerberos, tools, [

@@ -20,6 +20,8 @@ export interface GitPushSpec {
   readonly gitDir: string;
   readonly remote: GitRemoteSpec;
   readonly branch: string;
+  /** What a repository without a commit means: the collect point has nothing to push yet. */
+  readonly noCommit: string;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { branchLog, git, gitCase, JOURNAL_COLLECT, runPoint as run } from '../helpers/git-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
@@ -74,6 +74,26 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(restore.stdout + restore.stderr).not.toContain("couldn't find remote ref");
       expect(fileContents(t.box.path('data'))).toEqual(live);
       expect(existsSync(`${t.local}/.git`)).toBe(false);
+    });
+
+    it('says an empty collect point has no commit to push, and pushes once its sources copy something', () => {
+      const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
+      box = t.box;
+      rmSync(t.box.path('data'), { recursive: true });
+      mkdirSync(t.box.path('data'));
+      const empty = run(t, backend);
+      expect(empty.code).toBe(1);
+      const said = empty.stdout + empty.stderr;
+      expect(said).toContain(
+        'collect point "journal" has no commit to push: its sources have copied nothing yet, and backup point "up" holds no copy of it',
+      );
+      expect(said).not.toContain('src refspec');
+      expect(branchLog(t.remote, 'backups/journal')).toEqual([]);
+
+      writeFileSync(t.box.path('data/first.txt'), 'first\n');
+      const first = run(t, backend);
+      expect(first.code, first.stdout + first.stderr).toBe(0);
+      expect(remoteFiles(t.remote)).toEqual(['first.txt']);
     });
 
     it('fails the collect point, naming each, when a source brings anything named .git, and backs it up with exclude = .git', () => {

@@ -66,6 +66,7 @@ export function pushDrafts(
       gitDir: `${cp.exportDir}/.git`,
       remote: kerberos === undefined ? remote : { ...remote, kerberos },
       branch,
+      noCommit: `collect point "${cp.name}" has no commit to push: its sources have copied nothing yet, and backup point "${bp.name}" holds no copy of it`,
       origin: bp.options.origin(option),
       summary: `push the history of "${cp.name}" to branch ${branch} of ${shown}`,
     },
