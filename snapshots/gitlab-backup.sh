@@ -7,7 +7,7 @@
 #   976d91b296408874d8a2159bd1931a3a5e53851dc3dda598d7d0b57c3b05871f  journal.collect
 #   4fb151acb902e484904e68c7e83c877e4867d07370d07e5495b65ae570411fd5  remote.backup
 # Selection: every point that is due
-# Required tools: awk cat curl date find flock git mkdir mktemp mv nproc rm rsync sha256sum sync
+# Required tools: awk cat curl date find flock git mkdir mktemp mv nproc printf rm rsync sha256sum sync
 # Required secret variables: POLYARCHIV_SECRET_REMOTE_JOURNAL_API_KEY POLYARCHIV_SECRET_REMOTE_JOURNAL_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -63,13 +63,13 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-gitlab.sh" # shared by
 # due: frequency always, never succeeded
 unit_1_collect_journal() {
   # journal.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'journal.collect:3 [point]'
+  polyarchiv_step 1 9 'create the collect directory' 'journal.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 2 6 'create the copy of source "etc" and the directory where rsync holds updated files' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 2 9 'create the copy of source "etc" and the directory where rsync holds updated files' 'journal.collect:7 [source "etc"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/journal/backups/etc/.~polyarchiv~'
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 3 6 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 3 9 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
   polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/etc"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -78,13 +78,22 @@ unit_1_collect_journal() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/journal/backups/etc/
   sync -f -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc
   # journal.collect:5 [point]
-  polyarchiv_step 4 6 'make the collect directory a git repository (once)' 'journal.collect:5 [point]'
+  polyarchiv_step 4 9 'make the collect directory a git repository (once)' 'journal.collect:5 [point]'
   git -c 'init.defaultBranch=master' init -q /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:5 [point]
-  polyarchiv_step 5 6 'stage every change of the collect directory' 'journal.collect:5 [point]'
-  git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups add --all -- :/ ':(top,exclude,glob)**/.~polyarchiv~/**'
+  polyarchiv_step 5 9 "create the repository's info directory" 'journal.collect:5 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info
   # journal.collect:5 [point]
-  polyarchiv_step 6 6 'commit the changes, if any' 'journal.collect:5 [point]'
+  polyarchiv_step 6 9 "make git keep every file byte for byte, whatever a .gitattributes says (the repository's attributes file)" 'journal.collect:5 [point]'
+  printf '%s\n' '* -text -eol -crlf -filter -ident -working-tree-encoding' > /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info/attributes
+  # journal.collect:5 [point]
+  polyarchiv_step 7 9 'check that the collect directory holds nothing named .git that git would leave out' 'journal.collect:5 [point]'
+  (cd -- /var/lib/polyarchiv-fixture/collect/journal/backups && find . -path ./.git -prune -o -name '.~polyarchiv~' -prune -o -name .git -prune -printf '/var/lib/polyarchiv-fixture/collect/journal/backups/%P: git cannot keep anything named .git, so no backup would hold it: exclude it from its source (exclude = .git) and delete it from the collect directory\n' -exec false '{}' +)
+  # journal.collect:5 [point]
+  polyarchiv_step 8 9 'stage every change of the collect directory' 'journal.collect:5 [point]'
+  git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups add --all --force -- :/ ':(top,exclude,glob)**/.~polyarchiv~/**'
+  # journal.collect:5 [point]
+  polyarchiv_step 9 9 'commit the changes, if any' 'journal.collect:5 [point]'
   GIT_AUTHOR_DATE="${GIT_AUTHOR_DATE:-${polyarchiv_started}}" GIT_COMMITTER_DATE="${GIT_COMMITTER_DATE:-${polyarchiv_started}}" polyarchiv_exec_if_changed 'nothing changed since the last commit' 6 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups diff --cached --quiet git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups -c 'user.name=Backup of journal' -c 'user.email=backup@web1.example.org' -c 'commit.gpgsign=false' commit --quiet --no-verify '--message=Backup of journal on 2026-03-10'
 }
 
@@ -100,6 +109,7 @@ unit_2_backup_remote_journal() {
   polyarchiv_gitlab_project backups/journal "${polyarchiv_work}"/gitlab.remote.journal.answer "${polyarchiv_work}"/gitlab.remote.journal.namespace-id 16 curl -q --silent --show-error --connect-timeout 30 --max-time 300 --config "${polyarchiv_work}"/gitlab.remote.journal.token --output /dev/null --write-out '%{http_code}' --url https://gitlab.example.org:8443/gitlab/api/v4/projects/backups%2Fjournal 16 curl -q --silent --show-error --connect-timeout 30 --max-time 300 --config "${polyarchiv_work}"/gitlab.remote.journal.token --output "${polyarchiv_work}"/gitlab.remote.journal.answer --write-out '%{http_code}' --url https://gitlab.example.org:8443/gitlab/api/v4/namespaces/backups curl -q --silent --show-error --connect-timeout 30 --max-time 300 --config "${polyarchiv_work}"/gitlab.remote.journal.token --output "${polyarchiv_work}"/gitlab.remote.journal.answer --write-out '%{http_code}' --data-urlencode 'name=journal' --data-urlencode 'path=journal' --data-urlencode namespace_id@"${polyarchiv_work}"/gitlab.remote.journal.namespace-id --data-urlencode 'visibility=private' --url https://gitlab.example.org:8443/gitlab/api/v4/projects
   # remote.backup:4 [point]
   polyarchiv_step 2 2 'push the history of "journal" to branch backups/journal of https://backup@gitlab.example.org:8443/gitlab/backups/journal.git' 'remote.backup:4 [point]'
+  git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git rev-parse --quiet --verify HEAD > /dev/null || polyarchiv_explain "$?" 1 'collect point "journal" has no commit to push: its sources have copied nothing yet, and backup point "remote" holds no copy of it'
   polyarchiv_hide_trace
   GIT_TERMINAL_PROMPT=0 POLYARCHIV_GIT_PASSWORD="${POLYARCHIV_SECRET_REMOTE_JOURNAL_PASSWORD:?}" git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git -c 'credential.helper=' -c "credential.helper=!f() { test \"\$1\" != get || printf 'password=%s\\n' \"\$POLYARCHIV_GIT_PASSWORD\"; }; f" push --quiet --no-verify -- https://backup@gitlab.example.org:8443/gitlab/backups/journal.git HEAD:refs/heads/backups/journal
   polyarchiv_restore_trace

@@ -205,6 +205,8 @@ export interface ToolRun {
   readonly tool?: string;
   readonly env?: Readonly<Record<string, EnvValue>>;
   readonly cwd?: string;
+  /** Standard output written to this file, truncated. */
+  readonly stdout?: string;
   /** Seconds before the tool is stopped (TERM, then KILL 5 seconds later): hooks have one. */
   readonly timeout?: number;
 }

@@ -240,6 +240,7 @@ function execOf(run: ToolRun, tools: ToolPaths): ExecCommand {
         : [...timeoutWords(run.timeout), ...withExecutable(run.argv, run.tool, tools)],
     ...(run.env === undefined ? {} : { env: run.env }),
     ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
+    ...(run.stdout === undefined ? {} : { stdout: run.stdout }),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { GitCheckoutAtSpec, GitFetchSpec, GitPushSpec, GitRemoteSpec } from './action.js';
 import type { Command, EnvValue, ToolPaths, Word } from './command.js';
+import { attributesFile, NEUTRAL_ATTRIBUTES_ARGV } from './git-content.js';
 import { underKerberos } from './kerberos-commands.js';
 
 /** The variable through which the credential helper receives the http(s) password. */
@@ -14,6 +15,14 @@ const CREDENTIAL_HELPER = `!f() { test "$1" != get || printf 'password=%s\\n' "$
 /** The current commit to the remote branch; `--no-verify`: no hook of the user's runs. */
 export function gitPushCommands(spec: GitPushSpec, tools: ToolPaths): Command[] {
   return [
+    // git's own words for a history without a commit ("src refspec HEAD does not match any")
+    // do not say that the collect point is empty.
+    {
+      kind: 'exec',
+      argv: [tools.git ?? 'git', `--git-dir=${spec.gitDir}`, 'rev-parse', '--quiet', '--verify', 'HEAD'],
+      stdout: '/dev/null',
+      explains: [{ status: 1, message: spec.noCommit }],
+    },
     {
       kind: 'exec',
       argv: underKerberos(spec.remote.kerberos, tools, [
@@ -41,7 +50,31 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
   const gitDir = `--git-dir=${spec.workTree}/.git`;
   const reset = hardReset(git, spec.workTree);
   return [
+    // First, whether the remote has the branch at all: git's own words for a missing one
+    // ("couldn't find remote ref") do not say that the backup point holds no copy.
+    {
+      kind: 'exec',
+      argv: underKerberos(spec.remote.kerberos, tools, [
+        git,
+        ...credentialOptions(spec.remote),
+        'ls-remote',
+        '--quiet',
+        '--exit-code',
+        '--',
+        spec.remote.url,
+        `refs/heads/${spec.branch}`,
+      ]),
+      env: remoteEnv(spec.remote, tools),
+      stdout: '/dev/null',
+      // Outside any repository: no repository around the working directory lends its configuration.
+      cwd: '/',
+      // --exit-code: 2 when the remote answered without the branch.
+      explains: [{ status: 2, message: spec.missing }],
+    },
     { kind: 'exec', argv: [git, '-c', 'init.defaultBranch=master', 'init', '-q', spec.workTree] },
+    // Before the checkout: the fetched files come back byte for byte, whatever a .gitattributes says.
+    { kind: 'make-dir', path: `${spec.workTree}/.git/info` },
+    { kind: 'exec', argv: NEUTRAL_ATTRIBUTES_ARGV, stdout: attributesFile(spec.workTree) },
     {
       kind: 'exec',
       argv: underKerberos(spec.remote.kerberos, tools, [

@@ -20,6 +20,8 @@ export interface GitPushSpec {
   readonly gitDir: string;
   readonly remote: GitRemoteSpec;
   readonly branch: string;
+  /** What a repository without a commit means: the collect point has nothing to push yet. */
+  readonly noCommit: string;
 }
 
 /**
@@ -38,6 +40,8 @@ export interface GitFetchSpec {
   readonly at?: string;
   /** The remote as the plan and messages show it (no password). */
   readonly shown: string;
+  /** What a remote without the branch means: the backup point holds no copy of the collect point. */
+  readonly missing: string;
 }
 
 /**

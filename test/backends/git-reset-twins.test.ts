@@ -50,6 +50,7 @@ function fetchAt(at: string, branch = 'backups'): { before: Command[]; reset: Gi
       remote: { url: box.path('remote.git') },
       branch,
       shown: 'the remote',
+      missing: 'the remote holds no copy',
       at,
     },
     {},

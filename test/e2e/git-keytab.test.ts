@@ -38,11 +38,12 @@ describe.runIf(canRun)('a git backup point with a Kerberos keytab', { timeout: 6
       const before = k.userTicket();
       roundTrip(t, backend, k.env);
       const remote = expectRemoteCallsWithTicket(k, 'up.journal');
-      // Four backups push (the last after the restore), one restore fetches.
+      // Four backups push (the last after the restore), one restore asks for the branch and fetches it.
       expect(remote.filter(([, , args]) => args.includes(' push '))).toHaveLength(4);
+      expect(remote.filter(([, , args]) => ` ${args} `.includes(' ls-remote '))).toHaveLength(1);
       expect(remote.filter(([, , args]) => args.includes(' fetch '))).toHaveLength(1);
       // The collect point's own git calls run with the user's ticket, untouched.
-      const own = k.calls().filter(([, , args]) => !/ (push|fetch) /.test(` ${args} `));
+      const own = k.calls().filter(([, , args]) => !/ (push|fetch|ls-remote) /.test(` ${args} `));
       expect(own.length).toBeGreaterThan(0);
       for (const [principal, cache] of own) {
         expect(principal).toBe(k.userPrincipal);

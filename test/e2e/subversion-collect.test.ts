@@ -109,6 +109,19 @@ describe.runIf(canRun)('a subversion collect point', { timeout: 600_000 }, () =>
       expect(run.stdout + run.stderr).toMatch(/Invalid control character/);
       expect(youngest(t.repository)).toBe(1);
     });
+
+    it('fails the point on anything named .svn that a source copied, naming each, and keeps the last revision', () => {
+      const t = local();
+      expect(runSvn(t, backend).code).toBe(0);
+      // A working copy among the backed-up files, and a stray .svn directory: svn would skip both.
+      t.box.write({ 'data/checkout/.svn/wc.db': 'db\n', 'data/checkout/kept.txt': 'kept\n' });
+      const run = runSvn(t, backend);
+      expect(run.code).toBe(1);
+      expect(run.stdout + run.stderr).toContain(
+        `${t.local}/files/checkout/.svn: svn cannot keep anything named .svn, so no backup would hold it: exclude it from its source (exclude = .svn)`,
+      );
+      expect(youngest(t.repository)).toBe(1);
+    });
   });
 
   it('refuses a bad remote_url at its line, with exit 2, before anything runs', () => {

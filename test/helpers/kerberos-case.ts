@@ -85,7 +85,7 @@ export function kerberosCase(kdc: Kdc, box: Sandbox): KerberosCase {
 
 /** The pushes and fetches git made: each with the keytab's ticket, in a cache of the run since removed. */
 export function expectRemoteCallsWithTicket(k: KerberosCase, pair: string): [string, string, string][] {
-  const remote = k.calls().filter(([, , args]) => / (push|fetch) /.test(` ${args} `));
+  const remote = k.calls().filter(([, , args]) => / (push|fetch|ls-remote) /.test(` ${args} `));
   for (const [principal, cache] of remote) {
     expect(principal).toBe(k.principal);
     expect(cache).toMatch(new RegExp(`^FILE:/.*/krb5cc\\.${pair.replace('.', '\\.')}$`));

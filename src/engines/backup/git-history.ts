@@ -66,6 +66,7 @@ export function pushDrafts(
       gitDir: `${cp.exportDir}/.git`,
       remote: kerberos === undefined ? remote : { ...remote, kerberos },
       branch,
+      noCommit: `collect point "${cp.name}" has no commit to push: its sources have copied nothing yet, and backup point "${bp.name}" holds no copy of it`,
       origin: bp.options.origin(option),
       summary: `push the history of "${cp.name}" to branch ${branch} of ${shown}`,
     },
@@ -94,6 +95,7 @@ export function fetchDrafts(
       remote: kerberos === undefined ? remote : { ...remote, kerberos },
       branch,
       shown,
+      missing: `backup point "${bp.name}" holds no copy of collect point "${cp.name}": branch ${branch} of ${shown} does not exist, nothing was restored`,
       ...(when === undefined ? {} : { at: when }),
       origin,
       summary:

@@ -2,6 +2,8 @@ import type { Origin } from '../../diag/origin.js';
 import type { ActionDraft } from '../../graph/action.js';
 // The copies' reserved holding directory: what an interrupted copy left is never committed.
 import { HOLDING_DIR } from '../../graph/build-commands.js';
+import { attributesFile, NEUTRAL_ATTRIBUTES_ARGV } from '../../graph/git-content.js';
+import { nestedMetadataArgv } from '../../graph/nested-metadata.js';
 import type { BoundCollectPoint, CollectEngine } from '../engine.js';
 import { atText, setString } from '../toolkit.js';
 import { createCollectDir } from './files.js';
@@ -46,8 +48,23 @@ export const gitCollectPoint: CollectEngine = {
         summary: 'make the collect directory a git repository (once)',
       },
       {
+        kind: 'mkdir',
+        path: `${dir}/.git/info`,
+        origin,
+        summary: "create the repository's info directory",
+      },
+      neutralAttributes(cp, origin),
+      {
         kind: 'run',
-        argv: [...git(cp), 'add', '--all', '--', ':/', `:(top,exclude,glob)**/${HOLDING_DIR}/**`],
+        argv: nestedMetadataArgv(dir, '.git'),
+        cwd: dir,
+        origin,
+        summary: 'check that the collect directory holds nothing named .git that git would leave out',
+      },
+      {
+        kind: 'run',
+        // --force: a source's .gitignore files name files to back up like any other.
+        argv: [...git(cp), 'add', '--all', '--force', '--', ':/', `:(top,exclude,glob)**/${HOLDING_DIR}/**`],
         tool: 'git',
         origin,
         summary: 'stage every change of the collect directory',
@@ -64,6 +81,7 @@ export const gitCollectPoint: CollectEngine = {
   // --at, unless the backup point gave back that time's copy already, the files of the last
   // commit made by then, committed again on top of the head.
   restoreBeforeSources: (cp, at, fetchedAt) => [
+    neutralAttributes(cp, cp.options.origin('local_path')),
     {
       kind: 'run',
       argv: [...git(cp), 'reset', '--quiet', '--hard'],
@@ -73,7 +91,8 @@ export const gitCollectPoint: CollectEngine = {
     },
     {
       kind: 'run',
-      argv: [...git(cp), 'clean', '--quiet', '--force', '-d'],
+      // -x: what a source's .gitignore names is removed too, as every such file is committed.
+      argv: [...git(cp), 'clean', '--quiet', '--force', '-d', '-x'],
       tool: 'git',
       origin: cp.options.origin('local_path'),
       summary: 'remove files and directories that are not in the last commit',
@@ -81,6 +100,18 @@ export const gitCollectPoint: CollectEngine = {
     ...(at === undefined || fetchedAt === true ? [] : checkoutAt(cp, atText(at))),
   ],
 };
+
+/** The repository's attributes file, which keeps git from converting any file's content. */
+function neutralAttributes(cp: BoundCollectPoint, origin: Origin): ActionDraft {
+  return {
+    kind: 'run',
+    argv: NEUTRAL_ATTRIBUTES_ARGV,
+    stdout: attributesFile(cp.layout.importDir),
+    origin,
+    summary:
+      "make git keep every file byte for byte, whatever a .gitattributes says (the repository's attributes file)",
+  };
+}
 
 /**
  * The collect point's files as its last commit made at or before `when` left them, committed on

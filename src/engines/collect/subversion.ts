@@ -1,5 +1,6 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { ActionDraft, SvnRepositorySpec } from '../../graph/action.js';
+import { nestedMetadataArgv } from '../../graph/nested-metadata.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, CollectEngine } from '../engine.js';
 import { collectSecret, collectUrlPasswordSecret } from '../secrets.js';
@@ -57,6 +58,13 @@ export const subversionCollectPoint: CollectEngine = {
   // A working copy that a restore left at an older revision commits on top of HEAD.
   beforeSources: (cp) => [createCollectDir(cp), config(cp), checkout(cp), update(cp)],
   afterSources: (cp) => [
+    {
+      kind: 'run',
+      argv: nestedMetadataArgv(cp.layout.importDir, '.svn'),
+      cwd: cp.layout.importDir,
+      origin: cp.options.origin('remote_url'),
+      summary: 'check that the collect directory holds nothing named .svn that svn would leave out',
+    },
     {
       kind: 'svn-commit',
       workingCopy: cp.layout.importDir,
