@@ -94,7 +94,7 @@ unit_1_collect_site_hook_1() {
   polyarchiv_private_file hooks.1.hook-1.body '' file '' '
 ' hooks.1.detailed_status
   # send the request of hook "ping"
-  timeout --kill-after=5 20 curl --disable --config "${polyarchiv_work}"/hooks.1.hook-1.curl --silent --show-error --fail-with-body --data-binary @"${polyarchiv_work}"/hooks.1.hook-1.body
+  timeout --kill-after=5 20 curl --disable --config "${polyarchiv_work}"/hooks.1.hook-1.curl --silent --show-error --fail-with-body --data-binary @"${polyarchiv_work}"/hooks.1.hook-1.body || polyarchiv_explain "$?" 124 'stopped after its timeout of 20 s' 137 'killed, still running 5 s after its timeout of 20 s (or killed by another)'
 }
 
 # backup point mirror of site (mirror.backup:1 [point])
@@ -143,7 +143,7 @@ Content-Transfer-Encoding: 8bit
 ' hooks.2.complete_log text '
 '
   # send the message of hook "mail"
-  timeout --kill-after=5 60 curl --disable --config "${polyarchiv_work}"/hooks.2.hook-1.curl --silent --show-error --crlf --upload-file "${polyarchiv_work}"/hooks.2.hook-1.message
+  timeout --kill-after=5 60 curl --disable --config "${polyarchiv_work}"/hooks.2.hook-1.curl --silent --show-error --crlf --upload-file "${polyarchiv_work}"/hooks.2.hook-1.message || polyarchiv_explain "$?" 124 'stopped after its timeout of 60 s' 137 'killed, still running 5 s after its timeout of 60 s (or killed by another)'
 }
 
 # hook "report" at run.global:1 (email): after_backup
@@ -167,7 +167,7 @@ Content-Transfer-Encoding: 8bit
 ' hooks.run.detailed_status text '
 '
   # send the message of hook "report"
-  timeout --kill-after=5 60 curl --disable --config "${polyarchiv_work}"/hooks.run.hook-1.curl --silent --show-error --crlf --upload-file "${polyarchiv_work}"/hooks.run.hook-1.message
+  timeout --kill-after=5 60 curl --disable --config "${polyarchiv_work}"/hooks.run.hook-1.curl --silent --show-error --crlf --upload-file "${polyarchiv_work}"/hooks.run.hook-1.message || polyarchiv_explain "$?" 124 'stopped after its timeout of 60 s' 137 'killed, still running 5 s after its timeout of 60 s (or killed by another)'
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

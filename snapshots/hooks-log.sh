@@ -78,7 +78,7 @@ unit_1_collect_site_hook_1() {
   # create the directory of /var/lib/polyarchiv-fixture/logs/site.log
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/logs
   # write the output to /var/lib/polyarchiv-fixture/logs/site.log
-  timeout --kill-after=5 60 cp -- "${polyarchiv_work}"/hooks.1.complete_log /var/lib/polyarchiv-fixture/logs/site.log
+  timeout --kill-after=5 60 cp -- "${polyarchiv_work}"/hooks.1.complete_log /var/lib/polyarchiv-fixture/logs/site.log || polyarchiv_explain "$?" 124 'stopped after its timeout of 60 s' 137 'killed, still running 5 s after its timeout of 60 s (or killed by another)'
 }
 
 # backup point mirror of site (mirror.backup:1 [point])
@@ -103,7 +103,7 @@ unit_2_backup_mirror_site_hook_1() {
   # create the directory of /var/lib/polyarchiv-fixture/logs/mirror-mirror.log
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/logs
   # write the output to /var/lib/polyarchiv-fixture/logs/mirror-mirror.log
-  timeout --kill-after=5 60 cp -- "${polyarchiv_work}"/hooks.2.complete_log /var/lib/polyarchiv-fixture/logs/mirror-mirror.log
+  timeout --kill-after=5 60 cp -- "${polyarchiv_work}"/hooks.2.complete_log /var/lib/polyarchiv-fixture/logs/mirror-mirror.log || polyarchiv_explain "$?" 124 'stopped after its timeout of 60 s' 137 'killed, still running 5 s after its timeout of 60 s (or killed by another)'
 }
 
 # hook "run-log" at run.global:1 (log): after_backup
@@ -111,7 +111,7 @@ run_hook_1() {
   # create the directory of /var/lib/polyarchiv-fixture/logs/run.log
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/logs
   # write the output to /var/lib/polyarchiv-fixture/logs/run.log
-  timeout --kill-after=5 60 cp -- "${polyarchiv_work}"/hooks.run.complete_log /var/lib/polyarchiv-fixture/logs/run.log
+  timeout --kill-after=5 60 cp -- "${polyarchiv_work}"/hooks.run.complete_log /var/lib/polyarchiv-fixture/logs/run.log || polyarchiv_explain "$?" 124 'stopped after its timeout of 60 s' 137 'killed, still running 5 s after its timeout of 60 s (or killed by another)'
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -76,7 +76,7 @@ unit_1_collect_site() {
 # hook "events" at site.collect:10 (command): before_backup, backup_success, backup_error, after_backup
 unit_1_collect_site_hook_1() {
   # run the command of hook "events"
-  POLYARCHIV_HOOK_EVENT="$(<"${polyarchiv_work}"/hooks.1.event)" POLYARCHIV_STATUS="$(<"${polyarchiv_work}"/hooks.1.status)" POLYARCHIV_DETAILED_STATUS="$(<"${polyarchiv_work}"/hooks.1.detailed_status)" POLYARCHIV_COMPLETE_LOG="${polyarchiv_work}"/hooks.1.complete_log timeout --kill-after=5 30 sh -c "mkdir -p \"\$1\" && printf \"%s %s %s\\n\" \"\$POLYARCHIV_HOOK_EVENT\" \"\$POLYARCHIV_STATUS\" \"\$2\" >> \"\$1/site.txt\"" hook /var/lib/polyarchiv-fixture/hooks site
+  POLYARCHIV_HOOK_EVENT="$(<"${polyarchiv_work}"/hooks.1.event)" POLYARCHIV_STATUS="$(<"${polyarchiv_work}"/hooks.1.status)" POLYARCHIV_DETAILED_STATUS="$(<"${polyarchiv_work}"/hooks.1.detailed_status)" POLYARCHIV_COMPLETE_LOG="${polyarchiv_work}"/hooks.1.complete_log timeout --kill-after=5 30 sh -c "mkdir -p \"\$1\" && printf \"%s %s %s\\n\" \"\$POLYARCHIV_HOOK_EVENT\" \"\$POLYARCHIV_STATUS\" \"\$2\" >> \"\$1/site.txt\"" hook /var/lib/polyarchiv-fixture/hooks site || polyarchiv_explain "$?" 124 'stopped after its timeout of 30 s' 137 'killed, still running 5 s after its timeout of 30 s (or killed by another)'
 }
 
 # backup point mirror of site (mirror.backup:1 [point])
@@ -99,13 +99,13 @@ unit_2_backup_mirror_site() {
 # hook "done" at mirror.backup:5 (command): backup_success, after_backup
 unit_2_backup_mirror_site_hook_1() {
   # run the command of hook "done"
-  POLYARCHIV_HOOK_EVENT="$(<"${polyarchiv_work}"/hooks.2.event)" POLYARCHIV_STATUS="$(<"${polyarchiv_work}"/hooks.2.status)" POLYARCHIV_DETAILED_STATUS="$(<"${polyarchiv_work}"/hooks.2.detailed_status)" POLYARCHIV_COMPLETE_LOG="${polyarchiv_work}"/hooks.2.complete_log timeout --kill-after=5 60 sh -c "mkdir -p \"\$1\" && printf \"%s %s %s\\n\" \"\$POLYARCHIV_HOOK_EVENT\" \"\$POLYARCHIV_STATUS\" \"\$2\" >> \"\$1/mirror.txt\"" hook /var/lib/polyarchiv-fixture/hooks 'mirror of web1.example.org on 2026-03-10'
+  POLYARCHIV_HOOK_EVENT="$(<"${polyarchiv_work}"/hooks.2.event)" POLYARCHIV_STATUS="$(<"${polyarchiv_work}"/hooks.2.status)" POLYARCHIV_DETAILED_STATUS="$(<"${polyarchiv_work}"/hooks.2.detailed_status)" POLYARCHIV_COMPLETE_LOG="${polyarchiv_work}"/hooks.2.complete_log timeout --kill-after=5 60 sh -c "mkdir -p \"\$1\" && printf \"%s %s %s\\n\" \"\$POLYARCHIV_HOOK_EVENT\" \"\$POLYARCHIV_STATUS\" \"\$2\" >> \"\$1/mirror.txt\"" hook /var/lib/polyarchiv-fixture/hooks 'mirror of web1.example.org on 2026-03-10' || polyarchiv_explain "$?" 124 'stopped after its timeout of 60 s' 137 'killed, still running 5 s after its timeout of 60 s (or killed by another)'
 }
 
 # hook "summary" at run.global:1 (command): before_backup, backup_success, backup_error, after_backup
 run_hook_1() {
   # run the command of hook "summary"
-  POLYARCHIV_HOOK_EVENT="$(<"${polyarchiv_work}"/hooks.run.event)" POLYARCHIV_STATUS="$(<"${polyarchiv_work}"/hooks.run.status)" POLYARCHIV_DETAILED_STATUS="$(<"${polyarchiv_work}"/hooks.run.detailed_status)" POLYARCHIV_COMPLETE_LOG="${polyarchiv_work}"/hooks.run.complete_log timeout --kill-after=5 60 sh -c "mkdir -p \"\$1\" && printf \"%s %s\\n%s\\n\" \"\$POLYARCHIV_HOOK_EVENT\" \"\$POLYARCHIV_STATUS\" \"\$POLYARCHIV_DETAILED_STATUS\" >> \"\$1/run.txt\"" hook /var/lib/polyarchiv-fixture/hooks
+  POLYARCHIV_HOOK_EVENT="$(<"${polyarchiv_work}"/hooks.run.event)" POLYARCHIV_STATUS="$(<"${polyarchiv_work}"/hooks.run.status)" POLYARCHIV_DETAILED_STATUS="$(<"${polyarchiv_work}"/hooks.run.detailed_status)" POLYARCHIV_COMPLETE_LOG="${polyarchiv_work}"/hooks.run.complete_log timeout --kill-after=5 60 sh -c "mkdir -p \"\$1\" && printf \"%s %s\\n%s\\n\" \"\$POLYARCHIV_HOOK_EVENT\" \"\$POLYARCHIV_STATUS\" \"\$POLYARCHIV_DETAILED_STATUS\" >> \"\$1/run.txt\"" hook /var/lib/polyarchiv-fixture/hooks || polyarchiv_explain "$?" 124 'stopped after its timeout of 60 s' 137 'killed, still running 5 s after its timeout of 60 s (or killed by another)'
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

@@ -173,13 +173,18 @@ if ! polyarchiv_work=$(mktemp -d -- "${polyarchiv_work_parent}/polyarchiv.XXXXXX
   polyarchiv_work=''
 else
   exec 8<"${polyarchiv_work}"
-  if polyarchiv_work_error=$(flock --nonblock 8 2>&1); then
+  # Waits: a run starting beside this one may be looking into the new directory (its sweep).
+  polyarchiv_work_wait=10
+  if polyarchiv_work_error=$(flock --wait "${polyarchiv_work_wait}" 8 2>&1); then
     polyarchiv_sweep_work "${polyarchiv_work_parent}" "${polyarchiv_work}"
   else
-    if (($? == 127)); then
+    polyarchiv_work_status=$?
+    if ((polyarchiv_work_status == 127)); then
       polyarchiv_work_error='flock: command not found'
-    else
+    elif [[ -n ${polyarchiv_work_error} ]]; then
       polyarchiv_work_error=${polyarchiv_work_error##*: }
+    else
+      polyarchiv_work_error="its lock stayed held by another process for ${polyarchiv_work_wait} s (flock exited with ${polyarchiv_work_status})"
     fi
     exec 8<&-
     rm -rf -- "${polyarchiv_work}"
@@ -759,6 +764,11 @@ polyarchiv_run_unit() {
   (
     polyarchiv_exit_on_signal
     set -e
+    # Under -q the tools' standard output (restic's report of a snapshot) is kept, and shown only
+    # if the unit fails: a quiet run that succeeds prints nothing, so cron mails only problems.
+    if [[ ${polyarchiv_quiet} == true ]]; then
+      exec > "${polyarchiv_unit_file}.quiet"
+    fi
     "${polyarchiv_fns[i]}"
   )
   rc=$?
@@ -775,6 +785,9 @@ polyarchiv_run_unit() {
       polyarchiv_say "  ${message}"
     elif [[ -e ${polyarchiv_unit_file}.failure ]]; then
       message=$(<"${polyarchiv_unit_file}.failure")
+    fi
+    if [[ -s ${polyarchiv_unit_file}.quiet ]]; then
+      cat -- "${polyarchiv_unit_file}.quiet" || true
     fi
   fi
   if [[ -n ${state} ]]; then
@@ -977,14 +990,14 @@ polyarchiv_main() {
 # The summary, then what apply says of each point not run (the arguments): a failure
 # (`cannot run: `) always, the others but under -q; the exit status.
 polyarchiv_finish() {
-  local i status line cannot=0 code=0
+  local i status line cannot=0 code=0 busy=0
   polyarchiv_progress "summary:"
   for i in "${!polyarchiv_units[@]}"; do
     status=${polyarchiv_status[i]}
     polyarchiv_progress "  $(printf '%-8s' "${status}") ${polyarchiv_units[i]}"
     case ${status} in
-      busy) code=75 ;;
-      failed | stale) if ((code == 0)); then code=1; fi ;;
+      busy) busy=1 ;;
+      failed | stale) code=1 ;;
       *) ;;
     esac
   done
@@ -999,6 +1012,10 @@ polyarchiv_finish() {
   done
   if ((cannot == 1 && code == 0)); then
     code=1
+  fi
+  # Busy (75) only when nothing failed: a failure is what cron and monitoring must hear of.
+  if ((busy == 1 && code == 0)); then
+    code=75
   fi
   case ${polyarchiv_signal} in
     INT) code=130 ;;

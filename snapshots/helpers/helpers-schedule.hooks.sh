@@ -198,14 +198,14 @@ polyarchiv_main() {
 # The summary, then what apply says of each point not run (the arguments): a failure
 # (`cannot run: `) always, the others but under -q; the exit status.
 polyarchiv_finish() {
-  local i status line cannot=0 code=0
+  local i status line cannot=0 code=0 busy=0
   polyarchiv_progress "summary:"
   for i in "${!polyarchiv_units[@]}"; do
     status=${polyarchiv_status[i]}
     polyarchiv_progress "  $(printf '%-8s' "${status}") ${polyarchiv_units[i]}"
     case ${status} in
-      busy) code=75 ;;
-      failed | stale) if ((code == 0)); then code=1; fi ;;
+      busy) busy=1 ;;
+      failed | stale) code=1 ;;
       *) ;;
     esac
   done
@@ -224,6 +224,10 @@ polyarchiv_finish() {
   polyarchiv_run_hooks_after
   if ((polyarchiv_hook_failed == 1 && code == 0)); then
     code=1
+  fi
+  # Busy (75) only when nothing failed: a failure is what cron and monitoring must hear of.
+  if ((busy == 1 && code == 0)); then
+    code=75
   fi
   case ${polyarchiv_signal} in
     INT) code=130 ;;

@@ -139,6 +139,11 @@ polyarchiv_run_unit() {
   (
     polyarchiv_exit_on_signal
     set -e
+    # Under -q the tools' standard output (restic's report of a snapshot) is kept, and shown only
+    # if the unit fails: a quiet run that succeeds prints nothing, so cron mails only problems.
+    if [[ ${polyarchiv_quiet} == true ]]; then
+      exec > "${polyarchiv_unit_file}.quiet"
+    fi
     "${polyarchiv_fns[i]}"
   )
   rc=$?
@@ -155,6 +160,9 @@ polyarchiv_run_unit() {
       polyarchiv_say "  ${message}"
     elif [[ -e ${polyarchiv_unit_file}.failure ]]; then
       message=$(<"${polyarchiv_unit_file}.failure")
+    fi
+    if [[ -s ${polyarchiv_unit_file}.quiet ]]; then
+      cat -- "${polyarchiv_unit_file}.quiet" || true
     fi
   fi
   if [[ -n ${state} ]]; then

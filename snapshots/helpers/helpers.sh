@@ -37,13 +37,18 @@ if ! polyarchiv_work=$(mktemp -d -- "${polyarchiv_work_parent}/polyarchiv.XXXXXX
   polyarchiv_work=''
 else
   exec 8<"${polyarchiv_work}"
-  if polyarchiv_work_error=$(flock --nonblock 8 2>&1); then
+  # Waits: a run starting beside this one may be looking into the new directory (its sweep).
+  polyarchiv_work_wait=10
+  if polyarchiv_work_error=$(flock --wait "${polyarchiv_work_wait}" 8 2>&1); then
     polyarchiv_sweep_work "${polyarchiv_work_parent}" "${polyarchiv_work}"
   else
-    if (($? == 127)); then
+    polyarchiv_work_status=$?
+    if ((polyarchiv_work_status == 127)); then
       polyarchiv_work_error='flock: command not found'
-    else
+    elif [[ -n ${polyarchiv_work_error} ]]; then
       polyarchiv_work_error=${polyarchiv_work_error##*: }
+    else
+      polyarchiv_work_error="its lock stayed held by another process for ${polyarchiv_work_wait} s (flock exited with ${polyarchiv_work_status})"
     fi
     exec 8<&-
     rm -rf -- "${polyarchiv_work}"

@@ -31,6 +31,13 @@ export const word = <N extends string>(name: N) => ({ name, kind: 'word' }) as c
 const argv = <N extends string>(name: N) => ({ name, kind: 'argv' }) as const;
 export const rest = <N extends string>(name: N) => ({ name, kind: 'rest' }) as const;
 
+/**
+ * How long a run waits for its new work directory's lock: another run starting beside it may be
+ * looking into the directory (its sweep of dead runs' directories), which takes a moment and
+ * leaves an empty directory alone.
+ */
+export const WORK_DIR_LOCK_WAIT_SECONDS = 10;
+
 export const HELPERS = {
   makeDir: {
     name: 'polyarchiv_make_dir',

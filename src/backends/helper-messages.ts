@@ -80,6 +80,8 @@ export const HELPER_MESSAGES = {
   // The run's private work directory, made at its start (every unit fails without it).
   workDirFailed: (parent: string, cause: string) =>
     `cannot create a private work directory in ${parent}: ${cause}`,
+  workDirLockHeld: (seconds: string, status: string) =>
+    `its lock stayed held by another process for ${seconds} s (flock exited with ${status})`,
   // A unit's steps and the run's schedule (polyarchiv_on_error, polyarchiv_unit, polyarchiv_run).
   // A signal is named without its SIG, as bash's trap gives it.
   stepFailed: (code: string, step: string) => `failed with exit code ${code}: ${step}`,

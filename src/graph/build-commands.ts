@@ -1,6 +1,6 @@
 import { type Action, assertNever, type ExpectCopySpec, type ToolRun } from './action.js';
 import { packCommands, unpackCommands } from './archive-commands.js';
-import type { Command, ExecCommand, ToolPaths, Word } from './command.js';
+import type { Command, ExecCommand, Explanation, ToolPaths, Word } from './command.js';
 import { cryptTreeCommand, hashCheckCommands, hashIndexCommands } from './filter-commands.js';
 import { gitCheckoutAtCommand, gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
@@ -241,7 +241,22 @@ function execOf(run: ToolRun, tools: ToolPaths): ExecCommand {
     ...(run.env === undefined ? {} : { env: run.env }),
     ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
     ...(run.stdout === undefined ? {} : { stdout: run.stdout }),
+    ...(run.timeout === undefined ? {} : { explains: timeoutExplanations(run.timeout) }),
   };
+}
+
+/**
+ * What `timeout` means by its statuses, which would else read as the tool's own: 124 when it
+ * stopped the tool with TERM, 137 (KILL) when the tool outlived TERM by 5 seconds.
+ */
+function timeoutExplanations(seconds: number): Explanation[] {
+  return [
+    { status: 124, message: `stopped after its timeout of ${seconds} s` },
+    {
+      status: 137,
+      message: `killed, still running 5 s after its timeout of ${seconds} s (or killed by another)`,
+    },
+  ];
 }
 
 /** argv with its first word replaced by the configured executable of `tool`, when it names one. */

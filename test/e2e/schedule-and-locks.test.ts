@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync } from '../helpers/cli.js';
@@ -34,6 +34,13 @@ function slowRsync(box: Sandbox, seconds: number): string {
   writeFileSync(path, `#!/bin/sh\nsleep ${seconds}\nexec rsync "$@"\n`);
   chmodSync(path, 0o755);
   return path;
+}
+
+/** Runs `run` once the lock file is held by another process. */
+function waitForLock<T>(lock: string, run: () => T): T {
+  for (let i = 0; i < 200 && !isLocked(lock); i++) spawnSync('sleep', ['0.05']);
+  expect(isLocked(lock)).toBe(true);
+  return run();
 }
 
 describe.runIf(canRun)('frequencies, --force and locks', () => {
@@ -82,6 +89,40 @@ describe.runIf(canRun)('frequencies, --force and locks', () => {
     const plan = runCli(['plan', '--format', 'text', ...t.args, '--now', '2026-03-10T23:00:00+01:00']);
     expect(plan.stdout).toContain('- collect point site: not due: last success 2026-03-10T01:00:00+01:00');
   });
+
+  it.each(['apply', 'script'] as const)(
+    'exits 1, not 75, when a unit failed beside one that found its lock busy (%s)',
+    (how) => {
+      const t = setUp('always');
+      box = t.box;
+      t.box.write({
+        'config/broken.collect':
+          '[point]\nengine = files\nlocal_path = {root}/broken\n\n[source "data"]\nengine = local_files\nsource_path = {root}/missing\ndestination_path = data\n',
+      });
+      expect(runCli(['backup', ...t.args, '--only-collect-points', 'site']).code).toBe(0);
+      const run = (...only: string[]) => {
+        const args = [...t.args, ...only];
+        if (how === 'apply') return runCli(['backup', ...args]);
+        writeFileSync(t.box.path('backup.sh'), runCli(['plan', ...args]).stdout);
+        const script = spawnSync('bash', [t.box.path('backup.sh'), '--jobs', '2'], { encoding: 'utf8' });
+        return { code: script.status ?? -1, stderr: script.stderr };
+      };
+      // Another run holds site's lock for as long as the flock below lives.
+      const held = spawn('flock', [t.lock, 'sleep', '60'], { stdio: 'ignore' });
+      try {
+        const both = waitForLock(t.lock, () => run());
+        expect(both.stderr).toContain('is locked by another run');
+        expect(both.stderr).toMatch(
+          /polyarchiv: collect:broken\n(.*\n)*polyarchiv: {3}failed with exit code 23/,
+        );
+        expect(both.code, both.stderr).toBe(1);
+        const busyOnly = run('--only-collect-points', 'site');
+        expect(busyOnly.code, busyOnly.stderr).toBe(75);
+      } finally {
+        held.kill('SIGKILL');
+      }
+    },
+  );
 
   it('lets one of two concurrent runs proceed and reports the other as busy (75)', async () => {
     const t = setUp('always');

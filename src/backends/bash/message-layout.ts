@@ -43,6 +43,7 @@ export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<H
   noTerminalToConfirm: [],
   hookFailed: ['polyarchiv_hook_labels[k]', 'event', 'rc'],
   workDirFailed: ['polyarchiv_work_parent', 'polyarchiv_work_error'],
+  workDirLockHeld: ['polyarchiv_work_wait', 'polyarchiv_work_status'],
   stepFailed: ['1', 'polyarchiv_current_step'],
   interruptedBy: ['polyarchiv_signal'],
   notRunInterrupted: ['polyarchiv_units[i]', 'polyarchiv_signal'],

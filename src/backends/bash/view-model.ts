@@ -12,6 +12,7 @@ import {
 } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
 import { type HelperLayouts, helperLayouts } from '../helper-calls.js';
+import { WORK_DIR_LOCK_WAIT_SECONDS } from '../helper-contracts.js';
 import { type RegistrationLayouts, registrationLayouts } from '../registration-contracts.js';
 import { skippedLine } from '../skipped-lines.js';
 import {
@@ -66,6 +67,8 @@ export interface ScriptView {
   readonly gitResetHelper: boolean;
   readonly newestFileHelper: boolean;
   readonly resticMissing: ResticMissingLayout;
+  /** How long a run waits for its new work directory's lock (helper-contracts.ts). */
+  readonly workLockWait: number;
   readonly mapTreeHelper: boolean;
   /** find's -printf format of polyarchiv_map_tree's listings, quoted. */
   readonly treeListing: string;
@@ -228,6 +231,7 @@ export function helperPartialsView(
   | 'confirmListing'
   | 'doveadm'
   | 'resticMissing'
+  | 'workLockWait'
   | 'gitlab'
   | 'reservedHidden'
   | 'gitlabHints'
@@ -245,6 +249,7 @@ export function helperPartialsView(
     confirmListing: CONFIRM_LISTING,
     doveadm: DOVEADM_READ,
     resticMissing: resticMissingLayout(),
+    workLockWait: WORK_DIR_LOCK_WAIT_SECONDS,
     treeListing: shellWord(TREE_LISTING_FORMAT),
     gitlab: GITLAB_ANSWERS,
     reservedHidden: {

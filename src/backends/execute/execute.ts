@@ -108,11 +108,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     return {
       results,
       exitCode:
-        interrupted !== undefined
-          ? 128 + constants.signals[interrupted]
-          : code === 0 && run.failures > 0
-            ? 1
-            : code,
+        interrupted !== undefined ? 128 + constants.signals[interrupted] : run.failures > 0 ? 1 : code,
     };
   } finally {
     if (workDir !== undefined && !(workDir instanceof Error)) removeWorkDir(workDir);
@@ -256,10 +252,11 @@ class KeptOutput {
   }
 }
 
+/** Busy (75) only when nothing failed: a failure is what cron and monitoring must hear of. */
 export function exitCodeOf(results: readonly UnitResult[], failedSkips: boolean): number {
-  if (results.some((r) => r.status === 'busy')) return 75;
   if (failedSkips || results.some((r) => ['failed', 'stale', 'declined'].includes(r.status))) return 1;
   if (results.some((r) => (r.hookFailures ?? 0) > 0)) return 1;
+  if (results.some((r) => r.status === 'busy')) return 75;
   return 0;
 }
 

@@ -29,6 +29,7 @@ import {
   releaseLock,
   takeLock,
 } from './primitives.js';
+import { keepStdoutUntilFailure } from './quiet-stdout.js';
 import { resticInit } from './restic-init.js';
 import { resticRestoreAt } from './restic-restore-at.js';
 import { type RunContext, runExec, tolerated, writePrivateFile } from './run-exec.js';
@@ -113,8 +114,10 @@ export async function runUnit(
     }
     const copyFigures: string[] = [];
     // The hooks that tell of an interrupted run still run: only the steps' tools stop for good.
-    const steps = { ...ctx, lockFd: lock, copyFigures, interrupted: options.interrupted };
+    const quiet = options.quiet ? keepStdoutUntilFailure(ctx) : undefined;
+    const steps = { ...(quiet?.ctx ?? ctx), lockFd: lock, copyFigures, interrupted: options.interrupted };
     const failure = await runSteps(unit, options, steps);
+    if (failure !== undefined) quiet?.show();
     if (failure === 'declined') return { status: 'declined', message: 'a command was declined' };
     if (unit.record !== undefined) {
       const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, lstatSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { HELPERS } from '../helper-contracts.js';
+import { HELPERS, WORK_DIR_LOCK_WAIT_SECONDS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { causeOf } from './primitives.js';
 
@@ -21,9 +21,16 @@ export function workParent(): string {
   return tmp === undefined || tmp === '' ? '/tmp' : tmp;
 }
 
-/** `flock --nonblock 3` on `fd`: 0 when taken, 1 when held elsewhere, another status or why not. */
-function flockNow(fd: number): { status: number | null; stderr: string; error?: Error } {
-  const run = spawnSync(HELPERS.sweepWork.tools[0], ['--nonblock', '3'], {
+/**
+ * `flock --nonblock 3` on `fd` (or `flock --wait SECONDS 3`): 0 when taken, 1 when held elsewhere,
+ * another status or why not.
+ */
+function flockNow(
+  fd: number,
+  waitSeconds?: number,
+): { status: number | null; stderr: string; error?: Error } {
+  const how = waitSeconds === undefined ? ['--nonblock'] : ['--wait', String(waitSeconds)];
+  const run = spawnSync(HELPERS.sweepWork.tools[0], [...how, '3'], {
     stdio: ['ignore', 'ignore', 'pipe', fd],
     encoding: 'utf8',
   });
@@ -50,15 +57,19 @@ export function makeWorkDir(): WorkDir | Error {
   let fd: number | undefined;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
-    const taken = flockNow(fd);
+    // Waits: a run starting beside this one may be looking into the new directory (its sweep).
+    const taken = flockNow(fd, WORK_DIR_LOCK_WAIT_SECONDS);
     if (taken.status === 0) return { path, fd };
     const code = (taken.error as NodeJS.ErrnoException | undefined)?.code;
+    const said = taken.stderr.trim().split(': ').pop() ?? '';
     const cause =
       code === 'ENOENT'
         ? 'flock: command not found'
         : taken.error !== undefined
           ? causeOf(taken.error)
-          : (taken.stderr.trim().split(': ').pop() ?? `flock exited with ${taken.status}`);
+          : said !== ''
+            ? said
+            : HELPER_MESSAGES.workDirLockHeld(String(WORK_DIR_LOCK_WAIT_SECONDS), String(taken.status));
     throw new Error(cause);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
