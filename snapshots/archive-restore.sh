@@ -61,19 +61,25 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_archive_site() {
   polyarchiv_progress '  chosen with --from archive: its newest copy'
   # archive.backup:3 [point]
-  polyarchiv_step 1 7 'remove what an interrupted restore left' 'archive.backup:3 [point]'
+  polyarchiv_step 1 9 'remove what an interrupted restore left' 'archive.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   # archive.backup:3 [point]
-  polyarchiv_step 2 7 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted, where the archive is extracted' 'archive.backup:3 [point]'
+  polyarchiv_step 2 9 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted, where the archive is extracted' 'archive.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   # archive.backup:3 [point]
-  polyarchiv_step 3 7 'extract /var/lib/polyarchiv-fixture/archives/site.tar.zst (the collect point is not touched unless the whole archive reads back)' 'archive.backup:3 [point]'
+  polyarchiv_step 3 9 'check that /var/lib/polyarchiv-fixture/archives/site.tar.zst holds a copy of "site"' 'archive.backup:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/archives/site.tar.zst || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/archives/site.tar.zst is missing'
+  # archive.backup:3 [point]
+  polyarchiv_step 4 9 'extract /var/lib/polyarchiv-fixture/archives/site.tar.zst (the collect point is not touched unless the whole archive reads back)' 'archive.backup:3 [point]'
   zstd -d -c -q < /var/lib/polyarchiv-fixture/archives/site.tar.zst | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   # archive.backup:3 [point]
-  polyarchiv_step 4 7 'create the copy of "site" extracted from backup point "archive" and the directory where rsync holds updated files' 'archive.backup:3 [point]'
+  polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted holds a copy of "site"' 'archive.backup:3 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": the archive /var/lib/polyarchiv-fixture/archives/site.tar.zst holds nothing'
+  # archive.backup:3 [point]
+  polyarchiv_step 6 9 'create the copy of "site" extracted from backup point "archive" and the directory where rsync holds updated files' 'archive.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # archive.backup:3 [point]
-  polyarchiv_step 5 7 'update the copy of "site" extracted from backup point "archive" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted' 'archive.backup:3 [point]'
+  polyarchiv_step 7 9 'update the copy of "site" extracted from backup point "archive" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted' 'archive.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "archive"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -82,11 +88,11 @@ unit_1_fetch_archive_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # archive.backup:3 [point]
-  polyarchiv_step 6 7 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted' 'archive.backup:3 [point]'
+  polyarchiv_step 8 9 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted' 'archive.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   # archive.backup:1 [point]
-  polyarchiv_step 7 7 'check that the copy of "site" fetched from backup point "archive" holds something' 'archive.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
+  polyarchiv_step 9 9 'check that the copy of "site" fetched from backup point "archive" holds something' 'archive.backup:1 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 
 # restore sources of site (site.collect:1 [point])

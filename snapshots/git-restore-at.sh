@@ -67,6 +67,7 @@ unit_1_fetch_remote_journal() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # remote.backup:3 [point]
   polyarchiv_step 2 5 'fetch branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git into "journal" and check out its last commit made at or before 2026-03-10T03:05:06Z' 'remote.backup:3 [point]'
+  GIT_TERMINAL_PROMPT=0 git ls-remote --quiet --exit-code --heads -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal > /dev/null || polyarchiv_explain "$?" 2 'backup point "remote" holds no copy of collect point "journal": file:///var/lib/polyarchiv-fixture/remote/journal.git has no branch backups/journal'
   git -c 'init.defaultBranch=master' init -q /var/lib/polyarchiv-fixture/collect/journal/backups
   GIT_TERMINAL_PROMPT=0 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git fetch --quiet --no-tags -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal
   polyarchiv_git_reset_at 'no commit of branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git was made at or before 2026-03-10T03:05:06Z: nothing was restored' \
@@ -80,7 +81,7 @@ unit_1_fetch_remote_journal() {
   GIT_AUTHOR_DATE="${GIT_AUTHOR_DATE:-${polyarchiv_started}}" GIT_COMMITTER_DATE="${GIT_COMMITTER_DATE:-${polyarchiv_started}}" polyarchiv_exec_if_changed 'the head of the branch is that commit' 6 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups diff --cached --quiet git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups -c 'user.name=Backup of journal' -c 'user.email=backup@web1.example.org' -c 'commit.gpgsign=false' commit --quiet --no-verify '--message=Restore of branch backups/journal as it was at 2026-03-10T03:05:06Z'
   # remote.backup:1 [point]
   polyarchiv_step 5 5 'check that the copy of "journal" fetched from backup point "remote" holds something' 'remote.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/journal/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "remote" holds no copy of collect point "journal": nothing was fetched into /var/lib/polyarchiv-fixture/collect/journal/backups'
+  find -H /var/lib/polyarchiv-fixture/collect/journal/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "remote" holds no copy of collect point "journal": nothing was fetched into /var/lib/polyarchiv-fixture/collect/journal/backups'
 }
 
 # restore sources of journal (journal.collect:1 [point])

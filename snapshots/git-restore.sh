@@ -63,12 +63,13 @@ unit_1_fetch_remote_journal() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # remote.backup:3 [point]
   polyarchiv_step 2 3 'fetch branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git into "journal" and check it out' 'remote.backup:3 [point]'
+  GIT_TERMINAL_PROMPT=0 git ls-remote --quiet --exit-code --heads -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal > /dev/null || polyarchiv_explain "$?" 2 'backup point "remote" holds no copy of collect point "journal": file:///var/lib/polyarchiv-fixture/remote/journal.git has no branch backups/journal'
   git -c 'init.defaultBranch=master' init -q /var/lib/polyarchiv-fixture/collect/journal/backups
   GIT_TERMINAL_PROMPT=0 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git fetch --quiet --no-tags -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups reset --quiet --hard FETCH_HEAD
   # remote.backup:1 [point]
   polyarchiv_step 3 3 'check that the copy of "journal" fetched from backup point "remote" holds something' 'remote.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/journal/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "remote" holds no copy of collect point "journal": nothing was fetched into /var/lib/polyarchiv-fixture/collect/journal/backups'
+  find -H /var/lib/polyarchiv-fixture/collect/journal/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "remote" holds no copy of collect point "journal": nothing was fetched into /var/lib/polyarchiv-fixture/collect/journal/backups'
 }
 
 # restore sources of journal (journal.collect:1 [point])

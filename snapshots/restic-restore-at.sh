@@ -68,18 +68,18 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_vault_site() {
   polyarchiv_progress '  chosen with --from vault (its newest copy not after --at 2026-03-10T04:05:06+01:00: none recorded)'
   # vault.backup:3 [point]
-  polyarchiv_step 1 8 'remove what an interrupted restore left' 'vault.backup:3 [point]'
+  polyarchiv_step 1 9 'remove what an interrupted restore left' 'vault.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   # vault.backup:3 [point]
-  polyarchiv_step 2 8 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted, where the snapshot is restored' 'vault.backup:3 [point]'
+  polyarchiv_step 2 9 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted, where the snapshot is restored' 'vault.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   # vault.backup:3 [point]
-  polyarchiv_step 3 8 'remove the locks that restic processes which are gone left in /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
+  polyarchiv_step 3 9 'remove the locks that restic processes which are gone left in /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
   RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic unlock
   polyarchiv_restore_trace
   # vault.backup:3 [point]
-  polyarchiv_step 4 8 'restore the newest snapshot of "site" taken at or before 2026-03-10T03:05:06Z from /var/lib/polyarchiv-fixture/restic (the collect point is not touched unless it is whole)' 'vault.backup:3 [point]'
+  polyarchiv_step 4 9 'restore the newest snapshot of "site" taken at or before 2026-03-10T03:05:06Z from /var/lib/polyarchiv-fixture/restic (the collect point is not touched unless it is whole)' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
   RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" polyarchiv_restic_restore_at 1773111906 'no snapshot tagged "site" in /var/lib/polyarchiv-fixture/restic was taken at or before 2026-03-10T03:05:06Z: nothing was restored' \
     7 restic --repo /var/lib/polyarchiv-fixture/restic snapshots --json --tag site \
@@ -87,10 +87,13 @@ unit_1_fetch_vault_site() {
     restic --repo /var/lib/polyarchiv-fixture/restic restore --target /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   polyarchiv_restore_trace
   # vault.backup:3 [point]
-  polyarchiv_step 5 8 'create the copy of "site" restored from backup point "vault" and the directory where rsync holds updated files' 'vault.backup:3 [point]'
+  polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted holds a copy of "site"' 'vault.backup:3 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "vault" holds no copy of collect point "site": the snapshot of "site" taken at or before 2026-03-10T03:05:06Z in /var/lib/polyarchiv-fixture/restic holds nothing'
+  # vault.backup:3 [point]
+  polyarchiv_step 6 9 'create the copy of "site" restored from backup point "vault" and the directory where rsync holds updated files' 'vault.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # vault.backup:3 [point]
-  polyarchiv_step 6 8 'update the copy of "site" restored from backup point "vault" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
+  polyarchiv_step 7 9 'update the copy of "site" restored from backup point "vault" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" restored from backup point "vault"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -99,11 +102,11 @@ unit_1_fetch_vault_site() {
     rsync -a --modify-window=-1 '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # vault.backup:3 [point]
-  polyarchiv_step 7 8 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
+  polyarchiv_step 8 9 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   # vault.backup:1 [point]
-  polyarchiv_step 8 8 'check that the copy of "site" fetched from backup point "vault" holds something' 'vault.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "vault" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
+  polyarchiv_step 9 9 'check that the copy of "site" fetched from backup point "vault" holds something' 'vault.backup:1 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "vault" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 
 # restore sources of site (site.collect:1 [point])

@@ -63,10 +63,13 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_mirror_b_site() {
   polyarchiv_progress '  chosen with --from mirror-b: its newest copy'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 3 'create the copy of "site" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirrors/b/site holds a copy of "site"' 'mirror-b.backup:3 [point]'
+  find -H /var/lib/polyarchiv-fixture/mirrors/b/site -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/mirrors/b/site is missing or empty'
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 2 4 'create the copy of "site" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 3 'update the copy of "site" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/site' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 3 4 'update the copy of "site" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/site' 'mirror-b.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror-b"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/mirrors/b/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -75,8 +78,8 @@ unit_1_fetch_mirror_b_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror-b.backup:1 [point]
-  polyarchiv_step 3 3 'check that the copy of "site" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
+  polyarchiv_step 4 4 'check that the copy of "site" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 
 # restore sources of site (site.collect:1 [point])
@@ -107,10 +110,13 @@ unit_2_restore_site() {
 unit_3_fetch_mirror_b_wiki() {
   polyarchiv_progress '  chosen with --from mirror-b: its newest copy'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 3 'create the copy of "wiki" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirrors/b/wiki holds a copy of "wiki"' 'mirror-b.backup:3 [point]'
+  find -H /var/lib/polyarchiv-fixture/mirrors/b/wiki -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "wiki": /var/lib/polyarchiv-fixture/mirrors/b/wiki is missing or empty'
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 2 4 'create the copy of "wiki" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/wiki/backups/.~polyarchiv~'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 3 'update the copy of "wiki" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/wiki' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 3 4 'update the copy of "wiki" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/wiki' 'mirror-b.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "wiki" fetched from backup point "mirror-b"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/mirrors/b/wiki/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -119,8 +125,8 @@ unit_3_fetch_mirror_b_wiki() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/wiki/backups
   # mirror-b.backup:1 [point]
-  polyarchiv_step 3 3 'check that the copy of "wiki" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/wiki/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "wiki": nothing was fetched into /var/lib/polyarchiv-fixture/collect/wiki/backups'
+  polyarchiv_step 4 4 'check that the copy of "wiki" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/wiki/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "wiki": nothing was fetched into /var/lib/polyarchiv-fixture/collect/wiki/backups'
 }
 
 # restore sources of wiki (wiki.collect:1 [point])

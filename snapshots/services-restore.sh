@@ -9,6 +9,8 @@
 #   6b889a4ee4d16a8c15264a9bee4039a87fca770e987b4431bd7135080e83d076  s3.backup
 #   ac16d0e0763182cd0099f09833da57e78ea514b1bf473ff47b4b942bb51fd881  webdav.backup
 # Selection: --from s3 --at 2026-03-10T12:00:00+01:00
+# Warnings and notices:
+#   warning: the state of backup point webdav for site mirrored at metadata_url cannot be used: cannot read http://dav.example.org:8080/polyarchiv/state/site.json: cannot create a private work directory in /tmp:  (the point is treated as never run, and this run leaves that copy as it is) at webdav.backup:4 [point]
 # Required tools: awk cat date find flock grep mkdir mktemp mv nproc rclone rm rsync sha256sum sync tar test zstd
 # Required secret variables: POLYARCHIV_SECRET_S3_SITE_SECRET_ACCESS_KEY
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
@@ -70,13 +72,13 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_s3_site() {
   polyarchiv_progress '  chosen with --from s3 (its newest copy not after --at 2026-03-10T12:00:00+01:00: none recorded)'
   # s3.backup:3 [point]
-  polyarchiv_step 1 8 'remove what an interrupted restore left' 's3.backup:3 [point]'
+  polyarchiv_step 1 9 'remove what an interrupted restore left' 's3.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst
   # s3.backup:3 [point]
-  polyarchiv_step 2 8 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted, where the archive is extracted' 's3.backup:3 [point]'
+  polyarchiv_step 2 9 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted, where the archive is extracted' 's3.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted
   # s3.backup:3 [point]
-  polyarchiv_step 3 8 'find the newest archive named as /backups/polyarchiv/site/site-{Y}-{m}-{d}_{H}-{M}.tar.zst not after --at (no state here records them), then fetch it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst' 's3.backup:3 [point]'
+  polyarchiv_step 3 9 'find the newest archive named as /backups/polyarchiv/site/site-{Y}-{m}-{d}_{H}-{M}.tar.zst not after --at (no state here records them), then fetch it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst' 's3.backup:3 [point]'
   polyarchiv_hide_trace
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=http://s3.example.org:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=S3RVER RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_S3_SITE_SECRET_ACCESS_KEY:?}" polyarchiv_newest_file "^site-([0-9]{4})-([0-9]{2})-([0-9]{2})_([0-9]{2})-([0-9]{2})\\.tar\\.zst\$" 0 '1 2 3 4 5' 202603101200 'no file is named as /backups/polyarchiv/site/site-{Y}-{m}-{d}_{H}-{M}.tar.zst at or before --at' :s3:backups/polyarchiv/site/ \
     7 rclone lsf -R --files-only --fast-list -- :s3:backups/polyarchiv/site/ \
@@ -85,13 +87,16 @@ unit_1_fetch_s3_site() {
   polyarchiv_restore_trace
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.fetched.tar.zst.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst
   # s3.backup:3 [point]
-  polyarchiv_step 4 8 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst (the collect point is not touched unless the whole archive reads back)' 's3.backup:3 [point]'
+  polyarchiv_step 4 9 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst (the collect point is not touched unless the whole archive reads back)' 's3.backup:3 [point]'
   zstd -d -c -q < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted
   # s3.backup:3 [point]
-  polyarchiv_step 5 8 'create the copy of "site" extracted from backup point "s3" and the directory where rsync holds updated files' 's3.backup:3 [point]'
+  polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted holds a copy of "site"' 's3.backup:3 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "s3" holds no copy of collect point "site": the archive found holds nothing'
+  # s3.backup:3 [point]
+  polyarchiv_step 6 9 'create the copy of "site" extracted from backup point "s3" and the directory where rsync holds updated files' 's3.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # s3.backup:3 [point]
-  polyarchiv_step 6 8 'update the copy of "site" extracted from backup point "s3" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted' 's3.backup:3 [point]'
+  polyarchiv_step 7 9 'update the copy of "site" extracted from backup point "s3" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted' 's3.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "s3"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -100,11 +105,11 @@ unit_1_fetch_s3_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # s3.backup:3 [point]
-  polyarchiv_step 7 8 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted and /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst' 's3.backup:3 [point]'
+  polyarchiv_step 8 9 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted and /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst' 's3.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst
   # s3.backup:1 [point]
-  polyarchiv_step 8 8 'check that the copy of "site" fetched from backup point "s3" holds something' 's3.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "s3" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
+  polyarchiv_step 9 9 'check that the copy of "site" fetched from backup point "s3" holds something' 's3.backup:1 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "s3" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 
 # restore sources of site (site.collect:1 [point])

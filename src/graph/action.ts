@@ -14,6 +14,7 @@ import type {
   GetFileSpec,
   GetNewestFileSpec,
   PutFileSpec,
+  SshTransport,
   SyncDirSpec,
   Transport,
 } from './transport-specs.js';
@@ -249,6 +250,8 @@ export interface ExpectCopySpec {
   readonly expect: 'entries' | 'path';
   readonly path: string;
   readonly missing: string;
+  /** `path` is on another host, looked at over ssh (a mirror a restore fetches from). */
+  readonly transport?: SshTransport;
 }
 
 export type ActionKind = ActionBody['kind'];

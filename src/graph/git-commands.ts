@@ -36,11 +36,33 @@ export function gitPushCommands(spec: GitPushSpec, tools: ToolPaths): Command[] 
  * The repository is created when missing; the fetch writes only FETCH_HEAD, which then becomes the
  * current branch and the files: a failed fetch changes nothing.
  */
+/** git ls-remote --exit-code's status when the remote has no matching ref. */
+const LS_REMOTE_NO_MATCH = 2;
+
 export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[] {
   const git = tools.git ?? 'git';
   const gitDir = `--git-dir=${spec.workTree}/.git`;
   const reset = hardReset(git, spec.workTree);
   return [
+    // A branch the remote lacks is said before anything is fetched or reset: git fetch says it
+    // with the status of every other failure, ls-remote with one of its own.
+    {
+      kind: 'exec',
+      argv: underKerberos(spec.remote.kerberos, tools, [
+        git,
+        ...credentialOptions(spec.remote),
+        'ls-remote',
+        '--quiet',
+        '--exit-code',
+        '--heads',
+        '--',
+        spec.remote.url,
+        `refs/heads/${spec.branch}`,
+      ]),
+      env: remoteEnv(spec.remote, tools),
+      stdout: '/dev/null',
+      explains: [{ status: LS_REMOTE_NO_MATCH, message: spec.missing }],
+    },
     { kind: 'exec', argv: [git, '-c', 'init.defaultBranch=master', 'init', '-q', spec.workTree] },
     {
       kind: 'exec',

@@ -38,6 +38,8 @@ export interface GitFetchSpec {
   readonly at?: string;
   /** The remote as the plan and messages show it (no password). */
   readonly shown: string;
+  /** Said when the remote has no such branch (the backup point holds no copy). */
+  readonly missing: string;
 }
 
 /**

@@ -51,6 +51,7 @@ function fetchAt(at: string, branch = 'backups'): { before: Command[]; reset: Gi
       branch,
       shown: 'the remote',
       at,
+      missing: 'the remote has no such branch',
     },
     {},
   );
