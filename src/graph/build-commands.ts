@@ -266,7 +266,12 @@ export { rsyncRemoteShell } from './transport-commands.js';
  */
 function expectCopy(spec: ExpectCopySpec, tools: ToolPaths): ExecCommand {
   const explains = [{ status: 1, message: spec.missing }];
-  const test = spec.expect === 'path' ? ['test', '-e', spec.path] : undefined;
+  const test =
+    spec.expect === 'path'
+      ? ['test', '-e', spec.path]
+      : spec.expect === 'directory'
+        ? ['test', '-d', spec.path, '-o', '!', '-e', spec.path]
+        : undefined;
   // -H: a copy found as a symbolic link to it (the newest mirror of a series, here) is looked into.
   const find = [
     'find',
