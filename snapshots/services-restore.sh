@@ -9,8 +9,6 @@
 #   6b889a4ee4d16a8c15264a9bee4039a87fca770e987b4431bd7135080e83d076  s3.backup
 #   ac16d0e0763182cd0099f09833da57e78ea514b1bf473ff47b4b942bb51fd881  webdav.backup
 # Selection: --from s3 --at 2026-03-10T12:00:00+01:00
-# Warnings and notices:
-#   warning: the state of backup point webdav for site mirrored at metadata_url cannot be used: cannot read http://dav.example.org:8080/polyarchiv/state/site.json: cannot create a private work directory in /tmp:  (the point is treated as never run, and this run leaves that copy as it is) at webdav.backup:4 [point]
 # Required tools: awk cat date find flock grep mkdir mktemp mv nproc rclone rm rsync sha256sum sync tar test zstd
 # Required secret variables: POLYARCHIV_SECRET_S3_SITE_SECRET_ACCESS_KEY
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
@@ -116,20 +114,23 @@ unit_1_fetch_s3_site() {
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "tree"]
-  polyarchiv_step 1 5 'check that the copy holds source "tree" (/var/lib/polyarchiv-fixture/collect/site/backups/tree)' 'site.collect:5 [source "tree"]'
+  polyarchiv_step 1 6 'check that the copy holds source "tree" (/var/lib/polyarchiv-fixture/collect/site/backups/tree)' 'site.collect:5 [source "tree"]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups/tree || polyarchiv_explain "$?" 1 'the copy fetched from backup point "s3" holds nothing for source "tree": /var/lib/polyarchiv-fixture/collect/site/backups/tree is missing'
   # site.collect:5 [source "tree"]
-  polyarchiv_step 2 5 'judge the copy of source "tree" against /var/lib/polyarchiv-fixture/data, list what restoring it changes there, and confirm' 'site.collect:5 [source "tree"]'
+  polyarchiv_step 2 6 'check that /var/lib/polyarchiv-fixture/data is a directory, or is not there yet' 'site.collect:5 [source "tree"]'
+  test -d /var/lib/polyarchiv-fixture/data -o '!' -e /var/lib/polyarchiv-fixture/data || polyarchiv_explain "$?" 1 'source "tree": /var/lib/polyarchiv-fixture/data is not a directory: the restore puts one there; move what is there away first'
+  # site.collect:5 [source "tree"]
+  polyarchiv_step 3 6 'judge the copy of source "tree" against /var/lib/polyarchiv-fixture/data, list what restoring it changes there, and confirm' 'site.collect:5 [source "tree"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data (source "tree")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "tree": /var/lib/polyarchiv-fixture/data becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ /var/lib/polyarchiv-fixture/data/
   # site.collect:5 [source "tree"]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "tree"]'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "tree"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data
   # site.collect:5 [source "tree"]
-  polyarchiv_step 4 5 'create /var/lib/polyarchiv-fixture/data/.~polyarchiv~' 'site.collect:5 [source "tree"]'
+  polyarchiv_step 5 6 'create /var/lib/polyarchiv-fixture/data/.~polyarchiv~' 'site.collect:5 [source "tree"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/.~polyarchiv~'
   # site.collect:5 [source "tree"]
-  polyarchiv_step 5 5 'restore source "tree" into /var/lib/polyarchiv-fixture/data, deleting what the copy does not hold' 'site.collect:5 [source "tree"]'
+  polyarchiv_step 6 6 'restore source "tree" into /var/lib/polyarchiv-fixture/data, deleting what the copy does not hold' 'site.collect:5 [source "tree"]'
   rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ /var/lib/polyarchiv-fixture/data/
   find /var/lib/polyarchiv-fixture/data/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data
