@@ -61,19 +61,25 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_archive_site() {
   polyarchiv_progress '  chosen with --from archive: its newest copy'
   # archive.backup:3 [point]
-  polyarchiv_step 1 7 'remove what an interrupted restore left' 'archive.backup:3 [point]'
+  polyarchiv_step 1 9 'remove what an interrupted restore left' 'archive.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   # archive.backup:3 [point]
-  polyarchiv_step 2 7 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted, where the archive is extracted' 'archive.backup:3 [point]'
+  polyarchiv_step 2 9 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted, where the archive is extracted' 'archive.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   # archive.backup:3 [point]
-  polyarchiv_step 3 7 'extract /var/lib/polyarchiv-fixture/archives/site.tar.zst (the collect point is not touched unless the whole archive reads back)' 'archive.backup:3 [point]'
+  polyarchiv_step 3 9 'check that /var/lib/polyarchiv-fixture/archives/site.tar.zst holds a copy of "site"' 'archive.backup:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/archives/site.tar.zst || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/archives/site.tar.zst is missing'
+  # archive.backup:3 [point]
+  polyarchiv_step 4 9 'extract /var/lib/polyarchiv-fixture/archives/site.tar.zst (the collect point is not touched unless the whole archive reads back)' 'archive.backup:3 [point]'
   zstd -d -c -q < /var/lib/polyarchiv-fixture/archives/site.tar.zst | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   # archive.backup:3 [point]
-  polyarchiv_step 4 7 'create the copy of "site" extracted from backup point "archive" and the directory where rsync holds updated files' 'archive.backup:3 [point]'
+  polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted holds a copy of "site"' 'archive.backup:3 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": the archive /var/lib/polyarchiv-fixture/archives/site.tar.zst holds nothing'
+  # archive.backup:3 [point]
+  polyarchiv_step 6 9 'create the copy of "site" extracted from backup point "archive" and the directory where rsync holds updated files' 'archive.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # archive.backup:3 [point]
-  polyarchiv_step 5 7 'update the copy of "site" extracted from backup point "archive" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted' 'archive.backup:3 [point]'
+  polyarchiv_step 7 9 'update the copy of "site" extracted from backup point "archive" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted' 'archive.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "archive"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -82,31 +88,34 @@ unit_1_fetch_archive_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # archive.backup:3 [point]
-  polyarchiv_step 6 7 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted' 'archive.backup:3 [point]'
+  polyarchiv_step 8 9 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted' 'archive.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   # archive.backup:1 [point]
-  polyarchiv_step 7 7 'check that the copy of "site" fetched from backup point "archive" holds something' 'archive.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
+  polyarchiv_step 9 9 'check that the copy of "site" fetched from backup point "archive" holds something' 'archive.backup:1 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 
 # restore sources of site (site.collect:1 [point])
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "files"]
-  polyarchiv_step 1 5 'check that the copy holds source "files" (/var/lib/polyarchiv-fixture/collect/site/backups/files)' 'site.collect:5 [source "files"]'
+  polyarchiv_step 1 6 'check that the copy holds source "files" (/var/lib/polyarchiv-fixture/collect/site/backups/files)' 'site.collect:5 [source "files"]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups/files || polyarchiv_explain "$?" 1 'the copy fetched from backup point "archive" holds nothing for source "files": /var/lib/polyarchiv-fixture/collect/site/backups/files is missing'
   # site.collect:5 [source "files"]
-  polyarchiv_step 2 5 'judge the copy of source "files" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "files"]'
+  polyarchiv_step 2 6 'check that /var/lib/polyarchiv-fixture/data/site is a directory, or is not there yet' 'site.collect:5 [source "files"]'
+  test -d /var/lib/polyarchiv-fixture/data/site -o '!' -e /var/lib/polyarchiv-fixture/data/site || polyarchiv_explain "$?" 1 'source "files": /var/lib/polyarchiv-fixture/data/site is not a directory: the restore puts one there; move what is there away first'
+  # site.collect:5 [source "files"]
+  polyarchiv_step 3 6 'judge the copy of source "files" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "files"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "files")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "files": /var/lib/polyarchiv-fixture/data/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
   # site.collect:5 [source "files"]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/site
   # site.collect:5 [source "files"]
-  polyarchiv_step 4 5 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "files"]'
+  polyarchiv_step 5 6 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "files"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/site/.~polyarchiv~'
   # site.collect:5 [source "files"]
-  polyarchiv_step 5 5 'restore source "files" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "files"]'
+  polyarchiv_step 6 6 'restore source "files" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "files"]'
   rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
   find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data/site

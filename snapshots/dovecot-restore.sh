@@ -61,10 +61,13 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-dovecot.sh" # shared b
 unit_1_fetch_mirror_mail() {
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
-  polyarchiv_step 1 3 'create the copy of "mail" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirror/mail holds a copy of "mail"' 'mirror.backup:3 [point]'
+  find -H /var/lib/polyarchiv-fixture/mirror/mail -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "mail": /var/lib/polyarchiv-fixture/mirror/mail is missing or empty'
+  # mirror.backup:3 [point]
+  polyarchiv_step 2 4 'create the copy of "mail" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/mail/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'update the copy of "mail" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/mail' 'mirror.backup:3 [point]'
+  polyarchiv_step 3 4 'update the copy of "mail" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/mail' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "mail" fetched from backup point "mirror"' '' '' '' \
     13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ "${polyarchiv_work}"/measure \
     0 \
@@ -73,8 +76,8 @@ unit_1_fetch_mirror_mail() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ /var/lib/polyarchiv-fixture/collect/mail/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/mail/backups
   # mirror.backup:1 [point]
-  polyarchiv_step 3 3 'check that the copy of "mail" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/mail/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "mail": nothing was fetched into /var/lib/polyarchiv-fixture/collect/mail/backups'
+  polyarchiv_step 4 4 'check that the copy of "mail" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/mail/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "mail": nothing was fetched into /var/lib/polyarchiv-fixture/collect/mail/backups'
 }
 
 # restore sources of mail (mail.collect:1 [point])

@@ -67,7 +67,7 @@ unit_1_fetch_remote_journal() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # remote.backup:3 [point]
   polyarchiv_step 2 5 'fetch branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git into "journal" and check out its last commit made at or before 2026-03-10T03:05:06Z' 'remote.backup:3 [point]'
-  (cd -- / && GIT_TERMINAL_PROMPT=0 git ls-remote --quiet --exit-code -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal > /dev/null) || polyarchiv_explain "$?" 2 'backup point "remote" holds no copy of collect point "journal": branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git does not exist, nothing was restored'
+  (cd -- / && GIT_TERMINAL_PROMPT=0 git ls-remote --quiet --exit-code -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal > /dev/null) || polyarchiv_explain "$?" 2 'backup point "remote" holds no copy of collect point "journal": file:///var/lib/polyarchiv-fixture/remote/journal.git has no branch backups/journal'
   git -c 'init.defaultBranch=master' init -q /var/lib/polyarchiv-fixture/collect/journal/backups
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info
   printf '%s\n' '* -text -eol -crlf -filter -ident -working-tree-encoding' > /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info/attributes
@@ -83,36 +83,39 @@ unit_1_fetch_remote_journal() {
   GIT_AUTHOR_DATE="${GIT_AUTHOR_DATE:-${polyarchiv_started}}" GIT_COMMITTER_DATE="${GIT_COMMITTER_DATE:-${polyarchiv_started}}" polyarchiv_exec_if_changed 'the head of the branch is that commit' 6 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups diff --cached --quiet git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups -c 'user.name=Backup of journal' -c 'user.email=backup@web1.example.org' -c 'commit.gpgsign=false' commit --quiet --no-verify '--message=Restore of branch backups/journal as it was at 2026-03-10T03:05:06Z'
   # remote.backup:1 [point]
   polyarchiv_step 5 5 'check that the copy of "journal" fetched from backup point "remote" holds something' 'remote.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/journal/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "remote" holds no copy of collect point "journal": nothing was fetched into /var/lib/polyarchiv-fixture/collect/journal/backups'
+  find -H /var/lib/polyarchiv-fixture/collect/journal/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "remote" holds no copy of collect point "journal": nothing was fetched into /var/lib/polyarchiv-fixture/collect/journal/backups'
 }
 
 # restore sources of journal (journal.collect:1 [point])
 # restore the sources of journal
 unit_2_restore_journal() {
   # journal.collect:3 [point]
-  polyarchiv_step 1 8 "make git keep every file byte for byte, whatever a .gitattributes says (the repository's attributes file)" 'journal.collect:3 [point]'
+  polyarchiv_step 1 9 "make git keep every file byte for byte, whatever a .gitattributes says (the repository's attributes file)" 'journal.collect:3 [point]'
   printf '%s\n' '* -text -eol -crlf -filter -ident -working-tree-encoding' > /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info/attributes
   # journal.collect:3 [point]
-  polyarchiv_step 2 8 'reset the collect directory to its last commit' 'journal.collect:3 [point]'
+  polyarchiv_step 2 9 'reset the collect directory to its last commit' 'journal.collect:3 [point]'
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups reset --quiet --hard
   # journal.collect:3 [point]
-  polyarchiv_step 3 8 'remove files and directories that are not in the last commit' 'journal.collect:3 [point]'
+  polyarchiv_step 3 9 'remove files and directories that are not in the last commit' 'journal.collect:3 [point]'
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups clean --quiet --force -d -x
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 4 8 'check that the copy holds source "etc" (/var/lib/polyarchiv-fixture/collect/journal/backups/etc)' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 4 9 'check that the copy holds source "etc" (/var/lib/polyarchiv-fixture/collect/journal/backups/etc)' 'journal.collect:7 [source "etc"]'
   test -e /var/lib/polyarchiv-fixture/collect/journal/backups/etc || polyarchiv_explain "$?" 1 'the copy fetched from backup point "remote" holds nothing for source "etc": /var/lib/polyarchiv-fixture/collect/journal/backups/etc is missing'
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 5 8 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/data/etc is a directory, or is not there yet' 'journal.collect:7 [source "etc"]'
+  test -d /var/lib/polyarchiv-fixture/data/etc -o '!' -e /var/lib/polyarchiv-fixture/data/etc || polyarchiv_explain "$?" 1 'source "etc": /var/lib/polyarchiv-fixture/data/etc is not a directory: the restore puts one there; move what is there away first'
+  # journal.collect:7 [source "etc"]
+  polyarchiv_step 6 9 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:7 [source "etc"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/etc (source "etc")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "etc": /var/lib/polyarchiv-fixture/data/etc becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 6 8 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 7 9 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/etc
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 7 8 'create /var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 8 9 'create /var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~' 'journal.collect:7 [source "etc"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~'
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 8 8 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 9 9 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:7 [source "etc"]'
   rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data/etc

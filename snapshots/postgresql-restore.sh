@@ -64,10 +64,13 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_mirror_db() {
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
-  polyarchiv_step 1 3 'create the copy of "db" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirror/db holds a copy of "db"' 'mirror.backup:3 [point]'
+  find -H /var/lib/polyarchiv-fixture/mirror/db -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "db": /var/lib/polyarchiv-fixture/mirror/db is missing or empty'
+  # mirror.backup:3 [point]
+  polyarchiv_step 2 4 'create the copy of "db" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'update the copy of "db" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/db' 'mirror.backup:3 [point]'
+  polyarchiv_step 3 4 'update the copy of "db" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/db' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "db" fetched from backup point "mirror"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/mirror/db/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -76,8 +79,8 @@ unit_1_fetch_mirror_db() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirror/db/ /var/lib/polyarchiv-fixture/collect/db/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/db/backups
   # mirror.backup:1 [point]
-  polyarchiv_step 3 3 'check that the copy of "db" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/db/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "db": nothing was fetched into /var/lib/polyarchiv-fixture/collect/db/backups'
+  polyarchiv_step 4 4 'check that the copy of "db" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/db/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "db": nothing was fetched into /var/lib/polyarchiv-fixture/collect/db/backups'
 }
 
 # restore sources of db (db.collect:3 [point])

@@ -7,7 +7,7 @@
 #   77f41d6ff0fb140b6c21fdbdb019da5f74502d4a41e9f9fd73afd38ac896f5cb  site.collect
 #   0fd8150a8745adb25d7f90671c30a353532c9ab089c36912f83b2e96df02b9e3  vault.backup
 # Selection: --from vault
-# Required tools: awk cat date find flock grep mkdir mktemp mv nproc restic rm rsync sha256sum sync test
+# Required tools: awk cat date find flock grep jq mkdir mktemp mv nproc restic rm rsync sha256sum sync test
 # Required secret variables: POLYARCHIV_SECRET_VAULT_SITE_PASSWORD
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -56,6 +56,8 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-schedule.no-hooks.sh" 
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy-stats.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-check-copy.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-check-copy.sh" # shared by the golden scripts, kept once
+# shellcheck source=SCRIPTDIR/helpers/helpers-restic-restore.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-restic-restore.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-copy.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-confirm.sh
@@ -66,26 +68,32 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_vault_site() {
   polyarchiv_progress '  chosen with --from vault: its newest copy'
   # vault.backup:3 [point]
-  polyarchiv_step 1 8 'remove what an interrupted restore left' 'vault.backup:3 [point]'
+  polyarchiv_step 1 9 'remove what an interrupted restore left' 'vault.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   # vault.backup:3 [point]
-  polyarchiv_step 2 8 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted, where the snapshot is restored' 'vault.backup:3 [point]'
+  polyarchiv_step 2 9 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted, where the snapshot is restored' 'vault.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   # vault.backup:3 [point]
-  polyarchiv_step 3 8 'remove the locks that restic processes which are gone left in /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
+  polyarchiv_step 3 9 'remove the locks that restic processes which are gone left in /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
   RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic unlock
   polyarchiv_restore_trace
   # vault.backup:3 [point]
-  polyarchiv_step 4 8 'restore the newest snapshot of "site" from /var/lib/polyarchiv-fixture/restic (the collect point is not touched unless it is whole)' 'vault.backup:3 [point]'
+  polyarchiv_step 4 9 'restore the newest snapshot of "site" from /var/lib/polyarchiv-fixture/restic (the collect point is not touched unless it is whole)' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
-  RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic restore latest --tag site --target /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
+  RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" polyarchiv_restic_restore_at '' 'backup point "vault" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/restic holds no snapshot tagged "site": nothing was restored' \
+    7 restic --repo /var/lib/polyarchiv-fixture/restic snapshots --json --tag site \
+    3 jq --raw-output ".[]? | .id as \$id | .time as \$time | (\$time | capture(\"^(?<s>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:[.][0-9]+)?(?:Z|(?<sign>[+-])(?<h>[0-9]{2}):(?<m>[0-9]{2}))\$\") // error(\"restic printed a snapshot time that is not RFC 3339: \\(\$time)\")) | ((.s + \"Z\" | fromdateiso8601) - (if .sign == null then 0 else (.sign + \"1\" | tonumber) * ((.h | tonumber) * 3600 + (.m | tonumber) * 60) end)) as \$seconds | [\$seconds, \$id, \$time] | @tsv" \
+    restic --repo /var/lib/polyarchiv-fixture/restic restore --target /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   polyarchiv_restore_trace
   # vault.backup:3 [point]
-  polyarchiv_step 5 8 'create the copy of "site" restored from backup point "vault" and the directory where rsync holds updated files' 'vault.backup:3 [point]'
+  polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted holds a copy of "site"' 'vault.backup:3 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "vault" holds no copy of collect point "site": the snapshot of "site" in /var/lib/polyarchiv-fixture/restic holds nothing'
+  # vault.backup:3 [point]
+  polyarchiv_step 6 9 'create the copy of "site" restored from backup point "vault" and the directory where rsync holds updated files' 'vault.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # vault.backup:3 [point]
-  polyarchiv_step 6 8 'update the copy of "site" restored from backup point "vault" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
+  polyarchiv_step 7 9 'update the copy of "site" restored from backup point "vault" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" restored from backup point "vault"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -94,31 +102,34 @@ unit_1_fetch_vault_site() {
     rsync -a --modify-window=-1 '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # vault.backup:3 [point]
-  polyarchiv_step 7 8 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
+  polyarchiv_step 8 9 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   # vault.backup:1 [point]
-  polyarchiv_step 8 8 'check that the copy of "site" fetched from backup point "vault" holds something' 'vault.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "vault" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
+  polyarchiv_step 9 9 'check that the copy of "site" fetched from backup point "vault" holds something' 'vault.backup:1 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "vault" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 
 # restore sources of site (site.collect:1 [point])
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "www"]
-  polyarchiv_step 1 5 'check that the copy holds source "www" (/var/lib/polyarchiv-fixture/collect/site/backups/www)' 'site.collect:5 [source "www"]'
+  polyarchiv_step 1 6 'check that the copy holds source "www" (/var/lib/polyarchiv-fixture/collect/site/backups/www)' 'site.collect:5 [source "www"]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups/www || polyarchiv_explain "$?" 1 'the copy fetched from backup point "vault" holds nothing for source "www": /var/lib/polyarchiv-fixture/collect/site/backups/www is missing'
   # site.collect:5 [source "www"]
-  polyarchiv_step 2 5 'judge the copy of source "www" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "www"]'
+  polyarchiv_step 2 6 'check that /var/lib/polyarchiv-fixture/data/site is a directory, or is not there yet' 'site.collect:5 [source "www"]'
+  test -d /var/lib/polyarchiv-fixture/data/site -o '!' -e /var/lib/polyarchiv-fixture/data/site || polyarchiv_explain "$?" 1 'source "www": /var/lib/polyarchiv-fixture/data/site is not a directory: the restore puts one there; move what is there away first'
+  # site.collect:5 [source "www"]
+  polyarchiv_step 3 6 'judge the copy of source "www" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "www"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "www")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "www": /var/lib/polyarchiv-fixture/data/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ /var/lib/polyarchiv-fixture/data/site/
   # site.collect:5 [source "www"]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "www"]'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "www"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/site
   # site.collect:5 [source "www"]
-  polyarchiv_step 4 5 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "www"]'
+  polyarchiv_step 5 6 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "www"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/site/.~polyarchiv~'
   # site.collect:5 [source "www"]
-  polyarchiv_step 5 5 'restore source "www" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "www"]'
+  polyarchiv_step 6 6 'restore source "www" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "www"]'
   rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ /var/lib/polyarchiv-fixture/data/site/
   find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data/site

@@ -63,10 +63,13 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_mirror_b_site() {
   polyarchiv_progress '  chosen with --from mirror-b: its newest copy'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 3 'create the copy of "site" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirrors/b/site holds a copy of "site"' 'mirror-b.backup:3 [point]'
+  find -H /var/lib/polyarchiv-fixture/mirrors/b/site -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/mirrors/b/site is missing or empty'
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 2 4 'create the copy of "site" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 3 'update the copy of "site" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/site' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 3 4 'update the copy of "site" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/site' 'mirror-b.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror-b"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/mirrors/b/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -75,28 +78,31 @@ unit_1_fetch_mirror_b_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror-b.backup:1 [point]
-  polyarchiv_step 3 3 'check that the copy of "site" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
+  polyarchiv_step 4 4 'check that the copy of "site" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 
 # restore sources of site (site.collect:1 [point])
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "files"]
-  polyarchiv_step 1 5 'check that the copy holds source "files" (/var/lib/polyarchiv-fixture/collect/site/backups/files)' 'site.collect:5 [source "files"]'
+  polyarchiv_step 1 6 'check that the copy holds source "files" (/var/lib/polyarchiv-fixture/collect/site/backups/files)' 'site.collect:5 [source "files"]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups/files || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror-b" holds nothing for source "files": /var/lib/polyarchiv-fixture/collect/site/backups/files is missing'
   # site.collect:5 [source "files"]
-  polyarchiv_step 2 5 'judge the copy of source "files" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "files"]'
+  polyarchiv_step 2 6 'check that /var/lib/polyarchiv-fixture/data/site is a directory, or is not there yet' 'site.collect:5 [source "files"]'
+  test -d /var/lib/polyarchiv-fixture/data/site -o '!' -e /var/lib/polyarchiv-fixture/data/site || polyarchiv_explain "$?" 1 'source "files": /var/lib/polyarchiv-fixture/data/site is not a directory: the restore puts one there; move what is there away first'
+  # site.collect:5 [source "files"]
+  polyarchiv_step 3 6 'judge the copy of source "files" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "files"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "files")' 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ "${polyarchiv_work}"/measure 11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 '--exclude=*.log' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "files": /var/lib/polyarchiv-fixture/data/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
   # site.collect:5 [source "files"]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/site
   # site.collect:5 [source "files"]
-  polyarchiv_step 4 5 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "files"]'
+  polyarchiv_step 5 6 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "files"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/site/.~polyarchiv~'
   # site.collect:5 [source "files"]
-  polyarchiv_step 5 5 'restore source "files" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "files"]'
+  polyarchiv_step 6 6 'restore source "files" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "files"]'
   rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S '--exclude=*.log' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ /var/lib/polyarchiv-fixture/data/site/
   find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data/site
@@ -107,10 +113,13 @@ unit_2_restore_site() {
 unit_3_fetch_mirror_b_wiki() {
   polyarchiv_progress '  chosen with --from mirror-b: its newest copy'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 3 'create the copy of "wiki" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirrors/b/wiki holds a copy of "wiki"' 'mirror-b.backup:3 [point]'
+  find -H /var/lib/polyarchiv-fixture/mirrors/b/wiki -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "wiki": /var/lib/polyarchiv-fixture/mirrors/b/wiki is missing or empty'
+  # mirror-b.backup:3 [point]
+  polyarchiv_step 2 4 'create the copy of "wiki" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/wiki/backups/.~polyarchiv~'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 3 'update the copy of "wiki" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/wiki' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 3 4 'update the copy of "wiki" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/wiki' 'mirror-b.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "wiki" fetched from backup point "mirror-b"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/mirrors/b/wiki/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -119,28 +128,31 @@ unit_3_fetch_mirror_b_wiki() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/wiki/backups
   # mirror-b.backup:1 [point]
-  polyarchiv_step 3 3 'check that the copy of "wiki" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/wiki/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "wiki": nothing was fetched into /var/lib/polyarchiv-fixture/collect/wiki/backups'
+  polyarchiv_step 4 4 'check that the copy of "wiki" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/wiki/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "wiki": nothing was fetched into /var/lib/polyarchiv-fixture/collect/wiki/backups'
 }
 
 # restore sources of wiki (wiki.collect:1 [point])
 # restore the sources of wiki
 unit_4_restore_wiki() {
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 1 5 'check that the copy holds source "pages" (/var/lib/polyarchiv-fixture/collect/wiki/backups/pages)' 'wiki.collect:5 [source "pages"]'
+  polyarchiv_step 1 6 'check that the copy holds source "pages" (/var/lib/polyarchiv-fixture/collect/wiki/backups/pages)' 'wiki.collect:5 [source "pages"]'
   test -e /var/lib/polyarchiv-fixture/collect/wiki/backups/pages || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror-b" holds nothing for source "pages": /var/lib/polyarchiv-fixture/collect/wiki/backups/pages is missing'
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 2 5 'judge the copy of source "pages" against /var/lib/polyarchiv-fixture/data/wiki, list what restoring it changes there, and confirm' 'wiki.collect:5 [source "pages"]'
+  polyarchiv_step 2 6 'check that /var/lib/polyarchiv-fixture/data/wiki is a directory, or is not there yet' 'wiki.collect:5 [source "pages"]'
+  test -d /var/lib/polyarchiv-fixture/data/wiki -o '!' -e /var/lib/polyarchiv-fixture/data/wiki || polyarchiv_explain "$?" 1 'source "pages": /var/lib/polyarchiv-fixture/data/wiki is not a directory: the restore puts one there; move what is there away first'
+  # wiki.collect:5 [source "pages"]
+  polyarchiv_step 3 6 'judge the copy of source "pages" against /var/lib/polyarchiv-fixture/data/wiki, list what restoring it changes there, and confirm' 'wiki.collect:5 [source "pages"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/wiki (source "pages")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/wiki/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "pages": /var/lib/polyarchiv-fixture/data/wiki becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/data/wiki' 'wiki.collect:5 [source "pages"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/wiki
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 4 5 'create /var/lib/polyarchiv-fixture/data/wiki/.~polyarchiv~' 'wiki.collect:5 [source "pages"]'
+  polyarchiv_step 5 6 'create /var/lib/polyarchiv-fixture/data/wiki/.~polyarchiv~' 'wiki.collect:5 [source "pages"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/wiki/.~polyarchiv~'
   # wiki.collect:5 [source "pages"]
-  polyarchiv_step 5 5 'restore source "pages" into /var/lib/polyarchiv-fixture/data/wiki, deleting what the copy does not hold' 'wiki.collect:5 [source "pages"]'
+  polyarchiv_step 6 6 'restore source "pages" into /var/lib/polyarchiv-fixture/data/wiki, deleting what the copy does not hold' 'wiki.collect:5 [source "pages"]'
   rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/wiki/backups/pages/ /var/lib/polyarchiv-fixture/data/wiki/
   find /var/lib/polyarchiv-fixture/data/wiki/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data/wiki

@@ -63,22 +63,25 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_mirror_site() {
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
-  polyarchiv_step 1 7 'remove what an interrupted restore left' 'mirror.backup:3 [point]'
+  polyarchiv_step 1 8 'remove what an interrupted restore left' 'mirror.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted
   # mirror.backup:3 [point]
-  polyarchiv_step 2 7 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted, where the newest mirror is found' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 8 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted, where the newest mirror is found' 'mirror.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted
   # mirror.backup:3 [point]
-  polyarchiv_step 3 7 'find the newest mirror named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site (no state here records them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
+  polyarchiv_step 3 8 'find the newest mirror named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site (no state here records them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
   polyarchiv_newest_file "^([0-9]{4})-([0-9]{2})-([0-9]{2})/site/\$" 0 '1 2 3' '' 'no directory is named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site' /var/lib/polyarchiv-fixture/mirrors/ \
     10 find /var/lib/polyarchiv-fixture/mirrors -mindepth 1 -maxdepth 2 -type d -printf '%P/\n' \
     1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror \
     ln -sfn --
   # mirror.backup:3 [point]
-  polyarchiv_step 4 7 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 4 8 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror holds a copy of "site"' 'mirror.backup:3 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": the newest mirror found holds nothing'
+  # mirror.backup:3 [point]
+  polyarchiv_step 5 8 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 5 7 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
+  polyarchiv_step 6 8 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -87,31 +90,34 @@ unit_1_fetch_mirror_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror.backup:3 [point]
-  polyarchiv_step 6 7 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted' 'mirror.backup:3 [point]'
+  polyarchiv_step 7 8 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted' 'mirror.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted
   # mirror.backup:1 [point]
-  polyarchiv_step 7 7 'check that the copy of "site" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
-  find /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
+  polyarchiv_step 8 8 'check that the copy of "site" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
+  find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 
 # restore sources of site (site.collect:1 [point])
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "www"]
-  polyarchiv_step 1 5 'check that the copy holds source "www" (/var/lib/polyarchiv-fixture/collect/site/backups/www)' 'site.collect:5 [source "www"]'
+  polyarchiv_step 1 6 'check that the copy holds source "www" (/var/lib/polyarchiv-fixture/collect/site/backups/www)' 'site.collect:5 [source "www"]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups/www || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "www": /var/lib/polyarchiv-fixture/collect/site/backups/www is missing'
   # site.collect:5 [source "www"]
-  polyarchiv_step 2 5 'judge the copy of source "www" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "www"]'
+  polyarchiv_step 2 6 'check that /var/lib/polyarchiv-fixture/data/site is a directory, or is not there yet' 'site.collect:5 [source "www"]'
+  test -d /var/lib/polyarchiv-fixture/data/site -o '!' -e /var/lib/polyarchiv-fixture/data/site || polyarchiv_explain "$?" 1 'source "www": /var/lib/polyarchiv-fixture/data/site is not a directory: the restore puts one there; move what is there away first'
+  # site.collect:5 [source "www"]
+  polyarchiv_step 3 6 'judge the copy of source "www" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "www"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "www")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "www": /var/lib/polyarchiv-fixture/data/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ /var/lib/polyarchiv-fixture/data/site/
   # site.collect:5 [source "www"]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "www"]'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "www"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/site
   # site.collect:5 [source "www"]
-  polyarchiv_step 4 5 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "www"]'
+  polyarchiv_step 5 6 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "www"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/site/.~polyarchiv~'
   # site.collect:5 [source "www"]
-  polyarchiv_step 5 5 'restore source "www" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "www"]'
+  polyarchiv_step 6 6 'restore source "www" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "www"]'
   rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ /var/lib/polyarchiv-fixture/data/site/
   find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data/site

@@ -1,6 +1,7 @@
 
-# Restores the newest snapshot not after NOT_AFTER (seconds since the epoch). LIST prints the
-# snapshots as JSON (restic snapshots --json), PARSE reads them into SECONDS<TAB>ID<TAB>TIME lines;
+# Restores the newest snapshot not after NOT_AFTER (seconds since the epoch; empty: the newest).
+# LIST prints the snapshots as JSON (restic snapshots --json), PARSE reads them into
+# SECONDS<TAB>ID<TAB>TIME lines;
 # of equal times the one with the greatest id is taken (restic lists those in no fixed order).
 # RESTORE runs with the snapshot's id as its last word. When no snapshot is that old, NONE is said
 # and nothing is restored; a failure of LIST or PARSE is theirs, passed on.
@@ -22,7 +23,7 @@ polyarchiv_restic_restore_at() {
     return "${rc}"
   fi
   while IFS=$'\t' read -r seconds id time; do
-    if [[ -n ${seconds} ]] && ((seconds <= not_after)) &&
+    if [[ -n ${seconds} ]] && { [[ -z ${not_after} ]] || ((seconds <= not_after)); } &&
       { ((seconds > newest)) || { ((seconds == newest)) && [[ ${id} > ${chosen} ]]; }; }; then
       newest=${seconds} chosen=${id} taken=${time}
     fi

@@ -69,10 +69,10 @@ function startPlan(
     onRead: sizeYoungGeneration,
   });
   // What options name on this machine (users, directories) says nothing of the machine that runs
-  // it: its own diagnostics, which the plan's warnings never carry.
+  // it: its own diagnostics, which the plan's warnings never carry. Checked even when the
+  // configuration has errors, on the options that resolved, so that one round reports them all.
   const host = new Diagnostics();
-  if (result.parts !== undefined && result.config !== undefined && !review)
-    checkHost(result.config, mode, host);
+  if (result.config !== undefined && !review) checkHost(result.config, mode, host);
   const diagnostics = [result.diagnostics, host];
   if (result.parts === undefined || host.hasErrors) {
     printDiagnostics(diagnostics, flags.quiet === true);

@@ -33,7 +33,8 @@ function load(flags: CommonFlags, unreadableFiles?: UnreadableFiles) {
 export function validateCommand(flags: CommonFlags): number {
   // Valid means that it runs: a file the run could not read would leave its points out.
   const { diagnostics, config } = load(flags, 'refused');
-  if (!diagnostics.hasErrors) checkHost(config, 'backup', diagnostics);
+  // The machine's checks too, on every option that resolved: one round gives every error.
+  checkHost(config, 'backup', diagnostics);
   if (printDiagnostics(diagnostics)) return EXIT.usage;
   if (!flags.quiet) {
     process.stdout.write(
@@ -45,10 +46,8 @@ export function validateCommand(flags: CommonFlags): number {
 
 export function configCommand(flags: CommonFlags & { show?: boolean }): number {
   const { diagnostics, config, input, now } = load(flags);
-  if (!diagnostics.hasErrors) {
-    checkSelection(config, flags, diagnostics);
-    checkHost(config, 'backup', diagnostics);
-  }
+  if (!diagnostics.hasErrors) checkSelection(config, flags, diagnostics);
+  checkHost(config, 'backup', diagnostics);
   if (printDiagnostics(diagnostics)) return EXIT.usage;
   if (flags.show) {
     // A variable that a secret is made of is a secret too.

@@ -27,6 +27,7 @@ export function checkHost(
   // Each pair's options, rendered for its collect point: a key named after {name} differs by pair.
   for (const pair of config.pairs) checkOptions(pair.options, mode, seen, diagnostics);
   for (const options of config.globals ?? []) checkOptions(options, mode, seen, diagnostics);
+  for (const options of config.refusedOptions ?? []) checkOptions(options, mode, seen, diagnostics);
 }
 
 function checkOptions(

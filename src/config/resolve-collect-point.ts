@@ -4,6 +4,7 @@ import { sourceLeftovers } from '../engines/backup/source-leftovers.js';
 import type { BoundCollectPoint, BoundSource, CollectEngine, CollectLayout } from '../engines/engine.js';
 import { chainEnd, collectChain } from '../engines/filter-chain.js';
 import { enginesOf } from '../engines/registry.js';
+import type { OptionValues } from '../options/schema.js';
 import type { Variables } from '../options/variables.js';
 import { COLLECT_POINT_OPTIONS } from './common-options.js';
 import type { ConfigFile } from './load.js';
@@ -27,6 +28,7 @@ export function resolveCollectPoint(
   builtins: Variables,
   pinned: Variables,
   diagnostics: Diagnostics,
+  refused?: OptionValues[],
 ): BoundCollectPoint | undefined {
   const point = pointSection(file, sections, diagnostics);
   if (point === undefined) return undefined;
@@ -85,7 +87,12 @@ export function resolveCollectPoint(
   }
   const filters = resolveFilters(sections, variables, diagnostics);
   checkRootFiles([], filters, diagnostics);
-  if (engine === undefined || diagnostics.errorCount > errorsBefore) return undefined;
+  if (engine === undefined || diagnostics.errorCount > errorsBefore) {
+    // What did resolve is still read on this machine's side (check-host.ts): a user fixing this
+    // file's errors learns of a missing pattern file in the same round.
+    refused?.push(options, ...sources.map((source) => source.options));
+    return undefined;
+  }
   engine.check?.(options, diagnostics);
   const layout = collectLayout(options.string('local_path'), name);
   for (const source of sources) {

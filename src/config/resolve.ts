@@ -72,6 +72,11 @@ export interface ResolvedConfig {
   readonly tools: Readonly<Record<Tool, string>>;
   /** The `[global]` sections, whose options name programs of this machine (check-host.ts). */
   readonly globals?: readonly OptionValues[];
+  /**
+   * The options of collect points and their sources refused for an error in their file, that
+   * check-host.ts reads as it reads the others (a configuration with errors is never run).
+   */
+  readonly refusedOptions?: readonly OptionValues[];
   /** Hooks of the `.global` files, around the whole run. */
   readonly globalHooks?: readonly BoundHook[];
 }
@@ -87,6 +92,7 @@ export function resolveConfig(
   const collectPoints: BoundCollectPoint[] = [];
   const globalHooks: BoundHook[] = [];
   const globals: OptionValues[] = [];
+  const refusedOptions: OptionValues[] = [];
   const backupFiles: { file: ConfigFile; sections: readonly ScannedSection[] }[] = [];
   for (const file of input.files) {
     const scanned = scanIni(file.name, file.text, diagnostics);
@@ -99,7 +105,15 @@ export function resolveConfig(
     } else if (file.kind === 'backup') backupFiles.push({ file, sections: scanned.sections });
     else if (name !== undefined) {
       const ownBuiltins = { ...builtins, ...ctx.saved?.collect(name) };
-      const cp = resolveCollectPoint(file, name, scanned.sections, ownBuiltins, ctx.pinned, diagnostics);
+      const cp = resolveCollectPoint(
+        file,
+        name,
+        scanned.sections,
+        ownBuiltins,
+        ctx.pinned,
+        diagnostics,
+        refusedOptions,
+      );
       if (cp !== undefined) collectPoints.push(withHooks(cp, scanned.sections, diagnostics));
     }
   }
@@ -137,6 +151,7 @@ export function resolveConfig(
     pairs,
     tools,
     ...(globals.length === 0 ? {} : { globals }),
+    ...(refusedOptions.length === 0 ? {} : { refusedOptions }),
     ...(globalHooks.length === 0 ? {} : { globalHooks }),
   };
 }

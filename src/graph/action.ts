@@ -14,6 +14,7 @@ import type {
   GetFileSpec,
   GetNewestFileSpec,
   PutFileSpec,
+  SshTransport,
   SyncDirSpec,
   Transport,
 } from './transport-specs.js';
@@ -249,12 +250,15 @@ export interface VerifyDumpSpec {
 /**
  * What a restore needs to find before it goes on, with the words that say what its absence
  * means: `entries`, a directory that holds something (a fetched copy); `path`, a file or
- * directory that exists (a source's part of that copy).
+ * directory that exists (a source's part of that copy); `directory`, a directory or nothing (the
+ * live directory a copy is restored into, which must not be a file).
  */
 export interface ExpectCopySpec {
-  readonly expect: 'entries' | 'path';
+  readonly expect: 'entries' | 'path' | 'directory';
   readonly path: string;
   readonly missing: string;
+  /** `path` is on another host, looked at over ssh (a mirror a restore fetches from). */
+  readonly transport?: SshTransport;
 }
 
 export type ActionKind = ActionBody['kind'];

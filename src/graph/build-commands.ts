@@ -2,7 +2,7 @@ import { type Action, assertNever, type ExpectCopySpec, type ToolRun } from './a
 import { packCommands, unpackCommands } from './archive-commands.js';
 import type { Command, ExecCommand, Explanation, ToolPaths, Word } from './command.js';
 import { cryptTreeCommand, hashCheckCommands, hashIndexCommands } from './filter-commands.js';
-import { gitCheckoutAtCommand, gitFetchCommands, gitPushCommands } from './git-commands.js';
+import { gitCheckoutAtCommand, gitFetchCommands, gitPushCommands, shCommand } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
 import { kerberosTicketCommands, underKerberos } from './kerberos-commands.js';
@@ -30,7 +30,12 @@ import {
   svnConfigCommands,
   svnUpdateCommands,
 } from './svn-commands.js';
-import { deleteRemoteCommands, getFileCommands, putFileCommands } from './transport-commands.js';
+import {
+  deleteRemoteCommands,
+  getFileCommands,
+  putFileCommands,
+  remoteShellArgv,
+} from './transport-commands.js';
 import { maskPattern } from './user-mask.js';
 
 export type { ToolPaths } from './command.js';
@@ -102,7 +107,7 @@ export function buildCommands(
         },
       ];
     case 'expect-copy':
-      return [expectCopy(action)];
+      return [expectCopy(action, tools)];
     case 'run':
       return [execOf(action, tools)];
     case 'run-if-changed':
@@ -278,25 +283,34 @@ export { rsyncRemoteShell } from './transport-commands.js';
  * `test -e`, or a find that prints the first entry of a directory other than the copies' holding
  * directory into `grep -q .`: status 1 when it is missing or holds nothing, which `missing` says.
  */
-function expectCopy(spec: ExpectCopySpec): ExecCommand {
+function expectCopy(spec: ExpectCopySpec, tools: ToolPaths): ExecCommand {
   const explains = [{ status: 1, message: spec.missing }];
-  if (spec.expect === 'path') return { kind: 'exec', argv: ['test', '-e', spec.path], explains };
-  return {
-    kind: 'exec',
-    argv: [
-      'find',
-      spec.path,
-      '-mindepth',
-      '1',
-      '-maxdepth',
-      '1',
-      '!',
-      '-name',
-      HOLDING_DIR,
-      '-print',
-      '-quit',
-    ],
-    pipeline: [['grep', '-q', '.']],
-    explains,
-  };
+  const test =
+    spec.expect === 'path'
+      ? ['test', '-e', spec.path]
+      : spec.expect === 'directory'
+        ? ['test', '-d', spec.path, '-o', '!', '-e', spec.path]
+        : undefined;
+  // -H: a copy found as a symbolic link to it (the newest mirror of a series, here) is looked into.
+  const find = [
+    'find',
+    '-H',
+    spec.path,
+    '-mindepth',
+    '1',
+    '-maxdepth',
+    '1',
+    '!',
+    '-name',
+    HOLDING_DIR,
+    '-print',
+    '-quit',
+  ];
+  // On another host the whole test runs there: ssh's own failure (255) is not the copy's absence.
+  if (spec.transport !== undefined) {
+    const line = test === undefined ? `${shCommand(find)} | grep -q .` : shCommand(test);
+    return { kind: 'exec', argv: remoteShellArgv(spec.transport, line, tools), explains };
+  }
+  if (test !== undefined) return { kind: 'exec', argv: test, explains };
+  return { kind: 'exec', argv: find, pipeline: [['grep', '-q', '.']], explains };
 }

@@ -41,10 +41,14 @@ export function gitPushCommands(spec: GitPushSpec, tools: ToolPaths): Command[] 
   ];
 }
 
+/** git ls-remote --exit-code's status when the remote has no matching ref. */
+const LS_REMOTE_NO_MATCH = 2;
+
 /**
  * The repository is created when missing; the fetch writes only FETCH_HEAD, which then becomes the
  * current branch and the files: a failed fetch changes nothing.
  */
+
 export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[] {
   const git = tools.git ?? 'git';
   const gitDir = `--git-dir=${spec.workTree}/.git`;
@@ -68,8 +72,7 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
       stdout: '/dev/null',
       // Outside any repository: no repository around the working directory lends its configuration.
       cwd: '/',
-      // --exit-code: 2 when the remote answered without the branch.
-      explains: [{ status: 2, message: spec.missing }],
+      explains: [{ status: LS_REMOTE_NO_MATCH, message: spec.missing }],
     },
     { kind: 'exec', argv: [git, '-c', 'init.defaultBranch=master', 'init', '-q', spec.workTree] },
     // Before the checkout: the fetched files come back byte for byte, whatever a .gitattributes says.

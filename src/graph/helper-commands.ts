@@ -127,14 +127,14 @@ export interface ResticInitCommand {
  * The newest snapshot not after `notAfter` (seconds since the epoch; a snapshot's time is counted
  * in whole seconds) restored: `list` (`restic snapshots --json`) prints the snapshots, `parse`
  * (jq) reads that JSON into `SECONDS<TAB>ID<TAB>TIME` lines, the newest one not after `notAfter`
- * is chosen (of equal times, the greatest id: restic lists them in no fixed order), and `restore`
+ * (without it, the newest) is chosen (of equal times, the greatest id: restic lists them in no fixed order), and `restore`
  * runs with its id as last word.
  * When none is, `none` is said and the command fails, restoring nothing. `list` and `restore` run
  * with `env` added to the inherited environment.
  */
 export interface ResticRestoreAtCommand {
   readonly kind: 'restic-restore-at';
-  readonly notAfter: number;
+  readonly notAfter?: number;
   readonly list: readonly Word[];
   readonly parse: readonly Word[];
   readonly restore: readonly Word[];

@@ -93,21 +93,21 @@ export function resticForgetCommands(spec: ResticForgetSpec, tools: ToolPaths): 
  * before it (a snapshot forgotten since the plan, or taken elsewhere, counts as restic lists it).
  */
 export function resticRestoreCommands(spec: ResticRestoreSpec, tools: ToolPaths): Command[] {
-  if (spec.at === undefined)
-    return [
-      ...locationFile(spec.repository),
-      resticExec(spec.repository, tools, ['restore', 'latest', '--tag', spec.tag, '--target', spec.into]),
-    ];
+  // The newest snapshot is chosen from the list as one not after --at is, rather than restic's
+  // `latest`, whose absence restic says with the status of every other failure.
   return [
     ...locationFile(spec.repository),
     {
       kind: 'restic-restore-at',
-      notAfter: Math.floor(Date.parse(spec.at) / 1000),
+      ...(spec.at === undefined ? {} : { notAfter: Math.floor(Date.parse(spec.at) / 1000) }),
       list: [...restic(spec.repository, tools), 'snapshots', '--json', '--tag', spec.tag],
       parse: [tools.jq ?? 'jq', '--raw-output', SNAPSHOT_LINES],
       restore: [...restic(spec.repository, tools), 'restore', '--target', spec.into],
       env: resticEnv(spec.repository),
-      none: `no snapshot tagged "${spec.tag}" in ${spec.repository.url} was taken at or before ${spec.at}: nothing was restored`,
+      none:
+        spec.at === undefined
+          ? spec.missing
+          : `no snapshot tagged "${spec.tag}" in ${spec.repository.url} was taken at or before ${spec.at}: nothing was restored`,
     },
   ];
 }

@@ -60,4 +60,6 @@ export interface ResticRestoreSpec {
   readonly tag: string;
   readonly into: string;
   readonly at?: string;
+  /** Said when the repository holds no snapshot tagged `tag` at all. */
+  readonly missing: string;
 }

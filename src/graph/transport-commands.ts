@@ -1,5 +1,5 @@
 import type { GetFileSpec, PutFileSpec, SshTransport, Transport } from './action.js';
-import type { Command, ToolPaths } from './command.js';
+import type { Command, ToolPaths, Word } from './command.js';
 import { shCommand } from './git-commands.js';
 import { underKerberos } from './kerberos-commands.js';
 import {
@@ -124,17 +124,24 @@ export function remoteCommand(
   tools: ToolPaths,
   ...then: readonly (readonly string[])[]
 ): Command {
-  const line = [words, ...then].map(shCommand).join(' && ');
   return {
     kind: 'exec',
-    argv: underKerberos(transport.kerberos, tools, [
-      tools.ssh ?? 'ssh',
-      ...transport.sshArgs,
-      '--',
-      sshHost(transport),
-      line,
-    ]),
+    argv: remoteShellArgv(transport, [words, ...then].map(shCommand).join(' && '), tools),
   };
+}
+
+/**
+ * ssh running `line` in the remote user's shell: its status is the line's, or ssh's 255 when the
+ * host was not reached, so that a pipeline's status there is told apart from a failed connection.
+ */
+export function remoteShellArgv(transport: SshTransport, line: string, tools: ToolPaths): Word[] {
+  return underKerberos(transport.kerberos, tools, [
+    tools.ssh ?? 'ssh',
+    ...transport.sshArgs,
+    '--',
+    sshHost(transport),
+    line,
+  ]);
 }
 
 /** ssh takes an IPv6 address without rsync's brackets. */

@@ -211,7 +211,10 @@ function confirmedFirst(drafts: readonly ActionDraft[]): {
   readonly confirms: readonly ActionDraft[];
   readonly changes: readonly ActionDraft[];
 } {
-  const first = drafts.findIndex((draft) => draft.kind !== 'confirm' && draft.kind !== 'verify-dump');
+  // A check, like a confirmation, changes nothing: it is one of the source's leading steps.
+  const first = drafts.findIndex(
+    (draft) => draft.kind !== 'confirm' && draft.kind !== 'verify-dump' && draft.kind !== 'expect-copy',
+  );
   const split = first < 0 ? drafts.length : first;
   return { confirms: drafts.slice(0, split), changes: drafts.slice(split) };
 }

@@ -52,7 +52,9 @@ beforeAll(() => {
 
 afterAll(() => box?.remove());
 
-function command(tag: string, at: string, password = SECRET): ResticRestoreAtCommand {
+const NO_COPY = 'the repository holds no snapshot of it';
+
+function command(tag: string, at: string | undefined, password = SECRET): ResticRestoreAtCommand {
   const [built] = resticRestoreCommands(
     {
       repository: {
@@ -62,7 +64,8 @@ function command(tag: string, at: string, password = SECRET): ResticRestoreAtCom
       },
       tag,
       into: box.path('restored'),
-      at,
+      ...(at === undefined ? {} : { at }),
+      missing: NO_COPY,
     },
     {},
   );
@@ -111,6 +114,13 @@ describe.runIf(canRun)('polyarchiv_restic_restore_at and resticRestoreAt agree o
     ['the tag selects', 'other', '2026-11-30T00:00:00Z', 'other tag'],
     ['a time of its own run, in nanoseconds', 'site', '2100-01-01T00:00:00Z', 'now'],
     ['a tag without snapshots', 'nothing', '2100-01-01T00:00:00Z', undefined],
+    ['without a time: the newest', 'site', undefined, 'now'],
+    [
+      'without a time, a tag without snapshots: the backup point holds no copy',
+      'nothing',
+      undefined,
+      undefined,
+    ],
   ] as const)('%s', async (_, tag, at, name) => {
     // Of the two snapshots of one time, the one with the greater id (their ids are random).
     const tieWinner = () =>
@@ -129,7 +139,9 @@ describe.runIf(canRun)('polyarchiv_restic_restore_at and resticRestoreAt agree o
       said:
         chosen === undefined
           ? [
-              `  no snapshot tagged "${tag}" in ${box.path('repo')} was taken at or before ${at}: nothing was restored`,
+              at === undefined
+                ? `  ${NO_COPY}`
+                : `  no snapshot tagged "${tag}" in ${box.path('repo')} was taken at or before ${at}: nothing was restored`,
             ]
           : [expect.stringMatching(new RegExp(`^  snapshot ${chosen.slice(0, 8)}, taken 20\\d\\d-`))],
     });

@@ -234,6 +234,30 @@ describe.runIf(canRun)('input that must be refused', () => {
     expect(runCli(['plan', '--out', box.path('backup.sh'), ...args]).code).toBe(0);
   });
 
+  it("reports the machine's errors with the configuration's, in one round, and still refuses the plan", () => {
+    writeConfig({
+      // An error in the collect point's own section, one in a backup point, and a pattern file
+      // that this machine lacks: all three at once.
+      'site.collect': collect('site', 'source_path = {root}/data\nexclude = @{root}/filters.txt\n').replace(
+        '[point]\n',
+        '[point]\nfrequency = sometimes\n',
+      ),
+      'mirror.backup': `${MIRROR}max_shrink_percent = 300\n`,
+    });
+    for (const command of [['validate'], ['plan'], ['apply']]) {
+      const run = runCli([...command, ...args]);
+      expect(run.code, command.join(' ')).toBe(2);
+      expect(run.stdout, command.join(' ')).toBe('');
+      expect(run.stderr).toContain("error: bad value for option 'frequency': 'sometimes'");
+      expect(run.stderr).toContain("error: bad value for option 'max_shrink_percent': '300'");
+      expect(run.stderr).toContain(
+        `error: pattern file ${box.root}/filters.txt of option 'exclude' cannot be read\n  at site.collect:9 [source "data"]`,
+      );
+      expect(run.stderr).toContain('3 errors: nothing was run or written');
+    }
+    expect(existsSync(box.path('collect'))).toBe(false);
+  });
+
   it('warns about a missing source_path, one that is a file, and an unknown sudo_user, and fails only their unit at run time', () => {
     writeConfig({
       'gone.collect': collect('gone', 'source_path = {root}/nowhere\n'),

@@ -133,10 +133,10 @@ describe.runIf(canRun)('archive backup point, end to end', () => {
       const restore = run(box, how, 'restore', args);
       expect(restore.code).toBe(1);
       expect(restore.stderr).toContain(
-        `backup point "archive" holds no copy of collect point "site": nothing was fetched into ${box.path('collect/site/backups')}`,
+        `backup point "archive" holds no copy of collect point "site": the archive ${box.path('archives/site copy.tar.gz')} holds nothing`,
       );
       expect(restore.stderr).toMatch(
-        /failed with exit code 1: step \d+ of \d+ at archive\.backup:1 \[point\]/,
+        /failed with exit code 1: step \d+ of \d+ at archive\.backup:3 \[point\]/,
       );
       expect(restore.stderr).toMatch(/failed +fetch:archive\/site/);
       expect(restore.stderr).toMatch(/skipped +restore:site/);

@@ -148,7 +148,10 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('guards on copies, thr
     emptyDir(box.path('mirror/site'));
     const refused = run(box, how, 'restore', [...args, '--from', 'mirror']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('fetched from backup point "mirror" would become empty');
+    // Said before the copy guard is asked: the mirror holds no copy at all.
+    expect(refused.stderr).toContain(
+      `backup point "mirror" holds no copy of collect point "site": ${box.path('mirror/site')} is missing or empty`,
+    );
     expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(copy);
     expect(fileContents(box.path('data'))).toEqual(live);
   });

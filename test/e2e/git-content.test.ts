@@ -69,7 +69,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       const restore = run(t, backend, 'restore');
       expect(restore.code).toBe(1);
       expect(restore.stdout + restore.stderr).toContain(
-        `backup point "up" holds no copy of collect point "journal": branch backups/journal of ${t.remote} does not exist, nothing was restored`,
+        `backup point "up" holds no copy of collect point "journal": ${t.remote} has no branch backups/journal`,
       );
       expect(restore.stdout + restore.stderr).not.toContain("couldn't find remote ref");
       expect(fileContents(t.box.path('data'))).toEqual(live);

@@ -378,10 +378,10 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
       const restore = restoreBy(backend);
       expect(restore.code).toBe(1);
       expect(restore.stderr).toContain(
-        `backup point "mirror" holds no copy of collect point "site": nothing was fetched into ${box.path('collect/site/backups')}`,
+        `backup point "mirror" holds no copy of collect point "site": ${box.path('mirror/site')} is missing or empty`,
       );
       expect(restore.stderr).toMatch(
-        /failed with exit code 1: step \d+ of \d+ at mirror\.backup:1 \[point\]/,
+        /failed with exit code 1: step \d+ of \d+ at mirror\.backup:3 \[point\]/,
       );
       expect(restore.stderr).toMatch(/failed +fetch:mirror\/site/);
       expect(restore.stderr).toMatch(/skipped +restore:site/);

@@ -184,6 +184,7 @@ describe('buildCommands', () => {
     expect(entries).toMatchObject({
       argv: [
         'find',
+        '-H',
         '/c',
         '-mindepth',
         '1',
@@ -196,6 +197,40 @@ describe('buildCommands', () => {
         '-quit',
       ],
       pipeline: [['grep', '-q', '.']],
+      explains: [{ status: 1, message: missing }],
+    });
+    const [directory] = buildCommands({
+      ...base,
+      kind: 'expect-copy',
+      expect: 'directory',
+      path: '/d',
+      missing,
+    });
+    expect(directory).toEqual({
+      kind: 'exec',
+      argv: ['test', '-d', '/d', '-o', '!', '-e', '/d'],
+      explains: [{ status: 1, message: missing }],
+    });
+    // On another host the whole test runs there, so that ssh's own failure (255) is told apart.
+    const transport = { kind: 'ssh' as const, host: 'backup.example.org', sshArgs: ['-o', 'BatchMode=yes'] };
+    const [remote] = buildCommands({
+      ...base,
+      kind: 'expect-copy',
+      expect: 'entries',
+      path: "/m/it's",
+      missing,
+      transport,
+    });
+    expect(remote).toEqual({
+      kind: 'exec',
+      argv: [
+        'ssh',
+        '-o',
+        'BatchMode=yes',
+        '--',
+        'backup.example.org',
+        "find -H '/m/it'\\''s' -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q .",
+      ],
       explains: [{ status: 1, message: missing }],
     });
   });

@@ -227,7 +227,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         helperCall(
           HELPERS.resticRestoreAt,
           {
-            not_after: String(command.notAfter),
+            not_after: command.notAfter === undefined ? "''" : String(command.notAfter),
             none: shellWord(command.none),
             list: command.list.map(wordText),
             parse: command.parse.map(wordText),

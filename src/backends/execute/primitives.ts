@@ -23,6 +23,9 @@ import type { PlanInput } from '../../planner/plan.js';
 import { fillStateTemplate, stateTimestamp } from '../../state/point-state.js';
 import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
+import { makeDir } from './make-dir.js';
+
+export { makeDir };
 
 /**
  * The executor's side of the helpers the script defines in templates/partials/helpers.hbs and
@@ -38,16 +41,6 @@ import { HELPER_MESSAGES } from '../helper-messages.js';
 export function createFile(path: string): void {
   rmSync(path, { force: true });
   closeSync(openSync(path, 'wx'));
-}
-
-/** Twin of polyarchiv_make_dir: `mkdir -p` under umask 022 (see MakeDirCommand). */
-export function makeDir(path: string): void {
-  const umask = process.umask(0o022);
-  try {
-    mkdirSync(path, { recursive: true });
-  } finally {
-    process.umask(umask);
-  }
 }
 
 /**

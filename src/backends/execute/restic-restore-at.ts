@@ -27,7 +27,10 @@ export async function resticRestoreAt(
   }
   let chosen: Snapshot | undefined;
   for (const snapshot of snapshots)
-    if (snapshot.seconds <= command.notAfter && (chosen === undefined || newer(snapshot, chosen)))
+    if (
+      (command.notAfter === undefined || snapshot.seconds <= command.notAfter) &&
+      (chosen === undefined || newer(snapshot, chosen))
+    )
       chosen = snapshot;
   if (chosen === undefined) {
     say(`  ${command.none}`);

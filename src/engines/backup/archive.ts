@@ -6,6 +6,7 @@ import { COPY_GUARD_OPTION, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
 import { getNewest } from './dated-search.js';
+import { expectFetched } from './expect-fetched.js';
 import { sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
 import { checkTarget, localLocation, pointTarget, TRANSPORT_OPTIONS } from './target.js';
@@ -165,10 +166,13 @@ export function extractArchive(
     {
       from: 'extracted from',
       aside: 'where the archive is extracted',
+      copy: `the archive ${fetch === undefined ? archive : fetch.kind === 'file' ? fetch.shown : 'found'}`,
       ...(fetch === undefined ? {} : { alsoRemoved: [file] }),
     },
     (staging, origin) => [
-      ...(fetch === undefined ? [] : [fetchDraft(fetch, archive, file, origin)]),
+      ...(fetch === undefined
+        ? expectFetched(bp, cp, { path: archive, shown: archive, expect: 'path' }, origin)
+        : [fetchDraft(fetch, archive, file, origin)]),
       {
         kind: 'unpack',
         archive: file,

@@ -5,6 +5,7 @@ import { committedOnTopOf, gitCollectPoint } from '../collect/git.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { kerberosLogin, ticketDrafts } from '../kerberos-login.js';
 import { atText } from '../toolkit.js';
+import { noCopyMessage } from './expect-fetched.js';
 
 /*
  * What the backup points that push a git collect point's history share (git, gitlab): their
@@ -95,8 +96,8 @@ export function fetchDrafts(
       remote: kerberos === undefined ? remote : { ...remote, kerberos },
       branch,
       shown,
-      missing: `backup point "${bp.name}" holds no copy of collect point "${cp.name}": branch ${branch} of ${shown} does not exist, nothing was restored`,
       ...(when === undefined ? {} : { at: when }),
+      missing: noCopyMessage(bp, cp, `${shown} has no branch ${branch}`),
       origin,
       summary:
         when === undefined

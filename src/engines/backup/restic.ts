@@ -7,6 +7,7 @@ import { COPY_GUARD_OPTION } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { atText } from '../toolkit.js';
 import { datedEntry, type RecordedArchive, recordedArchives, retainSeries } from './archive-series.js';
+import { noCopyMessage } from './expect-fetched.js';
 import {
   BACKEND_OPTIONS,
   checkResticRepository,
@@ -164,7 +165,11 @@ export const restic: BackupEngine = {
     return restoreThroughStaging(
       bp,
       cp,
-      { from: 'restored from', aside: 'where the snapshot is restored' },
+      {
+        from: 'restored from',
+        aside: 'where the snapshot is restored',
+        copy: `the snapshot of "${cp.name}"${when} in ${repository.url}`,
+      },
       (staging, origin) => [
         unlock(repository, origin),
         {
@@ -173,6 +178,11 @@ export const restic: BackupEngine = {
           tag: cp.name,
           into: staging,
           ...(at === undefined ? {} : { at }),
+          missing: noCopyMessage(
+            bp,
+            cp,
+            `${repository.url} holds no snapshot tagged "${cp.name}": nothing was restored`,
+          ),
           origin,
           summary: `restore the newest snapshot of "${cp.name}"${when} from ${repository.url} (the collect point is not touched unless it is whole)`,
         },

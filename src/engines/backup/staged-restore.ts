@@ -2,6 +2,7 @@ import type { Origin } from '../../diag/origin.js';
 import type { ActionDraft } from '../../graph/action.js';
 import { copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
+import { expectFetched } from './expect-fetched.js';
 import { leftoverExclusions } from './source-leftovers.js';
 
 /**
@@ -18,6 +19,8 @@ export function restoreThroughStaging(
   how: {
     readonly from: string;
     readonly aside: string;
+    /** What was fetched, for a message saying that it held nothing: `the archive /srv/site.tar.gz`. */
+    readonly copy: string;
     readonly alsoRemoved?: readonly string[];
     readonly within?: string;
   },
@@ -37,6 +40,7 @@ export function restoreThroughStaging(
     removeStaging('remove what an interrupted restore left'),
     { kind: 'mkdir', path: staging, origin, summary: `create ${staging}, ${how.aside}` },
     ...[fetch(fetched, origin)].flat(),
+    ...expectFetched(bp, cp, { path: fetched, shown: fetched, detail: `${how.copy} holds nothing` }, origin),
     ...copyInPlace({
       from: fetched,
       target: cp.exportDir,

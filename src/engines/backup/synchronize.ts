@@ -5,6 +5,7 @@ import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } f
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { pairDir } from './archive.js';
 import { datedSearch, getNewest } from './dated-search.js';
+import { expectFetched } from './expect-fetched.js';
 import { leftoverExclusions, sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
 import {
@@ -87,7 +88,11 @@ export const synchronize: BackupEngine = {
       return restoreThroughStaging(
         bp,
         cp,
-        { from: 'fetched from', aside: 'where the mirror is fetched' },
+        {
+          from: 'fetched from',
+          aside: 'where the mirror is fetched',
+          copy: `the mirror at ${shownTarget(target)}`,
+        },
         (staging, origin) => ({
           kind: 'sync-dir',
           direction: 'down',
@@ -103,6 +108,16 @@ export const synchronize: BackupEngine = {
     const remote = rsyncRemote(target, 'from');
     return [
       ...targetTicket(target, bp.options),
+      ...expectFetched(
+        bp,
+        cp,
+        {
+          path: target.path,
+          shown: shownTarget(target),
+          ...(target.kind === 'ssh' ? { transport: target.transport } : {}),
+        },
+        bp.options.origin('remote_url'),
+      ),
       ...copyInPlace({
         from: target.path,
         ...(remote === undefined ? {} : { remote }),
@@ -136,7 +151,12 @@ function restoreNewestMirror(
     ...restoreThroughStaging(
       bp,
       cp,
-      { from: 'fetched from', aside: 'where the newest mirror is found', within: 'mirror' },
+      {
+        from: 'fetched from',
+        aside: 'where the newest mirror is found',
+        copy: 'the newest mirror found',
+        within: 'mirror',
+      },
       (mirror, origin) =>
         getNewest(
           'mirror',

@@ -98,6 +98,15 @@ export const localFiles: SourceEngine = {
       note: 'excluded files are left alone',
     });
     return [
+      // rsync would say "cannot stat destination" of a file where the directory goes.
+      {
+        kind: 'expect-copy',
+        expect: 'directory',
+        path: sourcePath,
+        missing: `source "${source.name}": ${sourcePath} is not a directory: the restore puts one there; move what is there away first`,
+        origin: source.origin,
+        summary: `check that ${sourcePath} is a directory, or is not there yet`,
+      },
       confirm,
       { kind: 'mkdir', path: sourcePath, origin: source.origin, summary: `create ${sourcePath}` },
       push,

@@ -1,0 +1,48 @@
+import type { Origin } from '../../diag/origin.js';
+import type { ActionDraft, SshTransport } from '../../graph/action.js';
+import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
+
+/** What a restore says when a backup point has nothing of a collect point to give back. */
+export function noCopyMessage(bp: BoundBackupPoint, cp: BoundCollectPoint, detail: string): string {
+  return `backup point "${bp.name}" holds no copy of collect point "${cp.name}": ${detail}`;
+}
+
+/**
+ * A fetch's check of what it copies from, before anything is copied into the collect point: a
+ * copy that is missing or empty there (a mirror removed or emptied, an archive of nothing) is said
+ * as the backup point holding no copy, where the copy into the collect point would otherwise fail
+ * with its tool's words, or empty the collect point's copy. A collect point without sources has
+ * nothing to restore from its copy, which may then be empty.
+ */
+export function expectFetched(
+  bp: BoundBackupPoint,
+  cp: BoundCollectPoint,
+  place: {
+    readonly path: string;
+    /** How the summary names it: `/srv/mirror`, `host:/srv/mirror`... */
+    readonly shown: string;
+    /** Why the backup point holds no copy: `/srv/mirror is missing or empty`. */
+    readonly detail?: string;
+    readonly expect?: 'entries' | 'path';
+    readonly transport?: SshTransport;
+  },
+  origin: Origin,
+): ActionDraft[] {
+  if (cp.sources.length === 0) return [];
+  const expect = place.expect ?? 'entries';
+  return [
+    {
+      kind: 'expect-copy',
+      expect,
+      path: place.path,
+      missing: noCopyMessage(
+        bp,
+        cp,
+        place.detail ?? `${place.shown} ${expect === 'path' ? 'is missing' : 'is missing or empty'}`,
+      ),
+      ...(place.transport === undefined ? {} : { transport: place.transport }),
+      origin,
+      summary: `check that ${place.shown} holds a copy of "${cp.name}"`,
+    },
+  ];
+}
