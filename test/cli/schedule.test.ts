@@ -206,6 +206,29 @@ describe.runIf(canRun)('schedule', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('refuses --set of a variable a secret is made of: unit files and command lines are readable by every user', () => {
+    box.write({
+      'config/db.collect':
+        '[point]\nengine = files\nlocal_path = {root}/collect/{name}\nfrequency = daily\n\n[source "db"]\nengine = mysql\ndatabase = shop\nuser = backup\npassword = {dbpw}\n',
+    });
+    const units = box.path('secret-units');
+    mkdirSync(units);
+    for (const how of [['--cron'], ['--systemd', units]]) {
+      const result = runCli(['schedule', ...args, '--set', 'dbpw=hunter2-secret', ...how]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        'error: --set dbpw=...: a secret is made of this variable, and schedule would write its value into files every user can read and into the command line of every run',
+      );
+      expect(result.stdout + result.stderr).not.toContain('hunter2-secret');
+      expect(readdirSync(units)).toEqual([]);
+    }
+    // A variable no secret is made of is passed on as before.
+    rmSync(box.path('config/db.collect'));
+    const plain = runCli(['schedule', ...args, '--set', 'site=web', '--cron']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain("--set 'site=web'");
+  });
+
   it('refuses a point without a frequency, naming its file', () => {
     box.write({
       'config/every-run.collect': '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n',
