@@ -42,7 +42,8 @@ export function cronFile(groups: readonly ScheduleGroup[], options: ScheduleOpti
     generatedHeader(options),
     `# Install it as /etc/cron.d/${options.name} (cron reads only names of letters, digits, _ and -).`,
     'SHELL=/bin/sh',
-    'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+    // systemd's PATH for services: tools installed by hand (restic, rclone) are in /usr/local.
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   ];
   const delay =
     options.randomizedDelaySeconds === undefined
