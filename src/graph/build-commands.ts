@@ -2,7 +2,7 @@ import { type Action, assertNever, type ExpectCopySpec, type ToolRun } from './a
 import { packCommands, unpackCommands } from './archive-commands.js';
 import type { Command, ExecCommand, Explanation, ToolPaths, Word } from './command.js';
 import { cryptTreeCommand, hashCheckCommands, hashIndexCommands } from './filter-commands.js';
-import { gitCheckoutAtCommand, gitFetchCommands, gitPushCommands, shCommand } from './git-commands.js';
+import { gitCheckoutAtCommand, gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
 import { kerberosTicketCommands, underKerberos } from './kerberos-commands.js';
@@ -24,6 +24,7 @@ import {
   rsyncCommands,
   syncFilesystem,
 } from './rsync-commands.js';
+import { shCommand } from './sh-command.js';
 import {
   svnCheckoutCommands,
   svnCommitCommands,
@@ -291,11 +292,24 @@ function expectCopy(spec: ExpectCopySpec, tools: ToolPaths): ExecCommand {
       : spec.expect === 'directory'
         ? ['test', '-d', spec.path, '-o', '!', '-e', spec.path]
         : undefined;
-  // -H: a copy found as a symbolic link to it (the newest mirror of a series, here) is looked into.
-  const find = [
+  // On another host the whole test runs there: ssh's own failure (255) is not the copy's absence.
+  if (spec.transport !== undefined) {
+    const line = test === undefined ? `${shCommand(firstEntry(spec.path))} | grep -q .` : shCommand(test);
+    return { kind: 'exec', argv: remoteShellArgv(spec.transport, line, tools), explains };
+  }
+  if (test !== undefined) return { kind: 'exec', argv: test, explains };
+  return { kind: 'exec', argv: firstEntry(spec.path), pipeline: [['grep', '-q', '.']], explains };
+}
+
+/**
+ * find's words that print the first entry of `dir` other than the copies' holding directory. -H: a
+ * copy found as a symbolic link to it (the newest mirror of a series, here) is looked into.
+ */
+function firstEntry(dir: string): string[] {
+  return [
     'find',
     '-H',
-    spec.path,
+    dir,
     '-mindepth',
     '1',
     '-maxdepth',
@@ -306,11 +320,4 @@ function expectCopy(spec: ExpectCopySpec, tools: ToolPaths): ExecCommand {
     '-print',
     '-quit',
   ];
-  // On another host the whole test runs there: ssh's own failure (255) is not the copy's absence.
-  if (spec.transport !== undefined) {
-    const line = test === undefined ? `${shCommand(find)} | grep -q .` : shCommand(test);
-    return { kind: 'exec', argv: remoteShellArgv(spec.transport, line, tools), explains };
-  }
-  if (test !== undefined) return { kind: 'exec', argv: test, explains };
-  return { kind: 'exec', argv: find, pipeline: [['grep', '-q', '.']], explains };
 }

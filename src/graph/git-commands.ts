@@ -2,6 +2,7 @@ import type { GitCheckoutAtSpec, GitFetchSpec, GitPushSpec, GitRemoteSpec } from
 import type { Command, EnvValue, ToolPaths, Word } from './command.js';
 import { attributesFile, NEUTRAL_ATTRIBUTES_ARGV } from './git-content.js';
 import { underKerberos } from './kerberos-commands.js';
+import { shCommand } from './sh-command.js';
 
 /** The variable through which the credential helper receives the http(s) password. */
 export const GIT_PASSWORD_VARIABLE = 'POLYARCHIV_GIT_PASSWORD';
@@ -48,7 +49,6 @@ const LS_REMOTE_NO_MATCH = 2;
  * The repository is created when missing; the fetch writes only FETCH_HEAD, which then becomes the
  * current branch and the files: a failed fetch changes nothing.
  */
-
 export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[] {
   const git = tools.git ?? 'git';
   const gitDir = `--git-dir=${spec.workTree}/.git`;
@@ -175,11 +175,4 @@ function remoteEnv(remote: GitRemoteSpec, tools: ToolPaths): Record<string, EnvV
   }
   if (remote.passwordSecret !== undefined) env[GIT_PASSWORD_VARIABLE] = { secret: remote.passwordSecret };
   return env;
-}
-
-/** Words joined into one sh command line, each single-quoted when it needs it. */
-export function shCommand(words: readonly string[]): string {
-  return words
-    .map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`))
-    .join(' ');
 }

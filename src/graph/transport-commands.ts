@@ -1,6 +1,5 @@
 import type { GetFileSpec, PutFileSpec, SshTransport, Transport } from './action.js';
 import type { Command, ToolPaths, Word } from './command.js';
-import { shCommand } from './git-commands.js';
 import { underKerberos } from './kerberos-commands.js';
 import {
   rcloneDeleteCommands,
@@ -8,6 +7,7 @@ import {
   rcloneGetCommands,
   rclonePutCommands,
 } from './rclone-commands.js';
+import { shCommand } from './sh-command.js';
 
 /**
  * The upload writes the hidden partial in place (`--inplace`: no temporary name of rsync's own is

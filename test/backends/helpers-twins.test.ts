@@ -1,12 +1,7 @@
 import { chmodSync, readFileSync, symlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  createFile,
-  dirRecover,
-  dirSwap,
-  makeDir,
-  publishFile,
-} from '../../src/backends/execute/primitives.js';
+import { makeDir } from '../../src/backends/execute/make-dir.js';
+import { createFile, dirRecover, dirSwap, publishFile } from '../../src/backends/execute/primitives.js';
 import { partialFile } from '../helpers/partials.js';
 import { haveTools } from '../helpers/tools.js';
 import { type Layout, twinHarness } from '../helpers/twin-harness.js';

@@ -25,8 +25,6 @@ import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { makeDir } from './make-dir.js';
 
-export { makeDir };
-
 /**
  * The executor's side of the helpers the script defines in templates/partials/helpers.hbs and
  * helpers-state.hbs. Each function here must keep the effect of its bash twin; the parity tests

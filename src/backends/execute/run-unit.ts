@@ -12,6 +12,7 @@ import { execIfChanged } from './exec-if-changed.js';
 import { gitResetAt } from './git-reset-at.js';
 import { gitlabProject } from './gitlab-project.js';
 import { guardedCopy } from './guarded-copy.js';
+import { makeDir } from './make-dir.js';
 import { mapTree } from './map-tree.js';
 import { newestFile } from './newest-file.js';
 import {
@@ -21,7 +22,6 @@ import {
   dirRecover,
   dirSwap,
   isStale,
-  makeDir,
   measuredSize,
   publishFile,
   type RecordOptions,

@@ -183,6 +183,7 @@ export const dovecot: SourceEngine = {
     const target = stagingPaths(source, cp).target;
     const o = source.options;
     const socket = socketPath(o);
+    const mask = setString(o, 'user_mask');
     return [
       {
         kind: 'confirm',
@@ -199,7 +200,7 @@ export const dovecot: SourceEngine = {
         ...(socket === undefined ? {} : { socket }),
         copy: copySide(source, cp),
         users: restoredUsersFile(source, cp),
-        ...(setString(o, 'user_mask') === undefined ? {} : { mask: o.string('user_mask') }),
+        ...(mask === undefined ? {} : { mask }),
         origin: source.origin,
         summary: `prepare the mail copy of source "${source.name}" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost`,
       },
