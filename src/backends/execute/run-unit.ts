@@ -114,10 +114,11 @@ export async function runUnit(
     }
     const copyFigures: string[] = [];
     // The hooks that tell of an interrupted run still run: only the steps' tools stop for good.
-    const quiet = options.quiet ? keepStdoutUntilFailure(ctx) : undefined;
+    const quiet = options.quiet ? keepStdoutUntilFailure(ctx, unit.id) : undefined;
     const steps = { ...(quiet?.ctx ?? ctx), lockFd: lock, copyFigures, interrupted: options.interrupted };
     const failure = await runSteps(unit, options, steps);
     if (failure !== undefined) quiet?.show();
+    quiet?.discard();
     if (failure === 'declined') return { status: 'declined', message: 'a command was declined' };
     if (unit.record !== undefined) {
       const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
