@@ -68,23 +68,38 @@ polyarchiv_fire() {
       date -R > "${prefix}.date"
     fi
     polyarchiv_progress "  ${event}: ${polyarchiv_hook_labels[k]}"
-    if [[ ${owner} == run ]]; then
-      polyarchiv_run_hook "${k}"
-      rc=$?
+    # Under -q a hook's standard output is kept, and shown only if the hook fails, as a unit's.
+    if [[ ${polyarchiv_quiet} == true ]]; then
+      polyarchiv_call_hook "${owner}" "${k}" > "${prefix}.quiet"
     else
-      # A unit's hook runs in the unit's process group, which a signal reaches.
-      (
-        polyarchiv_exit_on_signal
-        set -e
-        "${polyarchiv_hook_fns[k]}"
-      )
-      rc=$?
+      polyarchiv_call_hook "${owner}" "${k}"
     fi
+    rc=$?
     if ((rc != 0)); then
       polyarchiv_say "  ${polyarchiv_hook_labels[k]} failed on ${event} with exit code ${rc}"
       polyarchiv_hook_failed=1
+      if [[ -s ${prefix}.quiet ]]; then
+        cat -- "${prefix}.quiet" || true
+      fi
+    fi
+    if [[ -e ${prefix}.quiet ]]; then
+      rm -f -- "${prefix}.quiet"
     fi
   done
+}
+
+# Runs hook $2 of OWNER $1: the run's in a process group of its own, a unit's in the unit's, which
+# a signal reaches.
+polyarchiv_call_hook() {
+  if [[ $1 == run ]]; then
+    polyarchiv_run_hook "$2"
+  else
+    (
+      polyarchiv_exit_on_signal
+      set -e
+      "${polyarchiv_hook_fns[$2]}"
+    )
+  fi
 }
 
 # A hook of the run, outside every unit: in a process group of its own, as a unit, so that a

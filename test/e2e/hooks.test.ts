@@ -82,10 +82,11 @@ function scenario(): { box: Sandbox; args: string[] } {
 
 function run(backend: Backend, box: Sandbox, args: readonly string[]): CliResult {
   if (backend === 'apply') return runCli(['backup', ...args]);
-  const plan = runCli(['plan', ...args]);
+  const quiet = args.includes('-q');
+  const plan = runCli(['plan', ...args.filter((arg) => arg !== '-q')]);
   expect(plan.code, plan.stderr).toBe(0);
   writeFileSync(box.path('backup.sh'), plan.stdout);
-  const script = spawnSync('bash', [box.path('backup.sh')], {
+  const script = spawnSync('bash', [box.path('backup.sh'), ...(quiet ? ['-q'] : [])], {
     encoding: 'utf8',
     env: { ...process.env, TZ: 'Europe/Paris' },
   });
@@ -117,6 +118,28 @@ describe.runIf(canRun).each(BACKENDS)('hooks through %s', (backend) => {
         '',
       ].join('\n'),
     );
+  });
+
+  it("under -q keep a hook's standard output, shown only when the hook fails", () => {
+    const box = newSandbox('polyarchiv-hooks-');
+    const hooks = (name: string, exit: number) =>
+      `[hook "${name}"]\nengine = command\nevents = after_backup\ncommand = sh -c 'echo said by ${name}; exit ${exit}'\n`;
+    box.write({
+      'data/f.txt': 'f\n',
+      'config/a.collect': collectPoint('{root}/data', `${hooks('fine', 0)}\n${hooks('broken', 4)}`),
+      'config/run.global': hooks('run-fine', 0),
+    });
+    const args = ['-C', box.path('config'), '--set', `root=${box.root}`, '-q'];
+    const result = run(backend, box, args);
+    expect(result.code, result.stderr).toBe(1);
+    // Only the failing hook's words are shown, after the line that says it failed (a hook's
+    // standard output goes to the run's standard error, with the messages it belongs to).
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(
+      'hook "broken" at a.collect:15 failed on after_backup with exit code 4\nsaid by broken\n',
+    );
+    expect(result.stderr).not.toContain('said by fine');
+    expect(result.stderr).not.toContain('said by run-fine');
   });
 
   it('run around each unit and the run; a failing hook is reported, exits 1 and stops nothing', () => {

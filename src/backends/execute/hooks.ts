@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { HookEvent, RuntimeVariable } from '../../engines/engine.js';
 import { hookLabel, type PlanHook, type PlanHooks } from '../../planner/plan.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
+import { keepStdoutUntilFailure } from './quiet-stdout.js';
 import type { RunContext } from './run-exec.js';
 import { runCommand, type UnitOptions } from './run-unit.js';
 
@@ -40,11 +41,15 @@ export async function fireHooks(
   let failures = 0;
   for (const hook of called) {
     if (!options.quiet) options.say(`  ${call.event}: ${hookLabel(hook)}`);
-    const code = await runHook(hook, options, ctx);
+    // Under -q a hook's standard output is kept, and shown only if the hook fails, as a unit's.
+    const quiet = options.quiet ? keepStdoutUntilFailure(ctx, `${hooks.prefix}.hook`) : undefined;
+    const code = await runHook(hook, options, quiet?.ctx ?? ctx);
     if (code !== 0) {
       options.say(HELPER_MESSAGES.hookFailed(hookLabel(hook), call.event, String(code)));
+      quiet?.show();
       failures++;
     }
+    quiet?.discard();
   }
   return failures;
 }
