@@ -4,7 +4,8 @@ import { METADATA_OPTIONS } from '../config/metadata-options.js';
 import { normalizedIni } from '../config/normalize.js';
 import type { ScannedSection } from '../config/scan.js';
 import { counted } from '../counted.js';
-import type { Role } from '../engines/engine.js';
+import { formatOrigin } from '../diag/origin.js';
+import type { BoundFilter, BoundHook, Role } from '../engines/engine.js';
 import { findEngine } from '../engines/registry.js';
 import { secretVariables } from '../engines/secrets.js';
 import { describeFrequency, type Frequency, isInFuture, nextDue } from '../options/frequency.js';
@@ -65,19 +66,32 @@ export function configCommand(flags: CommonFlags & { show?: boolean }): number {
       `collect point ${cp.name} (${cp.engine.name}, ${cp.layout.root}), tags: ${cp.tags.own.join(', ') || 'none'}`,
     );
     for (const source of cp.sources) out.push(`  source ${source.name} (${source.engine.name})`);
+    out.push(...cp.filters.map((filter) => `  ${filterLine(filter)}`));
+    out.push(...(cp.hooks ?? []).map((hook) => `  ${hookLine(hook)}`));
     out.push(`  ${statusLine(cp.frequency, cp.layout.stateFile, now)}`);
     for (const pair of config.pairs.filter((p) => p.collectPoint === cp.name)) {
       out.push(
         `  -> backup point ${pair.name} (${pair.engine.name}): ${statusLine(pair.frequency, pair.stateFile, now)}`,
       );
+      out.push(...pair.filters.map((filter) => `     ${filterLine(filter)}`));
+      out.push(...(pair.hooks ?? []).map((hook) => `     ${hookLine(hook)}`));
     }
   }
   const lonely = config.backupPoints.filter((bp) => !config.pairs.some((p) => p.name === bp.name));
   for (const bp of lonely)
     out.push('', `backup point ${bp.name} (${bp.engine.name}) is associated with no collect point`);
+  if (config.globalHooks !== undefined)
+    out.push('', 'around the whole run', ...config.globalHooks.map((hook) => `  ${hookLine(hook)}`));
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;
 }
+
+/** A hook as `config` lists it: what runs it, and where it is configured. */
+const hookLine = (hook: BoundHook) =>
+  `hook ${hook.name} (${hook.engine.name}) on ${hook.events.join(', ')}, at ${formatOrigin({ file: hook.origin.file, line: hook.origin.line })}`;
+
+const filterLine = (filter: BoundFilter) =>
+  `filter ${filter.name} (${filter.engine.name}), at ${formatOrigin({ file: filter.origin.file, line: filter.origin.line })}`;
 
 function statusLine(frequency: Frequency, stateFile: string, now: Date): string {
   const { state, problem } = readState(stateFile);

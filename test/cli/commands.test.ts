@@ -174,6 +174,34 @@ describe.runIf(canRun)('commands', () => {
     );
   });
 
+  it('lists the filters and hooks of each point and of the run, with their lines', () => {
+    box.write({
+      'config/hooks.global': '[hook "page"]\nengine = command\nevents = backup_error\ncommand = true\n',
+      'config/sealed.backup': [
+        '[point]',
+        'engine = synchronize',
+        'remote_url = {root}/sealed',
+        '',
+        '[filter "index"]',
+        'engine = hashes',
+        '',
+        '[hook "ping"]',
+        'engine = command',
+        'events = backup_success, after_backup',
+        'command = true',
+        '',
+      ].join('\n'),
+    });
+    const config = runCli(['config', ...args]);
+    expect(config.code, config.stderr).toBe(0);
+    expect(config.stdout).toMatch(
+      / {2}-> backup point sealed \(synchronize\): .*\n {5}filter index \(hashes\), at sealed\.backup:5\n {5}hook ping \(command\) on backup_success, after_backup, at sealed\.backup:8\n/,
+    );
+    expect(config.stdout).toContain(
+      '\naround the whole run\n  hook page (command) on backup_error, at hooks.global:1\n',
+    );
+  });
+
   it('prints the normalized configuration without secret values', () => {
     const shown = runCli(['config', '--show', '-C', 'examples/postgresql', '--set', 'root=/tmp/x']);
     expect(shown.code, shown.stderr).toBe(0);
