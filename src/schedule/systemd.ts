@@ -66,7 +66,10 @@ export function systemdUnits(groups: readonly ScheduleGroup[], options: Schedule
       `ExecStart=${exec}`,
       `Nice=${options.nice}`,
       'IOSchedulingClass=idle',
-      ...(options.user === undefined ? [] : [`User=${options.user}`]),
+      // systemd gives a service HOME only with User=; tools keep their caches and settings there
+      // (restic warns and works without a cache). %h is root's home under the system manager, the
+      // user's under a user manager.
+      ...(options.user === undefined ? ['Environment=HOME=%h'] : [`User=${options.user}`]),
     ];
     const timer = [
       ...head,

@@ -121,6 +121,20 @@ describe.runIf(canRun)('schedule', () => {
     expect(spawnSync('systemd-analyze', ['verify', broken], { encoding: 'utf8' }).status).not.toBe(0);
   });
 
+  it('gives a service HOME, which systemd sets only for a unit with User=, and leaves it to User= when given', () => {
+    const service = (dir: string) =>
+      readFileSync(
+        box.path(dir, readdirSync(box.path(dir)).find((f) => f.endsWith('.service')) as string),
+        'utf8',
+      );
+    expect(runCli(['schedule', ...args, '--systemd', box.path('units')]).code).toBe(0);
+    expect(service('units')).toMatch(/^Environment=HOME=%h$/m);
+    mkdirSync(box.path('as-user'));
+    expect(runCli(['schedule', ...args, '--user', 'backup', '--systemd', box.path('as-user')]).code).toBe(0);
+    expect(service('as-user')).toMatch(/^User=backup$/m);
+    expect(service('as-user')).not.toContain('HOME');
+  });
+
   it('starts only the points of its frequency, through the command its service runs', () => {
     rmSync(box.path('config'), { recursive: true });
     writeConfig(box, {
