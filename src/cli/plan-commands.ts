@@ -9,6 +9,7 @@ import { collectPlan, type Plan, type PlanParts, type PlanTail } from '../planne
 import { type CommonFlags, configDir, pinnedVariables, planTime, selectionOf } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 import { printDiagnostics, say, writeToStream } from './output.js';
+import { warnSecretsPinned } from './pinned-secrets.js';
 import { fileSpool } from './spool-file.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 import { sizeYoungGeneration } from './young-generation.js';
@@ -73,6 +74,8 @@ function startPlan(
   // configuration has errors, on the options that resolved, so that one round reports them all.
   const host = new Diagnostics();
   if (result.config !== undefined && !review) checkHost(result.config, mode, host);
+  // A run holds its command line for as long as it lasts; `plan` only for the time it plans.
+  if (result.config !== undefined && command !== 'plan') warnSecretsPinned(result.config, flags, host);
   const diagnostics = [result.diagnostics, host];
   if (result.parts === undefined || host.hasErrors) {
     printDiagnostics(diagnostics, flags.quiet === true);

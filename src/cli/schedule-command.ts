@@ -1,9 +1,8 @@
 import { closeSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Diagnostics, UsageError } from '../diag/diagnostic.js';
+import { UsageError } from '../diag/diagnostic.js';
 import { fsProblem } from '../diag/fs-problem.js';
-import { type SecretHolders, secretVariables } from '../engines/secrets.js';
 import { isDirectory } from '../fs-probe.js';
 import { loadConfiguration } from '../pipeline.js';
 import { cronFile } from '../schedule/cron.js';
@@ -13,6 +12,7 @@ import { type GeneratedFile, systemdUnits } from '../schedule/systemd.js';
 import { type CommonFlags, configDir, pinnedVariables, runTime } from './common-options.js';
 import { EXIT } from './exit-codes.js';
 import { printDiagnostics } from './output.js';
+import { refuseSecretsPinned } from './pinned-secrets.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 export interface ScheduleFlags extends CommonFlags {
@@ -53,21 +53,6 @@ export function scheduleCommand(flags: ScheduleFlags): number {
     }
   }
   return printDiagnostics(diagnostics) ? EXIT.usage : EXIT.ok;
-}
-
-/**
- * A variable a secret is made of, given with --set, would be written into unit files and a cron
- * file that every user can read, and into the command line of every run.
- */
-function refuseSecretsPinned(config: SecretHolders, flags: ScheduleFlags, diagnostics: Diagnostics): void {
-  const secret = secretVariables(config);
-  for (const name of Object.keys(pinnedVariables(flags)))
-    if (secret.has(name))
-      diagnostics.error(
-        `--set ${name}=...: a secret is made of this variable, and schedule would write its value into files every user can read and into the command line of every run`,
-        undefined,
-        'give it in a [variables] section of the configuration instead, in a file that only the user of the runs can read',
-      );
 }
 
 function scheduleOptions(flags: ScheduleFlags): ScheduleOptions {

@@ -164,6 +164,20 @@ describe('a --set variable that a secret is made of', () => {
     expect(run.stderr).toContain('secret variables not set: POLYARCHIV_SECRET_B_SITE_PASSWORD');
   });
 
+  it("warns a run that its value is in the run's command line, which every user reads", async () => {
+    const [run, plan] = await Promise.all([
+      runCliAsync(['backup', '--dry', ...args()]),
+      runCliAsync(['plan', ...args(), '--out', box.path('out/plan.sh')]),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      "--set dbpw=...: a secret is made of this variable, and every user of this machine can read its value in this run's command line (ps, /proc) while it runs",
+    );
+    expect(run.stderr).not.toContain('SetSecret000');
+    // `plan` holds it for the moment it plans; its script takes secrets from the environment.
+    expect(plan.stderr).not.toContain('--set dbpw');
+  });
+
   it('is embedded by --include-secrets as given', async () => {
     const run = await runCliAsync(['plan', ...args(), '--include-secrets', '--out', box.path('s.sh')]);
     expect(run.code, run.stderr).toBe(0);
