@@ -218,6 +218,8 @@ polyarchiv_exit_on_signal() {
 declare -a polyarchiv_units=() polyarchiv_fns=() polyarchiv_locks=() polyarchiv_states=()
 declare -a polyarchiv_sums=() polyarchiv_successes=() polyarchiv_failures=() polyarchiv_measures=()
 declare -a polyarchiv_keep_asides=() polyarchiv_requires=() polyarchiv_status=() polyarchiv_pids=()
+# When each unit started and how long it took, in microseconds, for the summary.
+declare -a polyarchiv_started_us=() polyarchiv_took_us=()
 declare -A polyarchiv_index=()
 # For each unit, the unit before it on the same lock (empty for the first); the first unit that has
 # no status yet, before which polyarchiv_start_ready has nothing left to look at.
@@ -926,6 +928,7 @@ polyarchiv_start_ready() {
 polyarchiv_start() {
   local out=${polyarchiv_work}/${polyarchiv_fns[$1]}
   polyarchiv_status[$1]=running
+  polyarchiv_started_us[$1]=${EPOCHREALTIME/[.,]/}
   if ((polyarchiv_asks == 1)); then
     # A unit that asks runs in the foreground, where it reads the terminal.
     (polyarchiv_run_unit "$1")
@@ -956,6 +959,7 @@ polyarchiv_collect() {
 # The status unit $1 ended with, and its kept output.
 polyarchiv_outcome() {
   local out=${polyarchiv_work}/${polyarchiv_fns[$1]}
+  polyarchiv_took_us[$1]=$((${EPOCHREALTIME/[.,]/} - polyarchiv_started_us[$1]))
   polyarchiv_status[$1]=failed
   if [[ -n ${polyarchiv_work} ]]; then
     if [[ -s ${out}.outcome ]]; then
@@ -990,11 +994,13 @@ polyarchiv_main() {
 # The summary, then what apply says of each point not run (the arguments): a failure
 # (`cannot run: `) always, the others but under -q; the exit status.
 polyarchiv_finish() {
-  local i status line cannot=0 code=0 busy=0
+  local i status line tenths cannot=0 code=0 busy=0
   polyarchiv_progress "summary:"
   for i in "${!polyarchiv_units[@]}"; do
     status=${polyarchiv_status[i]}
-    polyarchiv_progress "  $(printf '%-8s' "${status}") ${polyarchiv_units[i]}"
+    tenths=$(((${polyarchiv_took_us[i]:-0} + 50000) / 100000))
+    printf -v line '  %-8s %s (%d.%d s)' "${status}" "${polyarchiv_units[i]}" $((tenths / 10)) $((tenths % 10))
+    polyarchiv_progress "${line}"
     case ${status} in
       busy) busy=1 ;;
       failed | stale) code=1 ;;

@@ -113,6 +113,7 @@ polyarchiv_start_ready() {
 polyarchiv_start() {
   local out=${polyarchiv_work}/${polyarchiv_fns[$1]}
   polyarchiv_status[$1]=running
+  polyarchiv_started_us[$1]=${EPOCHREALTIME/[.,]/}
   if ((polyarchiv_asks == 1)); then
     # A unit that asks runs in the foreground, where it reads the terminal.
     (polyarchiv_run_unit "$1")
@@ -143,6 +144,7 @@ polyarchiv_collect() {
 # The status unit $1 ended with, and its kept output.
 polyarchiv_outcome() {
   local out=${polyarchiv_work}/${polyarchiv_fns[$1]}
+  polyarchiv_took_us[$1]=$((${EPOCHREALTIME/[.,]/} - polyarchiv_started_us[$1]))
   polyarchiv_status[$1]=failed
   if [[ -n ${polyarchiv_work} ]]; then
     if [[ -s ${out}.outcome ]]; then
@@ -177,11 +179,13 @@ polyarchiv_main() {
 # The summary, then what apply says of each point not run (the arguments): a failure
 # (`cannot run: `) always, the others but under -q; the exit status.
 polyarchiv_finish() {
-  local i status line cannot=0 code=0 busy=0
+  local i status line tenths cannot=0 code=0 busy=0
   polyarchiv_progress "summary:"
   for i in "${!polyarchiv_units[@]}"; do
     status=${polyarchiv_status[i]}
-    polyarchiv_progress "  $(printf '%-8s' "${status}") ${polyarchiv_units[i]}"
+    tenths=$(((${polyarchiv_took_us[i]:-0} + 50000) / 100000))
+    printf -v line '  %-8s %s (%d.%d s)' "${status}" "${polyarchiv_units[i]}" $((tenths / 10)) $((tenths % 10))
+    polyarchiv_progress "${line}"
     case ${status} in
       busy) busy=1 ;;
       failed | stale) code=1 ;;

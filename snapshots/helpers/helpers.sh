@@ -82,6 +82,8 @@ polyarchiv_exit_on_signal() {
 declare -a polyarchiv_units=() polyarchiv_fns=() polyarchiv_locks=() polyarchiv_states=()
 declare -a polyarchiv_sums=() polyarchiv_successes=() polyarchiv_failures=() polyarchiv_measures=()
 declare -a polyarchiv_keep_asides=() polyarchiv_requires=() polyarchiv_status=() polyarchiv_pids=()
+# When each unit started and how long it took, in microseconds, for the summary.
+declare -a polyarchiv_started_us=() polyarchiv_took_us=()
 declare -A polyarchiv_index=()
 # For each unit, the unit before it on the same lock (empty for the first); the first unit that has
 # no status yet, before which polyarchiv_start_ready has nothing left to look at.

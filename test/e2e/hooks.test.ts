@@ -155,6 +155,9 @@ describe.runIf(canRun).each(BACKENDS)('hooks through %s', (backend) => {
       '  stopped after its timeout of 1 s\npolyarchiv:   hook "slow" at run.global:6 failed on after_backup with exit code 124\n',
     );
     expect(read(box, 'mirror/a/data/f.txt')).toBe('f\n');
+    // The summary gives each unit's time, hooks included: the slow hook ran until its timeout.
+    expect(result.stderr).toMatch(/\n\S+ {3}ok {7}collect:a \(\d+\.\d s\)\n/);
+    expect(result.stderr).toMatch(/\n\S+ {3}skipped {2}backup:mirror\/b \(0\.0 s\)\n/);
     const state = JSON.parse(read(box, 'collect/a/metadata/collect_point/a.json'));
     expect(state.success_count).toBe(1);
     expect(read(box, 'hooks/mirror.txt')).toBe('backup_success OK mirror web1.example.org 2026\n');
