@@ -33,6 +33,11 @@ set -Eeuo pipefail
 shopt -s inherit_errexit
 umask 077
 export LC_ALL=C
+# Secrets given in the environment stay this script's variables: a tool gets one only in its own
+# environment, where the step that needs it passes it, never every tool (hooks included) all of them.
+if [[ -n ${!POLYARCHIV_SECRET_*} ]]; then
+  export -n "${!POLYARCHIV_SECRET_@}"
+fi
 # shellcheck source=SCRIPTDIR/helpers/helpers-log-file.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-log-file.sh" # shared by the golden scripts, kept once
 polyarchiv_log_from_args "$@"

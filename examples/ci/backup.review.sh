@@ -37,6 +37,11 @@ set -Eeuo pipefail
 shopt -s inherit_errexit
 umask 077
 export LC_ALL=C
+# Secrets given in the environment stay this script's variables: a tool gets one only in its own
+# environment, where the step that needs it passes it, never every tool (hooks included) all of them.
+if [[ -n ${!POLYARCHIV_SECRET_*} ]]; then
+  export -n "${!POLYARCHIV_SECRET_@}"
+fi
 
 # --log-file FILE: FILE is truncated, then receives everything the script prints, standard output
 # and standard error, which still reach where they went; each line in FILE starts with the local
@@ -926,9 +931,9 @@ polyarchiv_start_ready() {
 
 # With more than one job, a unit's output is kept until it ends, so that units never interleave.
 polyarchiv_start() {
-  local out=${polyarchiv_work}/${polyarchiv_fns[$1]}
+  local out=${polyarchiv_work}/${polyarchiv_fns[$1]} now=${EPOCHREALTIME:-${SECONDS}.000000}
   polyarchiv_status[$1]=running
-  polyarchiv_started_us[$1]=${EPOCHREALTIME/[.,]/}
+  polyarchiv_started_us[$1]=${now/[.,]/}
   if ((polyarchiv_asks == 1)); then
     # A unit that asks runs in the foreground, where it reads the terminal.
     (polyarchiv_run_unit "$1")
@@ -958,8 +963,9 @@ polyarchiv_collect() {
 
 # The status unit $1 ended with, and its kept output.
 polyarchiv_outcome() {
-  local out=${polyarchiv_work}/${polyarchiv_fns[$1]}
-  polyarchiv_took_us[$1]=$((${EPOCHREALTIME/[.,]/} - polyarchiv_started_us[$1]))
+  # EPOCHREALTIME is bash 5's; bash 4.4 counts whole seconds.
+  local out=${polyarchiv_work}/${polyarchiv_fns[$1]} now=${EPOCHREALTIME:-${SECONDS}.000000}
+  polyarchiv_took_us[$1]=$((${now/[.,]/} - polyarchiv_started_us[$1]))
   polyarchiv_status[$1]=failed
   if [[ -n ${polyarchiv_work} ]]; then
     if [[ -s ${out}.outcome ]]; then

@@ -111,9 +111,9 @@ polyarchiv_start_ready() {
 
 # With more than one job, a unit's output is kept until it ends, so that units never interleave.
 polyarchiv_start() {
-  local out=${polyarchiv_work}/${polyarchiv_fns[$1]}
+  local out=${polyarchiv_work}/${polyarchiv_fns[$1]} now=${EPOCHREALTIME:-${SECONDS}.000000}
   polyarchiv_status[$1]=running
-  polyarchiv_started_us[$1]=${EPOCHREALTIME/[.,]/}
+  polyarchiv_started_us[$1]=${now/[.,]/}
   if ((polyarchiv_asks == 1)); then
     # A unit that asks runs in the foreground, where it reads the terminal.
     (polyarchiv_run_unit "$1")
@@ -143,8 +143,9 @@ polyarchiv_collect() {
 
 # The status unit $1 ended with, and its kept output.
 polyarchiv_outcome() {
-  local out=${polyarchiv_work}/${polyarchiv_fns[$1]}
-  polyarchiv_took_us[$1]=$((${EPOCHREALTIME/[.,]/} - polyarchiv_started_us[$1]))
+  # EPOCHREALTIME is bash 5's; bash 4.4 counts whole seconds.
+  local out=${polyarchiv_work}/${polyarchiv_fns[$1]} now=${EPOCHREALTIME:-${SECONDS}.000000}
+  polyarchiv_took_us[$1]=$((${now/[.,]/} - polyarchiv_started_us[$1]))
   polyarchiv_status[$1]=failed
   if [[ -n ${polyarchiv_work} ]]; then
     if [[ -s ${out}.outcome ]]; then

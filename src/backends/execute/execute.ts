@@ -55,6 +55,10 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     options.say(`secret variables not set: ${missing.join(' ')}`);
     return { results: [], exitCode: 2 };
   }
+  // Secrets given in the environment are the run's, as the script's `export -n` keeps them: a tool
+  // gets one only in its own environment, where the step that needs it passes it.
+  const inherited = takeInheritedSecrets();
+  options = { ...options, secrets: new Map([...(options.secrets ?? []), ...inherited]) };
   const started = options.clock();
   // The script runs under `umask 077`: backups are private to their owner.
   const umask = process.umask(0o077);
@@ -116,7 +120,19 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     process.umask(umask);
     if (locale === undefined) delete process.env.LC_ALL;
     else process.env.LC_ALL = locale;
+    for (const [name, value] of inherited) process.env[name] = value;
   }
+}
+
+/** Removes the `POLYARCHIV_SECRET_*` variables from this process's environment, which every tool inherits. */
+function takeInheritedSecrets(): Map<string, string> {
+  const taken = new Map<string, string>();
+  for (const [name, value] of Object.entries(process.env))
+    if (name.startsWith('POLYARCHIV_SECRET_') && value !== undefined) {
+      taken.set(name, value);
+      delete process.env[name];
+    }
+  return taken;
 }
 
 async function executeUnits(
