@@ -86,7 +86,8 @@ export function copyInPlace(spec: CopySpec): ActionDraft[] {
       filters: spec.filters,
       ...(spec.remote === undefined ? {} : { remote: spec.remote }),
       ...(spec.linkDest === undefined ? {} : { linkDest: spec.linkDest }),
-      ...(spec.liveSource === true ? { liveSource: true as const } : {}),
+      // Polyarchiv's copy of live data follows the source's patterns as they are now.
+      ...(spec.liveSource === true ? { liveSource: true as const, deleteExcluded: true as const } : {}),
       origin,
       summary: `update ${spec.what}${remote?.side === 'to' ? ` at ${shown('to', spec.target)}` : ''} from ${shown('from', spec.from)}`,
     },

@@ -35,7 +35,7 @@ export const localFiles: SourceEngine = {
       name: 'exclude',
       type: 'string',
       onHost: 'pattern-file',
-      help: 'rsync pattern of files not to copy; "@FILE" reads patterns from FILE. Also protects them on restore.',
+      help: 'rsync pattern of files not to copy; "@FILE" reads patterns from FILE. A backup removes what it matches from the collect point\'s copy (copied before the pattern was set); a restore leaves it alone in source_path.',
     },
     {
       name: 'include',
