@@ -1193,9 +1193,9 @@ unit_1_collect_site() {
   polyarchiv_copy 50 no 'the copy of source "www"' '' '' '' \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- /srv/www/ "${polyarchiv_work}"/measure \
     0 \
-    10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- /var/backups/polyarchiv/site/backups/www/ "${polyarchiv_work}"/measure \
-    19 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/
+    9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/backups/polyarchiv/site/backups/www/ "${polyarchiv_work}"/measure \
+    20 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/ \
+    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/
   sync -f -- /var/backups/polyarchiv/site/backups/www
 }
 

@@ -1,7 +1,7 @@
 
 # Makes the tree `to` hold, for each regular file of the tree `from`, what the command `tool`
 # writes from it (given `--output FILE -- INPUT`), with the input's mode, modification time and,
-# run as root, owner, and the same directories and symbolic links. A file whose output has the
+# run as root, owner, and the same directories, symbolic links, named pipes, sockets and devices. A file whose output has the
 # input's modification time and changed after the input did is not written again. Each new output
 # is written in the holding directory `to/hold`, then renamed over the old one; what `from` no
 # longer holds is removed once every file is written. `excludes` are find -path patterns left out
@@ -45,9 +45,9 @@ polyarchiv_map_tree() {
           ln -s -- "${link}" "${to}/${path}" || return
         fi
         ;;
-      f)
-        # Unchanged: the output has the input's modification time and changed after it.
-        if [[ ${had} == f/* ]]; then
+      f | p | s | b | c)
+        # Unchanged: the output has the input's kind and modification time, and changed after it.
+        if [[ ${had%%/*} == "${kind}" ]]; then
           local out_mtime out_ctime
           IFS=/ read -r _ out_mtime out_ctime _ <<< "${had}"
           if [[ ${out_mtime} == "${mtime}" ]] \
@@ -55,17 +55,23 @@ polyarchiv_map_tree() {
             continue
           fi
         fi
-        rc=0
-        "${tool[@]}" --output "${held}/file" -- "${from}/${path}" || rc=$?
-        if (( rc != 0 )); then
-          polyarchiv_say "  ${tool[0]} failed on ${from}/${path}"
-          rm -rf -- "${held}"
-          return "${rc}"
+        if [[ ${kind} != f ]]; then
+          # A named pipe, a socket or a device has no contents to map: it is copied as it is (its
+          # mode, owner, times and device numbers), so that a restore through the tree has it.
+          cp -a --no-dereference -- "${from}/${path}" "${held}/file" || return
+        else
+          rc=0
+          "${tool[@]}" --output "${held}/file" -- "${from}/${path}" || rc=$?
+          if (( rc != 0 )); then
+            polyarchiv_say "  ${tool[0]} failed on ${from}/${path}"
+            rm -rf -- "${held}"
+            return "${rc}"
+          fi
+          # Owner first: chown clears the set-user-ID and set-group-ID bits that chmod sets.
+          if (( EUID == 0 )); then chown -- "${owner}" "${held}/file" || return; fi
+          chmod -- "${mode}" "${held}/file" || return
+          touch -r "${from}/${path}" -- "${held}/file" || return
         fi
-        # Owner first: chown clears the set-user-ID and set-group-ID bits that chmod sets.
-        if (( EUID == 0 )); then chown -- "${owner}" "${held}/file" || return; fi
-        chmod -- "${mode}" "${held}/file" || return
-        touch -r "${from}/${path}" -- "${held}/file" || return
         if [[ ${had} == d/* ]]; then rm -rf -- "${to:?}/${path}" || return; fi
         mv -f -T -- "${held}/file" "${to}/${path}" || return
         ;;

@@ -261,7 +261,7 @@ export const HELPERS = {
   mapTree: {
     name: 'polyarchiv_map_tree',
     args: [word('from'), word('to'), word('hold'), argv('tool'), rest('excludes')],
-    tools: ['find', 'rm', 'mkdir', 'ln', 'chmod', 'chown', 'touch', 'mv'],
+    tools: ['find', 'rm', 'mkdir', 'ln', 'chmod', 'chown', 'touch', 'cp', 'mv'],
     statuses: { done: 0 },
   },
 } as const satisfies Record<string, HelperContract>;

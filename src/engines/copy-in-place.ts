@@ -13,6 +13,14 @@ export const COPY_GUARD_OPTION: OptionSpec = {
   help: 'A copy that held files and would become empty, or lose more than this share (0-100) of its files or bytes, is refused and the run fails, unless --allow-shrink is given. Also guards restores.',
 };
 
+/** Hard links of a source's tree, kept as links on backup and on restore (rsync -H). */
+export const PRESERVE_HARD_LINKS_OPTION: OptionSpec = {
+  name: 'preserve_hard_links',
+  type: 'boolean',
+  default: 'false',
+  help: 'Preserve hard links (rsync -H).',
+};
+
 /** Extended attributes and ACLs travel with every copy unless turned off. */
 export const COPY_METADATA_OPTIONS: readonly OptionSpec[] = [
   {
@@ -86,7 +94,8 @@ export function copyInPlace(spec: CopySpec): ActionDraft[] {
       filters: spec.filters,
       ...(spec.remote === undefined ? {} : { remote: spec.remote }),
       ...(spec.linkDest === undefined ? {} : { linkDest: spec.linkDest }),
-      ...(spec.liveSource === true ? { liveSource: true as const } : {}),
+      // Polyarchiv's copy of live data follows the source's patterns as they are now.
+      ...(spec.liveSource === true ? { liveSource: true as const, deleteExcluded: true as const } : {}),
       origin,
       summary: `update ${spec.what}${remote?.side === 'to' ? ` at ${shown('to', spec.target)}` : ''} from ${shown('from', spec.from)}`,
     },

@@ -43,6 +43,12 @@ export interface RsyncSpec {
    * leaves out (rsync names each: --debug=FILTER1, read back by polyarchiv_copy and its twin).
    */
   readonly liveSource?: true;
+  /**
+   * What the filters leave out is deleted from `to` too (--delete-excluded): a copy of live data
+   * into polyarchiv's own tree holds the source as configured now, not what earlier patterns let
+   * in. Never on a copy into live data, whose excluded files are the user's.
+   */
+  readonly deleteExcluded?: true;
   /** One side is on another host, reached through ssh (remote_files); absent for local copies. */
   readonly remote?: RsyncRemote;
 }

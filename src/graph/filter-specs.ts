@@ -1,6 +1,6 @@
 /**
  * Every regular file of `from` encrypted (or decrypted) with gpg into the same name below `to`,
- * directories and symbolic links alike, with a passphrase read from a private work file; only
+ * directories, symbolic links, named pipes, sockets and devices copied as they are, with a passphrase read from a private work file; only
  * files that changed since their last run are written again, and what `from` no longer holds is
  * removed from `to` last (see MapTreeCommand).
  */

@@ -210,6 +210,10 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh', hold = true): string[] {
     argv.push(...holdingFilters(spec));
     if (spec.deleteExtraneous) argv.push('--delete-delay');
   } else if (spec.deleteExtraneous) argv.push('--delete');
+  // Rules that name a side (the holding directories' H, R and P) keep their meaning: only the
+  // user's patterns stop protecting what they match in the target.
+  if (spec.deleteExtraneous && spec.deleteExcluded === true && spec.filters.length > 0)
+    argv.push('--delete-excluded');
   // What a guarded copy received, read back for the point's state; from live data, also what it
   // left out (rsync names each entry a rule hides; the sender's, on the other host, only when asked
   // through the remote shell). Both on stdout, which only the copy's helper reads.
@@ -238,7 +242,8 @@ function measureArgv(spec: RsyncSpec, side: 'from' | 'to', ssh = 'ssh'): Word[] 
   if (spec.inPlace === true) argv.push(HOLDING_FILTERS[0] as string);
   // Live data about to be restored into: what it holds of the reserved name (polyarchiv_check_copy).
   if (side === 'to' && spec.liveTarget === true) argv.push(hiddenNamed(spec, side));
-  argv.push(...filterArgs(spec));
+  // A target whose excluded files the copy deletes is measured whole: they are part of what it loses.
+  if (side === 'from' || spec.deleteExcluded !== true) argv.push(...filterArgs(spec));
   const path = withSlash(spec[side]);
   argv.push('--', remote === undefined ? path : `${remote.host}:${path}`, MEASURE_TARGET);
   return argv;

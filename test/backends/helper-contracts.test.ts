@@ -120,6 +120,7 @@ describe('helper contracts', () => {
       'find',
       'tee',
       'ln',
+      'cp',
       'touch',
       'mktemp',
       'cat',

@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { mapTree } from '../../src/backends/execute/map-tree.js';
@@ -148,6 +157,46 @@ describe.runIf(canRun)('polyarchiv_map_tree and mapTree agree', () => {
     expect(second.ran).toEqual([]);
     expect(third.ran).toEqual(['link to plain', 'plain.txt', 'with space.txt']);
     expect(Object.keys(third.tree).some((k) => k.startsWith('new') || k.startsWith('-dir'))).toBe(false);
+  });
+
+  it('copy named pipes, sockets and devices as they are, once, and replace them when they change kind', async () => {
+    const inode = (box: Sandbox, name: string) => lstatSync(box.path('to', name)).ino;
+    const inodes: number[][] = [];
+    const [script, executor] = await history([
+      (box) => {
+        writeTree(box.path('from'), { 'plain.txt': 'plain\n', 'will be a pipe': 'a file\n' });
+        expect(spawnSync('mkfifo', ['-m', '0600', box.path('from/pipe')]).status).toBe(0);
+        const bind = 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])';
+        expect(spawnSync('python3', ['-c', bind, box.path('from/sock')]).status).toBe(0);
+        if (process.geteuid?.() === 0)
+          expect(spawnSync('mknod', [box.path('from/null'), 'c', '1', '3']).status).toBe(0);
+      },
+      (box) => {
+        inodes.push([inode(box, 'pipe'), inode(box, 'sock')]);
+      },
+      (box) => {
+        inodes.push([inode(box, 'pipe'), inode(box, 'sock')]);
+        rmSync(box.path('from/pipe'));
+        writeFileSync(box.path('from/pipe'), 'a file now\n');
+        rmSync(box.path('from/will be a pipe'));
+        expect(spawnSync('mkfifo', [box.path('from/will be a pipe')]).status).toBe(0);
+      },
+    ]);
+    expect(executor).toEqual(script);
+    const [first, second, third] = script as [Outcome, Outcome, Outcome];
+    expect(first.code).toBe(0);
+    // Only regular files go through the tool.
+    expect(first.ran).toEqual(['plain.txt', 'will be a pipe']);
+    expect(first.tree.pipe).toBe('fifo 600');
+    expect(first.tree.sock).toMatch(/^socket /);
+    if (process.geteuid?.() === 0) expect(first.tree.null).toBe('char device 259 644');
+    // Unchanged: neither copied again.
+    expect(second.ran).toEqual([]);
+    expect(inodes[0]).toEqual(inodes[1]);
+    expect(inodes[2]).toEqual(inodes[3]);
+    expect(third.ran).toEqual(['pipe']);
+    expect(third.tree['will be a pipe']).toMatch(/^fifo /);
+    expect(third.tree.pipe).toMatch(/^file /);
   });
 
   it.runIf(process.geteuid?.() === 0)(

@@ -1,5 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
@@ -108,6 +117,70 @@ describe.runIf(canRun)('the encrypt filter, end to end', { timeout: 300_000 }, (
     expect(restored.status, restored.stderr).toBe(0);
     expect(fileContents(box.path('data'))).toEqual(expected);
   });
+
+  it.each(['apply', 'script'] as const)(
+    'carries named pipes, sockets, devices and symbolic links through the encrypted tree and back, through %s',
+    (how) => {
+      const data = box.path('data');
+      expect(spawnSync('mkfifo', [`${data}/pipe`]).status).toBe(0);
+      const bound = spawnSync('python3', [
+        '-c',
+        'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])',
+        `${data}/sock`,
+      ]);
+      expect(bound.status, bound.stderr?.toString()).toBe(0);
+      const root = process.geteuid?.() === 0;
+      if (root) expect(spawnSync('mknod', [`${data}/null`, 'c', '1', '3']).status).toBe(0);
+      symlinkSync('plain.txt', `${data}/relative link`);
+      symlinkSync('/nowhere/at all', `${data}/dangling`);
+      const specials = () => {
+        const kinds: Record<string, string> = {};
+        for (const name of readdirSync(data)) {
+          const stat = lstatSync(`${data}/${name}`);
+          if (stat.isFIFO()) kinds[name] = 'fifo';
+          else if (stat.isSocket()) kinds[name] = 'socket';
+          else if (stat.isCharacterDevice()) kinds[name] = `char ${stat.rdev}`;
+          else if (stat.isSymbolicLink()) kinds[name] = `-> ${readlinkSync(`${data}/${name}`)}`;
+        }
+        return kinds;
+      };
+      const expected = specials();
+      expect(Object.keys(expected)).toHaveLength(root ? 5 : 4);
+      const secretEnv = { ...env, [SECRET]: PASSPHRASE };
+      const run = (command: 'backup' | 'restore') => {
+        const yes = command === 'restore' ? ['--yes'] : [];
+        if (how === 'apply') return runCli([command, ...yes, ...args], env);
+        const plan = runCli(['plan', ...(command === 'restore' ? ['--restore'] : []), ...args]);
+        expect(plan.code, plan.stderr).toBe(0);
+        writeFileSync(box.path(`${command}.sh`), plan.stdout);
+        const ran = spawnSync('bash', [box.path(`${command}.sh`), ...yes], {
+          encoding: 'utf8',
+          env: { ...process.env, ...secretEnv },
+        });
+        return { code: ran.status ?? -1, stdout: ran.stdout, stderr: ran.stderr };
+      };
+      const backup = run('backup');
+      expect(backup.code, backup.stderr).toBe(0);
+      expect(lstatSync(box.path('mirror/site/tree/pipe')).isFIFO()).toBe(true);
+      expect(lstatSync(box.path('mirror/site/tree/sock')).isSocket()).toBe(true);
+      // A second run leaves them as they are.
+      const again = run('backup');
+      expect(again.code, again.stderr).toBe(0);
+
+      // A restore over the live directory deletes none of them...
+      const restore = run('restore');
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(specials()).toEqual(expected);
+      // ...and brings them back from the encrypted copy alone.
+      rmSync(data, { recursive: true });
+      rmSync(box.path('collect/site/backups'), { recursive: true });
+      rmSync(box.path('collect/site/metadata/filter-secret'), { recursive: true });
+      const fromMirror = run('restore');
+      expect(fromMirror.code, fromMirror.stderr).toBe(0);
+      expect(specials()).toEqual(expected);
+      expect(readFileSync(`${data}/relative link`, 'utf8')).toBe('plain\n');
+    },
+  );
 
   it('refuses a restore with a wrong passphrase, naming the filter and its line, and restores nothing', () => {
     expect(runCli(['backup', ...args], env).code).toBe(0);

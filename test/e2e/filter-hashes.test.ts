@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
@@ -78,6 +78,18 @@ describe.runIf(canRun)('the hashes filter, end to end', () => {
       encoding: 'utf8',
     });
     expect(mirrorCheck.status, mirrorCheck.stdout + mirrorCheck.stderr).toBe(0);
+  });
+
+  it('refuses, through the script, a restore where a listed file became a symbolic link to another', () => {
+    box.write({ 'config/site.collect': COLLECT, 'config/mirror.backup': MIRROR });
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    rmSync(box.path('mirror/site/tree/plain.txt'));
+    symlinkSync('with space.txt', box.path('mirror/site/tree/plain.txt'));
+    rmSync(box.path('data'), { recursive: true });
+    const restore = runScript(box, 'restore.sh', ['--restore', ...args], ['--yes']);
+    expect(restore.code).toBe(1);
+    expect(restore.stdout + restore.stderr).toContain('tree/plain.txt: FAILED');
+    expect(existsSync(box.path('data'))).toBe(false);
   });
 
   it('refuses, through apply, a restore from a backup point holding corrupt files, naming each, before anything is restored', () => {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { backupThrough, runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { remoteFilesSite } from '../helpers/service-targets.js';
@@ -36,7 +36,7 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
   });
 
   /** site pulls over ssh; other (a local_files point) shows that a failing point stops nothing else. */
-  function configure(key = sshd.clientKey): void {
+  function configure(key = sshd.clientKey, more: readonly string[] = []): void {
     // {root} is the sandbox: the same configuration serves the parity twin.
     const url = `ssh://root@127.0.0.1:${sshd.port}{root}/${encodeURI(REMOTE_DIR)}`;
     box.write({
@@ -44,6 +44,7 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
         `source_url = ${url}`,
         `private_key = ${key}`,
         `ssh_options = ${sshd.sshOptions}`,
+        ...more,
       ]),
       'config/other.collect':
         '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "local"]\nengine = local_files\nsource_path = {root}/local\ndestination_path = local\n',
@@ -97,6 +98,37 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
     expect(existsSync(`${remote}/added after the backup.txt`)).toBe(false);
     expect(fileContents(remote)).toEqual(fileContents(box.path('collect/site/backups/web')));
   });
+
+  it.each(['apply', 'script'] as const)(
+    'keeps hard links with preserve_hard_links, on backup and on restore, through %s',
+    async (how) => {
+      writeTree(remote, { 'linked/one': 'shared\n' });
+      linkSync(`${remote}/linked/one`, `${remote}/linked/two`);
+      configure(sshd.clientKey, ['preserve_hard_links = yes']);
+      const backup = await backupThrough(how, box.path('backup.sh'), [
+        ...args,
+        '--only-collect-points',
+        'site',
+      ]);
+      expect(backup.code, backup.stderr).toBe(0);
+      const copy = box.path('collect/site/backups/web/linked');
+      expect(statSync(`${copy}/one`).ino).toBe(statSync(`${copy}/two`).ino);
+
+      rmSync(box.path('remote'), { recursive: true });
+      const restoreArgs = ['--only-collect-points', 'site', ...args];
+      if (how === 'apply') {
+        const restore = runCli(['restore', '--yes', ...restoreArgs]);
+        expect(restore.code, restore.stderr).toBe(0);
+      } else {
+        const plan = runCli(['plan', '--restore', ...restoreArgs]);
+        expect(plan.code, plan.stderr).toBe(0);
+        writeFileSync(box.path('restore.sh'), plan.stdout);
+        const ran = spawnSync('bash', [box.path('restore.sh'), '--yes'], { encoding: 'utf8' });
+        expect(ran.status, ran.stderr).toBe(0);
+      }
+      expect(statSync(`${remote}/linked/one`).ino).toBe(statSync(`${remote}/linked/two`).ino);
+    },
+  );
 
   it('leaves the same trees and state with apply and with the rendered script', () => {
     const twin = makeSandbox('polyarchiv-remote-files-twin-');
@@ -270,5 +302,13 @@ describe('remote_files configuration checks', () => {
     expect(result.stderr).toContain("option 'ca_cert' has no effect: source_url is a local path");
     expect(result.stderr).toContain("option 'password' has no effect: source_url is a local path");
     expect(result.stderr).not.toContain('hunter2');
+  });
+
+  it('warns that preserve_hard_links has no effect on a WebDAV, FTP or S3 source', () => {
+    const result = plan(['source_url = https://dav.example.net/site', 'preserve_hard_links = yes']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      "option 'preserve_hard_links' has no effect: WebDAV, FTP and S3 sources have no hard links",
+    );
   });
 });

@@ -149,6 +149,7 @@ export function snapshotTree(
     else if (isResticRepository(path))
       entries[key] = resticSnapshots(path, resticPasswords).replaceAll(maskedPath, '<root>');
     else if (stat.isDirectory()) entries[key] = `dir ${mode}`;
+    else if (!stat.isFile()) entries[key] = `${special(stat)} ${mode}`;
     else {
       let content: Buffer = readFileSync(path);
       let size = String(stat.size);
@@ -229,12 +230,20 @@ export function archiveTree(archive: string): Record<string, string> {
   }
 }
 
+/** A named pipe, a socket or a device, which has no contents to read (a pipe's read would wait). */
+function special(stat: Stats): string {
+  if (stat.isFIFO()) return 'fifo';
+  if (stat.isSocket()) return 'socket';
+  return `${stat.isBlockDevice() ? 'block' : 'char'} device ${stat.rdev}`;
+}
+
 /** Contents of the files below `root`, for byte-for-byte comparisons. */
 export function fileContents(root: string): Record<string, string> {
   const files: Record<string, string> = {};
   walk(root, (key, path, stat) => {
     if (stat.isSymbolicLink()) files[key] = `-> ${readlinkSync(path)}`;
-    else if (!stat.isDirectory()) files[key] = readFileSync(path).toString('base64');
+    else if (stat.isFile()) files[key] = readFileSync(path).toString('base64');
+    else if (!stat.isDirectory()) files[key] = special(stat);
   });
   return files;
 }

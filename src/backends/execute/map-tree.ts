@@ -67,10 +67,25 @@ export async function mapTree(
           symlinkSync(entry.link, target);
         }
         break;
-      case 'f': {
-        if (had?.kind === 'f' && had.mtime === entry.mtime && notBefore(had.ctime, entry.ctime)) break;
+      case 'f':
+      case 'p':
+      case 's':
+      case 'b':
+      case 'c': {
+        if (had?.kind === entry.kind && had.mtime === entry.mtime && notBefore(had.ctime, entry.ctime)) break;
         const file = `${held}/file`;
         const source = `${from}/${path}`;
+        if (entry.kind !== 'f') {
+          // A named pipe, a socket or a device has no contents to map: copied as it is.
+          const copied = await runExec(
+            { kind: 'exec', argv: ['cp', '-a', '--no-dereference', '--', source, file] },
+            ctx,
+          );
+          if (copied !== 0) return copied;
+          if (had?.kind === 'd') rmSync(target, { recursive: true, force: true });
+          renameSync(file, target);
+          break;
+        }
         const code = await runExec(
           {
             kind: 'exec',

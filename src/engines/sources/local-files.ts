@@ -7,6 +7,7 @@ import {
   copyInPlace,
   copyMetadata,
   liveRestore,
+  PRESERVE_HARD_LINKS_OPTION,
 } from '../copy-in-place.js';
 import type { SourceEngine } from '../engine.js';
 import { destinationPath } from '../toolkit.js';
@@ -35,7 +36,7 @@ export const localFiles: SourceEngine = {
       name: 'exclude',
       type: 'string',
       onHost: 'pattern-file',
-      help: 'rsync pattern of files not to copy; "@FILE" reads patterns from FILE. Also protects them on restore.',
+      help: 'rsync pattern of files not to copy; "@FILE" reads patterns from FILE. A backup removes what it matches from the collect point\'s copy (copied before the pattern was set); a restore leaves it alone in source_path.',
     },
     {
       name: 'include',
@@ -43,12 +44,7 @@ export const localFiles: SourceEngine = {
       onHost: 'pattern-file',
       help: 'rsync pattern of files to copy even if excluded (checked before "exclude"); "@FILE" reads patterns from FILE.',
     },
-    {
-      name: 'preserve_hard_links',
-      type: 'boolean',
-      default: 'false',
-      help: 'Preserve hard links (rsync -H).',
-    },
+    PRESERVE_HARD_LINKS_OPTION,
     ...COPY_METADATA_OPTIONS,
     COPY_GUARD_OPTION,
   ],

@@ -8,6 +8,7 @@ import {
   copyInPlace,
   copyMetadata,
   liveRestore,
+  PRESERVE_HARD_LINKS_OPTION,
 } from '../copy-in-place.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { kerberosLogin, ticketDrafts } from '../kerberos-login.js';
@@ -43,12 +44,21 @@ export const remoteFiles: SourceEngine = {
       required: true,
       help: 'Sub-directory of the collect point that receives the copy, e.g. "files".',
     },
+    {
+      ...PRESERVE_HARD_LINKS_OPTION,
+      help: 'Preserve hard links (rsync -H), for ssh:// and user@host:/path sources and local paths; WebDAV, FTP and S3 have none.',
+    },
     ...COPY_METADATA_OPTIONS,
     COPY_GUARD_OPTION,
     ...transportOptions('sources'),
   ],
   check: (options, diagnostics) => {
-    checkTarget(options, diagnostics, SOURCE_URL);
+    const place = checkTarget(options, diagnostics, SOURCE_URL);
+    if (place?.kind === 'rclone' && options.boolean('preserve_hard_links'))
+      diagnostics.warning(
+        "option 'preserve_hard_links' has no effect: WebDAV, FTP and S3 sources have no hard links",
+        options.origin('preserve_hard_links'),
+      );
   },
   location: (options) => {
     const location = parseRemoteLocation(options.string('source_url'));
@@ -62,7 +72,7 @@ export const remoteFiles: SourceEngine = {
       ...copyInPlace({
         from: location.path,
         target: destinationPath(source, cp),
-        hardLinks: false,
+        hardLinks: source.options.boolean('preserve_hard_links'),
         metadata: copyMetadata(source.options),
         filters: collectPointExclusion(source),
         origin: source.options.origin('source_url'),
@@ -82,7 +92,7 @@ export const remoteFiles: SourceEngine = {
         from: destinationPath(source, cp),
         to: location.path,
         deleteExtraneous: true,
-        hardLinks: false,
+        hardLinks: source.options.boolean('preserve_hard_links'),
         metadata: copyMetadata(source.options),
         filters: collectPointExclusion(source),
         ...(location.remote === undefined ? {} : { remote: { ...location.remote, side: 'to' as const } }),
