@@ -86,6 +86,11 @@ export interface GetFileSpec {
   readonly transport: Transport;
   readonly remote: string;
   readonly file: string;
+  /**
+   * What it means that the server holds no file there, when rclone finds none to copy (S3, where
+   * a key is not asked for before: nothing answers that it is missing).
+   */
+  readonly missing?: string;
 }
 
 /**
