@@ -219,10 +219,6 @@ function fetchDraft(
   return getNewest('archive', { ...(transport === undefined ? {} : { transport }), search, file }, origin);
 }
 
-/** How messages name the archive a fetch copies: where it is, or the series it is the newest of. */
-const fetchShown = (fetch: ArchiveFetch): string =>
-  fetch.kind === 'file' ? fetch.shown : fetch.search.shown;
-
 /** Where the archive is written before it replaces the previous one: hidden, next to it. */
 export function partialOf(file: string): string {
   const slash = file.lastIndexOf('/');
