@@ -115,6 +115,11 @@ export interface NewestFileSearch {
   readonly pathGroup: number;
   readonly order: readonly number[];
   readonly notAfter: string;
+  /**
+   * The name `--at`'s time gives, when the names are coarser than it (a day, an hour): `notAfter`
+   * is then the key before it, as that name may be that of a copy made after `--at`.
+   */
+  readonly passedOver?: string;
   readonly shown: string;
 }
 

@@ -151,7 +151,8 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
           '--from',
           'offsite',
           '--at',
-          '2026-03-02T12:00:00+01:00',
+          // The last second of the day: a name of the day of --at is passed over before it.
+          '2026-03-02T23:59:59+01:00',
         ]);
         expect(rebuilt.code, rebuilt.stderr).toBe(0);
         expect(rebuilt.stderr).toMatch(/the newest there: \S.*\/site \[2026-03-02\]\.tar\.zst\n/);
@@ -169,7 +170,8 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
           '--from',
           'offsite',
           '--at',
-          '2026-03-02T12:00:00+01:00',
+          // The last second of the day: a name of the day of --at is passed over before it.
+          '2026-03-02T23:59:59+01:00',
         ]);
         expect(rebuilt.code, rebuilt.stderr).toBe(0);
         expect(rebuilt.stderr).toMatch(/the newest there: \S.*\/2026-03-02 \[site\]\/\n/);
