@@ -170,7 +170,8 @@ export function rcloneDeleteCommands(transport: RcloneTransport, path: string, t
  * Whether the server holds anything at `path` (a file, or a directory, empty or not): `lsjson
  * --stat` exits with "directory not found" or "file not found" for a path that is not there, and
  * with other statuses when the server cannot be reached or refuses the login, which are not taken
- * for a missing copy. Reads nothing of what is there.
+ * for a missing copy. Reads nothing of what is there. In a bucket it finds only the bucket
+ * missing: a key that is not there is found by the fetch (see GetFileSpec.missing).
  */
 export function rclonePathCheck(
   transport: RcloneTransport,
@@ -182,10 +183,12 @@ export function rclonePathCheck(
     ...rcloneCommand(transport, tools, ['lsjson', '--stat', '--', remoteWord(transport, path)]),
     // What lsjson prints of the path there is not for the run's output.
     stdout: '/dev/null',
-    explains: [RCLONE_DIRECTORY_NOT_FOUND, RCLONE_FILE_NOT_FOUND].map((status) => ({
-      status,
-      message: missing,
-    })),
+    // On S3 a key without an object is no error, and "directory not found" is a bucket that does
+    // not exist (a misspelt name, one removed), not a copy never written.
+    explains:
+      transport.remote === ':s3:'
+        ? rcloneGetFailures(transport, path).filter((e) => e.status === RCLONE_DIRECTORY_NOT_FOUND)
+        : [RCLONE_DIRECTORY_NOT_FOUND, RCLONE_FILE_NOT_FOUND].map((status) => ({ status, message: missing })),
   };
 }
 
