@@ -14,7 +14,6 @@ import type {
   GetFileSpec,
   GetNewestFileSpec,
   PutFileSpec,
-  SshTransport,
   SyncDirSpec,
   Transport,
 } from './transport-specs.js';
@@ -257,8 +256,12 @@ export interface ExpectCopySpec {
   readonly expect: 'entries' | 'path' | 'directory';
   readonly path: string;
   readonly missing: string;
-  /** `path` is on another host, looked at over ssh (a mirror a restore fetches from). */
-  readonly transport?: SshTransport;
+  /**
+   * `path` is on another host, looked at over ssh (a mirror a restore fetches from), or on a
+   * server, asked through rclone whether anything is there (`entries` as `path`: an empty copy is
+   * found empty once fetched).
+   */
+  readonly transport?: Transport;
 }
 
 export type ActionKind = ActionBody['kind'];

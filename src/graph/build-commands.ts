@@ -7,6 +7,7 @@ import { gitlabProjectCommands } from './gitlab-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
 import { kerberosTicketCommands, underKerberos } from './kerberos-commands.js';
 import { newestFileCommands } from './newest-file-commands.js';
+import { rclonePathCheck } from './rclone-commands.js';
 import { syncDirCommands, syncPreview } from './rclone-sync-commands.js';
 import {
   resticBackupCommands,
@@ -292,6 +293,9 @@ function expectCopy(spec: ExpectCopySpec, tools: ToolPaths): ExecCommand {
       : spec.expect === 'directory'
         ? ['test', '-d', spec.path, '-o', '!', '-e', spec.path]
         : undefined;
+  // On a server, whether anything is there: an empty copy fetched is found empty where it lands.
+  if (spec.transport?.kind === 'rclone')
+    return rclonePathCheck(spec.transport, spec.path, spec.missing, tools);
   // On another host the whole test runs there: ssh's own failure (255) is not the copy's absence.
   if (spec.transport !== undefined) {
     const line = test === undefined ? `${shCommand(firstEntry(spec.path))} | grep -q .` : shCommand(test);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GetFileSpec, PutFileSpec, RcloneTransport } from './action.js';
-import type { Command, Explanation, ToolPaths } from './command.js';
+import type { Command, ExecCommand, Explanation, ToolPaths } from './command.js';
 import { globEscaped, hiddenPartial, rcloneCommand, remoteWord, webdavUrl } from './rclone-words.js';
 
 /**
@@ -90,7 +90,7 @@ export function rcloneGetCommands(
         remoteWord(transport, spec.remote),
         partial,
       ]),
-      explains: rcloneGetFailures(transport, spec.remote),
+      explains: rcloneGetFailures(transport, spec.remote, spec.missing),
     },
     { kind: 'publish-file', partial, file: spec.file },
   ];
@@ -100,12 +100,12 @@ export function rcloneGetCommands(
  * What a get-file's rclone failure statuses mean: no file at the path (`rcloneFileMissing`), or on
  * S3, for status 3, that the bucket does not exist (a misspelt name, or one removed).
  */
-function rcloneGetFailures(transport: RcloneTransport, remote: string): Explanation[] {
+function rcloneGetFailures(transport: RcloneTransport, remote: string, missing?: string): Explanation[] {
   const bucket = remote.replace(/^\/+/, '').split('/')[0];
   return [RCLONE_NOTHING_TRANSFERRED, RCLONE_DIRECTORY_NOT_FOUND].map((status) => ({
     status,
     message: rcloneFileMissing(transport, status)
-      ? `the server holds no file at ${remote}`
+      ? (missing ?? `the server holds no file at ${remote}`)
       : `the bucket ${bucket} does not exist`,
   }));
 }
@@ -166,5 +166,34 @@ export function rcloneDeleteCommands(transport: RcloneTransport, path: string, t
   ];
 }
 
+/**
+ * Whether the server holds anything at `path` (a file, or a directory, empty or not): `lsjson
+ * --stat` exits with "directory not found" or "file not found" for a path that is not there, and
+ * with other statuses when the server cannot be reached or refuses the login, which are not taken
+ * for a missing copy. Reads nothing of what is there. In a bucket it finds only the bucket
+ * missing: a key that is not there is found by the fetch (see GetFileSpec.missing).
+ */
+export function rclonePathCheck(
+  transport: RcloneTransport,
+  path: string,
+  missing: string,
+  tools: ToolPaths,
+): ExecCommand {
+  return {
+    ...rcloneCommand(transport, tools, ['lsjson', '--stat', '--', remoteWord(transport, path)]),
+    // What lsjson prints of the path there is not for the run's output.
+    stdout: '/dev/null',
+    // On S3 a key without an object is no error, and "directory not found" is a bucket that does
+    // not exist (a misspelt name, one removed), not a copy never written.
+    explains:
+      transport.remote === ':s3:'
+        ? rcloneGetFailures(transport, path).filter((e) => e.status === RCLONE_DIRECTORY_NOT_FOUND)
+        : [RCLONE_DIRECTORY_NOT_FOUND, RCLONE_FILE_NOT_FOUND].map((status) => ({ status, message: missing })),
+  };
+}
+
 /** rclone's exit status for "directory not found". */
 const RCLONE_DIRECTORY_NOT_FOUND = 3;
+
+/** rclone's exit status for "file not found". */
+const RCLONE_FILE_NOT_FOUND = 4;

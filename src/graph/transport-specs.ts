@@ -86,6 +86,11 @@ export interface GetFileSpec {
   readonly transport: Transport;
   readonly remote: string;
   readonly file: string;
+  /**
+   * What it means that the server holds no file there, when rclone finds none to copy (S3, where
+   * a key is not asked for before: nothing answers that it is missing).
+   */
+  readonly missing?: string;
 }
 
 /**
@@ -110,6 +115,11 @@ export interface NewestFileSearch {
   readonly pathGroup: number;
   readonly order: readonly number[];
   readonly notAfter: string;
+  /**
+   * The name `--at`'s time gives, when the names are coarser than it (a day, an hour): `notAfter`
+   * is then the key before it, as that name may be that of a copy made after `--at`.
+   */
+  readonly passedOver?: string;
   readonly shown: string;
 }
 

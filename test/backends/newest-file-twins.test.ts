@@ -108,8 +108,13 @@ describe.runIf(canRun)('polyarchiv_newest_file and newestFile agree on a real di
       '2026/site-10.03_0300-Tue.tar.gz',
     ],
     [
-      'at the exact time of one: it is not after',
+      'at the minute of one: passed over, as it may have been made after --at',
       '2026-02-28T03:00:00+01:00',
+      '2026/site-02.01_0800-Fri.tar.gz',
+    ],
+    [
+      'at the last second of its minute: taken',
+      '2026-02-28T03:00:59+01:00',
       '2026/site-28.02_0300-Sat.tar.gz',
     ],
     ['one minute before it', '2026-02-28T02:59:00+01:00', '2026/site-02.01_0800-Fri.tar.gz'],
@@ -133,7 +138,7 @@ describe.runIf(canRun)('polyarchiv_newest_file and newestFile agree on a real di
       taken: found,
       said: [
         found === undefined
-          ? `  no file is named as ${series} at or before --at`
+          ? `  no file is named as ${series} before ${box.path('archives/site')}/2025/site-01.01_0000-Wed.tar.gz (passed over: the name of --at's time may be that of a copy made after it)`
           : `  the newest there: ${found}`,
       ],
     });
@@ -151,7 +156,7 @@ describe.runIf(canRun)('polyarchiv_newest_file and newestFile agree on a real di
 
   it.each([
     ['the newest mirror, a directory', undefined, '2026-03-02/site/'],
-    ['none at or before --at', '2026-02-28T12:00:00+01:00', undefined],
+    ['none named before the day of --at', '2026-02-28T12:00:00+01:00', undefined],
   ] as const)('%s', async (_, at, name) => {
     const search = datedSearch(
       pair(`${box.path('mirrors')}/{Y}-{m}-{d}/{name}`),
@@ -173,7 +178,7 @@ describe.runIf(canRun)('polyarchiv_newest_file and newestFile agree on a real di
       taken: found,
       said: [
         found === undefined
-          ? `  no directory is named as ${box.path('mirrors')}/{Y}-{m}-{d}/site at or before --at`
+          ? `  no directory is named as ${box.path('mirrors')}/{Y}-{m}-{d}/site before ${box.path('mirrors')}/2026-02-28/site (passed over: the name of --at's time may be that of a copy made after it)`
           : `  the newest there: ${found}`,
       ],
     });

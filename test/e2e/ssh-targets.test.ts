@@ -127,7 +127,8 @@ describe.runIf(canRun)('backup points on another host through ssh', () => {
         '--from',
         'offsite',
         '--at',
-        '2026-03-02T12:00:00+01:00',
+        // The last second of the day: a name of the day of --at is passed over before it.
+        '2026-03-02T23:59:59+01:00',
       ]);
       expect(rebuilt.code, rebuilt.stderr).toBe(0);
       expect(rebuilt.stderr).toContain(`the newest there: 127.0.0.1:${remote('site-2026-03-02.tar.zst')}`);
@@ -151,7 +152,8 @@ describe.runIf(canRun)('backup points on another host through ssh', () => {
         '--from',
         'offsite',
         '--at',
-        '2026-03-02T12:00:00+01:00',
+        // The last second of the day: a name of the day of --at is passed over before it.
+        '2026-03-02T23:59:59+01:00',
       ]);
       expect(rebuilt.code, rebuilt.stderr).toBe(0);
       expect(rebuilt.stderr).toContain(`the newest there: 127.0.0.1:${remote('2026-03-02/site')}/`);

@@ -114,9 +114,12 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
         const restore = runAs(box, how, 'restore', args);
         expect(restore.code).toBe(1);
         expect(restore.stderr).toMatch(/offsite\.backup:\d+ \[point\]/);
-        // rclone says "directory not found", or on S3, which has no directories, finds nothing to
-        // copy and says nothing: polyarchiv says what it means.
-        expect(restore.stderr).toMatch(/the server holds no file at .*site\.tar\.gz/);
+        // Asked before it is fetched (S3, whose keys are not asked for, when nothing is fetched), the
+        // server says nothing is there: polyarchiv says what it means.
+        expect(restore.stderr).toMatch(
+          /backup point "offsite" holds no copy of collect point "site": .*site\.tar\.gz is missing\n/,
+        );
+        expect(restore.stderr).not.toMatch(/Failed to copyto/);
         expect(restore.stderr).not.toMatch(/ENOENT/);
         expect(snapshotTree(box.path('collect/site/backups'))).toEqual(before);
       }, 120_000);
@@ -148,7 +151,8 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
           '--from',
           'offsite',
           '--at',
-          '2026-03-02T12:00:00+01:00',
+          // The last second of the day: a name of the day of --at is passed over before it.
+          '2026-03-02T23:59:59+01:00',
         ]);
         expect(rebuilt.code, rebuilt.stderr).toBe(0);
         expect(rebuilt.stderr).toMatch(/the newest there: \S.*\/site \[2026-03-02\]\.tar\.zst\n/);
@@ -166,7 +170,8 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
           '--from',
           'offsite',
           '--at',
-          '2026-03-02T12:00:00+01:00',
+          // The last second of the day: a name of the day of --at is passed over before it.
+          '2026-03-02T23:59:59+01:00',
         ]);
         expect(rebuilt.code, rebuilt.stderr).toBe(0);
         expect(rebuilt.stderr).toMatch(/the newest there: \S.*\/2026-03-02 \[site\]\/\n/);

@@ -46,7 +46,17 @@ describe('the search of a dated series from its remote_url', () => {
 
   it('orders by year, month, day, then time, whatever order the name writes them in', () => {
     const search = datedSearch(pair('/b/{name}-{d}.{m}.{y}-{H}h.tar.zst'), new Date(2026, 2, 10, 12));
-    expect(search).toMatchObject({ order: [3, 2, 1, 4], notAfter: '26031012' });
+    expect(search).toMatchObject({ order: [3, 2, 1, 4], notAfter: '26031011' });
+  });
+
+  it('passes over the name of --at, coarser than it, unless --at is the last second that name stands for', () => {
+    const within = datedSearch(pair('/b/{name}-{Y}{m}{d}.tar.gz'), new Date(2026, 2, 10, 12));
+    expect(within).toMatchObject({ notAfter: '20260309', passedOver: '/b/site-20260310.tar.gz' });
+    const last = datedSearch(pair('/b/{name}-{Y}{m}{d}.tar.gz'), new Date(2026, 2, 10, 23, 59, 59));
+    expect(last).toMatchObject({ notAfter: '20260310' });
+    expect(last).not.toHaveProperty('passedOver');
+    const seconds = datedSearch(pair('/b/{name}-{Y}{m}{d}{H}{M}{S}.tar.gz'), new Date(2026, 2, 10, 12));
+    expect(seconds).toMatchObject({ notAfter: '20260310120000' });
   });
 
   it('takes {Y} over {y}, and reads the other variables without ordering by them', () => {

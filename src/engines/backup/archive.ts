@@ -6,7 +6,7 @@ import { COPY_GUARD_OPTION, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
 import { getNewest } from './dated-search.js';
-import { expectFetched } from './expect-fetched.js';
+import { expectFetched, noCopyMessage } from './expect-fetched.js';
 import { sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
 import { checkTarget, localLocation, pointTarget, TRANSPORT_OPTIONS } from './target.js';
@@ -172,7 +172,18 @@ export function extractArchive(
     (staging, origin) => [
       ...(fetch === undefined
         ? expectFetched(bp, cp, { path: archive, shown: archive, expect: 'path' }, origin)
-        : [fetchDraft(fetch, archive, file, origin)]),
+        : [
+            // Asked first, where it is: the copy's tool would say it in its own words, or not at all.
+            ...(fetch.kind === 'file'
+              ? expectFetched(
+                  bp,
+                  cp,
+                  { path: archive, shown: fetch.shown, expect: 'path', transport: fetch.transport },
+                  origin,
+                )
+              : []),
+            fetchDraft(fetch, archive, file, origin, (shown) => noCopyMessage(bp, cp, `${shown} is missing`)),
+          ]),
       {
         kind: 'unpack',
         archive: file,
@@ -186,13 +197,21 @@ export function extractArchive(
   );
 }
 
-function fetchDraft(fetch: ArchiveFetch, archive: string, file: string, origin: Origin): ActionDraft {
+function fetchDraft(
+  fetch: ArchiveFetch,
+  archive: string,
+  file: string,
+  origin: Origin,
+  /** What a server that holds no file there means (see GetFileSpec.missing). */
+  missing: (shown: string) => string,
+): ActionDraft {
   if (fetch.kind === 'file')
     return {
       kind: 'get-file',
       transport: fetch.transport,
       remote: archive,
       file,
+      missing: missing(fetch.shown),
       origin,
       summary: `fetch ${fetch.shown} into ${file}`,
     };

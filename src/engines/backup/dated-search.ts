@@ -128,6 +128,7 @@ export function datedSearch(
     const group = fields.indexOf(name);
     if (group >= 0) order.push(group + 1);
   }
+  const bound = at === undefined ? undefined : notAfterName(at, fields, order, dir, relative);
   return {
     entries,
     orderBy: 'name',
@@ -136,9 +137,34 @@ export function datedSearch(
     pattern: `^${pattern}${end}$`,
     pathGroup: 0,
     order,
-    notAfter: at === undefined ? '' : orderingKey(timeVariables(at), fields, order),
+    notAfter: bound?.key ?? '',
+    ...(bound?.passedOver === undefined ? {} : { passedOver: bound.passedOver }),
     shown,
   };
+}
+
+/**
+ * The greatest key a name not after `at` may have. A name without the second ({Y}{m}{d}, up to
+ * {H} or {M}) that `at`'s time gives may be that of a copy made later in its day, hour or minute
+ * (a later run of it writes that name again), which no name tells and no state here records: it
+ * is passed over (`passedOver`, that name), and the newest named before it is taken; unless `at`
+ * is the last second that name stands for.
+ */
+function notAfterName(
+  at: Date,
+  fields: readonly string[],
+  order: readonly number[],
+  dir: string,
+  relative: string,
+): { readonly key: string; readonly passedOver?: string } {
+  const values = timeVariables(at);
+  const key = orderingKey(values, fields, order);
+  // At the last second of its day (hour, minute), every copy of that name was made by then.
+  const lastSecond = orderingKey(timeVariables(new Date(at.getTime() + 1000)), fields, order) !== key;
+  if (fields.includes('S') || fields.includes('f') || lastSecond || /^0*$/.test(key)) return { key };
+  const before = (BigInt(key) - 1n).toString().padStart(key.length, '0');
+  const name = relative.replace(MARKERS, (_, index) => values[TIME_VARIABLES[Number(index)] as string] ?? '');
+  return { key: before, passedOver: `${dir === '/' ? '' : dir}/${name}` };
 }
 
 /**
@@ -198,6 +224,6 @@ export function getNewest(what: 'archive' | 'mirror', spec: GetNewestFileSpec, o
     kind: 'get-newest-file',
     ...spec,
     origin,
-    summary: `find the ${search.orderBy === 'name' ? 'newest' : 'last written'} ${what} named as ${search.shown}${search.notAfter === '' ? '' : ' not after --at'} (no state here records them${search.orderBy === 'name' ? '' : ', and the names do not order them'}), then ${transport === undefined ? 'link it' : 'fetch it'} as ${file}`,
+    summary: `find the ${search.orderBy === 'name' ? 'newest' : 'last written'} ${what} named as ${search.shown}${search.notAfter === '' ? '' : search.passedOver === undefined ? ' not after --at' : ` before ${search.passedOver} (the name of --at's time, which may be that of a copy made after it)`} (no state here records them${search.orderBy === 'name' ? '' : ', and the names do not order them'}), then ${transport === undefined ? 'link it' : 'fetch it'} as ${file}`,
   };
 }

@@ -1,5 +1,5 @@
 import type { Origin } from '../../diag/origin.js';
-import type { ActionDraft, SshTransport } from '../../graph/action.js';
+import type { ActionDraft, Transport } from '../../graph/action.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 
 /** What a restore says when a backup point has nothing of a collect point to give back. */
@@ -24,7 +24,8 @@ export function expectFetched(
     /** Why the backup point holds no copy: `/srv/mirror is missing or empty`. */
     readonly detail?: string;
     readonly expect?: 'entries' | 'path';
-    readonly transport?: SshTransport;
+    /** On another host (ssh) or a server (rclone): asked there, before anything is fetched. */
+    readonly transport?: Transport;
   },
   origin: Origin,
 ): ActionDraft[] {

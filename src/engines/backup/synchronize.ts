@@ -85,25 +85,34 @@ export const synchronize: BackupEngine = {
       return restoreNewestMirror(bp, cp, target, search);
     if (target.kind === 'rclone') {
       const transport = target.transport;
-      return restoreThroughStaging(
-        bp,
-        cp,
-        {
-          from: 'fetched from',
-          aside: 'where the mirror is fetched',
-          copy: `the mirror at ${shownTarget(target)}`,
-        },
-        (staging, origin) => ({
-          kind: 'sync-dir',
-          direction: 'down',
-          local: staging,
-          transport,
-          remote: target.path,
-          excludes: [],
-          origin,
-          summary: `fetch the mirror at ${shownTarget(target)} into ${staging}`,
-        }),
-      );
+      const shown = shownTarget(target);
+      return [
+        ...expectFetched(
+          bp,
+          cp,
+          { path: target.path, shown, expect: 'path', transport },
+          bp.options.origin('remote_url'),
+        ),
+        ...restoreThroughStaging(
+          bp,
+          cp,
+          {
+            from: 'fetched from',
+            aside: 'where the mirror is fetched',
+            copy: `the mirror at ${shownTarget(target)}`,
+          },
+          (staging, origin) => ({
+            kind: 'sync-dir',
+            direction: 'down',
+            local: staging,
+            transport,
+            remote: target.path,
+            excludes: [],
+            origin,
+            summary: `fetch the mirror at ${shownTarget(target)} into ${staging}`,
+          }),
+        ),
+      ];
     }
     const remote = rsyncRemote(target, 'from');
     return [

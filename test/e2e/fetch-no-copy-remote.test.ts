@@ -1,0 +1,163 @@
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { runAs } from '../helpers/service-targets.js';
+import { haveTools } from '../helpers/tools.js';
+import { fileContents } from '../helpers/tree.js';
+import { type FtpServer, haveFtp, startFtp } from '../servers/ftp.js';
+import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
+
+const HOWS = ['apply', 'script'] as const;
+
+const SITE = [
+  '[point]',
+  'engine = files',
+  'local_path = {root}/collect/{name}',
+  '',
+  '[source "tree"]',
+  'engine = local_files',
+  'source_path = {root}/data',
+  'destination_path = tree',
+  '',
+].join('\n');
+
+/**
+ * A restore whose backup point, on another host or a server, holds no copy of the collect point
+ * (the archive or the mirror removed there): the fetch fails with the backup point's words at the
+ * line of remote_url, before the collect point is touched.
+ */
+function expectNoCopy(
+  box: Sandbox,
+  how: (typeof HOWS)[number],
+  args: readonly string[],
+  detail: string,
+): void {
+  const copy = fileContents(box.path('collect/site/backups'));
+  const live = fileContents(box.path('data'));
+  const restore = runAs(box, how, 'restore', args);
+  expect(restore.code, restore.stderr).toBe(1);
+  expect(restore.stderr).toContain(`backup point "bp" holds no copy of collect point "site": ${detail}\n`);
+  expect(restore.stderr).toMatch(/failed with exit code \d+: step \d+ of \d+ at bp\.backup:3 \[point\]/);
+  expect(restore.stderr).toMatch(/skipped +restore:site/);
+  // Nothing is fetched: at most rclone's one line of what it found there (none over ssh).
+  expect(restore.stderr).not.toMatch(/rsync error|No such file or directory|ERROR :|Failed to (copyto|sync)/);
+  expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+  expect(fileContents(box.path('data'))).toEqual(live);
+}
+
+describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())(
+  'a fetch over ssh from a backup point that holds no copy',
+  () => {
+    let sshd: SshServer;
+    let box: Sandbox;
+    beforeAll(async () => {
+      sshd = await startSshd();
+    });
+    afterAll(async () => {
+      await sshd?.destroy();
+    });
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-no-copy-ssh-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+    });
+    afterEach(() => box.remove());
+
+    const configure = (engine: string, path: string): string[] => {
+      box.write({
+        'config/bp.backup': [
+          '[point]',
+          `engine = ${engine}`,
+          `remote_url = ssh://root@127.0.0.1:${sshd.port}{root}/${path}`,
+          `private_key = ${sshd.clientKey}`,
+          `ssh_options = ${sshd.sshOptions} -p ${sshd.port}`,
+          '',
+        ].join('\n'),
+      });
+      return ['-C', box.path('config'), '--set', `root=${box.root}`];
+    };
+
+    for (const how of HOWS) {
+      it(`archive: an archive that is gone (${how})`, () => {
+        const args = configure('archive', "it's archived/{name}.tar.gz");
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        rmSync(box.path("it's archived/site.tar.gz"));
+        expectNoCopy(box, how, args, `127.0.0.1:${box.path("it's archived/site.tar.gz")} is missing`);
+      }, 60_000);
+
+      it(`rolling_archive: the recorded archive is gone (${how})`, () => {
+        const args = configure('rolling_archive', 'rolled/{name}-{Y}{m}{d}{H}{M}{S}.tar.gz');
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        const [name = ''] = readdirSync(box.path('rolled'));
+        rmSync(box.path('rolled', name));
+        expectNoCopy(box, how, args, `127.0.0.1:${box.path('rolled', name)} is missing`);
+      }, 60_000);
+    }
+  },
+);
+
+describe.runIf(haveTools('flock', 'bash', 'tar', 'gzip') && haveFtp())(
+  'a fetch from an FTP server that holds no copy',
+  () => {
+    let ftp: FtpServer;
+    let box: Sandbox;
+    beforeAll(async () => {
+      ftp = await startFtp();
+    });
+    afterAll(async () => {
+      await ftp?.destroy();
+    });
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-no-copy-ftp-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+    });
+    afterEach(() => box.remove());
+
+    const configure = (engine: string, path: string): string[] => {
+      box.write({
+        'config/bp.backup': [
+          '[point]',
+          `engine = ${engine}`,
+          `remote_url = ftp://${ftp.user}@127.0.0.1:${ftp.port}/${path}`,
+          `password = ${ftp.password}`,
+          '',
+        ].join('\n'),
+      });
+      return ['-C', box.path('config'), '--set', `root=${box.root}`];
+    };
+    const shown = (path: string) => `ftp://127.0.0.1:${ftp.port}/${path}`;
+
+    for (const how of HOWS) {
+      it(`archive: an archive that is gone, a server that is down (${how})`, async () => {
+        const args = configure('archive', 'archived/{name}.tar.gz');
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        rmSync(`${ftp.root}/archived/site.tar.gz`);
+        expectNoCopy(box, how, args, `${shown('archived/site.tar.gz')} is missing`);
+        // A server that cannot be reached is not taken for a missing copy.
+        await ftp.stop();
+        try {
+          const unreachable = runAs(box, how, 'restore', args);
+          expect(unreachable.code).toBe(1);
+          expect(unreachable.stderr).not.toContain('holds no copy');
+          expect(unreachable.stderr).toMatch(/connection refused/);
+        } finally {
+          await ftp.start();
+        }
+      }, 60_000);
+
+      it(`synchronize: a mirror directory that is gone (${how})`, () => {
+        const args = configure('synchronize', 'mirrored/{name}');
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        rmSync(`${ftp.root}/mirrored/site`, { recursive: true });
+        expectNoCopy(box, how, args, `${shown('mirrored/site')} is missing`);
+      }, 60_000);
+
+      it(`synchronize: an emptied mirror (${how})`, () => {
+        const args = configure('synchronize', 'mirrored/{name}');
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        rmSync(`${ftp.root}/mirrored/site`, { recursive: true });
+        mkdirSync(`${ftp.root}/mirrored/site`);
+        expectNoCopy(box, how, args, `the mirror at ${shown('mirrored/site')} holds nothing`);
+      }, 60_000);
+    }
+  },
+);
