@@ -7,7 +7,7 @@
 #   7db3feebb08c17db765f97e524cc2b1e5246ffa8adfe0d4631414c242aded955  directory.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat chown date find flock grep mkdir mktemp mv nproc rm rsync service sha256sum slapadd stat sudo sync systemctl test
+# Required tools: awk cat chown date find flock grep mkdir mktemp mv nproc rm rsync service sha256sum slapadd stat sudo sync systemctl tail test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -93,20 +93,20 @@ unit_2_restore_directory() {
   polyarchiv_step 3 12 'check that the copy holds source "legacy" (/var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif)' 'directory.collect:24 [source "legacy"]'
   test -e /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "legacy": /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif is missing'
   # directory.collect:8 [source "main"]
-  polyarchiv_step 4 12 'check that the dump of source "main" is not empty before anything is replaced' 'directory.collect:8 [source "main"]'
-  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif '' 0 refuse '' 4096
+  polyarchiv_step 4 12 'check that the dump of source "main" is whole before anything is replaced' 'directory.collect:8 [source "main"]'
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif '' 0 refuse '# polyarchiv: end of export' 4096
   # directory.collect:8 [source "main"]
   polyarchiv_step 5 12 'confirm that restoring source "main" replaces the LDAP database 1' 'directory.collect:8 [source "main"]'
   polyarchiv_confirm 'source "main": the LDAP database 1 in /var/lib/ldap is replaced by the export; changes made since the backup are lost'
   # directory.collect:12 [source "accounts"]
-  polyarchiv_step 6 12 'check that the dump of source "accounts" is not empty before anything is replaced' 'directory.collect:12 [source "accounts"]'
-  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif '' 0 refuse '' 4096
+  polyarchiv_step 6 12 'check that the dump of source "accounts" is whole before anything is replaced' 'directory.collect:12 [source "accounts"]'
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif '' 0 refuse '# polyarchiv: end of export' 4096
   # directory.collect:12 [source "accounts"]
   polyarchiv_step 7 12 'confirm that restoring source "accounts" replaces the LDAP database dc=accounts,dc=example,dc=org' 'directory.collect:12 [source "accounts"]'
   polyarchiv_confirm 'source "accounts": the LDAP database dc=accounts,dc=example,dc=org in /srv/ldap/accounts db is replaced by the export; changes made since the backup are lost'
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 8 12 'check that the dump of source "legacy" is not empty before anything is replaced' 'directory.collect:24 [source "legacy"]'
-  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif '' 0 refuse '' 4096
+  polyarchiv_step 8 12 'check that the dump of source "legacy" is whole before anything is replaced' 'directory.collect:24 [source "legacy"]'
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif '' 0 refuse '# polyarchiv: end of export' 4096
   # directory.collect:24 [source "legacy"]
   polyarchiv_step 9 12 'confirm that restoring source "legacy" replaces the LDAP database 2' 'directory.collect:24 [source "legacy"]'
   polyarchiv_confirm 'source "legacy": the LDAP database 2 in /var/lib/ldap-legacy is replaced by the export; changes made since the backup are lost'

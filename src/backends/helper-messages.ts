@@ -34,7 +34,7 @@ export const HELPER_MESSAGES = {
   // A dump whose end lacks the line its tool writes once it has dumped everything (a backup's
   // refused whatever on_suspicious_dump says; a restore's refused unless --allow-shrink).
   dumpIncomplete: (partial: string, bytes: string, mark: string) =>
-    `dump ${partial} is incomplete: no line of its last ${bytes} bytes starts with '${mark}', which its tool writes once it has dumped everything`,
+    `dump ${partial} is incomplete: no line of its last ${bytes} bytes starts with '${mark}', the line written once everything is dumped`,
   dumpRefused: (problem: string) => `  refused: ${problem}; the previous dump is kept`,
   dumpNotLoaded: (problem: string) => `  ${problem}`,
   // A service's data directory rebuilt (polyarchiv_dir_reload).

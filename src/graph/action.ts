@@ -227,6 +227,12 @@ export interface DumpSpec {
    * every whole dump ('' when the tool writes none): a dump without it is never recorded.
    */
   readonly completeMark: string;
+  /**
+   * A program the tool's output passes through on its way to `partial` (the script's pipefail,
+   * and the executor, fail the step when either fails): it appends an end line to an export whose
+   * tool writes none.
+   */
+  readonly through?: readonly Word[];
 }
 
 /**

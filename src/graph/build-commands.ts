@@ -79,7 +79,11 @@ export function buildCommands(
       const partial = action.partial;
       return [
         { kind: 'create-file', path: partial },
-        { ...execOf(action, tools), stdout: partial },
+        {
+          ...execOf(action, tools),
+          ...(action.through === undefined ? {} : { pipeline: [action.through] }),
+          stdout: partial,
+        },
         {
           kind: 'check-dump',
           partial,

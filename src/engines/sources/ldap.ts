@@ -6,6 +6,23 @@ import { destinationPath, setString } from '../toolkit.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun, verifyDump } from './tool-source.js';
 
 /**
+ * The line that ends every export this source writes: LDIF has no end mark of its own, so an export
+ * cut between two entries (a dumper killed after writing part of it, a file truncated later) would
+ * otherwise load as a smaller directory. A comment for slapadd; it counts the entries for whoever
+ * reads the file.
+ */
+export const LDIF_EXPORT_END = '# polyarchiv: end of export';
+
+/**
+ * Copies slapcat's output and appends the end line after its last line; an empty export stays
+ * empty (judged as such). The step fails when slapcat fails, so the line never ends a cut export.
+ */
+export const LDIF_END_WRITER: readonly string[] = [
+  'awk',
+  `/^dn:/ { n++ } { print } END { if (NR > 0) printf "${LDIF_EXPORT_END}, %d entries\\n", n }`,
+];
+
+/**
  * Exports an OpenLDAP database with slapcat; restores it with slapadd into the stopped, emptied
  * database directory, with the original's defects fixed: slapcat runs once and its status counts,
  * slapadd gets the database number, data_directory works, the previous database files survive a
@@ -111,6 +128,7 @@ export const ldap: SourceEngine = {
         kind: 'dump',
         ...tool(o, [o.string('dump_executable'), ...databaseArgs(o)]),
         ...dumpCheck(o, destinationPath(source, cp), cp),
+        through: LDIF_END_WRITER,
         origin: source.origin,
         summary: `export LDAP ${which(o)} with slapcat (source "${source.name}")`,
       },
@@ -131,9 +149,9 @@ export const ldap: SourceEngine = {
     const stop = command(o, 'stop_command');
     const input = destinationPath(source, cp);
     return [
-      // An empty export is refused before the question and before slapd is stopped: LDIF has no
-      // end mark, so a cut export is only caught by slapadd when the cut falls inside an entry.
-      verifyDump(source, input, ''),
+      // An empty or cut export (without the end line its backup appended) is refused before the
+      // question and before slapd is stopped.
+      verifyDump(source, input, LDIF_EXPORT_END),
       {
         kind: 'confirm',
         warning: `source "${source.name}": the LDAP ${which(o)} in ${target} is replaced by the export; changes made since the backup are lost`,
