@@ -1,6 +1,6 @@
 import type { Origin } from '../diag/origin.js';
 import type { PackSpec, UnpackSpec } from './archive-specs.js';
-import type { EnvValue, SecretPart, Word } from './command.js';
+import type { EnvValue, Explanation, SecretPart, Word } from './command.js';
 import type { DirSwapPaths, RsyncSpec } from './copy-specs.js';
 import type { CryptTreeSpec, HashCheckSpec, HashIndexSpec } from './filter-specs.js';
 import type { KerberosLogin } from './kerberos-specs.js';
@@ -210,6 +210,10 @@ export interface ToolRun {
   readonly stdout?: string;
   /** Seconds before the tool is stopped (TERM, then KILL 5 seconds later): hooks have one. */
   readonly timeout?: number;
+  /** Programs that read the tool's output in turn, as ExecCommand's `pipeline`. */
+  readonly pipeline?: readonly (readonly Word[])[];
+  /** What failure statuses mean, said before the step fails (a check's "not found"). */
+  readonly explains?: readonly Explanation[];
 }
 
 /**

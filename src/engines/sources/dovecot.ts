@@ -9,6 +9,7 @@ import {
   copySide,
   doveadmBackup,
   restoredUsersFile,
+  selectionCheck,
   socketPath,
   where,
 } from './dovecot-doveadm.js';
@@ -123,6 +124,7 @@ export const dovecot: SourceEngine = {
     const origin = source.origin;
     const _at = where(source);
     return [
+      ...selectionCheck(source),
       { kind: 'recover-dir', ...paths, origin, summary: `recover ${what} if a previous run was interrupted` },
       { kind: 'mkdir', path: paths.target, origin, summary: `create ${what}` },
       {
