@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LDIF_EXPORT_END } from '../../src/engines/sources/ldap.js';
 import { runCli } from '../helpers/cli.js';
@@ -92,6 +92,48 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
     expect(old.code, old.stderr).toBe(0);
     expect(old.stderr).toContain('accepted: --allow-shrink');
     expect(slapd.contents()).toBe(t.sample);
+  });
+
+  it('refuses to restore under a slapd still running on the database, in both backends; with slapd stopped by hand, restores', () => {
+    const { slapd, box, args, source, writeConfig, wipe } = t;
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    // No stop or start command: whoever restores stops slapd (or forgot to).
+    writeConfig(
+      source()
+        .filter((l) => !l.startsWith('stop_command') && !l.startsWith('start_command'))
+        .concat(['stop_command =', 'start_command =']),
+    );
+    const files = () => readdirSync(slapd.dataDir).sort();
+    const before = files();
+    const backends = {
+      apply: () => runCli(['restore', '--yes', '--skip-backup', ...args]),
+      script: () => {
+        const run = runScript(box, runCli(['plan', '--restore', '--skip-backup', ...args]).stdout);
+        return { code: run.status, stderr: run.stderr };
+      },
+    };
+    wipe();
+    const wiped = slapd.contents();
+    for (const [backend, restore] of Object.entries(backends)) {
+      const run = restore();
+      expect({ backend, code: run.code }).toEqual({ backend, code: 1 });
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `process \\d+ \\(slapd\\) has files in ${slapd.dataDir} open: the service still runs \\(its stop command is empty or did not stop it\\), and would go on with its files moved away from under it; stop it first: nothing was changed`,
+        ),
+      );
+      expect(slapd.isRunning()).toBe(true);
+      expect(files()).toEqual(before);
+      expect(slapd.contents()).toBe(wiped);
+    }
+    for (const [backend, restore] of Object.entries(backends)) {
+      if (slapd.contents() === t.sample) wipe();
+      slapd.stop();
+      const run = restore();
+      expect({ backend, code: run.code }, run.stderr).toEqual({ backend, code: 0 });
+      slapd.start();
+      expect(slapd.contents()).toBe(t.sample);
+    }
   });
 
   it('runs nothing with --dry, and shows the commands it runs', () => {
