@@ -206,8 +206,8 @@ export interface ToolRun {
   readonly tool?: string;
   readonly env?: Readonly<Record<string, EnvValue>>;
   readonly cwd?: string;
-  /** Standard output written to this file, truncated. */
-  readonly stdout?: string;
+  /** Standard output written to this file (or work file), truncated. */
+  readonly stdout?: Word;
   /** Seconds before the tool is stopped (TERM, then KILL 5 seconds later): hooks have one. */
   readonly timeout?: number;
   /** Programs that read the tool's output in turn, as ExecCommand's `pipeline`. */

@@ -180,8 +180,8 @@ describe.runIf(canRunDovecot)('the dovecot source against a real Dovecot', () =>
         [`socket = ${dovecot.doveadmSocket}`, 'user_mask = b*', 'mailbox = Archives/2025'],
       ]) {
         writeConfig(source(extra));
-        const run = backup();
-        expect({ extra, code: run.code }, run.stderr).toEqual({ extra, code: 0 });
+        // The mirror's guard may refuse the smaller copy (users no longer selected leave it).
+        expect(backup().stderr).toMatch(/ok +collect:site/);
       }
     });
   }

@@ -190,3 +190,43 @@ const MAILBOX_FINDER: readonly string[] = [
   '\\t',
   `BEGIN { m = ENVIRON["${MAILBOX_VARIABLE}"]; if (toupper(m) == "INBOX") m = "INBOX" } NR > 1 && $(NF - 1) == m { found = 1 } END { exit !found }`,
 ];
+
+/**
+ * After the copy, the staging copy keeps only the users the userdb lists (those user_mask
+ * selects): a user removed from the userdb, or no longer selected, would else stay in every copy
+ * and be warned about at every restore. Only where the users are listed, by -A or a mask with
+ * wildcards (an exact name is one user, whose absence fails the copy); a listing that names no
+ * user removes nothing.
+ */
+export function pruneUsers(source: BoundSource, cp: BoundCollectPoint, staging: string): ActionDraft[] {
+  const o = source.options;
+  const mask = setString(o, 'user_mask');
+  if (mask !== undefined && !/[*?]/.test(mask)) return [];
+  const listed = { prefix: '', workFile: liveUsersFile(source, cp) };
+  const origin = source.origin;
+  return [
+    {
+      kind: 'run',
+      argv: [o.string('dump_executable'), ...configArgs(o), 'user', mask ?? '*'],
+      stdout: listed,
+      origin,
+      summary: `list the users of the userdb${mask === undefined ? '' : ` that match ${mask}`} (source "${source.name}")`,
+    },
+    {
+      kind: 'run',
+      argv: ['find', staging, '-mindepth', '1', '-maxdepth', '1', '-type', 'd', '-printf', '%f\\n'],
+      pipeline: [
+        ['awk', STALE_USERS, listed, '-'],
+        ['xargs', '-r', '-d', '\\n', '-I{}', '--', 'rm', '-rf', '--', `${staging}/{}`],
+      ],
+      origin,
+      summary: `remove from the staging copy of source "${source.name}" the users the userdb no longer lists`,
+    },
+  ];
+}
+
+/** The users file (first argument), then the copy's directories (standard input): those of no user. */
+const STALE_USERS = 'FILENAME == ARGV[1] { live[$0] = 1; n++; next } n > 0 && !($0 in live) { print }';
+
+const liveUsersFile = (source: BoundSource, cp: BoundCollectPoint): string =>
+  `dovecot.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.live-users`;

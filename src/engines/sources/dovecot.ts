@@ -8,6 +8,7 @@ import {
   copyConfig,
   copySide,
   doveadmBackup,
+  pruneUsers,
   restoredUsersFile,
   selectionCheck,
   socketPath,
@@ -174,6 +175,7 @@ export const dovecot: SourceEngine = {
         origin,
         summary: `copy the Dovecot mailboxes of ${users(source.options)}${through(source.options)} into ${what}`,
       },
+      ...pruneUsers(source, cp, paths.staging),
       { kind: 'replace-dir', ...paths, origin, summary: `replace ${what} with the new copy` },
     ];
   },
