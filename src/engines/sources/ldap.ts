@@ -15,11 +15,15 @@ export const LDIF_EXPORT_END = '# polyarchiv: end of export';
 
 /**
  * Copies slapcat's output and appends the end line after its last line; an empty export stays
- * empty (judged as such). The step fails when slapcat fails, so the line never ends a cut export.
+ * empty (judged as such). The step fails when slapcat fails, so the line never ends a cut export;
+ * and slapcat ends every entry with a blank line, so an export whose last line is not blank was
+ * cut inside an entry, whatever slapcat's status says: it exits LDIF_CUT_STATUS, without the line.
  */
+const LDIF_CUT_STATUS = 3;
+
 export const LDIF_END_WRITER: readonly string[] = [
   'awk',
-  `/^dn:/ { n++ } { print } END { if (NR > 0) printf "${LDIF_EXPORT_END}, %d entries\\n", n }`,
+  `/^dn:/ { n++ } { print; last = $0 } END { if (NR == 0) exit; if (last != "") exit ${LDIF_CUT_STATUS}; printf "${LDIF_EXPORT_END}, %d entries\\n", n }`,
 ];
 
 /**
@@ -129,6 +133,13 @@ export const ldap: SourceEngine = {
         ...tool(o, [o.string('dump_executable'), ...databaseArgs(o)]),
         ...dumpCheck(o, destinationPath(source, cp), cp),
         through: LDIF_END_WRITER,
+        explains: [
+          {
+            status: LDIF_CUT_STATUS,
+            message:
+              'the export ends inside an entry (its last line is not blank): it was cut; the previous export is kept',
+          },
+        ],
         origin: source.origin,
         summary: `export LDAP ${which(o)} with slapcat (source "${source.name}")`,
       },
