@@ -102,7 +102,7 @@ export type ActionBody =
   | ({ readonly kind: 'load' } & ToolRun & LoadSpec)
   | ({ readonly kind: 'verify-dump' } & VerifyDumpSpec)
   | ({ readonly kind: 'expect-copy' } & ExpectCopySpec)
-  | ({ readonly kind: 'run' } & ToolRun)
+  | ({ readonly kind: 'run'; readonly check?: true } & ToolRun)
   | ({ readonly kind: 'reload-dir' } & ReloadDirSpec)
   | ({ readonly kind: 'confirm' } & ConfirmSpec)
   | ({ readonly kind: 'align-mailboxes' } & MailboxAlignSpec)

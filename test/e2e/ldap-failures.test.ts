@@ -79,6 +79,9 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
       empty: ['', 'is empty'],
       cut: [cut, `is incomplete: no line of its last 4096 bytes starts with '${LDIF_EXPORT_END}'`],
     };
+    // An entry lost from the middle, the end line kept: its count tells.
+    const second = whole.indexOf('\n\ndn:') + 2;
+    const missing = whole.slice(0, second) + whole.slice(whole.indexOf('\n\ndn:', second) + 2);
     for (const [backend, restore] of Object.entries(backends)) {
       for (const [name, [text, problem]] of Object.entries(problems)) {
         writeFileSync(dumpFile(), text);
@@ -89,12 +92,25 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
           'refused: nothing was changed; run with --allow-shrink if this is expected',
         );
         expect(run.stderr).toMatch(
-          /failed with exit code 1: step 2 of 4 at site\.collect:\d+ \[source "directory"\]/,
+          /failed with exit code 1: step 2 of 5 at site\.collect:\d+ \[source "directory"\]/,
         );
         expect(run.stderr).not.toContain('confirm that restoring');
         expect(existsSync(stopped)).toBe(false);
         expect(slapd.contents()).toBe(t.sample);
       }
+      writeFileSync(dumpFile(), missing);
+      const run = restore();
+      expect({ backend, code: run.code }).toEqual({ backend, code: 1 });
+      expect(run.stderr).toContain(`${dumpFile()}: ${entries - 1} entries, its end line counts ${entries}\n`);
+      expect(run.stderr).toContain(
+        "polyarchiv:   the export's entries are not those its end line counts: it was changed or damaged since the backup; nothing was changed",
+      );
+      expect(run.stderr).toMatch(
+        /failed with exit code 3: step 3 of 5 at site\.collect:\d+ \[source "directory"\]/,
+      );
+      expect(run.stderr).not.toContain('confirm that restoring');
+      expect(existsSync(stopped)).toBe(false);
+      expect(slapd.contents()).toBe(t.sample);
     }
     // An export without the end line (one written before it existed) loads with --allow-shrink.
     writeFileSync(dumpFile(), whole.slice(0, whole.lastIndexOf(LDIF_EXPORT_END)));

@@ -27,6 +27,13 @@ export const LDIF_END_WRITER: readonly string[] = [
 ];
 
 /**
+ * Counts an export's entries as LDIF_END_WRITER did, and exits LDIF_CUT_STATUS, saying both
+ * figures, when its end line says another number; an export without the line passes (the restore's
+ * first step refused it unless --allow-shrink).
+ */
+const LDIF_COUNT_CHECK = `/^dn:/ { n++ } index($0, "${LDIF_EXPORT_END}, ") == 1 { said = substr($0, ${LDIF_EXPORT_END.length + 3}) + 0; marked = 1 } END { if (marked && said != n) { printf "%s: %d entries, its end line counts %d\\n", FILENAME, n, said > "/dev/stderr"; exit ${LDIF_CUT_STATUS} } }`;
+
+/**
  * Exports an OpenLDAP database with slapcat; restores it with slapadd into the stopped, emptied
  * database directory, with the original's defects fixed: slapcat runs once and its status counts,
  * slapadd gets the database number, data_directory works, the previous database files survive a
@@ -163,6 +170,19 @@ export const ldap: SourceEngine = {
       // An empty or cut export (without the end line its backup appended) is refused before the
       // question and before slapd is stopped.
       verifyDump(source, input, LDIF_EXPORT_END),
+      {
+        kind: 'run',
+        check: true,
+        argv: ['awk', LDIF_COUNT_CHECK, input],
+        explains: [
+          {
+            status: LDIF_CUT_STATUS,
+            message: `the export's entries are not those its end line counts: it was changed or damaged since the backup; nothing was changed (without its end line, --allow-shrink loads it all the same)`,
+          },
+        ],
+        origin: source.origin,
+        summary: `check that the export of source "${source.name}" holds the entries its end line counts`,
+      },
       {
         kind: 'confirm',
         warning: `source "${source.name}": the LDAP ${which(o)} in ${target} is replaced by the export; changes made since the backup are lost`,
