@@ -8,10 +8,13 @@ import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun, verifyDump } from './tool-sourc
 /**
  * The line that ends every export this source writes: LDIF has no end mark of its own, so an export
  * cut between two entries (a dumper killed after writing part of it, a file truncated later) would
- * otherwise load as a smaller directory. A comment for slapadd; it counts the entries for whoever
- * reads the file.
+ * otherwise load as a smaller directory. A comment for slapadd; the count of entries that follows
+ * it is checked by a restore.
  */
 export const LDIF_EXPORT_END = '# polyarchiv: end of export';
+
+/** The status of the awk programs below for an export cut or miscounted, which `explains` words. */
+const LDIF_CUT_STATUS = 3;
 
 /**
  * Copies slapcat's output and appends the end line after its last line; an empty export stays
@@ -19,8 +22,6 @@ export const LDIF_EXPORT_END = '# polyarchiv: end of export';
  * and slapcat ends every entry with a blank line, so an export whose last line is not blank was
  * cut inside an entry, whatever slapcat's status says: it exits LDIF_CUT_STATUS, without the line.
  */
-const LDIF_CUT_STATUS = 3;
-
 export const LDIF_END_WRITER: readonly string[] = [
   'awk',
   `/^dn:/ { n++ } { print; last = $0 } END { if (NR == 0) exit; if (last != "") exit ${LDIF_CUT_STATUS}; printf "${LDIF_EXPORT_END}, %d entries\\n", n }`,
