@@ -67,7 +67,7 @@ unit_1_collect_directory() {
   # directory.collect:8 [source "main"]
   polyarchiv_step 3 6 'export LDAP database 1 with slapcat (source "main")' 'directory.collect:8 [source "main"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial
-  slapcat -n 1 > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial
+  slapcat -n 1 | awk "/^dn:/ { n++ } { print; last = \$0 } END { if (NR == 0) exit; if (last != \"\") exit 3; printf \"# polyarchiv: end of export, %d entries\\n\", n }" > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial || polyarchiv_explain "$?" 3 'the export ends inside an entry (its last line is not blank): it was cut; the previous export is kept'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 50 warn '' 4096
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif
   # directory.collect:12 [source "accounts"]
@@ -77,13 +77,13 @@ unit_1_collect_directory() {
   polyarchiv_step 5 6 'export LDAP database dc=accounts,dc=example,dc=org with slapcat (source "accounts")' 'directory.collect:12 [source "accounts"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
-  sudo -n -u root -- slapcat -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org' > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial
+  sudo -n -u root -- slapcat -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org' | awk "/^dn:/ { n++ } { print; last = \$0 } END { if (NR == 0) exit; if (last != \"\") exit 3; printf \"# polyarchiv: end of export, %d entries\\n\", n }" > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial || polyarchiv_explain "$?" 3 'the export ends inside an entry (its last line is not blank): it was cut; the previous export is kept'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 20 fail '' 4096
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif
   # directory.collect:24 [source "legacy"]
   polyarchiv_step 6 6 'export LDAP database 2 with slapcat (source "legacy")' 'directory.collect:24 [source "legacy"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/directory/metadata/work/legacy.ldif.partial
-  slapcat -f /etc/ldap/slapd.conf -n 2 > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/legacy.ldif.partial
+  slapcat -f /etc/ldap/slapd.conf -n 2 | awk "/^dn:/ { n++ } { print; last = \$0 } END { if (NR == 0) exit; if (last != \"\") exit 3; printf \"# polyarchiv: end of export, %d entries\\n\", n }" > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/legacy.ldif.partial || polyarchiv_explain "$?" 3 'the export ends inside an entry (its last line is not blank): it was cut; the previous export is kept'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/metadata/work/legacy.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 50 warn '' 4096
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/directory/metadata/work/legacy.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif
 }

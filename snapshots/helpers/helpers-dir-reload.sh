@@ -61,6 +61,11 @@ polyarchiv_reload_contents() {
     polyarchiv_say "  ${target} is not a directory: nothing to replace"
     return 1
   fi
+  polyarchiv_holder_of "${target}"
+  if [[ -n ${polyarchiv_holder} ]]; then
+    polyarchiv_say "  process ${polyarchiv_holder} has files in ${target} open: the service still runs (its stop command is empty or did not stop it), and would go on with its files moved away from under it; stop it first: nothing was changed"
+    return 1
+  fi
   # A previous run killed before its end left the last good contents aside: put them back.
   if [[ -d ${previous} ]]; then
     polyarchiv_put_back "${target}" "${previous}"
@@ -93,6 +98,25 @@ polyarchiv_reload_contents() {
     polyarchiv_put_back "${target}" "${previous}"
   fi
   return "${rc}"
+}
+
+# Sets polyarchiv_holder to "PID (NAME)" of a process that holds a file under directory $1 open,
+# or to nothing: a service still running on its data directory (no stop command, or one that did
+# not stop it). Read from /proc, where the run sees the processes it may look at: all of them as
+# root. One find for every descriptor, not a readlink each.
+polyarchiv_holder_of() {
+  local line pid name=''
+  polyarchiv_holder=''
+  while IFS= read -r -d '' line; do
+    if [[ ${line#* } == "$1"/* ]]; then
+      pid=${line%% *}
+      pid=${pid#/proc/}
+      pid=${pid%/fd}
+      { read -r name < "/proc/${pid}/comm"; } 2>/dev/null || true
+      polyarchiv_holder="${pid} (${name})"
+      return 0
+    fi
+  done < <(find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 -printf '%h %l\0' 2>/dev/null || true)
 }
 
 # Empties $1 but for $2, then moves the contents of $2 back into $1 and removes $2.

@@ -287,7 +287,7 @@ polyarchiv_check_dump() {
   elif [[ -n ${mark} ]]; then
     end=$(tail -c "${end_bytes}" -- "${partial}")
     if [[ $'\n'${end} != *$'\n'"${mark}"* ]]; then
-      problem="dump ${partial} is incomplete: no line of its last ${end_bytes} bytes starts with '${mark}', which its tool writes once it has dumped everything"
+      problem="dump ${partial} is incomplete: no line of its last ${end_bytes} bytes starts with '${mark}', the line written once everything is dumped"
       incomplete=yes
     fi
   fi

@@ -118,7 +118,7 @@ export const HELPERS = {
   dirReload: {
     name: 'polyarchiv_dir_reload',
     args: [word('target'), word('previous'), word('input'), argv('stop'), argv('start'), rest('load')],
-    tools: ['mkdir', 'mv', 'chown', 'sync', 'rm', 'rmdir'],
+    tools: ['find', 'mkdir', 'mv', 'chown', 'sync', 'rm', 'rmdir'],
     statuses: { reloaded: 0, refused: 1 },
   },
   confirm: {

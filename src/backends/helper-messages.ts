@@ -34,7 +34,7 @@ export const HELPER_MESSAGES = {
   // A dump whose end lacks the line its tool writes once it has dumped everything (a backup's
   // refused whatever on_suspicious_dump says; a restore's refused unless --allow-shrink).
   dumpIncomplete: (partial: string, bytes: string, mark: string) =>
-    `dump ${partial} is incomplete: no line of its last ${bytes} bytes starts with '${mark}', which its tool writes once it has dumped everything`,
+    `dump ${partial} is incomplete: no line of its last ${bytes} bytes starts with '${mark}', the line written once everything is dumped`,
   dumpRefused: (problem: string) => `  refused: ${problem}; the previous dump is kept`,
   dumpNotLoaded: (problem: string) => `  ${problem}`,
   // A service's data directory rebuilt (polyarchiv_dir_reload).
@@ -43,6 +43,9 @@ export const HELPER_MESSAGES = {
   reloadInputMissing: (input: string, target: string) =>
     `  ${input} is missing or empty: ${target} is left as it is`,
   reloadNotDirectory: (target: string) => `  ${target} is not a directory: nothing to replace`,
+  // A process still holds files of the directory open: moving them would go on under it.
+  reloadInUse: (holder: string, target: string) =>
+    `  process ${holder} has files in ${target} open: the service still runs (its stop command is empty or did not stop it), and would go on with its files moved away from under it; stop it first: nothing was changed`,
   reloadLoadFailed: (rc: string, target: string) =>
     `  the load failed with exit code ${rc}: the previous contents of ${target} are put back`,
   reloadOwnerFailed: (target: string) =>

@@ -1,6 +1,6 @@
 import type { Origin } from '../diag/origin.js';
 import type { PackSpec, UnpackSpec } from './archive-specs.js';
-import type { EnvValue, SecretPart, Word } from './command.js';
+import type { EnvValue, Explanation, SecretPart, Word } from './command.js';
 import type { DirSwapPaths, RsyncSpec } from './copy-specs.js';
 import type { CryptTreeSpec, HashCheckSpec, HashIndexSpec } from './filter-specs.js';
 import type { KerberosLogin } from './kerberos-specs.js';
@@ -101,7 +101,7 @@ export type ActionBody =
   | ({ readonly kind: 'load' } & ToolRun & LoadSpec)
   | ({ readonly kind: 'verify-dump' } & VerifyDumpSpec)
   | ({ readonly kind: 'expect-copy' } & ExpectCopySpec)
-  | ({ readonly kind: 'run' } & ToolRun)
+  | ({ readonly kind: 'run'; readonly check?: true } & ToolRun)
   | ({ readonly kind: 'reload-dir' } & ReloadDirSpec)
   | ({ readonly kind: 'confirm' } & ConfirmSpec)
   | ({ readonly kind: 'align-mailboxes' } & MailboxAlignSpec)
@@ -205,10 +205,14 @@ export interface ToolRun {
   readonly tool?: string;
   readonly env?: Readonly<Record<string, EnvValue>>;
   readonly cwd?: string;
-  /** Standard output written to this file, truncated. */
-  readonly stdout?: string;
+  /** Standard output written to this file (or work file), truncated. */
+  readonly stdout?: Word;
   /** Seconds before the tool is stopped (TERM, then KILL 5 seconds later): hooks have one. */
   readonly timeout?: number;
+  /** Programs that read the tool's output in turn, as ExecCommand's `pipeline`. */
+  readonly pipeline?: readonly (readonly Word[])[];
+  /** What failure statuses mean, said before the step fails (a check's "not found"). */
+  readonly explains?: readonly Explanation[];
 }
 
 /**
@@ -226,6 +230,12 @@ export interface DumpSpec {
    * every whole dump ('' when the tool writes none): a dump without it is never recorded.
    */
   readonly completeMark: string;
+  /**
+   * A program the tool's output passes through on its way to `partial` (the script's pipefail,
+   * and the executor, fail the step when either fails): it appends an end line to an export whose
+   * tool writes none.
+   */
+  readonly through?: readonly Word[];
 }
 
 /**

@@ -80,7 +80,11 @@ export function buildCommands(
       const partial = action.partial;
       return [
         { kind: 'create-file', path: partial },
-        { ...execOf(action, tools), stdout: partial },
+        {
+          ...execOf(action, tools),
+          ...(action.through === undefined ? {} : { pipeline: [action.through] }),
+          stdout: partial,
+        },
         {
           kind: 'check-dump',
           partial,
@@ -247,8 +251,16 @@ function execOf(run: ToolRun, tools: ToolPaths): ExecCommand {
         : [...timeoutWords(run.timeout), ...withExecutable(run.argv, run.tool, tools)],
     ...(run.env === undefined ? {} : { env: run.env }),
     ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
+    ...(run.pipeline === undefined ? {} : { pipeline: run.pipeline }),
     ...(run.stdout === undefined ? {} : { stdout: run.stdout }),
-    ...(run.timeout === undefined ? {} : { explains: timeoutExplanations(run.timeout) }),
+    ...(run.timeout === undefined && run.explains === undefined
+      ? {}
+      : {
+          explains: [
+            ...(run.explains ?? []),
+            ...(run.timeout === undefined ? [] : timeoutExplanations(run.timeout)),
+          ],
+        }),
   };
 }
 

@@ -46,9 +46,10 @@ export interface ExecCommand {
   readonly stdin?: Word;
   /**
    * Standard output written to this file, truncated: a `.partial` that a later rename publishes is
-   * created first by a CreateFileCommand, so that it never keeps a leftover's mode.
+   * created first by a CreateFileCommand, so that it never keeps a leftover's mode. A work file
+   * is created mode 0600, as every file of the run.
    */
-  readonly stdout?: string;
+  readonly stdout?: Word;
   /**
    * The programs that read this one's standard output in turn (`argv | pipeline[0] | ...`), in the
    * same environment and directory; `stdout` is then the last one's. The command fails when any

@@ -213,7 +213,11 @@ function confirmedFirst(drafts: readonly ActionDraft[]): {
 } {
   // A check, like a confirmation, changes nothing: it is one of the source's leading steps.
   const first = drafts.findIndex(
-    (draft) => draft.kind !== 'confirm' && draft.kind !== 'verify-dump' && draft.kind !== 'expect-copy',
+    (draft) =>
+      draft.kind !== 'confirm' &&
+      draft.kind !== 'verify-dump' &&
+      draft.kind !== 'expect-copy' &&
+      !(draft.kind === 'run' && draft.check === true),
   );
   const split = first < 0 ? drafts.length : first;
   return { confirms: drafts.slice(0, split), changes: drafts.slice(split) };

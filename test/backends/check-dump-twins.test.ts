@@ -166,5 +166,5 @@ describe.runIf(canRun)('polyarchiv_check_dump and checkDump agree', () => {
 const REFUSED = '  refused: nothing was changed; run with --allow-shrink if this is expected';
 
 function incomplete(mark: string): string {
-  return `no line of its last ${DUMP_END_BYTES} bytes starts with '${mark}', which its tool writes once it has dumped everything`;
+  return `no line of its last ${DUMP_END_BYTES} bytes starts with '${mark}', the line written once everything is dumped`;
 }

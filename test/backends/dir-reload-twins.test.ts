@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dirReload } from '../../src/backends/execute/dir-reload.js';
 import type { RunContext } from '../../src/backends/execute/run-exec.js';
@@ -91,7 +91,8 @@ async function both(
       rc = await dirReload(reload, ctx, (l) => lines.push(l));
       said = lines.join('\n');
     }
-    outcomes.push({ rc, tree: snapshotTree(box.root), said: said.replaceAll(box.root, 'ROOT') });
+    const shown = said.replaceAll(box.root, 'ROOT').replace(/process \d+ /, 'process PID ');
+    outcomes.push({ rc, tree: snapshotTree(box.root), said: shown });
   }
   return outcomes;
 }
@@ -186,6 +187,30 @@ describe.runIf(canRun)('polyarchiv_dir_reload and dirReload behave alike', () =>
     expect(script?.tree.started).toBeDefined();
   });
 
+  it('touch nothing while a process holds a file of the directory open, and start the service', async () => {
+    const holders: ChildProcess[] = [];
+    try {
+      const [script, executor] = await both(OLD, LOAD, (root) => {
+        const holder = spawn('sh', ['-c', 'exec 3< "$1"; exec sleep 30', 'sh', `${root}/data/sub/x`], {
+          stdio: 'ignore',
+        });
+        holders.push(holder);
+        // Until its descriptor is open.
+        for (let i = 0; i < 100 && !holdsOpen(holder.pid, `${root}/data/sub/x`); i++) sleepMs(20);
+      });
+      expect(executor).toEqual(script);
+      expect(script?.rc).toBe(1);
+      expect(script?.said).toBe(
+        '  process PID (sleep) has files in ROOT/data open: the service still runs (its stop command is empty or did not stop it), and would go on with its files moved away from under it; stop it first: nothing was changed',
+      );
+      expect(script?.tree['data/data.mdb']).toBe(snapshotOf('old'));
+      expect(script?.tree['data/.polyarchiv-old']).toBeUndefined();
+      expect(script?.tree.started).toBeDefined();
+    } finally {
+      for (const holder of holders) holder.kill('SIGKILL');
+    }
+  });
+
   it('start the service and touch nothing when the export is missing or empty', async () => {
     for (const input of [{}, { 'export.ldif': '' }]) {
       const layout = { 'data/data.mdb': 'old', ...input };
@@ -204,4 +229,16 @@ function snapshotOf(text: string): string {
   const box = newSandbox('polyarchiv-reload-twin-');
   writeFileSync(box.path('f'), text, { mode: 0o644 });
   return snapshotTree(box.root).f as string;
+}
+
+function holdsOpen(pid: number | undefined, path: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`) === path);
+  } catch {
+    return false;
+  }
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

@@ -71,6 +71,40 @@ describe.runIf(canRunDovecot)('dovecot restores against a real Dovecot', () => {
     });
   }
 
+  for (const backend of ['apply', 'script']) {
+    it(`drops from the copy a user removed from the userdb, and keeps the others (${backend})`, () => {
+      const backup = (): { code: number | null; stderr: string } => {
+        if (backend === 'apply') return runCli(['backup', ...args]);
+        const run = runScript(runCli(['plan', ...args]).stdout);
+        return { code: run.status, stderr: run.stderr };
+      };
+      dovecot.addUser('dave');
+      try {
+        dovecot.doveadm(['save', '-u', 'dave', '-m', 'INBOX'], 'From: x@example.org\nSubject: hi\n\nDave.\n');
+        const first = backup();
+        expect(first.code, first.stderr).toBe(0);
+        expect(readdirSync(copyDir()).sort()).toEqual(['alice', 'bob', 'carol', 'dave']);
+      } finally {
+        dovecot.removeUser('dave');
+      }
+      const second = backup();
+      expect(second.code, second.stderr).toBe(0);
+      expect(readdirSync(copyDir()).sort()).toEqual(['alice', 'bob', 'carol']);
+      expect(copyContents(copyDir())).toEqual(sample);
+      expect(readdirSync(box.path('mirror/site/dovecot')).sort()).toEqual(['alice', 'bob', 'carol']);
+      const restore = runCli(['restore', '--yes', '--skip-backup', ...args]);
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(restore.stderr).not.toContain('whom Dovecot does not know');
+      expect(dovecot.contents()).toEqual(sample);
+
+      // A mask with wildcards keeps the users it lists: those it no longer selects go too.
+      writeConfig(source(['user_mask = a*']));
+      const masked = backup();
+      expect(masked.code, masked.stderr).toBe(0);
+      expect(readdirSync(copyDir())).toEqual(['alice']);
+    });
+  }
+
   for (const mode of ['locally', 'through the socket']) {
     it(`copies and restores one mailbox only with mailbox (${mode})`, () => {
       const box1 = 'Projets/Été';

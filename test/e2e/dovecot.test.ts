@@ -130,8 +130,61 @@ describe.runIf(canRunDovecot)('the dovecot source against a real Dovecot', () =>
     }
     expect(run.stderr).toContain('/nonexistent/doveadm');
     expect(run.stderr).toContain('/nonexistent/dovecot.conf');
-    expect(run.stderr).toContain("User doesn't exist");
+    expect(run.stderr).toMatch(
+      /user_mask 'nobody-here' \(nouser\.collect:\d+\) matches no user of the userdb: nothing would be copied/,
+    );
   });
+
+  for (const backend of ['apply', 'script']) {
+    it(`fails, naming the option's line, when mailbox or user_mask selects nothing, and keeps the previous copy (${backend})`, () => {
+      const backup = (): { code: number | null; stderr: string } => {
+        if (backend === 'apply') return runCli(['backup', ...args]);
+        const run = runScript(runCli(['plan', ...args]).stdout);
+        return { code: run.status, stderr: run.stderr };
+      };
+      expect(backup().code).toBe(0);
+      const good = snapshotTree(copyDir());
+      // Line 9 of site.collect is the first option after the source's three.
+      const cases: Record<string, [string[], string]> = {
+        'no such mailbox': [
+          ['mailbox = NoSuchBox'],
+          "mailbox 'NoSuchBox' (site.collect:9) exists for no user of the userdb: nothing would be copied",
+        ],
+        'a mailbox the selected users lack': [
+          ['user_mask = c*', 'mailbox = Archives/2025'],
+          "mailbox 'Archives/2025' (site.collect:10) exists for no user matching 'c*': nothing would be copied",
+        ],
+        'no matching user': [
+          ['user_mask = nobody*'],
+          "user_mask 'nobody*' (site.collect:9) matches no user of the userdb: nothing would be copied",
+        ],
+        'no matching user, through the socket': [
+          [`socket = ${dovecot.doveadmSocket}`, 'user_mask = nobody', 'mailbox = INBOX'],
+          "mailbox 'INBOX' (site.collect:11) exists for no user matching 'nobody': nothing would be copied",
+        ],
+      };
+      for (const [name, [extra, message]] of Object.entries(cases)) {
+        writeConfig(source(extra));
+        const run = backup();
+        expect({ name, code: run.code }, run.stderr).toEqual({ name, code: 1 });
+        expect(run.stderr).toContain(message);
+        expect(run.stderr).toMatch(
+          /failed with exit code \d+: step 2 of \d+ at site\.collect:\d+ \[source "mail"\]/,
+        );
+        expect(run.stderr).toMatch(/skipped +backup:mirror\/site/);
+        expect(snapshotTree(copyDir())).toEqual(good);
+      }
+      // What exists is copied, INBOX in any case, through the socket too.
+      for (const extra of [
+        ['user_mask = ALICE', 'mailbox = inbox'],
+        [`socket = ${dovecot.doveadmSocket}`, 'user_mask = b*', 'mailbox = Archives/2025'],
+      ]) {
+        writeConfig(source(extra));
+        // The mirror's guard may refuse the smaller copy (users no longer selected leave it).
+        expect(backup().stderr).toMatch(/ok +collect:site/);
+      }
+    });
+  }
 
   it('reaches the mailboxes through the doveadm server socket, and restores through it', () => {
     // The copy side's configuration names no usable mailbox: only the server can read them.

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { LDIF_EXPORT_END } from '../../src/engines/sources/ldap.js';
 import { runCli } from '../helpers/cli.js';
 import { haveLdapTools, ldapCollect, runScript, useLdapCase } from '../helpers/ldap-case.js';
 import { writeExecutable } from '../servers/postgresql.js';
@@ -20,12 +21,23 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
     expect(killed.stderr).toMatch(/failed +collect:site/);
     expect(readFileSync(dumpFile(), 'utf8')).toBe(good);
 
+    // A slapcat that exits 0 yet stops inside an entry, or between two (then only the shrink shows).
     writeExecutable(box.path('short_slapcat'), '#!/bin/bash\nset -o pipefail\nslapcat "$@" | head -c 200\n');
+    writeConfig(source([`dump_executable = ${box.path('short_slapcat')}`]));
+    const cut = runCli(['backup', ...args]);
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toContain(
+      'polyarchiv:   the export ends inside an entry (its last line is not blank): it was cut; the previous export is kept',
+    );
+    expect(readFileSync(dumpFile(), 'utf8')).toBe(good);
+    const firstEntry = good.slice(0, good.indexOf('\n\n') + 2);
+    writeFileSync(box.path('first.ldif'), firstEntry);
+    writeExecutable(box.path('short_slapcat'), `#!/bin/sh\ncat '${box.path('first.ldif')}'\n`);
     writeConfig(source([`dump_executable = ${box.path('short_slapcat')}`, 'on_suspicious_dump = fail']));
     const shrunk = runCli(['backup', ...args]);
     expect(shrunk.code).toBe(1);
     expect(shrunk.stderr).toMatch(
-      /warning: dump .*ldap\.ldif\.partial shrank by more than \d+%: bytes: \d+ before, 200 now/,
+      /warning: dump .*ldap\.ldif\.partial shrank by more than \d+%: bytes: \d+ before, \d+ now/,
     );
     expect(readFileSync(dumpFile(), 'utf8')).toBe(good);
 
@@ -40,9 +52,15 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
     expect(runCli(['backup', '--allow-shrink', ...args]).code).toBe(0);
   });
 
-  it('refuses an empty export before the question and before stopping slapd, in both backends', () => {
+  it('refuses an empty export, or one cut between two entries, before the question and before stopping slapd, in both backends', () => {
     const { slapd, box, args, source, writeConfig, dumpFile } = t;
     expect(runCli(['backup', ...args]).code).toBe(0);
+    const whole = readFileSync(dumpFile(), 'utf8');
+    const entries = whole.split('\n').filter((line) => line.startsWith('dn:')).length;
+    expect(whole.endsWith(`\n\n${LDIF_EXPORT_END}, ${entries} entries\n`)).toBe(true);
+    // What a dumper stopped between two entries leaves: whole entries, each LDIF by itself.
+    const cut = whole.slice(0, whole.indexOf('\n\ndn:', whole.length / 2) + 2);
+    expect(cut).toMatch(/\n\n$/);
     const stopped = box.path('stopped');
     writeExecutable(box.path('stop'), `#!/bin/sh\ntouch '${stopped}'\nexec ${slapd.stopCommand}\n`);
     writeConfig(
@@ -50,7 +68,6 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
         (l) => !l.startsWith(`stop_command = ${slapd.stopCommand}`),
       ),
     );
-    writeFileSync(dumpFile(), '');
     const backends = {
       apply: () => runCli(['restore', '--yes', '--skip-backup', ...args]),
       script: () => {
@@ -58,18 +75,89 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
         return { code: run.status, stderr: run.stderr };
       },
     };
+    const problems: Record<string, [string, string]> = {
+      empty: ['', 'is empty'],
+      cut: [cut, `is incomplete: no line of its last 4096 bytes starts with '${LDIF_EXPORT_END}'`],
+    };
+    // An entry lost from the middle, the end line kept: its count tells.
+    const second = whole.indexOf('\n\ndn:') + 2;
+    const missing = whole.slice(0, second) + whole.slice(whole.indexOf('\n\ndn:', second) + 2);
     for (const [backend, restore] of Object.entries(backends)) {
+      for (const [name, [text, problem]] of Object.entries(problems)) {
+        writeFileSync(dumpFile(), text);
+        const run = restore();
+        expect({ backend, name, code: run.code }).toEqual({ backend, name, code: 1 });
+        expect(run.stderr).toContain(`polyarchiv:   dump ${dumpFile()} ${problem}`);
+        expect(run.stderr).toContain(
+          'refused: nothing was changed; run with --allow-shrink if this is expected',
+        );
+        expect(run.stderr).toMatch(
+          /failed with exit code 1: step 2 of 5 at site\.collect:\d+ \[source "directory"\]/,
+        );
+        expect(run.stderr).not.toContain('confirm that restoring');
+        expect(existsSync(stopped)).toBe(false);
+        expect(slapd.contents()).toBe(t.sample);
+      }
+      writeFileSync(dumpFile(), missing);
       const run = restore();
       expect({ backend, code: run.code }).toEqual({ backend, code: 1 });
-      expect(run.stderr).toContain(`polyarchiv:   dump ${dumpFile()} is empty\n`);
+      expect(run.stderr).toContain(`${dumpFile()}: ${entries - 1} entries, its end line counts ${entries}\n`);
       expect(run.stderr).toContain(
-        'refused: nothing was changed; run with --allow-shrink if this is expected',
+        "polyarchiv:   the export's entries are not those its end line counts: it was changed or damaged since the backup; nothing was changed",
       );
       expect(run.stderr).toMatch(
-        /failed with exit code 1: step 2 of 4 at site\.collect:\d+ \[source "directory"\]/,
+        /failed with exit code 3: step 3 of 5 at site\.collect:\d+ \[source "directory"\]/,
       );
       expect(run.stderr).not.toContain('confirm that restoring');
       expect(existsSync(stopped)).toBe(false);
+      expect(slapd.contents()).toBe(t.sample);
+    }
+    // An export without the end line (one written before it existed) loads with --allow-shrink.
+    writeFileSync(dumpFile(), whole.slice(0, whole.lastIndexOf(LDIF_EXPORT_END)));
+    const old = runCli(['restore', '--yes', '--skip-backup', '--allow-shrink', ...args]);
+    expect(old.code, old.stderr).toBe(0);
+    expect(old.stderr).toContain('accepted: --allow-shrink');
+    expect(slapd.contents()).toBe(t.sample);
+  });
+
+  it('refuses to restore under a slapd still running on the database, in both backends; with slapd stopped by hand, restores', () => {
+    const { slapd, box, args, source, writeConfig, wipe } = t;
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    // No stop or start command: whoever restores stops slapd (or forgot to).
+    writeConfig(
+      source()
+        .filter((l) => !l.startsWith('stop_command') && !l.startsWith('start_command'))
+        .concat(['stop_command =', 'start_command =']),
+    );
+    const files = () => readdirSync(slapd.dataDir).sort();
+    const before = files();
+    const backends = {
+      apply: () => runCli(['restore', '--yes', '--skip-backup', ...args]),
+      script: () => {
+        const run = runScript(box, runCli(['plan', '--restore', '--skip-backup', ...args]).stdout);
+        return { code: run.status, stderr: run.stderr };
+      },
+    };
+    wipe();
+    const wiped = slapd.contents();
+    for (const [backend, restore] of Object.entries(backends)) {
+      const run = restore();
+      expect({ backend, code: run.code }).toEqual({ backend, code: 1 });
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `process \\d+ \\(slapd\\) has files in ${slapd.dataDir} open: the service still runs \\(its stop command is empty or did not stop it\\), and would go on with its files moved away from under it; stop it first: nothing was changed`,
+        ),
+      );
+      expect(slapd.isRunning()).toBe(true);
+      expect(files()).toEqual(before);
+      expect(slapd.contents()).toBe(wiped);
+    }
+    for (const [backend, restore] of Object.entries(backends)) {
+      if (slapd.contents() === t.sample) wipe();
+      slapd.stop();
+      const run = restore();
+      expect({ backend, code: run.code }, run.stderr).toEqual({ backend, code: 0 });
+      slapd.start();
       expect(slapd.contents()).toBe(t.sample);
     }
   });
@@ -103,7 +191,8 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
       .trim()
       .replace(/^slapcat /, '');
     expect(ran).toBe(`-F ${slapd.configDir} -n 1`);
-    expect(shown.stderr).toContain(`/logged_slapcat ${ran} > `);
+    expect(shown.stderr).toContain(`/logged_slapcat ${ran} | awk `);
+    expect(shown.stderr).toContain(`printf \\"${LDIF_EXPORT_END}, %d entries`);
   });
 
   it('names the failing source and its line, and still runs the other points', () => {

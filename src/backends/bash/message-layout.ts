@@ -25,6 +25,7 @@ export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<H
   reloadStopFailed: ['rc', 'target'],
   reloadInputMissing: ['input', 'target'],
   reloadNotDirectory: ['target'],
+  reloadInUse: ['polyarchiv_holder', 'target'],
   reloadLoadFailed: ['rc', 'target'],
   reloadOwnerFailed: ['target'],
   gitlabExists: ['project'],

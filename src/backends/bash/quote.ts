@@ -75,7 +75,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         for (const word of env) add(word);
         for (const word of stage) add(wordText(word));
       }
-      if (command.stdout !== undefined) add(`> ${shellWord(command.stdout)}`);
+      if (command.stdout !== undefined) add(`> ${wordText(command.stdout)}`);
       if (command.cwd !== undefined) line = `(cd -- ${shellWord(command.cwd)} && ${line})`;
       const explains = command.explains;
       if (explains !== undefined)

@@ -4,6 +4,8 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
+  readlinkSync,
   renameSync,
   rmdirSync,
   rmSync,
@@ -65,6 +67,11 @@ async function reloadContents(
     say(HELPER_MESSAGES.reloadNotDirectory(target));
     return HELPERS.dirReload.statuses.refused;
   }
+  const holder = holderOf(target);
+  if (holder !== undefined) {
+    say(HELPER_MESSAGES.reloadInUse(holder, target));
+    return HELPERS.dirReload.statuses.refused;
+  }
   // A previous run killed before its end left the last good contents aside: put them back.
   if (isDirectory(previous)) putBack(target, previous);
   mkdirSync(previous);
@@ -88,6 +95,39 @@ async function reloadContents(
   if (rc === 0) rmSync(previous, { recursive: true, force: true });
   else putBack(target, previous);
   return rc;
+}
+
+/**
+ * Twin of polyarchiv_holder_of: "PID (NAME)" of a process that holds a file under `dir` open (a
+ * service still running on it), read from /proc, where the run sees the processes it may look at.
+ */
+function holderOf(dir: string): string | undefined {
+  const inside = `${dir}/`;
+  for (const pid of readdirSync('/proc').filter((name) => /^[0-9]+$/.test(name))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let link: string;
+      try {
+        link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (!link.startsWith(inside)) continue;
+      let name = '';
+      try {
+        name = readFileSync(`/proc/${pid}/comm`, 'utf8').split('\n')[0] ?? '';
+      } catch {
+        // Gone meanwhile: its pid still says which.
+      }
+      return `${pid} (${name})`;
+    }
+  }
+  return undefined;
 }
 
 /** Empties `target` but for `previous`, then moves the contents of `previous` back and removes it. */

@@ -184,7 +184,7 @@ export async function runExec(command: ExecCommand, ctx: RunContext): Promise<nu
         fds.push(stdin);
       }
       if (command.stdout !== undefined) {
-        stdout = openSync(command.stdout, 'w', 0o600);
+        stdout = openSync(wordOf(command.stdout, ctx), 'w', 0o600);
         fds.push(stdout);
       }
     } catch (error) {

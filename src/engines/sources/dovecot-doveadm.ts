@@ -122,3 +122,111 @@ export function socketPath(o: OptionValues): string | undefined {
 }
 
 export const where = (source: BoundSource): string => `${source.origin.file}:${source.origin.line}`;
+
+/**
+ * A backup's first step when the source selects users or a mailbox: doveadm backup copies nothing,
+ * and exits 0, for a user_mask that matches no user or a mailbox that no selected user has, which
+ * would record an empty copy as a success. The live side is asked (its userdb; its mailboxes,
+ * through the doveadm server with `socket`) before anything changes; nothing found fails the step
+ * with the option's line.
+ */
+export function selectionCheck(source: BoundSource): ActionDraft[] {
+  const o = source.options;
+  const mailbox = setString(o, 'mailbox');
+  const mask = setString(o, 'user_mask');
+  const doveadm = [o.string('dump_executable'), ...configArgs(o)];
+  if (mailbox !== undefined) {
+    const socket = socketPath(o);
+    const at = o.origin('mailbox');
+    const message = `mailbox '${mailbox}' (${at.file}:${at.line}) exists for no user ${mask === undefined ? 'of the userdb' : `matching '${mask}'`}: nothing would be copied; check the name as doveadm mailbox list prints it`;
+    return [
+      {
+        kind: 'run',
+        argv: [
+          ...doveadm,
+          ...['-f', 'tab', 'mailbox', 'status'],
+          ...(socket === undefined ? [] : ['-S', socket]),
+          ...(mask === undefined ? ['-A'] : ['-u', mask]),
+          'messages',
+          '*',
+        ],
+        env: { [MAILBOX_VARIABLE]: { literal: mailbox } },
+        pipeline: [MAILBOX_FINDER],
+        explains: [{ status: 1, message }],
+        origin: at,
+        summary: `check that mailbox ${mailbox} exists for ${mask === undefined ? 'a user' : `a user matching ${mask}`}`,
+      },
+    ];
+  }
+  if (mask === undefined) return [];
+  const at = o.origin('user_mask');
+  const message = `user_mask '${mask}' (${at.file}:${at.line}) matches no user of the userdb: nothing would be copied`;
+  return [
+    {
+      kind: 'run',
+      argv: [...doveadm, 'user', mask],
+      pipeline: [['awk', 'END { exit NR == 0 }']],
+      // 67: doveadm's "no such user", for a mask without wildcards.
+      explains: [
+        { status: 1, message },
+        { status: 67, message },
+      ],
+      origin: at,
+      summary: `check that user_mask ${mask} matches a user`,
+    },
+  ];
+}
+
+const MAILBOX_VARIABLE = 'POLYARCHIV_MAILBOX';
+
+/**
+ * Reads `doveadm -f tab mailbox status ... messages '*'` (a header, then [USER TAB] NAME TAB COUNT)
+ * and exits 1 unless a row names the mailbox, given in the environment (awk -v would read its
+ * backslashes as escapes); INBOX is named in any case, as doveadm takes it.
+ */
+const MAILBOX_FINDER: readonly string[] = [
+  'awk',
+  '-F',
+  '\\t',
+  `BEGIN { m = ENVIRON["${MAILBOX_VARIABLE}"]; if (toupper(m) == "INBOX") m = "INBOX" } NR > 1 && $(NF - 1) == m { found = 1 } END { exit !found }`,
+];
+
+/**
+ * After the copy, the staging copy keeps only the users the userdb lists (those user_mask
+ * selects): a user removed from the userdb, or no longer selected, would else stay in every copy
+ * and be warned about at every restore. Only where the users are listed, by -A or a mask with
+ * wildcards (an exact name is one user, whose absence fails the copy); a listing that names no
+ * user removes nothing.
+ */
+export function pruneUsers(source: BoundSource, cp: BoundCollectPoint, staging: string): ActionDraft[] {
+  const o = source.options;
+  const mask = setString(o, 'user_mask');
+  if (mask !== undefined && !/[*?]/.test(mask)) return [];
+  const listed = { prefix: '', workFile: liveUsersFile(source, cp) };
+  const origin = source.origin;
+  return [
+    {
+      kind: 'run',
+      argv: [o.string('dump_executable'), ...configArgs(o), 'user', mask ?? '*'],
+      stdout: listed,
+      origin,
+      summary: `list the users of the userdb${mask === undefined ? '' : ` that match ${mask}`} (source "${source.name}")`,
+    },
+    {
+      kind: 'run',
+      argv: ['find', staging, '-mindepth', '1', '-maxdepth', '1', '-type', 'd', '-printf', '%f\\n'],
+      pipeline: [
+        ['awk', STALE_USERS, listed, '-'],
+        ['xargs', '-r', '-d', '\\n', '-I{}', '--', 'rm', '-rf', '--', `${staging}/{}`],
+      ],
+      origin,
+      summary: `remove from the staging copy of source "${source.name}" the users the userdb no longer lists`,
+    },
+  ];
+}
+
+/** The users file (first argument), then the copy's directories (standard input): those of no user. */
+const STALE_USERS = 'FILENAME == ARGV[1] { live[$0] = 1; n++; next } n > 0 && !($0 in live) { print }';
+
+const liveUsersFile = (source: BoundSource, cp: BoundCollectPoint): string =>
+  `dovecot.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.live-users`;

@@ -8,7 +8,9 @@ import {
   copyConfig,
   copySide,
   doveadmBackup,
+  pruneUsers,
   restoredUsersFile,
+  selectionCheck,
   socketPath,
   where,
 } from './dovecot-doveadm.js';
@@ -123,6 +125,7 @@ export const dovecot: SourceEngine = {
     const origin = source.origin;
     const _at = where(source);
     return [
+      ...selectionCheck(source),
       { kind: 'recover-dir', ...paths, origin, summary: `recover ${what} if a previous run was interrupted` },
       { kind: 'mkdir', path: paths.target, origin, summary: `create ${what}` },
       {
@@ -172,6 +175,7 @@ export const dovecot: SourceEngine = {
         origin,
         summary: `copy the Dovecot mailboxes of ${users(source.options)}${through(source.options)} into ${what}`,
       },
+      ...pruneUsers(source, cp, paths.staging),
       { kind: 'replace-dir', ...paths, origin, summary: `replace ${what} with the new copy` },
     ];
   },

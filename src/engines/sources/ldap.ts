@@ -6,6 +6,35 @@ import { destinationPath, setString } from '../toolkit.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun, verifyDump } from './tool-source.js';
 
 /**
+ * The line that ends every export this source writes: LDIF has no end mark of its own, so an export
+ * cut between two entries (a dumper killed after writing part of it, a file truncated later) would
+ * otherwise load as a smaller directory. A comment for slapadd; the count of entries that follows
+ * it is checked by a restore.
+ */
+export const LDIF_EXPORT_END = '# polyarchiv: end of export';
+
+/** The status of the awk programs below for an export cut or miscounted, which `explains` words. */
+const LDIF_CUT_STATUS = 3;
+
+/**
+ * Copies slapcat's output and appends the end line after its last line; an empty export stays
+ * empty (judged as such). The step fails when slapcat fails, so the line never ends a cut export;
+ * and slapcat ends every entry with a blank line, so an export whose last line is not blank was
+ * cut inside an entry, whatever slapcat's status says: it exits LDIF_CUT_STATUS, without the line.
+ */
+export const LDIF_END_WRITER: readonly string[] = [
+  'awk',
+  `/^dn:/ { n++ } { print; last = $0 } END { if (NR == 0) exit; if (last != "") exit ${LDIF_CUT_STATUS}; printf "${LDIF_EXPORT_END}, %d entries\\n", n }`,
+];
+
+/**
+ * Counts an export's entries as LDIF_END_WRITER did, and exits LDIF_CUT_STATUS, saying both
+ * figures, when its end line says another number; an export without the line passes (the restore's
+ * first step refused it unless --allow-shrink).
+ */
+const LDIF_COUNT_CHECK = `/^dn:/ { n++ } index($0, "${LDIF_EXPORT_END}, ") == 1 { said = substr($0, ${LDIF_EXPORT_END.length + 3}) + 0; marked = 1 } END { if (marked && said != n) { printf "%s: %d entries, its end line counts %d\\n", FILENAME, n, said > "/dev/stderr"; exit ${LDIF_CUT_STATUS} } }`;
+
+/**
  * Exports an OpenLDAP database with slapcat; restores it with slapadd into the stopped, emptied
  * database directory, with the original's defects fixed: slapcat runs once and its status counts,
  * slapadd gets the database number, data_directory works, the previous database files survive a
@@ -111,6 +140,14 @@ export const ldap: SourceEngine = {
         kind: 'dump',
         ...tool(o, [o.string('dump_executable'), ...databaseArgs(o)]),
         ...dumpCheck(o, destinationPath(source, cp), cp),
+        through: LDIF_END_WRITER,
+        explains: [
+          {
+            status: LDIF_CUT_STATUS,
+            message:
+              'the export ends inside an entry (its last line is not blank): it was cut; the previous export is kept',
+          },
+        ],
         origin: source.origin,
         summary: `export LDAP ${which(o)} with slapcat (source "${source.name}")`,
       },
@@ -131,9 +168,22 @@ export const ldap: SourceEngine = {
     const stop = command(o, 'stop_command');
     const input = destinationPath(source, cp);
     return [
-      // An empty export is refused before the question and before slapd is stopped: LDIF has no
-      // end mark, so a cut export is only caught by slapadd when the cut falls inside an entry.
-      verifyDump(source, input, ''),
+      // An empty or cut export (without the end line its backup appended) is refused before the
+      // question and before slapd is stopped.
+      verifyDump(source, input, LDIF_EXPORT_END),
+      {
+        kind: 'run',
+        check: true,
+        argv: ['awk', LDIF_COUNT_CHECK, input],
+        explains: [
+          {
+            status: LDIF_CUT_STATUS,
+            message: `the export's entries are not those its end line counts: it was changed or damaged since the backup; nothing was changed (without its end line, --allow-shrink loads it all the same)`,
+          },
+        ],
+        origin: source.origin,
+        summary: `check that the export of source "${source.name}" holds the entries its end line counts`,
+      },
       {
         kind: 'confirm',
         warning: `source "${source.name}": the LDAP ${which(o)} in ${target} is replaced by the export; changes made since the backup are lost`,
