@@ -19,6 +19,7 @@ import type {
   Transport,
 } from './transport-specs.js';
 import type {
+  ApplyModesSpec,
   GitCheckoutAtSpec,
   GitFetchSpec,
   GitlabProjectSpec,
@@ -59,6 +60,7 @@ export type {
   Transport,
 } from './transport-specs.js';
 export type {
+  ApplyModesSpec,
   GitCheckoutAtSpec,
   GitFetchSpec,
   GitlabProjectSpec,
@@ -112,6 +114,7 @@ export type ActionBody =
   | ({ readonly kind: 'git-push' } & GitPushSpec)
   | ({ readonly kind: 'git-fetch' } & GitFetchSpec)
   | ({ readonly kind: 'git-checkout-at' } & GitCheckoutAtSpec)
+  | ({ readonly kind: 'apply-modes' } & ApplyModesSpec)
   | ({ readonly kind: 'gitlab-project' } & GitlabProjectSpec)
   | ({ readonly kind: 'kerberos-ticket' } & KerberosLogin)
   | { readonly kind: 'svn-config'; readonly repository: SvnRepositorySpec }

@@ -37,6 +37,7 @@ import {
   putFileCommands,
   remoteShellArgv,
 } from './transport-commands.js';
+import { MODES_FILE } from './tree-modes.js';
 import { maskPattern } from './user-mask.js';
 
 export type { ToolPaths } from './command.js';
@@ -190,6 +191,8 @@ export function buildCommands(
       return gitFetchCommands(action, tools);
     case 'git-checkout-at':
       return [gitCheckoutAtCommand(action, tools)];
+    case 'apply-modes':
+      return [{ kind: 'apply-modes', manifest: `${action.workTree}/${MODES_FILE}`, tree: action.workTree }];
     case 'gitlab-project':
       return gitlabProjectCommands(action, tools);
     case 'kerberos-ticket':
