@@ -87,6 +87,28 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(existsSync(t.box.path('data/.polyarchiv-modes'))).toBe(false);
     });
 
+    it("git: restore --at from the collect point's own history gives the modes of that commit", () => {
+      const t: GitCase = gitCase((b) => b.path('remote/journal.git'));
+      box = t.box;
+      shapeTree(t.box.path('data'));
+      const days: Record<number, string[]> = {};
+      for (const day of [1, 2]) {
+        if (day === 2) {
+          chmodSync(t.box.path('data/sub/secret.txt'), 0o600);
+          chmodSync(t.box.path('data/sub'), 0o700);
+          rmSync(t.box.path('data/lone'), { recursive: true });
+        }
+        const backup = runPoint(t, backend, 'backup', { GIT_COMMITTER_DATE: `2026-03-0${day}T03:00:00Z` });
+        expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+        days[day] = modes(t.box.path('data'));
+      }
+      expect(days[2]).not.toEqual(days[1]);
+      rmSync(t.box.path('data'), { recursive: true });
+      const restore = runPoint(t, backend, 'restore', {}, ['--at', '2026-03-01T04:00:00Z'], null);
+      expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+      expect(modes(t.box.path('data'))).toEqual(days[1]);
+    });
+
     it('subversion: modes, owners and empty directories come back from the repository', () => {
       const t: SvnCase = svnCase('file://{root}/repo', '');
       box = t.box;
