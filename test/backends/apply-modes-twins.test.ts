@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { applyModes } from '../../src/backends/execute/apply-modes.js';
@@ -10,6 +18,9 @@ import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const canRun = haveTools('bash', 'find', 'chmod', 'chown', 'mkdir');
+/** The built twin, which a process of another user can load. */
+const BUILT = new URL('../../dist/backends/execute/apply-modes.js', import.meta.url).pathname;
+const NOBODY = 65534;
 const newSandbox = sandboxesPerTest();
 const root = process.geteuid?.() === 0;
 /** A name that is not UTF-8: the manifest and both twins keep it as bytes. */
@@ -38,6 +49,8 @@ function manifest(tree: string, owner: string): void {
     `d/500/${owner}/sub`,
     `d/500/${owner}/sub/closed`,
     `f/400/${owner}/sub/closed/inside.txt`,
+    // Missing, in a directory closed to its owner: made before that directory is closed.
+    `d/700/${owner}/sub/made`,
     `f/4750/${owner}/sub/secret.txt`,
   ].map((record) => Buffer.from(`${record}\0`));
   writeFileSync(
@@ -106,7 +119,7 @@ describe.runIf(canRun)('polyarchiv_apply_modes and its twin', () => {
     );
     // Nothing is made for an entry the tree does not hold but a directory.
     expect(entries.some((line) => line.endsWith(' gone.txt'))).toBe(false);
-    if (root) expect(script.filter((line) => line.includes(' 1234:2345 ')).length).toBe(10);
+    if (root) expect(script.filter((line) => line.includes(' 1234:2345 ')).length).toBe(11);
   });
 
   it('leave a tree without a manifest as it is', () => {
@@ -122,5 +135,61 @@ describe.runIf(canRun)('polyarchiv_apply_modes and its twin', () => {
       trees.push(readdirSync(tree).sort().join('\n'));
     }
     expect(trees[1]).toBe(trees[0]);
+  });
+
+  // Not root: owners are left as they are, and a directory closed to its owner is closed last.
+  it.runIf(root && haveTools('setpriv', 'node'))('agree when not run as root', () => {
+    const trees: string[][] = [];
+    for (const backend of ['script', 'executor'] as const) {
+      const box = newSandbox('polyarchiv-modes-');
+      chmodSync(box.root, 0o755);
+      const tree = checkout(box);
+      manifest(tree, '1234:2345');
+      // The helpers where that user reads them.
+      copyFileSync(partialFile('helpers.hbs'), box.path('helpers.sh'));
+      copyFileSync(partialFile('helpers-apply-modes.hbs'), box.path('helpers-apply-modes.sh'));
+      spawnSync('chown', ['-R', `${NOBODY}:${NOBODY}`, box.root]);
+      const setpriv = ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups'];
+      const run =
+        backend === 'script'
+          ? spawnSync(
+              'setpriv',
+              [
+                ...setpriv,
+                'bash',
+                '-c',
+                `set -Eeuo pipefail; source "$1"; source "$2"; ${commandLine(command(tree))}`,
+                'bash',
+                box.path('helpers.sh'),
+                box.path('helpers-apply-modes.sh'),
+              ],
+              { encoding: 'utf8' },
+            )
+          : spawnSync(
+              'setpriv',
+              [
+                ...setpriv,
+                process.execPath,
+                '--input-type=module',
+                '-e',
+                `const { applyModes } = await import(${JSON.stringify(BUILT)}); process.exitCode = applyModes(${JSON.stringify(command(tree))});`,
+              ],
+              { encoding: 'utf8' },
+            );
+      expect(run.status, run.stderr).toBe(0);
+      chownSync(box.root, 0, 0);
+      trees.push(listing(tree));
+    }
+    const [script, executor] = trees as [string[], string[]];
+    expect(executor).toEqual(script);
+    expect(script).toEqual(
+      expect.arrayContaining([
+        `d 500 ${NOBODY}:${NOBODY} sub`,
+        `d 500 ${NOBODY}:${NOBODY} sub/closed`,
+        `f 400 ${NOBODY}:${NOBODY} sub/closed/inside.txt`,
+        `d 705 ${NOBODY}:${NOBODY} empty/deeper`,
+        `d 700 ${NOBODY}:${NOBODY} sub/made`,
+      ]),
+    );
   });
 });
