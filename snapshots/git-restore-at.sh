@@ -58,6 +58,8 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy-stats.sh" # share
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-check-copy.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-exec-if-changed.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-exec-if-changed.sh" # shared by the golden scripts, kept once
+# shellcheck source=SCRIPTDIR/helpers/helpers-apply-modes.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-apply-modes.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-git-reset-at.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-git-reset-at.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-confirm.sh
@@ -95,32 +97,35 @@ unit_1_fetch_remote_journal() {
 # restore the sources of journal
 unit_2_restore_journal() {
   # journal.collect:3 [point]
-  polyarchiv_step 1 9 "make git keep every file byte for byte, whatever a .gitattributes says (the repository's attributes file)" 'journal.collect:3 [point]'
+  polyarchiv_step 1 10 "make git keep every file byte for byte, whatever a .gitattributes says (the repository's attributes file)" 'journal.collect:3 [point]'
   printf '%s\n' '* -text -eol -crlf -filter -ident -working-tree-encoding' > /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info/attributes
   # journal.collect:3 [point]
-  polyarchiv_step 2 9 'reset the collect directory to its last commit' 'journal.collect:3 [point]'
+  polyarchiv_step 2 10 'reset the collect directory to its last commit' 'journal.collect:3 [point]'
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups reset --quiet --hard
   # journal.collect:3 [point]
-  polyarchiv_step 3 9 'remove files and directories that are not in the last commit' 'journal.collect:3 [point]'
+  polyarchiv_step 3 10 'remove files and directories that are not in the last commit' 'journal.collect:3 [point]'
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups clean --quiet --force -d -x
+  # journal.collect:3 [point]
+  polyarchiv_step 4 10 'give the collect directory the modes, owners and empty directories that .polyarchiv-modes records' 'journal.collect:3 [point]'
+  polyarchiv_apply_modes /var/lib/polyarchiv-fixture/collect/journal/backups/.polyarchiv-modes /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 4 9 'check that the copy holds source "etc" (/var/lib/polyarchiv-fixture/collect/journal/backups/etc)' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 5 10 'check that the copy holds source "etc" (/var/lib/polyarchiv-fixture/collect/journal/backups/etc)' 'journal.collect:7 [source "etc"]'
   test -e /var/lib/polyarchiv-fixture/collect/journal/backups/etc || polyarchiv_explain "$?" 1 'the copy fetched from backup point "remote" holds nothing for source "etc": /var/lib/polyarchiv-fixture/collect/journal/backups/etc is missing'
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/data/etc is a directory, or is not there yet' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 6 10 'check that /var/lib/polyarchiv-fixture/data/etc is a directory, or is not there yet' 'journal.collect:7 [source "etc"]'
   test -d /var/lib/polyarchiv-fixture/data/etc -o '!' -e /var/lib/polyarchiv-fixture/data/etc || polyarchiv_explain "$?" 1 'source "etc": /var/lib/polyarchiv-fixture/data/etc is not a directory: the restore puts one there; move what is there away first'
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 6 9 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 7 10 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:7 [source "etc"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/etc (source "etc")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "etc": /var/lib/polyarchiv-fixture/data/etc becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 7 9 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 8 10 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/etc
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 8 9 'create /var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 9 10 'create /var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~' 'journal.collect:7 [source "etc"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~'
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 9 9 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 10 10 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:7 [source "etc"]'
   rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data/etc

@@ -264,4 +264,10 @@ export const HELPERS = {
     tools: ['find', 'rm', 'mkdir', 'ln', 'chmod', 'chown', 'touch', 'cp', 'mv'],
     statuses: { done: 0 },
   },
+  applyModes: {
+    name: 'polyarchiv_apply_modes',
+    args: [word('manifest'), word('tree')],
+    tools: ['mkdir', 'chown', 'chmod'],
+    statuses: { applied: 0 },
+  },
 } as const satisfies Record<string, HelperContract>;

@@ -18,6 +18,7 @@ import type {
   Transport,
 } from './transport-specs.js';
 import type {
+  ApplyModesSpec,
   GitCheckoutAtSpec,
   GitFetchSpec,
   GitlabProjectSpec,
@@ -58,6 +59,7 @@ export type {
   Transport,
 } from './transport-specs.js';
 export type {
+  ApplyModesSpec,
   GitCheckoutAtSpec,
   GitFetchSpec,
   GitlabProjectSpec,
@@ -111,6 +113,7 @@ export type ActionBody =
   | ({ readonly kind: 'git-push' } & GitPushSpec)
   | ({ readonly kind: 'git-fetch' } & GitFetchSpec)
   | ({ readonly kind: 'git-checkout-at' } & GitCheckoutAtSpec)
+  | ({ readonly kind: 'apply-modes' } & ApplyModesSpec)
   | ({ readonly kind: 'gitlab-project' } & GitlabProjectSpec)
   | ({ readonly kind: 'kerberos-ticket' } & KerberosLogin)
   | { readonly kind: 'svn-config'; readonly repository: SvnRepositorySpec }

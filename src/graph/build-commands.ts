@@ -38,6 +38,7 @@ import {
   putFileCommands,
   remoteShellArgv,
 } from './transport-commands.js';
+import { MODES_FILE } from './tree-modes.js';
 import { maskPattern } from './user-mask.js';
 
 export type { ToolPaths } from './command.js';
@@ -195,6 +196,8 @@ export function buildCommands(
       return gitFetchCommands(action, tools);
     case 'git-checkout-at':
       return [gitCheckoutAtCommand(action, tools)];
+    case 'apply-modes':
+      return [{ kind: 'apply-modes', manifest: `${action.workTree}/${MODES_FILE}`, tree: action.workTree }];
     case 'gitlab-project':
       return gitlabProjectCommands(action, tools);
     case 'kerberos-ticket':

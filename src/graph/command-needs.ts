@@ -53,6 +53,8 @@ export function toolsOf(command: Command): string[] {
       return argvTools(command.svn);
     case 'map-tree':
       return ['find', 'touch', ...argvTools(command.tool)];
+    case 'apply-modes':
+      return [];
   }
 }
 
@@ -119,6 +121,7 @@ export function secretsOf(command: Command): string[] {
     case 'align-mailboxes':
     case 'gitlab-project':
     case 'map-tree':
+    case 'apply-modes':
     case 'git-reset-at':
       return [];
   }

@@ -14,7 +14,8 @@ export type HelperCommand =
   | GitlabProjectCommand
   | SvnStageCommand
   | SvnUpdateAtCommand
-  | MapTreeCommand;
+  | MapTreeCommand
+  | ApplyModesCommand;
 
 /**
  * Rebuilds a service's data directory `target` with a loader, keeping the old contents: run
@@ -238,4 +239,16 @@ export interface MapTreeCommand {
   readonly hold: string;
   readonly tool: readonly Word[];
   readonly excludes: readonly string[];
+}
+
+/**
+ * The entries of `tree` given the modes and, run as root, the owners that `manifest` records
+ * (MODES_FORMAT in tree-modes.ts): the directories it lists that are missing are made first,
+ * directories get theirs last, the deepest first (a directory closed to its owner is filled
+ * before). Entries the tree does not hold, and a missing manifest, are left alone.
+ */
+export interface ApplyModesCommand {
+  readonly kind: 'apply-modes';
+  readonly manifest: string;
+  readonly tree: string;
 }

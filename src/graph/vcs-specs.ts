@@ -54,6 +54,15 @@ export interface GitCheckoutAtSpec {
 }
 
 /**
+ * The entries of `workTree` given the modes and, run as root, the owners that its manifest
+ * records (tree-modes.ts), with the directories it lists that the checkout left out; a working
+ * copy without a manifest (committed before one was) is left as it is.
+ */
+export interface ApplyModesSpec {
+  readonly workTree: string;
+}
+
+/**
  * A GitLab project made sure to exist before a push, through the v4 REST API at `api` (the
  * instance's URL with its port and path prefix, then `/api/v4`): created private in its namespace
  * when missing. The token is a secret, read by curl from a private file of the work directory.

@@ -76,6 +76,7 @@ function writesInto(draft: ActionDraft): string[] {
     case 'git-push':
     case 'git-fetch':
     case 'git-checkout-at':
+    case 'apply-modes':
     case 'gitlab-project':
     case 'kerberos-ticket':
     case 'svn-config':

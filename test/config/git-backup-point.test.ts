@@ -121,6 +121,25 @@ describe('what a git backup point may be bound to', () => {
       }),
     ).toEqual([]);
   });
+
+  it('refuses a source that writes the manifest of modes and owners, in git and subversion collect points', () => {
+    const points = {
+      git: GIT_CP,
+      subversion: '[point]\nengine=subversion\nlocal_path=/srv/cp\nremote_url=file:///srv/repo\n',
+    };
+    for (const [engine, point] of Object.entries(points)) {
+      // The line of destination_path, which the error names.
+      const line = point.split('\n').length + 3;
+      expect(
+        errorsOf({
+          'site.collect': `${point}[source "d"]\nengine=local_files\nsource_path=/srv/d\ndestination_path=.polyarchiv-modes\n`,
+        }),
+        engine,
+      ).toEqual([
+        `error: destination_path '.polyarchiv-modes' of source "d" is inside .polyarchiv-modes, which the ${engine} collect point keeps for itself (choose another sub-directory of the collect point)\n  at site.collect:${line} [source "d"]`,
+      ]);
+    }
+  });
 });
 
 describe('collect points sharing one repository', () => {

@@ -77,10 +77,12 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('a git collect point t
     // The mirror carries the history with the files.
     expect(commits(t.box.path('mirror/journal/.git'))).toEqual([entry, entry]);
     const tracked = spawnSync('git', ['--git-dir', `${t.repo}/.git`, 'ls-files', '-z'], { encoding: 'utf8' });
+    // Every file, and the manifest of their modes and owners.
     expect(tracked.stdout.split('\0').filter(Boolean).sort()).toEqual(
-      Object.keys(fileContents(t.box.path('data')))
-        .map((name) => `files/${name}`)
-        .sort(),
+      [
+        ...Object.keys(fileContents(t.box.path('data'))).map((name) => `files/${name}`),
+        '.polyarchiv-modes',
+      ].sort(),
     );
     // The user's git configuration is read, never written.
     expect(readFileSync(t.box.path('home/.gitconfig'), 'utf8')).toBe(HOSTILE_GITCONFIG(t.box.path('home')));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { branchLog, git, gitCase, JOURNAL_COLLECT, runPoint as run } from '../helpers/git-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
@@ -76,24 +76,27 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(existsSync(`${t.local}/.git`)).toBe(false);
     });
 
-    it('says an empty collect point has no commit to push, and pushes once its sources copy something', () => {
+    it('commits a source that copied only an empty directory, which its manifest keeps and a restore makes again', () => {
       const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
       box = t.box;
       rmSync(t.box.path('data'), { recursive: true });
       mkdirSync(t.box.path('data'));
+      chmodSync(t.box.path('data'), 0o750);
       const empty = run(t, backend);
-      expect(empty.code).toBe(1);
-      const said = empty.stdout + empty.stderr;
-      expect(said).toContain(
-        'collect point "journal" has no commit to push: its sources have copied nothing yet, and backup point "up" holds no copy of it',
-      );
-      expect(said).not.toContain('src refspec');
-      expect(branchLog(t.remote, 'backups/journal')).toEqual([]);
+      expect(empty.code, empty.stdout + empty.stderr).toBe(0);
+      expect(remoteFiles(t.remote)).toEqual(['.polyarchiv-modes']);
+
+      rmSync(t.box.path('collect'), { recursive: true });
+      rmSync(t.box.path('data'), { recursive: true });
+      const restore = run(t, backend, 'restore');
+      expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+      expect(readdirSync(t.box.path('data'))).toEqual([]);
+      expect(statSync(t.box.path('data')).mode & 0o7777).toBe(0o750);
 
       writeFileSync(t.box.path('data/first.txt'), 'first\n');
       const first = run(t, backend);
       expect(first.code, first.stdout + first.stderr).toBe(0);
-      expect(remoteFiles(t.remote)).toEqual(['first.txt']);
+      expect(remoteFiles(t.remote)).toEqual(['.polyarchiv-modes', 'first.txt']);
     });
 
     it('fails the collect point, naming each, when a source brings anything named .git, and backs it up with exclude = .git', () => {

@@ -107,7 +107,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-restic-restore"),depth0,{"name":"helpers-restic-restore","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-apply-modes"),depth0,{"name":"helpers-apply-modes","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"11":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -116,7 +116,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-git-reset-at"),depth0,{"name":"helpers-git-reset-at","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-restic-restore"),depth0,{"name":"helpers-restic-restore","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"12":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -125,7 +125,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-newest-file"),depth0,{"name":"helpers-newest-file","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-git-reset-at"),depth0,{"name":"helpers-git-reset-at","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"13":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -134,7 +134,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-copy"),depth0,{"name":"helpers-copy","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-newest-file"),depth0,{"name":"helpers-newest-file","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"14":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -143,7 +143,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-gitlab"),depth0,{"name":"helpers-gitlab","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-copy"),depth0,{"name":"helpers-copy","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"15":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -152,7 +152,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-svn"),depth0,{"name":"helpers-svn","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-gitlab"),depth0,{"name":"helpers-gitlab","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"16":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -161,7 +161,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-svn-update-at"),depth0,{"name":"helpers-svn-update-at","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-svn"),depth0,{"name":"helpers-svn","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"17":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -170,7 +170,7 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-dir-reload"),depth0,{"name":"helpers-dir-reload","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-svn-update-at"),depth0,{"name":"helpers-svn-update-at","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"18":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -179,8 +179,17 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-confirm"),depth0,{"name":"helpers-confirm","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-dir-reload"),depth0,{"name":"helpers-dir-reload","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"19":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"helpers-confirm"),depth0,{"name":"helpers-confirm","data":data,"helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+},"20":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -216,16 +225,17 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"ifChangedHelper"),{"name":"if","hash":{},"fn":container.program(7, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":42,"column":0},"end":{"line":44,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"resticHelper"),{"name":"if","hash":{},"fn":container.program(8, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":45,"column":0},"end":{"line":47,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"mapTreeHelper"),{"name":"if","hash":{},"fn":container.program(9, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":48,"column":0},"end":{"line":50,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"resticRestoreHelper"),{"name":"if","hash":{},"fn":container.program(10, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":51,"column":0},"end":{"line":53,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"gitResetHelper"),{"name":"if","hash":{},"fn":container.program(11, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":54,"column":0},"end":{"line":56,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"newestFileHelper"),{"name":"if","hash":{},"fn":container.program(12, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":57,"column":0},"end":{"line":59,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"copyHelper"),{"name":"if","hash":{},"fn":container.program(13, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":60,"column":0},"end":{"line":62,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"gitlabHelper"),{"name":"if","hash":{},"fn":container.program(14, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":63,"column":0},"end":{"line":65,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"svnHelper"),{"name":"if","hash":{},"fn":container.program(15, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":66,"column":0},"end":{"line":68,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"svnUpdateAtHelper"),{"name":"if","hash":{},"fn":container.program(16, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":69,"column":0},"end":{"line":71,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"reloadHelper"),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":72,"column":0},"end":{"line":74,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"confirmHelper"),{"name":"if","hash":{},"fn":container.program(18, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":75,"column":0},"end":{"line":77,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"dovecotHelper"),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":78,"column":0},"end":{"line":80,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"applyModesHelper"),{"name":"if","hash":{},"fn":container.program(10, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":51,"column":0},"end":{"line":53,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"resticRestoreHelper"),{"name":"if","hash":{},"fn":container.program(11, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":54,"column":0},"end":{"line":56,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"gitResetHelper"),{"name":"if","hash":{},"fn":container.program(12, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":57,"column":0},"end":{"line":59,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"newestFileHelper"),{"name":"if","hash":{},"fn":container.program(13, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":60,"column":0},"end":{"line":62,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"copyHelper"),{"name":"if","hash":{},"fn":container.program(14, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":63,"column":0},"end":{"line":65,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"gitlabHelper"),{"name":"if","hash":{},"fn":container.program(15, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":66,"column":0},"end":{"line":68,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"svnHelper"),{"name":"if","hash":{},"fn":container.program(16, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":69,"column":0},"end":{"line":71,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"svnUpdateAtHelper"),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":72,"column":0},"end":{"line":74,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"reloadHelper"),{"name":"if","hash":{},"fn":container.program(18, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":75,"column":0},"end":{"line":77,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"confirmHelper"),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":78,"column":0},"end":{"line":80,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"dovecotHelper"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":81,"column":0},"end":{"line":83,"column":7}}})) != null ? stack1 : "");
 },"usePartial":true,"useData":true},
   unit: {"0":function(container,depth0,helpers,partials,data) {
     var stack1;
@@ -444,6 +454,18 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
     + "; 75 a collect point was locked by\n#   another run; 130/143 interrupted.\n"
     + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"confirmHelper"),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.program(6, data, 0),"data":data,"loc":{"start":{"line":33,"column":0},"end":{"line":39,"column":7}}})) != null ? stack1 : "")
     + "#   --jobs N: up to N independent units at a time (default: the number of CPUs); -q: only\n#   problems (failures, refusals, warnings); --log-file FILE: a copy of the output, each line\n#   stamped with its time.\n";
+},"useData":true},
+  'helpers-apply-modes': {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "\n# Gives the entries of TREE the modes and, run as root, the owners that MANIFEST records: one\n# NUL-terminated TYPE/MODE/UID:GID/PATH record per entry, sorted by path. The directories it lists\n# that are missing (a checkout leaves out empty ones) are made first; directories get their modes\n# last, the deepest first, so that one closed to its owner is filled before. Entries the tree does\n# not hold, and a missing manifest (a commit made before manifests were), are left alone.\npolyarchiv_apply_modes() {\n"
+    + ((stack1 = container.lambda(container.strict(lookupProperty(lookupProperty(depth0,"helpers"),"applyModes"), "args", {"start":{"line":8,"column":2},"end":{"line":8,"column":25}} ), depth0)) != null ? stack1 : "")
+    + "\n  local record kind mode owner path full i\n  # Bytes, not characters: in a UTF-8 locale, read -d '' runs past the NUL after a name that is not\n  # UTF-8 and loses the next record.\n  local LC_ALL=C\n  local -a dirs=()\n  if [[ ! -f ${manifest} ]]; then return 0; fi\n  while IFS= read -r -d '' record; do\n    kind=${record%%/*}\n    record=${record#*/}\n    mode=${record%%/*}\n    record=${record#*/}\n    owner=${record%%/*}\n    path=${record#*/}\n    full=\"${tree}/${path}\"\n    case ${kind} in\n      d)\n        if [[ ! -d ${full} ]]; then mkdir -p -- \"${full}\" || return; fi\n        dirs+=(\"${mode}\" \"${owner}\" \"${full}\")\n        ;;\n      l)\n        if (( EUID == 0 )) && [[ -L ${full} ]]; then chown -h -- \"${owner}\" \"${full}\" || return; fi\n        ;;\n      *)\n        if [[ -e ${full} && ! -L ${full} && ! -d ${full} ]]; then\n          # Owner first: chown clears the set-user-ID and set-group-ID bits that chmod sets.\n          if (( EUID == 0 )); then chown -- \"${owner}\" \"${full}\" || return; fi\n          chmod -- \"${mode}\" \"${full}\" || return\n        fi\n        ;;\n    esac\n  done < \"${manifest}\"\n  for ((i = ${#dirs[@]} - 3; i >= 0; i -= 3)); do\n    if (( EUID == 0 )); then chown -- \"${dirs[i + 1]}\" \"${dirs[i + 2]}\" || return; fi\n    chmod -- \"${dirs[i]}\" \"${dirs[i + 2]}\" || return\n  done\n}\n";
 },"useData":true},
   'helpers-check-copy': {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.strict, alias2=container.lambda, lookupProperty = container.lookupProperty || function(parent, propertyName) {

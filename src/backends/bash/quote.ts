@@ -282,6 +282,11 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         tool: command.tool.map(wordText),
         excludes: command.excludes.map(shellWord),
       });
+    case 'apply-modes':
+      return helperCall(HELPERS.applyModes, {
+        manifest: shellWord(command.manifest),
+        tree: shellWord(command.tree),
+      });
     default:
       return assertNever(command);
   }

@@ -70,6 +70,7 @@ export interface ScriptView {
   /** How long a run waits for its new work directory's lock (helper-contracts.ts). */
   readonly workLockWait: number;
   readonly mapTreeHelper: boolean;
+  readonly applyModesHelper: boolean;
   /** find's -printf format of polyarchiv_map_tree's listings, quoted. */
   readonly treeListing: string;
   readonly copyHelper: boolean;
@@ -206,6 +207,7 @@ export function scriptView(
     gitResetHelper: kinds.has('git-reset-at'),
     newestFileHelper: kinds.has('newest-file'),
     mapTreeHelper: kinds.has('map-tree'),
+    applyModesHelper: kinds.has('apply-modes'),
     copyHelper,
     copyStatsHelper: copyCheckHelper || copyHelper,
     gitlabHelper: kinds.has('gitlab-project'),

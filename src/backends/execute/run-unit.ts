@@ -4,6 +4,7 @@ import { type Command, explanationOf } from '../../graph/command.js';
 import type { PlanUnit } from '../../planner/plan.js';
 import { commandOnOneLine } from '../bash/quote.js';
 import { HELPER_MESSAGES, withoutSig } from '../helper-messages.js';
+import { applyModes } from './apply-modes.js';
 import { checkCopy } from './check-copy.js';
 import { type Confirmation, confirmStep } from './confirm.js';
 import { dirReload } from './dir-reload.js';
@@ -246,6 +247,8 @@ export async function runCommand(command: Command, options: UnitOptions, ctx: Ru
         return await svnUpdateAt(command, ctx, options.say, note);
       case 'map-tree':
         return await mapTree(command, ctx, options.say);
+      case 'apply-modes':
+        return applyModes(command);
       case 'copy':
         return await guardedCopy(command, ctx, options.say);
       case 'publish-file':

@@ -4,9 +4,11 @@ import type { ActionDraft } from '../../graph/action.js';
 import { HOLDING_DIR } from '../../graph/build-commands.js';
 import { attributesFile, NEUTRAL_ATTRIBUTES_ARGV } from '../../graph/git-content.js';
 import { nestedMetadataArgv } from '../../graph/nested-metadata.js';
+import { MODES_FILE } from '../../graph/tree-modes.js';
 import type { BoundCollectPoint, CollectEngine } from '../engine.js';
 import { atText, setString } from '../toolkit.js';
 import { createCollectDir } from './files.js';
+import { applyModes, recordModes } from './vcs-modes.js';
 
 /**
  * Commits the collect directory to a git repository kept in it (`.git`, shipped with the files by
@@ -33,7 +35,7 @@ export const gitCollectPoint: CollectEngine = {
     },
   ],
   exportDir: (layout) => layout.importDir,
-  reservedPaths: ['.git'],
+  reservedPaths: ['.git', MODES_FILE],
   beforeSources: (cp) => [createCollectDir(cp)],
   afterSources: (cp) => {
     const origin = cp.options.origin('commit_message');
@@ -61,6 +63,7 @@ export const gitCollectPoint: CollectEngine = {
         origin,
         summary: 'check that the collect directory holds nothing named .git that git would leave out',
       },
+      ...recordModes(cp, '.git', origin),
       {
         kind: 'run',
         // --force: a source's .gitignore files name files to back up like any other.
@@ -98,6 +101,7 @@ export const gitCollectPoint: CollectEngine = {
       summary: 'remove files and directories that are not in the last commit',
     },
     ...(at === undefined || fetchedAt === true ? [] : checkoutAt(cp, atText(at))),
+    applyModes(cp, cp.options.origin('local_path')),
   ],
 };
 

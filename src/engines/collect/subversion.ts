@@ -1,12 +1,14 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { ActionDraft, SvnRepositorySpec } from '../../graph/action.js';
 import { nestedMetadataArgv } from '../../graph/nested-metadata.js';
+import { MODES_FILE } from '../../graph/tree-modes.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, CollectEngine } from '../engine.js';
 import { collectSecret, collectUrlPasswordSecret } from '../secrets.js';
 import { atText, setString } from '../toolkit.js';
 import { createCollectDir } from './files.js';
 import { parseSvnRemote, type SvnRemote } from './svn-remote.js';
+import { applyModes, recordModes } from './vcs-modes.js';
 
 /**
  * Keeps the collect directory as a working copy of an existing Subversion repository: checked out
@@ -54,7 +56,7 @@ export const subversionCollectPoint: CollectEngine = {
   ],
   check: checkSvnRemote,
   exportDir: (layout) => layout.importDir,
-  reservedPaths: ['.svn'],
+  reservedPaths: ['.svn', MODES_FILE],
   // A working copy that a restore left at an older revision commits on top of HEAD.
   beforeSources: (cp) => [createCollectDir(cp), config(cp), checkout(cp), update(cp)],
   afterSources: (cp) => [
@@ -65,6 +67,7 @@ export const subversionCollectPoint: CollectEngine = {
       origin: cp.options.origin('remote_url'),
       summary: 'check that the collect directory holds nothing named .svn that svn would leave out',
     },
+    ...recordModes(cp, '.svn', cp.options.origin('remote_url')),
     {
       kind: 'svn-commit',
       workingCopy: cp.layout.importDir,
@@ -76,7 +79,13 @@ export const subversionCollectPoint: CollectEngine = {
   ],
   historyAt: 'remote',
   // With --at, the repository's revision of that time, whatever copy a backup point gave back.
-  restoreBeforeSources: (cp, at) => [createCollectDir(cp), config(cp), checkout(cp), update(cp, at)],
+  restoreBeforeSources: (cp, at) => [
+    createCollectDir(cp),
+    config(cp),
+    checkout(cp),
+    update(cp, at),
+    applyModes(cp, cp.options.origin('remote_url')),
+  ],
 };
 
 function update(cp: BoundCollectPoint, at?: Date): ActionDraft {

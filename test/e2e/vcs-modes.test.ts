@@ -1,0 +1,133 @@
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lchownSync,
+  mkdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type GitCase, gitCase, runPoint } from '../helpers/git-case.js';
+import type { Sandbox } from '../helpers/sandbox.js';
+import { runSvn, type SvnCase, svnCase, svnRepository, youngest } from '../helpers/svn-case.js';
+import { haveTools } from '../helpers/tools.js';
+
+const canRun = haveTools('git', 'svn', 'svnadmin', 'rsync', 'flock', 'bash', 'sha256sum');
+const root = process.geteuid?.() === 0;
+
+/**
+ * Modes (and, as root, owners) that git and svn cannot hold, on every kind of entry: the source
+ * directory itself, a sub-directory, an empty directory, private files, a name with a newline.
+ */
+function shapeTree(data: string, controlNames = true): void {
+  mkdirSync(`${data}/sub/empty`, { recursive: true });
+  mkdirSync(`${data}/lone`, { recursive: true });
+  writeFileSync(`${data}/sub/secret.txt`, 'secret\n');
+  writeFileSync(`${data}/sub/run.sh`, '#!/bin/sh\n');
+  symlinkSync('secret.txt', `${data}/sub/link`);
+  if (root) lchownSync(`${data}/sub/link`, 1234, 2345);
+  // svn refuses names with control characters.
+  if (controlNames) writeFileSync(`${data}/tab\there`, 'tab\n');
+  else writeFileSync(`${data}/tab here`, 'tab\n');
+  const modes: [string, number][] = [
+    ['sub/secret.txt', 0o640],
+    ['sub/run.sh', 0o750],
+    [controlNames ? 'tab\there' : 'tab here', 0o604],
+    ['plain.txt', 0o640],
+    ['sub/empty', 0o705],
+    ['lone', 0o750],
+    ['sub', 0o750],
+    ['', 0o751],
+  ];
+  for (const [path, mode] of modes) {
+    const full = path === '' ? data : `${data}/${path}`;
+    if (root) chownSync(full, 1234, 2345);
+    chmodSync(full, mode);
+  }
+}
+
+/** Every entry of a tree with its type, mode and owner, the tree's own directory first. */
+function modes(dir: string): string[] {
+  const listed = spawnSync('find', [dir, '-printf', '%y %m %U:%G %P\\0'], { encoding: 'utf8' });
+  expect(listed.status, listed.stderr).toBe(0);
+  return listed.stdout
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => (root ? line : line.replace(/ \d+:\d+ /, ' ')))
+    .sort();
+}
+
+describe.runIf(canRun).each(['apply', 'script'] as const)(
+  'modes after a restore on a rebuilt machine, through %s',
+  (backend) => {
+    let box: Sandbox | undefined;
+    afterEach(() => box?.remove());
+
+    it('git: modes, owners and empty directories come back from the git backup point', () => {
+      const t: GitCase = gitCase((b) => b.path('remote/journal.git'));
+      box = t.box;
+      shapeTree(t.box.path('data'));
+      const backup = runPoint(t, backend);
+      expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+      // The manifest is the same for the same tree: a run with nothing changed commits nothing.
+      const again = runPoint(t, backend);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(again.stdout + again.stderr).toContain('nothing changed since the last commit');
+      const saved = modes(t.box.path('data'));
+      rmSync(t.box.path('collect'), { recursive: true });
+      rmSync(t.box.path('data'), { recursive: true });
+      const restore = runPoint(t, backend, 'restore');
+      expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+      expect(modes(t.box.path('data'))).toEqual(saved);
+      expect(modes(`${t.local}/files`)).toEqual(saved);
+      // The manifest stays in the collect directory.
+      expect(existsSync(t.box.path('data/.polyarchiv-modes'))).toBe(false);
+    });
+
+    it("git: restore --at from the collect point's own history gives the modes of that commit", () => {
+      const t: GitCase = gitCase((b) => b.path('remote/journal.git'));
+      box = t.box;
+      shapeTree(t.box.path('data'));
+      const days: Record<number, string[]> = {};
+      for (const day of [1, 2]) {
+        if (day === 2) {
+          chmodSync(t.box.path('data/sub/secret.txt'), 0o600);
+          chmodSync(t.box.path('data/sub'), 0o700);
+          rmSync(t.box.path('data/lone'), { recursive: true });
+        }
+        const backup = runPoint(t, backend, 'backup', { GIT_COMMITTER_DATE: `2026-03-0${day}T03:00:00Z` });
+        expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+        days[day] = modes(t.box.path('data'));
+      }
+      expect(days[2]).not.toEqual(days[1]);
+      rmSync(t.box.path('data'), { recursive: true });
+      const restore = runPoint(t, backend, 'restore', {}, ['--at', '2026-03-01T04:00:00Z'], null);
+      expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+      expect(modes(t.box.path('data'))).toEqual(days[1]);
+    });
+
+    it('subversion: modes, owners and empty directories come back from the repository', () => {
+      const t: SvnCase = svnCase('file://{root}/repo', '');
+      box = t.box;
+      svnRepository(t.box.path('repo'));
+      shapeTree(t.box.path('data'), false);
+      const backup = runSvn(t, backend);
+      expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+      const again = runSvn(t, backend);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(youngest(t.box.path('repo'))).toBe(1);
+      const saved = modes(t.box.path('data'));
+      rmSync(t.box.path('collect'), { recursive: true });
+      rmSync(t.box.path('data'), { recursive: true });
+      const restore = runSvn(t, backend, 'restore');
+      expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+      expect(modes(t.box.path('data'))).toEqual(saved);
+      expect(modes(`${t.local}/files`)).toEqual(saved);
+      // The manifest stays in the collect directory.
+      expect(existsSync(t.box.path('data/.polyarchiv-modes'))).toBe(false);
+    });
+  },
+);
