@@ -267,7 +267,7 @@ export const HELPERS = {
   applyModes: {
     name: 'polyarchiv_apply_modes',
     args: [word('manifest'), word('tree')],
-    tools: ['mkdir', 'chown', 'chmod'],
-    statuses: { applied: 0 },
+    tools: ['mkdir', 'chown', 'chmod', 'mktemp', 'xargs', 'rm'],
+    statuses: { applied: 0, failed: 1 },
   },
 } as const satisfies Record<string, HelperContract>;

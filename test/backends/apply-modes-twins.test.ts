@@ -122,6 +122,26 @@ describe.runIf(canRun)('polyarchiv_apply_modes and its twin', () => {
     if (root) expect(script.filter((line) => line.includes(' 1234:2345 ')).length).toBe(11);
   });
 
+  it('change nothing, and fail saying so, when a record of the manifest is not one a backup writes', () => {
+    for (const backend of ['script', 'executor'] as const) {
+      const tree = checkout(newSandbox('polyarchiv-modes-'));
+      const before = listing(tree);
+      writeFileSync(
+        `${tree}/${MODES_FILE}`,
+        `d/750/${owner}/empty\0f/640/${owner}/plain.txt\0f/6x0/${owner}/new\0`,
+      );
+      const after = listing(tree);
+      if (backend === 'script') {
+        const run = viaScript(tree);
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain(`a record is not TYPE/MODE/UID:GID/PATH: f/6x0/${owner}`);
+      } else expect(applyModes(command(tree))).toBe(1);
+      // The directory the first record names was not made, the file it names not changed.
+      expect(listing(tree)).toEqual(after);
+      expect(after.length).toBe(before.length + 1);
+    }
+  });
+
   it('leave a tree without a manifest as it is', () => {
     const trees: string[] = [];
     for (const backend of ['script', 'executor'] as const) {

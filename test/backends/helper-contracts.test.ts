@@ -39,6 +39,7 @@ function bodies(name: string, seen = new Set<string>()): string[] {
 
 /** External programs a helper could run; builtins and the commands it is given do not count. */
 const PROGRAMS = [
+  'xargs',
   'mkdir',
   'mv',
   'rm',
@@ -74,7 +75,11 @@ function programsRun(text: string): string[] {
     .filter((line) => !/^\s*(#|polyarchiv_say |[a-z_]+=")/.test(line))
     .join('\n');
   return PROGRAMS.filter((program) =>
-    new RegExp(`(^|[;&|({!]|\\$\\(|\\bif|\\bthen|\\bdo|\\belse|-exec)\\s*${program}\\s`, 'm').test(code),
+    // A program xargs starts counts as run too (`xargs -0 -r chmod ...`).
+    new RegExp(
+      `(^|[;&|({!]|\\$\\(|\\bif|\\bthen|\\bdo|\\belse|-exec|\\bxargs(\\s+-\\S+)*)\\s*${program}\\s`,
+      'm',
+    ).test(code),
   );
 }
 
@@ -126,6 +131,7 @@ describe('helper contracts', () => {
       'cat',
       'du',
       'tail',
+      'xargs',
     ];
     for (const contract of Object.values(HELPERS) as HelperContract[]) {
       for (const tool of contract.tools) {

@@ -248,7 +248,7 @@ export async function runCommand(command: Command, options: UnitOptions, ctx: Ru
       case 'map-tree':
         return await mapTree(command, ctx, options.say);
       case 'apply-modes':
-        return applyModes(command);
+        return applyModes(command, ctx);
       case 'copy':
         return await guardedCopy(command, ctx, options.say);
       case 'publish-file':
