@@ -96,6 +96,9 @@ export const configArgs = (o: OptionValues): string[] => {
   return config === undefined ? [] : ['-c', config];
 };
 
+/** doveadm with the live side's configuration: what asks the userdb and the live mailboxes. */
+export const liveDoveadm = (o: OptionValues): string[] => [o.string('dump_executable'), ...configArgs(o)];
+
 /**
  * The copy side's doveadm and global options, as mail_owner: locally config_file (the copy's
  * location is given per user), through a socket the generated configuration that names it.
@@ -134,7 +137,7 @@ export function selectionCheck(source: BoundSource): ActionDraft[] {
   const o = source.options;
   const mailbox = setString(o, 'mailbox');
   const mask = setString(o, 'user_mask');
-  const doveadm = [o.string('dump_executable'), ...configArgs(o)];
+  const doveadm = liveDoveadm(o);
   if (mailbox !== undefined) {
     const socket = socketPath(o);
     const at = o.origin('mailbox');
@@ -207,7 +210,7 @@ export function pruneUsers(source: BoundSource, cp: BoundCollectPoint, staging: 
   return [
     {
       kind: 'run',
-      argv: [o.string('dump_executable'), ...configArgs(o), 'user', mask ?? '*'],
+      argv: [...liveDoveadm(o), 'user', mask ?? '*'],
       stdout: listed,
       origin,
       summary: `list the users of the userdb${mask === undefined ? '' : ` that match ${mask}`} (source "${source.name}")`,

@@ -4,10 +4,10 @@ import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js'
 import { siblingPaths } from '../sibling-paths.js';
 import { destinationPath, setString } from '../toolkit.js';
 import {
-  configArgs,
   copyConfig,
   copySide,
   doveadmBackup,
+  liveDoveadm,
   pruneUsers,
   restoredUsersFile,
   selectionCheck,
@@ -200,7 +200,7 @@ export const dovecot: SourceEngine = {
       {
         kind: 'align-mailboxes',
         copyDir: target,
-        live: [o.string('dump_executable'), ...configArgs(o)],
+        live: liveDoveadm(o),
         ...(socket === undefined ? {} : { socket }),
         copy: copySide(source, cp),
         users: restoredUsersFile(source, cp),
