@@ -18,25 +18,8 @@
 
 # Unit functions are called by name from polyarchiv_run_unit, which shellcheck cannot follow.
 # shellcheck disable=SC2317
-# POSIX sh on purpose, so that sh and dash stop here with this message rather than a syntax error.
-# shellcheck disable=SC2292
-if [ -z "${BASH_VERSION:-}" ]; then
-  echo "polyarchiv: this script needs bash 4.4 or newer: run it with bash" >&2
-  exit 2
-fi
-if ((BASH_VERSINFO[0] < 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] < 4))) || shopt -oq posix; then
-  echo "polyarchiv: this script needs bash 4.4 or newer, not in POSIX mode: run it with bash" >&2
-  exit 2
-fi
-set -Eeuo pipefail
-shopt -s inherit_errexit
-umask 077
-export LC_ALL=C
-# Secrets given in the environment stay this script's variables: a tool gets one only in its own
-# environment, where the step that needs it passes it, never every tool (hooks included) all of them.
-if [[ -n ${!POLYARCHIV_SECRET_*} ]]; then
-  export -n "${!POLYARCHIV_SECRET_@}"
-fi
+# shellcheck source=SCRIPTDIR/helpers/prelude.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/prelude.sh" # shared by the golden scripts, kept once
 # shellcheck source=SCRIPTDIR/helpers/helpers-log-file.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-log-file.sh" # shared by the golden scripts, kept once
 polyarchiv_log_from_args "$@"

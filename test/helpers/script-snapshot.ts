@@ -19,10 +19,12 @@ export interface SplitScript {
 }
 
 /**
- * The partials a script includes as they are. The header is each script's own; the prelude stays
- * in each script too, as its shellcheck directives apply to the whole file only from there.
+ * The partials a script includes as they are. The header is each script's own; so are its
+ * file-wide shellcheck directives, which shellcheck reads as such only before the first command
+ * of the file, i.e. before the first `source` line.
  */
-const SHARED_PARTIALS = Object.keys(PARTIALS).filter((name) => name !== 'header' && name !== 'prelude');
+const OWN_PARTIALS = new Set(['header', 'file-directives']);
+const SHARED_PARTIALS = Object.keys(PARTIALS).filter((name) => !OWN_PARTIALS.has(name));
 const MODES: readonly Plan['mode'][] = ['backup', 'restore'];
 
 const marker = (file: string) =>
