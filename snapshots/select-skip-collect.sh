@@ -14,7 +14,7 @@
 #   collect point db: skipped by --skip-collect (db.collect:1 [point])
 #   collect point dev: skipped by --skip-collect (dev.collect:1 [point])
 #   collect point web: skipped by --skip-collect (web.collect:1 [point])
-# Required tools: awk cat date find flock mkdir mktemp mv nproc rm rsync sha256sum sync
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

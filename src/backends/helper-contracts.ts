@@ -21,7 +21,10 @@ export interface HelperContract {
   /** The bash function. */
   readonly name: string;
   readonly args: readonly HelperArg[];
-  /** Programs the helper runs itself (the commands it is given are not counted). */
+  /**
+   * Programs the helper runs, itself or through the helpers it calls (the commands it is given
+   * are not counted).
+   */
   readonly tools: readonly string[];
   /** Exit statuses by meaning; any other status is a tool's failure, passed on. */
   readonly statuses: Readonly<Record<string, number>>;
@@ -61,7 +64,7 @@ export const HELPERS = {
   lock: {
     name: 'polyarchiv_lock',
     args: [word('lock_file')],
-    tools: ['flock'],
+    tools: ['flock', 'mkdir'],
     statuses: { taken: 0, busy: 1, cannot: 2 },
   },
   guard: {
@@ -81,7 +84,7 @@ export const HELPERS = {
     // MEASURE: the directory whose size becomes total_size ('' for none); KEEP_ASIDE: non-empty
     // when the file is corrupt and kept aside; COPIES: the copies' figures, one JSON member a line.
     args: [word('file'), word('state'), word('message'), word('measure'), word('keep_aside'), word('copies')],
-    tools: ['du', 'mv', 'rm'],
+    tools: ['du', 'mkdir', 'mv', 'rm', 'sync'],
     statuses: { recorded: 0, failed: 1 },
   },
   dirRecover: {
@@ -124,7 +127,8 @@ export const HELPERS = {
   confirm: {
     name: 'polyarchiv_confirm',
     args: [word('warning'), rest('preview')],
-    tools: ['awk'],
+    // awk shows the first lines of the preview through `cat 1>&2`.
+    tools: ['awk', 'cat'],
     statuses: { confirmed: 0, declined: 1 },
   },
   checkCopy: {
@@ -271,3 +275,40 @@ export const HELPERS = {
     statuses: { applied: 0, failed: 1 },
   },
 } as const satisfies Record<string, HelperContract>;
+
+/**
+ * The helpers that a script calls beside the commands of its steps (whose helpers toolsOf in
+ * graph/command-needs.ts reads): a unit's lock, state guard and record, the sweep of dead runs'
+ * work directories, `--log-file`, and what a plain command's line calls when it fails.
+ */
+export const RUN_HELPERS: readonly HelperContract[] = [
+  HELPERS.sweepWork,
+  HELPERS.lock,
+  HELPERS.guard,
+  HELPERS.record,
+  HELPERS.logFile,
+  HELPERS.tolerate,
+  HELPERS.explain,
+];
+
+/**
+ * Programs that the script's own code runs outside the helpers: the work directory, traps and
+ * messages, the units and their schedule, the summary, the hooks' runs. Like each helper's tools,
+ * the contract test holds them to what the rendered partials start, Essential programs included.
+ */
+export const SCRIPT_TOOLS: readonly string[] = [
+  'cat',
+  'date',
+  'flock',
+  'mktemp',
+  'nproc',
+  'rm',
+  'sha256sum',
+  'sleep',
+  'tee',
+];
+
+/** What every script may run, whatever its steps: the header lists them with the steps' tools. */
+export const RUN_TOOLS: readonly string[] = [
+  ...new Set([...SCRIPT_TOOLS, ...RUN_HELPERS.flatMap((helper) => helper.tools)]),
+].sort();

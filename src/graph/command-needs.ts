@@ -1,60 +1,87 @@
+import { HELPERS, type HelperContract } from '../backends/helper-contracts.js';
 import type { Command, Word } from './command.js';
 
-/** The tools a command needs on the machine that runs it (listed in the script header). */
+/**
+ * The tools a command needs on the machine that runs it (listed in the script header): a plain
+ * command's programs; for every other kind, what its helper runs itself, as its contract declares
+ * (the contract test holds each rendered helper to that list), and the programs of the commands it
+ * hands the helper to run.
+ */
 export function toolsOf(command: Command): string[] {
+  if (command.kind === 'exec')
+    return [...argvTools(command.argv), ...(command.pipeline ?? []).flatMap(argvTools)];
+  return [...new Set([...HELPER_OF[command.kind].tools, ...givenCommands(command).flatMap(argvTools)])];
+}
+
+type HelperKind = Exclude<Command['kind'], 'exec'>;
+
+/** The helper, of the script and of its twin in apply, that runs each kind of command. */
+export const HELPER_OF = {
+  'make-dir': HELPERS.makeDir,
+  'create-file': HELPERS.createFile,
+  'dir-recover': HELPERS.dirRecover,
+  'dir-swap': HELPERS.dirSwap,
+  'private-file': HELPERS.privateFile,
+  'check-dump': HELPERS.checkDump,
+  'check-copy': HELPERS.checkCopy,
+  copy: HELPERS.copy,
+  'publish-file': HELPERS.publish,
+  'dir-reload': HELPERS.dirReload,
+  confirm: HELPERS.confirm,
+  'align-mailboxes': HELPERS.dovecotAlign,
+  'exec-if-changed': HELPERS.execIfChanged,
+  'restic-init': HELPERS.resticInit,
+  'restic-restore-at': HELPERS.resticRestoreAt,
+  'git-reset-at': HELPERS.gitResetAt,
+  'svn-update-at': HELPERS.svnUpdateAt,
+  'newest-file': HELPERS.newestFile,
+  'gitlab-project': HELPERS.gitlabProject,
+  'svn-stage': HELPERS.svnStage,
+  'map-tree': HELPERS.mapTree,
+  'apply-modes': HELPERS.applyModes,
+} as const satisfies Record<HelperKind, HelperContract>;
+
+/** Every command a helper is given to run, whether or not this run reaches it. */
+function givenCommands(command: Exclude<Command, { kind: 'exec' }>): readonly (readonly Word[])[] {
   switch (command.kind) {
-    case 'exec':
-      return [...argvTools(command.argv), ...(command.pipeline ?? []).flatMap(argvTools)];
     case 'make-dir':
-      return ['mkdir'];
     case 'create-file':
-      return ['rm'];
     case 'dir-recover':
     case 'dir-swap':
-      return ['mv'];
     case 'private-file':
-      return command.owner === undefined ? [] : ['chown'];
     case 'check-dump':
-      return command.completeMark === '' ? ['stat'] : ['stat', 'tail'];
-    case 'check-copy':
-      return argvTools(command.incoming);
-    case 'copy':
-      return [...argvTools(command.incoming), ...argvTools(command.incomingSum), ...argvTools(command.copy)];
     case 'publish-file':
-      return ['sync', 'mv'];
-    case 'dir-reload':
-      return [
-        'chown',
-        'mv',
-        'sync',
-        ...argvTools(command.load),
-        ...argvTools(command.stop),
-        ...argvTools(command.start),
-      ];
-    case 'confirm':
-      return argvTools(command.preview);
-    case 'align-mailboxes':
-      return ['mktemp', ...argvTools(command.live)];
-    case 'exec-if-changed':
-      return [...argvTools(command.probe), ...argvTools(command.run)];
-    case 'restic-init':
-      return argvTools(command.init);
-    case 'restic-restore-at':
-      return [...argvTools(command.list), ...argvTools(command.parse)];
-    case 'git-reset-at':
-      return [...argvTools(command.choose), ...argvTools(command.reset)];
-    case 'svn-update-at':
-      return [...argvTools(command.list), ...argvTools(command.baseline), ...argvTools(command.update)];
-    case 'newest-file':
-      return [...argvTools(command.list), ...argvTools(command.get)];
-    case 'gitlab-project':
-      return argvTools(command.find);
-    case 'svn-stage':
-      return argvTools(command.svn);
-    case 'map-tree':
-      return ['find', 'touch', ...argvTools(command.tool)];
     case 'apply-modes':
       return [];
+    case 'check-copy':
+      return [command.incoming, command.previous, command.otherwise ?? []];
+    case 'copy':
+      return [command.incoming, command.incomingSum, command.previous, command.copy, command.firstCopy];
+    case 'dir-reload':
+      return [command.stop, command.start, command.load];
+    case 'confirm':
+      return [command.preview];
+    case 'align-mailboxes':
+      return [command.live, command.copy];
+    case 'exec-if-changed':
+      return [command.probe, command.run];
+    case 'restic-init':
+      return [command.probe, command.init];
+    case 'restic-restore-at':
+      return [command.list, command.parse, command.restore];
+    case 'git-reset-at':
+      return [command.choose, command.reset];
+    case 'svn-update-at':
+      return [command.list, command.baseline, command.update];
+    case 'newest-file':
+      // `after` is the end of `get`'s line, after the path it is given: words, not a command.
+      return [command.list, command.get];
+    case 'gitlab-project':
+      return [command.find, command.namespace, command.create];
+    case 'svn-stage':
+      return [command.svn];
+    case 'map-tree':
+      return [command.tool];
   }
 }
 

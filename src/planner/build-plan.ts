@@ -1,3 +1,4 @@
+import { RUN_TOOLS } from '../backends/helper-contracts.js';
 import type { ConfigInput } from '../config/load.js';
 import { sha256 } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
@@ -45,21 +46,6 @@ export interface PlanRequest {
   /** The collect points of a restore whose `historyDir` is there now (read at the edge). */
   readonly historiesHere?: ReadonlySet<string>;
 }
-
-/** Tools every script needs besides the ones its commands name (locks, guards, timestamps). */
-const BASE_TOOLS = [
-  'cat',
-  'date',
-  'find',
-  'flock',
-  'mkdir',
-  'mktemp',
-  'mv',
-  'nproc',
-  'rm',
-  'sha256sum',
-  'sync',
-];
 
 /**
  * Pure: from resolved configuration and state snapshots to a plan's parts (`collectPlan` makes
@@ -119,7 +105,7 @@ function* plannedUnits(
   diagnostics: Diagnostics,
 ): Generator<PlanUnit, PlanTail, undefined> {
   const { config } = request;
-  const tools = new Set(BASE_TOOLS);
+  const tools = new Set(RUN_TOOLS);
   const secrets = new Set<string>();
   const noteCommands = (steps: Pick<Plan, 'units' | 'hooks'>) =>
     forEachStep(steps, (step) => {

@@ -4,8 +4,17 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { shellWord } from '../../src/backends/bash/shell-word.js';
 import { type CallLayout, helperArgLines, helperCall } from '../../src/backends/helper-calls.js';
-import { HELPERS, type HelperContract, rest, word } from '../../src/backends/helper-contracts.js';
+import {
+  HELPERS,
+  type HelperContract,
+  RUN_HELPERS,
+  RUN_TOOLS,
+  rest,
+  SCRIPT_TOOLS,
+  word,
+} from '../../src/backends/helper-contracts.js';
 import { argumentPositions, REGISTRATIONS } from '../../src/backends/registration-contracts.js';
+import { HELPER_OF } from '../../src/graph/command-needs.js';
 import { haveTools } from '../helpers/tools.js';
 
 const SHARED_HELPERS = fileURLToPath(new URL('../../snapshots/helpers/', import.meta.url));
@@ -27,60 +36,91 @@ function body(name: string): string | undefined {
 const CONTRACTS: readonly HelperContract[] = [...Object.values(HELPERS), ...Object.values(REGISTRATIONS)];
 const contractNames = new Set<string>(CONTRACTS.map((c) => c.name));
 
-/** A helper's body and those of the private helpers it calls (not other contracts' helpers). */
-function bodies(name: string, seen = new Set<string>()): string[] {
+/**
+ * A helper and the functions it calls, by name: its private helpers, and with `contracts`, the
+ * other contracts' helpers too (whose programs it runs, but whose statuses it reads, not returns).
+ */
+function bodyNames(name: string, contracts = false, seen = new Set<string>()): string[] {
   seen.add(name);
   const own = body(name) ?? '';
   const called = [...own.matchAll(/\b(polyarchiv_[a-z_]+)\b/g)]
     .map((m) => m[1] as string)
-    .filter((fn) => !seen.has(fn) && !contractNames.has(fn) && body(fn) !== undefined);
-  return [own, ...[...new Set(called)].flatMap((fn) => bodies(fn, seen))];
+    .filter((fn) => !seen.has(fn) && (contracts || !contractNames.has(fn)) && body(fn) !== undefined);
+  return [name, ...[...new Set(called)].flatMap((fn) => bodyNames(fn, contracts, seen))];
 }
 
-/** External programs a helper could run; builtins and the commands it is given do not count. */
-const PROGRAMS = [
-  'xargs',
-  'mkdir',
-  'mv',
-  'rm',
-  'rmdir',
-  'sync',
-  'find',
-  'chmod',
-  'chown',
-  'stat',
-  'sha256sum',
-  'flock',
-  'du',
-  'date',
-  'cp',
-  'ln',
-  'touch',
-  'rsync',
-  'tar',
-  'cat',
-  'mktemp',
-  'git',
-  'doveadm',
-  'sort',
-  'tee',
-  'awk',
-  'tail',
-];
+const bodies = (name: string, contracts = false): string[] =>
+  bodyNames(name, contracts).map((fn) => body(fn) ?? '');
 
-/** Program names in command position, outside comments and messages. */
-function programsRun(text: string): string[] {
-  const code = text
+/** A function's whole definition in `script`, with the comment lines just above it. */
+function definition(name: string, script: string): string | undefined {
+  const start = script.indexOf(`\n${name}() {\n`);
+  if (start === -1) return undefined;
+  const end = script.indexOf('\n}\n', start) + 3;
+  let from = start + 1;
+  while (from > 0) {
+    const previous = script.lastIndexOf('\n', from - 2) + 1;
+    if (!script.slice(previous, from).startsWith('#')) break;
+    from = previous;
+  }
+  return script.slice(from, end);
+}
+
+/** Every function the rendered helper files define: none of them is a program. */
+const functions = new Set(
+  scripts.flatMap((script) => [...script.matchAll(/^(\w+)\(\) \{$/gm)].map((m) => m[1])),
+);
+
+/**
+ * The shell code of a text, its comments left out; quoted text is emptied, but for the commands a
+ * double-quoted text substitutes, and arithmetic too, whose words are variables.
+ */
+const codeOf = (text: string): string =>
+  text
     .split('\n')
-    .filter((line) => !/^\s*(#|polyarchiv_say |[a-z_]+=")/.test(line))
-    .join('\n');
-  return PROGRAMS.filter((program) =>
-    // A program xargs starts counts as run too (`xargs -0 -r chmod ...`).
-    new RegExp(
-      `(^|[;&|({!]|\\$\\(|\\bif|\\bthen|\\bdo|\\belse|-exec|\\bxargs(\\s+-\\S+)*)\\s*${program}\\s`,
-      'm',
-    ).test(code),
+    .filter((line) => !/^\s*#/.test(line))
+    .join('\n')
+    .replace(/'[^']*'/g, "''")
+    .replace(/"(?:[^"\\]|\\.)*"/g, (quoted) => (quoted.includes('$(') ? quoted : '""'))
+    .replace(/\(\((?:[^()]|\([^()]*\))*\)\)/g, '(( ))');
+
+/**
+ * Words in command position: at the start of a line or of a list, a pipeline, a group or a
+ * command substitution, after a keyword, after assignments; the program xargs or find's -exec
+ * starts; the command an awk program pipes to (`print | "cat 1>&2"`). Case patterns (`d)`) are not.
+ */
+const COMMAND_WORD =
+  /(?<=(?:^|[;&|{!]|(?<!\()\(|\$\(|\b(?:if|then|do|else|elif|while|until|exec|command|time))[ \t]*(?:[A-Za-z_]\w*=\S*[ \t]+)*|\bxargs(?:[ \t]+-\S+)*[ \t]+|-exec[ \t]+)[a-z][\w.-]*(?=[ \t;)]|$)/gm;
+const AWK_PIPE = /\|\s*"([a-z][\w.-]*)/g;
+
+/** What bash makes of each word: a builtin, a keyword, or a program it finds on PATH ('file'). */
+function wordKinds(words: readonly string[]): Map<string, string> {
+  const run = spawnSync(
+    'bash',
+    ['-c', 'for w; do printf \'%s %s\\n\' "$w" "$(type -t "$w")"; done', 'bash', ...words],
+    {
+      encoding: 'utf8',
+    },
   );
+  return new Map(run.stdout.split('\n').map((line) => line.split(' ') as [string, string]));
+}
+
+/**
+ * The programs a text runs: every word in command position that is neither one of the helpers'
+ * functions nor a bash builtin or keyword, and that bash finds on PATH. Builtins count for nothing,
+ * Essential programs (mkdir, cat...) as much as any other: a helper that starts one must say so.
+ */
+function programsRun(text: string): string[] {
+  const code = codeOf(text);
+  const candidates = new Set([...text.matchAll(AWK_PIPE)].map((m) => m[1] as string));
+  for (const m of code.matchAll(COMMAND_WORD)) {
+    const at = m.index ?? 0;
+    const casePattern = code[at + m[0].length] === ')' && /(^|\n)[ \t]*$/.test(code.slice(0, at));
+    if (!casePattern) candidates.add(m[0]);
+  }
+  const words = [...candidates].filter((w) => !functions.has(w));
+  const kinds = wordKinds(words);
+  return words.filter((w) => kinds.get(w) === 'file').sort();
 }
 
 describe('helper contracts', () => {
@@ -102,9 +142,30 @@ describe('helper contracts', () => {
       const statuses = Object.values(contract.statuses);
       for (const status of returned) expect(statuses, `${contract.name} returns ${status}`).toContain(status);
       for (const status of statuses.filter((s) => s !== 0)) expect(returned).toContain(status);
-      expect(programsRun(text).sort()).toEqual([...contract.tools].sort());
+      expect(programsRun(bodies(contract.name, true).join('\n'))).toEqual([...contract.tools].sort());
     },
   );
+
+  // What is not a helper's is the script's own code: its tools are every script's.
+  it("the script's own code runs only the tools every script lists", () => {
+    const helpers = new Set(CONTRACTS.flatMap((contract) => bodyNames(contract.name)));
+    const own = scripts.map((script) =>
+      [...helpers].reduce((text, name) => text.replace(definition(name, text) ?? '', ''), script),
+    );
+    expect(programsRun(own.join('\n'))).toEqual([...SCRIPT_TOOLS].sort());
+  });
+
+  it('lists in every header the tools of every helper that no step calls', () => {
+    const calledBySteps = new Set<HelperContract>(Object.values(HELPER_OF));
+    const others = (Object.values(HELPERS) as HelperContract[]).filter(
+      (helper) => !calledBySteps.has(helper),
+    );
+    expect(others.map((helper) => helper.name).sort()).toEqual(
+      RUN_HELPERS.map((helper) => helper.name).sort(),
+    );
+    for (const tool of [...SCRIPT_TOOLS, ...others.flatMap((helper) => helper.tools)])
+      expect(RUN_TOOLS).toContain(tool);
+  });
 
   it('runs tools that every installation has: Debian essential ones, or installed as runtime tools', () => {
     const deps = readFileSync(
@@ -132,12 +193,18 @@ describe('helper contracts', () => {
       'du',
       'tail',
       'xargs',
+      'date',
+      'nproc',
+      'sleep',
+      'sha256sum',
     ];
-    for (const contract of Object.values(HELPERS) as HelperContract[]) {
-      for (const tool of contract.tools) {
-        expect([...essential, ...runtime], `${contract.name} runs ${tool}`).toContain(tool);
-        expect(spawnSync('sh', ['-c', `command -v ${tool}`]).status, tool).toBe(0);
-      }
+    const runs = [
+      ...(Object.values(HELPERS) as HelperContract[]).flatMap((c) => c.tools.map((tool) => [c.name, tool])),
+      ...SCRIPT_TOOLS.map((tool) => ['the script', tool]),
+    ];
+    for (const [who, tool] of runs) {
+      expect([...essential, ...runtime], `${who} runs ${tool}`).toContain(tool);
+      expect(spawnSync('sh', ['-c', `command -v ${tool}`]).status, tool).toBe(0);
     }
   });
 
