@@ -1,11 +1,12 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { runAs } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
-import { type FtpServer, haveFtp, startFtp } from '../servers/ftp.js';
-import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
+import { haveFtp, startFtp } from '../servers/ftp.js';
+import { haveSshd, startSshd } from '../servers/sshd.js';
 
 const HOWS = ['apply', 'script'] as const;
 
@@ -48,14 +49,8 @@ function expectNoCopy(
 describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())(
   'a fetch over ssh from a backup point that holds no copy',
   () => {
-    let sshd: SshServer;
+    const sshd = serverPerSuite(startSshd);
     let box: Sandbox;
-    beforeAll(async () => {
-      sshd = await startSshd();
-    });
-    afterAll(async () => {
-      await sshd?.destroy();
-    });
     beforeEach(() => {
       box = makeSandbox('polyarchiv-no-copy-ssh-');
       box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
@@ -67,9 +62,9 @@ describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())
         'config/bp.backup': [
           '[point]',
           `engine = ${engine}`,
-          `remote_url = ssh://root@127.0.0.1:${sshd.port}{root}/${path}`,
-          `private_key = ${sshd.clientKey}`,
-          `ssh_options = ${sshd.sshOptions} -p ${sshd.port}`,
+          `remote_url = ssh://root@127.0.0.1:${sshd().port}{root}/${path}`,
+          `private_key = ${sshd().clientKey}`,
+          `ssh_options = ${sshd().sshOptions} -p ${sshd().port}`,
           '',
         ].join('\n'),
       });
@@ -98,14 +93,8 @@ describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())
 describe.runIf(haveTools('flock', 'bash', 'tar', 'gzip') && haveFtp())(
   'a fetch from an FTP server that holds no copy',
   () => {
-    let ftp: FtpServer;
+    const ftp = serverPerSuite(startFtp);
     let box: Sandbox;
-    beforeAll(async () => {
-      ftp = await startFtp();
-    });
-    afterAll(async () => {
-      await ftp?.destroy();
-    });
     beforeEach(() => {
       box = makeSandbox('polyarchiv-no-copy-ftp-');
       box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
@@ -117,45 +106,45 @@ describe.runIf(haveTools('flock', 'bash', 'tar', 'gzip') && haveFtp())(
         'config/bp.backup': [
           '[point]',
           `engine = ${engine}`,
-          `remote_url = ftp://${ftp.user}@127.0.0.1:${ftp.port}/${path}`,
-          `password = ${ftp.password}`,
+          `remote_url = ftp://${ftp().user}@127.0.0.1:${ftp().port}/${path}`,
+          `password = ${ftp().password}`,
           '',
         ].join('\n'),
       });
       return ['-C', box.path('config'), '--set', `root=${box.root}`];
     };
-    const shown = (path: string) => `ftp://127.0.0.1:${ftp.port}/${path}`;
+    const shown = (path: string) => `ftp://127.0.0.1:${ftp().port}/${path}`;
 
     for (const how of HOWS) {
       it(`archive: an archive that is gone, a server that is down (${how})`, async () => {
         const args = configure('archive', 'archived/{name}.tar.gz');
         expect(runAs(box, how, 'backup', args).code).toBe(0);
-        rmSync(`${ftp.root}/archived/site.tar.gz`);
+        rmSync(`${ftp().root}/archived/site.tar.gz`);
         expectNoCopy(box, how, args, `${shown('archived/site.tar.gz')} is missing`);
         // A server that cannot be reached is not taken for a missing copy.
-        await ftp.stop();
+        await ftp().stop();
         try {
           const unreachable = runAs(box, how, 'restore', args);
           expect(unreachable.code).toBe(1);
           expect(unreachable.stderr).not.toContain('holds no copy');
           expect(unreachable.stderr).toMatch(/connection refused/);
         } finally {
-          await ftp.start();
+          await ftp().start();
         }
       }, 60_000);
 
       it(`synchronize: a mirror directory that is gone (${how})`, () => {
         const args = configure('synchronize', 'mirrored/{name}');
         expect(runAs(box, how, 'backup', args).code).toBe(0);
-        rmSync(`${ftp.root}/mirrored/site`, { recursive: true });
+        rmSync(`${ftp().root}/mirrored/site`, { recursive: true });
         expectNoCopy(box, how, args, `${shown('mirrored/site')} is missing`);
       }, 60_000);
 
       it(`synchronize: an emptied mirror (${how})`, () => {
         const args = configure('synchronize', 'mirrored/{name}');
         expect(runAs(box, how, 'backup', args).code).toBe(0);
-        rmSync(`${ftp.root}/mirrored/site`, { recursive: true });
-        mkdirSync(`${ftp.root}/mirrored/site`);
+        rmSync(`${ftp().root}/mirrored/site`, { recursive: true });
+        mkdirSync(`${ftp().root}/mirrored/site`);
         expectNoCopy(box, how, args, `the mirror at ${shown('mirrored/site')} holds nothing`);
       }, 60_000);
     }

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { runAs } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
-import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
+import { haveSshd, startSshd } from '../servers/sshd.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'tar', 'gzip', 'restic', 'jq', 'git');
 
@@ -129,14 +130,8 @@ describe.runIf(canRun)('a fetch from a backup point that holds no copy', () => {
 });
 
 describe.runIf(canRun && haveSshd())('a fetch from a mirror over ssh that holds no copy', () => {
-  let sshd: SshServer;
+  const sshd = serverPerSuite(startSshd);
   let box: Sandbox;
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await sshd?.destroy();
-  });
   beforeEach(() => {
     box = makeSandbox('polyarchiv-no-copy-ssh-');
     box.write({
@@ -153,9 +148,9 @@ describe.runIf(canRun && haveSshd())('a fetch from a mirror over ssh that holds 
         'config/bp.backup': [
           '[point]',
           'engine = synchronize',
-          `remote_url = ssh://root@127.0.0.1:${sshd.port}{root}/it's mirrored/{name}`,
-          `private_key = ${sshd.clientKey}`,
-          `ssh_options = ${sshd.sshOptions} -p ${sshd.port}`,
+          `remote_url = ssh://root@127.0.0.1:${sshd().port}{root}/it's mirrored/{name}`,
+          `private_key = ${sshd().clientKey}`,
+          `ssh_options = ${sshd().sshOptions} -p ${sshd().port}`,
           '',
         ].join('\n'),
       });
@@ -178,8 +173,8 @@ describe.runIf(canRun && haveSshd())('a fetch from a mirror over ssh that holds 
           '[point]',
           'engine = synchronize',
           `remote_url = ssh://root@127.0.0.1:1{root}/it's mirrored/{name}`,
-          `private_key = ${sshd.clientKey}`,
-          `ssh_options = ${sshd.sshOptions}`,
+          `private_key = ${sshd().clientKey}`,
+          `ssh_options = ${sshd().sshOptions}`,
           '',
         ].join('\n'),
       });

@@ -1,5 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import {
   branchLog,
@@ -11,9 +11,10 @@ import {
   runPoint as run,
 } from '../helpers/git-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
-import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
+import { haveSshd, startSshd } from '../servers/sshd.js';
 
 // A round trip is six runs of polyarchiv: minutes on a loaded machine.
 const canRun = haveTools('git', 'rsync', 'flock', 'bash', 'sha256sum');
@@ -166,24 +167,21 @@ describe.runIf(canRun)('a failing git backup point', { timeout: 600_000 }, () =>
 });
 
 describe.runIf(canRun && haveSshd())('a git backup point over ssh', { timeout: 600_000 }, () => {
-  let sshd: SshServer;
+  const sshd = serverPerSuite(startSshd);
   let box: Sandbox | undefined;
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await sshd?.destroy();
-  });
   afterEach(() => box?.remove());
 
   // The key's directory has a space and quotes: GIT_SSH_COMMAND must keep it one word.
-  const keyOptions = (key = sshd.clientKey) => [`private_key = ${key}`, `ssh_options = ${sshd.sshOptions}`];
+  const keyOptions = (key = sshd().clientKey) => [
+    `private_key = ${key}`,
+    `ssh_options = ${sshd().sshOptions}`,
+  ];
 
   it.each(['apply', 'script'] as const)(
     'pushes over ssh://user@host:port/path and restores (%s)',
     (backend) => {
       const t = gitCase(
-        (b) => `ssh://root@127.0.0.1:${sshd.port}${b.path('remote')}/{name}.git`,
+        (b) => `ssh://root@127.0.0.1:${sshd().port}${b.path('remote')}/{name}.git`,
         keyOptions(),
       );
       box = t.box;
@@ -197,7 +195,7 @@ describe.runIf(canRun && haveSshd())('a git backup point over ssh', { timeout: 6
       // scp-like URLs have no port: it comes with the ssh options.
       const t = gitCase(
         (b) => `root@127.0.0.1:${b.path('remote')}/{name}.git`,
-        [`private_key = ${sshd.clientKey}`, `ssh_options = ${sshd.sshOptions} -p ${sshd.port}`],
+        [`private_key = ${sshd().clientKey}`, `ssh_options = ${sshd().sshOptions} -p ${sshd().port}`],
       );
       box = t.box;
       roundTrip(t, backend);
@@ -206,8 +204,8 @@ describe.runIf(canRun && haveSshd())('a git backup point over ssh', { timeout: 6
 
   it('fails alone with a key the server does not know, or with the server down', async () => {
     const t = gitCase(
-      (b) => `ssh://root@127.0.0.1:${sshd.port}${b.path('remote')}/{name}.git`,
-      keyOptions(sshd.wrongKey),
+      (b) => `ssh://root@127.0.0.1:${sshd().port}${b.path('remote')}/{name}.git`,
+      keyOptions(sshd().wrongKey),
     );
     box = t.box;
     const denied = run(t, 'apply');
@@ -218,16 +216,16 @@ describe.runIf(canRun && haveSshd())('a git backup point over ssh', { timeout: 6
 
     writeFileSync(
       t.box.path('config/up.backup'),
-      readFileSync(t.box.path('config/up.backup'), 'utf8').replace(sshd.wrongKey, sshd.clientKey),
+      readFileSync(t.box.path('config/up.backup'), 'utf8').replace(sshd().wrongKey, sshd().clientKey),
     );
-    await sshd.stop();
+    await sshd().stop();
     try {
       const down = run(t, 'apply');
       expect(down.code).toBe(1);
       expect(down.stdout + down.stderr).toMatch(/Connection refused/);
       expect(down.stdout + down.stderr).toMatch(/ok\s+backup:mirror\/journal/);
     } finally {
-      await sshd.start();
+      await sshd().start();
     }
     const again = run(t, 'apply');
     expect(again.code, again.stdout + again.stderr).toBe(0);

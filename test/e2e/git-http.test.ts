@@ -1,35 +1,30 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { branchLog, gitCase, roundTrip, runPoint } from '../helpers/git-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import { commandLinesHolding, filesHolding } from '../helpers/secret-scan.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { haveTools } from '../helpers/tools.js';
-import { type GitHttpServer, HTTP_PASSWORD, haveGitHttp, startGitHttp } from '../servers/git-http.js';
+import { HTTP_PASSWORD, haveGitHttp, startGitHttp } from '../servers/git-http.js';
 
 // A round trip is six runs of polyarchiv: minutes on a loaded machine.
 const canRun = haveGitHttp() && haveTools('rsync', 'flock', 'bash', 'sha256sum');
 const SECRET = 'POLYARCHIV_SECRET_UP_JOURNAL_REMOTE_URL_PASSWORD';
 
 describe.runIf(canRun)('a git backup point over http(s) with a password', { timeout: 600_000 }, () => {
-  let server: GitHttpServer;
+  const server = serverPerSuite(startGitHttp);
   let box: Sandbox | undefined;
   let count = 0;
-  beforeAll(async () => {
-    server = await startGitHttp();
-  });
-  afterAll(async () => {
-    await server?.destroy();
-  });
   afterEach(() => box?.remove());
 
-  function httpCase(password = server.password) {
+  function httpCase(password = server().password) {
     count += 1;
     const name = `journal-${count}.git`;
-    const served = server.createRepository(name);
-    const url = `http://${server.user}:${encodeURIComponent(password)}@127.0.0.1:${server.port}/git/${name}`;
+    const served = server().createRepository(name);
+    const url = `http://${server().user}:${encodeURIComponent(password)}@127.0.0.1:${server().port}/git/${name}`;
     const t = gitCase(() => url, [], served);
     box = t.box;
     return t;
@@ -40,7 +35,7 @@ describe.runIf(canRun)('a git backup point over http(s) with a password', { time
     (backend) => {
       const t = httpCase();
       // The script reads the secret from its environment, as an operator exports it.
-      roundTrip(t, backend, backend === 'script' ? { [SECRET]: server.password } : {});
+      roundTrip(t, backend, backend === 'script' ? { [SECRET]: server().password } : {});
     },
   );
 
@@ -61,8 +56,8 @@ describe.runIf(canRun)('a git backup point over http(s) with a password', { time
     const hook = join(t.remote, 'hooks/pre-receive');
     writeFileSync(hook, '#!/bin/sh\ncat >/dev/null\nsleep 4\n');
     chmodSync(hook, 0o755);
-    const encoded = encodeURIComponent(server.password);
-    const needles = [server.password, encoded, 'w/rd $(id)'];
+    const encoded = encodeURIComponent(server().password);
+    const needles = [server().password, encoded, 'w/rd $(id)'];
 
     const script = runCli(['plan', ...t.args], t.env);
     expect(script.code).toBe(0);
@@ -107,31 +102,25 @@ describe.runIf(canRun)(
   { timeout: 600_000 },
   () => {
     const LOGIN = 'me@example.org';
-    let server: GitHttpServer;
+    const server = serverPerSuite(() => startGitHttp(HTTP_PASSWORD, LOGIN));
     let box: Sandbox | undefined;
-    beforeAll(async () => {
-      server = await startGitHttp(HTTP_PASSWORD, LOGIN);
-    });
-    afterAll(async () => {
-      await server?.destroy();
-    });
     afterEach(() => box?.remove());
 
     it.each(['apply', 'script'] as const)(
       'reads the user name up to the password, keeps the password out of the script, pushes and restores (%s)',
       (backend) => {
         const name = `mail-${backend}.git`;
-        const served = server.createRepository(name);
+        const served = server().createRepository(name);
         // The user name as written, its @ unescaped, as the server's users know it.
-        const url = `http://${LOGIN}:${encodeURIComponent(server.password)}@127.0.0.1:${server.port}/git/${name}`;
+        const url = `http://${LOGIN}:${encodeURIComponent(server().password)}@127.0.0.1:${server().port}/git/${name}`;
         const t = gitCase(() => url, [], served);
         box = t.box;
         const script = runCli(['plan', ...t.args], t.env);
         expect(script.code, script.stderr).toBe(0);
-        expect(script.stdout).not.toContain(encodeURIComponent(server.password));
+        expect(script.stdout).not.toContain(encodeURIComponent(server().password));
         expect(script.stdout).toContain(`\${${SECRET}:?}`);
         expect(script.stdout).toContain('http://me%40example.org@127.0.0.1');
-        roundTrip(t, backend, backend === 'script' ? { [SECRET]: server.password } : {});
+        roundTrip(t, backend, backend === 'script' ? { [SECRET]: server().password } : {});
       },
     );
   },

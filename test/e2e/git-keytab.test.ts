@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { branchLog, type GitCase, gitCase, roundTrip, runPoint } from '../helpers/git-case.js';
 import { expectRemoteCallsWithTicket, KEYTAB, kerberosCase } from '../helpers/kerberos-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { haveTools } from '../helpers/tools.js';
-import { haveKdc, type Kdc, startKdc } from '../servers/kdc.js';
+import { haveKdc, startKdc } from '../servers/kdc.js';
 
 const canRun = haveTools('git', 'rsync', 'flock', 'bash', 'sha256sum') && haveKdc();
 
@@ -15,20 +16,14 @@ const canRun = haveTools('git', 'rsync', 'flock', 'bash', 'sha256sum') && haveKd
  * as it was.
  */
 describe.runIf(canRun)('a git backup point with a Kerberos keytab', { timeout: 600_000 }, () => {
-  let kdc: Kdc;
+  const kdc = serverPerSuite(startKdc);
   let box: Sandbox | undefined;
-  beforeAll(async () => {
-    kdc = await startKdc();
-  });
-  afterAll(async () => {
-    await kdc?.destroy();
-  });
   afterEach(() => box?.remove());
 
   function keytabCase(keytab = KEYTAB) {
     const t = gitCase((b) => `file://${encodeURI(b.path('remote'))}/{name}.git`, [`keytab = ${keytab}`]);
     box = t.box;
-    return { t, k: kerberosCase(kdc, t.box) };
+    return { t, k: kerberosCase(kdc(), t.box) };
   }
 
   it.each(['apply', 'script'] as const)(
@@ -92,7 +87,7 @@ describe.runIf(canRun)('a git backup point with a Kerberos keytab', { timeout: 6
     'fails alone, on the keytab’s line, when the KDC does not know the keytab’s principal (%s)',
     (backend) => {
       const { t, k } = keytabCase();
-      kdc.deletePrincipal(k.principal.split('@')[0] as string);
+      kdc().deletePrincipal(k.principal.split('@')[0] as string);
       const before = k.userTicket();
       const output = expectFailsAtKeytab(t, runPoint(t, backend, 'backup', k.env));
       expect(output).toContain(`Client '${k.principal}' not found in Kerberos database`);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import {
   branchLog,
@@ -13,8 +13,9 @@ import {
 import { expectRemoteCallsWithTicket, KEYTAB, kerberosCase } from '../helpers/kerberos-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import { commandLinesHolding, filesHolding } from '../helpers/secret-scan.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { haveTools } from '../helpers/tools.js';
-import { type GitHttpServer, haveGitHttp, startGitHttp } from '../servers/git-http.js';
+import { haveGitHttp, startGitHttp } from '../servers/git-http.js';
 import { type GitlabOptions, type GitlabStandIn, startGitlabStandIn } from '../servers/gitlab-api.js';
 import { haveKdc, startKdc } from '../servers/kdc.js';
 
@@ -27,16 +28,10 @@ const PASSWORD_SECRET = 'POLYARCHIV_SECRET_UP_JOURNAL_PASSWORD';
 const API = '/gitlab/api/v4';
 
 describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
-  let git: GitHttpServer;
+  const git = serverPerSuite(startGitHttp);
   let gitlab: GitlabStandIn | undefined;
   let box: Sandbox | undefined;
   let count = 0;
-  beforeAll(async () => {
-    git = await startGitHttp();
-  });
-  afterAll(async () => {
-    await git?.destroy();
-  });
   afterEach(async () => {
     box?.remove();
     await gitlab?.close();
@@ -51,8 +46,8 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
       tokens: [TOKEN, READER],
       readOnlyTokens: [READER],
       namespaces: { backups: 5 },
-      repos: git.repos,
-      gitPort: git.port,
+      repos: git().repos,
+      gitPort: git().port,
       ...options,
     });
     gitlab = stand;
@@ -62,11 +57,11 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
         `gitlab_url = ${stand.url}/`,
         `project_name = ${project}`,
         `api_key = ${token}`,
-        `username = ${git.user}`,
-        `password = ${git.password}`,
+        `username = ${git().user}`,
+        `password = ${git().password}`,
       ],
       [],
-      `${git.repos}/${project}.git`,
+      `${git().repos}/${project}.git`,
     );
     box = t.box;
     return { t, project, gitlab: stand };
@@ -81,7 +76,7 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
       restoreAtRoundTrip(
         t,
         backend,
-        backend === 'script' ? { ...secrets, [PASSWORD_SECRET]: git.password } : {},
+        backend === 'script' ? { ...secrets, [PASSWORD_SECRET]: git().password } : {},
       );
     },
   );
@@ -90,7 +85,7 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
     'creates the project once, pushes through the same URL and restores (%s)',
     async (backend) => {
       const { t, project, gitlab } = await gitlabCase();
-      const env = backend === 'script' ? { ...secrets, [PASSWORD_SECRET]: git.password } : {};
+      const env = backend === 'script' ? { ...secrets, [PASSWORD_SECRET]: git().password } : {};
       roundTrip(t, backend, env);
       const path = `${API}/projects/${encodeURIComponent(project)}`;
       // Created on the first run; the three runs after it find it; a restore asks nothing.
@@ -122,11 +117,11 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
         const k = kerberosCase(kdc, t.box);
         const file = t.box.path('config/up.backup');
         writeFileSync(file, `${readFileSync(file, 'utf8')}keytab = ${KEYTAB}\n`);
-        const env = backend === 'script' ? { ...secrets, [PASSWORD_SECRET]: git.password } : {};
+        const env = backend === 'script' ? { ...secrets, [PASSWORD_SECRET]: git().password } : {};
         const result = runPoint(t, backend, 'backup', { ...env, ...k.env });
         expect(result.code, result.stdout + result.stderr).toBe(0);
         expect(gitlab.requests()).toContain(`POST ${API}/projects`);
-        expect(branchLog(`${git.repos}/${project}.git`, 'backups/journal')).toHaveLength(1);
+        expect(branchLog(`${git().repos}/${project}.git`, 'backups/journal')).toHaveLength(1);
         expect(expectRemoteCallsWithTicket(k, 'up.journal')).toHaveLength(1);
       } finally {
         await kdc.destroy();
@@ -191,7 +186,7 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
 
   it('keeps the token and the password out of command lines, the script, the output and the files during a slow run', async () => {
     const { t } = await gitlabCase(TOKEN, { delayMs: 1500 });
-    const needles = [TOKEN, git.password, encodeURIComponent(git.password), 'w/rd $(id)'];
+    const needles = [TOKEN, git().password, encodeURIComponent(git().password), 'w/rd $(id)'];
     const script = runCli(['plan', ...t.args], t.env);
     expect(script.code).toBe(0);
     for (const needle of needles) expect(script.stdout).not.toContain(needle);

@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
-import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
+import { haveSshd, startSshd } from '../servers/sshd.js';
 
 const canRun = haveSshd() && haveTools('flock', 'bash', 'sha256sum', 'tar', 'gzip', 'rsync');
 
@@ -31,14 +32,8 @@ const stateOf = (box: Sandbox, bp: string) =>
   box.path(`collect/site/metadata/remote-${bp}/remote/${bp}.json`);
 
 describe.runIf(canRun)('metadata_url: state files mirrored elsewhere, read back on a rebuilt machine', () => {
-  let sshd: SshServer;
+  const sshd = serverPerSuite(startSshd);
   let box: Sandbox;
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await sshd?.destroy();
-  });
   beforeEach(() => {
     box = makeSandbox('polyarchiv-metadata-url-');
     writeTree(box.path('data'), ODD_FILES);
@@ -84,18 +79,18 @@ describe.runIf(canRun)('metadata_url: state files mirrored elsewhere, read back 
     }, 120_000);
 
     it(`an ssh metadata_url with its own key and options mirrors over ssh and restores a rebuilt machine (${how})`, () => {
-      const metaUrl = `ssh://root@127.0.0.1:${sshd.port}{root}/${encodeURI(META_DIR)}/`;
+      const metaUrl = `ssh://root@127.0.0.1:${sshd().port}{root}/${encodeURI(META_DIR)}/`;
       box.write({
         'config/site.collect': SITE,
         'config/offsite.backup': [
           '[point]',
           'engine = archive',
           `remote_url = root@127.0.0.1:{root}/store/{name}.tar.gz`,
-          `private_key = ${sshd.clientKey}`,
-          `ssh_options = ${sshd.sshOptions} -p ${sshd.port}`,
+          `private_key = ${sshd().clientKey}`,
+          `ssh_options = ${sshd().sshOptions} -p ${sshd().port}`,
           `metadata_url = ${metaUrl}`,
-          `metadata_private_key = ${sshd.clientKey}`,
-          `metadata_ssh_options = ${sshd.sshOptions}`,
+          `metadata_private_key = ${sshd().clientKey}`,
+          `metadata_ssh_options = ${sshd().sshOptions}`,
           '',
         ].join('\n'),
       });

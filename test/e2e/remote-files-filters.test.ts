@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { remoteFilesSite } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
@@ -61,19 +62,13 @@ function writeRemote(box: Sandbox): void {
 }
 
 describe.runIf(canRun)('remote_files through the encrypt and hashes filters', { timeout: 300_000 }, () => {
-  let sshd: SshServer;
+  const sshd = serverPerSuite(startSshd);
   let box: Sandbox;
   let args: string[];
   let env: Record<string, string>;
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await sshd?.destroy();
-  });
   beforeEach(() => {
     box = makeSandbox('polyarchiv-remote-filters-');
-    configure(box, sshd);
+    configure(box, sshd());
     mkdirSync(box.path('gnupg'), { mode: 0o700 });
     env = { GNUPGHOME: box.path('gnupg') };
     args = ['-C', box.path('config'), '--set', `root=${box.root}`];

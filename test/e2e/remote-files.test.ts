@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backupThrough, runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { remoteFilesSite } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents, maskTimestamps, snapshotTree } from '../helpers/tree.js';
-import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
+import { haveSshd, startSshd } from '../servers/sshd.js';
 
 const canRun = haveSshd() && haveTools('flock', 'bash', 'sha256sum');
 
@@ -24,26 +25,20 @@ function comparableTree(box: Sandbox, dir: string): Record<string, string> {
 }
 
 describe.runIf(canRun)('remote_files against a real sshd', () => {
-  let sshd: SshServer;
+  const sshd = serverPerSuite(startSshd);
   let box: Sandbox;
   let args: string[];
   let remote: string;
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await sshd?.destroy();
-  });
 
   /** site pulls over ssh; other (a local_files point) shows that a failing point stops nothing else. */
-  function configure(key = sshd.clientKey, more: readonly string[] = []): void {
+  function configure(key = sshd().clientKey, more: readonly string[] = []): void {
     // {root} is the sandbox: the same configuration serves the parity twin.
-    const url = `ssh://root@127.0.0.1:${sshd.port}{root}/${encodeURI(REMOTE_DIR)}`;
+    const url = `ssh://root@127.0.0.1:${sshd().port}{root}/${encodeURI(REMOTE_DIR)}`;
     box.write({
       'config/site.collect': remoteFilesSite([
         `source_url = ${url}`,
         `private_key = ${key}`,
-        `ssh_options = ${sshd.sshOptions}`,
+        `ssh_options = ${sshd().sshOptions}`,
         ...more,
       ]),
       'config/other.collect':
@@ -104,7 +99,7 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
     async (how) => {
       writeTree(remote, { 'linked/one': 'shared\n' });
       linkSync(`${remote}/linked/one`, `${remote}/linked/two`);
-      configure(sshd.clientKey, ['preserve_hard_links = yes']);
+      configure(sshd().clientKey, ['preserve_hard_links = yes']);
       const backup = await backupThrough(how, box.path('backup.sh'), [
         ...args,
         '--only-collect-points',
@@ -161,12 +156,12 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
   }, 180_000);
 
   it('neither connects nor copies with --dry', () => {
-    const before = sshd.log().length;
+    const before = sshd().log().length;
     const dry = runCli(['apply', '--dry', ...args]);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).toContain('-e "ssh -o BatchMode=yes');
     expect(existsSync(box.path('collect'))).toBe(false);
-    expect(sshd.log().slice(before)).not.toContain('Connection from');
+    expect(sshd().log().slice(before)).not.toContain('Connection from');
   });
 
   it('shows with --show-commands exactly the rsync command of the plan', () => {
@@ -181,7 +176,7 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
     const command = (planned as string).trim().replace(/^\$ /, '').replace(/ \\$/, '');
     expect(run.stderr).toContain(command);
     // Each ssh word reaches ssh intact, quoted for rsync's own splitting of -e.
-    expect(command).toContain(`-i '${sshd.dir}/client''s`);
+    expect(command).toContain(`-i '${sshd().dir}/client''s`);
   });
 
   describe('failures name the source and its config line, keep the good copy, and stop no other point', () => {
@@ -200,18 +195,18 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
 
     it('fails cleanly when sshd is down', async () => {
       expect(runCli(['backup', ...args]).code).toBe(0);
-      await sshd.stop();
+      await sshd().stop();
       try {
         expectIsolatedFailure(/Connection refused/);
       } finally {
-        await sshd.start();
+        await sshd().start();
       }
     });
 
     it('fails, rather than waiting for ever, when sshd accepts connections but never answers', () => {
       expect(runCli(['backup', ...args]).code).toBe(0);
       // A stopped sshd: the kernel still accepts the connection, nothing answers on it.
-      const pid = Number(readFileSync(`${sshd.dir}/sshd.pid`, 'utf8'));
+      const pid = Number(readFileSync(`${sshd().dir}/sshd.pid`, 'utf8'));
       process.kill(pid, 'SIGSTOP');
       try {
         expectIsolatedFailure(/Connection timed out during banner exchange|Connection timed out/);
@@ -230,7 +225,7 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
 
     it('fails cleanly with a key that sshd does not accept', () => {
       expect(runCli(['backup', ...args]).code).toBe(0);
-      configure(sshd.wrongKey);
+      configure(sshd().wrongKey);
       expectIsolatedFailure(/Permission denied/);
     });
 

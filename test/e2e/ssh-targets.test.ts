@@ -1,16 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { killRun, sleep, startBackup } from '../helpers/run-control.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { backupThreeDays, comparableStates, runAs as run } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { archiveTree, fileContents, snapshotTree } from '../helpers/tree.js';
 import { tool, treeMetadata } from '../helpers/tree-metadata.js';
-import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
+import { haveSshd, startSshd } from '../servers/sshd.js';
 
 const canRun = haveSshd() && haveTools('flock', 'bash', 'sha256sum', 'tar', 'gzip', 'zstd');
 
@@ -21,28 +22,23 @@ const partials = (dir: string): string[] =>
   existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.polyarchiv-partial')) : [];
 
 describe.runIf(canRun)('backup points on another host through ssh', () => {
-  let sshd: SshServer;
+  const sshd = serverPerSuite(startSshd);
   let box: Sandbox;
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await sshd?.destroy();
-  });
   beforeEach(() => {
     box = makeSandbox('polyarchiv-ssh-targets-');
     writeTree(box.path('data'), ODD_FILES);
   });
   afterEach(() => box.remove());
 
-  const sshUrl = (path: string) => `ssh://root@127.0.0.1:${sshd.port}{root}/${encodeURI(REMOTE_DIR)}/${path}`;
+  const sshUrl = (path: string) =>
+    `ssh://root@127.0.0.1:${sshd().port}{root}/${encodeURI(REMOTE_DIR)}/${path}`;
   const scpUrl = (path: string) => `root@127.0.0.1:{root}/${REMOTE_DIR}/${path}`;
 
   /**
    * One collect point of the odd-name tree, and `offsite`, a backup point with these lines. The
    * port goes in ssh_options too: scp-like URLs have no place for one.
    */
-  function configure(lines: readonly string[], key = sshd.clientKey): string[] {
+  function configure(lines: readonly string[], key = sshd().clientKey): string[] {
     box.write({
       'config/site.collect':
         '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "tree"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = tree\n',
@@ -50,7 +46,7 @@ describe.runIf(canRun)('backup points on another host through ssh', () => {
         '[point]',
         ...lines,
         `private_key = ${key}`,
-        `ssh_options = ${sshd.sshOptions} -p ${sshd.port}`,
+        `ssh_options = ${sshd().sshOptions} -p ${sshd().port}`,
         '',
       ].join('\n'),
     });
@@ -192,8 +188,8 @@ describe.runIf(canRun)('backup points on another host through ssh', () => {
       writeTree(twin.path('data'), ODD_FILES);
       const now = ['--now', '2026-01-31T03:00:00+01:00'];
       box.write({
-        'config/mirror.backup': `[point]\nengine = synchronize\nremote_url = ${sshUrl('mirror/{name}')}\nprivate_key = ${sshd.clientKey}\nssh_options = ${sshd.sshOptions}\n`,
-        'config/dated.backup': `[point]\nengine = rolling_archive\nremote_url = ${scpUrl('dated/{name}-{Y}{m}{d}.tar.gz')}\nprivate_key = ${sshd.clientKey}\nssh_options = ${sshd.sshOptions} -p ${sshd.port}\n`,
+        'config/mirror.backup': `[point]\nengine = synchronize\nremote_url = ${sshUrl('mirror/{name}')}\nprivate_key = ${sshd().clientKey}\nssh_options = ${sshd().sshOptions}\n`,
+        'config/dated.backup': `[point]\nengine = rolling_archive\nremote_url = ${scpUrl('dated/{name}-{Y}{m}{d}.tar.gz')}\nprivate_key = ${sshd().clientKey}\nssh_options = ${sshd().sshOptions} -p ${sshd().port}\n`,
       });
       const args = [...now, ...configure(['engine = archive', `remote_url = ${sshUrl('{name}.tar.gz')}`])];
       const twinArgs = [...now, '-C', box.path('config'), '--set', `root=${twin.root}`];
@@ -216,21 +212,21 @@ describe.runIf(canRun)('backup points on another host through ssh', () => {
     expect(runCli(['backup', ...args]).code).toBe(0);
     const good = readFileSync(remote('site.tar.gz'));
     writeFileSync(box.path('data/plain.txt'), 'changed\n');
-    configure(['engine = archive', `remote_url = ${sshUrl('{name}.tar.gz')}`], sshd.wrongKey);
+    configure(['engine = archive', `remote_url = ${sshUrl('{name}.tar.gz')}`], sshd().wrongKey);
     const refused = runCli(['backup', ...args]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/offsite\.backup:3 \[point\]/);
     expect(refused.stderr).toMatch(/Permission denied/);
     expect(readFileSync(remote('site.tar.gz'))).toEqual(good);
     configure(['engine = archive', `remote_url = ${sshUrl('{name}.tar.gz')}`]);
-    await sshd.stop();
+    await sshd().stop();
     try {
       const down = runCli(['backup', ...args]);
       expect(down.code).toBe(1);
       expect(down.stderr).toMatch(/Connection refused/);
       expect(down.stderr).toMatch(/offsite\.backup:3 \[point\]/);
     } finally {
-      await sshd.start();
+      await sshd().start();
     }
     expect(readFileSync(remote('site.tar.gz'))).toEqual(good);
     expect(runCli(['backup', ...args]).code).toBe(0);

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import type { Sandbox } from '../helpers/sandbox.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { runSvn, type SvnCase, svnCase, svnRepository, youngest } from '../helpers/svn-case.js';
 import {
   restoreAtFromMirror,
@@ -13,21 +14,15 @@ import {
   watchSlowCommits,
 } from '../helpers/svn-checks.js';
 import { haveTools } from '../helpers/tools.js';
-import { haveSvnserve, type SvnServer, startSvnserve } from '../servers/svnserve.js';
+import { haveSvnserve, startSvnserve } from '../servers/svnserve.js';
 
 const canRun = haveSvnserve() && haveTools('svnlook', 'rsync', 'flock', 'bash', 'sha256sum');
 const SECRET = 'POLYARCHIV_SECRET_JOURNAL_REMOTE_URL_PASSWORD';
 
 describe.runIf(canRun)('a subversion collect point', { timeout: 600_000 }, () => {
-  let server: SvnServer;
+  const server = serverPerSuite(startSvnserve);
   let box: Sandbox | undefined;
   let count = 0;
-  beforeAll(async () => {
-    server = await startSvnserve();
-  });
-  afterAll(async () => {
-    await server?.destroy();
-  });
   afterEach(() => {
     box?.remove();
     box = undefined;
@@ -36,8 +31,8 @@ describe.runIf(canRun)('a subversion collect point', { timeout: 600_000 }, () =>
   function served(password?: string): SvnCase {
     count += 1;
     const name = `journal-${count}`;
-    const repository = server.createRepository(name);
-    const t = svnCase(server.url(name, password), repository);
+    const repository = server().createRepository(name);
+    const t = svnCase(server().url(name, password), repository);
     box = t.box;
     return t;
   }
@@ -61,12 +56,16 @@ describe.runIf(canRun)('a subversion collect point', { timeout: 600_000 }, () =>
 
   it('keeps the password out of every command line, the script, the output and the working copy during a slow commit', async () => {
     const t = served();
-    await watchSlowCommits(t, [server.password, encodeURIComponent(server.password), 'w/rd $(id)'], SECRET);
+    await watchSlowCommits(
+      t,
+      [server().password, encodeURIComponent(server().password), 'w/rd $(id)'],
+      SECRET,
+    );
   });
 
   describe.each(['apply', 'script'] as const)('failing through %s', (backend) => {
     it('fails the point, naming it, when the repository is missing', () => {
-      const t = svnCase(server.url('no-such-repository'), '');
+      const t = svnCase(server().url('no-such-repository'), '');
       box = t.box;
       const run = runSvn(t, backend);
       expect(run.code).toBe(1);
@@ -78,7 +77,7 @@ describe.runIf(canRun)('a subversion collect point', { timeout: 600_000 }, () =>
     it('fails the point on wrong credentials, and commits nothing', () => {
       const t = served();
       expect(runSvn(t, backend).code).toBe(0);
-      setRemoteUrl(t, server.url(`journal-${count}`, 'wrong password'));
+      setRemoteUrl(t, server().url(`journal-${count}`, 'wrong password'));
       writeFileSync(t.box.path('data/more.txt'), 'more\n');
       const run = runSvn(t, backend);
       expect(run.code).toBe(1);
@@ -91,7 +90,7 @@ describe.runIf(canRun)('a subversion collect point', { timeout: 600_000 }, () =>
     it('fails the point when the server is down, and keeps the last revision', () => {
       const t = served();
       expect(runSvn(t, backend).code).toBe(0);
-      setRemoteUrl(t, server.url(`journal-${count}`).replace(`:${server.port}/`, ':1/'));
+      setRemoteUrl(t, server().url(`journal-${count}`).replace(`:${server().port}/`, ':1/'));
       writeFileSync(t.box.path('data/more.txt'), 'more\n');
       const run = runSvn(t, backend);
       expect(run.code).toBe(1);

@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
-import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
+import { haveSshd, startSshd } from '../servers/sshd.js';
 
 /** A full disk is a small tmpfs, which needs root: CI runs as root, so there it must run. */
 const isRoot = process.getuid?.() === 0;
@@ -71,13 +72,7 @@ interface Case {
 const NO_SPACE = /No space left on device/;
 
 describe.runIf(canRun)('a full disk on the target', () => {
-  let sshd: SshServer;
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await sshd?.destroy();
-  });
+  const sshd = serverPerSuite(startSshd);
 
   const cases: readonly Case[] = [
     {
@@ -91,9 +86,9 @@ describe.runIf(canRun)('a full disk on the target', () => {
       name: 'an archive sent over ssh',
       lines: () => [
         'engine = archive',
-        `remote_url = ssh://root@127.0.0.1:${sshd.port}{root}/target/{name}.tar.gz`,
-        `private_key = ${sshd.clientKey}`,
-        `ssh_options = ${sshd.sshOptions}`,
+        `remote_url = ssh://root@127.0.0.1:${sshd().port}{root}/target/{name}.tar.gz`,
+        `private_key = ${sshd().clientKey}`,
+        `ssh_options = ${sshd().sshOptions}`,
       ],
       line: /offsite\.backup:3 \[point\]/,
       unit: 'backup:offsite/site',
