@@ -1,10 +1,12 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { runAs } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
 import { type FtpServer, haveFtp, startFtp } from '../servers/ftp.js';
+import { haveS3, type S3Server, startS3 } from '../servers/s3.js';
 import { haveSshd, type SshServer, startSshd } from '../servers/sshd.js';
 
 const HOWS = ['apply', 'script'] as const;
@@ -157,6 +159,54 @@ describe.runIf(haveTools('flock', 'bash', 'tar', 'gzip') && haveFtp())(
         rmSync(`${ftp.root}/mirrored/site`, { recursive: true });
         mkdirSync(`${ftp.root}/mirrored/site`);
         expectNoCopy(box, how, args, `the mirror at ${shown('mirrored/site')} holds nothing`);
+      }, 60_000);
+    }
+  },
+);
+
+describe.runIf(haveTools('flock', 'bash', 'tar', 'gzip') && haveS3())(
+  'a fetch from an S3 bucket that holds no copy',
+  () => {
+    let s3: S3Server;
+    let box: Sandbox;
+    beforeAll(async () => {
+      s3 = await startS3();
+    });
+    afterAll(async () => {
+      await s3?.destroy();
+    });
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-no-copy-s3-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+    });
+    afterEach(() => box.remove());
+
+    const configure = (engine: string, path: string): string[] => {
+      box.write({
+        'config/bp.backup': [
+          '[point]',
+          `engine = ${engine}`,
+          `remote_url = s3://${s3.bucket}/${path}`,
+          `endpoint_url = ${s3.endpoint}`,
+          `access_key_id = ${s3.accessKeyId}`,
+          `secret_access_key = ${s3.secretAccessKey}`,
+          '',
+        ].join('\n'),
+      });
+      return ['-C', box.path('config'), '--set', `root=${box.root}`];
+    };
+    /** Where the objects below `prefix` of the bucket are kept. */
+    const stored = (prefix: string) => `${s3.directory}/${s3.bucket}/${prefix}`;
+
+    for (const how of HOWS) {
+      it(`synchronize: a mirror that is gone is found so before anything is fetched (${how})`, () => {
+        const path = `${basename(box.root)}/mirrored/{name}`;
+        const args = configure('synchronize', path);
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        rmSync(stored(`${basename(box.root)}/mirrored/site`), { recursive: true });
+        expectNoCopy(box, how, args, `s3://${s3.bucket}/${basename(box.root)}/mirrored/site is missing`);
+        // The check came first: nothing was made aside for the fetch.
+        expect(existsSync(box.path('collect/site/metadata/remote-bp/remote/extracted'))).toBe(false);
       }, 60_000);
     }
   },
