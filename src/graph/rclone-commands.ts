@@ -186,8 +186,12 @@ export function rclonePathCheck(
   missing: string,
   tools: ToolPaths,
 ): ExecCommand {
+  // What rclone says of a path that is not there ("Failed to lsjson: directory not found") is
+  // said in polyarchiv's words instead; what it says of any other failure is shown.
+  const errorsUntilEnd = `expect-copy.${createHash('sha256').update(`${transport.shown}${path}`).digest('hex').slice(0, 16)}.errors`;
   if (transport.remote === ':s3:')
     return {
+      errorsUntilEnd,
       ...rcloneCommand(transport, tools, [
         'copy',
         '--dry-run',
@@ -206,6 +210,7 @@ export function rclonePathCheck(
     };
   return {
     ...rcloneCommand(transport, tools, ['lsjson', '--stat', '--', remoteWord(transport, path)]),
+    errorsUntilEnd,
     // What lsjson prints of the path there is not for the run's output.
     stdout: '/dev/null',
     explains: [RCLONE_DIRECTORY_NOT_FOUND, RCLONE_FILE_NOT_FOUND].map((status) => ({

@@ -41,8 +41,12 @@ function expectNoCopy(
   expect(restore.stderr).toContain(`backup point "bp" holds no copy of collect point "site": ${detail}\n`);
   expect(restore.stderr).toMatch(/failed with exit code \d+: step \d+ of \d+ at bp\.backup:3 \[point\]/);
   expect(restore.stderr).toMatch(/skipped +restore:site/);
-  // Nothing is fetched: at most rclone's one line of what it found there (none over ssh).
-  expect(restore.stderr).not.toMatch(/rsync error|No such file or directory|ERROR :|Failed to (copyto|sync)/);
+  // Nothing is fetched, and what the tool found there is said in these words only: the message
+  // follows the step that asked.
+  expect(restore.stderr).not.toMatch(/rsync error|No such file or directory|ERROR :|Failed to /);
+  expect(restore.stderr).toMatch(
+    /\d+\/\d+ check that .* holds a copy of "site"\npolyarchiv: {3}backup point "bp" holds no copy/,
+  );
   expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
   expect(fileContents(box.path('data'))).toEqual(live);
 }
