@@ -8,7 +8,7 @@
 #   4f8e6b0ae91b7f757d5b602166d7487dd852aeedb441ed5f3a288a76a31a5bed  dated.backup
 #   83f73a4a34be579ce588a1c4d933b56cc503991249577404e023e92e5ff180d7  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sync tar tee touch zstd
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sort sync tar tee touch zstd
 # Required secret variables: POLYARCHIV_SECRET_MIRROR_SITE_SECRET_ACCESS_KEY
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -92,29 +92,44 @@ unit_2_backup_dated_site() {
 # due: frequency always, never succeeded
 unit_3_backup_mirror_site() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote' 'mirror.backup:3 [point]'
+  polyarchiv_step 1 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote' 'mirror.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 "update the mirror of \"site\" at s3://backups/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
+  polyarchiv_step 2 5 "update the mirror of \"site\" at s3://backups/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
   touch -d @0 -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   rsync -t --ignore-existing -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
   touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   touch -r /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next -d '-2 seconds' -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed
-  (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . '(' -name '.~polyarchiv~' ')' -prune -o -type f -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P\n' -o -type l -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P.rclonelink\n' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed)
+  (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . '(' -name '.~polyarchiv~' -o -path ./.polyarchiv-modes ')' -prune -o -type f -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P\n' -o -type l -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P.rclonelink\n' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed)
   polyarchiv_hide_trace
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=polyarchiv RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_MIRROR_SITE_SECRET_ACCESS_KEY:?}" rclone copy --ignore-times --no-traverse --links --files-from-raw /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed -- /var/lib/polyarchiv-fixture/collect/site/backups ":s3:backups/-it's a \"\$HOME\" dir ünï/site"
   polyarchiv_restore_trace
   polyarchiv_hide_trace
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=polyarchiv RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_MIRROR_SITE_SECRET_ACCESS_KEY:?}" polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' \
-    9 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
+    10 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' --exclude=/.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
     0 \
-    5 rclone size --json -- ":s3:backups/-it's a \"\$HOME\" dir ünï/site" \
-    9 rclone sync --links --fast-list --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups ":s3:backups/-it's a \"\$HOME\" dir ünï/site" \
-    rclone sync --links --fast-list --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups ":s3:backups/-it's a \"\$HOME\" dir ünï/site"
+    7 rclone size --json --exclude /.polyarchiv-modes -- ":s3:backups/-it's a \"\$HOME\" dir ünï/site" \
+    11 rclone sync --links --fast-list --exclude '.~polyarchiv~/**' --exclude /.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/site/backups ":s3:backups/-it's a \"\$HOME\" dir ünï/site" \
+    rclone sync --links --fast-list --exclude '.~polyarchiv~/**' --exclude /.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/site/backups ":s3:backups/-it's a \"\$HOME\" dir ünï/site"
   polyarchiv_restore_trace
   mv -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
   rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed
+  # mirror.backup:3 [point]
+  polyarchiv_step 3 5 'list the modes and owners of /var/lib/polyarchiv-fixture/collect/site/backups, which the server cannot hold' 'mirror.backup:3 [point]'
+  (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . -mindepth 1 '(' -path ./.polyarchiv-modes -o -name '.~polyarchiv~' ')' -prune -o -printf '%y/%m/%U:%G/%P\0' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes.listing)
+  # mirror.backup:3 [point]
+  polyarchiv_step 4 5 'write them, sorted, into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes' 'mirror.backup:3 [point]'
+  LC_ALL=C sort -z -t / -k 4 -o /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes.listing
+  # mirror.backup:3 [point]
+  polyarchiv_step 5 5 "send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes to s3://backups/-it's a \"\$HOME\" dir ünï/site/..polyarchiv-modes.polyarchiv-partial, then rename it over .polyarchiv-modes there" 'mirror.backup:3 [point]'
+  polyarchiv_hide_trace
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=polyarchiv RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_MIRROR_SITE_SECRET_ACCESS_KEY:?}" rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes ":s3:backups/-it's a \"\$HOME\" dir ünï/site/..polyarchiv-modes.polyarchiv-partial"
+  polyarchiv_restore_trace
+  polyarchiv_hide_trace
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=polyarchiv RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_MIRROR_SITE_SECRET_ACCESS_KEY:?}" rclone moveto --no-check-dest -- ":s3:backups/-it's a \"\$HOME\" dir ünï/site/..polyarchiv-modes.polyarchiv-partial" ":s3:backups/-it's a \"\$HOME\" dir ünï/site/.polyarchiv-modes"
+  polyarchiv_restore_trace
+  rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes
 }
 
 # Main: each unit runs isolated; a failed collect point skips its own backup points only.

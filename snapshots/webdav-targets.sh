@@ -9,7 +9,7 @@
 #   aacd44bed48007c549a8a8a61fd5290e31055c07b178e0f56a3a9ba65f9fd66c  mirror.backup
 #   dd9a43a114867f91f28e058426f5869a3fccf9c48baa8010bb950250122202d5  tarball.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown curl date du find flock gzip mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sync tar tee touch zstd
+# Required tools: awk cat chmod chown curl date du find flock gzip mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sort sync tar tee touch zstd
 # Required secret variables: POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD POLYARCHIV_SECRET_TARBALL_SITE_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -95,16 +95,16 @@ unit_2_backup_dated_site() {
 # due: frequency always, never succeeded
 unit_3_backup_mirror_site() {
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote' 'mirror.backup:3 [point]'
+  polyarchiv_step 1 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote' 'mirror.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 "update the mirror of \"site\" at https://dav.example.org:8443/dav/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
+  polyarchiv_step 2 5 "update the mirror of \"site\" at https://dav.example.org:8443/dav/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
   touch -d @0 -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   rsync -t --ignore-existing -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
   touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   touch -r /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next -d '-2 seconds' -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed
-  (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . '(' -name '.~polyarchiv~' ')' -prune -o -type f -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P\n' -o -type l -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P.rclonelink\n' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed)
+  (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . '(' -name '.~polyarchiv~' -o -path ./.polyarchiv-modes ')' -prune -o -type f -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P\n' -o -type l -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P.rclonelink\n' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed)
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_WEBDAV_URL=https://dav.example.org:8443 RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone copy --ignore-times --no-traverse --links --files-from-raw /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed -- /var/lib/polyarchiv-fixture/collect/site/backups ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site"
@@ -112,14 +112,33 @@ unit_3_backup_mirror_site() {
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_WEBDAV_URL=https://dav.example.org:8443 RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' \
-    9 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
+    10 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' --exclude=/.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
     0 \
-    5 rclone size --json -- ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site" \
-    8 rclone sync --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site" \
-    rclone sync --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site"
+    7 rclone size --json --exclude /.polyarchiv-modes -- ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site" \
+    10 rclone sync --links --exclude '.~polyarchiv~/**' --exclude /.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/site/backups ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site" \
+    rclone sync --links --exclude '.~polyarchiv~/**' --exclude /.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/site/backups ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site"
   polyarchiv_restore_trace
   mv -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
   rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed
+  # mirror.backup:3 [point]
+  polyarchiv_step 3 5 'list the modes and owners of /var/lib/polyarchiv-fixture/collect/site/backups, which the server cannot hold' 'mirror.backup:3 [point]'
+  (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . -mindepth 1 '(' -path ./.polyarchiv-modes -o -name '.~polyarchiv~' ')' -prune -o -printf '%y/%m/%U:%G/%P\0' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes.listing)
+  # mirror.backup:3 [point]
+  polyarchiv_step 4 5 'write them, sorted, into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes' 'mirror.backup:3 [point]'
+  LC_ALL=C sort -z -t / -k 4 -o /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes.listing
+  # mirror.backup:3 [point]
+  polyarchiv_step 5 5 "send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes to https://dav.example.org:8443/dav/-it's a \"\$HOME\" dir ünï/site/..polyarchiv-modes.polyarchiv-partial, then rename it over .polyarchiv-modes there" 'mirror.backup:3 [point]'
+  polyarchiv_hide_trace
+  polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD:?}" | rclone obscure -)
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_WEBDAV_URL=https://dav.example.org:8443 RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site/..polyarchiv-modes.polyarchiv-partial"
+  polyarchiv_restore_trace
+  polyarchiv_hide_trace
+  polyarchiv_private_file webdav-curl.mirror.site.conf '' text 'user = "backup:' secret '\"' "${POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD:?}" text '"
+' text "cacert = \"/var/lib/polyarchiv-fixture/keys/o'neil ca.pem\"
+"
+  polyarchiv_restore_trace
+  curl --config "${polyarchiv_work}"/webdav-curl.mirror.site.conf --fail --silent --show-error --request MOVE --header "Destination: https://dav.example.org:8443/dav/-it's%20a%20%22%24HOME%22%20dir%20%C3%BCn%C3%AF/site/.polyarchiv-modes" --header 'Overwrite: T' --url "https://dav.example.org:8443/dav/-it's%20a%20%22%24HOME%22%20dir%20%C3%BCn%C3%AF/site/..polyarchiv-modes.polyarchiv-partial"
+  rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes
 }
 
 # backup point tarball of site (tarball.backup:1 [point])

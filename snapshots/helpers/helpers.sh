@@ -207,6 +207,27 @@ polyarchiv_explain() {
   return "${status}"
 }
 
+# After a command that ended with STATUS, its error output kept in the file ERRORS: a status it
+# explains is said in those words only, instead of the tool's (rclone's "Failed to lsjson:
+# directory not found" for a copy that is not there); any other status, a success too, shows what
+# the tool said. Returns STATUS.
+polyarchiv_explain_errors() {
+  local status=$1 errors=$2
+  shift 2
+  local -a explanations=("$@")
+  local n
+  for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do
+    if ((status != 0 && status == explanations[n])); then
+      polyarchiv_explain "${status}" "${explanations[@]}"
+      return
+    fi
+  done
+  if [[ -s ${errors} ]]; then
+    cat -- "${errors}" >&2 || true
+  fi
+  return "${status}"
+}
+
 # A run killed between the two renames of polyarchiv_dir_swap left only the previous copy.
 polyarchiv_dir_recover() {
   local target=$1 previous=$2

@@ -240,6 +240,13 @@ export const HELPERS = {
     tools: [],
     statuses: {},
   },
+  explainErrors: {
+    name: 'polyarchiv_explain_errors',
+    // ERRORS: the file that holds the tool's error output.
+    args: [word('status'), word('errors'), rest('explanations')],
+    tools: ['cat'],
+    statuses: {},
+  },
   svnStage: {
     name: 'polyarchiv_svn_stage',
     args: [word('working_copy'), word('targets'), rest('svn')],

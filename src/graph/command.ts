@@ -66,6 +66,12 @@ export interface ExecCommand {
    * the step fails with it: rclone's 9, "nothing transferred", for a file the server does not hold.
    */
   readonly explains?: readonly Explanation[];
+  /**
+   * A work file where the tool's error output waits until it ends (apply keeps it in memory): it
+   * is shown then, unless the status is one `explains` says in words, in place of the tool's
+   * (rclone's "Failed to lsjson: directory not found" before "... holds no copy ...").
+   */
+  readonly errorsUntilEnd?: string;
 }
 
 /** A tool's exit status and what it means, in words. */

@@ -170,8 +170,15 @@ export function rcloneDeleteCommands(transport: RcloneTransport, path: string, t
  * Whether the server holds anything at `path` (a file, or a directory, empty or not): `lsjson
  * --stat` exits with "directory not found" or "file not found" for a path that is not there, and
  * with other statuses when the server cannot be reached or refuses the login, which are not taken
- * for a missing copy. Reads nothing of what is there. In a bucket it finds only the bucket
- * missing: a key that is not there is found by the fetch (see GetFileSpec.missing).
+ * for a missing copy. Reads nothing of what is there.
+ *
+ * In a bucket every path "exists" (a key that is not there is a prefix that lists as empty), so
+ * the question is whether any object lies at or below it: a dry run of a copy into a directory
+ * that is never made, which transfers nothing and exits with "nothing transferred" when there is
+ * none. It lists the whole prefix, as the fetch after it does (once, `--fast-list`), since a
+ * listing one level deep is not exact: S3-compatible servers that list by delimiter give nothing
+ * for a prefix that holds only other prefixes (a mirror's top of source directories).
+ * "directory not found" is the bucket missing (a misspelt name, one removed).
  */
 export function rclonePathCheck(
   transport: RcloneTransport,
@@ -179,18 +186,42 @@ export function rclonePathCheck(
   missing: string,
   tools: ToolPaths,
 ): ExecCommand {
+  // What rclone says of a path that is not there ("Failed to lsjson: directory not found") is
+  // said in polyarchiv's words instead; what it says of any other failure is shown.
+  const errorsUntilEnd = `expect-copy.${createHash('sha256').update(`${transport.shown}${path}`).digest('hex').slice(0, 16)}.errors`;
+  if (transport.remote === ':s3:')
+    return {
+      errorsUntilEnd,
+      ...rcloneCommand(transport, tools, [
+        'copy',
+        '--dry-run',
+        '--error-on-no-transfer',
+        // Not the line per object a dry run prints; its errors still are.
+        '--quiet',
+        '--fast-list',
+        '--',
+        remoteWord(transport, path),
+        { prefix: '', workFile: NEVER_MADE },
+      ]),
+      explains: [
+        { status: RCLONE_NOTHING_TRANSFERRED, message: missing },
+        ...rcloneGetFailures(transport, path).filter((e) => e.status === RCLONE_DIRECTORY_NOT_FOUND),
+      ],
+    };
   return {
     ...rcloneCommand(transport, tools, ['lsjson', '--stat', '--', remoteWord(transport, path)]),
+    errorsUntilEnd,
     // What lsjson prints of the path there is not for the run's output.
     stdout: '/dev/null',
-    // On S3 a key without an object is no error, and "directory not found" is a bucket that does
-    // not exist (a misspelt name, one removed), not a copy never written.
-    explains:
-      transport.remote === ':s3:'
-        ? rcloneGetFailures(transport, path).filter((e) => e.status === RCLONE_DIRECTORY_NOT_FOUND)
-        : [RCLONE_DIRECTORY_NOT_FOUND, RCLONE_FILE_NOT_FOUND].map((status) => ({ status, message: missing })),
+    explains: [RCLONE_DIRECTORY_NOT_FOUND, RCLONE_FILE_NOT_FOUND].map((status) => ({
+      status,
+      message: missing,
+    })),
   };
 }
+
+/** A path of the run's private work directory that nothing makes: the S3 check's dry run's target. */
+const NEVER_MADE = 'expect-copy.never-made';
 
 /** rclone's exit status for "directory not found". */
 const RCLONE_DIRECTORY_NOT_FOUND = 3;

@@ -36,6 +36,7 @@ export function syncDirCommands(
     '--no-h',
     `--exclude=${HOLDING_DIR}/`,
     ...spec.excludes.map((path) => `--exclude=/${path}/`),
+    ...(spec.ownFile === undefined ? [] : [`--exclude=/${spec.ownFile}`]),
     '--',
     spec.local.endsWith('/') ? spec.local : `${spec.local}/`,
     { prefix: '', workFile: 'measure' },
@@ -46,7 +47,8 @@ export function syncDirCommands(
       kind: 'copy',
       incoming,
       incomingSum: [],
-      previous: [rclone, 'size', '--json', '--', remote],
+      // The manifest the mirror carries beside the files is no part of what the sync sends.
+      previous: [rclone, 'size', '--json', ...ownFileExcluded(spec), '--', remote],
       copy: sync,
       firstCopy: sync,
       maxShrinkPercent: spec.guard?.maxShrinkPercent ?? 100,
@@ -101,7 +103,12 @@ function syncFilters(spec: SyncDirSpec): string[] {
     // it out.
     ...(spec.direction === 'up' ? HOLDING_EXCLUDED : []),
     ...spec.excludes.flatMap((path) => ['--exclude', `/${globEscaped(path)}/**`]),
+    ...(spec.direction === 'up' ? ownFileExcluded(spec) : []),
   ];
+}
+
+function ownFileExcluded(spec: SyncDirSpec): string[] {
+  return spec.ownFile === undefined ? [] : ['--exclude', `/${globEscaped(spec.ownFile)}`];
 }
 
 /**
@@ -133,7 +140,10 @@ function sendChanged(
       argv: [
         // rclone reads one name per line. A name with a line break reads as names that are not
         // there, which rclone skips (or sends again, whole): that file is left to the sync.
-        ...prunedWalk(tools.find ?? 'find', spec.excludes),
+        ...prunedWalk(tools.find ?? 'find', [
+          ...spec.excludes,
+          ...(spec.ownFile === undefined ? [] : [spec.ownFile]),
+        ]),
         '-type',
         'f',
         ...changed,

@@ -73,6 +73,11 @@ export interface SyncDirSpec {
   readonly remote: string;
   /** Paths below `local` left out (and kept on the other side), each with everything below it. */
   readonly excludes: readonly string[];
+  /**
+   * Up: a file at the top of `remote` that a step of its own sends (the mirror's manifest of
+   * modes): the sync neither sends a local file of that name nor deletes it there.
+   */
+  readonly ownFile?: string;
   readonly guard?: CopyGuard;
   /**
    * Up: a local file whose modification time marks the start of the last upload that ended well

@@ -1,4 +1,5 @@
 import type { ToolRun } from './action.js';
+import { findLiteral } from './find-words.js';
 import { HOLDING_DIR } from './holding-dir.js';
 
 /*
@@ -6,10 +7,12 @@ import { HOLDING_DIR } from './holding-dir.js';
  * other entry the restoring user and the umask's mode, and git drops empty directories. A version
  * control collect point therefore commits, with the files, a manifest of what they cannot hold,
  * written after the sources were copied, and a restore applies it to the checkout before the
- * sources are restored from it.
+ * sources are restored from it. WebDAV, FTP and S3 keep even less (no modes, no owners, no empty
+ * directories): a mirror there carries a manifest of its own, sent after the files, applied to
+ * the fetched copy before it is copied into the collect point.
  */
 
-/** The manifest, at the top of the working copy: no source may write there. */
+/** The manifest, at the top of the working copy or of the mirror: no source may write there. */
 export const MODES_FILE = '.polyarchiv-modes';
 
 /**
@@ -21,15 +24,14 @@ export const MODES_FILE = '.polyarchiv-modes';
 export const MODES_FORMAT = '%y/%m/%U:%G/%P\\0';
 
 /**
- * The two runs that write the manifest of `workTree`: find lists every entry but the version
- * control's own directory, the manifest and the copies' holding directories into `listing`, then
- * sort orders the records by path, byte by byte, into the manifest, so that an unchanged tree
- * gives the same file and nothing to commit.
+ * The two runs that write the manifest of `workTree` into `manifest`: find lists every entry but
+ * the `pruned` paths below the top (the version control's own directory, the manifest itself,
+ * what a mirror leaves out) and the copies' holding directories into `listing`, then sort orders
+ * the records by path, byte by byte, so that an unchanged tree gives the same file.
  */
 export function recordModesRuns(
   workTree: string,
-  metadataName: '.git' | '.svn',
-  listing: string,
+  files: { readonly pruned: readonly string[]; readonly listing: string; readonly manifest: string },
 ): { readonly list: ToolRun; readonly sort: ToolRun } {
   return {
     list: {
@@ -39,12 +41,7 @@ export function recordModesRuns(
         '-mindepth',
         '1',
         '(',
-        '-path',
-        `./${metadataName}`,
-        '-o',
-        '-path',
-        `./${MODES_FILE}`,
-        '-o',
+        ...files.pruned.flatMap((path) => ['-path', `./${findLiteral(path)}`, '-o']),
         '-name',
         HOLDING_DIR,
         ')',
@@ -54,10 +51,10 @@ export function recordModesRuns(
         MODES_FORMAT,
       ],
       cwd: workTree,
-      stdout: listing,
+      stdout: files.listing,
     },
     sort: {
-      argv: ['sort', '-z', '-t', '/', '-k', '4', '-o', `${workTree}/${MODES_FILE}`, '--', listing],
+      argv: ['sort', '-z', '-t', '/', '-k', '4', '-o', files.manifest, '--', files.listing],
       env: { LC_ALL: { literal: 'C' } },
     },
   };

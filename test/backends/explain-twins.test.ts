@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { runCommand } from '../../src/backends/execute/run-unit.js';
@@ -72,3 +74,67 @@ describe.runIf(canRun)('polyarchiv_explain and apply say the same meaning of a f
     expect(apply).toEqual(script);
   });
 });
+
+/** A tool that says something on its error output, then ends with `status`, its errors kept until it ends. */
+const sayingThenExiting = (status: number): ExecCommand => ({
+  ...exiting(status),
+  argv: ['sh', '-c', `echo "Failed to lsjson: directory not found" >&2; exit ${status}`],
+  errorsUntilEnd: 'explain-errors.errors',
+});
+
+describe.runIf(canRun)(
+  "polyarchiv_explain_errors and apply show the tool's errors unless they say its status",
+  () => {
+    it.each([
+      ['succeeds: what the tool said is shown', 0, ['Failed to lsjson: directory not found']],
+      [
+        'fails with a status it explains: its meaning only',
+        3,
+        ['  nothing was transferred: the file is not on the server'],
+      ],
+      ['fails otherwise: what the tool said', 5, ['Failed to lsjson: directory not found']],
+    ] as [string, number, string[]][])('%s', async (_, status, said) => {
+      const command = sayingThenExiting(status);
+      const script = spawnSync(
+        'bash',
+        [
+          '-c',
+          `set -Euo pipefail; source "$1"; polyarchiv_work=$2; ${commandLine(command)}`,
+          'bash',
+          partialFile('helpers.hbs'),
+          // A directory of its own: the script removes its work directory when it ends.
+          mkdtempSync(join(box.root, 'work-')),
+        ],
+        { encoding: 'utf8' },
+      );
+      const lines = (text: string) =>
+        text
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => line.replace(/^polyarchiv: /, ''));
+      expect({ status: script.status, said: lines(script.stderr) }).toEqual({ status, said });
+      const errors: string[] = [];
+      const now = new Date();
+      const applied = await runCommand(
+        command,
+        {
+          showCommands: false,
+          quiet: false,
+          say: (line) => errors.push(`${line}\n`),
+          clock: () => now,
+          started: now,
+          interrupted: () => undefined,
+        },
+        {
+          workDir: box.root,
+          secrets: new Map(),
+          processes: new Set(),
+          output: (stream, chunk) => {
+            if (stream === 'stderr') errors.push(chunk.toString());
+          },
+        },
+      );
+      expect({ status: applied, said: lines(errors.join('')) }).toEqual({ status, said });
+    });
+  },
+);

@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { serverPerSuite } from '../helpers/server-per-suite.js';
@@ -6,6 +7,7 @@ import { runAs } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
 import { haveFtp, startFtp } from '../servers/ftp.js';
+import { haveS3, startS3 } from '../servers/s3.js';
 import { haveSshd, startSshd } from '../servers/sshd.js';
 
 const HOWS = ['apply', 'script'] as const;
@@ -40,8 +42,12 @@ function expectNoCopy(
   expect(restore.stderr).toContain(`backup point "bp" holds no copy of collect point "site": ${detail}\n`);
   expect(restore.stderr).toMatch(/failed with exit code \d+: step \d+ of \d+ at bp\.backup:3 \[point\]/);
   expect(restore.stderr).toMatch(/skipped +restore:site/);
-  // Nothing is fetched: at most rclone's one line of what it found there (none over ssh).
-  expect(restore.stderr).not.toMatch(/rsync error|No such file or directory|ERROR :|Failed to (copyto|sync)/);
+  // Nothing is fetched, and what the tool found there is said in these words only: the message
+  // follows the step that asked.
+  expect(restore.stderr).not.toMatch(/rsync error|No such file or directory|ERROR :|Failed to /);
+  expect(restore.stderr).toMatch(
+    /\d+\/\d+ check that .* holds a copy of "site"\npolyarchiv: {3}backup point "bp" holds no copy/,
+  );
   expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
   expect(fileContents(box.path('data'))).toEqual(live);
 }
@@ -146,6 +152,48 @@ describe.runIf(haveTools('flock', 'bash', 'tar', 'gzip') && haveFtp())(
         rmSync(`${ftp().root}/mirrored/site`, { recursive: true });
         mkdirSync(`${ftp().root}/mirrored/site`);
         expectNoCopy(box, how, args, `the mirror at ${shown('mirrored/site')} holds nothing`);
+      }, 60_000);
+    }
+  },
+);
+
+describe.runIf(haveTools('flock', 'bash', 'tar', 'gzip') && haveS3())(
+  'a fetch from an S3 bucket that holds no copy',
+  () => {
+    const s3 = serverPerSuite(startS3);
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-no-copy-s3-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+    });
+    afterEach(() => box.remove());
+
+    const configure = (engine: string, path: string): string[] => {
+      box.write({
+        'config/bp.backup': [
+          '[point]',
+          `engine = ${engine}`,
+          `remote_url = s3://${s3().bucket}/${path}`,
+          `endpoint_url = ${s3().endpoint}`,
+          `access_key_id = ${s3().accessKeyId}`,
+          `secret_access_key = ${s3().secretAccessKey}`,
+          '',
+        ].join('\n'),
+      });
+      return ['-C', box.path('config'), '--set', `root=${box.root}`];
+    };
+    /** Where the objects below `prefix` of the bucket are kept. */
+    const stored = (prefix: string) => `${s3().directory}/${s3().bucket}/${prefix}`;
+
+    for (const how of HOWS) {
+      it(`synchronize: a mirror that is gone is found so before anything is fetched (${how})`, () => {
+        const path = `${basename(box.root)}/mirrored/{name}`;
+        const args = configure('synchronize', path);
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        rmSync(stored(`${basename(box.root)}/mirrored/site`), { recursive: true });
+        expectNoCopy(box, how, args, `s3://${s3().bucket}/${basename(box.root)}/mirrored/site is missing`);
+        // The check came first: nothing was made aside for the fetch.
+        expect(existsSync(box.path('collect/site/metadata/remote-bp/remote/extracted'))).toBe(false);
       }, 60_000);
     }
   },

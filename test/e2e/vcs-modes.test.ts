@@ -1,64 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  lchownSync,
-  mkdirSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GitCase, gitCase, runPoint } from '../helpers/git-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import { runSvn, type SvnCase, svnCase, svnRepository, youngest } from '../helpers/svn-case.js';
 import { haveTools } from '../helpers/tools.js';
+import { modesOf as modes, shapeTree } from '../helpers/tree-modes.js';
 
 const canRun = haveTools('git', 'svn', 'svnadmin', 'rsync', 'flock', 'bash', 'sha256sum');
-const root = process.geteuid?.() === 0;
-
-/**
- * Modes (and, as root, owners) that git and svn cannot hold, on every kind of entry: the source
- * directory itself, a sub-directory, an empty directory, private files, a name with a newline.
- */
-function shapeTree(data: string, controlNames = true): void {
-  mkdirSync(`${data}/sub/empty`, { recursive: true });
-  mkdirSync(`${data}/lone`, { recursive: true });
-  writeFileSync(`${data}/sub/secret.txt`, 'secret\n');
-  writeFileSync(`${data}/sub/run.sh`, '#!/bin/sh\n');
-  symlinkSync('secret.txt', `${data}/sub/link`);
-  if (root) lchownSync(`${data}/sub/link`, 1234, 2345);
-  // svn refuses names with control characters.
-  if (controlNames) writeFileSync(`${data}/tab\there`, 'tab\n');
-  else writeFileSync(`${data}/tab here`, 'tab\n');
-  const modes: [string, number][] = [
-    ['sub/secret.txt', 0o640],
-    ['sub/run.sh', 0o750],
-    [controlNames ? 'tab\there' : 'tab here', 0o604],
-    ['plain.txt', 0o640],
-    ['sub/empty', 0o705],
-    ['lone', 0o750],
-    ['sub', 0o750],
-    ['', 0o751],
-  ];
-  for (const [path, mode] of modes) {
-    const full = path === '' ? data : `${data}/${path}`;
-    if (root) chownSync(full, 1234, 2345);
-    chmodSync(full, mode);
-  }
-}
-
-/** Every entry of a tree with its type, mode and owner, the tree's own directory first. */
-function modes(dir: string): string[] {
-  const listed = spawnSync('find', [dir, '-printf', '%y %m %U:%G %P\\0'], { encoding: 'utf8' });
-  expect(listed.status, listed.stderr).toBe(0);
-  return listed.stdout
-    .split('\0')
-    .filter(Boolean)
-    .map((line) => (root ? line : line.replace(/ \d+:\d+ /, ' ')))
-    .sort();
-}
 
 describe.runIf(canRun).each(['apply', 'script'] as const)(
   'modes after a restore on a rebuilt machine, through %s',

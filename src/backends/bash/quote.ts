@@ -56,6 +56,9 @@ export function commandLine(command: Command): string {
   return laidOutCommand(command, COMMAND_PER_LINE);
 }
 
+/** Where a command whose error output waits until it ends keeps its status for the helper. */
+const TOOL_STATUS = 'polyarchiv_tool_status';
+
 /** `perLine`: how a helper call that carries several long commands is laid out. */
 function laidOutCommand(command: Command, perLine: CallLayout): string {
   switch (command.kind) {
@@ -77,9 +80,14 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
       }
       if (command.stdout !== undefined) add(`> ${wordText(command.stdout)}`);
       if (command.cwd !== undefined) line = `(cd -- ${shellWord(command.cwd)} && ${line})`;
-      const explains = command.explains;
-      if (explains !== undefined)
-        line = `${line} || ${helperCall(HELPERS.explain, { status: '"$?"', explanations: explains.flatMap((e) => [String(e.status), shellWord(e.message)]) })}`;
+      const explanations = (command.explains ?? []).flatMap((e) => [String(e.status), shellWord(e.message)]);
+      if (command.errorsUntilEnd !== undefined) {
+        const errors = wordText({ prefix: '', workFile: command.errorsUntilEnd });
+        // The status kept aside: the helper runs after a success too, to show what the tool said.
+        const ran = command.pipeline === undefined ? line : `{ ${line}; }`;
+        line = `${TOOL_STATUS}=0; ${ran} 2> ${errors} || ${TOOL_STATUS}=$?; ${helperCall(HELPERS.explainErrors, { status: `"\${${TOOL_STATUS}}"`, errors, explanations })}`;
+      } else if (command.explains !== undefined)
+        line = `${line} || ${helperCall(HELPERS.explain, { status: '"$?"', explanations })}`;
       if (command.alsoSucceedsOn === undefined) return line;
       return `${line} || ${helperCall(HELPERS.tolerate, { status: '"$?"', tolerated: String(command.alsoSucceedsOn) })}`;
     }

@@ -1,6 +1,6 @@
 import { formatOrigin } from '../../diag/origin.js';
 import { assertNever } from '../../graph/action.js';
-import { type Command, explanationOf } from '../../graph/command.js';
+import { type Command, type ExecCommand, explanationOf } from '../../graph/command.js';
 import type { PlanUnit } from '../../planner/plan.js';
 import { commandOnOneLine } from '../bash/quote.js';
 import { HELPER_MESSAGES, withoutSig } from '../helper-messages.js';
@@ -33,7 +33,7 @@ import {
 import { keepStdoutUntilFailure } from './quiet-stdout.js';
 import { resticInit } from './restic-init.js';
 import { resticRestoreAt } from './restic-restore-at.js';
-import { type RunContext, runExec, tolerated, writePrivateFile } from './run-exec.js';
+import { type RunContext, runExec, tolerated, writeAsTool, writePrivateFile } from './run-exec.js';
 import { svnStage } from './svn-stage.js';
 import { svnUpdateAt } from './svn-update-at.js';
 
@@ -191,11 +191,31 @@ async function runSteps(
   return undefined;
 }
 
+/**
+ * Twin of polyarchiv_explain_errors: the tool's error output kept until it ends, then shown unless
+ * its status is one the command says in words.
+ */
+async function runErrorsUntilEnd(command: ExecCommand, ctx: RunContext): Promise<number> {
+  const errors: Buffer[] = [];
+  const status = await runExec(command, {
+    ...ctx,
+    output: (stream, chunk) => {
+      if (stream === 'stderr') errors.push(chunk);
+      else writeAsTool(ctx, stream, chunk);
+    },
+  });
+  if (explanationOf(command, status) === undefined) writeAsTool(ctx, 'stderr', Buffer.concat(errors));
+  return status;
+}
+
 const DECLINE: Confirmation = { yes: false, ask: async () => false };
 
 export async function runCommand(command: Command, options: UnitOptions, ctx: RunContext): Promise<number> {
   if (command.kind === 'exec') {
-    const status = await runExec(command, ctx);
+    const status =
+      command.errorsUntilEnd === undefined
+        ? await runExec(command, ctx)
+        : await runErrorsUntilEnd(command, ctx);
     const explained = explanationOf(command, status);
     if (explained !== undefined) options.say(`  ${explained}`);
     return tolerated(status, command.alsoSucceedsOn);

@@ -3,6 +3,7 @@ import type { ActionDraft } from '../../graph/action.js';
 import { copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { expectFetched } from './expect-fetched.js';
+import { applyMirrorModes, MIRROR_MODES_EXCLUSIONS } from './mirror-modes.js';
 import { leftoverExclusions } from './source-leftovers.js';
 
 /**
@@ -11,7 +12,8 @@ import { leftoverExclusions } from './source-leftovers.js';
  * guarded like every copy: the collect point is not touched unless the whole copy arrived.
  * `alsoRemoved`: what the fetch leaves beside the staging directory (a downloaded archive);
  * `within`: the directory of the staging directory the fetch makes the copy (a link to it, or a
- * tree fetched into it), rather than the staging directory itself.
+ * tree fetched into it), rather than the staging directory itself; `modes`: a mirror fetched from
+ * a server, given the modes its manifest records before it is copied (mirror-modes.ts).
  */
 export function restoreThroughStaging(
   bp: BoundBackupPoint,
@@ -23,6 +25,7 @@ export function restoreThroughStaging(
     readonly copy: string;
     readonly alsoRemoved?: readonly string[];
     readonly within?: string;
+    readonly modes?: true;
   },
   fetch: (staging: string, origin: Origin) => ActionDraft | readonly ActionDraft[],
 ): ActionDraft[] {
@@ -41,13 +44,14 @@ export function restoreThroughStaging(
     { kind: 'mkdir', path: staging, origin, summary: `create ${staging}, ${how.aside}` },
     ...[fetch(fetched, origin)].flat(),
     ...expectFetched(bp, cp, { path: fetched, shown: fetched, detail: `${how.copy} holds nothing` }, origin),
+    ...(how.modes === true ? [applyMirrorModes(fetched, bp)] : []),
     ...copyInPlace({
       from: fetched,
       target: cp.exportDir,
       hardLinks: true,
       metadata: copyMetadata(bp.options),
       // Excluded, hence kept: a source's leftover may hold its last good copy until its next run.
-      filters: leftoverExclusions(cp),
+      filters: [...leftoverExclusions(cp), ...(how.modes === true ? MIRROR_MODES_EXCLUSIONS : [])],
       origin,
       maxShrinkPercent: bp.options.integer('max_shrink_percent'),
       what: `the copy of "${cp.name}" ${how.from} backup point "${bp.name}"`,

@@ -1,11 +1,13 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { ActionDraft, NewestFileSearch } from '../../graph/action.js';
+import { MODES_FILE } from '../../graph/tree-modes.js';
 import type { OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { pairDir } from './archive.js';
 import { datedSearch, getNewest } from './dated-search.js';
 import { expectFetched } from './expect-fetched.js';
+import { sendModes } from './mirror-modes.js';
 import { leftoverExclusions, sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
 import {
@@ -38,11 +40,13 @@ export const synchronize: BackupEngine = {
     COPY_GUARD_OPTION,
   ],
   check: checkMirrorTarget,
+  checkPair: checkManifestPlace,
   findsDatedCopy: 'directories',
   location: localLocation,
   backup(bp, cp) {
     const target = pointTarget(bp);
-    if (target.kind === 'rclone')
+    if (target.kind === 'rclone') {
+      const excludes = sourceLeftovers(cp);
       return [
         {
           kind: 'sync-dir',
@@ -50,7 +54,8 @@ export const synchronize: BackupEngine = {
           local: cp.exportDir,
           transport: target.transport,
           remote: target.path,
-          excludes: sourceLeftovers(cp),
+          excludes,
+          ownFile: MODES_FILE,
           changes: { stamp: `${pairDir(bp)}/mirror.stamp`, list: `${pairDir(bp)}/mirror.changed` },
           guard: {
             maxShrinkPercent: bp.options.integer('max_shrink_percent'),
@@ -59,7 +64,9 @@ export const synchronize: BackupEngine = {
           origin: bp.options.origin('remote_url'),
           summary: `update the mirror of "${cp.name}" at ${shownTarget(target)} from ${cp.exportDir}`,
         },
+        ...sendModes(bp, cp, target, excludes),
       ];
+    }
     const remote = rsyncRemote(target, 'to');
     return [
       ...targetTicket(target, bp.options),
@@ -100,6 +107,7 @@ export const synchronize: BackupEngine = {
             from: 'fetched from',
             aside: 'where the mirror is fetched',
             copy: `the mirror at ${shownTarget(target)}`,
+            modes: true,
           },
           (staging, origin) => ({
             kind: 'sync-dir',
@@ -165,6 +173,9 @@ function restoreNewestMirror(
         aside: 'where the newest mirror is found',
         copy: 'the newest mirror found',
         within: 'mirror',
+        // Only a server's mirror lost them: one of this host is linked (the backup itself, never
+        // changed), one over ssh is fetched by rsync with its modes.
+        ...(target.kind === 'rclone' ? { modes: true as const } : {}),
       },
       (mirror, origin) =>
         getNewest(
@@ -179,6 +190,24 @@ function restoreNewestMirror(
         ),
     ),
   ];
+}
+
+/**
+ * A mirror on a server keeps its manifest of modes at its top, which the sync never sends from the
+ * collect point: a source writing there would never be mirrored. (git and subversion collect
+ * points keep that name for their own manifest already.)
+ */
+function checkManifestPlace(bp: BoundBackupPoint, cp: BoundCollectPoint, diagnostics: Diagnostics): void {
+  if (pointTarget(bp).kind !== 'rclone' || cp.engine.reservedPaths?.includes(MODES_FILE) === true) return;
+  for (const source of cp.sources) {
+    const path = source.options.optionalString('destination_path');
+    if (path !== MODES_FILE && path?.startsWith(`${MODES_FILE}/`) !== true) continue;
+    diagnostics.error(
+      `destination_path '${path}' of source "${source.name}" is inside ${MODES_FILE}, which the mirror of backup point "${bp.name}" keeps at its top for the modes and owners the server cannot hold`,
+      source.options.origin('destination_path'),
+      'choose another sub-directory of the collect point',
+    );
+  }
 }
 
 function checkMirrorTarget(options: OptionValues, diagnostics: Diagnostics): void {

@@ -12,11 +12,11 @@ export function recordModes(
   metadataName: '.git' | '.svn',
   origin: Origin,
 ): ActionDraft[] {
-  const { list, sort } = recordModesRuns(
-    cp.layout.importDir,
-    metadataName,
-    `${cp.layout.metadataDir}/modes.listing`,
-  );
+  const { list, sort } = recordModesRuns(cp.layout.importDir, {
+    pruned: [metadataName, MODES_FILE],
+    listing: `${cp.layout.metadataDir}/modes.listing`,
+    manifest: `${cp.layout.importDir}/${MODES_FILE}`,
+  });
   return [
     {
       kind: 'run',
