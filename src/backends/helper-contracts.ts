@@ -296,6 +296,7 @@ export const RUN_HELPERS: readonly HelperContract[] = [
   HELPERS.logFile,
   HELPERS.tolerate,
   HELPERS.explain,
+  HELPERS.explainErrors,
 ];
 
 /**
