@@ -4,6 +4,7 @@ import { archiveListing, keptListing } from './archive-commands.js';
 import type { Command, CopyCommand, CopyFigures, ToolPaths, Word } from './command.js';
 import { HOLDING_DIR } from './holding-dir.js';
 import { underKerberos } from './kerberos-commands.js';
+import { withoutTrailingSlashes } from './trailing-slashes.js';
 import { rsyncRemoteShell } from './transport-commands.js';
 
 /** How a run treats suspicious copies: `--allow-shrink` accepts them. */
@@ -189,7 +190,7 @@ const MEASURE_TARGET: Word = Object.freeze({ prefix: '', workFile: 'measure' });
 
 /** Where a state keeps the figures of a copy: its target, `host:path` on another host. */
 export function copyFiguresKey(spec: RsyncSpec): string {
-  const to = spec.to.replace(/\/+$/, '');
+  const to = withoutTrailingSlashes(spec.to);
   return spec.remote?.side === 'to' ? `${spec.remote.host}:${to}` : to;
 }
 
