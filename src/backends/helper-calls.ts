@@ -34,30 +34,43 @@ export function helperCall<C extends HelperContract>(
   values: HelperValues<C>,
   layout: CallLayout = ONE_LINE,
 ): string {
-  // Words gathered and joined once: a plan of thousands of units makes tens of thousands of calls,
-  // and a string grown word by word leaves intermediate strings to collect at every word.
-  const words: string[] = [contract.name];
-  // A line break is written with the word after it, which join's space must not follow.
-  let lineBreak = '';
-  const put = (word: string) => {
-    words.push(lineBreak === '' ? word : lineBreak + word);
-    lineBreak = '';
-  };
-  const byName = values as Readonly<Record<string, string | readonly string[]>>;
+  return quotedHelperCall(contract, values, layout, asIs);
+}
+
+const asIs = (word: string): string => word;
+
+/** The values of a helper's arguments by name: single words quoted, commands' words as `W`. */
+export type HelperWords<C extends HelperContract, W> = {
+  readonly [A in C['args'][number] as A['name']]: A['kind'] extends 'word' ? string : readonly W[];
+};
+
+/**
+ * `helperCall` with each word of its commands quoted by `quote` as the call is laid out: a plan of
+ * thousands of units makes tens of thousands of calls, whose commands are not copied into arrays of
+ * quoted words first.
+ */
+export function quotedHelperCall<C extends HelperContract, W>(
+  contract: C,
+  values: HelperWords<C, W>,
+  layout: CallLayout,
+  quote: (word: W) => string,
+): string {
+  let line = contract.name;
+  const byName = values as Readonly<Record<string, string | readonly W[]>>;
   for (const arg of contract.args) {
     const value = byName[arg.name];
-    const argWords = arg.kind === 'word' ? undefined : (value as readonly string[]);
-    if (arg.kind === 'rest' && argWords?.length === 0) continue;
-    if (layout.breakBefore(arg)) lineBreak += `${lineBreak === '' ? '' : ' '}\\\n${layout.indent}`;
-    if (argWords === undefined) {
-      put(value as string);
+    if (arg.kind === 'word') {
+      line += layout.breakBefore(arg) ? ` \\\n${layout.indent}${value}` : ` ${value}`;
       continue;
     }
-    if (arg.kind === 'argv') put(String(argWords.length));
-    for (const word of argWords) put(word);
+    const words = value as readonly W[];
+    if (arg.kind === 'rest' && words.length === 0) continue;
+    if (layout.breakBefore(arg)) line += ` \\\n${layout.indent}`;
+    else line += ' ';
+    line += arg.kind === 'argv' ? String(words.length) : quote(words[0] as W);
+    for (let i = arg.kind === 'argv' ? 0 : 1; i < words.length; i++) line += ` ${quote(words[i] as W)}`;
   }
-  if (lineBreak !== '') words.push(lineBreak);
-  return words.join(' ');
+  return line;
 }
 
 /**

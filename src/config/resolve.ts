@@ -104,7 +104,9 @@ export function resolveConfig(
       globalHooks.push(...resolveHooks(scanned.sections, globalHookOwner(variables), diagnostics));
     } else if (file.kind === 'backup') backupFiles.push({ file, sections: scanned.sections });
     else if (name !== undefined) {
-      const ownBuiltins = { ...builtins, ...ctx.saved?.collect(name) };
+      // What a restore's last run recorded; thousands of points without it share the built-ins.
+      const saved = ctx.saved?.collect(name);
+      const ownBuiltins = saved === undefined ? builtins : { ...builtins, ...saved };
       const cp = resolveCollectPoint(
         file,
         name,

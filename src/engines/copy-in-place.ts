@@ -2,7 +2,10 @@ import type { Origin } from '../diag/origin.js';
 import type { ActionDraft, CopyMetadata, RsyncFilter, RsyncRemote, RsyncSpec } from '../graph/action.js';
 import { holdingDir } from '../graph/build-commands.js';
 import type { OptionSpec, OptionValues } from '../options/schema.js';
+import type { Unfinished } from '../unfinished.js';
 import type { BoundSource } from './engine.js';
+
+type RsyncDraft = Extract<ActionDraft, { readonly kind: 'rsync' }>;
 
 /** The guard of every copy: per source, and per backup point for its mirror. */
 export const COPY_GUARD_OPTION: OptionSpec = {
@@ -69,36 +72,39 @@ export function copyInPlace(spec: CopySpec): ActionDraft[] {
   const remote = spec.remote;
   const shown = (side: 'from' | 'to', path: string) =>
     remote?.side === side ? `${remote.host}:${path}` : path;
+  // Key by key, in the order saved plans have always had them: thousands of copies skip a
+  // temporary object and a copy of it for each optional key.
+  const copy: Unfinished<RsyncDraft> = {
+    kind: 'rsync',
+    from: spec.from,
+    to: spec.target,
+    deleteExtraneous: true,
+    inPlace: true,
+    guard: { maxShrinkPercent: spec.maxShrinkPercent, what: spec.what },
+    hardLinks: spec.hardLinks,
+    metadata: spec.metadata,
+    filters: spec.filters,
+  };
+  if (spec.remote !== undefined) copy.remote = spec.remote;
+  if (spec.linkDest !== undefined) copy.linkDest = spec.linkDest;
+  // Polyarchiv's copy of live data follows the source's patterns as they are now.
+  if (spec.liveSource === true) {
+    copy.liveSource = true;
+    copy.deleteExcluded = true;
+  }
+  copy.origin = origin;
+  copy.summary = `update ${spec.what}${remote?.side === 'to' ? ` at ${shown('to', spec.target)}` : ''} from ${shown('from', spec.from)}`;
+  // A push to another host creates its target there (rsync --mkpath), where rsync makes the
+  // directories that hold updated files itself.
+  if (remote?.side === 'to') return [copy as RsyncDraft];
   return [
-    // A push to another host creates its target there (rsync --mkpath), where rsync makes the
-    // directories that hold updated files itself.
-    ...(remote?.side === 'to'
-      ? []
-      : [
-          {
-            kind: 'mkdir' as const,
-            path: holdingDir(spec.target),
-            origin,
-            summary: `create ${spec.what} and the directory where rsync holds updated files`,
-          },
-        ]),
     {
-      kind: 'rsync',
-      from: spec.from,
-      to: spec.target,
-      deleteExtraneous: true,
-      inPlace: true,
-      guard: { maxShrinkPercent: spec.maxShrinkPercent, what: spec.what },
-      hardLinks: spec.hardLinks,
-      metadata: spec.metadata,
-      filters: spec.filters,
-      ...(spec.remote === undefined ? {} : { remote: spec.remote }),
-      ...(spec.linkDest === undefined ? {} : { linkDest: spec.linkDest }),
-      // Polyarchiv's copy of live data follows the source's patterns as they are now.
-      ...(spec.liveSource === true ? { liveSource: true as const, deleteExcluded: true as const } : {}),
+      kind: 'mkdir',
+      path: holdingDir(spec.target),
       origin,
-      summary: `update ${spec.what}${remote?.side === 'to' ? ` at ${shown('to', spec.target)}` : ''} from ${shown('from', spec.from)}`,
+      summary: `create ${spec.what} and the directory where rsync holds updated files`,
     },
+    copy as RsyncDraft,
   ];
 }
 

@@ -90,14 +90,14 @@ function argvTools(argv: readonly Word[]): string[] {
   const first = argv[0];
   if (typeof first !== 'string' || first === '') return [];
   // xargs runs the tool after its `--`.
-  if (/(^|\/)xargs$/.test(first)) {
+  if (isProgram(first, 'xargs')) {
     const tool = argv[argv.indexOf('--') + 1];
     return typeof tool === 'string' && tool !== '' ? [first, tool] : [first];
   }
   // A tool run under `timeout --kill-after=S SECONDS`: timeout, then the tool.
   if (first === 'timeout') return [first, ...argvTools(argv.slice(3))];
   // A tool run under k5start (a Kerberos login): k5start, then the tool after its `--`, if any.
-  if (/(^|\/)k5start$/.test(first)) {
+  if (isProgram(first, 'k5start')) {
     const end = argv.indexOf('--');
     return end < 0 ? [first] : [first, ...argvTools(argv.slice(end + 1))];
   }
@@ -119,6 +119,13 @@ function argvTools(argv: readonly Word[]): string[] {
     tools.push((words[shell + 1] as string).split(' ')[0] ?? '');
   return tools.filter((t) => t !== '');
 }
+
+/**
+ * Whether a command's first word runs `program`, by its name or a path to it: compared as text, not
+ * matched by a regular expression for each of the tens of thousands of commands of a large plan.
+ */
+const isProgram = (word: string, program: string): boolean =>
+  word === program || word.endsWith(`/${program}`);
 
 /** Names of the secret variables a command needs. */
 export function secretsOf(command: Command): string[] {

@@ -1,8 +1,10 @@
+import type { Unfinished } from '../unfinished.js';
 import type { PackSpec, RsyncSpec } from './action.js';
 import { archiveListing, keptListing } from './archive-commands.js';
-import type { Command, CopyFigures, ToolPaths, Word } from './command.js';
+import type { Command, CopyCommand, CopyFigures, ToolPaths, Word } from './command.js';
 import { HOLDING_DIR } from './holding-dir.js';
 import { underKerberos } from './kerberos-commands.js';
+import { withoutTrailingSlashes } from './trailing-slashes.js';
 import { rsyncRemoteShell } from './transport-commands.js';
 
 /** How a run treats suspicious copies: `--allow-shrink` accepts them. */
@@ -26,25 +28,39 @@ export function rsyncCommands(action: RsyncSpec, tools: ToolPaths, options: Comm
   const viaSsh = (words: Word[]) => underKerberos(action.remote?.kerberos, tools, words);
   if (action.guard === undefined) return [{ kind: 'exec', argv: viaSsh(argv(true)) }, ...afterCopy(action)];
   const key = copyFiguresKey(action);
-  const recorded = options.copyFigures?.[key];
+  const recorded = recordedFigures(options.copyFigures, key);
   const copy = argv(true);
   const incoming = incomingMeasure(action, tools);
-  return [
-    {
-      kind: 'copy',
-      ...incoming,
-      incoming: incoming.incomingListing === true ? incoming.incoming : viaSsh(incoming.incoming),
-      previous: recorded === undefined ? viaSsh([rsync, ...measureArgv(action, 'to', tools.ssh)]) : [],
-      copy: viaSsh(copy),
-      firstCopy: viaSsh(withoutHolding(copy)),
-      ...(recorded === undefined ? {} : { recorded }),
-      ...(options.copyFigures === undefined ? {} : { figuresKey: JSON.stringify(key) }),
-      maxShrinkPercent: action.guard.maxShrinkPercent,
-      allowShrink: options.allowShrink === true,
-      what: action.guard.what,
-    },
-    ...afterCopy(action),
-  ];
+  // Key by key, in the order saved plans have always had them: thousands of copies skip a
+  // temporary object and a copy of it for each optional key.
+  const command: Unfinished<CopyCommand> = {
+    kind: 'copy',
+    incoming: incoming.incomingListing === true ? incoming.incoming : viaSsh(incoming.incoming),
+    incomingSum: incoming.incomingSum,
+  };
+  if (incoming.incomingListing === true) command.incomingListing = true;
+  command.previous = recorded === undefined ? viaSsh([rsync, ...measureArgv(action, 'to', tools.ssh)]) : [];
+  command.copy = viaSsh(copy);
+  command.firstCopy = viaSsh(withoutHolding(copy));
+  if (recorded !== undefined) command.recorded = recorded;
+  if (options.copyFigures !== undefined) command.figuresKey = JSON.stringify(key);
+  command.maxShrinkPercent = action.guard.maxShrinkPercent;
+  command.allowShrink = options.allowShrink === true;
+  command.what = action.guard.what;
+  return [command as CopyCommand, ...afterCopy(action)];
+}
+
+/**
+ * The figures a state recorded for a copy. A point that never ran recorded none: its copies skip
+ * looking their paths up as keys, which costs a hash of each.
+ */
+function recordedFigures(
+  figures: Readonly<Record<string, CopyFigures>> | undefined,
+  key: string,
+): CopyFigures | undefined {
+  if (figures === undefined) return undefined;
+  for (const _ in figures) return figures[key];
+  return undefined;
 }
 
 /** What follows every local copy, guarded or not: the live target tidied, then flushed. */
@@ -174,7 +190,7 @@ const MEASURE_TARGET: Word = Object.freeze({ prefix: '', workFile: 'measure' });
 
 /** Where a state keeps the figures of a copy: its target, `host:path` on another host. */
 export function copyFiguresKey(spec: RsyncSpec): string {
-  const to = spec.to.replace(/\/+$/, '');
+  const to = withoutTrailingSlashes(spec.to);
   return spec.remote?.side === 'to' ? `${spec.remote.host}:${to}` : to;
 }
 

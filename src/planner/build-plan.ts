@@ -10,6 +10,7 @@ import { secretsOf, toolsOf } from '../graph/command-needs.js';
 import type { HostFacts } from '../options/variables.js';
 import { formatTimestamp } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';
+import type { Unfinished } from '../unfinished.js';
 import { linkUnit } from './link.js';
 import { type DraftUnit, lowerBackup } from './lower.js';
 import { orderActions } from './order.js';
@@ -22,6 +23,7 @@ import {
   type PlanUnit,
   type Selection,
   type SkippedPoint,
+  type StateRecord,
 } from './plan.js';
 import { planHooks } from './plan-hooks.js';
 import { restoreDrafts } from './restore-choice.js';
@@ -244,36 +246,39 @@ function finishUnit(
   const keepsFigures = steps.some((step) =>
     step.commands.some((command) => command.kind === 'copy' && command.figuresKey !== undefined),
   );
-  return {
+  // Key by key, in the order saved plans have always had them.
+  const planned: Unfinished<PlanUnit> = {
     id: unit.id,
     kind: unit.kind,
     title: titleOf(unit),
     collectPoint: unit.cp.name,
-    ...(unit.bp === undefined ? {} : { backupPoint: unit.bp.name }),
-    origin: unit.bp?.origin ?? unit.cp.origin,
-    lockFile: unit.cp.layout.lockFile,
-    guards: stateFile === undefined ? [] : [{ file: stateFile, sha256: snapshot?.sha256 ?? null }],
-    ...(stateFile === undefined || snapshot === undefined
-      ? {}
-      : {
-          record: {
-            file: stateFile,
-            ...records.templates(
-              snapshot.state,
-              unit.bp?.variables ?? unit.cp.variables,
-              unit.kind === 'collect',
-              unit.history,
-              keepsFigures,
-            ),
-            // What the sources collected, in clear: an encrypted copy's size varies from run to run.
-            ...(unit.kind === 'collect' ? { measure: unit.cp.engine.exportDir(unit.cp.layout) } : {}),
-            ...(snapshot.problem?.kind === 'corrupt' ? { keepAside: true as const } : {}),
-          },
-        }),
-    requires,
-    why,
-    ...(unit.tellsWhy === undefined ? {} : { tellsWhy: unit.tellsWhy }),
-    ...(unit.history === undefined ? {} : { notes: unit.history.notes }),
-    steps,
   };
+  if (unit.bp !== undefined) planned.backupPoint = unit.bp.name;
+  planned.origin = unit.bp?.origin ?? unit.cp.origin;
+  planned.lockFile = unit.cp.layout.lockFile;
+  planned.guards = stateFile === undefined ? [] : [{ file: stateFile, sha256: snapshot?.sha256 ?? null }];
+  if (stateFile !== undefined && snapshot !== undefined) {
+    const templates = records.templates(
+      snapshot.state,
+      unit.bp?.variables ?? unit.cp.variables,
+      unit.kind === 'collect',
+      unit.history,
+      keepsFigures,
+    );
+    const record: Unfinished<StateRecord> = {
+      file: stateFile,
+      onSuccess: templates.onSuccess,
+      onFailure: templates.onFailure,
+    };
+    // What the sources collected, in clear: an encrypted copy's size varies from run to run.
+    if (unit.kind === 'collect') record.measure = unit.cp.engine.exportDir(unit.cp.layout);
+    if (snapshot.problem?.kind === 'corrupt') record.keepAside = true;
+    planned.record = record as StateRecord;
+  }
+  planned.requires = requires;
+  planned.why = why;
+  if (unit.tellsWhy !== undefined) planned.tellsWhy = unit.tellsWhy;
+  if (unit.history !== undefined) planned.notes = unit.history.notes;
+  planned.steps = steps;
+  return planned as PlanUnit;
 }

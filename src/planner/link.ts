@@ -1,5 +1,6 @@
 import { type Action, type ActionDraft, assertNever } from '../graph/action.js';
 import { holdingDir } from '../graph/build-commands.js';
+import { withoutTrailingSlashes } from '../graph/trailing-slashes.js';
 
 /**
  * Gives each drafted action its id and edges: every action follows the previous one of its unit
@@ -108,6 +109,6 @@ function writesInto(draft: ActionDraft): string[] {
 }
 
 function parentOf(path: string): string {
-  const slash = path.replace(/\/+$/, '').lastIndexOf('/');
+  const slash = withoutTrailingSlashes(path).lastIndexOf('/');
   return slash <= 0 ? '/' : path.slice(0, slash);
 }

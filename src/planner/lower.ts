@@ -103,16 +103,21 @@ export function* lowerBackup(
     for (const bp of pairsOf.get(cp.name) ?? []) {
       const chain = backupChain(bp, cp, leftovers);
       const lowered = bp.engine.backup(bp, shippedBy(cp, chain), contextOf(bp));
-      const unit = { id: `backup:${bp.name}/${cp.name}`, kind: 'backup' as const, cp, bp };
-      const filtered = chainBackup(chain, copiesOf(bp));
+      const id = `backup:${bp.name}/${cp.name}`;
+      // Most pairs have no filter: their drafts are the engine's, not a copy of them.
+      const filtered = chain.length === 0 ? [] : chainBackup(chain, copiesOf(bp));
+      const drafts = (own: readonly ActionDraft[]) => (filtered.length === 0 ? own : [...filtered, ...own]);
       yield 'drafts' in lowered
         ? {
-            ...unit,
-            drafts: [...filtered, ...lowered.drafts],
+            id,
+            kind: 'backup',
+            cp,
+            bp,
+            drafts: drafts(lowered.drafts),
             history: { recorded: lowered.recorded, notes: lowered.notes },
             warnings: lowered.warnings,
           }
-        : { ...unit, drafts: [...filtered, ...lowered] };
+        : { id, kind: 'backup', cp, bp, drafts: drafts(lowered) };
     }
   }
 }

@@ -7,7 +7,7 @@ import { nextStateTemplates, type PointState, type StateTemplates } from '../sta
  * made once and shared, which a plan of thousands of units would otherwise hold thousands of times.
  */
 export class StateRecords {
-  private readonly made = new WeakMap<PointState, Map<string, StateTemplates>>();
+  private readonly made = new WeakMap<PointState, Map<string, (StateTemplates | undefined)[]>>();
   /** The units of a collect point share one set of variables, unless a backup point adds its own. */
   private readonly keys = new WeakMap<Variables, string>();
 
@@ -31,17 +31,25 @@ export class StateRecords {
         copies,
       );
     // Thousands of units share a handful of keys: the recorded object is built once for each.
-    const key = `${measured} ${copies} ${this.recordedKey(variables)}`;
+    // Looked up by the variables' own key, which is one string for every unit of the same
+    // variables and hashed once, then by the flags: not a key made anew, and hashed, for each unit.
+    const key = this.recordedKey(variables);
     let byKey = this.made.get(previous);
     if (byKey === undefined) {
       byKey = new Map();
       this.made.set(previous, byKey);
     }
-    let templates = byKey.get(key);
+    let byFlags = byKey.get(key);
+    if (byFlags === undefined) {
+      byFlags = [];
+      byKey.set(key, byFlags);
+    }
+    const flags = (measured ? 2 : 0) + (copies ? 1 : 0);
+    let templates = byFlags[flags];
     if (templates === undefined) {
       const recorded = recordedVariables(variables);
       templates = nextStateTemplates(previous, this.configHash, recorded, measured, undefined, copies);
-      byKey.set(key, templates);
+      byFlags[flags] = templates;
     }
     return templates;
   }

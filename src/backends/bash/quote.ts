@@ -6,7 +6,13 @@ import {
   type SecretPart,
   type Word,
 } from '../../graph/command.js';
-import { type CallLayout, COMMAND_PER_LINE, helperCall, ONE_LINE } from '../helper-calls.js';
+import {
+  type CallLayout,
+  COMMAND_PER_LINE,
+  helperCall,
+  ONE_LINE,
+  quotedHelperCall,
+} from '../helper-calls.js';
 import { HELPERS } from '../helper-contracts.js';
 import { shellWord } from './shell-word.js';
 
@@ -122,18 +128,23 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         end_bytes: String(DUMP_END_BYTES),
       });
     case 'check-copy':
-      return helperCall(HELPERS.checkCopy, {
-        percent: String(command.maxShrinkPercent),
-        allow: command.allowShrink ? 'yes' : 'no',
-        what: shellWord(command.what),
-        incoming: command.incoming.map(wordText),
-        previous: command.previous.map(wordText),
-        otherwise: (command.otherwise ?? []).map(wordText),
-      });
+      return quotedHelperCall(
+        HELPERS.checkCopy,
+        {
+          percent: String(command.maxShrinkPercent),
+          allow: command.allowShrink ? 'yes' : 'no',
+          what: shellWord(command.what),
+          incoming: command.incoming,
+          previous: command.previous,
+          otherwise: command.otherwise ?? [],
+        },
+        ONE_LINE,
+        wordText,
+      );
     case 'copy':
-      return [
-        ...envAssignments(command.env ?? {}),
-        helperCall(
+      return afterAssignments(
+        command.env,
+        quotedHelperCall(
           HELPERS.copy,
           {
             percent: String(command.maxShrinkPercent),
@@ -142,69 +153,95 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             key: shellWord(command.figuresKey ?? ''),
             old_files: String(command.recorded?.files ?? "''"),
             old_bytes: String(command.recorded?.bytes ?? "''"),
-            incoming_run: command.incoming.map(wordText),
-            incoming_sum: command.incomingSum.map(wordText),
-            target_run: command.previous.map(wordText),
-            copy_run: command.copy.map(wordText),
-            first_copy: command.firstCopy.map(wordText),
+            incoming_run: command.incoming,
+            incoming_sum: command.incomingSum,
+            target_run: command.previous,
+            copy_run: command.copy,
+            first_copy: command.firstCopy,
           },
           perLine,
+          wordText,
         ),
-      ].join(' ');
+      );
     case 'publish-file':
       return helperCall(HELPERS.publish, {
         partial: shellWord(command.partial),
         file: shellWord(command.file),
       });
     case 'dir-reload':
-      return helperCall(HELPERS.dirReload, {
-        target: shellWord(command.target),
-        previous: shellWord(command.previous),
-        input: shellWord(command.input),
-        stop: command.stop.map(wordText),
-        start: command.start.map(wordText),
-        load: command.load.map(wordText),
-      });
+      return quotedHelperCall(
+        HELPERS.dirReload,
+        {
+          target: shellWord(command.target),
+          previous: shellWord(command.previous),
+          input: shellWord(command.input),
+          stop: command.stop,
+          start: command.start,
+          load: command.load,
+        },
+        ONE_LINE,
+        wordText,
+      );
     case 'confirm':
-      return [
-        ...envAssignments(command.env),
-        helperCall(HELPERS.confirm, {
-          warning: shellWord(command.warning),
-          preview: command.preview.map(wordText),
-        }),
-      ].join(' ');
+      return afterAssignments(
+        command.env,
+        quotedHelperCall(
+          HELPERS.confirm,
+          {
+            warning: shellWord(command.warning),
+            preview: command.preview,
+          },
+          ONE_LINE,
+          wordText,
+        ),
+      );
     case 'align-mailboxes':
-      return helperCall(HELPERS.dovecotAlign, {
-        copy_dir: shellWord(command.copyDir),
-        socket: shellWord(command.socket),
-        users: wordText({ prefix: '', workFile: command.users }),
-        mask: shellWord(command.mask),
-        live: command.live.map(wordText),
-        copy: command.copy.map(wordText),
-      });
+      return quotedHelperCall(
+        HELPERS.dovecotAlign,
+        {
+          copy_dir: shellWord(command.copyDir),
+          socket: shellWord(command.socket),
+          users: wordText({ prefix: '', workFile: command.users }),
+          mask: shellWord(command.mask),
+          live: command.live,
+          copy: command.copy,
+        },
+        ONE_LINE,
+        wordText,
+      );
     case 'exec-if-changed':
       return [
         ...envAssignments(command.env),
-        helperCall(HELPERS.execIfChanged, {
-          message: shellWord(command.unchanged),
-          probe: command.probe.map(wordText),
-          run: command.run.map(wordText),
-        }),
+        quotedHelperCall(
+          HELPERS.execIfChanged,
+          {
+            message: shellWord(command.unchanged),
+            probe: command.probe,
+            run: command.run,
+          },
+          ONE_LINE,
+          wordText,
+        ),
         ...(command.stdin === undefined ? [] : [`< ${wordText(command.stdin)}`]),
       ].join(' ');
     case 'svn-stage':
-      return [
-        ...envAssignments(command.env),
-        helperCall(HELPERS.svnStage, {
-          working_copy: shellWord(command.workingCopy),
-          targets: wordText(command.targets),
-          svn: command.svn.map(wordText),
-        }),
-      ].join(' ');
+      return afterAssignments(
+        command.env,
+        quotedHelperCall(
+          HELPERS.svnStage,
+          {
+            working_copy: shellWord(command.workingCopy),
+            targets: wordText(command.targets),
+            svn: command.svn,
+          },
+          ONE_LINE,
+          wordText,
+        ),
+      );
     case 'svn-update-at':
-      return [
-        ...envAssignments(command.env),
-        helperCall(
+      return afterAssignments(
+        command.env,
+        quotedHelperCall(
           HELPERS.svnUpdateAt,
           {
             at: shellWord(command.at),
@@ -213,51 +250,59 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             none: shellWord(command.none),
             input: command.input === undefined ? "''" : wordText(command.input),
             target: shellWord(command.target),
-            list: command.list.map(wordText),
-            baseline: command.baseline.map(wordText),
-            update: command.update.map(wordText),
+            list: command.list,
+            baseline: command.baseline,
+            update: command.update,
           },
           perLine,
+          wordText,
         ),
-      ].join(' ');
+      );
     case 'restic-init':
-      return [
-        ...envAssignments(command.env),
-        helperCall(HELPERS.resticInit, {
-          message: shellWord(command.exists),
-          probe: command.probe.map(wordText),
-          init: command.init.map(wordText),
-        }),
-      ].join(' ');
+      return afterAssignments(
+        command.env,
+        quotedHelperCall(
+          HELPERS.resticInit,
+          {
+            message: shellWord(command.exists),
+            probe: command.probe,
+            init: command.init,
+          },
+          ONE_LINE,
+          wordText,
+        ),
+      );
     case 'restic-restore-at':
-      return [
-        ...envAssignments(command.env),
-        helperCall(
+      return afterAssignments(
+        command.env,
+        quotedHelperCall(
           HELPERS.resticRestoreAt,
           {
             not_after: command.notAfter === undefined ? "''" : String(command.notAfter),
             none: shellWord(command.none),
-            list: command.list.map(wordText),
-            parse: command.parse.map(wordText),
-            restore: command.restore.map(wordText),
+            list: command.list,
+            parse: command.parse,
+            restore: command.restore,
           },
           perLine,
+          wordText,
         ),
-      ].join(' ');
+      );
     case 'git-reset-at':
-      return helperCall(
+      return quotedHelperCall(
         HELPERS.gitResetAt,
         {
           none: shellWord(command.none),
-          choose: command.choose.map(wordText),
-          reset: command.reset.map(wordText),
+          choose: command.choose,
+          reset: command.reset,
         },
         perLine,
+        wordText,
       );
     case 'newest-file':
-      return [
-        ...envAssignments(command.env ?? {}),
-        helperCall(
+      return afterAssignments(
+        command.env,
+        quotedHelperCall(
           HELPERS.newestFile,
           {
             pattern: shellWord(command.pattern),
@@ -266,30 +311,41 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             not_after: shellWord(command.notAfter),
             none: shellWord(command.none),
             prefix: shellWord(command.prefix),
-            list: command.list.map(wordText),
-            after: command.after.map(wordText),
-            get: command.get.map(wordText),
+            list: command.list,
+            after: command.after,
+            get: command.get,
           },
           perLine,
+          wordText,
         ),
-      ].join(' ');
+      );
     case 'gitlab-project':
-      return helperCall(HELPERS.gitlabProject, {
-        project: shellWord(command.project),
-        answer: wordText(command.answer),
-        namespace_id: wordText(command.namespaceId),
-        find: command.find.map(wordText),
-        namespace: command.namespace.map(wordText),
-        create: command.create.map(wordText),
-      });
+      return quotedHelperCall(
+        HELPERS.gitlabProject,
+        {
+          project: shellWord(command.project),
+          answer: wordText(command.answer),
+          namespace_id: wordText(command.namespaceId),
+          find: command.find,
+          namespace: command.namespace,
+          create: command.create,
+        },
+        ONE_LINE,
+        wordText,
+      );
     case 'map-tree':
-      return helperCall(HELPERS.mapTree, {
-        from: shellWord(command.from),
-        to: shellWord(command.to),
-        hold: shellWord(command.hold),
-        tool: command.tool.map(wordText),
-        excludes: command.excludes.map(shellWord),
-      });
+      return quotedHelperCall(
+        HELPERS.mapTree,
+        {
+          from: shellWord(command.from),
+          to: shellWord(command.to),
+          hold: shellWord(command.hold),
+          tool: command.tool,
+          excludes: command.excludes,
+        },
+        ONE_LINE,
+        wordText,
+      );
     case 'apply-modes':
       return helperCall(HELPERS.applyModes, {
         manifest: shellWord(command.manifest),
@@ -327,6 +383,13 @@ function secretPartWords(part: SecretPart): string[] {
   if (typeof part === 'string') return ['text', shellWord(part)];
   if ('secret' in part) return ['secret', shellWord(part.escape), secretReference(part.secret)];
   return ['file', shellWord(part.escape), shellWord(part.newline), shellWord(part.fileText)];
+}
+
+/** A helper's call after the assignments of its environment, if any. */
+function afterAssignments(env: Readonly<Record<string, EnvValue>> | undefined, call: string): string {
+  if (env === undefined) return call;
+  const assignments = envAssignments(env);
+  return assignments.length === 0 ? call : `${assignments.join(' ')} ${call}`;
 }
 
 /** Assignments before a function call reach the commands it runs, and end with it. */
