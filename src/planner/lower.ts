@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/resolve.js';
 import { sourceLeftovers } from '../engines/backup/source-leftovers.js';
-import { COPY_GUARD_OPTION } from '../engines/copy-in-place.js';
+import { COPY_GUARD_OPTION, copyMetadata } from '../engines/copy-in-place.js';
 import type {
   BackupContext,
   BoundBackupPoint,
@@ -42,10 +42,7 @@ function collectChainOf(cp: BoundCollectPoint): ChainLink[] {
 function copiesOf(bp: BoundBackupPoint): ChainCopies {
   const has = (name: string) => bp.engine.options.some((option) => option.name === name);
   return {
-    metadata: {
-      xattrs: !has('preserve_xattrs') || bp.options.boolean('preserve_xattrs'),
-      acls: !has('preserve_acls') || bp.options.boolean('preserve_acls'),
-    },
+    metadata: copyMetadata(bp.options),
     maxShrinkPercent: has('max_shrink_percent')
       ? bp.options.integer('max_shrink_percent')
       : Number(COPY_GUARD_OPTION.default),
