@@ -45,11 +45,14 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-svn.sh" # shared by th
 # collect point journal (journal.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_journal() {
+  # journal.collect:1 [point]
+  polyarchiv_step 1 13 'check that no restore of collect point "journal" was left unfinished' 'journal.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "journal" did not end (/var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # journal.collect:3 [point]
-  polyarchiv_step 1 12 'create the collect directory' 'journal.collect:3 [point]'
+  polyarchiv_step 2 13 'create the collect directory' 'journal.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:4 [point]
-  polyarchiv_step 2 12 "write svn's configuration and credentials for this run (private to it)" 'journal.collect:4 [point]'
+  polyarchiv_step 3 13 "write svn's configuration and credentials for this run (private to it)" 'journal.collect:4 [point]'
   mkdir -p -- "${polyarchiv_work}"/svn-journal
   polyarchiv_private_file svn-journal/config '' text '[auth]
 password-stores =
@@ -62,19 +65,19 @@ store-passwords = no
 store-auth-creds = no
 '
   # journal.collect:4 [point]
-  polyarchiv_step 3 12 'check the repository out into the collect directory (once), at remote_url' 'journal.collect:4 [point]'
+  polyarchiv_step 4 13 'check the repository out into the collect directory (once), at remote_url' 'journal.collect:4 [point]'
   LC_ALL=C.UTF-8 polyarchiv_exec_if_changed 'the working copy exists' 3 test -d /var/lib/polyarchiv-fixture/collect/journal/backups/.svn svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal checkout --quiet --force --ignore-externals -- file:///var/lib/polyarchiv-fixture/svn/journal@ /var/lib/polyarchiv-fixture/collect/journal/backups
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal relocate -- file:///var/lib/polyarchiv-fixture/svn/journal /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:4 [point]
-  polyarchiv_step 4 12 'revert local changes, remove strays and update the collect directory to the last revision' 'journal.collect:4 [point]'
+  polyarchiv_step 5 13 'revert local changes, remove strays and update the collect directory to the last revision' 'journal.collect:4 [point]'
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal cleanup --remove-unversioned --remove-ignored -- /var/lib/polyarchiv-fixture/collect/journal/backups@
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal revert --quiet --recursive --remove-added -- /var/lib/polyarchiv-fixture/collect/journal/backups@
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal update --quiet --force --ignore-externals --accept=theirs-full --revision=HEAD -- /var/lib/polyarchiv-fixture/collect/journal/backups@
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 5 12 'create the copy of source "etc" and the directory where rsync holds updated files' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 6 13 'create the copy of source "etc" and the directory where rsync holds updated files' 'journal.collect:7 [source "etc"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/journal/backups/etc/.~polyarchiv~'
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 6 12 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 7 13 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
   polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/etc"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -83,10 +86,10 @@ store-auth-creds = no
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/journal/backups/etc/
   sync -f -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc
   # journal.collect:12 [source "www"]
-  polyarchiv_step 7 12 'create the copy of source "www" and the directory where rsync holds updated files' 'journal.collect:12 [source "www"]'
+  polyarchiv_step 8 13 'create the copy of source "www" and the directory where rsync holds updated files' 'journal.collect:12 [source "www"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/.~polyarchiv~'
   # journal.collect:12 [source "www"]
-  polyarchiv_step 8 12 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data/srv/www' 'journal.collect:12 [source "www"]'
+  polyarchiv_step 9 13 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data/srv/www' 'journal.collect:12 [source "www"]'
   polyarchiv_copy 50 no 'the copy of source "www"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/srv/www"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/srv/www/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -95,16 +98,16 @@ store-auth-creds = no
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/
   sync -f -- /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www
   # journal.collect:4 [point]
-  polyarchiv_step 9 12 'check that the collect directory holds nothing named .svn that svn would leave out' 'journal.collect:4 [point]'
+  polyarchiv_step 10 13 'check that the collect directory holds nothing named .svn that svn would leave out' 'journal.collect:4 [point]'
   (cd -- /var/lib/polyarchiv-fixture/collect/journal/backups && find . -path ./.svn -prune -o -name '.~polyarchiv~' -prune -o -name .svn -prune -printf '/var/lib/polyarchiv-fixture/collect/journal/backups/%P: svn cannot keep anything named .svn, so no backup would hold it: exclude it from its source (exclude = .svn) and delete it from the collect directory\n' -exec false '{}' +)
   # journal.collect:4 [point]
-  polyarchiv_step 10 12 'list the modes and owners of the collect directory, which the commit cannot hold' 'journal.collect:4 [point]'
+  polyarchiv_step 11 13 'list the modes and owners of the collect directory, which the commit cannot hold' 'journal.collect:4 [point]'
   (cd -- /var/lib/polyarchiv-fixture/collect/journal/backups && find . -mindepth 1 '(' -path ./.svn -o -path ./.polyarchiv-modes -o -name '.~polyarchiv~' ')' -prune -o -printf '%y/%m/%U:%G/%P\0' > /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/modes.listing)
   # journal.collect:4 [point]
-  polyarchiv_step 11 12 'write them, sorted, into .polyarchiv-modes, committed with the files' 'journal.collect:4 [point]'
+  polyarchiv_step 12 13 'write them, sorted, into .polyarchiv-modes, committed with the files' 'journal.collect:4 [point]'
   LC_ALL=C sort -z -t / -k 4 -o /var/lib/polyarchiv-fixture/collect/journal/backups/.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/modes.listing
   # journal.collect:4 [point]
-  polyarchiv_step 12 12 'commit the changes of the collect directory, if any' 'journal.collect:4 [point]'
+  polyarchiv_step 13 13 'commit the changes of the collect directory, if any' 'journal.collect:4 [point]'
   LC_ALL=C.UTF-8 polyarchiv_svn_stage /var/lib/polyarchiv-fixture/collect/journal/backups "${polyarchiv_work}"/svn-journal/targets svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal commit --quiet --force-log '--message=Backup of journal on 2026-03-10' --with-revprop=polyarchiv:started="${polyarchiv_started_seconds}" -- /var/lib/polyarchiv-fixture/collect/journal/backups@
 }

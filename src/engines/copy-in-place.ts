@@ -40,8 +40,13 @@ export const COPY_METADATA_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
+/**
+ * What a copy of a point's tree keeps besides contents and modes. A point whose engine has no
+ * such option keeps them: a copy drops nothing that it was not told to drop.
+ */
 export function copyMetadata(options: OptionValues): CopyMetadata {
-  return { xattrs: options.boolean('preserve_xattrs'), acls: options.boolean('preserve_acls') };
+  const kept = (name: string) => !options.has(name) || options.boolean(name);
+  return { xattrs: kept('preserve_xattrs'), acls: kept('preserve_acls') };
 }
 
 export interface CopySpec {

@@ -103,7 +103,12 @@ export type ActionBody =
   | ({ readonly kind: 'load' } & ToolRun & LoadSpec)
   | ({ readonly kind: 'verify-dump' } & VerifyDumpSpec)
   | ({ readonly kind: 'expect-copy' } & ExpectCopySpec)
-  | ({ readonly kind: 'run'; readonly check?: true } & ToolRun)
+  | ({
+      readonly kind: 'run';
+      readonly check?: true;
+      /** In a restore, changes the collect point's copy only, to ready it: live data is untouched. */
+      readonly readiesCopy?: true;
+    } & ToolRun)
   | ({ readonly kind: 'reload-dir' } & ReloadDirSpec)
   | ({ readonly kind: 'confirm' } & ConfirmSpec)
   | ({ readonly kind: 'align-mailboxes' } & MailboxAlignSpec)

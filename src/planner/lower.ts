@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/resolve.js';
 import { sourceLeftovers } from '../engines/backup/source-leftovers.js';
-import { COPY_GUARD_OPTION } from '../engines/copy-in-place.js';
+import { COPY_GUARD_OPTION, copyMetadata } from '../engines/copy-in-place.js';
 import type {
   BackupContext,
   BoundBackupPoint,
@@ -23,6 +23,7 @@ import type { ActionDraft } from '../graph/action.js';
 
 import { groupBy } from '../group-by.js';
 import type { UnitKind } from './plan.js';
+import { markRestoreBegun, markRestoreEnded, noUnfinishedRestore } from './unfinished-restore.js';
 
 /** The collect point as a backup point's engine sees it: its tree is the last filter's output. */
 function shippedBy(cp: BoundCollectPoint, chain: readonly ChainLink[]): BoundCollectPoint {
@@ -42,10 +43,7 @@ function collectChainOf(cp: BoundCollectPoint): ChainLink[] {
 function copiesOf(bp: BoundBackupPoint): ChainCopies {
   const has = (name: string) => bp.engine.options.some((option) => option.name === name);
   return {
-    metadata: {
-      xattrs: !has('preserve_xattrs') || bp.options.boolean('preserve_xattrs'),
-      acls: !has('preserve_acls') || bp.options.boolean('preserve_acls'),
-    },
+    metadata: copyMetadata(bp.options),
     maxShrinkPercent: has('max_shrink_percent')
       ? bp.options.integer('max_shrink_percent')
       : Number(COPY_GUARD_OPTION.default),
@@ -93,6 +91,8 @@ export function* lowerBackup(
       kind: 'collect',
       cp,
       drafts: [
+        // Without sources, no restore changes live data, nor leaves any half done.
+        ...(cp.sources.length === 0 ? [] : [noUnfinishedRestore(cp)]),
         ...cp.engine.beforeSources(cp),
         ...cp.sources.flatMap((source) => source.engine.backup(source, cp)),
         ...cp.engine.afterSources(cp),
@@ -149,6 +149,7 @@ export function lowerRestore(
     });
   }
   const sources = cp.sources.map((source) => confirmedFirst(source.engine.restore(source, cp)));
+  const changes = sources.flatMap((source) => source.changes);
   units.push({
     id: `restore:${cp.name}`,
     kind: 'restore',
@@ -162,10 +163,25 @@ export function lowerRestore(
       // whose copy is refused, or that the operator declines, leaves the others as they were
       // rather than restored without it.
       ...sources.flatMap((source) => source.confirms),
-      ...sources.flatMap((source) => source.changes),
+      ...markedWhileLive(cp, changes),
     ],
   });
   return units;
+}
+
+/**
+ * The sources' changes, those to live data between the mark of an unfinished restore and its
+ * removal: what only readies the collect point's copy, or writes a private file, comes first.
+ */
+function markedWhileLive(cp: BoundCollectPoint, changes: readonly ActionDraft[]): ActionDraft[] {
+  const first = changes.findIndex(
+    (draft) =>
+      draft.kind !== 'align-mailboxes' &&
+      draft.kind !== 'private-file' &&
+      !(draft.kind === 'run' && draft.readiesCopy === true),
+  );
+  if (first < 0) return [...changes];
+  return [...changes.slice(0, first), ...markRestoreBegun(cp), ...changes.slice(first), markRestoreEnded(cp)];
 }
 
 /**

@@ -131,4 +131,22 @@ describe.runIf(canRun)('script helpers and executor primitives behave alike', ()
       '-rf/c': 'dir 755',
     });
   });
+
+  // Node's own recursive mkdir retries for ever where making a directory says ENOENT under a
+  // parent that exists (/proc): the run hung, deaf to signals.
+  it.each([
+    ['under /proc, which refuses new directories', '/proc/polyarchiv-none/a', 'ENOENT'],
+    ['below a file', 'kept/file/a', 'ENOTDIR'],
+    ['where a file is', 'kept/file', 'EEXIST'],
+  ])('fail alike where a directory cannot be made: %s', (_, path, code) => {
+    const where = (root: string) => (path.startsWith('/') ? path : `${root}/${path}`);
+    const { script, executor, scriptStatus, scriptErrors, executorError } = outcomes(
+      { 'kept/file': 'x' },
+      `polyarchiv_make_dir "${path.startsWith('/') ? path : `$PWD/${path}`}"`,
+      (root) => makeDir(where(root)),
+    );
+    expect(scriptStatus, scriptErrors).not.toBe(0);
+    expect((executorError as NodeJS.ErrnoException).code).toBe(code);
+    expect(executor).toEqual(script);
+  });
 });

@@ -109,12 +109,13 @@ describe.runIf(canRun).each(BACKENDS)('hooks through %s', (backend) => {
     expect(read(box, 'unit.log')).toBe(
       [
         'polyarchiv: collect:a',
-        'polyarchiv:   1/3 create the collect directory',
-        'polyarchiv:   2/3 create the copy of source "data" and the directory where rsync holds updated files',
-        `polyarchiv:   3/3 update the copy of source "data" from ${box.path('data')}`,
+        'polyarchiv:   1/4 check that no restore of collect point "a" was left unfinished',
+        'polyarchiv:   2/4 create the collect directory',
+        'polyarchiv:   3/4 create the copy of source "data" and the directory where rsync holds updated files',
+        `polyarchiv:   4/4 update the copy of source "data" from ${box.path('data')}`,
         'polyarchiv:   cannot measure what the copy of source "data" would receive:',
         `find: '${box.path('data')}/': No such file or directory`,
-        'polyarchiv:   failed with exit code 1: step 3 of 3 at a.collect:5 [source "data"]',
+        'polyarchiv:   failed with exit code 1: step 4 of 4 at a.collect:5 [source "data"]',
         '',
       ].join('\n'),
     );
@@ -175,6 +176,6 @@ describe.runIf(canRun).each(BACKENDS)('hooks through %s', (backend) => {
       ),
     ).toBe(true);
     expect(summary).toContain('polyarchiv: collect:b\n');
-    expect(summary).toContain('failed with exit code 23: step 3 of 3 at b.collect:5 [source "data"]');
+    expect(summary).toContain('failed with exit code 23: step 4 of 4 at b.collect:5 [source "data"]');
   }, 60_000);
 });

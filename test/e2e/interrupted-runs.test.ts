@@ -233,11 +233,11 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(exit.stderr).toContain(
         'hook "slow" at site.collect:10 failed on before_backup with exit code 143',
       );
-      expect(exit.stderr).toContain('interrupted by SIGTERM: step 1 of 3 at site.collect:3 [point]');
+      expect(exit.stderr).toContain('interrupted by SIGTERM: step 1 of 4 at site.collect:1 [point]');
       expect(exit.stderr).toMatch(/summary:\n.*failed +collect:site/);
       expect(existsSync(s.box.path('collect/backups'))).toBe(false);
       expect(JSON.parse(readFileSync(s.state, 'utf8')).last_message).toBe(
-        'interrupted by SIGTERM: step 1 of 3 at site.collect:3 [point]',
+        'interrupted by SIGTERM: step 1 of 4 at site.collect:1 [point]',
       );
     });
 
@@ -251,7 +251,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(exit.code, exit.stderr).toBe(143);
       // No word of bash's about a subshell of the unit that the signal ended ("Terminated").
       expect(foreignLines(exit.stderr)).toEqual([]);
-      expect(exit.stderr).toContain('interrupted by SIGTERM: step 3 of 3 at site.collect:5 [source "data"]');
+      expect(exit.stderr).toContain('interrupted by SIGTERM: step 4 of 4 at site.collect:5 [source "data"]');
       // The copy measures its target first (no rsync had made it): the copy itself never started.
       expect(readFileSync(s.box.path('rsync.calls'), 'utf8')).toMatch(/^\d+ -a -n --stats [^\n]*\n$/);
       // The hook that tells of the failed run still ran.

@@ -140,12 +140,13 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('units through %s', (b
     const error = lines.indexOf(`find: '${t.box.path('data/alpha')}/': No such file or directory`);
     expect(lines.slice(start, end)).toEqual([
       'polyarchiv: collect:alpha',
-      'polyarchiv:   1/3 create the collect directory',
-      'polyarchiv:   2/3 create the copy of source "data" and the directory where rsync holds updated files',
-      `polyarchiv:   3/3 update the copy of source "data" from ${t.box.path('data/alpha')}`,
+      'polyarchiv:   1/4 check that no restore of collect point "alpha" was left unfinished',
+      'polyarchiv:   2/4 create the collect directory',
+      'polyarchiv:   3/4 create the copy of source "data" and the directory where rsync holds updated files',
+      `polyarchiv:   4/4 update the copy of source "data" from ${t.box.path('data/alpha')}`,
       'polyarchiv:   cannot measure what the copy of source "data" would receive:',
       lines[error],
-      'polyarchiv:   failed with exit code 1: step 3 of 3 at alpha.collect:5 [source "data"]',
+      'polyarchiv:   failed with exit code 1: step 4 of 4 at alpha.collect:5 [source "data"]',
     ]);
     expect(error).toBeGreaterThan(start);
     expect(summary(result.stderr)).toEqual([

@@ -1,15 +1,7 @@
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  lchownSync,
-  lstatSync,
-  mkdirSync,
-  readFileSync,
-  statSync,
-} from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import type { ApplyModesCommand } from '../../graph/command.js';
 import { HELPERS } from '../helper-contracts.js';
+import { makeDirs } from './make-dir.js';
 import { type RunContext, writeAsTool } from './run-exec.js';
 
 /**
@@ -55,8 +47,7 @@ export function applyModes(command: ApplyModesCommand, ctx: Pick<RunContext, 'ou
     switch (kind) {
       case 'd':
         // As bash's -d: a symbolic link to a directory is one.
-        if (statSync(full, { throwIfNoEntry: false })?.isDirectory() !== true)
-          mkdirSync(full, { recursive: true });
+        if (statSync(full, { throwIfNoEntry: false })?.isDirectory() !== true) makeDirs(full);
         dirs.push({ mode, owner, full });
         break;
       case 'l':

@@ -3,7 +3,7 @@ import type { Origin } from '../../diag/origin.js';
 import type { ActionDraft, ResticKeep, ResticRepository } from '../../graph/action.js';
 import type { OptionSpec } from '../../options/schema.js';
 import { recordedVariables, type Variables } from '../../options/variables.js';
-import { COPY_GUARD_OPTION } from '../copy-in-place.js';
+import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { atText } from '../toolkit.js';
 import { datedEntry, type RecordedArchive, recordedArchives, retainSeries } from './archive-series.js';
@@ -17,6 +17,13 @@ import {
 import { type CopyNoun, checkPolicy, policyOf, retentionOptions } from './retention-options.js';
 import { sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
+
+const RESTORED_METADATA_HELP: Readonly<Record<string, string>> = {
+  preserve_xattrs:
+    'Copy extended attributes from a snapshot into the collect point on restore (rsync -X; every snapshot holds them); turn off where its filesystem has none.',
+  preserve_acls:
+    'Copy POSIX ACLs from a snapshot into the collect point on restore (rsync -A; every snapshot holds them); turn off where its filesystem has none.',
+};
 
 const SNAPSHOTS: CopyNoun = { one: 'snapshot', many: 'snapshots', a: 'a' };
 
@@ -73,6 +80,11 @@ const RESTIC_OPTIONS: readonly OptionSpec[] = [
     help: 'Extra ssh arguments for sftp: repositories, split like a shell would (quotes, backslashes), e.g. -o StrictHostKeyChecking=yes.',
   },
   ...retentionOptions(SNAPSHOTS),
+  // restic keeps both in every snapshot; these say whether a restore copies them on into the
+  // collect point, where a filesystem without them would make the copy fail.
+  ...COPY_METADATA_OPTIONS.map(
+    (option): OptionSpec => ({ ...option, help: RESTORED_METADATA_HELP[option.name] ?? option.help }),
+  ),
   {
     ...COPY_GUARD_OPTION,
     help: 'A restore that would empty the collect point, or remove more than this share (0-100) of its files or bytes, is refused unless --allow-shrink is given.',

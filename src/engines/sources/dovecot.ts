@@ -226,6 +226,7 @@ function passThrough(source: BoundSource, cp: BoundCollectPoint): ActionDraft {
   return {
     kind: 'run',
     argv: ['chmod', 'o+x', '--', cp.layout.root, cp.layout.importDir],
+    readiesCopy: true,
     origin: source.origin,
     summary: `let mail_owner ${source.options.string('mail_owner')} pass through the collect point's directories`,
   };
