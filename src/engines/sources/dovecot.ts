@@ -125,7 +125,7 @@ export const dovecot: SourceEngine = {
     const origin = source.origin;
     const _at = where(source);
     return [
-      ...selectionCheck(source),
+      ...selectionCheck(source, cp),
       { kind: 'recover-dir', ...paths, origin, summary: `recover ${what} if a previous run was interrupted` },
       { kind: 'mkdir', path: paths.target, origin, summary: `create ${what}` },
       {
