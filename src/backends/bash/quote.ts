@@ -171,6 +171,9 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         socket: shellWord(command.socket),
         users: wordText({ prefix: '', workFile: command.users }),
         mask: shellWord(command.mask),
+        mailbox: shellWord(command.mailbox),
+        selects: shellWord(command.selects),
+        lacking: shellWord(command.lacking),
         live: command.live.map(wordText),
         copy: command.copy.map(wordText),
       });
