@@ -42,77 +42,80 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # due: frequency always, never succeeded
 unit_1_collect_mail() {
   # mail.collect:3 [point]
-  polyarchiv_step 1 24 'create the collect directory' 'mail.collect:3 [point]'
+  polyarchiv_step 1 25 'create the collect directory' 'mail.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 2 24 'recover the mail copy of source "everyone" if a previous run was interrupted' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 2 25 'recover the mail copy of source "everyone" if a previous run was interrupted' 'mail.collect:5 [source "everyone"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-old
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 3 24 'create the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 3 25 'create the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 4 24 'remove the staging copy a failed run of source "everyone" left' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 4 25 'remove the staging copy a failed run of source "everyone" left' 'mail.collect:5 [source "everyone"]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 5 24 'stage the mail copy of source "everyone": hard-link the previous messages' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 5 25 'stage the mail copy of source "everyone": hard-link the previous messages' 'mail.collect:5 [source "everyone"]'
   rsync -a --modify-window=-1 --delete -S '--include=*/' '--include=cur/*' '--include=new/*' '--exclude=*' --link-dest=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/ /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 6 24 'stage the mail copy of source "everyone": copy the previous indexes (updated in place by doveadm)' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 6 25 'stage the mail copy of source "everyone": copy the previous indexes (updated in place by doveadm)' 'mail.collect:5 [source "everyone"]'
   rsync -a --modify-window=-1 --delete -S -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/ /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 7 24 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 7 25 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 8 24 'give the staging copy of source "everyone" to mail_owner, who writes it' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 8 25 'give the staging copy of source "everyone" to mail_owner, who writes it' 'mail.collect:5 [source "everyone"]'
   chown -- vmail /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 9 24 'copy the Dovecot mailboxes of all users into the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 9 25 'copy the Dovecot mailboxes of all users into the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
   doveadm -o 'dsync_remote_cmd=doveadm -o mail_uid=vmail -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u:LAYOUT=fs dsync-server -u%u' backup -A remote:polyarchiv
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 10 24 'list the users of the userdb (source "everyone")' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 10 25 'list the users of the userdb (source "everyone")' 'mail.collect:5 [source "everyone"]'
   doveadm user '*' > "${polyarchiv_work}"/dovecot.mail.everyone.live-users
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 11 24 'remove from the staging copy of source "everyone" the users the userdb no longer lists' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 11 25 'remove from the staging copy of source "everyone" the users the userdb no longer lists' 'mail.collect:5 [source "everyone"]'
   find /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | awk "FILENAME == ARGV[1] { live[\$0] = 1; n++; next } n > 0 && !(\$0 in live) { print }" "${polyarchiv_work}"/dovecot.mail.everyone.live-users - | xargs -r -d '\n' '-I{}' -- rm -rf -- '/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/{}'
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 12 24 'replace the mail copy of source "everyone" with the new copy' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 12 25 'replace the mail copy of source "everyone" with the new copy' 'mail.collect:5 [source "everyone"]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-old
   # mail.collect:13 [source "sales"]
-  polyarchiv_step 13 24 'check that mailbox INBOX exists for a user matching *@sales.example.org' 'mail.collect:13 [source "sales"]'
-  POLYARCHIV_MAILBOX=INBOX /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -f tab mailbox status -u '*@sales.example.org' messages '*' | POLYARCHIV_MAILBOX=INBOX awk -F '\t' "BEGIN { m = ENVIRON[\"POLYARCHIV_MAILBOX\"]; if (toupper(m) == \"INBOX\") m = \"INBOX\" } NR > 1 && \$(NF - 1) == m { found = 1 } END { exit !found }" || polyarchiv_explain "$?" 1 "mailbox 'INBOX' (mail.collect:13) exists for no user matching '*@sales.example.org': nothing would be copied; check the name as doveadm mailbox list prints it"
+  polyarchiv_step 13 25 'ask doveadm which mailboxes the users matching *@sales.example.org have' 'mail.collect:13 [source "sales"]'
+  /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -f tab mailbox status -u '*@sales.example.org' messages '*' > "${polyarchiv_work}"/dovecot.mail.sales.selection || polyarchiv_explain "$?" 67 "mailbox 'INBOX' (mail.collect:13) exists for no user matching '*@sales.example.org': nothing would be copied; check the name as doveadm mailbox list prints it" other "cannot ask doveadm whether mailbox 'INBOX' (mail.collect:13) exists for a user matching '*@sales.example.org': nothing was copied"
+  # mail.collect:13 [source "sales"]
+  polyarchiv_step 14 25 'check that mailbox INBOX exists for a user matching *@sales.example.org' 'mail.collect:13 [source "sales"]'
+  POLYARCHIV_MAILBOX=INBOX awk -F '\t' "BEGIN { m = ENVIRON[\"POLYARCHIV_MAILBOX\"]; if (toupper(m) == \"INBOX\") m = \"INBOX\" } NR > 1 && \$(NF - 1) == m { found = 1 } END { exit !found }" "${polyarchiv_work}"/dovecot.mail.sales.selection || polyarchiv_explain "$?" 1 "mailbox 'INBOX' (mail.collect:13) exists for no user matching '*@sales.example.org': nothing would be copied; check the name as doveadm mailbox list prints it"
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 14 24 'recover the mail copy of source "sales" if a previous run was interrupted' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 15 25 'recover the mail copy of source "sales" if a previous run was interrupted' 'mail.collect:9 [source "sales"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-old
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 15 24 'create the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 16 25 'create the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 16 24 'remove the staging copy a failed run of source "sales" left' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 17 25 'remove the staging copy a failed run of source "sales" left' 'mail.collect:9 [source "sales"]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 17 24 'stage the mail copy of source "sales": hard-link the previous messages' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 18 25 'stage the mail copy of source "sales": hard-link the previous messages' 'mail.collect:9 [source "sales"]'
   rsync -a --modify-window=-1 --delete -S '--include=*/' '--include=cur/*' '--include=new/*' '--exclude=*' --link-dest=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/ /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 18 24 'stage the mail copy of source "sales": copy the previous indexes (updated in place by doveadm)' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 19 25 'stage the mail copy of source "sales": copy the previous indexes (updated in place by doveadm)' 'mail.collect:9 [source "sales"]'
   rsync -a --modify-window=-1 --delete -S -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/ /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 19 24 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 20 25 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 20 24 'give the staging copy of source "sales" to mail_owner, who writes it' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 21 25 'give the staging copy of source "sales" to mail_owner, who writes it' 'mail.collect:9 [source "sales"]'
   chown -- 5000 /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 21 24 'copy the Dovecot mailboxes of users matching *@sales.example.org into the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 22 25 'copy the Dovecot mailboxes of users matching *@sales.example.org into the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
   /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'dsync_remote_cmd=/usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o mail_uid=5000 -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u:LAYOUT=fs dsync-server -u%u' backup -m INBOX -u '*@sales.example.org' remote:polyarchiv
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 22 24 'list the users of the userdb that match *@sales.example.org (source "sales")' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 23 25 'list the users of the userdb that match *@sales.example.org (source "sales")' 'mail.collect:9 [source "sales"]'
   /usr/bin/doveadm -c /etc/dovecot/dovecot.conf user '*@sales.example.org' > "${polyarchiv_work}"/dovecot.mail.sales.live-users
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 23 24 'remove from the staging copy of source "sales" the users the userdb no longer lists' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 24 25 'remove from the staging copy of source "sales" the users the userdb no longer lists' 'mail.collect:9 [source "sales"]'
   find /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | awk "FILENAME == ARGV[1] { live[\$0] = 1; n++; next } n > 0 && !(\$0 in live) { print }" "${polyarchiv_work}"/dovecot.mail.sales.live-users - | xargs -r -d '\n' '-I{}' -- rm -rf -- '/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/{}'
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 24 24 'replace the mail copy of source "sales" with the new copy' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 25 25 'replace the mail copy of source "sales" with the new copy' 'mail.collect:9 [source "sales"]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-old
 }

@@ -88,7 +88,7 @@ unit_2_restore_mail() {
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 6 10 'prepare the mail copy of source "everyone" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:5 [source "everyone"]'
-  polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot '' "${polyarchiv_work}"/dovecot.mail.everyone.users '' 1 doveadm doveadm -o 'mail_uid=vmail'
+  polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot '' "${polyarchiv_work}"/dovecot.mail.everyone.users '' '' 'the source' '' 1 doveadm doveadm -o 'mail_uid=vmail'
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 7 10 'restore the Dovecot mailboxes of the users the copy holds from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
   doveadm -o 'dsync_remote_cmd=doveadm -o mail_uid=vmail -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u:LAYOUT=fs dsync-server -u%u' backup -R -F "${polyarchiv_work}"/dovecot.mail.everyone.users remote:polyarchiv
@@ -97,7 +97,7 @@ unit_2_restore_mail() {
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:9 [source "sales"]
   polyarchiv_step 9 10 'prepare the mail copy of source "sales" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:9 [source "sales"]'
-  polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales '' "${polyarchiv_work}"/dovecot.mail.sales.users '*@sales.example.org' 3 /usr/bin/doveadm -c /etc/dovecot/dovecot.conf /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'mail_uid=5000'
+  polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales '' "${polyarchiv_work}"/dovecot.mail.sales.users '*@sales.example.org' INBOX "user_mask '*@sales.example.org' (mail.collect:12)" "mailbox 'INBOX' (mail.collect:13) for no user matching '*@sales.example.org'" 3 /usr/bin/doveadm -c /etc/dovecot/dovecot.conf /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'mail_uid=5000'
   # mail.collect:9 [source "sales"]
   polyarchiv_step 10 10 'restore the Dovecot mailboxes of the users the copy holds that match *@sales.example.org from the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
   /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'dsync_remote_cmd=/usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o mail_uid=5000 -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/%u:LAYOUT=fs dsync-server -u%u' backup -R -m INBOX -F "${polyarchiv_work}"/dovecot.mail.sales.users remote:polyarchiv

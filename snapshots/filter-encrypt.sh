@@ -118,6 +118,20 @@ unit_3_collect_www() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums
   # www.collect:10 [filter "sums"]
   polyarchiv_step 5 5 'write the sha256 checksums of collect point "www" (filter "sums") to /var/lib/polyarchiv-fixture/collect/www/backups/hashes.txt' 'www.collect:10 [filter "sums"]'
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/index.partial.links
+  (cd -- /var/lib/polyarchiv-fixture/collect/www/backups && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./hashes.txt ')' -prune -o -type l -printf '%P\0%l\0' | LC_ALL=C awk "function escaped(s,   out, i, c) {
+  if (s !~ /[\\\\\\n\\t]/) return s
+  out = \"\"
+  for (i = 1; i <= length(s); i++) {
+    c = substr(s, i, 1)
+    out = out (c == \"\\\\\" ? \"\\\\\\\\\" : c == \"\\n\" ? \"\\\\n\" : c == \"\\t\" ? \"\\\\t\" : c)
+  }
+  return out
+}
+BEGIN { RS = \"\\0\" }
+NR % 2 { name = \$0; next }
+{ print escaped(name) \"\\t\" escaped(\$0) }" | LC_ALL=C sort > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/index.partial.links)
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/index.partial.links /var/lib/polyarchiv-fixture/collect/www/backups/hashes.txt.links
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/names
   (cd -- /var/lib/polyarchiv-fixture/collect/www/backups && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./hashes.txt ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/names)
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/index.partial
@@ -163,6 +177,20 @@ unit_5_backup_offsite_www() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index
   # offsite.backup:6 [filter index]
   polyarchiv_step 4 9 'write the sha1 checksums of backup point "offsite" for collect point "www" (filter "index") to /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/offsite.sha1' 'offsite.backup:6 [filter index]'
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial.links
+  (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./offsite.sha1 ')' -prune -o -type l -printf '%P\0%l\0' | LC_ALL=C awk "function escaped(s,   out, i, c) {
+  if (s !~ /[\\\\\\n\\t]/) return s
+  out = \"\"
+  for (i = 1; i <= length(s); i++) {
+    c = substr(s, i, 1)
+    out = out (c == \"\\\\\" ? \"\\\\\\\\\" : c == \"\\n\" ? \"\\\\n\" : c == \"\\t\" ? \"\\\\t\" : c)
+  }
+  return out
+}
+BEGIN { RS = \"\\0\" }
+NR % 2 { name = \$0; next }
+{ print escaped(name) \"\\t\" escaped(\$0) }" | LC_ALL=C sort > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial.links)
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial.links /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/offsite.sha1.links
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/names
   (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./offsite.sha1 ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/names)
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial

@@ -61,6 +61,20 @@ unit_1_collect_www() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums
   # www.collect:10 [filter "checksums"]
   polyarchiv_step 5 5 'write the sha256 checksums of collect point "www" (filter "checksums") to /var/lib/polyarchiv-fixture/collect/www/backups/SHA256SUMS' 'www.collect:10 [filter "checksums"]'
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/index.partial.links
+  (cd -- /var/lib/polyarchiv-fixture/collect/www/backups && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./SHA256SUMS ')' -prune -o -type l -printf '%P\0%l\0' | LC_ALL=C awk "function escaped(s,   out, i, c) {
+  if (s !~ /[\\\\\\n\\t]/) return s
+  out = \"\"
+  for (i = 1; i <= length(s); i++) {
+    c = substr(s, i, 1)
+    out = out (c == \"\\\\\" ? \"\\\\\\\\\" : c == \"\\n\" ? \"\\\\n\" : c == \"\\t\" ? \"\\\\t\" : c)
+  }
+  return out
+}
+BEGIN { RS = \"\\0\" }
+NR % 2 { name = \$0; next }
+{ print escaped(name) \"\\t\" escaped(\$0) }" | LC_ALL=C sort > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/index.partial.links)
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/index.partial.links /var/lib/polyarchiv-fixture/collect/www/backups/SHA256SUMS.links
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/names
   (cd -- /var/lib/polyarchiv-fixture/collect/www/backups && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./SHA256SUMS ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/names)
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/index.partial
@@ -89,6 +103,20 @@ unit_2_backup_mirror_www() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index
   # mirror.backup:5 [filter index]
   polyarchiv_step 4 6 'write the sha1 checksums of backup point "mirror" for collect point "www" (filter "index") to /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/hashes.txt' 'mirror.backup:5 [filter index]'
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial.links
+  (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./hashes.txt ')' -prune -o -type l -printf '%P\0%l\0' | LC_ALL=C awk "function escaped(s,   out, i, c) {
+  if (s !~ /[\\\\\\n\\t]/) return s
+  out = \"\"
+  for (i = 1; i <= length(s); i++) {
+    c = substr(s, i, 1)
+    out = out (c == \"\\\\\" ? \"\\\\\\\\\" : c == \"\\n\" ? \"\\\\n\" : c == \"\\t\" ? \"\\\\t\" : c)
+  }
+  return out
+}
+BEGIN { RS = \"\\0\" }
+NR % 2 { name = \$0; next }
+{ print escaped(name) \"\\t\" escaped(\$0) }" | LC_ALL=C sort > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial.links)
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial.links /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/hashes.txt.links
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/names
   (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./hashes.txt ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/names)
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial

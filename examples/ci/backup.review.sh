@@ -330,9 +330,9 @@ polyarchiv_tolerate() {
   return "${status}"
 }
 
-# After a command that failed with STATUS, given pairs of a status and its meaning: says the
-# meaning of STATUS, one the tool does not print itself (rclone's "nothing transferred"); returns
-# STATUS all the same.
+# After a command that failed with STATUS, given pairs of a status (or `other`: any) and its
+# meaning: says the meaning of STATUS, one the tool does not print itself (rclone's "nothing
+# transferred"); returns STATUS all the same.
 polyarchiv_explain() {
   local status=$1
   shift 1
@@ -340,7 +340,7 @@ polyarchiv_explain() {
   local n
   # The first explanation of the status is said, as by its twin.
   for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do
-    if (( status == explanations[n] )); then
+    if [[ ${explanations[n]} == other ]] || (( status == explanations[n] )); then
       polyarchiv_say "  ${explanations[n + 1]}"
       break
     fi

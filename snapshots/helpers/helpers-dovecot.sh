@@ -72,6 +72,33 @@ polyarchiv_uid_range() {
   set+=${set:+,}${range}
 }
 
+# Of polyarchiv_dovecot_align (its locals): sets held when the copy holds MAILBOX for one of the
+# users it selects that Dovecot knows (and when it holds none of them, which the alignment refuses
+# as such); polyarchiv_doveadm_outcome says whether a read failed.
+polyarchiv_copy_holds_mailbox() {
+  local home user location known=0
+  held=
+  polyarchiv_doveadm_outcome=ok
+  for home in "${copy_dir}"/*/; do
+    [[ -d ${home} ]] || continue
+    home=${home%/} user=${home##*/}
+    # shellcheck disable=SC2053 # MASK is a pattern, its literal characters escaped
+    [[ -z ${mask} || ${user,,} == ${mask} ]] || continue
+    location=${home//%/%%}
+    polyarchiv_doveadm_read "the mailboxes of the mail copy of ${user}" "${copy[@]}" -o "mail_home=${location}" \
+      -o "mail_location=maildir:${location}:LAYOUT=fs" -f tab mailbox status -u "${user}" 'uidnext guid' '*'
+    [[ ${polyarchiv_doveadm_outcome} != failed ]] || return 0
+    [[ ${polyarchiv_doveadm_outcome} == ok ]] || continue
+    known=$((known + 1))
+    polyarchiv_mailbox_rows "${polyarchiv_doveadm_out}"
+    if [[ -n ${polyarchiv_mailboxes[${mailbox}]+set} ]]; then
+      held=1
+      return 0
+    fi
+  done
+  ((known > 0)) || held=1
+}
+
 # Before doveadm backup -R makes the live mailboxes look like the copy COPY (one maildir per user,
 # LAYOUT=fs). dsync can only give a mailbox a message under a UID below its next UID by deleting
 # and recreating the mailbox, which Dovecot refuses for INBOX (and which takes another run for the
@@ -87,21 +114,31 @@ polyarchiv_uid_range() {
 # of '*', which creates nothing (not even a wiped user's INBOX). The users restored next are
 # written to USERS, one a line: those of the copy that match MASK (a bash pattern, lowercase;
 # empty: all) and that Dovecot knows, never a live user the copy does not hold, whose mail dsync
-# would delete. Arguments (its contract's): COPY_DIR, SOCKET (the doveadm server's, or empty: the
-# live mailboxes are local), USERS, MASK, the live side's doveadm with its global options
-# (counted), then the copy side's.
+# would delete. With MAILBOX (the only mailbox restored), a copy that holds it for none of those
+# users is refused first, before anything changes (status 3, saying LACKING); a copy that holds
+# no such user fails with status 2 (saying SELECTS). Arguments (its contract's): COPY_DIR, SOCKET
+# (the doveadm server's, or empty: the live mailboxes are local), USERS, MASK, MAILBOX, SELECTS,
+# LACKING, the live side's doveadm with its global options (counted), then the copy side's.
 polyarchiv_dovecot_align() {
-  local copy_dir=$1 socket=$2 users=$3 mask=$4
-  shift 4
+  local copy_dir=$1 socket=$2 users=$3 mask=$4 mailbox=$5 selects=$6 lacking=$7
+  shift 7
   local -a live=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a copy=("$@")
-  local home user location name next guid copy_next copy_guid copy_uids set live_outcome restored=0
+  local home user location name next guid copy_next copy_guid copy_uids set live_outcome restored=0 held
   local -a via=() at polyarchiv_lost_sets
   local -A polyarchiv_mailboxes live_boxes
   local polyarchiv_doveadm_out polyarchiv_doveadm_outcome
   [[ -z ${socket} ]] || via=(-S "${socket}")
   : >"${users}"
+  if [[ -n ${mailbox} ]]; then
+    polyarchiv_copy_holds_mailbox
+    [[ ${polyarchiv_doveadm_outcome} != failed ]] || return 1
+    if [[ -z ${held} ]]; then
+      polyarchiv_say "  the copy ${copy_dir} holds ${lacking}: nothing was changed"
+      return 3
+    fi
+  fi
   for home in "${copy_dir}"/*/; do
     [[ -d ${home} ]] || continue
     home=${home%/} user=${home##*/}
@@ -155,6 +192,6 @@ polyarchiv_dovecot_align() {
     done
   done
   ((restored > 0)) && return 0
-  polyarchiv_say "  ${copy_dir} holds the mail of no user that Dovecot knows and the source selects: nothing was changed"
+  polyarchiv_say "  ${copy_dir} holds the mail of no user that Dovecot knows and ${selects} selects: nothing was changed"
   return 2
 }

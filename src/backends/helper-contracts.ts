@@ -224,9 +224,19 @@ export const HELPERS = {
   },
   dovecotAlign: {
     name: 'polyarchiv_dovecot_align',
-    args: [word('copy_dir'), word('socket'), word('users'), word('mask'), argv('live'), rest('copy')],
+    args: [
+      word('copy_dir'),
+      word('socket'),
+      word('users'),
+      word('mask'),
+      word('mailbox'),
+      word('selects'),
+      word('lacking'),
+      argv('live'),
+      rest('copy'),
+    ],
     tools: ['mktemp', 'cat', 'rm'],
-    statuses: { aligned: 0, failed: 1, noUser: 2 },
+    statuses: { aligned: 0, failed: 1, noUser: 2, noMailbox: 3 },
   },
   tolerate: {
     name: 'polyarchiv_tolerate',

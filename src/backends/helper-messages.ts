@@ -59,8 +59,10 @@ export const HELPER_MESSAGES = {
   cannotRead: (what: string) => `  cannot read ${what}:`,
   unknownMailUser: (user: string) =>
     `  warning: the copy holds the mail of ${user}, whom Dovecot does not know: not restored`,
-  noMailUser: (copyDir: string) =>
-    `  ${copyDir} holds the mail of no user that Dovecot knows and the source selects: nothing was changed`,
+  noMailUser: (copyDir: string, selects: string) =>
+    `  ${copyDir} holds the mail of no user that Dovecot knows and ${selects} selects: nothing was changed`,
+  noMailbox: (copyDir: string, lacking: string) =>
+    `  the copy ${copyDir} holds ${lacking}: nothing was changed`,
   // A restic snapshot chosen by its time (polyarchiv_restic_restore_at): its short id.
   snapshotChosen: (shortId: string, time: string) => `  snapshot ${shortId}, taken ${time}`,
   // The commit of a history chosen by its time (polyarchiv_git_reset_at): its short hash.

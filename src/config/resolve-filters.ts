@@ -61,15 +61,16 @@ export function checkRootFiles(
   if (filters.length === 0) return;
   const written = new Map<string, BoundFilter>();
   for (const filter of [...earlier, ...filters]) {
-    const file = filter.engine.rootFile?.(filter.options);
-    if (file === undefined) continue;
-    const first = written.get(file);
-    if (first === undefined) written.set(file, filter);
-    else if (filters.includes(filter))
+    const files = filter.engine.rootFiles?.(filter.options) ?? [];
+    // One error per filter: its index and its link index share its filename.
+    const clash = files.find((file) => written.has(file));
+    const first = clash === undefined ? undefined : written.get(clash);
+    if (clash !== undefined && first !== undefined && filters.includes(filter))
       diagnostics.error(
-        `filter "${filter.name}" writes ${file}, which filter "${first.name}" (${formatOrigin(first.origin)}) writes at the root of the same tree`,
+        `filter "${filter.name}" writes ${clash}, which filter "${first.name}" (${formatOrigin(first.origin)}) writes at the root of the same tree`,
         filter.options.origin('filename'),
         'give each index its own filename',
       );
+    for (const file of files) if (!written.has(file)) written.set(file, filter);
   }
 }

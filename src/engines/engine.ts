@@ -143,8 +143,8 @@ export interface FilterEngine extends EngineInfo {
   readonly role: 'filter';
   /** Works on its input tree itself (when allowed) rather than into a directory of its own. */
   readonly inPlace: boolean;
-  /** The file it writes at the root of the tree it leaves (an index), which no other filter of the chain may write. */
-  readonly rootFile?: (options: OptionValues) => string;
+  /** The files it writes at the root of the tree it leaves (its indexes), which no other filter of the chain may write. */
+  readonly rootFiles?: (options: OptionValues) => readonly string[];
   readonly backup: (filter: BoundFilter, step: FilterStep) => ActionDraft[];
   /** Gives `step.input` back from `step.output`, or fails before it changes anything there. */
   readonly restore: (filter: BoundFilter, step: FilterStep) => ActionDraft[];

@@ -123,18 +123,19 @@ export function chainRestore(chain: readonly ChainLink[], copies: ChainCopies): 
  */
 function indexesIn(chain: readonly ChainLink[], at: number): string[] {
   const output = chain[at]?.step.output;
-  return chain.slice(at + 1).flatMap(({ filter, step }) => {
-    const file =
-      filter.engine.inPlace && step.output === output ? filter.engine.rootFile?.(filter.options) : undefined;
-    return file === undefined ? [] : [file];
-  });
+  return chain
+    .slice(at + 1)
+    .flatMap(({ filter, step }) =>
+      filter.engine.inPlace && step.output === output
+        ? (filter.engine.rootFiles?.(filter.options) ?? [])
+        : [],
+    );
 }
 
 function linkRestore(filter: BoundFilter, step: FilterStep, copies: ChainCopies): ActionDraft[] {
   if (step.output === step.input || !filter.engine.inPlace) return filter.engine.restore(filter, step);
   // The filter's own index stays in its copy: the tree it came from never held it.
-  const own = filter.engine.rootFile?.(filter.options);
-  const indexes = [...(own === undefined ? [] : [own]), ...(step.indexes ?? [])];
+  const indexes = [...(filter.engine.rootFiles?.(filter.options) ?? []), ...(step.indexes ?? [])];
   return [
     ...filter.engine.restore(filter, { ...step, input: step.output }),
     ...copyInPlace({

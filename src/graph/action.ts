@@ -185,6 +185,12 @@ export interface MailboxAlignSpec {
   readonly users: string;
   /** user_mask: the copy's users it restores; undefined: all of them. */
   readonly mask?: string;
+  /** The only mailbox restored (the source's `mailbox`): a copy that holds it for no user is refused. */
+  readonly mailbox?: string;
+  /** The selection in messages, with the options' lines: `user_mask 'a*' (site.collect:9)`. */
+  readonly selects: string;
+  /** What a copy without the mailbox lacks, in messages: `mailbox 'X' (FILE:LINE) for no user`. */
+  readonly lacking: string;
 }
 
 /**

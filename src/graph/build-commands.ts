@@ -184,6 +184,14 @@ export function buildCommands(
           copy: action.copy,
           users: action.users,
           mask: action.mask === undefined ? '' : maskPattern(action.mask),
+          mailbox:
+            action.mailbox === undefined
+              ? ''
+              : action.mailbox.toUpperCase() === 'INBOX'
+                ? 'INBOX'
+                : action.mailbox,
+          selects: action.selects,
+          lacking: action.lacking,
         },
       ];
     case 'pack':

@@ -74,15 +74,19 @@ export interface ExecCommand {
   readonly errorsUntilEnd?: string;
 }
 
-/** A tool's exit status and what it means, in words. */
+/**
+ * A tool's exit status and what it means, in words; `other`: any failure status, for a step whose
+ * every failure means one thing (listed last, after the statuses that mean something else).
+ */
 export interface Explanation {
-  readonly status: number;
+  readonly status: number | 'other';
   readonly message: string;
 }
 
-/** What a command's failure `status` means, when the command says it (its `explains`). */
+/** What a command's failure `status` means, when the command says it: its first explanation that fits. */
 export function explanationOf(command: ExecCommand, status: number): string | undefined {
-  return status === 0 ? undefined : command.explains?.find((e) => e.status === status)?.message;
+  if (status === 0) return undefined;
+  return command.explains?.find((e) => e.status === status || e.status === 'other')?.message;
 }
 
 /**

@@ -1,15 +1,22 @@
 import type { CryptTreeSpec, HashCheckSpec, HashIndexSpec } from './action.js';
-import type { Command, MapTreeCommand, ToolPaths } from './command.js';
+import type { Command, ExecCommand, MapTreeCommand, ToolPaths } from './command.js';
 import { findLiteral, prunedWalk } from './find-words.js';
+import { LINK_CHECK, LINK_RECORDS, REGULAR_FILES } from './hash-index-awk.js';
 import { HOLDING_DIR } from './holding-dir.js';
 
 /**
  * The index is built by the checksum tool itself (`sha256sum -b`), so that the same tool reads it
  * back on a restore, whatever the names hold (it escapes backslashes and newlines). The names
  * are listed first, sorted bytewise (`LC_ALL=C sort -z`), so that one tree always gives one index.
+ * The link index is written first: a regular file at the root, the index lists it, so that a
+ * copy whose link index was changed or removed fails as a changed file does.
  */
 export function hashIndexCommands(spec: HashIndexSpec, tools: ToolPaths): Command[] {
+  const links = `${spec.partial}.links`;
   return [
+    { kind: 'create-file', path: links },
+    { ...linkRecords(spec, tools), stdout: links },
+    { kind: 'publish-file', partial: links, file: `${spec.dir}/${spec.links}` },
     ...listNames(spec, tools),
     { kind: 'create-file', path: spec.partial },
     {
@@ -45,58 +52,57 @@ function listNames(spec: HashCheckSpec, tools: ToolPaths): Command[] {
   ];
 }
 
+/** The tree's symbolic links, one `NAME<tab>TARGET` line each, sorted bytewise (without `stdout`). */
+function linkRecords(spec: HashCheckSpec, tools: ToolPaths): ExecCommand {
+  return {
+    kind: 'exec',
+    argv: [
+      ...prunedWalk(tools.find ?? 'find', [spec.index, ...spec.excludes]),
+      '-type',
+      'l',
+      '-printf',
+      '%P\\0%l\\0',
+    ],
+    cwd: spec.dir,
+    env: { LC_ALL: { literal: 'C' } },
+    pipeline: [[tools.awk ?? 'awk', LINK_RECORDS], [tools.sort ?? 'sort']],
+  };
+}
+
 /**
- * Every file of the index read back and compared, each bad one named (`NAME: FAILED`); then every
- * regular file of the tree looked up in the index, each one it does not list named (`NAME: not in
- * the index`): a file added to a copy since its index was written is not restored unchecked.
+ * Before any file is read: every regular file of the tree looked up in the index, each one it
+ * does not list named (`NAME: not in the index`: a file added to a copy since its index was written
+ * is not restored unchecked), and every name of the index that is no longer a regular file named;
+ * then every link of the tree compared with the link index. Last, every file of the index read
+ * back and compared, each bad one named (`NAME: FAILED`).
  */
 export function hashCheckCommands(spec: HashCheckSpec, tools: ToolPaths): Command[] {
   return [
+    ...listNames(spec, tools),
+    {
+      kind: 'exec',
+      argv: [tools.awk ?? 'awk', REGULAR_FILES, spec.index],
+      cwd: spec.dir,
+      env: { LC_ALL: { literal: 'C' } },
+      stdin: spec.list,
+    },
+    { kind: 'create-file', path: spec.list },
+    { ...linkRecords(spec, tools), stdout: spec.list },
+    {
+      kind: 'exec',
+      argv: [tools.awk ?? 'awk', LINK_CHECK, spec.index, spec.links],
+      cwd: spec.dir,
+      env: { LC_ALL: { literal: 'C' } },
+      stdin: spec.list,
+    },
+    { kind: 'exec', argv: ['rm', '-f', '--', spec.list] },
     {
       kind: 'exec',
       argv: [hashTool(spec, tools), '--check', '--strict', '--quiet', '--', spec.index],
       cwd: spec.dir,
     },
-    ...listNames(spec, tools),
-    { kind: 'exec', argv: [tools.awk ?? 'awk', UNLISTED, spec.index, spec.list], cwd: spec.dir },
-    { kind: 'exec', argv: ['rm', '-f', '--', spec.list] },
   ];
 }
-
-/**
- * Reads the names of the index (lines `HASH *NAME` or `HASH  NAME`; a line starting with a
- * backslash holds a name whose backslashes, line feeds and carriage returns the checksum tool
- * wrote as `\\\\`, `\\n` and `\\r`), then the NUL-terminated names of the tree, and names each of those
- * the index does not list; exits 1 if there is one.
- */
-const UNLISTED = [
-  'BEGIN {',
-  '  idx = ARGV[1]',
-  '  while ((getline line < idx) > 0) {',
-  '    escaped = substr(line, 1, 1) == "\\\\"',
-  '    if (escaped) line = substr(line, 2)',
-  '    name = substr(line, index(line, " ") + 2)',
-  '    if (escaped) {',
-  '      plain = ""',
-  '      for (i = 1; i <= length(name); i++) {',
-  '        c = substr(name, i, 1)',
-  '        if (c == "\\\\") {',
-  '          c = substr(name, ++i, 1)',
-  '          c = c == "n" ? "\\n" : c == "r" ? "\\r" : c',
-  '        }',
-  '        plain = plain c',
-  '      }',
-  '      name = plain',
-  '    }',
-  '    listed[name] = 1',
-  '  }',
-  '  close(idx)',
-  '  ARGV[1] = ""',
-  '  RS = "\\0"',
-  '}',
-  '!($0 in listed) { shown = $0; gsub(/\\n/, "\\\\n", shown); print shown ": not in the index"; missing++ }',
-  'END { if (missing) { printf "%d file(s) of the tree not in %s\\n", missing, idx > "/dev/stderr"; exit 1 } }',
-].join('\n');
 
 const hashTool = (spec: HashCheckSpec, tools: ToolPaths): string =>
   tools[`${spec.method}sum`] ?? `${spec.method}sum`;

@@ -76,6 +76,15 @@ export interface MailboxAlignCommand {
   readonly users: string;
   /** user_mask as a bash pattern (every character but `*` and `?` escaped); empty: every user. */
   readonly mask: string;
+  /**
+   * The only mailbox restored, as doveadm names it (INBOX in capitals); empty: every mailbox.
+   * Before anything changes, a copy that holds it for none of its users is refused.
+   */
+  readonly mailbox: string;
+  /** The selection, as the messages name it (noMailUser). */
+  readonly selects: string;
+  /** What a copy without the mailbox lacks, as the messages say it (noMailbox). */
+  readonly lacking: string;
 }
 
 /**

@@ -88,7 +88,7 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
       .sort();
   }
 
-  function command(dir: string, socket = '', mask = ''): MailboxAlignCommand {
+  function command(dir: string, socket = '', mask = '', mailbox = ''): MailboxAlignCommand {
     return {
       kind: 'align-mailboxes',
       copyDir: dir,
@@ -97,6 +97,9 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
       copy: ['doveadm', '-c', dovecot.configFile, '-o', `mail_uid=${dovecot.mailOwner}`],
       users: USERS,
       mask,
+      mailbox,
+      selects: mask === '' ? 'the source' : `user_mask '${mask}' (site.collect:9)`,
+      lacking: `mailbox '${mailbox}' (site.collect:10) for no user`,
     };
   }
 
@@ -139,18 +142,39 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
   }
 
   /** Two identical copies of `made`, one aligned by each backend. */
-  async function both(made: string, socket = '', mask = ''): Promise<Outcome[]> {
+  async function both(made: string, socket = '', mask = '', mailbox = ''): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const backend of ['script', 'executor']) {
       const dir = join(root, backend);
       rmSync(dir, { recursive: true, force: true });
       spawnSync('cp', ['-a', made, dir]);
-      const outcome = await (backend === 'script' ? viaScript : viaExecutor)(command(dir, socket, mask));
+      const outcome = await (backend === 'script' ? viaScript : viaExecutor)(
+        command(dir, socket, mask, mailbox),
+      );
       // Each backend aligns a copy of its own: messages name it COPY.
       outcomes.push({ ...outcome, said: outcome.said.map((line) => line.replaceAll(dir, 'COPY')) });
     }
     return outcomes;
   }
+
+  it('refuse a copy that holds the mailbox for none of its users, before anything changes', async () => {
+    const made = join(root, 'made-one-mailbox');
+    backUp(made);
+    const before = copyState(made);
+    const [script, executor] = await both(made, '', 'a*', 'Archives/2025');
+    expect(executor).toEqual(script);
+    expect(script?.code).toBe(3);
+    expect(script?.said).toEqual([
+      "  the copy COPY holds mailbox 'Archives/2025' (site.collect:10) for no user: nothing was changed",
+    ]);
+    expect(script?.copy).toEqual(before);
+    expect(script?.users).toBe('');
+    // bob holds it: the same copy passes for him.
+    const [held, heldByExecutor] = await both(made, '', 'b*', 'Archives/2025');
+    expect(heldByExecutor).toEqual(held);
+    expect(held?.code).toBe(0);
+    expect(held?.users).toBe('bob\n');
+  });
 
   it('raise the next UID of the mailboxes that received mail, skip unknown users and create nothing live', async () => {
     const made = join(root, 'made');

@@ -138,3 +138,24 @@ describe.runIf(canRun)(
     });
   },
 );
+
+describe.runIf(canRun)('an explanation of any other status, in both backends', () => {
+  const withOther = (status: number): ExecCommand => ({
+    kind: 'exec',
+    argv: ['sh', '-c', `exit ${status}`],
+    explains: [
+      { status: 67, message: 'no such user' },
+      { status: 'other', message: 'cannot ask doveadm' },
+    ],
+  });
+  it.each([
+    ['succeeds: nothing said', 0, []],
+    ['a status named before it: its own meaning', 67, ['  no such user']],
+    ['any other failure: the catch-all', 75, ['  cannot ask doveadm']],
+  ] as [string, number, string[]][])('%s', async (_, status, said) => {
+    const script = inScript(withOther(status));
+    const apply = await inApply(withOther(status));
+    expect(script).toEqual({ status, said });
+    expect(apply).toEqual(script);
+  });
+});

@@ -37,6 +37,16 @@ describe('filter sections', () => {
       'error: filter "index" writes hashes.txt, which filter "sums" (site.collect:4 [filter "sums"]) writes at the root of the same tree (give each index its own filename)\n  at mirror.backup:4 [filter "index"]',
     ]);
   });
+  it("refuses a backup point's index named as its collect point's link index", () => {
+    const files = {
+      'site.collect': `${CP}[filter "sums"]\nengine=hashes\n`,
+      'mirror.backup':
+        '[point]\nengine=synchronize\nremote_url=/b/{name}\n[filter "index"]\nengine=hashes\nfilename=hashes.txt.links\n',
+    };
+    expect(errorsOf(files)).toEqual([
+      'error: filter "index" writes hashes.txt.links, which filter "sums" (site.collect:4 [filter "sums"]) writes at the root of the same tree (give each index its own filename)\n  at mirror.backup:6 [filter "index"]',
+    ]);
+  });
 
   it('refuses a filter on a git backup point', () => {
     const files = {

@@ -72,6 +72,39 @@ describe.runIf(canRunDovecot)('dovecot restores against a real Dovecot', () => {
   }
 
   for (const backend of ['apply', 'script']) {
+    it(`refuses, naming the line, a restore from a copy that lacks the configured mailbox or every user of user_mask (${backend})`, () => {
+      const restore = (): { code: number | null; stderr: string } => {
+        if (backend === 'apply') return runCli(['restore', '--yes', '--skip-backup', ...args]);
+        const run = runScript(runCli(['plan', '--restore', '--skip-backup', ...args]).stdout);
+        return { code: run.status, stderr: run.stderr };
+      };
+      writeConfig(source(['user_mask = a*', 'mailbox = INBOX']));
+      const backup = runCli(['backup', ...args]);
+      expect(backup.code, backup.stderr).toBe(0);
+      const copied = copyContents(copyDir());
+      // Since the backup, the configuration names what the copy never held.
+      const cases: Record<string, [string[], string]> = {
+        'another mailbox': [
+          ['user_mask = a*', 'mailbox = Projets/Été'],
+          `the copy ${copyDir()} holds mailbox 'Projets/Été' (site.collect:10) for no user matching 'a*': nothing was changed`,
+        ],
+        'other users': [
+          ['user_mask = b*', 'mailbox = INBOX'],
+          `${copyDir()} holds the mail of no user that Dovecot knows and user_mask 'b*' (site.collect:9) selects: nothing was changed`,
+        ],
+      };
+      for (const [name, [extra, message]] of Object.entries(cases)) {
+        writeConfig(source(extra));
+        const run = restore();
+        expect({ name, code: run.code }, run.stderr).toEqual({ name, code: 1 });
+        expect(run.stderr).toContain(message);
+        expect(dovecot.contents()).toEqual(sample);
+        expect(copyContents(copyDir())).toEqual(copied);
+      }
+    });
+  }
+
+  for (const backend of ['apply', 'script']) {
     it(`drops from the copy a user removed from the userdb, and keeps the others (${backend})`, () => {
       const backup = (): { code: number | null; stderr: string } => {
         if (backend === 'apply') return runCli(['backup', ...args]);

@@ -169,7 +169,7 @@ describe.runIf(canRunDovecot)('the dovecot source against a real Dovecot', () =>
         expect({ name, code: run.code }, run.stderr).toEqual({ name, code: 1 });
         expect(run.stderr).toContain(message);
         expect(run.stderr).toMatch(
-          /failed with exit code \d+: step 2 of \d+ at site\.collect:\d+ \[source "mail"\]/,
+          /failed with exit code \d+: step [23] of \d+ at site\.collect:\d+ \[source "mail"\]/,
         );
         expect(run.stderr).toMatch(/skipped +backup:mirror\/site/);
         expect(snapshotTree(copyDir())).toEqual(good);
@@ -182,6 +182,54 @@ describe.runIf(canRunDovecot)('the dovecot source against a real Dovecot', () =>
         writeConfig(source(extra));
         // The mirror's guard may refuse the smaller copy (users no longer selected leave it).
         expect(backup().stderr).toMatch(/ok +collect:site/);
+      }
+    });
+  }
+
+  for (const backend of ['apply', 'script']) {
+    it(`says that doveadm could not be asked, not that the selection is empty, when the server or the userdb is unreachable (${backend})`, () => {
+      const backup = (): { code: number | null; stderr: string } => {
+        if (backend === 'apply') return runCli(['backup', ...args]);
+        const run = runScript(runCli(['plan', ...args]).stdout);
+        return { code: run.status, stderr: run.stderr };
+      };
+      expect(backup().code).toBe(0);
+      const good = snapshotTree(copyDir());
+      // A configuration whose auth server is not running: the userdb cannot be asked.
+      const noAuth = `${box.root}/no-auth.conf`;
+      writeFileSync(
+        noAuth,
+        readFileSync(dovecot.configFile, 'utf8').replace(/^base_dir = .*$/m, `base_dir = ${box.root}/no-run`),
+      );
+      chmodSync(noAuth, 0o644);
+      const cases: Record<string, [string[], string, string]> = {
+        'the doveadm server is down': [
+          [...source(['socket = /nonexistent/doveadm-server', 'mailbox = INBOX'])],
+          "cannot ask doveadm (through the doveadm server at /nonexistent/doveadm-server) whether mailbox 'INBOX' (site.collect:10) exists for a user: nothing was copied",
+          'net_connect_unix(/nonexistent/doveadm-server) failed',
+        ],
+        'the userdb is unreachable': [
+          [
+            'engine = dovecot',
+            `config_file = ${noAuth}`,
+            `mail_owner = ${dovecot.mailOwner}`,
+            'user_mask = a*',
+          ],
+          "cannot ask doveadm which users of the userdb user_mask 'a*' (site.collect:9) matches: nothing was copied",
+          'auth-userdb',
+        ],
+      };
+      for (const [name, [lines, message, doveadmSays]] of Object.entries(cases)) {
+        writeConfig(lines);
+        const run = backup();
+        expect({ name, code: run.code }, run.stderr).toEqual({ name, code: 1 });
+        expect(run.stderr).toContain(message);
+        expect(run.stderr).toContain(doveadmSays);
+        expect(run.stderr).not.toMatch(/exists for no user|matches no user/);
+        expect(run.stderr).toMatch(
+          /failed with exit code \d+: step 2 of \d+ at site\.collect:(9|10) \[source "mail"\]/,
+        );
+        expect(snapshotTree(copyDir())).toEqual(good);
       }
     });
   }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
@@ -60,8 +60,9 @@ describe.runIf(canRun)('the hashes filter, end to end', () => {
     const backup = runCli(['backup', ...args]);
     expect(backup.code, backup.stderr).toBe(0);
     const index = readFileSync(box.path('collect/site/backups/SHA256SUMS'), 'utf8');
-    // One line per file, sorted by name, the newline's name escaped as the tool escapes it.
-    expect(index.split('\n').filter(Boolean)).toHaveLength(Object.keys(ODD_FILES).length);
+    // One line per file and one for the link index, sorted by name, the newline's name escaped as the tool escapes it.
+    expect(index.split('\n').filter(Boolean)).toHaveLength(Object.keys(ODD_FILES).length + 1);
+    expect(index).toMatch(/^[0-9a-f]{64} \*SHA256SUMS\.links$/m);
     expect(index).toContain(' *tree/plain.txt\n');
     expect(index).toMatch(/^\\[0-9a-f]{64} \*tree\/new\\nline$/m);
     const check = spawnSync('sha256sum', ['--check', '--strict', 'SHA256SUMS'], {
@@ -80,7 +81,7 @@ describe.runIf(canRun)('the hashes filter, end to end', () => {
     expect(mirrorCheck.status, mirrorCheck.stdout + mirrorCheck.stderr).toBe(0);
   });
 
-  it('refuses, through the script, a restore where a listed file became a symbolic link to another', () => {
+  it('refuses, through the script, a restore where a listed file became a symbolic link to another, without reading through it', () => {
     box.write({ 'config/site.collect': COLLECT, 'config/mirror.backup': MIRROR });
     expect(runCli(['backup', ...args]).code).toBe(0);
     rmSync(box.path('mirror/site/tree/plain.txt'));
@@ -88,7 +89,7 @@ describe.runIf(canRun)('the hashes filter, end to end', () => {
     rmSync(box.path('data'), { recursive: true });
     const restore = runScript(box, 'restore.sh', ['--restore', ...args], ['--yes']);
     expect(restore.code).toBe(1);
-    expect(restore.stdout + restore.stderr).toContain('tree/plain.txt: FAILED');
+    expect(restore.stdout + restore.stderr).toContain('tree/plain.txt: missing, or no longer a regular file');
     expect(existsSync(box.path('data'))).toBe(false);
   });
 
@@ -134,4 +135,114 @@ describe.runIf(canRun)('the hashes filter, end to end', () => {
     expect(restored.code, restored.stderr).toBe(0);
     expect(fileContents(box.path('data'))).toEqual(expected);
   });
+
+  /** The three ways a copy's links can change after its index was written. */
+  const LINK_CHANGES: readonly [string, (mirror: string) => void, string][] = [
+    [
+      'added',
+      (m) => symlinkSync('/etc/passwd', `${m}/tree/added link`),
+      'tree/added link: a symbolic link not in the index',
+    ],
+    [
+      'removed',
+      (m) => rmSync(`${m}/tree/link\nto plain`),
+      'tree/link\\nto plain: a symbolic link of the index, missing from the tree',
+    ],
+    [
+      'pointed elsewhere',
+      (m) => {
+        rmSync(`${m}/tree/up`);
+        symlinkSync('/etc', `${m}/tree/up`);
+      },
+      'tree/up: a symbolic link to /etc, indexed as a link to ..',
+    ],
+  ];
+
+  for (const backend of ['apply', 'script'] as const)
+    for (const [change, alter, message] of LINK_CHANGES)
+      it(`refuses, through ${backend}, a restore from a copy whose symbolic link was ${change}, before anything is restored`, () => {
+        symlinkSync('plain.txt', box.path('data/link\nto plain'));
+        symlinkSync('..', box.path('data/up'));
+        box.write({ 'config/site.collect': COLLECT, 'config/mirror.backup': MIRROR });
+        const backup = runCli(['backup', ...args]);
+        expect(backup.code, backup.stderr).toBe(0);
+        // Both indexes record the links, each beside its checksums.
+        expect(readFileSync(box.path('collect/site/backups/SHA256SUMS.links'), 'utf8')).toBe(
+          'tree/link\\nto plain\tplain.txt\ntree/up\t..\n',
+        );
+        expect(readFileSync(box.path('mirror/site/hashes.txt'), 'utf8')).toMatch(/ \*hashes\.txt\.links$/m);
+        const collected = fileContents(box.path('collect/site/backups'));
+        alter(box.path('mirror/site'));
+        rmSync(box.path('data'), { recursive: true });
+
+        const restore =
+          backend === 'apply'
+            ? runCli(['restore', '--yes', ...args])
+            : runScript(box, 'restore.sh', ['--restore', ...args], ['--yes']);
+        expect(restore.code).toBe(1);
+        const output = restore.stdout + restore.stderr;
+        expect(output).toContain(message);
+        expect(output).toContain('1 symbolic link(s) of the tree differ from hashes.txt.links');
+        expect(output).toMatch(
+          /failed with exit code 1: step \d+ of \d+ at mirror\.backup:5 \[filter index\]/,
+        );
+        expect(existsSync(box.path('data'))).toBe(false);
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(collected);
+      });
+
+  it('restores through both backends the links a copy holds as indexed', () => {
+    symlinkSync('plain.txt', box.path('data/link\nto plain'));
+    box.write({ 'config/site.collect': COLLECT, 'config/mirror.backup': MIRROR });
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    rmSync(box.path('data'), { recursive: true });
+    const applied = runCli(['restore', '--yes', ...args]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(readlinkSync(box.path('data/link\nto plain'))).toBe('plain.txt');
+    rmSync(box.path('data'), { recursive: true });
+    const scripted = runScript(box, 'restore.sh', ['--restore', ...args], ['--yes']);
+    expect(scripted.code, scripted.stderr).toBe(0);
+    expect(readlinkSync(box.path('data/link\nto plain'))).toBe('plain.txt');
+  });
+
+  it('restores from an index written before links were indexed, naming the links it did not check', () => {
+    symlinkSync('plain.txt', box.path('data/link'));
+    box.write({ 'config/site.collect': COLLECT });
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    // An earlier version's index: its checksums only, no link index beside it.
+    const tree = box.path('collect/site/backups');
+    rmSync(`${tree}/SHA256SUMS.links`);
+    const sums = readFileSync(`${tree}/SHA256SUMS`, 'utf8');
+    writeFileSync(`${tree}/SHA256SUMS`, sums.replace(/^.* \*SHA256SUMS\.links\n/m, ''));
+    rmSync(box.path('data'), { recursive: true });
+    for (const backend of ['apply', 'script'] as const) {
+      const restore =
+        backend === 'apply'
+          ? runCli(['restore', '--yes', ...args])
+          : runScript(box, 'restore.sh', ['--restore', ...args], ['--yes']);
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(restore.stdout + restore.stderr).toContain(
+        '1 symbolic link(s) not checked: SHA256SUMS does not list SHA256SUMS.links (written before links were indexed)',
+      );
+      expect(readlinkSync(box.path('data/link'))).toBe('plain.txt');
+      rmSync(box.path('data'), { recursive: true });
+    }
+  });
+
+  for (const backend of ['apply', 'script'] as const)
+    it(`refuses, through ${backend}, a listed file replaced by a named pipe, without reading it`, () => {
+      box.write({ 'config/site.collect': COLLECT });
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      rmSync(box.path('collect/site/backups/tree/plain.txt'));
+      expect(spawnSync('mkfifo', [box.path('collect/site/backups/tree/plain.txt')]).status).toBe(0);
+      rmSync(box.path('data'), { recursive: true });
+      const restore =
+        backend === 'apply'
+          ? runCli(['restore', '--yes', ...args])
+          : runScript(box, 'restore.sh', ['--restore', ...args], ['--yes']);
+      expect(restore.code).toBe(1);
+      expect(restore.stdout + restore.stderr).toContain(
+        'tree/plain.txt: missing, or no longer a regular file',
+      );
+      expect(existsSync(box.path('data'))).toBe(false);
+    });
 });

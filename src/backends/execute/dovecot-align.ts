@@ -85,23 +85,36 @@ export async function alignMailboxes(
   const via = command.socket === '' ? [] : ['-S', command.socket];
   const usersFile = wordOf({ prefix: '', workFile: command.users }, ctx);
   writeFileSync(usersFile, '', { mode: 0o600 });
-  let restored = 0;
-  for (const user of copyUsers(command.copyDir)) {
-    if (command.mask !== '' && !matchesMask(command.mask, user)) continue;
-    // doveadm expands % in settings: the copy's path is written with them doubled.
+  const selected = copyUsers(command.copyDir).filter(
+    (user) => command.mask === '' || matchesMask(command.mask, user),
+  );
+  // doveadm expands % in settings: the copy's path is written with them doubled.
+  const copyAt = (user: string) => {
     const location = join(command.copyDir, user).replaceAll('%', '%%');
-    const at = [...copy, '-o', `mail_home=${location}`, '-o', `mail_location=maildir:${location}:LAYOUT=fs`];
-    const fields = ['-u', user, 'uidnext guid', '*'];
+    return [...copy, '-o', `mail_home=${location}`, '-o', `mail_location=maildir:${location}:LAYOUT=fs`];
+  };
+  const fields = (user: string) => ['-u', user, 'uidnext guid', '*'];
+  if (command.mailbox !== '') {
+    const held = await holdsMailbox(command.mailbox, selected, copyAt, fields, say, ctx);
+    if (held === 'failed') return FAILED;
+    if (!held) {
+      say(HELPER_MESSAGES.noMailbox(command.copyDir, command.lacking));
+      return HELPERS.dovecotAlign.statuses.noMailbox;
+    }
+  }
+  let restored = 0;
+  for (const user of selected) {
+    const at = copyAt(user);
     const liveRead = await read(
       `the state of the live mailboxes of ${user}`,
-      [...live, '-f', 'tab', 'mailbox', 'status', ...via, ...fields],
+      [...live, '-f', 'tab', 'mailbox', 'status', ...via, ...fields(user)],
       say,
       ctx,
     );
     if (liveRead.outcome === 'failed') return FAILED;
     const copyRead = await read(
       `the state of the mail copy of ${user}`,
-      [...at, '-f', 'tab', 'mailbox', 'status', ...fields],
+      [...at, '-f', 'tab', 'mailbox', 'status', ...fields(user)],
       say,
       ctx,
     );
@@ -152,8 +165,37 @@ export async function alignMailboxes(
     }
   }
   if (restored > 0) return HELPERS.dovecotAlign.statuses.aligned;
-  say(HELPER_MESSAGES.noMailUser(command.copyDir));
+  say(HELPER_MESSAGES.noMailUser(command.copyDir, command.selects));
   return HELPERS.dovecotAlign.statuses.noUser;
+}
+
+/**
+ * Whether the copy holds `mailbox` for one of `users` (those Dovecot does not know are passed
+ * over, as the restore passes them over), read before anything changes; true when it holds none
+ * of them, which the alignment then refuses as such.
+ */
+async function holdsMailbox(
+  mailbox: string,
+  users: readonly string[],
+  copyAt: (user: string) => string[],
+  fields: (user: string) => string[],
+  say: (line: string) => void,
+  ctx: RunContext,
+): Promise<boolean | 'failed'> {
+  let known = 0;
+  for (const user of users) {
+    const rows = await read(
+      `the mailboxes of the mail copy of ${user}`,
+      [...copyAt(user), '-f', 'tab', 'mailbox', 'status', ...fields(user)],
+      say,
+      ctx,
+    );
+    if (rows.outcome === 'failed') return 'failed';
+    if (rows.outcome !== 'ok') continue;
+    known++;
+    if (mailboxRows(rows.output).has(mailbox)) return true;
+  }
+  return known === 0;
 }
 
 /** A command of the helper that changes the copy: its output passed on, false when it failed. */

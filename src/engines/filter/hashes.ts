@@ -4,13 +4,15 @@ import type { OptionValues } from '../../options/schema.js';
 import type { BoundFilter, FilterEngine, FilterStep } from '../engine.js';
 
 /**
- * Writes a checksum index of the tree at its root; a restore reads every file back against it and
- * stops, naming each bad file, before anything is restored from the tree.
+ * Writes a checksum index of the tree at its root, and beside it an index of its symbolic links;
+ * a restore reads every file back against them and stops, naming each bad file or link, before
+ * anything is restored from the tree.
  */
 export const hashes: FilterEngine = {
   role: 'filter',
   name: 'hashes',
-  summary: 'Write a checksum index of the files at the root of the tree; a restore verifies it first.',
+  summary:
+    'Write a checksum index of the files and one of the symbolic links at the root of the tree; a restore verifies them first.',
   inPlace: true,
   options: [
     {
@@ -24,16 +26,17 @@ export const hashes: FilterEngine = {
       name: 'filename',
       type: 'string',
       default: 'hashes.txt',
-      help: 'Name of the index file, at the root of the tree.',
+      help: 'Name of the index file, at the root of the tree; the link index is this name followed by .links.',
     },
   ],
   check: checkFilename,
-  rootFile: (options) => options.string('filename'),
+  rootFiles: (options) => [options.string('filename'), linkIndex(options.string('filename'))],
   backup: (filter, step) => [
     {
       kind: 'hash-index',
       dir: step.output,
       index: filter.options.string('filename'),
+      links: linkIndex(filter.options.string('filename')),
       method: method(filter),
       list: `${step.scratch}/names`,
       partial: `${step.scratch}/index.partial`,
@@ -50,6 +53,7 @@ function verify(filter: BoundFilter, step: FilterStep) {
     kind: 'verify-hashes' as const,
     dir: step.output,
     index: filter.options.string('filename'),
+    links: linkIndex(filter.options.string('filename')),
     method: method(filter),
     list: `${step.scratch}/names`,
     excludes: [...step.excludes, ...(step.indexes ?? [])],
@@ -57,6 +61,9 @@ function verify(filter: BoundFilter, step: FilterStep) {
     summary: `verify every file of ${step.what} against its ${method(filter)} checksums (${step.output}/${filter.options.string('filename')}); a bad file, or one it does not list, stops the restore`,
   };
 }
+
+/** The index of the tree's symbolic links and their targets, beside the checksums. */
+const linkIndex = (index: string): string => `${index}.links`;
 
 const method = (filter: BoundFilter): HashMethod =>
   filter.options.string('method').toLowerCase() as HashMethod;

@@ -127,21 +127,26 @@ export function socketPath(o: OptionValues): string | undefined {
 export const where = (source: BoundSource): string => `${source.origin.file}:${source.origin.line}`;
 
 /**
- * A backup's first step when the source selects users or a mailbox: doveadm backup copies nothing,
- * and exits 0, for a user_mask that matches no user or a mailbox that no selected user has, which
- * would record an empty copy as a success. The live side is asked (its userdb; its mailboxes,
- * through the doveadm server with `socket`) before anything changes; nothing found fails the step
- * with the option's line.
+ * A backup's first steps when the source selects users or a mailbox: doveadm backup copies
+ * nothing, and exits 0, for a user_mask that matches no user or a mailbox that no selected user
+ * has, which would record an empty copy as a success. The live side is asked (its userdb; its
+ * mailboxes, through the doveadm server with `socket`) before anything changes, its answer kept in
+ * a work file; then the answer is read. A question doveadm could not answer (the server down, the
+ * userdb unreachable) fails as such, never as an empty selection; nothing found fails the step.
+ * Both name the option's line.
  */
-export function selectionCheck(source: BoundSource): ActionDraft[] {
+export function selectionCheck(source: BoundSource, cp: BoundCollectPoint): ActionDraft[] {
   const o = source.options;
   const mailbox = setString(o, 'mailbox');
   const mask = setString(o, 'user_mask');
   const doveadm = liveDoveadm(o);
+  const answer = { prefix: '', workFile: selectionFile(source, cp) };
   if (mailbox !== undefined) {
     const socket = socketPath(o);
     const at = o.origin('mailbox');
+    const users = mask === undefined ? 'a user' : `a user matching ${mask}`;
     const message = `mailbox '${mailbox}' (${at.file}:${at.line}) exists for no user ${mask === undefined ? 'of the userdb' : `matching '${mask}'`}: nothing would be copied; check the name as doveadm mailbox list prints it`;
+    const unanswered = `cannot ask doveadm${socket === undefined ? '' : ` (through the doveadm server at ${socket})`} whether mailbox '${mailbox}' (${at.file}:${at.line}) exists for ${mask === undefined ? 'a user' : `a user matching '${mask}'`}: nothing was copied`;
     return [
       {
         kind: 'run',
@@ -153,11 +158,22 @@ export function selectionCheck(source: BoundSource): ActionDraft[] {
           'messages',
           '*',
         ],
+        stdout: answer,
+        // 67: doveadm's "no such user", for a mask without wildcards.
+        explains: [
+          { status: 67, message },
+          { status: 'other', message: unanswered },
+        ],
+        origin: at,
+        summary: `ask doveadm which mailboxes ${mask === undefined ? 'the users' : `the users matching ${mask}`} have`,
+      },
+      {
+        kind: 'run',
+        argv: [...MAILBOX_FINDER, answer],
         env: { [MAILBOX_VARIABLE]: { literal: mailbox } },
-        pipeline: [MAILBOX_FINDER],
         explains: [{ status: 1, message }],
         origin: at,
-        summary: `check that mailbox ${mailbox} exists for ${mask === undefined ? 'a user' : `a user matching ${mask}`}`,
+        summary: `check that mailbox ${mailbox} exists for ${users}`,
       },
     ];
   }
@@ -168,17 +184,30 @@ export function selectionCheck(source: BoundSource): ActionDraft[] {
     {
       kind: 'run',
       argv: [...doveadm, 'user', mask],
-      pipeline: [['awk', 'END { exit NR == 0 }']],
+      stdout: answer,
       // 67: doveadm's "no such user", for a mask without wildcards.
       explains: [
-        { status: 1, message },
         { status: 67, message },
+        {
+          status: 'other',
+          message: `cannot ask doveadm which users of the userdb user_mask '${mask}' (${at.file}:${at.line}) matches: nothing was copied`,
+        },
       ],
+      origin: at,
+      summary: `ask doveadm which users match user_mask ${mask}`,
+    },
+    {
+      kind: 'run',
+      argv: ['awk', 'END { exit NR == 0 }', answer],
+      explains: [{ status: 1, message }],
       origin: at,
       summary: `check that user_mask ${mask} matches a user`,
     },
   ];
 }
+
+const selectionFile = (source: BoundSource, cp: BoundCollectPoint): string =>
+  `dovecot.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.selection`;
 
 const MAILBOX_VARIABLE = 'POLYARCHIV_MAILBOX';
 

@@ -125,7 +125,7 @@ export const dovecot: SourceEngine = {
     const origin = source.origin;
     const _at = where(source);
     return [
-      ...selectionCheck(source),
+      ...selectionCheck(source, cp),
       { kind: 'recover-dir', ...paths, origin, summary: `recover ${what} if a previous run was interrupted` },
       { kind: 'mkdir', path: paths.target, origin, summary: `create ${what}` },
       {
@@ -188,6 +188,7 @@ export const dovecot: SourceEngine = {
     const o = source.options;
     const socket = socketPath(o);
     const mask = setString(o, 'user_mask');
+    const mailbox = setString(o, 'mailbox');
     return [
       {
         kind: 'confirm',
@@ -205,6 +206,8 @@ export const dovecot: SourceEngine = {
         copy: copySide(source, cp),
         users: restoredUsersFile(source, cp),
         ...(mask === undefined ? {} : { mask }),
+        ...(mailbox === undefined ? {} : { mailbox }),
+        ...restoreSelection(o),
         origin: source.origin,
         summary: `prepare the mail copy of source "${source.name}" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost`,
       },
@@ -241,6 +244,19 @@ function stagingPaths(source: BoundSource, cp: BoundCollectPoint): DirSwapPaths 
   const target = destinationPath(source, cp);
   // Next to the copy, so that mail_owner needs no way into the collect point's metadata.
   return { ...siblingPaths(target), target };
+}
+
+/** How a restore's refusals name the selection: the options and their lines. */
+function restoreSelection(o: OptionValues): { selects: string; lacking: string } {
+  const mask = setString(o, 'user_mask');
+  const line = (option: string) => `${o.origin(option).file}:${o.origin(option).line}`;
+  const selects = mask === undefined ? 'the source' : `user_mask '${mask}' (${line('user_mask')})`;
+  const mailbox = setString(o, 'mailbox');
+  const lacking =
+    mailbox === undefined
+      ? ''
+      : `mailbox '${mailbox}' (${line('mailbox')}) for no user${mask === undefined ? '' : ` matching '${mask}'`}`;
+  return { selects, lacking };
 }
 
 /** A restore's users: never a live user the copy does not hold. */
