@@ -7,7 +7,7 @@
 #   414d25cb967b145fc907628e09ddc33a8871f760cc4201d4fbb64fa1cf7c94b9  site.collect
 #   77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee xz
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee test xz
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -41,14 +41,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point site (site.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_site() {
+  # site.collect:1 [point]
+  polyarchiv_step 1 6 'check that no restore of collect point "site" was left unfinished' 'site.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "site" did not end (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # site.collect:3 [point]
-  polyarchiv_step 1 5 'create the collect directory' 'site.collect:3 [point]'
+  polyarchiv_step 2 6 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:6 [source "etc"]
-  polyarchiv_step 2 5 'create the copy of source "etc" and the directory where rsync holds updated files' 'site.collect:6 [source "etc"]'
+  polyarchiv_step 3 6 'create the copy of source "etc" and the directory where rsync holds updated files' 'site.collect:6 [source "etc"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/etc/.~polyarchiv~'
   # site.collect:6 [source "etc"]
-  polyarchiv_step 3 5 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'site.collect:6 [source "etc"]'
+  polyarchiv_step 4 6 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'site.collect:6 [source "etc"]'
   polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/site/backups/etc"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -57,10 +60,10 @@ unit_1_collect_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/site/backups/etc/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/etc
   # site.collect:4 [point]
-  polyarchiv_step 4 5 'create /var/lib/polyarchiv-fixture/collect/site/archives' 'site.collect:4 [point]'
+  polyarchiv_step 5 6 'create /var/lib/polyarchiv-fixture/collect/site/archives' 'site.collect:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/archives
   # site.collect:4 [point]
-  polyarchiv_step 5 5 'pack the collected files into /var/lib/polyarchiv-fixture/collect/site/archives/site.tar.xz, then check it and put it in place' 'site.collect:4 [point]'
+  polyarchiv_step 6 6 'pack the collected files into /var/lib/polyarchiv-fixture/collect/site/archives/site.tar.xz, then check it and put it in place' 'site.collect:4 [point]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/archives/.site.tar.xz.polyarchiv-partial
   tar -c -f - --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | xz -c -T0 | tee -- /var/lib/polyarchiv-fixture/collect/site/archives/.site.tar.xz.polyarchiv-partial | xz -d -c -T0 > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/archives/.site.tar.xz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/archives/site.tar.xz

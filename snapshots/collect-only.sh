@@ -6,7 +6,7 @@
 # Inputs (sha256):
 #   d051d81aee65e1d443900bfdd4052319dc0a6e8677a4a40faffd917f89ba25ad  workstation.collect
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -40,14 +40,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point workstation (workstation.collect:1 [point])
 # due: frequency daily after 2:00, never succeeded
 unit_1_collect_workstation() {
+  # workstation.collect:1 [point]
+  polyarchiv_step 1 8 'check that no restore of collect point "workstation" was left unfinished' 'workstation.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/workstation/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "workstation" did not end (/var/lib/polyarchiv-fixture/collect/workstation/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/workstation/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # workstation.collect:3 [point]
-  polyarchiv_step 1 7 'create the collect directory' 'workstation.collect:3 [point]'
+  polyarchiv_step 2 8 'create the collect directory' 'workstation.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups
   # workstation.collect:6 [source "etc"]
-  polyarchiv_step 2 7 'create the copy of source "etc" and the directory where rsync holds updated files' 'workstation.collect:6 [source "etc"]'
+  polyarchiv_step 3 8 'create the copy of source "etc" and the directory where rsync holds updated files' 'workstation.collect:6 [source "etc"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/etc/.~polyarchiv~'
   # workstation.collect:6 [source "etc"]
-  polyarchiv_step 3 7 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'workstation.collect:6 [source "etc"]'
+  polyarchiv_step 4 8 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'workstation.collect:6 [source "etc"]'
   polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/etc"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -56,10 +59,10 @@ unit_1_collect_workstation() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/workstation/backups/etc/
   sync -f -- /var/lib/polyarchiv-fixture/collect/workstation/backups/etc
   # workstation.collect:11 [source "home"]
-  polyarchiv_step 4 7 'create the copy of source "home" and the directory where rsync holds updated files' 'workstation.collect:11 [source "home"]'
+  polyarchiv_step 5 8 'create the copy of source "home" and the directory where rsync holds updated files' 'workstation.collect:11 [source "home"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/home/.~polyarchiv~'
   # workstation.collect:11 [source "home"]
-  polyarchiv_step 5 7 'update the copy of source "home" from /var/lib/polyarchiv-fixture/data/home' 'workstation.collect:11 [source "home"]'
+  polyarchiv_step 6 8 'update the copy of source "home" from /var/lib/polyarchiv-fixture/data/home' 'workstation.collect:11 [source "home"]'
   polyarchiv_copy 50 no 'the copy of source "home"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/home"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/home/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -68,10 +71,10 @@ unit_1_collect_workstation() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/home/ /var/lib/polyarchiv-fixture/collect/workstation/backups/home/
   sync -f -- /var/lib/polyarchiv-fixture/collect/workstation/backups/home
   # workstation.collect:16 [source "srv"]
-  polyarchiv_step 6 7 'create the copy of source "srv" and the directory where rsync holds updated files' 'workstation.collect:16 [source "srv"]'
+  polyarchiv_step 7 8 'create the copy of source "srv" and the directory where rsync holds updated files' 'workstation.collect:16 [source "srv"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/.~polyarchiv~'
   # workstation.collect:16 [source "srv"]
-  polyarchiv_step 7 7 'update the copy of source "srv" from /var/lib/polyarchiv-fixture/data/srv/www' 'workstation.collect:16 [source "srv"]'
+  polyarchiv_step 8 8 'update the copy of source "srv" from /var/lib/polyarchiv-fixture/data/srv/www' 'workstation.collect:16 [source "srv"]'
   polyarchiv_copy 50 no 'the copy of source "srv"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/srv/www/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -7,7 +7,7 @@
 #   0e507afce99051df630496aa43ed3d9049597f24b71a85a735e05b6a8f7c3b84  mail.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: /usr/bin/doveadm awk cat chmod chown date doveadm du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee xargs
+# Required tools: /usr/bin/doveadm awk cat chmod chown date doveadm du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test xargs
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -41,81 +41,84 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point mail (mail.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_mail() {
+  # mail.collect:1 [point]
+  polyarchiv_step 1 26 'check that no restore of collect point "mail" was left unfinished' 'mail.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "mail" did not end (/var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # mail.collect:3 [point]
-  polyarchiv_step 1 25 'create the collect directory' 'mail.collect:3 [point]'
+  polyarchiv_step 2 26 'create the collect directory' 'mail.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 2 25 'recover the mail copy of source "everyone" if a previous run was interrupted' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 3 26 'recover the mail copy of source "everyone" if a previous run was interrupted' 'mail.collect:5 [source "everyone"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-old
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 3 25 'create the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 4 26 'create the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 4 25 'remove the staging copy a failed run of source "everyone" left' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 5 26 'remove the staging copy a failed run of source "everyone" left' 'mail.collect:5 [source "everyone"]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 5 25 'stage the mail copy of source "everyone": hard-link the previous messages' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 6 26 'stage the mail copy of source "everyone": hard-link the previous messages' 'mail.collect:5 [source "everyone"]'
   rsync -a --modify-window=-1 --delete -S '--include=*/' '--include=cur/*' '--include=new/*' '--exclude=*' --link-dest=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/ /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 6 25 'stage the mail copy of source "everyone": copy the previous indexes (updated in place by doveadm)' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 7 26 'stage the mail copy of source "everyone": copy the previous indexes (updated in place by doveadm)' 'mail.collect:5 [source "everyone"]'
   rsync -a --modify-window=-1 --delete -S -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/ /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 7 25 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 8 26 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 8 25 'give the staging copy of source "everyone" to mail_owner, who writes it' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 9 26 'give the staging copy of source "everyone" to mail_owner, who writes it' 'mail.collect:5 [source "everyone"]'
   chown -- vmail /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 9 25 'copy the Dovecot mailboxes of all users into the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 10 26 'copy the Dovecot mailboxes of all users into the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
   doveadm -o 'dsync_remote_cmd=doveadm -o mail_uid=vmail -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u:LAYOUT=fs dsync-server -u%u' backup -A remote:polyarchiv
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 10 25 'list the users of the userdb (source "everyone")' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 11 26 'list the users of the userdb (source "everyone")' 'mail.collect:5 [source "everyone"]'
   doveadm user '*' > "${polyarchiv_work}"/dovecot.mail.everyone.live-users
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 11 25 'remove from the staging copy of source "everyone" the users the userdb no longer lists' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 12 26 'remove from the staging copy of source "everyone" the users the userdb no longer lists' 'mail.collect:5 [source "everyone"]'
   find /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | awk "FILENAME == ARGV[1] { live[\$0] = 1; n++; next } n > 0 && !(\$0 in live) { print }" "${polyarchiv_work}"/dovecot.mail.everyone.live-users - | xargs -r -d '\n' '-I{}' -- rm -rf -- '/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/{}'
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 12 25 'replace the mail copy of source "everyone" with the new copy' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 13 26 'replace the mail copy of source "everyone" with the new copy' 'mail.collect:5 [source "everyone"]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-old
   # mail.collect:13 [source "sales"]
-  polyarchiv_step 13 25 'ask doveadm which mailboxes the users matching *@sales.example.org have' 'mail.collect:13 [source "sales"]'
+  polyarchiv_step 14 26 'ask doveadm which mailboxes the users matching *@sales.example.org have' 'mail.collect:13 [source "sales"]'
   /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -f tab mailbox status -u '*@sales.example.org' messages '*' > "${polyarchiv_work}"/dovecot.mail.sales.selection || polyarchiv_explain "$?" 67 "mailbox 'INBOX' (mail.collect:13) exists for no user matching '*@sales.example.org': nothing would be copied; check the name as doveadm mailbox list prints it" other "cannot ask doveadm whether mailbox 'INBOX' (mail.collect:13) exists for a user matching '*@sales.example.org': nothing was copied"
   # mail.collect:13 [source "sales"]
-  polyarchiv_step 14 25 'check that mailbox INBOX exists for a user matching *@sales.example.org' 'mail.collect:13 [source "sales"]'
+  polyarchiv_step 15 26 'check that mailbox INBOX exists for a user matching *@sales.example.org' 'mail.collect:13 [source "sales"]'
   POLYARCHIV_MAILBOX=INBOX awk -F '\t' "BEGIN { m = ENVIRON[\"POLYARCHIV_MAILBOX\"]; if (toupper(m) == \"INBOX\") m = \"INBOX\" } NR > 1 && \$(NF - 1) == m { found = 1 } END { exit !found }" "${polyarchiv_work}"/dovecot.mail.sales.selection || polyarchiv_explain "$?" 1 "mailbox 'INBOX' (mail.collect:13) exists for no user matching '*@sales.example.org': nothing would be copied; check the name as doveadm mailbox list prints it"
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 15 25 'recover the mail copy of source "sales" if a previous run was interrupted' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 16 26 'recover the mail copy of source "sales" if a previous run was interrupted' 'mail.collect:9 [source "sales"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-old
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 16 25 'create the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 17 26 'create the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 17 25 'remove the staging copy a failed run of source "sales" left' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 18 26 'remove the staging copy a failed run of source "sales" left' 'mail.collect:9 [source "sales"]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 18 25 'stage the mail copy of source "sales": hard-link the previous messages' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 19 26 'stage the mail copy of source "sales": hard-link the previous messages' 'mail.collect:9 [source "sales"]'
   rsync -a --modify-window=-1 --delete -S '--include=*/' '--include=cur/*' '--include=new/*' '--exclude=*' --link-dest=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/ /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 19 25 'stage the mail copy of source "sales": copy the previous indexes (updated in place by doveadm)' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 20 26 'stage the mail copy of source "sales": copy the previous indexes (updated in place by doveadm)' 'mail.collect:9 [source "sales"]'
   rsync -a --modify-window=-1 --delete -S -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/ /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 20 25 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 21 26 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 21 25 'give the staging copy of source "sales" to mail_owner, who writes it' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 22 26 'give the staging copy of source "sales" to mail_owner, who writes it' 'mail.collect:9 [source "sales"]'
   chown -- 5000 /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 22 25 'copy the Dovecot mailboxes of users matching *@sales.example.org into the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 23 26 'copy the Dovecot mailboxes of users matching *@sales.example.org into the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
   /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'dsync_remote_cmd=/usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o mail_uid=5000 -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u:LAYOUT=fs dsync-server -u%u' backup -m INBOX -u '*@sales.example.org' remote:polyarchiv
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 23 25 'list the users of the userdb that match *@sales.example.org (source "sales")' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 24 26 'list the users of the userdb that match *@sales.example.org (source "sales")' 'mail.collect:9 [source "sales"]'
   /usr/bin/doveadm -c /etc/dovecot/dovecot.conf user '*@sales.example.org' > "${polyarchiv_work}"/dovecot.mail.sales.live-users
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 24 25 'remove from the staging copy of source "sales" the users the userdb no longer lists' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 25 26 'remove from the staging copy of source "sales" the users the userdb no longer lists' 'mail.collect:9 [source "sales"]'
   find /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | awk "FILENAME == ARGV[1] { live[\$0] = 1; n++; next } n > 0 && !(\$0 in live) { print }" "${polyarchiv_work}"/dovecot.mail.sales.live-users - | xargs -r -d '\n' '-I{}' -- rm -rf -- '/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/{}'
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 25 25 'replace the mail copy of source "sales" with the new copy' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 26 26 'replace the mail copy of source "sales" with the new copy' 'mail.collect:9 [source "sales"]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-old
 }

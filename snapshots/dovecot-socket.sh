@@ -7,7 +7,7 @@
 #   181061aa5480811efae5edb1ef23c73d8e6cc0db85da697f0561f27de0d6fef3  mail.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown date doveadm du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee xargs
+# Required tools: awk cat chmod chown date doveadm du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test xargs
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -41,95 +41,98 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point mail (mail.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_mail() {
+  # mail.collect:1 [point]
+  polyarchiv_step 1 28 'check that no restore of collect point "mail" was left unfinished' 'mail.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "mail" did not end (/var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # mail.collect:3 [point]
-  polyarchiv_step 1 27 'create the collect directory' 'mail.collect:3 [point]'
+  polyarchiv_step 2 28 'create the collect directory' 'mail.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "mailboxes"]
-  polyarchiv_step 2 27 'recover the mail copy of source "mailboxes" if a previous run was interrupted' 'mail.collect:5 [source "mailboxes"]'
+  polyarchiv_step 3 28 'recover the mail copy of source "mailboxes" if a previous run was interrupted' 'mail.collect:5 [source "mailboxes"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-old
   # mail.collect:5 [source "mailboxes"]
-  polyarchiv_step 3 27 'create the mail copy of source "mailboxes"' 'mail.collect:5 [source "mailboxes"]'
+  polyarchiv_step 4 28 'create the mail copy of source "mailboxes"' 'mail.collect:5 [source "mailboxes"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot
   # mail.collect:5 [source "mailboxes"]
-  polyarchiv_step 4 27 'remove the staging copy a failed run of source "mailboxes" left' 'mail.collect:5 [source "mailboxes"]'
+  polyarchiv_step 5 28 'remove the staging copy a failed run of source "mailboxes" left' 'mail.collect:5 [source "mailboxes"]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   # mail.collect:5 [source "mailboxes"]
-  polyarchiv_step 5 27 'stage the mail copy of source "mailboxes": hard-link the previous messages' 'mail.collect:5 [source "mailboxes"]'
+  polyarchiv_step 6 28 'stage the mail copy of source "mailboxes": hard-link the previous messages' 'mail.collect:5 [source "mailboxes"]'
   rsync -a --modify-window=-1 --delete -S '--include=*/' '--include=cur/*' '--include=new/*' '--exclude=*' --link-dest=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/ /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/
   # mail.collect:5 [source "mailboxes"]
-  polyarchiv_step 6 27 'stage the mail copy of source "mailboxes": copy the previous indexes (updated in place by doveadm)' 'mail.collect:5 [source "mailboxes"]'
+  polyarchiv_step 7 28 'stage the mail copy of source "mailboxes": copy the previous indexes (updated in place by doveadm)' 'mail.collect:5 [source "mailboxes"]'
   rsync -a --modify-window=-1 --delete -S -- /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/ /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/
   # mail.collect:5 [source "mailboxes"]
-  polyarchiv_step 7 27 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "mailboxes"]'
+  polyarchiv_step 8 28 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "mailboxes"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "mailboxes"]
-  polyarchiv_step 8 27 'give the staging copy of source "mailboxes" to mail_owner, who writes it' 'mail.collect:5 [source "mailboxes"]'
+  polyarchiv_step 9 28 'give the staging copy of source "mailboxes" to mail_owner, who writes it' 'mail.collect:5 [source "mailboxes"]'
   chown -- vmail /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   # mail.collect:7 [source "mailboxes"]
-  polyarchiv_step 9 27 'write the Dovecot configuration of the copy side of source "mailboxes"' 'mail.collect:7 [source "mailboxes"]'
+  polyarchiv_step 10 28 'write the Dovecot configuration of the copy side of source "mailboxes"' 'mail.collect:7 [source "mailboxes"]'
   polyarchiv_private_file dovecot.mail.mailboxes.conf '' text '# The copy side of source "mailboxes" (mail.collect:5); the mailboxes are reached through the doveadm server.
 ' text '!include /etc/dovecot/dovecot.conf
 ' text 'mail_home = "/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u"
 ' text 'mail_location = "maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/%u:LAYOUT=fs"
 '
   # mail.collect:5 [source "mailboxes"]
-  polyarchiv_step 10 27 'copy the Dovecot mailboxes of all users (through the doveadm server at /run/dovecot/doveadm-server) into the mail copy of source "mailboxes"' 'mail.collect:5 [source "mailboxes"]'
+  polyarchiv_step 11 28 'copy the Dovecot mailboxes of all users (through the doveadm server at /run/dovecot/doveadm-server) into the mail copy of source "mailboxes"' 'mail.collect:5 [source "mailboxes"]'
   doveadm -c "${polyarchiv_work}"/dovecot.mail.mailboxes.conf -o 'mail_uid=vmail' backup -R -A tcp:/run/dovecot/doveadm-server
   # mail.collect:5 [source "mailboxes"]
-  polyarchiv_step 11 27 'list the users of the userdb (source "mailboxes")' 'mail.collect:5 [source "mailboxes"]'
+  polyarchiv_step 12 28 'list the users of the userdb (source "mailboxes")' 'mail.collect:5 [source "mailboxes"]'
   doveadm user '*' > "${polyarchiv_work}"/dovecot.mail.mailboxes.live-users
   # mail.collect:5 [source "mailboxes"]
-  polyarchiv_step 12 27 'remove from the staging copy of source "mailboxes" the users the userdb no longer lists' 'mail.collect:5 [source "mailboxes"]'
+  polyarchiv_step 13 28 'remove from the staging copy of source "mailboxes" the users the userdb no longer lists' 'mail.collect:5 [source "mailboxes"]'
   find /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | awk "FILENAME == ARGV[1] { live[\$0] = 1; n++; next } n > 0 && !(\$0 in live) { print }" "${polyarchiv_work}"/dovecot.mail.mailboxes.live-users - | xargs -r -d '\n' '-I{}' -- rm -rf -- '/var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new/{}'
   # mail.collect:5 [source "mailboxes"]
-  polyarchiv_step 13 27 'replace the mail copy of source "mailboxes" with the new copy' 'mail.collect:5 [source "mailboxes"]'
+  polyarchiv_step 14 28 'replace the mail copy of source "mailboxes" with the new copy' 'mail.collect:5 [source "mailboxes"]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-new /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot /var/lib/polyarchiv-fixture/collect/mail/backups/.dovecot.polyarchiv-old
   # mail.collect:16 [source "sales"]
-  polyarchiv_step 14 27 'ask doveadm which mailboxes the users matching *@sales.example.org have' 'mail.collect:16 [source "sales"]'
+  polyarchiv_step 15 28 'ask doveadm which mailboxes the users matching *@sales.example.org have' 'mail.collect:16 [source "sales"]'
   doveadm -c /etc/dovecot/dovecot.conf -f tab mailbox status -S /run/dovecot/doveadm-server -u '*@sales.example.org' messages '*' > "${polyarchiv_work}"/dovecot.mail.sales.selection || polyarchiv_explain "$?" 67 "mailbox 'INBOX' (mail.collect:16) exists for no user matching '*@sales.example.org': nothing would be copied; check the name as doveadm mailbox list prints it" other "cannot ask doveadm (through the doveadm server at /run/dovecot/doveadm-server) whether mailbox 'INBOX' (mail.collect:16) exists for a user matching '*@sales.example.org': nothing was copied"
   # mail.collect:16 [source "sales"]
-  polyarchiv_step 15 27 'check that mailbox INBOX exists for a user matching *@sales.example.org' 'mail.collect:16 [source "sales"]'
+  polyarchiv_step 16 28 'check that mailbox INBOX exists for a user matching *@sales.example.org' 'mail.collect:16 [source "sales"]'
   POLYARCHIV_MAILBOX=INBOX awk -F '\t' "BEGIN { m = ENVIRON[\"POLYARCHIV_MAILBOX\"]; if (toupper(m) == \"INBOX\") m = \"INBOX\" } NR > 1 && \$(NF - 1) == m { found = 1 } END { exit !found }" "${polyarchiv_work}"/dovecot.mail.sales.selection || polyarchiv_explain "$?" 1 "mailbox 'INBOX' (mail.collect:16) exists for no user matching '*@sales.example.org': nothing would be copied; check the name as doveadm mailbox list prints it"
   # mail.collect:10 [source "sales"]
-  polyarchiv_step 16 27 'recover the mail copy of source "sales" if a previous run was interrupted' 'mail.collect:10 [source "sales"]'
+  polyarchiv_step 17 28 'recover the mail copy of source "sales" if a previous run was interrupted' 'mail.collect:10 [source "sales"]'
   polyarchiv_dir_recover /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-old
   # mail.collect:10 [source "sales"]
-  polyarchiv_step 17 27 'create the mail copy of source "sales"' 'mail.collect:10 [source "sales"]'
+  polyarchiv_step 18 28 'create the mail copy of source "sales"' 'mail.collect:10 [source "sales"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales
   # mail.collect:10 [source "sales"]
-  polyarchiv_step 18 27 'remove the staging copy a failed run of source "sales" left' 'mail.collect:10 [source "sales"]'
+  polyarchiv_step 19 28 'remove the staging copy a failed run of source "sales" left' 'mail.collect:10 [source "sales"]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   # mail.collect:10 [source "sales"]
-  polyarchiv_step 19 27 'stage the mail copy of source "sales": hard-link the previous messages' 'mail.collect:10 [source "sales"]'
+  polyarchiv_step 20 28 'stage the mail copy of source "sales": hard-link the previous messages' 'mail.collect:10 [source "sales"]'
   rsync -a --modify-window=-1 --delete -S '--include=*/' '--include=cur/*' '--include=new/*' '--exclude=*' --link-dest=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/ /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/
   # mail.collect:10 [source "sales"]
-  polyarchiv_step 20 27 'stage the mail copy of source "sales": copy the previous indexes (updated in place by doveadm)' 'mail.collect:10 [source "sales"]'
+  polyarchiv_step 21 28 'stage the mail copy of source "sales": copy the previous indexes (updated in place by doveadm)' 'mail.collect:10 [source "sales"]'
   rsync -a --modify-window=-1 --delete -S -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/ /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/
   # mail.collect:10 [source "sales"]
-  polyarchiv_step 21 27 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:10 [source "sales"]'
+  polyarchiv_step 22 28 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:10 [source "sales"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:10 [source "sales"]
-  polyarchiv_step 22 27 'give the staging copy of source "sales" to mail_owner, who writes it' 'mail.collect:10 [source "sales"]'
+  polyarchiv_step 23 28 'give the staging copy of source "sales" to mail_owner, who writes it' 'mail.collect:10 [source "sales"]'
   chown -- 5000 /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   # mail.collect:13 [source "sales"]
-  polyarchiv_step 23 27 'write the Dovecot configuration of the copy side of source "sales"' 'mail.collect:13 [source "sales"]'
+  polyarchiv_step 24 28 'write the Dovecot configuration of the copy side of source "sales"' 'mail.collect:13 [source "sales"]'
   polyarchiv_private_file dovecot.mail.sales.conf '' text '# The copy side of source "sales" (mail.collect:10); the mailboxes are reached through the doveadm server.
 ' text '!include /etc/dovecot/dovecot.conf
 ' text 'mail_home = "/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u"
 ' text 'mail_location = "maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/%u:LAYOUT=fs"
 '
   # mail.collect:10 [source "sales"]
-  polyarchiv_step 24 27 'copy the Dovecot mailboxes of users matching *@sales.example.org (through the doveadm server at /run/dovecot/doveadm-server) into the mail copy of source "sales"' 'mail.collect:10 [source "sales"]'
+  polyarchiv_step 25 28 'copy the Dovecot mailboxes of users matching *@sales.example.org (through the doveadm server at /run/dovecot/doveadm-server) into the mail copy of source "sales"' 'mail.collect:10 [source "sales"]'
   doveadm -c "${polyarchiv_work}"/dovecot.mail.sales.conf -o 'mail_uid=5000' backup -R -m INBOX -u '*@sales.example.org' tcp:/run/dovecot/doveadm-server
   # mail.collect:10 [source "sales"]
-  polyarchiv_step 25 27 'list the users of the userdb that match *@sales.example.org (source "sales")' 'mail.collect:10 [source "sales"]'
+  polyarchiv_step 26 28 'list the users of the userdb that match *@sales.example.org (source "sales")' 'mail.collect:10 [source "sales"]'
   doveadm -c /etc/dovecot/dovecot.conf user '*@sales.example.org' > "${polyarchiv_work}"/dovecot.mail.sales.live-users
   # mail.collect:10 [source "sales"]
-  polyarchiv_step 26 27 'remove from the staging copy of source "sales" the users the userdb no longer lists' 'mail.collect:10 [source "sales"]'
+  polyarchiv_step 27 28 'remove from the staging copy of source "sales" the users the userdb no longer lists' 'mail.collect:10 [source "sales"]'
   find /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | awk "FILENAME == ARGV[1] { live[\$0] = 1; n++; next } n > 0 && !(\$0 in live) { print }" "${polyarchiv_work}"/dovecot.mail.sales.live-users - | xargs -r -d '\n' '-I{}' -- rm -rf -- '/var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new/{}'
   # mail.collect:10 [source "sales"]
-  polyarchiv_step 27 27 'replace the mail copy of source "sales" with the new copy' 'mail.collect:10 [source "sales"]'
+  polyarchiv_step 28 28 'replace the mail copy of source "sales" with the new copy' 'mail.collect:10 [source "sales"]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new
   polyarchiv_dir_swap /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-new /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales /var/lib/polyarchiv-fixture/collect/mail/backups/mail/.sales.polyarchiv-old
 }

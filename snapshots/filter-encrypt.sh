@@ -9,7 +9,7 @@
 #   77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc  mirror.backup
 #   8c27e0b3caedec7c3177baff3d5ef4918fa618f073f56ddd74bb7a11e1abc997  offsite.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown cp date du find flock gpg ln mkdir mktemp mv nproc rm rsync sha1sum sha256sum sleep sort sync tee touch xargs
+# Required tools: awk cat chmod chown cp date du find flock gpg ln mkdir mktemp mv nproc rm rsync sha1sum sha256sum sleep sort sync tee test touch xargs
 # Required secret variables: POLYARCHIV_SECRET_OFFSITE_WWW_SEALED_PASSWORD POLYARCHIV_SECRET_VAULT_SECRET_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -50,14 +50,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point vault (vault.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_vault() {
+  # vault.collect:1 [point]
+  polyarchiv_step 1 7 'check that no restore of collect point "vault" was left unfinished' 'vault.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "vault" did not end (/var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # vault.collect:3 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'vault.collect:3 [point]'
+  polyarchiv_step 2 7 'create the collect directory' 'vault.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/vault/backups
   # vault.collect:6 [source site]
-  polyarchiv_step 2 6 'create the copy of source "site" and the directory where rsync holds updated files' 'vault.collect:6 [source site]'
+  polyarchiv_step 3 7 'create the copy of source "site" and the directory where rsync holds updated files' 'vault.collect:6 [source site]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/vault/backups/site/.~polyarchiv~'
   # vault.collect:6 [source site]
-  polyarchiv_step 3 6 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'vault.collect:6 [source site]'
+  polyarchiv_step 4 7 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'vault.collect:6 [source site]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/vault/backups/site"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -66,15 +69,15 @@ unit_1_collect_vault() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/vault/backups/site/
   sync -f -- /var/lib/polyarchiv-fixture/collect/vault/backups/site
   # vault.collect:13 [filter "secret"]
-  polyarchiv_step 4 6 'write the passphrase of filter "secret" to a private file' 'vault.collect:13 [filter "secret"]'
+  polyarchiv_step 5 7 'write the passphrase of filter "secret" to a private file' 'vault.collect:13 [filter "secret"]'
   polyarchiv_hide_trace
   polyarchiv_private_file passphrase-polyarchiv_secret_vault_secret_password '' secret '' "${POLYARCHIV_SECRET_VAULT_SECRET_PASSWORD:?}"
   polyarchiv_restore_trace
   # vault.collect:11 [filter "secret"]
-  polyarchiv_step 5 6 'create /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret' 'vault.collect:11 [filter "secret"]'
+  polyarchiv_step 6 7 'create /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret' 'vault.collect:11 [filter "secret"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret
   # vault.collect:11 [filter "secret"]
-  polyarchiv_step 6 6 'encrypt the files of collect point "vault" (filter "secret") that changed into /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret, and remove those it no longer holds' 'vault.collect:11 [filter "secret"]'
+  polyarchiv_step 7 7 'encrypt the files of collect point "vault" (filter "secret") that changed into /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret, and remove those it no longer holds' 'vault.collect:11 [filter "secret"]'
   polyarchiv_map_tree /var/lib/polyarchiv-fixture/collect/vault/backups /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret '.~polyarchiv~' 13 gpg --batch --yes --quiet --no-tty --no-symkey-cache --pinentry-mode loopback --passphrase-file "${polyarchiv_work}"/passphrase-polyarchiv_secret_vault_secret_password --symmetric --cipher-algo AES256
 }
 
@@ -98,14 +101,17 @@ unit_2_backup_mirror_vault() {
 # collect point www (www.collect:1 [point])
 # due: frequency always, never succeeded
 unit_3_collect_www() {
+  # www.collect:1 [point]
+  polyarchiv_step 1 6 'check that no restore of collect point "www" was left unfinished' 'www.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "www" did not end (/var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # www.collect:3 [point]
-  polyarchiv_step 1 5 'create the collect directory' 'www.collect:3 [point]'
+  polyarchiv_step 2 6 'create the collect directory' 'www.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/backups
   # www.collect:5 [source site]
-  polyarchiv_step 2 5 'create the copy of source "site" and the directory where rsync holds updated files' 'www.collect:5 [source site]'
+  polyarchiv_step 3 6 'create the copy of source "site" and the directory where rsync holds updated files' 'www.collect:5 [source site]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/backups/site/.~polyarchiv~'
   # www.collect:5 [source site]
-  polyarchiv_step 3 5 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'www.collect:5 [source site]'
+  polyarchiv_step 4 6 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'www.collect:5 [source site]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/www/backups/site"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -114,10 +120,10 @@ unit_3_collect_www() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/www/backups/site/
   sync -f -- /var/lib/polyarchiv-fixture/collect/www/backups/site
   # www.collect:10 [filter "sums"]
-  polyarchiv_step 4 5 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums' 'www.collect:10 [filter "sums"]'
+  polyarchiv_step 5 6 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums' 'www.collect:10 [filter "sums"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums
   # www.collect:10 [filter "sums"]
-  polyarchiv_step 5 5 'write the sha256 checksums of collect point "www" (filter "sums") to /var/lib/polyarchiv-fixture/collect/www/backups/hashes.txt' 'www.collect:10 [filter "sums"]'
+  polyarchiv_step 6 6 'write the sha256 checksums of collect point "www" (filter "sums") to /var/lib/polyarchiv-fixture/collect/www/backups/hashes.txt' 'www.collect:10 [filter "sums"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/index.partial.links
   (cd -- /var/lib/polyarchiv-fixture/collect/www/backups && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./hashes.txt ')' -prune -o -type l -printf '%P\0%l\0' | LC_ALL=C awk "function escaped(s,   out, i, c) {
   if (s !~ /[\\\\\\n\\t]/) return s

@@ -7,7 +7,7 @@
 #   91242c2c5e41c5996f04c556e009ce507ff8d226c4a790ebc23bf604b15fa555  www.collect
 #   8634fd133d80db9ffe824eee4947e84eee9c8ebfe3a7b4a0d95623b4c7adc75a  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha1sum sha256sum sleep sort sync tee xargs
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha1sum sha256sum sleep sort sync tee test xargs
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -41,14 +41,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point www (www.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_www() {
+  # www.collect:1 [point]
+  polyarchiv_step 1 6 'check that no restore of collect point "www" was left unfinished' 'www.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "www" did not end (/var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # www.collect:3 [point]
-  polyarchiv_step 1 5 'create the collect directory' 'www.collect:3 [point]'
+  polyarchiv_step 2 6 'create the collect directory' 'www.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/backups
   # www.collect:5 [source site]
-  polyarchiv_step 2 5 'create the copy of source "site" and the directory where rsync holds updated files' 'www.collect:5 [source site]'
+  polyarchiv_step 3 6 'create the copy of source "site" and the directory where rsync holds updated files' 'www.collect:5 [source site]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/backups/site/.~polyarchiv~'
   # www.collect:5 [source site]
-  polyarchiv_step 3 5 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'www.collect:5 [source site]'
+  polyarchiv_step 4 6 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'www.collect:5 [source site]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/www/backups/site"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -57,10 +60,10 @@ unit_1_collect_www() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/www/backups/site/
   sync -f -- /var/lib/polyarchiv-fixture/collect/www/backups/site
   # www.collect:10 [filter "checksums"]
-  polyarchiv_step 4 5 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums' 'www.collect:10 [filter "checksums"]'
+  polyarchiv_step 5 6 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums' 'www.collect:10 [filter "checksums"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums
   # www.collect:10 [filter "checksums"]
-  polyarchiv_step 5 5 'write the sha256 checksums of collect point "www" (filter "checksums") to /var/lib/polyarchiv-fixture/collect/www/backups/SHA256SUMS' 'www.collect:10 [filter "checksums"]'
+  polyarchiv_step 6 6 'write the sha256 checksums of collect point "www" (filter "checksums") to /var/lib/polyarchiv-fixture/collect/www/backups/SHA256SUMS' 'www.collect:10 [filter "checksums"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/index.partial.links
   (cd -- /var/lib/polyarchiv-fixture/collect/www/backups && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./SHA256SUMS ')' -prune -o -type l -printf '%P\0%l\0' | LC_ALL=C awk "function escaped(s,   out, i, c) {
   if (s !~ /[\\\\\\n\\t]/) return s

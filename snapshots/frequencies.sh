@@ -14,7 +14,7 @@
 #   f3ad4fe9dd89f9a5b3a2a62e4cd71109c9524db8a328e232d19d17f925791c53  monthly.backup
 #   8d7ce140f4a86acf050a9e4f627b8b3c52165c2b138ab7f8ee7f8e784e39da1c  weekly.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -48,14 +48,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point end-of-month (end-of-month.collect:1 [point])
 # due: frequency monthly on day 31, never succeeded
 unit_1_collect_end_of_month() {
+  # end-of-month.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "end-of-month" was left unfinished' 'end-of-month.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "end-of-month" did not end (/var/lib/polyarchiv-fixture/collect/end-of-month/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/end-of-month/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # end-of-month.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'end-of-month.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'end-of-month.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/end-of-month/backups
   # end-of-month.collect:8 [source "files"]
-  polyarchiv_step 2 3 'create the copy of source "files" and the directory where rsync holds updated files' 'end-of-month.collect:8 [source "files"]'
+  polyarchiv_step 3 4 'create the copy of source "files" and the directory where rsync holds updated files' 'end-of-month.collect:8 [source "files"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/.~polyarchiv~'
   # end-of-month.collect:8 [source "files"]
-  polyarchiv_step 3 3 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/end-of-month' 'end-of-month.collect:8 [source "files"]'
+  polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/end-of-month' 'end-of-month.collect:8 [source "files"]'
   polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/end-of-month/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -85,14 +88,17 @@ unit_2_backup_fridays_end_of_month() {
 # collect point every-run (every-run.collect:1 [point])
 # due: frequency always, never succeeded
 unit_3_collect_every_run() {
+  # every-run.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "every-run" was left unfinished' 'every-run.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "every-run" did not end (/var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/every-run/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # every-run.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'every-run.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'every-run.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/every-run/backups
   # every-run.collect:8 [source "files"]
-  polyarchiv_step 2 3 'create the copy of source "files" and the directory where rsync holds updated files' 'every-run.collect:8 [source "files"]'
+  polyarchiv_step 3 4 'create the copy of source "files" and the directory where rsync holds updated files' 'every-run.collect:8 [source "files"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/every-run/backups/files/.~polyarchiv~'
   # every-run.collect:8 [source "files"]
-  polyarchiv_step 3 3 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/every-run' 'every-run.collect:8 [source "files"]'
+  polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/every-run' 'every-run.collect:8 [source "files"]'
   polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/every-run/backups/files"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/every-run/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -139,14 +145,17 @@ unit_5_backup_monthly_every_run() {
 # collect point hour-in-seconds (hour-in-seconds.collect:1 [point])
 # due: frequency every 3600 s, never succeeded
 unit_6_collect_hour_in_seconds() {
+  # hour-in-seconds.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "hour-in-seconds" was left unfinished' 'hour-in-seconds.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "hour-in-seconds" did not end (/var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/hour-in-seconds/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # hour-in-seconds.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'hour-in-seconds.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'hour-in-seconds.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups
   # hour-in-seconds.collect:8 [source "files"]
-  polyarchiv_step 2 3 'create the copy of source "files" and the directory where rsync holds updated files' 'hour-in-seconds.collect:8 [source "files"]'
+  polyarchiv_step 3 4 'create the copy of source "files" and the directory where rsync holds updated files' 'hour-in-seconds.collect:8 [source "files"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/.~polyarchiv~'
   # hour-in-seconds.collect:8 [source "files"]
-  polyarchiv_step 3 3 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hour-in-seconds' 'hour-in-seconds.collect:8 [source "files"]'
+  polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hour-in-seconds' 'hour-in-seconds.collect:8 [source "files"]'
   polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/hour-in-seconds/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -176,14 +185,17 @@ unit_7_backup_weekly_hour_in_seconds() {
 # collect point hourly (hourly.collect:1 [point])
 # due: frequency hourly, never succeeded
 unit_8_collect_hourly() {
+  # hourly.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "hourly" was left unfinished' 'hourly.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "hourly" did not end (/var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/hourly/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # hourly.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'hourly.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'hourly.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hourly/backups
   # hourly.collect:8 [source "files"]
-  polyarchiv_step 2 3 'create the copy of source "files" and the directory where rsync holds updated files' 'hourly.collect:8 [source "files"]'
+  polyarchiv_step 3 4 'create the copy of source "files" and the directory where rsync holds updated files' 'hourly.collect:8 [source "files"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/hourly/backups/files/.~polyarchiv~'
   # hourly.collect:8 [source "files"]
-  polyarchiv_step 3 3 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hourly' 'hourly.collect:8 [source "files"]'
+  polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hourly' 'hourly.collect:8 [source "files"]'
   polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hourly/backups/files"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/hourly/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

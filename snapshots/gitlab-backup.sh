@@ -7,7 +7,7 @@
 #   976d91b296408874d8a2159bd1931a3a5e53851dc3dda598d7d0b57c3b05871f  journal.collect
 #   4fb151acb902e484904e68c7e83c877e4867d07370d07e5495b65ae570411fd5  remote.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown curl date du find flock git mkdir mktemp mv nproc printf rm rsync sha256sum sleep sort sync tee
+# Required tools: awk cat chmod chown curl date du find flock git mkdir mktemp mv nproc printf rm rsync sha256sum sleep sort sync tee test
 # Required secret variables: POLYARCHIV_SECRET_REMOTE_JOURNAL_API_KEY POLYARCHIV_SECRET_REMOTE_JOURNAL_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -50,14 +50,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-gitlab.sh" # shared by
 # collect point journal (journal.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_journal() {
+  # journal.collect:1 [point]
+  polyarchiv_step 1 12 'check that no restore of collect point "journal" was left unfinished' 'journal.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "journal" did not end (/var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # journal.collect:3 [point]
-  polyarchiv_step 1 11 'create the collect directory' 'journal.collect:3 [point]'
+  polyarchiv_step 2 12 'create the collect directory' 'journal.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 2 11 'create the copy of source "etc" and the directory where rsync holds updated files' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 3 12 'create the copy of source "etc" and the directory where rsync holds updated files' 'journal.collect:7 [source "etc"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/journal/backups/etc/.~polyarchiv~'
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 3 11 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 4 12 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
   polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/etc"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -66,28 +69,28 @@ unit_1_collect_journal() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/journal/backups/etc/
   sync -f -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc
   # journal.collect:5 [point]
-  polyarchiv_step 4 11 'make the collect directory a git repository (once)' 'journal.collect:5 [point]'
+  polyarchiv_step 5 12 'make the collect directory a git repository (once)' 'journal.collect:5 [point]'
   git -c 'init.defaultBranch=master' init -q /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:5 [point]
-  polyarchiv_step 5 11 "create the repository's info directory" 'journal.collect:5 [point]'
+  polyarchiv_step 6 12 "create the repository's info directory" 'journal.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info
   # journal.collect:5 [point]
-  polyarchiv_step 6 11 "make git keep every file byte for byte, whatever a .gitattributes says (the repository's attributes file)" 'journal.collect:5 [point]'
+  polyarchiv_step 7 12 "make git keep every file byte for byte, whatever a .gitattributes says (the repository's attributes file)" 'journal.collect:5 [point]'
   printf '%s\n' '* -text -eol -crlf -filter -ident -working-tree-encoding' > /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info/attributes
   # journal.collect:5 [point]
-  polyarchiv_step 7 11 'check that the collect directory holds nothing named .git that git would leave out' 'journal.collect:5 [point]'
+  polyarchiv_step 8 12 'check that the collect directory holds nothing named .git that git would leave out' 'journal.collect:5 [point]'
   (cd -- /var/lib/polyarchiv-fixture/collect/journal/backups && find . -path ./.git -prune -o -name '.~polyarchiv~' -prune -o -name .git -prune -printf '/var/lib/polyarchiv-fixture/collect/journal/backups/%P: git cannot keep anything named .git, so no backup would hold it: exclude it from its source (exclude = .git) and delete it from the collect directory\n' -exec false '{}' +)
   # journal.collect:5 [point]
-  polyarchiv_step 8 11 'list the modes and owners of the collect directory, which the commit cannot hold' 'journal.collect:5 [point]'
+  polyarchiv_step 9 12 'list the modes and owners of the collect directory, which the commit cannot hold' 'journal.collect:5 [point]'
   (cd -- /var/lib/polyarchiv-fixture/collect/journal/backups && find . -mindepth 1 '(' -path ./.git -o -path ./.polyarchiv-modes -o -name '.~polyarchiv~' ')' -prune -o -printf '%y/%m/%U:%G/%P\0' > /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/modes.listing)
   # journal.collect:5 [point]
-  polyarchiv_step 9 11 'write them, sorted, into .polyarchiv-modes, committed with the files' 'journal.collect:5 [point]'
+  polyarchiv_step 10 12 'write them, sorted, into .polyarchiv-modes, committed with the files' 'journal.collect:5 [point]'
   LC_ALL=C sort -z -t / -k 4 -o /var/lib/polyarchiv-fixture/collect/journal/backups/.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/modes.listing
   # journal.collect:5 [point]
-  polyarchiv_step 10 11 'stage every change of the collect directory' 'journal.collect:5 [point]'
+  polyarchiv_step 11 12 'stage every change of the collect directory' 'journal.collect:5 [point]'
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups add --all --force -- :/ ':(top,exclude,glob)**/.~polyarchiv~/**'
   # journal.collect:5 [point]
-  polyarchiv_step 11 11 'commit the changes, if any' 'journal.collect:5 [point]'
+  polyarchiv_step 12 12 'commit the changes, if any' 'journal.collect:5 [point]'
   GIT_AUTHOR_DATE="${GIT_AUTHOR_DATE:-${polyarchiv_started}}" GIT_COMMITTER_DATE="${GIT_COMMITTER_DATE:-${polyarchiv_started}}" polyarchiv_exec_if_changed 'nothing changed since the last commit' 6 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups diff --cached --quiet git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups -c 'user.name=Backup of journal' -c 'user.email=backup@web1.example.org' -c 'commit.gpgsign=false' commit --quiet --no-verify '--message=Backup of journal on 2026-03-10'
 }
 

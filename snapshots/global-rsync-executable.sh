@@ -8,7 +8,7 @@
 #   7a30fbd0755c939cef9f1529e8a8ce256435d35aa6f4993b89c5729037ea9775  config-files.collect
 #   77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc  mirror.backup
 # Selection: every point that is due
-# Required tools: /usr/bin/rsync awk cat date du find flock mkdir mktemp mv nproc rm sha256sum sleep sync tee
+# Required tools: /usr/bin/rsync awk cat date du find flock mkdir mktemp mv nproc rm sha256sum sleep sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -42,14 +42,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point config-files (config-files.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_config_files() {
+  # config-files.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "config-files" was left unfinished' 'config-files.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/config-files/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "config-files" did not end (/var/lib/polyarchiv-fixture/collect/config-files/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/config-files/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # config-files.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'config-files.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'config-files.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/config-files/backups
   # config-files.collect:5 [source "etc"]
-  polyarchiv_step 2 3 'create the copy of source "etc" and the directory where rsync holds updated files' 'config-files.collect:5 [source "etc"]'
+  polyarchiv_step 3 4 'create the copy of source "etc" and the directory where rsync holds updated files' 'config-files.collect:5 [source "etc"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/config-files/backups/etc/.~polyarchiv~'
   # config-files.collect:5 [source "etc"]
-  polyarchiv_step 3 3 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'config-files.collect:5 [source "etc"]'
+  polyarchiv_step 4 4 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'config-files.collect:5 [source "etc"]'
   polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/config-files/backups/etc"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

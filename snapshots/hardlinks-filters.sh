@@ -7,7 +7,7 @@
 #   d71d85c3b3646683bc7c0cf203eee38fbf604b8142065d9a2f15fe3fe6b74a40  server.collect
 #   89e2f71aa1d38e948d14b43a99efd9655f4d8e4913bbb9fc4028028142e69dee  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -41,14 +41,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point server (server.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_server() {
+  # server.collect:1 [point]
+  polyarchiv_step 1 8 'check that no restore of collect point "server" was left unfinished' 'server.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/server/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "server" did not end (/var/lib/polyarchiv-fixture/collect/server/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/server/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # server.collect:3 [point]
-  polyarchiv_step 1 7 'create the collect directory' 'server.collect:3 [point]'
+  polyarchiv_step 2 8 'create the collect directory' 'server.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/backups
   # server.collect:6 [source "tree"]
-  polyarchiv_step 2 7 'create the copy of source "tree" and the directory where rsync holds updated files' 'server.collect:6 [source "tree"]'
+  polyarchiv_step 3 8 'create the copy of source "tree" and the directory where rsync holds updated files' 'server.collect:6 [source "tree"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/tree/.~polyarchiv~'
   # server.collect:6 [source "tree"]
-  polyarchiv_step 3 7 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data/tree' 'server.collect:6 [source "tree"]'
+  polyarchiv_step 4 8 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data/tree' 'server.collect:6 [source "tree"]'
   polyarchiv_copy 50 no 'the copy of source "tree"' '"/var/lib/polyarchiv-fixture/collect/server/backups/tree"' '' '' \
     11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ "${polyarchiv_work}"/measure \
     0 \
@@ -57,10 +60,10 @@ unit_1_collect_server() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S -H '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ /var/lib/polyarchiv-fixture/collect/server/backups/tree/
   sync -f -- /var/lib/polyarchiv-fixture/collect/server/backups/tree
   # server.collect:15 [source "logs"]
-  polyarchiv_step 4 7 'create the copy of source "logs" and the directory where rsync holds updated files' 'server.collect:15 [source "logs"]'
+  polyarchiv_step 5 8 'create the copy of source "logs" and the directory where rsync holds updated files' 'server.collect:15 [source "logs"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/logs/.~polyarchiv~'
   # server.collect:15 [source "logs"]
-  polyarchiv_step 5 7 'update the copy of source "logs" from /var/lib/polyarchiv-fixture/data/logs' 'server.collect:15 [source "logs"]'
+  polyarchiv_step 6 8 'update the copy of source "logs" from /var/lib/polyarchiv-fixture/data/logs' 'server.collect:15 [source "logs"]'
   polyarchiv_copy 50 no 'the copy of source "logs"' '"/var/lib/polyarchiv-fixture/collect/server/backups/logs"' '' '' \
     11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ "${polyarchiv_work}"/measure \
     0 \
@@ -69,10 +72,10 @@ unit_1_collect_server() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ /var/lib/polyarchiv-fixture/collect/server/backups/logs/
   sync -f -- /var/lib/polyarchiv-fixture/collect/server/backups/logs
   # server.collect:23 [source "plain"]
-  polyarchiv_step 6 7 'create the copy of source "plain" and the directory where rsync holds updated files' 'server.collect:23 [source "plain"]'
+  polyarchiv_step 7 8 'create the copy of source "plain" and the directory where rsync holds updated files' 'server.collect:23 [source "plain"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/plain/.~polyarchiv~'
   # server.collect:23 [source "plain"]
-  polyarchiv_step 7 7 'update the copy of source "plain" from /var/lib/polyarchiv-fixture/data/plain' 'server.collect:23 [source "plain"]'
+  polyarchiv_step 8 8 'update the copy of source "plain" from /var/lib/polyarchiv-fixture/data/plain' 'server.collect:23 [source "plain"]'
   polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/server/backups/plain"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/plain/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -8,7 +8,7 @@
 #   10b2fad4202a24cf932d289d6fefbab6bb274b55713ebd6cb79328a50baba2f0  site.collect
 #   6b5ba2e605d9daf041a3ce71eaaa299edcf25c698e917eb4654a0369f07507fb  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown curl date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee timeout
+# Required tools: awk cat chmod chown curl date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test timeout
 # Required secret variables: POLYARCHIV_SECRET_MIRROR_SITE_HOOK_MAIL_PASSWORD POLYARCHIV_SECRET_SITE_HOOK_PING_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -49,14 +49,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point site (site.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_site() {
+  # site.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "site" was left unfinished' 'site.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "site" did not end (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # site.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'site.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:5 [source "www"]
-  polyarchiv_step 2 3 'create the copy of source "www" and the directory where rsync holds updated files' 'site.collect:5 [source "www"]'
+  polyarchiv_step 3 4 'create the copy of source "www" and the directory where rsync holds updated files' 'site.collect:5 [source "www"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/www/.~polyarchiv~'
   # site.collect:5 [source "www"]
-  polyarchiv_step 3 3 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "www"]'
+  polyarchiv_step 4 4 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "www"]'
   polyarchiv_copy 50 no 'the copy of source "www"' '"/var/lib/polyarchiv-fixture/collect/site/backups/www"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

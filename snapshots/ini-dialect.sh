@@ -8,7 +8,7 @@
 #   06bf76e0a42cba8dca423b854657af96609d093d229ca50d723d356235d8501f  site.collect
 #   91eb66bf6437ca658a62833154ede0ad7416a1cf2621b8253951292dd8a60bb7  MIRROR.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -42,14 +42,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point other (other.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_other() {
+  # other.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "other" was left unfinished' 'other.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/other/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "other" did not end (/var/lib/polyarchiv-fixture/collect/other/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/other/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # other.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'other.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'other.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/other/backups
   # other.collect:5 [source "notes-again"]
-  polyarchiv_step 2 3 'create the copy of source "notes-again" and the directory where rsync holds updated files' 'other.collect:5 [source "notes-again"]'
+  polyarchiv_step 3 4 'create the copy of source "notes-again" and the directory where rsync holds updated files' 'other.collect:5 [source "notes-again"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/other/backups/notes/.~polyarchiv~'
   # other.collect:5 [source "notes-again"]
-  polyarchiv_step 3 3 'update the copy of source "notes-again" from /var/lib/polyarchiv-fixture/data/notes' 'other.collect:5 [source "notes-again"]'
+  polyarchiv_step 4 4 'update the copy of source "notes-again" from /var/lib/polyarchiv-fixture/data/notes' 'other.collect:5 [source "notes-again"]'
   polyarchiv_copy 50 no 'the copy of source "notes-again"' '"/var/lib/polyarchiv-fixture/collect/other/backups/notes"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/notes/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -79,14 +82,17 @@ unit_2_backup_MIRROR_other() {
 # collect point site (site.collect:8 [point])
 # due: frequency always, never succeeded
 unit_3_collect_site() {
+  # site.collect:8 [point]
+  polyarchiv_step 1 6 'check that no restore of collect point "site" was left unfinished' 'site.collect:8 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "site" did not end (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # site.collect:10 [point]
-  polyarchiv_step 1 5 'create the collect directory' 'site.collect:10 [point]'
+  polyarchiv_step 2 6 'create the collect directory' 'site.collect:10 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:13 [source "pages"]
-  polyarchiv_step 2 5 'create the copy of source "pages" and the directory where rsync holds updated files' 'site.collect:13 [source "pages"]'
+  polyarchiv_step 3 6 'create the copy of source "pages" and the directory where rsync holds updated files' 'site.collect:13 [source "pages"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/pages/.~polyarchiv~'
   # site.collect:13 [source "pages"]
-  polyarchiv_step 3 5 'update the copy of source "pages" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:13 [source "pages"]'
+  polyarchiv_step 4 6 'update the copy of source "pages" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:13 [source "pages"]'
   polyarchiv_copy 50 no 'the copy of source "pages"' '"/var/lib/polyarchiv-fixture/collect/site/backups/pages"' '' '' \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure \
     0 \
@@ -95,10 +101,10 @@ unit_3_collect_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/backups/pages/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/pages
   # site.collect:18 [source "notes"]
-  polyarchiv_step 4 5 'create the copy of source "notes" and the directory where rsync holds updated files' 'site.collect:18 [source "notes"]'
+  polyarchiv_step 5 6 'create the copy of source "notes" and the directory where rsync holds updated files' 'site.collect:18 [source "notes"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/notes/.~polyarchiv~'
   # site.collect:18 [source "notes"]
-  polyarchiv_step 5 5 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/notes' 'site.collect:18 [source "notes"]'
+  polyarchiv_step 6 6 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/notes' 'site.collect:18 [source "notes"]'
   polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/site/backups/notes"' '' '' \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/data/notes/ "${polyarchiv_work}"/measure \
     0 \

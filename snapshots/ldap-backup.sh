@@ -7,7 +7,7 @@
 #   28df855db4e6bcdc236e7b6cb05c340085eca96b34631ee1d8b1cf93fa856ba5  directory.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum slapcat sleep stat sudo sync tail tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum slapcat sleep stat sudo sync tail tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -41,30 +41,33 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point directory (directory.collect:4 [point])
 # due: frequency always, never succeeded
 unit_1_collect_directory() {
+  # directory.collect:4 [point]
+  polyarchiv_step 1 7 'check that no restore of collect point "directory" was left unfinished' 'directory.collect:4 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "directory" did not end (/var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # directory.collect:6 [point]
-  polyarchiv_step 1 6 'create the collect directory' 'directory.collect:6 [point]'
+  polyarchiv_step 2 7 'create the collect directory' 'directory.collect:6 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/backups
   # directory.collect:8 [source "main"]
-  polyarchiv_step 2 6 'create /var/lib/polyarchiv-fixture/collect/directory/metadata/work' 'directory.collect:8 [source "main"]'
+  polyarchiv_step 3 7 'create /var/lib/polyarchiv-fixture/collect/directory/metadata/work' 'directory.collect:8 [source "main"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/metadata/work
   # directory.collect:8 [source "main"]
-  polyarchiv_step 3 6 'export LDAP database 1 with slapcat (source "main")' 'directory.collect:8 [source "main"]'
+  polyarchiv_step 4 7 'export LDAP database 1 with slapcat (source "main")' 'directory.collect:8 [source "main"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial
   slapcat -n 1 | awk "/^dn:/ { n++ } { print; last = \$0 } END { if (NR == 0) exit; if (last != \"\") exit 3; printf \"# polyarchiv: end of export, %d entries\\n\", n }" > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial || polyarchiv_explain "$?" 3 'the export ends inside an entry (its last line is not blank): it was cut; the previous export is kept'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 50 warn '' 4096
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif
   # directory.collect:12 [source "accounts"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/directory/backups/ldap' 'directory.collect:12 [source "accounts"]'
+  polyarchiv_step 5 7 'create /var/lib/polyarchiv-fixture/collect/directory/backups/ldap' 'directory.collect:12 [source "accounts"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/backups/ldap
   # directory.collect:12 [source "accounts"]
-  polyarchiv_step 5 6 'export LDAP database dc=accounts,dc=example,dc=org with slapcat (source "accounts")' 'directory.collect:12 [source "accounts"]'
+  polyarchiv_step 6 7 'export LDAP database dc=accounts,dc=example,dc=org with slapcat (source "accounts")' 'directory.collect:12 [source "accounts"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u root -- slapcat -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org' | awk "/^dn:/ { n++ } { print; last = \$0 } END { if (NR == 0) exit; if (last != \"\") exit 3; printf \"# polyarchiv: end of export, %d entries\\n\", n }" > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial || polyarchiv_explain "$?" 3 'the export ends inside an entry (its last line is not blank): it was cut; the previous export is kept'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 20 fail '' 4096
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 6 6 'export LDAP database 2 with slapcat (source "legacy")' 'directory.collect:24 [source "legacy"]'
+  polyarchiv_step 7 7 'export LDAP database 2 with slapcat (source "legacy")' 'directory.collect:24 [source "legacy"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/directory/metadata/work/legacy.ldif.partial
   slapcat -f /etc/ldap/slapd.conf -n 2 | awk "/^dn:/ { n++ } { print; last = \$0 } END { if (NR == 0) exit; if (last != \"\") exit 3; printf \"# polyarchiv: end of export, %d entries\\n\", n }" > /var/lib/polyarchiv-fixture/collect/directory/metadata/work/legacy.ldif.partial || polyarchiv_explain "$?" 3 'the export ends inside an entry (its last line is not blank): it was cut; the previous export is kept'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/metadata/work/legacy.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 50 warn '' 4096

@@ -9,7 +9,7 @@
 #   32d56808bdc41d22751167331814e7b1ba90e76d84adef71fab29e631fc0f7ae  mirror.backup
 #   16f873c2eb6c86b4f897f02a156453f63f6399b19e933a51097b1c5f1e97872c  tarballs.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee
+# Required tools: awk cat date du find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -45,14 +45,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point notes (notes.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_notes() {
+  # notes.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "notes" was left unfinished' 'notes.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/notes/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "notes" did not end (/var/lib/polyarchiv-fixture/collect/notes/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/notes/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # notes.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'notes.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'notes.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/notes/backups
   # notes.collect:5 [source "notes"]
-  polyarchiv_step 2 3 'create the copy of source "notes" and the directory where rsync holds updated files' 'notes.collect:5 [source "notes"]'
+  polyarchiv_step 3 4 'create the copy of source "notes" and the directory where rsync holds updated files' 'notes.collect:5 [source "notes"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/notes/backups/notes/.~polyarchiv~'
   # notes.collect:5 [source "notes"]
-  polyarchiv_step 3 3 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/notes' 'notes.collect:5 [source "notes"]'
+  polyarchiv_step 4 4 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/notes' 'notes.collect:5 [source "notes"]'
   polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/notes/backups/notes"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/notes/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -125,14 +128,17 @@ unit_5_metadata_tarballs_notes() {
 # collect point site (site.collect:1 [point])
 # due: frequency always, never succeeded
 unit_6_collect_site() {
+  # site.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "site" was left unfinished' 'site.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "site" did not end (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # site.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'site.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:5 [source "files"]
-  polyarchiv_step 2 3 'create the copy of source "files" and the directory where rsync holds updated files' 'site.collect:5 [source "files"]'
+  polyarchiv_step 3 4 'create the copy of source "files" and the directory where rsync holds updated files' 'site.collect:5 [source "files"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/files/.~polyarchiv~'
   # site.collect:5 [source "files"]
-  polyarchiv_step 3 3 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
+  polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
   polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/site/backups/files"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

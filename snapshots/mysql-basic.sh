@@ -7,7 +7,7 @@
 #   0ad75359374db206bc1fd47eb608a00140c28fccbebf00c6dd8797e01cbf63bd  shop.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv mysqldump nproc rm rsync sha256sum sleep stat sudo sync tail tee
+# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv mysqldump nproc rm rsync sha256sum sleep stat sudo sync tail tee test
 # Required secret variables: POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -46,27 +46,30 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point shop (shop.collect:3 [point])
 # due: frequency always, never succeeded
 unit_1_collect_shop() {
+  # shop.collect:3 [point]
+  polyarchiv_step 1 6 'check that no restore of collect point "shop" was left unfinished' 'shop.collect:3 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "shop" did not end (/var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # shop.collect:5 [point]
-  polyarchiv_step 1 5 'create the collect directory' 'shop.collect:5 [point]'
+  polyarchiv_step 2 6 'create the collect directory' 'shop.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/shop/backups
   # shop.collect:12 [source "orders"]
-  polyarchiv_step 2 5 'write the password of source "orders" to a private option file' 'shop.collect:12 [source "orders"]'
+  polyarchiv_step 3 6 'write the password of source "orders" to a private option file' 'shop.collect:12 [source "orders"]'
   polyarchiv_hide_trace
   polyarchiv_private_file my.shop.orders.cnf '' text '[client]
 password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
 '
   polyarchiv_restore_trace
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/shop/metadata/work' 'shop.collect:7 [source "orders"]'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/shop/metadata/work' 'shop.collect:7 [source "orders"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/shop/metadata/work
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 4 5 'dump MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
+  polyarchiv_step 5 6 'dump MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial
   mysqldump --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --single-transaction --routines --triggers --events --hex-blob -- orders > /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql 50 fail '-- Dump completed' 4096
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 5 5 'dump MySQL database sessions (source "sessions")' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_step 6 6 'dump MySQL database sessions (source "sessions")' 'shop.collect:17 [source "sessions"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u mysql -- mysqldump --protocol=socket --socket=/run/mysqld/mysqld.sock --single-transaction --routines --triggers --events --hex-blob -- sessions > /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial

@@ -10,7 +10,7 @@
 #   5c6ca543d816b4a1893bf549d7f24862faa1b0ee3f9b53c65815c6f05321c905  $HOME mirror.backup
 #   f836efc3e322ca13c609899a99f07c8dd9b07921441f17b13f99dc576602da2d  -dash.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -44,14 +44,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point café ünï (café ünï.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_caf_n() {
+  # café ünï.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "café ünï" was left unfinished' 'café ünï.collect:1 [point]'
+  test '!' -e '/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/restore-unfinished' || polyarchiv_explain "$?" 1 'a restore of collect point "café ünï" did not end (/var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/café ünï/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # café ünï.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'café ünï.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'café ünï.collect:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/backups'
   # café ünï.collect:5 [source ünïcödé]
-  polyarchiv_step 2 3 'create the copy of source "ünïcödé" and the directory where rsync holds updated files' 'café ünï.collect:5 [source ünïcödé]'
+  polyarchiv_step 3 4 'create the copy of source "ünïcödé" and the directory where rsync holds updated files' 'café ünï.collect:5 [source ünïcödé]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/.~polyarchiv~'
   # café ünï.collect:5 [source ünïcödé]
-  polyarchiv_step 3 3 'update the copy of source "ünïcödé" from /var/lib/polyarchiv-fixture/data/café/日本語' 'café ünï.collect:5 [source ünïcödé]'
+  polyarchiv_step 4 4 'update the copy of source "ünïcödé" from /var/lib/polyarchiv-fixture/data/café/日本語' 'café ünï.collect:5 [source ünïcödé]'
   polyarchiv_copy 50 no 'the copy of source "ünïcödé"' '"/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß"' '' '' \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' "${polyarchiv_work}"/measure \
     0 \
@@ -98,14 +101,17 @@ unit_3_backup_dash_caf_n() {
 # collect point my site (my site.collect:1 [point])
 # due: frequency always, never succeeded
 unit_4_collect_my_site() {
+  # my site.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "my site" was left unfinished' 'my site.collect:1 [point]'
+  test '!' -e '/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/restore-unfinished' || polyarchiv_explain "$?" 1 'a restore of collect point "my site" did not end (/var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/my site/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # my site.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'my site.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'my site.collect:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/backups'
   # my site.collect:5 [source "it's \"quoted\""]
-  polyarchiv_step 2 3 "create the copy of source \"it's \"quoted\"\" and the directory where rsync holds updated files" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
+  polyarchiv_step 3 4 "create the copy of source \"it's \"quoted\"\" and the directory where rsync holds updated files" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/.~polyarchiv~'
   # my site.collect:5 [source "it's \"quoted\""]
-  polyarchiv_step 3 3 "update the copy of source \"it's \"quoted\"\" from /var/lib/polyarchiv-fixture/data/-odd dir" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
+  polyarchiv_step 4 4 "update the copy of source \"it's \"quoted\"\" from /var/lib/polyarchiv-fixture/data/-odd dir" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
   polyarchiv_copy 50 no "the copy of source \"it's \"quoted\"\"" '"/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest"' '' '' \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' "${polyarchiv_work}"/measure \
     0 \
@@ -152,14 +158,17 @@ unit_6_backup_dash_my_site() {
 # collect point o'brien (o'brien.collect:1 [point])
 # due: frequency always, never succeeded
 unit_7_collect_o_brien() {
+  # o'brien.collect:1 [point]
+  polyarchiv_step 1 4 "check that no restore of collect point \"o'brien\" was left unfinished" "o'brien.collect:1 [point]"
+  test '!' -e "/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/restore-unfinished" || polyarchiv_explain "$?" 1 "a restore of collect point \"o'brien\" did not end (/var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/o'brien/metadata/collect_point/restore-unfinished once the live data is as it must be"
   # o'brien.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' "o'brien.collect:3 [point]"
+  polyarchiv_step 2 4 'create the collect directory' "o'brien.collect:3 [point]"
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/backups"
   # o'brien.collect:5 [source "$(whoami)"]
-  polyarchiv_step 2 3 "create the copy of source \"\$(whoami)\" and the directory where rsync holds updated files" "o'brien.collect:5 [source \"\$(whoami)\"]"
+  polyarchiv_step 3 4 "create the copy of source \"\$(whoami)\" and the directory where rsync holds updated files" "o'brien.collect:5 [source \"\$(whoami)\"]"
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/.~polyarchiv~"
   # o'brien.collect:5 [source "$(whoami)"]
-  polyarchiv_step 3 3 "update the copy of source \"\$(whoami)\" from /var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?" "o'brien.collect:5 [source \"\$(whoami)\"]"
+  polyarchiv_step 4 4 "update the copy of source \"\$(whoami)\" from /var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?" "o'brien.collect:5 [source \"\$(whoami)\"]"
   polyarchiv_copy 50 no "the copy of source \"\$(whoami)\"" "\"/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`\"" '' '' \
     10 find "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -10,7 +10,7 @@
 #   6fd5d99c78d09e0d5edb30055eaa7fa2f3d862fef7dd584baea60bde464eb4ab  remote2-git-ssh.backup
 #   cf13b83bdc965c3bfc8ec409a4f3839d74ed25893e6479e0fad7bc260b3778dc  remote3-gitlab.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -44,14 +44,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point local1 (local1.collect:2 [point])
 # due: frequency daily, never succeeded
 unit_1_collect_local1() {
+  # local1.collect:2 [point]
+  polyarchiv_step 1 10 'check that no restore of collect point "local1" was left unfinished' 'local1.collect:2 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "local1" did not end (/var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/backups/locals/local1/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # local1.collect:4 [point]
-  polyarchiv_step 1 9 'create the collect directory' 'local1.collect:4 [point]'
+  polyarchiv_step 2 10 'create the collect directory' 'local1.collect:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups
   # local1.collect:11 [source "source_1"]
-  polyarchiv_step 2 9 'create the copy of source "source_1" and the directory where rsync holds updated files' 'local1.collect:11 [source "source_1"]'
+  polyarchiv_step 3 10 'create the copy of source "source_1" and the directory where rsync holds updated files' 'local1.collect:11 [source "source_1"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/.~polyarchiv~'
   # local1.collect:11 [source "source_1"]
-  polyarchiv_step 3 9 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/postgres' 'local1.collect:11 [source "source_1"]'
+  polyarchiv_step 4 10 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/postgres' 'local1.collect:11 [source "source_1"]'
   polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/input/postgres/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -60,10 +63,10 @@ unit_1_collect_local1() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres
   # local1.collect:17 [source "source_2"]
-  polyarchiv_step 4 9 'create the copy of source "source_2" and the directory where rsync holds updated files' 'local1.collect:17 [source "source_2"]'
+  polyarchiv_step 5 10 'create the copy of source "source_2" and the directory where rsync holds updated files' 'local1.collect:17 [source "source_2"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/.~polyarchiv~'
   # local1.collect:17 [source "source_2"]
-  polyarchiv_step 5 9 'update the copy of source "source_2" from /var/lib/polyarchiv-fixture/data/input/mysql' 'local1.collect:17 [source "source_2"]'
+  polyarchiv_step 6 10 'update the copy of source "source_2" from /var/lib/polyarchiv-fixture/data/input/mysql' 'local1.collect:17 [source "source_2"]'
   polyarchiv_copy 50 no 'the copy of source "source_2"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/input/mysql/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -72,10 +75,10 @@ unit_1_collect_local1() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql
   # local1.collect:22 [source "source_3"]
-  polyarchiv_step 6 9 'create the copy of source "source_3" and the directory where rsync holds updated files' 'local1.collect:22 [source "source_3"]'
+  polyarchiv_step 7 10 'create the copy of source "source_3" and the directory where rsync holds updated files' 'local1.collect:22 [source "source_3"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/.~polyarchiv~'
   # local1.collect:22 [source "source_3"]
-  polyarchiv_step 7 9 'update the copy of source "source_3" from /var/lib/polyarchiv-fixture/data/input/some-files' 'local1.collect:22 [source "source_3"]'
+  polyarchiv_step 8 10 'update the copy of source "source_3" from /var/lib/polyarchiv-fixture/data/input/some-files' 'local1.collect:22 [source "source_3"]'
   polyarchiv_copy 50 no 'the copy of source "source_3"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/input/some-files/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -84,10 +87,10 @@ unit_1_collect_local1() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files
   # local1.collect:28 [source "source_4"]
-  polyarchiv_step 8 9 'create the copy of source "source_4" and the directory where rsync holds updated files' 'local1.collect:28 [source "source_4"]'
+  polyarchiv_step 9 10 'create the copy of source "source_4" and the directory where rsync holds updated files' 'local1.collect:28 [source "source_4"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/.~polyarchiv~'
   # local1.collect:28 [source "source_4"]
-  polyarchiv_step 9 9 'update the copy of source "source_4" from /var/lib/polyarchiv-fixture/data/input/ldap' 'local1.collect:28 [source "source_4"]'
+  polyarchiv_step 10 10 'update the copy of source "source_4" from /var/lib/polyarchiv-fixture/data/input/ldap' 'local1.collect:28 [source "source_4"]'
   polyarchiv_copy 50 no 'the copy of source "source_4"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/input/ldap/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -187,14 +190,17 @@ unit_7_metadata_remote3_gitlab_local1() {
 # collect point local2 (local2.collect:1 [point])
 # due: frequency daily, never succeeded
 unit_8_collect_local2() {
+  # local2.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "local2" was left unfinished' 'local2.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "local2" did not end (/var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/backups/locals/local2/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # local2.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'local2.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'local2.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local2/backups
   # local2.collect:7 [source "source_1"]
-  polyarchiv_step 2 3 'create the copy of source "source_1" and the directory where rsync holds updated files' 'local2.collect:7 [source "source_1"]'
+  polyarchiv_step 3 4 'create the copy of source "source_1" and the directory where rsync holds updated files' 'local2.collect:7 [source "source_1"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/.~polyarchiv~'
   # local2.collect:7 [source "source_1"]
-  polyarchiv_step 3 3 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/mysql-local2' 'local2.collect:7 [source "source_1"]'
+  polyarchiv_step 4 4 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/mysql-local2' 'local2.collect:7 [source "source_1"]'
   polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/input/mysql-local2/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -7,7 +7,7 @@
 #   f0387c8ed9da19439d611b45fdf793f7d1aaf3abaed187c9f30c26937f433333  db.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv nproc pg_dump rm rsync sha256sum sleep stat sudo sync tail tee
+# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv nproc pg_dump rm rsync sha256sum sleep stat sudo sync tail tee test
 # Required secret variables: POLYARCHIV_SECRET_DB_SHOP_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -46,26 +46,29 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point db (db.collect:3 [point])
 # due: frequency always, never succeeded
 unit_1_collect_db() {
+  # db.collect:3 [point]
+  polyarchiv_step 1 6 'check that no restore of collect point "db" was left unfinished' 'db.collect:3 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "db" did not end (/var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # db.collect:5 [point]
-  polyarchiv_step 1 5 'create the collect directory' 'db.collect:5 [point]'
+  polyarchiv_step 2 6 'create the collect directory' 'db.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:12 [source "shop"]
-  polyarchiv_step 2 5 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
+  polyarchiv_step 3 6 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
   polyarchiv_hide_trace
   polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
   polyarchiv_restore_trace
   # db.collect:7 [source "shop"]
-  polyarchiv_step 3 5 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "shop"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/metadata/work
   # db.collect:7 [source "shop"]
-  polyarchiv_step 4 5 'dump PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 5 6 'dump PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop pg_dump --no-password --clean --if-exists --host=db.example.org --port=5433 --username=shop -- shop > /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql 50 warn '-- PostgreSQL database dump complete' 4096
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 5 5 'dump PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 6 6 'dump PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.partial
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u postgres -- pg_dump --no-password --clean --if-exists --host=/var/run/postgresql --port=5432 -- accounts > /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.partial

@@ -7,7 +7,7 @@
 #   33b74a396c1ad017d66158ef26a1fa1a60be0334cf6a0305cd2b48b4a82f0a8f  site.collect
 #   48f8df6722609e5cc97c40a6f6db75f7f76c5d4c3ad26c016073f25a24a462fc  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -41,14 +41,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point site (site.collect:3 [point])
 # due: frequency daily, never succeeded
 unit_1_collect_site() {
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "site" was left unfinished' 'site.collect:3 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "site" did not end (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # site.collect:5 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'site.collect:5 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'site.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:8 [source "documents"]
-  polyarchiv_step 2 3 'create the copy of source "documents" and the directory where rsync holds updated files' 'site.collect:8 [source "documents"]'
+  polyarchiv_step 3 4 'create the copy of source "documents" and the directory where rsync holds updated files' 'site.collect:8 [source "documents"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/documents/.~polyarchiv~'
   # site.collect:8 [source "documents"]
-  polyarchiv_step 3 3 'update the copy of source "documents" from /var/lib/polyarchiv-fixture/data' 'site.collect:8 [source "documents"]'
+  polyarchiv_step 4 4 'update the copy of source "documents" from /var/lib/polyarchiv-fixture/data' 'site.collect:8 [source "documents"]'
   polyarchiv_copy 50 no 'the copy of source "documents"' '"/var/lib/polyarchiv-fixture/collect/site/backups/documents"' '' '' \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/ "${polyarchiv_work}"/measure \
     0 \

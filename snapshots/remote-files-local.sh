@@ -7,7 +7,7 @@
 #   16e11a40154c610ccd7f2706dfc91f028d88e669c238a4a1434aa96df4cbb043  site.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -41,14 +41,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point site (site.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_site() {
+  # site.collect:1 [point]
+  polyarchiv_step 1 6 'check that no restore of collect point "site" was left unfinished' 'site.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "site" did not end (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # site.collect:3 [point]
-  polyarchiv_step 1 5 'create the collect directory' 'site.collect:3 [point]'
+  polyarchiv_step 2 6 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:7 [source "shared"]
-  polyarchiv_step 2 5 'create the copy of source "shared" and the directory where rsync holds updated files' 'site.collect:7 [source "shared"]'
+  polyarchiv_step 3 6 'create the copy of source "shared" and the directory where rsync holds updated files' 'site.collect:7 [source "shared"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/shared/.~polyarchiv~'
   # site.collect:7 [source "shared"]
-  polyarchiv_step 3 5 'update the copy of source "shared" from /var/lib/polyarchiv-fixture/data/shared' 'site.collect:7 [source "shared"]'
+  polyarchiv_step 4 6 'update the copy of source "shared" from /var/lib/polyarchiv-fixture/data/shared' 'site.collect:7 [source "shared"]'
   polyarchiv_copy 50 no 'the copy of source "shared"' '"/var/lib/polyarchiv-fixture/collect/site/backups/shared"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/shared/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -57,10 +60,10 @@ unit_1_collect_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/shared/ /var/lib/polyarchiv-fixture/collect/site/backups/shared/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/shared
   # site.collect:12 [source "plain"]
-  polyarchiv_step 4 5 'create the copy of source "plain" and the directory where rsync holds updated files' 'site.collect:12 [source "plain"]'
+  polyarchiv_step 5 6 'create the copy of source "plain" and the directory where rsync holds updated files' 'site.collect:12 [source "plain"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/plain/copy/.~polyarchiv~'
   # site.collect:12 [source "plain"]
-  polyarchiv_step 5 5 'update the copy of source "plain" from /var/lib/polyarchiv-fixture/data/plain' 'site.collect:12 [source "plain"]'
+  polyarchiv_step 6 6 'update the copy of source "plain" from /var/lib/polyarchiv-fixture/data/plain' 'site.collect:12 [source "plain"]'
   polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/site/backups/plain/copy"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/plain/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

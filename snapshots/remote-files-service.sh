@@ -7,7 +7,7 @@
 #   76f0637e4117010e428a39ac525c5381a10876e66753cc27b013b1d89d1e0de9  site.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sync tee test
 # Required secret variables: POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY POLYARCHIV_SECRET_SITE_DAV_PASSWORD POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -46,23 +46,26 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point site (site.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_site() {
+  # site.collect:1 [point]
+  polyarchiv_step 1 14 'check that no restore of collect point "site" was left unfinished' 'site.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "site" did not end (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # site.collect:3 [point]
-  polyarchiv_step 1 13 'create the collect directory' 'site.collect:3 [point]'
+  polyarchiv_step 2 14 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:7 [source "dav"]
-  polyarchiv_step 2 13 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav, where source "dav" is fetched (kept: the next run fetches what changed)' 'site.collect:7 [source "dav"]'
+  polyarchiv_step 3 14 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav, where source "dav" is fetched (kept: the next run fetches what changed)' 'site.collect:7 [source "dav"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav
   # site.collect:7 [source "dav"]
-  polyarchiv_step 3 13 "fetch https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï into /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav" 'site.collect:7 [source "dav"]'
+  polyarchiv_step 4 14 "fetch https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï into /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav" 'site.collect:7 [source "dav"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_DAV_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT=/etc/polyarchiv/dav-ca.pem RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone sync --links -- ":webdav:/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï" /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav
   polyarchiv_restore_trace
   # site.collect:7 [source "dav"]
-  polyarchiv_step 4 13 'create the copy of source "dav" and the directory where rsync holds updated files' 'site.collect:7 [source "dav"]'
+  polyarchiv_step 5 14 'create the copy of source "dav" and the directory where rsync holds updated files' 'site.collect:7 [source "dav"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/dav/.~polyarchiv~'
   # site.collect:7 [source "dav"]
-  polyarchiv_step 5 13 'update the copy of source "dav" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav' 'site.collect:7 [source "dav"]'
+  polyarchiv_step 6 14 'update the copy of source "dav" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav' 'site.collect:7 [source "dav"]'
   polyarchiv_copy 50 no 'the copy of source "dav"' '"/var/lib/polyarchiv-fixture/collect/site/backups/dav"' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -71,19 +74,19 @@ unit_1_collect_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ /var/lib/polyarchiv-fixture/collect/site/backups/dav/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/dav
   # site.collect:14 [source "ftp"]
-  polyarchiv_step 6 13 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp, where source "ftp" is fetched (kept: the next run fetches what changed)' 'site.collect:14 [source "ftp"]'
+  polyarchiv_step 7 14 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp, where source "ftp" is fetched (kept: the next run fetches what changed)' 'site.collect:14 [source "ftp"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp
   # site.collect:14 [source "ftp"]
-  polyarchiv_step 7 13 'fetch ftp://ftp.example.org/pub/site into /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp' 'site.collect:14 [source "ftp"]'
+  polyarchiv_step 8 14 'fetch ftp://ftp.example.org/pub/site into /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp' 'site.collect:14 [source "ftp"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone sync --links -- :ftp:/pub/site /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp
   polyarchiv_restore_trace
   # site.collect:14 [source "ftp"]
-  polyarchiv_step 8 13 'create the copy of source "ftp" and the directory where rsync holds updated files' 'site.collect:14 [source "ftp"]'
+  polyarchiv_step 9 14 'create the copy of source "ftp" and the directory where rsync holds updated files' 'site.collect:14 [source "ftp"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/ftp/.~polyarchiv~'
   # site.collect:14 [source "ftp"]
-  polyarchiv_step 9 13 'update the copy of source "ftp" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp' 'site.collect:14 [source "ftp"]'
+  polyarchiv_step 10 14 'update the copy of source "ftp" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp' 'site.collect:14 [source "ftp"]'
   polyarchiv_copy 20 no 'the copy of source "ftp"' '"/var/lib/polyarchiv-fixture/collect/site/backups/ftp"' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -92,18 +95,18 @@ unit_1_collect_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ /var/lib/polyarchiv-fixture/collect/site/backups/ftp/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp
   # site.collect:20 [source "bucket"]
-  polyarchiv_step 10 13 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket, where source "bucket" is fetched (kept: the next run fetches what changed)' 'site.collect:20 [source "bucket"]'
+  polyarchiv_step 11 14 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket, where source "bucket" is fetched (kept: the next run fetches what changed)' 'site.collect:20 [source "bucket"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket
   # site.collect:20 [source "bucket"]
-  polyarchiv_step 11 13 'fetch s3://assets/site/uploads into /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket' 'site.collect:20 [source "bucket"]'
+  polyarchiv_step 12 14 'fetch s3://assets/site/uploads into /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket' 'site.collect:20 [source "bucket"]'
   polyarchiv_hide_trace
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=AKIAEXAMPLE RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY:?}" rclone sync --links --fast-list -- :s3:assets/site/uploads /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket
   polyarchiv_restore_trace
   # site.collect:20 [source "bucket"]
-  polyarchiv_step 12 13 'create the copy of source "bucket" and the directory where rsync holds updated files' 'site.collect:20 [source "bucket"]'
+  polyarchiv_step 13 14 'create the copy of source "bucket" and the directory where rsync holds updated files' 'site.collect:20 [source "bucket"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/uploads/.~polyarchiv~'
   # site.collect:20 [source "bucket"]
-  polyarchiv_step 13 13 'update the copy of source "bucket" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket' 'site.collect:20 [source "bucket"]'
+  polyarchiv_step 14 14 'update the copy of source "bucket" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket' 'site.collect:20 [source "bucket"]'
   polyarchiv_copy 50 no 'the copy of source "bucket"' '"/var/lib/polyarchiv-fixture/collect/site/backups/uploads"' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -6,7 +6,7 @@
 # Inputs (sha256):
 #   e359a1a8f8e9da6f40ab78fe8316f9a2be2310fed30746c5d72087b460ab6229  site.collect
 # Selection: every point that is due
-# Required tools: cat date du flock mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tee
+# Required tools: cat date du flock mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -40,14 +40,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point site (site.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_site() {
+  # site.collect:1 [point]
+  polyarchiv_step 1 6 'check that no restore of collect point "site" was left unfinished' 'site.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "site" did not end (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # site.collect:3 [point]
-  polyarchiv_step 1 5 'create the collect directory' 'site.collect:3 [point]'
+  polyarchiv_step 2 6 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:7 [source "web"]
-  polyarchiv_step 2 5 'create the copy of source "web" and the directory where rsync holds updated files' 'site.collect:7 [source "web"]'
+  polyarchiv_step 3 6 'create the copy of source "web" and the directory where rsync holds updated files' 'site.collect:7 [source "web"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/web/.~polyarchiv~'
   # site.collect:7 [source "web"]
-  polyarchiv_step 3 5 "update the copy of source \"web\" from web.example.org:/srv/-it's a \"\$HOME\" dir ünï" 'site.collect:7 [source "web"]'
+  polyarchiv_step 4 6 "update the copy of source \"web\" from web.example.org:/srv/-it's a \"\$HOME\" dir ünï" 'site.collect:7 [source "web"]'
   polyarchiv_copy 50 no 'the copy of source "web"' '"/var/lib/polyarchiv-fixture/collect/site/backups/web"' '' '' \
     12 rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s '--filter=H .~polyarchiv~' -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" "${polyarchiv_work}"/measure \
     0 \
@@ -56,10 +59,10 @@ unit_1_collect_site() {
     rsync -a --modify-window=-1 -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --remote-option=--debug=FILTER1 -S -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/backups/web/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/web
   # site.collect:14 [source "plain"]
-  polyarchiv_step 4 5 'create the copy of source "plain" and the directory where rsync holds updated files' 'site.collect:14 [source "plain"]'
+  polyarchiv_step 5 6 'create the copy of source "plain" and the directory where rsync holds updated files' 'site.collect:14 [source "plain"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/app/.~polyarchiv~'
   # site.collect:14 [source "plain"]
-  polyarchiv_step 5 5 'update the copy of source "plain" from db.example.org:/var/lib/app' 'site.collect:14 [source "plain"]'
+  polyarchiv_step 6 6 'update the copy of source "plain" from db.example.org:/var/lib/app' 'site.collect:14 [source "plain"]'
   polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/site/backups/app"' '' '' \
     12 rsync -a -n --stats --no-h -e 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4' -s '--filter=H .~polyarchiv~' -- db.example.org:/var/lib/app/ "${polyarchiv_work}"/measure \
     0 \

@@ -17,7 +17,7 @@
 #   backup point offsite of dev: skipped by --skip-backup (offsite.backup:1 [point])
 #   backup point local-mirror of web: skipped by --skip-backup (local-mirror.backup:1 [point])
 #   backup point offsite of web: skipped by --skip-backup (offsite.backup:1 [point])
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -51,14 +51,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point db (db.collect:1 [point])
 # forced by --force (frequency hourly, never succeeded)
 unit_1_collect_db() {
+  # db.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "db" was left unfinished' 'db.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "db" did not end (/var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # db.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'db.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'db.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:7 [source "dumps"]
-  polyarchiv_step 2 3 'create the copy of source "dumps" and the directory where rsync holds updated files' 'db.collect:7 [source "dumps"]'
+  polyarchiv_step 3 4 'create the copy of source "dumps" and the directory where rsync holds updated files' 'db.collect:7 [source "dumps"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/dumps/.~polyarchiv~'
   # db.collect:7 [source "dumps"]
-  polyarchiv_step 3 3 'update the copy of source "dumps" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:7 [source "dumps"]'
+  polyarchiv_step 4 4 'update the copy of source "dumps" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:7 [source "dumps"]'
   polyarchiv_copy 50 no 'the copy of source "dumps"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dumps"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/db/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -71,14 +74,17 @@ unit_1_collect_db() {
 # collect point dev (dev.collect:1 [point])
 # forced by --force (frequency always, never succeeded)
 unit_2_collect_dev() {
+  # dev.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "dev" was left unfinished' 'dev.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/dev/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "dev" did not end (/var/lib/polyarchiv-fixture/collect/dev/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/dev/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # dev.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'dev.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'dev.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/backups
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 2 3 'create the copy of source "sandbox" and the directory where rsync holds updated files' 'dev.collect:6 [source "sandbox"]'
+  polyarchiv_step 3 4 'create the copy of source "sandbox" and the directory where rsync holds updated files' 'dev.collect:6 [source "sandbox"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/.~polyarchiv~'
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 3 3 'update the copy of source "sandbox" from /var/lib/polyarchiv-fixture/data/dev' 'dev.collect:6 [source "sandbox"]'
+  polyarchiv_step 4 4 'update the copy of source "sandbox" from /var/lib/polyarchiv-fixture/data/dev' 'dev.collect:6 [source "sandbox"]'
   polyarchiv_copy 50 no 'the copy of source "sandbox"' '"/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/dev/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -91,14 +97,17 @@ unit_2_collect_dev() {
 # collect point web (web.collect:1 [point])
 # forced by --force (frequency daily, never succeeded)
 unit_3_collect_web() {
+  # web.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "web" was left unfinished' 'web.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "web" did not end (/var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # web.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'web.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'web.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:7 [source "site"]
-  polyarchiv_step 2 3 'create the copy of source "site" and the directory where rsync holds updated files' 'web.collect:7 [source "site"]'
+  polyarchiv_step 3 4 'create the copy of source "site" and the directory where rsync holds updated files' 'web.collect:7 [source "site"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~'
   # web.collect:7 [source "site"]
-  polyarchiv_step 3 3 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:7 [source "site"]'
+  polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:7 [source "site"]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/web/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -9,7 +9,7 @@
 #   4a4a119ce73465fe441b02232dfd8f99b315b7c339931d5aae9a37a2f564f8de  mirror.backup
 #   1d2e2315aadc01c1e018b30adf9b7e6b2f7aa001c405caa3e494767f1724cb38  tarball.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tar tee zstd
+# Required tools: awk cat date du find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tar tee test zstd
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -45,14 +45,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point site (site.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_site() {
+  # site.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "site" was left unfinished' 'site.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "site" did not end (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # site.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'site.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:5 [source "tree"]
-  polyarchiv_step 2 3 'create the copy of source "tree" and the directory where rsync holds updated files' 'site.collect:5 [source "tree"]'
+  polyarchiv_step 3 4 'create the copy of source "tree" and the directory where rsync holds updated files' 'site.collect:5 [source "tree"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/tree/.~polyarchiv~'
   # site.collect:5 [source "tree"]
-  polyarchiv_step 3 3 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "tree"]'
+  polyarchiv_step 4 4 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "tree"]'
   polyarchiv_copy 50 no 'the copy of source "tree"' '"/var/lib/polyarchiv-fixture/collect/site/backups/tree"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -13,7 +13,7 @@
 #   afca9f0daa5a87395ed8c686af064fb77d0f283dd74967082cf71eaeb48f3803  notags.backup
 #   a180703a8089d6a876b3cc4df28eab057109fa07594b992d4e7fcda06e701022  offsite.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -47,14 +47,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point db (db.collect:3 [point])
 # due: frequency always, never succeeded
 unit_1_collect_db() {
+  # db.collect:3 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "db" was left unfinished' 'db.collect:3 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "db" did not end (/var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # db.collect:5 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'db.collect:5 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'db.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:9 [source "dump"]
-  polyarchiv_step 2 3 'create the copy of source "dump" and the directory where rsync holds updated files' 'db.collect:9 [source "dump"]'
+  polyarchiv_step 3 4 'create the copy of source "dump" and the directory where rsync holds updated files' 'db.collect:9 [source "dump"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/dump/.~polyarchiv~'
   # db.collect:9 [source "dump"]
-  polyarchiv_step 3 3 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:9 [source "dump"]'
+  polyarchiv_step 4 4 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:9 [source "dump"]'
   polyarchiv_copy 50 no 'the copy of source "dump"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dump"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/db/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -101,14 +104,17 @@ unit_3_backup_notags_db() {
 # collect point lab (lab.collect:2 [point])
 # due: frequency always, never succeeded
 unit_4_collect_lab() {
+  # lab.collect:2 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "lab" was left unfinished' 'lab.collect:2 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/lab/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "lab" did not end (/var/lib/polyarchiv-fixture/collect/lab/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/lab/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # lab.collect:4 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'lab.collect:4 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'lab.collect:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/lab/backups
   # lab.collect:8 [source "results"]
-  polyarchiv_step 2 3 'create the copy of source "results" and the directory where rsync holds updated files' 'lab.collect:8 [source "results"]'
+  polyarchiv_step 3 4 'create the copy of source "results" and the directory where rsync holds updated files' 'lab.collect:8 [source "results"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/lab/backups/results/.~polyarchiv~'
   # lab.collect:8 [source "results"]
-  polyarchiv_step 3 3 'update the copy of source "results" from /var/lib/polyarchiv-fixture/data/lab' 'lab.collect:8 [source "results"]'
+  polyarchiv_step 4 4 'update the copy of source "results" from /var/lib/polyarchiv-fixture/data/lab' 'lab.collect:8 [source "results"]'
   polyarchiv_copy 50 no 'the copy of source "results"' '"/var/lib/polyarchiv-fixture/collect/lab/backups/results"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/lab/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -138,14 +144,17 @@ unit_5_backup_labmirror_lab() {
 # collect point scratch (scratch.collect:3 [point])
 # due: frequency always, never succeeded
 unit_6_collect_scratch() {
+  # scratch.collect:3 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "scratch" was left unfinished' 'scratch.collect:3 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/scratch/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "scratch" did not end (/var/lib/polyarchiv-fixture/collect/scratch/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/scratch/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # scratch.collect:5 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'scratch.collect:5 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'scratch.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/scratch/backups
   # scratch.collect:9 [source "notes"]
-  polyarchiv_step 2 3 'create the copy of source "notes" and the directory where rsync holds updated files' 'scratch.collect:9 [source "notes"]'
+  polyarchiv_step 3 4 'create the copy of source "notes" and the directory where rsync holds updated files' 'scratch.collect:9 [source "notes"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/scratch/backups/notes/.~polyarchiv~'
   # scratch.collect:9 [source "notes"]
-  polyarchiv_step 3 3 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/scratch' 'scratch.collect:9 [source "notes"]'
+  polyarchiv_step 4 4 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/scratch' 'scratch.collect:9 [source "notes"]'
   polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/scratch/backups/notes"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/scratch/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -175,14 +184,17 @@ unit_7_backup_nightly_scratch() {
 # collect point web (web.collect:1 [point])
 # due: frequency always, never succeeded
 unit_8_collect_web() {
+  # web.collect:1 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "web" was left unfinished' 'web.collect:1 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "web" did not end (/var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/web/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # web.collect:3 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'web.collect:3 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'web.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:6 [source "site"]
-  polyarchiv_step 2 3 'create the copy of source "site" and the directory where rsync holds updated files' 'web.collect:6 [source "site"]'
+  polyarchiv_step 3 4 'create the copy of source "site" and the directory where rsync holds updated files' 'web.collect:6 [source "site"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~'
   # web.collect:6 [source "site"]
-  polyarchiv_step 3 3 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:6 [source "site"]'
+  polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:6 [source "site"]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/web/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

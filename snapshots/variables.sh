@@ -8,7 +8,7 @@
 #   8ce79ee6b047c508e3d626e708a70ed320d92a3babac5b5b3dc13c66b0d2cdc1  www.example.org.collect
 #   d73867c510c0daae55435520026019433a929b3aed89a33b579b29916ff50434  dated.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -42,14 +42,17 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point db (db.collect:3 [point])
 # due: frequency always, never succeeded
 unit_1_collect_db() {
+  # db.collect:3 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "db" was left unfinished' 'db.collect:3 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/database/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "db" did not end (/var/lib/polyarchiv-fixture/collect/database/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/database/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # db.collect:5 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'db.collect:5 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'db.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/database/backups
   # db.collect:8 [source "dump"]
-  polyarchiv_step 2 3 'create the copy of source "dump" and the directory where rsync holds updated files' 'db.collect:8 [source "dump"]'
+  polyarchiv_step 3 4 'create the copy of source "dump" and the directory where rsync holds updated files' 'db.collect:8 [source "dump"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/.~polyarchiv~'
   # db.collect:8 [source "dump"]
-  polyarchiv_step 3 3 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/{braces}/backup' 'db.collect:8 [source "dump"]'
+  polyarchiv_step 4 4 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/{braces}/backup' 'db.collect:8 [source "dump"]'
   polyarchiv_copy 50 no 'the copy of source "dump"' '"/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10"' '' '' \
     10 find '/var/lib/polyarchiv-fixture/data/{braces}/backup/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -79,14 +82,17 @@ unit_2_backup_dated_db() {
 # collect point www.example.org (www.example.org.collect:2 [point])
 # due: frequency always, never succeeded
 unit_3_collect_www_example_org() {
+  # www.example.org.collect:2 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "www.example.org" was left unfinished' 'www.example.org.collect:2 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "www.example.org" did not end (/var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/web1/www.example.org/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # www.example.org.collect:4 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'www.example.org.collect:4 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'www.example.org.collect:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups
   # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 2 3 'create the copy of source "site" and the directory where rsync holds updated files' 'www.example.org.collect:7 [source "site"]'
+  polyarchiv_step 3 4 'create the copy of source "site" and the directory where rsync holds updated files' 'www.example.org.collect:7 [source "site"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/.~polyarchiv~'
   # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 3 3 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/www/shop' 'www.example.org.collect:7 [source "site"]'
+  polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/www/shop' 'www.example.org.collect:7 [source "site"]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup"' '' '' \
     11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --include=keep.prod.tmp '--exclude=*.prod.tmp' -- /var/lib/polyarchiv-fixture/data/www/shop/ "${polyarchiv_work}"/measure \
     0 \

@@ -11,7 +11,7 @@
 #   2190415180d208649d29b2c331947e2f90a5b9a1c9123d4b77aca3da94d799e4  site.collect
 #   e07089e0053b36b25d4aee74ea4c416957667ef6c4fbfb3e4e8107ec82bffbd6  offsite.backup
 # Selection: --review (every point as due, no state read)
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -1203,14 +1203,17 @@ polyarchiv_copy() {
 # collect point site (site.collect:4 [point])
 # due in a review render (frequency daily after 3:00)
 unit_1_collect_site() {
+  # site.collect:4 [point]
+  polyarchiv_step 1 4 'check that no restore of collect point "site" was left unfinished' 'site.collect:4 [point]'
+  test '!' -e /var/backups/polyarchiv/site/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "site" did not end (/var/backups/polyarchiv/site/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/backups/polyarchiv/site/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # site.collect:6 [point]
-  polyarchiv_step 1 3 'create the collect directory' 'site.collect:6 [point]'
+  polyarchiv_step 2 4 'create the collect directory' 'site.collect:6 [point]'
   polyarchiv_make_dir /var/backups/polyarchiv/site/backups
   # site.collect:9 [source "www"]
-  polyarchiv_step 2 3 'create the copy of source "www" and the directory where rsync holds updated files' 'site.collect:9 [source "www"]'
+  polyarchiv_step 3 4 'create the copy of source "www" and the directory where rsync holds updated files' 'site.collect:9 [source "www"]'
   polyarchiv_make_dir '/var/backups/polyarchiv/site/backups/www/.~polyarchiv~'
   # site.collect:9 [source "www"]
-  polyarchiv_step 3 3 'update the copy of source "www" from /srv/www' 'site.collect:9 [source "www"]'
+  polyarchiv_step 4 4 'update the copy of source "www" from /srv/www' 'site.collect:9 [source "www"]'
   polyarchiv_copy 50 no 'the copy of source "www"' '' '' '' \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- /srv/www/ "${polyarchiv_work}"/measure \
     0 \
