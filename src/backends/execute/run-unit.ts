@@ -36,6 +36,7 @@ import { resticRestoreAt } from './restic-restore-at.js';
 import { type RunContext, runExec, tolerated, writeAsTool, writePrivateFile } from './run-exec.js';
 import { svnStage } from './svn-stage.js';
 import { svnUpdateAt } from './svn-update-at.js';
+import { builtinTest } from './test-builtin.js';
 
 export type UnitStatus = 'ok' | 'failed' | 'busy' | 'stale' | 'skipped' | 'declined' | 'dry';
 
@@ -213,9 +214,10 @@ const DECLINE: Confirmation = { yes: false, ask: async () => false };
 export async function runCommand(command: Command, options: UnitOptions, ctx: RunContext): Promise<number> {
   if (command.kind === 'exec') {
     const status =
-      command.errorsUntilEnd === undefined
+      builtinTest(command) ??
+      (command.errorsUntilEnd === undefined
         ? await runExec(command, ctx)
-        : await runErrorsUntilEnd(command, ctx);
+        : await runErrorsUntilEnd(command, ctx));
     const explained = explanationOf(command, status);
     if (explained !== undefined) options.say(`  ${explained}`);
     return tolerated(status, command.alsoSucceedsOn);
