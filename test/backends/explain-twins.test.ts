@@ -13,36 +13,54 @@ const canRun = haveTools('bash', 'sh');
 const box = makeSandbox('polyarchiv-explain-');
 afterAll(() => box.remove());
 
+/** Lines said on the error output, without the prefix of polyarchiv's own. */
+const lines = (text: string): string[] =>
+  text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.replace(/^polyarchiv: /, ''));
+
 /** The command's line in the script (polyarchiv_explain after it): its status and what it said. */
 function inScript(command: ExecCommand): { status: number; said: string[] } {
   const run = spawnSync(
     'bash',
-    ['-c', `set -Euo pipefail; source "$1"; ${commandLine(command)}`, 'bash', partialFile('helpers.hbs')],
+    [
+      '-c',
+      `set -Euo pipefail; source "$1"; polyarchiv_work=$2; ${commandLine(command)}`,
+      'bash',
+      partialFile('helpers.hbs'),
+      // A directory of its own: the script removes its work directory when it ends.
+      mkdtempSync(join(box.root, 'work-')),
+    ],
     { encoding: 'utf8' },
   );
-  const said = run.stderr
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => line.replace(/^polyarchiv: /, ''));
-  return { status: run.status ?? -1, said };
+  return { status: run.status ?? -1, said: lines(run.stderr) };
 }
 
+/** The same command run by apply: its status, and its own and the tool's error lines in order. */
 async function inApply(command: ExecCommand): Promise<{ status: number; said: string[] }> {
-  const said: string[] = [];
+  const errors: string[] = [];
   const now = new Date();
   const status = await runCommand(
     command,
     {
       showCommands: false,
       quiet: false,
-      say: (line) => said.push(line),
+      say: (line) => errors.push(`${line}\n`),
       clock: () => now,
       started: now,
       interrupted: () => undefined,
     },
-    { workDir: box.root, secrets: new Map(), processes: new Set(), output: () => {} },
+    {
+      workDir: box.root,
+      secrets: new Map(),
+      processes: new Set(),
+      output: (stream, chunk) => {
+        if (stream === 'stderr') errors.push(chunk.toString());
+      },
+    },
   );
-  return { status, said };
+  return { status, said: lines(errors.join('')) };
 }
 
 /** A tool that ends with `status`, and what some of its statuses mean (3 twice: the first counts). */
@@ -94,47 +112,9 @@ describe.runIf(canRun)(
       ],
       ['fails otherwise: what the tool said', 5, ['Failed to lsjson: directory not found']],
     ] as [string, number, string[]][])('%s', async (_, status, said) => {
-      const command = sayingThenExiting(status);
-      const script = spawnSync(
-        'bash',
-        [
-          '-c',
-          `set -Euo pipefail; source "$1"; polyarchiv_work=$2; ${commandLine(command)}`,
-          'bash',
-          partialFile('helpers.hbs'),
-          // A directory of its own: the script removes its work directory when it ends.
-          mkdtempSync(join(box.root, 'work-')),
-        ],
-        { encoding: 'utf8' },
-      );
-      const lines = (text: string) =>
-        text
-          .split('\n')
-          .filter((line) => line !== '')
-          .map((line) => line.replace(/^polyarchiv: /, ''));
-      expect({ status: script.status, said: lines(script.stderr) }).toEqual({ status, said });
-      const errors: string[] = [];
-      const now = new Date();
-      const applied = await runCommand(
-        command,
-        {
-          showCommands: false,
-          quiet: false,
-          say: (line) => errors.push(`${line}\n`),
-          clock: () => now,
-          started: now,
-          interrupted: () => undefined,
-        },
-        {
-          workDir: box.root,
-          secrets: new Map(),
-          processes: new Set(),
-          output: (stream, chunk) => {
-            if (stream === 'stderr') errors.push(chunk.toString());
-          },
-        },
-      );
-      expect({ status: applied, said: lines(errors.join('')) }).toEqual({ status, said });
+      const script = inScript(sayingThenExiting(status));
+      expect(script).toEqual({ status, said });
+      expect(await inApply(sayingThenExiting(status))).toEqual(script);
     });
   },
 );
