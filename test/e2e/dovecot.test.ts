@@ -169,7 +169,7 @@ describe.runIf(canRunDovecot)('the dovecot source against a real Dovecot', () =>
         expect({ name, code: run.code }, run.stderr).toEqual({ name, code: 1 });
         expect(run.stderr).toContain(message);
         expect(run.stderr).toMatch(
-          /failed with exit code \d+: step [23] of \d+ at site\.collect:\d+ \[source "mail"\]/,
+          /failed with exit code \d+: step [34] of \d+ at site\.collect:\d+ \[source "mail"\]/,
         );
         expect(run.stderr).toMatch(/skipped +backup:mirror\/site/);
         expect(snapshotTree(copyDir())).toEqual(good);
@@ -227,7 +227,7 @@ describe.runIf(canRunDovecot)('the dovecot source against a real Dovecot', () =>
         expect(run.stderr).toContain(doveadmSays);
         expect(run.stderr).not.toMatch(/exists for no user|matches no user/);
         expect(run.stderr).toMatch(
-          /failed with exit code \d+: step 2 of \d+ at site\.collect:(9|10) \[source "mail"\]/,
+          /failed with exit code \d+: step 3 of \d+ at site\.collect:(9|10) \[source "mail"\]/,
         );
         expect(snapshotTree(copyDir())).toEqual(good);
       }
