@@ -9,7 +9,8 @@ import {
   type PlanUnit,
   partsOf,
 } from '../planner/plan.js';
-import { obscuringLines, shownCommand } from './bash/quote.js';
+import { shownCommand } from './bash/quote.js';
+import { obscuringLines } from './bash/run-words.js';
 import { describeSelection } from './describe-selection.js';
 
 /** A Terraform-like summary: one symbol per unit and step, what runs, what is skipped and why. */

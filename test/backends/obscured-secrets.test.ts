@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { commandLine, obscuringLines } from '../../src/backends/bash/quote.js';
+import { commandLine } from '../../src/backends/bash/quote.js';
+import { obscuringLines } from '../../src/backends/bash/run-words.js';
 import { envValue } from '../../src/backends/execute/run-exec.js';
 import type { ExecCommand } from '../../src/graph/command.js';
 import { haveTools } from '../helpers/tools.js';

@@ -26,8 +26,9 @@ import {
   TREE_LISTING_FORMAT,
 } from '../tool-conventions.js';
 import { type MessageLayout, messageLayout } from './message-layout.js';
-import { commandLine, obscuringLines } from './quote.js';
+import { commandLine } from './quote.js';
 import { hookRegistrations, runHookFunction, unitFunction, unitHookFunction } from './registration-lines.js';
+import { obscuringLines } from './run-words.js';
 import { commentText, shellWord } from './shell-word.js';
 
 /** Everything the templates lay out, already quoted: templates add no logic and no escaping. */
