@@ -1,7 +1,7 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { OptionValues } from '../options/schema.js';
 import { shellSplit } from '../options/shell-split.js';
-import { setString } from './toolkit.js';
+import { asWritten, setString } from './toolkit.js';
 import type { SshLocation } from './url.js';
 
 /**
@@ -129,7 +129,7 @@ export function checkSshLocation(
   }
   if (/[*?[\]]/.test(location.path)) {
     diagnostics.error(
-      `${name} '${options.string(name)}' has a wildcard character (*, ?, [ or ]) in its path`,
+      `${name} '${asWritten(options, name)}' has a wildcard character (*, ?, [ or ]) in its path`,
       origin,
       'the remote rsync would expand it: rename the directory or use a symbolic link to it',
     );

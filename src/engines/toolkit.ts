@@ -22,6 +22,15 @@ export function setString(options: OptionValues, name: string): string | undefin
   return value === '' ? undefined : value;
 }
 
+/**
+ * An option's text as the user wrote it (`{variables}` unexpanded), for a message about the text
+ * itself: a backup point's options are resolved for each of its collect points, and a mistake
+ * quoted as resolved would be one error per collect point.
+ */
+export function asWritten(options: OptionValues, name: string): string {
+  return options.template(name) ?? options.string(name);
+}
+
 /** The engine's own wording of each connection option. */
 export interface ConnectionWording {
   readonly port: string;

@@ -73,7 +73,7 @@ describe('secrets in messages', () => {
     [
       'engine = archive\nremote_url = https://bob:pa ss@dav.example.org/x/{name}',
       'pa ss',
-      "remote_url 'https://bob:***@dav.example.org/x/site' is not a .tar.gz",
+      "remote_url 'https://bob:***@dav.example.org/x/{name}' is not a .tar.gz",
     ],
   ])('%s: the error does not show %s', async (backupText, secret, expected) => {
     const output = await validate(backup(backupText));

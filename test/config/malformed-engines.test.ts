@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose, errorsOf } from '../helpers/diagnose.js';
-import { mirror, SITE, source } from './malformed-cases.js';
+import { CP, mirror, SITE, source } from './malformed-cases.js';
 
 /** Unknown or misplaced engines, with their exact diagnostics. */
 describe('engines', () => {
@@ -93,10 +93,11 @@ describe('engines', () => {
     );
   });
 
-  it('refuses an archive whose name has no known extension, at its line, on the value it resolves to', () => {
+  it('refuses an archive whose name has no known extension, at its line, once for all its collect points', () => {
+    const two = { ...SITE, 'other.collect': CP.replace('/srv/cp', '/srv/other') };
     for (const url of ['/b/{name}', '/b/{name}.tgz', 'file:///b/{name}.tar.gz/', '/b/{name}.tar.lz4']) {
-      expect(errorsOf({ ...SITE, 'm.backup': `[point]\nengine=archive\nremote_url=${url}\n` }), url).toEqual([
-        `error: remote_url '${url.replaceAll('{name}', 'site')}' is not a .tar.gz, .tar.bz2, .tar.xz or .tar.zst file (its extension chooses the compressor, e.g. /var/backups/{name}.tar.gz)\n  at m.backup:3 [point]`,
+      expect(errorsOf({ ...two, 'm.backup': `[point]\nengine=archive\nremote_url=${url}\n` }), url).toEqual([
+        `error: remote_url '${url}' is not a .tar.gz, .tar.bz2, .tar.xz or .tar.zst file (its extension chooses the compressor, e.g. /var/backups/{name}.tar.gz)\n  at m.backup:3 [point]`,
       ]);
     }
     for (const extension of ['gz', 'bz2', 'xz', 'zst']) {

@@ -261,7 +261,7 @@ describe.runIf(canRun)('archive backup point, end to end', () => {
       const result = runCli([...command, ...args]);
       expect(result.code, command.join(' ')).toBe(2);
       expect(result.stderr).toContain(
-        `remote_url 'file://${box.root}/archives/site copy.tar.lz4' is not a .tar.gz, .tar.bz2, .tar.xz or .tar.zst file`,
+        "remote_url 'file://{root}/archives/{name} copy.tar.lz4' is not a .tar.gz, .tar.bz2, .tar.xz or .tar.zst file",
       );
       expect(result.stderr).toContain('archive.backup:3 [point]');
     }

@@ -4,6 +4,7 @@ import type { ActionDraft, Compression, NewestFileSearch, Transport } from '../.
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
+import { asWritten } from '../toolkit.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
 import { getNewest } from './dated-search.js';
 import { expectFetched, noCopyMessage } from './expect-fetched.js';
@@ -238,8 +239,9 @@ export function checkArchiveTarget(options: OptionValues, diagnostics: Diagnosti
     (compressionOf(path) !== undefined && !/\/\.?$/.test(options.string('remote_url')))
   )
     return;
+  // As written, not as resolved for each collect point: one mistake, one error.
   diagnostics.error(
-    `remote_url '${options.string('remote_url')}' is not a .tar.gz, .tar.bz2, .tar.xz or .tar.zst file`,
+    `remote_url '${asWritten(options, 'remote_url')}' is not a .tar.gz, .tar.bz2, .tar.xz or .tar.zst file`,
     options.origin('remote_url'),
     'its extension chooses the compressor, e.g. /var/backups/{name}.tar.gz',
   );
