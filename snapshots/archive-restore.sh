@@ -59,7 +59,7 @@ unit_1_fetch_archive_site() {
   test -e /var/lib/polyarchiv-fixture/archives/site.tar.zst || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/archives/site.tar.zst is missing'
   # archive.backup:3 [point]
   polyarchiv_step 4 9 'extract /var/lib/polyarchiv-fixture/archives/site.tar.zst (the collect point is not touched unless the whole archive reads back)' 'archive.backup:3 [point]'
-  zstd -d -c -q < /var/lib/polyarchiv-fixture/archives/site.tar.zst | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
+  zstd -d -c -q < /var/lib/polyarchiv-fixture/archives/site.tar.zst | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted || polyarchiv_explain "$?" other "/var/lib/polyarchiv-fixture/archives/site.tar.zst could not be extracted whole (the tools say why above: a damaged or cut archive, or no room to extract it): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   # archive.backup:3 [point]
   polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted holds a copy of "site"' 'archive.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": the archive /var/lib/polyarchiv-fixture/archives/site.tar.zst holds nothing'

@@ -64,7 +64,7 @@ unit_1_fetch_weekly_site() {
     ln -sfn --
   # weekly.backup:3 [point]
   polyarchiv_step 4 9 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz (the collect point is not touched unless the whole archive reads back)' 'weekly.backup:3 [point]'
-  gzip -d -c < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted
+  gzip -d -c < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted || polyarchiv_explain "$?" other "the archive this restore found could not be extracted whole (the tools say why above: a damaged or cut archive, or no room to extract it): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   # weekly.backup:3 [point]
   polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted holds a copy of "site"' 'weekly.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "weekly" holds no copy of collect point "site": the archive found holds nothing'

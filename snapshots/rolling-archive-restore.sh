@@ -64,7 +64,7 @@ unit_1_fetch_history_site() {
     ln -sfn --
   # history.backup:3 [point]
   polyarchiv_step 4 9 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz (the collect point is not touched unless the whole archive reads back)' 'history.backup:3 [point]'
-  gzip -d -c < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted
+  gzip -d -c < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted || polyarchiv_explain "$?" other "the archive this restore found could not be extracted whole (the tools say why above: a damaged or cut archive, or no room to extract it): collect point \"site\" and the live data were not changed; an older archive: run the restore again with --at a time before this one's; another backup point's copy: run the restore again with --from ITS_NAME"
   # history.backup:3 [point]
   polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted holds a copy of "site"' 'history.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "history" holds no copy of collect point "site": the archive found holds nothing'

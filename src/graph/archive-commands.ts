@@ -146,6 +146,7 @@ export function unpackCommands(spec: UnpackSpec, tools: ToolPaths): Command[] {
           spec.into,
         ],
       ],
+      explains: [{ status: 'other', message: spec.unreadable }],
     },
   ];
 }

@@ -47,4 +47,9 @@ export interface UnpackSpec {
   readonly into: string;
   readonly compression: Compression;
   readonly metadata: CopyMetadata;
+  /**
+   * What a failed extraction means and where to turn, said after the tools' own words: a damaged
+   * or cut archive reads the same to a user as a full disk until told what was left unchanged.
+   */
+  readonly unreadable: string;
 }

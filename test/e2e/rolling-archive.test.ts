@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Policy } from '../../src/retention/retention.js';
 import { runCli } from '../helpers/cli.js';
@@ -186,6 +194,33 @@ describe.runIf(canRun)('rolling_archive backup point, end to end', { timeout: 90
         'no state file records a copy made at or before 2024-03-01T02:00:00+01:00 of site on any of its backup points',
       );
       expect(readFileSync(box.path('data/day.txt'), 'utf8')).toBe('03-03\n');
+    });
+  }
+
+  for (const how of ['apply', 'script'] as const) {
+    it(`a damaged newest archive: the restore names it, changes nothing, and says the --at of the one before (${how})`, () => {
+      configure(box);
+      const contents: Record<string, Record<string, string>> = {};
+      for (const day of days('03-01', 3)) {
+        writeOnDay(box, { 'data/day.txt': `${day}\n` }, day);
+        expect(run(box, 'apply', 'backup', ['--now', at(day)]).code).toBe(0);
+        contents[day] = fileContents(box.path('data'));
+      }
+      box.write({ 'data/day.txt': 'later\n' });
+      const live = fileContents(box.path('data'));
+      const newest = box.path('archives', nameOf('03-03'));
+      truncateSync(newest, 100);
+
+      const failed = run(box, how, 'restore');
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain(
+        `${newest} could not be extracted whole (the tools say why above: a damaged or cut archive, or no room to extract it): collect point "site" and the live data were not changed; the archive before it (${box.path('archives', nameOf('03-02'))}): run the restore again with --at 2024-03-02T02:00:00Z`,
+      );
+      expect(fileContents(box.path('data'))).toEqual(live);
+
+      const before = run(box, how, 'restore', ['--at', '2024-03-02T02:00:00Z']);
+      expect(before.code, before.stderr).toBe(0);
+      expect(fileContents(box.path('data'))).toEqual(contents['03-02']);
     });
   }
 

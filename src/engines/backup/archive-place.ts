@@ -53,6 +53,8 @@ export function fetchArchive(
   cp: BoundCollectPoint,
   target: Target,
   path: string,
+  /** Where to turn when this archive cannot be extracted (see unreadableArchive). */
+  otherCopies: string,
   search?: NewestFileSearch,
 ): ActionDraft[] {
   const transport = target.kind === 'local' ? undefined : target.transport;
@@ -62,7 +64,7 @@ export function fetchArchive(
       : transport === undefined
         ? undefined
         : { kind: 'file', transport, shown: shownTarget(target, path) };
-  const archive = extractArchive(bp, cp, path, fetch);
+  const archive = extractArchive(bp, cp, path, otherCopies, fetch);
   return transport === undefined ? archive : [...targetTicket(target, bp.options), ...archive];
 }
 
@@ -76,7 +78,15 @@ export function fetchNewestArchive(
   cp: BoundCollectPoint,
   target: Target,
   at: Date | undefined,
+  otherCopies: string,
 ): ActionDraft[] {
   const search = datedSearch(bp, at);
-  return fetchArchive(bp, cp, target, target.path, typeof search === 'string' ? undefined : search);
+  return fetchArchive(
+    bp,
+    cp,
+    target,
+    target.path,
+    otherCopies,
+    typeof search === 'string' ? undefined : search,
+  );
 }

@@ -83,8 +83,9 @@ export const archive: BackupEngine = {
   restore: (bp, cp, context) => {
     const target = pointTarget(bp);
     // A name dated by the run that wrote it, which no state here recorded: the newest on the target.
-    if (context.variablesRecorded === true) return fetchArchive(bp, cp, target, target.path);
-    return fetchNewestArchive(bp, cp, target, context.at);
+    if (context.variablesRecorded === true)
+      return fetchArchive(bp, cp, target, target.path, ANOTHER_BACKUP_POINT);
+    return fetchNewestArchive(bp, cp, target, context.at, ANOTHER_BACKUP_POINT);
   },
   findsDatedCopy: 'files',
 };
@@ -158,9 +159,12 @@ export function extractArchive(
   bp: BoundBackupPoint,
   cp: BoundCollectPoint,
   archive: string,
+  otherCopies: string,
   fetch?: ArchiveFetch,
 ): ActionDraft[] {
   const file = fetch === undefined ? archive : `${pairDir(bp)}/fetched${extensionOf(archive)}`;
+  const shown =
+    fetch === undefined ? archive : fetch.kind === 'file' ? fetch.shown : 'the archive this restore found';
   return restoreThroughStaging(
     bp,
     cp,
@@ -191,6 +195,10 @@ export function extractArchive(
         into: staging,
         compression: compressionOf(file) as Compression,
         metadata: copyMetadata(bp.options),
+        unreadable: unreadableArchive(
+          shown,
+          `collect point "${cp.name}" and the live data were not changed; ${otherCopies}`,
+        ),
         origin,
         summary: `extract ${file} (the collect point is not touched unless the whole archive reads back)`,
       },
@@ -230,6 +238,14 @@ export function partialOf(file: string): string {
 export function pairDir(bp: BoundBackupPoint): string {
   return bp.stateFile.slice(0, bp.stateFile.lastIndexOf('/'));
 }
+
+/** Said when `archive` could not be extracted, followed by what was left as it was and what to do. */
+export function unreadableArchive(archive: string, then: string): string {
+  return `${archive} could not be extracted whole (the tools say why above: a damaged or cut archive, or no room to extract it): ${then}`;
+}
+
+/** Where a restore turns when the copy of one backup point cannot be read. */
+export const ANOTHER_BACKUP_POINT = "another backup point's copy: run the restore again with --from ITS_NAME";
 
 export function checkArchiveTarget(options: OptionValues, diagnostics: Diagnostics): void {
   const path = checkTarget(options, diagnostics)?.path;

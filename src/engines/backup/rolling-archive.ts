@@ -3,8 +3,9 @@ import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { formatTemplate, timeFields } from '../../options/variables.js';
 import { newestFirst } from '../../retention/retention.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
+import { atText } from '../toolkit.js';
 import { withoutPassword } from '../url.js';
-import { ARCHIVE_OPTIONS_AFTER_URL, checkArchiveTarget } from './archive.js';
+import { ANOTHER_BACKUP_POINT, ARCHIVE_OPTIONS_AFTER_URL, checkArchiveTarget } from './archive.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
 import {
   archiveEntry,
@@ -70,9 +71,21 @@ export const rollingArchive: BackupEngine = {
   },
   restore(bp, cp, context) {
     const target = pointTarget(bp);
-    const recorded = chosenArchive(bp, context.recorded, context.at);
-    if (recorded !== undefined) return fetchArchive(bp, cp, target, recorded);
-    return fetchNewestArchive(bp, cp, target, context.at);
+    const [chosen, before] = eligibleArchives(bp, context.recorded, context.at);
+    if (chosen !== undefined) {
+      const otherCopies =
+        before === undefined
+          ? `no archive before it is recorded here; ${ANOTHER_BACKUP_POINT}`
+          : `the archive before it (${before.id}): run the restore again with --at ${atText(new Date(before.instant))}`;
+      return fetchArchive(bp, cp, target, chosen.id, otherCopies);
+    }
+    return fetchNewestArchive(
+      bp,
+      cp,
+      target,
+      context.at,
+      `an older archive: run the restore again with --at a time before this one's; ${ANOTHER_BACKUP_POINT}`,
+    );
   },
   copies: (recorded, bp) => archivesHere(bp, recorded).map((archive) => new Date(archive.instant)),
   copyFoundAtRun: true,
@@ -98,13 +111,13 @@ function archivesHere(bp: BoundBackupPoint, recorded: unknown): RecordedArchive[
 }
 
 /**
- * The archive a restore extracts: the newest recorded one at the target of `remote_url`, not after
- * `at`. None when no state here recorded one that old there (a new machine, or a target moved):
- * the restore then finds the newest on the target.
+ * The archives a restore may extract, newest first: those recorded at the target of `remote_url`,
+ * not after `at`. None when no state here recorded one that old there (a new machine, or a target
+ * moved): the restore then finds the newest on the target.
  */
-function chosenArchive(bp: BoundBackupPoint, recorded: unknown, at: Date | undefined): string | undefined {
+function eligibleArchives(bp: BoundBackupPoint, recorded: unknown, at: Date | undefined): RecordedArchive[] {
   const eligible = archivesHere(bp, recorded).filter((a) => at === undefined || a.instant <= at.getTime());
-  return newestFirst(eligible)[0]?.id;
+  return newestFirst(eligible);
 }
 
 function checkRollingArchive(options: OptionValues, diagnostics: Diagnostics): void {
