@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
@@ -137,5 +137,41 @@ describe.runIf(canRun)('an explanation of any other status, in both backends', (
     const apply = await inApply(withOther(status));
     expect(script).toEqual({ status, said });
     expect(apply).toEqual(script);
+  });
+});
+
+/**
+ * The script's record of a failed step (the apply twin returns the same message from the step,
+ * which test/e2e/unfinished-restore.test.ts compares through `check`): the explanation said of
+ * the failing command, and none that a tolerated status said before it.
+ */
+describe.runIf(canRun)('the failure the script records names the explanation of its command', () => {
+  function failureRecorded(lines: string): string {
+    const work = mkdtempSync(join(box.root, 'record-'));
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        `set -Eeuo pipefail; source "$1"; polyarchiv_unit_file=$2/unit; trap 'polyarchiv_on_error "$?"' ERR
+        polyarchiv_step 1 1 'a step' 'site.collect:1 [point]'; ${lines}`,
+        'bash',
+        partialFile('helpers.hbs'),
+        work,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(run.status).not.toBe(0);
+    return readFileSync(join(work, 'unit.failure'), 'utf8');
+  }
+  it('a failure it explains: the step and the explanation', () => {
+    expect(failureRecorded(commandLine(exiting(3)))).toBe(
+      'failed with exit code 3: step 1 of 1 at site.collect:1 [point]: nothing was transferred: the file is not on the server',
+    );
+  });
+  it('an explained status tolerated, then a failure it does not explain: the step only', () => {
+    const tolerated: ExecCommand = { ...exiting(3), alsoSucceedsOn: 3 };
+    expect(failureRecorded(`${commandLine(tolerated)}; ${commandLine(exiting(5))}`)).toBe(
+      'failed with exit code 5: step 1 of 1 at site.collect:1 [point]',
+    );
   });
 });
