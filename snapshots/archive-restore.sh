@@ -7,7 +7,7 @@
 #   1d5c9f11d2e5ee908b822ef0aa9a2d6585c18f1fedd272e375cadd4e2827c3eb  site.collect
 #   961453fe044a2a34f723318bf24632f933131c849ee852c7e2aa678e074241c9  archive.backup
 # Selection: --from archive
-# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc printf rm rsync sha256sum sleep sync tar tee test zstd
+# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee zstd
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by

@@ -7,7 +7,7 @@
 #   0e507afce99051df630496aa43ed3d9049597f24b71a85a735e05b6a8f7c3b84  mail.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: /usr/bin/doveadm awk cat chmod date doveadm du find flock grep mkdir mktemp mv nproc printf rm rsync sha256sum sleep sync tee test
+# Required tools: /usr/bin/doveadm awk cat chmod date doveadm du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by

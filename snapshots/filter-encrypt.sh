@@ -9,7 +9,7 @@
 #   77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc  mirror.backup
 #   8c27e0b3caedec7c3177baff3d5ef4918fa618f073f56ddd74bb7a11e1abc997  offsite.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown cp date du find flock gpg ln mkdir mktemp mv nproc rm rsync sha1sum sha256sum sleep sort sync tee test touch xargs
+# Required tools: awk cat chmod chown cp date du find flock gpg ln mkdir mktemp mv nproc rm rsync sha1sum sha256sum sleep sort sync tee touch xargs
 # Required secret variables: POLYARCHIV_SECRET_OFFSITE_WWW_SEALED_PASSWORD POLYARCHIV_SECRET_VAULT_SECRET_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -7,7 +7,7 @@
 #   91242c2c5e41c5996f04c556e009ce507ff8d226c4a790ebc23bf604b15fa555  www.collect
 #   8634fd133d80db9ffe824eee4947e84eee9c8ebfe3a7b4a0d95623b4c7adc75a  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha1sum sha256sum sleep sort sync tee test xargs
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha1sum sha256sum sleep sort sync tee xargs
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

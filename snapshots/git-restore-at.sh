@@ -7,7 +7,7 @@
 #   976d91b296408874d8a2159bd1931a3a5e53851dc3dda598d7d0b57c3b05871f  journal.collect
 #   7a31e7cfcffb83c8582d8d70ccec70668ea979148389f41cd9f7af476383f400  remote.backup
 # Selection: --from remote --at 2026-03-10T04:05:06+01:00
-# Required tools: awk cat chmod chown date du find flock git grep mkdir mktemp mv nproc printf rm rsync sha256sum sleep sync tee test xargs
+# Required tools: awk cat chmod chown date du find flock git grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee xargs
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by

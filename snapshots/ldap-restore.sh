@@ -7,7 +7,7 @@
 #   7db3feebb08c17db765f97e524cc2b1e5246ffa8adfe0d4631414c242aded955  directory.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat chown date du find flock grep mkdir mktemp mv nproc printf rm rmdir rsync service sha256sum slapadd sleep stat sudo sync systemctl tail tee test
+# Required tools: awk cat chown date du find flock grep mkdir mktemp mv nproc rm rmdir rsync service sha256sum slapadd sleep stat sudo sync systemctl tail tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by

@@ -7,7 +7,7 @@
 #   e359a1a8f8e9da6f40ab78fe8316f9a2be2310fed30746c5d72087b460ab6229  site.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc printf rm rsync sha256sum sleep ssh sync tee test
+# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by

@@ -9,7 +9,7 @@
 #   997c33689a116b56e0d50f33e97e0baf4cec11519175f76300e850726612dc4f  mirror-a.backup
 #   35a234d49db72055fe470094b88d219429079e57f7ce86af63a351e91b9a7f9b  mirror-b.backup
 # Selection: --from mirror-b
-# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc printf rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by

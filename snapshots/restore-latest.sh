@@ -11,7 +11,7 @@
 # Selection: every collect point
 # Not run (and why):
 #   cannot run: restore sources of site: no state file records a successful backup of site on any of its backup points (--from NAME chooses one of: mirror-a, mirror-b) (site.collect:1 [point])
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc printf rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by

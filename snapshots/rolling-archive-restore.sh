@@ -7,7 +7,7 @@
 #   77f41d6ff0fb140b6c21fdbdb019da5f74502d4a41e9f9fd73afd38ac896f5cb  site.collect
 #   9d52f837a7f7df13f71301da97afcae6edd4eec8b00ac881b1fa44ccad6e317c  history.backup
 # Selection: --from history
-# Required tools: awk cat date du find flock grep gzip ln mkdir mktemp mv nproc printf rm rsync sha256sum sleep sync tar tee test
+# Required tools: awk cat date du find flock grep gzip ln mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by

@@ -9,7 +9,7 @@
 #   6b889a4ee4d16a8c15264a9bee4039a87fca770e987b4431bd7135080e83d076  s3.backup
 #   ac16d0e0763182cd0099f09833da57e78ea514b1bf473ff47b4b942bb51fd881  webdav.backup
 # Selection: --from s3 --at 2026-03-10T12:00:00+01:00
-# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc printf rclone rm rsync sha256sum sleep sync tar tee test zstd
+# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sync tar tee zstd
 # Required secret variables: POLYARCHIV_SECRET_S3_SITE_SECRET_ACCESS_KEY
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by

@@ -6,7 +6,7 @@
 # Inputs (sha256):
 #   590c48be3eefa20040019d37d38563927a7e58e63a5cf06fd9563d2c6933e46f  journal.collect
 # Selection: every collect point
-# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv nproc printf rm rsync sha256sum sleep svn sync tee test xargs
+# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep svn sync tee xargs
 # Required secret variables: POLYARCHIV_SECRET_JOURNAL_CLIENT_CERT_PASSWORD POLYARCHIV_SECRET_JOURNAL_REMOTE_URL_PASSWORD
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by

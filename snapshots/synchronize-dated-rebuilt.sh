@@ -7,7 +7,7 @@
 #   77f41d6ff0fb140b6c21fdbdb019da5f74502d4a41e9f9fd73afd38ac896f5cb  site.collect
 #   994bc899ff72416d494e6019f24d44d125b5ba5c6cd2db846953b8d1fd6d15d3  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat date du find flock grep ln mkdir mktemp mv nproc printf rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock grep ln mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by

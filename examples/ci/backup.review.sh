@@ -11,7 +11,7 @@
 #   2190415180d208649d29b2c331947e2f90a5b9a1c9123d4b77aca3da94d799e4  site.collect
 #   e07089e0053b36b25d4aee74ea4c416957667ef6c4fbfb3e4e8107ec82bffbd6  offsite.backup
 # Selection: --review (every point as due, no state read)
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
