@@ -11,7 +11,7 @@
 #   9462717ec171c7832c94c3db2a86ba27c8f9cdb0f6af7e51dfa6efc9953de71e  xz.backup
 #   88fcfad698c842b34878bae39792d236cc32134e4e4f5ad2ee3f82783362e6de  zst.backup
 # Selection: every point that is due
-# Required tools: awk bzip2 cat date du find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee test xz zstd
+# Required tools: awk bzip2 cat date du find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee xz zstd
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -6,7 +6,7 @@
 # Inputs (sha256):
 #   d051d81aee65e1d443900bfdd4052319dc0a6e8677a4a40faffd917f89ba25ad  workstation.collect
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

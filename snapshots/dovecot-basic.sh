@@ -7,7 +7,7 @@
 #   0e507afce99051df630496aa43ed3d9049597f24b71a85a735e05b6a8f7c3b84  mail.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: /usr/bin/doveadm awk cat chmod chown date doveadm du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test xargs
+# Required tools: /usr/bin/doveadm awk cat chmod chown date doveadm du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee xargs
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

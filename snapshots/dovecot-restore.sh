@@ -7,7 +7,7 @@
 #   0e507afce99051df630496aa43ed3d9049597f24b71a85a735e05b6a8f7c3b84  mail.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: /usr/bin/doveadm awk cat chmod date doveadm du find flock grep mkdir mktemp mv nproc printf rm rsync sha256sum sleep sync tee test
+# Required tools: /usr/bin/doveadm awk cat chmod date doveadm du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -72,46 +72,43 @@ unit_1_fetch_mirror_mail() {
 # restore the sources of mail
 unit_2_restore_mail() {
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 1 14 'check that the copy holds source "everyone" (/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot)' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 1 13 'check that the copy holds source "everyone" (/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot)' 'mail.collect:5 [source "everyone"]'
   test -e /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "everyone": /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot is missing'
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 2 14 'check that the copy holds source "sales" (/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales)' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 2 13 'check that the copy holds source "sales" (/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales)' 'mail.collect:9 [source "sales"]'
   test -e /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "sales": /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales is missing'
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 3 14 'confirm that restoring source "everyone" replaces the mailboxes of the users the copy holds' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 3 13 'confirm that restoring source "everyone" replaces the mailboxes of the users the copy holds' 'mail.collect:5 [source "everyone"]'
   polyarchiv_confirm 'source "everyone": the mailboxes of the users the copy holds become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 4 14 'confirm that restoring source "sales" replaces the mailboxes of the users the copy holds that match *@sales.example.org' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 4 13 'confirm that restoring source "sales" replaces the mailboxes of the users the copy holds that match *@sales.example.org' 'mail.collect:9 [source "sales"]'
   polyarchiv_confirm 'source "sales": the mailboxes of the users the copy holds that match *@sales.example.org become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 5 14 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 5 13 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 6 14 'prepare the mail copy of source "everyone" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 6 13 'prepare the mail copy of source "everyone" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:5 [source "everyone"]'
   polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot '' "${polyarchiv_work}"/dovecot.mail.everyone.users '' '' 'the source' '' 1 doveadm doveadm -o 'mail_uid=vmail'
   # mail.collect:1 [point]
-  polyarchiv_step 7 14 'create /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point' 'mail.collect:1 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point
-  # mail.collect:1 [point]
-  polyarchiv_step 8 14 'mark collect point "mail" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished)' 'mail.collect:1 [point]'
+  polyarchiv_step 7 13 'mark collect point "mail" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished)' 'mail.collect:1 [point]'
   printf '%s\n' 'a restore of collect point "mail" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished
   # mail.collect:1 [point]
-  polyarchiv_step 9 14 'flush /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished to the disk' 'mail.collect:1 [point]'
+  polyarchiv_step 8 13 'flush /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished to the disk' 'mail.collect:1 [point]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 10 14 'restore the Dovecot mailboxes of the users the copy holds from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 9 13 'restore the Dovecot mailboxes of the users the copy holds from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
   doveadm -o 'dsync_remote_cmd=doveadm -o mail_uid=vmail -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u:LAYOUT=fs dsync-server -u%u' backup -R -F "${polyarchiv_work}"/dovecot.mail.everyone.users remote:polyarchiv
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 11 14 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 10 13 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 12 14 'prepare the mail copy of source "sales" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 11 13 'prepare the mail copy of source "sales" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:9 [source "sales"]'
   polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales '' "${polyarchiv_work}"/dovecot.mail.sales.users '*@sales.example.org' INBOX "user_mask '*@sales.example.org' (mail.collect:12)" "mailbox 'INBOX' (mail.collect:13) for no user matching '*@sales.example.org'" 3 /usr/bin/doveadm -c /etc/dovecot/dovecot.conf /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'mail_uid=5000'
   # mail.collect:9 [source "sales"]
-  polyarchiv_step 13 14 'restore the Dovecot mailboxes of the users the copy holds that match *@sales.example.org from the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
+  polyarchiv_step 12 13 'restore the Dovecot mailboxes of the users the copy holds that match *@sales.example.org from the mail copy of source "sales"' 'mail.collect:9 [source "sales"]'
   /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'dsync_remote_cmd=/usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o mail_uid=5000 -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales/%u:LAYOUT=fs dsync-server -u%u' backup -R -m INBOX -F "${polyarchiv_work}"/dovecot.mail.sales.users remote:polyarchiv
   # mail.collect:1 [point]
-  polyarchiv_step 14 14 'remove the mark of the restore of collect point "mail": it ended' 'mail.collect:1 [point]'
+  polyarchiv_step 13 13 'remove the mark of the restore of collect point "mail": it ended' 'mail.collect:1 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished
 }
 

@@ -7,7 +7,7 @@
 #   181061aa5480811efae5edb1ef23c73d8e6cc0db85da697f0561f27de0d6fef3  mail.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown date doveadm du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test xargs
+# Required tools: awk cat chmod chown date doveadm du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee xargs
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -9,7 +9,7 @@
 #   77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc  mirror.backup
 #   8c27e0b3caedec7c3177baff3d5ef4918fa618f073f56ddd74bb7a11e1abc997  offsite.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown cp date du find flock gpg ln mkdir mktemp mv nproc rm rsync sha1sum sha256sum sleep sort sync tee test touch xargs
+# Required tools: awk cat chmod chown cp date du find flock gpg ln mkdir mktemp mv nproc rm rsync sha1sum sha256sum sleep sort sync tee touch xargs
 # Required secret variables: POLYARCHIV_SECRET_OFFSITE_WWW_SEALED_PASSWORD POLYARCHIV_SECRET_VAULT_SECRET_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -138,12 +138,9 @@ BEGIN { RS = \"\\0\" }
 NR % 2 { name = \$0; next }
 { print escaped(name) \"\\t\" escaped(\$0) }" | LC_ALL=C sort > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/index.partial.links)
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/index.partial.links /var/lib/polyarchiv-fixture/collect/www/backups/hashes.txt.links
-  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/names
-  (cd -- /var/lib/polyarchiv-fixture/collect/www/backups && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./hashes.txt ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/names)
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/index.partial
-  (cd -- /var/lib/polyarchiv-fixture/collect/www/backups && xargs -0 -r -a /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/names -- sha256sum -b -- > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/index.partial)
+  (cd -- /var/lib/polyarchiv-fixture/collect/www/backups && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./hashes.txt ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | LC_ALL=C xargs -0 -r -- sha256sum -b -- > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/index.partial)
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/index.partial /var/lib/polyarchiv-fixture/collect/www/backups/hashes.txt
-  rm -f -- /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/names
 }
 
 # backup point mirror of www (mirror.backup:1 [point])
@@ -197,12 +194,9 @@ BEGIN { RS = \"\\0\" }
 NR % 2 { name = \$0; next }
 { print escaped(name) \"\\t\" escaped(\$0) }" | LC_ALL=C sort > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial.links)
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial.links /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/offsite.sha1.links
-  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/names
-  (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./offsite.sha1 ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/names)
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial
-  (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index && xargs -0 -r -a /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/names -- sha1sum -b -- > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial)
+  (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./offsite.sha1 ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | LC_ALL=C xargs -0 -r -- sha1sum -b -- > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial)
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/offsite.sha1
-  rm -f -- /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/names
   # offsite.backup:12 [filter sealed]
   polyarchiv_step 5 9 'write the passphrase of filter "sealed" to a private file' 'offsite.backup:12 [filter sealed]'
   polyarchiv_hide_trace

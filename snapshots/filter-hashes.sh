@@ -7,7 +7,7 @@
 #   91242c2c5e41c5996f04c556e009ce507ff8d226c4a790ebc23bf604b15fa555  www.collect
 #   8634fd133d80db9ffe824eee4947e84eee9c8ebfe3a7b4a0d95623b4c7adc75a  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha1sum sha256sum sleep sort sync tee test xargs
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha1sum sha256sum sleep sort sync tee xargs
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -78,12 +78,9 @@ BEGIN { RS = \"\\0\" }
 NR % 2 { name = \$0; next }
 { print escaped(name) \"\\t\" escaped(\$0) }" | LC_ALL=C sort > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/index.partial.links)
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/index.partial.links /var/lib/polyarchiv-fixture/collect/www/backups/SHA256SUMS.links
-  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/names
-  (cd -- /var/lib/polyarchiv-fixture/collect/www/backups && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./SHA256SUMS ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/names)
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/index.partial
-  (cd -- /var/lib/polyarchiv-fixture/collect/www/backups && xargs -0 -r -a /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/names -- sha256sum -b -- > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/index.partial)
+  (cd -- /var/lib/polyarchiv-fixture/collect/www/backups && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./SHA256SUMS ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | LC_ALL=C xargs -0 -r -- sha256sum -b -- > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/index.partial)
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/index.partial /var/lib/polyarchiv-fixture/collect/www/backups/SHA256SUMS
-  rm -f -- /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/names
 }
 
 # backup point mirror of www (mirror.backup:1 [point])
@@ -120,12 +117,9 @@ BEGIN { RS = \"\\0\" }
 NR % 2 { name = \$0; next }
 { print escaped(name) \"\\t\" escaped(\$0) }" | LC_ALL=C sort > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial.links)
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial.links /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/hashes.txt.links
-  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/names
-  (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./hashes.txt ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/names)
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial
-  (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index && xargs -0 -r -a /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/names -- sha1sum -b -- > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial)
+  (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./hashes.txt ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | LC_ALL=C xargs -0 -r -- sha1sum -b -- > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial)
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/hashes.txt
-  rm -f -- /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/names
   # mirror.backup:3 [point]
   polyarchiv_step 5 6 'create the mirror of "www" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/www/.~polyarchiv~'

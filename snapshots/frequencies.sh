@@ -14,7 +14,7 @@
 #   f3ad4fe9dd89f9a5b3a2a62e4cd71109c9524db8a328e232d19d17f925791c53  monthly.backup
 #   8d7ce140f4a86acf050a9e4f627b8b3c52165c2b138ab7f8ee7f8e784e39da1c  weekly.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

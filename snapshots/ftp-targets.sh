@@ -9,7 +9,7 @@
 #   af8bb19dfcfa9a6d3ceaec6d5981dda6635f5b8662cd6ffac8a2a6946c24c951  mirror.backup
 #   0618b3b9f3c801d06e4e3f067ed620b315b107f9ceade001600c36c0752a216f  tarball.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock gzip mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sort sync tar tee test touch zstd
+# Required tools: awk cat date du find flock gzip mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sort sync tar tee touch zstd
 # Required secret variables: POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD POLYARCHIV_SECRET_TARBALL_SITE_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -7,7 +7,7 @@
 #   976d91b296408874d8a2159bd1931a3a5e53851dc3dda598d7d0b57c3b05871f  journal.collect
 #   7a31e7cfcffb83c8582d8d70ccec70668ea979148389f41cd9f7af476383f400  remote.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock git mkdir mktemp mv nproc printf rm rsync sha256sum sleep sort sync tee test
+# Required tools: awk cat date du find flock git mkdir mktemp mv nproc rm rsync sha256sum sleep sort sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

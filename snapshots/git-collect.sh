@@ -7,7 +7,7 @@
 #   ddc627e01568298d5234eaf289d6518a3b6aaa484b46e459fce99e83029670dc  journal.collect
 #   77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock git mkdir mktemp mv nproc printf rm rsync sha256sum sleep sort sync tee test
+# Required tools: awk cat date du find flock git mkdir mktemp mv nproc rm rsync sha256sum sleep sort sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

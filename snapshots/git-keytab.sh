@@ -7,7 +7,7 @@
 #   976d91b296408874d8a2159bd1931a3a5e53851dc3dda598d7d0b57c3b05871f  journal.collect
 #   59c0b054daf91cd1519873774dbb209490d0d2070eef0d2a8cf52c6372a24200  remote.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock git k5start mkdir mktemp mv nproc printf rm rsync sha256sum sleep sort sync tee test
+# Required tools: awk cat date du find flock git k5start mkdir mktemp mv nproc rm rsync sha256sum sleep sort sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -7,7 +7,7 @@
 #   976d91b296408874d8a2159bd1931a3a5e53851dc3dda598d7d0b57c3b05871f  journal.collect
 #   7a31e7cfcffb83c8582d8d70ccec70668ea979148389f41cd9f7af476383f400  remote.backup
 # Selection: --from remote --at 2026-03-10T04:05:06+01:00
-# Required tools: awk cat chmod chown date du find flock git grep mkdir mktemp mv nproc printf rm rsync sha256sum sleep sync tee test xargs
+# Required tools: awk cat chmod chown date du find flock git grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee xargs
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -80,49 +80,46 @@ unit_1_fetch_remote_journal() {
 # restore the sources of journal
 unit_2_restore_journal() {
   # journal.collect:3 [point]
-  polyarchiv_step 1 14 "make git keep every file byte for byte, whatever a .gitattributes says (the repository's attributes file)" 'journal.collect:3 [point]'
+  polyarchiv_step 1 13 "make git keep every file byte for byte, whatever a .gitattributes says (the repository's attributes file)" 'journal.collect:3 [point]'
   printf '%s\n' '* -text -eol -crlf -filter -ident -working-tree-encoding' > /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info/attributes
   # journal.collect:3 [point]
-  polyarchiv_step 2 14 'reset the collect directory to its last commit' 'journal.collect:3 [point]'
+  polyarchiv_step 2 13 'reset the collect directory to its last commit' 'journal.collect:3 [point]'
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups reset --quiet --hard
   # journal.collect:3 [point]
-  polyarchiv_step 3 14 'remove files and directories that are not in the last commit' 'journal.collect:3 [point]'
+  polyarchiv_step 3 13 'remove files and directories that are not in the last commit' 'journal.collect:3 [point]'
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups clean --quiet --force -d -x
   # journal.collect:3 [point]
-  polyarchiv_step 4 14 'give the collect directory the modes, owners and empty directories that .polyarchiv-modes records' 'journal.collect:3 [point]'
+  polyarchiv_step 4 13 'give the collect directory the modes, owners and empty directories that .polyarchiv-modes records' 'journal.collect:3 [point]'
   polyarchiv_apply_modes /var/lib/polyarchiv-fixture/collect/journal/backups/.polyarchiv-modes /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 5 14 'check that the copy holds source "etc" (/var/lib/polyarchiv-fixture/collect/journal/backups/etc)' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 5 13 'check that the copy holds source "etc" (/var/lib/polyarchiv-fixture/collect/journal/backups/etc)' 'journal.collect:7 [source "etc"]'
   test -e /var/lib/polyarchiv-fixture/collect/journal/backups/etc || polyarchiv_explain "$?" 1 'the copy fetched from backup point "remote" holds nothing for source "etc": /var/lib/polyarchiv-fixture/collect/journal/backups/etc is missing'
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 6 14 'check that /var/lib/polyarchiv-fixture/data/etc is a directory, or is not there yet' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 6 13 'check that /var/lib/polyarchiv-fixture/data/etc is a directory, or is not there yet' 'journal.collect:7 [source "etc"]'
   test -d /var/lib/polyarchiv-fixture/data/etc -o '!' -e /var/lib/polyarchiv-fixture/data/etc || polyarchiv_explain "$?" 1 'source "etc": /var/lib/polyarchiv-fixture/data/etc is not a directory: the restore puts one there; move what is there away first'
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 7 14 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 7 13 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:7 [source "etc"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/etc (source "etc")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "etc": /var/lib/polyarchiv-fixture/data/etc becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   # journal.collect:1 [point]
-  polyarchiv_step 8 14 'create /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point' 'journal.collect:1 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point
-  # journal.collect:1 [point]
-  polyarchiv_step 9 14 'mark collect point "journal" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished)' 'journal.collect:1 [point]'
+  polyarchiv_step 8 13 'mark collect point "journal" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished)' 'journal.collect:1 [point]'
   printf '%s\n' 'a restore of collect point "journal" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished
   # journal.collect:1 [point]
-  polyarchiv_step 10 14 'flush /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished to the disk' 'journal.collect:1 [point]'
+  polyarchiv_step 9 13 'flush /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished to the disk' 'journal.collect:1 [point]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 11 14 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 10 13 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/etc
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 12 14 'create /var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 11 13 'create /var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~' 'journal.collect:7 [source "etc"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~'
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 13 14 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:7 [source "etc"]'
+  polyarchiv_step 12 13 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:7 [source "etc"]'
   rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data/etc
   # journal.collect:1 [point]
-  polyarchiv_step 14 14 'remove the mark of the restore of collect point "journal": it ended' 'journal.collect:1 [point]'
+  polyarchiv_step 13 13 'remove the mark of the restore of collect point "journal": it ended' 'journal.collect:1 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished
 }
 

@@ -7,7 +7,7 @@
 #   976d91b296408874d8a2159bd1931a3a5e53851dc3dda598d7d0b57c3b05871f  journal.collect
 #   4fb151acb902e484904e68c7e83c877e4867d07370d07e5495b65ae570411fd5  remote.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown curl date du find flock git mkdir mktemp mv nproc printf rm rsync sha256sum sleep sort sync tee test
+# Required tools: awk cat chmod chown curl date du find flock git mkdir mktemp mv nproc rm rsync sha256sum sleep sort sync tee
 # Required secret variables: POLYARCHIV_SECRET_REMOTE_JOURNAL_API_KEY POLYARCHIV_SECRET_REMOTE_JOURNAL_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

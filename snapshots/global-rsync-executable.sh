@@ -8,7 +8,7 @@
 #   7a30fbd0755c939cef9f1529e8a8ce256435d35aa6f4993b89c5729037ea9775  config-files.collect
 #   77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc  mirror.backup
 # Selection: every point that is due
-# Required tools: /usr/bin/rsync awk cat date du find flock mkdir mktemp mv nproc rm sha256sum sleep sync tee test
+# Required tools: /usr/bin/rsync awk cat date du find flock mkdir mktemp mv nproc rm sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -7,7 +7,7 @@
 #   d71d85c3b3646683bc7c0cf203eee38fbf604b8142065d9a2f15fe3fe6b74a40  server.collect
 #   89e2f71aa1d38e948d14b43a99efd9655f4d8e4913bbb9fc4028028142e69dee  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

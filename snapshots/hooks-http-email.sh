@@ -8,7 +8,7 @@
 #   10b2fad4202a24cf932d289d6fefbab6bb274b55713ebd6cb79328a50baba2f0  site.collect
 #   6b5ba2e605d9daf041a3ce71eaaa299edcf25c698e917eb4654a0369f07507fb  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown curl date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test timeout
+# Required tools: awk cat chmod chown curl date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee timeout
 # Required secret variables: POLYARCHIV_SECRET_MIRROR_SITE_HOOK_MAIL_PASSWORD POLYARCHIV_SECRET_SITE_HOOK_PING_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

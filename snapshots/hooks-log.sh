@@ -8,7 +8,7 @@
 #   e45569802d2b930fab1d39f46d741ec79ade10559f4cd20746bbb9d0eb055500  site.collect
 #   8cd5eb1356dd9098c40e336ebe7be3c7494ef39a9158bec8f545b6f772d2a237  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat cp date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test timeout
+# Required tools: awk cat cp date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee timeout
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

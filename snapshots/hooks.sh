@@ -8,7 +8,7 @@
 #   7a2f1b9c22e1850b0c53c9d7c54d882ab0997fb55fa9bdaf49f7c492e02a2b81  site.collect
 #   86684728e45ed1f72b53dc50fb90e8e77c6ac59d10f1275eb9409b591cd687a3  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sh sha256sum sleep sync tee test timeout
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sh sha256sum sleep sync tee timeout
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -8,7 +8,7 @@
 #   06bf76e0a42cba8dca423b854657af96609d093d229ca50d723d356235d8501f  site.collect
 #   91eb66bf6437ca658a62833154ede0ad7416a1cf2621b8253951292dd8a60bb7  MIRROR.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -7,7 +7,7 @@
 #   28df855db4e6bcdc236e7b6cb05c340085eca96b34631ee1d8b1cf93fa856ba5  directory.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum slapcat sleep stat sudo sync tail tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum slapcat sleep stat sudo sync tail tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -7,7 +7,7 @@
 #   7db3feebb08c17db765f97e524cc2b1e5246ffa8adfe0d4631414c242aded955  directory.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat chown date du find flock grep mkdir mktemp mv nproc printf rm rmdir rsync service sha256sum slapadd sleep stat sudo sync systemctl tail tee test
+# Required tools: awk cat chown date du find flock grep mkdir mktemp mv nproc rm rmdir rsync service sha256sum slapadd sleep stat sudo sync systemctl tail tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -72,61 +72,58 @@ unit_1_fetch_mirror_directory() {
 # restore the sources of directory
 unit_2_restore_directory() {
   # directory.collect:8 [source "main"]
-  polyarchiv_step 1 19 'check that the copy holds source "main" (/var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif)' 'directory.collect:8 [source "main"]'
+  polyarchiv_step 1 18 'check that the copy holds source "main" (/var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif)' 'directory.collect:8 [source "main"]'
   test -e /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "main": /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif is missing'
   # directory.collect:12 [source "accounts"]
-  polyarchiv_step 2 19 'check that the copy holds source "accounts" (/var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif)' 'directory.collect:12 [source "accounts"]'
+  polyarchiv_step 2 18 'check that the copy holds source "accounts" (/var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif)' 'directory.collect:12 [source "accounts"]'
   test -e /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "accounts": /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif is missing'
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 3 19 'check that the copy holds source "legacy" (/var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif)' 'directory.collect:24 [source "legacy"]'
+  polyarchiv_step 3 18 'check that the copy holds source "legacy" (/var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif)' 'directory.collect:24 [source "legacy"]'
   test -e /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "legacy": /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif is missing'
   # directory.collect:8 [source "main"]
-  polyarchiv_step 4 19 'check that the dump of source "main" is whole before anything is replaced' 'directory.collect:8 [source "main"]'
+  polyarchiv_step 4 18 'check that the dump of source "main" is whole before anything is replaced' 'directory.collect:8 [source "main"]'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif '' 0 refuse '# polyarchiv: end of export' 4096
   # directory.collect:8 [source "main"]
-  polyarchiv_step 5 19 'check that the export of source "main" holds the entries its end line counts' 'directory.collect:8 [source "main"]'
+  polyarchiv_step 5 18 'check that the export of source "main" holds the entries its end line counts' 'directory.collect:8 [source "main"]'
   awk "/^dn:/ { n++ } index(\$0, \"# polyarchiv: end of export, \") == 1 { said = substr(\$0, 30) + 0; marked = 1 } END { if (marked && said != n) { printf \"%s: %d entries, its end line counts %d\\n\", FILENAME, n, said > \"/dev/stderr\"; exit 3 } }" /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif || polyarchiv_explain "$?" 3 "the export's entries are not those its end line counts: it was changed or damaged since the backup; nothing was changed (without its end line, --allow-shrink loads it all the same)"
   # directory.collect:8 [source "main"]
-  polyarchiv_step 6 19 'confirm that restoring source "main" replaces the LDAP database 1' 'directory.collect:8 [source "main"]'
+  polyarchiv_step 6 18 'confirm that restoring source "main" replaces the LDAP database 1' 'directory.collect:8 [source "main"]'
   polyarchiv_confirm 'source "main": the LDAP database 1 in /var/lib/ldap is replaced by the export; changes made since the backup are lost'
   # directory.collect:12 [source "accounts"]
-  polyarchiv_step 7 19 'check that the dump of source "accounts" is whole before anything is replaced' 'directory.collect:12 [source "accounts"]'
+  polyarchiv_step 7 18 'check that the dump of source "accounts" is whole before anything is replaced' 'directory.collect:12 [source "accounts"]'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif '' 0 refuse '# polyarchiv: end of export' 4096
   # directory.collect:12 [source "accounts"]
-  polyarchiv_step 8 19 'check that the export of source "accounts" holds the entries its end line counts' 'directory.collect:12 [source "accounts"]'
+  polyarchiv_step 8 18 'check that the export of source "accounts" holds the entries its end line counts' 'directory.collect:12 [source "accounts"]'
   awk "/^dn:/ { n++ } index(\$0, \"# polyarchiv: end of export, \") == 1 { said = substr(\$0, 30) + 0; marked = 1 } END { if (marked && said != n) { printf \"%s: %d entries, its end line counts %d\\n\", FILENAME, n, said > \"/dev/stderr\"; exit 3 } }" /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif || polyarchiv_explain "$?" 3 "the export's entries are not those its end line counts: it was changed or damaged since the backup; nothing was changed (without its end line, --allow-shrink loads it all the same)"
   # directory.collect:12 [source "accounts"]
-  polyarchiv_step 9 19 'confirm that restoring source "accounts" replaces the LDAP database dc=accounts,dc=example,dc=org' 'directory.collect:12 [source "accounts"]'
+  polyarchiv_step 9 18 'confirm that restoring source "accounts" replaces the LDAP database dc=accounts,dc=example,dc=org' 'directory.collect:12 [source "accounts"]'
   polyarchiv_confirm 'source "accounts": the LDAP database dc=accounts,dc=example,dc=org in /srv/ldap/accounts db is replaced by the export; changes made since the backup are lost'
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 10 19 'check that the dump of source "legacy" is whole before anything is replaced' 'directory.collect:24 [source "legacy"]'
+  polyarchiv_step 10 18 'check that the dump of source "legacy" is whole before anything is replaced' 'directory.collect:24 [source "legacy"]'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif '' 0 refuse '# polyarchiv: end of export' 4096
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 11 19 'check that the export of source "legacy" holds the entries its end line counts' 'directory.collect:24 [source "legacy"]'
+  polyarchiv_step 11 18 'check that the export of source "legacy" holds the entries its end line counts' 'directory.collect:24 [source "legacy"]'
   awk "/^dn:/ { n++ } index(\$0, \"# polyarchiv: end of export, \") == 1 { said = substr(\$0, 30) + 0; marked = 1 } END { if (marked && said != n) { printf \"%s: %d entries, its end line counts %d\\n\", FILENAME, n, said > \"/dev/stderr\"; exit 3 } }" /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif || polyarchiv_explain "$?" 3 "the export's entries are not those its end line counts: it was changed or damaged since the backup; nothing was changed (without its end line, --allow-shrink loads it all the same)"
   # directory.collect:24 [source "legacy"]
-  polyarchiv_step 12 19 'confirm that restoring source "legacy" replaces the LDAP database 2' 'directory.collect:24 [source "legacy"]'
+  polyarchiv_step 12 18 'confirm that restoring source "legacy" replaces the LDAP database 2' 'directory.collect:24 [source "legacy"]'
   polyarchiv_confirm 'source "legacy": the LDAP database 2 in /var/lib/ldap-legacy is replaced by the export; changes made since the backup are lost'
   # directory.collect:4 [point]
-  polyarchiv_step 13 19 'create /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point' 'directory.collect:4 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point
-  # directory.collect:4 [point]
-  polyarchiv_step 14 19 'mark collect point "directory" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished)' 'directory.collect:4 [point]'
+  polyarchiv_step 13 18 'mark collect point "directory" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished)' 'directory.collect:4 [point]'
   printf '%s\n' 'a restore of collect point "directory" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished
   # directory.collect:4 [point]
-  polyarchiv_step 15 19 'flush /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished to the disk' 'directory.collect:4 [point]'
+  polyarchiv_step 14 18 'flush /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished to the disk' 'directory.collect:4 [point]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished
   # directory.collect:10 [source "main"]
-  polyarchiv_step 16 19 'stop slapd, rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main")' 'directory.collect:10 [source "main"]'
+  polyarchiv_step 15 18 'stop slapd, rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main")' 'directory.collect:10 [source "main"]'
   polyarchiv_dir_reload /var/lib/ldap /var/lib/ldap/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 3 service slapd stop 3 service slapd start slapadd -n 1
   # directory.collect:16 [source "accounts"]
-  polyarchiv_step 17 19 'stop slapd, rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts")' 'directory.collect:16 [source "accounts"]'
+  polyarchiv_step 16 18 'stop slapd, rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts")' 'directory.collect:16 [source "accounts"]'
   polyarchiv_dir_reload '/srv/ldap/accounts db' '/srv/ldap/accounts db/.polyarchiv-old' /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 8 sudo -n -u root -- systemctl stop slapd@accounts.service 8 sudo -n -u root -- systemctl start slapd@accounts.service sudo -n -u root -- slapadd -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org'
   # directory.collect:29 [source "legacy"]
-  polyarchiv_step 18 19 'stop slapd, rebuild /var/lib/ldap-legacy from the export with slapadd, then start slapd (source "legacy")' 'directory.collect:29 [source "legacy"]'
+  polyarchiv_step 17 18 'stop slapd, rebuild /var/lib/ldap-legacy from the export with slapadd, then start slapd (source "legacy")' 'directory.collect:29 [source "legacy"]'
   polyarchiv_dir_reload /var/lib/ldap-legacy /var/lib/ldap-legacy/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 3 service slapd stop 3 service slapd start slapadd -f /etc/ldap/slapd.conf -n 2
   # directory.collect:4 [point]
-  polyarchiv_step 19 19 'remove the mark of the restore of collect point "directory": it ended' 'directory.collect:4 [point]'
+  polyarchiv_step 18 18 'remove the mark of the restore of collect point "directory": it ended' 'directory.collect:4 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished
 }
 

@@ -13,7 +13,7 @@
 #   f109c681a8f9ec8c75a8a725044ea67912d8e7b03dc670f447c0cc2c04a222da  ftp.backup
 #   ac02e8fa6169125a0aac6bfbfd51db1434f23003084d71297951fb3d34f10f7d  s3.backup
 # Selection: --review (every point as due, no state read)
-# Required tools: awk cat chmod chown curl date du find flock gzip mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sync tar tee test
+# Required tools: awk cat chmod chown curl date du find flock gzip mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sync tar tee
 # Required secret variables: POLYARCHIV_SECRET_DAV_SITE_METADATA_URL_PASSWORD POLYARCHIV_SECRET_FTP_SITE_METADATA_PASSWORD POLYARCHIV_SECRET_S3_SITE_METADATA_SECRET_ACCESS_KEY
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -9,7 +9,7 @@
 #   32d56808bdc41d22751167331814e7b1ba90e76d84adef71fab29e631fc0f7ae  mirror.backup
 #   16f873c2eb6c86b4f897f02a156453f63f6399b19e933a51097b1c5f1e97872c  tarballs.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee test
+# Required tools: awk cat date du find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -7,7 +7,7 @@
 #   0ad75359374db206bc1fd47eb608a00140c28fccbebf00c6dd8797e01cbf63bd  shop.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv mysqldump nproc rm rsync sha256sum sleep stat sudo sync tail tee test
+# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv mysqldump nproc rm rsync sha256sum sleep stat sudo sync tail tee
 # Required secret variables: POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -10,7 +10,7 @@
 #   5c6ca543d816b4a1893bf549d7f24862faa1b0ee3f9b53c65815c6f05321c905  $HOME mirror.backup
 #   f836efc3e322ca13c609899a99f07c8dd9b07921441f17b13f99dc576602da2d  -dash.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -10,7 +10,7 @@
 # Selection: every point that is due
 # Not run (and why):
 #   backup point tape: associated with no collect point (see the tags) (tape.backup:1 [point])
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -7,7 +7,7 @@
 #   f0387c8ed9da19439d611b45fdf793f7d1aaf3abaed187c9f30c26937f433333  db.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv nproc pg_dump rm rsync sha256sum sleep stat sudo sync tail tee test
+# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv nproc pg_dump rm rsync sha256sum sleep stat sudo sync tail tee
 # Required secret variables: POLYARCHIV_SECRET_DB_SHOP_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -7,7 +7,7 @@
 #   33b74a396c1ad017d66158ef26a1fa1a60be0334cf6a0305cd2b48b4a82f0a8f  site.collect
 #   48f8df6722609e5cc97c40a6f6db75f7f76c5d4c3ad26c016073f25a24a462fc  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -7,7 +7,7 @@
 #   76f0637e4117010e428a39ac525c5381a10876e66753cc27b013b1d89d1e0de9  site.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc printf rclone rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sync tee
 # Required secret variables: POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY POLYARCHIV_SECRET_SITE_DAV_PASSWORD POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -75,42 +75,39 @@ unit_1_fetch_mirror_site() {
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "dav"]
-  polyarchiv_step 1 13 'check that the copy holds source "dav" (/var/lib/polyarchiv-fixture/collect/site/backups/dav)' 'site.collect:5 [source "dav"]'
+  polyarchiv_step 1 12 'check that the copy holds source "dav" (/var/lib/polyarchiv-fixture/collect/site/backups/dav)' 'site.collect:5 [source "dav"]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups/dav || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "dav": /var/lib/polyarchiv-fixture/collect/site/backups/dav is missing'
   # site.collect:12 [source "ftp"]
-  polyarchiv_step 2 13 'check that the copy holds source "ftp" (/var/lib/polyarchiv-fixture/collect/site/backups/ftp)' 'site.collect:12 [source "ftp"]'
+  polyarchiv_step 2 12 'check that the copy holds source "ftp" (/var/lib/polyarchiv-fixture/collect/site/backups/ftp)' 'site.collect:12 [source "ftp"]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups/ftp || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "ftp": /var/lib/polyarchiv-fixture/collect/site/backups/ftp is missing'
   # site.collect:18 [source "bucket"]
-  polyarchiv_step 3 13 'check that the copy holds source "bucket" (/var/lib/polyarchiv-fixture/collect/site/backups/uploads)' 'site.collect:18 [source "bucket"]'
+  polyarchiv_step 3 12 'check that the copy holds source "bucket" (/var/lib/polyarchiv-fixture/collect/site/backups/uploads)' 'site.collect:18 [source "bucket"]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups/uploads || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "bucket": /var/lib/polyarchiv-fixture/collect/site/backups/uploads is missing'
   # site.collect:7 [source "dav"]
-  polyarchiv_step 4 13 "confirm that restoring source \"dav\" replaces https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï" 'site.collect:7 [source "dav"]'
+  polyarchiv_step 4 12 "confirm that restoring source \"dav\" replaces https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï" 'site.collect:7 [source "dav"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_DAV_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT=/etc/polyarchiv/dav-ca.pem RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" polyarchiv_confirm "source \"dav\": https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (the copy is judged against the server when it is pushed, before anything there changes):" rclone sync --dry-run --stats=0 --log-format= --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/dav ":webdav:/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï"
   polyarchiv_restore_trace
   # site.collect:14 [source "ftp"]
-  polyarchiv_step 5 13 'confirm that restoring source "ftp" replaces ftp://ftp.example.org/pub/site' 'site.collect:14 [source "ftp"]'
+  polyarchiv_step 5 12 'confirm that restoring source "ftp" replaces ftp://ftp.example.org/pub/site' 'site.collect:14 [source "ftp"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" polyarchiv_confirm 'source "ftp": ftp://ftp.example.org/pub/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (the copy is judged against the server when it is pushed, before anything there changes):' rclone sync --dry-run --stats=0 --log-format= --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp :ftp:/pub/site
   polyarchiv_restore_trace
   # site.collect:20 [source "bucket"]
-  polyarchiv_step 6 13 'confirm that restoring source "bucket" replaces s3://assets/site/uploads' 'site.collect:20 [source "bucket"]'
+  polyarchiv_step 6 12 'confirm that restoring source "bucket" replaces s3://assets/site/uploads' 'site.collect:20 [source "bucket"]'
   polyarchiv_hide_trace
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=AKIAEXAMPLE RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY:?}" polyarchiv_confirm 'source "bucket": s3://assets/site/uploads becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (the copy is judged against the server when it is pushed, before anything there changes):' rclone sync --dry-run --stats=0 --log-format= --links --fast-list --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads :s3:assets/site/uploads
   polyarchiv_restore_trace
   # site.collect:1 [point]
-  polyarchiv_step 7 13 'create /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point' 'site.collect:1 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point
-  # site.collect:1 [point]
-  polyarchiv_step 8 13 'mark collect point "site" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished)' 'site.collect:1 [point]'
+  polyarchiv_step 7 12 'mark collect point "site" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished)' 'site.collect:1 [point]'
   printf '%s\n' 'a restore of collect point "site" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished
   # site.collect:1 [point]
-  polyarchiv_step 9 13 'flush /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished to the disk' 'site.collect:1 [point]'
+  polyarchiv_step 8 12 'flush /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished to the disk' 'site.collect:1 [point]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished
   # site.collect:7 [source "dav"]
-  polyarchiv_step 10 13 "restore source \"dav\" into https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "dav"]'
+  polyarchiv_step 9 12 "restore source \"dav\" into https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "dav"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_DAV_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT=/etc/polyarchiv/dav-ca.pem RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" polyarchiv_copy 50 no "https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï (source \"dav\")" '' '' '' \
@@ -121,7 +118,7 @@ unit_2_restore_site() {
     rclone sync --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/dav ":webdav:/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï"
   polyarchiv_restore_trace
   # site.collect:14 [source "ftp"]
-  polyarchiv_step 11 13 'restore source "ftp" into ftp://ftp.example.org/pub/site, deleting what the copy does not hold' 'site.collect:14 [source "ftp"]'
+  polyarchiv_step 10 12 'restore source "ftp" into ftp://ftp.example.org/pub/site, deleting what the copy does not hold' 'site.collect:14 [source "ftp"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" polyarchiv_copy 20 no 'ftp://ftp.example.org/pub/site (source "ftp")' '' '' '' \
@@ -132,7 +129,7 @@ unit_2_restore_site() {
     rclone sync --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp :ftp:/pub/site
   polyarchiv_restore_trace
   # site.collect:20 [source "bucket"]
-  polyarchiv_step 12 13 'restore source "bucket" into s3://assets/site/uploads, deleting what the copy does not hold' 'site.collect:20 [source "bucket"]'
+  polyarchiv_step 11 12 'restore source "bucket" into s3://assets/site/uploads, deleting what the copy does not hold' 'site.collect:20 [source "bucket"]'
   polyarchiv_hide_trace
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=AKIAEXAMPLE RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY:?}" polyarchiv_copy 50 no 's3://assets/site/uploads (source "bucket")' '' '' '' \
     9 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads/ "${polyarchiv_work}"/measure \
@@ -142,7 +139,7 @@ unit_2_restore_site() {
     rclone sync --links --fast-list --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads :s3:assets/site/uploads
   polyarchiv_restore_trace
   # site.collect:1 [point]
-  polyarchiv_step 13 13 'remove the mark of the restore of collect point "site": it ended' 'site.collect:1 [point]'
+  polyarchiv_step 12 12 'remove the mark of the restore of collect point "site": it ended' 'site.collect:1 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished
 }
 

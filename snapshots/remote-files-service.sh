@@ -7,7 +7,7 @@
 #   76f0637e4117010e428a39ac525c5381a10876e66753cc27b013b1d89d1e0de9  site.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sync tee
 # Required secret variables: POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY POLYARCHIV_SECRET_SITE_DAV_PASSWORD POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

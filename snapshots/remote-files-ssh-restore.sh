@@ -7,7 +7,7 @@
 #   e359a1a8f8e9da6f40ab78fe8316f9a2be2310fed30746c5d72087b460ab6229  site.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc printf rm rsync sha256sum sleep ssh sync tee test
+# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -72,36 +72,33 @@ unit_1_fetch_mirror_site() {
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "web"]
-  polyarchiv_step 1 10 'check that the copy holds source "web" (/var/lib/polyarchiv-fixture/collect/site/backups/web)' 'site.collect:5 [source "web"]'
+  polyarchiv_step 1 9 'check that the copy holds source "web" (/var/lib/polyarchiv-fixture/collect/site/backups/web)' 'site.collect:5 [source "web"]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups/web || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "web": /var/lib/polyarchiv-fixture/collect/site/backups/web is missing'
   # site.collect:12 [source "plain"]
-  polyarchiv_step 2 10 'check that the copy holds source "plain" (/var/lib/polyarchiv-fixture/collect/site/backups/app)' 'site.collect:12 [source "plain"]'
+  polyarchiv_step 2 9 'check that the copy holds source "plain" (/var/lib/polyarchiv-fixture/collect/site/backups/app)' 'site.collect:12 [source "plain"]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups/app || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "plain": /var/lib/polyarchiv-fixture/collect/site/backups/app is missing'
   # site.collect:7 [source "web"]
-  polyarchiv_step 3 10 "judge the copy of source \"web\" against web.example.org:/srv/-it's a \"\$HOME\" dir ünï, list what restoring it changes there, and confirm" 'site.collect:7 [source "web"]'
+  polyarchiv_step 3 9 "judge the copy of source \"web\" against web.example.org:/srv/-it's a \"\$HOME\" dir ünï, list what restoring it changes there, and confirm" 'site.collect:7 [source "web"]'
   polyarchiv_check_copy 50 no "web.example.org:/srv/-it's a \"\$HOME\" dir ünï (source \"web\")" 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "${polyarchiv_work}"/measure 13 rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s '--filter=H .~polyarchiv~' --remote-option=--debug=FILTER1 -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" "${polyarchiv_work}"/measure
   polyarchiv_confirm "source \"web\": web.example.org:/srv/-it's a \"\$HOME\" dir ünï becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten:" rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
   # site.collect:14 [source "plain"]
-  polyarchiv_step 4 10 'judge the copy of source "plain" against db.example.org:/var/lib/app, list what restoring it changes there, and confirm' 'site.collect:14 [source "plain"]'
+  polyarchiv_step 4 9 'judge the copy of source "plain" against db.example.org:/var/lib/app, list what restoring it changes there, and confirm' 'site.collect:14 [source "plain"]'
   polyarchiv_check_copy 50 no 'db.example.org:/var/lib/app (source "plain")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ "${polyarchiv_work}"/measure 13 rsync -a -n --stats --no-h -e 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4' -s '--filter=H .~polyarchiv~' --remote-option=--debug=FILTER1 -- db.example.org:/var/lib/app/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "plain": db.example.org:/var/lib/app becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten:' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A -e 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4' -s --mkpath --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ db.example.org:/var/lib/app/
   # site.collect:1 [point]
-  polyarchiv_step 5 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point' 'site.collect:1 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point
-  # site.collect:1 [point]
-  polyarchiv_step 6 10 'mark collect point "site" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished)' 'site.collect:1 [point]'
+  polyarchiv_step 5 9 'mark collect point "site" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished)' 'site.collect:1 [point]'
   printf '%s\n' 'a restore of collect point "site" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished
   # site.collect:1 [point]
-  polyarchiv_step 7 10 'flush /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished to the disk' 'site.collect:1 [point]'
+  polyarchiv_step 6 9 'flush /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished to the disk' 'site.collect:1 [point]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished
   # site.collect:7 [source "web"]
-  polyarchiv_step 8 10 "restore source \"web\" into web.example.org:/srv/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "web"]'
+  polyarchiv_step 7 9 "restore source \"web\" into web.example.org:/srv/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "web"]'
   rsync -a --modify-window=-1 -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' --fsync '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/"
   # site.collect:14 [source "plain"]
-  polyarchiv_step 9 10 'restore source "plain" into db.example.org:/var/lib/app, deleting what the copy does not hold' 'site.collect:14 [source "plain"]'
+  polyarchiv_step 8 9 'restore source "plain" into db.example.org:/var/lib/app, deleting what the copy does not hold' 'site.collect:14 [source "plain"]'
   rsync -a --modify-window=-1 -X -A -e 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4' -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' --fsync '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ db.example.org:/var/lib/app/
   # site.collect:1 [point]
-  polyarchiv_step 10 10 'remove the mark of the restore of collect point "site": it ended' 'site.collect:1 [point]'
+  polyarchiv_step 9 9 'remove the mark of the restore of collect point "site": it ended' 'site.collect:1 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished
 }
 

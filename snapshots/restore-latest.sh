@@ -11,7 +11,7 @@
 # Selection: every collect point
 # Not run (and why):
 #   cannot run: restore sources of site: no state file records a successful backup of site on any of its backup points (--from NAME chooses one of: mirror-a, mirror-b) (site.collect:1 [point])
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc printf rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -51,37 +51,34 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_restore_archive_only() {
   polyarchiv_progress "  archive-only has no backup point: its sources are restored from the collect point's own copy"
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 1 10 'check that the copy holds source "notes" (/var/lib/polyarchiv-fixture/collect/archive-only/backups/notes)' 'archive-only.collect:8 [source "notes"]'
+  polyarchiv_step 1 9 'check that the copy holds source "notes" (/var/lib/polyarchiv-fixture/collect/archive-only/backups/notes)' 'archive-only.collect:8 [source "notes"]'
   test -e /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes || polyarchiv_explain "$?" 1 'the copy of collect point "archive-only" holds nothing for source "notes": /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes is missing'
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 2 10 'check that /var/lib/polyarchiv-fixture/data/notes is a directory, or is not there yet' 'archive-only.collect:8 [source "notes"]'
+  polyarchiv_step 2 9 'check that /var/lib/polyarchiv-fixture/data/notes is a directory, or is not there yet' 'archive-only.collect:8 [source "notes"]'
   test -d /var/lib/polyarchiv-fixture/data/notes -o '!' -e /var/lib/polyarchiv-fixture/data/notes || polyarchiv_explain "$?" 1 'source "notes": /var/lib/polyarchiv-fixture/data/notes is not a directory: the restore puts one there; move what is there away first'
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 3 10 'judge the copy of source "notes" against /var/lib/polyarchiv-fixture/data/notes, list what restoring it changes there, and confirm' 'archive-only.collect:8 [source "notes"]'
+  polyarchiv_step 3 9 'judge the copy of source "notes" against /var/lib/polyarchiv-fixture/data/notes, list what restoring it changes there, and confirm' 'archive-only.collect:8 [source "notes"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/notes (source "notes")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/notes/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "notes": /var/lib/polyarchiv-fixture/data/notes becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
   # archive-only.collect:2 [point]
-  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/archive-only/metadata/collect_point' 'archive-only.collect:2 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/archive-only/metadata/collect_point
-  # archive-only.collect:2 [point]
-  polyarchiv_step 5 10 'mark collect point "archive-only" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/archive-only/metadata/collect_point/restore-unfinished)' 'archive-only.collect:2 [point]'
+  polyarchiv_step 4 9 'mark collect point "archive-only" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/archive-only/metadata/collect_point/restore-unfinished)' 'archive-only.collect:2 [point]'
   printf '%s\n' 'a restore of collect point "archive-only" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/archive-only/metadata/collect_point/restore-unfinished
   # archive-only.collect:2 [point]
-  polyarchiv_step 6 10 'flush /var/lib/polyarchiv-fixture/collect/archive-only/metadata/collect_point/restore-unfinished to the disk' 'archive-only.collect:2 [point]'
+  polyarchiv_step 5 9 'flush /var/lib/polyarchiv-fixture/collect/archive-only/metadata/collect_point/restore-unfinished to the disk' 'archive-only.collect:2 [point]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/archive-only/metadata/collect_point/restore-unfinished
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 7 10 'create /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
+  polyarchiv_step 6 9 'create /var/lib/polyarchiv-fixture/data/notes' 'archive-only.collect:8 [source "notes"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/notes
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 8 10 'create /var/lib/polyarchiv-fixture/data/notes/.~polyarchiv~' 'archive-only.collect:8 [source "notes"]'
+  polyarchiv_step 7 9 'create /var/lib/polyarchiv-fixture/data/notes/.~polyarchiv~' 'archive-only.collect:8 [source "notes"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/notes/.~polyarchiv~'
   # archive-only.collect:8 [source "notes"]
-  polyarchiv_step 9 10 'restore source "notes" into /var/lib/polyarchiv-fixture/data/notes, deleting what the copy does not hold' 'archive-only.collect:8 [source "notes"]'
+  polyarchiv_step 8 9 'restore source "notes" into /var/lib/polyarchiv-fixture/data/notes, deleting what the copy does not hold' 'archive-only.collect:8 [source "notes"]'
   rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/archive-only/backups/notes/ /var/lib/polyarchiv-fixture/data/notes/
   find /var/lib/polyarchiv-fixture/data/notes/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data/notes
   # archive-only.collect:2 [point]
-  polyarchiv_step 10 10 'remove the mark of the restore of collect point "archive-only": it ended' 'archive-only.collect:2 [point]'
+  polyarchiv_step 9 9 'remove the mark of the restore of collect point "archive-only": it ended' 'archive-only.collect:2 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/archive-only/metadata/collect_point/restore-unfinished
 }
 

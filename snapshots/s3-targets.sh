@@ -8,7 +8,7 @@
 #   4f8e6b0ae91b7f757d5b602166d7487dd852aeedb441ed5f3a288a76a31a5bed  dated.backup
 #   83f73a4a34be579ce588a1c4d933b56cc503991249577404e023e92e5ff180d7  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sort sync tar tee test touch zstd
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sort sync tar tee touch zstd
 # Required secret variables: POLYARCHIV_SECRET_MIRROR_SITE_SECRET_ACCESS_KEY
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -14,7 +14,7 @@
 #   collect point dev: not selected by --only-collect-points (dev.collect:1 [point])
 #   backup point local-mirror of dev: not selected by --only-collect-points (local-mirror.backup:1 [point])
 #   backup point offsite of dev: not selected by --only-collect-points (offsite.backup:1 [point])
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

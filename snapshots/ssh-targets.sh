@@ -9,7 +9,7 @@
 #   4a4a119ce73465fe441b02232dfd8f99b315b7c339931d5aae9a37a2f564f8de  mirror.backup
 #   1d2e2315aadc01c1e018b30adf9b7e6b2f7aa001c405caa3e494767f1724cb38  tarball.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tar tee test zstd
+# Required tools: awk cat date du find flock gzip mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tar tee zstd
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -7,7 +7,7 @@
 #   4b0ed6fdaa4242baf06c35dad04746490bd2f901d3d5e1146eb64752efc05882  journal.collect
 #   77d08f840ceb2e59a8ab7a234624edbf18e40f6f0f0da19953128efc9b1c55dc  mirror.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sort svn sync tee test
+# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sort svn sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

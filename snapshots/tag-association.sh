@@ -13,7 +13,7 @@
 #   afca9f0daa5a87395ed8c686af064fb77d0f283dd74967082cf71eaeb48f3803  notags.backup
 #   a180703a8089d6a876b3cc4df28eab057109fa07594b992d4e7fcda06e701022  offsite.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

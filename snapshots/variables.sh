@@ -8,7 +8,7 @@
 #   8ce79ee6b047c508e3d626e708a70ed320d92a3babac5b5b3dc13c66b0d2cdc1  www.example.org.collect
 #   d73867c510c0daae55435520026019433a929b3aed89a33b579b29916ff50434  dated.backup
 # Selection: every point that is due
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -9,7 +9,7 @@
 #   aacd44bed48007c549a8a8a61fd5290e31055c07b178e0f56a3a9ba65f9fd66c  mirror.backup
 #   dd9a43a114867f91f28e058426f5869a3fccf9c48baa8010bb950250122202d5  tarball.backup
 # Selection: every point that is due
-# Required tools: awk cat chmod chown curl date du find flock gzip mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sort sync tar tee test touch zstd
+# Required tools: awk cat chmod chown curl date du find flock gzip mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sort sync tar tee touch zstd
 # Required secret variables: POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD POLYARCHIV_SECRET_TARBALL_SITE_PASSWORD
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -11,7 +11,7 @@
 #   2190415180d208649d29b2c331947e2f90a5b9a1c9123d4b77aca3da94d799e4  site.collect
 #   e07089e0053b36b25d4aee74ea4c416957667ef6c4fbfb3e4e8107ec82bffbd6  offsite.backup
 # Selection: --review (every point as due, no state read)
-# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee test
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -245,6 +245,8 @@ polyarchiv_unit_lock=''
 # When the running unit started (Unix seconds): its record's last_duration counts from here.
 polyarchiv_unit_started=0
 polyarchiv_current_step=''
+# What polyarchiv_explain said of the step's failing command: the state records it with the failure.
+polyarchiv_explained=''
 polyarchiv_cause=''
 
 polyarchiv_cleanup() {
@@ -281,6 +283,7 @@ polyarchiv_progress() {
 # steps (during its hooks) runs none: the first one is where it was interrupted.
 polyarchiv_step() {
   polyarchiv_current_step="step $1 of $2 at $4"
+  polyarchiv_explained=''
   printf '%s' "${polyarchiv_current_step}" > "${polyarchiv_unit_file}.step"
   polyarchiv_progress "  $1/$2 $3"
   if [[ -n ${polyarchiv_signal} ]]; then
@@ -290,7 +293,11 @@ polyarchiv_step() {
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_unit_file}.failure ]]; then
-    printf '%s' "failed with exit code $1: ${polyarchiv_current_step}" > "${polyarchiv_unit_file}.failure"
+    if [[ -n ${polyarchiv_explained} ]]; then
+      printf '%s' "failed with exit code $1: ${polyarchiv_current_step}: ${polyarchiv_explained}" > "${polyarchiv_unit_file}.failure"
+    else
+      printf '%s' "failed with exit code $1: ${polyarchiv_current_step}" > "${polyarchiv_unit_file}.failure"
+    fi
     polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
@@ -325,6 +332,8 @@ polyarchiv_create_file() {
 polyarchiv_tolerate() {
   local status=$1 tolerated=$2
   if (( status == tolerated )); then
+    # An explained status that is no failure here: nothing to record of it.
+    polyarchiv_explained=''
     return 0
   fi
   return "${status}"
@@ -342,6 +351,7 @@ polyarchiv_explain() {
   for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do
     if [[ ${explanations[n]} == other ]] || (( status == explanations[n] )); then
       polyarchiv_say "  ${explanations[n + 1]}"
+      polyarchiv_explained=${explanations[n + 1]}
       break
     fi
   done

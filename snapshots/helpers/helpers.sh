@@ -104,6 +104,8 @@ polyarchiv_unit_lock=''
 # When the running unit started (Unix seconds): its record's last_duration counts from here.
 polyarchiv_unit_started=0
 polyarchiv_current_step=''
+# What polyarchiv_explain said of the step's failing command: the state records it with the failure.
+polyarchiv_explained=''
 polyarchiv_cause=''
 
 polyarchiv_cleanup() {
@@ -140,6 +142,7 @@ polyarchiv_progress() {
 # steps (during its hooks) runs none: the first one is where it was interrupted.
 polyarchiv_step() {
   polyarchiv_current_step="step $1 of $2 at $4"
+  polyarchiv_explained=''
   printf '%s' "${polyarchiv_current_step}" > "${polyarchiv_unit_file}.step"
   polyarchiv_progress "  $1/$2 $3"
   if [[ -n ${polyarchiv_signal} ]]; then
@@ -149,7 +152,11 @@ polyarchiv_step() {
 
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_unit_file}.failure ]]; then
-    printf '%s' "failed with exit code $1: ${polyarchiv_current_step}" > "${polyarchiv_unit_file}.failure"
+    if [[ -n ${polyarchiv_explained} ]]; then
+      printf '%s' "failed with exit code $1: ${polyarchiv_current_step}: ${polyarchiv_explained}" > "${polyarchiv_unit_file}.failure"
+    else
+      printf '%s' "failed with exit code $1: ${polyarchiv_current_step}" > "${polyarchiv_unit_file}.failure"
+    fi
     polyarchiv_say "  failed with exit code $1: ${polyarchiv_current_step}"
   fi
 }
@@ -184,6 +191,8 @@ polyarchiv_create_file() {
 polyarchiv_tolerate() {
   local status=$1 tolerated=$2
   if (( status == tolerated )); then
+    # An explained status that is no failure here: nothing to record of it.
+    polyarchiv_explained=''
     return 0
   fi
   return "${status}"
@@ -201,6 +210,7 @@ polyarchiv_explain() {
   for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do
     if [[ ${explanations[n]} == other ]] || (( status == explanations[n] )); then
       polyarchiv_say "  ${explanations[n + 1]}"
+      polyarchiv_explained=${explanations[n + 1]}
       break
     fi
   done

@@ -1,3 +1,5 @@
+const stepFailed = (code: string, step: string) => `failed with exit code ${code}: ${step}`;
+
 /**
  * What the bash helpers and their twins in execute/ say, written once. Each message is a
  * function of its values as words: a twin calls it with the values, and the view model renders
@@ -89,7 +91,9 @@ export const HELPER_MESSAGES = {
     `its lock stayed held by another process for ${seconds} s (flock exited with ${status})`,
   // A unit's steps and the run's schedule (polyarchiv_on_error, polyarchiv_unit, polyarchiv_run).
   // A signal is named without its SIG, as bash's trap gives it.
-  stepFailed: (code: string, step: string) => `failed with exit code ${code}: ${step}`,
+  stepFailed,
+  // What the state records of a failure that its command explains: the explanation with it.
+  stepFailedBecause: (code: string, step: string, why: string) => `${stepFailed(code, step)}: ${why}`,
   interruptedBy: (signal: string) => `interrupted by SIG${signal}`,
   notRunInterrupted: (unit: string, signal: string) => `${unit}: not run, interrupted by SIG${signal}`,
   skippedAfter: (unit: string, required: string) => `${unit}: skipped, ${required} did not succeed`,

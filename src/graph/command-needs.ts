@@ -1,16 +1,21 @@
-import { HELPERS, type HelperContract } from '../backends/helper-contracts.js';
+import { BASH_BUILTINS, HELPERS, type HelperContract } from '../backends/helper-contracts.js';
 import type { Command, Word } from './command.js';
 
 /**
  * The tools a command needs on the machine that runs it (listed in the script header): a plain
- * command's programs; for every other kind, what its helper runs itself, as its contract declares
+ * command's programs, not the bash builtins that the script runs without one; for every other kind, what its helper runs itself, as its contract declares
  * (the contract test holds each rendered helper to that list), and the programs of the commands it
  * hands the helper to run.
  */
 export function toolsOf(command: Command): string[] {
   if (command.kind === 'exec')
-    return [...argvTools(command.argv), ...(command.pipeline ?? []).flatMap(argvTools)];
-  return [...new Set([...HELPER_OF[command.kind].tools, ...givenCommands(command).flatMap(argvTools)])];
+    return [...argvTools(command.argv), ...(command.pipeline ?? []).flatMap((stage) => argvTools(stage))];
+  return [
+    ...new Set([
+      ...HELPER_OF[command.kind].tools,
+      ...givenCommands(command).flatMap((given) => argvTools(given)),
+    ]),
+  ];
 }
 
 type HelperKind = Exclude<Command['kind'], 'exec'>;
@@ -85,21 +90,26 @@ function givenCommands(command: Exclude<Command, { kind: 'exec' }>): readonly (r
   }
 }
 
-/** The program, and what it runs: the tool after `sudo ... --` and `env NAME=VALUE`, ssh of rsync -e. */
-function argvTools(argv: readonly Word[]): string[] {
+/**
+ * The program, and what it runs: the tool after `sudo ... --` and `env NAME=VALUE`, ssh of rsync -e.
+ * Bash runs its builtins itself (`test`, `printf`): nothing to install; what another program
+ * starts (xargs, sudo, timeout, k5start) is a program, whatever its name.
+ */
+function argvTools(argv: readonly Word[], byBash = true): string[] {
   const first = argv[0];
   if (typeof first !== 'string' || first === '') return [];
+  if (byBash && BASH_BUILTINS.has(first)) return [];
   // xargs runs the tool after its `--`.
   if (isProgram(first, 'xargs')) {
     const tool = argv[argv.indexOf('--') + 1];
     return typeof tool === 'string' && tool !== '' ? [first, tool] : [first];
   }
   // A tool run under `timeout --kill-after=S SECONDS`: timeout, then the tool.
-  if (first === 'timeout') return [first, ...argvTools(argv.slice(3))];
+  if (first === 'timeout') return [first, ...argvTools(argv.slice(3), false)];
   // A tool run under k5start (a Kerberos login): k5start, then the tool after its `--`, if any.
   if (isProgram(first, 'k5start')) {
     const end = argv.indexOf('--');
-    return end < 0 ? [first] : [first, ...argvTools(argv.slice(end + 1))];
+    return end < 0 ? [first] : [first, ...argvTools(argv.slice(end + 1), false)];
   }
   // Most commands run their tool directly: read the words only when sudo or -e needs them.
   if (first !== 'sudo' && !argv.includes('-e')) return [first];

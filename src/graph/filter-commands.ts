@@ -7,9 +7,10 @@ import { HOLDING_DIR } from './holding-dir.js';
 /**
  * The index is built by the checksum tool itself (`sha256sum -b`), so that the same tool reads it
  * back on a restore, whatever the names hold (it escapes backslashes and newlines). The names
- * are listed first, sorted bytewise (`LC_ALL=C sort -z`), so that one tree always gives one index.
- * The link index is written first: a regular file at the root, the index lists it, so that a
- * copy whose link index was changed or removed fails as a changed file does.
+ * are sorted bytewise (`LC_ALL=C sort -z`), so that one tree always gives one index. The link
+ * index is written first: a regular file at the root, the index lists it, so that a copy whose
+ * link index was changed or removed fails as a changed file does. The names and the links go
+ * through pipes, never through a file: a failed step leaves no list behind.
  */
 export function hashIndexCommands(spec: HashIndexSpec, tools: ToolPaths): Command[] {
   const links = `${spec.partial}.links`;
@@ -17,40 +18,37 @@ export function hashIndexCommands(spec: HashIndexSpec, tools: ToolPaths): Comman
     { kind: 'create-file', path: links },
     { ...linkRecords(spec, tools), stdout: links },
     { kind: 'publish-file', partial: links, file: `${spec.dir}/${spec.links}` },
-    ...listNames(spec, tools),
     { kind: 'create-file', path: spec.partial },
     {
-      kind: 'exec',
+      ...regularFiles(spec, tools),
       // -r: an empty tree gives an empty index (without it, the tool would read its stdin).
-      argv: [tools.xargs ?? 'xargs', '-0', '-r', '-a', spec.list, '--', hashTool(spec, tools), '-b', '--'],
-      cwd: spec.dir,
+      pipeline: [
+        SORT_NAMES(tools),
+        [tools.xargs ?? 'xargs', '-0', '-r', '--', hashTool(spec, tools), '-b', '--'],
+      ],
       stdout: spec.partial,
     },
     { kind: 'publish-file', partial: spec.partial, file: `${spec.dir}/${spec.index}` },
-    { kind: 'exec', argv: ['rm', '-f', '--', spec.list] },
   ];
 }
 
-/** The names of the regular files the index covers, NUL-terminated and sorted bytewise, in `list`. */
-function listNames(spec: HashCheckSpec, tools: ToolPaths): Command[] {
-  return [
-    { kind: 'create-file', path: spec.list },
-    {
-      kind: 'exec',
-      argv: [
-        ...prunedWalk(tools.find ?? 'find', [spec.index, ...spec.excludes]),
-        '-type',
-        'f',
-        '-printf',
-        '%P\\0',
-      ],
-      cwd: spec.dir,
-      env: { LC_ALL: { literal: 'C' } },
-      pipeline: [[tools.sort ?? 'sort', '-z']],
-      stdout: spec.list,
-    },
-  ];
+/** The names of the regular files the index covers, NUL-terminated (without the sort that follows). */
+function regularFiles(spec: HashCheckSpec, tools: ToolPaths): ExecCommand {
+  return {
+    kind: 'exec',
+    argv: [
+      ...prunedWalk(tools.find ?? 'find', [spec.index, ...spec.excludes]),
+      '-type',
+      'f',
+      '-printf',
+      '%P\\0',
+    ],
+    cwd: spec.dir,
+    env: { LC_ALL: { literal: 'C' } },
+  };
 }
+
+const SORT_NAMES = (tools: ToolPaths): string[] => [tools.sort ?? 'sort', '-z'];
 
 /** The tree's symbolic links, one `NAME<tab>TARGET` line each, sorted bytewise (without `stdout`). */
 function linkRecords(spec: HashCheckSpec, tools: ToolPaths): ExecCommand {
@@ -74,28 +72,20 @@ function linkRecords(spec: HashCheckSpec, tools: ToolPaths): ExecCommand {
  * does not list named (`NAME: not in the index`: a file added to a copy since its index was written
  * is not restored unchecked), and every name of the index that is no longer a regular file named;
  * then every link of the tree compared with the link index. Last, every file of the index read
- * back and compared, each bad one named (`NAME: FAILED`).
+ * back and compared, each bad one named (`NAME: FAILED`). The tree's names reach each check
+ * through a pipe: a check that fails leaves no list behind.
  */
 export function hashCheckCommands(spec: HashCheckSpec, tools: ToolPaths): Command[] {
+  const links = linkRecords(spec, tools);
   return [
-    ...listNames(spec, tools),
     {
-      kind: 'exec',
-      argv: [tools.awk ?? 'awk', REGULAR_FILES, spec.index],
-      cwd: spec.dir,
-      env: { LC_ALL: { literal: 'C' } },
-      stdin: spec.list,
+      ...regularFiles(spec, tools),
+      pipeline: [SORT_NAMES(tools), [tools.awk ?? 'awk', REGULAR_FILES, spec.index]],
     },
-    { kind: 'create-file', path: spec.list },
-    { ...linkRecords(spec, tools), stdout: spec.list },
     {
-      kind: 'exec',
-      argv: [tools.awk ?? 'awk', LINK_CHECK, spec.index, spec.links],
-      cwd: spec.dir,
-      env: { LC_ALL: { literal: 'C' } },
-      stdin: spec.list,
+      ...links,
+      pipeline: [...(links.pipeline ?? []), [tools.awk ?? 'awk', LINK_CHECK, spec.index, spec.links]],
     },
-    { kind: 'exec', argv: ['rm', '-f', '--', spec.list] },
     {
       kind: 'exec',
       argv: [hashTool(spec, tools), '--check', '--strict', '--quiet', '--', spec.index],

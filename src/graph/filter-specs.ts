@@ -21,22 +21,20 @@ export type HashMethod = 'sha1' | 'md5' | 'sha256' | 'sha512';
 /**
  * The checksum index `index` (a name at the root of `dir`) checked against the files of `dir`:
  * every file it lists, and every regular file of `dir` listed in it; and the link index `links`
- * (beside it, listed in it) against the symbolic links of `dir`. The names of those files are
- * written to `list`; the index itself, the copies' holding directories and `excludes` (paths below
- * `dir`) are left out, as when it was written.
+ * (beside it, listed in it) against the symbolic links of `dir`. The index itself, the copies'
+ * holding directories and `excludes` (paths below `dir`) are left out, as when it was written.
  */
 export interface HashCheckSpec {
   readonly dir: string;
   readonly index: string;
   readonly links: string;
   readonly method: HashMethod;
-  readonly list: string;
   readonly excludes: readonly string[];
 }
 
 /**
  * The checksum index of every regular file below `dir` (sorted by name, in the `sha256sum -b`
- * format), written to `partial` beside a `list` of the names, then published over `dir/index`;
+ * format), written to `partial`, then published over `dir/index`;
  * before it, the link index of every symbolic link, published over `dir/links`.
  */
 export interface HashIndexSpec extends HashCheckSpec {

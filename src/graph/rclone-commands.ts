@@ -72,7 +72,8 @@ export function rclonePutCommands(
  * The remote file copied into a hidden partial beside `file`, published over it once whole. An S3
  * key without an object is a prefix that lists nothing (S3 has no directories): `copyto` would
  * copy nothing and succeed, so it fails with rclone's status for "nothing transferred". What a
- * failure means is said in words before the step fails (rclone prints "directory not found").
+ * failure means is said in words before the step fails, in place of what rclone prints of it
+ * ("directory not found").
  */
 export function rcloneGetCommands(
   spec: GetFileSpec,
@@ -81,8 +82,8 @@ export function rcloneGetCommands(
 ): Command[] {
   const partial = hiddenPartial(spec.file);
   return [
-    {
-      ...rcloneCommand(transport, tools, [
+    explained(
+      rcloneCommand(transport, tools, [
         'copyto',
         ...TRANSFER,
         '--error-on-no-transfer',
@@ -90,10 +91,26 @@ export function rcloneGetCommands(
         remoteWord(transport, spec.remote),
         partial,
       ]),
-      explains: rcloneGetFailures(transport, spec.remote, spec.missing),
-    },
+      rcloneGetFailures(transport, spec.remote, spec.missing),
+      { kind: 'get-file', of: `${transport.shown}${spec.remote}${spec.file}` },
+    ),
     { kind: 'publish-file', partial, file: spec.file },
   ];
+}
+
+/**
+ * An rclone command whose failure statuses `explains` says in words: what rclone says of them
+ * ("Failed to copyto: directory not found") is held until it ends, in a work file named by the
+ * command's kind and a digest of what it is about (units running side by side never share one),
+ * and shown only for the statuses it does not explain.
+ */
+function explained(
+  command: ExecCommand,
+  explains: readonly Explanation[],
+  errors: { readonly kind: string; readonly of: string },
+): ExecCommand {
+  const digest = createHash('sha256').update(errors.of).digest('hex').slice(0, 16);
+  return { ...command, errorsUntilEnd: `${errors.kind}.${digest}.errors`, explains };
 }
 
 /**
@@ -188,11 +205,10 @@ export function rclonePathCheck(
 ): ExecCommand {
   // What rclone says of a path that is not there ("Failed to lsjson: directory not found") is
   // said in polyarchiv's words instead; what it says of any other failure is shown.
-  const errorsUntilEnd = `expect-copy.${createHash('sha256').update(`${transport.shown}${path}`).digest('hex').slice(0, 16)}.errors`;
+  const errors = { kind: 'expect-copy', of: `${transport.shown}${path}` };
   if (transport.remote === ':s3:')
-    return {
-      errorsUntilEnd,
-      ...rcloneCommand(transport, tools, [
+    return explained(
+      rcloneCommand(transport, tools, [
         'copy',
         '--dry-run',
         '--error-on-no-transfer',
@@ -203,21 +219,21 @@ export function rclonePathCheck(
         remoteWord(transport, path),
         { prefix: '', workFile: NEVER_MADE },
       ]),
-      explains: [
+      [
         { status: RCLONE_NOTHING_TRANSFERRED, message: missing },
         ...rcloneGetFailures(transport, path).filter((e) => e.status === RCLONE_DIRECTORY_NOT_FOUND),
       ],
-    };
-  return {
-    ...rcloneCommand(transport, tools, ['lsjson', '--stat', '--', remoteWord(transport, path)]),
-    errorsUntilEnd,
+      errors,
+    );
+  return explained(
     // What lsjson prints of the path there is not for the run's output.
-    stdout: '/dev/null',
-    explains: [RCLONE_DIRECTORY_NOT_FOUND, RCLONE_FILE_NOT_FOUND].map((status) => ({
-      status,
-      message: missing,
-    })),
-  };
+    {
+      ...rcloneCommand(transport, tools, ['lsjson', '--stat', '--', remoteWord(transport, path)]),
+      stdout: '/dev/null',
+    },
+    [RCLONE_DIRECTORY_NOT_FOUND, RCLONE_FILE_NOT_FOUND].map((status) => ({ status, message: missing })),
+    errors,
+  );
 }
 
 /** A path of the run's private work directory that nothing makes: the S3 check's dry run's target. */

@@ -65,14 +65,13 @@ function writesInto(draft: ActionDraft): string[] {
       if (draft.direction === 'down') return [draft.local];
       return draft.changes === undefined ? [] : [parentOf(draft.changes.stamp), parentOf(draft.changes.list)];
     case 'hash-index':
-      return [parentOf(draft.list), parentOf(draft.partial)];
-    case 'verify-hashes':
-      return [parentOf(draft.list)];
+      return [parentOf(draft.partial)];
     case 'crypt-tree':
       return [draft.to];
     case 'put-file':
       // A push to another host (rsync --mkpath) creates its own directory there.
       return draft.transport === undefined ? [parentOf(draft.remote)] : [];
+    case 'verify-hashes':
     case 'unpack':
     case 'git-push':
     case 'git-fetch':

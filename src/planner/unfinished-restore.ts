@@ -13,12 +13,14 @@ export function unfinishedRestoreMark(cp: BoundCollectPoint): string {
   return `${cp.layout.metadataDir}/restore-unfinished`;
 }
 
-/** The restore's steps before its first change to live data: the mark, flushed to the disk. */
+/**
+ * The restore's steps before its first change to live data: the mark, flushed to the disk. Its
+ * directory is there: the unit's lock is a file of it, taken before the unit's first step.
+ */
 export function markRestoreBegun(cp: BoundCollectPoint): ActionDraft[] {
   const mark = unfinishedRestoreMark(cp);
   const origin = cp.origin;
   return [
-    { kind: 'mkdir', path: cp.layout.metadataDir, origin, summary: `create ${cp.layout.metadataDir}` },
     {
       kind: 'run',
       argv: [

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { runCommand } from '../../src/backends/execute/run-unit.js';
+import type { RcloneTransport } from '../../src/graph/action.js';
 import type { ExecCommand } from '../../src/graph/command.js';
+import { getFileCommands } from '../../src/graph/transport-commands.js';
 import { partialFile } from '../helpers/partials.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -137,5 +139,82 @@ describe.runIf(canRun)('an explanation of any other status, in both backends', (
     const apply = await inApply(withOther(status));
     expect(script).toEqual({ status, said });
     expect(apply).toEqual(script);
+  });
+});
+
+/**
+ * The script's record of a failed step (the apply twin returns the same message from the step,
+ * which test/e2e/unfinished-restore.test.ts compares through `check`): the explanation said of
+ * the failing command, and none that a tolerated status said before it.
+ */
+describe.runIf(canRun)('the failure the script records names the explanation of its command', () => {
+  function failureRecorded(lines: string): string {
+    const work = mkdtempSync(join(box.root, 'record-'));
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        `set -Eeuo pipefail; source "$1"; polyarchiv_unit_file=$2/unit; trap 'polyarchiv_on_error "$?"' ERR
+        polyarchiv_step 1 1 'a step' 'site.collect:1 [point]'; ${lines}`,
+        'bash',
+        partialFile('helpers.hbs'),
+        work,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(run.status).not.toBe(0);
+    return readFileSync(join(work, 'unit.failure'), 'utf8');
+  }
+  it('a failure it explains: the step and the explanation', () => {
+    expect(failureRecorded(commandLine(exiting(3)))).toBe(
+      'failed with exit code 3: step 1 of 1 at site.collect:1 [point]: nothing was transferred: the file is not on the server',
+    );
+  });
+  it('an explained status tolerated, then a failure it does not explain: the step only', () => {
+    const tolerated: ExecCommand = { ...exiting(3), alsoSucceedsOn: 3 };
+    expect(failureRecorded(`${commandLine(tolerated)}; ${commandLine(exiting(5))}`)).toBe(
+      'failed with exit code 5: step 1 of 1 at site.collect:1 [point]',
+    );
+  });
+});
+
+/**
+ * rclone's fetch of a file (a restore's archive from WebDAV, FTP or S3) holds rclone's error lines
+ * until it ends, as its other explained commands do: a status it explains is said in
+ * polyarchiv's words only, any other shows what rclone said.
+ */
+describe.runIf(canRun)("an rclone fetch keeps rclone's errors until it ends, in both backends", () => {
+  function fetchBy(status: number): ExecCommand {
+    const rclone = join(mkdtempSync(join(box.root, 'rclone-')), 'rclone');
+    writeFileSync(
+      rclone,
+      `#!/bin/sh\necho "ERROR : site.tar.gz: Failed to copyto: directory not found" >&2\nexit ${status}\n`,
+      { mode: 0o755 },
+    );
+    const transport: RcloneTransport = {
+      kind: 'rclone',
+      remote: ':webdav:',
+      env: { RCLONE_WEBDAV_URL: { literal: 'http://127.0.0.1:9' } },
+      obscured: {},
+      shown: 'http://127.0.0.1:9',
+    };
+    const [fetch] = getFileCommands(
+      {
+        transport,
+        remote: '/backups/site.tar.gz',
+        file: join(box.root, 'site.tar.gz'),
+        missing: 'no archive there',
+      },
+      { rclone },
+    );
+    return fetch as ExecCommand;
+  }
+  it.each([
+    ['a status it explains: its meaning only', 3, ['  no archive there']],
+    ['another failure: what rclone said', 1, ['ERROR : site.tar.gz: Failed to copyto: directory not found']],
+  ] as [string, number, string[]][])('%s', async (_, status, said) => {
+    const script = inScript(fetchBy(status));
+    expect(script).toEqual({ status, said });
+    expect(await inApply(fetchBy(status))).toEqual(script);
   });
 });

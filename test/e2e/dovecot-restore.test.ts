@@ -62,7 +62,7 @@ describe.runIf(canRunDovecot)('dovecot restores against a real Dovecot', () => {
           `polyarchiv:   ${copyDir()} holds the mail of no user that Dovecot knows and the source selects: nothing was changed`,
         );
         expect(empty.stderr).toMatch(
-          /failed with exit code 2: step 4 of 9 at site\.collect:\d+ \[source "mail"\]/,
+          /failed with exit code 2: step 4 of 8 at site\.collect:\d+ \[source "mail"\]/,
         );
         expect(dovecot.contents()).toEqual(withDave);
       } finally {

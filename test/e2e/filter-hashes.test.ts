@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
@@ -43,6 +51,15 @@ function runScript(box: Sandbox, name: string, planArgs: string[], runArgs: stri
   writeFileSync(box.path(name), plan.stdout);
   const run = spawnSync('bash', [box.path(name), ...runArgs], { encoding: 'utf8' });
   return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** The files the collect point's scratch directories hold (the filters' lists, partial indexes...). */
+function scratchFiles(box: Sandbox): string[] {
+  const scratch = box.path('collect/site/metadata/work');
+  if (!existsSync(scratch)) return [];
+  return readdirSync(scratch, { recursive: true, withFileTypes: true })
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => `${entry.parentPath}/${entry.name}`);
 }
 
 describe.runIf(canRun)('the hashes filter, end to end', () => {
@@ -188,6 +205,8 @@ describe.runIf(canRun)('the hashes filter, end to end', () => {
         );
         expect(existsSync(box.path('data'))).toBe(false);
         expect(fileContents(box.path('collect/site/backups'))).toEqual(collected);
+        // The check that failed leaves nothing behind it.
+        expect(scratchFiles(box)).toEqual([]);
       });
 
   it('restores through both backends the links a copy holds as indexed', () => {
@@ -244,5 +263,6 @@ describe.runIf(canRun)('the hashes filter, end to end', () => {
         'tree/plain.txt: missing, or no longer a regular file',
       );
       expect(existsSync(box.path('data'))).toBe(false);
+      expect(scratchFiles(box)).toEqual([]);
     });
 });

@@ -92,7 +92,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
           'refused: nothing was changed; run with --allow-shrink if this is expected',
         );
         expect(run.stderr).toMatch(
-          /failed with exit code 1: step 2 of 9 at site\.collect:\d+ \[source "directory"\]/,
+          /failed with exit code 1: step 2 of 8 at site\.collect:\d+ \[source "directory"\]/,
         );
         expect(run.stderr).not.toContain('confirm that restoring');
         expect(existsSync(stopped)).toBe(false);
@@ -106,7 +106,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
         "polyarchiv:   the export's entries are not those its end line counts: it was changed or damaged since the backup; nothing was changed",
       );
       expect(run.stderr).toMatch(
-        /failed with exit code 3: step 3 of 9 at site\.collect:\d+ \[source "directory"\]/,
+        /failed with exit code 3: step 3 of 8 at site\.collect:\d+ \[source "directory"\]/,
       );
       expect(run.stderr).not.toContain('confirm that restoring');
       expect(existsSync(stopped)).toBe(false);

@@ -53,6 +53,23 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('a restore left unfini
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`a restore of collect point "site" did not end (${box.path(MARK)})`);
     expect(refused.stderr).toMatch(/step 1 of \d+ at site\.collect:1 \[point\]/);
+    // Monitoring is told why, where the mark is and what to do, not only which step failed.
+    const check = runCli([
+      'check',
+      '--nrpe',
+      '-C',
+      box.path('config'),
+      '--set',
+      `root=${box.root}`,
+      '--set',
+      `live=${data}`,
+    ]);
+    expect(check.code, check.stdout + check.stderr).toBe(2);
+    expect(check.stdout).toMatch(
+      new RegExp(
+        `the last backup of site has failed: failed with exit code 1: step 1 of \\d+ at site\\.collect:1 \\[point\\]: a restore of collect point "site" did not end \\(${box.path(MARK)}\\): .*restore again, or remove ${box.path(MARK)} once the live data is as it must be`,
+      ),
+    );
     expect(readFileSync(box.path('collect/site/backups/tree/a.txt'), 'utf8')).toBe('good\n');
     expect(readFileSync(box.path('mirror/site/tree/a.txt'), 'utf8')).toBe('good\n');
     // A restore that ends removes the mark; backups run again.

@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { HELPERS } from '../../src/backends/helper-contracts.js';
+import { BASH_BUILTINS, HELPERS } from '../../src/backends/helper-contracts.js';
 import type { Command } from '../../src/graph/command.js';
 import { toolsOf } from '../../src/graph/command-needs.js';
 
@@ -44,6 +45,39 @@ describe('toolsOf', () => {
     };
     expect(toolsOf(reload).sort()).toEqual(
       [...new Set([...HELPERS.dirReload.tools, 'systemctl', 'slapadd'])].sort(),
+    );
+  });
+});
+
+describe('toolsOf and bash builtins', () => {
+  const exec = (...argv: string[]): Command => ({ kind: 'exec', argv });
+
+  it('lists no builtin that bash runs itself: nothing to install', () => {
+    expect(toolsOf(exec('printf', '%s\\n', 'text'))).toEqual([]);
+    expect(toolsOf(exec('test', '!', '-e', '/c/mark'))).toEqual([]);
+    expect(toolsOf({ kind: 'confirm', warning: 'q', preview: ['echo', 'x'] })).toEqual([
+      ...HELPERS.confirm.tools,
+    ]);
+  });
+
+  it('lists a builtin that another program starts, and one given by its path: programs then', () => {
+    expect(toolsOf(exec('timeout', '--kill-after=5', '10', 'test', '-e', '/c/x'))).toEqual([
+      'timeout',
+      'test',
+    ]);
+    expect(toolsOf(exec('xargs', '-r', '--', 'printf', '%s'))).toEqual(['xargs', 'printf']);
+    expect(toolsOf(exec('sudo', '-n', '-u', 'mysql', '--', 'echo'))).toEqual(['sudo', 'echo']);
+    expect(toolsOf(exec('/usr/bin/printf', '%s'))).toEqual(['/usr/bin/printf']);
+  });
+
+  it("are bash's builtins", () => {
+    const run = spawnSync('bash', ['-c', 'compgen -b'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect([...BASH_BUILTINS].sort()).toEqual(
+      run.stdout
+        .split('\n')
+        .filter((name) => name !== '')
+        .sort(),
     );
   });
 });

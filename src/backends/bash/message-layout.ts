@@ -47,6 +47,7 @@ export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<H
   workDirFailed: ['polyarchiv_work_parent', 'polyarchiv_work_error'],
   workDirLockHeld: ['polyarchiv_work_wait', 'polyarchiv_work_status'],
   stepFailed: ['1', 'polyarchiv_current_step'],
+  stepFailedBecause: ['1', 'polyarchiv_current_step', 'polyarchiv_explained'],
   interruptedBy: ['polyarchiv_signal'],
   notRunInterrupted: ['polyarchiv_units[i]', 'polyarchiv_signal'],
   skippedAfter: ['polyarchiv_units[i]', 'polyarchiv_units[j]'],

@@ -183,9 +183,12 @@ async function runSteps(
         return message;
       }
       if (code !== 0) {
-        const message = HELPER_MESSAGES.stepFailed(String(code), name);
-        options.say(`  ${message}`);
-        return message;
+        options.say(`  ${HELPER_MESSAGES.stepFailed(String(code), name)}`);
+        // Its explanation was said above; the state records it too, for `check` and `status`.
+        const why = command.kind === 'exec' ? explanationOf(command, code) : undefined;
+        return why === undefined
+          ? HELPER_MESSAGES.stepFailed(String(code), name)
+          : HELPER_MESSAGES.stepFailedBecause(String(code), name, why);
       }
     }
   }
