@@ -245,7 +245,8 @@ polyarchiv_unit_lock=''
 # When the running unit started (Unix seconds): its record's last_duration counts from here.
 polyarchiv_unit_started=0
 polyarchiv_current_step=''
-# What polyarchiv_explain said of the step's failing command: the state records it with the failure.
+# What polyarchiv_explain said of the step's failing command, or why a guard refused its copy or
+# dump: the state records it with the failure.
 polyarchiv_explained=''
 polyarchiv_cause=''
 
@@ -289,6 +290,11 @@ polyarchiv_step() {
   if [[ -n ${polyarchiv_signal} ]]; then
     exit 1
   fi
+}
+
+# Why a guard refused the step's copy or dump, as the state records it: the line it said, unindented.
+polyarchiv_refused_because() {
+  polyarchiv_explained=${1#"${1%%[! ]*}"}
 }
 
 polyarchiv_on_error() {
@@ -480,15 +486,18 @@ polyarchiv_check_dump() {
     refuse)
       polyarchiv_say "  ${problem}"
       polyarchiv_say "  refused: nothing was changed; run with --allow-shrink if this is expected"
+      polyarchiv_refused_because "  ${problem}"
       return 1
       ;;
     *)
       if [[ -n ${incomplete} ]]; then
         polyarchiv_say "  refused: ${problem}; the previous dump is kept"
+        polyarchiv_refused_because "  refused: ${problem}; the previous dump is kept"
         return 1
       fi
       polyarchiv_say "  warning: ${problem}"
       if [[ ${on_suspicious} != warn ]]; then
+        polyarchiv_refused_because "  warning: ${problem}"
         return 1
       fi
       ;;
@@ -1138,6 +1147,7 @@ polyarchiv_judge_shrink() {
     return 0
   fi
   polyarchiv_say "  refused: nothing was changed; run with --allow-shrink if this is expected"
+  polyarchiv_refused_because "  ${what} ${problem}: files: ${old_files} now, ${files} incoming; bytes: ${old_bytes} now, ${bytes} incoming"
   return 1
 }
 

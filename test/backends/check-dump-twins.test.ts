@@ -12,26 +12,45 @@ const canRun = haveTools('bash', 'stat', 'tail');
 
 const newSandbox = sandboxesPerTest();
 
-/** The helper, run as the script runs it: whether the step goes on, and what it said. */
-function viaScript(check: DumpCheckCommand): { passed: boolean; said: string[] } {
-  const run = spawnSync(
-    'bash',
-    ['-c', `set -Eeuo pipefail; source "$1"; ${commandLine(check)}`, 'bash', HELPERS],
-    {
-      encoding: 'utf8',
-    },
-  );
-  const said = run.stderr
-    .split('\n')
-    .filter((line) => line.startsWith('polyarchiv: '))
-    .map((line) => line.slice('polyarchiv: '.length));
-  return { passed: run.status === 0, said };
+interface Outcome {
+  readonly passed: boolean;
+  readonly said: string[];
+  /** Why the step failed, as its state records it: the refusal, unindented; '' when it goes on. */
+  readonly explained: string;
 }
 
-function viaExecutor(check: DumpCheckCommand): { passed: boolean; said: string[] } {
-  const said: string[] = [];
-  return { passed: checkDump(check, (line) => said.push(line)), said };
+/** The helper, run as the script runs it: whether the step goes on, what it said, and why. */
+function viaScript(check: DumpCheckCommand): Outcome {
+  const script = `set -Eeuo pipefail; source "$1"; status=0; ${commandLine(check)} || status=$?
+printf 'explained: %s\\n' "\${polyarchiv_explained}"; exit "\${status}"`;
+  const run = spawnSync('bash', ['-c', script, 'bash', HELPERS], { encoding: 'utf8' });
+  const lines = run.stderr.split('\n');
+  const said = lines
+    .filter((line) => line.startsWith('polyarchiv: '))
+    .map((line) => line.slice('polyarchiv: '.length));
+  const explained = run.stdout.replace(/^explained: /, '').replace(/\n$/, '');
+  return { passed: run.status === 0, said, explained };
 }
+
+function viaExecutor(check: DumpCheckCommand): Outcome {
+  const said: string[] = [];
+  let explained = '';
+  const passed = checkDump(
+    check,
+    (line) => said.push(line),
+    (why) => {
+      explained = why.trimStart();
+    },
+  );
+  return { passed, said, explained };
+}
+
+/** What both should give: a failure is recorded with the first line it said. */
+const outcome = (passed: boolean, said: string[]): Outcome => ({
+  passed,
+  said,
+  explained: passed ? '' : (said[0] ?? '').trimStart(),
+});
 
 describe.runIf(canRun)('polyarchiv_check_dump and checkDump agree', () => {
   // name, size of the new dump, size of the previous one (undefined: none), percent, on suspicious,
@@ -85,10 +104,10 @@ describe.runIf(canRun)('polyarchiv_check_dump and checkDump agree', () => {
       onSuspicious,
       completeMark: '',
     };
-    const expected = {
-      passed: passes,
-      said: warning === undefined ? [] : [`  warning: ${warning.replace('PARTIAL', check.partial)}`],
-    };
+    const expected = outcome(
+      passes,
+      warning === undefined ? [] : [`  warning: ${warning.replace('PARTIAL', check.partial)}`],
+    );
     expect(viaExecutor(check)).toEqual(expected);
     expect(viaScript(check)).toEqual(expected);
   });
@@ -157,7 +176,10 @@ describe.runIf(canRun)('polyarchiv_check_dump and checkDump agree', () => {
       onSuspicious,
       completeMark: MARK,
     };
-    const expected = { passed: passes, said: said.map((line) => line.replace('PARTIAL', check.partial)) };
+    const expected = outcome(
+      passes,
+      said.map((line) => line.replace('PARTIAL', check.partial)),
+    );
     expect(viaExecutor(check)).toEqual(expected);
     expect(viaScript(check)).toEqual(expected);
   });

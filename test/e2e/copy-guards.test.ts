@@ -75,6 +75,10 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('guards on copies, thr
     expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(good);
     expect(fileContents(box.path('mirror/site/tree'))).toEqual(good);
     expect(state()).toMatchObject({ last_state_valid: false, fail_count: 1 });
+    // What monitoring reads: the refused step, and why.
+    expect(state().last_message).toMatch(
+      /^failed with exit code 1: step \d of \d at site\.collect:5 \[source "tree"\]: the copy of source "tree" would become empty: files: 10 now, 0 incoming; bytes: 7000 now, 0 incoming$/,
+    );
 
     const allowed = run(box, how, 'backup', [...args, '--allow-shrink']);
     expect(allowed.code, allowed.stderr).toBe(0);

@@ -34,7 +34,7 @@ export async function checkCopy(
   );
   for (const entry of inTheWay) say(HELPER_MESSAGES.reservedInTheWay(command.what, entry));
   if (inTheWay.length > 0) return refused;
-  return judgeShrink(command, old, now, say) ? accepted : refused;
+  return judgeShrink(command, old, now, say, ctx.explain) ? accepted : refused;
 }
 
 /** A dry run's figures, its errors among them (bash's `2>&1`), run as every tool of the unit runs. */

@@ -36,7 +36,7 @@ export async function guardedCopy(
       writeAsTool(ctx, 'stderr', `${now.message.replace(/\n$/, '')}\n`);
       return HELPERS.copy.statuses.refused;
     }
-    if (!judgeShrink(command, old, now, say)) return HELPERS.copy.statuses.refused;
+    if (!judgeShrink(command, old, now, say, ctx.explain)) return HELPERS.copy.statuses.refused;
   }
   const done = await capture(copy, ctx, 'stdout', command.env);
   for (const entry of reservedEntriesHidden(done.output))

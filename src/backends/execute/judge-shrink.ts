@@ -13,11 +13,14 @@ export function judgeShrink(
   old: CopyFigures,
   now: CopyFigures,
   say: (line: string) => void,
+  explain: (why: string) => void = () => undefined,
 ): boolean {
   const problem = shrinkProblem(guard.maxShrinkPercent, old, now);
   if (problem === undefined) return true;
-  say(HELPER_MESSAGES.shrinkFigures(guard.what, problem, ...words(old), ...words(now)));
+  const figures = HELPER_MESSAGES.shrinkFigures(guard.what, problem, ...words(old), ...words(now));
+  say(figures);
   say(guard.allowShrink ? HELPER_MESSAGES.shrinkAccepted() : HELPER_MESSAGES.shrinkRefused());
+  if (!guard.allowShrink) explain(figures);
   return guard.allowShrink;
 }
 

@@ -270,7 +270,11 @@ export function dirSwap(command: DirSwapCommand): void {
  * DUMP_END_BYTES of the dump only, as tail -c does, and judges them as bash judges tail's output
  * (its NUL bytes dropped).
  */
-export function checkDump(command: DumpCheckCommand, say: (line: string) => void): boolean {
+export function checkDump(
+  command: DumpCheckCommand,
+  say: (line: string) => void,
+  explain: (why: string) => void = () => undefined,
+): boolean {
   const size = statSync(command.partial).size;
   const mark = command.completeMark;
   let problem: string | undefined;
@@ -305,15 +309,19 @@ export function checkDump(command: DumpCheckCommand, say: (line: string) => void
     case 'refuse':
       say(HELPER_MESSAGES.dumpNotLoaded(problem));
       say(HELPER_MESSAGES.shrinkRefused());
+      explain(HELPER_MESSAGES.dumpNotLoaded(problem));
       return false;
     case 'warn':
     case 'fail':
       if (incomplete) {
         say(HELPER_MESSAGES.dumpRefused(problem));
+        explain(HELPER_MESSAGES.dumpRefused(problem));
         return false;
       }
       say(HELPER_MESSAGES.dumpWarning(problem));
-      return command.onSuspicious === 'warn';
+      if (command.onSuspicious === 'warn') return true;
+      explain(HELPER_MESSAGES.dumpWarning(problem));
+      return false;
     default:
       return assertNever(command.onSuspicious);
   }

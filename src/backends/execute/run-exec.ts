@@ -39,6 +39,11 @@ export interface RunContext {
   readonly copyFigures?: string[];
   /** The signal that interrupted the run, if one did: no tool of the unit's steps starts after it. */
   readonly interrupted?: () => NodeJS.Signals | undefined;
+  /**
+   * Takes why a helper refuses (a copy or a dump under its guard): the state records it with the
+   * failure, as the script records what its helpers put in `polyarchiv_explained`.
+   */
+  readonly explain?: (why: string) => void;
   /** When the run started, as its state files record it (the script's `polyarchiv_started`). */
   readonly runStarted?: string;
   /** The same time in seconds since the epoch (the script's `polyarchiv_started_seconds`). */

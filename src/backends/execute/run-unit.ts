@@ -170,12 +170,19 @@ async function runSteps(
   if (unit.tellsWhy === true && !options.quiet) options.say(`  ${unit.why}`);
   for (const [index, step] of unit.steps.entries()) {
     const name = `step ${index + 1} of ${total} at ${formatOrigin(step.action.origin)}`;
+    let refusedBecause: string | undefined;
+    const stepCtx: RunContext = {
+      ...ctx,
+      explain: (why) => {
+        refusedBecause = why.trimStart();
+      },
+    };
     if (!options.quiet) options.say(`  ${index + 1}/${total} ${step.action.summary}`);
     for (const command of step.commands) {
       const shown = options.showCommands || options.confirm !== undefined ? commandOnOneLine(command) : '';
       if (options.showCommands) options.say(`    ${shown}`);
       if (options.confirm !== undefined && !(await options.confirm(shown))) return 'declined';
-      const code = options.interrupted() === undefined ? await runCommand(command, options, ctx) : 1;
+      const code = options.interrupted() === undefined ? await runCommand(command, options, stepCtx) : 1;
       const signal = options.interrupted();
       if (signal !== undefined) {
         const message = `${HELPER_MESSAGES.interruptedBy(withoutSig(signal))}: ${name}`;
@@ -185,7 +192,7 @@ async function runSteps(
       if (code !== 0) {
         options.say(`  ${HELPER_MESSAGES.stepFailed(String(code), name)}`);
         // Its explanation was said above; the state records it too, for `check` and `status`.
-        const why = command.kind === 'exec' ? explanationOf(command, code) : undefined;
+        const why = refusedBecause ?? (command.kind === 'exec' ? explanationOf(command, code) : undefined);
         return why === undefined
           ? HELPER_MESSAGES.stepFailed(String(code), name)
           : HELPER_MESSAGES.stepFailedBecause(String(code), name, why);
@@ -249,7 +256,7 @@ export async function runCommand(command: Command, options: UnitOptions, ctx: Ru
         writePrivateFile(command, ctx);
         return 0;
       case 'check-dump':
-        return checkDump(command, options.say) ? 0 : 1;
+        return checkDump(command, options.say, ctx.explain) ? 0 : 1;
       case 'check-copy':
         return checkCopy(command, ctx, options.say);
       case 'align-mailboxes':
