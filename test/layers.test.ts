@@ -39,6 +39,10 @@ describe('layers', () => {
     expect([...into('options', 'config'), ...into('options', 'engines')]).toEqual([]);
   });
 
+  it("the plan (graph, planner) never imports a backend: the helpers' contracts are the plan's", () => {
+    expect([...into('graph', 'backends'), ...into('planner', 'backends')]).toEqual([]);
+  });
+
   it('sees the imports it checks: config does import engines and options', () => {
     expect(into('config', 'engines').length).toBeGreaterThan(0);
     expect(into('config', 'options').length).toBeGreaterThan(0);

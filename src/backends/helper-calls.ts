@@ -1,10 +1,10 @@
 /**
- * A helper's contract (helper-contracts.ts) laid out for bash: the call of the helper, with its
+ * A helper's contract (graph/helper-contracts.ts) laid out for bash: the call of the helper, with its
  * arguments in the contract's order, and the lines at the top of the helper that name them. The
  * script is rendered from these; the twin tests call the bash helpers through `helperCall` too, so
  * that both sides read one order.
  */
-import { HELPERS, type HelperArg, type HelperContract } from './helper-contracts.js';
+import { HELPERS, type HelperArg, type HelperContract } from '../graph/helper-contracts.js';
 
 type ArgValue<A extends HelperArg> = A['kind'] extends 'word' ? string : readonly string[];
 

@@ -1,11 +1,11 @@
+import { type HelperContract, rest, word } from '../graph/helper-contracts.js';
 import { helperArgLines } from './helper-calls.js';
-import { type HelperContract, rest, word } from './helper-contracts.js';
 
 /**
  * The functions of the script's main part that register what the run is made of, one line each:
  * its units and its hooks. Apply holds the plan itself and has no twin of them; what the lines and
  * the functions share is the order of the arguments, kept here as helpers keep theirs
- * (helper-contracts.ts): the lines are laid out from it with helperCall (bash/registration-lines.ts),
+ * (graph/helper-contracts.ts): the lines are laid out from it with helperCall (bash/registration-lines.ts),
  * the functions read their arguments as it places them, and test/backends/helper-contracts.test.ts
  * checks both.
  */

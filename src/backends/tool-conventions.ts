@@ -2,7 +2,7 @@ import { HOLDING_DIR } from '../graph/holding-dir.js';
 
 /**
  * What the bash helpers and their twins in execute/ read from the tools they run, kept in one
- * place as their contracts are (helper-contracts.ts): exit statuses, answers, output formats.
+ * place as their contracts are (graph/helper-contracts.ts): exit statuses, answers, output formats.
  */
 
 /**

@@ -1,5 +1,5 @@
-import { BASH_BUILTINS, HELPERS, type HelperContract } from '../backends/helper-contracts.js';
 import type { Command, Word } from './command.js';
+import { BASH_BUILTINS, HELPERS, type HelperContract } from './helper-contracts.js';
 
 /**
  * The tools a command needs on the machine that runs it (listed in the script header): a plain

@@ -1,4 +1,3 @@
-import { RUN_TOOLS } from '../backends/helper-contracts.js';
 import type { ConfigInput } from '../config/load.js';
 import { sha256 } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
@@ -7,6 +6,7 @@ import { formatOrigin } from '../diag/origin.js';
 import type { BoundBackupPoint } from '../engines/engine.js';
 import { buildCommands } from '../graph/build-commands.js';
 import { secretsOf, toolsOf } from '../graph/command-needs.js';
+import { RUN_TOOLS } from '../graph/helper-contracts.js';
 import type { HostFacts } from '../options/variables.js';
 import { formatTimestamp } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { shellWord } from '../../src/backends/bash/shell-word.js';
 import { type CallLayout, helperArgLines, helperCall } from '../../src/backends/helper-calls.js';
+import { argumentPositions, REGISTRATIONS } from '../../src/backends/registration-contracts.js';
+import { HELPER_OF } from '../../src/graph/command-needs.js';
 import {
   HELPERS,
   type HelperContract,
@@ -12,9 +14,7 @@ import {
   rest,
   SCRIPT_TOOLS,
   word,
-} from '../../src/backends/helper-contracts.js';
-import { argumentPositions, REGISTRATIONS } from '../../src/backends/registration-contracts.js';
-import { HELPER_OF } from '../../src/graph/command-needs.js';
+} from '../../src/graph/helper-contracts.js';
 import { haveTools } from '../helpers/tools.js';
 
 const SHARED_HELPERS = fileURLToPath(new URL('../../snapshots/helpers/', import.meta.url));

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { shellWord } from '../../src/backends/bash/shell-word.js';
 import { releaseLock, takeLock } from '../../src/backends/execute/primitives.js';
 import { helperCall } from '../../src/backends/helper-calls.js';
-import { HELPERS as CONTRACTS } from '../../src/backends/helper-contracts.js';
+import { HELPERS as CONTRACTS } from '../../src/graph/helper-contracts.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BASH_BUILTINS, HELPERS } from '../../src/backends/helper-contracts.js';
 import type { Command } from '../../src/graph/command.js';
 import { toolsOf } from '../../src/graph/command-needs.js';
+import { BASH_BUILTINS, HELPERS } from '../../src/graph/helper-contracts.js';
 
 describe('toolsOf', () => {
   it("lists what a command's helper runs itself, as its contract declares", () => {

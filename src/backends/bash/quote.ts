@@ -1,5 +1,6 @@
 import { assertNever } from '../../graph/action.js';
 import { type Command, DUMP_END_BYTES } from '../../graph/command.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import {
   type CallLayout,
   COMMAND_PER_LINE,
@@ -7,7 +8,6 @@ import {
   ONE_LINE,
   quotedHelperCall,
 } from '../helper-calls.js';
-import { HELPERS } from '../helper-contracts.js';
 import { afterAssignments, envAssignments, secretPartWords, wordText } from './run-words.js';
 import { shellWord } from './shell-word.js';
 

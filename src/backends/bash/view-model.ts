@@ -1,6 +1,7 @@
 import { formatOrigin } from '../../diag/origin.js';
 import type { Command } from '../../graph/command.js';
 import { secretsOf } from '../../graph/command-needs.js';
+import { WORK_DIR_LOCK_WAIT_SECONDS } from '../../graph/helper-contracts.js';
 import {
   commandKinds,
   hookEvents,
@@ -12,7 +13,6 @@ import {
 } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
 import { type HelperLayouts, helperLayouts } from '../helper-calls.js';
-import { WORK_DIR_LOCK_WAIT_SECONDS } from '../helper-contracts.js';
 import { type RegistrationLayouts, registrationLayouts } from '../registration-contracts.js';
 import { skippedLine } from '../skipped-lines.js';
 import {
@@ -68,7 +68,7 @@ export interface ScriptView {
   readonly gitResetHelper: boolean;
   readonly newestFileHelper: boolean;
   readonly resticMissing: ResticMissingLayout;
-  /** How long a run waits for its new work directory's lock (helper-contracts.ts). */
+  /** How long a run waits for its new work directory's lock (graph/helper-contracts.ts). */
   readonly workLockWait: number;
   readonly mapTreeHelper: boolean;
   readonly applyModesHelper: boolean;

@@ -1,6 +1,6 @@
 import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import type { ApplyModesCommand } from '../../graph/command.js';
-import { HELPERS } from '../helper-contracts.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import { makeDirs } from './make-dir.js';
 import { type RunContext, writeAsTool } from './run-exec.js';
 

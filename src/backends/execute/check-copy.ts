@@ -1,5 +1,5 @@
 import type { CopyCheckCommand, Word } from '../../graph/command.js';
-import { HELPERS } from '../helper-contracts.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { RSYNC_RESERVED_HIDDEN } from '../tool-conventions.js';
 import { capture } from './capture.js';

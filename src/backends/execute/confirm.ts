@@ -1,6 +1,6 @@
 import { isDirectory } from '../../fs-probe.js';
 import type { ConfirmCommand } from '../../graph/command.js';
-import { HELPERS } from '../helper-contracts.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { CONFIRM_LISTING } from '../tool-conventions.js';
 import { type RunContext, runExec, runToEnd, writeAsTool } from './run-exec.js';

@@ -14,7 +14,7 @@ import {
 import { join } from 'node:path';
 import { isDirectory } from '../../fs-probe.js';
 import type { DirReloadCommand } from '../../graph/command.js';
-import { HELPERS } from '../helper-contracts.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { type RunContext, runExec, signalStatus, writeAsTool } from './run-exec.js';
 

@@ -1,8 +1,8 @@
 import { appendFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MailboxAlignCommand } from '../../graph/command.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import { matchesMask } from '../../graph/user-mask.js';
-import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { DOVEADM_READ } from '../tool-conventions.js';
 import { capture } from './capture.js';

@@ -1,5 +1,5 @@
 import type { ExecIfChangedCommand } from '../../graph/command.js';
-import { HELPERS } from '../helper-contracts.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import { PROBE_STATUSES } from '../tool-conventions.js';
 import { type RunContext, runExec } from './run-exec.js';
 

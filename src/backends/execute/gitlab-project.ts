@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GitlabProjectCommand, Word } from '../../graph/command.js';
-import { HELPERS } from '../helper-contracts.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { GITLAB_ANSWERS, GITLAB_REFUSAL_HINTS } from '../tool-conventions.js';
 import { type RunContext, runExec, wordOf } from './run-exec.js';

@@ -1,5 +1,5 @@
 import type { CopyCommand, CopyFigures } from '../../graph/command.js';
-import { HELPERS } from '../helper-contracts.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
 import { copyStats, reservedEntriesHidden } from './copy-stats.js';

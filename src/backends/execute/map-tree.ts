@@ -1,6 +1,6 @@
 import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import type { MapTreeCommand } from '../../graph/command.js';
-import { HELPERS } from '../helper-contracts.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { TREE_LISTING_FORMAT } from '../tool-conventions.js';
 import { type RunContext, runExec, wordOf } from './run-exec.js';

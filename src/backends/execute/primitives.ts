@@ -18,9 +18,9 @@ import { sha256 } from '../../config/load.js';
 import { isDirectory } from '../../fs-probe.js';
 import { assertNever } from '../../graph/action.js';
 import { type DirSwapCommand, DUMP_END_BYTES, type DumpCheckCommand } from '../../graph/command.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import type { PlanInput } from '../../planner/plan.js';
 import { fillStateTemplate, stateTimestamp } from '../../state/point-state.js';
-import { HELPERS } from '../helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { makeDir } from './make-dir.js';
 

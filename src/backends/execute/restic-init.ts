@@ -1,5 +1,5 @@
 import type { ResticInitCommand } from '../../graph/command.js';
-import { HELPERS } from '../helper-contracts.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import { RESTIC_MISSING } from '../tool-conventions.js';
 import { type RunContext, runExec } from './run-exec.js';
 

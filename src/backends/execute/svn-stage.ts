@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { SvnStageCommand, Word } from '../../graph/command.js';
-import { HELPERS } from '../helper-contracts.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import { type RunContext, runExec, wordOf } from './run-exec.js';
 
 /**

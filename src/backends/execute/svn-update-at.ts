@@ -1,5 +1,5 @@
 import type { SvnUpdateAtCommand } from '../../graph/helper-commands.js';
-import { HELPERS } from '../helper-contracts.js';
+import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
 import { type RunContext, runExec } from './run-exec.js';

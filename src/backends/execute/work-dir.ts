@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, lstatSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { HELPERS, WORK_DIR_LOCK_WAIT_SECONDS } from '../helper-contracts.js';
+import { HELPERS, WORK_DIR_LOCK_WAIT_SECONDS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { causeOf } from './primitives.js';
 
