@@ -69,7 +69,7 @@ unit_1_fetch_vault_site() {
   # vault.backup:3 [point]
   polyarchiv_step 4 9 'restore the newest snapshot of "site" from /var/lib/polyarchiv-fixture/restic (the collect point is not touched unless it is whole)' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
-  RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" polyarchiv_restic_restore_at '' 'backup point "vault" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/restic holds no snapshot tagged "site": nothing was restored' \
+  RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" polyarchiv_restic_restore_at '' 'backup point "vault" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/restic holds no snapshot tagged "site": nothing was restored' "the snapshot of \"site\" could not be restored whole (restic says why above): collect point \"site\" and the live data were not changed; an older snapshot: run the restore again with --at a time before this one's; another backup point's copy: run the restore again with --from ITS_NAME" \
     7 restic --repo /var/lib/polyarchiv-fixture/restic snapshots --json --tag site \
     3 jq --raw-output ".[]? | .id as \$id | .time as \$time | (\$time | capture(\"^(?<s>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:[.][0-9]+)?(?:Z|(?<sign>[+-])(?<h>[0-9]{2}):(?<m>[0-9]{2}))\$\") // error(\"restic printed a snapshot time that is not RFC 3339: \\(\$time)\")) | ((.s + \"Z\" | fromdateiso8601) - (if .sign == null then 0 else (.sign + \"1\" | tonumber) * ((.h | tonumber) * 3600 + (.m | tonumber) * 60) end)) as \$seconds | [\$seconds, \$id, \$time] | @tsv" \
     restic --repo /var/lib/polyarchiv-fixture/restic restore --target /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted

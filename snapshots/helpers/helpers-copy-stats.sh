@@ -69,6 +69,6 @@ polyarchiv_judge_shrink() {
     return 0
   fi
   polyarchiv_say "  refused: nothing was changed; run with --allow-shrink if this is expected"
-  polyarchiv_refused_because "  ${what} ${problem}: files: ${old_files} now, ${files} incoming; bytes: ${old_bytes} now, ${bytes} incoming"
+  polyarchiv_record_why "  ${what} ${problem}: files: ${old_files} now, ${files} incoming; bytes: ${old_bytes} now, ${bytes} incoming"
   return 1
 }

@@ -4,10 +4,11 @@
 # SECONDS<TAB>ID<TAB>TIME lines;
 # of equal times the one with the greatest id is taken (restic lists those in no fixed order).
 # RESTORE runs with the snapshot's id as its last word. When no snapshot is that old, NONE is said
-# and nothing is restored; a failure of LIST or PARSE is theirs, passed on.
+# and nothing is restored; a failure of LIST or PARSE is theirs, passed on; a failure of RESTORE
+# is theirs too, followed by UNREADABLE (what was left as it was, where to turn).
 polyarchiv_restic_restore_at() {
-  local not_after=$1 none=$2
-  shift 2
+  local not_after=$1 none=$2 unreadable=$3
+  shift 3
   local -a list=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a parse=("${@:2:$1}")
@@ -34,5 +35,10 @@ polyarchiv_restic_restore_at() {
   fi
   local short_id=${chosen:0:8}
   polyarchiv_progress "  snapshot ${short_id}, taken ${taken}"
-  "${restore[@]}" "${chosen}"
+  "${restore[@]}" "${chosen}" || rc=$?
+  if ((rc != 0)); then
+    polyarchiv_say "  ${unreadable}"
+    polyarchiv_record_why "${unreadable}"
+  fi
+  return "${rc}"
 }

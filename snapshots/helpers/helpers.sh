@@ -151,8 +151,9 @@ polyarchiv_step() {
   fi
 }
 
-# Why a guard refused the step's copy or dump, as the state records it: the line it said, unindented.
-polyarchiv_refused_because() {
+# Why the step fails (a guard refused its copy or dump, a copy could not be read), as the state
+# records it: the line the helper said, unindented.
+polyarchiv_record_why() {
   polyarchiv_explained=${1#"${1%%[! ]*}"}
 }
 
@@ -345,18 +346,18 @@ polyarchiv_check_dump() {
     refuse)
       polyarchiv_say "  ${problem}"
       polyarchiv_say "  refused: nothing was changed; run with --allow-shrink if this is expected"
-      polyarchiv_refused_because "  ${problem}"
+      polyarchiv_record_why "  ${problem}"
       return 1
       ;;
     *)
       if [[ -n ${incomplete} ]]; then
         polyarchiv_say "  refused: ${problem}; the previous dump is kept"
-        polyarchiv_refused_because "  refused: ${problem}; the previous dump is kept"
+        polyarchiv_record_why "  refused: ${problem}; the previous dump is kept"
         return 1
       fi
       polyarchiv_say "  warning: ${problem}"
       if [[ ${on_suspicious} != warn ]]; then
-        polyarchiv_refused_because "  warning: ${problem}"
+        polyarchiv_record_why "  warning: ${problem}"
         return 1
       fi
       ;;

@@ -53,6 +53,7 @@ beforeAll(() => {
 afterAll(() => box?.remove());
 
 const NO_COPY = 'the repository holds no snapshot of it';
+const UNREADABLE = 'the snapshot could not be restored whole: nothing was changed; it\'s "$HOME" to say';
 
 function command(tag: string, at: string | undefined, password = SECRET): ResticRestoreAtCommand {
   const [built] = resticRestoreCommands(
@@ -66,6 +67,7 @@ function command(tag: string, at: string | undefined, password = SECRET): Restic
       into: box.path('restored'),
       ...(at === undefined ? {} : { at }),
       missing: NO_COPY,
+      unreadable: UNREADABLE,
     },
     {},
   );
@@ -85,6 +87,7 @@ function viaScript(cmd: ResticRestoreAtCommand): Outcome {
 
 async function viaExecutor(cmd: ResticRestoreAtCommand): Promise<Outcome> {
   const said: string[] = [];
+  let explained = '';
   const code = await resticRestoreAt(
     cmd,
     {
@@ -95,10 +98,15 @@ async function viaExecutor(cmd: ResticRestoreAtCommand): Promise<Outcome> {
       ]),
       processes: new Set(),
       output: () => undefined,
+      explain: (why) => {
+        explained = why;
+      },
     },
     (line) => said.push(line),
     (line) => said.push(line),
   );
+  // The script's polyarchiv_record_why is checked by the whole unit's runs (explain twins).
+  if (explained !== '') said.push(`explained: ${explained}`);
   return { code, said, restored: restored() };
 }
 
@@ -145,6 +153,25 @@ describe.runIf(canRun)('polyarchiv_restic_restore_at and resticRestoreAt agree o
             ]
           : [expect.stringMatching(new RegExp(`^  snapshot ${chosen.slice(0, 8)}, taken 20\\d\\d-`))],
     });
+  });
+
+  it("passes on restic's failure to restore, then says what was left and where to turn", async () => {
+    const results: Outcome[] = [];
+    for (const backend of [viaScript, viaExecutor]) {
+      rmSync(box.path('restored'), { recursive: true, force: true });
+      // A file where the snapshot's directory goes: restic cannot restore into it.
+      box.write({ restored: 'in the way\n' });
+      results.push(await backend(command('site', undefined)));
+    }
+    rmSync(box.path('restored'), { force: true });
+    const [script, executor] = results as [Outcome, Outcome];
+    expect(script.code).not.toBe(0);
+    expect(executor.code).toBe(script.code);
+    expect(script.said).toEqual([
+      expect.stringMatching(/^ {2}snapshot [0-9a-f]{8}, taken /),
+      `  ${UNREADABLE}`,
+    ]);
+    expect(executor.said).toEqual([...script.said, `explained: ${UNREADABLE}`]);
   });
 
   it("passes on restic's failure to list (a wrong password), restoring nothing", async () => {

@@ -265,6 +265,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           {
             not_after: command.notAfter === undefined ? "''" : String(command.notAfter),
             none: shellWord(command.none),
+            unreadable: shellWord(command.unreadable),
             list: command.list,
             parse: command.parse,
             restore: command.restore,

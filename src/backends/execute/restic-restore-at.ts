@@ -37,7 +37,15 @@ export async function resticRestoreAt(
     return HELPERS.resticRestoreAt.statuses.none;
   }
   note(HELPER_MESSAGES.snapshotChosen(chosen.id.slice(0, 8), chosen.time));
-  return runExec({ kind: 'exec', argv: [...command.restore, chosen.id], env: command.env }, ctx);
+  const status = await runExec(
+    { kind: 'exec', argv: [...command.restore, chosen.id], env: command.env },
+    ctx,
+  );
+  if (status !== 0) {
+    say(`  ${command.unreadable}`);
+    ctx.explain?.(command.unreadable);
+  }
+  return status;
 }
 
 /** Later, or of the same second with a greater id: restic lists snapshots of one time in no fixed order. */

@@ -7,7 +7,7 @@ import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engin
 import { asWritten } from '../toolkit.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
 import { getNewest } from './dated-search.js';
-import { expectFetched, noCopyMessage } from './expect-fetched.js';
+import { ANOTHER_BACKUP_POINT, expectFetched, noCopyMessage } from './expect-fetched.js';
 import { sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
 import { checkTarget, localLocation, pointTarget, TRANSPORT_OPTIONS } from './target.js';
@@ -243,9 +243,6 @@ export function pairDir(bp: BoundBackupPoint): string {
 export function unreadableArchive(archive: string, then: string): string {
   return `${archive} could not be extracted whole (the tools say why above: a damaged or cut archive, or no room to extract it): ${then}`;
 }
-
-/** Where a restore turns when the copy of one backup point cannot be read. */
-export const ANOTHER_BACKUP_POINT = "another backup point's copy: run the restore again with --from ITS_NAME";
 
 export function checkArchiveTarget(options: OptionValues, diagnostics: Diagnostics): void {
   const path = checkTarget(options, diagnostics)?.path;

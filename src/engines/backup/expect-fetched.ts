@@ -7,6 +7,9 @@ export function noCopyMessage(bp: BoundBackupPoint, cp: BoundCollectPoint, detai
   return `backup point "${bp.name}" holds no copy of collect point "${cp.name}": ${detail}`;
 }
 
+/** Where a restore turns when the copy of one backup point cannot be read. */
+export const ANOTHER_BACKUP_POINT = "another backup point's copy: run the restore again with --from ITS_NAME";
+
 /**
  * A fetch's check of what it copies from, before anything is copied into the collect point: a
  * copy that is missing or empty there (a mirror removed or emptied, an archive of nothing) is said

@@ -5,7 +5,7 @@ import { newestFirst } from '../../retention/retention.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
 import { atText } from '../toolkit.js';
 import { withoutPassword } from '../url.js';
-import { ANOTHER_BACKUP_POINT, ARCHIVE_OPTIONS_AFTER_URL, checkArchiveTarget } from './archive.js';
+import { ARCHIVE_OPTIONS_AFTER_URL, checkArchiveTarget } from './archive.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
 import {
   archiveEntry,
@@ -15,6 +15,7 @@ import {
   recordedArchives,
   retainSeries,
 } from './archive-series.js';
+import { ANOTHER_BACKUP_POINT } from './expect-fetched.js';
 import { type CopyNoun, checkPolicy, policyOf, retentionOptions } from './retention-options.js';
 import { seriesTarget } from './series-target.js';
 import { localLocation, pointTarget, targetPathOf } from './target.js';
