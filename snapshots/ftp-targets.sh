@@ -104,11 +104,9 @@ unit_3_backup_mirror_site() {
   rsync -t --ignore-existing -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
   touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   touch -r /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next -d '-2 seconds' -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
-  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed
-  (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . '(' -name '.~polyarchiv~' -o -path ./.polyarchiv-modes ')' -prune -o -type f -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P\n' -o -type l -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P.rclonelink\n' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed)
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=2121 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone copy --ignore-times --no-traverse --links --files-from-raw /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed -- /var/lib/polyarchiv-fixture/collect/site/backups ":ftp:/-it's a \"\$HOME\" dir ünï/site"
+  (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=2121 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" find . '(' -name '.~polyarchiv~' -o -path ./.polyarchiv-modes ')' -prune -o -type f -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P\n' -o -type l -cnewer /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp -printf '%P.rclonelink\n' | RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=2121 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone copy --ignore-times --no-traverse --links --files-from-raw - -- /var/lib/polyarchiv-fixture/collect/site/backups ":ftp:/-it's a \"\$HOME\" dir ünï/site")
   polyarchiv_restore_trace
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD:?}" | rclone obscure -)
@@ -120,7 +118,6 @@ unit_3_backup_mirror_site() {
     rclone sync --links --exclude '.~polyarchiv~/**' --exclude /.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/site/backups ":ftp:/-it's a \"\$HOME\" dir ünï/site"
   polyarchiv_restore_trace
   mv -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
-  rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.changed
   # mirror.backup:3 [point]
   polyarchiv_step 3 5 'list the modes and owners of /var/lib/polyarchiv-fixture/collect/site/backups, which the server cannot hold' 'mirror.backup:3 [point]'
   (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . -mindepth 1 '(' -path ./.polyarchiv-modes -o -name '.~polyarchiv~' ')' -prune -o -printf '%y/%m/%U:%G/%P\0' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes.listing)

@@ -63,7 +63,6 @@ export function syncDirCommands(
             kind: 'exec',
             argv: ['mv', '-f', '--', `${spec.changes.stamp}.next`, spec.changes.stamp],
           } as const,
-          { kind: 'exec', argv: ['rm', '-f', '--', spec.changes.list] } as const,
         ]),
   ];
 }
@@ -114,29 +113,35 @@ function ownFileExcluded(spec: SyncDirSpec): string[] {
 /**
  * The files changed since the stamp, listed by `find` (holding directories and excluded paths
  * pruned, as rclone takes no filter beside the list; a symbolic link under the name rclone gives
- * it, `NAME.rclonelink`), sent by one rclone.
+ * it, `NAME.rclonelink`), sent by one rclone, which reads them on its standard input.
  * A missing stamp (a first upload, a lost metadata directory) is made as old as can be, so that
  * everything is sent. This run's stamp is taken before the listing, by the clock that sets the
  * files' ctimes (the filesystem's: a network filesystem's server may run apart from this host),
  * then moved two seconds back (that clock moves by ticks); it replaces the previous one once the
  * sync ended well.
  */
-function sendChanged(
-  spec: SyncDirSpec,
-  changes: { readonly stamp: string; readonly list: string },
-  tools: ToolPaths,
-): Command[] {
+function sendChanged(spec: SyncDirSpec, changes: { readonly stamp: string }, tools: ToolPaths): Command[] {
   const next = `${changes.stamp}.next`;
   const touch = tools.touch ?? 'touch';
   const changed = ['-cnewer', changes.stamp];
+  const upload = rcloneCommand(spec.transport, tools, [
+    'copy',
+    '--ignore-times',
+    '--no-traverse',
+    '--links',
+    '--files-from-raw',
+    '-',
+    '--',
+    spec.local,
+    remoteWord(spec.transport, spec.remote),
+  ]);
   return [
     { kind: 'exec', argv: [touch, '-d', '@0', '--', next] },
     { kind: 'exec', argv: [tools.rsync ?? 'rsync', '-t', '--ignore-existing', '--', next, changes.stamp] },
     { kind: 'exec', argv: [touch, '--', next] },
     { kind: 'exec', argv: [touch, '-r', next, '-d', '-2 seconds', '--', next] },
-    { kind: 'create-file', path: changes.list },
     {
-      kind: 'exec',
+      ...upload,
       argv: [
         // rclone reads one name per line. A name with a line break reads as names that are not
         // there, which rclone skips (or sends again, whole): that file is left to the sync.
@@ -157,18 +162,8 @@ function sendChanged(
         '%P.rclonelink\\n',
       ],
       cwd: spec.local,
-      stdout: changes.list,
+      // The names go to rclone through a pipe, never a file: a failed upload leaves no list.
+      pipeline: [upload.argv],
     },
-    rcloneCommand(spec.transport, tools, [
-      'copy',
-      '--ignore-times',
-      '--no-traverse',
-      '--links',
-      '--files-from-raw',
-      changes.list,
-      '--',
-      spec.local,
-      remoteWord(spec.transport, spec.remote),
-    ]),
   ];
 }

@@ -81,9 +81,9 @@ export interface SyncDirSpec {
   readonly guard?: CopyGuard;
   /**
    * Up: a local file whose modification time marks the start of the last upload that ended well
-   * (see syncDirCommands), and `list`, where the names changed since are written during a run.
+   * (see syncDirCommands).
    */
-  readonly changes?: { readonly stamp: string; readonly list: string };
+  readonly changes?: { readonly stamp: string };
 }
 
 /** A remote file fetched into the local `file` (written aside, renamed in when whole). */

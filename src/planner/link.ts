@@ -63,7 +63,7 @@ function writesInto(draft: ActionDraft): string[] {
       return [parentOf(draft.file)];
     case 'sync-dir':
       if (draft.direction === 'down') return [draft.local];
-      return draft.changes === undefined ? [] : [parentOf(draft.changes.stamp), parentOf(draft.changes.list)];
+      return draft.changes === undefined ? [] : [parentOf(draft.changes.stamp)];
     case 'hash-index':
       return [parentOf(draft.partial)];
     case 'crypt-tree':

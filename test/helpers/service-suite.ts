@@ -79,6 +79,36 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
         expect(sent()).toEqual(before);
       }, 120_000);
 
+      it(`synchronize: an upload that fails leaves no list of the changed files behind (${how})`, async () => {
+        const args = configure(['engine = synchronize', `remote_url = ${url('{name}')}`]);
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        writeFileSync(box.path('data/plain.txt'), 'changed\n');
+        const failed = () => {
+          const run = runAs(box, how, 'backup', args);
+          expect(run.code).toBe(1);
+          expect(run.stderr).toMatch(/offsite\.backup:\d+ \[point\]/);
+        };
+        // A refused login fails at once; a server that is down, after rclone's retries.
+        if (service().refused !== undefined) {
+          configure(['engine = synchronize', ...service().plainLines('{name}', 'wrong')], true);
+          failed();
+        } else {
+          await service().stop();
+          try {
+            failed();
+          } finally {
+            await service().start();
+          }
+        }
+        const metadata = box.path('collect/site/metadata');
+        const files = readdirSync(metadata, { recursive: true, withFileTypes: true })
+          .filter((entry) => !entry.isDirectory())
+          .map((entry) => `${entry.parentPath.slice(metadata.length + 1)}/${entry.name}`);
+        // What the pair keeps from run to run: its state, the upload's stamps, the manifest of modes.
+        const kept = /\/(offsite|site)\.json$|\/mirror\.stamp(\.next)?$|\/lock$|\/modes(\.listing)?$/;
+        expect(files.filter((file) => !kept.test(file))).toEqual([]);
+      }, 120_000);
+
       it(`archive sends the tarball through a hidden partial renamed over it, and restores it (${how})`, () => {
         const args = configure(['engine = archive', ...service().plainLines('{name}.tar.gz')], true);
         const backup = runAs(box, how, 'backup', args);

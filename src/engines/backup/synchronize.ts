@@ -56,7 +56,7 @@ export const synchronize: BackupEngine = {
           remote: target.path,
           excludes,
           ownFile: MODES_FILE,
-          changes: { stamp: `${pairDir(bp)}/mirror.stamp`, list: `${pairDir(bp)}/mirror.changed` },
+          changes: { stamp: `${pairDir(bp)}/mirror.stamp` },
           guard: {
             maxShrinkPercent: bp.options.integer('max_shrink_percent'),
             what: `the mirror of "${cp.name}"`,
