@@ -51,28 +51,31 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_history_site() {
   polyarchiv_progress '  chosen with --from history: its newest copy'
   # history.backup:3 [point]
-  polyarchiv_step 1 9 'remove what an interrupted restore left' 'history.backup:3 [point]'
+  polyarchiv_step 1 10 'remove what an interrupted restore left' 'history.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz
   # history.backup:3 [point]
-  polyarchiv_step 2 9 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted, where the archive is extracted' 'history.backup:3 [point]'
+  polyarchiv_step 2 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted, where the archive is extracted' 'history.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted
   # history.backup:3 [point]
-  polyarchiv_step 3 9 'find the newest archive named as /var/lib/polyarchiv-fixture/archives/site/{Y}/{m}-{d}T{H}{M}.tar.gz (no state here records them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz' 'history.backup:3 [point]'
+  polyarchiv_step 3 10 'check that /var/lib/polyarchiv-fixture/archives/site holds a copy of "site"' 'history.backup:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/archives/site || polyarchiv_explain "$?" 1 'backup point "history" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/archives/site is missing'
+  # history.backup:3 [point]
+  polyarchiv_step 4 10 'find the newest archive named as /var/lib/polyarchiv-fixture/archives/site/{Y}/{m}-{d}T{H}{M}.tar.gz (no state here records them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz' 'history.backup:3 [point]'
   polyarchiv_newest_file "^([0-9]{4})/([0-9]{2})-([0-9]{2})T([0-9]{2})([0-9]{2})\\.tar\\.gz\$" 0 '1 2 3 4 5' '' 'no file is named as /var/lib/polyarchiv-fixture/archives/site/{Y}/{m}-{d}T{H}{M}.tar.gz' /var/lib/polyarchiv-fixture/archives/site/ \
     10 find /var/lib/polyarchiv-fixture/archives/site -mindepth 1 -maxdepth 2 -type f -printf '%P\n' \
     1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz \
     ln -sfn --
   # history.backup:3 [point]
-  polyarchiv_step 4 9 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz (the collect point is not touched unless the whole archive reads back)' 'history.backup:3 [point]'
+  polyarchiv_step 5 10 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz (the collect point is not touched unless the whole archive reads back)' 'history.backup:3 [point]'
   gzip -d -c < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted
   # history.backup:3 [point]
-  polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted holds a copy of "site"' 'history.backup:3 [point]'
+  polyarchiv_step 6 10 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted holds a copy of "site"' 'history.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "history" holds no copy of collect point "site": the archive found holds nothing'
   # history.backup:3 [point]
-  polyarchiv_step 6 9 'create the copy of "site" extracted from backup point "history" and the directory where rsync holds updated files' 'history.backup:3 [point]'
+  polyarchiv_step 7 10 'create the copy of "site" extracted from backup point "history" and the directory where rsync holds updated files' 'history.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # history.backup:3 [point]
-  polyarchiv_step 7 9 'update the copy of "site" extracted from backup point "history" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted' 'history.backup:3 [point]'
+  polyarchiv_step 8 10 'update the copy of "site" extracted from backup point "history" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted' 'history.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "history"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -81,10 +84,10 @@ unit_1_fetch_history_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # history.backup:3 [point]
-  polyarchiv_step 8 9 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted and /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz' 'history.backup:3 [point]'
+  polyarchiv_step 9 10 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted and /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz' 'history.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz
   # history.backup:1 [point]
-  polyarchiv_step 9 9 'check that the copy of "site" fetched from backup point "history" holds something' 'history.backup:1 [point]'
+  polyarchiv_step 10 10 'check that the copy of "site" fetched from backup point "history" holds something' 'history.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "history" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 
