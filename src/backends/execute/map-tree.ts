@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import {
   chmodSync,
   chownSync,
@@ -117,26 +118,30 @@ export async function mapTree(
           rmSync(`${held}/special`, { recursive: true });
           break;
         }
-        // A name need not be UTF-8, and node passes argv as UTF-8: the tool and touch are given
-        // the file as their standard input, opened here by its bytes, where the helper names it.
-        let input: number;
-        try {
-          input = openSync(source, 'r');
-        } catch (error) {
-          // As the tool (gpg) fails to open it in the script: its words, its status 2, the helper's.
-          const tool = wordOf(command.tool[0] ?? '', ctx);
-          writeAsTool(ctx, 'stderr', `${tool}: can't open '${from}/${shown(path)}': ${fsProblem(error)}\n`);
-          say(HELPER_MESSAGES.mapToolFailed(tool, from, shown(path)));
-          rmSync(held, { recursive: true, force: true });
-          return 2;
+        // Node passes argv as UTF-8: a name that is not reaches the tool and touch as their
+        // standard input, opened here by its bytes, where the helper names it; any other name is
+        // given to them as the helper gives it.
+        let input: number | undefined;
+        if (!isUtf8(source)) {
+          try {
+            input = openSync(source, 'r');
+          } catch (error) {
+            // As the tool (gpg) fails to open it in the script: its words, its status 2, the helper's.
+            const tool = wordOf(command.tool[0] ?? '', ctx);
+            writeAsTool(ctx, 'stderr', `${tool}: can't open '${from}/${shown(path)}': ${fsProblem(error)}\n`);
+            say(HELPER_MESSAGES.mapToolFailed(tool, from, shown(path)));
+            rmSync(held, { recursive: true, force: true });
+            return 2;
+          }
         }
         try {
-          const stdin = `/proc/self/fd/${input}`;
+          const stdin = input === undefined ? {} : { stdin: `/proc/self/fd/${input}` };
+          const named = input === undefined ? source.toString() : '/dev/stdin';
           const code = await runExec(
             {
               kind: 'exec',
-              argv: [...command.tool.map((w) => wordOf(w, ctx)), '--output', file, '--', '/dev/stdin'],
-              stdin,
+              argv: [...command.tool.map((w) => wordOf(w, ctx)), '--output', file, '--', named],
+              ...stdin,
             },
             ctx,
           );
@@ -149,12 +154,12 @@ export async function mapTree(
           if (root) chownSync(file, ...ids(entry.owner));
           chmodSync(file, Number.parseInt(entry.mode, 8));
           const touched = await runExec(
-            { kind: 'exec', argv: ['touch', '-r', '/dev/stdin', '--', file], stdin },
+            { kind: 'exec', argv: ['touch', '-r', named, '--', file], ...stdin },
             ctx,
           );
           if (touched !== 0) return touched;
         } finally {
-          closeSync(input);
+          if (input !== undefined) closeSync(input);
         }
         if (had?.kind === 'd') rmSync(target, { recursive: true, force: true });
         renameSync(file, target);
