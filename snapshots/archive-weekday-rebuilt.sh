@@ -7,7 +7,7 @@
 #   77f41d6ff0fb140b6c21fdbdb019da5f74502d4a41e9f9fd73afd38ac896f5cb  site.collect
 #   0a28b07cff37badc29c557d0f421c5d1d0cb1ebd4a19977797c5b366c22b8b91  weekly.backup
 # Selection: --from weekly
-# Required tools: awk cat date du find flock grep gzip ln mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee
+# Required tools: awk cat date du find flock grep gzip ln mkdir mktemp mv nproc printf rm rsync sha256sum sleep sync tar tee test
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -51,28 +51,31 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_weekly_site() {
   polyarchiv_progress '  chosen with --from weekly: its newest copy'
   # weekly.backup:3 [point]
-  polyarchiv_step 1 9 'remove what an interrupted restore left' 'weekly.backup:3 [point]'
+  polyarchiv_step 1 10 'remove what an interrupted restore left' 'weekly.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz
   # weekly.backup:3 [point]
-  polyarchiv_step 2 9 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted, where the archive is extracted' 'weekly.backup:3 [point]'
+  polyarchiv_step 2 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted, where the archive is extracted' 'weekly.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted
   # weekly.backup:3 [point]
-  polyarchiv_step 3 9 'find the last written archive named as /var/lib/polyarchiv-fixture/archives/site-{A}.tar.gz (no state here records them, and the names do not order them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz' 'weekly.backup:3 [point]'
+  polyarchiv_step 3 10 'check that /var/lib/polyarchiv-fixture/archives holds a copy of "site"' 'weekly.backup:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/archives || polyarchiv_explain "$?" 1 'backup point "weekly" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/archives is missing'
+  # weekly.backup:3 [point]
+  polyarchiv_step 4 10 'find the last written archive named as /var/lib/polyarchiv-fixture/archives/site-{A}.tar.gz (no state here records them, and the names do not order them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz' 'weekly.backup:3 [point]'
   TZ=UTC polyarchiv_newest_file "^([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})[.0-9]*;(site-(Sunday|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday)\\.tar\\.gz)\$" 7 '1 2 3 4 5 6' '' 'no file is named as /var/lib/polyarchiv-fixture/archives/site-{A}.tar.gz' /var/lib/polyarchiv-fixture/archives/ \
     10 find /var/lib/polyarchiv-fixture/archives -mindepth 1 -maxdepth 1 -type f -printf '%TY-%Tm-%Td %TT;%P\n' \
     1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz \
     ln -sfn --
   # weekly.backup:3 [point]
-  polyarchiv_step 4 9 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz (the collect point is not touched unless the whole archive reads back)' 'weekly.backup:3 [point]'
-  gzip -d -c < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted || polyarchiv_explain "$?" other "the archive this restore found could not be extracted whole (the tools say why above: a damaged or cut archive, or no room to extract it): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
+  polyarchiv_step 5 10 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz (the collect point is not touched unless the whole archive reads back)' 'weekly.backup:3 [point]'
+  gzip -d -c < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted
   # weekly.backup:3 [point]
-  polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted holds a copy of "site"' 'weekly.backup:3 [point]'
+  polyarchiv_step 6 10 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted holds a copy of "site"' 'weekly.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "weekly" holds no copy of collect point "site": the archive found holds nothing'
   # weekly.backup:3 [point]
-  polyarchiv_step 6 9 'create the copy of "site" extracted from backup point "weekly" and the directory where rsync holds updated files' 'weekly.backup:3 [point]'
+  polyarchiv_step 7 10 'create the copy of "site" extracted from backup point "weekly" and the directory where rsync holds updated files' 'weekly.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # weekly.backup:3 [point]
-  polyarchiv_step 7 9 'update the copy of "site" extracted from backup point "weekly" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted' 'weekly.backup:3 [point]'
+  polyarchiv_step 8 10 'update the copy of "site" extracted from backup point "weekly" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted' 'weekly.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "weekly"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -81,10 +84,10 @@ unit_1_fetch_weekly_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # weekly.backup:3 [point]
-  polyarchiv_step 8 9 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted and /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz' 'weekly.backup:3 [point]'
+  polyarchiv_step 9 10 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted and /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz' 'weekly.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz
   # weekly.backup:1 [point]
-  polyarchiv_step 9 9 'check that the copy of "site" fetched from backup point "weekly" holds something' 'weekly.backup:1 [point]'
+  polyarchiv_step 10 10 'check that the copy of "site" fetched from backup point "weekly" holds something' 'weekly.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "weekly" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 
@@ -92,34 +95,37 @@ unit_1_fetch_weekly_site() {
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "www"]
-  polyarchiv_step 1 9 'check that the copy holds source "www" (/var/lib/polyarchiv-fixture/collect/site/backups/www)' 'site.collect:5 [source "www"]'
+  polyarchiv_step 1 10 'check that the copy holds source "www" (/var/lib/polyarchiv-fixture/collect/site/backups/www)' 'site.collect:5 [source "www"]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups/www || polyarchiv_explain "$?" 1 'the copy fetched from backup point "weekly" holds nothing for source "www": /var/lib/polyarchiv-fixture/collect/site/backups/www is missing'
   # site.collect:5 [source "www"]
-  polyarchiv_step 2 9 'check that /var/lib/polyarchiv-fixture/data/site is a directory, or is not there yet' 'site.collect:5 [source "www"]'
+  polyarchiv_step 2 10 'check that /var/lib/polyarchiv-fixture/data/site is a directory, or is not there yet' 'site.collect:5 [source "www"]'
   test -d /var/lib/polyarchiv-fixture/data/site -o '!' -e /var/lib/polyarchiv-fixture/data/site || polyarchiv_explain "$?" 1 'source "www": /var/lib/polyarchiv-fixture/data/site is not a directory: the restore puts one there; move what is there away first'
   # site.collect:5 [source "www"]
-  polyarchiv_step 3 9 'judge the copy of source "www" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "www"]'
+  polyarchiv_step 3 10 'judge the copy of source "www" against /var/lib/polyarchiv-fixture/data/site, list what restoring it changes there, and confirm' 'site.collect:5 [source "www"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/site (source "www")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "www": /var/lib/polyarchiv-fixture/data/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ /var/lib/polyarchiv-fixture/data/site/
   # site.collect:1 [point]
-  polyarchiv_step 4 9 'mark collect point "site" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished)' 'site.collect:1 [point]'
+  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point' 'site.collect:1 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point
+  # site.collect:1 [point]
+  polyarchiv_step 5 10 'mark collect point "site" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished)' 'site.collect:1 [point]'
   printf '%s\n' 'a restore of collect point "site" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished
   # site.collect:1 [point]
-  polyarchiv_step 5 9 'flush /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished to the disk' 'site.collect:1 [point]'
+  polyarchiv_step 6 10 'flush /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished to the disk' 'site.collect:1 [point]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished
   # site.collect:5 [source "www"]
-  polyarchiv_step 6 9 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "www"]'
+  polyarchiv_step 7 10 'create /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "www"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/site
   # site.collect:5 [source "www"]
-  polyarchiv_step 7 9 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "www"]'
+  polyarchiv_step 8 10 'create /var/lib/polyarchiv-fixture/data/site/.~polyarchiv~' 'site.collect:5 [source "www"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/site/.~polyarchiv~'
   # site.collect:5 [source "www"]
-  polyarchiv_step 8 9 'restore source "www" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "www"]'
+  polyarchiv_step 9 10 'restore source "www" into /var/lib/polyarchiv-fixture/data/site, deleting what the copy does not hold' 'site.collect:5 [source "www"]'
   rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ /var/lib/polyarchiv-fixture/data/site/
   find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data/site
   # site.collect:1 [point]
-  polyarchiv_step 9 9 'remove the mark of the restore of collect point "site": it ended' 'site.collect:1 [point]'
+  polyarchiv_step 10 10 'remove the mark of the restore of collect point "site": it ended' 'site.collect:1 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished
 }
 

@@ -70,6 +70,8 @@ store-auth-creds = no
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal relocate -- file:///var/lib/polyarchiv-fixture/svn/journal /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:4 [point]
   polyarchiv_step 5 13 'revert local changes, remove strays and update the collect directory to the last revision' 'journal.collect:4 [point]'
+  LC_ALL=C.UTF-8 find /var/lib/polyarchiv-fixture/collect/journal/backups -name .svn -prune -o '(' '!' -regex '.*' -o -name '*[[:cntrl:]]*' ')' -prune -exec rm -rf -- '{}' +
+  LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal cleanup -- /var/lib/polyarchiv-fixture/collect/journal/backups@
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal cleanup --remove-unversioned --remove-ignored -- /var/lib/polyarchiv-fixture/collect/journal/backups@
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal revert --quiet --recursive --remove-added -- /var/lib/polyarchiv-fixture/collect/journal/backups@
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal update --quiet --force --ignore-externals --accept=theirs-full --revision=HEAD -- /var/lib/polyarchiv-fixture/collect/journal/backups@
@@ -108,6 +110,7 @@ store-auth-creds = no
   LC_ALL=C sort -z -t / -k 4 -o /var/lib/polyarchiv-fixture/collect/journal/backups/.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/modes.listing
   # journal.collect:4 [point]
   polyarchiv_step 13 13 'commit the changes of the collect directory, if any' 'journal.collect:4 [point]'
+  LC_ALL=C.UTF-8 find /var/lib/polyarchiv-fixture/collect/journal/backups -name .svn -prune -o '(' '!' -regex '.*' -o -name '*[[:cntrl:]]*' ')' -print -quit | LC_ALL=C.UTF-8 awk '{ print > "/dev/stderr" } END { exit NR > 0 }' || polyarchiv_explain "$?" 1 'svn cannot hold the name above (not UTF-8, or with a control character such as a line break): rename it in the source, or exclude it; nothing was committed'
   LC_ALL=C.UTF-8 polyarchiv_svn_stage /var/lib/polyarchiv-fixture/collect/journal/backups "${polyarchiv_work}"/svn-journal/targets svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal commit --quiet --force-log '--message=Backup of journal on 2026-03-10' --with-revprop=polyarchiv:started="${polyarchiv_started_seconds}" -- /var/lib/polyarchiv-fixture/collect/journal/backups@
 }

@@ -51,25 +51,28 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_mirror_site() {
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
-  polyarchiv_step 1 8 'remove what an interrupted restore left' 'mirror.backup:3 [point]'
+  polyarchiv_step 1 9 'remove what an interrupted restore left' 'mirror.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted
   # mirror.backup:3 [point]
-  polyarchiv_step 2 8 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted, where the newest mirror is found' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 9 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted, where the newest mirror is found' 'mirror.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted
   # mirror.backup:3 [point]
-  polyarchiv_step 3 8 'find the newest mirror named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site (no state here records them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
+  polyarchiv_step 3 9 'check that /var/lib/polyarchiv-fixture/mirrors holds a copy of "site"' 'mirror.backup:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/mirrors || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/mirrors is missing'
+  # mirror.backup:3 [point]
+  polyarchiv_step 4 9 'find the newest mirror named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site (no state here records them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
   polyarchiv_newest_file "^([0-9]{4})-([0-9]{2})-([0-9]{2})/site/\$" 0 '1 2 3' '' 'no directory is named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site' /var/lib/polyarchiv-fixture/mirrors/ \
     10 find /var/lib/polyarchiv-fixture/mirrors -mindepth 1 -maxdepth 2 -type d -printf '%P/\n' \
     1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror \
     ln -sfn --
   # mirror.backup:3 [point]
-  polyarchiv_step 4 8 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror holds a copy of "site"' 'mirror.backup:3 [point]'
+  polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror holds a copy of "site"' 'mirror.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": the newest mirror found holds nothing'
   # mirror.backup:3 [point]
-  polyarchiv_step 5 8 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 6 9 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 6 8 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
+  polyarchiv_step 7 9 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror"' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -78,10 +81,10 @@ unit_1_fetch_mirror_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror.backup:3 [point]
-  polyarchiv_step 7 8 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted' 'mirror.backup:3 [point]'
+  polyarchiv_step 8 9 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted' 'mirror.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted
   # mirror.backup:1 [point]
-  polyarchiv_step 8 8 'check that the copy of "site" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
+  polyarchiv_step 9 9 'check that the copy of "site" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 

@@ -72,6 +72,7 @@ export function svnCheckoutCommands(spec: SvnWorkingCopySpec, tools: ToolPaths):
 export function svnCommitCommands(spec: SvnCommitSpec, tools: ToolPaths): Command[] {
   const { repository, workingCopy } = spec;
   return [
+    unnameableRefused(workingCopy, tools),
     {
       kind: 'svn-stage',
       workingCopy,
@@ -95,8 +96,51 @@ export function svnCommitCommands(spec: SvnCommitSpec, tools: ToolPaths): Comman
 }
 
 /**
- * The working copy made what the repository holds at HEAD, or at `at`: a killed run's locks
- * released, unversioned and ignored entries removed, local changes and additions reverted, then
+ * find's test for a name svn cannot hold: one that is not UTF-8 (under a UTF-8 locale, `.` matches
+ * no invalid byte), or that holds a control character. svn fails on such a name anywhere in the
+ * working copy, even in `svn cleanup`, and a failed `svn add` leaves the working copy locked.
+ */
+const UNNAMEABLE: readonly string[] = ['(', '!', '-regex', '.*', '-o', '-name', '*[[:cntrl:]]*', ')'];
+
+/** The entries of the working copy but its `.svn`, for find. */
+const outsideSvn = (workingCopy: string): string[] => ['find', workingCopy, '-name', '.svn', '-prune', '-o'];
+
+/**
+ * Before staging: the collect point's copy holds no name svn cannot hold, else the step fails
+ * naming the first, before svn is run on it (a failed add would lock the working copy).
+ */
+function unnameableRefused(workingCopy: string, tools: ToolPaths): ExecCommand {
+  return {
+    kind: 'exec',
+    argv: [...outsideSvn(workingCopy), ...UNNAMEABLE, '-print', '-quit'],
+    env: SVN_ENV,
+    pipeline: [[tools.awk ?? 'awk', '{ print > "/dev/stderr" } END { exit NR > 0 }']],
+    explains: [
+      {
+        status: 1,
+        message:
+          'svn cannot hold the name above (not UTF-8, or with a control character such as a line break): rename it in the source, or exclude it; nothing was committed',
+      },
+    ],
+  };
+}
+
+/**
+ * Entries svn cannot name were never versioned, and stop every svn command on the working copy:
+ * removed first, as the strays they are, so that a run after one that refused them (or whose add
+ * failed on them) is not stopped by them.
+ */
+function unnameableRemoved(workingCopy: string): ExecCommand {
+  return {
+    kind: 'exec',
+    argv: [...outsideSvn(workingCopy), ...UNNAMEABLE, '-prune', '-exec', 'rm', '-rf', '--', '{}', '+'],
+    env: SVN_ENV,
+  };
+}
+
+/**
+ * The working copy made what the repository holds at HEAD, or at `at`: names svn cannot hold
+ * removed, a killed or failed run's locks released, unversioned and ignored entries removed, local changes and additions reverted, then
  * updated. A working copy left at an older revision is brought back to HEAD by the next backup's
  * update, before its sources: its commit is never out of date.
  */
@@ -114,6 +158,9 @@ export function svnUpdateCommands(spec: SvnUpdateSpec, tools: ToolPaths): Comman
     ...credentials(repository),
   ];
   return [
+    unnameableRemoved(workingCopy),
+    // svn refuses to remove unversioned entries from a locked working copy: its locks first.
+    local([...svn(repository, tools), 'cleanup', '--', target]),
     local([...svn(repository, tools), 'cleanup', '--remove-unversioned', '--remove-ignored', '--', target]),
     local([...svn(repository, tools), 'revert', '--quiet', '--recursive', '--remove-added', '--', target]),
     spec.at === undefined

@@ -92,6 +92,20 @@ describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())
         rmSync(box.path('rolled', name));
         expectNoCopy(box, how, args, `127.0.0.1:${box.path('rolled', name)} is missing`);
       }, 60_000);
+
+      it(`rolling_archive: a series whose directory is not there, with no state here (${how})`, () => {
+        const args = configure('rolling_archive', 'never written/{name}-{Y}{m}{d}{H}{M}{S}.tar.gz');
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        // As on a rebuilt machine pointed at a backup point that was never written to.
+        rmSync(box.path('never written'), { recursive: true });
+        rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
+        expectNoCopy(
+          box,
+          how,
+          [...args, '--from', 'bp'],
+          `127.0.0.1:${box.path('never written')} is missing`,
+        );
+      }, 60_000);
     }
   },
 );
@@ -122,6 +136,14 @@ describe.runIf(haveTools('flock', 'bash', 'tar', 'gzip') && haveFtp())(
     const shown = (path: string) => `ftp://127.0.0.1:${ftp().port}/${path}`;
 
     for (const how of HOWS) {
+      it(`rolling_archive: a series whose directory is not there, with no state here (${how})`, () => {
+        const args = configure('rolling_archive', 'never/{name}-{Y}{m}{d}{H}{M}{S}.tar.gz');
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        rmSync(`${ftp().root}/never`, { recursive: true });
+        rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
+        expectNoCopy(box, how, [...args, '--from', 'bp'], `${shown('never')} is missing`);
+      }, 60_000);
+
       it(`archive: an archive that is gone, a server that is down (${how})`, async () => {
         const args = configure('archive', 'archived/{name}.tar.gz');
         expect(runAs(box, how, 'backup', args).code).toBe(0);

@@ -182,6 +182,56 @@ describe.runIf(canRun)('the encrypt filter, end to end', { timeout: 300_000 }, (
     },
   );
 
+  it.each(['apply', 'script'] as const)(
+    'carries names that are not UTF-8 (files, directories, links and their targets) through the encrypted tree and back, through %s',
+    (how) => {
+      const data = Buffer.from(box.path('data'));
+      const below = (name: string) => Buffer.concat([data, Buffer.from('/'), Buffer.from(name, 'latin1')]);
+      mkdirSync(below('caf\xe9 dir'));
+      writeFileSync(below('caf\xe9 dir/\xe9t\xe9.txt'), 'latin1 name\n');
+      writeFileSync(below('\xff\xfe'), 'not utf-8 at all\n');
+      symlinkSync(Buffer.from('caf\xe9 dir/\xe9t\xe9.txt', 'latin1'), below('link \xff'));
+      const fifo = spawnSync('bash', [
+        '-c',
+        `mkfifo -- "$1/caf"$'\\xe9'" dir/pipe "$'\\xff'`,
+        '-',
+        box.path('data'),
+      ]);
+      expect(fifo.status, fifo.stderr?.toString()).toBe(0);
+      const tree = () => listTree(box.path('data'));
+      const expected = tree();
+      expect(expected).toContain('\xe9t\xe9.txt');
+      expect(expected).toContain('p 644 ./caf\xe9 dir/pipe \xff -> ');
+      const run = (command: 'backup' | 'restore') => {
+        const yes = command === 'restore' ? ['--yes'] : [];
+        if (how === 'apply') return runCli([command, ...yes, ...args], env);
+        const plan = runCli(['plan', ...(command === 'restore' ? ['--restore'] : []), ...args]);
+        expect(plan.code, plan.stderr).toBe(0);
+        writeFileSync(box.path(`${command}.sh`), plan.stdout);
+        const ran = spawnSync('bash', [box.path(`${command}.sh`), ...yes], {
+          encoding: 'utf8',
+          env: { ...process.env, ...env, [SECRET]: PASSPHRASE },
+        });
+        return { code: ran.status ?? -1, stdout: ran.stdout, stderr: ran.stderr };
+      };
+      const backup = run('backup');
+      expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+      const shipped = listTree(box.path('mirror/site/tree'));
+      expect(shipped).toContain('./\xff\xfe -> ');
+      expect(shipped).toContain('./link \xff -> caf\xe9 dir/\xe9t\xe9.txt');
+      expect(shipped).not.toContain('\ufffd');
+      const again = run('backup');
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+
+      rmSync(box.path('data'), { recursive: true });
+      rmSync(box.path('collect/site/backups'), { recursive: true });
+      rmSync(box.path('collect/site/metadata/filter-secret'), { recursive: true });
+      const restore = run('restore');
+      expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+      expect(tree()).toEqual(expected);
+    },
+  );
+
   it('refuses a restore with a wrong passphrase, naming the filter and its line, and restores nothing', () => {
     expect(runCli(['backup', ...args], env).code).toBe(0);
     const collected = fileContents(box.path('collect/site/backups'));
@@ -234,3 +284,19 @@ describe.runIf(canRun)('the encrypt filter, end to end', { timeout: 300_000 }, (
     }
   });
 });
+
+/** Every entry of a tree, byte for byte (names as latin1): kind, mode, name, link target, content's sha256. */
+function listTree(root: string): string {
+  const listed = spawnSync(
+    'bash',
+    [
+      '-c',
+      'cd -- "$1" && find . -printf "%y %m %p -> %l\\0" | sort -z && find . -type f -print0 | sort -z | xargs -0 sha256sum --',
+      '-',
+      root,
+    ],
+    { encoding: 'latin1' },
+  );
+  expect(listed.status, listed.stderr).toBe(0);
+  return listed.stdout;
+}

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import type { Sandbox } from '../helpers/sandbox.js';
@@ -99,14 +99,35 @@ describe.runIf(canRun)('a subversion collect point', { timeout: 600_000 }, () =>
       expect(youngest(t.repository)).toBe(1);
     });
 
-    it('fails the point on a name svn cannot hold, and keeps the last revision', () => {
+    it('fails the point on a name svn cannot hold, naming it, keeps the last revision, and runs again once the name is gone', () => {
       const t = local();
       expect(runSvn(t, backend).code).toBe(0);
-      writeFileSync(t.box.path('data/new\nline'), 'newline\n');
-      const run = runSvn(t, backend);
-      expect(run.code).toBe(1);
-      expect(run.stdout + run.stderr).toMatch(/Invalid control character/);
-      expect(youngest(t.repository)).toBe(1);
+      const data = Buffer.from(t.box.path('data'));
+      // A line break, and bytes that are not UTF-8 (which svn cannot even list: a failed add left
+      // the working copy locked, and every later run, restores too, failed on it).
+      for (const name of ['new\nline', 'caf\xe9 \xff']) {
+        const path = Buffer.concat([data, Buffer.from(`/${name}`, 'latin1')]);
+        writeFileSync(path, 'unnameable\n');
+        const run = runSvn(t, backend);
+        expect(run.code).toBe(1);
+        expect(run.stdout + run.stderr).toContain(
+          'svn cannot hold the name above (not UTF-8, or with a control character such as a line break): rename it in the source, or exclude it; nothing was committed',
+        );
+        expect(run.stdout + run.stderr).toMatch(
+          /failed with exit code 1: step \d+ of \d+ at journal\.collect:4/,
+        );
+        expect(youngest(t.repository)).toBe(1);
+        rmSync(path);
+      }
+      writeFileSync(t.box.path('data/more.txt'), 'more\n');
+      const again = runSvn(t, backend);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(youngest(t.repository)).toBe(2);
+      const before = readFileSync(t.box.path('data/more.txt'), 'utf8');
+      rmSync(t.box.path('data/more.txt'));
+      const restore = runSvn(t, backend, 'restore');
+      expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+      expect(readFileSync(t.box.path('data/more.txt'), 'utf8')).toBe(before);
     });
 
     it('fails the point on anything named .svn that a source copied, naming each, and keeps the last revision', () => {

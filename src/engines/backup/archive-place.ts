@@ -60,7 +60,7 @@ export function fetchArchive(
   const transport = target.kind === 'local' ? undefined : target.transport;
   const fetch: ArchiveFetch | undefined =
     search !== undefined
-      ? { kind: 'newest', ...(transport === undefined ? {} : { transport }), search }
+      ? { kind: 'newest', ...(transport === undefined ? {} : { transport }), search, target }
       : transport === undefined
         ? undefined
         : { kind: 'file', transport, shown: shownTarget(target, path) };

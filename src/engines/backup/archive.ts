@@ -6,11 +6,11 @@ import { COPY_GUARD_OPTION, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { asWritten } from '../toolkit.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
-import { getNewest } from './dated-search.js';
+import { getNewest, seriesDirExpected } from './dated-search.js';
 import { ANOTHER_BACKUP_POINT, expectFetched, noCopyMessage } from './expect-fetched.js';
 import { sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
-import { checkTarget, localLocation, pointTarget, TRANSPORT_OPTIONS } from './target.js';
+import { checkTarget, localLocation, pointTarget, type Target, TRANSPORT_OPTIONS } from './target.js';
 
 /** The archive's name chooses its compressor. */
 const EXTENSIONS: readonly (readonly [string, Compression])[] = [
@@ -148,7 +148,13 @@ export function listingOf(bp: BoundBackupPoint): { readonly file: string; readon
  */
 export type ArchiveFetch =
   | { readonly kind: 'file'; readonly transport: Transport; readonly shown: string }
-  | { readonly kind: 'newest'; readonly transport?: Transport; readonly search: NewestFileSearch };
+  | {
+      readonly kind: 'newest';
+      readonly transport?: Transport;
+      readonly search: NewestFileSearch;
+      /** The target the series lies on, whose directory is looked for first. */
+      readonly target: Target;
+    };
 
 /**
  * `archive` extracted aside, then the collect point updated from it in place. An archive that is
@@ -186,7 +192,7 @@ export function extractArchive(
                   { path: archive, shown: fetch.shown, expect: 'path', transport: fetch.transport },
                   origin,
                 )
-              : []),
+              : seriesDirExpected(bp, cp, fetch.target, fetch.search, origin)),
             fetchDraft(fetch, archive, file, origin, (shown) => noCopyMessage(bp, cp, `${shown} is missing`)),
           ]),
       {

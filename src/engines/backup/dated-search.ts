@@ -1,8 +1,9 @@
 import type { Origin } from '../../diag/origin.js';
 import type { ActionDraft, GetNewestFileSpec, NewestFileSearch } from '../../graph/action.js';
 import { formatTemplate, TIME_VARIABLES, timeVariables, type Variables } from '../../options/variables.js';
-import type { BoundBackupPoint } from '../engine.js';
-import { targetPathOf } from './target.js';
+import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
+import { expectFetched } from './expect-fetched.js';
+import { shownTarget, type Target, targetPathOf } from './target.js';
 
 /**
  * What each time variable looks like in a name, as a group that POSIX extended regular expressions
@@ -226,4 +227,30 @@ export function getNewest(what: 'archive' | 'mirror', spec: GetNewestFileSpec, o
     origin,
     summary: `find the ${search.orderBy === 'name' ? 'newest' : 'last written'} ${what} named as ${search.shown}${search.notAfter === '' ? '' : search.passedOver === undefined ? ' not after --at' : ` before ${search.passedOver} (the name of --at's time, which may be that of a copy made after it)`} (no state here records them${search.orderBy === 'name' ? '' : ', and the names do not order them'}), then ${transport === undefined ? 'link it' : 'fetch it'} as ${file}`,
   };
+}
+
+/**
+ * Before a series is listed: the directory it lies in is there, else the backup point holds no
+ * copy (a backup point never written to, a directory removed), said in those words rather than
+ * in the listing tool's (find's "No such file or directory", rclone's "directory not found").
+ */
+export function seriesDirExpected(
+  bp: BoundBackupPoint,
+  cp: BoundCollectPoint,
+  target: Target,
+  search: NewestFileSearch,
+  origin: Origin,
+): ActionDraft[] {
+  const shown = shownTarget(target, search.dir);
+  return expectFetched(
+    bp,
+    cp,
+    {
+      path: search.dir,
+      shown,
+      expect: 'path',
+      ...(target.kind === 'local' ? {} : { transport: target.transport }),
+    },
+    origin,
+  );
 }

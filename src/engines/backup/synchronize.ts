@@ -5,7 +5,7 @@ import type { OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { pairDir } from './archive.js';
-import { datedSearch, getNewest } from './dated-search.js';
+import { datedSearch, getNewest, seriesDirExpected } from './dated-search.js';
 import { expectFetched } from './expect-fetched.js';
 import { sendModes } from './mirror-modes.js';
 import { leftoverExclusions, sourceLeftovers } from './source-leftovers.js';
@@ -177,7 +177,8 @@ function restoreNewestMirror(
         // changed), one over ssh is fetched by rsync with its modes.
         ...(target.kind === 'rclone' ? { modes: true as const } : {}),
       },
-      (mirror, origin) =>
+      (mirror, origin) => [
+        ...seriesDirExpected(bp, cp, target, search, origin),
         getNewest(
           'mirror',
           {
@@ -188,6 +189,7 @@ function restoreNewestMirror(
           },
           origin,
         ),
+      ],
     ),
   ];
 }
