@@ -1,5 +1,5 @@
 import { counted } from '../counted.js';
-import { formatOrigin } from '../diag/origin.js';
+import { formatOrigin, type Origin } from '../diag/origin.js';
 import {
   describeUnits,
   hookLabel,
@@ -70,19 +70,36 @@ export function* textPieces(parts: PlanParts): Generator<string> {
 const COMMAND_PREFIX = '         $ ';
 
 function unitText(unit: PlanUnit): string {
-  let text = `+ ${unit.title}  [${formatOrigin(unit.origin)}]\n    ${unit.why}\n`;
+  let text = `+ ${unit.title}  [${originText(unit.origin)}]\n    ${unit.why}\n`;
   if (unit.requires.length > 0) text += `    only if ${unit.requires.join(', ')} succeeds\n`;
   for (const note of unit.notes ?? []) text += `    ${note}\n`;
   unit.steps.forEach((step, i) => {
-    text += `    ${i + 1}. ${step.action.summary}  [${formatOrigin(step.action.origin)}]\n`;
+    text += `    ${i + 1}. ${step.action.summary}  [${originText(step.action.origin)}]\n`;
     for (const command of step.commands) {
       for (const line of obscuringLines(command)) text += `${COMMAND_PREFIX}${line}\n`;
       text += `${shownCommand(COMMAND_PREFIX, command)}\n`;
     }
   });
   if (unit.record !== undefined) text += `    records ${unit.record.file}\n`;
-  for (const line of hooksText(unit.hooks, '    ')) text += `${line}\n`;
+  if (unit.hooks !== undefined) for (const line of hooksText(unit.hooks, '    ')) text += `${line}\n`;
   return `${text}\n`;
+}
+
+/**
+ * An origin as text, kept for the origins seen last: the steps of a unit and the units of one
+ * point share theirs, and a large plan shows tens of thousands. Emptied when full.
+ */
+const originTexts = new Map<Origin, string>();
+const ORIGIN_TEXTS_KEPT = 64;
+
+function originText(origin: Origin): string {
+  let text = originTexts.get(origin);
+  if (text === undefined) {
+    if (originTexts.size >= ORIGIN_TEXTS_KEPT) originTexts.clear();
+    text = formatOrigin(origin);
+    originTexts.set(origin, text);
+  }
+  return text;
 }
 
 /** Each hook, the events it runs on, then its commands. */

@@ -1,7 +1,7 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
-import { PathIndex } from './path-index.js';
+import { overlapping, PathIndex } from './path-index.js';
 
 /**
  * Where the paths the checks compare lead on this machine (symbolic links followed), read once
@@ -143,6 +143,19 @@ function sharesLocation(
   return known.size === 1 && earlier === undefined;
 }
 
+/**
+ * Up to this many places (the destinations of one collect point's sources), comparing each pair
+ * costs less than an index: a thousand collect points would build a thousand indexes.
+ */
+const FEW_PLACES = 8;
+
+/** The first place before the `i`th that overlaps it. */
+function firstOverlapping(places: readonly Place[], i: number): number | undefined {
+  const path = (places[i] as Place).real;
+  for (let j = 0; j < i; j++) if (overlapping(path, (places[j] as Place).real)) return j;
+  return undefined;
+}
+
 /** `what`: what the places are, as the message names two of them that coincide. */
 function reportOverlaps(
   places: readonly Place[],
@@ -150,9 +163,9 @@ function reportOverlaps(
   hint: string,
   what: 'directory' | 'path' = 'directory',
 ): void {
-  const index = new PathIndex();
+  const index = places.length > FEW_PLACES ? new PathIndex() : undefined;
   places.forEach((place, i) => {
-    const first = index.add(place.real, i);
+    const first = index === undefined ? firstOverlapping(places, i) : index.add(place.real, i);
     if (first === undefined) return;
     const earlier = places[first] as Place;
     const how = earlier.real === place.real ? `is the same ${what} as` : 'overlaps';

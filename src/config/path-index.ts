@@ -74,3 +74,17 @@ export class PathIndex {
     return found.sort((a, b) => a - b);
   }
 }
+
+const SLASH = '/'.charCodeAt(0);
+
+/** `inner` is `outer` or below it (`isWithin` in engines/url.ts), without making a string. */
+function within(inner: string, outer: string): boolean {
+  if (inner === outer) return true;
+  if (outer === '/') return inner.charCodeAt(0) === SLASH;
+  return inner.length > outer.length && inner.charCodeAt(outer.length) === SLASH && inner.startsWith(outer);
+}
+
+/** Whether two paths overlap, as the index tells: one is the other or lies below it. */
+export function overlapping(a: string, b: string): boolean {
+  return within(a, b) || within(b, a);
+}

@@ -4,7 +4,7 @@ import { sourceLeftovers } from '../engines/backup/source-leftovers.js';
 import type { BoundCollectPoint, BoundSource, CollectEngine, CollectLayout } from '../engines/engine.js';
 import { chainEnd, collectChain } from '../engines/filter-chain.js';
 import { enginesOf } from '../engines/registry.js';
-import type { OptionValues } from '../options/schema.js';
+import type { OptionSpec, OptionValues } from '../options/schema.js';
 import type { Variables } from '../options/variables.js';
 import { COLLECT_POINT_OPTIONS } from './common-options.js';
 import type { ConfigFile } from './load.js';
@@ -21,6 +21,24 @@ const POINT_OPTION_PLACE = "it is an option of the collect point: set it in the 
 const isSourceOption = (key: string): boolean =>
   enginesOf('source').some((engine) => engine.options.some((spec) => spec.name === key));
 
+/** Read elsewhere: one array for every section, by which sections with the same keys share their layout. */
+const ENGINE_KEY: readonly string[] = ['engine'];
+
+/**
+ * The options of a collect point of `engine`: one array for all its points, by which their
+ * sections share what they resolve alike (option-layout.ts).
+ */
+const specsByEngine = new Map<CollectEngine | undefined, readonly OptionSpec[]>();
+
+function collectPointSpecs(engine: CollectEngine | undefined): readonly OptionSpec[] {
+  let specs = specsByEngine.get(engine);
+  if (specs === undefined) {
+    specs = [...COLLECT_POINT_OPTIONS, ...(engine?.options ?? [])];
+    specsByEngine.set(engine, specs);
+  }
+  return specs;
+}
+
 export function resolveCollectPoint(
   file: ConfigFile,
   name: string,
@@ -35,7 +53,7 @@ export function resolveCollectPoint(
   const errorsBefore = diagnostics.errorCount;
   const variables: Variables = { name, ...builtins, ...userVariables(sections), ...pinned };
   const engine = lookupEngine('collect', point, diagnostics) as CollectEngine | undefined;
-  const specs = [...COLLECT_POINT_OPTIONS, ...(engine?.options ?? [])];
+  const specs = collectPointSpecs(engine);
   // Without an engine its options are unknown: warning about each would point at the wrong line.
   const unknownEngineKeys =
     engine === undefined
@@ -46,7 +64,7 @@ export function resolveCollectPoint(
       section: point,
       specs,
       variables,
-      reserved: ['engine', ...unknownEngineKeys],
+      reserved: unknownEngineKeys.length === 0 ? ENGINE_KEY : ['engine', ...unknownEngineKeys],
       elsewhere: (key) => (isSourceOption(key) ? SOURCE_OPTION_PLACE : undefined),
     },
     diagnostics,
@@ -71,7 +89,7 @@ export function resolveCollectPoint(
         section,
         specs: sourceEngine.options,
         variables,
-        reserved: ['engine'],
+        reserved: ENGINE_KEY,
         elsewhere: (key) => (specs.some((spec) => spec.name === key) ? POINT_OPTION_PLACE : undefined),
       },
       diagnostics,

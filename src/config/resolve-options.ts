@@ -6,7 +6,14 @@ import { hasControlCharacters } from '../options/control-characters.js';
 import { convertOption } from '../options/option-value.js';
 import { type OptionSpec, OptionValues, type ResolvedOption } from '../options/schema.js';
 import { type FormatResult, formatTemplate, type Variables } from '../options/variables.js';
-import type { ScannedSection } from './scan.js';
+import {
+  defaultValue,
+  formattedDefault,
+  type OptionLayout,
+  optionLayout,
+  templateDefault,
+} from './option-layout.js';
+import type { ScannedEntry, ScannedSection } from './scan.js';
 
 export interface ResolveOptionsInput {
   readonly section: ScannedSection;
@@ -23,12 +30,16 @@ export interface ResolveOptionsInput {
   readonly elsewhere?: (key: string) => string | undefined;
 }
 
+const NOTHING_RESERVED: readonly string[] = [];
+
 /** Maps a section's keys to typed values through the schema, reporting every problem. */
 export function resolveOptions(input: ResolveOptionsInput, diagnostics: Diagnostics): OptionValues {
   const { section, specs, variables } = input;
-  const values = new Map<string, ResolvedOption>();
-  const reserved = input.reserved ?? [];
+  const reserved = input.reserved ?? NOTHING_RESERVED;
   const context = input.context === undefined ? '' : ` ${input.context}`;
+  const layout = optionLayout(section, specs, reserved);
+  if (layout !== undefined) return withLayout(layout, input, context, diagnostics);
+  const values = new Map<string, ResolvedOption>();
   for (const entry of section.entries) {
     if (reserved.includes(entry.key)) continue;
     const spec = specs.find((s) => s.name === entry.key);
@@ -48,6 +59,16 @@ export function resolveOptions(input: ResolveOptionsInput, diagnostics: Diagnost
     if (converted !== undefined)
       values.set(spec.name, { spec, value: converted, origin: entry.origin, template: entry.value });
   }
+  return new OptionValues(withDefaults(values, input, diagnostics), section.origin);
+}
+
+/** The options left out, after those set: their defaults, in the order of the specs. */
+function withDefaults(
+  values: Map<string, ResolvedOption>,
+  input: ResolveOptionsInput,
+  diagnostics: Diagnostics,
+): Map<string, ResolvedOption> {
+  const { section, specs, variables } = input;
   for (const spec of specs) {
     if (values.has(spec.name)) continue;
     if (spec.required && !section.entries.some((e) => e.key === spec.name))
@@ -55,33 +76,33 @@ export function resolveOptions(input: ResolveOptionsInput, diagnostics: Diagnost
     const value = templateDefault(spec) ? formattedDefault(spec, variables) : defaultValue(spec);
     if (value !== undefined) values.set(spec.name, value);
   }
-  return new OptionValues(values, section.origin);
-}
-
-/** A default with `{variables}` (the git collect point's commit message) is formatted per section. */
-const templateDefault = (spec: OptionSpec): boolean =>
-  spec.variables !== false && spec.default?.includes('{') === true;
-
-function formattedDefault(spec: OptionSpec, variables: Variables): ResolvedOption | undefined {
-  const formatted = formatTemplate(spec.default ?? '', variables);
-  const converted = formatted.ok ? convertOption(spec, formatted.text) : undefined;
-  return converted?.ok === true ? { spec, value: converted.value } : undefined;
+  return values;
 }
 
 /**
- * A schema default, converted once for every section that leaves the option out: the resolved
- * option is immutable, so thousands of points share it.
+ * A section whose keys are all known, as others with the same keys: its values are converted and
+ * the layout's defaults shared. A value refused takes its default, as the long way gives it.
  */
-const defaults = new WeakMap<OptionSpec, ResolvedOption | null>();
-
-function defaultValue(spec: OptionSpec): ResolvedOption | undefined {
-  let known = defaults.get(spec);
-  if (known === undefined) {
-    const converted = spec.default === undefined ? undefined : convertOption(spec, spec.default);
-    known = converted?.ok === true ? { spec, value: converted.value } : null;
-    defaults.set(spec, known);
+function withLayout(
+  layout: OptionLayout,
+  input: ResolveOptionsInput,
+  context: string,
+  diagnostics: Diagnostics,
+): OptionValues {
+  const { section, variables } = input;
+  const own = new Map<string, ResolvedOption>();
+  let refused = false;
+  const { entries } = section;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as ScannedEntry;
+    const spec = layout.entrySpecs[i];
+    if (spec === undefined) continue;
+    const converted = convertText(spec, entry.value, variables, entry.origin, context, diagnostics);
+    if (converted === undefined) refused = true;
+    else own.set(spec.name, { spec, value: converted, origin: entry.origin, template: entry.value });
   }
-  return known ?? undefined;
+  if (refused) return new OptionValues(withDefaults(own, input, diagnostics), section.origin);
+  return new OptionValues(layout.shared, section.origin, own);
 }
 
 function convertText(

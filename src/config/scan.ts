@@ -44,6 +44,10 @@ export interface ScannedFile {
   readonly sections: readonly ScannedSection[];
 }
 
+const HASH = '#'.charCodeAt(0);
+const SEMICOLON = ';'.charCodeAt(0);
+const OPEN_BRACKET = '['.charCodeAt(0);
+
 const LABELLED_KINDS = ['source', 'filter', 'hook', 'variables'] as const;
 
 interface OpenSection {
@@ -58,35 +62,39 @@ export function scanIni(file: string, text: string, diagnostics: Diagnostics): S
   const defaults: OpenSection = { header: 'DEFAULT', line: 0, entries: [], keys: new Set() };
   const seenHeaders = new Map<string, number>();
   let current: OpenSection | undefined;
-  let continuation: { entry: ScannedEntry; indent: number; target: OpenSection } | undefined;
+  // The entry the next, deeper indented line would continue, where it is, and its indent.
+  let continued: ScannedEntry | undefined;
+  let continuedIn: OpenSection | undefined;
+  let continuedIndent = 0;
   let blankLines = 0;
 
   const lines = text.split(/\r?\n/);
-  lines.forEach((rawLine, index) => {
+  for (let index = 0; index < lines.length; index++) {
+    const rawLine = lines[index] as string;
     const line = index + 1;
     const trimmed = rawLine.trim();
-    // Where the text starts, found without a copy of the line (an all-blank line returns below).
-    const indent = rawLine.search(/\S/);
-    if (trimmed.startsWith('#') || trimmed.startsWith(';')) return;
     if (trimmed === '') {
       // configparser keeps empty lines inside a multi-line value when an indented line follows.
       blankLines++;
-      return;
+      continue;
     }
-    if (continuation !== undefined && indent > continuation.indent) {
-      const entries = continuation.target.entries;
-      const previous = continuation.entry;
-      const value = `${previous.value}${'\n'.repeat(blankLines + 1)}${trimmed}`;
-      const extended: ScannedEntry = { ...previous, value };
+    const firstCode = trimmed.charCodeAt(0);
+    if (firstCode === HASH || firstCode === SEMICOLON) continue;
+    // Where the text starts, found without a copy of the line.
+    const indent = rawLine.length === trimmed.length ? 0 : rawLine.indexOf(trimmed);
+    if (continued !== undefined && continuedIn !== undefined && indent > continuedIndent) {
+      const entries = continuedIn.entries;
+      const value = `${continued.value}${'\n'.repeat(blankLines + 1)}${trimmed}`;
+      const extended: ScannedEntry = { ...continued, value };
       blankLines = 0;
-      entries[entries.indexOf(previous)] = extended;
-      continuation.entry = extended;
-      return;
+      entries[entries.indexOf(continued)] = extended;
+      continued = extended;
+      continue;
     }
-    continuation = undefined;
+    continued = undefined;
     blankLines = 0;
     // As configparser reads a header: up to its last ']', whatever follows ignored.
-    const header = /^\[(.+)\](.*)$/.exec(trimmed);
+    const header = firstCode === OPEN_BRACKET ? /^\[(.+)\](.*)$/.exec(trimmed) : null;
     if (header !== null && indent === 0) {
       const name = header[1] ?? '';
       const after = header[2]?.trim() ?? '';
@@ -105,14 +113,14 @@ export function scanIni(file: string, text: string, diagnostics: Diagnostics): S
         });
         // Keep scanning its keys into a section nobody reads, so they are not reported again.
         current = { header: name, line, entries: [], keys: new Set() };
-        return;
+        continue;
       }
       seenHeaders.set(name, line);
       current = name === 'DEFAULT' ? defaults : { header: name, line, entries: [], keys: new Set() };
       if (current !== defaults) sections.push(current);
-      return;
+      continue;
     }
-    if (indent === 0 && trimmed.startsWith('[')) {
+    if (indent === 0 && firstCode === OPEN_BRACKET) {
       diagnostics.error(
         trimmed === '[]' ? 'section header [] has no name' : `section header ${trimmed} has no closing ']'`,
         { file, line },
@@ -120,7 +128,7 @@ export function scanIni(file: string, text: string, diagnostics: Diagnostics): S
       // Its options belong to the section it meant: kept away from the one above, whose own
       // options they are not (no false duplicates there), and read by nobody.
       current = { header: trimmed, line, entries: [], keys: new Set() };
-      return;
+      continue;
     }
     const delimiter = trimmed.search(/[=:]/);
     if (delimiter < 0) {
@@ -128,12 +136,12 @@ export function scanIni(file: string, text: string, diagnostics: Diagnostics): S
         file,
         line,
       });
-      return;
+      continue;
     }
     if (current === undefined) {
       diagnostics.error('option before any section header (expected a line like [point])', { file, line });
       current = { header: '', line, entries: [], keys: new Set() };
-      return;
+      continue;
     }
     const rawKey = trimmed.slice(0, delimiter).trim();
     const key = rawKey.toLowerCase();
@@ -141,7 +149,7 @@ export function scanIni(file: string, text: string, diagnostics: Diagnostics): S
     const origin: Origin = { file, line, section: current.header, key };
     if (key === '') {
       diagnostics.error('option with an empty name', origin);
-      return;
+      continue;
     }
     if (current.keys.has(key)) {
       const first = current.entries.find((e) => e.key === key);
@@ -149,13 +157,15 @@ export function scanIni(file: string, text: string, diagnostics: Diagnostics): S
         `duplicate option '${key}' in [${current.header}] (first set on line ${first?.origin.line})`,
         origin,
       );
-      return;
+      continue;
     }
     current.keys.add(key);
     const entry: ScannedEntry = { key, value, origin };
     current.entries.push(entry);
-    continuation = { entry, indent, target: current };
-  });
+    continued = entry;
+    continuedIn = current;
+    continuedIndent = indent;
+  }
 
   return {
     file,

@@ -18,6 +18,35 @@ export function toolsOf(command: Command): string[] {
   ];
 }
 
+/**
+ * The tools of `toolsOf`, added to `tools`: a plan notes those of tens of thousands of commands,
+ * most of which run their first word, without an array for each.
+ */
+export function addToolsOf(command: Command, tools: Set<string>): void {
+  if (command.kind === 'exec') {
+    addArgvTools(command.argv, tools);
+    for (const stage of command.pipeline ?? []) addArgvTools(stage, tools);
+    return;
+  }
+  for (const tool of HELPER_OF[command.kind].tools) tools.add(tool);
+  for (const argv of givenCommands(command)) addArgvTools(argv, tools);
+}
+
+function addArgvTools(argv: readonly Word[], tools: Set<string>): void {
+  const first = argv[0];
+  if (typeof first === 'string' && runsItsFirstWord(first, argv)) tools.add(first);
+  else for (const tool of argvTools(argv)) tools.add(tool);
+}
+
+/** Whether `argvTools` would find the first word alone. */
+const runsItsFirstWord = (first: string, argv: readonly Word[]): boolean =>
+  first !== '' &&
+  first !== 'timeout' &&
+  first !== 'sudo' &&
+  !isProgram(first, 'xargs') &&
+  !isProgram(first, 'k5start') &&
+  !argv.includes('-e');
+
 type HelperKind = Exclude<Command['kind'], 'exec'>;
 
 /** The helper, of the script and of its twin in apply, that runs each kind of command. */
@@ -138,7 +167,7 @@ const isProgram = (word: string, program: string): boolean =>
   word === program || word.endsWith(`/${program}`);
 
 /** Names of the secret variables a command needs. */
-export function secretsOf(command: Command): string[] {
+export function secretsOf(command: Command): readonly string[] {
   switch (command.kind) {
     case 'exec':
     case 'restic-init':
@@ -150,7 +179,7 @@ export function secretsOf(command: Command): string[] {
     case 'confirm':
     case 'newest-file':
       return command.env === undefined
-        ? []
+        ? NO_SECRETS
         : Object.values(command.env).flatMap((v) => ('secret' in v ? [v.secret] : []));
     case 'private-file':
       return command.parts.flatMap((p) => (typeof p !== 'string' && 'secret' in p ? [p.secret] : []));
@@ -167,6 +196,9 @@ export function secretsOf(command: Command): string[] {
     case 'map-tree':
     case 'apply-modes':
     case 'git-reset-at':
-      return [];
+      return NO_SECRETS;
   }
 }
+
+/** What most commands need: one array for all of them, never modified. */
+const NO_SECRETS: readonly string[] = [];

@@ -40,7 +40,7 @@ export function convertOption(spec: OptionSpec, text: string): ConversionResult 
         return { ok: false, expected: 'a value: the option is required' };
       return { ok: true, value: text };
     case 'absolute-path':
-      if (!text.startsWith('/') || text.split('/').includes('..')) {
+      if (!text.startsWith('/') || hasParentName(text)) {
         return { ok: false, expected: "an absolute path (starting with /, without '..')" };
       }
       return withinNameLimits(text) ?? { ok: true, value: normalizePath(text) };
@@ -109,6 +109,9 @@ const PATH_BYTES = 4095;
  * before it, then fails on ENAMETOOLONG.
  */
 function withinNameLimits(path: string): ConversionResult | undefined {
+  // A UTF-16 unit takes at most 3 bytes (a pair of them 4): most paths are short enough to pass
+  // unmeasured, as every path option of thousands of points is checked.
+  if (path.length * 3 <= NAME_BYTES) return undefined;
   if (Buffer.byteLength(path) > PATH_BYTES)
     return { ok: false, expected: `a path of at most ${PATH_BYTES} bytes` };
   const long = path.split('/').find((name) => Buffer.byteLength(name) > NAME_BYTES);
@@ -117,6 +120,15 @@ function withinNameLimits(path: string): ConversionResult | undefined {
     ok: false,
     expected: `names of at most ${NAME_BYTES} bytes between the slashes (one has ${Buffer.byteLength(long)})`,
   };
+}
+
+/** Whether a name between the slashes of `path` is `..`, found without splitting the path. */
+function hasParentName(path: string): boolean {
+  for (let at = path.indexOf('..'); at >= 0; at = path.indexOf('..', at + 1)) {
+    const end = at + 2;
+    if ((at === 0 || path[at - 1] === '/') && (end === path.length || path[end] === '/')) return true;
+  }
+  return false;
 }
 
 /** `{ guess }` when a candidate is close to `word` (a typing slip), else nothing. */

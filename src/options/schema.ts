@@ -66,60 +66,72 @@ export interface ResolvedOption {
   readonly template?: string;
 }
 
-/** Typed read access to an engine's resolved options; the resolver guarantees the types. */
+/**
+ * Typed read access to an engine's resolved options; the resolver guarantees the types.
+ *
+ * Sections with the same keys share one map (`values`: their defaults, and the place of each key
+ * they set), and each holds only what it sets (`own`): thousands of sources and pairs would
+ * otherwise each copy some thirty defaults. Every key of `own` is a key that `values` holds
+ * undefined, and the order of `values` is the order of `entries()`.
+ */
 export class OptionValues {
   constructor(
-    private readonly values: ReadonlyMap<string, ResolvedOption>,
+    private readonly values: ReadonlyMap<string, ResolvedOption | undefined>,
     /** Where the section starts, for options that were left at their default. */
     readonly sectionOrigin: Origin,
+    private readonly own?: ReadonlyMap<string, ResolvedOption>,
   ) {}
+
+  private option(name: string): ResolvedOption | undefined {
+    return this.values.get(name) ?? this.own?.get(name);
+  }
 
   has(name: string): boolean {
     return this.values.has(name);
   }
 
   string(name: string): string {
-    const value = this.values.get(name)?.value;
+    const value = this.option(name)?.value;
     if (typeof value !== 'string') throw new Error(`option ${name} is not a resolved string`);
     return value;
   }
 
   optionalString(name: string): string | undefined {
-    const value = this.values.get(name)?.value;
+    const value = this.option(name)?.value;
     return typeof value === 'string' ? value : undefined;
   }
 
   integer(name: string): number {
-    const value = this.values.get(name)?.value;
+    const value = this.option(name)?.value;
     if (typeof value !== 'number') throw new Error(`option ${name} is not a resolved integer`);
     return value;
   }
 
   boolean(name: string): boolean {
-    return this.values.get(name)?.value === true;
+    return this.option(name)?.value === true;
   }
 
   list(name: string): readonly string[] {
-    const value = this.values.get(name)?.value;
+    const value = this.option(name)?.value;
     return Array.isArray(value) ? value : [];
   }
 
   frequency(): Frequency {
-    const value = this.values.get('frequency')?.value;
+    const value = this.option('frequency')?.value;
     return typeof value === 'object' && value !== null && 'kind' in value ? value : { kind: 'always' };
   }
 
   /** The option's text as written, `{variables}` unexpanded; undefined when it was left out. */
   template(name: string): string | undefined {
-    return this.values.get(name)?.template;
+    return this.option(name)?.template;
   }
 
   origin(name: string): Origin {
-    return this.values.get(name)?.origin ?? this.sectionOrigin;
+    return this.option(name)?.origin ?? this.sectionOrigin;
   }
 
-  entries(): IterableIterator<[string, ResolvedOption]> {
-    return this.values.entries();
+  *entries(): IterableIterator<[string, ResolvedOption]> {
+    for (const name of this.values.keys()) yield [name, this.option(name) as ResolvedOption];
   }
 
   /**
@@ -127,6 +139,9 @@ export class OptionValues {
    * checks that walk every option of thousands of points would make tens of thousands.
    */
   forEach(visit: (option: ResolvedOption, name: string) => void): void {
-    this.values.forEach(visit);
+    const own = this.own;
+    this.values.forEach((shared, name) => {
+      visit((shared ?? own?.get(name)) as ResolvedOption, name);
+    });
   }
 }

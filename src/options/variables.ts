@@ -202,8 +202,12 @@ export type FormatResult =
 export function formatTemplate(template: string, variables: Variables): FormatResult {
   if (!template.includes('{') && !template.includes('}')) return { ok: true, text: template };
   let text = '';
+  // The text between braces is copied a run at a time: thousands of pairs format their URLs.
+  let copied = 0;
   for (let i = 0; i < template.length; i++) {
     const c = template[i];
+    if (c !== '{' && c !== '}') continue;
+    text += template.slice(copied, i);
     if (c === '{' && template[i + 1] === '{') {
       text += '{';
       i++;
@@ -233,13 +237,12 @@ export function formatTemplate(template: string, variables: Variables): FormatRe
       }
       text += value;
       i = end;
-    } else if (c === '}') {
-      return { ok: false, message: "unmatched '}'", hint: 'write }} for a literal brace' };
     } else {
-      text += c;
+      return { ok: false, message: "unmatched '}'", hint: 'write }} for a literal brace' };
     }
+    copied = i + 1;
   }
-  return { ok: true, text };
+  return { ok: true, text: text + template.slice(copied) };
 }
 
 function suggestVariable(field: string, variables: Variables): string {

@@ -5,7 +5,7 @@ import type { Diagnostics } from '../diag/diagnostic.js';
 import { formatOrigin } from '../diag/origin.js';
 import type { BoundBackupPoint } from '../engines/engine.js';
 import { buildCommands } from '../graph/build-commands.js';
-import { secretsOf, toolsOf } from '../graph/command-needs.js';
+import { addToolsOf, secretsOf } from '../graph/command-needs.js';
 import { RUN_TOOLS } from '../graph/helper-contracts.js';
 import type { HostFacts } from '../options/variables.js';
 import { formatTimestamp } from '../state/point-state.js';
@@ -112,7 +112,7 @@ function* plannedUnits(
   const noteCommands = (steps: Pick<Plan, 'units' | 'hooks'>) =>
     forEachStep(steps, (step) => {
       for (const c of step.commands) {
-        for (const tool of toolsOf(c)) tools.add(tool);
+        addToolsOf(c, tools);
         for (const secret of secretsOf(c)) secrets.add(secret);
       }
     });

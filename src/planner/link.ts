@@ -30,7 +30,11 @@ export function linkUnit(unitId: string, drafts: readonly ActionDraft[]): Action
     const id = `${unitId}/${index + 1}`;
     const after = previous === undefined ? NOTHING_BEFORE : [previous];
     previous = id;
-    return Object.assign({}, draft, { id, after });
+    // Its id and edges set on the copy: no object made for them alone.
+    const action = Object.assign({}, draft) as ActionDraft & { id: string; after: readonly string[] };
+    action.id = id;
+    action.after = after;
+    return action as Action;
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PathIndex } from '../../src/config/path-index.js';
+import { overlapping, PathIndex } from '../../src/config/path-index.js';
 import { isWithin } from '../../src/engines/url.js';
 
 const overlap = (a: string, b: string) => isWithin(a, b) || isWithin(b, a);
@@ -39,6 +39,11 @@ describe('PathIndex', () => {
       const expected = paths.flatMap((other, i) => (overlap(path, other) ? [i] : []));
       expect([path, index.overlaps(path)]).toEqual([path, expected]);
     }
+  });
+
+  it('compares two paths as comparing them with isWithin does', () => {
+    for (const a of paths)
+      for (const b of paths) expect([a, b, overlapping(a, b)]).toEqual([a, b, overlap(a, b)]);
   });
 
   it('answers for ten thousand sibling places and their common parents', () => {

@@ -2,8 +2,8 @@
 // Handlebars writes untyped JavaScript:
 // @ts-nocheck
 
-/** The script: its head, a unit's function, the main part, a unit's line in it, its end. */
-export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end', TemplateSpecification>> = {
+/** The script: its head, a unit's function, the main part up to the units' lines, its end. */
+export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'end', TemplateSpecification>> = {
   script: {"0":function(container,depth0,helpers,partials,data) {
     var stack1, helper, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -353,12 +353,6 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'run' | 'end
     + ((stack1 = (((helper = lookupProperty(helpers,"mainComment") || alias2(depth0, "mainComment", {"start":{"line":12,"column":11},"end":{"line":12,"column":22}} ))),(typeof helper === alias3 ? helper.call(alias1,{"name":"mainComment","hash":{},"data":data,"loc":{"start":{"line":12,"column":8},"end":{"line":12,"column":25}}}) : helper))) != null ? stack1 : "")
     + "\npolyarchiv_check_config "
     + ((stack1 = (((helper = lookupProperty(helpers,"configCheck") || alias2(depth0, "configCheck", {"start":{"line":13,"column":27},"end":{"line":13,"column":38}} ))),(typeof helper === alias3 ? helper.call(alias1,{"name":"configCheck","hash":{},"data":data,"loc":{"start":{"line":13,"column":24},"end":{"line":13,"column":41}}}) : helper))) != null ? stack1 : "")
-    + "\n";
-},"useData":true},
-  run: {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
-    var stack1;
-
-  return ((stack1 = container.lambda(depth0, depth0)) != null ? stack1 : "")
     + "\n";
 },"useData":true},
   end: {"0":function(container,depth0,helpers,partials,data) {

@@ -11,8 +11,6 @@ interface Templates {
   readonly unit: HandlebarsTemplateDelegate;
   /** The main part up to the units' lines: the run's hooks, the configuration check. */
   readonly main: HandlebarsTemplateDelegate;
-  /** One unit's line of the main part. */
-  readonly run: HandlebarsTemplateDelegate;
   /** The main part after the units' lines: hooks, the run and its summary. */
   readonly end: HandlebarsTemplateDelegate;
 }
@@ -34,7 +32,6 @@ function templates(): Templates {
     head: handlebars.template(OUTLINES.script),
     unit: handlebars.template(OUTLINES.unit),
     main: handlebars.template(OUTLINES.main),
-    run: handlebars.template(OUTLINES.run),
     end: handlebars.template(OUTLINES.end),
   };
   return engine;
@@ -85,14 +82,15 @@ export function* scriptPieces(
   ready: (tail: PlanTail) => ReadonlyMap<string, string> | undefined,
   spool: () => Spool = memorySpool,
 ): Generator<string, void, undefined> {
-  const { head, unit, main, run, end } = templates();
+  const { head, unit, main, end } = templates();
   const functions = spool();
   const lines = spool();
   const outline = emptyOutline();
   let next = parts.units.next();
   for (let index = 0; next.done !== true; next = parts.units.next(), index++) {
     functions.add(unit(unitView(next.value, index)));
-    lines.add(run(unitRegistration(next.value, index)));
+    // A line as it is: a template call of its own would cost Handlebars' setup for each unit.
+    lines.add(`${unitRegistration(next.value, index)}\n`);
     outlineUnit(outline, next.value, index);
   }
   const tail = next.value;

@@ -25,8 +25,8 @@ export function wordText(word: Word): string {
  * standard input, never on a command line; an assignment fails with its command substitution, so
  * a failed `rclone obscure` fails the step.
  */
-export function obscuringLines(command: Command): string[] {
-  if (!('env' in command) || command.env === undefined) return [];
+export function obscuringLines(command: Command): readonly string[] {
+  if (!('env' in command) || command.env === undefined) return NO_LINES;
   return Object.entries(command.env).flatMap(([name, value]) =>
     'secret' in value && value.obscuredBy !== undefined
       ? [
@@ -35,6 +35,9 @@ export function obscuringLines(command: Command): string[] {
       : [],
   );
 }
+
+/** What most commands are preceded by: one array for all of them, never modified. */
+const NO_LINES: readonly string[] = [];
 
 const obscuredVariable = (name: string): string => `polyarchiv_obscured_${name}`;
 
