@@ -9,7 +9,7 @@
 #   6b889a4ee4d16a8c15264a9bee4039a87fca770e987b4431bd7135080e83d076  s3.backup
 #   ac16d0e0763182cd0099f09833da57e78ea514b1bf473ff47b4b942bb51fd881  webdav.backup
 # Selection: --from s3 --at 2026-03-10T12:00:00+01:00
-# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc printf rclone rm rsync sha256sum sleep sync tar tee test zstd
+# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sync tar tee zstd
 # Required secret variables: POLYARCHIV_SECRET_S3_SITE_SECRET_ACCESS_KEY
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -79,7 +79,7 @@ unit_1_fetch_s3_site() {
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.fetched.tar.zst.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst
   # s3.backup:3 [point]
   polyarchiv_step 5 10 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst (the collect point is not touched unless the whole archive reads back)' 's3.backup:3 [point]'
-  zstd -d -c -q < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted
+  zstd -d -c -q < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted || polyarchiv_explain "$?" other "the archive this restore found could not be extracted whole (the tools say why above: a damaged or cut archive, or no room to extract it): collect point \"site\" and the live data were not changed; an older archive: run the restore again with --at a time before this one's; another backup point's copy: run the restore again with --from ITS_NAME"
   # s3.backup:3 [point]
   polyarchiv_step 6 10 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted holds a copy of "site"' 's3.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "s3" holds no copy of collect point "site": the archive found holds nothing'
@@ -107,37 +107,34 @@ unit_1_fetch_s3_site() {
 # restore the sources of site
 unit_2_restore_site() {
   # site.collect:5 [source "tree"]
-  polyarchiv_step 1 10 'check that the copy holds source "tree" (/var/lib/polyarchiv-fixture/collect/site/backups/tree)' 'site.collect:5 [source "tree"]'
+  polyarchiv_step 1 9 'check that the copy holds source "tree" (/var/lib/polyarchiv-fixture/collect/site/backups/tree)' 'site.collect:5 [source "tree"]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups/tree || polyarchiv_explain "$?" 1 'the copy fetched from backup point "s3" holds nothing for source "tree": /var/lib/polyarchiv-fixture/collect/site/backups/tree is missing'
   # site.collect:5 [source "tree"]
-  polyarchiv_step 2 10 'check that /var/lib/polyarchiv-fixture/data is a directory, or is not there yet' 'site.collect:5 [source "tree"]'
+  polyarchiv_step 2 9 'check that /var/lib/polyarchiv-fixture/data is a directory, or is not there yet' 'site.collect:5 [source "tree"]'
   test -d /var/lib/polyarchiv-fixture/data -o '!' -e /var/lib/polyarchiv-fixture/data || polyarchiv_explain "$?" 1 'source "tree": /var/lib/polyarchiv-fixture/data is not a directory: the restore puts one there; move what is there away first'
   # site.collect:5 [source "tree"]
-  polyarchiv_step 3 10 'judge the copy of source "tree" against /var/lib/polyarchiv-fixture/data, list what restoring it changes there, and confirm' 'site.collect:5 [source "tree"]'
+  polyarchiv_step 3 9 'judge the copy of source "tree" against /var/lib/polyarchiv-fixture/data, list what restoring it changes there, and confirm' 'site.collect:5 [source "tree"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data (source "tree")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "tree": /var/lib/polyarchiv-fixture/data becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ /var/lib/polyarchiv-fixture/data/
   # site.collect:1 [point]
-  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point' 'site.collect:1 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point
-  # site.collect:1 [point]
-  polyarchiv_step 5 10 'mark collect point "site" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished)' 'site.collect:1 [point]'
+  polyarchiv_step 4 9 'mark collect point "site" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished)' 'site.collect:1 [point]'
   printf '%s\n' 'a restore of collect point "site" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished
   # site.collect:1 [point]
-  polyarchiv_step 6 10 'flush /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished to the disk' 'site.collect:1 [point]'
+  polyarchiv_step 5 9 'flush /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished to the disk' 'site.collect:1 [point]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished
   # site.collect:5 [source "tree"]
-  polyarchiv_step 7 10 'create /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "tree"]'
+  polyarchiv_step 6 9 'create /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "tree"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data
   # site.collect:5 [source "tree"]
-  polyarchiv_step 8 10 'create /var/lib/polyarchiv-fixture/data/.~polyarchiv~' 'site.collect:5 [source "tree"]'
+  polyarchiv_step 7 9 'create /var/lib/polyarchiv-fixture/data/.~polyarchiv~' 'site.collect:5 [source "tree"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/.~polyarchiv~'
   # site.collect:5 [source "tree"]
-  polyarchiv_step 9 10 'restore source "tree" into /var/lib/polyarchiv-fixture/data, deleting what the copy does not hold' 'site.collect:5 [source "tree"]'
+  polyarchiv_step 8 9 'restore source "tree" into /var/lib/polyarchiv-fixture/data, deleting what the copy does not hold' 'site.collect:5 [source "tree"]'
   rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ /var/lib/polyarchiv-fixture/data/
   find /var/lib/polyarchiv-fixture/data/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data
   # site.collect:1 [point]
-  polyarchiv_step 10 10 'remove the mark of the restore of collect point "site": it ended' 'site.collect:1 [point]'
+  polyarchiv_step 9 9 'remove the mark of the restore of collect point "site": it ended' 'site.collect:1 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished
 }
 

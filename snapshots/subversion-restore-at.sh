@@ -6,7 +6,7 @@
 # Inputs (sha256):
 #   590c48be3eefa20040019d37d38563927a7e58e63a5cf06fd9563d2c6933e46f  journal.collect
 # Selection: --at 2026-03-10T04:05:06+01:00
-# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv nproc printf rm rsync sha256sum sleep svn sync tee test xargs
+# Required tools: awk cat chmod chown date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep svn sync tee xargs
 # Required secret variables: POLYARCHIV_SECRET_JOURNAL_CLIENT_CERT_PASSWORD POLYARCHIV_SECRET_JOURNAL_REMOTE_URL_PASSWORD
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -57,10 +57,10 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_restore_journal() {
   polyarchiv_progress '  journal keeps its history (a subversion repository): its sources are restored from its last commit made at or before --at 2026-03-10T04:05:06+01:00'
   # journal.collect:3 [point]
-  polyarchiv_step 1 15 'create the collect directory' 'journal.collect:3 [point]'
+  polyarchiv_step 1 14 'create the collect directory' 'journal.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:4 [point]
-  polyarchiv_step 2 15 "write svn's configuration and credentials for this run (private to it)" 'journal.collect:4 [point]'
+  polyarchiv_step 2 14 "write svn's configuration and credentials for this run (private to it)" 'journal.collect:4 [point]'
   mkdir -p -- "${polyarchiv_work}"/svn-journal
   polyarchiv_private_file svn-journal/config '' text '[auth]
 password-stores =
@@ -80,11 +80,11 @@ store-auth-creds = no
   polyarchiv_private_file svn-journal/password '' secret '' "${POLYARCHIV_SECRET_JOURNAL_REMOTE_URL_PASSWORD:?}"
   polyarchiv_restore_trace
   # journal.collect:4 [point]
-  polyarchiv_step 3 15 'check the repository out into the collect directory (once), at remote_url' 'journal.collect:4 [point]'
+  polyarchiv_step 3 14 'check the repository out into the collect directory (once), at remote_url' 'journal.collect:4 [point]'
   LC_ALL=C.UTF-8 polyarchiv_exec_if_changed 'the working copy exists' 3 test -d /var/lib/polyarchiv-fixture/collect/journal/backups/.svn svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other checkout --quiet --force --ignore-externals --username=backup --password-from-stdin -- https://svn.example.org:8443/repos/journal@ /var/lib/polyarchiv-fixture/collect/journal/backups < "${polyarchiv_work}"/svn-journal/password
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other relocate --username=backup --password-from-stdin -- https://svn.example.org:8443/repos/journal /var/lib/polyarchiv-fixture/collect/journal/backups < "${polyarchiv_work}"/svn-journal/password
   # journal.collect:4 [point]
-  polyarchiv_step 4 15 'revert local changes, remove strays and update the collect directory to the revision of the last run that started at or before 2026-03-10T03:05:06Z' 'journal.collect:4 [point]'
+  polyarchiv_step 4 14 'revert local changes, remove strays and update the collect directory to the revision of the last run that started at or before 2026-03-10T03:05:06Z' 'journal.collect:4 [point]'
   LC_ALL=C.UTF-8 find /var/lib/polyarchiv-fixture/collect/journal/backups -name .svn -prune -o '(' '!' -regex '.*' -o -name '*[[:cntrl:]]*' ')' -prune -exec rm -rf -- '{}' +
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other cleanup -- /var/lib/polyarchiv-fixture/collect/journal/backups@
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other cleanup --remove-unversioned --remove-ignored -- /var/lib/polyarchiv-fixture/collect/journal/backups@
@@ -94,40 +94,37 @@ store-auth-creds = no
     12 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other info --show-item=revision '--revision={2026-03-10T03:05:06.999999Z}' --username=backup --password-from-stdin -- https://svn.example.org:8443/repos/journal@ \
     svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal --trust-server-cert-failures=unknown-ca,cn-mismatch,expired,not-yet-valid,other update --quiet --force --ignore-externals --accept=theirs-full --username=backup --password-from-stdin
   # journal.collect:4 [point]
-  polyarchiv_step 5 15 'give the collect directory the modes, owners and empty directories that .polyarchiv-modes records' 'journal.collect:4 [point]'
+  polyarchiv_step 5 14 'give the collect directory the modes, owners and empty directories that .polyarchiv-modes records' 'journal.collect:4 [point]'
   polyarchiv_apply_modes /var/lib/polyarchiv-fixture/collect/journal/backups/.polyarchiv-modes /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:10 [source "etc"]
-  polyarchiv_step 6 15 'check that the copy holds source "etc" (/var/lib/polyarchiv-fixture/collect/journal/backups/etc)' 'journal.collect:10 [source "etc"]'
+  polyarchiv_step 6 14 'check that the copy holds source "etc" (/var/lib/polyarchiv-fixture/collect/journal/backups/etc)' 'journal.collect:10 [source "etc"]'
   test -e /var/lib/polyarchiv-fixture/collect/journal/backups/etc || polyarchiv_explain "$?" 1 'the copy of collect point "journal" holds nothing for source "etc": /var/lib/polyarchiv-fixture/collect/journal/backups/etc is missing'
   # journal.collect:10 [source "etc"]
-  polyarchiv_step 7 15 'check that /var/lib/polyarchiv-fixture/data/etc is a directory, or is not there yet' 'journal.collect:10 [source "etc"]'
+  polyarchiv_step 7 14 'check that /var/lib/polyarchiv-fixture/data/etc is a directory, or is not there yet' 'journal.collect:10 [source "etc"]'
   test -d /var/lib/polyarchiv-fixture/data/etc -o '!' -e /var/lib/polyarchiv-fixture/data/etc || polyarchiv_explain "$?" 1 'source "etc": /var/lib/polyarchiv-fixture/data/etc is not a directory: the restore puts one there; move what is there away first'
   # journal.collect:10 [source "etc"]
-  polyarchiv_step 8 15 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:10 [source "etc"]'
+  polyarchiv_step 8 14 'judge the copy of source "etc" against /var/lib/polyarchiv-fixture/data/etc, list what restoring it changes there, and confirm' 'journal.collect:10 [source "etc"]'
   polyarchiv_check_copy 50 no '/var/lib/polyarchiv-fixture/data/etc (source "etc")' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure 10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --debug=FILTER1 -- /var/lib/polyarchiv-fixture/data/etc/ "${polyarchiv_work}"/measure
   polyarchiv_confirm 'source "etc": /var/lib/polyarchiv-fixture/data/etc becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (excluded files are left alone):' rsync --dry-run --itemize-changes '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' -a --modify-window=-1 -X -A --delete -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   # journal.collect:1 [point]
-  polyarchiv_step 9 15 'create /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point' 'journal.collect:1 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point
-  # journal.collect:1 [point]
-  polyarchiv_step 10 15 'mark collect point "journal" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished)' 'journal.collect:1 [point]'
+  polyarchiv_step 9 14 'mark collect point "journal" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished)' 'journal.collect:1 [point]'
   printf '%s\n' 'a restore of collect point "journal" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished
   # journal.collect:1 [point]
-  polyarchiv_step 11 15 'flush /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished to the disk' 'journal.collect:1 [point]'
+  polyarchiv_step 10 14 'flush /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished to the disk' 'journal.collect:1 [point]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished
   # journal.collect:10 [source "etc"]
-  polyarchiv_step 12 15 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:10 [source "etc"]'
+  polyarchiv_step 11 14 'create /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:10 [source "etc"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/data/etc
   # journal.collect:10 [source "etc"]
-  polyarchiv_step 13 15 'create /var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~' 'journal.collect:10 [source "etc"]'
+  polyarchiv_step 12 14 'create /var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~' 'journal.collect:10 [source "etc"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/data/etc/.~polyarchiv~'
   # journal.collect:10 [source "etc"]
-  polyarchiv_step 14 15 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:10 [source "etc"]'
+  polyarchiv_step 13 14 'restore source "etc" into /var/lib/polyarchiv-fixture/data/etc, deleting what the copy does not hold' 'journal.collect:10 [source "etc"]'
   rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=P .~polyarchiv~' --delete-delay -S -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ /var/lib/polyarchiv-fixture/data/etc/
   find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -maxdepth 1 -name '.~polyarchiv~' -type d -empty -delete
   sync -f -- /var/lib/polyarchiv-fixture/data/etc
   # journal.collect:1 [point]
-  polyarchiv_step 15 15 'remove the mark of the restore of collect point "journal": it ended' 'journal.collect:1 [point]'
+  polyarchiv_step 14 14 'remove the mark of the restore of collect point "journal": it ended' 'journal.collect:1 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished
 }
 

@@ -41,6 +41,7 @@ function addArgvTools(argv: readonly Word[], tools: Set<string>): void {
 /** Whether `argvTools` would find the first word alone. */
 const runsItsFirstWord = (first: string, argv: readonly Word[]): boolean =>
   first !== '' &&
+  !BASH_BUILTINS.has(first) &&
   first !== 'timeout' &&
   first !== 'sudo' &&
   !isProgram(first, 'xargs') &&

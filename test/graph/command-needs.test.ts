@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/graph/command.js';
-import { toolsOf } from '../../src/graph/command-needs.js';
+import { addToolsOf, toolsOf } from '../../src/graph/command-needs.js';
 import { BASH_BUILTINS, HELPERS } from '../../src/graph/helper-contracts.js';
+import { listFixtures, planSnapshot } from '../helpers/fixtures.js';
 
 describe('toolsOf', () => {
   it("lists what a command's helper runs itself, as its contract declares", () => {
@@ -79,5 +80,36 @@ describe('toolsOf and bash builtins', () => {
         .filter((name) => name !== '')
         .sort(),
     );
+  });
+});
+
+/** The tools `addToolsOf` notes into a set: the plan's fast path, which must find what toolsOf finds. */
+function added(command: Command): string[] {
+  const tools = new Set<string>();
+  addToolsOf(command, tools);
+  return [...tools].sort();
+}
+
+describe("addToolsOf, the planner's way to note tools, agrees with toolsOf", () => {
+  const exec = (...argv: string[]): Command => ({ kind: 'exec', argv });
+  it.each([
+    ['printf', '%s\\n', 'text'],
+    ['test', '!', '-e', '/c/mark'],
+    ['timeout', '--kill-after=5', '10', 'test', '-e', '/c/x'],
+    ['xargs', '-r', '--', 'printf', '%s'],
+    ['sudo', '-n', '-u', 'mysql', '--', 'echo'],
+    ['/usr/bin/printf', '%s'],
+    ['rsync', '-a', '-e', 'ssh -p 22', 'a', 'b'],
+  ])('on %s', (...argv) => {
+    expect(added(exec(...argv))).toEqual([...new Set(toolsOf(exec(...argv)))].sort());
+  });
+
+  it.each(listFixtures())('on every command of fixture %s', (name) => {
+    for (const unit of planSnapshot(name).plan?.units ?? [])
+      for (const step of unit.steps)
+        for (const command of step.commands)
+          expect(added(command), JSON.stringify(command).slice(0, 200)).toEqual(
+            [...new Set(toolsOf(command))].sort(),
+          );
   });
 });
