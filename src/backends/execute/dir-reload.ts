@@ -31,7 +31,10 @@ export async function dirReload(
 ): Promise<number> {
   // Even after a signal: the service comes back, with its previous contents if the load was cut.
   const { interrupted: _, ...toTheEnd } = ctx;
-  let rc = command.stop.length > 0 ? await runExec({ kind: 'exec', argv: command.stop }, toTheEnd) : 0;
+  let rc =
+    command.stop.length > 0
+      ? await asService(() => runExec({ kind: 'exec', argv: command.stop }, toTheEnd))
+      : 0;
   const signal = ctx.interrupted?.();
   if (rc !== 0) {
     say(HELPER_MESSAGES.reloadStopFailed(String(rc), command.target));
@@ -49,8 +52,25 @@ export async function dirReload(
   // Without the lock's fd, as the script's `9>&-`: a daemon that kept it would lock out every later run.
   const { lockFd: __, ...withoutLock } = toTheEnd;
   const started =
-    command.start.length > 0 ? await runExec({ kind: 'exec', argv: command.start }, withoutLock) : 0;
+    command.start.length > 0
+      ? await asService(() => runExec({ kind: 'exec', argv: command.start }, withoutLock))
+      : 0;
   return rc === 0 ? started : rc;
+}
+
+/**
+ * The script's `(umask 022 && COMMAND)`: the service's commands run under the umask an init system
+ * gives them, not the run's 077, so that the loader's directories get the modes the service gives
+ * them and a daemon the start command leaves running keeps that umask. runExec spawns before its
+ * first await, so the run's umask is back before any other unit starts a process.
+ */
+function asService(run: () => Promise<number>): Promise<number> {
+  const umask = process.umask(0o022);
+  try {
+    return run();
+  } finally {
+    process.umask(umask);
+  }
 }
 
 async function reloadContents(
@@ -76,7 +96,7 @@ async function reloadContents(
   if (isDirectory(previous)) putBack(target, previous);
   mkdirSync(previous);
   for (const entry of entriesBut(target, previous)) renameSync(entry, join(previous, basename(entry)));
-  let rc = await runExec({ kind: 'exec', argv: command.load, stdin: input }, ctx);
+  let rc = await asService(() => runExec({ kind: 'exec', argv: command.load, stdin: input }, ctx));
   if (rc !== 0) {
     say(HELPER_MESSAGES.reloadLoadFailed(String(rc), target));
   } else {
