@@ -74,7 +74,7 @@ polyarchiv_reload_contents() {
     polyarchiv_put_back "${target}" "${previous}"
   fi
   mkdir -- "${previous}"
-  polyarchiv_entries_but "${target}" "${previous}"
+  polyarchiv_data_entries "${target}" "${previous}"
   for entry in "${polyarchiv_entries[@]}"; do
     mv -T -- "${entry}" "${previous}/${entry##*/}"
   done
@@ -82,7 +82,7 @@ polyarchiv_reload_contents() {
   if ((rc != 0)); then
     polyarchiv_say "  the load failed with exit code ${rc}: the previous contents of ${target} are put back"
   else
-    polyarchiv_entries_but "${target}" "${previous}"
+    polyarchiv_data_entries "${target}" "${previous}"
     if ((${#polyarchiv_entries[@]} > 0)); then
       chown -R --reference="${target}" -- "${polyarchiv_entries[@]}" || rc=$?
     fi
@@ -125,7 +125,7 @@ polyarchiv_holder_of() {
 # Empties $1 but for $2, then moves the contents of $2 back into $1 and removes $2.
 polyarchiv_put_back() {
   local entry
-  polyarchiv_entries_but "$1" "$2"
+  polyarchiv_data_entries "$1" "$2"
   if ((${#polyarchiv_entries[@]} > 0)); then
     rm -rf -- "${polyarchiv_entries[@]}"
   fi
@@ -134,6 +134,20 @@ polyarchiv_put_back() {
     mv -T -- "${entry}" "$1/${entry##*/}"
   done
   rmdir -- "$2"
+}
+
+# Sets polyarchiv_entries to the service's entries in its data directory $1: all but $2 and the
+# file system's lost+found, where a data directory is a mount point, which fsck fills with what it
+# recovers: it is never moved aside, given to the service's owner nor deleted.
+polyarchiv_data_entries() {
+  local entry
+  polyarchiv_entries_but "$1" "$2"
+  for entry in "${!polyarchiv_entries[@]}"; do
+    if [[ ${polyarchiv_entries[entry]} == "$1/lost+found" && -d ${polyarchiv_entries[entry]} && ! -L ${polyarchiv_entries[entry]} ]]; then
+      unset 'polyarchiv_entries[entry]'
+    fi
+  done
+  polyarchiv_entries=("${polyarchiv_entries[@]}")
 }
 
 # Sets polyarchiv_entries to the entries of directory $1, hidden ones included, but $2.

@@ -95,14 +95,14 @@ async function reloadContents(
   // A previous run killed before its end left the last good contents aside: put them back.
   if (isDirectory(previous)) putBack(target, previous);
   mkdirSync(previous);
-  for (const entry of entriesBut(target, previous)) renameSync(entry, join(previous, basename(entry)));
+  for (const entry of dataEntries(target, previous)) renameSync(entry, join(previous, basename(entry)));
   let rc = await asService(() => runExec({ kind: 'exec', argv: command.load, stdin: input }, ctx));
   if (rc !== 0) {
     say(HELPER_MESSAGES.reloadLoadFailed(String(rc), target));
   } else {
     const owner = statSync(target);
     try {
-      for (const entry of entriesBut(target, previous)) chownTree(entry, owner.uid, owner.gid);
+      for (const entry of dataEntries(target, previous)) chownTree(entry, owner.uid, owner.gid);
     } catch (error) {
       writeAsTool(ctx, 'stderr', `polyarchiv: ${(error as Error).message}\n`);
       rc = 1;
@@ -152,9 +152,21 @@ function holderOf(dir: string): string | undefined {
 
 /** Empties `target` but for `previous`, then moves the contents of `previous` back and removes it. */
 function putBack(target: string, previous: string): void {
-  for (const entry of entriesBut(target, previous)) rmSync(entry, { recursive: true, force: true });
+  for (const entry of dataEntries(target, previous)) rmSync(entry, { recursive: true, force: true });
   for (const entry of entriesBut(previous, '')) renameSync(entry, join(target, basename(entry)));
   rmdirSync(previous);
+}
+
+/**
+ * Twin of polyarchiv_data_entries: the service's entries in its data directory, all but `previous`
+ * and the file system's lost+found, where the directory is a mount point, which fsck fills with
+ * what it recovers: it is never moved aside, given to the service's owner nor deleted.
+ */
+function dataEntries(target: string, previous: string): string[] {
+  const lostAndFound = join(target, 'lost+found');
+  return entriesBut(target, previous).filter(
+    (path) => path !== lostAndFound || !lstatSync(path).isDirectory(),
+  );
 }
 
 /** The entries of `dir`, hidden ones included, but `except`, as paths. */
