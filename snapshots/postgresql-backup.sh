@@ -47,33 +47,46 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # due: frequency always, never succeeded
 unit_1_collect_db() {
   # db.collect:3 [point]
-  polyarchiv_step 1 6 'check that no restore of collect point "db" was left unfinished' 'db.collect:3 [point]'
+  polyarchiv_step 1 8 'check that no restore of collect point "db" was left unfinished' 'db.collect:3 [point]'
   test '!' -e /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "db" did not end (/var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # db.collect:5 [point]
-  polyarchiv_step 2 6 'create the collect directory' 'db.collect:5 [point]'
+  polyarchiv_step 2 8 'create the collect directory' 'db.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:12 [source "shop"]
-  polyarchiv_step 3 6 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
+  polyarchiv_step 3 8 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
   polyarchiv_hide_trace
   polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
   polyarchiv_restore_trace
   # db.collect:7 [source "shop"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 4 8 'create /var/lib/polyarchiv-fixture/collect/db/metadata/work' 'db.collect:7 [source "shop"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/metadata/work
   # db.collect:7 [source "shop"]
-  polyarchiv_step 5 6 'dump PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 5 8 'dump PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop pg_dump --no-password --clean --if-exists --host=db.example.org --port=5433 --username=shop -- shop > /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql 50 warn '-- PostgreSQL database dump complete' 4096
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
+  # db.collect:7 [source "shop"]
+  polyarchiv_step 6 8 'dump the owner, settings and grants of PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.database.sql.partial
+  PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop pg_dump --no-password --create --schema-only '--exclude-schema=*' --no-blobs --no-publications --no-subscriptions --host=db.example.org --port=5433 --username=shop -- shop > /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.database.sql.partial
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.database.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql 50 warn '-- PostgreSQL database dump complete' 4096
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.database.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 6 6 'dump PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 7 8 'dump PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.partial
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u postgres -- pg_dump --no-password --clean --if-exists --host=/var/run/postgresql --port=5432 -- accounts > /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql 20 fail '-- PostgreSQL database dump complete' 4096
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql
+  # db.collect:15 [source "accounts"]
+  polyarchiv_step 8 8 'dump the owner, settings and grants of PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.database.sql.partial
+  # shellcheck disable=SC2024 # the redirection is meant for the invoking user
+  sudo -n -u postgres -- pg_dump --no-password --create --schema-only '--exclude-schema=*' --no-blobs --no-publications --no-subscriptions --host=/var/run/postgresql --port=5432 -- accounts > /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.database.sql.partial
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.database.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql 20 fail '-- PostgreSQL database dump complete' 4096
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.database.sql.partial /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql
 }
 
 # backup point mirror of db (mirror.backup:1 [point])

@@ -5,7 +5,10 @@
 # the load succeeds, and come back if it fails; a stop that fails leaves them as they are. The
 # command `start` runs on every way out, even when a move fails, and when a signal comes: the tools
 # it reaches stop (the stop or the load fails), the previous contents come back and the service
-# starts; then the signal ends the unit.
+# starts; then the signal ends the unit. The three commands run under umask 022, as an init system
+# runs them, not the script's 077: the loader's directories keep the modes the service gives them
+# (slapadd's cn=config ones are 0750), and a daemon the start command leaves running keeps the umask
+# for the files it creates later.
 polyarchiv_dir_reload() {
   local target=$1 previous=$2 input=$3
   shift 3
@@ -20,7 +23,7 @@ polyarchiv_dir_reload() {
   trap 'interrupted=143' TERM
   set +e
   if ((${#stop[@]} > 0)); then
-    "${stop[@]}" || rc=$?
+    (umask 022 && "${stop[@]}") || rc=$?
   fi
   if ((rc != 0)); then
     polyarchiv_say "  the stop command failed with exit code ${rc}: ${target} is left as it is"
@@ -37,7 +40,7 @@ polyarchiv_dir_reload() {
   set -e
   # Without fd 9: a daemon that kept the collect point's lock would lock out every later run.
   if ((${#start[@]} > 0)); then
-    "${start[@]}" 9>&- || started=$?
+    (umask 022 && "${start[@]}") 9>&- || started=$?
   fi
   trap - INT TERM
   eval "${traps}"
@@ -71,15 +74,15 @@ polyarchiv_reload_contents() {
     polyarchiv_put_back "${target}" "${previous}"
   fi
   mkdir -- "${previous}"
-  polyarchiv_entries_but "${target}" "${previous}"
+  polyarchiv_data_entries "${target}" "${previous}"
   for entry in "${polyarchiv_entries[@]}"; do
     mv -T -- "${entry}" "${previous}/${entry##*/}"
   done
-  "$@" < "${input}" || rc=$?
+  (umask 022 && "$@") < "${input}" || rc=$?
   if ((rc != 0)); then
     polyarchiv_say "  the load failed with exit code ${rc}: the previous contents of ${target} are put back"
   else
-    polyarchiv_entries_but "${target}" "${previous}"
+    polyarchiv_data_entries "${target}" "${previous}"
     if ((${#polyarchiv_entries[@]} > 0)); then
       chown -R --reference="${target}" -- "${polyarchiv_entries[@]}" || rc=$?
     fi
@@ -122,7 +125,7 @@ polyarchiv_holder_of() {
 # Empties $1 but for $2, then moves the contents of $2 back into $1 and removes $2.
 polyarchiv_put_back() {
   local entry
-  polyarchiv_entries_but "$1" "$2"
+  polyarchiv_data_entries "$1" "$2"
   if ((${#polyarchiv_entries[@]} > 0)); then
     rm -rf -- "${polyarchiv_entries[@]}"
   fi
@@ -131,6 +134,20 @@ polyarchiv_put_back() {
     mv -T -- "${entry}" "$1/${entry##*/}"
   done
   rmdir -- "$2"
+}
+
+# Sets polyarchiv_entries to the service's entries in its data directory $1: all but $2 and the
+# file system's lost+found, where a data directory is a mount point, which fsck fills with what it
+# recovers: it is never moved aside, given to the service's owner nor deleted.
+polyarchiv_data_entries() {
+  local entry
+  polyarchiv_entries_but "$1" "$2"
+  for entry in "${!polyarchiv_entries[@]}"; do
+    if [[ ${polyarchiv_entries[entry]} == "$1/lost+found" && -d ${polyarchiv_entries[entry]} && ! -L ${polyarchiv_entries[entry]} ]]; then
+      unset 'polyarchiv_entries[entry]'
+    fi
+  done
+  polyarchiv_entries=("${polyarchiv_entries[@]}")
 }
 
 # Sets polyarchiv_entries to the entries of directory $1, hidden ones included, but $2.

@@ -122,7 +122,12 @@ describe.runIf(canRun)('a collect point with local files, MySQL and PostgreSQL s
     const backup = runCli(['backup', ...args]);
     expect(backup.code, backup.stderr).toBe(0);
     expect(Object.keys(fileContents(box.path('mirror/site'))).sort()).toEqual(
-      ['crm.sql', 'shop.sql', ...Object.keys(FILES).map((name) => `www/${name}`)].sort(),
+      [
+        'crm.sql',
+        'shop.sql',
+        'shop.sql.database.sql',
+        ...Object.keys(FILES).map((name) => `www/${name}`),
+      ].sort(),
     );
 
     loseEverything();
@@ -170,7 +175,9 @@ describe.runIf(canRun)('a collect point with local files, MySQL and PostgreSQL s
       }
       expect(code, stderr).toBe(0);
       expect(stderr).toContain('create MySQL database crm if it is missing (source "crm")');
-      expect(stderr).toContain('create PostgreSQL database shop if it is missing (source "shop")');
+      expect(stderr).toContain(
+        'create PostgreSQL database shop with its owner, settings and grants if it is missing (source "shop")',
+      );
       expectRestored(before);
     },
   );

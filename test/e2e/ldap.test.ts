@@ -149,6 +149,62 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
     };
   }
 
+  it.each(['apply', 'script'] as const)(
+    "runs the load and the start command under umask 022 through %s, not the run's own 077",
+    (backend) => {
+      const { slapd, box, args, sample, source, writeConfig, wipe } = t;
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      // slapadd makes cn=config's directories 0750 under 022, 0700 under 077; slapd keeps its umask.
+      const seen = box.path('load-umask');
+      writeExecutable(box.path('slapadd'), `#!/bin/sh\numask > '${seen}'\nexec slapadd "$@"\n`);
+      writeConfig(source([`restore_executable = ${box.path('slapadd')}`]));
+      wipe();
+      const restored =
+        backend === 'apply'
+          ? runCli(['restore', '--yes', ...args])
+          : (() => {
+              const run = runScript(box, runCli(['plan', '--restore', ...args]).stdout);
+              return { code: run.status, stderr: run.stderr };
+            })();
+      expect(restored.code, restored.stderr).toBe(0);
+      expect(slapd.contents()).toBe(sample);
+      expect(readFileSync(seen, 'utf8').trim()).toBe('0022');
+      const pid = readFileSync(`${slapd.root}/run/slapd.pid`, 'utf8').trim();
+      expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^Umask:\s+0022$/m);
+      writeConfig();
+    },
+  );
+
+  it.each(['apply', 'script'] as const)(
+    "keeps the file system's lost+found of a data_directory that is a mount point through %s",
+    (backend) => {
+      const { slapd, box, args, sample, wipe } = t;
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      // What mkfs makes at the root of a file system, and where fsck puts what it recovers.
+      const lostAndFound = `${slapd.dataDir}/lost+found`;
+      mkdirSync(lostAndFound, { mode: 0o700 });
+      writeFileSync(`${lostAndFound}/#1234`, 'recovered by fsck');
+      const before = statSync(lostAndFound);
+      try {
+        wipe();
+        const restored =
+          backend === 'apply'
+            ? runCli(['restore', '--yes', ...args])
+            : (() => {
+                const run = runScript(box, runCli(['plan', '--restore', ...args]).stdout);
+                return { code: run.status, stderr: run.stderr };
+              })();
+        expect(restored.code, restored.stderr).toBe(0);
+        expect(slapd.contents()).toBe(sample);
+        expect(readFileSync(`${lostAndFound}/#1234`, 'utf8')).toBe('recovered by fsck');
+        const after = statSync(lostAndFound);
+        expect([after.ino, after.uid, after.mode]).toEqual([before.ino, before.uid, before.mode]);
+      } finally {
+        rmSync(lostAndFound, { recursive: true, force: true });
+      }
+    },
+  );
+
   it('refuses a restore without data_directory before stopping slapd', () => {
     const { slapd, args, sample, source, writeConfig } = t;
     expect(runCli(['backup', ...args]).code).toBe(0);

@@ -147,7 +147,7 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15', () 
     for (const tool of ['pg_dump', 'psql']) {
       writeExecutable(
         box.path(`logged_${tool}`),
-        `#!/bin/sh\nprintf '%s\\n' "$@" >> '${log}'\nexec ${tool} "$@"\n`,
+        `#!/bin/sh\nprintf '%s\\n' "$@" >> '${log}'\necho >> '${log}'\nexec ${tool} "$@"\n`,
       );
     }
     writeConfig(
@@ -166,7 +166,8 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15', () 
     const shown = runCli(['backup', '--show-commands', ...args]);
     expect(shown.code, shown.stderr).toBe(0);
     // The argv that ran, quoted back for bash, is the line shown (after its environment).
-    const ran = readFileSync(log, 'utf8').trimEnd().split('\n');
+    // The first run is the dump's; the second, that of the database's own properties.
+    const ran = readFileSync(log, 'utf8').split('\n\n')[0]?.split('\n') ?? [];
     const line = [box.path('logged_pg_dump'), ...ran].map(shellWord).join(' ');
     expect(shown.stderr).toContain(
       `pgpass.site.db ${line} > ${box.path('collect/site/metadata/work/postgresql.sql.partial')}\n`,

@@ -31,7 +31,10 @@ export async function dirReload(
 ): Promise<number> {
   // Even after a signal: the service comes back, with its previous contents if the load was cut.
   const { interrupted: _, ...toTheEnd } = ctx;
-  let rc = command.stop.length > 0 ? await runExec({ kind: 'exec', argv: command.stop }, toTheEnd) : 0;
+  let rc =
+    command.stop.length > 0
+      ? await asService(() => runExec({ kind: 'exec', argv: command.stop }, toTheEnd))
+      : 0;
   const signal = ctx.interrupted?.();
   if (rc !== 0) {
     say(HELPER_MESSAGES.reloadStopFailed(String(rc), command.target));
@@ -49,8 +52,25 @@ export async function dirReload(
   // Without the lock's fd, as the script's `9>&-`: a daemon that kept it would lock out every later run.
   const { lockFd: __, ...withoutLock } = toTheEnd;
   const started =
-    command.start.length > 0 ? await runExec({ kind: 'exec', argv: command.start }, withoutLock) : 0;
+    command.start.length > 0
+      ? await asService(() => runExec({ kind: 'exec', argv: command.start }, withoutLock))
+      : 0;
   return rc === 0 ? started : rc;
+}
+
+/**
+ * The script's `(umask 022 && COMMAND)`: the service's commands run under the umask an init system
+ * gives them, not the run's 077, so that the loader's directories get the modes the service gives
+ * them and a daemon the start command leaves running keeps that umask. runExec spawns before its
+ * first await, so the run's umask is back before any other unit starts a process.
+ */
+function asService(run: () => Promise<number>): Promise<number> {
+  const umask = process.umask(0o022);
+  try {
+    return run();
+  } finally {
+    process.umask(umask);
+  }
 }
 
 async function reloadContents(
@@ -75,14 +95,14 @@ async function reloadContents(
   // A previous run killed before its end left the last good contents aside: put them back.
   if (isDirectory(previous)) putBack(target, previous);
   mkdirSync(previous);
-  for (const entry of entriesBut(target, previous)) renameSync(entry, join(previous, basename(entry)));
-  let rc = await runExec({ kind: 'exec', argv: command.load, stdin: input }, ctx);
+  for (const entry of dataEntries(target, previous)) renameSync(entry, join(previous, basename(entry)));
+  let rc = await asService(() => runExec({ kind: 'exec', argv: command.load, stdin: input }, ctx));
   if (rc !== 0) {
     say(HELPER_MESSAGES.reloadLoadFailed(String(rc), target));
   } else {
     const owner = statSync(target);
     try {
-      for (const entry of entriesBut(target, previous)) chownTree(entry, owner.uid, owner.gid);
+      for (const entry of dataEntries(target, previous)) chownTree(entry, owner.uid, owner.gid);
     } catch (error) {
       writeAsTool(ctx, 'stderr', `polyarchiv: ${(error as Error).message}\n`);
       rc = 1;
@@ -132,9 +152,21 @@ function holderOf(dir: string): string | undefined {
 
 /** Empties `target` but for `previous`, then moves the contents of `previous` back and removes it. */
 function putBack(target: string, previous: string): void {
-  for (const entry of entriesBut(target, previous)) rmSync(entry, { recursive: true, force: true });
+  for (const entry of dataEntries(target, previous)) rmSync(entry, { recursive: true, force: true });
   for (const entry of entriesBut(previous, '')) renameSync(entry, join(target, basename(entry)));
   rmdirSync(previous);
+}
+
+/**
+ * Twin of polyarchiv_data_entries: the service's entries in its data directory, all but `previous`
+ * and the file system's lost+found, where the directory is a mount point, which fsck fills with
+ * what it recovers: it is never moved aside, given to the service's owner nor deleted.
+ */
+function dataEntries(target: string, previous: string): string[] {
+  const lostAndFound = join(target, 'lost+found');
+  return entriesBut(target, previous).filter(
+    (path) => path !== lostAndFound || !lstatSync(path).isDirectory(),
+  );
 }
 
 /** The entries of `dir`, hidden ones included, but `except`, as paths. */

@@ -50,7 +50,7 @@ export const postgresql: SourceEngine = {
       name: 'create_database',
       type: 'boolean',
       default: 'true',
-      help: 'Before a restore, create the database if it is missing (connects to the postgres database).',
+      help: 'Before a restore, create the database if it is missing, with the owner, settings and grants of its backup (connects to the postgres database).',
     },
     ...DUMP_CHECK_OPTIONS,
   ],
@@ -72,6 +72,17 @@ export const postgresql: SourceEngine = {
         ...dumpCheck(o, destinationPath(source, cp), cp, PG_DUMP_COMPLETE),
         origin: source.origin,
         summary: `dump PostgreSQL database ${o.string('database')} (source "${source.name}")`,
+      },
+      {
+        kind: 'dump',
+        ...toolRun(
+          [...propertiesDump(o), ...connection(o), '--', o.string('database')],
+          passwordEnv(source, cp),
+          setString(o, 'sudo_user'),
+        ),
+        ...dumpCheck(o, propertiesPath(source, cp), cp, PG_DUMP_COMPLETE),
+        origin: source.origin,
+        summary: `dump the owner, settings and grants of PostgreSQL database ${o.string('database')} (source "${source.name}")`,
       },
     ];
   },
@@ -114,29 +125,74 @@ export const postgresql: SourceEngine = {
 };
 
 /**
- * A restore on a new server finds no database. CREATE DATABASE cannot run in a transaction, nor be
- * made conditional in plain SQL, so psql runs `\gexec` from a work file; the name travels as a psql
+ * The database itself (its owner, per-database settings, grants and comment), which the main dump
+ * does not hold: `--create` writes them, and excluding every schema leaves nothing else but what
+ * lives outside schemas (extensions, event triggers), which the main dump drops and recreates.
+ * Publications and subscriptions stay out: a subscription created here would connect to its
+ * publisher before the main dump replaces it.
+ */
+function propertiesDump(o: OptionValues): Word[] {
+  return [
+    o.string('dump_executable'),
+    '--no-password',
+    '--create',
+    '--schema-only',
+    '--exclude-schema=*',
+    '--no-blobs',
+    '--no-publications',
+    '--no-subscriptions',
+  ];
+}
+
+/** Beside the dump: `shop.sql` has its database's properties in `shop.sql.database.sql`. */
+export function propertiesPath(source: BoundSource, cp: BoundCollectPoint): string {
+  return `${destinationPath(source, cp)}.database.sql`;
+}
+
+/**
+ * A restore after the database was dropped, or on a new server, finds no database: it is created
+ * as the backup found it, from the properties dump (owner, settings, grants, comment), so that the
+ * application's role owns it again. CREATE DATABASE cannot run in a transaction, nor be made
+ * conditional in plain SQL, so psql reads a work file that includes the properties dump (its
+ * standard input, as the load's: a sudo_user may not read the collect point) only when the
+ * database is missing, then creates it plainly if it is still missing (a copy made before the
+ * properties were dumped, whose empty file the first step leaves). The name travels as a psql
  * variable (quoted by `:'name'` and `%I`), never spliced into SQL.
  */
 function createDatabase(source: BoundSource, cp: BoundCollectPoint, psql: readonly Word[]): ActionDraft[] {
   const o = source.options;
   const sqlFile = `createdb.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.sql`;
   const owner = setString(o, 'sudo_user');
+  const properties = propertiesPath(source, cp);
   return [
+    {
+      kind: 'run',
+      // -a: an existing file keeps its contents and modification time; a missing one is created empty.
+      argv: ['touch', '-a', '--', properties],
+      readiesCopy: true,
+      origin: source.origin,
+      summary: `create ${properties} empty if the copy predates it (it then creates the database with the server's defaults)`,
+    },
     {
       kind: 'private-file',
       workFile: sqlFile,
       parts: [
+        "SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database') AS polyarchiv_database_missing \\gset\n",
+        '\\if :polyarchiv_database_missing\n',
+        '\\set ON_ERROR_STOP off\n',
+        '\\i -\n',
+        '\\set ON_ERROR_STOP on\n',
+        '\\endif\n',
         "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')\n",
         "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')\n",
         '\\gexec\n',
       ],
       ...(owner === undefined ? {} : { owner }),
       origin: source.origin,
-      summary: `write the statement that creates PostgreSQL database ${o.string('database')} if it is missing`,
+      summary: `write the statements that create PostgreSQL database ${o.string('database')} if it is missing`,
     },
     {
-      kind: 'run',
+      kind: 'load',
       ...toolRun(
         [
           ...psql,
@@ -147,8 +203,9 @@ function createDatabase(source: BoundSource, cp: BoundCollectPoint, psql: readon
         passwordEnv(source, cp),
         owner,
       ),
+      input: properties,
       origin: source.origin,
-      summary: `create PostgreSQL database ${o.string('database')} if it is missing (source "${source.name}")`,
+      summary: `create PostgreSQL database ${o.string('database')} with its owner, settings and grants if it is missing (source "${source.name}")`,
     },
   ];
 }
