@@ -7,7 +7,7 @@
 #   f0387c8ed9da19439d611b45fdf793f7d1aaf3abaed187c9f30c26937f433333  db.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat chmod chown date du find flock grep mkdir mktemp mv nproc printf psql rm rsync sha256sum sleep stat sudo sync tail tee test touch
+# Required tools: awk cat chmod chown date du find flock grep mkdir mktemp mv nproc psql rm rsync sha256sum sleep stat sudo sync tail tee touch
 # Required secret variables: POLYARCHIV_SECRET_DB_SHOP_PASSWORD
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -75,34 +75,34 @@ unit_1_fetch_mirror_db() {
 # restore the sources of db
 unit_2_restore_db() {
   # db.collect:7 [source "shop"]
-  polyarchiv_step 1 19 'check that the copy holds source "shop" (/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql)' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 1 18 'check that the copy holds source "shop" (/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql)' 'db.collect:7 [source "shop"]'
   test -e /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "shop": /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql is missing'
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 2 19 'check that the copy holds source "accounts" (/var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql)' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 2 18 'check that the copy holds source "accounts" (/var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql)' 'db.collect:15 [source "accounts"]'
   test -e /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "accounts": /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql is missing'
   # db.collect:7 [source "shop"]
-  polyarchiv_step 3 19 'check that the dump of source "shop" is whole before anything is replaced' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 3 18 'check that the dump of source "shop" is whole before anything is replaced' 'db.collect:7 [source "shop"]'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql '' 0 refuse '-- PostgreSQL database dump complete' 4096
   # db.collect:7 [source "shop"]
-  polyarchiv_step 4 19 'confirm that restoring source "shop" overwrites PostgreSQL database shop' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 4 18 'confirm that restoring source "shop" overwrites PostgreSQL database shop' 'db.collect:7 [source "shop"]'
   polyarchiv_confirm 'source "shop": the objects of PostgreSQL database shop that the dump holds are dropped and recreated from it; changes made to them since the backup are lost'
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 5 19 'check that the dump of source "accounts" is whole before anything is replaced' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 5 18 'check that the dump of source "accounts" is whole before anything is replaced' 'db.collect:15 [source "accounts"]'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql '' 0 refuse '-- PostgreSQL database dump complete' 4096
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 6 19 'confirm that restoring source "accounts" overwrites PostgreSQL database accounts' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 6 18 'confirm that restoring source "accounts" overwrites PostgreSQL database accounts' 'db.collect:15 [source "accounts"]'
   polyarchiv_confirm 'source "accounts": the objects of PostgreSQL database accounts that the dump holds are dropped and recreated from it; changes made to them since the backup are lost'
   # db.collect:12 [source "shop"]
-  polyarchiv_step 7 19 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
+  polyarchiv_step 7 18 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
   polyarchiv_hide_trace
   polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
   polyarchiv_restore_trace
   # db.collect:7 [source "shop"]
-  polyarchiv_step 8 19 "create /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql empty if the copy predates it (it then creates the database with the server's defaults)" 'db.collect:7 [source "shop"]'
+  polyarchiv_step 8 18 "create /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql empty if the copy predates it (it then creates the database with the server's defaults)" 'db.collect:7 [source "shop"]'
   touch -a -- /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql
   # db.collect:7 [source "shop"]
-  polyarchiv_step 9 19 'write the statements that create PostgreSQL database shop if it is missing' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 9 18 'write the statements that create PostgreSQL database shop if it is missing' 'db.collect:7 [source "shop"]'
   polyarchiv_private_file createdb.db.shop.sql '' text "SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database') AS polyarchiv_database_missing \\gset
 " text '\if :polyarchiv_database_missing
 ' text '\set ON_ERROR_STOP off
@@ -114,25 +114,22 @@ unit_2_restore_db() {
 " text '\gexec
 '
   # db.collect:3 [point]
-  polyarchiv_step 10 19 'create /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point' 'db.collect:3 [point]'
-  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point
-  # db.collect:3 [point]
-  polyarchiv_step 11 19 'mark collect point "db" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished)' 'db.collect:3 [point]'
+  polyarchiv_step 10 18 'mark collect point "db" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished)' 'db.collect:3 [point]'
   printf '%s\n' 'a restore of collect point "db" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished
   # db.collect:3 [point]
-  polyarchiv_step 12 19 'flush /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished to the disk' 'db.collect:3 [point]'
+  polyarchiv_step 11 18 'flush /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished to the disk' 'db.collect:3 [point]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished
   # db.collect:7 [source "shop"]
-  polyarchiv_step 13 19 'create PostgreSQL database shop with its owner, settings and grants if it is missing (source "shop")' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 12 18 'create PostgreSQL database shop with its owner, settings and grants if it is missing (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --file="${polyarchiv_work}"/createdb.db.shop.sql --dbname=postgres < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql
   # db.collect:7 [source "shop"]
-  polyarchiv_step 14 19 'load the dump into PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 13 18 'load the dump into PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --single-transaction -- shop < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 15 19 "create /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql empty if the copy predates it (it then creates the database with the server's defaults)" 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 14 18 "create /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql empty if the copy predates it (it then creates the database with the server's defaults)" 'db.collect:15 [source "accounts"]'
   touch -a -- /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 16 19 'write the statements that create PostgreSQL database accounts if it is missing' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 15 18 'write the statements that create PostgreSQL database accounts if it is missing' 'db.collect:15 [source "accounts"]'
   polyarchiv_private_file createdb.db.accounts.sql postgres text "SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database') AS polyarchiv_database_missing \\gset
 " text '\if :polyarchiv_database_missing
 ' text '\set ON_ERROR_STOP off
@@ -144,15 +141,15 @@ unit_2_restore_db() {
 " text '\gexec
 '
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 17 19 'create PostgreSQL database accounts with its owner, settings and grants if it is missing (source "accounts")' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 16 18 'create PostgreSQL database accounts with its owner, settings and grants if it is missing (source "accounts")' 'db.collect:15 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --file="${polyarchiv_work}"/createdb.db.accounts.sql --dbname=postgres < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 18 19 'load the dump into PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 17 18 'load the dump into PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --single-transaction -- accounts < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql
   # db.collect:3 [point]
-  polyarchiv_step 19 19 'remove the mark of the restore of collect point "db": it ended' 'db.collect:3 [point]'
+  polyarchiv_step 18 18 'remove the mark of the restore of collect point "db": it ended' 'db.collect:3 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished
 }
 
