@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { haveLdapTools, NOW, runScript, useLdapCase } from '../helpers/ldap-case.js';
+import type { Sandbox } from '../helpers/sandbox.js';
 import { snapshotTree } from '../helpers/tree.js';
 import { writeExecutable } from '../servers/postgresql.js';
 import { SUFFIX } from '../servers/slapd.js';
@@ -90,16 +91,9 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
       expect(runCli(['backup', ...args]).code).toBe(0);
       const unmount = mountDataDirectory();
       try {
-        const backends = {
-          apply: () => runCli(['restore', '--yes', ...args]),
-          script: () => {
-            const run = runScript(box, runCli(['plan', '--restore', ...args]).stdout);
-            return { code: run.status, stderr: run.stderr };
-          },
-        };
-        for (const [backend, restore] of Object.entries(backends)) {
+        for (const backend of ['apply', 'script'] as const) {
           wipe();
-          const restored = restore();
+          const restored = restoreThrough(backend, box, args);
           expect([backend, restored.code, restored.stderr]).toEqual([backend, 0, restored.stderr]);
           expect(slapd.isRunning()).toBe(true);
           expect(slapd.contents()).toBe(sample);
@@ -108,7 +102,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
 
           // Moving the old files aside fails (a file stands where they would go): slapd still starts.
           writeFileSync(`${slapd.dataDir}/.polyarchiv-old`, 'in the way');
-          const blocked = restore();
+          const blocked = restoreThrough(backend, box, args);
           expect([backend, blocked.code]).toEqual([backend, 1]);
           expect(slapd.isRunning()).toBe(true);
           expect(slapd.contents()).toBe(sample);
@@ -159,13 +153,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
       writeExecutable(box.path('slapadd'), `#!/bin/sh\numask > '${seen}'\nexec slapadd "$@"\n`);
       writeConfig(source([`restore_executable = ${box.path('slapadd')}`]));
       wipe();
-      const restored =
-        backend === 'apply'
-          ? runCli(['restore', '--yes', ...args])
-          : (() => {
-              const run = runScript(box, runCli(['plan', '--restore', ...args]).stdout);
-              return { code: run.status, stderr: run.stderr };
-            })();
+      const restored = restoreThrough(backend, box, args);
       expect(restored.code, restored.stderr).toBe(0);
       expect(slapd.contents()).toBe(sample);
       expect(readFileSync(seen, 'utf8').trim()).toBe('0022');
@@ -187,13 +175,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
       const before = statSync(lostAndFound);
       try {
         wipe();
-        const restored =
-          backend === 'apply'
-            ? runCli(['restore', '--yes', ...args])
-            : (() => {
-                const run = runScript(box, runCli(['plan', '--restore', ...args]).stdout);
-                return { code: run.status, stderr: run.stderr };
-              })();
+        const restored = restoreThrough(backend, box, args);
         expect(restored.code, restored.stderr).toBe(0);
         expect(slapd.contents()).toBe(sample);
         expect(readFileSync(`${lostAndFound}/#1234`, 'utf8')).toBe('recovered by fsck');
@@ -218,6 +200,17 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd', () => {
     expect(slapd.contents()).toBe(sample);
   });
 });
+
+/** A restore through apply, or through the script `plan --restore` writes: its status and errors. */
+function restoreThrough(
+  backend: 'apply' | 'script',
+  box: Sandbox,
+  args: string[],
+): { code: number | null; stderr: string } {
+  if (backend === 'apply') return runCli(['restore', '--yes', ...args]);
+  const run = runScript(box, runCli(['plan', '--restore', ...args]).stdout);
+  return { code: run.status, stderr: run.stderr };
+}
 
 function must(tool: string, args: string[]): void {
   const run = spawnSync(tool, args, { encoding: 'utf8' });
