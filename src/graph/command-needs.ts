@@ -1,28 +1,33 @@
 import type { Command, Word } from './command.js';
 import { BASH_BUILTINS, HELPERS, type HelperContract } from './helper-contracts.js';
 
-/**
- * The tools a command needs on the machine that runs it (listed in the script header): a plain
- * command's programs, not the bash builtins that the script runs without one; for every other kind, what its helper runs itself, as its contract declares
- * (the contract test holds each rendered helper to that list), and the programs of the commands it
- * hands the helper to run.
- */
-export function toolsOf(command: Command): string[] {
-  if (command.kind === 'exec')
-    return [...argvTools(command.argv), ...(command.pipeline ?? []).flatMap((stage) => argvTools(stage))];
-  return [
-    ...new Set([
-      ...HELPER_OF[command.kind].tools,
-      ...givenCommands(command).flatMap((given) => argvTools(given)),
-    ]),
-  ];
+/** Where the tools found are noted: a Set, or a list that keeps every occurrence. */
+interface ToolSink {
+  add(tool: string): unknown;
 }
 
 /**
- * The tools of `toolsOf`, added to `tools`: a plan notes those of tens of thousands of commands,
- * most of which run their first word, without an array for each.
+ * The tools a command needs on the machine that runs it (listed in the script header): a plain
+ * command's programs, not the bash builtins that the script runs without one; for every other
+ * kind, what its helper runs itself, as its contract declares (the contract test holds each
+ * rendered helper to that list), and the programs of the commands it hands the helper to run.
  */
-export function addToolsOf(command: Command, tools: Set<string>): void {
+export function toolsOf(command: Command): string[] {
+  if (command.kind !== 'exec') {
+    const tools = new Set<string>();
+    addToolsOf(command, tools);
+    return [...tools];
+  }
+  const tools: string[] = [];
+  addToolsOf(command, { add: (tool) => tools.push(tool) });
+  return tools;
+}
+
+/**
+ * The tools of `toolsOf`, noted into `tools`: a plan notes those of tens of thousands of commands
+ * into one set, without an array for each.
+ */
+export function addToolsOf(command: Command, tools: ToolSink): void {
   if (command.kind === 'exec') {
     addArgvTools(command.argv, tools);
     for (const stage of command.pipeline ?? []) addArgvTools(stage, tools);
@@ -31,22 +36,6 @@ export function addToolsOf(command: Command, tools: Set<string>): void {
   for (const tool of HELPER_OF[command.kind].tools) tools.add(tool);
   for (const argv of givenCommands(command)) addArgvTools(argv, tools);
 }
-
-function addArgvTools(argv: readonly Word[], tools: Set<string>): void {
-  const first = argv[0];
-  if (typeof first === 'string' && runsItsFirstWord(first, argv)) tools.add(first);
-  else for (const tool of argvTools(argv)) tools.add(tool);
-}
-
-/** Whether `argvTools` would find the first word alone. */
-const runsItsFirstWord = (first: string, argv: readonly Word[]): boolean =>
-  first !== '' &&
-  !BASH_BUILTINS.has(first) &&
-  first !== 'timeout' &&
-  first !== 'sudo' &&
-  !isProgram(first, 'xargs') &&
-  !isProgram(first, 'k5start') &&
-  !argv.includes('-e');
 
 type HelperKind = Exclude<Command['kind'], 'exec'>;
 
@@ -125,39 +114,49 @@ function givenCommands(command: Exclude<Command, { kind: 'exec' }>): readonly (r
  * Bash runs its builtins itself (`test`, `printf`): nothing to install; what another program
  * starts (xargs, sudo, timeout, k5start) is a program, whatever its name.
  */
-function argvTools(argv: readonly Word[], byBash = true): string[] {
+function addArgvTools(argv: readonly Word[], tools: ToolSink, byBash = true): void {
   const first = argv[0];
-  if (typeof first !== 'string' || first === '') return [];
-  if (byBash && BASH_BUILTINS.has(first)) return [];
+  if (typeof first !== 'string' || first === '') return;
+  if (byBash && BASH_BUILTINS.has(first)) return;
+  tools.add(first);
   // xargs runs the tool after its `--`.
   if (isProgram(first, 'xargs')) {
     const tool = argv[argv.indexOf('--') + 1];
-    return typeof tool === 'string' && tool !== '' ? [first, tool] : [first];
+    if (typeof tool === 'string' && tool !== '') tools.add(tool);
+    return;
   }
   // A tool run under `timeout --kill-after=S SECONDS`: timeout, then the tool.
-  if (first === 'timeout') return [first, ...argvTools(argv.slice(3), false)];
+  if (first === 'timeout') {
+    addArgvTools(argv.slice(3), tools, false);
+    return;
+  }
   // A tool run under k5start (a Kerberos login): k5start, then the tool after its `--`, if any.
   if (isProgram(first, 'k5start')) {
     const end = argv.indexOf('--');
-    return end < 0 ? [first] : [first, ...argvTools(argv.slice(end + 1), false)];
+    if (end >= 0) addArgvTools(argv.slice(end + 1), tools, false);
+    return;
   }
   // Most commands run their tool directly: read the words only when sudo or -e needs them.
-  if (first !== 'sudo' && !argv.includes('-e')) return [first];
+  if (first !== 'sudo' && !argv.includes('-e')) return;
   const words = argv.map((w) => (typeof w === 'string' ? w : ''));
-  const tools = [first];
+  const found = [first];
   if (first === 'sudo') {
     const rest = words.slice(words.indexOf('--') + 1);
     const program = (rest[0] === 'env' ? rest.slice(1) : rest).find(
       (w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w),
     );
-    if (program !== undefined && program !== '') tools.push(program);
+    if (program !== undefined && program !== '') {
+      tools.add(program);
+      found.push(program);
+    }
   }
   // rsync's -e names its remote shell, another tool it starts; other tools' -e is no program
   // (`test -e PATH`, `sed -e SCRIPT`).
   const shell = words.indexOf('-e');
-  if (shell > 0 && words[shell + 1] !== undefined && tools.some((t) => /(^|\/)rsync[^/]*$/.test(t)))
-    tools.push((words[shell + 1] as string).split(' ')[0] ?? '');
-  return tools.filter((t) => t !== '');
+  if (shell > 0 && words[shell + 1] !== undefined && found.some((t) => /(^|\/)rsync[^/]*$/.test(t))) {
+    const remoteShell = (words[shell + 1] as string).split(' ')[0] ?? '';
+    if (remoteShell !== '') tools.add(remoteShell);
+  }
 }
 
 /**
