@@ -7,7 +7,7 @@ import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engin
 import { asWritten } from '../toolkit.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
 import { getNewest, seriesDirExpected } from './dated-search.js';
-import { ANOTHER_BACKUP_POINT, expectFetched, noCopyMessage } from './expect-fetched.js';
+import { ANOTHER_BACKUP_POINT, expectFetched, leftUnchanged, noCopyMessage } from './expect-fetched.js';
 import { sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
 import { checkTarget, localLocation, pointTarget, type Target, TRANSPORT_OPTIONS } from './target.js';
@@ -201,10 +201,7 @@ export function extractArchive(
         into: staging,
         compression: compressionOf(file) as Compression,
         metadata: copyMetadata(bp.options),
-        unreadable: unreadableArchive(
-          shown,
-          `collect point "${cp.name}" and the live data were not changed; ${otherCopies}`,
-        ),
+        unreadable: unreadableArchive(shown, `${leftUnchanged(cp)}; ${otherCopies}`),
         origin,
         summary: `extract ${file} (the collect point is not touched unless the whole archive reads back)`,
       },

@@ -10,6 +10,14 @@ export function noCopyMessage(bp: BoundBackupPoint, cp: BoundCollectPoint, detai
 /** Where a restore turns when the copy of one backup point cannot be read. */
 export const ANOTHER_BACKUP_POINT = "another backup point's copy: run the restore again with --from ITS_NAME";
 
+/** Where a restore turns when the copy it chose when it ran cannot be read: an older one there. */
+export const olderCopy = (copy: 'archive' | 'snapshot'): string =>
+  `an older ${copy}: run the restore again with --at a time before this one's; ${ANOTHER_BACKUP_POINT}`;
+
+/** What a fetch that fails before its copy reaches the collect point leaves as it was. */
+export const leftUnchanged = (cp: BoundCollectPoint): string =>
+  `collect point "${cp.name}" and the live data were not changed`;
+
 /**
  * A fetch's check of what it copies from, before anything is copied into the collect point: a
  * copy that is missing or empty there (a mirror removed or emptied, an archive of nothing) is said

@@ -7,7 +7,7 @@ import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { atText } from '../toolkit.js';
 import { datedEntry, type RecordedArchive, recordedArchives, retainSeries } from './archive-series.js';
-import { ANOTHER_BACKUP_POINT, noCopyMessage } from './expect-fetched.js';
+import { leftUnchanged, noCopyMessage, olderCopy } from './expect-fetched.js';
 import {
   BACKEND_OPTIONS,
   checkResticRepository,
@@ -195,7 +195,7 @@ export const restic: BackupEngine = {
             cp,
             `${repository.url} holds no snapshot tagged "${cp.name}": nothing was restored`,
           ),
-          unreadable: `the snapshot of "${cp.name}" could not be restored whole (restic says why above): collect point "${cp.name}" and the live data were not changed; an older snapshot: run the restore again with --at a time before this one's; ${ANOTHER_BACKUP_POINT}`,
+          unreadable: `the snapshot of "${cp.name}" could not be restored whole (restic says why above): ${leftUnchanged(cp)}; ${olderCopy('snapshot')}`,
           origin,
           summary: `restore the newest snapshot of "${cp.name}"${when} from ${repository.url} (the collect point is not touched unless it is whole)`,
         },

@@ -15,7 +15,7 @@ import {
   recordedArchives,
   retainSeries,
 } from './archive-series.js';
-import { ANOTHER_BACKUP_POINT } from './expect-fetched.js';
+import { ANOTHER_BACKUP_POINT, olderCopy } from './expect-fetched.js';
 import { type CopyNoun, checkPolicy, policyOf, retentionOptions } from './retention-options.js';
 import { seriesTarget } from './series-target.js';
 import { localLocation, pointTarget, targetPathOf } from './target.js';
@@ -80,13 +80,7 @@ export const rollingArchive: BackupEngine = {
           : `the archive before it (${before.id}): run the restore again with --at ${atText(new Date(before.instant))}`;
       return fetchArchive(bp, cp, target, chosen.id, otherCopies);
     }
-    return fetchNewestArchive(
-      bp,
-      cp,
-      target,
-      context.at,
-      `an older archive: run the restore again with --at a time before this one's; ${ANOTHER_BACKUP_POINT}`,
-    );
+    return fetchNewestArchive(bp, cp, target, context.at, olderCopy('archive'));
   },
   copies: (recorded, bp) => archivesHere(bp, recorded).map((archive) => new Date(archive.instant)),
   copyFoundAtRun: true,
