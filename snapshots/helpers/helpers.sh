@@ -11,18 +11,21 @@ polyarchiv_sweep_work() {
     if [[ ${dir} == "${own}" || -L ${dir} || ! -d ${dir} || ! -O ${dir} ]]; then
       continue
     fi
-    { exec {fd}<"${dir}"; } 2> /dev/null || continue
+    # An empty one is left without asking flock (a process each): those of runs killed before
+    # their first file would otherwise cost every later run a process.
     full=0
-    if flock --nonblock "${fd}" 2> /dev/null; then
-      for entry in "${dir}"/* "${dir}"/.[!.]* "${dir}"/..?*; do
-        if [[ -e ${entry} || -L ${entry} ]]; then
-          full=1
-          break
-        fi
-      done
-      if ((full == 1)); then
-        rm -rf -- "${dir}" 2> /dev/null || true
+    for entry in "${dir}"/* "${dir}"/.[!.]* "${dir}"/..?*; do
+      if [[ -e ${entry} || -L ${entry} ]]; then
+        full=1
+        break
       fi
+    done
+    if ((full == 0)); then
+      continue
+    fi
+    { exec {fd}<"${dir}"; } 2> /dev/null || continue
+    if flock --nonblock "${fd}" 2> /dev/null; then
+      rm -rf -- "${dir}" 2> /dev/null || true
     fi
     exec {fd}<&-
   done

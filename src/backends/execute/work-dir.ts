@@ -109,9 +109,11 @@ export function sweepWorkDirs(parent: string, own: string): void {
     try {
       const stat = lstatSync(path);
       if (!stat.isDirectory() || stat.uid !== uid) continue;
+      // An empty one is left without asking flock (a process each): those of runs killed before
+      // their first file would otherwise cost every later run a process.
+      if (readdirSync(path).length === 0) continue;
       fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-      if (flockNow(fd).status === 0 && readdirSync(path).length > 0)
-        rmSync(path, { recursive: true, force: true });
+      if (flockNow(fd).status === 0) rmSync(path, { recursive: true, force: true });
     } catch {
       // Gone meanwhile, or not ours to read: left as it is.
     } finally {
