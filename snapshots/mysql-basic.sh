@@ -47,34 +47,47 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # due: frequency always, never succeeded
 unit_1_collect_shop() {
   # shop.collect:3 [point]
-  polyarchiv_step 1 6 'check that no restore of collect point "shop" was left unfinished' 'shop.collect:3 [point]'
+  polyarchiv_step 1 8 'check that no restore of collect point "shop" was left unfinished' 'shop.collect:3 [point]'
   test '!' -e /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "shop" did not end (/var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished once the live data is as it must be'
   # shop.collect:5 [point]
-  polyarchiv_step 2 6 'create the collect directory' 'shop.collect:5 [point]'
+  polyarchiv_step 2 8 'create the collect directory' 'shop.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/shop/backups
   # shop.collect:12 [source "orders"]
-  polyarchiv_step 3 6 'write the password of source "orders" to a private option file' 'shop.collect:12 [source "orders"]'
+  polyarchiv_step 3 8 'write the password of source "orders" to a private option file' 'shop.collect:12 [source "orders"]'
   polyarchiv_hide_trace
   polyarchiv_private_file my.shop.orders.cnf '' text '[client]
 password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
 '
   polyarchiv_restore_trace
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 4 6 'create /var/lib/polyarchiv-fixture/collect/shop/metadata/work' 'shop.collect:7 [source "orders"]'
+  polyarchiv_step 4 8 'create /var/lib/polyarchiv-fixture/collect/shop/metadata/work' 'shop.collect:7 [source "orders"]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/shop/metadata/work
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 5 6 'dump MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
+  polyarchiv_step 5 8 'dump MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial
   mysqldump --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --single-transaction --routines --triggers --events --hex-blob -- orders > /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql 50 fail '-- Dump completed' 4096
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql
+  # shop.collect:7 [source "orders"]
+  polyarchiv_step 6 8 'dump the character set, collation and comment of MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.database.sql.partial
+  mysqldump --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --databases --no-create-info --no-data --skip-triggers -- orders > /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.database.sql.partial
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.database.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql 50 fail '-- Dump completed' 4096
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.database.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 6 6 'dump MySQL database sessions (source "sessions")' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_step 7 8 'dump MySQL database sessions (source "sessions")' 'shop.collect:17 [source "sessions"]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u mysql -- mysqldump --protocol=socket --socket=/run/mysqld/mysqld.sock --single-transaction --routines --triggers --events --hex-blob -- sessions > /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql 50 warn '-- Dump completed' 4096
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql
+  # shop.collect:17 [source "sessions"]
+  polyarchiv_step 8 8 'dump the character set, collation and comment of MySQL database sessions (source "sessions")' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.database.sql.partial
+  # shellcheck disable=SC2024 # the redirection is meant for the invoking user
+  sudo -n -u mysql -- mysqldump --protocol=socket --socket=/run/mysqld/mysqld.sock --databases --no-create-info --no-data --skip-triggers -- sessions > /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.database.sql.partial
+  polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.database.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql 50 warn '-- Dump completed' 4096
+  polyarchiv_publish /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.database.sql.partial /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql
 }
 
 # backup point mirror of shop (mirror.backup:1 [point])

@@ -16,6 +16,14 @@ export function destinationPath(source: BoundSource, cp: BoundCollectPoint): str
   return `${cp.layout.importDir}/${source.options.string('destination_path')}`;
 }
 
+/**
+ * Beside a database source's dump, what the dump of its objects leaves out, the database itself:
+ * `shop.sql` has its database's properties in `shop.sql.database.sql`.
+ */
+export function databasePropertiesPath(source: BoundSource, cp: BoundCollectPoint): string {
+  return `${destinationPath(source, cp)}.database.sql`;
+}
+
 /** A string option that is set and not empty; an empty value (`key =`) means "not set". */
 export function setString(options: OptionValues, name: string): string | undefined {
   const value = options.optionalString(name);

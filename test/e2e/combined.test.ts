@@ -124,6 +124,7 @@ describe.runIf(canRun)('a collect point with local files, MySQL and PostgreSQL s
     expect(Object.keys(fileContents(box.path('mirror/site'))).sort()).toEqual(
       [
         'crm.sql',
+        'crm.sql.database.sql',
         'shop.sql',
         'shop.sql.database.sql',
         ...Object.keys(FILES).map((name) => `www/${name}`),
@@ -174,7 +175,9 @@ describe.runIf(canRun)('a collect point with local files, MySQL and PostgreSQL s
         ({ status: code, stderr } = spawnSync('bash', [box.path('plan.sh'), '--yes'], { encoding: 'utf8' }));
       }
       expect(code, stderr).toBe(0);
-      expect(stderr).toContain('create MySQL database crm if it is missing (source "crm")');
+      expect(stderr).toContain(
+        'create MySQL database crm with its character set, collation and comment if it is missing (source "crm")',
+      );
       expect(stderr).toContain(
         'create PostgreSQL database shop with its owner, settings and grants if it is missing (source "shop")',
       );

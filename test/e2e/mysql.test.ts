@@ -124,10 +124,17 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
         ['collect', 'site/backups/shop.sql'],
         ['mirror', 'site/shop.sql'],
       ] as const) {
-        const masked = (root: string) => ({ ...snapshotTree(`${root}/${dir}`, root), [dump]: '' });
+        const properties = `${dump}.database.sql`;
+        const masked = (root: string) => ({
+          ...snapshotTree(`${root}/${dir}`, root),
+          [dump]: '',
+          [properties]: '',
+        });
         expect(masked(other.root)).toEqual(masked(box.root));
-        const dumped = (root: string) => undated(readFileSync(`${root}/${dir}/${dump}`, 'utf8'));
-        expect(dumped(other.root)).toBe(dumped(box.root));
+        for (const file of [dump, properties]) {
+          const dumped = (root: string) => undated(readFileSync(`${root}/${dir}/${file}`, 'utf8'));
+          expect(dumped(other.root)).toBe(dumped(box.root));
+        }
       }
     } finally {
       other.remove();
@@ -234,7 +241,10 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
     const restore = runCli(['restore', '--yes', ...args]);
     expect(restore.code).toBe(1);
     expect(restore.stderr).toMatch(/Access denied for user 'backup'@'localhost' to database 'nosuchdb'/);
-    expect(restore.stderr).toContain('create MySQL database nosuchdb if it is missing');
+    // The properties of shop create nothing: the statement made of the dump's SET NAMES is refused.
+    expect(restore.stderr).toContain(
+      'create MySQL database nosuchdb in the character set of the dump if it is still missing',
+    );
     expect(restore.stderr).toMatch(SOURCE_LINE);
   });
 
@@ -254,13 +264,15 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
     );
 
   it.each(['apply', 'script'] as const)(
-    'restores onto a fresh server through %s: creates the database, in the character set of the dump',
+    'restores onto a fresh server through %s: creates the database, in the character set it had',
     (backend) => {
       const before = db.dump('shop');
       expect(runCli(['backup', ...args]).code).toBe(0);
       expect(readFileSync(dumpFile(), 'utf8')).toMatch(/^\/\*!40101 SET NAMES utf8mb4 \*\/;$/m);
       const plan = runCli(['plan', '--format', 'text', '--restore', '--from', 'mirror', ...args]);
-      expect(plan.stdout).toContain('create MySQL database shop if it is missing (source "shop")');
+      expect(plan.stdout).toContain(
+        'create MySQL database shop in the character set of the dump if it is still missing (source "shop")',
+      );
       // In bash's double quotes, as the script holds it.
       expect(plan.stdout).toContain('CREATE DATABASE IF NOT EXISTS \\`shop\\` CHARACTER SET \\\\1;');
       expect(plan.stdout).not.toContain(PASSWORD);

@@ -3,7 +3,13 @@ import type { Word } from '../../graph/command.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { sourceSecret } from '../secrets.js';
-import { connectionOptions, destinationPath, destinationPathOption, setString } from '../toolkit.js';
+import {
+  connectionOptions,
+  databasePropertiesPath,
+  destinationPath,
+  destinationPathOption,
+  setString,
+} from '../toolkit.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun, verifyDump } from './tool-source.js';
 
 /**
@@ -45,7 +51,7 @@ export const mysql: SourceEngine = {
       name: 'create_database',
       type: 'boolean',
       default: 'true',
-      help: "Before a restore, create the database if it is missing (CREATE DATABASE IF NOT EXISTS, in the character set of the dump's SET NAMES).",
+      help: 'Before a restore, create the database if it is missing (CREATE DATABASE IF NOT EXISTS), with the character set, collation and comment of its backup.',
     },
     ...DUMP_CHECK_OPTIONS,
   ],
@@ -72,6 +78,17 @@ export const mysql: SourceEngine = {
         origin: source.origin,
         summary: `dump MySQL database ${o.string('database')} (source "${source.name}")`,
       },
+      {
+        kind: 'dump',
+        ...toolRun(
+          [...propertiesDump(source, cp), '--', o.string('database')],
+          {},
+          o.optionalString('sudo_user'),
+        ),
+        ...dumpCheck(o, databasePropertiesPath(source, cp), cp, MYSQLDUMP_COMPLETE),
+        origin: source.origin,
+        summary: `dump the character set, collation and comment of MySQL database ${o.string('database')} (source "${source.name}")`,
+      },
     ];
   },
   restore(source, cp) {
@@ -94,7 +111,7 @@ export const mysql: SourceEngine = {
         summary: `confirm that restoring source "${source.name}" overwrites MySQL database ${o.string('database')}`,
       },
       ...passwordFile(source, cp),
-      ...(o.boolean('create_database') ? [createDatabase(source, argv, input)] : []),
+      ...(o.boolean('create_database') ? createDatabase(source, cp, argv) : []),
       {
         kind: 'load',
         ...toolRun([...argv, '--', o.string('database')], {}, o.optionalString('sudo_user')),
@@ -107,34 +124,90 @@ export const mysql: SourceEngine = {
 };
 
 /**
- * A restore on a new server finds no database. The client, with the load's connection and option
- * file, reads the statement from sed, which writes it from the dump's first lines: with the
- * character set of its `SET NAMES` when one of them has it, else the server's default. The name
- * is a quoted identifier (backticks doubled), escaped for sed's replacement.
+ * The database itself (its default character set and collation, its comment), which the main dump
+ * does not hold: with --databases, mysqldump writes its CREATE DATABASE; without tables nor
+ * triggers, nothing else but its header (with the SET NAMES the comment is written in).
  */
-function createDatabase(source: BoundSource, client: readonly Word[], input: string): ActionDraft {
+function propertiesDump(source: BoundSource, cp: BoundCollectPoint): Word[] {
+  const o = source.options;
+  return [
+    o.string('dump_executable'),
+    ...credentials(source, cp),
+    ...connection(o),
+    '--databases',
+    '--no-create-info',
+    '--no-data',
+    '--skip-triggers',
+  ];
+}
+
+/**
+ * A restore after the database was dropped, or on a new server, finds no database: it is created
+ * with the defaults it had (new tables and string comparisons depend on them), else a database
+ * that exists keeps its own (IF NOT EXISTS). The client, with the load's connection and option
+ * file, reads the statements sed picks from the properties dump: its SET NAMES and its CREATE
+ * DATABASE of this very name (of another, the copy of another database, it creates nothing). A
+ * copy made before the properties were dumped gets an empty file, and its database is created as
+ * before: in the character set of the dump's `SET NAMES` when one of its first lines has it, else
+ * with the server's defaults. The name is a quoted identifier (backticks doubled), escaped for sed.
+ */
+function createDatabase(source: BoundSource, cp: BoundCollectPoint, client: readonly Word[]): ActionDraft[] {
   const o = source.options;
   const database = o.string('database');
-  const create = `CREATE DATABASE IF NOT EXISTS \`${database.replaceAll('`', '``')}\``;
+  const quoted = `\`${database.replaceAll('`', '``')}\``;
+  const create = `CREATE DATABASE IF NOT EXISTS ${quoted}`;
   const sed = (statement: string) => statement.replace(/[\\&/]/g, '\\$&').replaceAll('\n', '\\n');
-  return {
-    kind: 'load',
-    ...toolRun(client, {}, o.optionalString('sudo_user')),
-    input,
-    through: [
-      'sed',
-      '-n',
-      '-e',
-      `/^\\/\\*!40101 SET NAMES \\([0-9A-Za-z_]*\\) \\*\\/;$/{s//${sed(create)} CHARACTER SET \\1;/p;q}`,
-      '-e',
-      `${SET_NAMES_WITHIN}{s/.*/${sed(create)};/p;q}`,
-      '-e',
-      `\${s/.*/${sed(create)};/p}`,
-    ],
-    origin: source.origin,
-    summary: `create MySQL database ${database} if it is missing (source "${source.name}")`,
-  };
+  const properties = databasePropertiesPath(source, cp);
+  const asClient = toolRun(client, {}, o.optionalString('sudo_user'));
+  return [
+    {
+      kind: 'run',
+      // -a: an existing file keeps its contents and modification time; a missing one is created empty.
+      argv: ['touch', '-a', '--', properties],
+      readiesCopy: true,
+      origin: source.origin,
+      summary: `create ${properties} empty if the copy predates it (the database is then created in the character set of the dump)`,
+    },
+    {
+      kind: 'load',
+      ...asClient,
+      input: properties,
+      through: [
+        'sed',
+        '-n',
+        '-e',
+        SET_NAMES_LINE,
+        '-e',
+        `/^CREATE DATABASE \\/\\*!32312 IF NOT EXISTS\\*\\/ ${basicRegex(quoted)} .*;$/{p;q}`,
+      ],
+      origin: source.origin,
+      summary: `create MySQL database ${database} with its character set, collation and comment if it is missing (source "${source.name}")`,
+    },
+    {
+      kind: 'load',
+      ...asClient,
+      input: destinationPath(source, cp),
+      through: [
+        'sed',
+        '-n',
+        '-e',
+        `/^\\/\\*!40101 SET NAMES \\([0-9A-Za-z_]*\\) \\*\\/;$/{s//${sed(create)} CHARACTER SET \\1;/p;q}`,
+        '-e',
+        `${SET_NAMES_WITHIN}{s/.*/${sed(create)};/p;q}`,
+        '-e',
+        `\${s/.*/${sed(create)};/p}`,
+      ],
+      origin: source.origin,
+      summary: `create MySQL database ${database} in the character set of the dump if it is still missing (source "${source.name}")`,
+    },
+  ];
 }
+
+/** mysqldump's connection character set, which the properties' comment is written in. */
+const SET_NAMES_LINE = '/^\\/\\*!40101 SET NAMES [0-9A-Za-z_]* \\*\\/;$/p';
+
+/** `text` matched literally by a sed basic regular expression between slashes. */
+const basicRegex = (text: string): string => text.replace(/[\\/.*[\]^$]/g, '\\$&');
 
 /** mysqldump writes its SET NAMES among its first lines: sed reads no further. */
 const SET_NAMES_WITHIN = 40;

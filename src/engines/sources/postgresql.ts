@@ -3,7 +3,13 @@ import type { EnvValue, Word } from '../../graph/command.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, BoundSource, SourceEngine } from '../engine.js';
 import { sourceSecret } from '../secrets.js';
-import { connectionOptions, destinationPath, destinationPathOption, setString } from '../toolkit.js';
+import {
+  connectionOptions,
+  databasePropertiesPath,
+  destinationPath,
+  destinationPathOption,
+  setString,
+} from '../toolkit.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun, verifyDump } from './tool-source.js';
 
 /**
@@ -80,7 +86,7 @@ export const postgresql: SourceEngine = {
           passwordEnv(source, cp),
           setString(o, 'sudo_user'),
         ),
-        ...dumpCheck(o, propertiesPath(source, cp), cp, PG_DUMP_COMPLETE),
+        ...dumpCheck(o, databasePropertiesPath(source, cp), cp, PG_DUMP_COMPLETE),
         origin: source.origin,
         summary: `dump the owner, settings and grants of PostgreSQL database ${o.string('database')} (source "${source.name}")`,
       },
@@ -144,11 +150,6 @@ function propertiesDump(o: OptionValues): Word[] {
   ];
 }
 
-/** Beside the dump: `shop.sql` has its database's properties in `shop.sql.database.sql`. */
-export function propertiesPath(source: BoundSource, cp: BoundCollectPoint): string {
-  return `${destinationPath(source, cp)}.database.sql`;
-}
-
 /**
  * A restore after the database was dropped, or on a new server, finds no database: it is created
  * as the backup found it, from the properties dump (owner, settings, grants, comment), so that the
@@ -163,7 +164,7 @@ function createDatabase(source: BoundSource, cp: BoundCollectPoint, psql: readon
   const o = source.options;
   const sqlFile = `createdb.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.sql`;
   const owner = setString(o, 'sudo_user');
-  const properties = propertiesPath(source, cp);
+  const properties = databasePropertiesPath(source, cp);
   return [
     {
       kind: 'run',
