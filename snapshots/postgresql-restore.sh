@@ -108,6 +108,21 @@ unit_2_restore_db() {
 ' text '\set ON_ERROR_STOP off
 ' text '\i -
 ' text '\set ON_ERROR_STOP on
+' text '\if :{?polyarchiv_created}
+' text '\if :polyarchiv_created
+' text '\else
+' text '\set SHOW_CONTEXT never
+' text "SELECT set_config('polyarchiv.database', :'polyarchiv_database', false),
+" text "  set_config('polyarchiv.locales', :'polyarchiv_locales', false),
+" text "  set_config('polyarchiv.properties', :'polyarchiv_properties', false);
+" text "DO \$polyarchiv\$ BEGIN RAISE EXCEPTION USING
+" text "  MESSAGE = format('PostgreSQL database %s could not be created as its backup recorded it, with locale %s (the errors above say why): nothing was restored',
+" text "    quote_ident(current_setting('polyarchiv.database')), current_setting('polyarchiv.locales')),
+" text "  HINT = format('If this machine lacks that locale, generate it (e.g. in /etc/locale.gen, then locale-gen) and restart PostgreSQL; or create the database by hand with a locale it has. Then restore again: a database that exists is kept as it is (its owner, settings and grants as recorded are in %s).',
+" text "    current_setting('polyarchiv.properties'));
+" text "END \$polyarchiv\$;
+" text '\endif
+' text '\endif
 ' text '\endif
 ' text "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')
 " text "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')
@@ -121,7 +136,23 @@ unit_2_restore_db() {
   sync -f -- /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished
   # db.collect:7 [source "shop"]
   polyarchiv_step 12 18 'create PostgreSQL database shop with its owner, settings and grants if it is missing (source "shop")' 'db.collect:7 [source "shop"]'
-  PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --file="${polyarchiv_work}"/createdb.db.shop.sql --dbname=postgres < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql
+  PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop awk "/^CREATE DATABASE / {
+  options = \$0; sub(/^CREATE DATABASE .* WITH /, \"\", options)
+  while (match(options, /(LOCALE|LC_COLLATE|LC_CTYPE) = '[A-Za-z0-9_.@-]+'/)) {
+    value = substr(options, RSTART, RLENGTH); sub(/^[^']*'/, \"\", value); sub(/'\$/, \"\", value)
+    if (!(value in seen)) { seen[value] = 1; locales = locales (locales == \"\" ? \"\" : \", \") value }
+    options = substr(options, RSTART + RLENGTH)
+  }
+}
+!marked && /^\\\\connect / {
+  printf \"\\\\set polyarchiv_locales '%s'\\n\", locales
+  print \"SELECT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database') AS polyarchiv_created \\\\gset\"
+  print \"\\\\if :polyarchiv_created\"
+  marked = 1
+}
+{ print }
+END { if (marked) print \"\\\\endif\" }
+" < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql | PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --set=polyarchiv_properties=/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql --file="${polyarchiv_work}"/createdb.db.shop.sql --dbname=postgres
   # db.collect:7 [source "shop"]
   polyarchiv_step 13 18 'load the dump into PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --single-transaction -- shop < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
@@ -135,6 +166,21 @@ unit_2_restore_db() {
 ' text '\set ON_ERROR_STOP off
 ' text '\i -
 ' text '\set ON_ERROR_STOP on
+' text '\if :{?polyarchiv_created}
+' text '\if :polyarchiv_created
+' text '\else
+' text '\set SHOW_CONTEXT never
+' text "SELECT set_config('polyarchiv.database', :'polyarchiv_database', false),
+" text "  set_config('polyarchiv.locales', :'polyarchiv_locales', false),
+" text "  set_config('polyarchiv.properties', :'polyarchiv_properties', false);
+" text "DO \$polyarchiv\$ BEGIN RAISE EXCEPTION USING
+" text "  MESSAGE = format('PostgreSQL database %s could not be created as its backup recorded it, with locale %s (the errors above say why): nothing was restored',
+" text "    quote_ident(current_setting('polyarchiv.database')), current_setting('polyarchiv.locales')),
+" text "  HINT = format('If this machine lacks that locale, generate it (e.g. in /etc/locale.gen, then locale-gen) and restart PostgreSQL; or create the database by hand with a locale it has. Then restore again: a database that exists is kept as it is (its owner, settings and grants as recorded are in %s).',
+" text "    current_setting('polyarchiv.properties'));
+" text "END \$polyarchiv\$;
+" text '\endif
+' text '\endif
 ' text '\endif
 ' text "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')
 " text "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')
@@ -142,8 +188,23 @@ unit_2_restore_db() {
 '
   # db.collect:15 [source "accounts"]
   polyarchiv_step 16 18 'create PostgreSQL database accounts with its owner, settings and grants if it is missing (source "accounts")' 'db.collect:15 [source "accounts"]'
-  # shellcheck disable=SC2024 # the redirection is meant for the invoking user
-  sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --file="${polyarchiv_work}"/createdb.db.accounts.sql --dbname=postgres < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql
+  awk "/^CREATE DATABASE / {
+  options = \$0; sub(/^CREATE DATABASE .* WITH /, \"\", options)
+  while (match(options, /(LOCALE|LC_COLLATE|LC_CTYPE) = '[A-Za-z0-9_.@-]+'/)) {
+    value = substr(options, RSTART, RLENGTH); sub(/^[^']*'/, \"\", value); sub(/'\$/, \"\", value)
+    if (!(value in seen)) { seen[value] = 1; locales = locales (locales == \"\" ? \"\" : \", \") value }
+    options = substr(options, RSTART + RLENGTH)
+  }
+}
+!marked && /^\\\\connect / {
+  printf \"\\\\set polyarchiv_locales '%s'\\n\", locales
+  print \"SELECT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database') AS polyarchiv_created \\\\gset\"
+  print \"\\\\if :polyarchiv_created\"
+  marked = 1
+}
+{ print }
+END { if (marked) print \"\\\\endif\" }
+" < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql | sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --set=polyarchiv_properties=/var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql --file="${polyarchiv_work}"/createdb.db.accounts.sql --dbname=postgres
   # db.collect:15 [source "accounts"]
   polyarchiv_step 17 18 'load the dump into PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { type PostgresCase, runScript, usePostgresCase } from '../helpers/postgres-case.js';
@@ -125,6 +125,43 @@ describe.runIf(canRun)('a dropped PostgreSQL database restored with what the dat
       expect(restored.stderr).toContain('must be member of role "reader"');
       expect(sameDump(pg.dump(database), before)).toBe(true);
       expect(properties(t)).toMatch(/^app\|/);
+    },
+  );
+
+  it.each(['apply', 'script'] as const)(
+    'stops before creating or loading anything when the server lacks the recorded locale, through %s',
+    (backend) => {
+      const { pg, database, box } = t;
+      asPostgres(t);
+      const before = pg.dump(database);
+      expect(runCli(['backup', ...t.args]).code).toBe(0);
+      // The copy of a server that had a locale this one lacks.
+      const file = box.path('mirror/site/postgresql.sql.database.sql');
+      const recorded = readFileSync(file, 'utf8');
+      expect(recorded).toContain("LOCALE = 'C';");
+      writeFileSync(file, recorded.replace("LOCALE = 'C';", "LOCALE = 'xx_XX.UTF-8';"));
+      rmSync(box.path('collect'), { recursive: true });
+      t.dropDatabase();
+
+      const refused = restore(t, backend, ['--from', 'mirror']);
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stderr).toContain('invalid locale name: "xx_XX.UTF-8"');
+      expect(refused.stderr).toContain(
+        `PostgreSQL database "${database}" could not be created as its backup recorded it, with locale xx_XX.UTF-8 (the errors above say why): nothing was restored`,
+      );
+      expect(refused.stderr).toMatch(/HINT: +If this machine lacks that locale, generate it .*locale-gen/);
+      expect(refused.stderr).toContain('postgresql.sql.database.sql).');
+      expect(refused.stderr).toMatch(/step \d+ of \d+ at site\.collect:\d+ \[source "db"\]/);
+      expect(pg.sql(`SELECT count(*) FROM pg_database WHERE datname = '${database}'`).trim()).toBe('0');
+
+      // The remedy it gives: the database made by hand with a locale this server has is kept.
+      pg.sql(`CREATE DATABASE "${database}" OWNER app TEMPLATE template0 LOCALE 'C.utf8'`);
+      const again = restore(t, backend, ['--from', 'mirror']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(sameDump(pg.dump(database), before)).toBe(true);
+      expect(pg.sql(`SELECT datcollate FROM pg_database WHERE datname = '${database}'`).trim()).toBe(
+        'C.utf8',
+      );
     },
   );
 });

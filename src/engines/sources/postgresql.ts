@@ -10,6 +10,7 @@ import {
   destinationPathOption,
   setString,
 } from '../toolkit.js';
+import { createDatabase } from './postgresql-create-database.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun, verifyDump } from './tool-source.js';
 
 /**
@@ -114,7 +115,7 @@ export const postgresql: SourceEngine = {
         summary: `confirm that restoring source "${source.name}" overwrites PostgreSQL database ${database}`,
       },
       ...passwordFile(source, cp),
-      ...(o.boolean('create_database') ? createDatabase(source, cp, psql) : []),
+      ...(o.boolean('create_database') ? createDatabase(source, cp, psql, passwordEnv(source, cp)) : []),
       {
         kind: 'load',
         ...toolRun(
@@ -147,67 +148,6 @@ function propertiesDump(o: OptionValues): Word[] {
     '--no-blobs',
     '--no-publications',
     '--no-subscriptions',
-  ];
-}
-
-/**
- * A restore after the database was dropped, or on a new server, finds no database: it is created
- * as the backup found it, from the properties dump (owner, settings, grants, comment), so that the
- * application's role owns it again. CREATE DATABASE cannot run in a transaction, nor be made
- * conditional in plain SQL, so psql reads a work file that includes the properties dump (its
- * standard input, as the load's: a sudo_user may not read the collect point) only when the
- * database is missing, then creates it plainly if it is still missing (a copy made before the
- * properties were dumped, whose empty file the first step leaves). The name travels as a psql
- * variable (quoted by `:'name'` and `%I`), never spliced into SQL.
- */
-function createDatabase(source: BoundSource, cp: BoundCollectPoint, psql: readonly Word[]): ActionDraft[] {
-  const o = source.options;
-  const sqlFile = `createdb.${encodeURIComponent(cp.name)}.${encodeURIComponent(source.name)}.sql`;
-  const owner = setString(o, 'sudo_user');
-  const properties = databasePropertiesPath(source, cp);
-  return [
-    {
-      kind: 'run',
-      // -a: an existing file keeps its contents and modification time; a missing one is created empty.
-      argv: ['touch', '-a', '--', properties],
-      readiesCopy: true,
-      origin: source.origin,
-      summary: `create ${properties} empty if the copy predates it (it then creates the database with the server's defaults)`,
-    },
-    {
-      kind: 'private-file',
-      workFile: sqlFile,
-      parts: [
-        "SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database') AS polyarchiv_database_missing \\gset\n",
-        '\\if :polyarchiv_database_missing\n',
-        '\\set ON_ERROR_STOP off\n',
-        '\\i -\n',
-        '\\set ON_ERROR_STOP on\n',
-        '\\endif\n',
-        "SELECT format('CREATE DATABASE %I', :'polyarchiv_database')\n",
-        "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')\n",
-        '\\gexec\n',
-      ],
-      ...(owner === undefined ? {} : { owner }),
-      origin: source.origin,
-      summary: `write the statements that create PostgreSQL database ${o.string('database')} if it is missing`,
-    },
-    {
-      kind: 'load',
-      ...toolRun(
-        [
-          ...psql,
-          `--set=polyarchiv_database=${o.string('database')}`,
-          { prefix: '--file=', workFile: sqlFile },
-          '--dbname=postgres',
-        ],
-        passwordEnv(source, cp),
-        owner,
-      ),
-      input: properties,
-      origin: source.origin,
-      summary: `create PostgreSQL database ${o.string('database')} with its owner, settings and grants if it is missing (source "${source.name}")`,
-    },
   ];
 }
 
