@@ -75,34 +75,72 @@ unit_1_fetch_mirror_db() {
 # restore the sources of db
 unit_2_restore_db() {
   # db.collect:7 [source "shop"]
-  polyarchiv_step 1 18 'check that the copy holds source "shop" (/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql)' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 1 22 'check that the copy holds source "shop" (/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql)' 'db.collect:7 [source "shop"]'
   test -e /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "shop": /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql is missing'
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 2 18 'check that the copy holds source "accounts" (/var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql)' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 2 22 'check that the copy holds source "accounts" (/var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql)' 'db.collect:15 [source "accounts"]'
   test -e /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "accounts": /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql is missing'
   # db.collect:7 [source "shop"]
-  polyarchiv_step 3 18 'check that the dump of source "shop" is whole before anything is replaced' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 3 22 'check that the dump of source "shop" is whole before anything is replaced' 'db.collect:7 [source "shop"]'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql '' 0 refuse '-- PostgreSQL database dump complete' 4096
   # db.collect:7 [source "shop"]
-  polyarchiv_step 4 18 'confirm that restoring source "shop" overwrites PostgreSQL database shop' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 4 22 'confirm that restoring source "shop" overwrites PostgreSQL database shop' 'db.collect:7 [source "shop"]'
   polyarchiv_confirm 'source "shop": the objects of PostgreSQL database shop that the dump holds are dropped and recreated from it; changes made to them since the backup are lost'
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 5 18 'check that the dump of source "accounts" is whole before anything is replaced' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 5 22 'check that the dump of source "accounts" is whole before anything is replaced' 'db.collect:15 [source "accounts"]'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql '' 0 refuse '-- PostgreSQL database dump complete' 4096
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 6 18 'confirm that restoring source "accounts" overwrites PostgreSQL database accounts' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 6 22 'confirm that restoring source "accounts" overwrites PostgreSQL database accounts' 'db.collect:15 [source "accounts"]'
   polyarchiv_confirm 'source "accounts": the objects of PostgreSQL database accounts that the dump holds are dropped and recreated from it; changes made to them since the backup are lost'
   # db.collect:12 [source "shop"]
-  polyarchiv_step 7 18 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
+  polyarchiv_step 7 22 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
   polyarchiv_hide_trace
   polyarchiv_private_file pgpass.db.shop '' text '*:*:*:*:' secret '\:' "${POLYARCHIV_SECRET_DB_SHOP_PASSWORD:?}" text '
 '
   polyarchiv_restore_trace
   # db.collect:7 [source "shop"]
-  polyarchiv_step 8 18 "create /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql empty if the copy predates it (it then creates the database with the server's defaults)" 'db.collect:7 [source "shop"]'
+  polyarchiv_step 8 22 'write the check of the roles the dump of PostgreSQL database shop needs' 'db.collect:7 [source "shop"]'
+  polyarchiv_private_file roles.db.shop.sql '' text '\i -
+' text '\if :{?polyarchiv_missing_roles}
+' text '\set SHOW_CONTEXT never
+' text "SELECT set_config('polyarchiv.database', :'polyarchiv_database', false),
+" text "  set_config('polyarchiv.roles', :'polyarchiv_missing_roles', false);
+" text "DO \$polyarchiv\$ BEGIN RAISE EXCEPTION USING
+" text "  MESSAGE = format('the dump of PostgreSQL database %s gives objects to roles this server lacks: %s; nothing was restored',
+" text "    quote_ident(current_setting('polyarchiv.database')), current_setting('polyarchiv.roles')),
+" text "  HINT = 'Create them (pg_dumpall --roles-only on the server backed up writes every role), then restore again.';
+" text "END \$polyarchiv\$;
+" text '\endif
+'
+  # db.collect:7 [source "shop"]
+  polyarchiv_step 9 22 'check that the roles the dump of source "shop" gives objects to exist, before anything is replaced' 'db.collect:7 [source "shop"]'
+  PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop awk "copying { if (\$0 == \"\\\\.\") copying = 0; next }
+/^COPY .* FROM stdin;\$/ { copying = 1; next }
+/^-- Name: .*; Type: .*; Schema: .*; Owner: / {
+  acl = (\$0 ~ /; Type: ACL; /)
+  name = \$0; sub(/^.*; Owner: /, \"\", name)
+  if (name != \"\" && name != \"-\") role(name)
+  next
+}
+acl && /^GRANT .* TO .*;\$/ {
+  name = \$0; sub(/^.* TO /, \"\", name); sub(/;\$/, \"\", name); sub(/ WITH GRANT OPTION\$/, \"\", name)
+  if (name == \"PUBLIC\") next
+  if (name ~ /^\".*\"\$/) { name = substr(name, 2, length(name) - 2); gsub(/\"\"/, \"\\\"\", name) }
+  role(name)
+}
+function role(name) { if (!(name in seen)) { seen[name] = 1; gsub(/'/, \"''\", name); names = names (names == \"\" ? \"\" : \", \") \"('\" name \"')\" } }
+END {
+  if (names == \"\") exit
+  print \"SELECT string_agg(format('%I', name), ', ' ORDER BY name) AS polyarchiv_missing_roles\"
+  print \"FROM (VALUES \" names \") AS roles(name)\"
+  print \"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = roles.name) \\\\gset\"
+}
+" < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql | PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --file="${polyarchiv_work}"/roles.db.shop.sql --dbname=postgres
+  # db.collect:7 [source "shop"]
+  polyarchiv_step 10 22 "create /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql empty if the copy predates it (it then creates the database with the server's defaults)" 'db.collect:7 [source "shop"]'
   touch -a -- /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql
   # db.collect:7 [source "shop"]
-  polyarchiv_step 9 18 'write the statements that create PostgreSQL database shop if it is missing' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 11 22 'write the statements that create PostgreSQL database shop if it is missing' 'db.collect:7 [source "shop"]'
   polyarchiv_private_file createdb.db.shop.sql '' text "SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database') AS polyarchiv_database_missing \\gset
 " text '\if :polyarchiv_database_missing
 ' text '\set ON_ERROR_STOP off
@@ -129,13 +167,13 @@ unit_2_restore_db() {
 " text '\gexec
 '
   # db.collect:3 [point]
-  polyarchiv_step 10 18 'mark collect point "db" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished)' 'db.collect:3 [point]'
+  polyarchiv_step 12 22 'mark collect point "db" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished)' 'db.collect:3 [point]'
   printf '%s\n' 'a restore of collect point "db" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished
   # db.collect:3 [point]
-  polyarchiv_step 11 18 'flush /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished to the disk' 'db.collect:3 [point]'
+  polyarchiv_step 13 22 'flush /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished to the disk' 'db.collect:3 [point]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished
   # db.collect:7 [source "shop"]
-  polyarchiv_step 12 18 'create PostgreSQL database shop with its owner, settings and grants if it is missing (source "shop")' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 14 22 'create PostgreSQL database shop with its owner, settings and grants if it is missing (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop awk "/^CREATE DATABASE / {
   options = \$0; sub(/^CREATE DATABASE .* WITH /, \"\", options)
   while (match(options, /(LOCALE|LC_COLLATE|LC_CTYPE) = '[A-Za-z0-9_.@-]+'/)) {
@@ -154,13 +192,51 @@ unit_2_restore_db() {
 END { if (marked) print \"\\\\endif\" }
 " < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql | PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --set=polyarchiv_properties=/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql --file="${polyarchiv_work}"/createdb.db.shop.sql --dbname=postgres
   # db.collect:7 [source "shop"]
-  polyarchiv_step 13 18 'load the dump into PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
+  polyarchiv_step 15 22 'load the dump into PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --single-transaction -- shop < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 14 18 "create /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql empty if the copy predates it (it then creates the database with the server's defaults)" 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 16 22 'write the check of the roles the dump of PostgreSQL database accounts needs' 'db.collect:15 [source "accounts"]'
+  polyarchiv_private_file roles.db.accounts.sql postgres text '\i -
+' text '\if :{?polyarchiv_missing_roles}
+' text '\set SHOW_CONTEXT never
+' text "SELECT set_config('polyarchiv.database', :'polyarchiv_database', false),
+" text "  set_config('polyarchiv.roles', :'polyarchiv_missing_roles', false);
+" text "DO \$polyarchiv\$ BEGIN RAISE EXCEPTION USING
+" text "  MESSAGE = format('the dump of PostgreSQL database %s gives objects to roles this server lacks: %s; nothing was restored',
+" text "    quote_ident(current_setting('polyarchiv.database')), current_setting('polyarchiv.roles')),
+" text "  HINT = 'Create them (pg_dumpall --roles-only on the server backed up writes every role), then restore again.';
+" text "END \$polyarchiv\$;
+" text '\endif
+'
+  # db.collect:15 [source "accounts"]
+  polyarchiv_step 17 22 'check that the roles the dump of source "accounts" gives objects to exist, before anything is replaced' 'db.collect:15 [source "accounts"]'
+  awk "copying { if (\$0 == \"\\\\.\") copying = 0; next }
+/^COPY .* FROM stdin;\$/ { copying = 1; next }
+/^-- Name: .*; Type: .*; Schema: .*; Owner: / {
+  acl = (\$0 ~ /; Type: ACL; /)
+  name = \$0; sub(/^.*; Owner: /, \"\", name)
+  if (name != \"\" && name != \"-\") role(name)
+  next
+}
+acl && /^GRANT .* TO .*;\$/ {
+  name = \$0; sub(/^.* TO /, \"\", name); sub(/;\$/, \"\", name); sub(/ WITH GRANT OPTION\$/, \"\", name)
+  if (name == \"PUBLIC\") next
+  if (name ~ /^\".*\"\$/) { name = substr(name, 2, length(name) - 2); gsub(/\"\"/, \"\\\"\", name) }
+  role(name)
+}
+function role(name) { if (!(name in seen)) { seen[name] = 1; gsub(/'/, \"''\", name); names = names (names == \"\" ? \"\" : \", \") \"('\" name \"')\" } }
+END {
+  if (names == \"\") exit
+  print \"SELECT string_agg(format('%I', name), ', ' ORDER BY name) AS polyarchiv_missing_roles\"
+  print \"FROM (VALUES \" names \") AS roles(name)\"
+  print \"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = roles.name) \\\\gset\"
+}
+" < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql | sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --file="${polyarchiv_work}"/roles.db.accounts.sql --dbname=postgres
+  # db.collect:15 [source "accounts"]
+  polyarchiv_step 18 22 "create /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql empty if the copy predates it (it then creates the database with the server's defaults)" 'db.collect:15 [source "accounts"]'
   touch -a -- /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 15 18 'write the statements that create PostgreSQL database accounts if it is missing' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 19 22 'write the statements that create PostgreSQL database accounts if it is missing' 'db.collect:15 [source "accounts"]'
   polyarchiv_private_file createdb.db.accounts.sql postgres text "SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database') AS polyarchiv_database_missing \\gset
 " text '\if :polyarchiv_database_missing
 ' text '\set ON_ERROR_STOP off
@@ -187,7 +263,7 @@ END { if (marked) print \"\\\\endif\" }
 " text '\gexec
 '
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 16 18 'create PostgreSQL database accounts with its owner, settings and grants if it is missing (source "accounts")' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 20 22 'create PostgreSQL database accounts with its owner, settings and grants if it is missing (source "accounts")' 'db.collect:15 [source "accounts"]'
   awk "/^CREATE DATABASE / {
   options = \$0; sub(/^CREATE DATABASE .* WITH /, \"\", options)
   while (match(options, /(LOCALE|LC_COLLATE|LC_CTYPE) = '[A-Za-z0-9_.@-]+'/)) {
@@ -206,11 +282,11 @@ END { if (marked) print \"\\\\endif\" }
 END { if (marked) print \"\\\\endif\" }
 " < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql | sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --set=polyarchiv_properties=/var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql --file="${polyarchiv_work}"/createdb.db.accounts.sql --dbname=postgres
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 17 18 'load the dump into PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 21 22 'load the dump into PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
   sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --single-transaction -- accounts < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql
   # db.collect:3 [point]
-  polyarchiv_step 18 18 'remove the mark of the restore of collect point "db": it ended' 'db.collect:3 [point]'
+  polyarchiv_step 22 22 'remove the mark of the restore of collect point "db": it ended' 'db.collect:3 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished
 }
 

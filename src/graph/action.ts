@@ -259,6 +259,8 @@ export interface DumpSpec {
 export interface LoadSpec {
   readonly input: string;
   readonly through?: readonly Word[];
+  /** In a restore, reads what it loads to judge it and changes nothing: no live data is touched. */
+  readonly check?: true;
 }
 
 /**

@@ -171,14 +171,16 @@ export function lowerRestore(
 
 /**
  * The sources' changes, those to live data between the mark of an unfinished restore and its
- * removal: what only readies the collect point's copy, or writes a private file, comes first.
+ * removal: what only readies the collect point's copy, writes a private file, or judges what a
+ * source loads (with the password file it needs), comes first.
  */
 function markedWhileLive(cp: BoundCollectPoint, changes: readonly ActionDraft[]): ActionDraft[] {
   const first = changes.findIndex(
     (draft) =>
       draft.kind !== 'align-mailboxes' &&
       draft.kind !== 'private-file' &&
-      !(draft.kind === 'run' && draft.readiesCopy === true),
+      !(draft.kind === 'run' && draft.readiesCopy === true) &&
+      !(draft.kind === 'load' && draft.check === true),
   );
   if (first < 0) return [...changes];
   return [...changes.slice(0, first), ...markRestoreBegun(cp), ...changes.slice(first), markRestoreEnded(cp)];

@@ -11,6 +11,7 @@ import {
   setString,
 } from '../toolkit.js';
 import { createDatabase } from './postgresql-create-database.js';
+import { rolesCheck } from './postgresql-roles-check.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun, verifyDump } from './tool-source.js';
 
 /**
@@ -115,6 +116,7 @@ export const postgresql: SourceEngine = {
         summary: `confirm that restoring source "${source.name}" overwrites PostgreSQL database ${database}`,
       },
       ...passwordFile(source, cp),
+      ...rolesCheck(source, cp, psql, passwordEnv(source, cp)),
       ...(o.boolean('create_database') ? createDatabase(source, cp, psql, passwordEnv(source, cp)) : []),
       {
         kind: 'load',

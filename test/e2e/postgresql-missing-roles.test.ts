@@ -1,0 +1,61 @@
+import { existsSync, rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { runScript, usePostgresCase } from '../helpers/postgres-case.js';
+import { haveTools } from '../helpers/tools.js';
+import { havePostgres, sameDump } from '../servers/postgresql.js';
+
+// Roles live outside databases: a rebuilt server lacks those a dump gives objects or grants to.
+const canRun = havePostgres() && haveTools('rsync', 'flock', 'bash', 'sudo', 'touch', 'awk');
+
+describe.runIf(canRun)('a PostgreSQL dump restored onto a server that lacks its roles', () => {
+  const t = usePostgresCase();
+
+  it.each(['apply', 'script'] as const)(
+    'stops before anything changes, naming every missing role, through %s',
+    (backend) => {
+      const { pg, database, box } = t;
+      pg.sql('CREATE ROLE reader; CREATE ROLE "Big Owner";');
+      pg.sql(
+        `GRANT SELECT ON customers TO reader;
+         CREATE TABLE extra (id int); INSERT INTO extra VALUES (1); ALTER TABLE extra OWNER TO "Big Owner";`,
+        database,
+      );
+      t.writeConfig([
+        'engine = postgresql',
+        `socket = ${pg.socketDir}`,
+        `port = ${pg.port}`,
+        'sudo_user = postgres',
+        `database = ${database}`,
+      ]);
+      const before = pg.dump(database);
+      expect(runCli(['backup', ...t.args]).code).toBe(0);
+      t.dropDatabase();
+      pg.sql('DROP ROLE reader; DROP ROLE "Big Owner";');
+      rmSync(box.path('collect'), { recursive: true });
+
+      const restore = () => {
+        if (backend === 'apply') return runCli(['restore', '--yes', '--from', 'mirror', ...t.args]);
+        const run = runScript(box, runCli(['plan', '--restore', '--from', 'mirror', ...t.args]).stdout, {});
+        return { code: run.status, stderr: run.stderr };
+      };
+      const refused = restore();
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stderr).toContain(
+        `the dump of PostgreSQL database "${database}" gives objects to roles this server lacks: "Big Owner", reader; nothing was restored`,
+      );
+      expect(refused.stderr).toMatch(/HINT: +Create them \(pg_dumpall --roles-only/);
+      expect(refused.stderr).toMatch(/step \d+ of \d+ at site\.collect:\d+ \[source "db"\]/);
+      // Neither the database nor the mark of a restore begun: nothing was changed.
+      expect(pg.sql(`SELECT count(*) FROM pg_database WHERE datname = '${database}'`).trim()).toBe('0');
+      expect(existsSync(box.path('collect/site/metadata/collect_point/restore-unfinished'))).toBe(false);
+
+      pg.sql('CREATE ROLE reader; CREATE ROLE "Big Owner";');
+      const again = restore();
+      expect(again.code, again.stderr).toBe(0);
+      expect(sameDump(pg.dump(database), before)).toBe(true);
+      pg.sql(`DROP DATABASE "${database}"`);
+      pg.sql('DROP ROLE reader; DROP ROLE "Big Owner";');
+    },
+  );
+});
