@@ -36,12 +36,15 @@ export async function planCheckCommand(script: string, given: readonly string[])
     );
   const plan = planFrom(flags, flags.restore ? 'restore' : 'backup', 'plan', planTime(flags), words);
   if (typeof plan === 'number') return plan;
-  const rendered = Buffer.from([...(await renderer(partsOf(plan), flags))].join(''));
+  const rendered = Buffer.concat([...(await renderer(partsOf(plan), flags))].map(bytesOf));
   if (rendered.equals(recorded)) return EXIT.ok;
   process.stdout.write(unifiedDiff(script, rendered));
   say(`${script} differs from what its configuration renders now; regenerate it with: ${plan.regenerate}`);
   return EXIT.failed;
 }
+
+const bytesOf = (piece: string | Uint8Array): Uint8Array =>
+  typeof piece === 'string' ? Buffer.from(piece) : piece;
 
 function readScript(script: string): Buffer {
   try {

@@ -147,7 +147,7 @@ function sayCannotRun(tail: PlanTail | undefined): void {
       );
 }
 
-async function writePlan(flags: PlanFlags, pieces: Iterable<string>): Promise<void> {
+async function writePlan(flags: PlanFlags, pieces: Iterable<string | Uint8Array>): Promise<void> {
   if (flags.out === undefined) await writeToStream(process.stdout, pieces);
   else
     writeFileAtomic(
@@ -165,8 +165,8 @@ async function writePlan(flags: PlanFlags, pieces: Iterable<string>): Promise<vo
 export async function renderer(
   parts: PlanParts,
   flags: Pick<PlanFlags, 'format' | 'includeSecrets' | 'out'>,
-  spool?: () => Spool,
-): Promise<Iterable<string>> {
+  spool?: () => Spool<string | Uint8Array>,
+): Promise<Iterable<string | Uint8Array>> {
   if (flags.format !== 'bash') return describer(parts, flags.format);
   // The template engine is the heaviest, and only the script needs it.
   const { scriptPieces } = await import('../backends/bash/render.js');
@@ -179,7 +179,7 @@ export async function renderer(
       );
     return planSecrets({ ...parts.head, secrets: tail.secrets });
   };
-  return scriptPieces(parts, secrets, spool);
+  return spool === undefined ? scriptPieces(parts, secrets) : scriptPieces(parts, secrets, spool);
 }
 
 /** The text or JSON description, each unit planned as it is written. */

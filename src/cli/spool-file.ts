@@ -1,7 +1,6 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { Spool } from '../backends/bash/render.js';
 import { fsProblem } from '../diag/fs-problem.js';
 
@@ -9,11 +8,10 @@ import { fsProblem } from '../diag/fs-problem.js';
 const IN_MEMORY = 256 * 1024;
 /** Texts are copied into a buffer of this size, written to the file when full. */
 const CHUNK = 1024 * 1024;
-/**
- * The file is read back in strings of this size: V8 allocates larger ones among the long-lived
- * objects, where those already written would pile up until a full collection.
- */
+/** The file is read back in buffers of this size, each written out as it is. */
 const READ_CHUNK = 64 * 1024;
+/** The most bytes one UTF-16 code unit takes in UTF-8 (a surrogate pair, two units, takes four). */
+const MAX_UTF8_BYTES_PER_UNIT = 3;
 
 /**
  * A spool that stays in memory while it is small, as nearly every script is, and otherwise goes to
@@ -21,7 +19,7 @@ const READ_CHUNK = 64 * 1024;
  * is left behind however the process ends): a script of thousands of units then costs its size on
  * disk rather than in memory. It holds the units' functions, which name secrets by variable only.
  */
-export function fileSpool(directory = tmpdir(), inMemory = IN_MEMORY): Spool {
+export function fileSpool(directory = tmpdir(), inMemory = IN_MEMORY): Spool<string | Uint8Array> {
   let waiting: string[] = [];
   let waitingLength = 0;
   let fd: number | undefined;
@@ -47,9 +45,11 @@ export function fileSpool(directory = tmpdir(), inMemory = IN_MEMORY): Spool {
     write(chunk.subarray(0, used));
     used = 0;
   };
+  // The text's most bytes rather than its exact count: measuring it would be one more pass over it.
   const copy = (text: string) => {
-    if (used + Buffer.byteLength(text) > CHUNK) flush();
-    if (Buffer.byteLength(text) > CHUNK) write(Buffer.from(text));
+    const most = text.length * MAX_UTF8_BYTES_PER_UNIT;
+    if (used + most > CHUNK && used > 0) flush();
+    if (most > CHUNK) write(Buffer.from(text));
     else used += chunk.write(text, used);
   };
 
@@ -70,17 +70,15 @@ export function fileSpool(directory = tmpdir(), inMemory = IN_MEMORY): Spool {
       }
       flush();
       const file = fd;
-      // A character may straddle two chunks: the decoder keeps its first bytes for the next one.
-      const decoder = new StringDecoder('utf8');
+      // Bytes, handed out as they were read: they go to the output as they are, never decoded into
+      // strings to be encoded again. Each is read into the same buffer (see Spool.pieces).
       try {
         for (let at = 0; at < size; ) {
           const read = readSync(file, chunk, 0, Math.min(READ_CHUNK, size - at), at);
           if (read === 0) throw new Error(`the script's temporary file in ${directory} ended early`);
           at += read;
-          yield decoder.write(chunk.subarray(0, read));
+          yield chunk.subarray(0, read);
         }
-        const rest = decoder.end();
-        if (rest !== '') yield rest;
       } finally {
         closeSync(file);
       }

@@ -11,7 +11,12 @@ import { inChunks } from './output.js';
  * as it was, and a reader (node_exporter, systemd, cron) never sees half a file. `what` names the
  * file in errors, such as `--out plan.sh`.
  */
-export function writeFileAtomic(file: string, pieces: Iterable<string>, mode: number, what: string): void {
+export function writeFileAtomic(
+  file: string,
+  pieces: Iterable<string | Uint8Array>,
+  mode: number,
+  what: string,
+): void {
   const refuse = (why: string) => new UsageError(`cannot write ${what}: ${why}`);
   if (isDirectory(file)) throw refuse('it is a directory');
   const partial = join(dirname(file), `.${basename(file)}.polyarchiv-partial`);

@@ -85,10 +85,7 @@ export function checkOverlaps(
     // A destination is a file (a dump) or a directory (a copy).
     reportOverlaps(destinations, diagnostics, 'each source needs a destination_path of its own', 'path');
   }
-  const rootIndex = new PathIndex();
-  roots.forEach((root, i) => {
-    rootIndex.add(root.real, i);
-  });
+  const rootIndex = new PathIndex(roots.map((root) => root.real));
   const mirrors: Place[] = [];
   const sharedParts = new Map<string, Map<string, Place>>();
   for (const { pair, path } of pairMirrors) {
@@ -163,9 +160,9 @@ function reportOverlaps(
   hint: string,
   what: 'directory' | 'path' = 'directory',
 ): void {
-  const index = places.length > FEW_PLACES ? new PathIndex() : undefined;
+  const index = places.length > FEW_PLACES ? new PathIndex(places.map((place) => place.real)) : undefined;
   places.forEach((place, i) => {
-    const first = index === undefined ? firstOverlapping(places, i) : index.add(place.real, i);
+    const first = index === undefined ? firstOverlapping(places, i) : index.firstBefore(place.real, i);
     if (first === undefined) return;
     const earlier = places[first] as Place;
     const how = earlier.real === place.real ? `is the same ${what} as` : 'overlaps';

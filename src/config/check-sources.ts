@@ -18,10 +18,7 @@ export function checkSourcePlaces(
   real: RealPaths,
   diagnostics: Diagnostics,
 ): void {
-  const index = new PathIndex();
-  mirrors.forEach((mirror, i) => {
-    index.add(realOf(real, mirror.path), i);
-  });
+  const index = new PathIndex(mirrors.map((mirror) => realOf(real, mirror.path)));
   for (const cp of collectPoints) {
     const root = realOf(real, cp.layout.root);
     for (const source of cp.sources) {

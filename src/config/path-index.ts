@@ -1,81 +1,92 @@
 /**
- * Directories indexed by their ancestors, so that finding the ones that overlap a path (the same
- * directory, one above it or one below it) walks that path once instead of comparing every pair.
- * Overlap means what `isWithin` means in either direction.
+ * Directories indexed so that finding the ones that overlap a path (the same directory, one above
+ * it or one below it) looks at that path's own ancestors and its neighbours in sorted order instead
+ * of comparing every pair. Overlap means what `isWithin` means in either direction.
  *
- * One map from each ancestor (`/a`, `/a/b`...) to what ends there and below: a node is a few
- * numbers, not a map of its own, because a plan of thousands of points builds many indexes.
+ * Built once from every path: the paths sorted, each distinct one with the indexes it was given.
+ * Those below a path follow it in that order (they start with it and a slash), and its ancestors
+ * are looked up whole, at the lengths some indexed path has: a plan of thousands of points builds
+ * a few such indexes, without a string or an entry for each ancestor of each path.
  */
-interface Node {
-  /** Indexes of the paths that end here, in insertion order. */
-  here?: number[];
-  /** Indexes of the paths that end strictly below, in insertion order. */
-  below?: number[];
-  /** The smallest index that ends here or below. */
-  first: number;
-}
-
-/**
- * The keys of a path's nodes, from the top: `/` is the root itself; any other path has one node
- * per component (`/a/b` -> '', '/a', '/a/b'; a trailing slash is one more, empty, component).
- */
-function forEachNode(path: string, visit: (key: string, last: boolean) => boolean): void {
-  if (path === '/') {
-    visit('', true);
-    return;
-  }
-  let slash = path.indexOf('/');
-  while (slash >= 0) {
-    if (!visit(path.slice(0, slash), false)) return;
-    slash = path.indexOf('/', slash + 1);
-  }
-  visit(path, true);
-}
+const SLASH = '/'.charCodeAt(0);
 
 export class PathIndex {
-  private readonly nodes = new Map<string, Node>();
+  /** The indexes given to each distinct path, ascending. */
+  private readonly indexes = new Map<string, number[]>();
+  /** The lengths of the indexed paths: a path's ancestors of other lengths are not looked up. */
+  private readonly lengths = new Set<number>();
+  /** The distinct paths, sorted by their UTF-16 code units. */
+  private readonly sorted: string[];
 
-  /**
-   * Adds `path` under `index`, and returns the smallest index of the paths added earlier that
-   * overlap it. One walk does both, since the checks that report each overlap once ask the one
-   * question of every path they add.
-   */
-  add(path: string, index: number): number | undefined {
-    let best = Number.POSITIVE_INFINITY;
-    forEachNode(path, (key, last) => {
-      let node = this.nodes.get(key);
-      if (node === undefined) {
-        node = { first: index };
-        this.nodes.set(key, node);
-      } else {
-        if (node.here !== undefined) best = Math.min(best, node.here[0] as number);
-        if (last) best = Math.min(best, node.first);
-        node.first = Math.min(node.first, index);
-      }
-      const list = last ? 'here' : 'below';
-      const indexes = node[list];
-      if (indexes === undefined) node[list] = [index];
-      else indexes.push(index);
-      return true;
+  constructor(paths: readonly string[]) {
+    paths.forEach((path, i) => {
+      const given = this.indexes.get(path);
+      if (given === undefined) this.indexes.set(path, [i]);
+      else given.push(i);
+      this.lengths.add(path.length);
     });
-    return Number.isFinite(best) ? best : undefined;
+    this.sorted = [...this.indexes.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   /** The indexes of every path that overlaps `path`, in ascending order. */
   overlaps(path: string): number[] {
     const found: number[] = [];
-    forEachNode(path, (key, last) => {
-      const node = this.nodes.get(key);
-      if (node === undefined) return false;
-      if (node.here !== undefined) found.push(...node.here);
-      if (last && node.below !== undefined) found.push(...node.below);
-      return true;
+    this.forEachOverlapping(path, (given) => {
+      for (const i of given) found.push(i);
     });
     return found.sort((a, b) => a - b);
   }
-}
 
-const SLASH = '/'.charCodeAt(0);
+  /** The smallest index below `i` whose path overlaps the path of index `i`, given as `path`. */
+  firstBefore(path: string, i: number): number | undefined {
+    let first = i;
+    this.forEachOverlapping(path, (given) => {
+      first = Math.min(first, given[0] as number);
+    });
+    return first < i ? first : undefined;
+  }
+
+  /** The index lists of the distinct paths that overlap `path`, each once. */
+  private forEachOverlapping(path: string, visit: (given: readonly number[]) => void): void {
+    // Above: the path up to each of its slashes, and `/` above every absolute path.
+    for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+      if (!this.lengths.has(slash)) continue;
+      const given = this.indexes.get(path.slice(0, slash));
+      if (given !== undefined) visit(given);
+    }
+    // `/` is above an absolute path whose second character is not a slash (else the loop saw it).
+    if (path.length > 1 && path.charCodeAt(0) === SLASH && path.charCodeAt(1) !== SLASH) {
+      const root = this.lengths.has(1) ? this.indexes.get('/') : undefined;
+      if (root !== undefined) visit(root);
+    }
+    // The same path and those below it: they start with it, then (unless `/` itself) a slash.
+    // Paths that go on with a character below the slash (`-`, `.`) sort among them, and are passed.
+    const sorted = this.sorted;
+    for (let at = this.firstNotBefore(path); at < sorted.length; at++) {
+      const other = sorted[at] as string;
+      if (!other.startsWith(path)) break;
+      if (path === '/' || other.length === path.length) {
+        visit(this.indexes.get(other) as number[]);
+        continue;
+      }
+      const next = other.charCodeAt(path.length);
+      if (next > SLASH) break;
+      if (next === SLASH) visit(this.indexes.get(other) as number[]);
+    }
+  }
+
+  /** Where `path` is, or would be, in the sorted paths. */
+  private firstNotBefore(path: string): number {
+    let low = 0;
+    let high = this.sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.sorted[middle] as string) < path) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+}
 
 /** `inner` is `outer` or below it (`isWithin` in engines/url.ts), without making a string. */
 function within(inner: string, outer: string): boolean {

@@ -22,20 +22,17 @@ describe('PathIndex', () => {
   const paths = samplePaths();
 
   it('finds the first earlier path that overlaps, as comparing every pair does', () => {
-    const index = new PathIndex();
+    const index = new PathIndex(paths);
     paths.forEach((path, i) => {
       const expected = paths.slice(0, i).findIndex((earlier) => overlap(path, earlier));
       const first = expected < 0 ? undefined : expected;
-      expect([path, index.add(path, i)]).toEqual([path, first]);
+      expect([path, index.firstBefore(path, i)]).toEqual([path, first]);
     });
   });
 
   it('lists every overlapping path in index order, as comparing every pair does', () => {
-    const index = new PathIndex();
-    paths.forEach((path, i) => {
-      index.add(path, i);
-    });
-    for (const path of paths) {
+    const index = new PathIndex(paths);
+    for (const path of [...paths, '/a/b/c', '/ab/', '//', '/a.b/a', '.a', 'a']) {
       const expected = paths.flatMap((other, i) => (overlap(path, other) ? [i] : []));
       expect([path, index.overlaps(path)]).toEqual([path, expected]);
     }
@@ -47,12 +44,24 @@ describe('PathIndex', () => {
   });
 
   it('answers for ten thousand sibling places and their common parents', () => {
-    const index = new PathIndex();
-    for (let i = 0; i < 10_000; i++) {
-      expect(index.add(`/srv/mirror/cp${i}`, i)).toBeUndefined();
-    }
+    const paths = Array.from({ length: 10_000 }, (_, i) => `/srv/mirror/cp${i}`);
+    const index = new PathIndex(paths);
+    paths.forEach((path, i) => {
+      expect(index.firstBefore(path, i)).toBeUndefined();
+    });
     expect(index.overlaps('/srv/mirror/cp42/inner')).toEqual([42]);
     expect(index.overlaps('/srv/mirror')[0]).toBe(0);
     expect(index.overlaps('/srv')).toHaveLength(10_000);
+  });
+});
+
+describe('PathIndex with the same path given many times', () => {
+  it('finds the first of them for each later one, and lists them all', () => {
+    const paths = [...Array.from({ length: 1000 }, () => '/srv/mirror'), '/srv', '/srv/mirror/a'];
+    const index = new PathIndex(paths);
+    expect(index.firstBefore('/srv/mirror', 0)).toBeUndefined();
+    expect(index.firstBefore('/srv/mirror', 999)).toBe(0);
+    expect(index.firstBefore('/srv', 1000)).toBe(0);
+    expect(index.overlaps('/srv/mirror/a/b')).toEqual([...paths.keys()]);
   });
 });

@@ -58,10 +58,13 @@ export function renderBash(plan: Plan, secrets?: ReadonlyMap<string, string>): s
  * the script's head, which comes before them, lists what every unit needs (tools, secrets,
  * helpers), so it is known last.
  */
-export interface Spool {
+export interface Spool<Piece extends string | Uint8Array = string> {
   add(text: string): void;
-  /** What was added, in order; read once. */
-  pieces(): Iterable<string>;
+  /**
+   * What was added, in order, as texts or as their UTF-8 bytes; read once. Bytes are valid until
+   * the next piece is asked for (a spool may read each into the same buffer).
+   */
+  pieces(): Iterable<Piece>;
 }
 
 /** A spool in memory. */
@@ -77,11 +80,20 @@ export function memorySpool(): Spool {
  * planned, before the first piece is handed out, with what the plan says after its units; it
  * returns the secret values to embed, if any.
  */
+export function scriptPieces(
+  parts: PlanParts,
+  ready: (tail: PlanTail) => ReadonlyMap<string, string> | undefined,
+): Generator<string, void, undefined>;
+export function scriptPieces<Piece extends string | Uint8Array>(
+  parts: PlanParts,
+  ready: (tail: PlanTail) => ReadonlyMap<string, string> | undefined,
+  spool: () => Spool<Piece>,
+): Generator<string | Piece, void, undefined>;
 export function* scriptPieces(
   parts: PlanParts,
   ready: (tail: PlanTail) => ReadonlyMap<string, string> | undefined,
-  spool: () => Spool = memorySpool,
-): Generator<string, void, undefined> {
+  spool: () => Spool<string | Uint8Array> = memorySpool,
+): Generator<string | Uint8Array, void, undefined> {
   const { head, unit, main, end } = templates();
   const functions = spool();
   const lines = spool();
