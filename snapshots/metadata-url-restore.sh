@@ -12,7 +12,7 @@
 # Not run (and why):
 #   cannot run: restore sources of notes: no state file records a successful backup of notes on any of its backup points (--from NAME chooses one of: mirror, tarballs) (notes.collect:1 [point])
 #   cannot run: restore sources of site: no state file records a successful backup of site on any of its backup points (--from NAME chooses one of: mirror, tarballs) (site.collect:1 [point])
-# Required tools: cat date du flock mkdir mktemp mv nproc rm sha256sum sleep sync tee
+# Required tools: cat date du find flock mkdir mktemp mv nproc rm sha256sum sleep sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

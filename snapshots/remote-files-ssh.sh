@@ -6,7 +6,7 @@
 # Inputs (sha256):
 #   e359a1a8f8e9da6f40ab78fe8316f9a2be2310fed30746c5d72087b460ab6229  site.collect
 # Selection: every point that is due
-# Required tools: cat date du flock mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tee
+# Required tools: cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by

@@ -13,8 +13,9 @@ polyarchiv_apply_modes() {
   local -a dirs=()
   if [[ ! -f ${manifest} ]]; then return 0; fi
   # Entries are gathered by kind, mode and owner, so that a tree of many files takes a chown and a
-  # chmod per group, not per file.
-  groups=$(mktemp -d) || return
+  # chmod per group, not per file. The lists go into the run's work directory, which a killed
+  # run's next run removes, not beside it in TMPDIR, where nothing would.
+  groups=$(mktemp -d -- "${polyarchiv_work}/modes.XXXXXX") || return
   while IFS= read -r -d '' record; do
     kind=${record%%/*}
     record=${record#*/}

@@ -2,25 +2,32 @@
 # the machine stopped), which may still hold password files. A live run holds its directory's lock
 # (fd 8), and so do the tools it started, even once it is killed; a directory whose lock can be
 # taken is a dead run's. Only directories named as a run names them, owned by this user and not
-# symbolic links, are looked at; one that is empty is left (a run that has just made its own
-# locks it a moment later, and it holds nothing). The lock is held while the directory is removed.
+# symbolic links, are looked at. The lock is held while the directory is removed. An empty one is
+# not asked for its lock (a process each, for every later run): a live run marks its directory
+# once it holds the lock, so one left empty for 10 minutes is a run's killed before that, and
+# is removed (rmdir fails, harmlessly, if a file appeared meanwhile); a newer one may be a run's
+# that has just made it. One find looks at all the empty ones, and only when there are some.
 polyarchiv_sweep_work() {
   local parent=$1 own=$2
   local dir entry fd full
+  local -a empty=()
   for dir in "${parent}"/polyarchiv.??????; do
     if [[ ${dir} == "${own}" || -L ${dir} || ! -d ${dir} || ! -O ${dir} ]]; then
       continue
     fi
-    # An empty one is left without asking flock (a process each): those of runs killed before
-    # their first file would otherwise cost every later run a process.
     full=0
-    for entry in "${dir}"/* "${dir}"/.[!.]* "${dir}"/..?*; do
+    for entry in "${dir}"/.[!.]* "${dir}"/* "${dir}"/..?*; do
       if [[ -e ${entry} || -L ${entry} ]]; then
         full=1
         break
       fi
     done
     if ((full == 0)); then
+      # find would read a relative path that starts with - as an option.
+      if [[ ${dir} != /* ]]; then
+        dir=./${dir}
+      fi
+      empty+=("${dir}")
       continue
     fi
     { exec {fd}<"${dir}"; } 2> /dev/null || continue
@@ -29,6 +36,9 @@ polyarchiv_sweep_work() {
     fi
     exec {fd}<&-
   done
+  if ((${#empty[@]} > 0)); then
+    find "${empty[@]}" -maxdepth 0 -type d -empty -mmin +10 -delete 2> /dev/null || true
+  fi
 }
 
 # Without a private work directory every unit fails, each with its own state record. The run
@@ -42,8 +52,14 @@ else
   exec 8<"${polyarchiv_work}"
   # Waits: a run starting beside this one may be looking into the new directory (its sweep).
   polyarchiv_work_wait=10
+  polyarchiv_work_mark=${polyarchiv_work}/.run
   if polyarchiv_work_error=$(flock --wait "${polyarchiv_work_wait}" 8 2>&1); then
-    polyarchiv_sweep_work "${polyarchiv_work_parent}" "${polyarchiv_work}"
+    # Marked once locked, until it is removed: a live run's directory is never left empty.
+    if ! { : > "${polyarchiv_work_mark}"; } 2> /dev/null; then
+      # Once more, for bash's words of why.
+      polyarchiv_work_error=$({ : > "${polyarchiv_work_mark}"; } 2>&1) || true
+      polyarchiv_work_error=${polyarchiv_work_error##*: }
+    fi
   else
     polyarchiv_work_status=$?
     if ((polyarchiv_work_status == 127)); then
@@ -53,6 +69,10 @@ else
     else
       polyarchiv_work_error="its lock stayed held by another process for ${polyarchiv_work_wait} s (flock exited with ${polyarchiv_work_status})"
     fi
+  fi
+  if [[ -z ${polyarchiv_work_error} ]]; then
+    polyarchiv_sweep_work "${polyarchiv_work_parent}" "${polyarchiv_work}"
+  else
     exec 8<&-
     rm -rf -- "${polyarchiv_work}"
     polyarchiv_work=''

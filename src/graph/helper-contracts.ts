@@ -41,6 +41,21 @@ export const rest = <N extends string>(name: N) => ({ name, kind: 'rest' }) as c
  */
 export const WORK_DIR_LOCK_WAIT_SECONDS = 10;
 
+/**
+ * The empty file a run writes into its work directory once it holds its lock, and leaves there
+ * until the directory is removed: a live run's directory is never empty past its first moments,
+ * however long the run writes nothing else there.
+ */
+export const WORK_DIR_MARK = '.run';
+
+/**
+ * How long, in minutes, an empty work directory is left unchanged before a sweep removes it: one
+ * of a run killed before it wrote its mark (its lock cannot tell: the kernel releases it with the
+ * run). A run marks its directory within its lock wait (WORK_DIR_LOCK_WAIT_SECONDS), so one older
+ * than this is a dead run's even on a machine that stalls a run for minutes.
+ */
+export const EMPTY_WORK_DIR_MINUTES = 10;
+
 export const HELPERS = {
   makeDir: {
     name: 'polyarchiv_make_dir',
@@ -58,7 +73,7 @@ export const HELPERS = {
     name: 'polyarchiv_sweep_work',
     // PARENT: where the run made its work directory; OWN: that directory, left alone.
     args: [word('parent'), word('own')],
-    tools: ['flock', 'rm'],
+    tools: ['flock', 'rm', 'find'],
     statuses: { swept: 0 },
   },
   lock: {

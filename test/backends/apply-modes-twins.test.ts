@@ -11,6 +11,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { applyModes } from '../../src/backends/execute/apply-modes.js';
+import { sweepWorkDirs } from '../../src/backends/execute/work-dir.js';
 import type { ApplyModesCommand } from '../../src/graph/command.js';
 import { MODES_FILE } from '../../src/graph/tree-modes.js';
 import { partialFile } from '../helpers/partials.js';
@@ -140,6 +141,33 @@ describe.runIf(canRun)('polyarchiv_apply_modes and its twin', () => {
       expect(listing(tree)).toEqual(after);
       expect(after.length).toBe(before.length + 1);
     }
+  });
+
+  // apply keeps its lists in memory.
+  it("keep the script's lists in the run's work directory, which the next run removes when the run is killed", () => {
+    const box = newSandbox('polyarchiv-modes-');
+    const tree = checkout(box);
+    manifest(tree, owner);
+    // Killed as it makes the missing directories, its lists written.
+    box.write({ 'bin/xargs': '#!/bin/sh\nkill -KILL "$PPID"\n', 'tmp/.keep': '' });
+    chmodSync(box.path('bin/xargs'), 0o755);
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        `set -Eeuo pipefail; source "$1"; source "$2"; ${commandLine(command(tree))}`,
+        'bash',
+        partialFile('helpers.hbs'),
+        partialFile('helpers-apply-modes.hbs'),
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, TMPDIR: box.path('tmp'), PATH: `${box.path('bin')}:${process.env.PATH}` },
+      },
+    );
+    expect(run.signal, run.stderr).toBe('SIGKILL');
+    sweepWorkDirs(box.path('tmp'), '');
+    expect(readdirSync(box.path('tmp'))).toEqual(['.keep']);
   });
 
   it('leave a tree without a manifest as it is', () => {

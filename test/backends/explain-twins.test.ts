@@ -1,19 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { runCommand } from '../../src/backends/execute/run-unit.js';
 import type { RcloneTransport } from '../../src/graph/action.js';
 import type { ExecCommand } from '../../src/graph/command.js';
 import { getFileCommands } from '../../src/graph/transport-commands.js';
-import { partialFile } from '../helpers/partials.js';
-import { makeSandbox } from '../helpers/sandbox.js';
+import { partialFile, useWorkDir } from '../helpers/partials.js';
+import { sandboxPerFile } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const canRun = haveTools('bash', 'sh');
-const box = makeSandbox('polyarchiv-explain-');
-afterAll(() => box.remove());
+const box = sandboxPerFile('polyarchiv-explain-');
 
 /** Lines said on the error output, without the prefix of polyarchiv's own. */
 const lines = (text: string): string[] =>
@@ -28,7 +27,7 @@ function inScript(command: ExecCommand): { status: number; said: string[] } {
     'bash',
     [
       '-c',
-      `set -Euo pipefail; source "$1"; polyarchiv_work=$2; ${commandLine(command)}`,
+      `set -Euo pipefail; source "$1"; ${useWorkDir('$2')}; ${commandLine(command)}`,
       'bash',
       partialFile('helpers.hbs'),
       // A directory of its own: the script removes its work directory when it ends.

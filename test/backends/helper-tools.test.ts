@@ -1,14 +1,13 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkCopy } from '../../src/backends/execute/check-copy.js';
 import { alignMailboxes } from '../../src/backends/execute/dovecot-align.js';
 import type { RunContext } from '../../src/backends/execute/run-exec.js';
-import { makeSandbox } from '../helpers/sandbox.js';
+import { sandboxPerFile } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const canRun = haveTools('sh', 'sleep', 'readlink');
-const box = makeSandbox('polyarchiv-helper-tools-');
-afterAll(() => box.remove());
+const box = sandboxPerFile('polyarchiv-helper-tools-');
 
 /**
  * A tool that says which file its fd 9 is, then waits to be stopped: run by a helper of apply, it

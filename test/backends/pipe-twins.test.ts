@@ -1,16 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { runExec } from '../../src/backends/execute/run-exec.js';
 import type { ExecCommand } from '../../src/graph/command.js';
-import { makeSandbox } from '../helpers/sandbox.js';
+import { sandboxPerFile } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const canRun = haveTools('bash', 'sh', 'head', 'gzip', 'tee');
-const box = makeSandbox('polyarchiv-pipe-');
-afterAll(() => box.remove());
+const box = sandboxPerFile('polyarchiv-pipe-');
 
 /** The script's line for the command, run as the script runs it: bash under pipefail. */
 function inBash(command: ExecCommand): number {

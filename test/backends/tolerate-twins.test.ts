@@ -1,15 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { runCommand } from '../../src/backends/execute/run-unit.js';
 import type { ExecCommand } from '../../src/graph/command.js';
 import { partialFile } from '../helpers/partials.js';
-import { makeSandbox } from '../helpers/sandbox.js';
+import { sandboxPerFile } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const canRun = haveTools('bash', 'sh');
-const box = makeSandbox('polyarchiv-tolerate-');
-afterAll(() => box.remove());
+const box = sandboxPerFile('polyarchiv-tolerate-');
 
 /**
  * The command's line in a unit of the script: under errexit, with the ERR trap recording the

@@ -1,6 +1,15 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EMPTY_WORK_DIR_MINUTES } from '../../src/graph/helper-contracts.js';
 import { CLI, type CliResult, runAsync, runCli, runCliAsync } from '../helpers/cli.js';
 import {
   type Exit,
@@ -174,6 +183,20 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(next.code, next.stderr).toBe(0);
       expect(existsSync(workDir)).toBe(false);
       expect(readdirSync(s.box.path('tmp'))).toEqual(['.keep']);
+    });
+
+    it('removes the empty directory of a run killed before it marked it, once it is old enough, not a newer one', async () => {
+      s = scenario();
+      // As a run killed between its mktemp and its mark leaves it, long ago and a moment ago.
+      const killed = s.box.path('tmp/polyarchiv.killed');
+      const young = s.box.path('tmp/polyarchiv.young1');
+      mkdirSync(killed);
+      mkdirSync(young);
+      const then = new Date(Date.now() - (EMPTY_WORK_DIR_MINUTES + 1) * 60_000);
+      utimesSync(killed, then, then);
+      const next = await otherRun(backend, s);
+      expect(next.code, next.stderr).toBe(0);
+      expect(readdirSync(s.box.path('tmp')).sort()).toEqual(['.keep', 'polyarchiv.young1']);
     });
 
     it.each([

@@ -1,7 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderBash } from '../../src/backends/bash/render.js';
 import { jsonPieces } from '../../src/backends/describe-json.js';
@@ -58,17 +56,11 @@ describe.each(listFixtures())('fixture %s', (name) => {
     expect(again && renderBash(again)).toBe(renderBash(result.plan));
   });
 
-  // The whole script, as users run it.
+  // The whole script, as users run it: read from standard input, it needs no file a killed test
+  // would leave behind.
   it.runIf(canLint)('passes bash -n and shellcheck --enable=all', () => {
     if (script === undefined) return;
-    const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-golden-'));
-    try {
-      const file = join(dir, `${name}.sh`);
-      writeFileSync(file, script);
-      expectCleanScript(file);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expectCleanScript({ text: script });
   });
 
   // The snapshot file on its own, as anyone lints it: it sources the shared helper files, which
@@ -79,13 +71,16 @@ describe.each(listFixtures())('fixture %s', (name) => {
   });
 });
 
-function expectCleanScript(file: string): void {
-  const syntax = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
+/** Lints a file, or a script's text given on standard input. */
+function expectCleanScript(script: string | { readonly text: string }): void {
+  const [path, input] = typeof script === 'string' ? [script, undefined] : ['-', script.text];
+  const syntax = spawnSync('bash', ['-n', ...(input === undefined ? [path] : [])], {
+    encoding: 'utf8',
+    input,
+  });
   expect(syntax.stderr).toBe('');
   expect(syntax.status).toBe(0);
-  const lint = spawnSync('shellcheck', ['--enable=all', '--shell=bash', file], {
-    encoding: 'utf8',
-  });
+  const lint = spawnSync('shellcheck', ['--enable=all', '--shell=bash', path], { encoding: 'utf8', input });
   expect(lint.stdout).toBe('');
   expect(lint.status).toBe(0);
 }

@@ -1,36 +1,44 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { renderHelperFile } from '../../src/backends/bash/render.js';
 
-let dir: string | undefined;
-const rendered = new Map<string, string>();
+// Each test file loads this module anew, and most ask for their files at their top level, before
+// any test runs. The directory is made before the file's first test and removed after its last:
+// a file none of whose tests run (a -t filter, a tool missing) runs neither hook, and makes none.
+// A test worker outlives its files, and its exit was too late (or never came).
+const dir = join(tmpdir(), `polyarchiv-partials-${randomBytes(6).toString('hex')}`);
+let made = false;
+/** The files asked for, by the helper files they join, and their text. */
+const rendered = new Map<string, { readonly file: string; readonly text: string }>();
 
-// Each test file loads this module anew: the hook removes that file's directory once its tests
-// ended. A test worker outlives its files, and its exit was too late (or never came).
+beforeAll(() => {
+  mkdirSync(dir, { mode: 0o700 });
+  made = true;
+  for (const { file, text } of rendered.values()) writeFileSync(file, text);
+});
 afterAll(() => {
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
+  if (made) rmSync(dir, { recursive: true, force: true });
+  made = false;
   rendered.clear();
 });
 
 /**
  * The path of helpers files of templates/partials/ (`helpers.hbs`, `helpers-confirm.hbs`...),
  * rendered as a script renders them and joined in the order given, for bash to source as one
- * file. Rendered once per test file.
+ * file. Rendered once per test file; written once its tests start.
  */
 export function partialFile(...names: readonly [string, ...string[]]): string {
   const key = names.join(' ');
   const known = rendered.get(key);
-  if (known !== undefined) return known;
-  if (dir === undefined) {
-    dir = mkdtempSync(join(tmpdir(), 'polyarchiv-partials-'));
-  }
+  if (known !== undefined) return known.file;
   const file = join(dir, `${names.map((name) => name.replace(/\.hbs$/, '')).join('+')}.sh`);
-  writeFileSync(file, names.map((name) => renderHelperFile(name)).join('\n'));
-  rendered.set(key, file);
+  const text = names.map((name) => renderHelperFile(name)).join('\n');
+  rendered.set(key, { file, text });
+  if (made) writeFileSync(file, text);
   return file;
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export interface Sandbox {
   readonly root: string;
@@ -40,5 +40,33 @@ export function sandboxesPerTest(): (prefix?: string) => Sandbox {
     const box = makeSandbox(prefix);
     boxes.push(box);
     return box;
+  };
+}
+
+/**
+ * One sandbox for every test of the file that calls this at its top level: made before its first
+ * test and removed after its last. A file none of whose tests run (a `-t` filter, a tool missing)
+ * runs neither hook, so the sandbox is not made before a test needs it.
+ */
+export function sandboxPerFile(prefix?: string): Sandbox {
+  let box: Sandbox | undefined;
+  beforeAll(() => {
+    box = makeSandbox(prefix);
+  });
+  afterAll(() => {
+    box?.remove();
+    box = undefined;
+  });
+  const made = (): Sandbox => {
+    if (box === undefined) throw new Error('the sandbox of a file is there during its tests only');
+    return box;
+  };
+  return {
+    get root() {
+      return made().root;
+    },
+    path: (...parts) => made().path(...parts),
+    write: (files) => made().write(files),
+    remove: () => made().remove(),
   };
 }

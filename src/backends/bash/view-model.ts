@@ -1,7 +1,11 @@
 import { formatOrigin } from '../../diag/origin.js';
 import type { Command } from '../../graph/command.js';
 import { secretsOf } from '../../graph/command-needs.js';
-import { WORK_DIR_LOCK_WAIT_SECONDS } from '../../graph/helper-contracts.js';
+import {
+  EMPTY_WORK_DIR_MINUTES,
+  WORK_DIR_LOCK_WAIT_SECONDS,
+  WORK_DIR_MARK,
+} from '../../graph/helper-contracts.js';
 import {
   commandKinds,
   hookEvents,
@@ -70,6 +74,10 @@ export interface ScriptView {
   readonly resticMissing: ResticMissingLayout;
   /** How long a run waits for its new work directory's lock (graph/helper-contracts.ts). */
   readonly workLockWait: number;
+  /** The file that marks a live run's work directory, quoted (graph/helper-contracts.ts). */
+  readonly workDirMark: string;
+  /** How long an empty work directory is left before a sweep removes it, in minutes. */
+  readonly emptyWorkDirMinutes: number;
   readonly mapTreeHelper: boolean;
   readonly applyModesHelper: boolean;
   /** find's -printf format of polyarchiv_map_tree's listings, quoted. */
@@ -235,6 +243,8 @@ export function helperPartialsView(
   | 'doveadm'
   | 'resticMissing'
   | 'workLockWait'
+  | 'workDirMark'
+  | 'emptyWorkDirMinutes'
   | 'gitlab'
   | 'reservedHidden'
   | 'gitlabHints'
@@ -253,6 +263,8 @@ export function helperPartialsView(
     doveadm: DOVEADM_READ,
     resticMissing: resticMissingLayout(),
     workLockWait: WORK_DIR_LOCK_WAIT_SECONDS,
+    workDirMark: shellWord(WORK_DIR_MARK),
+    emptyWorkDirMinutes: EMPTY_WORK_DIR_MINUTES,
     treeListing: shellWord(TREE_LISTING_FORMAT),
     gitlab: GITLAB_ANSWERS,
     reservedHidden: {

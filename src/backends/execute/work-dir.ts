@@ -1,7 +1,22 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, lstatSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { HELPERS, WORK_DIR_LOCK_WAIT_SECONDS } from '../../graph/helper-contracts.js';
+import {
+  EMPTY_WORK_DIR_MINUTES,
+  HELPERS,
+  WORK_DIR_LOCK_WAIT_SECONDS,
+  WORK_DIR_MARK,
+} from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { causeOf } from './primitives.js';
 
@@ -44,7 +59,7 @@ function flockNow(
 /**
  * A private directory for a run's work files (the script's `mktemp -d`, mode 0700), locked for
  * as long as the run or one of the tools it gives the fd lives (the script's `exec 8<DIR; flock
- * --nonblock 8`), or why it cannot be made, in the script's words.
+ * --nonblock 8`), then marked (WORK_DIR_MARK), or why it cannot be made, in the script's words.
  */
 export function makeWorkDir(): WorkDir | Error {
   const parent = workParent();
@@ -59,7 +74,10 @@ export function makeWorkDir(): WorkDir | Error {
     fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
     // Waits: a run starting beside this one may be looking into the new directory (its sweep).
     const taken = flockNow(fd, WORK_DIR_LOCK_WAIT_SECONDS);
-    if (taken.status === 0) return { path, fd };
+    if (taken.status === 0) {
+      markWorkDir(path);
+      return { path, fd };
+    }
     const code = (taken.error as NodeJS.ErrnoException | undefined)?.code;
     const said = taken.stderr.trim().split(': ').pop() ?? '';
     const cause =
@@ -78,6 +96,18 @@ export function makeWorkDir(): WorkDir | Error {
   }
 }
 
+/** Writes the mark of a live run's directory, or throws why not in the script's words. */
+function markWorkDir(path: string): void {
+  try {
+    writeFileSync(join(path, WORK_DIR_MARK), '', { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    throw new Error(causeOf(error));
+  }
+}
+
+/** Whether an empty directory last changed at `mtimeMs` is old enough to be a dead run's. */
+const emptyLongEnough = (mtimeMs: number): boolean => Date.now() - mtimeMs > EMPTY_WORK_DIR_MINUTES * 60_000;
+
 /** Removes the run's work directory, then lets its lock go. */
 export function removeWorkDir(dir: WorkDir): void {
   rmSync(dir.path, { recursive: true, force: true });
@@ -89,9 +119,11 @@ export function removeWorkDir(dir: WorkDir): void {
  * that are gone (killed, crashed, or the machine stopped), which may still hold password files.
  * A live run holds its directory's lock, and so do the tools it started, even once it is killed;
  * a directory whose lock can be taken is a dead run's. Only directories named as a run names
- * them, owned by this user and not symbolic links, are looked at; one that is empty is left (a
- * run that has just made its own locks it a moment later, and it holds nothing). The lock is
- * held while the directory is removed.
+ * them, owned by this user and not symbolic links, are looked at. The lock is held while the
+ * directory is removed. An empty one is not asked for its lock (a process each, for every later
+ * run): a live run marks its directory once it holds the lock, so one left empty for
+ * EMPTY_WORK_DIR_MINUTES is a run's killed before that, and is removed (rmdir fails, harmlessly, if
+ * a file appeared meanwhile); a newer one may be a run's that has just made it.
  */
 export function sweepWorkDirs(parent: string, own: string): void {
   let names: string[];
@@ -109,9 +141,10 @@ export function sweepWorkDirs(parent: string, own: string): void {
     try {
       const stat = lstatSync(path);
       if (!stat.isDirectory() || stat.uid !== uid) continue;
-      // An empty one is left without asking flock (a process each): those of runs killed before
-      // their first file would otherwise cost every later run a process.
-      if (readdirSync(path).length === 0) continue;
+      if (readdirSync(path).length === 0) {
+        if (emptyLongEnough(stat.mtimeMs)) rmdirSync(path);
+        continue;
+      }
       fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
       if (flockNow(fd).status === 0) rmSync(path, { recursive: true, force: true });
     } catch {
