@@ -281,6 +281,11 @@ export interface ExpectCopySpec {
   readonly path: string;
   readonly missing: string;
   /**
+   * What any other failure of the check means (it could not read there: a server gone, a
+   * permission denied), said after the tool's own lines: a fetch's check says it.
+   */
+  readonly unreadable?: string;
+  /**
    * `path` is on another host, looked at over ssh (a mirror a restore fetches from), or on a
    * server, asked through rclone whether anything is there (`entries` as `path`: an empty copy is
    * found empty once fetched).

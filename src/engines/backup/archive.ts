@@ -189,7 +189,13 @@ export function extractArchive(
               ? expectFetched(
                   bp,
                   cp,
-                  { path: archive, shown: fetch.shown, expect: 'path', transport: fetch.transport },
+                  {
+                    path: archive,
+                    shown: fetch.shown,
+                    expect: 'path',
+                    transport: fetch.transport,
+                    otherwise: otherCopies,
+                  },
                   origin,
                 )
               : seriesDirExpected(bp, cp, fetch.target, fetch.search, origin)),

@@ -19,6 +19,20 @@ export const leftUnchanged = (cp: BoundCollectPoint): string =>
   `collect point "${cp.name}" and the live data were not changed`;
 
 /**
+ * What a restore says when the copy of a backup point could not be read (a server gone, a
+ * permission denied, a damaged repository), before anything of it reached the collect point:
+ * `tool` printed why above; `then`: where to turn.
+ */
+export function unreadableCopy(
+  bp: BoundBackupPoint,
+  cp: BoundCollectPoint,
+  copy: { readonly shown: string; readonly tool: string },
+  then: string = ANOTHER_BACKUP_POINT,
+): string {
+  return `the copy of "${cp.name}" at ${copy.shown} (backup point "${bp.name}") could not be read (${copy.tool} says why above): ${leftUnchanged(cp)}; ${then}`;
+}
+
+/**
  * A fetch's check of what it copies from, before anything is copied into the collect point: a
  * copy that is missing or empty there (a mirror removed or emptied, an archive of nothing) is said
  * as the backup point holding no copy, where the copy into the collect point would otherwise fail
@@ -37,6 +51,11 @@ export function expectFetched(
     readonly expect?: 'entries' | 'path';
     /** On another host (ssh) or a server (rclone): asked there, before anything is fetched. */
     readonly transport?: Transport;
+    /**
+     * Where to turn when the check cannot read there (its server gone, a permission denied):
+     * another backup point unless said.
+     */
+    readonly otherwise?: string;
   },
   origin: Origin,
 ): ActionDraft[] {
@@ -52,7 +71,18 @@ export function expectFetched(
         cp,
         place.detail ?? `${place.shown} ${expect === 'path' ? 'is missing' : 'is missing or empty'}`,
       ),
-      ...(place.transport === undefined ? {} : { transport: place.transport }),
+      // On this host the check fails only when the copy is not there (find's and test's status 1).
+      ...(place.transport === undefined
+        ? {}
+        : {
+            transport: place.transport,
+            unreadable: unreadableCopy(
+              bp,
+              cp,
+              { shown: place.shown, tool: place.transport.kind === 'rclone' ? 'rclone' : 'ssh' },
+              place.otherwise,
+            ),
+          }),
       origin,
       summary: `check that ${place.shown} holds a copy of "${cp.name}"`,
     },

@@ -1,0 +1,147 @@
+import { readdirSync, rmSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { git, gitCase, runPoint } from '../helpers/git-case.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
+import { runAs } from '../helpers/service-targets.js';
+import { haveTools } from '../helpers/tools.js';
+import { fileContents } from '../helpers/tree.js';
+import { haveSshd, startSshd } from '../servers/sshd.js';
+
+const HOWS = ['apply', 'script'] as const;
+
+const SITE = [
+  '[point]',
+  'engine = files',
+  'local_path = {root}/collect/{name}',
+  '',
+  '[source "tree"]',
+  'engine = local_files',
+  'source_path = {root}/data',
+  'destination_path = tree',
+  '',
+].join('\n');
+
+const ELSEWHERE = "another backup point's copy: run the restore again with --from ITS_NAME";
+
+/**
+ * A restore whose fetch cannot read the copy: it fails at the step that reads it, after the tool's
+ * own lines, saying which copy of which backup point could not be read, what it left unchanged
+ * and where to turn. (A restore records no state: the words are the unit's failure, said once.)
+ */
+function expectUnreadable(restore: { code: number; stderr: string }, message: string, step: RegExp): void {
+  expect(restore.code, restore.stderr).toBe(1);
+  expect(restore.stderr).toMatch(
+    new RegExp(`\npolyarchiv: {3}${escaped(message)}\npolyarchiv: {3}${step.source}\n`),
+  );
+  expect(restore.stderr.split(message)).toHaveLength(2);
+}
+
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe.runIf(haveTools('rsync', 'flock', 'bash') && haveSshd())(
+  'a mirror over ssh whose server is gone',
+  () => {
+    const sshd = serverPerSuite(startSshd);
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-unreadable-ssh-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+    });
+    afterEach(async () => {
+      box.remove();
+      await sshd().start();
+    });
+
+    for (const how of HOWS) {
+      it(`says which copy could not be read, and records it (${how})`, async () => {
+        box.write({
+          'config/bp.backup': [
+            '[point]',
+            'engine = synchronize',
+            `remote_url = ssh://root@127.0.0.1:${sshd().port}{root}/mirror/{name}`,
+            `private_key = ${sshd().clientKey}`,
+            `ssh_options = ${sshd().sshOptions} -p ${sshd().port}`,
+            '',
+          ].join('\n'),
+        });
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const copy = fileContents(box.path('collect/site/backups'));
+        const live = fileContents(box.path('data'));
+        await sshd().stop();
+
+        const restore = runAs(box, how, 'restore', [...args, '--from', 'bp']);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at 127.0.0.1:${box.path('mirror/site')} (backup point "bp") could not be read (ssh says why above): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 255: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).toMatch(/Connection refused/);
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+    }
+  },
+);
+
+describe.runIf(haveTools('git', 'rsync', 'flock', 'bash', 'sha256sum')).each(HOWS)(
+  'a git backup point whose repository cannot be read (%s)',
+  { timeout: 300_000 },
+  (how) => {
+    let box: Sandbox | undefined;
+    afterEach(() => box?.remove());
+
+    const backedUp = () => {
+      const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
+      box = t.box;
+      const backup = runPoint(t, how);
+      expect(backup.code, backup.stderr).toBe(0);
+      box.write({ 'data/day.txt': 'changed since\n' });
+      return { t, copy: fileContents(t.local), live: fileContents(t.box.path('data')) };
+    };
+    const message = (t: ReturnType<typeof backedUp>['t']) =>
+      `the copy of "journal" at branch backups/journal of ${t.box.path('remote/journal.git')} (backup point "up") could not be read (git says why above): collect point "journal" and the live data were not changed; ${ELSEWHERE}`;
+
+    it('a repository that is gone', () => {
+      const { t, copy, live } = backedUp();
+      rmSync(t.remote, { recursive: true });
+      const restore = runPoint(t, how, 'restore');
+      expectUnreadable(
+        restore,
+        message(t),
+        /failed with exit code 128: step \d+ of \d+ at up\.backup:3 \[point\]/,
+      );
+      expect(restore.stderr).toMatch(/does not appear to be a git repository/);
+      expect(fileContents(t.local)).toEqual(copy);
+      expect(fileContents(t.box.path('data'))).toEqual(live);
+    });
+
+    it('a repository whose objects are damaged', () => {
+      const { t, copy, live } = backedUp();
+      // Its refs still list the branch; the objects it names are gone.
+      const objects = `${t.remote}/objects`;
+      for (const name of readdirSync(objects))
+        if (/^[0-9a-f]{2}$/.test(name)) rmSync(`${objects}/${name}`, { recursive: true });
+      rmSync(t.local, { recursive: true });
+      const restore = runPoint(t, how, 'restore');
+      expectUnreadable(
+        restore,
+        message(t),
+        /failed with exit code \d+: step \d+ of \d+ at up\.backup:3 \[point\]/,
+      );
+      expect(fileContents(t.box.path('data'))).toEqual(live);
+      expect(copy).not.toEqual({});
+    });
+
+    it('no commit at or before --at: said and recorded', () => {
+      const { t, live } = backedUp();
+      const restore = runPoint(t, how, 'restore', {}, ['--at', '2000-01-01T00:00:00Z']);
+      const none = `no commit of branch backups/journal of ${t.box.path('remote/journal.git')} was made at or before 2000-01-01T00:00:00Z: nothing was restored`;
+      expectUnreadable(restore, none, /failed with exit code \d+: step \d+ of \d+ at up\.backup:3 \[point\]/);
+      expect(fileContents(t.box.path('data'))).toEqual(live);
+      expect(git(['--git-dir', t.remote, 'rev-parse', 'backups/journal']).trim()).toMatch(/^[0-9a-f]{40}$/);
+    });
+  },
+);
