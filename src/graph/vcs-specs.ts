@@ -110,6 +110,11 @@ export interface SvnRepositorySpec {
 export interface SvnWorkingCopySpec {
   readonly workingCopy: string;
   readonly repository: SvnRepositorySpec;
+  /**
+   * A restore's words for a repository that cannot be read (a server gone, a login refused), said
+   * after svn's lines when the command that reaches it fails.
+   */
+  readonly unreadable?: string;
 }
 
 /**

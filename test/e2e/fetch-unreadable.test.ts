@@ -4,6 +4,7 @@ import { git, gitCase, runPoint } from '../helpers/git-case.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { runAs } from '../helpers/service-targets.js';
+import { runSvn, svnCase, svnRepository } from '../helpers/svn-case.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
 import { haveSshd, startSshd } from '../servers/sshd.js';
@@ -142,6 +143,33 @@ describe.runIf(haveTools('git', 'rsync', 'flock', 'bash', 'sha256sum')).each(HOW
       expectUnreadable(restore, none, /failed with exit code \d+: step \d+ of \d+ at up\.backup:3 \[point\]/);
       expect(fileContents(t.box.path('data'))).toEqual(live);
       expect(git(['--git-dir', t.remote, 'rev-parse', 'backups/journal']).trim()).toMatch(/^[0-9a-f]{40}$/);
+    });
+  },
+);
+
+describe.runIf(haveTools('svn', 'svnadmin', 'rsync', 'flock', 'bash', 'sha256sum')).each(HOWS)(
+  'a subversion collect point whose repository cannot be read (%s)',
+  { timeout: 300_000 },
+  (how) => {
+    let box: Sandbox | undefined;
+    afterEach(() => box?.remove());
+
+    it('a repository that is gone: said after svn, before any source changes', () => {
+      const t = svnCase('file://{root}/repo', '');
+      box = t.box;
+      svnRepository(t.box.path('repo'));
+      const backup = runSvn(t, how);
+      expect(backup.code, backup.stderr).toBe(0);
+      box.write({ 'data/day.txt': 'changed since\n' });
+      const live = fileContents(t.box.path('data'));
+      rmSync(t.box.path('repo'), { recursive: true });
+      const restore = runSvn(t, how, 'restore');
+      expectUnreadable(
+        restore,
+        `the repository file://${t.box.path('repo')} of collect point "journal" could not be read (svn says why above): the live data were not changed`,
+        /failed with exit code 1: step \d+ of \d+ at journal\.collect:4 \[point\]/,
+      );
+      expect(fileContents(t.box.path('data'))).toEqual(live);
     });
   },
 );

@@ -14,9 +14,12 @@ export const ANOTHER_BACKUP_POINT = "another backup point's copy: run the restor
 export const olderCopy = (copy: 'archive' | 'snapshot'): string =>
   `an older ${copy}: run the restore again with --at a time before this one's; ${ANOTHER_BACKUP_POINT}`;
 
+/** What a restore that fails before its first change to live data leaves as it was. */
+export const LIVE_UNCHANGED = 'the live data were not changed';
+
 /** What a fetch that fails before its copy reaches the collect point leaves as it was. */
 export const leftUnchanged = (cp: BoundCollectPoint): string =>
-  `collect point "${cp.name}" and the live data were not changed`;
+  `collect point "${cp.name}" and ${LIVE_UNCHANGED}`;
 
 /**
  * What a restore says when the copy of a backup point could not be read (a server gone, a
