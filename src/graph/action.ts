@@ -131,7 +131,12 @@ export type ActionBody =
   | ({ readonly kind: 'sync-dir' } & SyncDirSpec)
   | { readonly kind: 'delete-archive'; readonly archive: string; readonly transport?: Transport }
   | { readonly kind: 'restic-init'; readonly repository: ResticRepository }
-  | { readonly kind: 'restic-unlock'; readonly repository: ResticRepository }
+  | {
+      readonly kind: 'restic-unlock';
+      readonly repository: ResticRepository;
+      /** A restore's words for a repository restic cannot open, said after restic's lines. */
+      readonly unreadable?: string;
+    }
   | ({ readonly kind: 'restic-backup' } & ResticBackupSpec)
   | ({ readonly kind: 'restic-forget' } & ResticForgetSpec)
   | ({ readonly kind: 'restic-restore' } & ResticRestoreSpec)

@@ -234,7 +234,7 @@ export function buildCommands(
     case 'restic-init':
       return resticInitCommands(action.repository, tools);
     case 'restic-unlock':
-      return resticUnlockCommands(action.repository, tools);
+      return resticUnlockCommands(action.repository, tools, action.unreadable);
     case 'restic-backup':
       return resticBackupCommands(action, tools);
     case 'restic-forget':

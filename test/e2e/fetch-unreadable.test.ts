@@ -1,6 +1,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { git, gitCase, runPoint } from '../helpers/git-case.js';
+import { configure as configureRestic, run as runRestic } from '../helpers/restic-case.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { runAs } from '../helpers/service-targets.js';
@@ -170,6 +171,34 @@ describe.runIf(haveTools('svn', 'svnadmin', 'rsync', 'flock', 'bash', 'sha256sum
         /failed with exit code 1: step \d+ of \d+ at journal\.collect:4 \[point\]/,
       );
       expect(fileContents(t.box.path('data'))).toEqual(live);
+    });
+  },
+);
+
+describe.runIf(haveTools('restic', 'jq', 'rsync', 'flock', 'bash')).each(HOWS)(
+  'a restic backup point whose repository cannot be opened (%s)',
+  { timeout: 300_000 },
+  (how) => {
+    let box: Sandbox | undefined;
+    afterEach(() => box?.remove());
+
+    it('a repository that is gone: said after restic, at the first step that opens it', async () => {
+      box = makeSandbox('polyarchiv-unreadable-restic-');
+      configureRestic(box);
+      const backup = await runRestic(box, how, 'backup', '2026-03-01T03:00:00Z');
+      expect(backup.code, backup.stderr).toBe(0);
+      box.write({ 'data/index.html': 'changed since\n' });
+      const copy = fileContents(box.path('collect/site/backups'));
+      const live = fileContents(box.path('data'));
+      rmSync(box.path('repo'), { recursive: true });
+      const restore = await runRestic(box, how, 'restore', '2026-03-02T03:00:00Z');
+      expectUnreadable(
+        restore,
+        `the copy of "site" at ${box.path('repo')} (backup point "vault") could not be read (restic says why above): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+        /failed with exit code \d+: step \d+ of \d+ at vault\.backup:3 \[point\]/,
+      );
+      expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+      expect(fileContents(box.path('data'))).toEqual(live);
     });
   },
 );
