@@ -83,6 +83,12 @@ export interface Explanation {
   readonly message: string;
 }
 
+/** `command` with the words of any failure it does not explain otherwise, when there are some. */
+export function orUnreadable(command: ExecCommand, unreadable: string | undefined): ExecCommand {
+  if (unreadable === undefined) return command;
+  return { ...command, explains: [...(command.explains ?? []), { status: 'other', message: unreadable }] };
+}
+
 /** What a command's failure `status` means, when the command says it: its first explanation that fits. */
 export function explanationOf(command: ExecCommand, status: number): string | undefined {
   if (status === 0) return undefined;

@@ -91,7 +91,10 @@ export function rcloneGetCommands(
         remoteWord(transport, spec.remote),
         partial,
       ]),
-      rcloneGetFailures(transport, spec.remote, spec.missing),
+      [
+        ...rcloneGetFailures(transport, spec.remote, spec.missing),
+        ...(spec.unreadable === undefined ? [] : [{ status: 'other' as const, message: spec.unreadable }]),
+      ],
       { kind: 'get-file', of: `${transport.shown}${spec.remote}${spec.file}` },
     ),
     { kind: 'publish-file', partial, file: spec.file },

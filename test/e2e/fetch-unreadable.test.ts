@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { git, gitCase, runPoint } from '../helpers/git-case.js';
 import { configure as configureRestic, run as runRestic } from '../helpers/restic-case.js';
@@ -9,6 +9,7 @@ import { runSvn, svnCase, svnRepository } from '../helpers/svn-case.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
 import { haveSshd, startSshd } from '../servers/sshd.js';
+import { haveWebdav, startWebdav } from '../servers/webdav.js';
 
 const HOWS = ['apply', 'script'] as const;
 
@@ -200,5 +201,103 @@ describe.runIf(haveTools('restic', 'jq', 'rsync', 'flock', 'bash')).each(HOWS)(
       expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
       expect(fileContents(box.path('data'))).toEqual(live);
     });
+  },
+);
+
+/**
+ * A fetch that fails after its check found the copy (a server that goes away in between, a
+ * connection cut): the tool given in `[global]` fails its transfer, as such a fetch would.
+ */
+function failingTool(box: Sandbox, tool: 'rclone' | 'rsync', when: string): void {
+  box.write({
+    [`failing-${tool}`]: [
+      '#!/bin/sh',
+      `for word in "$@"; do case $word in ${when}) echo "${tool}: the connection was reset" >&2; exit 7;; esac; done`,
+      `exec /usr/bin/${tool} "$@"`,
+      '',
+    ].join('\n'),
+    'config/tools.global': `[global]\n${tool}_executable = ${box.path(`failing-${tool}`)}\n`,
+  });
+  chmodSync(box.path(`failing-${tool}`), 0o755);
+}
+
+describe.runIf(haveWebdav() && haveTools('flock', 'bash', 'sha256sum'))(
+  'a mirror on a WebDAV server whose fetch fails after its check',
+  () => {
+    const dav = serverPerSuite(() => startWebdav());
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-unreadable-dav-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+    });
+    afterEach(() => box.remove());
+
+    for (const how of HOWS) {
+      it(`names the copy it could not fetch, and changes nothing (${how})`, () => {
+        box.write({
+          'config/bp.backup': `[point]\nengine = synchronize\nremote_url = ${dav().baseUrl}/{name}\n`,
+        });
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const copy = fileContents(box.path('collect/site/backups'));
+        const live = fileContents(box.path('data'));
+        failingTool(box, 'rclone', 'sync');
+        const restore = runAs(box, how, 'restore', args);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at http://127.0.0.1:${dav().port}/site (backup point "bp") could not be read (rclone says why above): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).toContain('rclone: the connection was reset\n');
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+    }
+  },
+);
+
+describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())(
+  'a rolling archive over ssh whose fetch fails after its check',
+  () => {
+    const sshd = serverPerSuite(startSshd);
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-unreadable-get-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+    });
+    afterEach(() => box.remove());
+
+    for (const how of HOWS) {
+      it(`names the archive it could not fetch, and the one before it (${how})`, () => {
+        box.write({
+          'config/bp.backup': [
+            '[point]',
+            'engine = rolling_archive',
+            `remote_url = ssh://root@127.0.0.1:${sshd().port}{root}/rolled/{name}-{Y}{m}{d}{H}{M}{S}.tar.gz`,
+            `private_key = ${sshd().clientKey}`,
+            `ssh_options = ${sshd().sshOptions} -p ${sshd().port}`,
+            '',
+          ].join('\n'),
+        });
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        for (const now of ['2026-03-01T03:00:00Z', '2026-03-02T03:00:00Z'])
+          expect(runAs(box, how, 'backup', [...args, '--now', now]).code).toBe(0);
+        // Named by the local time of each run.
+        const [older = '', newer = ''] = readdirSync(box.path('rolled')).sort();
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const copy = fileContents(box.path('collect/site/backups'));
+        const live = fileContents(box.path('data'));
+        failingTool(box, 'rsync', '*:*');
+        const restore = runAs(box, how, 'restore', args);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at 127.0.0.1:${box.path('rolled', newer)} (backup point "bp") could not be read (rsync says why above): collect point "site" and the live data were not changed; the archive before it (${box.path('rolled', older)}): run the restore again with --at 2026-03-01T03:00:00Z`,
+          /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+    }
   },
 );
