@@ -252,6 +252,11 @@ export interface CopyCommand {
   readonly what: string;
   /** Added to the environment of every program the command runs (a transport's settings). */
   readonly env?: Readonly<Record<string, EnvValue>>;
+  /**
+   * A restore's words for a copy that fails (not one its guard refused), said after the tool's
+   * lines and recorded as the step's failure (set by `polyarchiv_copy_unreadable`, said by `polyarchiv_copy`).
+   */
+  readonly unreadable?: string;
 }
 
 /**

@@ -208,11 +208,13 @@ describe.runIf(haveTools('restic', 'jq', 'rsync', 'flock', 'bash')).each(HOWS)(
  * A fetch that fails after its check found the copy (a server that goes away in between, a
  * connection cut): the tool given in `[global]` fails its transfer, as such a fetch would.
  */
-function failingTool(box: Sandbox, tool: 'rclone' | 'rsync', when: string): void {
+function failingTool(box: Sandbox, tool: 'rclone' | 'rsync', when: string, status = 7): void {
   box.write({
     [`failing-${tool}`]: [
       '#!/bin/sh',
-      `for word in "$@"; do case $word in ${when}) echo "${tool}: the connection was reset" >&2; exit 7;; esac; done`,
+      // A dry run (rsync -n, which measures a copy) still runs.
+      `for word in "$@"; do if [ "$word" = -n ]; then exec /usr/bin/${tool} "$@"; fi; done`,
+      `for word in "$@"; do case $word in ${when}) echo "${tool}: the connection was reset" >&2; exit ${status};; esac; done`,
       `exec /usr/bin/${tool} "$@"`,
       '',
     ].join('\n'),
@@ -301,3 +303,34 @@ describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())
     }
   },
 );
+
+describe.runIf(haveTools('rsync', 'flock', 'bash'))('a local mirror whose copy fails part way', () => {
+  let box: Sandbox;
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-unreadable-copy-');
+    box.write({
+      'data/page.txt': 'page\n',
+      'config/site.collect': SITE,
+      'config/bp.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+    });
+  });
+  afterEach(() => box.remove());
+
+  for (const how of HOWS) {
+    it(`names the copy, and says that the live data were not changed (${how})`, () => {
+      const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+      expect(runAs(box, how, 'backup', args).code).toBe(0);
+      box.write({ 'data/page.txt': 'changed since\n', 'mirror/site/tree/more.txt': 'more\n' });
+      const live = fileContents(box.path('data'));
+      // rsync's status of a file it could not read, after the judge's dry runs.
+      failingTool(box, 'rsync', `${box.path('mirror/site')}/`, 23);
+      const restore = runAs(box, how, 'restore', args);
+      expectUnreadable(
+        restore,
+        `the copy of "site" at ${box.path('mirror/site')} (backup point "bp") could not be read (rsync says why above): the live data were not changed; collect point "site" may hold part of it, each file whole, old or new; ${ELSEWHERE}`,
+        /failed with exit code 23: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+      );
+      expect(fileContents(box.path('data'))).toEqual(live);
+    }, 60_000);
+  }
+});

@@ -29,11 +29,23 @@ export const leftUnchanged = (cp: BoundCollectPoint): string =>
 export function unreadableCopy(
   bp: BoundBackupPoint,
   cp: BoundCollectPoint,
-  copy: { readonly shown: string; readonly tool: string },
+  copy: {
+    readonly shown: string;
+    readonly tool: string;
+    /** What the failure left: by default nothing changed (see partlyFetched). */
+    readonly left?: string;
+  },
   then: string = ANOTHER_BACKUP_POINT,
 ): string {
-  return `the copy of "${cp.name}" at ${copy.shown} (backup point "${bp.name}") could not be read (${copy.tool} says why above): ${leftUnchanged(cp)}; ${then}`;
+  return `the copy of "${cp.name}" at ${copy.shown} (backup point "${bp.name}") could not be read (${copy.tool} says why above): ${copy.left ?? leftUnchanged(cp)}; ${then}`;
 }
+
+/**
+ * What a copy in place into the collect point leaves when it fails part way (copyInPlace): every
+ * file whole, the old or the new one; the live data are restored from it only after.
+ */
+export const partlyFetched = (cp: BoundCollectPoint): string =>
+  `${LIVE_UNCHANGED}; collect point "${cp.name}" may hold part of it, each file whole, old or new`;
 
 /**
  * A fetch's check of what it copies from, before anything is copied into the collect point: a
