@@ -53,11 +53,11 @@ unit_1_fetch_remote_journal() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # remote.backup:3 [point]
   polyarchiv_step 2 3 'fetch branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git into "journal" and check it out' 'remote.backup:3 [point]'
-  (cd -- / && GIT_TERMINAL_PROMPT=0 git ls-remote --quiet --exit-code -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal > /dev/null) || polyarchiv_explain "$?" 2 'backup point "remote" holds no copy of collect point "journal": file:///var/lib/polyarchiv-fixture/remote/journal.git has no branch backups/journal'
+  (cd -- / && GIT_TERMINAL_PROMPT=0 git ls-remote --quiet --exit-code -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal > /dev/null) || polyarchiv_explain "$?" 2 'backup point "remote" holds no copy of collect point "journal": file:///var/lib/polyarchiv-fixture/remote/journal.git has no branch backups/journal' other "the copy of \"journal\" at branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git (backup point \"remote\") could not be read (git says why above): collect point \"journal\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   git -c 'init.defaultBranch=master' init -q /var/lib/polyarchiv-fixture/collect/journal/backups
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info
   printf '%s\n' '* -text -eol -crlf -filter -ident -working-tree-encoding' > /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info/attributes
-  GIT_TERMINAL_PROMPT=0 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git fetch --quiet --no-tags -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal
+  GIT_TERMINAL_PROMPT=0 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git fetch --quiet --no-tags -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal || polyarchiv_explain "$?" other "the copy of \"journal\" at branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git (backup point \"remote\") could not be read (git says why above): collect point \"journal\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups reset --quiet --hard FETCH_HEAD
   # remote.backup:1 [point]
   polyarchiv_step 3 3 'check that the copy of "journal" fetched from backup point "remote" holds something' 'remote.backup:1 [point]'

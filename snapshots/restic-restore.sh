@@ -64,7 +64,7 @@ unit_1_fetch_vault_site() {
   # vault.backup:3 [point]
   polyarchiv_step 3 9 'remove the locks that restic processes which are gone left in /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
-  RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic unlock
+  RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic unlock || polyarchiv_explain "$?" other "the copy of \"site\" at /var/lib/polyarchiv-fixture/restic (backup point \"vault\") could not be read (restic says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   polyarchiv_restore_trace
   # vault.backup:3 [point]
   polyarchiv_step 4 9 'restore the newest snapshot of "site" from /var/lib/polyarchiv-fixture/restic (the collect point is not touched unless it is whole)' 'vault.backup:3 [point]'

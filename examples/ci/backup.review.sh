@@ -391,20 +391,24 @@ polyarchiv_explain() {
 # After a command that ended with STATUS, its error output kept in the file ERRORS: a status it
 # explains is said in those words only, instead of the tool's (rclone's "Failed to lsjson:
 # directory not found" for a copy that is not there); any other status, a success too, shows what
-# the tool said. Returns STATUS.
+# the tool said, then the meaning of any other failure (`other`) when one is given. Returns STATUS.
 polyarchiv_explain_errors() {
   local status=$1 errors=$2
   shift 2
   local -a explanations=("$@")
   local n
   for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do
-    if ((status != 0 && status == explanations[n])); then
+    if [[ ${explanations[n]} != other ]] && ((status != 0 && status == explanations[n])); then
       polyarchiv_explain "${status}" "${explanations[@]}"
       return
     fi
   done
   if [[ -s ${errors} ]]; then
     cat -- "${errors}" >&2 || true
+  fi
+  if ((status != 0)); then
+    polyarchiv_explain "${status}" "${explanations[@]}"
+    return
   fi
   return "${status}"
 }
@@ -1175,6 +1179,15 @@ polyarchiv_judge_shrink() {
   return 1
 }
 
+# What the next copy (on the same line) says, and its step records, if it fails (not refused by its
+# guard, which says why): a restore's words for the copy it could not read, what it left, where to
+# turn. polyarchiv_copy takes them: the copy after it has none.
+polyarchiv_unreadable_copy=''
+polyarchiv_copy_unreadable() {
+  local message=$1
+  polyarchiv_unreadable_copy=${message}
+}
+
 # An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
 # FILES BYTES, then the command that counts the incoming side (an rsync dry run, or a find listing)
 # and the one that sums its output (no words when it prints rsync's figures), the target's dry run
@@ -1194,7 +1207,8 @@ polyarchiv_copy() {
   local -a copy_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a first_copy=("$@")
-  local out files bytes entry rc=0
+  local out files bytes entry rc=0 unreadable=${polyarchiv_unreadable_copy}
+  polyarchiv_unreadable_copy=''
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
@@ -1235,6 +1249,10 @@ polyarchiv_copy() {
     polyarchiv_say "  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it"
   done
   if ((rc != 0)); then
+    if [[ -n ${unreadable} ]]; then
+      polyarchiv_say "  ${unreadable}"
+      polyarchiv_record_why "${unreadable}"
+    fi
     return "${rc}"
   fi
   if [[ -n ${key} ]]; then

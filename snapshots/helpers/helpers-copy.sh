@@ -1,4 +1,13 @@
 
+# What the next copy (on the same line) says, and its step records, if it fails (not refused by its
+# guard, which says why): a restore's words for the copy it could not read, what it left, where to
+# turn. polyarchiv_copy takes them: the copy after it has none.
+polyarchiv_unreadable_copy=''
+polyarchiv_copy_unreadable() {
+  local message=$1
+  polyarchiv_unreadable_copy=${message}
+}
+
 # An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
 # FILES BYTES, then the command that counts the incoming side (an rsync dry run, or a find listing)
 # and the one that sums its output (no words when it prints rsync's figures), the target's dry run
@@ -18,7 +27,8 @@ polyarchiv_copy() {
   local -a copy_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a first_copy=("$@")
-  local out files bytes entry rc=0
+  local out files bytes entry rc=0 unreadable=${polyarchiv_unreadable_copy}
+  polyarchiv_unreadable_copy=''
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
@@ -59,6 +69,10 @@ polyarchiv_copy() {
     polyarchiv_say "  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it"
   done
   if ((rc != 0)); then
+    if [[ -n ${unreadable} ]]; then
+      polyarchiv_say "  ${unreadable}"
+      polyarchiv_record_why "${unreadable}"
+    fi
     return "${rc}"
   fi
   if [[ -n ${key} ]]; then

@@ -16,6 +16,7 @@ polyarchiv_git_reset_at() {
   fi
   if [[ -z ${chosen} ]]; then
     polyarchiv_say "  ${none}"
+    polyarchiv_record_why "${none}"
     return 1
   fi
   IFS=$'\t' read -r commit made <<<"${chosen}"

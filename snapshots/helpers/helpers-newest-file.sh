@@ -38,6 +38,7 @@ polyarchiv_newest_file() {
   done <<<"${listed}"
   if [[ -z ${chosen} ]]; then
     polyarchiv_say "  ${none}"
+    polyarchiv_record_why "${none}"
     return 1
   fi
   found=${prefix}${chosen}

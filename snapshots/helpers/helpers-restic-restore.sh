@@ -31,6 +31,7 @@ polyarchiv_restic_restore_at() {
   done <<<"${lines}"
   if [[ -z ${chosen} ]]; then
     polyarchiv_say "  ${none}"
+    polyarchiv_record_why "${none}"
     return 1
   fi
   local short_id=${chosen:0:8}

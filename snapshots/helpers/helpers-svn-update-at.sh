@@ -57,6 +57,7 @@ polyarchiv_svn_update_at() {
     revision=${revision//[[:space:]]/}
     if [[ ${revision} == 0 ]]; then
       polyarchiv_say "  ${none}"
+      polyarchiv_record_why "${none}"
       return 3
     fi
   fi

@@ -250,20 +250,24 @@ polyarchiv_explain() {
 # After a command that ended with STATUS, its error output kept in the file ERRORS: a status it
 # explains is said in those words only, instead of the tool's (rclone's "Failed to lsjson:
 # directory not found" for a copy that is not there); any other status, a success too, shows what
-# the tool said. Returns STATUS.
+# the tool said, then the meaning of any other failure (`other`) when one is given. Returns STATUS.
 polyarchiv_explain_errors() {
   local status=$1 errors=$2
   shift 2
   local -a explanations=("$@")
   local n
   for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do
-    if ((status != 0 && status == explanations[n])); then
+    if [[ ${explanations[n]} != other ]] && ((status != 0 && status == explanations[n])); then
       polyarchiv_explain "${status}" "${explanations[@]}"
       return
     fi
   done
   if [[ -s ${errors} ]]; then
     cat -- "${errors}" >&2 || true
+  fi
+  if ((status != 0)); then
+    polyarchiv_explain "${status}" "${explanations[@]}"
+    return
   fi
   return "${status}"
 }

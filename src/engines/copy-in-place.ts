@@ -64,6 +64,8 @@ export interface CopySpec {
   readonly linkDest?: string;
   /** `from` is live data: the copy says which entries there it leaves out (RsyncSpec). */
   readonly liveSource?: true;
+  /** A restore's words for a copy that fails (RsyncSpec.unreadable). */
+  readonly unreadable?: string;
 }
 
 /**
@@ -92,6 +94,7 @@ export function copyInPlace(spec: CopySpec): ActionDraft[] {
   };
   if (spec.remote !== undefined) copy.remote = spec.remote;
   if (spec.linkDest !== undefined) copy.linkDest = spec.linkDest;
+  if (spec.unreadable !== undefined) copy.unreadable = spec.unreadable;
   // Polyarchiv's copy of live data follows the source's patterns as they are now.
   if (spec.liveSource === true) {
     copy.liveSource = true;

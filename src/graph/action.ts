@@ -131,7 +131,12 @@ export type ActionBody =
   | ({ readonly kind: 'sync-dir' } & SyncDirSpec)
   | { readonly kind: 'delete-archive'; readonly archive: string; readonly transport?: Transport }
   | { readonly kind: 'restic-init'; readonly repository: ResticRepository }
-  | { readonly kind: 'restic-unlock'; readonly repository: ResticRepository }
+  | {
+      readonly kind: 'restic-unlock';
+      readonly repository: ResticRepository;
+      /** A restore's words for a repository restic cannot open, said after restic's lines. */
+      readonly unreadable?: string;
+    }
   | ({ readonly kind: 'restic-backup' } & ResticBackupSpec)
   | ({ readonly kind: 'restic-forget' } & ResticForgetSpec)
   | ({ readonly kind: 'restic-restore' } & ResticRestoreSpec)
@@ -282,6 +287,11 @@ export interface ExpectCopySpec {
   readonly expect: 'entries' | 'path' | 'directory';
   readonly path: string;
   readonly missing: string;
+  /**
+   * What any other failure of the check means (it could not read there: a server gone, a
+   * permission denied), said after the tool's own lines: a fetch's check says it.
+   */
+  readonly unreadable?: string;
   /**
    * `path` is on another host, looked at over ssh (a mirror a restore fetches from), or on a
    * server, asked through rclone whether anything is there (`entries` as `path`: an empty copy is

@@ -234,7 +234,7 @@ export function buildCommands(
     case 'restic-init':
       return resticInitCommands(action.repository, tools);
     case 'restic-unlock':
-      return resticUnlockCommands(action.repository, tools);
+      return resticUnlockCommands(action.repository, tools, action.unreadable);
     case 'restic-backup':
       return resticBackupCommands(action, tools);
     case 'restic-forget':
@@ -309,7 +309,10 @@ export { rsyncRemoteShell } from './transport-commands.js';
  * directory into `grep -q .`: status 1 when it is missing or holds nothing, which `missing` says.
  */
 function expectCopy(spec: ExpectCopySpec, tools: ToolPaths): ExecCommand {
-  const explains = [{ status: 1, message: spec.missing }];
+  const explains: Explanation[] = [
+    { status: 1, message: spec.missing },
+    ...(spec.unreadable === undefined ? [] : [{ status: 'other' as const, message: spec.unreadable }]),
+  ];
   const test =
     spec.expect === 'path'
       ? ['test', '-e', spec.path]
@@ -317,8 +320,7 @@ function expectCopy(spec: ExpectCopySpec, tools: ToolPaths): ExecCommand {
         ? ['test', '-d', spec.path, '-o', '!', '-e', spec.path]
         : undefined;
   // On a server, whether anything is there: an empty copy fetched is found empty where it lands.
-  if (spec.transport?.kind === 'rclone')
-    return rclonePathCheck(spec.transport, spec.path, spec.missing, tools);
+  if (spec.transport?.kind === 'rclone') return rclonePathCheck(spec.transport, spec.path, spec, tools);
   // On another host the whole test runs there: ssh's own failure (255) is not the copy's absence.
   if (spec.transport !== undefined) {
     const line = test === undefined ? `${shCommand(firstEntry(spec.path))} | grep -q .` : shCommand(test);

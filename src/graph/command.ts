@@ -83,6 +83,12 @@ export interface Explanation {
   readonly message: string;
 }
 
+/** `command` with the words of any failure it does not explain otherwise, when there are some. */
+export function orUnreadable(command: ExecCommand, unreadable: string | undefined): ExecCommand {
+  if (unreadable === undefined) return command;
+  return { ...command, explains: [...(command.explains ?? []), { status: 'other', message: unreadable }] };
+}
+
 /** What a command's failure `status` means, when the command says it: its first explanation that fits. */
 export function explanationOf(command: ExecCommand, status: number): string | undefined {
   if (status === 0) return undefined;
@@ -246,6 +252,11 @@ export interface CopyCommand {
   readonly what: string;
   /** Added to the environment of every program the command runs (a transport's settings). */
   readonly env?: Readonly<Record<string, EnvValue>>;
+  /**
+   * A restore's words for a copy that fails (not one its guard refused), said after the tool's
+   * lines and recorded as the step's failure (set by `polyarchiv_copy_unreadable`, said by `polyarchiv_copy`).
+   */
+  readonly unreadable?: string;
 }
 
 /**

@@ -14,6 +14,8 @@ export interface RsyncFilter {
 }
 
 export interface RsyncSpec {
+  /** A restore's words for a copy that fails (CopyCommand.unreadable): guarded copies only. */
+  readonly unreadable?: string;
   readonly from: string;
   readonly to: string;
   readonly deleteExtraneous: boolean;

@@ -72,7 +72,10 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
       stdout: '/dev/null',
       // Outside any repository: no repository around the working directory lends its configuration.
       cwd: '/',
-      explains: [{ status: LS_REMOTE_NO_MATCH, message: spec.missing }],
+      explains: [
+        { status: LS_REMOTE_NO_MATCH, message: spec.missing },
+        { status: 'other', message: spec.unreadable },
+      ],
     },
     { kind: 'exec', argv: [git, '-c', 'init.defaultBranch=master', 'init', '-q', spec.workTree] },
     // Before the checkout: the fetched files come back byte for byte, whatever a .gitattributes says.
@@ -92,6 +95,7 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
         `refs/heads/${spec.branch}`,
       ]),
       env: remoteEnv(spec.remote, tools),
+      explains: [{ status: 'other', message: spec.unreadable }],
     },
     spec.at === undefined
       ? { kind: 'exec', argv: [...reset, 'FETCH_HEAD'] }

@@ -253,6 +253,12 @@ export const HELPERS = {
     tools: ['mktemp', 'cat', 'rm'],
     statuses: { aligned: 0, failed: 1, noUser: 2, noMailbox: 3 },
   },
+  copyUnreadable: {
+    name: 'polyarchiv_copy_unreadable',
+    args: [word('message')],
+    tools: [],
+    statuses: { set: 0 },
+  },
   tolerate: {
     name: 'polyarchiv_tolerate',
     args: [word('status'), word('tolerated')],
@@ -311,7 +317,8 @@ export const HELPERS = {
 /**
  * The helpers that a script calls beside the commands of its steps (whose helpers toolsOf in
  * graph/command-needs.ts reads): a unit's lock, state guard and record, the sweep of dead runs'
- * work directories, `--log-file`, and what a plain command's line calls when it fails.
+ * work directories, `--log-file`, and what a plain command's (or a restore's copy's) line calls
+ * when it fails.
  */
 export const RUN_HELPERS: readonly HelperContract[] = [
   HELPERS.sweepWork,
@@ -322,6 +329,7 @@ export const RUN_HELPERS: readonly HelperContract[] = [
   HELPERS.tolerate,
   HELPERS.explain,
   HELPERS.explainErrors,
+  HELPERS.copyUnreadable,
 ];
 
 /**

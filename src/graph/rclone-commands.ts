@@ -91,7 +91,10 @@ export function rcloneGetCommands(
         remoteWord(transport, spec.remote),
         partial,
       ]),
-      rcloneGetFailures(transport, spec.remote, spec.missing),
+      [
+        ...rcloneGetFailures(transport, spec.remote, spec.missing),
+        ...(spec.unreadable === undefined ? [] : [{ status: 'other' as const, message: spec.unreadable }]),
+      ],
       { kind: 'get-file', of: `${transport.shown}${spec.remote}${spec.file}` },
     ),
     { kind: 'publish-file', partial, file: spec.file },
@@ -200,9 +203,10 @@ export function rcloneDeleteCommands(transport: RcloneTransport, path: string, t
 export function rclonePathCheck(
   transport: RcloneTransport,
   path: string,
-  missing: string,
+  { missing, unreadable }: { readonly missing: string; readonly unreadable?: string },
   tools: ToolPaths,
 ): ExecCommand {
+  const otherwise = unreadable === undefined ? [] : [{ status: 'other' as const, message: unreadable }];
   // What rclone says of a path that is not there ("Failed to lsjson: directory not found") is
   // said in polyarchiv's words instead; what it says of any other failure is shown.
   const errors = { kind: 'expect-copy', of: `${transport.shown}${path}` };
@@ -222,6 +226,7 @@ export function rclonePathCheck(
       [
         { status: RCLONE_NOTHING_TRANSFERRED, message: missing },
         ...rcloneGetFailures(transport, path).filter((e) => e.status === RCLONE_DIRECTORY_NOT_FOUND),
+        ...otherwise,
       ],
       errors,
     );
@@ -231,7 +236,10 @@ export function rclonePathCheck(
       ...rcloneCommand(transport, tools, ['lsjson', '--stat', '--', remoteWord(transport, path)]),
       stdout: '/dev/null',
     },
-    [RCLONE_DIRECTORY_NOT_FOUND, RCLONE_FILE_NOT_FOUND].map((status) => ({ status, message: missing })),
+    [
+      ...[RCLONE_DIRECTORY_NOT_FOUND, RCLONE_FILE_NOT_FOUND].map((status) => ({ status, message: missing })),
+      ...otherwise,
+    ],
     errors,
   );
 }

@@ -1,5 +1,5 @@
 import type { SyncDirSpec } from './action.js';
-import type { Command, EnvValue, ToolPaths, Word } from './command.js';
+import { type Command, type EnvValue, orUnreadable, type ToolPaths, type Word } from './command.js';
 import { prunedWalk } from './find-words.js';
 import { HOLDING_DIR } from './holding-dir.js';
 import { globEscaped, rcloneCommand, rcloneEnv, remoteWord } from './rclone-words.js';
@@ -25,7 +25,8 @@ export function syncDirCommands(
   const remote = remoteWord(transport, spec.remote);
   // Down: `local` is made like `remote`, deleting what it no longer holds (a directory kept from
   // run to run is updated at the cost of what changed).
-  if (spec.direction === 'down') return [rcloneCommand(transport, tools, syncWords(spec))];
+  if (spec.direction === 'down')
+    return [orUnreadable(rcloneCommand(transport, tools, syncWords(spec)), spec.unreadable)];
   const rclone = tools.rclone ?? 'rclone';
   const sync = [rclone, ...syncWords(spec)];
   const incoming: Word[] = [

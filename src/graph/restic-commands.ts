@@ -42,8 +42,16 @@ export function resticInitCommands(repository: ResticRepository, tools: ToolPath
  * for 30 minutes), which would make every later backup, forget or restore fail until someone
  * unlocks it. Locks of live processes stay (no `--remove-all`).
  */
-export function resticUnlockCommands(repository: ResticRepository, tools: ToolPaths): Command[] {
-  return [...locationFile(repository), resticExec(repository, tools, ['unlock'])];
+export function resticUnlockCommands(
+  repository: ResticRepository,
+  tools: ToolPaths,
+  unreadable?: string,
+): Command[] {
+  const unlock = resticExec(repository, tools, ['unlock']);
+  return [
+    ...locationFile(repository),
+    unreadable === undefined ? unlock : { ...unlock, explains: [{ status: 'other', message: unreadable }] },
+  ];
 }
 
 /** Run from inside `from`, so that the snapshot holds `.`: paths relative to the collect point. */

@@ -47,6 +47,7 @@ export function rsyncCommands(action: RsyncSpec, tools: ToolPaths, options: Comm
   command.maxShrinkPercent = action.guard.maxShrinkPercent;
   command.allowShrink = options.allowShrink === true;
   command.what = action.guard.what;
+  if (action.unreadable !== undefined) command.unreadable = action.unreadable;
   return [command as CopyCommand, ...afterCopy(action)];
 }
 

@@ -57,14 +57,11 @@ export function svnCheckoutCommands(spec: SvnWorkingCopySpec, tools: ToolPaths):
       env: SVN_ENV,
       ...(stdin === undefined ? {} : { stdin }),
     },
-    remote(repository, [
-      ...svn(repository, tools),
-      'relocate',
-      ...credentials(repository),
-      '--',
-      repository.url,
-      workingCopy,
-    ]),
+    remote(
+      repository,
+      [...svn(repository, tools), 'relocate', ...credentials(repository), '--', repository.url, workingCopy],
+      spec.unreadable,
+    ),
   ];
 }
 
@@ -164,7 +161,7 @@ export function svnUpdateCommands(spec: SvnUpdateSpec, tools: ToolPaths): Comman
     local([...svn(repository, tools), 'cleanup', '--remove-unversioned', '--remove-ignored', '--', target]),
     local([...svn(repository, tools), 'revert', '--quiet', '--recursive', '--remove-added', '--', target]),
     spec.at === undefined
-      ? remote(repository, [...update, '--revision=HEAD', '--', target])
+      ? remote(repository, [...update, '--revision=HEAD', '--', target], spec.unreadable)
       : updateAt(spec, spec.at, update, tools),
   ];
 }
@@ -219,9 +216,15 @@ function updateAt(
 }
 
 /** A command that reaches the repository: the password, if any, on its standard input. */
-function remote(repository: SvnRepositorySpec, argv: readonly Word[]): ExecCommand {
+function remote(repository: SvnRepositorySpec, argv: readonly Word[], unreadable?: string): ExecCommand {
   const stdin = passwordInput(repository);
-  return { kind: 'exec', argv, env: SVN_ENV, ...(stdin === undefined ? {} : { stdin }) };
+  return {
+    kind: 'exec',
+    argv,
+    env: SVN_ENV,
+    ...(stdin === undefined ? {} : { stdin }),
+    ...(unreadable === undefined ? {} : { explains: [{ status: 'other', message: unreadable }] }),
+  };
 }
 
 /** svn with the options of every command: never a prompt, never a cached credential. */

@@ -1,5 +1,5 @@
 import type { GetFileSpec, PutFileSpec, SshTransport, Transport } from './action.js';
-import type { Command, ToolPaths, Word } from './command.js';
+import { type Command, type ExecCommand, orUnreadable, type ToolPaths, type Word } from './command.js';
 import { underKerberos } from './kerberos-commands.js';
 import {
   rcloneDeleteCommands,
@@ -62,7 +62,8 @@ export function putFileCommands(spec: PutFileSpec, tools: ToolPaths): Command[] 
 export function getFileCommands(spec: GetFileSpec, tools: ToolPaths): Command[] {
   const transport = spec.transport;
   if (transport.kind === 'rclone') return rcloneGetCommands(spec, transport, tools);
-  return [rsyncFile(transport, tools, [], `${transport.host}:${spec.remote}`, spec.file)];
+  const fetch = rsyncFile(transport, tools, [], `${transport.host}:${spec.remote}`, spec.file);
+  return [orUnreadable(fetch, spec.unreadable)];
 }
 
 /**
@@ -94,7 +95,7 @@ export function rsyncFile(
   flags: readonly string[],
   from: string,
   to: string,
-): Command {
+): ExecCommand {
   const shell = rsyncRemoteShell([tools.ssh ?? 'ssh', ...transport.sshArgs]);
   return {
     kind: 'exec',

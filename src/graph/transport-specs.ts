@@ -84,6 +84,8 @@ export interface SyncDirSpec {
    * (see syncDirCommands).
    */
   readonly changes?: { readonly stamp: string };
+  /** Down, in a restore: the words for a failure to fetch the mirror, after rclone's lines. */
+  readonly unreadable?: string;
 }
 
 /** A remote file fetched into the local `file` (written aside, renamed in when whole). */
@@ -96,6 +98,8 @@ export interface GetFileSpec {
    * a key is not asked for before: nothing answers that it is missing).
    */
   readonly missing?: string;
+  /** A restore's words for any other failure to fetch it (a server gone), after the tool's lines. */
+  readonly unreadable?: string;
 }
 
 /**

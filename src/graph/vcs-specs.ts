@@ -42,6 +42,11 @@ export interface GitFetchSpec {
   readonly shown: string;
   /** What a remote without the branch means: the backup point holds no copy of the collect point. */
   readonly missing: string;
+  /**
+   * What any other failure to list or fetch the branch means (a repository missing or damaged, a
+   * server gone), said after git's lines: the collect point's files are not touched yet.
+   */
+  readonly unreadable: string;
 }
 
 /**
@@ -105,6 +110,11 @@ export interface SvnRepositorySpec {
 export interface SvnWorkingCopySpec {
   readonly workingCopy: string;
   readonly repository: SvnRepositorySpec;
+  /**
+   * A restore's words for a repository that cannot be read (a server gone, a login refused), said
+   * after svn's lines when the command that reaches it fails.
+   */
+  readonly unreadable?: string;
 }
 
 /**

@@ -117,6 +117,28 @@ describe.runIf(canRun)(
       expect(script).toEqual({ status, said });
       expect(await inApply(sayingThenExiting(status))).toEqual(script);
     });
+
+    // A check of a copy on a server: any failure but "not found" is said after rclone's own lines.
+    const withOther = (status: number): ExecCommand => ({
+      ...sayingThenExiting(status),
+      explains: [
+        { status: 3, message: 'the backup point holds no copy' },
+        { status: 'other', message: 'the copy could not be read (rclone says why above)' },
+      ],
+    });
+    it.each([
+      ['succeeds: what the tool said, nothing more', 0, ['Failed to lsjson: directory not found']],
+      ['a status said in words of its own: those only', 3, ['  the backup point holds no copy']],
+      [
+        'any other failure: what the tool said, then the catch-all',
+        7,
+        ['Failed to lsjson: directory not found', '  the copy could not be read (rclone says why above)'],
+      ],
+    ] as [string, number, string[]][])('with a catch-all, %s', async (_, status, said) => {
+      const script = inScript(withOther(status));
+      expect(script).toEqual({ status, said });
+      expect(await inApply(withOther(status))).toEqual(script);
+    });
   },
 );
 

@@ -51,6 +51,7 @@ function fetchAt(at: string, branch = 'backups'): { before: Command[]; reset: Gi
       branch,
       shown: 'the remote',
       missing: 'the remote holds no copy',
+      unreadable: 'the remote could not be read',
       at,
     },
     {},

@@ -154,6 +154,35 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
         expect(snapshotTree(box.path('collect/site/backups'))).toEqual(before);
       }, 120_000);
 
+      it(`a restore of a mirror the server does not let it read fails at the check, naming the copy, changing nothing (${how})`, async () => {
+        const args = configure(['engine = synchronize', `remote_url = ${url('{name}')}`]);
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        writeFileSync(box.path('data/plain.txt'), 'changed since\n');
+        const copy = snapshotTree(box.path('collect/site/backups'));
+        const live = snapshotTree(box.path('data'));
+        const restore = async () => {
+          // A refused login fails at once; a server that is down, after rclone's retries.
+          if (service().refused !== undefined) {
+            configure(['engine = synchronize', ...service().plainLines('{name}', 'wrong')], true);
+            return runAs(box, how, 'restore', args);
+          }
+          await service().stop();
+          try {
+            return runAs(box, how, 'restore', args);
+          } finally {
+            await service().start();
+          }
+        };
+        const failed = await restore();
+        expect(failed.code, failed.stderr).toBe(1);
+        expect(failed.stderr).toMatch(
+          /\npolyarchiv: {3}the copy of "site" at [^\n]+ \(backup point "offsite"\) could not be read \(rclone says why above\): collect point "site" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME\npolyarchiv: {3}failed with exit code \d+: step 1 of \d+ at offsite\.backup:\d+ \[point\]\n/,
+        );
+        expect(failed.stderr).not.toMatch(/holds no copy/);
+        expect(snapshotTree(box.path('collect/site/backups'))).toEqual(copy);
+        expect(snapshotTree(box.path('data'))).toEqual(live);
+      }, 180_000);
+
       it(`rolling_archive keeps its calendar history there, deleting through rclone (${how})`, async () => {
         const args = configure([
           'engine = rolling_archive',

@@ -123,8 +123,8 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         ONE_LINE,
         wordText,
       );
-    case 'copy':
-      return afterAssignments(
+    case 'copy': {
+      const line = afterAssignments(
         command.env,
         quotedHelperCall(
           HELPERS.copy,
@@ -145,6 +145,9 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           wordText,
         ),
       );
+      if (command.unreadable === undefined) return line;
+      return `${helperCall(HELPERS.copyUnreadable, { message: shellWord(command.unreadable) })}; ${line}`;
+    }
     case 'publish-file':
       return helperCall(HELPERS.publish, {
         partial: shellWord(command.partial),

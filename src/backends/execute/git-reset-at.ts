@@ -21,6 +21,7 @@ export async function gitResetAt(
   const line = chosen.stdout.replace(/\n+$/, '');
   if (line === '') {
     say(`  ${command.none}`);
+    ctx.explain?.(command.none);
     return HELPERS.gitResetAt.statuses.none;
   }
   const [commit = '', made = ''] = line.split('\n', 1)[0]?.split('\t') ?? [];

@@ -41,7 +41,14 @@ export async function guardedCopy(
   const done = await capture(copy, ctx, 'stdout', command.env);
   for (const entry of reservedEntriesHidden(done.output))
     say(HELPER_MESSAGES.reservedLeftOut(command.what, entry));
-  if (done.status !== 0) return done.status;
+  if (done.status !== 0) {
+    // A restore's copy names what it could not read (polyarchiv_copy_unreadable).
+    if (command.unreadable !== undefined) {
+      say(`  ${command.unreadable}`);
+      ctx.explain?.(command.unreadable);
+    }
+    return done.status;
+  }
   if (command.figuresKey !== undefined) {
     const { files, bytes } = copyStats(done.output);
     ctx.copyFigures?.push(`${command.figuresKey}:{"files":${files},"bytes":${bytes}}`);

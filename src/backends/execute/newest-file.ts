@@ -21,6 +21,7 @@ export async function newestFile(
   const chosen = newestOf(listed.stdout, command);
   if (chosen === undefined) {
     say(`  ${command.none}`);
+    ctx.explain?.(command.none);
     return HELPERS.newestFile.statuses.none;
   }
   const found = `${command.prefix}${chosen}`;

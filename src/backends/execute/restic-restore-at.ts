@@ -34,6 +34,7 @@ export async function resticRestoreAt(
       chosen = snapshot;
   if (chosen === undefined) {
     say(`  ${command.none}`);
+    ctx.explain?.(command.none);
     return HELPERS.resticRestoreAt.statuses.none;
   }
   note(HELPER_MESSAGES.snapshotChosen(chosen.id.slice(0, 8), chosen.time));

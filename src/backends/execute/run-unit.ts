@@ -215,7 +215,9 @@ async function runErrorsUntilEnd(command: ExecCommand, ctx: RunContext): Promise
       else writeAsTool(ctx, stream, chunk);
     },
   });
-  if (explanationOf(command, status) === undefined) writeAsTool(ctx, 'stderr', Buffer.concat(errors));
+  // Only a status said in words of its own replaces the tool's lines; `other` follows them.
+  if (status === 0 || !command.explains?.some((e) => e.status === status))
+    writeAsTool(ctx, 'stderr', Buffer.concat(errors));
   return status;
 }
 

@@ -25,6 +25,7 @@ export async function svnUpdateAt(
     revision = baseline.stdout.replace(/\s/g, '');
     if (revision === '0') {
       say(`  ${command.none}`);
+      ctx.explain?.(command.none);
       return HELPERS.svnUpdateAt.statuses.none;
     }
   }

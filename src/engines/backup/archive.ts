@@ -7,7 +7,13 @@ import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engin
 import { asWritten } from '../toolkit.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
 import { getNewest, seriesDirExpected } from './dated-search.js';
-import { ANOTHER_BACKUP_POINT, expectFetched, leftUnchanged, noCopyMessage } from './expect-fetched.js';
+import {
+  ANOTHER_BACKUP_POINT,
+  expectFetched,
+  leftUnchanged,
+  noCopyMessage,
+  unreadableCopy,
+} from './expect-fetched.js';
 import { sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
 import { checkTarget, localLocation, pointTarget, type Target, TRANSPORT_OPTIONS } from './target.js';
@@ -189,11 +195,31 @@ export function extractArchive(
               ? expectFetched(
                   bp,
                   cp,
-                  { path: archive, shown: fetch.shown, expect: 'path', transport: fetch.transport },
+                  {
+                    path: archive,
+                    shown: fetch.shown,
+                    expect: 'path',
+                    transport: fetch.transport,
+                    otherwise: otherCopies,
+                  },
                   origin,
                 )
               : seriesDirExpected(bp, cp, fetch.target, fetch.search, origin)),
-            fetchDraft(fetch, archive, file, origin, (shown) => noCopyMessage(bp, cp, `${shown} is missing`)),
+            fetchDraft(
+              fetch,
+              archive,
+              file,
+              origin,
+              (shown) => noCopyMessage(bp, cp, `${shown} is missing`),
+              // Fetched aside: a fetch that fails leaves the collect point as it was.
+              (shown) =>
+                unreadableCopy(
+                  bp,
+                  cp,
+                  { shown, tool: fetch.transport?.kind === 'rclone' ? 'rclone' : 'rsync' },
+                  otherCopies,
+                ),
+            ),
           ]),
       {
         kind: 'unpack',
@@ -216,6 +242,8 @@ function fetchDraft(
   origin: Origin,
   /** What a server that holds no file there means (see GetFileSpec.missing). */
   missing: (shown: string) => string,
+  /** What any other failure to fetch it means (see GetFileSpec.unreadable). */
+  unreadable: (shown: string) => string,
 ): ActionDraft {
   if (fetch.kind === 'file')
     return {
@@ -224,6 +252,7 @@ function fetchDraft(
       remote: archive,
       file,
       missing: missing(fetch.shown),
+      unreadable: unreadable(fetch.shown),
       origin,
       summary: `fetch ${fetch.shown} into ${file}`,
     };

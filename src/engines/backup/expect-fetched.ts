@@ -14,9 +14,38 @@ export const ANOTHER_BACKUP_POINT = "another backup point's copy: run the restor
 export const olderCopy = (copy: 'archive' | 'snapshot'): string =>
   `an older ${copy}: run the restore again with --at a time before this one's; ${ANOTHER_BACKUP_POINT}`;
 
+/** What a restore that fails before its first change to live data leaves as it was. */
+export const LIVE_UNCHANGED = 'the live data were not changed';
+
 /** What a fetch that fails before its copy reaches the collect point leaves as it was. */
 export const leftUnchanged = (cp: BoundCollectPoint): string =>
-  `collect point "${cp.name}" and the live data were not changed`;
+  `collect point "${cp.name}" and ${LIVE_UNCHANGED}`;
+
+/**
+ * What a restore says when the copy of a backup point could not be read (a server gone, a
+ * permission denied, a damaged repository), before anything of it reached the collect point:
+ * `tool` printed why above; `then`: where to turn.
+ */
+export function unreadableCopy(
+  bp: BoundBackupPoint,
+  cp: BoundCollectPoint,
+  copy: {
+    readonly shown: string;
+    readonly tool: string;
+    /** What the failure left: by default nothing changed (see partlyFetched). */
+    readonly left?: string;
+  },
+  then: string = ANOTHER_BACKUP_POINT,
+): string {
+  return `the copy of "${cp.name}" at ${copy.shown} (backup point "${bp.name}") could not be read (${copy.tool} says why above): ${copy.left ?? leftUnchanged(cp)}; ${then}`;
+}
+
+/**
+ * What a copy in place into the collect point leaves when it fails part way (copyInPlace): every
+ * file whole, the old or the new one; the live data are restored from it only after.
+ */
+export const partlyFetched = (cp: BoundCollectPoint): string =>
+  `${LIVE_UNCHANGED}; collect point "${cp.name}" may hold part of it, each file whole, old or new`;
 
 /**
  * A fetch's check of what it copies from, before anything is copied into the collect point: a
@@ -37,6 +66,11 @@ export function expectFetched(
     readonly expect?: 'entries' | 'path';
     /** On another host (ssh) or a server (rclone): asked there, before anything is fetched. */
     readonly transport?: Transport;
+    /**
+     * Where to turn when the check cannot read there (its server gone, a permission denied):
+     * another backup point unless said.
+     */
+    readonly otherwise?: string;
   },
   origin: Origin,
 ): ActionDraft[] {
@@ -52,7 +86,18 @@ export function expectFetched(
         cp,
         place.detail ?? `${place.shown} ${expect === 'path' ? 'is missing' : 'is missing or empty'}`,
       ),
-      ...(place.transport === undefined ? {} : { transport: place.transport }),
+      // On this host the check fails only when the copy is not there (find's and test's status 1).
+      ...(place.transport === undefined
+        ? {}
+        : {
+            transport: place.transport,
+            unreadable: unreadableCopy(
+              bp,
+              cp,
+              { shown: place.shown, tool: place.transport.kind === 'rclone' ? 'rclone' : 'ssh' },
+              place.otherwise,
+            ),
+          }),
       origin,
       summary: `check that ${place.shown} holds a copy of "${cp.name}"`,
     },

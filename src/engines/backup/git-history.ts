@@ -5,7 +5,7 @@ import { committedOnTopOf, gitCollectPoint } from '../collect/git.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { kerberosLogin, ticketDrafts } from '../kerberos-login.js';
 import { atText } from '../toolkit.js';
-import { noCopyMessage } from './expect-fetched.js';
+import { noCopyMessage, unreadableCopy } from './expect-fetched.js';
 
 /*
  * What the backup points that push a git collect point's history share (git, gitlab): their
@@ -98,6 +98,7 @@ export function fetchDrafts(
       shown,
       ...(when === undefined ? {} : { at: when }),
       missing: noCopyMessage(bp, cp, `${shown} has no branch ${branch}`),
+      unreadable: unreadableCopy(bp, cp, { shown: `branch ${branch} of ${shown}`, tool: 'git' }),
       origin,
       summary:
         when === undefined

@@ -7,7 +7,7 @@ import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { atText } from '../toolkit.js';
 import { datedEntry, type RecordedArchive, recordedArchives, retainSeries } from './archive-series.js';
-import { leftUnchanged, noCopyMessage, olderCopy } from './expect-fetched.js';
+import { leftUnchanged, noCopyMessage, olderCopy, unreadableCopy } from './expect-fetched.js';
 import {
   BACKEND_OPTIONS,
   checkResticRepository,
@@ -183,7 +183,8 @@ export const restic: BackupEngine = {
         copy: `the snapshot of "${cp.name}"${when} in ${repository.url}`,
       },
       (staging, origin) => [
-        unlock(repository, origin),
+        // The first to open the repository: one that cannot be opened is said here.
+        unlock(repository, origin, unreadableCopy(bp, cp, { shown: repository.url, tool: 'restic' })),
         {
           kind: 'restic-restore',
           repository,
@@ -213,9 +214,10 @@ export const restic: BackupEngine = {
  * locks of restic processes that are gone, which a killed run leaves and which would make every
  * later run fail until someone unlocks the repository by hand, are removed; live ones stay.
  */
-const unlock = (repository: ResticRepository, origin: Origin): ActionDraft => ({
+const unlock = (repository: ResticRepository, origin: Origin, unreadable?: string): ActionDraft => ({
   kind: 'restic-unlock',
   repository,
+  ...(unreadable === undefined ? {} : { unreadable }),
   origin,
   summary: `remove the locks that restic processes which are gone left in ${repository.url}`,
 });

@@ -6,7 +6,7 @@ import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } f
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { pairDir } from './archive.js';
 import { datedSearch, getNewest, seriesDirExpected } from './dated-search.js';
-import { expectFetched } from './expect-fetched.js';
+import { expectFetched, partlyFetched, unreadableCopy } from './expect-fetched.js';
 import { sendModes } from './mirror-modes.js';
 import { leftoverExclusions, sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
@@ -116,6 +116,8 @@ export const synchronize: BackupEngine = {
             transport,
             remote: target.path,
             excludes: [],
+            // Fetched aside: a fetch that fails leaves the collect point as it was.
+            unreadable: unreadableCopy(bp, cp, { shown, tool: 'rclone' }),
             origin,
             summary: `fetch the mirror at ${shownTarget(target)} into ${staging}`,
           }),
@@ -146,6 +148,11 @@ export const synchronize: BackupEngine = {
         origin: bp.options.origin('remote_url'),
         maxShrinkPercent: bp.options.integer('max_shrink_percent'),
         what: `the copy of "${cp.name}" fetched from backup point "${bp.name}"`,
+        unreadable: unreadableCopy(bp, cp, {
+          shown: shownTarget(target),
+          tool: 'rsync',
+          left: partlyFetched(cp),
+        }),
       }),
     ];
   },

@@ -2,6 +2,7 @@ import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { ActionDraft, Compression } from '../../graph/action.js';
 import type { OptionValues } from '../../options/schema.js';
 import { compressionOf, partialOf, unreadableArchive } from '../backup/archive.js';
+import { LIVE_UNCHANGED } from '../backup/expect-fetched.js';
 import { copyMetadata } from '../copy-in-place.js';
 import type { BoundCollectPoint, CollectEngine } from '../engine.js';
 import { createCollectDir } from './files.js';
@@ -71,7 +72,7 @@ export const archiveCollectPoint: CollectEngine = {
         into: dir,
         compression: compressionOf(archive) as Compression,
         metadata: copyMetadata(cp.options),
-        unreadable: unreadableArchive(archive, 'no source was restored: the live data were not changed'),
+        unreadable: unreadableArchive(archive, `no source was restored: ${LIVE_UNCHANGED}`),
         origin,
         summary: `extract ${archive} into ${dir}`,
       },

@@ -3,6 +3,7 @@ import type { ActionDraft, SvnRepositorySpec } from '../../graph/action.js';
 import { nestedMetadataArgv } from '../../graph/nested-metadata.js';
 import { MODES_FILE } from '../../graph/tree-modes.js';
 import type { OptionValues } from '../../options/schema.js';
+import { LIVE_UNCHANGED } from '../backup/expect-fetched.js';
 import type { BoundCollectPoint, CollectEngine } from '../engine.js';
 import { collectSecret, collectUrlPasswordSecret } from '../secrets.js';
 import { atText, setString } from '../toolkit.js';
@@ -82,13 +83,21 @@ export const subversionCollectPoint: CollectEngine = {
   restoreBeforeSources: (cp, at) => [
     createCollectDir(cp),
     config(cp),
-    checkout(cp),
-    update(cp, at),
+    checkout(cp, unreadableRepository(cp)),
+    update(cp, at, unreadableRepository(cp)),
     applyModes(cp, cp.options.origin('remote_url')),
   ],
 };
 
-function update(cp: BoundCollectPoint, at?: Date): ActionDraft {
+/**
+ * A restore's words for a repository it cannot read: its sources are restored after, so the live
+ * data are as they were (the working copy's strays and local changes may be gone already).
+ */
+function unreadableRepository(cp: BoundCollectPoint): string {
+  return `the repository ${remoteOf(cp).url} of collect point "${cp.name}" could not be read (svn says why above): ${LIVE_UNCHANGED}`;
+}
+
+function update(cp: BoundCollectPoint, at?: Date, unreadable?: string): ActionDraft {
   // Whole seconds: the update adds svn's fraction that takes in the whole second.
   const instant = at === undefined ? undefined : atText(new Date(Math.floor(at.getTime() / 1000) * 1000));
   return {
@@ -96,6 +105,7 @@ function update(cp: BoundCollectPoint, at?: Date): ActionDraft {
     workingCopy: cp.layout.importDir,
     repository: repositoryOf(cp),
     ...(instant === undefined ? {} : { at: instant }),
+    ...(unreadable === undefined ? {} : { unreadable }),
     origin: cp.options.origin('remote_url'),
     summary: `revert local changes, remove strays and update the collect directory to ${instant === undefined ? 'the last revision' : `the revision of the last run that started at or before ${instant}`}`,
   };
@@ -110,11 +120,12 @@ function config(cp: BoundCollectPoint): ActionDraft {
   };
 }
 
-function checkout(cp: BoundCollectPoint): ActionDraft {
+function checkout(cp: BoundCollectPoint, unreadable?: string): ActionDraft {
   return {
     kind: 'svn-checkout',
     workingCopy: cp.layout.importDir,
     repository: repositoryOf(cp),
+    ...(unreadable === undefined ? {} : { unreadable }),
     origin: cp.options.origin('remote_url'),
     summary: 'check the repository out into the collect directory (once), at remote_url',
   };

@@ -1,0 +1,126 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { commandLine } from '../../src/backends/bash/quote.js';
+import { runCommand } from '../../src/backends/execute/run-unit.js';
+import type { CopyCommand } from '../../src/graph/command.js';
+import { partialFile } from '../helpers/partials.js';
+import { makeSandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+
+const box = makeSandbox('polyarchiv-copy-failed-');
+afterAll(() => box.remove());
+
+const UNREADABLE = 'the copy of "site" at /srv/mirror (backup point "bp") could not be read: it\'s "$HOME"';
+
+/**
+ * A restore's copy whose tool fails says its words after the tool's lines, and its step's
+ * failure records them (polyarchiv_copy_unreadable before polyarchiv_copy, and its twin); one
+ * its guard refused does not: the guard said why.
+ */
+function copy(how: 'fails' | 'refused'): CopyCommand {
+  const failing = [
+    'sh',
+    '-c',
+    'echo "rsync: send_files failed to open: Permission denied (13)" >&2; exit 23',
+  ];
+  return {
+    kind: 'copy',
+    // Measured only for a target that held files: refused when it cannot be.
+    incoming: how === 'refused' ? ['sh', '-c', 'exit 2'] : ['true'],
+    incomingSum: [],
+    previous: [],
+    copy: failing,
+    firstCopy: failing,
+    recorded: how === 'refused' ? { files: 10, bytes: 100 } : { files: 0, bytes: 0 },
+    maxShrinkPercent: 50,
+    allowShrink: false,
+    what: 'the copy of "site"',
+    unreadable: UNREADABLE,
+  };
+}
+
+/** The script's line: its status, its lines, and the failure its step records. */
+function inScript(command: CopyCommand): { status: number; said: string[]; recorded: string } {
+  const work = mkdtempSync(join(box.root, 'record-'));
+  const run = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -Eeuo pipefail; source "$1"; polyarchiv_unit_file=$2/unit; trap 'polyarchiv_on_error "$?"' ERR
+      polyarchiv_step 1 1 'a step' 'bp.backup:3 [point]'; ${commandLine(command)}`,
+      'bash',
+      partialFile('helpers.hbs', 'helpers-copy-stats.hbs', 'helpers-copy.hbs'),
+      work,
+    ],
+    { encoding: 'utf8' },
+  );
+  const said = run.stderr
+    .split('\n')
+    .filter((line) => line !== '' && !/step 1 of 1 at|1\/1 a step/.test(line));
+  return {
+    status: run.status ?? -1,
+    said: said.map((line) => line.replace(/^polyarchiv: /, '')),
+    recorded: readFileSync(join(work, 'unit.failure'), 'utf8'),
+  };
+}
+
+async function inApply(command: CopyCommand): Promise<{ status: number; said: string[]; explained: string }> {
+  const said: string[] = [];
+  let explained = '';
+  const now = new Date();
+  const status = await runCommand(
+    command,
+    {
+      showCommands: false,
+      quiet: false,
+      say: (line) => said.push(line),
+      clock: () => now,
+      started: now,
+      interrupted: () => undefined,
+    },
+    {
+      workDir: mkdtempSync(join(box.root, 'work-')),
+      secrets: new Map(),
+      processes: new Set(),
+      output: (_, chunk) =>
+        said.push(
+          ...chunk
+            .toString()
+            .split('\n')
+            .filter((line) => line !== ''),
+        ),
+      explain: (why) => {
+        explained = why;
+      },
+    },
+  );
+  return { status, said, explained };
+}
+
+describe.runIf(haveTools('bash', 'sh'))('polyarchiv_copy_unreadable and its twin', () => {
+  it('a copy that fails: the tool, then its words, recorded', async () => {
+    const script = inScript(copy('fails'));
+    const apply = await inApply(copy('fails'));
+    expect(script.status).toBe(23);
+    expect(script.said).toEqual([
+      'rsync: send_files failed to open: Permission denied (13)',
+      `  ${UNREADABLE}`,
+    ]);
+    expect(script.recorded).toBe(
+      `failed with exit code 23: step 1 of 1 at bp.backup:3 [point]: ${UNREADABLE}`,
+    );
+    expect(apply).toEqual({ status: 23, said: script.said, explained: UNREADABLE });
+  });
+
+  it('a copy its guard refused: the guard said why, not these words', async () => {
+    const script = inScript(copy('refused'));
+    const apply = await inApply(copy('refused'));
+    expect(script.status).toBe(1);
+    expect(script.said.join('\n')).not.toContain(UNREADABLE);
+    expect(apply.status).toBe(1);
+    expect(apply.said.join('\n')).not.toContain(UNREADABLE);
+    expect(apply.explained).toBe('');
+  });
+});

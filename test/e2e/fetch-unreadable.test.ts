@@ -1,0 +1,336 @@
+import { chmodSync, readdirSync, rmSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { git, gitCase, runPoint } from '../helpers/git-case.js';
+import { configure as configureRestic, run as runRestic } from '../helpers/restic-case.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { serverPerSuite } from '../helpers/server-per-suite.js';
+import { runAs } from '../helpers/service-targets.js';
+import { runSvn, svnCase, svnRepository } from '../helpers/svn-case.js';
+import { haveTools } from '../helpers/tools.js';
+import { fileContents } from '../helpers/tree.js';
+import { haveSshd, startSshd } from '../servers/sshd.js';
+import { haveWebdav, startWebdav } from '../servers/webdav.js';
+
+const HOWS = ['apply', 'script'] as const;
+
+const SITE = [
+  '[point]',
+  'engine = files',
+  'local_path = {root}/collect/{name}',
+  '',
+  '[source "tree"]',
+  'engine = local_files',
+  'source_path = {root}/data',
+  'destination_path = tree',
+  '',
+].join('\n');
+
+const ELSEWHERE = "another backup point's copy: run the restore again with --from ITS_NAME";
+
+/**
+ * A restore whose fetch cannot read the copy: it fails at the step that reads it, after the tool's
+ * own lines, saying which copy of which backup point could not be read, what it left unchanged
+ * and where to turn. (A restore records no state: the words are the unit's failure, said once.)
+ */
+function expectUnreadable(restore: { code: number; stderr: string }, message: string, step: RegExp): void {
+  expect(restore.code, restore.stderr).toBe(1);
+  expect(restore.stderr).toMatch(
+    new RegExp(`\npolyarchiv: {3}${escaped(message)}\npolyarchiv: {3}${step.source}\n`),
+  );
+  expect(restore.stderr.split(message)).toHaveLength(2);
+}
+
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe.runIf(haveTools('rsync', 'flock', 'bash') && haveSshd())(
+  'a mirror over ssh whose server is gone',
+  () => {
+    const sshd = serverPerSuite(startSshd);
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-unreadable-ssh-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+    });
+    afterEach(async () => {
+      box.remove();
+      await sshd().start();
+    });
+
+    for (const how of HOWS) {
+      it(`says which copy could not be read, and records it (${how})`, async () => {
+        box.write({
+          'config/bp.backup': [
+            '[point]',
+            'engine = synchronize',
+            `remote_url = ssh://root@127.0.0.1:${sshd().port}{root}/mirror/{name}`,
+            `private_key = ${sshd().clientKey}`,
+            `ssh_options = ${sshd().sshOptions} -p ${sshd().port}`,
+            '',
+          ].join('\n'),
+        });
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const copy = fileContents(box.path('collect/site/backups'));
+        const live = fileContents(box.path('data'));
+        await sshd().stop();
+
+        const restore = runAs(box, how, 'restore', [...args, '--from', 'bp']);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at 127.0.0.1:${box.path('mirror/site')} (backup point "bp") could not be read (ssh says why above): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 255: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).toMatch(/Connection refused/);
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+    }
+  },
+);
+
+describe.runIf(haveTools('git', 'rsync', 'flock', 'bash', 'sha256sum')).each(HOWS)(
+  'a git backup point whose repository cannot be read (%s)',
+  { timeout: 300_000 },
+  (how) => {
+    let box: Sandbox | undefined;
+    afterEach(() => box?.remove());
+
+    const backedUp = () => {
+      const t = gitCase((b) => `${b.path('remote')}/{name}.git`);
+      box = t.box;
+      const backup = runPoint(t, how);
+      expect(backup.code, backup.stderr).toBe(0);
+      box.write({ 'data/day.txt': 'changed since\n' });
+      return { t, copy: fileContents(t.local), live: fileContents(t.box.path('data')) };
+    };
+    const message = (t: ReturnType<typeof backedUp>['t']) =>
+      `the copy of "journal" at branch backups/journal of ${t.box.path('remote/journal.git')} (backup point "up") could not be read (git says why above): collect point "journal" and the live data were not changed; ${ELSEWHERE}`;
+
+    it('a repository that is gone', () => {
+      const { t, copy, live } = backedUp();
+      rmSync(t.remote, { recursive: true });
+      const restore = runPoint(t, how, 'restore');
+      expectUnreadable(
+        restore,
+        message(t),
+        /failed with exit code 128: step \d+ of \d+ at up\.backup:3 \[point\]/,
+      );
+      expect(restore.stderr).toMatch(/does not appear to be a git repository/);
+      expect(fileContents(t.local)).toEqual(copy);
+      expect(fileContents(t.box.path('data'))).toEqual(live);
+    });
+
+    it('a repository whose objects are damaged', () => {
+      const { t, copy, live } = backedUp();
+      // Its refs still list the branch; the objects it names are gone.
+      const objects = `${t.remote}/objects`;
+      for (const name of readdirSync(objects))
+        if (/^[0-9a-f]{2}$/.test(name)) rmSync(`${objects}/${name}`, { recursive: true });
+      rmSync(t.local, { recursive: true });
+      const restore = runPoint(t, how, 'restore');
+      expectUnreadable(
+        restore,
+        message(t),
+        /failed with exit code \d+: step \d+ of \d+ at up\.backup:3 \[point\]/,
+      );
+      expect(fileContents(t.box.path('data'))).toEqual(live);
+      expect(copy).not.toEqual({});
+    });
+
+    it('no commit at or before --at: said and recorded', () => {
+      const { t, live } = backedUp();
+      const restore = runPoint(t, how, 'restore', {}, ['--at', '2000-01-01T00:00:00Z']);
+      const none = `no commit of branch backups/journal of ${t.box.path('remote/journal.git')} was made at or before 2000-01-01T00:00:00Z: nothing was restored`;
+      expectUnreadable(restore, none, /failed with exit code \d+: step \d+ of \d+ at up\.backup:3 \[point\]/);
+      expect(fileContents(t.box.path('data'))).toEqual(live);
+      expect(git(['--git-dir', t.remote, 'rev-parse', 'backups/journal']).trim()).toMatch(/^[0-9a-f]{40}$/);
+    });
+  },
+);
+
+describe.runIf(haveTools('svn', 'svnadmin', 'rsync', 'flock', 'bash', 'sha256sum')).each(HOWS)(
+  'a subversion collect point whose repository cannot be read (%s)',
+  { timeout: 300_000 },
+  (how) => {
+    let box: Sandbox | undefined;
+    afterEach(() => box?.remove());
+
+    it('a repository that is gone: said after svn, before any source changes', () => {
+      const t = svnCase('file://{root}/repo', '');
+      box = t.box;
+      svnRepository(t.box.path('repo'));
+      const backup = runSvn(t, how);
+      expect(backup.code, backup.stderr).toBe(0);
+      box.write({ 'data/day.txt': 'changed since\n' });
+      const live = fileContents(t.box.path('data'));
+      rmSync(t.box.path('repo'), { recursive: true });
+      const restore = runSvn(t, how, 'restore');
+      expectUnreadable(
+        restore,
+        `the repository file://${t.box.path('repo')} of collect point "journal" could not be read (svn says why above): the live data were not changed`,
+        /failed with exit code 1: step \d+ of \d+ at journal\.collect:4 \[point\]/,
+      );
+      expect(fileContents(t.box.path('data'))).toEqual(live);
+    });
+  },
+);
+
+describe.runIf(haveTools('restic', 'jq', 'rsync', 'flock', 'bash')).each(HOWS)(
+  'a restic backup point whose repository cannot be opened (%s)',
+  { timeout: 300_000 },
+  (how) => {
+    let box: Sandbox | undefined;
+    afterEach(() => box?.remove());
+
+    it('a repository that is gone: said after restic, at the first step that opens it', async () => {
+      box = makeSandbox('polyarchiv-unreadable-restic-');
+      configureRestic(box);
+      const backup = await runRestic(box, how, 'backup', '2026-03-01T03:00:00Z');
+      expect(backup.code, backup.stderr).toBe(0);
+      box.write({ 'data/index.html': 'changed since\n' });
+      const copy = fileContents(box.path('collect/site/backups'));
+      const live = fileContents(box.path('data'));
+      rmSync(box.path('repo'), { recursive: true });
+      const restore = await runRestic(box, how, 'restore', '2026-03-02T03:00:00Z');
+      expectUnreadable(
+        restore,
+        `the copy of "site" at ${box.path('repo')} (backup point "vault") could not be read (restic says why above): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+        /failed with exit code \d+: step \d+ of \d+ at vault\.backup:3 \[point\]/,
+      );
+      expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+      expect(fileContents(box.path('data'))).toEqual(live);
+    });
+  },
+);
+
+/**
+ * A fetch that fails after its check found the copy (a server that goes away in between, a
+ * connection cut): the tool given in `[global]` fails its transfer, as such a fetch would.
+ */
+function failingTool(box: Sandbox, tool: 'rclone' | 'rsync', when: string, status = 7): void {
+  box.write({
+    [`failing-${tool}`]: [
+      '#!/bin/sh',
+      // A dry run (rsync -n, which measures a copy) still runs.
+      `for word in "$@"; do if [ "$word" = -n ]; then exec /usr/bin/${tool} "$@"; fi; done`,
+      `for word in "$@"; do case $word in ${when}) echo "${tool}: the connection was reset" >&2; exit ${status};; esac; done`,
+      `exec /usr/bin/${tool} "$@"`,
+      '',
+    ].join('\n'),
+    'config/tools.global': `[global]\n${tool}_executable = ${box.path(`failing-${tool}`)}\n`,
+  });
+  chmodSync(box.path(`failing-${tool}`), 0o755);
+}
+
+describe.runIf(haveWebdav() && haveTools('flock', 'bash', 'sha256sum'))(
+  'a mirror on a WebDAV server whose fetch fails after its check',
+  () => {
+    const dav = serverPerSuite(() => startWebdav());
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-unreadable-dav-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+    });
+    afterEach(() => box.remove());
+
+    for (const how of HOWS) {
+      it(`names the copy it could not fetch, and changes nothing (${how})`, () => {
+        box.write({
+          'config/bp.backup': `[point]\nengine = synchronize\nremote_url = ${dav().baseUrl}/{name}\n`,
+        });
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const copy = fileContents(box.path('collect/site/backups'));
+        const live = fileContents(box.path('data'));
+        failingTool(box, 'rclone', 'sync');
+        const restore = runAs(box, how, 'restore', args);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at http://127.0.0.1:${dav().port}/site (backup point "bp") could not be read (rclone says why above): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).toContain('rclone: the connection was reset\n');
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+    }
+  },
+);
+
+describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())(
+  'a rolling archive over ssh whose fetch fails after its check',
+  () => {
+    const sshd = serverPerSuite(startSshd);
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-unreadable-get-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+    });
+    afterEach(() => box.remove());
+
+    for (const how of HOWS) {
+      it(`names the archive it could not fetch, and the one before it (${how})`, () => {
+        box.write({
+          'config/bp.backup': [
+            '[point]',
+            'engine = rolling_archive',
+            `remote_url = ssh://root@127.0.0.1:${sshd().port}{root}/rolled/{name}-{Y}{m}{d}{H}{M}{S}.tar.gz`,
+            `private_key = ${sshd().clientKey}`,
+            `ssh_options = ${sshd().sshOptions} -p ${sshd().port}`,
+            '',
+          ].join('\n'),
+        });
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        for (const now of ['2026-03-01T03:00:00Z', '2026-03-02T03:00:00Z'])
+          expect(runAs(box, how, 'backup', [...args, '--now', now]).code).toBe(0);
+        // Named by the local time of each run.
+        const [older = '', newer = ''] = readdirSync(box.path('rolled')).sort();
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const copy = fileContents(box.path('collect/site/backups'));
+        const live = fileContents(box.path('data'));
+        failingTool(box, 'rsync', '*:*');
+        const restore = runAs(box, how, 'restore', args);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at 127.0.0.1:${box.path('rolled', newer)} (backup point "bp") could not be read (rsync says why above): collect point "site" and the live data were not changed; the archive before it (${box.path('rolled', older)}): run the restore again with --at 2026-03-01T03:00:00Z`,
+          /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+    }
+  },
+);
+
+describe.runIf(haveTools('rsync', 'flock', 'bash'))('a local mirror whose copy fails part way', () => {
+  let box: Sandbox;
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-unreadable-copy-');
+    box.write({
+      'data/page.txt': 'page\n',
+      'config/site.collect': SITE,
+      'config/bp.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+    });
+  });
+  afterEach(() => box.remove());
+
+  for (const how of HOWS) {
+    it(`names the copy, and says that the live data were not changed (${how})`, () => {
+      const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+      expect(runAs(box, how, 'backup', args).code).toBe(0);
+      box.write({ 'data/page.txt': 'changed since\n', 'mirror/site/tree/more.txt': 'more\n' });
+      const live = fileContents(box.path('data'));
+      // rsync's status of a file it could not read, after the judge's dry runs.
+      failingTool(box, 'rsync', `${box.path('mirror/site')}/`, 23);
+      const restore = runAs(box, how, 'restore', args);
+      expectUnreadable(
+        restore,
+        `the copy of "site" at ${box.path('mirror/site')} (backup point "bp") could not be read (rsync says why above): the live data were not changed; collect point "site" may hold part of it, each file whole, old or new; ${ELSEWHERE}`,
+        /failed with exit code 23: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+      );
+      expect(fileContents(box.path('data'))).toEqual(live);
+    }, 60_000);
+  }
+});
