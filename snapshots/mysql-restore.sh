@@ -162,83 +162,8 @@ END {
   # shop.collect:7 [source "orders"]
   polyarchiv_step 9 22 'create /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql empty if the copy predates it (the database is then created in the character set of the dump)' 'shop.collect:7 [source "orders"]'
   touch -a -- /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql
-  # shop.collect:3 [point]
-  polyarchiv_step 10 22 'mark collect point "shop" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished)' 'shop.collect:3 [point]'
-  printf '%s\n' 'a restore of collect point "shop" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished
-  # shop.collect:3 [point]
-  polyarchiv_step 11 22 'flush /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished to the disk' 'shop.collect:3 [point]'
-  sync -f -- /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished
-  # shop.collect:7 [source "orders"]
-  polyarchiv_step 12 22 'create MySQL database orders with its character set, collation and comment if it is missing (source "orders")' 'shop.collect:7 [source "orders"]'
-  sed -n -e "/^\\/\\*!40101 SET NAMES [0-9A-Za-z_]* \\*\\/;\$/p" -e "/^CREATE DATABASE \\/\\*!32312 IF NOT EXISTS\\*\\/ \`orders\` .*;\$/{p;q}" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode
-  # shop.collect:7 [source "orders"]
-  polyarchiv_step 13 22 'create MySQL database orders in the character set of the dump if it is still missing (source "orders")' 'shop.collect:7 [source "orders"]'
-  sed -n -e "/^\\/\\*!40101 SET NAMES \\([0-9A-Za-z_]*\\) \\*\\/;\$/{s//CREATE DATABASE IF NOT EXISTS \`orders\` CHARACTER SET \\1;/p;q}" -e "40{s/.*/CREATE DATABASE IF NOT EXISTS \`orders\`;/p;q}" -e "\${s/.*/CREATE DATABASE IF NOT EXISTS \`orders\`;/p}" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode
-  # shop.collect:7 [source "orders"]
-  polyarchiv_step 14 22 'load the dump into MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
-  mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode -- orders < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql
-  # shop.collect:7 [source "orders"]
-  polyarchiv_step 15 22 'warn if the accounts defining the views, triggers, routines and events of MySQL database orders could not be checked (source "orders")' 'shop.collect:7 [source "orders"]'
-  awk -v 'mode=warn' -v 'database=orders' -v 'source=orders' "data || /^INSERT INTO / { data = !/;\$/; next }
-/(\\/\\*!5[0-9]+ |CREATE )DEFINER=\`/ {
-  rest = \$0
-  while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
-    rest = substr(rest, RSTART + RLENGTH)
-    user = quoted(); if (user == \"\") break
-    host = \"\"
-    if (substr(rest, 1, 1) == \"@\") { rest = substr(rest, 2); host = quoted(); if (host == \"\") break }
-    account(user, host)
-  }
-}
-function quoted(   name, i) {
-  if (substr(rest, 1, 1) != \"\`\") return \"\"
-  name = \"\"; rest = substr(rest, 2)
-  while ((i = index(rest, \"\`\")) > 0) {
-    name = name substr(rest, 1, i - 1); rest = substr(rest, i + 1)
-    if (substr(rest, 1, 1) != \"\`\") return name
-    name = name \"\`\"; rest = substr(rest, 2)
-  }
-  return \"\"
-}
-function literal(text,   out, i) {
-  out = \"\"
-  while ((i = match(text, /[\\\\']/)) > 0) { out = out substr(text, 1, i) substr(text, i, 1); text = substr(text, i + 1) }
-  return \"'\" out text \"'\"
-}
-function account(user, host,   key) {
-  key = user \"@\" host
-  if (key in seen) return
-  seen[key] = 1
-  rows = rows (rows == \"\" ? \"\" : \" UNION ALL \") \"SELECT \" literal(user) \" AS u, \" literal(host) \" AS h\"
-}
-END {
-  if (rows == \"\") exit
-  named = \"IF(h = '', QUOTE(u), CONCAT(QUOTE(u), '@', QUOTE(h)))\"
-  print \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_definers FROM (\" rows \") AS d;\"
-  print \"SET @polyarchiv_me = CURRENT_USER();\"
-  print \"SET @polyarchiv_host = SUBSTRING_INDEX(@polyarchiv_me, '@', -1);\"
-  print \"SET @polyarchiv_grantee = CONCAT(QUOTE(LEFT(@polyarchiv_me, CHAR_LENGTH(@polyarchiv_me) - CHAR_LENGTH(@polyarchiv_host) - 1)), '@', QUOTE(@polyarchiv_host));\"
-  print \"SET @polyarchiv_can_tell =\"
-  print \"  EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND PRIVILEGE_TYPE = 'SELECT')\"
-  print \"  OR EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND PRIVILEGE_TYPE = 'SELECT')\"
-  print \"  OR EXISTS (SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'user' AND PRIVILEGE_TYPE = 'SELECT');\"
-  if (mode == \"warn\") {
-    print \"SELECT CONCAT('warning: source ', \" literal(\"\\\"\" source \"\\\"\") \", ': this account cannot read mysql.user, so the accounts defining the views, triggers, routines or events of MySQL database ', \" literal(database) \", ' were not checked: ', @polyarchiv_definers, '; one this server lacks makes them fail (error 1449): create it, then restore again') FROM DUAL WHERE NOT @polyarchiv_can_tell;\"
-    exit
-  }
-  lookup = \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_missing FROM (\" rows \") AS d WHERE NOT EXISTS (SELECT 1 FROM mysql.user AS a WHERE a.User = d.u AND a.Host = d.h)\"
-  print \"SET @polyarchiv_missing = NULL;\"
-  print \"SET @polyarchiv_query = IF(@polyarchiv_can_tell, \" literal(lookup) \", 'DO 0');\"
-  print \"PREPARE polyarchiv_lookup FROM @polyarchiv_query; EXECUTE polyarchiv_lookup; DEALLOCATE PREPARE polyarchiv_lookup;\"
-  print \"SET @polyarchiv_message = CONCAT('the dump of MySQL database ', \" literal(database) \", ' holds views, triggers, routines or events defined by accounts this server lacks: ',\"
-  print \"  IF(CHAR_LENGTH(@polyarchiv_missing) > 250, CONCAT(LEFT(@polyarchiv_missing, 250), '...'), @polyarchiv_missing),\"
-  print \"  '; nothing was restored. Create them (SHOW CREATE USER and SHOW GRANTS on the server backed up give them), then restore again.');\"
-  print \"SET @polyarchiv_query = IF(@polyarchiv_missing IS NULL, 'DO 0', 'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = @polyarchiv_message');\"
-  print \"PREPARE polyarchiv_refusal FROM @polyarchiv_query; EXECUTE polyarchiv_refusal;\"
-}
-" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode --skip-column-names --raw
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 16 22 'check that the accounts defining the views, triggers, routines and events of the dump of source "sessions" exist, before anything is replaced' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_step 10 22 'check that the accounts defining the views, triggers, routines and events of the dump of source "sessions" exist, before anything is replaced' 'shop.collect:17 [source "sessions"]'
   awk -v 'mode=refuse' -v 'database=sessions' -v 'source=sessions' "data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=\`/ {
   rest = \$0
@@ -298,8 +223,83 @@ END {
 }
 " < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode --skip-column-names --raw
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 17 22 'create /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql empty if the copy predates it (the database is then created in the character set of the dump)' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_step 11 22 'create /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql empty if the copy predates it (the database is then created in the character set of the dump)' 'shop.collect:17 [source "sessions"]'
   touch -a -- /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql
+  # shop.collect:3 [point]
+  polyarchiv_step 12 22 'mark collect point "shop" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished)' 'shop.collect:3 [point]'
+  printf '%s\n' 'a restore of collect point "shop" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished
+  # shop.collect:3 [point]
+  polyarchiv_step 13 22 'flush /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished to the disk' 'shop.collect:3 [point]'
+  sync -f -- /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished
+  # shop.collect:7 [source "orders"]
+  polyarchiv_step 14 22 'create MySQL database orders with its character set, collation and comment if it is missing (source "orders")' 'shop.collect:7 [source "orders"]'
+  sed -n -e "/^\\/\\*!40101 SET NAMES [0-9A-Za-z_]* \\*\\/;\$/p" -e "/^CREATE DATABASE \\/\\*!32312 IF NOT EXISTS\\*\\/ \`orders\` .*;\$/{p;q}" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode
+  # shop.collect:7 [source "orders"]
+  polyarchiv_step 15 22 'create MySQL database orders in the character set of the dump if it is still missing (source "orders")' 'shop.collect:7 [source "orders"]'
+  sed -n -e "/^\\/\\*!40101 SET NAMES \\([0-9A-Za-z_]*\\) \\*\\/;\$/{s//CREATE DATABASE IF NOT EXISTS \`orders\` CHARACTER SET \\1;/p;q}" -e "40{s/.*/CREATE DATABASE IF NOT EXISTS \`orders\`;/p;q}" -e "\${s/.*/CREATE DATABASE IF NOT EXISTS \`orders\`;/p}" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode
+  # shop.collect:7 [source "orders"]
+  polyarchiv_step 16 22 'load the dump into MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
+  mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode -- orders < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql
+  # shop.collect:7 [source "orders"]
+  polyarchiv_step 17 22 'warn if the accounts defining the views, triggers, routines and events of MySQL database orders could not be checked (source "orders")' 'shop.collect:7 [source "orders"]'
+  awk -v 'mode=warn' -v 'database=orders' -v 'source=orders' "data || /^INSERT INTO / { data = !/;\$/; next }
+/(\\/\\*!5[0-9]+ |CREATE )DEFINER=\`/ {
+  rest = \$0
+  while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
+    rest = substr(rest, RSTART + RLENGTH)
+    user = quoted(); if (user == \"\") break
+    host = \"\"
+    if (substr(rest, 1, 1) == \"@\") { rest = substr(rest, 2); host = quoted(); if (host == \"\") break }
+    account(user, host)
+  }
+}
+function quoted(   name, i) {
+  if (substr(rest, 1, 1) != \"\`\") return \"\"
+  name = \"\"; rest = substr(rest, 2)
+  while ((i = index(rest, \"\`\")) > 0) {
+    name = name substr(rest, 1, i - 1); rest = substr(rest, i + 1)
+    if (substr(rest, 1, 1) != \"\`\") return name
+    name = name \"\`\"; rest = substr(rest, 2)
+  }
+  return \"\"
+}
+function literal(text,   out, i) {
+  out = \"\"
+  while ((i = match(text, /[\\\\']/)) > 0) { out = out substr(text, 1, i) substr(text, i, 1); text = substr(text, i + 1) }
+  return \"'\" out text \"'\"
+}
+function account(user, host,   key) {
+  key = user \"@\" host
+  if (key in seen) return
+  seen[key] = 1
+  rows = rows (rows == \"\" ? \"\" : \" UNION ALL \") \"SELECT \" literal(user) \" AS u, \" literal(host) \" AS h\"
+}
+END {
+  if (rows == \"\") exit
+  named = \"IF(h = '', QUOTE(u), CONCAT(QUOTE(u), '@', QUOTE(h)))\"
+  print \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_definers FROM (\" rows \") AS d;\"
+  print \"SET @polyarchiv_me = CURRENT_USER();\"
+  print \"SET @polyarchiv_host = SUBSTRING_INDEX(@polyarchiv_me, '@', -1);\"
+  print \"SET @polyarchiv_grantee = CONCAT(QUOTE(LEFT(@polyarchiv_me, CHAR_LENGTH(@polyarchiv_me) - CHAR_LENGTH(@polyarchiv_host) - 1)), '@', QUOTE(@polyarchiv_host));\"
+  print \"SET @polyarchiv_can_tell =\"
+  print \"  EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND PRIVILEGE_TYPE = 'SELECT')\"
+  print \"  OR EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND PRIVILEGE_TYPE = 'SELECT')\"
+  print \"  OR EXISTS (SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'user' AND PRIVILEGE_TYPE = 'SELECT');\"
+  if (mode == \"warn\") {
+    print \"SELECT CONCAT('warning: source ', \" literal(\"\\\"\" source \"\\\"\") \", ': this account cannot read mysql.user, so the accounts defining the views, triggers, routines or events of MySQL database ', \" literal(database) \", ' were not checked: ', @polyarchiv_definers, '; one this server lacks makes them fail (error 1449): create it, then restore again') FROM DUAL WHERE NOT @polyarchiv_can_tell;\"
+    exit
+  }
+  lookup = \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_missing FROM (\" rows \") AS d WHERE NOT EXISTS (SELECT 1 FROM mysql.user AS a WHERE a.User = d.u AND a.Host = d.h)\"
+  print \"SET @polyarchiv_missing = NULL;\"
+  print \"SET @polyarchiv_query = IF(@polyarchiv_can_tell, \" literal(lookup) \", 'DO 0');\"
+  print \"PREPARE polyarchiv_lookup FROM @polyarchiv_query; EXECUTE polyarchiv_lookup; DEALLOCATE PREPARE polyarchiv_lookup;\"
+  print \"SET @polyarchiv_message = CONCAT('the dump of MySQL database ', \" literal(database) \", ' holds views, triggers, routines or events defined by accounts this server lacks: ',\"
+  print \"  IF(CHAR_LENGTH(@polyarchiv_missing) > 250, CONCAT(LEFT(@polyarchiv_missing, 250), '...'), @polyarchiv_missing),\"
+  print \"  '; nothing was restored. Create them (SHOW CREATE USER and SHOW GRANTS on the server backed up give them), then restore again.');\"
+  print \"SET @polyarchiv_query = IF(@polyarchiv_missing IS NULL, 'DO 0', 'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = @polyarchiv_message');\"
+  print \"PREPARE polyarchiv_refusal FROM @polyarchiv_query; EXECUTE polyarchiv_refusal;\"
+}
+" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode --skip-column-names --raw
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 18 22 'create MySQL database sessions with its character set, collation and comment if it is missing (source "sessions")' 'shop.collect:17 [source "sessions"]'
   sed -n -e "/^\\/\\*!40101 SET NAMES [0-9A-Za-z_]* \\*\\/;\$/p" -e "/^CREATE DATABASE \\/\\*!32312 IF NOT EXISTS\\*\\/ \`sessions\` .*;\$/{p;q}" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode

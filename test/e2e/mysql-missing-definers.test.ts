@@ -47,9 +47,9 @@ describe.runIf(canRun)(
       db.sql("DROP USER IF EXISTS 'app''s'@'localhost', 'restorer'@'localhost';");
     });
 
-    function configure(user: string) {
+    function configure(user: string, before = '') {
       box.write({
-        'config/site.collect': `[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "shop"]\nengine = mysql\nsocket = ${db.socket}\nuser = ${user}\ndatabase = shop\ndestination_path = shop.sql\n`,
+        'config/site.collect': `[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n${before}[source "shop"]\nengine = mysql\nsocket = ${db.socket}\nuser = ${user}\ndatabase = shop\ndestination_path = shop.sql\n`,
         'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = file://{root}/mirror/{name}\n',
       });
     }
@@ -97,6 +97,30 @@ describe.runIf(canRun)(
         db.sql('INSERT INTO orders VALUES (3, 30);', 'shop');
         expect(db.sql('SELECT total FROM totals;', 'shop')).toBe('60\n');
         expect(db.sql("SELECT COUNT(*) FROM audit WHERE message = 'order 3';", 'shop')).toBe('1\n');
+      },
+    );
+
+    it.each(['apply', 'script'] as const)(
+      'leaves the database of another source as it was, through %s',
+      (backend) => {
+        db.sql('DROP DATABASE IF EXISTS stock; CREATE DATABASE stock; CREATE TABLE stock.items (id INT);');
+        configure(
+          'root',
+          `[source "stock"]\nengine = mysql\nsocket = ${db.socket}\nuser = root\ndatabase = stock\ndestination_path = stock.sql\n\n`,
+        );
+        expect(runCli(['backup', ...args]).code).toBe(0);
+        db.sql('DROP DATABASE stock;');
+        rebuilt();
+        db.sql("DROP USER 'app''s'@'localhost';");
+
+        const refused = restore(backend);
+        expect(refused.code, refused.output).toBe(1);
+        expect(refused.output).toContain(
+          "accounts this server lacks: 'app\\'s'@'localhost'; nothing was restored.",
+        );
+        // Every source's check comes before any source's changes: stock, listed first, was not restored.
+        expect(db.sql("SHOW DATABASES LIKE 'stock'")).toBe('');
+        expect(existsSync(box.path(MARK))).toBe(false);
       },
     );
 
