@@ -86,21 +86,21 @@ unit_2_restore_mail() {
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 5 13 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
+  # mail.collect:9 [source "sales"]
+  polyarchiv_step 6 13 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
+  chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 6 13 'prepare the mail copy of source "everyone" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 7 13 'prepare the mail copy of source "everyone" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:5 [source "everyone"]'
   polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/dovecot '' "${polyarchiv_work}"/dovecot.mail.everyone.users '' '' 'the source' '' 1 doveadm doveadm -o 'mail_uid=vmail'
   # mail.collect:1 [point]
-  polyarchiv_step 7 13 'mark collect point "mail" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished)' 'mail.collect:1 [point]'
+  polyarchiv_step 8 13 'mark collect point "mail" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished)' 'mail.collect:1 [point]'
   printf '%s\n' 'a restore of collect point "mail" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished
   # mail.collect:1 [point]
-  polyarchiv_step 8 13 'flush /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished to the disk' 'mail.collect:1 [point]'
+  polyarchiv_step 9 13 'flush /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished to the disk' 'mail.collect:1 [point]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/restore-unfinished
   # mail.collect:5 [source "everyone"]
-  polyarchiv_step 9 13 'restore the Dovecot mailboxes of the users the copy holds from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
+  polyarchiv_step 10 13 'restore the Dovecot mailboxes of the users the copy holds from the mail copy of source "everyone"' 'mail.collect:5 [source "everyone"]'
   doveadm -o 'dsync_remote_cmd=doveadm -o mail_uid=vmail -o mail_home=/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u -o mail_location=maildir:/var/lib/polyarchiv-fixture/collect/mail/backups/dovecot/%u:LAYOUT=fs dsync-server -u%u' backup -R -F "${polyarchiv_work}"/dovecot.mail.everyone.users remote:polyarchiv
-  # mail.collect:9 [source "sales"]
-  polyarchiv_step 10 13 "let mail_owner 5000 pass through the collect point's directories" 'mail.collect:9 [source "sales"]'
-  chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups
   # mail.collect:9 [source "sales"]
   polyarchiv_step 11 13 'prepare the mail copy of source "sales" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost' 'mail.collect:9 [source "sales"]'
   polyarchiv_dovecot_align /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales '' "${polyarchiv_work}"/dovecot.mail.sales.users '*@sales.example.org' INBOX "user_mask '*@sales.example.org' (mail.collect:12)" "mailbox 'INBOX' (mail.collect:13) for no user matching '*@sales.example.org'" 3 /usr/bin/doveadm -c /etc/dovecot/dovecot.conf /usr/bin/doveadm -c /etc/dovecot/dovecot.conf -o 'mail_uid=5000'

@@ -166,36 +166,8 @@ END {
 " text "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')
 " text '\gexec
 '
-  # db.collect:3 [point]
-  polyarchiv_step 12 22 'mark collect point "db" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished)' 'db.collect:3 [point]'
-  printf '%s\n' 'a restore of collect point "db" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished
-  # db.collect:3 [point]
-  polyarchiv_step 13 22 'flush /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished to the disk' 'db.collect:3 [point]'
-  sync -f -- /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished
-  # db.collect:7 [source "shop"]
-  polyarchiv_step 14 22 'create PostgreSQL database shop with its owner, settings and grants if it is missing (source "shop")' 'db.collect:7 [source "shop"]'
-  PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop awk "/^CREATE DATABASE / {
-  options = \$0; sub(/^CREATE DATABASE .* WITH /, \"\", options)
-  while (match(options, /(LOCALE|LC_COLLATE|LC_CTYPE) = '[A-Za-z0-9_.@-]+'/)) {
-    value = substr(options, RSTART, RLENGTH); sub(/^[^']*'/, \"\", value); sub(/'\$/, \"\", value)
-    if (!(value in seen)) { seen[value] = 1; locales = locales (locales == \"\" ? \"\" : \", \") value }
-    options = substr(options, RSTART + RLENGTH)
-  }
-}
-!marked && /^\\\\connect / {
-  printf \"\\\\set polyarchiv_locales '%s'\\n\", locales
-  print \"SELECT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database') AS polyarchiv_created \\\\gset\"
-  print \"\\\\if :polyarchiv_created\"
-  marked = 1
-}
-{ print }
-END { if (marked) print \"\\\\endif\" }
-" < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql | PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --set=polyarchiv_properties=/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql --file="${polyarchiv_work}"/createdb.db.shop.sql --dbname=postgres
-  # db.collect:7 [source "shop"]
-  polyarchiv_step 15 22 'load the dump into PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
-  PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --single-transaction -- shop < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 16 22 'write the check of the roles the dump of PostgreSQL database accounts needs' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 12 22 'write the check of the roles the dump of PostgreSQL database accounts needs' 'db.collect:15 [source "accounts"]'
   polyarchiv_private_file roles.db.accounts.sql postgres text '\i -
 ' text '\if :{?polyarchiv_missing_roles}
 ' text '\set SHOW_CONTEXT never
@@ -209,7 +181,7 @@ END { if (marked) print \"\\\\endif\" }
 " text '\endif
 '
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 17 22 'check that the roles the dump of source "accounts" gives objects to exist, before anything is replaced' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 13 22 'check that the roles the dump of source "accounts" gives objects to exist, before anything is replaced' 'db.collect:15 [source "accounts"]'
   awk "copying { if (\$0 == \"\\\\.\") copying = 0; next }
 /^COPY .* FROM stdin;\$/ { copying = 1; next }
 /^-- Name: .*; Type: .*; Schema: .*; Owner: / {
@@ -233,10 +205,10 @@ END {
 }
 " < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql | sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --file="${polyarchiv_work}"/roles.db.accounts.sql --dbname=postgres
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 18 22 "create /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql empty if the copy predates it (it then creates the database with the server's defaults)" 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 14 22 "create /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql empty if the copy predates it (it then creates the database with the server's defaults)" 'db.collect:15 [source "accounts"]'
   touch -a -- /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql
   # db.collect:15 [source "accounts"]
-  polyarchiv_step 19 22 'write the statements that create PostgreSQL database accounts if it is missing' 'db.collect:15 [source "accounts"]'
+  polyarchiv_step 15 22 'write the statements that create PostgreSQL database accounts if it is missing' 'db.collect:15 [source "accounts"]'
   polyarchiv_private_file createdb.db.accounts.sql postgres text "SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database') AS polyarchiv_database_missing \\gset
 " text '\if :polyarchiv_database_missing
 ' text '\set ON_ERROR_STOP off
@@ -262,6 +234,34 @@ END {
 " text "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')
 " text '\gexec
 '
+  # db.collect:3 [point]
+  polyarchiv_step 16 22 'mark collect point "db" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished)' 'db.collect:3 [point]'
+  printf '%s\n' 'a restore of collect point "db" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished
+  # db.collect:3 [point]
+  polyarchiv_step 17 22 'flush /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished to the disk' 'db.collect:3 [point]'
+  sync -f -- /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished
+  # db.collect:7 [source "shop"]
+  polyarchiv_step 18 22 'create PostgreSQL database shop with its owner, settings and grants if it is missing (source "shop")' 'db.collect:7 [source "shop"]'
+  PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop awk "/^CREATE DATABASE / {
+  options = \$0; sub(/^CREATE DATABASE .* WITH /, \"\", options)
+  while (match(options, /(LOCALE|LC_COLLATE|LC_CTYPE) = '[A-Za-z0-9_.@-]+'/)) {
+    value = substr(options, RSTART, RLENGTH); sub(/^[^']*'/, \"\", value); sub(/'\$/, \"\", value)
+    if (!(value in seen)) { seen[value] = 1; locales = locales (locales == \"\" ? \"\" : \", \") value }
+    options = substr(options, RSTART + RLENGTH)
+  }
+}
+!marked && /^\\\\connect / {
+  printf \"\\\\set polyarchiv_locales '%s'\\n\", locales
+  print \"SELECT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database') AS polyarchiv_created \\\\gset\"
+  print \"\\\\if :polyarchiv_created\"
+  marked = 1
+}
+{ print }
+END { if (marked) print \"\\\\endif\" }
+" < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql | PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --set=polyarchiv_properties=/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql --file="${polyarchiv_work}"/createdb.db.shop.sql --dbname=postgres
+  # db.collect:7 [source "shop"]
+  polyarchiv_step 19 22 'load the dump into PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
+  PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --single-transaction -- shop < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
   # db.collect:15 [source "accounts"]
   polyarchiv_step 20 22 'create PostgreSQL database accounts with its owner, settings and grants if it is missing (source "accounts")' 'db.collect:15 [source "accounts"]'
   awk "/^CREATE DATABASE / {

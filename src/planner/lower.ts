@@ -149,7 +149,6 @@ export function lowerRestore(
     });
   }
   const sources = cp.sources.map((source) => confirmedFirst(source.engine.restore(source, cp)));
-  const changes = sources.flatMap((source) => source.changes);
   units.push({
     id: `restore:${cp.name}`,
     kind: 'restore',
@@ -163,7 +162,10 @@ export function lowerRestore(
       // whose copy is refused, or that the operator declines, leaves the others as they were
       // rather than restored without it.
       ...sources.flatMap((source) => source.confirms),
-      ...markedWhileLive(cp, changes),
+      ...markedWhileLive(
+        cp,
+        sources.map((source) => source.changes),
+      ),
     ],
   });
   return units;
@@ -172,19 +174,30 @@ export function lowerRestore(
 /**
  * The sources' changes, those to live data between the mark of an unfinished restore and its
  * removal: what only readies the collect point's copy, writes a private file, or judges what a
- * source loads (with the password file it needs), comes first.
+ * source loads (with the password file it needs), comes first. Every source's private files,
+ * readied copies and checks come before any source changes live data, so that a check refusing
+ * one source's dump leaves the others as they were; a mail copy aligned to the live mailboxes is
+ * not among them, as another source's restore may change those mailboxes.
  */
-function markedWhileLive(cp: BoundCollectPoint, changes: readonly ActionDraft[]): ActionDraft[] {
-  const first = changes.findIndex(
-    (draft) =>
-      draft.kind !== 'align-mailboxes' &&
-      draft.kind !== 'private-file' &&
-      !(draft.kind === 'run' && draft.readiesCopy === true) &&
-      !(draft.kind === 'load' && draft.check === true),
-  );
-  if (first < 0) return [...changes];
+function markedWhileLive(cp: BoundCollectPoint, sources: readonly (readonly ActionDraft[])[]): ActionDraft[] {
+  const leading = sources.map((changes) => {
+    const first = changes.findIndex((draft) => !judgesOrReadies(draft));
+    return first < 0 ? changes.length : first;
+  });
+  const changes = [
+    ...sources.flatMap((drafts, i) => drafts.slice(0, leading[i])),
+    ...sources.flatMap((drafts, i) => drafts.slice(leading[i])),
+  ];
+  const first = changes.findIndex((draft) => draft.kind !== 'align-mailboxes' && !judgesOrReadies(draft));
+  if (first < 0) return changes;
   return [...changes.slice(0, first), ...markRestoreBegun(cp), ...changes.slice(first), markRestoreEnded(cp)];
 }
+
+/** A private file, a copy readied, or a check of what a source loads: nothing live changes. */
+const judgesOrReadies = (draft: ActionDraft): boolean =>
+  draft.kind === 'private-file' ||
+  (draft.kind === 'run' && draft.readiesCopy === true) ||
+  (draft.kind === 'load' && draft.check === true);
 
 /**
  * The end of a fetch: what it brought into the collect point's directory holds something, else

@@ -10,6 +10,7 @@ import {
   destinationPathOption,
   setString,
 } from '../toolkit.js';
+import { definersCheck } from './mysql-definers-check.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun, verifyDump } from './tool-source.js';
 
 /**
@@ -102,6 +103,7 @@ export const mysql: SourceEngine = {
       '--binary-mode',
     ];
     const input = destinationPath(source, cp);
+    const definers = definersCheck(source, cp, argv);
     return [
       verifyDump(source, input, MYSQLDUMP_COMPLETE),
       {
@@ -111,6 +113,7 @@ export const mysql: SourceEngine = {
         summary: `confirm that restoring source "${source.name}" overwrites MySQL database ${o.string('database')}`,
       },
       ...passwordFile(source, cp),
+      definers.before,
       ...(o.boolean('create_database') ? createDatabase(source, cp, argv) : []),
       {
         kind: 'load',
@@ -119,6 +122,7 @@ export const mysql: SourceEngine = {
         origin: source.origin,
         summary: `load the dump into MySQL database ${o.string('database')} (source "${source.name}")`,
       },
+      definers.after,
     ];
   },
 };

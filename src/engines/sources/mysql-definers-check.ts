@@ -1,0 +1,130 @@
+import type { ActionDraft } from '../../graph/action.js';
+import type { Word } from '../../graph/command.js';
+import type { BoundCollectPoint, BoundSource } from '../engine.js';
+import { destinationPath, setString } from '../toolkit.js';
+import { toolRun } from './tool-source.js';
+
+/**
+ * Views, triggers, routines and events run as their DEFINER account, which lives outside the
+ * database: on a rebuilt server that lacks it, the load succeeds (mysqldump turns notes off), then
+ * the view fails with error 1449 and every INSERT into the trigger's table too. Before anything
+ * changes, the client reads the definers that awk finds in the dump and stops the restore naming
+ * every one that mysql.user lacks, and what to do. An account that cannot read mysql.user cannot
+ * tell: the restore then goes on, and a last read of the dump, after the load, says so. Each reads
+ * the dump once more.
+ */
+export function definersCheck(
+  source: BoundSource,
+  cp: BoundCollectPoint,
+  client: readonly Word[],
+): { readonly before: ActionDraft; readonly after: ActionDraft } {
+  const o = source.options;
+  const database = o.string('database');
+  // Batch mode would escape the backslashes of the names the warning prints.
+  const run = toolRun([...client, '--skip-column-names', '--raw'], {}, setString(o, 'sudo_user'));
+  const through = (mode: 'refuse' | 'warn'): Word[] => [
+    'awk',
+    '-v',
+    `mode=${mode}`,
+    '-v',
+    `database=${awkValue(database)}`,
+    '-v',
+    `source=${awkValue(source.name)}`,
+    DEFINERS_OF_DUMP,
+  ];
+  const input = destinationPath(source, cp);
+  return {
+    before: {
+      kind: 'load',
+      check: true,
+      ...run,
+      input,
+      through: through('refuse'),
+      origin: source.origin,
+      summary: `check that the accounts defining the views, triggers, routines and events of the dump of source "${source.name}" exist, before anything is replaced`,
+    },
+    after: {
+      kind: 'load',
+      ...run,
+      input,
+      through: through('warn'),
+      origin: source.origin,
+      summary: `warn if the accounts defining the views, triggers, routines and events of MySQL database ${database} could not be checked (source "${source.name}")`,
+    },
+  };
+}
+
+/** awk's -v unescapes backslashes: doubled, the value arrives as written. */
+const awkValue = (text: string): string => text.replaceAll('\\', '\\\\');
+
+/**
+ * The definers of mysqldump's dump: `DEFINER=` after a `CREATE ` or inside a versioned comment
+ * (`/*!50013 DEFINER=`user`@`host` SQL SECURITY DEFINER *\/` of a view, `/*!50017` of a trigger,
+ * `/*!50117` of an event, `CREATE DEFINER=` of a routine), each name backquoted with backquotes
+ * doubled; a role has no host. Table data is passed over: it can be huge and hold any text, from
+ * an `INSERT INTO` line to the one that ends the statement (one row a line, each ending with its
+ * separator: `),` or, the last, `);`, newlines within values escaped). Writes the statements that set `@polyarchiv_missing` to those mysql.user lacks when
+ * this account can read it (its own SELECT grants say so: information_schema shows an account only
+ * its own), then, to refuse, signal them; to warn, print a line when it could not read it. Nothing
+ * when the dump has no definer. Each name is a string literal (`\` and `'` doubled).
+ */
+export const DEFINERS_OF_DUMP = [
+  'data || /^INSERT INTO / { data = !/;$/; next }',
+  '/(\\/\\*!5[0-9]+ |CREATE )DEFINER=`/ {',
+  '  rest = $0',
+  '  while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {',
+  '    rest = substr(rest, RSTART + RLENGTH)',
+  '    user = quoted(); if (user == "") break',
+  '    host = ""',
+  '    if (substr(rest, 1, 1) == "@") { rest = substr(rest, 2); host = quoted(); if (host == "") break }',
+  '    account(user, host)',
+  '  }',
+  '}',
+  'function quoted(   name, i) {',
+  '  if (substr(rest, 1, 1) != "`") return ""',
+  '  name = ""; rest = substr(rest, 2)',
+  '  while ((i = index(rest, "`")) > 0) {',
+  '    name = name substr(rest, 1, i - 1); rest = substr(rest, i + 1)',
+  '    if (substr(rest, 1, 1) != "`") return name',
+  '    name = name "`"; rest = substr(rest, 2)',
+  '  }',
+  '  return ""',
+  '}',
+  'function literal(text,   out, i) {',
+  '  out = ""',
+  "  while ((i = match(text, /[\\\\']/)) > 0) { out = out substr(text, 1, i) substr(text, i, 1); text = substr(text, i + 1) }",
+  '  return "\'" out text "\'"',
+  '}',
+  'function account(user, host,   key) {',
+  '  key = user "@" host',
+  '  if (key in seen) return',
+  '  seen[key] = 1',
+  '  rows = rows (rows == "" ? "" : " UNION ALL ") "SELECT " literal(user) " AS u, " literal(host) " AS h"',
+  '}',
+  'END {',
+  '  if (rows == "") exit',
+  "  named = \"IF(h = '', QUOTE(u), CONCAT(QUOTE(u), '@', QUOTE(h)))\"",
+  '  print "SELECT GROUP_CONCAT(" named " ORDER BY u, h SEPARATOR \', \') INTO @polyarchiv_definers FROM (" rows ") AS d;"',
+  '  print "SET @polyarchiv_me = CURRENT_USER();"',
+  '  print "SET @polyarchiv_host = SUBSTRING_INDEX(@polyarchiv_me, \'@\', -1);"',
+  '  print "SET @polyarchiv_grantee = CONCAT(QUOTE(LEFT(@polyarchiv_me, CHAR_LENGTH(@polyarchiv_me) - CHAR_LENGTH(@polyarchiv_host) - 1)), \'@\', QUOTE(@polyarchiv_host));"',
+  '  print "SET @polyarchiv_can_tell ="',
+  '  print "  EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND PRIVILEGE_TYPE = \'SELECT\')"',
+  "  print \"  OR EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND PRIVILEGE_TYPE = 'SELECT')\"",
+  "  print \"  OR EXISTS (SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'user' AND PRIVILEGE_TYPE = 'SELECT');\"",
+  '  if (mode == "warn") {',
+  '    print "SELECT CONCAT(\'warning: source \', " literal("\\"" source "\\"") ", \': this account cannot read mysql.user, so the accounts defining the views, triggers, routines or events of MySQL database \', " literal(database) ", \' were not checked: \', @polyarchiv_definers, \'; one this server lacks makes them fail (error 1449): create it, then restore again\') FROM DUAL WHERE NOT @polyarchiv_can_tell;"',
+  '    exit',
+  '  }',
+  '  lookup = "SELECT GROUP_CONCAT(" named " ORDER BY u, h SEPARATOR \', \') INTO @polyarchiv_missing FROM (" rows ") AS d WHERE NOT EXISTS (SELECT 1 FROM mysql.user AS a WHERE a.User = d.u AND a.Host = d.h)"',
+  '  print "SET @polyarchiv_missing = NULL;"',
+  '  print "SET @polyarchiv_query = IF(@polyarchiv_can_tell, " literal(lookup) ", \'DO 0\');"',
+  '  print "PREPARE polyarchiv_lookup FROM @polyarchiv_query; EXECUTE polyarchiv_lookup; DEALLOCATE PREPARE polyarchiv_lookup;"',
+  '  print "SET @polyarchiv_message = CONCAT(\'the dump of MySQL database \', " literal(database) ", \' holds views, triggers, routines or events defined by accounts this server lacks: \',"',
+  '  print "  IF(CHAR_LENGTH(@polyarchiv_missing) > 250, CONCAT(LEFT(@polyarchiv_missing, 250), \'...\'), @polyarchiv_missing),"',
+  '  print "  \'; nothing was restored. Create them (SHOW CREATE USER and SHOW GRANTS on the server backed up give them), then restore again.\');"',
+  "  print \"SET @polyarchiv_query = IF(@polyarchiv_missing IS NULL, 'DO 0', 'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = @polyarchiv_message');\"",
+  '  print "PREPARE polyarchiv_refusal FROM @polyarchiv_query; EXECUTE polyarchiv_refusal;"',
+  '}',
+  '',
+].join('\n');

@@ -1,0 +1,147 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { haveTools } from '../helpers/tools.js';
+import { MARIADB_TOOLS, type MariaDb, startMariaDb } from '../servers/mariadb.js';
+
+// Definers are accounts of the server: a rebuilt one lacks those of a dump's views and triggers.
+const canRun = haveTools(...MARIADB_TOOLS, 'rsync', 'flock', 'bash', 'sed', 'touch', 'awk');
+
+/** The account the view and the trigger run as, with what they read and write. */
+const CREATE_APP = "CREATE USER 'app''s'@'localhost'; GRANT ALL ON shop.* TO 'app''s'@'localhost';";
+
+const MARK = 'collect/site/metadata/collect_point/restore-unfinished';
+
+/** A view and a trigger defined by `app`, whose name needs quoting, and data the trigger writes. */
+const SHOP_SQL = `
+CREATE TABLE orders (id INT PRIMARY KEY, total INT);
+CREATE TABLE audit (message VARCHAR(100));
+INSERT INTO orders VALUES (1, 10), (2, 20);
+INSERT INTO audit VALUES ('CREATE DEFINER=\`ghost\`@\`nowhere\` in data is not a definer');
+CREATE DEFINER = 'app''s'@'localhost' VIEW totals AS SELECT SUM(total) AS total FROM orders;
+CREATE DEFINER = 'app''s'@'localhost' TRIGGER orders_audit AFTER INSERT ON orders FOR EACH ROW
+  INSERT INTO audit VALUES (CONCAT('order ', NEW.id));
+`;
+
+describe.runIf(canRun)(
+  'a MySQL dump restored onto a server that lacks the accounts defining its views and triggers',
+  () => {
+    let db: MariaDb;
+    let box: Sandbox;
+    let args: string[];
+    beforeAll(async () => {
+      db = await startMariaDb();
+    }, 60_000);
+    afterAll(async () => db?.stop());
+    beforeEach(() => {
+      db.sql(`DROP DATABASE IF EXISTS shop; CREATE DATABASE shop; ${CREATE_APP}`);
+      db.sql(SHOP_SQL, 'shop');
+      box = makeSandbox('polyarchiv-mysql-definers-');
+      configure('root');
+      args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+    });
+    afterEach(() => {
+      box.remove();
+      db.sql("DROP USER IF EXISTS 'app''s'@'localhost', 'restorer'@'localhost';");
+    });
+
+    function configure(user: string, before = '') {
+      box.write({
+        'config/site.collect': `[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n${before}[source "shop"]\nengine = mysql\nsocket = ${db.socket}\nuser = ${user}\ndatabase = shop\ndestination_path = shop.sql\n`,
+        'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = file://{root}/mirror/{name}\n',
+      });
+    }
+    /** A machine rebuilt: the database gone, the collect point's directory and states with it. */
+    const rebuilt = () => {
+      db.sql('DROP DATABASE shop;');
+      rmSync(box.path('collect'), { recursive: true, force: true });
+    };
+    function restore(backend: 'apply' | 'script') {
+      if (backend === 'apply') {
+        const run = runCli(['restore', '--yes', '--from', 'mirror', ...args]);
+        return { code: run.code, output: run.stdout + run.stderr };
+      }
+      const plan = runCli(['plan', '--restore', '--from', 'mirror', ...args]);
+      expect(plan.code, plan.stderr).toBe(0);
+      writeFileSync(box.path('restore.sh'), plan.stdout);
+      const run = spawnSync('bash', [box.path('restore.sh'), '--yes'], { encoding: 'utf8' });
+      return { code: run.status, output: run.stdout + run.stderr };
+    }
+
+    it.each(['apply', 'script'] as const)(
+      'stops before anything changes, naming every missing definer, through %s',
+      (backend) => {
+        const before = db.dump('shop');
+        expect(runCli(['backup', ...args]).code).toBe(0);
+        rebuilt();
+        db.sql("DROP USER 'app''s'@'localhost';");
+
+        const refused = restore(backend);
+        expect(refused.code, refused.output).toBe(1);
+        expect(refused.output).toContain(
+          "the dump of MySQL database shop holds views, triggers, routines or events defined by accounts this server lacks: 'app\\'s'@'localhost'; nothing was restored. Create them (SHOW CREATE USER and SHOW GRANTS on the server backed up give them), then restore again.",
+        );
+        expect(refused.output).toMatch(/step \d+ of \d+ at site\.collect:\d+ \[source "shop"\]/);
+        // Neither the database nor the mark of a restore begun: nothing was changed.
+        expect(db.sql("SHOW DATABASES LIKE 'shop'")).toBe('');
+        expect(existsSync(box.path(MARK))).toBe(false);
+
+        db.sql(CREATE_APP);
+        const again = restore(backend);
+        expect(again.code, again.output).toBe(0);
+        expect(again.output).not.toContain('warning: source');
+        expect(db.dump('shop')).toBe(before);
+        // The view and the trigger work.
+        db.sql('INSERT INTO orders VALUES (3, 30);', 'shop');
+        expect(db.sql('SELECT total FROM totals;', 'shop')).toBe('60\n');
+        expect(db.sql("SELECT COUNT(*) FROM audit WHERE message = 'order 3';", 'shop')).toBe('1\n');
+      },
+    );
+
+    it.each(['apply', 'script'] as const)(
+      'leaves the database of another source as it was, through %s',
+      (backend) => {
+        db.sql('DROP DATABASE IF EXISTS stock; CREATE DATABASE stock; CREATE TABLE stock.items (id INT);');
+        configure(
+          'root',
+          `[source "stock"]\nengine = mysql\nsocket = ${db.socket}\nuser = root\ndatabase = stock\ndestination_path = stock.sql\n\n`,
+        );
+        expect(runCli(['backup', ...args]).code).toBe(0);
+        db.sql('DROP DATABASE stock;');
+        rebuilt();
+        db.sql("DROP USER 'app''s'@'localhost';");
+
+        const refused = restore(backend);
+        expect(refused.code, refused.output).toBe(1);
+        expect(refused.output).toContain(
+          "accounts this server lacks: 'app\\'s'@'localhost'; nothing was restored.",
+        );
+        // Every source's check comes before any source's changes: stock, listed first, was not restored.
+        expect(db.sql("SHOW DATABASES LIKE 'stock'")).toBe('');
+        expect(existsSync(box.path(MARK))).toBe(false);
+      },
+    );
+
+    it.each(['apply', 'script'] as const)(
+      'restores, then warns, when its account cannot read mysql.user, through %s',
+      (backend) => {
+        expect(runCli(['backup', ...args]).code).toBe(0);
+        // SET USER lets it recreate objects of other definers; nothing lets it read mysql.user.
+        db.sql(
+          "CREATE USER 'restorer'@'localhost'; GRANT ALL ON shop.* TO 'restorer'@'localhost'; GRANT SET USER ON *.* TO 'restorer'@'localhost';",
+        );
+        configure('restorer');
+        rebuilt();
+
+        const restored = restore(backend);
+        expect(restored.code, restored.output).toBe(0);
+        expect(restored.output).toContain(
+          "warning: source \"shop\": this account cannot read mysql.user, so the accounts defining the views, triggers, routines or events of MySQL database shop were not checked: 'app\\'s'@'localhost'; one this server lacks makes them fail (error 1449): create it, then restore again",
+        );
+        expect(db.sql('SELECT total FROM totals;', 'shop')).toBe('30\n');
+      },
+    );
+  },
+);
