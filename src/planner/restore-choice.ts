@@ -105,7 +105,7 @@ export function restoreDrafts(
           unit,
           from === undefined
             ? 'skipped by --skip-collect'
-            : `skipped by --skip-collect: the copy fetched into ${cp.layout.importDir} stays there, the live data is left alone`,
+            : `skipped by --skip-collect: the live data is left alone; a fetched copy stays in ${cp.layout.importDir}`,
         );
         continue;
       }
