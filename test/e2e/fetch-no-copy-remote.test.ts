@@ -6,23 +6,12 @@ import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { runAs } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
+import { TREE_SITE } from '../helpers/tree-site.js';
 import { haveFtp, startFtp } from '../servers/ftp.js';
 import { haveS3, startS3 } from '../servers/s3.js';
 import { haveSshd, startSshd } from '../servers/sshd.js';
 
 const HOWS = ['apply', 'script'] as const;
-
-const SITE = [
-  '[point]',
-  'engine = files',
-  'local_path = {root}/collect/{name}',
-  '',
-  '[source "tree"]',
-  'engine = local_files',
-  'source_path = {root}/data',
-  'destination_path = tree',
-  '',
-].join('\n');
 
 /**
  * A restore whose backup point, on another host or a server, holds no copy of the collect point
@@ -59,7 +48,7 @@ describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())
     let box: Sandbox;
     beforeEach(() => {
       box = makeSandbox('polyarchiv-no-copy-ssh-');
-      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': TREE_SITE });
     });
     afterEach(() => box.remove());
 
@@ -117,7 +106,7 @@ describe.runIf(haveTools('flock', 'bash', 'tar', 'gzip') && haveFtp())(
     let box: Sandbox;
     beforeEach(() => {
       box = makeSandbox('polyarchiv-no-copy-ftp-');
-      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': TREE_SITE });
     });
     afterEach(() => box.remove());
 
@@ -186,7 +175,7 @@ describe.runIf(haveTools('flock', 'bash', 'tar', 'gzip') && haveS3())(
     let box: Sandbox;
     beforeEach(() => {
       box = makeSandbox('polyarchiv-no-copy-s3-');
-      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': TREE_SITE });
     });
     afterEach(() => box.remove());
 

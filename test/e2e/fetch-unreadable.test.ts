@@ -8,22 +8,11 @@ import { runAs } from '../helpers/service-targets.js';
 import { runSvn, svnCase, svnRepository } from '../helpers/svn-case.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
+import { TREE_SITE } from '../helpers/tree-site.js';
 import { haveSshd, startSshd } from '../servers/sshd.js';
 import { haveWebdav, startWebdav } from '../servers/webdav.js';
 
 const HOWS = ['apply', 'script'] as const;
-
-const SITE = [
-  '[point]',
-  'engine = files',
-  'local_path = {root}/collect/{name}',
-  '',
-  '[source "tree"]',
-  'engine = local_files',
-  'source_path = {root}/data',
-  'destination_path = tree',
-  '',
-].join('\n');
 
 const ELSEWHERE = "another backup point's copy: run the restore again with --from ITS_NAME";
 
@@ -49,7 +38,7 @@ describe.runIf(haveTools('rsync', 'flock', 'bash') && haveSshd())(
     let box: Sandbox;
     beforeEach(() => {
       box = makeSandbox('polyarchiv-unreadable-ssh-');
-      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': TREE_SITE });
     });
     afterEach(async () => {
       box.remove();
@@ -230,7 +219,7 @@ describe.runIf(haveWebdav() && haveTools('flock', 'bash', 'sha256sum'))(
     let box: Sandbox;
     beforeEach(() => {
       box = makeSandbox('polyarchiv-unreadable-dav-');
-      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': TREE_SITE });
     });
     afterEach(() => box.remove());
 
@@ -266,7 +255,7 @@ describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())
     let box: Sandbox;
     beforeEach(() => {
       box = makeSandbox('polyarchiv-unreadable-get-');
-      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': SITE });
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': TREE_SITE });
     });
     afterEach(() => box.remove());
 
@@ -310,7 +299,7 @@ describe.runIf(haveTools('rsync', 'flock', 'bash'))('a local mirror whose copy f
     box = makeSandbox('polyarchiv-unreadable-copy-');
     box.write({
       'data/page.txt': 'page\n',
-      'config/site.collect': SITE,
+      'config/site.collect': TREE_SITE,
       'config/bp.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
     });
   });
