@@ -321,6 +321,12 @@ polyarchiv_record_why() {
   polyarchiv_explained=${1#"${1%%[! ]*}"}
 }
 
+# Says why the step fails, as a helper's line, and records it.
+polyarchiv_say_why() {
+  polyarchiv_say "  $1"
+  polyarchiv_record_why "$1"
+}
+
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_unit_file}.failure ]]; then
     if [[ -n ${polyarchiv_explained} ]]; then
@@ -1250,8 +1256,7 @@ polyarchiv_copy() {
   done
   if ((rc != 0)); then
     if [[ -n ${unreadable} ]]; then
-      polyarchiv_say "  ${unreadable}"
-      polyarchiv_record_why "${unreadable}"
+      polyarchiv_say_why "${unreadable}"
     fi
     return "${rc}"
   fi

@@ -70,8 +70,7 @@ polyarchiv_copy() {
   done
   if ((rc != 0)); then
     if [[ -n ${unreadable} ]]; then
-      polyarchiv_say "  ${unreadable}"
-      polyarchiv_record_why "${unreadable}"
+      polyarchiv_say_why "${unreadable}"
     fi
     return "${rc}"
   fi

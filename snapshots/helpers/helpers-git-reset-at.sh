@@ -15,8 +15,7 @@ polyarchiv_git_reset_at() {
     return "${rc}"
   fi
   if [[ -z ${chosen} ]]; then
-    polyarchiv_say "  ${none}"
-    polyarchiv_record_why "${none}"
+    polyarchiv_say_why "${none}"
     return 1
   fi
   IFS=$'\t' read -r commit made <<<"${chosen}"

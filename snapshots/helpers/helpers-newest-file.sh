@@ -37,8 +37,7 @@ polyarchiv_newest_file() {
     fi
   done <<<"${listed}"
   if [[ -z ${chosen} ]]; then
-    polyarchiv_say "  ${none}"
-    polyarchiv_record_why "${none}"
+    polyarchiv_say_why "${none}"
     return 1
   fi
   found=${prefix}${chosen}

@@ -30,16 +30,14 @@ polyarchiv_restic_restore_at() {
     fi
   done <<<"${lines}"
   if [[ -z ${chosen} ]]; then
-    polyarchiv_say "  ${none}"
-    polyarchiv_record_why "${none}"
+    polyarchiv_say_why "${none}"
     return 1
   fi
   local short_id=${chosen:0:8}
   polyarchiv_progress "  snapshot ${short_id}, taken ${taken}"
   "${restore[@]}" "${chosen}" || rc=$?
   if ((rc != 0)); then
-    polyarchiv_say "  ${unreadable}"
-    polyarchiv_record_why "${unreadable}"
+    polyarchiv_say_why "${unreadable}"
   fi
   return "${rc}"
 }

@@ -56,8 +56,7 @@ polyarchiv_svn_update_at() {
     fi
     revision=${revision//[[:space:]]/}
     if [[ ${revision} == 0 ]]; then
-      polyarchiv_say "  ${none}"
-      polyarchiv_record_why "${none}"
+      polyarchiv_say_why "${none}"
       return 3
     fi
   fi

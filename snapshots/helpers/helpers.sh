@@ -180,6 +180,12 @@ polyarchiv_record_why() {
   polyarchiv_explained=${1#"${1%%[! ]*}"}
 }
 
+# Says why the step fails, as a helper's line, and records it.
+polyarchiv_say_why() {
+  polyarchiv_say "  $1"
+  polyarchiv_record_why "$1"
+}
+
 polyarchiv_on_error() {
   if [[ -n ${polyarchiv_current_step} && ! -e ${polyarchiv_unit_file}.failure ]]; then
     if [[ -n ${polyarchiv_explained} ]]; then

@@ -2,7 +2,7 @@ import type { GitResetAtCommand } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
-import { type RunContext, runExec } from './run-exec.js';
+import { type RunContext, runExec, sayWhy } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_git_reset_at (templates/partials/helpers-git-reset-at.hbs): `choose` prints
@@ -20,8 +20,7 @@ export async function gitResetAt(
   // As bash's $(...) reads it: trailing newlines dropped, the first line split at its first tab.
   const line = chosen.stdout.replace(/\n+$/, '');
   if (line === '') {
-    say(`  ${command.none}`);
-    ctx.explain?.(command.none);
+    sayWhy(say, ctx, command.none);
     return HELPERS.gitResetAt.statuses.none;
   }
   const [commit = '', made = ''] = line.split('\n', 1)[0]?.split('\t') ?? [];

@@ -4,7 +4,7 @@ import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
 import { copyStats, reservedEntriesHidden } from './copy-stats.js';
 import { judgeShrink } from './judge-shrink.js';
-import { type RunContext, writeAsTool } from './run-exec.js';
+import { type RunContext, sayWhy, writeAsTool } from './run-exec.js';
 import { sumTreeListing } from './tree-listing.js';
 
 /**
@@ -44,8 +44,7 @@ export async function guardedCopy(
   if (done.status !== 0) {
     // A restore's copy names what it could not read (polyarchiv_copy_unreadable).
     if (command.unreadable !== undefined) {
-      say(`  ${command.unreadable}`);
-      ctx.explain?.(command.unreadable);
+      sayWhy(say, ctx, command.unreadable);
     }
     return done.status;
   }

@@ -2,7 +2,7 @@ import type { NewestFileCommand } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
-import { type RunContext, runExec } from './run-exec.js';
+import { type RunContext, runExec, sayWhy } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_newest_file (templates/partials/helpers-newest-file.hbs): lists the files
@@ -20,8 +20,7 @@ export async function newestFile(
   if (listed.status !== 0) return listed.status;
   const chosen = newestOf(listed.stdout, command);
   if (chosen === undefined) {
-    say(`  ${command.none}`);
-    ctx.explain?.(command.none);
+    sayWhy(say, ctx, command.none);
     return HELPERS.newestFile.statuses.none;
   }
   const found = `${command.prefix}${chosen}`;

@@ -2,7 +2,7 @@ import type { ResticRestoreAtCommand } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
-import { type RunContext, runExec, writeAsTool } from './run-exec.js';
+import { type RunContext, runExec, sayWhy, writeAsTool } from './run-exec.js';
 
 /** jq's exit statuses when its input is not JSON, and when the program stops with an error. */
 const UNREADABLE = { json: 2, time: 5 } as const;
@@ -33,8 +33,7 @@ export async function resticRestoreAt(
     )
       chosen = snapshot;
   if (chosen === undefined) {
-    say(`  ${command.none}`);
-    ctx.explain?.(command.none);
+    sayWhy(say, ctx, command.none);
     return HELPERS.resticRestoreAt.statuses.none;
   }
   note(HELPER_MESSAGES.snapshotChosen(chosen.id.slice(0, 8), chosen.time));
@@ -43,8 +42,7 @@ export async function resticRestoreAt(
     ctx,
   );
   if (status !== 0) {
-    say(`  ${command.unreadable}`);
-    ctx.explain?.(command.unreadable);
+    sayWhy(say, ctx, command.unreadable);
   }
   return status;
 }

@@ -50,6 +50,12 @@ export interface RunContext {
   readonly runStartedSeconds?: number;
 }
 
+/** Says why the step fails, as a helper's line, and records it (the script's `polyarchiv_say_why`). */
+export function sayWhy(say: (line: string) => void, ctx: RunContext, why: string): void {
+  say(`  ${why}`);
+  ctx.explain?.(why);
+}
+
 /** The fds a tool finds the work directory's lock and the collect point's lock on, as in the script. */
 const WORK_DIR_FD = 8;
 const LOCK_FD = 9;

@@ -2,7 +2,7 @@ import type { SvnUpdateAtCommand } from '../../graph/helper-commands.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
-import { type RunContext, runExec } from './run-exec.js';
+import { type RunContext, runExec, sayWhy } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_svn_update_at (templates/partials/helpers-svn-update-at.hbs): the revision
@@ -24,8 +24,7 @@ export async function svnUpdateAt(
     if (baseline.status !== 0) return baseline.status;
     revision = baseline.stdout.replace(/\s/g, '');
     if (revision === '0') {
-      say(`  ${command.none}`);
-      ctx.explain?.(command.none);
+      sayWhy(say, ctx, command.none);
       return HELPERS.svnUpdateAt.statuses.none;
     }
   }
