@@ -1185,25 +1185,18 @@ polyarchiv_judge_shrink() {
   return 1
 }
 
-# What the next copy (on the same line) says, and its step records, if it fails (not refused by its
-# guard, which says why): a restore's words for the copy it could not read, what it left, where to
-# turn. polyarchiv_copy takes them: the copy after it has none.
-polyarchiv_unreadable_copy=''
-polyarchiv_copy_unreadable() {
-  local message=$1
-  polyarchiv_unreadable_copy=${message}
-}
-
 # An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
-# FILES BYTES, then the command that counts the incoming side (an rsync dry run, or a find listing)
-# and the one that sums its output (no words when it prints rsync's figures), the target's dry run
-# (no words when FILES and BYTES were recorded), the copy in place and the first copy.
-# A copy that holds files and would become empty, or lose more than PERCENT% of its files or
+# UNREADABLE FILES BYTES, then the command that counts the incoming side (an rsync dry run, or a
+# find listing) and the one that sums its output (no words when it prints rsync's figures), the
+# target's dry run (no words when FILES and BYTES were recorded), the copy in place and the first
+# copy. A copy that holds files and would become empty, or lose more than PERCENT% of its files or
 # bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
-# KEY, the figures of the copy's own --stats are kept for the unit's state record.
+# KEY, the figures of the copy's own --stats are kept for the unit's state record. UNREADABLE, when
+# not empty, is what a copy that fails (not one its guard refused) says after the tool's lines and
+# records as the step's failure: a restore's words for the copy it could not read.
 polyarchiv_copy() {
-  local percent=$1 allow=$2 what=$3 key=$4 old_files=$5 old_bytes=$6
-  shift 6
+  local percent=$1 allow=$2 what=$3 key=$4 unreadable=$5 old_files=$6 old_bytes=$7
+  shift 7
   local -a incoming_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a incoming_sum=("${@:2:$1}")
@@ -1213,8 +1206,7 @@ polyarchiv_copy() {
   local -a copy_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a first_copy=("$@")
-  local out files bytes entry rc=0 unreadable=${polyarchiv_unreadable_copy}
-  polyarchiv_unreadable_copy=''
+  local out files bytes entry rc=0
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
@@ -1281,7 +1273,7 @@ unit_1_collect_site() {
   polyarchiv_make_dir '/var/backups/polyarchiv/site/backups/www/.~polyarchiv~'
   # site.collect:9 [source "www"]
   polyarchiv_step 4 4 'update the copy of source "www" from /srv/www' 'site.collect:9 [source "www"]'
-  polyarchiv_copy 50 no 'the copy of source "www"' '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "www"' '' '' '' '' \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- /srv/www/ "${polyarchiv_work}"/measure \
     0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/backups/polyarchiv/site/backups/www/ "${polyarchiv_work}"/measure \
@@ -1298,7 +1290,7 @@ unit_2_backup_offsite_site() {
   polyarchiv_make_dir '/mnt/backup/web1.example.org/site/.~polyarchiv~'
   # offsite.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "site" from /var/backups/polyarchiv/site/backups' 'offsite.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' \
     10 find /var/backups/polyarchiv/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /mnt/backup/web1.example.org/site/ "${polyarchiv_work}"/measure \

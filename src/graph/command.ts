@@ -254,7 +254,7 @@ export interface CopyCommand {
   readonly env?: Readonly<Record<string, EnvValue>>;
   /**
    * A restore's words for a copy that fails (not one its guard refused), said after the tool's
-   * lines and recorded as the step's failure (set by `polyarchiv_copy_unreadable`, said by `polyarchiv_copy`).
+   * lines and recorded as the step's failure (`polyarchiv_copy`'s UNREADABLE).
    */
   readonly unreadable?: string;
 }

@@ -166,6 +166,7 @@ export const HELPERS = {
       word('allow'),
       word('what'),
       word('key'),
+      word('unreadable'),
       word('old_files'),
       word('old_bytes'),
       argv('incoming_run'),
@@ -253,12 +254,6 @@ export const HELPERS = {
     tools: ['mktemp', 'cat', 'rm'],
     statuses: { aligned: 0, failed: 1, noUser: 2, noMailbox: 3 },
   },
-  copyUnreadable: {
-    name: 'polyarchiv_copy_unreadable',
-    args: [word('message')],
-    tools: [],
-    statuses: { set: 0 },
-  },
   tolerate: {
     name: 'polyarchiv_tolerate',
     args: [word('status'), word('tolerated')],
@@ -329,7 +324,6 @@ export const RUN_HELPERS: readonly HelperContract[] = [
   HELPERS.tolerate,
   HELPERS.explain,
   HELPERS.explainErrors,
-  HELPERS.copyUnreadable,
 ];
 
 /**

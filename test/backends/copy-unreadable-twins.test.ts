@@ -16,7 +16,7 @@ const UNREADABLE = 'the copy of "site" at /srv/mirror (backup point "bp") could 
 
 /**
  * A restore's copy whose tool fails says its words after the tool's lines, and its step's
- * failure records them (polyarchiv_copy_unreadable before polyarchiv_copy, and its twin); one
+ * failure records them (polyarchiv_copy's UNREADABLE, and its twin); one
  * its guard refused does not: the guard said why.
  */
 function copy(how: 'fails' | 'refused'): CopyCommand {
@@ -99,7 +99,7 @@ async function inApply(command: CopyCommand): Promise<{ status: number; said: st
   return { status, said, explained };
 }
 
-describe.runIf(haveTools('bash', 'sh'))('polyarchiv_copy_unreadable and its twin', () => {
+describe.runIf(haveTools('bash', 'sh'))("polyarchiv_copy's unreadable words and its twin", () => {
   it('a copy that fails: the tool, then its words, recorded', async () => {
     const script = inScript(copy('fails'));
     const apply = await inApply(copy('fails'));

@@ -123,8 +123,8 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         ONE_LINE,
         wordText,
       );
-    case 'copy': {
-      const line = afterAssignments(
+    case 'copy':
+      return afterAssignments(
         command.env,
         quotedHelperCall(
           HELPERS.copy,
@@ -133,6 +133,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             allow: command.allowShrink ? 'yes' : 'no',
             what: shellWord(command.what),
             key: shellWord(command.figuresKey ?? ''),
+            unreadable: shellWord(command.unreadable ?? ''),
             old_files: String(command.recorded?.files ?? "''"),
             old_bytes: String(command.recorded?.bytes ?? "''"),
             incoming_run: command.incoming,
@@ -145,9 +146,6 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           wordText,
         ),
       );
-      if (command.unreadable === undefined) return line;
-      return `${helperCall(HELPERS.copyUnreadable, { message: shellWord(command.unreadable) })}; ${line}`;
-    }
     case 'publish-file':
       return helperCall(HELPERS.publish, {
         partial: shellWord(command.partial),

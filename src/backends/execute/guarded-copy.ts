@@ -42,7 +42,7 @@ export async function guardedCopy(
   for (const entry of reservedEntriesHidden(done.output))
     say(HELPER_MESSAGES.reservedLeftOut(command.what, entry));
   if (done.status !== 0) {
-    // A restore's copy names what it could not read (polyarchiv_copy_unreadable).
+    // A restore's copy names what it could not read (polyarchiv_copy's UNREADABLE).
     if (command.unreadable !== undefined) {
       sayWhy(say, ctx, command.unreadable);
     }
