@@ -66,7 +66,7 @@ unit_1_collect_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/dav/.~polyarchiv~'
   # site.collect:7 [source "dav"]
   polyarchiv_step 6 14 'update the copy of source "dav" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav' 'site.collect:7 [source "dav"]'
-  polyarchiv_copy 50 no 'the copy of source "dav"' '"/var/lib/polyarchiv-fixture/collect/site/backups/dav"' '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "dav"' '"/var/lib/polyarchiv-fixture/collect/site/backups/dav"' /var/lib/polyarchiv-fixture/collect/site/backups/dav '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/dav/ "${polyarchiv_work}"/measure \
@@ -87,7 +87,7 @@ unit_1_collect_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/ftp/.~polyarchiv~'
   # site.collect:14 [source "ftp"]
   polyarchiv_step 10 14 'update the copy of source "ftp" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp' 'site.collect:14 [source "ftp"]'
-  polyarchiv_copy 20 no 'the copy of source "ftp"' '"/var/lib/polyarchiv-fixture/collect/site/backups/ftp"' '' '' '' \
+  polyarchiv_copy 20 no 'the copy of source "ftp"' '"/var/lib/polyarchiv-fixture/collect/site/backups/ftp"' /var/lib/polyarchiv-fixture/collect/site/backups/ftp '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp/ "${polyarchiv_work}"/measure \
@@ -107,7 +107,7 @@ unit_1_collect_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/uploads/.~polyarchiv~'
   # site.collect:20 [source "bucket"]
   polyarchiv_step 14 14 'update the copy of source "bucket" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket' 'site.collect:20 [source "bucket"]'
-  polyarchiv_copy 50 no 'the copy of source "bucket"' '"/var/lib/polyarchiv-fixture/collect/site/backups/uploads"' '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "bucket"' '"/var/lib/polyarchiv-fixture/collect/site/backups/uploads"' /var/lib/polyarchiv-fixture/collect/site/backups/uploads '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads/ "${polyarchiv_work}"/measure \
@@ -124,7 +124,7 @@ unit_2_backup_mirror_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~'
   # mirror.backup:3 [point]
   polyarchiv_step 2 2 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \

@@ -664,17 +664,27 @@ polyarchiv_publish() {
 }
 
 # Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
-# COPIES: the figures the unit's copies kept, one JSON member a line.
+# COPIES: the figures the unit's copies kept, one JSON member a line; MEASURED_PARTS: a file of the
+# parts of MEASURE the copies counted, each a du --exclude pattern and its bytes, NUL-terminated.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=$4 keep_aside=$5 copies=$6
-  local aside='' now size=0 ended
+  local file=$1 state=$2 message=$3 measure=$4 keep_aside=$5 copies=$6 measured_parts=$7
+  local aside='' now size=0 ended counted=0 k
+  local -a excludes=() part=()
   # Dates by bash itself: a process, which copies the whole script's shell, costs milliseconds
   # in a script of thousands of units.
   printf -v now '%(%Y-%m-%dT%H:%M:%S)T' -1
   printf -v ended '%(%s)T' -1
   if [[ -n ${measure} && -e ${measure} ]]; then
-    if size=$(du -s -b -- "${measure}"); then
-      size=${size%%[[:space:]]*}
+    # What the copies counted is not walked again.
+    if [[ -n ${measured_parts} && -e ${measured_parts} ]]; then
+      mapfile -d '' part < "${measured_parts}"
+      for ((k = 0; k + 1 < ${#part[@]}; k += 2)); do
+        excludes+=("--exclude=${part[k]}")
+        counted=$((counted + part[k + 1]))
+      done
+    fi
+    if size=$(du -s -b "${excludes[@]}" -- "${measure}"); then
+      size=$((${size%%[[:space:]]*} + counted))
     else
       size=0
     fi
@@ -771,7 +781,7 @@ polyarchiv_fault() {
   polyarchiv_say "  ${polyarchiv_units[$1]}: $2"
   local recorded=0
   if [[ -n ${polyarchiv_states[$1]} ]]; then
-    polyarchiv_record "${polyarchiv_states[$1]}" "${polyarchiv_failures[$1]}" "$2" '' "${polyarchiv_keep_asides[$1]}" ''
+    polyarchiv_record "${polyarchiv_states[$1]}" "${polyarchiv_failures[$1]}" "$2" '' "${polyarchiv_keep_asides[$1]}" '' ''
     recorded=$?
   fi
   if ((recorded != 0)); then
@@ -877,9 +887,10 @@ polyarchiv_run_unit() {
       if [[ -e ${polyarchiv_unit_file}.copies ]]; then
         copies=$(<"${polyarchiv_unit_file}.copies")
       fi
-      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}" "${copies}"
+      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" \
+        "${polyarchiv_keep_asides[i]}" "${copies}" "${polyarchiv_unit_file}.measured"
     else
-      polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}" '' "${polyarchiv_keep_asides[i]}" ''
+      polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}" '' "${polyarchiv_keep_asides[i]}" '' ''
     fi
     recorded=$?
     if ((recorded != 0)); then
@@ -1186,17 +1197,19 @@ polyarchiv_judge_shrink() {
 }
 
 # An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
-# UNREADABLE FILES BYTES, then the command that counts the incoming side (an rsync dry run, or a
-# find listing) and the one that sums its output (no words when it prints rsync's figures), the
+# MEASURED UNREADABLE FILES BYTES, then the command that counts the incoming side (an rsync dry run,
+# or a find listing) and the one that sums its output (no words when it prints rsync's figures), the
 # target's dry run (no words when FILES and BYTES were recorded), the copy in place and the first
 # copy. A copy that holds files and would become empty, or lose more than PERCENT% of its files or
 # bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
-# KEY, the figures of the copy's own --stats are kept for the unit's state record. UNREADABLE, when
-# not empty, is what a copy that fails (not one its guard refused) says after the tool's lines and
-# records as the step's failure: a restore's words for the copy it could not read.
+# KEY, the figures of the copy's own --stats are kept for the unit's state record; with MEASURED
+# too (the target as du's --exclude pattern), its bytes count in the size the unit records, for
+# which du leaves it out. UNREADABLE, when not empty, is what a copy that fails (not one its guard
+# refused) says after the tool's lines and records as the step's failure: a restore's words for
+# the copy it could not read.
 polyarchiv_copy() {
-  local percent=$1 allow=$2 what=$3 key=$4 unreadable=$5 old_files=$6 old_bytes=$7
-  shift 7
+  local percent=$1 allow=$2 what=$3 key=$4 measured=$5 unreadable=$6 old_files=$7 old_bytes=$8
+  shift 8
   local -a incoming_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a incoming_sum=("${@:2:$1}")
@@ -1256,6 +1269,9 @@ polyarchiv_copy() {
     polyarchiv_copy_stats "${out}"
     printf '%s:{"files":%s,"bytes":%s}\n' "${key}" "${polyarchiv_stats[0]}" "${polyarchiv_stats[1]}" \
       >> "${polyarchiv_unit_file}.copies"
+    if [[ -n ${measured} ]]; then
+      printf '%s\0%s\0' "${measured}" "${polyarchiv_stats[1]}" >> "${polyarchiv_unit_file}.measured"
+    fi
   fi
 }
 
@@ -1273,7 +1289,7 @@ unit_1_collect_site() {
   polyarchiv_make_dir '/var/backups/polyarchiv/site/backups/www/.~polyarchiv~'
   # site.collect:9 [source "www"]
   polyarchiv_step 4 4 'update the copy of source "www" from /srv/www' 'site.collect:9 [source "www"]'
-  polyarchiv_copy 50 no 'the copy of source "www"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "www"' '' '' '' '' '' \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- /srv/www/ "${polyarchiv_work}"/measure \
     0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/backups/polyarchiv/site/backups/www/ "${polyarchiv_work}"/measure \
@@ -1290,7 +1306,7 @@ unit_2_backup_offsite_site() {
   polyarchiv_make_dir '/mnt/backup/web1.example.org/site/.~polyarchiv~'
   # offsite.backup:4 [point]
   polyarchiv_step 2 2 'update the mirror of "site" from /var/backups/polyarchiv/site/backups' 'offsite.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' '' \
     10 find /var/backups/polyarchiv/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /mnt/backup/web1.example.org/site/ "${polyarchiv_work}"/measure \

@@ -1,16 +1,18 @@
 
 # An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
-# UNREADABLE FILES BYTES, then the command that counts the incoming side (an rsync dry run, or a
-# find listing) and the one that sums its output (no words when it prints rsync's figures), the
+# MEASURED UNREADABLE FILES BYTES, then the command that counts the incoming side (an rsync dry run,
+# or a find listing) and the one that sums its output (no words when it prints rsync's figures), the
 # target's dry run (no words when FILES and BYTES were recorded), the copy in place and the first
 # copy. A copy that holds files and would become empty, or lose more than PERCENT% of its files or
 # bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
-# KEY, the figures of the copy's own --stats are kept for the unit's state record. UNREADABLE, when
-# not empty, is what a copy that fails (not one its guard refused) says after the tool's lines and
-# records as the step's failure: a restore's words for the copy it could not read.
+# KEY, the figures of the copy's own --stats are kept for the unit's state record; with MEASURED
+# too (the target as du's --exclude pattern), its bytes count in the size the unit records, for
+# which du leaves it out. UNREADABLE, when not empty, is what a copy that fails (not one its guard
+# refused) says after the tool's lines and records as the step's failure: a restore's words for
+# the copy it could not read.
 polyarchiv_copy() {
-  local percent=$1 allow=$2 what=$3 key=$4 unreadable=$5 old_files=$6 old_bytes=$7
-  shift 7
+  local percent=$1 allow=$2 what=$3 key=$4 measured=$5 unreadable=$6 old_files=$7 old_bytes=$8
+  shift 8
   local -a incoming_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a incoming_sum=("${@:2:$1}")
@@ -70,5 +72,8 @@ polyarchiv_copy() {
     polyarchiv_copy_stats "${out}"
     printf '%s:{"files":%s,"bytes":%s}\n' "${key}" "${polyarchiv_stats[0]}" "${polyarchiv_stats[1]}" \
       >> "${polyarchiv_unit_file}.copies"
+    if [[ -n ${measured} ]]; then
+      printf '%s\0%s\0' "${measured}" "${polyarchiv_stats[1]}" >> "${polyarchiv_unit_file}.measured"
+    fi
   fi
 }

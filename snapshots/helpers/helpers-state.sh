@@ -125,17 +125,27 @@ polyarchiv_publish() {
 }
 
 # Fills a state template and publishes it. MEASURE: the directory whose size becomes total_size;
-# COPIES: the figures the unit's copies kept, one JSON member a line.
+# COPIES: the figures the unit's copies kept, one JSON member a line; MEASURED_PARTS: a file of the
+# parts of MEASURE the copies counted, each a du --exclude pattern and its bytes, NUL-terminated.
 polyarchiv_record() {
-  local file=$1 state=$2 message=$3 measure=$4 keep_aside=$5 copies=$6
-  local aside='' now size=0 ended
+  local file=$1 state=$2 message=$3 measure=$4 keep_aside=$5 copies=$6 measured_parts=$7
+  local aside='' now size=0 ended counted=0 k
+  local -a excludes=() part=()
   # Dates by bash itself: a process, which copies the whole script's shell, costs milliseconds
   # in a script of thousands of units.
   printf -v now '%(%Y-%m-%dT%H:%M:%S)T' -1
   printf -v ended '%(%s)T' -1
   if [[ -n ${measure} && -e ${measure} ]]; then
-    if size=$(du -s -b -- "${measure}"); then
-      size=${size%%[[:space:]]*}
+    # What the copies counted is not walked again.
+    if [[ -n ${measured_parts} && -e ${measured_parts} ]]; then
+      mapfile -d '' part < "${measured_parts}"
+      for ((k = 0; k + 1 < ${#part[@]}; k += 2)); do
+        excludes+=("--exclude=${part[k]}")
+        counted=$((counted + part[k + 1]))
+      done
+    fi
+    if size=$(du -s -b "${excludes[@]}" -- "${measure}"); then
+      size=$((${size%%[[:space:]]*} + counted))
     else
       size=0
     fi

@@ -63,7 +63,7 @@ polyarchiv_fault() {
   polyarchiv_say "  ${polyarchiv_units[$1]}: $2"
   local recorded=0
   if [[ -n ${polyarchiv_states[$1]} ]]; then
-    polyarchiv_record "${polyarchiv_states[$1]}" "${polyarchiv_failures[$1]}" "$2" '' "${polyarchiv_keep_asides[$1]}" ''
+    polyarchiv_record "${polyarchiv_states[$1]}" "${polyarchiv_failures[$1]}" "$2" '' "${polyarchiv_keep_asides[$1]}" '' ''
     recorded=$?
   fi
   if ((recorded != 0)); then
@@ -169,9 +169,10 @@ polyarchiv_run_unit() {
       if [[ -e ${polyarchiv_unit_file}.copies ]]; then
         copies=$(<"${polyarchiv_unit_file}.copies")
       fi
-      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" "${polyarchiv_keep_asides[i]}" "${copies}"
+      polyarchiv_record "${state}" "${polyarchiv_successes[i]}" ok "${polyarchiv_measures[i]}" \
+        "${polyarchiv_keep_asides[i]}" "${copies}" "${polyarchiv_unit_file}.measured"
     else
-      polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}" '' "${polyarchiv_keep_asides[i]}" ''
+      polyarchiv_record "${state}" "${polyarchiv_failures[i]}" "${message}" '' "${polyarchiv_keep_asides[i]}" '' ''
     fi
     recorded=$?
     if ((recorded != 0)); then

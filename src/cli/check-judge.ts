@@ -27,7 +27,7 @@ export interface PointVerdict {
   readonly lastFailure?: Date;
   /** When a new run becomes due; `now` when it is due, undefined when every run is due. */
   readonly nextDue?: Date;
-  /** Bytes the collect point held after its last success (`du -sb`); pairs measure nothing. */
+  /** Bytes the collect point held after its last success (its copies' figures, `du -sb` of the rest); pairs measure nothing. */
   readonly size?: number;
 }
 

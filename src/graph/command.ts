@@ -246,6 +246,11 @@ export interface CopyCommand {
   readonly recorded?: CopyFigures;
   /** The copy's key in the state's `copies`, as JSON text: set in units that record a state. */
   readonly figuresKey?: string;
+  /**
+   * The copy's target as a `du --exclude` pattern, when it lies in the directory whose size the
+   * unit records: that size counts the copy by its figures' bytes, not by a second walk.
+   */
+  readonly measuredPart?: string;
   readonly maxShrinkPercent: number;
   readonly allowShrink: boolean;
   /** How messages name the copy, e.g. `the copy of source "www"`. */

@@ -97,8 +97,17 @@ export const HELPERS = {
   record: {
     name: 'polyarchiv_record',
     // MEASURE: the directory whose size becomes total_size ('' for none); KEEP_ASIDE: non-empty
-    // when the file is corrupt and kept aside; COPIES: the copies' figures, one JSON member a line.
-    args: [word('file'), word('state'), word('message'), word('measure'), word('keep_aside'), word('copies')],
+    // when the file is corrupt and kept aside; COPIES: the copies' figures, one JSON member a line;
+    // MEASURED_PARTS: a file of the parts of MEASURE the copies counted (pattern, bytes; NUL-terminated).
+    args: [
+      word('file'),
+      word('state'),
+      word('message'),
+      word('measure'),
+      word('keep_aside'),
+      word('copies'),
+      word('measured_parts'),
+    ],
     tools: ['du', 'mkdir', 'mv', 'rm', 'sync'],
     statuses: { recorded: 0, failed: 1 },
   },
@@ -166,6 +175,7 @@ export const HELPERS = {
       word('allow'),
       word('what'),
       word('key'),
+      word('measured'),
       word('unreadable'),
       word('old_files'),
       word('old_bytes'),

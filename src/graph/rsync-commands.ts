@@ -4,6 +4,7 @@ import { archiveListing, keptListing } from './archive-commands.js';
 import type { Command, CopyCommand, CopyFigures, ToolPaths, Word } from './command.js';
 import { HOLDING_DIR } from './holding-dir.js';
 import { underKerberos } from './kerberos-commands.js';
+import { measuredPartPattern } from './measured-part.js';
 import { withoutTrailingSlashes } from './trailing-slashes.js';
 import { rsyncRemoteShell } from './transport-commands.js';
 
@@ -15,6 +16,8 @@ export interface CommandOptions {
    * (by `copyFiguresKey`) and keep their new figures for its next record.
    */
   readonly copyFigures?: Readonly<Record<string, CopyFigures>>;
+  /** The directory whose size the unit records (`total_size`), where it records one. */
+  readonly measure?: string;
 }
 
 /** A local copy with rsync: guarded (judged before it changes anything) or not, then flushed. */
@@ -43,7 +46,15 @@ export function rsyncCommands(action: RsyncSpec, tools: ToolPaths, options: Comm
   command.copy = viaSsh(copy);
   command.firstCopy = viaSsh(withoutHolding(copy));
   if (recorded !== undefined) command.recorded = recorded;
-  if (options.copyFigures !== undefined) command.figuresKey = JSON.stringify(key);
+  if (options.copyFigures !== undefined) {
+    command.figuresKey = JSON.stringify(key);
+    // A copy to another host is never part of a local directory's size.
+    const part =
+      options.measure === undefined || action.remote?.side === 'to'
+        ? undefined
+        : measuredPartPattern(options.measure, key);
+    if (part !== undefined) command.measuredPart = part;
+  }
   command.maxShrinkPercent = action.guard.maxShrinkPercent;
   command.allowShrink = options.allowShrink === true;
   command.what = action.guard.what;

@@ -235,12 +235,16 @@ function finishUnit(
         ? unit.bp?.stateFile
         : undefined;
   const snapshot = stateFile === undefined ? undefined : request.states.get(stateFile);
+  // What the sources collected, in clear: an encrypted copy's size varies from run to run.
+  const measure =
+    snapshot !== undefined && unit.kind === 'collect' ? unit.cp.engine.exportDir(unit.cp.layout) : undefined;
   const steps = orderActions(linkUnit(unit.id, unit.drafts)).map((action) => ({
     action,
     commands: buildCommands(action, request.config.tools, {
       allowShrink: request.selection.allowShrink === true,
       // Only a unit that records a state judges its copies by the figures it keeps there.
       ...(snapshot === undefined ? {} : { copyFigures: snapshot.state.copies ?? {} }),
+      ...(measure === undefined ? {} : { measure }),
     }),
   }));
   const keepsFigures = steps.some((step) =>
@@ -270,8 +274,7 @@ function finishUnit(
       onSuccess: templates.onSuccess,
       onFailure: templates.onFailure,
     };
-    // What the sources collected, in clear: an encrypted copy's size varies from run to run.
-    if (unit.kind === 'collect') record.measure = unit.cp.engine.exportDir(unit.cp.layout);
+    if (measure !== undefined) record.measure = measure;
     if (snapshot.problem?.kind === 'corrupt') record.keepAside = true;
     planned.record = record as StateRecord;
   }

@@ -210,7 +210,10 @@ export interface StateRecord {
   readonly file: string;
   readonly onSuccess: string;
   readonly onFailure: string;
-  /** Measured with `du -sb` on success for `total_size` (collect points: what they hold). */
+  /**
+   * Measured on success for `total_size` (collect points: what they hold): `du -sb`, less the
+   * trees the unit's copies counted (`CopyCommand.measuredPart`), plus their bytes.
+   */
   readonly measure?: string;
   /** The file was corrupt when planned: the record keeps it as `FILE.corrupt-TIMESTAMP`. */
   readonly keepAside?: true;

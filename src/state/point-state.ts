@@ -47,7 +47,7 @@ export const EMPTY_STATE: PointState = {
 export const STARTED_PLACEHOLDER = '@@POLYARCHIV_STARTED@@';
 export const NOW_PLACEHOLDER = '@@POLYARCHIV_NOW@@';
 export const MESSAGE_PLACEHOLDER = '@@POLYARCHIV_MESSAGE@@';
-/** The size in bytes of what a collect point holds, measured with `du -sb` when it succeeds. */
+/** The size in bytes of what a collect point holds when it succeeds: its copies' figures, `du -sb` of the rest. */
 export const SIZE_PLACEHOLDER = '@@POLYARCHIV_SIZE@@';
 /** The figures of the unit's copies: a JSON object, its members kept by each copy as it ends. */
 export const COPIES_PLACEHOLDER = '@@POLYARCHIV_COPIES@@';

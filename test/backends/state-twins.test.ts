@@ -2,12 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { shellWord } from '../../src/backends/bash/shell-word.js';
-import { configChanged, isStale, recordState } from '../../src/backends/execute/primitives.js';
+import { configChanged, isStale, measuredSize, recordState } from '../../src/backends/execute/primitives.js';
 import { missingSecrets } from '../../src/backends/execute/run-exec.js';
 import { helperCall } from '../../src/backends/helper-calls.js';
 import { HELPER_MESSAGES } from '../../src/backends/helper-messages.js';
 import { sha256 } from '../../src/config/load.js';
 import { HELPERS as CONTRACTS } from '../../src/graph/helper-contracts.js';
+import { measuredPartPattern } from '../../src/graph/measured-part.js';
 import { partialFile } from '../helpers/partials.js';
 import { haveTools } from '../helpers/tools.js';
 import { type Layout, twinHarness } from '../helpers/twin-harness.js';
@@ -97,6 +98,7 @@ describe.runIf(canRun)('state helpers and their executor twins agree', () => {
             measure: "''",
             keep_aside: "''",
             copies: "''",
+            measured_parts: "''",
           },
         )}`,
         'bash',
@@ -138,6 +140,7 @@ describe.runIf(canRun)('state helpers and their executor twins agree', () => {
         measure: "''",
         keep_aside: 'keep-aside',
         copies: "''",
+        measured_parts: "''",
       }),
       (root) =>
         recordState(
@@ -154,6 +157,65 @@ describe.runIf(canRun)('state helpers and their executor twins agree', () => {
         .replace(/"[0-9a-f]{64}"/g, '"D"');
     expect(masked(executor)).toBe(masked(script));
     expect(Object.keys(script).filter((k) => /^m\/s\.json\.corrupt-\d{8}T\d{6}$/.test(k))).toHaveLength(1);
+  });
+
+  it('measure the size alike: du of what the copies did not count, and the bytes they counted', async () => {
+    const box = sandbox();
+    const measured = box.path('backups');
+    // Names with du's wildcards, and a copy below a directory of the rest.
+    const copied = [`${measured}/a[1]*?\\b`, `${measured}/rest/nested copy`];
+    box.write({
+      'backups/a[1]*?\\b/f': 'x'.repeat(5000),
+      'backups/a[1]*?\\b/sub/g': 'y'.repeat(3000),
+      'backups/rest/nested copy/h': 'z'.repeat(7000),
+      'backups/rest/dump.sql': 'w'.repeat(1234),
+      // Matches an unescaped pattern of the first copy: it must still be counted.
+      'backups/a1xyb/i': 'v'.repeat(999),
+    });
+    const parts = copied.map((path, k) => {
+      const pattern = measuredPartPattern(measured, path);
+      if (pattern === undefined) throw new Error(`${path} is below ${measured}`);
+      return { pattern, bytes: 1000 * (k + 1) };
+    });
+    writeFileSync(box.path('parts'), parts.map((part) => `${part.pattern}\0${part.bytes}\0`).join(''));
+    const du = (path: string) =>
+      Number.parseInt(spawnSync('du', ['-s', '-b', '--', path], { encoding: 'utf8' }).stdout, 10);
+    // The rest, walked: the whole less each copy's tree.
+    const expected = du(measured) - du(copied[0] ?? '') - du(copied[1] ?? '') + 1000 + 2000;
+    const template = '{"total_size":@@POLYARCHIV_SIZE@@}';
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        `source "$1"; polyarchiv_unit_started=0; ${helperCall(CONTRACTS.record, {
+          file: '"$2/sh.json"',
+          state: shellWord(template),
+          message: 'ok',
+          measure: '"$3"',
+          keep_aside: "''",
+          copies: "''",
+          measured_parts: '"$2/parts"',
+        })}`,
+        'bash',
+        HELPERS,
+        box.root,
+        measured,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const size = await measuredSize(measured, parts);
+    recordState(
+      box.path('ts.json'),
+      template,
+      'ok',
+      { started: new Date(), now: new Date(), duration: 0 },
+      { size },
+    );
+    const read = (name: string) =>
+      JSON.parse(spawnSync('cat', [box.path(name)], { encoding: 'utf8' }).stdout);
+    expect(read('sh.json')).toEqual({ total_size: expected });
+    expect(read('ts.json')).toEqual({ total_size: expected });
   });
 
   it('agree on what a stale state file is', () => {

@@ -133,6 +133,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             allow: command.allowShrink ? 'yes' : 'no',
             what: shellWord(command.what),
             key: shellWord(command.figuresKey ?? ''),
+            measured: shellWord(command.measuredPart ?? ''),
             unreadable: shellWord(command.unreadable ?? ''),
             old_files: String(command.recorded?.files ?? "''"),
             old_bytes: String(command.recorded?.bytes ?? "''"),

@@ -51,6 +51,7 @@ export async function guardedCopy(
   if (command.figuresKey !== undefined) {
     const { files, bytes } = copyStats(done.output);
     ctx.copyFigures?.push(`${command.figuresKey}:{"files":${files},"bytes":${bytes}}`);
+    if (command.measuredPart !== undefined) ctx.measuredParts?.push({ pattern: command.measuredPart, bytes });
   }
   return HELPERS.copy.statuses.copied;
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { EnvValue, ExecCommand, PrivateFileCommand, Word } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
+import type { MeasuredPart } from './primitives.js';
 import { redirectProblem, spawnProblem } from './tool-problems.js';
 
 /** What the executor holds while it runs one unit. */
@@ -37,6 +38,8 @@ export interface RunContext {
   readonly output?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   /** The figures the unit's guarded copies kept, for its state record (see `fillStateTemplate`). */
   readonly copyFigures?: string[];
+  /** The parts of the measured directory its copies counted (polyarchiv_copy's MEASURED). */
+  readonly measuredParts?: MeasuredPart[];
   /** The signal that interrupted the run, if one did: no tool of the unit's steps starts after it. */
   readonly interrupted?: () => NodeJS.Signals | undefined;
   /**

@@ -23,6 +23,7 @@ import {
   dirRecover,
   dirSwap,
   isStale,
+  type MeasuredPart,
   measuredSize,
   publishFile,
   type RecordOptions,
@@ -115,9 +116,16 @@ export async function runUnit(
       }
     }
     const copyFigures: string[] = [];
+    const measuredParts: MeasuredPart[] = [];
     // The hooks that tell of an interrupted run still run: only the steps' tools stop for good.
     const quiet = options.quiet ? keepStdoutUntilFailure(ctx, unit.id) : undefined;
-    const steps = { ...(quiet?.ctx ?? ctx), lockFd: lock, copyFigures, interrupted: options.interrupted };
+    const steps = {
+      ...(quiet?.ctx ?? ctx),
+      lockFd: lock,
+      copyFigures,
+      measuredParts,
+      interrupted: options.interrupted,
+    };
     const failure = await runSteps(unit, options, steps);
     if (failure !== undefined) quiet?.show();
     quiet?.discard();
@@ -126,7 +134,7 @@ export async function runUnit(
       const template = failure === undefined ? unit.record.onSuccess : unit.record.onFailure;
       const measure = failure === undefined ? unit.record.measure : undefined;
       const recordTimes = times();
-      const size = measure === undefined ? undefined : await measuredSize(measure);
+      const size = measure === undefined ? undefined : await measuredSize(measure, measuredParts);
       try {
         recordState(unit.record.file, template, failure ?? 'ok', recordTimes, {
           ...keptAside(unit),
