@@ -605,8 +605,8 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
     + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"dovecotAlign"), "args", {"start":{"line":123,"column":2},"end":{"line":123,"column":27}} ), depth0)) != null ? stack1 : "")
     + "\n  local home user location name next guid copy_next copy_guid copy_uids set live_outcome restored=0 held\n  local -a via=() at polyarchiv_lost_sets\n  local -A polyarchiv_mailboxes live_boxes\n  local polyarchiv_doveadm_out polyarchiv_doveadm_outcome\n  [[ -z ${socket} ]] || via=(-S \"${socket}\")\n  : >\"${users}\"\n  if [[ -n ${mailbox} ]]; then\n    polyarchiv_copy_holds_mailbox\n    [[ ${polyarchiv_doveadm_outcome} != failed ]] || return "
     + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"dovecotAlign"),"status"), "failed", {"start":{"line":132,"column":62},"end":{"line":132,"column":96}} ), depth0)) != null ? stack1 : "")
-    + "\n    if [[ -z ${held} ]]; then\n      polyarchiv_say \""
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "noMailbox", {"start":{"line":134,"column":24},"end":{"line":134,"column":42}} ), depth0)) != null ? stack1 : "")
+    + "\n    if [[ -z ${held} ]]; then\n      polyarchiv_say_why \""
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "noMailbox", {"start":{"line":134,"column":28},"end":{"line":134,"column":46}} ), depth0)) != null ? stack1 : "")
     + "\"\n      return "
     + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"dovecotAlign"),"status"), "noMailbox", {"start":{"line":135,"column":15},"end":{"line":135,"column":52}} ), depth0)) != null ? stack1 : "")
     + "\n    fi\n  fi\n  for home in \"${copy_dir}\"/*/; do\n    [[ -d ${home} ]] || continue\n    home=${home%/} user=${home##*/}\n    # shellcheck disable=SC2053 # MASK is a pattern, its literal characters escaped\n    [[ -z ${mask} || ${user,,} == ${mask} ]] || continue\n    # doveadm expands % in settings: the copy's path is written with them doubled.\n    location=${home//%/%%}\n    at=(\"${copy[@]}\" -o \"mail_home=${location}\" -o \"mail_location=maildir:${location}:LAYOUT=fs\")\n    polyarchiv_doveadm_read \"the state of the live mailboxes of ${user}\" \"${live[@]}\" -f tab mailbox \\\n      status \"${via[@]}\" -u \"${user}\" 'uidnext guid' '*'\n    [[ ${polyarchiv_doveadm_outcome} != failed ]] || return "
@@ -627,8 +627,8 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
     + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"dovecotAlign"),"status"), "failed", {"start":{"line":186,"column":88},"end":{"line":186,"column":122}} ), depth0)) != null ? stack1 : "")
     + "\n      done\n    done\n  done\n  ((restored > 0)) && return "
     + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"dovecotAlign"),"status"), "aligned", {"start":{"line":190,"column":31},"end":{"line":190,"column":66}} ), depth0)) != null ? stack1 : "")
-    + "\n  polyarchiv_say \""
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "noMailUser", {"start":{"line":191,"column":20},"end":{"line":191,"column":39}} ), depth0)) != null ? stack1 : "")
+    + "\n  polyarchiv_say_why \""
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "noMailUser", {"start":{"line":191,"column":24},"end":{"line":191,"column":43}} ), depth0)) != null ? stack1 : "")
     + "\"\n  return "
     + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"dovecotAlign"),"status"), "noUser", {"start":{"line":192,"column":11},"end":{"line":192,"column":45}} ), depth0)) != null ? stack1 : "")
     + "\n}\n";
