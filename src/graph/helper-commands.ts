@@ -96,6 +96,8 @@ export interface ExecIfChangedCommand {
   readonly probe: readonly Word[];
   readonly run: readonly Word[];
   readonly unchanged: string;
+  /** A restore's words for a `run` that fails (a repository it cannot read), said after its own lines. */
+  readonly unreadable?: string;
   readonly env?: Readonly<Record<string, EnvValue>>;
   readonly stdin?: Word;
 }
@@ -177,6 +179,8 @@ export interface SvnUpdateAtCommand {
   readonly input?: Word;
   readonly env: Readonly<Record<string, EnvValue>>;
   readonly none: string;
+  /** A restore's words for an svn command that fails (a revision it cannot read), said after its lines. */
+  readonly unreadable?: string;
 }
 
 /**

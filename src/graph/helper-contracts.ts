@@ -181,7 +181,7 @@ export const HELPERS = {
   },
   execIfChanged: {
     name: 'polyarchiv_exec_if_changed',
-    args: [word('message'), argv('probe'), rest('run')],
+    args: [word('message'), word('unreadable'), argv('probe'), rest('run')],
     tools: [],
     statuses: { done: 0 },
   },
@@ -286,6 +286,7 @@ export const HELPERS = {
       word('not_after'),
       word('property'),
       word('none'),
+      word('unreadable'),
       word('input'),
       word('target'),
       argv('list'),

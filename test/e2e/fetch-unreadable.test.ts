@@ -162,6 +162,45 @@ describe.runIf(haveTools('svn', 'svnadmin', 'rsync', 'flock', 'bash', 'sha256sum
       );
       expect(fileContents(t.box.path('data'))).toEqual(live);
     });
+
+    it('a repository that is gone, and no working copy to relocate: said after the checkout', () => {
+      const t = svnCase('file://{root}/repo', '');
+      box = t.box;
+      svnRepository(t.box.path('repo'));
+      const backup = runSvn(t, how);
+      expect(backup.code, backup.stderr).toBe(0);
+      box.write({ 'data/day.txt': 'changed since\n' });
+      const live = fileContents(t.box.path('data'));
+      rmSync(t.box.path('repo'), { recursive: true });
+      rmSync(t.box.path('collect'), { recursive: true });
+      const restore = runSvn(t, how, 'restore');
+      expectUnreadable(
+        restore,
+        `the repository file://${t.box.path('repo')} of collect point "journal" could not be read (svn says why above): the live data were not changed`,
+        /failed with exit code 1: step \d+ of \d+ at journal\.collect:4 \[point\]/,
+      );
+      expect(restore.stderr).toMatch(/svn: E\d+:/);
+      expect(fileContents(t.box.path('data'))).toEqual(live);
+    });
+
+    it('a restore --at whose revisions cannot be read: said after svn, before any source changes', () => {
+      const t = svnCase('file://{root}/repo', '');
+      box = t.box;
+      svnRepository(t.box.path('repo'));
+      const backup = runSvn(t, how);
+      expect(backup.code, backup.stderr).toBe(0);
+      box.write({ 'data/day.txt': 'changed since\n' });
+      const live = fileContents(t.box.path('data'));
+      // The repository is there (the relocate reads its root); the revision the backup made is gone.
+      rmSync(t.box.path('repo/db/revs/0/1'));
+      const restore = runSvn(t, how, 'restore', ['--at', new Date(Date.now() + 3_600_000).toISOString()]);
+      expectUnreadable(
+        restore,
+        `the repository file://${t.box.path('repo')} of collect point "journal" could not be read (svn says why above): the live data were not changed`,
+        /failed with exit code 1: step \d+ of \d+ at journal\.collect:4 \[point\]/,
+      );
+      expect(fileContents(t.box.path('data'))).toEqual(live);
+    });
   },
 );
 

@@ -202,6 +202,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           HELPERS.execIfChanged,
           {
             message: shellWord(command.unchanged),
+            unreadable: shellWord(command.unreadable ?? ''),
             probe: command.probe,
             run: command.run,
           },
@@ -234,6 +235,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             not_after: String(command.notAfter),
             property: shellWord(command.property),
             none: shellWord(command.none),
+            unreadable: shellWord(command.unreadable ?? ''),
             input: command.input === undefined ? "''" : wordText(command.input),
             target: shellWord(command.target),
             list: command.list,
