@@ -152,6 +152,8 @@ export interface ResticRestoreAtCommand {
   readonly restore: readonly Word[];
   readonly env: Readonly<Record<string, EnvValue>>;
   readonly none: string;
+  /** Said, and recorded with the failure, when `list` fails: the repository could not be read. */
+  readonly unlisted: string;
   /** Said, and recorded with the failure, when `restore` fails: what was left as it was, where to turn. */
   readonly unreadable: string;
 }

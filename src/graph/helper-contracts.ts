@@ -199,7 +199,15 @@ export const HELPERS = {
   },
   resticRestoreAt: {
     name: 'polyarchiv_restic_restore_at',
-    args: [word('not_after'), word('none'), word('unreadable'), argv('list'), argv('parse'), rest('restore')],
+    args: [
+      word('not_after'),
+      word('none'),
+      word('unlisted'),
+      word('unreadable'),
+      argv('list'),
+      argv('parse'),
+      rest('restore'),
+    ],
     tools: [],
     statuses: { restored: 0, none: 1 },
   },

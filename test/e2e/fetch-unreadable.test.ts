@@ -229,6 +229,26 @@ describe.runIf(haveTools('restic', 'jq', 'rsync', 'flock', 'bash')).each(HOWS)(
       expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
       expect(fileContents(box.path('data'))).toEqual(live);
     });
+
+    it('a repository damaged after the unlock read it: said after restic, at the snapshot list', async () => {
+      box = makeSandbox('polyarchiv-unreadable-restic-');
+      configureRestic(box);
+      const backup = await runRestic(box, how, 'backup', '2026-03-01T03:00:00Z');
+      expect(backup.code, backup.stderr).toBe(0);
+      box.write({ 'data/index.html': 'changed since\n' });
+      const copy = fileContents(box.path('collect/site/backups'));
+      const live = fileContents(box.path('data'));
+      failingTool(box, 'restic', 'snapshots', 1);
+      const restore = await runRestic(box, how, 'restore', '2026-03-02T03:00:00Z');
+      expectUnreadable(
+        restore,
+        `the copy of "site" at ${box.path('repo')} (backup point "vault") could not be read (restic says why above): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+        /failed with exit code 1: step \d+ of \d+ at vault\.backup:3 \[point\]/,
+      );
+      expect(restore.stderr).toContain('restic: the connection was reset\n');
+      expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+      expect(fileContents(box.path('data'))).toEqual(live);
+    });
   },
 );
 
@@ -236,7 +256,7 @@ describe.runIf(haveTools('restic', 'jq', 'rsync', 'flock', 'bash')).each(HOWS)(
  * A fetch that fails after its check found the copy (a server that goes away in between, a
  * connection cut): the tool given in `[global]` fails its transfer, as such a fetch would.
  */
-function failingTool(box: Sandbox, tool: 'rclone' | 'rsync', when: string, status = 7): void {
+function failingTool(box: Sandbox, tool: 'rclone' | 'rsync' | 'restic', when: string, status = 7): void {
   box.write({
     [`failing-${tool}`]: [
       '#!/bin/sh',

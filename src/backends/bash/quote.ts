@@ -268,6 +268,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           {
             not_after: command.notAfter === undefined ? "''" : String(command.notAfter),
             none: shellWord(command.none),
+            unlisted: shellWord(command.unlisted),
             unreadable: shellWord(command.unreadable),
             list: command.list,
             parse: command.parse,
