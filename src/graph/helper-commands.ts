@@ -215,6 +215,10 @@ export interface NewestFileCommand {
   readonly order: readonly number[];
   readonly notAfter: string;
   readonly none: string;
+  /** A restore's words for a listing that fails (its server gone, a permission denied), said after its lines. */
+  readonly unlisted?: string;
+  /** A restore's words for a fetch of the newest that fails, said after its lines. */
+  readonly unreadable?: string;
   readonly list: readonly Word[];
   readonly get: readonly Word[];
   readonly prefix: string;

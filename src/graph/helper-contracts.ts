@@ -225,6 +225,8 @@ export const HELPERS = {
       word('order'),
       word('not_after'),
       word('none'),
+      word('unlisted'),
+      word('unreadable'),
       word('prefix'),
       argv('list'),
       argv('after'),

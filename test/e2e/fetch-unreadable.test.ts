@@ -256,7 +256,12 @@ describe.runIf(haveTools('restic', 'jq', 'rsync', 'flock', 'bash')).each(HOWS)(
  * A fetch that fails after its check found the copy (a server that goes away in between, a
  * connection cut): the tool given in `[global]` fails its transfer, as such a fetch would.
  */
-function failingTool(box: Sandbox, tool: 'rclone' | 'rsync' | 'restic', when: string, status = 7): void {
+function failingTool(
+  box: Sandbox,
+  tool: 'rclone' | 'rsync' | 'restic' | 'ssh',
+  when: string,
+  status = 7,
+): void {
   box.write({
     [`failing-${tool}`]: [
       '#!/bin/sh',
@@ -343,6 +348,74 @@ describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())
         expectUnreadable(
           restore,
           `the copy of "site" at 127.0.0.1:${box.path('rolled', newer)} (backup point "bp") could not be read (rsync says why above): collect point "site" and the live data were not changed; the archive before it (${box.path('rolled', older)}): run the restore again with --at 2026-03-01T03:00:00Z`,
+          /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+    }
+  },
+);
+
+describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())(
+  'a rolling archive over ssh, with no state here, whose series cannot be read',
+  () => {
+    const sshd = serverPerSuite(startSshd);
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-unreadable-series-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': TREE_SITE });
+    });
+    afterEach(() => box.remove());
+
+    /** Two archives of the series, then the state that records them gone (a rebuilt machine). */
+    const backedUp = (how: (typeof HOWS)[number]) => {
+      box.write({
+        'config/bp.backup': [
+          '[point]',
+          'engine = rolling_archive',
+          `remote_url = ssh://root@127.0.0.1:${sshd().port}{root}/rolled/{name}-{Y}{m}{d}{H}{M}{S}.tar.gz`,
+          `private_key = ${sshd().clientKey}`,
+          `ssh_options = ${sshd().sshOptions} -p ${sshd().port}`,
+          '',
+        ].join('\n'),
+      });
+      const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+      for (const now of ['2026-03-01T03:00:00Z', '2026-03-02T03:00:00Z'])
+        expect(runAs(box, how, 'backup', [...args, '--now', now]).code).toBe(0);
+      rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
+      box.write({ 'data/page.txt': 'changed since\n' });
+      return {
+        args: [...args, '--from', 'bp'],
+        copy: fileContents(box.path('collect/site/backups')),
+        live: fileContents(box.path('data')),
+      };
+    };
+
+    for (const how of HOWS) {
+      it(`a listing that fails: names the series, and changes nothing (${how})`, () => {
+        const { args, copy, live } = backedUp(how);
+        // The directory's check passes; the remote find that lists it fails.
+        failingTool(box, 'ssh', 'find\\ *');
+        const restore = runAs(box, how, 'restore', args);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at 127.0.0.1:${box.path('rolled')} (backup point "bp") could not be read (ssh says why above): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).toContain('ssh: the connection was reset\n');
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+
+      it(`a fetch of the newest that fails: names it, and the older ones (${how})`, () => {
+        const { args, copy, live } = backedUp(how);
+        failingTool(box, 'rsync', '*:*');
+        const restore = runAs(box, how, 'restore', args);
+        expect(restore.stderr).toContain(`the newest there: 127.0.0.1:${box.path('rolled')}/site-`);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at the newest of 127.0.0.1:${box.path('rolled')}, named above (backup point "bp") could not be read (rsync says why above): collect point "site" and the live data were not changed; an older archive: run the restore again with --at a time before this one's; ${ELSEWHERE}`,
           /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
         );
         expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);

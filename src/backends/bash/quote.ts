@@ -300,6 +300,8 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             order: shellWord(command.order.join(' ')),
             not_after: shellWord(command.notAfter),
             none: shellWord(command.none),
+            unlisted: shellWord(command.unlisted ?? ''),
+            unreadable: shellWord(command.unreadable ?? ''),
             prefix: shellWord(command.prefix),
             list: command.list,
             after: command.after,

@@ -5,7 +5,7 @@ import type { OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { pairDir } from './archive.js';
-import { datedSearch, getNewest, seriesDirExpected } from './dated-search.js';
+import { datedSearch, getNewest, seriesDirExpected, unreadableSeries } from './dated-search.js';
 import { expectFetched, partlyFetched, unreadableCopy } from './expect-fetched.js';
 import { sendModes } from './mirror-modes.js';
 import { leftoverExclusions, sourceLeftovers } from './source-leftovers.js';
@@ -193,6 +193,7 @@ function restoreNewestMirror(
             search,
             file: mirror,
             metadata: copyMetadata(bp.options),
+            ...unreadableSeries(bp, cp, target, search),
           },
           origin,
         ),
