@@ -1,10 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI } from '../helpers/cli.js';
 import { git, gitCase, runPoint } from '../helpers/git-case.js';
 import { configure as configureRestic, run as runRestic } from '../helpers/restic-case.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { serverPerSuite } from '../helpers/server-per-suite.js';
-import { runAs } from '../helpers/service-targets.js';
+import { runAs, writeScript } from '../helpers/service-targets.js';
 import { runSvn, svnCase, svnRepository } from '../helpers/svn-case.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
@@ -455,3 +457,62 @@ describe.runIf(haveTools('rsync', 'flock', 'bash'))('a local mirror whose copy f
     }, 60_000);
   }
 });
+
+/**
+ * A run as a user whom file modes bind: root without the capabilities that bypass them (the
+ * tests run as root), as a restore run by another user than the backup's would be.
+ */
+function restoreBoundByModes(box: Sandbox, how: (typeof HOWS)[number], args: readonly string[]) {
+  const withoutOverride = [
+    '--inh-caps=-dac_override,-dac_read_search',
+    '--bounding-set=-dac_override,-dac_read_search',
+  ];
+  const script = box.path('restore.sh');
+  if (how === 'script') writeScript(script, 'restore', args);
+  const program =
+    how === 'apply' ? [process.execPath, CLI, 'restore', '--yes', ...args] : ['bash', script, '--yes'];
+  const run = spawnSync('setpriv', [...withoutOverride, ...program], {
+    encoding: 'utf8',
+    env: { ...process.env, TZ: 'Europe/Paris' },
+  });
+  return { code: run.status ?? -1, stderr: run.stderr };
+}
+
+describe.runIf(process.getuid?.() === 0 && haveTools('rsync', 'flock', 'bash', 'setpriv'))(
+  'a local mirror that the restore may not read',
+  () => {
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-unreadable-modes-');
+      box.write({
+        'data/page.txt': 'page\n',
+        'config/site.collect': TREE_SITE,
+        'config/bp.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+      });
+    });
+    afterEach(() => {
+      chmodSync(box.path('mirror/site'), 0o755);
+      box.remove();
+    });
+
+    for (const how of HOWS) {
+      it(`says that it could not be read, not that it is missing (${how})`, () => {
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const copy = fileContents(box.path('collect/site/backups'));
+        const live = fileContents(box.path('data'));
+        chmodSync(box.path('mirror/site'), 0o000);
+        const restore = restoreBoundByModes(box, how, args);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at ${box.path('mirror/site')} (backup point "bp") could not be read (its permissions deny the run's user): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 1: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).not.toContain('missing or empty');
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+    }
+  },
+);

@@ -133,7 +133,7 @@ export const synchronize: BackupEngine = {
         {
           path: target.path,
           shown: shownTarget(target),
-          ...(target.kind === 'ssh' ? { transport: target.transport } : {}),
+          ...(target.kind === 'ssh' ? { transport: target.transport } : { kept: true as const }),
         },
         bp.options.origin('remote_url'),
       ),
