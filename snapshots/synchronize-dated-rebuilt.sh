@@ -67,6 +67,7 @@ unit_1_fetch_mirror_site() {
     ln -sfn --
   # mirror.backup:3 [point]
   polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror holds a copy of "site"' 'mirror.backup:3 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror -o -r /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror -a -x /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror || polyarchiv_explain "$?" 1 "the copy of \"site\" at /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror (backup point \"mirror\") could not be read (its permissions deny the run's user): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": the newest mirror found holds nothing'
   # mirror.backup:3 [point]
   polyarchiv_step 6 9 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'

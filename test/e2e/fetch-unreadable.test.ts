@@ -491,9 +491,19 @@ describe.runIf(process.getuid?.() === 0 && haveTools('rsync', 'flock', 'bash', '
       });
     });
     afterEach(() => {
-      chmodSync(box.path('mirror/site'), 0o755);
+      // Made readable again for the sandbox's removal: the one mirror there is.
+      for (const dir of [...mirrors('mirror'), ...mirrors('series/site')]) chmodSync(dir, 0o755);
       box.remove();
     });
+
+    /** The directories in `dir` of the sandbox, if it is there. */
+    const mirrors = (dir: string): string[] => {
+      try {
+        return readdirSync(box.path(dir)).map((name) => box.path(dir, name));
+      } catch {
+        return [];
+      }
+    };
 
     for (const how of HOWS) {
       it(`says that it could not be read, not that it is missing (${how})`, () => {
@@ -510,6 +520,31 @@ describe.runIf(process.getuid?.() === 0 && haveTools('rsync', 'flock', 'bash', '
           /failed with exit code 1: step \d+ of \d+ at bp\.backup:3 \[point\]/,
         );
         expect(restore.stderr).not.toContain('missing or empty');
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+
+      it(`the newest mirror of a dated series, found with no state here (${how})`, () => {
+        box.write({
+          'config/bp.backup':
+            '[point]\nengine = synchronize\nremote_url = {root}/series/{name}/{Y}-{m}-{d}_{H}{M}\n',
+        });
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        expect(runAs(box, how, 'backup', [...args, '--now', '2026-03-10T04:05:06+01:00']).code).toBe(0);
+        rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const copy = fileContents(box.path('collect/site/backups'));
+        const live = fileContents(box.path('data'));
+        const [newest = ''] = mirrors('series/site');
+        chmodSync(newest, 0o000);
+        const restore = restoreBoundByModes(box, how, [...args, '--from', 'bp']);
+        expect(restore.stderr).toContain(`the newest there: ${newest}/`);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at ${box.path('collect/site/metadata/remote-bp/remote/extracted/mirror')} (backup point "bp") could not be read (its permissions deny the run's user): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 1: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).not.toContain('holds nothing');
         expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
         expect(fileContents(box.path('data'))).toEqual(live);
       }, 60_000);

@@ -183,6 +183,7 @@ function restoreNewestMirror(
         // Only a server's mirror lost them: one of this host is linked (the backup itself, never
         // changed), one over ssh is fetched by rsync with its modes.
         ...(target.kind === 'rclone' ? { modes: true as const } : {}),
+        ...(target.kind === 'local' ? { kept: true as const } : {}),
       },
       (mirror, origin) => [
         ...seriesDirExpected(bp, cp, target, search, origin),
