@@ -427,6 +427,60 @@ describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())
   },
 );
 
+describe.runIf(haveWebdav() && haveTools('flock', 'bash', 'tar', 'gzip', 'sha256sum'))(
+  'a rolling archive on a WebDAV server, with no state here, whose series cannot be read',
+  () => {
+    const dav = serverPerSuite(() => startWebdav());
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-unreadable-dav-series-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': TREE_SITE });
+    });
+    afterEach(() => box.remove());
+
+    const backedUp = (how: (typeof HOWS)[number]) => {
+      box.write({
+        'config/bp.backup': `[point]\nengine = rolling_archive\nremote_url = ${dav().baseUrl}/rolled-${box.root.slice(-6)}/{name}-{Y}{m}{d}{H}{M}{S}.tar.gz\n`,
+      });
+      const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+      for (const now of ['2026-03-01T03:00:00Z', '2026-03-02T03:00:00Z'])
+        expect(runAs(box, how, 'backup', [...args, '--now', now]).code).toBe(0);
+      rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
+      box.write({ 'data/page.txt': 'changed since\n' });
+      return {
+        args: [...args, '--from', 'bp'],
+        series: `http://127.0.0.1:${dav().port}/rolled-${box.root.slice(-6)}`,
+        copy: fileContents(box.path('collect/site/backups')),
+        live: fileContents(box.path('data')),
+      };
+    };
+
+    for (const how of HOWS) {
+      it(`a listing that fails, and a fetch of the newest that fails (${how})`, () => {
+        const { args, series, copy, live } = backedUp(how);
+        failingTool(box, 'rclone', 'lsf');
+        const unlisted = runAs(box, how, 'restore', args);
+        expectUnreadable(
+          unlisted,
+          `the copy of "site" at ${series} (backup point "bp") could not be read (rclone says why above): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        failingTool(box, 'rclone', 'copyto');
+        const unfetched = runAs(box, how, 'restore', args);
+        // Named as rclone's remote names it.
+        expect(unfetched.stderr).toContain(`the newest there: :webdav:/rolled-${box.root.slice(-6)}/site-`);
+        expectUnreadable(
+          unfetched,
+          `the copy of "site" at the newest of ${series}, named above (backup point "bp") could not be read (rclone says why above): collect point "site" and the live data were not changed; an older archive: run the restore again with --at a time before this one's; ${ELSEWHERE}`,
+          /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 90_000);
+    }
+  },
+);
+
 describe.runIf(haveTools('rsync', 'flock', 'bash'))('a local mirror whose copy fails part way', () => {
   let box: Sandbox;
   beforeEach(() => {
