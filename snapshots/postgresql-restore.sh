@@ -53,6 +53,7 @@ unit_1_fetch_mirror_db() {
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
   polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirror/db holds a copy of "db"' 'mirror.backup:3 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/mirror/db -o -r /var/lib/polyarchiv-fixture/mirror/db -a -x /var/lib/polyarchiv-fixture/mirror/db || polyarchiv_explain "$?" 1 "the copy of \"db\" at /var/lib/polyarchiv-fixture/mirror/db (backup point \"mirror\") could not be read (its permissions deny the run's user): collect point \"db\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   find -H /var/lib/polyarchiv-fixture/mirror/db -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "db": /var/lib/polyarchiv-fixture/mirror/db is missing or empty'
   # mirror.backup:3 [point]
   polyarchiv_step 2 4 'create the copy of "db" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'

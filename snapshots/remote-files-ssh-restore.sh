@@ -50,6 +50,7 @@ unit_1_fetch_mirror_site() {
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
   polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirror/site holds a copy of "site"' 'mirror.backup:3 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/mirror/site -o -r /var/lib/polyarchiv-fixture/mirror/site -a -x /var/lib/polyarchiv-fixture/mirror/site || polyarchiv_explain "$?" 1 "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirror/site (backup point \"mirror\") could not be read (its permissions deny the run's user): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   find -H /var/lib/polyarchiv-fixture/mirror/site -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/mirror/site is missing or empty'
   # mirror.backup:3 [point]
   polyarchiv_step 2 4 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'

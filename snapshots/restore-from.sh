@@ -52,6 +52,7 @@ unit_1_fetch_mirror_b_site() {
   polyarchiv_progress '  chosen with --from mirror-b: its newest copy'
   # mirror-b.backup:3 [point]
   polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirrors/b/site holds a copy of "site"' 'mirror-b.backup:3 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/mirrors/b/site -o -r /var/lib/polyarchiv-fixture/mirrors/b/site -a -x /var/lib/polyarchiv-fixture/mirrors/b/site || polyarchiv_explain "$?" 1 "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirrors/b/site (backup point \"mirror-b\") could not be read (its permissions deny the run's user): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   find -H /var/lib/polyarchiv-fixture/mirrors/b/site -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/mirrors/b/site is missing or empty'
   # mirror-b.backup:3 [point]
   polyarchiv_step 2 4 'create the copy of "site" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
@@ -111,6 +112,7 @@ unit_3_fetch_mirror_b_wiki() {
   polyarchiv_progress '  chosen with --from mirror-b: its newest copy'
   # mirror-b.backup:3 [point]
   polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirrors/b/wiki holds a copy of "wiki"' 'mirror-b.backup:3 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/mirrors/b/wiki -o -r /var/lib/polyarchiv-fixture/mirrors/b/wiki -a -x /var/lib/polyarchiv-fixture/mirrors/b/wiki || polyarchiv_explain "$?" 1 "the copy of \"wiki\" at /var/lib/polyarchiv-fixture/mirrors/b/wiki (backup point \"mirror-b\") could not be read (its permissions deny the run's user): collect point \"wiki\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   find -H /var/lib/polyarchiv-fixture/mirrors/b/wiki -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "wiki": /var/lib/polyarchiv-fixture/mirrors/b/wiki is missing or empty'
   # mirror-b.backup:3 [point]
   polyarchiv_step 2 4 'create the copy of "wiki" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'

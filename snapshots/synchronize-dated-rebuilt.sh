@@ -61,12 +61,13 @@ unit_1_fetch_mirror_site() {
   test -e /var/lib/polyarchiv-fixture/mirrors || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/mirrors is missing'
   # mirror.backup:3 [point]
   polyarchiv_step 4 9 'find the newest mirror named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site (no state here records them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
-  polyarchiv_newest_file "^([0-9]{4})-([0-9]{2})-([0-9]{2})/site/\$" 0 '1 2 3' '' 'no directory is named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site' /var/lib/polyarchiv-fixture/mirrors/ \
+  polyarchiv_newest_file "^([0-9]{4})-([0-9]{2})-([0-9]{2})/site/\$" 0 '1 2 3' '' 'no directory is named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site' "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirrors (backup point \"mirror\") could not be read (find says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME" '' /var/lib/polyarchiv-fixture/mirrors/ \
     10 find /var/lib/polyarchiv-fixture/mirrors -mindepth 1 -maxdepth 2 -type d -printf '%P/\n' \
     1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror \
     ln -sfn --
   # mirror.backup:3 [point]
   polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror holds a copy of "site"' 'mirror.backup:3 [point]'
+  test '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror -o -r /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror -a -x /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror || polyarchiv_explain "$?" 1 "the copy of \"site\" at /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror (backup point \"mirror\") could not be read (its permissions deny the run's user): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": the newest mirror found holds nothing'
   # mirror.backup:3 [point]
   polyarchiv_step 6 9 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'

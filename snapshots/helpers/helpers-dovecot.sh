@@ -135,7 +135,7 @@ polyarchiv_dovecot_align() {
     polyarchiv_copy_holds_mailbox
     [[ ${polyarchiv_doveadm_outcome} != failed ]] || return 1
     if [[ -z ${held} ]]; then
-      polyarchiv_say "  the copy ${copy_dir} holds ${lacking}: nothing was changed"
+      polyarchiv_say_why "the copy ${copy_dir} holds ${lacking}: nothing was changed"
       return 3
     fi
   fi
@@ -192,6 +192,6 @@ polyarchiv_dovecot_align() {
     done
   done
   ((restored > 0)) && return 0
-  polyarchiv_say "  ${copy_dir} holds the mail of no user that Dovecot knows and ${selects} selects: nothing was changed"
+  polyarchiv_say_why "${copy_dir} holds the mail of no user that Dovecot knows and ${selects} selects: nothing was changed"
   return 2
 }

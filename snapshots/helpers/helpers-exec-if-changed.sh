@@ -1,10 +1,11 @@
 
 # Runs the command `run` only when the command `probe` says something changed: the probe exits 1
 # for "changed" (as git diff --quiet does), 0 for "nothing to do" (`message` is said, but not
-# under -q, and the step succeeds); any other status fails the step with that status.
+# under -q, and the step succeeds); any other status fails the step with that status. A `run`
+# that fails fails the step with its status, after UNREADABLE when it is not empty.
 polyarchiv_exec_if_changed() {
-  local message=$1
-  shift 1
+  local message=$1 unreadable=$2
+  shift 2
   local -a probe=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a run=("$@")
@@ -12,7 +13,14 @@ polyarchiv_exec_if_changed() {
   "${probe[@]}" || rc=$?
   case ${rc} in
     0) polyarchiv_progress "  ${message}" ;;
-    1) "${run[@]}" ;;
+    1)
+      rc=0
+      "${run[@]}" || rc=$?
+      if ((rc != 0)) && [[ -n ${unreadable} ]]; then
+        polyarchiv_say_why "${unreadable}"
+      fi
+      return "${rc}"
+      ;;
     *) return "${rc}" ;;
   esac
 }

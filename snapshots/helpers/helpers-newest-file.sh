@@ -6,10 +6,11 @@
 # names, joined, are a candidate's time, which sorts as text; of equal times the greatest path is
 # taken. Not after NOT_AFTER when it is not empty. GET runs with PREFIX and the path as one word,
 # then the words of AFTER. When no path is that old, NONE is said and nothing is taken; a failure
-# of LIST is its own, passed on.
+# of LIST is its own, passed on after UNLISTED, and one of GET after UNREADABLE (each when not
+# empty).
 polyarchiv_newest_file() {
-  local pattern=$1 path_group=$2 order=$3 not_after=$4 none=$5 prefix=$6
-  shift 6
+  local pattern=$1 path_group=$2 order=$3 not_after=$4 none=$5 unlisted=$6 unreadable=$7 prefix=$8
+  shift 8
   local -a list=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a after=("${@:2:$1}")
@@ -20,6 +21,9 @@ polyarchiv_newest_file() {
   read -r -a groups <<<"${order}"
   listed=$("${list[@]}") || rc=$?
   if ((rc != 0)); then
+    if [[ -n ${unlisted} ]]; then
+      polyarchiv_say_why "${unlisted}"
+    fi
     return "${rc}"
   fi
   while IFS= read -r line; do
@@ -42,5 +46,9 @@ polyarchiv_newest_file() {
   fi
   found=${prefix}${chosen}
   polyarchiv_progress "  the newest there: ${found}"
-  "${get[@]}" "${found}" "${after[@]}"
+  "${get[@]}" "${found}" "${after[@]}" || rc=$?
+  if ((rc != 0)) && [[ -n ${unreadable} ]]; then
+    polyarchiv_say_why "${unreadable}"
+  fi
+  return "${rc}"
 }

@@ -4,11 +4,12 @@
 # SECONDS<TAB>ID<TAB>TIME lines;
 # of equal times the one with the greatest id is taken (restic lists those in no fixed order).
 # RESTORE runs with the snapshot's id as its last word. When no snapshot is that old, NONE is said
-# and nothing is restored; a failure of LIST or PARSE is theirs, passed on; a failure of RESTORE
-# is theirs too, followed by UNREADABLE (what was left as it was, where to turn).
+# and nothing is restored; a failure of LIST is its own, passed on, followed by UNLISTED (the
+# repository could not be read); a failure of PARSE is its own, passed on; a failure of RESTORE
+# is its own too, followed by UNREADABLE (what was left as it was, where to turn).
 polyarchiv_restic_restore_at() {
-  local not_after=$1 none=$2 unreadable=$3
-  shift 3
+  local not_after=$1 none=$2 unlisted=$3 unreadable=$4
+  shift 4
   local -a list=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a parse=("${@:2:$1}")
@@ -17,6 +18,7 @@ polyarchiv_restic_restore_at() {
   local listed lines seconds id time chosen='' taken='' newest=-1 rc=0
   listed=$("${list[@]}") || rc=$?
   if ((rc != 0)); then
+    polyarchiv_say_why "${unlisted}"
     return "${rc}"
   fi
   lines=$("${parse[@]}" <<<"${listed}") || rc=$?

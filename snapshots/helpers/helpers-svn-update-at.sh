@@ -6,10 +6,10 @@
 # the last that svn dates by AT. When none is, BASELINE prints the revision svn dates at or before
 # AT, 0 when there is none: then NONE is said and nothing changes. UPDATE runs with --revision=N,
 # `--` and TARGET. Each svn command reads INPUT (the password file), or nothing when it is empty;
-# a failure of one is its own, passed on.
+# a failure of one is its own, passed on, after UNREADABLE when it is not empty.
 polyarchiv_svn_update_at() {
-  local at=$1 not_after=$2 property=$3 none=$4 input=$5 target=$6
-  shift 6
+  local at=$1 not_after=$2 property=$3 none=$4 unreadable=$5 input=$6 target=$7
+  shift 7
   local -a list=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a baseline=("${@:2:$1}")
@@ -18,6 +18,7 @@ polyarchiv_svn_update_at() {
   local listed revision rc=0 from=${input:-/dev/null}
   listed=$("${list[@]}" <"${from}") || rc=$?
   if ((rc != 0)); then
+    polyarchiv_svn_unreadable
     return "${rc}"
   fi
   revision=$(awk -v at="${at}" -v not_after="${not_after}" -v property="${property}" '
@@ -52,6 +53,7 @@ polyarchiv_svn_update_at() {
   if [[ -z ${revision} ]]; then
     revision=$("${baseline[@]}" <"${from}") || rc=$?
     if ((rc != 0)); then
+      polyarchiv_svn_unreadable
       return "${rc}"
     fi
     revision=${revision//[[:space:]]/}
@@ -61,5 +63,16 @@ polyarchiv_svn_update_at() {
     fi
   fi
   polyarchiv_progress "  revision ${revision}"
-  "${update[@]}" "--revision=${revision}" -- "${target}" <"${from}"
+  "${update[@]}" "--revision=${revision}" -- "${target}" <"${from}" || rc=$?
+  if ((rc != 0)); then
+    polyarchiv_svn_unreadable
+  fi
+  return "${rc}"
+}
+
+# Of polyarchiv_svn_update_at (its locals): an svn command failed; says UNREADABLE, if any.
+polyarchiv_svn_unreadable() {
+  if [[ -n ${unreadable} ]]; then
+    polyarchiv_say_why "${unreadable}"
+  fi
 }

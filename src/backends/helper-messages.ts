@@ -61,10 +61,11 @@ export const HELPER_MESSAGES = {
   cannotRead: (what: string) => `  cannot read ${what}:`,
   unknownMailUser: (user: string) =>
     `  warning: the copy holds the mail of ${user}, whom Dovecot does not know: not restored`,
+  // Why the alignment fails (said and recorded as the step's failure: unindented).
   noMailUser: (copyDir: string, selects: string) =>
-    `  ${copyDir} holds the mail of no user that Dovecot knows and ${selects} selects: nothing was changed`,
+    `${copyDir} holds the mail of no user that Dovecot knows and ${selects} selects: nothing was changed`,
   noMailbox: (copyDir: string, lacking: string) =>
-    `  the copy ${copyDir} holds ${lacking}: nothing was changed`,
+    `the copy ${copyDir} holds ${lacking}: nothing was changed`,
   // A restic snapshot chosen by its time (polyarchiv_restic_restore_at): its short id.
   snapshotChosen: (shortId: string, time: string) => `  snapshot ${shortId}, taken ${time}`,
   // The commit of a history chosen by its time (polyarchiv_git_reset_at): its short hash.

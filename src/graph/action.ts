@@ -289,7 +289,9 @@ export interface ExpectCopySpec {
   readonly missing: string;
   /**
    * What any other failure of the check means (it could not read there: a server gone, a
-   * permission denied), said after the tool's own lines: a fetch's check says it.
+   * permission denied), said after the tool's own lines: a fetch's check says it. On this host,
+   * for `entries`: what a directory the run's user may not read or search means, asked first
+   * (find says nothing else of it than of a missing one).
    */
   readonly unreadable?: string;
   /**

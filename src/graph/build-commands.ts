@@ -114,7 +114,7 @@ export function buildCommands(
         },
       ];
     case 'expect-copy':
-      return [expectCopy(action, tools)];
+      return [...readableFirst(action), expectCopy(action, tools)];
     case 'run':
       return [execOf(action, tools)];
     case 'run-if-changed':
@@ -311,7 +311,10 @@ export { rsyncRemoteShell } from './transport-commands.js';
 function expectCopy(spec: ExpectCopySpec, tools: ToolPaths): ExecCommand {
   const explains: Explanation[] = [
     { status: 1, message: spec.missing },
-    ...(spec.unreadable === undefined ? [] : [{ status: 'other' as const, message: spec.unreadable }]),
+    // On this host, readableFirst says it before find runs.
+    ...(spec.unreadable === undefined || spec.transport === undefined
+      ? []
+      : [{ status: 'other' as const, message: spec.unreadable }]),
   ];
   const test =
     spec.expect === 'path'
@@ -328,6 +331,23 @@ function expectCopy(spec: ExpectCopySpec, tools: ToolPaths): ExecCommand {
   }
   if (test !== undefined) return { kind: 'exec', argv: test, explains };
   return { kind: 'exec', argv: firstEntry(spec.path), pipeline: [['grep', '-q', '.']], explains };
+}
+
+/**
+ * On this host, before find looks into a copy: a directory there that the run's user may not read
+ * or search fails with `unreadable`, which find would otherwise report as missing or empty (its
+ * status 1 says both). A missing one passes, for find's check to say.
+ */
+function readableFirst(spec: ExpectCopySpec): ExecCommand[] {
+  if (spec.transport !== undefined || spec.expect !== 'entries' || spec.unreadable === undefined) return [];
+  const { path } = spec;
+  return [
+    {
+      kind: 'exec',
+      argv: ['test', '!', '-e', path, '-o', '-r', path, '-a', '-x', path],
+      explains: [{ status: 1, message: spec.unreadable }],
+    },
+  ];
 }
 
 /**

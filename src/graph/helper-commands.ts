@@ -96,6 +96,8 @@ export interface ExecIfChangedCommand {
   readonly probe: readonly Word[];
   readonly run: readonly Word[];
   readonly unchanged: string;
+  /** A restore's words for a `run` that fails (a repository it cannot read), said after its own lines. */
+  readonly unreadable?: string;
   readonly env?: Readonly<Record<string, EnvValue>>;
   readonly stdin?: Word;
 }
@@ -150,6 +152,8 @@ export interface ResticRestoreAtCommand {
   readonly restore: readonly Word[];
   readonly env: Readonly<Record<string, EnvValue>>;
   readonly none: string;
+  /** Said, and recorded with the failure, when `list` fails: the repository could not be read. */
+  readonly unlisted: string;
   /** Said, and recorded with the failure, when `restore` fails: what was left as it was, where to turn. */
   readonly unreadable: string;
 }
@@ -177,6 +181,8 @@ export interface SvnUpdateAtCommand {
   readonly input?: Word;
   readonly env: Readonly<Record<string, EnvValue>>;
   readonly none: string;
+  /** A restore's words for an svn command that fails (a revision it cannot read), said after its lines. */
+  readonly unreadable?: string;
 }
 
 /**
@@ -209,6 +215,10 @@ export interface NewestFileCommand {
   readonly order: readonly number[];
   readonly notAfter: string;
   readonly none: string;
+  /** A restore's words for a listing that fails (its server gone, a permission denied), said after its lines. */
+  readonly unlisted?: string;
+  /** A restore's words for a fetch of the newest that fails, said after its lines. */
+  readonly unreadable?: string;
   readonly list: readonly Word[];
   readonly get: readonly Word[];
   readonly prefix: string;

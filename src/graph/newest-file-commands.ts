@@ -41,6 +41,8 @@ export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): C
     order: search.order,
     notAfter: search.notAfter,
     none: `no ${directories ? 'directory' : 'file'} is named as ${search.shown}${search.notAfter === '' ? '' : search.passedOver === undefined ? ' at or before --at' : ` before ${search.passedOver} (passed over: the name of --at's time may be that of a copy made after it)`}`,
+    ...(spec.unlisted === undefined ? {} : { unlisted: spec.unlisted }),
+    ...(spec.unreadable === undefined ? {} : { unreadable: spec.unreadable }),
   };
   // Modification times are listed in UTC, whatever the zone of the host that lists them.
   const utc: Record<string, EnvValue> = modified ? { TZ: { literal: 'UTC' } } : {};

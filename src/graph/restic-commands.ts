@@ -116,6 +116,7 @@ export function resticRestoreCommands(spec: ResticRestoreSpec, tools: ToolPaths)
         spec.at === undefined
           ? spec.missing
           : `no snapshot tagged "${spec.tag}" in ${spec.repository.url} was taken at or before ${spec.at}: nothing was restored`,
+      unlisted: spec.unlisted,
       unreadable: spec.unreadable,
     },
   ];

@@ -62,6 +62,8 @@ export interface ResticRestoreSpec {
   readonly at?: string;
   /** Said when the repository holds no snapshot tagged `tag` at all. */
   readonly missing: string;
+  /** Said after restic's own lines when its snapshots cannot be listed (the repository damaged or gone). */
+  readonly unlisted: string;
   /** Said after restic's own lines when the snapshot chosen cannot be restored whole. */
   readonly unreadable: string;
 }

@@ -54,6 +54,7 @@ export function svnCheckoutCommands(spec: SvnWorkingCopySpec, tools: ToolPaths):
         workingCopy,
       ],
       unchanged: 'the working copy exists',
+      ...(spec.unreadable === undefined ? {} : { unreadable: spec.unreadable }),
       env: SVN_ENV,
       ...(stdin === undefined ? {} : { stdin }),
     },
@@ -212,6 +213,7 @@ function updateAt(
     ...(input === undefined ? {} : { input }),
     env: SVN_ENV,
     none: `no revision of ${repository.url} was made at or before ${at}: nothing was restored`,
+    ...(spec.unreadable === undefined ? {} : { unreadable: spec.unreadable }),
   };
 }
 

@@ -142,4 +142,8 @@ export interface GetNewestFileSpec {
   readonly search: NewestFileSearch;
   readonly file: string;
   readonly metadata?: CopyMetadata;
+  /** Said after the listing tool's lines when the series cannot be listed. */
+  readonly unlisted?: string;
+  /** Said after the fetching tool's lines when the newest cannot be fetched. */
+  readonly unreadable?: string;
 }

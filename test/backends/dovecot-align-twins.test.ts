@@ -21,6 +21,8 @@ interface Outcome {
   readonly copy: string[];
   /** The users file that `doveadm backup -F` reads next. */
   readonly users: string;
+  /** Why the step fails, as its failure records it (polyarchiv_say_why, sayWhy): '' when not said so. */
+  readonly recorded: string;
 }
 
 const USERS = 'dovecot.site.mail.users';
@@ -110,7 +112,7 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
       [
         '-c',
         // The work directory goes with the shell: the users file is kept beside it first.
-        `set -Eeuo pipefail; source "$1"; source "$2"; ${useWorkDir('$3')}; rc=0; ${commandLine(align)} || rc=$?; ! [[ -e $3/${USERS} ]] || cp -- "$3/${USERS}" "$3.users"; exit "$rc"`,
+        `set -Eeuo pipefail; source "$1"; source "$2"; ${useWorkDir('$3')}; rc=0; ${commandLine(align)} || rc=$?; ! [[ -e $3/${USERS} ]] || cp -- "$3/${USERS}" "$3.users"; printf %s "\${polyarchiv_explained}" >"$3.why"; exit "$rc"`,
         'bash',
         partial('helpers'),
         partial('helpers-dovecot'),
@@ -119,26 +121,35 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
       { encoding: 'utf8' },
     );
     const users = existsSync(`${work}.users`) ? readFileSync(`${work}.users`, 'utf8') : '(none)';
+    const recorded = readFileSync(`${work}.why`, 'utf8');
     rmSync(work, { recursive: true, force: true });
     rmSync(`${work}.users`, { force: true });
+    rmSync(`${work}.why`, { force: true });
     const said = run.stderr.split('\n').filter((l) => l.startsWith('polyarchiv: '));
     return {
       code: run.status ?? -1,
       said: said.map((l) => l.slice('polyarchiv: '.length)),
       copy: copyState(align.copyDir),
       users,
+      recorded,
     };
   }
 
   async function viaExecutor(align: MailboxAlignCommand): Promise<Outcome> {
     const said: string[] = [];
     const workDir = mkdtempSync(join(tmpdir(), 'polyarchiv-twin-work-'));
-    const code = await alignMailboxes(align, { workDir, secrets: new Map(), processes: new Set() }, (line) =>
-      said.push(line),
+    let recorded = '';
+    const explain = (why: string) => {
+      recorded = why;
+    };
+    const code = await alignMailboxes(
+      align,
+      { workDir, secrets: new Map(), processes: new Set(), explain },
+      (line) => said.push(line),
     );
     const users = usersIn(workDir);
     rmSync(workDir, { recursive: true, force: true });
-    return { code, said, copy: copyState(align.copyDir), users };
+    return { code, said, copy: copyState(align.copyDir), users, recorded };
   }
 
   /** Two identical copies of `made`, one aligned by each backend. */
@@ -152,7 +163,11 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
         command(dir, socket, mask, mailbox),
       );
       // Each backend aligns a copy of its own: messages name it COPY.
-      outcomes.push({ ...outcome, said: outcome.said.map((line) => line.replaceAll(dir, 'COPY')) });
+      outcomes.push({
+        ...outcome,
+        said: outcome.said.map((line) => line.replaceAll(dir, 'COPY')),
+        recorded: outcome.recorded.replaceAll(dir, 'COPY'),
+      });
     }
     return outcomes;
   }
@@ -167,6 +182,10 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
     expect(script?.said).toEqual([
       "  the copy COPY holds mailbox 'Archives/2025' (site.collect:10) for no user: nothing was changed",
     ]);
+    // The step's failure is why: said, and recorded.
+    expect(script?.recorded).toBe(
+      "the copy COPY holds mailbox 'Archives/2025' (site.collect:10) for no user: nothing was changed",
+    );
     expect(script?.copy).toEqual(before);
     expect(script?.users).toBe('');
     // bob holds it: the same copy passes for him.
@@ -294,6 +313,9 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
     expect(script?.said).toEqual([
       '  COPY holds the mail of no user that Dovecot knows and the source selects: nothing was changed',
     ]);
+    expect(script?.recorded).toBe(
+      'COPY holds the mail of no user that Dovecot knows and the source selects: nothing was changed',
+    );
   });
 
   it('fail, saying why, when the live mailboxes cannot be read', async () => {
@@ -303,6 +325,7 @@ describe.runIf(canRun)('polyarchiv_dovecot_align and alignMailboxes agree', () =
     expect(executor).toEqual(script);
     expect(script?.code).toBe(1);
     expect(script?.said).toEqual(['  cannot read the state of the live mailboxes of alice:']);
+    expect(script?.recorded).toBe('');
   });
 });
 

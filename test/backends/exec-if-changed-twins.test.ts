@@ -24,14 +24,15 @@ function command(root: string, status: number, runStatus = 0): ExecIfChangedComm
   };
 }
 
-type Outcome = { code: number; said: string[]; ran: string };
+/** `recorded`: why the step fails, as its failure records it (polyarchiv_say_why, sayWhy). */
+type Outcome = { code: number; said: string[]; ran: string; recorded: string };
 
 function viaScript(cmd: ExecIfChangedCommand, root: string): Outcome {
   const run = spawnSync(
     'bash',
     [
       '-c',
-      `set -Eeuo pipefail; source "$1"; source "$2"; ${commandLine(cmd)}`,
+      `set -Eeuo pipefail; source "$1"; source "$2"; rc=0; ${commandLine(cmd)} || rc=$?; printf %s "\${polyarchiv_explained}"; exit "\${rc}"`,
       'bash',
       partial('helpers'),
       partial('helpers-exec-if-changed'),
@@ -39,15 +40,28 @@ function viaScript(cmd: ExecIfChangedCommand, root: string): Outcome {
     { encoding: 'utf8' },
   );
   const said = run.stderr.split('\n').filter((l) => l.startsWith('polyarchiv: '));
-  return { code: run.status ?? -1, said: said.map((l) => l.slice('polyarchiv: '.length)), ran: ranOf(root) };
+  return {
+    code: run.status ?? -1,
+    said: said.map((l) => l.slice('polyarchiv: '.length)),
+    ran: ranOf(root),
+    recorded: run.stdout,
+  };
 }
 
 async function viaExecutor(cmd: ExecIfChangedCommand, root: string, work = root): Promise<Outcome> {
   const said: string[] = [];
-  const code = await execIfChanged(cmd, { workDir: work, secrets: new Map(), processes: new Set() }, (line) =>
-    said.push(line),
+  let recorded = '';
+  const explain = (why: string) => {
+    recorded = why;
+  };
+  const say = (line: string) => said.push(line);
+  const code = await execIfChanged(
+    cmd,
+    { workDir: work, secrets: new Map(), processes: new Set(), explain },
+    say,
+    say,
   );
-  return { code, said, ran: ranOf(root) };
+  return { code, said, ran: ranOf(root), recorded };
 }
 
 function ranOf(root: string): string {
@@ -71,6 +85,23 @@ describe.runIf(canRun)('polyarchiv_exec_if_changed and execIfChanged agree', () 
     expect(results[0]?.said).toEqual(
       probe === 0 ? ["  nothing changed since the last commit (it's fine)"] : [],
     );
+  });
+});
+
+describe.runIf(canRun)("polyarchiv_exec_if_changed's unreadable words and its twin", () => {
+  const UNREADABLE = 'the repository file:///srv/repo could not be read: it\'s "$HOME"';
+
+  it.each([
+    ['the command fails: its words, said after its lines and recorded', 3, [`  ${UNREADABLE}`], UNREADABLE],
+    ['the command succeeds: nothing said', 0, [], ''],
+  ] as const)('%s', async (_, runStatus, said, recorded) => {
+    const results: Outcome[] = [];
+    for (const backend of [viaScript, viaExecutor]) {
+      const box = newSandbox('polyarchiv-twin-');
+      results.push(await backend({ ...command(box.root, 1, runStatus), unreadable: UNREADABLE }, box.root));
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]).toEqual({ code: runStatus, said, ran: 'ran\n', recorded });
   });
 });
 
@@ -129,7 +160,7 @@ describe.runIf(canRun)('polyarchiv_exec_if_changed and execIfChanged agree on en
       results.push(await backend(cmd, box.root, `${box.root}/work`));
     }
     expect(results[1]).toEqual(results[0]);
-    expect(results[0]).toEqual({ code: 0, said: [], ran: "line from 'input' / value x\n" });
+    expect(results[0]).toEqual({ code: 0, said: [], ran: "line from 'input' / value x\n", recorded: '' });
   });
 });
 
@@ -147,5 +178,5 @@ function viaScriptIn(cmd: ExecIfChangedCommand, root: string, work: string): Out
     ],
     { encoding: 'utf8' },
   );
-  return { code: run.status ?? -1, said: [], ran: ranOf(root) };
+  return { code: run.status ?? -1, said: [], ran: ranOf(root), recorded: '' };
 }

@@ -154,6 +154,36 @@ describe.runIf(canRun)('polyarchiv_newest_file and newestFile agree on a real di
     expect(results[0]).toEqual({ code: 1, said: [], taken: undefined });
   });
 
+  it("says a restore's words after a listing that fails, and after a fetch that fails", async () => {
+    const unlisted = 'the series could not be listed: it\'s "$HOME"';
+    const unreadable = 'the newest could not be fetched: it\'s "$HOME"';
+    const results: Outcome[] = [];
+    for (const backend of [viaScript, viaExecutor]) {
+      rmSync(LINK(), { force: true });
+      results.push(await backend({ ...command(undefined, 'gone'), unlisted, unreadable }));
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]).toEqual({ code: 1, said: [`  ${unlisted}`], taken: undefined });
+    const fetches: Outcome[] = [];
+    for (const backend of [viaScript, viaExecutor]) {
+      rmSync(LINK(), { force: true });
+      // Found, then its fetch fails (ln into a directory that is not there).
+      const failing = {
+        ...command(undefined),
+        after: [box.path('nowhere/fetched.tar.gz')],
+        unlisted,
+        unreadable,
+      };
+      fetches.push(await backend(failing));
+    }
+    expect(fetches[1]).toEqual(fetches[0]);
+    expect(fetches[0]).toEqual({
+      code: 1,
+      said: [expect.stringMatching(/^ {2}the newest there: /), `  ${unreadable}`],
+      taken: undefined,
+    });
+  });
+
   it.each([
     ['the newest mirror, a directory', undefined, '2026-03-02/site/'],
     ['none named before the day of --at', '2026-02-28T12:00:00+01:00', undefined],

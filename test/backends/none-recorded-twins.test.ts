@@ -66,6 +66,7 @@ const NONE: readonly [string, string, Command][] = [
       restore: ['false'],
       env: {},
       none: '',
+      unlisted: 'never said',
       unreadable: 'never said',
     },
   ],

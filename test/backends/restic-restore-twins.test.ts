@@ -53,6 +53,7 @@ beforeAll(() => {
 afterAll(() => box?.remove());
 
 const NO_COPY = 'the repository holds no snapshot of it';
+const UNLISTED = 'the repository could not be read: nothing was changed; it\'s "$HOME" to say';
 const UNREADABLE = 'the snapshot could not be restored whole: nothing was changed; it\'s "$HOME" to say';
 
 function command(tag: string, at: string | undefined, password = SECRET): ResticRestoreAtCommand {
@@ -67,6 +68,7 @@ function command(tag: string, at: string | undefined, password = SECRET): Restic
       into: box.path('restored'),
       ...(at === undefined ? {} : { at }),
       missing: NO_COPY,
+      unlisted: UNLISTED,
       unreadable: UNREADABLE,
     },
     {},
@@ -180,13 +182,14 @@ describe.runIf(canRun)('polyarchiv_restic_restore_at and resticRestoreAt agree o
     expect(executor.said).toEqual([...script.said, `explained: ${UNREADABLE}`]);
   });
 
-  it("passes on restic's failure to list (a wrong password), restoring nothing", async () => {
+  it("passes on restic's failure to list (a wrong password), then says the repository could not be read", async () => {
     const results: Outcome[] = [];
     for (const backend of [viaScript, viaExecutor]) {
       rmSync(box.path('restored'), { recursive: true, force: true });
       results.push(await backend(command('site', '2100-01-01T00:00:00Z', 'WRONG')));
     }
-    expect(results[1]).toEqual(results[0]);
-    expect(results[0]).toEqual({ code: 1, said: [], restored: undefined });
+    const [script, executor] = results as [Outcome, Outcome];
+    expect(script).toEqual({ code: 1, said: [`  ${UNLISTED}`], restored: undefined });
+    expect(executor).toEqual({ ...script, said: [...script.said, `explained: ${UNLISTED}`] });
   });
 });

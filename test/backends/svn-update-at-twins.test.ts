@@ -204,4 +204,18 @@ describe.runIf(canRun)('polyarchiv_svn_update_at and svnUpdateAt agree on a real
     const results = await bothAgree(cmd);
     expect(results[0]).toMatchObject({ code: 1, said: [], revision: '6', file: 'third run\n' });
   });
+
+  it("says a restore's words after each svn failure: the list's, the update's", async () => {
+    const unreadable = 'the repository could not be read (svn says why above): it\'s "$HOME"';
+    const list = {
+      ...updateAt('2100-01-01T00:00:00Z'),
+      list: ['svn', '--non-interactive', 'log', '--xml', 'file:///nonexistent@'],
+      unreadable,
+    };
+    const listed = await bothAgree(list);
+    expect(listed[0]).toMatchObject({ code: 1, said: [`  ${unreadable}`], revision: '6' });
+    const update = { ...updateAt('2026-11-01T00:00:00Z'), unreadable };
+    const updated = await bothAgree(update);
+    expect(updated[0]).toMatchObject({ code: 1, said: [`  ${unreadable}`], revision: '6' });
+  });
 });

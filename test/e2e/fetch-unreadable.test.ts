@@ -1,10 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI } from '../helpers/cli.js';
 import { git, gitCase, runPoint } from '../helpers/git-case.js';
 import { configure as configureRestic, run as runRestic } from '../helpers/restic-case.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { serverPerSuite } from '../helpers/server-per-suite.js';
-import { runAs } from '../helpers/service-targets.js';
+import { runAs, writeScript } from '../helpers/service-targets.js';
 import { runSvn, svnCase, svnRepository } from '../helpers/svn-case.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
@@ -162,6 +164,45 @@ describe.runIf(haveTools('svn', 'svnadmin', 'rsync', 'flock', 'bash', 'sha256sum
       );
       expect(fileContents(t.box.path('data'))).toEqual(live);
     });
+
+    it('a repository that is gone, and no working copy to relocate: said after the checkout', () => {
+      const t = svnCase('file://{root}/repo', '');
+      box = t.box;
+      svnRepository(t.box.path('repo'));
+      const backup = runSvn(t, how);
+      expect(backup.code, backup.stderr).toBe(0);
+      box.write({ 'data/day.txt': 'changed since\n' });
+      const live = fileContents(t.box.path('data'));
+      rmSync(t.box.path('repo'), { recursive: true });
+      rmSync(t.box.path('collect'), { recursive: true });
+      const restore = runSvn(t, how, 'restore');
+      expectUnreadable(
+        restore,
+        `the repository file://${t.box.path('repo')} of collect point "journal" could not be read (svn says why above): the live data were not changed`,
+        /failed with exit code 1: step \d+ of \d+ at journal\.collect:4 \[point\]/,
+      );
+      expect(restore.stderr).toMatch(/svn: E\d+:/);
+      expect(fileContents(t.box.path('data'))).toEqual(live);
+    });
+
+    it('a restore --at whose revisions cannot be read: said after svn, before any source changes', () => {
+      const t = svnCase('file://{root}/repo', '');
+      box = t.box;
+      svnRepository(t.box.path('repo'));
+      const backup = runSvn(t, how);
+      expect(backup.code, backup.stderr).toBe(0);
+      box.write({ 'data/day.txt': 'changed since\n' });
+      const live = fileContents(t.box.path('data'));
+      // The repository is there (the relocate reads its root); the revision the backup made is gone.
+      rmSync(t.box.path('repo/db/revs/0/1'));
+      const restore = runSvn(t, how, 'restore', ['--at', new Date(Date.now() + 3_600_000).toISOString()]);
+      expectUnreadable(
+        restore,
+        `the repository file://${t.box.path('repo')} of collect point "journal" could not be read (svn says why above): the live data were not changed`,
+        /failed with exit code 1: step \d+ of \d+ at journal\.collect:4 \[point\]/,
+      );
+      expect(fileContents(t.box.path('data'))).toEqual(live);
+    });
   },
 );
 
@@ -190,6 +231,26 @@ describe.runIf(haveTools('restic', 'jq', 'rsync', 'flock', 'bash')).each(HOWS)(
       expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
       expect(fileContents(box.path('data'))).toEqual(live);
     });
+
+    it('a repository damaged after the unlock read it: said after restic, at the snapshot list', async () => {
+      box = makeSandbox('polyarchiv-unreadable-restic-');
+      configureRestic(box);
+      const backup = await runRestic(box, how, 'backup', '2026-03-01T03:00:00Z');
+      expect(backup.code, backup.stderr).toBe(0);
+      box.write({ 'data/index.html': 'changed since\n' });
+      const copy = fileContents(box.path('collect/site/backups'));
+      const live = fileContents(box.path('data'));
+      failingTool(box, 'restic', 'snapshots', 1);
+      const restore = await runRestic(box, how, 'restore', '2026-03-02T03:00:00Z');
+      expectUnreadable(
+        restore,
+        `the copy of "site" at ${box.path('repo')} (backup point "vault") could not be read (restic says why above): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+        /failed with exit code 1: step \d+ of \d+ at vault\.backup:3 \[point\]/,
+      );
+      expect(restore.stderr).toContain('restic: the connection was reset\n');
+      expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+      expect(fileContents(box.path('data'))).toEqual(live);
+    });
   },
 );
 
@@ -197,7 +258,12 @@ describe.runIf(haveTools('restic', 'jq', 'rsync', 'flock', 'bash')).each(HOWS)(
  * A fetch that fails after its check found the copy (a server that goes away in between, a
  * connection cut): the tool given in `[global]` fails its transfer, as such a fetch would.
  */
-function failingTool(box: Sandbox, tool: 'rclone' | 'rsync', when: string, status = 7): void {
+function failingTool(
+  box: Sandbox,
+  tool: 'rclone' | 'rsync' | 'restic' | 'ssh',
+  when: string,
+  status = 7,
+): void {
   box.write({
     [`failing-${tool}`]: [
       '#!/bin/sh',
@@ -293,6 +359,128 @@ describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())
   },
 );
 
+describe.runIf(haveTools('rsync', 'flock', 'bash', 'tar', 'gzip') && haveSshd())(
+  'a rolling archive over ssh, with no state here, whose series cannot be read',
+  () => {
+    const sshd = serverPerSuite(startSshd);
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-unreadable-series-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': TREE_SITE });
+    });
+    afterEach(() => box.remove());
+
+    /** Two archives of the series, then the state that records them gone (a rebuilt machine). */
+    const backedUp = (how: (typeof HOWS)[number]) => {
+      box.write({
+        'config/bp.backup': [
+          '[point]',
+          'engine = rolling_archive',
+          `remote_url = ssh://root@127.0.0.1:${sshd().port}{root}/rolled/{name}-{Y}{m}{d}{H}{M}{S}.tar.gz`,
+          `private_key = ${sshd().clientKey}`,
+          `ssh_options = ${sshd().sshOptions} -p ${sshd().port}`,
+          '',
+        ].join('\n'),
+      });
+      const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+      for (const now of ['2026-03-01T03:00:00Z', '2026-03-02T03:00:00Z'])
+        expect(runAs(box, how, 'backup', [...args, '--now', now]).code).toBe(0);
+      rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
+      box.write({ 'data/page.txt': 'changed since\n' });
+      return {
+        args: [...args, '--from', 'bp'],
+        copy: fileContents(box.path('collect/site/backups')),
+        live: fileContents(box.path('data')),
+      };
+    };
+
+    for (const how of HOWS) {
+      it(`a listing that fails: names the series, and changes nothing (${how})`, () => {
+        const { args, copy, live } = backedUp(how);
+        // The directory's check passes; the remote find that lists it fails.
+        failingTool(box, 'ssh', 'find\\ *');
+        const restore = runAs(box, how, 'restore', args);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at 127.0.0.1:${box.path('rolled')} (backup point "bp") could not be read (ssh says why above): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).toContain('ssh: the connection was reset\n');
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+
+      it(`a fetch of the newest that fails: names it, and the older ones (${how})`, () => {
+        const { args, copy, live } = backedUp(how);
+        failingTool(box, 'rsync', '*:*');
+        const restore = runAs(box, how, 'restore', args);
+        expect(restore.stderr).toContain(`the newest there: 127.0.0.1:${box.path('rolled')}/site-`);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at the newest of 127.0.0.1:${box.path('rolled')}, named above (backup point "bp") could not be read (rsync says why above): collect point "site" and the live data were not changed; an older archive: run the restore again with --at a time before this one's; ${ELSEWHERE}`,
+          /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+    }
+  },
+);
+
+describe.runIf(haveWebdav() && haveTools('flock', 'bash', 'tar', 'gzip', 'sha256sum'))(
+  'a rolling archive on a WebDAV server, with no state here, whose series cannot be read',
+  () => {
+    const dav = serverPerSuite(() => startWebdav());
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-unreadable-dav-series-');
+      box.write({ 'data/page.txt': 'page\n', 'config/site.collect': TREE_SITE });
+    });
+    afterEach(() => box.remove());
+
+    const backedUp = (how: (typeof HOWS)[number]) => {
+      box.write({
+        'config/bp.backup': `[point]\nengine = rolling_archive\nremote_url = ${dav().baseUrl}/rolled-${box.root.slice(-6)}/{name}-{Y}{m}{d}{H}{M}{S}.tar.gz\n`,
+      });
+      const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+      for (const now of ['2026-03-01T03:00:00Z', '2026-03-02T03:00:00Z'])
+        expect(runAs(box, how, 'backup', [...args, '--now', now]).code).toBe(0);
+      rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
+      box.write({ 'data/page.txt': 'changed since\n' });
+      return {
+        args: [...args, '--from', 'bp'],
+        series: `http://127.0.0.1:${dav().port}/rolled-${box.root.slice(-6)}`,
+        copy: fileContents(box.path('collect/site/backups')),
+        live: fileContents(box.path('data')),
+      };
+    };
+
+    for (const how of HOWS) {
+      it(`a listing that fails, and a fetch of the newest that fails (${how})`, () => {
+        const { args, series, copy, live } = backedUp(how);
+        failingTool(box, 'rclone', 'lsf');
+        const unlisted = runAs(box, how, 'restore', args);
+        expectUnreadable(
+          unlisted,
+          `the copy of "site" at ${series} (backup point "bp") could not be read (rclone says why above): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        failingTool(box, 'rclone', 'copyto');
+        const unfetched = runAs(box, how, 'restore', args);
+        // Named as rclone's remote names it.
+        expect(unfetched.stderr).toContain(`the newest there: :webdav:/rolled-${box.root.slice(-6)}/site-`);
+        expectUnreadable(
+          unfetched,
+          `the copy of "site" at the newest of ${series}, named above (backup point "bp") could not be read (rclone says why above): collect point "site" and the live data were not changed; an older archive: run the restore again with --at a time before this one's; ${ELSEWHERE}`,
+          /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 90_000);
+    }
+  },
+);
+
 describe.runIf(haveTools('rsync', 'flock', 'bash'))('a local mirror whose copy fails part way', () => {
   let box: Sandbox;
   beforeEach(() => {
@@ -323,3 +511,97 @@ describe.runIf(haveTools('rsync', 'flock', 'bash'))('a local mirror whose copy f
     }, 60_000);
   }
 });
+
+/**
+ * A run as a user whom file modes bind: root without the capabilities that bypass them (the
+ * tests run as root), as a restore run by another user than the backup's would be.
+ */
+function restoreBoundByModes(box: Sandbox, how: (typeof HOWS)[number], args: readonly string[]) {
+  const withoutOverride = [
+    '--inh-caps=-dac_override,-dac_read_search',
+    '--bounding-set=-dac_override,-dac_read_search',
+  ];
+  const script = box.path('restore.sh');
+  if (how === 'script') writeScript(script, 'restore', args);
+  const program =
+    how === 'apply' ? [process.execPath, CLI, 'restore', '--yes', ...args] : ['bash', script, '--yes'];
+  const run = spawnSync('setpriv', [...withoutOverride, ...program], {
+    encoding: 'utf8',
+    env: { ...process.env, TZ: 'Europe/Paris' },
+  });
+  return { code: run.status ?? -1, stderr: run.stderr };
+}
+
+describe.runIf(process.getuid?.() === 0 && haveTools('rsync', 'flock', 'bash', 'setpriv'))(
+  'a local mirror that the restore may not read',
+  () => {
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-unreadable-modes-');
+      box.write({
+        'data/page.txt': 'page\n',
+        'config/site.collect': TREE_SITE,
+        'config/bp.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+      });
+    });
+    afterEach(() => {
+      // Made readable again for the sandbox's removal: the one mirror there is.
+      for (const dir of [...mirrors('mirror'), ...mirrors('series/site')]) chmodSync(dir, 0o755);
+      box.remove();
+    });
+
+    /** The directories in `dir` of the sandbox, if it is there. */
+    const mirrors = (dir: string): string[] => {
+      try {
+        return readdirSync(box.path(dir)).map((name) => box.path(dir, name));
+      } catch {
+        return [];
+      }
+    };
+
+    for (const how of HOWS) {
+      it(`says that it could not be read, not that it is missing (${how})`, () => {
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const copy = fileContents(box.path('collect/site/backups'));
+        const live = fileContents(box.path('data'));
+        chmodSync(box.path('mirror/site'), 0o000);
+        const restore = restoreBoundByModes(box, how, args);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at ${box.path('mirror/site')} (backup point "bp") could not be read (its permissions deny the run's user): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 1: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).not.toContain('missing or empty');
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+
+      it(`the newest mirror of a dated series, found with no state here (${how})`, () => {
+        box.write({
+          'config/bp.backup':
+            '[point]\nengine = synchronize\nremote_url = {root}/series/{name}/{Y}-{m}-{d}_{H}{M}\n',
+        });
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        expect(runAs(box, how, 'backup', [...args, '--now', '2026-03-10T04:05:06+01:00']).code).toBe(0);
+        rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const copy = fileContents(box.path('collect/site/backups'));
+        const live = fileContents(box.path('data'));
+        const [newest = ''] = mirrors('series/site');
+        chmodSync(newest, 0o000);
+        const restore = restoreBoundByModes(box, how, [...args, '--from', 'bp']);
+        expect(restore.stderr).toContain(`the newest there: ${newest}/`);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at ${box.path('collect/site/metadata/remote-bp/remote/extracted/mirror')} (backup point "bp") could not be read (its permissions deny the run's user): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 1: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).not.toContain('holds nothing');
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+    }
+  },
+);

@@ -203,6 +203,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           HELPERS.execIfChanged,
           {
             message: shellWord(command.unchanged),
+            unreadable: shellWord(command.unreadable ?? ''),
             probe: command.probe,
             run: command.run,
           },
@@ -235,6 +236,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             not_after: String(command.notAfter),
             property: shellWord(command.property),
             none: shellWord(command.none),
+            unreadable: shellWord(command.unreadable ?? ''),
             input: command.input === undefined ? "''" : wordText(command.input),
             target: shellWord(command.target),
             list: command.list,
@@ -267,6 +269,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           {
             not_after: command.notAfter === undefined ? "''" : String(command.notAfter),
             none: shellWord(command.none),
+            unlisted: shellWord(command.unlisted),
             unreadable: shellWord(command.unreadable),
             list: command.list,
             parse: command.parse,
@@ -298,6 +301,8 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             order: shellWord(command.order.join(' ')),
             not_after: shellWord(command.notAfter),
             none: shellWord(command.none),
+            unlisted: shellWord(command.unlisted ?? ''),
+            unreadable: shellWord(command.unreadable ?? ''),
             prefix: shellWord(command.prefix),
             list: command.list,
             after: command.after,

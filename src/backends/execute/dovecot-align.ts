@@ -6,7 +6,7 @@ import { matchesMask } from '../../graph/user-mask.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { DOVEADM_READ } from '../tool-conventions.js';
 import { capture } from './capture.js';
-import { type RunContext, wordOf, writeAsTool } from './run-exec.js';
+import { type RunContext, sayWhy, wordOf, writeAsTool } from './run-exec.js';
 
 interface MailboxState {
   readonly next: string;
@@ -98,7 +98,7 @@ export async function alignMailboxes(
     const held = await holdsMailbox(command.mailbox, selected, copyAt, fields, say, ctx);
     if (held === 'failed') return FAILED;
     if (!held) {
-      say(HELPER_MESSAGES.noMailbox(command.copyDir, command.lacking));
+      sayWhy(say, ctx, HELPER_MESSAGES.noMailbox(command.copyDir, command.lacking));
       return HELPERS.dovecotAlign.statuses.noMailbox;
     }
   }
@@ -165,7 +165,7 @@ export async function alignMailboxes(
     }
   }
   if (restored > 0) return HELPERS.dovecotAlign.statuses.aligned;
-  say(HELPER_MESSAGES.noMailUser(command.copyDir, command.selects));
+  sayWhy(say, ctx, HELPER_MESSAGES.noMailUser(command.copyDir, command.selects));
   return HELPERS.dovecotAlign.statuses.noUser;
 }
 

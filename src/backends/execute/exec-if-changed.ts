@@ -1,17 +1,18 @@
 import type { ExecIfChangedCommand } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { PROBE_STATUSES } from '../tool-conventions.js';
-import { type RunContext, runExec } from './run-exec.js';
+import { type RunContext, runExec, sayWhy } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_exec_if_changed (templates/partials/helpers-exec-if-changed.hbs): runs the
  * command when the probe says `changed`, notes the message when it says `unchanged`, and otherwise
- * fails with the probe's status. Both run as any other tool of the unit (lock held, output relayed, signals).
+ * fails with the probe's status; a run that fails is said in `unreadable`'s words, when it has them. Both run as any other tool of the unit (lock held, output relayed, signals).
  */
 export async function execIfChanged(
   command: ExecIfChangedCommand,
   ctx: RunContext,
   note: (line: string) => void,
+  say: (line: string) => void,
 ): Promise<number> {
   const io = {
     ...(command.env === undefined ? {} : { env: command.env }),
@@ -23,5 +24,7 @@ export async function execIfChanged(
     return HELPERS.execIfChanged.statuses.done;
   }
   if (probe !== PROBE_STATUSES.changed) return probe;
-  return runExec({ kind: 'exec', argv: command.run, ...io }, ctx);
+  const status = await runExec({ kind: 'exec', argv: command.run, ...io }, ctx);
+  if (status !== 0 && command.unreadable !== undefined) sayWhy(say, ctx, command.unreadable);
+  return status;
 }

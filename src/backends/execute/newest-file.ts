@@ -7,7 +7,8 @@ import { type RunContext, runExec, sayWhy } from './run-exec.js';
 /**
  * Twin of polyarchiv_newest_file (templates/partials/helpers-newest-file.hbs): lists the files
  * or directories, takes the newest one `pattern` matches (not after `notAfter`), runs `get` with
- * its path, or says `none` and fails.
+ * its path, or says `none` and fails; a listing or a fetch that fails is said in `unlisted`'s or
+ * `unreadable`'s words, when it has them.
  */
 export async function newestFile(
   command: NewestFileCommand,
@@ -17,7 +18,10 @@ export async function newestFile(
 ): Promise<number> {
   const env = command.env ?? {};
   const listed = await capture(command.list, ctx, 'stdout', env);
-  if (listed.status !== 0) return listed.status;
+  if (listed.status !== 0) {
+    if (command.unlisted !== undefined) sayWhy(say, ctx, command.unlisted);
+    return listed.status;
+  }
   const chosen = newestOf(listed.stdout, command);
   if (chosen === undefined) {
     sayWhy(say, ctx, command.none);
@@ -25,7 +29,9 @@ export async function newestFile(
   }
   const found = `${command.prefix}${chosen}`;
   note(HELPER_MESSAGES.newestFound(found));
-  return runExec({ kind: 'exec', argv: [...command.get, found, ...command.after], env }, ctx);
+  const status = await runExec({ kind: 'exec', argv: [...command.get, found, ...command.after], env }, ctx);
+  if (status !== 0 && command.unreadable !== undefined) sayWhy(say, ctx, command.unreadable);
+  return status;
 }
 
 /** The newest listed path, as the helper chooses it: by the joined groups, then by the path itself. */

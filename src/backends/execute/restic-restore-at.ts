@@ -19,7 +19,10 @@ export async function resticRestoreAt(
   note: (line: string) => void,
 ): Promise<number> {
   const listed = await capture(command.list, ctx, 'stdout', command.env);
-  if (listed.status !== 0) return listed.status;
+  if (listed.status !== 0) {
+    sayWhy(say, ctx, command.unlisted);
+    return listed.status;
+  }
   const snapshots = snapshotLines(listed.stdout);
   if (typeof snapshots === 'string') {
     writeAsTool(ctx, 'stderr', `${snapshots}\n`);

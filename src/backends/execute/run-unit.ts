@@ -272,7 +272,7 @@ export async function runCommand(command: Command, options: UnitOptions, ctx: Ru
       case 'align-mailboxes':
         return alignMailboxes(command, ctx, options.say);
       case 'exec-if-changed':
-        return execIfChanged(command, ctx, note);
+        return execIfChanged(command, ctx, note, options.say);
       case 'restic-init':
         return resticInit(command, ctx, note);
       case 'restic-restore-at':

@@ -7,7 +7,8 @@ import { type RunContext, runExec, sayWhy } from './run-exec.js';
 /**
  * Twin of polyarchiv_svn_update_at (templates/partials/helpers-svn-update-at.hbs): the revision
  * of the last run that started by `notAfter` among those `list` prints, else the one `baseline`
- * prints (0: `none` is said and the command fails); then `update` to it.
+ * prints (0: `none` is said and the command fails); then `update` to it. A failed svn command is
+ * said in `unreadable`'s words, when it has them.
  */
 export async function svnUpdateAt(
   command: SvnUpdateAtCommand,
@@ -16,12 +17,16 @@ export async function svnUpdateAt(
   note: (line: string) => void,
 ): Promise<number> {
   const { env, input } = command;
+  const failed = (status: number): number => {
+    if (command.unreadable !== undefined) sayWhy(say, ctx, command.unreadable);
+    return status;
+  };
   const listed = await capture(command.list, ctx, 'stdout', env, [], input);
-  if (listed.status !== 0) return listed.status;
+  if (listed.status !== 0) return failed(listed.status);
   let revision = chosenRevision(listed.stdout, command);
   if (revision === '') {
     const baseline = await capture(command.baseline, ctx, 'stdout', env, [], input);
-    if (baseline.status !== 0) return baseline.status;
+    if (baseline.status !== 0) return failed(baseline.status);
     revision = baseline.stdout.replace(/\s/g, '');
     if (revision === '0') {
       sayWhy(say, ctx, command.none);
@@ -29,7 +34,7 @@ export async function svnUpdateAt(
     }
   }
   note(HELPER_MESSAGES.revisionChosen(revision));
-  return runExec(
+  const updated = await runExec(
     {
       kind: 'exec',
       argv: [...command.update, `--revision=${revision}`, '--', command.target],
@@ -38,6 +43,7 @@ export async function svnUpdateAt(
     },
     ctx,
   );
+  return updated === 0 ? 0 : failed(updated);
 }
 
 /**

@@ -1,12 +1,18 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { Origin } from '../../diag/origin.js';
-import type { ActionDraft, Compression, NewestFileSearch, Transport } from '../../graph/action.js';
+import type {
+  ActionDraft,
+  Compression,
+  GetNewestFileSpec,
+  NewestFileSearch,
+  Transport,
+} from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { asWritten } from '../toolkit.js';
 import { fetchArchive, fetchNewestArchive, storeArchive } from './archive-place.js';
-import { getNewest, seriesDirExpected } from './dated-search.js';
+import { getNewest, seriesDirExpected, unreadableSeries } from './dated-search.js';
 import {
   ANOTHER_BACKUP_POINT,
   expectFetched,
@@ -219,6 +225,7 @@ export function extractArchive(
                   { shown, tool: fetch.transport?.kind === 'rclone' ? 'rclone' : 'rsync' },
                   otherCopies,
                 ),
+              (target, search) => unreadableSeries(bp, cp, target, search, otherCopies),
             ),
           ]),
       {
@@ -244,6 +251,8 @@ function fetchDraft(
   missing: (shown: string) => string,
   /** What any other failure to fetch it means (see GetFileSpec.unreadable). */
   unreadable: (shown: string) => string,
+  /** What a failure to list its series or fetch the newest of it means (see unreadableSeries). */
+  words: (target: Target, search: NewestFileSearch) => Pick<GetNewestFileSpec, 'unlisted' | 'unreadable'>,
 ): ActionDraft {
   if (fetch.kind === 'file')
     return {
@@ -257,7 +266,11 @@ function fetchDraft(
       summary: `fetch ${fetch.shown} into ${file}`,
     };
   const { search, transport } = fetch;
-  return getNewest('archive', { ...(transport === undefined ? {} : { transport }), search, file }, origin);
+  return getNewest(
+    'archive',
+    { ...(transport === undefined ? {} : { transport }), search, file, ...words(fetch.target, search) },
+    origin,
+  );
 }
 
 /** Where the archive is written before it replaces the previous one: hidden, next to it. */

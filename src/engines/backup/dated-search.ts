@@ -2,7 +2,7 @@ import type { Origin } from '../../diag/origin.js';
 import type { ActionDraft, GetNewestFileSpec, NewestFileSearch } from '../../graph/action.js';
 import { formatTemplate, TIME_VARIABLES, timeVariables, type Variables } from '../../options/variables.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engine.js';
-import { expectFetched } from './expect-fetched.js';
+import { expectFetched, unreadableCopy } from './expect-fetched.js';
 import { shownTarget, type Target, targetPathOf } from './target.js';
 
 /**
@@ -217,6 +217,30 @@ function orderingKey(values: Variables, fields: readonly string[], order: readon
 /** Literal text for both regular expression dialects: each special character after a backslash. */
 const escaped = (text: string): string => text.replace(/[.[\]{}()\\*+?^$|]/g, '\\$&');
 const slashes = (text: string): number => text.split('/').length - 1;
+
+/**
+ * A restore's words for a series it cannot read, each said after its tool's lines: the listing
+ * (find here, ssh's remote find, rclone), and the fetch of the newest (rsync, rclone; on this host
+ * it is linked, which reads nothing of it). Both fail before anything reaches the collect point;
+ * `then`: where to turn when the newest cannot be fetched (an older one may be).
+ */
+export function unreadableSeries(
+  bp: BoundBackupPoint,
+  cp: BoundCollectPoint,
+  target: Target,
+  search: NewestFileSearch,
+  then?: string,
+): Pick<GetNewestFileSpec, 'unlisted' | 'unreadable'> {
+  const where = shownTarget(target, search.dir);
+  const lister = target.kind === 'local' ? 'find' : target.transport.kind === 'rclone' ? 'rclone' : 'ssh';
+  const unlisted = unreadableCopy(bp, cp, { shown: where, tool: lister });
+  if (target.kind === 'local') return { unlisted };
+  const fetcher = target.transport.kind === 'rclone' ? 'rclone' : 'rsync';
+  return {
+    unlisted,
+    unreadable: unreadableCopy(bp, cp, { shown: `the newest of ${where}, named above`, tool: fetcher }, then),
+  };
+}
 
 /** The step that finds the newest `what` of a series (see datedSearch) and makes it `spec.file`. */
 export function getNewest(what: 'archive' | 'mirror', spec: GetNewestFileSpec, origin: Origin): ActionDraft {

@@ -31,14 +31,19 @@ export function unreadableCopy(
   cp: BoundCollectPoint,
   copy: {
     readonly shown: string;
-    readonly tool: string;
+    /** What was said above: the failed tool's lines, or why, when no tool says it (see PERMISSION). */
+    readonly tool: string | { readonly why: string };
     /** What the failure left: by default nothing changed (see partlyFetched). */
     readonly left?: string;
   },
   then: string = ANOTHER_BACKUP_POINT,
 ): string {
-  return `the copy of "${cp.name}" at ${copy.shown} (backup point "${bp.name}") could not be read (${copy.tool} says why above): ${copy.left ?? leftUnchanged(cp)}; ${then}`;
+  const why = typeof copy.tool === 'string' ? `${copy.tool} says why above` : copy.tool.why;
+  return `the copy of "${cp.name}" at ${copy.shown} (backup point "${bp.name}") could not be read (${why}): ${copy.left ?? leftUnchanged(cp)}; ${then}`;
 }
+
+/** Why a copy on this host could not be read, when no tool says it: its modes. */
+export const PERMISSION = { why: "its permissions deny the run's user" } as const;
 
 /**
  * What a copy in place into the collect point leaves when it fails part way (copyInPlace): every
@@ -71,6 +76,11 @@ export function expectFetched(
      * another backup point unless said.
      */
     readonly otherwise?: string;
+    /**
+     * On this host, a copy the backup point keeps (not one this run made): one the run's user may
+     * not read is said as such, not as missing.
+     */
+    readonly kept?: true;
   },
   origin: Origin,
 ): ActionDraft[] {
@@ -86,9 +96,12 @@ export function expectFetched(
         cp,
         place.detail ?? `${place.shown} ${expect === 'path' ? 'is missing' : 'is missing or empty'}`,
       ),
-      // On this host the check fails only when the copy is not there (find's and test's status 1).
+      // On this host the check fails only when the copy is not there (find's and test's status 1),
+      // or when the run's user may not read it.
       ...(place.transport === undefined
-        ? {}
+        ? place.kept === true
+          ? { unreadable: unreadableCopy(bp, cp, { shown: place.shown, tool: PERMISSION }, place.otherwise) }
+          : {}
         : {
             transport: place.transport,
             unreadable: unreadableCopy(

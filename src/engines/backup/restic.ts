@@ -174,6 +174,7 @@ export const restic: BackupEngine = {
     const repository = resticRepository(bp);
     const at = context.at === undefined ? undefined : atText(context.at);
     const when = at === undefined ? '' : ` taken at or before ${at}`;
+    const unreadableRepository = unreadableCopy(bp, cp, { shown: repository.url, tool: 'restic' });
     return restoreThroughStaging(
       bp,
       cp,
@@ -184,7 +185,7 @@ export const restic: BackupEngine = {
       },
       (staging, origin) => [
         // The first to open the repository: one that cannot be opened is said here.
-        unlock(repository, origin, unreadableCopy(bp, cp, { shown: repository.url, tool: 'restic' })),
+        unlock(repository, origin, unreadableRepository),
         {
           kind: 'restic-restore',
           repository,
@@ -196,6 +197,8 @@ export const restic: BackupEngine = {
             cp,
             `${repository.url} holds no snapshot tagged "${cp.name}": nothing was restored`,
           ),
+          // Damaged or gone since the unlock read it.
+          unlisted: unreadableRepository,
           unreadable: `the snapshot of "${cp.name}" could not be restored whole (restic says why above): ${leftUnchanged(cp)}; ${olderCopy('snapshot')}`,
           origin,
           summary: `restore the newest snapshot of "${cp.name}"${when} from ${repository.url} (the collect point is not touched unless it is whole)`,

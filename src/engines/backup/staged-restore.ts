@@ -13,7 +13,8 @@ import { leftoverExclusions } from './source-leftovers.js';
  * `alsoRemoved`: what the fetch leaves beside the staging directory (a downloaded archive);
  * `within`: the directory of the staging directory the fetch makes the copy (a link to it, or a
  * tree fetched into it), rather than the staging directory itself; `modes`: a mirror fetched from
- * a server, given the modes its manifest records before it is copied (mirror-modes.ts).
+ * a server, given the modes its manifest records before it is copied (mirror-modes.ts); `kept`:
+ * the fetch links a copy the backup point keeps on this host, which the run's user may not read.
  */
 export function restoreThroughStaging(
   bp: BoundBackupPoint,
@@ -26,6 +27,7 @@ export function restoreThroughStaging(
     readonly alsoRemoved?: readonly string[];
     readonly within?: string;
     readonly modes?: true;
+    readonly kept?: true;
   },
   fetch: (staging: string, origin: Origin) => ActionDraft | readonly ActionDraft[],
 ): ActionDraft[] {
@@ -43,7 +45,17 @@ export function restoreThroughStaging(
     removeStaging('remove what an interrupted restore left'),
     { kind: 'mkdir', path: staging, origin, summary: `create ${staging}, ${how.aside}` },
     ...[fetch(fetched, origin)].flat(),
-    ...expectFetched(bp, cp, { path: fetched, shown: fetched, detail: `${how.copy} holds nothing` }, origin),
+    ...expectFetched(
+      bp,
+      cp,
+      {
+        path: fetched,
+        shown: fetched,
+        detail: `${how.copy} holds nothing`,
+        ...(how.kept === true ? { kept: true as const } : {}),
+      },
+      origin,
+    ),
     ...(how.modes === true ? [applyMirrorModes(fetched, bp)] : []),
     ...copyInPlace({
       from: fetched,

@@ -5,7 +5,7 @@ import type { OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
 import { pairDir } from './archive.js';
-import { datedSearch, getNewest, seriesDirExpected } from './dated-search.js';
+import { datedSearch, getNewest, seriesDirExpected, unreadableSeries } from './dated-search.js';
 import { expectFetched, partlyFetched, unreadableCopy } from './expect-fetched.js';
 import { sendModes } from './mirror-modes.js';
 import { leftoverExclusions, sourceLeftovers } from './source-leftovers.js';
@@ -133,7 +133,7 @@ export const synchronize: BackupEngine = {
         {
           path: target.path,
           shown: shownTarget(target),
-          ...(target.kind === 'ssh' ? { transport: target.transport } : {}),
+          ...(target.kind === 'ssh' ? { transport: target.transport } : { kept: true as const }),
         },
         bp.options.origin('remote_url'),
       ),
@@ -183,6 +183,7 @@ function restoreNewestMirror(
         // Only a server's mirror lost them: one of this host is linked (the backup itself, never
         // changed), one over ssh is fetched by rsync with its modes.
         ...(target.kind === 'rclone' ? { modes: true as const } : {}),
+        ...(target.kind === 'local' ? { kept: true as const } : {}),
       },
       (mirror, origin) => [
         ...seriesDirExpected(bp, cp, target, search, origin),
@@ -193,6 +194,7 @@ function restoreNewestMirror(
             search,
             file: mirror,
             metadata: copyMetadata(bp.options),
+            ...unreadableSeries(bp, cp, target, search),
           },
           origin,
         ),
