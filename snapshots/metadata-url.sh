@@ -97,6 +97,7 @@ unit_3_metadata_mirror_notes() {
 # backup point tarballs of notes (tarballs.backup:1 [point])
 # due: frequency always, never succeeded
 unit_4_backup_tarballs_notes() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/backups/tarballs/.notes.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial
   # tarballs.backup:3 [point]
   polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/backups/tarballs' 'tarballs.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/tarballs
@@ -180,6 +181,7 @@ unit_8_metadata_mirror_site() {
 # backup point tarballs of site (tarballs.backup:1 [point])
 # due: frequency always, never succeeded
 unit_9_backup_tarballs_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/backups/tarballs/.site.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial
   # tarballs.backup:3 [point]
   polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/backups/tarballs' 'tarballs.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/tarballs

@@ -1,6 +1,7 @@
 import { formatOrigin } from '../../diag/origin.js';
 import { assertNever } from '../../graph/action.js';
 import { type Command, type ExecCommand, explanationOf } from '../../graph/command.js';
+import { unitScratch } from '../../graph/scratch.js';
 import type { PlanUnit } from '../../planner/plan.js';
 import { commandOnOneLine } from '../bash/quote.js';
 import { HELPER_MESSAGES, withoutSig } from '../helper-messages.js';
@@ -34,6 +35,7 @@ import { keepStdoutUntilFailure } from './quiet-stdout.js';
 import { resticInit } from './restic-init.js';
 import { resticRestoreAt } from './restic-restore-at.js';
 import { type RunContext, runExec, tolerated, writeAsTool, writePrivateFile } from './run-exec.js';
+import { removeScratch } from './scratch.js';
 import { svnStage } from './svn-stage.js';
 import { svnUpdateAt } from './svn-update-at.js';
 import { builtinTest } from './test-builtin.js';
@@ -118,7 +120,12 @@ export async function runUnit(
     // The hooks that tell of an interrupted run still run: only the steps' tools stop for good.
     const quiet = options.quiet ? keepStdoutUntilFailure(ctx, unit.id) : undefined;
     const steps = { ...(quiet?.ctx ?? ctx), lockFd: lock, copyFigures, interrupted: options.interrupted };
-    const failure = await runSteps(unit, options, steps);
+    let failure: Awaited<ReturnType<typeof runSteps>>;
+    try {
+      failure = await runSteps(unit, options, steps);
+    } finally {
+      removeScratch(unitScratch(unit.steps), steps);
+    }
     if (failure !== undefined) quiet?.show();
     quiet?.discard();
     if (failure === 'declined') return { status: 'declined', message: 'a command was declined' };
