@@ -12,6 +12,10 @@ const SECRET = 'POLYARCHIV_SECRET_SITE_SECRET_PASSWORD';
 /** In every file of the data: what must be found nowhere once a restore has failed. */
 const CLEAR = 'clear text that was encrypted';
 
+const DATA = Object.fromEntries(
+  Array.from({ length: 12 }, (_, i) => [`data/file ${i}.txt`, `${CLEAR}, file ${i}\n`]),
+);
+
 const COLLECT = [
   '[point]',
   'engine = files',
@@ -30,22 +34,22 @@ const COLLECT = [
 ].join('\n');
 
 /**
- * gpg itself; from the third file a restore decrypts, it first says so in `decrypting`, then
- * waits `PAUSE` seconds (0: none): a run can be interrupted while gpg runs, with clear text
- * already written.
+ * gpg itself; from the third file it decrypts (or encrypts, with PAUSE_ON=--symmetric), it first
+ * says so in `gpg.working`, then waits `PAUSE` seconds (0: none): a run can be interrupted while
+ * gpg runs, with files already written.
  */
 const GPG = `#!/bin/sh
 case " $* " in
-  *" --decrypt "*)
+  *" \${PAUSE_ON:---decrypt} "*)
     n=$(($(cat "$0.count" 2> /dev/null || echo 0) + 1))
     echo "$n" > "$0.count"
-    if [ "$n" -ge 3 ] && [ "$PAUSE" != 0 ]; then : > "$0.decrypting"; sleep "$PAUSE"; fi ;;
+    if [ "$n" -ge 3 ] && [ "$PAUSE" != 0 ]; then : > "$0.working"; sleep "$PAUSE"; fi ;;
 esac
 exec gpg "$@"
 `;
 
 describe.runIf(canRun).each(['apply', 'script'] as const)(
-  'a restore through the encrypt filter that fails, through %s',
+  'a run through the encrypt filter that fails, through %s',
   (backend) => {
     let box: Sandbox;
     let args: string[];
@@ -56,9 +60,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
         'config/site.collect': COLLECT,
         'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
         gpg: GPG,
-        ...Object.fromEntries(
-          Array.from({ length: 12 }, (_, i) => [`data/file ${i}.txt`, `${CLEAR}, file ${i}\n`]),
-        ),
+        ...DATA,
       });
       chmodSync(box.path('gpg'), 0o755);
       mkdirSync(box.path('gnupg'), { mode: 0o700 });
@@ -79,10 +81,16 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
     /** The restore's command: apply, or bash running the script that `plan --restore` wrote. */
     function restoreCommand(): [string, string[], Record<string, string>] {
       if (backend === 'apply') return [process.execPath, [CLI, 'restore', '--yes', ...args], env];
-      const plan = runCli(['plan', '--restore', ...args]);
+      const script = planned('restore.sh', ['plan', '--restore', ...args]);
+      return ['bash', [script, '--yes'], { ...env, [SECRET]: PASSPHRASE }];
+    }
+
+    /** The script that `polyarchiv PLAN_ARGS` writes, saved as `name`. */
+    function planned(name: string, planArgs: string[]): string {
+      const plan = runCli(planArgs);
       expect(plan.code, plan.stderr).toBe(0);
-      writeFileSync(box.path('restore.sh'), plan.stdout);
-      return ['bash', [box.path('restore.sh'), '--yes'], { ...env, [SECRET]: PASSPHRASE }];
+      writeFileSync(box.path(name), plan.stdout);
+      return box.path(name);
     }
 
     /** The files below `collect` that hold clear text of the data. */
@@ -109,7 +117,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
     it('leaves no decrypted file behind when SIGTERM interrupts gpg', async () => {
       const [command, argv, runEnv] = restoreCommand();
       const run = startRun(command, argv, { ...runEnv, PAUSE: '30' });
-      await waitFor(() => existsSync(box.path('gpg.decrypting')), 'gpg to decrypt its third file');
+      await waitFor(() => existsSync(box.path('gpg.working')), 'gpg to decrypt its third file');
       // Clear text is there while gpg runs.
       expect(clearTextLeft()).not.toBe('');
       run.child.kill('SIGTERM');
@@ -118,6 +126,25 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(exit.stderr).toContain('interrupted');
       expect(clearTextLeft()).toBe('');
       expect(existsSync(box.path('collect/site/metadata/work/filters/collect/secret/decrypted'))).toBe(false);
+    });
+
+    it('leaves no partly encrypted file nor listing behind when SIGTERM interrupts a backup', async () => {
+      box.write(DATA);
+      rmSync(box.path('gpg.count'), { force: true });
+      const command: [string, string[], Record<string, string>] =
+        backend === 'apply'
+          ? [process.execPath, [CLI, 'backup', ...args], env]
+          : ['bash', [planned('backup.sh', ['plan', ...args])], { ...env, [SECRET]: PASSPHRASE }];
+      // Every file is encrypted anew: the collect point's encrypted copy was removed.
+      const run = startRun(command[0], command[1], { ...command[2], PAUSE: '30', PAUSE_ON: '--symmetric' });
+      await waitFor(() => existsSync(box.path('gpg.working')), 'gpg to encrypt its third file');
+      const holding = box.path('collect/site/metadata/filter-secret/.~polyarchiv~');
+      expect(existsSync(holding)).toBe(true);
+      run.child.kill('SIGTERM');
+      const exit = await run.exited;
+      expect(exit.code, exit.stderr).not.toBe(0);
+      expect(exit.stderr).toContain('interrupted');
+      expect(existsSync(holding)).toBe(false);
     });
   },
 );
