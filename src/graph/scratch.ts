@@ -18,6 +18,9 @@ export function scratchOf(command: Command): readonly string[] {
   switch (command.kind) {
     case 'create-file':
       return [command.path];
+    // What a tool wrote under a temporary name (a file fetched, a file put on this host).
+    case 'publish-file':
+      return [command.partial];
     case 'map-tree':
       return [`${command.to}/${command.hold}`];
     case 'exec':
@@ -28,7 +31,6 @@ export function scratchOf(command: Command): readonly string[] {
     case 'check-dump':
     case 'check-copy':
     case 'copy':
-    case 'publish-file':
     case 'dir-reload':
     case 'confirm':
     case 'align-mailboxes':
