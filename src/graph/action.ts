@@ -78,18 +78,6 @@ export type {
  */
 export type Action = ActionCommon & ActionBody;
 
-export interface ActionCommon {
-  /** Stable within a plan: `<unit id>/<n>`. */
-  readonly id: string;
-  readonly origin: Origin;
-  /** Ids of actions of the same unit that must run first. */
-  readonly after: readonly string[];
-  /** One line for people: what this step does. */
-  readonly summary: string;
-  /** See ActionScratch. */
-  readonly scratch?: readonly string[];
-}
-
 /**
  * Files and directories that the unit's steps write only for the unit's own length (a staging
  * copy, a listing read by the next step), beside those its commands declare themselves (a
@@ -98,6 +86,16 @@ export interface ActionCommon {
  */
 export interface ActionScratch {
   readonly scratch?: readonly string[];
+}
+
+export interface ActionCommon extends ActionScratch {
+  /** Stable within a plan: `<unit id>/<n>`. */
+  readonly id: string;
+  readonly origin: Origin;
+  /** Ids of actions of the same unit that must run first. */
+  readonly after: readonly string[];
+  /** One line for people: what this step does. */
+  readonly summary: string;
 }
 
 export type ActionBody =
