@@ -24,11 +24,11 @@ const SCRATCH = [
 ];
 
 /**
- * A unit's subshell (its steps under errexit, as polyarchiv_run_unit runs them) that registers
- * the scratch, then ends with `end`; the script's run exits 0 whatever the subshell's status.
+ * A unit's subshell as polyarchiv_run_unit runs it (its status read after it, errexit on inside)
+ * that registers the scratch, then ends with `end`; the script exits 0 whatever its status.
  */
 const unitSubshell = (end: string): string =>
-  `( polyarchiv_exit_on_signal; set -e; ${helperCall(HELPERS.scratch, { paths: SCRATCH.map(shellWord) })}; ${end} ) || true`;
+  `set +e; ( polyarchiv_exit_on_signal; set -e; ${helperCall(HELPERS.scratch, { paths: SCRATCH.map(shellWord) })}; ${end} ); set -e`;
 
 describe.runIf(canRun)('polyarchiv_scratch and removeScratch', () => {
   it.each([
