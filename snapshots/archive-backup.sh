@@ -70,6 +70,7 @@ unit_1_collect_site() {
 # backup point bz2 of site (bz2.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_bz2_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/.archive.listing.polyarchiv-partial
   # bz2.backup:3 [point]
   polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives/bz2' 'bz2.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/bz2
@@ -89,6 +90,7 @@ unit_2_backup_bz2_site() {
 # backup point gz of site (gz.backup:1 [point])
 # due: frequency always, never succeeded
 unit_3_backup_gz_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/.archive.listing.polyarchiv-partial
   # gz.backup:3 [point]
   polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives/gz' 'gz.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/gz
@@ -108,6 +110,7 @@ unit_3_backup_gz_site() {
 # backup point xz of site (xz.backup:1 [point])
 # due: frequency always, never succeeded
 unit_4_backup_xz_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/.archive.listing.polyarchiv-partial
   # xz.backup:3 [point]
   polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives/xz' 'xz.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/xz
@@ -127,6 +130,7 @@ unit_4_backup_xz_site() {
 # backup point zst of site (zst.backup:1 [point])
 # due: frequency always, never succeeded
 unit_5_backup_zst_site() {
+  polyarchiv_scratch '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial' /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/.archive.listing.polyarchiv-partial
   # zst.backup:3 [point]
   polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives/zst' 'zst.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/zst

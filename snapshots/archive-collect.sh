@@ -41,6 +41,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point site (site.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/archives/.site.tar.xz.polyarchiv-partial
   # site.collect:1 [point]
   polyarchiv_step 1 6 'check that no restore of collect point "site" was left unfinished' 'site.collect:1 [point]'
   test '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "site" did not end (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/restore-unfinished once the live data is as it must be'

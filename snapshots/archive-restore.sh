@@ -47,6 +47,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # fetch site from backup point archive (archive.backup:1 [point])
 # chosen with --from archive: its newest copy
 unit_1_fetch_archive_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   polyarchiv_progress '  chosen with --from archive: its newest copy'
   # archive.backup:3 [point]
   polyarchiv_step 1 9 'remove what an interrupted restore left' 'archive.backup:3 [point]'

@@ -49,6 +49,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # fetch site from backup point weekly (weekly.backup:1 [point])
 # chosen with --from weekly: its newest copy
 unit_1_fetch_weekly_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz
   polyarchiv_progress '  chosen with --from weekly: its newest copy'
   # weekly.backup:3 [point]
   polyarchiv_step 1 10 'remove what an interrupted restore left' 'weekly.backup:3 [point]'

@@ -50,6 +50,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point vault (vault.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_vault() {
+  polyarchiv_scratch '/var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/.~polyarchiv~'
   # vault.collect:1 [point]
   polyarchiv_step 1 7 'check that no restore of collect point "vault" was left unfinished' 'vault.collect:1 [point]'
   test '!' -e /var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "vault" did not end (/var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/restore-unfinished once the live data is as it must be'
@@ -101,6 +102,7 @@ unit_2_backup_mirror_vault() {
 # collect point www (www.collect:1 [point])
 # due: frequency always, never succeeded
 unit_3_collect_www() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/index.partial.links /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums/index.partial
   # www.collect:1 [point]
   polyarchiv_step 1 6 'check that no restore of collect point "www" was left unfinished' 'www.collect:1 [point]'
   test '!' -e /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "www" did not end (/var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/restore-unfinished once the live data is as it must be'
@@ -163,6 +165,7 @@ unit_4_backup_mirror_www() {
 # backup point offsite of www (offsite.backup:1 [point])
 # due: frequency always, never succeeded
 unit_5_backup_offsite_www() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial.links /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/.~polyarchiv~'
   # offsite.backup:6 [filter index]
   polyarchiv_step 1 9 'create the copy of backup point "offsite" for collect point "www" (filter "index") and the directory where rsync holds updated files' 'offsite.backup:6 [filter index]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/.~polyarchiv~'

@@ -41,6 +41,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point www (www.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_www() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/index.partial.links /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums/index.partial
   # www.collect:1 [point]
   polyarchiv_step 1 6 'check that no restore of collect point "www" was left unfinished' 'www.collect:1 [point]'
   test '!' -e /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "www" did not end (/var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/www/metadata/collect_point/restore-unfinished once the live data is as it must be'
@@ -86,6 +87,7 @@ NR % 2 { name = \$0; next }
 # backup point mirror of www (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_mirror_www() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial.links /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial
   # mirror.backup:5 [filter index]
   polyarchiv_step 1 6 'create the copy of backup point "mirror" for collect point "www" (filter "index") and the directory where rsync holds updated files' 'mirror.backup:5 [filter index]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/.~polyarchiv~'

@@ -43,6 +43,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point journal (journal.collect:1 [point])
 # due: frequency always, never succeeded
 unit_1_collect_journal() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/modes.listing
   # journal.collect:1 [point]
   polyarchiv_step 1 12 'check that no restore of collect point "journal" was left unfinished' 'journal.collect:1 [point]'
   test '!' -e /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "journal" did not end (/var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/restore-unfinished once the live data is as it must be'

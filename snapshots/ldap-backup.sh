@@ -41,6 +41,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point directory (directory.collect:4 [point])
 # due: frequency always, never succeeded
 unit_1_collect_directory() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/metadata/work/ldap%2Faccounts.ldif.partial /var/lib/polyarchiv-fixture/collect/directory/metadata/work/legacy.ldif.partial
   # directory.collect:4 [point]
   polyarchiv_step 1 7 'check that no restore of collect point "directory" was left unfinished' 'directory.collect:4 [point]'
   test '!' -e /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "directory" did not end (/var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished once the live data is as it must be'

@@ -115,6 +115,7 @@ unit_3_metadata_dav_site() {
 # backup point ftp of site (ftp.backup:1 [point])
 # due in a review render (frequency always)
 unit_4_backup_ftp_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/.archive.listing.polyarchiv-partial
   # ftp.backup:3 [point]
   polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/backups/ftp' 'ftp.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/ftp
@@ -150,6 +151,7 @@ unit_5_metadata_ftp_site() {
 # due in a review render (frequency always)
 # keep /var/lib/polyarchiv-fixture/backups/s3/site-20260310.tar.gz: hourly 2026-03-10 04h, daily 2026-03-10, weekly 2026-W11, monthly 2026-03, yearly 2026
 unit_6_backup_s3_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.archive.listing.polyarchiv-partial
   # s3.backup:3 [point]
   polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/backups/s3' 's3.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/s3

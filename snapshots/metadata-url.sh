@@ -85,6 +85,7 @@ unit_2_backup_mirror_notes() {
 # state of backup point mirror of notes, mirrored to /var/lib/polyarchiv-fixture/metadata/rsync/notes.json (mirror.backup:1 [point])
 # mirror the state file of backup point mirror for notes to its metadata_url
 unit_3_metadata_mirror_notes() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/metadata/rsync/.notes.json.polyarchiv-partial
   # mirror.backup:4 [point]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/rsync' 'mirror.backup:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/rsync
@@ -97,6 +98,7 @@ unit_3_metadata_mirror_notes() {
 # backup point tarballs of notes (tarballs.backup:1 [point])
 # due: frequency always, never succeeded
 unit_4_backup_tarballs_notes() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/backups/tarballs/.notes.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial
   # tarballs.backup:3 [point]
   polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/backups/tarballs' 'tarballs.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/tarballs
@@ -116,6 +118,7 @@ unit_4_backup_tarballs_notes() {
 # state of backup point tarballs of notes, mirrored to /var/lib/polyarchiv-fixture/metadata/tarballs-2016/notes.json (tarballs.backup:1 [point])
 # mirror the state file of backup point tarballs for notes to its metadata_url
 unit_5_metadata_tarballs_notes() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/metadata/tarballs-2016/.notes.json.polyarchiv-partial
   # tarballs.backup:4 [point]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/tarballs-2016' 'tarballs.backup:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/tarballs-2016
@@ -168,6 +171,7 @@ unit_7_backup_mirror_site() {
 # state of backup point mirror of site, mirrored to /var/lib/polyarchiv-fixture/metadata/rsync/site.json (mirror.backup:1 [point])
 # mirror the state file of backup point mirror for site to its metadata_url
 unit_8_metadata_mirror_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/metadata/rsync/.site.json.polyarchiv-partial
   # mirror.backup:4 [point]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/rsync' 'mirror.backup:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/rsync
@@ -180,6 +184,7 @@ unit_8_metadata_mirror_site() {
 # backup point tarballs of site (tarballs.backup:1 [point])
 # due: frequency always, never succeeded
 unit_9_backup_tarballs_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/backups/tarballs/.site.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial
   # tarballs.backup:3 [point]
   polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/backups/tarballs' 'tarballs.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/tarballs
@@ -199,6 +204,7 @@ unit_9_backup_tarballs_site() {
 # state of backup point tarballs of site, mirrored to /var/lib/polyarchiv-fixture/metadata/tarballs-2016/site.json (tarballs.backup:1 [point])
 # mirror the state file of backup point tarballs for site to its metadata_url
 unit_10_metadata_tarballs_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/metadata/tarballs-2016/.site.json.polyarchiv-partial
   # tarballs.backup:4 [point]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/tarballs-2016' 'tarballs.backup:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/tarballs-2016

@@ -46,6 +46,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point shop (shop.collect:3 [point])
 # due: frequency always, never succeeded
 unit_1_collect_shop() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.partial /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.sql.database.sql.partial /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.partial /var/lib/polyarchiv-fixture/collect/shop/metadata/work/mysql_dump.sql.database.sql.partial
   # shop.collect:3 [point]
   polyarchiv_step 1 8 'check that no restore of collect point "shop" was left unfinished' 'shop.collect:3 [point]'
   test '!' -e /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "shop" did not end (/var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished once the live data is as it must be'

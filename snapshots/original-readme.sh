@@ -120,6 +120,7 @@ unit_2_backup_remote1_rsync_file_local1() {
 # state of backup point remote1-rsync-file of local1, mirrored to /var/lib/polyarchiv-fixture/metadata/rsync/local1.json (remote1-rsync-file.backup:3 [point])
 # mirror the state file of backup point remote1-rsync-file for local1 to its metadata_url
 unit_3_metadata_remote1_rsync_file_local1() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/metadata/rsync/.local1.json.polyarchiv-partial
   # remote1-rsync-file.backup:8 [point]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/rsync' 'remote1-rsync-file.backup:8 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/rsync
@@ -149,6 +150,7 @@ unit_4_backup_remote2_git_ssh_local1() {
 # state of backup point remote2-git-ssh of local1, mirrored to /var/lib/polyarchiv-fixture/metadata/gitssh/local1.json (remote2-git-ssh.backup:2 [point])
 # mirror the state file of backup point remote2-git-ssh for local1 to its metadata_url
 unit_5_metadata_remote2_git_ssh_local1() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/metadata/gitssh/.local1.json.polyarchiv-partial
   # remote2-git-ssh.backup:5 [point]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/gitssh' 'remote2-git-ssh.backup:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/gitssh
@@ -178,6 +180,7 @@ unit_6_backup_remote3_gitlab_local1() {
 # state of backup point remote3-gitlab of local1, mirrored to /var/lib/polyarchiv-fixture/metadata/gitlab/local1.json (remote3-gitlab.backup:2 [point])
 # mirror the state file of backup point remote3-gitlab for local1 to its metadata_url
 unit_7_metadata_remote3_gitlab_local1() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/metadata/gitlab/.local1.json.polyarchiv-partial
   # remote3-gitlab.backup:5 [point]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/gitlab' 'remote3-gitlab.backup:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/gitlab
@@ -230,6 +233,7 @@ unit_9_backup_remote1_rsync_file_local2() {
 # state of backup point remote1-rsync-file of local2, mirrored to /var/lib/polyarchiv-fixture/metadata/rsync/local2.json (remote1-rsync-file.backup:3 [point])
 # mirror the state file of backup point remote1-rsync-file for local2 to its metadata_url
 unit_10_metadata_remote1_rsync_file_local2() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/metadata/rsync/.local2.json.polyarchiv-partial
   # remote1-rsync-file.backup:8 [point]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/rsync' 'remote1-rsync-file.backup:8 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/rsync
@@ -259,6 +263,7 @@ unit_11_backup_remote2_git_ssh_local2() {
 # state of backup point remote2-git-ssh of local2, mirrored to /var/lib/polyarchiv-fixture/metadata/gitssh/local2.json (remote2-git-ssh.backup:2 [point])
 # mirror the state file of backup point remote2-git-ssh for local2 to its metadata_url
 unit_12_metadata_remote2_git_ssh_local2() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/metadata/gitssh/.local2.json.polyarchiv-partial
   # remote2-git-ssh.backup:5 [point]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/gitssh' 'remote2-git-ssh.backup:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/gitssh
@@ -288,6 +293,7 @@ unit_13_backup_remote3_gitlab_local2() {
 # state of backup point remote3-gitlab of local2, mirrored to /var/lib/polyarchiv-fixture/metadata/gitlab/local2.json (remote3-gitlab.backup:2 [point])
 # mirror the state file of backup point remote3-gitlab for local2 to its metadata_url
 unit_14_metadata_remote3_gitlab_local2() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/metadata/gitlab/.local2.json.polyarchiv-partial
   # remote3-gitlab.backup:5 [point]
   polyarchiv_step 1 2 'create /var/lib/polyarchiv-fixture/metadata/gitlab' 'remote3-gitlab.backup:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/metadata/gitlab

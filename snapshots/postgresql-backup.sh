@@ -46,6 +46,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # collect point db (db.collect:3 [point])
 # due: frequency always, never succeeded
 unit_1_collect_db() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.partial /var/lib/polyarchiv-fixture/collect/db/metadata/work/postgresql.sql.database.sql.partial /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.partial /var/lib/polyarchiv-fixture/collect/db/metadata/work/accounts.sql.database.sql.partial
   # db.collect:3 [point]
   polyarchiv_step 1 8 'check that no restore of collect point "db" was left unfinished' 'db.collect:3 [point]'
   test '!' -e /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "db" did not end (/var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished once the live data is as it must be'

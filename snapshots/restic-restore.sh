@@ -54,6 +54,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # fetch site from backup point vault (vault.backup:1 [point])
 # chosen with --from vault: its newest copy
 unit_1_fetch_vault_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   polyarchiv_progress '  chosen with --from vault: its newest copy'
   # vault.backup:3 [point]
   polyarchiv_step 1 9 'remove what an interrupted restore left' 'vault.backup:3 [point]'

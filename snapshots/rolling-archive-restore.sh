@@ -49,6 +49,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # fetch site from backup point history (history.backup:1 [point])
 # chosen with --from history: its newest copy
 unit_1_fetch_history_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz
   polyarchiv_progress '  chosen with --from history: its newest copy'
   # history.backup:3 [point]
   polyarchiv_step 1 10 'remove what an interrupted restore left' 'history.backup:3 [point]'

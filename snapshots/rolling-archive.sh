@@ -67,6 +67,7 @@ unit_1_collect_site() {
 # due: frequency always, never succeeded
 # keep /var/lib/polyarchiv-fixture/archives/site-2026-03-10_04-05-06.tar.zst: hourly 2026-03-10 04h, daily 2026-03-10, weekly 2026-W11, monthly 2026-03, yearly 2026
 unit_2_backup_history_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/.archive.listing.polyarchiv-partial
   # history.backup:3 [point]
   polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives' 'history.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives

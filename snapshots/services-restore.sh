@@ -56,6 +56,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # fetch site from backup point s3 (s3.backup:1 [point])
 # chosen with --from s3 (its newest copy not after --at 2026-03-10T12:00:00+01:00: none recorded)
 unit_1_fetch_s3_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.fetched.tar.zst.polyarchiv-partial
   polyarchiv_progress '  chosen with --from s3 (its newest copy not after --at 2026-03-10T12:00:00+01:00: none recorded)'
   # s3.backup:3 [point]
   polyarchiv_step 1 10 'remove what an interrupted restore left' 's3.backup:3 [point]'

@@ -49,6 +49,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # fetch site from backup point mirror (mirror.backup:1 [point])
 # chosen with --from mirror: its newest copy
 unit_1_fetch_mirror_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:3 [point]
   polyarchiv_step 1 9 'remove what an interrupted restore left' 'mirror.backup:3 [point]'

@@ -74,6 +74,7 @@ unit_1_collect_site() {
 # due: frequency always, never succeeded
 # keep /dav/dated/site-2026-03-10_04-05.tar.zst: hourly 2026-03-10 04h, daily 2026-03-10, weekly 2026-W11, monthly 2026-03, yearly 2026
 unit_2_backup_dated_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst
   # dated.backup:3 [point]
   polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote' 'dated.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote
@@ -97,6 +98,7 @@ unit_2_backup_dated_site() {
 # backup point mirror of site (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_3_backup_mirror_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes.listing /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes
   # mirror.backup:3 [point]
   polyarchiv_step 1 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote' 'mirror.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote
@@ -144,6 +146,7 @@ unit_3_backup_mirror_site() {
 # backup point tarball of site (tarball.backup:1 [point])
 # due: frequency always, never succeeded
 unit_4_backup_tarball_site() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.outgoing.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz
   # tarball.backup:3 [point]
   polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote' 'tarball.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote

@@ -208,6 +208,21 @@ polyarchiv_make_dir() {
   (umask 022 && mkdir -p -- "${path}")
 }
 
+# The unit's scratch (partials, staging copies, listings: what its steps write only for its own
+# length), removed as the unit's subshell exits, whatever its steps' outcome: a step that fails,
+# or that a signal ends (its subshell exits once the running command has), leaves no partial dump
+# or decrypted copy behind it. A success has published or removed them already. A killed run runs
+# no trap: the next run's steps remove what it left before they write.
+polyarchiv_scratch() {
+  local -a paths=("$@")
+  polyarchiv_scratch_paths=("${paths[@]}")
+  trap 'polyarchiv_drop_scratch' EXIT
+}
+
+polyarchiv_drop_scratch() {
+  rm -rf -- "${polyarchiv_scratch_paths[@]}" || true
+}
+
 # Creates FILE new and empty (O_EXCL through noclobber; mode 0600 under the run's umask), what a
 # killed run left there removed first: a file opened for writing keeps the mode and owner it
 # already had, which the rename that publishes it would carry over.

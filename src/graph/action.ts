@@ -78,7 +78,17 @@ export type {
  */
 export type Action = ActionCommon & ActionBody;
 
-export interface ActionCommon {
+/**
+ * Files and directories that the unit's steps write only for the unit's own length (a staging
+ * copy, a listing read by the next step), beside those its commands declare themselves (a
+ * partial, a holding directory: graph/scratch.ts): removed once its steps end, whatever their
+ * outcome, so that a failed or interrupted step leaves none of them behind.
+ */
+export interface ActionScratch {
+  readonly scratch?: readonly string[];
+}
+
+export interface ActionCommon extends ActionScratch {
   /** Stable within a plan: `<unit id>/<n>`. */
   readonly id: string;
   readonly origin: Origin;
@@ -305,7 +315,7 @@ export interface ExpectCopySpec {
 export type ActionKind = ActionBody['kind'];
 
 /** An action as an engine returns it, before the lower pass gives it an id and edges. */
-export type ActionDraft = ActionBody & { readonly origin: Origin; readonly summary: string };
+export type ActionDraft = ActionBody & ActionScratch & { readonly origin: Origin; readonly summary: string };
 
 export function assertNever(value: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(value)}`);

@@ -63,6 +63,13 @@ export const HELPERS = {
     tools: ['mkdir'],
     statuses: { made: 0 },
   },
+  // A unit's scratch (graph/scratch.ts), removed once its steps end, whatever their outcome.
+  scratch: {
+    name: 'polyarchiv_scratch',
+    args: [rest('paths')],
+    tools: ['rm'],
+    statuses: { registered: 0 },
+  },
   createFile: {
     name: 'polyarchiv_create_file',
     args: [word('path')],
@@ -334,7 +341,7 @@ export const HELPERS = {
  * The helpers that a script calls beside the commands of its steps (whose helpers toolsOf in
  * graph/command-needs.ts reads): a unit's lock, state guard and record, the sweep of dead runs'
  * work directories, `--log-file`, and what a plain command's (or a restore's copy's) line calls
- * when it fails.
+ * when it fails, and the scratch a unit's steps leave when they end.
  */
 export const RUN_HELPERS: readonly HelperContract[] = [
   HELPERS.sweepWork,
@@ -345,6 +352,7 @@ export const RUN_HELPERS: readonly HelperContract[] = [
   HELPERS.tolerate,
   HELPERS.explain,
   HELPERS.explainErrors,
+  HELPERS.scratch,
 ];
 
 /**

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   readdirSync,
   readFileSync,
@@ -208,6 +209,36 @@ describe.runIf(canRun)('the hashes filter, end to end', () => {
         // The check that failed leaves nothing behind it.
         expect(scratchFiles(box)).toEqual([]);
       });
+
+  it.each(['apply', 'script'] as const)(
+    'leaves no partial index behind when the checksum tool fails part way, through %s',
+    (backend) => {
+      box.write({ 'config/site.collect': COLLECT });
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      const index = readFileSync(box.path('collect/site/backups/SHA256SUMS'), 'utf8');
+      // sha256sum itself, which fails once it has written the checksums (a read error at the end):
+      // only when it writes an index (-b), not when a run checks its state files.
+      const real = spawnSync('which', ['sha256sum'], { encoding: 'utf8' }).stdout.trim();
+      box.write({
+        'bin/sha256sum': `#!/bin/sh\ncase " $* " in *" -b "*) ${real} "$@"; echo 'sha256sum: read error' >&2; exit 1 ;; esac\nexec ${real} "$@"\n`,
+      });
+      chmodSync(box.path('bin/sha256sum'), 0o755);
+      writeFileSync(box.path('data/plain.txt'), 'changed\n');
+      const env = { ...process.env, PATH: `${box.path('bin')}:${process.env.PATH}` };
+      let failed: { code: number | null; stderr: string };
+      if (backend === 'apply') failed = runCli(['backup', ...args], { PATH: env.PATH });
+      else {
+        const plan = runCli(['plan', ...args]);
+        writeFileSync(box.path('backup.sh'), plan.stdout);
+        const run = spawnSync('bash', [box.path('backup.sh')], { encoding: 'utf8', env });
+        failed = { code: run.status, stderr: run.stderr };
+      }
+      expect(failed.code, failed.stderr).toBe(1);
+      expect(failed.stderr).toContain('sha256sum: read error');
+      expect(readFileSync(box.path('collect/site/backups/SHA256SUMS'), 'utf8')).toBe(index);
+      expect(scratchFiles(box)).toEqual([]);
+    },
+  );
 
   it('restores through both backends the links a copy holds as indexed', () => {
     symlinkSync('plain.txt', box.path('data/link\nto plain'));

@@ -217,6 +217,8 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
         expect(exit.stderr).toContain(`interrupted by ${signal}: step`);
         expect(isAlive(dumpPid(s))).toBe(false);
         expect(readdirSync(s.box.path('tmp'))).toEqual(['.keep']);
+        // The dump's partial goes with the unit, as its private file goes with the run.
+        expect(existsSync(s.box.path('collect/metadata/work/orders.sql.partial'))).toBe(false);
         expect(isLocked(s.lock)).toBe(false);
         const state = JSON.parse(readFileSync(s.state, 'utf8'));
         expect(state.last_state_valid).toBe(false);

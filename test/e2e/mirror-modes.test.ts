@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -42,6 +42,12 @@ function mirrorModesTests(server: () => MirrorServer, name: string): void {
       const { box, args } = prepare('{name}');
       const backup = runAs(box, how, 'backup', args);
       expect(backup.code, backup.stderr).toBe(0);
+      // What the manifest was sorted from, and the manifest once sent, are gone with the unit.
+      expect(
+        (readdirSync(box.path('collect'), { recursive: true }) as string[]).filter((path) =>
+          /(^|\/)modes(\.listing)?$/.test(path),
+        ),
+      ).toEqual([]);
       const saved = modesOf(box.path('data'));
       // A rebuilt collect point, and live data whose modes someone changed since.
       rmSync(box.path('collect'), { recursive: true });

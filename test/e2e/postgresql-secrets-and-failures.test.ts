@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PG_DUMP_COMPLETE } from '../../src/engines/sources/postgresql.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
@@ -127,6 +127,33 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15: secr
     expect(warned.stderr).toMatch(/would shrink by more than 50%/);
     expect(runCli(['backup', '--allow-shrink', ...args]).code).toBe(0);
   });
+
+  it.each(['apply', 'script'] as const)(
+    'leaves no partial dump behind when its check refuses it, through %s',
+    (backend) => {
+      const { box, args, pg, database, password, passwordSource, writeConfig, dumpFile } = t;
+      pg.sql(
+        "SET ROLE app; CREATE TABLE bulk AS SELECT g AS id, repeat('secret row ', 20) AS filler FROM generate_series(1, 3000) g;",
+        database,
+      );
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      const good = readFileSync(dumpFile(), 'utf8');
+      // A whole dump of the database, which has lost most of its data: refused by its check.
+      pg.sql('DROP TABLE bulk', database);
+      writeConfig(passwordSource(['on_suspicious_dump = fail']));
+      let refused: { code: number | null; stderr: string };
+      if (backend === 'apply') refused = runCli(['backup', ...args]);
+      else {
+        const run = runScript(box, runCli(['plan', ...args]).stdout, { [SECRET_VARIABLE]: password });
+        refused = { code: run.status, stderr: run.stderr };
+      }
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stderr).toMatch(/warning: dump .*postgresql\.sql\.partial shrank by more than/);
+      expect(readFileSync(dumpFile(), 'utf8')).toBe(good);
+      const work = box.path('collect/site/metadata/work');
+      expect(existsSync(work) ? readdirSync(work) : []).toEqual([]);
+    },
+  );
 
   it('refuses an empty or cut dump whatever on_suspicious_dump says, keeping the previous one', () => {
     const { box, args, passwordSource, writeConfig, dumpFile } = t;

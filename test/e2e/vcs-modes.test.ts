@@ -1,10 +1,15 @@
-import { chmodSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GitCase, gitCase, runPoint } from '../helpers/git-case.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import { runSvn, type SvnCase, svnCase, svnRepository, youngest } from '../helpers/svn-case.js';
 import { haveTools } from '../helpers/tools.js';
 import { modesOf as modes, shapeTree } from '../helpers/tree-modes.js';
+
+/** The paths below `root` of the files named `name`. */
+const filesNamed = (root: string, name: string): string[] =>
+  (readdirSync(root, { recursive: true }) as string[]).filter((path) => basename(path) === name);
 
 const canRun = haveTools('git', 'svn', 'svnadmin', 'rsync', 'flock', 'bash', 'sha256sum');
 
@@ -20,6 +25,8 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       shapeTree(t.box.path('data'));
       const backup = runPoint(t, backend);
       expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+      // What the manifest was sorted from is gone with the unit; the manifest is committed.
+      expect(filesNamed(t.box.root, 'modes.listing')).toEqual([]);
       // The manifest is the same for the same tree: a run with nothing changed commits nothing.
       const again = runPoint(t, backend);
       expect(again.code, again.stdout + again.stderr).toBe(0);
@@ -64,6 +71,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       shapeTree(t.box.path('data'), false);
       const backup = runSvn(t, backend);
       expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+      expect(filesNamed(t.box.root, 'modes.listing')).toEqual([]);
       const again = runSvn(t, backend);
       expect(again.code, again.stdout + again.stderr).toBe(0);
       expect(youngest(t.box.path('repo'))).toBe(1);

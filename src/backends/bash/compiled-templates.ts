@@ -252,10 +252,21 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'end', Templ
         return undefined
     };
 
-  return "  polyarchiv_progress "
-    + ((stack1 = (((helper = lookupProperty(helpers,"toldWhy") || container.strict(depth0, "toldWhy", {"start":{"line":10,"column":25},"end":{"line":10,"column":32}} ))),(typeof helper === "function" ? helper.call(depth0 != null ? depth0 : (container.nullContext || {}),{"name":"toldWhy","hash":{},"data":data,"loc":{"start":{"line":10,"column":22},"end":{"line":10,"column":35}}}) : helper))) != null ? stack1 : "")
+  return "  "
+    + ((stack1 = (((helper = lookupProperty(helpers,"scratch") || container.strict(depth0, "scratch", {"start":{"line":10,"column":5},"end":{"line":10,"column":12}} ))),(typeof helper === "function" ? helper.call(depth0 != null ? depth0 : (container.nullContext || {}),{"name":"scratch","hash":{},"data":data,"loc":{"start":{"line":10,"column":2},"end":{"line":10,"column":15}}}) : helper))) != null ? stack1 : "")
     + "\n";
 },"2":function(container,depth0,helpers,partials,data) {
+    var stack1, helper, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "  polyarchiv_progress "
+    + ((stack1 = (((helper = lookupProperty(helpers,"toldWhy") || container.strict(depth0, "toldWhy", {"start":{"line":13,"column":25},"end":{"line":13,"column":32}} ))),(typeof helper === "function" ? helper.call(depth0 != null ? depth0 : (container.nullContext || {}),{"name":"toldWhy","hash":{},"data":data,"loc":{"start":{"line":13,"column":22},"end":{"line":13,"column":35}}}) : helper))) != null ? stack1 : "")
+    + "\n";
+},"3":function(container,depth0,helpers,partials,data) {
     var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -264,24 +275,24 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'end', Templ
     };
 
   return "  # "
-    + ((stack1 = (((helper = lookupProperty(helpers,"origin") || alias1(depth0, "origin", {"start":{"line":13,"column":7},"end":{"line":13,"column":13}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"origin","hash":{},"data":data,"loc":{"start":{"line":13,"column":4},"end":{"line":13,"column":16}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"origin") || alias1(depth0, "origin", {"start":{"line":16,"column":7},"end":{"line":16,"column":13}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"origin","hash":{},"data":data,"loc":{"start":{"line":16,"column":4},"end":{"line":16,"column":16}}}) : helper))) != null ? stack1 : "")
     + "\n  polyarchiv_step "
-    + ((stack1 = (((helper = lookupProperty(helpers,"number") || alias1(depth0, "number", {"start":{"line":14,"column":21},"end":{"line":14,"column":27}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"number","hash":{},"data":data,"loc":{"start":{"line":14,"column":18},"end":{"line":14,"column":30}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"number") || alias1(depth0, "number", {"start":{"line":17,"column":21},"end":{"line":17,"column":27}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"number","hash":{},"data":data,"loc":{"start":{"line":17,"column":18},"end":{"line":17,"column":30}}}) : helper))) != null ? stack1 : "")
     + " "
-    + ((stack1 = (((helper = lookupProperty(helpers,"total") || alias1(depth0, "total", {"start":{"line":14,"column":34},"end":{"line":14,"column":39}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"total","hash":{},"data":data,"loc":{"start":{"line":14,"column":31},"end":{"line":14,"column":42}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"total") || alias1(depth0, "total", {"start":{"line":17,"column":34},"end":{"line":17,"column":39}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"total","hash":{},"data":data,"loc":{"start":{"line":17,"column":31},"end":{"line":17,"column":42}}}) : helper))) != null ? stack1 : "")
     + " "
-    + ((stack1 = (((helper = lookupProperty(helpers,"summary") || alias1(depth0, "summary", {"start":{"line":14,"column":46},"end":{"line":14,"column":53}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"summary","hash":{},"data":data,"loc":{"start":{"line":14,"column":43},"end":{"line":14,"column":56}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"summary") || alias1(depth0, "summary", {"start":{"line":17,"column":46},"end":{"line":17,"column":53}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"summary","hash":{},"data":data,"loc":{"start":{"line":17,"column":43},"end":{"line":17,"column":56}}}) : helper))) != null ? stack1 : "")
     + " "
-    + ((stack1 = (((helper = lookupProperty(helpers,"originWord") || alias1(depth0, "originWord", {"start":{"line":14,"column":60},"end":{"line":14,"column":70}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"originWord","hash":{},"data":data,"loc":{"start":{"line":14,"column":57},"end":{"line":14,"column":73}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"originWord") || alias1(depth0, "originWord", {"start":{"line":17,"column":60},"end":{"line":17,"column":70}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"originWord","hash":{},"data":data,"loc":{"start":{"line":17,"column":57},"end":{"line":17,"column":73}}}) : helper))) != null ? stack1 : "")
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":15,"column":0},"end":{"line":17,"column":9}}})) != null ? stack1 : "");
-},"3":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":18,"column":0},"end":{"line":20,"column":9}}})) != null ? stack1 : "");
+},"4":function(container,depth0,helpers,partials,data) {
     var stack1;
 
   return "  "
     + ((stack1 = container.lambda(depth0, depth0)) != null ? stack1 : "")
     + "\n";
-},"4":function(container,depth0,helpers,partials,data) {
+},"5":function(container,depth0,helpers,partials,data) {
     var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -290,11 +301,11 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'end', Templ
     };
 
   return "\n# "
-    + ((stack1 = (((helper = lookupProperty(helpers,"label") || alias1(depth0, "label", {"start":{"line":22,"column":5},"end":{"line":22,"column":10}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"label","hash":{},"data":data,"loc":{"start":{"line":22,"column":2},"end":{"line":22,"column":13}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"label") || alias1(depth0, "label", {"start":{"line":25,"column":5},"end":{"line":25,"column":10}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"label","hash":{},"data":data,"loc":{"start":{"line":25,"column":2},"end":{"line":25,"column":13}}}) : helper))) != null ? stack1 : "")
     + "\n"
-    + ((stack1 = (((helper = lookupProperty(helpers,"fn") || alias1(depth0, "fn", {"start":{"line":23,"column":3},"end":{"line":23,"column":5}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"fn","hash":{},"data":data,"loc":{"start":{"line":23,"column":0},"end":{"line":23,"column":8}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"fn") || alias1(depth0, "fn", {"start":{"line":26,"column":3},"end":{"line":26,"column":5}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"fn","hash":{},"data":data,"loc":{"start":{"line":26,"column":0},"end":{"line":26,"column":8}}}) : helper))) != null ? stack1 : "")
     + "() {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":24,"column":0},"end":{"line":26,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":27,"column":0},"end":{"line":29,"column":9}}})) != null ? stack1 : "")
     + "}\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -314,10 +325,11 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'end', Templ
     + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"notes"),{"name":"each","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":5,"column":0},"end":{"line":7,"column":9}}})) != null ? stack1 : "")
     + ((stack1 = (((helper = lookupProperty(helpers,"fn") || alias1(depth0, "fn", {"start":{"line":8,"column":3},"end":{"line":8,"column":5}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"fn","hash":{},"data":data,"loc":{"start":{"line":8,"column":0},"end":{"line":8,"column":8}}}) : helper))) != null ? stack1 : "")
     + "() {\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"toldWhy"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":9,"column":0},"end":{"line":11,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"steps"),{"name":"each","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":12,"column":0},"end":{"line":18,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"scratch"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":9,"column":0},"end":{"line":11,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"toldWhy"),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":12,"column":0},"end":{"line":14,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"steps"),{"name":"each","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":15,"column":0},"end":{"line":21,"column":9}}})) != null ? stack1 : "")
     + "}\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"hooks"),{"name":"each","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":20,"column":0},"end":{"line":28,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"hooks"),{"name":"each","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":23,"column":0},"end":{"line":31,"column":9}}})) != null ? stack1 : "");
 },"useData":true},
   main: {"0":function(container,depth0,helpers,partials,data) {
     var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -1024,56 +1036,58 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
     + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "stepFailed", {"start":{"line":196,"column":24},"end":{"line":196,"column":43}} ), depth0)) != null ? stack1 : "")
     + "\"\n  fi\n}\n\n# mkdir -p as under umask 022: the directories it creates get mode 0755, like those the original\n# tool created (a restored /srv/www stays reachable through a recreated /srv); files keep umask 077.\npolyarchiv_make_dir() {\n"
     + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"makeDir"), "args", {"start":{"line":203,"column":2},"end":{"line":203,"column":22}} ), depth0)) != null ? stack1 : "")
-    + "\n  # Most directories exist from the run before: no process is started for them.\n  if [[ -d ${path} ]]; then\n    return 0\n  fi\n  (umask 022 && mkdir -p -- \"${path}\")\n}\n\n# Creates FILE new and empty (O_EXCL through noclobber; mode 0600 under the run's umask), what a\n# killed run left there removed first: a file opened for writing keeps the mode and owner it\n# already had, which the rename that publishes it would carry over.\npolyarchiv_create_file() {\n"
-    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"createFile"), "args", {"start":{"line":215,"column":2},"end":{"line":215,"column":25}} ), depth0)) != null ? stack1 : "")
+    + "\n  # Most directories exist from the run before: no process is started for them.\n  if [[ -d ${path} ]]; then\n    return 0\n  fi\n  (umask 022 && mkdir -p -- \"${path}\")\n}\n\n# The unit's scratch (partials, staging copies, listings: what its steps write only for its own\n# length), removed as the unit's subshell exits, whatever its steps' outcome: a step that fails,\n# or that a signal ends (its subshell exits once the running command has), leaves no partial dump\n# or decrypted copy behind it. A success has published or removed them already. A killed run runs\n# no trap: the next run's steps remove what it left before they write.\npolyarchiv_scratch() {\n"
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"scratch"), "args", {"start":{"line":217,"column":2},"end":{"line":217,"column":22}} ), depth0)) != null ? stack1 : "")
+    + "\n  polyarchiv_scratch_paths=(\"${paths[@]}\")\n  trap 'polyarchiv_drop_scratch' EXIT\n}\n\npolyarchiv_drop_scratch() {\n  rm -rf -- \"${polyarchiv_scratch_paths[@]}\" || true\n}\n\n# Creates FILE new and empty (O_EXCL through noclobber; mode 0600 under the run's umask), what a\n# killed run left there removed first: a file opened for writing keeps the mode and owner it\n# already had, which the rename that publishes it would carry over.\npolyarchiv_create_file() {\n"
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"createFile"), "args", {"start":{"line":230,"column":2},"end":{"line":230,"column":25}} ), depth0)) != null ? stack1 : "")
     + "\n  local -\n  if [[ -e ${path} || -L ${path} ]]; then\n    rm -f -- \"${path}\" || return\n  fi\n  set -o noclobber\n  : > \"${path}\"\n}\n\n# After a command that failed with STATUS: succeeds when STATUS is the one that also means the\n# command did its work (a deletion whose directory is already gone); else returns STATUS, which\n# the ERR trap reports as the command's.\npolyarchiv_tolerate() {\n"
-    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"tolerate"), "args", {"start":{"line":228,"column":2},"end":{"line":228,"column":23}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"tolerate"), "args", {"start":{"line":243,"column":2},"end":{"line":243,"column":23}} ), depth0)) != null ? stack1 : "")
     + "\n  if (( status == tolerated )); then\n    # An explained status that is no failure here: nothing to record of it.\n    polyarchiv_explained=''\n    return "
-    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"tolerate"),"status"), "tolerated", {"start":{"line":232,"column":13},"end":{"line":232,"column":46}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"tolerate"),"status"), "tolerated", {"start":{"line":247,"column":13},"end":{"line":247,"column":46}} ), depth0)) != null ? stack1 : "")
     + "\n  fi\n  return \"${status}\"\n}\n\n# After a command that failed with STATUS, given pairs of a status (or `other`: any) and its\n# meaning: says the meaning of STATUS, one the tool does not print itself (rclone's \"nothing\n# transferred\"); returns STATUS all the same.\npolyarchiv_explain() {\n"
-    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"explain"), "args", {"start":{"line":241,"column":2},"end":{"line":241,"column":22}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"explain"), "args", {"start":{"line":256,"column":2},"end":{"line":256,"column":22}} ), depth0)) != null ? stack1 : "")
     + "\n  local n\n  # The first explanation of the status is said, as by its twin.\n  for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do\n    if [[ ${explanations[n]} == other ]] || (( status == explanations[n] )); then\n      polyarchiv_say \"  ${explanations[n + 1]}\"\n      polyarchiv_explained=${explanations[n + 1]}\n      break\n    fi\n  done\n  return \"${status}\"\n}\n\n# After a command that ended with STATUS, its error output kept in the file ERRORS: a status it\n# explains is said in those words only, instead of the tool's (rclone's \"Failed to lsjson:\n# directory not found\" for a copy that is not there); any other status, a success too, shows what\n# the tool said, then the meaning of any other failure (`other`) when one is given. Returns STATUS.\npolyarchiv_explain_errors() {\n"
-    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"explainErrors"), "args", {"start":{"line":259,"column":2},"end":{"line":259,"column":28}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"explainErrors"), "args", {"start":{"line":274,"column":2},"end":{"line":274,"column":28}} ), depth0)) != null ? stack1 : "")
     + "\n  local n\n  for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do\n    if [[ ${explanations[n]} != other ]] && ((status != 0 && status == explanations[n])); then\n      polyarchiv_explain \"${status}\" \"${explanations[@]}\"\n      return\n    fi\n  done\n  if [[ -s ${errors} ]]; then\n    cat -- \"${errors}\" >&2 || true\n  fi\n  if ((status != 0)); then\n    polyarchiv_explain \"${status}\" \"${explanations[@]}\"\n    return\n  fi\n  return \"${status}\"\n}\n\n# A run killed between the two renames of polyarchiv_dir_swap left only the previous copy.\npolyarchiv_dir_recover() {\n"
-    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"dirRecover"), "args", {"start":{"line":279,"column":2},"end":{"line":279,"column":25}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"dirRecover"), "args", {"start":{"line":294,"column":2},"end":{"line":294,"column":25}} ), depth0)) != null ? stack1 : "")
     + "\n  if [[ -d ${previous} ]]; then\n    if [[ -e ${target} ]]; then\n      rm -rf -- \"${previous}\"\n    else\n      mv -T -- \"${previous}\" \"${target}\"\n    fi\n  fi\n}\n\n# The staged tree was flushed by the step before (sync -f); the renames are, by the directory's sync.\npolyarchiv_dir_swap() {\n"
-    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"dirSwap"), "args", {"start":{"line":291,"column":2},"end":{"line":291,"column":22}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"dirSwap"), "args", {"start":{"line":306,"column":2},"end":{"line":306,"column":22}} ), depth0)) != null ? stack1 : "")
     + "\n  if [[ -e ${target} ]]; then\n    mv -T -- \"${target}\" \"${previous}\"\n  fi\n  mv -T -- \"${staging}\" \"${target}\"\n  sync -- \"${target%/*}\"\n  rm -rf -- \"${previous}\"\n}\n\n# Writes a private file (mode 0600) in the work directory from `text VALUE`,\n# `secret ESCAPE VALUE` and `file ESCAPE NEWLINE NAME` parts: ESCAPE lists the characters to\n# precede with a backslash; a file part is the text of the work file NAME without its final\n# newlines, each of its line breaks replaced by NEWLINE.\npolyarchiv_private_file() {\n"
-    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"privateFile"), "args", {"start":{"line":305,"column":2},"end":{"line":305,"column":26}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"privateFile"), "args", {"start":{"line":320,"column":2},"end":{"line":320,"column":26}} ), depth0)) != null ? stack1 : "")
     + "\n  local file=${polyarchiv_work}/${work_file} content='' value escape newline='' c i n=0 width\n  while ((n < ${#parts[@]})); do\n    case ${parts[n]} in\n      text)\n        content+=${parts[n + 1]}\n        n=$((n + 2))\n        continue\n        ;;\n      secret) escape=${parts[n + 1]} value=${parts[n + 2]} width=3 ;;\n      *)\n        escape=${parts[n + 1]} newline=${parts[n + 2]} width=4\n        value=$(<\"${polyarchiv_work}/${parts[n + 3]}\")\n        ;;\n    esac\n    for ((i = 0; i < ${#escape}; i++)); do\n      c=${escape:i:1}\n      value=${value//\"${c}\"/\"\\\\${c}\"}\n    done\n    if ((width == 4)); then\n      value=${value//$'\\r\\n'/$'\\n'}\n      value=${value//$'\\r'/$'\\n'}\n      value=${value//$'\\n'/\"${newline}\"}\n    fi\n    content+=${value}\n    n=$((n + width))\n  done\n  printf '%s' \"${content}\" > \"${file}\"\n  if [[ -n ${owner} ]]; then\n    chmod 711 -- \"${polyarchiv_work}\"\n    chown -- \"${owner}:\" \"${file}\"\n  fi\n}\n\n# Judges a dump: a backup's finished dump before it replaces the previous one (PREVIOUS), or a\n# restore's before it is loaded (PREVIOUS empty, ON_SUSPICIOUS refuse or allow). With a MARK, a\n# dump is whole when a line of its last END_BYTES starts with it: read with tail, not the whole\n# file.\npolyarchiv_check_dump() {\n"
-    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"checkDump"), "args", {"start":{"line":344,"column":2},"end":{"line":344,"column":24}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"checkDump"), "args", {"start":{"line":359,"column":2},"end":{"line":359,"column":24}} ), depth0)) != null ? stack1 : "")
     + "\n  local size old problem='' end incomplete=''\n  size=$(stat -c %s -- \"${partial}\")\n  if ((size == 0)); then\n    problem=\""
-    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpEmpty", {"start":{"line":348,"column":15},"end":{"line":348,"column":33}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpEmpty", {"start":{"line":363,"column":15},"end":{"line":363,"column":33}} ), depth0)) != null ? stack1 : "")
     + "\"\n    if [[ -n ${mark} ]]; then\n      incomplete=yes\n    fi\n  elif [[ -n ${mark} ]]; then\n    end=$(tail -c \"${end_bytes}\" -- \"${partial}\")\n    if [[ $'\\n'${end} != *$'\\n'\"${mark}\"* ]]; then\n      problem=\""
-    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpIncomplete", {"start":{"line":355,"column":17},"end":{"line":355,"column":40}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpIncomplete", {"start":{"line":370,"column":17},"end":{"line":370,"column":40}} ), depth0)) != null ? stack1 : "")
     + "\"\n      incomplete=yes\n    fi\n  fi\n  if [[ -z ${problem} && -n ${previous} && -e ${previous} ]]; then\n    old=$(stat -c %s -- \"${previous}\")\n    if ((old > 0 && size * 100 < old * (100 - percent))); then\n      problem=\""
-    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpShrank", {"start":{"line":362,"column":17},"end":{"line":362,"column":36}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpShrank", {"start":{"line":377,"column":17},"end":{"line":377,"column":36}} ), depth0)) != null ? stack1 : "")
     + "\"\n    fi\n  fi\n  if [[ -z ${problem} ]]; then\n    return "
-    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"checkDump"),"status"), "accepted", {"start":{"line":366,"column":13},"end":{"line":366,"column":46}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"checkDump"),"status"), "accepted", {"start":{"line":381,"column":13},"end":{"line":381,"column":46}} ), depth0)) != null ? stack1 : "")
     + "\n  fi\n  case ${on_suspicious} in\n    allow)\n      polyarchiv_say \""
-    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpNotLoaded", {"start":{"line":370,"column":24},"end":{"line":370,"column":46}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpNotLoaded", {"start":{"line":385,"column":24},"end":{"line":385,"column":46}} ), depth0)) != null ? stack1 : "")
     + "\"\n      polyarchiv_say \""
-    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "shrinkAccepted", {"start":{"line":371,"column":24},"end":{"line":371,"column":47}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "shrinkAccepted", {"start":{"line":386,"column":24},"end":{"line":386,"column":47}} ), depth0)) != null ? stack1 : "")
     + "\"\n      ;;\n    refuse)\n      polyarchiv_say \""
-    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpNotLoaded", {"start":{"line":374,"column":24},"end":{"line":374,"column":46}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpNotLoaded", {"start":{"line":389,"column":24},"end":{"line":389,"column":46}} ), depth0)) != null ? stack1 : "")
     + "\"\n      polyarchiv_say \""
-    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "shrinkRefused", {"start":{"line":375,"column":24},"end":{"line":375,"column":46}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "shrinkRefused", {"start":{"line":390,"column":24},"end":{"line":390,"column":46}} ), depth0)) != null ? stack1 : "")
     + "\"\n      polyarchiv_record_why \""
-    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpNotLoaded", {"start":{"line":376,"column":31},"end":{"line":376,"column":53}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpNotLoaded", {"start":{"line":391,"column":31},"end":{"line":391,"column":53}} ), depth0)) != null ? stack1 : "")
     + "\"\n      return "
-    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"checkDump"),"status"), "refused", {"start":{"line":377,"column":15},"end":{"line":377,"column":47}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"checkDump"),"status"), "refused", {"start":{"line":392,"column":15},"end":{"line":392,"column":47}} ), depth0)) != null ? stack1 : "")
     + "\n      ;;\n    *)\n      if [[ -n ${incomplete} ]]; then\n        polyarchiv_say \""
-    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpRefused", {"start":{"line":381,"column":26},"end":{"line":381,"column":46}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpRefused", {"start":{"line":396,"column":26},"end":{"line":396,"column":46}} ), depth0)) != null ? stack1 : "")
     + "\"\n        polyarchiv_record_why \""
-    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpRefused", {"start":{"line":382,"column":33},"end":{"line":382,"column":53}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpRefused", {"start":{"line":397,"column":33},"end":{"line":397,"column":53}} ), depth0)) != null ? stack1 : "")
     + "\"\n        return "
-    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"checkDump"),"status"), "refused", {"start":{"line":383,"column":17},"end":{"line":383,"column":49}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"checkDump"),"status"), "refused", {"start":{"line":398,"column":17},"end":{"line":398,"column":49}} ), depth0)) != null ? stack1 : "")
     + "\n      fi\n      polyarchiv_say \""
-    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpWarning", {"start":{"line":385,"column":24},"end":{"line":385,"column":44}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpWarning", {"start":{"line":400,"column":24},"end":{"line":400,"column":44}} ), depth0)) != null ? stack1 : "")
     + "\"\n      if [[ ${on_suspicious} != warn ]]; then\n        polyarchiv_record_why \""
-    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpWarning", {"start":{"line":387,"column":33},"end":{"line":387,"column":53}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(depth0,"messages"), "dumpWarning", {"start":{"line":402,"column":33},"end":{"line":402,"column":53}} ), depth0)) != null ? stack1 : "")
     + "\"\n        return "
-    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"checkDump"),"status"), "refused", {"start":{"line":388,"column":17},"end":{"line":388,"column":49}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias4(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"checkDump"),"status"), "refused", {"start":{"line":403,"column":17},"end":{"line":403,"column":49}} ), depth0)) != null ? stack1 : "")
     + "\n      fi\n      ;;\n  esac\n}\n";
 },"useData":true},
   'prelude': {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {

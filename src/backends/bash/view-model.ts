@@ -3,9 +3,11 @@ import type { Command } from '../../graph/command.js';
 import { secretsOf } from '../../graph/command-needs.js';
 import {
   EMPTY_WORK_DIR_MINUTES,
+  HELPERS,
   WORK_DIR_LOCK_WAIT_SECONDS,
   WORK_DIR_MARK,
 } from '../../graph/helper-contracts.js';
+import { unitScratch } from '../../graph/scratch.js';
 import {
   commandKinds,
   hookEvents,
@@ -16,7 +18,7 @@ import {
   type PlanUnit,
 } from '../../planner/plan.js';
 import { describeSelection } from '../describe-selection.js';
-import { type HelperLayouts, helperLayouts } from '../helper-calls.js';
+import { type HelperLayouts, helperCall, helperLayouts } from '../helper-calls.js';
 import { type RegistrationLayouts, registrationLayouts } from '../registration-contracts.js';
 import { skippedLine } from '../skipped-lines.js';
 import {
@@ -126,6 +128,8 @@ export interface UnitView {
   readonly why: string;
   /** The why said as the unit's steps begin (a restore's choice of copy), as a shell word. */
   readonly toldWhy?: string;
+  /** The polyarchiv_scratch line of a unit whose steps write scratch. */
+  readonly scratch?: string;
   /** Why each dated archive is kept or deleted, as comment lines. */
   readonly notes: readonly string[];
   readonly origin: string;
@@ -311,6 +315,7 @@ export function unitView(unit: PlanUnit, index: number): UnitView {
     title: commentText(unit.title),
     why: commentText(unit.why),
     ...(unit.tellsWhy === true ? { toldWhy: shellWord(`  ${unit.why}`) } : {}),
+    ...scratchLine(unit),
     notes: (unit.notes ?? []).map(commentText),
     origin: commentText(formatOrigin(unit.origin)),
     fn: unitFunction(unit, index),
@@ -324,6 +329,11 @@ export function unitView(unit: PlanUnit, index: number): UnitView {
     })),
     hooks: hookViews(unit.hooks, (k) => unitHookFunction(unit, index, k)),
   };
+}
+
+function scratchLine(unit: PlanUnit): { scratch?: string } {
+  const paths = unitScratch(unit.steps);
+  return paths.length === 0 ? {} : { scratch: helperCall(HELPERS.scratch, { paths: paths.map(shellWord) }) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { formatOrigin } from '../../diag/origin.js';
 import { assertNever } from '../../graph/action.js';
 import { type Command, type ExecCommand, explanationOf } from '../../graph/command.js';
+import { unitScratch } from '../../graph/scratch.js';
 import type { PlanUnit } from '../../planner/plan.js';
 import { commandOnOneLine } from '../bash/quote.js';
 import { HELPER_MESSAGES, withoutSig } from '../helper-messages.js';
@@ -35,6 +36,7 @@ import { keepStdoutUntilFailure } from './quiet-stdout.js';
 import { resticInit } from './restic-init.js';
 import { resticRestoreAt } from './restic-restore-at.js';
 import { type RunContext, runExec, tolerated, writeAsTool, writePrivateFile } from './run-exec.js';
+import { removeScratch } from './scratch.js';
 import { svnStage } from './svn-stage.js';
 import { svnUpdateAt } from './svn-update-at.js';
 import { builtinTest } from './test-builtin.js';
@@ -126,7 +128,12 @@ export async function runUnit(
       measuredParts,
       interrupted: options.interrupted,
     };
-    const failure = await runSteps(unit, options, steps);
+    let failure: Awaited<ReturnType<typeof runSteps>>;
+    try {
+      failure = await runSteps(unit, options, steps);
+    } finally {
+      removeScratch(unitScratch(unit.steps), steps);
+    }
     if (failure !== undefined) quiet?.show();
     quiet?.discard();
     if (failure === 'declined') return { status: 'declined', message: 'a command was declined' };

@@ -29,9 +29,10 @@ export function sendModes(
 ): ActionDraft[] {
   const origin = bp.options.origin('remote_url');
   const manifest = `${pairDir(bp)}/modes`;
+  const listing = `${pairDir(bp)}/modes.listing`;
   const { list, sort } = recordModesRuns(cp.exportDir, {
     pruned: [MODES_FILE, ...excludes],
-    listing: `${pairDir(bp)}/modes.listing`,
+    listing,
     manifest,
   });
   const partial = `${target.path}/${MANIFEST_PARTIAL}`;
@@ -39,6 +40,8 @@ export function sendModes(
     {
       kind: 'run',
       ...list,
+      // Read by the sort alone: the manifest it writes is what is sent.
+      scratch: [listing],
       origin,
       summary: `list the modes and owners of ${cp.exportDir}, which the server cannot hold`,
     },

@@ -42,7 +42,8 @@ export function restoreThroughStaging(
     summary,
   });
   return [
-    removeStaging('remove what an interrupted restore left'),
+    // Also removed when a later step fails: a whole copy of the backup, aside, read by nothing else.
+    { ...removeStaging('remove what an interrupted restore left'), scratch: removed },
     { kind: 'mkdir', path: staging, origin, summary: `create ${staging}, ${how.aside}` },
     ...[fetch(fetched, origin)].flat(),
     ...expectFetched(

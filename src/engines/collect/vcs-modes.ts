@@ -12,15 +12,18 @@ export function recordModes(
   metadataName: '.git' | '.svn',
   origin: Origin,
 ): ActionDraft[] {
+  const listing = `${cp.layout.metadataDir}/modes.listing`;
   const { list, sort } = recordModesRuns(cp.layout.importDir, {
     pruned: [metadataName, MODES_FILE],
-    listing: `${cp.layout.metadataDir}/modes.listing`,
+    listing,
     manifest: `${cp.layout.importDir}/${MODES_FILE}`,
   });
   return [
     {
       kind: 'run',
       ...list,
+      // Read by the sort alone: the manifest it writes is what is committed.
+      scratch: [listing],
       origin,
       summary: 'list the modes and owners of the collect directory, which the commit cannot hold',
     },

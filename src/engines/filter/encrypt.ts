@@ -63,6 +63,8 @@ export const encrypt: FilterEngine = {
         passphraseFile: workFileOf(filter, step),
         from: step.output,
         to: staging,
+        // The plain text of what the user chose to encrypt: never left behind by a failed restore.
+        scratch: [staging],
         // Later filters' indexes beside the encrypted files were never encrypted.
         excludes: step.indexes ?? [],
         origin: filter.origin,
