@@ -5,6 +5,7 @@ import { CLI, runCli } from '../helpers/cli.js';
 import { startRun, waitFor } from '../helpers/run-control.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
+import { TREE_SITE } from '../helpers/tree-site.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'gpg', 'gpgconf', 'find', 'touch', 'grep');
 const PASSPHRASE = 'Tr0ub4dor&3 correct horse';
@@ -17,15 +18,7 @@ const DATA = Object.fromEntries(
 );
 
 const COLLECT = [
-  '[point]',
-  'engine = files',
-  'local_path = {root}/collect/{name}',
-  '',
-  '[source "tree"]',
-  'engine = local_files',
-  'source_path = {root}/data',
-  'destination_path = tree',
-  '',
+  TREE_SITE,
   '[filter "secret"]',
   'engine = encrypt',
   `password = ${PASSPHRASE}`,

@@ -147,7 +147,10 @@ describe.runIf(haveTools('svn', 'svnadmin', 'rsync', 'flock', 'bash', 'sha256sum
     let box: Sandbox | undefined;
     afterEach(() => box?.remove());
 
-    it('a repository that is gone: said after svn, before any source changes', () => {
+    it.each([
+      ['a repository that is gone: said after svn, before any source changes', false],
+      ['a repository that is gone, and no working copy to relocate: said after the checkout', true],
+    ])('%s', (_, withoutWorkingCopy) => {
       const t = svnCase('file://{root}/repo', '');
       box = t.box;
       svnRepository(t.box.path('repo'));
@@ -156,25 +159,7 @@ describe.runIf(haveTools('svn', 'svnadmin', 'rsync', 'flock', 'bash', 'sha256sum
       box.write({ 'data/day.txt': 'changed since\n' });
       const live = fileContents(t.box.path('data'));
       rmSync(t.box.path('repo'), { recursive: true });
-      const restore = runSvn(t, how, 'restore');
-      expectUnreadable(
-        restore,
-        `the repository file://${t.box.path('repo')} of collect point "journal" could not be read (svn says why above): the live data were not changed`,
-        /failed with exit code 1: step \d+ of \d+ at journal\.collect:4 \[point\]/,
-      );
-      expect(fileContents(t.box.path('data'))).toEqual(live);
-    });
-
-    it('a repository that is gone, and no working copy to relocate: said after the checkout', () => {
-      const t = svnCase('file://{root}/repo', '');
-      box = t.box;
-      svnRepository(t.box.path('repo'));
-      const backup = runSvn(t, how);
-      expect(backup.code, backup.stderr).toBe(0);
-      box.write({ 'data/day.txt': 'changed since\n' });
-      const live = fileContents(t.box.path('data'));
-      rmSync(t.box.path('repo'), { recursive: true });
-      rmSync(t.box.path('collect'), { recursive: true });
+      if (withoutWorkingCopy) rmSync(t.box.path('collect'), { recursive: true });
       const restore = runSvn(t, how, 'restore');
       expectUnreadable(
         restore,
