@@ -321,10 +321,13 @@ polyarchiv_record_why() {
   polyarchiv_explained=${1#"${1%%[! ]*}"}
 }
 
-# Says why the step fails, as a helper's line, and records it.
+# Says why the step fails, as a helper's line, and records it; nothing when there are no words (a
+# helper's optional words, such as a restore's for a copy it could not read).
 polyarchiv_say_why() {
-  polyarchiv_say "  $1"
-  polyarchiv_record_why "$1"
+  if [[ -n $1 ]]; then
+    polyarchiv_say "  $1"
+    polyarchiv_record_why "$1"
+  fi
 }
 
 polyarchiv_on_error() {
@@ -1275,9 +1278,7 @@ polyarchiv_copy() {
     polyarchiv_say "  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it"
   done
   if ((rc != 0)); then
-    if [[ -n ${unreadable} ]]; then
-      polyarchiv_say_why "${unreadable}"
-    fi
+    polyarchiv_say_why "${unreadable}"
     return "${rc}"
   fi
   if [[ -n ${key} ]]; then

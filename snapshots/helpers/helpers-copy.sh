@@ -63,9 +63,7 @@ polyarchiv_copy() {
     polyarchiv_say "  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it"
   done
   if ((rc != 0)); then
-    if [[ -n ${unreadable} ]]; then
-      polyarchiv_say_why "${unreadable}"
-    fi
+    polyarchiv_say_why "${unreadable}"
     return "${rc}"
   fi
   if [[ -n ${key} ]]; then

@@ -16,7 +16,7 @@ polyarchiv_exec_if_changed() {
     1)
       rc=0
       "${run[@]}" || rc=$?
-      if ((rc != 0)) && [[ -n ${unreadable} ]]; then
+      if ((rc != 0)); then
         polyarchiv_say_why "${unreadable}"
       fi
       return "${rc}"

@@ -21,9 +21,7 @@ polyarchiv_newest_file() {
   read -r -a groups <<<"${order}"
   listed=$("${list[@]}") || rc=$?
   if ((rc != 0)); then
-    if [[ -n ${unlisted} ]]; then
-      polyarchiv_say_why "${unlisted}"
-    fi
+    polyarchiv_say_why "${unlisted}"
     return "${rc}"
   fi
   while IFS= read -r line; do
@@ -47,7 +45,7 @@ polyarchiv_newest_file() {
   found=${prefix}${chosen}
   polyarchiv_progress "  the newest there: ${found}"
   "${get[@]}" "${found}" "${after[@]}" || rc=$?
-  if ((rc != 0)) && [[ -n ${unreadable} ]]; then
+  if ((rc != 0)); then
     polyarchiv_say_why "${unreadable}"
   fi
   return "${rc}"

@@ -18,7 +18,7 @@ polyarchiv_svn_update_at() {
   local listed revision rc=0 from=${input:-/dev/null}
   listed=$("${list[@]}" <"${from}") || rc=$?
   if ((rc != 0)); then
-    polyarchiv_svn_unreadable
+    polyarchiv_say_why "${unreadable}"
     return "${rc}"
   fi
   revision=$(awk -v at="${at}" -v not_after="${not_after}" -v property="${property}" '
@@ -53,7 +53,7 @@ polyarchiv_svn_update_at() {
   if [[ -z ${revision} ]]; then
     revision=$("${baseline[@]}" <"${from}") || rc=$?
     if ((rc != 0)); then
-      polyarchiv_svn_unreadable
+      polyarchiv_say_why "${unreadable}"
       return "${rc}"
     fi
     revision=${revision//[[:space:]]/}
@@ -65,14 +65,8 @@ polyarchiv_svn_update_at() {
   polyarchiv_progress "  revision ${revision}"
   "${update[@]}" "--revision=${revision}" -- "${target}" <"${from}" || rc=$?
   if ((rc != 0)); then
-    polyarchiv_svn_unreadable
+    polyarchiv_say_why "${unreadable}"
   fi
   return "${rc}"
 }
 
-# Of polyarchiv_svn_update_at (its locals): an svn command failed; says UNREADABLE, if any.
-polyarchiv_svn_unreadable() {
-  if [[ -n ${unreadable} ]]; then
-    polyarchiv_say_why "${unreadable}"
-  fi
-}

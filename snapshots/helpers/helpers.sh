@@ -180,10 +180,13 @@ polyarchiv_record_why() {
   polyarchiv_explained=${1#"${1%%[! ]*}"}
 }
 
-# Says why the step fails, as a helper's line, and records it.
+# Says why the step fails, as a helper's line, and records it; nothing when there are no words (a
+# helper's optional words, such as a restore's for a copy it could not read).
 polyarchiv_say_why() {
-  polyarchiv_say "  $1"
-  polyarchiv_record_why "$1"
+  if [[ -n $1 ]]; then
+    polyarchiv_say "  $1"
+    polyarchiv_record_why "$1"
+  fi
 }
 
 polyarchiv_on_error() {

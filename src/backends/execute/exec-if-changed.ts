@@ -25,6 +25,6 @@ export async function execIfChanged(
   }
   if (probe !== PROBE_STATUSES.changed) return probe;
   const status = await runExec({ kind: 'exec', argv: command.run, ...io }, ctx);
-  if (status !== 0 && command.unreadable !== undefined) sayWhy(say, ctx, command.unreadable);
+  if (status !== 0) sayWhy(say, ctx, command.unreadable);
   return status;
 }

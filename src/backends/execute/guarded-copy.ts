@@ -43,9 +43,7 @@ export async function guardedCopy(
     say(HELPER_MESSAGES.reservedLeftOut(command.what, entry));
   if (done.status !== 0) {
     // A restore's copy names what it could not read (polyarchiv_copy's UNREADABLE).
-    if (command.unreadable !== undefined) {
-      sayWhy(say, ctx, command.unreadable);
-    }
+    sayWhy(say, ctx, command.unreadable);
     return done.status;
   }
   if (command.figuresKey !== undefined) {

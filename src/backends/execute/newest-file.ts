@@ -19,7 +19,7 @@ export async function newestFile(
   const env = command.env ?? {};
   const listed = await capture(command.list, ctx, 'stdout', env);
   if (listed.status !== 0) {
-    if (command.unlisted !== undefined) sayWhy(say, ctx, command.unlisted);
+    sayWhy(say, ctx, command.unlisted);
     return listed.status;
   }
   const chosen = newestOf(listed.stdout, command);
@@ -30,7 +30,7 @@ export async function newestFile(
   const found = `${command.prefix}${chosen}`;
   note(HELPER_MESSAGES.newestFound(found));
   const status = await runExec({ kind: 'exec', argv: [...command.get, found, ...command.after], env }, ctx);
-  if (status !== 0 && command.unreadable !== undefined) sayWhy(say, ctx, command.unreadable);
+  if (status !== 0) sayWhy(say, ctx, command.unreadable);
   return status;
 }
 

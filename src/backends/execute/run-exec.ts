@@ -53,8 +53,12 @@ export interface RunContext {
   readonly runStartedSeconds?: number;
 }
 
-/** Says why the step fails, as a helper's line, and records it (the script's `polyarchiv_say_why`). */
-export function sayWhy(say: (line: string) => void, ctx: RunContext, why: string): void {
+/**
+ * Says why the step fails, as a helper's line, and records it; nothing without words (a helper's
+ * optional words). The script's `polyarchiv_say_why`.
+ */
+export function sayWhy(say: (line: string) => void, ctx: RunContext, why: string | undefined): void {
+  if (why === undefined || why === '') return;
   say(`  ${why}`);
   ctx.explain?.(why);
 }

@@ -18,7 +18,7 @@ export async function svnUpdateAt(
 ): Promise<number> {
   const { env, input } = command;
   const failed = (status: number): number => {
-    if (command.unreadable !== undefined) sayWhy(say, ctx, command.unreadable);
+    sayWhy(say, ctx, command.unreadable);
     return status;
   };
   const listed = await capture(command.list, ctx, 'stdout', env, [], input);
