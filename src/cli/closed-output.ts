@@ -1,6 +1,7 @@
 import { writeSync } from 'node:fs';
 import { fsProblem } from '../diag/fs-problem.js';
 import { EXIT } from './exit-codes.js';
+import { letGoOfHungUpTerminals } from './hung-up-terminal.js';
 
 /**
  * What happens when the reader of polyarchiv's output goes away (`polyarchiv plan | head`) or its
@@ -37,9 +38,9 @@ export function watchOutputs(): void {
           );
         return;
       }
-      if (closed) process.exit(EXIT.closedPipe);
-      tell(other, `polyarchiv: cannot write the ${name}: ${fsProblem(error)}\n`);
-      process.exit(EXIT.failed);
+      if (!closed) tell(other, `polyarchiv: cannot write the ${name}: ${fsProblem(error)}\n`);
+      letGoOfHungUpTerminals();
+      process.exit(closed ? EXIT.closedPipe : EXIT.failed);
     });
   }
 }

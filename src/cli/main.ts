@@ -2,6 +2,7 @@ import { UsageError } from '../diag/diagnostic.js';
 import { hideUrlPasswords } from '../diag/hide-url-passwords.js';
 import { watchOutputs } from './closed-output.js';
 import { EXIT } from './exit-codes.js';
+import { letGoOfHungUpTerminals } from './hung-up-terminal.js';
 import { normalizeArgv } from './original-argv.js';
 import { longOptions, program } from './program.js';
 
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
     process.exitCode = await pending;
   } catch (error) {
     process.exitCode = handle(error);
+  } finally {
+    letGoOfHungUpTerminals();
   }
 }
 
@@ -57,6 +60,10 @@ function internalError(error: unknown): number {
 }
 
 for (const event of ['uncaughtException', 'unhandledRejection'] as const)
-  process.on(event, (error: unknown) => process.exit(internalError(error)));
+  process.on(event, (error: unknown) => {
+    const code = internalError(error);
+    letGoOfHungUpTerminals();
+    process.exit(code);
+  });
 watchOutputs();
 void main();

@@ -56,6 +56,22 @@ export const WORK_DIR_MARK = '.run';
  */
 export const EMPTY_WORK_DIR_MINUTES = 10;
 
+/**
+ * The signals that interrupt a run, as bash's trap names them, and the status a run they
+ * interrupted exits with (128 + the signal's number, as a shell reports it): each stops the
+ * running tools, lets every unit record its failure, starts nothing more and removes the run's
+ * private files. A hang-up (HUP: a closed window, a dropped ssh session) is not one of them: it
+ * asks nothing to stop, and a run carries on without its terminal as it does without a reader of
+ * its output (what it says is in its log file and its states).
+ */
+export const INTERRUPTING_SIGNALS = [
+  { name: 'INT', status: 130 },
+  { name: 'TERM', status: 143 },
+] as const;
+
+/** The interrupting signals as the words of a trap: `INT TERM`. */
+export const INTERRUPTING_SIGNAL_NAMES = INTERRUPTING_SIGNALS.map((signal) => signal.name).join(' ');
+
 export const HELPERS = {
   makeDir: {
     name: 'polyarchiv_make_dir',

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { shellWord } from '../../src/backends/bash/shell-word.js';
@@ -9,6 +10,7 @@ import { HELPER_OF } from '../../src/graph/command-needs.js';
 import {
   HELPERS,
   type HelperContract,
+  INTERRUPTING_SIGNALS,
   RUN_HELPERS,
   RUN_TOOLS,
   rest,
@@ -319,3 +321,21 @@ function expectPassedThrough(
   expect(run.status, `${contract.name}: ${run.stderr}`).toBe(0);
   expect(run.stdout.split('\0').slice(0, -1), contract.name).toEqual(expected);
 }
+
+describe('the signals that interrupt a run', () => {
+  it.each(INTERRUPTING_SIGNALS)(
+    '$name: status 128 + its number, trapped by the run, its units and their subshells',
+    ({ name, status }) => {
+      expect(status).toBe(128 + constants.signals[`SIG${name}`]);
+      const helpers = scripts.join('\n');
+      expect(helpers).toContain(`\ntrap 'polyarchiv_interrupt ${name}' ${name}\n`);
+      expect(body('polyarchiv_run_unit')).toContain(`trap 'polyarchiv_signal=${name}' ${name}\n`);
+      expect(body('polyarchiv_exit_on_signal')).toContain(`trap 'exit ${status}' ${name}`);
+    },
+  );
+
+  it('leaves a hang-up to the run, which carries on without its terminal', () => {
+    expect(INTERRUPTING_SIGNALS.map((s) => s.name)).not.toContain('HUP');
+    expect(scripts.join('\n')).toContain("\ntrap '' HUP\n");
+  });
+});

@@ -13,11 +13,14 @@ import { EMPTY_WORK_DIR_MINUTES } from '../../src/graph/helper-contracts.js';
 import { CLI, type CliResult, runAsync, runCli, runCliAsync } from '../helpers/cli.js';
 import {
   type Exit,
+  gatedDump,
   isAlive,
   isLocked,
   killGroupOf,
+  sleep,
   slowDump,
   slowToStopDump,
+  startOnTerminal,
   startRun,
   waitFor,
 } from '../helpers/run-control.js';
@@ -35,9 +38,14 @@ interface Scenario {
 }
 
 /** A collect point whose dump takes a password (a private file) and a long time. */
-function scenario(slowToStop = false): Scenario {
+function scenario(dumping: 'slow' | 'slow to stop' | 'gated' = 'slow'): Scenario {
   const box = makeSandbox('polyarchiv-interrupt-');
-  const dump = slowToStop ? slowToStopDump(box) : slowDump(box, 60);
+  const dump =
+    dumping === 'slow to stop'
+      ? slowToStopDump(box)
+      : dumping === 'gated'
+        ? gatedDump(box)
+        : slowDump(box, 60);
   box.write({
     'config/shop.collect': `[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "orders"]\nengine = mysql\nuser = backup\npassword = s3cret\ndatabase = orders\ndestination_path = orders.sql\ndump_executable = ${dump}\n`,
     'tmp/.keep': '',
@@ -54,9 +62,14 @@ function scenario(slowToStop = false): Scenario {
 /** The run under test: apply in-process or the script it renders, started in the background. */
 function start(backend: 'apply' | 'script', s: Scenario) {
   if (backend === 'apply') return startRun(process.execPath, [CLI, 'backup', ...s.args], s.env);
+  return startRun('bash', [scriptOf(s)], s.env);
+}
+
+/** The scenario's script, with its password (the run must remove the private file it writes). */
+function scriptOf(s: Scenario): string {
   const script = s.box.path('backup.sh');
   writeFileSync(script, runCli(['plan', '--include-secrets', ...s.args]).stdout);
-  return startRun('bash', [script], s.env);
+  return script;
 }
 
 /**
@@ -199,6 +212,21 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(readdirSync(s.box.path('tmp')).sort()).toEqual(['.keep', 'polyarchiv.young1']);
     });
 
+    /** What a run that `signal` interrupted during its dump must have done, and left. */
+    function expectInterrupted(s: Scenario, signal: string) {
+      expect(isAlive(dumpPid(s))).toBe(false);
+      expect(readdirSync(s.box.path('tmp'))).toEqual(['.keep']);
+      // The dump's partial goes with the unit, as its private file goes with the run.
+      expect(existsSync(s.box.path('collect/metadata/work/orders.sql.partial'))).toBe(false);
+      expect(isLocked(s.lock)).toBe(false);
+      const state = JSON.parse(readFileSync(s.state, 'utf8'));
+      expect(state.last_state_valid).toBe(false);
+      expect(state.fail_count).toBe(1);
+      expect(state.last_message).toMatch(
+        new RegExp(`^interrupted by ${signal}: step \\d+ of \\d+ at shop\\.collect:`),
+      );
+    }
+
     it.each([
       ['SIGTERM', 143],
       ['SIGINT', 130],
@@ -215,20 +243,38 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
         const exit = await run.exited;
         expect(exit.code, exit.stderr).toBe(code);
         expect(exit.stderr).toContain(`interrupted by ${signal}: step`);
-        expect(isAlive(dumpPid(s))).toBe(false);
-        expect(readdirSync(s.box.path('tmp'))).toEqual(['.keep']);
-        // The dump's partial goes with the unit, as its private file goes with the run.
-        expect(existsSync(s.box.path('collect/metadata/work/orders.sql.partial'))).toBe(false);
-        expect(isLocked(s.lock)).toBe(false);
-        const state = JSON.parse(readFileSync(s.state, 'utf8'));
-        expect(state.last_state_valid).toBe(false);
-        expect(state.fail_count).toBe(1);
-        expect(state.last_message).toMatch(
-          new RegExp(`^interrupted by ${signal}: step \\d+ of \\d+ at shop\\.collect:`),
-        );
+        expectInterrupted(s, signal);
         expect(exit.stderr).toMatch(/summary:\n.*failed +collect:shop/);
       },
     );
+
+    // A closed window or a dropped ssh session: the kernel hangs the terminal up (SIGHUP), and
+    // the run can no longer print anything (its writes fail). Node, left to itself, dies of the
+    // signal at once, and aborts as it exits on such a terminal.
+    it('on a terminal that hangs up carries on to the end, records its outcome and removes its private files', async () => {
+      s = scenario('gated');
+      const log = ['--log-file', s.box.path('run.log')];
+      const command =
+        backend === 'apply'
+          ? [process.execPath, CLI, 'backup', ...log, ...s.args]
+          : ['bash', scriptOf(s), ...log];
+      const run = startOnTerminal(command[0] as string, command.slice(1), s.env);
+      const current = s;
+      await waitFor(() => readdirSync(current.box.root).includes('dump.pid'), 'the dump');
+      run.hangUp();
+      await sleep(300);
+      expect(isAlive(dumpPid(s))).toBe(true);
+      writeFileSync(s.box.path('go'), '');
+      const exit = await run.exited;
+      expect(exit.status, exit.output).toBe(0);
+      expect(readFileSync(s.box.path('collect/backups/orders.sql'), 'utf8')).toContain('Dump completed');
+      const state = JSON.parse(readFileSync(s.state, 'utf8'));
+      expect(state.last_state_valid).toBe(true);
+      expect(readdirSync(s.box.path('tmp'))).toEqual(['.keep']);
+      expect(isLocked(s.lock)).toBe(false);
+      // What it could no longer print went on into its log file, to the end.
+      expect(readFileSync(s.box.path('run.log'), 'utf8')).toMatch(/summary:\n.*ok +collect:shop/);
+    });
 
     // The run's hooks run outside every unit: the signal stops them as it stops a unit's tools.
     /** Starts a run, sends SIGTERM once the slow hook runs: the hook must be stopped, not awaited. */
@@ -288,7 +334,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
     // A tool that takes a moment to stop still holds the lock's fd 9 and may still write: the unit
     // records and unlocks only once it has stopped, or the next run would work beside it.
     it('on SIGTERM waits for a tool that is slow to stop before it records and unlocks', async () => {
-      s = scenario(true);
+      s = scenario('slow to stop');
       const run = start(backend, s);
       const current = s;
       await waitFor(() => readdirSync(current.box.root).includes('dump.pid'), 'the dump');

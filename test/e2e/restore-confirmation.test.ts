@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
+import { startOnTerminal, waitFor } from '../helpers/run-control.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
@@ -127,6 +128,23 @@ describe.runIf(canRun)('a restore that deletes or overwrites live files', () => 
     restored();
     untouched('blog');
   });
+
+  // A closed window or a dropped ssh session while the question waits: no answer can come.
+  it.each(['apply', 'the script'] as const)(
+    'takes a terminal that hangs up at the question for a no, and ends the run cleanly (%s)',
+    async (how) => {
+      const command =
+        how === 'apply'
+          ? [process.execPath, CLI, 'restore', '--from', 'mirror', ...only, ...args]
+          : ['bash', script(only)];
+      const run = startOnTerminal(command[0] as string, command.slice(1));
+      await waitFor(() => run.printed().includes('go on? y/[N]'), 'the question');
+      run.hangUp();
+      const exit = await run.exited;
+      expect(exit.status, exit.output).toBe(1);
+      untouched();
+    },
+  );
 
   it('asks on a terminal: no keeps the live files, yes restores them (apply and script)', () => {
     const apply = quoted([process.execPath, CLI, 'restore', '--from', 'mirror', ...only, ...args]);

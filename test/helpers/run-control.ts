@@ -24,6 +24,26 @@ printf -- '-- dump\n-- Dump completed\n'
 }
 
 /**
+ * A dump tool like slowDump's that waits for the file `go` in the sandbox instead of a time, then
+ * dumps: a test does what it must while the run waits, then lets it end.
+ */
+export function gatedDump(box: Sandbox): string {
+  const path = box.path('gated-dump');
+  box.write({
+    'gated-dump': `#!/bin/sh
+for word in "$@"; do
+  case $word in --defaults-extra-file=*) printf '%s' "\${word#*=}" > '${box.path('private-file.path')}' ;; esac
+done
+printf '%s' "$$" > '${box.path('dump.pid')}'
+while [ ! -e '${box.path('go')}' ]; do sleep 0.05; done
+printf -- '-- dump\n-- Dump completed\n'
+`,
+  });
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/**
  * A dump tool that, like rsync, takes a moment to stop on SIGTERM or SIGINT (its waiting child
  * stops at once): it writes `stopped` once it has, so a test can tell whether a run waited for it.
  */
@@ -202,4 +222,59 @@ export function startBackup(box: Sandbox, how: 'apply' | 'script', args: readonl
   const tmp = box.path('tmp');
   mkdirSync(tmp, { recursive: true });
   return spawn(command, argv, { stdio: 'ignore', detached: true, env: { ...process.env, TMPDIR: tmp } });
+}
+
+/**
+ * Runs a command on a terminal of its own (a pseudo-terminal it leads a session on, as a login
+ * or an ssh session starts a shell's commands) until `hangUp` closes the terminal's other side, as
+ * a closed window or a dropped ssh connection does: the kernel then sends SIGHUP to the command.
+ * `printed` is what it has printed on the terminal so far; `exited` settles with its exit status
+ * (128 + the signal's number if one ended it) and what it printed before the hang-up.
+ */
+export function startOnTerminal(
+  command: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): { hangUp: () => void; printed: () => string; exited: Promise<{ status: number; output: string }> } {
+  const terminal = `
+import os, pty, select, sys
+pid, master = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+watched = [master, 0]
+while True:
+    ready = select.select(watched, [], [])[0]
+    if master in ready:
+        try:
+            read = os.read(master, 65536)
+        except OSError:
+            read = b''
+        sys.stdout.buffer.write(read)
+        sys.stdout.flush()
+        if read == b'':
+            watched = [0]
+    if 0 in ready:
+        break
+os.close(master)
+status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+print('\\n' + str(128 - status if status < 0 else status))
+`;
+  const child = spawn('python3', ['-c', terminal, command, ...args], {
+    env: { ...process.env, TZ: 'Europe/Paris', ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout?.on('data', (d) => {
+    stdout += d;
+  });
+  const ended = watchAsync(`${command} ${args.join(' ')} on a terminal`);
+  const exited = new Promise<{ status: number; output: string }>((resolve, reject) =>
+    child.on('close', (code) => {
+      ended();
+      const last = stdout.lastIndexOf('\n', stdout.length - 2);
+      if (code === 0) resolve({ status: Number(stdout.slice(last + 1)), output: stdout.slice(0, last) });
+      else reject(new Error(`the terminal's python3 exited with ${code}`));
+    }),
+  );
+  return { hangUp: () => child.stdin?.end(), printed: () => stdout, exited };
 }

@@ -4,6 +4,8 @@ import { secretsOf } from '../../graph/command-needs.js';
 import {
   EMPTY_WORK_DIR_MINUTES,
   HELPERS,
+  INTERRUPTING_SIGNAL_NAMES,
+  INTERRUPTING_SIGNALS,
   WORK_DIR_LOCK_WAIT_SECONDS,
   WORK_DIR_MARK,
 } from '../../graph/helper-contracts.js';
@@ -92,6 +94,10 @@ export interface ScriptView {
   readonly copyStatsHelper: boolean;
   /** Each helper's argument lines and exit statuses, from the contract it shares with its twin. */
   readonly helpers: HelperLayouts;
+  /** The signals that interrupt a run and the status of each (graph/helper-contracts.ts). */
+  readonly signals: typeof INTERRUPTING_SIGNALS;
+  /** Their names, as a trap's words. */
+  readonly signalNames: string;
   /** Where the registration functions find their arguments (registration-contracts.ts). */
   readonly registrations: RegistrationLayouts;
   readonly probe: typeof PROBE_STATUSES;
@@ -241,6 +247,8 @@ export function helperPartialsView(
 ): Pick<
   ScriptView,
   | 'helpers'
+  | 'signals'
+  | 'signalNames'
   | 'registrations'
   | 'probe'
   | 'confirmListing'
@@ -261,6 +269,8 @@ export function helperPartialsView(
     hooks: run?.hooks === true,
     hookEvents: run === undefined ? '' : Object.values(hookEvents(run.mode)).join(' '),
     helpers: helperLayouts(),
+    signals: INTERRUPTING_SIGNALS,
+    signalNames: INTERRUPTING_SIGNAL_NAMES,
     registrations: registrationLayouts(),
     probe: PROBE_STATUSES,
     confirmListing: CONFIRM_LISTING,

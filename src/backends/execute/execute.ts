@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
+import { INTERRUPTING_SIGNALS } from '../../graph/helper-contracts.js';
 import type { Plan, PlanUnit } from '../../planner/plan.js';
 import { stateTimestamp } from '../../state/point-state.js';
 import { commandOnOneLine } from '../bash/quote.js';
@@ -46,7 +46,13 @@ export interface ExecutionReport {
   readonly exitCode: number;
 }
 
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+/** The signals that interrupt a run, by node's name, and the status the run then exits with. */
+const SIGNALS = new Map(
+  INTERRUPTING_SIGNALS.map(({ name, status }): [NodeJS.Signals, number] => [`SIG${name}`, status]),
+);
+
+/** What a hang-up does to a run: nothing. */
+const carryOn = () => {};
 
 /** Runs a plan in-process: the same units, locks, guards and state records as the script. */
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecutionReport> {
@@ -79,7 +85,11 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       }
     }
   };
-  for (const signal of SIGNALS) process.on(signal, onSignal);
+  for (const signal of SIGNALS.keys()) process.on(signal, onSignal);
+  // A hang-up asks nothing to stop (graph/helper-contracts.ts): the run carries on without its
+  // terminal, as the script's `trap '' HUP`. The tools, each the leader of a process group of its
+  // own, never receive the terminal's.
+  process.on('SIGHUP', carryOn);
   let workDir: WorkDir | Error | undefined;
   try {
     // A run where nothing is due has no unit to give a work directory (nor hooks to call). One
@@ -112,11 +122,12 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     return {
       results,
       exitCode:
-        interrupted !== undefined ? 128 + constants.signals[interrupted] : run.failures > 0 ? 1 : code,
+        interrupted !== undefined ? (SIGNALS.get(interrupted) as number) : run.failures > 0 ? 1 : code,
     };
   } finally {
     if (workDir !== undefined && !(workDir instanceof Error)) removeWorkDir(workDir);
-    for (const signal of SIGNALS) process.off(signal, onSignal);
+    for (const signal of SIGNALS.keys()) process.off(signal, onSignal);
+    process.off('SIGHUP', carryOn);
     process.umask(umask);
     if (locale === undefined) delete process.env.LC_ALL;
     else process.env.LC_ALL = locale;
