@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -108,8 +109,14 @@ describe.runIf(canRun)('copies updated in place', () => {
       expect(runCli(['backup', ...args]).code).toBe(0);
       const before = fileContents(box.path('collect/site/backups/tree'));
       writeVersion(box, 'new');
-      // Sorted last, and large: the transfer is still running when the first holding directory shows.
-      writeFileSync(box.path('data/zz-large'), Buffer.alloc(120 * 1024 * 1024, 7));
+      // Sorted last, large, and sent at 10 MB/s (the same rsync, slowed down): the transfer is
+      // still running, seconds after the first holding directory shows, however busy the machine.
+      writeFileSync(box.path('data/zz-large'), Buffer.alloc(40 * 1024 * 1024, 7));
+      box.write({
+        'throttled-rsync': '#!/bin/sh\nexec rsync --bwlimit=10000 "$@"\n',
+        'config/tools.global': `[global]\nrsync_executable = ${box.path('throttled-rsync')}\n`,
+      });
+      chmodSync(box.path('throttled-rsync'), 0o755);
       writeFileSync(box.path('backup.sh'), runCli(['plan', ...args]).stdout);
       const child = startBackup(box, how, args);
       const holding = box.path(`collect/site/backups/tree/d0/${HOLDING}`);
@@ -118,6 +125,7 @@ describe.runIf(canRun)('copies updated in place', () => {
       await killRun(child, box.root);
       expect(fileContents(box.path('collect/site/backups/tree'))).toMatchObject(before);
       rmSync(box.path('data/zz-large'));
+      rmSync(box.path('config/tools.global'));
       const next = runCli(['backup', ...args]);
       expect(next.code, next.stderr).toBe(0);
       expect(fileContents(box.path('mirror/site/tree'))).toEqual(fileContents(box.path('data')));
