@@ -3,6 +3,8 @@
  * literal braces. Built-ins are computed once from the plan's pinned time and host facts.
  */
 
+import { didYouMean } from '../diag/did-you-mean.js';
+
 export type Variables = Readonly<Record<string, string>>;
 
 export interface HostFacts {
@@ -248,5 +250,14 @@ export function formatTemplate(template: string, variables: Variables): FormatRe
 function suggestVariable(field: string, variables: Variables): string {
   const lower = Object.keys(variables).find((k) => k.toLowerCase() === field.toLowerCase());
   if (lower !== undefined) return `did you mean '{${lower}}'?`;
-  return `known variables: ${Object.keys(variables).sort().join(', ')}`;
+  const known = `known variables: ${Object.keys(variables).sort().join(', ')}`;
+  // The one-letter date fields are no likely intent for a misspelt word.
+  const guess =
+    field.length > 1
+      ? didYouMean(
+          field,
+          Object.keys(variables).filter((k) => k.length > 1),
+        )
+      : undefined;
+  return guess === undefined ? known : `did you mean '{${guess}}'? ${known}`;
 }

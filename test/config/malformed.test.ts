@@ -165,7 +165,7 @@ describe('frequencies', () => {
 describe('variables', () => {
   it('lists the known variables for an unknown one', () => {
     expect(errorsOf({ 'site.collect': '[point]\nengine=files\nlocal_path=/srv/{nme}\n' })).toEqual([
-      `error: unknown variable '{nme}' in option 'local_path': '/srv/{nme}' (known variables: ${BUILTINS})\n  at site.collect:3 [point]`,
+      `error: unknown variable '{nme}' in option 'local_path': '/srv/{nme}' (did you mean '{name}'? known variables: ${BUILTINS})\n  at site.collect:3 [point]`,
     ]);
   });
 

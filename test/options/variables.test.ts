@@ -29,13 +29,16 @@ describe('formatTemplate', () => {
     expect(formatTemplate('{a}', { a: '{b}', b: 'no' })).toEqual({ ok: true, text: '{b}' });
   });
 
-  it('reports an unknown variable with the sorted list of known ones', () => {
+  it('reports an unknown variable with the closest known name and the sorted list of them', () => {
     expect(formatTemplate('/srv/{nme}', vars)).toEqual({
       ok: false,
       message: "unknown variable '{nme}'",
-      hint: 'known variables: Y, host, name',
+      hint: "did you mean '{name}'? known variables: Y, host, name",
       field: 'nme',
     });
+    // No one-letter date field is offered for a word, nor anything far from it.
+    expect(formatTemplate('/srv/{Yr}', vars)).toMatchObject({ hint: 'known variables: Y, host, name' });
+    expect(formatTemplate('/srv/{group}', vars)).toMatchObject({ hint: 'known variables: Y, host, name' });
   });
 
   it('suggests a variable that differs only in case', () => {
