@@ -7,40 +7,29 @@ import type { Sandbox } from './sandbox.js';
  * A dump tool that says where it runs, then waits: long enough to kill or interrupt a run while
  * it holds its collect point's lock. It records its pid and the private option file it was given.
  */
-export function slowDump(box: Sandbox, seconds: number): string {
-  const path = box.path('slow-dump');
-  box.write({
-    'slow-dump': `#!/bin/sh
-for word in "$@"; do
-  case $word in --defaults-extra-file=*) printf '%s' "\${word#*=}" > '${box.path('private-file.path')}' ;; esac
-done
-printf '%s' "$$" > '${box.path('dump.pid')}'
-sleep ${seconds}
-printf -- '-- dump\n-- Dump completed\n'
-`,
-  });
-  chmodSync(path, 0o755);
-  return path;
-}
+export const slowDump = (box: Sandbox, seconds: number): string =>
+  waitingDump(box, 'slow-dump', `sleep ${seconds}`);
 
 /**
  * A dump tool like slowDump's that waits for the file `go` in the sandbox instead of a time, then
  * dumps: a test does what it must while the run waits, then lets it end.
  */
-export function gatedDump(box: Sandbox): string {
-  const path = box.path('gated-dump');
+export const gatedDump = (box: Sandbox): string =>
+  waitingDump(box, 'gated-dump', `while [ ! -e '${box.path('go')}' ]; do sleep 0.05; done`);
+
+function waitingDump(box: Sandbox, name: string, wait: string): string {
   box.write({
-    'gated-dump': `#!/bin/sh
+    [name]: `#!/bin/sh
 for word in "$@"; do
   case $word in --defaults-extra-file=*) printf '%s' "\${word#*=}" > '${box.path('private-file.path')}' ;; esac
 done
 printf '%s' "$$" > '${box.path('dump.pid')}'
-while [ ! -e '${box.path('go')}' ]; do sleep 0.05; done
+${wait}
 printf -- '-- dump\n-- Dump completed\n'
 `,
   });
-  chmodSync(path, 0o755);
-  return path;
+  chmodSync(box.path(name), 0o755);
+  return box.path(name);
 }
 
 /**
