@@ -1,15 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { git, gitCase, runPoint } from '../helpers/git-case.js';
-import {
-  configure as configureRestic,
-  restic as resticTool,
-  run as runRestic,
-} from '../helpers/restic-case.js';
+import { configure as configureRestic, damageSnapshot, run as runRestic } from '../helpers/restic-case.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { runAs, writeScript } from '../helpers/service-targets.js';
@@ -251,13 +245,7 @@ describe.runIf(haveTools('restic', 'jq', 'rsync', 'flock', 'bash')).each(HOWS)(
       box.write({ 'data/index.html': 'changed since\n' });
       const copy = fileContents(box.path('collect/site/backups'));
       const live = fileContents(box.path('data'));
-      // restic lists the snapshots it cannot decode as none at all, and exits 0. Its cache, which
-      // still holds the snapshot whole, loses it: as on a machine that never read the repository.
-      const [file = ''] = readdirSync(box.path('repo/snapshots'));
-      box.write({ [`repo/snapshots/${file}`]: 'garbage, not an encrypted snapshot\n' });
-      const { id } = JSON.parse(resticTool(box.path('repo'), ['cat', 'config']).stdout) as { id: string };
-      const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
-      rmSync(join(cache, 'restic', id, 'snapshots', file.slice(0, 2), file), { force: true });
+      const file = damageSnapshot(box.path('repo'), box.path('repo'));
       const restore = await runRestic(box, how, 'restore', '2026-03-02T03:00:00Z');
       expectUnreadable(
         restore,
