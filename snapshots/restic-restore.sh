@@ -73,6 +73,8 @@ unit_1_fetch_vault_site() {
   RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" polyarchiv_restic_restore_at '' 'backup point "vault" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/restic holds no snapshot tagged "site": nothing was restored' "the copy of \"site\" at /var/lib/polyarchiv-fixture/restic (backup point \"vault\") could not be read (restic says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME" "the snapshot of \"site\" could not be restored whole (restic says why above): collect point \"site\" and the live data were not changed; an older snapshot: run the restore again with --at a time before this one's; another backup point's copy: run the restore again with --from ITS_NAME" \
     7 restic --repo /var/lib/polyarchiv-fixture/restic snapshots --json --tag site \
     3 jq --raw-output ".[]? | .id as \$id | .time as \$time | (\$time | capture(\"^(?<s>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:[.][0-9]+)?(?:Z|(?<sign>[+-])(?<h>[0-9]{2}):(?<m>[0-9]{2}))\$\") // error(\"restic printed a snapshot time that is not RFC 3339: \\(\$time)\")) | ((.s + \"Z\" | fromdateiso8601) - (if .sign == null then 0 else (.sign + \"1\" | tonumber) * ((.h | tonumber) * 3600 + (.m | tonumber) * 60) end)) as \$seconds | [\$seconds, \$id, \$time] | @tsv" \
+    5 restic --repo /var/lib/polyarchiv-fixture/restic list snapshots \
+    5 restic --repo /var/lib/polyarchiv-fixture/restic snapshots --json \
     restic --repo /var/lib/polyarchiv-fixture/restic restore --target /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   polyarchiv_restore_trace
   # vault.backup:3 [point]

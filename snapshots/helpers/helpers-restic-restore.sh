@@ -7,12 +7,20 @@
 # and nothing is restored; a failure of LIST is its own, passed on, followed by UNLISTED (the
 # repository could not be read); a failure of PARSE is its own, passed on; a failure of RESTORE
 # is its own too, followed by UNREADABLE (what was left as it was, where to turn).
+# restic skips a snapshot file it cannot decode (saying so) and still exits 0, so before NONE,
+# FILES prints the ids of the snapshot files, undecoded, and when there are some, EVERY prints
+# the snapshots of every tag as LIST does: a file whose snapshot EVERY does not print may be the
+# copy, and UNLISTED is said instead, with the status damaged. Their failures are as LIST's.
 polyarchiv_restic_restore_at() {
   local not_after=$1 none=$2 unlisted=$3 unreadable=$4
   shift 4
   local -a list=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a parse=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a files=("${@:2:$1}")
+  shift "$(($1 + 1))"
+  local -a every=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a restore=("$@")
   local listed lines seconds id time chosen='' taken='' newest=-1 rc=0
@@ -32,6 +40,33 @@ polyarchiv_restic_restore_at() {
     fi
   done <<<"${lines}"
   if [[ -z ${chosen} ]]; then
+    local stored
+    stored=$("${files[@]}") || rc=$?
+    if ((rc == 0)) && [[ -n ${stored} ]]; then
+      listed=$("${every[@]}") || rc=$?
+    fi
+    if ((rc != 0)); then
+      polyarchiv_say_why "${unlisted}"
+      return "${rc}"
+    fi
+    if [[ -n ${stored} ]]; then
+      lines=$("${parse[@]}" <<<"${listed}") || rc=$?
+      if ((rc != 0)); then
+        return "${rc}"
+      fi
+      local -A decoded=()
+      while IFS=$'\t' read -r seconds id time; do
+        if [[ -n ${id} ]]; then
+          decoded[${id}]=1
+        fi
+      done <<<"${lines}"
+      while read -r id; do
+        if [[ -n ${id} && -z ${decoded[${id}]:-} ]]; then
+          polyarchiv_say_why "${unlisted}"
+          return 6
+        fi
+      done <<<"${stored}"
+    fi
     polyarchiv_say_why "${none}"
     return 1
   fi

@@ -92,7 +92,7 @@ function givenCommands(command: Exclude<Command, { kind: 'exec' }>): readonly (r
     case 'restic-init':
       return [command.probe, command.init];
     case 'restic-restore-at':
-      return [command.list, command.parse, command.restore];
+      return [command.list, command.parse, command.files, command.every, command.restore];
     case 'git-reset-at':
       return [command.choose, command.reset];
     case 'svn-update-at':

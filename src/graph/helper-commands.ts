@@ -149,10 +149,22 @@ export interface ResticRestoreAtCommand {
   readonly notAfter?: number;
   readonly list: readonly Word[];
   readonly parse: readonly Word[];
+  /**
+   * Run only when none is chosen, as restic skips a snapshot file it cannot decode and still
+   * exits 0: `files` (`restic list snapshots`) prints the ids of the snapshot files, which it does
+   * not decode; when there are some, `every` prints the snapshots of every tag as `list` does.
+   * A file whose snapshot `every` does not print could not be read, and may be the copy:
+   * `unlisted` is said and the command fails (status `damaged`), not `none`.
+   */
+  readonly files: readonly Word[];
+  readonly every: readonly Word[];
   readonly restore: readonly Word[];
   readonly env: Readonly<Record<string, EnvValue>>;
   readonly none: string;
-  /** Said, and recorded with the failure, when `list` fails: the repository could not be read. */
+  /**
+   * Said, and recorded with the failure, when `list` fails or a snapshot file could not be
+   * decoded: the repository could not be read.
+   */
   readonly unlisted: string;
   /** Said, and recorded with the failure, when `restore` fails: what was left as it was, where to turn. */
   readonly unreadable: string;

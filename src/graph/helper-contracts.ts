@@ -239,10 +239,14 @@ export const HELPERS = {
       word('unreadable'),
       argv('list'),
       argv('parse'),
+      argv('files'),
+      argv('every'),
       rest('restore'),
     ],
     tools: [],
-    statuses: { restored: 0, none: 1 },
+    // `damaged`: a snapshot file restic could not decode, which it skips with status 0. 6 is
+    // neither restic's (0, 1, 3, 10 to 12, 130) nor jq's (0 to 5).
+    statuses: { restored: 0, none: 1, damaged: 6 },
   },
   gitResetAt: {
     name: 'polyarchiv_git_reset_at',

@@ -110,6 +110,8 @@ export function resticRestoreCommands(spec: ResticRestoreSpec, tools: ToolPaths)
       ...(spec.at === undefined ? {} : { notAfter: Math.floor(Date.parse(spec.at) / 1000) }),
       list: [...restic(spec.repository, tools), 'snapshots', '--json', '--tag', spec.tag],
       parse: [tools.jq ?? 'jq', '--raw-output', SNAPSHOT_LINES],
+      files: [...restic(spec.repository, tools), 'list', 'snapshots'],
+      every: [...restic(spec.repository, tools), 'snapshots', '--json'],
       restore: [...restic(spec.repository, tools), 'restore', '--target', spec.into],
       env: resticEnv(spec.repository),
       none:

@@ -63,6 +63,8 @@ const NONE: readonly [string, string, Command][] = [
       notAfter: 946684800,
       list: ['echo', '[]'],
       parse: ['true'],
+      files: ['true'],
+      every: ['false'],
       restore: ['false'],
       env: {},
       none: '',

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { resticRestoreAt } from '../../src/backends/execute/restic-restore-at.js';
@@ -181,6 +181,36 @@ describe.runIf(canRun)('polyarchiv_restic_restore_at and resticRestoreAt agree o
     ]);
     expect(executor.said).toEqual([...script.said, `explained: ${UNREADABLE}`]);
   });
+
+  it.each([
+    ['a tag without snapshots', 'nothing', undefined],
+    ['before every snapshot of the tag', 'site', '2026-11-01T00:00:00Z'],
+  ] as const)(
+    'a snapshot file restic cannot decode, none chosen (%s): could not be read, not none',
+    async (_, tag, at) => {
+      // restic lists the snapshots of the files it can decode, and exits 0: the undecoded one may be the copy.
+      const file = box.path(`repo/snapshots/${ids.get('other tag')}`);
+      const whole = readFileSync(file);
+      writeFileSync(file, 'garbage, not an encrypted snapshot\n');
+      // The cache still holds it whole: as on a machine that never read the repository.
+      rmSync(box.path('cache'), { recursive: true, force: true });
+      const results: Outcome[] = [];
+      try {
+        for (const backend of [viaScript, viaExecutor]) {
+          rmSync(box.path('restored'), { recursive: true, force: true });
+          results.push(await backend(command(tag, at)));
+        }
+        // The snapshots restic can decode are still restored.
+        rmSync(box.path('restored'), { recursive: true, force: true });
+        expect((await viaExecutor(command('site', undefined))).restored).toBe('now\n');
+      } finally {
+        writeFileSync(file, whole);
+      }
+      const [script, executor] = results as [Outcome, Outcome];
+      expect(script).toEqual({ code: 6, said: [`  ${UNLISTED}`], restored: undefined });
+      expect(executor).toEqual({ ...script, said: [...script.said, `explained: ${UNLISTED}`] });
+    },
+  );
 
   it("passes on restic's failure to list (a wrong password), then says the repository could not be read", async () => {
     const results: Outcome[] = [];

@@ -3,7 +3,7 @@ import { chmodSync, readdirSync, rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { git, gitCase, runPoint } from '../helpers/git-case.js';
-import { configure as configureRestic, run as runRestic } from '../helpers/restic-case.js';
+import { configure as configureRestic, damageSnapshot, run as runRestic } from '../helpers/restic-case.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { serverPerSuite } from '../helpers/server-per-suite.js';
 import { runAs, writeScript } from '../helpers/service-targets.js';
@@ -233,6 +233,27 @@ describe.runIf(haveTools('restic', 'jq', 'rsync', 'flock', 'bash')).each(HOWS)(
         /failed with exit code 1: step \d+ of \d+ at vault\.backup:3 \[point\]/,
       );
       expect(restore.stderr).toContain('restic: the connection was reset\n');
+      expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+      expect(fileContents(box.path('data'))).toEqual(live);
+    });
+
+    it('a snapshot file overwritten with garbage: not "no copy", said after restic, at the snapshot list', async () => {
+      box = makeSandbox('polyarchiv-unreadable-restic-');
+      configureRestic(box);
+      const backup = await runRestic(box, how, 'backup', '2026-03-01T03:00:00Z');
+      expect(backup.code, backup.stderr).toBe(0);
+      box.write({ 'data/index.html': 'changed since\n' });
+      const copy = fileContents(box.path('collect/site/backups'));
+      const live = fileContents(box.path('data'));
+      const file = damageSnapshot(box.path('repo'), box.path('repo'));
+      const restore = await runRestic(box, how, 'restore', '2026-03-02T03:00:00Z');
+      expectUnreadable(
+        restore,
+        `the copy of "site" at ${box.path('repo')} (backup point "vault") could not be read (restic says why above): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+        /failed with exit code \d+: step \d+ of \d+ at vault\.backup:3 \[point\]/,
+      );
+      expect(restore.stderr).toContain(`could not load snapshot ${file.slice(0, 8)}`);
+      expect(restore.stderr).not.toContain('holds no');
       expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
       expect(fileContents(box.path('data'))).toEqual(live);
     });

@@ -1,8 +1,10 @@
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCliAsync } from '../helpers/cli.js';
 import {
   configure,
+  damageSnapshot,
   type OtherSecrets,
   PASSWORD,
   restic,
@@ -90,6 +92,29 @@ describe.runIf(canRun)('restic backup points on remote repositories', { timeout:
       const anonymous = restic(url.replace(/:[^:@/]*@/, '@'), ['cat', 'config']);
       expect(anonymous.status).not.toBe(0);
       expect(anonymous.stderr).toMatch(/401|Unauthorized/i);
+    },
+  );
+
+  it.each(['apply', 'script'] as const)(
+    'a snapshot the REST server holds damaged: could not be read, not no copy, no password shown (%s)',
+    async (how) => {
+      count += 1;
+      box = makeSandbox('polyarchiv-restic-rest-');
+      const url = rest.url(`vault-${count}`);
+      configure(box, url);
+      await watchedBackup(box, how, at(1), REST_SECRETS);
+      const file = damageSnapshot(url, join(rest.dir, 'repos', `vault-${count}`));
+      const watch = watchProcesses([PASSWORD, ...secretForms(REST_SECRETS)]);
+      const restore = await run(box, how, 'restore', at(2), [], REST_SECRETS);
+      expect(watch.stop().leaks).toEqual([]);
+      expect(restore.code, restore.stderr).toBe(1);
+      expect(restore.stderr).toContain(`could not load snapshot ${file.slice(0, 8)}`);
+      expect(restore.stderr).toMatch(
+        /\npolyarchiv: {3}the copy of "site" at rest:http:\/\/\S+ \(backup point "vault"\) could not be read \(restic says why above\): collect point "site" and the live data were not changed; [^\n]+\npolyarchiv: {3}failed with exit code 6: step \d+ of \d+ at vault\.backup:3 \[point\]\n/,
+      );
+      expect(restore.stderr).not.toContain('holds no');
+      for (const secret of [PASSWORD, ...secretForms(REST_SECRETS)])
+        expect(restore.stderr).not.toContain(secret);
     },
   );
 

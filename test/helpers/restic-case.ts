@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { type CliResult, runAsync, runCliAsync } from './cli.js';
 import type { Sandbox } from './sandbox.js';
@@ -111,4 +113,18 @@ export async function watchedBackup(
     expect(env).toMatch(/(^|\0)HOME=/);
   }
   return result;
+}
+
+/**
+ * Overwrites the snapshot file of `repository` (the directory `dir` that holds it) with garbage,
+ * which restic 0.14 lists as no snapshot at all with status 0, and removes it from restic's
+ * cache, which still holds it whole: as on a machine that never read the repository. Its name.
+ */
+export function damageSnapshot(repository: string, dir: string): string {
+  const [file = ''] = readdirSync(join(dir, 'snapshots'));
+  writeFileSync(join(dir, 'snapshots', file), 'garbage, not an encrypted snapshot\n');
+  const { id } = JSON.parse(restic(repository, ['cat', 'config']).stdout) as { id: string };
+  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  rmSync(join(cache, 'restic', id, 'snapshots', file.slice(0, 2), file), { force: true });
+  return file;
 }

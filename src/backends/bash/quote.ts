@@ -273,6 +273,8 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             unreadable: shellWord(command.unreadable),
             list: command.list,
             parse: command.parse,
+            files: command.files,
+            every: command.every,
             restore: command.restore,
           },
           perLine,

@@ -24,10 +24,7 @@ export async function resticRestoreAt(
     return listed.status;
   }
   const snapshots = snapshotLines(listed.stdout);
-  if (typeof snapshots === 'string') {
-    writeAsTool(ctx, 'stderr', `${snapshots}\n`);
-    return snapshots.startsWith('parse error') ? UNREADABLE.json : UNREADABLE.time;
-  }
+  if (typeof snapshots === 'string') return parseFailure(snapshots, ctx);
   let chosen: Snapshot | undefined;
   for (const snapshot of snapshots)
     if (
@@ -36,8 +33,7 @@ export async function resticRestoreAt(
     )
       chosen = snapshot;
   if (chosen === undefined) {
-    sayWhy(say, ctx, command.none);
-    return HELPERS.resticRestoreAt.statuses.none;
+    return await noneOrDamaged(command, ctx, say);
   }
   note(HELPER_MESSAGES.snapshotChosen(chosen.id.slice(0, 8), chosen.time));
   const status = await runExec(
@@ -48,6 +44,47 @@ export async function resticRestoreAt(
     sayWhy(say, ctx, command.unreadable);
   }
   return status;
+}
+
+/**
+ * When none is chosen: restic skips a snapshot file it cannot decode (saying so) and still exits
+ * 0, so a snapshot file (`files`, undecoded) that is not among the snapshots of every tag
+ * (`every`) may be the copy: `unlisted` is said, not `none`. A failure of restic is passed on
+ * after `unlisted`, one of jq's reading as its own.
+ */
+async function noneOrDamaged(
+  command: ResticRestoreAtCommand,
+  ctx: RunContext,
+  say: (line: string) => void,
+): Promise<number> {
+  const files = await capture(command.files, ctx, 'stdout', command.env);
+  const stored = files.stdout.split('\n').filter((id) => id !== '');
+  const every =
+    files.status !== 0 || stored.length === 0
+      ? undefined
+      : await capture(command.every, ctx, 'stdout', command.env);
+  const failed = files.status !== 0 ? files.status : (every?.status ?? 0);
+  if (failed !== 0) {
+    sayWhy(say, ctx, command.unlisted);
+    return failed;
+  }
+  if (every !== undefined) {
+    const snapshots = snapshotLines(every.stdout);
+    if (typeof snapshots === 'string') return parseFailure(snapshots, ctx);
+    const decoded = new Set(snapshots.map((snapshot) => snapshot.id));
+    if (!stored.every((id) => decoded.has(id))) {
+      sayWhy(say, ctx, command.unlisted);
+      return HELPERS.resticRestoreAt.statuses.damaged;
+    }
+  }
+  sayWhy(say, ctx, command.none);
+  return HELPERS.resticRestoreAt.statuses.none;
+}
+
+/** jq's message and status, as the script's `parse` fails. */
+function parseFailure(message: string, ctx: RunContext): number {
+  writeAsTool(ctx, 'stderr', `${message}\n`);
+  return message.startsWith('parse error') ? UNREADABLE.json : UNREADABLE.time;
 }
 
 /** Later, or of the same second with a greater id: restic lists snapshots of one time in no fixed order. */
