@@ -1,22 +1,21 @@
-
 # Takes the newest file of a dated series, or the newest directory (a series of mirrors). LIST
 # prints paths, one per line (each after its time, for a series ordered by modification time; a
 # directory's with a final slash); those that PATTERN (an extended regular expression)
 # matches are candidates, group PATH_GROUP their path (0: the whole line), and the groups ORDER
 # names, joined, are a candidate's time, which sorts as text; of equal times the greatest path is
 # taken. Not after NOT_AFTER when it is not empty. GET runs with PREFIX and the path as one word,
-# then the words of AFTER. When no path is that old, NONE is said and nothing is taken; a failure
-# of LIST is its own, passed on after UNLISTED, and one of GET after UNREADABLE (each when not
-# empty).
+# then the words of AFTER; the path is said after SHOWN_PREFIX (where the configuration names
+# it). When no path is that old, NONE is said and nothing is taken; a failure of LIST is its own,
+# passed on after UNLISTED, and one of GET after UNREADABLE (each when not empty).
 polyarchiv_newest_file() {
-  local pattern=$1 path_group=$2 order=$3 not_after=$4 none=$5 unlisted=$6 unreadable=$7 prefix=$8
-  shift 8
+  local pattern=$1 path_group=$2 order=$3 not_after=$4 none=$5 unlisted=$6 unreadable=$7 prefix=$8 shown_prefix=$9
+  shift 9
   local -a list=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a after=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a get=("$@")
-  local listed line path key group chosen='' newest='' found rc=0
+  local listed line path key group chosen='' newest='' found shown rc=0
   local -a groups
   read -r -a groups <<<"${order}"
   listed=$("${list[@]}") || rc=$?
@@ -42,8 +41,8 @@ polyarchiv_newest_file() {
     polyarchiv_say_why "${none}"
     return 1
   fi
-  found=${prefix}${chosen}
-  polyarchiv_progress "  the newest there: ${found}"
+  found=${prefix}${chosen} shown=${shown_prefix}${chosen}
+  polyarchiv_progress "  the newest there: ${shown}"
   "${get[@]}" "${found}" "${after[@]}" || rc=$?
   if ((rc != 0)); then
     polyarchiv_say_why "${unreadable}"

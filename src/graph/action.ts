@@ -300,8 +300,9 @@ export interface ExpectCopySpec {
   /**
    * What any other failure of the check means (it could not read there: a server gone, a
    * permission denied), said after the tool's own lines: a fetch's check says it. On this host,
-   * for `entries`: what a directory the run's user may not read or search means, asked first
-   * (find says nothing else of it than of a missing one).
+   * for `entries` and `path`: what a copy the run's user may not read, or may not even see (a
+   * directory above it that it may not search), means, asked first (find and test say nothing
+   * else of it than of a missing one; see readableFirst).
    */
   readonly unreadable?: string;
   /**

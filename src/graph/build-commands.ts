@@ -9,6 +9,7 @@ import { kerberosTicketCommands, underKerberos } from './kerberos-commands.js';
 import { newestFileCommands } from './newest-file-commands.js';
 import { rclonePathCheck } from './rclone-commands.js';
 import { syncDirCommands, syncPreview } from './rclone-sync-commands.js';
+import { readableFirst } from './readable-check.js';
 import {
   resticBackupCommands,
   resticForgetCommands,
@@ -331,23 +332,6 @@ function expectCopy(spec: ExpectCopySpec, tools: ToolPaths): ExecCommand {
   }
   if (test !== undefined) return { kind: 'exec', argv: test, explains };
   return { kind: 'exec', argv: firstEntry(spec.path), pipeline: [['grep', '-q', '.']], explains };
-}
-
-/**
- * On this host, before find looks into a copy: a directory there that the run's user may not read
- * or search fails with `unreadable`, which find would otherwise report as missing or empty (its
- * status 1 says both). A missing one passes, for find's check to say.
- */
-function readableFirst(spec: ExpectCopySpec): ExecCommand[] {
-  if (spec.transport !== undefined || spec.expect !== 'entries' || spec.unreadable === undefined) return [];
-  const { path } = spec;
-  return [
-    {
-      kind: 'exec',
-      argv: ['test', '!', '-e', path, '-o', '-r', path, '-a', '-x', path],
-      explains: [{ status: 1, message: spec.unreadable }],
-    },
-  ];
 }
 
 /**

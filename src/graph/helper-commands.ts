@@ -234,6 +234,11 @@ export interface NewestFileCommand {
   readonly list: readonly Word[];
   readonly get: readonly Word[];
   readonly prefix: string;
+  /**
+   * How the newest is named when it is said: `prefix`'s place as the configuration names it (a
+   * server's URL, not rclone's on-the-fly remote), before the chosen path.
+   */
+  readonly shownPrefix: string;
   readonly after: readonly Word[];
   readonly env?: Readonly<Record<string, EnvValue>>;
 }

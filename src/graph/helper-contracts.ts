@@ -265,6 +265,7 @@ export const HELPERS = {
       word('unlisted'),
       word('unreadable'),
       word('prefix'),
+      word('shown_prefix'),
       argv('list'),
       argv('after'),
       rest('get'),

@@ -53,6 +53,7 @@ export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): C
         list: find,
         get: ['ln', '-sfn', '--'],
         prefix: below,
+        shownPrefix: below,
         after: [file],
         ...(modified ? { env: utc } : {}),
       },
@@ -67,6 +68,7 @@ export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): C
         list: execArgv(remoteCommand(transport, modified ? ['env', 'TZ=UTC', ...find] : find, tools)),
         ...get,
         prefix: `${transport.host}:${below}`,
+        shownPrefix: `${transport.host}:${below}`,
       },
     ];
   }
@@ -91,6 +93,8 @@ export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): C
       list: list.argv,
       ...split(execArgv(copy as Command), remoteWord(transport, CHOSEN)),
       prefix: remoteWord(transport, below),
+      // rclone's remote (`:webdav:/path`) is no name the configuration gives: its URL is.
+      shownPrefix: `${transport.shown}${below}`,
       ...(list.env === undefined && !modified ? {} : { env: { ...list.env, ...utc } }),
     },
     ...publish,

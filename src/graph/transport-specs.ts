@@ -107,7 +107,8 @@ export interface GetFileSpec {
  * below `dir` (at most `depth` levels down, relative to it) that the anchored extended regular
  * expression `pattern` matches is a candidate; the groups `order` names (1-based), joined, are its
  * time, which sorts as text. Not after `notAfter` when it is not empty (the same groups of that
- * time). `shown` is the series as a reader knows it: its path with the time variables.
+ * time). `shown` is the series as a reader knows it: where the configuration names it (a server's
+ * URL, a host), with the time variables.
  */
 export interface NewestFileSearch {
   /** What the series holds: archives, or mirrors (directories, listed with a final slash). */
@@ -126,7 +127,8 @@ export interface NewestFileSearch {
   readonly notAfter: string;
   /**
    * The name `--at`'s time gives, when the names are coarser than it (a day, an hour): `notAfter`
-   * is then the key before it, as that name may be that of a copy made after `--at`.
+   * is then the key before it, as that name may be that of a copy made after `--at`. Named as
+   * `shown` is.
    */
   readonly passedOver?: string;
   readonly shown: string;

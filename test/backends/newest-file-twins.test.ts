@@ -184,6 +184,20 @@ describe.runIf(canRun)('polyarchiv_newest_file and newestFile agree on a real di
     });
   });
 
+  it('names the newest as shownPrefix says, and takes it where prefix says', async () => {
+    const results: Outcome[] = [];
+    for (const backend of [viaScript, viaExecutor]) {
+      rmSync(LINK(), { force: true });
+      results.push(await backend({ ...command(undefined), shownPrefix: 'https://dav.example.org/site/' }));
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]).toEqual({
+      code: 0,
+      said: ['  the newest there: https://dav.example.org/site/2026/site-10.03_0300-Tue.tar.gz'],
+      taken: box.path('archives/site/2026/site-10.03_0300-Tue.tar.gz'),
+    });
+  });
+
   it.each([
     ['the newest mirror, a directory', undefined, '2026-03-02/site/'],
     ['none named before the day of --at', '2026-02-28T12:00:00+01:00', undefined],

@@ -36,6 +36,7 @@ const NONE: readonly [string, string, Command][] = [
       list: ['true'],
       get: ['false'],
       prefix: '',
+      shownPrefix: '',
       after: [],
     },
   ],

@@ -473,12 +473,18 @@ describe.runIf(haveWebdav() && haveTools('flock', 'bash', 'tar', 'gzip', 'sha256
         );
         failingTool(box, 'rclone', 'copyto');
         const unfetched = runAs(box, how, 'restore', args);
-        // Named as rclone's remote names it.
-        expect(unfetched.stderr).toContain(`the newest there: :webdav:/rolled-${box.root.slice(-6)}/site-`);
+        // Named by the URL the configuration gives, not by rclone's remote (`:webdav:/...`).
+        expect(unfetched.stderr).toContain(`the newest there: ${series}/site-`);
+        expect(unfetched.stderr).not.toContain(':webdav:');
         expectUnreadable(
           unfetched,
           `the copy of "site" at the newest of ${series}, named above (backup point "bp") could not be read (rclone says why above): collect point "site" and the live data were not changed; an older archive: run the restore again with --at a time before this one's; ${ELSEWHERE}`,
           /failed with exit code 7: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        const none = runAs(box, how, 'restore', [...args, '--at', '2000-01-01T00:00:00Z']);
+        expect(none.code, none.stderr).toBe(1);
+        expect(none.stderr).toContain(
+          `\npolyarchiv:   no file is named as ${series}/site-{Y}{m}{d}{H}{M}{S}.tar.gz at or before --at\n`,
         );
         expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
         expect(fileContents(box.path('data'))).toEqual(live);
@@ -551,8 +557,16 @@ describe.runIf(process.getuid?.() === 0 && haveTools('rsync', 'flock', 'bash', '
       });
     });
     afterEach(() => {
-      // Made readable again for the sandbox's removal: the one mirror there is.
-      for (const dir of [...mirrors('mirror'), ...mirrors('series/site')]) chmodSync(dir, 0o755);
+      // Made readable again for the sandbox's removal: the directories and archives a case denies.
+      for (const path of [
+        ...['mirror', 'series', 'series/site', 'archives'].map((dir) => box.path(dir)),
+        ...mirrors('mirror'),
+        ...mirrors('series/site'),
+        ...mirrors('archives'),
+      ])
+        try {
+          chmodSync(path, 0o755);
+        } catch {}
       box.remove();
     });
 
@@ -581,6 +595,89 @@ describe.runIf(process.getuid?.() === 0 && haveTools('rsync', 'flock', 'bash', '
         );
         expect(restore.stderr).not.toContain('missing or empty');
         expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+
+      it(`a mirror in a directory the run's user may not search: not said missing (${how})`, () => {
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const copy = fileContents(box.path('collect/site/backups'));
+        const live = fileContents(box.path('data'));
+        chmodSync(box.path('mirror'), 0o000);
+        const restore = restoreBoundByModes(box, how, args);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at ${box.path('mirror/site')} (backup point "bp") could not be read (its permissions deny the run's user): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 1: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).not.toContain('missing');
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+
+      it(`an archive that the run's user may not read: its permissions named (${how})`, () => {
+        box.write({
+          'config/bp.backup': '[point]\nengine = archive\nremote_url = {root}/archives/{name}.tar.gz\n',
+        });
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        expect(runAs(box, how, 'backup', args).code).toBe(0);
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const copy = fileContents(box.path('collect/site/backups'));
+        const live = fileContents(box.path('data'));
+        chmodSync(box.path('archives/site.tar.gz'), 0o000);
+        const restore = restoreBoundByModes(box, how, args);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at ${box.path('archives/site.tar.gz')} (backup point "bp") could not be read (its permissions deny the run's user): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 1: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).not.toContain('extracted whole');
+        expect(fileContents(box.path('collect/site/backups'))).toEqual(copy);
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+
+      it(`the newest archive of a dated series, found with no state here (${how})`, () => {
+        box.write({
+          'config/bp.backup':
+            '[point]\nengine = rolling_archive\nremote_url = {root}/archives/{name}-{Y}{m}{d}{H}{M}{S}.tar.gz\n',
+        });
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        expect(runAs(box, how, 'backup', [...args, '--now', '2026-03-10T04:05:06+01:00']).code).toBe(0);
+        rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const live = fileContents(box.path('data'));
+        const [newest = ''] = mirrors('archives');
+        chmodSync(newest, 0o000);
+        const restore = restoreBoundByModes(box, how, [...args, '--from', 'bp']);
+        expect(restore.stderr).toContain(`the newest there: ${newest}\n`);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at the newest of ${box.path('archives')}, named above (backup point "bp") could not be read (its permissions deny the run's user): collect point "site" and the live data were not changed; an older archive: run the restore again with --at a time before this one's; ${ELSEWHERE}`,
+          /failed with exit code 1: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).not.toContain('extracted whole');
+        expect(fileContents(box.path('data'))).toEqual(live);
+      }, 60_000);
+
+      it(`a dated series in a directory the run's user may not search: not said missing (${how})`, () => {
+        box.write({
+          'config/bp.backup':
+            '[point]\nengine = synchronize\nremote_url = {root}/series/{name}/{Y}-{m}-{d}_{H}{M}\n',
+        });
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        expect(runAs(box, how, 'backup', [...args, '--now', '2026-03-10T04:05:06+01:00']).code).toBe(0);
+        rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
+        box.write({ 'data/page.txt': 'changed since\n' });
+        const live = fileContents(box.path('data'));
+        chmodSync(box.path('series'), 0o000);
+        const restore = restoreBoundByModes(box, how, [...args, '--from', 'bp']);
+        expectUnreadable(
+          restore,
+          `the copy of "site" at ${box.path('series/site')} (backup point "bp") could not be read (its permissions deny the run's user): collect point "site" and the live data were not changed; ${ELSEWHERE}`,
+          /failed with exit code 1: step \d+ of \d+ at bp\.backup:3 \[point\]/,
+        );
+        expect(restore.stderr).not.toContain('missing');
         expect(fileContents(box.path('data'))).toEqual(live);
       }, 60_000);
 

@@ -32,6 +32,7 @@ describe('toolsOf', () => {
       list: ['find', '/srv/archives', '-printf', '%p\\n'],
       get: ['ln', '-s', '--'],
       prefix: '',
+      shownPrefix: '',
       after: ['/c/fetched.tar.gz'],
     };
     expect(toolsOf(newest)).toEqual(['find', 'ln']);

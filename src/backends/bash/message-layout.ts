@@ -38,7 +38,7 @@ export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<H
   snapshotChosen: ['short_id', 'taken'],
   commitChosen: ['short_hash', 'made'],
   revisionChosen: ['revision'],
-  newestFound: ['found'],
+  newestFound: ['shown'],
   mapToolFailed: ['tool[0]', 'from', 'path'],
   notConfirmed: [],
   changesNotListed: ['more', 'deletions'],

@@ -306,6 +306,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             unlisted: shellWord(command.unlisted ?? ''),
             unreadable: shellWord(command.unreadable ?? ''),
             prefix: shellWord(command.prefix),
+            shown_prefix: shellWord(command.shownPrefix),
             list: command.list,
             after: command.after,
             get: command.get,

@@ -7,7 +7,7 @@ import { type RunContext, runExec, sayWhy } from './run-exec.js';
 /**
  * Twin of polyarchiv_newest_file (templates/partials/helpers-newest-file.hbs): lists the files
  * or directories, takes the newest one `pattern` matches (not after `notAfter`), runs `get` with
- * its path, or says `none` and fails; a listing or a fetch that fails is said in `unlisted`'s or
+ * its path (said after `shownPrefix`), or says `none` and fails; a listing or a fetch that fails is said in `unlisted`'s or
  * `unreadable`'s words, when it has them.
  */
 export async function newestFile(
@@ -28,7 +28,7 @@ export async function newestFile(
     return HELPERS.newestFile.statuses.none;
   }
   const found = `${command.prefix}${chosen}`;
-  note(HELPER_MESSAGES.newestFound(found));
+  note(HELPER_MESSAGES.newestFound(`${command.shownPrefix}${chosen}`));
   const status = await runExec({ kind: 'exec', argv: [...command.get, found, ...command.after], env }, ctx);
   if (status !== 0) sayWhy(say, ctx, command.unreadable);
   return status;

@@ -80,7 +80,7 @@ export function fetchNewestArchive(
   at: Date | undefined,
   otherCopies: string,
 ): ActionDraft[] {
-  const search = datedSearch(bp, at);
+  const search = datedSearch(bp, at, 'files', (path) => shownTarget(target, path));
   return fetchArchive(
     bp,
     cp,

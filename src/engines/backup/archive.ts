@@ -22,7 +22,14 @@ import {
 } from './expect-fetched.js';
 import { sourceLeftovers } from './source-leftovers.js';
 import { restoreThroughStaging } from './staged-restore.js';
-import { checkTarget, localLocation, pointTarget, type Target, TRANSPORT_OPTIONS } from './target.js';
+import {
+  checkTarget,
+  localLocation,
+  pointTarget,
+  shownTarget,
+  type Target,
+  TRANSPORT_OPTIONS,
+} from './target.js';
 
 /** The archive's name chooses its compressor. */
 const EXTENSIONS: readonly (readonly [string, Compression])[] = [
@@ -194,7 +201,12 @@ export function extractArchive(
     },
     (staging, origin) => [
       ...(fetch === undefined
-        ? expectFetched(bp, cp, { path: archive, shown: archive, expect: 'path' }, origin)
+        ? expectFetched(
+            bp,
+            cp,
+            { path: archive, shown: archive, expect: 'path', kept: true, otherwise: otherCopies },
+            origin,
+          )
         : [
             // Asked first, where it is: the copy's tool would say it in its own words, or not at all.
             ...(fetch.kind === 'file'
@@ -227,6 +239,22 @@ export function extractArchive(
                 ),
               (target, search) => unreadableSeries(bp, cp, target, search, otherCopies),
             ),
+            // On this host the newest is linked, which reads nothing of it: whether the run's
+            // user may read it is asked here, rather than said as an archive that extracts badly.
+            ...(fetch.kind === 'newest' && fetch.target.kind === 'local'
+              ? expectFetched(
+                  bp,
+                  cp,
+                  {
+                    path: file,
+                    shown: `the newest of ${shownTarget(fetch.target, fetch.search.dir)}, named above`,
+                    expect: 'path',
+                    kept: true,
+                    otherwise: otherCopies,
+                  },
+                  origin,
+                )
+              : []),
           ]),
       {
         kind: 'unpack',

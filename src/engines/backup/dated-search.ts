@@ -76,11 +76,13 @@ export const firstTimeMarker = (text: string): number => text.search(MARKERS);
  * modification time (when they were written, which the transports keep or set to their upload),
  * or mirrors that cannot be ordered: their directories keep their sources' times. A message
  * instead when the template cannot tell: a time variable outside the path, or such a mirror.
+ * `show`: how a path of the target is named in what is said (shownTarget: a server's URL, a host).
  */
 export function datedSearch(
   bp: BoundBackupPoint,
   at: Date | undefined,
   entries: NewestFileSearch['entries'] = 'files',
+  show: (path: string) => string = (path) => path,
 ): NewestFileSearch | string {
   const template = bp.options.template('remote_url') ?? '';
   const formatted = timeMarkedUrl(bp);
@@ -107,7 +109,9 @@ export function datedSearch(
   pattern += escaped(tail);
   depth += slashes(tail);
   const end = entries === 'directories' ? '/' : '';
-  const shown = `${dir === '/' ? '' : dir}/${relative.replace(MARKERS, (_, index) => `{${TIME_VARIABLES[Number(index)]}}`)}`;
+  const shown = show(
+    `${dir === '/' ? '' : dir}/${relative.replace(MARKERS, (_, index) => `{${TIME_VARIABLES[Number(index)]}}`)}`,
+  );
   if (!namesOrder(fields)) {
     if (entries === 'directories')
       return `remote_url '${template}' names its mirrors by no date and time that orders them (the year, then {m}-{d} or {j}, then {H}, {M}, {S}...)`;
@@ -139,7 +143,7 @@ export function datedSearch(
     pathGroup: 0,
     order,
     notAfter: bound?.key ?? '',
-    ...(bound?.passedOver === undefined ? {} : { passedOver: bound.passedOver }),
+    ...(bound?.passedOver === undefined ? {} : { passedOver: show(bound.passedOver) }),
     shown,
   };
 }
@@ -273,7 +277,8 @@ export function seriesDirExpected(
       path: search.dir,
       shown,
       expect: 'path',
-      ...(target.kind === 'local' ? {} : { transport: target.transport }),
+      // On this host, a directory the run's user may not see into is said as such, not missing.
+      ...(target.kind === 'local' ? { kept: true as const } : { transport: target.transport }),
     },
     origin,
   );

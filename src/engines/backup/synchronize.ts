@@ -87,7 +87,9 @@ export const synchronize: BackupEngine = {
     const target = pointTarget(bp);
     // A mirror named by the time of its backup, which no state here recorded: the newest there.
     const search =
-      context.variablesRecorded === true ? undefined : datedSearch(bp, context.at, 'directories');
+      context.variablesRecorded === true
+        ? undefined
+        : datedSearch(bp, context.at, 'directories', (path) => shownTarget(target, path));
     if (search !== undefined && typeof search !== 'string')
       return restoreNewestMirror(bp, cp, target, search);
     if (target.kind === 'rclone') {
