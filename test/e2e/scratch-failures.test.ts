@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -71,7 +72,37 @@ describe.runIf(canRun)('the scratch of a unit whose step after the pack or the e
     sh('mount', '-o', 'remount,bind,ro', dir);
   }
 
+  /** The remote directory, a small tmpfs filled by everything the previous backup left room for. */
+  function fullDisk(dir: string): void {
+    const held = readdirSync(dir).map((name) => [name, readFileSync(`${dir}/${name}`)] as const);
+    sh('mount', '-t', 'tmpfs', '-o', 'size=2m', 'polyarchiv-test', dir);
+    mounted.push(dir);
+    for (const [name, bytes] of held) writeFileSync(`${dir}/${name}`, bytes);
+    try {
+      writeFileSync(`${dir}/filler`, Buffer.alloc(1_900_000));
+    } catch (error) {
+      expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    }
+  }
+
   for (const how of ['apply', 'script'] as const) {
+    it(`removes the partial of an upload that filled the other host's disk (${how})`, () => {
+      const first = run(box, how, 'backup', args);
+      expect(first.code, first.stderr).toBe(0);
+      const good = sent();
+      // Random bytes: gzip cannot make them smaller than the room left.
+      writeFileSync(box.path('data/f0.txt'), randomBytes(300_000).toString('base64'));
+      fullDisk(box.path('remote'));
+
+      const full = run(box, how, 'backup', args);
+      expect(full.code).toBe(1);
+      expect(full.stderr).toMatch(/No space left on device|failed with exit code 11:/);
+      // The upload wrote its partial until the disk was full: the unit removed it by ssh.
+      expect(readdirSync(box.path('remote')).sort()).toEqual(['filler', 'site.tar.gz']);
+      expect(sent().equals(good)).toBe(true);
+      expect(readdirSync(pairDir()).sort()).toEqual(['archive.listing', 'offsite.json']);
+    }, 120_000);
+
     it(`removes the packed archive when the ssh upload is refused (${how})`, () => {
       const first = run(box, how, 'backup', args);
       expect(first.code, first.stderr).toBe(0);
