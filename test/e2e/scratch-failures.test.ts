@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI } from '../helpers/cli.js';
+import { startRun, waitFor } from '../helpers/run-control.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { serverPerSuite } from '../helpers/server-per-suite.js';
-import { runAs as run } from '../helpers/service-targets.js';
+import { runAs as run, writeScript } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
 import { haveSshd, startSshd } from '../servers/sshd.js';
@@ -33,8 +35,9 @@ function unmount(target: string): void {
 
 /**
  * What a unit writes for its own use (the archive packed to be sent, the archive fetched back and
- * its extracted copy) is removed when a later step of the unit fails: only the state and the
- * listing of the last archive sent stay in the pair's metadata directory.
+ * its extracted copy) is removed when a later step of the unit fails or is interrupted: only the
+ * state and the listing of the last archive sent stay in the pair's metadata directory. An upload
+ * that fails removes its partial on the other host too.
  */
 describe.runIf(canRun)('the scratch of a unit whose step after the pack or the extraction fails', () => {
   const sshd = serverPerSuite(startSshd);
@@ -100,6 +103,47 @@ describe.runIf(canRun)('the scratch of a unit whose step after the pack or the e
       // The upload wrote its partial until the disk was full: the unit removed it by ssh.
       expect(readdirSync(box.path('remote')).sort()).toEqual(['filler', 'site.tar.gz']);
       expect(sent().equals(good)).toBe(true);
+      expect(readdirSync(pairDir()).sort()).toEqual(['archive.listing', 'offsite.json']);
+    }, 120_000);
+
+    it(`removes the packed archive when SIGTERM interrupts its upload; the next upload replaces the partial (${how})`, async () => {
+      const first = run(box, how, 'backup', args);
+      expect(first.code, first.stderr).toBe(0);
+      const good = sent();
+      // Random bytes, sent at 100 KB/s: the upload runs for many seconds.
+      writeFileSync(box.path('data/f0.txt'), randomBytes(1_500_000).toString('base64'));
+      box.write({
+        'config/tools.global': `[global]\nrsync_executable = ${box.path('slow-rsync')}\n`,
+        'slow-rsync': `#!/bin/sh\ncase " $* " in *" --fsync "*) exec rsync --bwlimit=100 "$@" ;; esac\nexec rsync "$@"\n`,
+      });
+      chmodSync(box.path('slow-rsync'), 0o755);
+      const partial = box.path('remote/.site.tar.gz.polyarchiv-partial');
+      let started: ReturnType<typeof startRun>;
+      if (how === 'apply') started = startRun(process.execPath, [CLI, 'backup', ...args]);
+      else {
+        writeScript(box.path('backup.sh'), 'backup', args);
+        started = startRun('bash', [box.path('backup.sh')]);
+      }
+      await waitFor(
+        () => existsSync(partial) && statSync(partial).size > 0,
+        'the upload to write its partial',
+      );
+      started.child.kill('SIGTERM');
+      const exit = await started.exited;
+      expect(exit.code, exit.stderr).not.toBe(0);
+      expect(exit.stderr).toContain('interrupted by SIGTERM');
+      expect(sent().equals(good)).toBe(true);
+      expect(readdirSync(pairDir()).sort()).toEqual(['archive.listing', 'offsite.json']);
+      // No tool starts after a signal, a removal over ssh neither: the partial waits there for the
+      // next upload, which writes it anew under the same name and renames it.
+      expect(readdirSync(box.path('remote')).sort()).toEqual([
+        '.site.tar.gz.polyarchiv-partial',
+        'site.tar.gz',
+      ]);
+      rmSync(box.path('config/tools.global'));
+      const next = run(box, how, 'backup', args);
+      expect(next.code, next.stderr).toBe(0);
+      expect(readdirSync(box.path('remote'))).toEqual(['site.tar.gz']);
       expect(readdirSync(pairDir()).sort()).toEqual(['archive.listing', 'offsite.json']);
     }, 120_000);
 
