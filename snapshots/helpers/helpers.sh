@@ -256,6 +256,17 @@ polyarchiv_tolerate() {
   return "${status}"
 }
 
+# After a command that failed with STATUS: runs CLEANUP, the removal of what the command left on
+# another host (an upload's partial), whose status and output change nothing: a host that could
+# not be reached is said by the failed command already. Returns STATUS.
+polyarchiv_after_failure() {
+  local status=$1
+  shift 1
+  local -a cleanup=("$@")
+  "${cleanup[@]}" > /dev/null 2>&1 || true
+  return "${status}"
+}
+
 # After a command that failed with STATUS, given pairs of a status (or `other`: any) and its
 # meaning: says the meaning of STATUS, one the tool does not print itself (rclone's "nothing
 # transferred"); returns STATUS all the same.

@@ -1,5 +1,6 @@
 import { counted } from '../counted.js';
 import { formatOrigin, type Origin } from '../diag/origin.js';
+import { unitScratch } from '../graph/scratch.js';
 import {
   describeUnits,
   hookLabel,
@@ -80,6 +81,9 @@ function unitText(unit: PlanUnit): string {
       text += `${shownCommand(COMMAND_PREFIX, command)}\n`;
     }
   });
+  // Said once: a failed step's command lines do not show that its partials go with it.
+  const scratch = unitScratch(unit.steps);
+  if (scratch.length > 0) text += `    removes at its end, whatever its outcome: ${scratch.join(', ')}\n`;
   if (unit.record !== undefined) text += `    records ${unit.record.file}\n`;
   if (unit.hooks !== undefined) for (const line of hooksText(unit.hooks, '    ')) text += `${line}\n`;
   return `${text}\n`;

@@ -72,6 +72,12 @@ export interface ExecCommand {
    * (rclone's "Failed to lsjson: directory not found" before "... holds no copy ...").
    */
   readonly errorsUntilEnd?: string;
+  /**
+   * Run when the command fails, its own outcome and output ignored: the removal of what the
+   * command leaves on another host, naming only that (an upload's partial, which would else stay
+   * there, taking its room, until the next upload replaces it). The command's status is kept.
+   */
+  readonly cleanupOnFailure?: readonly Word[];
 }
 
 /**

@@ -308,6 +308,13 @@ export const HELPERS = {
     tools: [],
     statuses: { tolerated: 0 },
   },
+  afterFailure: {
+    name: 'polyarchiv_after_failure',
+    // CLEANUP: the command run, best effort, after the one that failed with STATUS.
+    args: [word('status'), rest('cleanup')],
+    tools: [],
+    statuses: {},
+  },
   explain: {
     name: 'polyarchiv_explain',
     args: [word('status'), rest('explanations')],
@@ -362,7 +369,7 @@ export const HELPERS = {
  * The helpers that a script calls beside the commands of its steps (whose helpers toolsOf in
  * graph/command-needs.ts reads): a unit's lock, state guard and record, the sweep of dead runs'
  * work directories, `--log-file`, and what a plain command's (or a restore's copy's) line calls
- * when it fails, and the scratch a unit's steps leave when they end.
+ * when it fails (its explanation, its cleanup), and the scratch a unit's steps leave when they end.
  */
 export const RUN_HELPERS: readonly HelperContract[] = [
   HELPERS.sweepWork,
@@ -373,6 +380,7 @@ export const RUN_HELPERS: readonly HelperContract[] = [
   HELPERS.tolerate,
   HELPERS.explain,
   HELPERS.explainErrors,
+  HELPERS.afterFailure,
   HELPERS.scratch,
 ];
 

@@ -11,7 +11,8 @@ import { shCommand } from './sh-command.js';
 
 /**
  * The upload writes the hidden partial in place (`--inplace`: no temporary name of rsync's own is
- * left by a kill; the next upload overwrites the partial), with the local file's mode (0600: an
+ * left by a kill; the next upload overwrites the partial; an upload that fails removes it, best
+ * effort, by ssh: a disk filled by it stays full no longer), with the local file's mode (0600: an
  * archive holds everything) and time, flushed by the receiving rsync (`--fsync`); rsync's
  * receiver checks the whole file against the sender's checksum before it reports success. Only
  * then does one `mv` on the remote host replace the previous file, and `sync -f` flush the rename.
@@ -32,13 +33,20 @@ export function putFileCommands(spec: PutFileSpec, tools: ToolPaths): Command[] 
       : transport.kind === 'rclone'
         ? rclonePutCommands(spec, transport, tools)
         : [
-            rsyncFile(
-              transport,
-              tools,
-              ['--mkpath', '--inplace', '--fsync'],
-              spec.file,
-              `${transport.host}:${spec.partial}`,
-            ),
+            {
+              ...rsyncFile(
+                transport,
+                tools,
+                ['--mkpath', '--inplace', '--fsync'],
+                spec.file,
+                `${transport.host}:${spec.partial}`,
+              ),
+              cleanupOnFailure: remoteShellArgv(
+                transport,
+                shCommand(['rm', '-f', '--', spec.partial]),
+                tools,
+              ),
+            },
             remoteCommand(transport, ['mv', '-f', '--', spec.partial, spec.remote], tools, [
               'sync',
               '-f',

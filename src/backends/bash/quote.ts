@@ -76,8 +76,10 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         line = `${TOOL_STATUS}=0; ${ran} 2> ${errors} || ${TOOL_STATUS}=$?; ${helperCall(HELPERS.explainErrors, { status: `"\${${TOOL_STATUS}}"`, errors, explanations })}`;
       } else if (command.explains !== undefined)
         line = `${line} || ${helperCall(HELPERS.explain, { status: '"$?"', explanations })}`;
-      if (command.alsoSucceedsOn === undefined) return line;
-      return `${line} || ${helperCall(HELPERS.tolerate, { status: '"$?"', tolerated: String(command.alsoSucceedsOn) })}`;
+      if (command.alsoSucceedsOn !== undefined)
+        line = `${line} || ${helperCall(HELPERS.tolerate, { status: '"$?"', tolerated: String(command.alsoSucceedsOn) })}`;
+      if (command.cleanupOnFailure === undefined) return line;
+      return `${line} || ${helperCall(HELPERS.afterFailure, { status: '"$?"', cleanup: command.cleanupOnFailure.map(wordText) })}`;
     }
     case 'make-dir':
       return helperCall(HELPERS.makeDir, { path: shellWord(command.path) });

@@ -5,6 +5,7 @@ import { unitScratch } from '../../graph/scratch.js';
 import type { PlanUnit } from '../../planner/plan.js';
 import { commandOnOneLine } from '../bash/quote.js';
 import { HELPER_MESSAGES, withoutSig } from '../helper-messages.js';
+import { afterFailure } from './after-failure.js';
 import { applyModes } from './apply-modes.js';
 import { checkCopy } from './check-copy.js';
 import { type Confirmation, confirmStep } from './confirm.js';
@@ -247,7 +248,7 @@ export async function runCommand(command: Command, options: UnitOptions, ctx: Ru
         : await runErrorsUntilEnd(command, ctx));
     const explained = explanationOf(command, status);
     if (explained !== undefined) options.say(`  ${explained}`);
-    return tolerated(status, command.alsoSucceedsOn);
+    return afterFailure(tolerated(status, command.alsoSucceedsOn), command.cleanupOnFailure, ctx);
   }
   // What a step found that is no problem: not under -q, which prints only problems.
   const note = options.quiet ? () => undefined : options.say;
