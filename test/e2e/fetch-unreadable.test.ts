@@ -579,13 +579,28 @@ describe.runIf(process.getuid?.() === 0 && haveTools('rsync', 'flock', 'bash', '
       }
     };
 
+    /**
+     * Backs up through `how` (to the backup point `config`, when given), then changes the live
+     * data: the copy and the data a refused restore must leave as they are. A dated series is
+     * backed up at a pinned time and its state here removed: the restore must find its newest.
+     */
+    function backedUp(how: (typeof HOWS)[number], config?: string, dated = false) {
+      if (config !== undefined) box.write({ 'config/bp.backup': config });
+      const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+      const when = dated ? ['--now', '2026-03-10T04:05:06+01:00'] : [];
+      expect(runAs(box, how, 'backup', [...args, ...when]).code).toBe(0);
+      if (dated) rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
+      box.write({ 'data/page.txt': 'changed since\n' });
+      return {
+        args,
+        copy: fileContents(box.path('collect/site/backups')),
+        live: fileContents(box.path('data')),
+      };
+    }
+
     for (const how of HOWS) {
       it(`says that it could not be read, not that it is missing (${how})`, () => {
-        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
-        expect(runAs(box, how, 'backup', args).code).toBe(0);
-        box.write({ 'data/page.txt': 'changed since\n' });
-        const copy = fileContents(box.path('collect/site/backups'));
-        const live = fileContents(box.path('data'));
+        const { args, copy, live } = backedUp(how);
         chmodSync(box.path('mirror/site'), 0o000);
         const restore = restoreBoundByModes(box, how, args);
         expectUnreadable(
@@ -599,11 +614,7 @@ describe.runIf(process.getuid?.() === 0 && haveTools('rsync', 'flock', 'bash', '
       }, 60_000);
 
       it(`a mirror in a directory the run's user may not search: not said missing (${how})`, () => {
-        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
-        expect(runAs(box, how, 'backup', args).code).toBe(0);
-        box.write({ 'data/page.txt': 'changed since\n' });
-        const copy = fileContents(box.path('collect/site/backups'));
-        const live = fileContents(box.path('data'));
+        const { args, copy, live } = backedUp(how);
         chmodSync(box.path('mirror'), 0o000);
         const restore = restoreBoundByModes(box, how, args);
         expectUnreadable(
@@ -617,14 +628,10 @@ describe.runIf(process.getuid?.() === 0 && haveTools('rsync', 'flock', 'bash', '
       }, 60_000);
 
       it(`an archive that the run's user may not read: its permissions named (${how})`, () => {
-        box.write({
-          'config/bp.backup': '[point]\nengine = archive\nremote_url = {root}/archives/{name}.tar.gz\n',
-        });
-        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
-        expect(runAs(box, how, 'backup', args).code).toBe(0);
-        box.write({ 'data/page.txt': 'changed since\n' });
-        const copy = fileContents(box.path('collect/site/backups'));
-        const live = fileContents(box.path('data'));
+        const { args, copy, live } = backedUp(
+          how,
+          '[point]\nengine = archive\nremote_url = {root}/archives/{name}.tar.gz\n',
+        );
         chmodSync(box.path('archives/site.tar.gz'), 0o000);
         const restore = restoreBoundByModes(box, how, args);
         expectUnreadable(
@@ -638,15 +645,11 @@ describe.runIf(process.getuid?.() === 0 && haveTools('rsync', 'flock', 'bash', '
       }, 60_000);
 
       it(`the newest archive of a dated series, found with no state here (${how})`, () => {
-        box.write({
-          'config/bp.backup':
-            '[point]\nengine = rolling_archive\nremote_url = {root}/archives/{name}-{Y}{m}{d}{H}{M}{S}.tar.gz\n',
-        });
-        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
-        expect(runAs(box, how, 'backup', [...args, '--now', '2026-03-10T04:05:06+01:00']).code).toBe(0);
-        rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
-        box.write({ 'data/page.txt': 'changed since\n' });
-        const live = fileContents(box.path('data'));
+        const { args, live } = backedUp(
+          how,
+          '[point]\nengine = rolling_archive\nremote_url = {root}/archives/{name}-{Y}{m}{d}{H}{M}{S}.tar.gz\n',
+          true,
+        );
         const [newest = ''] = mirrors('archives');
         chmodSync(newest, 0o000);
         const restore = restoreBoundByModes(box, how, [...args, '--from', 'bp']);
@@ -661,15 +664,11 @@ describe.runIf(process.getuid?.() === 0 && haveTools('rsync', 'flock', 'bash', '
       }, 60_000);
 
       it(`a dated series in a directory the run's user may not search: not said missing (${how})`, () => {
-        box.write({
-          'config/bp.backup':
-            '[point]\nengine = synchronize\nremote_url = {root}/series/{name}/{Y}-{m}-{d}_{H}{M}\n',
-        });
-        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
-        expect(runAs(box, how, 'backup', [...args, '--now', '2026-03-10T04:05:06+01:00']).code).toBe(0);
-        rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
-        box.write({ 'data/page.txt': 'changed since\n' });
-        const live = fileContents(box.path('data'));
+        const { args, live } = backedUp(
+          how,
+          '[point]\nengine = synchronize\nremote_url = {root}/series/{name}/{Y}-{m}-{d}_{H}{M}\n',
+          true,
+        );
         chmodSync(box.path('series'), 0o000);
         const restore = restoreBoundByModes(box, how, [...args, '--from', 'bp']);
         expectUnreadable(
@@ -682,16 +681,11 @@ describe.runIf(process.getuid?.() === 0 && haveTools('rsync', 'flock', 'bash', '
       }, 60_000);
 
       it(`the newest mirror of a dated series, found with no state here (${how})`, () => {
-        box.write({
-          'config/bp.backup':
-            '[point]\nengine = synchronize\nremote_url = {root}/series/{name}/{Y}-{m}-{d}_{H}{M}\n',
-        });
-        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
-        expect(runAs(box, how, 'backup', [...args, '--now', '2026-03-10T04:05:06+01:00']).code).toBe(0);
-        rmSync(box.path('collect/site/metadata/remote-bp/remote/bp.json'));
-        box.write({ 'data/page.txt': 'changed since\n' });
-        const copy = fileContents(box.path('collect/site/backups'));
-        const live = fileContents(box.path('data'));
+        const { args, copy, live } = backedUp(
+          how,
+          '[point]\nengine = synchronize\nremote_url = {root}/series/{name}/{Y}-{m}-{d}_{H}{M}\n',
+          true,
+        );
         const [newest = ''] = mirrors('series/site');
         chmodSync(newest, 0o000);
         const restore = restoreBoundByModes(box, how, [...args, '--from', 'bp']);
