@@ -34,6 +34,11 @@ if ((BASH_VERSINFO[0] < 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] < 4))) |
   exit 2
 fi
 set -Eeuo pipefail
+# A hang-up (a closed window, a dropped ssh session) asks nothing to stop: the run carries on
+# without its terminal, and so do the processes that write its log file and its tools (ignored,
+# the signal stays so in every process started from here on, as under nohup); what it says goes
+# on into its log file and its states.
+trap '' HUP
 shopt -s inherit_errexit
 umask 077
 export LC_ALL=C
@@ -231,10 +236,6 @@ trap 'polyarchiv_interrupt TERM' TERM
 # own lines are then lost (every write of them tolerates it), its tools still stop on SIGPIPE as
 # they would anywhere (a trapped signal is reset in them, an ignored one would not be).
 trap ':' PIPE
-# Nor must a hang-up (a closed window, a dropped ssh session): it asks nothing to stop. The run
-# carries on without its terminal, its tools too (ignored, the signal stays so in them, as under
-# nohup); what it says goes on into its log file and its states.
-trap '' HUP
 
 # A subshell resets the traps it was given: one that a signal reached would die of it at once,
 # and bash would print "Terminated" for it, which apply does not. The run's subshells exit with

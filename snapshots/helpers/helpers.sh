@@ -90,10 +90,6 @@ trap 'polyarchiv_interrupt TERM' TERM
 # own lines are then lost (every write of them tolerates it), its tools still stop on SIGPIPE as
 # they would anywhere (a trapped signal is reset in them, an ignored one would not be).
 trap ':' PIPE
-# Nor must a hang-up (a closed window, a dropped ssh session): it asks nothing to stop. The run
-# carries on without its terminal, its tools too (ignored, the signal stays so in them, as under
-# nohup); what it says goes on into its log file and its states.
-trap '' HUP
 
 # A subshell resets the traps it was given: one that a signal reached would die of it at once,
 # and bash would print "Terminated" for it, which apply does not. The run's subshells exit with

@@ -9,6 +9,11 @@ if ((BASH_VERSINFO[0] < 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] < 4))) |
   exit 2
 fi
 set -Eeuo pipefail
+# A hang-up (a closed window, a dropped ssh session) asks nothing to stop: the run carries on
+# without its terminal, and so do the processes that write its log file and its tools (ignored,
+# the signal stays so in every process started from here on, as under nohup); what it says goes
+# on into its log file and its states.
+trap '' HUP
 shopt -s inherit_errexit
 umask 077
 export LC_ALL=C

@@ -214,11 +214,13 @@ export function startBackup(box: Sandbox, how: 'apply' | 'script', args: readonl
 }
 
 /**
- * Runs a command on a terminal of its own (a pseudo-terminal it leads a session on, as a login
- * or an ssh session starts a shell's commands) until `hangUp` closes the terminal's other side, as
- * a closed window or a dropped ssh connection does: the kernel then sends SIGHUP to the command.
- * `printed` is what it has printed on the terminal so far; `exited` settles with its exit status
- * (128 + the signal's number if one ended it) and what it printed before the hang-up.
+ * Runs a command from a shell on a terminal of its own, as a login or an ssh session does: the
+ * shell leads the session, the command runs in its foreground process group with the terminal as
+ * its input, until `hangUp` closes the terminal's other side as a closed window or a dropped ssh
+ * connection does. The kernel then sends SIGHUP to the shell, which dies of it, and then to the
+ * command's whole process group. `printed` is what was printed on the terminal so far; `exited`
+ * settles with the command's exit status (128 + the signal's number if one ended it), reaped as
+ * an orphan once the shell is gone, and what it printed before the hang-up.
  */
 export function startOnTerminal(
   command: string,
@@ -226,10 +228,13 @@ export function startOnTerminal(
   env: Readonly<Record<string, string>> = {},
 ): { hangUp: () => void; printed: () => string; exited: Promise<{ status: number; output: string }> } {
   const terminal = `
-import os, pty, select, sys
+import ctypes, os, pty, re, select, sys
+# Orphans (the command, once its shell died) become this process's children, to be reaped here.
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
 pid, master = pty.fork()
 if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
+    os.execvp('bash', ['bash', '-c', '"$@" < /dev/tty & echo "command:$!"; wait "$!"', 'bash'] + sys.argv[1:])
+output = b''
 watched = [master, 0]
 while True:
     ready = select.select(watched, [], [])[0]
@@ -238,6 +243,7 @@ while True:
             read = os.read(master, 65536)
         except OSError:
             read = b''
+        output += read
         sys.stdout.buffer.write(read)
         sys.stdout.flush()
         if read == b'':
@@ -245,7 +251,15 @@ while True:
     if 0 in ready:
         break
 os.close(master)
-status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+command = int(re.search(rb'command:(\\d+)', output).group(1))
+status = None
+while True:
+    try:
+        reaped, raw = os.wait()
+    except ChildProcessError:
+        break
+    if reaped == command:
+        status = os.waitstatus_to_exitcode(raw)
 print('\\n' + str(128 - status if status < 0 else status))
 `;
   const child = spawn('python3', ['-c', terminal, command, ...args], {
@@ -262,7 +276,7 @@ print('\\n' + str(128 - status if status < 0 else status))
       ended();
       const last = stdout.lastIndexOf('\n', stdout.length - 2);
       if (code === 0) resolve({ status: Number(stdout.slice(last + 1)), output: stdout.slice(0, last) });
-      else reject(new Error(`the terminal's python3 exited with ${code}`));
+      else reject(new Error(`the terminal's python3 exited with ${code}:\n${stdout}`));
     }),
   );
   return { hangUp: () => child.stdin?.end(), printed: () => stdout, exited };
