@@ -7,8 +7,8 @@ import { type RunContext, runExec, sayWhy } from './run-exec.js';
 /**
  * Twin of polyarchiv_newest_file (templates/partials/helpers-newest-file.hbs): lists the files
  * or directories, takes the newest one `pattern` matches (not after `notAfter`), runs `get` with
- * its path (said after `shownPrefix`), or says `none` and fails; a listing or a fetch that fails is said in `unlisted`'s or
- * `unreadable`'s words, when it has them.
+ * its path (said after `shownPrefix`), or says `none` and fails; a listing or a fetch that fails
+ * is said in `unlisted`'s or `unreadable`'s words, when it has them.
  */
 export async function newestFile(
   command: NewestFileCommand,
