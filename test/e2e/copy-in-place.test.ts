@@ -109,9 +109,12 @@ describe.runIf(canRun)('copies updated in place', () => {
       expect(runCli(['backup', ...args]).code).toBe(0);
       const before = fileContents(box.path('collect/site/backups/tree'));
       writeVersion(box, 'new');
-      // Sorted last, large, and sent at 10 MB/s (the same rsync, slowed down): the transfer is
-      // still running, seconds after the first holding directory shows, however busy the machine.
-      writeFileSync(box.path('data/zz-large'), Buffer.alloc(40 * 1024 * 1024, 7));
+      // Large, sent at 10 MB/s (the same rsync, slowed down), and in a directory sorted last: rsync
+      // sends a directory's files before its subdirectories, so this one comes after every file of
+      // d0 and the transfer is still running seconds after d0's holding directory shows, however
+      // busy the machine.
+      mkdirSync(box.path('data/zz'));
+      writeFileSync(box.path('data/zz/large'), Buffer.alloc(40 * 1024 * 1024, 7));
       box.write({
         'throttled-rsync': '#!/bin/sh\nexec rsync --bwlimit=10000 "$@"\n',
         'config/tools.global': `[global]\nrsync_executable = ${box.path('throttled-rsync')}\n`,
@@ -120,11 +123,14 @@ describe.runIf(canRun)('copies updated in place', () => {
       writeFileSync(box.path('backup.sh'), runCli(['plan', ...args]).stdout);
       const child = startBackup(box, how, args);
       const holding = box.path(`collect/site/backups/tree/d0/${HOLDING}`);
-      for (let i = 0; i < 2000 && !existsSync(holding); i++) await sleep(2);
+      const giveUp = Date.now() + 90_000;
+      const running = () => child.exitCode === null && child.signalCode === null;
+      while (!existsSync(holding) && running() && Date.now() < giveUp) await sleep(2);
+      expect(running(), 'the run ended before it held an updated file back').toBe(true);
       expect(existsSync(holding), 'the copy never held an updated file back').toBe(true);
       await killRun(child, box.root);
       expect(fileContents(box.path('collect/site/backups/tree'))).toMatchObject(before);
-      rmSync(box.path('data/zz-large'));
+      rmSync(box.path('data/zz'), { recursive: true });
       rmSync(box.path('config/tools.global'));
       const next = runCli(['backup', ...args]);
       expect(next.code, next.stderr).toBe(0);
