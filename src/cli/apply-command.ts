@@ -7,6 +7,7 @@ import { HELPER_MESSAGES } from '../backends/helper-messages.js';
 import { skippedLine } from '../backends/skipped-lines.js';
 import { UsageError } from '../diag/diagnostic.js';
 import { fsProblem } from '../diag/fs-problem.js';
+import { VERSION } from '../install/paths.js';
 import { planSecrets } from '../pipeline.js';
 import { PLAN_FORMAT_VERSION, type Plan, usesCommand } from '../planner/plan.js';
 import { carryOnWithoutOutput } from './closed-output.js';
@@ -196,6 +197,13 @@ async function readSavedPlan(file: string): Promise<Plan> {
   const missing = PLAN_KEYS.filter((key) => !(key in parsed));
   if (missing.length > 0) throw notAPlan(`it has no ${missing.join(', ')}`);
   const plan = parsed as Plan;
+  // As Terraform does with its saved plans: another version may read the same format and yet
+  // leave out a field it does not know (a clean-up, a guard), and run less than was reviewed.
+  if (plan.polyarchivVersion !== VERSION) {
+    throw new UsageError(
+      `plan ${file} was made by polyarchiv ${JSON.stringify(plan.polyarchivVersion)}, this is polyarchiv ${VERSION}: a saved plan runs only with the version that made it; run polyarchiv plan again`,
+    );
+  }
   if (configChanged(plan.configDir, plan.inputs)) say(HELPER_MESSAGES.configChanged(plan.configDir));
   return plan;
 }

@@ -3,8 +3,12 @@ import type { HookEvent } from '../engines/engine.js';
 import type { Action } from '../graph/action.js';
 import type { Command } from '../graph/command.js';
 
-/** Bumped whenever a saved plan's shape changes; `apply FILE` refuses other versions. */
-export const PLAN_FORMAT_VERSION = 1;
+/**
+ * Bumped whenever a saved plan's shape changes; `apply FILE` refuses other formats, and plans made
+ * by another polyarchiv version. 2: a step's clean-up after a failure and the scratch paths a step
+ * removes whatever its outcome.
+ */
+export const PLAN_FORMAT_VERSION = 2;
 
 /**
  * A plan is plain data: what runs, in which order, what is skipped and why. It is rendered as a

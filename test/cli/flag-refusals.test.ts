@@ -206,7 +206,7 @@ describe.runIf(canRun)('flags that must be refused or warned about', () => {
       ['[1]', 'it is not a JSON object'],
       ['#!/bin/bash\necho hi\n', 'it is not JSON'],
       [
-        '{"formatVersion":1,"mode":"backup"}',
+        '{"formatVersion":2,"mode":"backup"}',
         'it has no polyarchivVersion, configDir, inputs, configHash, now, hostVariables, pinned, selection, regenerate, units, skipped, tools, secrets, warnings',
       ],
     ];
@@ -220,8 +220,23 @@ describe.runIf(canRun)('flags that must be refused or warned about', () => {
     }
     writeFileSync(box.path('old.json'), '{"formatVersion":0}');
     expect(runCli(['apply', box.path('old.json')]).stderr).toBe(
-      `error: plan ${box.path('old.json')} has format 0, this polyarchiv reads format 1: run polyarchiv plan again\n`,
+      `error: plan ${box.path('old.json')} has format 0, this polyarchiv reads format 2: run polyarchiv plan again\n`,
     );
+  });
+
+  it('refuses a saved plan of the same format made by another polyarchiv version, before anything runs', () => {
+    const plan = box.path('plan.json');
+    expect(runCli(['plan', '--format', 'json', '--out', plan, ...args]).code).toBe(0);
+    const saved = JSON.parse(readFileSync(plan, 'utf8'));
+    const version = runCli(['--version']).stdout.trim();
+    expect(saved.polyarchivVersion).toBe(version);
+    writeFileSync(plan, JSON.stringify({ ...saved, polyarchivVersion: '0.0.1' }));
+    const result = runCli(['apply', plan]);
+    expect([result.code, result.stderr]).toEqual([
+      2,
+      `error: plan ${plan} was made by polyarchiv "0.0.1", this is polyarchiv ${version}: a saved plan runs only with the version that made it; run polyarchiv plan again\n`,
+    ]);
+    expect(existsSync(box.path('collect'))).toBe(false);
   });
 
   it('never prints a trace for these refusals', () => {
