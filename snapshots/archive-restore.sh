@@ -7,7 +7,7 @@
 #   1d5c9f11d2e5ee908b822ef0aa9a2d6585c18f1fedd272e375cadd4e2827c3eb  site.collect
 #   961453fe044a2a34f723318bf24632f933131c849ee852c7e2aa678e074241c9  archive.backup
 # Selection: --from archive
-# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee zstd
+# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee touch zstd
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -49,27 +49,30 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_archive_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   polyarchiv_progress '  chosen with --from archive: its newest copy'
+  # archive.backup:1 [point]
+  polyarchiv_step 1 10 'mark the copies of "site" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'archive.backup:1 [point]'
+  touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched
   # archive.backup:3 [point]
-  polyarchiv_step 1 9 'remove what an interrupted restore left' 'archive.backup:3 [point]'
+  polyarchiv_step 2 10 'remove what an interrupted restore left' 'archive.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   # archive.backup:3 [point]
-  polyarchiv_step 2 9 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted, where the archive is extracted' 'archive.backup:3 [point]'
+  polyarchiv_step 3 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted, where the archive is extracted' 'archive.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   # archive.backup:3 [point]
-  polyarchiv_step 3 9 'check that /var/lib/polyarchiv-fixture/archives/site.tar.zst holds a copy of "site"' 'archive.backup:3 [point]'
+  polyarchiv_step 4 10 'check that /var/lib/polyarchiv-fixture/archives/site.tar.zst holds a copy of "site"' 'archive.backup:3 [point]'
   test -r /var/lib/polyarchiv-fixture/archives/site.tar.zst -a '(' -x /var/lib/polyarchiv-fixture/archives/site.tar.zst -o '!' -d /var/lib/polyarchiv-fixture/archives/site.tar.zst ')' -o -d / -a -x / -a '!' -e /var -o -d /var -a -x /var -a '!' -e /var/lib -o -d /var/lib -a -x /var/lib -a '!' -e /var/lib/polyarchiv-fixture -o -d /var/lib/polyarchiv-fixture -a -x /var/lib/polyarchiv-fixture -a '!' -e /var/lib/polyarchiv-fixture/archives -o -d /var/lib/polyarchiv-fixture/archives -a -x /var/lib/polyarchiv-fixture/archives -a '!' -e /var/lib/polyarchiv-fixture/archives/site.tar.zst || polyarchiv_explain "$?" 1 "the copy of \"site\" at /var/lib/polyarchiv-fixture/archives/site.tar.zst (backup point \"archive\") could not be read (its permissions deny the run's user): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   test -e /var/lib/polyarchiv-fixture/archives/site.tar.zst || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/archives/site.tar.zst is missing'
   # archive.backup:3 [point]
-  polyarchiv_step 4 9 'extract /var/lib/polyarchiv-fixture/archives/site.tar.zst (the collect point is not touched unless the whole archive reads back)' 'archive.backup:3 [point]'
+  polyarchiv_step 5 10 'extract /var/lib/polyarchiv-fixture/archives/site.tar.zst (the collect point is not touched unless the whole archive reads back)' 'archive.backup:3 [point]'
   zstd -d -c -q < /var/lib/polyarchiv-fixture/archives/site.tar.zst | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted || polyarchiv_explain "$?" other "/var/lib/polyarchiv-fixture/archives/site.tar.zst could not be extracted whole (the tools say why above: a damaged or cut archive, or no room to extract it): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   # archive.backup:3 [point]
-  polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted holds a copy of "site"' 'archive.backup:3 [point]'
+  polyarchiv_step 6 10 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted holds a copy of "site"' 'archive.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": the archive /var/lib/polyarchiv-fixture/archives/site.tar.zst holds nothing'
   # archive.backup:3 [point]
-  polyarchiv_step 6 9 'create the copy of "site" extracted from backup point "archive" and the directory where rsync holds updated files' 'archive.backup:3 [point]'
+  polyarchiv_step 7 10 'create the copy of "site" extracted from backup point "archive" and the directory where rsync holds updated files' 'archive.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # archive.backup:3 [point]
-  polyarchiv_step 7 9 'update the copy of "site" extracted from backup point "archive" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted' 'archive.backup:3 [point]'
+  polyarchiv_step 8 10 'update the copy of "site" extracted from backup point "archive" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted' 'archive.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "archive"' '' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -78,10 +81,10 @@ unit_1_fetch_archive_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # archive.backup:3 [point]
-  polyarchiv_step 8 9 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted' 'archive.backup:3 [point]'
+  polyarchiv_step 9 10 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted' 'archive.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   # archive.backup:1 [point]
-  polyarchiv_step 9 9 'check that the copy of "site" fetched from backup point "archive" holds something' 'archive.backup:1 [point]'
+  polyarchiv_step 10 10 'check that the copy of "site" fetched from backup point "archive" holds something' 'archive.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 

@@ -7,7 +7,7 @@
 #   77f41d6ff0fb140b6c21fdbdb019da5f74502d4a41e9f9fd73afd38ac896f5cb  site.collect
 #   0a28b07cff37badc29c557d0f421c5d1d0cb1ebd4a19977797c5b366c22b8b91  weekly.backup
 # Selection: --from weekly
-# Required tools: awk cat date du find flock grep gzip ln mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee
+# Required tools: awk cat date du find flock grep gzip ln mkdir mktemp mv nproc rm rsync sha256sum sleep sync tar tee touch
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -51,37 +51,40 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_weekly_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz
   polyarchiv_progress '  chosen with --from weekly: its newest copy'
+  # weekly.backup:1 [point]
+  polyarchiv_step 1 12 'mark the copies of "site" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'weekly.backup:1 [point]'
+  touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched
   # weekly.backup:3 [point]
-  polyarchiv_step 1 11 'remove what an interrupted restore left' 'weekly.backup:3 [point]'
+  polyarchiv_step 2 12 'remove what an interrupted restore left' 'weekly.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz
   # weekly.backup:3 [point]
-  polyarchiv_step 2 11 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted, where the archive is extracted' 'weekly.backup:3 [point]'
+  polyarchiv_step 3 12 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted, where the archive is extracted' 'weekly.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted
   # weekly.backup:3 [point]
-  polyarchiv_step 3 11 'check that /var/lib/polyarchiv-fixture/archives holds a copy of "site"' 'weekly.backup:3 [point]'
+  polyarchiv_step 4 12 'check that /var/lib/polyarchiv-fixture/archives holds a copy of "site"' 'weekly.backup:3 [point]'
   test -r /var/lib/polyarchiv-fixture/archives -a '(' -x /var/lib/polyarchiv-fixture/archives -o '!' -d /var/lib/polyarchiv-fixture/archives ')' -o -d / -a -x / -a '!' -e /var -o -d /var -a -x /var -a '!' -e /var/lib -o -d /var/lib -a -x /var/lib -a '!' -e /var/lib/polyarchiv-fixture -o -d /var/lib/polyarchiv-fixture -a -x /var/lib/polyarchiv-fixture -a '!' -e /var/lib/polyarchiv-fixture/archives || polyarchiv_explain "$?" 1 "the copy of \"site\" at /var/lib/polyarchiv-fixture/archives (backup point \"weekly\") could not be read (its permissions deny the run's user): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   test -e /var/lib/polyarchiv-fixture/archives || polyarchiv_explain "$?" 1 'backup point "weekly" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/archives is missing'
   # weekly.backup:3 [point]
-  polyarchiv_step 4 11 'find the last written archive named as /var/lib/polyarchiv-fixture/archives/site-{A}.tar.gz (no state here records them, and the names do not order them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz' 'weekly.backup:3 [point]'
+  polyarchiv_step 5 12 'find the last written archive named as /var/lib/polyarchiv-fixture/archives/site-{A}.tar.gz (no state here records them, and the names do not order them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz' 'weekly.backup:3 [point]'
   TZ=UTC polyarchiv_newest_file "^([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})[.0-9]*;(site-(Sunday|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday)\\.tar\\.gz)\$" 7 '1 2 3 4 5 6' '' 'no file is named as /var/lib/polyarchiv-fixture/archives/site-{A}.tar.gz' "the copy of \"site\" at /var/lib/polyarchiv-fixture/archives (backup point \"weekly\") could not be read (find says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME" '' /var/lib/polyarchiv-fixture/archives/ /var/lib/polyarchiv-fixture/archives/ \
     10 find /var/lib/polyarchiv-fixture/archives -mindepth 1 -maxdepth 1 -type f -printf '%TY-%Tm-%Td %TT;%P\n' \
     1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz \
     ln -sfn --
   # weekly.backup:3 [point]
-  polyarchiv_step 5 11 'check that the newest of /var/lib/polyarchiv-fixture/archives, named above holds a copy of "site"' 'weekly.backup:3 [point]'
+  polyarchiv_step 6 12 'check that the newest of /var/lib/polyarchiv-fixture/archives, named above holds a copy of "site"' 'weekly.backup:3 [point]'
   test -r /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz -a '(' -x /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz -o '!' -d /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz ')' -o -d / -a -x / -a '!' -e /var -o -d /var -a -x /var -a '!' -e /var/lib -o -d /var/lib -a -x /var/lib -a '!' -e /var/lib/polyarchiv-fixture -o -d /var/lib/polyarchiv-fixture -a -x /var/lib/polyarchiv-fixture -a '!' -e /var/lib/polyarchiv-fixture/collect -o -d /var/lib/polyarchiv-fixture/collect -a -x /var/lib/polyarchiv-fixture/collect -a '!' -e /var/lib/polyarchiv-fixture/collect/site -o -d /var/lib/polyarchiv-fixture/collect/site -a -x /var/lib/polyarchiv-fixture/collect/site -a '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata -o -d /var/lib/polyarchiv-fixture/collect/site/metadata -a -x /var/lib/polyarchiv-fixture/collect/site/metadata -a '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly -o -d /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly -a -x /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly -a '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote -o -d /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote -a -x /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote -a '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz || polyarchiv_explain "$?" 1 "the copy of \"site\" at the newest of /var/lib/polyarchiv-fixture/archives, named above (backup point \"weekly\") could not be read (its permissions deny the run's user): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   test -e /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz || polyarchiv_explain "$?" 1 'backup point "weekly" holds no copy of collect point "site": the newest of /var/lib/polyarchiv-fixture/archives, named above is missing'
   # weekly.backup:3 [point]
-  polyarchiv_step 6 11 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz (the collect point is not touched unless the whole archive reads back)' 'weekly.backup:3 [point]'
+  polyarchiv_step 7 12 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz (the collect point is not touched unless the whole archive reads back)' 'weekly.backup:3 [point]'
   gzip -d -c < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted || polyarchiv_explain "$?" other "the archive this restore found could not be extracted whole (the tools say why above: a damaged or cut archive, or no room to extract it): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   # weekly.backup:3 [point]
-  polyarchiv_step 7 11 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted holds a copy of "site"' 'weekly.backup:3 [point]'
+  polyarchiv_step 8 12 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted holds a copy of "site"' 'weekly.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "weekly" holds no copy of collect point "site": the archive found holds nothing'
   # weekly.backup:3 [point]
-  polyarchiv_step 8 11 'create the copy of "site" extracted from backup point "weekly" and the directory where rsync holds updated files' 'weekly.backup:3 [point]'
+  polyarchiv_step 9 12 'create the copy of "site" extracted from backup point "weekly" and the directory where rsync holds updated files' 'weekly.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # weekly.backup:3 [point]
-  polyarchiv_step 9 11 'update the copy of "site" extracted from backup point "weekly" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted' 'weekly.backup:3 [point]'
+  polyarchiv_step 10 12 'update the copy of "site" extracted from backup point "weekly" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted' 'weekly.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "weekly"' '' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -90,10 +93,10 @@ unit_1_fetch_weekly_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # weekly.backup:3 [point]
-  polyarchiv_step 10 11 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted and /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz' 'weekly.backup:3 [point]'
+  polyarchiv_step 11 12 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted and /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz' 'weekly.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz
   # weekly.backup:1 [point]
-  polyarchiv_step 11 11 'check that the copy of "site" fetched from backup point "weekly" holds something' 'weekly.backup:1 [point]'
+  polyarchiv_step 12 12 'check that the copy of "site" fetched from backup point "weekly" holds something' 'weekly.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "weekly" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 

@@ -7,7 +7,7 @@
 #   0e507afce99051df630496aa43ed3d9049597f24b71a85a735e05b6a8f7c3b84  mail.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: /usr/bin/doveadm awk cat chmod date doveadm du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: /usr/bin/doveadm awk cat chmod date doveadm du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee touch
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -48,15 +48,18 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-dovecot.sh" # shared b
 # chosen with --from mirror: its newest copy
 unit_1_fetch_mirror_mail() {
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
+  # mirror.backup:1 [point]
+  polyarchiv_step 1 5 'mark the copies of "mail" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/mail.fetched)' 'mirror.backup:1 [point]'
+  touch -- /var/lib/polyarchiv-fixture/collect/mail/metadata/collect_point/mail.fetched
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirror/mail holds a copy of "mail"' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 5 'check that /var/lib/polyarchiv-fixture/mirror/mail holds a copy of "mail"' 'mirror.backup:3 [point]'
   test -r /var/lib/polyarchiv-fixture/mirror/mail -a -x /var/lib/polyarchiv-fixture/mirror/mail -o -d / -a -x / -a '!' -e /var -o -d /var -a -x /var -a '!' -e /var/lib -o -d /var/lib -a -x /var/lib -a '!' -e /var/lib/polyarchiv-fixture -o -d /var/lib/polyarchiv-fixture -a -x /var/lib/polyarchiv-fixture -a '!' -e /var/lib/polyarchiv-fixture/mirror -o -d /var/lib/polyarchiv-fixture/mirror -a -x /var/lib/polyarchiv-fixture/mirror -a '!' -e /var/lib/polyarchiv-fixture/mirror/mail || polyarchiv_explain "$?" 1 "the copy of \"mail\" at /var/lib/polyarchiv-fixture/mirror/mail (backup point \"mirror\") could not be read (its permissions deny the run's user): collect point \"mail\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   find -H /var/lib/polyarchiv-fixture/mirror/mail -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "mail": /var/lib/polyarchiv-fixture/mirror/mail is missing or empty'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the copy of "mail" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 3 5 'create the copy of "mail" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/mail/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'update the copy of "mail" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/mail' 'mirror.backup:3 [point]'
+  polyarchiv_step 4 5 'update the copy of "mail" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/mail' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "mail" fetched from backup point "mirror"' '' '' "the copy of \"mail\" at /var/lib/polyarchiv-fixture/mirror/mail (backup point \"mirror\") could not be read (rsync says why above): the live data were not changed; collect point \"mail\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' \
     13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ "${polyarchiv_work}"/measure \
     0 \
@@ -65,7 +68,7 @@ unit_1_fetch_mirror_mail() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ /var/lib/polyarchiv-fixture/collect/mail/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/mail/backups
   # mirror.backup:1 [point]
-  polyarchiv_step 4 4 'check that the copy of "mail" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
+  polyarchiv_step 5 5 'check that the copy of "mail" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/mail/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "mail": nothing was fetched into /var/lib/polyarchiv-fixture/collect/mail/backups'
 }
 

@@ -7,7 +7,7 @@
 #   976d91b296408874d8a2159bd1931a3a5e53851dc3dda598d7d0b57c3b05871f  journal.collect
 #   7a31e7cfcffb83c8582d8d70ccec70668ea979148389f41cd9f7af476383f400  remote.backup
 # Selection: --from remote --at 2026-03-10T04:05:06+01:00
-# Required tools: awk cat chmod chown date du find flock git grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee xargs
+# Required tools: awk cat chmod chown date du find flock git grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee touch xargs
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -52,11 +52,14 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # chosen with --from remote (its newest copy not after --at 2026-03-10T04:05:06+01:00: none recorded)
 unit_1_fetch_remote_journal() {
   polyarchiv_progress '  chosen with --from remote (its newest copy not after --at 2026-03-10T04:05:06+01:00: none recorded)'
+  # remote.backup:1 [point]
+  polyarchiv_step 1 6 'mark the copies of "journal" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/journal.fetched)' 'remote.backup:1 [point]'
+  touch -- /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/journal.fetched
   # remote.backup:3 [point]
-  polyarchiv_step 1 5 'create /var/lib/polyarchiv-fixture/collect/journal/backups' 'remote.backup:3 [point]'
+  polyarchiv_step 2 6 'create /var/lib/polyarchiv-fixture/collect/journal/backups' 'remote.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # remote.backup:3 [point]
-  polyarchiv_step 2 5 'fetch branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git into "journal" and check out its last commit made at or before 2026-03-10T03:05:06Z' 'remote.backup:3 [point]'
+  polyarchiv_step 3 6 'fetch branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git into "journal" and check out its last commit made at or before 2026-03-10T03:05:06Z' 'remote.backup:3 [point]'
   (cd -- / && GIT_TERMINAL_PROMPT=0 git ls-remote --quiet --exit-code -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal > /dev/null) || polyarchiv_explain "$?" 2 'backup point "remote" holds no copy of collect point "journal": file:///var/lib/polyarchiv-fixture/remote/journal.git has no branch backups/journal' other "the copy of \"journal\" at branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git (backup point \"remote\") could not be read (git says why above): collect point \"journal\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   git -c 'init.defaultBranch=master' init -q /var/lib/polyarchiv-fixture/collect/journal/backups
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info
@@ -66,13 +69,13 @@ unit_1_fetch_remote_journal() {
     9 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git log -1 --first-parent --before=@1773111906 --format=%H%x09%cI FETCH_HEAD -- \
     git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups reset --quiet --hard
   # remote.backup:3 [point]
-  polyarchiv_step 3 5 'make the fetched head of branch backups/journal the current commit again, keeping the files checked out' 'remote.backup:3 [point]'
+  polyarchiv_step 4 6 'make the fetched head of branch backups/journal the current commit again, keeping the files checked out' 'remote.backup:3 [point]'
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups reset --quiet --soft FETCH_HEAD
   # remote.backup:3 [point]
-  polyarchiv_step 4 5 'commit those files on top of the head, if they differ from it' 'remote.backup:3 [point]'
+  polyarchiv_step 5 6 'commit those files on top of the head, if they differ from it' 'remote.backup:3 [point]'
   GIT_AUTHOR_DATE="${GIT_AUTHOR_DATE:-${polyarchiv_started}}" GIT_COMMITTER_DATE="${GIT_COMMITTER_DATE:-${polyarchiv_started}}" polyarchiv_exec_if_changed 'the head of the branch is that commit' '' 6 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups diff --cached --quiet git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups -c 'user.name=Backup of journal' -c 'user.email=backup@web1.example.org' -c 'commit.gpgsign=false' commit --quiet --no-verify '--message=Restore of branch backups/journal as it was at 2026-03-10T03:05:06Z'
   # remote.backup:1 [point]
-  polyarchiv_step 5 5 'check that the copy of "journal" fetched from backup point "remote" holds something' 'remote.backup:1 [point]'
+  polyarchiv_step 6 6 'check that the copy of "journal" fetched from backup point "remote" holds something' 'remote.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/journal/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "remote" holds no copy of collect point "journal": nothing was fetched into /var/lib/polyarchiv-fixture/collect/journal/backups'
 }
 

@@ -7,7 +7,7 @@
 #   976d91b296408874d8a2159bd1931a3a5e53851dc3dda598d7d0b57c3b05871f  journal.collect
 #   7a31e7cfcffb83c8582d8d70ccec70668ea979148389f41cd9f7af476383f400  remote.backup
 # Selection: --from remote
-# Required tools: awk cat chmod chown date du find flock git grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee xargs
+# Required tools: awk cat chmod chown date du find flock git grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee touch xargs
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -48,11 +48,14 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # chosen with --from remote: its newest copy
 unit_1_fetch_remote_journal() {
   polyarchiv_progress '  chosen with --from remote: its newest copy'
+  # remote.backup:1 [point]
+  polyarchiv_step 1 4 'mark the copies of "journal" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/journal.fetched)' 'remote.backup:1 [point]'
+  touch -- /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/journal.fetched
   # remote.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/collect/journal/backups' 'remote.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/collect/journal/backups' 'remote.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # remote.backup:3 [point]
-  polyarchiv_step 2 3 'fetch branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git into "journal" and check it out' 'remote.backup:3 [point]'
+  polyarchiv_step 3 4 'fetch branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git into "journal" and check it out' 'remote.backup:3 [point]'
   (cd -- / && GIT_TERMINAL_PROMPT=0 git ls-remote --quiet --exit-code -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal > /dev/null) || polyarchiv_explain "$?" 2 'backup point "remote" holds no copy of collect point "journal": file:///var/lib/polyarchiv-fixture/remote/journal.git has no branch backups/journal' other "the copy of \"journal\" at branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git (backup point \"remote\") could not be read (git says why above): collect point \"journal\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   git -c 'init.defaultBranch=master' init -q /var/lib/polyarchiv-fixture/collect/journal/backups
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups/.git/info
@@ -60,7 +63,7 @@ unit_1_fetch_remote_journal() {
   GIT_TERMINAL_PROMPT=0 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git fetch --quiet --no-tags -- /var/lib/polyarchiv-fixture/remote/journal.git refs/heads/backups/journal || polyarchiv_explain "$?" other "the copy of \"journal\" at branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git (backup point \"remote\") could not be read (git says why above): collect point \"journal\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups reset --quiet --hard FETCH_HEAD
   # remote.backup:1 [point]
-  polyarchiv_step 3 3 'check that the copy of "journal" fetched from backup point "remote" holds something' 'remote.backup:1 [point]'
+  polyarchiv_step 4 4 'check that the copy of "journal" fetched from backup point "remote" holds something' 'remote.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/journal/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "remote" holds no copy of collect point "journal": nothing was fetched into /var/lib/polyarchiv-fixture/collect/journal/backups'
 }
 

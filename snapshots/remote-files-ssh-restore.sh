@@ -7,7 +7,7 @@
 #   e359a1a8f8e9da6f40ab78fe8316f9a2be2310fed30746c5d72087b460ab6229  site.collect
 #   e4d68355353b99b65af62517c84257be17aee5093eb02d8d3591ec2d6cde1164  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tee
+# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tee touch
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -48,15 +48,18 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # chosen with --from mirror: its newest copy
 unit_1_fetch_mirror_site() {
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
+  # mirror.backup:1 [point]
+  polyarchiv_step 1 5 'mark the copies of "site" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'mirror.backup:1 [point]'
+  touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched
   # mirror.backup:3 [point]
-  polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirror/site holds a copy of "site"' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 5 'check that /var/lib/polyarchiv-fixture/mirror/site holds a copy of "site"' 'mirror.backup:3 [point]'
   test -r /var/lib/polyarchiv-fixture/mirror/site -a -x /var/lib/polyarchiv-fixture/mirror/site -o -d / -a -x / -a '!' -e /var -o -d /var -a -x /var -a '!' -e /var/lib -o -d /var/lib -a -x /var/lib -a '!' -e /var/lib/polyarchiv-fixture -o -d /var/lib/polyarchiv-fixture -a -x /var/lib/polyarchiv-fixture -a '!' -e /var/lib/polyarchiv-fixture/mirror -o -d /var/lib/polyarchiv-fixture/mirror -a -x /var/lib/polyarchiv-fixture/mirror -a '!' -e /var/lib/polyarchiv-fixture/mirror/site || polyarchiv_explain "$?" 1 "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirror/site (backup point \"mirror\") could not be read (its permissions deny the run's user): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   find -H /var/lib/polyarchiv-fixture/mirror/site -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/mirror/site is missing or empty'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 4 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 3 5 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 3 4 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/site' 'mirror.backup:3 [point]'
+  polyarchiv_step 4 5 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/site' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror"' '' '' "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirror/site (backup point \"mirror\") could not be read (rsync says why above): the live data were not changed; collect point \"site\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' \
     10 find /var/lib/polyarchiv-fixture/mirror/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -65,7 +68,7 @@ unit_1_fetch_mirror_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirror/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror.backup:1 [point]
-  polyarchiv_step 4 4 'check that the copy of "site" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
+  polyarchiv_step 5 5 'check that the copy of "site" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 

@@ -7,7 +7,7 @@
 #   77f41d6ff0fb140b6c21fdbdb019da5f74502d4a41e9f9fd73afd38ac896f5cb  site.collect
 #   0fd8150a8745adb25d7f90671c30a353532c9ab089c36912f83b2e96df02b9e3  vault.backup
 # Selection: --from vault
-# Required tools: awk cat date du find flock grep jq mkdir mktemp mv nproc restic rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock grep jq mkdir mktemp mv nproc restic rm rsync sha256sum sleep sync tee touch
 # Required secret variables: POLYARCHIV_SECRET_VAULT_SITE_PASSWORD
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -56,19 +56,22 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_vault_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   polyarchiv_progress '  chosen with --from vault: its newest copy'
+  # vault.backup:1 [point]
+  polyarchiv_step 1 10 'mark the copies of "site" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'vault.backup:1 [point]'
+  touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched
   # vault.backup:3 [point]
-  polyarchiv_step 1 9 'remove what an interrupted restore left' 'vault.backup:3 [point]'
+  polyarchiv_step 2 10 'remove what an interrupted restore left' 'vault.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   # vault.backup:3 [point]
-  polyarchiv_step 2 9 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted, where the snapshot is restored' 'vault.backup:3 [point]'
+  polyarchiv_step 3 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted, where the snapshot is restored' 'vault.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   # vault.backup:3 [point]
-  polyarchiv_step 3 9 'remove the locks that restic processes which are gone left in /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
+  polyarchiv_step 4 10 'remove the locks that restic processes which are gone left in /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
   RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic unlock || polyarchiv_explain "$?" other "the copy of \"site\" at /var/lib/polyarchiv-fixture/restic (backup point \"vault\") could not be read (restic says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   polyarchiv_restore_trace
   # vault.backup:3 [point]
-  polyarchiv_step 4 9 'restore the newest snapshot of "site" from /var/lib/polyarchiv-fixture/restic (the collect point is not touched unless it is whole)' 'vault.backup:3 [point]'
+  polyarchiv_step 5 10 'restore the newest snapshot of "site" from /var/lib/polyarchiv-fixture/restic (the collect point is not touched unless it is whole)' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
   RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" polyarchiv_restic_restore_at '' 'backup point "vault" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/restic holds no snapshot tagged "site": nothing was restored' "the copy of \"site\" at /var/lib/polyarchiv-fixture/restic (backup point \"vault\") could not be read (restic says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME" "the snapshot of \"site\" could not be restored whole (restic says why above): collect point \"site\" and the live data were not changed; an older snapshot: run the restore again with --at a time before this one's; another backup point's copy: run the restore again with --from ITS_NAME" \
     7 restic --repo /var/lib/polyarchiv-fixture/restic snapshots --json --tag site \
@@ -78,13 +81,13 @@ unit_1_fetch_vault_site() {
     restic --repo /var/lib/polyarchiv-fixture/restic restore --target /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   polyarchiv_restore_trace
   # vault.backup:3 [point]
-  polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted holds a copy of "site"' 'vault.backup:3 [point]'
+  polyarchiv_step 6 10 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted holds a copy of "site"' 'vault.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "vault" holds no copy of collect point "site": the snapshot of "site" in /var/lib/polyarchiv-fixture/restic holds nothing'
   # vault.backup:3 [point]
-  polyarchiv_step 6 9 'create the copy of "site" restored from backup point "vault" and the directory where rsync holds updated files' 'vault.backup:3 [point]'
+  polyarchiv_step 7 10 'create the copy of "site" restored from backup point "vault" and the directory where rsync holds updated files' 'vault.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # vault.backup:3 [point]
-  polyarchiv_step 7 9 'update the copy of "site" restored from backup point "vault" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
+  polyarchiv_step 8 10 'update the copy of "site" restored from backup point "vault" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" restored from backup point "vault"' '' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -93,10 +96,10 @@ unit_1_fetch_vault_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # vault.backup:3 [point]
-  polyarchiv_step 8 9 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
+  polyarchiv_step 9 10 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   # vault.backup:1 [point]
-  polyarchiv_step 9 9 'check that the copy of "site" fetched from backup point "vault" holds something' 'vault.backup:1 [point]'
+  polyarchiv_step 10 10 'check that the copy of "site" fetched from backup point "vault" holds something' 'vault.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "vault" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 

@@ -9,7 +9,7 @@
 #   997c33689a116b56e0d50f33e97e0baf4cec11519175f76300e850726612dc4f  mirror-a.backup
 #   35a234d49db72055fe470094b88d219429079e57f7ce86af63a351e91b9a7f9b  mirror-b.backup
 # Selection: --from mirror-b
-# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee touch
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -50,15 +50,18 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 # chosen with --from mirror-b: its newest copy
 unit_1_fetch_mirror_b_site() {
   polyarchiv_progress '  chosen with --from mirror-b: its newest copy'
+  # mirror-b.backup:1 [point]
+  polyarchiv_step 1 5 'mark the copies of "site" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'mirror-b.backup:1 [point]'
+  touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirrors/b/site holds a copy of "site"' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 2 5 'check that /var/lib/polyarchiv-fixture/mirrors/b/site holds a copy of "site"' 'mirror-b.backup:3 [point]'
   test -r /var/lib/polyarchiv-fixture/mirrors/b/site -a -x /var/lib/polyarchiv-fixture/mirrors/b/site -o -d / -a -x / -a '!' -e /var -o -d /var -a -x /var -a '!' -e /var/lib -o -d /var/lib -a -x /var/lib -a '!' -e /var/lib/polyarchiv-fixture -o -d /var/lib/polyarchiv-fixture -a -x /var/lib/polyarchiv-fixture -a '!' -e /var/lib/polyarchiv-fixture/mirrors -o -d /var/lib/polyarchiv-fixture/mirrors -a -x /var/lib/polyarchiv-fixture/mirrors -a '!' -e /var/lib/polyarchiv-fixture/mirrors/b -o -d /var/lib/polyarchiv-fixture/mirrors/b -a -x /var/lib/polyarchiv-fixture/mirrors/b -a '!' -e /var/lib/polyarchiv-fixture/mirrors/b/site || polyarchiv_explain "$?" 1 "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirrors/b/site (backup point \"mirror-b\") could not be read (its permissions deny the run's user): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   find -H /var/lib/polyarchiv-fixture/mirrors/b/site -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/mirrors/b/site is missing or empty'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 4 'create the copy of "site" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 3 5 'create the copy of "site" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 3 4 'update the copy of "site" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/site' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 4 5 'update the copy of "site" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/site' 'mirror-b.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror-b"' '' '' "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirrors/b/site (backup point \"mirror-b\") could not be read (rsync says why above): the live data were not changed; collect point \"site\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' \
     10 find /var/lib/polyarchiv-fixture/mirrors/b/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -67,7 +70,7 @@ unit_1_fetch_mirror_b_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror-b.backup:1 [point]
-  polyarchiv_step 4 4 'check that the copy of "site" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'
+  polyarchiv_step 5 5 'check that the copy of "site" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 
@@ -110,15 +113,18 @@ unit_2_restore_site() {
 # chosen with --from mirror-b: its newest copy
 unit_3_fetch_mirror_b_wiki() {
   polyarchiv_progress '  chosen with --from mirror-b: its newest copy'
+  # mirror-b.backup:1 [point]
+  polyarchiv_step 1 5 'mark the copies of "wiki" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/wiki/metadata/collect_point/wiki.fetched)' 'mirror-b.backup:1 [point]'
+  touch -- /var/lib/polyarchiv-fixture/collect/wiki/metadata/collect_point/wiki.fetched
   # mirror-b.backup:3 [point]
-  polyarchiv_step 1 4 'check that /var/lib/polyarchiv-fixture/mirrors/b/wiki holds a copy of "wiki"' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 2 5 'check that /var/lib/polyarchiv-fixture/mirrors/b/wiki holds a copy of "wiki"' 'mirror-b.backup:3 [point]'
   test -r /var/lib/polyarchiv-fixture/mirrors/b/wiki -a -x /var/lib/polyarchiv-fixture/mirrors/b/wiki -o -d / -a -x / -a '!' -e /var -o -d /var -a -x /var -a '!' -e /var/lib -o -d /var/lib -a -x /var/lib -a '!' -e /var/lib/polyarchiv-fixture -o -d /var/lib/polyarchiv-fixture -a -x /var/lib/polyarchiv-fixture -a '!' -e /var/lib/polyarchiv-fixture/mirrors -o -d /var/lib/polyarchiv-fixture/mirrors -a -x /var/lib/polyarchiv-fixture/mirrors -a '!' -e /var/lib/polyarchiv-fixture/mirrors/b -o -d /var/lib/polyarchiv-fixture/mirrors/b -a -x /var/lib/polyarchiv-fixture/mirrors/b -a '!' -e /var/lib/polyarchiv-fixture/mirrors/b/wiki || polyarchiv_explain "$?" 1 "the copy of \"wiki\" at /var/lib/polyarchiv-fixture/mirrors/b/wiki (backup point \"mirror-b\") could not be read (its permissions deny the run's user): collect point \"wiki\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   find -H /var/lib/polyarchiv-fixture/mirrors/b/wiki -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "wiki": /var/lib/polyarchiv-fixture/mirrors/b/wiki is missing or empty'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 2 4 'create the copy of "wiki" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 3 5 'create the copy of "wiki" fetched from backup point "mirror-b" and the directory where rsync holds updated files' 'mirror-b.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/wiki/backups/.~polyarchiv~'
   # mirror-b.backup:3 [point]
-  polyarchiv_step 3 4 'update the copy of "wiki" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/wiki' 'mirror-b.backup:3 [point]'
+  polyarchiv_step 4 5 'update the copy of "wiki" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/wiki' 'mirror-b.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "wiki" fetched from backup point "mirror-b"' '' '' "the copy of \"wiki\" at /var/lib/polyarchiv-fixture/mirrors/b/wiki (backup point \"mirror-b\") could not be read (rsync says why above): the live data were not changed; collect point \"wiki\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' \
     10 find /var/lib/polyarchiv-fixture/mirrors/b/wiki/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -127,7 +133,7 @@ unit_3_fetch_mirror_b_wiki() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/wiki/backups
   # mirror-b.backup:1 [point]
-  polyarchiv_step 4 4 'check that the copy of "wiki" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'
+  polyarchiv_step 5 5 'check that the copy of "wiki" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/wiki/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror-b" holds no copy of collect point "wiki": nothing was fetched into /var/lib/polyarchiv-fixture/collect/wiki/backups'
 }
 

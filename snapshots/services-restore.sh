@@ -9,7 +9,7 @@
 #   6b889a4ee4d16a8c15264a9bee4039a87fca770e987b4431bd7135080e83d076  s3.backup
 #   ac16d0e0763182cd0099f09833da57e78ea514b1bf473ff47b4b942bb51fd881  webdav.backup
 # Selection: --from s3 --at 2026-03-10T12:00:00+01:00
-# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sync tar tee zstd
+# Required tools: awk cat date du find flock grep mkdir mktemp mv nproc rclone rm rsync sha256sum sleep sync tar tee touch zstd
 # Required secret variables: POLYARCHIV_SECRET_S3_SITE_SECRET_ACCESS_KEY
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -58,19 +58,22 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_s3_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.fetched.tar.zst.polyarchiv-partial
   polyarchiv_progress '  chosen with --from s3 (its newest copy not after --at 2026-03-10T12:00:00+01:00: none recorded)'
+  # s3.backup:1 [point]
+  polyarchiv_step 1 11 'mark the copies of "site" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 's3.backup:1 [point]'
+  touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched
   # s3.backup:3 [point]
-  polyarchiv_step 1 10 'remove what an interrupted restore left' 's3.backup:3 [point]'
+  polyarchiv_step 2 11 'remove what an interrupted restore left' 's3.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst
   # s3.backup:3 [point]
-  polyarchiv_step 2 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted, where the archive is extracted' 's3.backup:3 [point]'
+  polyarchiv_step 3 11 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted, where the archive is extracted' 's3.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted
   # s3.backup:3 [point]
-  polyarchiv_step 3 10 'check that s3://backups/polyarchiv/site holds a copy of "site"' 's3.backup:3 [point]'
+  polyarchiv_step 4 11 'check that s3://backups/polyarchiv/site holds a copy of "site"' 's3.backup:3 [point]'
   polyarchiv_hide_trace
   polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=http://s3.example.org:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=S3RVER RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_S3_SITE_SECRET_ACCESS_KEY:?}" rclone copy --dry-run --error-on-no-transfer --quiet --fast-list -- :s3:backups/polyarchiv/site "${polyarchiv_work}"/expect-copy.never-made 2> "${polyarchiv_work}"/expect-copy.4c66dcf1c4b30eda.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/expect-copy.4c66dcf1c4b30eda.errors 9 'backup point "s3" holds no copy of collect point "site": s3://backups/polyarchiv/site is missing' 3 'the bucket backups does not exist' other "the copy of \"site\" at s3://backups/polyarchiv/site (backup point \"s3\") could not be read (rclone says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   polyarchiv_restore_trace
   # s3.backup:3 [point]
-  polyarchiv_step 4 10 "find the newest archive named as s3://backups/polyarchiv/site/site-{Y}-{m}-{d}_{H}-{M}.tar.zst before s3://backups/polyarchiv/site/site-2026-03-10_12-00.tar.zst (the name of --at's time, which may be that of a copy made after it) (no state here records them), then fetch it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst" 's3.backup:3 [point]'
+  polyarchiv_step 5 11 "find the newest archive named as s3://backups/polyarchiv/site/site-{Y}-{m}-{d}_{H}-{M}.tar.zst before s3://backups/polyarchiv/site/site-2026-03-10_12-00.tar.zst (the name of --at's time, which may be that of a copy made after it) (no state here records them), then fetch it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst" 's3.backup:3 [point]'
   polyarchiv_hide_trace
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=http://s3.example.org:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=S3RVER RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_S3_SITE_SECRET_ACCESS_KEY:?}" polyarchiv_newest_file "^site-([0-9]{4})-([0-9]{2})-([0-9]{2})_([0-9]{2})-([0-9]{2})\\.tar\\.zst\$" 0 '1 2 3 4 5' 202603101199 "no file is named as s3://backups/polyarchiv/site/site-{Y}-{m}-{d}_{H}-{M}.tar.zst before s3://backups/polyarchiv/site/site-2026-03-10_12-00.tar.zst (passed over: the name of --at's time may be that of a copy made after it)" "the copy of \"site\" at s3://backups/polyarchiv/site (backup point \"s3\") could not be read (rclone says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME" "the copy of \"site\" at the newest of s3://backups/polyarchiv/site, named above (backup point \"s3\") could not be read (rclone says why above): collect point \"site\" and the live data were not changed; an older archive: run the restore again with --at a time before this one's; another backup point's copy: run the restore again with --from ITS_NAME" :s3:backups/polyarchiv/site/ s3://backups/polyarchiv/site/ \
     7 rclone lsf -R --files-only --fast-list -- :s3:backups/polyarchiv/site/ \
@@ -79,16 +82,16 @@ unit_1_fetch_s3_site() {
   polyarchiv_restore_trace
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.fetched.tar.zst.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst
   # s3.backup:3 [point]
-  polyarchiv_step 5 10 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst (the collect point is not touched unless the whole archive reads back)' 's3.backup:3 [point]'
+  polyarchiv_step 6 11 'extract /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst (the collect point is not touched unless the whole archive reads back)' 's3.backup:3 [point]'
   zstd -d -c -q < /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst | tar -x -f - -p --xattrs '--xattrs-include=*' --acls -C /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted || polyarchiv_explain "$?" other "the archive this restore found could not be extracted whole (the tools say why above: a damaged or cut archive, or no room to extract it): collect point \"site\" and the live data were not changed; an older archive: run the restore again with --at a time before this one's; another backup point's copy: run the restore again with --from ITS_NAME"
   # s3.backup:3 [point]
-  polyarchiv_step 6 10 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted holds a copy of "site"' 's3.backup:3 [point]'
+  polyarchiv_step 7 11 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted holds a copy of "site"' 's3.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "s3" holds no copy of collect point "site": the archive found holds nothing'
   # s3.backup:3 [point]
-  polyarchiv_step 7 10 'create the copy of "site" extracted from backup point "s3" and the directory where rsync holds updated files' 's3.backup:3 [point]'
+  polyarchiv_step 8 11 'create the copy of "site" extracted from backup point "s3" and the directory where rsync holds updated files' 's3.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # s3.backup:3 [point]
-  polyarchiv_step 8 10 'update the copy of "site" extracted from backup point "s3" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted' 's3.backup:3 [point]'
+  polyarchiv_step 9 11 'update the copy of "site" extracted from backup point "s3" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted' 's3.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "s3"' '' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -97,10 +100,10 @@ unit_1_fetch_s3_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # s3.backup:3 [point]
-  polyarchiv_step 9 10 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted and /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst' 's3.backup:3 [point]'
+  polyarchiv_step 10 11 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted and /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst' 's3.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst
   # s3.backup:1 [point]
-  polyarchiv_step 10 10 'check that the copy of "site" fetched from backup point "s3" holds something' 's3.backup:1 [point]'
+  polyarchiv_step 11 11 'check that the copy of "site" fetched from backup point "s3" holds something' 's3.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "s3" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 

@@ -7,7 +7,7 @@
 #   77f41d6ff0fb140b6c21fdbdb019da5f74502d4a41e9f9fd73afd38ac896f5cb  site.collect
 #   994bc899ff72416d494e6019f24d44d125b5ba5c6cd2db846953b8d1fd6d15d3  mirror.backup
 # Selection: --from mirror
-# Required tools: awk cat date du find flock grep ln mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee
+# Required tools: awk cat date du find flock grep ln mkdir mktemp mv nproc rm rsync sha256sum sleep sync tee touch
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded; 1 a unit failed or the plan is stale;
 #   2 usage error or no confirmation; 75 a collect point was locked by
@@ -51,31 +51,34 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_mirror_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
+  # mirror.backup:1 [point]
+  polyarchiv_step 1 10 'mark the copies of "site" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'mirror.backup:1 [point]'
+  touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched
   # mirror.backup:3 [point]
-  polyarchiv_step 1 9 'remove what an interrupted restore left' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 10 'remove what an interrupted restore left' 'mirror.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted
   # mirror.backup:3 [point]
-  polyarchiv_step 2 9 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted, where the newest mirror is found' 'mirror.backup:3 [point]'
+  polyarchiv_step 3 10 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted, where the newest mirror is found' 'mirror.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted
   # mirror.backup:3 [point]
-  polyarchiv_step 3 9 'check that /var/lib/polyarchiv-fixture/mirrors holds a copy of "site"' 'mirror.backup:3 [point]'
+  polyarchiv_step 4 10 'check that /var/lib/polyarchiv-fixture/mirrors holds a copy of "site"' 'mirror.backup:3 [point]'
   test -r /var/lib/polyarchiv-fixture/mirrors -a '(' -x /var/lib/polyarchiv-fixture/mirrors -o '!' -d /var/lib/polyarchiv-fixture/mirrors ')' -o -d / -a -x / -a '!' -e /var -o -d /var -a -x /var -a '!' -e /var/lib -o -d /var/lib -a -x /var/lib -a '!' -e /var/lib/polyarchiv-fixture -o -d /var/lib/polyarchiv-fixture -a -x /var/lib/polyarchiv-fixture -a '!' -e /var/lib/polyarchiv-fixture/mirrors || polyarchiv_explain "$?" 1 "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirrors (backup point \"mirror\") could not be read (its permissions deny the run's user): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   test -e /var/lib/polyarchiv-fixture/mirrors || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/mirrors is missing'
   # mirror.backup:3 [point]
-  polyarchiv_step 4 9 'find the newest mirror named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site (no state here records them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
+  polyarchiv_step 5 10 'find the newest mirror named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site (no state here records them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
   polyarchiv_newest_file "^([0-9]{4})-([0-9]{2})-([0-9]{2})/site/\$" 0 '1 2 3' '' 'no directory is named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site' "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirrors (backup point \"mirror\") could not be read (find says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME" '' /var/lib/polyarchiv-fixture/mirrors/ /var/lib/polyarchiv-fixture/mirrors/ \
     10 find /var/lib/polyarchiv-fixture/mirrors -mindepth 1 -maxdepth 2 -type d -printf '%P/\n' \
     1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror \
     ln -sfn --
   # mirror.backup:3 [point]
-  polyarchiv_step 5 9 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror holds a copy of "site"' 'mirror.backup:3 [point]'
+  polyarchiv_step 6 10 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror holds a copy of "site"' 'mirror.backup:3 [point]'
   test -r /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror -a -x /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror -o -d / -a -x / -a '!' -e /var -o -d /var -a -x /var -a '!' -e /var/lib -o -d /var/lib -a -x /var/lib -a '!' -e /var/lib/polyarchiv-fixture -o -d /var/lib/polyarchiv-fixture -a -x /var/lib/polyarchiv-fixture -a '!' -e /var/lib/polyarchiv-fixture/collect -o -d /var/lib/polyarchiv-fixture/collect -a -x /var/lib/polyarchiv-fixture/collect -a '!' -e /var/lib/polyarchiv-fixture/collect/site -o -d /var/lib/polyarchiv-fixture/collect/site -a -x /var/lib/polyarchiv-fixture/collect/site -a '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata -o -d /var/lib/polyarchiv-fixture/collect/site/metadata -a -x /var/lib/polyarchiv-fixture/collect/site/metadata -a '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror -o -d /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror -a -x /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror -a '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote -o -d /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote -a -x /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote -a '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted -o -d /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted -a -x /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted -a '!' -e /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror || polyarchiv_explain "$?" 1 "the copy of \"site\" at /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror (backup point \"mirror\") could not be read (its permissions deny the run's user): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": the newest mirror found holds nothing'
   # mirror.backup:3 [point]
-  polyarchiv_step 6 9 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 7 10 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 7 9 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
+  polyarchiv_step 8 10 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror"' '' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -84,10 +87,10 @@ unit_1_fetch_mirror_site() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror.backup:3 [point]
-  polyarchiv_step 8 9 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted' 'mirror.backup:3 [point]'
+  polyarchiv_step 9 10 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted' 'mirror.backup:3 [point]'
   rm -rf -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted
   # mirror.backup:1 [point]
-  polyarchiv_step 9 9 'check that the copy of "site" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
+  polyarchiv_step 10 10 'check that the copy of "site" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/backups -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": nothing was fetched into /var/lib/polyarchiv-fixture/collect/site/backups'
 }
 

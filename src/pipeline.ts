@@ -14,6 +14,7 @@ import { VERSION } from './install/paths.js';
 import type { HostFacts } from './options/variables.js';
 import { planParts } from './planner/build-plan.js';
 import { collectPlan, type Plan, type PlanParts, type Selection } from './planner/plan.js';
+import { withoutFetchedFigures } from './state/fetched-copies.js';
 import { recordedVariablesOf } from './state/point-state.js';
 import { readMirroredStates } from './state/read-mirrored-states.js';
 import { readStates, type StateSnapshots } from './state/read-states.js';
@@ -163,7 +164,10 @@ export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
   // A review render must not depend on what this machine has recorded.
   let states: StateSnapshots = request.selection.review
     ? new Map()
-    : readLocalAndMirrored(config, diagnostics);
+    : withoutFetchedFigures(
+        readLocalAndMirrored(config, diagnostics),
+        config.collectPoints.map((cp) => cp.layout.stateFile),
+      );
   if (request.mode === 'restore') {
     // Dated paths must point at what the last successful run wrote, not at today's date: resolve
     // the same files again (not a second read of the directory) with the recorded variables.

@@ -22,6 +22,7 @@ import { destinationPath } from '../engines/toolkit.js';
 import type { ActionDraft } from '../graph/action.js';
 
 import { groupBy } from '../group-by.js';
+import { fetchedMark } from '../state/fetched-copies.js';
 import type { UnitKind } from './plan.js';
 import { markRestoreBegun, markRestoreEnded, noUnfinishedRestore } from './unfinished-restore.js';
 
@@ -142,6 +143,7 @@ export function lowerRestore(
       cp,
       bp: from,
       drafts: [
+        markFetched(cp, from),
         ...from.engine.restore(from, shippedBy(cp, chain), context),
         ...chainRestore(chain, copiesOf(from)),
         ...(cp.sources.length === 0 ? [] : [fetchedSomething(from, cp)]),
@@ -198,6 +200,21 @@ const judgesOrReadies = (draft: ActionDraft): boolean =>
   draft.kind === 'private-file' ||
   (draft.kind === 'run' && draft.readiesCopy === true) ||
   (draft.kind === 'load' && draft.check === true);
+
+/**
+ * A fetch's first step, before it changes anything: the figures the collect point's state keeps
+ * for its copies no longer hold once the fetch replaced them, and the next backup measures the
+ * copies instead (`withoutFetchedFigures`). Its directory is there: it holds the unit's lock.
+ */
+function markFetched(cp: BoundCollectPoint, bp: BoundBackupPoint): ActionDraft {
+  const mark = fetchedMark(cp.layout.stateFile);
+  return {
+    kind: 'run',
+    argv: ['touch', '--', mark],
+    origin: bp.origin,
+    summary: `mark the copies of "${cp.name}" as fetched, for the next backup to measure them (${mark})`,
+  };
+}
 
 /**
  * The end of a fetch: what it brought into the collect point's directory holds something, else

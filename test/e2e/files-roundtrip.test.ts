@@ -82,7 +82,7 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     expect(restore.code, restore.stderr).toBe(0);
     // The choice is said before anything is fetched, as the plan says it.
     expect(restore.stderr).toContain(
-      'polyarchiv: fetch:mirror/site\npolyarchiv:   no state file of site or of mirror is on this machine: mirror, its only backup point, gives its newest copy\npolyarchiv:   1/4 ',
+      'polyarchiv: fetch:mirror/site\npolyarchiv:   no state file of site or of mirror is on this machine: mirror, its only backup point, gives its newest copy\npolyarchiv:   1/5 ',
     );
     expect(fileContents(box.path('data'))).toEqual(expected);
     expect(readFileSync(box.path('data/plain.txt'), 'utf8')).toBe('changed\n');
@@ -105,7 +105,7 @@ describe.runIf(canRun)('backup and restore of the files path, end to end', () =>
     const restored = spawnSync('bash', [box.path('restore.sh'), '--yes'], { encoding: 'utf8' });
     expect(restored.status, restored.stderr).toBe(0);
     expect(restored.stderr).toMatch(
-      /polyarchiv: fetch:mirror\/site\npolyarchiv: {3}the most recent success of site \(\d{4}-\d\d-\d\dT[\d:]+[+-]\d\d:\d\d\)\npolyarchiv: {3}1\/4 /,
+      /polyarchiv: fetch:mirror\/site\npolyarchiv: {3}the most recent success of site \(\d{4}-\d\d-\d\dT[\d:]+[+-]\d\d:\d\d\)\npolyarchiv: {3}1\/5 /,
     );
     expect(fileContents(box.path('data'))).toEqual(expected);
   });
