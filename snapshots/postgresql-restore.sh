@@ -120,19 +120,52 @@ unit_2_restore_db() {
   polyarchiv_step 9 22 'check that the roles the dump of source "shop" gives objects to exist, before anything is replaced' 'db.collect:7 [source "shop"]'
   PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop awk "copying { if (\$0 == \"\\\\.\") copying = 0; next }
 /^COPY .* FROM stdin;\$/ { copying = 1; next }
-/^-- Name: .*; Type: .*; Schema: .*; Owner: / {
-  acl = (\$0 ~ /; Type: ACL; /)
+/^-- (Data for )?Name: .*; Type: .*; Schema: .*; Owner: / {
   name = \$0; sub(/^.*; Owner: /, \"\", name)
   if (name != \"\" && name != \"-\") role(name)
+  entry = \"\"
+  if (match(\$0, /; Type: (ACL|DEFAULT ACL|POLICY|USER MAPPING); Schema: /)) entry = substr(\$0, RSTART + 8, RLENGTH - 18)
   next
 }
-acl && /^GRANT .* TO .*;\$/ {
-  name = \$0; sub(/^.* TO /, \"\", name); sub(/;\$/, \"\", name); sub(/ WITH GRANT OPTION\$/, \"\", name)
-  if (name == \"PUBLIC\") next
-  if (name ~ /^\".*\"\$/) { name = substr(name, 2, length(name) - 2); gsub(/\"\"/, \"\\\"\", name) }
-  role(name)
+entry ~ /ACL\$/ && /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|SET SESSION AUTHORIZATION) / { roles_after(\"TO|FROM|ROLE|BY|AUTHORIZATION\", \"\") }
+entry == \"POLICY\" && /^CREATE POLICY / { roles_after(\"TO\", \"USING|WITH\"); entry = \"\" }
+entry == \"USER MAPPING\" && /^CREATE USER MAPPING FOR / { roles_after(\"FOR\", \"SERVER\"); entry = \"\" }
+function roles_after(keywords, stop,   w, listing) {
+  rest = \$0; listing = 0
+  while ((w = word()) != \"\" || quoted) {
+    if (listing == 1) {
+      if (quoted || tolower(w) !~ /^(public|current_user|session_user|current_role|[,;()])\$/) role(w)
+      listing = 2
+    } else if (listing == 2 && !quoted && w == \",\") listing = 1
+    else {
+      listing = 0
+      if (quoted) continue
+      if (stop != \"\" && w ~ (\"^(\" stop \")\$\")) return
+      if (w ~ (\"^(\" keywords \")\$\")) listing = 1
+    }
+  }
 }
-function role(name) { if (!(name in seen)) { seen[name] = 1; gsub(/'/, \"''\", name); names = names (names == \"\" ? \"\" : \", \") \"('\" name \"')\" } }
+function word(   q, w, i) {
+  sub(/^[ \\t]+/, \"\", rest); quoted = 0
+  q = substr(rest, 1, 1)
+  if (q == \"\\\"\" || q == \"'\") {
+    w = \"\"; rest = substr(rest, 2)
+    while ((i = index(rest, q)) > 0) {
+      w = w substr(rest, 1, i - 1); rest = substr(rest, i + 1)
+      if (substr(rest, 1, 1) != q) { quoted = 1; return w }
+      w = w q; rest = substr(rest, 2)
+    }
+    rest = \"\"; return \"\"
+  }
+  if (q ~ /[,;()]/) { rest = substr(rest, 2); return q }
+  if (!match(rest, /^[^ \\t,;()\"']+/)) return \"\"
+  w = substr(rest, 1, RLENGTH); rest = substr(rest, RLENGTH + 1); return w
+}
+function role(name) {
+  if (name == \"\" || name in seen) return
+  seen[name] = 1; gsub(/'/, \"''\", name)
+  names = names (names == \"\" ? \"\" : \", \") \"('\" name \"')\"
+}
 END {
   if (names == \"\") exit
   print \"SELECT string_agg(format('%I', name), ', ' ORDER BY name) AS polyarchiv_missing_roles\"
@@ -188,19 +221,52 @@ END {
   polyarchiv_step 13 22 'check that the roles the dump of source "accounts" gives objects to exist, before anything is replaced' 'db.collect:15 [source "accounts"]'
   awk "copying { if (\$0 == \"\\\\.\") copying = 0; next }
 /^COPY .* FROM stdin;\$/ { copying = 1; next }
-/^-- Name: .*; Type: .*; Schema: .*; Owner: / {
-  acl = (\$0 ~ /; Type: ACL; /)
+/^-- (Data for )?Name: .*; Type: .*; Schema: .*; Owner: / {
   name = \$0; sub(/^.*; Owner: /, \"\", name)
   if (name != \"\" && name != \"-\") role(name)
+  entry = \"\"
+  if (match(\$0, /; Type: (ACL|DEFAULT ACL|POLICY|USER MAPPING); Schema: /)) entry = substr(\$0, RSTART + 8, RLENGTH - 18)
   next
 }
-acl && /^GRANT .* TO .*;\$/ {
-  name = \$0; sub(/^.* TO /, \"\", name); sub(/;\$/, \"\", name); sub(/ WITH GRANT OPTION\$/, \"\", name)
-  if (name == \"PUBLIC\") next
-  if (name ~ /^\".*\"\$/) { name = substr(name, 2, length(name) - 2); gsub(/\"\"/, \"\\\"\", name) }
-  role(name)
+entry ~ /ACL\$/ && /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|SET SESSION AUTHORIZATION) / { roles_after(\"TO|FROM|ROLE|BY|AUTHORIZATION\", \"\") }
+entry == \"POLICY\" && /^CREATE POLICY / { roles_after(\"TO\", \"USING|WITH\"); entry = \"\" }
+entry == \"USER MAPPING\" && /^CREATE USER MAPPING FOR / { roles_after(\"FOR\", \"SERVER\"); entry = \"\" }
+function roles_after(keywords, stop,   w, listing) {
+  rest = \$0; listing = 0
+  while ((w = word()) != \"\" || quoted) {
+    if (listing == 1) {
+      if (quoted || tolower(w) !~ /^(public|current_user|session_user|current_role|[,;()])\$/) role(w)
+      listing = 2
+    } else if (listing == 2 && !quoted && w == \",\") listing = 1
+    else {
+      listing = 0
+      if (quoted) continue
+      if (stop != \"\" && w ~ (\"^(\" stop \")\$\")) return
+      if (w ~ (\"^(\" keywords \")\$\")) listing = 1
+    }
+  }
 }
-function role(name) { if (!(name in seen)) { seen[name] = 1; gsub(/'/, \"''\", name); names = names (names == \"\" ? \"\" : \", \") \"('\" name \"')\" } }
+function word(   q, w, i) {
+  sub(/^[ \\t]+/, \"\", rest); quoted = 0
+  q = substr(rest, 1, 1)
+  if (q == \"\\\"\" || q == \"'\") {
+    w = \"\"; rest = substr(rest, 2)
+    while ((i = index(rest, q)) > 0) {
+      w = w substr(rest, 1, i - 1); rest = substr(rest, i + 1)
+      if (substr(rest, 1, 1) != q) { quoted = 1; return w }
+      w = w q; rest = substr(rest, 2)
+    }
+    rest = \"\"; return \"\"
+  }
+  if (q ~ /[,;()]/) { rest = substr(rest, 2); return q }
+  if (!match(rest, /^[^ \\t,;()\"']+/)) return \"\"
+  w = substr(rest, 1, RLENGTH); rest = substr(rest, RLENGTH + 1); return w
+}
+function role(name) {
+  if (name == \"\" || name in seen) return
+  seen[name] = 1; gsub(/'/, \"''\", name)
+  names = names (names == \"\" ? \"\" : \", \") \"('\" name \"')\"
+}
 END {
   if (names == \"\") exit
   print \"SELECT string_agg(format('%I', name), ', ' ORDER BY name) AS polyarchiv_missing_roles\"

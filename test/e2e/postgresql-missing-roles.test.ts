@@ -11,6 +11,62 @@ const canRun = havePostgres() && haveTools('rsync', 'flock', 'bash', 'sudo', 'to
 describe.runIf(canRun)('a PostgreSQL dump restored onto a server that lacks its roles', () => {
   const t = usePostgresCase();
 
+  const restoreThrough = (backend: 'apply' | 'script') => {
+    if (backend === 'apply') return runCli(['restore', '--yes', '--from', 'mirror', ...t.args]);
+    const run = runScript(t.box, runCli(['plan', '--restore', '--from', 'mirror', ...t.args]).stdout, {});
+    return { code: run.status, stderr: run.stderr };
+  };
+
+  it.each(['apply', 'script'] as const)(
+    'stops before anything changes for the roles of default privileges, policies and user mappings, through %s',
+    (backend) => {
+      const { pg, database, box } = t;
+      // Only these statements name these roles: no object is theirs, no table granted to them.
+      const roles =
+        'CREATE ROLE "Def Owner"; CREATE ROLE "odd ""q"" name"; CREATE ROLE polreader; CREATE ROLE mapper;';
+      const dropRoles =
+        'DROP ROLE "Def Owner"; DROP ROLE "odd ""q"" name"; DROP ROLE polreader; DROP ROLE mapper;';
+      pg.sql(roles);
+      pg.sql(
+        `ALTER DEFAULT PRIVILEGES FOR ROLE "Def Owner" IN SCHEMA public GRANT SELECT ON TABLES TO "odd ""q"" name";
+         ALTER TABLE customers ENABLE ROW LEVEL SECURITY;
+         CREATE POLICY readers ON customers FOR SELECT TO polreader, "odd ""q"" name" USING (city IS NOT NULL);
+         CREATE EXTENSION postgres_fdw;
+         CREATE SERVER elsewhere FOREIGN DATA WRAPPER postgres_fdw;
+         CREATE USER MAPPING FOR mapper SERVER elsewhere;
+         CREATE USER MAPPING FOR PUBLIC SERVER elsewhere;`,
+        database,
+      );
+      t.writeConfig([
+        'engine = postgresql',
+        `socket = ${pg.socketDir}`,
+        `port = ${pg.port}`,
+        'sudo_user = postgres',
+        `database = ${database}`,
+      ]);
+      const before = pg.dump(database);
+      expect(runCli(['backup', ...t.args]).code).toBe(0);
+      t.dropDatabase();
+      pg.sql(dropRoles);
+      rmSync(box.path('collect'), { recursive: true });
+
+      const refused = restoreThrough(backend);
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stderr).toContain(
+        `the dump of PostgreSQL database "${database}" gives objects to roles this server lacks: "Def Owner", mapper, "odd ""q"" name", polreader; nothing was restored`,
+      );
+      expect(pg.sql(`SELECT count(*) FROM pg_database WHERE datname = '${database}'`).trim()).toBe('0');
+      expect(existsSync(box.path('collect/site/metadata/collect_point/restore-unfinished'))).toBe(false);
+
+      pg.sql(roles);
+      const again = restoreThrough(backend);
+      expect(again.code, again.stderr).toBe(0);
+      expect(sameDump(pg.dump(database), before)).toBe(true);
+      pg.sql(`DROP DATABASE "${database}"`);
+      pg.sql(dropRoles);
+    },
+  );
+
   it.each(['apply', 'script'] as const)(
     'stops before anything changes, naming every missing role, through %s',
     (backend) => {
@@ -34,11 +90,7 @@ describe.runIf(canRun)('a PostgreSQL dump restored onto a server that lacks its 
       pg.sql('DROP ROLE reader; DROP ROLE "Big Owner";');
       rmSync(box.path('collect'), { recursive: true });
 
-      const restore = () => {
-        if (backend === 'apply') return runCli(['restore', '--yes', '--from', 'mirror', ...t.args]);
-        const run = runScript(box, runCli(['plan', '--restore', '--from', 'mirror', ...t.args]).stdout, {});
-        return { code: run.status, stderr: run.stderr };
-      };
+      const restore = () => restoreThrough(backend);
       const refused = restore();
       expect(refused.code, refused.stderr).toBe(1);
       expect(refused.stderr).toContain(

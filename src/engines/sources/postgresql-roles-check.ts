@@ -5,11 +5,12 @@ import { destinationPath, setString } from '../toolkit.js';
 import { toolRun } from './tool-source.js';
 
 /**
- * A dump whose objects belong or are granted to roles this server lacks (a rebuilt server: roles
- * live outside databases, and pg_dump holds none) fails its load at the first of them, in its
- * transaction. Before anything changes, psql reads the roles that awk finds in the dump and stops
- * the restore naming every missing one, and what to do. It reads the dump once more, and connects
- * to the postgres database (roles are the server's).
+ * A dump that names roles this server lacks (a rebuilt server: roles live outside databases, and
+ * pg_dump holds none) fails its load at the first of them, in its transaction, but only after a
+ * missing database was created empty and the collect point marked as being restored. Before
+ * anything changes, psql reads the roles that awk finds in the dump and stops the restore naming
+ * every missing one, and what to do. It reads the dump once more, and connects to the postgres
+ * database (roles are the server's).
  */
 export function rolesCheck(
   source: BoundSource,
@@ -52,28 +53,76 @@ export function rolesCheck(
 }
 
 /**
- * The roles of pg_dump's plain dump: the owner its header comment gives each entry
- * (`-- Name: …; Type: …; Schema: …; Owner: NAME`, the name as it is), and the grantees of its ACL
- * entries (`GRANT … TO NAME;`, an identifier, quoted when it must be). Table data (COPY … FROM
- * stdin up to `\.`) is passed over. Writes one SELECT that sets `polyarchiv_missing_roles` to those
- * the server lacks (unset when none is), each name a string literal.
+ * The roles pg_dump's plain dump names, in what its statements say (read from its output, as no
+ * grammar of it is written down):
+ * - the owner that the header comment of each entry gives (`-- Name: …; Type: …; Schema: …;
+ *   Owner: NAME`, the name as it is): the role of its `ALTER … OWNER TO`, and of a default ACL's
+ *   `ALTER DEFAULT PRIVILEGES FOR ROLE`;
+ * - in an ACL or a default ACL, the grantees of `GRANT … TO`, the roles of `REVOKE … FROM`, of
+ *   `FOR ROLE`, of `GRANTED BY`, and the grantor that `SET SESSION AUTHORIZATION` becomes for the
+ *   grants it made;
+ * - the roles of a policy (`CREATE POLICY … TO a, b USING …`) and of a user mapping
+ *   (`CREATE USER MAPPING FOR a SERVER …`).
+ * A name in a statement is an identifier, in double quotes when it must be (`""` for a quote);
+ * PUBLIC and the like are no roles. Statements are read only in the entries that hold them, and a
+ * policy's or a mapping's first line only: a function's body, a policy's expression or a table's
+ * data (COPY … FROM stdin up to `\.`, passed over) can hold any text. Writes one SELECT that sets
+ * `polyarchiv_missing_roles` to those the server lacks (unset when none is), each name a string
+ * literal.
  */
-const ROLES_OF_DUMP = [
+export const ROLES_OF_DUMP = [
   'copying { if ($0 == "\\\\.") copying = 0; next }',
   '/^COPY .* FROM stdin;$/ { copying = 1; next }',
-  '/^-- Name: .*; Type: .*; Schema: .*; Owner: / {',
-  '  acl = ($0 ~ /; Type: ACL; /)',
+  '/^-- (Data for )?Name: .*; Type: .*; Schema: .*; Owner: / {',
   '  name = $0; sub(/^.*; Owner: /, "", name)',
   '  if (name != "" && name != "-") role(name)',
+  '  entry = ""',
+  '  if (match($0, /; Type: (ACL|DEFAULT ACL|POLICY|USER MAPPING); Schema: /)) entry = substr($0, RSTART + 8, RLENGTH - 18)',
   '  next',
   '}',
-  'acl && /^GRANT .* TO .*;$/ {',
-  '  name = $0; sub(/^.* TO /, "", name); sub(/;$/, "", name); sub(/ WITH GRANT OPTION$/, "", name)',
-  '  if (name == "PUBLIC") next',
-  '  if (name ~ /^".*"$/) { name = substr(name, 2, length(name) - 2); gsub(/""/, "\\"", name) }',
-  '  role(name)',
+  'entry ~ /ACL$/ && /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|SET SESSION AUTHORIZATION) / { roles_after("TO|FROM|ROLE|BY|AUTHORIZATION", "") }',
+  'entry == "POLICY" && /^CREATE POLICY / { roles_after("TO", "USING|WITH"); entry = "" }',
+  'entry == "USER MAPPING" && /^CREATE USER MAPPING FOR / { roles_after("FOR", "SERVER"); entry = "" }',
+  // pg_dump writes its keywords in capitals and quotes every name that has one, or is a keyword
+  // (fmtId, quote_ident): a bare word in capitals is a keyword, a bare PUBLIC or CURRENT_USER no role.
+  'function roles_after(keywords, stop,   w, listing) {',
+  '  rest = $0; listing = 0',
+  '  while ((w = word()) != "" || quoted) {',
+  '    if (listing == 1) {',
+  '      if (quoted || tolower(w) !~ /^(public|current_user|session_user|current_role|[,;()])$/) role(w)',
+  '      listing = 2',
+  '    } else if (listing == 2 && !quoted && w == ",") listing = 1',
+  '    else {',
+  '      listing = 0',
+  '      if (quoted) continue',
+  '      if (stop != "" && w ~ ("^(" stop ")$")) return',
+  '      if (w ~ ("^(" keywords ")$")) listing = 1',
+  '    }',
+  '  }',
   '}',
-  'function role(name) { if (!(name in seen)) { seen[name] = 1; gsub(/\'/, "\'\'", name); names = names (names == "" ? "" : ", ") "(\'" name "\')" } }',
+  // A word taken off `rest`: a name in double quotes or a string in single quotes (`quoted` set,
+  // undoubled), one of , ; ( ), or a run of other characters. Words in quotes are never keywords.
+  'function word(   q, w, i) {',
+  '  sub(/^[ \\t]+/, "", rest); quoted = 0',
+  '  q = substr(rest, 1, 1)',
+  '  if (q == "\\"" || q == "\'") {',
+  '    w = ""; rest = substr(rest, 2)',
+  '    while ((i = index(rest, q)) > 0) {',
+  '      w = w substr(rest, 1, i - 1); rest = substr(rest, i + 1)',
+  '      if (substr(rest, 1, 1) != q) { quoted = 1; return w }',
+  '      w = w q; rest = substr(rest, 2)',
+  '    }',
+  '    rest = ""; return ""',
+  '  }',
+  '  if (q ~ /[,;()]/) { rest = substr(rest, 2); return q }',
+  '  if (!match(rest, /^[^ \\t,;()"\']+/)) return ""',
+  '  w = substr(rest, 1, RLENGTH); rest = substr(rest, RLENGTH + 1); return w',
+  '}',
+  'function role(name) {',
+  '  if (name == "" || name in seen) return',
+  "  seen[name] = 1; gsub(/'/, \"''\", name)",
+  '  names = names (names == "" ? "" : ", ") "(\'" name "\')"',
+  '}',
   'END {',
   '  if (names == "") exit',
   "  print \"SELECT string_agg(format('%I', name), ', ' ORDER BY name) AS polyarchiv_missing_roles\"",
