@@ -106,7 +106,7 @@ password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
   # shop.collect:7 [source "orders"]
   polyarchiv_step 8 22 'check that the accounts defining the views, triggers, routines and events of the dump of source "orders" exist, before anything is replaced' 'shop.collect:7 [source "orders"]'
   awk -v 'mode=refuse' -v 'database=orders' -v 'source=orders' "data || /^INSERT INTO / { data = !/;\$/; next }
-/(\\/\\*!5[0-9]+ |CREATE )DEFINER=\`/ {
+/(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
   while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
     rest = substr(rest, RSTART + RLENGTH)
@@ -116,13 +116,14 @@ password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
     account(user, host)
   }
 }
-function quoted(   name, i) {
-  if (substr(rest, 1, 1) != \"\`\") return \"\"
+function quoted(   q, name, i) {
+  q = substr(rest, 1, 1)
+  if (q != \"\`\" && q != \"\\\"\") return \"\"
   name = \"\"; rest = substr(rest, 2)
-  while ((i = index(rest, \"\`\")) > 0) {
+  while ((i = index(rest, q)) > 0) {
     name = name substr(rest, 1, i - 1); rest = substr(rest, i + 1)
-    if (substr(rest, 1, 1) != \"\`\") return name
-    name = name \"\`\"; rest = substr(rest, 2)
+    if (substr(rest, 1, 1) != q) return name
+    name = name q; rest = substr(rest, 2)
   }
   return \"\"
 }
@@ -169,7 +170,7 @@ END {
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 10 22 'check that the accounts defining the views, triggers, routines and events of the dump of source "sessions" exist, before anything is replaced' 'shop.collect:17 [source "sessions"]'
   awk -v 'mode=refuse' -v 'database=sessions' -v 'source=sessions' "data || /^INSERT INTO / { data = !/;\$/; next }
-/(\\/\\*!5[0-9]+ |CREATE )DEFINER=\`/ {
+/(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
   while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
     rest = substr(rest, RSTART + RLENGTH)
@@ -179,13 +180,14 @@ END {
     account(user, host)
   }
 }
-function quoted(   name, i) {
-  if (substr(rest, 1, 1) != \"\`\") return \"\"
+function quoted(   q, name, i) {
+  q = substr(rest, 1, 1)
+  if (q != \"\`\" && q != \"\\\"\") return \"\"
   name = \"\"; rest = substr(rest, 2)
-  while ((i = index(rest, \"\`\")) > 0) {
+  while ((i = index(rest, q)) > 0) {
     name = name substr(rest, 1, i - 1); rest = substr(rest, i + 1)
-    if (substr(rest, 1, 1) != \"\`\") return name
-    name = name \"\`\"; rest = substr(rest, 2)
+    if (substr(rest, 1, 1) != q) return name
+    name = name q; rest = substr(rest, 2)
   }
   return \"\"
 }
@@ -247,7 +249,7 @@ END {
   # shop.collect:7 [source "orders"]
   polyarchiv_step 17 22 'warn if the accounts defining the views, triggers, routines and events of MySQL database orders could not be checked (source "orders")' 'shop.collect:7 [source "orders"]'
   awk -v 'mode=warn' -v 'database=orders' -v 'source=orders' "data || /^INSERT INTO / { data = !/;\$/; next }
-/(\\/\\*!5[0-9]+ |CREATE )DEFINER=\`/ {
+/(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
   while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
     rest = substr(rest, RSTART + RLENGTH)
@@ -257,13 +259,14 @@ END {
     account(user, host)
   }
 }
-function quoted(   name, i) {
-  if (substr(rest, 1, 1) != \"\`\") return \"\"
+function quoted(   q, name, i) {
+  q = substr(rest, 1, 1)
+  if (q != \"\`\" && q != \"\\\"\") return \"\"
   name = \"\"; rest = substr(rest, 2)
-  while ((i = index(rest, \"\`\")) > 0) {
+  while ((i = index(rest, q)) > 0) {
     name = name substr(rest, 1, i - 1); rest = substr(rest, i + 1)
-    if (substr(rest, 1, 1) != \"\`\") return name
-    name = name \"\`\"; rest = substr(rest, 2)
+    if (substr(rest, 1, 1) != q) return name
+    name = name q; rest = substr(rest, 2)
   }
   return \"\"
 }
@@ -317,7 +320,7 @@ END {
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 21 22 'warn if the accounts defining the views, triggers, routines and events of MySQL database sessions could not be checked (source "sessions")' 'shop.collect:17 [source "sessions"]'
   awk -v 'mode=warn' -v 'database=sessions' -v 'source=sessions' "data || /^INSERT INTO / { data = !/;\$/; next }
-/(\\/\\*!5[0-9]+ |CREATE )DEFINER=\`/ {
+/(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
   while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
     rest = substr(rest, RSTART + RLENGTH)
@@ -327,13 +330,14 @@ END {
     account(user, host)
   }
 }
-function quoted(   name, i) {
-  if (substr(rest, 1, 1) != \"\`\") return \"\"
+function quoted(   q, name, i) {
+  q = substr(rest, 1, 1)
+  if (q != \"\`\" && q != \"\\\"\") return \"\"
   name = \"\"; rest = substr(rest, 2)
-  while ((i = index(rest, \"\`\")) > 0) {
+  while ((i = index(rest, q)) > 0) {
     name = name substr(rest, 1, i - 1); rest = substr(rest, i + 1)
-    if (substr(rest, 1, 1) != \"\`\") return name
-    name = name \"\`\"; rest = substr(rest, 2)
+    if (substr(rest, 1, 1) != q) return name
+    name = name q; rest = substr(rest, 2)
   }
   return \"\"
 }

@@ -101,6 +101,42 @@ describe.runIf(canRun)(
     );
 
     it.each(['apply', 'script'] as const)(
+      'stops for the definers of triggers and routines made under ANSI_QUOTES, through %s',
+      (backend) => {
+        // Under ANSI_QUOTES, mysqldump writes these definers in double quotes (doubled within).
+        const createAnsi = `CREATE USER 'an"si'@'localhost'; GRANT ALL ON shop.* TO 'an"si'@'localhost';`;
+        db.sql(createAnsi);
+        db.sql(
+          `SET sql_mode = 'ANSI_QUOTES';
+           CREATE DEFINER = 'an"si'@'localhost' TRIGGER orders_count BEFORE INSERT ON orders FOR EACH ROW SET NEW.total = NEW.total;
+           CREATE DEFINER = 'an"si'@'localhost' PROCEDURE add_order(id INT) INSERT INTO orders VALUES (id, 1);`,
+          'shop',
+        );
+        const before = db.dump('shop');
+        expect(before).toContain('DEFINER="an""si"@"localhost"');
+        expect(runCli(['backup', ...args]).code).toBe(0);
+        rebuilt();
+        db.sql(`DROP USER 'an"si'@'localhost';`);
+
+        const refused = restore(backend);
+        expect(refused.code, refused.output).toBe(1);
+        expect(refused.output).toContain(
+          `accounts this server lacks: 'an"si'@'localhost'; nothing was restored.`,
+        );
+        expect(db.sql("SHOW DATABASES LIKE 'shop'")).toBe('');
+        expect(existsSync(box.path(MARK))).toBe(false);
+
+        db.sql(createAnsi);
+        const again = restore(backend);
+        expect(again.code, again.output).toBe(0);
+        expect(db.dump('shop')).toBe(before);
+        db.sql('CALL add_order(3);', 'shop');
+        expect(db.sql('SELECT COUNT(*) FROM orders;', 'shop')).toBe('3\n');
+        db.sql(`DROP USER 'an"si'@'localhost';`);
+      },
+    );
+
+    it.each(['apply', 'script'] as const)(
       'leaves the database of another source as it was, through %s',
       (backend) => {
         db.sql('DROP DATABASE IF EXISTS stock; CREATE DATABASE stock; CREATE TABLE stock.items (id INT);');

@@ -60,17 +60,19 @@ const awkValue = (text: string): string => text.replaceAll('\\', '\\\\');
 /**
  * The definers of mysqldump's dump: `DEFINER=` after a `CREATE ` or inside a versioned comment
  * (`/*!50013 DEFINER=`user`@`host` SQL SECURITY DEFINER *\/` of a view, `/*!50017` of a trigger,
- * `/*!50117` of an event, `CREATE DEFINER=` of a routine), each name backquoted with backquotes
- * doubled; a role has no host. Table data is passed over: it can be huge and hold any text, from
- * an `INSERT INTO` line to the one that ends the statement (one row a line, each ending with its
- * separator: `),` or, the last, `);`, newlines within values escaped). Writes the statements that set `@polyarchiv_missing` to those mysql.user lacks when
- * this account can read it (its own SELECT grants say so: information_schema shows an account only
- * its own), then, to refuse, signal them; to warn, print a line when it could not read it. Nothing
- * when the dump has no definer. Each name is a string literal (`\` and `'` doubled).
+ * `/*!50117` of an event, `CREATE DEFINER=` of a routine or a package), each name backquoted with
+ * backquotes doubled, or, for a trigger or a routine made under ANSI_QUOTES (its sql_mode, which
+ * the server keeps and mysqldump writes it in), in double quotes doubled the same way; a role has
+ * no host. Table data is passed over: it can be huge and hold any text, from an `INSERT INTO` line
+ * to the one that ends the statement (one row a line, each ending with its separator: `),` or, the
+ * last, `);`, newlines within values escaped). Writes the statements that set `@polyarchiv_missing`
+ * to those mysql.user lacks when this account can read it (its own SELECT grants say so:
+ * information_schema shows an account only its own), then, to refuse, signal them; to warn, print
+ * a line when it could not read it. Nothing when the dump has no definer. Each name is a string literal (`\` and `'` doubled).
  */
 export const DEFINERS_OF_DUMP = [
   'data || /^INSERT INTO / { data = !/;$/; next }',
-  '/(\\/\\*!5[0-9]+ |CREATE )DEFINER=`/ {',
+  '/(\\/\\*!5[0-9]+ |CREATE )DEFINER=[`"]/ {',
   '  rest = $0',
   '  while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {',
   '    rest = substr(rest, RSTART + RLENGTH)',
@@ -80,13 +82,14 @@ export const DEFINERS_OF_DUMP = [
   '    account(user, host)',
   '  }',
   '}',
-  'function quoted(   name, i) {',
-  '  if (substr(rest, 1, 1) != "`") return ""',
+  'function quoted(   q, name, i) {',
+  '  q = substr(rest, 1, 1)',
+  '  if (q != "`" && q != "\\"") return ""',
   '  name = ""; rest = substr(rest, 2)',
-  '  while ((i = index(rest, "`")) > 0) {',
+  '  while ((i = index(rest, q)) > 0) {',
   '    name = name substr(rest, 1, i - 1); rest = substr(rest, i + 1)',
-  '    if (substr(rest, 1, 1) != "`") return name',
-  '    name = name "`"; rest = substr(rest, 2)',
+  '    if (substr(rest, 1, 1) != q) return name',
+  '    name = name q; rest = substr(rest, 2)',
   '  }',
   '  return ""',
   '}',
