@@ -118,18 +118,25 @@ unit_2_restore_db() {
 '
   # db.collect:7 [source "shop"]
   polyarchiv_step 9 22 'check that the roles the dump of source "shop" gives objects to exist, before anything is replaced' 'db.collect:7 [source "shop"]'
-  PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop awk "copying { if (\$0 == \"\\\\.\") copying = 0; next }
-/^COPY .* FROM stdin;\$/ { copying = 1; next }
-/^-- (Data for )?Name: .*; Type: .*; Schema: .*; Owner: / {
-  name = \$0; sub(/^.*; Owner: /, \"\", name)
-  if (name != \"\" && name != \"-\") role(name)
-  entry = \"\"
-  if (match(\$0, /; Type: (ACL|DEFAULT ACL|POLICY|USER MAPPING); Schema: /)) entry = substr(\$0, RSTART + 8, RLENGTH - 18)
-  next
+  PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop awk -v 'properties=/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql' "{ scan() }
+function scan() {
+  if (copying) { if (\$0 == \"\\\\.\") copying = 0; return }
+  if (\$0 ~ /^COPY .* FROM stdin;\$/) { copying = 1; return }
+  if (\$0 ~ /^-- (Data for )?Name: .*; Type: .*; Schema: .*; Owner: /) {
+    name = \$0; sub(/^.*; Owner: /, \"\", name)
+    if (name != \"-\") role(name)
+    entry = \"\"
+    if (match(\$0, /; Type: (ACL|DEFAULT ACL|POLICY|USER MAPPING|DATABASE PROPERTIES); Schema: /)) entry = substr(\$0, RSTART + 8, RLENGTH - 18)
+  } else if (entry ~ /ACL\$/ && \$0 ~ /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|SET SESSION AUTHORIZATION) /) {
+    roles_after(\"TO|FROM|ROLE|BY|AUTHORIZATION\", \"\")
+  } else if (entry == \"POLICY\" && \$0 ~ /^CREATE POLICY /) {
+    roles_after(\"TO\", \"USING|WITH\"); entry = \"\"
+  } else if (entry == \"USER MAPPING\" && \$0 ~ /^CREATE USER MAPPING FOR /) {
+    roles_after(\"FOR\", \"SERVER\"); entry = \"\"
+  } else if (entry == \"DATABASE PROPERTIES\" && \$0 ~ /^ALTER ROLE /) {
+    roles_after(\"ROLE\", \"IN\")
+  }
 }
-entry ~ /ACL\$/ && /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|SET SESSION AUTHORIZATION) / { roles_after(\"TO|FROM|ROLE|BY|AUTHORIZATION\", \"\") }
-entry == \"POLICY\" && /^CREATE POLICY / { roles_after(\"TO\", \"USING|WITH\"); entry = \"\" }
-entry == \"USER MAPPING\" && /^CREATE USER MAPPING FOR / { roles_after(\"FOR\", \"SERVER\"); entry = \"\" }
 function roles_after(keywords, stop,   w, listing) {
   rest = \$0; listing = 0
   while ((w = word()) != \"\" || quoted) {
@@ -162,15 +169,22 @@ function word(   q, w, i) {
   w = substr(rest, 1, RLENGTH); rest = substr(rest, RLENGTH + 1); return w
 }
 function role(name) {
-  if (name == \"\" || name in seen) return
-  seen[name] = 1; gsub(/'/, \"''\", name)
-  names = names (names == \"\" ? \"\" : \", \") \"('\" name \"')\"
+  if (name == \"\") return
+  if (!(name in always)) { roles[++count] = name; always[name] = !late }
+  else if (!late) always[name] = 1
 }
 END {
-  if (names == \"\") exit
+  copying = 0; entry = \"\"; late = 1
+  if (properties != \"\") { while ((getline < properties) > 0) scan(); close(properties) }
+  if (count == 0) exit
+  for (i = 1; i <= count; i++) {
+    name = roles[i]; gsub(/'/, \"''\", name)
+    values = values (i == 1 ? \"\" : \", \") \"('\" name \"', \" (always[roles[i]] ? \"true\" : \"false\") \")\"
+  }
   print \"SELECT string_agg(format('%I', name), ', ' ORDER BY name) AS polyarchiv_missing_roles\"
-  print \"FROM (VALUES \" names \") AS roles(name)\"
-  print \"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = roles.name) \\\\gset\"
+  print \"FROM (VALUES \" values \") AS roles(name, always)\"
+  print \"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = roles.name)\"
+  print \"  AND (always OR NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')) \\\\gset\"
 }
 " < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql | PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --file="${polyarchiv_work}"/roles.db.shop.sql --dbname=postgres
   # db.collect:7 [source "shop"]
@@ -219,18 +233,25 @@ END {
 '
   # db.collect:15 [source "accounts"]
   polyarchiv_step 13 22 'check that the roles the dump of source "accounts" gives objects to exist, before anything is replaced' 'db.collect:15 [source "accounts"]'
-  awk "copying { if (\$0 == \"\\\\.\") copying = 0; next }
-/^COPY .* FROM stdin;\$/ { copying = 1; next }
-/^-- (Data for )?Name: .*; Type: .*; Schema: .*; Owner: / {
-  name = \$0; sub(/^.*; Owner: /, \"\", name)
-  if (name != \"\" && name != \"-\") role(name)
-  entry = \"\"
-  if (match(\$0, /; Type: (ACL|DEFAULT ACL|POLICY|USER MAPPING); Schema: /)) entry = substr(\$0, RSTART + 8, RLENGTH - 18)
-  next
+  awk -v 'properties=/var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql' "{ scan() }
+function scan() {
+  if (copying) { if (\$0 == \"\\\\.\") copying = 0; return }
+  if (\$0 ~ /^COPY .* FROM stdin;\$/) { copying = 1; return }
+  if (\$0 ~ /^-- (Data for )?Name: .*; Type: .*; Schema: .*; Owner: /) {
+    name = \$0; sub(/^.*; Owner: /, \"\", name)
+    if (name != \"-\") role(name)
+    entry = \"\"
+    if (match(\$0, /; Type: (ACL|DEFAULT ACL|POLICY|USER MAPPING|DATABASE PROPERTIES); Schema: /)) entry = substr(\$0, RSTART + 8, RLENGTH - 18)
+  } else if (entry ~ /ACL\$/ && \$0 ~ /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|SET SESSION AUTHORIZATION) /) {
+    roles_after(\"TO|FROM|ROLE|BY|AUTHORIZATION\", \"\")
+  } else if (entry == \"POLICY\" && \$0 ~ /^CREATE POLICY /) {
+    roles_after(\"TO\", \"USING|WITH\"); entry = \"\"
+  } else if (entry == \"USER MAPPING\" && \$0 ~ /^CREATE USER MAPPING FOR /) {
+    roles_after(\"FOR\", \"SERVER\"); entry = \"\"
+  } else if (entry == \"DATABASE PROPERTIES\" && \$0 ~ /^ALTER ROLE /) {
+    roles_after(\"ROLE\", \"IN\")
+  }
 }
-entry ~ /ACL\$/ && /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|SET SESSION AUTHORIZATION) / { roles_after(\"TO|FROM|ROLE|BY|AUTHORIZATION\", \"\") }
-entry == \"POLICY\" && /^CREATE POLICY / { roles_after(\"TO\", \"USING|WITH\"); entry = \"\" }
-entry == \"USER MAPPING\" && /^CREATE USER MAPPING FOR / { roles_after(\"FOR\", \"SERVER\"); entry = \"\" }
 function roles_after(keywords, stop,   w, listing) {
   rest = \$0; listing = 0
   while ((w = word()) != \"\" || quoted) {
@@ -263,15 +284,22 @@ function word(   q, w, i) {
   w = substr(rest, 1, RLENGTH); rest = substr(rest, RLENGTH + 1); return w
 }
 function role(name) {
-  if (name == \"\" || name in seen) return
-  seen[name] = 1; gsub(/'/, \"''\", name)
-  names = names (names == \"\" ? \"\" : \", \") \"('\" name \"')\"
+  if (name == \"\") return
+  if (!(name in always)) { roles[++count] = name; always[name] = !late }
+  else if (!late) always[name] = 1
 }
 END {
-  if (names == \"\") exit
+  copying = 0; entry = \"\"; late = 1
+  if (properties != \"\") { while ((getline < properties) > 0) scan(); close(properties) }
+  if (count == 0) exit
+  for (i = 1; i <= count; i++) {
+    name = roles[i]; gsub(/'/, \"''\", name)
+    values = values (i == 1 ? \"\" : \", \") \"('\" name \"', \" (always[roles[i]] ? \"true\" : \"false\") \")\"
+  }
   print \"SELECT string_agg(format('%I', name), ', ' ORDER BY name) AS polyarchiv_missing_roles\"
-  print \"FROM (VALUES \" names \") AS roles(name)\"
-  print \"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = roles.name) \\\\gset\"
+  print \"FROM (VALUES \" values \") AS roles(name, always)\"
+  print \"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = roles.name)\"
+  print \"  AND (always OR NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')) \\\\gset\"
 }
 " < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql | sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --file="${polyarchiv_work}"/roles.db.accounts.sql --dbname=postgres
   # db.collect:15 [source "accounts"]

@@ -68,6 +68,46 @@ describe.runIf(canRun)('a PostgreSQL dump restored onto a server that lacks its 
   );
 
   it.each(['apply', 'script'] as const)(
+    'stops for the roles of the database properties when it creates the database, and only then, through %s',
+    (backend) => {
+      const { pg, database, box } = t;
+      // Only the properties dump names this role: no object of the database is its, or granted to it.
+      pg.sql(
+        `CREATE ROLE "Connect Only"; GRANT CONNECT ON DATABASE "${database}" TO "Connect Only";
+         ALTER ROLE "Connect Only" IN DATABASE "${database}" SET work_mem = '8MB';`,
+      );
+      t.writeConfig([
+        'engine = postgresql',
+        `socket = ${pg.socketDir}`,
+        `port = ${pg.port}`,
+        'sudo_user = postgres',
+        `database = ${database}`,
+      ]);
+      const before = pg.dump(database);
+      expect(runCli(['backup', ...t.args]).code).toBe(0);
+      t.dropDatabase();
+      pg.sql('DROP ROLE "Connect Only";');
+      rmSync(box.path('collect'), { recursive: true });
+
+      const refused = restoreThrough(backend);
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stderr).toContain(
+        `gives objects to roles this server lacks: "Connect Only"; nothing was restored`,
+      );
+      expect(pg.sql(`SELECT count(*) FROM pg_database WHERE datname = '${database}'`).trim()).toBe('0');
+      expect(existsSync(box.path('collect/site/metadata/collect_point/restore-unfinished'))).toBe(false);
+
+      // The database there, its properties are not applied: the role is not needed.
+      pg.sql(`CREATE DATABASE "${database}" OWNER app`);
+      const restored = restoreThrough(backend);
+      expect(restored.code, restored.stderr).toBe(0);
+      expect(restored.stderr).not.toContain('ERROR');
+      expect(sameDump(pg.dump(database), before)).toBe(true);
+      pg.sql(`DROP DATABASE "${database}"`);
+    },
+  );
+
+  it.each(['apply', 'script'] as const)(
     'stops before anything changes, naming every missing role, through %s',
     (backend) => {
       const { pg, database, box } = t;

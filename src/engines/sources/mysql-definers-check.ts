@@ -2,6 +2,7 @@ import type { ActionDraft } from '../../graph/action.js';
 import type { Word } from '../../graph/command.js';
 import type { BoundCollectPoint, BoundSource } from '../engine.js';
 import { destinationPath, setString } from '../toolkit.js';
+import { awkValue } from './awk-value.js';
 import { toolRun } from './tool-source.js';
 
 /**
@@ -53,9 +54,6 @@ export function definersCheck(
     },
   };
 }
-
-/** awk's -v unescapes backslashes: doubled, the value arrives as written. */
-const awkValue = (text: string): string => text.replaceAll('\\', '\\\\');
 
 /**
  * The definers of mysqldump's dump: `DEFINER=` after a `CREATE ` or inside a versioned comment

@@ -1,14 +1,17 @@
 import type { ActionDraft } from '../../graph/action.js';
 import type { EnvValue, Word } from '../../graph/command.js';
 import type { BoundCollectPoint, BoundSource } from '../engine.js';
-import { destinationPath, setString } from '../toolkit.js';
+import { databasePropertiesPath, destinationPath, setString } from '../toolkit.js';
+import { awkValue } from './awk-value.js';
 import { toolRun } from './tool-source.js';
 
 /**
  * A dump that names roles this server lacks (a rebuilt server: roles live outside databases, and
  * pg_dump holds none) fails its load at the first of them, in its transaction, but only after a
- * missing database was created empty and the collect point marked as being restored. Before
- * anything changes, psql reads the roles that awk finds in the dump and stops the restore naming
+ * missing database was created empty and the collect point marked as being restored; a missing
+ * database created from the properties dump (`create_database`) lacks the grants and settings of
+ * roles that are missing too. Before anything changes, psql reads the roles that awk finds in the
+ * dump, and in the properties dump when the database is missing, and stops the restore naming
  * every missing one, and what to do. It reads the dump once more, and connects to the postgres
  * database (roles are the server's).
  */
@@ -45,7 +48,13 @@ export function rolesCheck(
         owner,
       ),
       input: destinationPath(source, cp),
-      through: ['awk', ROLES_OF_DUMP],
+      through: [
+        'awk',
+        ...(o.boolean('create_database')
+          ? ['-v', `properties=${awkValue(databasePropertiesPath(source, cp))}`]
+          : []),
+        ROLES_OF_DUMP,
+      ],
       origin: source.origin,
       summary: `check that the roles the dump of source "${source.name}" gives objects to exist, before anything is replaced`,
     },
@@ -62,27 +71,36 @@ export function rolesCheck(
  *   `FOR ROLE`, of `GRANTED BY`, and the grantor that `SET SESSION AUTHORIZATION` becomes for the
  *   grants it made;
  * - the roles of a policy (`CREATE POLICY … TO a, b USING …`) and of a user mapping
- *   (`CREATE USER MAPPING FOR a SERVER …`).
+ *   (`CREATE USER MAPPING FOR a SERVER …`);
+ * - in the properties dump (awk's `properties`, when set), the same, and the roles of
+ *   `ALTER ROLE a IN DATABASE … SET`.
  * A name in a statement is an identifier, in double quotes when it must be (`""` for a quote);
  * PUBLIC and the like are no roles. Statements are read only in the entries that hold them, and a
  * policy's or a mapping's first line only: a function's body, a policy's expression or a table's
  * data (COPY … FROM stdin up to `\.`, passed over) can hold any text. Writes one SELECT that sets
  * `polyarchiv_missing_roles` to those the server lacks (unset when none is), each name a string
- * literal.
+ * literal, a role that only the properties name only when the database is missing.
  */
 export const ROLES_OF_DUMP = [
-  'copying { if ($0 == "\\\\.") copying = 0; next }',
-  '/^COPY .* FROM stdin;$/ { copying = 1; next }',
-  '/^-- (Data for )?Name: .*; Type: .*; Schema: .*; Owner: / {',
-  '  name = $0; sub(/^.*; Owner: /, "", name)',
-  '  if (name != "" && name != "-") role(name)',
-  '  entry = ""',
-  '  if (match($0, /; Type: (ACL|DEFAULT ACL|POLICY|USER MAPPING); Schema: /)) entry = substr($0, RSTART + 8, RLENGTH - 18)',
-  '  next',
+  '{ scan() }',
+  'function scan() {',
+  '  if (copying) { if ($0 == "\\\\.") copying = 0; return }',
+  '  if ($0 ~ /^COPY .* FROM stdin;$/) { copying = 1; return }',
+  '  if ($0 ~ /^-- (Data for )?Name: .*; Type: .*; Schema: .*; Owner: /) {',
+  '    name = $0; sub(/^.*; Owner: /, "", name)',
+  '    if (name != "-") role(name)',
+  '    entry = ""',
+  '    if (match($0, /; Type: (ACL|DEFAULT ACL|POLICY|USER MAPPING|DATABASE PROPERTIES); Schema: /)) entry = substr($0, RSTART + 8, RLENGTH - 18)',
+  '  } else if (entry ~ /ACL$/ && $0 ~ /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|SET SESSION AUTHORIZATION) /) {',
+  '    roles_after("TO|FROM|ROLE|BY|AUTHORIZATION", "")',
+  '  } else if (entry == "POLICY" && $0 ~ /^CREATE POLICY /) {',
+  '    roles_after("TO", "USING|WITH"); entry = ""',
+  '  } else if (entry == "USER MAPPING" && $0 ~ /^CREATE USER MAPPING FOR /) {',
+  '    roles_after("FOR", "SERVER"); entry = ""',
+  '  } else if (entry == "DATABASE PROPERTIES" && $0 ~ /^ALTER ROLE /) {',
+  '    roles_after("ROLE", "IN")',
+  '  }',
   '}',
-  'entry ~ /ACL$/ && /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|SET SESSION AUTHORIZATION) / { roles_after("TO|FROM|ROLE|BY|AUTHORIZATION", "") }',
-  'entry == "POLICY" && /^CREATE POLICY / { roles_after("TO", "USING|WITH"); entry = "" }',
-  'entry == "USER MAPPING" && /^CREATE USER MAPPING FOR / { roles_after("FOR", "SERVER"); entry = "" }',
   // pg_dump writes its keywords in capitals and quotes every name that has one, or is a keyword
   // (fmtId, quote_ident): a bare word in capitals is a keyword, a bare PUBLIC or CURRENT_USER no role.
   'function roles_after(keywords, stop,   w, listing) {',
@@ -118,16 +136,26 @@ export const ROLES_OF_DUMP = [
   '  if (!match(rest, /^[^ \\t,;()"\']+/)) return ""',
   '  w = substr(rest, 1, RLENGTH); rest = substr(rest, RLENGTH + 1); return w',
   '}',
+  // A role the properties name only matters when they create the database (`late`).
   'function role(name) {',
-  '  if (name == "" || name in seen) return',
-  "  seen[name] = 1; gsub(/'/, \"''\", name)",
-  '  names = names (names == "" ? "" : ", ") "(\'" name "\')"',
+  '  if (name == "") return',
+  '  if (!(name in always)) { roles[++count] = name; always[name] = !late }',
+  '  else if (!late) always[name] = 1',
   '}',
+  // The properties dump is read last, from END: getline finds no file (a copy that predates it)
+  // without an error.
   'END {',
-  '  if (names == "") exit',
+  '  copying = 0; entry = ""; late = 1',
+  '  if (properties != "") { while ((getline < properties) > 0) scan(); close(properties) }',
+  '  if (count == 0) exit',
+  '  for (i = 1; i <= count; i++) {',
+  "    name = roles[i]; gsub(/'/, \"''\", name)",
+  '    values = values (i == 1 ? "" : ", ") "(\'" name "\', " (always[roles[i]] ? "true" : "false") ")"',
+  '  }',
   "  print \"SELECT string_agg(format('%I', name), ', ' ORDER BY name) AS polyarchiv_missing_roles\"",
-  '  print "FROM (VALUES " names ") AS roles(name)"',
-  '  print "WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = roles.name) \\\\gset"',
+  '  print "FROM (VALUES " values ") AS roles(name, always)"',
+  '  print "WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = roles.name)"',
+  '  print "  AND (always OR NOT EXISTS (SELECT FROM pg_database WHERE datname = :\'polyarchiv_database\')) \\\\gset"',
   '}',
   '',
 ].join('\n');

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ROLES_OF_DUMP } from '../../../src/engines/sources/postgresql-roles-check.js';
+import { makeSandbox } from '../../helpers/sandbox.js';
 import { haveTools } from '../../helpers/tools.js';
 
 // The entries as pg_dump 15 writes them (with --clean --if-exists), and text that only looks like them.
@@ -90,38 +91,85 @@ ALTER DEFAULT PRIVILEGES FOR ROLE "Big Owner" GRANT ALL ON FUNCTIONS  TO default
 --
 `;
 
+/** The properties dump of the same database (pg_dump --create of no schema), in part. */
+const PROPERTIES = `--
+-- Name: shop; Type: DATABASE; Schema: -; Owner: db owner
+--
+
+CREATE DATABASE shop WITH TEMPLATE = template0 ENCODING = 'UTF8' LOCALE_PROVIDER = libc LOCALE = 'C';
+ALTER DATABASE shop OWNER TO "db owner";
+
+--
+-- Name: shop; Type: DATABASE PROPERTIES; Schema: -; Owner: db owner
+--
+
+ALTER DATABASE shop SET search_path TO 'public';
+ALTER ROLE "Set ""Role""" IN DATABASE shop SET work_mem TO '8MB';
+
+--
+-- Name: USER MAPPING mapper SERVER fs; Type: USER MAPPING; Schema: -; Owner: postgres
+--
+
+CREATE USER MAPPING FOR mapper SERVER fs;
+
+--
+-- Name: DATABASE shop; Type: ACL; Schema: -; Owner: db owner
+--
+
+GRANT CONNECT ON DATABASE shop TO connector;
+`;
+
 const awks = ['awk', 'mawk'].filter((awk) => haveTools(awk));
 
 describe.each(awks)('the roles a pg_dump dump names, read by %s', (awk) => {
-  const rolesOf = (dump: string) => {
-    const run = spawnSync(awk, [ROLES_OF_DUMP], { input: dump, encoding: 'utf8' });
+  const rolesOf = (dump: string, properties: string[] = []) => {
+    const run = spawnSync(awk, [...properties, ROLES_OF_DUMP], { input: dump, encoding: 'utf8' });
     expect(run.stderr).toBe('');
-    return /FROM \(VALUES (.*)\) AS roles\(name\)/.exec(run.stdout)?.[1];
+    return /FROM \(VALUES (.*)\) AS roles\(name, always\)/.exec(run.stdout)?.[1];
   };
+  const needed = (names: readonly string[], always: boolean) => names.map((name) => `('${name}', ${always})`);
 
   it('are every owner, grantee, grantor, default ACL role, policy role and user mapping, each once', () => {
     expect(rolesOf(DUMP)).toBe(
-      [
-        'sch own',
-        'postgres',
-        'mapper',
-        'app',
-        'odd "q" name',
-        'polreader',
-        'Pol, Writer',
-        'Revoked',
-        'grantor',
-        "Grant''or",
-        'grantee2',
-        'a TO b',
-        'by_role',
-        'definer',
-        'Big Owner',
-        'default_grantee',
-      ]
-        .map((name) => `('${name}')`)
-        .join(', '),
+      needed(
+        [
+          'sch own',
+          'postgres',
+          'mapper',
+          'app',
+          'odd "q" name',
+          'polreader',
+          'Pol, Writer',
+          'Revoked',
+          'grantor',
+          "Grant''or",
+          'grantee2',
+          'a TO b',
+          'by_role',
+          'definer',
+          'Big Owner',
+          'default_grantee',
+        ],
+        true,
+      ).join(', '),
     );
+  });
+
+  it('add those only the properties name, needed only when they create the database', () => {
+    const box = makeSandbox('polyarchiv-roles-of-dump-');
+    try {
+      box.write({ 'shop.sql.database.sql': PROPERTIES });
+      const roles = rolesOf(DUMP, ['-v', `properties=${box.path('shop.sql.database.sql')}`]);
+      expect(
+        roles?.endsWith(
+          `('default_grantee', true), ${needed(['db owner', 'Set "Role"', 'connector'], false).join(', ')}`,
+        ),
+      ).toBe(true);
+      // A copy made before the properties were dumped has none: the dump's roles, without an error.
+      expect(rolesOf(DUMP, ['-v', `properties=${box.path('missing.sql')}`])).toBe(rolesOf(DUMP));
+    } finally {
+      box.remove();
+    }
   });
 
   it('are none in a dump that names none', () => {
