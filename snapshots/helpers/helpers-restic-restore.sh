@@ -11,9 +11,12 @@
 # FILES prints the ids of the snapshot files, undecoded, and when there are some, EVERY prints
 # the snapshots of every tag as LIST does: a file whose snapshot EVERY does not print may be the
 # copy, and UNLISTED is said instead, with the status damaged. Their failures are as LIST's.
+# RECORDED (seconds; empty: none) is the time of the newest snapshot the backups recorded: when the
+# one chosen is older, that snapshot is gone or was skipped as damaged, and RECORDED_MISSING is
+# said instead of restoring an older copy without a word, with the status damaged.
 polyarchiv_restic_restore_at() {
-  local not_after=$1 none=$2 unlisted=$3 unreadable=$4
-  shift 4
+  local not_after=$1 recorded=$2 recorded_missing=$3 none=$4 unlisted=$5 unreadable=$6
+  shift 6
   local -a list=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a parse=("${@:2:$1}")
@@ -69,6 +72,10 @@ polyarchiv_restic_restore_at() {
     fi
     polyarchiv_say_why "${none}"
     return 1
+  fi
+  if [[ -n ${recorded} ]] && ((newest < recorded)); then
+    polyarchiv_say_why "${recorded_missing}"
+    return 6
   fi
   local short_id=${chosen:0:8}
   polyarchiv_progress "  snapshot ${short_id}, taken ${taken}"

@@ -147,6 +147,14 @@ export interface ResticInitCommand {
 export interface ResticRestoreAtCommand {
   readonly kind: 'restic-restore-at';
   readonly notAfter?: number;
+  /**
+   * The time (seconds) of the newest snapshot the backups recorded, not after `notAfter`. When
+   * the one chosen is older, that snapshot is gone or could not be decoded (restic skips such a
+   * file and exits 0): an older copy would be restored in its place without a word, so
+   * `recordedMissing` is said and the command fails (status `damaged`), restoring nothing.
+   */
+  readonly recorded?: number;
+  readonly recordedMissing?: string;
   readonly list: readonly Word[];
   readonly parse: readonly Word[];
   /**

@@ -234,6 +234,8 @@ export const HELPERS = {
     name: 'polyarchiv_restic_restore_at',
     args: [
       word('not_after'),
+      word('recorded'),
+      word('recorded_missing'),
       word('none'),
       word('unlisted'),
       word('unreadable'),

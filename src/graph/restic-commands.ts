@@ -108,6 +108,12 @@ export function resticRestoreCommands(spec: ResticRestoreSpec, tools: ToolPaths)
     {
       kind: 'restic-restore-at',
       ...(spec.at === undefined ? {} : { notAfter: Math.floor(Date.parse(spec.at) / 1000) }),
+      ...(spec.recorded === undefined
+        ? {}
+        : {
+            recorded: Math.floor(Date.parse(spec.recorded.at) / 1000),
+            recordedMissing: spec.recorded.missing,
+          }),
       list: [...restic(spec.repository, tools), 'snapshots', '--json', '--tag', spec.tag],
       parse: [tools.jq ?? 'jq', '--raw-output', SNAPSHOT_LINES],
       files: [...restic(spec.repository, tools), 'list', 'snapshots'],

@@ -66,4 +66,9 @@ export interface ResticRestoreSpec {
   readonly unlisted: string;
   /** Said after restic's own lines when the snapshot chosen cannot be restored whole. */
   readonly unreadable: string;
+  /**
+   * The newest snapshot the backups recorded (not after `at`): `at` its time; `missing` said when
+   * the newest snapshot restic can read is older, and nothing is restored.
+   */
+  readonly recorded?: { readonly at: string; readonly missing: string };
 }

@@ -60,6 +60,19 @@ const MONTH_NAMES = [
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
+/** Local time with its offset, for people: `2026-11-26T18:00:00+01:00`. */
+export function formatTimestamp(date: Date): string {
+  return `${stateTimestamp(date)}${offsetText(date, ':')}`;
+}
+
+/** The original's state timestamp: local time, no offset (its parser refuses anything else). */
+export function stateTimestamp(date: Date): string {
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+  );
+}
+
 export function offsetText(date: Date, separator: string): string {
   const minutes = -date.getTimezoneOffset();
   const sign = minutes < 0 ? '-' : '+';

@@ -1,5 +1,5 @@
 import type { CopyFigures } from '../graph/command.js';
-import { offsetText, type Variables } from '../options/variables.js';
+import type { Variables } from '../options/variables.js';
 
 /**
  * The original's PointInfo JSON, same fields and file locations, written so that the original
@@ -145,19 +145,8 @@ export function dataTime(state: PointState | undefined): Date | undefined {
   return parseTimestamp(state.last_success);
 }
 
-/** Local time with its offset, for people: `2026-11-26T18:00:00+01:00`. */
-export function formatTimestamp(date: Date): string {
-  return `${stateTimestamp(date)}${offsetText(date, ':')}`;
-}
-
-/** The original's state timestamp: local time, no offset (its parser refuses anything else). */
-export function stateTimestamp(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return (
-    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
-    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
-  );
-}
+// Where engines, which read no state, find them too.
+export { formatTimestamp, stateTimestamp } from '../options/variables.js';
 
 export interface StateTemplates {
   readonly onSuccess: string;

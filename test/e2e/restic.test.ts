@@ -2,7 +2,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, utimesSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCliAsync } from '../helpers/cli.js';
-import { configure, PASSWORD, restic, run, STATE, watchedBackup } from '../helpers/restic-case.js';
+import {
+  configure,
+  damageSnapshot,
+  PASSWORD,
+  restic,
+  run,
+  STATE,
+  watchedBackup,
+} from '../helpers/restic-case.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
@@ -175,6 +183,44 @@ describe.runIf(canRun)('a restic backup point on a local repository', { timeout:
       expect(next.stderr).toMatch(/remove the locks that restic processes which are gone left in/);
       expect(snapshotDays(sandbox)).toEqual([day(3), day(4)]);
       expect(locks()).toEqual([]);
+    },
+  );
+});
+
+describe.runIf(canRun)('a restic repository whose newest snapshot is damaged', { timeout: 600_000 }, () => {
+  let box: Sandbox | undefined;
+  afterEach(() => box?.remove());
+
+  it.each(['apply', 'script'] as const)(
+    'restores no older snapshot in its place without a word, and the older one on request (%s)',
+    async (how) => {
+      box = makeSandbox('polyarchiv-restic-damaged-');
+      configure(box);
+      const sandbox = box;
+      for (const n of [1, 2]) {
+        sandbox.write({ 'data/index.html': `<p>day ${n}</p>\n` });
+        expect((await run(sandbox, how, 'backup', at(n))).code).toBe(0);
+      }
+      const snapshots = JSON.parse(restic(sandbox.path('repo'), ['snapshots', '--json']).stdout) as {
+        id: string;
+        time: string;
+      }[];
+      const newest = snapshots.reduce((a, b) => (Date.parse(a.time) > Date.parse(b.time) ? a : b));
+      damageSnapshot(sandbox.path('repo'), sandbox.path('repo'), newest.id);
+      const live = fileContents(sandbox.path('data'));
+      const copy = fileContents(sandbox.path('collect/site/backups'));
+      const refused = await run(sandbox, how, 'restore', at(3));
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `the newest snapshot of "site" that its backups recorded (taken ${at(2)}) is not among those restic could read in ${sandbox.path('repo')} (gone, or damaged: restic says why above): nothing was restored, collect point "site" and the live data were not changed`,
+      );
+      expect(refused.stderr).toMatch(/failed with exit code 6: step \d+ of \d+ at vault\.backup:3 \[point\]/);
+      expect(fileContents(sandbox.path('data'))).toEqual(live);
+      expect(fileContents(sandbox.path('collect/site/backups'))).toEqual(copy);
+      // Asked for by its time, the older snapshot is restored.
+      const older = await run(sandbox, how, 'restore', at(3), ['--at', at(1)]);
+      expect(older.code, older.stderr).toBe(0);
+      expect(readFileSync(sandbox.path('data/index.html'), 'utf8')).toBe('<p>day 1</p>\n');
     },
   );
 });

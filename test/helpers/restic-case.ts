@@ -116,12 +116,13 @@ export async function watchedBackup(
 }
 
 /**
- * Overwrites the snapshot file of `repository` (the directory `dir` that holds it) with garbage,
- * which restic 0.14 lists as no snapshot at all with status 0, and removes it from restic's
- * cache, which still holds it whole: as on a machine that never read the repository. Its name.
+ * Overwrites a snapshot file of `repository` (the directory `dir` that holds it; `snapshot`'s,
+ * by its id, else the first file) with garbage, which restic 0.14 lists as no snapshot at all with
+ * status 0, and removes it from restic's cache, which still holds it whole: as on a machine that
+ * never read the repository. Its name.
  */
-export function damageSnapshot(repository: string, dir: string): string {
-  const [file = ''] = readdirSync(join(dir, 'snapshots'));
+export function damageSnapshot(repository: string, dir: string, snapshot?: string): string {
+  const file = snapshot ?? readdirSync(join(dir, 'snapshots'))[0] ?? '';
   writeFileSync(join(dir, 'snapshots', file), 'garbage, not an encrypted snapshot\n');
   const { id } = JSON.parse(restic(repository, ['cat', 'config']).stdout) as { id: string };
   const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');

@@ -270,6 +270,8 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           HELPERS.resticRestoreAt,
           {
             not_after: command.notAfter === undefined ? "''" : String(command.notAfter),
+            recorded: command.recorded === undefined ? "''" : String(command.recorded),
+            recorded_missing: shellWord(command.recordedMissing ?? ''),
             none: shellWord(command.none),
             unlisted: shellWord(command.unlisted),
             unreadable: shellWord(command.unreadable),

@@ -35,6 +35,10 @@ export async function resticRestoreAt(
   if (chosen === undefined) {
     return await noneOrDamaged(command, ctx, say);
   }
+  if (command.recorded !== undefined && chosen.seconds < command.recorded) {
+    sayWhy(say, ctx, command.recordedMissing ?? '');
+    return HELPERS.resticRestoreAt.statuses.damaged;
+  }
   note(HELPER_MESSAGES.snapshotChosen(chosen.id.slice(0, 8), chosen.time));
   const status = await runExec(
     { kind: 'exec', argv: [...command.restore, chosen.id], env: command.env },

@@ -1,10 +1,10 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { Origin } from '../../diag/origin.js';
-import type { ActionDraft, ResticKeep, ResticRepository } from '../../graph/action.js';
+import type { ActionDraft, ResticKeep, ResticRepository, ResticRestoreSpec } from '../../graph/action.js';
 import type { OptionSpec } from '../../options/schema.js';
-import { recordedVariables, type Variables } from '../../options/variables.js';
+import { formatTimestamp, recordedVariables, type Variables } from '../../options/variables.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS } from '../copy-in-place.js';
-import type { BackupEngine, BoundBackupPoint, BoundCollectPoint } from '../engine.js';
+import type { BackupEngine, BoundBackupPoint, BoundCollectPoint, RestoreContext } from '../engine.js';
 import { atText } from '../toolkit.js';
 import { datedEntry, type RecordedArchive, recordedArchives, retainSeries } from './archive-series.js';
 import { leftUnchanged, noCopyMessage, olderCopy, unreadableCopy } from './expect-fetched.js';
@@ -199,6 +199,7 @@ export const restic: BackupEngine = {
           ),
           // Damaged or gone since the unlock read it.
           unlisted: unreadableRepository,
+          ...newestRecorded(cp, repository.url, context),
           unreadable: `the snapshot of "${cp.name}" could not be restored whole (restic says why above): ${leftUnchanged(cp)}; ${olderCopy('snapshot')}`,
           origin,
           summary: `restore the newest snapshot of "${cp.name}"${when} from ${repository.url} (the collect point is not touched unless it is whole)`,
@@ -252,6 +253,30 @@ function resticKeep(policy: ReturnType<typeof policyOf>): ResticKeep {
     weekly: policy.weekly,
     monthly: policy.monthly,
     yearly: policy.yearly,
+  };
+}
+
+/**
+ * The newest snapshot this point's backups recorded, not after --at: restic skips a snapshot it
+ * cannot decode and would restore an older one in its place, without a word but its own line.
+ */
+function newestRecorded(
+  cp: BoundCollectPoint,
+  url: string,
+  context: RestoreContext,
+): Pick<ResticRestoreSpec, 'recorded'> {
+  const limit = context.at?.getTime() ?? Number.POSITIVE_INFINITY;
+  let newest: RecordedArchive | undefined;
+  for (const snapshot of recordedSnapshots(context.recorded))
+    if (snapshot.instant <= limit && (newest === undefined || snapshot.instant > newest.instant))
+      newest = snapshot;
+  if (newest === undefined) return {};
+  const taken = new Date(newest.instant);
+  return {
+    recorded: {
+      at: atText(taken),
+      missing: `the newest snapshot of "${cp.name}" that its backups recorded (taken ${formatTimestamp(taken)}) is not among those restic could read in ${url} (gone, or damaged: restic says why above): nothing was restored, ${leftUnchanged(cp)}; ${olderCopy('snapshot')}`,
+    },
   };
 }
 
