@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { type CliResult, runAsync, runCliAsync } from './cli.js';
 import type { Sandbox } from './sandbox.js';
 
@@ -49,6 +49,8 @@ export function watchProcesses(needles: readonly string[]): {
       }
     }
   }, 10);
+  // A test that fails before it stops watching must not leave the watch to judge the next one.
+  onTestFinished(() => clearInterval(timer));
   return {
     stop: () => {
       clearInterval(timer);
