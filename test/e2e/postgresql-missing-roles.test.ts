@@ -17,6 +17,22 @@ describe.runIf(canRun)('a PostgreSQL dump restored onto a server that lacks its 
     return { code: run.status, stderr: run.stderr };
   };
 
+  /** The database backed up as it is now, then dropped: its dump, for comparison. */
+  const backedUpThenDropped = (): string => {
+    const { pg, database } = t;
+    t.writeConfig([
+      'engine = postgresql',
+      `socket = ${pg.socketDir}`,
+      `port = ${pg.port}`,
+      'sudo_user = postgres',
+      `database = ${database}`,
+    ]);
+    const before = pg.dump(database);
+    expect(runCli(['backup', ...t.args]).code).toBe(0);
+    t.dropDatabase();
+    return before;
+  };
+
   it.each(['apply', 'script'] as const)(
     'stops before anything changes for the roles of default privileges, policies and user mappings, through %s',
     (backend) => {
@@ -37,16 +53,7 @@ describe.runIf(canRun)('a PostgreSQL dump restored onto a server that lacks its 
          CREATE USER MAPPING FOR PUBLIC SERVER elsewhere;`,
         database,
       );
-      t.writeConfig([
-        'engine = postgresql',
-        `socket = ${pg.socketDir}`,
-        `port = ${pg.port}`,
-        'sudo_user = postgres',
-        `database = ${database}`,
-      ]);
-      const before = pg.dump(database);
-      expect(runCli(['backup', ...t.args]).code).toBe(0);
-      t.dropDatabase();
+      const before = backedUpThenDropped();
       pg.sql(dropRoles);
       rmSync(box.path('collect'), { recursive: true });
 
@@ -76,16 +83,7 @@ describe.runIf(canRun)('a PostgreSQL dump restored onto a server that lacks its 
         `CREATE ROLE "Connect Only"; GRANT CONNECT ON DATABASE "${database}" TO "Connect Only";
          ALTER ROLE "Connect Only" IN DATABASE "${database}" SET work_mem = '8MB';`,
       );
-      t.writeConfig([
-        'engine = postgresql',
-        `socket = ${pg.socketDir}`,
-        `port = ${pg.port}`,
-        'sudo_user = postgres',
-        `database = ${database}`,
-      ]);
-      const before = pg.dump(database);
-      expect(runCli(['backup', ...t.args]).code).toBe(0);
-      t.dropDatabase();
+      const before = backedUpThenDropped();
       pg.sql('DROP ROLE "Connect Only";');
       rmSync(box.path('collect'), { recursive: true });
 
@@ -117,16 +115,7 @@ describe.runIf(canRun)('a PostgreSQL dump restored onto a server that lacks its 
          CREATE TABLE extra (id int); INSERT INTO extra VALUES (1); ALTER TABLE extra OWNER TO "Big Owner";`,
         database,
       );
-      t.writeConfig([
-        'engine = postgresql',
-        `socket = ${pg.socketDir}`,
-        `port = ${pg.port}`,
-        'sudo_user = postgres',
-        `database = ${database}`,
-      ]);
-      const before = pg.dump(database);
-      expect(runCli(['backup', ...t.args]).code).toBe(0);
-      t.dropDatabase();
+      const before = backedUpThenDropped();
       pg.sql('DROP ROLE reader; DROP ROLE "Big Owner";');
       rmSync(box.path('collect'), { recursive: true });
 
