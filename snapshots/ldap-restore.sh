@@ -119,13 +119,13 @@ unit_2_restore_directory() {
   sync -f -- /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished
   # directory.collect:10 [source "main"]
   polyarchiv_step 15 18 'stop slapd, rebuild /var/lib/ldap from the export with slapadd, then start slapd (source "main")' 'directory.collect:10 [source "main"]'
-  polyarchiv_dir_reload /var/lib/ldap /var/lib/ldap/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 3 service slapd stop 3 service slapd start slapadd -n 1
+  polyarchiv_dir_reload /var/lib/ldap /var/lib/ldap/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif 'directory.collect:8 [source "main"]' 3 service slapd stop 3 service slapd start slapadd -n 1
   # directory.collect:16 [source "accounts"]
   polyarchiv_step 16 18 'stop slapd, rebuild /srv/ldap/accounts db from the export with slapadd, then start slapd (source "accounts")' 'directory.collect:16 [source "accounts"]'
-  polyarchiv_dir_reload '/srv/ldap/accounts db' '/srv/ldap/accounts db/.polyarchiv-old' /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 8 sudo -n -u root -- systemctl stop slapd@accounts.service 8 sudo -n -u root -- systemctl start slapd@accounts.service sudo -n -u root -- slapadd -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org'
+  polyarchiv_dir_reload '/srv/ldap/accounts db' '/srv/ldap/accounts db/.polyarchiv-old' /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif 'directory.collect:18 [source "accounts"]' 8 sudo -n -u root -- systemctl stop slapd@accounts.service 8 sudo -n -u root -- systemctl start slapd@accounts.service sudo -n -u root -- slapadd -F /etc/ldap/slapd.d -b 'dc=accounts,dc=example,dc=org'
   # directory.collect:29 [source "legacy"]
   polyarchiv_step 17 18 'stop slapd, rebuild /var/lib/ldap-legacy from the export with slapadd, then start slapd (source "legacy")' 'directory.collect:29 [source "legacy"]'
-  polyarchiv_dir_reload /var/lib/ldap-legacy /var/lib/ldap-legacy/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 3 service slapd stop 3 service slapd start slapadd -f /etc/ldap/slapd.conf -n 2
+  polyarchiv_dir_reload /var/lib/ldap-legacy /var/lib/ldap-legacy/.polyarchiv-old /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif 'directory.collect:24 [source "legacy"]' 3 service slapd stop 3 service slapd start slapadd -f /etc/ldap/slapd.conf -n 2
   # directory.collect:4 [point]
   polyarchiv_step 18 18 'remove the mark of the restore of collect point "directory": it ended' 'directory.collect:4 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished

@@ -2,22 +2,25 @@
 # Stops a service with the command `stop`, then rebuilds its data directory `target` with the
 # command `load`, which reads `input`. The old contents wait in `previous`, a directory inside
 # `target` (the same filesystem, and `target` itself never moves: it may be a mount point), until
-# the load succeeds, and come back if it fails; a stop that fails leaves them as they are. The
-# command `start` runs on every way out, even when a move fails, and when a signal comes: the tools
-# it reaches stop (the stop or the load fails), the previous contents come back and the service
-# starts; then the signal ends the unit. The three commands run under umask 022, as an init system
-# runs them, not the script's 077: the loader's directories keep the modes the service gives them
-# (slapadd's cn=config ones are 0750), and a daemon the start command leaves running keeps the umask
-# for the files it creates later.
+# the load succeeds, and come back if it fails. A stop that fails, or a service that still has files
+# of `target` open, leaves everything as it is and skips `start`: the service was not stopped, and a
+# start command that launches the daemon itself would run a second one beside it (`stop_origin`
+# says where the stop command is configured). Once the service is stopped, the command `start` runs
+# on every way out, even when a move fails, and when a signal comes: the tools it reaches stop (the
+# stop or the load fails), the previous contents come back and the service starts; then the signal
+# ends the unit. The three commands run under umask 022, as an init system runs them, not the
+# script's 077: the loader's directories keep the modes the service gives them (slapadd's cn=config
+# ones are 0750), and a daemon the start command leaves running keeps the umask for the files it
+# creates later.
 polyarchiv_dir_reload() {
-  local target=$1 previous=$2 input=$3
-  shift 3
+  local target=$1 previous=$2 input=$3 stop_origin=$4
+  shift 4
   local -a stop=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a start=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a load=("$@")
-  local rc=0 started=0 interrupted='' traps
+  local rc=0 started=0 interrupted='' stopped=yes traps
   traps=$(trap -p INT TERM)
   trap 'interrupted=130' INT
   trap 'interrupted=143' TERM
@@ -25,21 +28,30 @@ polyarchiv_dir_reload() {
   if ((${#stop[@]} > 0)); then
     (umask 022 && "${stop[@]}") || rc=$?
   fi
-  if ((rc != 0)); then
-    polyarchiv_say "  the stop command failed with exit code ${rc}: ${target} is left as it is"
-  elif [[ -n ${interrupted} ]]; then
+  if [[ -n ${interrupted} ]]; then
+    # The stop may have ended the service before the signal cut it: it is started again.
     rc=${interrupted}
+  elif ((rc != 0)); then
+    polyarchiv_say_why "the stop command (stop_command at ${stop_origin}) failed with exit code ${rc}, its output above: the service was not stopped; ${target} is left as it is and the start command is not run"
+    stopped=''
   else
-    (
-      trap ':' INT TERM
-      set -e
-      polyarchiv_reload_contents "${target}" "${previous}" "${input}" "${load[@]}"
-    )
-    rc=$?
+    polyarchiv_holder_of "${target}"
+    if [[ -n ${polyarchiv_holder} ]]; then
+      polyarchiv_say_why "process ${polyarchiv_holder} has files in ${target} open: the service still runs (its stop command is empty, did not stop it, or returned before it ended), and would go on with its files moved away from under it; stop it first: nothing was changed, and the start command is not run"
+      rc=1
+      stopped=''
+    else
+      (
+        trap ':' INT TERM
+        set -e
+        polyarchiv_reload_contents "${target}" "${previous}" "${input}" "${load[@]}"
+      )
+      rc=$?
+    fi
   fi
   set -e
   # Without fd 9: a daemon that kept the collect point's lock would lock out every later run.
-  if ((${#start[@]} > 0)); then
+  if [[ -n ${stopped} ]] && ((${#start[@]} > 0)); then
     (umask 022 && "${start[@]}") 9>&- || started=$?
   fi
   trap - INT TERM
@@ -62,11 +74,6 @@ polyarchiv_reload_contents() {
   fi
   if [[ ! -d ${target} ]]; then
     polyarchiv_say "  ${target} is not a directory: nothing to replace"
-    return 1
-  fi
-  polyarchiv_holder_of "${target}"
-  if [[ -n ${polyarchiv_holder} ]]; then
-    polyarchiv_say "  process ${polyarchiv_holder} has files in ${target} open: the service still runs (its stop command is empty or did not stop it), and would go on with its files moved away from under it; stop it first: nothing was changed"
     return 1
   fi
   # A previous run killed before its end left the last good contents aside: put them back.

@@ -40,14 +40,15 @@ export const HELPER_MESSAGES = {
   dumpRefused: (problem: string) => `  refused: ${problem}; the previous dump is kept`,
   dumpNotLoaded: (problem: string) => `  ${problem}`,
   // A service's data directory rebuilt (polyarchiv_dir_reload).
-  reloadStopFailed: (rc: string, target: string) =>
-    `  the stop command failed with exit code ${rc}: ${target} is left as it is`,
+  // Said as the step's why: the service was not stopped, so it is neither changed nor started.
+  reloadStopFailed: (rc: string, origin: string, target: string) =>
+    `the stop command (stop_command at ${origin}) failed with exit code ${rc}, its output above: the service was not stopped; ${target} is left as it is and the start command is not run`,
   reloadInputMissing: (input: string, target: string) =>
     `  ${input} is missing or empty: ${target} is left as it is`,
   reloadNotDirectory: (target: string) => `  ${target} is not a directory: nothing to replace`,
   // A process still holds files of the directory open: moving them would go on under it.
   reloadInUse: (holder: string, target: string) =>
-    `  process ${holder} has files in ${target} open: the service still runs (its stop command is empty or did not stop it), and would go on with its files moved away from under it; stop it first: nothing was changed`,
+    `process ${holder} has files in ${target} open: the service still runs (its stop command is empty, did not stop it, or returned before it ended), and would go on with its files moved away from under it; stop it first: nothing was changed, and the start command is not run`,
   reloadLoadFailed: (rc: string, target: string) =>
     `  the load failed with exit code ${rc}: the previous contents of ${target} are put back`,
   reloadOwnerFailed: (target: string) =>

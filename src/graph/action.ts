@@ -219,8 +219,13 @@ export interface ReloadDirSpec {
   /** The loader's standard input; a missing or empty file stops the step before anything moves. */
   readonly input: string;
   readonly load: readonly Word[];
-  /** Stops the service first, with every way out through `start`; empty: none. */
+  /**
+   * Stops the service first; empty: none. A stop that fails changes nothing and skips `start`:
+   * the service was not stopped.
+   */
   readonly stop: readonly Word[];
+  /** Where `stop` is configured, as the failure of a stop names it (`site.collect:7 [source "x"]`). */
+  readonly stopOrigin: string;
   readonly start: readonly Word[];
 }
 

@@ -137,6 +137,7 @@ export function buildCommands(
           input: action.input,
           load: action.load,
           stop: action.stop,
+          stopOrigin: action.stopOrigin,
           start: action.start,
         },
       ];

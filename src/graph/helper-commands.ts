@@ -19,14 +19,15 @@ export type HelperCommand =
 
 /**
  * Rebuilds a service's data directory `target` with a loader, keeping the old contents: run
- * `stop` (a stop that fails leaves the directory as it is); refuse a missing or empty `input`;
+ * `stop`; a stop that fails (its failure names `stopOrigin`), or a service that still has files of
+ * `target` open, leaves everything as it is and skips `start`; refuse a missing or empty `input`;
  * put back the contents a killed run left in `previous` (a directory inside `target`: `target`
  * itself never moves, it may be a mount point); move the entries of `target` into `previous`; run
  * `load` with `input` on stdin; on success give the new files the owner of `target`, flush its
- * filesystem (`sync -f`) and drop `previous`, on failure put `previous` back; then run `start` on
- * every way out, also when a move failed, and after a signal, which waits for the service to be
- * started before it ends the unit. Fails when anything before `start` failed or when the start
- * failed.
+ * filesystem (`sync -f`) and drop `previous`, on failure put `previous` back; then, the service
+ * stopped, run `start` on every way out, also when a move failed, and after a signal, which waits
+ * for the service to be started before it ends the unit. Fails when anything before `start`
+ * failed or when the start failed.
  */
 export type DirReloadCommand = { readonly kind: 'dir-reload' } & ReloadDirSpec;
 

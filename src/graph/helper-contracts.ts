@@ -167,7 +167,15 @@ export const HELPERS = {
   },
   dirReload: {
     name: 'polyarchiv_dir_reload',
-    args: [word('target'), word('previous'), word('input'), argv('stop'), argv('start'), rest('load')],
+    args: [
+      word('target'),
+      word('previous'),
+      word('input'),
+      word('stop_origin'),
+      argv('stop'),
+      argv('start'),
+      rest('load'),
+    ],
     tools: ['find', 'mkdir', 'mv', 'chown', 'sync', 'rm', 'rmdir'],
     statuses: { reloaded: 0, refused: 1 },
   },

@@ -145,7 +145,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
       expect({ backend, code: run.code }).toEqual({ backend, code: 1 });
       expect(run.stderr).toMatch(
         new RegExp(
-          `process \\d+ \\(slapd\\) has files in ${slapd.dataDir} open: the service still runs \\(its stop command is empty or did not stop it\\), and would go on with its files moved away from under it; stop it first: nothing was changed`,
+          `process \\d+ \\(slapd\\) has files in ${slapd.dataDir} open: the service still runs \\(its stop command is empty, did not stop it, or returned before it ended\\), and would go on with its files moved away from under it; stop it first: nothing was changed, and the start command is not run`,
         ),
       );
       expect(slapd.isRunning()).toBe(true);
@@ -159,6 +159,61 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
       expect({ backend, code: run.code }, run.stderr).toEqual({ backend, code: 0 });
       slapd.start();
       expect(slapd.contents()).toBe(t.sample);
+    }
+  });
+
+  it('changes nothing and starts nothing when the stop command fails or leaves slapd running, in both backends', () => {
+    const { slapd, box, args, source, writeConfig, wipe } = t;
+    expect(runCli(['backup', ...args]).code).toBe(0);
+    // A start command that launches slapd itself: run beside the slapd that was never stopped, it
+    // would start a second one.
+    const started = box.path('started');
+    writeExecutable(box.path('start'), `#!/bin/sh\ntouch '${started}'\nexec ${slapd.startCommand}\n`);
+    const stops = {
+      failing: '#!/bin/sh\necho "Failed to stop slapd.service: Unit slapd.service not loaded." >&2\nexit 5\n',
+      lying: '#!/bin/sh\nexit 0\n',
+    };
+    const backends = {
+      apply: () => runCli(['restore', '--yes', '--skip-backup', ...args]),
+      script: () => {
+        const run = runScript(box, runCli(['plan', '--restore', '--skip-backup', ...args]).stdout);
+        return { code: run.status, stderr: run.stderr };
+      },
+    };
+    wipe();
+    const wiped = slapd.contents();
+    const files = () => readdirSync(slapd.dataDir).sort();
+    const before = files();
+    for (const [name, stop] of Object.entries(stops)) {
+      writeExecutable(box.path('stop'), stop);
+      const lines = source()
+        .filter((l) => !l.startsWith('stop_command') && !l.startsWith('start_command'))
+        .concat([`stop_command = ${box.path('stop')}`, `start_command = ${box.path('start')}`]);
+      writeConfig(lines);
+      const stopLine =
+        readFileSync(box.path('config/site.collect'), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.startsWith('stop_command')) + 1;
+      for (const [backend, restore] of Object.entries(backends)) {
+        const run = restore();
+        expect({ name, backend, code: run.code }).toEqual({ name, backend, code: 1 });
+        if (name === 'failing') {
+          expect(run.stderr).toContain('Failed to stop slapd.service: Unit slapd.service not loaded.');
+          expect(run.stderr).toContain(
+            `polyarchiv:   the stop command (stop_command at site.collect:${stopLine} [source "directory"]) failed with exit code 5, its output above: the service was not stopped; ${slapd.dataDir} is left as it is and the start command is not run`,
+          );
+        } else {
+          expect(run.stderr).toMatch(
+            new RegExp(
+              `process \\d+ \\(slapd\\) has files in ${slapd.dataDir} open: the service still runs .*nothing was changed, and the start command is not run`,
+            ),
+          );
+        }
+        expect(existsSync(started)).toBe(false);
+        expect(slapd.isRunning()).toBe(true);
+        expect(files()).toEqual(before);
+        expect(slapd.contents()).toBe(wiped);
+      }
     }
   });
 

@@ -42,6 +42,7 @@ describe('toolsOf', () => {
       previous: '/var/lib/ldap/.old',
       input: '/c/dump.ldif',
       stop: ['systemctl', 'stop', 'slapd'],
+      stopOrigin: 'site.collect:7 [source "directory"]',
       start: ['systemctl', 'start', 'slapd'],
       load: ['slapadd', '-l', '-'],
     };

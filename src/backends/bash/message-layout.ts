@@ -22,7 +22,7 @@ export const HELPER_LOCALS: { readonly [K in keyof HelperMessages]: Parameters<H
   dumpIncomplete: ['partial', 'end_bytes', 'mark'],
   dumpRefused: ['problem'],
   dumpNotLoaded: ['problem'],
-  reloadStopFailed: ['rc', 'target'],
+  reloadStopFailed: ['rc', 'stop_origin', 'target'],
   reloadInputMissing: ['input', 'target'],
   reloadNotDirectory: ['target'],
   reloadInUse: ['polyarchiv_holder', 'target'],

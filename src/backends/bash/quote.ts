@@ -161,6 +161,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           target: shellWord(command.target),
           previous: shellWord(command.previous),
           input: shellWord(command.input),
+          stop_origin: shellWord(command.stopOrigin),
           stop: command.stop,
           start: command.start,
           load: command.load,

@@ -16,13 +16,15 @@ import { isDirectory } from '../../fs-probe.js';
 import type { DirReloadCommand } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
-import { type RunContext, runExec, signalStatus, writeAsTool } from './run-exec.js';
+import { type RunContext, runExec, sayWhy, signalStatus, writeAsTool } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_dir_reload (templates/partials/helpers-dir-reload.hbs): rebuilds a stopped
  * service's data directory with a loader, keeping the old contents inside it until the load
- * succeeds, and runs the start command on every way out, a signal's included. Resolves with the
- * helper's exit code.
+ * succeeds, and runs the start command on every way out once the service is stopped, a signal's
+ * included. A stop that fails, or a service that still has the directory open, changes nothing and
+ * starts nothing: the service was not stopped, and a start command that launches the daemon itself
+ * would run a second one beside it. Resolves with the helper's exit code.
  */
 export async function dirReload(
   command: DirReloadCommand,
@@ -36,11 +38,18 @@ export async function dirReload(
       ? await asService(() => runExec({ kind: 'exec', argv: command.stop }, toTheEnd))
       : 0;
   const signal = ctx.interrupted?.();
-  if (rc !== 0) {
-    say(HELPER_MESSAGES.reloadStopFailed(String(rc), command.target));
-  } else if (signal !== undefined) {
+  if (signal !== undefined) {
+    // The stop may have ended the service before the signal cut it: it is started again.
     rc = signalStatus(signal);
+  } else if (rc !== 0) {
+    sayWhy(say, ctx, HELPER_MESSAGES.reloadStopFailed(String(rc), command.stopOrigin, command.target));
+    return rc;
   } else {
+    const holder = holderOf(command.target);
+    if (holder !== undefined) {
+      sayWhy(say, ctx, HELPER_MESSAGES.reloadInUse(holder, command.target));
+      return HELPERS.dirReload.statuses.refused;
+    }
     try {
       rc = await reloadContents(command, ctx, say);
     } catch (error) {
@@ -85,11 +94,6 @@ async function reloadContents(
   }
   if (!isDirectory(target)) {
     say(HELPER_MESSAGES.reloadNotDirectory(target));
-    return HELPERS.dirReload.statuses.refused;
-  }
-  const holder = holderOf(target);
-  if (holder !== undefined) {
-    say(HELPER_MESSAGES.reloadInUse(holder, target));
     return HELPERS.dirReload.statuses.refused;
   }
   // A previous run killed before its end left the last good contents aside: put them back.

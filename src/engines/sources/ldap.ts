@@ -1,3 +1,4 @@
+import { formatOrigin } from '../../diag/origin.js';
 import type { Word } from '../../graph/command.js';
 import type { OptionValues } from '../../options/schema.js';
 import { shellSplit } from '../../options/shell-split.js';
@@ -89,13 +90,13 @@ export const ldap: SourceEngine = {
       name: 'stop_command',
       type: 'string',
       default: 'service slapd stop',
-      help: 'Command that stops slapd before a restore (split like a shell would, never run by one); empty: none.',
+      help: 'Command that stops slapd before a restore (split like a shell would, never run by one), returning once slapd has ended; when it fails, the restore changes nothing and starts nothing; empty: none.',
     },
     {
       name: 'start_command',
       type: 'string',
       default: 'service slapd start',
-      help: 'Command that starts slapd after a restore, whether the load succeeded or not; empty: none.',
+      help: 'Command that starts slapd after a restore, whether the load succeeded or not; not run when the stop command fails or slapd still has the database open (it was not stopped); empty: none.',
     },
     { name: 'dump_executable', type: 'string', default: 'slapcat', help: 'slapcat to use.' },
     { name: 'restore_executable', type: 'string', default: 'slapadd', help: 'slapadd to use.' },
@@ -199,6 +200,7 @@ export const ldap: SourceEngine = {
         input,
         load: tool(o, [o.string('restore_executable'), ...databaseArgs(o)]).argv,
         stop: stop.length === 0 ? [] : tool(o, stop).argv,
+        stopOrigin: formatOrigin(o.origin('stop_command')),
         start: command(o, 'start_command').length === 0 ? [] : tool(o, command(o, 'start_command')).argv,
         origin: o.origin('data_directory'),
         summary: `${stop.length === 0 ? '' : 'stop slapd, '}rebuild ${target} from the export with slapadd, then start slapd (source "${source.name}")`,
