@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -154,6 +155,40 @@ describe.runIf(canRunDovecot)('dovecot restores against a real Dovecot', () => {
       const restore = runCli(['restore', '--yes', ...args]);
       expect(restore.code, restore.stderr).toBe(0);
       expect(dovecot.contents()).toEqual(wanted);
+    });
+  }
+
+  for (const backend of ['apply', 'script']) {
+    it(`gives restored mail the modes of the mailboxes, not the run's umask 077 (${backend})`, () => {
+      // A maildir shared with its group (0770 directories, 0660 files), and a user whose maildir
+      // Dovecot makes itself (0700, 0600). doveadm gives every file it creates the modes of the
+      // mailbox's root, whatever its umask, so it runs under the run's own.
+      const alice = `${dovecot.mailDir}/alice`;
+      execFileSync('chmod', ['-R', 'g+rwX', alice]);
+      // The modes each kind of entry has (files, directories): which entries Dovecot writes (a
+      // mailbox's parent, indexes, new/ or cur/) depends on its history, not their modes.
+      const modes = (user: string) => {
+        const listed = execFileSync('find', [`${dovecot.mailDir}/${user}`, '-printf', '%y %m\\n'], {
+          encoding: 'utf8',
+        });
+        return [...new Set(listed.trim().split('\n'))].sort();
+      };
+      const before = { alice: modes('alice'), bob: modes('bob') };
+      expect(before.alice).toEqual(expect.arrayContaining(['d 770', 'f 660']));
+      expect(before.bob).toEqual(expect.arrayContaining(['d 700', 'f 600']));
+      expect(runCli(['backup', ...args]).code).toBe(0);
+      // alice loses a mailbox and a message, bob everything: the restore creates them again.
+      for (const entry of readdirSync(alice).filter((name) => name.startsWith('.Projets'))) {
+        rmSync(`${alice}/${entry}`, { recursive: true });
+      }
+      rmSync(`${dovecot.mailDir}/bob`, { recursive: true });
+      const run =
+        backend === 'apply'
+          ? runCli(['restore', '--yes', '--skip-backup', ...args])
+          : runScript(runCli(['plan', '--restore', '--skip-backup', ...args]).stdout);
+      expect('code' in run ? run.code : run.status, run.stderr).toBe(0);
+      expect(dovecot.contents()).toEqual(sample);
+      expect({ alice: modes('alice'), bob: modes('bob') }).toEqual(before);
     });
   }
 

@@ -211,6 +211,9 @@ export const dovecot: SourceEngine = {
         origin: source.origin,
         summary: `prepare the mail copy of source "${source.name}" for the live mailboxes: their next UIDs, so that mail received since the backup can be removed, and new UIDs for the messages they lost`,
       },
+      // Under the run's umask 077, unlike slapadd: doveadm gives what it creates in a mailbox the
+      // modes of the mailbox's root (0770 and 0660 in a maildir shared with its group), whatever
+      // its umask.
       {
         kind: 'run',
         argv: doveadmBackup(source, cp, target, true),
