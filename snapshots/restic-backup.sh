@@ -75,12 +75,12 @@ unit_2_backup_vault_site() {
   # vault.backup:3 [point]
   polyarchiv_step 1 3 'create the repository /var/lib/polyarchiv-fixture/restic unless it exists' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
-  RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" polyarchiv_restic_init 'the repository exists' 5 restic --repo /var/lib/polyarchiv-fixture/restic cat config restic --repo /var/lib/polyarchiv-fixture/restic init
+  RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" polyarchiv_restic_init 'the repository exists' 2 '~wrong password or no key found' "the repository /var/lib/polyarchiv-fixture/restic has no key for the password of option 'password' (vault.backup:4 [point]): it is not this repository's password" 5 restic --repo /var/lib/polyarchiv-fixture/restic cat config restic --repo /var/lib/polyarchiv-fixture/restic init
   polyarchiv_restore_trace
   # vault.backup:3 [point]
   polyarchiv_step 2 3 'remove the locks that restic processes which are gone left in /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
-  RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic unlock
+  polyarchiv_tool_status=0; RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic unlock 2> "${polyarchiv_work}"/restic-unlock.3da16394f828c701.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/restic-unlock.3da16394f828c701.errors '~wrong password or no key found' "the repository /var/lib/polyarchiv-fixture/restic has no key for the password of option 'password' (vault.backup:4 [point]): it is not this repository's password"
   polyarchiv_restore_trace
   # vault.backup:3 [point]
   polyarchiv_step 3 3 'snapshot "site" into /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'

@@ -68,7 +68,7 @@ unit_1_fetch_vault_site() {
   # vault.backup:3 [point]
   polyarchiv_step 4 10 'remove the locks that restic processes which are gone left in /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
-  RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic unlock || polyarchiv_explain "$?" other "the copy of \"site\" at /var/lib/polyarchiv-fixture/restic (backup point \"vault\") could not be read (restic says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
+  polyarchiv_tool_status=0; RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic unlock 2> "${polyarchiv_work}"/restic-unlock.3da16394f828c701.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/restic-unlock.3da16394f828c701.errors '~wrong password or no key found' "the repository /var/lib/polyarchiv-fixture/restic has no key for the password of option 'password' (vault.backup:4 [point]): it is not this repository's password" other "the copy of \"site\" at /var/lib/polyarchiv-fixture/restic (backup point \"vault\") could not be read (restic says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   polyarchiv_restore_trace
   # vault.backup:3 [point]
   polyarchiv_step 5 10 'restore the newest snapshot of "site" from /var/lib/polyarchiv-fixture/restic (the collect point is not touched unless it is whole)' 'vault.backup:3 [point]'

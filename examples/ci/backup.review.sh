@@ -417,8 +417,12 @@ polyarchiv_explain() {
   shift 1
   local -a explanations=("$@")
   local n
-  # The first explanation of the status is said, as by its twin.
+  # The first explanation of the status is said, as by its twin; those of a text the tool printed
+  # (~TEXT) are said after the tool's error output, which this does not read.
   for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do
+    if [[ ${explanations[n]} == '~'* ]]; then
+      continue
+    fi
     if [[ ${explanations[n]} == other ]] || (( status == explanations[n] )); then
       polyarchiv_say "  ${explanations[n + 1]}"
       polyarchiv_explained=${explanations[n + 1]}
@@ -431,26 +435,50 @@ polyarchiv_explain() {
 # After a command that ended with STATUS, its error output kept in the file ERRORS: a status it
 # explains is said in those words only, instead of the tool's (rclone's "Failed to lsjson:
 # directory not found" for a copy that is not there); any other status, a success too, shows what
-# the tool said, then the meaning of any other failure (`other`) when one is given. Returns STATUS.
+# the tool said, then the meaning of the first text it printed that an explanation names (~TEXT:
+# which option is wrong), or of any other failure (`other`) when one is given. Returns STATUS.
 polyarchiv_explain_errors() {
   local status=$1 errors=$2
   shift 2
   local -a explanations=("$@")
-  local n
+  local n printed=''
   for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do
-    if [[ ${explanations[n]} != other ]] && ((status != 0 && status == explanations[n])); then
+    if [[ ${explanations[n]} != other && ${explanations[n]} != '~'* ]] && ((status != 0 && status == explanations[n])); then
       polyarchiv_explain "${status}" "${explanations[@]}"
       return
     fi
   done
   if [[ -s ${errors} ]]; then
     cat -- "${errors}" >&2 || true
+    printed=$(< "${errors}") || true
   fi
   if ((status != 0)); then
+    polyarchiv_explain_printed "${printed}" "${explanations[@]}"
+    if [[ -n ${polyarchiv_printed_said} ]]; then
+      return "${status}"
+    fi
     polyarchiv_explain "${status}" "${explanations[@]}"
     return
   fi
   return "${status}"
+}
+
+# Says the words of the first explanation (pairs of ~TEXT and MESSAGE, among those of statuses)
+# whose TEXT the tool's output PRINTED holds, and records them; sets polyarchiv_printed_said to
+# `yes` when it found one, else to nothing.
+polyarchiv_explain_printed() {
+  local printed=$1 n text next
+  shift
+  polyarchiv_printed_said=''
+  for ((n = 1; n < $#; n += 2)); do
+    text=${!n}
+    next=$((n + 1))
+    if [[ ${text} == '~'* && ${printed} == *"${text#'~'}"* ]]; then
+      polyarchiv_say_why "${!next}"
+      polyarchiv_printed_said=yes
+      return
+    fi
+  done
 }
 
 # A run killed between the two renames of polyarchiv_dir_swap left only the previous copy.

@@ -2,10 +2,13 @@
 # Creates a restic repository only when restic says that it does not exist. The probe (restic cat
 # config) succeeds: MESSAGE is said. It exits with restic's status for a missing repository, or
 # asks whether a repository is there after a config file that was not found: INIT runs. Any other
-# failure (unreachable server, wrong password, lock) is restic's, passed on with its message.
+# failure (unreachable server, wrong password, lock) is restic's, passed on with its message, then
+# the words of the first EXPLANATIONS (~TEXT MESSAGE) whose text it holds: which option is wrong.
 polyarchiv_restic_init() {
   local message=$1
   shift 1
+  local -a explanations=("${@:2:$1}")
+  shift "$(($1 + 1))"
   local -a probe=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a init=("$@")
@@ -26,6 +29,7 @@ polyarchiv_restic_init() {
   fi
   if [[ ${absent} == no ]]; then
     printf '%s\n' "${said}" >&2 || true
+    polyarchiv_explain_printed "${said}" "${explanations[@]}"
     return "${rc}"
   fi
   "${init[@]}"

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { HelperCommand } from './helper-commands.js';
 
 /**
@@ -87,6 +88,29 @@ export interface ExecCommand {
 export interface Explanation {
   readonly status: number | 'other';
   readonly message: string;
+  /**
+   * Said only when the tool's error output holds this text (of a command with `errorsUntilEnd`),
+   * after the tool's own lines, for any failure status that no number explains: what the tool
+   * prints tells which option is wrong where its status does not (restic exits 1 for a wrong
+   * password as for every other failure). Listed before `other`.
+   */
+  readonly printed?: string;
+}
+
+/**
+ * A command whose failures `explains` says in words: what the tool prints of them ("Failed to
+ * copyto: directory not found") is held until it ends, in a work file named by the command's kind
+ * and a digest of what it is about (units running side by side never share one), and shown only
+ * for the statuses that no number of `explains` says, then the words of the text it printed
+ * (`printed`) or of any other failure.
+ */
+export function explained(
+  command: ExecCommand,
+  explains: readonly Explanation[],
+  errors: { readonly kind: string; readonly of: string },
+): ExecCommand {
+  const digest = createHash('sha256').update(errors.of).digest('hex').slice(0, 16);
+  return { ...command, errorsUntilEnd: `${errors.kind}.${digest}.errors`, explains };
 }
 
 /** `command` with the words of any failure it does not explain otherwise, when there are some. */
@@ -95,10 +119,23 @@ export function orUnreadable(command: ExecCommand, unreadable: string | undefine
   return { ...command, explains: [...(command.explains ?? []), { status: 'other', message: unreadable }] };
 }
 
-/** What a command's failure `status` means, when the command says it: its first explanation that fits. */
-export function explanationOf(command: ExecCommand, status: number): string | undefined {
+/**
+ * What a command's failure `status` means, when the command says it: the explanation of that
+ * status, else the first whose text the tool's error output (`printed`) holds, else `other`.
+ */
+export function explanationOf(command: ExecCommand, status: number, printed = ''): string | undefined {
   if (status === 0) return undefined;
-  return command.explains?.find((e) => e.status === status || e.status === 'other')?.message;
+  const explains = command.explains ?? [];
+  return (
+    explains.find((e) => e.printed === undefined && e.status === status)?.message ??
+    printedExplanation(explains, printed) ??
+    explains.find((e) => e.printed === undefined && e.status === 'other')?.message
+  );
+}
+
+/** The words of the first explanation whose text the tool's output `printed` holds. */
+export function printedExplanation(explains: readonly Explanation[], printed: string): string | undefined {
+  return explains.find((e) => e.printed !== undefined && printed.includes(e.printed))?.message;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ReloadDirSpec } from './action.js';
-import type { EnvValue, Word } from './command.js';
+import type { EnvValue, Explanation, Word } from './command.js';
 
 /** The commands of single engines' features, each run by a bash helper and its twin. */
 export type HelperCommand =
@@ -130,6 +130,8 @@ export interface SvnStageCommand {
  */
 export interface ResticInitCommand {
   readonly kind: 'restic-init';
+  /** Texts the probe's failure may print, each with the words that name the option it means. */
+  readonly explains: readonly Explanation[];
   readonly probe: readonly Word[];
   readonly init: readonly Word[];
   readonly env: Readonly<Record<string, EnvValue>>;

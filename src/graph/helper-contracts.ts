@@ -228,7 +228,7 @@ export const HELPERS = {
   },
   resticInit: {
     name: 'polyarchiv_restic_init',
-    args: [word('message'), argv('probe'), rest('init')],
+    args: [word('message'), argv('explanations'), argv('probe'), rest('init')],
     tools: [],
     statuses: { ready: 0 },
   },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GetFileSpec, PutFileSpec, RcloneTransport } from './action.js';
-import type { Command, ExecCommand, Explanation, ToolPaths } from './command.js';
+import { type Command, type ExecCommand, type Explanation, explained, type ToolPaths } from './command.js';
 import { globEscaped, hiddenPartial, rcloneCommand, remoteWord, webdavUrl } from './rclone-words.js';
 
 /**
@@ -99,21 +99,6 @@ export function rcloneGetCommands(
     ),
     { kind: 'publish-file', partial, file: spec.file },
   ];
-}
-
-/**
- * An rclone command whose failure statuses `explains` says in words: what rclone says of them
- * ("Failed to copyto: directory not found") is held until it ends, in a work file named by the
- * command's kind and a digest of what it is about (units running side by side never share one),
- * and shown only for the statuses it does not explain.
- */
-function explained(
-  command: ExecCommand,
-  explains: readonly Explanation[],
-  errors: { readonly kind: string; readonly of: string },
-): ExecCommand {
-  const digest = createHash('sha256').update(errors.of).digest('hex').slice(0, 16);
-  return { ...command, errorsUntilEnd: `${errors.kind}.${digest}.errors`, explains };
 }
 
 /**

@@ -5,7 +5,15 @@ import type {
   ResticRepository,
   ResticRestoreSpec,
 } from './action.js';
-import type { Command, EnvValue, ExecCommand, SecretPart, ToolPaths, Word } from './command.js';
+import {
+  type Command,
+  type EnvValue,
+  type ExecCommand,
+  explained,
+  type SecretPart,
+  type ToolPaths,
+  type Word,
+} from './command.js';
 
 /**
  * A count restic 0.14 takes for "every period": it reads -1 as a count of zero periods and then
@@ -28,6 +36,7 @@ export function resticInitCommands(repository: ResticRepository, tools: ToolPath
     ...locationFile(repository),
     {
       kind: 'restic-init',
+      explains: repository.credentialFailures ?? [],
       probe: [...restic(repository, tools), 'cat', 'config'],
       init: [...restic(repository, tools), 'init'],
       env: resticEnv(repository),
@@ -40,17 +49,28 @@ export function resticInitCommands(repository: ResticRepository, tools: ToolPath
  * `restic unlock`: removes the locks that restic processes which are gone left in the repository
  * (a run killed while restic worked: a lock of a dead process on this host, or one not refreshed
  * for 30 minutes), which would make every later backup, forget or restore fail until someone
- * unlocks it. Locks of live processes stay (no `--remove-all`).
+ * unlocks it. Locks of live processes stay (no `--remove-all`). The first command of a backup or a
+ * restore that opens the repository: a wrong credential is said here, naming its option's line.
  */
 export function resticUnlockCommands(
   repository: ResticRepository,
   tools: ToolPaths,
   unreadable?: string,
 ): Command[] {
+  const explains = [
+    ...(repository.credentialFailures ?? []),
+    ...(unreadable === undefined ? [] : [{ status: 'other' as const, message: unreadable }]),
+  ];
   const unlock = resticExec(repository, tools, ['unlock']);
   return [
     ...locationFile(repository),
-    unreadable === undefined ? unlock : { ...unlock, explains: [{ status: 'other', message: unreadable }] },
+    explains.length === 0
+      ? unlock
+      : // Pairs that share the repository may run side by side: each has its password's variable.
+        explained(unlock, explains, {
+          kind: 'restic-unlock',
+          of: `${repository.url} ${repository.passwordSecret}`,
+        }),
   ];
 }
 

@@ -1,4 +1,4 @@
-import type { EnvValue, SecretPart } from './command.js';
+import type { EnvValue, Explanation, SecretPart } from './command.js';
 
 /**
  * A restic repository as restic reaches it. Its password and the backend's keys are secrets,
@@ -19,6 +19,12 @@ export interface ResticRepository {
   readonly env: Readonly<Record<string, EnvValue>>;
   /** sftp: the ssh command restic runs (`-o sftp.command=`): ssh's words, destination, `-s sftp`. */
   readonly sftpCommand?: readonly string[];
+  /**
+   * What restic (or the ssh it runs) prints when a credential is wrong, each with the words that
+   * name the option and its line: restic's status is the same for every failure, and the step's
+   * line is remote_url's. Said when the first command that opens the repository fails.
+   */
+  readonly credentialFailures?: readonly Explanation[];
 }
 
 /**

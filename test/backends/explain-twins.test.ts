@@ -142,6 +142,55 @@ describe.runIf(canRun)(
   },
 );
 
+describe.runIf(canRun)('an explanation of a text the tool printed, in both backends', () => {
+  // restic's status is 1 for a wrong password as for every other failure: its words tell.
+  const restic = (status: number, printed: string): ExecCommand => ({
+    kind: 'exec',
+    argv: ['sh', '-c', `echo "Fatal: ${printed}" >&2; exit ${status}`],
+    errorsUntilEnd: 'explain-printed.errors',
+    explains: [
+      { status: 3, message: 'no snapshot' },
+      {
+        status: 'other',
+        printed: 'wrong password or no key found',
+        message: "option 'password' (vault.backup:4) is wrong",
+      },
+      { status: 'other', printed: 'wrong', message: 'a second text that matches, never said' },
+      { status: 'other', message: 'the repository could not be read' },
+    ],
+  });
+  it.each([
+    [
+      'succeeds: what the tool said, nothing more',
+      0,
+      'wrong password or no key found',
+      ['Fatal: wrong password or no key found'],
+    ],
+    [
+      'a status said in words of its own: those only, whatever it printed',
+      3,
+      'wrong password or no key found',
+      ['  no snapshot'],
+    ],
+    [
+      'a failure whose words it names: what the tool said, then the option',
+      1,
+      'wrong password or no key found',
+      ['Fatal: wrong password or no key found', "  option 'password' (vault.backup:4) is wrong"],
+    ],
+    [
+      'any other failure: what the tool said, then the catch-all',
+      1,
+      'unable to open config file',
+      ['Fatal: unable to open config file', '  the repository could not be read'],
+    ],
+  ] as [string, number, string, string[]][])('%s', async (_, status, printed, said) => {
+    const script = inScript(restic(status, printed));
+    expect(script).toEqual({ status, said });
+    expect(await inApply(restic(status, printed))).toEqual(script);
+  });
+});
+
 describe.runIf(canRun)('an explanation of any other status, in both backends', () => {
   const withOther = (status: number): ExecCommand => ({
     kind: 'exec',
@@ -186,6 +235,19 @@ describe.runIf(canRun)('the failure the script records names the explanation of 
     expect(run.status).not.toBe(0);
     return readFileSync(join(work, 'unit.failure'), 'utf8');
   }
+  it('a failure explained by what the tool printed: the step and the explanation', () => {
+    const printed: ExecCommand = {
+      kind: 'exec',
+      argv: ['sh', '-c', 'echo "Fatal: wrong password or no key found" >&2; exit 1'],
+      errorsUntilEnd: 'record-printed.errors',
+      explains: [{ status: 'other', printed: 'wrong password', message: "option 'password' is wrong" }],
+    };
+    // A work directory of its own: the script removes it when it ends.
+    const work = mkdtempSync(join(box.root, 'work-'));
+    expect(failureRecorded(`${useWorkDir(`'${work}'`)}; ${commandLine(printed)}`)).toBe(
+      "failed with exit code 1: step 1 of 1 at site.collect:1 [point]: option 'password' is wrong",
+    );
+  });
   it('a failure it explains: the step and the explanation', () => {
     expect(failureRecorded(commandLine(exiting(3)))).toBe(
       'failed with exit code 3: step 1 of 1 at site.collect:1 [point]: nothing was transferred: the file is not on the server',

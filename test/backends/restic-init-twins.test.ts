@@ -13,10 +13,13 @@ const canRun = haveTools('bash', 'sh');
 
 const newSandbox = sandboxesPerTest();
 
+const WRONG_PASSWORD = "no key for the password of option 'password' (vault.backup:4 [point])";
+
 /** A probe that says `said` on stderr and exits with `status`; an init that records its environment. */
 function command(root: string, said: string, status: number): ResticInitCommand {
   return {
     kind: 'restic-init',
+    explains: [{ status: 'other', printed: 'wrong password or no key found', message: WRONG_PASSWORD }],
     probe: [
       'sh',
       '-c',
@@ -63,6 +66,7 @@ async function viaExecutor(cmd: ResticInitCommand, root: string): Promise<Outcom
       output: (stream, chunk) => stream === 'stderr' && errors.push(chunk),
     },
     (line) => said.push(line),
+    (line) => said.push(line),
   );
   return { code, said, init: initOf(root), errors: Buffer.concat(errors).toString('utf8').trim() };
 }
@@ -108,7 +112,9 @@ describe.runIf(canRun)('polyarchiv_restic_init and resticInit agree', () => {
     }
     expect(results[1]).toEqual(results[0]);
     expect(results[0]).toMatchObject(expected);
-    expect(results[0]?.said).toEqual(status === 0 ? ['  the repository exists'] : []);
+    // After restic's message, the option it means, when restic names the cause.
+    const why = said.includes('wrong password') ? [`  ${WRONG_PASSWORD}`] : [];
+    expect(results[0]?.said).toEqual(status === 0 ? ['  the repository exists'] : why);
     // A failure that is not a missing repository passes restic's message on.
     expect(results[0]?.errors).toBe(expected.code === 0 ? '' : said);
   });

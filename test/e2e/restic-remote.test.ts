@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +133,29 @@ describe.runIf(canRun)('restic backup points on remote repositories', { timeout:
         `private_key = ${key}\nssh_options = ${sshd.sshOptions}\n`,
       );
       await roundTrip(box, how, box.path('sftp-repo'));
+    },
+  );
+
+  it.each(['apply', 'script'] as const)(
+    'names the line of a private_key that the ssh server refuses (%s)',
+    async (how) => {
+      box = makeSandbox('polyarchiv-restic-sftp-');
+      const key = box.path('other_key');
+      const made = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key], {
+        encoding: 'utf8',
+      });
+      expect(made.status, made.stderr).toBe(0);
+      configure(
+        box,
+        `sftp://root@127.0.0.1:${sshd.port}/{root}/sftp-repo`,
+        `private_key = ${key}\nssh_options = ${sshd.sshOptions}\n`,
+      );
+      const result = await run(box, how, 'backup', at(1));
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(/Permission denied \(publickey/);
+      expect(result.stderr).toContain(
+        "polyarchiv:   the ssh server refused the login with the key of option 'private_key' (vault.backup:10 [point]), or refused the user that remote_url names",
+      );
     },
   );
 

@@ -8,6 +8,7 @@ import {
   PASSWORD,
   restic,
   run,
+  SECRET,
   STATE,
   watchedBackup,
 } from '../helpers/restic-case.js';
@@ -104,6 +105,39 @@ describe.runIf(canRun)('a restic backup point on a local repository', { timeout:
       }
     },
   );
+
+  it("names the password's line, and the variables it is made of, when restic has no key for it, in both backends", async () => {
+    box = makeSandbox('polyarchiv-restic-');
+    configure(box);
+    const sandbox = box;
+    expect((await run(sandbox, 'apply', 'backup', at(1))).code).toBe(0);
+    const config = readFileSync(sandbox.path('config/vault.backup'), 'utf8');
+    const said = (made: string) =>
+      `polyarchiv:   the repository ${sandbox.path('repo')} has no key for the password of option 'password' (vault.backup:4 [point]${made}): it is not this repository's password`;
+    const cases = [
+      { password: 'wrong', extra: [], made: '' },
+      { password: '{vaultpw}', extra: ['--set', 'vaultpw=wrong'], made: ', made of {vaultpw}' },
+    ];
+    for (const { password, extra, made } of cases) {
+      sandbox.write({ 'config/vault.backup': config.replace(PASSWORD, password) });
+      for (const how of ['apply', 'script'] as const) {
+        for (const command of ['backup', 'restore'] as const) {
+          const failed = await run(sandbox, how, command, at(2), extra, { [SECRET]: 'wrong' });
+          const outcome = { password, how, command, code: failed.code };
+          expect(outcome, failed.stderr).toEqual({ ...outcome, code: 1 });
+          // restic's own line, then which option it means.
+          expect(failed.stderr).toMatch(/wrong password or no key found[\s\S]*has no key for the password/);
+          expect(failed.stderr).toContain(said(made));
+          expect(failed.stderr).not.toContain(PASSWORD);
+          // The backup's state records why, for `check` and `status`.
+          if (command === 'backup')
+            expect(readFileSync(sandbox.path(STATE), 'utf8')).toContain(
+              "has no key for the password of option 'password'",
+            );
+        }
+      }
+    }
+  });
 
   it('fails alone, naming the point and its line, with a wrong password or a locked repository', async () => {
     box = makeSandbox('polyarchiv-restic-');

@@ -1,5 +1,5 @@
 import { assertNever } from '../../graph/action.js';
-import { type Command, DUMP_END_BYTES } from '../../graph/command.js';
+import { type Command, DUMP_END_BYTES, type Explanation } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import {
   type CallLayout,
@@ -68,7 +68,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
       }
       if (command.stdout !== undefined) add(`> ${wordText(command.stdout)}`);
       if (command.cwd !== undefined) line = `(cd -- ${shellWord(command.cwd)} && ${line})`;
-      const explanations = (command.explains ?? []).flatMap((e) => [String(e.status), shellWord(e.message)]);
+      const explanations = explanationWords(command.explains ?? []).map(shellWord);
       if (command.errorsUntilEnd !== undefined) {
         const errors = wordText({ prefix: '', workFile: command.errorsUntilEnd });
         // The status kept aside: the helper runs after a success too, to show what the tool said.
@@ -257,6 +257,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           HELPERS.resticInit,
           {
             message: shellWord(command.exists),
+            explanations: printedWords(command.explains),
             probe: command.probe,
             init: command.init,
           },
@@ -355,4 +356,17 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
     default:
       return assertNever(command);
   }
+}
+
+/**
+ * The words of the helpers' explanations, a status (or `other`) then its message; a text the tool
+ * prints is told from a status by its `~`.
+ */
+function explanationWords(explains: readonly Explanation[]): string[] {
+  return explains.flatMap((e) => [e.printed === undefined ? String(e.status) : `~${e.printed}`, e.message]);
+}
+
+/** The explanations of texts a tool prints, as polyarchiv_explain_printed reads them. */
+function printedWords(explains: readonly Explanation[]): string[] {
+  return explanationWords(explains.filter((e) => e.printed !== undefined));
 }

@@ -222,7 +222,10 @@ async function runSteps(
  * Twin of polyarchiv_explain_errors: the tool's error output kept until it ends, then shown unless
  * its status is one the command says in words.
  */
-async function runErrorsUntilEnd(command: ExecCommand, ctx: RunContext): Promise<number> {
+async function runErrorsUntilEnd(
+  command: ExecCommand,
+  ctx: RunContext,
+): Promise<{ status: number; printed: string }> {
   const errors: Buffer[] = [];
   const status = await runExec(command, {
     ...ctx,
@@ -231,23 +234,28 @@ async function runErrorsUntilEnd(command: ExecCommand, ctx: RunContext): Promise
       else writeAsTool(ctx, stream, chunk);
     },
   });
-  // Only a status said in words of its own replaces the tool's lines; `other` follows them.
-  if (status === 0 || !command.explains?.some((e) => e.status === status))
-    writeAsTool(ctx, 'stderr', Buffer.concat(errors));
-  return status;
+  // Only a status said in words of its own replaces the tool's lines; the others follow them.
+  if (status === 0 || !command.explains?.some((e) => e.printed === undefined && e.status === status)) {
+    const printed = Buffer.concat(errors);
+    writeAsTool(ctx, 'stderr', printed);
+    return { status, printed: printed.toString() };
+  }
+  return { status, printed: '' };
 }
 
 const DECLINE: Confirmation = { yes: false, ask: async () => false };
 
 export async function runCommand(command: Command, options: UnitOptions, ctx: RunContext): Promise<number> {
   if (command.kind === 'exec') {
-    const status =
-      builtinTest(command) ??
-      (command.errorsUntilEnd === undefined
-        ? await runExec(command, ctx)
-        : await runErrorsUntilEnd(command, ctx));
-    const explained = explanationOf(command, status);
+    const builtin = builtinTest(command);
+    const { status, printed } =
+      builtin !== undefined || command.errorsUntilEnd === undefined
+        ? { status: builtin ?? (await runExec(command, ctx)), printed: '' }
+        : await runErrorsUntilEnd(command, ctx);
+    const explained = explanationOf(command, status, printed);
     if (explained !== undefined) options.say(`  ${explained}`);
+    // The step's failure records it: its status alone would give another explanation, or none.
+    if (explained !== explanationOf(command, status)) ctx.explain?.(explained ?? '');
     return afterFailure(tolerated(status, command.alsoSucceedsOn), command.cleanupOnFailure, ctx);
   }
   // What a step found that is no problem: not under -q, which prints only problems.
@@ -282,7 +290,7 @@ export async function runCommand(command: Command, options: UnitOptions, ctx: Ru
       case 'exec-if-changed':
         return execIfChanged(command, ctx, note, options.say);
       case 'restic-init':
-        return resticInit(command, ctx, note);
+        return resticInit(command, ctx, note, options.say);
       case 'restic-restore-at':
         return await resticRestoreAt(command, ctx, options.say, note);
       case 'git-reset-at':

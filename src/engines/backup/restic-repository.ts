@@ -1,10 +1,12 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import { hideUrlPasswords } from '../../diag/hide-url-passwords.js';
+import { formatOrigin } from '../../diag/origin.js';
 import type { ResticRepository } from '../../graph/action.js';
-import type { EnvValue } from '../../graph/command.js';
+import type { EnvValue, Explanation } from '../../graph/command.js';
 import { hasControlCharacters } from '../../options/control-characters.js';
 import { normalizePath } from '../../options/option-value.js';
 import type { OptionValues } from '../../options/schema.js';
+import { templateFields } from '../../options/variables.js';
 import type { BoundBackupPoint } from '../engine.js';
 import { backupSecret, urlPasswordSecret } from '../secrets.js';
 import { checkSshOptions, sshWords } from '../ssh-options.js';
@@ -166,7 +168,46 @@ export function resticRepository(bp: BoundBackupPoint): ResticRepository {
           ],
         }),
     ...(location.kind === 'sftp' ? { sftpCommand: sftpCommand(bp.options, location) } : {}),
+    credentialFailures: credentialFailures(bp.options, location),
   };
+}
+
+/**
+ * What restic and ssh print of a wrong password or key, each naming the option's line (and the
+ * variables its value is made of, which may be set elsewhere): restic exits 1 for these as for
+ * every other failure.
+ */
+function credentialFailures(options: OptionValues, location: ResticLocation): Explanation[] {
+  const where = (name: string) => {
+    const variables = templateFields(options.template(name) ?? '');
+    const made = variables.length === 0 ? '' : `, made of ${variables.map((v) => `{${v}}`).join(' ')}`;
+    return `option '${name}' (${formatOrigin(options.origin(name))}${made})`;
+  };
+  const failures: Explanation[] = [
+    {
+      status: 'other',
+      printed: 'wrong password or no key found',
+      message: `the repository ${withoutPassword(options.string('remote_url'))} has no key for the password of ${where('password')}: it is not this repository's password`,
+    },
+  ];
+  const key = setString(options, 'private_key');
+  if (location.kind === 'sftp' && key !== undefined) {
+    const unusable = `ssh cannot use the key of ${where('private_key')}`;
+    failures.push(
+      {
+        status: 'other',
+        printed: `Identity file ${key} not accessible`,
+        message: `${unusable}: it cannot be read`,
+      },
+      { status: 'other', printed: `Load key "${key}"`, message: `${unusable}: it cannot be loaded` },
+      {
+        status: 'other',
+        printed: 'Permission denied (publickey',
+        message: `the ssh server refused the login with the key of ${where('private_key')}, or refused the user that remote_url names`,
+      },
+    );
+  }
+  return failures;
 }
 
 /**
