@@ -1,9 +1,10 @@
 
 # Makes the tree `to` hold, for each regular file of the tree `from`, what the command `tool`
 # writes from it (given `--output FILE -- INPUT`), with the input's mode, modification time and,
-# run as root, owner, and the same directories, symbolic links, named pipes, sockets and devices. A file whose output has the
-# input's modification time and changed after the input did is not written again. Each new output
-# is written in the holding directory `to/hold`, then renamed over the old one; what `from` no
+# run as root, owner, and the same directories, symbolic links, named pipes, sockets and devices.
+# A file whose output has the input's modification time and changed after the input did is not
+# written again. Each new output is written in the holding directory `to/hold`, then renamed over
+# the old one; the files are mapped last, several at a time (polyarchiv_map_files); what `from` no
 # longer holds is removed once every file is written. `excludes` are find -path patterns left out
 # of `from`. A failure of the tool names the file and returns the tool's status.
 polyarchiv_map_tree() {
@@ -14,7 +15,7 @@ polyarchiv_map_tree() {
   local -a excludes=("$@")
   local held="${to}/${hold}" entry meta path link kind mtime ctime mode owner had rc i mode_had owner_had
   local -A have=() seen=()
-  local -a prune=(-name "${hold}") dirs=()
+  local -a prune=(-name "${hold}") dirs=() files=()
   for entry in "${excludes[@]}"; do prune+=(-o -path "${entry}"); done
   rm -rf -- "${held}" || return
   mkdir -- "${held}" || return
@@ -55,29 +56,25 @@ polyarchiv_map_tree() {
             continue
           fi
         fi
-        if [[ ${kind} != f ]]; then
-          # A named pipe, a socket or a device has no contents to map: it is copied as it is (its
-          # mode, owner, times and device numbers), so that a restore through the tree has it.
-          cp -a --no-dereference -- "${from}/${path}" "${held}/file" || return
-        else
-          rc=0
-          "${tool[@]}" --output "${held}/file" -- "${from}/${path}" || rc=$?
-          if (( rc != 0 )); then
-            polyarchiv_say "  ${tool[0]} failed on ${from}/${path}"
-            rm -rf -- "${held}"
-            return "${rc}"
-          fi
-          # Owner first: chown clears the set-user-ID and set-group-ID bits that chmod sets.
-          if (( EUID == 0 )); then chown -- "${owner}" "${held}/file" || return; fi
-          chmod -- "${mode}" "${held}/file" || return
-          touch -r "${from}/${path}" -- "${held}/file" || return
+        if [[ ${kind} == f ]]; then
+          files+=("${path}" "${mode}" "${owner}" "${had%%/*}")
+          continue
         fi
+        # A named pipe, a socket or a device has no contents to map: it is copied as it is (its
+        # mode, owner, times and device numbers), so that a restore through the tree has it.
+        cp -a --no-dereference -- "${from}/${path}" "${held}/file" || return
         if [[ ${had} == d/* ]]; then rm -rf -- "${to:?}/${path}" || return; fi
         mv -f -T -- "${held}/file" "${to}/${path}" || return
         ;;
       *) ;;
     esac
   done < "${held}/from"
+  rc=0
+  polyarchiv_map_files "${files[@]}" || rc=$?
+  if ((rc != 0)); then
+    rm -rf -- "${held}"
+    return "${rc}"
+  fi
   for path in "${!have[@]}"; do
     if [[ -z ${seen[${path}]-} ]]; then rm -rf -- "${to:?}/${path}" || return; fi
   done
@@ -90,4 +87,51 @@ polyarchiv_map_tree() {
     if [[ ${dirs[i]} != "${mode_had}" ]]; then chmod -- "${dirs[i]}" "${to}/${dirs[i + 2]}" || return; fi
   done
   rm -rf -- "${held}"
+}
+
+# The regular files of polyarchiv_map_tree to write again (PATH MODE OWNER KIND_IN_TO, four words
+# each), up to one tool at a time per CPU: gpg spends nearly all its time per file deriving the key
+# from the passphrase, one CPU's work. Each output is written in the holding directory under the
+# file's number, then renamed over the old one as soon as it is complete. After a failure no other
+# file is started; those running end, and the status of the first that failed is returned, its
+# file named. In a subshell of its own, whose only children are the files' processes.
+polyarchiv_map_files() (
+  local cpus running=0 failed=0 rc n
+  cpus=$(nproc) || exit
+  for ((n = 0; n * 4 < $#; n++)); do
+    if ((running == cpus)); then
+      rc=0
+      wait -n || rc=$?
+      running=$((running - 1))
+      if ((rc != 0)); then
+        failed=${rc}
+        break
+      fi
+    fi
+    polyarchiv_map_file "${n}" "${@:n * 4 + 1:4}" &
+    running=$((running + 1))
+  done
+  while ((running > 0)); do
+    rc=0
+    wait -n || rc=$?
+    running=$((running - 1))
+    if ((rc != 0 && failed == 0)); then failed=${rc}; fi
+  done
+  exit "${failed}"
+)
+
+# One file of polyarchiv_map_files: NUMBER PATH MODE OWNER KIND_IN_TO.
+polyarchiv_map_file() {
+  local file="${held}/$1" path=$2 mode=$3 owner=$4 rc=0
+  "${tool[@]}" --output "${file}" -- "${from}/${path}" || rc=$?
+  if ((rc != 0)); then
+    polyarchiv_say "  ${tool[0]} failed on ${from}/${path}"
+    return "${rc}"
+  fi
+  # Owner first: chown clears the set-user-ID and set-group-ID bits that chmod sets.
+  if ((EUID == 0)); then chown -- "${owner}" "${file}" || return; fi
+  chmod -- "${mode}" "${file}" || return
+  touch -r "${from}/${path}" -- "${file}" || return
+  if [[ $5 == d ]]; then rm -rf -- "${to:?}/${path}" || return; fi
+  mv -f -T -- "${file}" "${to}/${path}"
 }

@@ -276,8 +276,9 @@ export interface GitlabProjectCommand {
  * (the tool is given `--output FILE -- INPUT`: gpg), with the input's mode, modification time and
  * (when run as root) owner, and the same directories and symbolic links. A file whose output has
  * the input's modification time and changed after the input did is not written again. Each new
- * output is written in the holding directory `to/hold`, then renamed over the old one; what `from`
- * no longer holds is removed once every file is written. `excludes` are find -path patterns
+ * output is written in the holding directory `to/hold`, then renamed over the old one; the tool
+ * runs on up to one file per CPU at a time; what `from` no longer holds is removed once every file
+ * is written. `excludes` are find -path patterns
  * (`./NAME`, wildcards escaped) left out of `from`, with the holding directories at every depth.
  * A failure of the tool names the file and fails the command with the tool's status.
  */

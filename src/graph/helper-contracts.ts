@@ -364,7 +364,7 @@ export const HELPERS = {
   mapTree: {
     name: 'polyarchiv_map_tree',
     args: [word('from'), word('to'), word('hold'), argv('tool'), rest('excludes')],
-    tools: ['find', 'rm', 'mkdir', 'ln', 'chmod', 'chown', 'touch', 'cp', 'mv'],
+    tools: ['find', 'rm', 'mkdir', 'ln', 'chmod', 'chown', 'touch', 'cp', 'mv', 'nproc'],
     statuses: { done: 0 },
   },
   applyModes: {

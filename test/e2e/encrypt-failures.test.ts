@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { startRun, waitFor } from '../helpers/run-control.js';
@@ -29,9 +29,12 @@ const COLLECT = [
 /**
  * gpg itself; from the third file it decrypts (or encrypts, with PAUSE_ON=--symmetric), it first
  * says so in `gpg.working`, then waits `PAUSE` seconds (0: none): a run can be interrupted while
- * gpg runs, with files already written.
+ * gpg runs, with files already written. It fails on a file whose name holds `FAIL_ON`, if set.
  */
 const GPG = `#!/bin/sh
+if [ -n "\${FAIL_ON:-}" ]; then
+  case " $* " in *"\${FAIL_ON}"*) echo "gpg: write error: No space left on device" >&2; exit 2 ;; esac
+fi
 case " $* " in
   *" \${PAUSE_ON:---decrypt} "*)
     n=$(($(cat "$0.count" 2> /dev/null || echo 0) + 1))
@@ -105,6 +108,36 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(clearTextLeft()).toBe('');
       expect(existsSync(box.path('collect/site/metadata/work/filters/collect/secret/decrypted'))).toBe(false);
       expect(existsSync(box.path('data'))).toBe(false);
+    });
+
+    it('keeps the previous encrypted copy of a file gpg fails to encrypt again, with its words and status', () => {
+      box.write(DATA);
+      const first = runCli(['backup', ...args], env);
+      expect(first.code, first.stderr).toBe(0);
+      const encrypted = box.path('collect/site/metadata/filter-secret/tree/file 5.txt');
+      const before = readFileSync(encrypted);
+      // Every file changed: gpg runs on each, and fails on one among the others.
+      box.write(Object.fromEntries(Object.keys(DATA).map((name) => [name, `changed ${name}\n`])));
+      const failEnv = { ...env, FAIL_ON: 'file 5.txt' };
+      const run =
+        backend === 'apply'
+          ? runCli(['backup', ...args], failEnv)
+          : (() => {
+              const ran = spawnSync('bash', [planned('backup.sh', ['plan', ...args])], {
+                encoding: 'utf8',
+                env: { ...process.env, ...failEnv, [SECRET]: PASSPHRASE },
+              });
+              return { code: ran.status ?? -1, stdout: ran.stdout, stderr: ran.stderr };
+            })();
+      const output = run.stdout + run.stderr;
+      expect(run.code, output).toBe(1);
+      expect(output).toContain('gpg: write error: No space left on device');
+      expect(output).toMatch(/gpg failed on .*\/file 5\.txt/);
+      expect(output).toMatch(
+        /failed with exit code 2: step \d+ of \d+ at site\.collect:\d+ \[filter "secret"\]/,
+      );
+      expect(readFileSync(encrypted)).toEqual(before);
+      expect(existsSync(box.path('collect/site/metadata/filter-secret/.~polyarchiv~'))).toBe(false);
     });
 
     it('leaves no decrypted file behind when SIGTERM interrupts gpg', async () => {

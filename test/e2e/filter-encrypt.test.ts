@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -229,6 +230,87 @@ describe.runIf(canRun)('the encrypt filter, end to end', { timeout: 300_000 }, (
       const restore = run('restore');
       expect(restore.code, restore.stdout + restore.stderr).toBe(0);
       expect(tree()).toEqual(expected);
+    },
+  );
+
+  /** A backup or a restore through apply, or through the script `plan` writes. */
+  function runVia(how: 'apply' | 'script', command: 'backup' | 'restore', runEnv = env) {
+    const yes = command === 'restore' ? ['--yes'] : [];
+    if (how === 'apply') return runCli([command, ...yes, ...args], runEnv);
+    const plan = runCli(['plan', ...(command === 'restore' ? ['--restore'] : []), ...args]);
+    expect(plan.code, plan.stderr).toBe(0);
+    writeFileSync(box.path(`${command}.sh`), plan.stdout);
+    const ran = spawnSync('bash', [box.path(`${command}.sh`), ...yes], {
+      encoding: 'utf8',
+      env: { ...process.env, ...runEnv, [SECRET]: PASSPHRASE },
+    });
+    return { code: ran.status ?? -1, stdout: ran.stdout, stderr: ran.stderr };
+  }
+
+  it.each([
+    ['apply', 'pipe'],
+    ['script', 'pipe'],
+    // A name that is not UTF-8 reaches cp another way in apply (node's argv is UTF-8).
+    ['apply', "pipe$'\\xff'"],
+    ['script', "pipe$'\\xff'"],
+  ] as const)(
+    "fails with cp's own status and words when a named pipe cannot be copied, through %s (%s)",
+    (how, name) => {
+      const made = spawnSync('bash', ['-c', `mkfifo -- "$1"/${name}`, '-', box.path('data')]);
+      expect(made.status, made.stderr?.toString()).toBe(0);
+      // cp itself, which cannot copy the pipe into the encrypted tree (a full disk).
+      const real = spawnSync('which', ['cp'], { encoding: 'utf8' }).stdout.trim();
+      box.write({
+        'bin/cp': `#!/bin/sh\ncase " $* " in *" --no-dereference "*) echo "cp: cannot create fifo: No space left on device" >&2; exit 1 ;; esac\nexec ${real} "$@"\n`,
+      });
+      chmodSync(box.path('bin/cp'), 0o755);
+      const backup = runVia(how, 'backup', { ...env, PATH: `${box.path('bin')}:${process.env.PATH}` });
+      expect(backup.code, backup.stdout + backup.stderr).toBe(1);
+      const output = backup.stdout + backup.stderr;
+      expect(output).toContain('cp: cannot create fifo: No space left on device');
+      expect(output).toMatch(
+        /failed with exit code 1: step \d+ of \d+ at site\.collect:10 \[filter "secret"\]/,
+      );
+    },
+  );
+
+  it.each(['apply', 'script'] as const)(
+    'restores files that plain gpg --symmetric encrypted, one by one, through %s',
+    (how) => {
+      expect(runVia(how, 'backup').code).toBe(0);
+      // The mirror's files replaced by gpg's own, as an earlier version or a user by hand made them.
+      const mirrored = box.path('mirror/site/tree');
+      const expected: Record<string, string> = {};
+      box.write({ passphrase: PASSPHRASE });
+      for (const name of ['plain.txt', 'new\nline']) {
+        expected[name] = `${name} encrypted by hand\n`;
+        writeFileSync(box.path('clear'), expected[name]);
+        const gpg = spawnSync(
+          'gpg',
+          [
+            '--batch',
+            '--yes',
+            '--no-symkey-cache',
+            '--pinentry-mode',
+            'loopback',
+            '--passphrase-file',
+            box.path('passphrase'),
+            '--symmetric',
+            '--output',
+            `${mirrored}/${name}`,
+            box.path('clear'),
+          ],
+          { env: { ...process.env, ...env } },
+        );
+        expect(gpg.status, gpg.stderr?.toString()).toBe(0);
+      }
+      rmSync(box.path('data'), { recursive: true });
+      rmSync(box.path('collect/site/backups'), { recursive: true });
+      rmSync(box.path('collect/site/metadata/filter-secret'), { recursive: true });
+      const restore = runVia(how, 'restore');
+      expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+      for (const [name, text] of Object.entries(expected))
+        expect(readFileSync(box.path(`data/${name}`), 'utf8')).toBe(text);
     },
   );
 
