@@ -159,6 +159,27 @@ describe.runIf(canRun)('polyarchiv_map_tree and mapTree agree', () => {
     expect(Object.keys(third.tree).some((k) => k.startsWith('new') || k.startsWith('-dir'))).toBe(false);
   });
 
+  it("fail with the tool's status and words on a file among many, its previous output kept", async () => {
+    const files = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`file ${i}`, `file ${i}\n`]));
+    const [script, executor] = await history([
+      (box) => {
+        writeTree(box.path('from'), { ...files, poison: 'p\n' });
+        // The output an earlier run wrote: older than its input, so written again, and failing.
+        writeFileSync(box.path('to/poison'), 'previous output\n');
+        utimesSync(box.path('to/poison'), new Date(0), new Date(0));
+      },
+    ]);
+    // Which other files were written before the failure stopped the rest depends on the timing.
+    for (const [failed] of [script, executor] as [Outcome][]) {
+      expect(failed.code).toBe(7);
+      expect(failed.said).toEqual(['  <box>/tool.sh failed on <box>/from/poison']);
+      expect(failed.ran).toContain('poison');
+      expect(failed.tree.poison).toBe(script?.[0]?.tree.poison);
+      expect(failed.tree.poison).toMatch(/^file \d+ \w+ 16$/);
+      expect(Object.keys(failed.tree).some((k) => k.includes('.~polyarchiv~'))).toBe(false);
+    }
+  });
+
   it('copy named pipes, sockets and devices as they are, once, and replace them when they change kind', async () => {
     const inode = (box: Sandbox, name: string) => lstatSync(box.path('to', name)).ino;
     const inodes: number[][] = [];
