@@ -70,6 +70,7 @@ polyarchiv_map_tree() {
     esac
   done < "${held}/from"
   rc=0
+  # shellcheck disable=SC2310 # the status is read here, set -e need not apply inside
   polyarchiv_map_files "${files[@]}" || rc=$?
   if ((rc != 0)); then
     rm -rf -- "${held}"
