@@ -96,32 +96,34 @@ polyarchiv_map_tree() {
 # file's number, then renamed over the old one as soon as it is complete. After a failure no other
 # file is started; those running end, and the status of the first that failed is returned, its
 # file named. In a subshell of its own, whose only children are the files' processes.
-polyarchiv_map_files() (
-  local cpus failed=0 n=0 i rc
-  local -a pids=()
-  cpus=$(nproc) || exit
-  while ((${#pids[@]} > 0 || (n * 4 < $# && failed == 0))); do
-    if ((n * 4 < $# && failed == 0 && ${#pids[@]} < cpus)); then
-      polyarchiv_map_file "${n}" "${@:n * 4 + 1:4}" &
-      pids+=("$!")
-      n=$((n + 1))
-      continue
-    fi
-    # wait -n only waits: a job that ended before it was called may be reported by no wait -n,
-    # while `wait PID` still gives its status.
-    wait -n || true
-    for i in "${!pids[@]}"; do
-      if kill -0 "${pids[i]}" 2> /dev/null; then
+polyarchiv_map_files() {
+  (
+    local cpus failed=0 n=0 i rc
+    local -a pids=()
+    cpus=$(nproc) || exit
+    while ((${#pids[@]} > 0 || (n * 4 < $# && failed == 0))); do
+      if ((n * 4 < $# && failed == 0 && ${#pids[@]} < cpus)); then
+        polyarchiv_map_file "${n}" "${@:n * 4 + 1:4}" &
+        pids+=("$!")
+        n=$((n + 1))
         continue
       fi
-      rc=0
-      wait "${pids[i]}" || rc=$?
-      unset 'pids[i]'
-      if ((rc != 0 && failed == 0)); then failed=${rc}; fi
+      # wait -n only waits: a job that ended before it was called may be reported by no wait -n,
+      # while `wait PID` still gives its status.
+      wait -n || true
+      for i in "${!pids[@]}"; do
+        if kill -0 "${pids[i]}" 2> /dev/null; then
+          continue
+        fi
+        rc=0
+        wait "${pids[i]}" || rc=$?
+        unset 'pids[i]'
+        if ((rc != 0 && failed == 0)); then failed=${rc}; fi
+      done
     done
-  done
-  exit "${failed}"
-)
+    exit "${failed}"
+  )
+}
 
 # One file of polyarchiv_map_files: NUMBER PATH MODE OWNER KIND_IN_TO.
 polyarchiv_map_file() {
