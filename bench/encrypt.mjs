@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { GPG_UNATTENDED } from '../dist/graph/filter-commands.js';
 import { childrenCpu } from './children-cpu.cjs';
 
 const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
@@ -108,16 +109,8 @@ function backupThenRestore(suffix, viaScript) {
   return { backup, restore };
 }
 
-const GPG = [
-  '--batch',
-  '--yes',
-  '--quiet',
-  '--no-tty',
-  '--no-symkey-cache',
-  '--pinentry-mode',
-  'loopback',
-  '--passphrase-file',
-];
+// The very options polyarchiv gives gpg, then the passphrase file's option.
+const GPG = [...GPG_UNATTENDED, '--passphrase-file'];
 
 /** One gpg --symmetric per file, then one gpg --decrypt per file, one after the other. */
 function byHand() {

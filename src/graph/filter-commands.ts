@@ -101,6 +101,17 @@ const hashTool = (spec: HashCheckSpec, tools: ToolPaths): string =>
  * gpg in batch mode, the passphrase read from a private work file (never argv), not cached by the
  * agent; the helper adds `--output FILE -- INPUT` per file.
  */
+/** gpg's options for a run that nobody attends: no terminal, no question, no passphrase kept. */
+export const GPG_UNATTENDED: readonly string[] = [
+  '--batch',
+  '--yes',
+  '--quiet',
+  '--no-tty',
+  '--no-symkey-cache',
+  '--pinentry-mode',
+  'loopback',
+];
+
 export function cryptTreeCommand(spec: CryptTreeSpec): MapTreeCommand {
   return {
     kind: 'map-tree',
@@ -109,13 +120,7 @@ export function cryptTreeCommand(spec: CryptTreeSpec): MapTreeCommand {
     hold: HOLDING_DIR,
     tool: [
       spec.gpg,
-      '--batch',
-      '--yes',
-      '--quiet',
-      '--no-tty',
-      '--no-symkey-cache',
-      '--pinentry-mode',
-      'loopback',
+      ...GPG_UNATTENDED,
       '--passphrase-file',
       { prefix: '', workFile: spec.passphraseFile },
       ...(spec.direction === 'encrypt' ? ['--symmetric', '--cipher-algo', 'AES256'] : ['--decrypt']),

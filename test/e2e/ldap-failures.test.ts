@@ -10,6 +10,15 @@ const canRun = haveLdapTools();
 describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures and dry runs', () => {
   const t = useLdapCase();
 
+  /** A restore from the collect point as it is, through each backend. */
+  const restoresFromCollectPoint = () => ({
+    apply: () => runCli(['restore', '--yes', '--skip-backup', ...t.args]),
+    script: () => {
+      const run = runScript(t.box, runCli(['plan', '--restore', '--skip-backup', ...t.args]).stdout);
+      return { code: run.status, stderr: run.stderr };
+    },
+  });
+
   it('keeps the previous good export when slapcat fails, is killed or writes a suspicious export', () => {
     const { box, args, source, writeConfig, dumpFile } = t;
     expect(runCli(['backup', ...args]).code).toBe(0);
@@ -68,13 +77,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
         (l) => !l.startsWith(`stop_command = ${slapd.stopCommand}`),
       ),
     );
-    const backends = {
-      apply: () => runCli(['restore', '--yes', '--skip-backup', ...args]),
-      script: () => {
-        const run = runScript(box, runCli(['plan', '--restore', '--skip-backup', ...args]).stdout);
-        return { code: run.status, stderr: run.stderr };
-      },
-    };
+    const backends = restoresFromCollectPoint();
     const problems: Record<string, [string, string]> = {
       empty: ['', 'is empty'],
       cut: [cut, `is incomplete: no line of its last 4096 bytes starts with '${LDIF_EXPORT_END}'`],
@@ -121,7 +124,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
   });
 
   it('refuses to restore under a slapd still running on the database, in both backends; with slapd stopped by hand, restores', () => {
-    const { slapd, box, args, source, writeConfig, wipe } = t;
+    const { slapd, args, source, writeConfig, wipe } = t;
     expect(runCli(['backup', ...args]).code).toBe(0);
     // No stop or start command: whoever restores stops slapd (or forgot to).
     writeConfig(
@@ -131,13 +134,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
     );
     const files = () => readdirSync(slapd.dataDir).sort();
     const before = files();
-    const backends = {
-      apply: () => runCli(['restore', '--yes', '--skip-backup', ...args]),
-      script: () => {
-        const run = runScript(box, runCli(['plan', '--restore', '--skip-backup', ...args]).stdout);
-        return { code: run.status, stderr: run.stderr };
-      },
-    };
+    const backends = restoresFromCollectPoint();
     wipe();
     const wiped = slapd.contents();
     for (const [backend, restore] of Object.entries(backends)) {
@@ -173,13 +170,7 @@ describe.runIf(canRun)('the ldap source against a real OpenLDAP slapd: failures 
       failing: '#!/bin/sh\necho "Failed to stop slapd.service: Unit slapd.service not loaded." >&2\nexit 5\n',
       lying: '#!/bin/sh\nexit 0\n',
     };
-    const backends = {
-      apply: () => runCli(['restore', '--yes', '--skip-backup', ...args]),
-      script: () => {
-        const run = runScript(box, runCli(['plan', '--restore', '--skip-backup', ...args]).stdout);
-        return { code: run.status, stderr: run.stderr };
-      },
-    };
+    const backends = restoresFromCollectPoint();
     wipe();
     const wiped = slapd.contents();
     const files = () => readdirSync(slapd.dataDir).sort();
