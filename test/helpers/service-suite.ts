@@ -176,7 +176,7 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
         const failed = await restore();
         expect(failed.code, failed.stderr).toBe(1);
         expect(failed.stderr).toMatch(
-          /\npolyarchiv: {3}the copy of "site" at [^\n]+ \(backup point "offsite"\) could not be read \(rclone says why above\): collect point "site" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME\npolyarchiv: {3}failed with exit code \d+: step 1 of \d+ at offsite\.backup:\d+ \[point\]\n/,
+          /\npolyarchiv: {3}the copy of "site" at [^\n]+ \(backup point "offsite"\) could not be read \(rclone says why above\): collect point "site" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME\npolyarchiv: {3}failed with exit code \d+: step 2 of \d+ at offsite\.backup:\d+ \[point\]\n/,
         );
         expect(failed.stderr).not.toMatch(/holds no copy/);
         expect(snapshotTree(box.path('collect/site/backups'))).toEqual(copy);
