@@ -223,6 +223,8 @@ describe.runIf(canRun)('rebuilding a data directory (ldap)', () => {
               target,
               previous,
               input,
+              // No stop command, so no line of it: then no start command either.
+              '',
               '0',
               '0',
               ...load,
