@@ -3,6 +3,7 @@ import type { Origin } from '../../diag/origin.js';
 import type { ActionDraft, ResticKeep, ResticRepository, ResticRestoreSpec } from '../../graph/action.js';
 import type { OptionSpec } from '../../options/schema.js';
 import { formatTimestamp, recordedVariables, type Variables } from '../../options/variables.js';
+import { newestFirst } from '../../retention/retention.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS } from '../copy-in-place.js';
 import type { BackupEngine, BoundBackupPoint, BoundCollectPoint, RestoreContext } from '../engine.js';
 import { atText } from '../toolkit.js';
@@ -266,10 +267,7 @@ function newestRecorded(
   context: RestoreContext,
 ): Pick<ResticRestoreSpec, 'recorded'> {
   const limit = context.at?.getTime() ?? Number.POSITIVE_INFINITY;
-  let newest: RecordedArchive | undefined;
-  for (const snapshot of recordedSnapshots(context.recorded))
-    if (snapshot.instant <= limit && (newest === undefined || snapshot.instant > newest.instant))
-      newest = snapshot;
+  const newest = newestFirst(recordedSnapshots(context.recorded)).find((s) => s.instant <= limit);
   if (newest === undefined) return {};
   const taken = new Date(newest.instant);
   return {
