@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
 import type { ResolvedConfig } from '../config/resolve.js';
+import type { BoundCollectPoint } from '../engines/engine.js';
 import { type Frequency, isInFuture, isOverdue, nextDue } from '../options/frequency.js';
 import { futureSuccessWarning, matchesOnly } from '../planner/select.js';
+import { unfinishedRestoreMark, unfinishedRestoreProblem } from '../planner/unfinished-restore.js';
 import { formatTimestamp, type PointState, parseTimestamp } from '../state/point-state.js';
 import { readState, stateProblemText } from '../state/read-states.js';
 import type { CommonFlags } from './common-options.js';
@@ -36,6 +39,8 @@ interface Target {
   readonly backupPoint?: string;
   readonly frequency: Frequency;
   readonly stateFile: string;
+  /** The collect point itself, when the target is one: a restore of it may not have ended. */
+  readonly restored?: BoundCollectPoint;
 }
 
 /** Every selected point and pair with its state file, in configuration order. */
@@ -43,7 +48,12 @@ function targets(config: ResolvedConfig, flags: CommonFlags): Target[] {
   const found: Target[] = [];
   for (const cp of config.collectPoints) {
     if (!matchesOnly(flags.onlyCollectPoints, cp.name, cp.tags)) continue;
-    found.push({ collectPoint: cp.name, frequency: cp.frequency, stateFile: cp.layout.stateFile });
+    found.push({
+      collectPoint: cp.name,
+      frequency: cp.frequency,
+      stateFile: cp.layout.stateFile,
+      restored: cp,
+    });
     for (const pair of config.pairs.filter((p) => p.collectPoint === cp.name)) {
       if (!matchesOnly(flags.onlyBackupPoints, pair.name, pair.tags)) continue;
       // The backup point's own frequency judges the pair (the original used the collect point's).
@@ -58,7 +68,10 @@ function targets(config: ResolvedConfig, flags: CommonFlags): Target[] {
   return found;
 }
 
-/** Reads each selected point's state file (nothing else) and judges its freshness at `now`. */
+/**
+ * Reads each selected point's state file and judges its freshness at `now`; a collect point whose
+ * restore did not end is critical whatever its state says: every backup of it fails until then.
+ */
 export function judgePoints(config: ResolvedConfig, flags: CommonFlags, now: Date): PointVerdict[] {
   return targets(config, flags).map((target) => judge(target, now));
 }
@@ -70,21 +83,24 @@ function judge(target: Target, now: Date): PointVerdict {
   const lastSuccess = parseTimestamp(state.last_success);
   const lastFailure = parseTimestamp(state.last_fail);
   const [status, why]: [CheckStatus, string?] =
-    problem !== undefined
-      ? ['UNKNOWN', `cannot judge ${label}: ${stateProblemText(target.stateFile, problem)}`]
-      : state.last_state_valid === false
-        ? ['CRITICAL', `the last backup of ${label} has failed: ${state.last_message}`]
-        : lastSuccess === undefined
-          ? ['CRITICAL', `no successful backup of ${label}`]
-          : isInFuture(lastSuccess, now)
-            ? ['WARNING', futureSuccessWarning(label, lastSuccess)]
-            : isOverdue(target.frequency, lastSuccess, now)
-              ? ['WARNING', `the last backup of ${label} is out of date: ${formatTimestamp(lastSuccess)}`]
-              : ['OK'];
+    target.restored !== undefined && existsSync(unfinishedRestoreMark(target.restored))
+      ? ['CRITICAL', unfinishedRestoreProblem(target.restored)]
+      : problem !== undefined
+        ? ['UNKNOWN', `cannot judge ${label}: ${stateProblemText(target.stateFile, problem)}`]
+        : state.last_state_valid === false
+          ? ['CRITICAL', `the last backup of ${label} has failed: ${state.last_message}`]
+          : lastSuccess === undefined
+            ? ['CRITICAL', `no successful backup of ${label}`]
+            : isInFuture(lastSuccess, now)
+              ? ['WARNING', futureSuccessWarning(label, lastSuccess)]
+              : isOverdue(target.frequency, lastSuccess, now)
+                ? ['WARNING', `the last backup of ${label} is out of date: ${formatTimestamp(lastSuccess)}`]
+                : ['OK'];
   const next = problem === undefined ? nextDue(target.frequency, lastSuccess, now) : undefined;
   const measured = target.backupPoint === undefined && lastSuccess !== undefined && problem === undefined;
+  const { restored: _, ...point } = target;
   return {
-    ...target,
+    ...point,
     label,
     state,
     status,

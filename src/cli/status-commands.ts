@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { checkHost } from '../config/check-host.js';
 import type { UnreadableFiles } from '../config/load.js';
 import { METADATA_OPTIONS } from '../config/metadata-options.js';
@@ -11,6 +12,7 @@ import { secretVariables } from '../engines/secrets.js';
 import { describeFrequency, type Frequency, isInFuture, nextDue } from '../options/frequency.js';
 import { loadConfiguration } from '../pipeline.js';
 import { checkSelection, matchesOnly } from '../planner/select.js';
+import { unfinishedRestoreMark, unfinishedRestoreProblem } from '../planner/unfinished-restore.js';
 import { formatTimestamp, parseTimestamp } from '../state/point-state.js';
 import { readState, stateProblemText } from '../state/read-states.js';
 import { type CommonFlags, configDir, pinnedVariables, runTime } from './common-options.js';
@@ -69,6 +71,7 @@ export function configCommand(flags: CommonFlags & { show?: boolean }): number {
     out.push(...cp.filters.map((filter) => `  ${filterLine(filter)}`));
     out.push(...(cp.hooks ?? []).map((hook) => `  ${hookLine(hook)}`));
     out.push(`  ${statusLine(cp.frequency, cp.layout.stateFile, now)}`);
+    if (existsSync(unfinishedRestoreMark(cp))) out.push(`  ${unfinishedRestoreProblem(cp)}`);
     for (const pair of config.pairs.filter((p) => p.collectPoint === cp.name)) {
       out.push(
         `  -> backup point ${pair.name} (${pair.engine.name}): ${statusLine(pair.frequency, pair.stateFile, now)}`,

@@ -9,7 +9,7 @@ import type { ActionDraft } from '../graph/action.js';
  * change and clears the mark after its last, and a backup of a marked collect point fails before
  * it changes anything, until a restore ends or a person removes the mark.
  */
-export function unfinishedRestoreMark(cp: BoundCollectPoint): string {
+export function unfinishedRestoreMark(cp: Pick<BoundCollectPoint, 'layout'>): string {
   return `${cp.layout.metadataDir}/restore-unfinished`;
 }
 
@@ -48,6 +48,15 @@ export function markRestoreEnded(cp: BoundCollectPoint): ActionDraft {
   };
 }
 
+/**
+ * Why a collect point whose restore did not end is not backed up, and what to do: the backup's
+ * refusal and `check` say it alike.
+ */
+export function unfinishedRestoreProblem(cp: Pick<BoundCollectPoint, 'name' | 'layout'>): string {
+  const mark = unfinishedRestoreMark(cp);
+  return `a restore of collect point "${cp.name}" did not end (${mark}): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove ${mark} once the live data is as it must be`;
+}
+
 /** A backup's first step: refused while a restore of the collect point is unfinished. */
 export function noUnfinishedRestore(cp: BoundCollectPoint): ActionDraft {
   const mark = unfinishedRestoreMark(cp);
@@ -58,7 +67,7 @@ export function noUnfinishedRestore(cp: BoundCollectPoint): ActionDraft {
     explains: [
       {
         status: 1,
-        message: `a restore of collect point "${cp.name}" did not end (${mark}): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove ${mark} once the live data is as it must be`,
+        message: unfinishedRestoreProblem(cp),
       },
     ],
     origin: cp.origin,
