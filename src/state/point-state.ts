@@ -168,41 +168,70 @@ export function nextStateTemplates(
   history?: { readonly recorded: unknown },
   copies = false,
 ): StateTemplates {
-  const { copies: _previousFigures, last_duration: _previousDuration, ...kept } = previous;
-  const success: PointState = {
-    ...kept,
-    ...(history === undefined ? {} : { data: history.recorded }),
-    last_state_valid: true,
-    success_count: previous.success_count + 1,
-    last_message: 'ok',
-    last_success: STARTED_PLACEHOLDER,
-    config_hash: configHash,
-    ...(variables === undefined ? {} : { variables }),
-  };
-  const failure: PointState = {
-    ...kept,
-    last_state_valid: false,
-    fail_count: previous.fail_count + 1,
-    last_message: MESSAGE_PLACEHOLDER,
-    last_fail: NOW_PLACEHOLDER,
-    config_hash: configHash,
-  };
-  // total_size and last_duration are JSON numbers and copies an object: their placeholders stand unquoted.
-  const duration = { last_duration: DURATION_PLACEHOLDER };
-  const onSuccess = {
-    ...success,
+  // Written as text, member by member, in the order of `{ ...previous, ...changes }` (the
+  // previous members where they were, the new ones after them): a plan of thousands of points
+  // that ran before makes two of these each, and building each as an object spread then
+  // stringified cost it a fifth of its time and a third of its memory. The variables' text is
+  // made once for each object (a run's units share theirs).
+  const hash = JSON.stringify(configHash);
+  const success: Record<string, string> = {
+    ...(history === undefined ? {} : { data: JSON.stringify(history.recorded) ?? 'null' }),
+    last_state_valid: 'true',
+    success_count: String(previous.success_count + 1),
+    last_message: '"ok"',
+    last_success: `"${STARTED_PLACEHOLDER}"`,
+    config_hash: hash,
+    ...(variables === undefined ? {} : { variables: jsonOf(variables) }),
     ...(measured ? { total_size: SIZE_PLACEHOLDER } : {}),
-    ...(copies ? { copies: COPIES_PLACEHOLDER } : {}),
-    ...duration,
+    ...(copies ? { copies: `"${COPIES_PLACEHOLDER}"` } : {}),
+    last_duration: DURATION_PLACEHOLDER,
   };
-  return { onSuccess: templateText(onSuccess), onFailure: templateText({ ...failure, ...duration }) };
+  const failure: Record<string, string> = {
+    last_state_valid: 'false',
+    fail_count: String(previous.fail_count + 1),
+    last_message: `"${MESSAGE_PLACEHOLDER}"`,
+    last_fail: `"${NOW_PLACEHOLDER}"`,
+    config_hash: hash,
+    last_duration: DURATION_PLACEHOLDER,
+  };
+  return { onSuccess: stateText(previous, success), onFailure: stateText(previous, failure) };
 }
 
-/** A state as template text, its number placeholders unquoted. */
-function templateText(state: object): string {
-  return JSON.stringify(state)
-    .replace(`"${SIZE_PLACEHOLDER}"`, SIZE_PLACEHOLDER)
-    .replace(`"${DURATION_PLACEHOLDER}"`, DURATION_PLACEHOLDER);
+/**
+ * The JSON text of `previous` without its copies' figures and duration, with `changes` (members'
+ * JSON text) in place of its own members and the others after them: what
+ * `JSON.stringify({ ...kept, ...changes })` writes, placeholders of numbers unquoted.
+ */
+function stateText(previous: PointState, changes: Readonly<Record<string, string>>): string {
+  // Joined once: one flat string, not a chain of concatenations held until it is written.
+  const members: string[] = [];
+  for (const key in previous) {
+    if (key === 'copies' || key === 'last_duration') continue;
+    const changed = changes[key];
+    if (changed !== undefined) {
+      members.push(`"${key}":${changed}`);
+      continue;
+    }
+    const value = (previous as unknown as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    members.push(`"${key}":${key === 'variables' ? jsonOf(value as Variables) : JSON.stringify(value)}`);
+  }
+  for (const key in changes)
+    if (!(key in previous) || key === 'copies' || key === 'last_duration')
+      members.push(`"${key}":${changes[key]}`);
+  return `{${members.join(',')}}`;
+}
+
+const variablesText = new WeakMap<Variables, string>();
+
+/** A set of variables as JSON, made once for each object. */
+function jsonOf(variables: Variables): string {
+  let text = variablesText.get(variables);
+  if (text === undefined) {
+    text = JSON.stringify(variables);
+    variablesText.set(variables, text);
+  }
+  return text;
 }
 
 /** When the run started and when its outcome is recorded, formatted with `formatTimestamp`. */
