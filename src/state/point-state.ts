@@ -65,12 +65,7 @@ export function parseState(text: string): PointState | undefined {
   const r = raw as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
-  const variables =
-    typeof r.variables === 'object' && r.variables !== null
-      ? Object.fromEntries(
-          Object.entries(r.variables).filter((e): e is [string, string] => typeof e[1] === 'string'),
-        )
-      : {};
+  const variables = stringMembers(r.variables);
   return {
     last_state_valid: typeof r.last_state_valid === 'boolean' ? r.last_state_valid : null,
     success_count: num(r.success_count),
@@ -87,6 +82,22 @@ export function parseState(text: string): PointState | undefined {
       ? { last_duration: r.last_duration }
       : {}),
   };
+}
+
+/**
+ * The string members of a parsed object. The object itself when they all are, as in every state
+ * this program writes: a plan of thousands of points read as many sets of variables.
+ */
+function stringMembers(raw: unknown): Variables {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
+  const members = raw as Record<string, unknown>;
+  for (const key in members) {
+    if (typeof members[key] !== 'string')
+      return Object.fromEntries(
+        Object.entries(members).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+  }
+  return members as Variables;
 }
 
 /** Figures that are not whole counts are left out: their copy is measured instead. */

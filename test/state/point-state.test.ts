@@ -4,6 +4,7 @@ import {
   fillStateTemplate,
   formatTimestamp,
   nextStateTemplates,
+  type PointState,
   parseState,
   parseTimestamp,
 } from '../../src/state/point-state.js';
@@ -65,5 +66,69 @@ describe('state files', () => {
       config_hash: 'abc',
       last_duration: 122,
     });
+  });
+
+  it('keeps the string variables of a state, and only those', () => {
+    const read = (variables: string) => parseState(`{"variables": ${variables}}`)?.variables;
+    expect(read('{"Y": "2026", "m": "12"}')).toEqual({ Y: '2026', m: '12' });
+    expect(read('{"Y": "2026", "n": 3, "o": null, "m": "12"}')).toEqual({ Y: '2026', m: '12' });
+    expect(read('["2026"]')).toEqual({});
+    expect(read('"2026"')).toEqual({});
+  });
+
+  it('writes each template as the JSON of the previous state with its changes, members in place', () => {
+    // Where a member stands is what the original and earlier states have: the text must not move
+    // them (the scripts that hold these texts are compared byte for byte).
+    const previous = parseState(
+      '{"last_state_valid":false,"success_count":2,"fail_count":1,"total_size":7,"last_message":"x\\"y","last_success":null,"last_fail":"2026-01-01T00:00:00","config_hash":null,"variables":{"Y":"2025"},"data":[1,{"a":"b"}],"copies":{"/c":{"files":1,"bytes":2}},"last_duration":4}',
+    ) as PointState;
+    const spread = (changes: object) => {
+      const { copies: _c, last_duration: _d, ...kept } = previous;
+      return { ...kept, ...changes };
+    };
+    const SIZE = '@@POLYARCHIV_SIZE@@';
+    const DURATION = '@@POLYARCHIV_DURATION@@';
+    const asTemplate = (state: object) =>
+      JSON.stringify(state).replace(`"${SIZE}"`, SIZE).replace(`"${DURATION}"`, DURATION);
+    for (const measured of [false, true])
+      for (const copies of [false, true])
+        for (const history of [undefined, { recorded: { kept: ['a'] } }]) {
+          const { onSuccess, onFailure } = nextStateTemplates(
+            previous,
+            'h"',
+            { Y: '2026' },
+            measured,
+            history,
+            copies,
+          );
+          expect(onSuccess).toBe(
+            asTemplate({
+              ...spread({
+                ...(history === undefined ? {} : { data: history.recorded }),
+                last_state_valid: true,
+                success_count: 3,
+                last_message: 'ok',
+                last_success: '@@POLYARCHIV_STARTED@@',
+                config_hash: 'h"',
+                variables: { Y: '2026' },
+              }),
+              ...(measured ? { total_size: SIZE } : {}),
+              ...(copies ? { copies: '@@POLYARCHIV_COPIES@@' } : {}),
+              last_duration: DURATION,
+            }),
+          );
+          expect(onFailure).toBe(
+            asTemplate({
+              ...spread({
+                last_state_valid: false,
+                fail_count: 2,
+                last_message: '@@POLYARCHIV_MESSAGE@@',
+                last_fail: '@@POLYARCHIV_NOW@@',
+                config_hash: 'h"',
+              }),
+              last_duration: DURATION,
+            }),
+          );
+        }
   });
 });
