@@ -263,15 +263,13 @@ function finishUnit(
   planned.guards = stateFile === undefined ? [] : [{ file: stateFile, sha256: snapshot?.sha256 ?? null }];
   if (stateFile !== undefined && snapshot !== undefined) {
     const record: Unfinished<StateRecord> = { file: stateFile };
-    withTemplates(record, () =>
-      records.templates(
-        snapshot.state,
-        unit.bp?.variables ?? unit.cp.variables,
-        unit.kind === 'collect',
-        unit.history,
-        keepsFigures,
-      ),
-    );
+    withTemplates(record, records, [
+      snapshot.state,
+      unit.bp?.variables ?? unit.cp.variables,
+      unit.kind === 'collect',
+      unit.history,
+      keepsFigures,
+    ]);
     if (measure !== undefined) record.measure = measure;
     if (snapshot.problem?.kind === 'corrupt') record.keepAside = true;
     planned.record = record as StateRecord;
@@ -288,12 +286,17 @@ function finishUnit(
  * Gives a record its templates as members made when first read, then kept: a text plan never
  * reads them, and a plan of thousands of points that ran before spent a fifth of its time and a
  * quarter of its memory making two texts of each point's state. The members are enumerable, so
- * a saved plan (JSON) holds them as any other.
+ * a saved plan (JSON) holds them as any other. Made here, apart from the unit: what the getters
+ * hold is what they make the templates of, not the unit's drafts.
  */
-function withTemplates(record: Unfinished<StateRecord>, make: () => StateTemplates): void {
+function withTemplates(
+  record: Unfinished<StateRecord>,
+  records: StateRecords,
+  of: Parameters<StateRecords['templates']>,
+): void {
   let made: StateTemplates | undefined;
   const templates = () => {
-    made ??= make();
+    made ??= records.templates(...of);
     return made;
   };
   Object.defineProperties(record, {
