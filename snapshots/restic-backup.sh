@@ -85,7 +85,7 @@ unit_2_backup_vault_site() {
   # vault.backup:3 [point]
   polyarchiv_step 3 3 'snapshot "site" into /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
-  (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic backup --tag site --time '2026-03-10 04:05:06' .)
+  polyarchiv_tool_status=0; (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic backup --tag site --time '2026-03-10 04:05:06' .) 2> "${polyarchiv_work}"/restic-backup.3da16394f828c701.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/restic-backup.3da16394f828c701.errors '~wrong password or no key found' "the repository /var/lib/polyarchiv-fixture/restic has no key for the password of option 'password' (vault.backup:4 [point]): it is not this repository's password"
   polyarchiv_restore_trace
 }
 

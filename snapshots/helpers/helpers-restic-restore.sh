@@ -14,9 +14,14 @@
 # RECORDED (seconds; empty: none) is the time of the newest snapshot the backups recorded: when the
 # one chosen is older, that snapshot is gone or was skipped as damaged, and RECORDED_MISSING is
 # said instead of restoring an older copy without a word, with the status damaged.
+# Each restic command's error output is kept until it ends, then shown: a failure after a text
+# that one of EXPLANATIONS (~TEXT MESSAGE) names says MESSAGE (which option is wrong) instead of
+# UNLISTED or UNREADABLE.
 polyarchiv_restic_restore_at() {
   local not_after=$1 recorded=$2 recorded_missing=$3 none=$4 unlisted=$5 unreadable=$6
   shift 6
+  local -a explanations=("${@:2:$1}")
+  shift "$(($1 + 1))"
   local -a list=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a parse=("${@:2:$1}")
@@ -26,10 +31,11 @@ polyarchiv_restic_restore_at() {
   local -a every=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a restore=("$@")
-  local listed lines seconds id time chosen='' taken='' newest=-1 rc=0
-  listed=$("${list[@]}") || rc=$?
+  local listed lines seconds id time chosen='' taken='' newest=-1 rc=0 errors
+  errors=$(mktemp -- "${polyarchiv_work}/restic-restore.XXXXXX") || return
+  listed=$("${list[@]}" 2>"${errors}") || rc=$?
+  polyarchiv_restic_said "${rc}" "${errors}" "${unlisted}" "${explanations[@]}"
   if ((rc != 0)); then
-    polyarchiv_say_why "${unlisted}"
     return "${rc}"
   fi
   lines=$("${parse[@]}" <<<"${listed}") || rc=$?
@@ -44,12 +50,13 @@ polyarchiv_restic_restore_at() {
   done <<<"${lines}"
   if [[ -z ${chosen} ]]; then
     local stored
-    stored=$("${files[@]}") || rc=$?
+    stored=$("${files[@]}" 2>"${errors}") || rc=$?
+    polyarchiv_restic_said "${rc}" "${errors}" "${unlisted}" "${explanations[@]}"
     if ((rc == 0)) && [[ -n ${stored} ]]; then
-      listed=$("${every[@]}") || rc=$?
+      listed=$("${every[@]}" 2>"${errors}") || rc=$?
+      polyarchiv_restic_said "${rc}" "${errors}" "${unlisted}" "${explanations[@]}"
     fi
     if ((rc != 0)); then
-      polyarchiv_say_why "${unlisted}"
       return "${rc}"
     fi
     if [[ -n ${stored} ]]; then
@@ -79,9 +86,26 @@ polyarchiv_restic_restore_at() {
   fi
   local short_id=${chosen:0:8}
   polyarchiv_progress "  snapshot ${short_id}, taken ${taken}"
-  "${restore[@]}" "${chosen}" || rc=$?
-  if ((rc != 0)); then
-    polyarchiv_say_why "${unreadable}"
-  fi
+  "${restore[@]}" "${chosen}" 2>"${errors}" || rc=$?
+  polyarchiv_restic_said "${rc}" "${errors}" "${unreadable}" "${explanations[@]}"
   return "${rc}"
+}
+
+# After a restic command that ended with STATUS, its error output in the file ERRORS: shows it and
+# removes the file; a failure is then said in the words of the first of EXPLANATIONS (~TEXT
+# MESSAGE) whose text restic printed, else in FALLBACK's.
+polyarchiv_restic_said() {
+  local status=$1 errors=$2 fallback=$3 printed=''
+  shift 3
+  if [[ -s ${errors} ]]; then
+    cat -- "${errors}" >&2 || true
+    printed=$(< "${errors}") || true
+  fi
+  rm -f -- "${errors}"
+  if ((status != 0)); then
+    polyarchiv_explain_printed "${printed}" "$@"
+    if [[ -z ${polyarchiv_printed_said} ]]; then
+      polyarchiv_say_why "${fallback}"
+    fi
+  fi
 }

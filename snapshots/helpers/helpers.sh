@@ -286,6 +286,26 @@ polyarchiv_explain() {
   return "${status}"
 }
 
+# Runs COMMAND, FILE removed before: a program that COMMAND starts writes its own error output
+# there (the ssh that restic runs, whose lines restic copies through a pipe it may exit before
+# reading to its end). Then shows each line of FILE after PREFIX, without the carriage return ssh
+# ends it with, on the error output, as the tool's own, and removes FILE. Returns COMMAND's status.
+polyarchiv_child_errors() {
+  local file=$1 prefix=$2
+  shift 2
+  local -a command=("$@")
+  local rc=0 line
+  rm -f -- "${file}"
+  "${command[@]}" || rc=$?
+  if [[ -f ${file} ]]; then
+    while IFS= read -r line || [[ -n ${line} ]]; do
+      printf '%s%s\n' "${prefix}" "${line%$'\r'}" >&2 || true
+    done < "${file}"
+    rm -f -- "${file}"
+  fi
+  return "${rc}"
+}
+
 # After a command that ended with STATUS, its error output kept in the file ERRORS: a status it
 # explains is said in those words only, instead of the tool's (rclone's "Failed to lsjson:
 # directory not found" for a copy that is not there); any other status, a success too, shows what

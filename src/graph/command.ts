@@ -79,6 +79,20 @@ export interface ExecCommand {
    * there, taking its room, until the next upload replaces it). The command's status is kept.
    */
   readonly cleanupOnFailure?: readonly Word[];
+  /** Where a program the tool starts writes its own error output (see ChildErrors). */
+  readonly childErrors?: ChildErrors;
+}
+
+/**
+ * A work file where a program that the tool starts writes its own error output: the ssh that
+ * restic runs for sftp, whose lines restic copies through a pipe of its own and may exit before
+ * it has copied them, so that a refused key would go unsaid. Removed before the tool runs; once
+ * the tool ends, each of its lines is shown after `prefix` (as the tool shows them) on the tool's
+ * error output, where the command's explanations read it, then removed.
+ */
+export interface ChildErrors {
+  readonly workFile: string;
+  readonly prefix: string;
 }
 
 /**

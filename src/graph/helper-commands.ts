@@ -1,5 +1,5 @@
 import type { ReloadDirSpec } from './action.js';
-import type { EnvValue, Explanation, Word } from './command.js';
+import type { ChildErrors, EnvValue, Explanation, Word } from './command.js';
 
 /** The commands of single engines' features, each run by a bash helper and its twin. */
 export type HelperCommand =
@@ -136,6 +136,8 @@ export interface ResticInitCommand {
   readonly init: readonly Word[];
   readonly env: Readonly<Record<string, EnvValue>>;
   readonly exists: string;
+  /** Where the ssh that restic runs writes its error output, shown after each restic command. */
+  readonly childErrors?: ChildErrors;
 }
 
 /**
@@ -149,6 +151,11 @@ export interface ResticInitCommand {
  */
 export interface ResticRestoreAtCommand {
   readonly kind: 'restic-restore-at';
+  /**
+   * Texts a restic command's failure may print, each with the words that name the option it means,
+   * said instead of `unlisted` or `unreadable`: restic's error output is kept until it ends.
+   */
+  readonly explains: readonly Explanation[];
   readonly notAfter?: number;
   /**
    * The time (seconds) of the newest snapshot the backups recorded, not after `notAfter`. When
@@ -179,6 +186,8 @@ export interface ResticRestoreAtCommand {
   readonly unlisted: string;
   /** Said, and recorded with the failure, when `restore` fails: what was left as it was, where to turn. */
   readonly unreadable: string;
+  /** Where the ssh that restic runs writes its error output, shown after each restic command. */
+  readonly childErrors?: ChildErrors;
 }
 
 /**

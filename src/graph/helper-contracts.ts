@@ -247,13 +247,15 @@ export const HELPERS = {
       word('none'),
       word('unlisted'),
       word('unreadable'),
+      // Pairs of ~TEXT and MESSAGE: a restic command that failed after printing TEXT says MESSAGE.
+      argv('explanations'),
       argv('list'),
       argv('parse'),
       argv('files'),
       argv('every'),
       rest('restore'),
     ],
-    tools: [],
+    tools: ['mktemp', 'cat', 'rm'],
     // `damaged`: a snapshot file restic could not decode, which it skips with status 0. 6 is
     // neither restic's (0, 1, 3, 10 to 12, 130) nor jq's (0 to 5).
     statuses: { restored: 0, none: 1, damaged: 6 },
@@ -331,6 +333,13 @@ export const HELPERS = {
     tools: [],
     statuses: {},
   },
+  childErrors: {
+    name: 'polyarchiv_child_errors',
+    // FILE: where a program that COMMAND starts writes its own error output; PREFIX: before each line.
+    args: [word('file'), word('prefix'), rest('command')],
+    tools: ['rm'],
+    statuses: {},
+  },
   explainErrors: {
     name: 'polyarchiv_explain_errors',
     // ERRORS: the file that holds the tool's error output.
@@ -390,6 +399,7 @@ export const RUN_HELPERS: readonly HelperContract[] = [
   HELPERS.tolerate,
   HELPERS.explain,
   HELPERS.explainErrors,
+  HELPERS.childErrors,
   HELPERS.afterFailure,
   HELPERS.scratch,
 ];

@@ -6,14 +6,17 @@ import type {
   ResticRestoreSpec,
 } from './action.js';
 import {
+  type ChildErrors,
   type Command,
   type EnvValue,
   type ExecCommand,
+  type Explanation,
   explained,
   type SecretPart,
   type ToolPaths,
   type Word,
 } from './command.js';
+import { SSH_ERRORS_VARIABLE } from './restic-specs.js';
 
 /**
  * A count restic 0.14 takes for "every period": it reads -1 as a count of zero periods and then
@@ -41,6 +44,7 @@ export function resticInitCommands(repository: ResticRepository, tools: ToolPath
       init: [...restic(repository, tools), 'init'],
       env: resticEnv(repository),
       exists: 'the repository exists',
+      ...childErrorsOf(repository),
     },
   ];
 }
@@ -50,7 +54,8 @@ export function resticInitCommands(repository: ResticRepository, tools: ToolPath
  * (a run killed while restic worked: a lock of a dead process on this host, or one not refreshed
  * for 30 minutes), which would make every later backup, forget or restore fail until someone
  * unlocks it. Locks of live processes stay (no `--remove-all`). The first command of a backup or a
- * restore that opens the repository: a wrong credential is said here, naming its option's line.
+ * restore that opens the repository: a wrong credential is said here, naming its option's line,
+ * as by every later restic command of the unit.
  */
 export function resticUnlockCommands(
   repository: ResticRepository,
@@ -61,37 +66,58 @@ export function resticUnlockCommands(
     ...(repository.credentialFailures ?? []),
     ...(unreadable === undefined ? [] : [{ status: 'other' as const, message: unreadable }]),
   ];
-  const unlock = resticExec(repository, tools, ['unlock']);
   return [
     ...locationFile(repository),
-    explains.length === 0
-      ? unlock
-      : // Pairs that share the repository may run side by side: each has its password's variable.
-        explained(unlock, explains, {
-          kind: 'restic-unlock',
-          of: `${repository.url} ${repository.passwordSecret}`,
-        }),
+    explainedAs('restic-unlock', repository, resticExec(repository, tools, ['unlock']), explains),
   ];
+}
+
+/**
+ * A restic command that names the option a wrong credential comes from, whichever command of the
+ * unit first meets it: each opens the repository anew (a key removed, a server that refuses the
+ * login between two commands).
+ */
+function withCredentialFailures(
+  repository: ResticRepository,
+  kind: string,
+  command: ExecCommand,
+): ExecCommand {
+  return explainedAs(kind, repository, command, repository.credentialFailures ?? []);
+}
+
+function explainedAs(
+  kind: string,
+  repository: ResticRepository,
+  command: ExecCommand,
+  explains: readonly Explanation[],
+): ExecCommand {
+  if (explains.length === 0) return command;
+  // Pairs that share the repository may run side by side: each has its password's variable.
+  return explained(command, explains, { kind, of: `${repository.url} ${repository.passwordSecret}` });
 }
 
 /** Run from inside `from`, so that the snapshot holds `.`: paths relative to the collect point. */
 export function resticBackupCommands(spec: ResticBackupSpec, tools: ToolPaths): Command[] {
   return [
     ...locationFile(spec.repository),
-    resticExec(
+    withCredentialFailures(
       spec.repository,
-      tools,
-      [
-        'backup',
-        '--tag',
-        spec.tag,
-        '--time',
-        spec.time,
-        // restic matches exclusions against absolute paths, as globs.
-        ...spec.excludes.flatMap((path) => ['--exclude', globEscape(`${spec.from}/${path}`)]),
-        '.',
-      ],
-      spec.from,
+      'restic-backup',
+      resticExec(
+        spec.repository,
+        tools,
+        [
+          'backup',
+          '--tag',
+          spec.tag,
+          '--time',
+          spec.time,
+          // restic matches exclusions against absolute paths, as globs.
+          ...spec.excludes.flatMap((path) => ['--exclude', globEscape(`${spec.from}/${path}`)]),
+          '.',
+        ],
+        spec.from,
+      ),
     ),
   ];
 }
@@ -104,15 +130,19 @@ export function resticForgetCommands(spec: ResticForgetSpec, tools: ToolPaths): 
   });
   return [
     ...locationFile(spec.repository),
-    resticExec(spec.repository, tools, [
-      'forget',
-      '--tag',
-      spec.tag,
-      '--group-by',
-      'tags',
-      ...keeps,
-      '--prune',
-    ]),
+    withCredentialFailures(
+      spec.repository,
+      'restic-forget',
+      resticExec(spec.repository, tools, [
+        'forget',
+        '--tag',
+        spec.tag,
+        '--group-by',
+        'tags',
+        ...keeps,
+        '--prune',
+      ]),
+    ),
   ];
 }
 
@@ -127,6 +157,7 @@ export function resticRestoreCommands(spec: ResticRestoreSpec, tools: ToolPaths)
     ...locationFile(spec.repository),
     {
       kind: 'restic-restore-at',
+      explains: spec.repository.credentialFailures ?? [],
       ...(spec.at === undefined ? {} : { notAfter: Math.floor(Date.parse(spec.at) / 1000) }),
       ...(spec.recorded === undefined
         ? {}
@@ -146,6 +177,7 @@ export function resticRestoreCommands(spec: ResticRestoreSpec, tools: ToolPaths)
           : `no snapshot tagged "${spec.tag}" in ${spec.repository.url} was taken at or before ${spec.at}: nothing was restored`,
       unlisted: spec.unlisted,
       unreadable: spec.unreadable,
+      ...childErrorsOf(spec.repository),
     },
   ];
 }
@@ -175,7 +207,15 @@ function resticExec(
     argv: [...restic(repository, tools), ...args],
     env: resticEnv(repository),
     ...(cwd === undefined ? {} : { cwd }),
+    ...childErrorsOf(repository),
   };
+}
+
+/** The file where restic's ssh writes its error output, its lines shown as restic shows them. */
+function childErrorsOf(repository: ResticRepository): { childErrors?: ChildErrors } {
+  return repository.sshErrors === undefined
+    ? {}
+    : { childErrors: { workFile: repository.sshErrors, prefix: 'subprocess ssh: ' } };
 }
 
 /**
@@ -205,7 +245,13 @@ function restic(repository: ResticRepository, tools: ToolPaths): Word[] {
 }
 
 function resticEnv(repository: ResticRepository): Record<string, EnvValue> {
-  return { ...repository.env, RESTIC_PASSWORD: { secret: repository.passwordSecret } };
+  return {
+    ...repository.env,
+    RESTIC_PASSWORD: { secret: repository.passwordSecret },
+    ...(repository.sshErrors === undefined
+      ? {}
+      : { [SSH_ERRORS_VARIABLE]: { workFile: repository.sshErrors } }),
+  };
 }
 
 /**

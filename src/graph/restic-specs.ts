@@ -1,5 +1,8 @@
 import type { EnvValue, Explanation, SecretPart } from './command.js';
 
+/** The variable of restic's environment that names the file where its ssh writes its error output. */
+export const SSH_ERRORS_VARIABLE = 'POLYARCHIV_SSH_ERRORS';
+
 /**
  * A restic repository as restic reaches it. Its password and the backend's keys are secrets,
  * handed over in restic's environment (added to the inherited one, so PATH and HOME stay), never
@@ -17,12 +20,17 @@ export interface ResticRepository {
   readonly passwordSecret: string;
   /** The backend's variables (AWS_ACCESS_KEY_ID...), its keys as secrets. */
   readonly env: Readonly<Record<string, EnvValue>>;
-  /** sftp: the ssh command restic runs (`-o sftp.command=`): ssh's words, destination, `-s sftp`. */
+  /**
+   * sftp: the ssh command restic runs (`-o sftp.command=`): ssh's words, destination, `-s sftp`,
+   * run by `sh` with its error output appended to the work file `sshErrors`, which `sh` finds in
+   * the variable SSH_ERRORS_VARIABLE of restic's environment.
+   */
   readonly sftpCommand?: readonly string[];
+  readonly sshErrors?: string;
   /**
    * What restic (or the ssh it runs) prints when a credential is wrong, each with the words that
    * name the option and its line: restic's status is the same for every failure, and the step's
-   * line is remote_url's. Said when the first command that opens the repository fails.
+   * line is remote_url's. Said when any restic command of the repository fails.
    */
   readonly credentialFailures?: readonly Explanation[];
 }

@@ -61,6 +61,7 @@ const NONE: readonly [string, string, Command][] = [
     'the repository holds no snapshot of "site" taken at or before 2000-01-01T00:00:00Z',
     {
       kind: 'restic-restore-at',
+      explains: [],
       notAfter: 946684800,
       list: ['echo', '[]'],
       parse: ['true'],

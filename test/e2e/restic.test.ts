@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, utimesSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCliAsync } from '../helpers/cli.js';
 import {
@@ -137,6 +137,36 @@ describe.runIf(canRun)('a restic backup point on a local repository', { timeout:
         }
       }
     }
+  });
+
+  it("names the password's line whichever restic command of the unit first meets a key it lacks, in both backends", async () => {
+    box = makeSandbox('polyarchiv-restic-');
+    configure(box);
+    const sandbox = box;
+    expect((await run(sandbox, 'apply', 'backup', at(1))).code).toBe(0);
+    // restic, run with a password the repository has no key for by the command named in the file
+    // `wrong-for` only: every command before it (init, unlock, the list) opens the repository.
+    sandbox.write({
+      'restic-for-test': `#!/bin/sh\nfor word in "$@"; do\n  if [ "$word" = "$(cat '${sandbox.path('wrong-for')}')" ]; then RESTIC_PASSWORD=wrong; export RESTIC_PASSWORD; fi\ndone\nexec restic "$@"\n`,
+      'config/tools.global': `[global]\nrestic_executable = ${sandbox.path('restic-for-test')}\n`,
+    });
+    chmodSync(sandbox.path('restic-for-test'), 0o755);
+    const said = `polyarchiv:   the repository ${sandbox.path('repo')} has no key for the password of option 'password' (vault.backup:4 [point]): it is not this repository's password`;
+    for (const [command, wrongFor] of [
+      ['backup', 'backup'],
+      ['restore', 'snapshots'],
+      ['restore', 'restore'],
+    ] as const)
+      for (const how of ['apply', 'script'] as const) {
+        sandbox.write({ 'wrong-for': wrongFor });
+        const failed = await run(sandbox, how, command, at(2));
+        const outcome = { how, wrongFor, code: failed.code };
+        expect(outcome, failed.stderr).toEqual({ ...outcome, code: 1 });
+        expect(failed.stderr).toMatch(/wrong password or no key found[\s\S]*has no key for the password/);
+        expect(failed.stderr).toContain(said);
+        // In place of the words of any other failure.
+        expect(failed.stderr).not.toMatch(/could not be (read|restored whole)/);
+      }
   });
 
   it('fails alone, naming the point and its line, with a wrong password or a locked repository', async () => {

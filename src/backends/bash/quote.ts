@@ -1,5 +1,11 @@
 import { assertNever } from '../../graph/action.js';
-import { type Command, DUMP_END_BYTES, type Explanation } from '../../graph/command.js';
+import {
+  type ChildErrors,
+  type Command,
+  DUMP_END_BYTES,
+  type Explanation,
+  type Word,
+} from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import {
   type CallLayout,
@@ -44,6 +50,17 @@ export function commandLine(command: Command): string {
   return laidOutCommand(command, COMMAND_PER_LINE);
 }
 
+/** argv run by polyarchiv_child_errors, which shows what a program it starts wrote into `childErrors`. */
+function withChildErrors(argv: readonly Word[], childErrors: ChildErrors | undefined): readonly Word[] {
+  if (childErrors === undefined) return argv;
+  return [
+    HELPERS.childErrors.name,
+    { prefix: '', workFile: childErrors.workFile },
+    childErrors.prefix,
+    ...argv,
+  ];
+}
+
 /** Where a command whose error output waits until it ends keeps its status for the helper. */
 const TOOL_STATUS = 'polyarchiv_tool_status';
 
@@ -58,7 +75,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
       };
       const env = envAssignments(command.env ?? {});
       for (const word of env) add(word);
-      for (const word of command.argv) add(wordText(word));
+      for (const word of withChildErrors(command.argv, command.childErrors)) add(wordText(word));
       if (command.stdin !== undefined) add(`< ${wordText(command.stdin)}`);
       // The script runs under pipefail: a pipe fails when either of its programs fails.
       for (const stage of command.pipeline ?? []) {
@@ -258,8 +275,8 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           {
             message: shellWord(command.exists),
             explanations: printedWords(command.explains),
-            probe: command.probe,
-            init: command.init,
+            probe: withChildErrors(command.probe, command.childErrors),
+            init: withChildErrors(command.init, command.childErrors),
           },
           ONE_LINE,
           wordText,
@@ -277,11 +294,12 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             none: shellWord(command.none),
             unlisted: shellWord(command.unlisted),
             unreadable: shellWord(command.unreadable),
-            list: command.list,
+            explanations: printedWords(command.explains),
+            list: withChildErrors(command.list, command.childErrors),
             parse: command.parse,
-            files: command.files,
-            every: command.every,
-            restore: command.restore,
+            files: withChildErrors(command.files, command.childErrors),
+            every: withChildErrors(command.every, command.childErrors),
+            restore: withChildErrors(command.restore, command.childErrors),
           },
           perLine,
           wordText,

@@ -16,7 +16,7 @@ export async function resticInit(
 ): Promise<number> {
   const chunks: Buffer[] = [];
   const probe = await runExec(
-    { kind: 'exec', argv: command.probe, env: command.env },
+    { kind: 'exec', argv: command.probe, env: command.env, ...childErrors(command) },
     { ...ctx, output: (stream, chunk) => stream === 'stderr' && chunks.push(chunk) },
   );
   if (probe === 0) {
@@ -30,8 +30,11 @@ export async function resticInit(
     sayWhy(say, ctx, printedExplanation(command.explains, said));
     return probe;
   }
-  return runExec({ kind: 'exec', argv: command.init, env: command.env }, ctx);
+  return runExec({ kind: 'exec', argv: command.init, env: command.env, ...childErrors(command) }, ctx);
 }
+
+const childErrors = (command: ResticInitCommand) =>
+  command.childErrors === undefined ? {} : { childErrors: command.childErrors };
 
 function isMissing(status: number, said: string): boolean {
   if (status === RESTIC_MISSING.status) return true;

@@ -1,7 +1,6 @@
-import type { ResticRestoreAtCommand } from '../../graph/command.js';
+import { printedExplanation, type ResticRestoreAtCommand, type Word } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
-import { capture } from './capture.js';
 import { type RunContext, runExec, sayWhy, writeAsTool } from './run-exec.js';
 
 /** jq's exit statuses when its input is not JSON, and when the program stops with an error. */
@@ -18,11 +17,9 @@ export async function resticRestoreAt(
   say: (line: string) => void,
   note: (line: string) => void,
 ): Promise<number> {
-  const listed = await capture(command.list, ctx, 'stdout', command.env);
-  if (listed.status !== 0) {
-    sayWhy(say, ctx, command.unlisted);
-    return listed.status;
-  }
+  const listed = await restic(command, command.list, ctx);
+  said(command, listed, command.unlisted, ctx, say);
+  if (listed.status !== 0) return listed.status;
   const snapshots = snapshotLines(listed.stdout);
   if (typeof snapshots === 'string') return parseFailure(snapshots, ctx);
   let chosen: Snapshot | undefined;
@@ -40,14 +37,60 @@ export async function resticRestoreAt(
     return HELPERS.resticRestoreAt.statuses.damaged;
   }
   note(HELPER_MESSAGES.snapshotChosen(chosen.id.slice(0, 8), chosen.time));
+  const restored = await restic(command, [...command.restore, chosen.id], ctx, 'shown');
+  said(command, restored, command.unreadable, ctx, say);
+  return restored.status;
+}
+
+interface ResticRun {
+  readonly status: number;
+  readonly stdout: string;
+  readonly printed: string;
+}
+
+/**
+ * One restic command of the restore, its error output kept until it ends (the script's
+ * `2>"${errors}"`); its standard output kept, or shown as it comes.
+ */
+async function restic(
+  command: ResticRestoreAtCommand,
+  argv: readonly Word[],
+  ctx: RunContext,
+  stdout: 'kept' | 'shown' = 'kept',
+): Promise<ResticRun> {
+  const streams = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
   const status = await runExec(
-    { kind: 'exec', argv: [...command.restore, chosen.id], env: command.env },
-    ctx,
+    {
+      kind: 'exec',
+      argv,
+      env: command.env,
+      ...(command.childErrors === undefined ? {} : { childErrors: command.childErrors }),
+    },
+    {
+      ...ctx,
+      output: (stream, chunk) => {
+        if (stream === 'stdout' && stdout === 'shown') writeAsTool(ctx, stream, chunk);
+        else streams[stream].push(chunk);
+      },
+    },
   );
-  if (status !== 0) {
-    sayWhy(say, ctx, command.unreadable);
-  }
-  return status;
+  const text = (parts: Buffer[]) => Buffer.concat(parts).toString('utf8');
+  return { status, stdout: text(streams.stdout), printed: text(streams.stderr) };
+}
+
+/**
+ * Twin of polyarchiv_restic_said: restic's error output shown, then a failure said in the words
+ * of the first explanation whose text it printed, else in `otherwise`'s.
+ */
+function said(
+  command: ResticRestoreAtCommand,
+  run: ResticRun,
+  otherwise: string,
+  ctx: RunContext,
+  say: (line: string) => void,
+): void {
+  writeAsTool(ctx, 'stderr', run.printed);
+  if (run.status !== 0) sayWhy(say, ctx, printedExplanation(command.explains, run.printed) ?? otherwise);
 }
 
 /**
@@ -61,17 +104,14 @@ async function noneOrDamaged(
   ctx: RunContext,
   say: (line: string) => void,
 ): Promise<number> {
-  const files = await capture(command.files, ctx, 'stdout', command.env);
+  const files = await restic(command, command.files, ctx);
+  said(command, files, command.unlisted, ctx, say);
   const stored = files.stdout.split('\n').filter((id) => id !== '');
   const every =
-    files.status !== 0 || stored.length === 0
-      ? undefined
-      : await capture(command.every, ctx, 'stdout', command.env);
+    files.status !== 0 || stored.length === 0 ? undefined : await restic(command, command.every, ctx);
+  if (every !== undefined) said(command, every, command.unlisted, ctx, say);
   const failed = files.status !== 0 ? files.status : (every?.status ?? 0);
-  if (failed !== 0) {
-    sayWhy(say, ctx, command.unlisted);
-    return failed;
-  }
+  if (failed !== 0) return failed;
   if (every !== undefined) {
     const snapshots = snapshotLines(every.stdout);
     if (typeof snapshots === 'string') return parseFailure(snapshots, ctx);

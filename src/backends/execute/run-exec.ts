@@ -5,7 +5,7 @@ import {
   spawn,
   spawnSync,
 } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -187,9 +187,39 @@ export function runToEnd(
  * code bash would report (128+N for signal N; for a pipe, under pipefail, the status of the last
  * program that did not exit 0). node joins two programs with a socket pair, not a pipe: one that
  * writes after the next stopped reading fails with an error instead of SIGPIPE, a different
- * status (1 or 2, not 141) for the same failure.
+ * status (1 or 2, not 141) for the same failure. With `childErrors`, the lines that a program the
+ * tool started wrote into that file follow the tool's error output once it ends.
  */
 export async function runExec(command: ExecCommand, ctx: RunContext): Promise<number> {
+  if (command.childErrors === undefined) return await runTool(command, ctx);
+  const file = join(ctx.workDir, command.childErrors.workFile);
+  rmSync(file, { force: true });
+  try {
+    return await runTool(command, ctx);
+  } finally {
+    showChildErrors(file, command.childErrors.prefix, ctx);
+  }
+}
+
+/**
+ * Twin of polyarchiv_child_errors' end: the lines a program the tool started wrote into `file`,
+ * each after `prefix` and without the carriage return ssh ends its lines with, as the tool's error
+ * output; then the file is removed.
+ */
+function showChildErrors(file: string, prefix: string, ctx: RunContext): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return;
+  }
+  rmSync(file, { force: true });
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  writeAsTool(ctx, 'stderr', lines.map((line) => `${prefix}${line.replace(/\r$/, '')}\n`).join(''));
+}
+
+async function runTool(command: ExecCommand, ctx: RunContext): Promise<number> {
   const fds: number[] = [];
   try {
     const env: NodeJS.ProcessEnv = { ...process.env };

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import { hideUrlPasswords } from '../../diag/hide-url-passwords.js';
 import { formatOrigin } from '../../diag/origin.js';
 import type { ResticRepository } from '../../graph/action.js';
 import type { EnvValue, Explanation } from '../../graph/command.js';
+import { SSH_ERRORS_VARIABLE } from '../../graph/restic-specs.js';
 import { hasControlCharacters } from '../../options/control-characters.js';
 import { normalizePath } from '../../options/option-value.js';
 import type { OptionValues } from '../../options/schema.js';
@@ -167,7 +169,16 @@ export function resticRepository(bp: BoundBackupPoint): ResticRepository {
             around.after,
           ],
         }),
-    ...(location.kind === 'sftp' ? { sftpCommand: sftpCommand(bp.options, location) } : {}),
+    ...(location.kind === 'sftp'
+      ? {
+          sftpCommand: sftpCommand(bp.options, location),
+          // Units run side by side in one work directory: one file per pair (its password's name).
+          sshErrors: `restic-ssh.${createHash('sha256')
+            .update(`${url} ${backupSecret(bp, 'password')}`)
+            .digest('hex')
+            .slice(0, 16)}.errors`,
+        }
+      : {}),
     credentialFailures: credentialFailures(bp.options, location),
   };
 }
@@ -212,10 +223,16 @@ function credentialFailures(options: OptionValues, location: ResticLocation): Ex
 
 /**
  * The ssh command restic runs for sftp: ssh's words (BatchMode, the key, the user's options), then
- * the destination and the sftp subsystem, as restic would have run it.
+ * the destination and the sftp subsystem, as restic would have run it; run through `sh`, which
+ * appends ssh's error output to a file itself: restic copies ssh's lines from a pipe in a thread
+ * that it does not wait for, and may exit before it has copied the last ("Permission denied"),
+ * whereas ssh has written them to the file before it exits, and restic ends only after that.
  */
 function sftpCommand(options: OptionValues, location: Extract<ResticLocation, { kind: 'sftp' }>): string[] {
   return [
+    'sh',
+    '-c',
+    `exec "$0" "$@" 2>>"\${${SSH_ERRORS_VARIABLE}:?}"`,
     'ssh',
     ...sshWords(options, [
       ...(location.port === undefined ? [] : ['-p', String(location.port)]),
