@@ -1,5 +1,11 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
-import type { BackupEngine, BoundBackupPoint, BoundCollectPoint, BoundFilter } from '../engines/engine.js';
+import type {
+  BackupEngine,
+  BoundBackupPoint,
+  BoundCollectPoint,
+  BoundFilter,
+  VariableSources,
+} from '../engines/engine.js';
 import type { Variables } from '../options/variables.js';
 import { canAssociate } from '../planner/associate.js';
 import { BACKUP_POINT_OPTIONS, BACKUP_POINT_OWN_OPTIONS } from './common-options.js';
@@ -12,7 +18,15 @@ import type { BackupPointDef } from './resolve.js';
 import { checkRootFiles, resolveFilters } from './resolve-filters.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ScannedSection } from './scan.js';
-import { labelledVariables, lookupEngine, pointSection, tagsOf, userVariables } from './sections.js';
+import {
+  labelledVariables,
+  lookupEngine,
+  pointSection,
+  tagsOf,
+  userVariables,
+  variableEntries,
+  variableSources,
+} from './sections.js';
 
 export function resolveBackupPoint(
   file: ConfigFile,
@@ -128,6 +142,7 @@ export function resolveBackupPoint(
       engine,
       options,
       variables,
+      ...sourcesOf(cp, sections, saved(cp.name), pinned),
       filters,
       tags: def.tags,
       frequency: def.frequency,
@@ -162,6 +177,23 @@ function pairVariables(
 function isEmpty(variables: Variables): boolean {
   for (const _ in variables) return false;
   return true;
+}
+
+/**
+ * Where the pair's variables are given, laid over each other as `pairVariables` lays them: those
+ * the recorded run gives have no line.
+ */
+function sourcesOf(
+  cp: BoundCollectPoint,
+  sections: readonly ScannedSection[],
+  recorded: Variables | undefined,
+  pinned: Variables,
+): { variableSources?: VariableSources } {
+  const below = variableSources([variableEntries(sections), cp.variableSources], {});
+  if (below !== undefined && recorded !== undefined)
+    for (const key of Object.keys(recorded)) below.delete(key);
+  const sources = variableSources([below, variableEntries(sections, cp.name)], pinned);
+  return sources === undefined ? {} : { variableSources: sources };
 }
 
 /** A backup point that ships a repository rather than a tree of files has nothing a filter could change. */

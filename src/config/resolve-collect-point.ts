@@ -11,7 +11,14 @@ import type { ConfigFile } from './load.js';
 import { checkRootFiles, resolveFilters } from './resolve-filters.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ScannedSection } from './scan.js';
-import { lookupEngine, pointSection, tagsOf, userVariables } from './sections.js';
+import {
+  lookupEngine,
+  pointSection,
+  tagsOf,
+  userVariables,
+  variableEntries,
+  variableSources,
+} from './sections.js';
 
 const SOURCE_OPTION_PLACE =
   'it is an option of sources: set it in each [source] section, or in [DEFAULT] for every section of this file';
@@ -118,7 +125,7 @@ export function resolveCollectPoint(
     checkReservedPaths(engine, source, diagnostics);
   }
   const base = engine.exportDir(layout);
-  const unfiltered: BoundCollectPoint = {
+  let unfiltered: BoundCollectPoint = {
     name,
     file: file.name,
     origin: point.origin,
@@ -133,6 +140,8 @@ export function resolveCollectPoint(
     frequency: options.frequency(),
     frequencyOrigin: options.origin('frequency'),
   };
+  const given = variableSources([variableEntries(sections)], pinned);
+  if (given !== undefined) unfiltered = { ...unfiltered, variableSources: given };
   if (filters.length === 0) return unfiltered;
   const chain = collectChain({ name, layout, base, filters, leftovers: sourceLeftovers(unfiltered) });
   return { ...unfiltered, exportDir: chainEnd(base, chain) };

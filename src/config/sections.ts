@@ -1,14 +1,16 @@
 /** Section-level rules shared by the resolvers: kinds per file, engines, names, variables. */
 import type { Diagnostics } from '../diag/diagnostic.js';
 import { didYouMean } from '../diag/did-you-mean.js';
-import type { Engine, Role, Tags } from '../engines/engine.js';
+import type { Origin } from '../diag/origin.js';
+import type { Engine, Role, Tags, VariableSources } from '../engines/engine.js';
 import { findEngine } from '../engines/registry.js';
 import { hasControlCharacters } from '../options/control-characters.js';
 import type { OptionValues } from '../options/schema.js';
+import type { Variables } from '../options/variables.js';
 import { GLOBAL_OPTIONS, type Tool } from './common-options.js';
 import type { ConfigFile, FileKind } from './load.js';
 import { resolveOptions } from './resolve-options.js';
-import type { ScannedSection } from './scan.js';
+import type { ScannedEntry, ScannedSection } from './scan.js';
 
 const ALLOWED: Readonly<Record<FileKind, string>> = {
   collect: '[point], [source "NAME"], [filter "NAME"], [hook "NAME"] or [variables]',
@@ -94,6 +96,32 @@ export function resolveGlobal(
 export function userVariables(sections: readonly ScannedSection[], label?: string): Record<string, string> {
   const section = sections.find((s) => s.kind === 'variables' && s.label === label);
   return Object.fromEntries((section?.entries ?? []).map((e) => [e.key, e.value]));
+}
+
+/**
+ * Where the variables a point has are given, by layers from the weakest (a `[variables]` section,
+ * or `--set` for `pinned`), as the variables are laid over each other; none when no layer has any.
+ */
+export function variableSources(
+  layers: readonly (readonly ScannedEntry[] | VariableSources | undefined)[],
+  pinned: Variables,
+): Map<string, Origin | '--set'> | undefined {
+  const sources = new Map<string, Origin | '--set'>();
+  for (const layer of layers) {
+    if (layer === undefined) continue;
+    if (layer instanceof Map) for (const [key, source] of layer) sources.set(key, source);
+    else for (const entry of layer as readonly ScannedEntry[]) sources.set(entry.key, entry.origin);
+  }
+  for (const key of Object.keys(pinned)) sources.set(key, '--set');
+  return sources.size === 0 ? undefined : sources;
+}
+
+/** The entries of a point's `[variables]` section (with `label`: `[variables "LABEL"]`). */
+export function variableEntries(
+  sections: readonly ScannedSection[],
+  label?: string,
+): readonly ScannedEntry[] {
+  return sections.find((s) => s.kind === 'variables' && s.label === label)?.entries ?? [];
 }
 
 /** The `[variables "COLLECT POINT"]` sections of a backup point's file, by collect point. */

@@ -284,7 +284,16 @@ export interface BoundCollectPoint {
   readonly frequencyOrigin: Origin;
   /** The hooks of its file, around its unit. */
   readonly hooks?: readonly BoundHook[];
+  /** Where each variable of its `[variables]` or of `--set` is given. */
+  readonly variableSources?: VariableSources;
 }
+
+/**
+ * Where each variable a user gives is set, the strongest kept: the line of a `[variables]`
+ * section, or `--set`. Built-in variables, and those a restore takes from the recorded run, have
+ * none.
+ */
+export type VariableSources = ReadonlyMap<string, Origin | '--set'>;
 
 /** A backup point with its options rendered for one collect point. */
 export interface BoundBackupPoint {
@@ -295,6 +304,8 @@ export interface BoundBackupPoint {
   readonly engine: BackupEngine;
   readonly options: OptionValues;
   readonly variables: Variables;
+  /** Where each variable of `[variables]` sections or of `--set` that the pair has is given. */
+  readonly variableSources?: VariableSources;
   /** Run in order on the collect point's export directory, each into a directory of its own. */
   readonly filters: readonly BoundFilter[];
   readonly tags: Tags;

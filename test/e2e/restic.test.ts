@@ -112,14 +112,39 @@ describe.runIf(canRun)('a restic backup point on a local repository', { timeout:
     const sandbox = box;
     expect((await run(sandbox, 'apply', 'backup', at(1))).code).toBe(0);
     const config = readFileSync(sandbox.path('config/vault.backup'), 'utf8');
+    const collect = readFileSync(sandbox.path('config/site.collect'), 'utf8');
     const said = (made: string) =>
       `polyarchiv:   the repository ${sandbox.path('repo')} has no key for the password of option 'password' (vault.backup:4 [point]${made}): it is not this repository's password`;
+    // Each variable named with where it is set: its line in a [variables] section, or --set.
+    const variables = '\n[variables]\nvaultpw = wrong\n';
+    const line = (text: string) => text.split('\n').length + 2;
     const cases = [
       { password: 'wrong', extra: [], made: '' },
-      { password: '{vaultpw}', extra: ['--set', 'vaultpw=wrong'], made: ', made of {vaultpw}' },
+      { password: '{vaultpw}', extra: ['--set', 'vaultpw=wrong'], made: ', made of {vaultpw} from --set' },
+      {
+        password: '{vaultpw}',
+        extra: [],
+        vault: variables,
+        made: `, made of {vaultpw} from vault.backup:${line(config)} [variables]`,
+      },
+      {
+        password: '{vaultpw}',
+        extra: [],
+        vault: variables.replace('[variables]', '[variables "site"]'),
+        made: `, made of {vaultpw} from vault.backup:${line(config)} [variables "site"]`,
+      },
+      {
+        password: '{vaultpw}',
+        extra: [],
+        site: variables,
+        made: `, made of {vaultpw} from site.collect:${line(collect)} [variables]`,
+      },
     ];
-    for (const { password, extra, made } of cases) {
-      sandbox.write({ 'config/vault.backup': config.replace(PASSWORD, password) });
+    for (const { password, extra, made, vault = '', site = '' } of cases) {
+      sandbox.write({
+        'config/vault.backup': `${config.replace(PASSWORD, password)}${vault}`,
+        'config/site.collect': `${collect}${site}`,
+      });
       for (const how of ['apply', 'script'] as const) {
         for (const command of ['backup', 'restore'] as const) {
           const failed = await run(sandbox, how, command, at(2), extra, { [SECRET]: 'wrong' });

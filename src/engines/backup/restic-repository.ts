@@ -9,7 +9,7 @@ import { hasControlCharacters } from '../../options/control-characters.js';
 import { normalizePath } from '../../options/option-value.js';
 import type { OptionValues } from '../../options/schema.js';
 import { templateFields } from '../../options/variables.js';
-import type { BoundBackupPoint } from '../engine.js';
+import type { BoundBackupPoint, VariableSources } from '../engine.js';
 import { backupSecret, urlPasswordSecret } from '../secrets.js';
 import { checkSshOptions, sshWords } from '../ssh-options.js';
 import { setString } from '../toolkit.js';
@@ -179,19 +179,28 @@ export function resticRepository(bp: BoundBackupPoint): ResticRepository {
             .slice(0, 16)}.errors`,
         }
       : {}),
-    credentialFailures: credentialFailures(bp.options, location),
+    credentialFailures: credentialFailures(bp.options, location, bp.variableSources),
   };
 }
 
 /**
  * What restic and ssh print of a wrong password or key, each naming the option's line (and the
- * variables its value is made of, which may be set elsewhere): restic exits 1 for these as for
- * every other failure.
+ * variables its value is made of, with the line or `--set` that gives each, as they may be set
+ * elsewhere): restic exits 1 for these as for every other failure.
  */
-function credentialFailures(options: OptionValues, location: ResticLocation): Explanation[] {
+function credentialFailures(
+  options: OptionValues,
+  location: ResticLocation,
+  sources: VariableSources | undefined,
+): Explanation[] {
+  const variable = (name: string) => {
+    const source = sources?.get(name);
+    if (source === undefined) return `{${name}}`;
+    return `{${name}} from ${source === '--set' ? source : formatOrigin(source)}`;
+  };
   const where = (name: string) => {
     const variables = templateFields(options.template(name) ?? '');
-    const made = variables.length === 0 ? '' : `, made of ${variables.map((v) => `{${v}}`).join(' ')}`;
+    const made = variables.length === 0 ? '' : `, made of ${variables.map(variable).join(', ')}`;
     return `option '${name}' (${formatOrigin(options.origin(name))}${made})`;
   };
   const failures: Explanation[] = [
