@@ -1,6 +1,7 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { OptionValues } from '../options/schema.js';
 import { shellSplit } from '../options/shell-split.js';
+import { checkSshLoginConflicts } from './ssh-login-conflicts.js';
 import { asWritten, setString } from './toolkit.js';
 import type { SshLocation } from './url.js';
 
@@ -103,7 +104,8 @@ export function sshLoginWords(
 /**
  * What an ssh location in option `name` must be: not the root directory (a mirror or a restore
  * would replace the whole remote filesystem), no wildcard (rsync -s expands them in remote paths:
- * rsync(1), --secluded-args), and `private_key` and `ssh_options` as ssh reads them.
+ * rsync(1), --secluded-args), `private_key` and `ssh_options` as ssh reads them, and no port or user
+ * in `ssh_options` that contradicts the location's.
  */
 export function checkSshLocation(
   location: SshLocation,
@@ -135,6 +137,23 @@ export function checkSshLocation(
     );
   }
   checkSshOptions(options, diagnostics, names);
+  checkSshLoginConflicts(
+    { ...loginOf(location), named: name, origin },
+    options,
+    diagnostics,
+    names.sshOptions,
+  );
+}
+
+/** The port and user an ssh location names, without the keys it leaves out. */
+export function loginOf(location: { readonly port?: number; readonly user?: string }): {
+  port?: number;
+  user?: string;
+} {
+  return {
+    ...(location.port === undefined ? {} : { port: location.port }),
+    ...(location.user === undefined ? {} : { user: location.user }),
+  };
 }
 
 /** `private_key`, `ssh_options` and a keytab do nothing for a local path: said, not refused. */

@@ -24,16 +24,20 @@ describe('remote_url of a git backup point', () => {
       kind: 'ssh',
       url: 'ssh://git@host.example:2222/srv/site.git',
       hasPassword: false,
+      port: 2222,
+      user: 'git',
     });
     expect(parseGitRemote('ssh://git:pw@host/srv/site.git')).toEqual({
       kind: 'ssh',
       url: 'ssh://git@host/srv/site.git',
       hasPassword: true,
+      user: 'git',
     });
     expect(parseGitRemote('git@host.example:backups/site.git')).toEqual({
       kind: 'ssh',
       url: 'git@host.example:backups/site.git',
       hasPassword: false,
+      user: 'git',
     });
     expect(parseGitRemote('host:backups/site.git')).toMatchObject({ kind: 'ssh' });
     expect(parseGitRemote('https://bob:p%40ss%3Aword@git.example:8443/prefix/site.git')).toEqual({

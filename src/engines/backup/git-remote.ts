@@ -7,7 +7,14 @@ import { parseLocation, parseRemoteLocation, urlPassword, withoutPassword } from
  */
 export type GitRemote =
   | { readonly kind: 'local'; readonly path: string; readonly url: string }
-  | { readonly kind: 'ssh'; readonly url: string; readonly hasPassword: boolean }
+  | {
+      readonly kind: 'ssh';
+      readonly url: string;
+      readonly hasPassword: boolean;
+      /** The port and user the URL names, which git hands ssh. */
+      readonly port?: number;
+      readonly user?: string;
+    }
   | { readonly kind: 'http'; readonly url: string; readonly password?: string }
   | { readonly kind: 'git'; readonly url: string };
 
@@ -29,13 +36,19 @@ export function parseGitRemote(url: string): ParsedGitRemote {
   if (location.kind === 'invalid') {
     // A word before a colon that parseLocation read as a scheme may be scp-like `host:path`.
     const scp = SCP_LIKE.exec(url);
-    return scp === null ? { kind: 'invalid', expected: EXPECTED } : scpLike(url, scp[3] ?? '');
+    return scp === null ? { kind: 'invalid', expected: EXPECTED } : scpLike(url, scp[1], scp[3] ?? '');
   }
   switch (location.scheme) {
     case 'ssh': {
       const ssh = parseRemoteLocation(url);
       if (ssh.kind !== 'ssh') return ssh.kind === 'invalid' ? ssh : { kind: 'invalid', expected: EXPECTED };
-      return { kind: 'ssh', url: withoutPassword(url), hasPassword: ssh.hasPassword };
+      return {
+        kind: 'ssh',
+        url: withoutPassword(url),
+        hasPassword: ssh.hasPassword,
+        ...(ssh.port === undefined ? {} : { port: ssh.port }),
+        ...(ssh.user === undefined ? {} : { user: ssh.user }),
+      };
     }
     case 'http':
     case 'https':
@@ -46,16 +59,16 @@ export function parseGitRemote(url: string): ParsedGitRemote {
         : { kind: 'invalid', expected: 'git://host[:port]/path' };
     default: {
       const scp = SCP_LIKE.exec(url);
-      if (scp !== null && !url.includes('://')) return scpLike(url, scp[3] ?? '');
+      if (scp !== null && !url.includes('://')) return scpLike(url, scp[1], scp[3] ?? '');
       return { kind: 'unsupported', scheme: location.scheme };
     }
   }
 }
 
-function scpLike(url: string, path: string): ParsedGitRemote {
+function scpLike(url: string, user: string | undefined, path: string): ParsedGitRemote {
   // git reads `host:-path` as it is, but ssh would read a leading dash of the host as an option.
   if (path.startsWith('-')) return { kind: 'invalid', expected: 'a path that does not start with "-"' };
-  return { kind: 'ssh', url, hasPassword: false };
+  return { kind: 'ssh', url, hasPassword: false, ...(user === undefined ? {} : { user }) };
 }
 
 function httpRemote(url: string): ParsedGitRemote {

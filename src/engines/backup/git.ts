@@ -4,7 +4,8 @@ import type { GitRemoteSpec } from '../../graph/action.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
 import { urlPasswordSecret } from '../secrets.js';
-import { checkSshOptions, SSH_KERBEROS_NAMES, sshWords } from '../ssh-options.js';
+import { checkSshLoginConflicts } from '../ssh-login-conflicts.js';
+import { checkSshOptions, loginOf, SSH_KERBEROS_NAMES, sshWords } from '../ssh-options.js';
 import { checkBranch, checkGitPair, fetchDrafts, PUSH_OPTIONS, pushDrafts } from './git-history.js';
 import { type GitRemote, parseGitRemote } from './git-remote.js';
 
@@ -88,6 +89,7 @@ function checkGitTarget(options: OptionValues, diagnostics: Diagnostics): void {
           'ssh logs in with private_key (or an agent)',
         );
       checkSshOptions(options, diagnostics);
+      checkSshLoginConflicts({ ...loginOf(remote), named: 'remote_url', origin }, options, diagnostics);
       break;
     case 'local':
     case 'http':

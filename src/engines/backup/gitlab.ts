@@ -5,6 +5,7 @@ import { hasControlCharacters } from '../../options/control-characters.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
 import { backupSecret } from '../secrets.js';
+import { checkSshLoginConflicts } from '../ssh-login-conflicts.js';
 import { checkSshOptions, SSH_KERBEROS_NAMES, sshWords } from '../ssh-options.js';
 import { setString } from '../toolkit.js';
 import { checkBranch, checkGitPair, fetchDrafts, PUSH_OPTIONS, pushDrafts } from './git-history.js';
@@ -111,6 +112,14 @@ function checkGitlab(options: OptionValues, diagnostics: Diagnostics): void {
     );
   if (setString(options, 'private_key') !== undefined) {
     checkSshOptions(options, diagnostics);
+    const user = setString(options, 'username');
+    checkSshLoginConflicts(
+      user === undefined
+        ? { user: 'git', named: 'the ssh URL made from gitlab_url', origin: options.origin('gitlab_url') }
+        : { user, named: 'username', origin: options.origin('username') },
+      options,
+      diagnostics,
+    );
     if (setString(options, 'password') !== undefined)
       diagnostics.warning(
         "option 'password' has no effect: private_key pushes over ssh",

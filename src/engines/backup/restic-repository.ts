@@ -11,7 +11,8 @@ import type { OptionValues } from '../../options/schema.js';
 import { templateFields } from '../../options/variables.js';
 import type { BoundBackupPoint, VariableSources } from '../engine.js';
 import { backupSecret, urlPasswordSecret } from '../secrets.js';
-import { checkSshOptions, sshWords } from '../ssh-options.js';
+import { checkSshLoginConflicts } from '../ssh-login-conflicts.js';
+import { checkSshOptions, loginOf, sshWords } from '../ssh-options.js';
 import { setString } from '../toolkit.js';
 import { aroundPassword, withoutPassword } from '../url.js';
 
@@ -283,6 +284,7 @@ export function checkResticRepository(options: OptionValues, diagnostics: Diagno
       );
   if (location.kind === 'sftp') {
     checkSshOptions(options, diagnostics);
+    checkSshLoginConflicts({ ...loginOf(location), named: 'remote_url', origin }, options, diagnostics);
     checkSftpWords(options, location, diagnostics);
   } else
     for (const name of ['private_key', 'ssh_options'])
