@@ -311,6 +311,11 @@ export interface ExpectCopySpec {
    */
   readonly unreadable?: string;
   /**
+   * Over ssh, for `entries` and `path`: what a path the server's permissions deny the user ssh
+   * logs in as means (find and test there would say it missing), asked there before the look.
+   */
+  readonly denied?: string;
+  /**
    * `path` is on another host, looked at over ssh (a mirror a restore fetches from), or on a
    * server, asked through rclone whether anything is there (`entries` as `path`: an empty copy is
    * found empty once fetched).

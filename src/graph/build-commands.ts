@@ -9,7 +9,7 @@ import { kerberosTicketCommands, underKerberos } from './kerberos-commands.js';
 import { newestFileCommands } from './newest-file-commands.js';
 import { rclonePathCheck } from './rclone-commands.js';
 import { syncDirCommands, syncPreview } from './rclone-sync-commands.js';
-import { readableFirst } from './readable-check.js';
+import { readableFirst, readableTest } from './readable-check.js';
 import {
   resticBackupCommands,
   resticForgetCommands,
@@ -306,13 +306,18 @@ export { HOLDING_DIR, holdingDir } from './holding-dir.js';
 export { copyFiguresKey, incomingMeasure, rsyncArgv } from './rsync-commands.js';
 export { rsyncRemoteShell } from './transport-commands.js';
 
+/** The status of a look over ssh at a path the server's permissions deny the login user. */
+const DENIED_THERE = 3;
+
 /**
  * `test -e`, or a find that prints the first entry of a directory other than the copies' holding
  * directory into `grep -q .`: status 1 when it is missing or holds nothing, which `missing` says.
  */
 function expectCopy(spec: ExpectCopySpec, tools: ToolPaths): ExecCommand {
+  const denied = spec.transport?.kind === 'ssh' && spec.expect !== 'directory' ? spec.denied : undefined;
   const explains: Explanation[] = [
     { status: 1, message: spec.missing },
+    ...(denied === undefined ? [] : [{ status: DENIED_THERE, message: denied }]),
     // On this host, readableFirst says it before find runs.
     ...(spec.unreadable === undefined || spec.transport === undefined
       ? []
@@ -328,7 +333,12 @@ function expectCopy(spec: ExpectCopySpec, tools: ToolPaths): ExecCommand {
   if (spec.transport?.kind === 'rclone') return rclonePathCheck(spec.transport, spec.path, spec, tools);
   // On another host the whole test runs there: ssh's own failure (255) is not the copy's absence.
   if (spec.transport !== undefined) {
-    const line = test === undefined ? `${shCommand(firstEntry(spec.path))} | grep -q .` : shCommand(test);
+    const look = test === undefined ? `${shCommand(firstEntry(spec.path))} | grep -q .` : shCommand(test);
+    // find and test say a path the login user may not read missing: the permissions are asked first.
+    const line =
+      denied === undefined || spec.expect === 'directory'
+        ? look
+        : `${shCommand(readableTest(spec.path, spec.expect))} || exit ${DENIED_THERE}; ${look}`;
     return { kind: 'exec', argv: remoteShellArgv(spec.transport, line, tools), explains };
   }
   if (test !== undefined) return { kind: 'exec', argv: test, explains };

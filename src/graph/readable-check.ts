@@ -11,19 +11,27 @@ import type { ExecCommand } from './command.js';
  */
 export function readableFirst(spec: ExpectCopySpec): ExecCommand[] {
   if (spec.transport !== undefined || spec.expect === 'directory' || spec.unreadable === undefined) return [];
-  const { path } = spec;
-  // A directory is read by listing it (read) and looking into it (search); a file by reading it.
-  const readable =
-    spec.expect === 'entries'
-      ? ['-r', path, '-a', '-x', path]
-      : ['-r', path, '-a', '(', '-x', path, '-o', '!', '-d', path, ')'];
   return [
     {
       kind: 'exec',
-      argv: ['test', ...readable, ...knownMissing(path).flatMap((words) => ['-o', ...words])],
+      argv: readableTest(spec.path, spec.expect),
       explains: [{ status: 1, message: spec.unreadable }],
     },
   ];
+}
+
+/**
+ * `test`'s words, true when `path` can be read (a directory listed and searched, a file read) or
+ * is known to be missing: false when the permissions of the user who runs it deny it. Run here
+ * (readableFirst), or on another host by the user ssh logs in as.
+ */
+export function readableTest(path: string, expect: 'entries' | 'path'): string[] {
+  // A directory is read by listing it (read) and looking into it (search); a file by reading it.
+  const readable =
+    expect === 'entries'
+      ? ['-r', path, '-a', '-x', path]
+      : ['-r', path, '-a', '(', '-x', path, '-o', '!', '-d', path, ')'];
+  return ['test', ...readable, ...knownMissing(path).flatMap((words) => ['-o', ...words])];
 }
 
 /**

@@ -232,7 +232,10 @@ describe.runIf(canRun)('remote_files against a real sshd', () => {
     it('fails cleanly when the remote directory is missing', () => {
       expect(runCli(['backup', ...args]).code).toBe(0);
       rmSync(remote, { recursive: true });
-      expectIsolatedFailure(/No such file or directory/);
+      // Asked before rsync runs: said missing, not rsync's partial transfer (23).
+      expectIsolatedFailure(
+        /polyarchiv: {3}source "web": 127\.0\.0\.1:[^\n]+ is missing: the copy of source "web" was not changed\n/,
+      );
     });
   });
 });

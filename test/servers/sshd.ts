@@ -43,7 +43,14 @@ export interface SshdKerberos {
   readonly hostKeytab: string;
 }
 
-export async function startSshd(kerberos?: SshdKerberos): Promise<SshServer> {
+/**
+ * The capabilities that let root ignore file modes. A server started without them (boundByModes)
+ * serves root's sessions as it would serve any other user's: a directory its modes deny is
+ * denied, as on a server where the backup's user is not the files' owner.
+ */
+const MODE_OVERRIDES = '-dac_override,-dac_read_search';
+
+export async function startSshd(kerberos?: SshdKerberos, boundByModes = false): Promise<SshServer> {
   // sshd refuses to start without its privilege separation directory.
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-sshd-'));
@@ -100,7 +107,11 @@ export async function startSshd(kerberos?: SshdKerberos): Promise<SshServer> {
         kerberos === undefined
           ? process.env
           : { ...process.env, ...kerberos.env, KRB5_KTNAME: `FILE:${kerberos.hostKeytab}` };
-      const started = spawn(SSHD, ['-D', '-E', logFile, '-f', config], { stdio: 'ignore', env });
+      const sshd = [SSHD, '-D', '-E', logFile, '-f', config];
+      const [program = SSHD, ...args] = boundByModes
+        ? ['setpriv', `--inh-caps=${MODE_OVERRIDES}`, `--bounding-set=${MODE_OVERRIDES}`, ...sshd]
+        : sshd;
+      const started = spawn(program, args, { stdio: 'ignore', env });
       child = started;
       await waitForPort(port, started, output);
     },

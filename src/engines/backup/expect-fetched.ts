@@ -45,6 +45,11 @@ export function unreadableCopy(
 /** Why a copy on this host could not be read, when no tool says it: its modes. */
 export const PERMISSION = { why: "its permissions deny the run's user" } as const;
 
+/** The same on another host: the server's modes, for the user ssh logs in as. */
+export const SERVER_PERMISSION = {
+  why: 'the ssh server denied access: its permissions deny the user ssh logs in as',
+} as const;
+
 /**
  * What a copy in place into the collect point leaves when it fails part way (copyInPlace): every
  * file whole, the old or the new one; the live data are restored from it only after.
@@ -104,6 +109,16 @@ export function expectFetched(
           : {}
         : {
             transport: place.transport,
+            ...(place.transport.kind === 'ssh'
+              ? {
+                  denied: unreadableCopy(
+                    bp,
+                    cp,
+                    { shown: place.shown, tool: SERVER_PERMISSION },
+                    place.otherwise,
+                  ),
+                }
+              : {}),
             unreadable: unreadableCopy(
               bp,
               cp,

@@ -1,4 +1,5 @@
 import type { ActionDraft, RcloneTransport, RsyncRemote, SyncDirSpec } from '../../graph/action.js';
+import { SERVER_PERMISSION } from '../backup/expect-fetched.js';
 import { targetOptionNames } from '../backup/service-target.js';
 import { checkTarget, shownTarget, targetOf, transportOptions } from '../backup/target.js';
 import {
@@ -69,6 +70,7 @@ export const remoteFiles: SourceEngine = {
     if (location.rclone !== undefined) return fetchThroughRclone(source, cp, location, location.rclone);
     return [
       ...ticketDrafts(source.options, 'keytab', location.remote?.kerberos),
+      ...readableThere(source, location),
       ...copyInPlace({
         from: location.path,
         target: destinationPath(source, cp),
@@ -147,6 +149,35 @@ function sourceLocation(source: BoundSource, cp: BoundCollectPoint): SourceLocat
       ...(kerberos === undefined ? {} : { kerberos }),
     },
   };
+}
+
+/**
+ * Over ssh, the source asked for first: rsync says a directory the server's permissions deny the
+ * login user in the same status as a missing one, or as any file it could not send.
+ */
+function readableThere(source: BoundSource, location: SourceLocation): ActionDraft[] {
+  const remote = location.remote;
+  if (remote === undefined) return [];
+  const shown = `source "${source.name}": ${location.shown}`;
+  const unchanged = `the copy of source "${source.name}" was not changed`;
+  return [
+    {
+      kind: 'expect-copy',
+      expect: 'path',
+      path: location.path,
+      missing: `${shown} is missing: ${unchanged}`,
+      denied: `${shown} could not be read (${SERVER_PERMISSION.why}): ${unchanged}`,
+      unreadable: `${shown} could not be read (ssh says why above): ${unchanged}`,
+      transport: {
+        kind: 'ssh',
+        host: remote.host,
+        sshArgs: remote.sshArgs,
+        ...(remote.kerberos === undefined ? {} : { kerberos: remote.kerberos }),
+      },
+      origin: source.options.origin('source_url'),
+      summary: `check that ${location.shown} can be read`,
+    },
+  ];
 }
 
 /**
