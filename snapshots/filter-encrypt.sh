@@ -51,6 +51,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # due: frequency always, never succeeded
 unit_1_collect_vault() {
   polyarchiv_scratch '/var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/.~polyarchiv~'
+  polyarchiv_gpg_home gpgconf "${polyarchiv_work}"/gnupg.99701ba9ef289e1a
   # vault.collect:1 [point]
   polyarchiv_step 1 7 'check that no restore of collect point "vault" was left unfinished' 'vault.collect:1 [point]'
   test '!' -e /var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/restore-unfinished || polyarchiv_explain "$?" 1 'a restore of collect point "vault" did not end (/var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/restore-unfinished): the live data may hold only part of the backup, and backing it up now would replace the good copies with it; restore again, or remove /var/lib/polyarchiv-fixture/collect/vault/metadata/collect_point/restore-unfinished once the live data is as it must be'
@@ -79,7 +80,7 @@ unit_1_collect_vault() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret
   # vault.collect:11 [filter "secret"]
   polyarchiv_step 7 7 'encrypt the files of collect point "vault" (filter "secret") that changed into /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret, and remove those it no longer holds' 'vault.collect:11 [filter "secret"]'
-  polyarchiv_map_tree /var/lib/polyarchiv-fixture/collect/vault/backups /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret '.~polyarchiv~' 13 gpg --batch --yes --quiet --no-tty --no-symkey-cache --pinentry-mode loopback --passphrase-file "${polyarchiv_work}"/passphrase-polyarchiv_secret_vault_secret_password --symmetric --cipher-algo AES256
+  polyarchiv_map_tree /var/lib/polyarchiv-fixture/collect/vault/backups /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret '.~polyarchiv~' 15 gpg --batch --yes --quiet --no-tty --no-symkey-cache --pinentry-mode loopback --homedir "${polyarchiv_work}"/gnupg.99701ba9ef289e1a --passphrase-file "${polyarchiv_work}"/passphrase-polyarchiv_secret_vault_secret_password --symmetric --cipher-algo AES256
 }
 
 # backup point mirror of vault (mirror.backup:1 [point])
@@ -166,6 +167,7 @@ unit_4_backup_mirror_www() {
 # due: frequency always, never succeeded
 unit_5_backup_offsite_www() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial.links /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/.~polyarchiv~'
+  polyarchiv_gpg_home gpgconf "${polyarchiv_work}"/gnupg.6583509727e285df
   # offsite.backup:6 [filter index]
   polyarchiv_step 1 9 'create the copy of backup point "offsite" for collect point "www" (filter "index") and the directory where rsync holds updated files' 'offsite.backup:6 [filter index]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/.~polyarchiv~'
@@ -210,7 +212,7 @@ NR % 2 { name = \$0; next }
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed
   # offsite.backup:10 [filter sealed]
   polyarchiv_step 7 9 'encrypt the files of backup point "offsite" for collect point "www" (filter "sealed") that changed into /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed, and remove those it no longer holds' 'offsite.backup:10 [filter sealed]'
-  polyarchiv_map_tree /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed '.~polyarchiv~' 13 gpg --batch --yes --quiet --no-tty --no-symkey-cache --pinentry-mode loopback --passphrase-file "${polyarchiv_work}"/passphrase-polyarchiv_secret_offsite_www_sealed_password --symmetric --cipher-algo AES256
+  polyarchiv_map_tree /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed '.~polyarchiv~' 15 gpg --batch --yes --quiet --no-tty --no-symkey-cache --pinentry-mode loopback --homedir "${polyarchiv_work}"/gnupg.6583509727e285df --passphrase-file "${polyarchiv_work}"/passphrase-polyarchiv_secret_offsite_www_sealed_password --symmetric --cipher-algo AES256
   # offsite.backup:3 [point]
   polyarchiv_step 8 9 'create the mirror of "www" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/www/.~polyarchiv~'

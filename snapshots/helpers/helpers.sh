@@ -222,8 +222,43 @@ polyarchiv_scratch() {
   trap 'polyarchiv_drop_scratch' EXIT
 }
 
+# A private home for the unit's gpg, made at its start: gpg leaves the daemons it starts there
+# (gpg-agent) running once it ends, so they are stopped as the unit's subshell exits, with its
+# scratch, whatever its steps' outcome, and the home removed. The agent is started here, before
+# any gpg: a gpg that a signal ends while it starts one would leave it starting after the unit's
+# end stopped the others. GPGCONF: the one beside the gpg; a failure is left for gpg to say.
+polyarchiv_gpg_home() {
+  local gpgconf=$1 home=$2
+  # A gpg given by its path may be a wrapper with no gpgconf beside it: then GnuPG's, from PATH.
+  if [[ ${gpgconf} == */* && ! -x ${gpgconf} ]]; then
+    gpgconf=gpgconf
+  fi
+  polyarchiv_gpg_homes+=("${gpgconf}" "${home}")
+  trap 'polyarchiv_drop_scratch' EXIT
+  rm -rf -- "${home}" || true
+  (umask 077 && mkdir -p -- "${home}") || true
+  "${gpgconf}" --homedir "${home}" --launch gpg-agent 2> /dev/null || true
+}
+
+polyarchiv_scratch_paths=() polyarchiv_gpg_homes=()
+
 polyarchiv_drop_scratch() {
-  rm -rf -- "${polyarchiv_scratch_paths[@]}" || true
+  local i n socket
+  for ((i = 0; i < ${#polyarchiv_gpg_homes[@]}; i += 2)); do
+    socket=$("${polyarchiv_gpg_homes[i]}" --homedir "${polyarchiv_gpg_homes[i + 1]}" --list-dirs agent-socket 2> /dev/null) || socket=''
+    "${polyarchiv_gpg_homes[i]}" --homedir "${polyarchiv_gpg_homes[i + 1]}" --kill all 2> /dev/null || true
+    # gpgconf returns once the agent was told to stop: it has stopped when its socket is gone.
+    for ((n = 0; n < 50; n++)); do
+      if [[ ! -S ${socket} ]]; then
+        break
+      fi
+      sleep 0.1
+    done
+    rm -rf -- "${polyarchiv_gpg_homes[i + 1]}" || true
+  done
+  if ((${#polyarchiv_scratch_paths[@]} > 0)); then
+    rm -rf -- "${polyarchiv_scratch_paths[@]}" || true
+  fi
 }
 
 # Creates FILE new and empty (O_EXCL through noclobber; mode 0600 under the run's umask), what a

@@ -1,6 +1,7 @@
 import type { CryptTreeSpec, HashCheckSpec, HashIndexSpec } from './action.js';
 import type { Command, ExecCommand, MapTreeCommand, ToolPaths } from './command.js';
 import { findLiteral, prunedWalk } from './find-words.js';
+import { gpgHome } from './gpg-agents.js';
 import { LINK_CHECK, LINK_RECORDS, REGULAR_FILES } from './hash-index-awk.js';
 import { HOLDING_DIR } from './holding-dir.js';
 
@@ -97,10 +98,6 @@ export function hashCheckCommands(spec: HashCheckSpec, tools: ToolPaths): Comman
 const hashTool = (spec: HashCheckSpec, tools: ToolPaths): string =>
   tools[`${spec.method}sum`] ?? `${spec.method}sum`;
 
-/**
- * gpg in batch mode, the passphrase read from a private work file (never argv), not cached by the
- * agent; the helper adds `--output FILE -- INPUT` per file.
- */
 /** gpg's options for a run that nobody attends: no terminal, no question, no passphrase kept. */
 export const GPG_UNATTENDED: readonly string[] = [
   '--batch',
@@ -112,7 +109,12 @@ export const GPG_UNATTENDED: readonly string[] = [
   'loopback',
 ];
 
+/**
+ * gpg in batch mode, in a private home (see gpg-agents.ts), the passphrase read from a private
+ * work file (never argv), not cached by the agent; the helper adds `--output FILE -- INPUT` per file.
+ */
 export function cryptTreeCommand(spec: CryptTreeSpec): MapTreeCommand {
+  const home = gpgHome(spec.gpg, spec.to);
   return {
     kind: 'map-tree',
     from: spec.from,
@@ -121,10 +123,13 @@ export function cryptTreeCommand(spec: CryptTreeSpec): MapTreeCommand {
     tool: [
       spec.gpg,
       ...GPG_UNATTENDED,
+      '--homedir',
+      { prefix: '', workFile: home.home },
       '--passphrase-file',
       { prefix: '', workFile: spec.passphraseFile },
       ...(spec.direction === 'encrypt' ? ['--symmetric', '--cipher-algo', 'AES256'] : ['--decrypt']),
     ],
     excludes: spec.excludes.map((path) => `./${findLiteral(path)}`),
+    gpgHome: home,
   };
 }

@@ -1,5 +1,6 @@
 import type { ReloadDirSpec } from './action.js';
 import type { ChildErrors, EnvValue, Explanation, Word } from './command.js';
+import type { GpgHome } from './gpg-agents.js';
 
 /** The commands of single engines' features, each run by a bash helper and its twin. */
 export type HelperCommand =
@@ -298,6 +299,8 @@ export interface MapTreeCommand {
   readonly hold: string;
   readonly tool: readonly Word[];
   readonly excludes: readonly string[];
+  /** The private home the tool (gpg) runs in, whose daemons the unit stops as it ends. */
+  readonly gpgHome?: GpgHome;
 }
 
 /**

@@ -83,7 +83,16 @@ export const HELPERS = {
   scratch: {
     name: 'polyarchiv_scratch',
     args: [rest('paths')],
-    tools: ['rm'],
+    // sleep: the wait for a gpg-agent to stop, when the unit has a gpg home (gpgHome).
+    tools: ['rm', 'sleep'],
+    statuses: { registered: 0 },
+  },
+  // A private gpg home of the unit (graph/gpg-agents.ts), made at its start; its daemons stopped
+  // and the home removed as its steps end, whatever their outcome.
+  gpgHome: {
+    name: 'polyarchiv_gpg_home',
+    args: [word('gpgconf'), word('home')],
+    tools: ['mkdir', 'rm', 'sleep'],
     statuses: { registered: 0 },
   },
   createFile: {
@@ -402,6 +411,7 @@ export const RUN_HELPERS: readonly HelperContract[] = [
   HELPERS.childErrors,
   HELPERS.afterFailure,
   HELPERS.scratch,
+  HELPERS.gpgHome,
 ];
 
 /**

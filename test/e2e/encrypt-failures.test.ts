@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
+import { daemonsLeft } from '../helpers/daemons-left.js';
 import { startRun, waitFor } from '../helpers/run-control.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -60,7 +61,9 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       });
       chmodSync(box.path('gpg'), 0o755);
       mkdirSync(box.path('gnupg'), { mode: 0o700 });
-      env = { GNUPGHOME: box.path('gnupg'), PAUSE: '0' };
+      // The runs' work directories in the sandbox, where the agents of their gpg homes are found.
+      mkdirSync(box.path('tmp'));
+      env = { GNUPGHOME: box.path('gnupg'), PAUSE: '0', TMPDIR: box.path('tmp') };
       args = ['-C', box.path('config'), '--set', `root=${box.root}`];
       const backup = runCli(['backup', ...args], env);
       expect(backup.code, backup.stderr).toBe(0);
@@ -108,6 +111,8 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(clearTextLeft()).toBe('');
       expect(existsSync(box.path('collect/site/metadata/work/filters/collect/secret/decrypted'))).toBe(false);
       expect(existsSync(box.path('data'))).toBe(false);
+      // The gpg-agent that gpg started is stopped with the failed unit.
+      expect(daemonsLeft(box.path('tmp'))).toEqual([]);
     });
 
     it('keeps the previous encrypted copy of a file gpg fails to encrypt again, with its words and status', () => {
@@ -152,6 +157,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(exit.stderr).toContain('interrupted');
       expect(clearTextLeft()).toBe('');
       expect(existsSync(box.path('collect/site/metadata/work/filters/collect/secret/decrypted'))).toBe(false);
+      expect(daemonsLeft(box.path('tmp'))).toEqual([]);
     });
 
     it('leaves no partly encrypted file nor listing behind when SIGTERM interrupts a backup', async () => {
@@ -171,6 +177,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)(
       expect(exit.code, exit.stderr).not.toBe(0);
       expect(exit.stderr).toContain('interrupted');
       expect(existsSync(holding)).toBe(false);
+      expect(daemonsLeft(box.path('tmp'))).toEqual([]);
     });
   },
 );

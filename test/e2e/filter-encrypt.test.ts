@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
+import { daemonsLeft } from '../helpers/daemons-left.js';
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { scanCommandLines } from '../helpers/secret-scan.js';
@@ -50,7 +51,9 @@ describe.runIf(canRun)('the encrypt filter, end to end', { timeout: 300_000 }, (
     box.write({ 'config/site.collect': collect(PASSPHRASE), 'config/mirror.backup': MIRROR });
     writeTree(box.path('data'), ODD_FILES);
     mkdirSync(box.path('gnupg'), { mode: 0o700 });
-    env = { GNUPGHOME: box.path('gnupg') };
+    // The runs' work directories in the sandbox, where the agents of their gpg homes are found.
+    mkdirSync(box.path('tmp'));
+    env = { GNUPGHOME: box.path('gnupg'), TMPDIR: box.path('tmp') };
     args = ['-C', box.path('config'), '--set', `root=${box.root}`];
   });
   afterEach(() => {
@@ -313,6 +316,25 @@ describe.runIf(canRun)('the encrypt filter, end to end', { timeout: 300_000 }, (
         expect(readFileSync(box.path(`data/${name}`), 'utf8')).toBe(text);
     },
   );
+
+  it("stops the gpg-agent its gpg started as the unit ends, and leaves the user's gpg home alone", () => {
+    const plan = runCli(['plan', ...args]);
+    expect(plan.code, plan.stderr).toBe(0);
+    writeFileSync(box.path('backup.sh'), plan.stdout);
+    const script = spawnSync('bash', [box.path('backup.sh')], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env, [SECRET]: PASSPHRASE },
+    });
+    expect(script.status, script.stderr).toBe(0);
+    expect(daemonsLeft(box.path('tmp'))).toEqual([]);
+    box.write({ 'data/plain.txt': 'changed\n' });
+    const apply = runCli(['backup', ...args], env);
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(daemonsLeft(box.path('tmp'))).toEqual([]);
+    expect(readdirSync(box.path('gnupg'))).toEqual([]);
+    // Nor does any gpg home stay in the runs' work directories.
+    expect(readdirSync(box.path('tmp'))).toEqual([]);
+  });
 
   it('refuses a restore with a wrong passphrase, naming the filter and its line, and restores nothing', () => {
     expect(runCli(['backup', ...args], env).code).toBe(0);

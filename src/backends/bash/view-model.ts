@@ -1,6 +1,7 @@
 import { formatOrigin } from '../../diag/origin.js';
 import type { Command } from '../../graph/command.js';
 import { secretsOf } from '../../graph/command-needs.js';
+import { GPG_AGENT_STOP_TRIES, unitGpgHomes } from '../../graph/gpg-agents.js';
 import {
   EMPTY_WORK_DIR_MINUTES,
   HELPERS,
@@ -36,7 +37,7 @@ import {
 import { type MessageLayout, messageLayout } from './message-layout.js';
 import { commandLine } from './quote.js';
 import { hookRegistrations, runHookFunction, unitFunction, unitHookFunction } from './registration-lines.js';
-import { obscuringLines } from './run-words.js';
+import { obscuringLines, wordText } from './run-words.js';
 import { commentText, shellWord } from './shell-word.js';
 
 /** Everything the templates lay out, already quoted: templates add no logic and no escaping. */
@@ -82,6 +83,8 @@ export interface ScriptView {
   readonly workDirMark: string;
   /** How long an empty work directory is left before a sweep removes it, in minutes. */
   readonly emptyWorkDirMinutes: number;
+  /** How many times, 0.1 s apart, a unit's end looks whether a gpg-agent it stopped has gone. */
+  readonly gpgAgentStopTries: number;
   readonly mapTreeHelper: boolean;
   readonly applyModesHelper: boolean;
   /** find's -printf format of polyarchiv_map_tree's listings, quoted. */
@@ -136,6 +139,8 @@ export interface UnitView {
   readonly toldWhy?: string;
   /** The polyarchiv_scratch line of a unit whose steps write scratch. */
   readonly scratch?: string;
+  /** The polyarchiv_gpg_home lines of a unit whose steps run gpg. */
+  readonly gpgHomes: readonly string[];
   /** Why each dated archive is kept or deleted, as comment lines. */
   readonly notes: readonly string[];
   readonly origin: string;
@@ -257,6 +262,7 @@ export function helperPartialsView(
   | 'workLockWait'
   | 'workDirMark'
   | 'emptyWorkDirMinutes'
+  | 'gpgAgentStopTries'
   | 'gitlab'
   | 'reservedHidden'
   | 'gitlabHints'
@@ -279,6 +285,7 @@ export function helperPartialsView(
     workLockWait: WORK_DIR_LOCK_WAIT_SECONDS,
     workDirMark: shellWord(WORK_DIR_MARK),
     emptyWorkDirMinutes: EMPTY_WORK_DIR_MINUTES,
+    gpgAgentStopTries: GPG_AGENT_STOP_TRIES,
     treeListing: shellWord(TREE_LISTING_FORMAT),
     gitlab: GITLAB_ANSWERS,
     reservedHidden: {
@@ -326,6 +333,12 @@ export function unitView(unit: PlanUnit, index: number): UnitView {
     why: commentText(unit.why),
     ...(unit.tellsWhy === true ? { toldWhy: shellWord(`  ${unit.why}`) } : {}),
     ...scratchLine(unit),
+    gpgHomes: unitGpgHomes(unit.steps).map((gpg) =>
+      helperCall(HELPERS.gpgHome, {
+        gpgconf: shellWord(gpg.gpgconf),
+        home: wordText({ prefix: '', workFile: gpg.home }),
+      }),
+    ),
     notes: (unit.notes ?? []).map(commentText),
     origin: commentText(formatOrigin(unit.origin)),
     fn: unitFunction(unit, index),

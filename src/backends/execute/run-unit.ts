@@ -1,6 +1,7 @@
 import { formatOrigin } from '../../diag/origin.js';
 import { assertNever } from '../../graph/action.js';
 import { type Command, type ExecCommand, explanationOf } from '../../graph/command.js';
+import { unitGpgHomes } from '../../graph/gpg-agents.js';
 import { unitScratch } from '../../graph/scratch.js';
 import type { PlanUnit } from '../../planner/plan.js';
 import { commandOnOneLine } from '../bash/quote.js';
@@ -14,6 +15,7 @@ import { alignMailboxes } from './dovecot-align.js';
 import { execIfChanged } from './exec-if-changed.js';
 import { gitResetAt } from './git-reset-at.js';
 import { gitlabProject } from './gitlab-project.js';
+import { dropGpgHomes, makeGpgHomes } from './gpg-homes.js';
 import { guardedCopy } from './guarded-copy.js';
 import { makeDir } from './make-dir.js';
 import { mapTree } from './map-tree.js';
@@ -130,9 +132,11 @@ export async function runUnit(
       interrupted: options.interrupted,
     };
     let failure: Awaited<ReturnType<typeof runSteps>>;
+    const gpgHomes = await makeGpgHomes(unitGpgHomes(unit.steps), steps);
     try {
       failure = await runSteps(unit, options, steps);
     } finally {
+      await dropGpgHomes(gpgHomes, steps);
       removeScratch(unitScratch(unit.steps), steps);
     }
     if (failure !== undefined) quiet?.show();
