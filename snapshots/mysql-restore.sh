@@ -105,7 +105,7 @@ password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
   polyarchiv_restore_trace
   # shop.collect:7 [source "orders"]
   polyarchiv_step 8 22 'check that the accounts defining the views, triggers, routines and events of the dump of source "orders" exist, before anything is replaced' 'shop.collect:7 [source "orders"]'
-  awk -v 'mode=refuse' -v 'database=orders' -v 'source=orders' "data || /^INSERT INTO / { data = !/;\$/; next }
+  polyarchiv_tool_status=0; { awk -v 'mode=refuse' -v 'database=orders' -v 'source=orders' "data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
   while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
@@ -163,13 +163,13 @@ END {
   print \"SET @polyarchiv_query = IF(@polyarchiv_missing IS NULL, 'DO 0', 'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = @polyarchiv_message');\"
   print \"PREPARE polyarchiv_refusal FROM @polyarchiv_query; EXECUTE polyarchiv_refusal;\"
 }
-" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode --skip-column-names --raw
+" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode --skip-column-names --raw; } 2> "${polyarchiv_work}"/tool.a38f38a219147b1c.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.a38f38a219147b1c.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
   # shop.collect:7 [source "orders"]
   polyarchiv_step 9 22 'create /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql empty if the copy predates it (the database is then created in the character set of the dump)' 'shop.collect:7 [source "orders"]'
   touch -a -- /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 10 22 'check that the accounts defining the views, triggers, routines and events of the dump of source "sessions" exist, before anything is replaced' 'shop.collect:17 [source "sessions"]'
-  awk -v 'mode=refuse' -v 'database=sessions' -v 'source=sessions' "data || /^INSERT INTO / { data = !/;\$/; next }
+  polyarchiv_tool_status=0; { awk -v 'mode=refuse' -v 'database=sessions' -v 'source=sessions' "data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
   while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
@@ -227,7 +227,7 @@ END {
   print \"SET @polyarchiv_query = IF(@polyarchiv_missing IS NULL, 'DO 0', 'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = @polyarchiv_message');\"
   print \"PREPARE polyarchiv_refusal FROM @polyarchiv_query; EXECUTE polyarchiv_refusal;\"
 }
-" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode --skip-column-names --raw
+" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode --skip-column-names --raw; } 2> "${polyarchiv_work}"/tool.42e0b37d41bfdcf4.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.42e0b37d41bfdcf4.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 11 22 'create /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql empty if the copy predates it (the database is then created in the character set of the dump)' 'shop.collect:17 [source "sessions"]'
   touch -a -- /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql
@@ -239,16 +239,16 @@ END {
   sync -f -- /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished
   # shop.collect:7 [source "orders"]
   polyarchiv_step 14 22 'create MySQL database orders with its character set, collation and comment if it is missing (source "orders")' 'shop.collect:7 [source "orders"]'
-  sed -n -e "/^\\/\\*!40101 SET NAMES [0-9A-Za-z_]* \\*\\/;\$/p" -e "/^CREATE DATABASE \\/\\*!32312 IF NOT EXISTS\\*\\/ \`orders\` .*;\$/{p;q}" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode
+  polyarchiv_tool_status=0; { sed -n -e "/^\\/\\*!40101 SET NAMES [0-9A-Za-z_]* \\*\\/;\$/p" -e "/^CREATE DATABASE \\/\\*!32312 IF NOT EXISTS\\*\\/ \`orders\` .*;\$/{p;q}" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode; } 2> "${polyarchiv_work}"/tool.bf52ef209b8c7414.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.bf52ef209b8c7414.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
   # shop.collect:7 [source "orders"]
   polyarchiv_step 15 22 'create MySQL database orders in the character set of the dump if it is still missing (source "orders")' 'shop.collect:7 [source "orders"]'
-  sed -n -e "/^\\/\\*!40101 SET NAMES \\([0-9A-Za-z_]*\\) \\*\\/;\$/{s//CREATE DATABASE IF NOT EXISTS \`orders\` CHARACTER SET \\1;/p;q}" -e "40{s/.*/CREATE DATABASE IF NOT EXISTS \`orders\`;/p;q}" -e "\${s/.*/CREATE DATABASE IF NOT EXISTS \`orders\`;/p}" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode
+  polyarchiv_tool_status=0; { sed -n -e "/^\\/\\*!40101 SET NAMES \\([0-9A-Za-z_]*\\) \\*\\/;\$/{s//CREATE DATABASE IF NOT EXISTS \`orders\` CHARACTER SET \\1;/p;q}" -e "40{s/.*/CREATE DATABASE IF NOT EXISTS \`orders\`;/p;q}" -e "\${s/.*/CREATE DATABASE IF NOT EXISTS \`orders\`;/p}" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode; } 2> "${polyarchiv_work}"/tool.bf52ef209b8c7414.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.bf52ef209b8c7414.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
   # shop.collect:7 [source "orders"]
   polyarchiv_step 16 22 'load the dump into MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
-  mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode -- orders < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql
+  polyarchiv_tool_status=0; mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode -- orders < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql 2> "${polyarchiv_work}"/tool.ce451484b94d2067.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.ce451484b94d2067.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
   # shop.collect:7 [source "orders"]
   polyarchiv_step 17 22 'warn if the accounts defining the views, triggers, routines and events of MySQL database orders could not be checked (source "orders")' 'shop.collect:7 [source "orders"]'
-  awk -v 'mode=warn' -v 'database=orders' -v 'source=orders' "data || /^INSERT INTO / { data = !/;\$/; next }
+  polyarchiv_tool_status=0; { awk -v 'mode=warn' -v 'database=orders' -v 'source=orders' "data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
   while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
@@ -306,20 +306,20 @@ END {
   print \"SET @polyarchiv_query = IF(@polyarchiv_missing IS NULL, 'DO 0', 'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = @polyarchiv_message');\"
   print \"PREPARE polyarchiv_refusal FROM @polyarchiv_query; EXECUTE polyarchiv_refusal;\"
 }
-" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode --skip-column-names --raw
+" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode --skip-column-names --raw; } 2> "${polyarchiv_work}"/tool.a38f38a219147b1c.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.a38f38a219147b1c.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 18 22 'create MySQL database sessions with its character set, collation and comment if it is missing (source "sessions")' 'shop.collect:17 [source "sessions"]'
-  sed -n -e "/^\\/\\*!40101 SET NAMES [0-9A-Za-z_]* \\*\\/;\$/p" -e "/^CREATE DATABASE \\/\\*!32312 IF NOT EXISTS\\*\\/ \`sessions\` .*;\$/{p;q}" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode
+  polyarchiv_tool_status=0; { sed -n -e "/^\\/\\*!40101 SET NAMES [0-9A-Za-z_]* \\*\\/;\$/p" -e "/^CREATE DATABASE \\/\\*!32312 IF NOT EXISTS\\*\\/ \`sessions\` .*;\$/{p;q}" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode; } 2> "${polyarchiv_work}"/tool.bf8fe803925d2070.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.bf8fe803925d2070.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 19 22 'create MySQL database sessions in the character set of the dump if it is still missing (source "sessions")' 'shop.collect:17 [source "sessions"]'
-  sed -n -e "/^\\/\\*!40101 SET NAMES \\([0-9A-Za-z_]*\\) \\*\\/;\$/{s//CREATE DATABASE IF NOT EXISTS \`sessions\` CHARACTER SET \\1;/p;q}" -e "40{s/.*/CREATE DATABASE IF NOT EXISTS \`sessions\`;/p;q}" -e "\${s/.*/CREATE DATABASE IF NOT EXISTS \`sessions\`;/p}" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode
+  polyarchiv_tool_status=0; { sed -n -e "/^\\/\\*!40101 SET NAMES \\([0-9A-Za-z_]*\\) \\*\\/;\$/{s//CREATE DATABASE IF NOT EXISTS \`sessions\` CHARACTER SET \\1;/p;q}" -e "40{s/.*/CREATE DATABASE IF NOT EXISTS \`sessions\`;/p;q}" -e "\${s/.*/CREATE DATABASE IF NOT EXISTS \`sessions\`;/p}" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode; } 2> "${polyarchiv_work}"/tool.bf8fe803925d2070.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.bf8fe803925d2070.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 20 22 'load the dump into MySQL database sessions (source "sessions")' 'shop.collect:17 [source "sessions"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
-  sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode -- sessions < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql
+  { polyarchiv_tool_status=0; sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode -- sessions < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql 2> "${polyarchiv_work}"/tool.7875db52e87117da.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.7875db52e87117da.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"; }
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 21 22 'warn if the accounts defining the views, triggers, routines and events of MySQL database sessions could not be checked (source "sessions")' 'shop.collect:17 [source "sessions"]'
-  awk -v 'mode=warn' -v 'database=sessions' -v 'source=sessions' "data || /^INSERT INTO / { data = !/;\$/; next }
+  polyarchiv_tool_status=0; { awk -v 'mode=warn' -v 'database=sessions' -v 'source=sessions' "data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
   while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
@@ -377,7 +377,7 @@ END {
   print \"SET @polyarchiv_query = IF(@polyarchiv_missing IS NULL, 'DO 0', 'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = @polyarchiv_message');\"
   print \"PREPARE polyarchiv_refusal FROM @polyarchiv_query; EXECUTE polyarchiv_refusal;\"
 }
-" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode --skip-column-names --raw
+" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode --skip-column-names --raw; } 2> "${polyarchiv_work}"/tool.42e0b37d41bfdcf4.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.42e0b37d41bfdcf4.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"
   # shop.collect:3 [point]
   polyarchiv_step 22 22 'remove the mark of the restore of collect point "shop": it ended' 'shop.collect:3 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished

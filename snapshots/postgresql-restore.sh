@@ -118,7 +118,7 @@ unit_2_restore_db() {
 '
   # db.collect:7 [source "shop"]
   polyarchiv_step 9 22 'check that the roles the dump of source "shop" gives objects to exist, before anything is replaced' 'db.collect:7 [source "shop"]'
-  PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop awk -v 'properties=/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql' "{ scan() }
+  polyarchiv_tool_status=0; { PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop awk -v 'properties=/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql' "{ scan() }
 function scan() {
   if (copying) { if (\$0 == \"\\\\.\") copying = 0; return }
   if (\$0 ~ /^COPY .* FROM stdin;\$/) { copying = 1; return }
@@ -186,7 +186,7 @@ END {
   print \"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = roles.name)\"
   print \"  AND (always OR NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')) \\\\gset\"
 }
-" < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql | PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --file="${polyarchiv_work}"/roles.db.shop.sql --dbname=postgres
+" < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql | PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --file="${polyarchiv_work}"/roles.db.shop.sql --dbname=postgres; } 2> "${polyarchiv_work}"/tool.7897464b97a5a04c.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.7897464b97a5a04c.errors '~password authentication failed for user' "the server refused the password of option 'password' (db.collect:12 [source \"shop\"]): it is wrong, or the user of option 'user' (db.collect:11 [source \"shop\"]) is unknown to the server" '~FATAL:  role "' "the server has no role for the user of option 'user' (db.collect:11 [source \"shop\"])" '~Peer authentication failed for user' "the server lets the user of option 'user' (db.collect:11 [source \"shop\"]) log in only from the local user of the same name (peer authentication): set option 'sudo_user' to that user, or give the role a password"
   # db.collect:7 [source "shop"]
   polyarchiv_step 10 22 "create /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql empty if the copy predates it (it then creates the database with the server's defaults)" 'db.collect:7 [source "shop"]'
   touch -a -- /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql
@@ -233,7 +233,7 @@ END {
 '
   # db.collect:15 [source "accounts"]
   polyarchiv_step 13 22 'check that the roles the dump of source "accounts" gives objects to exist, before anything is replaced' 'db.collect:15 [source "accounts"]'
-  awk -v 'properties=/var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql' "{ scan() }
+  polyarchiv_tool_status=0; { awk -v 'properties=/var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql' "{ scan() }
 function scan() {
   if (copying) { if (\$0 == \"\\\\.\") copying = 0; return }
   if (\$0 ~ /^COPY .* FROM stdin;\$/) { copying = 1; return }
@@ -301,7 +301,7 @@ END {
   print \"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = roles.name)\"
   print \"  AND (always OR NOT EXISTS (SELECT FROM pg_database WHERE datname = :'polyarchiv_database')) \\\\gset\"
 }
-" < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql | sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --file="${polyarchiv_work}"/roles.db.accounts.sql --dbname=postgres
+" < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql | sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --file="${polyarchiv_work}"/roles.db.accounts.sql --dbname=postgres; } 2> "${polyarchiv_work}"/tool.56e3d93cd6d64e76.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.56e3d93cd6d64e76.errors '~no password supplied' "the server asks for a password, and option 'password' (db.collect:15 [source \"accounts\"]) is not set" '~password authentication failed for user' "the server asks for a password, and option 'password' (db.collect:15 [source \"accounts\"]) is not set" '~FATAL:  role "' "the server has no role for the user named after local user postgres of option 'sudo_user' (db.collect:18 [source \"accounts\"]) (option 'user' is not set)" '~Peer authentication failed for user' "the server lets the user named after local user postgres of option 'sudo_user' (db.collect:18 [source \"accounts\"]) (option 'user' is not set) log in only from the local user of the same name (peer authentication): set option 'sudo_user' to that user, or give the role a password"
   # db.collect:15 [source "accounts"]
   polyarchiv_step 14 22 "create /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql empty if the copy predates it (it then creates the database with the server's defaults)" 'db.collect:15 [source "accounts"]'
   touch -a -- /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql
@@ -340,7 +340,7 @@ END {
   sync -f -- /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished
   # db.collect:7 [source "shop"]
   polyarchiv_step 18 22 'create PostgreSQL database shop with its owner, settings and grants if it is missing (source "shop")' 'db.collect:7 [source "shop"]'
-  PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop awk "/^CREATE DATABASE / {
+  polyarchiv_tool_status=0; { PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop awk "/^CREATE DATABASE / {
   options = \$0; sub(/^CREATE DATABASE .* WITH /, \"\", options)
   while (match(options, /(LOCALE|LC_COLLATE|LC_CTYPE) = '[A-Za-z0-9_.@-]+'/)) {
     value = substr(options, RSTART, RLENGTH); sub(/^[^']*'/, \"\", value); sub(/'\$/, \"\", value)
@@ -356,13 +356,13 @@ END {
 }
 { print }
 END { if (marked) print \"\\\\endif\" }
-" < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql | PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --set=polyarchiv_properties=/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql --file="${polyarchiv_work}"/createdb.db.shop.sql --dbname=postgres
+" < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql | PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --set=polyarchiv_database=shop --set=polyarchiv_properties=/var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql.database.sql --file="${polyarchiv_work}"/createdb.db.shop.sql --dbname=postgres; } 2> "${polyarchiv_work}"/tool.43d944a327112c9b.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.43d944a327112c9b.errors '~password authentication failed for user' "the server refused the password of option 'password' (db.collect:12 [source \"shop\"]): it is wrong, or the user of option 'user' (db.collect:11 [source \"shop\"]) is unknown to the server" '~FATAL:  role "' "the server has no role for the user of option 'user' (db.collect:11 [source \"shop\"])" '~Peer authentication failed for user' "the server lets the user of option 'user' (db.collect:11 [source \"shop\"]) log in only from the local user of the same name (peer authentication): set option 'sudo_user' to that user, or give the role a password"
   # db.collect:7 [source "shop"]
   polyarchiv_step 19 22 'load the dump into PostgreSQL database shop (source "shop")' 'db.collect:7 [source "shop"]'
-  PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --single-transaction -- shop < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql
+  polyarchiv_tool_status=0; PGPASSFILE="${polyarchiv_work}"/pgpass.db.shop psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=db.example.org --port=5433 --username=shop --single-transaction -- shop < /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql 2> "${polyarchiv_work}"/tool.561c33cd7f73c054.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.561c33cd7f73c054.errors '~password authentication failed for user' "the server refused the password of option 'password' (db.collect:12 [source \"shop\"]): it is wrong, or the user of option 'user' (db.collect:11 [source \"shop\"]) is unknown to the server" '~FATAL:  role "' "the server has no role for the user of option 'user' (db.collect:11 [source \"shop\"])" '~Peer authentication failed for user' "the server lets the user of option 'user' (db.collect:11 [source \"shop\"]) log in only from the local user of the same name (peer authentication): set option 'sudo_user' to that user, or give the role a password"
   # db.collect:15 [source "accounts"]
   polyarchiv_step 20 22 'create PostgreSQL database accounts with its owner, settings and grants if it is missing (source "accounts")' 'db.collect:15 [source "accounts"]'
-  awk "/^CREATE DATABASE / {
+  polyarchiv_tool_status=0; { awk "/^CREATE DATABASE / {
   options = \$0; sub(/^CREATE DATABASE .* WITH /, \"\", options)
   while (match(options, /(LOCALE|LC_COLLATE|LC_CTYPE) = '[A-Za-z0-9_.@-]+'/)) {
     value = substr(options, RSTART, RLENGTH); sub(/^[^']*'/, \"\", value); sub(/'\$/, \"\", value)
@@ -378,11 +378,11 @@ END { if (marked) print \"\\\\endif\" }
 }
 { print }
 END { if (marked) print \"\\\\endif\" }
-" < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql | sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --set=polyarchiv_properties=/var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql --file="${polyarchiv_work}"/createdb.db.accounts.sql --dbname=postgres
+" < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql | sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --set=polyarchiv_database=accounts --set=polyarchiv_properties=/var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql.database.sql --file="${polyarchiv_work}"/createdb.db.accounts.sql --dbname=postgres; } 2> "${polyarchiv_work}"/tool.72bf209202cd0027.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.72bf209202cd0027.errors '~no password supplied' "the server asks for a password, and option 'password' (db.collect:15 [source \"accounts\"]) is not set" '~password authentication failed for user' "the server asks for a password, and option 'password' (db.collect:15 [source \"accounts\"]) is not set" '~FATAL:  role "' "the server has no role for the user named after local user postgres of option 'sudo_user' (db.collect:18 [source \"accounts\"]) (option 'user' is not set)" '~Peer authentication failed for user' "the server lets the user named after local user postgres of option 'sudo_user' (db.collect:18 [source \"accounts\"]) (option 'user' is not set) log in only from the local user of the same name (peer authentication): set option 'sudo_user' to that user, or give the role a password"
   # db.collect:15 [source "accounts"]
   polyarchiv_step 21 22 'load the dump into PostgreSQL database accounts (source "accounts")' 'db.collect:15 [source "accounts"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
-  sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --single-transaction -- accounts < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql
+  { polyarchiv_tool_status=0; sudo -n -u postgres -- psql --no-password --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --output=/dev/null --host=/var/run/postgresql --port=5432 --single-transaction -- accounts < /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql 2> "${polyarchiv_work}"/tool.0c90f0b5e8f23dfe.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.0c90f0b5e8f23dfe.errors '~no password supplied' "the server asks for a password, and option 'password' (db.collect:15 [source \"accounts\"]) is not set" '~password authentication failed for user' "the server asks for a password, and option 'password' (db.collect:15 [source \"accounts\"]) is not set" '~FATAL:  role "' "the server has no role for the user named after local user postgres of option 'sudo_user' (db.collect:18 [source \"accounts\"]) (option 'user' is not set)" '~Peer authentication failed for user' "the server lets the user named after local user postgres of option 'sudo_user' (db.collect:18 [source \"accounts\"]) (option 'user' is not set) log in only from the local user of the same name (peer authentication): set option 'sudo_user' to that user, or give the role a password"; }
   # db.collect:3 [point]
   polyarchiv_step 22 22 'remove the mark of the restore of collect point "db": it ended' 'db.collect:3 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/db/metadata/collect_point/restore-unfinished

@@ -1,6 +1,13 @@
 import { type Action, assertNever, type ExpectCopySpec, type ToolRun } from './action.js';
 import { packCommands, unpackCommands } from './archive-commands.js';
-import type { Command, ExecCommand, Explanation, ToolPaths, Word } from './command.js';
+import {
+  type Command,
+  type ExecCommand,
+  type Explanation,
+  explained,
+  type ToolPaths,
+  type Word,
+} from './command.js';
 import { cryptTreeCommand, hashCheckCommands, hashIndexCommands } from './filter-commands.js';
 import { gitCheckoutAtCommand, gitFetchCommands, gitPushCommands } from './git-commands.js';
 import { gitlabProjectCommands } from './gitlab-commands.js';
@@ -254,14 +261,18 @@ export function buildCommands(
   }
 }
 
-/** The exec command of a tool run, before any redirection. */
+/**
+ * The exec command of a tool run, before any redirection. A run that explains texts its tool
+ * prints (a wrong password) keeps its error output until it ends, to find them there.
+ */
 function execOf(run: ToolRun, tools: ToolPaths): ExecCommand {
-  return {
+  const argv =
+    run.timeout === undefined
+      ? withExecutable(run.argv, run.tool, tools)
+      : [...timeoutWords(run.timeout), ...withExecutable(run.argv, run.tool, tools)];
+  const command: ExecCommand = {
     kind: 'exec',
-    argv:
-      run.timeout === undefined
-        ? withExecutable(run.argv, run.tool, tools)
-        : [...timeoutWords(run.timeout), ...withExecutable(run.argv, run.tool, tools)],
+    argv,
     ...(run.env === undefined ? {} : { env: run.env }),
     ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
     ...(run.pipeline === undefined ? {} : { pipeline: run.pipeline }),
@@ -275,6 +286,8 @@ function execOf(run: ToolRun, tools: ToolPaths): ExecCommand {
           ],
         }),
   };
+  if (!run.explains?.some((e) => e.printed !== undefined)) return command;
+  return explained(command, command.explains ?? [], { kind: 'tool', of: JSON.stringify(argv) });
 }
 
 /**

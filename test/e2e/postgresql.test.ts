@@ -169,8 +169,9 @@ describe.runIf(canRun)('the postgresql source against a real PostgreSQL 15', () 
     // The first run is the dump's; the second, that of the database's own properties.
     const ran = readFileSync(log, 'utf8').split('\n\n')[0]?.split('\n') ?? [];
     const line = [box.path('logged_pg_dump'), ...ran].map(shellWord).join(' ');
+    // Its error output is kept until it ends, to say which option a refused login blames.
     expect(shown.stderr).toContain(
-      `pgpass.site.db ${line} > ${box.path('collect/site/metadata/work/postgresql.sql.partial')}\n`,
+      `pgpass.site.db ${line} > ${box.path('collect/site/metadata/work/postgresql.sql.partial')} 2> "\${polyarchiv_work}"/tool.`,
     );
   });
 });

@@ -370,7 +370,12 @@ function scriptLines(command: Command): string[] {
   const lines = [
     ...obscuringLines(command),
     ...(redirected && command.argv[0] === 'sudo'
-      ? ['# shellcheck disable=SC2024 # the redirection is meant for the invoking user', line]
+      ? [
+          '# shellcheck disable=SC2024 # the redirection is meant for the invoking user',
+          // A directive covers the one command after it: the line of a command whose errors are
+          // kept (status reset; tool; helper) is grouped into one.
+          command.errorsUntilEnd === undefined ? line : `{ ${line}; }`,
+        ]
       : [line]),
   ];
   // bash -x prints a line with its expansions: a line that expands a secret runs untraced.

@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import { hideUrlPasswords } from '../../diag/hide-url-passwords.js';
-import { formatOrigin } from '../../diag/origin.js';
 import type { ResticRepository } from '../../graph/action.js';
 import type { EnvValue, Explanation } from '../../graph/command.js';
 import { SSH_ERRORS_VARIABLE } from '../../graph/restic-specs.js';
 import { hasControlCharacters } from '../../options/control-characters.js';
 import { normalizePath } from '../../options/option-value.js';
 import type { OptionValues } from '../../options/schema.js';
-import { templateFields } from '../../options/variables.js';
 import type { BoundBackupPoint, VariableSources } from '../engine.js';
+import { optionPlace } from '../option-place.js';
 import { backupSecret, urlPasswordSecret } from '../secrets.js';
 import { checkSshLoginConflicts } from '../ssh-login-conflicts.js';
 import { checkSshOptions, loginOf, sshWords } from '../ssh-options.js';
@@ -194,16 +193,7 @@ function credentialFailures(
   location: ResticLocation,
   sources: VariableSources | undefined,
 ): Explanation[] {
-  const variable = (name: string) => {
-    const source = sources?.get(name);
-    if (source === undefined) return `{${name}}`;
-    return `{${name}} from ${source === '--set' ? source : formatOrigin(source)}`;
-  };
-  const where = (name: string) => {
-    const variables = templateFields(options.template(name) ?? '');
-    const made = variables.length === 0 ? '' : `, made of ${variables.map(variable).join(', ')}`;
-    return `option '${name}' (${formatOrigin(options.origin(name))}${made})`;
-  };
+  const where = (name: string) => optionPlace(options, name, sources);
   const failures: Explanation[] = [
     {
       status: 'other',

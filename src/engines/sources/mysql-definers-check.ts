@@ -3,6 +3,7 @@ import type { Word } from '../../graph/command.js';
 import type { BoundCollectPoint, BoundSource } from '../engine.js';
 import { destinationPath, setString } from '../toolkit.js';
 import { awkValue } from './awk-value.js';
+import { mysqlLoginFailures } from './database-logins.js';
 import { toolRun } from './tool-source.js';
 
 /**
@@ -22,7 +23,12 @@ export function definersCheck(
   const o = source.options;
   const database = o.string('database');
   // Batch mode would escape the backslashes of the names the warning prints.
-  const run = toolRun([...client, '--skip-column-names', '--raw'], {}, setString(o, 'sudo_user'));
+  const run = toolRun(
+    [...client, '--skip-column-names', '--raw'],
+    {},
+    setString(o, 'sudo_user'),
+    mysqlLoginFailures(o),
+  );
   const through = (mode: 'refuse' | 'warn'): Word[] => [
     'awk',
     '-v',

@@ -10,6 +10,7 @@ import {
   destinationPathOption,
   setString,
 } from '../toolkit.js';
+import { mysqlLoginFailures } from './database-logins.js';
 import { definersCheck } from './mysql-definers-check.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun, verifyDump } from './tool-source.js';
 
@@ -74,7 +75,12 @@ export const mysql: SourceEngine = {
       ...passwordFile(source, cp),
       {
         kind: 'dump',
-        ...toolRun([...argv, '--', o.string('database')], {}, o.optionalString('sudo_user')),
+        ...toolRun(
+          [...argv, '--', o.string('database')],
+          {},
+          o.optionalString('sudo_user'),
+          mysqlLoginFailures(o),
+        ),
         ...dumpCheck(o, destinationPath(source, cp), cp, MYSQLDUMP_COMPLETE),
         origin: source.origin,
         summary: `dump MySQL database ${o.string('database')} (source "${source.name}")`,
@@ -85,6 +91,7 @@ export const mysql: SourceEngine = {
           [...propertiesDump(source, cp), '--', o.string('database')],
           {},
           o.optionalString('sudo_user'),
+          mysqlLoginFailures(o),
         ),
         ...dumpCheck(o, databasePropertiesPath(source, cp), cp, MYSQLDUMP_COMPLETE),
         origin: source.origin,
@@ -117,7 +124,12 @@ export const mysql: SourceEngine = {
       ...(o.boolean('create_database') ? createDatabase(source, cp, argv) : []),
       {
         kind: 'load',
-        ...toolRun([...argv, '--', o.string('database')], {}, o.optionalString('sudo_user')),
+        ...toolRun(
+          [...argv, '--', o.string('database')],
+          {},
+          o.optionalString('sudo_user'),
+          mysqlLoginFailures(o),
+        ),
         input,
         origin: source.origin,
         summary: `load the dump into MySQL database ${o.string('database')} (source "${source.name}")`,
@@ -162,7 +174,7 @@ function createDatabase(source: BoundSource, cp: BoundCollectPoint, client: read
   const create = `CREATE DATABASE IF NOT EXISTS ${quoted}`;
   const sed = (statement: string) => statement.replace(/[\\&/]/g, '\\$&').replaceAll('\n', '\\n');
   const properties = databasePropertiesPath(source, cp);
-  const asClient = toolRun(client, {}, o.optionalString('sudo_user'));
+  const asClient = toolRun(client, {}, o.optionalString('sudo_user'), mysqlLoginFailures(o));
   return [
     {
       kind: 'run',

@@ -2,6 +2,7 @@ import type { ActionDraft } from '../../graph/action.js';
 import type { EnvValue, Word } from '../../graph/command.js';
 import type { BoundCollectPoint, BoundSource } from '../engine.js';
 import { databasePropertiesPath, setString } from '../toolkit.js';
+import { postgresqlLoginFailures } from './database-logins.js';
 import { toolRun } from './tool-source.js';
 
 /**
@@ -70,6 +71,7 @@ export function createDatabase(
         ],
         env,
         owner,
+        postgresqlLoginFailures(o),
       ),
       input: properties,
       through: ['awk', MARK_CREATED],

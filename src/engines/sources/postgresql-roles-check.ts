@@ -3,6 +3,7 @@ import type { EnvValue, Word } from '../../graph/command.js';
 import type { BoundCollectPoint, BoundSource } from '../engine.js';
 import { databasePropertiesPath, destinationPath, setString } from '../toolkit.js';
 import { awkValue } from './awk-value.js';
+import { postgresqlLoginFailures } from './database-logins.js';
 import { toolRun } from './tool-source.js';
 
 /**
@@ -46,6 +47,7 @@ export function rolesCheck(
         ],
         env,
         owner,
+        postgresqlLoginFailures(o),
       ),
       input: destinationPath(source, cp),
       through: [

@@ -10,6 +10,7 @@ import {
   destinationPathOption,
   setString,
 } from '../toolkit.js';
+import { postgresqlLoginFailures } from './database-logins.js';
 import { createDatabase } from './postgresql-create-database.js';
 import { rolesCheck } from './postgresql-roles-check.js';
 import { DUMP_CHECK_OPTIONS, dumpCheck, toolRun, verifyDump } from './tool-source.js';
@@ -76,7 +77,12 @@ export const postgresql: SourceEngine = {
       ...passwordFile(source, cp),
       {
         kind: 'dump',
-        ...toolRun([...argv, '--', o.string('database')], passwordEnv(source, cp), setString(o, 'sudo_user')),
+        ...toolRun(
+          [...argv, '--', o.string('database')],
+          passwordEnv(source, cp),
+          setString(o, 'sudo_user'),
+          postgresqlLoginFailures(o),
+        ),
         ...dumpCheck(o, destinationPath(source, cp), cp, PG_DUMP_COMPLETE),
         origin: source.origin,
         summary: `dump PostgreSQL database ${o.string('database')} (source "${source.name}")`,
@@ -87,6 +93,7 @@ export const postgresql: SourceEngine = {
           [...propertiesDump(o), ...connection(o), '--', o.string('database')],
           passwordEnv(source, cp),
           setString(o, 'sudo_user'),
+          postgresqlLoginFailures(o),
         ),
         ...dumpCheck(o, databasePropertiesPath(source, cp), cp, PG_DUMP_COMPLETE),
         origin: source.origin,
@@ -124,6 +131,7 @@ export const postgresql: SourceEngine = {
           [...psql, '--single-transaction', '--', database],
           passwordEnv(source, cp),
           setString(o, 'sudo_user'),
+          postgresqlLoginFailures(o),
         ),
         input: destinationPath(source, cp),
         origin: source.origin,

@@ -1,5 +1,5 @@
 import type { ActionDraft, DumpSpec, ToolRun } from '../../graph/action.js';
-import type { EnvValue, Word } from '../../graph/command.js';
+import type { EnvValue, Explanation, Word } from '../../graph/command.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import type { BoundCollectPoint, BoundSource } from '../engine.js';
 
@@ -62,14 +62,17 @@ export function verifyDump(source: BoundSource, input: string, completeMark: str
 /**
  * A tool run, as another local user when `sudo_user` is set. sudo resets the environment, so the
  * variables go through `env` after it (they hold paths and names, never secret values).
+ * `explains`: what the tool prints of a failure that an option causes (a wrong password).
  */
 export function toolRun(
   argv: readonly Word[],
   env: Readonly<Record<string, EnvValue>>,
   sudoUser: string | undefined,
+  explains: readonly Explanation[] = [],
 ): ToolRun {
+  const explained = explains.length === 0 ? {} : { explains };
   if (sudoUser === undefined || sudoUser === '')
-    return Object.keys(env).length === 0 ? { argv } : { argv, env };
+    return Object.keys(env).length === 0 ? { argv, ...explained } : { argv, env, ...explained };
   const assignments: Word[] = Object.entries(env).map(([name, value]) => {
     if ('literal' in value) return `${name}=${value.literal}`;
     if ('workFile' in value) return { prefix: `${name}=`, workFile: value.workFile };
@@ -87,5 +90,6 @@ export function toolRun(
       ...(assignments.length > 0 ? ['env', ...assignments] : []),
       ...argv,
     ],
+    ...explained,
   };
 }
