@@ -5,8 +5,8 @@
 # which reads the namespace id from the file `namespace_id`. Any other answer is refused with a
 # message that names the project and the status; a curl failure (server down) passes curl's status on.
 polyarchiv_gitlab_project() {
-  local project=$1 answer=$2 namespace_id=$3
-  shift 3
+  local project=$1 token_option=$2 answer=$3 namespace_id=$4
+  shift 4
   local -a find=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a namespace=("${@:2:$1}")
@@ -21,7 +21,7 @@ polyarchiv_gitlab_project() {
       ;;
     404) ;;
     *)
-      polyarchiv_gitlab_refused "${project}" "${code}" 'the query of the project'
+      polyarchiv_gitlab_refused "${project}" "${code}" 'the query of the project' "${token_option}"
       return 1
       ;;
   esac
@@ -31,23 +31,23 @@ polyarchiv_gitlab_project() {
     id=${BASH_REMATCH[1]}
   fi
   if [[ -z ${id} ]]; then
-    polyarchiv_gitlab_refused "${project}" "${code}" "the query of the namespace ${project%/*}"
+    polyarchiv_gitlab_refused "${project}" "${code}" "the query of the namespace ${project%/*}" "${token_option}"
     return 1
   fi
   printf '%s' "${id}" > "${namespace_id}"
   code=$("${create[@]}") || return
   if [[ ${code} != 201 ]]; then
-    polyarchiv_gitlab_refused "${project}" "${code}" 'the creation of the project'
+    polyarchiv_gitlab_refused "${project}" "${code}" 'the creation of the project' "${token_option}"
     return 1
   fi
   polyarchiv_progress "  GitLab project ${project} created (private)"
 }
 
 polyarchiv_gitlab_refused() {
-  local why=''
+  local token_option=$4 why=''
   case $2 in
-    401 | 403) why=': check api_key, and that its user may create projects there' ;;
-    404) why=': no such namespace, or not visible to the api_key' ;;
+    401 | 403) why=": check the token of ${token_option}, and that its user may create projects there" ;;
+    404) why=": no such namespace, or not visible to the user of the token of ${token_option}" ;;
     *) ;;
   esac
   polyarchiv_say "  GitLab answered HTTP $2 to $3 for project $1${why}"

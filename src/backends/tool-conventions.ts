@@ -18,10 +18,20 @@ export const RESTIC_MISSING = {
 } as const;
 /** The HTTP statuses of the GitLab v4 API that polyarchiv_gitlab_project goes on with. */
 export const GITLAB_ANSWERS = { found: 200, missing: 404, created: 201 } as const;
-/** What polyarchiv_gitlab_project and its twin add to a refusal of the API, by HTTP status. */
+/**
+ * What polyarchiv_gitlab_project and its twin add to a refusal of the API, by HTTP status, naming
+ * the token's option and its line (`option 'api_key' (up.backup:5 [point])`): a wrong or
+ * under-privileged token is fixed there.
+ */
 export const GITLAB_REFUSAL_HINTS = [
-  { statuses: ['401', '403'], hint: ': check api_key, and that its user may create projects there' },
-  { statuses: ['404'], hint: ': no such namespace, or not visible to the api_key' },
+  {
+    statuses: ['401', '403'],
+    hint: (token: string) => `: check the token of ${token}, and that its user may create projects there`,
+  },
+  {
+    statuses: ['404'],
+    hint: (token: string) => `: no such namespace, or not visible to the user of the token of ${token}`,
+  },
 ] as const;
 
 /**

@@ -43,6 +43,7 @@ export function gitlabProjectCommands(spec: GitlabProjectSpec, tools: ToolPaths)
     {
       kind: 'gitlab-project',
       project: spec.project,
+      tokenOption: spec.tokenOption,
       answer,
       namespaceId: { prefix: '', workFile: namespaceIdFile },
       find: request('/dev/null', `${spec.api}/projects/${encodeURIComponent(spec.project)}`),

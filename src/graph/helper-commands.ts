@@ -274,6 +274,8 @@ export interface NewestFileCommand {
 export interface GitlabProjectCommand {
   readonly kind: 'gitlab-project';
   readonly project: string;
+  /** The token's option, as a refusal of the API names it: `option 'api_key' (up.backup:5 [point])`. */
+  readonly tokenOption: string;
   readonly answer: Word;
   readonly namespaceId: Word;
   readonly find: readonly Word[];

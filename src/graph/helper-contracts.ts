@@ -298,6 +298,7 @@ export const HELPERS = {
     name: 'polyarchiv_gitlab_project',
     args: [
       word('project'),
+      word('token_option'),
       word('answer'),
       word('namespace_id'),
       argv('find'),

@@ -77,6 +77,8 @@ export interface GitlabProjectSpec {
   /** `namespace/name`, the namespace possibly nested (`group/subgroup/name`). */
   readonly project: string;
   readonly tokenSecret: string;
+  /** The token's option, as a refusal of the API names it: `option 'api_key' (up.backup:5 [point])`. */
+  readonly tokenOption: string;
   /** The prefix of its files in the private work directory, unique to its (backup point, collect point). */
   readonly workFiles: string;
 }

@@ -16,6 +16,8 @@ const canRun = haveTools('bash', 'curl');
 const TOKEN = 'glpat-"quoted" \\back\\slash $(id)';
 const READER = 'glpat-reader';
 const SECRET = 'POLYARCHIV_SECRET_UP_JOURNAL_API_KEY';
+/** As the engine names the token's option: with characters that double quotes would expand. */
+const TOKEN_OPTION = 'option \'api_key\' (up "$HOME" `id`.backup:5 [point], made of {key})';
 
 const newSandbox = sandboxesPerTest();
 
@@ -29,6 +31,7 @@ function commandsFor(api: string, project: string): [PrivateFileCommand, GitlabP
     api,
     project,
     tokenSecret: SECRET,
+    tokenOption: TOKEN_OPTION,
     workFiles: 'gitlab.up.journal',
   });
   const [token, ensure] = commands;
@@ -131,7 +134,7 @@ describe.runIf(canRun)('polyarchiv_gitlab_project and gitlabProject agree', () =
     expect(result).toMatchObject({
       code: 1,
       said: [
-        '  GitLab answered HTTP 401 to the query of the project for project backups/journal: check api_key, and that its user may create projects there',
+        `  GitLab answered HTTP 401 to the query of the project for project backups/journal: check the token of ${TOKEN_OPTION}, and that its user may create projects there`,
       ],
       requests: ['GET /gitlab/api/v4/projects/backups%2Fjournal'],
     });
@@ -142,7 +145,7 @@ describe.runIf(canRun)('polyarchiv_gitlab_project and gitlabProject agree', () =
     expect(result).toMatchObject({
       code: 1,
       said: [
-        '  GitLab answered HTTP 404 to the query of the namespace nowhere for project nowhere/journal: no such namespace, or not visible to the api_key',
+        `  GitLab answered HTTP 404 to the query of the namespace nowhere for project nowhere/journal: no such namespace, or not visible to the user of the token of ${TOKEN_OPTION}`,
       ],
       creations: [],
     });
@@ -154,7 +157,7 @@ describe.runIf(canRun)('polyarchiv_gitlab_project and gitlabProject agree', () =
     expect(result).toMatchObject({
       code: 1,
       said: [
-        '  GitLab answered HTTP 403 to the creation of the project for project backups/journal: check api_key, and that its user may create projects there',
+        `  GitLab answered HTTP 403 to the creation of the project for project backups/journal: check the token of ${TOKEN_OPTION}, and that its user may create projects there`,
       ],
     });
   });

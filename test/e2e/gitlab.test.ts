@@ -129,35 +129,57 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
     },
   );
 
-  /** A failed gitlab point fails alone: the synchronize point runs, the local history stays. */
-  function expectFailsAlone(t: GitCase, message: RegExp) {
-    const result = runPoint(t, 'apply');
-    const output = result.stdout + result.stderr;
-    expect(result.code, output).toBe(1);
-    expect(output).toMatch(message);
-    expect(output).toMatch(/failed with exit code \d+: step 1 of 2 at up\.backup:4/);
-    expect(output).toMatch(/ok\s+backup:mirror\/journal/);
-    expect(output).not.toContain(TOKEN);
-    expect(branchLog(`${t.local}/.git`, 'HEAD')).toHaveLength(1);
-    expect(existsSync(t.remote)).toBe(false);
+  /** api_key's line in up.backup, which a refused token must name. */
+  const API_KEY = "option 'api_key' (up.backup:5 [point])";
+
+  /**
+   * A failed gitlab point fails alone, through both backends: the synchronize point runs, the
+   * local history stays.
+   */
+  function expectFailsAlone(t: GitCase, message: RegExp, token = TOKEN) {
+    for (const backend of ['apply', 'script'] as const) {
+      const env =
+        backend === 'script' ? { ...secrets, [TOKEN_SECRET]: token, [PASSWORD_SECRET]: git().password } : {};
+      const result = runPoint(t, backend, 'backup', env);
+      const output = result.stdout + result.stderr;
+      expect({ backend, code: result.code }, output).toEqual({ backend, code: 1 });
+      expect(output).toMatch(message);
+      expect(output).toMatch(/failed with exit code \d+: step 1 of 2 at up\.backup:4/);
+      expect(output).toMatch(/ok\s+backup:mirror\/journal/);
+      expect(output).not.toContain(TOKEN);
+      expect(branchLog(`${t.local}/.git`, 'HEAD')).toHaveLength(1);
+      expect(existsSync(t.remote)).toBe(false);
+    }
   }
 
-  it('fails alone on a wrong token (401), naming the project', async () => {
+  it("fails alone on a wrong token (401), naming the project and api_key's line", async () => {
     const { t, project } = await gitlabCase('glpat-wrong');
     expectFailsAlone(
       t,
-      new RegExp(`GitLab answered HTTP 401 to the query of the project for project ${project}`),
+      new RegExp(
+        `GitLab answered HTTP 401 to the query of the project for project ${project}: check the token of ${literally(API_KEY)}, and that its user may create projects there`,
+      ),
+      'glpat-wrong',
     );
   });
 
-  it('fails alone on a missing namespace (404)', async () => {
+  it("fails alone on a missing namespace (404), naming api_key's line", async () => {
     const { t } = await gitlabCase(TOKEN, { namespaces: {} });
-    expectFailsAlone(t, /HTTP 404 to the query of the namespace backups/);
+    expectFailsAlone(
+      t,
+      new RegExp(
+        `HTTP 404 to the query of the namespace backups .*: no such namespace, or not visible to the user of the token of ${literally(API_KEY)}`,
+      ),
+    );
   });
 
-  it('fails alone when the token may not create projects (403)', async () => {
+  it("fails alone when the token may not create projects (403), naming api_key's line", async () => {
     const { t } = await gitlabCase(READER);
-    expectFailsAlone(t, /HTTP 403 to the creation of the project/);
+    expectFailsAlone(
+      t,
+      new RegExp(`HTTP 403 to the creation of the project .*: check the token of ${literally(API_KEY)}`),
+      READER,
+    );
   });
 
   it('fails alone when GitLab is down', async () => {
@@ -226,3 +248,5 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
     expect(branchLog(t.remote, 'backups/journal')).toHaveLength(1);
   });
 });
+
+const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

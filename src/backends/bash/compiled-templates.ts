@@ -725,19 +725,19 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
     + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"gitlabProject"),"status"), "ready", {"start":{"line":14,"column":15},"end":{"line":14,"column":49}} ), depth0)) != null ? stack1 : "")
     + "\n      ;;\n    "
     + ((stack1 = alias2(alias1(lookupProperty(depth0,"gitlab"), "missing", {"start":{"line":16,"column":6},"end":{"line":16,"column":20}} ), depth0)) != null ? stack1 : "")
-    + ") ;;\n    *)\n      polyarchiv_gitlab_refused \"${project}\" \"${code}\" 'the query of the project'\n      return "
+    + ") ;;\n    *)\n      polyarchiv_gitlab_refused \"${project}\" \"${code}\" 'the query of the project' \"${token_option}\"\n      return "
     + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"gitlabProject"),"status"), "refused", {"start":{"line":19,"column":15},"end":{"line":19,"column":51}} ), depth0)) != null ? stack1 : "")
     + "\n      ;;\n  esac\n  code=$(\"${namespace[@]}\") || return\n  local id=''\n  if [[ ${code} == "
     + ((stack1 = alias2(alias1(lookupProperty(depth0,"gitlab"), "found", {"start":{"line":24,"column":21},"end":{"line":24,"column":33}} ), depth0)) != null ? stack1 : "")
-    + " && $(<\"${answer}\") =~ \\\"id\\\"[[:space:]]*:[[:space:]]*([0-9]+) ]]; then\n    id=${BASH_REMATCH[1]}\n  fi\n  if [[ -z ${id} ]]; then\n    polyarchiv_gitlab_refused \"${project}\" \"${code}\" \"the query of the namespace ${project%/*}\"\n    return "
+    + " && $(<\"${answer}\") =~ \\\"id\\\"[[:space:]]*:[[:space:]]*([0-9]+) ]]; then\n    id=${BASH_REMATCH[1]}\n  fi\n  if [[ -z ${id} ]]; then\n    polyarchiv_gitlab_refused \"${project}\" \"${code}\" \"the query of the namespace ${project%/*}\" \"${token_option}\"\n    return "
     + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"gitlabProject"),"status"), "refused", {"start":{"line":29,"column":13},"end":{"line":29,"column":49}} ), depth0)) != null ? stack1 : "")
     + "\n  fi\n  printf '%s' \"${id}\" > \"${namespace_id}\"\n  code=$(\"${create[@]}\") || return\n  if [[ ${code} != "
     + ((stack1 = alias2(alias1(lookupProperty(depth0,"gitlab"), "created", {"start":{"line":33,"column":21},"end":{"line":33,"column":35}} ), depth0)) != null ? stack1 : "")
-    + " ]]; then\n    polyarchiv_gitlab_refused \"${project}\" \"${code}\" 'the creation of the project'\n    return "
+    + " ]]; then\n    polyarchiv_gitlab_refused \"${project}\" \"${code}\" 'the creation of the project' \"${token_option}\"\n    return "
     + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"gitlabProject"),"status"), "refused", {"start":{"line":35,"column":13},"end":{"line":35,"column":49}} ), depth0)) != null ? stack1 : "")
     + "\n  fi\n  polyarchiv_progress \""
     + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "gitlabCreated", {"start":{"line":37,"column":25},"end":{"line":37,"column":47}} ), depth0)) != null ? stack1 : "")
-    + "\"\n}\n\npolyarchiv_gitlab_refused() {\n  local why=''\n  case $2 in\n"
+    + "\"\n}\n\npolyarchiv_gitlab_refused() {\n  local token_option=$4 why=''\n  case $2 in\n"
     + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"gitlabHints"),{"name":"each","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":43,"column":0},"end":{"line":45,"column":9}}})) != null ? stack1 : "")
     + "    *) ;;\n  esac\n  polyarchiv_say \""
     + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "gitlabRefused", {"start":{"line":48,"column":20},"end":{"line":48,"column":42}} ), depth0)) != null ? stack1 : "")

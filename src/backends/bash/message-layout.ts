@@ -1,7 +1,7 @@
 import { HELPER_MESSAGES, type HelperMessages } from '../helper-messages.js';
 
 /** A bash expansion: `${name}`, or `$1` for a positional parameter. */
-const expand = (name: string) => (/^\d$/.test(name) ? `$${name}` : `\${${name}}`);
+export const expand = (name: string) => (/^\d$/.test(name) ? `$${name}` : `\${${name}}`);
 
 /**
  * The names the helpers give each message's values, in its parameters' order: the message is

@@ -344,6 +344,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         HELPERS.gitlabProject,
         {
           project: shellWord(command.project),
+          token_option: shellWord(command.tokenOption),
           answer: wordText(command.answer),
           namespace_id: wordText(command.namespaceId),
           find: command.find,

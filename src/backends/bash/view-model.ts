@@ -34,7 +34,7 @@ import {
   RSYNC_RESERVED_HIDDEN,
   TREE_LISTING_FORMAT,
 } from '../tool-conventions.js';
-import { type MessageLayout, messageLayout } from './message-layout.js';
+import { expand, type MessageLayout, messageLayout } from './message-layout.js';
 import { commandLine } from './quote.js';
 import { hookRegistrations, runHookFunction, unitFunction, unitHookFunction } from './registration-lines.js';
 import { obscuringLines, wordText } from './run-words.js';
@@ -294,9 +294,10 @@ export function helperPartialsView(
       file: shellWord(RSYNC_RESERVED_HIDDEN.file),
     },
     messages: messageLayout(),
+    // The token's option is the helper's `token_option`, expanded in double quotes.
     gitlabHints: GITLAB_REFUSAL_HINTS.map((h) => ({
       statuses: h.statuses.join(' | '),
-      hint: shellWord(h.hint),
+      hint: `"${h.hint(expand('token_option'))}"`,
     })),
   };
 }

@@ -19,7 +19,7 @@ export async function gitlabProject(
   note: (line: string) => void,
 ): Promise<number> {
   const refused = (code: string, what: string): number => {
-    say(HELPER_MESSAGES.gitlabRefused(code, what, command.project, hint(code)));
+    say(HELPER_MESSAGES.gitlabRefused(code, what, command.project, hint(code, command.tokenOption)));
     return STATUSES.refused;
   };
   const found = await request(command.find, ctx);
@@ -65,6 +65,9 @@ function namespaceId(file: string): string | undefined {
   return /"id"[\t\n\v\f\r ]*:[\t\n\v\f\r ]*([0-9]+)/.exec(text)?.[1];
 }
 
-function hint(code: string): string {
-  return GITLAB_REFUSAL_HINTS.find((h) => (h.statuses as readonly string[]).includes(code))?.hint ?? '';
+function hint(code: string, tokenOption: string): string {
+  return (
+    GITLAB_REFUSAL_HINTS.find((h) => (h.statuses as readonly string[]).includes(code))?.hint(tokenOption) ??
+    ''
+  );
 }

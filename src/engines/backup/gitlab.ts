@@ -4,6 +4,7 @@ import type { GitRemoteSpec } from '../../graph/action.js';
 import { hasControlCharacters } from '../../options/control-characters.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
+import { optionPlace } from '../option-place.js';
 import { backupSecret } from '../secrets.js';
 import { checkSshLoginConflicts } from '../ssh-login-conflicts.js';
 import { checkSshOptions, SSH_KERBEROS_NAMES, sshWords } from '../ssh-options.js';
@@ -66,6 +67,7 @@ export const gitlabBackupPoint: BackupEngine = {
       api: `${instance(bp.options)}/api/v4`,
       project: bp.options.string('project_name'),
       tokenSecret: backupSecret(bp, 'api_key'),
+      tokenOption: optionPlace(bp.options, 'api_key'),
       workFiles: `gitlab.${encodeURIComponent(bp.name)}.${encodeURIComponent(cp.name)}`,
       origin: bp.options.origin('project_name'),
       summary: `create GitLab project ${bp.options.string('project_name')} unless it exists`,
