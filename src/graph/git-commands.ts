@@ -1,5 +1,12 @@
 import type { GitCheckoutAtSpec, GitFetchSpec, GitPushSpec, GitRemoteSpec } from './action.js';
-import type { Command, EnvValue, ToolPaths, Word } from './command.js';
+import {
+  type Command,
+  type EnvValue,
+  type ExecCommand,
+  explained,
+  type ToolPaths,
+  type Word,
+} from './command.js';
 import { attributesFile, NEUTRAL_ATTRIBUTES_ARGV } from './git-content.js';
 import { underKerberos } from './kerberos-commands.js';
 import { shCommand } from './sh-command.js';
@@ -24,7 +31,7 @@ export function gitPushCommands(spec: GitPushSpec, tools: ToolPaths): Command[] 
       stdout: '/dev/null',
       explains: [{ status: 1, message: spec.noCommit }],
     },
-    {
+    withLoginFailures(spec.remote, {
       kind: 'exec',
       argv: underKerberos(spec.remote.kerberos, tools, [
         tools.git ?? 'git',
@@ -38,8 +45,21 @@ export function gitPushCommands(spec: GitPushSpec, tools: ToolPaths): Command[] 
         `HEAD:refs/heads/${spec.branch}`,
       ]),
       env: remoteEnv(spec.remote, tools),
-    },
+    }),
   ];
+}
+
+/**
+ * A command that reaches `remote`, its error output kept until it ends when a refused login can
+ * be told by git's words: they then name the options to fix, before any other explanation.
+ */
+function withLoginFailures(remote: GitRemoteSpec, command: ExecCommand): ExecCommand {
+  const failures = remote.loginFailures ?? [];
+  if (failures.length === 0) return command;
+  return explained(command, [...failures, ...(command.explains ?? [])], {
+    kind: 'git',
+    of: `${remote.url} ${command.argv.map((w) => JSON.stringify(w)).join(' ')}`,
+  });
 }
 
 /** git ls-remote --exit-code's status when the remote has no matching ref. */
@@ -56,7 +76,7 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
   return [
     // First, whether the remote has the branch at all: git's own words for a missing one
     // ("couldn't find remote ref") do not say that the backup point holds no copy.
-    {
+    withLoginFailures(spec.remote, {
       kind: 'exec',
       argv: underKerberos(spec.remote.kerberos, tools, [
         git,
@@ -76,12 +96,12 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
         { status: LS_REMOTE_NO_MATCH, message: spec.missing },
         { status: 'other', message: spec.unreadable },
       ],
-    },
+    }),
     { kind: 'exec', argv: [git, '-c', 'init.defaultBranch=master', 'init', '-q', spec.workTree] },
     // Before the checkout: the fetched files come back byte for byte, whatever a .gitattributes says.
     { kind: 'make-dir', path: `${spec.workTree}/.git/info` },
     { kind: 'exec', argv: NEUTRAL_ATTRIBUTES_ARGV, stdout: attributesFile(spec.workTree) },
-    {
+    withLoginFailures(spec.remote, {
       kind: 'exec',
       argv: underKerberos(spec.remote.kerberos, tools, [
         git,
@@ -96,7 +116,7 @@ export function gitFetchCommands(spec: GitFetchSpec, tools: ToolPaths): Command[
       ]),
       env: remoteEnv(spec.remote, tools),
       explains: [{ status: 'other', message: spec.unreadable }],
-    },
+    }),
     spec.at === undefined
       ? { kind: 'exec', argv: [...reset, 'FETCH_HEAD'] }
       : resetAt(

@@ -1,3 +1,4 @@
+import type { Explanation } from './command.js';
 import type { KerberosLogin } from './kerberos-specs.js';
 /**
  * Another git repository, as git reaches it. Credentials never appear in `url`: an ssh key and
@@ -13,6 +14,8 @@ export interface GitRemoteSpec {
   readonly passwordSecret?: string;
   /** A Kerberos login from a keytab, under which git reaches the remote (k5start). */
   readonly kerberos?: KerberosLogin;
+  /** What git prints of a login the server refused, naming the options to fix. */
+  readonly loginFailures?: readonly Explanation[];
 }
 
 /** The current commit of a repository sent to `branch` of the remote, as a fast-forward only. */

@@ -39,14 +39,22 @@ describe.runIf(canRun)('a git backup point over http(s) with a password', { time
     },
   );
 
-  it('fails alone with a wrong password, without prompting', () => {
+  it("fails alone with a wrong password, without prompting, naming remote_url's line, through both backends", () => {
     const t = httpCase('wrong password');
-    const result = runPoint(t, 'apply');
-    expect(result.code).toBe(1);
-    const output = result.stdout + result.stderr;
-    expect(output).toMatch(/Authentication failed|401/);
-    expect(output).toMatch(/ok\s+backup:mirror\/journal/);
-    expect(output).not.toContain('wrong password');
+    for (const backend of ['apply', 'script'] as const) {
+      for (const mode of ['backup', 'restore'] as const) {
+        const result = runPoint(t, backend, mode, backend === 'script' ? { [SECRET]: 'wrong password' } : {});
+        const output = result.stdout + result.stderr;
+        expect({ backend, mode, code: result.code }, output).toEqual({ backend, mode, code: 1 });
+        expect(output).toMatch(/Authentication failed|401/);
+        expect(output).toContain(
+          "the server refused the user and password of option 'remote_url' (up.backup:3 [point]): one of them is wrong",
+        );
+        if (mode === 'backup') expect(output).toMatch(/ok\s+backup:mirror\/journal/);
+        expect(output).not.toContain('wrong password');
+        expect(output).not.toContain('wrong%20password');
+      }
+    }
     expect(branchLog(t.remote, 'backups/journal')).toEqual([]);
   });
 

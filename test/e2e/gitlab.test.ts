@@ -39,7 +39,7 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
   });
 
   /** A project of its own for each test, in namespace `backups` of a stand-in relaying git to lighttpd. */
-  async function gitlabCase(token = TOKEN, options: Partial<GitlabOptions> = {}) {
+  async function gitlabCase(token = TOKEN, options: Partial<GitlabOptions> = {}, password = git().password) {
     count += 1;
     const project = `backups/journal-${count}`;
     const stand = await startGitlabStandIn({
@@ -58,7 +58,7 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
         `project_name = ${project}`,
         `api_key = ${token}`,
         `username = ${git().user}`,
-        `password = ${git().password}`,
+        `password = ${password}`,
       ],
       [],
       `${git().repos}/${project}.git`,
@@ -180,6 +180,21 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
       new RegExp(`HTTP 403 to the creation of the project .*: check the token of ${literally(API_KEY)}`),
       READER,
     );
+  });
+
+  it("fails alone when the git server refuses the push's password, naming password's and username's lines", async () => {
+    const { t } = await gitlabCase(TOKEN, {}, 'wrong-git-password');
+    for (const backend of ['apply', 'script'] as const) {
+      const env = backend === 'script' ? { ...secrets, [PASSWORD_SECRET]: 'wrong-git-password' } : {};
+      const result = runPoint(t, backend, 'backup', env);
+      const output = result.stdout + result.stderr;
+      expect({ backend, code: result.code }, output).toEqual({ backend, code: 1 });
+      expect(output).toContain(
+        "the server refused the password of option 'password' (up.backup:7 [point]) for the user of option 'username' (up.backup:6 [point]): one of them is wrong",
+      );
+      expect(output).not.toContain('wrong-git-password');
+      expect(output).toMatch(/ok\s+backup:mirror\/journal/);
+    }
   });
 
   it('fails alone when GitLab is down', async () => {

@@ -3,10 +3,12 @@ import { hideUrlPasswords } from '../../diag/hide-url-passwords.js';
 import type { GitRemoteSpec } from '../../graph/action.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { BackupEngine, BoundBackupPoint } from '../engine.js';
+import { optionPlace } from '../option-place.js';
 import { urlPasswordSecret } from '../secrets.js';
 import { checkSshLoginConflicts } from '../ssh-login-conflicts.js';
 import { checkSshOptions, loginOf, SSH_KERBEROS_NAMES, sshWords } from '../ssh-options.js';
 import { checkBranch, checkGitPair, fetchDrafts, PUSH_OPTIONS, pushDrafts } from './git-history.js';
+import { gitLoginFailures } from './git-logins.js';
 import { type GitRemote, parseGitRemote } from './git-remote.js';
 
 /**
@@ -59,7 +61,13 @@ function remoteSpec(bp: BoundBackupPoint): GitRemoteSpec {
     case 'http':
       return remote.password === undefined
         ? { url: remote.url }
-        : { url: remote.url, passwordSecret: urlPasswordSecret(bp, 'remote_url') };
+        : {
+            url: remote.url,
+            passwordSecret: urlPasswordSecret(bp, 'remote_url'),
+            loginFailures: gitLoginFailures(
+              `the user and password of ${optionPlace(bp.options, 'remote_url')}`,
+            ),
+          };
     case 'local':
     case 'git':
       return { url: remote.url };

@@ -10,6 +10,7 @@ import { checkSshLoginConflicts } from '../ssh-login-conflicts.js';
 import { checkSshOptions, SSH_KERBEROS_NAMES, sshWords } from '../ssh-options.js';
 import { setString } from '../toolkit.js';
 import { checkBranch, checkGitPair, fetchDrafts, PUSH_OPTIONS, pushDrafts } from './git-history.js';
+import { gitLoginFailures } from './git-logins.js';
 
 /** `namespace/name`, the namespace possibly nested; GitLab's path characters, no `.git` ending. */
 const PROJECT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)+$/;
@@ -98,7 +99,13 @@ function remote(bp: BoundBackupPoint): GitRemoteSpec {
   const url = gitUrl(bp);
   if (setString(bp.options, 'private_key') !== undefined)
     return { url, sshArgs: sshWords(bp.options, [], SSH_KERBEROS_NAMES) };
-  return { url, passwordSecret: backupSecret(bp, 'password') };
+  return {
+    url,
+    passwordSecret: backupSecret(bp, 'password'),
+    loginFailures: gitLoginFailures(
+      `the password of ${optionPlace(bp.options, 'password')} for the user of ${optionPlace(bp.options, 'username')}`,
+    ),
+  };
 }
 
 const shown = (bp: BoundBackupPoint): string => gitUrl(bp);
