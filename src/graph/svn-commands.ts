@@ -1,5 +1,13 @@
 import type { SvnCommitSpec, SvnRepositorySpec, SvnUpdateSpec, SvnWorkingCopySpec } from './action.js';
-import type { Command, EnvValue, ExecCommand, SecretPart, ToolPaths, Word } from './command.js';
+import {
+  type Command,
+  type EnvValue,
+  type ExecCommand,
+  explained,
+  type SecretPart,
+  type ToolPaths,
+  type Word,
+} from './command.js';
 import type { SvnUpdateAtCommand } from './helper-commands.js';
 import { HOLDING_DIR } from './holding-dir.js';
 
@@ -217,16 +225,26 @@ function updateAt(
   };
 }
 
-/** A command that reaches the repository: the password, if any, on its standard input. */
+/**
+ * A command that reaches the repository: the password, if any, on its standard input. A login
+ * the server refuses is told by svn's words, which then name the option to fix: its error output
+ * is kept until it ends for them.
+ */
 function remote(repository: SvnRepositorySpec, argv: readonly Word[], unreadable?: string): ExecCommand {
   const stdin = passwordInput(repository);
-  return {
+  const command: ExecCommand = {
     kind: 'exec',
     argv,
     env: SVN_ENV,
     ...(stdin === undefined ? {} : { stdin }),
     ...(unreadable === undefined ? {} : { explains: [{ status: 'other', message: unreadable }] }),
   };
+  const failures = repository.loginFailures ?? [];
+  if (failures.length === 0) return command;
+  return explained(command, [...failures, ...(command.explains ?? [])], {
+    kind: 'svn',
+    of: `${repository.url} ${argv.map((w) => JSON.stringify(w)).join(' ')}`,
+  });
 }
 
 /** svn with the options of every command: never a prompt, never a cached credential. */

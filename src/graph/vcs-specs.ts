@@ -106,6 +106,8 @@ export interface SvnRepositorySpec {
   readonly clientCertPasswordSecret?: string;
   /** svn's configuration directory: a directory of the run's work directory, one per collect point. */
   readonly configDir: string;
+  /** What svn prints of a login the server refused, naming the option to fix. */
+  readonly loginFailures?: readonly Explanation[];
 }
 
 /**

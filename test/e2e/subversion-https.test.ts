@@ -72,6 +72,9 @@ describe.runIf(canRun)(
         writeFileSync(t.box.path('data/more.txt'), 'more\n');
         const run = runSvn(t, backend);
         expectRefused(t, run, /Authentication failed|authorization failed/i, 1);
+        expect(run.stdout + run.stderr).toMatch(
+          /the server refused the user and password of option 'remote_url' \(journal\.collect:4 \[point\]\): one of them is wrong/,
+        );
         expect(run.stdout + run.stderr).not.toContain('wrong password');
       });
 

@@ -5,6 +5,7 @@ import { MODES_FILE } from '../../graph/tree-modes.js';
 import type { OptionValues } from '../../options/schema.js';
 import { LIVE_UNCHANGED } from '../backup/expect-fetched.js';
 import type { BoundCollectPoint, CollectEngine } from '../engine.js';
+import { optionPlace } from '../option-place.js';
 import { collectSecret, collectUrlPasswordSecret } from '../secrets.js';
 import { atText, setString } from '../toolkit.js';
 import { createCollectDir } from './files.js';
@@ -146,7 +147,19 @@ function repositoryOf(cp: BoundCollectPoint): SvnRepositorySpec {
     // One directory per collect point: units of several points may run side by side.
     configDir: `svn-${encodeURIComponent(cp.name)}`,
     ...(remote.username === undefined ? {} : { username: remote.username }),
-    ...(remote.password === undefined ? {} : { passwordSecret: collectUrlPasswordSecret(cp, 'remote_url') }),
+    ...(remote.password === undefined
+      ? {}
+      : {
+          passwordSecret: collectUrlPasswordSecret(cp, 'remote_url'),
+          // svn's E215004: the server refused the user and password it was given.
+          loginFailures: [
+            {
+              status: 'other',
+              printed: 'E215004',
+              message: `the server refused the user and password of ${optionPlace(cp.options, 'remote_url')}: one of them is wrong`,
+            },
+          ],
+        }),
     ...(caCert === 'any' ? { trustServerCert: true } : caCert === undefined ? {} : { caCert }),
     ...(clientCert === undefined ? {} : { clientCert }),
     ...(setString(cp.options, 'client_cert_password') === undefined
