@@ -90,7 +90,7 @@ export function buildCommands(
       return [
         { kind: 'create-file', path: partial },
         {
-          ...execOf(action, tools),
+          ...execOf(action, tools, action.id),
           ...(action.through === undefined ? {} : { pipeline: [action.through] }),
           stdout: partial,
         },
@@ -106,7 +106,7 @@ export function buildCommands(
       ];
     }
     case 'load': {
-      const tool = execOf(action, tools);
+      const tool = execOf(action, tools, action.id);
       if (action.through === undefined) return [{ ...tool, stdin: action.input }];
       return [{ ...tool, argv: action.through, stdin: action.input, pipeline: [tool.argv] }];
     }
@@ -124,7 +124,7 @@ export function buildCommands(
     case 'expect-copy':
       return [...readableFirst(action), expectCopy(action, tools)];
     case 'run':
-      return [execOf(action, tools)];
+      return [execOf(action, tools, action.id)];
     case 'run-if-changed':
       return [
         {
@@ -262,10 +262,10 @@ export function buildCommands(
 }
 
 /**
- * The exec command of a tool run, before any redirection. A run that explains texts its tool
- * prints (a wrong password) keeps its error output until it ends, to find them there.
+ * The exec command of the tool run of step `step`, before any redirection. A run that explains
+ * texts its tool prints (a wrong password) keeps its error output until it ends, to find them there.
  */
-function execOf(run: ToolRun, tools: ToolPaths): ExecCommand {
+function execOf(run: ToolRun, tools: ToolPaths, step: string): ExecCommand {
   const argv =
     run.timeout === undefined
       ? withExecutable(run.argv, run.tool, tools)
@@ -287,7 +287,8 @@ function execOf(run: ToolRun, tools: ToolPaths): ExecCommand {
         }),
   };
   if (!run.explains?.some((e) => e.printed !== undefined)) return command;
-  return explained(command, command.explains ?? [], { kind: 'tool', of: JSON.stringify(argv) });
+  // The step's id is the plan's own: units running side by side never share the file.
+  return explained(command, command.explains ?? [], { kind: 'tool', of: step });
 }
 
 /**
