@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
-import { runCommand } from '../../src/backends/execute/run-unit.js';
 import type { ExecCommand } from '../../src/graph/command.js';
+import { applyCommand } from '../helpers/apply-command.js';
 import { partialFile } from '../helpers/partials.js';
 import { sandboxPerFile } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -27,27 +27,7 @@ function inScript(command: ExecCommand): { status: number; stdout: string; stder
 }
 
 async function inApply(command: ExecCommand): Promise<{ status: number; output: string }> {
-  const now = new Date();
-  let output = '';
-  const status = await runCommand(
-    command,
-    {
-      showCommands: false,
-      quiet: true,
-      say: () => {},
-      clock: () => now,
-      started: now,
-      interrupted: () => undefined,
-    },
-    {
-      workDir: box.root,
-      secrets: new Map(),
-      processes: new Set(),
-      output: (_, chunk) => {
-        output += chunk.toString();
-      },
-    },
-  );
+  const { status, output } = await applyCommand(command, box.root, { quiet: true });
   return { status, output };
 }
 

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
-import { runCommand } from '../../src/backends/execute/run-unit.js';
 import { type ExecCommand, explained } from '../../src/graph/command.js';
+import { applyCommand } from '../helpers/apply-command.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -60,28 +60,8 @@ async function inApply(
   command: ExecCommand,
   work: string,
 ): Promise<{ status: number; said: string[]; left: boolean }> {
-  const errors: string[] = [];
-  const now = new Date();
-  const status = await runCommand(
-    command,
-    {
-      showCommands: false,
-      quiet: false,
-      say: (line) => errors.push(`${line}\n`),
-      clock: () => now,
-      started: now,
-      interrupted: () => undefined,
-    },
-    {
-      workDir: work,
-      secrets: new Map(),
-      processes: new Set(),
-      output: (stream, chunk) => {
-        if (stream === 'stderr') errors.push(chunk.toString());
-      },
-    },
-  );
-  return { status, said: lines(errors.join('')), left: existsSync(join(work, FILE)) };
+  const { status, errors } = await applyCommand(command, work);
+  return { status, said: lines(errors), left: existsSync(join(work, FILE)) };
 }
 
 /** Both backends, each in a work directory of its own that holds what an earlier command left. */

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
-import { runCommand } from '../../src/backends/execute/run-unit.js';
 import type { CopyCommand } from '../../src/graph/command.js';
+import { applyCommand } from '../helpers/apply-command.js';
 import { partialFile } from '../helpers/partials.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -67,36 +67,8 @@ function inScript(command: CopyCommand): { status: number; said: string[]; recor
 }
 
 async function inApply(command: CopyCommand): Promise<{ status: number; said: string[]; explained: string }> {
-  const said: string[] = [];
-  let explained = '';
-  const now = new Date();
-  const status = await runCommand(
-    command,
-    {
-      showCommands: false,
-      quiet: false,
-      say: (line) => said.push(line),
-      clock: () => now,
-      started: now,
-      interrupted: () => undefined,
-    },
-    {
-      workDir: mkdtempSync(join(box.root, 'work-')),
-      secrets: new Map(),
-      processes: new Set(),
-      output: (_, chunk) =>
-        said.push(
-          ...chunk
-            .toString()
-            .split('\n')
-            .filter((line) => line !== ''),
-        ),
-      explain: (why) => {
-        explained = why;
-      },
-    },
-  );
-  return { status, said, explained };
+  const { status, transcript, explained } = await applyCommand(command, mkdtempSync(join(box.root, 'work-')));
+  return { status, said: transcript.split('\n').filter((line) => line !== ''), explained: explained ?? '' };
 }
 
 describe.runIf(haveTools('bash', 'sh'))("polyarchiv_copy's unreadable words and its twin", () => {

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
-import { runCommand } from '../../src/backends/execute/run-unit.js';
 import type { RcloneTransport } from '../../src/graph/action.js';
 import type { ExecCommand } from '../../src/graph/command.js';
 import { getFileCommands } from '../../src/graph/transport-commands.js';
+import { applyCommand } from '../helpers/apply-command.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { sandboxPerFile } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -40,28 +40,8 @@ function inScript(command: ExecCommand): { status: number; said: string[] } {
 
 /** The same command run by apply: its status, and its own and the tool's error lines in order. */
 async function inApply(command: ExecCommand): Promise<{ status: number; said: string[] }> {
-  const errors: string[] = [];
-  const now = new Date();
-  const status = await runCommand(
-    command,
-    {
-      showCommands: false,
-      quiet: false,
-      say: (line) => errors.push(`${line}\n`),
-      clock: () => now,
-      started: now,
-      interrupted: () => undefined,
-    },
-    {
-      workDir: box.root,
-      secrets: new Map(),
-      processes: new Set(),
-      output: (stream, chunk) => {
-        if (stream === 'stderr') errors.push(chunk.toString());
-      },
-    },
-  );
-  return { status, said: lines(errors.join('')) };
+  const { status, errors } = await applyCommand(command, box.root);
+  return { status, said: lines(errors) };
 }
 
 /** A tool that ends with `status`, and what some of its statuses mean (3 twice: the first counts). */

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
-import { runCommand } from '../../src/backends/execute/run-unit.js';
 import type { Command } from '../../src/graph/command.js';
+import { applyCommand } from '../helpers/apply-command.js';
 import { partialFile } from '../helpers/partials.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -97,29 +97,8 @@ function recordedByScript(partial: string, command: Command): string {
 
 /** What apply's step is told of the same command's failure. */
 async function explainedToApply(command: Command): Promise<{ status: number; explained: string }> {
-  let explained = '';
-  const now = new Date();
-  const status = await runCommand(
-    command,
-    {
-      showCommands: false,
-      quiet: true,
-      say: () => undefined,
-      clock: () => now,
-      started: now,
-      interrupted: () => undefined,
-    },
-    {
-      workDir: box.root,
-      secrets: new Map(),
-      processes: new Set(),
-      output: () => undefined,
-      explain: (why) => {
-        explained = why;
-      },
-    },
-  );
-  return { status, explained };
+  const { status, explained } = await applyCommand(command, box.root, { quiet: true });
+  return { status, explained: explained ?? '' };
 }
 
 describe.runIf(haveTools('bash'))('a helper that finds no copy that old: its words are the failure', () => {

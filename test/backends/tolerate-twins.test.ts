@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
-import { runCommand } from '../../src/backends/execute/run-unit.js';
 import type { ExecCommand } from '../../src/graph/command.js';
+import { applyCommand } from '../helpers/apply-command.js';
 import { partialFile } from '../helpers/partials.js';
 import { sandboxPerFile } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -28,15 +28,8 @@ function inScript(command: ExecCommand): { status: number; reported: string } {
   return { status: run.status ?? -1, reported: run.stderr };
 }
 
-const NEVER = () => undefined;
-
-function inApply(command: ExecCommand): Promise<number> {
-  const now = new Date();
-  return runCommand(
-    command,
-    { showCommands: false, quiet: true, say: () => {}, clock: () => now, started: now, interrupted: NEVER },
-    { workDir: box.root, secrets: new Map(), processes: new Set(), output: () => {} },
-  );
+async function inApply(command: ExecCommand): Promise<number> {
+  return (await applyCommand(command, box.root, { quiet: true })).status;
 }
 
 const exiting = (status: number): ExecCommand => ({
@@ -83,21 +76,8 @@ function saidInScript(command: ExecCommand): { status: number; stderr: string } 
 }
 
 async function saidInApply(command: ExecCommand): Promise<{ status: number; said: string[] }> {
-  const now = new Date();
-  const said: string[] = [];
-  const status = await runCommand(
-    command,
-    {
-      showCommands: false,
-      quiet: true,
-      say: (line: string) => said.push(line),
-      clock: () => now,
-      started: now,
-      interrupted: NEVER,
-    },
-    { workDir: box.root, secrets: new Map(), processes: new Set(), output: () => {} },
-  );
-  return { status, said };
+  const { status, said } = await applyCommand(command, box.root, { quiet: true });
+  return { status, said: [...said] };
 }
 
 describe.runIf(canRun)('a command with statuses explained in words: apply and the script agree', () => {
