@@ -8,7 +8,7 @@ import { buildCommands } from '../graph/build-commands.js';
 import { addToolsOf, secretsOf } from '../graph/command-needs.js';
 import { RUN_TOOLS } from '../graph/helper-contracts.js';
 import type { HostFacts } from '../options/variables.js';
-import { formatTimestamp, type StateTemplates } from '../state/point-state.js';
+import { EMPTY_STATE, formatTimestamp, type StateTemplates } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';
 import type { Unfinished } from '../unfinished.js';
 import { linkUnit } from './link.js';
@@ -294,6 +294,14 @@ function withTemplates(
   records: StateRecords,
   of: Parameters<StateRecords['templates']>,
 ): void {
+  // A point that never ran shares its templates with every other (made once): plain members,
+  // which keep the record an object of the plan's usual shape.
+  if (of[0] === EMPTY_STATE) {
+    const shared = records.templates(...of);
+    record.onSuccess = shared.onSuccess;
+    record.onFailure = shared.onFailure;
+    return;
+  }
   let made: StateTemplates | undefined;
   const templates = () => {
     made ??= records.templates(...of);
