@@ -30,31 +30,22 @@ export function gpgHome(gpg: string, to: string): GpgHome {
  */
 export const GPG_AGENT_STOP_TRIES = 50;
 
-/** gpgconf's words that name the agent's socket of `home` (a path). */
-export const agentSocketArgv = (gpg: GpgHome, home: string): string[] => [
-  gpg.gpgconf,
-  '--homedir',
-  home,
-  '--list-dirs',
-  'agent-socket',
-];
+/**
+ * gpgconf's words after `--homedir HOME`, for both backends: the agent's socket (a path), the
+ * agent started (gpgconf waits for it to answer), every daemon of the home stopped.
+ */
+export const GPGCONF_WORDS = {
+  socket: ['--list-dirs', 'agent-socket'],
+  launch: ['--launch', 'gpg-agent'],
+  stop: ['--kill', 'all'],
+} as const;
 
-/** gpgconf's words that start the agent of `home` (a path), and wait for it to answer. */
-export const launchAgentArgv = (gpg: GpgHome, home: string): string[] => [
+/** gpgconf's argv for `home` (a path): one of GPGCONF_WORDS. */
+export const gpgconfArgv = (gpg: GpgHome, home: string, words: keyof typeof GPGCONF_WORDS): string[] => [
   gpg.gpgconf,
   '--homedir',
   home,
-  '--launch',
-  'gpg-agent',
-];
-
-/** gpgconf's words that stop every daemon of `home` (a path). */
-export const stopDaemonsArgv = (gpg: GpgHome, home: string): string[] => [
-  gpg.gpgconf,
-  '--homedir',
-  home,
-  '--kill',
-  'all',
+  ...GPGCONF_WORDS[words],
 ];
 
 /** The gpg homes of a unit's commands, each once, in the order its steps use them. */

@@ -1,7 +1,7 @@
 import { formatOrigin } from '../../diag/origin.js';
 import type { Command } from '../../graph/command.js';
 import { secretsOf } from '../../graph/command-needs.js';
-import { GPG_AGENT_STOP_TRIES, unitGpgHomes } from '../../graph/gpg-agents.js';
+import { GPG_AGENT_STOP_TRIES, GPGCONF_WORDS, unitGpgHomes } from '../../graph/gpg-agents.js';
 import {
   EMPTY_WORK_DIR_MINUTES,
   HELPERS,
@@ -85,6 +85,8 @@ export interface ScriptView {
   readonly emptyWorkDirMinutes: number;
   /** How many times, 0.1 s apart, a unit's end looks whether a gpg-agent it stopped has gone. */
   readonly gpgAgentStopTries: number;
+  /** gpgconf's words after `--homedir HOME` (GPGCONF_WORDS), quoted. */
+  readonly gpgconfWords: Readonly<Record<keyof typeof GPGCONF_WORDS, string>>;
   readonly mapTreeHelper: boolean;
   readonly applyModesHelper: boolean;
   /** find's -printf format of polyarchiv_map_tree's listings, quoted. */
@@ -263,6 +265,7 @@ export function helperPartialsView(
   | 'workDirMark'
   | 'emptyWorkDirMinutes'
   | 'gpgAgentStopTries'
+  | 'gpgconfWords'
   | 'gitlab'
   | 'reservedHidden'
   | 'gitlabHints'
@@ -286,6 +289,11 @@ export function helperPartialsView(
     workDirMark: shellWord(WORK_DIR_MARK),
     emptyWorkDirMinutes: EMPTY_WORK_DIR_MINUTES,
     gpgAgentStopTries: GPG_AGENT_STOP_TRIES,
+    gpgconfWords: {
+      socket: GPGCONF_WORDS.socket.map(shellWord).join(' '),
+      launch: GPGCONF_WORDS.launch.map(shellWord).join(' '),
+      stop: GPGCONF_WORDS.stop.map(shellWord).join(' '),
+    },
     treeListing: shellWord(TREE_LISTING_FORMAT),
     gitlab: GITLAB_ANSWERS,
     reservedHidden: {

@@ -1,13 +1,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  agentSocketArgv,
-  GPG_AGENT_STOP_TRIES,
-  type GpgHome,
-  launchAgentArgv,
-  stopDaemonsArgv,
-} from '../../graph/gpg-agents.js';
+import { GPG_AGENT_STOP_TRIES, type GpgHome, gpgconfArgv } from '../../graph/gpg-agents.js';
 import type { RunContext } from './run-exec.js';
 
 /**
@@ -29,7 +23,7 @@ export async function makeGpgHomes(
       rmSync(home, { recursive: true, force: true });
       mkdirSync(home, { recursive: true, mode: 0o700 });
     } catch {}
-    await quietly(launchAgentArgv(gpg, home));
+    await quietly(gpgconfArgv(gpg, home, 'launch'));
   }
   return made;
 }
@@ -56,8 +50,8 @@ export async function dropGpgHomes(
 ): Promise<void> {
   for (const gpg of homes) {
     const home = join(ctx.workDir, gpg.home);
-    const socket = (await quietly(agentSocketArgv(gpg, home))).trim();
-    await quietly(stopDaemonsArgv(gpg, home));
+    const socket = (await quietly(gpgconfArgv(gpg, home, 'socket'))).trim();
+    await quietly(gpgconfArgv(gpg, home, 'stop'));
     for (let tries = 0; tries < GPG_AGENT_STOP_TRIES && isSocket(socket); tries++) await sleep(100);
     rmSync(home, { recursive: true, force: true });
   }
