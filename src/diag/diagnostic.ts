@@ -68,31 +68,62 @@ export class Diagnostics {
     this.seen.add(key);
     if (severity === 'error') this.errorTotal++;
     const item = { severity, message, ...(origin === undefined ? {} : { origin }) };
+    // Not `{ ...item, hint }`: a member added to a spread copy gave every diagnostic its own V8
+    // hidden class, thousands in a large configuration's warnings.
     this.items.push(
       typeof hint === 'function'
         ? withLazyHint(item, hint)
         : hint === undefined
           ? item
-          : { ...item, hint: hideUrlPasswords(hint) },
+          : origin === undefined
+            ? { severity, message, hint: hideUrlPasswords(hint) }
+            : { severity, message, origin, hint: hideUrlPasswords(hint) },
     );
   }
 }
 
+/**
+ * The hint as a member computed when first read. The getter is one function for every
+ * diagnostic, its computation kept in a hidden member: a getter made for each diagnostic gave
+ * each its own V8 hidden class, thousands in a large configuration's warnings.
+ */
 function withLazyHint(item: Diagnostic, compute: () => string | undefined): Diagnostic {
-  let known = false;
-  let value: string | undefined;
-  return Object.defineProperty(item, 'hint', {
-    enumerable: true,
-    get: () => {
-      if (!known) {
-        const computed = compute();
-        value = computed === undefined ? undefined : hideUrlPasswords(computed);
-        known = true;
-      }
-      return value;
-    },
-  });
+  const hinted = new HintedDiagnostic(item);
+  Object.defineProperty(hinted, HINT, { value: compute, writable: true });
+  return Object.defineProperty(hinted, 'hint', LAZY_HINT);
 }
+
+/**
+ * A diagnostic whose members are set by a constructor, so that the members added to it then
+ * take the same hidden classes in every one (added to an object literal, each took its own).
+ */
+class HintedDiagnostic {
+  declare severity: Severity;
+  declare message: string;
+  declare origin?: Origin;
+  constructor(item: Diagnostic) {
+    this.severity = item.severity;
+    this.message = item.message;
+    if (item.origin !== undefined) this.origin = item.origin;
+  }
+}
+
+const HINT = Symbol('hint');
+
+/** The hint's computation until it is read, then the hint itself. */
+type LazyHinted = { [HINT]: (() => string | undefined) | { readonly hint: string | undefined } };
+
+const LAZY_HINT: PropertyDescriptor = {
+  enumerable: true,
+  get(this: LazyHinted) {
+    const held = this[HINT];
+    if (typeof held !== 'function') return held.hint;
+    const computed = held();
+    const hint = computed === undefined ? undefined : hideUrlPasswords(computed);
+    this[HINT] = { hint };
+    return hint;
+  },
+};
 
 /** `error: unknown option 'remote_ulr' (did you mean 'remote_url'?)\n  at site.backup:4 [point]` */
 export function formatDiagnostic(d: Diagnostic): string {

@@ -262,7 +262,7 @@ function finishUnit(
   planned.lockFile = unit.cp.layout.lockFile;
   planned.guards = stateFile === undefined ? [] : [{ file: stateFile, sha256: snapshot?.sha256 ?? null }];
   if (stateFile !== undefined && snapshot !== undefined) {
-    const record: Unfinished<StateRecord> = { file: stateFile };
+    const record: Unfinished<StateRecord> = new RecordDraft(stateFile);
     withTemplates(record, records, [
       snapshot.state,
       unit.bp?.variables ?? unit.cp.variables,
@@ -287,7 +287,9 @@ function finishUnit(
  * reads them, and a plan of thousands of points that ran before spent a fifth of its time and a
  * quarter of its memory making two texts of each point's state. The members are enumerable, so
  * a saved plan (JSON) holds them as any other. Made here, apart from the unit: what the getters
- * hold is what they make the templates of, not the unit's drafts.
+ * hold is what they make the templates of, not the unit's drafts. The getters are the same two
+ * functions for every record, their arguments kept in a hidden member: a getter made for each
+ * record gave each its own V8 hidden class, 12,000 of them in a plan of 6,000 units.
  */
 function withTemplates(
   record: Unfinished<StateRecord>,
@@ -302,13 +304,51 @@ function withTemplates(
     record.onFailure = shared.onFailure;
     return;
   }
-  let made: StateTemplates | undefined;
-  const templates = () => {
-    made ??= records.templates(...of);
-    return made;
-  };
-  Object.defineProperties(record, {
-    onSuccess: { enumerable: true, get: () => templates().onSuccess },
-    onFailure: { enumerable: true, get: () => templates().onFailure },
-  });
+  const pending: PendingTemplates = { records, of };
+  Object.defineProperty(record, TEMPLATES, { value: pending, writable: true });
+  Object.defineProperties(record, LAZY_TEMPLATES);
 }
+
+/**
+ * A record's first member, set by a constructor: the members added to it then take the same
+ * hidden classes in every record. Made by an object literal, each record took a class of its own
+ * as its templates' getters were added (V8 left that literal's class out of its transition tree).
+ */
+class RecordDraft {
+  declare file: string;
+  constructor(file: string) {
+    this.file = file;
+  }
+}
+
+const TEMPLATES = Symbol('templates');
+
+interface PendingTemplates {
+  readonly records: StateRecords;
+  readonly of: Parameters<StateRecords['templates']>;
+}
+
+type LazyRecord = { [TEMPLATES]: PendingTemplates | StateTemplates };
+
+function templatesOf(record: LazyRecord): StateTemplates {
+  const held = record[TEMPLATES];
+  if ('onSuccess' in held) return held;
+  const made = held.records.templates(...held.of);
+  record[TEMPLATES] = made;
+  return made;
+}
+
+const LAZY_TEMPLATES: PropertyDescriptorMap = {
+  onSuccess: {
+    enumerable: true,
+    get(this: LazyRecord) {
+      return templatesOf(this).onSuccess;
+    },
+  },
+  onFailure: {
+    enumerable: true,
+    get(this: LazyRecord) {
+      return templatesOf(this).onFailure;
+    },
+  },
+};

@@ -76,6 +76,18 @@ describe('state files', () => {
     expect(read('"2026"')).toEqual({});
   });
 
+  it('keeps the copies whose figures are whole counts, and only those', () => {
+    const read = (copies: string) => parseState(`{"copies": ${copies}}`)?.copies;
+    const whole = '{"/a": {"files": 3, "bytes": 40}, "/b": {"files": 0, "bytes": 0}}';
+    expect(read(whole)).toEqual({ '/a': { files: 3, bytes: 40 }, '/b': { files: 0, bytes: 0 } });
+    const mixed =
+      '{"/a": {"files": 3, "bytes": 40}, "/b": {"files": -1, "bytes": 0}, "/c": {"files": 1.5, "bytes": 2}, "/d": null, "/e": {"files": 1, "bytes": 2, "more": 3}}';
+    expect(read(mixed)).toEqual({ '/a': { files: 3, bytes: 40 }, '/e': { files: 1, bytes: 2 } });
+    expect(JSON.stringify(read(mixed))).toBe('{"/a":{"files":3,"bytes":40},"/e":{"files":1,"bytes":2}}');
+    expect(read('[1]')).toBeUndefined();
+    expect(read('{}')).toEqual({});
+  });
+
   it('writes each template as the JSON of the previous state with its changes, members in place', () => {
     // Where a member stands is what the original and earlier states have: the text must not move
     // them (the scripts that hold these texts are compared byte for byte).
