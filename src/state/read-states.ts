@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { sha256 } from '../config/load.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import { fsCodeProblem } from '../diag/fs-problem.js';
@@ -26,31 +27,64 @@ export type StateSnapshots = ReadonlyMap<string, StateSnapshot>;
 /** Reads the state files a plan depends on; I/O at the edge, before the pure passes. */
 export function readStates(files: Iterable<string>, diagnostics: Diagnostics): Map<string, StateSnapshot> {
   const snapshots = new Map<string, StateSnapshot>();
+  const absent = new AbsentDirectories();
   for (const file of files) {
     if (snapshots.has(file)) continue;
-    const snapshot = readState(file);
+    const snapshot = absent.holds(file) ? NEVER_RAN : readState(file, absent);
     if (snapshot.problem !== undefined) diagnostics.warning(planProblemText(file, snapshot.problem));
     snapshots.set(file, snapshot);
   }
   return snapshots;
 }
 
-export function readState(file: string): StateSnapshot {
+const NEVER_RAN: StateSnapshot = { sha256: null, state: EMPTY_STATE };
+
+/**
+ * `absent`: directories known not to exist, which a missing file adds its own to. A plan of
+ * thousands of points reads mostly files that exist (after a run: opened at once, with no stat
+ * before) or files under a directory that does not (before the first run: one failed open and a
+ * few stats for all the points under it), instead of a stat for every file.
+ */
+export function readState(file: string, absent?: AbsentDirectories): StateSnapshot {
   let bytes: Buffer;
   try {
-    // A point that never ran has no state file: a stat that returns nothing is far cheaper than
-    // the exception of a failed read, and plans of thousands of points mostly see those.
-    if (statSync(file, { throwIfNoEntry: false }) === undefined) return { sha256: null, state: EMPTY_STATE };
     bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { sha256: null, state: EMPTY_STATE };
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      absent?.add(dirname(file));
+      return NEVER_RAN;
+    }
     return { sha256: null, state: EMPTY_STATE, problem: { kind: 'unreadable', code } };
   }
   const state = bytes.length === 0 ? undefined : parseState(bytes.toString('utf8'));
   if (state !== undefined) return { sha256: sha256(bytes), state };
   const reason = bytes.length === 0 ? 'empty' : 'not valid JSON';
   return { sha256: sha256(bytes), state: EMPTY_STATE, problem: { kind: 'corrupt', reason } };
+}
+
+/** Directories found missing, and so every path under them. */
+export class AbsentDirectories {
+  private readonly dirs = new Set<string>();
+
+  /** Notes `dir` and each of its parents that does not exist either, up to one that does. */
+  add(dir: string): void {
+    for (let at = dir; !this.dirs.has(at) && at !== dirname(at); at = dirname(at)) {
+      try {
+        if (statSync(at, { throwIfNoEntry: false }) !== undefined) return;
+      } catch {
+        // Not looked at (a parent that denies it): the files under it are read one by one.
+        return;
+      }
+      this.dirs.add(at);
+    }
+  }
+
+  holds(file: string): boolean {
+    if (this.dirs.size === 0) return false;
+    for (let at = dirname(file); at !== dirname(at); at = dirname(at)) if (this.dirs.has(at)) return true;
+    return false;
+  }
 }
 
 /** `state file F is corrupt (empty)`, `cannot read state file F (permission denied)`: what check and config say. */
