@@ -1,13 +1,22 @@
 import { recordedKey, recordedVariables, type Variables } from '../options/variables.js';
-import { nextStateTemplates, type PointState, type StateTemplates } from '../state/point-state.js';
+import {
+  EMPTY_STATE,
+  nextStateTemplates,
+  type PointState,
+  type StateTemplates,
+} from '../state/point-state.js';
 
 /**
  * The state templates of a plan's units. Points that have not run yet share one previous state,
  * and every point of a run records the same time and host: their templates are the same text,
  * made once and shared, which a plan of thousands of units would otherwise hold thousands of times.
+ * A point that ran has a previous state of its own, and templates of its own.
  */
 export class StateRecords {
-  private readonly made = new WeakMap<PointState, Map<string, (StateTemplates | undefined)[]>>();
+  /** The templates of points that never ran, by the key of their variables, then by flags. */
+  private readonly neverRan = new Map<string, (StateTemplates | undefined)[]>();
+  /** The recorded variables, one object for each key: their JSON is made once for it. */
+  private readonly recorded = new Map<string, Variables>();
   /** The units of a collect point share one set of variables, unless a backup point adds its own. */
   private readonly keys = new WeakMap<Variables, string>();
 
@@ -34,20 +43,23 @@ export class StateRecords {
     // Looked up by the variables' own key, which is one string for every unit of the same
     // variables and hashed once, then by the flags: not a key made anew, and hashed, for each unit.
     const key = this.recordedKey(variables);
-    let byKey = this.made.get(previous);
-    if (byKey === undefined) {
-      byKey = new Map();
-      this.made.set(previous, byKey);
+    let recorded = this.recorded.get(key);
+    if (recorded === undefined) {
+      recorded = recordedVariables(variables);
+      this.recorded.set(key, recorded);
     }
-    let byFlags = byKey.get(key);
+    // A state read from a file is one unit's own: its templates are made for it, and not kept
+    // here, where they would outlive the unit (thousands of texts in a plan after a run).
+    if (previous !== EMPTY_STATE)
+      return nextStateTemplates(previous, this.configHash, recorded, measured, undefined, copies);
+    let byFlags = this.neverRan.get(key);
     if (byFlags === undefined) {
       byFlags = [];
-      byKey.set(key, byFlags);
+      this.neverRan.set(key, byFlags);
     }
     const flags = (measured ? 2 : 0) + (copies ? 1 : 0);
     let templates = byFlags[flags];
     if (templates === undefined) {
-      const recorded = recordedVariables(variables);
       templates = nextStateTemplates(previous, this.configHash, recorded, measured, undefined, copies);
       byFlags[flags] = templates;
     }

@@ -54,7 +54,7 @@ export const COPIES_PLACEHOLDER = '@@POLYARCHIV_COPIES@@';
 /** Whole seconds from the start of the unit to its record, measured by the backend that ran it. */
 export const DURATION_PLACEHOLDER = '@@POLYARCHIV_DURATION@@';
 
-export function parseState(text: string): PointState | undefined {
+export function parseState(text: string, sharedVariables?: SharedVariables): PointState | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -65,7 +65,8 @@ export function parseState(text: string): PointState | undefined {
   const r = raw as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
-  const variables = stringMembers(r.variables);
+  const parsed = stringMembers(r.variables);
+  const variables = sharedVariables === undefined ? parsed : sharedVariables.same(parsed);
   return {
     last_state_valid: typeof r.last_state_valid === 'boolean' ? r.last_state_valid : null,
     success_count: num(r.success_count),
@@ -82,6 +83,32 @@ export function parseState(text: string): PointState | undefined {
       ? { last_duration: r.last_duration }
       : {}),
   };
+}
+
+/**
+ * The states one plan reads mostly recorded the same variables (the units of a run share its
+ * time and host): each set equal to the last one seen is replaced by it, so that a plan of
+ * thousands of points that ran keeps one, and makes the JSON of its next states once.
+ */
+export class SharedVariables {
+  private last: Variables | undefined;
+
+  same(variables: Variables): Variables {
+    const last = this.last;
+    if (last !== undefined && sameMembers(last, variables)) return last;
+    this.last = variables;
+    return variables;
+  }
+}
+
+function sameMembers(a: Variables, b: Variables): boolean {
+  let count = 0;
+  for (const key in b) {
+    if (a[key] !== b[key]) return false;
+    count += 1;
+  }
+  for (const _ in a) count -= 1;
+  return count === 0;
 }
 
 /**

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { sha256 } from '../config/load.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import { fsCodeProblem } from '../diag/fs-problem.js';
-import { EMPTY_STATE, type PointState, parseState } from './point-state.js';
+import { EMPTY_STATE, type PointState, parseState, SharedVariables } from './point-state.js';
 
 /** Why a state file tells nothing: unparseable (kept aside by the next run) or unreadable. */
 export type StateProblem =
@@ -28,9 +28,10 @@ export type StateSnapshots = ReadonlyMap<string, StateSnapshot>;
 export function readStates(files: Iterable<string>, diagnostics: Diagnostics): Map<string, StateSnapshot> {
   const snapshots = new Map<string, StateSnapshot>();
   const absent = new AbsentDirectories();
+  const variables = new SharedVariables();
   for (const file of files) {
     if (snapshots.has(file)) continue;
-    const snapshot = absent.holds(file) ? NEVER_RAN : readState(file, absent);
+    const snapshot = absent.holds(file) ? NEVER_RAN : readState(file, absent, variables);
     if (snapshot.problem !== undefined) diagnostics.warning(planProblemText(file, snapshot.problem));
     snapshots.set(file, snapshot);
   }
@@ -43,9 +44,14 @@ const NEVER_RAN: StateSnapshot = { sha256: null, state: EMPTY_STATE };
  * `absent`: directories known not to exist, which a missing file adds its own to. A plan of
  * thousands of points reads mostly files that exist (after a run: opened at once, with no stat
  * before) or files under a directory that does not (before the first run: one failed open and a
- * few stats for all the points under it), instead of a stat for every file.
+ * few stats for all the points under it), instead of a stat for every file. `variables`: the
+ * sets of variables read so far, equal ones shared.
  */
-export function readState(file: string, absent?: AbsentDirectories): StateSnapshot {
+export function readState(
+  file: string,
+  absent?: AbsentDirectories,
+  variables?: SharedVariables,
+): StateSnapshot {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -57,7 +63,7 @@ export function readState(file: string, absent?: AbsentDirectories): StateSnapsh
     }
     return { sha256: null, state: EMPTY_STATE, problem: { kind: 'unreadable', code } };
   }
-  const state = bytes.length === 0 ? undefined : parseState(bytes.toString('utf8'));
+  const state = bytes.length === 0 ? undefined : parseState(bytes.toString('utf8'), variables);
   if (state !== undefined) return { sha256: sha256(bytes), state };
   const reason = bytes.length === 0 ? 'empty' : 'not valid JSON';
   return { sha256: sha256(bytes), state: EMPTY_STATE, problem: { kind: 'corrupt', reason } };
