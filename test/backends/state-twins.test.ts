@@ -1,14 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { shellWord } from '../../src/backends/bash/shell-word.js';
-import { configChanged, isStale, measuredSize, recordState } from '../../src/backends/execute/primitives.js';
+import { type MeasuredPart, measuredSize, smallTreeSize } from '../../src/backends/execute/measured-size.js';
+import { configChanged, isStale, recordState } from '../../src/backends/execute/primitives.js';
 import { missingSecrets } from '../../src/backends/execute/run-exec.js';
 import { helperCall } from '../../src/backends/helper-calls.js';
 import { HELPER_MESSAGES } from '../../src/backends/helper-messages.js';
 import { sha256 } from '../../src/config/load.js';
 import { HELPERS as CONTRACTS } from '../../src/graph/helper-contracts.js';
-import { measuredPartPattern } from '../../src/graph/measured-part.js';
+import { duExcludes, measuredPartPattern } from '../../src/graph/measured-part.js';
 import { partialFile } from '../helpers/partials.js';
 import { haveTools } from '../helpers/tools.js';
 import { type Layout, twinHarness } from '../helpers/twin-harness.js';
@@ -159,29 +160,13 @@ describe.runIf(canRun)('state helpers and their executor twins agree', () => {
     expect(Object.keys(script).filter((k) => /^m\/s\.json\.corrupt-\d{8}T\d{6}$/.test(k))).toHaveLength(1);
   });
 
-  it('measure the size alike: du of what the copies did not count, and the bytes they counted', async () => {
-    const box = sandbox();
-    const measured = box.path('backups');
-    // Names with du's wildcards, and a copy below a directory of the rest.
-    const copied = [`${measured}/a[1]*?\\b`, `${measured}/rest/nested copy`];
-    box.write({
-      'backups/a[1]*?\\b/f': 'x'.repeat(5000),
-      'backups/a[1]*?\\b/sub/g': 'y'.repeat(3000),
-      'backups/rest/nested copy/h': 'z'.repeat(7000),
-      'backups/rest/dump.sql': 'w'.repeat(1234),
-      // Matches an unescaped pattern of the first copy: it must still be counted.
-      'backups/a1xyb/i': 'v'.repeat(999),
-    });
-    const parts = copied.map((path, k) => {
-      const pattern = measuredPartPattern(measured, path);
-      if (pattern === undefined) throw new Error(`${path} is below ${measured}`);
-      return { pattern, bytes: 1000 * (k + 1) };
-    });
+  /** The size polyarchiv_record and recordState each record for `measured` with the copies' `parts`. */
+  async function recordedSizes(
+    box: ReturnType<typeof sandbox>,
+    measured: string,
+    parts: readonly MeasuredPart[],
+  ): Promise<[number, number]> {
     writeFileSync(box.path('parts'), parts.map((part) => `${part.pattern}\0${part.bytes}\0`).join(''));
-    const du = (path: string) =>
-      Number.parseInt(spawnSync('du', ['-s', '-b', '--', path], { encoding: 'utf8' }).stdout, 10);
-    // The rest, walked: the whole less each copy's tree.
-    const expected = du(measured) - du(copied[0] ?? '') - du(copied[1] ?? '') + 1000 + 2000;
     const template = '{"total_size":@@POLYARCHIV_SIZE@@}';
     const run = spawnSync(
       'bash',
@@ -212,10 +197,79 @@ describe.runIf(canRun)('state helpers and their executor twins agree', () => {
       { started: new Date(), now: new Date(), duration: 0 },
       { size },
     );
-    const read = (name: string) =>
-      JSON.parse(spawnSync('cat', [box.path(name)], { encoding: 'utf8' }).stdout);
-    expect(read('sh.json')).toEqual({ total_size: expected });
-    expect(read('ts.json')).toEqual({ total_size: expected });
+    const read = (name: string) => JSON.parse(readFileSync(box.path(name), 'utf8')).total_size as number;
+    return [read('sh.json'), read('ts.json')];
+  }
+
+  const partsOf = (measured: string, copied: readonly string[]) =>
+    copied.map((path, k) => {
+      const pattern = measuredPartPattern(measured, path);
+      if (pattern === undefined) throw new Error(`${path} is below ${measured}`);
+      return { pattern, bytes: 1000 * (k + 1) };
+    });
+
+  const du = (...args: string[]) =>
+    Number.parseInt(spawnSync('du', ['-s', '-b', ...args], { encoding: 'utf8' }).stdout, 10);
+
+  it('measure the size alike: du of what the copies did not count, and the bytes they counted', async () => {
+    const box = sandbox();
+    const measured = box.path('backups');
+    // Names with du's wildcards, and a copy below a directory of the rest.
+    const copied = [`${measured}/a[1]*?\\b`, `${measured}/rest/nested copy`];
+    box.write({
+      'backups/a[1]*?\\b/f': 'x'.repeat(5000),
+      'backups/a[1]*?\\b/sub/g': 'y'.repeat(3000),
+      'backups/rest/nested copy/h': 'z'.repeat(7000),
+      'backups/rest/dump.sql': 'w'.repeat(1234),
+      // Matches an unescaped pattern of the first copy: it must still be counted.
+      'backups/a1xyb/i': 'v'.repeat(999),
+    });
+    const parts = partsOf(measured, copied);
+    // The rest, walked: the whole less each copy's tree.
+    const expected = du('--', measured) - du('--', copied[0] ?? '') - du('--', copied[1] ?? '') + 1000 + 2000;
+    expect(await recordedSizes(box, measured, parts)).toEqual([expected, expected]);
+  });
+
+  it.each([
+    ['hard links, each file counted once, one of its names in a copy', 'links'],
+    ['symbolic links (counted as links), a FIFO and empty directories', 'odd'],
+    ['more entries than apply walks itself', 'large'],
+  ] as const)('measure the size alike with %s', async (_, kind) => {
+    const box = sandbox();
+    const measured = box.path('backups');
+    const copied = [`${measured}/copy`];
+    box.write({ 'backups/copy/f': 'x'.repeat(4000), 'backups/dump.sql': 'd'.repeat(333) });
+    if (kind === 'links') {
+      box.write({ 'backups/a/one': 'l'.repeat(2500), 'backups/b/other': 'o'.repeat(100) });
+      linkSync(`${measured}/a/one`, `${measured}/a/two`);
+      linkSync(`${measured}/a/one`, `${measured}/b/three`);
+      linkSync(`${measured}/a/one`, `${measured}/copy/four`);
+      linkSync(`${measured}/copy/f`, `${measured}/b/five`);
+    } else if (kind === 'odd') {
+      symlinkSync('dump.sql', `${measured}/to-dump`);
+      symlinkSync('copy', `${measured}/to-copy`);
+      symlinkSync('nowhere/at/all', `${measured}/dangling`);
+      mkdirSync(`${measured}/empty/deeper/still`, { recursive: true });
+      expect(spawnSync('mkfifo', [`${measured}/fifo`]).status).toBe(0);
+    } else {
+      for (let i = 0; i < 300; i++) box.write({ [`backups/many/d${i % 7}/f${i}`]: 'm'.repeat(i) });
+    }
+    const parts = partsOf(measured, copied);
+    const patterns = parts.map((part) => part.pattern);
+    const expected = du(...duExcludes(patterns), '--', measured) + 1000;
+    // A small rest is walked by apply itself, a large one left to du.
+    expect(smallTreeSize(measured, patterns) === undefined).toBe(kind === 'large');
+    expect(await recordedSizes(box, measured, parts)).toEqual([expected, expected]);
+  });
+
+  it('leave to du what the walk in node does not match itself', () => {
+    const box = sandbox();
+    box.write({ 'backups/f': 'x' });
+    symlinkSync(box.path('backups'), box.path('link'));
+    expect(smallTreeSize(box.path('backups'), [])).toBe(du('--', box.path('backups')));
+    expect(smallTreeSize(box.path('backups'), ['*'])).toBeUndefined();
+    expect(smallTreeSize(`${box.path('backups')}/`, [])).toBeUndefined();
+    expect(smallTreeSize(box.path('link'), [])).toBeUndefined();
   });
 
   it('agree on what a stale state file is', () => {

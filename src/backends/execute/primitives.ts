@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -19,7 +19,6 @@ import { isDirectory } from '../../fs-probe.js';
 import { assertNever } from '../../graph/action.js';
 import { type DirSwapCommand, DUMP_END_BYTES, type DumpCheckCommand } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
-import { duExcludes } from '../../graph/measured-part.js';
 import type { PlanInput } from '../../planner/plan.js';
 import { fillStateTemplate, stateTimestamp } from '../../state/point-state.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
@@ -237,29 +236,6 @@ function fsyncPath(path: string): void {
   } finally {
     closeSync(fd);
   }
-}
-
-/** A tree a copy wrote in the measured directory: du's pattern for it, and the bytes it counted. */
-export interface MeasuredPart {
-  readonly pattern: string;
-  readonly bytes: number;
-}
-
-/**
- * `du -s -b`, as the script runs it (hard-linked files count once), less the parts the copies
- * counted, plus their bytes. Waited for without blocking, so that units running side by side go on
- * meanwhile.
- */
-export function measuredSize(path: string, parts: readonly MeasuredPart[] = []): Promise<number> {
-  if (!existsSync(path)) return Promise.resolve(0);
-  let counted = 0;
-  for (const part of parts) counted += part.bytes;
-  const excludes = duExcludes(parts.map((part) => part.pattern));
-  return new Promise((resolve) => {
-    execFile('du', ['-s', '-b', ...excludes, '--', path], { encoding: 'utf8' }, (error, stdout) => {
-      resolve(error === null ? (Number.parseInt(stdout, 10) || 0) + counted : 0);
-    });
-  });
 }
 
 export function dirRecover(command: DirSwapCommand): void {

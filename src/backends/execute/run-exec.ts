@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { EnvValue, ExecCommand, PrivateFileCommand, Word } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
-import type { MeasuredPart } from './primitives.js';
+import type { MeasuredPart } from './measured-size.js';
 import { redirectProblem, spawnProblem } from './tool-problems.js';
 
 /** What the executor holds while it runs one unit. */

@@ -19,6 +19,7 @@ import { dropGpgHomes, makeGpgHomes } from './gpg-homes.js';
 import { guardedCopy } from './guarded-copy.js';
 import { makeDir } from './make-dir.js';
 import { mapTree } from './map-tree.js';
+import { type MeasuredPart, measuredSize } from './measured-size.js';
 import { newestFile } from './newest-file.js';
 import {
   causeOf,
@@ -27,8 +28,6 @@ import {
   dirRecover,
   dirSwap,
   isStale,
-  type MeasuredPart,
-  measuredSize,
   publishFile,
   type RecordOptions,
   recordState,
