@@ -66,6 +66,8 @@ export function smallTreeSize(root: string, patterns: readonly string[]): number
     const directories = [root];
     for (let dir = directories.pop(); dir !== undefined; dir = directories.pop()) {
       for (const name of readdirSync(dir)) {
+        // A name that is not UTF-8 reads back with U+FFFD in place of its bytes: du knows it.
+        if (name.includes('\uFFFD')) return undefined;
         const path = `${dir}/${name}`;
         if (excluded(path)) continue;
         entries += 1;
