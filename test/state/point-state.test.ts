@@ -7,6 +7,7 @@ import {
   type PointState,
   parseState,
   parseTimestamp,
+  SharedVariables,
 } from '../../src/state/point-state.js';
 
 describe('state files', () => {
@@ -74,6 +75,20 @@ describe('state files', () => {
     expect(read('{"Y": "2026", "n": 3, "o": null, "m": "12"}')).toEqual({ Y: '2026', m: '12' });
     expect(read('["2026"]')).toEqual({});
     expect(read('"2026"')).toEqual({});
+  });
+
+  it('shares a set of variables equal to the last one read, members and order alike', () => {
+    const shared = new SharedVariables();
+    const read = (variables: string) => parseState(`{"variables": ${variables}}`, shared)?.variables;
+    const first = read('{"Y": "2026", "m": "12"}');
+    expect(read('{"Y": "2026", "m": "12"}')).toBe(first);
+    const reordered = read('{"m": "12", "Y": "2026"}');
+    expect(reordered).not.toBe(first);
+    expect(JSON.stringify(reordered)).toBe('{"m":"12","Y":"2026"}');
+    expect(read('{"m": "12", "Y": "2026", "d": "01"}')).not.toBe(reordered);
+    const other = read('{"m": "11", "Y": "2026"}');
+    expect(other).toEqual({ m: '11', Y: '2026' });
+    expect(read('{"m": "11"}')).toEqual({ m: '11' });
   });
 
   it('keeps the copies whose figures are whole counts, and only those', () => {
