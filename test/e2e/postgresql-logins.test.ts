@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { runScript, SECRET_VARIABLE, usePostgresCase } from '../helpers/postgres-case.js';
@@ -85,6 +86,26 @@ describe.runIf(canRun)('the postgresql source: a login the server refuses names 
       [],
       '',
       `the server lets the user of option 'user' (site.collect:9 [source "db"]) log in only from the local user of the same name (peer authentication)`,
+    );
+  });
+
+  it.runIf(canSudo)("names the user's line for a role the server does not have", () => {
+    expect(run('apply', 'backup', [], t.password).code).toBe(0);
+    // Peer authentication lets the local user that runs the tool in under its own name, which no
+    // role of the server has: the server then says that the role does not exist.
+    const local = userInfo().username;
+    expect(['postgres', 'app']).not.toContain(local);
+    expectRefused(
+      [
+        'engine = postgresql',
+        `socket = ${t.pg.socketDir}`,
+        `port = ${t.pg.port}`,
+        `user = ${local}`,
+        `database = ${t.database}`,
+      ],
+      [],
+      '',
+      `the server has no role for the user of option 'user' (site.collect:9 [source "db"])`,
     );
   });
 });
