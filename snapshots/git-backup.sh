@@ -85,7 +85,7 @@ unit_1_collect_journal() {
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups add --all --force -- :/ ':(top,exclude,glob)**/.~polyarchiv~/**'
   # journal.collect:5 [point]
   polyarchiv_step 12 12 'commit the changes, if any' 'journal.collect:5 [point]'
-  GIT_AUTHOR_DATE="${GIT_AUTHOR_DATE:-${polyarchiv_started}}" GIT_COMMITTER_DATE="${GIT_COMMITTER_DATE:-${polyarchiv_started}}" polyarchiv_exec_if_changed 'nothing changed since the last commit' '' 6 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups diff --cached --quiet git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups -c 'user.name=Backup of journal' -c 'user.email=backup@web1.example.org' -c 'commit.gpgsign=false' commit --quiet --no-verify '--message=Backup of journal on 2026-03-10'
+  GIT_AUTHOR_DATE="${GIT_AUTHOR_DATE:-${polyarchiv_started}}" GIT_COMMITTER_DATE="${GIT_COMMITTER_DATE:-${polyarchiv_started}}" polyarchiv_exec_if_changed 'nothing changed since the last commit' '' 0 6 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups diff --cached --quiet git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git --work-tree=/var/lib/polyarchiv-fixture/collect/journal/backups -c 'user.name=Backup of journal' -c 'user.email=backup@web1.example.org' -c 'commit.gpgsign=false' commit --quiet --no-verify '--message=Backup of journal on 2026-03-10'
 }
 
 # backup point remote of journal (remote.backup:1 [point])

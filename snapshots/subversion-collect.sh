@@ -67,7 +67,7 @@ store-auth-creds = no
 '
   # journal.collect:4 [point]
   polyarchiv_step 4 13 'check the repository out into the collect directory (once), at remote_url' 'journal.collect:4 [point]'
-  LC_ALL=C.UTF-8 polyarchiv_exec_if_changed 'the working copy exists' '' 3 test -d /var/lib/polyarchiv-fixture/collect/journal/backups/.svn svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal checkout --quiet --force --ignore-externals -- file:///var/lib/polyarchiv-fixture/svn/journal@ /var/lib/polyarchiv-fixture/collect/journal/backups
+  LC_ALL=C.UTF-8 polyarchiv_exec_if_changed 'the working copy exists' '' 0 3 test -d /var/lib/polyarchiv-fixture/collect/journal/backups/.svn svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal checkout --quiet --force --ignore-externals -- file:///var/lib/polyarchiv-fixture/svn/journal@ /var/lib/polyarchiv-fixture/collect/journal/backups
   LC_ALL=C.UTF-8 svn --non-interactive --no-auth-cache --config-dir="${polyarchiv_work}"/svn-journal relocate -- file:///var/lib/polyarchiv-fixture/svn/journal /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:4 [point]
   polyarchiv_step 5 13 'revert local changes, remove strays and update the collect directory to the last revision' 'journal.collect:4 [point]'

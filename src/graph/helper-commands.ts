@@ -100,6 +100,11 @@ export interface ExecIfChangedCommand {
   readonly unchanged: string;
   /** A restore's words for a `run` that fails (a repository it cannot read), said after its own lines. */
   readonly unreadable?: string;
+  /**
+   * The words of texts that a `run` which fails may print (`printed`: a refused login, naming the
+   * option to fix), said in place of `unreadable`: its error output is kept until it ends for them.
+   */
+  readonly explains?: readonly Explanation[];
   readonly env?: Readonly<Record<string, EnvValue>>;
   readonly stdin?: Word;
 }

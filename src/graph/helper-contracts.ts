@@ -231,8 +231,8 @@ export const HELPERS = {
   },
   execIfChanged: {
     name: 'polyarchiv_exec_if_changed',
-    args: [word('message'), word('unreadable'), argv('probe'), rest('run')],
-    tools: [],
+    args: [word('message'), word('unreadable'), argv('explanations'), argv('probe'), rest('run')],
+    tools: ['cat', 'rm'],
     statuses: { done: 0 },
   },
   resticInit: {

@@ -63,6 +63,8 @@ export function svnCheckoutCommands(spec: SvnWorkingCopySpec, tools: ToolPaths):
       ],
       unchanged: 'the working copy exists',
       ...(spec.unreadable === undefined ? {} : { unreadable: spec.unreadable }),
+      // The first command that reaches the repository: a refused login names its option here.
+      ...(repository.loginFailures === undefined ? {} : { explains: repository.loginFailures }),
       env: SVN_ENV,
       ...(stdin === undefined ? {} : { stdin }),
     },

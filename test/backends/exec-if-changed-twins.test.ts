@@ -32,10 +32,11 @@ function viaScript(cmd: ExecIfChangedCommand, root: string): Outcome {
     'bash',
     [
       '-c',
-      `set -Eeuo pipefail; source "$1"; source "$2"; rc=0; ${commandLine(cmd)} || rc=$?; printf %s "\${polyarchiv_explained}"; exit "\${rc}"`,
+      `set -Eeuo pipefail; source "$1"; source "$2"; polyarchiv_unit_file="$3"; rc=0; ${commandLine(cmd)} || rc=$?; printf %s "\${polyarchiv_explained}"; exit "\${rc}"`,
       'bash',
       partial('helpers'),
       partial('helpers-exec-if-changed'),
+      `${root}/unit`,
     ],
     { encoding: 'utf8' },
   );
@@ -102,6 +103,55 @@ describe.runIf(canRun)("polyarchiv_exec_if_changed's unreadable words and its tw
     }
     expect(results[1]).toEqual(results[0]);
     expect(results[0]).toEqual({ code: runStatus, said, ran: 'ran\n', recorded });
+  });
+});
+
+describe.runIf(canRun)("polyarchiv_exec_if_changed's words of what the command printed, and its twin", () => {
+  const UNREADABLE = 'the repository could not be read';
+  const REFUSED = "the server refused the user and password of option 'remote_url' (site.collect:4 [point])";
+  const explains = [{ status: 'other', printed: 'E215004', message: REFUSED }] as const;
+  /** A command that prints `line` on its error output and exits 1. */
+  const printing = (root: string, line: string): ExecIfChangedCommand => ({
+    ...command(root, 1, 1),
+    run: ['sh', '-c', `echo ran >> "$1"; echo "${line}" >&2; exit 1`, 'sh', `${root}/ran`],
+    unreadable: UNREADABLE,
+    explains,
+  });
+
+  it.each([
+    [
+      'a text an explanation names: its words, in place of the unreadable ones',
+      'svn: E215004: No more credentials',
+      REFUSED,
+    ],
+    ['any other text: the unreadable words', 'svn: E170013: Unable to connect', UNREADABLE],
+  ] as const)('%s', async (_, line, why) => {
+    const results: Outcome[] = [];
+    for (const backend of [viaScript, viaExecutor]) {
+      const box = newSandbox('polyarchiv-twin-');
+      results.push(await backend(printing(box.root, line), box.root));
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]).toEqual({ code: 1, said: [`  ${why}`], ran: 'ran\n', recorded: why });
+  });
+
+  it("shows the command's own lines before the words, and leaves no file of them", () => {
+    const box = newSandbox('polyarchiv-twin-');
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        `set -Eeuo pipefail; source "$1"; source "$2"; polyarchiv_unit_file="$3"; ${commandLine(printing(box.root, 'svn: E215004: No more credentials'))}`,
+        'bash',
+        partial('helpers'),
+        partial('helpers-exec-if-changed'),
+        `${box.root}/unit`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`svn: E215004: No more credentials\npolyarchiv:   ${REFUSED}\n`);
+    expect(existsSync(`${box.root}/unit.run-errors`)).toBe(false);
   });
 });
 

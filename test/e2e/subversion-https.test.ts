@@ -78,6 +78,17 @@ describe.runIf(canRun)(
         expect(run.stdout + run.stderr).not.toContain('wrong password');
       });
 
+      it('names the line of a wrong password on the first checkout, and commits nothing', () => {
+        const t = verified();
+        setRemoteUrl(t, https.server.url(`journal-${https.count}`, 'wrong password'));
+        const run = runSvn(t, backend);
+        expectRefused(t, run, /E215004/, 0);
+        expect(run.stdout + run.stderr).toMatch(
+          /the server refused the user and password of option 'remote_url' \(journal\.collect:4 \[point\]\): one of them is wrong/,
+        );
+        expect(run.stdout + run.stderr).not.toContain('wrong password');
+      });
+
       it('refuses a server no CA it is given signed (no ca_cert, a foreign CA), and accepts it with ca_cert = any', () => {
         const foreignCa = makeTestCa(foreign.root).ca;
         for (const caCert of [[], [`ca_cert = ${foreignCa}`]]) {

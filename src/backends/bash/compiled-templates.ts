@@ -675,13 +675,13 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
         return undefined
     };
 
-  return "\n# Runs the command `run` only when the command `probe` says something changed: the probe exits 1\n# for \"changed\" (as git diff --quiet does), 0 for \"nothing to do\" (`message` is said, but not\n# under -q, and the step succeeds); any other status fails the step with that status. A `run`\n# that fails fails the step with its status, after UNREADABLE when it is not empty.\npolyarchiv_exec_if_changed() {\n"
-    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"execIfChanged"), "args", {"start":{"line":7,"column":2},"end":{"line":7,"column":28}} ), depth0)) != null ? stack1 : "")
-    + "\n  local rc=0\n  \"${probe[@]}\" || rc=$?\n  case ${rc} in\n    "
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"probe"), "unchanged", {"start":{"line":11,"column":6},"end":{"line":11,"column":21}} ), depth0)) != null ? stack1 : "")
+  return "\n# Runs the command `run` only when the command `probe` says something changed: the probe exits 1\n# for \"changed\" (as git diff --quiet does), 0 for \"nothing to do\" (`message` is said, but not\n# under -q, and the step succeeds); any other status fails the step with that status. A `run`\n# that fails fails the step with its status, after the words of the first EXPLANATIONS (~TEXT\n# MESSAGE) whose text its error output holds (kept until it ends, then shown), else UNREADABLE\n# when it is not empty.\npolyarchiv_exec_if_changed() {\n"
+    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"execIfChanged"), "args", {"start":{"line":9,"column":2},"end":{"line":9,"column":28}} ), depth0)) != null ? stack1 : "")
+    + "\n  local rc=0 said=''\n  \"${probe[@]}\" || rc=$?\n  case ${rc} in\n    "
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"probe"), "unchanged", {"start":{"line":13,"column":6},"end":{"line":13,"column":21}} ), depth0)) != null ? stack1 : "")
     + ") polyarchiv_progress \"  ${message}\" ;;\n    "
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"probe"), "changed", {"start":{"line":12,"column":6},"end":{"line":12,"column":19}} ), depth0)) != null ? stack1 : "")
-    + ")\n      rc=0\n      \"${run[@]}\" || rc=$?\n      if ((rc != 0)); then\n        polyarchiv_say_why \"${unreadable}\"\n      fi\n      return \"${rc}\"\n      ;;\n    *) return \"${rc}\" ;;\n  esac\n}\n";
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"probe"), "changed", {"start":{"line":14,"column":6},"end":{"line":14,"column":19}} ), depth0)) != null ? stack1 : "")
+    + ")\n      rc=0\n      if ((${#explanations[@]} == 0)); then\n        \"${run[@]}\" || rc=$?\n      else\n        \"${run[@]}\" 2> \"${polyarchiv_unit_file}.run-errors\" || rc=$?\n        if [[ -s ${polyarchiv_unit_file}.run-errors ]]; then\n          cat -- \"${polyarchiv_unit_file}.run-errors\" >&2 || true\n          said=$(< \"${polyarchiv_unit_file}.run-errors\") || true\n        fi\n        rm -f -- \"${polyarchiv_unit_file}.run-errors\"\n      fi\n      if ((rc != 0)); then\n        polyarchiv_explain_printed \"${said}\" \"${explanations[@]}\"\n        if [[ -z ${polyarchiv_printed_said} ]]; then\n          polyarchiv_say_why \"${unreadable}\"\n        fi\n      fi\n      return \"${rc}\"\n      ;;\n    *) return \"${rc}\" ;;\n  esac\n}\n";
 },"useData":true},
   'helpers-git-reset-at': {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.strict, alias2=container.lambda, lookupProperty = container.lookupProperty || function(parent, propertyName) {

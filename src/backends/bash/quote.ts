@@ -224,6 +224,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           {
             message: shellWord(command.unchanged),
             unreadable: shellWord(command.unreadable ?? ''),
+            explanations: printedWords(command.explains ?? []),
             probe: command.probe,
             run: command.run,
           },

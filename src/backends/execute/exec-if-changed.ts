@@ -1,12 +1,13 @@
-import type { ExecIfChangedCommand } from '../../graph/command.js';
+import { type ExecIfChangedCommand, printedExplanation } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { PROBE_STATUSES } from '../tool-conventions.js';
-import { type RunContext, runExec, sayWhy } from './run-exec.js';
+import { type RunContext, runExec, sayWhy, writeAsTool } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_exec_if_changed (templates/partials/helpers-exec-if-changed.hbs): runs the
  * command when the probe says `changed`, notes the message when it says `unchanged`, and otherwise
- * fails with the probe's status; a run that fails is said in `unreadable`'s words, when it has them. Both run as any other tool of the unit (lock held, output relayed, signals).
+ * fails with the probe's status; a run that fails is said in the words of the first explanation
+ * whose text it printed, else in `unreadable`'s, when it has them. Both run as any other tool of the unit (lock held, output relayed, signals).
  */
 export async function execIfChanged(
   command: ExecIfChangedCommand,
@@ -24,7 +25,26 @@ export async function execIfChanged(
     return HELPERS.execIfChanged.statuses.done;
   }
   if (probe !== PROBE_STATUSES.changed) return probe;
-  const status = await runExec({ kind: 'exec', argv: command.run, ...io }, ctx);
-  if (status !== 0) sayWhy(say, ctx, command.unreadable);
+  const explains = command.explains ?? [];
+  if (explains.length === 0) {
+    const status = await runExec({ kind: 'exec', argv: command.run, ...io }, ctx);
+    if (status !== 0) sayWhy(say, ctx, command.unreadable);
+    return status;
+  }
+  // Its error output kept until it ends, then shown: the words it printed tell which option is wrong.
+  const errors: Buffer[] = [];
+  const status = await runExec(
+    { kind: 'exec', argv: command.run, ...io },
+    {
+      ...ctx,
+      output: (stream, chunk) => {
+        if (stream === 'stderr') errors.push(chunk);
+        else writeAsTool(ctx, stream, chunk);
+      },
+    },
+  );
+  const said = Buffer.concat(errors);
+  if (said.length > 0) writeAsTool(ctx, 'stderr', said);
+  if (status !== 0) sayWhy(say, ctx, printedExplanation(explains, said.toString()) ?? command.unreadable);
   return status;
 }
