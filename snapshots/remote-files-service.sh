@@ -59,7 +59,7 @@ unit_1_collect_site() {
   polyarchiv_step 4 14 "fetch https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï into /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav" 'site.collect:7 [source "dav"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_DAV_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT=/etc/polyarchiv/dav-ca.pem RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone sync --links -- ":webdav:/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï" /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav
+  polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT=/etc/polyarchiv/dav-ca.pem RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone sync --links -- ":webdav:/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï" /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav 2> "${polyarchiv_work}"/rclone.584684c6a1898279.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.584684c6a1898279.errors '~401 Unauthorized' "the server refused the password of option 'password' (site.collect:8 [source \"dav\"]) for user backup of option 'source_url' (site.collect:7 [source \"dav\"]): the password is wrong, or the server does not know the user"
   polyarchiv_restore_trace
   # site.collect:7 [source "dav"]
   polyarchiv_step 5 14 'create the copy of source "dav" and the directory where rsync holds updated files' 'site.collect:7 [source "dav"]'
@@ -80,7 +80,7 @@ unit_1_collect_site() {
   polyarchiv_step 8 14 'fetch ftp://ftp.example.org/pub/site into /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp' 'site.collect:14 [source "ftp"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone sync --links -- :ftp:/pub/site /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp
+  polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone sync --links -- :ftp:/pub/site /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp 2> "${polyarchiv_work}"/rclone.ab9a3280796826a1.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.ab9a3280796826a1.errors '~: 530 ' "the server refused the user and password of option 'source_url' (site.collect:14 [source \"ftp\"]): one of them is wrong"
   polyarchiv_restore_trace
   # site.collect:14 [source "ftp"]
   polyarchiv_step 9 14 'create the copy of source "ftp" and the directory where rsync holds updated files' 'site.collect:14 [source "ftp"]'
@@ -100,7 +100,7 @@ unit_1_collect_site() {
   # site.collect:20 [source "bucket"]
   polyarchiv_step 12 14 'fetch s3://assets/site/uploads into /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket' 'site.collect:20 [source "bucket"]'
   polyarchiv_hide_trace
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=AKIAEXAMPLE RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY:?}" rclone sync --links --fast-list -- :s3:assets/site/uploads /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket
+  polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=AKIAEXAMPLE RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY:?}" rclone sync --links --fast-list -- :s3:assets/site/uploads /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket 2> "${polyarchiv_work}"/rclone.2bb9758ce09f0fdf.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.2bb9758ce09f0fdf.errors '~InvalidAccessKeyId' "the server knows no access key id of option 'access_key_id' (site.collect:22 [source \"bucket\"])" '~SignatureDoesNotMatch' "the server refused the secret access key of option 'secret_access_key' (site.collect:23 [source \"bucket\"]): it is not the secret of the key id of option 'access_key_id' (site.collect:22 [source \"bucket\"])"
   polyarchiv_restore_trace
   # site.collect:20 [source "bucket"]
   polyarchiv_step 13 14 'create the copy of source "bucket" and the directory where rsync holds updated files' 'site.collect:20 [source "bucket"]'

@@ -1,7 +1,7 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import { targetOptionNames } from '../engines/backup/service-target.js';
 import { checkTarget, shownTarget, TRANSPORT_OPTIONS, targetOf } from '../engines/backup/target.js';
-import type { BoundBackupPoint, StateMirror } from '../engines/engine.js';
+import type { BoundBackupPoint, StateMirror, VariableSources } from '../engines/engine.js';
 import type { SecretOwner } from '../engines/secrets.js';
 import type { OptionSpec, OptionValues } from '../options/schema.js';
 import { builtinVariables, type Variables } from '../options/variables.js';
@@ -47,16 +47,20 @@ export function metadataVariables(variables: Variables): Variables {
 
 let fixedVariables: Variables | undefined;
 
-/** Where `metadata_url` mirrors the pair's state file; undefined when unset or after an error at its line. */
+/**
+ * Where `metadata_url` mirrors the pair's state file; undefined when unset or after an error at its
+ * line. `sources`: where the variables of its options are set.
+ */
 export function checkStateMirror(
   options: OptionValues,
   owner: SecretOwner,
   diagnostics: Diagnostics,
+  sources?: VariableSources,
 ): StateMirror | undefined {
   const url = options.optionalString('metadata_url');
   if (url === undefined) return undefined;
   if (checkTarget(options, diagnostics, METADATA_NAMES) === undefined) return undefined;
-  const target = targetOf(options, METADATA_NAMES, owner);
+  const target = targetOf(options, METADATA_NAMES, owner, sources);
   const path = url.endsWith('/')
     ? `${target.path.replace(/\/$/, '')}/${owner.collectPoint}.json`
     : target.path;

@@ -117,6 +117,7 @@ export function resolveBackupPoint(
     checkRootFiles(cp.filters, filters, diagnostics);
     if (diagnostics.errorCount > errorsBefore) continue;
     engine.check?.(options, diagnostics);
+    const sources = sourcesOf(cp, sections, saved(cp.name), pinned);
     const metadata = hasMetadata
       ? checkStateMirror(
           resolveOptions(
@@ -131,6 +132,7 @@ export function resolveBackupPoint(
           ),
           { name, collectPoint: cp.name },
           diagnostics,
+          sources.variableSources,
         )
       : undefined;
     if (diagnostics.errorCount > errorsBefore) continue;
@@ -142,7 +144,7 @@ export function resolveBackupPoint(
       engine,
       options,
       variables,
-      ...sourcesOf(cp, sections, saved(cp.name), pinned),
+      ...sources,
       filters,
       tags: def.tags,
       frequency: def.frequency,

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { GetFileSpec, PutFileSpec, RcloneTransport } from './action.js';
-import { type Command, type ExecCommand, type Explanation, explained, type ToolPaths } from './command.js';
-import { globEscaped, hiddenPartial, rcloneCommand, remoteWord, webdavUrl } from './rclone-words.js';
+import type { Command, ExecCommand, Explanation, ToolPaths } from './command.js';
+import {
+  globEscaped,
+  hiddenPartial,
+  rcloneCommand,
+  remoteWord,
+  webdavUrl,
+  withLoginFailures,
+} from './rclone-words.js';
 
 /**
  * rclone's flags for every transfer. `--no-check-dest`: rclone uploads without comparing with
@@ -45,25 +52,32 @@ export function rclonePutCommands(
         ]
       : [
           { kind: 'private-file', workFile: webdav.curlConfigFile, parts: webdav.curlConfig },
-          {
-            kind: 'exec',
-            argv: [
-              tools.curl ?? 'curl',
-              '--config',
-              { prefix: '', workFile: webdav.curlConfigFile },
-              '--fail',
-              '--silent',
-              '--show-error',
-              '--request',
-              'MOVE',
-              '--header',
-              `Destination: ${webdavUrl(webdav.base, spec.remote)}`,
-              '--header',
-              'Overwrite: T',
-              '--url',
-              webdavUrl(webdav.base, spec.partial),
-            ],
-          },
+          withLoginFailures(
+            transport,
+            {
+              kind: 'exec',
+              argv: [
+                tools.curl ?? 'curl',
+                '--config',
+                { prefix: '', workFile: webdav.curlConfigFile },
+                '--fail',
+                '--silent',
+                '--show-error',
+                '--request',
+                'MOVE',
+                '--header',
+                `Destination: ${webdavUrl(webdav.base, spec.remote)}`,
+                '--header',
+                'Overwrite: T',
+                '--url',
+                webdavUrl(webdav.base, spec.partial),
+              ],
+            },
+            [],
+            'webdav-move',
+            [spec.partial, spec.remote],
+            webdav.loginFailures ?? [],
+          ),
         ];
   return [upload, ...rename];
 }
@@ -82,20 +96,15 @@ export function rcloneGetCommands(
 ): Command[] {
   const partial = hiddenPartial(spec.file);
   return [
-    explained(
-      rcloneCommand(transport, tools, [
-        'copyto',
-        ...TRANSFER,
-        '--error-on-no-transfer',
-        '--',
-        remoteWord(transport, spec.remote),
-        partial,
-      ]),
+    rcloneCommand(
+      transport,
+      tools,
+      ['copyto', ...TRANSFER, '--error-on-no-transfer', '--', remoteWord(transport, spec.remote), partial],
       [
         ...rcloneGetFailures(transport, spec.remote, spec.missing),
         ...(spec.unreadable === undefined ? [] : [{ status: 'other' as const, message: spec.unreadable }]),
       ],
-      { kind: 'get-file', of: `${transport.shown}${spec.remote}${spec.file}` },
+      'get-file',
     ),
     { kind: 'publish-file', partial, file: spec.file },
   ];
@@ -194,10 +203,12 @@ export function rclonePathCheck(
   const otherwise = unreadable === undefined ? [] : [{ status: 'other' as const, message: unreadable }];
   // What rclone says of a path that is not there ("Failed to lsjson: directory not found") is
   // said in polyarchiv's words instead; what it says of any other failure is shown.
-  const errors = { kind: 'expect-copy', of: `${transport.shown}${path}` };
+  const errors = 'expect-copy';
   if (transport.remote === ':s3:')
-    return explained(
-      rcloneCommand(transport, tools, [
+    return rcloneCommand(
+      transport,
+      tools,
+      [
         'copy',
         '--dry-run',
         '--error-on-no-transfer',
@@ -207,7 +218,7 @@ export function rclonePathCheck(
         '--',
         remoteWord(transport, path),
         { prefix: '', workFile: NEVER_MADE },
-      ]),
+      ],
       [
         { status: RCLONE_NOTHING_TRANSFERRED, message: missing },
         ...rcloneGetFailures(transport, path).filter((e) => e.status === RCLONE_DIRECTORY_NOT_FOUND),
@@ -215,18 +226,23 @@ export function rclonePathCheck(
       ],
       errors,
     );
-  return explained(
+  return {
+    ...rcloneCommand(
+      transport,
+      tools,
+      ['lsjson', '--stat', '--', remoteWord(transport, path)],
+      [
+        ...[RCLONE_DIRECTORY_NOT_FOUND, RCLONE_FILE_NOT_FOUND].map((status) => ({
+          status,
+          message: missing,
+        })),
+        ...otherwise,
+      ],
+      errors,
+    ),
     // What lsjson prints of the path there is not for the run's output.
-    {
-      ...rcloneCommand(transport, tools, ['lsjson', '--stat', '--', remoteWord(transport, path)]),
-      stdout: '/dev/null',
-    },
-    [
-      ...[RCLONE_DIRECTORY_NOT_FOUND, RCLONE_FILE_NOT_FOUND].map((status) => ({ status, message: missing })),
-      ...otherwise,
-    ],
-    errors,
-  );
+    stdout: '/dev/null',
+  };
 }
 
 /** A path of the run's private work directory that nothing makes: the S3 check's dry run's target. */

@@ -1,4 +1,4 @@
-import type { EnvValue, SecretPart } from './command.js';
+import type { EnvValue, Explanation, SecretPart } from './command.js';
 import type { CopyGuard, CopyMetadata } from './copy-specs.js';
 import type { KerberosLogin } from './kerberos-specs.js';
 
@@ -31,6 +31,11 @@ export interface RcloneTransport {
   /** How summaries name the server before a path: `https://host:port`, `ftp://host`, `s3:/`. */
   readonly shown: string;
   /**
+   * What rclone prints when the server refuses the login, each naming the option to
+   * fix: said by every command that reaches the server, whichever first meets the refusal.
+   */
+  readonly loginFailures?: readonly Explanation[];
+  /**
    * WebDAV: the rename is curl's `MOVE` with `Overwrite: T` on `base` + the %-encoded path, its
    * credentials and TLS settings in a curl configuration written to a private work file.
    */
@@ -39,6 +44,8 @@ export interface RcloneTransport {
     readonly curlConfig: readonly SecretPart[];
     /** Its private work file, one per (backup point, collect point). */
     readonly curlConfigFile: string;
+    /** What curl prints when the server refuses the login, naming the option to fix. */
+    readonly loginFailures?: readonly Explanation[];
   };
 }
 

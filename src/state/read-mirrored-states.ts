@@ -100,7 +100,7 @@ function readMirror(
       if (run.status !== null && remoteFileMissing(target.transport, run.status, run.stderr))
         return { kind: 'absent' };
       // What the tool does not say in words, the command does (an S3 bucket that does not exist).
-      const said = explanationOf(command, run.status ?? 0) ?? lastMessage(run.stderr);
+      const said = explanationOf(command, run.status ?? 0, run.stderr) ?? lastMessage(run.stderr);
       return {
         kind: 'failed',
         reason: `${program} exited with ${run.status ?? run.signal}${said === '' ? '' : `: ${said}`}`,

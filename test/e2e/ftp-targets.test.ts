@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { metadataUrlTests } from '../helpers/metadata-url-suite.js';
 import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { remoteFilesServiceTests } from '../helpers/remote-files-service-suite.js';
+import { remoteFilesLoginTests, serviceLoginTests } from '../helpers/service-login-suite.js';
 import { filesOf, type ServiceServer } from '../helpers/service-server.js';
 import { serviceTargetTests } from '../helpers/service-suite.js';
 import { REMOTE_DIR } from '../helpers/service-targets.js';
@@ -56,6 +57,8 @@ describe.runIf(haveFtp() && tools)('backup points on an FTP server (pyftpdlib, r
     await ftp?.destroy();
   });
   serviceTargetTests(() => service, 'ftp');
+  serviceLoginTests(() => service, 'ftp');
+  remoteFilesLoginTests(() => service, 'ftp');
   metadataUrlTests(() => service, 'ftp');
   remoteFilesServiceTests(() => service, 'ftp');
 });

@@ -6,6 +6,7 @@ import { ODD_FILES, SERVED_FILES, writeTree } from '../helpers/odd-files.js';
 import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { remoteFilesServiceTests } from '../helpers/remote-files-service-suite.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { remoteFilesLoginTests, serviceLoginTests } from '../helpers/service-login-suite.js';
 import { filesOf, type ServiceServer } from '../helpers/service-server.js';
 import { serviceTargetTests } from '../helpers/service-suite.js';
 import { configureOffsite, REMOTE_DIR, remoteFilesSite, runAs } from '../helpers/service-targets.js';
@@ -46,6 +47,8 @@ describe.runIf(canRun)('backup points on a WebDAV server (lighttpd mod_webdav, r
     await dav?.destroy();
   });
   serviceTargetTests(() => service, 'webdav');
+  serviceLoginTests(() => service, 'webdav');
+  remoteFilesLoginTests(() => service, 'webdav');
   metadataUrlTests(() => service, 'webdav');
   remoteFilesServiceTests(() => service, 'webdav');
 });

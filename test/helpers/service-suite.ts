@@ -175,8 +175,15 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
         };
         const failed = await restore();
         expect(failed.code, failed.stderr).toBe(1);
+        // A refused login is said naming the option to fix; any other failure, as a copy not read.
+        const why =
+          service().refused === undefined
+            ? `the copy of "site" at [^\\n]+ \\(backup point "offsite"\\) could not be read \\(rclone says why above\\): collect point "site" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME`
+            : `the server (refused|knows no) [^\\n]+ \\(offsite\\.backup:\\d+ \\[point\\][^\\n]+`;
         expect(failed.stderr).toMatch(
-          /\npolyarchiv: {3}the copy of "site" at [^\n]+ \(backup point "offsite"\) could not be read \(rclone says why above\): collect point "site" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME\npolyarchiv: {3}failed with exit code \d+: step 2 of \d+ at offsite\.backup:\d+ \[point\]\n/,
+          new RegExp(
+            `\\npolyarchiv: {3}${why}\\npolyarchiv: {3}failed with exit code \\d+: step 2 of \\d+ at offsite\\.backup:\\d+ \\[point\\]\\n`,
+          ),
         );
         expect(failed.stderr).not.toMatch(/holds no copy/);
         expect(snapshotTree(box.path('collect/site/backups'))).toEqual(copy);

@@ -2,10 +2,12 @@ import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { RcloneTransport } from '../../graph/action.js';
 import type { EnvValue, SecretPart } from '../../graph/command.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
+import type { VariableSources } from '../engine.js';
 import { backupSecret, type SecretOwner, urlPasswordSecret } from '../secrets.js';
 import type { ServiceLocation } from '../service-url.js';
 import { SSH_OPTION_NAMES, type SshOptionNames, sshOnlyOptions } from '../ssh-options.js';
 import { setString } from '../toolkit.js';
+import { curlLoginFailures, serviceLoginFailures } from './service-logins.js';
 
 /** The options of WebDAV, FTP and S3 targets (`ca_cert` is shared with every https client). */
 export const SERVICE_OPTIONS: readonly OptionSpec[] = [
@@ -147,14 +149,17 @@ export function checkServiceOptions(
 
 /**
  * The server of a pair's URL option (`names.url`, with `options`) as rclone (and, for WebDAV's
- * rename, curl) reach it; `owner` names its secret variables.
+ * rename, curl) reach it; `owner` names its secret variables, `sources` where the variables of
+ * its options are set (for the words of a refused login).
  */
 export function serviceTransport(
   location: ServiceLocation,
   options: OptionValues,
   names: TargetOptionNames,
   owner: SecretOwner,
+  sources?: VariableSources,
 ): RcloneTransport {
+  const loginFailures = serviceLoginFailures(location, options, names, sources);
   // No configuration file is read or written. A request is tried 3 times, a command once: with
   // rclone's defaults (10 and 3) a server that is down holds a run for minutes; the next
   // scheduled run is the retry.
@@ -184,7 +189,7 @@ export function serviceTransport(
       // rclone would otherwise send unsigned requests.
       env.RCLONE_S3_ENV_AUTH = { literal: 'true' };
     }
-    return { kind: 'rclone', remote: ':s3:', env, obscured: {}, shown: 's3:/' };
+    return { kind: 'rclone', remote: ':s3:', env, obscured: {}, shown: 's3:/', loginFailures };
   }
   const password = location.hasPassword
     ? urlPasswordSecret(owner, names.url)
@@ -216,6 +221,7 @@ export function serviceTransport(
       env,
       obscured: password === undefined ? {} : { RCLONE_FTP_PASS: password },
       shown: base,
+      loginFailures,
     };
   }
   env.RCLONE_WEBDAV_URL = { literal: base };
@@ -227,9 +233,11 @@ export function serviceTransport(
     env,
     obscured: password === undefined ? {} : { RCLONE_WEBDAV_PASS: password },
     shown: base,
+    loginFailures,
     webdav: {
       base,
       curlConfig: curlConfig(location.user, password, caCert),
+      loginFailures: curlLoginFailures(loginFailures),
       // Units of other collect points may rename on the same server side by side.
       curlConfigFile: `${names.prefix.replaceAll('_', '-')}webdav-curl.${encodeURIComponent(owner.name)}.${encodeURIComponent(owner.collectPoint)}.conf`,
     },

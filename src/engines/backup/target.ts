@@ -1,7 +1,7 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { ActionDraft, RcloneTransport, RsyncRemote, SshTransport } from '../../graph/action.js';
 import type { OptionSpec, OptionValues } from '../../options/schema.js';
-import type { BoundBackupPoint } from '../engine.js';
+import type { BoundBackupPoint, VariableSources } from '../engine.js';
 import { kerberosLogin, ticketDrafts } from '../kerberos-login.js';
 import type { SecretOwner } from '../secrets.js';
 import { isServiceScheme, parseServiceLocation } from '../service-url.js';
@@ -132,13 +132,20 @@ export function checkTarget(
 }
 
 /** The target of a pair's `remote_url`, which the engine's check accepted. */
-export const pointTarget = (bp: BoundBackupPoint): Target => targetOf(bp.options, REMOTE_URL, bp);
+export const pointTarget = (bp: BoundBackupPoint): Target =>
+  targetOf(bp.options, REMOTE_URL, bp, bp.variableSources);
 
 /**
  * The target of a `remote_url` (or `names.url`) that `checkTarget` accepted, for the pair `owner`,
- * whose secret variables WebDAV, FTP and S3 targets name.
+ * whose secret variables WebDAV, FTP and S3 targets name; `sources`: where the variables of its
+ * options are set, which the words of a refused login name.
  */
-export function targetOf(options: OptionValues, names: TargetOptionNames, owner: SecretOwner): Target {
+export function targetOf(
+  options: OptionValues,
+  names: TargetOptionNames,
+  owner: SecretOwner,
+  sources?: VariableSources,
+): Target {
   const url = options.string(names.url);
   const location = parseRemoteLocation(url);
   switch (location.kind) {
@@ -162,7 +169,7 @@ export function targetOf(options: OptionValues, names: TargetOptionNames, owner:
       return {
         kind: 'rclone',
         path: service.path,
-        transport: serviceTransport(service, options, names, owner),
+        transport: serviceTransport(service, options, names, owner, sources),
       };
     }
     case 'invalid':

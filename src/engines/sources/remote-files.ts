@@ -129,7 +129,7 @@ function sourceLocation(source: BoundSource, cp: BoundCollectPoint): SourceLocat
   if (location.kind === 'local') return { path: location.path, shown: location.path };
   if (location.kind === 'unsupported') {
     // A WebDAV, FTP or S3 server, reached as backup points reach it.
-    const target = targetOf(source.options, SOURCE_URL, sourceSecretOwner(cp, source));
+    const target = targetOf(source.options, SOURCE_URL, sourceSecretOwner(cp, source), cp.variableSources);
     if (target.kind === 'rclone')
       return { path: target.path, shown: shownTarget(target), rclone: target.transport };
   }
