@@ -67,6 +67,7 @@ unit_1_fetch_weekly_site() {
   # weekly.backup:3 [point]
   polyarchiv_step 5 12 'find the last written archive named as /var/lib/polyarchiv-fixture/archives/site-{A}.tar.gz (no state here records them, and the names do not order them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz' 'weekly.backup:3 [point]'
   TZ=UTC polyarchiv_newest_file "^([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})[.0-9]*;(site-(Sunday|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday)\\.tar\\.gz)\$" 7 '1 2 3 4 5 6' '' 'no file is named as /var/lib/polyarchiv-fixture/archives/site-{A}.tar.gz' "the copy of \"site\" at /var/lib/polyarchiv-fixture/archives (backup point \"weekly\") could not be read (find says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME" '' /var/lib/polyarchiv-fixture/archives/ /var/lib/polyarchiv-fixture/archives/ \
+    0 \
     10 find /var/lib/polyarchiv-fixture/archives -mindepth 1 -maxdepth 1 -type f -printf '%TY-%Tm-%Td %TT;%P\n' \
     1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/fetched.tar.gz \
     ln -sfn --

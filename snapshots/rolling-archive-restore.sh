@@ -67,6 +67,7 @@ unit_1_fetch_history_site() {
   # history.backup:3 [point]
   polyarchiv_step 5 12 'find the newest archive named as /var/lib/polyarchiv-fixture/archives/site/{Y}/{m}-{d}T{H}{M}.tar.gz (no state here records them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz' 'history.backup:3 [point]'
   polyarchiv_newest_file "^([0-9]{4})/([0-9]{2})-([0-9]{2})T([0-9]{2})([0-9]{2})\\.tar\\.gz\$" 0 '1 2 3 4 5' '' 'no file is named as /var/lib/polyarchiv-fixture/archives/site/{Y}/{m}-{d}T{H}{M}.tar.gz' "the copy of \"site\" at /var/lib/polyarchiv-fixture/archives/site (backup point \"history\") could not be read (find says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME" '' /var/lib/polyarchiv-fixture/archives/site/ /var/lib/polyarchiv-fixture/archives/site/ \
+    0 \
     10 find /var/lib/polyarchiv-fixture/archives/site -mindepth 1 -maxdepth 2 -type f -printf '%P\n' \
     1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz \
     ln -sfn --

@@ -67,6 +67,7 @@ unit_1_fetch_mirror_site() {
   # mirror.backup:3 [point]
   polyarchiv_step 5 10 'find the newest mirror named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site (no state here records them), then link it as /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
   polyarchiv_newest_file "^([0-9]{4})-([0-9]{2})-([0-9]{2})/site/\$" 0 '1 2 3' '' 'no directory is named as /var/lib/polyarchiv-fixture/mirrors/{Y}-{m}-{d}/site' "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirrors (backup point \"mirror\") could not be read (find says why above): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME" '' /var/lib/polyarchiv-fixture/mirrors/ /var/lib/polyarchiv-fixture/mirrors/ \
+    0 \
     10 find /var/lib/polyarchiv-fixture/mirrors -mindepth 1 -maxdepth 2 -type d -printf '%P/\n' \
     1 /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror \
     ln -sfn --

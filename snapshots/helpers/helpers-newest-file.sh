@@ -6,10 +6,14 @@
 # taken. Not after NOT_AFTER when it is not empty. GET runs with PREFIX and the path as one word,
 # then the words of AFTER; the path is said after SHOWN_PREFIX (where the configuration names
 # it). When no path is that old, NONE is said and nothing is taken; a failure of LIST is its own,
-# passed on after UNLISTED, and one of GET after UNREADABLE (each when not empty).
+# passed on after UNLISTED, and one of GET after UNREADABLE (each when not empty), or after the
+# words of the first EXPLANATIONS (~TEXT MESSAGE) whose text its error output holds: with
+# EXPLANATIONS, the error output of LIST and GET is kept until each ends, then shown.
 polyarchiv_newest_file() {
   local pattern=$1 path_group=$2 order=$3 not_after=$4 none=$5 unlisted=$6 unreadable=$7 prefix=$8 shown_prefix=$9
   shift 9
+  local -a explanations=("${@:2:$1}")
+  shift "$(($1 + 1))"
   local -a list=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a after=("${@:2:$1}")
@@ -18,10 +22,17 @@ polyarchiv_newest_file() {
   local listed line path key group chosen='' newest='' found shown rc=0
   local -a groups
   read -r -a groups <<<"${order}"
-  listed=$("${list[@]}") || rc=$?
+  if ((${#explanations[@]} == 0)); then
+    listed=$("${list[@]}") || rc=$?
+  else
+    listed=$("${list[@]}" 2> "${polyarchiv_unit_file}.newest-errors") || rc=$?
+  fi
   if ((rc != 0)); then
-    polyarchiv_say_why "${unlisted}"
+    polyarchiv_newest_failed "${unlisted}" "${explanations[@]}"
     return "${rc}"
+  fi
+  if ((${#explanations[@]} > 0)); then
+    polyarchiv_newest_errors_shown
   fi
   while IFS= read -r line; do
     [[ ${line} =~ ${pattern} ]] || continue
@@ -43,9 +54,38 @@ polyarchiv_newest_file() {
   fi
   found=${prefix}${chosen} shown=${shown_prefix}${chosen}
   polyarchiv_progress "  the newest there: ${shown}"
-  "${get[@]}" "${found}" "${after[@]}" || rc=$?
+  if ((${#explanations[@]} == 0)); then
+    "${get[@]}" "${found}" "${after[@]}" || rc=$?
+  else
+    "${get[@]}" "${found}" "${after[@]}" 2> "${polyarchiv_unit_file}.newest-errors" || rc=$?
+  fi
   if ((rc != 0)); then
-    polyarchiv_say_why "${unreadable}"
+    polyarchiv_newest_failed "${unreadable}" "${explanations[@]}"
+  elif ((${#explanations[@]} > 0)); then
+    polyarchiv_newest_errors_shown
   fi
   return "${rc}"
+}
+
+# Shows the error output that polyarchiv_newest_file kept, if any, and removes its file; its text
+# is left in polyarchiv_newest_said.
+polyarchiv_newest_errors_shown() {
+  polyarchiv_newest_said=''
+  if [[ -s ${polyarchiv_unit_file}.newest-errors ]]; then
+    cat -- "${polyarchiv_unit_file}.newest-errors" >&2 || true
+    polyarchiv_newest_said=$(< "${polyarchiv_unit_file}.newest-errors") || true
+  fi
+  rm -f -- "${polyarchiv_unit_file}.newest-errors"
+}
+
+# After a listing or a fetch that failed: its kept error output, then the words of the first
+# EXPLANATIONS (~TEXT MESSAGE) whose text it holds, else FALLBACK (when not empty).
+polyarchiv_newest_failed() {
+  local fallback=$1
+  shift
+  polyarchiv_newest_errors_shown
+  polyarchiv_explain_printed "${polyarchiv_newest_said}" "$@"
+  if [[ -z ${polyarchiv_printed_said} ]]; then
+    polyarchiv_say_why "${fallback}"
+  fi
 }

@@ -257,6 +257,12 @@ export interface NewestFileCommand {
   readonly unlisted?: string;
   /** A restore's words for a fetch of the newest that fails, said after its lines. */
   readonly unreadable?: string;
+  /**
+   * The words of texts that a listing or a fetch which fails may print (`printed`: a login the
+   * server refuses, naming the option to fix), said in place of `unlisted` and `unreadable`: the
+   * error output of both is kept until each ends for them.
+   */
+  readonly explains?: readonly Explanation[];
   readonly list: readonly Word[];
   readonly get: readonly Word[];
   readonly prefix: string;

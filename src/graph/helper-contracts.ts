@@ -287,11 +287,12 @@ export const HELPERS = {
       word('unreadable'),
       word('prefix'),
       word('shown_prefix'),
+      argv('explanations'),
       argv('list'),
       argv('after'),
       rest('get'),
     ],
-    tools: [],
+    tools: ['cat', 'rm'],
     statuses: { taken: 0, none: 1 },
   },
   gitlabProject: {

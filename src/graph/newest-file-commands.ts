@@ -95,6 +95,8 @@ export function newestFileCommands(spec: GetNewestFileSpec, tools: ToolPaths): C
       prefix: remoteWord(transport, below),
       // rclone's remote (`:webdav:/path`) is no name the configuration gives: its URL is.
       shownPrefix: `${transport.shown}${below}`,
+      // A login the server refuses, at the listing or the fetch, names the option to fix.
+      ...(transport.loginFailures === undefined ? {} : { explains: transport.loginFailures }),
       ...(list.env === undefined && !modified ? {} : { env: { ...list.env, ...utc } }),
     },
     ...publish,

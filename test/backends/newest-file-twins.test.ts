@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readlinkSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, utimesSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { newestFile } from '../../src/backends/execute/newest-file.js';
@@ -182,6 +182,53 @@ describe.runIf(canRun)('polyarchiv_newest_file and newestFile agree on a real di
       said: [expect.stringMatching(/^ {2}the newest there: /), `  ${unreadable}`],
       taken: undefined,
     });
+  });
+
+  it("says the words of a text the listing or the fetch printed, in place of the restore's", async () => {
+    const unlisted = 'the series could not be listed';
+    const unreadable = 'the newest could not be fetched';
+    const refused = "the server refused the password of option 'password' (site.backup:4 [point])";
+    // find's and ln's words for a path that is not there stand for a server's refusal.
+    const explains = [{ status: 'other', printed: 'No such file or directory', message: refused }] as const;
+    // The script keeps the tools' error output in a file of the unit's.
+    const inUnit = (cmd: NewestFileCommand) => ({
+      ...runHelper(
+        'helpers-newest-file.hbs',
+        `polyarchiv_unit_file=${box.path('unit')}; ${commandLine(cmd)}`,
+      ),
+      taken: taken(),
+    });
+    for (const [failing, said] of [
+      [{ ...command(undefined, 'gone'), unlisted, unreadable, explains }, [`  ${refused}`]],
+      [
+        {
+          ...command(undefined),
+          after: [box.path('nowhere/fetched.tar.gz')],
+          unlisted,
+          unreadable,
+          explains,
+        },
+        [expect.stringMatching(/^ {2}the newest there: /), `  ${refused}`],
+      ],
+      [
+        {
+          ...command(undefined, 'gone'),
+          unlisted,
+          unreadable,
+          explains: [{ ...explains[0], printed: 'other words' }],
+        },
+        [`  ${unlisted}`],
+      ],
+    ] as const) {
+      const results: Outcome[] = [];
+      for (const backend of [inUnit, viaExecutor]) {
+        rmSync(LINK(), { force: true });
+        results.push(await backend(failing));
+      }
+      expect(results[1]).toEqual(results[0]);
+      expect(results[0]).toEqual({ code: 1, said, taken: undefined });
+      expect(existsSync(box.path('unit.newest-errors'))).toBe(false);
+    }
   });
 
   it('names the newest as shownPrefix says, and takes it where prefix says', async () => {

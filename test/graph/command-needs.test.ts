@@ -35,7 +35,7 @@ describe('toolsOf', () => {
       shownPrefix: '',
       after: ['/c/fetched.tar.gz'],
     };
-    expect(toolsOf(newest)).toEqual(['find', 'ln']);
+    expect(toolsOf(newest)).toEqual(['cat', 'rm', 'find', 'ln']);
     const reload: Command = {
       kind: 'dir-reload',
       target: '/var/lib/ldap',

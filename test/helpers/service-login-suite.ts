@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asMetadataLines } from './metadata-url-suite.js';
 import { ODD_FILES, SERVED_FILES, writeTree } from './odd-files.js';
@@ -90,10 +91,13 @@ export function serviceLoginTests(service: () => ServiceServer, prefix: string):
         for (const [engine, path] of [
           ['archive', '{name}.tar.gz'],
           ['synchronize', '{name}'],
+          ['rolling_archive', '{name}-{Y}{m}{d}.tar.gz'],
         ] as const) {
           const good = configureOffsite(box, [`engine = ${engine}`, ...service().plainLines(path)]);
           const backup = runAs(box, how, 'backup', good);
           expect(backup.code, backup.stderr).toBe(0);
+          // A rebuilt machine: the dated series is listed there to find its newest archive.
+          if (engine === 'rolling_archive') rmSync(box.path('collect'), { recursive: true, force: true });
           const wrong = service().plainLines(path, WRONG);
           const args = configureOffsite(box, [`engine = ${engine}`, ...wrong]);
           refusedAt(

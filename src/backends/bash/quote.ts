@@ -332,6 +332,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             unreadable: shellWord(command.unreadable ?? ''),
             prefix: shellWord(command.prefix),
             shown_prefix: shellWord(command.shownPrefix),
+            explanations: printedWords(command.explains ?? []),
             list: command.list,
             after: command.after,
             get: command.get,

@@ -1,14 +1,15 @@
-import type { NewestFileCommand } from '../../graph/command.js';
+import { type NewestFileCommand, printedExplanation } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
-import { type RunContext, runExec, sayWhy } from './run-exec.js';
+import { type RunContext, runExec, sayWhy, writeAsTool } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_newest_file (templates/partials/helpers-newest-file.hbs): lists the files
  * or directories, takes the newest one `pattern` matches (not after `notAfter`), runs `get` with
  * its path (said after `shownPrefix`), or says `none` and fails; a listing or a fetch that fails
- * is said in `unlisted`'s or `unreadable`'s words, when it has them.
+ * is said in the words of the first explanation whose text it printed, else in `unlisted`'s or
+ * `unreadable`'s, when it has them.
  */
 export async function newestFile(
   command: NewestFileCommand,
@@ -17,9 +18,14 @@ export async function newestFile(
   note: (line: string) => void,
 ): Promise<number> {
   const env = command.env ?? {};
-  const listed = await capture(command.list, ctx, 'stdout', env);
+  const explains = command.explains ?? [];
+  // With explanations, the error output is kept until the tool ends, then shown: the words it
+  // printed tell which option is wrong.
+  const kept = explains.length > 0;
+  const listed = await capture(command.list, ctx, kept ? 'both' : 'stdout', env);
+  if (kept && listed.stderr !== '') writeAsTool(ctx, 'stderr', Buffer.from(listed.stderr));
   if (listed.status !== 0) {
-    sayWhy(say, ctx, command.unlisted);
+    sayWhy(say, ctx, printedExplanation(explains, listed.stderr) ?? command.unlisted);
     return listed.status;
   }
   const chosen = newestOf(listed.stdout, command);
@@ -29,8 +35,22 @@ export async function newestFile(
   }
   const found = `${command.prefix}${chosen}`;
   note(HELPER_MESSAGES.newestFound(`${command.shownPrefix}${chosen}`));
-  const status = await runExec({ kind: 'exec', argv: [...command.get, found, ...command.after], env }, ctx);
-  if (status !== 0) sayWhy(say, ctx, command.unreadable);
+  const errors: Buffer[] = [];
+  const status = await runExec(
+    { kind: 'exec', argv: [...command.get, found, ...command.after], env },
+    kept
+      ? {
+          ...ctx,
+          output: (stream, chunk) => {
+            if (stream === 'stderr') errors.push(chunk);
+            else writeAsTool(ctx, stream, chunk);
+          },
+        }
+      : ctx,
+  );
+  const said = Buffer.concat(errors);
+  if (said.length > 0) writeAsTool(ctx, 'stderr', said);
+  if (status !== 0) sayWhy(say, ctx, printedExplanation(explains, said.toString()) ?? command.unreadable);
   return status;
 }
 
