@@ -83,10 +83,10 @@ unit_2_restore_mail() {
   test -e /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "sales": /var/lib/polyarchiv-fixture/collect/mail/backups/mail/sales is missing'
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 3 13 'confirm that restoring source "everyone" replaces the mailboxes of the users the copy holds' 'mail.collect:5 [source "everyone"]'
-  polyarchiv_confirm 'source "everyone": the mailboxes of the users the copy holds become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
+  polyarchiv_confirm 'source "everyone": the mailboxes of the users the copy holds become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back' 0
   # mail.collect:9 [source "sales"]
   polyarchiv_step 4 13 'confirm that restoring source "sales" replaces the mailboxes of the users the copy holds that match *@sales.example.org' 'mail.collect:9 [source "sales"]'
-  polyarchiv_confirm 'source "sales": the mailboxes of the users the copy holds that match *@sales.example.org become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back'
+  polyarchiv_confirm 'source "sales": the mailboxes of the users the copy holds that match *@sales.example.org become the backed-up copy; mail received since the backup is removed, changed flags are reset and deleted messages come back' 0
   # mail.collect:5 [source "everyone"]
   polyarchiv_step 5 13 "let mail_owner vmail pass through the collect point's directories" 'mail.collect:5 [source "everyone"]'
   chmod o+x -- /var/lib/polyarchiv-fixture/collect/mail /var/lib/polyarchiv-fixture/collect/mail/backups

@@ -92,7 +92,7 @@ unit_2_restore_directory() {
   awk "/^dn:/ { n++ } index(\$0, \"# polyarchiv: end of export, \") == 1 { said = substr(\$0, 30) + 0; marked = 1 } END { if (marked && said != n) { printf \"%s: %d entries, its end line counts %d\\n\", FILENAME, n, said > \"/dev/stderr\"; exit 3 } }" /var/lib/polyarchiv-fixture/collect/directory/backups/ldap.ldif || polyarchiv_explain "$?" 3 "the export's entries are not those its end line counts: it was changed or damaged since the backup; nothing was changed (without its end line, --allow-shrink loads it all the same)"
   # directory.collect:8 [source "main"]
   polyarchiv_step 6 18 'confirm that restoring source "main" replaces the LDAP database 1' 'directory.collect:8 [source "main"]'
-  polyarchiv_confirm 'source "main": the LDAP database 1 in /var/lib/ldap is replaced by the export; changes made since the backup are lost'
+  polyarchiv_confirm 'source "main": the LDAP database 1 in /var/lib/ldap is replaced by the export; changes made since the backup are lost' 0
   # directory.collect:12 [source "accounts"]
   polyarchiv_step 7 18 'check that the dump of source "accounts" is whole before anything is replaced' 'directory.collect:12 [source "accounts"]'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif '' 0 refuse '# polyarchiv: end of export' 4096
@@ -101,7 +101,7 @@ unit_2_restore_directory() {
   awk "/^dn:/ { n++ } index(\$0, \"# polyarchiv: end of export, \") == 1 { said = substr(\$0, 30) + 0; marked = 1 } END { if (marked && said != n) { printf \"%s: %d entries, its end line counts %d\\n\", FILENAME, n, said > \"/dev/stderr\"; exit 3 } }" /var/lib/polyarchiv-fixture/collect/directory/backups/ldap/accounts.ldif || polyarchiv_explain "$?" 3 "the export's entries are not those its end line counts: it was changed or damaged since the backup; nothing was changed (without its end line, --allow-shrink loads it all the same)"
   # directory.collect:12 [source "accounts"]
   polyarchiv_step 9 18 'confirm that restoring source "accounts" replaces the LDAP database dc=accounts,dc=example,dc=org' 'directory.collect:12 [source "accounts"]'
-  polyarchiv_confirm 'source "accounts": the LDAP database dc=accounts,dc=example,dc=org in /srv/ldap/accounts db is replaced by the export; changes made since the backup are lost'
+  polyarchiv_confirm 'source "accounts": the LDAP database dc=accounts,dc=example,dc=org in /srv/ldap/accounts db is replaced by the export; changes made since the backup are lost' 0
   # directory.collect:24 [source "legacy"]
   polyarchiv_step 10 18 'check that the dump of source "legacy" is whole before anything is replaced' 'directory.collect:24 [source "legacy"]'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif '' 0 refuse '# polyarchiv: end of export' 4096
@@ -110,7 +110,7 @@ unit_2_restore_directory() {
   awk "/^dn:/ { n++ } index(\$0, \"# polyarchiv: end of export, \") == 1 { said = substr(\$0, 30) + 0; marked = 1 } END { if (marked && said != n) { printf \"%s: %d entries, its end line counts %d\\n\", FILENAME, n, said > \"/dev/stderr\"; exit 3 } }" /var/lib/polyarchiv-fixture/collect/directory/backups/legacy.ldif || polyarchiv_explain "$?" 3 "the export's entries are not those its end line counts: it was changed or damaged since the backup; nothing was changed (without its end line, --allow-shrink loads it all the same)"
   # directory.collect:24 [source "legacy"]
   polyarchiv_step 12 18 'confirm that restoring source "legacy" replaces the LDAP database 2' 'directory.collect:24 [source "legacy"]'
-  polyarchiv_confirm 'source "legacy": the LDAP database 2 in /var/lib/ldap-legacy is replaced by the export; changes made since the backup are lost'
+  polyarchiv_confirm 'source "legacy": the LDAP database 2 in /var/lib/ldap-legacy is replaced by the export; changes made since the backup are lost' 0
   # directory.collect:4 [point]
   polyarchiv_step 13 18 'mark collect point "directory" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished)' 'directory.collect:4 [point]'
   printf '%s\n' 'a restore of collect point "directory" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/directory/metadata/collect_point/restore-unfinished

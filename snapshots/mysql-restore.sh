@@ -89,13 +89,13 @@ unit_2_restore_shop() {
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql '' 0 refuse '-- Dump completed' 4096
   # shop.collect:7 [source "orders"]
   polyarchiv_step 4 22 'confirm that restoring source "orders" overwrites MySQL database orders' 'shop.collect:7 [source "orders"]'
-  polyarchiv_confirm 'source "orders": the tables of MySQL database orders that the dump holds are dropped and recreated from it; changes made to them since the backup are lost'
+  polyarchiv_confirm 'source "orders": the tables of MySQL database orders that the dump holds are dropped and recreated from it; changes made to them since the backup are lost' 0
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 5 22 'check that the dump of source "sessions" is whole before anything is replaced' 'shop.collect:17 [source "sessions"]'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql '' 0 refuse '-- Dump completed' 4096
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 6 22 'confirm that restoring source "sessions" overwrites MySQL database sessions' 'shop.collect:17 [source "sessions"]'
-  polyarchiv_confirm 'source "sessions": the tables of MySQL database sessions that the dump holds are dropped and recreated from it; changes made to them since the backup are lost'
+  polyarchiv_confirm 'source "sessions": the tables of MySQL database sessions that the dump holds are dropped and recreated from it; changes made to them since the backup are lost' 0
   # shop.collect:12 [source "orders"]
   polyarchiv_step 7 22 'write the password of source "orders" to a private option file' 'shop.collect:12 [source "orders"]'
   polyarchiv_hide_trace

@@ -89,13 +89,13 @@ unit_2_restore_db() {
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/backups/postgresql.sql '' 0 refuse '-- PostgreSQL database dump complete' 4096
   # db.collect:7 [source "shop"]
   polyarchiv_step 4 22 'confirm that restoring source "shop" overwrites PostgreSQL database shop' 'db.collect:7 [source "shop"]'
-  polyarchiv_confirm 'source "shop": the objects of PostgreSQL database shop that the dump holds are dropped and recreated from it; changes made to them since the backup are lost'
+  polyarchiv_confirm 'source "shop": the objects of PostgreSQL database shop that the dump holds are dropped and recreated from it; changes made to them since the backup are lost' 0
   # db.collect:15 [source "accounts"]
   polyarchiv_step 5 22 'check that the dump of source "accounts" is whole before anything is replaced' 'db.collect:15 [source "accounts"]'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/db/backups/accounts.sql '' 0 refuse '-- PostgreSQL database dump complete' 4096
   # db.collect:15 [source "accounts"]
   polyarchiv_step 6 22 'confirm that restoring source "accounts" overwrites PostgreSQL database accounts' 'db.collect:15 [source "accounts"]'
-  polyarchiv_confirm 'source "accounts": the objects of PostgreSQL database accounts that the dump holds are dropped and recreated from it; changes made to them since the backup are lost'
+  polyarchiv_confirm 'source "accounts": the objects of PostgreSQL database accounts that the dump holds are dropped and recreated from it; changes made to them since the backup are lost' 0
   # db.collect:12 [source "shop"]
   polyarchiv_step 7 22 'write the password of source "shop" to a private file' 'db.collect:12 [source "shop"]'
   polyarchiv_hide_trace

@@ -159,6 +159,10 @@ export function buildCommands(
             preview: preview.argv,
             env: preview.env,
             fetchedCopy: action.sync.local,
+            // The first command of a restore that reaches the server: a refused login names its option.
+            ...(action.sync.transport.loginFailures === undefined
+              ? {}
+              : { explains: action.sync.transport.loginFailures }),
           },
         ];
       }

@@ -44,6 +44,11 @@ export interface ConfirmCommand {
   readonly preview: readonly Word[];
   /** The preview's settings (rclone's, its secrets as references), added to the environment. */
   readonly env?: Readonly<Record<string, EnvValue>>;
+  /**
+   * The words of texts that a preview which fails may print (`printed`: a login the server
+   * refuses, naming the option to fix): its error output is kept until it ends for them.
+   */
+  readonly explains?: readonly Explanation[];
   /** The collect point's copy the preview compares with the live directory (`--dry` lists it when it exists). */
   readonly fetchedCopy?: string;
 }

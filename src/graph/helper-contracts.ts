@@ -190,9 +190,9 @@ export const HELPERS = {
   },
   confirm: {
     name: 'polyarchiv_confirm',
-    args: [word('warning'), rest('preview')],
-    // awk shows the first lines of the preview through `cat 1>&2`.
-    tools: ['awk', 'cat'],
+    args: [word('warning'), argv('explanations'), rest('preview')],
+    // awk shows the first lines of the preview through `cat 1>&2`; the kept errors are removed.
+    tools: ['awk', 'cat', 'rm'],
     statuses: { confirmed: 0, declined: 1 },
   },
   checkCopy: {

@@ -22,6 +22,8 @@ function script(command: ConfirmCommand, yes: boolean, answer: string, quiet = f
       partial('helpers.hbs'),
       partial('helpers-confirm.hbs'),
       command.warning,
+      // No explanations: the count of their words.
+      '0',
       ...(command.preview as string[]),
     ],
     { encoding: 'utf8', input: answer },

@@ -138,5 +138,30 @@ export function remoteFilesLoginTests(service: () => ServiceServer, prefix: stri
         );
         expect(`${run.stdout}${run.stderr}`).not.toContain('not-the-secret');
       }, 120_000);
+
+    for (const how of ['apply', 'script'] as const)
+      it(`a restore's question names the source's option of the refused secret, changing nothing (${how})`, () => {
+        const good = service()
+          .plainLines('origin', service().password)
+          .map((line) => line.replace(/^remote_url\b/, 'source_url'));
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        box.write({
+          'config/site.collect': remoteFilesSite(good),
+          'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+        });
+        const backup = runAs(box, how, 'backup', args);
+        expect(backup.code, backup.stderr).toBe(0);
+        const before = service().tree('origin');
+        const lines = good.map((line) => line.replace(` = ${service().password}`, ' = not-the-secret'));
+        box.write({ 'config/site.collect': remoteFilesSite(lines) });
+        // The dry run that lists the changes before the question is the first to reach the server.
+        const run = runAs(box, how, 'restore', args);
+        expect(run.code, run.stderr).toBe(1);
+        expect(run.stderr).toContain(
+          secretPlace(lines, 'not-the-secret', 6, 'site.collect', '[source "web"]'),
+        );
+        expect(`${run.stdout}${run.stderr}`).not.toContain('not-the-secret');
+        expect(service().tree('origin')).toEqual(before);
+      }, 120_000);
   });
 }

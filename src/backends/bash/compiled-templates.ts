@@ -514,21 +514,23 @@ export const PARTIALS: Readonly<Record<string, TemplateSpecification>> = {
 
   return "\n# This script replaces live data: polyarchiv_parse_args asks for --yes or a terminal.\npolyarchiv_replaces_live_data=1\npolyarchiv_arguments='--jobs N, -q, --yes and --log-file FILE'\n\n# Says what the next steps replace, lists the changes (a dry run, when there is one: its first\n# "
     + ((stack1 = alias2(alias1(lookupProperty(depth0,"confirmListing"), "lines", {"start":{"line":7,"column":4},"end":{"line":7,"column":24}} ), depth0)) != null ? stack1 : "")
-    + " lines, the others counted), then goes on with --yes or asks.\npolyarchiv_confirm() {\n"
-    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"confirm"), "args", {"start":{"line":9,"column":2},"end":{"line":9,"column":22}} ), depth0)) != null ? stack1 : "")
+    + " lines, the others counted), then goes on with --yes or asks. A dry run\n# that fails fails the helper with its status; with EXPLANATIONS (~TEXT MESSAGE), its error output\n# is kept until it ends, shown, and the words of the first text it holds are said.\npolyarchiv_confirm() {\n"
+    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(depth0,"helpers"),"confirm"), "args", {"start":{"line":11,"column":2},"end":{"line":11,"column":22}} ), depth0)) != null ? stack1 : "")
     + "\n  local answer='' counts more deletions max="
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"confirmListing"), "lines", {"start":{"line":10,"column":46},"end":{"line":10,"column":66}} ), depth0)) != null ? stack1 : "")
-    + " shown=true\n  # Under -q with --yes nobody is asked: what the question would show is a success's output.\n  if [[ ${polyarchiv_quiet} == true ]] && ((polyarchiv_yes == 1)); then\n    shown=false\n    max=0\n  fi\n  if [[ ${shown} == true ]]; then\n    polyarchiv_say \"  ${warning}\"\n  fi\n  if ((${#preview[@]} > 0)); then\n    counts=$(\"${preview[@]}\" | awk -v max=\"${max}\" -v deletion='"
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"confirmListing"), "deletion", {"start":{"line":20,"column":66},"end":{"line":20,"column":89}} ), depth0)) != null ? stack1 : "")
-    + "' '\n      NR <= max { print | \"cat 1>&2\"; next }\n      index($0, deletion) == 1 { deletions++ }\n      END { printf \"%d %d\\n\", (NR > max ? NR - max : 0), deletions + 0 }')\n    more=${counts%% *}\n    deletions=${counts##* }\n    if ((more > 0)) && [[ ${shown} == true ]]; then\n      polyarchiv_say \""
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "changesNotListed", {"start":{"line":27,"column":24},"end":{"line":27,"column":49}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"confirmListing"), "lines", {"start":{"line":12,"column":46},"end":{"line":12,"column":66}} ), depth0)) != null ? stack1 : "")
+    + " shown=true rc=0 program\n  # Under -q with --yes nobody is asked: what the question would show is a success's output.\n  if [[ ${polyarchiv_quiet} == true ]] && ((polyarchiv_yes == 1)); then\n    shown=false\n    max=0\n  fi\n  if [[ ${shown} == true ]]; then\n    polyarchiv_say \"  ${warning}\"\n  fi\n  if ((${#preview[@]} > 0)); then\n    # shellcheck disable=SC2016 # awk's program: its $0 is awk's, not the shell's\n    program='\n      NR <= max { print | \"cat 1>&2\"; next }\n      index($0, deletion) == 1 { deletions++ }\n      END { printf \"%d %d\\n\", (NR > max ? NR - max : 0), deletions + 0 }'\n    if ((${#explanations[@]} == 0)); then\n      counts=$(\"${preview[@]}\" | awk -v max=\"${max}\" -v deletion='"
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"confirmListing"), "deletion", {"start":{"line":28,"column":68},"end":{"line":28,"column":91}} ), depth0)) != null ? stack1 : "")
+    + "' \"${program}\")\n    else\n      counts=$(\"${preview[@]}\" 2> \"${polyarchiv_unit_file}.preview-errors\" \\\n        | awk -v max=\"${max}\" -v deletion='"
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"confirmListing"), "deletion", {"start":{"line":31,"column":45},"end":{"line":31,"column":68}} ), depth0)) != null ? stack1 : "")
+    + "' \"${program}\") || rc=$?\n      polyarchiv_confirm_errors_shown \"${rc}\" \"${explanations[@]}\"\n      if ((rc != 0)); then\n        return \"${rc}\"\n      fi\n    fi\n    more=${counts%% *}\n    deletions=${counts##* }\n    if ((more > 0)) && [[ ${shown} == true ]]; then\n      polyarchiv_say \""
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "changesNotListed", {"start":{"line":40,"column":24},"end":{"line":40,"column":49}} ), depth0)) != null ? stack1 : "")
     + "\"\n    fi\n  fi\n  if ((polyarchiv_yes == 1)); then\n    return "
-    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"confirm"),"status"), "confirmed", {"start":{"line":31,"column":13},"end":{"line":31,"column":45}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"confirm"),"status"), "confirmed", {"start":{"line":44,"column":13},"end":{"line":44,"column":45}} ), depth0)) != null ? stack1 : "")
     + "\n  fi\n  printf 'polyarchiv: go on? y/[N] ' >&2\n  read -r answer || true\n  if [[ ${answer} != [yY] ]]; then\n    polyarchiv_say \""
-    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "notConfirmed", {"start":{"line":36,"column":22},"end":{"line":36,"column":43}} ), depth0)) != null ? stack1 : "")
+    + ((stack1 = alias2(alias1(lookupProperty(depth0,"messages"), "notConfirmed", {"start":{"line":49,"column":22},"end":{"line":49,"column":43}} ), depth0)) != null ? stack1 : "")
     + "\"\n    return "
-    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"confirm"),"status"), "declined", {"start":{"line":37,"column":13},"end":{"line":37,"column":44}} ), depth0)) != null ? stack1 : "")
-    + "\n  fi\n}\n";
+    + ((stack1 = alias2(alias1(lookupProperty(lookupProperty(lookupProperty(depth0,"helpers"),"confirm"),"status"), "declined", {"start":{"line":50,"column":13},"end":{"line":50,"column":44}} ), depth0)) != null ? stack1 : "")
+    + "\n  fi\n}\n\n# The error output of a dry run kept until it ended: shown, then, after a failure (STATUS), the\n# words of the first EXPLANATIONS (~TEXT MESSAGE) whose text it holds.\npolyarchiv_confirm_errors_shown() {\n  local status=$1 file=\"${polyarchiv_unit_file}.preview-errors\" said=''\n  shift\n  if [[ -s ${file} ]]; then\n    cat -- \"${file}\" >&2 || true\n    said=$(< \"${file}\") || true\n  fi\n  rm -f -- \"${file}\"\n  if ((status != 0)); then\n    polyarchiv_explain_printed \"${said}\" \"$@\"\n  fi\n}\n";
 },"useData":true},
   'helpers-copy-stats': {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.strict, alias2=container.lambda, lookupProperty = container.lookupProperty || function(parent, propertyName) {

@@ -193,6 +193,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
           HELPERS.confirm,
           {
             warning: shellWord(command.warning),
+            explanations: printedWords(command.explains ?? []),
             preview: command.preview,
           },
           ONE_LINE,

@@ -1,9 +1,9 @@
 import { isDirectory } from '../../fs-probe.js';
-import type { ConfirmCommand } from '../../graph/command.js';
+import { type ConfirmCommand, printedExplanation } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { CONFIRM_LISTING } from '../tool-conventions.js';
-import { type RunContext, runExec, runToEnd, writeAsTool } from './run-exec.js';
+import { type RunContext, runExec, runToEnd, sayWhy, writeAsTool } from './run-exec.js';
 import { spawnProblem } from './tool-problems.js';
 import { makeWorkDir, removeWorkDir } from './work-dir.js';
 
@@ -35,12 +35,24 @@ export async function confirmStep(
     const listing = firstLines((text) => {
       if (shown) writeAsTool(ctx, 'stderr', Buffer.from(text, 'latin1'));
     });
+    // With explanations, the error output is kept until the dry run ends, then shown: the words it
+    // printed tell which option is wrong.
+    const explains = command.explains ?? [];
+    const errors: Buffer[] = [];
     const code = await runExec(preview, {
       ...ctx,
-      output: (stream, chunk) =>
-        stream === 'stdout' ? listing.add(chunk.toString('latin1')) : writeAsTool(ctx, 'stderr', chunk),
+      output: (stream, chunk) => {
+        if (stream === 'stdout') listing.add(chunk.toString('latin1'));
+        else if (explains.length > 0) errors.push(chunk);
+        else writeAsTool(ctx, 'stderr', chunk);
+      },
     });
-    if (code !== 0) return code;
+    const said = Buffer.concat(errors);
+    if (said.length > 0) writeAsTool(ctx, 'stderr', said);
+    if (code !== 0) {
+      sayWhy(say, ctx, printedExplanation(explains, said.toString()));
+      return code;
+    }
     const { more, deletions } = listing.end();
     if (more > 0 && shown) say(HELPER_MESSAGES.changesNotListed(String(more), String(deletions)));
   }
