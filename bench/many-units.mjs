@@ -85,7 +85,7 @@ try {
   // The first runs copy everything: not timed.
   for (const [, run] of runs.slice(0, -1)) run();
   const figures = runs.map(() => []);
-  for (let r = 0; r < rounds; r++) runs.forEach(([, run], k) => figures[k].push(run()));
+  for (let r = 0; r < rounds; r++) for (const [k, [, run]] of runs.entries()) figures[k].push(run());
   console.log(
     `${units} units (${points} collect points x ${sources} sources, ${mirrors} mirrors), nothing changed, --jobs 1, median of ${rounds}`,
   );
