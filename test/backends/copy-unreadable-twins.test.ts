@@ -1,16 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import type { CopyCommand } from '../../src/graph/command.js';
 import { applyCommand } from '../helpers/apply-command.js';
 import { partialFile } from '../helpers/partials.js';
-import { makeSandbox } from '../helpers/sandbox.js';
+import { sandboxPerFile } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
-const box = makeSandbox('polyarchiv-copy-failed-');
-afterAll(() => box.remove());
+const box = sandboxPerFile('polyarchiv-copy-failed-');
 
 const UNREADABLE = 'the copy of "site" at /srv/mirror (backup point "bp") could not be read: it\'s "$HOME"';
 
