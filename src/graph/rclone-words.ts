@@ -33,8 +33,9 @@ export function rcloneCommand(
 
 /**
  * `command`, which reaches the transport's server, with the words of `explains` and of a refused
- * login (`login`: what the tool prints of it, rclone's by default). `about`: what the command is about, with its transport's settings (its secrets' names
- * tell the pairs apart): units running side by side never share the file where its errors wait.
+ * login (`login`: what the tool prints of it, rclone's by default). `about`: what the command is
+ * about, with its transport's settings (its secrets' names tell the pairs apart): units running
+ * side by side never share the file where its errors wait.
  */
 export function withLoginFailures(
   transport: RcloneTransport,

@@ -1,7 +1,7 @@
 import { type ExecIfChangedCommand, printedExplanation } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { PROBE_STATUSES } from '../tool-conventions.js';
-import { type RunContext, runExec, sayWhy, writeAsTool } from './run-exec.js';
+import { type RunContext, runExec, runKeepingErrors, sayWhy, writeAsTool } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_exec_if_changed (templates/partials/helpers-exec-if-changed.hbs): runs the
@@ -32,19 +32,8 @@ export async function execIfChanged(
     return status;
   }
   // Its error output kept until it ends, then shown: the words it printed tell which option is wrong.
-  const errors: Buffer[] = [];
-  const status = await runExec(
-    { kind: 'exec', argv: command.run, ...io },
-    {
-      ...ctx,
-      output: (stream, chunk) => {
-        if (stream === 'stderr') errors.push(chunk);
-        else writeAsTool(ctx, stream, chunk);
-      },
-    },
-  );
-  const said = Buffer.concat(errors);
-  if (said.length > 0) writeAsTool(ctx, 'stderr', said);
-  if (status !== 0) sayWhy(say, ctx, printedExplanation(explains, said.toString()) ?? command.unreadable);
+  const { status, errors } = await runKeepingErrors({ kind: 'exec', argv: command.run, ...io }, ctx);
+  if (errors.length > 0) writeAsTool(ctx, 'stderr', errors);
+  if (status !== 0) sayWhy(say, ctx, printedExplanation(explains, errors.toString()) ?? command.unreadable);
   return status;
 }

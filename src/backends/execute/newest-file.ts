@@ -1,8 +1,8 @@
-import { type NewestFileCommand, printedExplanation } from '../../graph/command.js';
+import { type ExecCommand, type NewestFileCommand, printedExplanation } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
-import { type RunContext, runExec, sayWhy, writeAsTool } from './run-exec.js';
+import { type RunContext, runExec, runKeepingErrors, sayWhy, writeAsTool } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_newest_file (templates/partials/helpers-newest-file.hbs): lists the files
@@ -35,22 +35,12 @@ export async function newestFile(
   }
   const found = `${command.prefix}${chosen}`;
   note(HELPER_MESSAGES.newestFound(`${command.shownPrefix}${chosen}`));
-  const errors: Buffer[] = [];
-  const status = await runExec(
-    { kind: 'exec', argv: [...command.get, found, ...command.after], env },
-    kept
-      ? {
-          ...ctx,
-          output: (stream, chunk) => {
-            if (stream === 'stderr') errors.push(chunk);
-            else writeAsTool(ctx, stream, chunk);
-          },
-        }
-      : ctx,
-  );
-  const said = Buffer.concat(errors);
-  if (said.length > 0) writeAsTool(ctx, 'stderr', said);
-  if (status !== 0) sayWhy(say, ctx, printedExplanation(explains, said.toString()) ?? command.unreadable);
+  const get: ExecCommand = { kind: 'exec', argv: [...command.get, found, ...command.after], env };
+  const { status, errors } = kept
+    ? await runKeepingErrors(get, ctx)
+    : { status: await runExec(get, ctx), errors: Buffer.alloc(0) };
+  if (errors.length > 0) writeAsTool(ctx, 'stderr', errors);
+  if (status !== 0) sayWhy(say, ctx, printedExplanation(explains, errors.toString()) ?? command.unreadable);
   return status;
 }
 

@@ -183,6 +183,25 @@ export function runToEnd(
 }
 
 /**
+ * Runs `command` with its error output kept until it ends (its standard output goes on as the
+ * tool's): what it printed, not yet shown, for the words a failure is explained in.
+ */
+export async function runKeepingErrors(
+  command: ExecCommand,
+  ctx: RunContext,
+): Promise<{ status: number; errors: Buffer }> {
+  const kept: Buffer[] = [];
+  const status = await runExec(command, {
+    ...ctx,
+    output: (stream, chunk) => {
+      if (stream === 'stderr') kept.push(chunk);
+      else writeAsTool(ctx, stream, chunk);
+    },
+  });
+  return { status, errors: Buffer.concat(kept) };
+}
+
+/**
  * Runs argv without a shell, piped into each program of `pipeline` in turn; resolves with the exit
  * code bash would report (128+N for signal N; for a pipe, under pipefail, the status of the last
  * program that did not exit 0). node joins two programs with a socket pair, not a pipe: one that

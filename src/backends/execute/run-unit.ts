@@ -37,7 +37,14 @@ import {
 import { keepStdoutUntilFailure } from './quiet-stdout.js';
 import { resticInit } from './restic-init.js';
 import { resticRestoreAt } from './restic-restore-at.js';
-import { type RunContext, runExec, tolerated, writeAsTool, writePrivateFile } from './run-exec.js';
+import {
+  type RunContext,
+  runExec,
+  runKeepingErrors,
+  tolerated,
+  writeAsTool,
+  writePrivateFile,
+} from './run-exec.js';
 import { removeScratch } from './scratch.js';
 import { svnStage } from './svn-stage.js';
 import { svnUpdateAt } from './svn-update-at.js';
@@ -229,19 +236,11 @@ async function runErrorsUntilEnd(
   command: ExecCommand,
   ctx: RunContext,
 ): Promise<{ status: number; printed: string }> {
-  const errors: Buffer[] = [];
-  const status = await runExec(command, {
-    ...ctx,
-    output: (stream, chunk) => {
-      if (stream === 'stderr') errors.push(chunk);
-      else writeAsTool(ctx, stream, chunk);
-    },
-  });
+  const { status, errors } = await runKeepingErrors(command, ctx);
   // Only a status said in words of its own replaces the tool's lines; the others follow them.
   if (status === 0 || !command.explains?.some((e) => e.printed === undefined && e.status === status)) {
-    const printed = Buffer.concat(errors);
-    writeAsTool(ctx, 'stderr', printed);
-    return { status, printed: printed.toString() };
+    writeAsTool(ctx, 'stderr', errors);
+    return { status, printed: errors.toString() };
   }
   return { status, printed: '' };
 }
