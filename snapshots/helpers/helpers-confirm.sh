@@ -33,7 +33,7 @@ polyarchiv_confirm() {
     else
       counts=$("${preview[@]}" 2> "${polyarchiv_unit_file}.preview-errors" \
         | awk -v max="${max}" -v deletion='*deleting ' "${program}") || rc=$?
-      polyarchiv_confirm_errors_shown "${rc}" "${explanations[@]}"
+      polyarchiv_kept_errors_said "${rc}" "${polyarchiv_unit_file}.preview-errors" '' "${explanations[@]}"
       if ((rc != 0)); then
         return "${rc}"
       fi
@@ -55,17 +55,3 @@ polyarchiv_confirm() {
   fi
 }
 
-# The error output of a dry run kept until it ended: shown, then, after a failure (STATUS), the
-# words of the first EXPLANATIONS (~TEXT MESSAGE) whose text it holds.
-polyarchiv_confirm_errors_shown() {
-  local status=$1 file="${polyarchiv_unit_file}.preview-errors" said=''
-  shift
-  if [[ -s ${file} ]]; then
-    cat -- "${file}" >&2 || true
-    said=$(< "${file}") || true
-  fi
-  rm -f -- "${file}"
-  if ((status != 0)); then
-    polyarchiv_explain_printed "${said}" "$@"
-  fi
-}

@@ -13,7 +13,7 @@ polyarchiv_exec_if_changed() {
   local -a probe=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a run=("$@")
-  local rc=0 said=''
+  local rc=0
   "${probe[@]}" || rc=$?
   case ${rc} in
     0) polyarchiv_progress "  ${message}" ;;
@@ -21,19 +21,12 @@ polyarchiv_exec_if_changed() {
       rc=0
       if ((${#explanations[@]} == 0)); then
         "${run[@]}" || rc=$?
-      else
-        "${run[@]}" 2> "${polyarchiv_unit_file}.run-errors" || rc=$?
-        if [[ -s ${polyarchiv_unit_file}.run-errors ]]; then
-          cat -- "${polyarchiv_unit_file}.run-errors" >&2 || true
-          said=$(< "${polyarchiv_unit_file}.run-errors") || true
-        fi
-        rm -f -- "${polyarchiv_unit_file}.run-errors"
-      fi
-      if ((rc != 0)); then
-        polyarchiv_explain_printed "${said}" "${explanations[@]}"
-        if [[ -z ${polyarchiv_printed_said} ]]; then
+        if ((rc != 0)); then
           polyarchiv_say_why "${unreadable}"
         fi
+      else
+        "${run[@]}" 2> "${polyarchiv_unit_file}.run-errors" || rc=$?
+        polyarchiv_kept_errors_said "${rc}" "${polyarchiv_unit_file}.run-errors" "${unreadable}" "${explanations[@]}"
       fi
       return "${rc}"
       ;;

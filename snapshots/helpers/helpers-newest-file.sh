@@ -24,15 +24,15 @@ polyarchiv_newest_file() {
   read -r -a groups <<<"${order}"
   if ((${#explanations[@]} == 0)); then
     listed=$("${list[@]}") || rc=$?
+    if ((rc != 0)); then
+      polyarchiv_say_why "${unlisted}"
+    fi
   else
     listed=$("${list[@]}" 2> "${polyarchiv_unit_file}.newest-errors") || rc=$?
+    polyarchiv_kept_errors_said "${rc}" "${polyarchiv_unit_file}.newest-errors" "${unlisted}" "${explanations[@]}"
   fi
   if ((rc != 0)); then
-    polyarchiv_newest_failed "${unlisted}" "${explanations[@]}"
     return "${rc}"
-  fi
-  if ((${#explanations[@]} > 0)); then
-    polyarchiv_newest_errors_shown
   fi
   while IFS= read -r line; do
     [[ ${line} =~ ${pattern} ]] || continue
@@ -56,36 +56,12 @@ polyarchiv_newest_file() {
   polyarchiv_progress "  the newest there: ${shown}"
   if ((${#explanations[@]} == 0)); then
     "${get[@]}" "${found}" "${after[@]}" || rc=$?
+    if ((rc != 0)); then
+      polyarchiv_say_why "${unreadable}"
+    fi
   else
     "${get[@]}" "${found}" "${after[@]}" 2> "${polyarchiv_unit_file}.newest-errors" || rc=$?
-  fi
-  if ((rc != 0)); then
-    polyarchiv_newest_failed "${unreadable}" "${explanations[@]}"
-  elif ((${#explanations[@]} > 0)); then
-    polyarchiv_newest_errors_shown
+    polyarchiv_kept_errors_said "${rc}" "${polyarchiv_unit_file}.newest-errors" "${unreadable}" "${explanations[@]}"
   fi
   return "${rc}"
-}
-
-# Shows the error output that polyarchiv_newest_file kept, if any, and removes its file; its text
-# is left in polyarchiv_newest_said.
-polyarchiv_newest_errors_shown() {
-  polyarchiv_newest_said=''
-  if [[ -s ${polyarchiv_unit_file}.newest-errors ]]; then
-    cat -- "${polyarchiv_unit_file}.newest-errors" >&2 || true
-    polyarchiv_newest_said=$(< "${polyarchiv_unit_file}.newest-errors") || true
-  fi
-  rm -f -- "${polyarchiv_unit_file}.newest-errors"
-}
-
-# After a listing or a fetch that failed: its kept error output, then the words of the first
-# EXPLANATIONS (~TEXT MESSAGE) whose text it holds, else FALLBACK (when not empty).
-polyarchiv_newest_failed() {
-  local fallback=$1
-  shift
-  polyarchiv_newest_errors_shown
-  polyarchiv_explain_printed "${polyarchiv_newest_said}" "$@"
-  if [[ -z ${polyarchiv_printed_said} ]]; then
-    polyarchiv_say_why "${fallback}"
-  fi
 }

@@ -34,7 +34,7 @@ polyarchiv_restic_restore_at() {
   local listed lines seconds id time chosen='' taken='' newest=-1 rc=0 errors
   errors=$(mktemp -- "${polyarchiv_work}/restic-restore.XXXXXX") || return
   listed=$("${list[@]}" 2>"${errors}") || rc=$?
-  polyarchiv_restic_said "${rc}" "${errors}" "${unlisted}" "${explanations[@]}"
+  polyarchiv_kept_errors_said "${rc}" "${errors}" "${unlisted}" "${explanations[@]}"
   if ((rc != 0)); then
     return "${rc}"
   fi
@@ -51,10 +51,10 @@ polyarchiv_restic_restore_at() {
   if [[ -z ${chosen} ]]; then
     local stored
     stored=$("${files[@]}" 2>"${errors}") || rc=$?
-    polyarchiv_restic_said "${rc}" "${errors}" "${unlisted}" "${explanations[@]}"
+    polyarchiv_kept_errors_said "${rc}" "${errors}" "${unlisted}" "${explanations[@]}"
     if ((rc == 0)) && [[ -n ${stored} ]]; then
       listed=$("${every[@]}" 2>"${errors}") || rc=$?
-      polyarchiv_restic_said "${rc}" "${errors}" "${unlisted}" "${explanations[@]}"
+      polyarchiv_kept_errors_said "${rc}" "${errors}" "${unlisted}" "${explanations[@]}"
     fi
     if ((rc != 0)); then
       return "${rc}"
@@ -87,25 +87,7 @@ polyarchiv_restic_restore_at() {
   local short_id=${chosen:0:8}
   polyarchiv_progress "  snapshot ${short_id}, taken ${taken}"
   "${restore[@]}" "${chosen}" 2>"${errors}" || rc=$?
-  polyarchiv_restic_said "${rc}" "${errors}" "${unreadable}" "${explanations[@]}"
+  polyarchiv_kept_errors_said "${rc}" "${errors}" "${unreadable}" "${explanations[@]}"
   return "${rc}"
 }
 
-# After a restic command that ended with STATUS, its error output in the file ERRORS: shows it and
-# removes the file; a failure is then said in the words of the first of EXPLANATIONS (~TEXT
-# MESSAGE) whose text restic printed, else in FALLBACK's.
-polyarchiv_restic_said() {
-  local status=$1 errors=$2 fallback=$3 printed=''
-  shift 3
-  if [[ -s ${errors} ]]; then
-    cat -- "${errors}" >&2 || true
-    printed=$(< "${errors}") || true
-  fi
-  rm -f -- "${errors}"
-  if ((status != 0)); then
-    polyarchiv_explain_printed "${printed}" "$@"
-    if [[ -z ${polyarchiv_printed_said} ]]; then
-      polyarchiv_say_why "${fallback}"
-    fi
-  fi
-}

@@ -350,19 +350,16 @@ polyarchiv_explain_errors() {
   local status=$1 errors=$2
   shift 2
   local -a explanations=("$@")
-  local n printed=''
+  local n
   for ((n = 0; n + 1 < ${#explanations[@]}; n += 2)); do
     if [[ ${explanations[n]} != other && ${explanations[n]} != '~'* ]] && ((status != 0 && status == explanations[n])); then
       polyarchiv_explain "${status}" "${explanations[@]}"
       return
     fi
   done
-  if [[ -s ${errors} ]]; then
-    cat -- "${errors}" >&2 || true
-    printed=$(< "${errors}") || true
-  fi
+  polyarchiv_show_kept_errors "${errors}"
   if ((status != 0)); then
-    polyarchiv_explain_printed "${printed}" "${explanations[@]}"
+    polyarchiv_explain_printed "${polyarchiv_kept_errors}" "${explanations[@]}"
     if [[ -n ${polyarchiv_printed_said} ]]; then
       return "${status}"
     fi
@@ -388,6 +385,32 @@ polyarchiv_explain_printed() {
       return
     fi
   done
+}
+
+# Shows the error output a tool kept in the file ERRORS until it ended, as the tool's own; its
+# text is left in polyarchiv_kept_errors.
+polyarchiv_show_kept_errors() {
+  polyarchiv_kept_errors=''
+  if [[ -s $1 ]]; then
+    cat -- "$1" >&2 || true
+    polyarchiv_kept_errors=$(< "$1") || true
+  fi
+}
+
+# After a tool that ended with STATUS, its error output kept in the file ERRORS: shows it and
+# removes the file; a failure is then said in the words of the first of EXPLANATIONS (~TEXT
+# MESSAGE) whose text the tool printed, else in FALLBACK's (when it is not empty).
+polyarchiv_kept_errors_said() {
+  local status=$1 errors=$2 fallback=$3
+  shift 3
+  polyarchiv_show_kept_errors "${errors}"
+  rm -f -- "${errors}"
+  if ((status != 0)); then
+    polyarchiv_explain_printed "${polyarchiv_kept_errors}" "$@"
+    if [[ -z ${polyarchiv_printed_said} ]]; then
+      polyarchiv_say_why "${fallback}"
+    fi
+  fi
 }
 
 # A run killed between the two renames of polyarchiv_dir_swap left only the previous copy.

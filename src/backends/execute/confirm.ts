@@ -1,9 +1,9 @@
 import { isDirectory } from '../../fs-probe.js';
-import { type ConfirmCommand, printedExplanation } from '../../graph/command.js';
+import type { ConfirmCommand } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { CONFIRM_LISTING } from '../tool-conventions.js';
-import { type RunContext, runExec, runToEnd, sayWhy, writeAsTool } from './run-exec.js';
+import { keptErrorsSaid, type RunContext, runExec, runToEnd, writeAsTool } from './run-exec.js';
 import { spawnProblem } from './tool-problems.js';
 import { makeWorkDir, removeWorkDir } from './work-dir.js';
 
@@ -47,12 +47,8 @@ export async function confirmStep(
         else writeAsTool(ctx, 'stderr', chunk);
       },
     });
-    const said = Buffer.concat(errors);
-    if (said.length > 0) writeAsTool(ctx, 'stderr', said);
-    if (code !== 0) {
-      sayWhy(say, ctx, printedExplanation(explains, said.toString()));
-      return code;
-    }
+    keptErrorsSaid(ctx, say, code, Buffer.concat(errors), explains);
+    if (code !== 0) return code;
     const { more, deletions } = listing.end();
     if (more > 0 && shown) say(HELPER_MESSAGES.changesNotListed(String(more), String(deletions)));
   }

@@ -1,7 +1,7 @@
-import { type ExecIfChangedCommand, printedExplanation } from '../../graph/command.js';
+import type { ExecIfChangedCommand } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { PROBE_STATUSES } from '../tool-conventions.js';
-import { type RunContext, runExec, runKeepingErrors, sayWhy, writeAsTool } from './run-exec.js';
+import { keptErrorsSaid, type RunContext, runExec, runKeepingErrors, sayWhy } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_exec_if_changed (templates/partials/helpers-exec-if-changed.hbs): runs the
@@ -33,7 +33,6 @@ export async function execIfChanged(
   }
   // Its error output kept until it ends, then shown: the words it printed tell which option is wrong.
   const { status, errors } = await runKeepingErrors({ kind: 'exec', argv: command.run, ...io }, ctx);
-  if (errors.length > 0) writeAsTool(ctx, 'stderr', errors);
-  if (status !== 0) sayWhy(say, ctx, printedExplanation(explains, errors.toString()) ?? command.unreadable);
+  keptErrorsSaid(ctx, say, status, errors, explains, command.unreadable);
   return status;
 }

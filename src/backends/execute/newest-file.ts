@@ -1,8 +1,8 @@
-import { type ExecCommand, type NewestFileCommand, printedExplanation } from '../../graph/command.js';
+import type { ExecCommand, NewestFileCommand } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
-import { type RunContext, runExec, runKeepingErrors, sayWhy, writeAsTool } from './run-exec.js';
+import { keptErrorsSaid, type RunContext, runExec, runKeepingErrors, sayWhy } from './run-exec.js';
 
 /**
  * Twin of polyarchiv_newest_file (templates/partials/helpers-newest-file.hbs): lists the files
@@ -23,11 +23,8 @@ export async function newestFile(
   // printed tell which option is wrong.
   const kept = explains.length > 0;
   const listed = await capture(command.list, ctx, kept ? 'both' : 'stdout', env);
-  if (kept && listed.stderr !== '') writeAsTool(ctx, 'stderr', Buffer.from(listed.stderr));
-  if (listed.status !== 0) {
-    sayWhy(say, ctx, printedExplanation(explains, listed.stderr) ?? command.unlisted);
-    return listed.status;
-  }
+  keptErrorsSaid(ctx, say, listed.status, kept ? listed.stderr : '', explains, command.unlisted);
+  if (listed.status !== 0) return listed.status;
   const chosen = newestOf(listed.stdout, command);
   if (chosen === undefined) {
     sayWhy(say, ctx, command.none);
@@ -39,8 +36,7 @@ export async function newestFile(
   const { status, errors } = kept
     ? await runKeepingErrors(get, ctx)
     : { status: await runExec(get, ctx), errors: Buffer.alloc(0) };
-  if (errors.length > 0) writeAsTool(ctx, 'stderr', errors);
-  if (status !== 0) sayWhy(say, ctx, printedExplanation(explains, errors.toString()) ?? command.unreadable);
+  keptErrorsSaid(ctx, say, status, errors, explains, command.unreadable);
   return status;
 }
 

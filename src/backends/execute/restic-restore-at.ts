@@ -1,7 +1,7 @@
-import { printedExplanation, type ResticRestoreAtCommand, type Word } from '../../graph/command.js';
+import type { ResticRestoreAtCommand, Word } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
-import { type RunContext, runExec, sayWhy, writeAsTool } from './run-exec.js';
+import { keptErrorsSaid, type RunContext, runExec, sayWhy, writeAsTool } from './run-exec.js';
 
 /** jq's exit statuses when its input is not JSON, and when the program stops with an error. */
 const UNREADABLE = { json: 2, time: 5 } as const;
@@ -18,7 +18,7 @@ export async function resticRestoreAt(
   note: (line: string) => void,
 ): Promise<number> {
   const listed = await restic(command, command.list, ctx);
-  said(command, listed, command.unlisted, ctx, say);
+  keptErrorsSaid(ctx, say, listed.status, listed.printed, command.explains, command.unlisted);
   if (listed.status !== 0) return listed.status;
   const snapshots = snapshotLines(listed.stdout);
   if (typeof snapshots === 'string') return parseFailure(snapshots, ctx);
@@ -38,7 +38,7 @@ export async function resticRestoreAt(
   }
   note(HELPER_MESSAGES.snapshotChosen(chosen.id.slice(0, 8), chosen.time));
   const restored = await restic(command, [...command.restore, chosen.id], ctx, 'shown');
-  said(command, restored, command.unreadable, ctx, say);
+  keptErrorsSaid(ctx, say, restored.status, restored.printed, command.explains, command.unreadable);
   return restored.status;
 }
 
@@ -79,21 +79,6 @@ async function restic(
 }
 
 /**
- * Twin of polyarchiv_restic_said: restic's error output shown, then a failure said in the words
- * of the first explanation whose text it printed, else in `otherwise`'s.
- */
-function said(
-  command: ResticRestoreAtCommand,
-  run: ResticRun,
-  otherwise: string,
-  ctx: RunContext,
-  say: (line: string) => void,
-): void {
-  writeAsTool(ctx, 'stderr', run.printed);
-  if (run.status !== 0) sayWhy(say, ctx, printedExplanation(command.explains, run.printed) ?? otherwise);
-}
-
-/**
  * When none is chosen: restic skips a snapshot file it cannot decode (saying so) and still exits
  * 0, so a snapshot file (`files`, undecoded) that is not among the snapshots of every tag
  * (`every`) may be the copy: `unlisted` is said, not `none`. A failure of restic is passed on
@@ -105,11 +90,12 @@ async function noneOrDamaged(
   say: (line: string) => void,
 ): Promise<number> {
   const files = await restic(command, command.files, ctx);
-  said(command, files, command.unlisted, ctx, say);
+  keptErrorsSaid(ctx, say, files.status, files.printed, command.explains, command.unlisted);
   const stored = files.stdout.split('\n').filter((id) => id !== '');
   const every =
     files.status !== 0 || stored.length === 0 ? undefined : await restic(command, command.every, ctx);
-  if (every !== undefined) said(command, every, command.unlisted, ctx, say);
+  if (every !== undefined)
+    keptErrorsSaid(ctx, say, every.status, every.printed, command.explains, command.unlisted);
   const failed = files.status !== 0 ? files.status : (every?.status ?? 0);
   if (failed !== 0) return failed;
   if (every !== undefined) {

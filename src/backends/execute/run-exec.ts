@@ -9,7 +9,14 @@ import { chmodSync, chownSync, closeSync, openSync, readFileSync, rmSync, writeF
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { EnvValue, ExecCommand, PrivateFileCommand, Word } from '../../graph/command.js';
+import {
+  type EnvValue,
+  type ExecCommand,
+  type Explanation,
+  type PrivateFileCommand,
+  printedExplanation,
+  type Word,
+} from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import type { MeasuredPart } from './measured-size.js';
 import { redirectProblem, spawnProblem } from './tool-problems.js';
@@ -199,6 +206,23 @@ export async function runKeepingErrors(
     },
   });
   return { status, errors: Buffer.concat(kept) };
+}
+
+/**
+ * Twin of polyarchiv_kept_errors_said: a tool's error output, kept until it ended, shown as its
+ * own; then a failure (`status`) said in the words of the first of `explains` whose text it
+ * printed, else in `otherwise`'s.
+ */
+export function keptErrorsSaid(
+  ctx: RunContext,
+  say: (line: string) => void,
+  status: number,
+  errors: Buffer | string,
+  explains: readonly Explanation[],
+  otherwise?: string,
+): void {
+  writeAsTool(ctx, 'stderr', errors);
+  if (status !== 0) sayWhy(say, ctx, printedExplanation(explains, errors.toString()) ?? otherwise);
 }
 
 /**
