@@ -71,14 +71,17 @@ unit_1_collect_site() {
 # due: frequency always, never succeeded
 unit_2_backup_bz2_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/.archive.listing.polyarchiv-partial
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # bz2.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives/bz2' 'bz2.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/archives/bz2' 'bz2.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/bz2
   # bz2.backup:3 [point]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote' 'bz2.backup:3 [point]'
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote' 'bz2.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote
   # bz2.backup:3 [point]
-  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/archives/bz2/site.tar.bz2, then check it and put it in place' 'bz2.backup:3 [point]'
+  polyarchiv_step 4 4 'pack "site" into /var/lib/polyarchiv-fixture/archives/bz2/site.tar.bz2, then check it and put it in place' 'bz2.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "bz2"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/archives/bz2/site.tar.bz2 -I bzip2
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/bz2/.site.tar.bz2.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-bz2/remote/.archive.listing.polyarchiv-partial
@@ -91,14 +94,17 @@ unit_2_backup_bz2_site() {
 # due: frequency always, never succeeded
 unit_3_backup_gz_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/.archive.listing.polyarchiv-partial
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # gz.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives/gz' 'gz.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/archives/gz' 'gz.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/gz
   # gz.backup:3 [point]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote' 'gz.backup:3 [point]'
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote' 'gz.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote
   # gz.backup:3 [point]
-  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/archives/gz/site.tar.gz, then check it and put it in place' 'gz.backup:3 [point]'
+  polyarchiv_step 4 4 'pack "site" into /var/lib/polyarchiv-fixture/archives/gz/site.tar.gz, then check it and put it in place' 'gz.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "gz"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/archives/gz/site.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/gz/.site.tar.gz.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-gz/remote/.archive.listing.polyarchiv-partial
@@ -111,14 +117,17 @@ unit_3_backup_gz_site() {
 # due: frequency always, never succeeded
 unit_4_backup_xz_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/.archive.listing.polyarchiv-partial
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # xz.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives/xz' 'xz.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/archives/xz' 'xz.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/xz
   # xz.backup:3 [point]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote' 'xz.backup:3 [point]'
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote' 'xz.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote
   # xz.backup:3 [point]
-  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/archives/xz/site.tar.xz, then check it and put it in place' 'xz.backup:3 [point]'
+  polyarchiv_step 4 4 'pack "site" into /var/lib/polyarchiv-fixture/archives/xz/site.tar.xz, then check it and put it in place' 'xz.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "xz"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/archives/xz/site.tar.xz -I xz
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/xz/.site.tar.xz.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-xz/remote/.archive.listing.polyarchiv-partial
@@ -131,14 +140,17 @@ unit_4_backup_xz_site() {
 # due: frequency always, never succeeded
 unit_5_backup_zst_site() {
   polyarchiv_scratch '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial' /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/.archive.listing.polyarchiv-partial
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # zst.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives/zst' 'zst.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/archives/zst' 'zst.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives/zst
   # zst.backup:3 [point]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote' 'zst.backup:3 [point]'
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote' 'zst.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote
   # zst.backup:3 [point]
-  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/archives/zst/site copy.tar.zst, then check it and put it in place' 'zst.backup:3 [point]'
+  polyarchiv_step 4 4 'pack "site" into /var/lib/polyarchiv-fixture/archives/zst/site copy.tar.zst, then check it and put it in place' 'zst.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "zst"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/archive.listing tar -t -v -f '/var/lib/polyarchiv-fixture/archives/zst/site copy.tar.zst' -I zstd
   polyarchiv_create_file '/var/lib/polyarchiv-fixture/archives/zst/.site copy.tar.zst.polyarchiv-partial'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-zst/remote/.archive.listing.polyarchiv-partial

@@ -86,11 +86,14 @@ unit_1_collect_vault() {
 # backup point mirror of vault (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_mirror_vault() {
+  # vault.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "vault" has something to send (/var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret)' 'vault.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret || polyarchiv_explain "$?" 1 "collect point \"vault\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret, set by option 'local_path' (vault.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "vault" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "vault" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/vault/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "vault" from /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret' 'mirror.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "vault" from /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "vault"' '"/var/lib/polyarchiv-fixture/mirror/vault"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -149,11 +152,14 @@ NR % 2 { name = \$0; next }
 # backup point mirror of www (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_4_backup_mirror_www() {
+  # www.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "www" has something to send (/var/lib/polyarchiv-fixture/collect/www/backups)' 'www.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/www/backups || polyarchiv_explain "$?" 1 "collect point \"www\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/www/backups, set by option 'local_path' (www.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "www" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "www" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/www/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/backups' 'mirror.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/mirror/www"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -168,11 +174,14 @@ unit_4_backup_mirror_www() {
 unit_5_backup_offsite_www() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial.links /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/.~polyarchiv~'
   polyarchiv_gpg_home gpgconf "${polyarchiv_work}"/gnupg.6583509727e285df
+  # www.collect:3 [point]
+  polyarchiv_step 1 10 'check that collect point "www" has something to send (/var/lib/polyarchiv-fixture/collect/www/backups)' 'www.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/www/backups || polyarchiv_explain "$?" 1 "collect point \"www\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/www/backups, set by option 'local_path' (www.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:6 [filter index]
-  polyarchiv_step 1 9 'create the copy of backup point "offsite" for collect point "www" (filter "index") and the directory where rsync holds updated files' 'offsite.backup:6 [filter index]'
+  polyarchiv_step 2 10 'create the copy of backup point "offsite" for collect point "www" (filter "index") and the directory where rsync holds updated files' 'offsite.backup:6 [filter index]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/.~polyarchiv~'
   # offsite.backup:6 [filter index]
-  polyarchiv_step 2 9 'update the copy of backup point "offsite" for collect point "www" (filter "index") from /var/lib/polyarchiv-fixture/collect/www/backups' 'offsite.backup:6 [filter index]'
+  polyarchiv_step 3 10 'update the copy of backup point "offsite" for collect point "www" (filter "index") from /var/lib/polyarchiv-fixture/collect/www/backups' 'offsite.backup:6 [filter index]'
   polyarchiv_copy 50 no 'the copy of backup point "offsite" for collect point "www" (filter "index")' '"/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -181,10 +190,10 @@ unit_5_backup_offsite_www() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/www/backups -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/
   sync -f -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index
   # offsite.backup:6 [filter index]
-  polyarchiv_step 3 9 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index' 'offsite.backup:6 [filter index]'
+  polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index' 'offsite.backup:6 [filter index]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index
   # offsite.backup:6 [filter index]
-  polyarchiv_step 4 9 'write the sha1 checksums of backup point "offsite" for collect point "www" (filter "index") to /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/offsite.sha1' 'offsite.backup:6 [filter index]'
+  polyarchiv_step 5 10 'write the sha1 checksums of backup point "offsite" for collect point "www" (filter "index") to /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/offsite.sha1' 'offsite.backup:6 [filter index]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial.links
   (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./offsite.sha1 ')' -prune -o -type l -printf '%P\0%l\0' | LC_ALL=C awk "function escaped(s,   out, i, c) {
   if (s !~ /[\\\\\\n\\t]/) return s
@@ -203,21 +212,21 @@ NR % 2 { name = \$0; next }
   (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./offsite.sha1 ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | LC_ALL=C xargs -0 -r -- sha1sum -b -- > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial)
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index/index.partial /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/offsite.sha1
   # offsite.backup:12 [filter sealed]
-  polyarchiv_step 5 9 'write the passphrase of filter "sealed" to a private file' 'offsite.backup:12 [filter sealed]'
+  polyarchiv_step 6 10 'write the passphrase of filter "sealed" to a private file' 'offsite.backup:12 [filter sealed]'
   polyarchiv_hide_trace
   polyarchiv_private_file passphrase-polyarchiv_secret_offsite_www_sealed_password '' secret '' "${POLYARCHIV_SECRET_OFFSITE_WWW_SEALED_PASSWORD:?}"
   polyarchiv_restore_trace
   # offsite.backup:10 [filter sealed]
-  polyarchiv_step 6 9 'create /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed' 'offsite.backup:10 [filter sealed]'
+  polyarchiv_step 7 10 'create /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed' 'offsite.backup:10 [filter sealed]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed
   # offsite.backup:10 [filter sealed]
-  polyarchiv_step 7 9 'encrypt the files of backup point "offsite" for collect point "www" (filter "sealed") that changed into /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed, and remove those it no longer holds' 'offsite.backup:10 [filter sealed]'
+  polyarchiv_step 8 10 'encrypt the files of backup point "offsite" for collect point "www" (filter "sealed") that changed into /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed, and remove those it no longer holds' 'offsite.backup:10 [filter sealed]'
   polyarchiv_map_tree /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed '.~polyarchiv~' 15 gpg --batch --yes --quiet --no-tty --no-symkey-cache --pinentry-mode loopback --homedir "${polyarchiv_work}"/gnupg.6583509727e285df --passphrase-file "${polyarchiv_work}"/passphrase-polyarchiv_secret_offsite_www_sealed_password --symmetric --cipher-algo AES256
   # offsite.backup:3 [point]
-  polyarchiv_step 8 9 'create the mirror of "www" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_step 9 10 'create the mirror of "www" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/www/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 9 9 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed' 'offsite.backup:3 [point]'
+  polyarchiv_step 10 10 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/offsite/www"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

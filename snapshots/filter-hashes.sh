@@ -88,11 +88,14 @@ NR % 2 { name = \$0; next }
 # due: frequency always, never succeeded
 unit_2_backup_mirror_www() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial.links /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial
+  # www.collect:3 [point]
+  polyarchiv_step 1 7 'check that collect point "www" has something to send (/var/lib/polyarchiv-fixture/collect/www/backups)' 'www.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/www/backups || polyarchiv_explain "$?" 1 "collect point \"www\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/www/backups, set by option 'local_path' (www.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:5 [filter index]
-  polyarchiv_step 1 6 'create the copy of backup point "mirror" for collect point "www" (filter "index") and the directory where rsync holds updated files' 'mirror.backup:5 [filter index]'
+  polyarchiv_step 2 7 'create the copy of backup point "mirror" for collect point "www" (filter "index") and the directory where rsync holds updated files' 'mirror.backup:5 [filter index]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/.~polyarchiv~'
   # mirror.backup:5 [filter index]
-  polyarchiv_step 2 6 'update the copy of backup point "mirror" for collect point "www" (filter "index") from /var/lib/polyarchiv-fixture/collect/www/backups' 'mirror.backup:5 [filter index]'
+  polyarchiv_step 3 7 'update the copy of backup point "mirror" for collect point "www" (filter "index") from /var/lib/polyarchiv-fixture/collect/www/backups' 'mirror.backup:5 [filter index]'
   polyarchiv_copy 50 no 'the copy of backup point "mirror" for collect point "www" (filter "index")' '"/var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -101,10 +104,10 @@ unit_2_backup_mirror_www() {
     rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/www/backups -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/
   sync -f -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index
   # mirror.backup:5 [filter index]
-  polyarchiv_step 3 6 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index' 'mirror.backup:5 [filter index]'
+  polyarchiv_step 4 7 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index' 'mirror.backup:5 [filter index]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index
   # mirror.backup:5 [filter index]
-  polyarchiv_step 4 6 'write the sha1 checksums of backup point "mirror" for collect point "www" (filter "index") to /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/hashes.txt' 'mirror.backup:5 [filter index]'
+  polyarchiv_step 5 7 'write the sha1 checksums of backup point "mirror" for collect point "www" (filter "index") to /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/hashes.txt' 'mirror.backup:5 [filter index]'
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial.links
   (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./hashes.txt ')' -prune -o -type l -printf '%P\0%l\0' | LC_ALL=C awk "function escaped(s,   out, i, c) {
   if (s !~ /[\\\\\\n\\t]/) return s
@@ -123,10 +126,10 @@ NR % 2 { name = \$0; next }
   (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./hashes.txt ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | LC_ALL=C xargs -0 -r -- sha1sum -b -- > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial)
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/hashes.txt
   # mirror.backup:3 [point]
-  polyarchiv_step 5 6 'create the mirror of "www" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 6 7 'create the mirror of "www" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/www/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 6 6 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index' 'mirror.backup:3 [point]'
+  polyarchiv_step 7 7 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/mirrors/www"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -71,11 +71,14 @@ unit_1_collect_end_of_month() {
 # backup point fridays of end-of-month (fridays.backup:1 [point])
 # due: frequency weekly on Friday, never succeeded
 unit_2_backup_fridays_end_of_month() {
+  # end-of-month.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "end-of-month" has something to send (/var/lib/polyarchiv-fixture/collect/end-of-month/backups)' 'end-of-month.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/end-of-month/backups || polyarchiv_explain "$?" 1 "collect point \"end-of-month\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/end-of-month/backups, set by option 'local_path' (end-of-month.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # fridays.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "end-of-month" and the directory where rsync holds updated files' 'fridays.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "end-of-month" and the directory where rsync holds updated files' 'fridays.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/.~polyarchiv~'
   # fridays.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "end-of-month" from /var/lib/polyarchiv-fixture/collect/end-of-month/backups' 'fridays.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "end-of-month" from /var/lib/polyarchiv-fixture/collect/end-of-month/backups' 'fridays.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "end-of-month"' '"/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -111,11 +114,14 @@ unit_3_collect_every_run() {
 # backup point daily of every-run (daily.backup:1 [point])
 # due: frequency daily, never succeeded
 unit_4_backup_daily_every_run() {
+  # every-run.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "every-run" has something to send (/var/lib/polyarchiv-fixture/collect/every-run/backups)' 'every-run.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/every-run/backups || polyarchiv_explain "$?" 1 "collect point \"every-run\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/every-run/backups, set by option 'local_path' (every-run.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # daily.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "every-run" and the directory where rsync holds updated files' 'daily.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "every-run" and the directory where rsync holds updated files' 'daily.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/daily/every-run/.~polyarchiv~'
   # daily.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'daily.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'daily.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/daily/every-run"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/every-run/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -128,11 +134,14 @@ unit_4_backup_daily_every_run() {
 # backup point monthly of every-run (monthly.backup:1 [point])
 # due: frequency monthly on day 1, never succeeded
 unit_5_backup_monthly_every_run() {
+  # every-run.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "every-run" has something to send (/var/lib/polyarchiv-fixture/collect/every-run/backups)' 'every-run.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/every-run/backups || polyarchiv_explain "$?" 1 "collect point \"every-run\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/every-run/backups, set by option 'local_path' (every-run.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # monthly.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "every-run" and the directory where rsync holds updated files' 'monthly.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "every-run" and the directory where rsync holds updated files' 'monthly.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/monthly/every-run/.~polyarchiv~'
   # monthly.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'monthly.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'monthly.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/every-run"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/every-run/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -168,11 +177,14 @@ unit_6_collect_hour_in_seconds() {
 # backup point weekly of hour-in-seconds (weekly.backup:1 [point])
 # due: frequency weekly on Monday, never succeeded
 unit_7_backup_weekly_hour_in_seconds() {
+  # hour-in-seconds.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "hour-in-seconds" has something to send (/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups)' 'hour-in-seconds.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups || polyarchiv_explain "$?" 1 "collect point \"hour-in-seconds\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups, set by option 'local_path' (hour-in-seconds.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # weekly.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "hour-in-seconds" and the directory where rsync holds updated files' 'weekly.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "hour-in-seconds" and the directory where rsync holds updated files' 'weekly.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/.~polyarchiv~'
   # weekly.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "hour-in-seconds" from /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups' 'weekly.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "hour-in-seconds" from /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups' 'weekly.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "hour-in-seconds"' '"/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -208,11 +220,14 @@ unit_8_collect_hourly() {
 # backup point daily-at-3 of hourly (daily-at-3.backup:1 [point])
 # due: frequency daily after 3:00, never succeeded
 unit_9_backup_daily_at_3_hourly() {
+  # hourly.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "hourly" has something to send (/var/lib/polyarchiv-fixture/collect/hourly/backups)' 'hourly.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/hourly/backups || polyarchiv_explain "$?" 1 "collect point \"hourly\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/hourly/backups, set by option 'local_path' (hourly.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # daily-at-3.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "hourly" and the directory where rsync holds updated files' 'daily-at-3.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "hourly" and the directory where rsync holds updated files' 'daily-at-3.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/.~polyarchiv~'
   # daily-at-3.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'daily-at-3.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'daily-at-3.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/hourly/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -225,11 +240,14 @@ unit_9_backup_daily_at_3_hourly() {
 # backup point monthly of hourly (monthly.backup:1 [point])
 # due: frequency monthly on day 1, never succeeded
 unit_10_backup_monthly_hourly() {
+  # hourly.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "hourly" has something to send (/var/lib/polyarchiv-fixture/collect/hourly/backups)' 'hourly.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/hourly/backups || polyarchiv_explain "$?" 1 "collect point \"hourly\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/hourly/backups, set by option 'local_path' (hourly.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # monthly.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "hourly" and the directory where rsync holds updated files' 'monthly.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "hourly" and the directory where rsync holds updated files' 'monthly.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/monthly/hourly/.~polyarchiv~'
   # monthly.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'monthly.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'monthly.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/hourly"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/hourly/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -91,8 +91,11 @@ unit_1_collect_journal() {
 # backup point remote of journal (remote.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_remote_journal() {
+  # journal.collect:3 [point]
+  polyarchiv_step 1 2 'check that collect point "journal" has something to send (/var/lib/polyarchiv-fixture/collect/journal/backups)' 'journal.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/journal/backups || polyarchiv_explain "$?" 1 "collect point \"journal\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/journal/backups, set by option 'local_path' (journal.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote.backup:3 [point]
-  polyarchiv_step 1 1 'push the history of "journal" to branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git' 'remote.backup:3 [point]'
+  polyarchiv_step 2 2 'push the history of "journal" to branch backups/journal of file:///var/lib/polyarchiv-fixture/remote/journal.git' 'remote.backup:3 [point]'
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git rev-parse --quiet --verify HEAD > /dev/null || polyarchiv_explain "$?" 1 'collect point "journal" has no commit to push: its sources have copied nothing yet, and backup point "remote" holds no copy of it'
   GIT_TERMINAL_PROMPT=0 git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git push --quiet --no-verify -- /var/lib/polyarchiv-fixture/remote/journal.git HEAD:refs/heads/backups/journal
 }

@@ -98,15 +98,18 @@ unit_1_collect_journal() {
 # backup point remote of journal (remote.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_remote_journal() {
+  # journal.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "journal" has something to send (/var/lib/polyarchiv-fixture/collect/journal/backups)' 'journal.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/journal/backups || polyarchiv_explain "$?" 1 "collect point \"journal\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/journal/backups, set by option 'local_path' (journal.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote.backup:4 [point]
-  polyarchiv_step 1 2 'create GitLab project backups/journal unless it exists' 'remote.backup:4 [point]'
+  polyarchiv_step 2 3 'create GitLab project backups/journal unless it exists' 'remote.backup:4 [point]'
   polyarchiv_hide_trace
   polyarchiv_private_file gitlab.remote.journal.token '' text 'header = "PRIVATE-TOKEN: ' secret '\"' "${POLYARCHIV_SECRET_REMOTE_JOURNAL_API_KEY:?}" text '"
 '
   polyarchiv_restore_trace
   polyarchiv_gitlab_project backups/journal "option 'api_key' (remote.backup:5 [point])" "${polyarchiv_work}"/gitlab.remote.journal.answer "${polyarchiv_work}"/gitlab.remote.journal.namespace-id 16 curl -q --silent --show-error --connect-timeout 30 --max-time 300 --config "${polyarchiv_work}"/gitlab.remote.journal.token --output /dev/null --write-out '%{http_code}' --url https://gitlab.example.org:8443/gitlab/api/v4/projects/backups%2Fjournal 16 curl -q --silent --show-error --connect-timeout 30 --max-time 300 --config "${polyarchiv_work}"/gitlab.remote.journal.token --output "${polyarchiv_work}"/gitlab.remote.journal.answer --write-out '%{http_code}' --url https://gitlab.example.org:8443/gitlab/api/v4/namespaces/backups curl -q --silent --show-error --connect-timeout 30 --max-time 300 --config "${polyarchiv_work}"/gitlab.remote.journal.token --output "${polyarchiv_work}"/gitlab.remote.journal.answer --write-out '%{http_code}' --data-urlencode 'name=journal' --data-urlencode 'path=journal' --data-urlencode namespace_id@"${polyarchiv_work}"/gitlab.remote.journal.namespace-id --data-urlencode 'visibility=private' --url https://gitlab.example.org:8443/gitlab/api/v4/projects
   # remote.backup:4 [point]
-  polyarchiv_step 2 2 'push the history of "journal" to branch backups/journal of https://backup@gitlab.example.org:8443/gitlab/backups/journal.git' 'remote.backup:4 [point]'
+  polyarchiv_step 3 3 'push the history of "journal" to branch backups/journal of https://backup@gitlab.example.org:8443/gitlab/backups/journal.git' 'remote.backup:4 [point]'
   git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git rev-parse --quiet --verify HEAD > /dev/null || polyarchiv_explain "$?" 1 'collect point "journal" has no commit to push: its sources have copied nothing yet, and backup point "remote" holds no copy of it'
   polyarchiv_hide_trace
   polyarchiv_tool_status=0; GIT_TERMINAL_PROMPT=0 POLYARCHIV_GIT_PASSWORD="${POLYARCHIV_SECRET_REMOTE_JOURNAL_PASSWORD:?}" git --git-dir=/var/lib/polyarchiv-fixture/collect/journal/backups/.git -c 'credential.helper=' -c "credential.helper=!f() { test \"\$1\" != get || printf 'password=%s\\n' \"\$POLYARCHIV_GIT_PASSWORD\"; }; f" push --quiet --no-verify -- https://backup@gitlab.example.org:8443/gitlab/backups/journal.git HEAD:refs/heads/backups/journal 2> "${polyarchiv_work}"/git.294296ab0bab29f7.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/git.294296ab0bab29f7.errors '~Authentication failed for' "the server refused the password of option 'password' (remote.backup:7 [point]) for the user of option 'username' (remote.backup:6 [point]): one of them is wrong"

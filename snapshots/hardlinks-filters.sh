@@ -88,11 +88,14 @@ unit_1_collect_server() {
 # backup point mirror of server (mirror.backup:2 [point])
 # due: frequency always, never succeeded
 unit_2_backup_mirror_server() {
+  # server.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "server" has something to send (/var/lib/polyarchiv-fixture/collect/server/backups)' 'server.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/server/backups || polyarchiv_explain "$?" 1 "collect point \"server\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/server/backups, set by option 'local_path' (server.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:4 [point]
-  polyarchiv_step 1 2 'create the mirror of "server" and the directory where rsync holds updated files' 'mirror.backup:4 [point]'
+  polyarchiv_step 2 3 'create the mirror of "server" and the directory where rsync holds updated files' 'mirror.backup:4 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/server/.~polyarchiv~'
   # mirror.backup:4 [point]
-  polyarchiv_step 2 2 'update the mirror of "server" from /var/lib/polyarchiv-fixture/collect/server/backups' 'mirror.backup:4 [point]'
+  polyarchiv_step 3 3 'update the mirror of "server" from /var/lib/polyarchiv-fixture/collect/server/backups' 'mirror.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "server"' '"/var/lib/polyarchiv-fixture/mirror/server"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/server/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -81,11 +81,14 @@ unit_1_collect_site() {
 # backup point dav of site (dav.backup:1 [point])
 # due in a review render (frequency always)
 unit_2_backup_dav_site() {
+  # site.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # dav.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "site" and the directory where rsync holds updated files' 'dav.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "site" and the directory where rsync holds updated files' 'dav.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/dav/site/.~polyarchiv~'
   # dav.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'dav.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'dav.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -116,14 +119,17 @@ unit_3_metadata_dav_site() {
 # due in a review render (frequency always)
 unit_4_backup_ftp_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/.archive.listing.polyarchiv-partial
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # ftp.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/backups/ftp' 'ftp.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/backups/ftp' 'ftp.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/ftp
   # ftp.backup:3 [point]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote' 'ftp.backup:3 [point]'
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote' 'ftp.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote
   # ftp.backup:3 [point]
-  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/backups/ftp/site.tar.gz, then check it and put it in place' 'ftp.backup:3 [point]'
+  polyarchiv_step 4 4 'pack "site" into /var/lib/polyarchiv-fixture/backups/ftp/site.tar.gz, then check it and put it in place' 'ftp.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "ftp"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/backups/ftp/site.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/backups/ftp/.site.tar.gz.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-ftp/remote/.archive.listing.polyarchiv-partial
@@ -152,14 +158,17 @@ unit_5_metadata_ftp_site() {
 # keep /var/lib/polyarchiv-fixture/backups/s3/site-20260310.tar.gz: hourly 2026-03-10 04h, daily 2026-03-10, weekly 2026-W11, monthly 2026-03, yearly 2026
 unit_6_backup_s3_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.archive.listing.polyarchiv-partial
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # s3.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/backups/s3' 's3.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/backups/s3' 's3.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/s3
   # s3.backup:3 [point]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote' 's3.backup:3 [point]'
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote' 's3.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote
   # s3.backup:3 [point]
-  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/backups/s3/site-20260310.tar.gz, then check it and put it in place' 's3.backup:3 [point]'
+  polyarchiv_step 4 4 'pack "site" into /var/lib/polyarchiv-fixture/backups/s3/site-20260310.tar.gz, then check it and put it in place' 's3.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "s3"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/backups/s3/site-20260310.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/backups/s3/.s3.site.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.archive.listing.polyarchiv-partial

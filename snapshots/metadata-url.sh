@@ -68,11 +68,14 @@ unit_1_collect_notes() {
 # backup point mirror of notes (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_mirror_notes() {
+  # notes.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "notes" has something to send (/var/lib/polyarchiv-fixture/collect/notes/backups)' 'notes.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/notes/backups || polyarchiv_explain "$?" 1 "collect point \"notes\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/notes/backups, set by option 'local_path' (notes.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "notes" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "notes" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/mirror/notes/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "notes" from /var/lib/polyarchiv-fixture/collect/notes/backups' 'mirror.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "notes" from /var/lib/polyarchiv-fixture/collect/notes/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "notes"' '"/var/lib/polyarchiv-fixture/backups/mirror/notes"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/notes/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -99,14 +102,17 @@ unit_3_metadata_mirror_notes() {
 # due: frequency always, never succeeded
 unit_4_backup_tarballs_notes() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/backups/tarballs/.notes.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial
+  # notes.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "notes" has something to send (/var/lib/polyarchiv-fixture/collect/notes/backups)' 'notes.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/notes/backups || polyarchiv_explain "$?" 1 "collect point \"notes\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/notes/backups, set by option 'local_path' (notes.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # tarballs.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/backups/tarballs' 'tarballs.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/backups/tarballs' 'tarballs.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/tarballs
   # tarballs.backup:3 [point]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote' 'tarballs.backup:3 [point]'
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote' 'tarballs.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote
   # tarballs.backup:3 [point]
-  polyarchiv_step 3 3 'pack "notes" into /var/lib/polyarchiv-fixture/backups/tarballs/notes.tar.gz, then check it and put it in place' 'tarballs.backup:3 [point]'
+  polyarchiv_step 4 4 'pack "notes" into /var/lib/polyarchiv-fixture/backups/tarballs/notes.tar.gz, then check it and put it in place' 'tarballs.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "notes" in backup point "tarballs"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/notes/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/backups/tarballs/notes.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/backups/tarballs/.notes.tar.gz.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/notes/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial
@@ -154,11 +160,14 @@ unit_6_collect_site() {
 # backup point mirror of site (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_7_backup_mirror_site() {
+  # site.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "site" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "site" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/mirror/site/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/backups/mirror/site"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -185,14 +194,17 @@ unit_8_metadata_mirror_site() {
 # due: frequency always, never succeeded
 unit_9_backup_tarballs_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/backups/tarballs/.site.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # tarballs.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/backups/tarballs' 'tarballs.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/backups/tarballs' 'tarballs.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/tarballs
   # tarballs.backup:3 [point]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote' 'tarballs.backup:3 [point]'
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote' 'tarballs.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote
   # tarballs.backup:3 [point]
-  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/backups/tarballs/site.tar.gz, then check it and put it in place' 'tarballs.backup:3 [point]'
+  polyarchiv_step 4 4 'pack "site" into /var/lib/polyarchiv-fixture/backups/tarballs/site.tar.gz, then check it and put it in place' 'tarballs.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "tarballs"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/backups/tarballs/site.tar.gz -I gzip
   polyarchiv_create_file /var/lib/polyarchiv-fixture/backups/tarballs/.site.tar.gz.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarballs/remote/.archive.listing.polyarchiv-partial

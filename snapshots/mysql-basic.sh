@@ -94,11 +94,14 @@ password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
 # backup point mirror of shop (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_mirror_shop() {
+  # shop.collect:5 [point]
+  polyarchiv_step 1 3 'check that collect point "shop" has something to send (/var/lib/polyarchiv-fixture/collect/shop/backups)' 'shop.collect:5 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/shop/backups || polyarchiv_explain "$?" 1 "collect point \"shop\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/shop/backups, set by option 'local_path' (shop.collect:5 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "shop" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "shop" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/shop/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "shop" from /var/lib/polyarchiv-fixture/collect/shop/backups' 'mirror.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "shop" from /var/lib/polyarchiv-fixture/collect/shop/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "shop"' '"/var/lib/polyarchiv-fixture/mirror/shop"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/shop/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -67,11 +67,14 @@ unit_1_collect_caf_n() {
 # backup point $HOME mirror of café ünï ($HOME mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_HOME_mirror_caf_n() {
+  # café ünï.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "café ünï" has something to send (/var/lib/polyarchiv-fixture/collect/café ünï/backups)' 'café ünï.collect:3 [point]'
+  test -e '/var/lib/polyarchiv-fixture/collect/café ünï/backups' || polyarchiv_explain "$?" 1 "collect point \"café ünï\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/café ünï/backups, set by option 'local_path' (café ünï.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "café ünï" and the directory where rsync holds updated files' "\$HOME mirror.backup:3 [point]"
+  polyarchiv_step 2 3 'create the mirror of "café ünï" and the directory where rsync holds updated files' "\$HOME mirror.backup:3 [point]"
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/.~polyarchiv~"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' "\$HOME mirror.backup:3 [point]"
+  polyarchiv_step 3 3 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' "\$HOME mirror.backup:3 [point]"
   polyarchiv_copy 50 no 'the mirror of "café ünï"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï\"" '' '' '' '' \
     10 find '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -84,11 +87,14 @@ unit_2_backup_HOME_mirror_caf_n() {
 # backup point -dash of café ünï (-dash.backup:1 [point])
 # due: frequency always, never succeeded
 unit_3_backup_dash_caf_n() {
+  # café ünï.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "café ünï" has something to send (/var/lib/polyarchiv-fixture/collect/café ünï/backups)' 'café ünï.collect:3 [point]'
+  test -e '/var/lib/polyarchiv-fixture/collect/café ünï/backups' || polyarchiv_explain "$?" 1 "collect point \"café ünï\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/café ünï/backups, set by option 'local_path' (café ünï.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # -dash.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "café ünï" and the directory where rsync holds updated files' '-dash.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "café ünï" and the directory where rsync holds updated files' '-dash.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/.~polyarchiv~'
   # -dash.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' '-dash.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' '-dash.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "café ünï"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï"' '' '' '' '' \
     10 find '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -124,11 +130,14 @@ unit_4_collect_my_site() {
 # backup point $HOME mirror of my site ($HOME mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_5_backup_HOME_mirror_my_site() {
+  # my site.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "my site" has something to send (/var/lib/polyarchiv-fixture/collect/my site/backups)' 'my site.collect:3 [point]'
+  test -e '/var/lib/polyarchiv-fixture/collect/my site/backups' || polyarchiv_explain "$?" 1 "collect point \"my site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/my site/backups, set by option 'local_path' (my site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "my site" and the directory where rsync holds updated files' "\$HOME mirror.backup:3 [point]"
+  polyarchiv_step 2 3 'create the mirror of "my site" and the directory where rsync holds updated files' "\$HOME mirror.backup:3 [point]"
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/.~polyarchiv~"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' "\$HOME mirror.backup:3 [point]"
+  polyarchiv_step 3 3 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' "\$HOME mirror.backup:3 [point]"
   polyarchiv_copy 50 no 'the mirror of "my site"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site\"" '' '' '' '' \
     10 find '/var/lib/polyarchiv-fixture/collect/my site/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -141,11 +150,14 @@ unit_5_backup_HOME_mirror_my_site() {
 # backup point -dash of my site (-dash.backup:1 [point])
 # due: frequency always, never succeeded
 unit_6_backup_dash_my_site() {
+  # my site.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "my site" has something to send (/var/lib/polyarchiv-fixture/collect/my site/backups)' 'my site.collect:3 [point]'
+  test -e '/var/lib/polyarchiv-fixture/collect/my site/backups' || polyarchiv_explain "$?" 1 "collect point \"my site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/my site/backups, set by option 'local_path' (my site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # -dash.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "my site" and the directory where rsync holds updated files' '-dash.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "my site" and the directory where rsync holds updated files' '-dash.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/.~polyarchiv~'
   # -dash.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' '-dash.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' '-dash.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "my site"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/my site"' '' '' '' '' \
     10 find '/var/lib/polyarchiv-fixture/collect/my site/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -181,11 +193,14 @@ unit_7_collect_o_brien() {
 # backup point $HOME mirror of o'brien ($HOME mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_8_backup_HOME_mirror_o_brien() {
+  # o'brien.collect:3 [point]
+  polyarchiv_step 1 3 "check that collect point \"o'brien\" has something to send (/var/lib/polyarchiv-fixture/collect/o'brien/backups)" "o'brien.collect:3 [point]"
+  test -e "/var/lib/polyarchiv-fixture/collect/o'brien/backups" || polyarchiv_explain "$?" 1 "collect point \"o'brien\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/o'brien/backups, set by option 'local_path' (o'brien.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 1 2 "create the mirror of \"o'brien\" and the directory where rsync holds updated files" "\$HOME mirror.backup:3 [point]"
+  polyarchiv_step 2 3 "create the mirror of \"o'brien\" and the directory where rsync holds updated files" "\$HOME mirror.backup:3 [point]"
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/.~polyarchiv~"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 2 2 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" "\$HOME mirror.backup:3 [point]"
+  polyarchiv_step 3 3 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" "\$HOME mirror.backup:3 [point]"
   polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien\"" '' '' '' '' \
     10 find "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -198,11 +213,14 @@ unit_8_backup_HOME_mirror_o_brien() {
 # backup point -dash of o'brien (-dash.backup:1 [point])
 # due: frequency always, never succeeded
 unit_9_backup_dash_o_brien() {
+  # o'brien.collect:3 [point]
+  polyarchiv_step 1 3 "check that collect point \"o'brien\" has something to send (/var/lib/polyarchiv-fixture/collect/o'brien/backups)" "o'brien.collect:3 [point]"
+  test -e "/var/lib/polyarchiv-fixture/collect/o'brien/backups" || polyarchiv_explain "$?" 1 "collect point \"o'brien\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/o'brien/backups, set by option 'local_path' (o'brien.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # -dash.backup:3 [point]
-  polyarchiv_step 1 2 "create the mirror of \"o'brien\" and the directory where rsync holds updated files" '-dash.backup:3 [point]'
+  polyarchiv_step 2 3 "create the mirror of \"o'brien\" and the directory where rsync holds updated files" '-dash.backup:3 [point]'
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/.~polyarchiv~"
   # -dash.backup:3 [point]
-  polyarchiv_step 2 2 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" '-dash.backup:3 [point]'
+  polyarchiv_step 3 3 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" '-dash.backup:3 [point]'
   polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien\"" '' '' '' '' \
     10 find "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -103,11 +103,14 @@ unit_1_collect_local1() {
 # backup point remote1-rsync-file of local1 (remote1-rsync-file.backup:3 [point])
 # due: frequency always, never succeeded
 unit_2_backup_remote1_rsync_file_local1() {
+  # local1.collect:4 [point]
+  polyarchiv_step 1 3 'check that collect point "local1" has something to send (/var/lib/polyarchiv-fixture/backups/locals/local1/backups)' 'local1.collect:4 [point]'
+  test -e /var/lib/polyarchiv-fixture/backups/locals/local1/backups || polyarchiv_explain "$?" 1 "collect point \"local1\" has nothing to send: its directory /var/lib/polyarchiv-fixture/backups/locals/local1/backups, set by option 'local_path' (local1.collect:4 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 1 2 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote1-rsync-file.backup:5 [point]'
+  polyarchiv_step 2 3 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote1-rsync-file.backup:5 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/.~polyarchiv~'
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 2 2 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote1-rsync-file.backup:5 [point]'
+  polyarchiv_step 3 3 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote1-rsync-file.backup:5 [point]'
   polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -133,11 +136,14 @@ unit_3_metadata_remote1_rsync_file_local1() {
 # backup point remote2-git-ssh of local1 (remote2-git-ssh.backup:2 [point])
 # due: frequency always, never succeeded
 unit_4_backup_remote2_git_ssh_local1() {
+  # local1.collect:4 [point]
+  polyarchiv_step 1 3 'check that collect point "local1" has something to send (/var/lib/polyarchiv-fixture/backups/locals/local1/backups)' 'local1.collect:4 [point]'
+  test -e /var/lib/polyarchiv-fixture/backups/locals/local1/backups || polyarchiv_explain "$?" 1 "collect point \"local1\" has nothing to send: its directory /var/lib/polyarchiv-fixture/backups/locals/local1/backups, set by option 'local_path' (local1.collect:4 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 1 2 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote2-git-ssh.backup:4 [point]'
+  polyarchiv_step 2 3 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/.~polyarchiv~'
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 2 2 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote2-git-ssh.backup:4 [point]'
+  polyarchiv_step 3 3 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -163,11 +169,14 @@ unit_5_metadata_remote2_git_ssh_local1() {
 # backup point remote3-gitlab of local1 (remote3-gitlab.backup:2 [point])
 # due: frequency always, never succeeded
 unit_6_backup_remote3_gitlab_local1() {
+  # local1.collect:4 [point]
+  polyarchiv_step 1 3 'check that collect point "local1" has something to send (/var/lib/polyarchiv-fixture/backups/locals/local1/backups)' 'local1.collect:4 [point]'
+  test -e /var/lib/polyarchiv-fixture/backups/locals/local1/backups || polyarchiv_explain "$?" 1 "collect point \"local1\" has nothing to send: its directory /var/lib/polyarchiv-fixture/backups/locals/local1/backups, set by option 'local_path' (local1.collect:4 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 1 2 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote3-gitlab.backup:4 [point]'
+  polyarchiv_step 2 3 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/.~polyarchiv~'
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 2 2 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote3-gitlab.backup:4 [point]'
+  polyarchiv_step 3 3 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -216,11 +225,14 @@ unit_8_collect_local2() {
 # backup point remote1-rsync-file of local2 (remote1-rsync-file.backup:3 [point])
 # due: frequency always, never succeeded
 unit_9_backup_remote1_rsync_file_local2() {
+  # local2.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "local2" has something to send (/var/lib/polyarchiv-fixture/backups/locals/local2/backups)' 'local2.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/backups/locals/local2/backups || polyarchiv_explain "$?" 1 "collect point \"local2\" has nothing to send: its directory /var/lib/polyarchiv-fixture/backups/locals/local2/backups, set by option 'local_path' (local2.collect:3 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 1 2 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote1-rsync-file.backup:5 [point]'
+  polyarchiv_step 2 3 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote1-rsync-file.backup:5 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/.~polyarchiv~'
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 2 2 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote1-rsync-file.backup:5 [point]'
+  polyarchiv_step 3 3 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote1-rsync-file.backup:5 [point]'
   polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -246,11 +258,14 @@ unit_10_metadata_remote1_rsync_file_local2() {
 # backup point remote2-git-ssh of local2 (remote2-git-ssh.backup:2 [point])
 # due: frequency always, never succeeded
 unit_11_backup_remote2_git_ssh_local2() {
+  # local2.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "local2" has something to send (/var/lib/polyarchiv-fixture/backups/locals/local2/backups)' 'local2.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/backups/locals/local2/backups || polyarchiv_explain "$?" 1 "collect point \"local2\" has nothing to send: its directory /var/lib/polyarchiv-fixture/backups/locals/local2/backups, set by option 'local_path' (local2.collect:3 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 1 2 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote2-git-ssh.backup:4 [point]'
+  polyarchiv_step 2 3 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/.~polyarchiv~'
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 2 2 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote2-git-ssh.backup:4 [point]'
+  polyarchiv_step 3 3 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -276,11 +291,14 @@ unit_12_metadata_remote2_git_ssh_local2() {
 # backup point remote3-gitlab of local2 (remote3-gitlab.backup:2 [point])
 # due: frequency always, never succeeded
 unit_13_backup_remote3_gitlab_local2() {
+  # local2.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "local2" has something to send (/var/lib/polyarchiv-fixture/backups/locals/local2/backups)' 'local2.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/backups/locals/local2/backups || polyarchiv_explain "$?" 1 "collect point \"local2\" has nothing to send: its directory /var/lib/polyarchiv-fixture/backups/locals/local2/backups, set by option 'local_path' (local2.collect:3 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 1 2 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote3-gitlab.backup:4 [point]'
+  polyarchiv_step 2 3 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/.~polyarchiv~'
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 2 2 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote3-gitlab.backup:4 [point]'
+  polyarchiv_step 3 3 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

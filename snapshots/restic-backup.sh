@@ -72,18 +72,21 @@ unit_1_collect_site() {
 # due: frequency always, never succeeded
 # keep snapshot of 2026-03-10 04:05:06 +0100: hourly 2026-03-10 04h, daily 2026-03-10, weekly 2026-W11, monthly 2026-03, yearly 2026
 unit_2_backup_vault_site() {
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # vault.backup:3 [point]
-  polyarchiv_step 1 3 'create the repository /var/lib/polyarchiv-fixture/restic unless it exists' 'vault.backup:3 [point]'
+  polyarchiv_step 2 4 'create the repository /var/lib/polyarchiv-fixture/restic unless it exists' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
   RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" polyarchiv_restic_init 'the repository exists' 2 '~wrong password or no key found' "the repository /var/lib/polyarchiv-fixture/restic has no key for the password of option 'password' (vault.backup:4 [point]): it is not this repository's password" 5 restic --repo /var/lib/polyarchiv-fixture/restic cat config restic --repo /var/lib/polyarchiv-fixture/restic init
   polyarchiv_restore_trace
   # vault.backup:3 [point]
-  polyarchiv_step 2 3 'remove the locks that restic processes which are gone left in /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
+  polyarchiv_step 3 4 'remove the locks that restic processes which are gone left in /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
   polyarchiv_tool_status=0; RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic unlock 2> "${polyarchiv_work}"/restic-unlock.3da16394f828c701.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/restic-unlock.3da16394f828c701.errors '~wrong password or no key found' "the repository /var/lib/polyarchiv-fixture/restic has no key for the password of option 'password' (vault.backup:4 [point]): it is not this repository's password"
   polyarchiv_restore_trace
   # vault.backup:3 [point]
-  polyarchiv_step 3 3 'snapshot "site" into /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
+  polyarchiv_step 4 4 'snapshot "site" into /var/lib/polyarchiv-fixture/restic' 'vault.backup:3 [point]'
   polyarchiv_hide_trace
   polyarchiv_tool_status=0; (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && RESTIC_PASSWORD="${POLYARCHIV_SECRET_VAULT_SITE_PASSWORD:?}" restic --repo /var/lib/polyarchiv-fixture/restic backup --tag site --time '2026-03-10 04:05:06' .) 2> "${polyarchiv_work}"/restic-backup.3da16394f828c701.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/restic-backup.3da16394f828c701.errors '~wrong password or no key found' "the repository /var/lib/polyarchiv-fixture/restic has no key for the password of option 'password' (vault.backup:4 [point]): it is not this repository's password"
   polyarchiv_restore_trace

@@ -68,14 +68,17 @@ unit_1_collect_site() {
 # keep /var/lib/polyarchiv-fixture/archives/site-2026-03-10_04-05-06.tar.zst: hourly 2026-03-10 04h, daily 2026-03-10, weekly 2026-W11, monthly 2026-03, yearly 2026
 unit_2_backup_history_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/.archive.listing.polyarchiv-partial
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # history.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/archives' 'history.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/archives' 'history.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/archives
   # history.backup:3 [point]
-  polyarchiv_step 2 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote' 'history.backup:3 [point]'
+  polyarchiv_step 3 4 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote' 'history.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote
   # history.backup:3 [point]
-  polyarchiv_step 3 3 'pack "site" into /var/lib/polyarchiv-fixture/archives/site-2026-03-10_04-05-06.tar.zst, then check it and put it in place' 'history.backup:3 [point]'
+  polyarchiv_step 4 4 'pack "site" into /var/lib/polyarchiv-fixture/archives/site-2026-03-10_04-05-06.tar.zst, then check it and put it in place' 'history.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "history"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/archive.listing tar -t -v -f /var/lib/polyarchiv-fixture/archives/site-2026-03-10_04-05-06.tar.zst -I zstd
   polyarchiv_create_file /var/lib/polyarchiv-fixture/archives/.history.site.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/.archive.listing.polyarchiv-partial

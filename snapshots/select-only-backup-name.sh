@@ -71,11 +71,14 @@ unit_1_collect_db() {
 # backup point offsite of db (offsite.backup:1 [point])
 # due: frequency weekly on Monday, never succeeded
 unit_2_backup_offsite_db() {
+  # db.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/collect/db/backups)' 'db.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/db/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/db/backups, set by option 'local_path' (db.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/db/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'offsite.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/offsite/db"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -111,11 +114,14 @@ unit_3_collect_dev() {
 # backup point offsite of dev (offsite.backup:1 [point])
 # due: frequency weekly on Monday, never succeeded
 unit_4_backup_offsite_dev() {
+  # dev.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "dev" has something to send (/var/lib/polyarchiv-fixture/collect/dev/backups)' 'dev.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/dev/backups || polyarchiv_explain "$?" 1 "collect point \"dev\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/dev/backups, set by option 'local_path' (dev.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "dev" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "dev" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/dev/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/collect/dev/backups' 'offsite.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/collect/dev/backups' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/offsite/dev"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/dev/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -151,11 +157,14 @@ unit_5_collect_web() {
 # backup point offsite of web (offsite.backup:1 [point])
 # due: frequency weekly on Monday, never succeeded
 unit_6_backup_offsite_web() {
+  # web.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/collect/web/backups)' 'web.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "web" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/web/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'offsite.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/offsite/web"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -48,11 +48,14 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-copy.sh" # shared by t
 # backup point local-mirror of db (local-mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_1_backup_local_mirror_db() {
+  # db.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/data/collect/db/backups)' 'db.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/data/collect/db/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/data/collect/db/backups, set by option 'local_path' (db.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # local-mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/db/.~polyarchiv~'
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'local-mirror.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'local-mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/local-mirror/db"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -65,11 +68,14 @@ unit_1_backup_local_mirror_db() {
 # backup point offsite of db (offsite.backup:1 [point])
 # due: frequency weekly on Monday, never succeeded
 unit_2_backup_offsite_db() {
+  # db.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/data/collect/db/backups)' 'db.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/data/collect/db/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/data/collect/db/backups, set by option 'local_path' (db.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/db/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'offsite.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/offsite/db"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -82,11 +88,14 @@ unit_2_backup_offsite_db() {
 # backup point local-mirror of dev (local-mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_3_backup_local_mirror_dev() {
+  # dev.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "dev" has something to send (/var/lib/polyarchiv-fixture/data/collect/dev/backups)' 'dev.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/data/collect/dev/backups || polyarchiv_explain "$?" 1 "collect point \"dev\" has nothing to send: its directory /var/lib/polyarchiv-fixture/data/collect/dev/backups, set by option 'local_path' (dev.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # local-mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "dev" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "dev" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/dev/.~polyarchiv~'
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'local-mirror.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'local-mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/local-mirror/dev"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/collect/dev/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -99,11 +108,14 @@ unit_3_backup_local_mirror_dev() {
 # backup point offsite of dev (offsite.backup:1 [point])
 # due: frequency weekly on Monday, never succeeded
 unit_4_backup_offsite_dev() {
+  # dev.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "dev" has something to send (/var/lib/polyarchiv-fixture/data/collect/dev/backups)' 'dev.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/data/collect/dev/backups || polyarchiv_explain "$?" 1 "collect point \"dev\" has nothing to send: its directory /var/lib/polyarchiv-fixture/data/collect/dev/backups, set by option 'local_path' (dev.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "dev" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "dev" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/dev/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'offsite.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/offsite/dev"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/collect/dev/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -116,11 +128,14 @@ unit_4_backup_offsite_dev() {
 # backup point local-mirror of web (local-mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_5_backup_local_mirror_web() {
+  # web.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/data/collect/web/backups)' 'web.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/data/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/data/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # local-mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "web" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/web/.~polyarchiv~'
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'local-mirror.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'local-mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/local-mirror/web"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -133,11 +148,14 @@ unit_5_backup_local_mirror_web() {
 # backup point offsite of web (offsite.backup:1 [point])
 # due: frequency weekly on Monday, never succeeded
 unit_6_backup_offsite_web() {
+  # web.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/data/collect/web/backups)' 'web.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/data/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/data/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "web" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/web/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'offsite.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/offsite/web"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/data/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

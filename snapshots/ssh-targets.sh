@@ -70,18 +70,21 @@ unit_1_collect_site() {
 # keep /srv/dated/site-2026-03-10_04-05.tar.zst: hourly 2026-03-10 04h, daily 2026-03-10, weekly 2026-W11, monthly 2026-03, yearly 2026
 unit_2_backup_dated_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # dated.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote' 'dated.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote' 'dated.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote
   # dated.backup:3 [point]
-  polyarchiv_step 2 3 'pack "site" into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst, then check it and put it in place' 'dated.backup:3 [point]'
+  polyarchiv_step 3 4 'pack "site" into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst, then check it and put it in place' 'dated.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "dated"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/archive.listing
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial
   LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C zstd -c -q -T0 | LC_ALL=C tee -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial | LC_ALL=C zstd -d -c -q > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst
   # dated.backup:3 [point]
-  polyarchiv_step 3 3 'send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst to [::1]:/srv/dated/.dated.site.polyarchiv-partial, then rename it over /srv/dated/site-2026-03-10_04-05.tar.zst there' 'dated.backup:3 [point]'
+  polyarchiv_step 4 4 'send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst to [::1]:/srv/dated/.dated.site.polyarchiv-partial, then rename it over /srv/dated/site-2026-03-10_04-05.tar.zst there' 'dated.backup:3 [point]'
   rsync -p -t -e 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4' -s --mkpath --inplace --fsync -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst '[::1]:/srv/dated/.dated.site.polyarchiv-partial' || polyarchiv_after_failure "$?" ssh -o 'BatchMode=yes' -o 'ConnectTimeout=30' -o 'ServerAliveInterval=15' -o 'ServerAliveCountMax=4' -- ::1 'rm -f -- /srv/dated/.dated.site.polyarchiv-partial'
   ssh -o 'BatchMode=yes' -o 'ConnectTimeout=30' -o 'ServerAliveInterval=15' -o 'ServerAliveCountMax=4' -- ::1 'mv -f -- /srv/dated/.dated.site.polyarchiv-partial /srv/dated/site-2026-03-10_04-05.tar.zst && sync -f -- /srv/dated/site-2026-03-10_04-05.tar.zst'
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/archive.listing
@@ -91,8 +94,11 @@ unit_2_backup_dated_site() {
 # backup point mirror of site (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_3_backup_mirror_site() {
+  # site.collect:3 [point]
+  polyarchiv_step 1 2 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 1 1 "update the mirror of \"site\" at store.example.org:/srv/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
+  polyarchiv_step 2 2 "update the mirror of \"site\" at store.example.org:/srv/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' "\"store.example.org:/srv/-it's a \\\"\$HOME\\\" dir ünï/site\"" '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -105,18 +111,21 @@ unit_3_backup_mirror_site() {
 # due: frequency always, never succeeded
 unit_4_backup_tarball_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.outgoing.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # tarball.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote' 'tarball.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote' 'tarball.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote
   # tarball.backup:3 [point]
-  polyarchiv_step 2 3 'pack "site" into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz, then check it and put it in place' 'tarball.backup:3 [point]'
+  polyarchiv_step 3 4 'pack "site" into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz, then check it and put it in place' 'tarball.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "tarball"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/archive.listing
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.outgoing.tar.gz.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.archive.listing.polyarchiv-partial
   LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C gzip -c -n | LC_ALL=C tee -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.outgoing.tar.gz.polyarchiv-partial | LC_ALL=C gzip -d -c > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.outgoing.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz
   # tarball.backup:3 [point]
-  polyarchiv_step 3 3 "send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz to store.example.org:/srv/-it's a \"\$HOME\" dir ünï/.site.tar.gz.polyarchiv-partial, then rename it over /srv/-it's a \"\$HOME\" dir ünï/site.tar.gz there" 'tarball.backup:3 [point]'
+  polyarchiv_step 4 4 "send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz to store.example.org:/srv/-it's a \"\$HOME\" dir ünï/.site.tar.gz.polyarchiv-partial, then rename it over /srv/-it's a \"\$HOME\" dir ünï/site.tar.gz there" 'tarball.backup:3 [point]'
   rsync -p -t -e "ssh -o BatchMode=yes -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s --mkpath --inplace --fsync -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz "store.example.org:/srv/-it's a \"\$HOME\" dir ünï/.site.tar.gz.polyarchiv-partial" || polyarchiv_after_failure "$?" ssh -o 'BatchMode=yes' -l backup -i "/var/lib/polyarchiv-fixture/keys/o'neil key" -o 'ConnectTimeout=30' -o 'ServerAliveInterval=15' -o 'ServerAliveCountMax=4' -- store.example.org "rm -f -- '/srv/-it'\\''s a \"\$HOME\" dir ünï/.site.tar.gz.polyarchiv-partial'"
   ssh -o 'BatchMode=yes' -l backup -i "/var/lib/polyarchiv-fixture/keys/o'neil key" -o 'ConnectTimeout=30' -o 'ServerAliveInterval=15' -o 'ServerAliveCountMax=4' -- store.example.org "mv -f -- '/srv/-it'\\''s a \"\$HOME\" dir ünï/.site.tar.gz.polyarchiv-partial' '/srv/-it'\\''s a \"\$HOME\" dir ünï/site.tar.gz' && sync -f -- '/srv/-it'\\''s a \"\$HOME\" dir ünï/site.tar.gz'"
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/archive.listing

@@ -119,11 +119,14 @@ store-auth-creds = no
 # backup point mirror of journal (mirror.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_mirror_journal() {
+  # journal.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "journal" has something to send (/var/lib/polyarchiv-fixture/collect/journal/backups)' 'journal.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/journal/backups || polyarchiv_explain "$?" 1 "collect point \"journal\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/journal/backups, set by option 'local_path' (journal.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "journal" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "journal" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/journal/.~polyarchiv~'
   # mirror.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "journal" from /var/lib/polyarchiv-fixture/collect/journal/backups' 'mirror.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "journal" from /var/lib/polyarchiv-fixture/collect/journal/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "journal"' '"/var/lib/polyarchiv-fixture/mirror/journal"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/journal/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

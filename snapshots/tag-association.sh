@@ -70,11 +70,14 @@ unit_1_collect_db() {
 # backup point nightly of db (nightly.backup:1 [point])
 # due: frequency always, never succeeded
 unit_2_backup_nightly_db() {
+  # db.collect:5 [point]
+  polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/collect/db/backups)' 'db.collect:5 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/db/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/db/backups, set by option 'local_path' (db.collect:5 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # nightly.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'nightly.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'nightly.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/db/.~polyarchiv~'
   # nightly.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'nightly.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'nightly.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/db"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -87,11 +90,14 @@ unit_2_backup_nightly_db() {
 # backup point notags of db (notags.backup:3 [point])
 # due: frequency always, never succeeded
 unit_3_backup_notags_db() {
+  # db.collect:5 [point]
+  polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/collect/db/backups)' 'db.collect:5 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/db/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/db/backups, set by option 'local_path' (db.collect:5 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # notags.backup:5 [point]
-  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'notags.backup:5 [point]'
+  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'notags.backup:5 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/notags/db/.~polyarchiv~'
   # notags.backup:5 [point]
-  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'notags.backup:5 [point]'
+  polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'notags.backup:5 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/notags/db"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -127,11 +133,14 @@ unit_4_collect_lab() {
 # backup point labmirror of lab (labmirror.backup:2 [point])
 # due: frequency always, never succeeded
 unit_5_backup_labmirror_lab() {
+  # lab.collect:4 [point]
+  polyarchiv_step 1 3 'check that collect point "lab" has something to send (/var/lib/polyarchiv-fixture/collect/lab/backups)' 'lab.collect:4 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/lab/backups || polyarchiv_explain "$?" 1 "collect point \"lab\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/lab/backups, set by option 'local_path' (lab.collect:4 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # labmirror.backup:4 [point]
-  polyarchiv_step 1 2 'create the mirror of "lab" and the directory where rsync holds updated files' 'labmirror.backup:4 [point]'
+  polyarchiv_step 2 3 'create the mirror of "lab" and the directory where rsync holds updated files' 'labmirror.backup:4 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/labmirror/lab/.~polyarchiv~'
   # labmirror.backup:4 [point]
-  polyarchiv_step 2 2 'update the mirror of "lab" from /var/lib/polyarchiv-fixture/collect/lab/backups' 'labmirror.backup:4 [point]'
+  polyarchiv_step 3 3 'update the mirror of "lab" from /var/lib/polyarchiv-fixture/collect/lab/backups' 'labmirror.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "lab"' '"/var/lib/polyarchiv-fixture/mirrors/labmirror/lab"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/lab/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -167,11 +176,14 @@ unit_6_collect_scratch() {
 # backup point nightly of scratch (nightly.backup:1 [point])
 # due: frequency always, never succeeded
 unit_7_backup_nightly_scratch() {
+  # scratch.collect:5 [point]
+  polyarchiv_step 1 3 'check that collect point "scratch" has something to send (/var/lib/polyarchiv-fixture/collect/scratch/backups)' 'scratch.collect:5 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/scratch/backups || polyarchiv_explain "$?" 1 "collect point \"scratch\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/scratch/backups, set by option 'local_path' (scratch.collect:5 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # nightly.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "scratch" and the directory where rsync holds updated files' 'nightly.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "scratch" and the directory where rsync holds updated files' 'nightly.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/scratch/.~polyarchiv~'
   # nightly.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "scratch" from /var/lib/polyarchiv-fixture/collect/scratch/backups' 'nightly.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "scratch" from /var/lib/polyarchiv-fixture/collect/scratch/backups' 'nightly.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "scratch"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/scratch"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/scratch/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -207,11 +219,14 @@ unit_8_collect_web() {
 # backup point nightly of web (nightly.backup:1 [point])
 # due: frequency always, never succeeded
 unit_9_backup_nightly_web() {
+  # web.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/collect/web/backups)' 'web.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # nightly.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "web" and the directory where rsync holds updated files' 'nightly.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'nightly.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/web/.~polyarchiv~'
   # nightly.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'nightly.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'nightly.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/web"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -224,11 +239,14 @@ unit_9_backup_nightly_web() {
 # backup point notags of web (notags.backup:3 [point])
 # due: frequency always, never succeeded
 unit_10_backup_notags_web() {
+  # web.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/collect/web/backups)' 'web.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # notags.backup:5 [point]
-  polyarchiv_step 1 2 'create the mirror of "web" and the directory where rsync holds updated files' 'notags.backup:5 [point]'
+  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'notags.backup:5 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/notags/web/.~polyarchiv~'
   # notags.backup:5 [point]
-  polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'notags.backup:5 [point]'
+  polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'notags.backup:5 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/notags/web"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -241,11 +259,14 @@ unit_10_backup_notags_web() {
 # backup point offsite of web (offsite.backup:1 [point])
 # due: frequency always, never succeeded
 unit_11_backup_offsite_web() {
+  # web.collect:3 [point]
+  polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/collect/web/backups)' 'web.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:3 [point]
-  polyarchiv_step 1 2 'create the mirror of "web" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
+  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/offsite/web/.~polyarchiv~'
   # offsite.backup:3 [point]
-  polyarchiv_step 2 2 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'offsite.backup:3 [point]'
+  polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/offsite/web"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -65,11 +65,14 @@ unit_1_collect_db() {
 # backup point dated of db (dated.backup:2 [point])
 # due: frequency always, never succeeded
 unit_2_backup_dated_db() {
+  # db.collect:5 [point]
+  polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/collect/database/backups)' 'db.collect:5 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/database/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/database/backups, set by option 'local_path' (db.collect:5 [point], made of {root} from --set, {name} from db.collect:14 [variables]), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # dated.backup:4 [point]
-  polyarchiv_step 1 2 'create the mirror of "db" and the directory where rsync holds updated files' 'dated.backup:4 [point]'
+  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'dated.backup:4 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/.~polyarchiv~'
   # dated.backup:4 [point]
-  polyarchiv_step 2 2 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/database/backups' 'dated.backup:4 [point]'
+  polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/database/backups' 'dated.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/database/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
@@ -105,11 +108,14 @@ unit_3_collect_www_example_org() {
 # backup point dated of www.example.org (dated.backup:2 [point])
 # due: frequency always, never succeeded
 unit_4_backup_dated_www_example_org() {
+  # www.example.org.collect:4 [point]
+  polyarchiv_step 1 3 'check that collect point "www.example.org" has something to send (/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups)' 'www.example.org.collect:4 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups || polyarchiv_explain "$?" 1 "collect point \"www.example.org\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups, set by option 'local_path' (www.example.org.collect:4 [point], made of {root} from --set, {hostname} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # dated.backup:4 [point]
-  polyarchiv_step 1 2 'create the mirror of "www.example.org" and the directory where rsync holds updated files' 'dated.backup:4 [point]'
+  polyarchiv_step 2 3 'create the mirror of "www.example.org" and the directory where rsync holds updated files' 'dated.backup:4 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/.~polyarchiv~'
   # dated.backup:4 [point]
-  polyarchiv_step 2 2 'update the mirror of "www.example.org" from /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups' 'dated.backup:4 [point]'
+  polyarchiv_step 3 3 'update the mirror of "www.example.org" from /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups' 'dated.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "www.example.org"' '"/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405"' '' '' '' '' \
     10 find /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

@@ -70,8 +70,9 @@ for (const cp of collectPoints) {
     const state = `${root}/metadata/remote-${bp.name}/remote/${bp.name}.json`;
     exists(state);
     out += `+ backup point ${bp.name} of ${cp.name}  [${bp.name}.backup:1 [point]]\n    due: frequency always, never succeeded\n    only if collect:${cp.name} succeeds\n`;
-    out += `    1. create the mirror of "${cp.name}" and the directory where rsync holds updated files  [${bp.name}.backup:3 [point]]\n         $ polyarchiv_make_dir ${word(`${url}/.~polyarchiv~`)}\n`;
-    out += `    2. update the mirror of "${cp.name}" from ${root}/backups  [${bp.name}.backup:3 [point]]\n`;
+    out += `    1. check that collect point "${cp.name}" has something to send (${root}/backups)  [${cp.name}.collect:3 [point]]\n         $ test -e ${word(`${root}/backups`)} || polyarchiv_explain "$?" 1 "collect point \\"${cp.name}\\" has nothing to send: its directory ${root}/backups, set by option 'local_path' (${cp.name}.collect:3 [point]), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"\n`;
+    out += `    2. create the mirror of "${cp.name}" and the directory where rsync holds updated files  [${bp.name}.backup:3 [point]]\n         $ polyarchiv_make_dir ${word(`${url}/.~polyarchiv~`)}\n`;
+    out += `    3. update the mirror of "${cp.name}" from ${root}/backups  [${bp.name}.backup:3 [point]]\n`;
     out += copyLines(`the mirror of "${cp.name}"`, `${root}/backups`, url, ' -H');
     out += `    records ${state}\n\n`;
   }

@@ -1439,11 +1439,14 @@ unit_1_collect_site() {
 # backup point offsite of site (offsite.backup:2 [point])
 # due in a review render (frequency daily after 4:00)
 unit_2_backup_offsite_site() {
+  # site.collect:6 [point]
+  polyarchiv_step 1 3 'check that collect point "site" has something to send (/var/backups/polyarchiv/site/backups)' 'site.collect:6 [point]'
+  test -e /var/backups/polyarchiv/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/backups/polyarchiv/site/backups, set by option 'local_path' (site.collect:6 [point], made of {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:4 [point]
-  polyarchiv_step 1 2 'create the mirror of "site" and the directory where rsync holds updated files' 'offsite.backup:4 [point]'
+  polyarchiv_step 2 3 'create the mirror of "site" and the directory where rsync holds updated files' 'offsite.backup:4 [point]'
   polyarchiv_make_dir '/mnt/backup/web1.example.org/site/.~polyarchiv~'
   # offsite.backup:4 [point]
-  polyarchiv_step 2 2 'update the mirror of "site" from /var/backups/polyarchiv/site/backups' 'offsite.backup:4 [point]'
+  polyarchiv_step 3 3 'update the mirror of "site" from /var/backups/polyarchiv/site/backups' 'offsite.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' '' \
     10 find /var/backups/polyarchiv/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \

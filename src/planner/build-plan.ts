@@ -72,10 +72,14 @@ export function planParts(request: PlanRequest, diagnostics: Diagnostics): PlanP
   checkSelection(config, selection, diagnostics);
   const drafts =
     request.mode === 'backup'
-      ? lowerBackup(config, (bp) => ({
-          recorded: request.states.get(bp.stateFile)?.state.data ?? null,
-          allowMassDelete: selection.allowMassDelete === true,
-        }))
+      ? lowerBackup(
+          config,
+          (bp) => ({
+            recorded: request.states.get(bp.stateFile)?.state.data ?? null,
+            allowMassDelete: selection.allowMassDelete === true,
+          }),
+          (cp) => request.states.get(cp.layout.stateFile)?.state.last_success ?? null,
+        )
       : restoreDrafts(request, diagnostics, skip);
   return {
     head: {

@@ -23,6 +23,7 @@ import type { ActionDraft } from '../graph/action.js';
 
 import { groupBy } from '../group-by.js';
 import { fetchedMark } from '../state/fetched-copies.js';
+import { collectDirPresent } from './collect-dir-check.js';
 import type { UnitKind } from './plan.js';
 import { markRestoreBegun, markRestoreEnded, noUnfinishedRestore } from './unfinished-restore.js';
 
@@ -80,10 +81,13 @@ export interface DraftUnit {
  * Asks every engine for its backup actions: one collect unit per collect point, one unit per pair.
  * Handed out one unit at a time, as the planner finishes each: a unit's drafts are garbage as soon
  * as it is linked, so a plan of thousands of units never holds every draft at once.
+ * `lastSuccess`: the collect point's last success its state recorded, said when its directory is
+ * missing.
  */
 export function* lowerBackup(
   config: ResolvedConfig,
   contextOf: (bp: BoundBackupPoint) => BackupContext,
+  lastSuccess: (cp: BoundCollectPoint) => string | null = () => null,
 ): Generator<DraftUnit> {
   const pairsOf = groupBy(config.pairs, (pair) => pair.collectPoint);
   for (const cp of config.collectPoints) {
@@ -101,13 +105,17 @@ export function* lowerBackup(
       ],
     };
     const leftovers = sourceLeftovers(cp);
+    // Every pair of the collect point checks its directory first: one draft, made once.
+    let present: ActionDraft | undefined;
     for (const bp of pairsOf.get(cp.name) ?? []) {
+      present ??= collectDirPresent(cp, lastSuccess(cp));
       const chain = backupChain(bp, cp, leftovers);
       const lowered = bp.engine.backup(bp, shippedBy(cp, chain), contextOf(bp));
       const id = `backup:${bp.name}/${cp.name}`;
-      // Most pairs have no filter: their drafts are the engine's, not a copy of them.
       const filtered = chain.length === 0 ? [] : chainBackup(chain, copiesOf(bp));
-      const drafts = (own: readonly ActionDraft[]) => (filtered.length === 0 ? own : [...filtered, ...own]);
+      // Before the filters and the engine's drafts, which make directories at the destination.
+      const check = present;
+      const drafts = (own: readonly ActionDraft[]) => [check, ...filtered, ...own];
       yield 'drafts' in lowered
         ? {
             id,
