@@ -64,7 +64,7 @@ describe.runIf(canRun)('a git backup point with a Kerberos keytab', { timeout: 6
     expect(output).toMatch(/failed\s+backup:up\/journal/);
     expect(output).toMatch(/ok\s+backup:mirror\/journal/);
     // The keytab's line of up.backup.
-    expect(output).toContain('step 1 of 2 at up.backup:5');
+    expect(output).toContain('step 2 of 3 at up.backup:5');
     // The collect point committed; nothing reached the remote.
     expect(branchLog(`${t.local}/.git`, 'HEAD')).toHaveLength(1);
     expect(branchLog(t.remote, 'backups/journal')).toEqual([]);

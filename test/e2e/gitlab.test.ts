@@ -144,7 +144,7 @@ describe.runIf(canRun)('a gitlab backup point', { timeout: 600_000 }, () => {
       const output = result.stdout + result.stderr;
       expect({ backend, code: result.code }, output).toEqual({ backend, code: 1 });
       expect(output).toMatch(message);
-      expect(output).toMatch(/failed with exit code \d+: step 1 of 2 at up\.backup:4/);
+      expect(output).toMatch(/failed with exit code \d+: step 2 of 3 at up\.backup:4/);
       expect(output).toMatch(/ok\s+backup:mirror\/journal/);
       expect(output).not.toContain(TOKEN);
       expect(branchLog(`${t.local}/.git`, 'HEAD')).toHaveLength(1);
