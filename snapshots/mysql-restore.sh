@@ -105,16 +105,54 @@ password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
   polyarchiv_restore_trace
   # shop.collect:7 [source "orders"]
   polyarchiv_step 8 22 'check that the accounts defining the views, triggers, routines and events of the dump of source "orders" exist, before anything is replaced' 'shop.collect:7 [source "orders"]'
-  polyarchiv_tool_status=0; { awk -v 'mode=refuse' -v 'database=orders' -v 'source=orders' "data || /^INSERT INTO / { data = !/;\$/; next }
+  polyarchiv_tool_status=0; { awk -v 'mode=refuse' -v 'database=orders' -v 'source=orders' "routine == \"characteristics\" && characteristic() { next }
+routine == \"params\" { rest = \$0; params() }
+data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
   while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
+    first = RSTART == 1 && rest == \$0; kind = substr(rest, RSTART, RLENGTH)
     rest = substr(rest, RSTART + RLENGTH)
     user = quoted(); if (user == \"\") break
     host = \"\"
     if (substr(rest, 1, 1) == \"@\") { rest = substr(rest, 2); host = quoted(); if (host == \"\") break }
+    if (first && kind == \"/*!50013 DEFINER=\" && rest == \" SQL SECURITY INVOKER */\") continue
+    if (first && kind == \"CREATE DEFINER=\" && match(rest, /^ (AGGREGATE FUNCTION|FUNCTION|PROCEDURE) /) > 0) {
+      fn = substr(rest, 1, RLENGTH) ~ /FUNCTION/; rest = substr(rest, RLENGTH + 1)
+      if (quoted() != \"\" && substr(rest, 1, 1) == \"(\") {
+        if (routine != \"\") needed()
+        routine = \"params\"; definer_user = user; definer_host = host
+        depth = 1; quote = \"\"; rest = substr(rest, 2); params(); next
+      }
+    }
     account(user, host)
   }
+}
+function params(   c) {
+  while (rest != \"\") {
+    c = substr(rest, 1, 1); rest = substr(rest, 2)
+    if (quote != \"\") {
+      if (c == \"\\\\\") { needed(); return }
+      if (c == quote) { if (substr(rest, 1, 1) == quote) rest = substr(rest, 2); else quote = \"\" }
+    } else if (c == \"'\" || c == \"\\\"\" || c == \"\`\") quote = c
+    else if (c == \"(\") depth++
+    else if (c == \")\") {
+      depth--
+      if (depth > 0) continue
+      if (fn ? rest ~ /^ RETURNS? [^ ]/ : rest == \"\") routine = \"characteristics\"; else needed()
+      return
+    } else if (c == \"#\" || (c == \"-\" && substr(rest, 1, 1) == \"-\") || (c == \"/\" && substr(rest, 1, 1) == \"*\")) { needed(); return }
+  }
+}
+function characteristic() {
+  if (\$0 == \"    SQL SECURITY INVOKER\") { routine = \"\"; return 1 }
+  if (\$0 ~ /^    (NO SQL|CONTAINS SQL|READS SQL DATA|MODIFIES SQL DATA|DETERMINISTIC)\$/) return 1
+  needed()
+  return 0
+}
+function needed() {
+  routine = \"\"
+  account(definer_user, definer_host)
 }
 function quoted(   q, name, i) {
   q = substr(rest, 1, 1)
@@ -139,6 +177,7 @@ function account(user, host,   key) {
   rows = rows (rows == \"\" ? \"\" : \" UNION ALL \") \"SELECT \" literal(user) \" AS u, \" literal(host) \" AS h\"
 }
 END {
+  if (routine != \"\") needed()
   if (rows == \"\") exit
   named = \"IF(h = '', QUOTE(u), CONCAT(QUOTE(u), '@', QUOTE(h)))\"
   print \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_definers FROM (\" rows \") AS d;\"
@@ -169,16 +208,54 @@ END {
   touch -a -- /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 10 22 'check that the accounts defining the views, triggers, routines and events of the dump of source "sessions" exist, before anything is replaced' 'shop.collect:17 [source "sessions"]'
-  polyarchiv_tool_status=0; { awk -v 'mode=refuse' -v 'database=sessions' -v 'source=sessions' "data || /^INSERT INTO / { data = !/;\$/; next }
+  polyarchiv_tool_status=0; { awk -v 'mode=refuse' -v 'database=sessions' -v 'source=sessions' "routine == \"characteristics\" && characteristic() { next }
+routine == \"params\" { rest = \$0; params() }
+data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
   while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
+    first = RSTART == 1 && rest == \$0; kind = substr(rest, RSTART, RLENGTH)
     rest = substr(rest, RSTART + RLENGTH)
     user = quoted(); if (user == \"\") break
     host = \"\"
     if (substr(rest, 1, 1) == \"@\") { rest = substr(rest, 2); host = quoted(); if (host == \"\") break }
+    if (first && kind == \"/*!50013 DEFINER=\" && rest == \" SQL SECURITY INVOKER */\") continue
+    if (first && kind == \"CREATE DEFINER=\" && match(rest, /^ (AGGREGATE FUNCTION|FUNCTION|PROCEDURE) /) > 0) {
+      fn = substr(rest, 1, RLENGTH) ~ /FUNCTION/; rest = substr(rest, RLENGTH + 1)
+      if (quoted() != \"\" && substr(rest, 1, 1) == \"(\") {
+        if (routine != \"\") needed()
+        routine = \"params\"; definer_user = user; definer_host = host
+        depth = 1; quote = \"\"; rest = substr(rest, 2); params(); next
+      }
+    }
     account(user, host)
   }
+}
+function params(   c) {
+  while (rest != \"\") {
+    c = substr(rest, 1, 1); rest = substr(rest, 2)
+    if (quote != \"\") {
+      if (c == \"\\\\\") { needed(); return }
+      if (c == quote) { if (substr(rest, 1, 1) == quote) rest = substr(rest, 2); else quote = \"\" }
+    } else if (c == \"'\" || c == \"\\\"\" || c == \"\`\") quote = c
+    else if (c == \"(\") depth++
+    else if (c == \")\") {
+      depth--
+      if (depth > 0) continue
+      if (fn ? rest ~ /^ RETURNS? [^ ]/ : rest == \"\") routine = \"characteristics\"; else needed()
+      return
+    } else if (c == \"#\" || (c == \"-\" && substr(rest, 1, 1) == \"-\") || (c == \"/\" && substr(rest, 1, 1) == \"*\")) { needed(); return }
+  }
+}
+function characteristic() {
+  if (\$0 == \"    SQL SECURITY INVOKER\") { routine = \"\"; return 1 }
+  if (\$0 ~ /^    (NO SQL|CONTAINS SQL|READS SQL DATA|MODIFIES SQL DATA|DETERMINISTIC)\$/) return 1
+  needed()
+  return 0
+}
+function needed() {
+  routine = \"\"
+  account(definer_user, definer_host)
 }
 function quoted(   q, name, i) {
   q = substr(rest, 1, 1)
@@ -203,6 +280,7 @@ function account(user, host,   key) {
   rows = rows (rows == \"\" ? \"\" : \" UNION ALL \") \"SELECT \" literal(user) \" AS u, \" literal(host) \" AS h\"
 }
 END {
+  if (routine != \"\") needed()
   if (rows == \"\") exit
   named = \"IF(h = '', QUOTE(u), CONCAT(QUOTE(u), '@', QUOTE(h)))\"
   print \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_definers FROM (\" rows \") AS d;\"
@@ -248,16 +326,54 @@ END {
   polyarchiv_tool_status=0; mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode -- orders < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql 2> "${polyarchiv_work}"/tool.8ecad9c7e305659f.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.8ecad9c7e305659f.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
   # shop.collect:7 [source "orders"]
   polyarchiv_step 17 22 'warn if the accounts defining the views, triggers, routines and events of MySQL database orders could not be checked (source "orders")' 'shop.collect:7 [source "orders"]'
-  polyarchiv_tool_status=0; { awk -v 'mode=warn' -v 'database=orders' -v 'source=orders' "data || /^INSERT INTO / { data = !/;\$/; next }
+  polyarchiv_tool_status=0; { awk -v 'mode=warn' -v 'database=orders' -v 'source=orders' "routine == \"characteristics\" && characteristic() { next }
+routine == \"params\" { rest = \$0; params() }
+data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
   while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
+    first = RSTART == 1 && rest == \$0; kind = substr(rest, RSTART, RLENGTH)
     rest = substr(rest, RSTART + RLENGTH)
     user = quoted(); if (user == \"\") break
     host = \"\"
     if (substr(rest, 1, 1) == \"@\") { rest = substr(rest, 2); host = quoted(); if (host == \"\") break }
+    if (first && kind == \"/*!50013 DEFINER=\" && rest == \" SQL SECURITY INVOKER */\") continue
+    if (first && kind == \"CREATE DEFINER=\" && match(rest, /^ (AGGREGATE FUNCTION|FUNCTION|PROCEDURE) /) > 0) {
+      fn = substr(rest, 1, RLENGTH) ~ /FUNCTION/; rest = substr(rest, RLENGTH + 1)
+      if (quoted() != \"\" && substr(rest, 1, 1) == \"(\") {
+        if (routine != \"\") needed()
+        routine = \"params\"; definer_user = user; definer_host = host
+        depth = 1; quote = \"\"; rest = substr(rest, 2); params(); next
+      }
+    }
     account(user, host)
   }
+}
+function params(   c) {
+  while (rest != \"\") {
+    c = substr(rest, 1, 1); rest = substr(rest, 2)
+    if (quote != \"\") {
+      if (c == \"\\\\\") { needed(); return }
+      if (c == quote) { if (substr(rest, 1, 1) == quote) rest = substr(rest, 2); else quote = \"\" }
+    } else if (c == \"'\" || c == \"\\\"\" || c == \"\`\") quote = c
+    else if (c == \"(\") depth++
+    else if (c == \")\") {
+      depth--
+      if (depth > 0) continue
+      if (fn ? rest ~ /^ RETURNS? [^ ]/ : rest == \"\") routine = \"characteristics\"; else needed()
+      return
+    } else if (c == \"#\" || (c == \"-\" && substr(rest, 1, 1) == \"-\") || (c == \"/\" && substr(rest, 1, 1) == \"*\")) { needed(); return }
+  }
+}
+function characteristic() {
+  if (\$0 == \"    SQL SECURITY INVOKER\") { routine = \"\"; return 1 }
+  if (\$0 ~ /^    (NO SQL|CONTAINS SQL|READS SQL DATA|MODIFIES SQL DATA|DETERMINISTIC)\$/) return 1
+  needed()
+  return 0
+}
+function needed() {
+  routine = \"\"
+  account(definer_user, definer_host)
 }
 function quoted(   q, name, i) {
   q = substr(rest, 1, 1)
@@ -282,6 +398,7 @@ function account(user, host,   key) {
   rows = rows (rows == \"\" ? \"\" : \" UNION ALL \") \"SELECT \" literal(user) \" AS u, \" literal(host) \" AS h\"
 }
 END {
+  if (routine != \"\") needed()
   if (rows == \"\") exit
   named = \"IF(h = '', QUOTE(u), CONCAT(QUOTE(u), '@', QUOTE(h)))\"
   print \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_definers FROM (\" rows \") AS d;\"
@@ -319,16 +436,54 @@ END {
   { polyarchiv_tool_status=0; sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode -- sessions < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql 2> "${polyarchiv_work}"/tool.d2339ae5ea5c05dd.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.d2339ae5ea5c05dd.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"; }
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 21 22 'warn if the accounts defining the views, triggers, routines and events of MySQL database sessions could not be checked (source "sessions")' 'shop.collect:17 [source "sessions"]'
-  polyarchiv_tool_status=0; { awk -v 'mode=warn' -v 'database=sessions' -v 'source=sessions' "data || /^INSERT INTO / { data = !/;\$/; next }
+  polyarchiv_tool_status=0; { awk -v 'mode=warn' -v 'database=sessions' -v 'source=sessions' "routine == \"characteristics\" && characteristic() { next }
+routine == \"params\" { rest = \$0; params() }
+data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
   while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
+    first = RSTART == 1 && rest == \$0; kind = substr(rest, RSTART, RLENGTH)
     rest = substr(rest, RSTART + RLENGTH)
     user = quoted(); if (user == \"\") break
     host = \"\"
     if (substr(rest, 1, 1) == \"@\") { rest = substr(rest, 2); host = quoted(); if (host == \"\") break }
+    if (first && kind == \"/*!50013 DEFINER=\" && rest == \" SQL SECURITY INVOKER */\") continue
+    if (first && kind == \"CREATE DEFINER=\" && match(rest, /^ (AGGREGATE FUNCTION|FUNCTION|PROCEDURE) /) > 0) {
+      fn = substr(rest, 1, RLENGTH) ~ /FUNCTION/; rest = substr(rest, RLENGTH + 1)
+      if (quoted() != \"\" && substr(rest, 1, 1) == \"(\") {
+        if (routine != \"\") needed()
+        routine = \"params\"; definer_user = user; definer_host = host
+        depth = 1; quote = \"\"; rest = substr(rest, 2); params(); next
+      }
+    }
     account(user, host)
   }
+}
+function params(   c) {
+  while (rest != \"\") {
+    c = substr(rest, 1, 1); rest = substr(rest, 2)
+    if (quote != \"\") {
+      if (c == \"\\\\\") { needed(); return }
+      if (c == quote) { if (substr(rest, 1, 1) == quote) rest = substr(rest, 2); else quote = \"\" }
+    } else if (c == \"'\" || c == \"\\\"\" || c == \"\`\") quote = c
+    else if (c == \"(\") depth++
+    else if (c == \")\") {
+      depth--
+      if (depth > 0) continue
+      if (fn ? rest ~ /^ RETURNS? [^ ]/ : rest == \"\") routine = \"characteristics\"; else needed()
+      return
+    } else if (c == \"#\" || (c == \"-\" && substr(rest, 1, 1) == \"-\") || (c == \"/\" && substr(rest, 1, 1) == \"*\")) { needed(); return }
+  }
+}
+function characteristic() {
+  if (\$0 == \"    SQL SECURITY INVOKER\") { routine = \"\"; return 1 }
+  if (\$0 ~ /^    (NO SQL|CONTAINS SQL|READS SQL DATA|MODIFIES SQL DATA|DETERMINISTIC)\$/) return 1
+  needed()
+  return 0
+}
+function needed() {
+  routine = \"\"
+  account(definer_user, definer_host)
 }
 function quoted(   q, name, i) {
   q = substr(rest, 1, 1)
@@ -353,6 +508,7 @@ function account(user, host,   key) {
   rows = rows (rows == \"\" ? \"\" : \" UNION ALL \") \"SELECT \" literal(user) \" AS u, \" literal(host) \" AS h\"
 }
 END {
+  if (routine != \"\") needed()
   if (rows == \"\") exit
   named = \"IF(h = '', QUOTE(u), CONCAT(QUOTE(u), '@', QUOTE(h)))\"
   print \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_definers FROM (\" rows \") AS d;\"

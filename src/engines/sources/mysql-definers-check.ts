@@ -9,8 +9,9 @@ import { toolRun } from './tool-source.js';
 /**
  * Views, triggers, routines and events run as their DEFINER account, which lives outside the
  * database: on a rebuilt server that lacks it, the load succeeds (mysqldump turns notes off), then
- * the view fails with error 1449 and every INSERT into the trigger's table too. Before anything
- * changes, the client reads the definers that awk finds in the dump and stops the restore naming
+ * the view fails with error 1449 and every INSERT into the trigger's table too. A view or a routine
+ * declared SQL SECURITY INVOKER runs as its caller instead, and works without its definer: that
+ * definer is not asked for (triggers and events have no such choice). Before anything changes, the client reads the definers that awk finds in the dump and stops the restore naming
  * every one that mysql.user lacks, and what to do. An account that cannot read mysql.user cannot
  * tell: the restore then goes on, and a last read of the dump, after the load, says so. Each reads
  * the dump once more.
@@ -67,24 +68,72 @@ export function definersCheck(
  * `/*!50117` of an event, `CREATE DEFINER=` of a routine or a package), each name backquoted with
  * backquotes doubled, or, for a trigger or a routine made under ANSI_QUOTES (its sql_mode, which
  * the server keeps and mysqldump writes it in), in double quotes doubled the same way; a role has
- * no host. Table data is passed over: it can be huge and hold any text, from an `INSERT INTO` line
- * to the one that ends the statement (one row a line, each ending with its separator: `),` or, the
- * last, `);`, newlines within values escaped). Writes the statements that set `@polyarchiv_missing`
+ * no host. The definer of a view or a routine declared SQL SECURITY INVOKER is left out, but only
+ * in the form the server writes: the view's comment ending in `SQL SECURITY INVOKER *\/` on its
+ * own line; for a function or a procedure, the line `    SQL SECURITY INVOKER` among the
+ * characteristics (one a line, four spaces in: data access, `DETERMINISTIC`, then it, then
+ * `COMMENT`) that follow the line where its parameters end, `)` alone or before ` RETURNS `
+ * (` RETURN ` under ORACLE). The parameters, which the server keeps as written but for comments, can
+ * span lines within a quoted string that holds that very line: they are read quote by quote and
+ * paren by paren, and a backslash (its meaning hangs on the sql_mode) or a comment ends the
+ * reading, the definer kept, as for any other form (a package). Their lines are still read for
+ * definers as well, so that a reading gone astray can only ask for more. Table data is passed
+ * over: it can be huge and hold any text, from an `INSERT INTO` line to the one that ends the
+ * statement (one row a line, each ending with its separator: `),` or, the last, `);`, newlines
+ * within values escaped). Writes the statements that set `@polyarchiv_missing`
  * to those mysql.user lacks when this account can read it (its own SELECT grants say so:
  * information_schema shows an account only its own), then, to refuse, signal them; to warn, print
  * a line when it could not read it. Nothing when the dump has no definer. Each name is a string literal (`\` and `'` doubled).
  */
 export const DEFINERS_OF_DUMP = [
+  'routine == "characteristics" && characteristic() { next }',
+  'routine == "params" { rest = $0; params() }',
   'data || /^INSERT INTO / { data = !/;$/; next }',
   '/(\\/\\*!5[0-9]+ |CREATE )DEFINER=[`"]/ {',
   '  rest = $0',
   '  while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {',
+  '    first = RSTART == 1 && rest == $0; kind = substr(rest, RSTART, RLENGTH)',
   '    rest = substr(rest, RSTART + RLENGTH)',
   '    user = quoted(); if (user == "") break',
   '    host = ""',
   '    if (substr(rest, 1, 1) == "@") { rest = substr(rest, 2); host = quoted(); if (host == "") break }',
+  '    if (first && kind == "/*!50013 DEFINER=" && rest == " SQL SECURITY INVOKER */") continue',
+  '    if (first && kind == "CREATE DEFINER=" && match(rest, /^ (AGGREGATE FUNCTION|FUNCTION|PROCEDURE) /) > 0) {',
+  '      fn = substr(rest, 1, RLENGTH) ~ /FUNCTION/; rest = substr(rest, RLENGTH + 1)',
+  '      if (quoted() != "" && substr(rest, 1, 1) == "(") {',
+  '        if (routine != "") needed()',
+  '        routine = "params"; definer_user = user; definer_host = host',
+  '        depth = 1; quote = ""; rest = substr(rest, 2); params(); next',
+  '      }',
+  '    }',
   '    account(user, host)',
   '  }',
+  '}',
+  'function params(   c) {',
+  '  while (rest != "") {',
+  '    c = substr(rest, 1, 1); rest = substr(rest, 2)',
+  '    if (quote != "") {',
+  '      if (c == "\\\\") { needed(); return }',
+  '      if (c == quote) { if (substr(rest, 1, 1) == quote) rest = substr(rest, 2); else quote = "" }',
+  '    } else if (c == "\'" || c == "\\"" || c == "`") quote = c',
+  '    else if (c == "(") depth++',
+  '    else if (c == ")") {',
+  '      depth--',
+  '      if (depth > 0) continue',
+  '      if (fn ? rest ~ /^ RETURNS? [^ ]/ : rest == "") routine = "characteristics"; else needed()',
+  '      return',
+  '    } else if (c == "#" || (c == "-" && substr(rest, 1, 1) == "-") || (c == "/" && substr(rest, 1, 1) == "*")) { needed(); return }',
+  '  }',
+  '}',
+  'function characteristic() {',
+  '  if ($0 == "    SQL SECURITY INVOKER") { routine = ""; return 1 }',
+  '  if ($0 ~ /^    (NO SQL|CONTAINS SQL|READS SQL DATA|MODIFIES SQL DATA|DETERMINISTIC)$/) return 1',
+  '  needed()',
+  '  return 0',
+  '}',
+  'function needed() {',
+  '  routine = ""',
+  '  account(definer_user, definer_host)',
   '}',
   'function quoted(   q, name, i) {',
   '  q = substr(rest, 1, 1)',
@@ -109,6 +158,7 @@ export const DEFINERS_OF_DUMP = [
   '  rows = rows (rows == "" ? "" : " UNION ALL ") "SELECT " literal(user) " AS u, " literal(host) " AS h"',
   '}',
   'END {',
+  '  if (routine != "") needed()',
   '  if (rows == "") exit',
   "  named = \"IF(h = '', QUOTE(u), CONCAT(QUOTE(u), '@', QUOTE(h)))\"",
   '  print "SELECT GROUP_CONCAT(" named " ORDER BY u, h SEPARATOR \', \') INTO @polyarchiv_definers FROM (" rows ") AS d;"',
