@@ -106,7 +106,7 @@ password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
   # shop.collect:7 [source "orders"]
   polyarchiv_step 8 22 'check that the accounts defining the views, triggers, routines and events of the dump of source "orders" exist, before anything is replaced' 'shop.collect:7 [source "orders"]'
   polyarchiv_tool_status=0; { awk -v 'mode=refuse' -v 'database=orders' -v 'source=orders' "routine == \"characteristics\" && characteristic() { next }
-routine == \"params\" { rest = \$0; params() }
+routine == \"params\" { text = \$0; at = 1; params() }
 data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
@@ -122,26 +122,28 @@ data || /^INSERT INTO / { data = !/;\$/; next }
       if (quoted() != \"\" && substr(rest, 1, 1) == \"(\") {
         if (routine != \"\") needed()
         routine = \"params\"; definer_user = user; definer_host = host
-        depth = 1; quote = \"\"; rest = substr(rest, 2); params(); next
+        depth = 1; quote = \"\"; text = rest; at = 2; params(); next
       }
     }
     account(user, host)
   }
 }
-function params(   c) {
-  while (rest != \"\") {
-    c = substr(rest, 1, 1); rest = substr(rest, 2)
+function params(   c, n) {
+  n = length(text)
+  while (at <= n) {
+    c = substr(text, at, 1); at++
     if (quote != \"\") {
       if (c == \"\\\\\") { needed(); return }
-      if (c == quote) { if (substr(rest, 1, 1) == quote) rest = substr(rest, 2); else quote = \"\" }
+      if (c == quote) { if (substr(text, at, 1) == quote) at++; else quote = \"\" }
     } else if (c == \"'\" || c == \"\\\"\" || c == \"\`\") quote = c
     else if (c == \"(\") depth++
     else if (c == \")\") {
       depth--
       if (depth > 0) continue
+      rest = substr(text, at)
       if (fn ? rest ~ /^ RETURNS? [^ ]/ : rest == \"\") routine = \"characteristics\"; else needed()
       return
-    } else if (c == \"#\" || (c == \"-\" && substr(rest, 1, 1) == \"-\") || (c == \"/\" && substr(rest, 1, 1) == \"*\")) { needed(); return }
+    } else if (c == \"#\" || (c == \"-\" && substr(text, at, 1) == \"-\") || (c == \"/\" && substr(text, at, 1) == \"*\")) { needed(); return }
   }
 }
 function characteristic() {
@@ -209,7 +211,7 @@ END {
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 10 22 'check that the accounts defining the views, triggers, routines and events of the dump of source "sessions" exist, before anything is replaced' 'shop.collect:17 [source "sessions"]'
   polyarchiv_tool_status=0; { awk -v 'mode=refuse' -v 'database=sessions' -v 'source=sessions' "routine == \"characteristics\" && characteristic() { next }
-routine == \"params\" { rest = \$0; params() }
+routine == \"params\" { text = \$0; at = 1; params() }
 data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
@@ -225,26 +227,28 @@ data || /^INSERT INTO / { data = !/;\$/; next }
       if (quoted() != \"\" && substr(rest, 1, 1) == \"(\") {
         if (routine != \"\") needed()
         routine = \"params\"; definer_user = user; definer_host = host
-        depth = 1; quote = \"\"; rest = substr(rest, 2); params(); next
+        depth = 1; quote = \"\"; text = rest; at = 2; params(); next
       }
     }
     account(user, host)
   }
 }
-function params(   c) {
-  while (rest != \"\") {
-    c = substr(rest, 1, 1); rest = substr(rest, 2)
+function params(   c, n) {
+  n = length(text)
+  while (at <= n) {
+    c = substr(text, at, 1); at++
     if (quote != \"\") {
       if (c == \"\\\\\") { needed(); return }
-      if (c == quote) { if (substr(rest, 1, 1) == quote) rest = substr(rest, 2); else quote = \"\" }
+      if (c == quote) { if (substr(text, at, 1) == quote) at++; else quote = \"\" }
     } else if (c == \"'\" || c == \"\\\"\" || c == \"\`\") quote = c
     else if (c == \"(\") depth++
     else if (c == \")\") {
       depth--
       if (depth > 0) continue
+      rest = substr(text, at)
       if (fn ? rest ~ /^ RETURNS? [^ ]/ : rest == \"\") routine = \"characteristics\"; else needed()
       return
-    } else if (c == \"#\" || (c == \"-\" && substr(rest, 1, 1) == \"-\") || (c == \"/\" && substr(rest, 1, 1) == \"*\")) { needed(); return }
+    } else if (c == \"#\" || (c == \"-\" && substr(text, at, 1) == \"-\") || (c == \"/\" && substr(text, at, 1) == \"*\")) { needed(); return }
   }
 }
 function characteristic() {
@@ -327,7 +331,7 @@ END {
   # shop.collect:7 [source "orders"]
   polyarchiv_step 17 22 'warn if the accounts defining the views, triggers, routines and events of MySQL database orders could not be checked (source "orders")' 'shop.collect:7 [source "orders"]'
   polyarchiv_tool_status=0; { awk -v 'mode=warn' -v 'database=orders' -v 'source=orders' "routine == \"characteristics\" && characteristic() { next }
-routine == \"params\" { rest = \$0; params() }
+routine == \"params\" { text = \$0; at = 1; params() }
 data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
@@ -343,26 +347,28 @@ data || /^INSERT INTO / { data = !/;\$/; next }
       if (quoted() != \"\" && substr(rest, 1, 1) == \"(\") {
         if (routine != \"\") needed()
         routine = \"params\"; definer_user = user; definer_host = host
-        depth = 1; quote = \"\"; rest = substr(rest, 2); params(); next
+        depth = 1; quote = \"\"; text = rest; at = 2; params(); next
       }
     }
     account(user, host)
   }
 }
-function params(   c) {
-  while (rest != \"\") {
-    c = substr(rest, 1, 1); rest = substr(rest, 2)
+function params(   c, n) {
+  n = length(text)
+  while (at <= n) {
+    c = substr(text, at, 1); at++
     if (quote != \"\") {
       if (c == \"\\\\\") { needed(); return }
-      if (c == quote) { if (substr(rest, 1, 1) == quote) rest = substr(rest, 2); else quote = \"\" }
+      if (c == quote) { if (substr(text, at, 1) == quote) at++; else quote = \"\" }
     } else if (c == \"'\" || c == \"\\\"\" || c == \"\`\") quote = c
     else if (c == \"(\") depth++
     else if (c == \")\") {
       depth--
       if (depth > 0) continue
+      rest = substr(text, at)
       if (fn ? rest ~ /^ RETURNS? [^ ]/ : rest == \"\") routine = \"characteristics\"; else needed()
       return
-    } else if (c == \"#\" || (c == \"-\" && substr(rest, 1, 1) == \"-\") || (c == \"/\" && substr(rest, 1, 1) == \"*\")) { needed(); return }
+    } else if (c == \"#\" || (c == \"-\" && substr(text, at, 1) == \"-\") || (c == \"/\" && substr(text, at, 1) == \"*\")) { needed(); return }
   }
 }
 function characteristic() {
@@ -437,7 +443,7 @@ END {
   # shop.collect:17 [source "sessions"]
   polyarchiv_step 21 22 'warn if the accounts defining the views, triggers, routines and events of MySQL database sessions could not be checked (source "sessions")' 'shop.collect:17 [source "sessions"]'
   polyarchiv_tool_status=0; { awk -v 'mode=warn' -v 'database=sessions' -v 'source=sessions' "routine == \"characteristics\" && characteristic() { next }
-routine == \"params\" { rest = \$0; params() }
+routine == \"params\" { text = \$0; at = 1; params() }
 data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
   rest = \$0
@@ -453,26 +459,28 @@ data || /^INSERT INTO / { data = !/;\$/; next }
       if (quoted() != \"\" && substr(rest, 1, 1) == \"(\") {
         if (routine != \"\") needed()
         routine = \"params\"; definer_user = user; definer_host = host
-        depth = 1; quote = \"\"; rest = substr(rest, 2); params(); next
+        depth = 1; quote = \"\"; text = rest; at = 2; params(); next
       }
     }
     account(user, host)
   }
 }
-function params(   c) {
-  while (rest != \"\") {
-    c = substr(rest, 1, 1); rest = substr(rest, 2)
+function params(   c, n) {
+  n = length(text)
+  while (at <= n) {
+    c = substr(text, at, 1); at++
     if (quote != \"\") {
       if (c == \"\\\\\") { needed(); return }
-      if (c == quote) { if (substr(rest, 1, 1) == quote) rest = substr(rest, 2); else quote = \"\" }
+      if (c == quote) { if (substr(text, at, 1) == quote) at++; else quote = \"\" }
     } else if (c == \"'\" || c == \"\\\"\" || c == \"\`\") quote = c
     else if (c == \"(\") depth++
     else if (c == \")\") {
       depth--
       if (depth > 0) continue
+      rest = substr(text, at)
       if (fn ? rest ~ /^ RETURNS? [^ ]/ : rest == \"\") routine = \"characteristics\"; else needed()
       return
-    } else if (c == \"#\" || (c == \"-\" && substr(rest, 1, 1) == \"-\") || (c == \"/\" && substr(rest, 1, 1) == \"*\")) { needed(); return }
+    } else if (c == \"#\" || (c == \"-\" && substr(text, at, 1) == \"-\") || (c == \"/\" && substr(text, at, 1) == \"*\")) { needed(); return }
   }
 }
 function characteristic() {
