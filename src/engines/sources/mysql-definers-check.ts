@@ -11,10 +11,11 @@ import { toolRun } from './tool-source.js';
  * database: on a rebuilt server that lacks it, the load succeeds (mysqldump turns notes off), then
  * the view fails with error 1449 and every INSERT into the trigger's table too. A view or a routine
  * declared SQL SECURITY INVOKER runs as its caller instead, and works without its definer: that
- * definer is not asked for (triggers and events have no such choice). Before anything changes, the client reads the definers that awk finds in the dump and stops the restore naming
- * every one that mysql.user lacks, and what to do. An account that cannot read mysql.user cannot
- * tell: the restore then goes on, and a last read of the dump, after the load, says so. Each reads
- * the dump once more.
+ * definer is not asked for (triggers and events have no such choice). Before anything changes,
+ * the client reads the definers that awk finds in the dump and stops the restore naming every one
+ * that mysql.user lacks, and what to do. An account that cannot read mysql.user cannot tell: the
+ * restore then goes on, and a last read of the dump, after the load, says so. Each reads the dump
+ * once more.
  */
 export function definersCheck(
   source: BoundSource,
@@ -73,17 +74,18 @@ export function definersCheck(
  * own line; for a function or a procedure, the line `    SQL SECURITY INVOKER` among the
  * characteristics (one a line, four spaces in: data access, `DETERMINISTIC`, then it, then
  * `COMMENT`) that follow the line where its parameters end, `)` alone or before ` RETURNS `
- * (` RETURN ` under ORACLE). The parameters, which the server keeps as written but for comments, can
- * span lines within a quoted string that holds that very line: they are read quote by quote and
+ * (` RETURN ` under ORACLE). The parameters, which the server keeps as written but for comments,
+ * can span lines within a quoted string that holds that very line: they are read quote by quote and
  * paren by paren, and a backslash (its meaning hangs on the sql_mode) or a comment ends the
  * reading, the definer kept, as for any other form (a package). Their lines are still read for
  * definers as well, so that a reading gone astray can only ask for more. Table data is passed
  * over: it can be huge and hold any text, from an `INSERT INTO` line to the one that ends the
  * statement (one row a line, each ending with its separator: `),` or, the last, `);`, newlines
- * within values escaped). Writes the statements that set `@polyarchiv_missing`
- * to those mysql.user lacks when this account can read it (its own SELECT grants say so:
+ * within values escaped). Writes the statements that set `@polyarchiv_missing` to those
+ * mysql.user lacks when this account can read it (its own SELECT grants say so:
  * information_schema shows an account only its own), then, to refuse, signal them; to warn, print
- * a line when it could not read it. Nothing when the dump has no definer. Each name is a string literal (`\` and `'` doubled).
+ * a line when it could not read it. Nothing when the dump has no definer. Each name is a string
+ * literal (`\` and `'` doubled).
  */
 export const DEFINERS_OF_DUMP = [
   'routine == "characteristics" && characteristic() { next }',
