@@ -52,6 +52,7 @@ unit_1_collect_workstation() {
   # workstation.collect:6 [source "etc"]
   polyarchiv_step 4 8 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'workstation.collect:6 [source "etc"]'
   polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/etc"' /var/lib/polyarchiv-fixture/collect/workstation/backups/etc '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/workstation/backups/etc/ "${polyarchiv_work}"/measure \
@@ -64,6 +65,7 @@ unit_1_collect_workstation() {
   # workstation.collect:11 [source "home"]
   polyarchiv_step 6 8 'update the copy of source "home" from /var/lib/polyarchiv-fixture/data/home' 'workstation.collect:11 [source "home"]'
   polyarchiv_copy 50 no 'the copy of source "home"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/home"' /var/lib/polyarchiv-fixture/collect/workstation/backups/home '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/home/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/workstation/backups/home/ "${polyarchiv_work}"/measure \
@@ -76,6 +78,7 @@ unit_1_collect_workstation() {
   # workstation.collect:16 [source "srv"]
   polyarchiv_step 8 8 'update the copy of source "srv" from /var/lib/polyarchiv-fixture/data/srv/www' 'workstation.collect:16 [source "srv"]'
   polyarchiv_copy 50 no 'the copy of source "srv"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www"' /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/srv/www/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/ "${polyarchiv_work}"/measure \

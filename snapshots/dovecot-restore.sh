@@ -61,6 +61,7 @@ unit_1_fetch_mirror_mail() {
   # mirror.backup:3 [point]
   polyarchiv_step 4 5 'update the copy of "mail" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/mail' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "mail" fetched from backup point "mirror"' '' '' "the copy of \"mail\" at /var/lib/polyarchiv-fixture/mirror/mail (backup point \"mirror\") could not be read (rsync says why above): the live data were not changed; collect point \"mail\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' \
+    0 \
     13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ "${polyarchiv_work}"/measure \
     0 \
     13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ "${polyarchiv_work}"/measure \

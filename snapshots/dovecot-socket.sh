@@ -149,6 +149,7 @@ unit_2_backup_mirror_mail() {
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "mail" from /var/lib/polyarchiv-fixture/collect/mail/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "mail"' '"/var/lib/polyarchiv-fixture/mirror/mail"' '' '' '' '' \
+    0 \
     13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ "${polyarchiv_work}"/measure \
     0 \
     13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ "${polyarchiv_work}"/measure \

@@ -64,6 +64,7 @@ unit_1_collect_vault() {
   # vault.collect:6 [source site]
   polyarchiv_step 4 7 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'vault.collect:6 [source site]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/vault/backups/site"' /var/lib/polyarchiv-fixture/collect/vault/backups/site '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/vault/backups/site/ "${polyarchiv_work}"/measure \
@@ -95,6 +96,7 @@ unit_2_backup_mirror_vault() {
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "vault" from /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "vault"' '"/var/lib/polyarchiv-fixture/mirror/vault"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/vault/ "${polyarchiv_work}"/measure \
@@ -119,6 +121,7 @@ unit_3_collect_www() {
   # www.collect:5 [source site]
   polyarchiv_step 4 6 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'www.collect:5 [source site]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/www/backups/site"' /var/lib/polyarchiv-fixture/collect/www/backups/site '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/www/backups/site/ "${polyarchiv_work}"/measure \
@@ -161,6 +164,7 @@ unit_4_backup_mirror_www() {
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/mirror/www"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/www/ "${polyarchiv_work}"/measure \
@@ -183,6 +187,7 @@ unit_5_backup_offsite_www() {
   # offsite.backup:6 [filter index]
   polyarchiv_step 3 10 'update the copy of backup point "offsite" for collect point "www" (filter "index") from /var/lib/polyarchiv-fixture/collect/www/backups' 'offsite.backup:6 [filter index]'
   polyarchiv_copy 50 no 'the copy of backup point "offsite" for collect point "www" (filter "index")' '"/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/ "${polyarchiv_work}"/measure \
@@ -228,6 +233,7 @@ NR % 2 { name = \$0; next }
   # offsite.backup:3 [point]
   polyarchiv_step 10 10 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/offsite/www"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/www/ "${polyarchiv_work}"/measure \

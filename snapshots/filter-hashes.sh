@@ -54,6 +54,7 @@ unit_1_collect_www() {
   # www.collect:5 [source site]
   polyarchiv_step 4 6 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'www.collect:5 [source site]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/www/backups/site"' /var/lib/polyarchiv-fixture/collect/www/backups/site '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/www/backups/site/ "${polyarchiv_work}"/measure \
@@ -97,6 +98,7 @@ unit_2_backup_mirror_www() {
   # mirror.backup:5 [filter index]
   polyarchiv_step 3 7 'update the copy of backup point "mirror" for collect point "www" (filter "index") from /var/lib/polyarchiv-fixture/collect/www/backups' 'mirror.backup:5 [filter index]'
   polyarchiv_copy 50 no 'the copy of backup point "mirror" for collect point "www" (filter "index")' '"/var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/ "${polyarchiv_work}"/measure \
@@ -131,6 +133,7 @@ NR % 2 { name = \$0; next }
   # mirror.backup:3 [point]
   polyarchiv_step 7 7 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/mirrors/www"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/www/ "${polyarchiv_work}"/measure \

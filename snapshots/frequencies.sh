@@ -60,6 +60,7 @@ unit_1_collect_end_of_month() {
   # end-of-month.collect:8 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/end-of-month' 'end-of-month.collect:8 [source "files"]'
   polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files"' /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/end-of-month/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/ "${polyarchiv_work}"/measure \
@@ -80,6 +81,7 @@ unit_2_backup_fridays_end_of_month() {
   # fridays.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "end-of-month" from /var/lib/polyarchiv-fixture/collect/end-of-month/backups' 'fridays.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "end-of-month"' '"/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/ "${polyarchiv_work}"/measure \
@@ -103,6 +105,7 @@ unit_3_collect_every_run() {
   # every-run.collect:8 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/every-run' 'every-run.collect:8 [source "files"]'
   polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/every-run/backups/files"' /var/lib/polyarchiv-fixture/collect/every-run/backups/files '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/every-run/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/every-run/backups/files/ "${polyarchiv_work}"/measure \
@@ -123,6 +126,7 @@ unit_4_backup_daily_every_run() {
   # daily.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'daily.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/daily/every-run"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/every-run/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/daily/every-run/ "${polyarchiv_work}"/measure \
@@ -143,6 +147,7 @@ unit_5_backup_monthly_every_run() {
   # monthly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'monthly.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/every-run"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/every-run/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/monthly/every-run/ "${polyarchiv_work}"/measure \
@@ -166,6 +171,7 @@ unit_6_collect_hour_in_seconds() {
   # hour-in-seconds.collect:8 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hour-in-seconds' 'hour-in-seconds.collect:8 [source "files"]'
   polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files"' /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/hour-in-seconds/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/ "${polyarchiv_work}"/measure \
@@ -186,6 +192,7 @@ unit_7_backup_weekly_hour_in_seconds() {
   # weekly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "hour-in-seconds" from /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups' 'weekly.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "hour-in-seconds"' '"/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/ "${polyarchiv_work}"/measure \
@@ -209,6 +216,7 @@ unit_8_collect_hourly() {
   # hourly.collect:8 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hourly' 'hourly.collect:8 [source "files"]'
   polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hourly/backups/files"' /var/lib/polyarchiv-fixture/collect/hourly/backups/files '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/hourly/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/hourly/backups/files/ "${polyarchiv_work}"/measure \
@@ -229,6 +237,7 @@ unit_9_backup_daily_at_3_hourly() {
   # daily-at-3.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'daily-at-3.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/hourly/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/ "${polyarchiv_work}"/measure \
@@ -249,6 +258,7 @@ unit_10_backup_monthly_hourly() {
   # monthly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'monthly.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/hourly"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/hourly/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/monthly/hourly/ "${polyarchiv_work}"/measure \

@@ -56,6 +56,7 @@ unit_1_collect_journal() {
   # journal.collect:7 [source "etc"]
   polyarchiv_step 4 12 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
   polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/etc"' /var/lib/polyarchiv-fixture/collect/journal/backups/etc '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure \

@@ -53,6 +53,7 @@ unit_1_collect_server() {
   # server.collect:6 [source "tree"]
   polyarchiv_step 4 8 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data/tree' 'server.collect:6 [source "tree"]'
   polyarchiv_copy 50 no 'the copy of source "tree"' '"/var/lib/polyarchiv-fixture/collect/server/backups/tree"' /var/lib/polyarchiv-fixture/collect/server/backups/tree '' '' '' \
+    0 \
     11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ "${polyarchiv_work}"/measure \
     0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/server/backups/tree/ "${polyarchiv_work}"/measure \
@@ -65,6 +66,7 @@ unit_1_collect_server() {
   # server.collect:15 [source "logs"]
   polyarchiv_step 6 8 'update the copy of source "logs" from /var/lib/polyarchiv-fixture/data/logs' 'server.collect:15 [source "logs"]'
   polyarchiv_copy 50 no 'the copy of source "logs"' '"/var/lib/polyarchiv-fixture/collect/server/backups/logs"' /var/lib/polyarchiv-fixture/collect/server/backups/logs '' '' '' \
+    0 \
     11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ "${polyarchiv_work}"/measure \
     0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/server/backups/logs/ "${polyarchiv_work}"/measure \
@@ -77,6 +79,7 @@ unit_1_collect_server() {
   # server.collect:23 [source "plain"]
   polyarchiv_step 8 8 'update the copy of source "plain" from /var/lib/polyarchiv-fixture/data/plain' 'server.collect:23 [source "plain"]'
   polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/server/backups/plain"' /var/lib/polyarchiv-fixture/collect/server/backups/plain '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/plain/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/server/backups/plain/ "${polyarchiv_work}"/measure \
@@ -97,6 +100,7 @@ unit_2_backup_mirror_server() {
   # mirror.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "server" from /var/lib/polyarchiv-fixture/collect/server/backups' 'mirror.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "server"' '"/var/lib/polyarchiv-fixture/mirror/server"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/server/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/server/ "${polyarchiv_work}"/measure \

@@ -54,6 +54,7 @@ unit_1_collect_other() {
   # other.collect:5 [source "notes-again"]
   polyarchiv_step 4 4 'update the copy of source "notes-again" from /var/lib/polyarchiv-fixture/data/notes' 'other.collect:5 [source "notes-again"]'
   polyarchiv_copy 50 no 'the copy of source "notes-again"' '"/var/lib/polyarchiv-fixture/collect/other/backups/notes"' /var/lib/polyarchiv-fixture/collect/other/backups/notes '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/notes/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/other/backups/notes/ "${polyarchiv_work}"/measure \
@@ -74,6 +75,7 @@ unit_2_backup_MIRROR_other() {
   # MIRROR.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "other" from /var/lib/polyarchiv-fixture/collect/other/backups' 'MIRROR.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "other"' '"/var/lib/polyarchiv-fixture/mirror/other"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/other/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/other/ "${polyarchiv_work}"/measure \
@@ -97,6 +99,7 @@ unit_3_collect_site() {
   # site.collect:13 [source "pages"]
   polyarchiv_step 4 6 'update the copy of source "pages" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:13 [source "pages"]'
   polyarchiv_copy 50 no 'the copy of source "pages"' '"/var/lib/polyarchiv-fixture/collect/site/backups/pages"' /var/lib/polyarchiv-fixture/collect/site/backups/pages '' '' '' \
+    0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure \
     0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/pages/ "${polyarchiv_work}"/measure \
@@ -109,6 +112,7 @@ unit_3_collect_site() {
   # site.collect:18 [source "notes"]
   polyarchiv_step 6 6 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/notes' 'site.collect:18 [source "notes"]'
   polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/site/backups/notes"' /var/lib/polyarchiv-fixture/collect/site/backups/notes '' '' '' \
+    0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/data/notes/ "${polyarchiv_work}"/measure \
     0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/notes/ "${polyarchiv_work}"/measure \
@@ -129,6 +133,7 @@ unit_4_backup_MIRROR_site() {
   # MIRROR.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'MIRROR.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \

@@ -57,6 +57,7 @@ unit_1_collect_notes() {
   # notes.collect:5 [source "notes"]
   polyarchiv_step 4 4 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/notes' 'notes.collect:5 [source "notes"]'
   polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/notes/backups/notes"' /var/lib/polyarchiv-fixture/collect/notes/backups/notes '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/notes/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/notes/backups/notes/ "${polyarchiv_work}"/measure \
@@ -77,6 +78,7 @@ unit_2_backup_mirror_notes() {
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "notes" from /var/lib/polyarchiv-fixture/collect/notes/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "notes"' '"/var/lib/polyarchiv-fixture/backups/mirror/notes"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/notes/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/mirror/notes/ "${polyarchiv_work}"/measure \
@@ -149,6 +151,7 @@ unit_6_collect_site() {
   # site.collect:5 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
   polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/site/backups/files"' /var/lib/polyarchiv-fixture/collect/site/backups/files '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ "${polyarchiv_work}"/measure \
@@ -169,6 +172,7 @@ unit_7_backup_mirror_site() {
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/backups/mirror/site"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/mirror/site/ "${polyarchiv_work}"/measure \

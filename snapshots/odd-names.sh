@@ -56,6 +56,7 @@ unit_1_collect_caf_n() {
   # café ünï.collect:5 [source ünïcödé]
   polyarchiv_step 4 4 'update the copy of source "ünïcödé" from /var/lib/polyarchiv-fixture/data/café/日本語' 'café ünï.collect:5 [source ünïcödé]'
   polyarchiv_copy 50 no 'the copy of source "ünïcödé"' '"/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß"' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '' '' '' \
+    0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' "${polyarchiv_work}"/measure \
     0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/' "${polyarchiv_work}"/measure \
@@ -76,6 +77,7 @@ unit_2_backup_HOME_mirror_caf_n() {
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' "\$HOME mirror.backup:3 [point]"
   polyarchiv_copy 50 no 'the mirror of "café ünï"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï\"" '' '' '' '' \
+    0 \
     10 find '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/" "${polyarchiv_work}"/measure \
@@ -96,6 +98,7 @@ unit_3_backup_dash_caf_n() {
   # -dash.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' '-dash.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "café ünï"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï"' '' '' '' '' \
+    0 \
     10 find '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/' "${polyarchiv_work}"/measure \
@@ -119,6 +122,7 @@ unit_4_collect_my_site() {
   # my site.collect:5 [source "it's \"quoted\""]
   polyarchiv_step 4 4 "update the copy of source \"it's \"quoted\"\" from /var/lib/polyarchiv-fixture/data/-odd dir" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
   polyarchiv_copy 50 no "the copy of source \"it's \"quoted\"\"" '"/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest"' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '' '' '' \
+    0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' "${polyarchiv_work}"/measure \
     0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/' "${polyarchiv_work}"/measure \
@@ -139,6 +143,7 @@ unit_5_backup_HOME_mirror_my_site() {
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' "\$HOME mirror.backup:3 [point]"
   polyarchiv_copy 50 no 'the mirror of "my site"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site\"" '' '' '' '' \
+    0 \
     10 find '/var/lib/polyarchiv-fixture/collect/my site/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/" "${polyarchiv_work}"/measure \
@@ -159,6 +164,7 @@ unit_6_backup_dash_my_site() {
   # -dash.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' '-dash.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "my site"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/my site"' '' '' '' '' \
+    0 \
     10 find '/var/lib/polyarchiv-fixture/collect/my site/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/' "${polyarchiv_work}"/measure \
@@ -182,6 +188,7 @@ unit_7_collect_o_brien() {
   # o'brien.collect:5 [source "$(whoami)"]
   polyarchiv_step 4 4 "update the copy of source \"\$(whoami)\" from /var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?" "o'brien.collect:5 [source \"\$(whoami)\"]"
   polyarchiv_copy 50 no "the copy of source \"\$(whoami)\"" "\"/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`\"" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" '' '' '' \
+    0 \
     10 find "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/" "${polyarchiv_work}"/measure \
@@ -202,6 +209,7 @@ unit_8_backup_HOME_mirror_o_brien() {
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 3 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" "\$HOME mirror.backup:3 [point]"
   polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien\"" '' '' '' '' \
+    0 \
     10 find "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/" "${polyarchiv_work}"/measure \
@@ -222,6 +230,7 @@ unit_9_backup_dash_o_brien() {
   # -dash.backup:3 [point]
   polyarchiv_step 3 3 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" '-dash.backup:3 [point]'
   polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien\"" '' '' '' '' \
+    0 \
     10 find "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/" "${polyarchiv_work}"/measure \

@@ -56,6 +56,7 @@ unit_1_collect_local1() {
   # local1.collect:11 [source "source_1"]
   polyarchiv_step 4 10 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/postgres' 'local1.collect:11 [source "source_1"]'
   polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/input/postgres/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/ "${polyarchiv_work}"/measure \
@@ -68,6 +69,7 @@ unit_1_collect_local1() {
   # local1.collect:17 [source "source_2"]
   polyarchiv_step 6 10 'update the copy of source "source_2" from /var/lib/polyarchiv-fixture/data/input/mysql' 'local1.collect:17 [source "source_2"]'
   polyarchiv_copy 50 no 'the copy of source "source_2"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/input/mysql/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/ "${polyarchiv_work}"/measure \
@@ -80,6 +82,7 @@ unit_1_collect_local1() {
   # local1.collect:22 [source "source_3"]
   polyarchiv_step 8 10 'update the copy of source "source_3" from /var/lib/polyarchiv-fixture/data/input/some-files' 'local1.collect:22 [source "source_3"]'
   polyarchiv_copy 50 no 'the copy of source "source_3"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/input/some-files/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/ "${polyarchiv_work}"/measure \
@@ -92,6 +95,7 @@ unit_1_collect_local1() {
   # local1.collect:28 [source "source_4"]
   polyarchiv_step 10 10 'update the copy of source "source_4" from /var/lib/polyarchiv-fixture/data/input/ldap' 'local1.collect:28 [source "source_4"]'
   polyarchiv_copy 50 no 'the copy of source "source_4"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/input/ldap/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/ "${polyarchiv_work}"/measure \
@@ -112,6 +116,7 @@ unit_2_backup_remote1_rsync_file_local1() {
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 3 3 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote1-rsync-file.backup:5 [point]'
   polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/ "${polyarchiv_work}"/measure \
@@ -145,6 +150,7 @@ unit_4_backup_remote2_git_ssh_local1() {
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/ "${polyarchiv_work}"/measure \
@@ -178,6 +184,7 @@ unit_6_backup_remote3_gitlab_local1() {
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/ "${polyarchiv_work}"/measure \
@@ -214,6 +221,7 @@ unit_8_collect_local2() {
   # local2.collect:7 [source "source_1"]
   polyarchiv_step 4 4 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/mysql-local2' 'local2.collect:7 [source "source_1"]'
   polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql"' /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/input/mysql-local2/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/ "${polyarchiv_work}"/measure \
@@ -234,6 +242,7 @@ unit_9_backup_remote1_rsync_file_local2() {
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 3 3 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote1-rsync-file.backup:5 [point]'
   polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/ "${polyarchiv_work}"/measure \
@@ -267,6 +276,7 @@ unit_11_backup_remote2_git_ssh_local2() {
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote2-git-ssh.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/ "${polyarchiv_work}"/measure \
@@ -300,6 +310,7 @@ unit_13_backup_remote3_gitlab_local2() {
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote3-gitlab.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/ "${polyarchiv_work}"/measure \

@@ -102,6 +102,7 @@ unit_2_backup_mirror_db() {
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirror/db"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/db/ "${polyarchiv_work}"/measure \

@@ -53,6 +53,7 @@ unit_1_collect_site() {
   # site.collect:8 [source "documents"]
   polyarchiv_step 4 4 'update the copy of source "documents" from /var/lib/polyarchiv-fixture/data' 'site.collect:8 [source "documents"]'
   polyarchiv_copy 50 no 'the copy of source "documents"' '"/var/lib/polyarchiv-fixture/collect/site/backups/documents"' /var/lib/polyarchiv-fixture/collect/site/backups/documents '' '' '' \
+    0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/ "${polyarchiv_work}"/measure \
     0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/documents/ "${polyarchiv_work}"/measure \
@@ -73,6 +74,7 @@ unit_2_backup_mirror_site() {
   # mirror.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \

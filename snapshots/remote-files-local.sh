@@ -53,6 +53,7 @@ unit_1_collect_site() {
   # site.collect:7 [source "shared"]
   polyarchiv_step 4 6 'update the copy of source "shared" from /var/lib/polyarchiv-fixture/data/shared' 'site.collect:7 [source "shared"]'
   polyarchiv_copy 50 no 'the copy of source "shared"' '"/var/lib/polyarchiv-fixture/collect/site/backups/shared"' /var/lib/polyarchiv-fixture/collect/site/backups/shared '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/shared/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/shared/ "${polyarchiv_work}"/measure \
@@ -65,6 +66,7 @@ unit_1_collect_site() {
   # site.collect:12 [source "plain"]
   polyarchiv_step 6 6 'update the copy of source "plain" from /var/lib/polyarchiv-fixture/data/plain' 'site.collect:12 [source "plain"]'
   polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/site/backups/plain/copy"' /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/plain/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy/ "${polyarchiv_work}"/measure \
@@ -85,6 +87,7 @@ unit_2_backup_mirror_site() {
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \

@@ -67,6 +67,7 @@ unit_1_collect_site() {
   # site.collect:7 [source "dav"]
   polyarchiv_step 6 14 'update the copy of source "dav" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav' 'site.collect:7 [source "dav"]'
   polyarchiv_copy 50 no 'the copy of source "dav"' '"/var/lib/polyarchiv-fixture/collect/site/backups/dav"' /var/lib/polyarchiv-fixture/collect/site/backups/dav '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/dav/ "${polyarchiv_work}"/measure \
@@ -88,6 +89,7 @@ unit_1_collect_site() {
   # site.collect:14 [source "ftp"]
   polyarchiv_step 10 14 'update the copy of source "ftp" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp' 'site.collect:14 [source "ftp"]'
   polyarchiv_copy 20 no 'the copy of source "ftp"' '"/var/lib/polyarchiv-fixture/collect/site/backups/ftp"' /var/lib/polyarchiv-fixture/collect/site/backups/ftp '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp/ "${polyarchiv_work}"/measure \
@@ -108,6 +110,7 @@ unit_1_collect_site() {
   # site.collect:20 [source "bucket"]
   polyarchiv_step 14 14 'update the copy of source "bucket" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket' 'site.collect:20 [source "bucket"]'
   polyarchiv_copy 50 no 'the copy of source "bucket"' '"/var/lib/polyarchiv-fixture/collect/site/backups/uploads"' /var/lib/polyarchiv-fixture/collect/site/backups/uploads '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads/ "${polyarchiv_work}"/measure \
@@ -128,6 +131,7 @@ unit_2_backup_mirror_site() {
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \

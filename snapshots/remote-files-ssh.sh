@@ -55,6 +55,7 @@ unit_1_collect_site() {
   # site.collect:7 [source "web"]
   polyarchiv_step 5 8 "update the copy of source \"web\" from web.example.org:/srv/-it's a \"\$HOME\" dir ünï" 'site.collect:7 [source "web"]'
   polyarchiv_copy 50 no 'the copy of source "web"' '"/var/lib/polyarchiv-fixture/collect/site/backups/web"' /var/lib/polyarchiv-fixture/collect/site/backups/web '' '' '' \
+    0 \
     12 rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s '--filter=H .~polyarchiv~' -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" "${polyarchiv_work}"/measure \
     0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "${polyarchiv_work}"/measure \
@@ -70,6 +71,7 @@ unit_1_collect_site() {
   # site.collect:14 [source "plain"]
   polyarchiv_step 8 8 'update the copy of source "plain" from db.example.org:/var/lib/app' 'site.collect:14 [source "plain"]'
   polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/site/backups/app"' /var/lib/polyarchiv-fixture/collect/site/backups/app '' '' '' \
+    0 \
     12 rsync -a -n --stats --no-h -e 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4' -s '--filter=H .~polyarchiv~' -- db.example.org:/var/lib/app/ "${polyarchiv_work}"/measure \
     0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ "${polyarchiv_work}"/measure \

@@ -61,6 +61,7 @@ unit_1_collect_site() {
   # site.collect:5 [source "tree"]
   polyarchiv_step 4 4 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "tree"]'
   polyarchiv_copy 50 no 'the copy of source "tree"' '"/var/lib/polyarchiv-fixture/collect/site/backups/tree"' /var/lib/polyarchiv-fixture/collect/site/backups/tree '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ "${polyarchiv_work}"/measure \
@@ -116,6 +117,7 @@ unit_3_backup_mirror_site() {
   polyarchiv_restore_trace
   polyarchiv_hide_trace
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=polyarchiv RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_MIRROR_SITE_SECRET_ACCESS_KEY:?}" polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' '' \
+    4 '~InvalidAccessKeyId' "the server knows no access key id of option 'access_key_id' (mirror.backup:5 [point])" '~SignatureDoesNotMatch' "the server refused the secret access key of option 'secret_access_key' (mirror.backup:6 [point]): it is not the secret of the key id of option 'access_key_id' (mirror.backup:5 [point])" \
     10 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' --exclude=/.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
     0 \
     7 rclone size --json --exclude /.polyarchiv-modes -- ":s3:backups/-it's a \"\$HOME\" dir ünï/site" \

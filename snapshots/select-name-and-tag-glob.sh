@@ -62,6 +62,7 @@ unit_1_collect_dev() {
   # dev.collect:6 [source "sandbox"]
   polyarchiv_step 4 4 'update the copy of source "sandbox" from /var/lib/polyarchiv-fixture/data/dev' 'dev.collect:6 [source "sandbox"]'
   polyarchiv_copy 50 no 'the copy of source "sandbox"' '"/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox"' /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/dev/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/ "${polyarchiv_work}"/measure \
@@ -82,6 +83,7 @@ unit_2_backup_local_mirror_dev() {
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/collect/dev/backups' 'local-mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/local-mirror/dev"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/dev/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/dev/ "${polyarchiv_work}"/measure \
@@ -105,6 +107,7 @@ unit_3_collect_web() {
   # web.collect:7 [source "site"]
   polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:7 [source "site"]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/web/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/web/backups/site/ "${polyarchiv_work}"/measure \
@@ -125,6 +128,7 @@ unit_4_backup_local_mirror_web() {
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'local-mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/local-mirror/web"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/web/ "${polyarchiv_work}"/measure \

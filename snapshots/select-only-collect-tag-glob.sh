@@ -60,6 +60,7 @@ unit_1_collect_db() {
   # db.collect:7 [source "dumps"]
   polyarchiv_step 4 4 'update the copy of source "dumps" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:7 [source "dumps"]'
   polyarchiv_copy 50 no 'the copy of source "dumps"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dumps"' /var/lib/polyarchiv-fixture/collect/db/backups/dumps '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/db/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/db/backups/dumps/ "${polyarchiv_work}"/measure \
@@ -80,6 +81,7 @@ unit_2_backup_local_mirror_db() {
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'local-mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/local-mirror/db"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/db/ "${polyarchiv_work}"/measure \
@@ -100,6 +102,7 @@ unit_3_backup_offsite_db() {
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/offsite/db"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/db/ "${polyarchiv_work}"/measure \
@@ -123,6 +126,7 @@ unit_4_collect_web() {
   # web.collect:7 [source "site"]
   polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:7 [source "site"]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/web/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/web/backups/site/ "${polyarchiv_work}"/measure \
@@ -143,6 +147,7 @@ unit_5_backup_local_mirror_web() {
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'local-mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/local-mirror/web"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/web/ "${polyarchiv_work}"/measure \
@@ -163,6 +168,7 @@ unit_6_backup_offsite_web() {
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/offsite/web"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/web/ "${polyarchiv_work}"/measure \

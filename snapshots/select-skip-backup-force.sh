@@ -63,6 +63,7 @@ unit_1_collect_db() {
   # db.collect:7 [source "dumps"]
   polyarchiv_step 4 4 'update the copy of source "dumps" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:7 [source "dumps"]'
   polyarchiv_copy 50 no 'the copy of source "dumps"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dumps"' /var/lib/polyarchiv-fixture/collect/db/backups/dumps '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/db/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/db/backups/dumps/ "${polyarchiv_work}"/measure \
@@ -86,6 +87,7 @@ unit_2_collect_dev() {
   # dev.collect:6 [source "sandbox"]
   polyarchiv_step 4 4 'update the copy of source "sandbox" from /var/lib/polyarchiv-fixture/data/dev' 'dev.collect:6 [source "sandbox"]'
   polyarchiv_copy 50 no 'the copy of source "sandbox"' '"/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox"' /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/dev/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/ "${polyarchiv_work}"/measure \
@@ -109,6 +111,7 @@ unit_3_collect_web() {
   # web.collect:7 [source "site"]
   polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:7 [source "site"]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/web/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/web/backups/site/ "${polyarchiv_work}"/measure \

@@ -57,6 +57,7 @@ unit_1_backup_local_mirror_db() {
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'local-mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/local-mirror/db"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/db/ "${polyarchiv_work}"/measure \
@@ -77,6 +78,7 @@ unit_2_backup_offsite_db() {
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/offsite/db"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/db/ "${polyarchiv_work}"/measure \
@@ -97,6 +99,7 @@ unit_3_backup_local_mirror_dev() {
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'local-mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/local-mirror/dev"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/dev/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/dev/ "${polyarchiv_work}"/measure \
@@ -117,6 +120,7 @@ unit_4_backup_offsite_dev() {
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/offsite/dev"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/dev/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/dev/ "${polyarchiv_work}"/measure \
@@ -137,6 +141,7 @@ unit_5_backup_local_mirror_web() {
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'local-mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/local-mirror/web"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/web/ "${polyarchiv_work}"/measure \
@@ -157,6 +162,7 @@ unit_6_backup_offsite_web() {
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/offsite/web"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/web/ "${polyarchiv_work}"/measure \

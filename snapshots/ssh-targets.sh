@@ -57,6 +57,7 @@ unit_1_collect_site() {
   # site.collect:5 [source "tree"]
   polyarchiv_step 4 4 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "tree"]'
   polyarchiv_copy 50 no 'the copy of source "tree"' '"/var/lib/polyarchiv-fixture/collect/site/backups/tree"' /var/lib/polyarchiv-fixture/collect/site/backups/tree '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ "${polyarchiv_work}"/measure \
@@ -100,6 +101,7 @@ unit_3_backup_mirror_site() {
   # mirror.backup:3 [point]
   polyarchiv_step 2 2 "update the mirror of \"site\" at store.example.org:/srv/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' "\"store.example.org:/srv/-it's a \\\"\$HOME\\\" dir ünï/site\"" '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     12 rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s '--filter=H .~polyarchiv~' -- "store.example.org:/srv/-it's a \"\$HOME\" dir ünï/site/" "${polyarchiv_work}"/measure \

@@ -82,6 +82,7 @@ store-auth-creds = no
   # journal.collect:7 [source "etc"]
   polyarchiv_step 7 13 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
   polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/etc"' /var/lib/polyarchiv-fixture/collect/journal/backups/etc '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure \
@@ -94,6 +95,7 @@ store-auth-creds = no
   # journal.collect:12 [source "www"]
   polyarchiv_step 9 13 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data/srv/www' 'journal.collect:12 [source "www"]'
   polyarchiv_copy 50 no 'the copy of source "www"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/srv/www"' /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/srv/www/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/ "${polyarchiv_work}"/measure \
@@ -128,6 +130,7 @@ unit_2_backup_mirror_journal() {
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "journal" from /var/lib/polyarchiv-fixture/collect/journal/backups' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "journal"' '"/var/lib/polyarchiv-fixture/mirror/journal"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/journal/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/journal/ "${polyarchiv_work}"/measure \

@@ -81,6 +81,7 @@ unit_1_fetch_mirror_site() {
   # mirror.backup:3 [point]
   polyarchiv_step 8 10 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror' 'mirror.backup:3 [point]'
   polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror"' '' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/extracted/mirror/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \

@@ -59,6 +59,7 @@ unit_1_collect_db() {
   # db.collect:9 [source "dump"]
   polyarchiv_step 4 4 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:9 [source "dump"]'
   polyarchiv_copy 50 no 'the copy of source "dump"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dump"' /var/lib/polyarchiv-fixture/collect/db/backups/dump '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/db/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/db/backups/dump/ "${polyarchiv_work}"/measure \
@@ -79,6 +80,7 @@ unit_2_backup_nightly_db() {
   # nightly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'nightly.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/db"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/nightly/db/ "${polyarchiv_work}"/measure \
@@ -99,6 +101,7 @@ unit_3_backup_notags_db() {
   # notags.backup:5 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'notags.backup:5 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/notags/db"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/notags/db/ "${polyarchiv_work}"/measure \
@@ -122,6 +125,7 @@ unit_4_collect_lab() {
   # lab.collect:8 [source "results"]
   polyarchiv_step 4 4 'update the copy of source "results" from /var/lib/polyarchiv-fixture/data/lab' 'lab.collect:8 [source "results"]'
   polyarchiv_copy 50 no 'the copy of source "results"' '"/var/lib/polyarchiv-fixture/collect/lab/backups/results"' /var/lib/polyarchiv-fixture/collect/lab/backups/results '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/lab/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/lab/backups/results/ "${polyarchiv_work}"/measure \
@@ -142,6 +146,7 @@ unit_5_backup_labmirror_lab() {
   # labmirror.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "lab" from /var/lib/polyarchiv-fixture/collect/lab/backups' 'labmirror.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "lab"' '"/var/lib/polyarchiv-fixture/mirrors/labmirror/lab"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/lab/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/labmirror/lab/ "${polyarchiv_work}"/measure \
@@ -165,6 +170,7 @@ unit_6_collect_scratch() {
   # scratch.collect:9 [source "notes"]
   polyarchiv_step 4 4 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/scratch' 'scratch.collect:9 [source "notes"]'
   polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/scratch/backups/notes"' /var/lib/polyarchiv-fixture/collect/scratch/backups/notes '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/scratch/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/scratch/backups/notes/ "${polyarchiv_work}"/measure \
@@ -185,6 +191,7 @@ unit_7_backup_nightly_scratch() {
   # nightly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "scratch" from /var/lib/polyarchiv-fixture/collect/scratch/backups' 'nightly.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "scratch"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/scratch"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/scratch/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/nightly/scratch/ "${polyarchiv_work}"/measure \
@@ -208,6 +215,7 @@ unit_8_collect_web() {
   # web.collect:6 [source "site"]
   polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:6 [source "site"]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/data/web/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/web/backups/site/ "${polyarchiv_work}"/measure \
@@ -228,6 +236,7 @@ unit_9_backup_nightly_web() {
   # nightly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'nightly.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/web"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/nightly/web/ "${polyarchiv_work}"/measure \
@@ -248,6 +257,7 @@ unit_10_backup_notags_web() {
   # notags.backup:5 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'notags.backup:5 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/notags/web"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/notags/web/ "${polyarchiv_work}"/measure \
@@ -268,6 +278,7 @@ unit_11_backup_offsite_web() {
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'offsite.backup:3 [point]'
   polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/offsite/web"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/offsite/web/ "${polyarchiv_work}"/measure \

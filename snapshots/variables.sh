@@ -54,6 +54,7 @@ unit_1_collect_db() {
   # db.collect:8 [source "dump"]
   polyarchiv_step 4 4 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/{braces}/backup' 'db.collect:8 [source "dump"]'
   polyarchiv_copy 50 no 'the copy of source "dump"' '"/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10"' /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 '' '' '' \
+    0 \
     10 find '/var/lib/polyarchiv-fixture/data/{braces}/backup/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/ "${polyarchiv_work}"/measure \
@@ -74,6 +75,7 @@ unit_2_backup_dated_db() {
   # dated.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/database/backups' 'dated.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/database/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/ "${polyarchiv_work}"/measure \
@@ -97,6 +99,7 @@ unit_3_collect_www_example_org() {
   # www.example.org.collect:7 [source "site"]
   polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/www/shop' 'www.example.org.collect:7 [source "site"]'
   polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup"' /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup '' '' '' \
+    0 \
     11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --include=keep.prod.tmp '--exclude=*.prod.tmp' -- /var/lib/polyarchiv-fixture/data/www/shop/ "${polyarchiv_work}"/measure \
     0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/ "${polyarchiv_work}"/measure \
@@ -117,6 +120,7 @@ unit_4_backup_dated_www_example_org() {
   # dated.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "www.example.org" from /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups' 'dated.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "www.example.org"' '"/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405"' '' '' '' '' \
+    0 \
     10 find /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/ "${polyarchiv_work}"/measure \

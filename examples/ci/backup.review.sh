@@ -1346,10 +1346,13 @@ polyarchiv_judge_shrink() {
 # too (the target as du's --exclude pattern), its bytes count in the size the unit records, for
 # which du leaves it out. UNREADABLE, when not empty, is what a copy that fails (not one its guard
 # refused) says after the tool's lines and records as the step's failure: a restore's words for
-# the copy it could not read.
+# the copy it could not read. With EXPLANATIONS (~TEXT MESSAGE), the copy's error output is kept
+# until it ends, shown, and the words of the first text it holds are said in place of UNREADABLE.
 polyarchiv_copy() {
   local percent=$1 allow=$2 what=$3 key=$4 measured=$5 unreadable=$6 old_files=$7 old_bytes=$8
   shift 8
+  local -a explanations=("${@:2:$1}")
+  shift "$(($1 + 1))"
   local -a incoming_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a incoming_sum=("${@:2:$1}")
@@ -1359,7 +1362,7 @@ polyarchiv_copy() {
   local -a copy_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a first_copy=("$@")
-  local out files bytes entry rc=0
+  local out files bytes entry rc=0 said=''
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
@@ -1393,14 +1396,26 @@ polyarchiv_copy() {
       return 1
     fi
   fi
-  out=$("${copy_run[@]}") || rc=$?
+  if ((${#explanations[@]} == 0)); then
+    out=$("${copy_run[@]}") || rc=$?
+  else
+    out=$("${copy_run[@]}" 2> "${polyarchiv_unit_file}.copy-errors") || rc=$?
+    if [[ -s ${polyarchiv_unit_file}.copy-errors ]]; then
+      cat -- "${polyarchiv_unit_file}.copy-errors" >&2 || true
+      said=$(< "${polyarchiv_unit_file}.copy-errors") || true
+    fi
+    rm -f -- "${polyarchiv_unit_file}.copy-errors"
+  fi
   # A copy of live data names what it left out because its name is reserved.
   polyarchiv_reserved_hidden "${out}"
   for entry in "${polyarchiv_reserved[@]}"; do
     polyarchiv_say "  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it"
   done
   if ((rc != 0)); then
-    polyarchiv_say_why "${unreadable}"
+    polyarchiv_explain_printed "${said}" "${explanations[@]}"
+    if [[ -z ${polyarchiv_printed_said} ]]; then
+      polyarchiv_say_why "${unreadable}"
+    fi
     return "${rc}"
   fi
   if [[ -n ${key} ]]; then
@@ -1428,6 +1443,7 @@ unit_1_collect_site() {
   # site.collect:9 [source "www"]
   polyarchiv_step 4 4 'update the copy of source "www" from /srv/www' 'site.collect:9 [source "www"]'
   polyarchiv_copy 50 no 'the copy of source "www"' '' '' '' '' '' \
+    0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- /srv/www/ "${polyarchiv_work}"/measure \
     0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/backups/polyarchiv/site/backups/www/ "${polyarchiv_work}"/measure \
@@ -1448,6 +1464,7 @@ unit_2_backup_offsite_site() {
   # offsite.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/backups/polyarchiv/site/backups' 'offsite.backup:4 [point]'
   polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' '' \
+    0 \
     10 find /var/backups/polyarchiv/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /mnt/backup/web1.example.org/site/ "${polyarchiv_work}"/measure \

@@ -9,10 +9,13 @@
 # too (the target as du's --exclude pattern), its bytes count in the size the unit records, for
 # which du leaves it out. UNREADABLE, when not empty, is what a copy that fails (not one its guard
 # refused) says after the tool's lines and records as the step's failure: a restore's words for
-# the copy it could not read.
+# the copy it could not read. With EXPLANATIONS (~TEXT MESSAGE), the copy's error output is kept
+# until it ends, shown, and the words of the first text it holds are said in place of UNREADABLE.
 polyarchiv_copy() {
   local percent=$1 allow=$2 what=$3 key=$4 measured=$5 unreadable=$6 old_files=$7 old_bytes=$8
   shift 8
+  local -a explanations=("${@:2:$1}")
+  shift "$(($1 + 1))"
   local -a incoming_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a incoming_sum=("${@:2:$1}")
@@ -22,7 +25,7 @@ polyarchiv_copy() {
   local -a copy_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a first_copy=("$@")
-  local out files bytes entry rc=0
+  local out files bytes entry rc=0 said=''
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
@@ -56,14 +59,26 @@ polyarchiv_copy() {
       return 1
     fi
   fi
-  out=$("${copy_run[@]}") || rc=$?
+  if ((${#explanations[@]} == 0)); then
+    out=$("${copy_run[@]}") || rc=$?
+  else
+    out=$("${copy_run[@]}" 2> "${polyarchiv_unit_file}.copy-errors") || rc=$?
+    if [[ -s ${polyarchiv_unit_file}.copy-errors ]]; then
+      cat -- "${polyarchiv_unit_file}.copy-errors" >&2 || true
+      said=$(< "${polyarchiv_unit_file}.copy-errors") || true
+    fi
+    rm -f -- "${polyarchiv_unit_file}.copy-errors"
+  fi
   # A copy of live data names what it left out because its name is reserved.
   polyarchiv_reserved_hidden "${out}"
   for entry in "${polyarchiv_reserved[@]}"; do
     polyarchiv_say "  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it"
   done
   if ((rc != 0)); then
-    polyarchiv_say_why "${unreadable}"
+    polyarchiv_explain_printed "${said}" "${explanations[@]}"
+    if [[ -z ${polyarchiv_printed_said} ]]; then
+      polyarchiv_say_why "${unreadable}"
+    fi
     return "${rc}"
   fi
   if [[ -n ${key} ]]; then

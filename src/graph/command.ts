@@ -319,6 +319,13 @@ export interface CopyCommand {
    * lines and recorded as the step's failure (`polyarchiv_copy`'s UNREADABLE).
    */
   readonly unreadable?: string;
+  /**
+   * What the copy's tool prints of failures that have words (a server's refusal of the login):
+   * with some, the copy's error output is kept until it ends, shown, and the words of the first
+   * text it holds are said in place of `unreadable`'s. The guard's measure of the target says
+   * nothing of its failure (the copy says why), so the copy is the one that must name the option.
+   */
+  readonly explains?: readonly Explanation[];
 }
 
 /**

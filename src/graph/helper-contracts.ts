@@ -219,13 +219,16 @@ export const HELPERS = {
       word('unreadable'),
       word('old_files'),
       word('old_bytes'),
+      // Pairs of ~TEXT and MESSAGE: a copy that failed after printing TEXT says MESSAGE.
+      argv('explanations'),
       argv('incoming_run'),
       argv('incoming_sum'),
       argv('target_run'),
       argv('copy_run'),
       rest('first_copy'),
     ],
-    tools: [],
+    // The error output of a copy with explanations waits in a work file, shown then removed.
+    tools: ['cat', 'rm'],
     // Any other status is the copy's own failure, passed on.
     statuses: { copied: 0, refused: 1 },
   },

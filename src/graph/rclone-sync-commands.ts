@@ -56,6 +56,10 @@ export function syncDirCommands(
       allowShrink: spec.guard === undefined || options.allowShrink === true,
       what: spec.guard?.what ?? spec.remote,
       env: rcloneEnv(transport, tools),
+      // The guard's measure fails silently (the copy says why), and with nothing changed the upload
+      // of changed files asks an S3 server nothing: the sync is then the first to hear a refused
+      // login, and names the option to fix.
+      ...(transport.loginFailures === undefined ? {} : { explains: transport.loginFailures }),
     },
     ...(spec.changes === undefined
       ? []

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asMetadataLines } from './metadata-url-suite.js';
@@ -86,6 +87,18 @@ export function serviceLoginTests(service: () => ServiceServer, prefix: string):
           "the user and password of option 'remote_url' (offsite.backup:3 [point], made of {name})",
         );
       }, 240_000);
+
+      it(`a mirror with nothing to send names the option at its sync, the first to reach the server (${how})`, () => {
+        const good = configureOffsite(box, ['engine = synchronize', ...service().plainLines('{name}')]);
+        expect(runAs(box, how, 'backup', good).code).toBe(0);
+        // Files older than the mirror's stamp (moved two seconds back) are not sent again first.
+        spawnSync('sleep', ['3']);
+        const again = runAs(box, how, 'backup', good);
+        expect(again.code, again.stderr).toBe(0);
+        const wrong = service().plainLines('{name}', WRONG);
+        const run = runAs(box, how, 'backup', configureOffsite(box, ['engine = synchronize', ...wrong]));
+        refusedAt(run, secretPlace(wrong, WRONG, 2, 'offsite.backup', '[point]'));
+      }, 120_000);
 
       it(`a restore and its check name the option of the refused secret (${how})`, () => {
         for (const [engine, path] of [

@@ -156,6 +156,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             unreadable: shellWord(command.unreadable ?? ''),
             old_files: String(command.recorded?.files ?? "''"),
             old_bytes: String(command.recorded?.bytes ?? "''"),
+            explanations: printedWords(command.explains ?? []),
             incoming_run: command.incoming,
             incoming_sum: command.incomingSum,
             target_run: command.previous,

@@ -1,4 +1,4 @@
-import type { CopyCommand, CopyFigures } from '../../graph/command.js';
+import { type CopyCommand, type CopyFigures, printedExplanation } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
@@ -38,16 +38,20 @@ export async function guardedCopy(
     }
     if (!judgeShrink(command, old, now, say, ctx.explain)) return HELPERS.copy.statuses.refused;
   }
-  const done = await capture(copy, ctx, 'stdout', command.env);
-  for (const entry of reservedEntriesHidden(done.output))
+  // With explanations, its error output is kept until it ends, then shown: the words it printed
+  // tell which option is wrong.
+  const explains = command.explains ?? [];
+  const done = await capture(copy, ctx, explains.length === 0 ? 'stdout' : 'both', command.env);
+  if (done.stderr !== '') writeAsTool(ctx, 'stderr', done.stderr);
+  for (const entry of reservedEntriesHidden(done.stdout))
     say(HELPER_MESSAGES.reservedLeftOut(command.what, entry));
   if (done.status !== 0) {
     // A restore's copy names what it could not read (polyarchiv_copy's UNREADABLE).
-    sayWhy(say, ctx, command.unreadable);
+    sayWhy(say, ctx, printedExplanation(explains, done.stderr) ?? command.unreadable);
     return done.status;
   }
   if (command.figuresKey !== undefined) {
-    const { files, bytes } = copyStats(done.output);
+    const { files, bytes } = copyStats(done.stdout);
     ctx.copyFigures?.push(`${command.figuresKey}:{"files":${files},"bytes":${bytes}}`);
     if (command.measuredPart !== undefined) ctx.measuredParts?.push({ pattern: command.measuredPart, bytes });
   }
