@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './cli.js';
 import { asMetadataLines } from './metadata-url-suite.js';
 import { ODD_FILES, SERVED_FILES, writeTree } from './odd-files.js';
 import { makeSandbox, type Sandbox } from './sandbox.js';
@@ -176,5 +177,32 @@ export function remoteFilesLoginTests(service: () => ServiceServer, prefix: stri
         expect(`${run.stdout}${run.stderr}`).not.toContain('not-the-secret');
         expect(service().tree('origin')).toEqual(before);
       }, 120_000);
+
+    // The script has no dry run: `apply --dry` alone lists a restore's changes without making them.
+    it("a dry restore's listing names the source's option of the refused secret, changing nothing", () => {
+      const good = service()
+        .plainLines('origin', service().password)
+        .map((line) => line.replace(/^remote_url\b/, 'source_url'));
+      const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+      box.write({
+        'config/site.collect': remoteFilesSite(good),
+        'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+      });
+      const backup = runCli(['backup', ...args]);
+      expect(backup.code, backup.stderr).toBe(0);
+      const before = service().tree('origin');
+      const lines = good.map((line) => line.replace(` = ${service().password}`, ' = not-the-secret'));
+      box.write({ 'config/site.collect': remoteFilesSite(lines) });
+      const dry = runCli(['restore', '--dry', ...args]);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stderr).toContain("against the collect point's copy as it is now");
+      // Said as a line of its own, not only within the shown command that carries it.
+      const said = dry.stderr.split('\n').filter((line) => /^polyarchiv: +the server refused/.test(line));
+      expect(said.join('\n')).toContain(
+        secretPlace(lines, 'not-the-secret', 6, 'site.collect', '[source "web"]'),
+      );
+      expect(`${dry.stdout}${dry.stderr}`).not.toContain('not-the-secret');
+      expect(service().tree('origin')).toEqual(before);
+    }, 120_000);
   });
 }

@@ -1,5 +1,5 @@
 import { isDirectory } from '../../fs-probe.js';
-import type { ConfirmCommand } from '../../graph/command.js';
+import { type ConfirmCommand, printedExplanation } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { CONFIRM_LISTING } from '../tool-conventions.js';
@@ -91,7 +91,8 @@ function firstLines(write: (text: string) => void) {
  * What `--dry` shows of a confirm step: the warning, and the changes against the collect point's
  * copy as it is now (the restore fetches it first, so the run's own list may differ); the dry run
  * only reads. What the preview keeps in the run's work directory (a Kerberos ticket cache) goes to
- * a private directory of its own, removed after it: the dry run leaves nothing behind.
+ * a private directory of its own, removed after it: the dry run leaves nothing behind. A listing
+ * that fails after printing a text of the command's explanations (a refused login) says its words.
  */
 export function listForDryRun(
   command: ConfirmCommand,
@@ -129,6 +130,9 @@ export function listForDryRun(
     const { more, deletions } = listing.end();
     write(run.stderr);
     if (more > 0) say(`  ${HELPER_MESSAGES.changesNotListed(String(more), String(deletions))}`);
+    // A listing the server refused names the option to fix, as the restore's own would.
+    const why = run.status === 0 ? undefined : printedExplanation(command.explains ?? [], run.stderr);
+    if (why !== undefined) say(`    ${why}`);
   } finally {
     removeWorkDir(workDir);
   }
