@@ -137,6 +137,34 @@ describe.runIf(canRun)('backup points in an S3 bucket (s3rver, rclone)', () => {
         );
       }, 120_000);
 
+    /** A run whose environment gives the AWS SDK no credentials: no variables, files or instance role. */
+    const withoutAws = (how: 'apply' | 'script', args: readonly string[]) => {
+      const saved = { ...process.env };
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'])
+        delete process.env[name];
+      Object.assign(process.env, {
+        AWS_SHARED_CREDENTIALS_FILE: box.path('no-credentials'),
+        AWS_CONFIG_FILE: box.path('no-config'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+      });
+      try {
+        return runAs(box, how, 'backup', args);
+      } finally {
+        for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+        Object.assign(process.env, saved);
+      }
+    };
+
+    for (const how of ['apply', 'script'] as const)
+      it(`without credentials anywhere, names the options to set in the point's section (${how})`, () => {
+        const run = withoutAws(how, configureOffsite(box, lines()));
+        expect(run.code, run.stderr).toBe(1);
+        expect(run.stderr).toMatch(/NoCredentialProviders/);
+        expect(run.stderr).toContain(
+          "no S3 credentials: the environment gives none (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ~/.aws/credentials, an instance role); set options 'access_key_id' and 'secret_access_key' in the section at offsite.backup:1 [point]",
+        );
+      }, 120_000);
+
     it('refuses a key id without its secret key, or the reverse, at its line', () => {
       for (const [line, message] of [
         ['access_key_id = S3RVER', "option 'access_key_id' is set without 'secret_access_key'"],

@@ -1,3 +1,4 @@
+import { formatOrigin } from '../../diag/origin.js';
 import type { Explanation } from '../../graph/command.js';
 import type { OptionValues } from '../../options/schema.js';
 import type { VariableSources } from '../engine.js';
@@ -57,12 +58,15 @@ function s3LoginFailures(
 ): Explanation[] {
   const failure = (printed: string, message: string): Explanation => ({ status: 'other', printed, message });
   if (setString(options, names.accessKeyId) === undefined) {
-    // Without keys of its own, rclone takes those of the environment (AWS_ACCESS_KEY_ID...).
-    const unset = `${where(names.accessKeyId)} and option '${names.secretAccessKey}' are not set`;
+    // Without keys of its own, rclone takes those of the environment (AWS_ACCESS_KEY_ID...). The
+    // options have no line: the point's section, where they belong, is named instead.
+    const section = formatOrigin(options.origin(names.accessKeyId));
+    const keys = `options '${names.accessKeyId}' and '${names.secretAccessKey}'`;
+    const unset = `${keys} are not set in the section at ${section}`;
     return [
       failure(
         'NoCredentialProviders',
-        `no S3 credentials: ${unset}, and the environment gives none (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ~/.aws/credentials, an instance role)`,
+        `no S3 credentials: the environment gives none (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ~/.aws/credentials, an instance role); set ${keys} in the section at ${section}`,
       ),
       failure(
         'InvalidAccessKeyId',
