@@ -98,7 +98,7 @@ unit_2_restore_site() {
   polyarchiv_step 5 12 'confirm that restoring source "ftp" replaces ftp://ftp.example.org/pub/site' 'site.collect:14 [source "ftp"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" polyarchiv_confirm 'source "ftp": ftp://ftp.example.org/pub/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (the copy is judged against the server when it is pushed, before anything there changes):' 2 '~: 530 ' "the server refused the user and password of option 'source_url' (site.collect:14 [source \"ftp\"]): one of them is wrong" rclone sync --dry-run --stats=0 --log-format= --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp :ftp:/pub/site
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" polyarchiv_confirm 'source "ftp": ftp://ftp.example.org/pub/site becomes the backed-up copy; files created there since the backup are deleted and changed ones overwritten (the copy is judged against the server when it is pushed, before anything there changes):' 2 '~FTP connection to "ftp.example.org:21": 530 ' "the server refused the user and password of option 'source_url' (site.collect:14 [source \"ftp\"]): one of them is wrong" rclone sync --dry-run --stats=0 --log-format= --links --exclude '.~polyarchiv~/**' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp :ftp:/pub/site
   polyarchiv_restore_trace
   # site.collect:20 [source "bucket"]
   polyarchiv_step 6 12 'confirm that restoring source "bucket" replaces s3://assets/site/uploads' 'site.collect:20 [source "bucket"]'
@@ -128,7 +128,7 @@ unit_2_restore_site() {
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD:?}" | rclone obscure -)
   RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" polyarchiv_copy 20 no 'ftp://ftp.example.org/pub/site (source "ftp")' '' '' '' '' '' \
-    2 '~: 530 ' "the server refused the user and password of option 'source_url' (site.collect:14 [source \"ftp\"]): one of them is wrong" \
+    2 '~FTP connection to "ftp.example.org:21": 530 ' "the server refused the user and password of option 'source_url' (site.collect:14 [source \"ftp\"]): one of them is wrong" \
     9 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp/ "${polyarchiv_work}"/measure \
     0 \
     5 rclone size --json -- :ftp:/pub/site \

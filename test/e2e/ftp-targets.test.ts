@@ -1,12 +1,14 @@
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { mkdirSync, rmSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { metadataUrlTests } from '../helpers/metadata-url-suite.js';
+import { writeTree } from '../helpers/odd-files.js';
 import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { remoteFilesServiceTests } from '../helpers/remote-files-service-suite.js';
+import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { remoteFilesLoginTests, serviceLoginTests } from '../helpers/service-login-suite.js';
 import { filesOf, type ServiceServer } from '../helpers/service-server.js';
 import { serviceTargetTests } from '../helpers/service-suite.js';
-import { REMOTE_DIR } from '../helpers/service-targets.js';
+import { configureOffsite, REMOTE_DIR, runAs } from '../helpers/service-targets.js';
 import { unverifiedServerTests } from '../helpers/tls-suite.js';
 import { haveTools } from '../helpers/tools.js';
 import { type FtpServer, haveFtp, startFtp } from '../servers/ftp.js';
@@ -58,6 +60,33 @@ describe.runIf(haveFtp() && tools)('backup points on an FTP server (pyftpdlib, r
   });
   serviceTargetTests(() => service, 'ftp');
   serviceLoginTests(() => service, 'ftp');
+
+  // rclone names a file that failed first on its ERROR line (`ERROR : tree/a: 530 b: Failed to
+  // copy: ...`): only the server's 530 answer to the login, after the address rclone dialled, is one.
+  describe('a failure that is not a refused login', () => {
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-ftp-not-login-');
+      writeTree(box.path('data'), { '530 notes': 'n\n', 'a: 530 b': 'b\n' });
+    });
+    afterEach(() => {
+      box.remove();
+      service.clear();
+    });
+
+    for (const how of ['apply', 'script'] as const)
+      it(`is not said as one, whatever the names of the files (${how})`, () => {
+        // Directories where the files go: the server refuses each upload (550 Is a directory).
+        for (const name of ['530 notes', 'a: 530 b'])
+          mkdirSync(service.stored(`site/tree/${name}/kept`), { recursive: true });
+        const args = configureOffsite(box, ['engine = synchronize', ...service.plainLines('{name}')]);
+        const run = runAs(box, how, 'backup', args);
+        expect(run.code, run.stderr).toBe(1);
+        expect(run.stderr).toContain('ERROR : tree/a: 530 b: Failed to copy');
+        expect(run.stderr).toContain('550 Is a directory');
+        expect(run.stderr).not.toMatch(/refused/);
+      }, 120_000);
+  });
   remoteFilesLoginTests(() => service, 'ftp');
   metadataUrlTests(() => service, 'ftp');
   remoteFilesServiceTests(() => service, 'ftp');

@@ -37,8 +37,9 @@ export function serviceLoginFailures(
   };
   if (location.kind === 'ftp')
     // rclone's "failed to make FTP connection to "host:port": 530 Login incorrect." (530: not
-    // logged in, whatever words the server adds).
-    return [refused(': 530 ')];
+    // logged in, whatever words the server adds), after the address it dialled: a file's name on
+    // an ERROR line ("ERROR : a: 530 b: Failed to copy: ...") is no login.
+    return [refused(`FTP connection to "${location.host}:${location.port ?? 21}": 530 `)];
   // rclone's "...: 401 Unauthorized".
   return [refused('401 Unauthorized')];
 }
