@@ -61,6 +61,27 @@ describe.runIf(haveFtp() && tools)('backup points on an FTP server (pyftpdlib, r
   serviceTargetTests(() => service, 'ftp');
   serviceLoginTests(() => service, 'ftp');
 
+  describe('without a password', () => {
+    let box: Sandbox;
+    beforeEach(() => {
+      box = makeSandbox('polyarchiv-ftp-no-password-');
+      writeTree(box.path('data'), { 'notes.txt': 'n\n' });
+    });
+    afterEach(() => box.remove());
+
+    for (const how of ['apply', 'script'] as const)
+      it(`reaches the server, whose refusal names the option to set in the section (${how})`, () => {
+        const [url] = service.plainLines('{name}.tar.gz');
+        const args = configureOffsite(box, ['engine = archive', url as string]);
+        const run = runAs(box, how, 'backup', args);
+        expect(run.code, run.stderr).toBe(1);
+        expect(run.stderr).toContain('530 Authentication failed');
+        expect(run.stderr).toContain(
+          "without a password: option 'password' is not set in the section at offsite.backup:1 [point]",
+        );
+      }, 120_000);
+  });
+
   // rclone names a file that failed first on its ERROR line (`ERROR : tree/a: 530 b: Failed to
   // copy: ...`): only the server's 530 answer to the login, after the address rclone dialled, is one.
   describe('a failure that is not a refused login', () => {

@@ -32,7 +32,8 @@ export function serviceLoginFailures(
         ? `user anonymous (${where(names.url)} names no user)`
         : `user ${location.user} of ${where(names.url)}`;
     if (setString(options, names.password) === undefined)
-      return `the server refused the login of ${user} without a password: ${where(names.password)} is not set`;
+      // The option has no line: the section where it belongs is named instead.
+      return `the server refused the login of ${user} without a password: option '${names.password}' is not set in the section at ${formatOrigin(options.origin(names.password))}`;
     return `the server refused the password of ${where(names.password)} for ${user}: the password is wrong, or the server does not know the user`;
   };
   if (location.kind === 'ftp')

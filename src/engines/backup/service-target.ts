@@ -9,6 +9,9 @@ import { SSH_OPTION_NAMES, type SshOptionNames, sshOnlyOptions } from '../ssh-op
 import { setString } from '../toolkit.js';
 import { curlLoginFailures, serviceLoginFailures } from './service-logins.js';
 
+/** The empty password as `rclone obscure` writes it: base64url of a 16-byte IV, no text after. */
+const EMPTY_OBSCURED = 'AAAAAAAAAAAAAAAAAAAAAA';
+
 /** The options of WebDAV, FTP and S3 targets (`ca_cert` is shared with every https client). */
 export const SERVICE_OPTIONS: readonly OptionSpec[] = [
   {
@@ -215,6 +218,11 @@ export function serviceTransport(
       env.SSL_CERT_FILE = { literal: caCert };
       env.SSL_CERT_DIR = { literal: '/dev/null' };
     }
+    // rclone's FTP backend reveals its password even when none is given, and fails on nothing
+    // ("input too short") before it reaches the server: without a password it is given the
+    // empty one, obscured (an IV of zeros, no text), which the server may accept (anonymous) or
+    // refuse (a user's login), as it decides.
+    if (password === undefined) env.RCLONE_FTP_PASS = { literal: EMPTY_OBSCURED };
     return {
       kind: 'rclone',
       remote: ':ftp:',
