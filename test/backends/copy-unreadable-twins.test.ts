@@ -85,6 +85,39 @@ describe.runIf(haveTools('bash', 'sh'))("polyarchiv_copy's unreadable words and 
     expect(apply).toEqual({ status: 23, said: script.said, explained: UNREADABLE });
   });
 
+  // A copy to a server: what its tool printed of a refused login is said in place of UNREADABLE.
+  const REFUSED = "the server refused the password of option 'password' (bp.backup:4 [point])";
+  const explained = (printed: string): CopyCommand => {
+    const failing = ['sh', '-c', `echo 'Number of files: 1'; echo "${printed}" >&2; exit 1`];
+    return {
+      ...copy('fails'),
+      copy: failing,
+      firstCopy: failing,
+      explains: [{ status: 'other', printed: '": 530 ', message: REFUSED }],
+    };
+  };
+
+  it('a copy whose tool printed an explained text: the tool, then those words, recorded', async () => {
+    const command = explained('failed to make FTP connection to \\"h:21\\": 530 Authentication failed.');
+    const script = inScript(command);
+    const apply = await inApply(command);
+    expect(script.status).toBe(1);
+    expect(script.said).toEqual([
+      'failed to make FTP connection to "h:21": 530 Authentication failed.',
+      `  ${REFUSED}`,
+    ]);
+    expect(script.recorded).toBe(`failed with exit code 1: step 1 of 1 at bp.backup:3 [point]: ${REFUSED}`);
+    expect(apply).toEqual({ status: 1, said: script.said, explained: REFUSED });
+  });
+
+  it('a copy with explanations whose tool printed none of their texts: its unreadable words', async () => {
+    const command = explained('ERROR : a: 530 b: Failed to copy: 550 Is a directory.');
+    const script = inScript(command);
+    const apply = await inApply(command);
+    expect(script.said).toEqual(['ERROR : a: 530 b: Failed to copy: 550 Is a directory.', `  ${UNREADABLE}`]);
+    expect(apply).toEqual({ status: 1, said: script.said, explained: UNREADABLE });
+  });
+
   it('a copy its guard refused: the guard said why, not these words', async () => {
     const script = inScript(copy('refused'));
     const apply = await inApply(copy('refused'));
