@@ -7,7 +7,7 @@ import { asMetadataLines, metadataUrlTests } from '../helpers/metadata-url-suite
 import { ODD_FILES, writeTree } from '../helpers/odd-files.js';
 import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
-import { serviceLoginTests } from '../helpers/service-login-suite.js';
+import { remoteFilesLoginTests, serviceLoginTests } from '../helpers/service-login-suite.js';
 import type { ServiceServer } from '../helpers/service-server.js';
 import { serviceTargetTests } from '../helpers/service-suite.js';
 import { configureOffsite, REMOTE_DIR, remoteFilesSite, runAs } from '../helpers/service-targets.js';
@@ -94,6 +94,7 @@ describe.runIf(canRun)('backup points in an S3 bucket (s3rver, rclone)', () => {
   });
   serviceTargetTests(() => service, 's3');
   serviceLoginTests(() => service, 's3');
+  remoteFilesLoginTests(() => service, 's3');
   metadataUrlTests(() => service, 's3');
 
   describe('without keys of its own', () => {
