@@ -1362,7 +1362,7 @@ polyarchiv_copy() {
   local -a copy_run=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a first_copy=("$@")
-  local out files bytes entry rc=0 said=''
+  local out files bytes entry rc=0
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
@@ -1400,10 +1400,7 @@ polyarchiv_copy() {
     out=$("${copy_run[@]}") || rc=$?
   else
     out=$("${copy_run[@]}" 2> "${polyarchiv_unit_file}.copy-errors") || rc=$?
-    if [[ -s ${polyarchiv_unit_file}.copy-errors ]]; then
-      cat -- "${polyarchiv_unit_file}.copy-errors" >&2 || true
-      said=$(< "${polyarchiv_unit_file}.copy-errors") || true
-    fi
+    polyarchiv_show_kept_errors "${polyarchiv_unit_file}.copy-errors"
     rm -f -- "${polyarchiv_unit_file}.copy-errors"
   fi
   # A copy of live data names what it left out because its name is reserved.
@@ -1412,9 +1409,13 @@ polyarchiv_copy() {
     polyarchiv_say "  warning: ${what} leaves out ${entry}: copies hold their updates in directories of that name; rename it to have it backed up, or delete it if an interrupted restore left it"
   done
   if ((rc != 0)); then
-    polyarchiv_explain_printed "${said}" "${explanations[@]}"
-    if [[ -z ${polyarchiv_printed_said} ]]; then
+    if ((${#explanations[@]} == 0)); then
       polyarchiv_say_why "${unreadable}"
+    else
+      polyarchiv_explain_printed "${polyarchiv_kept_errors}" "${explanations[@]}"
+      if [[ -z ${polyarchiv_printed_said} ]]; then
+        polyarchiv_say_why "${unreadable}"
+      fi
     fi
     return "${rc}"
   fi
