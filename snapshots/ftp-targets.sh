@@ -76,18 +76,21 @@ unit_1_collect_site() {
 # keep /dated/site-2026-03-10_04-05.tar.zst: hourly 2026-03-10 04h, daily 2026-03-10, weekly 2026-W11, monthly 2026-03, yearly 2026
 unit_2_backup_dated_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # dated.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote' 'dated.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote' 'dated.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote
   # dated.backup:3 [point]
-  polyarchiv_step 2 3 'pack "site" into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst, then check it and put it in place' 'dated.backup:3 [point]'
+  polyarchiv_step 3 4 'pack "site" into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst, then check it and put it in place' 'dated.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "dated"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/archive.listing
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial
   LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C zstd -c -q -T0 | LC_ALL=C tee -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial | LC_ALL=C zstd -d -c -q > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst
   # dated.backup:3 [point]
-  polyarchiv_step 3 3 'send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst to ftp://ftp.example.org/dated/.dated.site.polyarchiv-partial, then rename it over /dated/site-2026-03-10_04-05.tar.zst there' 'dated.backup:3 [point]'
+  polyarchiv_step 4 4 'send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst to ftp://ftp.example.org/dated/.dated.site.polyarchiv-partial, then rename it over /dated/site-2026-03-10_04-05.tar.zst there' 'dated.backup:3 [point]'
   polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=anonymous RCLONE_FTP_PASS=AAAAAAAAAAAAAAAAAAAAAA rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst :ftp:/dated/.dated.site.polyarchiv-partial 2> "${polyarchiv_work}"/rclone.e9242e46515d6714.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.e9242e46515d6714.errors '~FTP connection to "ftp.example.org:21": 530 ' "the server refused the login of user anonymous (option 'remote_url' (dated.backup:3 [point], made of {name}, {Y}, {m}, {d}, {H}, {M}) names no user) without a password: option 'password' is not set in the section at dated.backup:1 [point]"
   polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=anonymous RCLONE_FTP_PASS=AAAAAAAAAAAAAAAAAAAAAA rclone moveto --no-check-dest -- :ftp:/dated/.dated.site.polyarchiv-partial :ftp:/dated/site-2026-03-10_04-05.tar.zst 2> "${polyarchiv_work}"/rclone.fb9a86f118790de7.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.fb9a86f118790de7.errors '~FTP connection to "ftp.example.org:21": 530 ' "the server refused the login of user anonymous (option 'remote_url' (dated.backup:3 [point], made of {name}, {Y}, {m}, {d}, {H}, {M}) names no user) without a password: option 'password' is not set in the section at dated.backup:1 [point]"
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/archive.listing
@@ -98,11 +101,14 @@ unit_2_backup_dated_site() {
 # due: frequency always, never succeeded
 unit_3_backup_mirror_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes.listing /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes
+  # site.collect:3 [point]
+  polyarchiv_step 1 6 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 1 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 6 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote' 'mirror.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote
   # mirror.backup:3 [point]
-  polyarchiv_step 2 5 "update the mirror of \"site\" at ftp://ftp.example.org:2121/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
+  polyarchiv_step 3 6 "update the mirror of \"site\" at ftp://ftp.example.org:2121/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
   touch -d @0 -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   rsync -t --ignore-existing -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
   touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
@@ -123,13 +129,13 @@ unit_3_backup_mirror_site() {
   polyarchiv_restore_trace
   mv -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
   # mirror.backup:3 [point]
-  polyarchiv_step 3 5 'list the modes and owners of /var/lib/polyarchiv-fixture/collect/site/backups, which the server cannot hold' 'mirror.backup:3 [point]'
+  polyarchiv_step 4 6 'list the modes and owners of /var/lib/polyarchiv-fixture/collect/site/backups, which the server cannot hold' 'mirror.backup:3 [point]'
   (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . -mindepth 1 '(' -path ./.polyarchiv-modes -o -name '.~polyarchiv~' ')' -prune -o -printf '%y/%m/%U:%G/%P\0' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes.listing)
   # mirror.backup:3 [point]
-  polyarchiv_step 4 5 'write them, sorted, into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes' 'mirror.backup:3 [point]'
+  polyarchiv_step 5 6 'write them, sorted, into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes' 'mirror.backup:3 [point]'
   LC_ALL=C sort -z -t / -k 4 -o /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes.listing
   # mirror.backup:3 [point]
-  polyarchiv_step 5 5 "send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes to ftp://ftp.example.org:2121/-it's a \"\$HOME\" dir ünï/site/..polyarchiv-modes.polyarchiv-partial, then rename it over .polyarchiv-modes there" 'mirror.backup:3 [point]'
+  polyarchiv_step 6 6 "send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes to ftp://ftp.example.org:2121/-it's a \"\$HOME\" dir ünï/site/..polyarchiv-modes.polyarchiv-partial, then rename it over .polyarchiv-modes there" 'mirror.backup:3 [point]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD:?}" | rclone obscure -)
   polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=2121 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes ":ftp:/-it's a \"\$HOME\" dir ünï/site/..polyarchiv-modes.polyarchiv-partial" 2> "${polyarchiv_work}"/rclone.7f1504c1b76f936d.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.7f1504c1b76f936d.errors '~FTP connection to "ftp.example.org:2121": 530 ' "the server refused the user and password of option 'remote_url' (mirror.backup:3 [point], made of {name}): one of them is wrong"
@@ -145,18 +151,21 @@ unit_3_backup_mirror_site() {
 # due: frequency always, never succeeded
 unit_4_backup_tarball_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.outgoing.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # tarball.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote' 'tarball.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote' 'tarball.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote
   # tarball.backup:3 [point]
-  polyarchiv_step 2 3 'pack "site" into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz, then check it and put it in place' 'tarball.backup:3 [point]'
+  polyarchiv_step 3 4 'pack "site" into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz, then check it and put it in place' 'tarball.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "tarball"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/archive.listing
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.outgoing.tar.gz.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.archive.listing.polyarchiv-partial
   LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C gzip -c -n | LC_ALL=C tee -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.outgoing.tar.gz.polyarchiv-partial | LC_ALL=C gzip -d -c > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/.outgoing.tar.gz.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz
   # tarball.backup:3 [point]
-  polyarchiv_step 3 3 'send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz to ftps://ftp.example.org/backups/.site.tar.gz.polyarchiv-partial, then rename it over /backups/site.tar.gz there' 'tarball.backup:3 [point]'
+  polyarchiv_step 4 4 'send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz to ftps://ftp.example.org/backups/.site.tar.gz.polyarchiv-partial, then rename it over /backups/site.tar.gz there' 'tarball.backup:3 [point]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_TARBALL_SITE_PASSWORD:?}" | rclone obscure -)
   polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_NO_CHECK_CERTIFICATE=true RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_EXPLICIT_TLS=true RCLONE_FTP_DISABLE_TLS13=true RCLONE_FTP_NO_CHECK_CERTIFICATE=true RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-tarball/remote/outgoing.tar.gz :ftp:/backups/.site.tar.gz.polyarchiv-partial 2> "${polyarchiv_work}"/rclone.fa1bbfee60818b8e.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.fa1bbfee60818b8e.errors '~FTP connection to "ftp.example.org:21": 530 ' "the server refused the password of option 'password' (tarball.backup:4 [point]) for user backup of option 'remote_url' (tarball.backup:3 [point], made of {name}): the password is wrong, or the server does not know the user"

@@ -75,18 +75,21 @@ unit_1_collect_site() {
 # keep /backups/dated/site-2026-03-10_04-05.tar.zst: hourly 2026-03-10 04h, daily 2026-03-10, weekly 2026-W11, monthly 2026-03, yearly 2026
 unit_2_backup_dated_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst
+  # site.collect:3 [point]
+  polyarchiv_step 1 4 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # dated.backup:3 [point]
-  polyarchiv_step 1 3 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote' 'dated.backup:3 [point]'
+  polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote' 'dated.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote
   # dated.backup:3 [point]
-  polyarchiv_step 2 3 'pack "site" into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst, then check it and put it in place' 'dated.backup:3 [point]'
+  polyarchiv_step 3 4 'pack "site" into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst, then check it and put it in place' 'dated.backup:3 [point]'
   polyarchiv_check_copy 50 no 'the archive of "site" in backup point "dated"' 9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 3 awk "/^[-h]/ { files++ } /^-/ { bytes += \$3 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR, files, bytes }" /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/archive.listing
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial
   polyarchiv_create_file /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial
   LC_ALL=C tar -c -f - -v -v --index-file=/var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --sort=name --sparse --xattrs --acls --no-wildcards '--exclude=.~polyarchiv~' -C /var/lib/polyarchiv-fixture/collect/site/backups . | LC_ALL=C zstd -c -q -T0 | LC_ALL=C tee -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial | LC_ALL=C zstd -d -c -q > /dev/null
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.outgoing.tar.zst.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst
   # dated.backup:3 [point]
-  polyarchiv_step 3 3 'send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst to s3://backups/dated/.dated.site.polyarchiv-partial, then rename it over /backups/dated/site-2026-03-10_04-05.tar.zst there' 'dated.backup:3 [point]'
+  polyarchiv_step 4 4 'send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst to s3://backups/dated/.dated.site.polyarchiv-partial, then rename it over /backups/dated/site-2026-03-10_04-05.tar.zst there' 'dated.backup:3 [point]'
   polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=AWS RCLONE_S3_REGION=eu-west-3 AWS_CA_BUNDLE='' RCLONE_S3_ENV_AUTH=true rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/outgoing.tar.zst :s3:backups/dated/.dated.site.polyarchiv-partial 2> "${polyarchiv_work}"/rclone.babfdee7bda48273.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.babfdee7bda48273.errors '~NoCredentialProviders' "no S3 credentials: the environment gives none (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ~/.aws/credentials, an instance role); set options 'access_key_id' and 'secret_access_key' in the section at dated.backup:1 [point]" '~InvalidAccessKeyId' "the server knows no access key id of the environment's credentials (options 'access_key_id' and 'secret_access_key' are not set in the section at dated.backup:1 [point])" '~SignatureDoesNotMatch' "the server refused the secret access key of the environment's credentials (options 'access_key_id' and 'secret_access_key' are not set in the section at dated.backup:1 [point])"
   polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=AWS RCLONE_S3_REGION=eu-west-3 AWS_CA_BUNDLE='' RCLONE_S3_ENV_AUTH=true rclone moveto --no-check-dest -- :s3:backups/dated/.dated.site.polyarchiv-partial :s3:backups/dated/site-2026-03-10_04-05.tar.zst 2> "${polyarchiv_work}"/rclone.b2a9d88042cc2572.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.b2a9d88042cc2572.errors '~NoCredentialProviders' "no S3 credentials: the environment gives none (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ~/.aws/credentials, an instance role); set options 'access_key_id' and 'secret_access_key' in the section at dated.backup:1 [point]" '~InvalidAccessKeyId' "the server knows no access key id of the environment's credentials (options 'access_key_id' and 'secret_access_key' are not set in the section at dated.backup:1 [point])" '~SignatureDoesNotMatch' "the server refused the secret access key of the environment's credentials (options 'access_key_id' and 'secret_access_key' are not set in the section at dated.backup:1 [point])"
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/.archive.listing.polyarchiv-partial /var/lib/polyarchiv-fixture/collect/site/metadata/remote-dated/remote/archive.listing
@@ -97,11 +100,14 @@ unit_2_backup_dated_site() {
 # due: frequency always, never succeeded
 unit_3_backup_mirror_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes.listing /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes
+  # site.collect:3 [point]
+  polyarchiv_step 1 6 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
+  test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 1 5 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote' 'mirror.backup:3 [point]'
+  polyarchiv_step 2 6 'create /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote' 'mirror.backup:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote
   # mirror.backup:3 [point]
-  polyarchiv_step 2 5 "update the mirror of \"site\" at s3://backups/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
+  polyarchiv_step 3 6 "update the mirror of \"site\" at s3://backups/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
   touch -d @0 -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   rsync -t --ignore-existing -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
   touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
@@ -120,13 +126,13 @@ unit_3_backup_mirror_site() {
   polyarchiv_restore_trace
   mv -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
   # mirror.backup:3 [point]
-  polyarchiv_step 3 5 'list the modes and owners of /var/lib/polyarchiv-fixture/collect/site/backups, which the server cannot hold' 'mirror.backup:3 [point]'
+  polyarchiv_step 4 6 'list the modes and owners of /var/lib/polyarchiv-fixture/collect/site/backups, which the server cannot hold' 'mirror.backup:3 [point]'
   (cd -- /var/lib/polyarchiv-fixture/collect/site/backups && find . -mindepth 1 '(' -path ./.polyarchiv-modes -o -name '.~polyarchiv~' ')' -prune -o -printf '%y/%m/%U:%G/%P\0' > /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes.listing)
   # mirror.backup:3 [point]
-  polyarchiv_step 4 5 'write them, sorted, into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes' 'mirror.backup:3 [point]'
+  polyarchiv_step 5 6 'write them, sorted, into /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes' 'mirror.backup:3 [point]'
   LC_ALL=C sort -z -t / -k 4 -o /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes.listing
   # mirror.backup:3 [point]
-  polyarchiv_step 5 5 "send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes to s3://backups/-it's a \"\$HOME\" dir ünï/site/..polyarchiv-modes.polyarchiv-partial, then rename it over .polyarchiv-modes there" 'mirror.backup:3 [point]'
+  polyarchiv_step 6 6 "send /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes to s3://backups/-it's a \"\$HOME\" dir ünï/site/..polyarchiv-modes.polyarchiv-partial, then rename it over .polyarchiv-modes there" 'mirror.backup:3 [point]'
   polyarchiv_hide_trace
   polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=polyarchiv RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_MIRROR_SITE_SECRET_ACCESS_KEY:?}" rclone copyto --no-check-dest -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/modes ":s3:backups/-it's a \"\$HOME\" dir ünï/site/..polyarchiv-modes.polyarchiv-partial" 2> "${polyarchiv_work}"/rclone.b9e58199dca2fa3c.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.b9e58199dca2fa3c.errors '~InvalidAccessKeyId' "the server knows no access key id of option 'access_key_id' (mirror.backup:5 [point])" '~SignatureDoesNotMatch' "the server refused the secret access key of option 'secret_access_key' (mirror.backup:6 [point]): it is not the secret of the key id of option 'access_key_id' (mirror.backup:5 [point])"
   polyarchiv_restore_trace
