@@ -1,7 +1,11 @@
 """An FTP server for the tests: pyftpdlib serving ROOT on 127.0.0.1:PORT to USER, whose password
 is read from standard input (never from argv). With CERTIFICATE and KEY, explicit FTPS: the
-client must send AUTH TLS before logging in, and protect the data connections (PROT P)."""
+client must send AUTH TLS before logging in, and protect the data connections (PROT P). With
+POLYARCHIV_FTP_ANONYMOUS=DIR in the environment, the user anonymous may also log in, with any
+password (an empty one too), and write into DIR."""
+import os
 import sys
+import warnings
 
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler
@@ -42,6 +46,11 @@ def main():
     password = sys.stdin.readline().rstrip('\n')
     authorizer = DummyAuthorizer()
     authorizer.add_user(user, password, root, perm='elradfmwMT')
+    anonymous = os.environ.get('POLYARCHIV_FTP_ANONYMOUS')
+    if anonymous:
+        # pyftpdlib warns of an anonymous user who may write: the tests want one.
+        warnings.simplefilter('ignore', RuntimeWarning)
+        authorizer.add_anonymous(anonymous, perm='elradfmwMT')
     handler = handler_class(sys.argv[4:6])
     handler.authorizer = authorizer
     FTPServer(('127.0.0.1', port), handler).serve_forever()

@@ -36,6 +36,8 @@ export function haveFtp(options: { readonly tls?: boolean } = {}): boolean {
 export interface FtpServer {
   readonly port: number;
   readonly root: string;
+  /** Where the user anonymous writes, when the server lets it log in (`anonymous`); else ''. */
+  readonly anonymousRoot: string;
   readonly user: string;
   readonly password: string;
   /** `ftp(s)://USER:PASSWORD@127.0.0.1:PORT` with the password %-encoded, without a final slash. */
@@ -50,9 +52,12 @@ export interface FtpServer {
 
 /**
  * `tls`: explicit FTPS (AUTH TLS required before the login, data connections protected), with a
- * certificate for 127.0.0.1 issued by the suite's own CA.
+ * certificate for 127.0.0.1 issued by the suite's own CA. `anonymous`: the user anonymous may log
+ * in too, with any password, and write into `anonymousRoot`.
  */
-export async function startFtp(options: { readonly tls?: boolean } = {}): Promise<FtpServer> {
+export async function startFtp(
+  options: { readonly tls?: boolean; readonly anonymous?: boolean } = {},
+): Promise<FtpServer> {
   const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-ftp-'));
   const ca = options.tls === true ? makeTestCa(dir) : undefined;
   const issued = ca?.server('server');
@@ -60,11 +65,14 @@ export async function startFtp(options: { readonly tls?: boolean } = {}): Promis
   const port = await freePort();
   const root = join(dir, 'root');
   mkdirSync(root);
+  const anonymousRoot = options.anonymous === true ? join(dir, 'anonymous') : '';
+  if (anonymousRoot !== '') mkdirSync(anonymousRoot);
   const user = 'backup';
   const output = serverLog(dir, 'ftp.log');
   const server: FtpServer = {
     port,
     root,
+    anonymousRoot,
     user,
     password: HTTP_PASSWORD,
     certificate: ca?.ca ?? '',
@@ -74,6 +82,7 @@ export async function startFtp(options: { readonly tls?: boolean } = {}): Promis
       const tlsFiles = issued === undefined ? [] : [issued.certificate, issued.key];
       const started = spawn(PYTHON, [SERVER, root, String(port), user, ...tlsFiles], {
         stdio: ['pipe', 'ignore', output.fd],
+        env: anonymousRoot === '' ? process.env : { ...process.env, POLYARCHIV_FTP_ANONYMOUS: anonymousRoot },
       });
       started.stdin?.end(`${HTTP_PASSWORD}\n`);
       return started;
