@@ -108,13 +108,17 @@ function wordKinds(words: readonly string[]): Map<string, string> {
 }
 
 /**
- * The programs a text runs: every word in command position that is neither one of the helpers'
+ * The programs some texts run: every word in command position that is neither one of the helpers'
  * functions nor a bash builtin or keyword, and that bash finds on PATH. Builtins count for nothing,
  * Essential programs (mkdir, cat...) as much as any other: a helper that starts one must say so.
  */
-function programsRun(text: string): string[] {
-  const code = codeOf(text);
-  const candidates = new Set([...text.matchAll(AWK_PIPE)].map((m) => m[1] as string));
+function programsRun(texts: readonly string[]): string[] {
+  // Each function's quotes read on their own: one misread (an apostrophe in a double-quoted
+  // message) must not hide the code of the functions after it.
+  const code = texts.map(codeOf).join('\n');
+  const candidates = new Set(
+    texts.flatMap((text) => [...text.matchAll(AWK_PIPE)].map((m) => m[1] as string)),
+  );
   for (const m of code.matchAll(COMMAND_WORD)) {
     const at = m.index ?? 0;
     const casePattern = code[at + m[0].length] === ')' && /(^|\n)[ \t]*$/.test(code.slice(0, at));
@@ -144,7 +148,7 @@ describe('helper contracts', () => {
       const statuses = Object.values(contract.statuses);
       for (const status of returned) expect(statuses, `${contract.name} returns ${status}`).toContain(status);
       for (const status of statuses.filter((s) => s !== 0)) expect(returned).toContain(status);
-      expect(programsRun(bodies(contract.name, true).join('\n'))).toEqual([...contract.tools].sort());
+      expect(programsRun(bodies(contract.name, true))).toEqual([...contract.tools].sort());
     },
   );
 
@@ -154,7 +158,7 @@ describe('helper contracts', () => {
     const own = scripts.map((script) =>
       [...helpers].reduce((text, name) => text.replace(definition(name, text) ?? '', ''), script),
     );
-    expect(programsRun(own.join('\n'))).toEqual([...SCRIPT_TOOLS].sort());
+    expect(programsRun(own)).toEqual([...SCRIPT_TOOLS].sort());
   });
 
   it('lists in every header the tools of every helper that no step calls', () => {
