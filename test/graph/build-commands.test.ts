@@ -91,7 +91,8 @@ describe('buildCommands', () => {
       expect(words.slice(0, 9)).toEqual([...k5start, cache, '--']);
       expect(words[9]).toBe('rsync');
     }
-    expect(toolsOf(copy)).toEqual(['find', 'awk', 'k5start', 'rsync', 'ssh']);
+    // cat and rm: the helper's own, which keeps the copy's error output when it explains it.
+    expect(toolsOf(copy)).toEqual(['cat', 'rm', 'find', 'awk', 'k5start', 'rsync', 'ssh']);
     const transport = { kind: 'ssh' as const, host: 'store', sshArgs: [], kerberos };
     const deleted = buildCommands({ ...base, kind: 'delete-archive', archive: '/srv/a.tar.gz', transport });
     expect((deleted[0] as ExecCommand).argv.slice(0, 10)).toEqual([...k5start, cache, '--', 'ssh']);
