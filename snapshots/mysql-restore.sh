@@ -79,34 +79,38 @@ unit_1_fetch_mirror_shop() {
 # restore sources of shop (shop.collect:3 [point])
 # restore the sources of shop
 unit_2_restore_shop() {
+  polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.definers.sql /var/lib/polyarchiv-fixture/collect/shop/metadata/work/sessions.definers.sql
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 1 22 'check that the copy holds source "orders" (/var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql)' 'shop.collect:7 [source "orders"]'
+  polyarchiv_step 1 23 'check that the copy holds source "orders" (/var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql)' 'shop.collect:7 [source "orders"]'
   test -e /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "orders": /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql is missing'
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 2 22 'check that the copy holds source "sessions" (/var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql)' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_step 2 23 'check that the copy holds source "sessions" (/var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql)' 'shop.collect:17 [source "sessions"]'
   test -e /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql || polyarchiv_explain "$?" 1 'the copy fetched from backup point "mirror" holds nothing for source "sessions": /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql is missing'
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 3 22 'check that the dump of source "orders" is whole before anything is replaced' 'shop.collect:7 [source "orders"]'
+  polyarchiv_step 3 23 'check that the dump of source "orders" is whole before anything is replaced' 'shop.collect:7 [source "orders"]'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql '' 0 refuse '-- Dump completed' 4096
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 4 22 'confirm that restoring source "orders" overwrites MySQL database orders' 'shop.collect:7 [source "orders"]'
+  polyarchiv_step 4 23 'confirm that restoring source "orders" overwrites MySQL database orders' 'shop.collect:7 [source "orders"]'
   polyarchiv_confirm 'source "orders": the tables of MySQL database orders that the dump holds are dropped and recreated from it; changes made to them since the backup are lost' 0
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 5 22 'check that the dump of source "sessions" is whole before anything is replaced' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_step 5 23 'check that the dump of source "sessions" is whole before anything is replaced' 'shop.collect:17 [source "sessions"]'
   polyarchiv_check_dump /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql '' 0 refuse '-- Dump completed' 4096
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 6 22 'confirm that restoring source "sessions" overwrites MySQL database sessions' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_step 6 23 'confirm that restoring source "sessions" overwrites MySQL database sessions' 'shop.collect:17 [source "sessions"]'
   polyarchiv_confirm 'source "sessions": the tables of MySQL database sessions that the dump holds are dropped and recreated from it; changes made to them since the backup are lost' 0
   # shop.collect:12 [source "orders"]
-  polyarchiv_step 7 22 'write the password of source "orders" to a private option file' 'shop.collect:12 [source "orders"]'
+  polyarchiv_step 7 23 'write the password of source "orders" to a private option file' 'shop.collect:12 [source "orders"]'
   polyarchiv_hide_trace
   polyarchiv_private_file my.shop.orders.cnf '' text '[client]
 password="' secret '\"' "${POLYARCHIV_SECRET_SHOP_ORDERS_PASSWORD:?}" text '"
 '
   polyarchiv_restore_trace
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 8 22 'check that the accounts defining the views, triggers, routines and events of the dump of source "orders" exist, before anything is replaced' 'shop.collect:7 [source "orders"]'
-  polyarchiv_tool_status=0; { awk -v 'mode=refuse' -v 'database=orders' -v 'source=orders' "routine == \"characteristics\" && characteristic() { next }
+  polyarchiv_step 8 23 'create /var/lib/polyarchiv-fixture/collect/shop/metadata/work' 'shop.collect:7 [source "orders"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/shop/metadata/work
+  # shop.collect:7 [source "orders"]
+  polyarchiv_step 9 23 'check that the accounts defining the views, triggers, routines and events of the dump of source "orders" exist, before anything is replaced' 'shop.collect:7 [source "orders"]'
+  polyarchiv_tool_status=0; { awk -v 'warnings=/var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.definers.sql' -v 'database=orders' -v 'source=orders' "routine == \"characteristics\" && characteristic() { next }
 routine == \"params\" { text = \$0; at = 1; params() }
 data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
@@ -173,6 +177,7 @@ function literal(text,   out, i) {
   while ((i = match(text, /[\\\\']/)) > 0) { out = out substr(text, 1, i) substr(text, i, 1); text = substr(text, i + 1) }
   return \"'\" out text \"'\"
 }
+function both(line) { print line; print line > warnings }
 function account(user, host,   key) {
   key = user \"@\" host
   if (key in seen) return
@@ -181,20 +186,18 @@ function account(user, host,   key) {
 }
 END {
   if (routine != \"\") needed()
+  printf \"\" > warnings
   if (rows == \"\") exit
   named = \"IF(h = '', QUOTE(u), CONCAT(QUOTE(u), '@', QUOTE(h)))\"
-  print \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_definers FROM (\" rows \") AS d;\"
-  print \"SET @polyarchiv_me = CURRENT_USER();\"
-  print \"SET @polyarchiv_host = SUBSTRING_INDEX(@polyarchiv_me, '@', -1);\"
-  print \"SET @polyarchiv_grantee = CONCAT(QUOTE(LEFT(@polyarchiv_me, CHAR_LENGTH(@polyarchiv_me) - CHAR_LENGTH(@polyarchiv_host) - 1)), '@', QUOTE(@polyarchiv_host));\"
-  print \"SET @polyarchiv_can_tell =\"
-  print \"  EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND PRIVILEGE_TYPE = 'SELECT')\"
-  print \"  OR EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND PRIVILEGE_TYPE = 'SELECT')\"
-  print \"  OR EXISTS (SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'user' AND PRIVILEGE_TYPE = 'SELECT');\"
-  if (mode == \"warn\") {
-    print \"SELECT CONCAT('warning: source ', \" literal(\"\\\"\" source \"\\\"\") \", ': this account cannot read mysql.user, so the accounts defining the views, triggers, routines or events of MySQL database ', \" literal(database) \", ' were not checked: ', @polyarchiv_definers, '; one this server lacks makes them fail (error 1449): create it, then restore again') FROM DUAL WHERE NOT @polyarchiv_can_tell;\"
-    exit
-  }
+  both(\"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_definers FROM (\" rows \") AS d;\")
+  both(\"SET @polyarchiv_me = CURRENT_USER();\")
+  both(\"SET @polyarchiv_host = SUBSTRING_INDEX(@polyarchiv_me, '@', -1);\")
+  both(\"SET @polyarchiv_grantee = CONCAT(QUOTE(LEFT(@polyarchiv_me, CHAR_LENGTH(@polyarchiv_me) - CHAR_LENGTH(@polyarchiv_host) - 1)), '@', QUOTE(@polyarchiv_host));\")
+  both(\"SET @polyarchiv_can_tell =\")
+  both(\"  EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND PRIVILEGE_TYPE = 'SELECT')\")
+  both(\"  OR EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND PRIVILEGE_TYPE = 'SELECT')\")
+  both(\"  OR EXISTS (SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'user' AND PRIVILEGE_TYPE = 'SELECT');\")
+  print \"SELECT CONCAT('warning: source ', \" literal(\"\\\"\" source \"\\\"\") \", ': this account cannot read mysql.user, so the accounts defining the views, triggers, routines or events of MySQL database ', \" literal(database) \", ' were not checked: ', @polyarchiv_definers, '; one this server lacks makes them fail (error 1449): create it, then restore again') FROM DUAL WHERE NOT @polyarchiv_can_tell;\" > warnings
   lookup = \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_missing FROM (\" rows \") AS d WHERE NOT EXISTS (SELECT 1 FROM mysql.user AS a WHERE a.User = d.u AND a.Host = d.h)\"
   print \"SET @polyarchiv_missing = NULL;\"
   print \"SET @polyarchiv_query = IF(@polyarchiv_can_tell, \" literal(lookup) \", 'DO 0');\"
@@ -205,13 +208,13 @@ END {
   print \"SET @polyarchiv_query = IF(@polyarchiv_missing IS NULL, 'DO 0', 'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = @polyarchiv_message');\"
   print \"PREPARE polyarchiv_refusal FROM @polyarchiv_query; EXECUTE polyarchiv_refusal;\"
 }
-" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode --skip-column-names --raw; } 2> "${polyarchiv_work}"/tool.382546094a8be971.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.382546094a8be971.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
+" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode --skip-column-names --raw; } 2> "${polyarchiv_work}"/tool.ea0b02840ffc0a7b.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.ea0b02840ffc0a7b.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 9 22 'create /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql empty if the copy predates it (the database is then created in the character set of the dump)' 'shop.collect:7 [source "orders"]'
+  polyarchiv_step 10 23 'create /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql empty if the copy predates it (the database is then created in the character set of the dump)' 'shop.collect:7 [source "orders"]'
   touch -a -- /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 10 22 'check that the accounts defining the views, triggers, routines and events of the dump of source "sessions" exist, before anything is replaced' 'shop.collect:17 [source "sessions"]'
-  polyarchiv_tool_status=0; { awk -v 'mode=refuse' -v 'database=sessions' -v 'source=sessions' "routine == \"characteristics\" && characteristic() { next }
+  polyarchiv_step 11 23 'check that the accounts defining the views, triggers, routines and events of the dump of source "sessions" exist, before anything is replaced' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_tool_status=0; { awk -v 'warnings=/var/lib/polyarchiv-fixture/collect/shop/metadata/work/sessions.definers.sql' -v 'database=sessions' -v 'source=sessions' "routine == \"characteristics\" && characteristic() { next }
 routine == \"params\" { text = \$0; at = 1; params() }
 data || /^INSERT INTO / { data = !/;\$/; next }
 /(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
@@ -278,6 +281,7 @@ function literal(text,   out, i) {
   while ((i = match(text, /[\\\\']/)) > 0) { out = out substr(text, 1, i) substr(text, i, 1); text = substr(text, i + 1) }
   return \"'\" out text \"'\"
 }
+function both(line) { print line; print line > warnings }
 function account(user, host,   key) {
   key = user \"@\" host
   if (key in seen) return
@@ -286,20 +290,18 @@ function account(user, host,   key) {
 }
 END {
   if (routine != \"\") needed()
+  printf \"\" > warnings
   if (rows == \"\") exit
   named = \"IF(h = '', QUOTE(u), CONCAT(QUOTE(u), '@', QUOTE(h)))\"
-  print \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_definers FROM (\" rows \") AS d;\"
-  print \"SET @polyarchiv_me = CURRENT_USER();\"
-  print \"SET @polyarchiv_host = SUBSTRING_INDEX(@polyarchiv_me, '@', -1);\"
-  print \"SET @polyarchiv_grantee = CONCAT(QUOTE(LEFT(@polyarchiv_me, CHAR_LENGTH(@polyarchiv_me) - CHAR_LENGTH(@polyarchiv_host) - 1)), '@', QUOTE(@polyarchiv_host));\"
-  print \"SET @polyarchiv_can_tell =\"
-  print \"  EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND PRIVILEGE_TYPE = 'SELECT')\"
-  print \"  OR EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND PRIVILEGE_TYPE = 'SELECT')\"
-  print \"  OR EXISTS (SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'user' AND PRIVILEGE_TYPE = 'SELECT');\"
-  if (mode == \"warn\") {
-    print \"SELECT CONCAT('warning: source ', \" literal(\"\\\"\" source \"\\\"\") \", ': this account cannot read mysql.user, so the accounts defining the views, triggers, routines or events of MySQL database ', \" literal(database) \", ' were not checked: ', @polyarchiv_definers, '; one this server lacks makes them fail (error 1449): create it, then restore again') FROM DUAL WHERE NOT @polyarchiv_can_tell;\"
-    exit
-  }
+  both(\"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_definers FROM (\" rows \") AS d;\")
+  both(\"SET @polyarchiv_me = CURRENT_USER();\")
+  both(\"SET @polyarchiv_host = SUBSTRING_INDEX(@polyarchiv_me, '@', -1);\")
+  both(\"SET @polyarchiv_grantee = CONCAT(QUOTE(LEFT(@polyarchiv_me, CHAR_LENGTH(@polyarchiv_me) - CHAR_LENGTH(@polyarchiv_host) - 1)), '@', QUOTE(@polyarchiv_host));\")
+  both(\"SET @polyarchiv_can_tell =\")
+  both(\"  EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND PRIVILEGE_TYPE = 'SELECT')\")
+  both(\"  OR EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND PRIVILEGE_TYPE = 'SELECT')\")
+  both(\"  OR EXISTS (SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'user' AND PRIVILEGE_TYPE = 'SELECT');\")
+  print \"SELECT CONCAT('warning: source ', \" literal(\"\\\"\" source \"\\\"\") \", ': this account cannot read mysql.user, so the accounts defining the views, triggers, routines or events of MySQL database ', \" literal(database) \", ' were not checked: ', @polyarchiv_definers, '; one this server lacks makes them fail (error 1449): create it, then restore again') FROM DUAL WHERE NOT @polyarchiv_can_tell;\" > warnings
   lookup = \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_missing FROM (\" rows \") AS d WHERE NOT EXISTS (SELECT 1 FROM mysql.user AS a WHERE a.User = d.u AND a.Host = d.h)\"
   print \"SET @polyarchiv_missing = NULL;\"
   print \"SET @polyarchiv_query = IF(@polyarchiv_can_tell, \" literal(lookup) \", 'DO 0');\"
@@ -310,241 +312,44 @@ END {
   print \"SET @polyarchiv_query = IF(@polyarchiv_missing IS NULL, 'DO 0', 'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = @polyarchiv_message');\"
   print \"PREPARE polyarchiv_refusal FROM @polyarchiv_query; EXECUTE polyarchiv_refusal;\"
 }
-" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode --skip-column-names --raw; } 2> "${polyarchiv_work}"/tool.a213d41c45a8d8d4.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.a213d41c45a8d8d4.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"
+" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode --skip-column-names --raw; } 2> "${polyarchiv_work}"/tool.f6966944d1b3bfc3.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.f6966944d1b3bfc3.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 11 22 'create /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql empty if the copy predates it (the database is then created in the character set of the dump)' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_step 12 23 'create /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql empty if the copy predates it (the database is then created in the character set of the dump)' 'shop.collect:17 [source "sessions"]'
   touch -a -- /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql
   # shop.collect:3 [point]
-  polyarchiv_step 12 22 'mark collect point "shop" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished)' 'shop.collect:3 [point]'
+  polyarchiv_step 13 23 'mark collect point "shop" as being restored until the restore ends (/var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished)' 'shop.collect:3 [point]'
   printf '%s\n' 'a restore of collect point "shop" began changing live data and did not end' > /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished
   # shop.collect:3 [point]
-  polyarchiv_step 13 22 'flush /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished to the disk' 'shop.collect:3 [point]'
+  polyarchiv_step 14 23 'flush /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished to the disk' 'shop.collect:3 [point]'
   sync -f -- /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 14 22 'create MySQL database orders with its character set, collation and comment if it is missing (source "orders")' 'shop.collect:7 [source "orders"]'
-  polyarchiv_tool_status=0; { sed -n -e "/^\\/\\*!40101 SET NAMES [0-9A-Za-z_]* \\*\\/;\$/p" -e "/^CREATE DATABASE \\/\\*!32312 IF NOT EXISTS\\*\\/ \`orders\` .*;\$/{p;q}" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode; } 2> "${polyarchiv_work}"/tool.d2c47ae012f28096.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.d2c47ae012f28096.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
+  polyarchiv_step 15 23 'create MySQL database orders with its character set, collation and comment if it is missing (source "orders")' 'shop.collect:7 [source "orders"]'
+  polyarchiv_tool_status=0; { sed -n -e "/^\\/\\*!40101 SET NAMES [0-9A-Za-z_]* \\*\\/;\$/p" -e "/^CREATE DATABASE \\/\\*!32312 IF NOT EXISTS\\*\\/ \`orders\` .*;\$/{p;q}" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql.database.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode; } 2> "${polyarchiv_work}"/tool.a1110dd195dfa15f.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.a1110dd195dfa15f.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 15 22 'create MySQL database orders in the character set of the dump if it is still missing (source "orders")' 'shop.collect:7 [source "orders"]'
-  polyarchiv_tool_status=0; { sed -n -e "/^\\/\\*!40101 SET NAMES \\([0-9A-Za-z_]*\\) \\*\\/;\$/{s//CREATE DATABASE IF NOT EXISTS \`orders\` CHARACTER SET \\1;/p;q}" -e "40{s/.*/CREATE DATABASE IF NOT EXISTS \`orders\`;/p;q}" -e "\${s/.*/CREATE DATABASE IF NOT EXISTS \`orders\`;/p}" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode; } 2> "${polyarchiv_work}"/tool.a1110dd195dfa15f.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.a1110dd195dfa15f.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
+  polyarchiv_step 16 23 'create MySQL database orders in the character set of the dump if it is still missing (source "orders")' 'shop.collect:7 [source "orders"]'
+  polyarchiv_tool_status=0; { sed -n -e "/^\\/\\*!40101 SET NAMES \\([0-9A-Za-z_]*\\) \\*\\/;\$/{s//CREATE DATABASE IF NOT EXISTS \`orders\` CHARACTER SET \\1;/p;q}" -e "40{s/.*/CREATE DATABASE IF NOT EXISTS \`orders\`;/p;q}" -e "\${s/.*/CREATE DATABASE IF NOT EXISTS \`orders\`;/p}" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode; } 2> "${polyarchiv_work}"/tool.8ecad9c7e305659f.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.8ecad9c7e305659f.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 16 22 'load the dump into MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
-  polyarchiv_tool_status=0; mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode -- orders < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql 2> "${polyarchiv_work}"/tool.8ecad9c7e305659f.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.8ecad9c7e305659f.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
+  polyarchiv_step 17 23 'load the dump into MySQL database orders (source "orders")' 'shop.collect:7 [source "orders"]'
+  polyarchiv_tool_status=0; mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode -- orders < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql 2> "${polyarchiv_work}"/tool.3d070ad9a768459f.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.3d070ad9a768459f.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
   # shop.collect:7 [source "orders"]
-  polyarchiv_step 17 22 'warn if the accounts defining the views, triggers, routines and events of MySQL database orders could not be checked (source "orders")' 'shop.collect:7 [source "orders"]'
-  polyarchiv_tool_status=0; { awk -v 'mode=warn' -v 'database=orders' -v 'source=orders' "routine == \"characteristics\" && characteristic() { next }
-routine == \"params\" { text = \$0; at = 1; params() }
-data || /^INSERT INTO / { data = !/;\$/; next }
-/(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
-  rest = \$0
-  while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
-    first = RSTART == 1 && rest == \$0; kind = substr(rest, RSTART, RLENGTH)
-    rest = substr(rest, RSTART + RLENGTH)
-    user = quoted(); if (user == \"\") break
-    host = \"\"
-    if (substr(rest, 1, 1) == \"@\") { rest = substr(rest, 2); host = quoted(); if (host == \"\") break }
-    if (first && kind == \"/*!50013 DEFINER=\" && rest == \" SQL SECURITY INVOKER */\") continue
-    if (first && kind == \"CREATE DEFINER=\" && match(rest, /^ (AGGREGATE FUNCTION|FUNCTION|PROCEDURE) /) > 0) {
-      fn = substr(rest, 1, RLENGTH) ~ /FUNCTION/; rest = substr(rest, RLENGTH + 1)
-      if (quoted() != \"\" && substr(rest, 1, 1) == \"(\") {
-        if (routine != \"\") needed()
-        routine = \"params\"; definer_user = user; definer_host = host
-        depth = 1; quote = \"\"; text = rest; at = 2; params(); next
-      }
-    }
-    account(user, host)
-  }
-}
-function params(   c, n) {
-  n = length(text)
-  while (at <= n) {
-    c = substr(text, at, 1); at++
-    if (quote != \"\") {
-      if (c == \"\\\\\") { needed(); return }
-      if (c == quote) { if (substr(text, at, 1) == quote) at++; else quote = \"\" }
-    } else if (c == \"'\" || c == \"\\\"\" || c == \"\`\") quote = c
-    else if (c == \"(\") depth++
-    else if (c == \")\") {
-      depth--
-      if (depth > 0) continue
-      rest = substr(text, at)
-      if (fn ? rest ~ /^ RETURNS? [^ ]/ : rest == \"\") routine = \"characteristics\"; else needed()
-      return
-    } else if (c == \"#\" || (c == \"-\" && substr(text, at, 1) == \"-\") || (c == \"/\" && substr(text, at, 1) == \"*\")) { needed(); return }
-  }
-}
-function characteristic() {
-  if (\$0 == \"    SQL SECURITY INVOKER\") { routine = \"\"; return 1 }
-  if (\$0 ~ /^    (NO SQL|CONTAINS SQL|READS SQL DATA|MODIFIES SQL DATA|DETERMINISTIC)\$/) return 1
-  needed()
-  return 0
-}
-function needed() {
-  routine = \"\"
-  account(definer_user, definer_host)
-}
-function quoted(   q, name, i) {
-  q = substr(rest, 1, 1)
-  if (q != \"\`\" && q != \"\\\"\") return \"\"
-  name = \"\"; rest = substr(rest, 2)
-  while ((i = index(rest, q)) > 0) {
-    name = name substr(rest, 1, i - 1); rest = substr(rest, i + 1)
-    if (substr(rest, 1, 1) != q) return name
-    name = name q; rest = substr(rest, 2)
-  }
-  return \"\"
-}
-function literal(text,   out, i) {
-  out = \"\"
-  while ((i = match(text, /[\\\\']/)) > 0) { out = out substr(text, 1, i) substr(text, i, 1); text = substr(text, i + 1) }
-  return \"'\" out text \"'\"
-}
-function account(user, host,   key) {
-  key = user \"@\" host
-  if (key in seen) return
-  seen[key] = 1
-  rows = rows (rows == \"\" ? \"\" : \" UNION ALL \") \"SELECT \" literal(user) \" AS u, \" literal(host) \" AS h\"
-}
-END {
-  if (routine != \"\") needed()
-  if (rows == \"\") exit
-  named = \"IF(h = '', QUOTE(u), CONCAT(QUOTE(u), '@', QUOTE(h)))\"
-  print \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_definers FROM (\" rows \") AS d;\"
-  print \"SET @polyarchiv_me = CURRENT_USER();\"
-  print \"SET @polyarchiv_host = SUBSTRING_INDEX(@polyarchiv_me, '@', -1);\"
-  print \"SET @polyarchiv_grantee = CONCAT(QUOTE(LEFT(@polyarchiv_me, CHAR_LENGTH(@polyarchiv_me) - CHAR_LENGTH(@polyarchiv_host) - 1)), '@', QUOTE(@polyarchiv_host));\"
-  print \"SET @polyarchiv_can_tell =\"
-  print \"  EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND PRIVILEGE_TYPE = 'SELECT')\"
-  print \"  OR EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND PRIVILEGE_TYPE = 'SELECT')\"
-  print \"  OR EXISTS (SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'user' AND PRIVILEGE_TYPE = 'SELECT');\"
-  if (mode == \"warn\") {
-    print \"SELECT CONCAT('warning: source ', \" literal(\"\\\"\" source \"\\\"\") \", ': this account cannot read mysql.user, so the accounts defining the views, triggers, routines or events of MySQL database ', \" literal(database) \", ' were not checked: ', @polyarchiv_definers, '; one this server lacks makes them fail (error 1449): create it, then restore again') FROM DUAL WHERE NOT @polyarchiv_can_tell;\"
-    exit
-  }
-  lookup = \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_missing FROM (\" rows \") AS d WHERE NOT EXISTS (SELECT 1 FROM mysql.user AS a WHERE a.User = d.u AND a.Host = d.h)\"
-  print \"SET @polyarchiv_missing = NULL;\"
-  print \"SET @polyarchiv_query = IF(@polyarchiv_can_tell, \" literal(lookup) \", 'DO 0');\"
-  print \"PREPARE polyarchiv_lookup FROM @polyarchiv_query; EXECUTE polyarchiv_lookup; DEALLOCATE PREPARE polyarchiv_lookup;\"
-  print \"SET @polyarchiv_message = CONCAT('the dump of MySQL database ', \" literal(database) \", ' holds views, triggers, routines or events defined by accounts this server lacks: ',\"
-  print \"  IF(CHAR_LENGTH(@polyarchiv_missing) > 250, CONCAT(LEFT(@polyarchiv_missing, 250), '...'), @polyarchiv_missing),\"
-  print \"  '; nothing was restored. Create them (SHOW CREATE USER and SHOW GRANTS on the server backed up give them), then restore again.');\"
-  print \"SET @polyarchiv_query = IF(@polyarchiv_missing IS NULL, 'DO 0', 'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = @polyarchiv_message');\"
-  print \"PREPARE polyarchiv_refusal FROM @polyarchiv_query; EXECUTE polyarchiv_refusal;\"
-}
-" < /var/lib/polyarchiv-fixture/collect/shop/backups/orders.sql | mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode --skip-column-names --raw; } 2> "${polyarchiv_work}"/tool.3d070ad9a768459f.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.3d070ad9a768459f.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
+  polyarchiv_step 18 23 'warn if the accounts defining the views, triggers, routines and events of MySQL database orders could not be checked (source "orders")' 'shop.collect:7 [source "orders"]'
+  polyarchiv_tool_status=0; mysql --defaults-extra-file="${polyarchiv_work}"/my.shop.orders.cnf --host=db.example.org --port=3307 --user=backup --batch --binary-mode --skip-column-names --raw < /var/lib/polyarchiv-fixture/collect/shop/metadata/work/orders.definers.sql 2> "${polyarchiv_work}"/tool.49bd039fb8f2ca49.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.49bd039fb8f2ca49.errors '~(using password: YES)' "the server refused the login with the password of option 'password' (shop.collect:12 [source \"orders\"]): the password is wrong, or the user of option 'user' (shop.collect:11 [source \"orders\"]) is unknown to the server"
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 18 22 'create MySQL database sessions with its character set, collation and comment if it is missing (source "sessions")' 'shop.collect:17 [source "sessions"]'
-  polyarchiv_tool_status=0; { sed -n -e "/^\\/\\*!40101 SET NAMES [0-9A-Za-z_]* \\*\\/;\$/p" -e "/^CREATE DATABASE \\/\\*!32312 IF NOT EXISTS\\*\\/ \`sessions\` .*;\$/{p;q}" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode; } 2> "${polyarchiv_work}"/tool.49bd039fb8f2ca49.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.49bd039fb8f2ca49.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"
+  polyarchiv_step 19 23 'create MySQL database sessions with its character set, collation and comment if it is missing (source "sessions")' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_tool_status=0; { sed -n -e "/^\\/\\*!40101 SET NAMES [0-9A-Za-z_]* \\*\\/;\$/p" -e "/^CREATE DATABASE \\/\\*!32312 IF NOT EXISTS\\*\\/ \`sessions\` .*;\$/{p;q}" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql.database.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode; } 2> "${polyarchiv_work}"/tool.a3d7aedcb7085f7e.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.a3d7aedcb7085f7e.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 19 22 'create MySQL database sessions in the character set of the dump if it is still missing (source "sessions")' 'shop.collect:17 [source "sessions"]'
-  polyarchiv_tool_status=0; { sed -n -e "/^\\/\\*!40101 SET NAMES \\([0-9A-Za-z_]*\\) \\*\\/;\$/{s//CREATE DATABASE IF NOT EXISTS \`sessions\` CHARACTER SET \\1;/p;q}" -e "40{s/.*/CREATE DATABASE IF NOT EXISTS \`sessions\`;/p;q}" -e "\${s/.*/CREATE DATABASE IF NOT EXISTS \`sessions\`;/p}" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode; } 2> "${polyarchiv_work}"/tool.a3d7aedcb7085f7e.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.a3d7aedcb7085f7e.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"
+  polyarchiv_step 20 23 'create MySQL database sessions in the character set of the dump if it is still missing (source "sessions")' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_tool_status=0; { sed -n -e "/^\\/\\*!40101 SET NAMES \\([0-9A-Za-z_]*\\) \\*\\/;\$/{s//CREATE DATABASE IF NOT EXISTS \`sessions\` CHARACTER SET \\1;/p;q}" -e "40{s/.*/CREATE DATABASE IF NOT EXISTS \`sessions\`;/p;q}" -e "\${s/.*/CREATE DATABASE IF NOT EXISTS \`sessions\`;/p}" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode; } 2> "${polyarchiv_work}"/tool.d2339ae5ea5c05dd.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.d2339ae5ea5c05dd.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 20 22 'load the dump into MySQL database sessions (source "sessions")' 'shop.collect:17 [source "sessions"]'
+  polyarchiv_step 21 23 'load the dump into MySQL database sessions (source "sessions")' 'shop.collect:17 [source "sessions"]'
   # shellcheck disable=SC2024 # the redirection is meant for the invoking user
-  { polyarchiv_tool_status=0; sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode -- sessions < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql 2> "${polyarchiv_work}"/tool.d2339ae5ea5c05dd.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.d2339ae5ea5c05dd.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"; }
+  { polyarchiv_tool_status=0; sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode -- sessions < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql 2> "${polyarchiv_work}"/tool.517c2dbdd6630aa5.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.517c2dbdd6630aa5.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"; }
   # shop.collect:17 [source "sessions"]
-  polyarchiv_step 21 22 'warn if the accounts defining the views, triggers, routines and events of MySQL database sessions could not be checked (source "sessions")' 'shop.collect:17 [source "sessions"]'
-  polyarchiv_tool_status=0; { awk -v 'mode=warn' -v 'database=sessions' -v 'source=sessions' "routine == \"characteristics\" && characteristic() { next }
-routine == \"params\" { text = \$0; at = 1; params() }
-data || /^INSERT INTO / { data = !/;\$/; next }
-/(\\/\\*!5[0-9]+ |CREATE )DEFINER=[\`\"]/ {
-  rest = \$0
-  while (match(rest, /(\\/\\*!5[0-9]+ |CREATE )DEFINER=/) > 0) {
-    first = RSTART == 1 && rest == \$0; kind = substr(rest, RSTART, RLENGTH)
-    rest = substr(rest, RSTART + RLENGTH)
-    user = quoted(); if (user == \"\") break
-    host = \"\"
-    if (substr(rest, 1, 1) == \"@\") { rest = substr(rest, 2); host = quoted(); if (host == \"\") break }
-    if (first && kind == \"/*!50013 DEFINER=\" && rest == \" SQL SECURITY INVOKER */\") continue
-    if (first && kind == \"CREATE DEFINER=\" && match(rest, /^ (AGGREGATE FUNCTION|FUNCTION|PROCEDURE) /) > 0) {
-      fn = substr(rest, 1, RLENGTH) ~ /FUNCTION/; rest = substr(rest, RLENGTH + 1)
-      if (quoted() != \"\" && substr(rest, 1, 1) == \"(\") {
-        if (routine != \"\") needed()
-        routine = \"params\"; definer_user = user; definer_host = host
-        depth = 1; quote = \"\"; text = rest; at = 2; params(); next
-      }
-    }
-    account(user, host)
-  }
-}
-function params(   c, n) {
-  n = length(text)
-  while (at <= n) {
-    c = substr(text, at, 1); at++
-    if (quote != \"\") {
-      if (c == \"\\\\\") { needed(); return }
-      if (c == quote) { if (substr(text, at, 1) == quote) at++; else quote = \"\" }
-    } else if (c == \"'\" || c == \"\\\"\" || c == \"\`\") quote = c
-    else if (c == \"(\") depth++
-    else if (c == \")\") {
-      depth--
-      if (depth > 0) continue
-      rest = substr(text, at)
-      if (fn ? rest ~ /^ RETURNS? [^ ]/ : rest == \"\") routine = \"characteristics\"; else needed()
-      return
-    } else if (c == \"#\" || (c == \"-\" && substr(text, at, 1) == \"-\") || (c == \"/\" && substr(text, at, 1) == \"*\")) { needed(); return }
-  }
-}
-function characteristic() {
-  if (\$0 == \"    SQL SECURITY INVOKER\") { routine = \"\"; return 1 }
-  if (\$0 ~ /^    (NO SQL|CONTAINS SQL|READS SQL DATA|MODIFIES SQL DATA|DETERMINISTIC)\$/) return 1
-  needed()
-  return 0
-}
-function needed() {
-  routine = \"\"
-  account(definer_user, definer_host)
-}
-function quoted(   q, name, i) {
-  q = substr(rest, 1, 1)
-  if (q != \"\`\" && q != \"\\\"\") return \"\"
-  name = \"\"; rest = substr(rest, 2)
-  while ((i = index(rest, q)) > 0) {
-    name = name substr(rest, 1, i - 1); rest = substr(rest, i + 1)
-    if (substr(rest, 1, 1) != q) return name
-    name = name q; rest = substr(rest, 2)
-  }
-  return \"\"
-}
-function literal(text,   out, i) {
-  out = \"\"
-  while ((i = match(text, /[\\\\']/)) > 0) { out = out substr(text, 1, i) substr(text, i, 1); text = substr(text, i + 1) }
-  return \"'\" out text \"'\"
-}
-function account(user, host,   key) {
-  key = user \"@\" host
-  if (key in seen) return
-  seen[key] = 1
-  rows = rows (rows == \"\" ? \"\" : \" UNION ALL \") \"SELECT \" literal(user) \" AS u, \" literal(host) \" AS h\"
-}
-END {
-  if (routine != \"\") needed()
-  if (rows == \"\") exit
-  named = \"IF(h = '', QUOTE(u), CONCAT(QUOTE(u), '@', QUOTE(h)))\"
-  print \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_definers FROM (\" rows \") AS d;\"
-  print \"SET @polyarchiv_me = CURRENT_USER();\"
-  print \"SET @polyarchiv_host = SUBSTRING_INDEX(@polyarchiv_me, '@', -1);\"
-  print \"SET @polyarchiv_grantee = CONCAT(QUOTE(LEFT(@polyarchiv_me, CHAR_LENGTH(@polyarchiv_me) - CHAR_LENGTH(@polyarchiv_host) - 1)), '@', QUOTE(@polyarchiv_host));\"
-  print \"SET @polyarchiv_can_tell =\"
-  print \"  EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND PRIVILEGE_TYPE = 'SELECT')\"
-  print \"  OR EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND PRIVILEGE_TYPE = 'SELECT')\"
-  print \"  OR EXISTS (SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'user' AND PRIVILEGE_TYPE = 'SELECT');\"
-  if (mode == \"warn\") {
-    print \"SELECT CONCAT('warning: source ', \" literal(\"\\\"\" source \"\\\"\") \", ': this account cannot read mysql.user, so the accounts defining the views, triggers, routines or events of MySQL database ', \" literal(database) \", ' were not checked: ', @polyarchiv_definers, '; one this server lacks makes them fail (error 1449): create it, then restore again') FROM DUAL WHERE NOT @polyarchiv_can_tell;\"
-    exit
-  }
-  lookup = \"SELECT GROUP_CONCAT(\" named \" ORDER BY u, h SEPARATOR ', ') INTO @polyarchiv_missing FROM (\" rows \") AS d WHERE NOT EXISTS (SELECT 1 FROM mysql.user AS a WHERE a.User = d.u AND a.Host = d.h)\"
-  print \"SET @polyarchiv_missing = NULL;\"
-  print \"SET @polyarchiv_query = IF(@polyarchiv_can_tell, \" literal(lookup) \", 'DO 0');\"
-  print \"PREPARE polyarchiv_lookup FROM @polyarchiv_query; EXECUTE polyarchiv_lookup; DEALLOCATE PREPARE polyarchiv_lookup;\"
-  print \"SET @polyarchiv_message = CONCAT('the dump of MySQL database ', \" literal(database) \", ' holds views, triggers, routines or events defined by accounts this server lacks: ',\"
-  print \"  IF(CHAR_LENGTH(@polyarchiv_missing) > 250, CONCAT(LEFT(@polyarchiv_missing, 250), '...'), @polyarchiv_missing),\"
-  print \"  '; nothing was restored. Create them (SHOW CREATE USER and SHOW GRANTS on the server backed up give them), then restore again.');\"
-  print \"SET @polyarchiv_query = IF(@polyarchiv_missing IS NULL, 'DO 0', 'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = @polyarchiv_message');\"
-  print \"PREPARE polyarchiv_refusal FROM @polyarchiv_query; EXECUTE polyarchiv_refusal;\"
-}
-" < /var/lib/polyarchiv-fixture/collect/shop/backups/mysql_dump.sql | sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode --skip-column-names --raw; } 2> "${polyarchiv_work}"/tool.517c2dbdd6630aa5.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.517c2dbdd6630aa5.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"
+  polyarchiv_step 22 23 'warn if the accounts defining the views, triggers, routines and events of MySQL database sessions could not be checked (source "sessions")' 'shop.collect:17 [source "sessions"]'
+  # shellcheck disable=SC2024 # the redirection is meant for the invoking user
+  { polyarchiv_tool_status=0; sudo -n -u mysql -- mysql --protocol=socket --socket=/run/mysqld/mysqld.sock --batch --binary-mode --skip-column-names --raw < /var/lib/polyarchiv-fixture/collect/shop/metadata/work/sessions.definers.sql 2> "${polyarchiv_work}"/tool.3445a1ffc9c3f57b.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/tool.3445a1ffc9c3f57b.errors '~(using password: NO)' "the server refused the login without a password (option 'password' (shop.collect:17 [source \"sessions\"]) is not set), or the user named after local user mysql of option 'sudo_user' (shop.collect:20 [source \"sessions\"]) (option 'user' is not set) is unknown to the server"; }
   # shop.collect:3 [point]
-  polyarchiv_step 22 22 'remove the mark of the restore of collect point "shop": it ended' 'shop.collect:3 [point]'
+  polyarchiv_step 23 23 'remove the mark of the restore of collect point "shop": it ended' 'shop.collect:3 [point]'
   rm -f -- /var/lib/polyarchiv-fixture/collect/shop/metadata/collect_point/restore-unfinished
 }
 

@@ -75,6 +75,8 @@ function writesInto(draft: ActionDraft): string[] {
     case 'put-file':
       // A push to another host (rsync --mkpath) creates its own directory there.
       return draft.transport === undefined ? [parentOf(draft.remote)] : [];
+    case 'load':
+      return draft.writes === undefined ? [] : [parentOf(draft.writes)];
     case 'verify-hashes':
     case 'unpack':
     case 'git-push':
@@ -97,7 +99,6 @@ function writesInto(draft: ActionDraft): string[] {
     case 'recover-dir':
     case 'mkdir':
     case 'private-file':
-    case 'load':
     case 'verify-dump':
     case 'expect-copy':
     case 'run':

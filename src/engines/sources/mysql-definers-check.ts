@@ -14,8 +14,8 @@ import { toolRun } from './tool-source.js';
  * definer is not asked for (triggers and events have no such choice). Before anything changes,
  * the client reads the definers that awk finds in the dump and stops the restore naming every one
  * that mysql.user lacks, and what to do. An account that cannot read mysql.user cannot tell: the
- * restore then goes on, and a last read of the dump, after the load, says so. Each reads the dump
- * once more.
+ * restore then goes on, and a last step, after the load, says so: the statements of that warning
+ * are written by the check as it reads the dump, so that the dump is read once more, not twice.
  */
 export function definersCheck(
   source: BoundSource,
@@ -31,32 +31,34 @@ export function definersCheck(
     setString(o, 'sudo_user'),
     mysqlLoginFailures(o),
   );
-  const through = (mode: 'refuse' | 'warn'): Word[] => [
-    'awk',
-    '-v',
-    `mode=${mode}`,
-    '-v',
-    `database=${awkValue(database)}`,
-    '-v',
-    `source=${awkValue(source.name)}`,
-    DEFINERS_OF_DUMP,
-  ];
-  const input = destinationPath(source, cp);
+  // The warning's statements, written by the check's own reading of the dump: the load after
+  // reads them, not the dump a third time.
+  const warnings = `${cp.layout.workDir}/${encodeURIComponent(source.name)}.definers.sql`;
   return {
     before: {
       kind: 'load',
       check: true,
       ...run,
-      input,
-      through: through('refuse'),
+      input: destinationPath(source, cp),
+      through: [
+        'awk',
+        '-v',
+        `warnings=${awkValue(warnings)}`,
+        '-v',
+        `database=${awkValue(database)}`,
+        '-v',
+        `source=${awkValue(source.name)}`,
+        DEFINERS_OF_DUMP,
+      ],
+      writes: warnings,
+      scratch: [warnings],
       origin: source.origin,
       summary: `check that the accounts defining the views, triggers, routines and events of the dump of source "${source.name}" exist, before anything is replaced`,
     },
     after: {
       kind: 'load',
       ...run,
-      input,
-      through: through('warn'),
+      input: warnings,
       origin: source.origin,
       summary: `warn if the accounts defining the views, triggers, routines and events of MySQL database ${database} could not be checked (source "${source.name}")`,
     },
@@ -83,9 +85,9 @@ export function definersCheck(
  * statement (one row a line, each ending with its separator: `),` or, the last, `);`, newlines
  * within values escaped). Writes the statements that set `@polyarchiv_missing` to those
  * mysql.user lacks when this account can read it (its own SELECT grants say so:
- * information_schema shows an account only its own), then, to refuse, signal them; to warn, print
- * a line when it could not read it. Nothing when the dump has no definer. Each name is a string
- * literal (`\` and `'` doubled).
+ * information_schema shows an account only its own), then signal them; and into the file
+ * `warnings`, the statements that print a line when it could not read it. Nothing (an empty file)
+ * when the dump has no definer. Each name is a string literal (`\` and `'` doubled).
  */
 export const DEFINERS_OF_DUMP = [
   'routine == "characteristics" && characteristic() { next }',
@@ -156,6 +158,7 @@ export const DEFINERS_OF_DUMP = [
   "  while ((i = match(text, /[\\\\']/)) > 0) { out = out substr(text, 1, i) substr(text, i, 1); text = substr(text, i + 1) }",
   '  return "\'" out text "\'"',
   '}',
+  'function both(line) { print line; print line > warnings }',
   'function account(user, host,   key) {',
   '  key = user "@" host',
   '  if (key in seen) return',
@@ -164,20 +167,18 @@ export const DEFINERS_OF_DUMP = [
   '}',
   'END {',
   '  if (routine != "") needed()',
+  '  printf "" > warnings',
   '  if (rows == "") exit',
   "  named = \"IF(h = '', QUOTE(u), CONCAT(QUOTE(u), '@', QUOTE(h)))\"",
-  '  print "SELECT GROUP_CONCAT(" named " ORDER BY u, h SEPARATOR \', \') INTO @polyarchiv_definers FROM (" rows ") AS d;"',
-  '  print "SET @polyarchiv_me = CURRENT_USER();"',
-  '  print "SET @polyarchiv_host = SUBSTRING_INDEX(@polyarchiv_me, \'@\', -1);"',
-  '  print "SET @polyarchiv_grantee = CONCAT(QUOTE(LEFT(@polyarchiv_me, CHAR_LENGTH(@polyarchiv_me) - CHAR_LENGTH(@polyarchiv_host) - 1)), \'@\', QUOTE(@polyarchiv_host));"',
-  '  print "SET @polyarchiv_can_tell ="',
-  '  print "  EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND PRIVILEGE_TYPE = \'SELECT\')"',
-  "  print \"  OR EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND PRIVILEGE_TYPE = 'SELECT')\"",
-  "  print \"  OR EXISTS (SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'user' AND PRIVILEGE_TYPE = 'SELECT');\"",
-  '  if (mode == "warn") {',
-  '    print "SELECT CONCAT(\'warning: source \', " literal("\\"" source "\\"") ", \': this account cannot read mysql.user, so the accounts defining the views, triggers, routines or events of MySQL database \', " literal(database) ", \' were not checked: \', @polyarchiv_definers, \'; one this server lacks makes them fail (error 1449): create it, then restore again\') FROM DUAL WHERE NOT @polyarchiv_can_tell;"',
-  '    exit',
-  '  }',
+  '  both("SELECT GROUP_CONCAT(" named " ORDER BY u, h SEPARATOR \', \') INTO @polyarchiv_definers FROM (" rows ") AS d;")',
+  '  both("SET @polyarchiv_me = CURRENT_USER();")',
+  '  both("SET @polyarchiv_host = SUBSTRING_INDEX(@polyarchiv_me, \'@\', -1);")',
+  '  both("SET @polyarchiv_grantee = CONCAT(QUOTE(LEFT(@polyarchiv_me, CHAR_LENGTH(@polyarchiv_me) - CHAR_LENGTH(@polyarchiv_host) - 1)), \'@\', QUOTE(@polyarchiv_host));")',
+  '  both("SET @polyarchiv_can_tell =")',
+  '  both("  EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND PRIVILEGE_TYPE = \'SELECT\')")',
+  "  both(\"  OR EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND PRIVILEGE_TYPE = 'SELECT')\")",
+  "  both(\"  OR EXISTS (SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = @polyarchiv_grantee AND TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'user' AND PRIVILEGE_TYPE = 'SELECT');\")",
+  '  print "SELECT CONCAT(\'warning: source \', " literal("\\"" source "\\"") ", \': this account cannot read mysql.user, so the accounts defining the views, triggers, routines or events of MySQL database \', " literal(database) ", \' were not checked: \', @polyarchiv_definers, \'; one this server lacks makes them fail (error 1449): create it, then restore again\') FROM DUAL WHERE NOT @polyarchiv_can_tell;" > warnings',
   '  lookup = "SELECT GROUP_CONCAT(" named " ORDER BY u, h SEPARATOR \', \') INTO @polyarchiv_missing FROM (" rows ") AS d WHERE NOT EXISTS (SELECT 1 FROM mysql.user AS a WHERE a.User = d.u AND a.Host = d.h)"',
   '  print "SET @polyarchiv_missing = NULL;"',
   '  print "SET @polyarchiv_query = IF(@polyarchiv_can_tell, " literal(lookup) ", \'DO 0\');"',

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEFINERS_OF_DUMP } from '../../../src/engines/sources/mysql-definers-check.js';
 import { haveTools } from '../../helpers/tools.js';
 
@@ -88,16 +91,47 @@ CREATE DEFINER=${'`'}dlast${'`'}@${'`'}localhost${'`'} PROCEDURE ${'`'}unended${
 const awks = ['awk', 'mawk'].filter((awk) => haveTools(awk));
 
 describe.each(awks)('the definers a mysqldump dump names, read by %s', (awk) => {
-  const definers = (dump: string) => {
+  const dir = mkdtempSync(join(tmpdir(), 'polyarchiv-definers-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const warnings = join(dir, 'warnings.sql');
+  /** The statements of the check (its output) and of the warning (the file it writes). */
+  const read = (dump: string) => {
+    rmSync(warnings, { force: true });
     const run = spawnSync(
       awk,
-      ['-v', 'mode=refuse', '-v', 'database=shop', '-v', 'source=shop', DEFINERS_OF_DUMP],
+      ['-v', `warnings=${warnings}`, '-v', 'database=shop', '-v', 'source=shop', DEFINERS_OF_DUMP],
       // Killed past its time: a reading that copies the rest of a line at each character takes minutes.
       { input: dump, encoding: 'utf8', timeout: 10_000 },
     );
     expect(run.stderr).toBe('');
-    return /INTO @polyarchiv_definers FROM \((.*)\) AS d;/.exec(run.stdout)?.[1]?.split(' UNION ALL ');
+    expect(run.status).toBe(0);
+    return { check: run.stdout, warning: readFileSync(warnings, 'utf8') };
   };
+  const definers = (dump: string) =>
+    /INTO @polyarchiv_definers FROM \((.*)\) AS d;/.exec(read(dump).check)?.[1]?.split(' UNION ALL ');
+
+  it('write the check and the warning of the same accounts, the warning without the refusal', () => {
+    const { check, warning } = read(DUMP);
+    const statements = (sql: string) => sql.split('\n').filter((line) => line !== '');
+    expect(check).toContain('SIGNAL SQLSTATE');
+    expect(check).not.toContain('warning: source');
+    expect(warning).not.toContain('SIGNAL SQLSTATE');
+    expect(warning).not.toContain('@polyarchiv_missing');
+    expect(warning).toContain(
+      "SELECT CONCAT('warning: source ', '\"shop\"', ': this account cannot read mysql.user",
+    );
+    // Both begin with the same statements: the definers and whether this account can read mysql.user.
+    const shared = statements(warning).slice(0, -1);
+    expect(shared).toHaveLength(8);
+    expect(statements(check).slice(0, shared.length)).toEqual(shared);
+  });
+
+  it('write no statement, and an empty warning, for a dump without definers', () => {
+    expect(read('INSERT INTO `t` VALUES\n(1);\nCREATE TABLE `u` (a int);\n')).toEqual({
+      check: '',
+      warning: '',
+    });
+  });
 
   it('leave out those of views and routines that run as their caller, and only those', () => {
     expect(definers(SECURITY)).toEqual([
@@ -127,17 +161,7 @@ describe.each(awks)('the definers a mysqldump dump names, read by %s', (awk) => 
   }, 30_000);
 
   it('are those of triggers, events, routines, packages and views, in backquotes or double quotes, each once', () => {
-    const run = spawnSync(
-      awk,
-      ['-v', 'mode=refuse', '-v', 'database=shop', '-v', 'source=shop', DEFINERS_OF_DUMP],
-      {
-        input: DUMP,
-        encoding: 'utf8',
-      },
-    );
-    expect(run.stderr).toBe('');
-    const rows = /INTO @polyarchiv_definers FROM \((.*)\) AS d;/.exec(run.stdout)?.[1];
-    expect(rows?.split(' UNION ALL ')).toEqual([
+    expect(definers(DUMP)).toEqual([
       "SELECT 'tdef' AS u, '%' AS h",
       "SELECT 'an\"si' AS u, 'localhost' AS h",
       "SELECT 'edef' AS u, 'localhost' AS h",
