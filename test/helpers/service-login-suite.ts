@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './cli.js';
+import { type CliResult, runCli } from './cli.js';
 import { asMetadataLines } from './metadata-url-suite.js';
 import { ODD_FILES, SERVED_FILES, writeTree } from './odd-files.js';
 import { makeSandbox, type Sandbox } from './sandbox.js';
@@ -153,21 +153,29 @@ export function remoteFilesLoginTests(service: () => ServiceServer, prefix: stri
         expect(`${run.stdout}${run.stderr}`).not.toContain('not-the-secret');
       }, 120_000);
 
+    /**
+     * A backup made with the right secret (through `backup`), then the secret made wrong: what a
+     * restore then meets. The origin's tree as the backup left it.
+     */
+    const backedUpThenRefused = (backup: (args: string[]) => CliResult) => {
+      const good = service()
+        .plainLines('origin', service().password)
+        .map((line) => line.replace(/^remote_url\b/, 'source_url'));
+      const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+      box.write({
+        'config/site.collect': remoteFilesSite(good),
+        'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
+      });
+      const run = backup(args);
+      expect(run.code, run.stderr).toBe(0);
+      const lines = good.map((line) => line.replace(` = ${service().password}`, ' = not-the-secret'));
+      box.write({ 'config/site.collect': remoteFilesSite(lines) });
+      return { args, lines, before: service().tree('origin') };
+    };
+
     for (const how of ['apply', 'script'] as const)
       it(`a restore's question names the source's option of the refused secret, changing nothing (${how})`, () => {
-        const good = service()
-          .plainLines('origin', service().password)
-          .map((line) => line.replace(/^remote_url\b/, 'source_url'));
-        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
-        box.write({
-          'config/site.collect': remoteFilesSite(good),
-          'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
-        });
-        const backup = runAs(box, how, 'backup', args);
-        expect(backup.code, backup.stderr).toBe(0);
-        const before = service().tree('origin');
-        const lines = good.map((line) => line.replace(` = ${service().password}`, ' = not-the-secret'));
-        box.write({ 'config/site.collect': remoteFilesSite(lines) });
+        const { args, lines, before } = backedUpThenRefused((args) => runAs(box, how, 'backup', args));
         // The dry run that lists the changes before the question is the first to reach the server.
         const run = runAs(box, how, 'restore', args);
         expect(run.code, run.stderr).toBe(1);
@@ -180,19 +188,7 @@ export function remoteFilesLoginTests(service: () => ServiceServer, prefix: stri
 
     // The script has no dry run: `apply --dry` alone lists a restore's changes without making them.
     it("a dry restore's listing names the source's option of the refused secret, changing nothing", () => {
-      const good = service()
-        .plainLines('origin', service().password)
-        .map((line) => line.replace(/^remote_url\b/, 'source_url'));
-      const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
-      box.write({
-        'config/site.collect': remoteFilesSite(good),
-        'config/mirror.backup': '[point]\nengine = synchronize\nremote_url = {root}/mirror/{name}\n',
-      });
-      const backup = runCli(['backup', ...args]);
-      expect(backup.code, backup.stderr).toBe(0);
-      const before = service().tree('origin');
-      const lines = good.map((line) => line.replace(` = ${service().password}`, ' = not-the-secret'));
-      box.write({ 'config/site.collect': remoteFilesSite(lines) });
+      const { args, lines, before } = backedUpThenRefused((args) => runCli(['backup', ...args]));
       const dry = runCli(['restore', '--dry', ...args]);
       expect(dry.code, dry.stderr).toBe(0);
       expect(dry.stderr).toContain("against the collect point's copy as it is now");
