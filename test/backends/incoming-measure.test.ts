@@ -3,7 +3,7 @@ import { linkSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'n
 import { describe, expect, it } from 'vitest';
 import { copyStats } from '../../src/backends/execute/copy-stats.js';
 import { type RunContext, runExec } from '../../src/backends/execute/run-exec.js';
-import { sumTreeListing } from '../../src/backends/execute/tree-listing.js';
+import { sumTreeListing, TreeListingSum } from '../../src/backends/execute/tree-listing.js';
 import type { RsyncSpec } from '../../src/graph/action.js';
 import { buildCommands, incomingMeasure } from '../../src/graph/build-commands.js';
 import type { Word } from '../../src/graph/command.js';
@@ -93,6 +93,21 @@ describe.runIf(canRun)("a guarded copy's incoming side", () => {
       expect({ status: 0, ...sumTreeListing(listing.stdout) }).toEqual(byAwk);
     }
     expect(sumTreeListing('')).toEqual({ files: 0, bytes: 0, entries: 1 });
+  });
+
+  it("'s listing sums alike in whatever pieces find's output comes", () => {
+    const listing = Buffer.from('d 4096\nf 6\nf 0\nl 33\np 0\nf 1048576\nl 1');
+    const whole = { files: 3, bytes: 1048616, entries: 8 };
+    expect(sumTreeListing(listing.toString())).toEqual(whole);
+    for (let cut = 0; cut <= listing.length; cut++) {
+      const sum = new TreeListingSum();
+      sum.add(listing.subarray(0, cut));
+      sum.add(listing.subarray(cut));
+      expect(sum.figures(), `cut at ${cut}`).toEqual(whole);
+    }
+    const byteByByte = new TreeListingSum();
+    for (const byte of listing) byteByByte.add(Uint8Array.of(byte));
+    expect(byteByByte.figures()).toEqual(whole);
   });
 
   it('is counted by rsync when the source is on another host or filtered', () => {

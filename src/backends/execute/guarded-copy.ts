@@ -4,8 +4,8 @@ import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
 import { copyStats, reservedEntriesHidden } from './copy-stats.js';
 import { judgeShrink } from './judge-shrink.js';
-import { type RunContext, sayWhy, writeAsTool } from './run-exec.js';
-import { sumTreeListing } from './tree-listing.js';
+import { type RunContext, runExec, sayWhy, writeAsTool } from './run-exec.js';
+import { TreeListingSum } from './tree-listing.js';
 
 /**
  * Twin of polyarchiv_copy (templates/partials/helpers-copy.hbs): judges the copy against what its
@@ -61,9 +61,14 @@ export async function guardedCopy(
 /** What the copy would receive: its tool's figures, or its find listing summed here. */
 async function measureIncoming(command: CopyCommand, ctx: RunContext): Promise<CopyFigures | Error> {
   if (command.incomingListing === true) {
-    const listed = await capture(command.incoming, ctx, 'both', command.env);
-    if (listed.status !== 0) return new Error(listed.stderr);
-    return sumTreeListing(listed.stdout);
+    const sum = new TreeListingSum();
+    const errors: Buffer[] = [];
+    const status = await runExec(
+      { kind: 'exec', argv: command.incoming, ...(command.env === undefined ? {} : { env: command.env }) },
+      { ...ctx, output: (stream, chunk) => (stream === 'stdout' ? sum.add(chunk) : errors.push(chunk)) },
+    );
+    if (status !== 0) return new Error(Buffer.concat(errors).toString('utf8'));
+    return sum.figures();
   }
   const incoming = await capture(command.incoming, ctx, 'both', command.env, command.incomingSum);
   return incoming.status === 0 ? copyStats(incoming.output) : new Error(incoming.output);
