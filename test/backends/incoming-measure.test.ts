@@ -106,7 +106,7 @@ describe.runIf(canRun)("a guarded copy's incoming side", () => {
       expect(sum.figures(), `cut at ${cut}`).toEqual(whole);
     }
     const byteByByte = new TreeListingSum();
-    for (const byte of listing) byteByByte.add(Uint8Array.of(byte));
+    for (const byte of listing) byteByByte.add(Buffer.of(byte));
     expect(byteByByte.figures()).toEqual(whole);
   });
 

@@ -1,7 +1,5 @@
 import type { CopyFigures } from '../../graph/command.js';
 
-const NEWLINE = 0x0a;
-const ZERO = 0x30;
 const FILE = 0x66; // f
 const LINK = 0x6c; // l
 
@@ -17,40 +15,31 @@ export class TreeListingSum {
   private files = 0;
   private bytes = 0;
   private entries = 1;
-  /** Where the line read so far stands: its type's byte, then its size as far as it came. */
-  private type = -1;
-  private size = 0;
-  private inSize = false;
+  /** The start of a line whose end has not come yet. */
+  private rest = '';
 
-  add(chunk: Uint8Array): void {
-    for (let i = 0; i < chunk.length; i++) {
-      const byte = chunk[i] as number;
-      if (byte === NEWLINE) {
-        this.endLine();
-      } else if (this.type === -1) {
-        this.type = byte;
-      } else if (this.inSize) {
-        this.size = this.size * 10 + (byte - ZERO);
-      } else {
-        // The space after the type.
-        this.inSize = true;
-      }
+  add(chunk: Buffer): void {
+    // Line by line, found by indexOf: a loop over every byte took half as long again.
+    const text = this.rest + chunk.toString('latin1');
+    let { files, bytes, entries } = this;
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      entries += 1;
+      const type = text.charCodeAt(start);
+      if (type === FILE) files += 1;
+      if (type === FILE || type === LINK) bytes += Number(text.slice(start + 2, end));
+      start = end + 1;
     }
+    this.rest = text.slice(start);
+    this.files = files;
+    this.bytes = bytes;
+    this.entries = entries;
   }
 
   figures(): CopyFigures & { entries: number } {
     // A last line without its newline still counts, as awk counts it.
-    if (this.type !== -1) this.endLine();
+    if (this.rest !== '') this.add(Buffer.from('\n'));
     return { files: this.files, bytes: this.bytes, entries: this.entries };
-  }
-
-  private endLine(): void {
-    this.entries += 1;
-    if (this.type === FILE) this.files += 1;
-    if (this.type === FILE || this.type === LINK) this.bytes += this.size;
-    this.type = -1;
-    this.size = 0;
-    this.inSize = false;
   }
 }
 
