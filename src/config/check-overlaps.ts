@@ -1,6 +1,7 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
 import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
+import type { OptionValues } from '../options/schema.js';
 import { overlapping, PathIndex } from './path-index.js';
 
 /**
@@ -28,8 +29,12 @@ interface Place {
   /** Where `path` leads on this machine: what is compared. */
   readonly real: string;
   readonly what: string;
-  readonly origin: Origin;
+  /** Where the path was written: looked up only for a message, which few places get. */
+  readonly options: OptionValues;
+  readonly option: string;
 }
+
+const originOf = (place: Place): Origin => place.options.origin(place.option);
 
 /** A pair's mirror on this machine, which the overlap checks compare. */
 export interface MirrorPlace {
@@ -64,14 +69,15 @@ export function checkOverlaps(
   real: RealPaths,
   diagnostics: Diagnostics,
 ): void {
-  const place = (path: string, what: string, origin: Origin): Place => ({
+  const place = (path: string, what: string, options: OptionValues, option: string): Place => ({
     path,
     real: realOf(real, path),
     what,
-    origin,
+    options,
+    option,
   });
   const roots = collectPoints.map((cp) =>
-    place(cp.layout.root, `collect point ${cp.name}`, cp.options.origin('local_path')),
+    place(cp.layout.root, `collect point ${cp.name}`, cp.options, 'local_path'),
   );
   reportOverlaps(roots, diagnostics, 'each collect point needs a directory of its own');
   for (const cp of collectPoints) {
@@ -79,7 +85,8 @@ export function checkOverlaps(
       place(
         destinationOf(cp, s.options.string('destination_path')),
         `source "${s.name}"`,
-        s.options.origin('destination_path'),
+        s.options,
+        'destination_path',
       ),
     );
     // A destination is a file (a dump) or a directory (a copy).
@@ -92,7 +99,8 @@ export function checkOverlaps(
     const mirror = place(
       path,
       `backup point ${pair.name} of ${pair.collectPoint}`,
-      pair.options.origin('remote_url'),
+      pair.options,
+      'remote_url',
     );
     const part = pair.engine.locationPart?.(pair.options, pair.collectPoint);
     if (part === undefined) mirrors.push(mirror);
@@ -102,7 +110,7 @@ export function checkOverlaps(
       const root = roots[i] as Place;
       diagnostics.error(
         `remote_url of backup point ${pair.name} (${shown(mirror)}) overlaps ${root.what} (${shown(root)})`,
-        mirror.origin,
+        originOf(mirror),
         'a backup must live outside every collect point',
       );
     }
@@ -133,7 +141,7 @@ function sharesLocation(
   if (earlier !== undefined)
     diagnostics.error(
       `${place.what} writes ${shown(place)}, ${part}, as ${earlier.what} does: each run would replace the other's`,
-      place.origin,
+      originOf(place),
       'put {name} in remote_url or in remote_branch so that each collect point gets its own',
     );
   known.set(part, place);
@@ -168,7 +176,7 @@ function reportOverlaps(
     const how = earlier.real === place.real ? `is the same ${what} as` : 'overlaps';
     diagnostics.error(
       `${place.what} (${shown(place)}) ${how} ${earlier.what} (${shown(earlier)}): each run would replace the other's copy`,
-      place.origin,
+      originOf(place),
       hint,
     );
   });

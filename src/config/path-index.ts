@@ -29,35 +29,32 @@ export class PathIndex {
   }
 
   /** The indexes of every path that overlaps `path`, in ascending order. */
-  overlaps(path: string): number[] {
-    const found: number[] = [];
-    this.forEachOverlapping(path, (given) => {
-      for (const i of given) found.push(i);
-    });
-    return found.sort((a, b) => a - b);
+  overlaps(path: string): readonly number[] {
+    // Most paths overlap none: they share one empty list, and no callback is made per query.
+    const found = this.fold<number[] | undefined>(path, undefined, gathered);
+    if (found === undefined) return NONE;
+    return found.length > 1 ? found.sort(ascending) : found;
   }
 
   /** The smallest index below `i` whose path overlaps the path of index `i`, given as `path`. */
   firstBefore(path: string, i: number): number | undefined {
-    let first = i;
-    this.forEachOverlapping(path, (given) => {
-      first = Math.min(first, given[0] as number);
-    });
+    const first = this.fold(path, i, smallest);
     return first < i ? first : undefined;
   }
 
-  /** The index lists of the distinct paths that overlap `path`, each once. */
-  private forEachOverlapping(path: string, visit: (given: readonly number[]) => void): void {
+  /** `step` folded over the index lists of the distinct paths that overlap `path`, each once. */
+  private fold<T>(path: string, start: T, step: (acc: T, given: readonly number[]) => T): T {
+    let acc = start;
     // Above: the path up to each of its slashes, and `/` above every absolute path.
     for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
       if (!this.lengths.has(slash)) continue;
       const given = this.indexes.get(path.slice(0, slash));
-      if (given !== undefined) visit(given);
+      if (given !== undefined) acc = step(acc, given);
     }
     // `/` is above an absolute path whose second character is not a slash (else the loop saw it).
     if (path.length > 1 && path.charCodeAt(0) === SLASH && path.charCodeAt(1) !== SLASH) {
       const root = this.lengths.has(1) ? this.indexes.get('/') : undefined;
-      if (root !== undefined) visit(root);
+      if (root !== undefined) acc = step(acc, root);
     }
     // The same path and those below it: they start with it, then (unless `/` itself) a slash.
     // Paths that go on with a character below the slash (`-`, `.`) sort among them, and are passed.
@@ -66,13 +63,14 @@ export class PathIndex {
       const other = sorted[at] as string;
       if (!other.startsWith(path)) break;
       if (path === '/' || other.length === path.length) {
-        visit(this.indexes.get(other) as number[]);
+        acc = step(acc, this.indexes.get(other) as number[]);
         continue;
       }
       const next = other.charCodeAt(path.length);
       if (next > SLASH) break;
-      if (next === SLASH) visit(this.indexes.get(other) as number[]);
+      if (next === SLASH) acc = step(acc, this.indexes.get(other) as number[]);
     }
+    return acc;
   }
 
   /** Where `path` is, or would be, in the sorted paths. */
@@ -87,6 +85,18 @@ export class PathIndex {
     return low;
   }
 }
+
+const NONE: readonly number[] = Object.freeze([]);
+
+function gathered(found: number[] | undefined, given: readonly number[]): number[] {
+  const into = found ?? [];
+  for (const i of given) into.push(i);
+  return into;
+}
+
+const smallest = (first: number, given: readonly number[]): number => Math.min(first, given[0] as number);
+
+const ascending = (a: number, b: number): number => a - b;
 
 /** `inner` is `outer` or below it (`isWithin` in engines/url.ts), without making a string. */
 function within(inner: string, outer: string): boolean {
