@@ -64,35 +64,47 @@ function withChildErrors(argv: readonly Word[], childErrors: ChildErrors | undef
 /** Where a command whose error output waits until it ends keeps its status for the helper. */
 const TOOL_STATUS = 'polyarchiv_tool_status';
 
+const NO_WORDS: readonly string[] = [];
+
+/** `line` then each word quoted, a space before each but at the line's start. */
+function wordsAfter(line: string, words: readonly Word[]): string {
+  let grown = line;
+  for (const word of words) grown = joined(grown, wordText(word));
+  return grown;
+}
+
+const joined = (line: string, part: string): string => (line === '' ? part : `${line} ${part}`);
+
 /** `perLine`: how a helper call that carries several long commands is laid out. */
 function laidOutCommand(command: Command, perLine: CallLayout): string {
   switch (command.kind) {
     case 'exec': {
-      // Built in one pass: plans of thousands of units render this line for every command.
-      let line = '';
-      const add = (part: string) => {
-        line = line === '' ? part : `${line} ${part}`;
-      };
-      const env = envAssignments(command.env ?? {});
-      for (const word of env) add(word);
-      for (const word of withChildErrors(command.argv, command.childErrors)) add(wordText(word));
-      if (command.stdin !== undefined) add(`< ${wordText(command.stdin)}`);
+      // Built in one pass, without a list of words or a callback: plans of thousands of units
+      // render this line for every command, most without an environment or explanations.
+      const env = command.env === undefined ? NO_WORDS : envAssignments(command.env);
+      let line = env.length === 0 ? '' : env.join(' ');
+      line = wordsAfter(
+        line,
+        command.childErrors === undefined ? command.argv : withChildErrors(command.argv, command.childErrors),
+      );
+      if (command.stdin !== undefined) line = joined(line, `< ${wordText(command.stdin)}`);
       // The script runs under pipefail: a pipe fails when either of its programs fails.
-      for (const stage of command.pipeline ?? []) {
-        add('|');
-        for (const word of env) add(word);
-        for (const word of stage) add(wordText(word));
-      }
-      if (command.stdout !== undefined) add(`> ${wordText(command.stdout)}`);
+      if (command.pipeline !== undefined)
+        for (const stage of command.pipeline) {
+          line = joined(line, '|');
+          for (const word of env) line = `${line} ${word}`;
+          line = wordsAfter(line, stage);
+        }
+      if (command.stdout !== undefined) line = joined(line, `> ${wordText(command.stdout)}`);
       if (command.cwd !== undefined) line = `(cd -- ${shellWord(command.cwd)} && ${line})`;
-      const explanations = explanationWords(command.explains ?? []).map(shellWord);
       if (command.errorsUntilEnd !== undefined) {
+        const explanations = quotedExplanations(command.explains ?? []);
         const errors = wordText({ prefix: '', workFile: command.errorsUntilEnd });
         // The status kept aside: the helper runs after a success too, to show what the tool said.
         const ran = command.pipeline === undefined ? line : `{ ${line}; }`;
         line = `${TOOL_STATUS}=0; ${ran} 2> ${errors} || ${TOOL_STATUS}=$?; ${helperCall(HELPERS.explainErrors, { status: `"\${${TOOL_STATUS}}"`, errors, explanations })}`;
       } else if (command.explains !== undefined)
-        line = `${line} || ${helperCall(HELPERS.explain, { status: '"$?"', explanations })}`;
+        line = `${line} || ${helperCall(HELPERS.explain, { status: '"$?"', explanations: quotedExplanations(command.explains) })}`;
       if (command.alsoSucceedsOn !== undefined)
         line = `${line} || ${helperCall(HELPERS.tolerate, { status: '"$?"', tolerated: String(command.alsoSucceedsOn) })}`;
       if (command.cleanupOnFailure === undefined) return line;
@@ -382,14 +394,19 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
 }
 
 /**
- * The words of the helpers' explanations, a status (or `other`) then its message; a text the tool
- * prints is told from a status by its `~`.
+ * The words of the helpers' explanations, quoted, a status (or `other`) then its message; a text
+ * the tool prints is told from a status by its `~`.
  */
-function explanationWords(explains: readonly Explanation[]): string[] {
-  return explains.flatMap((e) => [e.printed === undefined ? String(e.status) : `~${e.printed}`, e.message]);
+function quotedExplanations(explains: readonly Explanation[]): string[] {
+  const words: string[] = [];
+  for (const e of explains)
+    words.push(shellWord(e.printed === undefined ? String(e.status) : `~${e.printed}`), shellWord(e.message));
+  return words;
 }
 
 /** The explanations of texts a tool prints, as polyarchiv_explain_printed reads them. */
 function printedWords(explains: readonly Explanation[]): string[] {
-  return explanationWords(explains.filter((e) => e.printed !== undefined));
+  const words: string[] = [];
+  for (const e of explains) if (e.printed !== undefined) words.push(`~${e.printed}`, e.message);
+  return words;
 }
