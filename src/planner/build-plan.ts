@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import { formatOrigin } from '../diag/origin.js';
 import type { BoundBackupPoint } from '../engines/engine.js';
-import { buildCommands } from '../graph/build-commands.js';
+import { buildCommands, type CommandOptions } from '../graph/build-commands.js';
 import { addToolsOf, secretsOf } from '../graph/command-needs.js';
 import { RUN_TOOLS } from '../graph/helper-contracts.js';
 import type { HostFacts } from '../options/variables.js';
@@ -242,14 +242,15 @@ function finishUnit(
   // What the sources collected, in clear: an encrypted copy's size varies from run to run.
   const measure =
     snapshot !== undefined && unit.kind === 'collect' ? unit.cp.engine.exportDir(unit.cp.layout) : undefined;
+  // One set of options for the unit's steps, not one for each step.
+  const options: Unfinished<CommandOptions> = { allowShrink: request.selection.allowShrink === true };
+  // Only a unit that records a state judges its copies by the figures it keeps there.
+  if (snapshot !== undefined) options.copyFigures = snapshot.state.copies ?? {};
+  if (measure !== undefined) options.measure = measure;
+  const tools = request.config.tools;
   const steps = orderActions(linkUnit(unit.id, unit.drafts)).map((action) => ({
     action,
-    commands: buildCommands(action, request.config.tools, {
-      allowShrink: request.selection.allowShrink === true,
-      // Only a unit that records a state judges its copies by the figures it keeps there.
-      ...(snapshot === undefined ? {} : { copyFigures: snapshot.state.copies ?? {} }),
-      ...(measure === undefined ? {} : { measure }),
-    }),
+    commands: buildCommands(action, tools, options),
   }));
   const keepsFigures = steps.some((step) =>
     step.commands.some((command) => command.kind === 'copy' && command.figuresKey !== undefined),
