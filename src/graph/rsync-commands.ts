@@ -23,16 +23,14 @@ export interface CommandOptions {
 /** A local copy with rsync: guarded (judged before it changes anything) or not, then flushed. */
 export function rsyncCommands(action: RsyncSpec, tools: ToolPaths, options: CommandOptions): Command[] {
   const rsync = tools.rsync ?? 'rsync';
-  const argv = (hold: boolean): string[] => {
-    const words = rsyncArgv(action, tools.ssh, hold);
-    words[0] = rsync;
-    return words;
-  };
-  const viaSsh = (words: Word[]) => underKerberos(action.remote?.kerberos, tools, words);
-  if (action.guard === undefined) return [{ kind: 'exec', argv: viaSsh(argv(true)) }, ...afterCopy(action)];
+  const kerberos = action.remote?.kerberos;
+  // Without a ticket (most copies) the words are run as they are: no callback, no copy of them.
+  const viaSsh = (words: Word[]) => (kerberos === undefined ? words : underKerberos(kerberos, tools, words));
+  const copy = rsyncArgv(action, tools.ssh, true);
+  copy[0] = rsync;
+  if (action.guard === undefined) return afterCopy(action, { kind: 'exec', argv: viaSsh(copy) });
   const key = copyFiguresKey(action);
   const recorded = recordedFigures(options.copyFigures, key);
-  const copy = argv(true);
   const incoming = incomingMeasure(action, tools);
   // Key by key, in the order saved plans have always had them: thousands of copies skip a
   // temporary object and a copy of it for each optional key.
@@ -59,7 +57,7 @@ export function rsyncCommands(action: RsyncSpec, tools: ToolPaths, options: Comm
   command.allowShrink = options.allowShrink === true;
   command.what = action.guard.what;
   if (action.unreadable !== undefined) command.unreadable = action.unreadable;
-  return [command as CopyCommand, ...afterCopy(action)];
+  return afterCopy(action, command as CopyCommand);
 }
 
 /**
@@ -75,20 +73,20 @@ function recordedFigures(
   return undefined;
 }
 
-/** What follows every local copy, guarded or not: the live target tidied, then flushed. */
-function afterCopy(spec: RsyncSpec): Command[] {
-  return [...liveTempDirRemoved(spec), ...flushAfter(spec)];
-}
-
 /**
- * A local copy in place is flushed once it ended, before its step succeeds and its unit records a
- * success: `sync -f` flushes the destination's filesystem (the files, their renames and the
- * deletions) in one call, where `rsync --fsync` would flush file by file (see bench/durability.mjs).
- * A copy received on another host is flushed by that host's rsync (`--fsync` in rsyncArgv).
+ * A local copy, guarded or not, then what follows it in place on this host: the live target tidied
+ * (liveTempDirRemoved), then flushed once the copy ended, before its step succeeds and its unit
+ * records a success: `sync -f` flushes the destination's filesystem (the files, their renames and
+ * the deletions) in one call, where `rsync --fsync` would flush file by file (see
+ * bench/durability.mjs). A copy received on another host is flushed by that host's rsync
+ * (`--fsync` in rsyncArgv). One list, not one for each part.
  */
-function flushAfter(spec: RsyncSpec): Command[] {
-  if (spec.inPlace !== true || spec.remote?.side === 'to') return [];
-  return [syncFilesystem(spec.to)];
+function afterCopy(spec: RsyncSpec, copy: Command): Command[] {
+  const commands = [copy];
+  if (spec.inPlace !== true || spec.remote?.side === 'to') return commands;
+  if (spec.liveTarget === true) commands.push(liveTempDirRemoved(spec));
+  commands.push(syncFilesystem(spec.to));
+  return commands;
 }
 
 /**
@@ -97,9 +95,8 @@ function flushAfter(spec: RsyncSpec): Command[] {
  * and rsync did not remove it (it does when it held the top directory's updates): a restore
  * leaves nothing of its own in the directory it restored.
  */
-function liveTempDirRemoved(spec: RsyncSpec): Command[] {
-  if (spec.liveTarget !== true || spec.inPlace !== true || spec.remote?.side === 'to') return [];
-  return [{ kind: 'exec', argv: ['find', withSlash(spec.to), ...TOP_HOLDING_DIR_IF_EMPTY] }];
+function liveTempDirRemoved(spec: RsyncSpec): Command {
+  return { kind: 'exec', argv: ['find', withSlash(spec.to), ...TOP_HOLDING_DIR_IF_EMPTY] };
 }
 const TOP_HOLDING_DIR_IF_EMPTY = Object.freeze([
   '-mindepth',
@@ -306,11 +303,15 @@ const TREE_SUM =
 const SUM_TREE: readonly Word[] = Object.freeze(['awk', TREE_SUM]);
 const PRUNE_HOLDING = Object.freeze(['-name', HOLDING_DIR, '-prune', '-o']);
 
-function filterArgs(spec: RsyncSpec): string[] {
+function filterArgs(spec: RsyncSpec): readonly string[] {
+  if (spec.filters.length === 0) return NO_FILTERS;
   return spec.filters.flatMap((filter) => {
     if (filter.fromFile !== undefined) return [`--${filter.rule}-from=${filter.fromFile}`];
     return filter.pattern === undefined ? [] : [`--${filter.rule}=${filter.pattern}`];
   });
 }
+
+/** The filter words of a copy without filters, never modified. */
+const NO_FILTERS: readonly string[] = [];
 
 const withSlash = (path: string): string => (path.endsWith('/') ? path : `${path}/`);
