@@ -35,6 +35,7 @@ import {
   TREE_LISTING_FORMAT,
 } from '../tool-conventions.js';
 import { expand, type MessageLayout, messageLayout } from './message-layout.js';
+import { originWords } from './origin-words.js';
 import { commandLine } from './quote.js';
 import { hookRegistrations, runHookFunction, unitFunction, unitHookFunction } from './registration-lines.js';
 import { obscuringLines, wordText } from './run-words.js';
@@ -349,14 +350,14 @@ export function unitView(unit: PlanUnit, index: number): UnitView {
       }),
     ),
     notes: (unit.notes ?? []).map(commentText),
-    origin: commentText(formatOrigin(unit.origin)),
+    origin: originWords(unit.origin).comment,
     fn: unitFunction(unit, index),
     steps: unit.steps.map((step, i) => ({
-      origin: commentText(formatOrigin(step.action.origin)),
+      origin: originWords(step.action.origin).comment,
       number: i + 1,
       total: unit.steps.length,
       summary: shellWord(step.action.summary),
-      originWord: shellWord(formatOrigin(step.action.origin)),
+      originWord: originWords(step.action.origin).word,
       lines: step.commands.flatMap(scriptLines),
     })),
     hooks: hookViews(unit.hooks, (k) => unitHookFunction(unit, index, k)),
