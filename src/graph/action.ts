@@ -281,7 +281,7 @@ export interface LoadSpec {
   readonly through?: readonly Word[];
   /** In a restore, reads what it loads to judge it and changes nothing: no live data is touched. */
   readonly check?: true;
-  /** A file that `through` writes for a later step of the unit (the step's scratch, removed as the unit ends). */
+  /** A file that `through` writes for a later step of the unit: its scratch, removed as the unit ends. */
   readonly writes?: string;
 }
 

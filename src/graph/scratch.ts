@@ -58,6 +58,8 @@ export function unitScratch(
     for (const path of step.action.scratch ?? []) paths.add(path);
     // A file sent elsewhere is written for the sending only: its put-file removes it once sent.
     if (step.action.kind === 'put-file' && step.action.keepFile !== true) paths.add(step.action.file);
+    // What a load's filter writes is read by a later step of the unit only.
+    if (step.action.kind === 'load' && step.action.writes !== undefined) paths.add(step.action.writes);
     for (const command of step.commands) for (const path of scratchOf(command)) paths.add(path);
   }
   return [...paths];

@@ -51,7 +51,6 @@ export function definersCheck(
         DEFINERS_OF_DUMP,
       ],
       writes: warnings,
-      scratch: [warnings],
       origin: source.origin,
       summary: `check that the accounts defining the views, triggers, routines and events of the dump of source "${source.name}" exist, before anything is replaced`,
     },
