@@ -19,7 +19,7 @@ const spec = (url) => Handlebars.precompile(readFileSync(url, 'utf8'), OPTIONS);
 
 /** The module's text: the same bytes for the same templates. */
 export function compiledTemplates() {
-  const outlines = ['script', 'unit', 'main', 'end'].map(
+  const outlines = ['script', 'units', 'main', 'end'].map(
     (name) => `  ${name}: ${spec(new URL(`${name}.sh.hbs`, TEMPLATES))},`,
   );
   const partials = readdirSync(new URL('partials/', TEMPLATES))
@@ -31,8 +31,8 @@ export function compiledTemplates() {
     '// Handlebars writes untyped JavaScript:',
     '// @ts-nocheck',
     '',
-    '/** The script: its head, a unit\'s function, the main part up to the units\' lines, its end. */',
-    "export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'end', TemplateSpecification>> = {",
+    "/** The script: its head, the units' functions, the main part up to the units' lines, its end. */",
+    "export const OUTLINES: Readonly<Record<'script' | 'units' | 'main' | 'end', TemplateSpecification>> = {",
     ...outlines,
     '};',
     '',

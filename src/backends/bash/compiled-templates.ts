@@ -2,8 +2,8 @@
 // Handlebars writes untyped JavaScript:
 // @ts-nocheck
 
-/** The script: its head, a unit's function, the main part up to the units' lines, its end. */
-export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'end', TemplateSpecification>> = {
+/** The script: its head, the units' functions, the main part up to the units' lines, its end. */
+export const OUTLINES: Readonly<Record<'script' | 'units' | 'main' | 'end', TemplateSpecification>> = {
   script: {"0":function(container,depth0,helpers,partials,data) {
     var stack1, helper, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -238,13 +238,37 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'end', Templ
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"confirmHelper"),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":79,"column":0},"end":{"line":81,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"dovecotHelper"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":82,"column":0},"end":{"line":84,"column":7}}})) != null ? stack1 : "");
 },"usePartial":true,"useData":true},
-  unit: {"0":function(container,depth0,helpers,partials,data) {
+  units: {"0":function(container,depth0,helpers,partials,data) {
+    var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "\n# "
+    + ((stack1 = (((helper = lookupProperty(helpers,"title") || alias1(depth0, "title", {"start":{"line":7,"column":5},"end":{"line":7,"column":10}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"title","hash":{},"data":data,"loc":{"start":{"line":7,"column":2},"end":{"line":7,"column":13}}}) : helper))) != null ? stack1 : "")
+    + " ("
+    + ((stack1 = (((helper = lookupProperty(helpers,"origin") || alias1(depth0, "origin", {"start":{"line":7,"column":18},"end":{"line":7,"column":24}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"origin","hash":{},"data":data,"loc":{"start":{"line":7,"column":15},"end":{"line":7,"column":27}}}) : helper))) != null ? stack1 : "")
+    + ")\n# "
+    + ((stack1 = (((helper = lookupProperty(helpers,"why") || alias1(depth0, "why", {"start":{"line":8,"column":5},"end":{"line":8,"column":8}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"why","hash":{},"data":data,"loc":{"start":{"line":8,"column":2},"end":{"line":8,"column":11}}}) : helper))) != null ? stack1 : "")
+    + "\n"
+    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"notes"),{"name":"each","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":9,"column":0},"end":{"line":11,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"fn") || alias1(depth0, "fn", {"start":{"line":12,"column":3},"end":{"line":12,"column":5}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"fn","hash":{},"data":data,"loc":{"start":{"line":12,"column":0},"end":{"line":12,"column":8}}}) : helper))) != null ? stack1 : "")
+    + "() {\n"
+    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"scratch"),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":13,"column":0},"end":{"line":15,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"gpgHomes"),{"name":"each","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":16,"column":0},"end":{"line":18,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"toldWhy"),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":19,"column":0},"end":{"line":21,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"steps"),{"name":"each","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":22,"column":0},"end":{"line":28,"column":9}}})) != null ? stack1 : "")
+    + "}\n"
+    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"hooks"),{"name":"each","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":30,"column":0},"end":{"line":38,"column":9}}})) != null ? stack1 : "");
+},"1":function(container,depth0,helpers,partials,data) {
     var stack1;
 
   return "# "
     + ((stack1 = container.lambda(depth0, depth0)) != null ? stack1 : "")
     + "\n";
-},"1":function(container,depth0,helpers,partials,data) {
+},"2":function(container,depth0,helpers,partials,data) {
     var stack1, helper, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -253,15 +277,15 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'end', Templ
     };
 
   return "  "
-    + ((stack1 = (((helper = lookupProperty(helpers,"scratch") || container.strict(depth0, "scratch", {"start":{"line":10,"column":5},"end":{"line":10,"column":12}} ))),(typeof helper === "function" ? helper.call(depth0 != null ? depth0 : (container.nullContext || {}),{"name":"scratch","hash":{},"data":data,"loc":{"start":{"line":10,"column":2},"end":{"line":10,"column":15}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"scratch") || container.strict(depth0, "scratch", {"start":{"line":14,"column":5},"end":{"line":14,"column":12}} ))),(typeof helper === "function" ? helper.call(depth0 != null ? depth0 : (container.nullContext || {}),{"name":"scratch","hash":{},"data":data,"loc":{"start":{"line":14,"column":2},"end":{"line":14,"column":15}}}) : helper))) != null ? stack1 : "")
     + "\n";
-},"2":function(container,depth0,helpers,partials,data) {
+},"3":function(container,depth0,helpers,partials,data) {
     var stack1;
 
   return "  "
     + ((stack1 = container.lambda(depth0, depth0)) != null ? stack1 : "")
     + "\n";
-},"3":function(container,depth0,helpers,partials,data) {
+},"4":function(container,depth0,helpers,partials,data) {
     var stack1, helper, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -270,28 +294,8 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'end', Templ
     };
 
   return "  polyarchiv_progress "
-    + ((stack1 = (((helper = lookupProperty(helpers,"toldWhy") || container.strict(depth0, "toldWhy", {"start":{"line":16,"column":25},"end":{"line":16,"column":32}} ))),(typeof helper === "function" ? helper.call(depth0 != null ? depth0 : (container.nullContext || {}),{"name":"toldWhy","hash":{},"data":data,"loc":{"start":{"line":16,"column":22},"end":{"line":16,"column":35}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"toldWhy") || container.strict(depth0, "toldWhy", {"start":{"line":20,"column":25},"end":{"line":20,"column":32}} ))),(typeof helper === "function" ? helper.call(depth0 != null ? depth0 : (container.nullContext || {}),{"name":"toldWhy","hash":{},"data":data,"loc":{"start":{"line":20,"column":22},"end":{"line":20,"column":35}}}) : helper))) != null ? stack1 : "")
     + "\n";
-},"4":function(container,depth0,helpers,partials,data) {
-    var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "  # "
-    + ((stack1 = (((helper = lookupProperty(helpers,"origin") || alias1(depth0, "origin", {"start":{"line":19,"column":7},"end":{"line":19,"column":13}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"origin","hash":{},"data":data,"loc":{"start":{"line":19,"column":4},"end":{"line":19,"column":16}}}) : helper))) != null ? stack1 : "")
-    + "\n  polyarchiv_step "
-    + ((stack1 = (((helper = lookupProperty(helpers,"number") || alias1(depth0, "number", {"start":{"line":20,"column":21},"end":{"line":20,"column":27}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"number","hash":{},"data":data,"loc":{"start":{"line":20,"column":18},"end":{"line":20,"column":30}}}) : helper))) != null ? stack1 : "")
-    + " "
-    + ((stack1 = (((helper = lookupProperty(helpers,"total") || alias1(depth0, "total", {"start":{"line":20,"column":34},"end":{"line":20,"column":39}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"total","hash":{},"data":data,"loc":{"start":{"line":20,"column":31},"end":{"line":20,"column":42}}}) : helper))) != null ? stack1 : "")
-    + " "
-    + ((stack1 = (((helper = lookupProperty(helpers,"summary") || alias1(depth0, "summary", {"start":{"line":20,"column":46},"end":{"line":20,"column":53}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"summary","hash":{},"data":data,"loc":{"start":{"line":20,"column":43},"end":{"line":20,"column":56}}}) : helper))) != null ? stack1 : "")
-    + " "
-    + ((stack1 = (((helper = lookupProperty(helpers,"originWord") || alias1(depth0, "originWord", {"start":{"line":20,"column":60},"end":{"line":20,"column":70}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"originWord","hash":{},"data":data,"loc":{"start":{"line":20,"column":57},"end":{"line":20,"column":73}}}) : helper))) != null ? stack1 : "")
-    + "\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":21,"column":0},"end":{"line":23,"column":9}}})) != null ? stack1 : "");
 },"5":function(container,depth0,helpers,partials,data) {
     var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -300,14 +304,19 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'end', Templ
         return undefined
     };
 
-  return "\n# "
-    + ((stack1 = (((helper = lookupProperty(helpers,"label") || alias1(depth0, "label", {"start":{"line":28,"column":5},"end":{"line":28,"column":10}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"label","hash":{},"data":data,"loc":{"start":{"line":28,"column":2},"end":{"line":28,"column":13}}}) : helper))) != null ? stack1 : "")
+  return "  # "
+    + ((stack1 = (((helper = lookupProperty(helpers,"origin") || alias1(depth0, "origin", {"start":{"line":23,"column":7},"end":{"line":23,"column":13}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"origin","hash":{},"data":data,"loc":{"start":{"line":23,"column":4},"end":{"line":23,"column":16}}}) : helper))) != null ? stack1 : "")
+    + "\n  polyarchiv_step "
+    + ((stack1 = (((helper = lookupProperty(helpers,"number") || alias1(depth0, "number", {"start":{"line":24,"column":21},"end":{"line":24,"column":27}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"number","hash":{},"data":data,"loc":{"start":{"line":24,"column":18},"end":{"line":24,"column":30}}}) : helper))) != null ? stack1 : "")
+    + " "
+    + ((stack1 = (((helper = lookupProperty(helpers,"total") || alias1(depth0, "total", {"start":{"line":24,"column":34},"end":{"line":24,"column":39}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"total","hash":{},"data":data,"loc":{"start":{"line":24,"column":31},"end":{"line":24,"column":42}}}) : helper))) != null ? stack1 : "")
+    + " "
+    + ((stack1 = (((helper = lookupProperty(helpers,"summary") || alias1(depth0, "summary", {"start":{"line":24,"column":46},"end":{"line":24,"column":53}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"summary","hash":{},"data":data,"loc":{"start":{"line":24,"column":43},"end":{"line":24,"column":56}}}) : helper))) != null ? stack1 : "")
+    + " "
+    + ((stack1 = (((helper = lookupProperty(helpers,"originWord") || alias1(depth0, "originWord", {"start":{"line":24,"column":60},"end":{"line":24,"column":70}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"originWord","hash":{},"data":data,"loc":{"start":{"line":24,"column":57},"end":{"line":24,"column":73}}}) : helper))) != null ? stack1 : "")
     + "\n"
-    + ((stack1 = (((helper = lookupProperty(helpers,"fn") || alias1(depth0, "fn", {"start":{"line":29,"column":3},"end":{"line":29,"column":5}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"fn","hash":{},"data":data,"loc":{"start":{"line":29,"column":0},"end":{"line":29,"column":8}}}) : helper))) != null ? stack1 : "")
-    + "() {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":30,"column":0},"end":{"line":32,"column":9}}})) != null ? stack1 : "")
-    + "}\n";
-},"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":25,"column":0},"end":{"line":27,"column":9}}})) != null ? stack1 : "");
+},"6":function(container,depth0,helpers,partials,data) {
     var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -316,21 +325,21 @@ export const OUTLINES: Readonly<Record<'script' | 'unit' | 'main' | 'end', Templ
     };
 
   return "\n# "
-    + ((stack1 = (((helper = lookupProperty(helpers,"title") || alias1(depth0, "title", {"start":{"line":3,"column":5},"end":{"line":3,"column":10}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"title","hash":{},"data":data,"loc":{"start":{"line":3,"column":2},"end":{"line":3,"column":13}}}) : helper))) != null ? stack1 : "")
-    + " ("
-    + ((stack1 = (((helper = lookupProperty(helpers,"origin") || alias1(depth0, "origin", {"start":{"line":3,"column":18},"end":{"line":3,"column":24}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"origin","hash":{},"data":data,"loc":{"start":{"line":3,"column":15},"end":{"line":3,"column":27}}}) : helper))) != null ? stack1 : "")
-    + ")\n# "
-    + ((stack1 = (((helper = lookupProperty(helpers,"why") || alias1(depth0, "why", {"start":{"line":4,"column":5},"end":{"line":4,"column":8}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"why","hash":{},"data":data,"loc":{"start":{"line":4,"column":2},"end":{"line":4,"column":11}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"label") || alias1(depth0, "label", {"start":{"line":32,"column":5},"end":{"line":32,"column":10}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"label","hash":{},"data":data,"loc":{"start":{"line":32,"column":2},"end":{"line":32,"column":13}}}) : helper))) != null ? stack1 : "")
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"notes"),{"name":"each","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":5,"column":0},"end":{"line":7,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = (((helper = lookupProperty(helpers,"fn") || alias1(depth0, "fn", {"start":{"line":8,"column":3},"end":{"line":8,"column":5}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"fn","hash":{},"data":data,"loc":{"start":{"line":8,"column":0},"end":{"line":8,"column":8}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"fn") || alias1(depth0, "fn", {"start":{"line":33,"column":3},"end":{"line":33,"column":5}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"fn","hash":{},"data":data,"loc":{"start":{"line":33,"column":0},"end":{"line":33,"column":8}}}) : helper))) != null ? stack1 : "")
     + "() {\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"scratch"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":9,"column":0},"end":{"line":11,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"gpgHomes"),{"name":"each","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":12,"column":0},"end":{"line":14,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"toldWhy"),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":15,"column":0},"end":{"line":17,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"steps"),{"name":"each","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":18,"column":0},"end":{"line":24,"column":9}}})) != null ? stack1 : "")
-    + "}\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"hooks"),{"name":"each","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":26,"column":0},"end":{"line":34,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":34,"column":0},"end":{"line":36,"column":9}}})) != null ? stack1 : "")
+    + "}\n";
+},"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return ((stack1 = (lookupProperty(helpers,"each-planned-unit")||container.strict(depth0, "each-planned-unit", {"start":{"line":5,"column":3},"end":{"line":5,"column":20}} )).call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"planned"),{"name":"each-planned-unit","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":5,"column":0},"end":{"line":39,"column":22}}})) != null ? stack1 : "");
 },"useData":true},
   main: {"0":function(container,depth0,helpers,partials,data) {
     var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {

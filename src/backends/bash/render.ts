@@ -1,14 +1,32 @@
 import { createRequire } from 'node:module';
-import { type Plan, type PlanParts, type PlanTail, partsOf } from '../../planner/plan.js';
+import type { HelperOptions } from 'handlebars';
+import { type Plan, type PlanParts, type PlanTail, type PlanUnit, partsOf } from '../../planner/plan.js';
 import { OUTLINES, PARTIALS } from './compiled-templates.js';
 import { unitRegistration } from './registration-lines.js';
-import { emptyOutline, helperPartialsView, outlineUnit, scriptView, unitView } from './view-model.js';
+import {
+  emptyOutline,
+  helperPartialsView,
+  outlineUnit,
+  scriptView,
+  type UnitView,
+  unitView,
+} from './view-model.js';
+
+/**
+ * The units as the units' template walks them (its `each-planned-unit` block): `next` gives the
+ * view of the unit the planner finished last (undefined once every unit is planned), `rendered`
+ * takes that unit's function, then the planner goes on.
+ */
+interface PlannedUnits {
+  next(): UnitView | undefined;
+  rendered(text: string): void;
+}
 
 interface Templates {
   /** The outline up to the helpers: header, prelude, secrets, helper functions. */
   readonly head: HandlebarsTemplateDelegate;
-  /** One unit's function. */
-  readonly unit: HandlebarsTemplateDelegate;
+  /** Every unit's function, each handed on as it is rendered (`PlannedUnits`). */
+  readonly units: HandlebarsTemplateDelegate<{ readonly planned: PlannedUnits }>;
   /** The main part up to the units' lines: the run's hooks, the configuration check. */
   readonly main: HandlebarsTemplateDelegate;
   /** The main part after the units' lines: hooks, the run and its summary. */
@@ -26,11 +44,18 @@ let engine: Templates | undefined;
 function templates(): Templates {
   if (engine !== undefined) return engine;
   const handlebars = Handlebars.create();
+  // The units in one template call, whose block renders each (a block has none of the setup a
+  // template call repeats); what it walks comes with each call, so no plan's units outlive it.
+  handlebars.registerHelper('each-planned-unit', (planned: PlannedUnits, options: HelperOptions) => {
+    for (let view = planned.next(); view !== undefined; view = planned.next())
+      planned.rendered(options.fn(view));
+    return '';
+  });
   for (const [name, spec] of Object.entries(PARTIALS))
     handlebars.registerPartial(name, handlebars.template(spec));
   engine = {
     head: handlebars.template(OUTLINES.script),
-    unit: handlebars.template(OUTLINES.unit),
+    units: handlebars.template(OUTLINES.units),
     main: handlebars.template(OUTLINES.main),
     end: handlebars.template(OUTLINES.end),
   };
@@ -94,17 +119,28 @@ export function* scriptPieces(
   ready: (tail: PlanTail) => ReadonlyMap<string, string> | undefined,
   spool: () => Spool<string | Uint8Array> = memorySpool,
 ): Generator<string | Uint8Array, void, undefined> {
-  const { head, unit, main, end } = templates();
+  const { head, units, main, end } = templates();
   const functions = spool();
   const lines = spool();
   const outline = emptyOutline();
   let next = parts.units.next();
-  for (let index = 0; next.done !== true; next = parts.units.next(), index++) {
-    functions.add(unit(unitView(next.value, index)));
-    // A line as it is: a template call of its own would cost Handlebars' setup for each unit.
-    lines.add(`${unitRegistration(next.value, index)}\n`);
-    outlineUnit(outline, next.value, index);
-  }
+  let index = 0;
+  units({
+    planned: {
+      next: () => (next.done === true ? undefined : unitView(next.value, index)),
+      rendered: (text) => {
+        // The unit whose view `next` gave: the planner goes on only below.
+        const unit = next.value as PlanUnit;
+        functions.add(text);
+        // A line as it is: a template call of its own would cost Handlebars' setup for each unit.
+        lines.add(`${unitRegistration(unit, index)}\n`);
+        outlineUnit(outline, unit, index);
+        next = parts.units.next();
+        index++;
+      },
+    },
+  });
+  if (next.done !== true) throw new Error('the units template stopped before the last unit');
   const tail = next.value;
   const view = scriptView(parts.head, tail, outline, ready(tail));
   yield head(view);
