@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { TREE_LISTING_SUM } from '../dist/backends/tool-conventions.js';
 import { buildCommands, holdingDir, rsyncArgv } from '../dist/graph/build-commands.js';
 import { childrenCpu } from './children-cpu.cjs';
 
@@ -112,8 +113,12 @@ function sameOptions(first, guarded = false) {
       const [judged] = buildCommands(spec, {}, { copyFigures: recorded });
       const words = (argv) => argv.map((word) => (typeof word === 'string' ? word : join(root, 'measure')));
       const incoming = words(judged.incoming);
-      // A count piped into its sum, as the copy's helper runs it.
-      seconds += timed(incoming[0], incoming.slice(1), judged.incomingSum.map(String));
+      // A listing piped into its sum, as the copy's helper runs it (polyarchiv_sum_listing).
+      seconds += timed(
+        incoming[0],
+        incoming.slice(1),
+        judged.incomingListing ? ['awk', TREE_LISTING_SUM] : [],
+      );
     }
     const [tool, ...args] = rsyncArgv(spec, 'ssh', !first);
     seconds += timed(tool, args);

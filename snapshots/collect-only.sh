@@ -51,39 +51,33 @@ unit_1_collect_workstation() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/etc/.~polyarchiv~'
   # workstation.collect:6 [source "etc"]
   polyarchiv_step 4 8 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'workstation.collect:6 [source "etc"]'
-  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/etc"' /var/lib/polyarchiv-fixture/collect/workstation/backups/etc '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/etc"' /var/lib/polyarchiv-fixture/collect/workstation/backups/etc '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/workstation/backups/etc/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/workstation/backups/etc/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/workstation/backups/etc/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/workstation/backups/etc/
   sync -f -- /var/lib/polyarchiv-fixture/collect/workstation/backups/etc
   # workstation.collect:11 [source "home"]
   polyarchiv_step 5 8 'create the copy of source "home" and the directory where rsync holds updated files' 'workstation.collect:11 [source "home"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/home/.~polyarchiv~'
   # workstation.collect:11 [source "home"]
   polyarchiv_step 6 8 'update the copy of source "home" from /var/lib/polyarchiv-fixture/data/home' 'workstation.collect:11 [source "home"]'
-  polyarchiv_copy 50 no 'the copy of source "home"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/home"' /var/lib/polyarchiv-fixture/collect/workstation/backups/home '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "home"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/home"' /var/lib/polyarchiv-fixture/collect/workstation/backups/home '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/home/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/workstation/backups/home/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/home/ /var/lib/polyarchiv-fixture/collect/workstation/backups/home/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/home/ /var/lib/polyarchiv-fixture/collect/workstation/backups/home/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/home/ /var/lib/polyarchiv-fixture/collect/workstation/backups/home/
   sync -f -- /var/lib/polyarchiv-fixture/collect/workstation/backups/home
   # workstation.collect:16 [source "srv"]
   polyarchiv_step 7 8 'create the copy of source "srv" and the directory where rsync holds updated files' 'workstation.collect:16 [source "srv"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/.~polyarchiv~'
   # workstation.collect:16 [source "srv"]
   polyarchiv_step 8 8 'update the copy of source "srv" from /var/lib/polyarchiv-fixture/data/srv/www' 'workstation.collect:16 [source "srv"]'
-  polyarchiv_copy 50 no 'the copy of source "srv"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www"' /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "srv"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www"' /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/srv/www/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/
   sync -f -- /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www
 }
 

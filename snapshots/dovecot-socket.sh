@@ -148,13 +148,11 @@ unit_2_backup_mirror_mail() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/mail/.~polyarchiv~'
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "mail" from /var/lib/polyarchiv-fixture/collect/mail/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "mail"' '"/var/lib/polyarchiv-fixture/mirror/mail"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "mail"' '"/var/lib/polyarchiv-fixture/mirror/mail"' '' '' '' '' stats \
     0 \
     13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ "${polyarchiv_work}"/measure \
-    0 \
     13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ "${polyarchiv_work}"/measure \
-    22 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/mail/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/mail/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ /var/lib/polyarchiv-fixture/mirror/mail/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/mail
 }
 

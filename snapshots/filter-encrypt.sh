@@ -63,13 +63,11 @@ unit_1_collect_vault() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/vault/backups/site/.~polyarchiv~'
   # vault.collect:6 [source site]
   polyarchiv_step 4 7 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'vault.collect:6 [source site]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/vault/backups/site"' /var/lib/polyarchiv-fixture/collect/vault/backups/site '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/vault/backups/site"' /var/lib/polyarchiv-fixture/collect/vault/backups/site '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/vault/backups/site/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/vault/backups/site/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/vault/backups/site/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/vault/backups/site/
   sync -f -- /var/lib/polyarchiv-fixture/collect/vault/backups/site
   # vault.collect:13 [filter "secret"]
   polyarchiv_step 5 7 'write the passphrase of filter "secret" to a private file' 'vault.collect:13 [filter "secret"]'
@@ -95,13 +93,11 @@ unit_2_backup_mirror_vault() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/vault/.~polyarchiv~'
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "vault" from /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "vault"' '"/var/lib/polyarchiv-fixture/mirror/vault"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "vault"' '"/var/lib/polyarchiv-fixture/mirror/vault"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/vault/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/ /var/lib/polyarchiv-fixture/mirror/vault/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/ /var/lib/polyarchiv-fixture/mirror/vault/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/ /var/lib/polyarchiv-fixture/mirror/vault/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/vault
 }
 
@@ -120,13 +116,11 @@ unit_3_collect_www() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/backups/site/.~polyarchiv~'
   # www.collect:5 [source site]
   polyarchiv_step 4 6 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'www.collect:5 [source site]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/www/backups/site"' /var/lib/polyarchiv-fixture/collect/www/backups/site '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/www/backups/site"' /var/lib/polyarchiv-fixture/collect/www/backups/site '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/www/backups/site/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/www/backups/site/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/www/backups/site/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/www/backups/site/
   sync -f -- /var/lib/polyarchiv-fixture/collect/www/backups/site
   # www.collect:10 [filter "sums"]
   polyarchiv_step 5 6 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/sums' 'www.collect:10 [filter "sums"]'
@@ -163,13 +157,11 @@ unit_4_backup_mirror_www() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/www/.~polyarchiv~'
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/mirror/www"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/mirror/www"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/www/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/mirror/www/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/mirror/www/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/mirror/www/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/www
 }
 
@@ -186,13 +178,11 @@ unit_5_backup_offsite_www() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/.~polyarchiv~'
   # offsite.backup:6 [filter index]
   polyarchiv_step 3 10 'update the copy of backup point "offsite" for collect point "www" (filter "index") from /var/lib/polyarchiv-fixture/collect/www/backups' 'offsite.backup:6 [filter index]'
-  polyarchiv_copy 50 no 'the copy of backup point "offsite" for collect point "www" (filter "index")' '"/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the copy of backup point "offsite" for collect point "www" (filter "index")' '"/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/ "${polyarchiv_work}"/measure \
-    19 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/www/backups -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/www/backups -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/www/backups -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/
   sync -f -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index
   # offsite.backup:6 [filter index]
   polyarchiv_step 4 10 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/offsite/index' 'offsite.backup:6 [filter index]'
@@ -232,13 +222,11 @@ NR % 2 { name = \$0; next }
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/www/.~polyarchiv~'
   # offsite.backup:3 [point]
   polyarchiv_step 10 10 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed' 'offsite.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/offsite/www"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/offsite/www"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/www/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/ /var/lib/polyarchiv-fixture/offsite/www/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/ /var/lib/polyarchiv-fixture/offsite/www/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/ /var/lib/polyarchiv-fixture/offsite/www/
   sync -f -- /var/lib/polyarchiv-fixture/offsite/www
 }
 

@@ -53,13 +53,11 @@ unit_1_collect_www() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/backups/site/.~polyarchiv~'
   # www.collect:5 [source site]
   polyarchiv_step 4 6 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'www.collect:5 [source site]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/www/backups/site"' /var/lib/polyarchiv-fixture/collect/www/backups/site '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/www/backups/site"' /var/lib/polyarchiv-fixture/collect/www/backups/site '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/www/backups/site/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/www/backups/site/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/www/backups/site/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/www/backups/site/
   sync -f -- /var/lib/polyarchiv-fixture/collect/www/backups/site
   # www.collect:10 [filter "checksums"]
   polyarchiv_step 5 6 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/collect/checksums' 'www.collect:10 [filter "checksums"]'
@@ -97,13 +95,11 @@ unit_2_backup_mirror_www() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/.~polyarchiv~'
   # mirror.backup:5 [filter index]
   polyarchiv_step 3 7 'update the copy of backup point "mirror" for collect point "www" (filter "index") from /var/lib/polyarchiv-fixture/collect/www/backups' 'mirror.backup:5 [filter index]'
-  polyarchiv_copy 50 no 'the copy of backup point "mirror" for collect point "www" (filter "index")' '"/var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the copy of backup point "mirror" for collect point "www" (filter "index")' '"/var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/ "${polyarchiv_work}"/measure \
-    19 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/www/backups -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/www/backups -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H --link-dest=/var/lib/polyarchiv-fixture/collect/www/backups -- /var/lib/polyarchiv-fixture/collect/www/backups/ /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/
   sync -f -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index
   # mirror.backup:5 [filter index]
   polyarchiv_step 4 7 'create /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index' 'mirror.backup:5 [filter index]'
@@ -132,13 +128,11 @@ NR % 2 { name = \$0; next }
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/www/.~polyarchiv~'
   # mirror.backup:3 [point]
   polyarchiv_step 7 7 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/mirrors/www"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/mirrors/www"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/www/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/ /var/lib/polyarchiv-fixture/mirrors/www/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/ /var/lib/polyarchiv-fixture/mirrors/www/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/ /var/lib/polyarchiv-fixture/mirrors/www/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/www
 }
 

@@ -59,13 +59,11 @@ unit_1_collect_end_of_month() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/.~polyarchiv~'
   # end-of-month.collect:8 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/end-of-month' 'end-of-month.collect:8 [source "files"]'
-  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files"' /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files"' /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/end-of-month/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/end-of-month/ /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/end-of-month/ /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/end-of-month/ /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/
   sync -f -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files
 }
 
@@ -80,13 +78,11 @@ unit_2_backup_fridays_end_of_month() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/.~polyarchiv~'
   # fridays.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "end-of-month" from /var/lib/polyarchiv-fixture/collect/end-of-month/backups' 'fridays.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "end-of-month"' '"/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "end-of-month"' '"/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month
 }
 
@@ -104,13 +100,11 @@ unit_3_collect_every_run() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/every-run/backups/files/.~polyarchiv~'
   # every-run.collect:8 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/every-run' 'every-run.collect:8 [source "files"]'
-  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/every-run/backups/files"' /var/lib/polyarchiv-fixture/collect/every-run/backups/files '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/every-run/backups/files"' /var/lib/polyarchiv-fixture/collect/every-run/backups/files '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/every-run/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/every-run/backups/files/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/every-run/ /var/lib/polyarchiv-fixture/collect/every-run/backups/files/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/every-run/ /var/lib/polyarchiv-fixture/collect/every-run/backups/files/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/every-run/ /var/lib/polyarchiv-fixture/collect/every-run/backups/files/
   sync -f -- /var/lib/polyarchiv-fixture/collect/every-run/backups/files
 }
 
@@ -125,13 +119,11 @@ unit_4_backup_daily_every_run() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/daily/every-run/.~polyarchiv~'
   # daily.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'daily.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/daily/every-run"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/daily/every-run"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/every-run/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/daily/every-run/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/daily/every-run/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/daily/every-run/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/daily/every-run/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/daily/every-run
 }
 
@@ -146,13 +138,11 @@ unit_5_backup_monthly_every_run() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/monthly/every-run/.~polyarchiv~'
   # monthly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'monthly.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/every-run"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/every-run"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/every-run/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/monthly/every-run/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/every-run/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/every-run/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/every-run/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/every-run/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/monthly/every-run
 }
 
@@ -170,13 +160,11 @@ unit_6_collect_hour_in_seconds() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/.~polyarchiv~'
   # hour-in-seconds.collect:8 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hour-in-seconds' 'hour-in-seconds.collect:8 [source "files"]'
-  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files"' /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files"' /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/hour-in-seconds/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/hour-in-seconds/ /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/hour-in-seconds/ /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/hour-in-seconds/ /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/
   sync -f -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files
 }
 
@@ -191,13 +179,11 @@ unit_7_backup_weekly_hour_in_seconds() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/.~polyarchiv~'
   # weekly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "hour-in-seconds" from /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups' 'weekly.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "hour-in-seconds"' '"/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "hour-in-seconds"' '"/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds
 }
 
@@ -215,13 +201,11 @@ unit_8_collect_hourly() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/hourly/backups/files/.~polyarchiv~'
   # hourly.collect:8 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hourly' 'hourly.collect:8 [source "files"]'
-  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hourly/backups/files"' /var/lib/polyarchiv-fixture/collect/hourly/backups/files '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hourly/backups/files"' /var/lib/polyarchiv-fixture/collect/hourly/backups/files '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/hourly/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/hourly/backups/files/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/hourly/ /var/lib/polyarchiv-fixture/collect/hourly/backups/files/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/hourly/ /var/lib/polyarchiv-fixture/collect/hourly/backups/files/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/hourly/ /var/lib/polyarchiv-fixture/collect/hourly/backups/files/
   sync -f -- /var/lib/polyarchiv-fixture/collect/hourly/backups/files
 }
 
@@ -236,13 +220,11 @@ unit_9_backup_daily_at_3_hourly() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/.~polyarchiv~'
   # daily-at-3.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'daily-at-3.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/hourly/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly
 }
 
@@ -257,13 +239,11 @@ unit_10_backup_monthly_hourly() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/monthly/hourly/.~polyarchiv~'
   # monthly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'monthly.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/hourly"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/hourly"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/hourly/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/monthly/hourly/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/hourly/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/hourly/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/hourly/backups/ /var/lib/polyarchiv-fixture/mirrors/monthly/hourly/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/monthly/hourly
 }
 

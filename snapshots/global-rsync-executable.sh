@@ -53,13 +53,11 @@ unit_1_collect_config_files() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/config-files/backups/etc/.~polyarchiv~'
   # config-files.collect:5 [source "etc"]
   polyarchiv_step 4 4 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'config-files.collect:5 [source "etc"]'
-  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/config-files/backups/etc"' /var/lib/polyarchiv-fixture/collect/config-files/backups/etc '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/config-files/backups/etc"' /var/lib/polyarchiv-fixture/collect/config-files/backups/etc '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 /usr/bin/rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/config-files/backups/etc/ "${polyarchiv_work}"/measure \
-    18 /usr/bin/rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/config-files/backups/etc/ \
-    /usr/bin/rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/config-files/backups/etc/
+    /usr/bin/rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/config-files/backups/etc/
   sync -f -- /var/lib/polyarchiv-fixture/collect/config-files/backups/etc
 }
 
@@ -74,13 +72,11 @@ unit_2_backup_mirror_config_files() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/config-files/.~polyarchiv~'
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "config-files" from /var/lib/polyarchiv-fixture/collect/config-files/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "config-files"' '"/var/lib/polyarchiv-fixture/mirror/config-files"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "config-files"' '"/var/lib/polyarchiv-fixture/mirror/config-files"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/config-files/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 /usr/bin/rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/config-files/ "${polyarchiv_work}"/measure \
-    18 /usr/bin/rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/config-files/backups/ /var/lib/polyarchiv-fixture/mirror/config-files/ \
-    /usr/bin/rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/config-files/backups/ /var/lib/polyarchiv-fixture/mirror/config-files/
+    /usr/bin/rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/config-files/backups/ /var/lib/polyarchiv-fixture/mirror/config-files/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/config-files
 }
 

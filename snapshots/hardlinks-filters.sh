@@ -52,39 +52,33 @@ unit_1_collect_server() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/tree/.~polyarchiv~'
   # server.collect:6 [source "tree"]
   polyarchiv_step 4 8 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data/tree' 'server.collect:6 [source "tree"]'
-  polyarchiv_copy 50 no 'the copy of source "tree"' '"/var/lib/polyarchiv-fixture/collect/server/backups/tree"' /var/lib/polyarchiv-fixture/collect/server/backups/tree '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "tree"' '"/var/lib/polyarchiv-fixture/collect/server/backups/tree"' /var/lib/polyarchiv-fixture/collect/server/backups/tree '' '' '' stats \
     0 \
     11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ "${polyarchiv_work}"/measure \
-    0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/server/backups/tree/ "${polyarchiv_work}"/measure \
-    22 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S -H '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ /var/lib/polyarchiv-fixture/collect/server/backups/tree/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S -H '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ /var/lib/polyarchiv-fixture/collect/server/backups/tree/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S -H '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ /var/lib/polyarchiv-fixture/collect/server/backups/tree/
   sync -f -- /var/lib/polyarchiv-fixture/collect/server/backups/tree
   # server.collect:15 [source "logs"]
   polyarchiv_step 5 8 'create the copy of source "logs" and the directory where rsync holds updated files' 'server.collect:15 [source "logs"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/logs/.~polyarchiv~'
   # server.collect:15 [source "logs"]
   polyarchiv_step 6 8 'update the copy of source "logs" from /var/lib/polyarchiv-fixture/data/logs' 'server.collect:15 [source "logs"]'
-  polyarchiv_copy 50 no 'the copy of source "logs"' '"/var/lib/polyarchiv-fixture/collect/server/backups/logs"' /var/lib/polyarchiv-fixture/collect/server/backups/logs '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "logs"' '"/var/lib/polyarchiv-fixture/collect/server/backups/logs"' /var/lib/polyarchiv-fixture/collect/server/backups/logs '' '' '' stats \
     0 \
     11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ "${polyarchiv_work}"/measure \
-    0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/server/backups/logs/ "${polyarchiv_work}"/measure \
-    21 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ /var/lib/polyarchiv-fixture/collect/server/backups/logs/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ /var/lib/polyarchiv-fixture/collect/server/backups/logs/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ /var/lib/polyarchiv-fixture/collect/server/backups/logs/
   sync -f -- /var/lib/polyarchiv-fixture/collect/server/backups/logs
   # server.collect:23 [source "plain"]
   polyarchiv_step 7 8 'create the copy of source "plain" and the directory where rsync holds updated files' 'server.collect:23 [source "plain"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/plain/.~polyarchiv~'
   # server.collect:23 [source "plain"]
   polyarchiv_step 8 8 'update the copy of source "plain" from /var/lib/polyarchiv-fixture/data/plain' 'server.collect:23 [source "plain"]'
-  polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/server/backups/plain"' /var/lib/polyarchiv-fixture/collect/server/backups/plain '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/server/backups/plain"' /var/lib/polyarchiv-fixture/collect/server/backups/plain '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/plain/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/server/backups/plain/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/server/backups/plain/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/server/backups/plain/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/plain/ /var/lib/polyarchiv-fixture/collect/server/backups/plain/
   sync -f -- /var/lib/polyarchiv-fixture/collect/server/backups/plain
 }
 
@@ -99,13 +93,11 @@ unit_2_backup_mirror_server() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/server/.~polyarchiv~'
   # mirror.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "server" from /var/lib/polyarchiv-fixture/collect/server/backups' 'mirror.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "server"' '"/var/lib/polyarchiv-fixture/mirror/server"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "server"' '"/var/lib/polyarchiv-fixture/mirror/server"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/server/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/server/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/server/backups/ /var/lib/polyarchiv-fixture/mirror/server/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/server/backups/ /var/lib/polyarchiv-fixture/mirror/server/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/server/backups/ /var/lib/polyarchiv-fixture/mirror/server/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/server
 }
 

@@ -53,13 +53,11 @@ unit_1_collect_other() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/other/backups/notes/.~polyarchiv~'
   # other.collect:5 [source "notes-again"]
   polyarchiv_step 4 4 'update the copy of source "notes-again" from /var/lib/polyarchiv-fixture/data/notes' 'other.collect:5 [source "notes-again"]'
-  polyarchiv_copy 50 no 'the copy of source "notes-again"' '"/var/lib/polyarchiv-fixture/collect/other/backups/notes"' /var/lib/polyarchiv-fixture/collect/other/backups/notes '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "notes-again"' '"/var/lib/polyarchiv-fixture/collect/other/backups/notes"' /var/lib/polyarchiv-fixture/collect/other/backups/notes '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/notes/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/other/backups/notes/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/other/backups/notes/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/other/backups/notes/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/other/backups/notes/
   sync -f -- /var/lib/polyarchiv-fixture/collect/other/backups/notes
 }
 
@@ -74,13 +72,11 @@ unit_2_backup_MIRROR_other() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/other/.~polyarchiv~'
   # MIRROR.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "other" from /var/lib/polyarchiv-fixture/collect/other/backups' 'MIRROR.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "other"' '"/var/lib/polyarchiv-fixture/mirror/other"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "other"' '"/var/lib/polyarchiv-fixture/mirror/other"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/other/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/other/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/other/backups/ /var/lib/polyarchiv-fixture/mirror/other/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/other/backups/ /var/lib/polyarchiv-fixture/mirror/other/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/other/backups/ /var/lib/polyarchiv-fixture/mirror/other/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/other
 }
 
@@ -98,26 +94,22 @@ unit_3_collect_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/pages/.~polyarchiv~'
   # site.collect:13 [source "pages"]
   polyarchiv_step 4 6 'update the copy of source "pages" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:13 [source "pages"]'
-  polyarchiv_copy 50 no 'the copy of source "pages"' '"/var/lib/polyarchiv-fixture/collect/site/backups/pages"' /var/lib/polyarchiv-fixture/collect/site/backups/pages '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "pages"' '"/var/lib/polyarchiv-fixture/collect/site/backups/pages"' /var/lib/polyarchiv-fixture/collect/site/backups/pages '' '' '' stats \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure \
-    0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/pages/ "${polyarchiv_work}"/measure \
-    20 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/backups/pages/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/backups/pages/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/backups/pages/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/pages
   # site.collect:18 [source "notes"]
   polyarchiv_step 5 6 'create the copy of source "notes" and the directory where rsync holds updated files' 'site.collect:18 [source "notes"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/notes/.~polyarchiv~'
   # site.collect:18 [source "notes"]
   polyarchiv_step 6 6 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/notes' 'site.collect:18 [source "notes"]'
-  polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/site/backups/notes"' /var/lib/polyarchiv-fixture/collect/site/backups/notes '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/site/backups/notes"' /var/lib/polyarchiv-fixture/collect/site/backups/notes '' '' '' stats \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/data/notes/ "${polyarchiv_work}"/measure \
-    0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/notes/ "${polyarchiv_work}"/measure \
-    20 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/site/backups/notes/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/site/backups/notes/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/data/notes/ /var/lib/polyarchiv-fixture/collect/site/backups/notes/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/notes
 }
 
@@ -132,13 +124,11 @@ unit_4_backup_MIRROR_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~'
   # MIRROR.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'MIRROR.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/site
 }
 

@@ -60,13 +60,11 @@ unit_1_fetch_mirror_directory() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/directory/backups/.~polyarchiv~'
   # mirror.backup:3 [point]
   polyarchiv_step 4 5 'update the copy of "directory" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/directory' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the copy of "directory" fetched from backup point "mirror"' '' '' "the copy of \"directory\" at /var/lib/polyarchiv-fixture/mirror/directory (backup point \"mirror\") could not be read (rsync says why above): the live data were not changed; collect point \"directory\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' \
+  polyarchiv_copy 50 no 'the copy of "directory" fetched from backup point "mirror"' '' '' "the copy of \"directory\" at /var/lib/polyarchiv-fixture/mirror/directory (backup point \"mirror\") could not be read (rsync says why above): the live data were not changed; collect point \"directory\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/mirror/directory/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/directory/backups/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirror/directory/ /var/lib/polyarchiv-fixture/collect/directory/backups/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirror/directory/ /var/lib/polyarchiv-fixture/collect/directory/backups/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirror/directory/ /var/lib/polyarchiv-fixture/collect/directory/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/directory/backups
   # mirror.backup:1 [point]
   polyarchiv_step 5 5 'check that the copy of "directory" fetched from backup point "mirror" holds something' 'mirror.backup:1 [point]'

@@ -55,13 +55,11 @@ unit_1_collect_caf_n() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/.~polyarchiv~'
   # café ünï.collect:5 [source ünïcödé]
   polyarchiv_step 4 4 'update the copy of source "ünïcödé" from /var/lib/polyarchiv-fixture/data/café/日本語' 'café ünï.collect:5 [source ünïcödé]'
-  polyarchiv_copy 50 no 'the copy of source "ünïcödé"' '"/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß"' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "ünïcödé"' '"/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß"' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '' '' '' stats \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' "${polyarchiv_work}"/measure \
-    0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/' "${polyarchiv_work}"/measure \
-    20 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/' \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/'
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/'
   sync -f -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß'
 }
 
@@ -76,13 +74,11 @@ unit_2_backup_HOME_mirror_caf_n() {
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/.~polyarchiv~"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_copy 50 no 'the mirror of "café ünï"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï\"" '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "café ünï"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï\"" '' '' '' '' listing \
     0 \
     10 find '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/" "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/" \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/"
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/"
   sync -f -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï"
 }
 
@@ -97,13 +93,11 @@ unit_3_backup_dash_caf_n() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/.~polyarchiv~'
   # -dash.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' '-dash.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "café ünï"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "café ünï"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï"' '' '' '' '' listing \
     0 \
     10 find '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/' "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/' \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/'
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/'
   sync -f -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï'
 }
 
@@ -121,13 +115,11 @@ unit_4_collect_my_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/.~polyarchiv~'
   # my site.collect:5 [source "it's \"quoted\""]
   polyarchiv_step 4 4 "update the copy of source \"it's \"quoted\"\" from /var/lib/polyarchiv-fixture/data/-odd dir" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
-  polyarchiv_copy 50 no "the copy of source \"it's \"quoted\"\"" '"/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest"' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '' '' '' \
+  polyarchiv_copy 50 no "the copy of source \"it's \"quoted\"\"" '"/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest"' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '' '' '' stats \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' "${polyarchiv_work}"/measure \
-    0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/' "${polyarchiv_work}"/measure \
-    20 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/' \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/'
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/'
   sync -f -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest'
 }
 
@@ -142,13 +134,11 @@ unit_5_backup_HOME_mirror_my_site() {
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/.~polyarchiv~"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_copy 50 no 'the mirror of "my site"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site\"" '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "my site"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site\"" '' '' '' '' listing \
     0 \
     10 find '/var/lib/polyarchiv-fixture/collect/my site/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/" "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/" \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/"
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/"
   sync -f -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site"
 }
 
@@ -163,13 +153,11 @@ unit_6_backup_dash_my_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/.~polyarchiv~'
   # -dash.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' '-dash.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "my site"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/my site"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "my site"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/my site"' '' '' '' '' listing \
     0 \
     10 find '/var/lib/polyarchiv-fixture/collect/my site/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/' "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/' \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/'
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- '/var/lib/polyarchiv-fixture/collect/my site/backups/' '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/'
   sync -f -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site'
 }
 
@@ -187,13 +175,11 @@ unit_7_collect_o_brien() {
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/.~polyarchiv~"
   # o'brien.collect:5 [source "$(whoami)"]
   polyarchiv_step 4 4 "update the copy of source \"\$(whoami)\" from /var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?" "o'brien.collect:5 [source \"\$(whoami)\"]"
-  polyarchiv_copy 50 no "the copy of source \"\$(whoami)\"" "\"/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`\"" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" '' '' '' \
+  polyarchiv_copy 50 no "the copy of source \"\$(whoami)\"" "\"/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`\"" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" '' '' '' listing \
     0 \
     10 find "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/" "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/" \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/"
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/"
   sync -f -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`"
 }
 
@@ -208,13 +194,11 @@ unit_8_backup_HOME_mirror_o_brien() {
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/.~polyarchiv~"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 3 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" "\$HOME mirror.backup:3 [point]"
-  polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien\"" '' '' '' '' \
+  polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien\"" '' '' '' '' listing \
     0 \
     10 find "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/" "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/" \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/"
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/"
   sync -f -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien"
 }
 
@@ -229,13 +213,11 @@ unit_9_backup_dash_o_brien() {
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/.~polyarchiv~"
   # -dash.backup:3 [point]
   polyarchiv_step 3 3 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" '-dash.backup:3 [point]'
-  polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien\"" '' '' '' '' \
+  polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien\"" '' '' '' '' listing \
     0 \
     10 find "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/" "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/" \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/"
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/"
   sync -f -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien"
 }
 

@@ -55,52 +55,44 @@ unit_1_collect_local1() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/.~polyarchiv~'
   # local1.collect:11 [source "source_1"]
   polyarchiv_step 4 10 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/postgres' 'local1.collect:11 [source "source_1"]'
-  polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/input/postgres/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres
   # local1.collect:17 [source "source_2"]
   polyarchiv_step 5 10 'create the copy of source "source_2" and the directory where rsync holds updated files' 'local1.collect:17 [source "source_2"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/.~polyarchiv~'
   # local1.collect:17 [source "source_2"]
   polyarchiv_step 6 10 'update the copy of source "source_2" from /var/lib/polyarchiv-fixture/data/input/mysql' 'local1.collect:17 [source "source_2"]'
-  polyarchiv_copy 50 no 'the copy of source "source_2"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "source_2"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/input/mysql/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql
   # local1.collect:22 [source "source_3"]
   polyarchiv_step 7 10 'create the copy of source "source_3" and the directory where rsync holds updated files' 'local1.collect:22 [source "source_3"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/.~polyarchiv~'
   # local1.collect:22 [source "source_3"]
   polyarchiv_step 8 10 'update the copy of source "source_3" from /var/lib/polyarchiv-fixture/data/input/some-files' 'local1.collect:22 [source "source_3"]'
-  polyarchiv_copy 50 no 'the copy of source "source_3"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "source_3"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/input/some-files/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files
   # local1.collect:28 [source "source_4"]
   polyarchiv_step 9 10 'create the copy of source "source_4" and the directory where rsync holds updated files' 'local1.collect:28 [source "source_4"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/.~polyarchiv~'
   # local1.collect:28 [source "source_4"]
   polyarchiv_step 10 10 'update the copy of source "source_4" from /var/lib/polyarchiv-fixture/data/input/ldap' 'local1.collect:28 [source "source_4"]'
-  polyarchiv_copy 50 no 'the copy of source "source_4"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "source_4"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/input/ldap/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/ldap/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap
 }
 
@@ -115,13 +107,11 @@ unit_2_backup_remote1_rsync_file_local1() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/.~polyarchiv~'
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 3 3 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1
 }
 
@@ -149,13 +139,11 @@ unit_4_backup_remote2_git_ssh_local1() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/.~polyarchiv~'
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git
 }
 
@@ -183,13 +171,11 @@ unit_6_backup_remote3_gitlab_local1() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/.~polyarchiv~'
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1
 }
 
@@ -220,13 +206,11 @@ unit_8_collect_local2() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/.~polyarchiv~'
   # local2.collect:7 [source "source_1"]
   polyarchiv_step 4 4 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/mysql-local2' 'local2.collect:7 [source "source_1"]'
-  polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql"' /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql"' /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/input/mysql-local2/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/mysql-local2/ /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql
 }
 
@@ -241,13 +225,11 @@ unit_9_backup_remote1_rsync_file_local2() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/.~polyarchiv~'
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 3 3 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2
 }
 
@@ -275,13 +257,11 @@ unit_11_backup_remote2_git_ssh_local2() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/.~polyarchiv~'
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git
 }
 
@@ -309,13 +289,11 @@ unit_13_backup_remote3_gitlab_local2() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/.~polyarchiv~'
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/
   sync -f -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2
 }
 

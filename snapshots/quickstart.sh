@@ -52,13 +52,11 @@ unit_1_collect_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/documents/.~polyarchiv~'
   # site.collect:8 [source "documents"]
   polyarchiv_step 4 4 'update the copy of source "documents" from /var/lib/polyarchiv-fixture/data' 'site.collect:8 [source "documents"]'
-  polyarchiv_copy 50 no 'the copy of source "documents"' '"/var/lib/polyarchiv-fixture/collect/site/backups/documents"' /var/lib/polyarchiv-fixture/collect/site/backups/documents '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "documents"' '"/var/lib/polyarchiv-fixture/collect/site/backups/documents"' /var/lib/polyarchiv-fixture/collect/site/backups/documents '' '' '' stats \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/ "${polyarchiv_work}"/measure \
-    0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/documents/ "${polyarchiv_work}"/measure \
-    20 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/ /var/lib/polyarchiv-fixture/collect/site/backups/documents/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/ /var/lib/polyarchiv-fixture/collect/site/backups/documents/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/ /var/lib/polyarchiv-fixture/collect/site/backups/documents/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/documents
 }
 
@@ -73,13 +71,11 @@ unit_2_backup_mirror_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~'
   # mirror.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/site
 }
 

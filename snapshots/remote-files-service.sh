@@ -66,13 +66,11 @@ unit_1_collect_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/dav/.~polyarchiv~'
   # site.collect:7 [source "dav"]
   polyarchiv_step 6 14 'update the copy of source "dav" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav' 'site.collect:7 [source "dav"]'
-  polyarchiv_copy 50 no 'the copy of source "dav"' '"/var/lib/polyarchiv-fixture/collect/site/backups/dav"' /var/lib/polyarchiv-fixture/collect/site/backups/dav '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "dav"' '"/var/lib/polyarchiv-fixture/collect/site/backups/dav"' /var/lib/polyarchiv-fixture/collect/site/backups/dav '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/dav/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ /var/lib/polyarchiv-fixture/collect/site/backups/dav/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ /var/lib/polyarchiv-fixture/collect/site/backups/dav/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ /var/lib/polyarchiv-fixture/collect/site/backups/dav/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/dav
   # site.collect:14 [source "ftp"]
   polyarchiv_step 7 14 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp, where source "ftp" is fetched (kept: the next run fetches what changed)' 'site.collect:14 [source "ftp"]'
@@ -88,13 +86,11 @@ unit_1_collect_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/ftp/.~polyarchiv~'
   # site.collect:14 [source "ftp"]
   polyarchiv_step 10 14 'update the copy of source "ftp" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp' 'site.collect:14 [source "ftp"]'
-  polyarchiv_copy 20 no 'the copy of source "ftp"' '"/var/lib/polyarchiv-fixture/collect/site/backups/ftp"' /var/lib/polyarchiv-fixture/collect/site/backups/ftp '' '' '' \
+  polyarchiv_copy 20 no 'the copy of source "ftp"' '"/var/lib/polyarchiv-fixture/collect/site/backups/ftp"' /var/lib/polyarchiv-fixture/collect/site/backups/ftp '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ /var/lib/polyarchiv-fixture/collect/site/backups/ftp/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ /var/lib/polyarchiv-fixture/collect/site/backups/ftp/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ /var/lib/polyarchiv-fixture/collect/site/backups/ftp/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp
   # site.collect:20 [source "bucket"]
   polyarchiv_step 11 14 'create /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket, where source "bucket" is fetched (kept: the next run fetches what changed)' 'site.collect:20 [source "bucket"]'
@@ -109,13 +105,11 @@ unit_1_collect_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/uploads/.~polyarchiv~'
   # site.collect:20 [source "bucket"]
   polyarchiv_step 14 14 'update the copy of source "bucket" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket' 'site.collect:20 [source "bucket"]'
-  polyarchiv_copy 50 no 'the copy of source "bucket"' '"/var/lib/polyarchiv-fixture/collect/site/backups/uploads"' /var/lib/polyarchiv-fixture/collect/site/backups/uploads '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "bucket"' '"/var/lib/polyarchiv-fixture/collect/site/backups/uploads"' /var/lib/polyarchiv-fixture/collect/site/backups/uploads '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ /var/lib/polyarchiv-fixture/collect/site/backups/uploads/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ /var/lib/polyarchiv-fixture/collect/site/backups/uploads/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ /var/lib/polyarchiv-fixture/collect/site/backups/uploads/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads
 }
 
@@ -130,13 +124,11 @@ unit_2_backup_mirror_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~'
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ /var/lib/polyarchiv-fixture/mirror/site/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/site
 }
 

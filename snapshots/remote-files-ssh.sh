@@ -6,7 +6,7 @@
 # Inputs (sha256):
 #   e359a1a8f8e9da6f40ab78fe8316f9a2be2310fed30746c5d72087b460ab6229  site.collect
 # Selection: every point that is due
-# Required tools: cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tee
+# Required tools: awk cat date du find flock mkdir mktemp mv nproc rm rsync sha256sum sleep ssh sync tee
 # Required secret variables: none
 # Exit codes: 0 every unit succeeded or was not due; 1 a unit failed or the plan is stale;
 #   2 usage error; 75 a collect point was locked by
@@ -54,13 +54,11 @@ unit_1_collect_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/web/.~polyarchiv~'
   # site.collect:7 [source "web"]
   polyarchiv_step 5 8 "update the copy of source \"web\" from web.example.org:/srv/-it's a \"\$HOME\" dir ünï" 'site.collect:7 [source "web"]'
-  polyarchiv_copy 50 no 'the copy of source "web"' '"/var/lib/polyarchiv-fixture/collect/site/backups/web"' /var/lib/polyarchiv-fixture/collect/site/backups/web '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "web"' '"/var/lib/polyarchiv-fixture/collect/site/backups/web"' /var/lib/polyarchiv-fixture/collect/site/backups/web '' '' '' stats \
     0 \
     12 rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s '--filter=H .~polyarchiv~' -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" "${polyarchiv_work}"/measure \
-    0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "${polyarchiv_work}"/measure \
-    21 rsync -a --modify-window=-1 -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --remote-option=--debug=FILTER1 -S -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/backups/web/ \
-    rsync -a --modify-window=-1 -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --remote-option=--debug=FILTER1 -S -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/backups/web/
+    rsync -a --modify-window=-1 -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --remote-option=--debug=FILTER1 -S -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" /var/lib/polyarchiv-fixture/collect/site/backups/web/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/web
   # site.collect:14 [source "plain"]
   polyarchiv_step 6 8 'check that db.example.org:/var/lib/app can be read' 'site.collect:14 [source "plain"]'
@@ -70,13 +68,11 @@ unit_1_collect_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/app/.~polyarchiv~'
   # site.collect:14 [source "plain"]
   polyarchiv_step 8 8 'update the copy of source "plain" from db.example.org:/var/lib/app' 'site.collect:14 [source "plain"]'
-  polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/site/backups/app"' /var/lib/polyarchiv-fixture/collect/site/backups/app '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/site/backups/app"' /var/lib/polyarchiv-fixture/collect/site/backups/app '' '' '' stats \
     0 \
     12 rsync -a -n --stats --no-h -e 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4' -s '--filter=H .~polyarchiv~' -- db.example.org:/var/lib/app/ "${polyarchiv_work}"/measure \
-    0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ "${polyarchiv_work}"/measure \
-    21 rsync -a --modify-window=-1 -X -A -e 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4' -s --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --remote-option=--debug=FILTER1 -S -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/backups/app/ \
-    rsync -a --modify-window=-1 -X -A -e 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4' -s '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --remote-option=--debug=FILTER1 -S -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/backups/app/
+    rsync -a --modify-window=-1 -X -A -e 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4' -s --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --remote-option=--debug=FILTER1 -S -- db.example.org:/var/lib/app/ /var/lib/polyarchiv-fixture/collect/site/backups/app/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/app
 }
 

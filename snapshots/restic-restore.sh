@@ -89,13 +89,11 @@ unit_1_fetch_vault_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # vault.backup:3 [point]
   polyarchiv_step 8 10 'update the copy of "site" restored from backup point "vault" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
-  polyarchiv_copy 50 no 'the copy of "site" restored from backup point "vault"' '' '' '' '' '' \
+  polyarchiv_copy 50 no 'the copy of "site" restored from backup point "vault"' '' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # vault.backup:3 [point]
   polyarchiv_step 9 10 'remove /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'

@@ -62,13 +62,11 @@ unit_1_fetch_mirror_b_site() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
   # mirror-b.backup:3 [point]
   polyarchiv_step 4 5 'update the copy of "site" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/site' 'mirror-b.backup:3 [point]'
-  polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror-b"' '' '' "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirrors/b/site (backup point \"mirror-b\") could not be read (rsync says why above): the live data were not changed; collect point \"site\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' \
+  polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror-b"' '' '' "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirrors/b/site (backup point \"mirror-b\") could not be read (rsync says why above): the live data were not changed; collect point \"site\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/mirrors/b/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/backups/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/site/ /var/lib/polyarchiv-fixture/collect/site/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror-b.backup:1 [point]
   polyarchiv_step 5 5 'check that the copy of "site" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'
@@ -126,13 +124,11 @@ unit_3_fetch_mirror_b_wiki() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/wiki/backups/.~polyarchiv~'
   # mirror-b.backup:3 [point]
   polyarchiv_step 4 5 'update the copy of "wiki" fetched from backup point "mirror-b" from /var/lib/polyarchiv-fixture/mirrors/b/wiki' 'mirror-b.backup:3 [point]'
-  polyarchiv_copy 50 no 'the copy of "wiki" fetched from backup point "mirror-b"' '' '' "the copy of \"wiki\" at /var/lib/polyarchiv-fixture/mirrors/b/wiki (backup point \"mirror-b\") could not be read (rsync says why above): the live data were not changed; collect point \"wiki\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' \
+  polyarchiv_copy 50 no 'the copy of "wiki" fetched from backup point "mirror-b"' '' '' "the copy of \"wiki\" at /var/lib/polyarchiv-fixture/mirrors/b/wiki (backup point \"mirror-b\") could not be read (rsync says why above): the live data were not changed; collect point \"wiki\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/mirrors/b/wiki/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/wiki/backups/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/backups/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/backups/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/mirrors/b/wiki/ /var/lib/polyarchiv-fixture/collect/wiki/backups/
   sync -f -- /var/lib/polyarchiv-fixture/collect/wiki/backups
   # mirror-b.backup:1 [point]
   polyarchiv_step 5 5 'check that the copy of "wiki" fetched from backup point "mirror-b" holds something' 'mirror-b.backup:1 [point]'

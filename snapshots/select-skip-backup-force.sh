@@ -62,13 +62,11 @@ unit_1_collect_db() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/dumps/.~polyarchiv~'
   # db.collect:7 [source "dumps"]
   polyarchiv_step 4 4 'update the copy of source "dumps" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:7 [source "dumps"]'
-  polyarchiv_copy 50 no 'the copy of source "dumps"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dumps"' /var/lib/polyarchiv-fixture/collect/db/backups/dumps '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "dumps"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dumps"' /var/lib/polyarchiv-fixture/collect/db/backups/dumps '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/db/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/db/backups/dumps/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/backups/dumps/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/backups/dumps/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/backups/dumps/
   sync -f -- /var/lib/polyarchiv-fixture/collect/db/backups/dumps
 }
 
@@ -86,13 +84,11 @@ unit_2_collect_dev() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/.~polyarchiv~'
   # dev.collect:6 [source "sandbox"]
   polyarchiv_step 4 4 'update the copy of source "sandbox" from /var/lib/polyarchiv-fixture/data/dev' 'dev.collect:6 [source "sandbox"]'
-  polyarchiv_copy 50 no 'the copy of source "sandbox"' '"/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox"' /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "sandbox"' '"/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox"' /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/dev/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/dev/ /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/dev/ /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/dev/ /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/
   sync -f -- /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox
 }
 
@@ -110,13 +106,11 @@ unit_3_collect_web() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~'
   # web.collect:7 [source "site"]
   polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:7 [source "site"]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/web/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/web/backups/site/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/
   sync -f -- /var/lib/polyarchiv-fixture/collect/web/backups/site
 }
 

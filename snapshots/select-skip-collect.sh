@@ -56,13 +56,11 @@ unit_1_backup_local_mirror_db() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/db/.~polyarchiv~'
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'local-mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/local-mirror/db"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/local-mirror/db"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/db/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/local-mirror/db/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/local-mirror/db/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/local-mirror/db/
   sync -f -- /var/lib/polyarchiv-fixture/local-mirror/db
 }
 
@@ -77,13 +75,11 @@ unit_2_backup_offsite_db() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/db/.~polyarchiv~'
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'offsite.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/offsite/db"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/offsite/db"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/db/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/db/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/db/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/db/backups/ /var/lib/polyarchiv-fixture/offsite/db/
   sync -f -- /var/lib/polyarchiv-fixture/offsite/db
 }
 
@@ -98,13 +94,11 @@ unit_3_backup_local_mirror_dev() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/dev/.~polyarchiv~'
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'local-mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/local-mirror/dev"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/local-mirror/dev"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/dev/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/dev/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/dev/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/dev/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/local-mirror/dev/
   sync -f -- /var/lib/polyarchiv-fixture/local-mirror/dev
 }
 
@@ -119,13 +113,11 @@ unit_4_backup_offsite_dev() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/dev/.~polyarchiv~'
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'offsite.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/offsite/dev"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/offsite/dev"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/dev/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/dev/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/dev/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/dev/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/dev/backups/ /var/lib/polyarchiv-fixture/offsite/dev/
   sync -f -- /var/lib/polyarchiv-fixture/offsite/dev
 }
 
@@ -140,13 +132,11 @@ unit_5_backup_local_mirror_web() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/web/.~polyarchiv~'
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'local-mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/local-mirror/web"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/local-mirror/web"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/web/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/web/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/web/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/local-mirror/web/
   sync -f -- /var/lib/polyarchiv-fixture/local-mirror/web
 }
 
@@ -161,13 +151,11 @@ unit_6_backup_offsite_web() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/web/.~polyarchiv~'
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'offsite.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/offsite/web"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/offsite/web"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/web/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/web/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/web/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/data/collect/web/backups/ /var/lib/polyarchiv-fixture/offsite/web/
   sync -f -- /var/lib/polyarchiv-fixture/offsite/web
 }
 

@@ -81,26 +81,22 @@ store-auth-creds = no
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/journal/backups/etc/.~polyarchiv~'
   # journal.collect:7 [source "etc"]
   polyarchiv_step 7 13 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
-  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/etc"' /var/lib/polyarchiv-fixture/collect/journal/backups/etc '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/etc"' /var/lib/polyarchiv-fixture/collect/journal/backups/etc '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/journal/backups/etc/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/journal/backups/etc/
   sync -f -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc
   # journal.collect:12 [source "www"]
   polyarchiv_step 8 13 'create the copy of source "www" and the directory where rsync holds updated files' 'journal.collect:12 [source "www"]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/.~polyarchiv~'
   # journal.collect:12 [source "www"]
   polyarchiv_step 9 13 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data/srv/www' 'journal.collect:12 [source "www"]'
-  polyarchiv_copy 50 no 'the copy of source "www"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/srv/www"' /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "www"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/srv/www"' /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/srv/www/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/srv/www/ /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/
   sync -f -- /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www
   # journal.collect:4 [point]
   polyarchiv_step 10 13 'check that the collect directory holds nothing named .svn that svn would leave out' 'journal.collect:4 [point]'
@@ -129,13 +125,11 @@ unit_2_backup_mirror_journal() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/journal/.~polyarchiv~'
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "journal" from /var/lib/polyarchiv-fixture/collect/journal/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "journal"' '"/var/lib/polyarchiv-fixture/mirror/journal"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "journal"' '"/var/lib/polyarchiv-fixture/mirror/journal"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/journal/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/journal/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/journal/backups/ /var/lib/polyarchiv-fixture/mirror/journal/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/journal/backups/ /var/lib/polyarchiv-fixture/mirror/journal/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/journal/backups/ /var/lib/polyarchiv-fixture/mirror/journal/
   sync -f -- /var/lib/polyarchiv-fixture/mirror/journal
 }
 

@@ -58,13 +58,11 @@ unit_1_collect_db() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/dump/.~polyarchiv~'
   # db.collect:9 [source "dump"]
   polyarchiv_step 4 4 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:9 [source "dump"]'
-  polyarchiv_copy 50 no 'the copy of source "dump"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dump"' /var/lib/polyarchiv-fixture/collect/db/backups/dump '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "dump"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dump"' /var/lib/polyarchiv-fixture/collect/db/backups/dump '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/db/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/db/backups/dump/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/backups/dump/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/backups/dump/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/db/ /var/lib/polyarchiv-fixture/collect/db/backups/dump/
   sync -f -- /var/lib/polyarchiv-fixture/collect/db/backups/dump
 }
 
@@ -79,13 +77,11 @@ unit_2_backup_nightly_db() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/db/.~polyarchiv~'
   # nightly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'nightly.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/db"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/db"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/nightly/db/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/db/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/db/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/db/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/nightly/db
 }
 
@@ -100,13 +96,11 @@ unit_3_backup_notags_db() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/notags/db/.~polyarchiv~'
   # notags.backup:5 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'notags.backup:5 [point]'
-  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/notags/db"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/notags/db"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/notags/db/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/db/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/db/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/db/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/db/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/notags/db
 }
 
@@ -124,13 +118,11 @@ unit_4_collect_lab() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/lab/backups/results/.~polyarchiv~'
   # lab.collect:8 [source "results"]
   polyarchiv_step 4 4 'update the copy of source "results" from /var/lib/polyarchiv-fixture/data/lab' 'lab.collect:8 [source "results"]'
-  polyarchiv_copy 50 no 'the copy of source "results"' '"/var/lib/polyarchiv-fixture/collect/lab/backups/results"' /var/lib/polyarchiv-fixture/collect/lab/backups/results '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "results"' '"/var/lib/polyarchiv-fixture/collect/lab/backups/results"' /var/lib/polyarchiv-fixture/collect/lab/backups/results '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/lab/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/lab/backups/results/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/lab/ /var/lib/polyarchiv-fixture/collect/lab/backups/results/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/lab/ /var/lib/polyarchiv-fixture/collect/lab/backups/results/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/lab/ /var/lib/polyarchiv-fixture/collect/lab/backups/results/
   sync -f -- /var/lib/polyarchiv-fixture/collect/lab/backups/results
 }
 
@@ -145,13 +137,11 @@ unit_5_backup_labmirror_lab() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/labmirror/lab/.~polyarchiv~'
   # labmirror.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "lab" from /var/lib/polyarchiv-fixture/collect/lab/backups' 'labmirror.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "lab"' '"/var/lib/polyarchiv-fixture/mirrors/labmirror/lab"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "lab"' '"/var/lib/polyarchiv-fixture/mirrors/labmirror/lab"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/lab/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/labmirror/lab/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/lab/backups/ /var/lib/polyarchiv-fixture/mirrors/labmirror/lab/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/lab/backups/ /var/lib/polyarchiv-fixture/mirrors/labmirror/lab/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/lab/backups/ /var/lib/polyarchiv-fixture/mirrors/labmirror/lab/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/labmirror/lab
 }
 
@@ -169,13 +159,11 @@ unit_6_collect_scratch() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/scratch/backups/notes/.~polyarchiv~'
   # scratch.collect:9 [source "notes"]
   polyarchiv_step 4 4 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/scratch' 'scratch.collect:9 [source "notes"]'
-  polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/scratch/backups/notes"' /var/lib/polyarchiv-fixture/collect/scratch/backups/notes '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/scratch/backups/notes"' /var/lib/polyarchiv-fixture/collect/scratch/backups/notes '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/scratch/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/scratch/backups/notes/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/scratch/ /var/lib/polyarchiv-fixture/collect/scratch/backups/notes/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/scratch/ /var/lib/polyarchiv-fixture/collect/scratch/backups/notes/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/scratch/ /var/lib/polyarchiv-fixture/collect/scratch/backups/notes/
   sync -f -- /var/lib/polyarchiv-fixture/collect/scratch/backups/notes
 }
 
@@ -190,13 +178,11 @@ unit_7_backup_nightly_scratch() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/scratch/.~polyarchiv~'
   # nightly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "scratch" from /var/lib/polyarchiv-fixture/collect/scratch/backups' 'nightly.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "scratch"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/scratch"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "scratch"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/scratch"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/scratch/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/nightly/scratch/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/scratch/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/scratch/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/scratch/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/scratch/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/nightly/scratch
 }
 
@@ -214,13 +200,11 @@ unit_8_collect_web() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~'
   # web.collect:6 [source "site"]
   polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:6 [source "site"]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/web/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/web/backups/site/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/web/ /var/lib/polyarchiv-fixture/collect/web/backups/site/
   sync -f -- /var/lib/polyarchiv-fixture/collect/web/backups/site
 }
 
@@ -235,13 +219,11 @@ unit_9_backup_nightly_web() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/web/.~polyarchiv~'
   # nightly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'nightly.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/web"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/web"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/nightly/web/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/web/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/web/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/nightly/web/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/nightly/web
 }
 
@@ -256,13 +238,11 @@ unit_10_backup_notags_web() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/notags/web/.~polyarchiv~'
   # notags.backup:5 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'notags.backup:5 [point]'
-  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/notags/web"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/notags/web"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/notags/web/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/web/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/web/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/notags/web/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/notags/web
 }
 
@@ -277,13 +257,11 @@ unit_11_backup_offsite_web() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/offsite/web/.~polyarchiv~'
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'offsite.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/offsite/web"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/offsite/web"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/offsite/web/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/offsite/web/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/offsite/web/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web/backups/ /var/lib/polyarchiv-fixture/mirrors/offsite/web/
   sync -f -- /var/lib/polyarchiv-fixture/mirrors/offsite/web
 }
 

@@ -53,13 +53,11 @@ unit_1_collect_db() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/.~polyarchiv~'
   # db.collect:8 [source "dump"]
   polyarchiv_step 4 4 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/{braces}/backup' 'db.collect:8 [source "dump"]'
-  polyarchiv_copy 50 no 'the copy of source "dump"' '"/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10"' /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "dump"' '"/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10"' /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 '' '' '' listing \
     0 \
     10 find '/var/lib/polyarchiv-fixture/data/{braces}/backup/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- '/var/lib/polyarchiv-fixture/data/{braces}/backup/' /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- '/var/lib/polyarchiv-fixture/data/{braces}/backup/' /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- '/var/lib/polyarchiv-fixture/data/{braces}/backup/' /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/
   sync -f -- /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10
 }
 
@@ -74,13 +72,11 @@ unit_2_backup_dated_db() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/.~polyarchiv~'
   # dated.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/database/backups' 'dated.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/database/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/database/backups/ /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/database/backups/ /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/database/backups/ /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/
   sync -f -- /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405
 }
 
@@ -98,13 +94,11 @@ unit_3_collect_www_example_org() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/.~polyarchiv~'
   # www.example.org.collect:7 [source "site"]
   polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/www/shop' 'www.example.org.collect:7 [source "site"]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup"' /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup"' /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup '' '' '' stats \
     0 \
     11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --include=keep.prod.tmp '--exclude=*.prod.tmp' -- /var/lib/polyarchiv-fixture/data/www/shop/ "${polyarchiv_work}"/measure \
-    0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/ "${polyarchiv_work}"/measure \
-    21 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S --include=keep.prod.tmp '--exclude=*.prod.tmp' -- /var/lib/polyarchiv-fixture/data/www/shop/ /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S --include=keep.prod.tmp '--exclude=*.prod.tmp' -- /var/lib/polyarchiv-fixture/data/www/shop/ /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S --include=keep.prod.tmp '--exclude=*.prod.tmp' -- /var/lib/polyarchiv-fixture/data/www/shop/ /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/
   sync -f -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup
 }
 
@@ -119,13 +113,11 @@ unit_4_backup_dated_www_example_org() {
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/.~polyarchiv~'
   # dated.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "www.example.org" from /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups' 'dated.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "www.example.org"' '"/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405"' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "www.example.org"' '"/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405"' '' '' '' '' listing \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/
   sync -f -- /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405
 }
 

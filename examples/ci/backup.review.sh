@@ -1336,12 +1336,21 @@ polyarchiv_judge_shrink() {
   return 1
 }
 
+# Sums a guarded copy's find listing (`find -printf '%y %s\n'`, on standard input) into the lines
+# of rsync's --stats that polyarchiv_copy_stats reads: the entries and the top directory, the
+# regular files, the bytes of regular files and of symbolic links.
+polyarchiv_sum_listing() {
+  awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }"
+}
+
 # An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
-# MEASURED UNREADABLE FILES BYTES, then the command that counts the incoming side (an rsync dry run,
-# or a find listing) and the one that sums its output (no words when it prints rsync's figures), the
-# target's dry run (no words when FILES and BYTES were recorded), the copy in place and the first
-# copy. A copy that holds files and would become empty, or lose more than PERCENT% of its files or
-# bytes, is refused unless ALLOW is yes. A target that holds nothing gets the first copy. With a
+# MEASURED UNREADABLE FILES BYTES INCOMING, then the command that counts the incoming side (an
+# rsync dry run, or, when INCOMING is `listing`, a find listing, which polyarchiv_sum_listing sums),
+# the target's dry run (no words when FILES and BYTES were recorded), and the copy in place. A copy
+# that holds files and would become empty, or lose more than PERCENT% of its files or bytes, is
+# refused unless ALLOW is yes. A target that holds nothing gets the first copy: the copy without
+# the words that hold updates back, where they first follow each other (withoutHolding's rule,
+# under k5start too; a copy without them is its own first copy). With a
 # KEY, the figures of the copy's own --stats are kept for the unit's state record; with MEASURED
 # too (the target as du's --exclude pattern), its bytes count in the size the unit records, for
 # which du leaves it out. UNREADABLE, when not empty, is what a copy that fails (not one its guard
@@ -1349,20 +1358,17 @@ polyarchiv_judge_shrink() {
 # the copy it could not read. With EXPLANATIONS (~TEXT MESSAGE), the copy's error output is kept
 # until it ends, shown, and the words of the first text it holds are said in place of UNREADABLE.
 polyarchiv_copy() {
-  local percent=$1 allow=$2 what=$3 key=$4 measured=$5 unreadable=$6 old_files=$7 old_bytes=$8
-  shift 8
+  local percent=$1 allow=$2 what=$3 key=$4 measured=$5 unreadable=$6 old_files=$7 old_bytes=$8 incoming_prints=$9
+  shift 9
   local -a explanations=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a incoming_run=("${@:2:$1}")
   shift "$(($1 + 1))"
-  local -a incoming_sum=("${@:2:$1}")
-  shift "$(($1 + 1))"
   local -a target_run=("${@:2:$1}")
   shift "$(($1 + 1))"
-  local -a copy_run=("${@:2:$1}")
-  shift "$(($1 + 1))"
-  local -a first_copy=("$@")
-  local out files bytes entry rc=0
+  local -a copy_run=("$@")
+  local out files bytes entry rc=0 at i
+  local -a holding=(--delay-updates '--partial-dir=.~polyarchiv~')
   if ((${#target_run[@]} > 0)); then
     old_files=0 old_bytes=0
     # A target that cannot be measured is judged by nothing: the copy itself will say why.
@@ -1370,16 +1376,23 @@ polyarchiv_copy() {
       polyarchiv_copy_stats "${out}"
       old_files=${polyarchiv_stats[0]} old_bytes=${polyarchiv_stats[1]}
       if ((polyarchiv_stats[2] <= 1)); then
-        copy_run=("${first_copy[@]}")
+        for ((at = 0; at + ${#holding[@]} <= ${#copy_run[@]}; at++)); do
+          for ((i = 0; i < ${#holding[@]}; i++)); do
+            [[ ${copy_run[at + i]} == "${holding[i]}" ]] || continue 2
+          done
+          copy_run=("${copy_run[@]:0:at}" "${copy_run[@]:at + ${#holding[@]}}")
+          break
+        done
       fi
     fi
   fi
   if ((old_files > 0)); then
-    if ((${#incoming_sum[@]} == 0)); then
+    if [[ ${incoming_prints} != listing ]]; then
       out=$("${incoming_run[@]}" 2>&1) || rc=$?
     else
       # A listing that failed is told by its errors alone, not by the sum of what it listed.
-      out=$({ "${incoming_run[@]}" | "${incoming_sum[@]}"; } 2> "${polyarchiv_unit_file}.error") || rc=$?
+      # shellcheck disable=SC2310 # one command, awk, whose status is the function's
+      out=$({ "${incoming_run[@]}" | polyarchiv_sum_listing; } 2> "${polyarchiv_unit_file}.error") || rc=$?
       if ((rc != 0)); then
         out=$(<"${polyarchiv_unit_file}.error")
       fi
@@ -1443,13 +1456,11 @@ unit_1_collect_site() {
   polyarchiv_make_dir '/var/backups/polyarchiv/site/backups/www/.~polyarchiv~'
   # site.collect:9 [source "www"]
   polyarchiv_step 4 4 'update the copy of source "www" from /srv/www' 'site.collect:9 [source "www"]'
-  polyarchiv_copy 50 no 'the copy of source "www"' '' '' '' '' '' \
+  polyarchiv_copy 50 no 'the copy of source "www"' '' '' '' '' '' stats \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- /srv/www/ "${polyarchiv_work}"/measure \
-    0 \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/backups/polyarchiv/site/backups/www/ "${polyarchiv_work}"/measure \
-    20 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.tmp' -- /srv/www/ /var/backups/polyarchiv/site/backups/www/
   sync -f -- /var/backups/polyarchiv/site/backups/www
 }
 
@@ -1464,13 +1475,11 @@ unit_2_backup_offsite_site() {
   polyarchiv_make_dir '/mnt/backup/web1.example.org/site/.~polyarchiv~'
   # offsite.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/backups/polyarchiv/site/backups' 'offsite.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' '' \
+  polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' '' listing \
     0 \
     10 find /var/backups/polyarchiv/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    2 awk "/^f/ { files++ } /^[fl]/ { bytes += \$2 } END { printf \"Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n\", NR + 1, files, bytes }" \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /mnt/backup/web1.example.org/site/ "${polyarchiv_work}"/measure \
-    18 rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/backups/polyarchiv/site/backups/ /mnt/backup/web1.example.org/site/ \
-    rsync -a --modify-window=-1 -X -A '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/backups/polyarchiv/site/backups/ /mnt/backup/web1.example.org/site/
+    rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/backups/polyarchiv/site/backups/ /mnt/backup/web1.example.org/site/
   sync -f -- /mnt/backup/web1.example.org/site
 }
 

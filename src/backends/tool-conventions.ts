@@ -41,6 +41,15 @@ export const GITLAB_REFUSAL_HINTS = [
 export const TREE_LISTING_FORMAT = '%y/%T@/%C@/%m/%U:%G/%P\\0%l\\0';
 
 /**
+ * The awk program of polyarchiv_sum_listing, which sums a guarded copy's `find -printf '%y %s\n'`
+ * listing (`incomingListing`) into the lines of rsync's --stats that polyarchiv_copy_stats reads:
+ * the entries listed and the top directory, the regular files, and the bytes of regular files and
+ * of symbolic links. Its twin in apply is TreeListingSum (execute/tree-listing.ts).
+ */
+export const TREE_LISTING_SUM =
+  '/^f/ { files++ } /^[fl]/ { bytes += $2 } END { printf "Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n", NR + 1, files, bytes }';
+
+/**
  * doveadm's exit codes that polyarchiv_dovecot_align and its twin read a mailbox status or a
  * search with: the user has no mail home in the copy (skipped), a listed mailbox is gone (not a
  * failure). Any other status but 0 fails the alignment.

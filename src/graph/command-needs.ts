@@ -80,7 +80,7 @@ function givenCommands(command: Exclude<Command, { kind: 'exec' }>): readonly (r
     case 'check-copy':
       return [command.incoming, command.previous, command.otherwise ?? []];
     case 'copy':
-      return [command.incoming, command.incomingSum, command.previous, command.copy, command.firstCopy];
+      return [command.incoming, command.previous, command.copy];
     case 'dir-reload':
       return [command.stop, command.start, command.load];
     case 'confirm':

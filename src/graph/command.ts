@@ -279,27 +279,26 @@ export interface CopyFigures {
  * An rsync copy in place, judged before it changes anything. What the copy holds is known from
  * `recorded` (the figures the point's state kept from its last successful run), else measured by
  * the `previous` dry run (`--stats`, no file list, into a directory that does not exist). A copy
- * that holds files is judged against what `incoming` counts (an rsync dry run, or a `find` listing
- * that `incomingSum` adds up): becoming empty, or losing more than
- * `maxShrinkPercent` of its files or bytes, fails the command unless `allowShrink`. A target that
- * holds nothing yet gets `firstCopy`, which does not hold updates back (there is nothing to
- * protect); any other gets `copy`. With a `figuresKey`, the figures of the copy's own --stats are
- * kept for the unit's state record.
+ * that holds files is judged against what `incoming` counts (an rsync dry run, or a `find`
+ * listing that the helper sums): becoming empty, or losing more than `maxShrinkPercent` of its
+ * files or bytes, fails the command unless `allowShrink`. A target that holds nothing yet gets the
+ * first copy, `copy` without the words that hold updates back (there is nothing to protect;
+ * `withoutHolding` in rsync-commands.ts, the script's helper by the same rule); any other gets
+ * `copy`. With a `figuresKey`, the figures of the copy's own --stats are kept for the unit's state
+ * record.
  */
 export interface CopyCommand {
   readonly kind: 'copy';
   readonly incoming: readonly Word[];
-  /** Reads `incoming`'s output and prints its total (`incoming | incomingSum`); empty: none. */
-  readonly incomingSum: readonly Word[];
   /**
-   * `incoming` prints a `find -printf '%y %s\\n'` listing, which `incomingSum` (awk) adds up; the
-   * executor adds it up itself (`sumTreeListing`) rather than start awk.
+   * `incoming` prints a `find -printf '%y %s\\n'` listing, which the helper sums with awk
+   * (polyarchiv_sum_listing) and the executor as it comes (`TreeListingSum`); without it,
+   * `incoming` prints rsync's figures.
    */
   readonly incomingListing?: true;
   /** Empty when `recorded` is given. */
   readonly previous: readonly Word[];
   readonly copy: readonly Word[];
-  readonly firstCopy: readonly Word[];
   readonly recorded?: CopyFigures;
   /** The copy's key in the state's `copies`, as JSON text: set in units that record a state. */
   readonly figuresKey?: string;

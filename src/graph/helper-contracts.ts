@@ -219,16 +219,18 @@ export const HELPERS = {
       word('unreadable'),
       word('old_files'),
       word('old_bytes'),
+      // `listing`: INCOMING_RUN prints a find listing, which the helper sums; `stats`: rsync's figures.
+      word('incoming_prints'),
       // Pairs of ~TEXT and MESSAGE: a copy that failed after printing TEXT says MESSAGE.
       argv('explanations'),
       argv('incoming_run'),
-      argv('incoming_sum'),
       argv('target_run'),
-      argv('copy_run'),
-      rest('first_copy'),
+      // The first copy, into a target that holds nothing, is these words without HOLD_UPDATES.
+      rest('copy_run'),
     ],
-    // The error output of a copy with explanations waits in a work file, shown then removed.
-    tools: ['cat', 'rm'],
+    // awk sums a listing; the error output of a copy with explanations waits in a work file,
+    // shown then removed.
+    tools: ['awk', 'cat', 'rm'],
     // Any other status is the copy's own failure, passed on.
     statuses: { copied: 0, refused: 1 },
   },

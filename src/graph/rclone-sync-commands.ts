@@ -47,11 +47,10 @@ export function syncDirCommands(
     {
       kind: 'copy',
       incoming,
-      incomingSum: [],
       // The manifest the mirror carries beside the files is no part of what the sync sends.
       previous: [rclone, 'size', '--json', ...ownFileExcluded(spec), '--', remote],
+      // Its first copy is the sync itself: it holds nothing back (withoutHolding finds no words).
       copy: sync,
-      firstCopy: sync,
       maxShrinkPercent: spec.guard?.maxShrinkPercent ?? 100,
       allowShrink: spec.guard === undefined || options.allowShrink === true,
       what: spec.guard?.what ?? spec.remote,

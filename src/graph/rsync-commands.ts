@@ -37,12 +37,11 @@ export function rsyncCommands(action: RsyncSpec, tools: ToolPaths, options: Comm
   const command: Unfinished<CopyCommand> = {
     kind: 'copy',
     incoming: incoming.incomingListing === true ? incoming.incoming : viaSsh(incoming.incoming),
-    incomingSum: incoming.incomingSum,
   };
   if (incoming.incomingListing === true) command.incomingListing = true;
   command.previous = recorded === undefined ? viaSsh([rsync, ...measureArgv(action, 'to', tools.ssh)]) : [];
+  // Its first copy is derived from it where it runs (withoutHolding), under k5start too.
   command.copy = viaSsh(copy);
-  command.firstCopy = viaSsh(withoutHolding(copy));
   if (recorded !== undefined) command.recorded = recorded;
   if (options.copyFigures !== undefined) {
     command.figuresKey = JSON.stringify(key);
@@ -174,16 +173,26 @@ export const holdingFilters = (spec: RsyncSpec): readonly string[] =>
   spec.liveTarget === true ? LIVE_HOLDING_FILTERS : HOLDING_FILTERS;
 // Words of every copy made once: a plan of thousands of copies holds one string of each.
 const PARTIAL_DIR = `--partial-dir=${HOLDING_DIR}`;
-/** What holds a copy's updates back until the transfer ends: a first copy does without. */
-const HOLD_UPDATES = ['--delay-updates', PARTIAL_DIR] as const;
+/**
+ * What holds a copy's updates back until the transfer ends: a first copy does without. The
+ * script's polyarchiv_copy is given these words too, to derive its first copy by withoutHolding's
+ * rule.
+ */
+export const HOLD_UPDATES: readonly string[] = Object.freeze(['--delay-updates', PARTIAL_DIR]);
 
 /**
- * The argv of a first copy in place (`rsyncArgv` without `hold`), from the copy's: the same words,
- * shared, but those that hold updates back, which come before any path or filter.
+ * A guarded copy's first copy, into a target that holds nothing yet (`rsyncArgv` without `hold`),
+ * derived from its argv where it runs, by both backends alike: the same words but the first run of
+ * HOLD_UPDATES, which come before any path or filter (also under k5start, whose words hold none);
+ * a copy without them (rclone's) is its own first copy.
  */
-function withoutHolding(copy: string[]): string[] {
-  const at = copy.indexOf(HOLD_UPDATES[0]);
-  return at < 0 ? copy : [...copy.slice(0, at), ...copy.slice(at + HOLD_UPDATES.length)];
+export function withoutHolding(copy: readonly Word[]): readonly Word[] {
+  const first = HOLD_UPDATES[0] as string;
+  for (let at = copy.indexOf(first); at >= 0; at = copy.indexOf(first, at + 1)) {
+    if (HOLD_UPDATES.every((word, i) => copy[at + i] === word))
+      return [...copy.slice(0, at), ...copy.slice(at + HOLD_UPDATES.length)];
+  }
+  return copy;
 }
 const TEMP_DIR = `--temp-dir=${HOLDING_DIR}`;
 const HIDDEN_NAMED = '--debug=FILTER1';
@@ -276,31 +285,25 @@ function measureArgv(spec: RsyncSpec, side: 'from' | 'to', ssh = 'ssh'): Word[] 
 
 /**
  * How a guarded copy counts what it would receive. A local incoming side that no filter of the
- * copy narrows is counted by one `find` walk that awk sums into the figures rsync's dry run prints
- * (entries, the top directory being one; regular files; the bytes of regular files and of symbolic
- * links, a link's being its target's length; holding directories left out), at half its cost and
- * without its three processes. Any other side is counted by the dry run, which alone applies
- * rsync's filters exactly.
+ * copy narrows is counted by one `find` walk (`incomingListing`) whose listing the copy's helper
+ * sums into the figures rsync's dry run prints (entries, the top directory being one; regular
+ * files; the bytes of regular files and of symbolic links, a link's being its target's length;
+ * holding directories left out), at half its cost and without its three processes. Any other side
+ * is counted by the dry run, which alone applies rsync's filters exactly.
  */
 export function incomingMeasure(
   spec: RsyncSpec,
   tools: ToolPaths = {},
-): { incoming: Word[]; incomingSum: readonly Word[]; incomingListing?: true } {
+): { incoming: Word[]; incomingListing?: true } {
   if (spec.remote?.side === 'from' || spec.filters.length > 0)
-    return { incoming: [tools.rsync ?? 'rsync', ...measureArgv(spec, 'from', tools.ssh)], incomingSum: [] };
+    return { incoming: [tools.rsync ?? 'rsync', ...measureArgv(spec, 'from', tools.ssh)] };
   const holding = spec.inPlace === true ? PRUNE_HOLDING : [];
   return {
     incoming: ['find', withSlash(spec.from), '-mindepth', '1', ...holding, '-printf', '%y %s\\n'],
-    incomingSum: SUM_TREE,
     incomingListing: true,
   };
 }
 
-/** Sums a `find -printf '%y %s\\n'` listing into the lines of rsync's --stats that copyStats reads. */
-const TREE_SUM =
-  '/^f/ { files++ } /^[fl]/ { bytes += $2 } END { printf "Number of files: %.0f (reg: %.0f)\\nTotal file size: %.0f bytes\\n", NR + 1, files, bytes }';
-/** The same command for every copy, shared by all of them. */
-const SUM_TREE: readonly Word[] = Object.freeze(['awk', TREE_SUM]);
 const PRUNE_HOLDING = Object.freeze(['-name', HOLDING_DIR, '-prune', '-o']);
 
 function filterArgs(spec: RsyncSpec): readonly string[] {

@@ -6,9 +6,10 @@ import type { Command } from '../graph/command.js';
 /**
  * Bumped whenever a saved plan's shape changes; `apply FILE` refuses other formats, and plans made
  * by another polyarchiv version. 2: a step's clean-up after a failure and the scratch paths a step
- * removes whatever its outcome.
+ * removes whatever its outcome. 3: a guarded copy carries neither its first copy (derived from
+ * the copy where it runs) nor the program that sums its incoming listing (`incomingListing`).
  */
-export const PLAN_FORMAT_VERSION = 2;
+export const PLAN_FORMAT_VERSION = 3;
 
 /**
  * A plan is plain data: what runs, in which order, what is skipped and why. It is rendered as a

@@ -28,10 +28,8 @@ function copy(how: 'fails' | 'refused'): CopyCommand {
     kind: 'copy',
     // Measured only for a target that held files: refused when it cannot be.
     incoming: how === 'refused' ? ['sh', '-c', 'exit 2'] : ['true'],
-    incomingSum: [],
     previous: [],
     copy: failing,
-    firstCopy: failing,
     recorded: how === 'refused' ? { files: 10, bytes: 100 } : { files: 0, bytes: 0 },
     maxShrinkPercent: 50,
     allowShrink: false,
@@ -92,7 +90,6 @@ describe.runIf(haveTools('bash', 'sh'))("polyarchiv_copy's unreadable words and 
     return {
       ...copy('fails'),
       copy: failing,
-      firstCopy: failing,
       explains: [{ status: 'other', printed: '": 530 ', message: REFUSED }],
     };
   };

@@ -7,6 +7,7 @@ import { commandLine } from '../../src/backends/bash/quote.js';
 import { guardedCopy } from '../../src/backends/execute/guarded-copy.js';
 import { incomingMeasure } from '../../src/graph/build-commands.js';
 import type { CopyCommand, CopyFigures } from '../../src/graph/command.js';
+import { HOLD_UPDATES } from '../../src/graph/rsync-commands.js';
 import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
@@ -28,9 +29,13 @@ interface Case {
   readonly copyWords?: readonly string[];
 }
 
+/** Where the copy's wrapper writes the words of each copy it runs, one line each. */
+const RAN = 'ran';
+
 /**
- * incoming/ copied into target/. The first copy leaves out `*.held` files, so that the tree shows
- * which of the two copies ran.
+ * incoming/ copied into target/, updates held back (HOLD_UPDATES), by rsync under a wrapper that
+ * writes its words (as k5start runs a copy under a ticket): the first copy is derived from these
+ * words, and what ran shows which copy it was.
  */
 function command(root: string, options: Case): CopyCommand {
   const measure = (dir: string) => [
@@ -43,14 +48,18 @@ function command(root: string, options: Case): CopyCommand {
     `${root}/${dir}/`,
     { prefix: '', workFile: 'measure' },
   ];
-  const copy = (extra: string[]) => [
+  const copy = [
+    'sh',
+    '-c',
+    'printf "%s\\n" "$*" >> "$0" && exec "$@"',
+    `${root}/${RAN}`,
     'rsync',
     '-a',
+    ...HOLD_UPDATES,
     '--delete',
     '--stats',
     '--no-h',
     ...(options.copyWords ?? []),
-    ...extra,
     '--',
     `${root}/incoming/`,
     `${root}/target/`,
@@ -59,13 +68,12 @@ function command(root: string, options: Case): CopyCommand {
   const incoming =
     options.measure === 'find'
       ? incomingMeasure({ ...tree, inPlace: true, filters: [] })
-      : { incoming: measure('incoming'), incomingSum: [] };
+      : { incoming: measure('incoming') };
   return {
     kind: 'copy',
     ...incoming,
     previous: options.recorded === undefined ? measure('target') : [],
-    copy: copy([]),
-    firstCopy: copy(['--exclude=*.held']),
+    copy,
     ...(options.recorded === undefined ? {} : { recorded: options.recorded }),
     figuresKey: JSON.stringify(`${root}/target`).replace(root, '<root>'),
     maxShrinkPercent: options.percent ?? 50,
@@ -81,6 +89,8 @@ interface Outcome {
   errors: string;
   figures: string[];
   target: Record<string, string> | 'none';
+  /** The words of each copy that ran, the sandbox's path masked. */
+  ran: string[];
 }
 
 interface Run extends Outcome {
@@ -90,6 +100,11 @@ interface Run extends Outcome {
 
 const targetOf = (box: Sandbox): Outcome['target'] =>
   existsSync(box.path('target')) ? fileContents(box.path('target')) : 'none';
+
+const ranIn = (box: Sandbox): string[] =>
+  existsSync(box.path(RAN))
+    ? readFileSync(box.path(RAN), 'utf8').replaceAll(box.root, '<root>').split('\n').filter(Boolean)
+    : [];
 
 /** The helper, run as the script runs it. */
 function viaScript(box: Sandbox, copy: CopyCommand): Outcome {
@@ -122,6 +137,7 @@ function viaScript(box: Sandbox, copy: CopyCommand): Outcome {
     errors: timeless(errors.replaceAll(box.root, '<root>')),
     figures,
     target: targetOf(box),
+    ran: ranIn(box),
   };
 }
 
@@ -149,7 +165,7 @@ async function viaExecutor(box: Sandbox, copy: CopyCommand): Promise<Outcome> {
   );
   rmSync(workDir, { recursive: true, force: true });
   const text = timeless(Buffer.concat(errors).toString('utf8').replaceAll(box.root, '<root>'));
-  return { code, said, errors: text, figures, target: targetOf(box) };
+  return { code, said, errors: text, figures, target: targetOf(box), ran: ranIn(box) };
 }
 
 const files = (dir: string, count: number, size = 10) =>
@@ -171,30 +187,48 @@ async function both(layout: Record<string, string>, options: Case): Promise<[Run
 }
 
 const key = '"<root>/target"';
+/** The words of the copy and of the first copy, as the wrapper writes them (copyWords apart). */
+const HELD = `rsync -a ${HOLD_UPDATES.join(' ')} --delete --stats --no-h -- <root>/incoming/ <root>/target/`;
+const FIRST = 'rsync -a --delete --stats --no-h -- <root>/incoming/ <root>/target/';
 
 describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
   it('on a copy that grows: judged against the target, copied with updates held back', async () => {
     const layout = { ...files('target', 3), ...files('incoming', 4), 'incoming/a.held': 'h' };
-    const [script, executor] = await both(layout, {});
-    expect(executor).toEqual(script);
-    expect(script).toMatchObject({ code: 0, said: [], figures: [`${key}:{"files":5,"bytes":41}`] });
-    expect(script.target).toHaveProperty('a.held');
+    for (const measure of ['rsync', 'find'] as const) {
+      const [script, executor] = await both(layout, { measure });
+      expect(executor).toEqual(script);
+      expect(script).toMatchObject({ code: 0, said: [], figures: [`${key}:{"files":5,"bytes":41}`] });
+      expect(script.ran).toEqual([HELD]);
+      expect(script.target).toEqual(script.incoming);
+    }
   });
 
-  it('on a first copy: the target holds nothing, so no update is held back', async () => {
+  it('on a first copy: the target holds nothing, so the copy runs without the words that hold updates back', async () => {
     const [script, executor] = await both(
       { ...files('incoming', 2), 'incoming/a.held': 'h', 'target/': '' },
       {},
     );
     expect(executor).toEqual(script);
-    expect(script).toMatchObject({ code: 0, figures: [`${key}:{"files":2,"bytes":20}`] });
-    expect(script.target).not.toHaveProperty('a.held');
+    expect(script).toMatchObject({ code: 0, figures: [`${key}:{"files":3,"bytes":21}`], ran: [FIRST] });
+    expect(script.target).toEqual(script.incoming);
   });
 
   it('on an empty first copy', async () => {
     const [script, executor] = await both({ 'incoming/': '', 'target/': '' }, {});
     expect(executor).toEqual(script);
-    expect(script).toMatchObject({ code: 0, figures: [`${key}:{"files":0,"bytes":0}`], target: {} });
+    expect(script).toMatchObject({
+      code: 0,
+      figures: [`${key}:{"files":0,"bytes":0}`],
+      target: {},
+      ran: [FIRST],
+    });
+  });
+
+  it('on a copy whose figures are recorded: the target is not measured, its updates held back', async () => {
+    const layout = { ...files('incoming', 2), 'target/': '' };
+    const [script, executor] = await both(layout, { recorded: { files: 2, bytes: 20 } });
+    expect(executor).toEqual(script);
+    expect(script).toMatchObject({ code: 0, ran: [HELD] });
   });
 
   const refusals: [string, Record<string, string>, Case, number, string | undefined][] = [

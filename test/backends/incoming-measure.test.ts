@@ -7,10 +7,27 @@ import { sumTreeListing, TreeListingSum } from '../../src/backends/execute/tree-
 import type { RsyncSpec } from '../../src/graph/action.js';
 import { buildCommands, incomingMeasure } from '../../src/graph/build-commands.js';
 import type { Word } from '../../src/graph/command.js';
+import { partialFile } from '../helpers/partials.js';
 import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 
 const canRun = haveTools('bash', 'rsync', 'find', 'awk', 'mkfifo');
+/** The awks a script may meet: Debian's default (mawk) and GNU awk. */
+const AWKS = ['gawk', 'mawk'].filter((awk) => haveTools(awk));
+const helpers = partialFile('helpers-copy.hbs');
+
+/**
+ * The script's sum of a listing: polyarchiv_sum_listing, the copy's helper's, reading standard
+ * input with `awk` (this one, by a function of that name in its place).
+ */
+const summedByHelper = (awk = 'awk'): Word[] => [
+  'bash',
+  '-c',
+  'source "$1"; chosen=$2; awk() { command "${chosen}" "$@"; }; polyarchiv_sum_listing',
+  'bash',
+  helpers,
+  awk,
+];
 
 const newSandbox = sandboxesPerTest();
 
@@ -40,6 +57,7 @@ function spec(from: string, filters: RsyncSpec['filters'] = []): RsyncSpec {
   return { from, to: `${from}-copy`, deleteExtraneous: true, hardLinks: false, inPlace: true, filters };
 }
 
+/** The figures `argv` counts, read from its output, or from `sum`'s reading it. */
 async function figures(argv: readonly Word[], sum: readonly Word[], box: Sandbox) {
   const chunks: Buffer[] = [];
   const ctx: RunContext = {
@@ -54,12 +72,13 @@ async function figures(argv: readonly Word[], sum: readonly Word[], box: Sandbox
 }
 
 describe.runIf(canRun)("a guarded copy's incoming side", () => {
-  it('counted by find and awk gives the figures of the rsync dry run it replaces', async () => {
+  it("counted by find and the helper's awk gives the figures of the rsync dry run it replaces", async () => {
     const box = newSandbox('polyarchiv-measure-');
     const root = awkwardTree(box);
     const counted = incomingMeasure(spec(root));
     expect(counted.incoming[0]).toBe('find');
-    const byFind = await figures(counted.incoming, counted.incomingSum, box);
+    expect(counted.incomingListing).toBe(true);
+    const byFind = await figures(counted.incoming, summedByHelper(), box);
     // A filter that leaves nothing out makes the argv builder keep rsync's dry run.
     const [dryRun] = buildCommands({
       kind: 'rsync',
@@ -71,7 +90,7 @@ describe.runIf(canRun)("a guarded copy's incoming side", () => {
       summary: 'copy',
     });
     if (dryRun?.kind !== 'copy') throw new Error('a guarded rsync builds a copy command');
-    expect(dryRun.incomingSum).toEqual([]);
+    expect(dryRun.incomingListing).toBeUndefined();
     expect(dryRun.incoming[0]).toBe('rsync');
     const byRsync = await figures(dryRun.incoming, [], box);
     // a, zero, line\nbreak/f, sparse, hard: 5 files; the links' targets count as bytes.
@@ -79,18 +98,29 @@ describe.runIf(canRun)("a guarded copy's incoming side", () => {
     expect(byFind).toEqual(byRsync);
   });
 
-  it("'s find listing is summed by apply as awk sums it", async () => {
+  it.each(AWKS)("'s find listing is summed by apply as the helper sums it with %s", async (awk) => {
     const box = newSandbox('polyarchiv-measure-');
     const root = awkwardTree(box);
     for (const inPlace of [true, false]) {
       const counted = incomingMeasure({ ...spec(root), inPlace });
       expect(counted.incomingListing).toBe(true);
-      const byAwk = await figures(counted.incoming, counted.incomingSum, box);
+      const byAwk = await figures(counted.incoming, summedByHelper(awk), box);
       const listing = spawnSync(counted.incoming[0] as string, counted.incoming.slice(1) as string[], {
         encoding: 'utf8',
       });
       expect(listing.status).toBe(0);
       expect({ status: 0, ...sumTreeListing(listing.stdout) }).toEqual(byAwk);
+    }
+    // Listings of no entry, of one without its newline, of sizes past 2^31 and 2^32 together.
+    for (const listing of ['', 'f 6', 'd 4096\nf 3000000000\nl 9\nf 5000000000000\n']) {
+      const summed = spawnSync(summedByHelper(awk)[0] as string, summedByHelper(awk).slice(1) as string[], {
+        input: listing,
+        encoding: 'utf8',
+      });
+      expect({ status: summed.status, ...copyStats(summed.stdout) }, listing).toEqual({
+        status: 0,
+        ...sumTreeListing(listing),
+      });
     }
     expect(sumTreeListing('')).toEqual({ files: 0, bytes: 0, entries: 1 });
   });
@@ -120,12 +150,12 @@ describe.runIf(canRun)("a guarded copy's incoming side", () => {
     });
     expect(remote.incoming[0]).toBe('rsync');
     expect(remote.incoming).toContain('backup@example.org:/srv/www/');
-    expect(remote.incomingSum).toEqual([]);
+    expect(remote.incomingListing).toBeUndefined();
   });
 
   it('fails when the source cannot be walked, as the dry run does', async () => {
     const box = newSandbox('polyarchiv-measure-');
     const counted = incomingMeasure(spec(box.path('missing')));
-    expect((await figures(counted.incoming, counted.incomingSum, box)).status).not.toBe(0);
+    expect((await figures(counted.incoming, summedByHelper(), box)).status).not.toBe(0);
   });
 });

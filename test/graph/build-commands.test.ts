@@ -3,6 +3,7 @@ import type { Action } from '../../src/graph/action.js';
 import { buildCommands } from '../../src/graph/build-commands.js';
 import type { ExecCommand } from '../../src/graph/command.js';
 import { toolsOf } from '../../src/graph/command-needs.js';
+import { rsyncArgv, withoutHolding } from '../../src/graph/rsync-commands.js';
 
 const origin = { file: 'site.collect', line: 5, section: 'source "data"' };
 const base = { id: 'collect:site/1', origin, after: [], summary: 'copy' };
@@ -85,14 +86,22 @@ describe('buildCommands', () => {
     };
     const [copy] = buildCommands(guarded);
     if (copy?.kind !== 'copy') throw new Error(`expected a copy, got ${copy?.kind}`);
-    // The local walk runs as it is; the remote measure and both copies under k5start.
+    // The local walk runs as it is; the remote measure and the copy under k5start, and so does
+    // the first copy both backends derive from the copy where it runs: rsync without its held
+    // updates, under the same k5start.
     expect(copy.incoming[0]).toBe('find');
-    for (const words of [copy.previous, copy.copy, copy.firstCopy]) {
+    expect(copy.incomingListing).toBe(true);
+    for (const words of [copy.previous, copy.copy, withoutHolding(copy.copy)]) {
       expect(words.slice(0, 9)).toEqual([...k5start, cache, '--']);
       expect(words[9]).toBe('rsync');
     }
-    // cat and rm: the helper's own, which keeps the copy's error output when it explains it.
-    expect(toolsOf(copy)).toEqual(['cat', 'rm', 'find', 'awk', 'k5start', 'rsync', 'ssh']);
+    if (guarded.kind !== 'rsync') throw new Error('an rsync action');
+    expect(copy.copy.slice(10)).toEqual(rsyncArgv(guarded).slice(1));
+    expect(copy.copy).toContain('--delay-updates');
+    expect(withoutHolding(copy.copy).slice(10)).toEqual(rsyncArgv(guarded, 'ssh', false).slice(1));
+    // awk sums the listing, cat and rm keep the copy's error output when it explains it: the
+    // helper's own.
+    expect(toolsOf(copy)).toEqual(['awk', 'cat', 'rm', 'find', 'k5start', 'rsync', 'ssh']);
     const transport = { kind: 'ssh' as const, host: 'store', sshArgs: [], kerberos };
     const deleted = buildCommands({ ...base, kind: 'delete-archive', archive: '/srv/a.tar.gz', transport });
     expect((deleted[0] as ExecCommand).argv.slice(0, 10)).toEqual([...k5start, cache, '--', 'ssh']);

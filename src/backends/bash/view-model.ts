@@ -10,6 +10,7 @@ import {
   WORK_DIR_LOCK_WAIT_SECONDS,
   WORK_DIR_MARK,
 } from '../../graph/helper-contracts.js';
+import { HOLD_UPDATES } from '../../graph/rsync-commands.js';
 import { unitScratch } from '../../graph/scratch.js';
 import {
   commandKinds,
@@ -33,6 +34,7 @@ import {
   RESTIC_MISSING,
   RSYNC_RESERVED_HIDDEN,
   TREE_LISTING_FORMAT,
+  TREE_LISTING_SUM,
 } from '../tool-conventions.js';
 import { expand, type MessageLayout, messageLayout } from './message-layout.js';
 import { originWords } from './origin-words.js';
@@ -92,6 +94,10 @@ export interface ScriptView {
   readonly applyModesHelper: boolean;
   /** find's -printf format of polyarchiv_map_tree's listings, quoted. */
   readonly treeListing: string;
+  /** polyarchiv_sum_listing's awk program (TREE_LISTING_SUM), quoted. */
+  readonly listingSum: string;
+  /** The words that hold a copy's updates back (HOLD_UPDATES), quoted: its first copy lacks them. */
+  readonly holdUpdates: string;
   readonly copyHelper: boolean;
   readonly gitlabHelper: boolean;
   readonly svnHelper: boolean;
@@ -272,6 +278,8 @@ export function helperPartialsView(
   | 'gitlabHints'
   | 'messages'
   | 'treeListing'
+  | 'listingSum'
+  | 'holdUpdates'
   | 'hooks'
   | 'hookEvents'
 > {
@@ -296,6 +304,8 @@ export function helperPartialsView(
       stop: GPGCONF_WORDS.stop.map(shellWord).join(' '),
     },
     treeListing: shellWord(TREE_LISTING_FORMAT),
+    listingSum: shellWord(TREE_LISTING_SUM),
+    holdUpdates: HOLD_UPDATES.map(shellWord).join(' '),
     gitlab: GITLAB_ANSWERS,
     reservedHidden: {
       prefix: shellWord(RSYNC_RESERVED_HIDDEN.prefix),

@@ -4,16 +4,14 @@ import { type RunContext, runExec, writeAsTool } from './run-exec.js';
 /**
  * Runs argv as every tool runs (its own process group, the lock inherited, stopped on a signal)
  * and keeps its standard output, with its standard error too for `both` (bash's `2>&1`); the
- * error output it does not keep goes where the unit's output goes. With a non-empty `pipeTo`, the
- * output kept is that program's, reading argv's (bash's `{ argv | pipeTo; } 2>&1`). argv reads
- * `stdin` (a file) when given, else nothing.
+ * error output it does not keep goes where the unit's output goes. argv reads `stdin` (a file)
+ * when given, else nothing.
  */
 export async function capture(
   argv: readonly Word[],
   ctx: RunContext,
   keep: 'stdout' | 'both',
   env?: ExecCommand['env'],
-  pipeTo: readonly Word[] = [],
   stdin?: Word,
 ): Promise<{ status: number; output: string; stdout: string; stderr: string }> {
   const chunks: Buffer[] = [];
@@ -23,7 +21,6 @@ export async function capture(
       kind: 'exec',
       argv,
       ...(env === undefined ? {} : { env }),
-      ...(pipeTo.length === 0 ? {} : { pipeline: [pipeTo] }),
       ...(stdin === undefined ? {} : { stdin }),
     },
     {

@@ -1,5 +1,6 @@
 import { type CopyCommand, type CopyFigures, printedExplanation } from '../../graph/command.js';
 import { HELPERS } from '../../graph/helper-contracts.js';
+import { withoutHolding } from '../../graph/rsync-commands.js';
 import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
 import { copyStats, reservedEntriesHidden } from './copy-stats.js';
@@ -26,7 +27,7 @@ export async function guardedCopy(
     if (previous.status === 0) {
       const stats = copyStats(previous.output);
       old = stats;
-      if (stats.entries <= 1) copy = command.firstCopy;
+      if (stats.entries <= 1) copy = withoutHolding(command.copy);
     }
   }
   if (old.files > 0) {
@@ -70,6 +71,6 @@ async function measureIncoming(command: CopyCommand, ctx: RunContext): Promise<C
     if (status !== 0) return new Error(Buffer.concat(errors).toString('utf8'));
     return sum.figures();
   }
-  const incoming = await capture(command.incoming, ctx, 'both', command.env, command.incomingSum);
+  const incoming = await capture(command.incoming, ctx, 'both', command.env);
   return incoming.status === 0 ? copyStats(incoming.output) : new Error(incoming.output);
 }

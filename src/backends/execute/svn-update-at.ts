@@ -21,11 +21,11 @@ export async function svnUpdateAt(
     sayWhy(say, ctx, command.unreadable);
     return status;
   };
-  const listed = await capture(command.list, ctx, 'stdout', env, [], input);
+  const listed = await capture(command.list, ctx, 'stdout', env, input);
   if (listed.status !== 0) return failed(listed.status);
   let revision = chosenRevision(listed.stdout, command);
   if (revision === '') {
-    const baseline = await capture(command.baseline, ctx, 'stdout', env, [], input);
+    const baseline = await capture(command.baseline, ctx, 'stdout', env, input);
     if (baseline.status !== 0) return failed(baseline.status);
     revision = baseline.stdout.replace(/\s/g, '');
     if (revision === '0') {

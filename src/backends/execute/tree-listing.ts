@@ -4,10 +4,11 @@ const FILE = 0x66; // f
 const LINK = 0x6c; // l
 
 /**
- * Twin of the awk program that sums a guarded copy's `find -printf '%y %s\n'` listing
- * (`incomingMeasure`): the entries listed plus the top directory, the regular files (`f`), and
- * the bytes of regular files and symbolic links (`l`). Summed here rather than by awk: under a
- * load every process node starts costs a fork and a wait for a core, more than the sum itself.
+ * Twin of polyarchiv_sum_listing (its awk program: TREE_LISTING_SUM in tool-conventions.ts), which
+ * sums a guarded copy's `find -printf '%y %s\n'` listing (`incomingMeasure`): the entries listed
+ * plus the top directory, the regular files (`f`), and the bytes of regular files and symbolic
+ * links (`l`). Summed here rather than by awk: under a load every process node starts costs a
+ * fork and a wait for a core, more than the sum itself.
  * The listing is summed piece by piece as find writes it, so that the sum runs beside find's walk
  * instead of after it: what is left when find ends is its last piece.
  */
