@@ -32,18 +32,15 @@ for (const file of readdirSync(dir).sort()) {
 const word = (text) => (/^[\w@%+:,./-]+$/.test(text) ? text : `'${text}'`);
 const exists = (path) => statSync(path, { throwIfNoEntry: false }) !== undefined;
 const HOLD = "'.~polyarchiv~'";
-const AWK = `awk "/^f/ { files++ } /^[fl]/ { bytes += \\$2 } END { printf \\"Number of files: %.0f (reg: %.0f)\\\\nTotal file size: %.0f bytes\\\\n\\", NR + 1, files, bytes }"`;
 const RSYNC = `-a --modify-window=-1 -X -A`;
 const HOLDING = `'--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filter=R .~polyarchiv~/' --delete-delay --stats --no-h -S`;
 
 /** A guarded copy's lines, as the text plan shows them. */
 const copyLines = (what, from, to, extra) =>
-  `         $ polyarchiv_copy 50 no ${word(what)} '"${to}"' '' '' \\
+  `         $ polyarchiv_copy 50 no ${word(what)} '"${to}"' '' '' listing \\
              12 find ${word(`${from}/`)} -mindepth 1 -name ${HOLD} -type d -prune -o -printf '%y %s\\n' \\
-             2 ${AWK} \\
              9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- ${word(`${to}/`)} "\${polyarchiv_work}"/measure \\
-             17 rsync ${RSYNC}${extra} --delay-updates '--partial-dir=.~polyarchiv~' ${HOLDING} -- ${word(`${from}/`)} ${word(`${to}/`)} \\
-             rsync ${RSYNC}${extra} ${HOLDING} -- ${word(`${from}/`)} ${word(`${to}/`)}
+             rsync ${RSYNC}${extra} --delay-updates '--partial-dir=.~polyarchiv~' ${HOLDING} -- ${word(`${from}/`)} ${word(`${to}/`)}
          $ sync -f -- ${word(to)}
 `;
 
