@@ -54,11 +54,11 @@ unit_1_collect_site() {
   polyarchiv_step 2 4 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:5 [source "www"]
-  polyarchiv_step 3 4 'create the copy of source "www" and the directory where rsync holds updated files' 'site.collect:5 [source "www"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/www/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "www"' 'site.collect:5 [source "www"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/www
   # site.collect:5 [source "www"]
   polyarchiv_step 4 4 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "www"]'
-  polyarchiv_copy 50 no 'the copy of source "www"' '"/var/lib/polyarchiv-fixture/collect/site/backups/www"' /var/lib/polyarchiv-fixture/collect/site/backups/www '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "www"' '"/var/lib/polyarchiv-fixture/collect/site/backups/www"' /var/lib/polyarchiv-fixture/collect/site/backups/www '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/www/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ "${polyarchiv_work}"/measure \

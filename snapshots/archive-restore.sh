@@ -69,11 +69,11 @@ unit_1_fetch_archive_site() {
   polyarchiv_step 6 10 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted holds a copy of "site"' 'archive.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "archive" holds no copy of collect point "site": the archive /var/lib/polyarchiv-fixture/archives/site.tar.zst holds nothing'
   # archive.backup:3 [point]
-  polyarchiv_step 7 10 'create the copy of "site" extracted from backup point "archive" and the directory where rsync holds updated files' 'archive.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
+  polyarchiv_step 7 10 'create the copy of "site" extracted from backup point "archive"' 'archive.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # archive.backup:3 [point]
   polyarchiv_step 8 10 'update the copy of "site" extracted from backup point "archive" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted' 'archive.backup:3 [point]'
-  polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "archive"' '' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "archive"' '' '' '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \

@@ -82,11 +82,11 @@ unit_1_fetch_weekly_site() {
   polyarchiv_step 8 12 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted holds a copy of "site"' 'weekly.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "weekly" holds no copy of collect point "site": the archive found holds nothing'
   # weekly.backup:3 [point]
-  polyarchiv_step 9 12 'create the copy of "site" extracted from backup point "weekly" and the directory where rsync holds updated files' 'weekly.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
+  polyarchiv_step 9 12 'create the copy of "site" extracted from backup point "weekly"' 'weekly.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # weekly.backup:3 [point]
   polyarchiv_step 10 12 'update the copy of "site" extracted from backup point "weekly" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted' 'weekly.backup:3 [point]'
-  polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "weekly"' '' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "weekly"' '' '' '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-weekly/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \

@@ -47,33 +47,33 @@ unit_1_collect_workstation() {
   polyarchiv_step 2 8 'create the collect directory' 'workstation.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups
   # workstation.collect:6 [source "etc"]
-  polyarchiv_step 3 8 'create the copy of source "etc" and the directory where rsync holds updated files' 'workstation.collect:6 [source "etc"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/etc/.~polyarchiv~'
+  polyarchiv_step 3 8 'create the copy of source "etc"' 'workstation.collect:6 [source "etc"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups/etc
   # workstation.collect:6 [source "etc"]
   polyarchiv_step 4 8 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'workstation.collect:6 [source "etc"]'
-  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/etc"' /var/lib/polyarchiv-fixture/collect/workstation/backups/etc '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/etc"' /var/lib/polyarchiv-fixture/collect/workstation/backups/etc '' '' '' listing '/var/lib/polyarchiv-fixture/collect/workstation/backups/etc/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/workstation/backups/etc/ "${polyarchiv_work}"/measure \
     rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/workstation/backups/etc/
   sync -f -- /var/lib/polyarchiv-fixture/collect/workstation/backups/etc
   # workstation.collect:11 [source "home"]
-  polyarchiv_step 5 8 'create the copy of source "home" and the directory where rsync holds updated files' 'workstation.collect:11 [source "home"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/home/.~polyarchiv~'
+  polyarchiv_step 5 8 'create the copy of source "home"' 'workstation.collect:11 [source "home"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups/home
   # workstation.collect:11 [source "home"]
   polyarchiv_step 6 8 'update the copy of source "home" from /var/lib/polyarchiv-fixture/data/home' 'workstation.collect:11 [source "home"]'
-  polyarchiv_copy 50 no 'the copy of source "home"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/home"' /var/lib/polyarchiv-fixture/collect/workstation/backups/home '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "home"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/home"' /var/lib/polyarchiv-fixture/collect/workstation/backups/home '' '' '' listing '/var/lib/polyarchiv-fixture/collect/workstation/backups/home/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/home/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/workstation/backups/home/ "${polyarchiv_work}"/measure \
     rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/home/ /var/lib/polyarchiv-fixture/collect/workstation/backups/home/
   sync -f -- /var/lib/polyarchiv-fixture/collect/workstation/backups/home
   # workstation.collect:16 [source "srv"]
-  polyarchiv_step 7 8 'create the copy of source "srv" and the directory where rsync holds updated files' 'workstation.collect:16 [source "srv"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/.~polyarchiv~'
+  polyarchiv_step 7 8 'create the copy of source "srv"' 'workstation.collect:16 [source "srv"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www
   # workstation.collect:16 [source "srv"]
   polyarchiv_step 8 8 'update the copy of source "srv" from /var/lib/polyarchiv-fixture/data/srv/www' 'workstation.collect:16 [source "srv"]'
-  polyarchiv_copy 50 no 'the copy of source "srv"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www"' /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "srv"' '"/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www"' /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www '' '' '' listing '/var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/srv/www/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/workstation/backups/srv/www/ "${polyarchiv_work}"/measure \

@@ -144,11 +144,11 @@ unit_2_backup_mirror_mail() {
   polyarchiv_step 1 3 'check that collect point "mail" has something to send (/var/lib/polyarchiv-fixture/collect/mail/backups)' 'mail.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/mail/backups || polyarchiv_explain "$?" 1 "collect point \"mail\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/mail/backups, set by option 'local_path' (mail.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "mail" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/mail/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "mail"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/mail
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "mail" from /var/lib/polyarchiv-fixture/collect/mail/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "mail"' '"/var/lib/polyarchiv-fixture/mirror/mail"' '' '' '' '' stats \
+  polyarchiv_copy 50 no 'the mirror of "mail"' '"/var/lib/polyarchiv-fixture/mirror/mail"' '' '' '' '' stats '/var/lib/polyarchiv-fixture/mirror/mail/.~polyarchiv~' \
     0 \
     13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/collect/mail/backups/ "${polyarchiv_work}"/measure \
     13 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --exclude=/.dovecot.polyarchiv-new/ --exclude=/.dovecot.polyarchiv-old/ --exclude=/mail/.sales.polyarchiv-new/ --exclude=/mail/.sales.polyarchiv-old/ -- /var/lib/polyarchiv-fixture/mirror/mail/ "${polyarchiv_work}"/measure \

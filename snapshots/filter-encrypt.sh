@@ -59,11 +59,11 @@ unit_1_collect_vault() {
   polyarchiv_step 2 7 'create the collect directory' 'vault.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/vault/backups
   # vault.collect:6 [source site]
-  polyarchiv_step 3 7 'create the copy of source "site" and the directory where rsync holds updated files' 'vault.collect:6 [source site]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/vault/backups/site/.~polyarchiv~'
+  polyarchiv_step 3 7 'create the copy of source "site"' 'vault.collect:6 [source site]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/vault/backups/site
   # vault.collect:6 [source site]
   polyarchiv_step 4 7 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'vault.collect:6 [source site]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/vault/backups/site"' /var/lib/polyarchiv-fixture/collect/vault/backups/site '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/vault/backups/site"' /var/lib/polyarchiv-fixture/collect/vault/backups/site '' '' '' listing '/var/lib/polyarchiv-fixture/collect/vault/backups/site/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/vault/backups/site/ "${polyarchiv_work}"/measure \
@@ -89,11 +89,11 @@ unit_2_backup_mirror_vault() {
   polyarchiv_step 1 3 'check that collect point "vault" has something to send (/var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret)' 'vault.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret || polyarchiv_explain "$?" 1 "collect point \"vault\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret, set by option 'local_path' (vault.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "vault" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/vault/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "vault"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/vault
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "vault" from /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "vault"' '"/var/lib/polyarchiv-fixture/mirror/vault"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "vault"' '"/var/lib/polyarchiv-fixture/mirror/vault"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirror/vault/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/vault/metadata/filter-secret/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/vault/ "${polyarchiv_work}"/measure \
@@ -112,11 +112,11 @@ unit_3_collect_www() {
   polyarchiv_step 2 6 'create the collect directory' 'www.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/backups
   # www.collect:5 [source site]
-  polyarchiv_step 3 6 'create the copy of source "site" and the directory where rsync holds updated files' 'www.collect:5 [source site]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/backups/site/.~polyarchiv~'
+  polyarchiv_step 3 6 'create the copy of source "site"' 'www.collect:5 [source site]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/backups/site
   # www.collect:5 [source site]
   polyarchiv_step 4 6 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'www.collect:5 [source site]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/www/backups/site"' /var/lib/polyarchiv-fixture/collect/www/backups/site '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/www/backups/site"' /var/lib/polyarchiv-fixture/collect/www/backups/site '' '' '' listing '/var/lib/polyarchiv-fixture/collect/www/backups/site/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/www/backups/site/ "${polyarchiv_work}"/measure \
@@ -153,11 +153,11 @@ unit_4_backup_mirror_www() {
   polyarchiv_step 1 3 'check that collect point "www" has something to send (/var/lib/polyarchiv-fixture/collect/www/backups)' 'www.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/www/backups || polyarchiv_explain "$?" 1 "collect point \"www\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/www/backups, set by option 'local_path' (www.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "www" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/www/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "www"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/www
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/mirror/www"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/mirror/www"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirror/www/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/www/ "${polyarchiv_work}"/measure \
@@ -174,11 +174,11 @@ unit_5_backup_offsite_www() {
   polyarchiv_step 1 10 'check that collect point "www" has something to send (/var/lib/polyarchiv-fixture/collect/www/backups)' 'www.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/www/backups || polyarchiv_explain "$?" 1 "collect point \"www\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/www/backups, set by option 'local_path' (www.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:6 [filter index]
-  polyarchiv_step 2 10 'create the copy of backup point "offsite" for collect point "www" (filter "index") and the directory where rsync holds updated files' 'offsite.backup:6 [filter index]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/.~polyarchiv~'
+  polyarchiv_step 2 10 'create the copy of backup point "offsite" for collect point "www" (filter "index")' 'offsite.backup:6 [filter index]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index
   # offsite.backup:6 [filter index]
   polyarchiv_step 3 10 'update the copy of backup point "offsite" for collect point "www" (filter "index") from /var/lib/polyarchiv-fixture/collect/www/backups' 'offsite.backup:6 [filter index]'
-  polyarchiv_copy 50 no 'the copy of backup point "offsite" for collect point "www" (filter "index")' '"/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of backup point "offsite" for collect point "www" (filter "index")' '"/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index/ "${polyarchiv_work}"/measure \
@@ -218,11 +218,11 @@ NR % 2 { name = \$0; next }
   polyarchiv_step 8 10 'encrypt the files of backup point "offsite" for collect point "www" (filter "sealed") that changed into /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed, and remove those it no longer holds' 'offsite.backup:10 [filter sealed]'
   polyarchiv_map_tree /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-index /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed '.~polyarchiv~' 15 gpg --batch --yes --quiet --no-tty --no-symkey-cache --pinentry-mode loopback --homedir "${polyarchiv_work}"/gnupg.6583509727e285df --passphrase-file "${polyarchiv_work}"/passphrase-polyarchiv_secret_offsite_www_sealed_password --symmetric --cipher-algo AES256
   # offsite.backup:3 [point]
-  polyarchiv_step 9 10 'create the mirror of "www" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/www/.~polyarchiv~'
+  polyarchiv_step 9 10 'create the mirror of "www"' 'offsite.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/www
   # offsite.backup:3 [point]
   polyarchiv_step 10 10 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed' 'offsite.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/offsite/www"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/offsite/www"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/offsite/www/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/metadata/remote-offsite/filter-sealed/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/www/ "${polyarchiv_work}"/measure \

@@ -49,11 +49,11 @@ unit_1_collect_www() {
   polyarchiv_step 2 6 'create the collect directory' 'www.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/backups
   # www.collect:5 [source site]
-  polyarchiv_step 3 6 'create the copy of source "site" and the directory where rsync holds updated files' 'www.collect:5 [source site]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/backups/site/.~polyarchiv~'
+  polyarchiv_step 3 6 'create the copy of source "site"' 'www.collect:5 [source site]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/backups/site
   # www.collect:5 [source site]
   polyarchiv_step 4 6 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/site' 'www.collect:5 [source site]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/www/backups/site"' /var/lib/polyarchiv-fixture/collect/www/backups/site '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/www/backups/site"' /var/lib/polyarchiv-fixture/collect/www/backups/site '' '' '' listing '/var/lib/polyarchiv-fixture/collect/www/backups/site/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/www/backups/site/ "${polyarchiv_work}"/measure \
@@ -91,11 +91,11 @@ unit_2_backup_mirror_www() {
   polyarchiv_step 1 7 'check that collect point "www" has something to send (/var/lib/polyarchiv-fixture/collect/www/backups)' 'www.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/www/backups || polyarchiv_explain "$?" 1 "collect point \"www\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/www/backups, set by option 'local_path' (www.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:5 [filter index]
-  polyarchiv_step 2 7 'create the copy of backup point "mirror" for collect point "www" (filter "index") and the directory where rsync holds updated files' 'mirror.backup:5 [filter index]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/.~polyarchiv~'
+  polyarchiv_step 2 7 'create the copy of backup point "mirror" for collect point "www" (filter "index")' 'mirror.backup:5 [filter index]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index
   # mirror.backup:5 [filter index]
   polyarchiv_step 3 7 'update the copy of backup point "mirror" for collect point "www" (filter "index") from /var/lib/polyarchiv-fixture/collect/www/backups' 'mirror.backup:5 [filter index]'
-  polyarchiv_copy 50 no 'the copy of backup point "mirror" for collect point "www" (filter "index")' '"/var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of backup point "mirror" for collect point "www" (filter "index")' '"/var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/ "${polyarchiv_work}"/measure \
@@ -124,11 +124,11 @@ NR % 2 { name = \$0; next }
   (cd -- /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index && LC_ALL=C find . '(' -name '.~polyarchiv~' -o -path ./hashes.txt ')' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | LC_ALL=C xargs -0 -r -- sha1sum -b -- > /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial)
   polyarchiv_publish /var/lib/polyarchiv-fixture/collect/www/metadata/work/filters/backup/mirror/index/index.partial /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/hashes.txt
   # mirror.backup:3 [point]
-  polyarchiv_step 6 7 'create the mirror of "www" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/www/.~polyarchiv~'
+  polyarchiv_step 6 7 'create the mirror of "www"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/www
   # mirror.backup:3 [point]
   polyarchiv_step 7 7 'update the mirror of "www" from /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/mirrors/www"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "www"' '"/var/lib/polyarchiv-fixture/mirrors/www"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/www/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/www/metadata/remote-mirror/filter-index/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/www/ "${polyarchiv_work}"/measure \

@@ -55,11 +55,11 @@ unit_1_collect_end_of_month() {
   polyarchiv_step 2 4 'create the collect directory' 'end-of-month.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/end-of-month/backups
   # end-of-month.collect:8 [source "files"]
-  polyarchiv_step 3 4 'create the copy of source "files" and the directory where rsync holds updated files' 'end-of-month.collect:8 [source "files"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "files"' 'end-of-month.collect:8 [source "files"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files
   # end-of-month.collect:8 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/end-of-month' 'end-of-month.collect:8 [source "files"]'
-  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files"' /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files"' /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files '' '' '' listing '/var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/end-of-month/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/end-of-month/backups/files/ "${polyarchiv_work}"/measure \
@@ -74,11 +74,11 @@ unit_2_backup_fridays_end_of_month() {
   polyarchiv_step 1 3 'check that collect point "end-of-month" has something to send (/var/lib/polyarchiv-fixture/collect/end-of-month/backups)' 'end-of-month.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/end-of-month/backups || polyarchiv_explain "$?" 1 "collect point \"end-of-month\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/end-of-month/backups, set by option 'local_path' (end-of-month.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # fridays.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "end-of-month" and the directory where rsync holds updated files' 'fridays.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "end-of-month"' 'fridays.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month
   # fridays.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "end-of-month" from /var/lib/polyarchiv-fixture/collect/end-of-month/backups' 'fridays.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "end-of-month"' '"/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "end-of-month"' '"/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/end-of-month/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/fridays/end-of-month/ "${polyarchiv_work}"/measure \
@@ -96,11 +96,11 @@ unit_3_collect_every_run() {
   polyarchiv_step 2 4 'create the collect directory' 'every-run.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/every-run/backups
   # every-run.collect:8 [source "files"]
-  polyarchiv_step 3 4 'create the copy of source "files" and the directory where rsync holds updated files' 'every-run.collect:8 [source "files"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/every-run/backups/files/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "files"' 'every-run.collect:8 [source "files"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/every-run/backups/files
   # every-run.collect:8 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/every-run' 'every-run.collect:8 [source "files"]'
-  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/every-run/backups/files"' /var/lib/polyarchiv-fixture/collect/every-run/backups/files '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/every-run/backups/files"' /var/lib/polyarchiv-fixture/collect/every-run/backups/files '' '' '' listing '/var/lib/polyarchiv-fixture/collect/every-run/backups/files/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/every-run/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/every-run/backups/files/ "${polyarchiv_work}"/measure \
@@ -115,11 +115,11 @@ unit_4_backup_daily_every_run() {
   polyarchiv_step 1 3 'check that collect point "every-run" has something to send (/var/lib/polyarchiv-fixture/collect/every-run/backups)' 'every-run.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/every-run/backups || polyarchiv_explain "$?" 1 "collect point \"every-run\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/every-run/backups, set by option 'local_path' (every-run.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # daily.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "every-run" and the directory where rsync holds updated files' 'daily.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/daily/every-run/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "every-run"' 'daily.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/daily/every-run
   # daily.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'daily.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/daily/every-run"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/daily/every-run"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/daily/every-run/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/every-run/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/daily/every-run/ "${polyarchiv_work}"/measure \
@@ -134,11 +134,11 @@ unit_5_backup_monthly_every_run() {
   polyarchiv_step 1 3 'check that collect point "every-run" has something to send (/var/lib/polyarchiv-fixture/collect/every-run/backups)' 'every-run.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/every-run/backups || polyarchiv_explain "$?" 1 "collect point \"every-run\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/every-run/backups, set by option 'local_path' (every-run.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # monthly.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "every-run" and the directory where rsync holds updated files' 'monthly.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/monthly/every-run/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "every-run"' 'monthly.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/monthly/every-run
   # monthly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "every-run" from /var/lib/polyarchiv-fixture/collect/every-run/backups' 'monthly.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/every-run"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "every-run"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/every-run"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/monthly/every-run/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/every-run/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/monthly/every-run/ "${polyarchiv_work}"/measure \
@@ -156,11 +156,11 @@ unit_6_collect_hour_in_seconds() {
   polyarchiv_step 2 4 'create the collect directory' 'hour-in-seconds.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups
   # hour-in-seconds.collect:8 [source "files"]
-  polyarchiv_step 3 4 'create the copy of source "files" and the directory where rsync holds updated files' 'hour-in-seconds.collect:8 [source "files"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "files"' 'hour-in-seconds.collect:8 [source "files"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files
   # hour-in-seconds.collect:8 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hour-in-seconds' 'hour-in-seconds.collect:8 [source "files"]'
-  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files"' /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files"' /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files '' '' '' listing '/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/hour-in-seconds/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/files/ "${polyarchiv_work}"/measure \
@@ -175,11 +175,11 @@ unit_7_backup_weekly_hour_in_seconds() {
   polyarchiv_step 1 3 'check that collect point "hour-in-seconds" has something to send (/var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups)' 'hour-in-seconds.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups || polyarchiv_explain "$?" 1 "collect point \"hour-in-seconds\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups, set by option 'local_path' (hour-in-seconds.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # weekly.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "hour-in-seconds" and the directory where rsync holds updated files' 'weekly.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "hour-in-seconds"' 'weekly.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds
   # weekly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "hour-in-seconds" from /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups' 'weekly.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "hour-in-seconds"' '"/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "hour-in-seconds"' '"/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/hour-in-seconds/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/weekly/hour-in-seconds/ "${polyarchiv_work}"/measure \
@@ -197,11 +197,11 @@ unit_8_collect_hourly() {
   polyarchiv_step 2 4 'create the collect directory' 'hourly.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hourly/backups
   # hourly.collect:8 [source "files"]
-  polyarchiv_step 3 4 'create the copy of source "files" and the directory where rsync holds updated files' 'hourly.collect:8 [source "files"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/hourly/backups/files/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "files"' 'hourly.collect:8 [source "files"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/hourly/backups/files
   # hourly.collect:8 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/hourly' 'hourly.collect:8 [source "files"]'
-  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hourly/backups/files"' /var/lib/polyarchiv-fixture/collect/hourly/backups/files '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/hourly/backups/files"' /var/lib/polyarchiv-fixture/collect/hourly/backups/files '' '' '' listing '/var/lib/polyarchiv-fixture/collect/hourly/backups/files/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/hourly/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/hourly/backups/files/ "${polyarchiv_work}"/measure \
@@ -216,11 +216,11 @@ unit_9_backup_daily_at_3_hourly() {
   polyarchiv_step 1 3 'check that collect point "hourly" has something to send (/var/lib/polyarchiv-fixture/collect/hourly/backups)' 'hourly.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/hourly/backups || polyarchiv_explain "$?" 1 "collect point \"hourly\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/hourly/backups, set by option 'local_path' (hourly.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # daily-at-3.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "hourly" and the directory where rsync holds updated files' 'daily-at-3.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "hourly"' 'daily-at-3.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly
   # daily-at-3.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'daily-at-3.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/hourly/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/daily-at-3/hourly/ "${polyarchiv_work}"/measure \
@@ -235,11 +235,11 @@ unit_10_backup_monthly_hourly() {
   polyarchiv_step 1 3 'check that collect point "hourly" has something to send (/var/lib/polyarchiv-fixture/collect/hourly/backups)' 'hourly.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/hourly/backups || polyarchiv_explain "$?" 1 "collect point \"hourly\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/hourly/backups, set by option 'local_path' (hourly.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # monthly.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "hourly" and the directory where rsync holds updated files' 'monthly.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/monthly/hourly/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "hourly"' 'monthly.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/monthly/hourly
   # monthly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "hourly" from /var/lib/polyarchiv-fixture/collect/hourly/backups' 'monthly.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/hourly"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "hourly"' '"/var/lib/polyarchiv-fixture/mirrors/monthly/hourly"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/monthly/hourly/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/hourly/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/monthly/hourly/ "${polyarchiv_work}"/measure \

@@ -51,11 +51,11 @@ unit_1_collect_journal() {
   polyarchiv_step 2 12 'create the collect directory' 'journal.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 3 12 'create the copy of source "etc" and the directory where rsync holds updated files' 'journal.collect:7 [source "etc"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/journal/backups/etc/.~polyarchiv~'
+  polyarchiv_step 3 12 'create the copy of source "etc"' 'journal.collect:7 [source "etc"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups/etc
   # journal.collect:7 [source "etc"]
   polyarchiv_step 4 12 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
-  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/etc"' /var/lib/polyarchiv-fixture/collect/journal/backups/etc '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/etc"' /var/lib/polyarchiv-fixture/collect/journal/backups/etc '' '' '' listing '/var/lib/polyarchiv-fixture/collect/journal/backups/etc/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure \

@@ -51,22 +51,22 @@ unit_1_collect_journal() {
   polyarchiv_step 2 14 'create the collect directory' 'journal.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups
   # journal.collect:7 [source "etc"]
-  polyarchiv_step 3 14 'create the copy of source "etc" and the directory where rsync holds updated files' 'journal.collect:7 [source "etc"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/journal/backups/etc/.~polyarchiv~'
+  polyarchiv_step 3 14 'create the copy of source "etc"' 'journal.collect:7 [source "etc"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups/etc
   # journal.collect:7 [source "etc"]
   polyarchiv_step 4 14 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'journal.collect:7 [source "etc"]'
-  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/etc"' /var/lib/polyarchiv-fixture/collect/journal/backups/etc '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/etc"' /var/lib/polyarchiv-fixture/collect/journal/backups/etc '' '' '' listing '/var/lib/polyarchiv-fixture/collect/journal/backups/etc/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc/ "${polyarchiv_work}"/measure \
     rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/etc/ /var/lib/polyarchiv-fixture/collect/journal/backups/etc/
   sync -f -- /var/lib/polyarchiv-fixture/collect/journal/backups/etc
   # journal.collect:12 [source "www"]
-  polyarchiv_step 5 14 'create the copy of source "www" and the directory where rsync holds updated files' 'journal.collect:12 [source "www"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/.~polyarchiv~'
+  polyarchiv_step 5 14 'create the copy of source "www"' 'journal.collect:12 [source "www"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www
   # journal.collect:12 [source "www"]
   polyarchiv_step 6 14 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data/srv/www' 'journal.collect:12 [source "www"]'
-  polyarchiv_copy 50 no 'the copy of source "www"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/srv/www"' /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "www"' '"/var/lib/polyarchiv-fixture/collect/journal/backups/srv/www"' /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www '' '' '' listing '/var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/srv/www/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/journal/backups/srv/www/ "${polyarchiv_work}"/measure \
@@ -105,11 +105,11 @@ unit_2_backup_mirror_journal() {
   polyarchiv_step 1 3 'check that collect point "journal" has something to send (/var/lib/polyarchiv-fixture/collect/journal/backups)' 'journal.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/journal/backups || polyarchiv_explain "$?" 1 "collect point \"journal\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/journal/backups, set by option 'local_path' (journal.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "journal" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/journal/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "journal"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/journal
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "journal" from /var/lib/polyarchiv-fixture/collect/journal/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "journal"' '"/var/lib/polyarchiv-fixture/mirror/journal"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "journal"' '"/var/lib/polyarchiv-fixture/mirror/journal"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirror/journal/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/journal/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/journal/ "${polyarchiv_work}"/measure \

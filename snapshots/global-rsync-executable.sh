@@ -49,11 +49,11 @@ unit_1_collect_config_files() {
   polyarchiv_step 2 4 'create the collect directory' 'config-files.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/config-files/backups
   # config-files.collect:5 [source "etc"]
-  polyarchiv_step 3 4 'create the copy of source "etc" and the directory where rsync holds updated files' 'config-files.collect:5 [source "etc"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/config-files/backups/etc/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "etc"' 'config-files.collect:5 [source "etc"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/config-files/backups/etc
   # config-files.collect:5 [source "etc"]
   polyarchiv_step 4 4 'update the copy of source "etc" from /var/lib/polyarchiv-fixture/data/etc' 'config-files.collect:5 [source "etc"]'
-  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/config-files/backups/etc"' /var/lib/polyarchiv-fixture/collect/config-files/backups/etc '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "etc"' '"/var/lib/polyarchiv-fixture/collect/config-files/backups/etc"' /var/lib/polyarchiv-fixture/collect/config-files/backups/etc '' '' '' listing '/var/lib/polyarchiv-fixture/collect/config-files/backups/etc/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/etc/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 /usr/bin/rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/config-files/backups/etc/ "${polyarchiv_work}"/measure \
@@ -68,11 +68,11 @@ unit_2_backup_mirror_config_files() {
   polyarchiv_step 1 3 'check that collect point "config-files" has something to send (/var/lib/polyarchiv-fixture/collect/config-files/backups)' 'config-files.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/config-files/backups || polyarchiv_explain "$?" 1 "collect point \"config-files\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/config-files/backups, set by option 'local_path' (config-files.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "config-files" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/config-files/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "config-files"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/config-files
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "config-files" from /var/lib/polyarchiv-fixture/collect/config-files/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "config-files"' '"/var/lib/polyarchiv-fixture/mirror/config-files"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "config-files"' '"/var/lib/polyarchiv-fixture/mirror/config-files"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirror/config-files/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/config-files/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 /usr/bin/rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/config-files/ "${polyarchiv_work}"/measure \

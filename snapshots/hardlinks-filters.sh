@@ -48,33 +48,33 @@ unit_1_collect_server() {
   polyarchiv_step 2 8 'create the collect directory' 'server.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/backups
   # server.collect:6 [source "tree"]
-  polyarchiv_step 3 8 'create the copy of source "tree" and the directory where rsync holds updated files' 'server.collect:6 [source "tree"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/tree/.~polyarchiv~'
+  polyarchiv_step 3 8 'create the copy of source "tree"' 'server.collect:6 [source "tree"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/backups/tree
   # server.collect:6 [source "tree"]
   polyarchiv_step 4 8 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data/tree' 'server.collect:6 [source "tree"]'
-  polyarchiv_copy 50 no 'the copy of source "tree"' '"/var/lib/polyarchiv-fixture/collect/server/backups/tree"' /var/lib/polyarchiv-fixture/collect/server/backups/tree '' '' '' stats \
+  polyarchiv_copy 50 no 'the copy of source "tree"' '"/var/lib/polyarchiv-fixture/collect/server/backups/tree"' /var/lib/polyarchiv-fixture/collect/server/backups/tree '' '' '' stats '/var/lib/polyarchiv-fixture/collect/server/backups/tree/.~polyarchiv~' \
     0 \
     11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ "${polyarchiv_work}"/measure \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/server/backups/tree/ "${polyarchiv_work}"/measure \
     rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S -H '--include=*.keep.tmp' '--exclude=*.tmp' -- /var/lib/polyarchiv-fixture/data/tree/ /var/lib/polyarchiv-fixture/collect/server/backups/tree/
   sync -f -- /var/lib/polyarchiv-fixture/collect/server/backups/tree
   # server.collect:15 [source "logs"]
-  polyarchiv_step 5 8 'create the copy of source "logs" and the directory where rsync holds updated files' 'server.collect:15 [source "logs"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/logs/.~polyarchiv~'
+  polyarchiv_step 5 8 'create the copy of source "logs"' 'server.collect:15 [source "logs"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/backups/logs
   # server.collect:15 [source "logs"]
   polyarchiv_step 6 8 'update the copy of source "logs" from /var/lib/polyarchiv-fixture/data/logs' 'server.collect:15 [source "logs"]'
-  polyarchiv_copy 50 no 'the copy of source "logs"' '"/var/lib/polyarchiv-fixture/collect/server/backups/logs"' /var/lib/polyarchiv-fixture/collect/server/backups/logs '' '' '' stats \
+  polyarchiv_copy 50 no 'the copy of source "logs"' '"/var/lib/polyarchiv-fixture/collect/server/backups/logs"' /var/lib/polyarchiv-fixture/collect/server/backups/logs '' '' '' stats '/var/lib/polyarchiv-fixture/collect/server/backups/logs/.~polyarchiv~' \
     0 \
     11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ "${polyarchiv_work}"/measure \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/server/backups/logs/ "${polyarchiv_work}"/measure \
     rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S --include-from=/var/lib/polyarchiv-fixture/data/filters/include.txt --exclude-from=/var/lib/polyarchiv-fixture/data/filters/exclude.txt -- /var/lib/polyarchiv-fixture/data/logs/ /var/lib/polyarchiv-fixture/collect/server/backups/logs/
   sync -f -- /var/lib/polyarchiv-fixture/collect/server/backups/logs
   # server.collect:23 [source "plain"]
-  polyarchiv_step 7 8 'create the copy of source "plain" and the directory where rsync holds updated files' 'server.collect:23 [source "plain"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/server/backups/plain/.~polyarchiv~'
+  polyarchiv_step 7 8 'create the copy of source "plain"' 'server.collect:23 [source "plain"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/server/backups/plain
   # server.collect:23 [source "plain"]
   polyarchiv_step 8 8 'update the copy of source "plain" from /var/lib/polyarchiv-fixture/data/plain' 'server.collect:23 [source "plain"]'
-  polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/server/backups/plain"' /var/lib/polyarchiv-fixture/collect/server/backups/plain '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/server/backups/plain"' /var/lib/polyarchiv-fixture/collect/server/backups/plain '' '' '' listing '/var/lib/polyarchiv-fixture/collect/server/backups/plain/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/plain/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/server/backups/plain/ "${polyarchiv_work}"/measure \
@@ -89,11 +89,11 @@ unit_2_backup_mirror_server() {
   polyarchiv_step 1 3 'check that collect point "server" has something to send (/var/lib/polyarchiv-fixture/collect/server/backups)' 'server.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/server/backups || polyarchiv_explain "$?" 1 "collect point \"server\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/server/backups, set by option 'local_path' (server.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:4 [point]
-  polyarchiv_step 2 3 'create the mirror of "server" and the directory where rsync holds updated files' 'mirror.backup:4 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/server/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "server"' 'mirror.backup:4 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/server
   # mirror.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "server" from /var/lib/polyarchiv-fixture/collect/server/backups' 'mirror.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "server"' '"/var/lib/polyarchiv-fixture/mirror/server"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "server"' '"/var/lib/polyarchiv-fixture/mirror/server"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirror/server/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/server/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/server/ "${polyarchiv_work}"/measure \

@@ -56,11 +56,11 @@ unit_1_collect_site() {
   polyarchiv_step 2 4 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:5 [source "www"]
-  polyarchiv_step 3 4 'create the copy of source "www" and the directory where rsync holds updated files' 'site.collect:5 [source "www"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/www/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "www"' 'site.collect:5 [source "www"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/www
   # site.collect:5 [source "www"]
   polyarchiv_step 4 4 'update the copy of source "www" from /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "www"]'
-  polyarchiv_copy 50 no 'the copy of source "www"' '"/var/lib/polyarchiv-fixture/collect/site/backups/www"' /var/lib/polyarchiv-fixture/collect/site/backups/www '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "www"' '"/var/lib/polyarchiv-fixture/collect/site/backups/www"' /var/lib/polyarchiv-fixture/collect/site/backups/www '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/www/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/www/ "${polyarchiv_work}"/measure \
@@ -94,11 +94,11 @@ unit_2_backup_mirror_site() {
   polyarchiv_step 1 3 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "site" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "site"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/site
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \

@@ -49,11 +49,11 @@ unit_1_collect_other() {
   polyarchiv_step 2 4 'create the collect directory' 'other.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/other/backups
   # other.collect:5 [source "notes-again"]
-  polyarchiv_step 3 4 'create the copy of source "notes-again" and the directory where rsync holds updated files' 'other.collect:5 [source "notes-again"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/other/backups/notes/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "notes-again"' 'other.collect:5 [source "notes-again"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/other/backups/notes
   # other.collect:5 [source "notes-again"]
   polyarchiv_step 4 4 'update the copy of source "notes-again" from /var/lib/polyarchiv-fixture/data/notes' 'other.collect:5 [source "notes-again"]'
-  polyarchiv_copy 50 no 'the copy of source "notes-again"' '"/var/lib/polyarchiv-fixture/collect/other/backups/notes"' /var/lib/polyarchiv-fixture/collect/other/backups/notes '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "notes-again"' '"/var/lib/polyarchiv-fixture/collect/other/backups/notes"' /var/lib/polyarchiv-fixture/collect/other/backups/notes '' '' '' listing '/var/lib/polyarchiv-fixture/collect/other/backups/notes/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/notes/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/other/backups/notes/ "${polyarchiv_work}"/measure \
@@ -68,11 +68,11 @@ unit_2_backup_MIRROR_other() {
   polyarchiv_step 1 3 'check that collect point "other" has something to send (/var/lib/polyarchiv-fixture/collect/other/backups)' 'other.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/other/backups || polyarchiv_explain "$?" 1 "collect point \"other\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/other/backups, set by option 'local_path' (other.collect:3 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # MIRROR.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "other" and the directory where rsync holds updated files' 'MIRROR.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/other/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "other"' 'MIRROR.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/other
   # MIRROR.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "other" from /var/lib/polyarchiv-fixture/collect/other/backups' 'MIRROR.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "other"' '"/var/lib/polyarchiv-fixture/mirror/other"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "other"' '"/var/lib/polyarchiv-fixture/mirror/other"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirror/other/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/other/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/other/ "${polyarchiv_work}"/measure \
@@ -90,22 +90,22 @@ unit_3_collect_site() {
   polyarchiv_step 2 6 'create the collect directory' 'site.collect:10 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:13 [source "pages"]
-  polyarchiv_step 3 6 'create the copy of source "pages" and the directory where rsync holds updated files' 'site.collect:13 [source "pages"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/pages/.~polyarchiv~'
+  polyarchiv_step 3 6 'create the copy of source "pages"' 'site.collect:13 [source "pages"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/pages
   # site.collect:13 [source "pages"]
   polyarchiv_step 4 6 'update the copy of source "pages" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:13 [source "pages"]'
-  polyarchiv_copy 50 no 'the copy of source "pages"' '"/var/lib/polyarchiv-fixture/collect/site/backups/pages"' /var/lib/polyarchiv-fixture/collect/site/backups/pages '' '' '' stats \
+  polyarchiv_copy 50 no 'the copy of source "pages"' '"/var/lib/polyarchiv-fixture/collect/site/backups/pages"' /var/lib/polyarchiv-fixture/collect/site/backups/pages '' '' '' stats '/var/lib/polyarchiv-fixture/collect/site/backups/pages/.~polyarchiv~' \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ "${polyarchiv_work}"/measure \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/pages/ "${polyarchiv_work}"/measure \
     rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --delete-excluded --stats --no-h --debug=FILTER1 -S '--exclude=*.swp' -- /var/lib/polyarchiv-fixture/data/site/ /var/lib/polyarchiv-fixture/collect/site/backups/pages/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/pages
   # site.collect:18 [source "notes"]
-  polyarchiv_step 5 6 'create the copy of source "notes" and the directory where rsync holds updated files' 'site.collect:18 [source "notes"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/notes/.~polyarchiv~'
+  polyarchiv_step 5 6 'create the copy of source "notes"' 'site.collect:18 [source "notes"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/notes
   # site.collect:18 [source "notes"]
   polyarchiv_step 6 6 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/notes' 'site.collect:18 [source "notes"]'
-  polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/site/backups/notes"' /var/lib/polyarchiv-fixture/collect/site/backups/notes '' '' '' stats \
+  polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/site/backups/notes"' /var/lib/polyarchiv-fixture/collect/site/backups/notes '' '' '' stats '/var/lib/polyarchiv-fixture/collect/site/backups/notes/.~polyarchiv~' \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.bak # not a comment' -- /var/lib/polyarchiv-fixture/data/notes/ "${polyarchiv_work}"/measure \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/notes/ "${polyarchiv_work}"/measure \
@@ -120,11 +120,11 @@ unit_4_backup_MIRROR_site() {
   polyarchiv_step 1 3 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:10 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:10 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # MIRROR.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "site" and the directory where rsync holds updated files' 'MIRROR.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "site"' 'MIRROR.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/site
   # MIRROR.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'MIRROR.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \

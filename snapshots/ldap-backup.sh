@@ -82,11 +82,11 @@ unit_2_backup_mirror_directory() {
   polyarchiv_step 1 3 'check that collect point "directory" has something to send (/var/lib/polyarchiv-fixture/collect/directory/backups)' 'directory.collect:6 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/directory/backups || polyarchiv_explain "$?" 1 "collect point \"directory\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/directory/backups, set by option 'local_path' (directory.collect:6 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "directory" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/directory/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "directory"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/directory
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "directory" from /var/lib/polyarchiv-fixture/collect/directory/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "directory"' '"/var/lib/polyarchiv-fixture/mirror/directory"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "directory"' '"/var/lib/polyarchiv-fixture/mirror/directory"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirror/directory/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/directory/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/directory/ "${polyarchiv_work}"/measure \

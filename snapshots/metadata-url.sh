@@ -52,11 +52,11 @@ unit_1_collect_notes() {
   polyarchiv_step 2 4 'create the collect directory' 'notes.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/notes/backups
   # notes.collect:5 [source "notes"]
-  polyarchiv_step 3 4 'create the copy of source "notes" and the directory where rsync holds updated files' 'notes.collect:5 [source "notes"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/notes/backups/notes/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "notes"' 'notes.collect:5 [source "notes"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/notes/backups/notes
   # notes.collect:5 [source "notes"]
   polyarchiv_step 4 4 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/notes' 'notes.collect:5 [source "notes"]'
-  polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/notes/backups/notes"' /var/lib/polyarchiv-fixture/collect/notes/backups/notes '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/notes/backups/notes"' /var/lib/polyarchiv-fixture/collect/notes/backups/notes '' '' '' listing '/var/lib/polyarchiv-fixture/collect/notes/backups/notes/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/notes/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/notes/backups/notes/ "${polyarchiv_work}"/measure \
@@ -71,11 +71,11 @@ unit_2_backup_mirror_notes() {
   polyarchiv_step 1 3 'check that collect point "notes" has something to send (/var/lib/polyarchiv-fixture/collect/notes/backups)' 'notes.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/notes/backups || polyarchiv_explain "$?" 1 "collect point \"notes\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/notes/backups, set by option 'local_path' (notes.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "notes" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/mirror/notes/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "notes"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/mirror/notes
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "notes" from /var/lib/polyarchiv-fixture/collect/notes/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "notes"' '"/var/lib/polyarchiv-fixture/backups/mirror/notes"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "notes"' '"/var/lib/polyarchiv-fixture/backups/mirror/notes"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/backups/mirror/notes/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/notes/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/mirror/notes/ "${polyarchiv_work}"/measure \
@@ -142,11 +142,11 @@ unit_6_collect_site() {
   polyarchiv_step 2 4 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:5 [source "files"]
-  polyarchiv_step 3 4 'create the copy of source "files" and the directory where rsync holds updated files' 'site.collect:5 [source "files"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/files/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "files"' 'site.collect:5 [source "files"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/files
   # site.collect:5 [source "files"]
   polyarchiv_step 4 4 'update the copy of source "files" from /var/lib/polyarchiv-fixture/data/site' 'site.collect:5 [source "files"]'
-  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/site/backups/files"' /var/lib/polyarchiv-fixture/collect/site/backups/files '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "files"' '"/var/lib/polyarchiv-fixture/collect/site/backups/files"' /var/lib/polyarchiv-fixture/collect/site/backups/files '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/files/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/files/ "${polyarchiv_work}"/measure \
@@ -161,11 +161,11 @@ unit_7_backup_mirror_site() {
   polyarchiv_step 1 3 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "site" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/mirror/site/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "site"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/mirror/site
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/backups/mirror/site"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/backups/mirror/site"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/backups/mirror/site/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/mirror/site/ "${polyarchiv_work}"/measure \

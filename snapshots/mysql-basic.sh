@@ -98,11 +98,11 @@ unit_2_backup_mirror_shop() {
   polyarchiv_step 1 3 'check that collect point "shop" has something to send (/var/lib/polyarchiv-fixture/collect/shop/backups)' 'shop.collect:5 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/shop/backups || polyarchiv_explain "$?" 1 "collect point \"shop\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/shop/backups, set by option 'local_path' (shop.collect:5 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "shop" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/shop/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "shop"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/shop
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "shop" from /var/lib/polyarchiv-fixture/collect/shop/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "shop"' '"/var/lib/polyarchiv-fixture/mirror/shop"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "shop"' '"/var/lib/polyarchiv-fixture/mirror/shop"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirror/shop/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/shop/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/shop/ "${polyarchiv_work}"/measure \

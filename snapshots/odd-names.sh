@@ -51,11 +51,11 @@ unit_1_collect_caf_n() {
   polyarchiv_step 2 4 'create the collect directory' 'café ünï.collect:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/backups'
   # café ünï.collect:5 [source ünïcödé]
-  polyarchiv_step 3 4 'create the copy of source "ünïcödé" and the directory where rsync holds updated files' 'café ünï.collect:5 [source ünïcödé]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "ünïcödé"' 'café ünï.collect:5 [source ünïcödé]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß'
   # café ünï.collect:5 [source ünïcödé]
   polyarchiv_step 4 4 'update the copy of source "ünïcödé" from /var/lib/polyarchiv-fixture/data/café/日本語' 'café ünï.collect:5 [source ünïcödé]'
-  polyarchiv_copy 50 no 'the copy of source "ünïcödé"' '"/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß"' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '' '' '' stats \
+  polyarchiv_copy 50 no 'the copy of source "ünïcödé"' '"/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß"' '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß' '' '' '' stats '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/.~polyarchiv~' \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' "--exclude=*.tmp'\"" -- '/var/lib/polyarchiv-fixture/data/café/日本語/' "${polyarchiv_work}"/measure \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- '/var/lib/polyarchiv-fixture/collect/café ünï/backups/ü/ß/' "${polyarchiv_work}"/measure \
@@ -70,11 +70,11 @@ unit_2_backup_HOME_mirror_caf_n() {
   polyarchiv_step 1 3 'check that collect point "café ünï" has something to send (/var/lib/polyarchiv-fixture/collect/café ünï/backups)' 'café ünï.collect:3 [point]'
   test -e '/var/lib/polyarchiv-fixture/collect/café ünï/backups' || polyarchiv_explain "$?" 1 "collect point \"café ünï\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/café ünï/backups, set by option 'local_path' (café ünï.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "café ünï" and the directory where rsync holds updated files' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/.~polyarchiv~"
+  polyarchiv_step 2 3 'create the mirror of "café ünï"' "\$HOME mirror.backup:3 [point]"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_copy 50 no 'the mirror of "café ünï"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï\"" '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "café ünï"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï\"" '' '' '' '' listing "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/.~polyarchiv~" \
     0 \
     10 find '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/café ünï/" "${polyarchiv_work}"/measure \
@@ -89,11 +89,11 @@ unit_3_backup_dash_caf_n() {
   polyarchiv_step 1 3 'check that collect point "café ünï" has something to send (/var/lib/polyarchiv-fixture/collect/café ünï/backups)' 'café ünï.collect:3 [point]'
   test -e '/var/lib/polyarchiv-fixture/collect/café ünï/backups' || polyarchiv_explain "$?" 1 "collect point \"café ünï\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/café ünï/backups, set by option 'local_path' (café ünï.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # -dash.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "café ünï" and the directory where rsync holds updated files' '-dash.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "café ünï"' '-dash.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï'
   # -dash.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "café ünï" from /var/lib/polyarchiv-fixture/collect/café ünï/backups' '-dash.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "café ünï"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "café ünï"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/.~polyarchiv~' \
     0 \
     10 find '/var/lib/polyarchiv-fixture/collect/café ünï/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/café ünï/' "${polyarchiv_work}"/measure \
@@ -111,11 +111,11 @@ unit_4_collect_my_site() {
   polyarchiv_step 2 4 'create the collect directory' 'my site.collect:3 [point]'
   polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/backups'
   # my site.collect:5 [source "it's \"quoted\""]
-  polyarchiv_step 3 4 "create the copy of source \"it's \"quoted\"\" and the directory where rsync holds updated files" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/.~polyarchiv~'
+  polyarchiv_step 3 4 "create the copy of source \"it's \"quoted\"\"" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest'
   # my site.collect:5 [source "it's \"quoted\""]
   polyarchiv_step 4 4 "update the copy of source \"it's \"quoted\"\" from /var/lib/polyarchiv-fixture/data/-odd dir" "my site.collect:5 [source \"it's \\\"quoted\\\"\"]"
-  polyarchiv_copy 50 no "the copy of source \"it's \"quoted\"\"" '"/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest"' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '' '' '' stats \
+  polyarchiv_copy 50 no "the copy of source \"it's \"quoted\"\"" '"/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest"' '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest' '' '' '' stats '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/.~polyarchiv~' \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=-*.tmp' -- '/var/lib/polyarchiv-fixture/data/-odd dir/' "${polyarchiv_work}"/measure \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- '/var/lib/polyarchiv-fixture/collect/my site/backups/-odd dest/' "${polyarchiv_work}"/measure \
@@ -130,11 +130,11 @@ unit_5_backup_HOME_mirror_my_site() {
   polyarchiv_step 1 3 'check that collect point "my site" has something to send (/var/lib/polyarchiv-fixture/collect/my site/backups)' 'my site.collect:3 [point]'
   test -e '/var/lib/polyarchiv-fixture/collect/my site/backups' || polyarchiv_explain "$?" 1 "collect point \"my site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/my site/backups, set by option 'local_path' (my site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "my site" and the directory where rsync holds updated files' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/.~polyarchiv~"
+  polyarchiv_step 2 3 'create the mirror of "my site"' "\$HOME mirror.backup:3 [point]"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' "\$HOME mirror.backup:3 [point]"
-  polyarchiv_copy 50 no 'the mirror of "my site"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site\"" '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "my site"' "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site\"" '' '' '' '' listing "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/.~polyarchiv~" \
     0 \
     10 find '/var/lib/polyarchiv-fixture/collect/my site/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/my site/" "${polyarchiv_work}"/measure \
@@ -149,11 +149,11 @@ unit_6_backup_dash_my_site() {
   polyarchiv_step 1 3 'check that collect point "my site" has something to send (/var/lib/polyarchiv-fixture/collect/my site/backups)' 'my site.collect:3 [point]'
   test -e '/var/lib/polyarchiv-fixture/collect/my site/backups' || polyarchiv_explain "$?" 1 "collect point \"my site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/my site/backups, set by option 'local_path' (my site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # -dash.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "my site" and the directory where rsync holds updated files' '-dash.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "my site"' '-dash.backup:3 [point]'
+  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/-dash/my site'
   # -dash.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "my site" from /var/lib/polyarchiv-fixture/collect/my site/backups' '-dash.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "my site"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/my site"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "my site"' '"/var/lib/polyarchiv-fixture/mirrors/-dash/my site"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/.~polyarchiv~' \
     0 \
     10 find '/var/lib/polyarchiv-fixture/collect/my site/backups/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- '/var/lib/polyarchiv-fixture/mirrors/-dash/my site/' "${polyarchiv_work}"/measure \
@@ -171,11 +171,11 @@ unit_7_collect_o_brien() {
   polyarchiv_step 2 4 'create the collect directory' "o'brien.collect:3 [point]"
   polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/backups"
   # o'brien.collect:5 [source "$(whoami)"]
-  polyarchiv_step 3 4 "create the copy of source \"\$(whoami)\" and the directory where rsync holds updated files" "o'brien.collect:5 [source \"\$(whoami)\"]"
-  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/.~polyarchiv~"
+  polyarchiv_step 3 4 "create the copy of source \"\$(whoami)\"" "o'brien.collect:5 [source \"\$(whoami)\"]"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`"
   # o'brien.collect:5 [source "$(whoami)"]
   polyarchiv_step 4 4 "update the copy of source \"\$(whoami)\" from /var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?" "o'brien.collect:5 [source \"\$(whoami)\"]"
-  polyarchiv_copy 50 no "the copy of source \"\$(whoami)\"" "\"/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`\"" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" '' '' '' listing \
+  polyarchiv_copy 50 no "the copy of source \"\$(whoami)\"" "\"/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`\"" "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`" '' '' '' listing "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/.~polyarchiv~" \
     0 \
     10 find "/var/lib/polyarchiv-fixture/data/\$(whoami) \`uname\` [x]*?/" -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/collect/o'brien/backups/\$HOME/\`id\`/" "${polyarchiv_work}"/measure \
@@ -190,11 +190,11 @@ unit_8_backup_HOME_mirror_o_brien() {
   polyarchiv_step 1 3 "check that collect point \"o'brien\" has something to send (/var/lib/polyarchiv-fixture/collect/o'brien/backups)" "o'brien.collect:3 [point]"
   test -e "/var/lib/polyarchiv-fixture/collect/o'brien/backups" || polyarchiv_explain "$?" 1 "collect point \"o'brien\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/o'brien/backups, set by option 'local_path' (o'brien.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # $HOME mirror.backup:3 [point]
-  polyarchiv_step 2 3 "create the mirror of \"o'brien\" and the directory where rsync holds updated files" "\$HOME mirror.backup:3 [point]"
-  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/.~polyarchiv~"
+  polyarchiv_step 2 3 "create the mirror of \"o'brien\"" "\$HOME mirror.backup:3 [point]"
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien"
   # $HOME mirror.backup:3 [point]
   polyarchiv_step 3 3 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" "\$HOME mirror.backup:3 [point]"
-  polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien\"" '' '' '' '' listing \
+  polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien\"" '' '' '' '' listing "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/.~polyarchiv~" \
     0 \
     10 find "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/mirrors/\$HOME/o'brien/" "${polyarchiv_work}"/measure \
@@ -209,11 +209,11 @@ unit_9_backup_dash_o_brien() {
   polyarchiv_step 1 3 "check that collect point \"o'brien\" has something to send (/var/lib/polyarchiv-fixture/collect/o'brien/backups)" "o'brien.collect:3 [point]"
   test -e "/var/lib/polyarchiv-fixture/collect/o'brien/backups" || polyarchiv_explain "$?" 1 "collect point \"o'brien\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/o'brien/backups, set by option 'local_path' (o'brien.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # -dash.backup:3 [point]
-  polyarchiv_step 2 3 "create the mirror of \"o'brien\" and the directory where rsync holds updated files" '-dash.backup:3 [point]'
-  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/.~polyarchiv~"
+  polyarchiv_step 2 3 "create the mirror of \"o'brien\"" '-dash.backup:3 [point]'
+  polyarchiv_make_dir "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien"
   # -dash.backup:3 [point]
   polyarchiv_step 3 3 "update the mirror of \"o'brien\" from /var/lib/polyarchiv-fixture/collect/o'brien/backups" '-dash.backup:3 [point]'
-  polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien\"" '' '' '' '' listing \
+  polyarchiv_copy 50 no "the mirror of \"o'brien\"" "\"/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien\"" '' '' '' '' listing "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/.~polyarchiv~" \
     0 \
     10 find "/var/lib/polyarchiv-fixture/collect/o'brien/backups/" -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- "/var/lib/polyarchiv-fixture/mirrors/-dash/o'brien/" "${polyarchiv_work}"/measure \

@@ -51,44 +51,44 @@ unit_1_collect_local1() {
   polyarchiv_step 2 10 'create the collect directory' 'local1.collect:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups
   # local1.collect:11 [source "source_1"]
-  polyarchiv_step 3 10 'create the copy of source "source_1" and the directory where rsync holds updated files' 'local1.collect:11 [source "source_1"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/.~polyarchiv~'
+  polyarchiv_step 3 10 'create the copy of source "source_1"' 'local1.collect:11 [source "source_1"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres
   # local1.collect:11 [source "source_1"]
   polyarchiv_step 4 10 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/postgres' 'local1.collect:11 [source "source_1"]'
-  polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres '' '' '' listing '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/input/postgres/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/ "${polyarchiv_work}"/measure \
     rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/postgres/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/postgres
   # local1.collect:17 [source "source_2"]
-  polyarchiv_step 5 10 'create the copy of source "source_2" and the directory where rsync holds updated files' 'local1.collect:17 [source "source_2"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/.~polyarchiv~'
+  polyarchiv_step 5 10 'create the copy of source "source_2"' 'local1.collect:17 [source "source_2"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql
   # local1.collect:17 [source "source_2"]
   polyarchiv_step 6 10 'update the copy of source "source_2" from /var/lib/polyarchiv-fixture/data/input/mysql' 'local1.collect:17 [source "source_2"]'
-  polyarchiv_copy 50 no 'the copy of source "source_2"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "source_2"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql '' '' '' listing '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/input/mysql/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/ "${polyarchiv_work}"/measure \
     rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/mysql/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/mysql
   # local1.collect:22 [source "source_3"]
-  polyarchiv_step 7 10 'create the copy of source "source_3" and the directory where rsync holds updated files' 'local1.collect:22 [source "source_3"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/.~polyarchiv~'
+  polyarchiv_step 7 10 'create the copy of source "source_3"' 'local1.collect:22 [source "source_3"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files
   # local1.collect:22 [source "source_3"]
   polyarchiv_step 8 10 'update the copy of source "source_3" from /var/lib/polyarchiv-fixture/data/input/some-files' 'local1.collect:22 [source "source_3"]'
-  polyarchiv_copy 50 no 'the copy of source "source_3"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "source_3"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files '' '' '' listing '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/input/some-files/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/ "${polyarchiv_work}"/measure \
     rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/input/some-files/ /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files/
   sync -f -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/files
   # local1.collect:28 [source "source_4"]
-  polyarchiv_step 9 10 'create the copy of source "source_4" and the directory where rsync holds updated files' 'local1.collect:28 [source "source_4"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/.~polyarchiv~'
+  polyarchiv_step 9 10 'create the copy of source "source_4"' 'local1.collect:28 [source "source_4"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap
   # local1.collect:28 [source "source_4"]
   polyarchiv_step 10 10 'update the copy of source "source_4" from /var/lib/polyarchiv-fixture/data/input/ldap' 'local1.collect:28 [source "source_4"]'
-  polyarchiv_copy 50 no 'the copy of source "source_4"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "source_4"' '"/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap"' /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap '' '' '' listing '/var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/input/ldap/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ldap/ "${polyarchiv_work}"/measure \
@@ -103,11 +103,11 @@ unit_2_backup_remote1_rsync_file_local1() {
   polyarchiv_step 1 3 'check that collect point "local1" has something to send (/var/lib/polyarchiv-fixture/backups/locals/local1/backups)' 'local1.collect:4 [point]'
   test -e /var/lib/polyarchiv-fixture/backups/locals/local1/backups || polyarchiv_explain "$?" 1 "collect point \"local1\" has nothing to send: its directory /var/lib/polyarchiv-fixture/backups/locals/local1/backups, set by option 'local_path' (local1.collect:4 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 2 3 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "local1"' 'remote1-rsync-file.backup:5 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 3 3 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local1/ "${polyarchiv_work}"/measure \
@@ -135,11 +135,11 @@ unit_4_backup_remote2_git_ssh_local1() {
   polyarchiv_step 1 3 'check that collect point "local1" has something to send (/var/lib/polyarchiv-fixture/backups/locals/local1/backups)' 'local1.collect:4 [point]'
   test -e /var/lib/polyarchiv-fixture/backups/locals/local1/backups || polyarchiv_explain "$?" 1 "collect point \"local1\" has nothing to send: its directory /var/lib/polyarchiv-fixture/backups/locals/local1/backups, set by option 'local_path' (local1.collect:4 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 2 3 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "local1"' 'remote2-git-ssh.backup:4 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local1.git/ "${polyarchiv_work}"/measure \
@@ -167,11 +167,11 @@ unit_6_backup_remote3_gitlab_local1() {
   polyarchiv_step 1 3 'check that collect point "local1" has something to send (/var/lib/polyarchiv-fixture/backups/locals/local1/backups)' 'local1.collect:4 [point]'
   test -e /var/lib/polyarchiv-fixture/backups/locals/local1/backups || polyarchiv_explain "$?" 1 "collect point \"local1\" has nothing to send: its directory /var/lib/polyarchiv-fixture/backups/locals/local1/backups, set by option 'local_path' (local1.collect:4 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 2 3 'create the mirror of "local1" and the directory where rsync holds updated files' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "local1"' 'remote3-gitlab.backup:4 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "local1" from /var/lib/polyarchiv-fixture/backups/locals/local1/backups' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "local1"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local1/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local1/ "${polyarchiv_work}"/measure \
@@ -202,11 +202,11 @@ unit_8_collect_local2() {
   polyarchiv_step 2 4 'create the collect directory' 'local2.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local2/backups
   # local2.collect:7 [source "source_1"]
-  polyarchiv_step 3 4 'create the copy of source "source_1" and the directory where rsync holds updated files' 'local2.collect:7 [source "source_1"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "source_1"' 'local2.collect:7 [source "source_1"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql
   # local2.collect:7 [source "source_1"]
   polyarchiv_step 4 4 'update the copy of source "source_1" from /var/lib/polyarchiv-fixture/data/input/mysql-local2' 'local2.collect:7 [source "source_1"]'
-  polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql"' /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "source_1"' '"/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql"' /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql '' '' '' listing '/var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/input/mysql-local2/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/locals/local2/backups/mysql/ "${polyarchiv_work}"/measure \
@@ -221,11 +221,11 @@ unit_9_backup_remote1_rsync_file_local2() {
   polyarchiv_step 1 3 'check that collect point "local2" has something to send (/var/lib/polyarchiv-fixture/backups/locals/local2/backups)' 'local2.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/backups/locals/local2/backups || polyarchiv_explain "$?" 1 "collect point \"local2\" has nothing to send: its directory /var/lib/polyarchiv-fixture/backups/locals/local2/backups, set by option 'local_path' (local2.collect:3 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote1-rsync-file.backup:5 [point]
-  polyarchiv_step 2 3 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "local2"' 'remote1-rsync-file.backup:5 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2
   # remote1-rsync-file.backup:5 [point]
   polyarchiv_step 3 3 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote1-rsync-file.backup:5 [point]'
-  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote1/local2/ "${polyarchiv_work}"/measure \
@@ -253,11 +253,11 @@ unit_11_backup_remote2_git_ssh_local2() {
   polyarchiv_step 1 3 'check that collect point "local2" has something to send (/var/lib/polyarchiv-fixture/backups/locals/local2/backups)' 'local2.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/backups/locals/local2/backups || polyarchiv_explain "$?" 1 "collect point \"local2\" has nothing to send: its directory /var/lib/polyarchiv-fixture/backups/locals/local2/backups, set by option 'local_path' (local2.collect:3 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote2-git-ssh.backup:4 [point]
-  polyarchiv_step 2 3 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "local2"' 'remote2-git-ssh.backup:4 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git
   # remote2-git-ssh.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote2-git-ssh.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/remote-git/local2.git/ "${polyarchiv_work}"/measure \
@@ -285,11 +285,11 @@ unit_13_backup_remote3_gitlab_local2() {
   polyarchiv_step 1 3 'check that collect point "local2" has something to send (/var/lib/polyarchiv-fixture/backups/locals/local2/backups)' 'local2.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/backups/locals/local2/backups || polyarchiv_explain "$?" 1 "collect point \"local2\" has nothing to send: its directory /var/lib/polyarchiv-fixture/backups/locals/local2/backups, set by option 'local_path' (local2.collect:3 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # remote3-gitlab.backup:4 [point]
-  polyarchiv_step 2 3 'create the mirror of "local2" and the directory where rsync holds updated files' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "local2"' 'remote3-gitlab.backup:4 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2
   # remote3-gitlab.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "local2" from /var/lib/polyarchiv-fixture/backups/locals/local2/backups' 'remote3-gitlab.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "local2"' '"/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/backups/locals/local2/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/backups/backup_points/gitlab/root/local2/ "${polyarchiv_work}"/measure \

@@ -97,11 +97,11 @@ unit_2_backup_mirror_db() {
   polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/collect/db/backups)' 'db.collect:5 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/db/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/db/backups, set by option 'local_path' (db.collect:5 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/db/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "db"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/db
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirror/db"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirror/db"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirror/db/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/db/ "${polyarchiv_work}"/measure \

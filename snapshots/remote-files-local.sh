@@ -48,22 +48,22 @@ unit_1_collect_site() {
   polyarchiv_step 2 6 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:7 [source "shared"]
-  polyarchiv_step 3 6 'create the copy of source "shared" and the directory where rsync holds updated files' 'site.collect:7 [source "shared"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/shared/.~polyarchiv~'
+  polyarchiv_step 3 6 'create the copy of source "shared"' 'site.collect:7 [source "shared"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/shared
   # site.collect:7 [source "shared"]
   polyarchiv_step 4 6 'update the copy of source "shared" from /var/lib/polyarchiv-fixture/data/shared' 'site.collect:7 [source "shared"]'
-  polyarchiv_copy 50 no 'the copy of source "shared"' '"/var/lib/polyarchiv-fixture/collect/site/backups/shared"' /var/lib/polyarchiv-fixture/collect/site/backups/shared '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "shared"' '"/var/lib/polyarchiv-fixture/collect/site/backups/shared"' /var/lib/polyarchiv-fixture/collect/site/backups/shared '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/shared/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/shared/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/shared/ "${polyarchiv_work}"/measure \
     rsync -a --modify-window=-1 -X -A --delay-updates '--partial-dir=.~polyarchiv~' '--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h --debug=FILTER1 -S -- /var/lib/polyarchiv-fixture/data/shared/ /var/lib/polyarchiv-fixture/collect/site/backups/shared/
   sync -f -- /var/lib/polyarchiv-fixture/collect/site/backups/shared
   # site.collect:12 [source "plain"]
-  polyarchiv_step 5 6 'create the copy of source "plain" and the directory where rsync holds updated files' 'site.collect:12 [source "plain"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/plain/copy/.~polyarchiv~'
+  polyarchiv_step 5 6 'create the copy of source "plain"' 'site.collect:12 [source "plain"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy
   # site.collect:12 [source "plain"]
   polyarchiv_step 6 6 'update the copy of source "plain" from /var/lib/polyarchiv-fixture/data/plain' 'site.collect:12 [source "plain"]'
-  polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/site/backups/plain/copy"' /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/site/backups/plain/copy"' /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/plain/copy/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/plain/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/plain/copy/ "${polyarchiv_work}"/measure \
@@ -78,11 +78,11 @@ unit_2_backup_mirror_site() {
   polyarchiv_step 1 3 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "site" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "site"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/site
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \

@@ -59,11 +59,11 @@ unit_1_fetch_mirror_site() {
   test -r /var/lib/polyarchiv-fixture/mirror/site -a -x /var/lib/polyarchiv-fixture/mirror/site -o -d / -a -x / -a '!' -e /var -o -d /var -a -x /var -a '!' -e /var/lib -o -d /var/lib -a -x /var/lib -a '!' -e /var/lib/polyarchiv-fixture -o -d /var/lib/polyarchiv-fixture -a -x /var/lib/polyarchiv-fixture -a '!' -e /var/lib/polyarchiv-fixture/mirror -o -d /var/lib/polyarchiv-fixture/mirror -a -x /var/lib/polyarchiv-fixture/mirror -a '!' -e /var/lib/polyarchiv-fixture/mirror/site || polyarchiv_explain "$?" 1 "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirror/site (backup point \"mirror\") could not be read (its permissions deny the run's user): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   find -H /var/lib/polyarchiv-fixture/mirror/site -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/mirror/site is missing or empty'
   # mirror.backup:3 [point]
-  polyarchiv_step 3 5 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
+  polyarchiv_step 3 5 'create the copy of "site" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror.backup:3 [point]
   polyarchiv_step 4 5 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/site' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror"' '' '' "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirror/site (backup point \"mirror\") could not be read (rsync says why above): the live data were not changed; collect point \"site\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' listing \
+  polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror"' '' '' "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirror/site (backup point \"mirror\") could not be read (rsync says why above): the live data were not changed; collect point \"site\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/mirror/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
@@ -113,7 +113,7 @@ unit_2_restore_site() {
   polyarchiv_step 9 12 "restore source \"dav\" into https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï, deleting what the copy does not hold" 'site.collect:7 [source "dav"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_DAV_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT=/etc/polyarchiv/dav-ca.pem RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" polyarchiv_copy 50 no "https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï (source \"dav\")" '' '' '' '' '' stats \
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT=/etc/polyarchiv/dav-ca.pem RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" polyarchiv_copy 50 no "https://dav.example.org/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï (source \"dav\")" '' '' '' '' '' stats '' \
     2 '~401 Unauthorized' "the server refused the password of option 'password' (site.collect:8 [source \"dav\"]) for user backup of option 'source_url' (site.collect:7 [source \"dav\"]): the password is wrong, or the server does not know the user" \
     9 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/dav/ "${polyarchiv_work}"/measure \
     5 rclone size --json -- ":webdav:/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï" \
@@ -123,7 +123,7 @@ unit_2_restore_site() {
   polyarchiv_step 10 12 'restore source "ftp" into ftp://ftp.example.org/pub/site, deleting what the copy does not hold' 'site.collect:14 [source "ftp"]'
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_FTP_PASS=$(printf '%s' "${POLYARCHIV_SECRET_SITE_FTP_SOURCE_URL_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" polyarchiv_copy 20 no 'ftp://ftp.example.org/pub/site (source "ftp")' '' '' '' '' '' stats \
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" polyarchiv_copy 20 no 'ftp://ftp.example.org/pub/site (source "ftp")' '' '' '' '' '' stats '' \
     2 '~FTP connection to "ftp.example.org:21": 530 ' "the server refused the user and password of option 'source_url' (site.collect:14 [source \"ftp\"]): one of them is wrong" \
     9 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp/ "${polyarchiv_work}"/measure \
     5 rclone size --json -- :ftp:/pub/site \
@@ -132,7 +132,7 @@ unit_2_restore_site() {
   # site.collect:20 [source "bucket"]
   polyarchiv_step 11 12 'restore source "bucket" into s3://assets/site/uploads, deleting what the copy does not hold' 'site.collect:20 [source "bucket"]'
   polyarchiv_hide_trace
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=AKIAEXAMPLE RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY:?}" polyarchiv_copy 50 no 's3://assets/site/uploads (source "bucket")' '' '' '' '' '' stats \
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=AKIAEXAMPLE RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY:?}" polyarchiv_copy 50 no 's3://assets/site/uploads (source "bucket")' '' '' '' '' '' stats '' \
     4 '~InvalidAccessKeyId' "the server knows no access key id of option 'access_key_id' (site.collect:22 [source \"bucket\"])" '~SignatureDoesNotMatch' "the server refused the secret access key of option 'secret_access_key' (site.collect:23 [source \"bucket\"]): it is not the secret of the key id of option 'access_key_id' (site.collect:22 [source \"bucket\"])" \
     9 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads/ "${polyarchiv_work}"/measure \
     5 rclone size --json -- :s3:assets/site/uploads \

@@ -62,11 +62,11 @@ unit_1_collect_site() {
   polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT=/etc/polyarchiv/dav-ca.pem RCLONE_WEBDAV_URL=https://dav.example.org RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone sync --links -- ":webdav:/remote.php/dav/files/backup/-it's a \"\$HOME\" dir ünï" /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav 2> "${polyarchiv_work}"/rclone.584684c6a1898279.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.584684c6a1898279.errors '~401 Unauthorized' "the server refused the password of option 'password' (site.collect:8 [source \"dav\"]) for user backup of option 'source_url' (site.collect:7 [source \"dav\"]): the password is wrong, or the server does not know the user"
   polyarchiv_restore_trace
   # site.collect:7 [source "dav"]
-  polyarchiv_step 5 14 'create the copy of source "dav" and the directory where rsync holds updated files' 'site.collect:7 [source "dav"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/dav/.~polyarchiv~'
+  polyarchiv_step 5 14 'create the copy of source "dav"' 'site.collect:7 [source "dav"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/dav
   # site.collect:7 [source "dav"]
   polyarchiv_step 6 14 'update the copy of source "dav" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav' 'site.collect:7 [source "dav"]'
-  polyarchiv_copy 50 no 'the copy of source "dav"' '"/var/lib/polyarchiv-fixture/collect/site/backups/dav"' /var/lib/polyarchiv-fixture/collect/site/backups/dav '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "dav"' '"/var/lib/polyarchiv-fixture/collect/site/backups/dav"' /var/lib/polyarchiv-fixture/collect/site/backups/dav '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/dav/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/dav/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/dav/ "${polyarchiv_work}"/measure \
@@ -82,11 +82,11 @@ unit_1_collect_site() {
   polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_FTP_HOST=ftp.example.org RCLONE_FTP_PORT=21 RCLONE_FTP_USER=backup RCLONE_FTP_PASS="${polyarchiv_obscured_RCLONE_FTP_PASS}" rclone sync --links -- :ftp:/pub/site /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp 2> "${polyarchiv_work}"/rclone.ab9a3280796826a1.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.ab9a3280796826a1.errors '~FTP connection to "ftp.example.org:21": 530 ' "the server refused the user and password of option 'source_url' (site.collect:14 [source \"ftp\"]): one of them is wrong"
   polyarchiv_restore_trace
   # site.collect:14 [source "ftp"]
-  polyarchiv_step 9 14 'create the copy of source "ftp" and the directory where rsync holds updated files' 'site.collect:14 [source "ftp"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/ftp/.~polyarchiv~'
+  polyarchiv_step 9 14 'create the copy of source "ftp"' 'site.collect:14 [source "ftp"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/ftp
   # site.collect:14 [source "ftp"]
   polyarchiv_step 10 14 'update the copy of source "ftp" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp' 'site.collect:14 [source "ftp"]'
-  polyarchiv_copy 20 no 'the copy of source "ftp"' '"/var/lib/polyarchiv-fixture/collect/site/backups/ftp"' /var/lib/polyarchiv-fixture/collect/site/backups/ftp '' '' '' listing \
+  polyarchiv_copy 20 no 'the copy of source "ftp"' '"/var/lib/polyarchiv-fixture/collect/site/backups/ftp"' /var/lib/polyarchiv-fixture/collect/site/backups/ftp '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/ftp/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/ftp/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ftp/ "${polyarchiv_work}"/measure \
@@ -101,11 +101,11 @@ unit_1_collect_site() {
   polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT=https://s3.example.net:9000 RCLONE_S3_REGION=us-east-1 AWS_CA_BUNDLE='' RCLONE_S3_ACCESS_KEY_ID=AKIAEXAMPLE RCLONE_S3_SECRET_ACCESS_KEY="${POLYARCHIV_SECRET_SITE_BUCKET_SECRET_ACCESS_KEY:?}" rclone sync --links --fast-list -- :s3:assets/site/uploads /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket 2> "${polyarchiv_work}"/rclone.2bb9758ce09f0fdf.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.2bb9758ce09f0fdf.errors '~InvalidAccessKeyId' "the server knows no access key id of option 'access_key_id' (site.collect:22 [source \"bucket\"])" '~SignatureDoesNotMatch' "the server refused the secret access key of option 'secret_access_key' (site.collect:23 [source \"bucket\"]): it is not the secret of the key id of option 'access_key_id' (site.collect:22 [source \"bucket\"])"
   polyarchiv_restore_trace
   # site.collect:20 [source "bucket"]
-  polyarchiv_step 13 14 'create the copy of source "bucket" and the directory where rsync holds updated files' 'site.collect:20 [source "bucket"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/uploads/.~polyarchiv~'
+  polyarchiv_step 13 14 'create the copy of source "bucket"' 'site.collect:20 [source "bucket"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/uploads
   # site.collect:20 [source "bucket"]
   polyarchiv_step 14 14 'update the copy of source "bucket" from /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket' 'site.collect:20 [source "bucket"]'
-  polyarchiv_copy 50 no 'the copy of source "bucket"' '"/var/lib/polyarchiv-fixture/collect/site/backups/uploads"' /var/lib/polyarchiv-fixture/collect/site/backups/uploads '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "bucket"' '"/var/lib/polyarchiv-fixture/collect/site/backups/uploads"' /var/lib/polyarchiv-fixture/collect/site/backups/uploads '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/uploads/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/work/fetched/bucket/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/uploads/ "${polyarchiv_work}"/measure \
@@ -120,11 +120,11 @@ unit_2_backup_mirror_site() {
   polyarchiv_step 1 3 'check that collect point "site" has something to send (/var/lib/polyarchiv-fixture/collect/site/backups)' 'site.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "site" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "site"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirror/site
   # mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/lib/polyarchiv-fixture/collect/site/backups' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "site"' '"/var/lib/polyarchiv-fixture/mirror/site"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirror/site/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirror/site/ "${polyarchiv_work}"/measure \

@@ -56,11 +56,11 @@ unit_1_fetch_mirror_site() {
   test -r /var/lib/polyarchiv-fixture/mirror/site -a -x /var/lib/polyarchiv-fixture/mirror/site -o -d / -a -x / -a '!' -e /var -o -d /var -a -x /var -a '!' -e /var/lib -o -d /var/lib -a -x /var/lib -a '!' -e /var/lib/polyarchiv-fixture -o -d /var/lib/polyarchiv-fixture -a -x /var/lib/polyarchiv-fixture -a '!' -e /var/lib/polyarchiv-fixture/mirror -o -d /var/lib/polyarchiv-fixture/mirror -a -x /var/lib/polyarchiv-fixture/mirror -a '!' -e /var/lib/polyarchiv-fixture/mirror/site || polyarchiv_explain "$?" 1 "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirror/site (backup point \"mirror\") could not be read (its permissions deny the run's user): collect point \"site\" and the live data were not changed; another backup point's copy: run the restore again with --from ITS_NAME"
   find -H /var/lib/polyarchiv-fixture/mirror/site -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "mirror" holds no copy of collect point "site": /var/lib/polyarchiv-fixture/mirror/site is missing or empty'
   # mirror.backup:3 [point]
-  polyarchiv_step 3 5 'create the copy of "site" fetched from backup point "mirror" and the directory where rsync holds updated files' 'mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
+  polyarchiv_step 3 5 'create the copy of "site" fetched from backup point "mirror"' 'mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # mirror.backup:3 [point]
   polyarchiv_step 4 5 'update the copy of "site" fetched from backup point "mirror" from /var/lib/polyarchiv-fixture/mirror/site' 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror"' '' '' "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirror/site (backup point \"mirror\") could not be read (rsync says why above): the live data were not changed; collect point \"site\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' listing \
+  polyarchiv_copy 50 no 'the copy of "site" fetched from backup point "mirror"' '' '' "the copy of \"site\" at /var/lib/polyarchiv-fixture/mirror/site (backup point \"mirror\") could not be read (rsync says why above): the live data were not changed; collect point \"site\" may hold part of it, each file whole, old or new; another backup point's copy: run the restore again with --from ITS_NAME" '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/mirror/site/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \

@@ -50,11 +50,11 @@ unit_1_collect_site() {
   polyarchiv_step 3 8 "check that web.example.org:/srv/-it's a \"\$HOME\" dir ünï can be read" 'site.collect:7 [source "web"]'
   ssh -o 'BatchMode=yes' -p 2222 -l backup -i "/var/lib/polyarchiv-fixture/keys/o'neil key" -o 'StrictHostKeyChecking=yes' -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o 'ConnectTimeout=30' -o 'ServerAliveInterval=15' -o 'ServerAliveCountMax=4' -- web.example.org "test -r '/srv/-it'\\''s a \"\$HOME\" dir ünï' -a '(' -x '/srv/-it'\\''s a \"\$HOME\" dir ünï' -o '!' -d '/srv/-it'\\''s a \"\$HOME\" dir ünï' ')' -o -d / -a -x / -a '!' -e /srv -o -d /srv -a -x /srv -a '!' -e '/srv/-it'\\''s a \"\$HOME\" dir ünï' || exit 3; test -e '/srv/-it'\\''s a \"\$HOME\" dir ünï'" || polyarchiv_explain "$?" 1 "source \"web\": web.example.org:/srv/-it's a \"\$HOME\" dir ünï is missing: the copy of source \"web\" was not changed" 3 "source \"web\": web.example.org:/srv/-it's a \"\$HOME\" dir ünï could not be read (the ssh server denied access: its permissions deny the user ssh logs in as): the copy of source \"web\" was not changed" other "source \"web\": web.example.org:/srv/-it's a \"\$HOME\" dir ünï could not be read (ssh says why above): the copy of source \"web\" was not changed"
   # site.collect:7 [source "web"]
-  polyarchiv_step 4 8 'create the copy of source "web" and the directory where rsync holds updated files' 'site.collect:7 [source "web"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/web/.~polyarchiv~'
+  polyarchiv_step 4 8 'create the copy of source "web"' 'site.collect:7 [source "web"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/web
   # site.collect:7 [source "web"]
   polyarchiv_step 5 8 "update the copy of source \"web\" from web.example.org:/srv/-it's a \"\$HOME\" dir ünï" 'site.collect:7 [source "web"]'
-  polyarchiv_copy 50 no 'the copy of source "web"' '"/var/lib/polyarchiv-fixture/collect/site/backups/web"' /var/lib/polyarchiv-fixture/collect/site/backups/web '' '' '' stats \
+  polyarchiv_copy 50 no 'the copy of source "web"' '"/var/lib/polyarchiv-fixture/collect/site/backups/web"' /var/lib/polyarchiv-fixture/collect/site/backups/web '' '' '' stats '/var/lib/polyarchiv-fixture/collect/site/backups/web/.~polyarchiv~' \
     0 \
     12 rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s '--filter=H .~polyarchiv~' -- "web.example.org:/srv/-it's a \"\$HOME\" dir ünï/" "${polyarchiv_work}"/measure \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/web/ "${polyarchiv_work}"/measure \
@@ -64,11 +64,11 @@ unit_1_collect_site() {
   polyarchiv_step 6 8 'check that db.example.org:/var/lib/app can be read' 'site.collect:14 [source "plain"]'
   ssh -o 'BatchMode=yes' -o 'ConnectTimeout=30' -o 'ServerAliveInterval=15' -o 'ServerAliveCountMax=4' -- db.example.org 'test -r /var/lib/app -a '"'"'('"'"' -x /var/lib/app -o '"'"'!'"'"' -d /var/lib/app '"'"')'"'"' -o -d / -a -x / -a '"'"'!'"'"' -e /var -o -d /var -a -x /var -a '"'"'!'"'"' -e /var/lib -o -d /var/lib -a -x /var/lib -a '"'"'!'"'"' -e /var/lib/app || exit 3; test -e /var/lib/app' || polyarchiv_explain "$?" 1 'source "plain": db.example.org:/var/lib/app is missing: the copy of source "plain" was not changed' 3 'source "plain": db.example.org:/var/lib/app could not be read (the ssh server denied access: its permissions deny the user ssh logs in as): the copy of source "plain" was not changed' other 'source "plain": db.example.org:/var/lib/app could not be read (ssh says why above): the copy of source "plain" was not changed'
   # site.collect:14 [source "plain"]
-  polyarchiv_step 7 8 'create the copy of source "plain" and the directory where rsync holds updated files' 'site.collect:14 [source "plain"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/app/.~polyarchiv~'
+  polyarchiv_step 7 8 'create the copy of source "plain"' 'site.collect:14 [source "plain"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/app
   # site.collect:14 [source "plain"]
   polyarchiv_step 8 8 'update the copy of source "plain" from db.example.org:/var/lib/app' 'site.collect:14 [source "plain"]'
-  polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/site/backups/app"' /var/lib/polyarchiv-fixture/collect/site/backups/app '' '' '' stats \
+  polyarchiv_copy 50 no 'the copy of source "plain"' '"/var/lib/polyarchiv-fixture/collect/site/backups/app"' /var/lib/polyarchiv-fixture/collect/site/backups/app '' '' '' stats '/var/lib/polyarchiv-fixture/collect/site/backups/app/.~polyarchiv~' \
     0 \
     12 rsync -a -n --stats --no-h -e 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4' -s '--filter=H .~polyarchiv~' -- db.example.org:/var/lib/app/ "${polyarchiv_work}"/measure \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/app/ "${polyarchiv_work}"/measure \

@@ -85,11 +85,11 @@ unit_1_fetch_vault_site() {
   polyarchiv_step 6 10 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted holds a copy of "site"' 'vault.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "vault" holds no copy of collect point "site": the snapshot of "site" in /var/lib/polyarchiv-fixture/restic holds nothing'
   # vault.backup:3 [point]
-  polyarchiv_step 7 10 'create the copy of "site" restored from backup point "vault" and the directory where rsync holds updated files' 'vault.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
+  polyarchiv_step 7 10 'create the copy of "site" restored from backup point "vault"' 'vault.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # vault.backup:3 [point]
   polyarchiv_step 8 10 'update the copy of "site" restored from backup point "vault" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted' 'vault.backup:3 [point]'
-  polyarchiv_copy 50 no 'the copy of "site" restored from backup point "vault"' '' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of "site" restored from backup point "vault"' '' '' '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \

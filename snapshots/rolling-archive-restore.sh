@@ -82,11 +82,11 @@ unit_1_fetch_history_site() {
   polyarchiv_step 8 12 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted holds a copy of "site"' 'history.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "history" holds no copy of collect point "site": the archive found holds nothing'
   # history.backup:3 [point]
-  polyarchiv_step 9 12 'create the copy of "site" extracted from backup point "history" and the directory where rsync holds updated files' 'history.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
+  polyarchiv_step 9 12 'create the copy of "site" extracted from backup point "history"' 'history.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # history.backup:3 [point]
   polyarchiv_step 10 12 'update the copy of "site" extracted from backup point "history" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted' 'history.backup:3 [point]'
-  polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "history"' '' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "history"' '' '' '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \

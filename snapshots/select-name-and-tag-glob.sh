@@ -57,11 +57,11 @@ unit_1_collect_dev() {
   polyarchiv_step 2 4 'create the collect directory' 'dev.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/backups
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 3 4 'create the copy of source "sandbox" and the directory where rsync holds updated files' 'dev.collect:6 [source "sandbox"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "sandbox"' 'dev.collect:6 [source "sandbox"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox
   # dev.collect:6 [source "sandbox"]
   polyarchiv_step 4 4 'update the copy of source "sandbox" from /var/lib/polyarchiv-fixture/data/dev' 'dev.collect:6 [source "sandbox"]'
-  polyarchiv_copy 50 no 'the copy of source "sandbox"' '"/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox"' /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "sandbox"' '"/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox"' /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox '' '' '' listing '/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/dev/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/ "${polyarchiv_work}"/measure \
@@ -76,11 +76,11 @@ unit_2_backup_local_mirror_dev() {
   polyarchiv_step 1 3 'check that collect point "dev" has something to send (/var/lib/polyarchiv-fixture/collect/dev/backups)' 'dev.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/dev/backups || polyarchiv_explain "$?" 1 "collect point \"dev\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/dev/backups, set by option 'local_path' (dev.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "dev" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/dev/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "dev"' 'local-mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/dev
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/collect/dev/backups' 'local-mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/local-mirror/dev"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/local-mirror/dev"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/local-mirror/dev/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/dev/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/dev/ "${polyarchiv_work}"/measure \
@@ -98,11 +98,11 @@ unit_3_collect_web() {
   polyarchiv_step 2 4 'create the collect directory' 'web.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:7 [source "site"]
-  polyarchiv_step 3 4 'create the copy of source "site" and the directory where rsync holds updated files' 'web.collect:7 [source "site"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "site"' 'web.collect:7 [source "site"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups/site
   # web.collect:7 [source "site"]
   polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:7 [source "site"]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' listing '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/web/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/web/backups/site/ "${polyarchiv_work}"/measure \
@@ -117,11 +117,11 @@ unit_4_backup_local_mirror_web() {
   polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/collect/web/backups)' 'web.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/web/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "web"' 'local-mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/web
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'local-mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/local-mirror/web"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/local-mirror/web"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/local-mirror/web/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/web/ "${polyarchiv_work}"/measure \

@@ -55,11 +55,11 @@ unit_1_collect_db() {
   polyarchiv_step 2 4 'create the collect directory' 'db.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:7 [source "dumps"]
-  polyarchiv_step 3 4 'create the copy of source "dumps" and the directory where rsync holds updated files' 'db.collect:7 [source "dumps"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/dumps/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "dumps"' 'db.collect:7 [source "dumps"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups/dumps
   # db.collect:7 [source "dumps"]
   polyarchiv_step 4 4 'update the copy of source "dumps" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:7 [source "dumps"]'
-  polyarchiv_copy 50 no 'the copy of source "dumps"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dumps"' /var/lib/polyarchiv-fixture/collect/db/backups/dumps '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "dumps"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dumps"' /var/lib/polyarchiv-fixture/collect/db/backups/dumps '' '' '' listing '/var/lib/polyarchiv-fixture/collect/db/backups/dumps/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/db/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/db/backups/dumps/ "${polyarchiv_work}"/measure \
@@ -74,11 +74,11 @@ unit_2_backup_local_mirror_db() {
   polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/collect/db/backups)' 'db.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/db/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/db/backups, set by option 'local_path' (db.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/db/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "db"' 'local-mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/db
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'local-mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/local-mirror/db"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/local-mirror/db"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/local-mirror/db/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/db/ "${polyarchiv_work}"/measure \
@@ -93,11 +93,11 @@ unit_3_backup_offsite_db() {
   polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/collect/db/backups)' 'db.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/db/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/db/backups, set by option 'local_path' (db.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/db/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "db"' 'offsite.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/db
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'offsite.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/offsite/db"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/offsite/db"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/offsite/db/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/db/ "${polyarchiv_work}"/measure \
@@ -115,11 +115,11 @@ unit_4_collect_web() {
   polyarchiv_step 2 4 'create the collect directory' 'web.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:7 [source "site"]
-  polyarchiv_step 3 4 'create the copy of source "site" and the directory where rsync holds updated files' 'web.collect:7 [source "site"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "site"' 'web.collect:7 [source "site"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups/site
   # web.collect:7 [source "site"]
   polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:7 [source "site"]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' listing '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/web/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/web/backups/site/ "${polyarchiv_work}"/measure \
@@ -134,11 +134,11 @@ unit_5_backup_local_mirror_web() {
   polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/collect/web/backups)' 'web.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/web/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "web"' 'local-mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/web
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'local-mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/local-mirror/web"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/local-mirror/web"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/local-mirror/web/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/web/ "${polyarchiv_work}"/measure \
@@ -153,11 +153,11 @@ unit_6_backup_offsite_web() {
   polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/collect/web/backups)' 'web.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/web/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "web"' 'offsite.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/web
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'offsite.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/offsite/web"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/offsite/web"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/offsite/web/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/web/ "${polyarchiv_work}"/measure \

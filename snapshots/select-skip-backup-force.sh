@@ -58,11 +58,11 @@ unit_1_collect_db() {
   polyarchiv_step 2 4 'create the collect directory' 'db.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:7 [source "dumps"]
-  polyarchiv_step 3 4 'create the copy of source "dumps" and the directory where rsync holds updated files' 'db.collect:7 [source "dumps"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/dumps/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "dumps"' 'db.collect:7 [source "dumps"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups/dumps
   # db.collect:7 [source "dumps"]
   polyarchiv_step 4 4 'update the copy of source "dumps" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:7 [source "dumps"]'
-  polyarchiv_copy 50 no 'the copy of source "dumps"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dumps"' /var/lib/polyarchiv-fixture/collect/db/backups/dumps '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "dumps"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dumps"' /var/lib/polyarchiv-fixture/collect/db/backups/dumps '' '' '' listing '/var/lib/polyarchiv-fixture/collect/db/backups/dumps/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/db/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/db/backups/dumps/ "${polyarchiv_work}"/measure \
@@ -80,11 +80,11 @@ unit_2_collect_dev() {
   polyarchiv_step 2 4 'create the collect directory' 'dev.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/backups
   # dev.collect:6 [source "sandbox"]
-  polyarchiv_step 3 4 'create the copy of source "sandbox" and the directory where rsync holds updated files' 'dev.collect:6 [source "sandbox"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "sandbox"' 'dev.collect:6 [source "sandbox"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox
   # dev.collect:6 [source "sandbox"]
   polyarchiv_step 4 4 'update the copy of source "sandbox" from /var/lib/polyarchiv-fixture/data/dev' 'dev.collect:6 [source "sandbox"]'
-  polyarchiv_copy 50 no 'the copy of source "sandbox"' '"/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox"' /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "sandbox"' '"/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox"' /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox '' '' '' listing '/var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/dev/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/dev/backups/sandbox/ "${polyarchiv_work}"/measure \
@@ -102,11 +102,11 @@ unit_3_collect_web() {
   polyarchiv_step 2 4 'create the collect directory' 'web.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:7 [source "site"]
-  polyarchiv_step 3 4 'create the copy of source "site" and the directory where rsync holds updated files' 'web.collect:7 [source "site"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "site"' 'web.collect:7 [source "site"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups/site
   # web.collect:7 [source "site"]
   polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:7 [source "site"]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' listing '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/web/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/web/backups/site/ "${polyarchiv_work}"/measure \

@@ -52,11 +52,11 @@ unit_1_backup_local_mirror_db() {
   polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/data/collect/db/backups)' 'db.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/data/collect/db/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/data/collect/db/backups, set by option 'local_path' (db.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/db/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "db"' 'local-mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/db
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'local-mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/local-mirror/db"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/local-mirror/db"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/local-mirror/db/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/db/ "${polyarchiv_work}"/measure \
@@ -71,11 +71,11 @@ unit_2_backup_offsite_db() {
   polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/data/collect/db/backups)' 'db.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/data/collect/db/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/data/collect/db/backups, set by option 'local_path' (db.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/db/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "db"' 'offsite.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/db
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/data/collect/db/backups' 'offsite.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/offsite/db"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/offsite/db"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/offsite/db/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/db/ "${polyarchiv_work}"/measure \
@@ -90,11 +90,11 @@ unit_3_backup_local_mirror_dev() {
   polyarchiv_step 1 3 'check that collect point "dev" has something to send (/var/lib/polyarchiv-fixture/data/collect/dev/backups)' 'dev.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/data/collect/dev/backups || polyarchiv_explain "$?" 1 "collect point \"dev\" has nothing to send: its directory /var/lib/polyarchiv-fixture/data/collect/dev/backups, set by option 'local_path' (dev.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "dev" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/dev/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "dev"' 'local-mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/dev
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'local-mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/local-mirror/dev"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/local-mirror/dev"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/local-mirror/dev/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/dev/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/dev/ "${polyarchiv_work}"/measure \
@@ -109,11 +109,11 @@ unit_4_backup_offsite_dev() {
   polyarchiv_step 1 3 'check that collect point "dev" has something to send (/var/lib/polyarchiv-fixture/data/collect/dev/backups)' 'dev.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/data/collect/dev/backups || polyarchiv_explain "$?" 1 "collect point \"dev\" has nothing to send: its directory /var/lib/polyarchiv-fixture/data/collect/dev/backups, set by option 'local_path' (dev.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "dev" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/dev/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "dev"' 'offsite.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/dev
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "dev" from /var/lib/polyarchiv-fixture/data/collect/dev/backups' 'offsite.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/offsite/dev"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "dev"' '"/var/lib/polyarchiv-fixture/offsite/dev"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/offsite/dev/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/dev/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/dev/ "${polyarchiv_work}"/measure \
@@ -128,11 +128,11 @@ unit_5_backup_local_mirror_web() {
   polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/data/collect/web/backups)' 'web.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/data/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/data/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # local-mirror.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'local-mirror.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/local-mirror/web/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "web"' 'local-mirror.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/local-mirror/web
   # local-mirror.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'local-mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/local-mirror/web"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/local-mirror/web"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/local-mirror/web/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/local-mirror/web/ "${polyarchiv_work}"/measure \
@@ -147,11 +147,11 @@ unit_6_backup_offsite_web() {
   polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/data/collect/web/backups)' 'web.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/data/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/data/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/offsite/web/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "web"' 'offsite.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/offsite/web
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/data/collect/web/backups' 'offsite.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/offsite/web"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/offsite/web"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/offsite/web/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/offsite/web/ "${polyarchiv_work}"/measure \

@@ -89,11 +89,11 @@ unit_1_fetch_s3_site() {
   polyarchiv_step 7 11 'check that /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted holds a copy of "site"' 's3.backup:3 [point]'
   find -H /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted -mindepth 1 -maxdepth 1 '!' -name '.~polyarchiv~' -print -quit | grep -q . || polyarchiv_explain "$?" 1 'backup point "s3" holds no copy of collect point "site": the archive found holds nothing'
   # s3.backup:3 [point]
-  polyarchiv_step 8 11 'create the copy of "site" extracted from backup point "s3" and the directory where rsync holds updated files' 's3.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~'
+  polyarchiv_step 8 11 'create the copy of "site" extracted from backup point "s3"' 's3.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # s3.backup:3 [point]
   polyarchiv_step 9 11 'update the copy of "site" extracted from backup point "s3" from /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted' 's3.backup:3 [point]'
-  polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "s3"' '' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of "site" extracted from backup point "s3"' '' '' '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \

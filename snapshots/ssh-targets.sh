@@ -52,11 +52,11 @@ unit_1_collect_site() {
   polyarchiv_step 2 4 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:5 [source "tree"]
-  polyarchiv_step 3 4 'create the copy of source "tree" and the directory where rsync holds updated files' 'site.collect:5 [source "tree"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/tree/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "tree"' 'site.collect:5 [source "tree"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/tree
   # site.collect:5 [source "tree"]
   polyarchiv_step 4 4 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "tree"]'
-  polyarchiv_copy 50 no 'the copy of source "tree"' '"/var/lib/polyarchiv-fixture/collect/site/backups/tree"' /var/lib/polyarchiv-fixture/collect/site/backups/tree '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "tree"' '"/var/lib/polyarchiv-fixture/collect/site/backups/tree"' /var/lib/polyarchiv-fixture/collect/site/backups/tree '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/tree/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ "${polyarchiv_work}"/measure \
@@ -98,7 +98,7 @@ unit_3_backup_mirror_site() {
   test -e /var/lib/polyarchiv-fixture/collect/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/site/backups, set by option 'local_path' (site.collect:3 [point], made of {root} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # mirror.backup:3 [point]
   polyarchiv_step 2 2 "update the mirror of \"site\" at store.example.org:/srv/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' "\"store.example.org:/srv/-it's a \\\"\$HOME\\\" dir ünï/site\"" '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "site"' "\"store.example.org:/srv/-it's a \\\"\$HOME\\\" dir ünï/site\"" '' '' '' '' listing '' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     12 rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s '--filter=H .~polyarchiv~' -- "store.example.org:/srv/-it's a \"\$HOME\" dir ünï/site/" "${polyarchiv_work}"/measure \

@@ -54,11 +54,11 @@ unit_1_collect_db() {
   polyarchiv_step 2 4 'create the collect directory' 'db.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups
   # db.collect:9 [source "dump"]
-  polyarchiv_step 3 4 'create the copy of source "dump" and the directory where rsync holds updated files' 'db.collect:9 [source "dump"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/db/backups/dump/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "dump"' 'db.collect:9 [source "dump"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/db/backups/dump
   # db.collect:9 [source "dump"]
   polyarchiv_step 4 4 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/db' 'db.collect:9 [source "dump"]'
-  polyarchiv_copy 50 no 'the copy of source "dump"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dump"' /var/lib/polyarchiv-fixture/collect/db/backups/dump '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "dump"' '"/var/lib/polyarchiv-fixture/collect/db/backups/dump"' /var/lib/polyarchiv-fixture/collect/db/backups/dump '' '' '' listing '/var/lib/polyarchiv-fixture/collect/db/backups/dump/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/db/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/db/backups/dump/ "${polyarchiv_work}"/measure \
@@ -73,11 +73,11 @@ unit_2_backup_nightly_db() {
   polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/collect/db/backups)' 'db.collect:5 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/db/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/db/backups, set by option 'local_path' (db.collect:5 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # nightly.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'nightly.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/db/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "db"' 'nightly.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/nightly/db
   # nightly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'nightly.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/db"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/db"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/nightly/db/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/nightly/db/ "${polyarchiv_work}"/measure \
@@ -92,11 +92,11 @@ unit_3_backup_notags_db() {
   polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/collect/db/backups)' 'db.collect:5 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/db/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/db/backups, set by option 'local_path' (db.collect:5 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # notags.backup:5 [point]
-  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'notags.backup:5 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/notags/db/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "db"' 'notags.backup:5 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/notags/db
   # notags.backup:5 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/db/backups' 'notags.backup:5 [point]'
-  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/notags/db"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/mirrors/notags/db"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/notags/db/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/db/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/notags/db/ "${polyarchiv_work}"/measure \
@@ -114,11 +114,11 @@ unit_4_collect_lab() {
   polyarchiv_step 2 4 'create the collect directory' 'lab.collect:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/lab/backups
   # lab.collect:8 [source "results"]
-  polyarchiv_step 3 4 'create the copy of source "results" and the directory where rsync holds updated files' 'lab.collect:8 [source "results"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/lab/backups/results/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "results"' 'lab.collect:8 [source "results"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/lab/backups/results
   # lab.collect:8 [source "results"]
   polyarchiv_step 4 4 'update the copy of source "results" from /var/lib/polyarchiv-fixture/data/lab' 'lab.collect:8 [source "results"]'
-  polyarchiv_copy 50 no 'the copy of source "results"' '"/var/lib/polyarchiv-fixture/collect/lab/backups/results"' /var/lib/polyarchiv-fixture/collect/lab/backups/results '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "results"' '"/var/lib/polyarchiv-fixture/collect/lab/backups/results"' /var/lib/polyarchiv-fixture/collect/lab/backups/results '' '' '' listing '/var/lib/polyarchiv-fixture/collect/lab/backups/results/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/lab/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/lab/backups/results/ "${polyarchiv_work}"/measure \
@@ -133,11 +133,11 @@ unit_5_backup_labmirror_lab() {
   polyarchiv_step 1 3 'check that collect point "lab" has something to send (/var/lib/polyarchiv-fixture/collect/lab/backups)' 'lab.collect:4 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/lab/backups || polyarchiv_explain "$?" 1 "collect point \"lab\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/lab/backups, set by option 'local_path' (lab.collect:4 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # labmirror.backup:4 [point]
-  polyarchiv_step 2 3 'create the mirror of "lab" and the directory where rsync holds updated files' 'labmirror.backup:4 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/labmirror/lab/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "lab"' 'labmirror.backup:4 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/labmirror/lab
   # labmirror.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "lab" from /var/lib/polyarchiv-fixture/collect/lab/backups' 'labmirror.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "lab"' '"/var/lib/polyarchiv-fixture/mirrors/labmirror/lab"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "lab"' '"/var/lib/polyarchiv-fixture/mirrors/labmirror/lab"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/labmirror/lab/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/lab/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/labmirror/lab/ "${polyarchiv_work}"/measure \
@@ -155,11 +155,11 @@ unit_6_collect_scratch() {
   polyarchiv_step 2 4 'create the collect directory' 'scratch.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/scratch/backups
   # scratch.collect:9 [source "notes"]
-  polyarchiv_step 3 4 'create the copy of source "notes" and the directory where rsync holds updated files' 'scratch.collect:9 [source "notes"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/scratch/backups/notes/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "notes"' 'scratch.collect:9 [source "notes"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/scratch/backups/notes
   # scratch.collect:9 [source "notes"]
   polyarchiv_step 4 4 'update the copy of source "notes" from /var/lib/polyarchiv-fixture/data/scratch' 'scratch.collect:9 [source "notes"]'
-  polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/scratch/backups/notes"' /var/lib/polyarchiv-fixture/collect/scratch/backups/notes '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "notes"' '"/var/lib/polyarchiv-fixture/collect/scratch/backups/notes"' /var/lib/polyarchiv-fixture/collect/scratch/backups/notes '' '' '' listing '/var/lib/polyarchiv-fixture/collect/scratch/backups/notes/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/scratch/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/scratch/backups/notes/ "${polyarchiv_work}"/measure \
@@ -174,11 +174,11 @@ unit_7_backup_nightly_scratch() {
   polyarchiv_step 1 3 'check that collect point "scratch" has something to send (/var/lib/polyarchiv-fixture/collect/scratch/backups)' 'scratch.collect:5 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/scratch/backups || polyarchiv_explain "$?" 1 "collect point \"scratch\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/scratch/backups, set by option 'local_path' (scratch.collect:5 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # nightly.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "scratch" and the directory where rsync holds updated files' 'nightly.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/scratch/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "scratch"' 'nightly.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/nightly/scratch
   # nightly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "scratch" from /var/lib/polyarchiv-fixture/collect/scratch/backups' 'nightly.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "scratch"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/scratch"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "scratch"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/scratch"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/nightly/scratch/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/scratch/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/nightly/scratch/ "${polyarchiv_work}"/measure \
@@ -196,11 +196,11 @@ unit_8_collect_web() {
   polyarchiv_step 2 4 'create the collect directory' 'web.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups
   # web.collect:6 [source "site"]
-  polyarchiv_step 3 4 'create the copy of source "site" and the directory where rsync holds updated files' 'web.collect:6 [source "site"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "site"' 'web.collect:6 [source "site"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web/backups/site
   # web.collect:6 [source "site"]
   polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/web' 'web.collect:6 [source "site"]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web/backups/site"' /var/lib/polyarchiv-fixture/collect/web/backups/site '' '' '' listing '/var/lib/polyarchiv-fixture/collect/web/backups/site/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/web/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/web/backups/site/ "${polyarchiv_work}"/measure \
@@ -215,11 +215,11 @@ unit_9_backup_nightly_web() {
   polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/collect/web/backups)' 'web.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # nightly.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'nightly.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/nightly/web/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "web"' 'nightly.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/nightly/web
   # nightly.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'nightly.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/web"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/nightly/web"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/nightly/web/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/nightly/web/ "${polyarchiv_work}"/measure \
@@ -234,11 +234,11 @@ unit_10_backup_notags_web() {
   polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/collect/web/backups)' 'web.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # notags.backup:5 [point]
-  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'notags.backup:5 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/notags/web/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "web"' 'notags.backup:5 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/notags/web
   # notags.backup:5 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'notags.backup:5 [point]'
-  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/notags/web"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/notags/web"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/notags/web/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/notags/web/ "${polyarchiv_work}"/measure \
@@ -253,11 +253,11 @@ unit_11_backup_offsite_web() {
   polyarchiv_step 1 3 'check that collect point "web" has something to send (/var/lib/polyarchiv-fixture/collect/web/backups)' 'web.collect:3 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/web/backups || polyarchiv_explain "$?" 1 "collect point \"web\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/web/backups, set by option 'local_path' (web.collect:3 [point], made of {root} from --set), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:3 [point]
-  polyarchiv_step 2 3 'create the mirror of "web" and the directory where rsync holds updated files' 'offsite.backup:3 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/mirrors/offsite/web/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "web"' 'offsite.backup:3 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/mirrors/offsite/web
   # offsite.backup:3 [point]
   polyarchiv_step 3 3 'update the mirror of "web" from /var/lib/polyarchiv-fixture/collect/web/backups' 'offsite.backup:3 [point]'
-  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/offsite/web"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "web"' '"/var/lib/polyarchiv-fixture/mirrors/offsite/web"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/mirrors/offsite/web/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/web/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/mirrors/offsite/web/ "${polyarchiv_work}"/measure \

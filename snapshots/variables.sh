@@ -49,11 +49,11 @@ unit_1_collect_db() {
   polyarchiv_step 2 4 'create the collect directory' 'db.collect:5 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/database/backups
   # db.collect:8 [source "dump"]
-  polyarchiv_step 3 4 'create the copy of source "dump" and the directory where rsync holds updated files' 'db.collect:8 [source "dump"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "dump"' 'db.collect:8 [source "dump"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10
   # db.collect:8 [source "dump"]
   polyarchiv_step 4 4 'update the copy of source "dump" from /var/lib/polyarchiv-fixture/data/{braces}/backup' 'db.collect:8 [source "dump"]'
-  polyarchiv_copy 50 no 'the copy of source "dump"' '"/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10"' /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "dump"' '"/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10"' /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10 '' '' '' listing '/var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/.~polyarchiv~' \
     0 \
     10 find '/var/lib/polyarchiv-fixture/data/{braces}/backup/' -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/database/backups/dump-2026-03-10/ "${polyarchiv_work}"/measure \
@@ -68,11 +68,11 @@ unit_2_backup_dated_db() {
   polyarchiv_step 1 3 'check that collect point "db" has something to send (/var/lib/polyarchiv-fixture/collect/database/backups)' 'db.collect:5 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/database/backups || polyarchiv_explain "$?" 1 "collect point \"db\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/database/backups, set by option 'local_path' (db.collect:5 [point], made of {root} from --set, {name} from db.collect:14 [variables]), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # dated.backup:4 [point]
-  polyarchiv_step 2 3 'create the mirror of "db" and the directory where rsync holds updated files' 'dated.backup:4 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "db"' 'dated.backup:4 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405
   # dated.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "db" from /var/lib/polyarchiv-fixture/collect/database/backups' 'dated.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "db"' '"/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/database/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/vaults/vault-db/web1.example.org/database/2026-03-10_0405/ "${polyarchiv_work}"/measure \
@@ -90,11 +90,11 @@ unit_3_collect_www_example_org() {
   polyarchiv_step 2 4 'create the collect directory' 'www.example.org.collect:4 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups
   # www.example.org.collect:7 [source "site"]
-  polyarchiv_step 3 4 'create the copy of source "site" and the directory where rsync holds updated files' 'www.example.org.collect:7 [source "site"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "site"' 'www.example.org.collect:7 [source "site"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup
   # www.example.org.collect:7 [source "site"]
   polyarchiv_step 4 4 'update the copy of source "site" from /var/lib/polyarchiv-fixture/data/www/shop' 'www.example.org.collect:7 [source "site"]'
-  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup"' /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup '' '' '' stats \
+  polyarchiv_copy 50 no 'the copy of source "site"' '"/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup"' /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup '' '' '' stats '/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/.~polyarchiv~' \
     0 \
     11 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' --include=keep.prod.tmp '--exclude=*.prod.tmp' -- /var/lib/polyarchiv-fixture/data/www/shop/ "${polyarchiv_work}"/measure \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/shop/backup/ "${polyarchiv_work}"/measure \
@@ -109,11 +109,11 @@ unit_4_backup_dated_www_example_org() {
   polyarchiv_step 1 3 'check that collect point "www.example.org" has something to send (/var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups)' 'www.example.org.collect:4 [point]'
   test -e /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups || polyarchiv_explain "$?" 1 "collect point \"www.example.org\" has nothing to send: its directory /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups, set by option 'local_path' (www.example.org.collect:4 [point], made of {root} from --set, {hostname} from --set, {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # dated.backup:4 [point]
-  polyarchiv_step 2 3 'create the mirror of "www.example.org" and the directory where rsync holds updated files' 'dated.backup:4 [point]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "www.example.org"' 'dated.backup:4 [point]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405
   # dated.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "www.example.org" from /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups' 'dated.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "www.example.org"' '"/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405"' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "www.example.org"' '"/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405"' '' '' '' '' listing '/var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/web1/www.example.org/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/vaults/vault-a/web1.example.org/www.example.org/2026-03-10_0405/ "${polyarchiv_work}"/measure \

@@ -57,11 +57,11 @@ unit_1_collect_site() {
   polyarchiv_step 2 4 'create the collect directory' 'site.collect:3 [point]'
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups
   # site.collect:5 [source "tree"]
-  polyarchiv_step 3 4 'create the copy of source "tree" and the directory where rsync holds updated files' 'site.collect:5 [source "tree"]'
-  polyarchiv_make_dir '/var/lib/polyarchiv-fixture/collect/site/backups/tree/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "tree"' 'site.collect:5 [source "tree"]'
+  polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/backups/tree
   # site.collect:5 [source "tree"]
   polyarchiv_step 4 4 'update the copy of source "tree" from /var/lib/polyarchiv-fixture/data' 'site.collect:5 [source "tree"]'
-  polyarchiv_copy 50 no 'the copy of source "tree"' '"/var/lib/polyarchiv-fixture/collect/site/backups/tree"' /var/lib/polyarchiv-fixture/collect/site/backups/tree '' '' '' listing \
+  polyarchiv_copy 50 no 'the copy of source "tree"' '"/var/lib/polyarchiv-fixture/collect/site/backups/tree"' /var/lib/polyarchiv-fixture/collect/site/backups/tree '' '' '' listing '/var/lib/polyarchiv-fixture/collect/site/backups/tree/.~polyarchiv~' \
     0 \
     10 find /var/lib/polyarchiv-fixture/data/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/lib/polyarchiv-fixture/collect/site/backups/tree/ "${polyarchiv_work}"/measure \
@@ -119,7 +119,7 @@ unit_3_backup_mirror_site() {
   polyarchiv_restore_trace
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_WEBDAV_URL=https://dav.example.org:8443 RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' '' stats \
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_WEBDAV_URL=https://dav.example.org:8443 RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' '' stats '' \
     2 '~401 Unauthorized' "the server refused the user and password of option 'remote_url' (mirror.backup:3 [point], made of {name}): one of them is wrong" \
     10 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' --exclude=/.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
     7 rclone size --json --exclude /.polyarchiv-modes -- ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site" \

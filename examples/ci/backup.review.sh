@@ -1344,11 +1344,12 @@ polyarchiv_sum_listing() {
 }
 
 # An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
-# MEASURED UNREADABLE FILES BYTES INCOMING, then the command that counts the incoming side (an
+# MEASURED UNREADABLE FILES BYTES INCOMING MAKE_DIR, then the command that counts the incoming side (an
 # rsync dry run, or, when INCOMING is `listing`, a find listing, which polyarchiv_sum_listing sums),
 # the target's dry run (no words when FILES and BYTES were recorded), and the copy in place. A copy
 # that holds files and would become empty, or lose more than PERCENT% of its files or bytes, is
-# refused unless ALLOW is yes. A target that holds nothing gets the first copy: the copy without
+# refused unless ALLOW is yes. MAKE_DIR, when not empty, is made once the copy is judged (the
+# directory where rsync holds updated files): a refused copy leaves its target as it was. A target that holds nothing gets the first copy: the copy without
 # the words that hold updates back, where they first follow each other (withoutHolding's rule,
 # under k5start too; a copy without them is its own first copy). With a
 # KEY, the figures of the copy's own --stats are kept for the unit's state record; with MEASURED
@@ -1358,8 +1359,8 @@ polyarchiv_sum_listing() {
 # the copy it could not read. With EXPLANATIONS (~TEXT MESSAGE), the copy's error output is kept
 # until it ends, shown, and the words of the first text it holds are said in place of UNREADABLE.
 polyarchiv_copy() {
-  local percent=$1 allow=$2 what=$3 key=$4 measured=$5 unreadable=$6 old_files=$7 old_bytes=$8 incoming_prints=$9
-  shift 9
+  local percent=$1 allow=$2 what=$3 key=$4 measured=$5 unreadable=$6 old_files=$7 old_bytes=$8 incoming_prints=$9 make_dir=${10}
+  shift 10
   local -a explanations=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a incoming_run=("${@:2:$1}")
@@ -1409,6 +1410,10 @@ polyarchiv_copy() {
       return 1
     fi
   fi
+  if [[ -n ${make_dir} ]]; then
+    # shellcheck disable=SC2310 # its status is the function's
+    polyarchiv_make_dir "${make_dir}" || return
+  fi
   if ((${#explanations[@]} == 0)); then
     out=$("${copy_run[@]}") || rc=$?
   else
@@ -1452,11 +1457,11 @@ unit_1_collect_site() {
   polyarchiv_step 2 4 'create the collect directory' 'site.collect:6 [point]'
   polyarchiv_make_dir /var/backups/polyarchiv/site/backups
   # site.collect:9 [source "www"]
-  polyarchiv_step 3 4 'create the copy of source "www" and the directory where rsync holds updated files' 'site.collect:9 [source "www"]'
-  polyarchiv_make_dir '/var/backups/polyarchiv/site/backups/www/.~polyarchiv~'
+  polyarchiv_step 3 4 'create the copy of source "www"' 'site.collect:9 [source "www"]'
+  polyarchiv_make_dir /var/backups/polyarchiv/site/backups/www
   # site.collect:9 [source "www"]
   polyarchiv_step 4 4 'update the copy of source "www" from /srv/www' 'site.collect:9 [source "www"]'
-  polyarchiv_copy 50 no 'the copy of source "www"' '' '' '' '' '' stats \
+  polyarchiv_copy 50 no 'the copy of source "www"' '' '' '' '' '' stats '/var/backups/polyarchiv/site/backups/www/.~polyarchiv~' \
     0 \
     10 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- /srv/www/ "${polyarchiv_work}"/measure \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /var/backups/polyarchiv/site/backups/www/ "${polyarchiv_work}"/measure \
@@ -1471,11 +1476,11 @@ unit_2_backup_offsite_site() {
   polyarchiv_step 1 3 'check that collect point "site" has something to send (/var/backups/polyarchiv/site/backups)' 'site.collect:6 [point]'
   test -e /var/backups/polyarchiv/site/backups || polyarchiv_explain "$?" 1 "collect point \"site\" has nothing to send: its directory /var/backups/polyarchiv/site/backups, set by option 'local_path' (site.collect:6 [point], made of {name}), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"
   # offsite.backup:4 [point]
-  polyarchiv_step 2 3 'create the mirror of "site" and the directory where rsync holds updated files' 'offsite.backup:4 [point]'
-  polyarchiv_make_dir '/mnt/backup/web1.example.org/site/.~polyarchiv~'
+  polyarchiv_step 2 3 'create the mirror of "site"' 'offsite.backup:4 [point]'
+  polyarchiv_make_dir /mnt/backup/web1.example.org/site
   # offsite.backup:4 [point]
   polyarchiv_step 3 3 'update the mirror of "site" from /var/backups/polyarchiv/site/backups' 'offsite.backup:4 [point]'
-  polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' '' listing \
+  polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' '' listing '/mnt/backup/web1.example.org/site/.~polyarchiv~' \
     0 \
     10 find /var/backups/polyarchiv/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
     9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /mnt/backup/web1.example.org/site/ "${polyarchiv_work}"/measure \

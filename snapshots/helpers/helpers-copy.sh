@@ -7,11 +7,12 @@ polyarchiv_sum_listing() {
 }
 
 # An rsync copy in place, judged before it changes anything. Arguments: PERCENT ALLOW WHAT KEY
-# MEASURED UNREADABLE FILES BYTES INCOMING, then the command that counts the incoming side (an
+# MEASURED UNREADABLE FILES BYTES INCOMING MAKE_DIR, then the command that counts the incoming side (an
 # rsync dry run, or, when INCOMING is `listing`, a find listing, which polyarchiv_sum_listing sums),
 # the target's dry run (no words when FILES and BYTES were recorded), and the copy in place. A copy
 # that holds files and would become empty, or lose more than PERCENT% of its files or bytes, is
-# refused unless ALLOW is yes. A target that holds nothing gets the first copy: the copy without
+# refused unless ALLOW is yes. MAKE_DIR, when not empty, is made once the copy is judged (the
+# directory where rsync holds updated files): a refused copy leaves its target as it was. A target that holds nothing gets the first copy: the copy without
 # the words that hold updates back, where they first follow each other (withoutHolding's rule,
 # under k5start too; a copy without them is its own first copy). With a
 # KEY, the figures of the copy's own --stats are kept for the unit's state record; with MEASURED
@@ -21,8 +22,8 @@ polyarchiv_sum_listing() {
 # the copy it could not read. With EXPLANATIONS (~TEXT MESSAGE), the copy's error output is kept
 # until it ends, shown, and the words of the first text it holds are said in place of UNREADABLE.
 polyarchiv_copy() {
-  local percent=$1 allow=$2 what=$3 key=$4 measured=$5 unreadable=$6 old_files=$7 old_bytes=$8 incoming_prints=$9
-  shift 9
+  local percent=$1 allow=$2 what=$3 key=$4 measured=$5 unreadable=$6 old_files=$7 old_bytes=$8 incoming_prints=$9 make_dir=${10}
+  shift 10
   local -a explanations=("${@:2:$1}")
   shift "$(($1 + 1))"
   local -a incoming_run=("${@:2:$1}")
@@ -71,6 +72,10 @@ polyarchiv_copy() {
     if ! polyarchiv_judge_shrink "${percent}" "${allow}" "${what}" "${old_files}" "${old_bytes}" "${files}" "${bytes}"; then
       return 1
     fi
+  fi
+  if [[ -n ${make_dir} ]]; then
+    # shellcheck disable=SC2310 # its status is the function's
+    polyarchiv_make_dir "${make_dir}" || return
   fi
   if ((${#explanations[@]} == 0)); then
     out=$("${copy_run[@]}") || rc=$?

@@ -1,6 +1,5 @@
 import type { Origin } from '../diag/origin.js';
 import type { ActionDraft, CopyMetadata, RsyncFilter, RsyncRemote, RsyncSpec } from '../graph/action.js';
-import { holdingDir } from '../graph/build-commands.js';
 import type { OptionSpec, OptionValues } from '../options/schema.js';
 import type { Unfinished } from '../unfinished.js';
 import type { BoundSource } from './engine.js';
@@ -105,15 +104,9 @@ export function copyInPlace(spec: CopySpec): ActionDraft[] {
   // A push to another host creates its target there (rsync --mkpath), where rsync makes the
   // directories that hold updated files itself.
   if (remote?.side === 'to') return [copy as RsyncDraft];
-  return [
-    {
-      kind: 'mkdir',
-      path: holdingDir(spec.target),
-      origin,
-      summary: `create ${spec.what} and the directory where rsync holds updated files`,
-    },
-    copy as RsyncDraft,
-  ];
+  // The copy makes the directory where rsync holds updated files once its guard has passed
+  // (CopyCommand.makeDir): a refused copy leaves no trace in its target.
+  return [{ kind: 'mkdir', path: spec.target, origin, summary: `create ${spec.what}` }, copy as RsyncDraft];
 }
 
 export interface LiveRestoreSpec {

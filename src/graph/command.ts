@@ -325,6 +325,12 @@ export interface CopyCommand {
    * nothing of its failure (the copy says why), so the copy is the one that must name the option.
    */
   readonly explains?: readonly Explanation[];
+  /**
+   * Made (as MakeDirCommand) once the guard has passed, before the copy: the target's holding
+   * directory, which rsync's --temp-dir needs, and the target with it. A refused copy has then
+   * changed nothing at its target, not even made a directory there.
+   */
+  readonly makeDir?: string;
 }
 
 /**

@@ -221,6 +221,8 @@ export const HELPERS = {
       word('old_bytes'),
       // `listing`: INCOMING_RUN prints a find listing, which the helper sums; `stats`: rsync's figures.
       word('incoming_prints'),
+      // Made once the guard has passed (polyarchiv_make_dir), before the copy; empty: none.
+      word('make_dir'),
       // Pairs of ~TEXT and MESSAGE: a copy that failed after printing TEXT says MESSAGE.
       argv('explanations'),
       argv('incoming_run'),
@@ -229,8 +231,8 @@ export const HELPERS = {
       rest('copy_run'),
     ],
     // awk sums a listing; the error output of a copy with explanations waits in a work file,
-    // shown then removed.
-    tools: ['awk', 'cat', 'rm'],
+    // shown then removed; mkdir makes the holding directory.
+    tools: ['awk', 'cat', 'mkdir', 'rm'],
     // Any other status is the copy's own failure, passed on.
     statuses: { copied: 0, refused: 1 },
   },

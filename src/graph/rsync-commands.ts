@@ -2,7 +2,7 @@ import type { Unfinished } from '../unfinished.js';
 import type { PackSpec, RsyncSpec } from './action.js';
 import { archiveListing, keptListing } from './archive-commands.js';
 import type { Command, CopyCommand, CopyFigures, ToolPaths, Word } from './command.js';
-import { HOLDING_DIR } from './holding-dir.js';
+import { HOLDING_DIR, holdingDir } from './holding-dir.js';
 import { underKerberos } from './kerberos-commands.js';
 import { measuredPartPattern } from './measured-part.js';
 import { withoutTrailingSlashes } from './trailing-slashes.js';
@@ -56,6 +56,8 @@ export function rsyncCommands(action: RsyncSpec, tools: ToolPaths, options: Comm
   command.allowShrink = options.allowShrink === true;
   command.what = action.guard.what;
   if (action.unreadable !== undefined) command.unreadable = action.unreadable;
+  // Made only once judged: a refused copy leaves its target as it found it.
+  if (action.inPlace === true && action.remote?.side !== 'to') command.makeDir = holdingDir(action.to);
   return afterCopy(action, command as CopyCommand);
 }
 

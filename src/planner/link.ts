@@ -54,7 +54,9 @@ function writesInto(draft: ActionDraft): string[] {
     case 'rsync':
       // A push to another host (rsync --mkpath) creates its own target there.
       if (draft.remote?.side === 'to') return [];
-      return draft.inPlace === true ? [holdingDir(draft.to)] : [parentOf(draft.to)];
+      if (draft.inPlace !== true) return [parentOf(draft.to)];
+      // A guarded copy makes its holding directory itself, once judged (CopyCommand.makeDir).
+      return [draft.guard === undefined ? holdingDir(draft.to) : withoutTrailingSlashes(draft.to)];
     case 'dump':
       return [parentOf(draft.partial), parentOf(draft.output)];
     case 'pack':

@@ -8,8 +8,10 @@ import type { Command } from '../graph/command.js';
  * by another polyarchiv version. 2: a step's clean-up after a failure and the scratch paths a step
  * removes whatever its outcome. 3: a guarded copy carries neither its first copy (derived from
  * the copy where it runs) nor the program that sums its incoming listing (`incomingListing`).
+ * 4: a guarded copy in place makes its target's holding directory itself once judged (`makeDir`),
+ * where a step before it made it.
  */
-export const PLAN_FORMAT_VERSION = 3;
+export const PLAN_FORMAT_VERSION = 4;
 
 /**
  * A plan is plain data: what runs, in which order, what is skipped and why. It is rendered as a

@@ -31,6 +31,8 @@ interface Case {
 
 /** Where the copy's wrapper writes the words of each copy it runs, one line each. */
 const RAN = 'ran';
+/** The holding directory the copy is given to make (CopyCommand.makeDir). */
+const HOLDING = 'target/.~polyarchiv~';
 
 /**
  * incoming/ copied into target/, updates held back (HOLD_UPDATES), by rsync under a wrapper that
@@ -51,7 +53,8 @@ function command(root: string, options: Case): CopyCommand {
   const copy = [
     'sh',
     '-c',
-    'printf "%s\\n" "$*" >> "$0" && exec "$@"',
+    // Each copy also notes whether the holding directory was there when it started.
+    `printf "%s\\n" "$*" >> "$0" && { [ ! -d "\${0%/*}/${HOLDING}" ] || echo held >> "$0.holding"; } && exec "$@"`,
     `${root}/${RAN}`,
     'rsync',
     '-a',
@@ -79,6 +82,7 @@ function command(root: string, options: Case): CopyCommand {
     maxShrinkPercent: options.percent ?? 50,
     allowShrink: options.allowShrink === true,
     what: 'the copy of source "it\'s"',
+    makeDir: `${root}/${HOLDING}`,
   };
 }
 
@@ -91,6 +95,10 @@ interface Outcome {
   target: Record<string, string> | 'none';
   /** The words of each copy that ran, the sandbox's path masked. */
   ran: string[];
+  /** Whether the holding directory was made before each copy that ran ('held' for each). */
+  heldBefore: string[];
+  /** Whether the holding directory is there once the helper ended. */
+  holdingLeft: boolean;
 }
 
 interface Run extends Outcome {
@@ -101,10 +109,17 @@ interface Run extends Outcome {
 const targetOf = (box: Sandbox): Outcome['target'] =>
   existsSync(box.path('target')) ? fileContents(box.path('target')) : 'none';
 
-const ranIn = (box: Sandbox): string[] =>
-  existsSync(box.path(RAN))
-    ? readFileSync(box.path(RAN), 'utf8').replaceAll(box.root, '<root>').split('\n').filter(Boolean)
+const linesOf = (box: Sandbox, file: string): string[] =>
+  existsSync(box.path(file))
+    ? readFileSync(box.path(file), 'utf8').replaceAll(box.root, '<root>').split('\n').filter(Boolean)
     : [];
+
+/** What the copy's wrapper noted, and what the helper left of the holding directory. */
+const ranIn = (box: Sandbox) => ({
+  ran: linesOf(box, RAN),
+  heldBefore: linesOf(box, `${RAN}.holding`),
+  holdingLeft: existsSync(box.path(HOLDING)),
+});
 
 /** The helper, run as the script runs it. */
 function viaScript(box: Sandbox, copy: CopyCommand): Outcome {
@@ -137,7 +152,7 @@ function viaScript(box: Sandbox, copy: CopyCommand): Outcome {
     errors: timeless(errors.replaceAll(box.root, '<root>')),
     figures,
     target: targetOf(box),
-    ran: ranIn(box),
+    ...ranIn(box),
   };
 }
 
@@ -165,7 +180,7 @@ async function viaExecutor(box: Sandbox, copy: CopyCommand): Promise<Outcome> {
   );
   rmSync(workDir, { recursive: true, force: true });
   const text = timeless(Buffer.concat(errors).toString('utf8').replaceAll(box.root, '<root>'));
-  return { code, said, errors: text, figures, target: targetOf(box), ran: ranIn(box) };
+  return { code, said, errors: text, figures, target: targetOf(box), ...ranIn(box) };
 }
 
 const files = (dir: string, count: number, size = 10) =>
@@ -209,7 +224,12 @@ describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
       {},
     );
     expect(executor).toEqual(script);
-    expect(script).toMatchObject({ code: 0, figures: [`${key}:{"files":3,"bytes":21}`], ran: [FIRST] });
+    expect(script).toMatchObject({
+      code: 0,
+      figures: [`${key}:{"files":3,"bytes":21}`],
+      ran: [FIRST],
+      heldBefore: ['held'],
+    });
     expect(script.target).toEqual(script.incoming);
   });
 
@@ -302,6 +322,10 @@ describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
     if (problem === undefined) expect(script.said).toEqual([]);
     else expect(script.said[0]).toContain(`the copy of source "it's" ${problem}`);
     expect(script.target).toEqual(expected === 0 ? script.incoming : script.before);
+    // A refused copy makes nothing at its target, not even its holding directory; an accepted
+    // one makes it before it runs.
+    if (expected === 0) expect(script.heldBefore).toEqual(['held']);
+    else expect(script).toMatchObject({ ran: [], heldBefore: [], holdingLeft: false });
   });
 
   it.each(['rsync', 'find'] as const)(
@@ -313,6 +337,8 @@ describe.runIf(canRun)('polyarchiv_copy and guardedCopy agree', () => {
         code: 1,
         said: [`  cannot measure what the copy of source "it's" would receive:`],
         figures: [],
+        ran: [],
+        holdingLeft: false,
       });
       expect(script.target).toEqual(script.before);
     },

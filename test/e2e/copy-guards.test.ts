@@ -28,6 +28,9 @@ function run(
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Every entry under `path`, directories too: a refused copy makes none, not even its holding one. */
+const entries = (path: string): string[] => (readdirSync(path, { recursive: true }) as string[]).sort();
+
 function emptyDir(path: string): void {
   for (const name of readdirSync(path)) rmSync(`${path}/${name}`, { recursive: true });
 }
@@ -60,6 +63,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('guards on copies, thr
 
   it('refuses to empty the copies from a source emptied by accident, until --allow-shrink', () => {
     const good = fileContents(box.path('collect/site/backups/tree'));
+    const copyEntries = entries(box.path('collect/site/backups/tree'));
     emptyDir(box.path('data'));
     const refused = run(box, how, 'backup', args);
     expect(refused.code).toBe(1);
@@ -73,6 +77,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('guards on copies, thr
       /failed with exit code 1: step \d of \d at site\.collect:5 \[source "tree"\]/,
     );
     expect(fileContents(box.path('collect/site/backups/tree'))).toEqual(good);
+    expect(entries(box.path('collect/site/backups/tree'))).toEqual(copyEntries);
     expect(fileContents(box.path('mirror/site/tree'))).toEqual(good);
     expect(state()).toMatchObject({ last_state_valid: false, fail_count: 1 });
     // What monitoring reads: the refused step, and why.
@@ -96,9 +101,11 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('guards on copies, thr
     const config = box.path('config/site.collect');
     writeFileSync(config, `${readFileSync(config, 'utf8')}max_shrink_percent = 70\n`);
     // The mirror has its own threshold: the same shrink is refused there until it is raised too.
+    const mirrorEntries = entries(box.path('mirror/site'));
     const mirrorRefused = run(box, how, 'backup', args);
     expect(mirrorRefused.code).toBe(1);
     expect(mirrorRefused.stderr).toContain('the mirror of "site" would shrink by more than 50%');
+    expect(entries(box.path('mirror/site'))).toEqual(mirrorEntries);
     expect(mirrorRefused.stderr).toMatch(/at mirror\.backup:3 \[point\]/);
     writeFileSync(
       box.path('config/mirror.backup'),

@@ -101,7 +101,7 @@ describe('buildCommands', () => {
     expect(withoutHolding(copy.copy).slice(10)).toEqual(rsyncArgv(guarded, 'ssh', false).slice(1));
     // awk sums the listing, cat and rm keep the copy's error output when it explains it: the
     // helper's own.
-    expect(toolsOf(copy)).toEqual(['awk', 'cat', 'rm', 'find', 'k5start', 'rsync', 'ssh']);
+    expect(toolsOf(copy)).toEqual(['awk', 'cat', 'mkdir', 'rm', 'find', 'k5start', 'rsync', 'ssh']);
     const transport = { kind: 'ssh' as const, host: 'store', sshArgs: [], kerberos };
     const deleted = buildCommands({ ...base, kind: 'delete-archive', archive: '/srv/a.tar.gz', transport });
     expect((deleted[0] as ExecCommand).argv.slice(0, 10)).toEqual([...k5start, cache, '--', 'ssh']);

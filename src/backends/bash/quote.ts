@@ -169,6 +169,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
             old_files: String(command.recorded?.files ?? "''"),
             old_bytes: String(command.recorded?.bytes ?? "''"),
             incoming_prints: command.incomingListing === true ? 'listing' : 'stats',
+            make_dir: shellWord(command.makeDir ?? ''),
             explanations: printedWords(command.explains ?? []),
             incoming_run: command.incoming,
             target_run: command.previous,

@@ -5,13 +5,15 @@ import { HELPER_MESSAGES } from '../helper-messages.js';
 import { capture } from './capture.js';
 import { copyStats, reservedEntriesHidden } from './copy-stats.js';
 import { judgeShrink } from './judge-shrink.js';
+import { makeDir } from './make-dir.js';
 import { type RunContext, runExec, sayWhy, writeAsTool } from './run-exec.js';
 import { TreeListingSum } from './tree-listing.js';
 
 /**
  * Twin of polyarchiv_copy (templates/partials/helpers-copy.hbs): judges the copy against what its
- * target holds (the recorded figures, else a dry run), runs it, and keeps its figures in
- * `ctx.copyFigures`. Resolves with the helper's exit code.
+ * target holds (the recorded figures, else a dry run), makes its holding directory, runs it, and
+ * keeps its figures in `ctx.copyFigures`. Resolves with the helper's exit code; a holding directory
+ * that cannot be made fails it as the make-dir step would.
  */
 export async function guardedCopy(
   command: CopyCommand,
@@ -39,6 +41,7 @@ export async function guardedCopy(
     }
     if (!judgeShrink(command, old, now, say, ctx.explain)) return HELPERS.copy.statuses.refused;
   }
+  if (command.makeDir !== undefined) makeDir(command.makeDir);
   // With explanations, its error output is kept until it ends, then shown: the words it printed
   // tell which option is wrong.
   const explains = command.explains ?? [];
