@@ -2,10 +2,12 @@
 # Before a copy changes anything, compares what would arrive with what is there: a copy that held
 # files and would become empty, or lose more than PERCENT% of its files or bytes, is refused
 # unless ALLOW is yes. Arguments: PERCENT ALLOW WHAT, the incoming side's dry run, the previous
-# side's (an rsync dry run, or the listing kept of an archive), then the command that measures the
-# previous side when that one fails (an archive's own listing; no words: none). A restore into
-# live data is refused, whatever ALLOW, while the previous side holds a file of the reserved name
-# (its dry run names it: --debug=FILTER1), which rsync would delete to make a holding directory.
+# side's (an rsync dry run, the listing kept of an archive, or a mirror's `rclone size --json`,
+# whose failure counts nothing), then the command that measures the previous side when that one
+# fails (an archive's own listing; no words: none). The assignments before the call (a
+# transport's settings) reach every command it runs. A restore into live data is refused,
+# whatever ALLOW, while the previous side holds a file of the reserved name (its dry run names
+# it: --debug=FILTER1), which rsync would delete to make a holding directory.
 polyarchiv_check_copy() {
   local percent=$1 allow=$2 what=$3
   shift 3

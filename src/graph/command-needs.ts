@@ -176,6 +176,7 @@ export function secretsOf(command: Command): readonly string[] {
     case 'svn-stage':
     case 'svn-update-at':
     case 'copy':
+    case 'check-copy':
     case 'confirm':
     case 'newest-file':
       return command.env === undefined
@@ -188,7 +189,6 @@ export function secretsOf(command: Command): readonly string[] {
     case 'dir-recover':
     case 'dir-swap':
     case 'check-dump':
-    case 'check-copy':
     case 'publish-file':
     case 'dir-reload':
     case 'align-mailboxes':

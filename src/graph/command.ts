@@ -253,7 +253,8 @@ export const DUMP_END_BYTES = 4096;
 /**
  * Judges a copy before it changes anything: two rsync dry runs (`--stats`, no file list, into a
  * directory that does not exist) measure the regular files and bytes that would arrive and those
- * the copy holds (or the listing of the archive it replaces); a copy that held files and would
+ * the copy holds (or the listing of the archive it replaces, or the `rclone size --json` of a
+ * mirror on a server, whose failure counts nothing); a copy that held files and would
  * become empty, or lose more than `maxShrinkPercent` of its files or bytes, fails the step unless
  * `allowShrink`.
  */
@@ -267,6 +268,11 @@ export interface CopyCheckCommand {
   readonly allowShrink: boolean;
   /** How messages name the copy, e.g. `the copy of source "www"`. */
   readonly what: string;
+  /**
+   * Added to the environment of every program the check runs (a transport's settings: a mirror's
+   * server measured by rclone).
+   */
+  readonly env?: Readonly<Record<string, EnvValue>>;
 }
 
 /** Regular files and their total size in bytes, as rsync's --stats counts them. */

@@ -10,8 +10,10 @@ import type { Command } from '../graph/command.js';
  * the copy where it runs) nor the program that sums its incoming listing (`incomingListing`).
  * 4: a guarded copy in place makes its target's holding directory itself once judged (`makeDir`),
  * where a step before it made it.
+ * 5: a copy's check carries the environment of its measures (a mirror's server, judged before
+ * the files changed since its last upload are sent, by a check rather than by its copy).
  */
-export const PLAN_FORMAT_VERSION = 4;
+export const PLAN_FORMAT_VERSION = 5;
 
 /**
  * A plan is plain data: what runs, in which order, what is skipped and why. It is rendered as a

@@ -210,6 +210,35 @@ describe.runIf(canRun)('polyarchiv_check_copy and checkCopy agree', () => {
     expect(script.said[0]).toContain(now);
   });
 
+  it("measures in its environment, reads a mirror's rclone size --json, and judges by nothing a measure that fails", async () => {
+    const box = newSandbox('polyarchiv-twin-');
+    box.write({ ...files('previous', 10, 10), ...files('incoming', 4, 10) });
+    // Each measure finds its directory through the check's environment only, as rclone finds a
+    // mirror's server through the transport's settings.
+    const check = (server: string): CopyCheckCommand => ({
+      kind: 'check-copy',
+      incoming: [
+        'sh',
+        '-c',
+        'exec rsync -a -n --stats --no-h -- "$MEASURED/incoming/" "$0"',
+        { prefix: '', workFile: 'measure' },
+      ],
+      previous: ['sh', '-c', 'exec rclone size --json -- "$MEASURED/$0"', server],
+      maxShrinkPercent: 50,
+      allowShrink: false,
+      what: 'the mirror of "it\'s"',
+      env: { MEASURED: { literal: box.root }, RCLONE_CONFIG: { literal: '/dev/null' } },
+    });
+    const refused = viaScript(check('previous'));
+    expect(await viaExecutor(check('previous'))).toEqual(refused);
+    expect(refused.code).toBe(1);
+    expect(refused.said[0]).toContain('files: 10 now, 4 incoming; bytes: 100 now, 40 incoming');
+    // A server directory not made yet (a first upload): rclone fails, and nothing is there to lose.
+    const first = viaScript(check('missing'));
+    expect(await viaExecutor(check('missing'))).toEqual(first);
+    expect(first).toEqual({ code: 0, said: [] });
+  });
+
   it('fails, like the script, when the incoming side cannot be measured', async () => {
     const box = newSandbox('polyarchiv-twin-');
     const check = command(box.root, 50, true);

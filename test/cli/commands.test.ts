@@ -77,7 +77,7 @@ describe.runIf(canRun)('commands', () => {
       const plan = box.path('plan.json');
       expect(runCli(['plan', '--format', 'json', '--out', plan, ...args]).code).toBe(0);
       const saved = JSON.parse(readFileSync(plan, 'utf8'));
-      expect(saved.formatVersion).toBe(4);
+      expect(saved.formatVersion).toBe(5);
       expect(saved.units.map((u: { id: string }) => u.id)).toEqual(['collect:site', 'backup:mirror/site']);
       writeFileSync(box.path('backup.sh'), runCli(['plan', ...args]).stdout);
       // The reviewed plan excludes nothing; the edited configuration would exclude a.txt.

@@ -206,7 +206,7 @@ describe.runIf(canRun)('flags that must be refused or warned about', () => {
       ['[1]', 'it is not a JSON object'],
       ['#!/bin/bash\necho hi\n', 'it is not JSON'],
       [
-        '{"formatVersion":4,"mode":"backup"}',
+        '{"formatVersion":5,"mode":"backup"}',
         'it has no polyarchivVersion, configDir, inputs, configHash, now, hostVariables, pinned, selection, regenerate, units, skipped, tools, secrets, warnings',
       ],
     ];
@@ -220,11 +220,11 @@ describe.runIf(canRun)('flags that must be refused or warned about', () => {
     }
     writeFileSync(box.path('old.json'), '{"formatVersion":0}');
     expect(runCli(['apply', box.path('old.json')]).stderr).toBe(
-      `error: plan ${box.path('old.json')} has format 0, this polyarchiv reads format 4: run polyarchiv plan again\n`,
+      `error: plan ${box.path('old.json')} has format 0, this polyarchiv reads format 5: run polyarchiv plan again\n`,
     );
   });
 
-  it('refuses a plan saved in the previous format, whose copies did not make their holding directory, before anything runs', () => {
+  it('refuses a plan saved in an earlier format, whose copies did not make their holding directory, before anything runs', () => {
     const plan = box.path('plan.json');
     expect(runCli(['plan', '--format', 'json', '--out', plan, ...args]).code).toBe(0);
     // Format 3: a step before each guarded copy made its holding directory; the copy did not.
@@ -233,13 +233,13 @@ describe.runIf(canRun)('flags that must be refused or warned about', () => {
       const { makeDir: _made, ...copy } = value;
       return copy;
     });
-    expect(old.formatVersion).toBe(4);
+    expect(old.formatVersion).toBe(5);
     expect(JSON.stringify(old)).not.toContain('"makeDir"');
     writeFileSync(plan, JSON.stringify({ ...old, formatVersion: 3 }));
     const result = runCli(['apply', plan]);
     expect([result.code, result.stderr]).toEqual([
       2,
-      `error: plan ${plan} has format 3, this polyarchiv reads format 4: run polyarchiv plan again\n`,
+      `error: plan ${plan} has format 3, this polyarchiv reads format 5: run polyarchiv plan again\n`,
     ]);
     expect(existsSync(box.path('collect'))).toBe(false);
   });

@@ -141,18 +141,21 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         end_bytes: String(DUMP_END_BYTES),
       });
     case 'check-copy':
-      return quotedHelperCall(
-        HELPERS.checkCopy,
-        {
-          percent: String(command.maxShrinkPercent),
-          allow: command.allowShrink ? 'yes' : 'no',
-          what: shellWord(command.what),
-          incoming: command.incoming,
-          previous: command.previous,
-          otherwise: command.otherwise ?? [],
-        },
-        ONE_LINE,
-        wordText,
+      return afterAssignments(
+        command.env,
+        quotedHelperCall(
+          HELPERS.checkCopy,
+          {
+            percent: String(command.maxShrinkPercent),
+            allow: command.allowShrink ? 'yes' : 'no',
+            what: shellWord(command.what),
+            incoming: command.incoming,
+            previous: command.previous,
+            otherwise: command.otherwise ?? [],
+          },
+          ONE_LINE,
+          wordText,
+        ),
       );
     case 'copy':
       return afterAssignments(

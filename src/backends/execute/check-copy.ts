@@ -17,16 +17,16 @@ export async function checkCopy(
   ctx: RunContext,
   say: (line: string) => void,
 ): Promise<number> {
-  const incoming = await dryRun(command.incoming, ctx);
+  const incoming = await dryRun(command.incoming, ctx, command.env);
   if (incoming.status !== 0) {
     say(HELPER_MESSAGES.cannotMeasure(command.what));
     writeAsTool(ctx, 'stderr', incoming.output.endsWith('\n') ? incoming.output : `${incoming.output}\n`);
     return HELPERS.checkCopy.statuses.refused;
   }
   const now = copyStats(incoming.output);
-  let previous = await dryRun(command.previous, ctx);
+  let previous = await dryRun(command.previous, ctx, command.env);
   if (previous.status !== 0 && command.otherwise !== undefined && command.otherwise.length > 0)
-    previous = await dryRun(command.otherwise, ctx);
+    previous = await dryRun(command.otherwise, ctx, command.env);
   const old = copyStats(previous.output);
   const { accepted, refused } = HELPERS.checkCopy.statuses;
   const inTheWay = reservedEntriesHidden(previous.output).filter((entry) =>
@@ -37,5 +37,9 @@ export async function checkCopy(
   return judgeShrink(command, old, now, say, ctx.explain) ? accepted : refused;
 }
 
-/** A dry run's figures, its errors among them (bash's `2>&1`), run as every tool of the unit runs. */
-const dryRun = (argv: readonly Word[], ctx: RunContext) => capture(argv, ctx, 'both');
+/**
+ * A dry run's figures, its errors among them (bash's `2>&1`), run as every tool of the unit runs,
+ * in the check's environment.
+ */
+const dryRun = (argv: readonly Word[], ctx: RunContext, env: CopyCheckCommand['env']) =>
+  capture(argv, ctx, 'both', env);
