@@ -109,6 +109,10 @@ unit_3_backup_mirror_site() {
   polyarchiv_make_dir /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote
   # mirror.backup:3 [point]
   polyarchiv_step 3 6 "update the mirror of \"site\" at https://dav.example.org:8443/dav/-it's a \"\$HOME\" dir ünï/site from /var/lib/polyarchiv-fixture/collect/site/backups" 'mirror.backup:3 [point]'
+  polyarchiv_hide_trace
+  polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD:?}" | rclone obscure -)
+  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_WEBDAV_URL=https://dav.example.org:8443 RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" polyarchiv_check_copy 50 no 'the mirror of "site"' 10 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' --exclude=/.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure 7 rclone size --json --exclude /.polyarchiv-modes -- ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site"
+  polyarchiv_restore_trace
   touch -d @0 -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
   rsync -t --ignore-existing -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
   touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next
@@ -119,11 +123,7 @@ unit_3_backup_mirror_site() {
   polyarchiv_restore_trace
   polyarchiv_hide_trace
   polyarchiv_obscured_RCLONE_WEBDAV_PASS=$(printf '%s' "${POLYARCHIV_SECRET_MIRROR_SITE_REMOTE_URL_PASSWORD:?}" | rclone obscure -)
-  RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_WEBDAV_URL=https://dav.example.org:8443 RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" polyarchiv_copy 50 no 'the mirror of "site"' '' '' '' '' '' stats '' \
-    2 '~401 Unauthorized' "the server refused the user and password of option 'remote_url' (mirror.backup:3 [point], made of {name}): one of them is wrong" \
-    10 rsync -a -n --stats --no-h '--exclude=.~polyarchiv~/' --exclude=/.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/site/backups/ "${polyarchiv_work}"/measure \
-    7 rclone size --json --exclude /.polyarchiv-modes -- ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site" \
-    rclone sync --links --exclude '.~polyarchiv~/**' --exclude /.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/site/backups ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site"
+  polyarchiv_tool_status=0; RCLONE_CONFIG=/dev/null RCLONE_LOW_LEVEL_RETRIES=3 RCLONE_RETRIES=1 RCLONE_CA_CERT="/var/lib/polyarchiv-fixture/keys/o'neil ca.pem" RCLONE_WEBDAV_URL=https://dav.example.org:8443 RCLONE_WEBDAV_VENDOR=other RCLONE_WEBDAV_USER=backup RCLONE_WEBDAV_PASS="${polyarchiv_obscured_RCLONE_WEBDAV_PASS}" rclone sync --links --exclude '.~polyarchiv~/**' --exclude /.polyarchiv-modes -- /var/lib/polyarchiv-fixture/collect/site/backups ":webdav:/dav/-it's a \"\$HOME\" dir ünï/site" 2> "${polyarchiv_work}"/rclone.747bdc8015778ef9.errors || polyarchiv_tool_status=$?; polyarchiv_explain_errors "${polyarchiv_tool_status}" "${polyarchiv_work}"/rclone.747bdc8015778ef9.errors '~401 Unauthorized' "the server refused the user and password of option 'remote_url' (mirror.backup:3 [point], made of {name}): one of them is wrong"
   polyarchiv_restore_trace
   mv -f -- /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp.next /var/lib/polyarchiv-fixture/collect/site/metadata/remote-mirror/remote/mirror.stamp
   # mirror.backup:3 [point]

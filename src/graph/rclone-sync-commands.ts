@@ -14,7 +14,8 @@ import { globEscaped, rcloneCommand, rcloneEnv, remoteWord } from './rclone-word
  * modification time rclone can set and an FTP server keeps whole seconds: a file rewritten with
  * its size unchanged would never be sent again. So with `changes`, every file whose status changed
  * since the last upload that ended well (its ctime, which no program can set back, after the
- * stamp's time) is sent first, whatever the server holds; the sync then finds it there.
+ * stamp's time) is sent whatever the server holds, once the guard judged the upload (a refused
+ * one changes nothing there), and before the sync, which then finds it there.
  */
 export function syncDirCommands(
   spec: SyncDirSpec,
@@ -42,32 +43,37 @@ export function syncDirCommands(
     spec.local.endsWith('/') ? spec.local : `${spec.local}/`,
     { prefix: '', workFile: 'measure' },
   ];
+  const guard = {
+    maxShrinkPercent: spec.guard?.maxShrinkPercent ?? 100,
+    allowShrink: spec.guard === undefined || options.allowShrink === true,
+    what: spec.guard?.what ?? spec.remote,
+    env: rcloneEnv(transport, tools),
+  };
+  // The manifest the mirror carries beside the files is no part of what the sync sends.
+  const previous = [rclone, 'size', '--json', ...ownFileExcluded(spec), '--', remote];
+  if (spec.changes === undefined)
+    return [
+      {
+        kind: 'copy',
+        incoming,
+        previous,
+        // Its first copy is the sync itself: it holds nothing back (withoutHolding finds no words).
+        copy: sync,
+        ...guard,
+        // The guard's measure fails silently (the copy says why): the sync is the first to hear a
+        // refused login, and names the option to fix.
+        ...(transport.loginFailures === undefined ? {} : { explains: transport.loginFailures }),
+      },
+    ];
+  // Judged before the changed files are sent: those overwrite the server's copies. A measure of
+  // the server that fails (a refused login, a directory not made yet) is judged by nothing; with
+  // nothing changed, the upload of changed files asks an S3 server nothing, so the sync, the
+  // first to hear a refused login then, names the option to fix too.
   return [
-    ...(spec.changes === undefined ? [] : sendChanged(spec, spec.changes, tools)),
-    {
-      kind: 'copy',
-      incoming,
-      // The manifest the mirror carries beside the files is no part of what the sync sends.
-      previous: [rclone, 'size', '--json', ...ownFileExcluded(spec), '--', remote],
-      // Its first copy is the sync itself: it holds nothing back (withoutHolding finds no words).
-      copy: sync,
-      maxShrinkPercent: spec.guard?.maxShrinkPercent ?? 100,
-      allowShrink: spec.guard === undefined || options.allowShrink === true,
-      what: spec.guard?.what ?? spec.remote,
-      env: rcloneEnv(transport, tools),
-      // The guard's measure fails silently (the copy says why), and with nothing changed the upload
-      // of changed files asks an S3 server nothing: the sync is then the first to hear a refused
-      // login, and names the option to fix.
-      ...(transport.loginFailures === undefined ? {} : { explains: transport.loginFailures }),
-    },
-    ...(spec.changes === undefined
-      ? []
-      : [
-          {
-            kind: 'exec',
-            argv: ['mv', '-f', '--', `${spec.changes.stamp}.next`, spec.changes.stamp],
-          } as const,
-        ]),
+    { kind: 'check-copy', incoming, previous, ...guard },
+    ...sendChanged(spec, spec.changes, tools),
+    rcloneCommand(transport, tools, syncWords(spec)),
+    { kind: 'exec', argv: ['mv', '-f', '--', `${spec.changes.stamp}.next`, spec.changes.stamp] },
   ];
 }
 

@@ -315,4 +315,48 @@ describe('buildCommands', () => {
       fetchedCopy: '/backup/site/backups/web',
     });
   });
+
+  it('judges a mirror before it sends the files changed since its last upload, then syncs, then moves the stamp', () => {
+    const login = [{ status: 'other', printed: '401 Unauthorized', message: 'check password' }] as const;
+    const mirror = {
+      direction: 'up',
+      local: '/backup/site/backups',
+      transport: {
+        kind: 'rclone',
+        remote: ':webdav:',
+        env: { RCLONE_WEBDAV_URL: { literal: 'https://dav.example.net' } },
+        obscured: { RCLONE_WEBDAV_PASS: 'POLYARCHIV_SECRET_OFFSITE_SITE_PASSWORD' },
+        shown: 'https://dav.example.net',
+        loginFailures: login,
+      },
+      remote: '/mirror/site',
+      excludes: [],
+      changes: { stamp: '/backup/site/metadata/mirror.stamp' },
+      guard: { maxShrinkPercent: 50, what: 'the mirror of "site"' },
+    } as const;
+    const commands = buildCommands({ ...base, kind: 'sync-dir', ...mirror });
+    const env = {
+      RCLONE_WEBDAV_URL: { literal: 'https://dav.example.net' },
+      RCLONE_WEBDAV_PASS: { secret: 'POLYARCHIV_SECRET_OFFSITE_SITE_PASSWORD', obscuredBy: 'rclone' },
+    };
+    const [check, ...rest] = commands;
+    expect(check).toMatchObject({
+      kind: 'check-copy',
+      previous: ['rclone', 'size', '--json', '--', ':webdav:/mirror/site'],
+      maxShrinkPercent: 50,
+      allowShrink: false,
+      what: 'the mirror of "site"',
+      env,
+    });
+    // Nothing that reaches the server runs before the judgement: the first rclone after it is the
+    // upload of the changed files, then the sync, then the stamp's move.
+    const rclones = rest.flatMap((c) =>
+      c.kind === 'exec' ? [[c.argv[0], ...(c.pipeline ?? []).map((p) => p[0])].join(' | ')] : [c.kind],
+    );
+    expect(rclones.slice(-3)).toEqual(['find | rclone', 'rclone', 'mv']);
+    const sync = rest.at(-2);
+    expect(sync).toMatchObject({ kind: 'exec', env, explains: login });
+    expect(sync?.kind === 'exec' ? sync.argv.slice(0, 2) : []).toEqual(['rclone', 'sync']);
+    expect(rest.filter((c) => c.kind === 'copy' || c.kind === 'check-copy')).toEqual([]);
+  });
 });

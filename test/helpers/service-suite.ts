@@ -109,6 +109,44 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
         expect(files.filter((file) => !kept.test(file))).toEqual([]);
       }, 120_000);
 
+      it(`synchronize judges the mirror before it sends the files changed since its last upload (${how})`, () => {
+        // Ten files, then four of them, one rewritten with its size unchanged: the collect point's
+        // copy may shrink by 70%, the mirror by its default 50%.
+        rmSync(box.path('data'), { recursive: true });
+        const names = Array.from({ length: 10 }, (_, i) => `f${i}.txt`);
+        box.write({
+          ...Object.fromEntries(names.map((name, i) => [`data/${name}`, `file ${i}\n`.repeat(100)])),
+          'config/site.collect':
+            '[point]\nengine = files\nlocal_path = {root}/collect/{name}\n\n[source "tree"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = tree\nmax_shrink_percent = 70\n',
+          'config/offsite.backup': [
+            '[point]',
+            'engine = synchronize',
+            `remote_url = ${url('{name}')}`,
+            ...service().lines,
+            '',
+          ].join('\n'),
+        });
+        const args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+        const first = runAs(box, how, 'backup', args);
+        expect(first.code, first.stderr).toBe(0);
+        for (const name of names.slice(0, 6)) rmSync(box.path(`data/${name}`));
+        writeFileSync(box.path('data/f9.txt'), 'FILE 9\n'.repeat(100));
+        const refused = runAs(box, how, 'backup', args);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(
+          'the mirror of "site" would shrink by more than 50% (max_shrink_percent): files: 10 now, 4 incoming',
+        );
+        expect(refused.stderr).toContain('refused: nothing was changed');
+        // Nothing was changed there: not even the file rewritten since the last upload.
+        expect(names.filter((name) => !service().exists(`site/tree/${name}`))).toEqual([]);
+        expect(service().read('site/tree/f9.txt').toString('utf8')).toBe('file 9\n'.repeat(100));
+
+        const allowed = runAs(box, how, 'backup', [...args, '--allow-shrink']);
+        expect(allowed.code, allowed.stderr).toBe(0);
+        expect(names.filter((name) => service().exists(`site/tree/${name}`))).toEqual(names.slice(6));
+        expect(service().read('site/tree/f9.txt').toString('utf8')).toBe('FILE 9\n'.repeat(100));
+      }, 120_000);
+
       it(`archive sends the tarball through a hidden partial renamed over it, and restores it (${how})`, () => {
         const args = configure(['engine = archive', ...service().plainLines('{name}.tar.gz')], true);
         const backup = runAs(box, how, 'backup', args);
