@@ -146,9 +146,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         quotedHelperCall(
           HELPERS.checkCopy,
           {
-            percent: String(command.maxShrinkPercent),
-            allow: command.allowShrink ? 'yes' : 'no',
-            what: shellWord(command.what),
+            ...judgedBy(command),
             incoming: command.incoming,
             previous: command.previous,
             otherwise: command.otherwise ?? [],
@@ -163,9 +161,7 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
         quotedHelperCall(
           HELPERS.copy,
           {
-            percent: String(command.maxShrinkPercent),
-            allow: command.allowShrink ? 'yes' : 'no',
-            what: shellWord(command.what),
+            ...judgedBy(command),
             key: shellWord(command.figuresKey ?? ''),
             measured: shellWord(command.measuredPart ?? ''),
             unreadable: shellWord(command.unreadable ?? ''),
@@ -400,6 +396,19 @@ function laidOutCommand(command: Command, perLine: CallLayout): string {
  * The words of the helpers' explanations, quoted, a status (or `other`) then its message; a text
  * the tool prints is told from a status by its `~`.
  */
+/** The words every guarded copy's helper is judged by: its threshold, --allow-shrink, its name. */
+function judgedBy(command: {
+  readonly maxShrinkPercent: number;
+  readonly allowShrink: boolean;
+  readonly what: string;
+}): { percent: string; allow: string; what: string } {
+  return {
+    percent: String(command.maxShrinkPercent),
+    allow: command.allowShrink ? 'yes' : 'no',
+    what: shellWord(command.what),
+  };
+}
+
 function quotedExplanations(explains: readonly Explanation[]): string[] {
   const words: string[] = [];
   for (const e of explains)
