@@ -37,7 +37,7 @@ const HOLDING = `'--temp-dir=.~polyarchiv~' '--filter=H .~polyarchiv~/' '--filte
 
 /** A guarded copy's lines, as the text plan shows them. */
 const copyLines = (what, from, to, extra) =>
-  `         $ polyarchiv_copy 50 no ${word(what)} '"${to}"' '' '' listing \\
+  `         $ polyarchiv_copy 50 no ${word(what)} '"${to}"' '' '' listing ${word(`${to}/.~polyarchiv~`)} \\
              12 find ${word(`${from}/`)} -mindepth 1 -name ${HOLD} -type d -prune -o -printf '%y %s\\n' \\
              9 rsync -a -n --stats --no-h '--filter=H .~polyarchiv~/' -- ${word(`${to}/`)} "\${polyarchiv_work}"/measure \\
              rsync ${RSYNC}${extra} --delay-updates '--partial-dir=.~polyarchiv~' ${HOLDING} -- ${word(`${from}/`)} ${word(`${to}/`)}
@@ -56,7 +56,7 @@ for (const cp of collectPoints) {
     const at = `[${cp.name}.collect:${source.line} [source "${source.name}"]]`;
     // The plan warns about a source that does not exist: it looks each one up.
     exists(from);
-    out += `    ${step++}. create the copy of source "${source.name}" and the directory where rsync holds updated files  ${at}\n         $ polyarchiv_make_dir ${word(`${to}/.~polyarchiv~`)}\n`;
+    out += `    ${step++}. create the copy of source "${source.name}"  ${at}\n         $ polyarchiv_make_dir ${word(to)}\n`;
     out += `    ${step++}. update the copy of source "${source.name}" from ${from}  ${at}\n`;
     out += copyLines(`the copy of source "${source.name}"`, from, to, '');
   }
@@ -68,7 +68,7 @@ for (const cp of collectPoints) {
     exists(state);
     out += `+ backup point ${bp.name} of ${cp.name}  [${bp.name}.backup:1 [point]]\n    due: frequency always, never succeeded\n    only if collect:${cp.name} succeeds\n`;
     out += `    1. check that collect point "${cp.name}" has something to send (${root}/backups)  [${cp.name}.collect:3 [point]]\n         $ test -e ${word(`${root}/backups`)} || polyarchiv_explain "$?" 1 "collect point \\"${cp.name}\\" has nothing to send: its directory ${root}/backups, set by option 'local_path' (${cp.name}.collect:3 [point]), does not exist; the collect point has not succeeded on this machine: run it first, in a backup that does not skip it (without --skip-collect)"\n`;
-    out += `    2. create the mirror of "${cp.name}" and the directory where rsync holds updated files  [${bp.name}.backup:3 [point]]\n         $ polyarchiv_make_dir ${word(`${url}/.~polyarchiv~`)}\n`;
+    out += `    2. create the mirror of "${cp.name}"  [${bp.name}.backup:3 [point]]\n         $ polyarchiv_make_dir ${word(url)}\n`;
     out += `    3. update the mirror of "${cp.name}" from ${root}/backups  [${bp.name}.backup:3 [point]]\n`;
     out += copyLines(`the mirror of "${cp.name}"`, `${root}/backups`, url, ' -H');
     out += `    records ${state}\n\n`;

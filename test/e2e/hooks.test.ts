@@ -111,7 +111,7 @@ describe.runIf(canRun).each(BACKENDS)('hooks through %s', (backend) => {
         'polyarchiv: collect:a',
         'polyarchiv:   1/4 check that no restore of collect point "a" was left unfinished',
         'polyarchiv:   2/4 create the collect directory',
-        'polyarchiv:   3/4 create the copy of source "data" and the directory where rsync holds updated files',
+        'polyarchiv:   3/4 create the copy of source "data"',
         `polyarchiv:   4/4 update the copy of source "data" from ${box.path('data')}`,
         'polyarchiv:   cannot measure what the copy of source "data" would receive:',
         `find: '${box.path('data')}/': No such file or directory`,

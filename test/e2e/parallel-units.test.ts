@@ -142,7 +142,7 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('units through %s', (b
       'polyarchiv: collect:alpha',
       'polyarchiv:   1/4 check that no restore of collect point "alpha" was left unfinished',
       'polyarchiv:   2/4 create the collect directory',
-      'polyarchiv:   3/4 create the copy of source "data" and the directory where rsync holds updated files',
+      'polyarchiv:   3/4 create the copy of source "data"',
       `polyarchiv:   4/4 update the copy of source "data" from ${t.box.path('data/alpha')}`,
       'polyarchiv:   cannot measure what the copy of source "data" would receive:',
       lines[error],
