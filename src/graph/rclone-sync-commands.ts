@@ -29,7 +29,6 @@ export function syncDirCommands(
   if (spec.direction === 'down')
     return [orUnreadable(rcloneCommand(transport, tools, syncWords(spec)), spec.unreadable)];
   const rclone = tools.rclone ?? 'rclone';
-  const sync = [rclone, ...syncWords(spec)];
   const incoming: Word[] = [
     tools.rsync ?? 'rsync',
     '-a',
@@ -58,7 +57,7 @@ export function syncDirCommands(
         incoming,
         previous,
         // Its first copy is the sync itself: it holds nothing back (withoutHolding finds no words).
-        copy: sync,
+        copy: [rclone, ...syncWords(spec)],
         ...guard,
         // The guard's measure fails silently (the copy says why): the sync is the first to hear a
         // refused login, and names the option to fix.
