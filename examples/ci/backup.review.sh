@@ -1101,7 +1101,7 @@ polyarchiv_parse_args() {
   fi
   if ((polyarchiv_replaces_live_data == 1 && polyarchiv_yes == 0)); then
     if [[ ! -t 0 ]]; then
-      polyarchiv_say "this restore deletes or overwrites live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes (or POLYARCHIV_YES=1)"
+      polyarchiv_say "this restore may delete or overwrite live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes (or POLYARCHIV_YES=1)"
       exit 2
     fi
     # Questions on the terminal come one at a time.

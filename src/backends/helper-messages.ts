@@ -82,7 +82,7 @@ export const HELPER_MESSAGES = {
   changesNotListed: (more: string, deletions: string) =>
     `  ... and ${more} more not listed (deletions among them: ${deletions})`,
   noTerminalToConfirm: () =>
-    'this restore deletes or overwrites live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes (or POLYARCHIV_YES=1)',
+    'this restore may delete or overwrite live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes (or POLYARCHIV_YES=1)',
   // A hook of a point or of the run (polyarchiv_run_hooks).
   hookFailed: (label: string, event: string, rc: string) =>
     `  ${label} failed on ${event} with exit code ${rc}`,

@@ -8,7 +8,7 @@ import { haveTools } from '../helpers/tools.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'script');
 const REFUSAL =
-  'this restore deletes or overwrites live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes';
+  'this restore may delete or overwrite live data and there is no terminal to confirm it on: nothing was changed; run it again with --yes';
 const WARNING = 'becomes the backed-up copy; files created there since the backup are deleted';
 
 /** A site of a dozen pages: one file more or one changed is far from the copy guard's limits. */
