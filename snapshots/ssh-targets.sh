@@ -101,7 +101,7 @@ unit_3_backup_mirror_site() {
   polyarchiv_copy 50 no 'the mirror of "site"' "\"store.example.org:/srv/-it's a \\\"\$HOME\\\" dir ünï/site\"" '' '' '' '' listing '' \
     0 \
     10 find /var/lib/polyarchiv-fixture/collect/site/backups/ -mindepth 1 -name '.~polyarchiv~' -prune -o -printf '%y %s\n' \
-    12 rsync -a -n --stats --no-h -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s '--filter=H .~polyarchiv~' -- "store.example.org:/srv/-it's a \"\$HOME\" dir ünï/site/" "${polyarchiv_work}"/measure \
+    22 ssh -o 'BatchMode=yes' -p 2222 -l backup -i "/var/lib/polyarchiv-fixture/keys/o'neil key" -o 'StrictHostKeyChecking=yes' -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o 'ConnectTimeout=30' -o 'ServerAliveInterval=15' -o 'ServerAliveCountMax=4' -- store.example.org "rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- '/srv/-it'\\''s a \"\$HOME\" dir ünï/site/' /nonexistent-polyarchiv-measure" \
     rsync -a --modify-window=-1 -X -A -e "ssh -o BatchMode=yes -p 2222 -l backup -i '/var/lib/polyarchiv-fixture/keys/o''neil key' -o StrictHostKeyChecking=yes -o 'UserKnownHostsFile /var/lib/polyarchiv-fixture/keys/known hosts' -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4" -s --mkpath --delay-updates '--partial-dir=.~polyarchiv~' --fsync '--filter=H .~polyarchiv~' '--filter=R .~polyarchiv~' --delete-delay --stats --no-h -S -H -- /var/lib/polyarchiv-fixture/collect/site/backups/ "store.example.org:/srv/-it's a \"\$HOME\" dir ünï/site/"
 }
 

@@ -5,8 +5,9 @@ import type { Command, CopyCommand, CopyFigures, ToolPaths, Word } from './comma
 import { HOLDING_DIR, holdingDir } from './holding-dir.js';
 import { underKerberos } from './kerberos-commands.js';
 import { measuredPartPattern } from './measured-part.js';
+import { shCommand } from './sh-command.js';
 import { withoutTrailingSlashes } from './trailing-slashes.js';
-import { rsyncRemoteShell } from './transport-commands.js';
+import { remoteShellArgv, rsyncRemoteShell } from './transport-commands.js';
 
 /** How a run treats suspicious copies: `--allow-shrink` accepts them. */
 export interface CommandOptions {
@@ -36,10 +37,10 @@ export function rsyncCommands(action: RsyncSpec, tools: ToolPaths, options: Comm
   // temporary object and a copy of it for each optional key.
   const command: Unfinished<CopyCommand> = {
     kind: 'copy',
-    incoming: incoming.incomingListing === true ? incoming.incoming : viaSsh(incoming.incoming),
+    incoming: incoming.incoming,
   };
   if (incoming.incomingListing === true) command.incomingListing = true;
-  command.previous = recorded === undefined ? viaSsh([rsync, ...measureArgv(action, 'to', tools.ssh)]) : [];
+  command.previous = recorded === undefined ? measureCommand(action, 'to', tools) : [];
   // Its first copy is derived from it where it runs (withoutHolding), under k5start too.
   command.copy = viaSsh(copy);
   if (recorded !== undefined) command.recorded = recorded;
@@ -118,13 +119,11 @@ export const syncFilesystem = (path: string): Command => ({ kind: 'exec', argv: 
 /** A guarded copy is judged before it changes anything (see CopyCheckCommand). */
 export function copyCheck(spec: RsyncSpec, tools: ToolPaths, options: CommandOptions): Command[] {
   if (spec.guard === undefined) return [];
-  const rsync = tools.rsync ?? 'rsync';
-  const viaSsh = (words: Word[]) => underKerberos(spec.remote?.kerberos, tools, words);
   return [
     {
       kind: 'check-copy',
-      incoming: viaSsh([rsync, ...measureArgv(spec, 'from', tools.ssh)]),
-      previous: viaSsh([rsync, ...measureArgv(spec, 'to', tools.ssh)]),
+      incoming: measureCommand(spec, 'from', tools),
+      previous: measureCommand(spec, 'to', tools),
       maxShrinkPercent: spec.guard.maxShrinkPercent,
       allowShrink: options.allowShrink === true,
       what: spec.guard.what,
@@ -140,7 +139,6 @@ export function copyCheck(spec: RsyncSpec, tools: ToolPaths, options: CommandOpt
  */
 export function archiveCheck(spec: PackSpec, tools: ToolPaths, options: CommandOptions): Command[] {
   if (spec.guard === undefined) return [];
-  const rsync = tools.rsync ?? 'rsync';
   const tree: RsyncSpec = {
     from: spec.from,
     to: spec.from,
@@ -152,7 +150,7 @@ export function archiveCheck(spec: PackSpec, tools: ToolPaths, options: CommandO
   return [
     {
       kind: 'check-copy',
-      incoming: [rsync, ...measureArgv(tree, 'from')],
+      incoming: measureCommand(tree, 'from', tools),
       previous: keptListing(spec.guard.listing),
       ...(spec.guard.archive === undefined
         ? {}
@@ -268,22 +266,59 @@ export function rsyncArgv(spec: RsyncSpec, ssh = 'ssh', hold = true): string[] {
 }
 
 /**
- * A dry run that only counts one side of a copy (`--stats`, no file list): the same filters, the
- * holding directories left out, into a directory of the work directory that never exists.
+ * The command that counts one side of a copy: rsync's dry run (`--stats`, no file list) with the
+ * copy's filters, the holding directories left out. A side on another host is counted there, by
+ * that host's rsync run through ssh, so that only the figures cross the network, never the file
+ * list of the whole tree, which the copy itself sends once more; a filter read from a file of this
+ * host (`--exclude-from`) keeps the count here, the list sent over ssh.
  */
+function measureCommand(spec: RsyncSpec, side: 'from' | 'to', tools: ToolPaths): Word[] {
+  const remote = spec.remote;
+  if (remote?.side === side && !spec.filters.some((filter) => filter.fromFile !== undefined)) {
+    const there = shCommand([
+      'rsync',
+      ...measureOptions(spec, side, HIDDEN_NAMED),
+      sidePath(spec, side),
+      REMOTE_MEASURE_TARGET,
+    ]);
+    return remoteShellArgv({ kind: 'ssh', ...remote }, there, tools);
+  }
+  return underKerberos(remote?.kerberos, tools, [
+    tools.rsync ?? 'rsync',
+    ...measureArgv(spec, side, tools.ssh),
+  ]);
+}
+
+/**
+ * Where a dry run run on another host "copies" to: a path that does not exist there, in a
+ * directory that does (rsync enters it when the side is an empty directory). A dry run creates
+ * nothing, and the figures it prints are the sender's.
+ */
+const REMOTE_MEASURE_TARGET = '/nonexistent-polyarchiv-measure';
+
+/** A dry run of this host that counts one side, into a directory of the work directory that never exists. */
 function measureArgv(spec: RsyncSpec, side: 'from' | 'to', ssh = 'ssh'): Word[] {
-  const argv: Word[] = ['-a', '-n', '--stats', '--no-h'];
   const remote = spec.remote?.side === side ? spec.remote : undefined;
-  if (remote !== undefined) argv.push('-e', rsyncRemoteShell([ssh, ...remote.sshArgs]), '-s');
-  if (spec.inPlace === true) argv.push(HOLDING_FILTERS[0] as string);
-  // Live data about to be restored into: what it holds of the reserved name (polyarchiv_check_copy).
-  if (side === 'to' && spec.liveTarget === true) argv.push(hiddenNamed(spec, side));
-  // A target whose excluded files the copy deletes is measured whole: they are part of what it loses.
-  if (side === 'from' || spec.deleteExcluded !== true) argv.push(...filterArgs(spec));
-  const path = withSlash(spec[side]);
-  argv.push('--', remote === undefined ? path : `${remote.host}:${path}`, MEASURE_TARGET);
+  const argv: Word[] = measureOptions(spec, side, hiddenNamed(spec, side));
+  if (remote !== undefined) argv.splice(4, 0, '-e', rsyncRemoteShell([ssh, ...remote.sshArgs]), '-s');
+  const at = sidePath(spec, side);
+  argv.push(remote === undefined ? at : `${remote.host}:${at}`, MEASURE_TARGET);
   return argv;
 }
+
+/** A measure's options up to `--`: `named`, how its sender is asked to name hidden entries. */
+function measureOptions(spec: RsyncSpec, side: 'from' | 'to', named: string): string[] {
+  const argv = ['-a', '-n', '--stats', '--no-h'];
+  if (spec.inPlace === true) argv.push(HOLDING_FILTERS[0] as string);
+  // Live data about to be restored into: what it holds of the reserved name (polyarchiv_check_copy).
+  if (side === 'to' && spec.liveTarget === true) argv.push(named);
+  // A target whose excluded files the copy deletes is measured whole: they are part of what it loses.
+  if (side === 'from' || spec.deleteExcluded !== true) argv.push(...filterArgs(spec));
+  argv.push('--');
+  return argv;
+}
+
+const sidePath = (spec: RsyncSpec, side: 'from' | 'to'): string => withSlash(spec[side]);
 
 /**
  * How a guarded copy counts what it would receive. A local incoming side that no filter of the
@@ -298,7 +333,7 @@ export function incomingMeasure(
   tools: ToolPaths = {},
 ): { incoming: Word[]; incomingListing?: true } {
   if (spec.remote?.side === 'from' || spec.filters.length > 0)
-    return { incoming: [tools.rsync ?? 'rsync', ...measureArgv(spec, 'from', tools.ssh)] };
+    return { incoming: measureCommand(spec, 'from', tools) };
   const holding = spec.inPlace === true ? PRUNE_HOLDING : [];
   return {
     incoming: ['find', withSlash(spec.from), '-mindepth', '1', ...holding, '-printf', '%y %s\\n'],

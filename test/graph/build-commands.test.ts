@@ -88,10 +88,21 @@ describe('buildCommands', () => {
     if (copy?.kind !== 'copy') throw new Error(`expected a copy, got ${copy?.kind}`);
     // The local walk runs as it is; the remote measure and the copy under k5start, and so does
     // the first copy both backends derive from the copy where it runs: rsync without its held
-    // updates, under the same k5start.
+    // updates, under the same k5start. The mirror's host counts its side itself.
     expect(copy.incoming[0]).toBe('find');
     expect(copy.incomingListing).toBe(true);
-    for (const words of [copy.previous, copy.copy, withoutHolding(copy.copy)]) {
+    expect(copy.previous).toEqual([
+      ...k5start,
+      cache,
+      '--',
+      'ssh',
+      '-o',
+      'GSSAPIAuthentication=yes',
+      '--',
+      'store',
+      "rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' -- /srv/site/ /nonexistent-polyarchiv-measure",
+    ]);
+    for (const words of [copy.copy, withoutHolding(copy.copy)]) {
       expect(words.slice(0, 9)).toEqual([...k5start, cache, '--']);
       expect(words[9]).toBe('rsync');
     }
@@ -101,7 +112,7 @@ describe('buildCommands', () => {
     expect(withoutHolding(copy.copy).slice(10)).toEqual(rsyncArgv(guarded, 'ssh', false).slice(1));
     // awk sums the listing, cat and rm keep the copy's error output when it explains it: the
     // helper's own.
-    expect(toolsOf(copy)).toEqual(['awk', 'cat', 'mkdir', 'rm', 'find', 'k5start', 'rsync', 'ssh']);
+    expect(toolsOf(copy)).toEqual(['awk', 'cat', 'mkdir', 'rm', 'find', 'k5start', 'ssh', 'rsync']);
     const transport = { kind: 'ssh' as const, host: 'store', sshArgs: [], kerberos };
     const deleted = buildCommands({ ...base, kind: 'delete-archive', archive: '/srv/a.tar.gz', transport });
     expect((deleted[0] as ExecCommand).argv.slice(0, 10)).toEqual([...k5start, cache, '--', 'ssh']);
@@ -110,6 +121,43 @@ describe('buildCommands', () => {
     const [ticket] = buildCommands({ ...base, kind: 'kerberos-ticket', ...kerberos });
     expect(ticket).toEqual({ kind: 'exec', argv: [...k5start, cache] });
     expect(toolsOf(ticket as ExecCommand)).toEqual(['k5start']);
+  });
+
+  it('counts a side on another host there, quoted for its shell, unless a filter is read from a file here', () => {
+    const pulled: Action = {
+      ...base,
+      kind: 'rsync',
+      from: `/srv/it's "$HOME"`,
+      to: '/c/backups/web',
+      remote: { side: 'from', host: '[::1]', sshArgs: ['-p', '2222'] },
+      deleteExtraneous: true,
+      hardLinks: false,
+      filters: [{ rule: 'exclude', pattern: '*.tmp' }],
+      inPlace: true,
+      guard: { maxShrinkPercent: 50, what: 'the copy' },
+    };
+    const [copy] = buildCommands(pulled);
+    if (copy?.kind !== 'copy') throw new Error(`expected a copy, got ${copy?.kind}`);
+    // Only the figures cross the network: the copy sends the file list once, not twice.
+    expect(copy.incoming).toEqual([
+      'ssh',
+      '-p',
+      '2222',
+      '--',
+      '::1',
+      `rsync -a -n --stats --no-h '--filter=H .~polyarchiv~' '--exclude=*.tmp' -- '/srv/it'\\''s "$HOME"/' /nonexistent-polyarchiv-measure`,
+    ]);
+    expect(copy.incomingListing).toBeUndefined();
+    // The copy's target is on this host: counted here, as it was.
+    expect(copy.previous.slice(0, 2)).toEqual(['rsync', '-a']);
+    const fromFile = {
+      ...pulled,
+      filters: [{ rule: 'exclude' as const, fromFile: '/etc/polyarchiv/excludes' }],
+    };
+    const [listed] = buildCommands(fromFile);
+    if (listed?.kind !== 'copy') throw new Error(`expected a copy, got ${listed?.kind}`);
+    expect(listed.incoming.slice(0, 5)).toEqual(['rsync', '-a', '-n', '--stats', '--no-h']);
+    expect(listed.incoming).toContain(`[::1]:/srv/it's "$HOME"/`);
   });
 
   it("names rsync's remote shell among its tools, and no other tool's -e", () => {
