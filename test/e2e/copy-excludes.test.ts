@@ -1,29 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CliResult, runCli } from '../helpers/cli.js';
+import { runThrough } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash');
 
-/** A backup or a restore (without asking) through apply, or through the script `plan` renders. */
-function run(
-  box: Sandbox,
-  how: 'apply' | 'script',
-  command: 'backup' | 'restore',
-  args: string[],
-): CliResult {
-  const yes = command === 'restore' ? ['--yes'] : [];
-  if (how === 'apply') return runCli([command, ...yes, ...args]);
-  const script = box.path(`${command}.sh`);
-  const plan = runCli(['plan', ...(command === 'restore' ? ['--restore'] : []), ...args]);
-  expect(plan.code, plan.stderr).toBe(0);
-  writeFileSync(script, plan.stdout);
-  const result = spawnSync('bash', [script, ...yes], { encoding: 'utf8' });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
+const run = (box: Sandbox, how: 'apply' | 'script', command: 'backup' | 'restore', args: string[]) =>
+  runThrough(how, command, args, box.root);
 
 const collect = (engine: 'local_files' | 'remote_files', rules: string) =>
   [

@@ -1,35 +1,17 @@
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CliResult, runCli } from '../helpers/cli.js';
+import { runCli, runThrough } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { serverPerSuite } from '../helpers/server-per-suite.js';
-import { REMOTE_DIR } from '../helpers/service-targets.js';
+import { REMOTE_DIR, remoteFilesSite } from '../helpers/service-targets.js';
 import { haveTools } from '../helpers/tools.js';
 import { fileContents } from '../helpers/tree.js';
 import { haveSshd, startSshd } from '../servers/sshd.js';
 
 const canRun = haveSshd() && haveTools('rsync', 'flock', 'bash', 'sha256sum');
 
-/**
- * Runs a command through apply, or through the script that `plan` renders with the same flags; a
- * restore goes on without asking (--yes), so that only the guards can stop it.
- */
-function run(
-  box: Sandbox,
-  how: 'apply' | 'script',
-  command: 'backup' | 'restore',
-  args: string[],
-): CliResult {
-  const yes = command === 'restore' ? ['--yes'] : [];
-  if (how === 'apply') return runCli([command, ...yes, ...args]);
-  const script = box.path(`${command}.sh`);
-  const plan = runCli(['plan', ...(command === 'restore' ? ['--restore'] : []), ...args]);
-  expect(plan.code, plan.stderr).toBe(0);
-  writeFileSync(script, plan.stdout);
-  const result = spawnSync('bash', [script, ...yes], { encoding: 'utf8' });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
+const run = (box: Sandbox, how: 'apply' | 'script', command: 'backup' | 'restore', args: string[]) =>
+  runThrough(how, command, args, box.root);
 
 /** Every entry under `path`, directories too. */
 const entries = (path: string): string[] => (readdirSync(path, { recursive: true }) as string[]).sort();
@@ -57,19 +39,11 @@ describe.runIf(canRun).each(['apply', 'script'] as const)('guards on copies over
     const login = [`private_key = ${sshd().clientKey}`, `ssh_options = ${sshd().sshOptions}`];
     box.write({
       ...files,
-      'config/site.collect': [
-        '[point]',
-        'engine = files',
-        'local_path = {root}/collect/{name}',
-        '',
-        '[source "web"]',
-        'engine = remote_files',
+      'config/site.collect': remoteFilesSite([
         `source_url = ${ssh(`origin/${REMOTE_DIR}`)}`,
         ...login,
-        'destination_path = web',
         'max_shrink_percent = 70',
-        '',
-      ].join('\n'),
+      ]),
       'config/mirror.backup': [
         '[point]',
         'engine = synchronize',

@@ -135,6 +135,27 @@ export function backupThrough(
   return runAsync('bash', [script], env);
 }
 
+/**
+ * A backup or a restore through apply, or through the script that `plan` renders with the same
+ * flags, written into `dir`; a restore goes on without asking (--yes), so that only the guards
+ * can stop it.
+ */
+export function runThrough(
+  how: 'apply' | 'script',
+  command: 'backup' | 'restore',
+  args: readonly string[],
+  dir: string,
+): CliResult {
+  const yes = command === 'restore' ? ['--yes'] : [];
+  if (how === 'apply') return runCli([command, ...yes, ...args]);
+  const plan = runCli(['plan', ...(command === 'restore' ? ['--restore'] : []), ...args]);
+  if (plan.code !== 0) throw new Error(`plan failed with ${plan.code}: ${plan.stderr}`);
+  const script = join(dir, `${command}.sh`);
+  writeFileSync(script, plan.stdout);
+  const result = spawnSync('bash', [script, ...yes], { encoding: 'utf8' });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
 /** A `--log-file` with the time stamp that starts each of its lines removed (checked first). */
 export function withoutLogStamps(log: string): string {
   for (const line of log.split('\n').slice(0, -1))
