@@ -277,7 +277,8 @@ function measureCommand(spec: RsyncSpec, side: 'from' | 'to', tools: ToolPaths):
   if (remote?.side === side && !spec.filters.some((filter) => filter.fromFile !== undefined)) {
     const there = shCommand([
       'rsync',
-      ...measureOptions(spec, side, HIDDEN_NAMED),
+      ...MEASURE_FLAGS,
+      ...measureRules(spec, side, HIDDEN_NAMED),
       sidePath(spec, side),
       REMOTE_MEASURE_TARGET,
     ]);
@@ -299,16 +300,22 @@ const REMOTE_MEASURE_TARGET = '/nonexistent-polyarchiv-measure';
 /** A dry run of this host that counts one side, into a directory of the work directory that never exists. */
 function measureArgv(spec: RsyncSpec, side: 'from' | 'to', ssh = 'ssh'): Word[] {
   const remote = spec.remote?.side === side ? spec.remote : undefined;
-  const argv: Word[] = measureOptions(spec, side, hiddenNamed(spec, side));
-  if (remote !== undefined) argv.splice(4, 0, '-e', rsyncRemoteShell([ssh, ...remote.sshArgs]), '-s');
+  const argv: Word[] = [...MEASURE_FLAGS];
+  if (remote !== undefined) argv.push('-e', rsyncRemoteShell([ssh, ...remote.sshArgs]), '-s');
+  argv.push(...measureRules(spec, side, hiddenNamed(spec, side)));
   const at = sidePath(spec, side);
   argv.push(remote === undefined ? at : `${remote.host}:${at}`, MEASURE_TARGET);
   return argv;
 }
 
-/** A measure's options up to `--`: `named`, how its sender is asked to name hidden entries. */
-function measureOptions(spec: RsyncSpec, side: 'from' | 'to', named: string): string[] {
-  const argv = ['-a', '-n', '--stats', '--no-h'];
+const MEASURE_FLAGS = Object.freeze(['-a', '-n', '--stats', '--no-h']);
+
+/**
+ * A measure's filter rules and its `--`, after its flags and transport: `named`, how its sender is
+ * asked to name hidden entries.
+ */
+function measureRules(spec: RsyncSpec, side: 'from' | 'to', named: string): string[] {
+  const argv: string[] = [];
   if (spec.inPlace === true) argv.push(HOLDING_FILTERS[0] as string);
   // Live data about to be restored into: what it holds of the reserved name (polyarchiv_check_copy).
   if (side === 'to' && spec.liveTarget === true) argv.push(named);
