@@ -4,11 +4,14 @@ import {
   chownSync,
   lstatSync,
   mkdirSync,
+  readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/backends/bash/quote.js';
 import { mapTree } from '../../src/backends/execute/map-tree.js';
@@ -20,12 +23,14 @@ import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
 
-const canRun = haveTools('bash', 'find', 'touch', 'tr');
+const canRun = haveTools('bash', 'find', 'mktemp', 'touch', 'tr');
 const newSandbox = sandboxesPerTest();
 
 /**
  * A tool that writes its input upper-cased and logs each input it was given: what the trees hold
  * and which files were written again can both be compared. It fails on a file named `poison`.
+ * Each input is logged in a file of its own: the tools run side by side, and bash writes a name
+ * that holds a newline in two pieces, so appends to one log could interleave.
  */
 function tool(box: Sandbox): string[] {
   const script = box.path('tool.sh');
@@ -35,7 +40,7 @@ function tool(box: Sandbox): string[] {
       '#!/bin/bash',
       '# usage: tool.sh --output FILE -- INPUT',
       'out=$2 in=$4',
-      `printf '%s\\0' "\${in##*/from/}" >> '${box.path('ran')}'`,
+      `printf '%s' "\${in##*/from/}" > "$(mktemp -p '${box.path('ran')}')"`,
       '[[ ${in##*/} != poison ]] || { echo "cannot read poison" >&2; exit 7; }',
       'tr a-z A-Z < "$in" > "$out"',
       '',
@@ -59,9 +64,10 @@ function command(box: Sandbox): MapTreeCommand {
 type Outcome = { code: number; said: string[]; ran: string[]; tree: Record<string, string> };
 
 function ran(box: Sandbox): string[] {
-  const text = spawnSync('cat', [box.path('ran')], { encoding: 'utf8' }).stdout ?? '';
-  rmSync(box.path('ran'), { force: true });
-  return text.split('\0').filter(Boolean).sort();
+  const logs = readdirSync(box.path('ran')).map((name) => readFileSync(join(box.path('ran'), name), 'utf8'));
+  rmSync(box.path('ran'), { recursive: true });
+  mkdirSync(box.path('ran'));
+  return logs.sort();
 }
 
 function viaScript(box: Sandbox): Outcome {
@@ -109,6 +115,7 @@ async function history(steps: ((box: Sandbox) => void)[]): Promise<Outcome[][]> 
   for (const backend of [viaScript, viaExecutor]) {
     const box = newSandbox('polyarchiv-twin-map-');
     mkdirSync(box.path('to'));
+    mkdirSync(box.path('ran'));
     const outcomes: Outcome[] = [];
     for (const step of steps) {
       step(box);
