@@ -282,7 +282,7 @@ function measureCommand(spec: RsyncSpec, side: 'from' | 'to', tools: ToolPaths):
       sidePath(spec, side),
       REMOTE_MEASURE_TARGET,
     ]);
-    return remoteShellArgv({ kind: 'ssh', ...remote }, there, tools);
+    return remoteShellArgv(remote, there, tools);
   }
   return underKerberos(remote?.kerberos, tools, [
     tools.rsync ?? 'rsync',

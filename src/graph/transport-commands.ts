@@ -139,11 +139,14 @@ export function remoteCommand(
   };
 }
 
+/** What ssh needs of a transport: a copy's remote side is one too, passed without a copy made. */
+type SshLogin = Pick<SshTransport, 'host' | 'sshArgs' | 'kerberos'>;
+
 /**
  * ssh running `line` in the remote user's shell: its status is the line's, or ssh's 255 when the
  * host was not reached, so that a pipeline's status there is told apart from a failed connection.
  */
-export function remoteShellArgv(transport: SshTransport, line: string, tools: ToolPaths): Word[] {
+export function remoteShellArgv(transport: SshLogin, line: string, tools: ToolPaths): Word[] {
   return underKerberos(transport.kerberos, tools, [
     tools.ssh ?? 'ssh',
     ...transport.sshArgs,
@@ -154,7 +157,7 @@ export function remoteShellArgv(transport: SshTransport, line: string, tools: To
 }
 
 /** ssh takes an IPv6 address without rsync's brackets. */
-function sshHost(transport: SshTransport): string {
+function sshHost(transport: SshLogin): string {
   return transport.host.replace(/^\[(.*)\]$/, '$1');
 }
 
