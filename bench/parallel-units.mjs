@@ -4,12 +4,17 @@
 // disk as much as the CPUs, and a run where nothing changed since the last one (the daily case:
 // walks and comparisons, bound by the CPUs). Prints the median of RUNS runs of each case,
 // wall-clock and CPU time (user + system of every process a run started); asserts nothing.
+// Beside them, in the same rounds, the very commands polyarchiv runs, by hand: each point's copy,
+// its flush, its mirror and that one's flush, the points in turn and then side by side. Their
+// ratio is what the disk and the CPUs allow two jobs on this machine at that moment.
 // BENCH_CLI=FILE runs that polyarchiv command instead of this build's.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TREE_LISTING_SUM } from '../dist/backends/tool-conventions.js';
+import { buildCommands, holdingDir, rsyncArgv } from '../dist/graph/build-commands.js';
 import { childrenCpu } from './children-cpu.cjs';
 
 const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
@@ -41,7 +46,57 @@ for (const file of ['alpha.collect', 'beta.collect', 'mirror.backup'])
   spawnSync('mv', [join(root, file), config]);
 
 function fresh() {
-  for (const dir of ['alpha', 'beta', 'mirror']) rmSync(join(root, dir), { recursive: true, force: true });
+  for (const dir of ['alpha', 'beta', 'mirror', 'hand'])
+    rmSync(join(root, dir), { recursive: true, force: true });
+}
+
+/** A word for bash, whatever it holds. */
+const quoted = (word) => `'${word.replaceAll("'", "'\\''")}'`;
+
+/**
+ * The commands of one point as polyarchiv runs them, by hand, as one line of bash: the copy and
+ * its mirror, each flushed. A first copy holds nothing back; a later one is counted first by the
+ * guard's dry run of its incoming side (its figures were recorded).
+ */
+function pointByHand(name, first) {
+  const copy = (from, to, hardLinks) => {
+    mkdirSync(holdingDir(to), { recursive: true });
+    const spec = {
+      kind: 'rsync',
+      from,
+      to,
+      deleteExtraneous: true,
+      inPlace: true,
+      guard: { maxShrinkPercent: 50, what: 'bench' },
+      hardLinks,
+      metadata: { xattrs: true, acls: true },
+      filters: [],
+    };
+    const lines = [];
+    if (!first) {
+      const [judged] = buildCommands(spec, {}, { copyFigures: { [to]: { files: 1, bytes: 1 } } });
+      const words = judged.incoming.map((word) => (typeof word === 'string' ? word : join(root, 'measure')));
+      // A listing piped into its sum, as the copy's helper runs it (polyarchiv_sum_listing).
+      const sum = judged.incomingListing ? ` | awk ${quoted(TREE_LISTING_SUM)}` : '';
+      lines.push(`${words.map(quoted).join(' ')}${sum} > /dev/null`);
+    }
+    lines.push(`${rsyncArgv(spec, 'ssh', !first).map(quoted).join(' ')} > /dev/null`);
+    lines.push(`sync -f -- ${quoted(to)}`);
+    return lines;
+  };
+  const target = join(root, 'hand', name);
+  return [
+    ...copy(join(root, 'data', name), target, false),
+    ...copy(target, join(root, 'hand', 'mirror', name), true),
+  ].join(' && ');
+}
+
+/** Both points' commands by hand: one after the other, or side by side. */
+function byHand(jobs, first) {
+  const [alpha, beta] = points.map((name) => pointByHand(name, first));
+  const line =
+    jobs === 1 ? `${alpha} && ${beta}` : `{ ${alpha}; } & a=$!; { ${beta}; } & b=$!; wait $a && wait $b`;
+  return timed('bash', ['-c', `set -e -o pipefail; ${line}`]);
 }
 
 /** Seconds and CPU seconds of one run. */
@@ -64,7 +119,11 @@ function runCase({ backend, jobs, first }) {
   // A first run starts from nothing; a run where nothing changed follows an untimed one that
   // brings every copy up to date. The script is planned after either, as its states then are.
   if (first) fresh();
-  else timed(process.execPath, applyArgs(2));
+  else {
+    timed(process.execPath, applyArgs(2));
+    if (backend === 'by hand') byHand(2, false);
+  }
+  if (backend === 'by hand') return byHand(jobs, first);
   if (backend === 'apply') return timed(process.execPath, applyArgs(jobs));
   const plan = spawnSync(process.execPath, [CLI, 'plan', '--force', '-C', config], { encoding: 'utf8' });
   writeFileSync(script, plan.stdout);
@@ -74,8 +133,9 @@ function runCase({ backend, jobs, first }) {
 console.log(
   `two collect points, each ${FILES} files of ${KIB} KiB (${((FILES * KIB) / 1024).toFixed(0)} MiB) and a mirror; ${cpus().length} CPUs; median of ${RUNS} runs, the cases taking turns in each round`,
 );
+const BACKENDS = ['apply', 'script', 'by hand'];
 const cases = [true, false].flatMap((first) =>
-  ['apply', 'script'].flatMap((backend) => [1, 2].map((jobs) => ({ backend, jobs, first, runs: [] }))),
+  BACKENDS.flatMap((backend) => [1, 2].map((jobs) => ({ backend, jobs, first, runs: [] }))),
 );
 for (let round = 0; round < RUNS; round++) {
   // Each round starts with another case, so that no case always runs first or last.
@@ -87,15 +147,19 @@ for (let round = 0; round < RUNS; round++) {
 console.log('run | backend | --jobs 1 s | --jobs 2 s | ratio | CPU s, --jobs 1 | --jobs 2');
 for (const first of [true, false]) {
   const kind = first ? 'first full run' : 'nothing changed';
-  for (const backend of ['apply', 'script']) {
+  for (const backend of BACKENDS) {
     const [one, two] = cases
       .filter((c) => c.backend === backend && c.first === first)
       .map((c) => ({ wall: median(c.runs.map((r) => r.wall)), cpu: median(c.runs.map((r) => r.cpu)) }));
     console.log(
       `${kind} | ${backend} | ${one.wall.toFixed(2)} | ${two.wall.toFixed(2)} | ${(two.wall / one.wall).toFixed(2)} | ${one.cpu.toFixed(2)} | ${two.cpu.toFixed(2)}`,
     );
+    const ratio = `${(two.wall / one.wall).toFixed(2)}x`;
+    const figures = `${two.wall.toFixed(2)} s against ${one.wall.toFixed(2)} s`;
     console.log(
-      `ratio: ${backend}, two collect points with --jobs 2, ${kind} = ${(two.wall / one.wall).toFixed(2)}x --jobs 1 (goal <= 0.6x; ${two.wall.toFixed(2)} s against ${one.wall.toFixed(2)} s)`,
+      backend === 'by hand'
+        ? `ratio: the same commands by hand, two collect points side by side, ${kind} = ${ratio} in turn (what the machine allowed in these rounds; ${figures})`
+        : `ratio: ${backend}, two collect points with --jobs 2, ${kind} = ${ratio} --jobs 1 (goal <= 0.6x; ${figures})`,
     );
   }
 }
