@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { TREE_LISTING_SUM } from '../dist/backends/tool-conventions.js';
-import { buildCommands, holdingDir, rsyncArgv } from '../dist/graph/build-commands.js';
 import { childrenCpu } from './children-cpu.cjs';
+import { copyArgv, copySpec, incomingCount } from './shared/copy-commands.mjs';
 
 const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
 const files = Number(process.argv[2] ?? 10_000);
@@ -95,32 +95,14 @@ function sameOptions(first, guarded = false) {
   const dir = join(root, guarded ? 'guarded' : 'same');
   let seconds = 0;
   const copy = (from, to, hardLinks) => {
-    mkdirSync(holdingDir(to), { recursive: true });
-    const spec = {
-      kind: 'rsync',
-      from,
-      to,
-      deleteExtraneous: true,
-      inPlace: true,
-      guard: { maxShrinkPercent: 50, what: 'bench' },
-      hardLinks,
-      metadata: { xattrs: true, acls: true },
-      filters: [],
-    };
+    const spec = copySpec(from, to, hardLinks);
     // A first copy has no figures to judge against: it is not counted, only flushed.
     if (guarded && !first) {
-      const recorded = { [to]: { files: 1, bytes: 1 } };
-      const [judged] = buildCommands(spec, {}, { copyFigures: recorded });
-      const words = (argv) => argv.map((word) => (typeof word === 'string' ? word : join(root, 'measure')));
-      const incoming = words(judged.incoming);
+      const count = incomingCount(spec, join(root, 'measure'));
       // A listing piped into its sum, as the copy's helper runs it (polyarchiv_sum_listing).
-      seconds += timed(
-        incoming[0],
-        incoming.slice(1),
-        judged.incomingListing ? ['awk', TREE_LISTING_SUM] : [],
-      );
+      seconds += timed(count.argv[0], count.argv.slice(1), count.listing ? ['awk', TREE_LISTING_SUM] : []);
     }
-    const [tool, ...args] = rsyncArgv(spec, 'ssh', !first);
+    const [tool, ...args] = copyArgv(spec, first);
     seconds += timed(tool, args);
     if (guarded) seconds += timed('sync', ['-f', '--', to]);
   };

@@ -14,8 +14,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TREE_LISTING_SUM } from '../dist/backends/tool-conventions.js';
-import { buildCommands, holdingDir, rsyncArgv } from '../dist/graph/build-commands.js';
 import { childrenCpu } from './children-cpu.cjs';
+import { copyArgv, copySpec, incomingCount } from './shared/copy-commands.mjs';
 
 const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
 const FILES = Number(process.env.FILES ?? 4000);
@@ -60,27 +60,15 @@ const quoted = (word) => `'${word.replaceAll("'", "'\\''")}'`;
  */
 function pointByHand(name, first) {
   const copy = (from, to, hardLinks) => {
-    mkdirSync(holdingDir(to), { recursive: true });
-    const spec = {
-      kind: 'rsync',
-      from,
-      to,
-      deleteExtraneous: true,
-      inPlace: true,
-      guard: { maxShrinkPercent: 50, what: 'bench' },
-      hardLinks,
-      metadata: { xattrs: true, acls: true },
-      filters: [],
-    };
+    const spec = copySpec(from, to, hardLinks);
     const lines = [];
     if (!first) {
-      const [judged] = buildCommands(spec, {}, { copyFigures: { [to]: { files: 1, bytes: 1 } } });
-      const words = judged.incoming.map((word) => (typeof word === 'string' ? word : join(root, 'measure')));
+      const count = incomingCount(spec, join(root, 'measure'));
       // A listing piped into its sum, as the copy's helper runs it (polyarchiv_sum_listing).
-      const sum = judged.incomingListing ? ` | awk ${quoted(TREE_LISTING_SUM)}` : '';
-      lines.push(`${words.map(quoted).join(' ')}${sum} > /dev/null`);
+      const sum = count.listing ? ` | awk ${quoted(TREE_LISTING_SUM)}` : '';
+      lines.push(`${count.argv.map(quoted).join(' ')}${sum} > /dev/null`);
     }
-    lines.push(`${rsyncArgv(spec, 'ssh', !first).map(quoted).join(' ')} > /dev/null`);
+    lines.push(`${copyArgv(spec, first).map(quoted).join(' ')} > /dev/null`);
     lines.push(`sync -f -- ${quoted(to)}`);
     return lines;
   };
