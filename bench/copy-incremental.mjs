@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { TREE_LISTING_SUM } from '../dist/backends/tool-conventions.js';
 import { childrenCpu } from './children-cpu.cjs';
 import { copyArgv, copySpec, incomingCount } from './shared/copy-commands.mjs';
+import { setAside } from './shared/set-aside.mjs';
 
 const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
 const files = Number(process.argv[2] ?? 10_000);
@@ -193,10 +194,13 @@ function inRounds(count, first, before) {
   return medians(runs);
 }
 
-const removeCopies = () => {
-  for (const dir of ['hand', 'same', 'guarded', 'collect', 'mirror', 'collect-script', 'mirror-script'])
-    rmSync(join(root, dir), { recursive: true, force: true });
-};
+const removeCopies = () =>
+  setAside(
+    root,
+    ['hand', 'same', 'guarded', 'collect', 'mirror', 'collect-script', 'mirror-script'].map((dir) =>
+      join(root, dir),
+    ),
+  );
 
 try {
   writeData();

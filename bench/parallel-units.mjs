@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { TREE_LISTING_SUM } from '../dist/backends/tool-conventions.js';
 import { childrenCpu } from './children-cpu.cjs';
 import { copyArgv, copySpec, incomingCount } from './shared/copy-commands.mjs';
+import { setAside } from './shared/set-aside.mjs';
 
 const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../dist/bin/main.js', import.meta.url));
 const FILES = Number(process.env.FILES ?? 4000);
@@ -46,8 +47,10 @@ for (const file of ['alpha.collect', 'beta.collect', 'mirror.backup'])
   spawnSync('mv', [join(root, file), config]);
 
 function fresh() {
-  for (const dir of ['alpha', 'beta', 'mirror', 'hand'])
-    rmSync(join(root, dir), { recursive: true, force: true });
+  setAside(
+    root,
+    ['alpha', 'beta', 'mirror', 'hand'].map((dir) => join(root, dir)),
+  );
 }
 
 /** A word for bash, whatever it holds. */
