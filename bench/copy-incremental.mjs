@@ -195,12 +195,7 @@ function inRounds(count, first, before) {
 }
 
 const removeCopies = () =>
-  setAside(
-    root,
-    ['hand', 'same', 'guarded', 'collect', 'mirror', 'collect-script', 'mirror-script'].map((dir) =>
-      join(root, dir),
-    ),
-  );
+  setAside(root, ['hand', 'same', 'guarded', 'collect', 'mirror', 'collect-script', 'mirror-script']);
 
 try {
   writeData();

@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shellWord } from '../dist/backends/bash/shell-word.js';
 import { TREE_LISTING_SUM } from '../dist/backends/tool-conventions.js';
 import { childrenCpu } from './children-cpu.cjs';
 import { copyArgv, copySpec, incomingCount } from './shared/copy-commands.mjs';
@@ -47,14 +48,8 @@ for (const file of ['alpha.collect', 'beta.collect', 'mirror.backup'])
   spawnSync('mv', [join(root, file), config]);
 
 function fresh() {
-  setAside(
-    root,
-    ['alpha', 'beta', 'mirror', 'hand'].map((dir) => join(root, dir)),
-  );
+  setAside(root, ['alpha', 'beta', 'mirror', 'hand']);
 }
-
-/** A word for bash, whatever it holds. */
-const quoted = (word) => `'${word.replaceAll("'", "'\\''")}'`;
 
 /**
  * The commands of one point as polyarchiv runs them, by hand, as one line of bash: the copy and
@@ -68,11 +63,11 @@ function pointByHand(name, first) {
     if (!first) {
       const count = incomingCount(spec, join(root, 'measure'));
       // A listing piped into its sum, as the copy's helper runs it (polyarchiv_sum_listing).
-      const sum = count.listing ? ` | awk ${quoted(TREE_LISTING_SUM)}` : '';
-      lines.push(`${count.argv.map(quoted).join(' ')}${sum} > /dev/null`);
+      const sum = count.listing ? ` | awk ${shellWord(TREE_LISTING_SUM)}` : '';
+      lines.push(`${count.argv.map(shellWord).join(' ')}${sum} > /dev/null`);
     }
-    lines.push(`${copyArgv(spec, first).map(quoted).join(' ')} > /dev/null`);
-    lines.push(`sync -f -- ${quoted(to)}`);
+    lines.push(`${copyArgv(spec, first).map(shellWord).join(' ')} > /dev/null`);
+    lines.push(`sync -f -- ${shellWord(to)}`);
     return lines;
   };
   const target = join(root, 'hand', name);
@@ -110,10 +105,8 @@ function runCase({ backend, jobs, first }) {
   // A first run starts from nothing; a run where nothing changed follows an untimed one that
   // brings every copy up to date. The script is planned after either, as its states then are.
   if (first) fresh();
-  else {
-    timed(process.execPath, applyArgs(2));
-    if (backend === 'by hand') byHand(2, false);
-  }
+  else if (backend === 'by hand') byHand(2, false);
+  else timed(process.execPath, applyArgs(2));
   if (backend === 'by hand') return byHand(jobs, first);
   if (backend === 'apply') return timed(process.execPath, applyArgs(jobs));
   const plan = spawnSync(process.execPath, [CLI, 'plan', '--force', '-C', config], { encoding: 'utf8' });

@@ -5,15 +5,13 @@
 // its writer up to twice the kernel time, by how many inodes were freed and how recently: a
 // first full run's figures then followed the deletion before it more than the run itself.
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 
 let moved = 0;
 
-/** Moves each of `paths` that exists into a directory of `root` that the benchmark removes at its end. */
-export function setAside(root, paths) {
+/** Moves each of the directories `names` of `root` that exists into one that `root`'s removal removes. */
+export function setAside(root, names) {
   const aside = join(root, 'set-aside', String(moved++));
   mkdirSync(aside, { recursive: true });
-  paths.forEach((path, i) => {
-    if (existsSync(path)) renameSync(path, join(aside, `${i}-${basename(path)}`));
-  });
+  for (const name of names) if (existsSync(join(root, name))) renameSync(join(root, name), join(aside, name));
 }

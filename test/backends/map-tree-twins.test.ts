@@ -64,10 +64,14 @@ function command(box: Sandbox): MapTreeCommand {
 type Outcome = { code: number; said: string[]; ran: string[]; tree: Record<string, string> };
 
 function ran(box: Sandbox): string[] {
-  const logs = readdirSync(box.path('ran')).map((name) => readFileSync(join(box.path('ran'), name), 'utf8'));
-  rmSync(box.path('ran'), { recursive: true });
-  mkdirSync(box.path('ran'));
-  return logs.sort();
+  return readdirSync(box.path('ran'))
+    .map((name) => {
+      const log = join(box.path('ran'), name);
+      const input = readFileSync(log, 'utf8');
+      rmSync(log);
+      return input;
+    })
+    .sort();
 }
 
 function viaScript(box: Sandbox): Outcome {
