@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { removeTree } from './remove-tree.js';
 
 export interface Sandbox {
   readonly root: string;
@@ -23,7 +24,7 @@ export function makeSandbox(prefix = 'polyarchiv-test-'): Sandbox {
         writeFileSync(file, text);
       }
     },
-    remove: () => rmSync(root, { recursive: true, force: true }),
+    remove: () => removeTree(root),
   };
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { haveTools } from '../helpers/tools.js';
 import { freePort } from './postgresql.js';
 import { restartable } from './restartable.js';
-import { serverLog } from './sshd.js';
+import { serverLog } from './server-process.js';
 import { SVN_PASSWORD } from './svnserve.js';
 import { type Issued, makeTestCa } from './test-ca.js';
 

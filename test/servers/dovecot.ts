@@ -7,11 +7,11 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeTree } from '../helpers/remove-tree.js';
 
 /**
  * A private Dovecot 2.3 for the tests, configured entirely in a temporary directory: base_dir,
@@ -89,7 +89,7 @@ export function startDovecot(): Dovecot {
       );
     },
     wipe() {
-      for (const user of users) rmSync(join(mailDir, user), { recursive: true, force: true });
+      for (const user of users) removeTree(join(mailDir, user));
     },
     addUser(user) {
       appendFileSync(join(root, 'users'), userLine(user, mailDir));
@@ -99,7 +99,7 @@ export function startDovecot(): Dovecot {
     removeUser(user) {
       const file = join(root, 'users');
       writeFileSync(file, readFileSync(file, 'utf8').replace(userLine(user, mailDir), ''));
-      rmSync(join(mailDir, user), { recursive: true, force: true });
+      removeTree(join(mailDir, user));
       waitFor(() => !known(user));
     },
     remove() {
@@ -108,7 +108,7 @@ export function startDovecot(): Dovecot {
         spawnSync('doveadm', ['-c', configFile, 'stop']);
         waitFor(() => !existsSync(pidFile));
       }
-      rmSync(root, { recursive: true, force: true });
+      removeTree(root);
     },
   };
   // The master daemonizes: its inherited pipes would keep spawnSync waiting, so no pipes.

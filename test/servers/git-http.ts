@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeTree } from '../helpers/remove-tree.js';
 import { haveTools } from '../helpers/tools.js';
 import { freePort } from './postgresql.js';
-import { serverLog } from './sshd.js';
+import { serverLog } from './server-process.js';
 
 /**
  * git's smart HTTP for the tests: lighttpd on a free loopback port runs `git http-backend` as a
@@ -95,7 +96,7 @@ export async function startGitHttp(password = HTTP_PASSWORD, user = 'backup'): P
             child.kill('SIGTERM');
           });
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        removeTree(dir);
       }
     },
   };

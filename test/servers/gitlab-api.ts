@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeTree } from '../helpers/remove-tree.js';
 
 /**
  * A stand-in for the GitLab REST API v4 endpoints polyarchiv calls (gitlab-stand-in.mjs, its own
@@ -82,7 +83,7 @@ export async function startGitlabStandIn(options: GitlabOptions): Promise<Gitlab
           child.once('exit', () => resolve());
           child.kill('SIGTERM');
         });
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
     },
   };
 }

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeTree } from '../helpers/remove-tree.js';
 
 /** A request as the receiver recorded it. */
 export interface ReceivedRequest {
@@ -43,7 +44,7 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill();
       await exited;
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
     },
   };
 }

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeTree } from '../helpers/remove-tree.js';
 
 /**
  * A private MariaDB server for one test file: data directory, unix socket, pid file and error log
@@ -109,7 +110,7 @@ export async function startMariaDb(): Promise<MariaDb> {
     },
     async stop() {
       await stopProcess(server);
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
     },
   };
 }

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeTree } from '../helpers/remove-tree.js';
 import { haveTools } from '../helpers/tools.js';
 import { snapshotTree } from '../helpers/tree.js';
 
@@ -106,7 +107,7 @@ export async function startPostgres(): Promise<PgServer> {
       try {
         server.stop();
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        removeTree(dir);
       }
     },
   };

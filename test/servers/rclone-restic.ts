@@ -4,7 +4,7 @@ import { closeSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './postgresql.js';
-import { destroyServer, serverLog, stopChild, waitForPort } from './sshd.js';
+import { destroyServer, serverLog, stopChild, waitForPort } from './server-process.js';
 
 /**
  * restic's REST protocol served by `rclone serve restic` from a temporary directory, on a free

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
-import { destroyServer, stopChild, waitForPort } from './sshd.js';
+import { destroyServer, stopChild, waitForPort } from './server-process.js';
 
 /** What a server the tests stop and start again (a server that is down) offers. */
 export interface Restartable {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { haveTools } from '../helpers/tools.js';
 import { freePort } from './postgresql.js';
 import { restartable } from './restartable.js';
-import { serverLog } from './sshd.js';
+import { serverLog } from './server-process.js';
 
 const SERVER = fileURLToPath(new URL('./s3-server.mjs', import.meta.url));
 

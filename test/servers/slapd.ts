@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeTree } from '../helpers/remove-tree.js';
 
 /**
  * A private OpenLDAP slapd for the tests: cn=config generated with `slapadd -n 0` in a temporary
@@ -83,7 +84,7 @@ export function startSlapd(): Slapd {
     contents: () => sortedContents(url, ldapEnv),
     remove() {
       server.stop();
-      rmSync(root, { recursive: true, force: true });
+      removeTree(root);
     },
   };
   server.start();

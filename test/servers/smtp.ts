@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeTree } from '../helpers/remove-tree.js';
 import { haveTools } from '../helpers/tools.js';
 import { freePort } from './postgresql.js';
-import { serverLog } from './sshd.js';
+import { serverLog } from './server-process.js';
 
 /** Debian's python3-aiosmtpd is installed for the system's python, not for another one on PATH. */
 export const PYTHON = '/usr/bin/python3';
@@ -103,7 +104,7 @@ export async function startSmtp(options: SmtpOptions): Promise<SmtpServer> {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill();
       await exited;
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
     },
   };
 }

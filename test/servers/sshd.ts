@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveTools } from '../helpers/tools.js';
 import { freePort } from './postgresql.js';
+import { destroyServer, stopChild, waitForPort } from './server-process.js';
 
 /**
  * A private OpenSSH server for the tests: never the system-wide service. It listens on a free
@@ -135,55 +135,4 @@ function keygen(file: string): void {
     },
   );
   if (result.status !== 0) throw new Error(`ssh-keygen failed: ${result.stderr}`);
-}
-
-/** Stops a server started by the suite with SIGTERM and waits for it to exit. */
-export async function stopChild(running: ChildProcess | undefined): Promise<void> {
-  if (running === undefined || running.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    running.once('exit', () => resolve());
-    running.kill('SIGTERM');
-  });
-}
-
-/** Stops a server, then removes its directory whatever happened. */
-export async function destroyServer(server: { stop(): Promise<void> }, dir: string): Promise<void> {
-  try {
-    await server.stop();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Resolves once the port accepts connections; rejects if the server exits or after 10 s. */
-/**
- * A server's log, written to a file of its directory. Never a pipe: while a test blocks in
- * spawnSync, nothing drains a pipe, and a server that logs each connection would fill it and stop
- * in the middle of a transfer.
- */
-export function serverLog(dir: string, name: string): { readonly fd: number; read(): string } {
-  const file = join(dir, name);
-  const fd = openSync(file, 'a');
-  return { fd, read: () => (existsSync(file) ? readFileSync(file, 'utf8') : '') };
-}
-
-export async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited (${child.exitCode}): ${log()}`);
-    if (await accepts(port)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${child.spawnfile} did not listen on 127.0.0.1:${port}: ${log()}`);
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeTree } from '../helpers/remove-tree.js';
 import { haveTools } from '../helpers/tools.js';
 import { freePort } from './postgresql.js';
-import { serverLog, waitForPort } from './sshd.js';
+import { serverLog, waitForPort } from './server-process.js';
 
 /**
  * svnserve for the tests, on a free loopback port: repositories created below its root (`-r`),
@@ -80,7 +81,7 @@ export async function startSvnserve(): Promise<SvnServer> {
             child.kill('SIGTERM');
           });
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        removeTree(dir);
       }
     },
   };
