@@ -9,7 +9,7 @@ import { partialFile, useWorkDir } from '../helpers/partials.js';
 import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { haveTools } from '../helpers/tools.js';
 import { type GitlabOptions, type GitlabStandIn, startGitlabStandIn } from '../servers/gitlab-api.js';
-import { freePort } from '../servers/postgresql.js';
+import { freePort } from '../servers/server-process.js';
 
 const canRun = haveTools('bash', 'curl');
 /** What a careless config file or shell line would break on (tokens are ASCII, as header values). */

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkCopy } from '../../src/backends/execute/check-copy.js';
 import { alignMailboxes } from '../../src/backends/execute/dovecot-align.js';
@@ -37,7 +37,11 @@ async function stopped(helper: (ctx: RunContext) => Promise<number>) {
   // The tool is registered as it starts: stop it as an interruption does, by its process group.
   for (let i = 0; i < 200 && processes.size === 0; i++) await new Promise((r) => setTimeout(r, 10));
   expect(processes.size).toBe(1);
-  await new Promise((r) => setTimeout(r, 300));
+  // Stopped once it said which file its fd 9 is: once it sleeps.
+  const [tool] = processes;
+  const sleeps = () => readFileSync(`/proc/${tool?.pid}/comm`, 'utf8').trim() === 'sleep';
+  for (let i = 0; i < 1000 && !sleeps(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(sleeps()).toBe(true);
   for (const child of processes) process.kill(-(child.pid as number), 'SIGTERM');
   const code = await running;
   closeSync(lockFd);

@@ -4,7 +4,7 @@ import { backupThrough } from '../helpers/cli.js';
 import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { scanCommandLines } from '../helpers/secret-scan.js';
 import { haveTools } from '../helpers/tools.js';
-import { freePort } from '../servers/postgresql.js';
+import { freePort } from '../servers/server-process.js';
 import { haveSmtp, type SmtpServer, startSmtp } from '../servers/smtp.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'timeout', 'curl') && haveSmtp();

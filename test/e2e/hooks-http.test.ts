@@ -5,7 +5,7 @@ import { type Sandbox, sandboxesPerTest } from '../helpers/sandbox.js';
 import { filesHolding, scanCommandLines } from '../helpers/secret-scan.js';
 import { haveTools } from '../helpers/tools.js';
 import { type HttpReceiver, startHttpReceiver } from '../servers/http-receiver.js';
-import { freePort } from '../servers/postgresql.js';
+import { freePort } from '../servers/server-process.js';
 
 const canRun = haveTools('rsync', 'flock', 'bash', 'sha256sum', 'timeout', 'curl');
 const BACKENDS = ['apply', 'script'] as const;

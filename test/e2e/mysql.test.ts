@@ -154,6 +154,9 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
       expect(plan.stdout).not.toContain(PASSWORD);
       expect(plan.stdout).toContain('--defaults-extra-file=');
     }
+    const holdsLock = () =>
+      db.sql("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP%'").trim() !==
+      '0';
     for (const backend of ['apply', 'script'] as const) {
       // A client holding a write lock on a table keeps mysqldump running while /proc is scanned.
       const locker = runAsync('mysql', [
@@ -163,7 +166,13 @@ describe.runIf(canRun)('mysql source against a real MariaDB server', () => {
         '--execute=LOCK TABLES customers WRITE; DO SLEEP(1.5); UNLOCK TABLES;',
         'shop',
       ]);
-      await new Promise((r) => setTimeout(r, 300));
+      // Started once the client holds the lock: it sleeps with it.
+      let locked = holdsLock();
+      for (let i = 0; i < 200 && !locked; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        locked = holdsLock();
+      }
+      expect(locked, 'the client never took its lock').toBe(true);
       const run =
         backend === 'apply'
           ? runCliAsync(['backup', '--show-commands', ...args])

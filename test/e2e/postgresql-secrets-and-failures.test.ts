@@ -5,7 +5,8 @@ import { PG_DUMP_COMPLETE } from '../../src/engines/sources/postgresql.js';
 import { runCli, runCliAsync } from '../helpers/cli.js';
 import { NOW, runScript, SECRET_VARIABLE, usePostgresCase } from '../helpers/postgres-case.js';
 import { haveTools } from '../helpers/tools.js';
-import { freePort, havePostgres, scanProcessesWhile, writeExecutable } from '../servers/postgresql.js';
+import { havePostgres, scanProcessesWhile, writeExecutable } from '../servers/postgresql.js';
+import { freePort } from '../servers/server-process.js';
 
 const canRun = havePostgres() && haveTools('rsync', 'flock', 'bash', 'sha256sum', 'sudo');
 

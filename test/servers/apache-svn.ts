@@ -3,9 +3,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveTools } from '../helpers/tools.js';
-import { freePort } from './postgresql.js';
 import { restartable } from './restartable.js';
-import { serverLog } from './server-process.js';
+import { freePort, serverLog } from './server-process.js';
 import { SVN_PASSWORD } from './svnserve.js';
 import { type Issued, makeTestCa } from './test-ca.js';
 

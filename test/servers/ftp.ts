@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { haveTools } from '../helpers/tools.js';
 import { HTTP_PASSWORD } from './git-http.js';
-import { freePort } from './postgresql.js';
 import { restartable } from './restartable.js';
-import { serverLog } from './server-process.js';
+import { freePort, serverLog } from './server-process.js';
 import { makeTestCa } from './test-ca.js';
 
 /** Debian's python3 (not a virtualenv's), where python3-pyftpdlib is installed. */

@@ -1,12 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeTree } from '../helpers/remove-tree.js';
 import { haveTools } from '../helpers/tools.js';
-import { freePort } from './postgresql.js';
-import { serverLog } from './server-process.js';
+import { destroyServer, freePort, serverLog, stopChild, waitForPort } from './server-process.js';
 
 /**
  * git's smart HTTP for the tests: lighttpd on a free loopback port runs `git http-backend` as a
@@ -88,37 +85,6 @@ export async function startGitHttp(password = HTTP_PASSWORD, user = 'backup'): P
       if (init.status !== 0) throw new Error(`git init --bare ${path}: ${init.stderr}`);
       return path;
     },
-    async destroy() {
-      try {
-        if (child.exitCode === null)
-          await new Promise<void>((resolve) => {
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          });
-      } finally {
-        removeTree(dir);
-      }
-    },
+    destroy: () => destroyServer({ stop: () => stopChild(child) }, dir),
   };
-}
-
-async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`lighttpd exited (${child.exitCode}): ${log()}`);
-    if (await accepts(port)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`lighttpd did not listen on 127.0.0.1:${port}: ${log()}`);
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -3,8 +3,7 @@ import { closeSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveTools } from '../helpers/tools.js';
-import { freePort } from './postgresql.js';
-import { destroyServer, serverLog, stopChild, waitForPort } from './server-process.js';
+import { destroyServer, freePort, serverLog, stopChild, waitForPort } from './server-process.js';
 
 /**
  * An MIT Kerberos KDC for the tests, never the system's: a realm of its own (database, stash and

@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeTree } from '../helpers/remove-tree.js';
+import { destroyServer, freePort, stopChild } from './server-process.js';
 
 /**
  * A private MariaDB server for one test file: data directory, unix socket, pid file and error log
@@ -108,27 +107,12 @@ export async function startMariaDb(): Promise<MariaDb> {
       if (result.status !== 0) throw new Error(`mysqldump failed: ${result.stderr}`);
       return result.stdout;
     },
-    async stop() {
-      await stopProcess(server);
-      removeTree(dir);
-    },
+    stop: () => destroyServer({ stop: () => stopChild(server) }, dir),
   };
 }
 
 function userId(user: string, flag: '-u' | '-g'): number {
   return Number(spawnSync('id', [flag, user], { encoding: 'utf8' }).stdout.trim());
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitFor(ready: () => boolean, server: ChildProcess, dir: string): Promise<void> {
@@ -138,16 +122,8 @@ async function waitFor(ready: () => boolean, server: ChildProcess, dir: string):
     await new Promise((r) => setTimeout(r, 100));
   }
   const log = spawnSync('cat', [join(dir, 'error.log')], { encoding: 'utf8' }).stdout;
-  await stopProcess(server);
+  await stopChild(server);
   throw new Error(`MariaDB did not start:\n${log}`);
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 /**

@@ -3,8 +3,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './postgresql.js';
-import { destroyServer, serverLog, stopChild, waitForPort } from './server-process.js';
+import { destroyServer, freePort, serverLog, stopChild, waitForPort } from './server-process.js';
 
 /**
  * restic's REST protocol served by `rclone serve restic` from a temporary directory, on a free

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { haveTools } from '../helpers/tools.js';
-import { freePort } from './postgresql.js';
 import { restartable } from './restartable.js';
-import { serverLog } from './server-process.js';
+import { freePort, serverLog } from './server-process.js';
 
 const SERVER = fileURLToPath(new URL('./s3-server.mjs', import.meta.url));
 

@@ -1,21 +1,27 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, openSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { removeTree } from '../helpers/remove-tree.js';
 
 /** What the servers of the suite share: their log, their readiness, their stop and removal. */
 
-/** Stops a server started by the suite with SIGTERM and waits for it to exit. */
+/**
+ * Stops a server started by the suite with SIGTERM and waits for it to exit. A process that has
+ * exited already (with a status, or killed by a signal) emits no other `exit`: it is not waited for.
+ */
 export async function stopChild(running: ChildProcess | undefined): Promise<void> {
-  if (running === undefined || running.exitCode !== null) return;
+  if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     running.once('exit', () => resolve());
     running.kill('SIGTERM');
   });
 }
 
-/** Stops a server, then removes its directory whatever happened. */
+/**
+ * Stops a server, then removes its directory whatever happened. A bare process is stopped with
+ * `{ stop: () => stopChild(child) }`.
+ */
 export async function destroyServer(server: { stop(): Promise<void> }, dir: string): Promise<void> {
   try {
     await server.stop();
@@ -35,9 +41,13 @@ export function serverLog(dir: string, name: string): { readonly fd: number; rea
   return { fd, read: () => (existsSync(file) ? readFileSync(file, 'utf8') : '') };
 }
 
-/** Resolves once the port accepts connections; rejects if the server exits or after 10 s. */
+/**
+ * Resolves once the port accepts connections; rejects if the server exits or after 30 s. Servers
+ * start in a `beforeAll`, whose failure fails every test of its suite: the wait allows for a
+ * loaded machine.
+ */
 export async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited (${child.exitCode}): ${log()}`);
     if (await accepts(port)) return;
@@ -54,5 +64,17 @@ function accepts(port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
+  });
+}
+
+/** A loopback port that was free a moment ago, for a server to listen on. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject()));
+    });
   });
 }

@@ -3,10 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { removeTree } from '../helpers/remove-tree.js';
 import { haveTools } from '../helpers/tools.js';
-import { freePort } from './postgresql.js';
-import { serverLog } from './server-process.js';
+import { destroyServer, freePort, serverLog, stopChild } from './server-process.js';
 
 /** Debian's python3-aiosmtpd is installed for the system's python, not for another one on PATH. */
 export const PYTHON = '/usr/bin/python3';
@@ -100,11 +98,6 @@ export async function startSmtp(options: SmtpOptions): Promise<SmtpServer> {
             .filter((line) => line !== '')
             .map((line) => JSON.parse(line) as SmtpRecord)
         : [],
-    stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill();
-      await exited;
-      removeTree(dir);
-    },
+    stop: () => destroyServer({ stop: () => stopChild(child) }, dir),
   };
 }

@@ -3,8 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveTools } from '../helpers/tools.js';
-import { freePort } from './postgresql.js';
-import { destroyServer, stopChild, waitForPort } from './server-process.js';
+import { destroyServer, freePort, stopChild, waitForPort } from './server-process.js';
 
 /**
  * A private OpenSSH server for the tests: never the system-wide service. It listens on a free

@@ -2,10 +2,8 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeTree } from '../helpers/remove-tree.js';
 import { haveTools } from '../helpers/tools.js';
-import { freePort } from './postgresql.js';
-import { serverLog, waitForPort } from './server-process.js';
+import { destroyServer, freePort, serverLog, stopChild, waitForPort } from './server-process.js';
 
 /**
  * svnserve for the tests, on a free loopback port: repositories created below its root (`-r`),
@@ -73,16 +71,6 @@ export async function startSvnserve(): Promise<SvnServer> {
       return path;
     },
     log: stderr.read,
-    async destroy() {
-      try {
-        if (child.exitCode === null)
-          await new Promise<void>((resolve) => {
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          });
-      } finally {
-        removeTree(dir);
-      }
-    },
+    destroy: () => destroyServer({ stop: () => stopChild(child) }, dir),
   };
 }

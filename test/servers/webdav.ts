@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveTools } from '../helpers/tools.js';
 import { HTTP_PASSWORD, LIGHTTPD } from './git-http.js';
-import { freePort } from './postgresql.js';
 import { restartable } from './restartable.js';
-import { serverLog } from './server-process.js';
+import { freePort, serverLog } from './server-process.js';
 import { makeTestCa } from './test-ca.js';
 
 /** Debian's lighttpd-mod-webdav installs the module here. */
