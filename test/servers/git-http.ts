@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveTools } from '../helpers/tools.js';
-import { destroyServer, freePort, serverLog, stopChild, waitForPort } from './server-process.js';
+import { destroyProcess, freePort, serverLog, waitForPort } from './server-process.js';
 
 /**
  * git's smart HTTP for the tests: lighttpd on a free loopback port runs `git http-backend` as a
@@ -85,6 +85,6 @@ export async function startGitHttp(password = HTTP_PASSWORD, user = 'backup'): P
       if (init.status !== 0) throw new Error(`git init --bare ${path}: ${init.stderr}`);
       return path;
     },
-    destroy: () => destroyServer({ stop: () => stopChild(child) }, dir),
+    destroy: () => destroyProcess(child, dir),
   };
 }

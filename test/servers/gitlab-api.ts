@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { destroyServer, stopChild } from './server-process.js';
+import { destroyProcess } from './server-process.js';
 
 /**
  * A stand-in for the GitLab REST API v4 endpoints polyarchiv calls (gitlab-stand-in.mjs, its own
@@ -77,6 +77,6 @@ export async function startGitlabStandIn(options: GitlabOptions): Promise<Gitlab
     url: `http://127.0.0.1:${port}${GITLAB_PREFIX}`,
     requests: () => entries().map((e) => e.request),
     creations: () => entries().flatMap((e) => (e.form === undefined ? [] : [e.form])),
-    close: () => destroyServer({ stop: () => stopChild(child) }, dir),
+    close: () => destroyProcess(child, dir),
   };
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { destroyServer, stopChild } from './server-process.js';
+import { destroyProcess } from './server-process.js';
 
 /** A request as the receiver recorded it. */
 export interface ReceivedRequest {
@@ -40,6 +40,6 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
             .filter((line) => line !== '')
             .map((line) => JSON.parse(line) as ReceivedRequest)
         : [],
-    stop: () => destroyServer({ stop: () => stopChild(child) }, dir),
+    stop: () => destroyProcess(child, dir),
   };
 }

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { destroyServer, freePort, stopChild } from './server-process.js';
+import { destroyProcess, freePort, stopChild } from './server-process.js';
 
 /**
  * A private MariaDB server for one test file: data directory, unix socket, pid file and error log
@@ -107,7 +107,7 @@ export async function startMariaDb(): Promise<MariaDb> {
       if (result.status !== 0) throw new Error(`mysqldump failed: ${result.stderr}`);
       return result.stdout;
     },
-    stop: () => destroyServer({ stop: () => stopChild(server) }, dir),
+    stop: () => destroyProcess(server, dir),
   };
 }
 

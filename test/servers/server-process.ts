@@ -4,7 +4,7 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { removeTree } from '../helpers/remove-tree.js';
 
-/** What the servers of the suite share: their log, their readiness, their stop and removal. */
+// What the servers of the suite share: their port, their log, their readiness, their stop and removal.
 
 /**
  * Stops a server started by the suite with SIGTERM and waits for it to exit. A process that has
@@ -18,10 +18,7 @@ export async function stopChild(running: ChildProcess | undefined): Promise<void
   });
 }
 
-/**
- * Stops a server, then removes its directory whatever happened. A bare process is stopped with
- * `{ stop: () => stopChild(child) }`.
- */
+/** Stops a server, then removes its directory whatever happened. */
 export async function destroyServer(server: { stop(): Promise<void> }, dir: string): Promise<void> {
   try {
     await server.stop();
@@ -29,6 +26,10 @@ export async function destroyServer(server: { stop(): Promise<void> }, dir: stri
     removeTree(dir);
   }
 }
+
+/** The same for a server that is one process the suite started. */
+export const destroyProcess = (child: ChildProcess, dir: string): Promise<void> =>
+  destroyServer({ stop: () => stopChild(child) }, dir);
 
 /**
  * A server's log, written to a file of its directory. Never a pipe: while a test blocks in

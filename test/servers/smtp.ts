@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { haveTools } from '../helpers/tools.js';
-import { destroyServer, freePort, serverLog, stopChild } from './server-process.js';
+import { destroyProcess, freePort, serverLog } from './server-process.js';
 
 /** Debian's python3-aiosmtpd is installed for the system's python, not for another one on PATH. */
 export const PYTHON = '/usr/bin/python3';
@@ -98,6 +98,6 @@ export async function startSmtp(options: SmtpOptions): Promise<SmtpServer> {
             .filter((line) => line !== '')
             .map((line) => JSON.parse(line) as SmtpRecord)
         : [],
-    stop: () => destroyServer({ stop: () => stopChild(child) }, dir),
+    stop: () => destroyProcess(child, dir),
   };
 }

@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveTools } from '../helpers/tools.js';
-import { destroyServer, freePort, serverLog, stopChild, waitForPort } from './server-process.js';
+import { destroyProcess, freePort, serverLog, waitForPort } from './server-process.js';
 
 /**
  * svnserve for the tests, on a free loopback port: repositories created below its root (`-r`),
@@ -71,6 +71,6 @@ export async function startSvnserve(): Promise<SvnServer> {
       return path;
     },
     log: stderr.read,
-    destroy: () => destroyServer({ stop: () => stopChild(child) }, dir),
+    destroy: () => destroyProcess(child, dir),
   };
 }
