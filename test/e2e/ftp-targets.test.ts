@@ -1,60 +1,25 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ftpService, haveFtpTools } from '../helpers/ftp-service.js';
 import { metadataUrlTests } from '../helpers/metadata-url-suite.js';
 import { writeTree } from '../helpers/odd-files.js';
-import { rcloneUpload } from '../helpers/rclone-upload.js';
 import { remoteFilesServiceTests } from '../helpers/remote-files-service-suite.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { remoteFilesLoginTests, serviceLoginTests } from '../helpers/service-login-suite.js';
-import { filesOf, type ServiceServer } from '../helpers/service-server.js';
+import type { ServiceServer } from '../helpers/service-server.js';
 import { serviceTargetTests } from '../helpers/service-suite.js';
-import { configureOffsite, REMOTE_DIR, runAs } from '../helpers/service-targets.js';
-import { unverifiedServerTests } from '../helpers/tls-suite.js';
-import { haveTools } from '../helpers/tools.js';
+import { configureOffsite, runAs } from '../helpers/service-targets.js';
 import { type FtpServer, haveFtp, startFtp } from '../servers/ftp.js';
 
-const tools = haveTools('flock', 'bash', 'sha256sum', 'tar', 'gzip', 'zstd');
-
-/** The shared tests' view of `ftp`, with `lines` after every remote_url (FTPS: its ca_cert). */
-function serviceOf(ftp: FtpServer, lines: readonly string[]): ServiceServer {
-  const scheme = ftp.baseUrl.slice(0, ftp.baseUrl.indexOf(':'));
-  return {
-    password: ftp.password,
-    refused: /530 Authentication failed/,
-    lines,
-    url: (path) => `${ftp.baseUrl}/${encodeURI(REMOTE_DIR)}/${path}`,
-    plainLines: (path, secret = ftp.password) => [
-      `remote_url = ${scheme}://${ftp.user}@127.0.0.1:${ftp.port}/${encodeURI(REMOTE_DIR)}/${path}`,
-      `password = ${secret}`,
-      ...lines,
-    ],
-    ...filesOf(ftp.root),
-    upload: (path, bytes) =>
-      rcloneUpload(
-        `:ftp:/${REMOTE_DIR}/${path}`,
-        {
-          RCLONE_FTP_HOST: '127.0.0.1',
-          RCLONE_FTP_PORT: String(ftp.port),
-          RCLONE_FTP_USER: ftp.user,
-          ...(scheme === 'ftps'
-            ? { RCLONE_FTP_EXPLICIT_TLS: 'true', RCLONE_FTP_NO_CHECK_CERTIFICATE: 'true' }
-            : {}),
-        },
-        bytes,
-        { variable: 'RCLONE_FTP_PASS', value: ftp.password },
-      ),
-    stop: () => ftp.stop(),
-    start: () => ftp.start(),
-  };
-}
+const tools = haveFtpTools();
 
 describe.runIf(haveFtp() && tools)('backup points on an FTP server (pyftpdlib, rclone)', () => {
   let ftp: FtpServer;
   let service: ServiceServer;
   beforeAll(async () => {
     ftp = await startFtp();
-    service = serviceOf(ftp, []);
+    service = ftpService(ftp, []);
   });
   afterAll(async () => {
     await ftp?.destroy();
@@ -113,32 +78,6 @@ describe.runIf(haveFtp() && tools)('backup points on an FTP server (pyftpdlib, r
   metadataUrlTests(() => service, 'ftp');
   remoteFilesServiceTests(() => service, 'ftp');
 });
-
-describe.runIf(haveFtp({ tls: true }) && tools)(
-  'backup points on an FTPS server (explicit TLS, ca_cert)',
-  () => {
-    let ftp: FtpServer;
-    let service: ServiceServer;
-    beforeAll(async () => {
-      ftp = await startFtp({ tls: true });
-      service = serviceOf(ftp, [`ca_cert = ${ftp.certificate}`]);
-    });
-    afterAll(async () => {
-      await ftp?.destroy();
-    });
-    // Every transfer, rename and deletion verifies the server with the CA bundle of ca_cert.
-    serviceTargetTests(() => service, 'ftps');
-    metadataUrlTests(() => service, 'ftps');
-    unverifiedServerTests(
-      () => ({
-        url: (path) => `${ftp.baseUrl}/tls/${path}`,
-        stored: (path) => `${ftp.root}/tls/${path}`,
-        clear: () => rmSync(`${ftp.root}/tls`, { recursive: true, force: true }),
-      }),
-      'ftps-unverified',
-    );
-  },
-);
 
 // A URL without a user logs in as anonymous, without a password: rclone, given none, would fail
 // before it reached the server ("input too short"), so it is given the empty one.
