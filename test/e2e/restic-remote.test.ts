@@ -53,7 +53,7 @@ async function roundTrip(
   const tree = fileContents(box.path('data'));
   box.write({ 'collect/site/backups/stray.txt': 'stray\n' });
   rmSync(box.path('data'), { recursive: true, force: true });
-  const watch = watchProcesses(hidden);
+  const watch = watchProcesses(hidden, box.root);
   const restore = await run(box, how, 'restore', at(3), [], secrets);
   expect(watch.stop().leaks).toEqual([]);
   expect(restore.code, restore.stderr).toBe(0);
@@ -105,7 +105,7 @@ describe.runIf(canRun)('restic backup points on remote repositories', { timeout:
       configure(box, url);
       await watchedBackup(box, how, at(1), REST_SECRETS);
       const file = damageSnapshot(url, join(rest.dir, 'repos', `vault-${count}`));
-      const watch = watchProcesses([PASSWORD, ...secretForms(REST_SECRETS)]);
+      const watch = watchProcesses([PASSWORD, ...secretForms(REST_SECRETS)], box.root);
       const restore = await run(box, how, 'restore', at(2), [], REST_SECRETS);
       expect(watch.stop().leaks).toEqual([]);
       expect(restore.code, restore.stderr).toBe(1);

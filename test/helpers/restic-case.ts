@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished } from 'vitest';
@@ -32,8 +32,15 @@ export function configure(box: Sandbox, repository = '{root}/repo', extra = ''):
   });
 }
 
-/** Every process command line that shows one of `needles`, and the environments of restic processes. */
-export function watchProcesses(needles: readonly string[]): {
+/**
+ * Every process command line that shows one of `needles`, and the environments of the restic
+ * processes of the run in `root` (another file's restic may run beside it): those that name it or
+ * run in it.
+ */
+export function watchProcesses(
+  needles: readonly string[],
+  root: string,
+): {
   stop: () => { leaks: string[]; resticEnvs: string[] };
 } {
   const leaks = new Set<string>();
@@ -43,7 +50,9 @@ export function watchProcesses(needles: readonly string[]): {
       try {
         const line = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
         if (needles.some((needle) => line.includes(needle))) leaks.add(line.replaceAll('\0', ' '));
-        if (line.startsWith('restic\0')) resticEnvs.push(readFileSync(`/proc/${pid}/environ`, 'utf8'));
+        const ours = () => line.includes(root) || readlinkSync(`/proc/${pid}/cwd`).startsWith(`${root}/`);
+        if (line.startsWith('restic\0') && ours())
+          resticEnvs.push(readFileSync(`/proc/${pid}/environ`, 'utf8'));
       } catch {
         // The process ended between the listing and the read.
       }
@@ -104,7 +113,7 @@ export async function watchedBackup(
   now: string,
   secrets: OtherSecrets = {},
 ): Promise<CliResult> {
-  const watch = watchProcesses([PASSWORD, ...secretForms(secrets)]);
+  const watch = watchProcesses([PASSWORD, ...secretForms(secrets)], box.root);
   const result = await run(box, how, 'backup', now, [], secrets);
   const { leaks, resticEnvs } = watch.stop();
   expect(result.code, result.stderr).toBe(0);

@@ -3,18 +3,20 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * The files that take minutes (each runs the shared service suites or every fixture, through
- * apply and through the script), slowest first, as measured one file at a time (seconds). A fresh
+ * apply and through the script), slowest first, as measured in a whole run (seconds, two files at a time). A fresh
  * clone has no durations cached, and vitest then starts the largest files first: these are small
  * files, and one of them started last would leave the other worker idle for its whole length.
  */
 const SLOWEST: readonly string[] = [
-  'test/e2e/ftp-targets.test.ts', // ~430 s
-  'test/e2e/webdav-targets.test.ts', // ~430 s
-  'test/parity/parity.test.ts', // ~370 s
-  'test/e2e/ftps-targets.test.ts', // ~350 s
-  'test/e2e/s3-targets.test.ts', // ~330 s
-  'test/e2e/restic.test.ts', // ~270 s
-  'test/e2e/ssh-targets.test.ts', // ~210 s
+  'test/e2e/ftp-targets.test.ts', // 494 s
+  'test/e2e/webdav-targets.test.ts', // 410 s
+  'test/e2e/ftps-targets.test.ts', // 397 s
+  'test/parity/parity.test.ts', // 389 s
+  'test/e2e/s3-targets.test.ts', // 341 s
+  'test/e2e/restic.test.ts', // 288 s
+  'test/golden/snapshots.test.ts', // 282 s
+  'test/e2e/ssh-targets.test.ts', // 230 s
+  'test/e2e/fetch-unreadable.test.ts', // 182 s
 ];
 
 /** Vitest's order (failed first, then the longest last time, else the largest), the slowest first. */
