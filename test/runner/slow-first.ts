@@ -3,9 +3,10 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * The files that take minutes (each runs the shared service suites or every fixture, through
- * apply and through the script), slowest first, as measured in a whole run (seconds, two files at a time). A fresh
- * clone has no durations cached, and vitest then starts the largest files first: these are small
- * files, and one of them started last would leave the other worker idle for its whole length.
+ * apply and through the script), slowest first, as measured in a whole run two files at a time
+ * (seconds). A fresh clone has no durations cached, and vitest then starts the largest files
+ * first: most of these are small files, and one of them started last would leave the other
+ * worker idle for most of its length.
  */
 const SLOWEST: readonly string[] = [
   'test/e2e/ftp-targets.test.ts', // 494 s
