@@ -8,8 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     // Two files at a time, whatever the machine: one file keeps about one core busy (its runs wait
     // on servers, on rclone's retries, on the disk), so a second file uses what the first leaves.
-    // Tests that look at every process (secret-scan.ts) look for their own run's secrets and paths,
-    // which no other file's processes show.
+    // Tests that look at every process (secret-scan.ts) look for a secret, which no process may
+    // show, or for their own run's processes, told by its sandbox's path.
     maxWorkers: 2,
     sequence: { sequencer: SlowFirst },
     // In CI, a test that fails is run once more: the machine is shared, and a stall of its own

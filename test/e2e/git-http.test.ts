@@ -86,8 +86,7 @@ describe.runIf(canRun)('a git backup point over http(s) with a password', { time
     const seen: string[] = [];
     let pushing = false;
     while (child.exitCode === null) {
-      const lines = commandLinesHolding('push');
-      if (lines.some((l) => l.includes('git') && l.includes(t.box.root))) pushing = true;
+      if (commandLinesHolding('push', t.box.root).some((l) => l.includes('git'))) pushing = true;
       for (const needle of needles) seen.push(...commandLinesHolding(needle));
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -15,10 +15,14 @@ export function filesHolding(dir: string, needle: string): string[] {
   return found;
 }
 
-/** The command lines of every process that show `needle`, their words joined by spaces. */
-export function commandLinesHolding(needle: string): string[] {
+/**
+ * The command lines of every process that show `needle`, their words joined by spaces; with
+ * `root`, only those that name it too: a run's own processes, told by its sandbox's path from
+ * those of another test file running beside it.
+ */
+export function commandLinesHolding(needle: string, root = ''): string[] {
   return commandLines()
-    .filter((line) => line.includes(needle))
+    .filter((line) => line.includes(needle) && line.includes(root))
     .map((line) => line.replaceAll('\0', ' '));
 }
 

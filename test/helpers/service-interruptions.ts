@@ -83,10 +83,10 @@ export function interruptionTests(service: () => ServiceServer, context: SuiteCo
           // Killed while rclone uploads (or renames): the moment the previous archive is at risk.
           const began = Date.now();
           while (Date.now() - began < fullRun * 2) {
-            if (commandLinesHolding('copyto').some((line) => line.includes(box.root))) break;
+            if (commandLinesHolding('copyto', box.root).length > 0) break;
             await sleep(2);
           }
-          if (commandLinesHolding('copyto').some((line) => line.includes(box.root))) killedUploading++;
+          if (commandLinesHolding('copyto', box.root).length > 0) killedUploading++;
         }
         await killRun(child, box.root);
         if (partials(service().list()).length > 0) killedWithPartial++;

@@ -399,7 +399,7 @@ export function serviceTargetTests(service: () => ServiceServer, prefix: string)
       let rcloneSeen = 0;
       while (!finished) {
         seen.push(...commandLinesHolding(service().password));
-        rcloneSeen += commandLinesHolding('rclone').filter((line) => line.includes(box.root)).length;
+        rcloneSeen += commandLinesHolding('rclone', box.root).length;
         await sleep(20);
       }
       const backup = await done;

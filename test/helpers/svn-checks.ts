@@ -213,8 +213,7 @@ export async function watchSlowCommits(t: SvnCase, needles: readonly string[], s
     const seen: string[] = [];
     let committing = false;
     while (child.exitCode === null) {
-      if (commandLinesHolding('commit').some((l) => l.includes('svn') && l.includes(t.box.root)))
-        committing = true;
+      if (commandLinesHolding('commit', t.box.root).some((l) => l.includes('svn'))) committing = true;
       for (const needle of needles) seen.push(...commandLinesHolding(needle));
       await new Promise((r) => setTimeout(r, 100));
     }
