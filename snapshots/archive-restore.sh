@@ -50,7 +50,7 @@ unit_1_fetch_archive_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-archive/remote/extracted
   polyarchiv_progress '  chosen with --from archive: its newest copy'
   # archive.backup:1 [point]
-  polyarchiv_step 1 10 'mark the copies of "site" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'archive.backup:1 [point]'
+  polyarchiv_step 1 10 'mark collect point "site" as fetched, for the next backup to measure its copies and what its backup points hold (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'archive.backup:1 [point]'
   touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched
   # archive.backup:3 [point]
   polyarchiv_step 2 10 'remove what an interrupted restore left' 'archive.backup:3 [point]'

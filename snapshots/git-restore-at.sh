@@ -53,7 +53,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_remote_journal() {
   polyarchiv_progress '  chosen with --from remote (its newest copy not after --at 2026-03-10T04:05:06+01:00: none recorded)'
   # remote.backup:1 [point]
-  polyarchiv_step 1 6 'mark the copies of "journal" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/journal.fetched)' 'remote.backup:1 [point]'
+  polyarchiv_step 1 6 'mark collect point "journal" as fetched, for the next backup to measure its copies and what its backup points hold (/var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/journal.fetched)' 'remote.backup:1 [point]'
   touch -- /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/journal.fetched
   # remote.backup:3 [point]
   polyarchiv_step 2 6 'create /var/lib/polyarchiv-fixture/collect/journal/backups' 'remote.backup:3 [point]'

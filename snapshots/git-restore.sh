@@ -49,7 +49,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_remote_journal() {
   polyarchiv_progress '  chosen with --from remote: its newest copy'
   # remote.backup:1 [point]
-  polyarchiv_step 1 4 'mark the copies of "journal" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/journal.fetched)' 'remote.backup:1 [point]'
+  polyarchiv_step 1 4 'mark collect point "journal" as fetched, for the next backup to measure its copies and what its backup points hold (/var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/journal.fetched)' 'remote.backup:1 [point]'
   touch -- /var/lib/polyarchiv-fixture/collect/journal/metadata/collect_point/journal.fetched
   # remote.backup:3 [point]
   polyarchiv_step 2 4 'create /var/lib/polyarchiv-fixture/collect/journal/backups' 'remote.backup:3 [point]'

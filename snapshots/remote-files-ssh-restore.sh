@@ -49,7 +49,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_mirror_site() {
   polyarchiv_progress '  chosen with --from mirror: its newest copy'
   # mirror.backup:1 [point]
-  polyarchiv_step 1 5 'mark the copies of "site" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'mirror.backup:1 [point]'
+  polyarchiv_step 1 5 'mark collect point "site" as fetched, for the next backup to measure its copies and what its backup points hold (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'mirror.backup:1 [point]'
   touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched
   # mirror.backup:3 [point]
   polyarchiv_step 2 5 'check that /var/lib/polyarchiv-fixture/mirror/site holds a copy of "site"' 'mirror.backup:3 [point]'

@@ -57,7 +57,7 @@ unit_1_fetch_vault_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-vault/remote/extracted
   polyarchiv_progress '  chosen with --from vault: its newest copy'
   # vault.backup:1 [point]
-  polyarchiv_step 1 10 'mark the copies of "site" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'vault.backup:1 [point]'
+  polyarchiv_step 1 10 'mark collect point "site" as fetched, for the next backup to measure its copies and what its backup points hold (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'vault.backup:1 [point]'
   touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched
   # vault.backup:3 [point]
   polyarchiv_step 2 10 'remove what an interrupted restore left' 'vault.backup:3 [point]'

@@ -51,7 +51,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/helpers/helpers-confirm.sh" # shared b
 unit_1_fetch_mirror_b_site() {
   polyarchiv_progress '  chosen with --from mirror-b: its newest copy'
   # mirror-b.backup:1 [point]
-  polyarchiv_step 1 5 'mark the copies of "site" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'mirror-b.backup:1 [point]'
+  polyarchiv_step 1 5 'mark collect point "site" as fetched, for the next backup to measure its copies and what its backup points hold (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'mirror-b.backup:1 [point]'
   touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched
   # mirror-b.backup:3 [point]
   polyarchiv_step 2 5 'check that /var/lib/polyarchiv-fixture/mirrors/b/site holds a copy of "site"' 'mirror-b.backup:3 [point]'
@@ -113,7 +113,7 @@ unit_2_restore_site() {
 unit_3_fetch_mirror_b_wiki() {
   polyarchiv_progress '  chosen with --from mirror-b: its newest copy'
   # mirror-b.backup:1 [point]
-  polyarchiv_step 1 5 'mark the copies of "wiki" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/wiki/metadata/collect_point/wiki.fetched)' 'mirror-b.backup:1 [point]'
+  polyarchiv_step 1 5 'mark collect point "wiki" as fetched, for the next backup to measure its copies and what its backup points hold (/var/lib/polyarchiv-fixture/collect/wiki/metadata/collect_point/wiki.fetched)' 'mirror-b.backup:1 [point]'
   touch -- /var/lib/polyarchiv-fixture/collect/wiki/metadata/collect_point/wiki.fetched
   # mirror-b.backup:3 [point]
   polyarchiv_step 2 5 'check that /var/lib/polyarchiv-fixture/mirrors/b/wiki holds a copy of "wiki"' 'mirror-b.backup:3 [point]'

@@ -52,7 +52,7 @@ unit_1_fetch_history_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-history/remote/fetched.tar.gz
   polyarchiv_progress '  chosen with --from history: its newest copy'
   # history.backup:1 [point]
-  polyarchiv_step 1 12 'mark the copies of "site" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'history.backup:1 [point]'
+  polyarchiv_step 1 12 'mark collect point "site" as fetched, for the next backup to measure its copies and what its backup points hold (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 'history.backup:1 [point]'
   touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched
   # history.backup:3 [point]
   polyarchiv_step 2 12 'remove what an interrupted restore left' 'history.backup:3 [point]'

@@ -59,7 +59,7 @@ unit_1_fetch_s3_site() {
   polyarchiv_scratch /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/extracted /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/fetched.tar.zst /var/lib/polyarchiv-fixture/collect/site/metadata/remote-s3/remote/.fetched.tar.zst.polyarchiv-partial
   polyarchiv_progress '  chosen with --from s3 (its newest copy not after --at 2026-03-10T12:00:00+01:00: none recorded)'
   # s3.backup:1 [point]
-  polyarchiv_step 1 11 'mark the copies of "site" as fetched, for the next backup to measure them (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 's3.backup:1 [point]'
+  polyarchiv_step 1 11 'mark collect point "site" as fetched, for the next backup to measure its copies and what its backup points hold (/var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched)' 's3.backup:1 [point]'
   touch -- /var/lib/polyarchiv-fixture/collect/site/metadata/collect_point/site.fetched
   # s3.backup:3 [point]
   polyarchiv_step 2 11 'remove what an interrupted restore left' 's3.backup:3 [point]'

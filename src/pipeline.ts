@@ -14,7 +14,7 @@ import { VERSION } from './install/paths.js';
 import type { HostFacts } from './options/variables.js';
 import { planParts } from './planner/build-plan.js';
 import { collectPlan, type Plan, type PlanParts, type Selection } from './planner/plan.js';
-import { withoutFetchedFigures } from './state/fetched-copies.js';
+import { type MarkedStates, withoutFetchedFigures } from './state/fetched-copies.js';
 import { recordedVariablesOf } from './state/point-state.js';
 import { readMirroredStates } from './state/read-mirrored-states.js';
 import { readStates, type StateSnapshots } from './state/read-states.js';
@@ -107,6 +107,15 @@ function stateFilesOf(config: ResolvedConfig): string[] {
   ];
 }
 
+/** Each collect point's state file with its pairs', which a fetch's mark outdates together. */
+function markedStatesOf(config: ResolvedConfig): MarkedStates[] {
+  const pairs = groupBy(config.pairs, (pair) => pair.collectPoint);
+  return config.collectPoints.map((cp) => ({
+    stateFile: cp.layout.stateFile,
+    pairStateFiles: (pairs.get(cp.name) ?? []).map((pair) => pair.stateFile),
+  }));
+}
+
 function savedVariables(config: ResolvedConfig, states: StateSnapshots): SavedVariables {
   const recorded = (file: string | undefined) =>
     file === undefined ? undefined : recordedVariablesOf(states.get(file)?.state);
@@ -164,10 +173,7 @@ export function makePlanParts(request: PipelineRequest): PipelinePartsResult {
   // A review render must not depend on what this machine has recorded.
   let states: StateSnapshots = request.selection.review
     ? new Map()
-    : withoutFetchedFigures(
-        readLocalAndMirrored(config, diagnostics),
-        config.collectPoints.map((cp) => cp.layout.stateFile),
-      );
+    : withoutFetchedFigures(readLocalAndMirrored(config, diagnostics), markedStatesOf(config));
   if (request.mode === 'restore') {
     // Dated paths must point at what the last successful run wrote, not at today's date: resolve
     // the same files again (not a second read of the directory) with the recorded variables.

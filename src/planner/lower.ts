@@ -210,9 +210,10 @@ const judgesOrReadies = (draft: ActionDraft): boolean =>
   (draft.kind === 'load' && draft.check === true);
 
 /**
- * A fetch's first step, before it changes anything: the figures the collect point's state keeps
- * for its copies no longer hold once the fetch replaced them, and the next backup measures the
- * copies instead (`withoutFetchedFigures`). Its directory is there: it holds the unit's lock.
+ * A fetch's first step, before it changes anything: the figures recorded for the collect point's
+ * copies, and for what each of its backup points held, no longer hold once the fetch replaced the
+ * copies, and the next backup measures them instead (`withoutFetchedFigures`). Its directory is
+ * there: it holds the unit's lock.
  */
 function markFetched(cp: BoundCollectPoint, bp: BoundBackupPoint): ActionDraft {
   const mark = fetchedMark(cp.layout.stateFile);
@@ -220,7 +221,7 @@ function markFetched(cp: BoundCollectPoint, bp: BoundBackupPoint): ActionDraft {
     kind: 'run',
     argv: ['touch', '--', mark],
     origin: bp.origin,
-    summary: `mark the copies of "${cp.name}" as fetched, for the next backup to measure them (${mark})`,
+    summary: `mark collect point "${cp.name}" as fetched, for the next backup to measure its copies and what its backup points hold (${mark})`,
   };
 }
 

@@ -1,42 +1,68 @@
-import { statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import type { PointState } from './point-state.js';
 import type { StateSnapshot, StateSnapshots } from './read-states.js';
 
 /**
  * A restore's fetch replaces a collect point's copies with a backup point's, often an older and
- * smaller one (`--at`, accepted with `--allow-shrink`). The figures the point's state recorded for
- * its copies then describe what is no longer there, and the next backup would judge its sources
- * against them: "would shrink by more than 50%" every night until someone passes --allow-shrink.
- * So a fetch marks the collect point before it changes anything, and a plan made after the mark
- * measures what the copies hold instead of trusting figures recorded before it. The next
- * successful backup records figures again, after the mark: they are trusted from then on.
+ * smaller one (`--at`, accepted with `--allow-shrink`), or that of a mirror that lost files. The
+ * figures recorded before it then describe what is no longer there: the collect point's, for its
+ * copies; its backup points', for what each held of a collect point that has since shrunk (the
+ * mirror restored from may hold just as little). The next backup would judge against them: "would
+ * shrink by more than 50%" every night until someone passes --allow-shrink, where the mirror
+ * restored from loses nothing. So a fetch marks the collect point before it changes anything, and
+ * a plan made after the mark measures what the copies and the backup points hold instead of
+ * trusting figures recorded before it: measuring costs a walk, never a wrong judgement (a mirror
+ * that kept every file is measured as whole, and still refuses to lose them). A point's next
+ * success records figures again, after the mark: they are trusted from then on.
  */
 export function fetchedMark(stateFile: string): string {
   return `${stateFile.replace(/\.json$/, '')}.fetched`;
 }
 
-/** The snapshots of these collect point state files, without the copy figures a fetch outdated. */
-export function withoutFetchedFigures(states: StateSnapshots, stateFiles: readonly string[]): StateSnapshots {
+/** A collect point's state file, with those of its backup points (its pairs). */
+export interface MarkedStates {
+  readonly stateFile: string;
+  readonly pairStateFiles: readonly string[];
+}
+
+/** The snapshots of these points' state files, without the copy figures a fetch outdated. */
+export function withoutFetchedFigures(
+  states: StateSnapshots,
+  points: readonly MarkedStates[],
+): StateSnapshots {
   let outdated: Map<string, StateSnapshot> | undefined;
-  for (const file of stateFiles) {
-    const snapshot = states.get(file);
-    // A point that recorded no figures (most of a large plan's: never run) costs no lookup.
-    if (snapshot?.state.copies === undefined || !fetchedSince(file)) continue;
-    const { copies: _outdated, ...state } = snapshot.state;
-    outdated ??= new Map(states);
-    outdated.set(file, { ...snapshot, state: state as PointState });
+  for (const point of points) {
+    // Most of a large plan's points recorded no figures (never run): they cost no lookup.
+    let mark: Stats | 'unknown' | undefined;
+    for (const file of [point.stateFile, ...point.pairStateFiles]) {
+      const snapshot = states.get(file);
+      if (snapshot?.state.copies === undefined) continue;
+      mark ??= markOf(point.stateFile);
+      if (mark === undefined || !recordedBefore(file, mark)) continue;
+      const { copies: _outdated, ...state } = snapshot.state;
+      outdated ??= new Map(states);
+      outdated.set(file, { ...snapshot, state: state as PointState });
+    }
   }
   return outdated ?? states;
 }
 
-/**
- * A mark as new as the state file (the same tick of a coarse clock included) outdates it; so does
- * one that cannot be looked at: measuring costs a walk, a wrong figure a refused backup.
- */
-function fetchedSince(stateFile: string): boolean {
+/** The collect point's mark, absent when no fetch made one; one that cannot be looked at outdates all. */
+function markOf(stateFile: string): Stats | 'unknown' | undefined {
   try {
-    const mark = statSync(fetchedMark(stateFile), { throwIfNoEntry: false });
-    if (mark === undefined) return false;
+    return statSync(fetchedMark(stateFile), { throwIfNoEntry: false });
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * A state recorded before the mark, or in the same tick of a coarse clock, is outdated; so is one
+ * that cannot be looked at (a state read from its `metadata_url` mirror has no file here).
+ */
+function recordedBefore(stateFile: string, mark: Stats | 'unknown'): boolean {
+  if (mark === 'unknown') return true;
+  try {
     const state = statSync(stateFile, { throwIfNoEntry: false });
     return state === undefined || mark.mtimeMs >= state.mtimeMs;
   } catch {

@@ -61,3 +61,47 @@ describe.runIf(canRun)('the backup after a restore of an older copy', () => {
     }, 120_000);
   }
 });
+
+/**
+ * A mirror that lost files (a disk repaired, a hand that deleted), restored from with
+ * --allow-shrink: the collect point now holds what that mirror holds. The next backup must judge
+ * each backup point against what it holds now, not the figures it recorded before the restore:
+ * the mirror restored from loses nothing, another mirror that kept every file is still guarded.
+ */
+describe.runIf(canRun)('the backup after a restore from a mirror that lost files', () => {
+  let box: Sandbox;
+  let args: string[];
+  beforeEach(() => {
+    box = makeSandbox('polyarchiv-after-mirror-restore-');
+    box.write({
+      'config/site.collect':
+        '[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n',
+      'config/damaged.backup': '[point]\nengine = synchronize\nremote_url = {root}/damaged/{name}\n',
+      'config/whole.backup': '[point]\nengine = synchronize\nremote_url = {root}/whole/{name}\n',
+    });
+    args = ['-C', box.path('config'), '--set', `root=${box.root}`];
+  });
+  afterEach(() => box.remove());
+
+  for (const how of ['apply', 'script'] as const) {
+    it(`judges each backup point against what it holds (${how})`, () => {
+      box.write(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`data/f${i}`, `${i}\n`])));
+      expect(runAs(box, how, 'backup', [...args, '--now', day('01')]).code).toBe(0);
+      for (let i = 5; i < 30; i++) rmSync(box.path(`damaged/site/data/f${i}`));
+      const restore = runAs(box, how, 'restore', [...args, '--allow-shrink', '--from', 'damaged']);
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(readdirSync(box.path('data'))).toHaveLength(5);
+      const next = runAs(box, how, 'backup', [...args, '--now', day('02')]);
+      expect(next.stderr).toMatch(/ok +backup:damaged\/site/);
+      // The mirror that kept every file is measured too, and still refuses to lose them.
+      expect(next.stderr).toMatch(/failed +backup:whole\/site/);
+      expect(next.stderr.match(/would shrink/g)).toHaveLength(1);
+      expect(next.stderr).toContain(
+        'the mirror of "site" would shrink by more than 50% (max_shrink_percent): files: 30 now, 5 incoming',
+      );
+      expect(next.code).toBe(1);
+      expect(readdirSync(box.path('whole/site/data'))).toHaveLength(30);
+      expect(readdirSync(box.path('damaged/site/data'))).toHaveLength(5);
+    }, 120_000);
+  }
+});
