@@ -13,6 +13,7 @@ import type { StateSnapshots } from '../state/read-states.js';
 import type { Unfinished } from '../unfinished.js';
 import { linkUnit } from './link.js';
 import { type DraftUnit, lowerBackup } from './lower.js';
+import { heldCopyOf } from './mirror-check.js';
 import { orderActions } from './order.js';
 import {
   forEachStep,
@@ -79,6 +80,7 @@ export function planParts(request: PlanRequest, diagnostics: Diagnostics): PlanP
             allowMassDelete: selection.allowMassDelete === true,
           }),
           (cp) => request.states.get(cp.layout.stateFile)?.state.last_success ?? null,
+          selection.allowShrink === true ? undefined : (bp) => heldCopyOf(bp, request.states),
         )
       : restoreDrafts(request, diagnostics, skip);
   return {
@@ -244,8 +246,10 @@ function finishUnit(
     snapshot !== undefined && unit.kind === 'collect' ? unit.cp.engine.exportDir(unit.cp.layout) : undefined;
   // One set of options for the unit's steps, not one for each step.
   const options: Unfinished<CommandOptions> = { allowShrink: request.selection.allowShrink === true };
-  // Only a unit that records a state judges its copies by the figures it keeps there.
-  if (snapshot !== undefined) options.copyFigures = snapshot.state.copies ?? {};
+  // Only a unit that records a state judges its copies by the figures it keeps there, and only
+  // after a success: a failed run may have changed its copies without new figures.
+  if (snapshot !== undefined)
+    options.copyFigures = snapshot.state.last_state_valid === false ? {} : (snapshot.state.copies ?? {});
   if (measure !== undefined) options.measure = measure;
   const tools = request.config.tools;
   const steps = orderActions(linkUnit(unit.id, unit.drafts)).map((action) => ({

@@ -24,6 +24,7 @@ import type { ActionDraft } from '../graph/action.js';
 import { groupBy } from '../group-by.js';
 import { fetchedMark } from '../state/fetched-copies.js';
 import { collectDirPresent } from './collect-dir-check.js';
+import { type HeldCopy, heldCopyPresent } from './mirror-check.js';
 import type { UnitKind } from './plan.js';
 import { markRestoreBegun, markRestoreEnded, noUnfinishedRestore } from './unfinished-restore.js';
 
@@ -82,12 +83,14 @@ export interface DraftUnit {
  * Handed out one unit at a time, as the planner finishes each: a unit's drafts are garbage as soon
  * as it is linked, so a plan of thousands of units never holds every draft at once.
  * `lastSuccess`: the collect point's last success its state recorded, said when its directory is
- * missing.
+ * missing. `heldCopy`: the local directory a pair held files in at its last success, checked
+ * before anything is made there (heldCopyPresent); none with --allow-shrink.
  */
 export function* lowerBackup(
   config: ResolvedConfig,
   contextOf: (bp: BoundBackupPoint) => BackupContext,
   lastSuccess: (cp: BoundCollectPoint) => string | null = () => null,
+  heldCopy: (bp: BoundBackupPoint) => HeldCopy | undefined = () => undefined,
 ): Generator<DraftUnit> {
   const pairsOf = groupBy(config.pairs, (pair) => pair.collectPoint);
   for (const cp of config.collectPoints) {
@@ -114,8 +117,9 @@ export function* lowerBackup(
       const id = `backup:${bp.name}/${cp.name}`;
       const filtered = chain.length === 0 ? [] : chainBackup(chain, copiesOf(bp));
       // Before the filters and the engine's drafts, which make directories at the destination.
-      const check = present;
-      const drafts = (own: readonly ActionDraft[]) => [check, ...filtered, ...own];
+      const held = heldCopy(bp);
+      const checks = held === undefined ? [present] : [present, heldCopyPresent(bp, cp, held)];
+      const drafts = (own: readonly ActionDraft[]) => [...checks, ...filtered, ...own];
       yield 'drafts' in lowered
         ? {
             id,

@@ -222,8 +222,10 @@ export interface StateTemplates {
  * The next state for both outcomes, fixed at plan time (the stale-plan check guarantees `previous`).
  * `history` replaces `data` on success only: a failed run keeps the history it found.
  * `measured`: total_size is measured when the unit succeeds. `copies`: the unit holds guarded
- * copies, whose figures a success records; a failure records none (its copies may have changed
- * without new figures), so the next run measures them.
+ * copies, whose figures a success records. A failure keeps those of the last success: its copies
+ * may have changed without new figures, so the next run measures them rather than trust figures
+ * under a failed state (copyFiguresOf), but what a backup point's directory held at its last
+ * success still tells a directory gone since (heldCopyOf).
  */
 export function nextStateTemplates(
   previous: PointState,
@@ -259,19 +261,23 @@ export function nextStateTemplates(
     config_hash: hash,
     last_duration: DURATION_PLACEHOLDER,
   };
-  return { onSuccess: stateText(previous, success), onFailure: stateText(previous, failure) };
+  return { onSuccess: stateText(previous, success), onFailure: stateText(previous, failure, true) };
 }
 
 /**
- * The JSON text of `previous` without its copies' figures and duration, with `changes` (members'
- * JSON text) in place of its own members and the others after them: what
- * `JSON.stringify({ ...kept, ...changes })` writes, placeholders of numbers unquoted.
+ * The JSON text of `previous` without its duration, nor its copies' figures unless `keepCopies`,
+ * with `changes` (members' JSON text) in place of its own members and the others after them:
+ * what `JSON.stringify({ ...kept, ...changes })` writes, placeholders of numbers unquoted.
  */
-function stateText(previous: PointState, changes: Readonly<Record<string, string>>): string {
+function stateText(
+  previous: PointState,
+  changes: Readonly<Record<string, string>>,
+  keepCopies = false,
+): string {
   // Joined once: one flat string, not a chain of concatenations held until it is written.
   const members: string[] = [];
   for (const key in previous) {
-    if (key === 'copies' || key === 'last_duration') continue;
+    if ((key === 'copies' && !keepCopies) || key === 'last_duration') continue;
     const changed = changes[key];
     if (changed !== undefined) {
       members.push(`"${key}":${changed}`);

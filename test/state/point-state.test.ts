@@ -113,6 +113,11 @@ describe('state files', () => {
       const { copies: _c, last_duration: _d, ...kept } = previous;
       return { ...kept, ...changes };
     };
+    // A failure keeps the figures of the last success, where they stood.
+    const spreadKeepingCopies = (changes: object) => {
+      const { last_duration: _d, ...kept } = previous;
+      return { ...kept, ...changes };
+    };
     const SIZE = '@@POLYARCHIV_SIZE@@';
     const DURATION = '@@POLYARCHIV_DURATION@@';
     const asTemplate = (state: object) =>
@@ -146,7 +151,7 @@ describe('state files', () => {
           );
           expect(onFailure).toBe(
             asTemplate({
-              ...spread({
+              ...spreadKeepingCopies({
                 last_state_valid: false,
                 fail_count: 2,
                 last_message: '@@POLYARCHIV_MESSAGE@@',
