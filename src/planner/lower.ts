@@ -118,7 +118,7 @@ export function* lowerBackup(
       const filtered = chain.length === 0 ? [] : chainBackup(chain, copiesOf(bp));
       // Before the filters and the engine's drafts, which make directories at the destination.
       const held = heldCopy(bp);
-      const checks = held === undefined ? [present] : [present, heldCopyPresent(bp, cp, held)];
+      const checks = held === undefined ? [present] : [present, heldCopyPresent(bp, held)];
       const drafts = (own: readonly ActionDraft[]) => [...checks, ...filtered, ...own];
       yield 'drafts' in lowered
         ? {

@@ -1,4 +1,4 @@
-import type { BoundBackupPoint, BoundCollectPoint } from '../engines/engine.js';
+import type { BoundBackupPoint } from '../engines/engine.js';
 import { optionPlace } from '../engines/option-place.js';
 import type { ActionDraft } from '../graph/action.js';
 import { withoutTrailingSlashes } from '../graph/trailing-slashes.js';
@@ -32,7 +32,7 @@ export function heldCopyOf(bp: BoundBackupPoint, states: StateSnapshots): HeldCo
  * otherwise fill on the disk below, the backup going where nobody looks for it. Left out with
  * --allow-shrink, to copy it anew where it was moved or removed on purpose.
  */
-export function heldCopyPresent(bp: BoundBackupPoint, cp: BoundCollectPoint, held: HeldCopy): ActionDraft {
+export function heldCopyPresent(bp: BoundBackupPoint, held: HeldCopy): ActionDraft {
   const place = optionPlace(bp.options, 'remote_url', bp.variableSources);
   return {
     kind: 'run',
@@ -41,10 +41,10 @@ export function heldCopyPresent(bp: BoundBackupPoint, cp: BoundCollectPoint, hel
     explains: [
       {
         status: 1,
-        message: `backup point "${bp.name}": its copy of "${cp.name}" at ${held.path}, set by ${place}, held ${held.files} files at its last success (${held.lastSuccess}) and is not there now: if it lies on a disk that is not mounted, mount it and run again; if it was moved or removed on purpose, run with --allow-shrink to copy it anew`,
+        message: `backup point "${bp.name}": ${held.path}, set by ${place}, held ${held.files} files at its last success (${held.lastSuccess}) and is gone: mount its disk, or run with --allow-shrink if it was moved or removed on purpose`,
       },
     ],
     origin: bp.options.origin('remote_url'),
-    summary: `check that the copy of "${cp.name}" at ${held.path} is still there (it held ${held.files} files at its last success)`,
+    summary: `check that ${held.path} is still there (${held.files} files at the last success)`,
   };
 }

@@ -222,10 +222,12 @@ export interface StateTemplates {
  * The next state for both outcomes, fixed at plan time (the stale-plan check guarantees `previous`).
  * `history` replaces `data` on success only: a failed run keeps the history it found.
  * `measured`: total_size is measured when the unit succeeds. `copies`: the unit holds guarded
- * copies, whose figures a success records. A failure keeps those of the last success: its copies
- * may have changed without new figures, so the next run measures them rather than trust figures
- * under a failed state (copyFiguresOf), but what a backup point's directory held at its last
- * success still tells a directory gone since (heldCopyOf).
+ * copies, whose figures a success records. A failure drops them, except a backup unit's (one
+ * that is not `measured`), which keeps those of its last success: its copies may have changed
+ * without new figures, so the next plan does not judge them by figures under a failed state, but
+ * what a backup point's directory held at its last success still tells a directory gone since
+ * (heldCopyOf). A collect point's are not kept: nothing reads them, and a plan after a run holds
+ * thousands of these texts.
  */
 export function nextStateTemplates(
   previous: PointState,
@@ -261,7 +263,7 @@ export function nextStateTemplates(
     config_hash: hash,
     last_duration: DURATION_PLACEHOLDER,
   };
-  return { onSuccess: stateText(previous, success), onFailure: stateText(previous, failure, true) };
+  return { onSuccess: stateText(previous, success), onFailure: stateText(previous, failure, !measured) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { runAs } from '../helpers/service-targets.js';
@@ -41,11 +41,11 @@ describe.runIf(canRun)('a mirror whose directory is gone', () => {
         // The script's run records the clock's time, apply's the time of --now.
         const [said, when] = run.stderr.split(/held 2 files at its last success \(([^)]*)\)/);
         expect(said).toContain(
-          `backup point "disk": its copy of "site" at ${box.path('disk/site')}, set by option 'remote_url' (disk.backup:3 [point], made of {root} from --set, {name}), `,
+          `backup point "disk": ${box.path('disk/site')}, set by option 'remote_url' (disk.backup:3 [point], made of {root} from --set, {name}), `,
         );
         expect(when).toMatch(how === 'apply' ? /^2026-03-01T03:00:00$/ : /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
         expect(run.stderr).toContain(
-          ' and is not there now: if it lies on a disk that is not mounted, mount it and run again; if it was moved or removed on purpose, run with --allow-shrink to copy it anew',
+          ' and is gone: mount its disk, or run with --allow-shrink if it was moved or removed on purpose',
         );
         expect(run.stderr).toMatch(/failed +backup:disk\/site/);
         // Nothing was made where the disk should be; the mirror named by the day is made anew.
@@ -61,6 +61,32 @@ describe.runIf(canRun)('a mirror whose directory is gone', () => {
       const anew = runAs(box, how, 'backup', [...args, '--now', day('05'), '--allow-shrink']);
       expect(anew.code, anew.stderr).toBe(0);
       expect(readdirSync(box.path('disk/site/data')).sort()).toEqual(['a', 'b', 'c']);
+    }, 120_000);
+
+    it(`keeps what it held through a failed run, which judges nothing by it (${how})`, () => {
+      expect(runAs(box, how, 'backup', [...args, '--now', day('01')]).code).toBe(0);
+      const stateFile = box.path('collect/metadata/remote-disk/remote/disk.json');
+      const state = () => JSON.parse(readFileSync(stateFile, 'utf8'));
+      // Figures that claim far more than the mirror holds: the next run is refused by them...
+      writeFileSync(
+        stateFile,
+        JSON.stringify({ ...state(), copies: { [box.path('disk/site')]: { files: 100, bytes: 200 } } }),
+      );
+      const refused = runAs(box, how, 'backup', [...args, '--now', day('02')]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('files: 100 now, 2 incoming');
+      // ...and its failure keeps them, for the check of the directory, not for the guard: the run
+      // after it measures the mirror itself.
+      expect(state()).toMatchObject({
+        last_state_valid: false,
+        copies: { [box.path('disk/site')]: { files: 100 } },
+      });
+      const measured = runAs(box, how, 'backup', [...args, '--now', day('03')]);
+      expect(measured.code, measured.stderr).toBe(0);
+      expect(state()).toMatchObject({
+        last_state_valid: true,
+        copies: { [box.path('disk/site')]: { files: 2 } },
+      });
     }, 120_000);
   }
 });

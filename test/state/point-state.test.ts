@@ -113,7 +113,8 @@ describe('state files', () => {
       const { copies: _c, last_duration: _d, ...kept } = previous;
       return { ...kept, ...changes };
     };
-    // A failure keeps the figures of the last success, where they stood.
+    // A backup unit's failure (one that measures no size) keeps the figures of its last success,
+    // where they stood.
     const spreadKeepingCopies = (changes: object) => {
       const { last_duration: _d, ...kept } = previous;
       return { ...kept, ...changes };
@@ -151,7 +152,7 @@ describe('state files', () => {
           );
           expect(onFailure).toBe(
             asTemplate({
-              ...spreadKeepingCopies({
+              ...(measured ? spread : spreadKeepingCopies)({
                 last_state_valid: false,
                 fail_count: 2,
                 last_message: '@@POLYARCHIV_MESSAGE@@',
