@@ -8,6 +8,10 @@ const canRun = haveTools('rsync', 'flock', 'bash', 'find');
 
 const day = (d: string) => `2026-03-${d}T03:00:00+01:00`;
 
+/** A collect point of one directory. */
+const SITE =
+  '[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n';
+
 /**
  * A restore of an older, smaller copy is the operator's choice, accepted with --allow-shrink: the
  * backups after it must judge the sources against what the restore put back, not against the
@@ -19,8 +23,7 @@ describe.runIf(canRun)('the backup after a restore of an older copy', () => {
   beforeEach(() => {
     box = makeSandbox('polyarchiv-after-restore-');
     box.write({
-      'config/site.collect':
-        '[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n',
+      'config/site.collect': SITE,
       'config/mirror.backup':
         '[point]\nengine = synchronize\nremote_url = {root}/mirror/{Y}-{m}-{d}/{name}\n',
     });
@@ -74,8 +77,7 @@ describe.runIf(canRun)('the backup after a restore from a mirror that lost files
   beforeEach(() => {
     box = makeSandbox('polyarchiv-after-mirror-restore-');
     box.write({
-      'config/site.collect':
-        '[point]\nengine = files\nlocal_path = {root}/collect\n\n[source "data"]\nengine = local_files\nsource_path = {root}/data\ndestination_path = data\n',
+      'config/site.collect': SITE,
       'config/damaged.backup': '[point]\nengine = synchronize\nremote_url = {root}/damaged/{name}\n',
       'config/whole.backup': '[point]\nengine = synchronize\nremote_url = {root}/whole/{name}\n',
     });
