@@ -33,12 +33,13 @@ export function withoutFetchedFigures(
   let outdated: Map<string, StateSnapshot> | undefined;
   for (const point of points) {
     // Most of a large plan's points recorded no figures (never run): they cost no lookup.
-    let mark: Stats | 'unknown' | undefined;
+    // Looked up once for the point and its pairs, absent or not.
+    let mark: Stats | 'unknown' | 'none' | undefined;
     for (const file of [point.stateFile, ...point.pairStateFiles]) {
       const snapshot = states.get(file);
       if (snapshot?.state.copies === undefined) continue;
-      mark ??= markOf(point.stateFile);
-      if (mark === undefined || !recordedBefore(file, mark)) continue;
+      mark ??= markOf(point.stateFile) ?? 'none';
+      if (mark === 'none' || !recordedBefore(file, mark)) continue;
       const { copies: _outdated, ...state } = snapshot.state;
       outdated ??= new Map(states);
       outdated.set(file, { ...snapshot, state: state as PointState });
