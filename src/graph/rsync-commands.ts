@@ -207,7 +207,7 @@ const hiddenNamed = (spec: RsyncSpec, side: 'from' | 'to'): string =>
 const MEASURE_TARGET: Word = Object.freeze({ prefix: '', workFile: 'measure' });
 
 /** Where a state keeps the figures of a copy: its target, `host:path` on another host. */
-export function copyFiguresKey(spec: RsyncSpec): string {
+export function copyFiguresKey(spec: Pick<RsyncSpec, 'to' | 'remote'>): string {
   const to = withoutTrailingSlashes(spec.to);
   return spec.remote?.side === 'to' ? `${spec.remote.host}:${to}` : to;
 }

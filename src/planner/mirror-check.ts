@@ -1,7 +1,7 @@
 import type { BoundBackupPoint } from '../engines/engine.js';
 import { optionPlace } from '../engines/option-place.js';
 import type { ActionDraft } from '../graph/action.js';
-import { withoutTrailingSlashes } from '../graph/trailing-slashes.js';
+import { copyFiguresKey } from '../graph/build-commands.js';
 import type { StateSnapshots } from '../state/read-states.js';
 
 /** What a backup point's local directory held at its last success, as its state recorded it. */
@@ -20,7 +20,8 @@ export function heldCopyOf(bp: BoundBackupPoint, states: StateSnapshots): HeldCo
   const path = bp.engine.location?.(bp.options);
   if (path === undefined) return undefined;
   const state = states.get(bp.stateFile)?.state;
-  const figures = state?.copies?.[withoutTrailingSlashes(path)];
+  // Keyed as the copy into it keeps them.
+  const figures = state?.copies?.[copyFiguresKey({ to: path })];
   if (figures === undefined || figures.files <= 0 || typeof state?.last_success !== 'string')
     return undefined;
   return { path, files: figures.files, lastSuccess: state.last_success };
