@@ -1,6 +1,7 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Origin } from '../diag/origin.js';
 import type { ActionDraft } from '../graph/action.js';
+import type { CopyFigures } from '../graph/command.js';
 import type { Frequency } from '../options/frequency.js';
 import type { OptionSpec, OptionValues } from '../options/schema.js';
 import type { Variables } from '../options/variables.js';
@@ -91,6 +92,13 @@ export interface BackupEngine extends EngineInfo {
   readonly findsDatedCopy?: 'files' | 'directories';
   /** The local directory it replaces, for the overlap checks; undefined for remote targets. */
   readonly location?: (options: OptionValues) => string | undefined;
+  /**
+   * What a pair's last success left on this host (a mirror's directory, an archive, a repository),
+   * read from what its state recorded: a copy gone since is most often a disk that is not
+   * mounted, checked before the pair writes again (planner/held-copy-check.ts). Undefined when it
+   * holds nothing here, or names a new place on each run.
+   */
+  readonly heldCopy?: (bp: BoundBackupPoint, last: LastRecord) => HeldCopy | undefined;
   /** Why `[filter]` sections cannot apply to what it ships; absent: they apply. */
   readonly filtersRefused?: string;
   /**
@@ -98,6 +106,24 @@ export interface BackupEngine extends EngineInfo {
    * collect point): pairs that differ there may share it.
    */
   readonly locationPart?: (options: OptionValues, collectPoint: string) => string;
+}
+
+/** What a pair's state recorded of its last success. */
+export interface LastRecord {
+  /** `data`: what its runs recorded (dated archives, snapshots). */
+  readonly recorded: unknown;
+  /** The figures of its copies, by target (copyFiguresKey). */
+  readonly copies: Readonly<Record<string, CopyFigures>> | undefined;
+}
+
+/** A copy that a pair's last success left on this host, and that must still be there. */
+export interface HeldCopy {
+  readonly path: string;
+  readonly kind: 'directory' | 'file';
+  /** What it holds, as the plan says it: `41 files`, `the archive`. */
+  readonly what: string;
+  /** What it held, as said when it is gone, before "at its last success": `held 41 files`. */
+  readonly held: string;
 }
 
 /** What a backup point's last record tells its next run, and how the run was asked to treat it. */

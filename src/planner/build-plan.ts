@@ -11,9 +11,9 @@ import type { HostFacts } from '../options/variables.js';
 import { EMPTY_STATE, formatTimestamp, type StateTemplates } from '../state/point-state.js';
 import type { StateSnapshots } from '../state/read-states.js';
 import type { Unfinished } from '../unfinished.js';
+import { heldCopyOf } from './held-copy-check.js';
 import { linkUnit } from './link.js';
 import { type DraftUnit, lowerBackup } from './lower.js';
-import { heldCopyOf } from './mirror-check.js';
 import { orderActions } from './order.js';
 import {
   forEachStep,
@@ -286,7 +286,8 @@ function finishUnit(
   planned.requires = requires;
   planned.why = why;
   if (unit.tellsWhy !== undefined) planned.tellsWhy = unit.tellsWhy;
-  if (unit.history !== undefined) planned.notes = unit.history.notes;
+  // A history that explains nothing (one archive, replaced) says nothing.
+  if (unit.history !== undefined && unit.history.notes.length > 0) planned.notes = unit.history.notes;
   planned.steps = steps;
   return planned as PlanUnit;
 }

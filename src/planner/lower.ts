@@ -24,7 +24,7 @@ import type { ActionDraft } from '../graph/action.js';
 import { groupBy } from '../group-by.js';
 import { fetchedMark } from '../state/fetched-copies.js';
 import { collectDirPresent } from './collect-dir-check.js';
-import { type HeldCopy, heldCopyPresent } from './mirror-check.js';
+import { type HeldAtLastSuccess, heldCopyPresent } from './held-copy-check.js';
 import type { UnitKind } from './plan.js';
 import { markRestoreBegun, markRestoreEnded, noUnfinishedRestore } from './unfinished-restore.js';
 
@@ -83,14 +83,14 @@ export interface DraftUnit {
  * Handed out one unit at a time, as the planner finishes each: a unit's drafts are garbage as soon
  * as it is linked, so a plan of thousands of units never holds every draft at once.
  * `lastSuccess`: the collect point's last success its state recorded, said when its directory is
- * missing. `heldCopy`: the local directory a pair held files in at its last success, checked
+ * missing. `heldCopy`: what a pair's last success left on this host (a mirror, an archive...), checked
  * before anything is made there (heldCopyPresent); none with --allow-shrink.
  */
 export function* lowerBackup(
   config: ResolvedConfig,
   contextOf: (bp: BoundBackupPoint) => BackupContext,
   lastSuccess: (cp: BoundCollectPoint) => string | null = () => null,
-  heldCopy: (bp: BoundBackupPoint) => HeldCopy | undefined = () => undefined,
+  heldCopy: (bp: BoundBackupPoint) => HeldAtLastSuccess | undefined = () => undefined,
 ): Generator<DraftUnit> {
   const pairsOf = groupBy(config.pairs, (pair) => pair.collectPoint);
   for (const cp of config.collectPoints) {

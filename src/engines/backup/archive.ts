@@ -92,12 +92,21 @@ export const archive: BackupEngine = {
   options: ARCHIVE_OPTIONS,
   check: checkArchiveTarget,
   location: localLocation,
+  heldCopy(bp, last) {
+    const path = localLocation(bp.options);
+    // Only the archive its last success wrote: a dated one is new on each run.
+    if (path === undefined || !isRecord(last.recorded) || last.recorded.archive !== path) return undefined;
+    return { path, kind: 'file', what: 'the archive', held: 'was written' };
+  },
   backup(bp, cp) {
     const target = pointTarget(bp);
-    return storeArchive(bp, cp, target, target.path, {
+    const drafts = storeArchive(bp, cp, target, target.path, {
       previous: target.path,
       partial: partialOf(target.path),
     });
+    // An archive on this host is recorded, for the next run to check that it is still there.
+    if (target.kind !== 'local') return drafts;
+    return { drafts, recorded: { archive: target.path }, notes: [], warnings: [] };
   },
   restore: (bp, cp, context) => {
     const target = pointTarget(bp);
@@ -300,6 +309,9 @@ function fetchDraft(
     origin,
   );
 }
+
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Where the archive is written before it replaces the previous one: hidden, next to it. */
 export function partialOf(file: string): string {

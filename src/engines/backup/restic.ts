@@ -111,6 +111,14 @@ export const restic: BackupEngine = {
     const location = parseResticLocation(options.string('remote_url'));
     return location.kind === 'local' ? location.path : undefined;
   },
+  heldCopy(bp, last) {
+    const location = parseResticLocation(bp.options.string('remote_url'));
+    const snapshots = recordedSnapshots(last.recorded).length;
+    if (location.kind !== 'local' || snapshots === 0) return undefined;
+    // restic init would otherwise make a new, empty repository where the disk should be.
+    const what = `${snapshots} snapshot${snapshots === 1 ? '' : 's'}`;
+    return { path: location.path, kind: 'directory', what, held: `held ${what}` };
+  },
   locationPart: (_options, collectPoint) => `the snapshots tagged ${collectPoint}`,
   backup(bp, cp, context) {
     const repository = resticRepository(bp);

@@ -46,6 +46,15 @@ export const rollingArchive: BackupEngine = {
   options: ROLLING_OPTIONS,
   check: checkRollingArchive,
   location: localLocation,
+  heldCopy(bp, last) {
+    if (localLocation(bp.options) === undefined) return undefined;
+    // Retention never deletes the newest: gone, it was taken away with its disk, or by hand.
+    const here = archivesHere(bp, last.recorded);
+    const newest = newestFirst(here)[0];
+    if (newest === undefined) return undefined;
+    const what = here.length === 1 ? 'its only archive' : `the newest of its ${here.length} archives`;
+    return { path: newest.id, kind: 'file', what, held: `was ${what}` };
+  },
   backup(bp, cp, context) {
     const target = pointTarget(bp);
     const file = target.path;

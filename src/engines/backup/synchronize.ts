@@ -1,5 +1,6 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { ActionDraft, NewestFileSearch } from '../../graph/action.js';
+import { copyFiguresKey } from '../../graph/build-commands.js';
 import { MODES_FILE } from '../../graph/tree-modes.js';
 import type { OptionValues } from '../../options/schema.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS, copyInPlace, copyMetadata } from '../copy-in-place.js';
@@ -43,6 +44,13 @@ export const synchronize: BackupEngine = {
   checkPair: checkManifestPlace,
   findsDatedCopy: 'directories',
   location: localLocation,
+  heldCopy(bp, last) {
+    const path = localLocation(bp.options);
+    // Keyed as the copy into it keeps them.
+    const files = path === undefined ? undefined : last.copies?.[copyFiguresKey({ to: path })]?.files;
+    if (path === undefined || files === undefined || files <= 0) return undefined;
+    return { path, kind: 'directory', what: `${files} files`, held: `held ${files} files` };
+  },
   backup(bp, cp) {
     const target = pointTarget(bp);
     if (target.kind === 'rclone') {
