@@ -5,9 +5,9 @@ import { checkJson, checkPrometheus } from './check-formats.js';
 import { judgePoints, overallStatus, problemsByWeight, statusCode } from './check-judge.js';
 import { type CommonFlags, configDir, pinnedVariables, runTime } from './common-options.js';
 import { EXIT } from './exit-codes.js';
+import { sizeHeapForLargePlans } from './large-plan-heap.js';
 import { printDiagnostics } from './output.js';
 import { writeFileAtomic } from './write-file-atomic.js';
-import { sizeYoungGeneration } from './young-generation.js';
 
 export interface CheckFlags extends CommonFlags {
   nrpe?: boolean;
@@ -31,7 +31,7 @@ export function checkCommand(flags: CheckFlags): number {
     );
   const now = runTime(flags);
   const { diagnostics, config, input } = loadConfiguration(configDir(flags), now, pinnedVariables(flags), {
-    onRead: sizeYoungGeneration,
+    onRead: sizeHeapForLargePlans,
   });
   // Points of an unreadable file or outside a mistyped selection cannot be judged: never say OK.
   const selection = new Diagnostics();

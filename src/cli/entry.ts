@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// No V8 option on this first line: young-generation.ts says why. This file is the command's first
+// No V8 option on this first line: large-plan-heap.ts says why. This file is the command's first
 // module: it only lets the bundle's chunks load with their compiled code (code-cache.ts), main.ts
 // being the first of them.
 import { dirname } from 'node:path';

@@ -8,11 +8,11 @@ import { makePlanParts, planSecrets, REVIEW_USERNAME } from '../pipeline.js';
 import { collectPlan, type Plan, type PlanParts, type PlanTail } from '../planner/plan.js';
 import { type CommonFlags, configDir, pinnedVariables, planTime, selectionOf } from './common-options.js';
 import { EXIT } from './exit-codes.js';
+import { sizeHeapForLargePlans } from './large-plan-heap.js';
 import { printDiagnostics, say, writeToStream } from './output.js';
 import { warnSecretsPinned } from './pinned-secrets.js';
 import { fileSpool } from './spool-file.js';
 import { writeFileAtomic } from './write-file-atomic.js';
-import { sizeYoungGeneration } from './young-generation.js';
 
 export interface PlanFlags extends CommonFlags {
   format: 'bash' | 'text' | 'json';
@@ -67,7 +67,7 @@ function startPlan(
     selection: review ? { ...selection, review: true } : selection,
     regenerate: (withheld) =>
       ['polyarchiv', command, ...withheldValues(words, withheld)].map(shellWord).join(' '),
-    onRead: sizeYoungGeneration,
+    onRead: sizeHeapForLargePlans,
   });
   // What options name on this machine (users, directories) says nothing of the machine that runs
   // it: its own diagnostics, which the plan's warnings never carry. Checked even when the

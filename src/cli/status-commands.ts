@@ -17,8 +17,8 @@ import { formatTimestamp, parseTimestamp } from '../state/point-state.js';
 import { readState, stateProblemText } from '../state/read-states.js';
 import { type CommonFlags, configDir, pinnedVariables, runTime } from './common-options.js';
 import { EXIT } from './exit-codes.js';
+import { sizeHeapForLargePlans } from './large-plan-heap.js';
 import { printDiagnostics } from './output.js';
-import { sizeYoungGeneration } from './young-generation.js';
 
 const METADATA_SECRETS = new Set(METADATA_OPTIONS.filter((o) => o.secret === true).map((o) => o.name));
 
@@ -27,7 +27,7 @@ function load(flags: CommonFlags, unreadableFiles?: UnreadableFiles) {
   return {
     now,
     ...loadConfiguration(configDir(flags), now, pinnedVariables(flags), {
-      onRead: sizeYoungGeneration,
+      onRead: sizeHeapForLargePlans,
       ...(unreadableFiles === undefined ? {} : { unreadableFiles }),
     }),
   };

@@ -7,7 +7,7 @@ import { CODE_CACHE_DIR } from '../../src/cli/code-cache.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 
 // The build keeps V8's code of the bundle's chunks (src/cli/code-cache.ts). Node accepts it only
-// with the options it was made with: none, as the command runs (src/cli/young-generation.ts).
+// with the options it was made with: none, as the command runs (src/cli/large-plan-heap.ts).
 const BUNDLE = fileURLToPath(new URL('../../dist/bin', import.meta.url));
 const CODE_CACHE = fileURLToPath(new URL('../../dist/cli/code-cache.js', import.meta.url));
 
