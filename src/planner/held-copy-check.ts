@@ -15,9 +15,12 @@ export interface HeldAtLastSuccess extends HeldCopy {
  */
 export function heldCopyOf(bp: BoundBackupPoint, states: StateSnapshots): HeldAtLastSuccess | undefined {
   if (bp.engine.heldCopy === undefined) return undefined;
-  const state = states.get(bp.stateFile)?.state;
+  const snapshot = states.get(bp.stateFile);
+  const state = snapshot?.state;
   if (typeof state?.last_success !== 'string') return undefined;
-  const held = bp.engine.heldCopy(bp, { recorded: state.data, copies: state.copies });
+  // Figures a restore's fetch outdated are not judged by, but the directory held those files.
+  const copies = state.copies ?? snapshot?.outdatedCopies;
+  const held = bp.engine.heldCopy(bp, { recorded: state.data, copies });
   return held === undefined ? undefined : { ...held, lastSuccess: state.last_success };
 }
 

@@ -25,7 +25,10 @@ export interface MarkedStates {
   readonly pairStateFiles: readonly string[];
 }
 
-/** The snapshots of these points' state files, without the copy figures a fetch outdated. */
+/**
+ * The snapshots of these points' state files, the copy figures a fetch outdated taken out of each
+ * state and kept beside it (`outdatedCopies`): what a directory held still tells one gone since.
+ */
 export function withoutFetchedFigures(
   states: StateSnapshots,
   points: readonly MarkedStates[],
@@ -40,9 +43,9 @@ export function withoutFetchedFigures(
       if (snapshot?.state.copies === undefined) continue;
       mark ??= markOf(point.stateFile) ?? 'none';
       if (mark === 'none' || !recordedBefore(file, mark)) continue;
-      const { copies: _outdated, ...state } = snapshot.state;
+      const { copies, ...state } = snapshot.state;
       outdated ??= new Map(states);
-      outdated.set(file, { ...snapshot, state: state as PointState });
+      outdated.set(file, { ...snapshot, state: state as PointState, outdatedCopies: copies });
     }
   }
   return outdated ?? states;

@@ -20,6 +20,11 @@ export interface StateSnapshot {
    * could not be read (`unreadable`: the run must not replace that copy).
    */
   readonly mirror?: 'read' | 'unreadable';
+  /**
+   * The copy figures a fetch outdated (fetched-copies.ts), taken out of `state`: never judged by,
+   * they still tell what a backup point's directory held at its last success (held-copy-check.ts).
+   */
+  readonly outdatedCopies?: PointState['copies'];
 }
 
 export type StateSnapshots = ReadonlyMap<string, StateSnapshot>;

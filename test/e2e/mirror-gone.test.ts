@@ -63,6 +63,20 @@ describe.runIf(canRun)('a mirror whose directory is gone', () => {
       expect(readdirSync(box.path('disk/site/data')).sort()).toEqual(['a', 'b', 'c']);
     }, 120_000);
 
+    it(`is refused after a restore too, whose fetch outdated the figures it held (${how})`, () => {
+      expect(runAs(box, how, 'backup', [...args, '--now', day('01')]).code).toBe(0);
+      const restore = runAs(box, how, 'restore', [...args, '--from', 'disk']);
+      expect(restore.code, restore.stderr).toBe(0);
+      renameSync(box.path('disk'), box.path('unmounted'));
+      const run = runAs(box, how, 'backup', [...args, '--now', day('02')]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        `backup point "disk": ${box.path('disk/site')}, set by option 'remote_url'`,
+      );
+      expect(run.stderr).toMatch(/held 2 files at its last success \([^)]*\) and is gone: mount its disk/);
+      expect(existsSync(box.path('disk'))).toBe(false);
+    }, 120_000);
+
     it(`keeps what it held through a failed run, which judges nothing by it (${how})`, () => {
       expect(runAs(box, how, 'backup', [...args, '--now', day('01')]).code).toBe(0);
       const stateFile = box.path('collect/metadata/remote-disk/remote/disk.json');

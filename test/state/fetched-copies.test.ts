@@ -39,6 +39,8 @@ describe('copy figures a fetch outdated', () => {
       for (const recorded of [file, pair]) {
         const snapshot = outdated.get(recorded);
         expect(snapshot?.state.copies).toBeUndefined();
+        // Kept beside the state: what a backup point's directory held at its last success.
+        expect(snapshot?.outdatedCopies).toEqual(recorded === file ? FIGURES : MIRROR_FIGURES);
         expect(snapshot?.state.success_count).toBe(2);
         expect(snapshot?.sha256).toBe(states.get(recorded)?.sha256);
       }
