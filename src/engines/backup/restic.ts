@@ -1,7 +1,7 @@
 import type { Diagnostics } from '../../diag/diagnostic.js';
 import type { Origin } from '../../diag/origin.js';
 import type { ActionDraft, ResticKeep, ResticRepository, ResticRestoreSpec } from '../../graph/action.js';
-import type { OptionSpec } from '../../options/schema.js';
+import type { OptionSpec, OptionValues } from '../../options/schema.js';
 import { formatTimestamp, recordedVariables, type Variables } from '../../options/variables.js';
 import { newestFirst } from '../../retention/retention.js';
 import { COPY_GUARD_OPTION, COPY_METADATA_OPTIONS } from '../copy-in-place.js';
@@ -107,17 +107,14 @@ export const restic: BackupEngine = {
     checkPolicy(options, diagnostics, SNAPSHOTS);
   },
   checkPair: checkTag,
-  location: (options) => {
-    const location = parseResticLocation(options.string('remote_url'));
-    return location.kind === 'local' ? location.path : undefined;
-  },
+  location: localRepository,
   heldCopy(bp, last) {
-    const location = parseResticLocation(bp.options.string('remote_url'));
+    const path = localRepository(bp.options);
     const snapshots = recordedSnapshots(last.recorded).length;
-    if (location.kind !== 'local' || snapshots === 0) return undefined;
+    if (path === undefined || snapshots === 0) return undefined;
     // restic init would otherwise make a new, empty repository where the disk should be.
     const what = `${snapshots} snapshot${snapshots === 1 ? '' : 's'}`;
-    return { path: location.path, kind: 'directory', what, held: `held ${what}` };
+    return { path, kind: 'directory', what, held: `held ${what}` };
   },
   locationPart: (_options, collectPoint) => `the snapshots tagged ${collectPoint}`,
   backup(bp, cp, context) {
@@ -247,6 +244,12 @@ function snapshotOf(variables: Variables): RecordedArchive {
   const snapshot = parseSnapshot(entry);
   if (snapshot === undefined) throw new Error('restic: the plan has no complete time');
   return snapshot;
+}
+
+/** The repository's path when it is on this host; undefined for every other backend. */
+function localRepository(options: OptionValues): string | undefined {
+  const location = parseResticLocation(options.string('remote_url'));
+  return location.kind === 'local' ? location.path : undefined;
 }
 
 const parseSnapshot = (entry: unknown): RecordedArchive | undefined =>
